@@ -1,0 +1,3 @@
+"""agentmake: make, rebuilt for AI agents."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,92 @@
+"""Errors a person can act on: every user-facing failure is one of these, never a traceback.
+
+`AgentfileError` renders as ``path:line:col: error: message``, the source line, a caret, what was
+expected and a "did you mean" hint. The CLI maps `UsageError`/`AgentfileError` to exit 2.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Loc:
+    """A place in an Agentfile (1-based line and column)."""
+
+    file: str
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+class AgentmakeError(Exception):
+    """Base of every error agentmake reports to the user; `exit_code` is what the CLI returns."""
+
+    exit_code = 2
+
+    def render(self) -> str:
+        return f"agentmake: error: {self}"
+
+
+class UsageError(AgentmakeError):
+    """Bad command line or bad request (unknown target, locked state...)."""
+
+
+@dataclass
+class AgentfileError(AgentmakeError):
+    """A mistake in an Agentfile, located at `loc`."""
+
+    message: str
+    loc: Loc | None = None
+    expected: list[str] = field(default_factory=list)
+    hint: str | None = None
+    source_line: str | None = None
+
+    def __post_init__(self) -> None:
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return self.message
+
+    def render(self) -> str:
+        head = f"{self.loc}: error: {self.message}" if self.loc else f"error: {self.message}"
+        lines = [head]
+        src = self.source_line
+        if src is None and self.loc is not None:
+            src = _read_line(self.loc.file, self.loc.line)
+        if src is not None and self.loc is not None:
+            lines.append("    " + src.rstrip("\n").expandtabs(4))
+            lines.append("    " + " " * max(self.loc.col - 1, 0) + "^")
+        if self.expected:
+            lines.append("expected: " + ", ".join(self.expected))
+        if self.hint:
+            lines.append(self.hint)
+        return "\n".join(lines)
+
+
+class BuildFailed(AgentmakeError):
+    """The build ran and at least one task failed."""
+
+    exit_code = 1
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
+    """Return ``did you mean 'x'?`` for the closest candidate, or None."""
+    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else None
+
+
+def _read_line(file: str, line: int) -> str | None:
+    try:
+        with Path(file).open(encoding="utf-8", errors="replace") as fh:
+            for i, text in enumerate(fh, 1):
+                if i == line:
+                    return text
+    except OSError:
+        return None
+    return None

@@ -1,0 +1,119 @@
+"""The Agentfile as plain data: what the parser produces and everything downstream reads.
+
+Values here are already resolved: `${var}` substituted, durations in seconds, paths relative to the project
+root in POSIX form. Nothing in this module does I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from agentmake.errors import Loc
+
+PRESET_NAMES = ("claude", "codex", "gemini", "llm", "ollama", "shell")
+OUTPUT_FORMATS = ("text", "claude-json", "codex-jsonl", "gemini-json", "llm-json")
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A prompt template: from a file (`path` set, `text` is the file's text) or inline (`path` None)."""
+
+    text: str
+    path: str | None = None
+    loc: Loc | None = None
+    # 1-based line in the Agentfile where an inline prompt's text starts (for template error locations)
+    line_offset: int = 0
+
+
+@dataclass(frozen=True)
+class RunnerSpec:
+    """How agents are invoked. Presets are RunnerSpecs too (see agentmake.runners.presets)."""
+
+    name: str
+    command: tuple[str, ...]  # argv prefix, shlex-split; never run through a shell
+    base: str | None = None  # preset this runner starts from
+    model: str | None = None
+    model_flag: str | None = None  # e.g. "--model"; None: the runner takes no model
+    format: str = "text"  # one of OUTPUT_FORMATS
+    parallel: int | None = None
+    retries: int | None = None
+    timeout: float | None = None  # seconds
+    env: tuple[str, ...] = ()  # names of environment variables passed through
+    loc: Loc | None = None
+
+
+@dataclass(frozen=True)
+class Check:
+    """How an output is verified: `kind` "json", or "command" with a command template in `command`."""
+
+    kind: str
+    command: str | None = None
+
+
+@dataclass(frozen=True)
+class AgentSpec:
+    """One `agent` block. `inputs`/`outputs` are patterns: globs and `{wildcard}`s allowed."""
+
+    name: str
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    prompt: Prompt | None = None
+    run: str | None = None  # shell agent command template ({input}, {output}, {name}... substituted, quoted)
+    runner: str = "claude"  # resolved: "shell" for run agents, else agent > settings.runner > "claude"
+    model: str | None = None
+    check: Check | None = None
+    description: str | None = None
+    priority: int = 0
+    retries: int | None = None
+    timeout: float | None = None
+    estimate: float | None = None
+    loc: Loc | None = None
+    key_locs: dict[str, Loc] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def is_shell(self) -> bool:
+        return self.run is not None
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    """One `report` block: aggregate `inputs` into the document `output`."""
+
+    name: str
+    inputs: tuple[str, ...]
+    output: str
+    title: str | None = None
+    merge: Prompt | None = None  # aggregator agent prompt; None: built-in aggregation
+    template: str | None = None  # Jinja template file (project-relative)
+    summary: bool = True
+    runner: str | None = None
+    model: str | None = None
+    loc: Loc | None = None
+    key_locs: dict[str, Loc] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class Settings:
+    jobs: int | None = None
+    retries: int = 2
+    timeout: float | None = None
+    runner: str = "claude"
+    model: str | None = None
+    default: tuple[str, ...] = ()
+    budget: float | None = None
+    cache_size_mb: int = 1024
+
+
+@dataclass
+class Agentfile:
+    """A loaded, validated Agentfile with its includes merged."""
+
+    path: Path  # the main Agentfile (absolute)
+    root: Path  # the project directory (absolute): paths are relative to it
+    settings: Settings
+    variables: dict[str, str]
+    runners: dict[str, RunnerSpec]  # every runner an agent may use: presets merged with declarations
+    agents: dict[str, AgentSpec]
+    reports: dict[str, ReportSpec]
+    files: tuple[Path, ...] = ()  # the Agentfile, its includes, prompt files, templates: what watch must watch

@@ -1,0 +1,10 @@
+"""The rebuilder: is this task up to date, restorable from the cache, or must it run, and why.
+
+Contract: `Hasher` (content hashes with a stat cache), `Reason`/`Decision` (typed reasons recorded where the
+decision is made), `Rebuilder.decide(task, ...)` (a pure decision over the store and the hasher).
+"""
+
+from agentmake.plan.hashing import Hasher
+from agentmake.plan.rebuilder import Decision, Reason, Rebuilder
+
+__all__ = ["Decision", "Hasher", "Reason", "Rebuilder"]

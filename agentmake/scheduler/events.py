@@ -1,0 +1,81 @@
+"""What the scheduler tells the world: task events and the build result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+STATES = (
+    "pending",  # selected, not yet considered
+    "waiting",  # inputs not ready (dependencies still running)
+    "running",
+    "retrying",  # failed an attempt; next attempt in `retry_in` seconds
+    "done",  # ran and succeeded
+    "failed",
+    "cached",  # outputs restored from the cache, zero agent calls
+    "up-to-date",  # nothing to do
+    "not-run",  # a dependency failed, the build stopped, or the budget was reached
+    "interrupted",  # Ctrl-C / cancelled
+)
+
+
+@dataclass(frozen=True)
+class TaskEvent:
+    task_id: str
+    state: str  # one of STATES
+    time: float  # time.time()
+    attempt: int = 0
+    max_attempts: int = 0
+    retry_in: float | None = None
+    message: str | None = None  # failure message, reason for not-run, or the stale reason when starting
+    error_type: str | None = None
+    action: str | None = None  # what was done about an error: "retrying in 2.1s", "gave up", "cap lowered to 2"
+
+
+@dataclass
+class TaskOutcome:
+    task_id: str
+    state: str
+    started_at: float | None = None
+    ended_at: float | None = None
+    attempts: int = 0
+    cost_usd: float | None = None
+    tokens_in: int | None = None
+    tokens_out: int | None = None
+    message: str | None = None
+
+
+@dataclass
+class BuildResult:
+    run_id: int
+    outcomes: dict[str, TaskOutcome] = field(default_factory=dict)
+    started_at: float = 0.0
+    ended_at: float = 0.0
+    interrupted: bool = False
+    budget_reached: bool = False
+
+    def count(self, state: str) -> int:
+        return sum(1 for o in self.outcomes.values() if o.state == state)
+
+    @property
+    def wall(self) -> float:
+        return max(self.ended_at - self.started_at, 0.0)
+
+    @property
+    def cost_usd(self) -> float | None:
+        costs = [o.cost_usd for o in self.outcomes.values() if o.cost_usd is not None]
+        return sum(costs) if costs else None
+
+    @property
+    def ok(self) -> bool:
+        return not self.interrupted and self.count("failed") == 0 and self.count("not-run") == 0
+
+    def summary_line(self) -> str:
+        """`agentmake: 12 ran, 3 cached, 40 up to date, 1 failed in 8.3s` (+ `, $0.42` when costs are known)."""
+        line = (
+            f"agentmake: {self.count('done')} ran, {self.count('cached')} cached, "
+            f"{self.count('up-to-date')} up to date, {self.count('failed')} failed in {self.wall:.1f}s"
+        )
+        cost = self.cost_usd
+        if cost is not None:
+            line += f", ${cost:.2f}"
+        return line
