@@ -1,13 +1,25 @@
 """The pipeline each command runs: load -> graph -> rebuilder -> scheduler -> display/report.
 
 The CLI turns argv into a `Request` and calls one function here; each returns the process exit code
-(0 ok, 1 build failed, 2 usage/Agentfile error, 130 interrupted). (Contract stub: to be implemented.)
+(0 ok, 1 build failed, 2 usage/Agentfile error, 130 interrupted). Nothing here decides staleness or runs a
+process: it only wires the modules together.
 """
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from agentmake.errors import UsageError
+from agentmake.graph import Graph, build_graph
+from agentmake.model import Agentfile
+from agentmake.scheduler import BuildOptions, BuildResult, TaskEvent, run_build
+from agentmake.store import Store
+from agentmake.syntax import load_agentfile
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 @dataclass
@@ -26,30 +38,249 @@ class Request:
     verbose: bool = False  # -v
 
 
+@dataclass
+class Project:
+    """A loaded Agentfile and its full task graph."""
+
+    agentfile: Agentfile
+    graph: Graph
+
+    @property
+    def root(self) -> Path:
+        return self.agentfile.root
+
+
+def agentfile_path(req: Request) -> Path:
+    path = req.agentfile if req.agentfile is not None else req.directory / "Agentfile"
+    if not path.is_absolute():
+        path = req.directory / path
+    if not path.is_file():
+        raise UsageError(f"no Agentfile at {path} (use -f FILE or -C DIR, or `agentmake init`)")
+    return path
+
+
+def load_project(req: Request) -> Project:
+    agentfile = load_agentfile(agentfile_path(req), req.overrides)
+    return Project(agentfile, build_graph(agentfile))
+
+
+def _out(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    sys.stdout.flush()
+
+
+# --- building -------------------------------------------------------------------------------------------
+
+
+def run_graph(
+    project: Project,
+    selected: Graph,
+    store: Store,
+    req: Request,
+    *,
+    extra_sink: Callable[[TaskEvent], None] | None = None,
+    control: object | None = None,
+) -> BuildResult:
+    """Run one build of `selected` with the live display and status.md; prints the summary line."""
+    from agentmake.display import StatusFile, fanout, make_display
+    from agentmake.plan import Hasher, Rebuilder
+    from agentmake.report import render_builtin
+    from agentmake.runners import Executor
+
+    af = project.agentfile
+    hasher = Hasher(af.root, store)
+    rebuilder = Rebuilder(selected, store, hasher, force=req.force)
+    run_ref: dict[str, int] = {}
+
+    def on_process(task_id: str, pid: int, pgid: int) -> None:
+        store.mark_running(task_id, run_ref.get("run_id", 0), pid, pgid)
+
+    def report_renderer(task: object) -> str:
+        return render_builtin(task, af, af.root, store, run_ref.get("run_id", 0))  # type: ignore[arg-type]
+
+    executor = Executor(
+        af,
+        log_dir=store.dir / "logs",
+        on_process=on_process,
+        verbose=req.verbose,
+        report_renderer=report_renderer,
+    )
+    estimates = store.mean_durations()
+    display = make_display(silent=req.silent, estimates=estimates)
+    status_file = StatusFile(store.dir / "status.md")
+    sinks: list[Callable[[TaskEvent], None]] = [display, status_file]
+    if extra_sink is not None:
+        sinks.append(extra_sink)
+    jobs = req.jobs or af.settings.jobs or 4
+    budget = req.budget if req.budget is not None else af.settings.budget
+    options = BuildOptions(jobs=jobs, keep_going=req.keep_going, budget=budget)
+    kwargs = {"control": control} if control is not None else {}
+    result = run_build(
+        selected, rebuilder, executor, store, options, fanout(*sinks), on_run_id=run_ref.__setitem__, **kwargs
+    )
+    display.close(result)
+    status_file.close(result)
+    store.cache_trim(af.settings.cache_size_mb * 1024 * 1024)
+    _out(result.summary_line())
+    return result
+
+
+def exit_code(result: BuildResult) -> int:
+    if result.interrupted:
+        return EXIT_INTERRUPTED
+    return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def _plan(project: Project, selected: Graph, req: Request) -> list:  # type: ignore[type-arg]
+    from agentmake.plan import Hasher, Rebuilder
+    from agentmake.plan.dryrun import plan_build
+
+    store = Store.open(project.root, lock=False)
+    try:
+        rebuilder = Rebuilder(selected, store, Hasher(project.root, store), force=req.force)
+        return plan_build(selected, rebuilder)
+    finally:
+        store.close()
+
+
 def build(req: Request) -> int:
-    raise NotImplementedError
+    project = load_project(req)
+    selected = project.graph.select(req.targets)
+    if req.question or req.dry_run:
+        decisions = _plan(project, selected, req)
+        stale = [d for d in decisions if d.stale]
+        if req.dry_run:
+            for d in stale:
+                why = "; ".join(r.message for r in d.reasons) or "stale"
+                verb = "restore" if d.action == "restore" else "run"
+                _out(f"would {verb} {d.task_id}: {why}")
+            _out(f"agentmake: {len(stale)} to run, {len(decisions) - len(stale)} up to date (dry run)")
+        return EXIT_FAILED if (req.question and stale) else EXIT_OK
+    store = Store.open(project.root)
+    try:
+        return exit_code(run_graph(project, selected, store, req))
+    finally:
+        store.close()
 
 
 def report(req: Request) -> int:
     """Build the named report targets (req.targets) or every report, then print each report's path."""
-    raise NotImplementedError
+    project = load_project(req)
+    reports = project.agentfile.reports
+    if not reports:
+        raise UsageError("this Agentfile declares no report (add a `report NAME:` block)")
+    names = req.targets or list(reports)
+    for name in names:
+        if name not in reports:
+            from agentmake.errors import did_you_mean
+
+            hint = did_you_mean(name, reports)
+            raise UsageError(f"no report named '{name}'" + (f"; {hint}" if hint else ""))
+    selected = project.graph.select(names)
+    store = Store.open(project.root)
+    try:
+        result = run_graph(project, selected, store, req)
+    finally:
+        store.close()
+    code = exit_code(result)
+    if code == EXIT_OK:
+        for name in names:
+            _out(f"report {name}: {project.root / reports[name].output}")
+    return code
+
+
+# --- looking ----------------------------------------------------------------------------------------------
 
 
 def explain(req: Request) -> int:
-    raise NotImplementedError
+    from agentmake.plan import Hasher, Rebuilder
+    from agentmake.plan.explain import explain_lines
+
+    if not req.targets:
+        raise UsageError("explain needs a target: agentmake explain TARGET")
+    project = load_project(req)
+    store = Store.open(project.root, lock=False)
+    try:
+        for target in req.targets:
+            selected = project.graph.select([target])
+            rebuilder = Rebuilder(selected, store, Hasher(project.root, store), force=req.force)
+            for line in explain_lines(selected, rebuilder, target):
+                _out(line)
+    finally:
+        store.close()
+    return EXIT_OK
 
 
 def graph(req: Request, fmt: str) -> int:
-    raise NotImplementedError
+    from agentmake.graph.export import render_graph
+
+    project = load_project(req)
+    selected = project.graph.select(req.targets) if req.targets else project.graph
+    _out(render_graph(selected, fmt))
+    return EXIT_OK
 
 
 def status(req: Request, as_json: bool) -> int:
-    raise NotImplementedError
+    from agentmake.display.status import render_status_json, render_status_text, status_rows
+
+    project = load_project(req)
+    selected = project.graph.select(req.targets) if req.targets else project.graph
+    decisions = _plan(project, selected, req)
+    store = Store.open(project.root, lock=False)
+    try:
+        rows = status_rows(selected, decisions, store, store.running())
+    finally:
+        store.close()
+    _out(render_status_json(rows) if as_json else render_status_text(rows))
+    return EXIT_OK
 
 
 def clean(req: Request, cache: bool) -> int:
-    raise NotImplementedError
+    """Remove the outputs of the selected tasks (hand-edited ones are saved first); `--cache` empties the cache."""
+    project = load_project(req)
+    selected = project.graph.select(req.targets) if req.targets else project.graph
+    store = Store.open(project.root)
+    try:
+        records = store.task_records()
+        from agentmake.plan import Hasher
+
+        hasher = Hasher(project.root, store)
+        removed = 0
+        for task in selected.tasks.values():
+            rec = records.get(task.id)
+            for out in task.outputs:
+                path = project.root / out
+                if not path.exists():
+                    continue
+                if rec is None or rec.outputs.get(out) != hasher.file_hash(out):
+                    saved = store.save_edited(out)
+                    _out(f"{out} was edited by hand or not made by agentmake; saved a copy to {saved}")
+                path.unlink()
+                removed += 1
+        if cache:
+            store.cache_clear()
+        _out(f"agentmake: removed {removed} output(s)" + (" and emptied the cache" if cache else ""))
+    finally:
+        store.close()
+    return EXIT_OK
 
 
 def watch(req: Request) -> int:
-    raise NotImplementedError
+    from agentmake.watch import watch as run_watch
+
+    return run_watch(req)
+
+
+__all__ = [
+    "Project",
+    "Request",
+    "build",
+    "clean",
+    "explain",
+    "graph",
+    "load_project",
+    "report",
+    "run_graph",
+    "status",
+    "watch",
+]
