@@ -4,7 +4,8 @@ Contract: `run_build(...) -> BuildResult`, `TaskEvent` (every state change, for 
 `BuildOptions`. It knows nothing of hashes: the rebuilder decides, the executor runs, the store records.
 """
 
+from agentmake.scheduler.control import BuildControl
 from agentmake.scheduler.events import STATES, BuildResult, TaskEvent, TaskOutcome
 from agentmake.scheduler.run import BuildOptions, run_build
 
-__all__ = ["STATES", "BuildOptions", "BuildResult", "TaskEvent", "TaskOutcome", "run_build"]
+__all__ = ["STATES", "BuildControl", "BuildOptions", "BuildResult", "TaskEvent", "TaskOutcome", "run_build"]
