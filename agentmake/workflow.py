@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agentmake.errors import UsageError
-from agentmake.graph import Graph, build_graph
+from agentmake.graph import Graph, Task, build_graph
 from agentmake.model import Agentfile
-from agentmake.scheduler import BuildOptions, BuildResult, TaskEvent, run_build
+from agentmake.scheduler import BuildControl, BuildOptions, BuildResult, TaskEvent, run_build
 from agentmake.store import Store
 from agentmake.syntax import load_agentfile
 
@@ -79,12 +79,12 @@ def run_graph(
     req: Request,
     *,
     extra_sink: Callable[[TaskEvent], None] | None = None,
-    control: object | None = None,
+    control: BuildControl | None = None,
 ) -> BuildResult:
-    """Run one build of `selected` with the live display and status.md; prints the summary line."""
-    from agentmake.display import StatusFile, fanout, make_display
+    """Run one build of `selected` with the display and status.md; the display prints the summary line."""
+    from agentmake.display import Fanout, StatusFile, make_display
     from agentmake.plan import Hasher, Rebuilder
-    from agentmake.report import render_builtin
+    from agentmake.report import render_report
     from agentmake.runners import Executor
 
     af = project.agentfile
@@ -95,8 +95,8 @@ def run_graph(
     def on_process(task_id: str, pid: int, pgid: int) -> None:
         store.mark_running(task_id, run_ref.get("run_id", 0), pid, pgid)
 
-    def report_renderer(task: object) -> str:
-        return render_builtin(task, af, af.root, store, run_ref.get("run_id", 0))  # type: ignore[arg-type]
+    def report_renderer(task: Task) -> str:
+        return render_report(task, graph=selected, store=store, run_id=run_ref.get("run_id"))
 
     executor = Executor(
         af,
@@ -105,23 +105,30 @@ def run_graph(
         verbose=req.verbose,
         report_renderer=report_renderer,
     )
-    estimates = store.mean_durations()
-    display = make_display(silent=req.silent, estimates=estimates)
-    status_file = StatusFile(store.dir / "status.md")
-    sinks: list[Callable[[TaskEvent], None]] = [display, status_file]
+    display = make_display(silent=req.silent, estimates=store.mean_durations())
+    sink = Fanout(display, StatusFile(store.dir / "status.md"))
     if extra_sink is not None:
-        sinks.append(extra_sink)
+        sink.add(extra_sink)  # type: ignore[arg-type]
     jobs = req.jobs or af.settings.jobs or 4
     budget = req.budget if req.budget is not None else af.settings.budget
     options = BuildOptions(jobs=jobs, keep_going=req.keep_going, budget=budget)
-    kwargs = {"control": control} if control is not None else {}
-    result = run_build(
-        selected, rebuilder, executor, store, options, fanout(*sinks), on_run_id=run_ref.__setitem__, **kwargs
-    )
-    display.close(result)
-    status_file.close(result)
+    result: BuildResult | None = None
+    try:
+        result = run_build(
+            selected,
+            rebuilder,
+            executor,
+            store,
+            options,
+            sink,
+            on_run_id=lambda run_id: run_ref.__setitem__("run_id", run_id),
+            control=control,
+            tick=sink.tick,
+        )
+    finally:
+        if result is not None:
+            sink.close(result)
     store.cache_trim(af.settings.cache_size_mb * 1024 * 1024)
-    _out(result.summary_line())
     return result
 
 
@@ -236,7 +243,7 @@ def status(req: Request, as_json: bool) -> int:
 
 
 def clean(req: Request, cache: bool) -> int:
-    """Remove the outputs of the selected tasks (hand-edited ones are saved first); `--cache` empties the cache."""
+    """Remove the selected tasks' outputs (hand-edited ones are saved first); `--cache` empties the cache."""
     project = load_project(req)
     selected = project.graph.select(req.targets) if req.targets else project.graph
     store = Store.open(project.root)
