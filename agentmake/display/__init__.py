@@ -1,1 +1,29 @@
-"""Terminal and on-disk views of a build: live table, plain lines, status.md (contract)."""
+"""Terminal and on-disk views of a build: live table, plain lines, status.md, and the `status` command rows.
+
+Contract: every display is a sink (`Sink`): called with each `TaskEvent` (from one thread), optionally
+`tick()`ed to refresh elapsed times, and `close(result)`d once, which prints the summary and exactly one
+summary line (`BuildResult.summary_line()`) to stdout. `make_display(...)` decides interactive or plain once;
+`Fanout` sends events to several sinks (e.g. the display and a `StatusFile`).
+"""
+
+from agentmake.display.base import Fanout, Sink, summary_lines
+from agentmake.display.factory import is_interactive, make_display
+from agentmake.display.live import LiveDisplay
+from agentmake.display.plain import PlainDisplay, SilentDisplay
+from agentmake.display.status import render_status_json, render_status_text, status_rows
+from agentmake.display.statusfile import StatusFile
+
+__all__ = [
+    "Fanout",
+    "LiveDisplay",
+    "PlainDisplay",
+    "SilentDisplay",
+    "Sink",
+    "StatusFile",
+    "is_interactive",
+    "make_display",
+    "render_status_json",
+    "render_status_text",
+    "status_rows",
+    "summary_lines",
+]

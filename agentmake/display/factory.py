@@ -1,0 +1,46 @@
+"""Choose the display once per build: live on an interactive terminal, plain lines otherwise, or silent."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from typing import TextIO
+
+from rich.console import Console
+
+from agentmake.display.base import Sink
+from agentmake.display.live import LiveDisplay
+from agentmake.display.plain import PlainDisplay, SilentDisplay
+
+
+def is_interactive(stream: TextIO, env: Mapping[str, str] | None = None) -> bool:
+    """A terminal that understands control codes, not CI: `isatty()`, TERM not `dumb`, no `CI` variable."""
+    env = os.environ if env is None else env
+    try:
+        tty = stream.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    return tty and env.get("TERM", "") != "dumb" and not env.get("CI")
+
+
+def make_display(
+    stream: TextIO | None = None,
+    *,
+    silent: bool = False,
+    force_terminal: bool | None = None,
+    estimates: Mapping[str, float] | None = None,
+    summary_stream: TextIO | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Sink:
+    """The display for one build. Progress goes to `stream` (stderr by default); the one summary line of the
+    build goes to `summary_stream` (stdout by default). `force_terminal` overrides the terminal detection.
+    NO_COLOR is honoured by rich's Console (and plain output has no colours at all)."""
+    stream = stream if stream is not None else sys.stderr
+    if silent:
+        return SilentDisplay(stream, summary_stream=summary_stream)
+    interactive = is_interactive(stream, env) if force_terminal is None else force_terminal
+    if not interactive:
+        return PlainDisplay(stream, summary_stream=summary_stream)
+    console = Console(file=stream, force_terminal=True)
+    return LiveDisplay(console, summary_stream=summary_stream, estimates=estimates)

@@ -1,0 +1,70 @@
+"""Small formatting helpers shared by the displays, status.md and reports: durations, costs, table cells."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+SYMBOLS = {
+    "pending": "·",
+    "waiting": "…",
+    "running": "▶",
+    "retrying": "↻",
+    "done": "✓",
+    "failed": "✗",
+    "cached": "⚡",
+    "up-to-date": "=",
+    "not-run": "–",
+    "interrupted": "⏹",
+}
+
+# states after which a task does nothing more in this build
+FINISHED = frozenset({"done", "failed", "cached", "up-to-date", "not-run", "interrupted"})
+ACTIVE = frozenset({"running", "retrying"})
+
+
+def fmt_duration(seconds: float | None) -> str:
+    """`0.4s`, `12.3s`, `2m05s`, `1h02m`; empty for None."""
+    if seconds is None:
+        return ""
+    seconds = max(seconds, 0.0)
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    whole = round(seconds)
+    if whole < 3600:
+        return f"{whole // 60}m{whole % 60:02d}s"
+    return f"{whole // 3600}h{(whole % 3600) // 60:02d}m"
+
+
+def fmt_cost(cost: float | None) -> str:
+    if cost is None:
+        return ""
+    return f"${cost:.4f}" if 0 < cost < 0.01 else f"${cost:.2f}"
+
+
+def fmt_tokens(tokens_in: int | None, tokens_out: int | None) -> str:
+    if tokens_in is None and tokens_out is None:
+        return ""
+    return f"{tokens_in or 0:,} in / {tokens_out or 0:,} out"
+
+
+def md_cell(value: object) -> str:
+    """One Markdown table cell: `|` escaped, newlines as `<br>`, None empty."""
+    if value is None:
+        return ""
+    text = str(value).replace("\\", "\\\\").replace("|", "\\|")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    return text.replace("\n", "<br>")
+
+
+def md_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """A GitHub-flavoured Markdown table (header, separator, rows), every cell escaped."""
+    lines = ["| " + " | ".join(md_cell(h) for h in header) + " |", "|" + "---|" * len(header)]
+    for row in rows:
+        cells = [md_cell(c) for c in row] + [""] * (len(header) - len(row))
+        lines.append("| " + " | ".join(cells[: len(header)]) + " |")
+    return "\n".join(lines)
+
+
+def agent_name(task_id: str) -> str:
+    """The agent/report name of a task id (`review:intro` -> `review`)."""
+    return task_id.split(":", 1)[0]

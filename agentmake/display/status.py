@@ -1,0 +1,119 @@
+"""`agentmake status`: a row per task (up to date / stale and why / failed / running elsewhere), text or JSON.
+
+Rows are built from inputs the workflow gathers (the graph, the dry-run decisions, the store's records and the
+running-process table); this module only combines and renders them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from agentmake.display.fmt import fmt_cost, fmt_duration
+from agentmake.graph import Graph
+from agentmake.plan import Decision
+from agentmake.store import Store, TaskRecord
+
+Running = Mapping[str, int] | Iterable[tuple[str, int, int, int]]
+
+
+def _running_pids(running: Running | None) -> dict[str, int]:
+    """task -> pid of the agentmake process running it: from `store.running()` tuples or a ready mapping."""
+    if running is None:
+        return {}
+    if isinstance(running, Mapping):
+        return {str(k): int(v) for k, v in running.items()}
+    pids: dict[str, int] = {}
+    for entry in running:
+        task_id, pid, _pgid, owner = entry
+        pids[task_id] = owner or pid
+    return pids
+
+
+def status_rows(
+    graph: Graph,
+    decisions: Sequence[Decision] | Mapping[str, Decision],
+    store: Store | None,
+    running: Running | None = None,
+    *,
+    own_pid: int | None = None,
+) -> list[dict[str, Any]]:
+    """One dict per task in graph order: task, kind, state ("up to date", "stale", "failed", "running"),
+    reasons (sentences), pid (for running), outputs, last_duration, last_cost, last_finished."""
+    by_id = dict(decisions) if isinstance(decisions, Mapping) else {d.task_id: d for d in decisions}
+    records: dict[str, TaskRecord] = store.task_records() if store is not None else {}
+    pids = _running_pids(running)
+    own = os.getpid() if own_pid is None else own_pid
+    rows: list[dict[str, Any]] = []
+    for task_id, task in graph.tasks.items():
+        decision = by_id.get(task_id)
+        record = records.get(task_id)
+        reasons = [r.message for r in decision.reasons] if decision is not None else []
+        pid = pids.get(task_id)
+        if pid is not None and pid != own:
+            state = "running"
+        elif record is not None and record.status == "failed":
+            state = "failed"
+            if record.error and record.error not in reasons:
+                reasons.insert(0, record.error)
+        elif decision is not None and decision.stale:
+            state = "stale"
+        elif decision is None and record is None:
+            state = "stale"
+            reasons = ["never built"]
+        else:
+            state = "up to date"
+        rows.append(
+            {
+                "task": task_id,
+                "kind": task.kind,
+                "state": state,
+                "action": decision.action if decision is not None else None,
+                "reasons": reasons,
+                "pid": pid if state == "running" else None,
+                "outputs": list(task.outputs),
+                "last_duration": record.duration if record is not None else None,
+                "last_cost": record.cost_usd if record is not None else None,
+                "last_finished": record.finished_at if record is not None else None,
+            }
+        )
+    return rows
+
+
+def _state_text(row: Mapping[str, Any]) -> str:
+    if row["state"] == "running":
+        return f"running in another process (pid {row['pid']})"
+    if row["state"] == "stale" and row.get("action") == "restore":
+        return "stale (restorable from cache)"
+    return str(row["state"])
+
+
+def render_status_text(rows: Sequence[Mapping[str, Any]]) -> str:
+    """Aligned plain text: state, task, last duration and cost, outputs; reasons indented below."""
+    if not rows:
+        return "no tasks\n"
+    width = max(len(r["task"]) for r in rows)
+    states = [_state_text(r) for r in rows]
+    swidth = max(len(s) for s in states)
+    lines: list[str] = []
+    for row, state in zip(rows, states, strict=True):
+        last = " ".join(
+            x for x in (fmt_duration(row.get("last_duration")), fmt_cost(row.get("last_cost"))) if x
+        )
+        outputs = ", ".join(row.get("outputs") or [])
+        lines.append(f"{state:<{swidth}}  {row['task']:<{width}}  {last:>14}  {outputs}".rstrip())
+        if row["state"] in ("stale", "failed"):
+            lines.extend(f"    - {reason}" for reason in row.get("reasons") or [])
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row["state"]] = counts.get(row["state"], 0) + 1
+    lines.append("")
+    lines.append(", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+    return "\n".join(lines) + "\n"
+
+
+def render_status_json(rows: Sequence[Mapping[str, Any]]) -> str:
+    """A JSON array of the rows (stable key order), one document, newline-terminated."""
+    return json.dumps([dict(r) for r in rows], indent=2, ensure_ascii=False) + "\n"

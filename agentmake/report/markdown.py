@@ -1,0 +1,135 @@
+"""One input file as Markdown for a report: nested Markdown, JSON findings as tables, other text fenced."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from agentmake.display.fmt import md_table
+
+FINDING_KEYS = ("findings", "issues", "results", "items", "problems", "errors", "warnings", "entries", "rows")
+LANGUAGES = {
+    ".py": "python", ".js": "javascript", ".ts": "typescript", ".sh": "sh", ".yaml": "yaml", ".yml": "yaml",
+    ".toml": "toml", ".html": "html", ".css": "css", ".sql": "sql", ".go": "go", ".rs": "rust", ".c": "c",
+    ".java": "java", ".rb": "ruby", ".xml": "xml", ".csv": "csv", ".diff": "diff", ".patch": "diff",
+}  # fmt: skip
+_ATX = re.compile(r"^( {0,3})(#{1,6})(?=[ \t]|$)")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+
+
+def fence(text: str, lang: str = "") -> str:
+    """A fenced code block whose fence is longer than any backtick run inside `text`."""
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    mark = "`" * max(3, longest + 1)
+    return f"{mark}{lang}\n{text.rstrip(chr(10))}\n{mark}"
+
+
+def demote_headings(text: str, by: int = 2) -> str:
+    """Push every heading down `by` levels (capped at 6), outside code fences; setext headings become ATX."""
+    out: list[str] = []
+    in_fence: str | None = None
+    lines = text.splitlines()
+    for line in lines:
+        fence_match = _FENCE.match(line)
+        if in_fence is not None:
+            if (
+                fence_match
+                and fence_match.group(1)[0] == in_fence[0]
+                and len(fence_match.group(1)) >= len(in_fence)
+            ):
+                in_fence = None
+            out.append(line)
+            continue
+        if fence_match:
+            in_fence = fence_match.group(1)
+            out.append(line)
+            continue
+        setext = _SETEXT.match(line)
+        if (
+            setext
+            and out
+            and out[-1].strip()
+            and not _ATX.match(out[-1])
+            and not out[-1].lstrip().startswith(("|", "-", "*", ">"))
+        ):
+            level = 1 if setext.group(1)[0] == "=" else 2
+            out[-1] = "#" * min(level + by, 6) + " " + out[-1].strip()
+            continue
+        atx = _ATX.match(line)
+        if atx:
+            level = min(len(atx.group(2)) + by, 6)
+            line = "#" * level + line[atx.end() :]
+        out.append(line)
+    return "\n".join(out)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False, sort_keys=False)
+
+
+def objects_table(items: Sequence[dict[str, Any]]) -> str:
+    """A list of objects as a table: columns are the union of keys, in order of first appearance."""
+    columns: list[str] = []
+    for item in items:
+        for key in item:
+            if key not in columns:
+                columns.append(key)
+    return md_table(columns, [[_cell(item.get(c)) for c in columns] for item in items])
+
+
+def _is_objects(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+
+
+def _findings_key(data: dict[str, Any]) -> str | None:
+    for key in FINDING_KEYS:
+        if key in data and (_is_objects(data[key]) or data[key] == []):
+            return key
+    lists = [k for k, v in data.items() if _is_objects(v)]
+    return lists[0] if len(lists) == 1 else None
+
+
+def json_markdown(data: Any) -> str:
+    """Findings (a list of objects, or a dict holding one under e.g. "findings") as tables; else json."""
+    if _is_objects(data):
+        return objects_table(data)
+    if isinstance(data, list) and not data:
+        return "_(no entries)_"
+    if isinstance(data, dict):
+        key = _findings_key(data)
+        scalars = {k: v for k, v in data.items() if k != key}
+        if key is not None:
+            parts: list[str] = []
+            if scalars:
+                parts.append(md_table(["key", "value"], [[k, _cell(v)] for k, v in scalars.items()]))
+            found = data[key]
+            parts.append(f"**{key}** ({len(found)})")
+            parts.append(objects_table(found) if found else "_(no entries)_")
+            return "\n\n".join(parts)
+    return fence(json.dumps(data, indent=2, ensure_ascii=False), "json")
+
+
+def section_body(path: str, text: str) -> str:
+    """The Markdown body for one input file, chosen by its extension (and by whether JSON parses)."""
+    lower = path.lower()
+    if lower.endswith((".md", ".markdown")):
+        return demote_headings(text).strip("\n")
+    if lower.endswith(".json"):
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return fence(text, "json")
+        return json_markdown(data)
+    suffix = "." + lower.rsplit(".", 1)[-1] if "." in lower.rsplit("/", 1)[-1] else ""
+    return fence(text, LANGUAGES.get(suffix, ""))

@@ -1,0 +1,93 @@
+"""Mermaid charts of a run: a `gantt` timeline (dateFormat X) and a `graph TD` of the task DAG, with every id
+and label sanitised so the chart always parses."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+_LABEL_UNSAFE = re.compile(r"[^A-Za-z0-9 _.,/+=@()\[\]-]")
+_SECTION_UNSAFE = re.compile(r"[^A-Za-z0-9 _./+=@-]")
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One gantt bar: a task that ran from `start` to `end` (unix seconds)."""
+
+    task_id: str
+    state: str
+    start: float
+    end: float
+    section: str = "tasks"
+    critical: bool = False
+
+
+def gantt_label(text: str) -> str:
+    """A gantt task name: no `:`/`#`/`;` (they end the name), never empty."""
+    cleaned = _LABEL_UNSAFE.sub("_", text).strip()
+    return cleaned or "task"
+
+
+def node_label(text: str) -> str:
+    """A flowchart label for use inside `["..."]`: quotes and markup characters as Mermaid entity codes."""
+    out = []
+    for ch in text:
+        if ch.isalnum() or ch in " _.,/:+=@-":
+            out.append(ch)
+        else:
+            out.append(f"#{ord(ch)};")
+    return "".join(out) or "task"
+
+
+def gantt(bars: Sequence[Bar], title: str = "Run") -> str:
+    """A Mermaid gantt chart; bars grouped by section (agent name) in first-appearance order."""
+    lines = [
+        "gantt",
+        f"    title {gantt_label(title)}",
+        "    dateFormat X",
+        "    axisFormat %H:%M:%S",
+    ]
+    sections: dict[str, list[tuple[int, Bar]]] = {}
+    for i, bar in enumerate(bars):
+        sections.setdefault(bar.section, []).append((i, bar))
+    for section, items in sections.items():
+        lines.append(f"    section {_SECTION_UNSAFE.sub('_', section).strip() or 'tasks'}")
+        for i, bar in items:
+            tags = []
+            if bar.critical or bar.state == "failed":
+                tags.append("crit")
+            if bar.state in ("done", "cached", "failed"):
+                tags.append("done")
+            end = max(bar.end, bar.start + 0.001)
+            tag_text = ", ".join([*tags, f"t{i}"])
+            lines.append(f"    {gantt_label(bar.task_id)} :{tag_text}, {bar.start:.3f}, {end:.3f}")
+    return "\n".join(lines)
+
+
+STATE_CLASSES = {
+    "done": "fill:#d4f7d4,stroke:#2a2",
+    "cached": "fill:#d4ecf7,stroke:#27a",
+    "failed": "fill:#f7d4d4,stroke:#a22",
+    "not-run": "fill:#f7f0d4,stroke:#a82",
+    "interrupted": "fill:#f0d4f7,stroke:#828",
+}
+
+
+def flowchart(order: Sequence[str], deps: Mapping[str, Sequence[str]], states: Mapping[str, str]) -> str:
+    """`graph TD` of the tasks in `order` (edges dependency --> dependent), nodes coloured by state."""
+    ids = {task_id: f"n{i}" for i, task_id in enumerate(order)}
+    lines = ["graph TD"]
+    for task_id in order:
+        lines.append(f'    {ids[task_id]}["{node_label(task_id)}"]')
+    for task_id in order:
+        for dep in deps.get(task_id, ()):
+            if dep in ids:
+                lines.append(f"    {ids[dep]} --> {ids[task_id]}")
+    used = sorted({states[t] for t in order if states.get(t) in STATE_CLASSES})
+    for state in used:
+        cls = state.replace("-", "_")
+        lines.append(f"    classDef {cls} {STATE_CLASSES[state]}")
+        members = ",".join(ids[t] for t in order if states.get(t) == state)
+        lines.append(f"    class {members} {cls}")
+    return "\n".join(lines)

@@ -1,0 +1,191 @@
+"""The run summary section of a report: per-task table, agent time vs wall time, critical path, error log and
+Mermaid charts, all computed from the store's records (so the same records always give the same Markdown)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from agentmake.display.fmt import agent_name, fmt_cost, fmt_duration, fmt_tokens, md_table
+from agentmake.graph import Graph
+from agentmake.report.mermaid import Bar, flowchart, gantt
+from agentmake.store import AttemptRecord
+
+
+class Records(Protocol):
+    """What the summary reads from the store."""
+
+    def attempts(self, run_id: int | None = None) -> list[AttemptRecord]: ...
+
+    def events(self, run_id: int | None = None) -> list[dict[str, Any]]: ...
+
+
+@dataclass(frozen=True)
+class Row:
+    task_id: str
+    record: AttemptRecord | None
+    current: bool  # from the summarised run (else: the task's latest record from an earlier run)
+
+    @property
+    def duration(self) -> float:
+        if self.record is None:
+            return 0.0
+        return max(self.record.ended_at - self.record.started_at, 0.0)
+
+
+def collect(store: Records, run_id: int | None, task_ids: Sequence[str]) -> tuple[int | None, list[Row]]:
+    """The run summarised (latest when `run_id` is None) and one row per task in `task_ids` order."""
+    history = store.attempts(None)
+    if run_id is None:
+        run_id = max((a.run_id for a in history), default=None)
+    current: dict[str, AttemptRecord] = {}
+    for a in store.attempts(run_id) if run_id is not None else []:
+        if a.task_id not in current or a.ended_at >= current[a.task_id].ended_at:
+            current[a.task_id] = a
+    latest: dict[str, AttemptRecord] = {}
+    for a in history:
+        best = latest.get(a.task_id)
+        if best is None or (a.run_id, a.ended_at) >= (best.run_id, best.ended_at):
+            latest[a.task_id] = a
+    rows = []
+    for task_id in task_ids:
+        if task_id in current:
+            rows.append(Row(task_id, current[task_id], True))
+        else:
+            rows.append(Row(task_id, latest.get(task_id), False))
+    return run_id, rows
+
+
+def critical_path(
+    order: Sequence[str], deps: dict[str, tuple[str, ...]], weight: dict[str, float]
+) -> list[str]:
+    """The dependency chain with the largest total weight (ties: the earliest task in `order`)."""
+    members = set(order)
+    best: dict[str, tuple[float, list[str]]] = {}
+
+    def visit(task_id: str, trail: frozenset[str]) -> tuple[float, list[str]]:
+        if task_id in best:
+            return best[task_id]
+        top: tuple[float, list[str]] = (0.0, [])
+        for dep in deps.get(task_id, ()):
+            if dep in members and dep not in trail:
+                got = visit(dep, trail | {dep})
+                if got[0] > top[0]:
+                    top = got
+        best[task_id] = (top[0] + weight.get(task_id, 0.0), [*top[1], task_id])
+        return best[task_id]
+
+    winner: tuple[float, list[str]] = (0.0, [])
+    for task_id in order:
+        got = visit(task_id, frozenset({task_id}))
+        if got[0] > winner[0]:
+            winner = got
+    return winner[1]
+
+
+def _field(event: dict[str, Any], *names: str) -> Any:
+    for name in names:
+        if event.get(name) is not None:
+            return event[name]
+    return None
+
+
+def render_summary(
+    graph: Graph,
+    store: Records,
+    run_id: int | None = None,
+    tasks: Iterable[str] | None = None,
+    level: int = 2,
+) -> str:
+    """Markdown for the run `run_id` (default: the latest) over `tasks` (default: every task of the graph)."""
+    h = "#" * level
+    wanted = set(tasks) if tasks is not None else None
+    order = [t for t in graph.tasks if wanted is None or t in wanted]
+    run_id, rows = collect(store, run_id, order)
+    parts = [f"{h} Run summary", ""]
+    if run_id is None:
+        return "\n".join([*parts, "No runs recorded yet."]) + "\n"
+    ran = [r for r in rows if r.current and r.record is not None]
+    table: list[list[object]] = []
+    for r in rows:
+        rec = r.record
+        if rec is None:
+            table.append([r.task_id, "never run", "", "", "", ""])
+            continue
+        state = rec.state if r.current else f"up to date (run {rec.run_id})"
+        table.append(
+            [
+                r.task_id,
+                state,
+                fmt_duration(r.duration),
+                rec.attempts,
+                fmt_cost(rec.cost_usd),
+                fmt_tokens(rec.tokens_in, rec.tokens_out),
+            ]
+        )
+    parts += [
+        f"Run {run_id}.",
+        "",
+        md_table(["task", "state", "duration", "attempts", "cost", "tokens"], table),
+    ]
+
+    agent_time = sum(r.duration for r in ran if r.record and r.record.state != "cached")
+    wall = 0.0
+    if ran:
+        wall = max(r.record.ended_at for r in ran if r.record) - min(
+            r.record.started_at for r in ran if r.record
+        )
+    costs = [r.record.cost_usd for r in ran if r.record and r.record.cost_usd is not None]
+    parts += ["", f"{h}# Time", ""]
+    stats: list[list[object]] = [
+        ["tasks run", len(ran)],
+        ["agent time", fmt_duration(agent_time)],
+        ["wall time", fmt_duration(wall)],
+        ["speed-up", f"{agent_time / wall:.2f}x" if wall > 0 else ""],
+        ["cost", fmt_cost(sum(costs)) if costs else ""],
+    ]
+    parts.append(md_table(["measure", "value"], stats))
+
+    weights = {r.task_id: r.duration for r in ran}
+    path = critical_path(order, graph.deps, weights)
+    if path and sum(weights.get(t, 0.0) for t in path) > 0:
+        total = sum(weights.get(t, 0.0) for t in path)
+        chain = " → ".join(f"`{t}` ({fmt_duration(weights.get(t, 0.0))})" for t in path)
+        parts += ["", f"Critical path ({fmt_duration(total)}): {chain}"]
+
+    events = [e for e in store.events(run_id) if _field(e, "task_id", "task") in set(order)]
+    start = min((r.record.started_at for r in ran if r.record), default=None)
+    parts += ["", f"{h}# Error log", ""]
+    if events:
+        log: list[list[object]] = []
+        for e in events:
+            when = _field(e, "time", "at", "created_at", "timestamp")
+            stamp = f"+{fmt_duration(float(when) - start)}" if when is not None and start is not None else ""
+            task_id = str(_field(e, "task_id", "task") or "")
+            log.append(
+                [
+                    stamp,
+                    agent_name(task_id),
+                    task_id,
+                    _field(e, "error_type", "type") or "",
+                    _field(e, "message", "description") or "",
+                    _field(e, "action") or "",
+                ]
+            )
+        parts.append(md_table(["time", "agent", "task", "error type", "description", "action taken"], log))
+    else:
+        parts.append("No errors.")
+
+    critical = set(path)
+    bars = [
+        Bar(r.task_id, r.record.state, r.record.started_at, r.record.ended_at, agent_name(r.task_id),
+            r.task_id in critical)
+        for r in sorted(ran, key=lambda r: (r.record.started_at if r.record else 0.0, order.index(r.task_id)))
+        if r.record
+    ]  # fmt: skip
+    if bars:
+        parts += ["", f"{h}# Timeline", "", "```mermaid", gantt(bars, f"Run {run_id}"), "```"]
+    states = {r.task_id: (r.record.state if r.current and r.record else "") for r in rows}
+    parts += ["", f"{h}# Task graph", "", "```mermaid", flowchart(order, graph.deps, states), "```"]
+    return "\n".join(parts) + "\n"

@@ -1,0 +1,68 @@
+"""User report templates: Jinja in a sandbox with strict undefined names; any error names the template file
+and line as an AgentfileError."""
+
+from __future__ import annotations
+
+import types
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from agentmake.errors import AgentfileError, Loc
+from agentmake.model import ReportSpec
+
+
+def _template_line(exc: BaseException, filename: str) -> int | None:
+    lineno = getattr(exc, "lineno", None)
+    if isinstance(lineno, int):
+        return lineno
+    tb: types.TracebackType | None = exc.__traceback__
+    found = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == filename:
+            found = tb.tb_lineno
+        tb = tb.tb_next
+    return found
+
+
+def render_template(
+    path: Path,
+    *,
+    title: str,
+    inputs: list[Any],
+    summary: str,
+    variables: dict[str, str],
+    spec: ReportSpec | None = None,
+) -> str:
+    """Render the template file `path` with `title`, `inputs` (objects with .path, .content, .data), `summary`
+    (Markdown) and `variables`."""
+    name = str(path)
+    try:
+        source = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        loc = (spec.key_locs.get("template") or spec.loc) if spec is not None else None
+        raise AgentfileError(f"cannot read report template {name}: {exc.strerror or exc}", loc=loc) from None
+    env = SandboxedEnvironment(
+        loader=jinja2.FunctionLoader(lambda _: (source, name, lambda: True)),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,
+        trim_blocks=True,
+    )
+    try:
+        # loaded under the file's name so syntax and runtime errors carry its line numbers
+        template = env.get_template(name)
+        return template.render(title=title, inputs=inputs, summary=summary, variables=variables)
+    except jinja2.TemplateError as exc:
+        line = _template_line(exc, name) or 1
+        message = getattr(exc, "message", None) or str(exc)
+        raise AgentfileError(
+            f"report template {name}, line {line}: {message}", loc=Loc(name, line, 1)
+        ) from None
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError, ZeroDivisionError) as exc:
+        line = _template_line(exc, name) or 1
+        raise AgentfileError(
+            f"report template {name}, line {line}: {type(exc).__name__}: {exc}", loc=Loc(name, line, 1)
+        ) from None

@@ -1,0 +1,242 @@
+"""Displays: the live view on a (pseudo-)terminal, plain lines in a pipe, silent mode, NO_COLOR, choice."""
+
+from __future__ import annotations
+
+import io
+import os
+import pty
+import re
+
+import pytest
+from rich.console import Console
+
+from agentmake.display import Fanout, LiveDisplay, PlainDisplay, SilentDisplay, make_display
+from agentmake.scheduler.events import BuildResult, TaskEvent, TaskOutcome
+
+T0 = 1_700_000_000.0
+SGR = re.compile(r"\x1b\[([0-9;]*)m")
+
+
+def events() -> list[TaskEvent]:
+    return [
+        TaskEvent("scan:a", "pending", T0),
+        TaskEvent("scan:b", "pending", T0),
+        TaskEvent("report", "waiting", T0),
+        TaskEvent("scan:a", "running", T0 + 0.1, attempt=1, max_attempts=3),
+        TaskEvent("scan:b", "running", T0 + 0.1, attempt=1, max_attempts=3),
+        TaskEvent(
+            "scan:b",
+            "retrying",
+            T0 + 1.0,
+            1,
+            3,
+            retry_in=4.0,
+            message="429 rate limited",
+            error_type="rate-limit",
+            action="retrying in 4s",
+        ),
+        TaskEvent("scan:a", "done", T0 + 3.2, 1, 3),
+        TaskEvent("scan:b", "running", T0 + 5.0, attempt=2, max_attempts=3),
+        TaskEvent("scan:b", "failed", T0 + 6.0, 2, 3, message="exit 1: boom\nmore detail", error_type="exit"),
+        TaskEvent("report", "not-run", T0 + 6.0, message="dependency scan:b failed"),
+    ]
+
+
+def result() -> BuildResult:
+    return BuildResult(
+        run_id=1,
+        outcomes={
+            "scan:a": TaskOutcome("scan:a", "done", T0 + 0.1, T0 + 3.2, 1, 0.25),
+            "scan:b": TaskOutcome(
+                "scan:b", "failed", T0 + 0.1, T0 + 6.0, 2, message="exit 1: boom\nmore detail"
+            ),
+            "report": TaskOutcome("report", "not-run", message="dependency scan:b failed"),
+        },
+        started_at=T0,
+        ended_at=T0 + 6.0,
+    )
+
+
+SUMMARY = "agentmake: 1 ran, 0 cached, 0 up to date, 1 failed in 6.0s, $0.25"
+
+
+def test_plain_display_one_line_per_state_change_no_escape_codes() -> None:
+    err, out = io.StringIO(), io.StringIO()
+    display = PlainDisplay(err, summary_stream=out)
+    for event in events():
+        display(event)
+    display(TaskEvent("scan:a", "done", T0 + 3.3, 1, 3))  # repeated state: no new line
+    lines = err.getvalue().splitlines()
+    assert len(lines[: len(events())]) == len(events())
+    assert lines[0] == "[   0.0s] pending     scan:a"
+    assert "[   3.2s] done        scan:a" in lines
+    assert "[   1.0s] retrying    scan:b  (attempt 2/3, next in 4.0s: 429 rate limited)" in lines
+    assert "[   5.0s] running     scan:b  (attempt 2/3)" in lines
+    assert "[   6.0s] failed      scan:b  (exit 1: boom)" in lines
+    assert len([x for x in lines if x.startswith("[")]) == len(events())
+    display.close(result())
+    text = err.getvalue()
+    assert "\x1b" not in text and "\x1b" not in out.getvalue()
+    assert "✗ scan:b after 2 attempts: exit 1: boom" in text and "    more detail" in text
+    assert "not run (1): report" in text
+    assert out.getvalue() == SUMMARY + "\n"
+
+
+def test_silent_display_prints_only_failures_and_the_summary_line() -> None:
+    err, out = io.StringIO(), io.StringIO()
+    display = SilentDisplay(err, summary_stream=out)
+    for event in events():
+        display(event)
+    display.close(result())
+    assert err.getvalue() == "agentmake: scan:b failed: exit 1: boom\nmore detail\n"
+    assert out.getvalue() == SUMMARY + "\n"
+
+
+def live(
+    width: int = 100, max_rows: int | None = None, **kw: object
+) -> tuple[LiveDisplay, io.StringIO, io.StringIO]:
+    err, out = io.StringIO(), io.StringIO()
+    console = Console(file=err, force_terminal=True, width=width, height=30, color_system="standard")
+    return LiveDisplay(console, summary_stream=out, max_rows=max_rows, clock=lambda: T0 + 2.0, **kw), err, out  # type: ignore[arg-type]
+
+
+def test_live_display_draws_rows_progress_and_permanent_lines() -> None:
+    display, err, out = live(estimates={"scan:a": 4.0, "scan:b": 4.0, "report": 2.0})
+    evs = events()
+    for event in evs[:6]:
+        display(event)
+    frame = err.getvalue()
+    assert "\x1b[" in frame  # a terminal: control codes
+    assert "scan:a" in frame and "running" in frame and "retrying" in frame
+    assert "attempt 2/3, next in" in frame and "0/3" in frame
+    assert "ETA" in frame
+    before = len(err.getvalue())
+    display.tick()  # redraws without an event
+    assert len(err.getvalue()) > before
+    for event in evs[6:]:
+        display(event)
+    display.close(result())
+    text = SGR.sub("", err.getvalue())
+    assert "✓ done        scan:a  3.1s" in text  # permanent line for the finished task
+    assert "✗ failed      scan:b" in text and "exit 1: boom" in text
+    assert "✗ scan:b after 2 attempts: exit 1: boom" in text  # the same summary as plain mode
+    assert out.getvalue() == SUMMARY + "\n"
+
+
+def test_live_display_height_is_bounded_but_running_tasks_always_show() -> None:
+    display, _err, _out = live(max_rows=4)
+    for i in range(30):
+        display(TaskEvent(f"t{i:02d}", "pending", T0))
+    for i in range(3):
+        display(TaskEvent(f"t{i:02d}", "running", T0 + 0.5, 1, 1))
+    frame = display._render()
+    console = Console(file=io.StringIO(), width=100, force_terminal=False)
+    with console.capture() as cap:
+        console.print(frame)
+    shown = cap.get()
+    lines = shown.splitlines()
+    assert all(f"t{i:02d}" in shown for i in range(3))
+    assert "t29" not in shown and "more queued" in shown
+    assert len(lines) <= 4 + 2  # rows + the progress line (+ a possible wrap)
+    assert "0/30" in shown
+
+
+def test_eta_uses_estimates_spread_over_running_tasks() -> None:
+    display, _err, _out = live(estimates={"a": 10.0, "b": 10.0, "c": 6.0})
+    display(TaskEvent("a", "running", T0, 1, 1))  # clock says 2s elapsed: 8s left
+    display(TaskEvent("b", "running", T0, 1, 1))  # 8s left
+    display(TaskEvent("c", "pending", T0))  # 6s
+    assert display.eta(T0 + 2.0) == pytest.approx((8 + 8 + 6) / 2)
+    display(TaskEvent("d", "pending", T0))  # unknown: the mean of the estimates
+    assert display.eta(T0 + 2.0) == pytest.approx((8 + 8 + 6 + 26 / 3) / 2)
+    no_estimates, _e, _o = live()
+    no_estimates(TaskEvent("x", "pending", T0))
+    assert no_estimates.eta(T0) is None
+
+
+def test_no_color_keeps_colours_out_of_the_live_display(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    err, out = io.StringIO(), io.StringIO()
+    display = make_display(err, force_terminal=True, summary_stream=out)
+    assert isinstance(display, LiveDisplay)
+    for event in events():
+        display(event)
+    display.close(result())
+    params = [p for m in SGR.finditer(err.getvalue()) for p in m.group(1).split(";") if p]
+    colours = [p for p in params if p.isdigit() and (30 <= int(p) <= 49 or 90 <= int(p) <= 107)]
+    assert "\x1b[" in err.getvalue() and not colours
+    assert out.getvalue() == SUMMARY + "\n"
+
+
+def test_colour_is_used_without_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    display, err, _out = live()
+    for event in events():
+        display(event)
+    params = [p for m in SGR.finditer(err.getvalue()) for p in m.group(1).split(";") if p]
+    assert any(p.isdigit() and 30 <= int(p) <= 37 for p in params)
+
+
+def test_make_display_decides_once_from_the_stream_and_environment() -> None:
+    pipe = io.StringIO()
+    assert isinstance(make_display(pipe), PlainDisplay)
+    assert isinstance(make_display(pipe, silent=True), SilentDisplay)
+    assert isinstance(make_display(pipe, force_terminal=True), LiveDisplay)
+    master, slave = pty.openpty()
+    try:
+        with os.fdopen(slave, "w", closefd=False) as tty:
+            assert isinstance(make_display(tty, env={"TERM": "xterm-256color"}), LiveDisplay)
+            assert isinstance(make_display(tty, env={"TERM": "dumb"}), PlainDisplay)
+            assert isinstance(make_display(tty, env={"TERM": "xterm", "CI": "true"}), PlainDisplay)
+            assert isinstance(make_display(tty, env={"TERM": "xterm"}, force_terminal=False), PlainDisplay)
+    finally:
+        os.close(master)
+        os.close(slave)
+
+
+def test_live_display_under_a_pseudo_terminal() -> None:
+    master, slave = pty.openpty()
+    chunks: list[bytes] = []
+    out = io.StringIO()
+    try:
+        with os.fdopen(slave, "w", encoding="utf-8", closefd=False) as tty:
+            display = make_display(tty, env={"TERM": "xterm"}, summary_stream=out)
+            assert isinstance(display, LiveDisplay)
+            for event in events():
+                display(event)
+                tty.flush()
+                chunks.append(_drain(master))
+            display.close(result())
+            tty.flush()
+            chunks.append(_drain(master))
+    finally:
+        os.close(master)
+        os.close(slave)
+    raw = b"".join(chunks).decode("utf-8", "replace")
+    assert "\x1b[" in raw and "scan:a" in raw and "scan:b" in raw
+    assert "✗ scan:b after 2 attempts" in SGR.sub("", raw)
+    assert out.getvalue() == SUMMARY + "\n"
+
+
+def _drain(fd: int) -> bytes:
+    import select
+
+    data = b""
+    while select.select([fd], [], [], 0.05)[0]:
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def test_fanout_sends_everything_to_every_sink() -> None:
+    a_err, a_out, b_err, b_out = io.StringIO(), io.StringIO(), io.StringIO(), io.StringIO()
+    fan = Fanout(PlainDisplay(a_err, summary_stream=a_out))
+    fan.add(PlainDisplay(b_err, summary_stream=b_out))
+    for event in events():
+        fan(event)
+    fan.tick()
+    fan.close(result())
+    assert a_err.getvalue() == b_err.getvalue() and "done        scan:a" in a_err.getvalue()
+    assert a_out.getvalue() == b_out.getvalue() == SUMMARY + "\n"
