@@ -2,11 +2,17 @@
 
 Contract (owned by the graph module; other modules rely on these names):
 - `Task`: one concrete unit of work (an agent after wildcard expansion, or a report).
-- `Graph`: tasks in a topological order, with deps/dependents/producer maps and `select(targets)`.
+- `Graph`: tasks in a topological order, with deps/dependents/producer maps and `select(targets)`;
+  helpers `topo_order()`, `tasks_named(name)`, `needs(id)`, `needed_by(id)`, `source_files()`.
 - `build_graph(agentfile) -> Graph`: expands fan-outs against files on disk and other tasks' outputs,
   links tasks by files, and raises `AgentfileError`/`UsageError` (cycle, missing input) before anything runs.
+- `render_graph(graph, fmt) -> str`: the graph as "text", "dot" or "mermaid".
+
+Modules: `globs` (patterns and the file index), `overlap` (can two patterns meet), `expand` (specs → tasks),
+`dag` (linking, order, select), `export` (rendering), `task` (the Task record).
 """
 
 from agentmake.graph.dag import Graph, Task, build_graph
+from agentmake.graph.export import FORMATS, render_graph
 
-__all__ = ["Graph", "Task", "build_graph"]
+__all__ = ["FORMATS", "Graph", "Task", "build_graph", "render_graph"]

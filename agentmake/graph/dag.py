@@ -1,29 +1,30 @@
-"""Tasks and the DAG that links them (contract stub: to be implemented)."""
+"""The DAG: tasks linked by the files one produces and another reads, in a topological order, and sub-graphs.
+
+Example: `translate` (inputs `docs/{name}.md`, outputs `build/zh/{name}.md`) and a report `summary` over
+`build/zh/*.md`, with `docs/a.md` and `docs/b.md` on disk, give the tasks ``translate:a``, ``translate:b``,
+``summary`` (in that order);
+``deps["summary"] == ("translate:a", "translate:b")`` and ``producer["build/zh/a.md"] == "translate:a"``.
+
+Guarantees of `build_graph`: `tasks` lists dependencies before dependents, ties broken by declaration order
+(agents, then reports; a fan-out's tasks sorted by wildcard values), so the order is the same on every run.
+Every input is a file on disk or some task's output; no two tasks produce one file; there is no cycle.
+"""
 
 from __future__ import annotations
 
+import heapq
+import itertools
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from agentmake.model import Agentfile, AgentSpec, ReportSpec
+from agentmake.errors import AgentfileError, UsageError, did_you_mean
+from agentmake.graph.expand import Node, compile_nodes, expand_all
+from agentmake.graph.globs import FileIndex, normalize_path
+from agentmake.graph.task import Task
+from agentmake.model import Agentfile
 
-
-@dataclass(frozen=True)
-class Task:
-    """A concrete task. `id` is the agent/report name, or for fan-out tasks ``name:v1,v2`` (wildcard values in
-    order of first appearance in the inputs). `inputs`/`outputs` are concrete project-relative POSIX paths."""
-
-    id: str
-    name: str  # agent or report name
-    kind: str  # "agent" | "report"
-    inputs: tuple[str, ...]
-    outputs: tuple[str, ...]
-    spec: AgentSpec | ReportSpec
-    wildcards: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def wildcard_values(self) -> dict[str, str]:
-        return dict(self.wildcards)
+__all__ = ["Graph", "Task", "build_graph"]
 
 
 @dataclass
@@ -36,11 +37,203 @@ class Graph:
     dependents: dict[str, tuple[str, ...]] = field(default_factory=dict)
     producer: dict[str, str] = field(default_factory=dict)  # output path -> task id
 
+    def topo_order(self) -> list[str]:
+        """Task ids, dependencies first (the order of `tasks`)."""
+        return list(self.tasks)
+
+    def tasks_named(self, name: str) -> list[Task]:
+        """Every task of the agent or report `name` (several for a fan-out, none if it matched nothing)."""
+        return [t for t in self.tasks.values() if t.name == name]
+
+    def needs(self, task_id: str) -> set[str]:
+        """Every task `task_id` transitively depends on (not itself)."""
+        return _closure([task_id], self.deps) - {task_id}
+
+    def needed_by(self, task_id: str) -> set[str]:
+        """Every task that transitively depends on `task_id` (not itself): what its failure affects."""
+        return _closure([task_id], self.dependents) - {task_id}
+
+    def source_files(self) -> list[str]:
+        """Inputs no task produces (files the user edits), sorted: what watch mode watches."""
+        return sorted({p for t in self.tasks.values() for p in t.inputs if p not in self.producer})
+
     def select(self, targets: Sequence[str]) -> Graph:
-        """The sub-graph needed for `targets` (task ids, agent/report names, or output paths).
-        An unknown target raises UsageError with "did you mean". Empty `targets`: the default targets."""
-        raise NotImplementedError
+        """The sub-graph needed for `targets` (task ids, agent/report names, or output paths; a directory
+        selects every output under it). An unknown target raises UsageError with "did you mean". Empty
+        `targets`: the `default` setting, else every report, else every task. Keeps this graph's order."""
+        if not targets:
+            settings_default = self.agentfile.settings.default
+            if settings_default:
+                targets = settings_default
+            elif self.agentfile.reports:
+                targets = list(self.agentfile.reports)
+            else:
+                return self._subgraph(set(self.tasks))
+        wanted: list[str] = []
+        for target in targets:
+            wanted.extend(self._resolve(target))
+        return self._subgraph(_closure(wanted, self.deps))
+
+    def _resolve(self, target: str) -> list[str]:
+        if target in self.tasks:
+            return [target]
+        if target in self.agentfile.agents or target in self.agentfile.reports:
+            return [t.id for t in self.tasks_named(target)]
+        path = target
+        root = str(self.agentfile.root)
+        if os.path.isabs(path) and (path == root or path.startswith(root.rstrip(os.sep) + os.sep)):
+            path = os.path.relpath(path, root)
+        path = normalize_path(path.replace(os.sep, "/"))
+        if path in self.producer:
+            return [self.producer[path]]
+        under = [tid for out, tid in self.producer.items() if out.startswith(path + "/")] if path else []
+        if under:
+            return list(dict.fromkeys(under))
+        names = [*self.agentfile.agents, *self.agentfile.reports]
+        hint = did_you_mean(target, [*names, *self.tasks, *self.producer])
+        known = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
+        message = f"unknown target '{target}'"
+        message += f"; {hint}" if hint else f" (targets: {known or 'none'})"
+        raise UsageError(message)
+
+    def _subgraph(self, keep: set[str]) -> Graph:
+        tasks = {tid: t for tid, t in self.tasks.items() if tid in keep}
+        return Graph(
+            self.agentfile,
+            tasks,
+            {tid: self.deps.get(tid, ()) for tid in tasks},
+            {tid: tuple(d for d in self.dependents.get(tid, ()) if d in keep) for tid in tasks},
+            {path: tid for path, tid in self.producer.items() if tid in keep},
+        )
 
 
 def build_graph(agentfile: Agentfile) -> Graph:
-    raise NotImplementedError
+    """Expand agents and reports into tasks, link them by files and order them (see the module docstring).
+    Raises AgentfileError for a missing input, a glob an agent needs that matches nothing, two producers of
+    one file, an output outside the project, or a cycle."""
+    nodes = compile_nodes(agentfile)
+    index = FileIndex(agentfile.root)
+    expand_all(nodes, index)
+    ordered = [t for node in nodes for t in node.tasks]  # declaration order
+    node_of = {node.name: node for node in nodes}
+
+    producer: dict[str, str] = {}
+    tasks: dict[str, Task] = {}
+    for t in ordered:
+        if t.id in tasks:
+            raise AgentfileError(f"two tasks get the id '{t.id}' (wildcard values containing ',')")
+        tasks[t.id] = t
+        for out in t.outputs:
+            other = producer.setdefault(out, t.id)
+            if other != t.id:
+                node = node_of[t.name]
+                raise AgentfileError(
+                    f"'{out}' is produced by both '{other}' and '{t.id}'",
+                    node.loc("outputs" if node.kind == "agent" else "output"),
+                    hint="each file must have exactly one producer",
+                )
+    for node in nodes:
+        _check_inputs(node, producer, index)
+
+    deps: dict[str, tuple[str, ...]] = {}
+    for t in ordered:
+        deps[t.id] = tuple(
+            dict.fromkeys(producer[p] for p in t.inputs if p in producer and producer[p] != t.id)
+        )
+    dependents: dict[str, list[str]] = {t.id: [] for t in ordered}
+    for tid, ds in deps.items():
+        for d in ds:
+            dependents[d].append(tid)
+
+    order = _topo(ordered, deps, dependents)
+    if len(order) < len(ordered):
+        raise _cycle_error([t for t in ordered if t.id not in set(order)], deps, tasks, node_of)
+    return Graph(
+        agentfile,
+        {tid: tasks[tid] for tid in order},
+        {tid: deps[tid] for tid in order},
+        {tid: tuple(dependents[tid]) for tid in order},
+        producer,
+    )
+
+
+def _check_inputs(node: Node, producer: dict[str, str], index: FileIndex) -> None:
+    where = node.loc("inputs")
+    for p in node.inputs:
+        if p.is_literal:
+            path = p.literal_path
+            if path in (o for t in node.tasks for o in t.outputs):
+                raise AgentfileError(
+                    f"{node.kind} '{node.name}' lists '{path}' as both input and output", where
+                )
+            if path in producer or index.is_file(path):
+                continue
+            if os.path.isdir(os.path.join(index.root, path)):
+                raise AgentfileError(
+                    f"{node.kind} '{node.name}' input '{path}' is a directory",
+                    where,
+                    hint=f"to depend on its files write '{path}/**'",
+                )
+            raise AgentfileError(
+                f"{node.kind} '{node.name}' input '{path}' does not exist and no agent produces it", where
+            )
+    if node.kind == "agent" and node.empty:
+        raise AgentfileError(
+            f"agent '{node.name}' inputs pattern '{node.empty[0].text}' matches no file", where
+        )
+
+
+def _topo(
+    ordered: list[Task], deps: dict[str, tuple[str, ...]], dependents: dict[str, list[str]]
+) -> list[str]:
+    """Kahn's algorithm; among ready tasks the earliest declared goes first."""
+    rank = {t.id: i for i, t in enumerate(ordered)}
+    missing = {tid: len(ds) for tid, ds in deps.items()}
+    heap = [rank[tid] for tid, n in missing.items() if n == 0]
+    heapq.heapify(heap)
+    order: list[str] = []
+    while heap:
+        tid = ordered[heapq.heappop(heap)].id
+        order.append(tid)
+        for d in dependents[tid]:
+            missing[d] -= 1
+            if missing[d] == 0:
+                heapq.heappush(heap, rank[d])
+    return order
+
+
+def _cycle_error(
+    stuck: list[Task], deps: dict[str, tuple[str, ...]], tasks: dict[str, Task], node_of: dict[str, Node]
+) -> AgentfileError:
+    """Find a cycle among the tasks Kahn's algorithm left over; describe it with the files that link it."""
+    left = {t.id for t in stuck}
+    path: list[str] = []
+    pos: dict[str, int] = {}
+    tid = stuck[0].id
+    while tid not in pos:  # every stuck task has a stuck dependency, so this walk must revisit one
+        pos[tid] = len(path)
+        path.append(tid)
+        tid = next(d for d in deps[tid] if d in left)
+    loop = path[pos[tid] :]  # each element depends on the next
+    loop.reverse()  # now each element feeds the next
+    rank = {t.id: i for i, t in enumerate(stuck)}
+    first = min(range(len(loop)), key=lambda i: rank[loop[i]])
+    loop = loop[first:] + loop[:first]  # start at the earliest declared task
+    loop.append(loop[0])
+    text = loop[0]
+    for a, b in itertools.pairwise(loop):
+        via = next(p for p in tasks[b].inputs if p in tasks[a].outputs)
+        text += f" -> {b} (via {via})"
+    node = node_of[tasks[loop[0]].name]
+    return AgentfileError(f"dependency cycle: {text}", node.loc("inputs"))
+
+
+def _closure(start: Sequence[str], edges: dict[str, tuple[str, ...]]) -> set[str]:
+    seen = set(start)
+    stack = list(start)
+    while stack:
+        for d in edges.get(stack.pop(), ()):
+            if d not in seen:
+                seen.add(d)
+                stack.append(d)
+    return seen

@@ -1,0 +1,77 @@
+"""Render a graph as text, Graphviz DOT or Mermaid (`agentmake graph --format`); output is deterministic.
+
+Edges run from producer to consumer and are labelled with the files that link them. Example (text)::
+
+    translate:a
+    review:a <- translate:a
+    summary (report) <- review:a
+"""
+
+from __future__ import annotations
+
+from agentmake.errors import UsageError
+from agentmake.graph.dag import Graph
+
+FORMATS = ("text", "dot", "mermaid")
+
+
+def render_graph(graph: Graph, fmt: str = "text") -> str:
+    """The graph in `fmt` ("text", "dot" or "mermaid"), ending with a newline."""
+    if fmt == "text":
+        return _text(graph)
+    if fmt == "dot":
+        return _dot(graph)
+    if fmt == "mermaid":
+        return _mermaid(graph)
+    raise UsageError(f"unknown graph format '{fmt}' (choose from: {', '.join(FORMATS)})")
+
+
+def edges(graph: Graph) -> list[tuple[str, str, list[str]]]:
+    """(producer, consumer, files) for every linked pair, in task order."""
+    out = []
+    for tid, task in graph.tasks.items():
+        for dep in graph.deps.get(tid, ()):
+            files = [p for p in task.inputs if graph.producer.get(p) == dep]
+            out.append((dep, tid, files))
+    return out
+
+
+def _text(graph: Graph) -> str:
+    lines = []
+    for tid, task in graph.tasks.items():
+        line = tid + (" (report)" if task.kind == "report" else "")
+        deps = graph.deps.get(tid, ())
+        if deps:
+            line += " <- " + ", ".join(deps)
+        lines.append(line)
+    return "".join(line + "\n" for line in lines)
+
+
+def _dot_str(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def _dot(graph: Graph) -> str:
+    lines = ["digraph agentmake {", "  rankdir=LR;", "  node [shape=box];"]
+    for tid, task in graph.tasks.items():
+        shape = ", shape=note" if task.kind == "report" else ""
+        lines.append(f"  {_dot_str(tid)} [label={_dot_str(tid)}{shape}];")
+    for src, dst, files in edges(graph):
+        lines.append(f"  {_dot_str(src)} -> {_dot_str(dst)} [label={_dot_str(chr(10).join(files))}];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _mermaid_label(text: str) -> str:
+    return '"' + text.replace('"', "#quot;") + '"'
+
+
+def _mermaid(graph: Graph) -> str:
+    ids = {tid: f"t{i}" for i, tid in enumerate(graph.tasks)}
+    lines = ["graph TD"]
+    for tid, task in graph.tasks.items():
+        label = _mermaid_label(tid)
+        lines.append(f"  {ids[tid]}[/{label}/]" if task.kind == "report" else f"  {ids[tid]}[{label}]")
+    for src, dst, files in edges(graph):
+        lines.append(f"  {ids[src]} -->|{_mermaid_label(', '.join(files))}| {ids[dst]}")
+    return "\n".join(lines) + "\n"

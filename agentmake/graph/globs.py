@@ -1,0 +1,258 @@
+"""Path patterns: globs (`*`, `?`, `**`) and `{wildcard}`s compiled once to a regex; a file index to match.
+
+A pattern is a project-relative POSIX path whose segments may hold:
+
+- `*` any run of characters within one segment, `?` one character, `**` (a whole segment): any number of
+  segments;
+- `{name}` a wildcard: one or more characters within one segment, bound to `name` (a repeated `{name}` must
+  match the same text); `{{` and `}}` are literal braces.
+
+Globs and wildcards never match a segment that starts with `.` unless the pattern spells the dot out, so
+`docs/*.md` skips `docs/.draft.md` and `**` does not descend into `.git/`. Examples::
+
+    >>> compile_pattern("docs/{name}.md").match("docs/intro.md")
+    {'name': 'intro'}
+    >>> compile_pattern("src/**/*.ts").match("src/a/b/c.ts")
+    {}
+    >>> compile_pattern("src/**/*.ts").match("src/c.ts")
+    {}
+
+`FileIndex` lists each directory at most once (one `os.scandir`), walking only below a pattern's fixed prefix
+and only as deep as the pattern can reach. (`overlap.py` says whether two patterns can name a common path.)
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+AGENTMAKE_DIR = ".agentmake"
+TMP_MARK = ".agentmake-tmp"
+
+_WILDCARD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_NO_DOT = r"(?!\.)"
+_SEG = r"[^/]+"
+
+# Tokens of one segment: ("lit", text) | ("any",) for ? | ("star",) for * | ("wild", name)
+Token = tuple[str, ...]
+GLOBSTAR: tuple[Token, ...] = (("globstar",),)
+
+
+class PatternError(ValueError):
+    """A malformed pattern; the caller turns it into an AgentfileError located at the key."""
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """A compiled pattern. `prefix` is its leading directory without magic ('' for the root); `depth` is how
+    many segments follow the prefix (None when `**` makes it unbounded)."""
+
+    text: str
+    segments: tuple[tuple[Token, ...], ...]
+    wildcards: tuple[str, ...]  # in order of first appearance
+    has_glob: bool
+    prefix: str
+    depth: int | None
+    hidden: bool  # a segment after the prefix starts with a literal '.'
+    regex: re.Pattern[str] = field(compare=False)
+    groups: tuple[str, ...] = field(compare=False, default=())  # regex group of each wildcard
+
+    @property
+    def is_literal(self) -> bool:
+        return not self.has_glob and not self.wildcards
+
+    @property
+    def literal_path(self) -> str:
+        """The path a literal pattern names (braces unescaped)."""
+        return "/".join("".join(t[1] for t in seg) for seg in self.segments)
+
+    def match(self, path: str) -> dict[str, str] | None:
+        m = self.regex.fullmatch(path)
+        if m is None:
+            return None
+        return {name: m.group(g) for name, g in zip(self.wildcards, self.groups, strict=True)}
+
+    def substitute(self, values: dict[str, str]) -> str:
+        """The concrete path for wildcard `values` (for a pattern without globs; all its wildcards bound)."""
+        out: list[str] = []
+        for seg in self.segments:
+            out.append("".join(values[t[1]] if t[0] == "wild" else t[1] for t in seg))
+        return "/".join(out)
+
+
+def normalize_path(path: str) -> str:
+    """`./a//b/../c` -> `a/c`; keeps a leading `..` (the caller decides if leaving the root is ok)."""
+    norm = posixpath.normpath(path)
+    return "" if norm == "." else norm
+
+
+def is_outside_root(path: str) -> bool:
+    norm = normalize_path(path)
+    return (
+        norm.startswith("/") or norm == ".." or norm.startswith("../") or bool(re.match(r"[A-Za-z]:", norm))
+    )
+
+
+def _tokenize_segment(seg: str, text: str) -> tuple[Token, ...]:
+    tokens: list[Token] = []
+    lit: list[str] = []
+    i = 0
+    while i < len(seg):
+        c = seg[i]
+        if c in "{}" and seg.startswith(c * 2, i):
+            lit.append(c)
+            i += 2
+            continue
+        if c == "{":
+            m = _WILDCARD.match(seg, i)
+            if m is None:
+                raise PatternError(f"bad wildcard in '{text}': write {{name}} , or {{{{ for a literal brace")
+            token: Token = ("wild", m.group(1))
+            i = m.end()
+        elif c == "}":
+            raise PatternError(f"unmatched '}}' in '{text}' (write }}}} for a literal brace)")
+        elif c in "*?":
+            token = ("star",) if c == "*" else ("any",)
+            i += 1
+        else:
+            lit.append(c)
+            i += 1
+            continue
+        if lit:
+            tokens.append(("lit", "".join(lit)))
+            lit = []
+        if not (token == ("star",) and tokens and tokens[-1] == ("star",)):
+            tokens.append(token)
+    if lit:
+        tokens.append(("lit", "".join(lit)))
+    return tuple(tokens)
+
+
+def compile_pattern(text: str) -> Pattern:
+    """Parse and compile `text` (raises PatternError on a malformed wildcard)."""
+    norm = normalize_path(text)
+    if not norm:
+        raise PatternError(f"'{text}' names the project directory itself, not a file")
+    segments: list[tuple[Token, ...]] = []
+    for part in norm.split("/"):
+        segments.append(GLOBSTAR if part == "**" else _tokenize_segment(part, text))
+    if norm.startswith("/"):  # absolute: the first segment is empty
+        segments[0] = (("lit", ""),)
+    wildcards: list[str] = []
+    for seg in segments:
+        for t in seg:
+            if t[0] == "wild" and t[1] not in wildcards:
+                wildcards.append(t[1])
+    has_glob = any(t[0] in ("star", "any", "globstar") for seg in segments for t in seg)
+
+    n_fixed = 0
+    for seg in segments[:-1]:
+        if any(t[0] != "lit" for t in seg):
+            break
+        n_fixed += 1
+    prefix = "/".join("".join(t[1] for t in seg) for seg in segments[:n_fixed])
+    rest = segments[n_fixed:]
+    depth = None if GLOBSTAR in rest else len(rest)
+    hidden = any(seg and seg[0][0] == "lit" and seg[0][1].startswith(".") for seg in rest)
+    groups = tuple(f"w{i}" for i in range(len(wildcards)))
+    regex = re.compile(_to_regex(segments, wildcards))
+    return Pattern(norm, tuple(segments), tuple(wildcards), has_glob, prefix, depth, hidden, regex, groups)
+
+
+def _to_regex(segments: list[tuple[Token, ...]], wildcards: list[str]) -> str:
+    seen: set[str] = set()
+    parts: list[str] = []
+    last = len(segments) - 1
+    for i, seg in enumerate(segments):
+        if seg == GLOBSTAR:
+            one = _NO_DOT + _SEG
+            parts.append(f"(?:{one}/)*" if i < last else f"{one}(?:/{one})*")
+            continue
+        for j, t in enumerate(seg):
+            guard = _NO_DOT if j == 0 else ""
+            if t[0] == "lit":
+                parts.append(re.escape(t[1]))
+            elif t[0] == "star":
+                parts.append(guard + "[^/]*")
+            elif t[0] == "any":
+                parts.append(guard + "[^/]")
+            else:
+                g = f"w{wildcards.index(t[1])}"
+                parts.append(f"(?P={g})" if t[1] in seen else f"(?P<{g}>{guard}{_SEG})")
+                seen.add(t[1])
+        if i < last:
+            parts.append("/")
+    return "".join(parts)
+
+
+def output_matcher(pattern: Pattern) -> re.Pattern[str]:
+    """A regex for every path `pattern` could produce (a wildcard: any text within a segment, dots too)."""
+    parts = []
+    for seg in pattern.segments:
+        parts.append("".join(re.escape(t[1]) if t[0] == "lit" else "[^/]*" for t in seg))
+    return re.compile("/".join(parts))
+
+
+class FileIndex:
+    """Files under `root`, each directory listed at most once; skips `.agentmake/` and staged temp files."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = os.fspath(root)
+        self._listing: dict[str, tuple[list[str], list[str]]] = {}
+
+    def listdir(self, rel: str) -> tuple[list[str], list[str]]:
+        """(file names, directory names) in `rel` ('' is the root), sorted; empty if it is missing."""
+        cached = self._listing.get(rel)
+        if cached is not None:
+            return cached
+        files: list[str] = []
+        dirs: list[str] = []
+        try:
+            with os.scandir(os.path.join(self.root, rel) if rel else self.root) as it:
+                for entry in it:
+                    name = entry.name
+                    if name == AGENTMAKE_DIR or (name.startswith(".") and TMP_MARK in name):
+                        continue
+                    try:
+                        if entry.is_dir():
+                            dirs.append(name)
+                        elif entry.is_file():
+                            files.append(name)
+                    except OSError:
+                        continue
+        except OSError:
+            pass
+        files.sort()
+        dirs.sort()
+        self._listing[rel] = (files, dirs)
+        return files, dirs
+
+    def is_file(self, rel: str) -> bool:
+        head, _, name = rel.rpartition("/")
+        if not name or name in (".", "..") or rel.startswith("/"):
+            return os.path.isfile(os.path.join(self.root, rel))
+        files, _ = self.listdir(head)
+        return name in files
+
+    def candidates(self, pattern: Pattern) -> Iterator[str]:
+        """Files that may match `pattern`: those below its prefix, at its depth (any depth under `**`)."""
+        yield from self._walk(pattern.prefix, pattern.depth, pattern.hidden, 0)
+
+    def _walk(self, rel: str, depth: int | None, hidden: bool, level: int) -> Iterator[str]:
+        files, dirs = self.listdir(rel)
+        base = rel + "/" if rel else ""
+        if depth is None or depth == level + 1:
+            for name in files:
+                if hidden or name[0] != ".":
+                    yield base + name
+        if depth is not None and level + 1 >= depth:
+            return
+        for name in dirs:
+            if not hidden and name[0] == ".":
+                continue
+            if depth is None and os.path.islink(os.path.join(self.root, base + name)):
+                continue  # never follow symlinked directories under ** (loops)
+            yield from self._walk(base + name, depth, hidden, level + 1)
