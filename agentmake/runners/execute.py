@@ -1,22 +1,62 @@
-"""Execute one attempt of one task (contract stub: to be implemented)."""
+"""Execute one attempt of one task: build the invocation, run it, judge it, and leave the outputs staged.
+
+Staging: an output's final content is first written to a temporary file beside its target,
+``<dir>/.<stem>.agentmake-tmp-<random><suffix>`` (the suffix is kept so tools that infer a format from the
+file extension still work; see `STAGED_MARKER`). The scheduler commits a successful attempt by renaming the
+staged files over their targets, or calls `discard`. So a failed attempt never replaces a good output:
+- single-output LLM agents: the parsed answer is written to the staged file;
+- shell agents: `{output}`/`{outputs}` in the command *are* the staged paths;
+- multi-output LLM agents write their declared outputs themselves (the prompt names them). Before the run each
+  existing output is copied to `.agentmake/tmp/`; after the run the produced files are moved to staged paths
+  and the copies are put back (a failed run: copies put back, half-written new files removed). Between the run
+  and the commit the targets therefore hold their previous content.
+
+Logs: stdout/stderr of attempt N go to ``<log_dir>/<safe id>.<N>.out``/``.err`` (check commands:
+``.check.out``/``.check.err``); the rendered prompt to ``<log_dir>/../tasks/<safe id>.prompt`` before the
+run. Environment values are never written anywhere.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from agentmake.errors import AgentmakeError
 from agentmake.graph import Task
-from agentmake.model import Agentfile
+from agentmake.model import Agentfile, AgentSpec, ReportSpec, RunnerSpec
 from agentmake.plan import Decision
+from agentmake.runners.check import command_values, run_check
+from agentmake.runners.classify import Verdict, classify_failure, claude_text_error, one_line
+from agentmake.runners.invocation import (
+    Invocation,
+    InvocationError,
+    llm_invocation,
+    safe_name,
+    shell_invocation,
+)
+from agentmake.runners.parse import Parsed, parse_output
+from agentmake.runners.presets import PRESETS, WRITES_FILES, preset_of
+from agentmake.runners.process import GRACE, ProcResult, run_process
+from agentmake.runners.staging import (
+    backup_outputs,
+    restore_outputs,
+    staged_path,
+    tail_to_stderr,
+)
+from agentmake.templates import render_command
 
 
 @dataclass
 class AttemptResult:
     """`outcome`: "ok", "retry" (worth another attempt), "fatal" (retrying cannot help) or "cancelled".
     `error_type`: "rate-limit", "overloaded", "auth", "quota", "timeout", "exit", "no-output", "check",
-    "not-found", "usage" or None. `staged`: output path -> temporary file holding its final content (ok only)."""
+    "not-found", "usage" or None. `staged`: output path -> temporary file holding its final content (ok only).
+    `log_stem`: ``<log_dir>/<safe id>.<attempt>``; add ``.out``/``.err`` for the agent's output."""
 
     outcome: str
     message: str = ""
@@ -27,6 +67,7 @@ class AttemptResult:
     cost_usd: float | None = None
     tokens_in: int | None = None
     tokens_out: int | None = None
+    log_stem: Path | None = None
 
     @property
     def rate_limited(self) -> bool:
@@ -35,7 +76,9 @@ class AttemptResult:
 
 class Executor:
     """Runs attempts. `on_process(task_id, pid, pgid)` is called once a child process exists (the scheduler
-    records it in the store so a later run can end an orphan)."""
+    records it in the store so a later run can end an orphan). `report_renderer(task)` returns the text of a
+    report without `merge`. `execute` blocks until the child is gone, so call it from a thread that lives at
+    least that long (Linux parent-death signals are tied to the forking thread)."""
 
     def __init__(
         self,
@@ -44,12 +87,258 @@ class Executor:
         log_dir: Path,
         on_process: Callable[[str, int, int], None] | None = None,
         verbose: bool = False,
+        report_renderer: Callable[[Task], str] | None = None,
+        grace: float = GRACE,
     ) -> None:
-        raise NotImplementedError
+        self.agentfile = agentfile
+        self.root = agentfile.root
+        self.log_dir = Path(log_dir)
+        self.state_dir = self.log_dir.parent
+        self.on_process = on_process
+        self.verbose = verbose
+        self.report_renderer = report_renderer
+        self.grace = grace
 
+    # -- public ---------------------------------------------------------------------------------------------
     def execute(self, task: Task, decision: Decision, attempt: int, cancel: threading.Event) -> AttemptResult:
-        raise NotImplementedError
+        start = time.monotonic()
+        if cancel.is_set():
+            return AttemptResult("cancelled", "cancelled before it started")
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        stem = self.log_dir / f"{safe_name(task.id)}.{attempt}"
+        try:
+            result = self._dispatch(task, decision, stem, cancel)
+        except InvocationError as e:
+            result = AttemptResult("fatal", str(e), "usage")
+        except AgentmakeError as e:
+            result = AttemptResult("fatal", one_line(str(e)), "usage")
+        result.duration = time.monotonic() - start
+        result.log_stem = stem
+        if result.outcome != "ok":
+            self.discard(result)
+        return result
 
     def discard(self, result: AttemptResult) -> None:
         """Remove staged files of a result that will not be committed."""
-        raise NotImplementedError
+        for path in result.staged.values():
+            with contextlib.suppress(OSError):
+                path.unlink()
+        result.staged.clear()
+
+    # -- kinds of task --------------------------------------------------------------------------------------
+    def _dispatch(self, task: Task, decision: Decision, stem: Path, cancel: threading.Event) -> AttemptResult:
+        spec = task.spec
+        if isinstance(spec, ReportSpec) and spec.merge is None:
+            return self._render_report(task)
+        if isinstance(spec, AgentSpec) and spec.is_shell:
+            return self._run_shell(task, spec, stem, cancel)
+        return self._run_llm(task, decision, stem, cancel)
+
+    def _runner(self, name: str) -> RunnerSpec:
+        runner = self.agentfile.runners.get(name) or PRESETS.get(name)
+        if runner is None:
+            raise InvocationError(f"unknown runner {name!r}")
+        return runner
+
+    def _timeout(self, spec: AgentSpec | ReportSpec, runner: RunnerSpec) -> float | None:
+        own = spec.timeout if isinstance(spec, AgentSpec) else None
+        return own or runner.timeout or self.agentfile.settings.timeout
+
+    def _render_report(self, task: Task) -> AttemptResult:
+        if self.report_renderer is None:
+            return AttemptResult("fatal", "no report renderer configured", "usage")
+        try:
+            text = self.report_renderer(task)
+        except AgentmakeError as e:
+            return AttemptResult("fatal", one_line(str(e)), "usage")
+        except Exception as e:  # a renderer bug must not kill the worker thread
+            return AttemptResult("fatal", f"report rendering failed: {type(e).__name__}: {e}", "exit")
+        staged = {task.outputs[0]: staged_path(self.root, task.outputs[0])}
+        staged[task.outputs[0]].write_text(text, encoding="utf-8")
+        return AttemptResult("ok", staged=staged)
+
+    def _run_shell(self, task: Task, spec: AgentSpec, stem: Path, cancel: threading.Event) -> AttemptResult:
+        runner = self._runner("shell")
+        staged = {o: staged_path(self.root, o) for o in task.outputs}
+        rel = [os.path.relpath(staged[o], self.root) for o in task.outputs]
+        command = render_command(spec.run or "", command_values(task, rel))
+        inv = shell_invocation(runner, command, root=self.root, environ=os.environ)
+        proc = self._spawn(task, inv, stem, self._timeout(spec, runner), cancel)
+        result = AttemptResult("ok", staged=staged, exit_code=proc.exit_code)
+        early = self._process_verdict(proc, inv, "shell", Parsed(), stem)
+        if early is not None:
+            return self._fail(result, early)
+        missing = [o for o in task.outputs if not staged[o].is_file()]
+        if missing:
+            return self._fail(
+                result, Verdict("retry", "no-output", f"command did not write {', '.join(missing)}")
+            )
+        return self._checked(task, spec, result, stem, self._timeout(spec, runner), cancel)
+
+    def _run_llm(self, task: Task, decision: Decision, stem: Path, cancel: threading.Event) -> AttemptResult:
+        spec = task.spec
+        settings = self.agentfile.settings
+        runner_name = spec.runner if isinstance(spec, AgentSpec) else (spec.runner or settings.runner)
+        runner = self._runner(runner_name)
+        preset = preset_of(runner)
+        model = spec.model or runner.model or settings.model
+        if decision.prompt is None:
+            return AttemptResult("fatal", "no rendered prompt for this task", "usage")
+        multi = len(task.outputs) > 1
+        if multi and (preset or "") not in WRITES_FILES:
+            msg = (
+                f"runner {runner.name} cannot write files: give the agent a single output or use claude/codex"
+            )
+            return AttemptResult("fatal", msg, "usage")
+        prompt_file = self.state_dir / "tasks" / f"{safe_name(task.id)}.prompt"
+        prompt_file.parent.mkdir(parents=True, exist_ok=True)
+        prompt_file.write_text(decision.prompt, encoding="utf-8")
+        home = self.state_dir / "home" / safe_name(task.id)
+        inv = llm_invocation(
+            runner,
+            preset,
+            model=model,
+            prompt=decision.prompt,
+            writes_files=multi,
+            root=self.root,
+            home=home,
+            environ=os.environ,
+        )
+        backups = backup_outputs(self.root, task.outputs, self.state_dir / "tmp" / stem.name) if multi else {}
+        timeout = self._timeout(spec, runner)
+        try:
+            proc = self._spawn(task, inv, stem, timeout, cancel)
+            stdout = _read(stem, ".out")
+            stderr = _read(stem, ".err")
+            parsed = parse_output(runner.format, stdout, stderr) if proc.exit_code is not None else Parsed()
+            if preset == "claude" and runner.format == "text" and claude_text_error(stdout):
+                parsed.is_error, parsed.error = True, one_line(stdout)
+            result = AttemptResult(
+                "ok",
+                exit_code=proc.exit_code,
+                cost_usd=parsed.cost_usd,
+                tokens_in=parsed.tokens_in,
+                tokens_out=parsed.tokens_out,
+            )
+            verdict = self._process_verdict(proc, inv, preset, parsed, stem, timeout)
+            if verdict is None and (proc.exit_code != 0 or parsed.is_error):
+                verdict = classify_failure(preset, proc.exit_code, parsed, stdout, stderr)
+            if verdict is None and not multi and not (parsed.answer or "").strip():
+                verdict = classify_failure(preset, proc.exit_code, parsed, "", stderr)
+                if verdict.error_type == "exit":
+                    verdict = Verdict("retry", "no-output", f"{runner.name} exited 0 without an answer")
+            if verdict is None and multi:
+                missing = [o for o in task.outputs if not (self.root / o).is_file()]
+                if missing:
+                    verdict = Verdict(
+                        "retry", "no-output", f"{runner.name} did not write {', '.join(missing)}"
+                    )
+            if verdict is not None:
+                return self._fail(result, verdict)
+            if multi:
+                for o in task.outputs:
+                    result.staged[o] = staged_path(self.root, o)
+                    os.replace(self.root / o, result.staged[o])
+            else:
+                out = task.outputs[0]
+                result.staged[out] = staged_path(self.root, out)
+                result.staged[out].write_text(parsed.answer or "", encoding="utf-8")
+        finally:
+            restore_outputs(self.root, backups)
+        return self._checked(task, spec, result, stem, timeout, cancel)
+
+    # -- helpers --------------------------------------------------------------------------------------------
+    def _spawn(
+        self, task: Task, inv: Invocation, stem: Path, timeout: float | None, cancel: threading.Event
+    ) -> ProcResult:
+        on_spawn = None
+        if self.on_process is not None:
+            hook = self.on_process
+
+            def on_spawn(pid: int, pgid: int) -> None:
+                hook(task.id, pid, pgid)
+
+        stop_tail = threading.Event()
+        tail = None
+        if self.verbose:
+            tail = threading.Thread(target=tail_to_stderr, args=(task.id, stem, stop_tail), daemon=True)
+            tail.start()
+        try:
+            return run_process(
+                inv.argv,
+                stdin=inv.stdin,
+                env=inv.env,
+                cwd=inv.cwd,
+                stdout_path=stem.with_name(stem.name + ".out"),
+                stderr_path=stem.with_name(stem.name + ".err"),
+                timeout=timeout,
+                cancel=cancel,
+                on_spawn=on_spawn,
+                grace=self.grace,
+            )
+        finally:
+            stop_tail.set()
+            if tail is not None:
+                tail.join(timeout=1.0)
+
+    def _process_verdict(
+        self,
+        proc: ProcResult,
+        inv: Invocation,
+        preset: str | None,
+        parsed: Parsed,
+        stem: Path,
+        timeout: float | None = None,
+    ) -> Verdict | None:
+        """Verdicts that do not depend on the output: not found, cancelled, timed out, shell failures."""
+        prog = inv.argv[0]
+        if proc.not_found:
+            return Verdict("fatal", "not-found", f"{prog}: command not found: install {prog} or fix PATH")
+        if proc.exit_code is None:
+            return Verdict("fatal", "exit", f"cannot start {prog}: {proc.start_error}")
+        if proc.cancelled:
+            return Verdict("cancelled", None, "cancelled")
+        if proc.timed_out:
+            limit = f" after {timeout:g}s" if timeout else ""
+            return Verdict("retry", "timeout", f"timed out{limit}; the process group was killed")
+        if proc.exit_code == 127:
+            detail = one_line(_read(stem, ".err")) or prog
+            return Verdict("fatal", "not-found", f"command not found ({detail}): install it or fix PATH")
+        if preset == "shell" and proc.exit_code != 0:
+            return classify_failure("shell", proc.exit_code, parsed, _read(stem, ".out"), _read(stem, ".err"))
+        return None
+
+    def _checked(
+        self,
+        task: Task,
+        spec: AgentSpec | ReportSpec,
+        result: AttemptResult,
+        stem: Path,
+        timeout: float | None,
+        cancel: threading.Event,
+    ) -> AttemptResult:
+        check = spec.check if isinstance(spec, AgentSpec) else None
+        if check is None or result.outcome != "ok":
+            return result
+        problem = run_check(
+            check, task, result.staged, root=self.root, log_stem=stem, timeout=timeout, cancel=cancel
+        )
+        if problem is not None:
+            return self._fail(result, Verdict("retry", "check", problem))
+        return result
+
+    def _fail(self, result: AttemptResult, verdict: Verdict) -> AttemptResult:
+        self.discard(result)
+        result.outcome, result.error_type, result.message = (
+            verdict.outcome,
+            verdict.error_type,
+            verdict.message,
+        )
+        return result
+
+
+def _read(stem: Path, suffix: str) -> str:
+    try:
+        return stem.with_name(stem.name + suffix).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""

@@ -1,0 +1,73 @@
+"""Verify staged outputs before they are committed: `check = json` parses each one; a command check is
+rendered with `agentmake.templates.render_command` (every value shell-quoted, `{output}` = the *staged*
+file) and must exit 0 under `sh -c`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from agentmake.graph import Task
+from agentmake.model import Check
+from agentmake.runners.classify import one_line
+from agentmake.runners.process import run_process
+from agentmake.templates import render_command
+
+
+def command_values(task: Task, outputs: Sequence[str]) -> dict[str, str | Sequence[str]]:
+    """Substitution values for a shell command: inputs as declared, `outputs` as given (staged paths)."""
+    values: dict[str, str | Sequence[str]] = {
+        "input": task.inputs[0] if task.inputs else "",
+        "inputs": list(task.inputs),
+        "output": outputs[0] if outputs else "",
+        "outputs": list(outputs),
+    }
+    values.update(task.wildcard_values)
+    return values
+
+
+def run_check(
+    check: Check,
+    task: Task,
+    staged: Mapping[str, Path],
+    *,
+    root: Path,
+    log_stem: Path,
+    timeout: float | None,
+    cancel: threading.Event,
+) -> str | None:
+    """None when every output passes, else a one-line reason. `log_stem` + ``.check.out``/``.err`` get the
+    check command's output."""
+    if check.kind == "json":
+        for out, path in staged.items():
+            try:
+                json.loads(path.read_text(encoding="utf-8"))
+            except (ValueError, UnicodeDecodeError) as e:
+                return f"check failed: {out} is not valid JSON ({e})"
+        return None
+    if check.kind != "command" or not check.command:
+        return f"unknown check {check.kind!r}"
+    staged_paths = [os.path.relpath(staged[o], root) for o in task.outputs if o in staged]
+    command = render_command(check.command, command_values(task, staged_paths))
+    out_log = log_stem.with_name(log_stem.name + ".check.out")
+    err_log = log_stem.with_name(log_stem.name + ".check.err")
+    res = run_process(
+        ["sh", "-c", command],
+        stdin=None,
+        env=dict(os.environ),
+        cwd=root,
+        stdout_path=out_log,
+        stderr_path=err_log,
+        timeout=timeout,
+        cancel=cancel,
+    )
+    if res.exit_code == 0:
+        return None
+    if res.timed_out:
+        return f"check timed out: {check.command}"
+    detail = one_line(err_log.read_text(errors="replace")) or one_line(out_log.read_text(errors="replace"))
+    return f"check failed (exit {res.exit_code}): {check.command}" + (f": {detail}" if detail else "")

@@ -1,0 +1,104 @@
+"""Decide what a failed attempt means: worth retrying later, or fatal (retrying cannot help), and why.
+
+Rules from /work/shared/RUNNERS.md: 429/529/5xx/overload/rate limit/"waiting for network"/"database is locked"
+are retried later; 401/403, "Not logged in", "Invalid API key", quota and billing errors are fatal, as are
+gemini exit codes 41/42/52/55, codex exit 2 and a command that does not exist. Shell agents are judged on
+their exit code only (their output is the user's, not an API's).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from agentmake.runners.parse import Parsed
+from agentmake.runners.presets import AUTH_FIX
+
+_AUTH = re.compile(
+    r"\b40[13]\b|not logged in|invalid api key|api_key_invalid|invalid x-api-key|authentication[_ ]fail"
+    r"|unauthori[sz]ed|no key found|please run /login|please set an auth method",
+    re.I,
+)
+_QUOTA = re.compile(
+    r"quota exceeded|insufficient_quota|exceeded your current quota|billing|credit balance", re.I
+)
+_PER_PERIOD = re.compile(r"per (minute|second)", re.I)
+_RATE = re.compile(r"\b429\b|rate[ _-]?limit|too many requests|resource_exhausted|high demand", re.I)
+_OVERLOAD = re.compile(
+    r"\b529\b|\b50[0-4]\b|overload|server busy|service unavailable|internal server error|bad gateway", re.I
+)
+_TRANSIENT = re.compile(
+    r"waiting for network|database is locked|could not connect|connection refused|connection reset", re.I
+)
+# gemini's own exit codes (json mode otherwise exits with the HTTP status mod 256)
+_GEMINI_FATAL = {41: "auth", 42: "usage", 52: "usage", 55: "usage"}
+_GEMINI_HINT = {
+    42: "gemini rejected its input",
+    52: "gemini configuration error (check ~/.gemini/settings.json)",
+    55: "gemini does not trust the folder: set GEMINI_CLI_TRUST_WORKSPACE=true or pass --skip-trust",
+}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    outcome: str  # "ok" | "retry" | "fatal"
+    error_type: str | None
+    message: str
+
+
+def one_line(text: str, limit: int = 240) -> str:
+    """The first non-empty line of `text`, shortened to `limit` characters."""
+    for line in text.splitlines():
+        line = line.strip()
+        if line:
+            return line if len(line) <= limit else line[: limit - 1] + "…"
+    return ""
+
+
+def gemini_status(exit_code: int) -> int | None:
+    """The HTTP status behind a gemini json-mode exit code (429 → 173), or None for its own codes."""
+    return exit_code + 256 if 144 <= exit_code <= 255 else None
+
+
+def classify_failure(
+    preset: str | None, exit_code: int | None, parsed: Parsed, stdout: str, stderr: str
+) -> Verdict:
+    """Classify an attempt already known to have failed (non-zero exit or a parsed error)."""
+    name = preset or "agent"
+    detail = one_line(parsed.error or "") or one_line(stderr) or one_line(stdout) or f"exit code {exit_code}"
+    if preset == "shell" or preset is None:
+        return Verdict("retry", "exit", f"exited with code {exit_code}: {detail}")
+    status = parsed.status
+    if status is None and preset == "gemini" and exit_code is not None:
+        status = gemini_status(exit_code)
+    text = "\n".join(t for t in (parsed.error or "", stderr[-4000:], stdout[-4000:]) if t)
+    if status in (401, 403) or _AUTH.search(text):
+        return Verdict("fatal", "auth", f"{name} authentication failed ({detail}): {AUTH_FIX.get(name, '')}")
+    per_period = bool(_PER_PERIOD.search(text))  # "quota ... per minute" is a rate limit, not an empty wallet
+    if _QUOTA.search(text) and not per_period:
+        return Verdict(
+            "fatal", "quota", f"{name} quota or billing limit ({detail}): check your plan and billing"
+        )
+    if status == 429 or _RATE.search(text) or per_period:
+        return Verdict("retry", "rate-limit", f"rate limited: {detail}")
+    if (status is not None and (status == 529 or 500 <= status <= 599)) or _OVERLOAD.search(text):
+        return Verdict("retry", "overloaded", f"server overloaded or failing: {detail}")
+    if preset == "gemini" and exit_code in _GEMINI_FATAL:
+        hint = _GEMINI_HINT.get(exit_code, "")
+        kind = _GEMINI_FATAL[exit_code]
+        if kind == "auth":
+            return Verdict("fatal", "auth", f"gemini authentication failed ({detail}): {AUTH_FIX['gemini']}")
+        return Verdict("fatal", kind, f"{hint} (exit {exit_code}): {detail}")
+    if preset == "codex" and exit_code == 2:
+        return Verdict("fatal", "usage", f"codex rejected its command line (exit 2): {detail}")
+    if _TRANSIENT.search(text):
+        return Verdict("retry", "exit", f"transient failure: {detail}")
+    if exit_code not in (0, None):
+        return Verdict("retry", "exit", f"exited with code {exit_code}: {detail}")
+    return Verdict("retry", "exit", f"{name} reported an error: {detail}")
+
+
+def claude_text_error(stdout: str) -> bool:
+    """claude's text mode prints API errors to stdout (sometimes with exit 0)."""
+    first = one_line(stdout)
+    return first.startswith("API Error") or bool(re.match(r"(Invalid API key|Not logged in)\b", first))

@@ -1,0 +1,134 @@
+"""Turn a task into an invocation: argv, stdin, environment and working directory, per runner preset.
+
+The prompt always travels on stdin (never in argv: one argument is capped at 128 KiB, and argv is visible to
+every user of the machine). The environment is a minimal base plus the preset's credential variables plus the
+runner's declared `env` names; values are never logged. Each task gets its own config directory under
+`.agentmake/home/<safe task id>/` so parallel agents do not corrupt shared state: claude `CLAUDE_CONFIG_DIR`
+(+ `.credentials.json`/`settings.json` copied), codex `CODEX_HOME` (+ `auth.json`/ `config.toml` copied), llm
+`-d <logs.db>`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from agentmake.model import RunnerSpec
+from agentmake.runners.presets import AUTH_ENV
+
+BASE_ENV = (
+    "PATH", "HOME", "USER", "LOGNAME", "SHELL", "TERM", "TMPDIR", "TZ", "LANG", "LANGUAGE",
+    "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
+    "SSL_CERT_FILE", "SSL_CERT_DIR", "NODE_EXTRA_CA_CERTS",
+)  # fmt: skip
+
+
+@dataclass
+class Invocation:
+    argv: list[str]
+    stdin: bytes | None
+    env: dict[str, str]
+    cwd: Path
+    secrets: list[str] = field(default_factory=list)  # env names whose values must never be shown
+
+
+class InvocationError(Exception):
+    """The task cannot be turned into a command (e.g. ollama without a model)."""
+
+
+def safe_name(task_id: str) -> str:
+    """A file-name-safe form of a task id; a short hash keeps distinct ids distinct (``a:b`` vs ``a_b``)."""
+    clean = re.sub(r"[^A-Za-z0-9._-]+", "_", task_id).strip("._") or "task"
+    if clean != task_id:
+        clean = f"{clean[:80]}-{hashlib.sha1(task_id.encode()).hexdigest()[:8]}"
+    return clean
+
+
+def base_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """PATH, HOME, locale and friends: what any CLI needs to start."""
+    env = {k: v for k, v in environ.items() if k in BASE_ENV or k.startswith("LC_")}
+    env.setdefault("PATH", os.defpath)
+    return env
+
+
+def _has(argv: list[str], *flags: str) -> bool:
+    return any(a == f or a.startswith(f + "=") for a in argv for f in flags)
+
+
+def _copy_if_exists(src_dir: Path, dst_dir: Path, names: tuple[str, ...]) -> None:
+    for name in names:
+        src = src_dir / name
+        if src.is_file():
+            shutil.copyfile(src, dst_dir / name)
+            os.chmod(dst_dir / name, 0o600)
+
+
+def llm_invocation(
+    runner: RunnerSpec,
+    preset: str | None,
+    *,
+    model: str | None,
+    prompt: str,
+    writes_files: bool,
+    root: Path,
+    home: Path,
+    environ: Mapping[str, str],
+) -> Invocation:
+    """The invocation of an LLM agent (or merge report). `home` is this task's private config directory."""
+    argv = list(runner.command)
+    if not argv:
+        raise InvocationError(f"runner {runner.name} has an empty command")
+    env = base_env(environ)
+    names = list(AUTH_ENV.get(preset or "", ())) + list(runner.env)
+    for name in names:
+        if name in environ:
+            env[name] = environ[name]
+    flag = runner.model_flag
+    if preset == "ollama" and not model:
+        raise InvocationError("the ollama runner needs a model: set `model` on the agent or the runner")
+    if model and flag is not None:
+        argv += [model] if flag == "" else [flag, model]
+    if preset == "claude":
+        cfg = home / "claude"
+        cfg.mkdir(parents=True, exist_ok=True)
+        src = Path(
+            environ.get("CLAUDE_CONFIG_DIR") or Path(environ.get("HOME", "~")).expanduser() / ".claude"
+        )
+        _copy_if_exists(src, cfg, (".credentials.json", "settings.json"))
+        env["CLAUDE_CONFIG_DIR"] = str(cfg)
+        env["DISABLE_AUTOUPDATER"] = "1"
+        if writes_files and not _has(argv, "--permission-mode", "--dangerously-skip-permissions"):
+            argv += ["--permission-mode", "acceptEdits"]
+    elif preset == "codex":
+        cfg = home / "codex"
+        cfg.mkdir(parents=True, exist_ok=True)
+        src = Path(environ.get("CODEX_HOME") or Path(environ.get("HOME", "~")).expanduser() / ".codex")
+        _copy_if_exists(src, cfg, ("auth.json", "config.toml"))
+        env["CODEX_HOME"] = str(cfg)
+        if writes_files and not _has(argv, "-s", "--sandbox", "--dangerously-bypass-approvals-and-sandbox"):
+            argv += ["-s", "workspace-write"]
+        if "-" not in argv:
+            argv.append("-")  # read the prompt from stdin
+    elif preset == "gemini":
+        env.setdefault("GEMINI_CLI_TRUST_WORKSPACE", "true")  # agentmake runs in the project the user chose
+        if writes_files and not _has(argv, "--approval-mode", "-y", "--yolo"):
+            argv += ["--approval-mode", "auto_edit"]
+    elif preset == "llm":
+        db = home / "llm" / "logs.db"
+        db.parent.mkdir(parents=True, exist_ok=True)
+        if not _has(argv, "-d", "--database"):
+            argv += ["-d", str(db)]
+    return Invocation(argv=argv, stdin=prompt.encode("utf-8"), env=env, cwd=root, secrets=names)
+
+
+def shell_invocation(
+    runner: RunnerSpec, command: str, *, root: Path, environ: Mapping[str, str]
+) -> Invocation:
+    """A shell agent: `sh -c <command>`, like a make recipe, with the full environment and no stdin."""
+    argv = [*(runner.command or ("sh", "-c")), command]
+    return Invocation(argv=argv, stdin=None, env=dict(environ), cwd=root)

@@ -1,0 +1,185 @@
+"""Read an agent's answer, error and spend out of what it printed, one function per output format.
+
+Every parser returns a `Parsed`: the answer text (None when there is none), whether the tool itself reported
+an error (and its message and HTTP status when known), and cost/tokens when the format reports them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass
+class Parsed:
+    answer: str | None = None
+    is_error: bool = False
+    error: str | None = None  # the tool's own error message
+    status: int | None = None  # HTTP status of an API error, when the tool says
+    cost_usd: float | None = None
+    tokens_in: int | None = None
+    tokens_out: int | None = None
+
+
+def json_values(text: str) -> Iterator[Any]:
+    """Every JSON value that starts at the beginning of a line (pretty-printed or one per line), in order."""
+    decoder = json.JSONDecoder()
+    pos, end = 0, len(text)
+    while pos < end:
+        line_end = text.find("\n", pos)
+        line_end = end if line_end < 0 else line_end
+        start = pos + (len(text[pos:line_end]) - len(text[pos:line_end].lstrip()))
+        if start < line_end and text[start] in "{[":
+            try:
+                value, stop = decoder.raw_decode(text, start)
+            except ValueError:
+                pos = line_end + 1
+                continue
+            yield value
+            pos = stop
+            continue
+        pos = line_end + 1
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _sum(values: list[int | None]) -> int | None:
+    known = [v for v in values if v is not None]
+    return sum(known) if known else None
+
+
+def parse_text(stdout: str, stderr: str) -> Parsed:
+    return Parsed(answer=stdout)
+
+
+def parse_claude_json(stdout: str, stderr: str) -> Parsed:
+    """`claude -p --output-format json` (one result object) or `stream-json` (the last result event)."""
+    results = [v for v in json_values(stdout) if isinstance(v, dict) and v.get("type") == "result"]
+    if not results:
+        return Parsed(is_error=True, error=_first_line(stdout) or _first_line(stderr) or "no result object")
+    r = results[-1]
+    usage: dict[str, Any] = r["usage"] if isinstance(r.get("usage"), dict) else {}
+    tokens_in = _sum(
+        [
+            _int(usage.get("input_tokens")),
+            _int(usage.get("cache_creation_input_tokens")),
+            _int(usage.get("cache_read_input_tokens")),
+        ]
+    )
+    cost = r.get("total_cost_usd")
+    result = r.get("result") if isinstance(r.get("result"), str) else None
+    subtype = r.get("subtype")
+    is_error = bool(r.get("is_error")) or (subtype not in (None, "success"))
+    error = None
+    if is_error:
+        error = result or (f"claude stopped: {subtype}" if subtype else "claude reported an error")
+    return Parsed(
+        answer=None if is_error else result,
+        is_error=is_error,
+        error=error,
+        status=_int(r.get("api_error_status")),
+        cost_usd=float(cost) if isinstance(cost, (int, float)) and not isinstance(cost, bool) else None,
+        tokens_in=tokens_in,
+        tokens_out=_int(usage.get("output_tokens")),
+    )
+
+
+def parse_codex_jsonl(stdout: str, stderr: str) -> Parsed:
+    """`codex exec --json`: the last completed `agent_message` is the answer; `turn.failed` fails it."""
+    answer: str | None = None
+    errors: list[str] = []
+    failed = False
+    tin: list[int | None] = []
+    tout: list[int | None] = []
+    for ev in json_values(stdout):
+        if not isinstance(ev, dict):
+            continue
+        kind = ev.get("type")
+        if kind == "item.completed" and isinstance(ev.get("item"), dict):
+            item = ev["item"]
+            if item.get("type") == "agent_message" and isinstance(item.get("text"), str):
+                answer = item["text"]
+            elif item.get("type") == "error" and isinstance(item.get("message"), str):
+                errors.append(item["message"])
+        elif kind == "turn.completed" and isinstance(ev.get("usage"), dict):
+            tin.append(_int(ev["usage"].get("input_tokens")))
+            tout.append(_int(ev["usage"].get("output_tokens")))
+        elif kind == "turn.failed":
+            failed = True
+            err = ev.get("error")
+            msg = err.get("message") if isinstance(err, dict) else None
+            errors.append(msg if isinstance(msg, str) else "turn failed")
+        elif kind == "error" and isinstance(ev.get("message"), str):
+            errors.append(ev["message"])
+    if failed:
+        return Parsed(is_error=True, error=errors[-1], tokens_in=_sum(tin), tokens_out=_sum(tout))
+    return Parsed(answer=answer, tokens_in=_sum(tin), tokens_out=_sum(tout))
+
+
+def parse_gemini_json(stdout: str, stderr: str) -> Parsed:
+    """`gemini -o json`: `{response, stats}` on stdout; an API error is `{error:{...}}` on stderr."""
+    for value in json_values(stderr):
+        if isinstance(value, dict) and isinstance(value.get("error"), dict):
+            err = value["error"]
+            msg = err.get("message") if isinstance(err.get("message"), str) else "gemini reported an error"
+            code = err.get("code")
+            return Parsed(is_error=True, error=msg, status=code if isinstance(code, int) else None)
+    for value in json_values(stdout):
+        if not isinstance(value, dict):
+            continue
+        if isinstance(value.get("error"), dict):
+            err = value["error"]
+            return Parsed(is_error=True, error=str(err.get("message")), status=_int(err.get("code")))
+        if "response" in value:
+            tin: list[int | None] = []
+            tout: list[int | None] = []
+            models = (value.get("stats") or {}).get("models") or {}
+            for m in models.values() if isinstance(models, dict) else ():
+                tokens = m.get("tokens") if isinstance(m, dict) else None
+                if isinstance(tokens, dict):
+                    tin.append(_int(tokens.get("prompt", tokens.get("input"))))
+                    tout.append(_int(tokens.get("candidates")))
+            resp = value.get("response")
+            return Parsed(
+                answer=resp if isinstance(resp, str) else None, tokens_in=_sum(tin), tokens_out=_sum(tout)
+            )
+    return Parsed(is_error=True, error=_first_line(stderr) or "no JSON response from gemini")
+
+
+def parse_llm_json(stdout: str, stderr: str) -> Parsed:
+    """`llm --json`: an array of response objects; the answer is their responses joined."""
+    for value in json_values(stdout):
+        items = value if isinstance(value, list) else [value]
+        responses = [i for i in items if isinstance(i, dict) and isinstance(i.get("response"), str)]
+        if responses:
+            return Parsed(
+                answer="".join(r["response"] for r in responses),
+                tokens_in=_sum([_int(r.get("input_tokens")) for r in responses]),
+                tokens_out=_sum([_int(r.get("output_tokens")) for r in responses]),
+            )
+    return Parsed(is_error=True, error=_first_line(stderr) or "no JSON response from llm")
+
+
+PARSERS: dict[str, Callable[[str, str], Parsed]] = {
+    "text": parse_text,
+    "claude-json": parse_claude_json,
+    "codex-jsonl": parse_codex_jsonl,
+    "gemini-json": parse_gemini_json,
+    "llm-json": parse_llm_json,
+}
+
+
+def parse_output(fmt: str, stdout: str, stderr: str) -> Parsed:
+    """Parse with the parser for `fmt` (unknown formats read as text)."""
+    return PARSERS.get(fmt, parse_text)(stdout, stderr)
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()
+    return ""

@@ -1,0 +1,87 @@
+"""Built-in runner presets: how each known agent CLI is invoked non-interactively.
+
+`PRESETS` maps a preset name to a `RunnerSpec`; the syntax layer merges a user's `runner` block over the
+preset of the same name (or over `base`). Only the argv prefix lives here: the per-invocation flags (model,
+write permissions, per-task config) are added by `agentmake.runners.invocation`. Facts:
+/work/shared/RUNNERS.md.
+
+`model_flag` conventions: a flag such as ``"--model"`` is followed by the model; ``""`` means the model is a
+positional argument right after the command (``ollama run MODEL``); None means the runner takes no model.
+"""
+
+from __future__ import annotations
+
+from agentmake.model import RunnerSpec
+
+PRESETS: dict[str, RunnerSpec] = {
+    "claude": RunnerSpec(
+        name="claude",
+        command=("claude", "-p", "--output-format", "json"),
+        model_flag="--model",
+        format="claude-json",
+    ),
+    "codex": RunnerSpec(
+        name="codex",
+        command=("codex", "exec", "--json", "--skip-git-repo-check"),
+        model_flag="-m",
+        format="codex-jsonl",
+    ),
+    "gemini": RunnerSpec(
+        name="gemini",
+        command=("gemini", "-o", "json"),
+        model_flag="-m",
+        format="gemini-json",
+    ),
+    "llm": RunnerSpec(name="llm", command=("llm",), model_flag="-m", format="text"),
+    "ollama": RunnerSpec(
+        name="ollama", command=("ollama", "run", "--hidethinking"), model_flag="", format="text"
+    ),
+    "shell": RunnerSpec(name="shell", command=("sh", "-c"), model_flag=None, format="text"),
+}
+
+# Environment variables each preset may need for authentication or endpoints (passed through when set).
+AUTH_ENV: dict[str, tuple[str, ...]] = {
+    "claude": (
+        "ANTHROPIC_API_KEY",
+        "ANTHROPIC_AUTH_TOKEN",
+        "ANTHROPIC_BASE_URL",
+        "CLAUDE_CODE_OAUTH_TOKEN",
+        "CLAUDE_CODE_MAX_RETRIES",
+        "CLAUDE_CODE_USE_BEDROCK",
+        "CLAUDE_CODE_USE_VERTEX",
+        "API_TIMEOUT_MS",
+    ),
+    "codex": ("OPENAI_API_KEY", "OPENAI_BASE_URL", "CODEX_API_KEY"),
+    "gemini": (
+        "GEMINI_API_KEY",
+        "GOOGLE_API_KEY",
+        "GOOGLE_CLOUD_PROJECT",
+        "GOOGLE_CLOUD_LOCATION",
+        "GOOGLE_APPLICATION_CREDENTIALS",
+        "GOOGLE_GENAI_USE_VERTEXAI",
+        "GEMINI_CLI_TRUST_WORKSPACE",
+    ),
+    "llm": ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "LLM_USER_PATH", "LLM_MODEL"),
+    "ollama": ("OLLAMA_HOST", "OLLAMA_API_KEY"),
+    "shell": (),
+}
+
+# What to tell a person whose credentials were refused.
+AUTH_FIX: dict[str, str] = {
+    "claude": "set ANTHROPIC_API_KEY or CLAUDE_CODE_OAUTH_TOKEN (or run `claude` and /login)",
+    "codex": "set OPENAI_API_KEY or run `codex login`",
+    "gemini": "set GEMINI_API_KEY or run `gemini` once to sign in",
+    "llm": "set the provider's key with `llm keys set ...` or its *_API_KEY variable",
+    "ollama": "run `ollama signin` or set OLLAMA_API_KEY for cloud models",
+    "shell": "check the command's credentials",
+}
+
+# Presets whose agents can write files themselves (multi-output agents need one of these).
+WRITES_FILES = frozenset({"claude", "codex", "gemini", "shell"})
+
+
+def preset_of(runner: RunnerSpec) -> str | None:
+    """The preset a runner is built on: its `base`, or its own name when that is a preset."""
+    if runner.base in PRESETS:
+        return runner.base
+    return runner.name if runner.name in PRESETS else None

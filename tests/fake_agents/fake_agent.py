@@ -1,0 +1,519 @@
+#!/usr/bin/env python3
+"""A faithful fake of the agent CLIs (claude, codex, gemini, llm, ollama) for agentmake's tests.
+
+It impersonates the CLI named by `FAKE_AGENT_AS` or else by the basename of argv[0] (wrappers named `claude`,
+`codex`, ... are put first on PATH). It accepts the real non-interactive flags and rejects unknown ones the
+way the real tool does, reads the prompt as the real tool does (stdin until EOF, combined with a prompt
+argument the real tool's way; codex says `Reading additional input from stdin...` on stderr), and answers in
+the real output shapes: claude `--output-format json|text|stream-json` result objects (`type`, `subtype`,
+`is_error`, `result`, `total_cost_usd`, `usage`, `session_id`, `duration_ms`, ...), codex `--json` JSONL
+events, gemini `-o json` `{session_id, response, stats}`, llm text or `--json` arrays, ollama text.
+Facts: /work/shared/RUNNERS.md.
+
+Behaviour is driven by directive lines inside the prompt (several per line allowed, `answer=`/`stderr=`
+take the rest of the line):
+
+    FAKE: label=NAME          name used in FAKE_AGENT_LOG (default: a hash of the prompt)
+    FAKE: sleep=SECONDS       wait before answering
+    FAKE: fail=CODE [times=N] fail like the real CLI; CODE is an HTTP status (429, 529, 500, 503, 401,
+                              403) or noauth, quota, dblock, network (codex: "waiting for network" forever).
+                              With times=N only the first N invocations of this exact prompt fail (counted
+                              in the directory $FAKE_AGENT_STATE; without it, every invocation fails).
+    FAKE: exit=N              exit with code N after printing stderr= text (if any)
+    FAKE: stderr=TEXT         print TEXT on stderr
+    FAKE: hang                never answer (until killed); FAKE: ignore-term ignores SIGTERM too
+    FAKE: spawn-grandchild    start `sleep 300` in the same process group; prints "fake: grandchild pid N"
+                              on stderr
+    FAKE: exit0-no-output     exit 0 with an empty answer
+    FAKE: is_error            claude: exit 0 with `is_error: true` (an API error in a "success" result)
+    FAKE: answer=TEXT         the answer (`\\n` becomes a newline); default: "ANSWER:\\n" + the prompt's
+                              non-directive lines (so tests can see exactly what arrived on stdin)
+    FAKE: invalid-json-answer answer with broken JSON
+    FAKE: write=P1,P2         write these files (relative to the cwd) before answering or failing, if the
+                              CLI was allowed to (claude --permission-mode acceptEdits, codex -s
+                              workspace-write, gemini --approval-mode auto_edit|yolo); claude lists a
+                              refusal in permission_denials
+    FAKE: show-env=A,B        append "A=value" lines to the answer
+    FAKE: has-env=A,B         append "A: set" / "A: unset" lines (never the value)
+    FAKE: show-argv           append the argv as JSON to the answer
+
+`FAKE_AGENT_LOG`, if set, gets `start <time> <pid> <cli> <label>` and `end ...` lines (concurrency tests).
+"""
+
+# ruff: noqa: E501 - the failure table quotes the real tools' messages verbatim
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+
+class Usage(Exception):
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+SPECS = {  # cli: (flags taking a value, boolean flags, variadic flags, unknown-option message, exit code)
+    "claude": (
+        {"--output-format", "--model", "--permission-mode", "--fallback-model", "--effort", "--max-turns",
+         "--append-system-prompt", "--system-prompt", "--max-budget-usd", "--session-id"},
+        {"-p", "--print", "--verbose", "--no-session-persistence", "--dangerously-skip-permissions", "--bare"},
+        {"--allowedTools", "--allowed-tools", "--tools", "--add-dir", "--mcp-config", "--disallowedTools"},
+        "error: unknown option '{}'", 1,
+    ),
+    "codex": (
+        {"-m", "--model", "-o", "--output-last-message", "-s", "--sandbox", "-c", "--config", "--color",
+         "--output-schema", "-C", "--cd", "-p", "--profile", "--local-provider"},
+        {"--json", "--skip-git-repo-check", "--oss", "--dangerously-bypass-approvals-and-sandbox"},
+        set(), "error: unexpected argument '{}' found", 2,
+    ),
+    "gemini": (
+        {"-p", "--prompt", "-m", "--model", "-o", "--output-format", "--approval-mode"},
+        {"-y", "--yolo", "--skip-trust", "-s", "--sandbox", "-d", "--debug"},
+        set(), "Unknown argument: {}", 1,
+    ),
+    "llm": (
+        {"-m", "--model", "-s", "--system", "-d", "--database", "-t", "--template", "--cid", "--key"},
+        {"--json", "-n", "--no-log", "--log", "--no-stream", "-u", "--usage", "-c", "--continue"},
+        set(), "Error: No such option: {}", 2,
+    ),
+    "ollama": (
+        {"--format", "--keepalive", "--think"},
+        {"--hidethinking", "--verbose", "--nowordwrap", "--insecure"},
+        set(), "Error: unknown flag: {}", 1,
+    ),
+}  # fmt: skip
+
+
+def parse_args(cli: str, args: list[str]) -> tuple[dict[str, str | bool | list[str]], list[str]]:
+    valued, booleans, variadic, unknown, code = SPECS[cli]
+    opts: dict[str, str | bool | list[str]] = {}
+    pos: list[str] = []
+    i = 0
+    while i < len(args):
+        a = args[i]
+        name, eq, val = a.partition("=")
+        if a == "-" or not a.startswith("-"):
+            pos.append(a)
+        elif name in valued:
+            if not eq:
+                i += 1
+                if i >= len(args):
+                    raise Usage(f"error: option '{a}' argument missing", code)
+                val = args[i]
+            opts[name] = val
+        elif a in booleans:
+            opts[a] = True
+        elif name in variadic:  # swallows following words, as the real claude does
+            words = [val] if eq else []
+            while not eq and i + 1 < len(args) and not args[i + 1].startswith("-"):
+                i += 1
+                words.append(args[i])
+            opts[name] = words
+        else:
+            raise Usage(unknown.format(a), code)
+        i += 1
+    return opts, pos
+
+
+def opt(opts: dict, *names: str) -> str | None:
+    for n in names:
+        if isinstance(opts.get(n), str):
+            return opts[n]
+    return None
+
+
+def read_stdin() -> str:
+    return "" if sys.stdin is None or sys.stdin.isatty() else sys.stdin.read()
+
+
+def directives(prompt: str) -> tuple[dict[str, str], str]:
+    d: dict[str, str] = {}
+    body = []
+    for line in prompt.splitlines():
+        s = line.strip()
+        if not s.startswith("FAKE:"):
+            body.append(line)
+            continue
+        rest = s[5:].strip()
+        while rest:
+            if rest.startswith(("answer=", "stderr=")):
+                k, _, v = rest.partition("=")
+                d[k] = v.replace("\\n", "\n")
+                break
+            word, _, rest = rest.partition(" ")
+            k, _, v = word.partition("=")
+            d[k] = v
+            rest = rest.strip()
+    return d, "\n".join(body)
+
+
+def log(event: str, cli: str, label: str) -> None:
+    path = os.environ.get("FAKE_AGENT_LOG")
+    if path:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(f"{event} {time.time():.6f} {os.getpid()} {cli} {label}\n")
+
+
+def should_fail(cli: str, prompt: str, d: dict[str, str]) -> bool:
+    if "fail" not in d:
+        return False
+    if "times" not in d or not os.environ.get("FAKE_AGENT_STATE"):
+        return True
+    state = Path(os.environ["FAKE_AGENT_STATE"])
+    state.mkdir(parents=True, exist_ok=True)
+    key = hashlib.sha256((cli + "\0" + prompt).encode()).hexdigest()[:16]
+    with open(state / f"{key}.count", "a+", encoding="utf-8") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        fh.seek(0)
+        n = int(fh.read().strip() or 0) + 1
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(n))
+    return n <= int(d["times"])
+
+
+FAILURES = {  # cli -> code -> message (the real tools' wording)
+    "claude": {
+        "429": 'API Error: Request rejected (429) · {"type":"error","error":{"type":"rate_limit_error","message":"Rate limited"}}',
+        "529": "API Error: 529 Overloaded. This is a server-side issue, usually temporary — try again in a moment.",
+        "500": 'API Error: 500 {"type":"error","error":{"type":"api_error","message":"Internal server error"}}',
+        "503": 'API Error: 503 {"type":"error","error":{"type":"api_error","message":"Service unavailable"}}',
+        "401": "Invalid API key · Fix external API key",
+        "403": 'API Error: 403 {"type":"error","error":{"type":"permission_error","message":"Forbidden"}}',
+        "noauth": "Not logged in · Please run /login",
+        "quota": "Credit balance is too low",
+    },
+    "codex": {
+        "429": "exceeded retry limit, last status: 429 Too Many Requests",
+        "500": "exceeded retry limit, last status: 500 Internal Server Error",
+        "503": "exceeded retry limit, last status: 503 Service Unavailable",
+        "529": "exceeded retry limit, last status: 529",
+        "401": "unexpected status 401 Unauthorized: Incorrect API key provided",
+        "403": "unexpected status 403 Forbidden",
+        "noauth": "Not logged in: run `codex login`",
+        "quota": "Quota exceeded. Check your plan and billing details.",
+        "dblock": "error returned from database: (code: 5) database is locked",
+    },
+    "gemini": {
+        "429": "Resource exhausted. Please try again later.",
+        "500": "Internal error encountered.",
+        "503": "The model is overloaded. Please try again later.",
+        "529": "Overloaded.",
+        "401": "API key not valid. Please pass a valid API key. API_KEY_INVALID",
+        "403": "Permission denied.",
+        "quota": "You exceeded your current quota, please check your plan and billing details.",
+    },
+    "llm": {
+        "429": "Error: Error code: 429 - {'error': {'message': 'Rate limit reached', 'code': 'rate_limit_exceeded'}}",
+        "500": "Error: Error code: 500 - {'error': {'message': 'The server had an error'}}",
+        "503": "Error: Error code: 503 - {'error': {'message': 'The engine is currently overloaded'}}",
+        "529": "Error: Error code: 529 - {'error': {'message': 'Overloaded'}}",
+        "401": "Error: Error code: 401 - {'error': {'message': 'Incorrect API key provided', 'code': 'invalid_api_key'}}",
+        "403": "Error: Error code: 403 - {'error': {'message': 'Forbidden'}}",
+        "noauth": "Error: No key found - add one using 'llm keys set openai' or set the OPENAI_API_KEY environment variable",
+        "quota": "Error: Error code: 429 - {'error': {'message': 'You exceeded your current quota', 'code': 'insufficient_quota'}}",
+        "dblock": "Error: database is locked",
+    },
+    "ollama": {
+        "429": "Error: 429 Too Many Requests: rate limit exceeded, please try again",
+        "500": "Error: 500 Internal Server Error: llama runner process has terminated",
+        "503": "Error: 503 Service Unavailable: server busy, please try again.  maximum pending requests exceeded",
+        "529": "Error: 529: overloaded",
+        "401": "Error: 401 Unauthorized",
+        "403": "Error: 403 Forbidden",
+        "noauth": "Error: 401 Unauthorized",
+        "network": "Error: could not connect to ollama server, run 'ollama serve' to start it",
+    },
+}  # fmt: skip
+
+
+def fail(cli: str, code: str, opts: dict, out) -> int:
+    msg = FAILURES[cli].get(code) or f"Error: {code} unexpected failure"
+    status = int(code) if code.isdigit() else {"quota": 429, "noauth": 401}.get(code)
+    err = sys.stderr
+    if cli == "claude":
+        if opt(opts, "--output-format") in ("json", "stream-json"):
+            out(json.dumps(result_obj(msg, opts, is_error=True, status=status)))
+        else:
+            out(msg)  # claude prints API errors on stdout in text mode
+        return 1
+    if cli == "codex":
+        if code == "network":
+            while True:
+                print("Reconnecting... waiting for network", file=err, flush=True)
+                time.sleep(0.5)
+        if isinstance(opts.get("-o") or opts.get("--output-last-message"), str):
+            Path(opt(opts, "-o", "--output-last-message") or "").write_text("")  # -o leaves an empty file
+        if opts.get("--json"):
+            out(json.dumps({"type": "thread.started", "thread_id": str(uuid.uuid4())}))
+            out(json.dumps({"type": "turn.started"}))
+            out(json.dumps({"type": "error", "message": msg}))
+            out(json.dumps({"type": "turn.failed", "error": {"message": msg}}))
+        else:
+            print(f"ERROR: {msg}", file=err)
+        return 1
+    if cli == "gemini":
+        if code == "noauth":
+            print("Please set an Auth method in your settings.json or specify GEMINI_API_KEY", file=err)
+            return 41
+        if opt(opts, "-o", "--output-format") == "json":
+            err_obj = {"error": {"type": "Error", "message": f"[API Error: {msg}]", "code": status}}
+            print(json.dumps(err_obj, indent=2), file=err)
+            return (status or 1) % 256
+        print(f"Error when talking to Gemini API {msg}", file=err)
+        return 1
+    if cli == "ollama" and code in ("401", "noauth"):
+        print(msg, file=err)
+        return 0  # ollama exits 0 on a cloud-model 401
+    print(msg, file=err)
+    return 1
+
+
+def result_obj(
+    text: str, opts: dict, *, is_error: bool = False, status: int | None = None, prompt: str = ""
+) -> dict:
+    model = opt(opts, "--model") or "claude-sonnet-4-5"
+    tin, tout = len(prompt.split()), len(text.split())
+    obj = {
+        "type": "result", "subtype": "success", "is_error": is_error, "duration_ms": 1234,
+        "duration_api_ms": 1100, "num_turns": 1, "result": text, "stop_reason": "end_turn",
+        "session_id": str(uuid.uuid4()), "total_cost_usd": round(3e-6 * tin + 15e-6 * tout, 8),
+        "usage": {"input_tokens": tin, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0,
+                  "output_tokens": tout},
+        "modelUsage": {model: {"inputTokens": tin, "outputTokens": tout, "costUSD": 0.0}},
+        "permission_denials": [],
+    }  # fmt: skip
+    if status is not None:
+        obj["api_error_status"] = status
+    return obj
+
+
+def may_write(cli: str, opts: dict) -> bool:
+    if cli == "claude":
+        tools = " ".join(opts.get("--allowedTools", []) + opts.get("--allowed-tools", []))
+        return (
+            opt(opts, "--permission-mode") in ("acceptEdits", "bypassPermissions")
+            or bool(opts.get("--dangerously-skip-permissions"))
+            or "Write" in tools
+        )
+    if cli == "codex":
+        return opt(opts, "-s", "--sandbox") in ("workspace-write", "danger-full-access") or bool(
+            opts.get("--dangerously-bypass-approvals-and-sandbox")
+        )
+    if cli == "gemini":
+        return opt(opts, "--approval-mode") in ("auto_edit", "yolo") or bool(
+            opts.get("-y") or opts.get("--yolo")
+        )
+    return False
+
+
+def get_prompt(cli: str, opts: dict, pos: list[str]) -> str:
+    if cli == "claude":
+        if not (opts.get("-p") or opts.get("--print")):
+            raise Usage("fake claude: interactive mode is not supported (pass -p)", 1)
+        stdin = read_stdin()
+        arg = " ".join(pos)
+        prompt = f"{arg}\n{stdin}" if arg and stdin else arg or stdin
+        if not prompt:
+            msg = "Error: Input must be provided either through stdin or as a prompt argument when using --print"
+            raise Usage(msg, 1)
+        if opt(opts, "--output-format") == "stream-json" and not opts.get("--verbose"):
+            raise Usage("Error: When using --print, --output-format=stream-json requires --verbose", 1)
+        return prompt
+    if cli == "codex":
+        if not pos or pos[0] not in ("exec", "e"):
+            raise Usage("fake codex: only `codex exec` is supported", 2)
+        if len(pos) > 2:
+            raise Usage(f"error: unexpected argument '{pos[2]}' found", 2)
+        arg = pos[1] if len(pos) > 1 else "-"
+        print("Reading additional input from stdin...", file=sys.stderr, flush=True)
+        stdin = read_stdin()
+        prompt = stdin if arg == "-" else (f"{arg}\n\n<stdin>\n{stdin}\n</stdin>" if stdin else arg)
+        if not prompt.strip():
+            raise Usage("No prompt provided via stdin.", 1)
+        return prompt
+    if cli == "gemini":
+        stdin = read_stdin()
+        arg = opt(opts, "-p", "--prompt") or " ".join(pos)
+        prompt = f"{stdin}\n\n{arg}" if stdin and arg else stdin or arg
+        if not prompt:
+            raise Usage("fake gemini: interactive mode is not supported (pass -p or pipe stdin)", 1)
+        return prompt
+    if cli == "llm":
+        if pos and pos[0] == "prompt":
+            pos = pos[1:]
+        stdin = read_stdin()
+        arg = " ".join(pos)
+        return f"{stdin} {arg}" if stdin and arg else stdin or arg
+    if cli == "ollama":
+        if not pos or pos[0] != "run":
+            raise Usage("fake ollama: only `ollama run MODEL` is supported", 1)
+        if len(pos) < 2:
+            raise Usage("Error: accepts at least 1 arg(s), received 0", 1)
+        stdin = read_stdin()
+        arg = " ".join(pos[2:])
+        return f"{stdin} {arg}" if stdin and arg else stdin or arg
+    raise Usage(f"fake_agent: unknown CLI {cli!r}", 127)
+
+
+def answer_text(d: dict[str, str], body: str, argv: list[str]) -> str:
+    if "exit0-no-output" in d:
+        return ""
+    text = '{"answer": "unterminated' if "invalid-json-answer" in d else d.get("answer", "ANSWER:\n" + body)
+    extra = [f"{n}={os.environ.get(n, '')}" for n in filter(None, d.get("show-env", "").split(","))]
+    extra += [
+        f"{n}: {'set' if n in os.environ else 'unset'}" for n in filter(None, d.get("has-env", "").split(","))
+    ]
+    if "show-argv" in d:
+        extra.append("ARGV=" + json.dumps(argv))
+    return "\n".join([text, *extra]) if extra else text
+
+
+def succeed(cli: str, opts: dict, prompt: str, text: str, denials: list[str], out) -> int:
+    tin, tout = len(prompt.split()), len(text.split())
+    if cli == "claude":
+        fmt = opt(opts, "--output-format") or "text"
+        obj = result_obj(text, opts, prompt=prompt)
+        obj["permission_denials"] = [{"tool_name": "Write", "tool_input": {"file_path": p}} for p in denials]
+        if fmt == "json":
+            out(json.dumps(obj))
+        elif fmt == "stream-json":
+            out(json.dumps({"type": "system", "subtype": "init", "session_id": obj["session_id"]}))
+            msg = {"role": "assistant", "content": [{"type": "text", "text": text}]}
+            out(json.dumps({"type": "assistant", "message": msg}))
+            out(json.dumps(obj))
+        else:
+            out(text)
+        return 0
+    if cli == "codex":
+        if opt(opts, "-o", "--output-last-message"):
+            Path(opt(opts, "-o", "--output-last-message") or "").write_text(text)
+        if opts.get("--json"):
+            out(json.dumps({"type": "thread.started", "thread_id": str(uuid.uuid4())}))
+            out(json.dumps({"type": "turn.started"}))
+            out(
+                json.dumps(
+                    {"type": "item.completed", "item": {"id": "item_0", "type": "reasoning", "text": "…"}}
+                )
+            )
+            if text:
+                item = {"id": "item_1", "type": "agent_message", "text": text}
+                out(json.dumps({"type": "item.completed", "item": item}))
+            usage = {"input_tokens": tin, "cached_input_tokens": 0, "output_tokens": tout,
+                     "reasoning_output_tokens": 0}  # fmt: skip
+            out(json.dumps({"type": "turn.completed", "usage": usage}))
+        else:
+            print(
+                f"OpenAI Codex v0.169.0 (research preview)\n--------\nworkdir: {os.getcwd()}", file=sys.stderr
+            )
+            out(text)
+            print(f"tokens used {tin + tout}", file=sys.stderr)
+        return 0
+    if cli == "gemini":
+        if opt(opts, "-o", "--output-format") == "json":
+            model = opt(opts, "-m", "--model") or "gemini-2.5-pro"
+            tokens = {"input": tin, "prompt": tin, "candidates": tout, "total": tin + tout, "cached": 0,
+                      "thoughts": 0, "tool": 0}  # fmt: skip
+            stats = {
+                "models": {model: {"api": {"totalRequests": 1}, "tokens": tokens}},
+                "tools": {},
+                "files": {},
+            }
+            out(json.dumps({"session_id": str(uuid.uuid4()), "response": text, "stats": stats}, indent=2))
+        else:
+            out(text)
+        return 0
+    if cli == "llm" and opts.get("--json"):
+        model = opt(opts, "-m", "--model") or "gpt-4o-mini"
+        row = {"id": uuid.uuid4().hex, "model": model, "prompt": prompt, "response": text, "input_tokens": tin,
+               "output_tokens": tout, "conversation_id": uuid.uuid4().hex, "duration_ms": 321}  # fmt: skip
+        out(json.dumps([row], indent=2))
+        return 0
+    out(text)
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    cli = os.environ.get("FAKE_AGENT_AS") or Path(argv[0]).name
+    if cli not in SPECS:
+        print(f"fake_agent: cannot impersonate {cli!r}", file=sys.stderr)
+        return 127
+    chunks: list[str] = []
+
+    def out(text: str) -> None:
+        chunks.append(text)
+
+    try:
+        opts, pos = parse_args(cli, argv[1:])
+        prompt = get_prompt(cli, opts, pos)
+    except Usage as e:
+        print(str(e), file=sys.stderr)
+        return e.code
+    d, body = directives(prompt)
+    label = d.get("label") or hashlib.sha256(prompt.encode()).hexdigest()[:8]
+    log("start", cli, label)
+    try:
+        if cli == "codex" and not opts.get("--skip-git-repo-check"):
+            here = Path.cwd()
+            if not any((p / ".git").exists() for p in (here, *here.parents)):
+                print(
+                    "Not inside a trusted directory and --skip-git-repo-check was not specified.",
+                    file=sys.stderr,
+                )
+                return 1
+        trusted = opts.get("--skip-trust") or os.environ.get("GEMINI_CLI_TRUST_WORKSPACE") == "true"
+        if cli == "gemini" and not trusted:
+            print("Gemini CLI is not running in a trusted directory.", file=sys.stderr)
+            return 55
+        if "ignore-term" in d:
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if "spawn-grandchild" in d:
+            child = subprocess.Popen(
+                ["sleep", "300"],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            print(f"fake: grandchild pid {child.pid}", file=sys.stderr, flush=True)
+        if "sleep" in d:
+            time.sleep(float(d["sleep"]))
+        denials = []
+        for rel in filter(None, d.get("write", "").split(",")):
+            if may_write(cli, opts):
+                Path(rel).parent.mkdir(parents=True, exist_ok=True)
+                Path(rel).write_text(f"written by fake {cli}: {rel}\n{body}\n", encoding="utf-8")
+            else:
+                denials.append(rel)
+        if "stderr" in d:
+            print(d["stderr"], file=sys.stderr, flush=True)
+        if "hang" in d:
+            while True:
+                time.sleep(1)
+        if should_fail(cli, prompt, d):
+            return fail(cli, d["fail"], opts, out)
+        if "exit" in d:
+            return int(d["exit"])
+        text = answer_text(d, body, [cli, *argv[1:]])
+        if cli == "claude" and "is_error" in d:
+            msg = 'API Error: Request rejected (429) · {"type":"error","error":{"type":"rate_limit_error"}}'
+            out(json.dumps(result_obj(msg, opts, is_error=True, status=429)))
+            return 0
+        return succeed(cli, opts, prompt, text, denials, out)
+    finally:
+        if chunks:
+            sys.stdout.write("\n".join(chunks) + "\n")
+            sys.stdout.flush()
+        log("end", cli, label)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,116 @@
+"""The fake agent CLIs behave like the real ones where agentmake depends on it (RUNNERS.md)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from conftest import FakeAgents
+
+from agentmake.runners.parse import parse_output
+
+
+def run(fake: FakeAgents, argv: list[str], stdin: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(fake.bin / argv[0]), *argv[1:]], input=stdin, capture_output=True, text=True, cwd=cwd,
+        env=fake.env(), timeout=60,
+    )  # fmt: skip
+
+
+def test_unknown_flags_are_rejected_like_the_real_tools(fake_agents: FakeAgents, tmp_path: Path) -> None:
+    r = run(fake_agents, ["claude", "-p", "--nope"], "x", tmp_path)
+    assert r.returncode == 1 and "unknown option '--nope'" in r.stderr
+    r = run(fake_agents, ["codex", "exec", "--full-auto"], "x", tmp_path)
+    assert r.returncode == 2 and "unexpected argument" in r.stderr
+    r = run(fake_agents, ["llm", "--bogus"], "x", tmp_path)
+    assert r.returncode == 2
+
+
+def test_claude_prompt_argument_then_stdin(fake_agents: FakeAgents, tmp_path: Path) -> None:
+    r = run(fake_agents, ["claude", "-p", "--output-format", "json", "ARG"], "STDIN", tmp_path)
+    obj = json.loads(r.stdout)
+    assert obj["type"] == "result" and obj["result"] == "ANSWER:\nARG\nSTDIN"
+    assert {"input_tokens", "output_tokens"} <= obj["usage"].keys() and obj["total_cost_usd"] > 0
+
+
+def test_claude_without_prompt_and_stream_json_without_verbose(
+    fake_agents: FakeAgents, tmp_path: Path
+) -> None:
+    r = run(fake_agents, ["claude", "-p"], "", tmp_path)
+    assert r.returncode == 1 and "Input must be provided" in r.stderr
+    r = run(fake_agents, ["claude", "-p", "--output-format", "stream-json"], "x", tmp_path)
+    assert r.returncode == 1 and "requires --verbose" in r.stderr
+    r = run(fake_agents, ["claude", "-p", "--output-format", "stream-json", "--verbose"], "x", tmp_path)
+    assert parse_output("claude-json", r.stdout, r.stderr).answer == "ANSWER:\nx"
+
+
+def test_codex_needs_skip_git_repo_check_outside_git(fake_agents: FakeAgents, tmp_path: Path) -> None:
+    r = run(fake_agents, ["codex", "exec", "--json"], "x", tmp_path)
+    assert r.returncode == 1 and "--skip-git-repo-check was not specified" in r.stderr
+    r = run(fake_agents, ["codex", "exec", "--json", "--skip-git-repo-check", "arg"], "in", tmp_path)
+    assert r.returncode == 0 and "Reading additional input from stdin..." in r.stderr
+    assert parse_output("codex-jsonl", r.stdout, r.stderr).answer == "ANSWER:\narg\n\n<stdin>\nin\n</stdin>"
+
+
+def test_codex_output_file_is_empty_on_failure(fake_agents: FakeAgents, tmp_path: Path) -> None:
+    r = run(
+        fake_agents, ["codex", "exec", "--skip-git-repo-check", "-o", "last.txt"], "FAKE: fail=429", tmp_path
+    )
+    assert r.returncode == 1 and "429 Too Many Requests" in r.stderr
+    assert (tmp_path / "last.txt").read_text() == ""
+
+
+def test_fail_times_counts_invocations_per_prompt(fake_agents: FakeAgents, tmp_path: Path) -> None:
+    prompt = "q\nFAKE: fail=429 times=2"
+    codes = [run(fake_agents, ["llm"], prompt, tmp_path).returncode for _ in range(3)]
+    assert codes == [1, 1, 0]
+    assert run(fake_agents, ["llm"], "other\nFAKE: fail=429 times=1", tmp_path).returncode == 1
+
+
+def test_gemini_json_error_on_stderr_with_status_exit(fake_agents: FakeAgents, tmp_path: Path) -> None:
+    r = run(fake_agents, ["gemini", "--skip-trust", "-o", "json"], "FAKE: fail=429", tmp_path)
+    assert r.returncode == 173
+    assert json.loads(r.stderr)["error"]["code"] == 429
+    r = run(fake_agents, ["gemini", "-o", "json", "-p", "tail"], "head", tmp_path)
+    assert r.returncode == 55  # untrusted folder without --skip-trust / GEMINI_CLI_TRUST_WORKSPACE
+
+
+def test_writes_need_the_permission_flag(fake_agents: FakeAgents, tmp_path: Path) -> None:
+    r = run(fake_agents, ["claude", "-p", "--output-format", "json"], "FAKE: write=a.txt", tmp_path)
+    assert not (tmp_path / "a.txt").exists()
+    assert json.loads(r.stdout)["permission_denials"][0]["tool_input"]["file_path"] == "a.txt"
+    run(fake_agents, ["claude", "-p", "--permission-mode", "acceptEdits"], "FAKE: write=a.txt", tmp_path)
+    assert (tmp_path / "a.txt").exists()
+
+
+def test_llm_json_and_ollama_text(fake_agents: FakeAgents, tmp_path: Path) -> None:
+    r = run(fake_agents, ["llm", "--json", "-m", "m"], "hi", tmp_path)
+    rows = json.loads(r.stdout)
+    assert rows[0]["response"] == "ANSWER:\nhi" and rows[0]["model"] == "m"
+    r = run(fake_agents, ["ollama", "run", "qwen3"], "hi", tmp_path)
+    assert r.stdout == "ANSWER:\nhi\n"
+    r = run(fake_agents, ["ollama", "run"], "hi", tmp_path)
+    assert r.returncode == 1 and "accepts at least 1 arg" in r.stderr
+
+
+def test_log_allows_measuring_concurrency(fake_agents: FakeAgents, tmp_path: Path) -> None:
+    procs = [
+        subprocess.Popen(
+            [str(fake_agents.bin / "llm")],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            cwd=tmp_path,
+            env=fake_agents.env(),
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    for i, p in enumerate(procs):
+        assert p.stdin is not None
+        p.stdin.write(f"FAKE: sleep=1.5 label=t{i}")
+        p.stdin.close()
+    for p in procs:
+        p.wait(timeout=60)
+    assert len(fake_agents.log_lines()) == 6
+    assert fake_agents.max_concurrency() >= 2  # generous: three 1.5 s sleeps started together

@@ -1,0 +1,233 @@
+"""Each preset end to end through the fake CLIs: argv, prompt on stdin, output parsing, classification."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from conftest import RunnerProject
+
+from agentmake.model import RunnerSpec, Settings
+from agentmake.runners import PRESETS
+
+
+def argv_of(result_text: str) -> list[str]:
+    line = next(ln for ln in result_text.splitlines() if ln.startswith("ARGV="))
+    argv = json.loads(line[5:])
+    return [Path(argv[0]).name, *argv[1:]]
+
+
+def staged_text(result, output: str = "out.md") -> str:  # type: ignore[no-untyped-def]
+    return result.staged[output].read_text()
+
+
+def test_claude_json_answer_cost_and_tokens_recorded(project: RunnerProject) -> None:
+    task = project.agent("a", model="opus")
+    res = project.run(task, "Translate this\nFAKE: show-argv")
+    assert res.outcome == "ok", res.message
+    text = staged_text(res)
+    assert text.startswith("ANSWER:\nTranslate this")  # the prompt arrived on stdin
+    assert argv_of(text) == ["claude", "-p", "--output-format", "json", "--model", "opus"]
+    assert res.cost_usd is not None and res.cost_usd > 0
+    assert res.tokens_in and res.tokens_out
+    assert res.exit_code == 0
+    assert not (project.root / "out.md").exists()  # staged beside the target, not committed
+    assert res.staged["out.md"].parent == project.root
+    assert ".agentmake-tmp-" in res.staged["out.md"].name
+    prompt_file = project.root / ".agentmake" / "tasks" / "a.prompt"
+    assert prompt_file.read_text() == "Translate this\nFAKE: show-argv"
+    assert (project.root / ".agentmake" / "logs" / "a.1.out").read_text().startswith('{"type": "result"')
+
+
+@pytest.mark.parametrize(
+    ("agent_model", "runner_model", "settings_model", "expected"),
+    [("a1", "r1", "s1", "a1"), (None, "r1", "s1", "r1"), (None, None, "s1", "s1"), (None, None, None, None)],
+)
+def test_model_precedence_agent_runner_settings(
+    project: RunnerProject, agent_model: str | None, runner_model: str | None, settings_model: str | None,
+    expected: str | None,
+) -> None:  # fmt: skip
+    project.runners["claude"] = replace(PRESETS["claude"], model=runner_model)
+    project.settings = Settings(model=settings_model)
+    res = project.run(project.agent("a", model=agent_model), "x\nFAKE: show-argv")
+    argv = argv_of(staged_text(res))
+    if expected is None:
+        assert "--model" not in argv
+    else:
+        assert argv[argv.index("--model") + 1] == expected
+
+
+def test_claude_is_error_with_exit_0_is_a_failure(project: RunnerProject) -> None:
+    res = project.run(project.agent("a"), "x\nFAKE: is_error")
+    assert res.exit_code == 0
+    assert res.outcome == "retry" and res.error_type == "rate-limit" and res.rate_limited
+    assert res.staged == {}
+    assert not list(project.root.glob(".*agentmake-tmp*"))
+
+
+@pytest.mark.parametrize(
+    ("code", "error_type"), [("429", "rate-limit"), ("529", "overloaded"), ("500", "overloaded")]
+)
+def test_claude_retryable_api_errors(project: RunnerProject, code: str, error_type: str) -> None:
+    res = project.run(project.agent("a"), f"x\nFAKE: fail={code}")
+    assert (res.outcome, res.error_type, res.exit_code) == ("retry", error_type, 1)
+    assert "\n" not in res.message
+
+
+@pytest.mark.parametrize("code", ["401", "noauth"])
+def test_claude_auth_failure_is_fatal_with_fix(project: RunnerProject, code: str) -> None:
+    res = project.run(project.agent("a"), f"x\nFAKE: fail={code}")
+    assert (res.outcome, res.error_type) == ("fatal", "auth")
+    assert "ANTHROPIC_API_KEY" in res.message
+
+
+def test_claude_text_format_api_error_on_stdout(project: RunnerProject) -> None:
+    project.runners["claude"] = replace(PRESETS["claude"], command=("claude", "-p"), format="text")
+    ok = project.run(project.agent("a"), "hello")
+    assert ok.outcome == "ok" and staged_text(ok) == "ANSWER:\nhello\n"
+    bad = project.run(project.agent("b"), "x\nFAKE: fail=429")
+    assert (bad.outcome, bad.error_type) == ("retry", "rate-limit")
+
+
+def test_codex_jsonl_answer_argv_and_tokens(project: RunnerProject) -> None:
+    res = project.run(project.agent("a", runner="codex", model="o3"), "q\nFAKE: show-argv")
+    assert res.outcome == "ok", res.message
+    argv = argv_of(staged_text(res))
+    assert argv == ["codex", "exec", "--json", "--skip-git-repo-check", "-m", "o3", "-"]
+    assert res.tokens_in and res.tokens_out and res.cost_usd is None
+    assert "Reading additional input from stdin..." in (project.root / ".agentmake/logs/a.1.err").read_text()
+
+
+@pytest.mark.parametrize(
+    ("code", "outcome", "error_type"),
+    [
+        ("429", "retry", "rate-limit"),
+        ("quota", "fatal", "quota"),
+        ("401", "fatal", "auth"),
+        ("dblock", "retry", "exit"),
+    ],
+)
+def test_codex_turn_failed(project: RunnerProject, code: str, outcome: str, error_type: str) -> None:
+    res = project.run(project.agent("a", runner="codex"), f"q\nFAKE: fail={code}")
+    assert (res.outcome, res.error_type) == (outcome, error_type), res.message
+
+
+def test_codex_usage_error_exit_2_is_fatal(project: RunnerProject) -> None:
+    project.runners["codex"] = replace(PRESETS["codex"], command=("codex", "exec", "--json", "--bogus"))
+    res = project.run(project.agent("a", runner="codex"), "q")
+    assert (res.outcome, res.error_type, res.exit_code) == ("fatal", "usage", 2)
+
+
+def test_gemini_json_answer_and_tokens(project: RunnerProject) -> None:
+    res = project.run(project.agent("a", runner="gemini", model="gemini-2.5-flash"), "q\nFAKE: show-argv")
+    assert res.outcome == "ok", res.message
+    text = staged_text(res)
+    assert text.startswith("ANSWER:\nq")
+    assert argv_of(text) == ["gemini", "-o", "json", "-m", "gemini-2.5-flash"]
+    assert res.tokens_in and res.tokens_out
+
+
+@pytest.mark.parametrize(
+    ("code", "exit_code", "outcome", "error_type"),
+    [("429", 173, "retry", "rate-limit"), ("503", 247, "retry", "overloaded"),
+     ("noauth", 41, "fatal", "auth"), ("401", 145, "fatal", "auth")],
+)  # fmt: skip
+def test_gemini_failures(
+    project: RunnerProject, code: str, exit_code: int, outcome: str, error_type: str
+) -> None:
+    res = project.run(project.agent("a", runner="gemini"), f"q\nFAKE: fail={code}")
+    assert (res.exit_code, res.outcome, res.error_type) == (exit_code, outcome, error_type), res.message
+
+
+def test_gemini_untrusted_folder_exit_55_is_fatal(
+    project: RunnerProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GEMINI_CLI_TRUST_WORKSPACE", "false")  # the user's own setting wins
+    res = project.run(project.agent("a", runner="gemini"), "q")
+    assert (res.exit_code, res.outcome, res.error_type) == (55, "fatal", "usage")
+    assert "GEMINI_CLI_TRUST_WORKSPACE" in res.message
+
+
+def test_llm_text_with_private_database(project: RunnerProject) -> None:
+    res = project.run(project.agent("a b", runner="llm", model="gpt-4o"), "q\nFAKE: show-argv")
+    assert res.outcome == "ok", res.message
+    argv = argv_of(staged_text(res))
+    assert argv[:3] == ["llm", "-m", "gpt-4o"]
+    db = Path(argv[argv.index("-d") + 1])
+    assert db.name == "logs.db" and (project.root / ".agentmake" / "home") in db.parents
+
+
+@pytest.mark.parametrize(
+    ("code", "outcome", "error_type"),
+    [("429", "retry", "rate-limit"), ("noauth", "fatal", "auth"), ("quota", "fatal", "quota")],
+)
+def test_llm_errors(project: RunnerProject, code: str, outcome: str, error_type: str) -> None:
+    res = project.run(project.agent("a", runner="llm"), f"q\nFAKE: fail={code}")
+    assert (res.outcome, res.error_type) == (outcome, error_type), res.message
+
+
+def test_llm_json_format_runner(project: RunnerProject) -> None:
+    project.runners["llmj"] = RunnerSpec(
+        name="llmj", command=("llm", "--json"), base="llm", model_flag="-m", format="llm-json"
+    )
+    res = project.run(project.agent("a", runner="llmj"), "q")
+    assert res.outcome == "ok" and staged_text(res) == "ANSWER:\nq"
+    assert res.tokens_in == 1
+
+
+def test_ollama_model_is_positional(project: RunnerProject) -> None:
+    res = project.run(project.agent("a", runner="ollama", model="qwen3"), "q\nFAKE: show-argv")
+    assert res.outcome == "ok", res.message
+    assert argv_of(staged_text(res)) == ["ollama", "run", "--hidethinking", "qwen3"]
+
+
+def test_ollama_without_model_is_a_usage_error(project: RunnerProject) -> None:
+    res = project.run(project.agent("a", runner="ollama"), "q")
+    assert (res.outcome, res.error_type) == ("fatal", "usage")
+    assert "model" in res.message
+
+
+def test_ollama_busy_retries_and_401_with_exit_0_is_fatal(project: RunnerProject) -> None:
+    busy = project.run(project.agent("a", runner="ollama", model="m"), "q\nFAKE: fail=503")
+    assert (busy.outcome, busy.error_type) == ("retry", "overloaded")
+    auth = project.run(project.agent("b", runner="ollama", model="m"), "q\nFAKE: fail=401")
+    assert (auth.exit_code, auth.outcome, auth.error_type) == (0, "fatal", "auth")
+
+
+def test_command_not_found_is_fatal(project: RunnerProject) -> None:
+    project.runners["ghost"] = RunnerSpec(name="ghost", command=("no-such-agent-cli-xyz", "-p"))
+    res = project.run(project.agent("a", runner="ghost"), "q")
+    assert (res.outcome, res.error_type) == ("fatal", "not-found")
+    assert "install no-such-agent-cli-xyz or fix PATH" in res.message
+
+
+def test_exit_0_without_output_is_a_failure(project: RunnerProject) -> None:
+    for runner in ("claude", "codex", "gemini", "llm"):
+        res = project.run(project.agent(f"a-{runner}", runner=runner), "q\nFAKE: exit0-no-output")
+        assert (res.outcome, res.error_type) == ("retry", "no-output"), (runner, res.message)
+        assert res.staged == {}
+
+
+def test_on_process_reports_pid_and_own_group(project: RunnerProject) -> None:
+    seen: list[tuple[str, int, int]] = []
+    res = project.run(project.agent("a"), "q", on_process=lambda t, pid, pgid: seen.append((t, pid, pgid)))
+    assert res.outcome == "ok"
+    assert len(seen) == 1 and seen[0][0] == "a" and seen[0][1] == seen[0][2]
+
+
+def test_large_prompt_goes_through_stdin(project: RunnerProject) -> None:
+    big = "word " * 60_000 + "\nEND"  # 300 KB: over the 128 KiB limit of one argv string
+    res = project.run(project.agent("a"), big)
+    assert res.outcome == "ok", res.message
+    assert staged_text(res) == "ANSWER:\n" + big
+
+
+def test_verbose_streams_output_prefixed_with_the_task_id(
+    project: RunnerProject, capsys: pytest.CaptureFixture[str]
+) -> None:
+    res = project.run(project.agent("v", runner="llm"), "line one", verbose=True)
+    assert res.outcome == "ok"
+    err = capsys.readouterr().err
+    assert "[v] ANSWER:" in err and "[v] line one" in err

@@ -1,0 +1,93 @@
+"""Output parsers and the retry/fatal classifier on real-shaped text (no processes)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from agentmake.runners.classify import classify_failure, gemini_status
+from agentmake.runners.parse import Parsed, json_values, parse_output
+
+
+def test_json_values_finds_pretty_and_line_json() -> None:
+    text = 'noise\n{\n  "a": 1\n}\n{"b": 2}\nnot {json}\n[1, 2]\n'
+    assert list(json_values(text)) == [{"a": 1}, {"b": 2}, [1, 2]]
+
+
+def test_claude_result_error_subtype_and_usage() -> None:
+    usage = {"input_tokens": 10, "cache_read_input_tokens": 5, "output_tokens": 3}
+    obj = {
+        "type": "result",
+        "subtype": "error_max_turns",
+        "result": "",
+        "total_cost_usd": 0.5,
+        "usage": usage,
+    }
+    p = parse_output("claude-json", json.dumps(obj), "")
+    assert p.is_error and "error_max_turns" in (p.error or "")
+    assert (p.cost_usd, p.tokens_in, p.tokens_out) == (0.5, 15, 3)
+
+
+def test_claude_without_result_object_is_an_error() -> None:
+    p = parse_output("claude-json", "Error: something broke\n", "")
+    assert p.is_error and p.error == "Error: something broke"
+
+
+def test_codex_sums_usage_and_takes_last_message() -> None:
+    events = [
+        {"type": "item.completed", "item": {"type": "agent_message", "text": "first"}},
+        {"type": "turn.completed", "usage": {"input_tokens": 4, "output_tokens": 1}},
+        {"type": "item.completed", "item": {"type": "agent_message", "text": "second"}},
+        {"type": "turn.completed", "usage": {"input_tokens": 6, "output_tokens": 2}},
+    ]
+    p = parse_output("codex-jsonl", "\n".join(json.dumps(e) for e in events), "")
+    assert (p.answer, p.tokens_in, p.tokens_out, p.is_error) == ("second", 10, 3, False)
+
+
+def test_gemini_error_on_stderr_wins() -> None:
+    err = 'Loaded cached credentials.\n{\n  "error": {"type": "Error", "message": "boom", "code": 503}\n}\n'
+    p = parse_output("gemini-json", "", err)
+    assert (p.is_error, p.error, p.status) == (True, "boom", 503)
+
+
+def test_gemini_status_from_exit_code() -> None:
+    assert (gemini_status(173), gemini_status(247), gemini_status(144), gemini_status(41)) == (
+        429,
+        503,
+        400,
+        None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("preset", "exit_code", "text", "expected"),
+    [
+        ("claude", 1, "API Error: Request rejected (429) · rate limited", ("retry", "rate-limit")),
+        ("claude", 1, "API Error: 529 Overloaded", ("retry", "overloaded")),
+        ("claude", 1, "Invalid API key · Fix external API key", ("fatal", "auth")),
+        ("claude", 1, "Not logged in · Please run /login", ("fatal", "auth")),
+        ("codex", 1, "Quota exceeded. Check your plan and billing details.", ("fatal", "quota")),
+        ("codex", 1, "Reconnecting... waiting for network", ("retry", "exit")),
+        ("codex", 1, "error: database is locked", ("retry", "exit")),
+        ("codex", 2, "error: unexpected argument", ("fatal", "usage")),
+        ("gemini", 41, "Please set an Auth method", ("fatal", "auth")),
+        ("gemini", 52, "bad settings", ("fatal", "usage")),
+        ("gemini", 173, "", ("retry", "rate-limit")),
+        ("gemini", 1, "API_KEY_INVALID", ("fatal", "auth")),
+        ("gemini", 1, "Quota exceeded for quota metric requests per minute", ("retry", "rate-limit")),
+        ("llm", 1, "Error: Error code: 429 - {'code': 'insufficient_quota'}", ("fatal", "quota")),
+        ("llm", 1, "Error: 'Unknown model: x'", ("retry", "exit")),
+        (
+            "ollama",
+            1,
+            "Error: 503 Service Unavailable: server busy, please try again",
+            ("retry", "overloaded"),
+        ),
+        ("shell", 1, "HTTP 401 from curl", ("retry", "exit")),
+    ],
+)
+def test_classification_table(preset: str, exit_code: int, text: str, expected: tuple[str, str]) -> None:
+    v = classify_failure(preset, exit_code, Parsed(), "", text)
+    assert (v.outcome, v.error_type) == expected
+    assert "\n" not in v.message and v.message
