@@ -2,6 +2,10 @@
 
 Contract: `Hasher` (content hashes with a stat cache), `Reason`/`Decision` (typed reasons recorded where the
 decision is made), `Rebuilder.decide(task, ...)` (a pure decision over the store and the hasher).
+
+Modules: `hashing` (digests + stat cache), `keys` (canonical key encoding, versioned), `context` (what prompt
+and command templates see), `changes` (old vs new key parts as reasons), `rebuilder` (the decision),
+`dryrun` (`plan_build` for -n/-q), `explain` (reason chains).
 """
 
 from agentmake.plan.hashing import Hasher

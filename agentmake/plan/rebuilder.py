@@ -1,36 +1,45 @@
-"""Decide whether a task must run (contract stub: to be implemented)."""
+"""Decide whether a task is up to date, restorable from the cache, or must run, and say why.
+
+Verifying traces with early cutoff: a task's key (`agentmake.plan.keys`) covers the content hashes of its
+inputs, so a dependent reruns only if an input's *content* changed. Constructive traces: when the new key has
+a cache entry, the outputs are restored instead of paying for a run (unless forced).
+
+Speed of the no-op case: stats come from the stat cache (no file is read), and the prompt is not rendered when
+its *render signature* matches the last build's. The signature hashes everything a rendering can see (template
+text, every variable, wildcards, input/output paths and input content hashes), so an equal signature implies
+an equal rendered prompt. ``parts["_memo"]`` = "<signature>:<prompt hash>" is kept beside the key
+(underscored entries are not part of it); the store keeps it in its own column (`TaskRecord.memo`) so the
+no-op path never decodes the stored parts. A prompt is rendered when the signature differs, or when the task
+will run (the executor needs its text).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Set
+import json
+from collections.abc import Mapping, Set
 from dataclasses import dataclass, field
 from typing import Any
 
 from agentmake.graph import Graph, Task
+from agentmake.model import AgentSpec, Prompt, ReportSpec
+from agentmake.plan.changes import Reason, describe_changes
+from agentmake.plan.context import render_task_command, render_task_prompt, task_prompt
 from agentmake.plan.hashing import Hasher
-from agentmake.store import Store
+from agentmake.plan.keys import KEY_VERSION, key_of, runner_parts, short, text_hash
+from agentmake.store import Store, TaskRecord
 
+__all__ = ["Decision", "Reason", "Rebuilder"]
 
-@dataclass(frozen=True)
-class Reason:
-    """Why a task is (not) up to date. `kind` is one of: never-built, output-missing, input-changed, input-added,
-    input-removed, input-will-change, prompt-changed, command-changed, runner-changed, setting-changed,
-    outputs-changed, previous-failed, forced, output-edited, cached. `message` is the full sentence shown by
-    explain, e.g. "input docs/intro.md changed (content a1b2… → c3d4…)"."""
-
-    kind: str
-    message: str
-    path: str | None = None
-    old: str | None = None
-    new: str | None = None
+RENDER_VERSION = 1  # bump when the prompt context changes meaning
 
 
 @dataclass
 class Decision:
     """`action`: "skip" (up to date), "restore" (outputs from the cache, zero agent calls) or "run".
     `key` is None only in a dry run when an input is still to be rebuilt. `parts` are the key's components.
-    `prompt` is the rendered prompt (LLM agents, merge reports) or the rendered shell command (shell agents).
-    `edited` lists outputs whose content differs from what agentmake last wrote."""
+    `prompt` is the rendered prompt (LLM agents, merge reports) or the rendered shell command (shell agents);
+    always set when `action` is "run" with a key. `edited` lists outputs whose content differs from what
+    agentmake last wrote and that running/restoring will overwrite (save them first: `Store.save_edited`)."""
 
     task_id: str
     action: str
@@ -46,11 +55,173 @@ class Decision:
 
 
 class Rebuilder:
-    """Holds what a decision needs (graph, store, hasher); `decide` is called when a task's deps have finished."""
+    """Holds what a decision needs (graph, store, hasher); `decide` is called when a task's deps have
+    finished. `renders` counts prompts rendered (the no-op path renders none)."""
 
     def __init__(self, graph: Graph, store: Store, hasher: Hasher, *, force: bool = False) -> None:
-        raise NotImplementedError
+        self.graph = graph
+        self.store = store
+        self.hasher = hasher
+        self.force = force
+        af = graph.agentfile
+        self.root = af.root
+        self._vars_hash = text_hash(json.dumps(af.variables, sort_keys=True))
+        self._text_hashes: dict[str, str] = {}
+        self.renders = 0
 
-    def decide(self, task: Task, *, pending: Set[str] = frozenset()) -> Decision:
-        """`pending`: input paths that a dry run expects to be rebuilt (their content is unknown yet)."""
-        raise NotImplementedError
+    def decide(
+        self,
+        task: Task,
+        *,
+        pending: Set[str] = frozenset(),
+        assume: Mapping[str, str | None] | None = None,
+    ) -> Decision:
+        """`pending`: input paths that a dry run expects to be rebuilt (their content is unknown yet).
+        `assume`: path -> content hash a dry run expects (outputs it would restore from the cache)."""
+        waiting = [p for p in task.inputs if p in pending]
+        if waiting:
+            reasons = [self._will_change(p) for p in waiting]
+            if self.force:
+                reasons.append(Reason("forced", "forced (-B)"))
+            return Decision(task.id, "run", reasons)
+        rec = self.store.task_record(task.id)
+        inputs = self._hashes(task.inputs, assume)
+        parts, prompt = self._parts(task, inputs, rec)
+        key = key_of(parts)
+        decision = self._judge(task, rec, parts, key, self._hashes(task.outputs, assume))
+        if decision.action == "run":
+            decision.prompt = prompt if prompt is not None else self._render(task)
+        else:
+            decision.prompt = prompt
+        return decision
+
+    # the key
+    def _parts(
+        self, task: Task, inputs: dict[str, str | None], rec: TaskRecord | None
+    ) -> tuple[dict[str, Any], str | None]:
+        spec = task.spec
+        af = self.graph.agentfile
+        parts: dict[str, Any] = {"v": KEY_VERSION, "inputs": inputs, "outputs": list(task.outputs)}
+        text: str | None = None
+        if isinstance(spec, AgentSpec) and spec.is_shell:
+            text = render_task_command(task)
+            shell = af.runners.get("shell")
+            parts.update(kind="shell", runner=runner_parts(shell, None), prompt=text_hash(text or ""))
+            parts.update(prompt_source=None, settings={})
+        else:
+            prompt = task_prompt(task)
+            runner_name = self._runner_name(task)
+            runner = af.runners.get(runner_name) if prompt is not None else None
+            model = spec.model or (runner.model if runner else None) or af.settings.model
+            parts["kind"] = task.kind if task.kind == "report" else "agent"
+            parts["runner"] = runner_parts(runner, model)
+            parts["settings"] = {}
+            if prompt is None:
+                parts.update(prompt=None, prompt_source=None)
+            else:
+                parts["prompt_source"] = prompt.path or "inline"
+                sig, template_hash = self._render_sig(task, prompt, inputs)
+                parts["_render"] = {"template": template_hash}
+                memo = rec.memo if rec is not None else ""
+                if memo.startswith(sig + ":"):
+                    parts["prompt"] = memo[len(sig) + 1 :]
+                else:
+                    text = self._render(task)
+                    parts["prompt"] = text_hash(text or "")
+                parts["_memo"] = f"{sig}:{parts['prompt']}"
+        if isinstance(spec, AgentSpec):
+            check = spec.check
+            parts["check"] = None if check is None else {"kind": check.kind, "command": check.command}
+        else:
+            template = spec.template
+            parts.update(title=spec.title or spec.name, summary=spec.summary, template_path=template)
+            parts["template"] = self.hasher.file_hash(template) if template else None
+        return parts, text
+
+    def _runner_name(self, task: Task) -> str:
+        spec = task.spec
+        if isinstance(spec, ReportSpec):
+            return spec.runner or self.graph.agentfile.settings.runner
+        return spec.runner
+
+    def _render_sig(self, task: Task, prompt: Prompt, inputs: dict[str, str | None]) -> tuple[str, str]:
+        """(render signature, template text hash): equal signatures render equal prompts."""
+        template = self._text_hashes.get(prompt.text)
+        if template is None:
+            template = self._text_hashes[prompt.text] = text_hash(prompt.text)
+        blob = [RENDER_VERSION, template, prompt.path, self._vars_hash, task.wildcards, task.outputs, inputs]
+        return text_hash(json.dumps(blob, separators=(",", ":"))), template
+
+    def _render(self, task: Task) -> str | None:
+        """The rendered prompt, or the shell command of a shell agent (None for a plain report)."""
+        command = render_task_command(task)
+        if command is not None:
+            return command
+        self.renders += task_prompt(task) is not None
+        return render_task_prompt(task, self.graph.agentfile.variables, self.root)
+
+    # the verdict
+    def _judge(
+        self, task: Task, rec: TaskRecord | None, parts: dict[str, Any], key: str, outs: dict[str, str | None]
+    ) -> Decision:
+        d = Decision(task.id, "skip", key=key, parts=parts)
+        missing = [p for p in task.outputs if outs.get(p) is None]
+        if rec is None or not rec.key:
+            d.reasons.append(Reason("never-built", "never built"))
+            if rec is not None and rec.status == "failed":
+                d.reasons.append(self._failed(rec))
+            return self._run_or_restore(d, [])
+        recorded = rec.outputs
+        edited = [p for p in task.outputs if outs.get(p) and p in recorded and recorded[p] != outs[p]]
+        if rec.key == key and not self.force:
+            if missing:
+                d.reasons += [Reason("output-missing", f"output {p} is missing", path=p) for p in missing]
+                return self._run_or_restore(d, edited)
+            d.reasons += [
+                Reason(
+                    "output-edited",
+                    f"{p} was edited by hand; keeping it",
+                    path=p,
+                    old=recorded[p],
+                    new=outs[p],
+                )
+                for p in edited
+            ]
+            return d
+        if rec.key != key:
+            changes = describe_changes(rec.parts, parts, self._runner_name(task))
+            d.reasons += changes or [Reason("setting-changed", "the task's configuration changed")]
+        if rec.status == "failed":
+            d.reasons.append(self._failed(rec))
+        d.reasons += [Reason("output-missing", f"output {p} is missing", path=p) for p in missing]
+        return self._run_or_restore(d, edited)
+
+    def _run_or_restore(self, d: Decision, edited: list[str]) -> Decision:
+        d.edited = edited
+        if self.force:
+            d.reasons.append(Reason("forced", "forced (-B)"))
+        elif d.key is not None and self.store.cache_lookup(d.key) is not None:
+            d.action = "restore"
+            d.reasons.append(Reason("cached", f"result found in the cache (key {short(d.key)})"))
+            return d
+        d.action = "run"
+        return d
+
+    def _failed(self, rec: TaskRecord) -> Reason:
+        detail = f": {rec.error}" if rec.error else ""
+        return Reason("previous-failed", f"the previous run failed{detail}")
+
+    def _will_change(self, path: str) -> Reason:
+        producer = self.graph.producer.get(path)
+        by = f" by {producer}" if producer else ""
+        return Reason("input-will-change", f"input {path} will be rebuilt{by}", path=path)
+
+    def _hashes(
+        self, paths: tuple[str, ...], assume: Mapping[str, str | None] | None
+    ) -> dict[str, str | None]:
+        hashes = self.hasher.file_hashes(paths)
+        if assume:
+            for path in paths:
+                if path in assume:
+                    hashes[path] = assume[path]
+        return hashes

@@ -1,0 +1,133 @@
+"""Why a key changed: compare the key parts of the last build with the current ones, as typed `Reason`s.
+
+`Reason` lives here (re-exported by `agentmake.plan.rebuilder`) so that the diff and the rebuilder share it
+without an import cycle. Messages are full sentences, e.g. "input docs/intro.md changed (content a1b2c3d4 →
+e5f6a7b8)" or "runner claude: model changed sonnet → opus".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from agentmake.plan.keys import short
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a task is (not) up to date. `kind` is one of: never-built, output-missing, input-changed,
+    input-added, input-removed, input-will-change, prompt-changed, command-changed, runner-changed,
+    setting-changed, outputs-changed, previous-failed, forced, output-edited, cached. `message` is the full
+    sentence shown by explain, e.g. "input docs/intro.md changed (content a1b2… → c3d4…)"."""
+
+    kind: str
+    message: str
+    path: str | None = None
+    old: str | None = None
+    new: str | None = None
+
+
+def describe_changes(old: dict[str, Any], new: dict[str, Any], runner_name: str | None) -> list[Reason]:
+    """Reasons for every difference between two key-parts dicts (empty when only memos differ)."""
+    if old.get("v") != new.get("v"):
+        return [Reason("setting-changed", f"key format changed (v{old.get('v')} → v{new.get('v')})")]
+    reasons: list[Reason] = []
+    if old.get("kind") != new.get("kind"):
+        reasons.append(Reason("command-changed", f"task kind changed {old.get('kind')} → {new.get('kind')}"))
+    reasons += _inputs(old.get("inputs") or {}, new.get("inputs") or {})
+    reasons += _prompt(old, new, input_changed=bool(reasons))
+    reasons += _runner(old.get("runner"), new.get("runner"), runner_name or "")
+    if old.get("outputs") != new.get("outputs"):
+        reasons.append(Reason("outputs-changed", f"outputs changed {_words(old.get('outputs'))} → "
+                              f"{_words(new.get('outputs'))}"))  # fmt: skip
+    if old.get("check") != new.get("check"):
+        reasons.append(Reason("setting-changed", f"check changed {_check(old)} → {_check(new)}"))
+    if old.get("template") != new.get("template") or old.get("template_path") != new.get("template_path"):
+        path = new.get("template_path")
+        was, now = short(old.get("template")), short(new.get("template"))
+        message = f"report template {path or '(none)'} changed (content {was} → {now})"
+        reasons.append(Reason("setting-changed", message, path=path))
+    for name in ("title", "summary"):
+        if old.get(name) != new.get(name):
+            reasons.append(
+                Reason("setting-changed", f"report {name} changed {old.get(name)!r} → {new.get(name)!r}")
+            )
+    old_s, new_s = old.get("settings") or {}, new.get("settings") or {}
+    for name in sorted(set(old_s) | set(new_s)):
+        if old_s.get(name) != new_s.get(name):
+            reasons.append(
+                Reason("setting-changed", f"{name} changed {old_s.get(name)!r} → {new_s.get(name)!r}")
+            )
+    return reasons
+
+
+def _inputs(old: dict[str, str | None], new: dict[str, str | None]) -> list[Reason]:
+    reasons = []
+    for path, digest in new.items():
+        if path not in old:
+            reasons.append(Reason("input-added", f"input {path} was added", path=path, new=digest))
+        elif old[path] != digest:
+            what = (
+                "is missing" if digest is None else f"changed (content {short(old[path])} → {short(digest)})"
+            )
+            reasons.append(
+                Reason("input-changed", f"input {path} {what}", path=path, old=old[path], new=digest)
+            )
+    for path in old:
+        if path not in new:
+            reasons.append(Reason("input-removed", f"input {path} was removed", path=path, old=old[path]))
+    return reasons
+
+
+def _prompt(old: dict[str, Any], new: dict[str, Any], *, input_changed: bool) -> list[Reason]:
+    label = "merge prompt" if new.get("kind") == "report" else "prompt"
+    src_old, src_new = old.get("prompt_source"), new.get("prompt_source")
+    if src_old != src_new:
+        return [Reason("prompt-changed", f"{label} changed {src_old or '(none)'} → {src_new or '(none)'}",
+                       path=src_new if src_new != "inline" else None)]  # fmt: skip
+    if old.get("prompt") == new.get("prompt"):
+        return []
+    if new.get("kind") == "shell":
+        return [Reason("command-changed", "command changed", old=old.get("prompt"), new=new.get("prompt"))]
+    template_old = (old.get("_render") or {}).get("template")
+    template_new = (new.get("_render") or {}).get("template")
+    name = f"{label} {src_new}" if src_new and src_new != "inline" else f"inline {label}"
+    path = src_new if src_new and src_new != "inline" else None
+    if template_old and template_new and template_old != template_new:
+        return [Reason("prompt-changed", f"{name} changed", path=path, old=template_old, new=template_new)]
+    if input_changed:
+        return []  # the rendered text includes a changed input: the input reason says it all
+    return [Reason("prompt-changed", f"{name} changed (a variable or wildcard it uses changed)", path=path)]
+
+
+def _runner(old: dict[str, Any] | None, new: dict[str, Any] | None, name: str) -> list[Reason]:
+    if old == new:
+        return []
+    if old is None or new is None:
+        return [Reason("runner-changed", f"runner {name} changed")]
+    reasons = []
+    for field in sorted(set(old) | set(new)):
+        if old.get(field) != new.get(field):
+            reasons.append(Reason("runner-changed", f"runner {name}: {field.replace('_', ' ')} changed "
+                                  f"{_value(old.get(field))} → {_value(new.get(field))}",
+                                  old=_value(old.get(field)), new=_value(new.get(field))))  # fmt: skip
+    return reasons
+
+
+def _value(value: Any) -> str:
+    if value is None:
+        return "(default)"
+    if isinstance(value, list):
+        return " ".join(map(str, value)) or "(none)"
+    return str(value)
+
+
+def _words(value: Any) -> str:
+    return ", ".join(value) if isinstance(value, list) else str(value)
+
+
+def _check(parts: dict[str, Any]) -> str:
+    check = parts.get("check")
+    if not check:
+        return "(none)"
+    return str(check.get("command") or check.get("kind"))

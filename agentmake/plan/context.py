@@ -1,0 +1,53 @@
+"""What a task's templates see: the prompt context and the values of a shell command template.
+
+The context itself is defined once, in `agentmake.templates.prompt_context` (grammar/README.md, "Prompt
+templates": variables, then wildcards, then ``input``/``output``/``inputs``/``outputs``, ``files`` with
+``.path``/``.content`` read lazily, and ``read(path)`` for inputs only, so a prompt never depends on a file
+the key misses). This module adapts a `Task` to it and renders the task's prompt or command.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from agentmake import templates
+from agentmake.graph import Task
+from agentmake.model import AgentSpec, Prompt, ReportSpec
+
+
+def prompt_context(task: Task, variables: dict[str, str], root: Path) -> dict[str, object]:
+    return templates.prompt_context(root, variables, dict(task.wildcards), task.inputs, task.outputs)
+
+
+def command_values(task: Task) -> dict[str, str | list[str]]:
+    """Values for `templates.render_command`: wildcards, then input/inputs/output/outputs."""
+    values: dict[str, str | list[str]] = dict(task.wildcards)
+    values.update(
+        input=task.inputs[0] if task.inputs else "",
+        output=task.outputs[0] if task.outputs else "",
+        inputs=list(task.inputs),
+        outputs=list(task.outputs),
+    )
+    return values
+
+
+def task_prompt(task: Task) -> Prompt | None:
+    """The prompt of an LLM agent or of a report's merge agent (None: shell agent or plain report)."""
+    spec = task.spec
+    return spec.merge if isinstance(spec, ReportSpec) else spec.prompt
+
+
+def render_task_command(task: Task) -> str | None:
+    """The shell command of a shell agent, every value quoted; None for other tasks."""
+    spec = task.spec
+    if not isinstance(spec, AgentSpec) or spec.run is None:
+        return None
+    loc = spec.key_locs.get("run", spec.loc)
+    return templates.render_command(spec.run, command_values(task), loc)
+
+
+def render_task_prompt(task: Task, variables: dict[str, str], root: Path) -> str | None:
+    prompt = task_prompt(task)
+    if prompt is None:
+        return None
+    return templates.render_prompt(prompt, prompt_context(task, variables, root))

@@ -1,0 +1,67 @@
+"""`agentmake explain TARGET`: the reason chain for a task and for the upstream tasks that make it stale.
+
+Example::
+
+    build/zh/intro.md [translate:intro] is stale: input docs/intro.md changed (content a1b2c3d4 → e5f6a7b8)
+    build/report.md [report] is stale: input build/zh/intro.md will be rebuilt by translate:intro
+
+Upstream tasks are listed (dependencies first) only when they will run or be restored; the target's own line
+is always shown, also when it is up to date.
+"""
+
+from __future__ import annotations
+
+from agentmake.errors import UsageError, did_you_mean
+from agentmake.graph import Graph, Task
+from agentmake.plan.dryrun import plan_build
+from agentmake.plan.rebuilder import Decision, Rebuilder
+
+
+def explain_lines(graph: Graph, rebuilder: Rebuilder, target: str) -> list[str]:
+    targets = resolve_targets(graph, target)
+    wanted = _upstream(graph, targets)
+    sub = Graph(graph.agentfile, {tid: t for tid, t in graph.tasks.items() if tid in wanted})
+    return [
+        describe(sub.tasks[d.task_id], d)
+        for d in plan_build(sub, rebuilder)
+        if d.task_id in targets or d.stale
+    ]
+
+
+def describe(task: Task, decision: Decision) -> str:
+    label = task.outputs[0] if task.outputs else task.id
+    if len(task.outputs) > 1:
+        label += f" (+{len(task.outputs) - 1} more)"
+    label += f" [{task.id}]"
+    reasons = "; ".join(r.message for r in decision.reasons if r.kind != "cached")
+    if decision.action == "skip":
+        return f"{label} is up to date" + (f": {reasons}" if reasons else "")
+    if decision.action == "restore":
+        return f"{label} will be restored from cache: {reasons}"
+    return f"{label} is stale: {reasons}"
+
+
+def resolve_targets(graph: Graph, target: str) -> set[str]:
+    """Task ids for a task id, an agent/report name or an output path; UsageError with a hint otherwise."""
+    if target in graph.tasks:
+        return {target}
+    named = {tid for tid, t in graph.tasks.items() if t.name == target}
+    if named:
+        return named
+    if target in graph.producer:
+        return {graph.producer[target]}
+    names = set(graph.tasks) | {t.name for t in graph.tasks.values()} | set(graph.producer)
+    hint = did_you_mean(target, names)
+    raise UsageError(f"unknown target '{target}'" + (f"; {hint}" if hint else ""))
+
+
+def _upstream(graph: Graph, targets: set[str]) -> set[str]:
+    seen: set[str] = set()
+    stack = list(targets)
+    while stack:
+        tid = stack.pop()
+        if tid in seen:
+            continue
+        seen.add(tid)
+        stack.extend(graph.deps.get(tid, ()))
+    return seen

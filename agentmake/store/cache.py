@@ -1,0 +1,133 @@
+"""The result cache: content-addressed blobs plus `cache` rows naming, per key, which blob each output is.
+
+Blobs are stored once per content (``blobs/ab/cdef…``, the xxh3-128 hex digest split after two characters)
+and written atomically (temporary file + `os.replace`), always before the row that names them. Restoring
+writes each output atomically beside its target. Trimming drops least-recently-used rows until the rows'
+sizes fit a limit, then deletes the blobs no remaining row names (a blob shared by two rows counts in both
+sizes: trimming errs on the side of freeing more).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import threading
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+from agentmake.errors import UsageError
+
+
+class BlobCache:
+    def __init__(self, directory: Path, conn: sqlite3.Connection, lock: threading.RLock) -> None:
+        self.dir = directory
+        self.blobs = directory / "blobs"
+        self._conn = conn
+        self._lock = lock
+
+    def blob_path(self, digest: str) -> Path:
+        return self.blobs / digest[:2] / digest[2:]
+
+    def put_blob(self, digest: str, source: Path) -> int:
+        """Copy `source` (whose content hash is `digest`) into the blob store; returns its size."""
+        dest = self.blob_path(digest)
+        if dest.exists():
+            return dest.stat().st_size
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(f".{dest.name}.agentmake-tmp-{os.getpid()}-{threading.get_ident()}")
+        shutil.copyfile(source, tmp)
+        os.replace(tmp, dest)
+        return dest.stat().st_size
+
+    def add(self, key: str, outputs: Mapping[str, str], sources: Mapping[str, Path]) -> None:
+        """Store blobs for `sources` (path -> file), then (in the caller's transaction) the row for `key`."""
+        size = 0
+        for path, digest in outputs.items():
+            src = sources.get(path)
+            if src is not None:
+                size += self.put_blob(digest, src)
+            elif self.blob_path(digest).exists():
+                size += self.blob_path(digest).stat().st_size
+        now = time.time()
+        self._conn.execute(
+            "INSERT OR REPLACE INTO cache (key, outputs, size, created_at, last_used) VALUES (?, ?, ?, ?, ?)",
+            (key, json.dumps(dict(outputs), sort_keys=True), size, now, now),
+        )
+
+    def lookup(self, key: str) -> dict[str, str] | None:
+        with self._lock:
+            row = self._conn.execute("SELECT outputs FROM cache WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            return None
+        outputs: dict[str, str] = json.loads(row[0])
+        if not all(self.blob_path(d).is_file() for d in outputs.values()):
+            return None
+        return outputs
+
+    def restore(self, key: str, root: Path) -> dict[str, str]:
+        outputs = self.lookup(key)
+        if outputs is None:
+            raise KeyError(f"no complete cache entry for key {key}")
+        base = root.resolve()
+        targets = {path: _inside(base, path) for path in outputs}
+        for path, digest in outputs.items():
+            target = targets[path]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(f".{target.name}.agentmake-tmp-restore-{os.getpid()}")
+            try:
+                shutil.copyfile(self.blob_path(digest), tmp)
+                os.replace(tmp, target)
+            finally:
+                tmp.unlink(missing_ok=True)
+        with self._lock:
+            self._conn.execute("UPDATE cache SET last_used = ? WHERE key = ?", (time.time(), key))
+        return dict(outputs)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._conn.execute("DELETE FROM cache")
+        shutil.rmtree(self.blobs, ignore_errors=True)
+
+    def trim(self, limit_bytes: int) -> int:
+        """Drop least-recently-used entries until the total fits `limit_bytes`; returns blob bytes deleted."""
+        with self._lock:
+            rows = self._conn.execute("SELECT key, size FROM cache ORDER BY last_used DESC, key").fetchall()
+            total = sum(size for _, size in rows)
+            doomed: list[str] = []
+            while rows and total > limit_bytes:
+                key, size = rows.pop()
+                doomed.append(key)
+                total -= size
+            if doomed:
+                self._conn.execute("BEGIN")
+                self._conn.executemany("DELETE FROM cache WHERE key = ?", [(k,) for k in doomed])
+                self._conn.execute("COMMIT")
+            live: set[str] = set()
+            for (outputs,) in self._conn.execute("SELECT outputs FROM cache"):
+                live.update(json.loads(outputs).values())
+        return self._sweep(live)
+
+    def _sweep(self, live: set[str]) -> int:
+        freed = 0
+        if not self.blobs.is_dir():
+            return 0
+        for sub in self.blobs.iterdir():
+            if not sub.is_dir():
+                continue
+            for blob in sub.iterdir():
+                if blob.name.startswith("."):
+                    continue
+                if sub.name + blob.name not in live:
+                    freed += blob.stat().st_size
+                    blob.unlink(missing_ok=True)
+        return freed
+
+
+def _inside(base: Path, path: str) -> Path:
+    target = (base / path).resolve()
+    if target == base or not target.is_relative_to(base):
+        raise UsageError(f"cached output {path!r} is outside the project {base}")
+    return base / path

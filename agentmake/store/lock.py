@@ -1,0 +1,69 @@
+"""The project lock: one agentmake writes a project's state at a time.
+
+`.agentmake/lock` is held with `fcntl.flock(LOCK_EX)` for the life of the process that opened the store, and
+holds that process's pid (for the message another process shows). The kernel releases a flock when its
+holder dies, so a crashed run never leaves the project locked; the file itself is never deleted (deleting
+lock files races).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from pathlib import Path
+
+from agentmake.errors import UsageError
+
+
+class LockedError(UsageError):
+    """Another agentmake process holds the project lock (message names its pid)."""
+
+
+class ProjectLock:
+    """An exclusive flock on `path`; `acquire(wait)` polls up to `wait` seconds, then raises LockedError."""
+
+    def __init__(self, path: Path, root: Path) -> None:
+        self.path = path
+        self.root = root
+        self._fd: int | None = None
+
+    def acquire(self, wait: float) -> None:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + max(wait, 0.0)
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    holder = _read_pid(fd)
+                    os.close(fd)
+                    who = f"pid {holder}" if holder else "another process"
+                    raise LockedError(f"another agentmake ({who}) is using {self.root}") from None
+                time.sleep(0.05)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        try:
+            os.ftruncate(self._fd, 0)
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            os.close(self._fd)
+            self._fd = None
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+
+def _read_pid(fd: int) -> int | None:
+    try:
+        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+        return int(text) if text.isdigit() else None
+    except OSError:
+        return None

@@ -1,0 +1,84 @@
+"""The records the store reads and writes: plain dataclasses, no I/O."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """Stat-cache entry: a file's identity when its content hash was computed."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    inode: int
+    hash: str
+    recorded_ns: int  # wall clock (time.time_ns) when recorded: for git's racily-clean rule
+
+
+@dataclass
+class TaskRecord:
+    """The last successful build of a task (or its last failure, status "failed")."""
+
+    task_id: str
+    key: str
+    parts: dict[str, Any]  # the key's components (see plan.keys), for explain
+    outputs: dict[str, str]  # output path -> content hash as agentmake wrote it
+    status: str = "done"  # "done" | "failed"
+    finished_at: float = 0.0
+    duration: float = 0.0
+    attempts: int = 1
+    cost_usd: float | None = None
+    tokens_in: int | None = None
+    tokens_out: int | None = None
+    run_id: int = 0
+    error: str | None = None
+    # a rebuilder memo kept beside the key (never part of it), readable without decoding `parts`;
+    # the store fills it from ``parts["_memo"]`` when it is not given
+    memo: str = ""
+
+
+class RawJSON(str):
+    """JSON text not decoded yet: `TaskRecord.parts` decodes it on first access (loading is then cheap)."""
+
+
+def _get_parts(self: TaskRecord) -> dict[str, Any]:
+    value = self.__dict__["_parts"]
+    if isinstance(value, RawJSON):
+        value = self.__dict__["_parts"] = json.loads(value)
+    return value
+
+
+def _set_parts(self: TaskRecord, value: dict[str, Any]) -> None:
+    self.__dict__["_parts"] = value
+
+
+TaskRecord.parts = property(_get_parts, _set_parts)  # type: ignore[assignment]
+
+
+@dataclass
+class AttemptRecord:
+    """One task's outcome in one run (history): used for mean durations, reports and status.md."""
+
+    run_id: int
+    task_id: str
+    state: str  # "done" | "cached" | "failed" | "interrupted" | "not-run"
+    started_at: float
+    ended_at: float
+    attempts: int = 1
+    cost_usd: float | None = None
+    tokens_in: int | None = None
+    tokens_out: int | None = None
+    error_type: str | None = None
+    message: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def attempt_from_row(r: tuple[Any, ...]) -> AttemptRecord:
+    return AttemptRecord(
+        run_id=r[0], task_id=r[1], state=r[2], started_at=r[3], ended_at=r[4], attempts=r[5], cost_usd=r[6],
+        tokens_in=r[7], tokens_out=r[8], error_type=r[9], message=r[10], extra=json.loads(r[11] or "{}"),
+    )  # fmt: skip

@@ -1,0 +1,117 @@
+"""The on-disk format of `.agentmake/state.db` and how a connection to it is opened (or started over).
+
+Format version 1 (stored in ``PRAGMA user_version``). SQLite in WAL mode, ``synchronous=NORMAL``.
+
+tasks     the last build of each task: task_id (primary key), key (xxh3-128 of the canonical key parts, see
+          `agentmake.plan.keys`; "" when the task never succeeded), parts (JSON: the key's components, for
+          explain), outputs (JSON: output path -> content hash as agentmake wrote it), status ("done" |
+          "failed"), finished_at, duration (seconds), attempts, cost_usd, tokens_in, tokens_out, run_id, error
+          (last failure message), memo (the rebuilder's memo, a copy of parts["_memo"], read without
+          decoding parts).
+files     the stat cache: path -> size, mtime_ns, inode, hash, recorded_ns (wall clock when hashed; see
+          `agentmake.plan.hashing` for the racily-clean rule).
+runs      one row per build: run_id, started_at, ended_at, pid, counts (JSON: state -> number of tasks).
+attempts  history, one row per task per run: run_id, task_id, state, started_at, ended_at, attempts, cost_usd,
+          tokens_in, tokens_out, error_type, message, extra (JSON).
+running   processes of tasks being run: task_id, run_id, pid, pgid, owner_pid (the agentmake that started
+          it), started_at. A row left by a dead owner names an orphan to end.
+events    the error log: time, run_id, task_id, error_type, message, action.
+cache     constructive traces: key -> outputs (JSON: output path -> blob hash), size (bytes of its blobs),
+          created_at, last_used (for LRU trimming).
+
+Blobs live in ``.agentmake/cache/blobs/ab/cdef…`` named by their xxh3-128 content hash, written atomically.
+
+Invariants: one transaction per finished task (task row + history row + cache row together); a cache row is
+written only after every blob it names is on disk, so a crash leaves at worst an unreferenced blob. Losing the
+database only costs a rebuild: a file of another version, or one SQLite cannot read, is moved aside
+(``state.db.v0-…``, ``state.db.corrupt-…``) and a new one is started, never an error.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from pathlib import Path
+
+SCHEMA_VERSION = 1
+
+DDL = """
+CREATE TABLE IF NOT EXISTS tasks (
+    task_id TEXT PRIMARY KEY, key TEXT NOT NULL, parts TEXT NOT NULL, outputs TEXT NOT NULL,
+    status TEXT NOT NULL, finished_at REAL, duration REAL, attempts INTEGER, cost_usd REAL,
+    tokens_in INTEGER, tokens_out INTEGER, run_id INTEGER, error TEXT, memo TEXT
+);
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, inode INTEGER NOT NULL,
+    hash TEXT NOT NULL, recorded_ns INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id INTEGER PRIMARY KEY AUTOINCREMENT, started_at REAL, ended_at REAL, pid INTEGER, counts TEXT
+);
+CREATE TABLE IF NOT EXISTS attempts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, run_id INTEGER, task_id TEXT, state TEXT, started_at REAL,
+    ended_at REAL, attempts INTEGER, cost_usd REAL, tokens_in INTEGER, tokens_out INTEGER,
+    error_type TEXT, message TEXT, extra TEXT
+);
+CREATE INDEX IF NOT EXISTS attempts_task ON attempts (task_id);
+CREATE INDEX IF NOT EXISTS attempts_run ON attempts (run_id);
+CREATE TABLE IF NOT EXISTS running (
+    task_id TEXT PRIMARY KEY, run_id INTEGER, pid INTEGER, pgid INTEGER, owner_pid INTEGER, started_at REAL
+);
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, time REAL, run_id INTEGER, task_id TEXT, error_type TEXT,
+    message TEXT, action TEXT
+);
+CREATE TABLE IF NOT EXISTS cache (
+    key TEXT PRIMARY KEY, outputs TEXT NOT NULL, size INTEGER NOT NULL, created_at REAL, last_used REAL
+);
+"""
+
+
+def connect(path: Path, *, may_reset: bool = True) -> sqlite3.Connection:
+    """Open `path` at SCHEMA_VERSION. An old/unknown version or an unreadable file is moved aside and a new
+    database started (`may_reset`), or, when not allowed to touch the file, an empty in-memory one is used."""
+    try:
+        conn = _open(path)
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version == SCHEMA_VERSION:
+            return conn
+        has_tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
+        if version == 0 and not has_tables:
+            _create(conn)
+            return conn
+        conn.close()
+        reason = f"v{version}"
+    except sqlite3.DatabaseError:
+        reason = "corrupt"
+    if not may_reset:
+        conn = sqlite3.connect(":memory:", check_same_thread=False)
+        _create(conn)
+        return conn
+    _move_aside(path, reason)
+    conn = _open(path)
+    _create(conn)
+    return conn
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(str(path), check_same_thread=False, timeout=10.0, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    # a cheap structural check: a damaged header fails here rather than mid-build
+    conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    return conn
+
+
+def _create(conn: sqlite3.Connection) -> None:
+    conn.executescript(DDL)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _move_aside(path: Path, reason: str) -> None:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for suffix in ("", "-wal", "-shm"):
+        old = Path(str(path) + suffix)
+        if old.exists():
+            os.replace(old, Path(f"{path}.{reason}-{stamp}{suffix}"))

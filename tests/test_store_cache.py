@@ -1,0 +1,109 @@
+"""The result cache: exact restore, atomic writes, path safety, LRU trimming, edited copies."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from agentmake.errors import UsageError
+from agentmake.plan.hashing import hash_path
+from agentmake.store import Store, TaskRecord
+
+
+def _record(store: Store, root: Path, key: str, files: dict[str, bytes]) -> dict[str, str]:
+    outputs = {}
+    for path, data in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_bytes(data)
+        outputs[path] = hash_path(root / path)
+    store.record_success(TaskRecord("t", key, {}, outputs), {p: root / p for p in files})
+    return outputs
+
+
+def test_restore_writes_exact_bytes_and_creates_dirs(tmp_path: Path) -> None:
+    data = bytes(range(256)) * 5000 + "ünïcode\r\n".encode()
+    with Store.open(tmp_path) as store:
+        hashes = _record(store, tmp_path, "k", {"build/deep/x.bin": data, "y.txt": b""})
+        (tmp_path / "build").rename(tmp_path / "gone")
+        (tmp_path / "y.txt").write_text("something else")
+        restored = store.cache_restore("k", tmp_path)
+    assert restored == hashes
+    assert (tmp_path / "build/deep/x.bin").read_bytes() == data
+    assert (tmp_path / "y.txt").read_bytes() == b""
+    assert not list(tmp_path.rglob("*.agentmake-tmp-*"))
+
+
+def test_blob_layout_and_sharing(tmp_path: Path) -> None:
+    with Store.open(tmp_path) as store:
+        h = _record(store, tmp_path, "k1", {"a": b"same"})["a"]
+        _record(store, tmp_path, "k2", {"b": b"same"})
+        blobs = [p for p in (store.dir / "cache" / "blobs").rglob("*") if p.is_file()]
+    assert [p.relative_to(tmp_path / ".agentmake/cache/blobs").as_posix() for p in blobs] == [
+        f"{h[:2]}/{h[2:]}"
+    ]
+
+
+def test_lookup_misses_when_a_blob_is_gone(tmp_path: Path) -> None:
+    with Store.open(tmp_path) as store:
+        h = _record(store, tmp_path, "k", {"a": b"x", "b": b"y"})
+        assert store.cache_lookup("k") == h
+        store.cache.blob_path(h["b"]).unlink()
+        assert store.cache_lookup("k") is None
+        assert store.cache_lookup("unknown") is None
+        with pytest.raises(KeyError):
+            store.cache_restore("k", tmp_path)
+
+
+def test_restore_refuses_paths_outside_root(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    root.mkdir()
+    (tmp_path / "evil").write_text("x")
+    with Store.open(root) as store:
+        digest = hash_path(tmp_path / "evil")
+        store.cache.put_blob(digest, tmp_path / "evil")
+        store.cache.add("k", {"../evil2": digest}, {})
+        with pytest.raises(UsageError, match="outside the project"):
+            store.cache_restore("k", root)
+    assert not (tmp_path / "evil2").exists()
+
+
+def test_lru_trim(tmp_path: Path) -> None:
+    with Store.open(tmp_path) as store:
+        for i in range(4):
+            _record(store, tmp_path, f"k{i}", {f"f{i}": bytes([i]) * 1000})
+        # use k0 recently: it must survive
+        store._conn.execute("UPDATE cache SET last_used = ?", (time.time() - 100,))
+        store.cache_restore("k0", tmp_path)
+        freed = store.cache_trim(2500)
+        kept = {k for k in ("k0", "k1", "k2", "k3") if store.cache_lookup(k)}
+        assert "k0" in kept and len(kept) == 2
+        assert freed == 2000
+        blobs = [p for p in (store.dir / "cache/blobs").rglob("*") if p.is_file()]
+        assert len(blobs) == 2
+        assert store.cache_trim(0) == 2000
+        assert not [p for p in (store.dir / "cache/blobs").rglob("*") if p.is_file()]
+
+
+def test_cache_clear(tmp_path: Path) -> None:
+    with Store.open(tmp_path) as store:
+        _record(store, tmp_path, "k", {"a": b"x"})
+        store.cache_clear()
+        assert store.cache_lookup("k") is None
+        assert store.task_record("t") is not None  # the state itself is kept
+
+
+def test_save_edited(tmp_path: Path) -> None:
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build/x.md").write_text("my edit")
+    with Store.open(tmp_path) as store:
+        first = store.save_edited("build/x.md")
+        (tmp_path / "build/x.md").write_text("second edit")
+        second = store.save_edited("build/x.md")
+    assert first.read_text() == "my edit" and second.read_text() == "second edit"
+    assert first != second
+    assert first.as_posix().endswith("/build/x.md")
+    assert first.relative_to(tmp_path / ".agentmake" / "edited")
+    assert os.path.basename(os.path.dirname(os.path.dirname(first)))[:8].isdigit()
