@@ -6,6 +6,16 @@ Contract: `run_build(...) -> BuildResult`, `TaskEvent` (every state change, for 
 
 from agentmake.scheduler.control import BuildControl
 from agentmake.scheduler.events import STATES, BuildResult, TaskEvent, TaskOutcome
+from agentmake.scheduler.processes import ProcessRecorder
 from agentmake.scheduler.run import BuildOptions, run_build
 
-__all__ = ["STATES", "BuildControl", "BuildOptions", "BuildResult", "TaskEvent", "TaskOutcome", "run_build"]
+__all__ = [
+    "STATES",
+    "BuildControl",
+    "BuildOptions",
+    "BuildResult",
+    "ProcessRecorder",
+    "TaskEvent",
+    "TaskOutcome",
+    "run_build",
+]

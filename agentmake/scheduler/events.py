@@ -28,7 +28,7 @@ class TaskEvent:
     retry_in: float | None = None
     message: str | None = None  # failure message, reason for not-run, or the stale reason when starting
     error_type: str | None = None
-    action: str | None = None  # what was done about an error: "retrying in 2.1s", "gave up", "cap lowered to 2"
+    action: str | None = None  # what was done: "retrying in 2.1s", "gave up after 3 attempts"
 
 
 @dataclass
@@ -70,7 +70,7 @@ class BuildResult:
         return not self.interrupted and self.count("failed") == 0 and self.count("not-run") == 0
 
     def summary_line(self) -> str:
-        """`agentmake: 12 ran, 3 cached, 40 up to date, 1 failed in 8.3s` (+ `, $0.42` when costs are known)."""
+        """`agentmake: 12 ran, 3 cached, 40 up to date, 1 failed in 8.3s` (+ `, $0.42` if costs are known)."""
         line = (
             f"agentmake: {self.count('done')} ran, {self.count('cached')} cached, "
             f"{self.count('up-to-date')} up to date, {self.count('failed')} failed in {self.wall:.1f}s"

@@ -1,0 +1,61 @@
+"""Making a finished attempt's outputs real: rename the staged files onto their targets and hash them.
+
+The executor leaves each output *staged* (a temporary file beside its target), so a target is either its old
+content or its complete new content, never half-written. Staged names look like ``.NAME.agentmake-tmp-*``;
+`remove_stale_temps` deletes the ones a killed run left behind.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import xxhash
+
+TEMP_PATTERN = ".*.agentmake-tmp-*"
+_CHUNK = 1 << 20
+
+
+def hash_file(path: Path) -> str:
+    """xxh3-128 hex digest of a file's bytes (the same digest as `agentmake.plan.hashing.hash_bytes`)."""
+    digest = xxhash.xxh3_128()
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def hash_staged(staged: Mapping[str, Path]) -> dict[str, str]:
+    """Digest of each staged output (done in the worker thread, before the commit)."""
+    return {path: hash_file(Path(tmp)) for path, tmp in staged.items()}
+
+
+def commit_outputs(root: Path, staged: Mapping[str, Path]) -> dict[str, Path]:
+    """Rename each staged file onto its target (creating parent directories); returns path -> target."""
+    targets: dict[str, Path] = {}
+    for path, tmp in staged.items():
+        target = root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp, target)
+        targets[path] = target
+    return targets
+
+
+def remove_stale_temps(root: Path, outputs: Iterable[str]) -> list[Path]:
+    """Delete leftover staged files in the directories of `outputs`; returns what was removed."""
+    removed: list[Path] = []
+    for directory in sorted({(root / path).parent for path in outputs}):
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            continue
+        for entry in entries:
+            if fnmatch.fnmatchcase(entry.name, TEMP_PATTERN) and entry.is_file(follow_symlinks=False):
+                try:
+                    os.unlink(entry.path)
+                    removed.append(Path(entry.path))
+                except OSError:
+                    pass
+    return removed

@@ -1,0 +1,367 @@
+"""The build loop: one scheduler thread decides, dispatches, commits and records; workers run attempts.
+
+Everything that touches the store, the hasher or the sink happens on the scheduler thread; workers only run
+`executor.execute` (and hash staged outputs) and post their result on a queue. Each task carries a counter of
+dependencies not yet succeeded, so a finished task readies its dependents in O(dependents), never by a scan.
+Waits on the queue use a short timeout so Ctrl-C (KeyboardInterrupt in this thread) is seen promptly.
+How tasks end (events, records, passing failures on) is in `outcomes.py`.
+"""
+
+from __future__ import annotations
+
+import heapq
+import queue
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from agentmake.errors import AgentmakeError
+from agentmake.graph import Graph
+from agentmake.plan import Hasher, Rebuilder
+from agentmake.runners import AttemptResult, Executor
+from agentmake.scheduler.backoff import backoff_delay
+from agentmake.scheduler.commit import remove_stale_temps
+from agentmake.scheduler.control import BuildControl
+from agentmake.scheduler.events import BuildResult, TaskEvent, TaskOutcome
+from agentmake.scheduler.limits import Limits
+from agentmake.scheduler.outcomes import Outcomes
+from agentmake.scheduler.processes import ProcessRecorder, end_orphans
+from agentmake.scheduler.ready import ReadyQueue, critical_path_weights, expected_durations, priority_keys
+from agentmake.scheduler.tasks import TERMINAL, TaskState, is_llm, max_attempts, runner_of
+from agentmake.scheduler.workers import WorkerPool
+from agentmake.store import Store
+
+if TYPE_CHECKING:
+    from agentmake.scheduler.run import BuildOptions
+
+POLL = 0.1  # seconds: longest a queue wait blocks, so KeyboardInterrupt is handled promptly
+TICK = 0.2  # seconds between calls of `tick` (display refresh of elapsed times)
+
+
+class Build(Outcomes):
+    """One build: `run()` drives it to the end and returns the BuildResult."""
+
+    def __init__(
+        self,
+        graph: Graph,
+        rebuilder: Rebuilder,
+        executor: Executor,
+        store: Store,
+        options: BuildOptions,
+        sink: Callable[[TaskEvent], None],
+        processes: ProcessRecorder | None,
+        control: BuildControl | None = None,
+        on_run_id: Callable[[int], None] | None = None,
+        hasher: Hasher | None = None,
+        tick: Callable[[], None] | None = None,
+    ) -> None:
+        self.graph, self.rebuilder, self.executor, self.store = graph, rebuilder, executor, store
+        self.options, self.sink, self.processes = options, sink, processes
+        self.control, self.on_run_id, self.tick = control, on_run_id, tick
+        self.last_tick = time.monotonic()
+        self.root = graph.agentfile.root
+        found = hasher if hasher is not None else getattr(rebuilder, "hasher", None)
+        if found is None:
+            raise TypeError("run_build needs the rebuilder's Hasher (rebuilder.hasher or hasher=)")
+        self.hasher: Hasher = found
+        self.queue: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
+        af = graph.agentfile
+        self.limits = Limits(options.jobs, {name: r.parallel for name, r in af.runners.items()})
+        self.tasks: dict[str, TaskState] = {}
+        for task_id, task in graph.tasks.items():
+            runner = runner_of(task, af)
+            waiting_on = sum(1 for d in graph.deps.get(task_id, ()) if d in graph.tasks)
+            self.tasks[task_id] = TaskState(
+                task,
+                runner,
+                is_llm(task),
+                max_attempts(task, runner, af),
+                waiting_on,
+                TaskOutcome(task_id, "pending"),
+            )
+        weights = critical_path_weights(graph, expected_durations(graph, store.mean_durations()))
+        self.keys = priority_keys(graph, weights)
+        self.undecided = ReadyQueue(self.keys)
+        self.parked: dict[str | None, ReadyQueue] = {}  # decided "run", waiting for a slot, per runner
+        self.delayed: list[tuple[float, int, str]] = []  # (due, seq, task id): retries in backoff
+        self.running: dict[str, TaskState] = {}
+        self.seq = 0
+        self.spent = 0.0
+        self.stop_reason: str | None = None
+        self.interrupted = False
+        self.run_id = 0
+        self.result = BuildResult(0)
+        self.sigints = 0
+        self.pool = WorkerPool(executor, self.queue.put)
+
+    # -- the loop -----------------------------------------------------------------------------------------
+
+    def run(self) -> BuildResult:
+        self.run_id = self.store.begin_run()
+        if self.on_run_id is not None:
+            self.on_run_id(self.run_id)
+        self.result = BuildResult(self.run_id, started_at=time.time())
+        self.result.outcomes = {tid: t.outcome for tid, t in self.tasks.items()}
+        if self.processes is not None:
+            self.processes.run_id = self.run_id
+            self.processes.post = self.queue.put
+        previous_handler = self._catch_sigint()
+        try:
+            end_orphans(self.store)
+            remove_stale_temps(self.root, (p for t in self.graph.tasks.values() for p in t.outputs))
+            self._start()
+            self._loop()
+        except KeyboardInterrupt:
+            self._interrupt()
+        except BaseException:
+            self._cancel_running()
+            raise
+        finally:
+            self.pool.close()
+            if previous_handler is not None:
+                signal.signal(signal.SIGINT, previous_handler)
+            if self.processes is not None:
+                self.processes.post = None
+        self._sweep()
+        self.result.ended_at = time.time()
+        self.result.interrupted = self.interrupted
+        counts: dict[str, int] = {}
+        for t in self.tasks.values():
+            counts[t.state] = counts.get(t.state, 0) + 1
+        self.store.end_run(self.run_id, counts)
+        self.hasher.flush()
+        return self.result
+
+    def _catch_sigint(self) -> Any:
+        """In the main thread with Python's default handler, Ctrl-C only sets a flag that the loop turns into
+        KeyboardInterrupt at a safe point (never between registering an attempt and submitting it)."""
+        if threading.current_thread() is not threading.main_thread():
+            return None
+        if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+            return None
+        return signal.signal(signal.SIGINT, self._on_sigint)
+
+    def _on_sigint(self, signum: int, frame: object) -> None:
+        self.sigints += 1
+
+    def _check_sigint(self) -> None:
+        if self.sigints and not self.interrupted:
+            raise KeyboardInterrupt
+
+    def _start(self) -> None:
+        for t in self.tasks.values():
+            self._emit(t, "pending")
+        for task_id, t in self.tasks.items():
+            if t.waiting_on == 0:
+                self.undecided.push(task_id)
+            else:
+                self._emit(t, "waiting")
+
+    def _loop(self) -> None:
+        while True:
+            self._check_sigint()
+            self._drain(block=False)
+            if self.control is not None:
+                self._take_cancels(self.control)
+            self._release_due_retries()
+            self._dispatch()
+            if self.undecided and self.stop_reason is None:
+                self._decide(self.tasks[self.undecided.pop()])
+                continue
+            idle = not self.running and not self.delayed
+            if idle and (self.stop_reason is not None or not any(self.parked.values())):
+                return
+            self._drain(block=True)
+            if self.tick is not None and time.monotonic() - self.last_tick >= TICK:
+                self.last_tick = time.monotonic()
+                self.tick()
+
+    def _drain(self, block: bool) -> None:
+        if block:
+            timeout = POLL
+            if self.delayed:
+                timeout = min(timeout, max(self.delayed[0][0] - time.monotonic(), 0.0))
+            try:
+                message = self.queue.get(timeout=timeout)
+            except queue.Empty:
+                return
+            self._handle(message)
+        while True:
+            try:
+                message = self.queue.get_nowait()
+            except queue.Empty:
+                return
+            self._handle(message)
+
+    def _handle(self, message: tuple[Any, ...]) -> None:
+        if message[0] == "process":
+            _, task_id, pid, pgid = message
+            self.store.mark_running(task_id, self.run_id, pid, pgid)
+        else:
+            _, task_id, _attempt, result, hashes, started, ended = message
+            self._on_result(self.tasks[task_id], result, hashes, started, ended)
+
+    # -- deciding and starting ----------------------------------------------------------------------------
+
+    def _decide(self, t: TaskState) -> None:
+        try:
+            decision = self.rebuilder.decide(t.task)
+        except AgentmakeError as exc:  # e.g. a prompt template error, located in the Agentfile
+            loc = getattr(exc, "loc", None)
+            self._fail(t, "usage", f"{loc}: {exc}" if loc else str(exc), "not retried: fatal")
+            return
+        except OSError as exc:  # e.g. an input vanished between the graph and now
+            self._fail(t, "input", f"cannot read inputs: {exc}", "not retried: fatal")
+            return
+        t.decision = decision
+        if decision.action == "skip":
+            self._finish(t, "up-to-date")
+            self._succeeded(t)
+            return
+        if decision.action == "restore" and decision.key is not None and self._restore(t, decision):
+            return
+        if decision.edited:
+            try:
+                saved = [f"{path} → {self.store.save_edited(path)}" for path in decision.edited]
+            except OSError as exc:  # never overwrite a hand edit that could not be saved
+                self._fail(t, "output-edited", f"cannot save hand-edited output: {exc}", "not retried: fatal")
+                return
+            t.notice = "hand-edited output saved: " + ", ".join(saved)
+            self.store.log_event(
+                self.run_id, t.id, "output-edited", t.notice, "saved a copy before rebuilding"
+            )
+        self.parked.setdefault(t.runner, ReadyQueue(self.keys)).push(t.id)
+
+    def _dispatch(self) -> None:
+        if self.stop_reason is not None:
+            return
+        while self.limits.total < self.limits.jobs:
+            best: tuple[Any, str | None] | None = None
+            for runner, ready in self.parked.items():
+                key = ready.peek_key()
+                if key is not None and (best is None or key < best[0]) and self.limits.can_start(runner):
+                    best = (key, runner)
+            if best is None:
+                return
+            self._launch(self.tasks[self.parked[best[1]].pop()])
+
+    def _launch(self, t: TaskState) -> None:
+        budget = self.options.budget
+        if t.llm and self.result.budget_reached and budget is not None:
+            why = f"budget of ${budget:.2f} reached"
+            if t.attempt == 0:
+                self._not_run(t, why)
+            else:
+                self._fail(t, t.error_type, t.outcome.message or "failed", f"not retried: {why}")
+            return
+        assert t.decision is not None
+        t.attempt += 1
+        t.cancel = threading.Event()
+        self.limits.acquire(t.runner)
+        self.running[t.id] = t  # these two lines are adjacent: Ctrl-C only lands at `_check_sigint`
+        self.pool.submit((t.task, t.decision, t.attempt, t.cancel), len(self.running))
+        now = time.time()
+        if t.outcome.started_at is None:
+            t.outcome.started_at = now
+        t.outcome.attempts = t.attempt
+        reason = t.decision.reasons[0].message if t.attempt == 1 and t.decision.reasons else None
+        self._emit(
+            t, "running", attempt=t.attempt, max_attempts=t.max_attempts, message=reason, action=t.notice
+        )
+
+    # -- results ------------------------------------------------------------------------------------------
+
+    def _on_result(
+        self, t: TaskState, result: AttemptResult, hashes: dict[str, str] | None, started: float, ended: float
+    ) -> None:
+        del self.running[t.id]
+        self.limits.release(t.runner)
+        self.store.clear_running(t.id)  # on_process may have recorded it without telling us
+        self._add_cost(t, result)
+        if result.outcome == "ok" and hashes is not None:
+            try:
+                self._commit(t, result, hashes, started, ended)
+                return
+            except OSError as exc:
+                result = replace(
+                    result, outcome="fatal", error_type="commit", message=f"cannot write output: {exc}"
+                )
+        self.executor.discard(result)
+        t.error_type = result.error_type
+        t.outcome.message = result.message
+        if self.interrupted or result.outcome == "cancelled" or t.cancelled_for:
+            self._interrupt_task(t)
+            return
+        notes: list[str] = []
+        if result.rate_limited:
+            cap = self.limits.lower(t.runner)
+            if cap is not None:
+                notes.append(f"cap for {t.runner} lowered to {cap}")
+        error_type = result.error_type or "error"
+        if result.outcome == "retry" and t.attempt < t.max_attempts:
+            delay = backoff_delay(t.attempt, self.options.backoff_base, self.options.backoff_cap)
+            action = "; ".join([f"retrying in {delay:.1f}s", *notes])
+            self.store.log_event(self.run_id, t.id, error_type, result.message, action)
+            self._emit(t, "retrying", attempt=t.attempt, max_attempts=t.max_attempts, retry_in=delay,
+                       message=result.message, error_type=result.error_type, action=action)  # fmt: skip
+            self.seq += 1
+            heapq.heappush(self.delayed, (time.monotonic() + delay, self.seq, t.id))
+            return
+        final = "not retried: fatal" if result.outcome != "retry" else f"gave up after {t.attempt} attempts"
+        self._fail(t, result.error_type, result.message, "; ".join([final, *notes]))
+
+    def _release_due_retries(self) -> None:
+        now = time.monotonic()
+        while self.delayed and self.delayed[0][0] <= now:
+            _, _, task_id = heapq.heappop(self.delayed)
+            t = self.tasks[task_id]
+            self.parked.setdefault(t.runner, ReadyQueue(self.keys)).push(task_id)
+        if self.stop_reason is not None:  # retries of already-started tasks go on after a failure stop
+            for runner, ready in self.parked.items():
+                for task_id in [tid for tid in ready.drain() if self.tasks[tid].attempt > 0]:
+                    if self.limits.can_start(runner):
+                        self._launch(self.tasks[task_id])
+                    else:
+                        self.seq += 1
+                        heapq.heappush(self.delayed, (now + POLL, self.seq, task_id))
+
+    def _take_cancels(self, control: BuildControl) -> None:
+        for task_id, reason in control.take().items():
+            t = self.tasks.get(task_id)
+            if t is None or t.state in TERMINAL:
+                continue
+            if t.id in self.running and t.cancel is not None:
+                t.cancelled_for = reason
+                t.cancel.set()
+            elif t.state == "retrying":
+                t.cancelled_for = reason
+                self.delayed = [d for d in self.delayed if d[2] != task_id]
+                heapq.heapify(self.delayed)
+                for ready in self.parked.values():
+                    ready.remove(task_id)
+                self._interrupt_task(t)
+
+    def _interrupt(self) -> None:
+        """Ctrl-C: stop starting, cancel running attempts, wait for them, record them as interrupted."""
+        self.interrupted = True
+        self.stop_reason = "build interrupted"
+        self._cancel_running()
+        waiting = [task_id for _, _, task_id in self.delayed]
+        waiting += [tid for ready in self.parked.values() for tid in ready.drain() if self.tasks[tid].attempt]
+        for task_id in waiting:  # started, then waiting for a retry: interrupted too
+            self._interrupt_task(self.tasks[task_id])
+        self.delayed.clear()
+
+    def _cancel_running(self) -> None:
+        self.interrupted = True
+        while self.running:
+            for t in self.running.values():
+                if t.cancel is not None:
+                    t.cancel.set()
+            try:
+                self._drain(block=True)
+            except KeyboardInterrupt:
+                continue  # a second Ctrl-C: the executor is already ending the process groups

@@ -1,0 +1,185 @@
+"""How tasks end: outputs committed or restored, events to the sink, rows in the store, failures passed on.
+
+`Outcomes` is the base of the build loop (`loop.Build`): it holds the per-build state that every ending
+touches. All of it runs on the scheduler thread.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from agentmake.graph import Graph
+from agentmake.plan import Decision, Hasher
+from agentmake.runners import AttemptResult
+from agentmake.scheduler.commit import commit_outputs, hash_file
+from agentmake.scheduler.control import BuildControl
+from agentmake.scheduler.events import BuildResult, TaskEvent
+from agentmake.scheduler.limits import Limits
+from agentmake.scheduler.ready import ReadyQueue
+from agentmake.scheduler.tasks import TERMINAL, TaskState
+from agentmake.store import AttemptRecord, Store, TaskRecord
+
+if TYPE_CHECKING:
+    from agentmake.scheduler.run import BuildOptions
+
+
+class Outcomes:
+    """Endings of tasks; `loop.Build` adds the loop that produces them."""
+
+    graph: Graph
+    store: Store
+    options: BuildOptions
+    sink: Callable[[TaskEvent], None]
+    control: BuildControl | None
+    tasks: dict[str, TaskState]
+    undecided: ReadyQueue
+    result: BuildResult
+    run_id: int
+    spent: float
+    stop_reason: str | None
+    root: Path
+    hasher: Hasher
+    limits: Limits
+
+    def _restore(self, t: TaskState, decision: Decision) -> bool:
+        assert decision.key is not None
+        try:
+            restored = self.store.cache_restore(decision.key, self.root)
+        except (OSError, KeyError, ValueError) as exc:
+            self.store.log_event(
+                self.run_id, t.id, "cache", f"cache restore failed: {exc}", "running instead"
+            )
+            return False
+        now = time.time()
+        for path, digest in restored.items():
+            self.hasher.note_written(path, digest)
+        record = TaskRecord(
+            t.id, decision.key, decision.parts, dict(restored), "done", now, 0.0, 0, run_id=self.run_id
+        )
+        self.store.record_success(record, {}, state="cached")  # the history row too; the cache entry is kept
+        t.outcome.started_at = t.outcome.ended_at = now
+        self._finish(t, "cached")
+        self._succeeded(t)
+        return True
+
+    def _commit(
+        self, t: TaskState, result: AttemptResult, hashes: dict[str, str], started: float, ended: float
+    ) -> None:
+        assert t.decision is not None
+        files = commit_outputs(self.root, result.staged)
+        outputs = dict(hashes)
+        for path in t.task.outputs:  # an output the runner wrote in place rather than staged
+            target = self.root / path
+            if path not in outputs and target.is_file():
+                outputs[path] = hash_file(target)
+                files[path] = target
+        for path, digest in outputs.items():
+            self.hasher.note_written(path, digest)
+        now = time.time()
+        out = t.outcome
+        duration = result.duration or (ended - started)
+        record = TaskRecord(
+            t.id, t.decision.key or "", t.decision.parts, outputs, "done", now, duration, t.attempt,
+            out.cost_usd, out.tokens_in, out.tokens_out, self.run_id,
+        )  # fmt: skip
+        self.store.record_success(record, files)  # task row, history row and cache entry in one transaction
+        cap = self.limits.grow(t.runner)
+        self._finish(t, "done", action=f"cap for {t.runner} raised to {cap}" if cap is not None else None)
+        self._succeeded(t)
+
+    def _succeeded(self, t: TaskState) -> None:
+        for dep_id in self.graph.dependents.get(t.id, ()):
+            dep = self.tasks.get(dep_id)
+            if dep is not None and dep.state not in TERMINAL:
+                dep.waiting_on -= 1
+                if dep.waiting_on == 0:
+                    self.undecided.push(dep_id)
+
+    def _fail(self, t: TaskState, error_type: str | None, message: str, action: str) -> None:
+        self.store.log_event(self.run_id, t.id, error_type or "error", message, action)
+        self._record(t, "failed", time.time(), error_type=error_type, message=message)
+        self.store.record_failure(t.id, self.run_id, message)
+        self._finish(t, "failed", message=message, error_type=error_type, action=action)
+        if not self.options.keep_going and self.stop_reason is None:
+            self.stop_reason = f"build stopped after failure of {t.id}"
+        self._block_dependents(t, f"dependency {t.id} failed")
+
+    def _not_run(self, t: TaskState, reason: str) -> None:
+        self._record(t, "not-run", time.time(), message=reason)
+        self._finish(t, "not-run", message=reason)
+        self._block_dependents(t, reason)
+
+    def _interrupt_task(self, t: TaskState) -> None:
+        message = f"cancelled: {t.cancelled_for}" if t.cancelled_for else "interrupted"
+        self._record(t, "interrupted", time.time(), message=message)
+        self._finish(t, "interrupted", message=message)
+        if t.cancelled_for and self.control is not None:
+            self.control.cancelled.append(t.id)
+            self._block_dependents(t, f"dependency {t.id} cancelled")
+
+    def _block_dependents(self, t: TaskState, reason: str) -> None:
+        if self.stop_reason is not None:
+            return  # the final sweep marks everything with the stop reason
+        stack = list(self.graph.dependents.get(t.id, ()))
+        while stack:
+            dep = self.tasks.get(stack.pop())
+            if dep is None or dep.state in TERMINAL:
+                continue
+            self._record(dep, "not-run", time.time(), message=reason)
+            self._finish(dep, "not-run", message=reason)
+            stack.extend(self.graph.dependents.get(dep.id, ()))
+
+    def _sweep(self) -> None:
+        """Everything never started: not-run, with the reason the build stopped."""
+        reason = self.stop_reason or "not run"
+        for t in self.tasks.values():
+            if t.state not in TERMINAL:
+                if t.attempt > 0:
+                    self._fail(t, t.error_type, t.outcome.message or "failed", f"not retried: {reason}")
+                else:
+                    self._not_run(t, reason)
+
+    def _record(self, t: TaskState, state: str, now: float, **extra: Any) -> None:
+        out = t.outcome
+        started = out.started_at if out.started_at is not None else now
+        self.store.record_attempt(
+            AttemptRecord(
+                self.run_id,
+                t.id,
+                state,
+                started,
+                now,
+                t.attempt,
+                out.cost_usd,
+                out.tokens_in,
+                out.tokens_out,
+                **extra,
+            )
+        )
+
+    def _finish(self, t: TaskState, state: str, **fields: Any) -> None:
+        if t.outcome.ended_at is None or state != "cached":
+            t.outcome.ended_at = time.time()
+        if fields.get("message") is not None:
+            t.outcome.message = fields["message"]
+        self._emit(t, state, **fields)
+
+    def _emit(self, t: TaskState, state: str, **fields: Any) -> None:
+        t.outcome.state = state
+        self.sink(TaskEvent(t.id, state, time.time(), **fields))
+
+    def _add_cost(self, t: TaskState, result: AttemptResult) -> None:
+        out = t.outcome
+        if result.cost_usd is not None:
+            out.cost_usd = (out.cost_usd or 0.0) + result.cost_usd
+            self.spent += result.cost_usd
+            budget = self.options.budget
+            if budget is not None and self.spent >= budget:
+                self.result.budget_reached = True
+        if result.tokens_in is not None:
+            out.tokens_in = (out.tokens_in or 0) + result.tokens_in
+        if result.tokens_out is not None:
+            out.tokens_out = (out.tokens_out or 0) + result.tokens_out

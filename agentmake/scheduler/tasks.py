@@ -1,0 +1,64 @@
+"""What the scheduler keeps per task: its state during a build, and the static facts it needs about it."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from agentmake.graph import Task
+from agentmake.model import Agentfile, AgentSpec
+from agentmake.plan import Decision
+from agentmake.scheduler.events import TaskOutcome
+
+TERMINAL = frozenset({"done", "failed", "cached", "up-to-date", "not-run", "interrupted"})
+
+
+@dataclass(eq=False)
+class TaskState:
+    """What the scheduler knows about one task during a build."""
+
+    task: Task
+    runner: str | None
+    llm: bool
+    max_attempts: int
+    waiting_on: int
+    outcome: TaskOutcome
+    decision: Decision | None = None
+    attempt: int = 0
+    cancel: threading.Event | None = None
+    notice: str | None = None  # where hand-edited outputs were saved
+    error_type: str | None = None
+    cancelled_for: str | None = None  # why another thread asked to cancel it (watch mode)
+
+    @property
+    def id(self) -> str:
+        return self.task.id
+
+    @property
+    def state(self) -> str:
+        return self.outcome.state
+
+
+def runner_of(task: Task, agentfile: Agentfile) -> str | None:
+    """The runner whose `parallel` caps this task: an agent's runner, a merge report's runner, else None."""
+    spec = task.spec
+    if isinstance(spec, AgentSpec):
+        return spec.runner
+    if spec.merge is not None:
+        return spec.runner or agentfile.settings.runner
+    return None
+
+
+def max_attempts(task: Task, runner: str | None, agentfile: Agentfile) -> int:
+    """1 + retries, retries from the agent, else its runner, else the settings."""
+    own = task.spec.retries if isinstance(task.spec, AgentSpec) else None
+    spec = agentfile.runners.get(runner) if runner else None
+    retries = own if own is not None else spec.retries if spec and spec.retries is not None else None
+    if retries is None:
+        retries = agentfile.settings.retries
+    return 1 + max(retries, 0)
+
+
+def is_llm(task: Task) -> bool:
+    spec = task.spec
+    return (not spec.is_shell) if isinstance(spec, AgentSpec) else spec.merge is not None

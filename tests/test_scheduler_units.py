@@ -1,0 +1,108 @@
+"""The scheduler's parts alone: priorities, slots, backoff, staged-file cleanup and orphan processes."""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+from pathlib import Path
+
+from test_scheduler_fakes import FakeStore, Spec, make_graph
+
+from agentmake.scheduler.backoff import backoff_delay
+from agentmake.scheduler.commit import remove_stale_temps
+from agentmake.scheduler.limits import Limits
+from agentmake.scheduler.processes import end_orphans
+from agentmake.scheduler.ready import (
+    DEFAULT_DURATION,
+    ReadyQueue,
+    critical_path_weights,
+    expected_durations,
+    priority_keys,
+)
+
+
+def test_expected_durations_fall_back_from_task_to_agent_to_estimate(tmp_path: Path) -> None:
+    graph = make_graph(tmp_path, [Spec("known"), Spec("fan"), Spec("est", estimate=7.0), Spec("none")])
+    # "fan:x"/"fan:y" are recorded fan-out tasks of agent "fan": their mean stands for the agent
+    durations = expected_durations(graph, {"known": 3.0, "fan:x": 1.0, "fan:y": 5.0, "est": 2.5})
+    assert durations == {"known": 3.0, "fan": 3.0, "est": 2.5, "none": DEFAULT_DURATION}
+    assert expected_durations(graph, {})["est"] == 7.0
+
+
+def test_critical_path_weights_and_order(tmp_path: Path) -> None:
+    specs = [Spec("c"), Spec("a"), Spec("b", deps=("a",)), Spec("d", deps=("a",)), Spec("p", priority=1)]
+    graph = make_graph(tmp_path, specs)
+    weights = critical_path_weights(graph, {"a": 1.0, "b": 5.0, "c": 2.0, "d": 0.5, "p": 2.0})
+    assert weights == {"a": 6.0, "b": 5.0, "c": 2.0, "d": 0.5, "p": 2.0}
+    ready = ReadyQueue(priority_keys(graph, weights))
+    for task_id in ("c", "d", "p", "a", "b"):
+        ready.push(task_id)
+    assert [ready.pop() for _ in range(5)] == ["a", "b", "p", "c", "d"]  # p beats c on priority
+
+
+def test_limits_halve_on_rate_limit_and_grow_back() -> None:
+    limits = Limits(8, {"claude": 4, "shell": None})
+    assert limits.configured == {"claude": 4, "shell": 8}
+    for _ in range(4):
+        assert limits.can_start("claude")
+        limits.acquire("claude")
+    assert not limits.can_start("claude") and limits.can_start("shell") and limits.can_start(None)
+    assert (limits.lower("claude"), limits.lower("claude"), limits.lower("claude")) == (2, 1, None)
+    for _ in range(4):
+        limits.release("claude")
+    limits.acquire("claude")
+    assert not limits.can_start("claude")  # cap 1
+    assert (limits.grow("claude"), limits.grow("claude"), limits.grow("claude"), limits.grow("claude")) == (
+        2, 3, 4, None,
+    )  # fmt: skip
+    assert limits.can_start("claude")
+
+
+def test_global_cap_applies_to_every_runner() -> None:
+    limits = Limits(2, {"a": 5})
+    limits.acquire("a")
+    limits.acquire(None)
+    assert not limits.can_start("a") and not limits.can_start(None)
+
+
+def test_backoff_is_capped_exponential_with_full_jitter() -> None:
+    rng = random.Random(1)
+    for attempt, ceiling in [(1, 2.0), (2, 4.0), (3, 8.0), (10, 60.0)]:
+        delays = [backoff_delay(attempt, 2.0, 60.0, rng) for _ in range(200)]
+        assert all(0.0 <= d <= ceiling for d in delays)
+        assert max(delays) > 0.8 * ceiling  # spread over the whole range
+        assert min(delays) < 0.2 * ceiling
+
+
+def test_remove_stale_temps_only_touches_staged_files(tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    stale = tmp_path / "out/.a.agentmake-tmp-x1y2.md"
+    stale.write_text("half")
+    keep = [tmp_path / "out/a.md", tmp_path / "out/.hidden", tmp_path / "out/notes.agentmake-tmp-1"]
+    for path in keep:
+        path.write_text("keep")
+    removed = remove_stale_temps(tmp_path, ["out/a.md", "missing/b.md"])
+    assert removed == [stale] and not stale.exists()
+    assert all(path.exists() for path in keep)
+
+
+def test_end_orphans_kills_groups_of_dead_owners_only(tmp_path: Path) -> None:
+    dead_owner = subprocess.Popen(["true"])
+    dead_owner.wait()
+    orphan = subprocess.Popen(["sleep", "30"], start_new_session=True)
+    guarded = subprocess.Popen(["sleep", "30"], start_new_session=True)
+    try:
+        store = FakeStore(tmp_path)
+        store.running_rows = [
+            ("orphan", orphan.pid, orphan.pid, dead_owner.pid),
+            ("owned", guarded.pid, guarded.pid, os.getppid()),  # its agentmake is alive: leave it
+        ]
+        assert end_orphans(store) == ["orphan"]
+        assert orphan.wait(timeout=10) is not None
+        assert guarded.poll() is None
+        assert store.cleared == ["orphan"]
+    finally:
+        for proc in (orphan, guarded):
+            proc.kill()
+            proc.wait()
