@@ -12,7 +12,6 @@ from __future__ import annotations
 import queue
 import sys
 import threading
-import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -174,11 +173,11 @@ class WatchSession:
 
 
 def _drain(changes: queue.Queue[set[str]], first: set[str]) -> set[str]:
+    """`first` plus whatever else is already queued (watchfiles has debounced each batch already)."""
     paths = set(first)
-    deadline = time.monotonic() + STEP_MS / 1000
     while True:
         try:
-            paths |= changes.get(timeout=max(deadline - time.monotonic(), 0))
+            paths |= changes.get_nowait()
         except queue.Empty:
             return paths
 

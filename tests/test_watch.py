@@ -1,0 +1,201 @@
+"""`agentmake watch` as a real subprocess over a real directory with the real watcher.
+
+Each shell agent appends a line to a run log outside the project (so the log itself is not a change), and every
+build prints one summary line on stdout: the tests wait for the next summary line after each edit and then check
+exactly which tasks ran.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+SUMMARY = re.compile(r"^agentmake: (\d+) ran, (\d+) cached, (\d+) up to date, (\d+) failed in [\d.]+s")
+
+AGENTFILE = """\
+log = "{log}"
+
+agent copy:
+    inputs  = docs/{{name}}.md
+    outputs = build/{{name}}.txt
+    run     = "echo copy:{{name}} >> ${{log}} && {sleep}cp {{input}} {{output}}"
+
+report all:
+    inputs  = build/*.txt
+    output  = REPORT.md
+    summary = false
+
+default = all
+"""
+
+
+class Watch:
+    """A running `agentmake watch` with its stdout/stderr in files."""
+
+    def __init__(self, project: Path, log: Path) -> None:
+        self.project, self.log = project, log
+        self.out = (project.parent / "watch.out").open("w+")
+        self.err = (project.parent / "watch.err").open("w+")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "agentmake", "watch"],
+            cwd=project,
+            stdout=self.out,
+            stderr=self.err,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, "NO_COLOR": "1", "CI": "1"},
+        )
+
+    def summaries(self) -> list[tuple[int, ...]]:
+        text = Path(self.out.name).read_text()
+        return [tuple(int(g) for g in m.groups()) for m in map(SUMMARY.match, text.splitlines()) if m]
+
+    def stderr(self) -> str:
+        return Path(self.err.name).read_text()
+
+    def runs(self) -> list[str]:
+        return self.log.read_text().split() if self.log.exists() else []
+
+    def wait_for(self, cond: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if cond():
+                return
+            assert self.proc.poll() is None, f"watch exited early: {self.stderr()}"
+            time.sleep(0.05)
+        raise AssertionError(
+            f"timed out waiting for {what}; stderr:\n{self.stderr()}\nstdout:\n{self.out.name}"
+        )
+
+    def next_build(self, before: int, timeout: float = 20.0) -> tuple[int, ...]:
+        self.wait_for(lambda: len(self.summaries()) > before, "a build", timeout)
+        time.sleep(0.3)  # let a (wrong) second build show itself
+        return self.summaries()[before]
+
+    def quiet(self, seconds: float = 1.5) -> None:
+        """Assert no build starts for `seconds`."""
+        before = len(self.summaries())
+        time.sleep(seconds)
+        assert len(self.summaries()) == before, "an unexpected build ran"
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.out.close()
+        self.err.close()
+        return self.proc.returncode
+
+
+@pytest.fixture
+def make_project(tmp_path: Path) -> Callable[..., tuple[Path, Path]]:
+    def make(docs: dict[str, str], sleep: str = "") -> tuple[Path, Path]:
+        project = tmp_path / "proj"
+        (project / "docs").mkdir(parents=True)
+        log = tmp_path / "runs.log"
+        (project / "Agentfile").write_text(AGENTFILE.format(log=log, sleep=sleep))
+        for name, text in docs.items():
+            (project / "docs" / f"{name}.md").write_text(text)
+        return project, log
+
+    return make
+
+
+def write(path: Path, text: str) -> None:
+    path.write_text(text)
+
+
+def test_watch_rebuilds_exactly_what_each_edit_made_stale(
+    make_project: Callable[..., tuple[Path, Path]],
+) -> None:
+    project, log = make_project({"a": "alpha\n", "b": "beta\n"})
+    w = Watch(project, log)
+    try:
+        w.wait_for(lambda: len(w.summaries()) == 1 and "watching" in w.stderr(), "the first build")
+        assert w.summaries()[0][:4] == (3, 0, 0, 0)  # copy:a, copy:b, the report
+        assert sorted(w.runs()) == ["copy:a", "copy:b"]
+
+        # one input of the fan-out: that task and the report, nothing else
+        write(project / "docs/a.md", "alpha 2\n")
+        assert w.next_build(1)[:2] == (2, 0)
+        assert w.runs()[2:] == ["copy:a"]
+        assert "alpha 2" in (project / "REPORT.md").read_text()
+
+        # touch without a content change: nothing runs
+        os.utime(project / "docs/b.md")
+        time.sleep(1.0)
+        assert all(s[0] == 0 for s in w.summaries()[2:])
+        assert len(w.runs()) == 3
+
+        # a new matching file: one new task (and the report)
+        n = len(w.summaries())
+        write(project / "docs/c.md", "gamma\n")
+        assert w.next_build(n)[0] == 2
+        assert w.runs()[3:] == ["copy:c"]
+
+        # a burst of saves is one rebuild
+        n = len(w.summaries())
+        for i in range(5):
+            write(project / "docs/b.md", f"beta {i}\n")
+            time.sleep(0.02)
+        assert w.next_build(n)[0] == 2
+        w.quiet(1.0)
+        assert w.runs()[4:] == ["copy:b"]
+        assert (project / "build/b.txt").read_text() == "beta 4\n"
+
+        # outputs and .agentmake/ written by the builds never triggered a build by themselves
+        w.quiet(1.0)
+    finally:
+        assert w.stop() == 130
+
+
+def test_watch_keeps_last_good_agentfile_and_resumes_when_fixed(
+    make_project: Callable[..., tuple[Path, Path]],
+) -> None:
+    project, log = make_project({"a": "alpha\n"})
+    w = Watch(project, log)
+    try:
+        w.wait_for(lambda: len(w.summaries()) == 1 and "watching" in w.stderr(), "the first build")
+        good = (project / "Agentfile").read_text()
+        write(project / "Agentfile", good.replace("inputs  = docs", "inptus  = docs", 1))
+        w.wait_for(lambda: "error" in w.stderr() and "Agentfile:" in w.stderr(), "the error")
+        assert re.search(r"Agentfile:\d+:\d+: error: .*inptus", w.stderr())
+        assert "did you mean 'inputs'" in w.stderr()
+        n = len(w.summaries())
+        fixed = good.replace("build/{name}.txt", "build/{name}.copy").replace("build/*.txt", "build/*.copy")
+        write(project / "Agentfile", fixed)
+        assert w.next_build(n)[0] >= 1
+        assert (project / "build/a.copy").read_text() == "alpha\n"
+    finally:
+        assert w.stop() == 130
+
+
+def test_edit_during_a_run_cancels_and_reruns_that_task_once(
+    make_project: Callable[..., tuple[Path, Path]],
+) -> None:
+    project, log = make_project({"a": "first\n"}, sleep="sleep 3 && ")
+    w = Watch(project, log)
+    try:
+        w.wait_for(lambda: w.runs() == ["copy:a"], "the task to start")
+        write(project / "docs/a.md", "second\n")
+        w.wait_for(lambda: w.runs() == ["copy:a", "copy:a"], "the task to start again", timeout=15)
+        assert not (project / "build/a.txt").exists()  # the cancelled attempt wrote nothing
+        w.wait_for(lambda: (project / "build/a.txt").exists(), "the rerun to finish", timeout=15)
+        assert (project / "build/a.txt").read_text() == "second\n"
+        w.quiet(1.5)
+        assert w.runs() == ["copy:a", "copy:a"]
+        leftovers = [p for p in project.rglob("*") if ".agentmake-tmp" in p.name]
+        assert leftovers == []
+    finally:
+        assert w.stop() == 130
