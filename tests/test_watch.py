@@ -156,6 +156,13 @@ def test_watch_rebuilds_exactly_what_each_edit_made_stale(
 
         # outputs and .agentmake/ written by the builds never triggered a build by themselves
         w.quiet(1.0)
+
+        # a deleted source drops its task; its old output is reported, not deleted
+        (project / "docs/c.md").unlink()
+        w.wait_for(lambda: "copy:c dropped" in w.stderr(), "the dropped task to be reported")
+        assert "build/c.txt is left in place" in w.stderr()
+        assert (project / "build/c.txt").read_text() == "gamma\n"
+        assert w.runs()[5:] == []
     finally:
         assert w.stop() == 130
 
