@@ -1,22 +1,168 @@
-"""Prompt templates and shell command substitution (contract stub: to be implemented).
+"""Prompt templates and shell command substitution.
 
-Prompts are Jinja templates rendered in a sandbox with strict undefined names; a template error names the prompt
-file (or the Agentfile line of an inline prompt) and the line. Shell commands get each substituted value quoted.
+Prompts are Jinja templates rendered in a sandbox with strict undefined names; a template error names
+the prompt
+file (or the Agentfile line of an inline prompt) and the line. Shell commands get each substituted
+value quoted.
 """
 
 from __future__ import annotations
 
+import re
+import shlex
+import traceback
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
+from agentmake.errors import AgentfileError, Loc, did_you_mean
 from agentmake.model import Prompt
+
+_INLINE = "<inline prompt>"
+
+
+@lru_cache(maxsize=1)
+def _env() -> Any:
+    from jinja2 import StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
+
+    return SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False)
+
+
+@lru_cache(maxsize=256)
+def _compile(text: str, filename: str) -> Any:
+    env = _env()
+    code = env.compile(text, name=filename, filename=filename)
+    return env.template_class.from_code(env, code, env.make_globals(None))
+
+
+def _where(prompt: Prompt, template_line: int) -> Loc:
+    if prompt.path is not None:
+        return Loc(prompt.path, max(template_line, 1), 1)
+    base = prompt.loc
+    line = (
+        prompt.line_offset + max(template_line, 1) - 1 if prompt.line_offset else (base.line if base else 1)
+    )
+    return Loc(
+        base.file if base else "Agentfile", line, 1 if prompt.line_offset else (base.col if base else 1)
+    )
+
+
+def _source_line(prompt: Prompt, template_line: int) -> str | None:
+    lines = prompt.text.splitlines()
+    return lines[template_line - 1] if 0 < template_line <= len(lines) else None
+
+
+def _error(prompt: Prompt, message: str, template_line: int) -> AgentfileError:
+    loc = _where(prompt, template_line)
+    what = f"prompt {prompt.path}" if prompt.path else "inline prompt"
+    src = _source_line(prompt, template_line) if prompt.path else None
+    return AgentfileError(f"{what}, line {template_line}: {message}", loc, [], None, src)
 
 
 def render_prompt(prompt: Prompt, context: Mapping[str, object]) -> str:
-    """Render `prompt` with `context`; raises AgentfileError located in the prompt file on any template error."""
-    raise NotImplementedError
+    """Render `prompt` with `context`; raises AgentfileError located in the prompt file on any template
+    error."""
+    from jinja2 import TemplateSyntaxError, UndefinedError
+
+    filename = prompt.path or _INLINE
+    try:
+        template = _compile(prompt.text, filename)
+    except TemplateSyntaxError as e:
+        raise _error(prompt, f"template syntax error: {e.message}", e.lineno or 1) from None
+    try:
+        return str(template.render(dict(context)))
+    except Exception as e:  # any failure inside the template is the prompt author's to fix
+        line = 1
+        for frame in traceback.extract_tb(e.__traceback__):
+            if frame.filename == filename and frame.lineno:
+                line = frame.lineno
+        if isinstance(e, UndefinedError):
+            names = [k for k in context if not k.startswith("_")]
+            match = re.search(r"'([^']+)' is undefined", str(e))
+            hint = did_you_mean(match.group(1), names) if match else None
+            err = _error(prompt, f"undefined name: {e}", line)
+            err.hint = hint or f"available: {', '.join(sorted(names))}"
+            raise err from None
+        raise _error(prompt, f"{type(e).__name__}: {e}", line) from None
 
 
-def render_command(template: str, values: Mapping[str, str | Sequence[str]]) -> str:
+@dataclass(frozen=True)
+class InputFile:
+    """An input as a template sees it in `files`: `.path` and `.content` (read when first used)."""
+
+    path: str
+    root: Path
+
+    @property
+    def content(self) -> str:
+        return (self.root / self.path).read_text(encoding="utf-8", errors="replace")
+
+    def __str__(self) -> str:
+        return self.path
+
+
+def prompt_context(
+    root: Path,
+    variables: Mapping[str, str],
+    wildcards: Mapping[str, str],
+    inputs: Sequence[str],
+    outputs: Sequence[str],
+) -> dict[str, object]:
+    """What a prompt template sees: variables, wildcards, input/inputs, output/outputs, files and read()."""
+    allowed = set(inputs)
+
+    def read(path: str) -> str:
+        if path not in allowed:
+            raise ValueError(f"read({path!r}): not an input of this task")
+        return (root / path).read_text(encoding="utf-8", errors="replace")
+
+    ctx: dict[str, object] = dict(variables)
+    ctx.update(wildcards)
+    ctx.update(
+        input=inputs[0] if inputs else "",
+        inputs=list(inputs),
+        output=outputs[0] if outputs else "",
+        outputs=list(outputs),
+        files=[InputFile(p, root) for p in inputs],
+        read=read,
+    )
+    return ctx
+
+
+_PATH_KEYS = ("input", "inputs", "output", "outputs")
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
+
+
+def render_command(template: str, values: Mapping[str, str | Sequence[str]], loc: Loc | None = None) -> str:
     """Replace `{input}`, `{inputs}`, `{output}`, `{outputs}`, `{wildcard}` in a shell command template with
-    shell-quoted values (a sequence becomes space-separated quoted words). `{{`/`}}` are literal braces."""
-    raise NotImplementedError
+    shell-quoted values (a sequence becomes space-separated quoted words). `{{`/`}}` are literal braces.
+    A path value starting with `-` gets a `./` prefix; an unknown `{name}` or a lone brace is an error."""
+
+    def repl(m: re.Match[str]) -> str:
+        tok = m.group(0)
+        if tok == "{{":
+            return "{"
+        if tok == "}}":
+            return "}"
+        name = m.group(1)
+        if name is None:
+            raise AgentfileError(
+                f"unmatched '{tok}' in command {template!r}", loc, [], "write {{ or }} for a literal brace"
+            )
+        if name not in values:
+            raise AgentfileError(
+                f"unknown placeholder '{{{name}}}' in command {template!r}",
+                loc,
+                sorted(f"{{{k}}}" for k in values),
+                did_you_mean(name, values) or "write {{ and }} for literal braces",
+            )
+        val = values[name]
+        words = [val] if isinstance(val, str) else list(val)
+        if name in _PATH_KEYS:  # a path starting with '-' must not read as an option
+            words = ["./" + w if w.startswith("-") else w for w in words]
+        return " ".join(shlex.quote(w) for w in words)
+
+    return _PLACEHOLDER.sub(repl, template)

@@ -1,14 +1,142 @@
-"""Load and validate an Agentfile (contract stub: to be implemented)."""
+"""Load and validate an Agentfile: read files, follow includes, then transform and validate.
+
+Contract: `load_agentfile(path, overrides) -> Agentfile`; every mistake raises `AgentfileError` with a
+location.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from agentmake.model import Agentfile
+from agentmake.errors import AgentfileError, did_you_mean
+from agentmake.model import PRESET_NAMES, Agentfile, RunnerSpec
+from agentmake.syntax import transform as tf
+from agentmake.syntax.parser import Assign, Include, Statement, parse_text
+from agentmake.syntax.validate import Validator
+from agentmake.syntax.values import Source, substitute
+
+_FALLBACK_PRESETS = {
+    "claude": RunnerSpec(
+        "claude", ("claude", "-p", "--output-format", "json"), model_flag="--model", format="claude-json"
+    ),
+    "codex": RunnerSpec("codex", ("codex", "exec", "--json", "-"), model_flag="-m", format="codex-jsonl"),
+    "gemini": RunnerSpec("gemini", ("gemini", "-o", "json"), model_flag="-m", format="gemini-json"),
+    "llm": RunnerSpec("llm", ("llm",), model_flag="-m", format="text"),
+    "ollama": RunnerSpec("ollama", ("ollama", "run"), format="text"),
+    "shell": RunnerSpec("shell", ("sh", "-c"), format="text"),
+}
+assert set(_FALLBACK_PRESETS) == set(PRESET_NAMES)
 
 
-def load_agentfile(path: Path, overrides: Mapping[str, str] | None = None) -> Agentfile:
+def presets() -> dict[str, RunnerSpec]:
+    """The built-in runner presets (from agentmake.runners.presets when it exists)."""
+    try:
+        from agentmake.runners.presets import PRESETS
+    except ImportError:
+        return dict(_FALLBACK_PRESETS)
+    return dict(PRESETS)
+
+
+def display_name(path: Path) -> str:
+    """How a file is named in messages: relative to the working directory when under it."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return str(path) if rel.startswith("..") else rel
+
+
+def _read(path: Path, shown: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise AgentfileError(f"{shown}: no such file") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise AgentfileError(f"cannot read {shown}: {e}") from None
+
+
+class _Reader:
+    """Reads the main Agentfile and its includes lazily, so an include path can use the variables above it."""
+
+    def __init__(self, strict: bool, collected: tf.Collected) -> None:
+        self.strict = strict
+        self.collected = collected
+        self.sources: dict[str, Source] = {}
+        self.read: list[Path] = []
+        self.later: dict[str, int] = {}
+
+    def statements(self, path: Path, stack: list[Path]) -> Iterator[tuple[Statement, Source]]:
+        shown = display_name(path)
+        text = _read(path, shown)
+        src = Source(shown, text.splitlines())
+        self.sources[shown] = src
+        self.read.append(path)
+        parsed = parse_text(text, shown, self.strict)
+        for st in parsed:
+            if isinstance(st, Assign) and st.key not in tf.SETTINGS:
+                self.later.setdefault(st.key, st.line)
+        for st in parsed:
+            if not isinstance(st, Include):
+                yield st, src
+                continue
+            if st.keyword != "include":
+                raise src.error(
+                    f"unknown statement '{st.keyword}'",
+                    st.line,
+                    st.col,
+                    ['include "FILE"', "a `key = value` line"],
+                    did_you_mean(st.keyword, ["include"]),
+                )
+            rel = substitute(st.path, self.collected.variables, src, self.later)
+            target = (path.parent / rel).absolute()
+            if target in stack:
+                chain = " -> ".join(display_name(p) for p in [*stack[stack.index(target) :], target])
+                raise src.error(f"include loop: {chain}", st.path.line, st.path.col)
+            if not target.is_file():
+                raise src.error(
+                    f"included file '{rel}' not found",
+                    st.path.line,
+                    st.path.col,
+                    [],
+                    f"include paths are relative to {shown}",
+                )
+            yield from self.statements(target, [*stack, target])
+
+
+def load_agentfile(path: Path, overrides: Mapping[str, str] | None = None, strict: bool = False) -> Agentfile:
     """Parse `path` (and its includes), apply `overrides` (VAR=value from the command line), validate.
-    Raises AgentfileError (file:line:col, expected, did you mean) for every mistake."""
-    raise NotImplementedError
+    Raises AgentfileError (file:line:col, expected, did you mean) for every mistake. `strict` makes lark check
+    the grammar for conflicts and terminal collisions (tests use it; it is slower)."""
+    overrides = dict(overrides or {})
+    path = Path(path).absolute()
+    root = path.parent
+    collected = tf.Collected()
+    reader = _Reader(strict, collected)
+    tf.collect(reader.statements(path, [path]), overrides, collected, reader.later)
+    sources, read = reader.sources, reader.read
+    settings = tf.build_settings(collected.settings, overrides)
+    builtin = presets()
+    runners = dict(builtin)
+    files = tf.PromptFiles(root)
+    agents, reports = {}, {}
+    for block in collected.blocks:
+        if block.kind == "runner":
+            runners[block.name] = tf.build_runner(block, runners, builtin)
+        elif block.kind == "agent":
+            agents[block.name] = tf.build_agent(block, settings, files)
+        else:
+            reports[block.name] = tf.build_report(block, files)
+    af = Agentfile(
+        path=path,
+        root=root,
+        settings=settings,
+        variables=dict(collected.variables),
+        runners=runners,
+        agents=agents,
+        reports=reports,
+        files=tuple(dict.fromkeys([*read, *(root / rel for rel in files.texts)])),
+    )
+    Validator(af, sources, {k: f.loc for k, f in collected.settings.items()}).run()
+    return af

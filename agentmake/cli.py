@@ -1,0 +1,167 @@
+"""The command line: argv -> `workflow.Request` -> one workflow (or project) function -> exit code.
+
+`agentmake [TARGET...] [VAR=value...]` builds; a first word naming a command runs that command instead
+(`agentmake build list` builds a target called `list`). Options may appear anywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from agentmake import __version__
+from agentmake.errors import AgentmakeError, UsageError
+
+COMMANDS = {
+    "build": "build targets (the default command)",
+    "report": "build reports (all, or the ones named) and print their paths",
+    "check": "load and validate the Agentfile, print a one-line summary",
+    "list": "list agents with their tasks, and reports",
+    "init": "write a starter Agentfile and prompt into the directory",
+    "status": "show what is up to date, stale or failed (--json for machines)",
+    "graph": "print the task graph (--format text|dot|mermaid)",
+    "explain": "say why TARGET would (or would not) run",
+    "clean": "remove built outputs (--cache: also the result cache)",
+    "watch": "rebuild when inputs, prompts or the Agentfile change",
+}
+_NO_TARGETS = ("check", "list", "init")
+_ASSIGN = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)=(.*)\Z", re.S)
+
+
+def _parser() -> argparse.ArgumentParser:
+    epilog = "commands:\n" + "\n".join(f"  {name:<9} {text}" for name, text in COMMANDS.items())
+    p = argparse.ArgumentParser(
+        prog="agentmake",
+        usage="agentmake [options] [COMMAND] [TARGET...] [VAR=value...]",
+        description="make, rebuilt for AI agents: build the targets of an Agentfile.",
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "words", nargs="*", metavar="TARGET", help="targets, VAR=value overrides, or a command first"
+    )
+    p.add_argument(
+        "-f", "--file", dest="agentfile", metavar="FILE", help="the Agentfile (default: DIR/Agentfile)"
+    )
+    p.add_argument("-C", "--directory", metavar="DIR", default=".", help="run in DIR")
+    p.add_argument("-j", "--jobs", type=int, metavar="N", help="tasks at once")
+    p.add_argument(
+        "-k", "--keep-going", action="store_true", help="keep building what does not need a failure"
+    )
+    p.add_argument("-n", "--dry-run", action="store_true", help="show what would run, run nothing")
+    p.add_argument(
+        "-B", "--always-make", dest="force", action="store_true", help="rebuild everything selected"
+    )
+    p.add_argument("-q", "--question", action="store_true", help="run nothing; exit 1 if anything is stale")
+    p.add_argument("-s", "--silent", action="store_true", help="print only errors")
+    p.add_argument("-v", "--verbose", action="store_true", help="say more")
+    p.add_argument(
+        "--budget", type=float, metavar="USD", help="stop starting LLM tasks at this recorded spend"
+    )
+    p.add_argument("--json", action="store_true", help="status: machine-readable output")
+    p.add_argument("--format", choices=("text", "dot", "mermaid"), help="graph: output format")
+    p.add_argument("--cache", action="store_true", help="clean: also empty the result cache")
+    p.add_argument("--version", action="version", version=f"agentmake {__version__}")
+    return p
+
+
+def parse(argv: Sequence[str]) -> tuple[str, argparse.Namespace, object]:
+    """argv -> (command, options, workflow.Request). Raises UsageError for a bad combination."""
+    from agentmake.workflow import Request
+
+    ns = _parser().parse_intermixed_args(list(argv))
+    words: list[str] = list(ns.words)
+    command = "build"
+    if words and words[0] in COMMANDS:
+        command = words.pop(0)
+    targets: list[str] = []
+    overrides: dict[str, str] = {}
+    for word in words:
+        m = _ASSIGN.match(word)
+        if m:
+            overrides[m.group(1)] = m.group(2)
+        else:
+            targets.append(word)
+    for flag, owner in (("json", "status"), ("format", "graph"), ("cache", "clean")):
+        if getattr(ns, flag) not in (None, False) and command != owner:
+            raise UsageError(f"--{flag} is an option of `agentmake {owner}`, not of `{command}`")
+    if command in _NO_TARGETS and targets:
+        raise UsageError(f"`agentmake {command}` takes no targets (got {' '.join(targets)})")
+    if command == "explain" and not targets:
+        raise UsageError("`agentmake explain` needs a TARGET")
+    if ns.jobs is not None and ns.jobs < 1:
+        raise UsageError(f"-j must be at least 1, not {ns.jobs}")
+    if ns.budget is not None and not ns.budget >= 0:
+        raise UsageError(f"--budget must be a non-negative amount, not {ns.budget}")
+    directory = Path(ns.directory).absolute()
+    if not directory.is_dir():
+        raise UsageError(f"-C {ns.directory}: no such directory")
+    req = Request(
+        directory=directory,
+        agentfile=Path(ns.agentfile) if ns.agentfile else None,
+        targets=targets,
+        overrides=overrides,
+        jobs=ns.jobs,
+        keep_going=ns.keep_going,
+        dry_run=ns.dry_run,
+        force=ns.force,
+        question=ns.question,
+        budget=ns.budget,
+        silent=ns.silent,
+        verbose=ns.verbose,
+    )
+    return command, ns, req
+
+
+def _run(command: str, ns: argparse.Namespace, req: object) -> int:
+    from agentmake import project, workflow
+
+    assert isinstance(req, workflow.Request)
+    if command == "init":
+        return project.init_project(req.directory, sys.stdout)
+    if command in ("check", "list"):
+        af = project.load(req.directory, req.agentfile, req.overrides)
+        if command == "check":
+            if not req.silent:
+                print(project.check_summary(af))
+            else:
+                project.check_summary(af)
+        else:
+            project.list_targets(af, sys.stdout, verbose=req.verbose)
+        return 0
+    calls: dict[str, Callable[[], int]] = {
+        "build": lambda: workflow.build(req),
+        "report": lambda: workflow.report(req),
+        "explain": lambda: workflow.explain(req),
+        "graph": lambda: workflow.graph(req, ns.format or "text"),
+        "status": lambda: workflow.status(req, ns.json),
+        "clean": lambda: workflow.clean(req, ns.cache),
+        "watch": lambda: workflow.watch(req),
+    }
+    try:
+        return calls[command]()
+    except NotImplementedError:
+        print(f"agentmake: '{command}' is not implemented yet", file=sys.stderr)
+        return 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The `agentmake` console script. Returns the exit code (0 ok, 1 build failed, 2 error, 130
+    interrupted)."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    try:
+        command, ns, req = parse(args)
+        return _run(command, ns, req)
+    except SystemExit as e:  # argparse: --help, --version, or a usage error (already printed)
+        return e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
+    except AgentmakeError as e:
+        print(e.render(), file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("agentmake: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,139 @@
+"""The commands that only read or create an Agentfile: `check`, `list` and `init`.
+
+`init` writes a starter Agentfile and prompt into a directory; it works in a non-empty directory but
+refuses to
+overwrite any file it would write (an existing Agentfile included).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TextIO
+
+from agentmake.errors import UsageError
+from agentmake.model import Agentfile
+from agentmake.syntax import load_agentfile
+
+
+def agentfile_path(directory: Path, agentfile: Path | None) -> Path:
+    """The Agentfile to load: `-f FILE` (relative to `-C DIR`) or DIR/Agentfile."""
+    path = directory / agentfile if agentfile is not None else directory / "Agentfile"
+    if not path.is_file():
+        if agentfile is not None:
+            raise UsageError(f"no such Agentfile: {path}")
+        raise UsageError(f"no Agentfile in {directory} (run `agentmake init` to create one)")
+    return path
+
+
+def load(directory: Path, agentfile: Path | None, overrides: dict[str, str]) -> Agentfile:
+    return load_agentfile(agentfile_path(directory, agentfile), overrides)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def check_summary(af: Agentfile) -> str:
+    """One line: ``Agentfile: 5 agents (57 tasks), 2 reports, 3 runners — ok``. Builds the graph, so missing
+    inputs and cycles are reported too; `runners` counts the runners the agents and reports use."""
+    from agentmake.graph import build_graph
+
+    try:
+        graph = build_graph(af)
+        tasks = f" ({_plural(sum(1 for t in graph.tasks.values() if t.kind == 'agent'), 'task')})"
+    except NotImplementedError:
+        tasks = ""
+    used = {a.runner for a in af.agents.values()}
+    used |= {r.runner or af.settings.runner for r in af.reports.values() if r.merge is not None}
+    name = af.path.name
+    return (
+        f"{name}: {_plural(len(af.agents), 'agent')}{tasks}, {_plural(len(af.reports), 'report')}, "
+        f"{_plural(len(used), 'runner')} — ok"
+    )
+
+
+def list_targets(af: Agentfile, out: TextIO, verbose: bool = False, limit: int = 10) -> None:
+    """Agents (description, runner, tasks after fan-out) and reports (output, inputs)."""
+    from agentmake.graph import build_graph
+
+    graph = build_graph(af)
+    width = max((len(n) for n in [*af.agents, *af.reports]), default=0)
+    if af.agents:
+        out.write("agents:\n")
+    for name, agent in af.agents.items():
+        tasks = [t for t in graph.tasks.values() if t.name == name]
+        desc = f"{agent.description}  " if agent.description else ""
+        out.write(f"  {name:<{width}}  {desc}[{agent.runner}, {_plural(len(tasks), 'task')}]\n")
+        shown = tasks if verbose else tasks[:limit]
+        for t in shown:
+            out.write(f"    {t.id}  -> {', '.join(t.outputs)}\n")
+        if len(tasks) > len(shown):
+            out.write(f"    … and {len(tasks) - len(shown)} more (-v shows all)\n")
+    if af.reports:
+        out.write("reports:\n")
+    for name, report in af.reports.items():
+        title = f"  {report.title}" if report.title else ""
+        out.write(f"  {name:<{width}}  -> {report.output}{title}\n")
+    if af.settings.default:
+        out.write(f"default: {' '.join(af.settings.default)}\n")
+
+
+STARTER_AGENTFILE = """\
+# Agentfile: what agentmake builds. Run `agentmake check`, `agentmake list`, then `agentmake`.
+# The language is described in grammar/README.md of the agentmake sources.
+
+jobs = 4                     # tasks at once
+retries = 2                  # retries after a failed attempt
+runner = claude              # claude, codex, gemini, llm, ollama or shell
+style = "short and concrete" # a variable: prompts see it as {{ style }}
+
+# One task per Markdown file in notes/: notes/a.md -> build/summaries/a.md
+agent summarize:
+    description = Summarise each note
+    inputs = notes/{name}.md
+    outputs = build/summaries/{name}.md
+    prompt = prompts/summarize.md
+
+# A shell agent: no LLM, {input}/{output} are shell-quoted
+agent count:
+    description = Count the words of each summary
+    inputs = build/summaries/{name}.md
+    outputs = build/counts/{name}.txt
+    run = wc -w < {input} > {output}
+
+report digest:
+    title = Notes digest
+    inputs = build/summaries/*.md
+    output = build/digest.md
+"""
+
+STARTER_PROMPT = """\
+Summarise the note below in five bullet points, {{ style }}.
+Write only the summary, in Markdown, to {{ output }}.
+
+{% for f in files %}
+--- {{ f.path }}
+{{ f.content }}
+{% endfor %}
+"""
+
+STARTER_NOTE = "# A first note\n\nReplace this with your own notes; each one gets a summary.\n"
+
+
+def init_project(directory: Path, out: TextIO) -> int:
+    """Write a starter project into `directory`; refuse if any of its files already exists."""
+    files = {
+        "Agentfile": STARTER_AGENTFILE,
+        "prompts/summarize.md": STARTER_PROMPT,
+        "notes/example.md": STARTER_NOTE,
+    }
+    existing = [rel for rel in files if (directory / rel).exists()]
+    if existing:
+        raise UsageError(f"init: {', '.join(existing)} already exist(s) in {directory}; nothing written")
+    for rel, text in files.items():
+        path = directory / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        out.write(f"wrote {path}\n")
+    out.write("next: edit prompts/summarize.md, then run `agentmake check` and `agentmake`\n")
+    return 0

@@ -1,0 +1,418 @@
+"""Agentfile text -> a flat list of raw statements (lark LALR), with lark's errors turned into
+`AgentfileError`.
+
+The parser builds no tree: an embedded transformer turns each rule into small tuples of lark Tokens
+(which carry
+line and column), so loading a 5,000-agent file stays fast. Everything semantic happens in `transform.py`.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from agentmake.errors import AgentfileError, Loc
+
+GRAMMAR_NAME = "agentfile.lark"
+
+
+@dataclass(frozen=True)
+class Item:
+    """One value item: `kind` is "word", "string" or "triple"; `text` is unquoted (not yet
+    `${}`-substituted)."""
+
+    kind: str
+    text: str
+    line: int
+    col: int
+    end_line: int
+
+
+@dataclass(frozen=True)
+class Value:
+    items: tuple[Item, ...]
+    is_list: bool
+    line: int
+    col: int
+
+
+@dataclass(frozen=True)
+class Assign:
+    key: str
+    value: Value
+    line: int
+    col: int
+
+
+@dataclass(frozen=True)
+class Include:
+    keyword: str
+    path: Item
+    line: int
+    col: int
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: str
+    name: str
+    entries: tuple[Assign, ...]
+    line: int
+    col: int
+    name_col: int
+
+
+Statement = Assign | Include | Block
+
+
+def grammar_path() -> Path:
+    """The grammar as package data (wheel) or, in a source checkout, `<repo>/grammar/agentfile.lark`."""
+    here = Path(__file__).resolve().parent
+    packaged = here / GRAMMAR_NAME
+    if packaged.is_file():
+        return packaged
+    return here.parent.parent / "grammar" / GRAMMAR_NAME
+
+
+def _cache_file() -> str | bool:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    for directory in (
+        os.path.join(base, "agentmake"),
+        os.path.join(tempfile.gettempdir(), "agentmake-cache"),
+    ):
+        try:
+            os.makedirs(directory, exist_ok=True)
+            if os.access(directory, os.W_OK):
+                return os.path.join(directory, "agentfile-grammar.lark-cache")
+        except OSError:
+            continue
+    return False
+
+
+def _unquote(text: str) -> str:
+    out: list[str] = []
+    i, n = 1, len(text) - 1
+    while i < n:
+        ch = text[i]
+        if ch == "\\" and i + 1 < n:
+            nxt = text[i + 1]
+            out.append({"n": "\n", "t": "\t", '"': '"', "\\": "\\"}.get(nxt, "\\" + nxt))
+            i += 2
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+def _item(tok: Any) -> Item:
+    if tok.type == "WORD":
+        return Item("word", str(tok), tok.line, tok.column, tok.line)
+    if tok.type == "TRIPLE":
+        return Item("triple", str(tok)[3:-3], tok.line, tok.column, tok.end_line)
+    return Item("string", _unquote(str(tok)), tok.line, tok.column, tok.line)
+
+
+@lru_cache(maxsize=2)
+def _lark(strict: bool) -> Any:
+    from lark import Lark, Transformer
+    from lark.indenter import Indenter
+    from lark.lexer import Token
+
+    class Lines(Indenter):
+        NL_type = "_NL"
+        OPEN_PAREN_types = ["LPAR"]
+        CLOSE_PAREN_types = ["RPAR"]
+        INDENT_type = "_INDENT"
+        DEDENT_type = "_DEDENT"
+        tab_len = 8
+
+        def handle_NL(self, token: Any) -> Iterator[Any]:
+            if self.paren_level > 0:
+                return
+            yield token
+            indent_str = token.rsplit("\n", 1)[1]
+            indent = indent_str.count(" ") + indent_str.count("\t") * self.tab_len
+            if indent > self.indent_level[-1]:
+                self.indent_level.append(indent)
+                yield Token.new_borrow_pos(self.INDENT_type, indent_str, token)
+                return
+            while indent < self.indent_level[-1]:
+                self.indent_level.pop()
+                yield Token.new_borrow_pos(self.DEDENT_type, indent_str, token)
+            if indent != self.indent_level[-1]:
+                line = token.end_line
+                raise AgentfileError(
+                    "this line's indentation matches no enclosing block", Loc("", line, indent + 1)
+                )
+
+        def _process(self, stream: Any) -> Iterator[Any]:
+            token = None
+            self.open_tok = None
+            for token in stream:
+                if token.type == self.NL_type:
+                    yield from self.handle_NL(token)
+                else:
+                    yield token
+                if token.type == "LPAR":
+                    self.open_tok = token
+                    self.paren_level += 1
+                elif token.type == "RPAR":
+                    self.paren_level = max(self.paren_level - 1, 0)
+            while len(self.indent_level) > 1 and token is not None:
+                self.indent_level.pop()
+                yield Token.new_borrow_pos(self.DEDENT_type, "", token)
+
+    class Build(Transformer):
+        def start(self, children: list[Any]) -> list[Any]:
+            return children
+
+        def value(self, children: list[Any]) -> Value:
+            items = tuple(_item(t) for t in children)
+            return Value(items, False, items[0].line, items[0].col)
+
+        def paren_list(self, children: list[Any]) -> Value:
+            items = tuple(_item(t) for t in children)
+            line, col = (items[0].line, items[0].col) if items else (0, 0)
+            return Value(items, True, line, col)
+
+        def assignment(self, children: list[Any]) -> Assign:
+            key, value = children
+            if value.line == 0:  # empty list: locate it at the key
+                value = Value((), True, key.line, key.end_column + 1)
+            return Assign(str(key), value, key.line, key.column)
+
+        def include(self, children: list[Any]) -> Include:
+            kw, path = children
+            return Include(str(kw), _item(path), kw.line, kw.column)
+
+        def block(self, children: list[Any]) -> Block:
+            kind, name, *entries = children
+            return Block(str(kind), str(name), tuple(entries), kind.line, kind.column, name.column)
+
+    return Lark(
+        grammar_path().read_text(encoding="utf-8"),
+        parser="lalr",
+        lexer="contextual",
+        postlex=Lines(),
+        transformer=Build(),
+        propagate_positions=strict,
+        maybe_placeholders=False,
+        cache=False if strict else _cache_file(),
+        strict=strict,
+    )
+
+
+_TERMINALS = {
+    "NAME": "a name",
+    "EQUAL": "'='",
+    "COLON": "':'",
+    "LPAR": "'('",
+    "RPAR": "')'",
+    "WORD": "a value",
+    "STRING": "a quoted string",
+    "TRIPLE": "a value",
+    "_NL": "end of line",
+    "_INDENT": "an indented block of `key = value` lines",
+    "_DEDENT": "end of the block",
+    "$END": "end of file",
+}
+
+
+def _expected(names: set[str]) -> list[str]:
+    out: list[str] = []
+    for name in sorted(names):
+        text = _TERMINALS.get(name, name)
+        if text not in out:
+            out.append(text)
+    return out
+
+
+def parse_text(text: str, filename: str, strict: bool = False) -> list[Statement]:
+    """Parse one Agentfile's text into statements; any mistake raises `AgentfileError` located in
+    `filename`."""
+    from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
+
+    if not text.endswith("\n"):
+        text += "\n"
+    lines = text.splitlines()
+
+    def err(
+        message: str, line: int, col: int, expected: list[str] | None = None, hint: str | None = None
+    ) -> AgentfileError:
+        src = lines[line - 1] if 0 < line <= len(lines) else None
+        return AgentfileError(message, Loc(filename, line, col), expected or [], hint, src)
+
+    cached = None if strict else _cached(text)
+    if cached is not None:
+        return cached
+    parser = _lark(strict)
+    try:
+        statements = list(parser.parse(text))
+        if not strict:
+            _store(text, statements)
+        return statements
+    except AgentfileError as e:  # from the indenter
+        line, col = (e.loc.line, e.loc.col) if e.loc else (1, 1)
+        raise err(e.message, line, col) from None
+    except UnexpectedToken as e:
+        tok = e.token
+        exp = _state_expected(e)
+        line, col = (tok.line or 1), (tok.column or 1)
+        if tok.type == "_INDENT":
+            raise err(
+                "unexpected indentation",
+                tok.end_line or line,
+                len(str(tok)) + 1,
+                hint="only the lines of a block are indented, under a `kind NAME:` header",
+            ) from None
+        if "RPAR" in exp and tok.type in ("_DEDENT", "$END"):
+            opened = getattr(parser.options.postlex, "open_tok", None)
+            if opened is not None:
+                line, col = opened.line, opened.column
+            raise err("this '(' is never closed before the end of file", line, col, ["')'"]) from None
+        if "_INDENT" in exp:
+            raise err(
+                "expected an indented block after this header",
+                line,
+                col,
+                ["an indented block of `key = value` lines"],
+            ) from None
+        if tok.type == "$END":
+            raise err(
+                "unexpected end of file", len(lines), len(lines[-1]) + 1 if lines else 1, _expected(exp)
+            ) from None
+        if "WORD" in exp and "EQUAL" not in exp and tok.type in ("_NL", "_DEDENT"):
+            raise err("expected a value after '='", line, col, ["a value"]) from None
+        if exp == {"EQUAL"}:
+            raise err(f"expected '=' after the key, not {_describe(tok)}", line, col, ["'='"]) from None
+        if "EQUAL" in exp and "STRING" in exp:
+            raise err(
+                f"unexpected {_describe(tok)}",
+                line,
+                col,
+                ["'=' (a `key = value` line)", "a block header `kind NAME:`", 'include "FILE"'],
+            ) from None
+        if tok.type == "EQUAL" and "EQUAL" not in exp:
+            raise err(
+                "'=' cannot appear in a bare word", line, col, _expected(exp), 'quote the value: key = "a=b"'
+            ) from None
+        if tok.type == "LPAR" and getattr(parser.options.postlex, "paren_level", 0) > 0:
+            raise err("lists cannot be nested", line, col, ["')'", "a value"]) from None
+        if tok.type in ("LPAR", "RPAR"):
+            raise err(
+                f"a '(' list must be the whole value; unexpected {_describe(tok)}",
+                line,
+                col,
+                _expected(exp - {"RPAR"}),
+                'quote text that contains parentheses: key = "a (b)"',
+            ) from None
+        if "EQUAL" in exp and "COLON" in exp:
+            raise err(
+                f"unexpected {_describe(tok)}",
+                line,
+                col,
+                ["'=' (a `key = value` line)", "a block header `kind NAME:`"],
+            ) from None
+        if "COLON" in exp:
+            raise err("expected ':' at the end of the block header", line, col, ["':'"]) from None
+        if exp <= {"NAME", "_NL", "_DEDENT", "$END"} or ("NAME" in exp and "EQUAL" not in exp):
+            raise err(
+                f"unexpected {_describe(tok)}",
+                line,
+                col,
+                ["a `key = value` line", "a block header", 'include "file"'],
+            ) from None
+        raise err(f"unexpected {_describe(tok)}", line, col, _expected(exp)) from None
+    except UnexpectedCharacters as e:
+        line, col = e.line, e.column
+        pos = e.pos_in_stream or 0
+        ch = text[pos] if pos < len(text) else ""
+        if ch == '"':
+            raise err("unterminated string", line, col, ["a closing '\"'"]) from None
+        if ch == "=":
+            raise err(
+                "'=' cannot appear in a bare word", line, col, [], 'quote the value: key = "a=b"'
+            ) from None
+        raise err(f"unexpected character {ch!r}", line, col, _expected(set(e.allowed or ()))) from None
+    except UnexpectedEOF as e:
+        raise err("unexpected end of file", len(lines), 1, _expected(set(e.expected))) from None
+    except LarkError as e:  # anything else lark might raise: still an Agentfile mistake, never a traceback
+        raise err(f"cannot parse: {e}", 1, 1) from None
+
+
+_PARSE_CACHE_VERSION = "1"
+
+
+def _cache_key(text: str) -> str | None:
+    """Parsed statements are cached by the hash of the text, the grammar and this module: an unchanged
+    Agentfile is not re-parsed (lark's LALR parser costs ~10 µs a token). Losing the cache only costs a
+    parse."""
+    cache = _cache_file()
+    if not cache:
+        return None
+    import hashlib
+
+    h = hashlib.blake2b(digest_size=16)
+    for part in (
+        _PARSE_CACHE_VERSION,
+        grammar_path().read_text(encoding="utf-8"),
+        Path(__file__).read_text(),
+        text,
+    ):
+        h.update(part.encode("utf-8", "surrogatepass"))
+    return os.path.join(os.path.dirname(str(cache)), "parsed", h.hexdigest() + ".pickle")
+
+
+def _cached(text: str) -> list[Statement] | None:
+    if len(text) < 20_000:  # small files parse faster than a cache look-up pays off
+        return None
+    import pickle
+
+    key = _cache_key(text)
+    try:
+        if key is None:
+            return None
+        with open(key, "rb") as fh:
+            value = pickle.load(fh)
+        return value if isinstance(value, list) else None
+    except Exception:  # a missing or damaged cache entry is only a cache miss
+        return None
+
+
+def _store(text: str, statements: list[Statement]) -> None:
+    if len(text) < 20_000:
+        return
+    import pickle
+
+    key = _cache_key(text)
+    if key is None:
+        return
+    try:
+        os.makedirs(os.path.dirname(key), exist_ok=True)
+        tmp = f"{key}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as fh:
+            pickle.dump(statements, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, key)
+    except OSError:
+        pass
+
+
+def _state_expected(e: Any) -> set[str]:
+    """What the parser state accepts (the contextual lexer reports only what its own state could lex)."""
+    try:
+        return set(e.state.parse_conf.states[e.state.position].keys())
+    except AttributeError:
+        return set(e.expected)
+
+
+def _describe(tok: Any) -> str:
+    if tok.type == "_NL":
+        return "end of line"
+    if tok.type in ("_DEDENT", "_INDENT"):
+        return "indentation"
+    return repr(str(tok))

@@ -1,0 +1,374 @@
+"""Parsed statements -> model objects: variables and settings top to bottom, then runner, agent, report specs.
+
+Each block entry is substituted with the variables assigned above it; specs are built once the settings
+are final
+(so `runner = x` at the bottom still applies to every agent). Cross-block checks live in `validate.py`.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from agentmake.errors import AgentfileError, Loc, did_you_mean
+from agentmake.model import OUTPUT_FORMATS, AgentSpec, Check, Prompt, ReportSpec, RunnerSpec, Settings
+from agentmake.syntax import values as v
+from agentmake.syntax.parser import Assign, Block, Statement
+
+SETTINGS = ("jobs", "retries", "timeout", "runner", "model", "default", "budget", "cache_size")
+RUNNER_KEYS = ("base", "command", "model", "model_flag", "format", "parallel", "retries", "timeout", "env")
+AGENT_KEYS = (
+    "description",
+    "prompt",
+    "run",
+    "inputs",
+    "outputs",
+    "runner",
+    "model",
+    "check",
+    "priority",
+    "retries",
+    "timeout",
+    "estimate",
+)
+REPORT_KEYS = ("title", "inputs", "output", "merge", "template", "summary", "runner", "model")
+BLOCK_KEYS = {"runner": RUNNER_KEYS, "agent": AGENT_KEYS, "report": REPORT_KEYS}
+
+
+@dataclass
+class Field:
+    """One substituted `key = value` line of a block."""
+
+    key: str
+    words: list[str]
+    bare: bool  # the first item was a bare word (a file path for prompt/merge)
+    line: int
+    col: int
+    line_offset: int
+    src: v.Source
+
+    @property
+    def loc(self) -> Loc:
+        return self.src.loc(self.line, self.col)
+
+    def error(
+        self, message: str, expected: list[str] | None = None, hint: str | None = None
+    ) -> AgentfileError:
+        return self.src.error(message, self.line, self.col, expected, hint)
+
+    def one(self) -> str:
+        if len(self.words) != 1:
+            raise self.error(f"{self.key} takes one value, not {len(self.words)}", ["one value"])
+        return self.words[0]
+
+    def text(self) -> str:
+        return " ".join(self.words)
+
+
+@dataclass
+class RawBlock:
+    kind: str
+    name: str
+    fields: dict[str, Field]
+    src: v.Source
+    line: int
+    col: int
+
+    @property
+    def loc(self) -> Loc:
+        return self.src.loc(self.line, self.col)
+
+    def error(
+        self, message: str, expected: list[str] | None = None, hint: str | None = None
+    ) -> AgentfileError:
+        return self.src.error(message, self.line, self.col, expected, hint)
+
+
+@dataclass
+class Collected:
+    settings: dict[str, Field] = field(default_factory=dict)
+    variables: dict[str, str] = field(default_factory=dict)
+    blocks: list[RawBlock] = field(default_factory=list)
+
+
+def collect(
+    statements: Iterable[tuple[Statement, v.Source]],
+    overrides: Mapping[str, str],
+    out: Collected,
+    later: dict[str, int],
+) -> Collected:
+    """Walk the statements in order: assign variables and settings (into `out`), substitute block entries.
+    `statements` may be lazy (includes are expanded with the variables assigned so far); `later` maps
+    variables
+    assigned further down to their line, for the "assigned later" hint."""
+    out.variables.update({k: val for k, val in overrides.items() if k not in SETTINGS})
+    seen_names: dict[tuple[str, str], RawBlock] = {}
+    for st, src in statements:
+        if isinstance(st, Assign):
+            fld = _field(st, src, out.variables, later)
+            if st.key in SETTINGS:
+                if st.key not in overrides:
+                    out.settings[st.key] = fld
+            elif st.key not in overrides:
+                out.variables[st.key] = fld.text()
+            later.pop(st.key, None)
+        elif isinstance(st, Block):
+            keys = BLOCK_KEYS.get(st.kind)
+            if keys is None:
+                raise src.error(
+                    f"unknown block kind '{st.kind}'",
+                    st.line,
+                    st.col,
+                    ["runner", "agent", "report"],
+                    did_you_mean(st.kind, BLOCK_KEYS),
+                )
+            fields: dict[str, Field] = {}
+            for entry in st.entries:
+                if entry.key not in keys:
+                    raise src.error(
+                        f"unknown key '{entry.key}' in {st.kind} '{st.name}'",
+                        entry.line,
+                        entry.col,
+                        list(keys),
+                        did_you_mean(entry.key, keys),
+                    )
+                if entry.key in fields:
+                    raise src.error(
+                        f"'{entry.key}' is set twice in {st.kind} '{st.name}'",
+                        entry.line,
+                        entry.col,
+                        [],
+                        f"first set on line {fields[entry.key].line}",
+                    )
+                fields[entry.key] = _field(entry, src, out.variables, later)
+            block = RawBlock(st.kind, st.name, fields, src, st.line, st.name_col)
+            space = "runner" if st.kind == "runner" else "target"
+            prev = seen_names.get((space, st.name))
+            if prev is not None:
+                raise src.error(
+                    f"duplicate name '{st.name}': already a {prev.kind} at {prev.loc}",
+                    st.line,
+                    st.name_col,
+                    [],
+                    "agent and report names share one namespace",
+                )
+            seen_names[(space, st.name)] = block
+            out.blocks.append(block)
+    return out
+
+
+def _field(st: Assign, src: v.Source, variables: Mapping[str, str], later: Mapping[str, int]) -> Field:
+    value = st.value
+    items = value.items
+    bare = bool(items) and items[0].kind == "word"
+    offset = v.item_start_line(items[0]) if items else value.line
+    return Field(st.key, v.words(value, variables, src, later), bare, value.line, value.col, offset, src)
+
+
+def build_settings(fields: Mapping[str, Field], overrides: Mapping[str, str]) -> Settings:
+    """Settings from their assignments, command-line overrides winning."""
+    s = Settings()
+    cl = v.Source("command line", [])
+    for key, raw in overrides.items():
+        if key in SETTINGS:
+            try:
+                s = _setting(s, key, raw.split(), cl, 0, 0)
+            except AgentfileError as e:
+                raise AgentfileError(f"command line {key}={raw}: {e.message}", None, e.expected) from None
+    for key, f in fields.items():
+        s = _setting(s, key, f.words, f.src, f.line, f.col)
+    return s
+
+
+def _setting(s: Settings, key: str, words: list[str], src: v.Source, line: int, col: int) -> Settings:
+    if key != "default" and len(words) != 1:
+        raise src.error(f"{key} takes one value", line, col, ["one value"])
+    text = " ".join(words)
+    if key == "jobs":
+        return replace(s, jobs=v.to_int(text, key, src, line, col, 1))
+    if key == "retries":
+        return replace(s, retries=v.to_int(text, key, src, line, col, 0))
+    if key == "cache_size":
+        return replace(s, cache_size_mb=v.to_int(text, key, src, line, col, 0))
+    if key == "timeout":
+        return replace(s, timeout=v.to_duration(text, key, src, line, col))
+    if key == "budget":
+        return replace(s, budget=v.to_float(text, key, src, line, col))
+    if key == "runner":
+        return replace(s, runner=text)
+    if key == "model":
+        return replace(s, model=text)
+    return replace(s, default=tuple(words))
+
+
+def build_runner(
+    b: RawBlock, known: Mapping[str, RunnerSpec], presets: Mapping[str, RunnerSpec]
+) -> RunnerSpec:
+    f = b.fields
+    if "base" in f:
+        base_name = f["base"].one()
+        if base_name not in known:
+            raise f["base"].error(
+                f"unknown runner '{base_name}'", sorted(known), did_you_mean(base_name, known)
+            )
+        spec = replace(known[base_name], name=b.name, base=base_name, loc=b.loc)
+    elif b.name in presets:
+        spec = replace(presets[b.name], loc=b.loc)
+    elif "command" not in f:
+        raise b.error(
+            f"runner '{b.name}' needs a command",
+            ['command = "..."', "base = PRESET"],
+            f"built-in presets: {', '.join(presets)}",
+        )
+    else:
+        spec = RunnerSpec(name=b.name, command=(), loc=b.loc)
+    if "command" in f:
+        try:
+            argv = tuple(shlex.split(f["command"].text()))
+        except ValueError as e:
+            raise f["command"].error(f"cannot split the command: {e}") from None
+        if not argv:
+            raise f["command"].error("the command is empty", ["a command"])
+        spec = replace(spec, command=argv)
+    if "model" in f:
+        spec = replace(spec, model=f["model"].one())
+    if "model_flag" in f:
+        spec = replace(spec, model_flag=f["model_flag"].one())
+    if "format" in f:
+        fmt = f["format"].one()
+        if fmt not in OUTPUT_FORMATS:
+            raise f["format"].error(
+                f"unknown output format '{fmt}'", list(OUTPUT_FORMATS), did_you_mean(fmt, OUTPUT_FORMATS)
+            )
+        spec = replace(spec, format=fmt)
+    if "parallel" in f:
+        spec = replace(spec, parallel=_int(f["parallel"], 1))
+    if "retries" in f:
+        spec = replace(spec, retries=_int(f["retries"], 0))
+    if "timeout" in f:
+        spec = replace(spec, timeout=_dur(f["timeout"]))
+    if "env" in f:
+        spec = replace(spec, env=tuple(f["env"].words))
+    return spec
+
+
+def _int(f: Field, minimum: int | None = None) -> int:
+    return v.to_int(f.one(), f.key, f.src, f.line, f.col, minimum)
+
+
+def _dur(f: Field) -> float:
+    return v.to_duration(f.one(), f.key, f.src, f.line, f.col)
+
+
+def _path(word: str) -> str:
+    p = word
+    while p.startswith("./"):
+        p = p[2:]
+    return p
+
+
+class PromptFiles:
+    """Reads prompt and template files relative to the project root, once each; remembers what it read."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.texts: dict[str, str] = {}
+
+    def read(self, f: Field, what: str) -> tuple[str, str]:
+        rel = _path(f.one())
+        if rel not in self.texts:
+            path = self.root / rel
+            try:
+                self.texts[rel] = path.read_text(encoding="utf-8")
+            except FileNotFoundError:
+                raise f.error(
+                    f"{what} file '{rel}' not found", [], f"paths are relative to {self.root}"
+                ) from None
+            except (OSError, UnicodeDecodeError) as e:
+                raise f.error(f"cannot read {what} file '{rel}': {e}") from None
+        return rel, self.texts[rel]
+
+    def prompt(self, f: Field, what: str) -> Prompt:
+        if f.bare:
+            rel, text = self.read(f, what)
+            return Prompt(text, rel, f.loc)
+        return Prompt(f.text(), None, f.loc, f.line_offset)
+
+
+def build_agent(b: RawBlock, settings: Settings, files: PromptFiles) -> AgentSpec:
+    f = b.fields
+    if ("prompt" in f) == ("run" in f):
+        which = "both" if "prompt" in f else "neither"
+        raise b.error(
+            f"agent '{b.name}' has {which} `prompt` and `run`; it needs exactly one",
+            ['prompt = FILE or "..."', "run = COMMAND"],
+        )
+    outputs = tuple(_path(w) for w in f["outputs"].words) if "outputs" in f else ()
+    if not outputs:
+        raise (f["outputs"].error if "outputs" in f else b.error)(
+            f"agent '{b.name}' declares no outputs", ["outputs = FILE..."]
+        )
+    prompt = files.prompt(f["prompt"], "prompt") if "prompt" in f else None
+    run = f["run"].text() if "run" in f else None
+    if run is not None:
+        if "runner" in f and f["runner"].one() != "shell":
+            raise f["runner"].error(
+                "an agent with `run` always uses the shell runner",
+                ["shell"],
+                "remove `runner`, or use `prompt` instead of `run`",
+            )
+        runner = "shell"
+    else:
+        runner = f["runner"].one() if "runner" in f else settings.runner
+    check = None
+    if "check" in f:
+        text = f["check"].text()
+        if not text:
+            raise f["check"].error("check needs a value", ["json", "a command"])
+        check = Check("json") if f["check"].bare and text == "json" else Check("command", text)
+    return AgentSpec(
+        name=b.name,
+        inputs=tuple(_path(w) for w in f["inputs"].words) if "inputs" in f else (),
+        outputs=outputs,
+        prompt=prompt,
+        run=run,
+        runner=runner,
+        model=f["model"].one() if "model" in f else None,
+        check=check,
+        description=f["description"].text() if "description" in f else None,
+        priority=_int(f["priority"]) if "priority" in f else 0,
+        retries=_int(f["retries"], 0) if "retries" in f else None,
+        timeout=_dur(f["timeout"]) if "timeout" in f else None,
+        estimate=_dur(f["estimate"]) if "estimate" in f else None,
+        loc=b.loc,
+        key_locs={k: fl.loc for k, fl in f.items()},
+    )
+
+
+def build_report(b: RawBlock, files: PromptFiles) -> ReportSpec:
+    f = b.fields
+    if "output" not in f:
+        raise b.error(f"report '{b.name}' declares no output", ["output = FILE"])
+    if "merge" in f and "template" in f:
+        raise f["template"].error("a report has either `merge` or `template`, not both")
+    template = None
+    if "template" in f:
+        template, _ = files.read(f["template"], "template")
+    summary = True
+    if "summary" in f:
+        summary = v.to_bool(f["summary"].one(), "summary", b.src, f["summary"].line, f["summary"].col)
+    return ReportSpec(
+        name=b.name,
+        inputs=tuple(_path(w) for w in f["inputs"].words) if "inputs" in f else (),
+        output=_path(f["output"].one()),
+        title=f["title"].text() if "title" in f else None,
+        merge=files.prompt(f["merge"], "merge prompt") if "merge" in f else None,
+        template=template,
+        summary=summary,
+        runner=f["runner"].one() if "runner" in f else None,
+        model=f["model"].one() if "model" in f else None,
+        loc=b.loc,
+        key_locs={k: fl.loc for k, fl in f.items()},
+    )

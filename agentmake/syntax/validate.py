@@ -1,0 +1,115 @@
+"""Cross-block checks on a built Agentfile: runners exist, outputs have one owner, wildcards are bound,
+and the
+default targets exist. Each failure is an `AgentfileError` at the offending value."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from agentmake.errors import AgentfileError, Loc, did_you_mean
+from agentmake.model import Agentfile, AgentSpec, ReportSpec
+from agentmake.syntax.values import Source
+
+_WILDCARD = re.compile(r"\{([^{}]*)\}")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+RESERVED_WILDCARDS = ("input", "inputs", "output", "outputs")
+
+
+def wildcards(pattern: str) -> list[str]:
+    """Wildcard names in a pattern, in order of appearance (duplicates kept)."""
+    return _WILDCARD.findall(pattern)
+
+
+class Validator:
+    def __init__(self, af: Agentfile, sources: Mapping[str, Source], setting_locs: Mapping[str, Loc]) -> None:
+        self.af = af
+        self.sources = sources
+        self.setting_locs = setting_locs
+
+    def error(
+        self, message: str, loc: Loc | None, expected: list[str] | None = None, hint: str | None = None
+    ) -> AgentfileError:
+        src = None
+        if loc is not None and loc.file in self.sources:
+            lines = self.sources[loc.file].lines
+            src = lines[loc.line - 1] if 0 < loc.line <= len(lines) else None
+        return AgentfileError(message, loc, expected or [], hint, src)
+
+    def run(self) -> None:
+        af = self.af
+        self.check_runner(af.settings.runner, self.setting_locs.get("runner"))
+        owners: dict[str, str] = {}
+        for agent in af.agents.values():
+            self.check_runner(agent.runner, agent.key_locs.get("runner", agent.loc))
+            self.check_wildcards(agent)
+            self.claim(owners, agent.outputs, agent, "outputs")
+        for report in af.reports.values():
+            if report.runner is not None:
+                self.check_runner(report.runner, report.key_locs.get("runner"))
+            if wildcards(report.output):
+                raise self.error(
+                    "a report's output cannot contain a {wildcard}",
+                    report.key_locs.get("output"),
+                    hint="reports are not fanned out; name one file",
+                )
+            self.claim(owners, (report.output,), report, "output")
+        targets = set(af.agents) | set(af.reports)
+        for name in af.settings.default:
+            if name not in targets and name not in owners:
+                raise self.error(
+                    f"default names unknown target '{name}'",
+                    self.setting_locs.get("default"),
+                    sorted(targets),
+                    did_you_mean(name, targets),
+                )
+
+    def check_runner(self, name: str, loc: Loc | None) -> None:
+        if name not in self.af.runners:
+            raise self.error(
+                f"unknown runner '{name}'", loc, sorted(self.af.runners), did_you_mean(name, self.af.runners)
+            )
+
+    def claim(
+        self, owners: dict[str, str], outputs: tuple[str, ...], spec: AgentSpec | ReportSpec, key: str
+    ) -> None:
+        for out in outputs:
+            prev = owners.get(out)
+            if prev is not None:
+                raise self.error(
+                    f"output '{out}' is already declared by '{prev}'",
+                    spec.key_locs.get(key, spec.loc),
+                    hint="every file has one producer",
+                )
+            owners[out] = spec.name
+
+    def check_wildcards(self, agent: AgentSpec) -> None:
+        bound: set[str] = set()
+        for key, patterns in (("inputs", agent.inputs), ("outputs", agent.outputs)):
+            loc = agent.key_locs.get(key, agent.loc)
+            for pattern in patterns:
+                for name in wildcards(pattern):
+                    if not _NAME.match(name):
+                        raise self.error(
+                            f"bad wildcard '{{{name}}}' in '{pattern}'",
+                            loc,
+                            ["{name}"],
+                            "a wildcard is {name}: letters, digits and '_' (constraints such as "
+                            "{name:...} are not supported)",
+                        )
+                    if name in RESERVED_WILDCARDS:
+                        raise self.error(
+                            f"'{{{name}}}' is reserved and cannot be a wildcard",
+                            loc,
+                            [],
+                            "choose another name, e.g. {stem}",
+                        )
+                    if key == "inputs":
+                        bound.add(name)
+                    elif name not in bound:
+                        raise self.error(
+                            f"wildcard '{{{name}}}' in output '{pattern}' is bound by no input",
+                            loc,
+                            sorted(f"{{{b}}}" for b in bound),
+                            did_you_mean(name, bound) or "add an input pattern that uses it",
+                        )

@@ -1,0 +1,146 @@
+"""Value handling for the loader: `${var}` substitution, dedented triple strings, and typed conversions.
+
+`Source` is one Agentfile's text with its display name, so every error can quote the line it points at.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from agentmake.errors import AgentfileError, Loc, did_you_mean
+from agentmake.syntax.parser import Item, Value
+
+_VAR = re.compile(r"\$(\$?)\{([^}]*)\}")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
+_DURATION = re.compile(r"\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m|h)?\s*\Z")
+_UNITS = {None: 1.0, "ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+@dataclass
+class Source:
+    """One Agentfile: `name` as shown in messages, its lines for the caret display."""
+
+    name: str
+    lines: list[str]
+
+    def loc(self, line: int, col: int) -> Loc:
+        return Loc(self.name, line, col)
+
+    def error(
+        self, message: str, line: int, col: int, expected: list[str] | None = None, hint: str | None = None
+    ) -> AgentfileError:
+        src = self.lines[line - 1] if 0 < line <= len(self.lines) else None
+        return AgentfileError(message, Loc(self.name, line, col), expected or [], hint, src)
+
+
+def dedent_triple(text: str) -> str:
+    """Drop a leading newline and the common indentation (a closing `\"\"\"` on its own line ends the
+    text)."""
+    if text.startswith("\r\n"):
+        text = text[2:]
+    elif text.startswith("\n"):
+        text = text[1:]
+    return textwrap.dedent(text)
+
+
+def item_start_line(item: Item) -> int:
+    """The Agentfile line where an item's text starts (for inline prompt template locations)."""
+    if item.kind == "triple" and item.text.startswith(("\n", "\r\n")):
+        return item.line + 1
+    return item.line
+
+
+def _position(item: Item, offset: int) -> tuple[int, int]:
+    """Line and column of character `offset` of an item's raw text."""
+    quote = {"word": 0, "string": 1, "triple": 3}[item.kind]
+    before = item.text[:offset]
+    newlines = before.count("\n")
+    if newlines == 0:
+        return item.line, item.col + quote + offset
+    return item.line + newlines, len(before) - before.rfind("\n")
+
+
+def substitute(item: Item, variables: Mapping[str, str], src: Source, later: Mapping[str, int]) -> str:
+    """The item's text with `${name}` replaced (`$${` is a literal `${`); an unknown name is an error."""
+    raw = item.text
+    if "$" not in raw:
+        return dedent_triple(raw) if item.kind == "triple" else raw
+
+    def repl(m: re.Match[str]) -> str:
+        if m.group(1):
+            return "${" + m.group(2) + "}"
+        name = m.group(2)
+        if name in variables:
+            return variables[name]
+        line, col = _position(item, m.start())
+        if not _NAME.match(name):
+            raise src.error(
+                f"'${{{name}}}' is not a variable reference",
+                line,
+                col,
+                ["${name}"],
+                "write $${ for a literal '${'",
+            )
+        hint = did_you_mean(name, variables)
+        if name in later:
+            hint = f"'{name}' is assigned later (line {later[name]}); variables must be assigned before use"
+        raise src.error(f"unknown variable '{name}'", line, col, [], hint)
+
+    out = _VAR.sub(repl, raw)
+    return dedent_triple(out) if item.kind == "triple" else out
+
+
+def words(value: Value, variables: Mapping[str, str], src: Source, later: Mapping[str, int]) -> list[str]:
+    """A value as a list of words: bare words split on whitespace after substitution, strings kept whole."""
+    out: list[str] = []
+    for item in value.items:
+        text = substitute(item, variables, src, later)
+        if item.kind == "word":
+            out.extend(text.split())
+        else:
+            out.append(text)
+    return out
+
+
+def to_int(text: str, key: str, src: Source, line: int, col: int, minimum: int | None = None) -> int:
+    try:
+        n = int(text.strip())
+    except ValueError:
+        raise src.error(f"{key} must be an integer, not {text!r}", line, col, ["an integer"]) from None
+    if minimum is not None and n < minimum:
+        raise src.error(f"{key} must be at least {minimum}, not {n}", line, col, [f"an integer >= {minimum}"])
+    return n
+
+
+def to_float(text: str, key: str, src: Source, line: int, col: int) -> float:
+    try:
+        x = float(text.strip())
+    except ValueError:
+        raise src.error(f"{key} must be a number, not {text!r}", line, col, ["a number"]) from None
+    if not x >= 0 or x == float("inf"):
+        raise src.error(f"{key} must be a non-negative number, not {text!r}", line, col, ["a number"])
+    return x
+
+
+def to_duration(text: str, key: str, src: Source, line: int, col: int) -> float:
+    m = _DURATION.match(text)
+    if not m:
+        raise src.error(
+            f"{key} must be a duration, not {text!r}",
+            line,
+            col,
+            ["a duration such as 250ms, 30s, 5m, 2h or a number of seconds"],
+        )
+    return float(m.group(1)) * _UNITS[m.group(2)]
+
+
+def to_bool(text: str, key: str, src: Source, line: int, col: int) -> bool:
+    low = text.strip().lower()
+    if low in ("true", "yes", "on", "1"):
+        return True
+    if low in ("false", "no", "off", "0"):
+        return False
+    raise src.error(f"{key} must be true or false, not {text!r}", line, col, ["true", "false"])

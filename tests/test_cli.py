@@ -1,0 +1,202 @@
+"""The command line: argument parsing into a Request, check/list/init, and error and exit-code handling."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from agentmake import workflow
+from agentmake.cli import main, parse
+from agentmake.errors import UsageError
+
+AGENTFILE = """\
+lang = Chinese
+agent translate:
+    description = Translate the docs
+    inputs = docs/{name}.md
+    outputs = build/zh/{name}.md
+    prompt = "Translate {{ input }} into {{ lang }}"
+agent count:
+    inputs = build/zh/{name}.md
+    outputs = build/count/{name}.txt
+    run = wc -w < {input} > {output}
+report digest:
+    inputs = build/count/*.txt
+    output = build/digest.md
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "docs").mkdir()
+    for name in ("a", "b", "c"):
+        (tmp_path / "docs" / f"{name}.md").write_text(f"# {name}\n")
+    (tmp_path / "Agentfile").write_text(AGENTFILE)
+    return tmp_path
+
+
+def test_parse_targets_overrides_and_options_anywhere(tmp_path: Path) -> None:
+    command, _ns, req = parse(
+        [
+            "-C",
+            str(tmp_path),
+            "review",
+            "lang=French",
+            "-j",
+            "3",
+            "-k",
+            "summary",
+            "-n",
+            "-B",
+            "-q",
+            "-s",
+            "-v",
+            "--budget",
+            "2.5",
+            "-f",
+            "Other",
+        ]
+    )
+    assert command == "build" and isinstance(req, workflow.Request)
+    assert req.targets == ["review", "summary"] and req.overrides == {"lang": "French"}
+    assert (
+        req.jobs,
+        req.keep_going,
+        req.dry_run,
+        req.force,
+        req.question,
+        req.silent,
+        req.verbose,
+        req.budget,
+    ) == (3, True, True, True, True, True, True, 2.5)
+    assert req.directory == tmp_path and req.agentfile == Path("Other")
+
+
+@pytest.mark.parametrize("cmd", ["build", "report", "status", "graph", "explain", "clean", "watch"])
+def test_commands_are_recognised(tmp_path: Path, cmd: str) -> None:
+    command, _ns, req = parse([cmd, "-C", str(tmp_path), "t"])
+    assert command == cmd and isinstance(req, workflow.Request) and req.targets == ["t"]
+
+
+def test_build_list_builds_a_target_called_list(tmp_path: Path) -> None:
+    command, _ns, req = parse(["build", "list", "-C", str(tmp_path)])
+    assert command == "build" and isinstance(req, workflow.Request) and req.targets == ["list"]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--json"], ["check", "--cache"], ["list", "x"], ["explain"], ["-j", "0"], ["-C", "/no/such/dir"]],
+)
+def test_usage_errors(argv: list[str]) -> None:
+    with pytest.raises(UsageError):
+        parse(argv)
+
+
+def test_usage_error_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--json"]) == 2
+    assert "--json is an option of `agentmake status`" in capsys.readouterr().err
+    assert main(["--no-such-option"]) == 2
+
+
+def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--version"]) == 0
+    assert "agentmake 0.1.0" in capsys.readouterr().out
+    assert main(["--help"]) == 0
+    assert "explain" in capsys.readouterr().out
+
+
+def test_check_prints_one_line(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["-C", str(project), "check"]) == 0
+    assert capsys.readouterr().out == "Agentfile: 2 agents (6 tasks), 1 report, 2 runners — ok\n"
+
+
+def test_check_with_f_and_override(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "Agentfile").rename(project / "alt.Agentfile")
+    assert main(["-C", str(project), "check", "-f", "alt.Agentfile", "lang=French"]) == 0
+    assert capsys.readouterr().out.startswith("alt.Agentfile: 2 agents")
+    assert main(["-C", str(project), "check"]) == 2
+    assert "no Agentfile in" in capsys.readouterr().err
+
+
+def test_list_shows_agents_tasks_and_reports(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["-C", str(project), "list"]) == 0
+    out = capsys.readouterr().out
+    assert "translate  Translate the docs  [claude, 3 tasks]" in out
+    assert "translate:a  -> build/zh/a.md" in out and "count:c  -> build/count/c.txt" in out
+    assert "reports:\n  digest     -> build/digest.md" in out
+
+
+def test_init_writes_a_project_that_checks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "unrelated.txt").write_text("x")
+    assert main(["-C", str(tmp_path), "init"]) == 0
+    assert (tmp_path / "Agentfile").is_file() and (tmp_path / "prompts/summarize.md").is_file()
+    capsys.readouterr()
+    assert main(["-C", str(tmp_path), "check"]) == 0
+    assert "— ok" in capsys.readouterr().out
+    before = (tmp_path / "Agentfile").read_text()
+    assert main(["-C", str(tmp_path), "init"]) == 2
+    assert "already exist" in capsys.readouterr().err
+    assert (tmp_path / "Agentfile").read_text() == before
+
+
+def test_not_implemented_workflow_is_reported(
+    monkeypatch: pytest.MonkeyPatch, project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def missing(req: workflow.Request, fmt: str) -> int:
+        raise NotImplementedError
+
+    monkeypatch.setattr(workflow, "graph", missing)
+    assert main(["-C", str(project), "graph", "--format", "dot"]) == 2
+    assert "agentmake: 'graph' is not implemented yet" in capsys.readouterr().err
+
+
+def test_workflow_receives_request_and_exit_code_passes_through(
+    monkeypatch: pytest.MonkeyPatch, project: Path
+) -> None:
+    seen: list[workflow.Request] = []
+
+    def fake_build(req: workflow.Request) -> int:
+        seen.append(req)
+        return 1
+
+    monkeypatch.setattr(workflow, "build", fake_build)
+    assert main(["-C", str(project), "translate", "lang=x"]) == 1
+    assert seen[0].targets == ["translate"] and seen[0].overrides == {"lang": "x"}
+
+
+def test_keyboard_interrupt_is_130(monkeypatch: pytest.MonkeyPatch, project: Path) -> None:
+    def interrupted(req: workflow.Request) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(workflow, "watch", interrupted)
+    assert main(["-C", str(project), "watch"]) == 130
+
+
+def test_console_script_subprocess_error(tmp_path: Path) -> None:
+    (tmp_path / "Agentfile").write_text("agent a:\n    outputs = x\n    prompt = prompts/missing.md\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "agentmake", "check"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("Agentfile:3:14: error: prompt file 'prompts/missing.md' not found")
+    assert "Traceback" not in result.stderr
+
+
+def test_example_agentfile_checks() -> None:
+    repo = Path(__file__).resolve().parent.parent
+    result = subprocess.run(
+        [sys.executable, "-m", "agentmake", "check", "-f", "Agentfile.example"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Agentfile.example: ") and result.stdout.endswith("— ok\n")

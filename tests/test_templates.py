@@ -1,0 +1,117 @@
+"""Prompt templates (sandboxed Jinja, strict undefined, located errors) and shell command quoting."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from agentmake.errors import AgentfileError, Loc
+from agentmake.model import Prompt
+from agentmake.syntax.load import load_agentfile
+from agentmake.templates import prompt_context, render_command, render_prompt
+
+
+def test_variables_wildcards_and_paths() -> None:
+    p = Prompt(
+        "Translate {{ input }} into {{ lang }} as {{ output }} ({{ name }}; {{ inputs|length }} in)\n",
+        "prompts/t.md",
+    )
+    ctx = prompt_context(
+        Path("/nowhere"),
+        {"lang": "Chinese"},
+        {"name": "intro"},
+        ["docs/intro.md", "g.txt"],
+        ["build/zh/intro.md"],
+    )
+    assert (
+        render_prompt(p, ctx) == "Translate docs/intro.md into Chinese as build/zh/intro.md (intro; 2 in)\n"
+    )
+
+
+def test_files_content_and_read(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text("alpha\n")
+    (tmp_path / "b.md").write_text("beta\n")
+    ctx = prompt_context(tmp_path, {}, {}, ["a.md", "b.md"], ["out.md"])
+    p = Prompt("{% for f in files %}[{{ f.path }}] {{ f.content }}{% endfor %}{{ read('b.md') }}")
+    assert render_prompt(p, ctx) == "[a.md] alpha\n[b.md] beta\nbeta\n"
+    with pytest.raises(AgentfileError, match="not an input"):
+        render_prompt(Prompt("{{ read('/etc/passwd') }}", "p.md"), ctx)
+
+
+def test_strict_undefined_names_the_file_and_line() -> None:
+    p = Prompt("line one\nline two {{ input }}\n{{ langg }}\n", "prompts/t.md")
+    with pytest.raises(AgentfileError) as info:
+        render_prompt(p, {"input": "x", "lang": "zh"})
+    err = info.value
+    assert err.loc == Loc("prompts/t.md", 3, 1)
+    assert "langg" in err.message and "prompts/t.md" in err.message
+    assert err.hint == "did you mean 'lang'?"
+    assert "{{ langg }}" in err.render()
+
+
+def test_syntax_error_names_the_file_and_line() -> None:
+    with pytest.raises(AgentfileError) as info:
+        render_prompt(Prompt("ok\n\n{% for x in y %}\nno end\n", "p.md"), {"y": []})
+    assert info.value.loc is not None and info.value.loc.file == "p.md"
+    assert "syntax error" in info.value.message
+
+
+def test_inline_prompt_error_points_into_the_agentfile(tmp_path: Path) -> None:
+    (tmp_path / "Agentfile").write_text(
+        'agent a:\n    outputs = x\n    prompt = """\n        Hello\n        {{ missing }}\n        """\n'
+    )
+    prompt = load_agentfile(tmp_path / "Agentfile", strict=True).agents["a"].prompt
+    assert prompt is not None
+    with pytest.raises(AgentfileError) as info:
+        render_prompt(prompt, {})
+    assert info.value.loc is not None and info.value.loc.line == 5
+    assert info.value.loc.file.endswith("Agentfile")
+
+
+def test_sandbox_blocks_unsafe_attributes() -> None:
+    with pytest.raises(AgentfileError):
+        render_prompt(Prompt("{{ ''.__class__.__mro__[1].__subclasses__() }}", "p.md"), {})
+
+
+def test_trailing_newline_kept_and_no_autoescape() -> None:
+    assert render_prompt(Prompt("<b>{{ x }}</b>\n"), {"x": "a & b"}) == "<b>a & b</b>\n"
+
+
+NASTY = [
+    "with space.md",
+    "semi;colon.md",
+    "$(touch pwned).md",
+    'it\'s "quoted".md',
+    "back`tick`.md",
+    "-dash.md",
+]
+
+
+@pytest.mark.parametrize("name", NASTY)
+def test_render_command_quotes_nasty_filenames(tmp_path: Path, name: str) -> None:
+    (tmp_path / name).write_text("content\n")
+    cmd = render_command("cat {input} > {output} && echo {{literal}}", {"input": name, "output": "out.txt"})
+    result = subprocess.run(["sh", "-c", cmd], cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "{literal}\n"
+    assert (tmp_path / "out.txt").read_text() == "content\n"
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_render_command_lists_and_wildcards(tmp_path: Path) -> None:
+    cmd = render_command("printf '%s|' {inputs} {stem}", {"inputs": ["a b", "c;d"], "stem": "x y"})
+    out = subprocess.run(["sh", "-c", cmd], capture_output=True, text=True, check=True).stdout
+    assert out == "a b|c;d|x y|"
+    assert render_command("echo {inputs}", {"inputs": []}) == "echo "
+    assert render_command("awk '{{print $1}}' {input}", {"input": "-n"}) == "awk '{print $1}' ./-n"
+
+
+def test_render_command_unknown_placeholder() -> None:
+    with pytest.raises(AgentfileError) as info:
+        render_command("cat {inptu}", {"input": "a"}, Loc("Agentfile", 3, 11))
+    assert "unknown placeholder '{inptu}'" in info.value.message
+    assert info.value.hint == "did you mean 'input'?" and info.value.loc == Loc("Agentfile", 3, 11)
+    with pytest.raises(AgentfileError, match="unmatched"):
+        render_command("awk '{{print $1}}' {input", {"input": "a"})
