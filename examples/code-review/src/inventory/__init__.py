@@ -1,0 +1,1 @@
+"""A small inventory service: products, stock levels, orders and reports."""
