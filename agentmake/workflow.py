@@ -150,9 +150,8 @@ def _plan(project: Project, selected: Graph, req: Request) -> list:  # type: ign
         store.close()
 
 
-def build(req: Request) -> int:
-    project = load_project(req)
-    selected = project.graph.select(req.targets)
+def _build_selected(project: Project, selected: Graph, req: Request) -> int:
+    """Build `selected`, or with -n/-q only say what is stale (running nothing)."""
     if req.question or req.dry_run:
         decisions = _plan(project, selected, req)
         stale = [d for d in decisions if d.stale]
@@ -170,6 +169,11 @@ def build(req: Request) -> int:
         store.close()
 
 
+def build(req: Request) -> int:
+    project = load_project(req)
+    return _build_selected(project, project.graph.select(req.targets), req)
+
+
 def report(req: Request) -> int:
     """Build the named report targets (req.targets) or every report, then print each report's path."""
     project = load_project(req)
@@ -183,14 +187,8 @@ def report(req: Request) -> int:
 
             hint = did_you_mean(name, reports)
             raise UsageError(f"no report named '{name}'" + (f"; {hint}" if hint else ""))
-    selected = project.graph.select(names)
-    store = Store.open(project.root)
-    try:
-        result = run_graph(project, selected, store, req)
-    finally:
-        store.close()
-    code = exit_code(result)
-    if code == EXIT_OK:
+    code = _build_selected(project, project.graph.select(names), req)
+    if code == EXIT_OK and not (req.dry_run or req.question):
         for name in names:
             _out(f"report {name}: {project.root / reports[name].output}")
     return code
