@@ -68,6 +68,10 @@ def summary_lines(result: BuildResult) -> list[str]:
             cost = fmt_cost(o.cost_usd)
             row = f"{o.task_id:<32} {o.state:<11} {fmt_duration(duration):>8} {o.attempts:>5} {cost:>8}"
             lines.append(row.rstrip())
+    notices = sorted((t, o.notice) for t, o in result.outcomes.items() if o.notice)
+    if notices:
+        lines.append("")
+        lines.extend(f"! {task_id}: {notice}" for task_id, notice in notices)
     failures = failure_lines(result)
     if failures:
         lines.append("")

@@ -56,7 +56,7 @@ def status_rows(
             state = "running"
         elif record is not None and record.status == "failed":
             state = "failed"
-            if record.error and record.error not in reasons:
+            if record.error and not any(record.error in reason for reason in reasons):
                 reasons.insert(0, record.error)
         elif decision is not None and decision.stale:
             state = "stale"
@@ -104,7 +104,7 @@ def render_status_text(rows: Sequence[Mapping[str, Any]]) -> str:
         )
         outputs = ", ".join(row.get("outputs") or [])
         lines.append(f"{state:<{swidth}}  {row['task']:<{width}}  {last:>14}  {outputs}".rstrip())
-        if row["state"] in ("stale", "failed"):
+        if row["state"] in ("stale", "failed") or row.get("reasons"):  # up to date: a kept hand edit
             lines.extend(f"    - {reason}" for reason in row.get("reasons") or [])
     counts: dict[str, int] = {}
     for row in rows:

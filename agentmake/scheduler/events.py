@@ -42,6 +42,7 @@ class TaskOutcome:
     tokens_in: int | None = None
     tokens_out: int | None = None
     message: str | None = None
+    notice: str | None = None  # not a failure, but worth telling: a kept or saved hand-edited output
 
 
 @dataclass

@@ -218,6 +218,8 @@ class Build(Outcomes):
             return
         t.decision = decision
         if decision.action == "skip":
+            kept = [r.message for r in decision.reasons if r.kind == "output-edited"]
+            t.outcome.notice = "; ".join(kept) or None
             self._finish(t, "up-to-date")
             self._succeeded(t)
             return
@@ -230,6 +232,7 @@ class Build(Outcomes):
                 self._fail(t, "output-edited", f"cannot save hand-edited output: {exc}", "not retried: fatal")
                 return
             t.notice = "hand-edited output saved: " + ", ".join(saved)
+            t.outcome.notice = t.notice
             self.store.log_event(
                 self.run_id, t.id, "output-edited", t.notice, "saved a copy before rebuilding"
             )

@@ -1,0 +1,217 @@
+"""End-to-end helpers: a project in tmp_path driven through the real `agentmake` CLI in a subprocess.
+
+`E2E.am(...)` runs `python -m agentmake ...` with NO_COLOR=1 and CI=1 (plain, line-per-change output on
+stderr, the summary line on stdout) and returns a `Run` that parses the summary line
+(`agentmake: N ran, N cached, N up to date, N failed in Xs`) and the final state of every task.
+Agent calls are counted from the fake agents' start/stop log (tests/fake_agents, `fake_agents` fixture).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from conftest import FakeAgents
+
+SUMMARY = re.compile(
+    r"^agentmake: (\d+) ran, (\d+) cached, (\d+) up to date, (\d+) failed in ([\d.]+)s(?:, \$([\d.]+))?$",
+    re.M,
+)
+EVENT = re.compile(r"^\[\s*[\d.]+s\] (\S+)\s+(\S+)(?:\s+\((.*)\))?$", re.M)
+
+
+@dataclass(frozen=True)
+class Summary:
+    ran: int
+    cached: int
+    up_to_date: int
+    failed: int
+    seconds: float
+    cost: float | None = None
+
+
+@dataclass
+class Run:
+    args: tuple[str, ...]
+    code: int
+    out: str
+    err: str
+
+    @property
+    def text(self) -> str:
+        return self.out + self.err
+
+    @property
+    def summary(self) -> Summary:
+        found = SUMMARY.findall(self.out)
+        assert found, f"no summary line in agentmake {' '.join(self.args)}:\n{self}"
+        ran, cached, utd, failed, secs, cost = found[-1]
+        return Summary(
+            int(ran), int(cached), int(utd), int(failed), float(secs), float(cost) if cost else None
+        )
+
+    @property
+    def states(self) -> dict[str, str]:
+        """Each task's last state from the plain display's `[  1.2s] state  task` lines."""
+        return {task: state for state, task, _ in EVENT.findall(self.err)}
+
+    def with_state(self, state: str) -> set[str]:
+        return {task for task, s in self.states.items() if s == state}
+
+    def __str__(self) -> str:
+        return f"exit {self.code}\n--- stdout\n{self.out}\n--- stderr\n{self.err}"
+
+
+class E2E:
+    """A project directory plus the fake agents; every path argument is relative to the project root."""
+
+    def __init__(self, root: Path, fake: FakeAgents) -> None:
+        self.root = root
+        self.fake = fake
+        root.mkdir(parents=True, exist_ok=True)
+
+    # files
+    def write(self, rel: str, text: str, *, dedent: bool = True) -> Path:
+        path = self.root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text) if dedent else text, encoding="utf-8")
+        return path
+
+    def read(self, rel: str) -> str:
+        return (self.root / rel).read_text(encoding="utf-8")
+
+    def exists(self, rel: str) -> bool:
+        return (self.root / rel).exists()
+
+    def touch(self, rel: str) -> None:
+        """A newer mtime, same bytes."""
+        path = self.root / rel
+        st = path.stat()
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
+
+    def files(self, pattern: str = "**/*") -> list[str]:
+        return sorted(str(p.relative_to(self.root)) for p in self.root.glob(pattern) if p.is_file())
+
+    # the CLI
+    def env(self) -> dict[str, str]:
+        env = self.fake.env()
+        env.update(NO_COLOR="1", CI="1", PYTHONDONTWRITEBYTECODE="1")
+        env.pop("FORCE_COLOR", None)
+        return env
+
+    def argv(self, args: tuple[str, ...]) -> list[str]:
+        return [sys.executable, "-m", "agentmake", *args]
+
+    def am(self, *args: str, timeout: float = 60) -> Run:
+        proc = subprocess.run(
+            self.argv(args), cwd=self.root, env=self.env(), capture_output=True, text=True, timeout=timeout
+        )
+        return Run(args, proc.returncode, proc.stdout, proc.stderr)
+
+    def spawn(self, *args: str) -> subprocess.Popen[str]:
+        """Start agentmake in the background (stdout/stderr captured; `finish` collects them)."""
+        return subprocess.Popen(
+            self.argv(args), cwd=self.root, env=self.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+
+    @staticmethod
+    def finish(proc: subprocess.Popen[str], args: tuple[str, ...] = (), timeout: float = 30) -> Run:
+        out, err = proc.communicate(timeout=timeout)
+        return Run(args, proc.returncode, out, err)
+
+    # the fake agents' log
+    def calls(self, label: str | None = None) -> list[str]:
+        """Labels of the agent invocations started so far (optionally only `label`'s)."""
+        return [lb for ev, _, _, _, lb in self.fake.log_lines() if ev == "start" and label in (None, lb)]
+
+    def reset_calls(self) -> None:
+        self.fake.log.write_text("")
+
+    def running_agents(self) -> dict[str, int]:
+        """label -> pid of fake agents that logged a start but no end."""
+        live: dict[int, str] = {}
+        for ev, _, pid, _, label in self.fake.log_lines():
+            if ev == "start":
+                live[pid] = label
+            else:
+                live.pop(pid, None)
+        return {label: pid for pid, label in live.items()}
+
+
+def wait_for(predicate: Callable[[], object], timeout: float = 15, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+def alive(pid: int) -> bool:
+    """True if `pid` exists and is not a zombie."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def group_alive(pgid: int) -> bool:
+    """True if a live (non-zombie) process is in process group `pgid` (an init that does not reap, as in some
+    containers, leaves zombies behind: they do not count)."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            return True
+    return False
+
+
+def kill_quietly(pid: int, sig: int = signal.SIGKILL) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.kill(pid, sig)
+
+
+def fanout_agentfile(extra: str = "", sleep: float = 0.0) -> str:
+    """`translate` docs/{name}.md -> build/{name}.md (fake claude, label = name), and a built-in report."""
+    directive = f"FAKE: label={{{{ name }}}} sleep={sleep}" if sleep else "FAKE: label={{ name }}"
+    return (
+        textwrap.dedent(
+            f'''\
+            lang = "French"
+
+            agent translate:
+                inputs = docs/{{name}}.md
+                outputs = build/{{name}}.md
+                prompt = """
+                    {directive}
+                    Translate into {{{{ lang }}}}:
+                    {{{{ read(input) }}}}
+                    """
+
+            report summary:
+                inputs = build/*.md
+                output = SUMMARY.md
+            '''
+        )
+        + extra
+    )

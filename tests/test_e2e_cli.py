@@ -1,0 +1,174 @@
+"""End-to-end (real CLI subprocess, fake agents): errors, -n, -q, explain, graph, the lock, a bad state db."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+from conftest import FakeAgents
+from e2e_helpers import E2E, fanout_agentfile, wait_for
+
+
+@pytest.fixture
+def e2e(tmp_path: Path, fake_agents: FakeAgents) -> E2E:
+    return E2E(tmp_path / "proj", fake_agents)
+
+
+def fanout(e2e: E2E, names: str = "abc", extra: str = "", sleep: float = 0.0) -> None:
+    e2e.write("Agentfile", fanout_agentfile(extra, sleep=sleep))
+    for n in names:
+        e2e.write(f"docs/{n}.md", f"doc {n}\n")
+
+
+def no_traceback(run: object) -> None:
+    assert "Traceback" not in str(run), run
+
+
+def test_cycle_names_tasks_and_files(e2e: E2E) -> None:
+    e2e.write(
+        "Agentfile",
+        """\
+        agent draft:
+            inputs = review.md
+            outputs = draft.md
+            prompt = "write"
+
+        agent review:
+            inputs = draft.md
+            outputs = review.md
+            prompt = "review"
+        """,
+    )
+    run = e2e.am()
+    assert run.code == 2, run
+    no_traceback(run)
+    assert "cycle" in run.err and "Agentfile:" in run.err
+    for word in ("draft", "review", "draft.md", "review.md"):
+        assert word in run.err, run
+    assert e2e.calls() == []
+
+
+def test_missing_input_names_task_and_file(e2e: E2E) -> None:
+    e2e.write(
+        "Agentfile",
+        """\
+        agent summarize:
+            inputs = notes/meeting.txt
+            outputs = summary.md
+            prompt = "sum up"
+        """,
+    )
+    run = e2e.am()
+    assert run.code == 2, run
+    no_traceback(run)
+    assert "summarize" in run.err and "notes/meeting.txt" in run.err, run
+
+
+def test_unknown_target_did_you_mean(e2e: E2E) -> None:
+    fanout(e2e, "a")
+    run = e2e.am("translte")
+    assert run.code == 2, run
+    no_traceback(run)
+    assert "translte" in run.err and "did you mean" in run.err and "translate" in run.err, run
+    assert e2e.calls() == []
+    explain = e2e.am("explain", "summry")
+    assert explain.code == 2 and "did you mean" in explain.err and "summary" in explain.err, explain
+
+
+def test_dry_run_question_and_explain(e2e: E2E) -> None:
+    fanout(e2e, "ab", extra="\nrunner claude:\n    model = sonnet\n")
+    never = e2e.am("-n")
+    assert never.code == 0, never
+    assert "would run translate:a: never built" in never.out, never
+    assert not e2e.exists("build/a.md") and e2e.calls() == []
+    assert e2e.am("-q").code == 1
+
+    assert e2e.am().code == 0
+    assert e2e.am("-q").code == 0
+    clean = e2e.am("-n")
+    assert clean.code == 0 and "would run" not in clean.out and "0 to run" in clean.out, clean
+
+    e2e.reset_calls()
+    e2e.write("docs/a.md", "doc a, edited\n")
+    e2e.write("Agentfile", fanout_agentfile("\nrunner claude:\n    model = opus\n"))
+    dry = e2e.am("-n")
+    assert dry.code == 0, dry
+    assert "would run translate:a: input docs/a.md changed (content " in dry.out, dry
+    assert "would run translate:b: runner claude: model changed sonnet → opus" in dry.out, dry
+    assert "would run summary: input build/a.md will be rebuilt by translate:a" in dry.out, dry
+    assert "3 to run, 0 up to date" in dry.out, dry
+    assert e2e.calls() == [] and e2e.read("build/a.md").count("doc a\n") == 1, "a dry run must run nothing"
+    assert e2e.am("-q").code == 1
+
+    explain = e2e.am("explain", "summary")
+    assert explain.code == 0, explain
+    out = explain.out
+    assert "SUMMARY.md [summary] is stale: input build/a.md will be rebuilt by translate:a" in out, out
+    assert "[translate:a] is stale: input docs/a.md changed (content " in out and " → " in out, out
+    assert "runner claude: model changed sonnet → opus" in out, out
+
+
+def test_graph_formats(e2e: E2E) -> None:
+    fanout(e2e, "ab")
+    text = e2e.am("graph")
+    assert text.code == 0, text
+    assert "summary <- translate:a, translate:b" in text.out or (
+        "summary" in text.out and "translate:a" in text.out
+    ), text
+    mermaid = e2e.am("graph", "--format", "mermaid")
+    assert mermaid.code == 0 and mermaid.out.startswith("graph "), mermaid
+    assert '"translate:a"' in mermaid.out and "-->" in mermaid.out
+    dot = e2e.am("graph", "--format", "dot")
+    assert dot.code == 0 and dot.out.startswith("digraph"), dot
+    assert '"translate:b" -> "summary"' in dot.out, dot
+    bad = e2e.am("graph", "--format", "png")
+    assert bad.code == 2 and "invalid choice" in bad.err, bad
+
+
+def test_second_process_waits_then_names_the_lock_holder(e2e: E2E) -> None:
+    fanout(e2e, "a", sleep=3.0)
+    first = e2e.spawn()
+    try:
+        wait_for(lambda: e2e.calls("a"), what="the first build's agent to start")
+        t0 = time.monotonic()
+        second = e2e.am()
+        waited = time.monotonic() - t0
+        assert second.code == 2, second
+        no_traceback(second)
+        assert f"pid {first.pid}" in second.err, second
+        assert waited >= 1.0, f"gave up after {waited:.2f}s without waiting"
+    finally:
+        done = E2E.finish(first)
+    assert done.code == 0, done
+    assert done.summary.ran == 2
+
+
+def test_bogus_state_schema_version_starts_over(e2e: E2E) -> None:
+    fanout(e2e, "ab")
+    assert e2e.am().code == 0
+    db = e2e.root / ".agentmake" / "state.db"
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA user_version = 9999")
+    conn.close()
+    for command in (("status",), ("-n",), ("explain", "summary")):
+        looked = e2e.am(*command)
+        assert looked.code == 0, looked
+        no_traceback(looked)
+    e2e.reset_calls()
+    run = e2e.am()
+    assert run.code == 0, run
+    no_traceback(run)
+    assert run.summary.failed == 0
+    assert sorted(e2e.calls()) == ["a", "b"], "a state db of another version is dropped: everything reruns"
+    again = e2e.am()
+    assert again.code == 0 and again.summary.up_to_date == 3, again
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] != 9999
+    conn.close()
+
+    db.write_bytes(b"this is not a database" * 100)
+    broken = e2e.am()
+    assert broken.code == 0, broken
+    no_traceback(broken)
