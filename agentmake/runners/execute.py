@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from agentmake.errors import AgentmakeError
@@ -98,13 +99,17 @@ class Executor:
         self.verbose = verbose
         self.report_renderer = report_renderer
         self.grace = grace
+        self._log_dir_made = False
+        self._programs: dict[str, str | None] = {}  # program name -> its path on PATH (resolved once)
 
     # -- public ---------------------------------------------------------------------------------------------
     def execute(self, task: Task, decision: Decision, attempt: int, cancel: threading.Event) -> AttemptResult:
         start = time.monotonic()
         if cancel.is_set():
             return AttemptResult("cancelled", "cancelled before it started")
-        self.log_dir.mkdir(parents=True, exist_ok=True)
+        if not self._log_dir_made:  # once per executor, not per task
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            self._log_dir_made = True
         stem = self.log_dir / f"{safe_name(task.id)}.{attempt}"
         try:
             result = self._dispatch(task, decision, stem, cancel)
@@ -163,7 +168,14 @@ class Executor:
         rel = [os.path.relpath(staged[o], self.root) for o in task.outputs]
         command = render_command(spec.run or "", command_values(task, rel))
         inv = shell_invocation(runner, command, root=self.root, environ=os.environ)
-        proc = self._spawn(task, inv, stem, self._timeout(spec, runner), cancel)
+        if inv.fallback is not None:
+            inv.executable = self._which(inv.argv[0])
+        timeout = self._timeout(spec, runner)
+        # Shell agents are many and short: no parent-death signal, so the child is vfork()ed (see process.py)
+        proc = self._spawn(task, inv, stem, timeout, cancel, parent_death=False)
+        if proc.exit_code is None and inv.fallback is not None:  # let the shell report (or run) it after all
+            inv = replace(inv, argv=inv.fallback, fallback=None)
+            proc = self._spawn(task, inv, stem, timeout, cancel, parent_death=False)
         result = AttemptResult("ok", staged=staged, exit_code=proc.exit_code)
         early = self._process_verdict(proc, inv, "shell", Parsed(), stem)
         if early is not None:
@@ -173,7 +185,7 @@ class Executor:
             return self._fail(
                 result, Verdict("retry", "no-output", f"command did not write {', '.join(missing)}")
             )
-        return self._checked(task, spec, result, stem, self._timeout(spec, runner), cancel)
+        return self._checked(task, spec, result, stem, timeout, cancel)
 
     def _run_llm(self, task: Task, decision: Decision, stem: Path, cancel: threading.Event) -> AttemptResult:
         spec = task.spec
@@ -249,7 +261,13 @@ class Executor:
 
     # -- helpers --------------------------------------------------------------------------------------------
     def _spawn(
-        self, task: Task, inv: Invocation, stem: Path, timeout: float | None, cancel: threading.Event
+        self,
+        task: Task,
+        inv: Invocation,
+        stem: Path,
+        timeout: float | None,
+        cancel: threading.Event,
+        parent_death: bool = True,
     ) -> ProcResult:
         on_spawn = None
         if self.on_process is not None:
@@ -266,6 +284,7 @@ class Executor:
         try:
             return run_process(
                 inv.argv,
+                executable=inv.executable,
                 stdin=inv.stdin,
                 env=inv.env,
                 cwd=inv.cwd,
@@ -275,11 +294,25 @@ class Executor:
                 cancel=cancel,
                 on_spawn=on_spawn,
                 grace=self.grace,
+                parent_death=parent_death,
             )
         finally:
             stop_tail.set()
             if tail is not None:
                 tail.join(timeout=1.0)
+
+    def _which(self, name: str) -> str | None:
+        """Where `name` is on PATH, looked up once per executor (a directly executed shell command would
+        otherwise try every PATH entry before it, for every task). Only for names without a slash and a PATH
+        of absolute directories; None: let exec search."""
+        if name in self._programs:
+            return self._programs[name]
+        found = None
+        path = os.environ.get("PATH", os.defpath)
+        if "/" not in name and all(os.path.isabs(d) for d in path.split(os.pathsep)):
+            found = shutil.which(name, path=path)
+        self._programs[name] = found
+        return found
 
     def _process_verdict(
         self,

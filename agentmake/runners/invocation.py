@@ -32,9 +32,11 @@ BASE_ENV = (
 class Invocation:
     argv: list[str]
     stdin: bytes | None
-    env: dict[str, str]
+    env: dict[str, str] | None  # None: the child inherits agentmake's environment as it is
     cwd: Path
     secrets: list[str] = field(default_factory=list)  # env names whose values must never be shown
+    fallback: list[str] | None = None  # the `sh -c` form, if `argv` execs a simple command directly
+    executable: str | None = None  # argv[0] resolved on PATH, when known
 
 
 class InvocationError(Exception):
@@ -126,9 +128,41 @@ def llm_invocation(
     return Invocation(argv=argv, stdin=prompt.encode("utf-8"), env=env, cwd=root, secrets=names)
 
 
+# Words that make a command more than "run this program": reserved words, builtins that differ from (or do
+# not exist as) programs. A command starting with one of them, or with an assignment, goes through the shell.
+_SH_WORDS = frozenset((
+    ".", ":", "alias", "bg", "break", "case", "cd", "command", "continue", "do", "done", "echo", "elif",
+    "else", "esac", "eval", "exec", "exit", "export", "false", "fc", "fg", "fi", "for", "getopts", "hash",
+    "if", "jobs", "kill", "local", "login", "logout", "newgrp", "printf", "pwd", "read", "readonly", "return",
+    "set", "shift", "test", "then", "times", "trap", "true", "type", "ulimit", "umask", "unalias", "unset",
+    "until", "wait", "while",
+))  # fmt: skip
+# No quoting, expansion, redirection, globbing, comments, separators or line breaks: split on spaces is exact.
+_SIMPLE = re.compile(r"[A-Za-z0-9_./:,+=@%-]+(?: +[A-Za-z0-9_./:,+=@%-]+)*")
+
+
+def direct_argv(command: str) -> list[str] | None:
+    """The argv of a command the shell would run as one plain program (like make, which then skips the
+    shell), or None when `command` needs a shell."""
+    command = command.strip(" ")
+    if not _SIMPLE.fullmatch(command):
+        return None
+    argv = command.split()
+    if argv[0] in _SH_WORDS or "=" in argv[0]:
+        return None
+    return argv
+
+
 def shell_invocation(
     runner: RunnerSpec, command: str, *, root: Path, environ: Mapping[str, str]
 ) -> Invocation:
-    """A shell agent: `sh -c <command>`, like a make recipe, with the full environment and no stdin."""
-    argv = [*(runner.command or ("sh", "-c")), command]
-    return Invocation(argv=argv, stdin=None, env=dict(environ), cwd=root)
+    """A shell agent: `sh -c <command>`, like a make recipe, with the full environment and no stdin. Like
+    make, a simple command (no shell syntax at all) under the default `sh -c` is executed directly, with the
+    `sh -c` form as its fallback should it fail to start. `environ` given as `os.environ` is inherited."""
+    prefix = tuple(runner.command or ("sh", "-c"))
+    argv = [*prefix, command]
+    env = None if environ is os.environ else dict(environ)
+    direct = direct_argv(command) if prefix == ("sh", "-c") else None
+    if direct is not None:
+        return Invocation(argv=direct, stdin=None, env=env, cwd=root, fallback=argv)
+    return Invocation(argv=argv, stdin=None, env=env, cwd=root)
