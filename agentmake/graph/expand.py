@@ -12,18 +12,19 @@ Rules (see grammar/README.md, "Fan-out"):
 - A node never matches its own output patterns as inputs.
 
 Expansion goes in dependency order of agents: X before Y when an input pattern of Y can match an output
-pattern of X. Agents whose patterns feed each other (a strongly connected group) are expanded together
-until nothing new appears; a group that keeps growing is an error.
+pattern of X (found through an index, `feeds.py`, not by comparing every pair). Each agent is expanded once,
+matching only the outputs of the agents that may feed it; agents whose patterns feed each other (a strongly
+connected group) are expanded together until nothing new appears; a group that keeps growing is an error.
 """
 
 from __future__ import annotations
 
-import heapq
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from agentmake.errors import AgentfileError, Loc
+from agentmake.graph.feeds import feeds, groups_in_order
 from agentmake.graph.globs import (
     FileIndex,
     Pattern,
@@ -32,7 +33,6 @@ from agentmake.graph.globs import (
     is_outside_root,
     output_matcher,
 )
-from agentmake.graph.overlap import patterns_overlap
 from agentmake.graph.task import Task
 from agentmake.model import Agentfile, AgentSpec, ReportSpec
 
@@ -49,16 +49,25 @@ class Node:
     spec: AgentSpec | ReportSpec
     inputs: list[Pattern]
     outputs: list[Pattern]
-    exclude: list[re.Pattern[str]]
     tasks: list[Task] = field(default_factory=list)
     empty: list[Pattern] = field(default_factory=list)  # plain globs that matched nothing
+    wildcards: list[str] = field(init=False)  # bound by the inputs, in order of first appearance
+    has_globs: bool = field(init=False)  # some input is a glob or wildcard pattern, matched against files
+    _exclude: list[re.Pattern[str] | None] = field(init=False, default_factory=list)
 
-    @property
-    def wildcards(self) -> list[str]:
+    def __post_init__(self) -> None:
         seen: list[str] = []
         for p in self.inputs:
             seen.extend(w for w in p.wildcards if w not in seen)
-        return seen
+        self.wildcards = seen
+        self.has_globs = any(not p.is_literal for p in self.inputs)
+
+    @property
+    def exclude_regex(self) -> re.Pattern[str] | None:
+        """Every path this node's own outputs could be (a node never reads its own outputs)."""
+        if not self._exclude:
+            self._exclude.append(_union([output_matcher(p) for p in self.outputs]))
+        return self._exclude[0]
 
     def loc(self, key: str) -> Loc | None:
         return self.spec.key_locs.get(key) or self.spec.loc
@@ -69,12 +78,13 @@ def compile_nodes(agentfile: Agentfile) -> list[Node]:
     nodes: list[Node] = []
     specs: list[tuple[str, AgentSpec | ReportSpec]] = [("agent", a) for a in agentfile.agents.values()]
     specs += [("report", r) for r in agentfile.reports.values()]
+    compiled: dict[str, Pattern] = {}  # a chain names each path twice: as one's output, the next's input
     for index, (kind, spec) in enumerate(specs):
         out_key = "outputs" if kind == "agent" else "output"
         out_texts = spec.outputs if isinstance(spec, AgentSpec) else (spec.output,)
-        inputs = [_compile(spec, kind, "inputs", t) for t in spec.inputs]
-        outputs = [_compile(spec, kind, out_key, t) for t in dict.fromkeys(out_texts)]
-        node = Node(index, spec.name, kind, spec, inputs, outputs, [output_matcher(p) for p in outputs])
+        inputs = [_compile(spec, kind, "inputs", t, compiled) for t in spec.inputs]
+        outputs = [_compile(spec, kind, out_key, t, compiled) for t in dict.fromkeys(out_texts)]
+        node = Node(index, spec.name, kind, spec, inputs, outputs)
         bound = set(node.wildcards)
         if kind == "report" and bound:
             raise AgentfileError(
@@ -105,9 +115,15 @@ def compile_nodes(agentfile: Agentfile) -> list[Node]:
     return nodes
 
 
-def _compile(spec: AgentSpec | ReportSpec, kind: str, key: str, text: str) -> Pattern:
+def _compile(
+    spec: AgentSpec | ReportSpec, kind: str, key: str, text: str, compiled: dict[str, Pattern]
+) -> Pattern:
+    pattern = compiled.get(text)
+    if pattern is not None:
+        return pattern
     try:
-        return compile_pattern(text)
+        pattern = compiled[text] = compile_pattern(text)
+        return pattern
     except PatternError as exc:
         raise AgentfileError(
             f"{kind} '{spec.name}' {key}: {exc}", spec.key_locs.get(key) or spec.loc
@@ -115,21 +131,22 @@ def _compile(spec: AgentSpec | ReportSpec, kind: str, key: str, text: str) -> Pa
 
 
 def expand_all(nodes: list[Node], index: FileIndex) -> None:
-    """Expand every node in dependency order, filling `node.tasks` and `node.empty`."""
-    produced: dict[str, None] = {}  # every output declared so far (ordered set)
-    for group in _groups_in_order(nodes):
+    """Expand every node once, in dependency order, filling `node.tasks` and `node.empty`; only agents that
+    feed each other (a strongly connected group) are expanded repeatedly until nothing new appears."""
+    edges, sources = feeds(nodes)
+    assert all(n.index == i for i, n in enumerate(nodes))
+    for group in groups_in_order(nodes, edges):
         if len(group) == 1:
-            _expand(group[0], index, produced)
-            produced.update(dict.fromkeys(o for t in group[0].tasks for o in t.outputs))
+            node = group[0]
+            if node.has_globs:
+                _expand(node, index, [[nodes[i] for i in s] for s in sources[node.index]])
+            else:
+                _expand_plain(node)
             continue
-        base = dict(produced)
         previous: set[str] | None = None
         for _ in range(MAX_ROUNDS):
-            current = dict(base)
-            current.update(dict.fromkeys(o for node in group for t in node.tasks for o in t.outputs))
             for node in group:
-                _expand(node, index, current)
-                current.update(dict.fromkeys(o for t in node.tasks for o in t.outputs))
+                _expand(node, index, [[nodes[i] for i in s] for s in sources[node.index]])
             ids = {t.id for node in group for t in node.tasks}
             if ids == previous:
                 break
@@ -140,23 +157,32 @@ def expand_all(nodes: list[Node], index: FileIndex) -> None:
                 f"agents feed each other's inputs endlessly: {names} (every expansion round adds tasks)",
                 group[0].loc("inputs"),
             )
-        produced = current
 
 
-def _expand(node: Node, index: FileIndex, produced: Iterable[str]) -> None:
-    produced = list(produced)
+def _expand_plain(node: Node) -> None:
+    """A node whose inputs and outputs are all plain paths: one task, nothing to match."""
+    inputs = tuple(dict.fromkeys(p.literal_path for p in node.inputs))
+    outputs = tuple(p.literal_path for p in node.outputs)
+    node.empty = []
+    node.tasks = [Task(node.name, node.name, node.kind, inputs, outputs, node.spec, ())]
+
+
+def _expand(node: Node, index: FileIndex, sources: list[list[Node]]) -> None:
+    """Expand `node` against the files on disk and the latest tasks of the nodes that may feed each input
+    pattern (`sources[k]` for `node.inputs[k]`)."""
     wildcards = node.wildcards
-    exclude = _union(node.exclude)
     groups: list[dict[tuple[str, ...], list[str]]] = []  # per input pattern: its wildcard values -> files
     node.empty = []
-    for p in node.inputs:
+    exclude = node.exclude_regex if node.has_globs else None
+    for p, feeders in zip(node.inputs, sources, strict=True):
         if p.is_literal:
             groups.append({(): [p.literal_path]})
             continue
         found: dict[tuple[str, ...], dict[str, None]] = {}
         lead = p.prefix + "/" if p.prefix else ""
         fullmatch = p.regex.fullmatch
-        for path in _chain(index.candidates(p), (q for q in produced if q.startswith(lead))):
+        produced = (o for src in feeders for t in src.tasks for o in t.outputs if o.startswith(lead))
+        for path in _chain(index.candidates(p), produced):
             m = fullmatch(path)
             if m is None or (exclude is not None and exclude.fullmatch(path)):
                 continue
@@ -170,6 +196,14 @@ def _expand(node: Node, index: FileIndex, produced: Iterable[str]) -> None:
             node.empty.append(p)
         groups.append({k: sorted(v) for k, v in found.items()})
 
+    name, kind, spec = node.name, node.kind, node.spec
+    if not wildcards:  # one task (the common case for plain agents): no join needed
+        inputs = [f for g in groups for f in g.get((), ())]
+        if len(groups) > 1:
+            inputs = list(dict.fromkeys(inputs))
+        outputs = tuple(p.literal_path if p.is_literal else _template(p, []) for p in node.outputs)
+        node.tasks = [Task(name, name, kind, tuple(inputs), outputs, spec, ())]
+        return
     positions = [tuple(wildcards.index(w) for w in p.wildcards) for p in node.inputs]
     bindings = _join(positions, groups)
     bindings.sort()
@@ -177,15 +211,14 @@ def _expand(node: Node, index: FileIndex, produced: Iterable[str]) -> None:
     lookups = [
         (g, pos, pos == tuple(range(len(wildcards)))) for g, pos in zip(groups, positions, strict=True)
     ]
-    name, kind, spec = node.name, node.kind, node.spec
     tasks = []
     for vals in bindings:
-        inputs: list[str] = []
+        inputs = []
         for g, pos, whole in lookups:
             inputs.extend(g.get(vals if whole else tuple(vals[i] for i in pos), ()))
         if len(lookups) > 1:
             inputs = list(dict.fromkeys(inputs))
-        task_id = f"{name}:{','.join(vals)}" if vals else name
+        task_id = f"{name}:{','.join(vals)}"
         outputs = tuple(t.format(*vals) for t in templates)
         wild = tuple(zip(wildcards, vals, strict=True))
         tasks.append(Task(task_id, name, kind, tuple(inputs), outputs, spec, wild))
@@ -195,6 +228,8 @@ def _expand(node: Node, index: FileIndex, produced: Iterable[str]) -> None:
 def _union(regexes: list[re.Pattern[str]]) -> re.Pattern[str] | None:
     if not regexes:
         return None
+    if len(regexes) == 1:
+        return regexes[0]
     return re.compile("|".join(f"(?:{r.pattern})" for r in regexes))
 
 
@@ -236,76 +271,3 @@ def _join(
         bindings = [b + new for b in bindings for new in by_shared.get(tuple(b[i] for i in shared_pos), ())]
         bound += len(fresh)
     return bindings
-
-
-def _groups_in_order(nodes: list[Node]) -> list[list[Node]]:
-    """Strongly connected groups of the "may feed" relation, producers first, ties in declaration order."""
-    feeds: dict[int, list[int]] = {n.index: [] for n in nodes}
-    for x in nodes:
-        for y in nodes:
-            if x is not y and any(patterns_overlap(p, q) for p in y.inputs for q in x.outputs):
-                feeds[x.index].append(y.index)
-    comp = _tarjan(feeds)
-    members: dict[int, list[Node]] = {}
-    for n in nodes:
-        members.setdefault(comp[n.index], []).append(n)
-    indegree = dict.fromkeys(members, 0)
-    succ: dict[int, set[int]] = {c: set() for c in members}
-    for src, dsts in feeds.items():
-        for dst in dsts:
-            if comp[src] != comp[dst] and comp[dst] not in succ[comp[src]]:
-                succ[comp[src]].add(comp[dst])
-                indegree[comp[dst]] += 1
-    heap = [(members[c][0].index, c) for c, d in indegree.items() if d == 0]
-    heapq.heapify(heap)
-    order: list[list[Node]] = []
-    while heap:
-        _, c = heapq.heappop(heap)
-        order.append(members[c])
-        for s in succ[c]:
-            indegree[s] -= 1
-            if indegree[s] == 0:
-                heapq.heappush(heap, (members[s][0].index, s))
-    return order
-
-
-def _tarjan(edges: dict[int, list[int]]) -> dict[int, int]:
-    """Strongly connected component id of each vertex (iterative Tarjan)."""
-    low: dict[int, int] = {}
-    num: dict[int, int] = {}
-    comp: dict[int, int] = {}
-    stack: list[int] = []
-    on_stack: set[int] = set()
-    counter = 0
-    for root in edges:
-        if root in num:
-            continue
-        work = [(root, iter(edges[root]))]
-        num[root] = low[root] = counter
-        counter += 1
-        stack.append(root)
-        on_stack.add(root)
-        while work:
-            v, it = work[-1]
-            for w in it:
-                if w not in num:
-                    num[w] = low[w] = counter
-                    counter += 1
-                    stack.append(w)
-                    on_stack.add(w)
-                    work.append((w, iter(edges[w])))
-                    break
-                if w in on_stack:
-                    low[v] = min(low[v], num[w])
-            else:
-                work.pop()
-                if work:
-                    low[work[-1][0]] = min(low[work[-1][0]], low[v])
-                if low[v] == num[v]:
-                    while True:
-                        w = stack.pop()
-                        on_stack.discard(w)
-                        comp[w] = v
-                        if w == v:
-                            break
-    return comp

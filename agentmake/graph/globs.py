@@ -28,11 +28,14 @@ import posixpath
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 
 AGENTMAKE_DIR = ".agentmake"
 TMP_MARK = ".agentmake-tmp"
 
 _WILDCARD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_DRIVE = re.compile(r"[A-Za-z]:")
+_MAGIC = re.compile(r"[*?{}]")
 _NO_DOT = r"(?!\.)"
 _SEG = r"[^/]+"
 
@@ -57,8 +60,13 @@ class Pattern:
     prefix: str
     depth: int | None
     hidden: bool  # a segment after the prefix starts with a literal '.'
-    regex: re.Pattern[str] = field(compare=False)
     groups: tuple[str, ...] = field(compare=False, default=())  # regex group of each wildcard
+    literal_text: str = field(compare=False, default="")  # the path a literal pattern names
+
+    @cached_property
+    def regex(self) -> re.Pattern[str]:
+        """The compiled regex, built on first use (thousands of literal paths need none)."""
+        return re.compile(_to_regex(list(self.segments), list(self.wildcards)))
 
     @property
     def is_literal(self) -> bool:
@@ -67,7 +75,7 @@ class Pattern:
     @property
     def literal_path(self) -> str:
         """The path a literal pattern names (braces unescaped)."""
-        return "/".join("".join(t[1] for t in seg) for seg in self.segments)
+        return self.literal_text
 
     def match(self, path: str) -> dict[str, str] | None:
         m = self.regex.fullmatch(path)
@@ -85,15 +93,15 @@ class Pattern:
 
 def normalize_path(path: str) -> str:
     """`./a//b/../c` -> `a/c`; keeps a leading `..` (the caller decides if leaving the root is ok)."""
+    if path and "//" not in path and "/." not in path and path[0] != "." and path[-1] != "/":
+        return path  # already normal (the common case; normpath costs microseconds)
     norm = posixpath.normpath(path)
     return "" if norm == "." else norm
 
 
 def is_outside_root(path: str) -> bool:
     norm = normalize_path(path)
-    return (
-        norm.startswith("/") or norm == ".." or norm.startswith("../") or bool(re.match(r"[A-Za-z]:", norm))
-    )
+    return norm.startswith("/") or norm == ".." or norm.startswith("../") or _DRIVE.match(norm) is not None
 
 
 def _tokenize_segment(seg: str, text: str) -> tuple[Token, ...]:
@@ -136,6 +144,17 @@ def compile_pattern(text: str) -> Pattern:
     norm = normalize_path(text)
     if not norm:
         raise PatternError(f"'{text}' names the project directory itself, not a file")
+    if _MAGIC.search(norm) is None:  # a plain path: the common case, kept cheap
+        parts = norm.split("/")
+        segs = tuple((("lit", part),) if part else () for part in parts)
+        if norm.startswith("/"):
+            segs = ((("lit", ""),), *segs[1:])
+        hidden = parts[-1].startswith(".")
+        return Pattern(norm, segs, (), False, "/".join(parts[:-1]), 1, hidden, (), norm)
+    return _compile_general(norm, text)
+
+
+def _compile_general(norm: str, text: str) -> Pattern:
     segments: list[tuple[Token, ...]] = []
     for part in norm.split("/"):
         segments.append(GLOBSTAR if part == "**" else _tokenize_segment(part, text))
@@ -158,8 +177,8 @@ def compile_pattern(text: str) -> Pattern:
     depth = None if GLOBSTAR in rest else len(rest)
     hidden = any(seg and seg[0][0] == "lit" and seg[0][1].startswith(".") for seg in rest)
     groups = tuple(f"w{i}" for i in range(len(wildcards)))
-    regex = re.compile(_to_regex(segments, wildcards))
-    return Pattern(norm, tuple(segments), tuple(wildcards), has_glob, prefix, depth, hidden, regex, groups)
+    literal = "" if has_glob or wildcards else "/".join("".join(t[1] for t in seg) for seg in segments)
+    return Pattern(norm, tuple(segments), tuple(wildcards), has_glob, prefix, depth, hidden, groups, literal)
 
 
 def _to_regex(segments: list[tuple[Token, ...]], wildcards: list[str]) -> str:
@@ -202,6 +221,7 @@ class FileIndex:
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = os.fspath(root)
         self._listing: dict[str, tuple[list[str], list[str]]] = {}
+        self._file_sets: dict[str, frozenset[str]] = {}
 
     def listdir(self, rel: str) -> tuple[list[str], list[str]]:
         """(file names, directory names) in `rel` ('' is the root), sorted; empty if it is missing."""
@@ -234,8 +254,10 @@ class FileIndex:
         head, _, name = rel.rpartition("/")
         if not name or name in (".", "..") or rel.startswith("/"):
             return os.path.isfile(os.path.join(self.root, rel))
-        files, _ = self.listdir(head)
-        return name in files
+        names = self._file_sets.get(head)
+        if names is None:
+            names = self._file_sets[head] = frozenset(self.listdir(head)[0])
+        return name in names
 
     def candidates(self, pattern: Pattern) -> Iterator[str]:
         """Files that may match `pattern`: those below its prefix, at its depth (any depth under `**`)."""

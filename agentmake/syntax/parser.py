@@ -1,9 +1,9 @@
 """Agentfile text -> a flat list of raw statements (lark LALR), with lark's errors turned into
 `AgentfileError`.
 
-The parser builds no tree: an embedded transformer turns each rule into small tuples of lark Tokens
-(which carry
-line and column), so loading a 5,000-agent file stays fast. Everything semantic happens in `transform.py`.
+The parser builds no tree: an embedded transformer turns each rule into small named tuples (with line and
+column). lark is the one definition of the language; an unchanged file's statements come from a cache keyed
+by its text (see `_cached`). Everything semantic happens in `transform.py`.
 """
 
 from __future__ import annotations
@@ -11,18 +11,16 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from agentmake.errors import AgentfileError, Loc
 
 GRAMMAR_NAME = "agentfile.lark"
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(NamedTuple):
     """One value item: `kind` is "word", "string" or "triple"; `text` is unquoted (not yet
     `${}`-substituted)."""
 
@@ -33,32 +31,28 @@ class Item:
     end_line: int
 
 
-@dataclass(frozen=True)
-class Value:
+class Value(NamedTuple):
     items: tuple[Item, ...]
     is_list: bool
     line: int
     col: int
 
 
-@dataclass(frozen=True)
-class Assign:
+class Assign(NamedTuple):
     key: str
     value: Value
     line: int
     col: int
 
 
-@dataclass(frozen=True)
-class Include:
+class Include(NamedTuple):
     keyword: str
     path: Item
     line: int
     col: int
 
 
-@dataclass(frozen=True)
-class Block:
+class Block(NamedTuple):
     kind: str
     name: str
     entries: tuple[Assign, ...]
@@ -94,7 +88,8 @@ def _cache_file() -> str | bool:
     return False
 
 
-def _unquote(text: str) -> str:
+def unquote(text: str) -> str:
+    """A "quoted string" token's text: quotes dropped, escapes \\n \\t \\" \\\\ applied."""
     out: list[str] = []
     i, n = 1, len(text) - 1
     while i < n:
@@ -114,7 +109,7 @@ def _item(tok: Any) -> Item:
         return Item("word", str(tok), tok.line, tok.column, tok.line)
     if tok.type == "TRIPLE":
         return Item("triple", str(tok)[3:-3], tok.line, tok.column, tok.end_line)
-    return Item("string", _unquote(str(tok)), tok.line, tok.column, tok.line)
+    return Item("string", unquote(str(tok)), tok.line, tok.column, tok.line)
 
 
 @lru_cache(maxsize=2)
@@ -234,11 +229,11 @@ def _expected(names: set[str]) -> list[str]:
 
 def parse_text(text: str, filename: str, strict: bool = False) -> list[Statement]:
     """Parse one Agentfile's text into statements; any mistake raises `AgentfileError` located in
-    `filename`."""
-    from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
-
+    `filename`. `strict` builds lark with strict=True (checking the grammar) and bypasses the cache."""
     if not text.endswith("\n"):
         text += "\n"
+    from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
+
     lines = text.splitlines()
 
     def err(
@@ -255,7 +250,6 @@ def parse_text(text: str, filename: str, strict: bool = False) -> list[Statement
         statements = list(parser.parse(text))
         if not strict:
             _store(text, statements)
-        return statements
     except AgentfileError as e:  # from the indenter
         line, col = (e.loc.line, e.loc.col) if e.loc else (1, 1)
         raise err(e.message, line, col) from None
@@ -343,9 +337,10 @@ def parse_text(text: str, filename: str, strict: bool = False) -> list[Statement
         raise err("unexpected end of file", len(lines), 1, _expected(set(e.expected))) from None
     except LarkError as e:  # anything else lark might raise: still an Agentfile mistake, never a traceback
         raise err(f"cannot parse: {e}", 1, 1) from None
+    return statements
 
 
-_PARSE_CACHE_VERSION = "1"
+_PARSE_CACHE_VERSION = "2"
 
 
 def _cache_key(text: str) -> str | None:

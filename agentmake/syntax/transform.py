@@ -37,7 +37,7 @@ REPORT_KEYS = ("title", "inputs", "output", "merge", "template", "summary", "run
 BLOCK_KEYS = {"runner": RUNNER_KEYS, "agent": AGENT_KEYS, "report": REPORT_KEYS}
 
 
-@dataclass
+@dataclass(slots=True)
 class Field:
     """One substituted `key = value` line of a block."""
 
@@ -162,6 +162,11 @@ def collect(
 def _field(st: Assign, src: v.Source, variables: Mapping[str, str], later: Mapping[str, int]) -> Field:
     value = st.value
     items = value.items
+    if len(items) == 1:  # the common case, one word or string without `${}`: nothing to substitute or split
+        item = items[0]
+        text = item.text
+        if "$" not in text and item.kind != "triple":
+            return Field(st.key, [text], item.kind == "word", value.line, value.col, item.line, src)
     bare = bool(items) and items[0].kind == "word"
     offset = v.item_start_line(items[0]) if items else value.line
     return Field(st.key, v.words(value, variables, src, later), bare, value.line, value.col, offset, src)
@@ -343,7 +348,7 @@ def build_agent(b: RawBlock, settings: Settings, files: PromptFiles) -> AgentSpe
         timeout=_dur(f["timeout"]) if "timeout" in f else None,
         estimate=_dur(f["estimate"]) if "estimate" in f else None,
         loc=b.loc,
-        key_locs={k: fl.loc for k, fl in f.items()},
+        key_locs={k: Loc(fl.src.name, fl.line, fl.col) for k, fl in f.items()},
     )
 
 
