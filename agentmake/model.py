@@ -103,6 +103,7 @@ class Settings:
     default: tuple[str, ...] = ()
     budget: float | None = None
     cache_size_mb: int = 1024
+    backoff: float = 2.0  # seconds: base of the exponential retry backoff (jittered, capped at 60 s)
 
 
 @dataclass

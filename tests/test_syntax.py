@@ -339,3 +339,12 @@ def test_large_file_parse_cache_gives_the_same_model(tmp_path: Path) -> None:
     first, second = load_agentfile(path), load_agentfile(path)  # the second load may come from the cache
     assert len(first.agents) == 600 and first.agents == second.agents
     assert second.agents["a599"].key_locs["outputs"].line == 1799
+
+
+def test_backoff_setting_is_a_duration_and_defaults_to_two_seconds(tmp_path: Path) -> None:
+    body = "agent a:\n    outputs = out.txt\n    run = touch {output}\n"
+    assert load(tmp_path, body).settings.backoff == 2.0
+    assert load(tmp_path, "backoff = 250ms\n" + body).settings.backoff == 0.25
+    with pytest.raises(AgentfileError) as err:
+        load(tmp_path, "backoff = soon\n" + body)
+    assert err.value.loc is not None and err.value.loc.line == 1

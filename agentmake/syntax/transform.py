@@ -17,7 +17,7 @@ from agentmake.model import OUTPUT_FORMATS, AgentSpec, Check, Prompt, ReportSpec
 from agentmake.syntax import values as v
 from agentmake.syntax.parser import Assign, Block, Statement
 
-SETTINGS = ("jobs", "retries", "timeout", "runner", "model", "default", "budget", "cache_size")
+SETTINGS = ("jobs", "retries", "timeout", "runner", "model", "default", "budget", "cache_size", "backoff")
 RUNNER_KEYS = ("base", "command", "model", "model_flag", "format", "parallel", "retries", "timeout", "env")
 AGENT_KEYS = (
     "description",
@@ -201,6 +201,8 @@ def _setting(s: Settings, key: str, words: list[str], src: v.Source, line: int, 
         return replace(s, timeout=v.to_duration(text, key, src, line, col))
     if key == "budget":
         return replace(s, budget=v.to_float(text, key, src, line, col))
+    if key == "backoff":
+        return replace(s, backoff=v.to_duration(text, key, src, line, col))
     if key == "runner":
         return replace(s, runner=text)
     if key == "model":
