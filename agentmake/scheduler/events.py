@@ -78,5 +78,5 @@ class BuildResult:
         )
         cost = self.cost_usd
         if cost is not None:
-            line += f", ${cost:.2f}"
+            line += f", ${cost:.4f}" if 0 < cost < 0.01 else f", ${cost:.2f}"  # a cheap run is not $0.00
         return line
