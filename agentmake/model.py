@@ -117,4 +117,4 @@ class Agentfile:
     runners: dict[str, RunnerSpec]  # every runner an agent may use: presets merged with declarations
     agents: dict[str, AgentSpec]
     reports: dict[str, ReportSpec]
-    files: tuple[Path, ...] = ()  # the Agentfile, its includes, prompt files, templates: what watch must watch
+    files: tuple[Path, ...] = ()  # the Agentfile, its includes, prompt files, templates: what watch watches

@@ -7,17 +7,20 @@ process: it only wires the modules together.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agentmake.errors import UsageError
-from agentmake.graph import Graph, Task, build_graph
-from agentmake.model import Agentfile
-from agentmake.scheduler import BuildControl, BuildOptions, BuildResult, TaskEvent, run_build
 from agentmake.store import Store
-from agentmake.syntax import load_agentfile
+
+if TYPE_CHECKING:  # imported where used: a no-op build never loads what it does not need
+    from agentmake.graph import Graph, Task
+    from agentmake.model import Agentfile
+    from agentmake.scheduler import BuildControl, BuildResult, TaskEvent
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -60,7 +63,14 @@ def agentfile_path(req: Request) -> Path:
 
 
 def load_project(req: Request) -> Project:
+    from agentmake.graph import build_graph
+    from agentmake.syntax import load_agentfile
+
     agentfile = load_agentfile(agentfile_path(req), req.overrides)
+    if (agentfile.root / ".agentmake" / "tmp").is_dir():  # a killed run may have left a half-done attempt
+        from agentmake.runners.backups import recover_if_idle
+
+        recover_if_idle(agentfile.root)  # only if no build holds the lock; builds recover in their Executor
     return Project(agentfile, build_graph(agentfile))
 
 
@@ -86,14 +96,13 @@ def run_graph(
     from agentmake.plan import Hasher, Rebuilder
     from agentmake.report import render_report
     from agentmake.runners import Executor
+    from agentmake.scheduler import BuildOptions, ProcessRecorder, run_build
 
     af = project.agentfile
     hasher = Hasher(af.root, store)
     rebuilder = Rebuilder(selected, store, hasher, force=req.force)
     run_ref: dict[str, int] = {}
-
-    def on_process(task_id: str, pid: int, pgid: int) -> None:
-        store.mark_running(task_id, run_ref.get("run_id", 0), pid, pgid)
+    recorder = ProcessRecorder(store)  # processes reach the store through the scheduler thread, batched
 
     def report_renderer(task: Task) -> str:
         return render_report(task, graph=selected, store=store, run_id=run_ref.get("run_id"))
@@ -101,7 +110,7 @@ def run_graph(
     executor = Executor(
         af,
         log_dir=store.dir / "logs",
-        on_process=on_process,
+        on_process=recorder,
         verbose=req.verbose,
         report_renderer=report_renderer,
     )
@@ -111,7 +120,7 @@ def run_graph(
         sink.add(extra_sink)  # type: ignore[arg-type]
     jobs = req.jobs or af.settings.jobs or 4
     budget = req.budget if req.budget is not None else af.settings.budget
-    options = BuildOptions(jobs=jobs, keep_going=req.keep_going, budget=budget)
+    options = BuildOptions(jobs=jobs, keep_going=req.keep_going, budget=budget, backoff_base=backoff_base(af))
     result: BuildResult | None = None
     try:
         result = run_build(
@@ -124,6 +133,7 @@ def run_graph(
             on_run_id=lambda run_id: run_ref.__setitem__("run_id", run_id),
             control=control,
             tick=sink.tick,
+            processes=recorder,
         )
     finally:
         if result is not None:
@@ -132,13 +142,27 @@ def run_graph(
     return result
 
 
+def backoff_base(af: Agentfile) -> float:
+    """Seconds of the first retry's backoff: env AGENTMAKE_BACKOFF (tests), else the Agentfile's `backoff`."""
+    value = os.environ.get("AGENTMAKE_BACKOFF")
+    if value:
+        try:
+            seconds = float(value)
+        except ValueError:
+            raise UsageError(f"AGENTMAKE_BACKOFF must be a number of seconds, not {value!r}") from None
+        if seconds < 0 or seconds != seconds:
+            raise UsageError(f"AGENTMAKE_BACKOFF must be a non-negative number of seconds, not {value!r}")
+        return seconds
+    return max(float(getattr(af.settings, "backoff", 2.0)), 0.0)
+
+
 def exit_code(result: BuildResult) -> int:
     if result.interrupted:
         return EXIT_INTERRUPTED
     return EXIT_OK if result.ok else EXIT_FAILED
 
 
-def _plan(project: Project, selected: Graph, req: Request) -> list:  # type: ignore[type-arg]
+def _plan(project: Project, selected: Graph, req: Request) -> list:
     from agentmake.plan import Hasher, Rebuilder
     from agentmake.plan.dryrun import plan_build
 

@@ -1,7 +1,7 @@
 """Watch-mode latency: from a saved edit to the affected task starting (target: p50 under 300 ms).
 
-Runs `agentmake watch` as a real subprocess over a generated 50-document fan-out, saves one document at a time,
-and reads the wall-clock time at which its task started (the shell agent writes `date +%s.%N` first thing).
+Runs `agentmake watch` as a real subprocess over a generated 50-document fan-out, saves one document at a
+time, and reads the wall-clock time at which its task started (the shell agent writes `date +%s.%N` first).
 
     python benchmarks/bench_watch.py [--edits 20]
 """
@@ -75,7 +75,7 @@ def main() -> int:
                 saved = time.time()
                 (project / "docs" / f"{name}.md").write_text(f"doc {name} edit {k}\n")
                 wait_for(lambda before=before: len(starts(log)) > before)
-                started = [s for n, s in starts(log)[before:] if n == name][0]
+                started = next(s for n, s in starts(log)[before:] if n == name)
                 latencies.append((started - saved) * 1000)
                 time.sleep(0.5)
         finally:

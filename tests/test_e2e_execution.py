@@ -408,11 +408,6 @@ def test_kill_9_then_resume_ends_orphans_and_reruns_only_unfinished(e2e: E2E) ->
     assert e2e.read("copy.txt") == "item 0\n"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a kill -9 during a multi-output agent leaves the agent's unfinished files in the outputs; "
-    "the backups in .agentmake/tmp/ are never put back, and the next run calls them hand edits",
-)
 def test_kill_9_during_a_multi_output_agent_leaves_no_partial_output(e2e: E2E) -> None:
     e2e.write(
         "Agentfile",

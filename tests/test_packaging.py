@@ -1,4 +1,4 @@
-"""The installed package works as a user meets it: the console script, the grammar as package data, the tour."""
+"""The installed package as a user meets it: the console script, the grammar as package data, the tour."""
 
 from __future__ import annotations
 
@@ -26,7 +26,11 @@ def test_console_script_prints_the_version() -> None:
 
 def test_agentfile_example_passes_check() -> None:
     out = subprocess.run(
-        [console_script(), "check", "-f", "Agentfile.example"], cwd=REPO, capture_output=True, text=True, timeout=60
+        [console_script(), "check", "-f", "Agentfile.example"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().endswith("ok")

@@ -1,8 +1,8 @@
 """`agentmake watch` as a real subprocess over a real directory with the real watcher.
 
-Each shell agent appends a line to a run log outside the project (so the log itself is not a change), and every
-build prints one summary line on stdout: the tests wait for the next summary line after each edit and then check
-exactly which tasks ran.
+Each shell agent appends a line to a run log outside the project (so the log itself is not a change), and
+every build prints one summary line on stdout: the tests wait for the next summary line after each edit and
+then check exactly which tasks ran.
 """
 
 from __future__ import annotations

@@ -7,10 +7,7 @@ import sys
 from collections.abc import Mapping
 from typing import TextIO
 
-from rich.console import Console
-
 from agentmake.display.base import Sink
-from agentmake.display.live import LiveDisplay
 from agentmake.display.plain import PlainDisplay, SilentDisplay
 
 
@@ -42,5 +39,9 @@ def make_display(
     interactive = is_interactive(stream, env) if force_terminal is None else force_terminal
     if not interactive:
         return PlainDisplay(stream, summary_stream=summary_stream)
+    from rich.console import Console  # rich only for the live display: plain and silent runs never load it
+
+    from agentmake.display.live import LiveDisplay
+
     console = Console(file=stream, force_terminal=True)
     return LiveDisplay(console, summary_stream=summary_stream, estimates=estimates)

@@ -18,7 +18,7 @@ from rich.text import Text
 
 from agentmake.display.base import summary_lines
 from agentmake.display.fmt import ACTIVE, FINISHED, SYMBOLS, fmt_duration
-from agentmake.display.plain import describe
+from agentmake.display.plain import cap_change, describe
 from agentmake.scheduler.events import BuildResult, TaskEvent
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
@@ -105,6 +105,9 @@ class LiveDisplay:
                 self._started = True
             if changed and event.state in FINISHED and event.state != "up-to-date":
                 self.console.print(self._finished_line(event.task_id, row), highlight=False)
+            cap = cap_change(event)
+            if changed and cap is not None:
+                self.console.print(Text(f"! {cap}", style="yellow"), highlight=False)
             self._live.refresh()
 
     def tick(self) -> None:

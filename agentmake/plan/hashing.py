@@ -56,6 +56,7 @@ class Hasher:
 
     def __init__(self, root: Path, store: Store | None) -> None:
         self.root = Path(root)
+        self._base = os.fspath(self.root) + os.sep  # joined by concatenation: the hot path stats every file
         self.store = store
         self._records: dict[str, FileRecord] = store.file_records() if store is not None else {}
         self._dirty: dict[str, FileRecord] = {}
@@ -120,7 +121,7 @@ class Hasher:
 
     def _stat(self, path: str) -> os.stat_result | None:
         try:
-            st = os.stat(os.path.join(self.root, path))
+            st = os.stat(self._base + path)
         except (FileNotFoundError, NotADirectoryError):
             if path in self._records:
                 with self._lock:
@@ -146,7 +147,7 @@ class Hasher:
     def _hash(self, path: str, st: os.stat_result) -> str | None:
         now = time.time_ns()
         try:
-            digest = hash_path(os.path.join(self.root, path))
+            digest = hash_path(self._base + path)
         except FileNotFoundError:
             return None
         with self._lock:

@@ -11,6 +11,13 @@ an equal rendered prompt. ``parts["_memo"]`` = "<signature>:<prompt hash>" is ke
 (underscored entries are not part of it); the store keeps it in its own column (`TaskRecord.memo`) so the
 no-op path never decodes the stored parts. A prompt is rendered when the signature differs, or when the task
 will run (the executor needs its text).
+
+Faster still, an agent task whose *fast memo* matches is decided without rendering or building its key at all.
+The fast memo hashes the agent's key-relevant settings (once per agent: runner parts, model, command or
+prompt template and source, check, every variable) with the task's wildcards, input and output paths and input
+content hashes: everything its key is made of, so an equal memo implies an equal key. It is the first part of
+``parts["_memo"]`` ("<fast>/<render memo>"). A skip decided the slow way with a stale memo stores the new
+one with the build's end (`Store.note_memo`), so the next no-op is fast again.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from agentmake.store import Store, TaskRecord
 __all__ = ["Decision", "Reason", "Rebuilder"]
 
 RENDER_VERSION = 1  # bump when the prompt context changes meaning
+FAST_VERSION = 1  # bump when the fast memo's contents change
 
 
 @dataclass
@@ -54,6 +62,20 @@ class Decision:
         return self.action != "skip"
 
 
+def _get_parts(self: Decision) -> dict[str, Any]:
+    value = self.__dict__["_parts"]
+    if isinstance(value, TaskRecord):  # the fast path: the recorded parts, decoded only if someone looks
+        value = self.__dict__["_parts"] = value.parts
+    return value
+
+
+def _set_parts(self: Decision, value: dict[str, Any] | TaskRecord) -> None:
+    self.__dict__["_parts"] = value
+
+
+Decision.parts = property(_get_parts, _set_parts)  # type: ignore[assignment]
+
+
 class Rebuilder:
     """Holds what a decision needs (graph, store, hasher); `decide` is called when a task's deps have
     finished. `renders` counts prompts rendered (the no-op path renders none)."""
@@ -67,7 +89,9 @@ class Rebuilder:
         self.root = af.root
         self._vars_hash = text_hash(json.dumps(af.variables, sort_keys=True))
         self._text_hashes: dict[str, str] = {}
+        self._spec_sigs: dict[int, tuple[AgentSpec, str]] = {}
         self.renders = 0
+        self.fast = 0  # decisions taken by the fast path
 
     def decide(
         self,
@@ -86,9 +110,36 @@ class Rebuilder:
             return Decision(task.id, "run", reasons)
         rec = self.store.task_record(task.id)
         inputs = self._hashes(task.inputs, assume)
+        fast = self._fast_memo(task, inputs)
+        if (
+            fast is not None
+            and rec is not None
+            and rec.key
+            and rec.status == "done"
+            and not self.force
+            and rec.memo.partition("/")[0] == fast
+            and "/" in rec.memo
+        ):
+            self.fast += 1
+            decision = self._judge(task, rec, rec, rec.key, self._hashes(task.outputs, assume))  # type: ignore[arg-type]
+            if decision.action == "run":
+                decision.prompt = self._render(task)
+            return decision
         parts, prompt = self._parts(task, inputs, rec)
+        if fast is not None:
+            parts["_memo"] = f"{fast}/{parts.get('_memo', '')}"
         key = key_of(parts)
         decision = self._judge(task, rec, parts, key, self._hashes(task.outputs, assume))
+        if (
+            decision.action == "skip"
+            and rec is not None
+            and rec.key == key
+            and rec.status == "done"
+            and fast is not None
+            and rec.memo != parts["_memo"]
+            and not assume
+        ):
+            self.store.note_memo(task.id, parts["_memo"])
         if decision.action == "run":
             decision.prompt = prompt if prompt is not None else self._render(task)
         else:
@@ -122,7 +173,7 @@ class Rebuilder:
                 parts["prompt_source"] = prompt.path or "inline"
                 sig, template_hash = self._render_sig(task, prompt, inputs)
                 parts["_render"] = {"template": template_hash}
-                memo = rec.memo if rec is not None else ""
+                memo = "" if rec is None else rec.memo.partition("/")[2] if "/" in rec.memo else rec.memo
                 if memo.startswith(sig + ":"):
                     parts["prompt"] = memo[len(sig) + 1 :]
                 else:
@@ -137,6 +188,34 @@ class Rebuilder:
             parts.update(title=spec.title or spec.name, summary=spec.summary, template_path=template)
             parts["template"] = self.hasher.file_hash(template) if template else None
         return parts, text
+
+    def _fast_memo(self, task: Task, inputs: dict[str, str | None]) -> str | None:
+        """The fast memo of an agent task (None for reports: they take the full path)."""
+        spec = task.spec
+        if not isinstance(spec, AgentSpec):
+            return None
+        known = self._spec_sigs.get(id(spec))
+        if known is None or known[0] is not spec:
+            known = self._spec_sigs[id(spec)] = (spec, self._spec_sig(spec))
+        blob = (known[1], task.wildcards, task.inputs, task.outputs, tuple(inputs.values()))
+        return text_hash(repr(blob))
+
+    def _spec_sig(self, spec: AgentSpec) -> str:
+        """Everything of an agent that reaches its tasks' keys, apart from the per-task paths and hashes."""
+        af = self.graph.agentfile
+        if spec.is_shell:
+            runner, model = af.runners.get("shell"), None
+        else:
+            runner = af.runners.get(spec.runner) if spec.prompt is not None else None
+            model = spec.model or (runner.model if runner else None) or af.settings.model
+        prompt = spec.prompt
+        check = spec.check
+        blob = [
+            FAST_VERSION, KEY_VERSION, RENDER_VERSION, spec.is_shell, spec.run,
+            None if prompt is None else [prompt.text, prompt.path], runner_parts(runner, model),
+            None if check is None else [check.kind, check.command], self._vars_hash,
+        ]  # fmt: skip
+        return text_hash(json.dumps(blob, sort_keys=True, default=repr))
 
     def _runner_name(self, task: Task) -> str:
         spec = task.spec

@@ -7,9 +7,12 @@ staged files over their targets, or calls `discard`. So a failed attempt never r
 - single-output LLM agents: the parsed answer is written to the staged file;
 - shell agents: `{output}`/`{outputs}` in the command *are* the staged paths;
 - multi-output LLM agents write their declared outputs themselves (the prompt names them). Before the run each
-  existing output is copied to `.agentmake/tmp/`; after the run the produced files are moved to staged paths
-  and the copies are put back (a failed run: copies put back, half-written new files removed). Between the run
-  and the commit the targets therefore hold their previous content.
+  existing output is copied to `.agentmake/tmp/<attempt>-*/` beside a manifest; after the run the produced
+  files are moved to staged paths and the copies are put back (a failed run: copies put back, half-written new
+  files removed). Between the run and the commit the targets therefore hold their previous content. If
+  agentmake dies meanwhile, the next executor undoes the attempt from the manifest before any task starts
+  (see `backups.recover`). (The agent is not given staged paths instead: the prompt, which names the outputs,
+  is the user's text and part of the task's key.)
 
 Logs: stdout/stderr of attempt N go to ``<log_dir>/<safe id>.<N>.out``/``.err`` (check commands:
 ``.check.out``/``.check.err``); the rendered prompt to ``<log_dir>/../tasks/<safe id>.prompt`` before the
@@ -21,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -31,6 +35,7 @@ from agentmake.errors import AgentmakeError
 from agentmake.graph import Task
 from agentmake.model import Agentfile, AgentSpec, ReportSpec, RunnerSpec
 from agentmake.plan import Decision
+from agentmake.runners.backups import Backup, backup_outputs, recover, restore_outputs
 from agentmake.runners.check import command_values, run_check
 from agentmake.runners.classify import Verdict, classify_failure, claude_text_error, one_line
 from agentmake.runners.invocation import (
@@ -43,12 +48,7 @@ from agentmake.runners.invocation import (
 from agentmake.runners.parse import Parsed, parse_output
 from agentmake.runners.presets import PRESETS, WRITES_FILES, preset_of
 from agentmake.runners.process import GRACE, ProcResult, run_process
-from agentmake.runners.staging import (
-    backup_outputs,
-    restore_outputs,
-    staged_path,
-    tail_to_stderr,
-)
+from agentmake.runners.staging import staged_path, tail_to_stderr
 from agentmake.templates import render_command
 
 
@@ -79,7 +79,10 @@ class Executor:
     """Runs attempts. `on_process(task_id, pid, pgid)` is called once a child process exists (the scheduler
     records it in the store so a later run can end an orphan). `report_renderer(task)` returns the text of a
     report without `merge`. `execute` blocks until the child is gone, so call it from a thread that lives at
-    least that long (Linux parent-death signals are tied to the forking thread)."""
+    least that long (Linux parent-death signals are tied to the forking thread).
+
+    Create it holding the project lock, before any task starts: unless `recover_leftovers=False`, it first
+    undoes the multi-output attempts a killed agentmake left half-done (`backups.recover`)."""
 
     def __init__(
         self,
@@ -90,6 +93,7 @@ class Executor:
         verbose: bool = False,
         report_renderer: Callable[[Task], str] | None = None,
         grace: float = GRACE,
+        recover_leftovers: bool = True,
     ) -> None:
         self.agentfile = agentfile
         self.root = agentfile.root
@@ -101,6 +105,9 @@ class Executor:
         self.grace = grace
         self._log_dir_made = False
         self._programs: dict[str, str | None] = {}  # program name -> its path on PATH (resolved once)
+        if recover_leftovers:
+            for note in recover(self.state_dir, self.root):
+                sys.stderr.write(f"agentmake: {note}\n")
 
     # -- public ---------------------------------------------------------------------------------------------
     def execute(self, task: Task, decision: Decision, attempt: int, cancel: threading.Event) -> AttemptResult:
@@ -216,10 +223,13 @@ class Executor:
             home=home,
             environ=os.environ,
         )
-        backups = backup_outputs(self.root, task.outputs, self.state_dir / "tmp" / stem.name) if multi else {}
+        backup: Backup | None = None
+        if multi:
+            backup = backup_outputs(self.root, task.id, task.outputs, self.state_dir / "tmp" / stem.name)
         timeout = self._timeout(spec, runner)
         try:
-            proc = self._spawn(task, inv, stem, timeout, cancel)
+            on_group = backup.set_group if backup is not None else None
+            proc = self._spawn(task, inv, stem, timeout, cancel, on_group=on_group)
             stdout = _read(stem, ".out")
             stderr = _read(stem, ".err")
             parsed = parse_output(runner.format, stdout, stderr) if proc.exit_code is not None else Parsed()
@@ -256,7 +266,7 @@ class Executor:
                 result.staged[out] = staged_path(self.root, out)
                 result.staged[out].write_text(parsed.answer or "", encoding="utf-8")
         finally:
-            restore_outputs(self.root, backups)
+            restore_outputs(self.root, backup)
         return self._checked(task, spec, result, stem, timeout, cancel)
 
     # -- helpers --------------------------------------------------------------------------------------------
@@ -268,13 +278,17 @@ class Executor:
         timeout: float | None,
         cancel: threading.Event,
         parent_death: bool = True,
+        on_group: Callable[[int], None] | None = None,
     ) -> ProcResult:
         on_spawn = None
-        if self.on_process is not None:
+        if self.on_process is not None or on_group is not None:
             hook = self.on_process
 
             def on_spawn(pid: int, pgid: int) -> None:
-                hook(task.id, pid, pgid)
+                if on_group is not None:
+                    on_group(pgid)
+                if hook is not None:
+                    hook(task.id, pid, pgid)
 
         stop_tail = threading.Event()
         tail = None

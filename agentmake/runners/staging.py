@@ -1,5 +1,5 @@
-"""Where outputs live between an attempt and its commit: staged temporary files beside their targets, and
-copies of a multi-output agent's previous outputs so a failed run can be undone.
+"""Where outputs live between an attempt and its commit: staged temporary files beside their targets (the
+copies of a multi-output agent's previous outputs are in `backups`); also the verbose log tail.
 
 Staged names are ``<dir>/.<stem>.agentmake-tmp-<random><suffix>`` (they match ``.*.agentmake-tmp-*``; the
 suffix is kept so tools that infer a format from the extension still work).
@@ -7,12 +7,9 @@ suffix is kept so tools that infer a format from the extension still work).
 
 from __future__ import annotations
 
-import contextlib
 import secrets
-import shutil
 import sys
 import threading
-from collections.abc import Sequence
 from pathlib import Path
 
 STAGED_MARKER = ".agentmake-tmp-"  # every staged file name contains this
@@ -23,35 +20,6 @@ def staged_path(root: Path, output: str) -> Path:
     target = root / output
     target.parent.mkdir(parents=True, exist_ok=True)
     return target.with_name(f".{target.stem}{STAGED_MARKER}{secrets.token_hex(4)}{target.suffix}")
-
-
-def backup_outputs(root: Path, outputs: Sequence[str], tmp: Path) -> dict[str, Path | None]:
-    """Copy each existing output into the fresh directory `tmp` (None: the output did not exist)."""
-    tmp = tmp.with_name(f"{tmp.name}-{secrets.token_hex(4)}")
-    backups: dict[str, Path | None] = {}
-    for i, out in enumerate(outputs):
-        target = root / out
-        if target.is_file():
-            tmp.mkdir(parents=True, exist_ok=True)
-            backups[out] = tmp / str(i)
-            shutil.copy2(target, tmp / str(i))
-        else:
-            backups[out] = None
-    return backups
-
-
-def restore_outputs(root: Path, backups: dict[str, Path | None]) -> None:
-    """Put every output back as it was before the run (new files the agent wrote are removed)."""
-    for out, backup in backups.items():
-        target = root / out
-        if backup is not None:
-            shutil.move(backup, target)
-        else:
-            with contextlib.suppress(FileNotFoundError):
-                target.unlink()
-    for d in {b.parent for b in backups.values() if b is not None}:
-        with contextlib.suppress(OSError):
-            d.rmdir()
 
 
 def tail_to_stderr(task_id: str, stem: Path, stop: threading.Event) -> None:

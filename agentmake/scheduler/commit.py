@@ -46,13 +46,17 @@ def commit_outputs(root: Path, staged: Mapping[str, Path]) -> dict[str, Path]:
 def remove_stale_temps(root: Path, outputs: Iterable[str]) -> list[Path]:
     """Delete leftover staged files in the directories of `outputs`; returns what was removed."""
     removed: list[Path] = []
-    for directory in sorted({(root / path).parent for path in outputs}):
+    base = os.fspath(root)
+    for directory in sorted({os.path.join(base, os.path.dirname(path)) for path in outputs}):
         try:
             entries = list(os.scandir(directory))
         except OSError:
             continue
         for entry in entries:
-            if fnmatch.fnmatchcase(entry.name, TEMP_PATTERN) and entry.is_file(follow_symlinks=False):
+            name = entry.name
+            if name[:1] != "." or ".agentmake-tmp-" not in name:  # cheap test first: most names fail it
+                continue
+            if fnmatch.fnmatchcase(name, TEMP_PATTERN) and entry.is_file(follow_symlinks=False):
                 try:
                     os.unlink(entry.path)
                     removed.append(Path(entry.path))

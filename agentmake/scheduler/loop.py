@@ -1,7 +1,8 @@
 """The build loop: one scheduler thread decides, dispatches, commits and records; workers run attempts.
 
-Everything that touches the store, the hasher or the sink happens on the scheduler thread; workers only run
-`executor.execute` (and hash staged outputs) and post their result on a queue. Each task carries a counter of
+Everything that touches the store's database, the hasher or the sink happens on the scheduler thread; workers
+only run `executor.execute`, hash what it wrote and copy it into the blob cache, and post their result on a
+queue. Each task carries a counter of
 dependencies not yet succeeded, so a finished task readies its dependents in O(dependents), never by a scan.
 Waits on the queue use a short timeout so Ctrl-C (KeyboardInterrupt in this thread) is seen promptly.
 How tasks end (events, records, passing failures on) is in `outcomes.py`.
@@ -30,6 +31,7 @@ from agentmake.scheduler.limits import Limits
 from agentmake.scheduler.outcomes import Outcomes
 from agentmake.scheduler.processes import ProcessRecorder, end_orphans
 from agentmake.scheduler.ready import ReadyQueue, critical_path_weights, expected_durations, priority_keys
+from agentmake.scheduler.recover import recover_commits
 from agentmake.scheduler.tasks import TERMINAL, TaskState, is_llm, max_attempts, runner_of
 from agentmake.scheduler.workers import WorkerPool
 from agentmake.store import Store
@@ -39,6 +41,12 @@ if TYPE_CHECKING:
 
 POLL = 0.1  # seconds: longest a queue wait blocks, so KeyboardInterrupt is handled promptly
 TICK = 0.2  # seconds between calls of `tick` (display refresh of elapsed times)
+# seconds a started process may go unrecorded in the store's `running` table. Trade-off: recording every
+# process at once costs a transaction per task (and another to clear it), which dominates quick shell tasks;
+# a process that ends within MARK_DELAY is never written at all. The price: if agentmake is killed -9 less
+# than MARK_DELAY (plus one loop turn, at most POLL) after a process started, the next run cannot end that
+# process as an orphan; it runs to its end unobserved (its output is staged and discarded).
+MARK_DELAY = 0.1
 
 
 class Build(Outcomes):
@@ -95,7 +103,11 @@ class Build(Outcomes):
         self.run_id = 0
         self.result = BuildResult(0)
         self.sigints = 0
-        self.pool = WorkerPool(executor, self.queue.put)
+        self.pool = WorkerPool(
+            executor, self.queue.put, root=self.root, store_blob=getattr(store, "store_blob", None)
+        )
+        self.marks: dict[str, tuple[int, int, float]] = {}  # processes not yet written: id -> pid, pgid, when
+        self.marked: set[str] = set()  # tasks whose process is written in the store's `running` table
 
     # -- the loop -----------------------------------------------------------------------------------------
 
@@ -111,6 +123,7 @@ class Build(Outcomes):
         previous_handler = self._catch_sigint()
         try:
             end_orphans(self.store)
+            recover_commits(self.store, self.hasher, self.root, self.run_id)
             remove_stale_temps(self.root, (p for t in self.graph.tasks.values() for p in t.outputs))
             self._start()
             self._loop()
@@ -175,6 +188,8 @@ class Build(Outcomes):
             if idle and (self.stop_reason is not None or not any(self.parked.values())):
                 return
             self._drain(block=True)
+            if self.marks:
+                self._write_marks(time.monotonic() - MARK_DELAY)
             if self.tick is not None and time.monotonic() - self.last_tick >= TICK:
                 self.last_tick = time.monotonic()
                 self.tick()
@@ -184,6 +199,9 @@ class Build(Outcomes):
             timeout = POLL
             if self.delayed:
                 timeout = min(timeout, max(self.delayed[0][0] - time.monotonic(), 0.0))
+            if self.marks:
+                oldest = min(when for _, _, when in self.marks.values())
+                timeout = min(timeout, max(oldest + MARK_DELAY - time.monotonic(), 0.0))
             try:
                 message = self.queue.get(timeout=timeout)
             except queue.Empty:
@@ -199,10 +217,29 @@ class Build(Outcomes):
     def _handle(self, message: tuple[Any, ...]) -> None:
         if message[0] == "process":
             _, task_id, pid, pgid = message
-            self.store.mark_running(task_id, self.run_id, pid, pgid)
+            if task_id in self.running:
+                self.marks[task_id] = (pid, pgid, time.monotonic())
+            else:  # its result came first (cannot happen: the process is reported before it ends); be safe
+                self.store.mark_running(task_id, self.run_id, pid, pgid)
+                self.marked.add(task_id)
         else:
             _, task_id, _attempt, result, hashes, started, ended = message
             self._on_result(self.tasks[task_id], result, hashes, started, ended)
+
+    def _write_marks(self, before: float) -> None:
+        """Write the processes started before `before` (monotonic) to the store, in one transaction."""
+        due = [(tid, self.run_id, pid, pgid) for tid, (pid, pgid, at) in self.marks.items() if at <= before]
+        if not due:
+            return
+        many = getattr(self.store, "mark_running_many", None)
+        if many is not None:
+            many(due)
+        else:
+            for row in due:
+                self.store.mark_running(*row)
+        for row in due:
+            del self.marks[row[0]]
+            self.marked.add(row[0])
 
     # -- deciding and starting ----------------------------------------------------------------------------
 
@@ -282,7 +319,11 @@ class Build(Outcomes):
     ) -> None:
         del self.running[t.id]
         self.limits.release(t.runner)
-        self.store.clear_running(t.id)  # on_process may have recorded it without telling us
+        # a process never written needs no clearing; without a recorder, on_process may have written it
+        # without telling us
+        if self.marks.pop(t.id, None) is None and (t.id in self.marked or self.processes is None):
+            self.marked.discard(t.id)
+            self.store.clear_running(t.id)
         self._add_cost(t, result)
         if result.outcome == "ok" and hashes is not None:
             try:

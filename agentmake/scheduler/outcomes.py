@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from agentmake.graph import Graph
 from agentmake.plan import Decision, Hasher
 from agentmake.runners import AttemptResult
-from agentmake.scheduler.commit import commit_outputs, hash_file
+from agentmake.scheduler.commit import commit_outputs
 from agentmake.scheduler.control import BuildControl
 from agentmake.scheduler.events import BuildResult, TaskEvent
 from agentmake.scheduler.limits import Limits
@@ -68,16 +68,15 @@ class Outcomes:
     def _commit(
         self, t: TaskState, result: AttemptResult, hashes: dict[str, str], started: float, ended: float
     ) -> None:
+        """Record first, then rename: the worker already put every output into the blob cache, so once the
+        task row is committed a crash before the rename costs nothing (the next run restores the outputs
+        from the cache, see `recover_commits`)."""
         assert t.decision is not None
-        files = commit_outputs(self.root, result.staged)
+        files: dict[str, Path] = {path: Path(tmp) for path, tmp in result.staged.items()}
+        for path in hashes:
+            if path not in files:  # written in place by the runner (hashed by the worker)
+                files[path] = self.root / path
         outputs = dict(hashes)
-        for path in t.task.outputs:  # an output the runner wrote in place rather than staged
-            target = self.root / path
-            if path not in outputs and target.is_file():
-                outputs[path] = hash_file(target)
-                files[path] = target
-        for path, digest in outputs.items():
-            self.hasher.note_written(path, digest)
         now = time.time()
         out = t.outcome
         duration = result.duration or (ended - started)
@@ -86,6 +85,12 @@ class Outcomes:
             out.cost_usd, out.tokens_in, out.tokens_out, self.run_id,
         )  # fmt: skip
         self.store.record_success(record, files)  # task row, history row and cache entry in one transaction
+        commit_outputs(self.root, result.staged)
+        placed = getattr(self.store, "outputs_placed", None)
+        if placed is not None and result.staged:
+            placed(t.id)
+        for path, digest in outputs.items():
+            self.hasher.note_written(path, digest)
         cap = self.limits.grow(t.runner)
         self._finish(t, "done", action=f"cap for {t.runner} raised to {cap}" if cap is not None else None)
         self._succeeded(t)

@@ -2,8 +2,9 @@
 
 `ProcessRecorder` is the executor's `on_process` callback. While a build runs it hands each (task, pid,
 pgid) to the scheduler thread, which writes it to the store, so the store is only ever used from one thread.
-`end_orphans` runs before a build: a recorded task whose agentmake process is gone but whose process group
-still lives is ended, so there are never two live copies of one task.
+`end_orphans` runs before a build, under the project lock: every recorded task process still alive is an
+orphan of a killed agentmake and is ended, so there are never two live copies of one task. The scheduler
+writes a process only once it has run for `loop.MARK_DELAY` (see there for the trade-off).
 """
 
 from __future__ import annotations
@@ -34,21 +35,34 @@ class ProcessRecorder:
 
 
 def alive(pid: int) -> bool:
+    """Whether `pid` is a live process (a zombie counts as dead)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            state = fh.read().rsplit(b")", 1)[-1].split()[0]
+    except (OSError, IndexError):
+        return True  # no /proc (not Linux): trust the signal check
+    return state not in (b"Z", b"X")
 
 
 def end_orphans(store: Store) -> list[str]:
-    """End the process groups of tasks whose agentmake died and clear their records; returns their ids."""
+    """End the process groups of tasks whose agentmake is gone and clear their records; returns their ids.
+
+    Under the project lock (`store.locked`) no other agentmake can be running this project, so every recorded
+    entry is an orphan, whatever its owner pid says now (that pid may be a zombie or reused by an unrelated
+    process). Without the lock (a store opened read-only, a test double), an entry whose owner is another
+    live process is left alone."""
     ended: list[str] = []
+    locked = bool(getattr(store, "locked", False))
+    me = os.getpid()
     for task_id, _pid, pgid, owner in store.running():
-        if owner != os.getpid() and alive(owner):
-            continue  # another live agentmake owns it (cannot happen under the project lock; be safe)
+        if not locked and owner != me and alive(owner):
+            continue  # another live agentmake may own it
         if pgid > 0 and pgid != os.getpgrp() and group_alive(pgid):
             kill_process_group(pgid)
             ended.append(task_id)

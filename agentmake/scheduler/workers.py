@@ -2,7 +2,9 @@
 
 The pool grows on demand up to the number of attempts running at once (at most `jobs`), so starting an attempt
 is a queue put, not a thread start (a `Thread.start()` waits for the new thread to be scheduled: milliseconds
-when the GIL is busy). Workers never touch the store, the hasher or the sink.
+when the GIL is busy). Workers never touch the store's database, the hasher or the sink: after a successful
+attempt they hash what it wrote and copy it into the blob cache (`store_blob`: content-addressed files written
+atomically, safe from any thread), so the scheduler thread only records the task and renames its outputs.
 """
 
 from __future__ import annotations
@@ -12,20 +14,31 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from agentmake.graph import Task
 from agentmake.plan import Decision
 from agentmake.runners import AttemptResult, Executor
-from agentmake.scheduler.commit import hash_staged
+from agentmake.scheduler.commit import hash_file, hash_staged
 
 Job = tuple[Task, Decision, int, threading.Event]
+StoreBlob = Callable[[str, Path], int]  # (digest, file) -> blob size
 
 
 class WorkerPool:
-    def __init__(self, executor: Executor, post: Callable[[tuple[Any, ...]], None]) -> None:
+    def __init__(
+        self,
+        executor: Executor,
+        post: Callable[[tuple[Any, ...]], None],
+        *,
+        root: Path | None = None,
+        store_blob: StoreBlob | None = None,
+    ) -> None:
         self.executor = executor
         self.post = post
+        self.root = root
+        self.store_blob = store_blob
         self.inbox: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
         self.threads: list[threading.Thread] = []
 
@@ -45,13 +58,22 @@ class WorkerPool:
 
     def _serve(self) -> None:
         while (job := self.inbox.get()) is not None:
-            self.post(run_attempt(self.executor, *job))
+            self.post(run_attempt(self.executor, *job, root=self.root, store_blob=self.store_blob))
 
 
 def run_attempt(
-    executor: Executor, task: Task, decision: Decision, attempt: int, cancel: threading.Event
+    executor: Executor,
+    task: Task,
+    decision: Decision,
+    attempt: int,
+    cancel: threading.Event,
+    *,
+    root: Path | None = None,
+    store_blob: StoreBlob | None = None,
 ) -> tuple[Any, ...]:
-    """Run one attempt, hash what it staged; returns the ("result", ...) message for the scheduler."""
+    """Run one attempt; after a success hash what it wrote (staged outputs, and outputs written in place when
+    `root` is given) and copy it into the blob cache (`store_blob`). Returns the ("result", ...) message for
+    the scheduler; its `hashes` are output path -> digest of every output written."""
     started = time.time()
     hashes: dict[str, str] | None = None
     try:
@@ -59,6 +81,15 @@ def run_attempt(
         if result.outcome == "ok":
             try:
                 hashes = hash_staged(result.staged)
+                files = {path: Path(tmp) for path, tmp in result.staged.items()}
+                if root is not None:
+                    for path in task.outputs:  # an output the runner wrote in place rather than staged
+                        target = root / path
+                        if path not in hashes and target.is_file():
+                            hashes[path] = hash_file(target)
+                            files[path] = target
+                if store_blob is not None:
+                    _store_blobs(store_blob, hashes, files)
             except OSError as exc:
                 result = replace(
                     result, outcome="fatal", error_type="no-output", message=f"staged output: {exc}"
@@ -66,3 +97,13 @@ def run_attempt(
     except Exception as exc:  # a bug in a runner must fail the task, not hang the build
         result = AttemptResult("fatal", message=f"internal error: {exc!r}", error_type="internal")
     return ("result", task.id, attempt, result, hashes, started, time.time())
+
+
+def _store_blobs(store_blob: StoreBlob, hashes: dict[str, str], files: dict[str, Path]) -> None:
+    """Copy each output into the blob cache; a failure here is left to the scheduler's record (which copies
+    what is missing and reports the error)."""
+    for path, digest in hashes.items():
+        try:
+            store_blob(digest, files[path])
+        except OSError:
+            return

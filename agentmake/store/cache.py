@@ -27,30 +27,46 @@ class BlobCache:
         self.blobs = directory / "blobs"
         self._conn = conn
         self._lock = lock
+        self._dirs: set[str] = set()  # blob directories known to exist
 
     def blob_path(self, digest: str) -> Path:
         return self.blobs / digest[:2] / digest[2:]
 
     def put_blob(self, digest: str, source: Path) -> int:
-        """Copy `source` (whose content hash is `digest`) into the blob store; returns its size."""
+        """Copy `source` (whose content hash is `digest`) into the blob store; returns its size.
+        Safe from any thread (the database is not touched)."""
         dest = self.blob_path(digest)
-        if dest.exists():
+        try:
             return dest.stat().st_size
-        dest.parent.mkdir(parents=True, exist_ok=True)
+        except FileNotFoundError:
+            pass
+        if dest.parent.name not in self._dirs:  # one mkdir per blob directory, not per blob
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            self._dirs.add(dest.parent.name)
         tmp = dest.with_name(f".{dest.name}.agentmake-tmp-{os.getpid()}-{threading.get_ident()}")
-        shutil.copyfile(source, tmp)
+        try:
+            shutil.copyfile(source, tmp)
+        except FileNotFoundError:
+            if not Path(source).exists():
+                raise
+            dest.parent.mkdir(parents=True, exist_ok=True)  # the cache was emptied meanwhile
+            shutil.copyfile(source, tmp)
         os.replace(tmp, dest)
-        return dest.stat().st_size
+        return os.stat(dest).st_size
 
-    def add(self, key: str, outputs: Mapping[str, str], sources: Mapping[str, Path]) -> None:
-        """Store blobs for `sources` (path -> file), then (in the caller's transaction) the row for `key`."""
-        size = 0
-        for path, digest in outputs.items():
-            src = sources.get(path)
-            if src is not None:
-                size += self.put_blob(digest, src)
-            elif self.blob_path(digest).exists():
-                size += self.blob_path(digest).stat().st_size
+    def add(
+        self, key: str, outputs: Mapping[str, str], sources: Mapping[str, Path], *, size: int | None = None
+    ) -> None:
+        """Store blobs for `sources` (path -> file), then (in the caller's transaction) the row for `key`.
+        `size`: the blobs' total size when the caller already knows it (every blob already stored)."""
+        if size is None:
+            size = 0
+            for path, digest in outputs.items():
+                src = sources.get(path)
+                if src is not None:
+                    size += self.put_blob(digest, src)
+                elif self.blob_path(digest).exists():
+                    size += self.blob_path(digest).stat().st_size
         now = time.time()
         self._conn.execute(
             "INSERT OR REPLACE INTO cache (key, outputs, size, created_at, last_used) VALUES (?, ?, ?, ?, ?)",
@@ -90,10 +106,14 @@ class BlobCache:
         with self._lock:
             self._conn.execute("DELETE FROM cache")
         shutil.rmtree(self.blobs, ignore_errors=True)
+        self._dirs.clear()
 
     def trim(self, limit_bytes: int) -> int:
         """Drop least-recently-used entries until the total fits `limit_bytes`; returns blob bytes deleted."""
         with self._lock:
+            (total,) = self._conn.execute("SELECT COALESCE(SUM(size), 0) FROM cache").fetchone()
+            if total <= limit_bytes:
+                return 0  # nothing to drop (blobs no row names, left by a crash, wait for a trim that drops)
             rows = self._conn.execute("SELECT key, size FROM cache ORDER BY last_used DESC, key").fetchall()
             total = sum(size for _, size in rows)
             doomed: list[str] = []

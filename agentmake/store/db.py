@@ -15,6 +15,7 @@ import dataclasses
 import json
 import os
 import shutil
+import sqlite3
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -54,6 +55,8 @@ class Store:
         self._conn = connect(self.dir / "state.db", may_reset=lock is not None or not self._exists())
         self.cache = BlobCache(self.dir / "cache", self._conn, self._lock)
         self._tasks: dict[str, TaskRecord] | None = None
+        self._memos: dict[str, str] = {}  # task id -> memo to write (see `note_memo`)
+        self._placed: list[str] = []  # tasks whose `commits` row is to be deleted with the next transaction
 
     def _exists(self) -> bool:
         return (self.dir / "state.db").exists()
@@ -81,10 +84,23 @@ class Store:
 
     def close(self) -> None:
         with self._lock:
+            if self._placed or (self._memos and self.locked):
+                try:
+                    with self._tx():
+                        self._write_placed()
+                        if self.locked:
+                            self._write_memos()
+                except sqlite3.Error:
+                    pass  # the rows only cause a harmless check (or a slower decision) on the next run
             self._conn.close()
         if self._plock is not None:
             self._plock.release()
             self._plock = None
+
+    @property
+    def locked(self) -> bool:
+        """Whether this store holds the project lock (no other agentmake can be using the project)."""
+        return self._plock is not None and self._plock.held
 
     def __enter__(self) -> Store:
         return self
@@ -135,29 +151,88 @@ class Store:
                 self._tasks = {r[0]: _task(r) for r in rows}
             return self._tasks
 
+    def store_blob(self, digest: str, source: Path) -> int:
+        """Copy `source` (content hash `digest`) into the blob cache; returns the blob's size. Safe from any
+        thread: blobs are content-addressed files written atomically, the database is not touched."""
+        return self.cache.put_blob(digest, Path(source))
+
     def record_success(self, record: TaskRecord, files: dict[str, Path], *, state: str = "done") -> None:
         """One transaction: the task row, a history row (`state`: "done", or "cached" after a restore), and a
         cache entry for `record.key` whose blobs are the given files (output path -> file holding its final
-        content). Blobs are written first. With `files` empty the existing cache entry is kept."""
+        content). Blobs are written first (a blob already stored, e.g. by `store_blob` in a worker thread, is
+        not copied again). With `files` empty the existing cache entry is kept.
+
+        A file given that is not its target (``root / path``: a staged file the caller renames into place
+        after this call) means the outputs are not in place yet: the task is also noted in `commits`, until
+        `outputs_placed(task_id)` says they are. The next run restores such tasks from the cache."""
+        pending = False
+        size = 0
         if files:
             missing = set(files) - set(record.outputs)
             if missing:
                 raise ValueError(f"files without a hash in record.outputs: {sorted(missing)}")
             for path, src in files.items():
-                self.cache.put_blob(record.outputs[path], Path(src))
+                size += self.cache.put_blob(record.outputs[path], Path(src))
+                pending = pending or Path(src) != self.root / path
         now = record.finished_at = record.finished_at or time.time()
         attempt = AttemptRecord(
             record.run_id, record.task_id, state, now - record.duration, now, record.attempts,
             record.cost_usd, record.tokens_in, record.tokens_out,
         )  # fmt: skip
         with self._tx():
+            self._write_placed()
             self._write_task(record)
             self._write_attempt(attempt)
             if files:
-                self.cache.add(record.key, record.outputs, {})
+                self.cache.add(record.key, record.outputs, {}, size=size)
             else:
                 self._conn.execute("UPDATE cache SET last_used = ? WHERE key = ?", (now, record.key))
+            if pending:
+                self._conn.execute(
+                    "INSERT OR REPLACE INTO commits VALUES (?, ?)", (record.task_id, record.run_id)
+                )
             self._task_map()[record.task_id] = record
+
+    # outputs recorded before they were renamed into place (see `record_success`)
+    def outputs_placed(self, task_id: str) -> None:
+        """The outputs of `task_id` are in place: its `commits` row is deleted with the next transaction
+        (batched: no transaction of its own)."""
+        with self._lock:
+            self._placed.append(task_id)
+
+    def note_memo(self, task_id: str, memo: str) -> None:
+        """A newer rebuilder memo for an up-to-date task (its key unchanged): kept in memory now, written with
+        the build's end (`end_run`) or at `close()` of a store holding the lock."""
+        with self._lock:
+            rec = self._task_map().get(task_id)
+            if rec is not None:
+                rec.memo = memo
+                self._memos[task_id] = memo
+
+    def _write_memos(self) -> None:
+        if self._memos:
+            self._conn.executemany(
+                "UPDATE tasks SET memo = ? WHERE task_id = ?", [(m, t) for t, m in self._memos.items()]
+            )
+            self._memos.clear()
+
+    def _write_placed(self) -> None:
+        if self._placed:
+            self._conn.executemany("DELETE FROM commits WHERE task_id = ?", [(t,) for t in self._placed])
+            self._placed.clear()
+
+    def pending_commits(self) -> list[str]:
+        """Task ids recorded as done whose outputs may never have been renamed into place (a crash)."""
+        with self._lock:
+            try:
+                rows = self._conn.execute("SELECT task_id FROM commits ORDER BY task_id").fetchall()
+            except sqlite3.OperationalError:  # an old database opened read-only: no such table
+                return []
+        return [r[0] for r in rows]
+
+    def clear_commits(self, task_ids: Iterable[str]) -> None:
+        with self._tx():
+            self._conn.executemany("DELETE FROM commits WHERE task_id = ?", [(t,) for t in task_ids])
 
     def record_failure(self, task_id: str, run_id: int, error: str) -> None:
         """Mark a task failed, keeping its last successful key and outputs (explain compares against them)."""
@@ -208,6 +283,8 @@ class Store:
 
     def end_run(self, run_id: int, counts: dict[str, int]) -> None:
         with self._tx():
+            self._write_placed()
+            self._write_memos()
             self._conn.execute(
                 "UPDATE runs SET ended_at = ?, counts = ? WHERE run_id = ?",
                 (time.time(), json.dumps(counts, sort_keys=True), run_id),
@@ -233,6 +310,15 @@ class Store:
             self._conn.execute(
                 "INSERT OR REPLACE INTO running VALUES (?, ?, ?, ?, ?, ?)",
                 (task_id, run_id, pid, pgid, os.getpid(), time.time()),
+            )
+
+    def mark_running_many(self, rows: Iterable[tuple[str, int, int, int]]) -> None:
+        """`mark_running` for several (task_id, run_id, pid, pgid) at once, in one transaction."""
+        now, owner = time.time(), os.getpid()
+        with self._tx():
+            self._conn.executemany(
+                "INSERT OR REPLACE INTO running VALUES (?, ?, ?, ?, ?, ?)",
+                [(t, r, pid, pgid, owner, now) for t, r, pid, pgid in rows],
             )
 
     def clear_running(self, task_id: str) -> None:
@@ -293,5 +379,5 @@ class Store:
 
 
 def _task(r: tuple[Any, ...]) -> TaskRecord:
-    parts: Any = RawJSON(r[2])  # decoded on first access: loading 10,000 records stays cheap
-    return TaskRecord(r[0], r[1], parts, json.loads(r[3]), *r[4:])
+    # parts and outputs are decoded on first access: loading 10,000 records stays cheap
+    return TaskRecord(r[0], r[1], RawJSON(r[2]), RawJSON(r[3]), *r[4:])  # type: ignore[arg-type]

@@ -42,7 +42,8 @@ class TaskRecord:
 
 
 class RawJSON(str):
-    """JSON text not decoded yet: `TaskRecord.parts` decodes it on first access (loading is then cheap)."""
+    """JSON text not decoded yet: `TaskRecord.parts` and `.outputs` decode it on first access (loading is
+    then cheap)."""
 
 
 def _get_parts(self: TaskRecord) -> dict[str, Any]:
@@ -56,7 +57,19 @@ def _set_parts(self: TaskRecord, value: dict[str, Any]) -> None:
     self.__dict__["_parts"] = value
 
 
+def _get_outputs(self: TaskRecord) -> dict[str, str]:
+    value = self.__dict__["_outputs"]
+    if isinstance(value, RawJSON):
+        value = self.__dict__["_outputs"] = json.loads(value)
+    return value
+
+
+def _set_outputs(self: TaskRecord, value: dict[str, str]) -> None:
+    self.__dict__["_outputs"] = value
+
+
 TaskRecord.parts = property(_get_parts, _set_parts)  # type: ignore[assignment]
+TaskRecord.outputs = property(_get_outputs, _set_outputs)  # type: ignore[assignment]
 
 
 @dataclass

@@ -16,19 +16,25 @@ attempts  history, one row per task per run: run_id, task_id, state, started_at,
 running   processes of tasks being run: task_id, run_id, pid, pgid, owner_pid (the agentmake that started
           it), started_at. A row left by a dead owner names an orphan to end.
 events    the error log: time, run_id, task_id, error_type, message, action.
+commits   tasks recorded as done whose outputs may not be in place yet: task_id, run_id. The scheduler
+          records a task (row, history, cache entry, this row) *before* renaming its staged outputs onto
+          their targets; the row is deleted in a later transaction once they are. A row found by the next
+          run names a task whose outputs are restored from the cache (see `Store.pending_commits`).
 cache     constructive traces: key -> outputs (JSON: output path -> blob hash), size (bytes of its blobs),
           created_at, last_used (for LRU trimming).
 
 Blobs live in ``.agentmake/cache/blobs/ab/cdef…`` named by their xxh3-128 content hash, written atomically.
 
 Invariants: one transaction per finished task (task row + history row + cache row together); a cache row is
-written only after every blob it names is on disk, so a crash leaves at worst an unreferenced blob. Losing the
-database only costs a rebuild: a file of another version, or one SQLite cannot read, is moved aside
+written only after every blob it names is on disk, so a crash leaves at worst an unreferenced blob; a task's
+outputs are renamed into place only after its row is committed, so a crash never loses a paid-for result.
+Losing the database only costs a rebuild: a file of another version, or one SQLite cannot read, is moved aside
 (``state.db.v0-…``, ``state.db.corrupt-…``) and a new one is started, never an error.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import time
@@ -66,7 +72,10 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE TABLE IF NOT EXISTS cache (
     key TEXT PRIMARY KEY, outputs TEXT NOT NULL, size INTEGER NOT NULL, created_at REAL, last_used REAL
 );
+CREATE TABLE IF NOT EXISTS commits (task_id TEXT PRIMARY KEY, run_id INTEGER);
 """
+# tables added to format 1 after it was first released: created on open when missing (no version bump)
+ADDED = ("commits",)
 
 
 def connect(path: Path, *, may_reset: bool = True) -> sqlite3.Connection:
@@ -76,6 +85,7 @@ def connect(path: Path, *, may_reset: bool = True) -> sqlite3.Connection:
         conn = _open(path)
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version == SCHEMA_VERSION:
+            _add_missing(conn)
             return conn
         has_tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
         if version == 0 and not has_tables:
@@ -102,6 +112,13 @@ def _open(path: Path) -> sqlite3.Connection:
     # a cheap structural check: a damaged header fails here rather than mid-build
     conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     return conn
+
+
+def _add_missing(conn: sqlite3.Connection) -> None:
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if any(name not in names for name in ADDED):
+        with contextlib.suppress(sqlite3.OperationalError):  # read-only or busy: readers cope without it
+            conn.executescript(DDL)
 
 
 def _create(conn: sqlite3.Connection) -> None:

@@ -1,0 +1,227 @@
+"""Backups of a multi-output agent's previous outputs, and putting them back after agentmake died.
+
+A multi-output LLM agent writes its declared outputs itself, in place. Before it runs, `backup_outputs` makes
+``.agentmake/tmp/<safe id>.<attempt>-<random>/``, copies each existing output into it (files ``0``, ``1``, …)
+and then writes ``manifest.json``: the task id, the owning pid, the agent's process group once it exists, and
+for each declared output its path and the name of its backup (null: the output did not exist, so whatever is
+there after the run was written by the attempt). `restore_outputs` undoes the run and removes the directory.
+
+If agentmake dies in between (kill -9, power loss), the directory survives. `recover` runs before any task
+of a new build starts (the caller holds the project lock): it ends the recorded process group, puts each
+backup back (atomic rename), deletes outputs that had none, and removes the directory. A directory without a
+manifest is an attempt that died before its agent started (outputs untouched): it is just removed. Only paths
+a manifest lists, inside the project root, are ever touched; a manifest naming anything else is refused and
+left for a human. `recover_if_idle` is the same for commands that do not hold the lock (status, explain): it
+runs only if the lock is free, i.e. no build is running.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import re
+import secrets
+import shutil
+import sys
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from agentmake.runners.process import group_alive, kill_process_group
+from agentmake.runners.staging import staged_path
+
+MANIFEST = "manifest.json"
+_DIR_NAME = re.compile(r"[A-Za-z0-9._-]+\.[0-9]+-[0-9a-f]{8}")  # <safe id>.<attempt>-<random>
+_BACKUP_NAME = re.compile(r"[0-9]+")
+
+# Backup directories of attempts running in this process: never "recovered" from under a live attempt
+_active: set[Path] = set()
+_active_lock = threading.Lock()
+
+
+@dataclass
+class Backup:
+    """One attempt's backup directory: output path -> backup file name in `dir` (None: did not exist)."""
+
+    dir: Path
+    task_id: str
+    entries: dict[str, str | None] = field(default_factory=dict)
+    pgid: int | None = None
+
+    def write_manifest(self) -> None:
+        data = {
+            "version": 1,
+            "task": self.task_id,
+            "pid": os.getpid(),
+            "pgid": self.pgid,
+            "outputs": [{"path": p, "backup": b} for p, b in self.entries.items()],
+        }
+        part = self.dir / f"{MANIFEST}.part"
+        part.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+        os.replace(part, self.dir / MANIFEST)
+
+    def set_group(self, pgid: int) -> None:
+        """Record the agent's process group, so recovery can end it if agentmake dies first."""
+        self.pgid = pgid
+        with contextlib.suppress(OSError):  # never let bookkeeping stop the wait for a started child
+            self.write_manifest()
+
+
+def backup_outputs(root: Path, task_id: str, outputs: Sequence[str], tmp: Path) -> Backup:
+    """Copy each existing output into a fresh directory named after `tmp`, then write its manifest."""
+    backup = Backup(tmp.with_name(f"{tmp.name}-{secrets.token_hex(4)}"), task_id)
+    with _active_lock:
+        _active.add(backup.dir)
+    try:
+        backup.dir.mkdir(parents=True)
+        for i, out in enumerate(outputs):
+            target = root / out
+            if target.is_file():
+                part = backup.dir / f"{i}.part"  # a copy cut short is never mistaken for a backup
+                shutil.copy2(target, part)
+                os.replace(part, backup.dir / str(i))
+                backup.entries[out] = str(i)
+            else:
+                backup.entries[out] = None
+        backup.write_manifest()  # last: a manifest always describes complete backups
+    except BaseException:  # e.g. a full disk: nothing was touched yet, so just drop the directory
+        shutil.rmtree(backup.dir, ignore_errors=True)
+        with _active_lock:
+            _active.discard(backup.dir)
+        raise
+    return backup
+
+
+def restore_outputs(root: Path, backup: Backup | None) -> None:
+    """Put every output back as it was before the run (new files the agent wrote are removed)."""
+    if backup is None:
+        return
+    try:
+        _put_back(root, backup.dir, backup.entries)
+        shutil.rmtree(backup.dir, ignore_errors=True)
+    finally:
+        with _active_lock:
+            _active.discard(backup.dir)
+
+
+def recover(state_dir: Path, root: Path) -> list[str]:
+    """Undo the attempts a dead agentmake left in ``state_dir/tmp``; returns one line per directory handled.
+    Call it holding the project lock, before any task starts."""
+    tmp = Path(state_dir) / "tmp"
+    try:
+        dirs = sorted(p for p in tmp.iterdir() if p.is_dir() and _DIR_NAME.fullmatch(p.name))
+    except OSError:
+        return []
+    notes: list[str] = []
+    for d in dirs:
+        with _active_lock:
+            if d in _active:
+                continue
+        note = _recover_one(d, Path(root))
+        if note:
+            notes.append(note)
+    return notes
+
+
+def recover_if_idle(root: Path, *, quiet: bool = False) -> list[str]:
+    """`recover` for commands without the project lock: only when no agentmake holds it (nothing runs).
+    Each note is also written to stderr unless `quiet`."""
+    from agentmake.store.lock import LockedError, ProjectLock
+
+    root = Path(root).resolve()
+    state = root / ".agentmake"
+    try:
+        with os.scandir(state / "tmp") as entries:
+            if not any(True for _ in entries):
+                return []
+    except OSError:
+        return []
+    lock = ProjectLock(state / "lock", root)
+    try:
+        lock.acquire(0)
+    except (LockedError, OSError):
+        return []
+    try:
+        notes = recover(state, root)
+    finally:
+        lock.release()
+    if not quiet:
+        for note in notes:
+            sys.stderr.write(f"agentmake: {note}\n")
+    return notes
+
+
+# -- internals -----------------------------------------------------------------------------------------------
+
+
+def _recover_one(d: Path, root: Path) -> str:
+    manifest = d / MANIFEST
+    if not manifest.exists():  # died while backing up: the agent never started, the outputs are intact
+        shutil.rmtree(d, ignore_errors=True)
+        return ""
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+        task, entries, pgid = _parse_manifest(data, root)
+    except (OSError, ValueError, TypeError, KeyError) as e:
+        return f"left {d} alone: {e}"
+    if isinstance(pgid, int) and pgid > 0 and pgid != os.getpgrp() and group_alive(pgid):
+        kill_process_group(pgid)  # the interrupted agent may still be writing
+    done = _put_back(root, d, entries)
+    shutil.rmtree(d, ignore_errors=True)
+    what = ", ".join(done) or "nothing to undo"
+    return f"undid the interrupted attempt of {task} ({what})"
+
+
+def _parse_manifest(data: object, root: Path) -> tuple[str, dict[str, str | None], int | None]:
+    """Validate a manifest: every path relative, inside `root` (symlinks resolved), backups plain names."""
+    if not isinstance(data, dict) or not isinstance(data.get("outputs"), list):
+        raise ValueError("not an agentmake backup manifest")
+    real_root = root.resolve()
+    entries: dict[str, str | None] = {}
+    for item in data["outputs"]:
+        path, name = item["path"], item.get("backup")
+        if not isinstance(path, str) or not path:
+            raise ValueError(f"bad output path {path!r}")
+        pure = PurePosixPath(path)
+        if pure.is_absolute() or ".." in pure.parts or not (root / path).resolve().is_relative_to(real_root):
+            raise ValueError(f"output {path!r} is outside the project root")
+        if name is not None and not (isinstance(name, str) and _BACKUP_NAME.fullmatch(name)):
+            raise ValueError(f"bad backup name {name!r}")
+        entries[path] = name
+    pgid = data.get("pgid")
+    return str(data.get("task", "?")), entries, pgid if isinstance(pgid, int) else None
+
+
+def _put_back(root: Path, d: Path, entries: dict[str, str | None]) -> list[str]:
+    """Restore backed-up outputs, delete the ones that had no backup; idempotent (a backup already put back
+    is simply gone). Returns what was done, e.g. ``out/a.txt restored``."""
+    done: list[str] = []
+    for out, name in entries.items():
+        target = root / out
+        if name is not None:
+            backup = d / name
+            if backup.is_file():
+                _replace(backup, target)
+                done.append(f"{out} restored")
+        elif target.is_file() or target.is_symlink():
+            with contextlib.suppress(FileNotFoundError):
+                target.unlink()
+                done.append(f"{out} removed")
+    return done
+
+
+def _replace(src: Path, target: Path) -> None:
+    """Atomically rename `src` onto `target`; across file systems copy beside the target first."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.replace(src, target)
+    except OSError as e:
+        if e.errno != errno.EXDEV:
+            raise
+        staged = staged_path(target.parent, target.name)
+        shutil.copy2(src, staged)
+        os.replace(staged, target)
+        src.unlink()
