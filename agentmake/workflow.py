@@ -7,6 +7,7 @@ process: it only wires the modules together.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Callable
@@ -92,9 +93,8 @@ def run_graph(
     control: BuildControl | None = None,
 ) -> BuildResult:
     """Run one build of `selected` with the display and status.md; the display prints the summary line."""
-    from agentmake.display import Fanout, StatusFile, make_display
+    from agentmake.display import Fanout, StatusFile, is_interactive, make_display
     from agentmake.plan import Hasher, Rebuilder
-    from agentmake.report import render_report
     from agentmake.runners import Executor
     from agentmake.scheduler import BuildOptions, ProcessRecorder, run_build
 
@@ -104,7 +104,12 @@ def run_graph(
     run_ref: dict[str, int] = {}
     recorder = ProcessRecorder(store)  # processes reach the store through the scheduler thread, batched
 
+    if af.reports and any(t.kind == "report" for t in selected.tasks.values()):
+        import agentmake.report  # noqa: F401  (jinja2: loaded up front only when a report may be built)
+
     def report_renderer(task: Task) -> str:
+        from agentmake.report import render_report
+
         return render_report(task, graph=selected, store=store, run_id=run_ref.get("run_id"))
 
     executor = Executor(
@@ -114,7 +119,8 @@ def run_graph(
         verbose=req.verbose,
         report_renderer=report_renderer,
     )
-    display = make_display(silent=req.silent, estimates=store.mean_durations())
+    live = not req.silent and is_interactive(sys.stderr)
+    display = make_display(silent=req.silent, estimates=store.mean_durations() if live else None)
     sink = Fanout(display, StatusFile(store.dir / "status.md"))
     if extra_sink is not None:
         sink.add(extra_sink)  # type: ignore[arg-type]
@@ -195,7 +201,11 @@ def _build_selected(project: Project, selected: Graph, req: Request) -> int:
 
 def build(req: Request) -> int:
     project = load_project(req)
-    return _build_selected(project, project.graph.select(req.targets), req)
+    selected = project.graph.select(req.targets)
+    # the Agentfile and the graph live as long as this process: the cyclic GC need not rescan them on every
+    # collection during the build (on a 10,000-task no-op that rescanning is a tenth of the run)
+    gc.freeze()
+    return _build_selected(project, selected, req)
 
 
 def report(req: Request) -> int:

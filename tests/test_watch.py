@@ -200,6 +200,9 @@ def test_edit_during_a_run_cancels_and_reruns_that_task_once(
         assert not (project / "build/a.txt").exists()  # the cancelled attempt wrote nothing
         w.wait_for(lambda: (project / "build/a.txt").exists(), "the rerun to finish", timeout=15)
         assert (project / "build/a.txt").read_text() == "second\n"
+        # the cancelled build and the rerun each end with a summary line; then nothing more
+        w.wait_for(lambda: len(w.summaries()) >= 2, "the rerun's summary line")
+        assert w.summaries()[-1][0] == 2  # copy:a and the report
         w.quiet(1.5)
         assert w.runs() == ["copy:a", "copy:a"]
         leftovers = [p for p in project.rglob("*") if ".agentmake-tmp" in p.name]

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Protocol, runtime_checkable
 
 from agentmake.display.fmt import fmt_cost, fmt_duration
-from agentmake.scheduler.events import BuildResult, TaskEvent
+from agentmake.scheduler.events import BuildResult, TaskEvent, TaskOutcome, emit_up_to_date
 
 
 @runtime_checkable
@@ -33,13 +33,22 @@ class Fanout:
         for sink in self.sinks:
             sink(event)
 
+    def up_to_date(self, task_ids: Sequence[str], when: float) -> None:
+        """Tasks found up to date in bulk: in bulk to the sinks that take it, as events to the others."""
+        for sink in self.sinks:
+            emit_up_to_date(sink, task_ids, when)
+
     def tick(self) -> None:
         for sink in self.sinks:
-            sink.tick()
+            tick = getattr(sink, "tick", None)  # a plain event callable has neither tick nor close
+            if tick is not None:
+                tick()
 
     def close(self, result: BuildResult) -> None:
         for sink in self.sinks:
-            sink.close(result)
+            close = getattr(sink, "close", None)
+            if close is not None:
+                close(result)
 
 
 def failure_lines(result: BuildResult) -> list[str]:
@@ -56,18 +65,34 @@ def failure_lines(result: BuildResult) -> list[str]:
     return lines
 
 
+TABLE_LIMIT = 30  # tasks that ran, up to which the summary table lists every one
+SLOWEST = 10  # past TABLE_LIMIT: the table lists failed and interrupted tasks and this many slowest others
+_WORDS = {"up-to-date": "up to date", "not-run": "not run"}
+
+
 def summary_lines(result: BuildResult) -> list[str]:
-    """The full end-of-build summary shown by the live and the plain display (not the summary line itself)."""
+    """The full end-of-build summary shown by the live and the plain display (not the summary line itself).
+
+    The table lists every task that ran, when at most `TABLE_LIMIT` did; past that (a big fan-out) it lists
+    the failed and interrupted ones and the `SLOWEST` slowest others, then one line counting the rest by
+    state (`… and 9,990 more: 9,990 done`), so its length stays bounded."""
     lines: list[str] = []
     ran = [o for o in result.outcomes.values() if o.state in ("done", "failed") and o.started_at]
     if ran:
+        shown = ran
+        if len(ran) > TABLE_LIMIT:
+            ran += [o for o in result.outcomes.values() if o.state == "interrupted" and o.started_at]
+            bad = [o for o in ran if o.state != "done"]
+            slowest = sorted((o for o in ran if o.state == "done"), key=lambda o: (-_duration(o), o.task_id))
+            shown = bad + slowest[:SLOWEST]
         lines.append("")
         lines.append(f"{'task':<32} {'state':<11} {'time':>8} {'tries':>5} {'cost':>8}")
-        for o in sorted(ran, key=lambda o: (o.started_at or 0.0, o.task_id)):
-            duration = (o.ended_at or o.started_at or 0.0) - (o.started_at or 0.0)
+        for o in sorted(shown, key=lambda o: (o.started_at or 0.0, o.task_id)):
             cost = fmt_cost(o.cost_usd)
-            row = f"{o.task_id:<32} {o.state:<11} {fmt_duration(duration):>8} {o.attempts:>5} {cost:>8}"
+            row = f"{o.task_id:<32} {o.state:<11} {fmt_duration(_duration(o)):>8} {o.attempts:>5} {cost:>8}"
             lines.append(row.rstrip())
+        if len(shown) < len(ran):
+            lines.append(_rest_line(result, {o.task_id for o in shown}))
     notices = sorted((t, o.notice) for t, o in result.outcomes.items() if o.notice)
     if notices:
         lines.append("")
@@ -87,6 +112,23 @@ def summary_lines(result: BuildResult) -> list[str]:
     if result.budget_reached:
         lines.append("budget reached: no further paid tasks were started")
     return lines
+
+
+def _duration(o: TaskOutcome) -> float:
+    return (o.ended_at or o.started_at or 0.0) - (o.started_at or 0.0)
+
+
+def _rest_line(result: BuildResult, shown: set[str]) -> str:
+    """`… and 9,990 more up to date`, or `… and 9,990 more: 9,000 done, 990 up to date`."""
+    counts: dict[str, int] = {}
+    for task_id, o in result.outcomes.items():
+        if task_id not in shown:
+            counts[o.state] = counts.get(o.state, 0) + 1
+    total = sum(counts.values())
+    ordered = sorted(counts.items(), key=lambda kv: -kv[1])
+    if len(ordered) == 1:
+        return f"… and {total:,} more {_WORDS.get(ordered[0][0], ordered[0][0])}"
+    return f"… and {total:,} more: " + ", ".join(f"{n:,} {_WORDS.get(st, st)}" for st, n in ordered)
 
 
 def _short_list(items: Iterable[str], limit: int = 10) -> str:

@@ -13,6 +13,7 @@ import re
 import sys
 import time
 import weakref
+from collections.abc import Sequence
 from typing import TextIO
 
 from agentmake.display.base import summary_lines
@@ -81,6 +82,25 @@ class PlainDisplay:
         if event.state in _URGENT:
             self.flush()
 
+    def up_to_date(self, task_ids: Sequence[str], when: float) -> None:
+        """The lines of a "pending" and an "up-to-date" event for each task, written as one batch."""
+        if self.start is None:
+            self.start = when
+        stamp = f"[{when - self.start:6.1f}s]"
+        last = self._last
+        lines = []
+        for state in ("pending", "up-to-date"):
+            mark = (state, 0)
+            for task_id in task_ids:
+                if last.get(task_id) != mark:
+                    last[task_id] = mark
+                    lines.append(f"{stamp} {state:<11} {task_id}")
+        if self._buffer is None:
+            self.stream.write("".join(line + "\n" for line in lines))
+            self.stream.flush()
+        else:
+            self._buffer.extend(lines)
+
     def tick(self) -> None:
         """Write buffered lines once they are `FLUSH_INTERVAL` old."""
         if self._buffer and time.monotonic() - self._flushed >= FLUSH_INTERVAL:
@@ -141,6 +161,9 @@ class SilentDisplay:
         message = (event.message or "failed").strip() or "failed"
         self.stream.write(f"agentmake: {event.task_id} failed: {message}\n")
         self.stream.flush()
+
+    def up_to_date(self, task_ids: Sequence[str], when: float) -> None:
+        """Nothing to say about tasks that are up to date."""
 
     def tick(self) -> None:
         """Nothing to refresh."""

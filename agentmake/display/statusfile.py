@@ -9,15 +9,17 @@ never see half a file. Rendering is incremental: a task's table row is formatted
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from agentmake.display.fmt import agent_name, fmt_cost, fmt_duration, fmt_tokens, md_cell, md_table
-from agentmake.scheduler.events import BuildResult, TaskEvent
+from agentmake.scheduler.events import BuildResult, TaskEvent, TaskOutcome
 
+_PLAIN = re.compile(r"[^\\|\r\n\s](?:[^\\|\r\n]*[^\\|\r\n\s])?")  # a cell md_cell leaves as it is
 URGENT = frozenset({"failed", "retrying", "interrupted"})
 _TASK_HEADER = md_table(["task", "state", "attempts", "duration", "cost", "tokens"], [])
 _ERROR_HEADER = md_table(["time", "agent", "task", "error type", "description", "action taken"], [])
@@ -70,10 +72,14 @@ class StatusFile:
     _dirty: bool = False
     _error_rows: list[str] = field(default_factory=list)
     _dir_made: bool = False
+    _quiet: dict[str, float] = field(default_factory=dict)  # up to date in bulk (-> when): a fixed row each
+    _order: list[str] | None = None  # row order from the result (set at close); else order of first news
 
     def __call__(self, event: TaskEvent) -> None:
         if self.started_at is None:
             self.started_at = event.time
+        if event.task_id in self._quiet:
+            self._unquiet(event.task_id)
         task = self.tasks.setdefault(event.task_id, _Task(event.state))
         task.row = None
         task.state = event.state
@@ -98,25 +104,58 @@ class StatusFile:
         if event.state in URGENT or self._due():
             self.flush()
 
+    def up_to_date(self, task_ids: Sequence[str], when: float) -> None:
+        """Each of `task_ids` went from pending to up to date at `when` (see `events.emit_up_to_date`)."""
+        if self.started_at is None:
+            self.started_at = when
+        quiet = self._quiet
+        for task_id in task_ids:
+            if task_id in self.tasks:
+                self(TaskEvent(task_id, "up-to-date", when))
+            else:
+                quiet[task_id] = when
+        self._dirty = True  # written at the next tick or at close: a no-op build writes the file once
+
     def tick(self) -> None:
         if self._dirty and self._due():
             self.flush()
 
     def close(self, result: BuildResult) -> None:
         self._result = result
+        quiet = self._quiet
         for task_id, outcome in result.outcomes.items():
-            task = self.tasks.setdefault(task_id, _Task(outcome.state))
-            task.row = None
-            task.state = outcome.state
-            task.attempts = max(task.attempts, outcome.attempts)
-            task.started = outcome.started_at if outcome.started_at is not None else task.started
-            task.ended = outcome.ended_at if outcome.ended_at is not None else task.ended
-            task.cost = outcome.cost_usd
-            task.tokens = fmt_tokens(outcome.tokens_in, outcome.tokens_out)
+            if task_id in quiet:
+                if _is_quiet(outcome):
+                    continue  # its row stays as it is
+                self._unquiet(task_id)
+            task = self.tasks.get(task_id)
+            if task is None:
+                task = self.tasks[task_id] = _Task(outcome.state)
+            started = outcome.started_at if outcome.started_at is not None else task.started
+            ended = outcome.ended_at if outcome.ended_at is not None else task.ended
+            fields = (
+                outcome.state,
+                max(task.attempts, outcome.attempts),
+                started,
+                ended,
+                outcome.cost_usd,
+                fmt_tokens(outcome.tokens_in, outcome.tokens_out),
+            )
+            if fields != (task.state, task.attempts, task.started, task.ended, task.cost, task.tokens):
+                task.row = None  # formatted again only if something shown changed
+                task.state, task.attempts, task.started, task.ended, task.cost, task.tokens = fields
             task.message = outcome.message or task.message
+        order = list(result.outcomes)
+        if len(order) < len(self.tasks) + len(quiet):
+            known = set(order)
+            order += [t for t in [*self.tasks, *quiet] if t not in known]
+        self._order = order
         if self.started_at is None:
             self.started_at = result.started_at
         self.flush()
+
+    def _unquiet(self, task_id: str) -> None:
+        self.tasks[task_id] = _Task("up-to-date", ended=self._quiet.pop(task_id))
 
     def _due(self) -> bool:
         if self._last_write is None:
@@ -157,9 +196,20 @@ class StatusFile:
             counts: dict[str, int] = {}
             for task in self.tasks.values():
                 counts[task.state] = counts.get(task.state, 0) + 1
+            if self._quiet:
+                counts["up-to-date"] = counts.get("up-to-date", 0) + len(self._quiet)
             lines.append("Running: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) + ".")
         lines += ["", "## Tasks", "", _TASK_HEADER]
-        lines += [task.format_row(task_id) for task_id, task in self.tasks.items()]
+        quiet, tasks = self._quiet, self.tasks
+        if self._order is not None:
+            lines += [
+                _quiet_row(tid) if tid in quiet else tasks[tid].format_row(tid)
+                for tid in self._order
+                if tid in quiet or tid in tasks
+            ]
+        else:
+            lines += [_quiet_row(tid) for tid in quiet]
+            lines += [task.format_row(task_id) for task_id, task in tasks.items()]
         lines += ["", "## Error log", ""]
         if self.errors:
             for e in self.errors[len(self._error_rows) :]:
@@ -174,6 +224,26 @@ class StatusFile:
             for task_id, task in failed:
                 lines += [f"### {task_id}", "", _fence((task.message or "").strip()), ""]
         return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _is_quiet(o: TaskOutcome) -> bool:
+    """An outcome whose row is the fixed up-to-date row (nothing run, spent or said)."""
+    return (
+        o.state == "up-to-date"
+        and not o.attempts
+        and o.started_at is None
+        and o.cost_usd is None
+        and o.tokens_in is None
+        and o.tokens_out is None
+        and not o.message
+    )
+
+
+def _quiet_row(task_id: str) -> str:
+    """The row of a task up to date in bulk: `_Task("up-to-date").format_row(task_id)`, cheaply."""
+    if _PLAIN.fullmatch(task_id) is None:
+        return _md_row([task_id, "up-to-date", "", "", "", ""])
+    return f"| {task_id} | up-to-date |  |  |  |  |"
 
 
 def _md_row(cells: list[object]) -> str:

@@ -182,9 +182,10 @@ def _expand(node: Node, index: FileIndex, sources: list[list[Node]]) -> None:
         lead = p.prefix + "/" if p.prefix else ""
         fullmatch = p.regex.fullmatch
         produced = (o for src in feeders for t in src.tasks for o in t.outputs if o.startswith(lead))
+        own = exclude if any(_may_overlap(p.prefix, o.prefix) for o in node.outputs) else None
         for path in _chain(index.candidates(p), produced):
             m = fullmatch(path)
-            if m is None or (exclude is not None and exclude.fullmatch(path)):
+            if m is None or (own is not None and own.fullmatch(path)):
                 continue
             key = m.groups()  # the regex's only capturing groups are the wildcards, in order
             files = found.get(key)
@@ -205,9 +206,12 @@ def _expand(node: Node, index: FileIndex, sources: list[list[Node]]) -> None:
         node.tasks = [Task(name, name, kind, tuple(inputs), outputs, spec, ())]
         return
     positions = [tuple(wildcards.index(w) for w in p.wildcards) for p in node.inputs]
+    templates = [_template(p, wildcards) for p in node.outputs]
+    if len(groups) == 1 and positions[0] == tuple(range(len(wildcards))):
+        _expand_single(node, groups[0], templates)  # one pattern binding every wildcard: no join
+        return
     bindings = _join(positions, groups)
     bindings.sort()
-    templates = [_template(p, wildcards) for p in node.outputs]
     lookups = [
         (g, pos, pos == tuple(range(len(wildcards)))) for g, pos in zip(groups, positions, strict=True)
     ]
@@ -223,6 +227,48 @@ def _expand(node: Node, index: FileIndex, sources: list[list[Node]]) -> None:
         wild = tuple(zip(wildcards, vals, strict=True))
         tasks.append(Task(task_id, name, kind, tuple(inputs), outputs, spec, wild))
     node.tasks = tasks
+
+
+def _expand_single(node: Node, group: dict[tuple[str, ...], list[str]], templates: list[str]) -> None:
+    """The common fan-out: one input pattern whose match keys are the bindings themselves."""
+    name, kind, spec, wildcards = node.name, node.kind, node.spec, node.wildcards
+    new_task = object.__new__
+    tasks = []
+    if len(wildcards) == 1 and len(templates) == 1:  # one wildcard, one output: the commonest fan-out
+        wildcard, fmt = wildcards[0], templates[0].format
+        for vals in sorted(group):
+            value = vals[0]
+            task = new_task(Task)
+            task.__dict__.update(
+                id=f"{name}:{value}",
+                name=name,
+                kind=kind,
+                inputs=tuple(group[vals]),
+                outputs=(fmt(value),),
+                spec=spec,
+                wildcards=((wildcard, value),),
+            )
+            tasks.append(task)
+        node.tasks = tasks
+        return
+    for vals in sorted(group):
+        task = new_task(Task)  # a frozen dataclass: filled directly, ten thousand times cheaper than __init__
+        task.__dict__.update(
+            id=f"{name}:{','.join(vals)}",
+            name=name,
+            kind=kind,
+            inputs=tuple(group[vals]),
+            outputs=tuple([t.format(*vals) for t in templates]),
+            spec=spec,
+            wildcards=tuple(zip(wildcards, vals, strict=True)),
+        )
+        tasks.append(task)
+    node.tasks = tasks
+
+
+def _may_overlap(a: str, b: str) -> bool:
+    """Whether patterns with fixed leading directories `a` and `b` can name a common path."""
+    return not a or not b or a == b or a.startswith(b + "/") or b.startswith(a + "/")
 
 
 def _union(regexes: list[re.Pattern[str]]) -> re.Pattern[str] | None:

@@ -18,7 +18,6 @@ import os
 import threading
 import time
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import xxhash
@@ -58,7 +57,14 @@ class Hasher:
         self.root = Path(root)
         self._base = os.fspath(self.root) + os.sep  # joined by concatenation: the hot path stats every file
         self.store = store
-        self._records: dict[str, FileRecord] = store.file_records() if store is not None else {}
+        # path -> (size, mtime_ns, inode, hash, recorded_ns): plain tuples, cheap to load by the ten thousand
+        self._records: dict[str, tuple[int, int, int, str, int]] = {}
+        if store is not None:
+            rows = getattr(store, "file_rows", None)
+            if rows is not None:
+                self._records = rows()
+            else:
+                self._records = {p: _row(r) for p, r in store.file_records().items()}
         self._dirty: dict[str, FileRecord] = {}
         self._gone: set[str] = set()
         self._lock = threading.Lock()
@@ -87,6 +93,8 @@ class Hasher:
                 misses.append((path, st))
             result[path] = cached
         if len(misses) > _POOL_THRESHOLD:
+            from concurrent.futures import ThreadPoolExecutor  # only when many files need reading
+
             with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 2)) as pool:
                 for (path, _), digest in zip(misses, pool.map(lambda m: self._hash(*m), misses), strict=True):
                     result[path] = digest
@@ -135,14 +143,14 @@ class Hasher:
         rec = self._records.get(path)
         if (
             rec is None
-            or rec.size != st.st_size
-            or rec.mtime_ns != st.st_mtime_ns
-            or rec.inode != st.st_ino
-            or rec.mtime_ns >= rec.recorded_ns - RACY_MARGIN_NS
+            or rec[0] != st.st_size
+            or rec[1] != st.st_mtime_ns
+            or rec[2] != st.st_ino
+            or rec[1] >= rec[4] - RACY_MARGIN_NS
         ):
             return None
         self.stat_hits += 1
-        return rec.hash
+        return rec[3]
 
     def _hash(self, path: str, st: os.stat_result) -> str | None:
         now = time.time_ns()
@@ -157,12 +165,16 @@ class Hasher:
         return digest
 
     def _remember(self, path: str, st: os.stat_result, digest: str, now: int | None = None) -> None:
-        rec = FileRecord(path, st.st_size, st.st_mtime_ns, st.st_ino, digest, now or time.time_ns())
+        row = (st.st_size, st.st_mtime_ns, st.st_ino, digest, now or time.time_ns())
         with self._lock:
-            if self._records.get(path) != rec:
-                self._records[path] = rec
-                self._dirty[path] = rec
+            if self._records.get(path) != row:
+                self._records[path] = row
+                self._dirty[path] = FileRecord(path, *row)
             self._gone.discard(path)
+
+
+def _row(r: FileRecord) -> tuple[int, int, int, str, int]:
+    return (r.size, r.mtime_ns, r.inode, r.hash, r.recorded_ns)
 
 
 def _is_regular(st: os.stat_result) -> bool:

@@ -62,10 +62,23 @@ class Decision:
         return self.action != "skip"
 
 
+class _RecordedParts:
+    """The parts recorded for a task, read from the store only if someone looks (a no-op never does)."""
+
+    def __init__(self, store: Store, task_id: str) -> None:
+        self.store, self.task_id = store, task_id
+
+    def load(self) -> dict[str, Any]:
+        rec = self.store.task_record(self.task_id)
+        return rec.parts if rec is not None else {}
+
+
 def _get_parts(self: Decision) -> dict[str, Any]:
     value = self.__dict__["_parts"]
     if isinstance(value, TaskRecord):  # the fast path: the recorded parts, decoded only if someone looks
         value = self.__dict__["_parts"] = value.parts
+    elif isinstance(value, _RecordedParts):
+        value = self.__dict__["_parts"] = value.load()
     return value
 
 
@@ -108,20 +121,29 @@ class Rebuilder:
             if self.force:
                 reasons.append(Reason("forced", "forced (-B)"))
             return Decision(task.id, "run", reasons)
-        rec = self.store.task_record(task.id)
         inputs = self._hashes(task.inputs, assume)
         fast = self._fast_memo(task, inputs)
+        outs: dict[str, str | None] | None = None
+        brief = self._brief(task.id) if fast is not None and not self.force else None
+        if brief is not None and brief[0] and brief[1] == "done" and _memo_matches(brief[2], fast or ""):
+            # the no-op path: the recorded key still holds; up to date if every output is as recorded
+            outs = self._hashes(task.outputs, assume)
+            if _outputs_as_recorded(task.outputs, outs, brief[3]):
+                self.fast += 1
+                return Decision(task.id, "skip", key=brief[0], parts=_RecordedParts(self.store, task.id))  # type: ignore[arg-type]
+        rec = self.store.task_record(task.id)
         if (
             fast is not None
             and rec is not None
             and rec.key
             and rec.status == "done"
             and not self.force
-            and rec.memo.partition("/")[0] == fast
-            and "/" in rec.memo
+            and _memo_matches(rec.memo, fast)
         ):
             self.fast += 1
-            decision = self._judge(task, rec, rec, rec.key, self._hashes(task.outputs, assume))  # type: ignore[arg-type]
+            if outs is None:
+                outs = self._hashes(task.outputs, assume)
+            decision = self._judge(task, rec, rec, rec.key, outs)  # type: ignore[arg-type]
             if decision.action == "run":
                 decision.prompt = self._render(task)
             return decision
@@ -129,7 +151,9 @@ class Rebuilder:
         if fast is not None:
             parts["_memo"] = f"{fast}/{parts.get('_memo', '')}"
         key = key_of(parts)
-        decision = self._judge(task, rec, parts, key, self._hashes(task.outputs, assume))
+        if outs is None:
+            outs = self._hashes(task.outputs, assume)
+        decision = self._judge(task, rec, parts, key, outs)
         if (
             decision.action == "skip"
             and rec is not None
@@ -295,6 +319,13 @@ class Rebuilder:
         by = f" by {producer}" if producer else ""
         return Reason("input-will-change", f"input {path} will be rebuilt{by}", path=path)
 
+    def _brief(self, task_id: str) -> tuple[str, str, str, Any] | None:
+        brief = getattr(self.store, "task_brief", None)
+        if brief is not None:
+            return brief(task_id)
+        rec = self.store.task_record(task_id)
+        return None if rec is None else (rec.key, rec.status, rec.memo, rec.outputs)
+
     def _hashes(
         self, paths: tuple[str, ...], assume: Mapping[str, str | None] | None
     ) -> dict[str, str | None]:
@@ -304,3 +335,21 @@ class Rebuilder:
                 if path in assume:
                     hashes[path] = assume[path]
         return hashes
+
+
+def _memo_matches(memo: str, fast: str) -> bool:
+    """Whether a recorded memo ("<fast>/<render memo>") starts with the fast memo `fast`."""
+    return len(memo) > len(fast) and memo[len(fast)] == "/" and memo.startswith(fast)
+
+
+def _outputs_as_recorded(paths: tuple[str, ...], outs: Mapping[str, str | None], recorded: Any) -> bool:
+    """Whether every output exists with exactly its recorded hash. `recorded` is a path -> hash dict, or its
+    undecoded JSON text (`json.dumps(..., sort_keys=True)`), compared as text when the paths need no escaping
+    (the common case: no decoding), else decoded."""
+    if isinstance(recorded, str):
+        if all(outs.get(p) and '"' not in p and "\\" not in p for p in paths):
+            text = "{" + ", ".join(f'"{p}": "{outs[p]}"' for p in sorted(set(paths))) + "}"
+            if text == recorded:
+                return True
+        recorded = json.loads(recorded)
+    return all(outs.get(p) is not None and recorded.get(p) == outs[p] for p in paths)

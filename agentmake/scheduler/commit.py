@@ -47,7 +47,8 @@ def remove_stale_temps(root: Path, outputs: Iterable[str]) -> list[Path]:
     """Delete leftover staged files in the directories of `outputs`; returns what was removed."""
     removed: list[Path] = []
     base = os.fspath(root)
-    for directory in sorted({os.path.join(base, os.path.dirname(path)) for path in outputs}):
+    parents = {path.rpartition("/")[0] for path in outputs}  # project-relative POSIX paths
+    for directory in sorted(os.path.join(base, parent) if parent else base for parent in parents):
         try:
             entries = list(os.scandir(directory))
         except OSError:

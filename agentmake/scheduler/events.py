@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 STATES = (
@@ -55,7 +56,14 @@ class BuildResult:
     budget_reached: bool = False
 
     def count(self, state: str) -> int:
-        return sum(1 for o in self.outcomes.values() if o.state == state)
+        return [o.state for o in self.outcomes.values()].count(state)
+
+    def counts(self) -> dict[str, int]:
+        """Number of tasks in each state (states with none left out)."""
+        counts: dict[str, int] = {}
+        for o in self.outcomes.values():
+            counts[o.state] = counts.get(o.state, 0) + 1
+        return counts
 
     @property
     def wall(self) -> float:
@@ -68,15 +76,35 @@ class BuildResult:
 
     @property
     def ok(self) -> bool:
-        return not self.interrupted and self.count("failed") == 0 and self.count("not-run") == 0
+        if self.interrupted:
+            return False
+        counts = self.counts()
+        return not counts.get("failed") and not counts.get("not-run")
 
     def summary_line(self) -> str:
         """`agentmake: 12 ran, 3 cached, 40 up to date, 1 failed in 8.3s` (+ `, $0.42` if costs are known)."""
+        n = self.counts()
         line = (
-            f"agentmake: {self.count('done')} ran, {self.count('cached')} cached, "
-            f"{self.count('up-to-date')} up to date, {self.count('failed')} failed in {self.wall:.1f}s"
+            f"agentmake: {n.get('done', 0)} ran, {n.get('cached', 0)} cached, "
+            f"{n.get('up-to-date', 0)} up to date, {n.get('failed', 0)} failed in {self.wall:.1f}s"
         )
         cost = self.cost_usd
         if cost is not None:
             line += f", ${cost:.4f}" if 0 < cost < 0.01 else f", ${cost:.2f}"  # a cheap run is not $0.00
         return line
+
+
+def emit_up_to_date(sink: Callable[[TaskEvent], None], task_ids: Sequence[str], when: float) -> None:
+    """Tell `sink` that each of `task_ids` went from pending to up to date at `when`: in one call to
+    `sink.up_to_date(task_ids, when)` when it has that method, else as a "pending" and an "up-to-date" event
+    per task."""
+    if not task_ids:
+        return
+    bulk = getattr(sink, "up_to_date", None)
+    if bulk is not None:
+        bulk(task_ids, when)
+        return
+    for task_id in task_ids:
+        sink(TaskEvent(task_id, "pending", when))
+    for task_id in task_ids:
+        sink(TaskEvent(task_id, "up-to-date", when))

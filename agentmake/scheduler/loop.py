@@ -21,12 +21,13 @@ from typing import TYPE_CHECKING, Any
 
 from agentmake.errors import AgentmakeError
 from agentmake.graph import Graph
-from agentmake.plan import Hasher, Rebuilder
+from agentmake.plan import Decision, Hasher, Rebuilder
 from agentmake.runners import AttemptResult, Executor
 from agentmake.scheduler.backoff import backoff_delay
 from agentmake.scheduler.commit import remove_stale_temps
 from agentmake.scheduler.control import BuildControl
-from agentmake.scheduler.events import BuildResult, TaskEvent, TaskOutcome
+from agentmake.scheduler.events import BuildResult, TaskEvent, TaskOutcome, emit_up_to_date
+from agentmake.scheduler.fastlane import Predecided, predecide
 from agentmake.scheduler.limits import Limits
 from agentmake.scheduler.outcomes import Outcomes
 from agentmake.scheduler.processes import ProcessRecorder, end_orphans
@@ -78,24 +79,13 @@ class Build(Outcomes):
         self.queue: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
         af = graph.agentfile
         self.limits = Limits(options.jobs, {name: r.parallel for name, r in af.runners.items()})
-        self.tasks: dict[str, TaskState] = {}
-        for task_id, task in graph.tasks.items():
-            runner = runner_of(task, af)
-            waiting_on = sum(1 for d in graph.deps.get(task_id, ()) if d in graph.tasks)
-            self.tasks[task_id] = TaskState(
-                task,
-                runner,
-                is_llm(task),
-                max_attempts(task, runner, af),
-                waiting_on,
-                TaskOutcome(task_id, "pending"),
-            )
-        weights = critical_path_weights(graph, expected_durations(graph, store.mean_durations()))
-        self.keys = priority_keys(graph, weights)
+        self.tasks: dict[str, TaskState] = {}  # filled by `_setup` (a no-op build never needs them)
+        self.keys: dict[str, Any] = {}
         self.undecided = ReadyQueue(self.keys)
         self.parked: dict[str | None, ReadyQueue] = {}  # decided "run", waiting for a slot, per runner
         self.delayed: list[tuple[float, int, str]] = []  # (due, seq, task id): retries in backoff
         self.running: dict[str, TaskState] = {}
+        self.predecided: dict[str, Decision] = {}  # decisions taken up front (fastlane), used by `_decide`
         self.seq = 0
         self.spent = 0.0
         self.stop_reason: str | None = None
@@ -109,6 +99,37 @@ class Build(Outcomes):
         self.marks: dict[str, tuple[int, int, float]] = {}  # processes not yet written: id -> pid, pgid, when
         self.marked: set[str] = set()  # tasks whose process is written in the store's `running` table
 
+    def _setup(self, pre: Predecided | None = None) -> None:
+        """Task states and priorities; tasks found quiet up front are finished at once, in bulk."""
+        graph, af, store = self.graph, self.graph.agentfile, self.store
+        quiet = set(pre.quiet) if pre is not None else set()
+        self.predecided = dict(pre.decisions) if pre is not None else {}
+        now = time.time()
+        for task_id, task in graph.tasks.items():
+            runner = runner_of(task, af)
+            waiting_on = sum(1 for d in graph.deps.get(task_id, ()) if d in graph.tasks and d not in quiet)
+            outcome = TaskOutcome(task_id, "pending")
+            if task_id in quiet:
+                outcome.state, outcome.ended_at = "up-to-date", now
+            self.tasks[task_id] = TaskState(
+                task, runner, is_llm(task), max_attempts(task, runner, af), waiting_on, outcome
+            )
+        active = graph  # priorities only matter to tasks that may run
+        if quiet:
+            active = replace(graph, tasks={t: k for t, k in graph.tasks.items() if t not in quiet})
+        weights = critical_path_weights(active, expected_durations(active, store.mean_durations()))
+        self.keys.update(priority_keys(active, weights))
+        self.result.outcomes = {tid: t.outcome for tid, t in self.tasks.items()}
+        if pre is not None:
+            emit_up_to_date(self.sink, pre.quiet, now)
+
+    def _quick_finish(self, pre: Predecided) -> dict[str, int]:
+        """Every task is up to date with nothing to tell: outcomes and one bulk notice, no per-task states."""
+        now = time.time()
+        self.result.outcomes = {tid: TaskOutcome(tid, "up-to-date", ended_at=now) for tid in pre.quiet}
+        emit_up_to_date(self.sink, pre.quiet, now)
+        return {"up-to-date": len(pre.quiet)} if pre.quiet else {}
+
     # -- the loop -----------------------------------------------------------------------------------------
 
     def run(self) -> BuildResult:
@@ -116,18 +137,25 @@ class Build(Outcomes):
         if self.on_run_id is not None:
             self.on_run_id(self.run_id)
         self.result = BuildResult(self.run_id, started_at=time.time())
-        self.result.outcomes = {tid: t.outcome for tid, t in self.tasks.items()}
         if self.processes is not None:
             self.processes.run_id = self.run_id
             self.processes.post = self.queue.put
         previous_handler = self._catch_sigint()
+        counts: dict[str, int] | None = None
         try:
             end_orphans(self.store)
             recover_commits(self.store, self.hasher, self.root, self.run_id)
             remove_stale_temps(self.root, (p for t in self.graph.tasks.values() for p in t.outputs))
-            self._start()
-            self._loop()
+            pre = predecide(self.graph, self.rebuilder, self._check_sigint)
+            if pre.complete:
+                counts = self._quick_finish(pre)
+            else:
+                self._setup(pre)
+                self._start()
+                self._loop()
         except KeyboardInterrupt:
+            if not self.tasks:
+                self._setup()
             self._interrupt()
         except BaseException:
             self._cancel_running()
@@ -138,12 +166,13 @@ class Build(Outcomes):
                 signal.signal(signal.SIGINT, previous_handler)
             if self.processes is not None:
                 self.processes.post = None
-        self._sweep()
+        if counts is None:
+            self._sweep()
+            counts = {}
+            for t in self.tasks.values():
+                counts[t.state] = counts.get(t.state, 0) + 1
         self.result.ended_at = time.time()
         self.result.interrupted = self.interrupted
-        counts: dict[str, int] = {}
-        for t in self.tasks.values():
-            counts[t.state] = counts.get(t.state, 0) + 1
         self.store.end_run(self.run_id, counts)
         self.hasher.flush()
         return self.result
@@ -166,8 +195,11 @@ class Build(Outcomes):
 
     def _start(self) -> None:
         for t in self.tasks.values():
-            self._emit(t, "pending")
+            if t.state == "pending":
+                self._emit(t, "pending")
         for task_id, t in self.tasks.items():
+            if t.state != "pending":
+                continue  # finished up front (quiet and up to date)
             if t.waiting_on == 0:
                 self.undecided.push(task_id)
             else:
@@ -245,7 +277,7 @@ class Build(Outcomes):
 
     def _decide(self, t: TaskState) -> None:
         try:
-            decision = self.rebuilder.decide(t.task)
+            decision = self.predecided.pop(t.id, None) or self.rebuilder.decide(t.task)
         except AgentmakeError as exc:  # e.g. a prompt template error, located in the Agentfile
             loc = getattr(exc, "loc", None)
             self._fail(t, "usage", f"{loc}: {exc}" if loc else str(exc), "not retried: fatal")

@@ -35,6 +35,8 @@ _TASK_COLS = (
     "task_id, key, parts, outputs, status, finished_at, duration, attempts, cost_usd, tokens_in, tokens_out, "
     "run_id, error, memo"
 )
+_SINGLE_READS = 64  # task records read one query each before all are read at once
+Brief = tuple[str, str, str, "str | dict[str, str]"]  # key, status, memo, outputs (JSON text or decoded)
 _ATTEMPT_COLS = (
     "run_id, task_id, state, started_at, ended_at, attempts, cost_usd, tokens_in, tokens_out, error_type, "
     "message, extra"
@@ -54,7 +56,9 @@ class Store:
         self._lock = threading.RLock()
         self._conn = connect(self.dir / "state.db", may_reset=lock is not None or not self._exists())
         self.cache = BlobCache(self.dir / "cache", self._conn, self._lock)
-        self._tasks: dict[str, TaskRecord] | None = None
+        self._tasks: dict[str, TaskRecord] | None = None  # every record, loaded on first need
+        self._known: dict[str, TaskRecord | None] = {}  # records read one by one, or written, before that
+        self._briefs: dict[str, Brief] | None = None  # `task_brief` rows (light: no parts, no history)
         self._memos: dict[str, str] = {}  # task id -> memo to write (see `note_memo`)
         self._placed: list[str] = []  # tasks whose `commits` row is to be deleted with the next transaction
 
@@ -120,6 +124,14 @@ class Store:
             self._conn.execute("COMMIT")
 
     # stat cache
+    def file_rows(self) -> dict[str, tuple[int, int, int, str, int]]:
+        """The stat cache as path -> (size, mtime_ns, inode, hash, recorded_ns), without record objects."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT path, size, mtime_ns, inode, hash, recorded_ns FROM files"
+            ).fetchall()
+        return {row[0]: row[1:] for row in rows}
+
     def file_records(self) -> dict[str, FileRecord]:
         with self._lock:
             rows = self._conn.execute(
@@ -142,14 +154,49 @@ class Store:
         return dict(self._task_map())
 
     def task_record(self, task_id: str) -> TaskRecord | None:
-        return self._task_map().get(task_id)
+        with self._lock:
+            if self._tasks is not None:
+                return self._tasks.get(task_id)
+            if task_id in self._known:
+                return self._known[task_id]
+            if len(self._known) >= _SINGLE_READS:  # many lookups: one query for all is cheaper
+                return self._task_map().get(task_id)
+            sql = f"SELECT {_TASK_COLS} FROM tasks WHERE task_id = ?"
+            row = self._conn.execute(sql, (task_id,)).fetchone()
+            rec = self._known[task_id] = None if row is None else _task(row)
+            return rec
+
+    def task_brief(self, task_id: str) -> Brief | None:
+        """(key, status, memo, outputs) of a task's record, where `outputs` is a path -> hash dict or its
+        JSON text (``json.dumps(outputs, sort_keys=True)``, undecoded). Read for all tasks in one light query
+        (no parts): what the rebuilder's no-op path needs."""
+        with self._lock:
+            if self._tasks is not None or task_id in self._known:
+                rec = self.task_record(task_id)
+                return None if rec is None else (rec.key, rec.status, rec.memo, rec.__dict__["_outputs"])
+            if self._briefs is None:
+                rows = self._conn.execute("SELECT task_id, key, status, memo, outputs FROM tasks").fetchall()
+                self._briefs = {r[0]: r[1:] for r in rows}
+            return self._briefs.get(task_id)
 
     def _task_map(self) -> dict[str, TaskRecord]:
         with self._lock:
             if self._tasks is None:
                 rows = self._conn.execute(f"SELECT {_TASK_COLS} FROM tasks").fetchall()
-                self._tasks = {r[0]: _task(r) for r in rows}
+                tasks = {r[0]: _task(r) for r in rows}
+                for task_id, rec in self._known.items():  # this process's own, newer copies
+                    if rec is not None:
+                        tasks[task_id] = rec
+                self._tasks = tasks
+                self._known = {}
             return self._tasks
+
+    def _put(self, rec: TaskRecord) -> None:
+        """Remember a record this process just wrote (the lock guarantees no other writer)."""
+        if self._tasks is not None:
+            self._tasks[rec.task_id] = rec
+        else:
+            self._known[rec.task_id] = rec
 
     def store_blob(self, digest: str, source: Path) -> int:
         """Copy `source` (content hash `digest`) into the blob cache; returns the blob's size. Safe from any
@@ -191,7 +238,7 @@ class Store:
                 self._conn.execute(
                     "INSERT OR REPLACE INTO commits VALUES (?, ?)", (record.task_id, record.run_id)
                 )
-            self._task_map()[record.task_id] = record
+            self._put(record)
 
     # outputs recorded before they were renamed into place (see `record_success`)
     def outputs_placed(self, task_id: str) -> None:
@@ -204,7 +251,7 @@ class Store:
         """A newer rebuilder memo for an up-to-date task (its key unchanged): kept in memory now, written with
         the build's end (`end_run`) or at `close()` of a store holding the lock."""
         with self._lock:
-            rec = self._task_map().get(task_id)
+            rec = self.task_record(task_id)
             if rec is not None:
                 rec.memo = memo
                 self._memos[task_id] = memo
@@ -237,11 +284,11 @@ class Store:
     def record_failure(self, task_id: str, run_id: int, error: str) -> None:
         """Mark a task failed, keeping its last successful key and outputs (explain compares against them)."""
         with self._tx():
-            old = self._task_map().get(task_id)
+            old = self.task_record(task_id)
             rec = TaskRecord(task_id, "", {}, {}) if old is None else dataclasses.replace(old)
             rec.status, rec.error, rec.run_id, rec.finished_at = "failed", error, run_id, time.time()
             self._write_task(rec)
-            self._task_map()[task_id] = rec
+            self._put(rec)
 
     def _write_task(self, r: TaskRecord) -> None:
         if not r.memo:

@@ -9,6 +9,7 @@ by its text (see `_cached`). Everything semantic happens in `transform.py`.
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from collections.abc import Iterator
 from functools import lru_cache
@@ -232,6 +233,11 @@ def parse_text(text: str, filename: str, strict: bool = False) -> list[Statement
     `filename`. `strict` builds lark with strict=True (checking the grammar) and bypasses the cache."""
     if not text.endswith("\n"):
         text += "\n"
+    # with lark not loaded yet, even a small file is worth a cache look-up: importing lark costs ~25 ms
+    warm = "lark" in sys.modules
+    cached = None if strict else _cached(text, warm)
+    if cached is not None:
+        return cached
     from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
 
     lines = text.splitlines()
@@ -242,14 +248,11 @@ def parse_text(text: str, filename: str, strict: bool = False) -> list[Statement
         src = lines[line - 1] if 0 < line <= len(lines) else None
         return AgentfileError(message, Loc(filename, line, col), expected or [], hint, src)
 
-    cached = None if strict else _cached(text)
-    if cached is not None:
-        return cached
     parser = _lark(strict)
     try:
         statements = list(parser.parse(text))
         if not strict:
-            _store(text, statements)
+            _store(text, statements, warm)
     except AgentfileError as e:  # from the indenter
         line, col = (e.loc.line, e.loc.col) if e.loc else (1, 1)
         raise err(e.message, line, col) from None
@@ -363,8 +366,8 @@ def _cache_key(text: str) -> str | None:
     return os.path.join(os.path.dirname(str(cache)), "parsed", h.hexdigest() + ".pickle")
 
 
-def _cached(text: str) -> list[Statement] | None:
-    if len(text) < 20_000:  # small files parse faster than a cache look-up pays off
+def _cached(text: str, warm: bool = True) -> list[Statement] | None:
+    if warm and len(text) < 20_000:  # small files parse faster than a cache look-up pays off
         return None
     import pickle
 
@@ -379,8 +382,8 @@ def _cached(text: str) -> list[Statement] | None:
         return None
 
 
-def _store(text: str, statements: list[Statement]) -> None:
-    if len(text) < 20_000:
+def _store(text: str, statements: list[Statement], warm: bool = True) -> None:
+    if warm and len(text) < 20_000:
         return
     import pickle
 
