@@ -7,8 +7,8 @@ fatal), runs the output `check`, and leaves the finished outputs *staged* (tempo
 targets). The scheduler commits staged outputs (rename) and records them.
 
 Modules: `presets` (PRESETS), `invocation` (argv/env/stdin), `process` (process groups, timeouts,
-`kill_process_group`), `parse` (output formats), `classify` (retry vs fatal), `check` (output checks),
-`execute` (one attempt), `staging` (staged files, backups).
+`kill_process_group`), `capture` (stdout/stderr pipes into log files), `parse` (output formats), `classify`
+(retry vs fatal), `check` (output checks), `execute` (one attempt), `staging` (staged files), `backups`.
 """
 
 from agentmake.runners.execute import AttemptResult, Executor

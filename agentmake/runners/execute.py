@@ -15,8 +15,9 @@ staged files over their targets, or calls `discard`. So a failed attempt never r
   is the user's text and part of the task's key.)
 
 Logs: stdout/stderr of attempt N go to ``<log_dir>/<safe id>.<N>.out``/``.err`` (check commands:
-``.check.out``/``.check.err``); the rendered prompt to ``<log_dir>/../tasks/<safe id>.prompt`` before the
-run. Environment values are never written anywhere.
+``.check.out``/``.check.err``), copied from pipes as the child writes; an empty stream's log is a hard link to
+one shared empty file (see `capture`). The rendered prompt goes to ``<log_dir>/../tasks/<safe id>.prompt``
+before the run. Environment values are never written anywhere.
 """
 
 from __future__ import annotations

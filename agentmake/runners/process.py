@@ -13,11 +13,16 @@ Ownership rules:
   the scheduler records every child's process group in the store (`on_spawn` -> `Store.mark_running`) and the
   next run ends recorded groups whose agentmake is gone (`scheduler.processes.end_orphans`) before it starts.
 - After the leader exits, anything left in its group (background grandchildren) is ended too.
-- stdout/stderr go straight to files (no pipes to drain, no deadlock on a grandchild holding them open).
+- stdout/stderr are pipes that this thread copies into the attempt's log files as data arrives (`capture`:
+  a log is created at its first byte; an empty stream's log is a hard link to a shared empty file, because a
+  new file per stream and attempt was the dearest step of a trivial task). The child's exit, not the pipes'
+  end of file, ends the wait: a background process holding a pipe open cannot hang the attempt. Once the
+  child and its group are gone, what the pipes still hold is copied without waiting for more.
 
-Waiting costs nothing per task: on Linux the exit is awaited with `poll()` on a pidfd (it wakes the moment the
-child exits); the poll times out every `_POLL` seconds only to look at the cancel event and the deadline.
-Without pidfd (other platforms, old kernels) it falls back to `Popen.wait(timeout=...)` polling.
+Waiting costs nothing per task: on Linux the exit is awaited with `poll()` on a pidfd together with the pipes
+(it wakes the moment the child exits or writes); the poll times out every `_POLL` seconds only to look at the
+cancel event and the deadline. Without pidfd (other platforms, old kernels) the same poll also checks
+`Popen.poll()`, or falls back to `Popen.wait(timeout=...)` once the pipes are closed.
 """
 
 from __future__ import annotations
@@ -35,6 +40,8 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from agentmake.runners.capture import LogFile, Pipes
 
 GRACE = 3.0  # seconds between SIGTERM and SIGKILL
 _POLL = 0.05
@@ -128,10 +135,6 @@ def _feed(proc: subprocess.Popen[bytes], data: bytes) -> None:
             proc.stdin.close()
 
 
-def _open_log(path: Path) -> int:
-    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
-
-
 _devnull: int | None = None
 _devnull_lock = threading.Lock()
 
@@ -163,47 +166,82 @@ def run_process(
 ) -> ProcResult:
     """Run `argv` until it ends (or timeout/cancel). `stdin` bytes are written then closed (None: null).
     `env` None: the child inherits agentmake's environment. `parent_death`: see the module docstring.
-    `executable`: the program's resolved path (argv[0] is still passed as the program's name)."""
-    start = time.monotonic()
-    out = _open_log(stdout_path)
+    `executable`: the program's resolved path (argv[0] is still passed as the program's name).
+    stdout/stderr end up in `stdout_path`/`stderr_path` (see `capture` for empty streams)."""
+    logs = (LogFile(stdout_path), LogFile(stderr_path))
+    for log in logs:
+        log.clear()
     try:
-        err = _open_log(stderr_path)
+        return _run(argv, stdin, env, cwd, logs, timeout, cancel, on_spawn, grace, parent_death, executable)
+    finally:
+        for log in logs:
+            log.close()
+
+
+def _run(
+    argv: Sequence[str],
+    stdin: bytes | None,
+    env: Mapping[str, str] | None,
+    cwd: Path,
+    logs: tuple[LogFile, LogFile],
+    timeout: float | None,
+    cancel: threading.Event,
+    on_spawn: Callable[[int, int], None] | None,
+    grace: float,
+    parent_death: bool,
+    executable: str | None,
+) -> ProcResult:
+    start = time.monotonic()
+    out_r, out_w = os.pipe()  # close-on-exec in the parent; Popen dup2s the write ends onto 1 and 2
+    err_r, err_w = os.pipe()
+    pipes = Pipes({out_r: logs[0], err_r: logs[1]})
+    try:
         try:
             proc = subprocess.Popen(
                 argv,
                 executable=executable,
                 stdin=subprocess.PIPE if stdin is not None else _null_stdin(),
-                stdout=out,
-                stderr=err,
+                stdout=out_w,
+                stderr=err_w,
                 cwd=cwd,
                 env=env,
                 start_new_session=True,
                 preexec_fn=_pdeathsig_preexec(os.getpid()) if parent_death else None,
             )
-        except FileNotFoundError as e:
-            return ProcResult(None, not_found=True, start_error=str(e), duration=time.monotonic() - start)
-        except OSError as e:  # PermissionError, ENOEXEC, ...
-            return ProcResult(None, start_error=str(e), duration=time.monotonic() - start)
         finally:
-            os.close(err)
+            os.close(out_w)
+            os.close(err_w)
+    except FileNotFoundError as e:
+        pipes.close()
+        return ProcResult(None, not_found=True, start_error=str(e), duration=time.monotonic() - start)
+    except OSError as e:  # PermissionError, ENOEXEC, ...
+        pipes.close()
+        return ProcResult(None, start_error=str(e), duration=time.monotonic() - start)
+    try:
+        pgid = proc.pid  # start_new_session: the child leads its own group
+        if on_spawn is not None:
+            on_spawn(proc.pid, pgid)
+        feeder = None
+        if stdin is not None:
+            feeder = threading.Thread(target=_feed, args=(proc, stdin), daemon=True)
+            feeder.start()
+        deadline = start + timeout if timeout else None
+        stop = _wait(proc, pipes, cancel, deadline)
+
+        def reap() -> None:
+            pipes.drain()
+            proc.poll()
+
+        if stop is not None:
+            kill_process_group(pgid, grace, reap)
+            proc.wait()
+        if group_alive(pgid):  # the leader is gone; end whatever it left behind in its group
+            kill_process_group(pgid, grace, pipes.drain)
+        pipes.drain()
+        if feeder is not None:
+            feeder.join(timeout=1.0)
     finally:
-        os.close(out)
-    pgid = proc.pid  # start_new_session: the child leads its own group
-    if on_spawn is not None:
-        on_spawn(proc.pid, pgid)
-    feeder = None
-    if stdin is not None:
-        feeder = threading.Thread(target=_feed, args=(proc, stdin), daemon=True)
-        feeder.start()
-    deadline = start + timeout if timeout else None
-    stop = _wait_pidfd(proc, cancel, deadline) if _HAS_PIDFD else _wait_polling(proc, cancel, deadline)
-    if stop is not None:
-        kill_process_group(pgid, grace, proc.poll)
-        proc.wait()
-    if group_alive(pgid):  # the leader is gone; end whatever it left behind in its group
-        kill_process_group(pgid, grace)
-    if feeder is not None:
-        feeder.join(timeout=1.0)
+        pipes.close()
     return ProcResult(
         proc.returncode,
         timed_out=stop == "timeout",
@@ -213,25 +251,40 @@ def run_process(
     )
 
 
-def _wait_pidfd(proc: subprocess.Popen[bytes], cancel: threading.Event, deadline: float | None) -> str | None:
-    """Wait for `proc` to exit (reaped: returns None), or for "cancel"/"timeout" (still running)."""
-    try:
-        pidfd = os.pidfd_open(proc.pid)
-    except OSError:  # ENOSYS (old kernel), seccomp filters, ...
-        return _wait_polling(proc, cancel, deadline)
+def _wait(
+    proc: subprocess.Popen[bytes], pipes: Pipes, cancel: threading.Event, deadline: float | None
+) -> str | None:
+    """Copy output while waiting for `proc` to exit (reaped: returns None), or for "cancel"/"timeout" (then
+    it is still running). On Linux a pidfd in the same `poll()` wakes the moment the child exits."""
+    pidfd = -1
+    if _HAS_PIDFD:
+        with contextlib.suppress(OSError):  # ENOSYS (old kernel), seccomp filters, ...
+            pidfd = os.pidfd_open(proc.pid)
     try:
         poller = select.poll()
-        poller.register(pidfd, select.POLLIN)
+        for fd in pipes.logs:
+            poller.register(fd, select.POLLIN)
+        if pidfd >= 0:
+            poller.register(pidfd, select.POLLIN)
         while True:
+            if pidfd < 0 and not pipes.logs:  # nothing to poll: wait on the process itself
+                return _wait_polling(proc, cancel, deadline)
             wait = _POLL if deadline is None else min(_POLL, max(deadline - time.monotonic(), 0.0))
-            if poller.poll(math.ceil(wait * 1000)):
+            exited = False
+            for fd, _events in poller.poll(math.ceil(wait * 1000)):
+                if fd == pidfd:
+                    exited = True
+                elif fd in pipes.logs and not pipes.read(fd):
+                    poller.unregister(fd)
+            if exited or (pidfd < 0 and proc.poll() is not None):
                 break
             if cancel.is_set():
                 return "cancel"
             if deadline is not None and time.monotonic() >= deadline:
                 return "timeout"
     finally:
-        os.close(pidfd)
+        if pidfd >= 0:
+            os.close(pidfd)
     proc.wait()
     return None
 

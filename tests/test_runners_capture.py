@@ -1,0 +1,159 @@
+"""A child's stdout/stderr travel through pipes into the attempt's logs: every log name exists afterwards,
+empty ones share one empty inode that is never written, big outputs cannot deadlock, and a process that
+escapes the group while holding a pipe cannot hang the attempt."""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from conftest import RunnerProject
+
+from agentmake.runners import capture, process
+from agentmake.runners.capture import EMPTY_NAME, LogFile, link_empty
+from agentmake.runners.process import run_process
+
+
+def run(tmp_path: Path, script: str, name: str = "t.1", **kw: object) -> process.ProcResult:
+    logs = tmp_path / "logs"
+    logs.mkdir(exist_ok=True)
+    return run_process(
+        ["sh", "-c", script],
+        stdin=None,
+        env=None,
+        cwd=tmp_path,
+        stdout_path=logs / f"{name}.out",
+        stderr_path=logs / f"{name}.err",
+        timeout=kw.pop("timeout", 30.0),  # type: ignore[arg-type]
+        cancel=threading.Event(),
+        parent_death=False,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def test_empty_streams_are_links_to_one_empty_file(tmp_path: Path) -> None:
+    for i in range(3):
+        assert run(tmp_path, "true", f"t.{i}").exit_code == 0
+    logs = tmp_path / "logs"
+    shared = os.stat(logs / EMPTY_NAME)
+    for i in range(3):
+        for ext in ("out", "err"):
+            st = os.stat(logs / f"t.{i}.{ext}")
+            assert st.st_size == 0 and st.st_ino == shared.st_ino
+    assert shared.st_nlink == 7
+
+
+def test_output_goes_to_a_fresh_file_and_the_shared_one_stays_empty(tmp_path: Path) -> None:
+    assert run(tmp_path, "true", "t.1").exit_code == 0
+    assert run(tmp_path, "true", "u.1").exit_code == 0
+    # the same log name again (a later run): now with output on both streams
+    assert run(tmp_path, "echo out; echo err >&2; exit 3", "t.1").exit_code == 3
+    logs = tmp_path / "logs"
+    assert (logs / "t.1.out").read_text() == "out\n" and (logs / "t.1.err").read_text() == "err\n"
+    assert os.stat(logs / "t.1.out").st_ino != os.stat(logs / EMPTY_NAME).st_ino
+    assert (logs / EMPTY_NAME).read_bytes() == b"" and (logs / "u.1.out").read_bytes() == b""
+
+
+def test_an_older_log_of_the_same_name_is_gone_while_the_attempt_runs(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "t.1.out").write_text("from an earlier run\n")
+    seen: list[bool] = []
+    res = run(tmp_path, "sleep 0.2", on_spawn=lambda pid, pgid: seen.append((logs / "t.1.out").exists()))
+    assert res.exit_code == 0 and seen == [False]
+    assert (logs / "t.1.out").read_text() == ""
+
+
+@pytest.mark.parametrize("pidfd", [True, False])
+def test_big_interleaved_output_is_copied_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pidfd: bool
+) -> None:
+    monkeypatch.setattr(process, "_HAS_PIDFD", pidfd and process._HAS_PIDFD)
+    chunk = "head -c 1000000 /dev/zero; head -c 700000 /dev/zero >&2"
+    script = f"i=0; while [ $i -lt 3 ]; do {chunk}; i=$((i+1)); done"
+    res = run(tmp_path, script, timeout=60.0)
+    assert (res.exit_code, res.timed_out) == (0, False)
+    assert os.path.getsize(tmp_path / "logs" / "t.1.out") == 3_000_000
+    assert os.path.getsize(tmp_path / "logs" / "t.1.err") == 2_100_000
+
+
+def test_a_process_that_left_the_group_holding_the_pipe_does_not_hang(tmp_path: Path) -> None:
+    pidfile = tmp_path / "escaped.pid"
+    script = f"setsid sh -c 'echo $$ > {pidfile}; exec sleep 60' & echo started; sleep 0.3"
+    started = time.monotonic()
+    try:
+        res = run(tmp_path, script)
+        took = time.monotonic() - started
+        assert res.exit_code == 0
+        assert took < 20, f"the attempt waited {took:.1f}s for a pipe held by an escaped process"
+        assert (tmp_path / "logs" / "t.1.out").read_text() == "started\n"
+    finally:
+        if pidfile.exists() and pidfile.read_text().strip():
+            os.kill(int(pidfile.read_text()), signal.SIGKILL)
+
+
+def test_output_before_a_timeout_is_kept(tmp_path: Path) -> None:
+    res = run(tmp_path, "echo before; echo oops >&2; sleep 30", timeout=0.5, grace=1.0)
+    assert res.timed_out
+    assert (tmp_path / "logs" / "t.1.out").read_text() == "before\n"
+    assert (tmp_path / "logs" / "t.1.err").read_text() == "oops\n"
+
+
+def test_link_limit_replaces_the_shared_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    link_empty(str(tmp_path / "a.out"))
+    full = os.stat(tmp_path / EMPTY_NAME).st_ino
+    real_link = os.link
+    calls = {"n": 0}
+
+    def link(src: str, dst: str) -> None:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise OSError(errno.EMLINK, "Too many links")
+        real_link(src, dst)
+
+    monkeypatch.setattr(capture.os, "link", link)
+    monkeypatch.setattr(capture, "_FULL_LINKS", 0)
+    link_empty(str(tmp_path / "b.out"))
+    assert os.stat(tmp_path / "b.out").st_ino == os.stat(tmp_path / EMPTY_NAME).st_ino != full
+    assert os.stat(tmp_path / "a.out").st_ino == full  # earlier links keep the old inode
+
+
+def test_without_hard_links_empty_logs_are_plain_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_link(src: str, dst: str) -> None:
+        raise PermissionError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(capture.os, "link", no_link)
+    monkeypatch.setattr(capture, "_no_links", set())
+    for name in ("a.out", "b.out"):
+        log = LogFile(tmp_path / name)
+        log.close()
+        log.close()  # idempotent
+    assert (tmp_path / "a.out").read_bytes() == b"" and (tmp_path / "b.out").read_bytes() == b""
+    assert os.stat(tmp_path / "a.out").st_ino != os.stat(tmp_path / "b.out").st_ino
+
+
+def test_a_log_that_was_written_is_never_replaced_by_a_second_close(tmp_path: Path) -> None:
+    log = LogFile(tmp_path / "x.out")
+    log.write(b"kept\n")
+    log.close()
+    log.close()
+    log.write(b"late")
+    assert (tmp_path / "x.out").read_text() == "kept\n"
+
+
+def test_shell_task_logs_exist_and_failures_read_them(project: RunnerProject) -> None:
+    (project.root / "a.txt").write_text("hello\n")
+    ok = project.run(project.agent("c", outputs=("o.txt",), inputs=("a.txt",), run="cp {input} {output}"))
+    assert ok.outcome == "ok", ok.message
+    logs = project.root / ".agentmake" / "logs"
+    assert os.stat(logs / "c.1.out").st_ino == os.stat(logs / EMPTY_NAME).st_ino
+    bad = project.run(project.agent("c", outputs=("o.txt",), run="sh -c 'echo nope >&2; exit 4'"))
+    assert bad.exit_code == 4 and "nope" in bad.message + (logs / "c.1.err").read_text()
+    assert (logs / EMPTY_NAME).read_bytes() == b""
