@@ -156,20 +156,23 @@ class WatchSession:
         records = self.store.task_records()
         producer = self.project.graph.producer
         hasher = Hasher(self.root, self.store)
-        interesting = set()
+        readers = self.watcher.readers
+        interesting, regraph = set(), False
         for path in paths:
             task_id = producer.get(path)
             if task_id is not None:
                 rec = records.get(task_id)
                 if rec is not None and rec.outputs.get(path) == hasher.file_hash(path):
-                    continue
-            interesting.add(path)
-        if not interesting:
-            return False, False
-        # a created or deleted file may add or drop a fan-out task: re-expand the graph
-        known = set(self.project.graph.producer) | set(self.watcher.readers)
-        regraph = any(p not in known or not (self.root / p).exists() for p in interesting)
-        return regraph, True
+                    continue  # agentmake's own write
+                interesting.add(path)
+            elif path in readers:
+                interesting.add(path)
+                regraph |= not (self.root / path).exists()  # a deleted input may drop a fan-out task
+            elif (self.root / path).is_file():
+                interesting.add(path)  # a new file may match a fan-out pattern: re-expand the graph
+                regraph = True
+            # else: a directory, or a path the graph never read that is gone again (an editor's probe file)
+        return regraph, bool(interesting)
 
 
 def _drain(changes: queue.Queue[set[str]], first: set[str]) -> set[str]:
