@@ -92,6 +92,7 @@ class WatchSession:
         self.project: Project | None = None
         self.store = Store.open(self.root)
         self.watcher = _Watcher(self.root)
+        self.maybe_new = False  # a file the graph did not read appeared: rebuild only if it adds a task
 
     def close(self) -> None:
         self.watcher.stop.set()
@@ -169,10 +170,15 @@ class WatchSession:
                 interesting.add(path)
                 regraph |= not (self.root / path).exists()  # a deleted input may drop a fan-out task
             elif (self.root / path).is_file():
-                interesting.add(path)  # a new file may match a fan-out pattern: re-expand the graph
+                self.maybe_new = True  # may match a fan-out pattern: re-expand, build only if tasks changed
                 regraph = True
             # else: a directory, or a path the graph never read that is gone again (an editor's probe file)
         return regraph, bool(interesting)
+
+    def shape(self) -> dict[str, tuple[str, ...]]:
+        """The current graph's tasks and their inputs: what a new file can change."""
+        assert self.project is not None
+        return {task_id: task.inputs for task_id, task in self.project.graph.tasks.items()}
 
 
 def _drain(changes: queue.Queue[set[str]], first: set[str]) -> set[str]:
@@ -199,9 +205,13 @@ def watch(req: Request) -> int:
             except queue.Empty:
                 continue
             paths = _drain(session.watcher.changes, first)
+            session.maybe_new = False
             reload, rebuild = session.relevant(paths)
+            before = session.shape() if session.project is not None else None
             if reload and not session.load():
                 continue
+            if session.maybe_new and session.shape() != before:
+                rebuild = True  # e.g. a new document matched a fan-out; a log file written here does not
             if rebuild and session.build() == EXIT_INTERRUPTED:
                 return EXIT_INTERRUPTED
     except KeyboardInterrupt:

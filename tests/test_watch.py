@@ -40,9 +40,9 @@ default = all
 class Watch:
     """A running `agentmake watch` with its stdout/stderr in files."""
 
-    def __init__(self, project: Path, log: Path) -> None:
+    def __init__(self, project: Path, log: Path, out: Path | None = None) -> None:
         self.project, self.log = project, log
-        self.out = (project.parent / "watch.out").open("w+")
+        self.out = (out or project.parent / "watch.out").open("w+")
         self.err = (project.parent / "watch.err").open("w+")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "agentmake", "watch"],
@@ -208,5 +208,20 @@ def test_edit_during_a_run_cancels_and_reruns_that_task_once(
         assert w.runs() == ["copy:a", "copy:a"]
         leftovers = [p for p in project.rglob("*") if ".agentmake-tmp" in p.name]
         assert leftovers == []
+    finally:
+        assert w.stop() == 130
+
+
+def test_a_log_written_inside_the_project_does_not_loop(
+    make_project: Callable[..., tuple[Path, Path]],
+) -> None:
+    project, log = make_project({"a": "alpha\n"})
+    w = Watch(project, log, out=project / "watch.log")  # where a user might redirect it: inside the project
+    try:
+        w.wait_for(lambda: len(w.summaries()) == 1 and "watching" in w.stderr(), "the first build")
+        w.quiet(2.0)  # its own summary line changed watch.log: no rebuild, no loop
+        write(project / "docs/b.md", "beta\n")  # a new file that adds a task still builds
+        assert w.next_build(1)[0] == 2
+        assert w.runs().count("copy:b") == 1
     finally:
         assert w.stop() == 130
