@@ -140,7 +140,7 @@ class Build(Outcomes):
         if self.processes is not None:
             self.processes.run_id = self.run_id
             self.processes.post = self.queue.put
-        previous_handler = self._catch_sigint()
+        previous_handlers = self._catch_signals()
         counts: dict[str, int] | None = None
         try:
             end_orphans(self.store)
@@ -162,8 +162,8 @@ class Build(Outcomes):
             raise
         finally:
             self.pool.close()
-            if previous_handler is not None:
-                signal.signal(signal.SIGINT, previous_handler)
+            for signum, handler in previous_handlers.items():
+                signal.signal(signum, handler)
             if self.processes is not None:
                 self.processes.post = None
         if counts is None:
@@ -177,14 +177,22 @@ class Build(Outcomes):
         self.hasher.flush()
         return self.result
 
-    def _catch_sigint(self) -> Any:
-        """In the main thread with Python's default handler, Ctrl-C only sets a flag that the loop turns into
-        KeyboardInterrupt at a safe point (never between registering an attempt and submitting it)."""
+    def _catch_signals(self) -> dict[int, Any]:
+        """In the main thread, Ctrl-C (with Python's default handler), SIGTERM and SIGHUP (with the default
+        action) only set a flag that the loop turns into KeyboardInterrupt at a safe point (never between
+        registering an attempt and submitting it): running attempts are cancelled (their process groups
+        ended) and recorded as interrupted, and the build returns interrupted (the CLI exits 130). Returns
+        the previous handlers, to put back when the build ends."""
         if threading.current_thread() is not threading.main_thread():
-            return None
-        if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
-            return None
-        return signal.signal(signal.SIGINT, self._on_sigint)
+            return {}
+        previous: dict[int, Any] = {}
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            previous[signal.SIGINT] = signal.signal(signal.SIGINT, self._on_sigint)
+        for name in ("SIGTERM", "SIGHUP"):
+            signum = getattr(signal, name, None)
+            if signum is not None and signal.getsignal(signum) is signal.SIG_DFL:
+                previous[signum] = signal.signal(signum, self._on_sigint)
+        return previous
 
     def _on_sigint(self, signum: int, frame: object) -> None:
         self.sigints += 1
@@ -292,20 +300,23 @@ class Build(Outcomes):
             self._finish(t, "up-to-date")
             self._succeeded(t)
             return
+        if decision.edited and not self._save_edited(t, decision.edited):
+            return  # restoring and running both overwrite the outputs: hand edits are saved first
         if decision.action == "restore" and decision.key is not None and self._restore(t, decision):
             return
-        if decision.edited:
-            try:
-                saved = [f"{path} → {self.store.save_edited(path)}" for path in decision.edited]
-            except OSError as exc:  # never overwrite a hand edit that could not be saved
-                self._fail(t, "output-edited", f"cannot save hand-edited output: {exc}", "not retried: fatal")
-                return
-            t.notice = "hand-edited output saved: " + ", ".join(saved)
-            t.outcome.notice = t.notice
-            self.store.log_event(
-                self.run_id, t.id, "output-edited", t.notice, "saved a copy before rebuilding"
-            )
         self.parked.setdefault(t.runner, ReadyQueue(self.keys)).push(t.id)
+
+    def _save_edited(self, t: TaskState, edited: list[str]) -> bool:
+        """Copy hand-edited outputs to `.agentmake/edited/`; False (the task failed) if that is impossible."""
+        try:
+            saved = [f"{path} → {self.store.save_edited(path)}" for path in edited]
+        except OSError as exc:  # never overwrite a hand edit that could not be saved
+            self._fail(t, "output-edited", f"cannot save hand-edited output: {exc}", "not retried: fatal")
+            return False
+        t.notice = "hand-edited output saved: " + ", ".join(saved)
+        t.outcome.notice = t.notice
+        self.store.log_event(self.run_id, t.id, "output-edited", t.notice, "saved a copy before rebuilding")
+        return True
 
     def _dispatch(self) -> None:
         if self.stop_reason is not None:

@@ -61,7 +61,7 @@ class Outcomes:
         )
         self.store.record_success(record, {}, state="cached")  # the history row too; the cache entry is kept
         t.outcome.started_at = t.outcome.ended_at = now
-        self._finish(t, "cached")
+        self._finish(t, "cached", action=t.notice)  # e.g. where a hand edit was saved
         self._succeeded(t)
         return True
 

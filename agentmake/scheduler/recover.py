@@ -23,13 +23,16 @@ def recover_commits(store: Store, hasher: Hasher, root: Path, run_id: int) -> li
         return []
     restored: list[str] = []
     unresolved: list[str] = []
+    seen = _last_seen(store)
     for task_id in pending:
         rec = store.task_record(task_id)
         if rec is None or not rec.key or rec.status != "done":
             continue
-        if all(hasher.file_hash(path) == digest for path, digest in rec.outputs.items()):
+        current = {path: _hash_or_none(hasher, root, path) for path in rec.outputs}
+        if all(current[path] == digest for path, digest in rec.outputs.items()):
             continue  # the rename did happen
         try:
+            _save_edits(store, run_id, task_id, current, rec.outputs, seen)
             written = store.cache_restore(rec.key, root)
         except (OSError, KeyError, ValueError) as exc:
             store.log_event(run_id, task_id, "cache", f"cannot restore recorded outputs: {exc}", "left as is")
@@ -44,3 +47,35 @@ def recover_commits(store: Store, hasher: Hasher, root: Path, run_id: int) -> li
         restored.append(task_id)
     store.clear_commits([t for t in pending if t not in unresolved])
     return restored
+
+
+def _hash_or_none(hasher: Hasher, root: Path, path: str) -> str | None:
+    if not (root / path).is_file():
+        return None
+    try:
+        return hasher.file_hash(path)
+    except OSError:
+        return None
+
+
+def _last_seen(store: Store) -> dict[str, str]:
+    """path -> the hash agentmake last saw for it (the stat cache): an output's content before the interrupted
+    run, unless that run's hashes were written (then it is the recorded content)."""
+    rows = getattr(store, "file_rows", None)  # test doubles of the store may lack it
+    return {path: row[3] for path, row in rows().items()} if rows is not None else {}
+
+
+def _save_edits(
+    store: Store, run_id: int, task_id: str, current: dict[str, str | None], recorded: dict[str, str],
+    old: dict[str, str],
+) -> None:  # fmt: skip
+    """Save an existing output that is neither the recorded new content nor the old one: a hand edit made
+    after the interrupted run (raises OSError if it cannot be saved: then it is not overwritten)."""
+    for path, digest in current.items():
+        if digest is None or digest == recorded.get(path) or digest == old.get(path):
+            continue
+        where = store.save_edited(path)
+        store.log_event(
+            run_id, task_id, "output-edited", f"hand-edited output saved: {path} → {where}",
+            "saved a copy before restoring",
+        )  # fmt: skip

@@ -200,7 +200,9 @@ class Store:
 
     def store_blob(self, digest: str, source: Path) -> int:
         """Copy `source` (content hash `digest`) into the blob cache; returns the blob's size. Safe from any
-        thread: blobs are content-addressed files written atomically, the database is not touched."""
+        thread: blobs are content-addressed files written atomically, the database is not touched. Raises
+        OSError if the cache cannot be written (callers treat the cache as best-effort; `record_success`
+        tries again and, failing, records the task without a cache entry)."""
         return self.cache.put_blob(digest, Path(source))
 
     def record_success(self, record: TaskRecord, files: dict[str, Path], *, state: str = "done") -> None:
@@ -213,14 +215,22 @@ class Store:
         after this call) means the outputs are not in place yet: the task is also noted in `commits`, until
         `outputs_placed(task_id)` says they are. The next run restores such tasks from the cache."""
         pending = False
+        cached = bool(files)
         size = 0
         if files:
             missing = set(files) - set(record.outputs)
             if missing:
                 raise ValueError(f"files without a hash in record.outputs: {sorted(missing)}")
-            for path, src in files.items():
-                size += self.cache.put_blob(record.outputs[path], Path(src))
-                pending = pending or Path(src) != self.root / path
+            try:
+                for path, src in files.items():
+                    size += self.cache.put_blob(record.outputs[path], Path(src))
+                    pending = pending or Path(src) != self.root / path
+            except OSError as exc:  # the cache is best-effort: a full disk never costs a paid result
+                cached = pending = False  # no cache row, and no `commits` row (it needs the blobs)
+                self.log_event(
+                    record.run_id, record.task_id, "cache", f"cannot write to the cache: {exc}",
+                    "result kept; not cached",
+                )  # fmt: skip
         now = record.finished_at = record.finished_at or time.time()
         attempt = AttemptRecord(
             record.run_id, record.task_id, state, now - record.duration, now, record.attempts,
@@ -230,9 +240,9 @@ class Store:
             self._write_placed()
             self._write_task(record)
             self._write_attempt(attempt)
-            if files:
+            if cached:
                 self.cache.add(record.key, record.outputs, {}, size=size)
-            else:
+            elif not files:
                 self._conn.execute("UPDATE cache SET last_used = ? WHERE key = ?", (now, record.key))
             if pending:
                 self._conn.execute(
