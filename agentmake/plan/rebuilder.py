@@ -255,6 +255,11 @@ class Rebuilder:
         blob = [RENDER_VERSION, template, prompt.path, self._vars_hash, task.wildcards, task.outputs, inputs]
         return text_hash(json.dumps(blob, separators=(",", ":"))), template
 
+    def render(self, task: Task) -> str | None:
+        """The text a run of `task` needs (its prompt, or a shell agent's command): for a decision taken
+        without rendering (a memo fast path) that must run after all, e.g. when restoring it failed."""
+        return self._render(task)
+
     def _render(self, task: Task) -> str | None:
         """The rendered prompt, or the shell command of a shell agent (None for a plain report)."""
         command = render_task_command(task)
@@ -276,7 +281,9 @@ class Rebuilder:
             return self._run_or_restore(d, [])
         recorded = rec.outputs
         edited = [p for p in task.outputs if outs.get(p) and p in recorded and recorded[p] != outs[p]]
-        if rec.key == key and not self.force:
+        if rec.key == key and not self.force and (rec.status == "done" or not edited):
+            # an output differing from a *failed* record (e.g. outputs recorded, then placing them failed)
+            # is no hand edit to keep: the task runs or is restored
             if missing:
                 d.reasons += [Reason("output-missing", f"output {p} is missing", path=p) for p in missing]
                 return self._run_or_restore(d, edited)

@@ -302,9 +302,28 @@ class Build(Outcomes):
             return
         if decision.edited and not self._save_edited(t, decision.edited):
             return  # restoring and running both overwrite the outputs: hand edits are saved first
-        if decision.action == "restore" and decision.key is not None and self._restore(t, decision):
-            return
+        if decision.action == "restore" and decision.key is not None:
+            if self._restore(t, decision):
+                return
+            if decision.prompt is None and not self._render_prompt(t, decision):
+                return  # restoring failed, so the task runs: a fast-path decision has no prompt yet
         self.parked.setdefault(t.runner, ReadyQueue(self.keys)).push(t.id)
+
+    def _render_prompt(self, t: TaskState, decision: Decision) -> bool:
+        """Fill `decision.prompt` for a run; False (the task failed) if it cannot be rendered."""
+        render = getattr(self.rebuilder, "render", None)  # test doubles of the rebuilder may lack it
+        if render is None:
+            return True
+        try:
+            decision.prompt = render(t.task)
+        except AgentmakeError as exc:
+            loc = getattr(exc, "loc", None)
+            self._fail(t, "usage", f"{loc}: {exc}" if loc else str(exc), "not retried: fatal")
+            return False
+        except OSError as exc:
+            self._fail(t, "input", f"cannot read inputs: {exc}", "not retried: fatal")
+            return False
+        return True
 
     def _save_edited(self, t: TaskState, edited: list[str]) -> bool:
         """Copy hand-edited outputs to `.agentmake/edited/`; False (the task failed) if that is impossible."""
@@ -419,6 +438,14 @@ class Build(Outcomes):
         for task_id, reason in control.take().items():
             t = self.tasks.get(task_id)
             if t is None or t.state in TERMINAL:
+                continue
+            self.predecided.pop(task_id, None)  # decided from content that has changed since
+            if t.attempt == 0 and t.decision is not None and t.id not in self.running:
+                # decided and parked, waiting for a slot: decide it again from the current content
+                for ready in self.parked.values():
+                    ready.remove(task_id)
+                t.decision, t.notice, t.outcome.notice = None, None, None
+                self.undecided.push(task_id)
                 continue
             if t.id in self.running and t.cancel is not None:
                 t.cancelled_for = reason

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from agentmake.errors import AgentmakeError
 from agentmake.graph import Graph
 from agentmake.plan import Decision, Hasher
 from agentmake.runners import AttemptResult
@@ -48,7 +49,7 @@ class Outcomes:
         assert decision.key is not None
         try:
             restored = self.store.cache_restore(decision.key, self.root)
-        except (OSError, KeyError, ValueError) as exc:
+        except (OSError, KeyError, ValueError, AgentmakeError) as exc:
             self.store.log_event(
                 self.run_id, t.id, "cache", f"cache restore failed: {exc}", "running instead"
             )
@@ -85,7 +86,14 @@ class Outcomes:
             out.cost_usd, out.tokens_in, out.tokens_out, self.run_id,
         )  # fmt: skip
         self.store.record_success(record, files)  # task row, history row and cache entry in one transaction
-        commit_outputs(self.root, result.staged)
+        try:
+            commit_outputs(self.root, result.staged)
+        except OSError:
+            # the record names the new outputs: if a `commits` row stands for them, the next run restores
+            # them from the cache (`recover_commits`), so the failure must not overwrite that record
+            pending = getattr(self.store, "pending_commits", None)
+            t.commit_pending = pending is not None and t.id in pending()
+            raise
         placed = getattr(self.store, "outputs_placed", None)
         if placed is not None and result.staged:
             placed(t.id)
@@ -106,7 +114,8 @@ class Outcomes:
     def _fail(self, t: TaskState, error_type: str | None, message: str, action: str) -> None:
         self.store.log_event(self.run_id, t.id, error_type or "error", message, action)
         self._record(t, "failed", time.time(), error_type=error_type, message=message)
-        self.store.record_failure(t.id, self.run_id, message)
+        if not t.commit_pending:
+            self.store.record_failure(t.id, self.run_id, message)
         self._finish(t, "failed", message=message, error_type=error_type, action=action)
         if not self.options.keep_going and self.stop_reason is None:
             self.stop_reason = f"build stopped after failure of {t.id}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from agentmake.errors import AgentmakeError
 from agentmake.plan import Hasher
 from agentmake.store import Store
 
@@ -34,7 +35,7 @@ def recover_commits(store: Store, hasher: Hasher, root: Path, run_id: int) -> li
         try:
             _save_edits(store, run_id, task_id, current, rec.outputs, seen)
             written = store.cache_restore(rec.key, root)
-        except (OSError, KeyError, ValueError) as exc:
+        except (OSError, KeyError, ValueError, AgentmakeError) as exc:
             store.log_event(run_id, task_id, "cache", f"cannot restore recorded outputs: {exc}", "left as is")
             unresolved.append(task_id)
             continue

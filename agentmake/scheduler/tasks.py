@@ -29,6 +29,7 @@ class TaskState:
     notice: str | None = None  # where hand-edited outputs were saved
     error_type: str | None = None
     cancelled_for: str | None = None  # why another thread asked to cancel it (watch mode)
+    commit_pending: bool = False  # recorded done, outputs not placed: the next run restores them
 
     @property
     def id(self) -> str:

@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import json
 import os
+import posixpath
+import re
 import shutil
 import sqlite3
 import threading
 import time
 from collections.abc import Mapping
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from agentmake.errors import UsageError
+
+_DRIVE = re.compile(r"^[A-Za-z]:")  # a Windows drive letter: absolute too
 
 
 class BlobCache:
@@ -147,7 +151,11 @@ class BlobCache:
 
 
 def _inside(base: Path, path: str) -> Path:
-    target = (base / path).resolve()
-    if target == base or not target.is_relative_to(base):
+    """`base / path` if `path` names a file inside the project, judged lexically (the rule the graph applies
+    to declared outputs): symlinks are not resolved, so an output directory that is a symlink to elsewhere
+    (e.g. `build -> /scratch/...`) restores like any other."""
+    norm = posixpath.normpath(path)
+    pure = PurePosixPath(norm)
+    if not path or pure.is_absolute() or norm in (".", "") or ".." in pure.parts or _DRIVE.match(norm):
         raise UsageError(f"cached output {path!r} is outside the project {base}")
-    return base / path
+    return base / norm
