@@ -31,6 +31,7 @@ from agentmake.graph.globs import (
     PatternError,
     compile_pattern,
     is_outside_root,
+    normalize_path,
     output_matcher,
 )
 from agentmake.graph.task import Task
@@ -102,6 +103,11 @@ def compile_nodes(agentfile: Agentfile) -> list[Node]:
             if is_outside_root(p.text):
                 raise AgentfileError(
                     f"{kind} '{spec.name}' output '{p.text}' is outside the project directory",
+                    node.loc(out_key),
+                )
+            if normalize_path(p.text).split("/", 1)[0] == ".agentmake":
+                raise AgentfileError(
+                    f"{kind} '{spec.name}' output '{p.text}' is inside .agentmake/, agentmake's own state",
                     node.loc(out_key),
                 )
             unbound = [w for w in p.wildcards if w not in bound]

@@ -63,6 +63,8 @@ def demote_headings(text: str, by: int = 2) -> str:
             level = min(len(atx.group(2)) + by, 6)
             line = "#" * level + line[atx.end() :]
         out.append(line)
+    if in_fence is not None:  # a truncated answer must not turn the rest of the report into code
+        out.append(in_fence)
     return "\n".join(out)
 
 

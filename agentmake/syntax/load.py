@@ -51,7 +51,7 @@ def display_name(path: Path) -> str:
 
 def _read(path: Path, shown: str) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8-sig")  # a BOM is not part of the text
     except FileNotFoundError:
         raise AgentfileError(f"{shown}: no such file") from None
     except (OSError, UnicodeDecodeError) as e:

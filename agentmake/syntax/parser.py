@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -75,18 +74,18 @@ def grammar_path() -> Path:
 
 
 def _cache_file() -> str | bool:
+    """The parser caches (pickles: loading one runs code) live only in a directory of this user's that nobody
+    else can write: never a shared temporary directory. No such directory: no cache, only slower."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    for directory in (
-        os.path.join(base, "agentmake"),
-        os.path.join(tempfile.gettempdir(), "agentmake-cache"),
-    ):
-        try:
-            os.makedirs(directory, exist_ok=True)
-            if os.access(directory, os.W_OK):
-                return os.path.join(directory, "agentfile-grammar.lark-cache")
-        except OSError:
-            continue
-    return False
+    directory = os.path.join(base, "agentmake")
+    try:
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        st = os.stat(directory)
+    except OSError:
+        return False
+    if st.st_uid != os.getuid() or st.st_mode & 0o022 or not os.access(directory, os.W_OK):
+        return False
+    return os.path.join(directory, "agentfile-grammar.lark-cache")
 
 
 def unquote(text: str) -> str:
@@ -233,6 +232,13 @@ def parse_text(text: str, filename: str, strict: bool = False) -> list[Statement
     `filename`. `strict` builds lark with strict=True (checking the grammar) and bypasses the cache."""
     if not text.endswith("\n"):
         text += "\n"
+    if "\x00" in text:  # no path, command or prompt can hold one; it would only fail later, far from here
+        pos = text.index("\x00")
+        line = text.count("\n", 0, pos) + 1
+        col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+        src = text.splitlines()[line - 1]
+        message = "a NUL byte cannot appear in an Agentfile"
+        raise AgentfileError(message, Loc(filename, line, col), [], None, src)
     # with lark not loaded yet, even a small file is worth a cache look-up: importing lark costs ~25 ms
     warm = "lark" in sys.modules
     cached = None if strict else _cached(text, warm)
