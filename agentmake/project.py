@@ -33,11 +33,32 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+def check_templates(af: Agentfile) -> None:
+    """Compile every prompt (inline and file), report merge prompt and report template, so a template syntax
+    error is a located AgentfileError now instead of a failure mid-build. Undefined names are not checked:
+    they depend on each task's values."""
+    from agentmake.templates import check_file_syntax, check_syntax
+
+    for agent in af.agents.values():
+        if agent.prompt is not None:
+            check_syntax(agent.prompt)
+    for report in af.reports.values():
+        if report.merge is not None:
+            check_syntax(report.merge)
+        if report.template:
+            try:
+                text = (af.root / report.template).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue  # an unreadable template is reported (located) when the report is built
+            check_file_syntax(text, report.template)
+
+
 def check_summary(af: Agentfile) -> str:
     """One line: ``Agentfile: 5 agents (57 tasks), 2 reports, 3 runners — ok``. Builds the graph, so missing
     inputs and cycles are reported too; `runners` counts the runners the agents and reports use."""
     from agentmake.graph import build_graph
 
+    check_templates(af)
     try:
         graph = build_graph(af)
         tasks = f" ({_plural(sum(1 for t in graph.tasks.values() if t.kind == 'agent'), 'task')})"

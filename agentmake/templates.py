@@ -62,6 +62,32 @@ def _error(prompt: Prompt, message: str, template_line: int) -> AgentfileError:
     return AgentfileError(f"{what}, line {template_line}: {message}", loc, [], None, src)
 
 
+def check_syntax(prompt: Prompt) -> None:
+    """Compile `prompt` without rendering it; raises AgentfileError located in the prompt on a template syntax
+    error. (Undefined names depend on the task, so only `render_prompt` can find them.)"""
+    from jinja2 import TemplateSyntaxError
+
+    try:
+        _compile(prompt.text, prompt.path or _INLINE)
+    except TemplateSyntaxError as e:
+        raise _error(prompt, f"template syntax error: {e.message}", e.lineno or 1) from None
+
+
+def check_file_syntax(text: str, name: str) -> None:
+    """Compile the template file `name` (project-relative) holding `text`; raises AgentfileError at the
+    offending line on a template syntax error."""
+    from jinja2 import TemplateSyntaxError
+
+    try:
+        _compile(text, name)
+    except TemplateSyntaxError as e:
+        line = e.lineno or 1
+        lines = text.splitlines()
+        src = lines[line - 1] if 0 < line <= len(lines) else None
+        msg = f"template {name}, line {line}: template syntax error: {e.message}"
+        raise AgentfileError(msg, Loc(name, line, 1), [], None, src) from None
+
+
 def render_prompt(prompt: Prompt, context: Mapping[str, object]) -> str:
     """Render `prompt` with `context`; raises AgentfileError located in the prompt file on any template
     error."""

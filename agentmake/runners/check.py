@@ -67,7 +67,22 @@ def run_check(
     )
     if res.exit_code == 0:
         return None
+    # the message names the declared outputs: the staged files it ran on are deleted by then
+    shown = render_command(check.command, command_values(task, task.outputs))
     if res.timed_out:
-        return f"check timed out: {check.command}"
+        return f"check timed out: {shown}"
     detail = one_line(err_log.read_text(errors="replace")) or one_line(out_log.read_text(errors="replace"))
-    return f"check failed (exit {res.exit_code}): {check.command}" + (f": {detail}" if detail else "")
+    detail = _unstage(detail, staged, root)
+    return f"check failed (exit {res.exit_code}): {shown}" + (f": {detail}" if detail else "")
+
+
+def _unstage(text: str, staged: Mapping[str, Path], root: Path) -> str:
+    """`text` with each staged path (absolute, project-relative or bare file name) replaced by its output."""
+    for out, path in staged.items():
+        for old, new in (
+            (str(path), str(root / out)),
+            (os.path.relpath(path, root), out),
+            (path.name, Path(out).name),
+        ):
+            text = text.replace(old, new)
+    return text

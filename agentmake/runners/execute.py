@@ -368,9 +368,12 @@ class Executor:
         check = spec.check if isinstance(spec, AgentSpec) else None
         if check is None or result.outcome != "ok":
             return result
-        problem = run_check(
-            check, task, result.staged, root=self.root, log_stem=stem, timeout=timeout, cancel=cancel
-        )
+        try:
+            problem = run_check(
+                check, task, result.staged, root=self.root, log_stem=stem, timeout=timeout, cancel=cancel
+            )
+        except AgentmakeError as e:  # e.g. a bad placeholder: the staged files must not be left behind
+            return self._fail(result, Verdict("fatal", "usage", one_line(str(e))))
         if problem is not None:
             return self._fail(result, Verdict("retry", "check", problem))
         return result

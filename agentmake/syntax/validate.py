@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from agentmake.errors import AgentfileError, Loc, did_you_mean
 from agentmake.model import Agentfile, AgentSpec, ReportSpec
 from agentmake.syntax.values import Source
+from agentmake.templates import render_command
 
 _WILDCARD = re.compile(r"\{([^{}]*)\}")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -43,6 +44,7 @@ class Validator:
         for agent in af.agents.values():
             self.check_runner(agent.runner, agent.key_locs.get("runner", agent.loc))
             self.check_wildcards(agent)
+            self.check_commands(agent)
             self.claim(owners, agent.outputs, agent, "outputs")
         for report in af.reports.values():
             if report.runner is not None:
@@ -113,3 +115,23 @@ class Validator:
                             sorted(f"{{{b}}}" for b in bound),
                             did_you_mean(name, bound) or "add an input pattern that uses it",
                         )
+
+    def check_commands(self, agent: AgentSpec) -> None:
+        """Render `run` and a command `check` with dummy values, so a placeholder typo (`{ouput}`) or a lone
+        brace is reported now rather than after the agent has run (and been paid for)."""
+        values: dict[str, str | list[str]] = {"input": "x", "inputs": ["x"], "output": "x", "outputs": ["x"]}
+        for pattern in agent.inputs:
+            values.update((name, "x") for name in wildcards(pattern))
+        commands = [("run", agent.run)]
+        if agent.check is not None and agent.check.kind == "command":
+            commands.append(("check", agent.check.command))
+        for key, command in commands:
+            if command is None:
+                continue
+            loc = agent.key_locs.get(key, agent.loc)
+            try:
+                render_command(command, values, loc)
+            except AgentfileError as e:
+                raise self.error(
+                    f"`{key}` of agent '{agent.name}': {e.message}", loc, e.expected, e.hint
+                ) from None
