@@ -12,15 +12,14 @@ Every input is a file on disk or some task's output; no two tasks produce one fi
 
 from __future__ import annotations
 
-import gc
 import heapq
 import itertools
 import os
-from collections.abc import Container, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
 
 from agentmake.errors import AgentfileError, UsageError, did_you_mean
+from agentmake.gcpause import gc_paused
 from agentmake.graph.expand import Node, compile_nodes, expand_all
 from agentmake.graph.globs import FileIndex, normalize_path
 from agentmake.graph.task import Task
@@ -118,24 +117,11 @@ class Graph:
         )
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Building allocates many small acyclic objects; the cyclic GC would only rescan them again and again
-    (a third of the time at 5,000 agents). Collection resumes afterwards."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def build_graph(agentfile: Agentfile) -> Graph:
     """Expand agents and reports into tasks, link them by files and order them (see the module docstring).
     Raises AgentfileError for a missing input, a glob an agent needs that matches nothing, two producers of
     one file, an output outside the project, or a cycle."""
-    with _gc_paused():
+    with gc_paused():
         return _build(agentfile)
 
 

@@ -14,11 +14,11 @@ decision.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from agentmake.errors import AgentmakeError
+from agentmake.gcpause import gc_paused
 from agentmake.graph import Graph
 from agentmake.plan import Decision, Rebuilder
 
@@ -43,13 +43,8 @@ def predecide(graph: Graph, rebuilder: Rebuilder, check: Callable[[], None] | No
     """Decide every task whose dependencies (in `graph`) were all found up to date, in topological order.
     A task whose decision raises is left to the loop (which decides it again and reports the error).
     `check()` is called every few hundred decisions (it may raise KeyboardInterrupt)."""
-    enabled = gc.isenabled()
-    gc.disable()  # deciding allocates many small acyclic objects: the cyclic GC would only rescan them
-    try:
+    with gc_paused():
         return _predecide(graph, rebuilder, check)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _predecide(graph: Graph, rebuilder: Rebuilder, check: Callable[[], None] | None) -> Predecided:

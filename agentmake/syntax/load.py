@@ -6,12 +6,12 @@ location.
 
 from __future__ import annotations
 
-import gc
 import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from agentmake.errors import AgentfileError, did_you_mean
+from agentmake.gcpause import gc_paused
 from agentmake.model import PRESET_NAMES, Agentfile, RunnerSpec
 from agentmake.syntax import transform as tf
 from agentmake.syntax.parser import Assign, Include, Statement, parse_text
@@ -110,13 +110,8 @@ def load_agentfile(path: Path, overrides: Mapping[str, str] | None = None, stric
     """Parse `path` (and its includes), apply `overrides` (VAR=value from the command line), validate.
     Raises AgentfileError (file:line:col, expected, did you mean) for every mistake. `strict` makes lark check
     the grammar for conflicts and terminal collisions (tests use it; it is slower)."""
-    enabled = gc.isenabled()
-    gc.disable()  # loading allocates many small acyclic objects: the cyclic GC would only rescan them
-    try:
+    with gc_paused():
         return _load(path, overrides, strict)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _load(path: Path, overrides: Mapping[str, str] | None, strict: bool) -> Agentfile:
