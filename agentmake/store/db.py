@@ -24,9 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from agentmake.store.cache import BlobCache
+from agentmake.store.identity import boot_id, start_ticks
 from agentmake.store.lock import LockedError, ProjectLock
 from agentmake.store.records import AttemptRecord, FileRecord, RawJSON, TaskRecord, attempt_from_row
-from agentmake.store.schema import connect
+from agentmake.store.schema import column_names, connect
 
 __all__ = ["AttemptRecord", "FileRecord", "LockedError", "Store", "TaskRecord"]
 
@@ -35,6 +36,7 @@ _TASK_COLS = (
     "task_id, key, parts, outputs, status, finished_at, duration, attempts, cost_usd, tokens_in, tokens_out, "
     "run_id, error, memo"
 )
+_RUNNING_COLS = "task_id, run_id, pid, pgid, owner_pid, started_at, start_ticks, boot_id"
 _SINGLE_READS = 64  # task records read one query each before all are read at once
 Brief = tuple[str, str, str, "str | dict[str, str]"]  # key, status, memo, outputs (JSON text or decoded)
 _ATTEMPT_COLS = (
@@ -61,6 +63,7 @@ class Store:
         self._briefs: dict[str, Brief] | None = None  # `task_brief` rows (light: no parts, no history)
         self._memos: dict[str, str] = {}  # task id -> memo to write (see `note_memo`)
         self._placed: list[str] = []  # tasks whose `commits` row is to be deleted with the next transaction
+        self._identity_cols: bool | None = None  # whether `running` has the identity columns (old may not)
 
     def _exists(self) -> bool:
         return (self.dir / "state.db").exists()
@@ -363,20 +366,32 @@ class Store:
 
     # processes of running tasks (never two live copies of one task)
     def mark_running(self, task_id: str, run_id: int, pid: int, pgid: int) -> None:
-        with self._tx():
-            self._conn.execute(
-                "INSERT OR REPLACE INTO running VALUES (?, ?, ?, ?, ?, ?)",
-                (task_id, run_id, pid, pgid, os.getpid(), time.time()),
-            )
+        """Record a task's process and its identity (start time, boot id: `agentmake.store.identity`)."""
+        self._insert_running([(task_id, run_id, pid, pgid)])
 
     def mark_running_many(self, rows: Iterable[tuple[str, int, int, int]]) -> None:
         """`mark_running` for several (task_id, run_id, pid, pgid) at once, in one transaction."""
-        now, owner = time.time(), os.getpid()
+        self._insert_running(rows)
+
+    def _insert_running(self, rows: Iterable[tuple[str, int, int, int]]) -> None:
+        now, owner, boot = time.time(), os.getpid(), boot_id()
+        full = [(t, r, pid, pgid, owner, now, start_ticks(pid), boot) for t, r, pid, pgid in rows]
         with self._tx():
-            self._conn.executemany(
-                "INSERT OR REPLACE INTO running VALUES (?, ?, ?, ?, ?, ?)",
-                [(t, r, pid, pgid, owner, now) for t, r, pid, pgid in rows],
-            )
+            if self._has_identity():
+                self._conn.executemany(
+                    f"INSERT OR REPLACE INTO running ({_RUNNING_COLS}) VALUES ({', '.join('?' * 8)})", full
+                )
+            else:  # an old database that could not be extended: record what it can hold
+                self._conn.executemany(
+                    "INSERT OR REPLACE INTO running (task_id, run_id, pid, pgid, owner_pid, started_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    [row[:6] for row in full],
+                )
+
+    def _has_identity(self) -> bool:
+        if self._identity_cols is None:
+            self._identity_cols = {"start_ticks", "boot_id"} <= column_names(self._conn, "running")
+        return self._identity_cols
 
     def clear_running(self, task_id: str) -> None:
         with self._tx():
@@ -387,6 +402,14 @@ class Store:
         with self._lock:
             rows = self._conn.execute("SELECT task_id, pid, pgid, owner_pid FROM running ORDER BY task_id")
             return [tuple(r) for r in rows.fetchall()]
+
+    def running_identities(self) -> dict[str, tuple[int | None, str | None]]:
+        """task_id -> (start_ticks, boot_id) recorded with each running process; None where unknown."""
+        with self._lock:
+            if not self._has_identity():
+                return {}
+            rows = self._conn.execute("SELECT task_id, start_ticks, boot_id FROM running").fetchall()
+        return {r[0]: (r[1], r[2]) for r in rows}
 
     # error log
     def log_event(self, run_id: int, task_id: str, error_type: str, message: str, action: str) -> None:

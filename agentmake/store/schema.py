@@ -14,7 +14,8 @@ runs      one row per build: run_id, started_at, ended_at, pid, counts (JSON: st
 attempts  history, one row per task per run: run_id, task_id, state, started_at, ended_at, attempts, cost_usd,
           tokens_in, tokens_out, error_type, message, extra (JSON).
 running   processes of tasks being run: task_id, run_id, pid, pgid, owner_pid (the agentmake that started
-          it), started_at. A row left by a dead owner names an orphan to end.
+          it), started_at, start_ticks and boot_id (the process's identity, see `agentmake.store.identity`;
+          NULL where unknown). A row left by a dead owner names an orphan to end, if it is still that process.
 events    the error log: time, run_id, task_id, error_type, message, action.
 commits   tasks recorded as done whose outputs may not be in place yet: task_id, run_id. The scheduler
           records a task (row, history, cache entry, this row) *before* renaming its staged outputs onto
@@ -63,7 +64,8 @@ CREATE TABLE IF NOT EXISTS attempts (
 CREATE INDEX IF NOT EXISTS attempts_task ON attempts (task_id);
 CREATE INDEX IF NOT EXISTS attempts_run ON attempts (run_id);
 CREATE TABLE IF NOT EXISTS running (
-    task_id TEXT PRIMARY KEY, run_id INTEGER, pid INTEGER, pgid INTEGER, owner_pid INTEGER, started_at REAL
+    task_id TEXT PRIMARY KEY, run_id INTEGER, pid INTEGER, pgid INTEGER, owner_pid INTEGER, started_at REAL,
+    start_ticks INTEGER, boot_id TEXT
 );
 CREATE TABLE IF NOT EXISTS events (
     id INTEGER PRIMARY KEY AUTOINCREMENT, time REAL, run_id INTEGER, task_id TEXT, error_type TEXT,
@@ -76,6 +78,8 @@ CREATE TABLE IF NOT EXISTS commits (task_id TEXT PRIMARY KEY, run_id INTEGER);
 """
 # tables added to format 1 after it was first released: created on open when missing (no version bump)
 ADDED = ("commits",)
+# columns added to format 1 tables after release: added on open when missing (no version bump)
+ADDED_COLUMNS = {"running": (("start_ticks", "INTEGER"), ("boot_id", "TEXT"))}
 
 
 def connect(path: Path, *, may_reset: bool = True) -> sqlite3.Connection:
@@ -119,6 +123,18 @@ def _add_missing(conn: sqlite3.Connection) -> None:
     if any(name not in names for name in ADDED):
         with contextlib.suppress(sqlite3.OperationalError):  # read-only or busy: readers cope without it
             conn.executescript(DDL)
+    for table, columns in ADDED_COLUMNS.items():
+        present = column_names(conn, table)
+        for name, kind in columns:
+            if present and name not in present:
+                with contextlib.suppress(sqlite3.OperationalError):  # read-only or busy: see column_names
+                    conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+
+
+def column_names(conn: sqlite3.Connection, table: str) -> set[str]:
+    """The columns `table` has (empty if there is no such table). A database opened read-only may lack the
+    `ADDED_COLUMNS`: callers check before using them."""
+    return {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
 
 
 def _create(conn: sqlite3.Connection) -> None:

@@ -1,0 +1,41 @@
+"""Who a process is, beyond its pid: its start time and the boot it belongs to (Linux /proc; else unknown).
+
+A pid (and so a process group id) is reused after a reboot, in another container sharing `.agentmake`, or
+after wrap-around. The store records a task process's start time (clock ticks since boot, field 22 of
+``/proc/<pid>/stat``) and the kernel's boot id with it, so an orphan is only ended if it is still the same
+process (see `agentmake.scheduler.processes.end_orphans`).
+"""
+
+from __future__ import annotations
+
+import os
+
+_BOOT_ID = "/proc/sys/kernel/random/boot_id"
+
+
+def proc_available() -> bool:
+    """Whether this system has a Linux-style /proc to identify processes with."""
+    return os.path.isfile("/proc/self/stat")
+
+
+def boot_id() -> str | None:
+    """The kernel's id of this boot, or None where it cannot be read."""
+    try:
+        with open(_BOOT_ID, encoding="ascii") as fh:
+            return fh.read().strip() or None
+    except OSError:
+        return None
+
+
+def start_ticks(pid: int) -> int | None:
+    """When process `pid` started, in clock ticks since boot; None if it is gone or /proc is unavailable."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            stat = fh.read()
+    except OSError:
+        return None
+    fields = stat[stat.rfind(b")") + 1 :].split()  # after the comm field, which may hold spaces and ')'
+    try:
+        return int(fields[19])  # field 22 overall; fields[0] here is field 3 (state)
+    except (IndexError, ValueError):
+        return None

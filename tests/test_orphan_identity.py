@@ -1,0 +1,110 @@
+"""`end_orphans` ends a recorded process group only if its leader is still the process recorded: same boot id,
+same start time. A reused pgid (after a reboot, in another container, after pid wrap-around) is left alone.
+Victims are real `setsid sleep 60` processes; the store is a real SQLite file."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from agentmake.runners.process import group_alive
+from agentmake.scheduler.processes import end_orphans
+from agentmake.store import Store
+from agentmake.store.identity import boot_id, start_ticks
+
+pytestmark = pytest.mark.skipif(boot_id() is None or start_ticks(os.getpid()) is None, reason="needs /proc")
+
+
+@pytest.fixture
+def victim() -> Iterator[subprocess.Popen[bytes]]:
+    proc = subprocess.Popen(["setsid", "sleep", "60"])  # not a group leader: setsid execs sleep in place
+    try:
+        for _ in range(500):  # setsid runs before exec; wait until the pid leads its own group
+            if os.getpgid(proc.pid) == proc.pid and start_ticks(proc.pid) is not None:
+                break
+            time.sleep(0.02)
+        assert os.getpgid(proc.pid) == proc.pid
+        yield proc
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def _record(tmp_path: Path, proc: subprocess.Popen[bytes], **identity: object) -> Store:
+    store = Store.open(tmp_path)
+    store.mark_running("t", 1, proc.pid, proc.pid)
+    for column, value in identity.items():
+        store._conn.execute(f"UPDATE running SET {column} = ?", (value,))
+    store._conn.execute("UPDATE running SET owner_pid = ?", (os.getppid(),))  # as if its agentmake were gone
+    return store
+
+
+def test_the_true_identity_is_recorded_and_its_group_is_ended(
+    tmp_path: Path, victim: subprocess.Popen[bytes]
+) -> None:
+    with _record(tmp_path, victim) as store:
+        assert store.running_identities() == {"t": (start_ticks(victim.pid), boot_id())}
+        assert end_orphans(store) == ["t"]
+        assert store.running() == []
+    assert victim.wait(timeout=10) is not None
+    assert not group_alive(victim.pid)
+
+
+def test_a_different_start_time_is_not_killed_but_cleared(
+    tmp_path: Path, victim: subprocess.Popen[bytes]
+) -> None:
+    with _record(tmp_path, victim, start_ticks=(start_ticks(victim.pid) or 0) + 1) as store:
+        assert end_orphans(store) == []
+        assert store.running() == []
+    assert victim.poll() is None and group_alive(victim.pid)
+
+
+def test_a_row_from_another_boot_is_not_killed_but_cleared(
+    tmp_path: Path, victim: subprocess.Popen[bytes]
+) -> None:
+    with _record(tmp_path, victim, boot_id="00000000-0000-0000-0000-000000000000") as store:
+        assert end_orphans(store) == []
+        assert store.running() == []
+    assert victim.poll() is None and group_alive(victim.pid)
+
+
+def test_a_gone_leader_spares_the_group_now_under_its_pgid(
+    tmp_path: Path, victim: subprocess.Popen[bytes]
+) -> None:
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    with Store.open(tmp_path) as store:
+        store.mark_running("t", 1, victim.pid, victim.pid)
+        store._conn.execute("UPDATE running SET pid = ?, start_ticks = 12345", (gone.pid,))
+        assert end_orphans(store) == []
+        assert store.running() == []
+    assert victim.poll() is None
+
+
+def test_an_old_database_gains_the_columns_and_old_rows_keep_todays_behaviour(
+    tmp_path: Path, victim: subprocess.Popen[bytes]
+) -> None:
+    db = tmp_path / ".agentmake" / "state.db"
+    db.parent.mkdir()
+    conn = sqlite3.connect(db)
+    conn.execute(
+        "CREATE TABLE running (task_id TEXT PRIMARY KEY, run_id INTEGER, pid INTEGER, pgid INTEGER, "
+        "owner_pid INTEGER, started_at REAL)"
+    )
+    conn.execute("INSERT INTO running VALUES ('old', 1, ?, ?, ?, 0)", (victim.pid, victim.pid, os.getppid()))
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    with Store.open(tmp_path) as store:
+        assert store.running() == [("old", victim.pid, victim.pid, os.getppid())]
+        assert store.running_identities() == {"old": (None, None)}  # columns added, unknown for old rows
+        assert end_orphans(store) == ["old"]  # no identity recorded: the pgid alone decides, as before
+        store.mark_running("new", 2, os.getpid(), os.getpgrp())
+        assert store.running_identities()["new"] == (start_ticks(os.getpid()), boot_id())
+    assert victim.wait(timeout=10) is not None
