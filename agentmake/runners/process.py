@@ -41,6 +41,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from agentmake.procstat import stat_fields
 from agentmake.runners.capture import LogFile, Pipes
 
 GRACE = 3.0  # seconds between SIGTERM and SIGKILL
@@ -113,13 +114,8 @@ def group_alive(pgid: int) -> bool:
     with os.scandir("/proc") as entries:
         pids = [e.name for e in entries if e.name.isdigit()]
     for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat", "rb") as fh:
-                stat = fh.read()
-        except OSError:
-            continue
-        fields = stat[stat.rfind(b")") + 2 :].split()
-        if len(fields) > 2 and int(fields[2]) == pgid and fields[0] not in (b"Z", b"X"):
+        fields = stat_fields(pid)
+        if fields and len(fields) > 2 and int(fields[2]) == pgid and fields[0] not in (b"Z", b"X"):
             return True
     return False
 

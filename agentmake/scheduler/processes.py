@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
+from agentmake.procstat import stat_fields
 from agentmake.runners.process import group_alive, kill_process_group
 from agentmake.store import Store
 from agentmake.store.identity import boot_id, proc_available, start_ticks
@@ -46,12 +47,10 @@ def alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as fh:
-            state = fh.read().rsplit(b")", 1)[-1].split()[0]
-    except (OSError, IndexError):
+    fields = stat_fields(pid)
+    if not fields:
         return True  # no /proc (not Linux): trust the signal check
-    return state not in (b"Z", b"X")
+    return fields[0] not in (b"Z", b"X")
 
 
 def end_orphans(store: Store) -> list[str]:

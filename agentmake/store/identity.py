@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 
+from agentmake.procstat import stat_fields
+
 _BOOT_ID = "/proc/sys/kernel/random/boot_id"
 
 
@@ -29,12 +31,9 @@ def boot_id() -> str | None:
 
 def start_ticks(pid: int) -> int | None:
     """When process `pid` started, in clock ticks since boot; None if it is gone or /proc is unavailable."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as fh:
-            stat = fh.read()
-    except OSError:
+    fields = stat_fields(pid)
+    if fields is None:
         return None
-    fields = stat[stat.rfind(b")") + 1 :].split()  # after the comm field, which may hold spaces and ')'
     try:
         return int(fields[19])  # field 22 overall; fields[0] here is field 3 (state)
     except (IndexError, ValueError):
