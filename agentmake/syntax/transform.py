@@ -37,17 +37,13 @@ REPORT_KEYS = ("title", "inputs", "output", "merge", "template", "summary", "run
 BLOCK_KEYS = {"runner": RUNNER_KEYS, "agent": AGENT_KEYS, "report": REPORT_KEYS}
 
 
-@dataclass(slots=True)
-class Field:
-    """One substituted `key = value` line of a block."""
+class _Located:
+    """Where a field or block starts, and errors located there (for dataclasses with src, line, col)."""
 
-    key: str
-    words: list[str]
-    bare: bool  # the first item was a bare word (a file path for prompt/merge)
+    __slots__ = ()
+    src: v.Source
     line: int
     col: int
-    line_offset: int
-    src: v.Source
 
     @property
     def loc(self) -> Loc:
@@ -57,6 +53,19 @@ class Field:
         self, message: str, expected: list[str] | None = None, hint: str | None = None
     ) -> AgentfileError:
         return self.src.error(message, self.line, self.col, expected, hint)
+
+
+@dataclass(slots=True)
+class Field(_Located):
+    """One substituted `key = value` line of a block."""
+
+    key: str
+    words: list[str]
+    bare: bool  # the first item was a bare word (a file path for prompt/merge)
+    line: int
+    col: int
+    line_offset: int
+    src: v.Source
 
     def one(self) -> str:
         if len(self.words) != 1:
@@ -68,22 +77,13 @@ class Field:
 
 
 @dataclass
-class RawBlock:
+class RawBlock(_Located):
     kind: str
     name: str
     fields: dict[str, Field]
     src: v.Source
     line: int
     col: int
-
-    @property
-    def loc(self) -> Loc:
-        return self.src.loc(self.line, self.col)
-
-    def error(
-        self, message: str, expected: list[str] | None = None, hint: str | None = None
-    ) -> AgentfileError:
-        return self.src.error(message, self.line, self.col, expected, hint)
 
 
 @dataclass
