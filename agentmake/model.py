@@ -118,3 +118,8 @@ class Agentfile:
     agents: dict[str, AgentSpec]
     reports: dict[str, ReportSpec]
     files: tuple[Path, ...] = ()  # the Agentfile, its includes, prompt files, templates: what watch watches
+    # what loading read: absolute path -> (file type bits, size, mtime_ns, inode) from just before the read,
+    # the xxh3-128 of the bytes read, and when (wall clock ns): the build stamp (`plan.stamp`) rests on them
+    reads: dict[str, tuple[int, int, int, int, str, int]] = field(
+        default_factory=dict, compare=False, repr=False
+    )

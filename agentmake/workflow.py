@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import os
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,8 @@ from agentmake.store import Store
 if TYPE_CHECKING:  # imported where used: a no-op build never loads what it does not need
     from agentmake.graph import Graph, Task
     from agentmake.model import Agentfile
+    from agentmake.plan import Hasher
+    from agentmake.plan.stamp import Verdict
     from agentmake.scheduler import BuildControl, BuildResult, TaskEvent
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -91,8 +94,12 @@ def run_graph(
     *,
     extra_sink: Callable[[TaskEvent], None] | None = None,
     control: BuildControl | None = None,
+    on_done: Callable[[BuildResult, Hasher], None] | None = None,
+    stamp: Verdict | None = None,
 ) -> BuildResult:
-    """Run one build of `selected` with the display and status.md; the display prints the summary line."""
+    """Run one build of `selected` with the display and status.md; the display prints the summary line.
+    `on_done(result, hasher)` is called once the build is over, while the store is still open. `stamp`: what
+    the build stamp said (tasks it vouches for are up to date without being decided)."""
     from agentmake.display import Fanout, StatusFile, is_interactive, make_display
     from agentmake.plan import Hasher, Rebuilder
     from agentmake.runners import Executor
@@ -100,7 +107,7 @@ def run_graph(
 
     af = project.agentfile
     hasher = Hasher(af.root, store)
-    rebuilder = Rebuilder(selected, store, hasher, force=req.force)
+    rebuilder = Rebuilder(selected, store, hasher, force=req.force, stamp=stamp)
     run_ref: dict[str, int] = {}
     recorder = ProcessRecorder(store)  # processes reach the store through the scheduler thread, batched
 
@@ -145,6 +152,8 @@ def run_graph(
         if result is not None:
             sink.close(result)
     store.cache_trim(af.settings.cache_size_mb * 1024 * 1024)
+    if on_done is not None:
+        on_done(result, hasher)
     return result
 
 
@@ -180,8 +189,16 @@ def _plan(project: Project, selected: Graph, req: Request) -> list:
         store.close()
 
 
-def _build_selected(project: Project, selected: Graph, req: Request) -> int:
-    """Build `selected`, or with -n/-q only say what is stale (running nothing)."""
+def _build_selected(
+    project: Project,
+    selected: Graph,
+    req: Request,
+    stamp: tuple[str, list[str]] | None = None,
+    verdict: Verdict | None = None,
+) -> int:
+    """Build `selected`, or with -n/-q only say what is stale (running nothing). `stamp`: (signature, lines
+    printed after the build) of a request whose build stamp is written when everything is up to date;
+    `verdict`: what the stamp said before the build."""
     if req.question or req.dry_run:
         decisions = _plan(project, selected, req)
         stale = [d for d in decisions if d.stale]
@@ -193,23 +210,73 @@ def _build_selected(project: Project, selected: Graph, req: Request) -> int:
             _out(f"agentmake: {len(stale)} to run, {len(decisions) - len(stale)} up to date (dry run)")
         return EXIT_FAILED if (req.question and stale) else EXIT_OK
     store = Store.open(project.root)
+    finish: list[Callable[[Path], None]] = []  # the stamp, written once the state is closed
+
+    def prepare_stamp(result: BuildResult, hasher: Hasher) -> None:
+        if stamp is not None:
+            from agentmake.plan.stamp import stamp_if_up_to_date
+
+            ready = stamp_if_up_to_date(project.agentfile, project.graph, selected, result, hasher, stamp)
+            if ready is not None:
+                finish.append(ready)
+
     try:
-        return exit_code(run_graph(project, selected, store, req))
+        return exit_code(run_graph(project, selected, store, req, on_done=prepare_stamp, stamp=verdict))
     finally:
-        store.close()
+        store.close(before_release=lambda: [f(store.dir) for f in finish])
+
+
+def _stamp_request(req: Request, command: str) -> tuple[str, float] | None:
+    """(signature, start) of a request the build stamp may answer, None if it may not (-B)."""
+    if req.force:
+        return None
+    from agentmake.plan.stamp import signature
+
+    path = agentfile_path(req).resolve()
+    return signature([command, str(path), list(req.targets), sorted(req.overrides.items())]), time.monotonic()
+
+
+def _stamp_verdict(req: Request, stamp: tuple[str, float] | None) -> tuple[int | None, Verdict | None]:
+    """(exit code, None) when the build stamp proves the request a no-op (and says so as the build would);
+    else (None, what the stamp says, if anything)."""
+    if stamp is None:
+        return None, None
+    from agentmake.plan.stamp import check
+
+    verdict = check(agentfile_path(req).resolve().parent, stamp[0])
+    if verdict is None or not verdict.up_to_date:
+        return None, verdict
+    if req.dry_run:
+        _out(f"agentmake: 0 to run, {verdict.tasks} up to date (dry run)")
+    elif not req.question:
+        if not req.silent:
+            wall = time.monotonic() - stamp[1]
+            _out(f"agentmake: 0 ran, 0 cached, {verdict.tasks} up to date, 0 failed in {wall:.1f}s")
+        for line in verdict.lines:
+            _out(line)
+    return EXIT_OK, None
 
 
 def build(req: Request) -> int:
+    stamp = _stamp_request(req, "build")
+    code, verdict = _stamp_verdict(req, stamp)
+    if code is not None:
+        return code
     project = load_project(req)
     selected = project.graph.select(req.targets)
     # the Agentfile and the graph live as long as this process: the cyclic GC need not rescan them on every
     # collection during the build (on a 10,000-task no-op that rescanning is a tenth of the run)
     gc.freeze()
-    return _build_selected(project, selected, req)
+    request: tuple[str, list[str]] | None = (stamp[0], []) if stamp is not None else None
+    return _build_selected(project, selected, req, request, verdict)
 
 
 def report(req: Request) -> int:
     """Build the named report targets (req.targets) or every report, then print each report's path."""
+    stamp = _stamp_request(req, "report")
+    code, verdict = _stamp_verdict(req, stamp)
+    if code is not None:
+        return code
     project = load_project(req)
     reports = project.agentfile.reports
     if not reports:
@@ -221,10 +288,12 @@ def report(req: Request) -> int:
 
             hint = did_you_mean(name, reports)
             raise UsageError(f"no report named '{name}'" + (f"; {hint}" if hint else ""))
-    code = _build_selected(project, project.graph.select(names), req)
+    lines = [f"report {name}: {project.root / reports[name].output}" for name in names]
+    request = (stamp[0], lines) if stamp is not None else None
+    code = _build_selected(project, project.graph.select(names), req, request, verdict)
     if code == EXIT_OK and not (req.dry_run or req.question):
-        for name in names:
-            _out(f"report {name}: {project.root / reports[name].output}")
+        for line in lines:
+            _out(line)
     return code
 
 

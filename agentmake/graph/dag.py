@@ -37,6 +37,7 @@ class Graph:
     deps: dict[str, tuple[str, ...]] = field(default_factory=dict)  # task -> tasks producing its inputs
     dependents: dict[str, tuple[str, ...]] = field(default_factory=dict)
     producer: dict[str, str] = field(default_factory=dict)  # output path -> task id
+    index: FileIndex | None = field(default=None, compare=False, repr=False)  # the directories listed
     # tasks by name, built on first use; (the tasks dict, its size) it was built from
     _named: dict[str, list[Task]] = field(default_factory=dict, init=False, repr=False, compare=False)
     _named_from: tuple[int, int] = field(default=(0, -1), init=False, repr=False, compare=False)
@@ -114,6 +115,7 @@ class Graph:
             {tid: self.deps.get(tid, ()) for tid in tasks},
             {tid: tuple(d for d in self.dependents.get(tid, ()) if d in keep) for tid in tasks},
             {path: tid for path, tid in self.producer.items() if tid in keep},
+            self.index,
         )
 
 
@@ -173,6 +175,7 @@ def _build(agentfile: Agentfile) -> Graph:
         {tid: deps[tid] for tid in order},
         {tid: tuple(dependents[tid]) for tid in order},
         producer,
+        index,
     )
 
 

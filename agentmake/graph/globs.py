@@ -26,6 +26,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -222,6 +223,13 @@ class FileIndex:
         self.root = os.fspath(root)
         self._listing: dict[str, tuple[list[str], list[str]]] = {}
         self._file_sets: dict[str, frozenset[str]] = {}
+        # rel -> (the directory's stat taken just before it was listed (None: missing), when (wall clock ns)):
+        # what the graph rests on, for the build stamp (`agentmake.plan.stamp`)
+        self.listed: dict[str, tuple[os.stat_result | None, int]] = {}
+
+    def listing(self, rel: str) -> tuple[list[str], list[str]] | None:
+        """The (files, dirs) listed for `rel`, None if it was never listed."""
+        return self._listing.get(rel)
 
     def listdir(self, rel: str) -> tuple[list[str], list[str]]:
         """(file names, directory names) in `rel` ('' is the root), sorted; empty if it is missing."""
@@ -230,8 +238,14 @@ class FileIndex:
             return cached
         files: list[str] = []
         dirs: list[str] = []
+        path = os.path.join(self.root, rel) if rel else self.root
+        now = time.time_ns()
         try:
-            with os.scandir(os.path.join(self.root, rel) if rel else self.root) as it:
+            self.listed[rel] = (os.stat(path), now)
+        except OSError:
+            self.listed[rel] = (None, now)
+        try:
+            with os.scandir(path) as it:
                 for entry in it:
                     name = entry.name
                     if name == AGENTMAKE_DIR or (name.startswith(".") and TMP_MARK in name):

@@ -5,10 +5,30 @@ decision is made), `Rebuilder.decide(task, ...)` (a pure decision over the store
 
 Modules: `hashing` (digests + stat cache), `keys` (canonical key encoding, versioned), `context` (what prompt
 and command templates see), `changes` (old vs new key parts as reasons), `rebuilder` (the decision),
-`dryrun` (`plan_build` for -n/-q), `explain` (reason chains).
+`dryrun` (`plan_build` for -n/-q), `explain` (reason chains), `stamp` (the build stamp: a no-op proven by
+stats alone).
+
+The names are imported on first use, so `agentmake.plan.stamp` (the no-op fast path) loads nothing else.
 """
 
-from agentmake.plan.hashing import Hasher
-from agentmake.plan.rebuilder import Decision, Reason, Rebuilder
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from agentmake.plan.hashing import Hasher
+    from agentmake.plan.rebuilder import Decision, Reason, Rebuilder
 
 __all__ = ["Decision", "Hasher", "Reason", "Rebuilder"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Hasher":
+        from agentmake.plan.hashing import Hasher
+
+        return Hasher
+    if name in ("Decision", "Reason", "Rebuilder"):
+        from agentmake.plan import rebuilder
+
+        return getattr(rebuilder, name)
+    raise AttributeError(f"module 'agentmake.plan' has no attribute {name!r}")

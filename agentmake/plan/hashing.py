@@ -109,6 +109,12 @@ class Hasher:
         if st is not None:
             self._remember(path, st, digest)
 
+    def record(self, path: str) -> tuple[int, int, int, str, int] | None:
+        """What is known of `path`: (size, mtime_ns, inode, hash, recorded_ns), None if nothing (or it was
+        last found missing). For a file looked at in this process, the stat its hash was answered for."""
+        with self._lock:
+            return None if path in self._gone else self._records.get(path)
+
     def forget(self, path: str) -> None:
         """Drop what is known about `path` (e.g. watch saw it change)."""
         with self._lock:

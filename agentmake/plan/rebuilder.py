@@ -33,6 +33,7 @@ from agentmake.plan.changes import Reason, describe_changes
 from agentmake.plan.context import render_task_command, render_task_prompt, task_prompt
 from agentmake.plan.hashing import Hasher
 from agentmake.plan.keys import KEY_VERSION, key_of, runner_parts, short, text_hash
+from agentmake.plan.stamp import Verdict
 from agentmake.store import Store, TaskRecord
 
 __all__ = ["Decision", "Reason", "Rebuilder"]
@@ -93,8 +94,17 @@ class Rebuilder:
     """Holds what a decision needs (graph, store, hasher); `decide` is called when a task's deps have
     finished. `renders` counts prompts rendered (the no-op path renders none)."""
 
-    def __init__(self, graph: Graph, store: Store, hasher: Hasher, *, force: bool = False) -> None:
+    def __init__(
+        self,
+        graph: Graph,
+        store: Store,
+        hasher: Hasher,
+        *,
+        force: bool = False,
+        stamp: Verdict | None = None,
+    ) -> None:
         self.graph = graph
+        self.stamp = stamp if stamp is not None and stamp.graph_same and not force else None
         self.store = store
         self.hasher = hasher
         self.force = force
@@ -105,6 +115,13 @@ class Rebuilder:
         self._spec_sigs: dict[int, tuple[AgentSpec, str]] = {}
         self.renders = 0
         self.fast = 0  # decisions taken by the fast path
+
+    def vouched(self, task: Task) -> bool:
+        """Whether the build stamp proves `task` up to date without deciding it (none of its files changed
+        since a build that left everything up to date; its dependencies must be up to date too: the caller
+        asks only once they are)."""
+        stamp = self.stamp
+        return stamp is not None and stamp.vouches(task.inputs) and stamp.vouches(task.outputs)
 
     def decide(
         self,

@@ -9,7 +9,8 @@ the loop, so no task is decided twice.
 
 Deciding up front stops after `STALE_LIMIT` stale tasks: on a build where much is stale (a first build, -B)
 the loop decides the rest as their turn comes, so the first process starts without waiting for every
-decision.
+decision. A task the build stamp vouches for (`Rebuilder.vouched`: none of its files changed since a build
+that left everything up to date, see `agentmake.plan.stamp`) is quiet without being decided at all.
 """
 
 from __future__ import annotations
@@ -53,11 +54,21 @@ def _predecide(graph: Graph, rebuilder: Rebuilder, check: Callable[[], None] | N
     decisions, quiet = pre.decisions, pre.quiet
     settled: set[str] = set()  # found up to date (quiet or with a notice)
     stale = 0
+    vouched = getattr(
+        rebuilder, "vouched", None
+    )  # tasks a build stamp proves up to date (test doubles lack it)
+    deciding = True
     for n, (task_id, task) in enumerate(tasks.items()):
         if check is not None and n % _CHECK_EVERY == _CHECK_EVERY - 1:
             check()
         ds = deps.get(task_id, ())
         if ds and any(d not in settled and d in tasks for d in ds):
+            continue
+        if vouched is not None and vouched(task):
+            settled.add(task_id)
+            quiet.append(task_id)
+            continue
+        if not deciding:
             continue
         try:
             decision = rebuilder.decide(task)
@@ -72,6 +83,8 @@ def _predecide(graph: Graph, rebuilder: Rebuilder, check: Callable[[], None] | N
         else:
             stale += 1
             if stale > STALE_LIMIT:
-                break
+                deciding = False
+                if vouched is None:
+                    break
     pre.complete = len(quiet) == len(tasks)
     return pre

@@ -11,6 +11,7 @@ rebuilder's lookups are dict lookups.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -18,7 +19,7 @@ import shutil
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,7 @@ _TASK_COLS = (
     "run_id, error, memo"
 )
 _RUNNING_COLS = "task_id, run_id, pid, pgid, owner_pid, started_at, start_ticks, boot_id"
+STAMP_NAME = "stamp"  # `agentmake.plan.stamp.STAMP_NAME`
 _SINGLE_READS = 64  # task records read one query each before all are read at once
 Brief = tuple[str, str, str, "str | dict[str, str]"]  # key, status, memo, outputs (JSON text or decoded)
 _ATTEMPT_COLS = (
@@ -82,6 +84,9 @@ class Store:
         if lock:
             plock = ProjectLock(directory / "lock", root)
             plock.acquire(wait)
+            # whoever takes the lock may change what a build stamp vouches for (`agentmake.plan.stamp`)
+            with contextlib.suppress(OSError):
+                os.unlink(directory / STAMP_NAME)
         try:
             return cls(root, lock=plock)
         except BaseException:
@@ -89,7 +94,9 @@ class Store:
                 plock.release()
             raise
 
-    def close(self) -> None:
+    def close(self, before_release: Callable[[], object] | None = None) -> None:
+        """Write what is pending, close the database, then (`before_release()` first, if given: the last
+        word while the lock is still held) release the project lock."""
         with self._lock:
             if self._placed or (self._memos and self.locked):
                 try:
@@ -100,8 +107,12 @@ class Store:
                 except sqlite3.Error:
                     pass  # the rows only cause a harmless check (or a slower decision) on the next run
             self._conn.close()
-        if self._plock is not None:
-            self._plock.release()
+        try:
+            if before_release is not None and self.locked:
+                before_release()
+        finally:
+            if self._plock is not None:
+                self._plock.release()
             self._plock = None
 
     @property

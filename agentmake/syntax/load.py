@@ -49,9 +49,9 @@ def display_name(path: Path) -> str:
     return str(path) if rel.startswith("..") else rel
 
 
-def _read(path: Path, shown: str) -> str:
+def _read(path: Path, shown: str, reads: tf.Reads) -> str:
     try:
-        return path.read_text(encoding="utf-8-sig")  # a BOM is not part of the text
+        return tf.read_recorded(path, reads, "utf-8-sig")  # a BOM is not part of the text
     except FileNotFoundError:
         raise AgentfileError(f"{shown}: no such file") from None
     except (OSError, UnicodeDecodeError) as e:
@@ -67,10 +67,11 @@ class _Reader:
         self.sources: dict[str, Source] = {}
         self.read: list[Path] = []
         self.later: dict[str, int] = {}
+        self.reads: tf.Reads = {}
 
     def statements(self, path: Path, stack: list[Path]) -> Iterator[tuple[Statement, Source]]:
         shown = display_name(path)
-        text = _read(path, shown)
+        text = _read(path, shown, self.reads)
         src = Source(shown, text.splitlines())
         self.sources[shown] = src
         self.read.append(path)
@@ -125,7 +126,7 @@ def _load(path: Path, overrides: Mapping[str, str] | None, strict: bool) -> Agen
     settings = tf.build_settings(collected.settings, overrides)
     builtin = presets()
     runners = dict(builtin)
-    files = tf.PromptFiles(root)
+    files = tf.PromptFiles(root, reader.reads)
     agents, reports = {}, {}
     for block in collected.blocks:
         if block.kind == "runner":
@@ -143,6 +144,7 @@ def _load(path: Path, overrides: Mapping[str, str] | None, strict: bool) -> Agen
         agents=agents,
         reports=reports,
         files=tuple(dict.fromkeys([*read, *(root / rel for rel in files.texts)])),
+        reads=reader.reads,
     )
     Validator(af, sources, {k: f.loc for k, f in collected.settings.items()}).run()
     return af

@@ -7,10 +7,15 @@ are final
 
 from __future__ import annotations
 
+import os
 import shlex
+import stat
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+import xxhash
 
 from agentmake.errors import AgentfileError, Loc, did_you_mean
 from agentmake.model import OUTPUT_FORMATS, AgentSpec, Check, Prompt, ReportSpec, RunnerSpec, Settings
@@ -276,19 +281,37 @@ def _path(word: str) -> str:
     return p
 
 
+Reads = dict[str, tuple[int, int, int, int, str, int]]
+
+
+def read_recorded(path: Path, reads: Reads, encoding: str = "utf-8") -> str:
+    """`path` as text (universal newlines, like `Path.read_text`), noting in `reads` its stat from just before
+    the read, the hash of the bytes read and when (see `Agentfile.reads`). Raises what `read_text` raises."""
+    now = time.time_ns()
+    st = os.stat(path)
+    data = path.read_bytes()
+    digest = xxhash.xxh3_128_hexdigest(data)
+    reads[str(path)] = (stat.S_IFMT(st.st_mode), st.st_size, st.st_mtime_ns, st.st_ino, digest, now)
+    text = data.decode(encoding)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
 class PromptFiles:
     """Reads prompt and template files relative to the project root, once each; remembers what it read."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, reads: Reads | None = None) -> None:
         self.root = root
         self.texts: dict[str, str] = {}
+        self.reads: Reads = {} if reads is None else reads
 
     def read(self, f: Field, what: str) -> tuple[str, str]:
         rel = _path(f.one())
         if rel not in self.texts:
             path = self.root / rel
             try:
-                self.texts[rel] = path.read_text(encoding="utf-8")
+                self.texts[rel] = read_recorded(path, self.reads)
             except FileNotFoundError:
                 raise f.error(
                     f"{what} file '{rel}' not found", [], f"paths are relative to {self.root}"

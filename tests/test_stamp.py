@@ -1,0 +1,271 @@
+"""The build stamp: a no-op proven by stats alone, and every change that must get past it.
+
+A build that leaves everything up to date writes `.agentmake/stamp`; the next build with the same request
+answers from it without loading the Agentfile or deciding a task (no run is recorded in the state, which is
+how these tests tell the fast path from the normal one). Every edit below must be seen: by the stamp itself
+(the normal path runs) or by the normal path after it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import FakeAgents
+from e2e_helpers import E2E, fanout_agentfile
+
+from agentmake import workflow
+from agentmake.plan import keys, rebuilder, stamp
+
+
+@pytest.fixture
+def e2e(tmp_path: Path, fake_agents: FakeAgents) -> E2E:
+    return E2E(tmp_path / "proj", fake_agents)
+
+
+def runs(e2e: E2E) -> int:
+    """Builds recorded in the state (the stamp's fast path records none)."""
+    with contextlib.closing(sqlite3.connect(e2e.root / ".agentmake" / "state.db")) as conn:
+        return int(conn.execute("SELECT count(*) FROM runs").fetchone()[0])
+
+
+def built(e2e: E2E, names: str = "abc") -> int:
+    """A built fan-out with a stamp; returns the number of recorded runs."""
+    e2e.write("Agentfile", fanout_agentfile())
+    for n in names:
+        e2e.write(f"docs/{n}.md", f"doc {n}\n")
+    first = e2e.am()
+    assert first.code == 0 and first.summary.ran == len(names) + 1, first
+    assert (e2e.root / ".agentmake" / stamp.STAMP_NAME).is_file()
+    e2e.reset_calls()
+    return runs(e2e)
+
+
+def test_a_noop_is_answered_by_the_stamp(e2e: E2E) -> None:
+    before = built(e2e)
+    mtimes = {p: (e2e.root / p).stat().st_mtime_ns for p in e2e.files("build/*.md")}
+    again = e2e.am()
+    assert again.code == 0, again
+    assert (again.summary.ran, again.summary.cached, again.summary.up_to_date) == (0, 0, 4)
+    assert runs(e2e) == before, "the stamp answered: no build was recorded"
+    assert e2e.calls() == []
+    assert {p: (e2e.root / p).stat().st_mtime_ns for p in e2e.files("build/*.md")} == mtimes
+
+
+def _edit_input(e2e: E2E) -> None:
+    e2e.write("docs/b.md", "doc b, edited\n")
+
+
+def _same_size_same_mtime(e2e: E2E) -> None:
+    """Racily clean: new bytes, same size, the old mtime and inode: only the content hash can tell."""
+    path = e2e.root / "docs/b.md"
+    st = path.stat()
+    with open(path, "r+b") as fh:
+        fh.write(b"DOC")
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert (path.stat().st_size, path.stat().st_mtime_ns, path.stat().st_ino) == (
+        st.st_size,
+        st.st_mtime_ns,
+        st.st_ino,
+    )
+
+
+def _new_input(e2e: E2E) -> None:
+    e2e.write("docs/d.md", "doc d\n")
+
+
+def _variable(e2e: E2E) -> None:
+    e2e.write("Agentfile", fanout_agentfile().replace('"French"', '"German"'))
+
+
+def _output_deleted(e2e: E2E) -> None:
+    (e2e.root / "build/a.md").unlink()
+
+
+CHANGES: dict[str, tuple[Callable[[E2E], None], list[str], int]] = {
+    # change -> (agent calls expected, tasks that ran)
+    "input edited": (_edit_input, ["b"], 2),
+    "same size and mtime, new bytes": (_same_size_same_mtime, ["b"], 2),
+    "new input file": (_new_input, ["d"], 2),
+    "variable changed": (_variable, ["a", "b", "c"], 4),
+    "output deleted": (_output_deleted, [], 0),
+}
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_every_change_gets_past_the_stamp(e2e: E2E, change: str) -> None:
+    edit, calls, ran = CHANGES[change]
+    before = built(e2e)
+    edit(e2e)
+    after = e2e.am()
+    assert after.code == 0, after
+    assert sorted(e2e.calls()) == calls
+    assert after.summary.ran == ran
+    assert runs(e2e) == before + 1
+    if change == "output deleted":
+        assert after.summary.cached == 1 and e2e.exists("build/a.md")
+    # and the build that followed left a new stamp: the next no-op is answered by it
+    e2e.reset_calls()
+    again = e2e.am()
+    assert (again.code, again.summary.ran, again.summary.cached) == (0, 0, 0), again
+    assert runs(e2e) == before + 1 and e2e.calls() == []
+
+
+def test_comment_touch_and_hand_edit_take_the_normal_path_and_run_nothing(e2e: E2E) -> None:
+    before = built(e2e)
+    e2e.write("Agentfile", fanout_agentfile() + "# a comment\n")
+    comment = e2e.am()
+    assert (comment.code, comment.summary.ran, comment.summary.up_to_date) == (0, 0, 4), comment
+    assert runs(e2e) == before + 1
+    e2e.touch("docs/a.md")
+    touched = e2e.am()
+    assert (touched.code, touched.summary.ran) == (0, 0) and runs(e2e) == before + 2
+    e2e.write("build/c.md", "my own words\n")
+    edited = e2e.am()
+    assert edited.code == 0 and edited.with_state("done") == {"summary"}, "the report reads the edit"
+    assert "edited by hand; keeping it" in edited.text
+    assert e2e.read("build/c.md") == "my own words\n"
+    assert runs(e2e) == before + 3
+    # a kept hand edit is worth telling every time: no stamp hides it
+    assert "edited by hand; keeping it" in e2e.am().text
+    assert runs(e2e) == before + 4
+    assert e2e.calls() == []
+
+
+def test_prompt_file_and_include_edits_are_seen(e2e: E2E) -> None:
+    e2e.write("vars.Agentfile", 'lang = "French"\n')
+    e2e.write("prompts/t.md", "FAKE: label={{ name }}\nTranslate into {{ lang }}:\n{{ read(input) }}\n")
+    e2e.write(
+        "Agentfile",
+        """\
+        include "vars.Agentfile"
+
+        agent translate:
+            inputs = docs/{name}.md
+            outputs = build/{name}.md
+            prompt = prompts/t.md
+        """,
+    )
+    for n in "ab":
+        e2e.write(f"docs/{n}.md", f"doc {n}\n")
+    assert e2e.am().code == 0
+    before = runs(e2e)
+    assert e2e.am().summary.up_to_date == 2 and runs(e2e) == before
+    e2e.reset_calls()
+    e2e.write("prompts/t.md", "FAKE: label={{ name }}\nPlease, into {{ lang }}:\n{{ read(input) }}\n")
+    assert e2e.am().summary.ran == 2 and sorted(e2e.calls()) == ["a", "b"]
+    e2e.reset_calls()
+    e2e.write("vars.Agentfile", 'lang = "Dutch"\n')
+    assert e2e.am().summary.ran == 2 and sorted(e2e.calls()) == ["a", "b"]
+    assert "Dutch" in e2e.read("build/a.md")
+
+
+def test_other_requests_are_not_answered_by_this_stamp(e2e: E2E) -> None:
+    before = built(e2e)
+    assert e2e.am("translate:a").summary.up_to_date == 1 and runs(e2e) == before + 1
+    german = e2e.am("lang=German")
+    assert german.summary.ran == 4 and sorted(e2e.calls()) == ["a", "b", "c"]
+    e2e.reset_calls()
+    back = e2e.am()
+    assert back.summary.cached == 4 and e2e.calls() == [], "back to French (the stamp was for lang=German)"
+    forced = e2e.am("-B")
+    assert forced.summary.ran == 4, "-B never takes the stamp's word"
+
+
+def test_question_dry_run_and_report_use_the_stamp(e2e: E2E) -> None:
+    before = built(e2e)
+    assert e2e.am("-q").code == 0
+    dry = e2e.am("-n")
+    assert dry.code == 0 and "0 to run, 4 up to date (dry run)" in dry.out
+    first = e2e.am("report")
+    assert first.code == 0 and f"report summary: {e2e.root / 'SUMMARY.md'}" in first.out
+    reported = runs(e2e)
+    again = e2e.am("report")
+    assert again.code == 0 and f"report summary: {e2e.root / 'SUMMARY.md'}" in again.out
+    assert runs(e2e) == reported and reported <= before + 1
+    _edit_input(e2e)
+    assert e2e.am("-q").code == 1, "-q sees the edit past the stamp"
+
+
+def test_lock_holders_remove_the_stamp_and_a_broken_one_is_ignored(e2e: E2E) -> None:
+    before = built(e2e)
+    marker = e2e.root / ".agentmake" / stamp.STAMP_NAME
+    assert e2e.am("clean").code == 0
+    assert not marker.exists()
+    assert e2e.am().summary.cached == 4 and runs(e2e) == before + 1
+    assert marker.exists()
+    marker.write_bytes(marker.read_bytes()[:-40])  # truncated
+    assert e2e.am().summary.up_to_date == 4 and runs(e2e) == before + 2
+    marker.write_bytes(b"agentmake-stamp 1\n{not json")
+    assert e2e.am().summary.up_to_date == 4 and runs(e2e) == before + 3
+
+
+def test_looking_keeps_the_stamp_and_a_state_from_elsewhere_is_seen(e2e: E2E) -> None:
+    before = built(e2e)
+    for command in (("status",), ("explain", "summary"), ("graph",)):
+        assert e2e.am(*command).code == 0
+    assert e2e.am().summary.up_to_date == 4 and runs(e2e) == before, "reading the state changes nothing"
+    with contextlib.closing(sqlite3.connect(e2e.root / ".agentmake" / "state.db")) as conn:
+        conn.execute("PRAGMA user_version = 9999")  # e.g. another agentmake version
+    rebuilt = e2e.am()
+    assert rebuilt.code == 0 and sorted(e2e.calls()) == ["a", "b", "c"], rebuilt
+
+
+def test_a_lost_state_is_not_hidden_by_the_stamp(e2e: E2E) -> None:
+    built(e2e)
+    for name in ("state.db", "state.db-wal", "state.db-shm"):
+        (e2e.root / ".agentmake" / name).unlink(missing_ok=True)
+    rebuilt = e2e.am()
+    assert rebuilt.code == 0 and rebuilt.summary.ran == 4, rebuilt
+    assert sorted(e2e.calls()) == ["a", "b", "c"]
+
+
+def test_only_the_tasks_of_changed_files_are_decided(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "src").mkdir()
+    for i in range(20):
+        (tmp_path / f"src/f{i:02d}.txt").write_text(f"{i}\n")
+    (tmp_path / "Agentfile").write_text(
+        textwrap.dedent(
+            """\
+            agent copy:
+                inputs = src/{n}.txt
+                outputs = out/{n}.txt
+                run = "cp {input} {output}"
+
+            agent join:
+                inputs = out/*.txt
+                outputs = all.txt
+                run = "cat {inputs} > {output}"
+            """
+        )
+    )
+    req = workflow.Request(directory=tmp_path, silent=True)
+    assert workflow.build(req) == 0
+    decided: list[str] = []
+    real = rebuilder.Rebuilder.decide
+
+    def counting(self: rebuilder.Rebuilder, task, **kw):  # type: ignore[no-untyped-def]
+        decided.append(task.id)
+        return real(self, task, **kw)
+
+    monkeypatch.setattr(rebuilder.Rebuilder, "decide", counting)
+    assert workflow.build(req) == 0
+    assert decided == [], "a no-op answered by the stamp decides nothing"
+    (tmp_path / "src/f07.txt").write_text("seven\n")
+    assert workflow.build(req) == 0
+    assert decided == ["copy:f07", "join"], "only the edited file's task and what depends on it"
+    assert (tmp_path / "out/f07.txt").read_text() == "seven\n"
+    assert "seven" in (tmp_path / "all.txt").read_text()
+
+
+def test_the_stamp_follows_the_versions_of_the_decisions() -> None:
+    assert stamp.DECIDER_VERSIONS == (keys.KEY_VERSION, rebuilder.FAST_VERSION, rebuilder.RENDER_VERSION)
+    assert stamp.RACY_MARGIN_NS == __import__("agentmake.plan.hashing").plan.hashing.RACY_MARGIN_NS
+    from agentmake.store import db
+
+    assert db.STAMP_NAME == stamp.STAMP_NAME
