@@ -115,6 +115,13 @@ class Hasher:
         with self._lock:
             return None if path in self._gone else self._records.get(path)
 
+    def records(self, paths: Iterable[str]) -> list[tuple[int, int, int, str, int]] | None:
+        """`record` of each of `paths`, or None if any is unknown."""
+        with self._lock:
+            gone, get = self._gone, self._records.get
+            found = [None if p in gone else get(p) for p in paths]
+        return None if any(r is None for r in found) else found  # type: ignore[return-value]
+
     def forget(self, path: str) -> None:
         """Drop what is known about `path` (e.g. watch saw it change)."""
         with self._lock:
