@@ -25,6 +25,8 @@ cache     constructive traces: key -> outputs (JSON: output path -> blob hash), 
           created_at, last_used (for LRU trimming).
 
 Blobs live in ``.agentmake/cache/blobs/ab/cdef…`` named by their xxh3-128 content hash, written atomically.
+Beside the database, ``.agentmake/stamp`` is the build stamp (format and rules in `agentmake.plan.stamp`);
+`Store.open` removes it whenever it takes the project lock.
 
 Invariants: one transaction per finished task (task row + history row + cache row together); a cache row is
 written only after every blob it names is on disk, so a crash leaves at worst an unreferenced blob; a task's
