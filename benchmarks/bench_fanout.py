@@ -137,6 +137,10 @@ def main() -> None:
     if args.profile_child is not None:
         profile_child(args.profile_child, args.jobs)
         return
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from peers import compile_agentmake
+
+    print(compile_agentmake())
     directory = args.dir or Path(tempfile.mkdtemp(prefix="agentmake-fanout-"))
     make_project(directory, args.n)
     tools = {"make": ["make", f"-j{args.jobs}"], "agentmake": agentmake_argv(args.jobs)}

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import micro
 from cases import Case, run_suite, suite
-from peers import PEERS, TOOLS, machine
+from peers import PEERS, TOOLS, compile_agentmake, machine
 
 HERE = Path(__file__).resolve().parent
 
@@ -170,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown tools: {', '.join(sorted(unknown))} (known: agentmake, {', '.join(PEERS)})")
     tools = [t for t in TOOLS if t.name in names]
     start = time.perf_counter()
+    print(compile_agentmake())
     groups = suite(args.quick)
     print(f"benchmarks: {sum(len(g) for g in groups)} cases × {len(tools)} tools, work dir {args.work}")
     run_suite(groups, args.work, args.trials, timeout=300 if args.quick else 1800, tools=tools)
