@@ -17,14 +17,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agentmake.errors import UsageError
-from agentmake.store import Store
 
-if TYPE_CHECKING:  # imported where used: a no-op build never loads what it does not need
+if TYPE_CHECKING:  # imported where used: a no-op build never loads what it does not need (not even SQLite)
     from agentmake.graph import Graph, Task
     from agentmake.model import Agentfile
     from agentmake.plan import Hasher
     from agentmake.plan.stamp import Verdict
     from agentmake.scheduler import BuildControl, BuildResult, TaskEvent
+    from agentmake.store import Store
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -180,6 +180,7 @@ def exit_code(result: BuildResult) -> int:
 def _plan(project: Project, selected: Graph, req: Request) -> list:
     from agentmake.plan import Hasher, Rebuilder
     from agentmake.plan.dryrun import plan_build
+    from agentmake.store import Store
 
     store = Store.open(project.root, lock=False)
     try:
@@ -209,6 +210,8 @@ def _build_selected(
                 _out(f"would {verb} {d.task_id}: {why}")
             _out(f"agentmake: {len(stale)} to run, {len(decisions) - len(stale)} up to date (dry run)")
         return EXIT_FAILED if (req.question and stale) else EXIT_OK
+    from agentmake.store import Store
+
     store = Store.open(project.root)
     finish: list[Callable[[Path], None]] = []  # the stamp, written once the state is closed
 
@@ -307,6 +310,8 @@ def explain(req: Request) -> int:
     if not req.targets:
         raise UsageError("explain needs a target: agentmake explain TARGET")
     project = load_project(req)
+    from agentmake.store import Store
+
     store = Store.open(project.root, lock=False)
     try:
         for target in req.targets:
@@ -334,6 +339,8 @@ def status(req: Request, as_json: bool) -> int:
     project = load_project(req)
     selected = project.graph.select(req.targets) if req.targets else project.graph
     decisions = _plan(project, selected, req)
+    from agentmake.store import Store
+
     store = Store.open(project.root, lock=False)
     try:
         rows = status_rows(selected, decisions, store, store.running())
@@ -347,6 +354,8 @@ def clean(req: Request, cache: bool) -> int:
     """Remove the selected tasks' outputs (hand-edited ones are saved first); `--cache` empties the cache."""
     project = load_project(req)
     selected = project.graph.select(req.targets) if req.targets else project.graph
+    from agentmake.store import Store
+
     store = Store.open(project.root)
     try:
         records = store.task_records()
