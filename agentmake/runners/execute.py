@@ -105,7 +105,9 @@ class Executor:
         self.report_renderer = report_renderer
         self.grace = grace
         self._log_dir_made = False
+        self._fresh_logs = False  # the log directory was made by this executor (one per build)
         self._programs: dict[str, str | None] = {}  # program name -> its path on PATH (resolved once)
+        self._dirs: set[Path] = set()  # output directories made (see `staged_path`)
         if recover_leftovers:
             for note in recover(self.state_dir, self.root):
                 sys.stderr.write(f"agentmake: {note}\n")
@@ -116,6 +118,8 @@ class Executor:
         if cancel.is_set():
             return AttemptResult("cancelled", "cancelled before it started")
         if not self._log_dir_made:  # once per executor, not per task
+            # a log directory made now holds no older logs: none needs removing before its attempt runs
+            self._fresh_logs = not self.log_dir.is_dir()
             self.log_dir.mkdir(parents=True, exist_ok=True)
             self._log_dir_made = True
         stem = self.log_dir / f"{safe_name(task.id)}.{attempt}"
@@ -172,7 +176,7 @@ class Executor:
 
     def _run_shell(self, task: Task, spec: AgentSpec, stem: Path, cancel: threading.Event) -> AttemptResult:
         runner = self._runner("shell")
-        staged = {o: staged_path(self.root, o) for o in task.outputs}
+        staged = {o: staged_path(self.root, o, self._dirs) for o in task.outputs}
         rel = [os.path.relpath(staged[o], self.root) for o in task.outputs]
         command = render_command(spec.run or "", command_values(task, rel))
         inv = shell_invocation(runner, command, root=self.root, environ=os.environ)
@@ -182,7 +186,7 @@ class Executor:
         # Shell agents are many and short: no parent-death signal, so the child is vfork()ed (see process.py)
         proc = self._spawn(task, inv, stem, timeout, cancel, parent_death=False)
         if proc.exit_code is None and inv.fallback is not None:  # let the shell report (or run) it after all
-            inv = replace(inv, argv=inv.fallback, fallback=None)
+            inv = replace(inv, argv=inv.fallback, fallback=None, executable=self._which(inv.fallback[0]))
             proc = self._spawn(task, inv, stem, timeout, cancel, parent_death=False)
         result = AttemptResult("ok", staged=staged, exit_code=proc.exit_code)
         early = self._process_verdict(proc, inv, "shell", Parsed(), stem)
@@ -310,6 +314,7 @@ class Executor:
                 on_spawn=on_spawn,
                 grace=self.grace,
                 parent_death=parent_death,
+                clear_logs=not self._fresh_logs,
             )
         finally:
             stop_tail.set()

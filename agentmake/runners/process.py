@@ -19,6 +19,10 @@ Ownership rules:
   end of file, ends the wait: a background process holding a pipe open cannot hang the attempt. Once the
   child and its group are gone, what the pipes still hold is copied without waiting for more.
 
+Starting: `os.posix_spawn` was tried for shell tasks and measured slower than Popen's vfork path here
+(CPython holds the GIL through posix_spawn until the child has exec'd; `_posixsubprocess` releases it), so
+every child is started by `subprocess.Popen`.
+
 Waiting costs nothing per task: on Linux the exit is awaited with `poll()` on a pidfd together with the pipes
 (it wakes the moment the child exits or writes); the poll times out every `_POLL` seconds only to look at the
 cancel event and the deadline. Without pidfd (other platforms, old kernels) the same poll also checks
@@ -159,14 +163,18 @@ def run_process(
     grace: float = GRACE,
     parent_death: bool = True,
     executable: str | None = None,
+    clear_logs: bool = True,
 ) -> ProcResult:
     """Run `argv` until it ends (or timeout/cancel). `stdin` bytes are written then closed (None: null).
     `env` None: the child inherits agentmake's environment. `parent_death`: see the module docstring.
     `executable`: the program's resolved path (argv[0] is still passed as the program's name).
-    stdout/stderr end up in `stdout_path`/`stderr_path` (see `capture` for empty streams)."""
+    stdout/stderr end up in `stdout_path`/`stderr_path` (see `capture` for empty streams). `clear_logs`:
+    remove older logs of these names first; False when the caller knows there are none (a log directory
+    new in this build: writing a log replaces a file of its name anyway)."""
     logs = (LogFile(stdout_path), LogFile(stderr_path))
-    for log in logs:
-        log.clear()
+    if clear_logs:
+        for log in logs:
+            log.clear()
     try:
         return _run(argv, stdin, env, cwd, logs, timeout, cancel, on_spawn, grace, parent_death, executable)
     finally:

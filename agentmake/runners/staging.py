@@ -15,10 +15,16 @@ from pathlib import Path
 STAGED_MARKER = ".agentmake-tmp-"  # every staged file name contains this
 
 
-def staged_path(root: Path, output: str) -> Path:
-    """A fresh (not yet existing) temporary path beside `output`; creates the output's directory."""
+def staged_path(root: Path, output: str, made: set[Path] | None = None) -> Path:
+    """A fresh (not yet existing) temporary path beside `output`; creates the output's directory. `made`:
+    directories this caller created already (they are not created again: one mkdir per directory, not per
+    output; the caller keeps the set for one build)."""
     target = root / output
-    target.parent.mkdir(parents=True, exist_ok=True)
+    parent = target.parent
+    if made is None or parent not in made:
+        parent.mkdir(parents=True, exist_ok=True)
+        if made is not None:
+            made.add(parent)
     return target.with_name(f".{target.stem}{STAGED_MARKER}{secrets.token_hex(4)}{target.suffix}")
 
 

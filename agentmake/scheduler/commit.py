@@ -37,8 +37,13 @@ def commit_outputs(root: Path, staged: Mapping[str, Path]) -> dict[str, Path]:
     targets: dict[str, Path] = {}
     for path, tmp in staged.items():
         target = root / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(tmp, target)
+        try:  # a staged file lies beside its target: the directory is there (no mkdir per task)
+            os.replace(tmp, target)
+        except FileNotFoundError:
+            if not os.path.exists(tmp):
+                raise
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, target)
         targets[path] = target
     return targets
 

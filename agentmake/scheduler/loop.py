@@ -94,7 +94,11 @@ class Build(Outcomes):
         self.result = BuildResult(0)
         self.sigints = 0
         self.pool = WorkerPool(
-            executor, self.queue.put, root=self.root, store_blob=getattr(store, "store_blob", None)
+            executor,
+            self.queue.put,
+            root=self.root,
+            store_blob=getattr(store, "store_blob", None),
+            hash_store=getattr(store, "hash_and_store_blob", None),
         )
         self.marks: dict[str, tuple[int, int, float]] = {}  # processes not yet written: id -> pid, pgid, when
         self.marked: set[str] = set()  # tasks whose process is written in the store's `running` table

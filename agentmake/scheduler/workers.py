@@ -4,7 +4,8 @@ The pool grows on demand up to the number of attempts running at once (at most `
 is a queue put, not a thread start (a `Thread.start()` waits for the new thread to be scheduled: milliseconds
 when the GIL is busy). Workers never touch the store's database, the hasher or the sink: after a successful
 attempt they hash what it wrote and copy it into the blob cache (`store_blob`: content-addressed files written
-atomically, safe from any thread), so the scheduler thread only records the task and renames its outputs.
+atomically, safe from any thread; `hash_store` hashes and stores from one read), so the scheduler thread only
+records the task and renames its outputs.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from agentmake.scheduler.commit import hash_file, hash_staged
 
 Job = tuple[Task, Decision, int, threading.Event]
 StoreBlob = Callable[[str, Path], int]  # (digest, file) -> blob size
+HashStore = Callable[[Path], "tuple[str, bool]"]  # file -> (digest, stored in the blob cache)
 
 
 class WorkerPool:
@@ -34,11 +36,13 @@ class WorkerPool:
         *,
         root: Path | None = None,
         store_blob: StoreBlob | None = None,
+        hash_store: HashStore | None = None,
     ) -> None:
         self.executor = executor
         self.post = post
         self.root = root
         self.store_blob = store_blob
+        self.hash_store = hash_store
         self.inbox: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
         self.threads: list[threading.Thread] = []
 
@@ -58,7 +62,15 @@ class WorkerPool:
 
     def _serve(self) -> None:
         while (job := self.inbox.get()) is not None:
-            self.post(run_attempt(self.executor, *job, root=self.root, store_blob=self.store_blob))
+            self.post(
+                run_attempt(
+                    self.executor,
+                    *job,
+                    root=self.root,
+                    store_blob=self.store_blob,
+                    hash_store=self.hash_store,
+                )
+            )
 
 
 def run_attempt(
@@ -70,26 +82,36 @@ def run_attempt(
     *,
     root: Path | None = None,
     store_blob: StoreBlob | None = None,
+    hash_store: HashStore | None = None,
 ) -> tuple[Any, ...]:
     """Run one attempt; after a success hash what it wrote (staged outputs, and outputs written in place when
-    `root` is given) and copy it into the blob cache (`store_blob`). Returns the ("result", ...) message for
-    the scheduler; its `hashes` are output path -> digest of every output written."""
+    `root` is given) and copy it into the blob cache (`store_blob`). `hash_store` (the store's
+    `hash_and_store_blob`) does both for a staged output from one read of the file. Returns the
+    ("result", ...) message for the scheduler; its `hashes` are output path -> digest of every output
+    written."""
     started = time.time()
     hashes: dict[str, str] | None = None
     try:
         result = executor.execute(task, decision, attempt, cancel)
         if result.outcome == "ok":
             try:
-                hashes = hash_staged(result.staged)
-                files = {path: Path(tmp) for path, tmp in result.staged.items()}
+                files = dict(result.staged)
+                if hash_store is not None:
+                    hashes = {path: hash_store(tmp)[0] for path, tmp in files.items()}
+                else:
+                    hashes = hash_staged(files)
                 if root is not None:
                     for path in task.outputs:  # an output the runner wrote in place rather than staged
-                        target = root / path
-                        if path not in hashes and target.is_file():
+                        if path not in hashes and (target := root / path).is_file():
                             hashes[path] = hash_file(target)
                             files[path] = target
-                if store_blob is not None:
-                    _store_blobs(store_blob, hashes, files)
+                if store_blob is not None:  # (staged outputs are in the cache already with `hash_store`)
+                    todo = (
+                        hashes
+                        if hash_store is None
+                        else {p: d for p, d in hashes.items() if p not in result.staged}
+                    )
+                    _store_blobs(store_blob, todo, files)
             except OSError as exc:
                 result = replace(
                     result, outcome="fatal", error_type="no-output", message=f"staged output: {exc}"

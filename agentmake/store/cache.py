@@ -9,6 +9,7 @@ sizes: trimming errs on the side of freeing more).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import posixpath
@@ -20,9 +21,13 @@ import time
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
+import xxhash
+
 from agentmake.errors import UsageError
 
 _DRIVE = re.compile(r"^[A-Za-z]:")  # a Windows drive letter: absolute too
+_SMALL = 1 << 20  # files up to this size are hashed and written to the cache from one read
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
 
 
 class BlobCache:
@@ -31,38 +36,117 @@ class BlobCache:
         self.blobs = directory / "blobs"
         self._conn = conn
         self._lock = lock
+        self._blobs = os.fspath(self.blobs)
         self._dirs: set[str] = set()  # blob directories known to exist
+        # digest -> size of blobs this process wrote or found: `put_blob` of a known one costs no syscall.
+        # Only `clear` and `trim` delete blobs (under the project lock); both forget what they delete.
+        self._have: dict[str, int] = {}
 
     def blob_path(self, digest: str) -> Path:
         return self.blobs / digest[:2] / digest[2:]
 
-    def put_blob(self, digest: str, source: Path) -> int:
+    def put_blob(self, digest: str, source: Path | str) -> int:
         """Copy `source` (whose content hash is `digest`) into the blob store; returns its size.
         Safe from any thread (the database is not touched)."""
-        dest = self.blob_path(digest)
+        size = self._have.get(digest)
+        if size is not None:  # stored (or found) by this process already: no stat
+            return size
+        dest = self._dest(digest)
         try:
-            return dest.stat().st_size
+            size = self._have[digest] = os.stat(dest).st_size
+            return size
         except FileNotFoundError:
             pass
-        if dest.parent.name not in self._dirs:  # one mkdir per blob directory, not per blob
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            self._dirs.add(dest.parent.name)
-        tmp = dest.with_name(f".{dest.name}.agentmake-tmp-{os.getpid()}-{threading.get_ident()}")
+        tmp = self._tmp(dest)
         try:
             shutil.copyfile(source, tmp)
         except FileNotFoundError:
-            if not Path(source).exists():
+            if not os.path.exists(source):
                 raise
-            dest.parent.mkdir(parents=True, exist_ok=True)  # the cache was emptied meanwhile
+            os.makedirs(os.path.dirname(dest), exist_ok=True)  # the cache was emptied meanwhile
             shutil.copyfile(source, tmp)
         os.replace(tmp, dest)
-        return os.stat(dest).st_size
+        size = self._have[digest] = os.stat(dest).st_size
+        return size
+
+    def hash_and_put(self, source: Path | str) -> tuple[str, bool]:
+        """(xxh3-128 digest of `source`, whether its blob is stored): one read of the file both hashes it
+        and, for a small file, writes the blob from memory (a larger one is copied after hashing). Raises
+        OSError only when `source` cannot be read; a blob that cannot be written is left to a later
+        `put_blob` (the cache is best-effort). Thread-safe."""
+        hasher = xxhash.xxh3_128()
+        with open(source, "rb", buffering=0) as fh:
+            data = fh.read(_SMALL)
+            hasher.update(data)
+            size, small = len(data), len(data) < _SMALL
+            while not small and (chunk := fh.read(_SMALL)):
+                hasher.update(chunk)
+                size += len(chunk)
+        digest = hasher.hexdigest()
+        if digest in self._have:
+            return digest, True
+        try:
+            if small:
+                self._write_blob(digest, data)
+            else:
+                self.put_blob(digest, source)
+        except OSError:
+            return digest, False
+        return digest, True
+
+    def _write_blob(self, digest: str, data: bytes) -> None:
+        dest = self._dest(digest)
+        try:
+            self._have[digest] = os.stat(dest).st_size
+            return
+        except FileNotFoundError:
+            pass
+        tmp = self._tmp(dest)
+        try:
+            fd = os.open(tmp, _CREATE, 0o644)
+        except FileNotFoundError:  # the cache was emptied meanwhile
+            os.makedirs(os.path.dirname(dest), exist_ok=True)
+            fd = os.open(tmp, _CREATE, 0o644)
+        try:
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
+            finally:
+                os.close(fd)
+            os.replace(tmp, dest)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        self._have[digest] = len(data)
+
+    def _dest(self, digest: str) -> str:
+        """The blob's path, creating its directory once per process (not once per blob)."""
+        sub = digest[:2]
+        directory = os.path.join(self._blobs, sub)
+        if sub not in self._dirs:
+            os.makedirs(directory, exist_ok=True)
+            self._dirs.add(sub)
+        return os.path.join(directory, digest[2:])
+
+    @staticmethod
+    def _tmp(dest: str) -> str:
+        head, name = os.path.split(dest)
+        return os.path.join(head, f".{name}.agentmake-tmp-{os.getpid()}-{threading.get_ident()}")
 
     def add(
-        self, key: str, outputs: Mapping[str, str], sources: Mapping[str, Path], *, size: int | None = None
+        self,
+        key: str,
+        outputs: Mapping[str, str],
+        sources: Mapping[str, Path],
+        *,
+        size: int | None = None,
+        outputs_json: str | None = None,
     ) -> None:
         """Store blobs for `sources` (path -> file), then (in the caller's transaction) the row for `key`.
-        `size`: the blobs' total size when the caller already knows it (every blob already stored)."""
+        `size`: the blobs' total size when the caller already knows it (every blob already stored).
+        `outputs_json`: ``json.dumps(dict(outputs), sort_keys=True)`` when the caller has it already."""
         if size is None:
             size = 0
             for path, digest in outputs.items():
@@ -74,7 +158,7 @@ class BlobCache:
         now = time.time()
         self._conn.execute(
             "INSERT OR REPLACE INTO cache (key, outputs, size, created_at, last_used) VALUES (?, ?, ?, ?, ?)",
-            (key, json.dumps(dict(outputs), sort_keys=True), size, now, now),
+            (key, outputs_json or json.dumps(dict(outputs), sort_keys=True), size, now, now),
         )
 
     def lookup(self, key: str) -> dict[str, str] | None:
@@ -111,6 +195,7 @@ class BlobCache:
             self._conn.execute("DELETE FROM cache")
         shutil.rmtree(self.blobs, ignore_errors=True)
         self._dirs.clear()
+        self._have.clear()
 
     def trim(self, limit_bytes: int) -> int:
         """Drop least-recently-used entries until the total fits `limit_bytes`; returns blob bytes deleted."""
@@ -145,6 +230,7 @@ class BlobCache:
                 if blob.name.startswith("."):
                     continue
                 if sub.name + blob.name not in live:
+                    self._have.pop(sub.name + blob.name, None)
                     freed += blob.stat().st_size
                     blob.unlink(missing_ok=True)
         return freed

@@ -37,6 +37,7 @@ _TASK_COLS = (
     "task_id, key, parts, outputs, status, finished_at, duration, attempts, cost_usd, tokens_in, tokens_out, "
     "run_id, error, memo"
 )
+_INSERT_TASK = f"INSERT OR REPLACE INTO tasks ({_TASK_COLS}) VALUES ({', '.join('?' * 14)})"
 _RUNNING_COLS = "task_id, run_id, pid, pgid, owner_pid, started_at, start_ticks, boot_id"
 STAMP_NAME = "stamp"  # `agentmake.plan.stamp.STAMP_NAME`
 _SINGLE_READS = 64  # task records read one query each before all are read at once
@@ -45,6 +46,7 @@ _ATTEMPT_COLS = (
     "run_id, task_id, state, started_at, ended_at, attempts, cost_usd, tokens_in, tokens_out, error_type, "
     "message, extra"
 )
+_INSERT_ATTEMPT = f"INSERT INTO attempts ({_ATTEMPT_COLS}) VALUES ({', '.join('?' * 12)})"
 
 
 class Store:
@@ -217,7 +219,12 @@ class Store:
         thread: blobs are content-addressed files written atomically, the database is not touched. Raises
         OSError if the cache cannot be written (callers treat the cache as best-effort; `record_success`
         tries again and, failing, records the task without a cache entry)."""
-        return self.cache.put_blob(digest, Path(source))
+        return self.cache.put_blob(digest, source)
+
+    def hash_and_store_blob(self, source: Path | str) -> tuple[str, bool]:
+        """(content hash of `source`, whether it is now in the blob cache), from one read of the file. Safe
+        from any thread (the database is not touched). Raises OSError only if `source` cannot be read."""
+        return self.cache.hash_and_put(source)
 
     def record_success(self, record: TaskRecord, files: dict[str, Path], *, state: str = "done") -> None:
         """One transaction: the task row, a history row (`state`: "done", or "cached" after a restore), and a
@@ -237,7 +244,7 @@ class Store:
                 raise ValueError(f"files without a hash in record.outputs: {sorted(missing)}")
             try:
                 for path, src in files.items():
-                    size += self.cache.put_blob(record.outputs[path], Path(src))
+                    size += self.cache.put_blob(record.outputs[path], src)
                     pending = pending or Path(src) != self.root / path
             except OSError as exc:  # the cache is best-effort: a full disk never costs a paid result
                 cached = pending = False  # no cache row, and no `commits` row (it needs the blobs)
@@ -252,10 +259,10 @@ class Store:
         )  # fmt: skip
         with self._tx():
             self._write_placed()
-            self._write_task(record)
+            outputs_json = self._write_task(record)
             self._write_attempt(attempt)
             if cached:
-                self.cache.add(record.key, record.outputs, {}, size=size)
+                self.cache.add(record.key, record.outputs, {}, size=size, outputs_json=outputs_json)
             elif not files:
                 self._conn.execute("UPDATE cache SET last_used = ? WHERE key = ?", (now, record.key))
             if pending:
@@ -288,7 +295,9 @@ class Store:
             self._memos.clear()
 
     def _write_placed(self) -> None:
-        if self._placed:
+        if len(self._placed) == 1:
+            self._conn.execute("DELETE FROM commits WHERE task_id = ?", (self._placed.pop(),))
+        elif self._placed:
             self._conn.executemany("DELETE FROM commits WHERE task_id = ?", [(t,) for t in self._placed])
             self._placed.clear()
 
@@ -314,15 +323,18 @@ class Store:
             self._write_task(rec)
             self._put(rec)
 
-    def _write_task(self, r: TaskRecord) -> None:
+    def _write_task(self, r: TaskRecord) -> str:
+        """Write the task row; returns its outputs' JSON text (the cache row stores the same text)."""
         if not r.memo:
             r.memo = str(r.parts.get("_memo", ""))
+        outputs = json.dumps(r.outputs, sort_keys=True)
         self._conn.execute(
-            f"INSERT OR REPLACE INTO tasks ({_TASK_COLS}) VALUES ({', '.join('?' * 14)})",
-            (r.task_id, r.key, json.dumps(r.parts, sort_keys=True), json.dumps(r.outputs, sort_keys=True),
+            _INSERT_TASK,
+            (r.task_id, r.key, json.dumps(r.parts, sort_keys=True), outputs,
              r.status, r.finished_at, r.duration, r.attempts, r.cost_usd, r.tokens_in, r.tokens_out,
              r.run_id, r.error, r.memo),
         )  # fmt: skip
+        return outputs
 
     def record_attempt(self, attempt: AttemptRecord) -> None:
         with self._tx():
@@ -330,9 +342,9 @@ class Store:
 
     def _write_attempt(self, a: AttemptRecord) -> None:
         self._conn.execute(
-            f"INSERT INTO attempts ({_ATTEMPT_COLS}) VALUES ({', '.join('?' * 12)})",
+            _INSERT_ATTEMPT,
             (a.run_id, a.task_id, a.state, a.started_at, a.ended_at, a.attempts, a.cost_usd, a.tokens_in,
-             a.tokens_out, a.error_type, a.message, json.dumps(a.extra)),
+             a.tokens_out, a.error_type, a.message, json.dumps(a.extra) if a.extra else "{}"),
         )  # fmt: skip
 
     def mean_durations(self) -> dict[str, float]:

@@ -1,0 +1,192 @@
+"""The cheaper per-task bookkeeping: hashing and caching an output from one read (`hash_and_put`), blobs known
+to this process (no stat), one mkdir per output directory, renames without a mkdir, and a shell build whose
+every output reaches the cache intact."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from agentmake import workflow
+from agentmake.plan import Decision
+from agentmake.runners import Executor
+from agentmake.runners.staging import staged_path
+from agentmake.scheduler.commit import commit_outputs, hash_file
+from agentmake.store import Store, TaskRecord
+from agentmake.store import cache as cache_mod
+
+
+def test_hash_and_put_hashes_and_stores_in_one_go(tmp_path: Path) -> None:
+    src = tmp_path / "out.txt"
+    src.write_bytes(b"hello\n")
+    with Store.open(tmp_path) as store:
+        digest, stored = store.hash_and_store_blob(src)
+        assert stored and digest == hash_file(src)
+        blob = store.cache.blob_path(digest)
+        assert blob.read_bytes() == b"hello\n"
+        assert not [p for p in blob.parent.iterdir() if p.name.startswith(".")]  # no temporary left
+        assert store.hash_and_store_blob(src) == (digest, True)  # the same content again: nothing to do
+
+
+def test_hash_and_put_of_a_large_file_copies_it_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache_mod, "_SMALL", 7)  # "large": read in several chunks
+    src = tmp_path / "big.bin"
+    data = bytes(range(256)) * 3
+    src.write_bytes(data)
+    with Store.open(tmp_path) as store:
+        digest, stored = store.hash_and_store_blob(src)
+        assert stored and digest == hash_file(src)
+        assert store.cache.blob_path(digest).read_bytes() == data
+
+
+def test_hash_and_put_errors(tmp_path: Path) -> None:
+    with Store.open(tmp_path) as store:
+        with pytest.raises(OSError):
+            store.hash_and_store_blob(tmp_path / "missing")
+        src = tmp_path / "x"
+        src.write_text("x")
+        store.cache.blobs.parent.mkdir(parents=True, exist_ok=True)
+        store.cache.blobs.write_text("not a directory")  # the cache cannot be written
+        digest, stored = store.hash_and_store_blob(src)
+        assert digest == hash_file(src) and not stored  # hashed all the same; the cache is best-effort
+
+
+def test_clear_and_trim_forget_known_blobs(tmp_path: Path) -> None:
+    src = tmp_path / "x"
+    src.write_text("content")
+    with Store.open(tmp_path) as store:
+        digest, _ = store.hash_and_store_blob(src)
+        store.cache_clear()
+        assert not store.cache.blob_path(digest).exists()
+        assert store.hash_and_store_blob(src) == (digest, True)
+        assert store.cache.blob_path(digest).read_text() == "content"  # written again, not assumed there
+        rec = TaskRecord("t", "key1", {}, {"x": digest}, run_id=store.begin_run())
+        store.record_success(rec, {"x": src})
+        assert store.cache_trim(0) == len("content")  # its row dropped, the blob swept
+        assert not store.cache.blob_path(digest).exists()
+        store.cache.put_blob(digest, src)
+        assert store.cache.blob_path(digest).read_text() == "content"
+
+
+def test_record_success_with_a_blob_stored_by_a_worker(tmp_path: Path) -> None:
+    staged = tmp_path / ".a.agentmake-tmp-1.txt"
+    staged.write_text("a\n")
+    with Store.open(tmp_path) as store:
+        digest, _ = store.hash_and_store_blob(staged)
+        rec = TaskRecord("t", "key1", {"_memo": "m"}, {"a.txt": digest}, run_id=store.begin_run())
+        store.record_success(rec, {"a.txt": staged})
+        assert store.pending_commits() == ["t"]  # recorded before the rename
+        assert store.cache_lookup("key1") == {"a.txt": digest}
+    with Store.open(tmp_path, lock=False) as store:
+        got = store.task_record("t")
+        assert got is not None and got.outputs == {"a.txt": digest} and got.memo == "m"
+        assert [a.state for a in store.attempts()] == ["done"]
+        assert store.attempts()[0].extra == {}
+    with Store.open(tmp_path) as store:
+        assert store.cache_restore("key1", tmp_path) == {"a.txt": digest}
+    assert (tmp_path / "a.txt").read_text() == "a\n"
+
+
+def test_staged_path_makes_each_directory_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    made: set[Path] = set()
+    calls: list[Path] = []
+    real = Path.mkdir
+
+    def counting(self: Path, *args: object, **kwargs: object) -> None:
+        calls.append(self)
+        real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "mkdir", counting)
+    a = staged_path(tmp_path, "out/a.txt", made)
+    b = staged_path(tmp_path, "out/b.txt", made)
+    c = staged_path(tmp_path, "other/c.txt", made)
+    assert calls == [tmp_path / "out", tmp_path / "other"]
+    assert a.parent == b.parent == tmp_path / "out" and c.parent.is_dir()
+    assert a != b and ".agentmake-tmp-" in a.name and a.suffix == ".txt"
+    staged_path(tmp_path, "out/d.txt")  # without a set: always made (exist_ok)
+    assert len(calls) == 3
+
+
+def test_commit_outputs_renames_without_mkdir_and_makes_a_missing_directory(tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    beside = tmp_path / "out" / ".a.agentmake-tmp-1.txt"
+    beside.write_text("a")
+    elsewhere = tmp_path / ".b.agentmake-tmp-2.txt"  # its target's directory does not exist yet
+    elsewhere.write_text("b")
+    targets = commit_outputs(tmp_path, {"out/a.txt": beside, "new/dir/b.txt": elsewhere})
+    assert (tmp_path / "out/a.txt").read_text() == "a" and (tmp_path / "new/dir/b.txt").read_text() == "b"
+    assert targets == {"out/a.txt": tmp_path / "out/a.txt", "new/dir/b.txt": tmp_path / "new/dir/b.txt"}
+    with pytest.raises(FileNotFoundError):  # a vanished staged file is an error, not a mkdir
+        commit_outputs(tmp_path, {"x/c.txt": tmp_path / ".gone.agentmake-tmp-3.txt"})
+    assert not (tmp_path / "x").exists()
+
+
+def test_shell_build_caches_every_output_intact(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    for i in range(12):
+        (tmp_path / "src" / f"{i}.txt").write_text(f"{i % 3}\n")  # shared contents: one blob each
+    (tmp_path / "Agentfile").write_text(
+        'agent copy:\n    inputs = src/{n}.txt\n    outputs = out/{n}.txt\n    run = "cp {input} {output}"\n'
+    )
+    req = workflow.Request(directory=tmp_path, silent=True, jobs=3)  # type: ignore[call-arg]
+    project = workflow.load_project(req)
+    with Store.open(tmp_path) as store:
+        assert workflow.run_graph(project, project.graph, store, req).ok
+    with Store.open(tmp_path, lock=False) as store:
+        for i in range(12):
+            rec = store.task_record(f"copy:{i}")
+            assert rec is not None and rec.status == "done"
+            digest = rec.outputs[f"out/{i}.txt"]
+            assert digest == hash_file(tmp_path / "out" / f"{i}.txt")
+            assert store.cache.blob_path(digest).read_text() == f"{i % 3}\n"
+            assert store.cache_lookup(rec.key) == {f"out/{i}.txt": digest}
+        assert store.pending_commits() == []
+    blobs = [p for p in (tmp_path / ".agentmake/cache/blobs").rglob("*") if p.is_file()]
+    assert len(blobs) == 3 and not [p for p in blobs if p.name.startswith(".")]
+    assert not [p for p in tmp_path.rglob("*.agentmake-tmp-*") if p.is_file()]
+    assert os.listdir(tmp_path / ".agentmake/logs")  # every attempt's logs are there
+
+
+def test_executor_clears_logs_only_in_a_log_directory_it_did_not_make(tmp_path: Path) -> None:
+    (tmp_path / "Agentfile").write_text('agent a:\n    outputs = a.txt\n    run = "echo hi > {output}"\n')
+    project = workflow.load_project(workflow.Request(directory=tmp_path, silent=True))  # type: ignore[call-arg]
+    task = project.graph.tasks["a"]
+    logs = tmp_path / ".agentmake" / "logs"
+    seen: list[bool] = []
+    for _ in range(2):
+        ex = Executor(project.agentfile, log_dir=logs, recover_leftovers=False)
+        real = ex._spawn
+
+        def spy(*args: object, ex: Executor = ex, real: object = real, **kwargs: object) -> object:
+            seen.append(ex._fresh_logs)
+            return real(*args, **kwargs)  # type: ignore[operator]
+
+        ex._spawn = spy  # type: ignore[method-assign]
+        res = ex.execute(task, Decision("run", []), 1, threading.Event())
+        assert res.outcome == "ok", res.message
+        ex.discard(res)
+        assert (logs / "a.1.out").is_file() and (logs / "a.1.err").is_file()
+    assert seen == [True, False]  # made by the first executor; there already for the second
+
+
+def test_a_blob_write_that_fails_leaves_no_temporary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = tmp_path / "x"
+    src.write_text("some output")
+
+    def full(fd: int, data: object) -> int:
+        raise OSError(28, "No space left on device")
+
+    with Store.open(tmp_path) as store:
+        monkeypatch.setattr(cache_mod.os, "write", full)
+        digest, stored = store.hash_and_store_blob(src)
+        monkeypatch.undo()
+        assert digest == hash_file(src) and not stored
+        blob = store.cache.blob_path(digest)
+        assert not blob.exists() and os.listdir(blob.parent) == []
+        assert store.cache.put_blob(digest, src) == len("some output")  # a later put stores it
+        assert blob.read_text() == "some output"
