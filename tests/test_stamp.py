@@ -12,6 +12,7 @@ import contextlib
 import os
 import sqlite3
 import textwrap
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -261,6 +262,39 @@ def test_only_the_tasks_of_changed_files_are_decided(tmp_path: Path, monkeypatch
     assert decided == ["copy:f07", "join"], "only the edited file's task and what depends on it"
     assert (tmp_path / "out/f07.txt").read_text() == "seven\n"
     assert "seven" in (tmp_path / "all.txt").read_text()
+
+
+def test_a_settled_noop_reads_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the racily-clean margin, the stamp's no-op reads no project file: stats only. (Within it, the
+    state database, written moments ago, is checked by content: `.agentmake/` is allowed.)"""
+    (tmp_path / "src").mkdir()
+    for i in range(5):
+        (tmp_path / f"src/f{i}.txt").write_text(f"{i}\n")
+    (tmp_path / "Agentfile").write_text(
+        'agent copy:\n    inputs = src/{n}.txt\n    outputs = out/{n}.txt\n    run = "cp {input} {output}"\n'
+    )
+    req = workflow.Request(directory=tmp_path, silent=True)
+    assert workflow.build(req) == 0
+    old = time.time() - 60
+    for path in [tmp_path / "Agentfile", *tmp_path.glob("src/*.txt"), *tmp_path.glob("out/*.txt")]:
+        os.utime(path, (old, old))
+    assert workflow.build(req) == 0  # every stat moved: the normal path (nothing runs), and a settled stamp
+    from agentmake.plan import hashing
+
+    real_hash = hashing.hash_path
+
+    def no_reading(*args: object) -> str:
+        raise AssertionError(f"a settled no-op decided a task: {args}")
+
+    def state_only(path: Path | str) -> str:
+        assert ".agentmake" in Path(path).parts, f"a settled no-op read {path}"
+        return real_hash(path)
+
+    monkeypatch.setattr(hashing, "hash_path", state_only)
+    monkeypatch.setattr(rebuilder.Rebuilder, "decide", no_reading)
+    before = {p: p.stat().st_mtime_ns for p in tmp_path.glob("out/*.txt")}
+    assert workflow.build(req) == 0
+    assert {p: p.stat().st_mtime_ns for p in tmp_path.glob("out/*.txt")} == before
 
 
 def test_the_stamp_follows_the_versions_of_the_decisions() -> None:
