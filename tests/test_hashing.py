@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import xxhash
@@ -80,6 +81,27 @@ def test_changed_content_same_size_new_mtime_is_seen(tmp_path: Path) -> None:
     h = _session(tmp_path)
     assert h.file_hash("a") == hash_bytes(b"omega")
     _close(h)
+
+
+def test_the_racy_margin_follows_the_timestamp_granularity(tmp_path: Path) -> None:
+    """Half a second old is settled for a fine-grained mtime (sub-millisecond digits: the filesystem's clock
+    ticks in milliseconds) but racily clean for a whole-second one (FAT, HFS+: a tick can last 2 s)."""
+    now = time.time_ns()
+    fine = now - 500_000_000 + 123_457
+    coarse = (now - 500_000_000) // 1_000_000_000 * 1_000_000_000
+    for name, mtime, trusted in (("fine", fine, True), ("coarse", coarse, False)):
+        path = _write(tmp_path, name, b"one", mtime_ns=mtime)
+        h = _session(tmp_path)
+        assert h.file_hash(name) == hash_bytes(b"one")
+        _close(h)
+        with path.open("r+b") as fh:  # a rewrite that keeps size, mtime and inode
+            fh.write(b"two")
+        os.utime(path, ns=(mtime, mtime))
+        h = _session(tmp_path)
+        # trusted: the record answers without a read (and cannot see the same-tick rewrite); racy: re-read
+        assert h.file_hash(name) == hash_bytes(b"one" if trusted else b"two"), name
+        assert h.files_read == (0 if trusted else 1), name
+        _close(h)
 
 
 def test_racily_clean_record_is_rehashed(tmp_path: Path) -> None:

@@ -2,11 +2,13 @@
 
 Digests are xxh3-128, 32 hex characters. The stat cache (`FileRecord`: size, mtime_ns, inode, hash,
 recorded_ns) is loaded from the store once. A file whose size, mtime and inode match its record is trusted
-without reading it, unless the record is *racily clean* (git's rule): when the file's mtime is within
-`RACY_MARGIN_NS` (2 s) of the moment the record was made, a later write in the same timestamp tick could have
-changed the content without changing the stat, so the file is hashed again. The margin covers coarse
-filesystem timestamps (FAT: 2 s, HFS+: 1 s, ext4/kernel tick: a few ms). Re-hashing refreshes the record
-with a new `recorded_ns`, so a file is re-read at most once after it settles.
+without reading it, unless the record is *racily clean* (git's rule): when the file's mtime is within the
+margin (`racy_margin`) of the moment the record was made, a later write in the same timestamp tick could
+have changed the content without changing the stat, so the file is hashed again. The margin covers the
+filesystem's timestamp tick: 2 s (`RACY_MARGIN_NS`: FAT, HFS+, anything with whole-second times) unless the
+mtime has sub-millisecond digits, which only fine-grained timestamps have (ext4, XFS, btrfs, APFS: stamped
+from a clock that ticks every few milliseconds); for those 100 ms (`FINE_MARGIN_NS`). Re-hashing refreshes
+the record with a new `recorded_ns`, so a file is re-read at most once after it settles.
 
 Files larger than `CHUNK` are hashed streaming. `file_hashes` hashes many misses on a thread pool (reads and
 xxhash release the GIL). `flush` writes only new or changed records, in one transaction. Thread-safe.
@@ -25,9 +27,15 @@ import xxhash
 from agentmake.store import FileRecord, Store
 
 CHUNK = 1 << 20
-RACY_MARGIN_NS = 2_000_000_000
+RACY_MARGIN_NS = 2_000_000_000  # coarse timestamps (whole seconds, or FAT's two)
+FINE_MARGIN_NS = 100_000_000  # timestamps with sub-millisecond digits: ten times a slow kernel tick
 _POOL_THRESHOLD = 4
 _local = threading.local()
+
+
+def racy_margin(mtime_ns: int) -> int:
+    """How close to the moment it was read a file's mtime makes its record racily clean (module docstring)."""
+    return FINE_MARGIN_NS if mtime_ns % 1_000_000 else RACY_MARGIN_NS
 
 
 def hash_bytes(data: bytes) -> str:
@@ -159,7 +167,7 @@ class Hasher:
             or rec[0] != st.st_size
             or rec[1] != st.st_mtime_ns
             or rec[2] != st.st_ino
-            or rec[1] >= rec[4] - RACY_MARGIN_NS
+            or rec[1] >= rec[4] - racy_margin(rec[1])
         ):
             return None
         self.stat_hits += 1

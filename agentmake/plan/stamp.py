@@ -13,7 +13,7 @@ every file and directory the answer rested on, each with the stat it had when it
 The next build with the same signature stats every entry. When each still has the same (type, size,
 mtime_ns, inode), nothing the answer rested on changed, so it stands: the build is a no-op without loading
 the Agentfile, expanding the graph or deciding a task. As in the stat cache (`agentmake.plan.hashing`), an
-entry whose mtime is within `RACY_MARGIN_NS` of when it was read is *racily clean* (a write later in the
+entry whose mtime is within `racy_margin` of when it was read is *racily clean* (a write later in the
 same timestamp tick keeps the stat); the stamp holds its content hash (files) or its listing (directories),
 checked by reading it. Any difference, or anything unreadable, means "no verdict": the normal path runs.
 
@@ -52,7 +52,10 @@ MAGIC = b"agentmake-stamp 1\n"
 # the versions of how decisions are made: keys (`plan.keys.KEY_VERSION`), the rebuilder's fast memo and
 # render signature (`plan.rebuilder.FAST_VERSION`, `RENDER_VERSION`); a test keeps these in step
 DECIDER_VERSIONS = (1, 1, 1)
-RACY_MARGIN_NS = 2_000_000_000  # as `plan.hashing.RACY_MARGIN_NS`
+RACY_MARGIN_NS, FINE_MARGIN_NS = (
+    2_000_000_000,
+    100_000_000,
+)  # as in `plan.hashing` (not imported: it loads SQLite)
 _MISSING = (-1, -1, -1, -1)
 _TYPE = 0o170000
 _REGULAR = 0o100000
@@ -106,7 +109,7 @@ class StampWriter:
             self.stats.extend(_MISSING)
             return
         self.stats.extend(st)
-        if st[2] >= read_ns - RACY_MARGIN_NS:
+        if st[2] >= read_ns - racy_margin(st[2]):
             self.racy[str(index)] = proof
 
     def add_task_files(self, paths: Sequence[str], records: Sequence[tuple[int, int, int, str, int]]) -> None:
@@ -117,7 +120,7 @@ class StampWriter:
         self.kinds.append("f" * len(paths))
         for i, (size, mtime, inode, digest, recorded_ns) in enumerate(records):
             stats.extend((_REGULAR, size, mtime, inode))
-            if mtime >= recorded_ns - RACY_MARGIN_NS:
+            if mtime >= recorded_ns - racy_margin(mtime):
                 racy[str(first + i)] = digest
 
     def _rel(self, path: str) -> str:
@@ -156,6 +159,11 @@ def _same_graph(a: Graph, b: Graph) -> bool:
     return all(
         (t.inputs, t.outputs) == (b.tasks[tid].inputs, b.tasks[tid].outputs) for tid, t in a.tasks.items()
     )
+
+
+def racy_margin(mtime_ns: int) -> int:
+    """`plan.hashing.racy_margin`: the racily-clean margin for a file with this mtime."""
+    return FINE_MARGIN_NS if mtime_ns % 1_000_000 else RACY_MARGIN_NS
 
 
 def stat_of(st: os.stat_result) -> Stat:
