@@ -73,19 +73,25 @@ def grammar_path() -> Path:
     return here.parent.parent / "grammar" / GRAMMAR_NAME
 
 
-def _cache_file() -> str | bool:
-    """The parser caches (pickles: loading one runs code) live only in a directory of this user's that nobody
-    else can write: never a shared temporary directory. No such directory: no cache, only slower."""
+def cache_dir() -> str | None:
+    """agentmake's private cache directory (`$XDG_CACHE_HOME/agentmake`, else `~/.cache/agentmake`), None when
+    it is not this user's alone. The parser caches (pickles: loading one runs code) live only there: never in
+    a shared temporary directory. No such directory: no cache, only slower."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     directory = os.path.join(base, "agentmake")
     try:
         os.makedirs(directory, mode=0o700, exist_ok=True)
         st = os.stat(directory)
     except OSError:
-        return False
+        return None
     if st.st_uid != os.getuid() or st.st_mode & 0o022 or not os.access(directory, os.W_OK):
-        return False
-    return os.path.join(directory, "agentfile-grammar.lark-cache")
+        return None
+    return directory
+
+
+def _cache_file() -> str | bool:
+    directory = cache_dir()
+    return False if directory is None else os.path.join(directory, "agentfile-grammar.lark-cache")
 
 
 def unquote(text: str) -> str:
