@@ -219,7 +219,8 @@ def _build_selected(
         if stamp is not None:
             from agentmake.plan.stamp import stamp_if_up_to_date
 
-            ready = stamp_if_up_to_date(project.agentfile, project.graph, selected, result, hasher, stamp)
+            af, graph = project.agentfile, project.graph
+            ready = stamp_if_up_to_date(af, graph, selected, result, hasher, stamp, verdict)
             if ready is not None:
                 finish.append(ready)
 

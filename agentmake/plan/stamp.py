@@ -29,6 +29,7 @@ mtime_ns, inode; all -1 for a path that must not exist).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -37,7 +38,7 @@ from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import xxhash
 
@@ -78,6 +79,7 @@ class Verdict:
     lines: list[str] = field(default_factory=list)  # what the command printed after the summary
     graph_same: bool = True
     changed: set[str] = field(default_factory=set)  # task files (project-relative) that may have changed
+    checked_ns: int = 0  # when the check began: the files not in `changed` had their stamped stat then
 
     @property
     def up_to_date(self) -> bool:
@@ -112,15 +114,25 @@ class StampWriter:
         if st[2] >= read_ns - racy_margin(st[2]):
             self.racy[str(index)] = proof
 
-    def add_task_files(self, paths: Sequence[str], records: Sequence[tuple[int, int, int, str, int]]) -> None:
+    def add_task_files(
+        self,
+        paths: Sequence[str],
+        records: Sequence[tuple[int, int, int, str, int]],
+        verified: Verdict | None = None,
+    ) -> None:
         """Entries for project-relative regular files, from their stat cache records (size, mtime_ns, inode,
-        hash, recorded_ns): `add` in bulk, for the thousands of a fan-out."""
+        hash, recorded_ns): `add` in bulk, for the thousands of a fan-out. `verified`: the check of the
+        previous stamp, which saw every file it does not list as changed with this very stat and content
+        (so such a file was read then, as far as racily-clean goes)."""
         first, stats, racy = len(self.paths), self.stats, self.racy
         self.paths.extend(paths)
         self.kinds.append("f" * len(paths))
+        changed = verified.changed if verified is not None and verified.graph_same else None
+        seen_ns = verified.checked_ns if changed is not None and verified is not None else 0
         for i, (size, mtime, inode, digest, recorded_ns) in enumerate(records):
             stats.extend((_REGULAR, size, mtime, inode))
-            if mtime >= recorded_ns - racy_margin(mtime):
+            read_ns = recorded_ns if changed is None or paths[i] in changed else max(recorded_ns, seen_ns)
+            if mtime >= read_ns - racy_margin(mtime):
                 racy[str(first + i)] = digest
 
     def _rel(self, path: str) -> str:
@@ -209,7 +221,8 @@ def _check(root: Path, sig: str, data: bytes) -> Verdict | None:
     recorded.frombytes(data[start + size :])
     if len(paths) != n or len(kinds) != n or len(recorded) != 4 * n:
         return None
-    verdict = Verdict(int(header["tasks"]), [str(line) for line in header["lines"]])
+    started = time.time_ns()
+    verdict = Verdict(int(header["tasks"]), [str(line) for line in header["lines"]], checked_ns=started)
     now = array("q", _stats(root, paths))
     differ = (
         set()
@@ -225,7 +238,48 @@ def _check(root: Path, sig: str, data: bytes) -> Verdict | None:
             verdict.graph_same = False
             break
         verdict.changed.add(paths[i])
+    if verdict.up_to_date and header["racy"]:
+        # racily clean entries just read and found unchanged, whose mtimes are now past the margin, are
+        # settled: stat alone will do for them from now on
+        settled = [
+            k
+            for k in header["racy"]
+            if recorded[4 * int(k) + 2] < started - racy_margin(recorded[4 * int(k) + 2])
+        ]
+        if settled:
+            _settle(root, data, header, end, settled)
     return verdict
+
+
+def _settle(root: Path, data: bytes, header: dict[str, Any], end: int, settled: list[str]) -> None:
+    """Rewrite the stamp without the `settled` racy entries, if the project lock is free and the stamp is
+    still the one that was read (a build that took the lock since removed it, or wrote another)."""
+    import fcntl
+
+    directory = os.path.join(root, ".agentmake")
+    try:
+        fd = os.open(os.path.join(directory, "lock"), os.O_RDWR)
+    except OSError:
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with open(os.path.join(directory, STAMP_NAME), "rb") as fh:
+            if fh.read() != data:
+                return
+        done = set(settled)
+        header = dict(header, racy={k: v for k, v in header["racy"].items() if k not in done})
+        tmp = os.path.join(directory, f".{STAMP_NAME}.{os.getpid()}.tmp")
+        try:
+            with open(tmp, "wb") as out:
+                out.write(data[: len(MAGIC)] + json.dumps(header).encode() + data[end:])
+            os.replace(tmp, os.path.join(directory, STAMP_NAME))
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+    except OSError:
+        return
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def _stats(root: Path, paths: list[str]) -> list[int]:
@@ -266,11 +320,13 @@ def stamp_if_up_to_date(
     result: BuildResult,
     hasher: Hasher,
     request: tuple[str, Sequence[str]],
+    verified: Verdict | None = None,
 ) -> Callable[[Path], None] | None:
     """Prepare the stamp for `request` (signature, lines the command prints after the build) when the build
     of `selected` left every task up to date (it ran, was restored or was found so) with nothing to tell.
     Returns `finish(state_dir)`, to be called once the state database is closed and while the project lock
-    is still held: it adds the state files and writes the stamp. None when there is nothing to stamp."""
+    is still held: it adds the state files and writes the stamp. None when there is nothing to stamp.
+    `verified`: what the previous stamp said at the start of this build (see `StampWriter.add_task_files`)."""
     outcomes = result.outcomes
     if result.interrupted or len(outcomes) != len(selected.tasks) or graph.index is None:
         return None
@@ -297,7 +353,7 @@ def stamp_if_up_to_date(
     records = hasher.records(paths)
     if records is None:
         return None  # a file not looked at (or missing): nothing to vouch for it
-    writer.add_task_files(paths, records)
+    writer.add_task_files(paths, records, verified)
 
     def finish(state_dir: Path) -> None:
         for name in STATE_FILES:  # any later write to the state, by anything, changes one of them
