@@ -314,6 +314,37 @@ def test_a_settled_noop_reads_no_file(tmp_path: Path, monkeypatch: pytest.Monkey
     assert {p: p.stat().st_mtime_ns for p in tmp_path.glob("out/*.txt")} == before
 
 
+def test_fresh_outputs_are_read_once_then_settled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Outputs written moments before the stamp are racily clean: the next no-op checks them by content,
+    and once their mtimes are past the margin it settles them, so the one after reads none."""
+    (tmp_path / "src").mkdir()
+    for i in range(5):
+        (tmp_path / f"src/f{i}.txt").write_text(f"{i}\n")
+    (tmp_path / "Agentfile").write_text(
+        'agent copy:\n    inputs = src/{n}.txt\n    outputs = out/{n}.txt\n    run = "cp {input} {output}"\n'
+    )
+    req = workflow.Request(directory=tmp_path, silent=True)
+    assert workflow.build(req) == 0
+    if any(p.stat().st_mtime_ns % 1_000_000 == 0 for p in tmp_path.glob("out/*.txt")):
+        pytest.skip("coarse timestamps here: the margin is 2 s")
+    time.sleep(0.3)  # past the 100 ms margin of fine-grained timestamps
+    from agentmake.plan import hashing
+
+    real_hash = hashing.hash_path
+    read: list[str] = []
+
+    def recording(path: Path | str) -> str:
+        read.append(str(path))
+        return real_hash(path)
+
+    monkeypatch.setattr(hashing, "hash_path", recording)
+    assert workflow.build(req) == 0
+    assert sorted(Path(p).name for p in read if "/out/" in p) == [f"f{i}.txt" for i in range(5)]
+    read.clear()
+    assert workflow.build(req) == 0
+    assert [p for p in read if ".agentmake" not in p] == []
+
+
 def test_the_stamp_follows_the_versions_of_the_decisions() -> None:
     assert stamp.DECIDER_VERSIONS == (keys.KEY_VERSION, rebuilder.FAST_VERSION, rebuilder.RENDER_VERSION)
     from agentmake.plan import hashing
