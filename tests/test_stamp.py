@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-import textwrap
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -243,26 +242,31 @@ def test_a_lost_state_is_not_hidden_by_the_stamp(e2e: E2E) -> None:
     assert sorted(e2e.calls()) == ["a", "b", "c"]
 
 
-def test_only_the_tasks_of_changed_files_are_decided(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "src").mkdir()
-    for i in range(20):
-        (tmp_path / f"src/f{i:02d}.txt").write_text(f"{i}\n")
-    (tmp_path / "Agentfile").write_text(
-        textwrap.dedent(
-            """\
-            agent copy:
-                inputs = src/{n}.txt
-                outputs = out/{n}.txt
-                run = "cp {input} {output}"
+COPY_AGENTFILE = """\
+agent copy:
+    inputs = src/{n}.txt
+    outputs = out/{n}.txt
+    run = "cp {input} {output}"
+"""
+JOIN = """
+agent join:
+    inputs = out/*.txt
+    outputs = all.txt
+    run = "cat {inputs} > {output}"
+"""
 
-            agent join:
-                inputs = out/*.txt
-                outputs = all.txt
-                run = "cat {inputs} > {output}"
-            """
-        )
-    )
-    req = workflow.Request(directory=tmp_path, silent=True)
+
+def copy_project(root: Path, n: int, *, join: bool = False) -> workflow.Request:
+    """`n` sources copied by shell agents (and joined into all.txt); the in-process build request for it."""
+    (root / "src").mkdir()
+    for i in range(n):
+        (root / f"src/f{i:02d}.txt").write_text(f"{i}\n")
+    (root / "Agentfile").write_text(COPY_AGENTFILE + (JOIN if join else ""))
+    return workflow.Request(directory=root, silent=True)
+
+
+def test_only_the_tasks_of_changed_files_are_decided(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    req = copy_project(tmp_path, 20, join=True)
     assert workflow.build(req) == 0
     decided: list[str] = []
     real = rebuilder.Rebuilder.decide
@@ -284,13 +288,7 @@ def test_only_the_tasks_of_changed_files_are_decided(tmp_path: Path, monkeypatch
 def test_a_settled_noop_reads_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Past the racily-clean margin, the stamp's no-op reads no project file: stats only. (Within it, the
     state database, written moments ago, is checked by content: `.agentmake/` is allowed.)"""
-    (tmp_path / "src").mkdir()
-    for i in range(5):
-        (tmp_path / f"src/f{i}.txt").write_text(f"{i}\n")
-    (tmp_path / "Agentfile").write_text(
-        'agent copy:\n    inputs = src/{n}.txt\n    outputs = out/{n}.txt\n    run = "cp {input} {output}"\n'
-    )
-    req = workflow.Request(directory=tmp_path, silent=True)
+    req = copy_project(tmp_path, 5)
     assert workflow.build(req) == 0
     old = time.time() - 60
     for path in [tmp_path / "Agentfile", *tmp_path.glob("src/*.txt"), *tmp_path.glob("out/*.txt")]:
@@ -317,13 +315,7 @@ def test_a_settled_noop_reads_no_file(tmp_path: Path, monkeypatch: pytest.Monkey
 def test_fresh_outputs_are_read_once_then_settled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Outputs written moments before the stamp are racily clean: the next no-op checks them by content,
     and once their mtimes are past the margin it settles them, so the one after reads none."""
-    (tmp_path / "src").mkdir()
-    for i in range(5):
-        (tmp_path / f"src/f{i}.txt").write_text(f"{i}\n")
-    (tmp_path / "Agentfile").write_text(
-        'agent copy:\n    inputs = src/{n}.txt\n    outputs = out/{n}.txt\n    run = "cp {input} {output}"\n'
-    )
-    req = workflow.Request(directory=tmp_path, silent=True)
+    req = copy_project(tmp_path, 5)
     assert workflow.build(req) == 0
     if any(p.stat().st_mtime_ns % 1_000_000 == 0 for p in tmp_path.glob("out/*.txt")):
         pytest.skip("coarse timestamps here: the margin is 2 s")
@@ -339,7 +331,7 @@ def test_fresh_outputs_are_read_once_then_settled(tmp_path: Path, monkeypatch: p
 
     monkeypatch.setattr(hashing, "hash_path", recording)
     assert workflow.build(req) == 0
-    assert sorted(Path(p).name for p in read if "/out/" in p) == [f"f{i}.txt" for i in range(5)]
+    assert sorted(Path(p).name for p in read if "/out/" in p) == [f"f{i:02d}.txt" for i in range(5)]
     read.clear()
     assert workflow.build(req) == 0
     assert [p for p in read if ".agentmake" not in p] == []
