@@ -217,7 +217,7 @@ def _build_selected(
 
     def prepare_stamp(result: BuildResult, hasher: Hasher) -> None:
         if stamp is not None:
-            from agentmake.plan.stamp import stamp_if_up_to_date
+            from agentmake.plan.stampwrite import stamp_if_up_to_date
 
             af, graph = project.agentfile, project.graph
             ready = stamp_if_up_to_date(af, graph, selected, result, hasher, stamp, verdict)

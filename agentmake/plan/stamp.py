@@ -1,6 +1,6 @@
 """The build stamp: proof that a whole selection was up to date, and of everything that answer rested on.
 
-A build that finds every selected task up to date with nothing to tell writes `.agentmake/stamp`: the
+A build that leaves every selected task up to date with nothing to tell writes `.agentmake/stamp`: the
 request's signature (Agentfile, command, targets, VAR=value overrides, agentmake and decision versions) and
 every file and directory the answer rested on, each with the stat it had when it was read:
 
@@ -15,16 +15,20 @@ mtime_ns, inode), nothing the answer rested on changed, so it stands: the build 
 the Agentfile, expanding the graph or deciding a task. As in the stat cache (`agentmake.plan.hashing`), an
 entry whose mtime is within `racy_margin` of when it was read is *racily clean* (a write later in the
 same timestamp tick keeps the stat); the stamp holds its content hash (files) or its listing (directories),
-checked by reading it. Any difference, or anything unreadable, means "no verdict": the normal path runs.
+checked by reading it; once such an entry's mtime is past the margin, a check that found it unchanged
+settles it (`_settle`, under the project lock when it is free). When only task files differ, the graph is
+known to be the same and the tasks of the unchanged files are still up to date (`Verdict.vouches`); when
+anything else differs, or the stamp cannot be read, the normal path decides everything.
 
-The stamp is removed whenever a process takes the project lock (`Store.open`): a build, `clean` or `watch`
-may change what it vouches for. Only a build that found everything up to date writes one, while it still
-holds the lock.
+Writing one: `agentmake.plan.stampwrite`, by a build that left every selected task up to date, once the
+state is closed and while it still holds the project lock. The stamp is removed whenever a process takes
+that lock (`Store.open`): a build, `clean` or `watch` may change what it vouches for.
 
-Format (version 1): the line ``agentmake-stamp 1``, a JSON header line (signature, entry count, entry kinds,
-racy entries' hashes, task count, report lines, byte order), the entry paths joined by NUL (relative to the
-project root, or absolute), then a native int64 array of 4 numbers per entry (file type bits, size,
-mtime_ns, inode; all -1 for a path that must not exist).
+Format (version 1): the line ``agentmake-stamp 1``; a JSON header line (signature, entry count, entry kinds,
+racy entries' hashes, task count, report lines, byte order); the byte length of the paths (8 bytes,
+little-endian); the entry paths joined by NUL (relative to the project root, or absolute); then a native
+int64 array of 4 numbers per entry (file type bits, size, mtime_ns, inode; all -1 for a path that must not
+exist).
 """
 
 from __future__ import annotations
@@ -35,18 +39,12 @@ import os
 import sys
 import time
 from array import array
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import xxhash
-
-if TYPE_CHECKING:
-    from agentmake.graph import Graph
-    from agentmake.model import Agentfile
-    from agentmake.plan.hashing import Hasher
-    from agentmake.scheduler import BuildResult
 
 STAMP_NAME = "stamp"
 MAGIC = b"agentmake-stamp 1\n"
@@ -57,11 +55,9 @@ RACY_MARGIN_NS, FINE_MARGIN_NS = (
     2_000_000_000,
     100_000_000,
 )  # as in `plan.hashing` (not imported: it loads SQLite)
-_MISSING = (-1, -1, -1, -1)
+MISSING = (-1, -1, -1, -1)
 _TYPE = 0o170000
-_REGULAR = 0o100000
-_GOOD = frozenset({"up-to-date", "done", "cached"})
-STATE_FILES = ("state.db", "state.db-wal")  # in `.agentmake/`
+REGULAR = 0o100000
 
 # entry kinds: "f" a task's input or output, "l" a file loading read or a state file (racy: content hash),
 # "d" a directory (racy: listing hash)
@@ -89,88 +85,6 @@ class Verdict:
         """Whether none of `paths` (a task's inputs and outputs) changed since the stamp (`graph_same`)."""
         changed = self.changed
         return self.graph_same and not any(p in changed for p in paths)
-
-
-@dataclass
-class StampWriter:
-    """Collects the entries of a stamp; `write` puts it in place atomically."""
-
-    root: Path
-    paths: list[str] = field(default_factory=list)
-    stats: list[int] = field(default_factory=list)
-    kinds: list[str] = field(default_factory=list)
-    racy: dict[str, str] = field(default_factory=dict)
-
-    def add(self, path: str, st: Stat | None, kind: str, *, read_ns: int = 0, proof: str = "") -> None:
-        """One entry: `st` as observed when it was read at `read_ns` (wall clock, ns); `proof` (content or
-        listing hash) is kept when the entry is racily clean."""
-        index = len(self.paths)
-        self.paths.append(self._rel(path))
-        self.kinds.append(kind)
-        if st is None:
-            self.stats.extend(_MISSING)
-            return
-        self.stats.extend(st)
-        if st[2] >= read_ns - racy_margin(st[2]):
-            self.racy[str(index)] = proof
-
-    def add_task_files(
-        self,
-        paths: Sequence[str],
-        records: Sequence[tuple[int, int, int, str, int]],
-        verified: Verdict | None = None,
-    ) -> None:
-        """Entries for project-relative regular files, from their stat cache records (size, mtime_ns, inode,
-        hash, recorded_ns): `add` in bulk, for the thousands of a fan-out. `verified`: the check of the
-        previous stamp, which saw every file it does not list as changed with this very stat and content
-        (so such a file was read then, as far as racily-clean goes)."""
-        first, stats, racy = len(self.paths), self.stats, self.racy
-        self.paths.extend(paths)
-        self.kinds.append("f" * len(paths))
-        changed = verified.changed if verified is not None and verified.graph_same else None
-        seen_ns = verified.checked_ns if changed is not None and verified is not None else 0
-        for i, (size, mtime, inode, digest, recorded_ns) in enumerate(records):
-            stats.extend((_REGULAR, size, mtime, inode))
-            read_ns = recorded_ns if changed is None or paths[i] in changed else max(recorded_ns, seen_ns)
-            if mtime >= read_ns - racy_margin(mtime):
-                racy[str(first + i)] = digest
-
-    def _rel(self, path: str) -> str:
-        base = os.fspath(self.root) + os.sep
-        return path[len(base) :] if path.startswith(base) else path
-
-    def write(self, sig: str, tasks: int, lines: Sequence[str] = ()) -> None:
-        if any("\0" in p for p in self.paths) or any(not p for p in self.racy.values()):
-            return  # cannot be written faithfully: no stamp (the normal path runs next time)
-        header = {
-            "sig": sig, "n": len(self.paths), "kinds": "".join(self.kinds), "racy": self.racy,
-            "tasks": tasks, "lines": list(lines), "byteorder": sys.byteorder,
-        }  # fmt: skip
-        blob = "\0".join(self.paths).encode("utf-8", "surrogateescape")
-        data = MAGIC + json.dumps(header).encode() + b"\n" + len(blob).to_bytes(8, "little") + blob
-        target = self.root / ".agentmake" / STAMP_NAME
-        tmp = target.with_name(f".{STAMP_NAME}.{os.getpid()}.tmp")
-        try:
-            tmp.write_bytes(data + array("q", self.stats).tobytes())
-            os.replace(tmp, target)
-        except OSError:
-            tmp.unlink(missing_ok=True)
-
-
-def _moved(root: Path, rel: str, st: os.stat_result | None) -> bool:
-    try:
-        now: Stat | None = stat_of(os.stat(os.path.join(root, rel) if rel else root))
-    except OSError:
-        now = None
-    return now != (None if st is None else stat_of(st))
-
-
-def _same_graph(a: Graph, b: Graph) -> bool:
-    if a.tasks.keys() != b.tasks.keys() or a.deps != b.deps:
-        return False
-    return all(
-        (t.inputs, t.outputs) == (b.tasks[tid].inputs, b.tasks[tid].outputs) for tid, t in a.tasks.items()
-    )
 
 
 def racy_margin(mtime_ns: int) -> int:
@@ -231,7 +145,7 @@ def _check(root: Path, sig: str, data: bytes) -> Verdict | None:
     )
     for index, proof in header["racy"].items():
         i = int(index)
-        if i not in differ and _proof(root, paths[i], kinds[i]) != proof:
+        if i not in differ and proof_of(root, paths[i], kinds[i]) != proof:
             differ.add(i)
     for i in differ:
         if kinds[i] != "f":
@@ -291,13 +205,13 @@ def _stats(root: Path, paths: list[str]) -> list[int]:
         try:
             st = stat(path if path.startswith(os.sep) else base + path if path else base)
         except OSError:
-            extend(_MISSING)
+            extend(MISSING)
             continue
         extend((st.st_mode & _TYPE, st.st_size, st.st_mtime_ns, st.st_ino))
     return out
 
 
-def _proof(root: Path, path: str, kind: str) -> str | None:
+def proof_of(root: Path, path: str, kind: str) -> str | None:
     """The content hash of a file, or the listing hash of a directory, as it is now."""
     full = path if path.startswith(os.sep) else os.path.join(root, path)
     if kind == "d":
@@ -311,61 +225,3 @@ def _proof(root: Path, path: str, kind: str) -> str | None:
         return hash_path(full)
     except OSError:
         return None
-
-
-def stamp_if_up_to_date(
-    af: Agentfile,
-    graph: Graph,
-    selected: Graph,
-    result: BuildResult,
-    hasher: Hasher,
-    request: tuple[str, Sequence[str]],
-    verified: Verdict | None = None,
-) -> Callable[[Path], None] | None:
-    """Prepare the stamp for `request` (signature, lines the command prints after the build) when the build
-    of `selected` left every task up to date (it ran, was restored or was found so) with nothing to tell.
-    Returns `finish(state_dir)`, to be called once the state database is closed and while the project lock
-    is still held: it adds the state files and writes the stamp. None when there is nothing to stamp.
-    `verified`: what the previous stamp said at the start of this build (see `StampWriter.add_task_files`)."""
-    outcomes = result.outcomes
-    if result.interrupted or len(outcomes) != len(selected.tasks) or graph.index is None:
-        return None
-    if any(o.state not in _GOOD or o.notice for o in outcomes.values()):
-        return None
-    writer = StampWriter(af.root)
-    for path, (kind, size, mtime, inode, digest, read_ns) in af.reads.items():
-        writer.add(path, (kind, size, mtime, inode), "l", read_ns=read_ns, proof=digest)
-    index = graph.index
-    if any(_moved(af.root, rel, st) for rel, (st, _) in index.listed.items()):
-        # the build wrote into a directory the graph listed (its outputs, usually): the stamp can rest on
-        # the listings as they are now only if they make the same graph
-        from agentmake.graph import build_graph
-
-        fresh = build_graph(af)
-        if fresh.index is None or not _same_graph(fresh, graph):
-            return None
-        index = fresh.index
-    for rel, (st, read_ns) in index.listed.items():
-        listing = index.listing(rel)
-        proof = listing_hash(*listing) if listing is not None else ""
-        writer.add(rel, None if st is None else stat_of(st), "d", read_ns=read_ns, proof=proof)
-    paths = list(dict.fromkeys(p for task in selected.tasks.values() for p in (*task.inputs, *task.outputs)))
-    records = hasher.records(paths)
-    if records is None:
-        return None  # a file not looked at (or missing): nothing to vouch for it
-    writer.add_task_files(paths, records, verified)
-
-    def finish(state_dir: Path) -> None:
-        for name in STATE_FILES:  # any later write to the state, by anything, changes one of them
-            path = state_dir / name
-            now = time.time_ns()
-            try:
-                st = stat_of(os.stat(path))
-            except OSError:
-                writer.add(str(path), None, "l")
-                continue
-            proof = _proof(af.root, str(path), "l") or ""
-            writer.add(str(path), st, "l", read_ns=now, proof=proof)
-        writer.write(request[0], len(selected.tasks), request[1])
-
-    return finish
