@@ -248,6 +248,8 @@ def _stamp_verdict(req: Request, stamp: tuple[str, float] | None) -> tuple[int |
     from agentmake.plan.stamp import check
 
     verdict = check(agentfile_path(req).resolve().parent, stamp[0])
+    if req.verbose:
+        sys.stderr.write(f"agentmake: build stamp: {_stamp_says(verdict)}\n")
     if verdict is None or not verdict.up_to_date:
         return None, verdict
     if req.dry_run:
@@ -259,6 +261,16 @@ def _stamp_verdict(req: Request, stamp: tuple[str, float] | None) -> tuple[int |
         for line in verdict.lines:
             _out(line)
     return EXIT_OK, None
+
+
+def _stamp_says(verdict: Verdict | None) -> str:
+    if verdict is None:
+        return "none for this request (a build of it that leaves everything up to date writes one)"
+    if verdict.up_to_date:
+        return "nothing changed since the last build: up to date without loading the Agentfile"
+    if not verdict.graph_same:
+        return "the Agentfile, a listed directory or the state changed: deciding every task"
+    return f"{len(verdict.changed)} input or output file(s) changed: deciding only their tasks and dependents"
 
 
 def build(req: Request) -> int:

@@ -55,6 +55,9 @@ def test_a_noop_is_answered_by_the_stamp(e2e: E2E) -> None:
     assert runs(e2e) == before, "the stamp answered: no build was recorded"
     assert e2e.calls() == []
     assert {p: (e2e.root / p).stat().st_mtime_ns for p in e2e.files("build/*.md")} == mtimes
+    assert "build stamp: nothing changed since the last build" in e2e.am("-v").err
+    _edit_input(e2e)
+    assert "build stamp: 1 input or output file(s) changed" in e2e.am("-v").err
 
 
 def _edit_input(e2e: E2E) -> None:
