@@ -54,9 +54,8 @@ def _predecide(graph: Graph, rebuilder: Rebuilder, check: Callable[[], None] | N
     decisions, quiet = pre.decisions, pre.quiet
     settled: set[str] = set()  # found up to date (quiet or with a notice)
     stale = 0
-    vouched = getattr(
-        rebuilder, "vouched", None
-    )  # tasks a build stamp proves up to date (test doubles lack it)
+    # tasks a build stamp proves up to date without a decision (test doubles of the rebuilder lack it)
+    vouched = getattr(rebuilder, "vouched", None)
     deciding = True
     for n, (task_id, task) in enumerate(tasks.items()):
         if check is not None and n % _CHECK_EVERY == _CHECK_EVERY - 1:
