@@ -213,6 +213,8 @@ def _build_selected(
     from agentmake.store import Store
 
     store = Store.open(project.root)
+    if verdict is not None and verdict.source != store.removed_stamp:
+        verdict = None  # another agentmake took the lock since the stamp was read: it proves nothing now
     finish: list[Callable[[Path], None]] = []  # the stamp, written once the state is closed
 
     def prepare_stamp(result: BuildResult, hasher: Hasher) -> None:

@@ -288,6 +288,38 @@ def test_only_the_tasks_of_changed_files_are_decided(tmp_path: Path, monkeypatch
     assert "seven" in (tmp_path / "all.txt").read_text()
 
 
+def test_a_stamp_read_before_another_build_took_the_lock_proves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stamp is read before the lock is taken: if another agentmake held the lock in between (it may have
+    changed the state), the build decides every task itself."""
+    req = copy_project(tmp_path, 6, join=True)
+    assert workflow.build(req) == 0
+    (tmp_path / "src/f03.txt").write_text("three\n")
+    real_check = stamp.check
+
+    def check_then_another_build(root: Path, sig: str) -> stamp.Verdict | None:
+        verdict = real_check(root, sig)
+        assert verdict is not None and verdict.graph_same and verdict.changed == {"src/f03.txt"}
+        from agentmake.store import Store
+
+        Store.open(tmp_path).close()  # someone else's run: it takes the lock, so the stamp goes
+        return verdict
+
+    decided: list[str] = []
+    real_decide = rebuilder.Rebuilder.decide
+
+    def counting(self: rebuilder.Rebuilder, task, **kw):  # type: ignore[no-untyped-def]
+        decided.append(task.id)
+        return real_decide(self, task, **kw)
+
+    monkeypatch.setattr(stamp, "check", check_then_another_build)
+    monkeypatch.setattr(rebuilder.Rebuilder, "decide", counting)
+    assert workflow.build(req) == 0
+    assert sorted(decided) == sorted([f"copy:f{i:02d}" for i in range(6)] + ["join"])
+    assert (tmp_path / "out/f03.txt").read_text() == "three\n"
+
+
 def test_a_settled_noop_reads_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Past the racily-clean margin, the stamp's no-op reads no project file: stats only. (Within it, the
     state database, written moments ago, is checked by content: `.agentmake/` is allowed.)"""

@@ -76,6 +76,7 @@ class Verdict:
     graph_same: bool = True
     changed: set[str] = field(default_factory=set)  # task files (project-relative) that may have changed
     checked_ns: int = 0  # when the check began: the files not in `changed` had their stamped stat then
+    source: tuple[int, int, int] | None = None  # (inode, size, mtime_ns) of the stamp file read
 
     @property
     def up_to_date(self) -> bool:
@@ -114,8 +115,12 @@ def check(root: Path, sig: str) -> Verdict | None:
     request, or it cannot be read."""
     try:
         with open(os.path.join(root, ".agentmake", STAMP_NAME), "rb") as fh:
+            st = os.fstat(fh.fileno())
             data = fh.read()
-        return _check(root, sig, data)
+        verdict = _check(root, sig, data)
+        if verdict is not None:
+            verdict.source = (st.st_ino, st.st_size, st.st_mtime_ns)
+        return verdict
     except (OSError, ValueError, KeyError, TypeError, UnicodeDecodeError):
         return None
 

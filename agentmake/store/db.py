@@ -54,6 +54,9 @@ class Store:
 
     root: Path
     dir: Path  # root / ".agentmake"
+    # (inode, size, mtime_ns) of the build stamp `open` removed when it took the lock, None if there was none:
+    # a stamp read before the lock still stands only if it is the one removed (nobody took the lock between)
+    removed_stamp: tuple[int, int, int] | None = None
 
     def __init__(self, root: Path, *, lock: ProjectLock | None) -> None:
         self.root = root
@@ -83,14 +86,19 @@ class Store:
         if not ignore.exists():
             ignore.write_text("*\n")
         plock = None
+        removed: tuple[int, int, int] | None = None
         if lock:
             plock = ProjectLock(directory / "lock", root)
             plock.acquire(wait)
             # whoever takes the lock may change what a build stamp vouches for (`agentmake.plan.stamp`)
             with contextlib.suppress(OSError):
+                st = os.stat(directory / STAMP_NAME)
                 os.unlink(directory / STAMP_NAME)
+                removed = (st.st_ino, st.st_size, st.st_mtime_ns)
         try:
-            return cls(root, lock=plock)
+            store = cls(root, lock=plock)
+            store.removed_stamp = removed
+            return store
         except BaseException:
             if plock is not None:
                 plock.release()
