@@ -47,7 +47,7 @@ from agentmake.runners.invocation import (
     shell_invocation,
 )
 from agentmake.runners.parse import Parsed, parse_output
-from agentmake.runners.presets import PRESETS, WRITES_FILES, preset_of
+from agentmake.runners.presets import PRESETS, STDIN_LIMITS, WRITES_FILES, preset_of
 from agentmake.runners.process import GRACE, ProcResult, run_process
 from agentmake.runners.staging import staged_path, tail_to_stderr
 from agentmake.templates import render_command
@@ -57,8 +57,9 @@ from agentmake.templates import render_command
 class AttemptResult:
     """`outcome`: "ok", "retry" (worth another attempt), "fatal" (retrying cannot help) or "cancelled".
     `error_type`: "rate-limit", "overloaded", "auth", "quota", "timeout", "exit", "no-output", "check",
-    "not-found", "usage" or None. `staged`: output path -> temporary file holding its final content (ok only).
-    `log_stem`: ``<log_dir>/<safe id>.<attempt>``; add ``.out``/``.err`` for the agent's output."""
+    "not-found", "usage", "prompt-too-large" or None. `staged`: output path -> temporary file holding its
+    final content (ok only). `log_stem`: ``<log_dir>/<safe id>.<attempt>``; add ``.out``/``.err`` for the
+    agent's output."""
 
     outcome: str
     message: str = ""
@@ -228,6 +229,14 @@ class Executor:
             home=home,
             environ=os.environ,
         )
+        limit = STDIN_LIMITS.get(preset or "")
+        if limit is not None and inv.stdin is not None and len(inv.stdin) > limit:
+            size, cap = len(inv.stdin) / 2**20, limit / 2**20
+            msg = (
+                f"the prompt is {size:.1f} MiB but {runner.name} reads at most {cap:g} MiB on stdin: "
+                "split the input over several tasks (nothing was sent)"
+            )
+            return AttemptResult("fatal", msg, "prompt-too-large")
         backup: Backup | None = None
         if multi:
             backup = backup_outputs(self.root, task.id, task.outputs, self.state_dir / "tmp" / stem.name)

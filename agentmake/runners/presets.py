@@ -80,6 +80,11 @@ AUTH_FIX: dict[str, str] = {
 WRITES_FILES = frozenset({"claude", "codex", "gemini", "shell"})
 
 
+# The most a preset's CLI reads of a prompt on stdin (shared/RUNNERS.md: gemini caps piped stdin at 8 MiB);
+# a longer prompt would be cut short and still paid for, so the task fails before the call instead.
+STDIN_LIMITS: dict[str, int] = {"gemini": 8 * 1024 * 1024}
+
+
 def preset_of(runner: RunnerSpec) -> str | None:
     """The preset a runner is built on: its `base`, or its own name when that is a preset."""
     if runner.base in PRESETS:
