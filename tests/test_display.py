@@ -6,6 +6,7 @@ import io
 import os
 import pty
 import re
+import sys
 
 import pytest
 from rich.console import Console
@@ -216,6 +217,33 @@ def test_live_display_under_a_pseudo_terminal() -> None:
     assert "\x1b[" in raw and "scan:a" in raw and "scan:b" in raw
     assert "✗ scan:b after 2 attempts" in SGR.sub("", raw)
     assert out.getvalue() == SUMMARY + "\n"
+
+
+def test_stderr_lines_print_above_the_live_table() -> None:
+    """`-v` streams agents' output to stderr while the table is drawn: each line must land on a cleared line
+    above the table, not glued to the end of its progress bar."""
+    master, slave = pty.openpty()
+    chunks: list[bytes] = []
+    try:
+        with os.fdopen(slave, "w", encoding="utf-8", closefd=False) as tty:
+            display = make_display(tty, env={"TERM": "xterm"}, summary_stream=io.StringIO())
+            assert isinstance(display, LiveDisplay)
+            for event in events()[:3]:
+                display(event)
+            sys.stderr.write("[scan:a] hello from the agent\n")
+            sys.stderr.flush()
+            display(events()[3])
+            tty.flush()
+            chunks.append(_drain(master))
+            display.close(result())
+            tty.flush()
+            chunks.append(_drain(master))
+    finally:
+        os.close(master)
+        os.close(slave)
+    raw = b"".join(chunks).decode("utf-8", "replace")
+    at = raw.index("[scan:a] hello from the agent")
+    assert raw[:at].endswith("\x1b[2K") or raw[:at].endswith("\n"), repr(raw[max(0, at - 40) : at + 10])
 
 
 def _drain(fd: int) -> bytes:

@@ -75,7 +75,7 @@ class LiveDisplay:
             transient=transient,
             get_renderable=self._render,
             redirect_stdout=False,
-            redirect_stderr=False,
+            redirect_stderr=True,  # -v log lines and warnings print above the live table, not through it
         )
         self._started = False
         self._closed = False
