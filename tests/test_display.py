@@ -7,6 +7,7 @@ import os
 import pty
 import re
 import sys
+from collections.abc import Callable
 
 import pytest
 from rich.console import Console
@@ -195,25 +196,38 @@ def test_make_display_decides_once_from_the_stream_and_environment() -> None:
         os.close(slave)
 
 
-def test_live_display_under_a_pseudo_terminal() -> None:
+def _live_in_pty(feed: Callable[[LiveDisplay, Callable[[], None]], None], summary: io.StringIO) -> str:
+    """A live display on a pseudo-terminal: `feed(display, drain)` (call `drain()` after each event: a full
+    terminal buffer would block the writer), then close it; returns what the terminal received."""
     master, slave = pty.openpty()
     chunks: list[bytes] = []
-    out = io.StringIO()
     try:
         with os.fdopen(slave, "w", encoding="utf-8", closefd=False) as tty:
-            display = make_display(tty, env={"TERM": "xterm"}, summary_stream=out)
-            assert isinstance(display, LiveDisplay)
-            for event in events():
-                display(event)
+
+            def drain() -> None:
                 tty.flush()
                 chunks.append(_drain(master))
+
+            display = make_display(tty, env={"TERM": "xterm"}, summary_stream=summary)
+            assert isinstance(display, LiveDisplay)
+            feed(display, drain)
             display.close(result())
-            tty.flush()
-            chunks.append(_drain(master))
+            drain()
     finally:
         os.close(master)
         os.close(slave)
-    raw = b"".join(chunks).decode("utf-8", "replace")
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_live_display_under_a_pseudo_terminal() -> None:
+    out = io.StringIO()
+
+    def feed(display: LiveDisplay, drain: Callable[[], None]) -> None:
+        for event in events():
+            display(event)
+            drain()
+
+    raw = _live_in_pty(feed, out)
     assert "\x1b[" in raw and "scan:a" in raw and "scan:b" in raw
     assert "✗ scan:b after 2 attempts" in SGR.sub("", raw)
     assert out.getvalue() == SUMMARY + "\n"
@@ -222,26 +236,17 @@ def test_live_display_under_a_pseudo_terminal() -> None:
 def test_stderr_lines_print_above_the_live_table() -> None:
     """`-v` streams agents' output to stderr while the table is drawn: each line must land on a cleared line
     above the table, not glued to the end of its progress bar."""
-    master, slave = pty.openpty()
-    chunks: list[bytes] = []
-    try:
-        with os.fdopen(slave, "w", encoding="utf-8", closefd=False) as tty:
-            display = make_display(tty, env={"TERM": "xterm"}, summary_stream=io.StringIO())
-            assert isinstance(display, LiveDisplay)
-            for event in events()[:3]:
-                display(event)
-            sys.stderr.write("[scan:a] hello from the agent\n")
-            sys.stderr.flush()
-            display(events()[3])
-            tty.flush()
-            chunks.append(_drain(master))
-            display.close(result())
-            tty.flush()
-            chunks.append(_drain(master))
-    finally:
-        os.close(master)
-        os.close(slave)
-    raw = b"".join(chunks).decode("utf-8", "replace")
+
+    def feed(display: LiveDisplay, drain: Callable[[], None]) -> None:
+        for event in events()[:3]:
+            display(event)
+            drain()
+        sys.stderr.write("[scan:a] hello from the agent\n")
+        sys.stderr.flush()
+        display(events()[3])
+        drain()
+
+    raw = _live_in_pty(feed, io.StringIO())
     at = raw.index("[scan:a] hello from the agent")
     assert raw[:at].endswith("\x1b[2K") or raw[:at].endswith("\n"), repr(raw[max(0, at - 40) : at + 10])
 
