@@ -374,10 +374,16 @@ def test_fresh_outputs_are_read_once_then_settled(tmp_path: Path, monkeypatch: p
 
 def test_the_stamp_follows_the_versions_of_the_decisions() -> None:
     assert stamp.DECIDER_VERSIONS == (keys.KEY_VERSION, rebuilder.FAST_VERSION, rebuilder.RENDER_VERSION)
-    from agentmake.plan import hashing
+    from agentmake.plan import hashing, racy
 
-    for mtime in (0, 1_700_000_000_000_000_000, 1_700_000_000_123_000_000, 1_700_000_000_123_456_789):
-        assert stamp.racy_margin(mtime) == hashing.racy_margin(mtime)
+    assert stamp.racily_clean is hashing.racily_clean, "the stamp and the stat cache share one racy rule"
+    for mtime, margin in (
+        (0, racy.RACY_MARGIN_NS),
+        (1_700_000_000_000_000_000, racy.RACY_MARGIN_NS),
+        (1_700_000_000_123_000_000, racy.RACY_MARGIN_NS),
+        (1_700_000_000_123_456_789, racy.FINE_MARGIN_NS),
+    ):
+        assert hashing.racy_margin(mtime) == margin
     from agentmake.store import db
 
     assert db.STAMP_NAME == stamp.STAMP_NAME

@@ -2,12 +2,9 @@
 
 Digests are xxh3-128, 32 hex characters. The stat cache (`FileRecord`: size, mtime_ns, inode, hash,
 recorded_ns) is loaded from the store once. A file whose size, mtime and inode match its record is trusted
-without reading it, unless the record is *racily clean* (git's rule): when the file's mtime is within the
-margin (`racy_margin`) of the moment the record was made, a later write in the same timestamp tick could
-have changed the content without changing the stat, so the file is hashed again. The margin covers the
-filesystem's timestamp tick: 2 s (`RACY_MARGIN_NS`: FAT, HFS+, anything with whole-second times) unless the
-mtime has sub-millisecond digits, which only fine-grained timestamps have (ext4, XFS, btrfs, APFS: stamped
-from a clock that ticks every few milliseconds); for those 100 ms (`FINE_MARGIN_NS`). Re-hashing refreshes
+without reading it, unless the record is *racily clean* (`plan.racy`, git's rule: the file's mtime is within
+the filesystem's timestamp tick of the moment the record was made, so a later write in the same tick could
+have changed the content without changing the stat), and then the file is hashed again. Re-hashing refreshes
 the record with a new `recorded_ns`, so a file is re-read at most once after it settles.
 
 Files larger than `CHUNK` are hashed streaming. `file_hashes` hashes many misses on a thread pool (reads and
@@ -24,18 +21,14 @@ from pathlib import Path
 
 import xxhash
 
+from agentmake.plan.racy import racily_clean, racy_margin
 from agentmake.store import FileRecord, Store
 
+__all__ = ["CHUNK", "Hasher", "hash_bytes", "hash_path", "racy_margin"]
+
 CHUNK = 1 << 20
-RACY_MARGIN_NS = 2_000_000_000  # coarse timestamps (whole seconds, or FAT's two)
-FINE_MARGIN_NS = 100_000_000  # timestamps with sub-millisecond digits: ten times a slow kernel tick
 _POOL_THRESHOLD = 4
 _local = threading.local()
-
-
-def racy_margin(mtime_ns: int) -> int:
-    """How close to the moment it was read a file's mtime makes its record racily clean (module docstring)."""
-    return FINE_MARGIN_NS if mtime_ns % 1_000_000 else RACY_MARGIN_NS
 
 
 def hash_bytes(data: bytes) -> str:
@@ -117,14 +110,9 @@ class Hasher:
         if st is not None:
             self._remember(path, st, digest)
 
-    def record(self, path: str) -> tuple[int, int, int, str, int] | None:
-        """What is known of `path`: (size, mtime_ns, inode, hash, recorded_ns), None if nothing (or it was
-        last found missing). For a file looked at in this process, the stat its hash was answered for."""
-        with self._lock:
-            return None if path in self._gone else self._records.get(path)
-
     def records(self, paths: Iterable[str]) -> list[tuple[int, int, int, str, int]] | None:
-        """`record` of each of `paths`, or None if any is unknown."""
+        """What is known of each of `paths`: (size, mtime_ns, inode, hash, recorded_ns), for a file looked at
+        in this process the stat its hash was answered for; None if any is unknown (or last found missing)."""
         with self._lock:
             gone, get = self._gone, self._records.get
             found = [None if p in gone else get(p) for p in paths]
@@ -167,7 +155,7 @@ class Hasher:
             or rec[0] != st.st_size
             or rec[1] != st.st_mtime_ns
             or rec[2] != st.st_ino
-            or rec[1] >= rec[4] - racy_margin(rec[1])
+            or racily_clean(rec[1], rec[4])
         ):
             return None
         self.stat_hits += 1

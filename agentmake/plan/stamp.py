@@ -7,18 +7,18 @@ every file and directory the answer rested on, each with the stat it had when it
 - the files loading read: the Agentfile, includes, prompt files, templates (`Agentfile.reads`);
 - the directories listed to expand globs and wildcards (`FileIndex.listed`): adding, removing or renaming
   an entry changes a directory's mtime;
-- every input and output of the selected tasks, with the stat the stat cache vouched for (`Hasher.record`);
+- every input and output of the selected tasks, with the stat the stat cache vouched for (`Hasher.records`);
 - the state database (`state.db`, `state.db-wal`) once it is closed: any later write to the state changes it.
 
-The next build with the same signature stats every entry. When each still has the same (type, size,
-mtime_ns, inode), nothing the answer rested on changed, so it stands: the build is a no-op without loading
-the Agentfile, expanding the graph or deciding a task. As in the stat cache (`agentmake.plan.hashing`), an
-entry whose mtime is within `racy_margin` of when it was read is *racily clean* (a write later in the
-same timestamp tick keeps the stat); the stamp holds its content hash (files) or its listing (directories),
-checked by reading it; once such an entry's mtime is past the margin, a check that found it unchanged
-settles it (`_settle`, under the project lock when it is free). When only task files differ, the graph is
-known to be the same and the tasks of the unchanged files are still up to date (`Verdict.vouches`); when
-anything else differs, or the stamp cannot be read, the normal path decides everything.
+The next build with the same signature stats every entry. When each still has the same (type, size, mtime_ns,
+inode), nothing the answer rested on changed, so it stands: the build is a no-op without loading the
+Agentfile, expanding the graph or deciding a task. As in the stat cache (`agentmake.plan.hashing`), an entry
+whose mtime is within the racy margin (`plan.racy`) of when it was read is *racily clean* (a write later in
+the same timestamp tick keeps the stat); the stamp holds its content hash (files) or its listing
+(directories), checked by reading it; once such an entry's mtime is past the margin, a check that found it
+unchanged settles it (`_settle`, under the project lock when it is free). When only task files differ, the
+graph is known to be the same and the tasks of the unchanged files are still up to date (`Verdict.vouches`);
+when anything else differs, or the stamp cannot be read, the normal path decides everything.
 
 Writing one: `agentmake.plan.stampwrite`, by a build that left every selected task up to date, once the
 state is closed and while it still holds the project lock. The stamp is removed whenever a process takes
@@ -46,15 +46,13 @@ from typing import Any
 
 import xxhash
 
+from agentmake.plan.racy import racily_clean
+
 STAMP_NAME = "stamp"
 MAGIC = b"agentmake-stamp 1\n"
 # the versions of how decisions are made: keys (`plan.keys.KEY_VERSION`), the rebuilder's fast memo and
 # render signature (`plan.rebuilder.FAST_VERSION`, `RENDER_VERSION`); a test keeps these in step
 DECIDER_VERSIONS = (1, 1, 1)
-RACY_MARGIN_NS, FINE_MARGIN_NS = (
-    2_000_000_000,
-    100_000_000,
-)  # as in `plan.hashing` (not imported: it loads SQLite)
 MISSING = (-1, -1, -1, -1)
 _TYPE = 0o170000
 REGULAR = 0o100000
@@ -86,11 +84,6 @@ class Verdict:
         """Whether none of `paths` (a task's inputs and outputs) changed since the stamp (`graph_same`)."""
         changed = self.changed
         return self.graph_same and not any(p in changed for p in paths)
-
-
-def racy_margin(mtime_ns: int) -> int:
-    """`plan.hashing.racy_margin`: the racily-clean margin for a file with this mtime."""
-    return FINE_MARGIN_NS if mtime_ns % 1_000_000 else RACY_MARGIN_NS
 
 
 def stat_of(st: os.stat_result) -> Stat:
@@ -160,11 +153,7 @@ def _check(root: Path, sig: str, data: bytes) -> Verdict | None:
     if verdict.up_to_date and header["racy"]:
         # racily clean entries just read and found unchanged, whose mtimes are now past the margin, are
         # settled: stat alone will do for them from now on
-        settled = [
-            k
-            for k in header["racy"]
-            if recorded[4 * int(k) + 2] < started - racy_margin(recorded[4 * int(k) + 2])
-        ]
+        settled = [k for k in header["racy"] if not racily_clean(recorded[4 * int(k) + 2], started)]
         if settled:
             _settle(root, data, header, end, settled)
     return verdict

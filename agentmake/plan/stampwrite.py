@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from agentmake.plan.racy import racily_clean
 from agentmake.plan.stamp import (
     MAGIC,
     MISSING,
@@ -26,7 +27,6 @@ from agentmake.plan.stamp import (
     Verdict,
     listing_hash,
     proof_of,
-    racy_margin,
     stat_of,
 )
 
@@ -60,7 +60,7 @@ class StampWriter:
             self.stats.extend(MISSING)
             return
         self.stats.extend(st)
-        if st[2] >= read_ns - racy_margin(st[2]):
+        if racily_clean(st[2], read_ns):
             self.racy[str(index)] = proof
 
     def add_task_files(
@@ -81,7 +81,7 @@ class StampWriter:
         for i, (size, mtime, inode, digest, recorded_ns) in enumerate(records):
             stats.extend((REGULAR, size, mtime, inode))
             read_ns = recorded_ns if changed is None or paths[i] in changed else max(recorded_ns, seen_ns)
-            if mtime >= read_ns - racy_margin(mtime):
+            if racily_clean(mtime, read_ns):
                 racy[str(first + i)] = digest
 
     def _rel(self, path: str) -> str:
