@@ -190,6 +190,10 @@ def _plan(project: Project, selected: Graph, req: Request) -> list:
         store.close()
 
 
+def _dry_run_line(to_run: int, up_to_date: int) -> str:
+    return f"agentmake: {to_run} to run, {up_to_date} up to date (dry run)"
+
+
 def _build_selected(
     project: Project,
     selected: Graph,
@@ -208,7 +212,7 @@ def _build_selected(
                 why = "; ".join(r.message for r in d.reasons) or "stale"
                 verb = "restore" if d.action == "restore" else "run"
                 _out(f"would {verb} {d.task_id}: {why}")
-            _out(f"agentmake: {len(stale)} to run, {len(decisions) - len(stale)} up to date (dry run)")
+            _out(_dry_run_line(len(stale), len(decisions) - len(stale)))
         return EXIT_FAILED if (req.question and stale) else EXIT_OK
     from agentmake.store import Store
 
@@ -255,11 +259,12 @@ def _stamp_verdict(req: Request, stamp: tuple[str, float] | None) -> tuple[int |
     if verdict is None or not verdict.up_to_date:
         return None, verdict
     if req.dry_run:
-        _out(f"agentmake: 0 to run, {verdict.tasks} up to date (dry run)")
+        _out(_dry_run_line(0, verdict.tasks))
     elif not req.question:
         if not req.silent:
-            wall = time.monotonic() - stamp[1]
-            _out(f"agentmake: 0 ran, 0 cached, {verdict.tasks} up to date, 0 failed in {wall:.1f}s")
+            from agentmake.scheduler.events import summary_line
+
+            _out(summary_line({"up-to-date": verdict.tasks}, time.monotonic() - stamp[1]))
         for line in verdict.lines:
             _out(line)
     return EXIT_OK, None
