@@ -11,6 +11,9 @@ import os
 from pathlib import Path
 from typing import TextIO
 
+import xxhash
+
+from agentmake import __version__
 from agentmake.errors import UsageError
 from agentmake.model import Agentfile
 from agentmake.syntax import load_agentfile
@@ -80,12 +83,7 @@ class KnownTemplates:
                 data = b""
             self.known = {data[i : i + 16] for i in range(0, len(data) - len(data) % 16, 16)}
 
-    @staticmethod
-    def _key(text: str) -> bytes:
-        import xxhash
-
-        from agentmake import __version__
-
+    def _key(self, text: str) -> bytes:
         return xxhash.xxh3_128_digest(f"{__version__}\0{text}".encode("utf-8", "surrogatepass"))
 
     def seen(self, text: str) -> bool:
