@@ -236,24 +236,25 @@ def _build_selected(
         store.close(before_release=lambda: [f(store.dir) for f in finish])
 
 
-def _stamp_request(req: Request, command: str) -> tuple[str, float] | None:
-    """(signature, start) of a request the build stamp may answer, None if it may not (-B)."""
+def _stamp_request(req: Request, command: str) -> tuple[str, float, Path] | None:
+    """(signature, start, project root) of a request the build stamp may answer, None if it may not (-B)."""
     if req.force:
         return None
     from agentmake.plan.stamp import signature
 
     path = agentfile_path(req).resolve()
-    return signature([command, str(path), list(req.targets), sorted(req.overrides.items())]), time.monotonic()
+    sig = signature([command, str(path), list(req.targets), sorted(req.overrides.items())])
+    return sig, time.monotonic(), path.parent
 
 
-def _stamp_verdict(req: Request, stamp: tuple[str, float] | None) -> tuple[int | None, Verdict | None]:
+def _stamp_verdict(req: Request, stamp: tuple[str, float, Path] | None) -> tuple[int | None, Verdict | None]:
     """(exit code, None) when the build stamp proves the request a no-op (and says so as the build would);
     else (None, what the stamp says, if anything)."""
     if stamp is None:
         return None, None
     from agentmake.plan.stamp import check
 
-    verdict = check(agentfile_path(req).resolve().parent, stamp[0])
+    verdict = check(stamp[2], stamp[0])
     if req.verbose:
         sys.stderr.write(f"agentmake: build stamp: {_stamp_says(verdict)}\n")
     if verdict is None or not verdict.up_to_date:
