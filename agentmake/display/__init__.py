@@ -6,32 +6,28 @@ summary line (`BuildResult.summary_line()`) to stdout. `make_display(...)` decid
 `Fanout` sends events to several sinks (e.g. the display and a `StatusFile`).
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from agentmake.display.base import Fanout, Sink, summary_lines
 from agentmake.display.factory import is_interactive, make_display
 from agentmake.display.plain import PlainDisplay, SilentDisplay
 from agentmake.display.statusfile import StatusFile
+from agentmake.lazy import lazy_names
 
 if TYPE_CHECKING:
     from agentmake.display.live import LiveDisplay
     from agentmake.display.status import render_status_json, render_status_text, status_rows
 
-_LAZY = {  # loaded on first use: `rich` (live) and the plan (status rows) are not needed by plain builds
-    "LiveDisplay": "agentmake.display.live",
-    "render_status_json": "agentmake.display.status",
-    "render_status_text": "agentmake.display.status",
-    "status_rows": "agentmake.display.status",
-}
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
+# loaded on first use: `rich` (live) and the plan (status rows) are not needed by plain builds
+__getattr__ = lazy_names(
+    __name__,
+    {
+        "LiveDisplay": "agentmake.display.live",
+        "render_status_json": "agentmake.display.status",
+        "render_status_text": "agentmake.display.status",
+        "status_rows": "agentmake.display.status",
+    },
+)
 
 
 __all__ = [

@@ -13,7 +13,9 @@ The names are imported on first use, so `agentmake.plan.stamp` (the no-op fast p
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from agentmake.lazy import lazy_names
 
 if TYPE_CHECKING:
     from agentmake.plan.hashing import Hasher
@@ -22,13 +24,12 @@ if TYPE_CHECKING:
 __all__ = ["Decision", "Hasher", "Reason", "Rebuilder"]
 
 
-def __getattr__(name: str) -> Any:
-    if name == "Hasher":
-        from agentmake.plan.hashing import Hasher
-
-        return Hasher
-    if name in ("Decision", "Reason", "Rebuilder"):
-        from agentmake.plan import rebuilder
-
-        return getattr(rebuilder, name)
-    raise AttributeError(f"module 'agentmake.plan' has no attribute {name!r}")
+__getattr__ = lazy_names(
+    __name__,
+    {
+        "Hasher": "agentmake.plan.hashing",
+        "Decision": "agentmake.plan.rebuilder",
+        "Reason": "agentmake.plan.rebuilder",
+        "Rebuilder": "agentmake.plan.rebuilder",
+    },
+)

@@ -9,7 +9,9 @@ stamp's no-op path and the displays) loads without the scheduler, the runners an
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from agentmake.lazy import lazy_names
 
 if TYPE_CHECKING:
     from agentmake.scheduler.control import BuildControl
@@ -28,22 +30,16 @@ __all__ = [
     "run_build",
 ]
 
-_HOMES = {
-    "BuildControl": "control",
-    "STATES": "events",
-    "BuildResult": "events",
-    "TaskEvent": "events",
-    "TaskOutcome": "events",
-    "ProcessRecorder": "processes",
-    "BuildOptions": "run",
-    "run_build": "run",
-}
-
-
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module 'agentmake.scheduler' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(f"agentmake.scheduler.{home}"), name)
+__getattr__ = lazy_names(
+    __name__,
+    {
+        "BuildControl": "agentmake.scheduler.control",
+        "STATES": "agentmake.scheduler.events",
+        "BuildResult": "agentmake.scheduler.events",
+        "TaskEvent": "agentmake.scheduler.events",
+        "TaskOutcome": "agentmake.scheduler.events",
+        "ProcessRecorder": "agentmake.scheduler.processes",
+        "BuildOptions": "agentmake.scheduler.run",
+        "run_build": "agentmake.scheduler.run",
+    },
+)
