@@ -11,6 +11,23 @@ import pytest
 from agentmake.errors import UsageError
 from agentmake.plan.hashing import hash_path
 from agentmake.store import Store, TaskRecord
+from agentmake.store import cache as cache_mod
+
+
+@pytest.fixture(params=["packed", "files"])
+def layout(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every cache behaviour holds for small blobs (rows of the `blobs` table) and large ones (files)."""
+    if request.param == "files":
+        monkeypatch.setattr(cache_mod, "PACK_LIMIT", -1)
+    return str(request.param)
+
+
+def blob_files(store: Store) -> list[Path]:
+    return [p for p in (store.dir / "cache" / "blobs").rglob("*") if p.is_file()]
+
+
+def packed(store: Store) -> list[str]:
+    return [d for (d,) in store._conn.execute("SELECT digest FROM blobs ORDER BY digest")]
 
 
 def _record(store: Store, root: Path, key: str, files: dict[str, bytes]) -> dict[str, str]:
@@ -23,7 +40,7 @@ def _record(store: Store, root: Path, key: str, files: dict[str, bytes]) -> dict
     return outputs
 
 
-def test_restore_writes_exact_bytes_and_creates_dirs(tmp_path: Path) -> None:
+def test_restore_writes_exact_bytes_and_creates_dirs(tmp_path: Path, layout: str) -> None:
     data = bytes(range(256)) * 5000 + "ünïcode\r\n".encode()
     with Store.open(tmp_path) as store:
         hashes = _record(store, tmp_path, "k", {"build/deep/x.bin": data, "y.txt": b""})
@@ -36,21 +53,42 @@ def test_restore_writes_exact_bytes_and_creates_dirs(tmp_path: Path) -> None:
     assert not list(tmp_path.rglob("*.agentmake-tmp-*"))
 
 
-def test_blob_layout_and_sharing(tmp_path: Path) -> None:
+def test_blob_layout_and_sharing(tmp_path: Path, layout: str) -> None:
     with Store.open(tmp_path) as store:
         h = _record(store, tmp_path, "k1", {"a": b"same"})["a"]
         _record(store, tmp_path, "k2", {"b": b"same"})
-        blobs = [p for p in (store.dir / "cache" / "blobs").rglob("*") if p.is_file()]
-    assert [p.relative_to(tmp_path / ".agentmake/cache/blobs").as_posix() for p in blobs] == [
-        f"{h[:2]}/{h[2:]}"
-    ]
+        files, rows = blob_files(store), packed(store)
+        assert store.cache.read(h) == b"same"
+    if layout == "files":
+        assert rows == []
+        assert [p.relative_to(tmp_path / ".agentmake/cache/blobs").as_posix() for p in files] == [
+            f"{h[:2]}/{h[2:]}"
+        ]
+    else:
+        assert rows == [h] and files == []  # one row for both outputs, and no file at all
 
 
-def test_lookup_misses_when_a_blob_is_gone(tmp_path: Path) -> None:
+def test_blobs_up_to_the_pack_limit_are_rows_larger_ones_files(tmp_path: Path) -> None:
+    limit = cache_mod.PACK_LIMIT
+    with Store.open(tmp_path) as store:
+        h = _record(store, tmp_path, "k", {"at": b"a" * limit, "over": b"b" * (limit + 1)})
+        assert packed(store) == [h["at"]]
+        assert [p.name for p in blob_files(store)] == [h["over"][2:]]
+        (tmp_path / "at").unlink()
+        (tmp_path / "over").unlink()
+        store.cache_restore("k", tmp_path)
+    assert (tmp_path / "at").read_bytes() == b"a" * limit
+    assert (tmp_path / "over").read_bytes() == b"b" * (limit + 1)
+
+
+def test_lookup_misses_when_a_blob_is_gone(tmp_path: Path, layout: str) -> None:
     with Store.open(tmp_path) as store:
         h = _record(store, tmp_path, "k", {"a": b"x", "b": b"y"})
         assert store.cache_lookup("k") == h
-        store.cache.blob_path(h["b"]).unlink()
+        if layout == "files":
+            store.cache.blob_path(h["b"]).unlink()
+        else:
+            store._conn.execute("DELETE FROM blobs WHERE digest = ?", (h["b"],))
         assert store.cache_lookup("k") is None
         assert store.cache_lookup("unknown") is None
         with pytest.raises(KeyError):
@@ -70,7 +108,7 @@ def test_restore_refuses_paths_outside_root(tmp_path: Path) -> None:
     assert not (tmp_path / "evil2").exists()
 
 
-def test_lru_trim(tmp_path: Path) -> None:
+def test_lru_trim(tmp_path: Path, layout: str) -> None:
     with Store.open(tmp_path) as store:
         for i in range(4):
             _record(store, tmp_path, f"k{i}", {f"f{i}": bytes([i]) * 1000})
@@ -81,17 +119,17 @@ def test_lru_trim(tmp_path: Path) -> None:
         kept = {k for k in ("k0", "k1", "k2", "k3") if store.cache_lookup(k)}
         assert "k0" in kept and len(kept) == 2
         assert freed == 2000
-        blobs = [p for p in (store.dir / "cache/blobs").rglob("*") if p.is_file()]
-        assert len(blobs) == 2
+        assert len(blob_files(store) if layout == "files" else packed(store)) == 2
         assert store.cache_trim(0) == 2000
-        assert not [p for p in (store.dir / "cache/blobs").rglob("*") if p.is_file()]
+        assert blob_files(store) == [] and packed(store) == []
 
 
-def test_cache_clear(tmp_path: Path) -> None:
+def test_cache_clear(tmp_path: Path, layout: str) -> None:
     with Store.open(tmp_path) as store:
-        _record(store, tmp_path, "k", {"a": b"x"})
+        h = _record(store, tmp_path, "k", {"a": b"x"})
         store.cache_clear()
         assert store.cache_lookup("k") is None
+        assert store.cache.read(h["a"]) is None and blob_files(store) == [] and packed(store) == []
         assert store.task_record("t") is not None  # the state itself is kept
 
 

@@ -19,7 +19,13 @@ from agentmake.store import Store, TaskRecord
 from agentmake.store import cache as cache_mod
 
 
-def test_hash_and_put_hashes_and_stores_in_one_go(tmp_path: Path) -> None:
+@pytest.fixture
+def files_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every blob a file (none packed into the database): for the tests of the file layout."""
+    monkeypatch.setattr(cache_mod, "PACK_LIMIT", -1)
+
+
+def test_hash_and_put_hashes_and_stores_in_one_go(tmp_path: Path, files_only: None) -> None:
     src = tmp_path / "out.txt"
     src.write_bytes(b"hello\n")
     with Store.open(tmp_path) as store:
@@ -31,8 +37,23 @@ def test_hash_and_put_hashes_and_stores_in_one_go(tmp_path: Path) -> None:
         assert store.hash_and_store_blob(src) == (digest, True)  # the same content again: nothing to do
 
 
+def test_a_small_output_is_held_then_packed_with_its_row(tmp_path: Path) -> None:
+    src = tmp_path / ".out.agentmake-tmp-1.txt"
+    src.write_bytes(b"hello\n")
+    with Store.open(tmp_path) as store:
+        digest, stored = store.hash_and_store_blob(src)
+        assert stored and digest == hash_file(src)
+        assert store.cache.read(digest) is None  # held in memory: the database is not touched by workers
+        src.unlink()  # the row is written from what was read, not from the file
+        rec = TaskRecord("t", "key1", {}, {"out.txt": digest}, run_id=store.begin_run())
+        store.record_success(rec, {"out.txt": src})
+        assert store.cache.read(digest) == b"hello\n"
+        assert store.cache_lookup("key1") == {"out.txt": digest}
+    assert not (tmp_path / ".agentmake/cache/blobs").exists()  # no file, no directory
+
+
 def test_hash_and_put_of_a_large_file_copies_it_whole(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, files_only: None
 ) -> None:
     monkeypatch.setattr(cache_mod, "_SMALL", 7)  # "large": read in several chunks
     src = tmp_path / "big.bin"
@@ -44,7 +65,7 @@ def test_hash_and_put_of_a_large_file_copies_it_whole(
         assert store.cache.blob_path(digest).read_bytes() == data
 
 
-def test_hash_and_put_errors(tmp_path: Path) -> None:
+def test_hash_and_put_errors(tmp_path: Path, files_only: None) -> None:
     with Store.open(tmp_path) as store:
         with pytest.raises(OSError):
             store.hash_and_store_blob(tmp_path / "missing")
@@ -56,7 +77,7 @@ def test_hash_and_put_errors(tmp_path: Path) -> None:
         assert digest == hash_file(src) and not stored  # hashed all the same; the cache is best-effort
 
 
-def test_clear_and_trim_forget_known_blobs(tmp_path: Path) -> None:
+def test_clear_and_trim_forget_known_blobs(tmp_path: Path, files_only: None) -> None:
     src = tmp_path / "x"
     src.write_text("content")
     with Store.open(tmp_path) as store:
@@ -143,11 +164,11 @@ def test_shell_build_caches_every_output_intact(tmp_path: Path) -> None:
             assert rec is not None and rec.status == "done"
             digest = rec.outputs[f"out/{i}.txt"]
             assert digest == hash_file(tmp_path / "out" / f"{i}.txt")
-            assert store.cache.blob_path(digest).read_text() == f"{i % 3}\n"
+            assert store.cache.read(digest) == f"{i % 3}\n".encode()
             assert store.cache_lookup(rec.key) == {f"out/{i}.txt": digest}
         assert store.pending_commits() == []
-    blobs = [p for p in (tmp_path / ".agentmake/cache/blobs").rglob("*") if p.is_file()]
-    assert len(blobs) == 3 and not [p for p in blobs if p.name.startswith(".")]
+        assert store._conn.execute("SELECT count(*) FROM blobs").fetchone() == (3,)  # one row per content
+    assert not (tmp_path / ".agentmake/cache/blobs").exists()  # small outputs cost no file
     assert not [p for p in tmp_path.rglob("*.agentmake-tmp-*") if p.is_file()]
     assert os.listdir(tmp_path / ".agentmake/logs")  # every attempt's logs are there
 
@@ -174,7 +195,9 @@ def test_executor_clears_logs_only_in_a_log_directory_it_did_not_make(tmp_path: 
     assert seen == [True, False]  # made by the first executor; there already for the second
 
 
-def test_a_blob_write_that_fails_leaves_no_temporary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_blob_write_that_fails_leaves_no_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, files_only: None
+) -> None:
     src = tmp_path / "x"
     src.write_text("some output")
 
@@ -182,9 +205,9 @@ def test_a_blob_write_that_fails_leaves_no_temporary(tmp_path: Path, monkeypatch
         raise OSError(28, "No space left on device")
 
     with Store.open(tmp_path) as store:
-        monkeypatch.setattr(cache_mod.os, "write", full)
-        digest, stored = store.hash_and_store_blob(src)
-        monkeypatch.undo()
+        with monkeypatch.context() as m:
+            m.setattr(cache_mod.os, "write", full)
+            digest, stored = store.hash_and_store_blob(src)
         assert digest == hash_file(src) and not stored
         blob = store.cache.blob_path(digest)
         assert not blob.exists() and os.listdir(blob.parent) == []

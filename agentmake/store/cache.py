@@ -1,10 +1,19 @@
 """The result cache: content-addressed blobs plus `cache` rows naming, per key, which blob each output is.
 
-Blobs are stored once per content (``blobs/ab/cdef…``, the xxh3-128 hex digest split after two characters)
-and written atomically (temporary file + `os.replace`), always before the row that names them. Restoring
-writes each output atomically beside its target. Trimming drops least-recently-used rows until the rows'
-sizes fit a limit, then deletes the blobs no remaining row names (a blob shared by two rows counts in both
-sizes: trimming errs on the side of freeing more).
+A blob is stored once per content, named by its xxh3-128 hex digest. Where it lives depends on its size:
+
+- **Packed** (up to `PACK_LIMIT`, most agent answers): a row of the `blobs` table in the state database,
+  inserted in the same transaction as the cache row that first names it. A small file costs no inode: on
+  ext4 creating a file is by far the dearest step of a trivial task, and SQLite reads and writes blobs this
+  small faster than the filesystem does.
+- **Files** (larger): ``blobs/ab/cdef…`` (the digest split after two characters), written atomically
+  (temporary file + `os.replace`) before the row that names them.
+
+Worker threads never touch the database: they read a small output once (`hash_and_put`), and its bytes wait
+in memory until the scheduler thread records the task (`add`). Either way a cache row is committed only
+when every blob it names is stored. Restoring writes each output atomically beside its target. Trimming drops
+least-recently-used rows until the rows' sizes fit a limit, then deletes the blobs no remaining row names (a
+blob shared by two rows counts in both sizes: trimming errs on the side of freeing more).
 """
 
 from __future__ import annotations
@@ -27,6 +36,7 @@ from agentmake.errors import UsageError
 
 _DRIVE = re.compile(r"^[A-Za-z]:")  # a Windows drive letter: absolute too
 _SMALL = 1 << 20  # files up to this size are hashed and written to the cache from one read
+PACK_LIMIT = 1 << 17  # blobs up to this size are rows of the `blobs` table (packed), larger ones files
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
 
 
@@ -41,6 +51,9 @@ class BlobCache:
         # digest -> size of blobs this process wrote or found: `put_blob` of a known one costs no syscall.
         # Only `clear` and `trim` delete blobs (under the project lock); both forget what they delete.
         self._have: dict[str, int] = {}
+        # packed blobs read but not yet committed (digest -> content), and those the open transaction inserted
+        self._pending: dict[str, bytes] = {}
+        self._inserted: list[str] = []
 
     def blob_path(self, digest: str) -> Path:
         return self.blobs / digest[:2] / digest[2:]
@@ -51,6 +64,14 @@ class BlobCache:
         size = self._have.get(digest)
         if size is not None:  # stored (or found) by this process already: no stat
             return size
+        data = self._pending.get(digest)
+        if data is not None:
+            return len(data)
+        with open(source, "rb", buffering=0) as fh:
+            data = fh.read(PACK_LIMIT + 1)
+        if len(data) <= PACK_LIMIT:
+            self._pending[digest] = data
+            return len(data)
         dest = self._dest(digest)
         try:
             size = self._have[digest] = os.stat(dest).st_size
@@ -83,7 +104,10 @@ class BlobCache:
                 hasher.update(chunk)
                 size += len(chunk)
         digest = hasher.hexdigest()
-        if digest in self._have:
+        if digest in self._have or digest in self._pending:
+            return digest, True
+        if size <= PACK_LIMIT:  # inserted by `add`, with the row that names it
+            self._pending[digest] = data
             return digest, True
         try:
             if small:
@@ -144,30 +168,85 @@ class BlobCache:
         size: int | None = None,
         outputs_json: str | None = None,
     ) -> None:
-        """Store blobs for `sources` (path -> file), then (in the caller's transaction) the row for `key`.
-        `size`: the blobs' total size when the caller already knows it (every blob already stored).
-        `outputs_json`: ``json.dumps(dict(outputs), sort_keys=True)`` when the caller has it already."""
+        """Store blobs for `sources` (path -> file), then (in the caller's transaction) the packed blobs the
+        row names and the row for `key`. `size`: the blobs' total size when the caller already knows it
+        (every blob already stored or read). `outputs_json`: ``json.dumps(dict(outputs), sort_keys=True)``
+        when the caller has it already. The caller reports the transaction's end (`committed`,
+        `rolled_back`)."""
         if size is None:
             size = 0
             for path, digest in outputs.items():
                 src = sources.get(path)
-                if src is not None:
-                    size += self.put_blob(digest, src)
-                elif self.blob_path(digest).exists():
-                    size += self.blob_path(digest).stat().st_size
+                size += self.put_blob(digest, src) if src is not None else self._stored_size(digest)
+        for digest in set(outputs.values()):
+            data = self._pending.get(digest)
+            if data is not None:
+                self._conn.execute("INSERT OR IGNORE INTO blobs (digest, data) VALUES (?, ?)", (digest, data))
+                self._inserted.append(digest)
         now = time.time()
         self._conn.execute(
             "INSERT OR REPLACE INTO cache (key, outputs, size, created_at, last_used) VALUES (?, ?, ?, ?, ?)",
             (key, outputs_json or json.dumps(dict(outputs), sort_keys=True), size, now, now),
         )
 
+    def committed(self) -> None:
+        """The transaction that `add` wrote into is committed: its packed blobs leave memory."""
+        for digest in self._inserted:
+            data = self._pending.pop(digest, None)
+            if data is not None:
+                self._have[digest] = len(data)
+        self._inserted.clear()
+
+    def rolled_back(self) -> None:
+        """The transaction was rolled back: its packed blobs stay in memory for the next row naming them."""
+        self._inserted.clear()
+
+    def _stored_size(self, digest: str) -> int:
+        size = self._have.get(digest)
+        if size is not None:
+            return size
+        if (data := self._pending.get(digest)) is not None:
+            return len(data)
+        with self._lock, contextlib.suppress(sqlite3.OperationalError):
+            row = self._conn.execute("SELECT length(data) FROM blobs WHERE digest = ?", (digest,)).fetchone()
+            if row is not None:
+                return int(row[0])
+        try:
+            return os.stat(self.blob_path(digest)).st_size
+        except OSError:
+            return 0
+
+    def _packed(self, digests: set[str]) -> set[str]:
+        """Which of `digests` are rows of the `blobs` table (the caller holds the lock)."""
+        found: set[str] = set()
+        names = sorted(digests)
+        with contextlib.suppress(sqlite3.OperationalError):  # an old read-only database without the table
+            for i in range(0, len(names), 500):
+                chunk = names[i : i + 500]
+                marks = ", ".join("?" * len(chunk))
+                sql = f"SELECT digest FROM blobs WHERE digest IN ({marks})"
+                found.update(d for (d,) in self._conn.execute(sql, chunk))
+        return found
+
+    def read(self, digest: str) -> bytes | None:
+        """A stored blob's content (packed or a file), None if it is not stored."""
+        with self._lock, contextlib.suppress(sqlite3.OperationalError):
+            row = self._conn.execute("SELECT data FROM blobs WHERE digest = ?", (digest,)).fetchone()
+            if row is not None:
+                return bytes(row[0])
+        try:
+            return self.blob_path(digest).read_bytes()
+        except OSError:
+            return None
+
     def lookup(self, key: str) -> dict[str, str] | None:
         with self._lock:
             row = self._conn.execute("SELECT outputs FROM cache WHERE key = ?", (key,)).fetchone()
-        if row is None:
-            return None
-        outputs: dict[str, str] = json.loads(row[0])
-        if not all(self.blob_path(d).is_file() for d in outputs.values()):
+            if row is None:
+                return None
+            outputs: dict[str, str] = json.loads(row[0])
+            packed = self._packed(set(outputs.values()))
+        if not all(d in packed or self.blob_path(d).is_file() for d in outputs.values()):
             return None
         return outputs
 
@@ -182,7 +261,12 @@ class BlobCache:
             target.parent.mkdir(parents=True, exist_ok=True)
             tmp = target.with_name(f".{target.name}.agentmake-tmp-restore-{os.getpid()}")
             try:
-                shutil.copyfile(self.blob_path(digest), tmp)
+                with self._lock, contextlib.suppress(sqlite3.OperationalError):
+                    row = self._conn.execute("SELECT data FROM blobs WHERE digest = ?", (digest,)).fetchone()
+                if row is not None:
+                    tmp.write_bytes(row[0])
+                else:
+                    shutil.copyfile(self.blob_path(digest), tmp)
                 os.replace(tmp, target)
             finally:
                 tmp.unlink(missing_ok=True)
@@ -193,9 +277,13 @@ class BlobCache:
     def clear(self) -> None:
         with self._lock:
             self._conn.execute("DELETE FROM cache")
+            with contextlib.suppress(sqlite3.OperationalError):
+                self._conn.execute("DELETE FROM blobs")
+            _vacuum(self._conn)
         shutil.rmtree(self.blobs, ignore_errors=True)
         self._dirs.clear()
         self._have.clear()
+        self._pending.clear()
 
     def trim(self, limit_bytes: int) -> int:
         """Drop least-recently-used entries until the total fits `limit_bytes`; returns blob bytes deleted."""
@@ -217,7 +305,25 @@ class BlobCache:
             live: set[str] = set()
             for (outputs,) in self._conn.execute("SELECT outputs FROM cache"):
                 live.update(json.loads(outputs).values())
-        return self._sweep(live)
+            freed = self._sweep_packed(live)
+        return freed + self._sweep(live)
+
+    def _sweep_packed(self, live: set[str]) -> int:
+        """Delete the packed blobs no row names (the caller holds the lock); returns the bytes freed."""
+        try:
+            rows = self._conn.execute("SELECT digest, length(data) FROM blobs").fetchall()
+        except sqlite3.OperationalError:
+            return 0
+        dead = [(digest, size) for digest, size in rows if digest not in live]
+        if not dead:
+            return 0
+        self._conn.execute("BEGIN")
+        self._conn.executemany("DELETE FROM blobs WHERE digest = ?", [(d,) for d, _ in dead])
+        self._conn.execute("COMMIT")
+        for digest, _ in dead:
+            self._have.pop(digest, None)
+        _vacuum(self._conn)
+        return sum(size for _, size in dead)
 
     def _sweep(self, live: set[str]) -> int:
         freed = 0
@@ -234,6 +340,13 @@ class BlobCache:
                     freed += blob.stat().st_size
                     blob.unlink(missing_ok=True)
         return freed
+
+
+def _vacuum(conn: sqlite3.Connection) -> None:
+    """Give the pages of deleted blobs back to the filesystem (databases created with incremental
+    auto-vacuum, see `agentmake.store.schema`; elsewhere they are reused by later blobs)."""
+    with contextlib.suppress(sqlite3.OperationalError):
+        conn.executescript("PRAGMA incremental_vacuum;")  # (`execute` would free one page only)
 
 
 def _inside(base: Path, path: str) -> Path:

@@ -142,10 +142,13 @@ class Store:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield
+                self._conn.execute("COMMIT")
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                with contextlib.suppress(sqlite3.Error):  # (COMMIT itself may have failed)
+                    self._conn.execute("ROLLBACK")
+                self.cache.rolled_back()
                 raise
-            self._conn.execute("COMMIT")
+            self.cache.committed()
 
     # stat cache
     def file_rows(self) -> dict[str, tuple[int, int, int, str, int]]:
@@ -224,21 +227,24 @@ class Store:
 
     def store_blob(self, digest: str, source: Path) -> int:
         """Copy `source` (content hash `digest`) into the blob cache; returns the blob's size. Safe from any
-        thread: blobs are content-addressed files written atomically, the database is not touched. Raises
+        thread, the database is not touched: a large blob is a file written atomically, a small one is held
+        in memory until the task naming it is recorded (see `agentmake.store.cache`). Raises
         OSError if the cache cannot be written (callers treat the cache as best-effort; `record_success`
         tries again and, failing, records the task without a cache entry)."""
         return self.cache.put_blob(digest, source)
 
     def hash_and_store_blob(self, source: Path | str) -> tuple[str, bool]:
-        """(content hash of `source`, whether it is now in the blob cache), from one read of the file. Safe
-        from any thread (the database is not touched). Raises OSError only if `source` cannot be read."""
+        """(content hash of `source`, whether it is now in the blob cache, or held for it as `store_blob`
+        says), from one read of the file. Safe from any thread (the database is not touched). Raises
+        OSError only if `source` cannot be read."""
         return self.cache.hash_and_put(source)
 
     def record_success(self, record: TaskRecord, files: dict[str, Path], *, state: str = "done") -> None:
         """One transaction: the task row, a history row (`state`: "done", or "cached" after a restore), and a
         cache entry for `record.key` whose blobs are the given files (output path -> file holding its final
-        content). Blobs are written first (a blob already stored, e.g. by `store_blob` in a worker thread, is
-        not copied again). With `files` empty the existing cache entry is kept.
+        content). Large blobs are written first and small ones with the rows (a blob already stored or held,
+        e.g. by `store_blob` in a worker thread, is not read again). With `files` empty the existing cache
+        entry is kept.
 
         A file given that is not its target (``root / path``: a staged file the caller renames into place
         after this call) means the outputs are not in place yet: the task is also noted in `commits`, until

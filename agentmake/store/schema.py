@@ -23,13 +23,16 @@ commits   tasks recorded as done whose outputs may not be in place yet: task_id,
           run names a task whose outputs are restored from the cache (see `Store.pending_commits`).
 cache     constructive traces: key -> outputs (JSON: output path -> blob hash), size (bytes of its blobs),
           created_at, last_used (for LRU trimming).
+blobs     packed blobs: digest (xxh3-128 hex of the content) -> data, for contents up to
+          `agentmake.store.cache.PACK_LIMIT` bytes.
 
-Blobs live in ``.agentmake/cache/blobs/ab/cdef…`` named by their xxh3-128 content hash, written atomically.
+Larger blobs live in ``.agentmake/cache/blobs/ab/cdef…`` named by their xxh3-128 content hash, written
+atomically. A database is created with incremental auto-vacuum, so trimming packed blobs frees disk space.
 Beside the database, ``.agentmake/stamp`` is the build stamp (format and rules in `agentmake.plan.stamp`);
 `Store.open` removes it whenever it takes the project lock.
 
 Invariants: one transaction per finished task (task row + history row + cache row together); a cache row is
-written only after every blob it names is on disk, so a crash leaves at worst an unreferenced blob; a task's
+written only after (or with) every blob it names, so a crash leaves at worst an unreferenced blob; a task's
 outputs are renamed into place only after its row is committed, so a crash never loses a paid-for result.
 Losing the database only costs a rebuild: a file of another version, or one SQLite cannot read, is moved aside
 (``state.db.v0-…``, ``state.db.corrupt-…``) and a new one is started, never an error.
@@ -77,9 +80,10 @@ CREATE TABLE IF NOT EXISTS cache (
     key TEXT PRIMARY KEY, outputs TEXT NOT NULL, size INTEGER NOT NULL, created_at REAL, last_used REAL
 );
 CREATE TABLE IF NOT EXISTS commits (task_id TEXT PRIMARY KEY, run_id INTEGER);
+CREATE TABLE IF NOT EXISTS blobs (digest TEXT PRIMARY KEY, data BLOB NOT NULL);
 """
 # tables added to format 1 after it was first released: created on open when missing (no version bump)
-ADDED = ("commits",)
+ADDED = ("commits", "blobs")
 # columns added to format 1 tables after release: added on open when missing (no version bump)
 ADDED_COLUMNS = {"running": (("start_ticks", "INTEGER"), ("boot_id", "TEXT"))}
 
@@ -112,7 +116,14 @@ def connect(path: Path, *, may_reset: bool = True) -> sqlite3.Connection:
 
 
 def _open(path: Path) -> sqlite3.Connection:
+    try:
+        new = os.stat(path).st_size == 0
+    except FileNotFoundError:
+        new = True
     conn = sqlite3.connect(str(path), check_same_thread=False, timeout=10.0, isolation_level=None)
+    if new:  # possible only before the first table, and before journal_mode writes the header; on an
+        # existing database even a no-op setting writes the file (and would spoil the build stamp)
+        conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     # a cheap structural check: a damaged header fails here rather than mid-build
