@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agentmake.errors import UsageError
+from agentmake.trace import mark
 
 if TYPE_CHECKING:  # imported where used: a no-op build never loads what it does not need (not even SQLite)
     from agentmake.graph import Graph, Task
@@ -71,11 +72,14 @@ def load_project(req: Request) -> Project:
     from agentmake.syntax import load_agentfile
 
     agentfile = load_agentfile(agentfile_path(req), req.overrides)
+    mark("agentfile")
     if (agentfile.root / ".agentmake" / "tmp").is_dir():  # a killed run may have left a half-done attempt
         from agentmake.runners.backups import recover_if_idle
 
         recover_if_idle(agentfile.root)  # only if no build holds the lock; builds recover in their Executor
-    return Project(agentfile, build_graph(agentfile))
+    project = Project(agentfile, build_graph(agentfile))
+    mark("graph")
+    return project
 
 
 def _out(text: str) -> None:
@@ -217,6 +221,7 @@ def _build_selected(
     from agentmake.store import Store
 
     store = Store.open(project.root)
+    mark("store")
     if verdict is not None and verdict.source != store.removed_stamp:
         verdict = None  # another agentmake took the lock since the stamp was read: it proves nothing now
     finish: list[Callable[[Path], None]] = []  # the stamp, written once the state is closed
@@ -234,6 +239,7 @@ def _build_selected(
         return exit_code(run_graph(project, selected, store, req, on_done=prepare_stamp, stamp=verdict))
     finally:
         store.close(before_release=lambda: [f(store.dir) for f in finish])
+        mark("closed")
 
 
 def _stamp_request(req: Request, command: str) -> tuple[str, float, Path] | None:
@@ -286,6 +292,7 @@ def build(req: Request) -> int:
     code, verdict = _stamp_verdict(req, stamp)
     if code is not None:
         return code
+    mark("stamp")
     project = load_project(req)
     selected = project.graph.select(req.targets)
     # the Agentfile and the graph live as long as this process: the cyclic GC need not rescan them on every

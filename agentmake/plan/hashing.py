@@ -7,8 +7,8 @@ the filesystem's timestamp tick of the moment the record was made, so a later wr
 have changed the content without changing the stat), and then the file is hashed again. Re-hashing refreshes
 the record with a new `recorded_ns`, so a file is re-read at most once after it settles.
 
-Files larger than `CHUNK` are hashed streaming. `file_hashes` hashes many misses on a thread pool (reads and
-xxhash release the GIL). `flush` writes only new or changed records, in one transaction. Thread-safe.
+Files larger than `CHUNK` are hashed streaming. `file_hashes` hashes many large misses on a thread pool (reads
+and xxhash release the GIL). `flush` writes only new or changed records, in one transaction. Thread-safe.
 """
 
 from __future__ import annotations
@@ -28,6 +28,9 @@ __all__ = ["CHUNK", "Hasher", "hash_bytes", "hash_path", "racy_margin"]
 
 CHUNK = 1 << 20
 _POOL_THRESHOLD = 4
+# bytes to read before a pool pays: starting its threads (and importing concurrent.futures, which loads
+# logging) costs milliseconds, a fan-in of small files is read in far less
+_POOL_BYTES = 1 << 22
 _local = threading.local()
 
 
@@ -93,7 +96,7 @@ class Hasher:
             if cached is None:
                 misses.append((path, st))
             result[path] = cached
-        if len(misses) > _POOL_THRESHOLD:
+        if len(misses) > _POOL_THRESHOLD and sum(st.st_size for _, st in misses) >= _POOL_BYTES:
             from concurrent.futures import ThreadPoolExecutor  # only when many files need reading
 
             with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 2)) as pool:

@@ -32,7 +32,6 @@ cancel event and the deadline. Without pidfd (other platforms, old kernels) the 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import math
 import os
 import select
@@ -44,6 +43,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from agentmake.procstat import stat_fields
 from agentmake.runners.capture import LogFile, Pipes
@@ -53,10 +53,23 @@ _POLL = 0.05
 
 _PR_SET_PDEATHSIG = 1
 _HAS_PIDFD = hasattr(os, "pidfd_open") and hasattr(select, "poll")
-_libc: ctypes.CDLL | None = None
-if sys.platform.startswith("linux"):
-    with contextlib.suppress(OSError):
-        _libc = ctypes.CDLL(None, use_errno=True)
+_libc: Any = None  # ctypes.CDLL of the C library, loaded by `_c_library` (shell tasks never need it)
+_libc_lock = threading.Lock()
+
+
+def _c_library() -> Any:
+    """The C library (for `prctl`), None off Linux or if it cannot be loaded. Loaded on first use: importing
+    ctypes costs milliseconds at every start, and only LLM agents and checks (parent-death signal) use it."""
+    global _libc
+    with _libc_lock:
+        if _libc is None:
+            _libc = False
+            if sys.platform.startswith("linux"):
+                import ctypes
+
+                with contextlib.suppress(OSError):
+                    _libc = ctypes.CDLL(None, use_errno=True)
+        return _libc or None
 
 
 @dataclass
@@ -71,7 +84,7 @@ class ProcResult:
 
 
 def _pdeathsig_preexec(parent: int) -> Callable[[], None] | None:
-    libc = _libc
+    libc = _c_library()
     if libc is None:
         return None
     prctl = libc.prctl  # resolved before fork: nothing is imported or allocated in the child

@@ -36,6 +36,7 @@ from agentmake.scheduler.recover import recover_commits
 from agentmake.scheduler.tasks import TERMINAL, TaskState, is_llm, max_attempts, runner_of
 from agentmake.scheduler.workers import WorkerPool
 from agentmake.store import Store
+from agentmake.trace import mark
 
 if TYPE_CHECKING:
     from agentmake.scheduler.run import BuildOptions
@@ -150,7 +151,9 @@ class Build(Outcomes):
             end_orphans(self.store)
             recover_commits(self.store, self.hasher, self.root, self.run_id)
             remove_stale_temps(self.root, (p for t in self.graph.tasks.values() for p in t.outputs))
+            mark("run")
             pre = predecide(self.graph, self.rebuilder, self._check_sigint)
+            mark("predecided")
             if pre.complete:
                 counts = self._quick_finish(pre)
             else:
@@ -179,6 +182,7 @@ class Build(Outcomes):
         self.result.interrupted = self.interrupted
         self.store.end_run(self.run_id, counts)
         self.hasher.flush()
+        mark("build-end")
         return self.result
 
     def _catch_signals(self) -> dict[int, Any]:
@@ -268,6 +272,7 @@ class Build(Outcomes):
                 self.marked.add(task_id)
         else:
             _, task_id, _attempt, result, hashes, started, ended = message
+            mark("received", task_id)
             self._on_result(self.tasks[task_id], result, hashes, started, ended)
 
     def _write_marks(self, before: float) -> None:
@@ -369,6 +374,7 @@ class Build(Outcomes):
         self.limits.acquire(t.runner)
         self.running[t.id] = t  # these two lines are adjacent: Ctrl-C only lands at `_check_sigint`
         self.pool.submit((t.task, t.decision, t.attempt, t.cancel), len(self.running))
+        mark("launch", t.id)
         now = time.time()
         if t.outcome.started_at is None:
             t.outcome.started_at = now

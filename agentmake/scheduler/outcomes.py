@@ -22,6 +22,7 @@ from agentmake.scheduler.limits import Limits
 from agentmake.scheduler.ready import ReadyQueue
 from agentmake.scheduler.tasks import TERMINAL, TaskState
 from agentmake.store import AttemptRecord, Store, TaskRecord
+from agentmake.trace import mark
 
 if TYPE_CHECKING:
     from agentmake.scheduler.run import BuildOptions
@@ -86,6 +87,7 @@ class Outcomes:
             out.cost_usd, out.tokens_in, out.tokens_out, self.run_id,
         )  # fmt: skip
         self.store.record_success(record, files)  # task row, history row and cache entry in one transaction
+        mark("recorded", t.id)
         try:
             commit_outputs(self.root, result.staged)
         except OSError:
@@ -99,6 +101,7 @@ class Outcomes:
             placed(t.id)
         for path, digest in outputs.items():
             self.hasher.note_written(path, digest)
+        mark("committed", t.id)
         cap = self.limits.grow(t.runner)
         self._finish(t, "done", action=f"cap for {t.runner} raised to {cap}" if cap is not None else None)
         self._succeeded(t)

@@ -19,6 +19,7 @@ from agentmake.procstat import stat_fields
 from agentmake.runners.process import group_alive, kill_process_group
 from agentmake.store import Store
 from agentmake.store.identity import boot_id, proc_available, start_ticks
+from agentmake.trace import mark
 
 ProcessNote = tuple[str, str, int, int]  # ("process", task_id, pid, pgid)
 
@@ -32,6 +33,7 @@ class ProcessRecorder:
         self.post: Callable[[ProcessNote], None] | None = None  # set by run_build while a build runs
 
     def __call__(self, task_id: str, pid: int, pgid: int) -> None:
+        mark("spawn", task_id)
         post = self.post
         if post is not None:
             post(("process", task_id, pid, pgid))

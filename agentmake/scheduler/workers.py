@@ -22,6 +22,7 @@ from agentmake.graph import Task
 from agentmake.plan import Decision
 from agentmake.runners import AttemptResult, Executor
 from agentmake.scheduler.commit import hash_file, hash_staged
+from agentmake.trace import mark
 
 Job = tuple[Task, Decision, int, threading.Event]
 StoreBlob = Callable[[str, Path], int]  # (digest, file) -> blob size
@@ -93,6 +94,7 @@ def run_attempt(
     hashes: dict[str, str] | None = None
     try:
         result = executor.execute(task, decision, attempt, cancel)
+        mark("executed", task.id)
         if result.outcome == "ok":
             try:
                 files = dict(result.staged)
@@ -118,6 +120,7 @@ def run_attempt(
                 )
     except Exception as exc:  # a bug in a runner must fail the task, not hang the build
         result = AttemptResult("fatal", message=f"internal error: {exc!r}", error_type="internal")
+    mark("posted", task.id)
     return ("result", task.id, attempt, result, hashes, started, time.time())
 
 

@@ -1,0 +1,132 @@
+"""The start-up and exit path of a build: what a shell-only build imports, the process ending at once after
+the command (output and exit code intact), and the opt-in timeline (`AGENTMAKE_TRACE`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from agentmake.plan.hashing import Hasher, hash_path
+
+FAN_IN = 6  # more inputs than the hasher's pool threshold (4)
+
+AGENTFILE = """\
+agent first:
+    inputs = seed.txt
+    outputs = out/first.txt
+    run = "cat {inputs} > {output}"
+
+agent join:
+    inputs = out/first.txt src/a.txt src/b.txt src/c.txt src/d.txt src/e.txt
+    outputs = out/join.txt
+    run = "cat {inputs} > {output}"
+"""
+
+
+def _project(root: Path, failing: bool = False) -> Path:
+    (root / "src").mkdir(parents=True)
+    (root / "out").mkdir()
+    (root / "seed.txt").write_text("seed\n")
+    for name in "abcde":
+        (root / "src" / f"{name}.txt").write_text(f"{name}\n")
+    text = (
+        AGENTFILE.replace('run = "cat {inputs} > {output}"\n', 'run = "exit 3"\n', 1)
+        if failing
+        else AGENTFILE
+    )
+    (root / "Agentfile").write_text(text)
+    return root
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "AGENTMAKE_TRACE"}
+    return {**env, "NO_COLOR": "1", "CI": "1", **extra}
+
+
+def _agentmake(root: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "agentmake", "-C", str(root), *args],
+        capture_output=True,
+        text=True,
+        env=_env(**env),
+        timeout=60,
+    )
+
+
+def test_shell_build_loads_no_optional_module(tmp_path: Path) -> None:
+    """A shell-only build with a fan-in of small files: no rich (plain output), no jinja2 or lark import
+    beyond what parsing needs, no ctypes (no parent-death signal), no thread pool for a few small files."""
+    root = _project(tmp_path / "p")
+    probe = (
+        "import sys\nfrom agentmake.cli import main\n"
+        f"code = main(['-C', {str(root)!r}, 'build', '-j', '4'])\n"
+        "names = ('rich', 'jinja2', 'ctypes', 'concurrent.futures')\n"
+        "print(code, sorted(m for m in names if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=_env(), timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "0 []"
+    assert (root / "out" / "join.txt").read_text() == "seed\na\nb\nc\nd\ne\n"
+
+
+def test_console_exit_keeps_output_and_exit_code(tmp_path: Path) -> None:
+    """The process ends right after the command (no interpreter teardown) but the buffered progress lines,
+    the summary line and the exit code all come out as before."""
+    root = _project(tmp_path / "ok")
+    run = _agentmake(root, "build")
+    assert run.returncode == 0, run.stderr
+    assert "agentmake: 2 ran" in run.stdout
+    assert "done        join" in run.stderr  # buffered by the plain display, flushed by its atexit handler
+    again = _agentmake(root, "build")
+    assert again.returncode == 0 and "2 up to date" in again.stdout
+
+    bad = _project(tmp_path / "bad", failing=True)
+    failed = _agentmake(bad, "build")
+    assert failed.returncode == 1
+    assert "failed      first" in failed.stderr
+    assert "1 failed" in failed.stdout
+
+
+def test_main_with_argv_only_returns(tmp_path: Path) -> None:
+    """`main(argv)` (tests, embedding) never ends the process: it returns the exit code."""
+    from agentmake.cli import main
+
+    root = _project(tmp_path / "p")
+    assert main(["-C", str(root), "check"]) == 0
+    assert main(["-C", str(root / "nowhere"), "build"]) == 2
+
+
+def test_trace_is_off_unless_asked(tmp_path: Path) -> None:
+    root = _project(tmp_path / "p")
+    trace = tmp_path / "trace.jsonl"
+    assert _agentmake(root, "build").returncode == 0
+    assert not trace.exists()
+    (root / "seed.txt").write_text("changed\n")
+    run = _agentmake(root, "build", AGENTMAKE_TRACE=str(trace))
+    assert run.returncode == 0, run.stderr
+    events = [json.loads(line) for line in trace.read_text().splitlines()]
+    when = {(e["moment"], e["detail"]): e["t"] for e in events}
+    order = [("cli-imported", ""), ("parsed", ""), ("graph", ""), ("store", ""), ("run", "")]
+    order += [(m, "first") for m in ("launch", "spawn", "executed", "posted", "received", "committed")]
+    order += [(m, "join") for m in ("launch", "spawn", "executed", "committed")]
+    order += [("build-end", ""), ("closed", ""), ("exit", "")]
+    times = [when[key] for key in order]
+    assert times == sorted(times)
+
+
+@pytest.mark.parametrize("size", [10, 3 << 20])
+def test_file_hashes_of_many_misses(tmp_path: Path, size: int) -> None:
+    """Small misses are hashed inline, large ones on the pool: the digests are the same either way."""
+    names = [f"f{i}.bin" for i in range(FAN_IN)]
+    for i, name in enumerate(names):
+        (tmp_path / name).write_bytes(bytes([i]) * size)
+    hashes = Hasher(tmp_path, None).file_hashes([*names, "missing.bin"])
+    assert hashes == {**{n: hash_path(tmp_path / n) for n in names}, "missing.bin": None}
+    assert len(set(hashes.values())) == FAN_IN + 1
