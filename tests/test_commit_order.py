@@ -63,17 +63,19 @@ def test_crash_after_record_before_rename_restores_from_cache(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _project(tmp_path)
+    (tmp_path / "src/b.txt").unlink()  # one task at first: a freed slot is refilled before the commit
     with monkeypatch.context() as m:
         _crash_on_rename(m)
         with pytest.raises(Crash):
             _build(tmp_path)
-    assert _runs(tmp_path) == ["a"]  # the first task ran, then "agentmake died"
+    assert _runs(tmp_path) == ["a"]  # the task ran, then "agentmake died"
     assert not (tmp_path / "out/a.txt").exists()  # never renamed into place
     with Store.open(tmp_path, lock=False) as store:
         rec = store.task_record("copy:a")
         assert rec is not None and rec.status == "done" and "out/a.txt" in rec.outputs
         assert store.pending_commits() == ["copy:a"]
 
+    (tmp_path / "src/b.txt").write_text("b v1\n")
     result = _build(tmp_path)
     assert result.ok
     assert result.outcomes["copy:a"].state == "up-to-date"  # restored before deciding, not run again

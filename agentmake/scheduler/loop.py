@@ -251,16 +251,40 @@ class Build(Outcomes):
                 oldest = min(when for _, _, when in self.marks.values())
                 timeout = min(timeout, max(oldest + MARK_DELAY - time.monotonic(), 0.0))
             try:
-                message = self.queue.get(timeout=timeout)
+                messages = [self.queue.get(timeout=timeout)]
             except queue.Empty:
                 return
-            self._handle(message)
+        else:
+            messages = []
         while True:
             try:
-                message = self.queue.get_nowait()
+                messages.append(self.queue.get_nowait())
             except queue.Empty:
-                return
-            self._handle(message)
+                break
+        self._handle_all(messages)
+
+    def _handle_all(self, messages: list[tuple[Any, ...]]) -> None:
+        """Handle what the workers posted, freed slots first: the slot of every successful attempt is given
+        to a task that was ready already *before* the attempt is recorded and its outputs renamed, so a
+        burst of results (a wave of equal tasks ending together) does not leave slots idle while each one
+        is committed in turn. A failure is handled before any slot is refilled (without -k it stops new
+        starts); a dependent of a success is still started only after that success is committed, so a slot
+        goes early only to a task that ranks before every dependent the successes are about to make ready
+        (the critical path keeps its place)."""
+        successes: list[tuple[Any, ...]] = []
+        for message in messages:
+            if message[0] == "result" and message[3].outcome == "ok" and message[4] is not None:
+                t = self.tasks[message[1]]
+                mark("received", t.id)
+                self._release(t, message[3])
+                successes.append(message)
+            else:
+                self._handle(message)
+        if not successes:
+            return
+        self._dispatch(before=self._soon_ready([m[1] for m in successes]))
+        for _, task_id, _attempt, result, hashes, started, ended in successes:
+            self._on_result(self.tasks[task_id], result, hashes, started, ended, released=True)
 
     def _handle(self, message: tuple[Any, ...]) -> None:
         if message[0] == "process":
@@ -346,16 +370,34 @@ class Build(Outcomes):
         self.store.log_event(self.run_id, t.id, "output-edited", t.notice, "saved a copy before rebuilding")
         return True
 
-    def _dispatch(self) -> None:
+    def _soon_ready(self, done: list[str]) -> Any:
+        """The best (smallest) priority key among the tasks that committing `done` would make ready, None if
+        it makes none ready."""
+        left: dict[str, int] = {}
+        for task_id in done:
+            for dep_id in self.graph.dependents.get(task_id, ()):
+                dep = self.tasks.get(dep_id)
+                if dep is not None and dep.state not in TERMINAL:
+                    left[dep_id] = left.get(dep_id, dep.waiting_on) - 1
+        keys = [self.keys[dep_id] for dep_id, n in left.items() if n <= 0]
+        return min(keys) if keys else None
+
+    def _dispatch(self, before: Any = None) -> None:
+        """Start decided ready tasks, best first, while slots are free. Only tasks ranking before every ready
+        task not yet decided (which may be the better one) and before `before`, if given: the loop decides
+        the rest and comes back."""
         if self.stop_reason is not None:
             return
+        undecided = self.undecided.peek_key()
+        if undecided is not None and (before is None or undecided < before):
+            before = undecided
         while self.limits.total < self.limits.jobs:
             best: tuple[Any, str | None] | None = None
             for runner, ready in self.parked.items():
                 key = ready.peek_key()
                 if key is not None and (best is None or key < best[0]) and self.limits.can_start(runner):
                     best = (key, runner)
-            if best is None:
+            if best is None or (before is not None and not best[0] < before):
                 return
             self._launch(self.tasks[self.parked[best[1]].pop()])
 
@@ -386,9 +428,8 @@ class Build(Outcomes):
 
     # -- results ------------------------------------------------------------------------------------------
 
-    def _on_result(
-        self, t: TaskState, result: AttemptResult, hashes: dict[str, str] | None, started: float, ended: float
-    ) -> None:
+    def _release(self, t: TaskState, result: AttemptResult) -> None:
+        """The attempt's process is over: free its slot, forget its process, count its cost."""
         del self.running[t.id]
         self.limits.release(t.runner)
         # a process never written needs no clearing; without a recorder, on_process may have written it
@@ -396,7 +437,19 @@ class Build(Outcomes):
         if self.marks.pop(t.id, None) is None and (t.id in self.marked or self.processes is None):
             self.marked.discard(t.id)
             self.store.clear_running(t.id)
-        self._add_cost(t, result)
+        self._add_cost(t, result)  # (before any slot is refilled: the budget may now be spent)
+
+    def _on_result(
+        self,
+        t: TaskState,
+        result: AttemptResult,
+        hashes: dict[str, str] | None,
+        started: float,
+        ended: float,
+        released: bool = False,
+    ) -> None:
+        if not released:
+            self._release(t, result)
         if result.outcome == "ok" and hashes is not None:
             try:
                 self._commit(t, result, hashes, started, ended)

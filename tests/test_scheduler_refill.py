@@ -1,0 +1,58 @@
+"""A slot freed by a success is refilled before that success is committed, but never at the expense of the
+critical path or of a failure's stop (real subprocesses; see test_scheduler_fakes for the stand-ins)."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+from test_scheduler import build
+from test_scheduler_fakes import Spec, Step
+
+
+def _order(sink: object, state: str) -> list[str]:
+    return [e.task_id for e in sink.events if e.state == state]  # type: ignore[attr-defined]
+
+
+def test_a_freed_slot_starts_the_next_ready_task_before_the_commit(tmp_path: Path) -> None:
+    specs = [Spec(f"t{i}") for i in range(4)]
+    result, executor, _, _, sink = build(tmp_path, specs, default=Step(0.05), jobs=1)
+    assert result.ok and executor.max_overlap() == 1  # -j 1 still holds: one process at a time
+    started = _order(sink, "running")
+    kinds = [(e.state, e.task_id) for e in sink.events if e.state in ("running", "done")]
+    for previous, following in itertools.pairwise(started):
+        # the next task was launched before the previous one's result was recorded and reported done
+        assert kinds.index(("running", following)) < kinds.index(("done", previous)), kinds
+    for i in range(4):
+        assert (tmp_path / f"out/t{i}.txt").read_text() == f"t{i} attempt 1\n"
+
+
+def test_the_dependent_on_the_critical_path_is_not_passed_over(tmp_path: Path) -> None:
+    # `head` leads the longest path; when it ends, `tail` (made ready by its commit) must have its slot, not
+    # one of the short tasks that were ready all along
+    specs = [Spec("head"), Spec("tail", deps=("head",))] + [Spec(f"s{i}") for i in range(4)]
+    means = {"head": 1.0, "tail": 10.0, **{f"s{i}": 1.0 for i in range(4)}}
+    result, executor, *_ = build(tmp_path, specs, means=means, default=Step(0.05), jobs=1)
+    assert result.ok
+    assert [e.task_id for e in executor.log][:2] == ["head", "tail"]
+
+
+def test_ready_tasks_ranking_before_the_dependent_take_the_slot_early(tmp_path: Path) -> None:
+    # the short tasks rank before `tail` here (longer recorded paths), so they may be started early
+    specs = [Spec("head"), Spec("tail", deps=("head",))] + [Spec(f"s{i}") for i in range(2)]
+    means = {"head": 3.0, "tail": 0.1, "s0": 2.0, "s1": 2.0}
+    result, executor, _, _, sink = build(tmp_path, specs, means=means, default=Step(0.05), jobs=1)
+    assert result.ok
+    order = [e.task_id for e in executor.log]
+    assert order == ["head", "s0", "s1", "tail"]
+    kinds = [(e.state, e.task_id) for e in sink.events if e.state in ("running", "done")]
+    assert kinds.index(("running", "s0")) < kinds.index(("done", "head")), kinds
+
+
+def test_without_keep_going_a_failure_still_stops_new_starts(tmp_path: Path) -> None:
+    specs = [Spec(f"t{i}") for i in range(5)]
+    plans = {"t1": [Step(0.05, outcome="fatal", error_type="exit")]}
+    result, executor, *_ = build(tmp_path, specs, plans=plans, default=Step(0.05), jobs=1, retries=0)
+    assert not result.ok
+    ran = [e.task_id for e in executor.log]
+    assert ran[-1] == "t1" and ran.index("t1") <= 2, ran  # at most the one started while t0 was committed
