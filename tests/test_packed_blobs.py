@@ -104,3 +104,31 @@ def test_a_read_only_store_on_a_database_without_the_table_still_looks_up(tmp_pa
             assert store.cache.read(digest) is None
     finally:
         (tmp_path / ".agentmake/state.db").chmod(0o644)
+
+
+def test_an_output_read_whole_is_held_whatever_its_size_said(tmp_path: Path) -> None:
+    # the read asks for the size fstat reports (plus one byte): exactly that, one byte under the read
+    # size and an empty file are all read whole, and held as they are
+    for data in (b"", b"x" * 10, b"y" * (cache_mod.PACK_LIMIT - 1), b"z" * cache_mod.PACK_LIMIT):
+        src = _staged(tmp_path, "s", data)
+        with Store.open(tmp_path) as store:
+            digest, stored = store.hash_and_store_blob(src)
+            assert stored and digest == hash_file(src)
+            assert store.cache._pending[digest] == data
+
+
+def test_a_file_longer_than_its_size_said_is_held_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = bytes(range(256)) * 4
+    src = _staged(tmp_path, "grew", data)
+
+    class Stale:
+        st_size = 3  # as if the file grew between fstat and read
+
+    with Store.open(tmp_path) as store:
+        with monkeypatch.context() as m:
+            m.setattr(cache_mod.os, "fstat", lambda fd: Stale())
+            digest, stored = store.hash_and_store_blob(src)
+        assert stored and digest == hash_file(src)
+        assert store.cache._pending[digest] == data  # not the first four bytes under the whole file's digest

@@ -12,19 +12,14 @@ import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-import xxhash
+from agentmake.plan.hashing import hash_path
 
 TEMP_PATTERN = ".*.agentmake-tmp-*"
-_CHUNK = 1 << 20
 
 
 def hash_file(path: Path) -> str:
     """xxh3-128 hex digest of a file's bytes (the same digest as `agentmake.plan.hashing.hash_bytes`)."""
-    digest = xxhash.xxh3_128()
-    with path.open("rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return hash_path(path)
 
 
 def hash_staged(staged: Mapping[str, Path]) -> dict[str, str]:

@@ -97,16 +97,19 @@ class BlobCache:
         `put_blob` (the cache is best-effort). Thread-safe."""
         hasher = xxhash.xxh3_128()
         with open(source, "rb", buffering=0) as fh:
-            data = fh.read(_SMALL)
+            # ask for what the file holds (plus one byte, to see its end): a read of `_SMALL` would allocate
+            # (mmap) a megabyte for every output, however small
+            want = min(os.fstat(fh.fileno()).st_size + 1, _SMALL)
+            data = fh.read(want)
             hasher.update(data)
-            size, small = len(data), len(data) < _SMALL
+            size, small = len(data), len(data) < want
             while not small and (chunk := fh.read(_SMALL)):
                 hasher.update(chunk)
                 size += len(chunk)
         digest = hasher.hexdigest()
         if digest in self._have or digest in self._pending:
             return digest, True
-        if size <= PACK_LIMIT:  # inserted by `add`, with the row that names it
+        if small and size <= PACK_LIMIT:  # inserted by `add`, with the row that names it
             self._pending[digest] = data
             return digest, True
         try:
