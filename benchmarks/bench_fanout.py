@@ -113,10 +113,9 @@ def profile_child(out: Path, jobs: int) -> None:
         prof.runcall(serve, self)
 
     workers.WorkerPool._serve = profiled_serve  # type: ignore[method-assign]
-    sys.argv = ["agentmake", "-j", str(jobs)]
     main_prof = cProfile.Profile()
-    with contextlib.suppress(SystemExit):
-        main_prof.runcall(agentmake_main)
+    with contextlib.suppress(SystemExit):  # (with argv given, main returns rather than ending the process)
+        main_prof.runcall(agentmake_main, ["-j", str(jobs)])
     main_prof.dump_stats(f"{out}.main")
     merged = pstats.Stats(profiles[0])
     for prof in profiles[1:]:

@@ -13,6 +13,7 @@ import pytest
 from agentmake import workflow
 from agentmake.plan import Decision
 from agentmake.runners import Executor
+from agentmake.runners import capture as capture_mod
 from agentmake.runners.staging import staged_path
 from agentmake.scheduler.commit import commit_outputs, hash_file
 from agentmake.store import Store, TaskRecord
@@ -213,3 +214,50 @@ def test_a_blob_write_that_fails_leaves_no_temporary(
         assert not blob.exists() and os.listdir(blob.parent) == []
         assert store.cache.put_blob(digest, src) == len("some output")  # a later put stores it
         assert blob.read_text() == "some output"
+
+
+def test_workers_starting_together_all_see_a_fresh_log_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = "".join(
+        f'agent a{i}:\n    outputs = a{i}.txt\n    run = "echo {i} > {{output}}"\n\n' for i in range(6)
+    )
+    (tmp_path / "Agentfile").write_text(text)
+    project = workflow.load_project(workflow.Request(directory=tmp_path, silent=True))  # type: ignore[call-arg]
+    ex = Executor(project.agentfile, log_dir=tmp_path / ".agentmake" / "logs", recover_leftovers=False)
+    cleared: list[str] = []
+    real_clear = capture_mod.LogFile.clear
+
+    def counting_clear(self: capture_mod.LogFile) -> None:
+        cleared.append(self.path)
+        real_clear(self)
+
+    monkeypatch.setattr(capture_mod.LogFile, "clear", counting_clear)
+    real_is_dir = Path.is_dir
+    gate = threading.Barrier(6)
+
+    looks: list[Path] = []
+
+    def slow_is_dir(self: Path) -> bool:  # a second worker looks only after the first made the directory
+        if self.name == "logs":
+            looks.append(self)
+            if len(looks) > 1:
+                threading.Event().wait(0.1)
+        return real_is_dir(self)
+
+    monkeypatch.setattr(Path, "is_dir", slow_is_dir)
+    results = []
+
+    def one(i: int) -> None:
+        gate.wait()
+        res = ex.execute(project.graph.tasks[f"a{i}"], Decision("run", []), 1, threading.Event())
+        results.append(res.outcome)
+        ex.discard(res)
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == ["ok"] * 6
+    assert ex._fresh_logs and cleared == []  # a directory this build made holds no older log to remove

@@ -106,6 +106,7 @@ class Executor:
         self.report_renderer = report_renderer
         self.grace = grace
         self._log_dir_made = False
+        self._log_dir_lock = threading.Lock()
         self._fresh_logs = False  # the log directory was made by this executor (one per build)
         self._programs: dict[str, str | None] = {}  # program name -> its path on PATH (resolved once)
         self._dirs: set[Path] = set()  # output directories made (see `staged_path`)
@@ -119,10 +120,12 @@ class Executor:
         if cancel.is_set():
             return AttemptResult("cancelled", "cancelled before it started")
         if not self._log_dir_made:  # once per executor, not per task
-            # a log directory made now holds no older logs: none needs removing before its attempt runs
-            self._fresh_logs = not self.log_dir.is_dir()
-            self.log_dir.mkdir(parents=True, exist_ok=True)
-            self._log_dir_made = True
+            with self._log_dir_lock:  # (workers start together: the second must not see the first's mkdir)
+                if not self._log_dir_made:
+                    # a log directory made now holds no older logs: none needs removing before an attempt
+                    self._fresh_logs = not self.log_dir.is_dir()
+                    self.log_dir.mkdir(parents=True, exist_ok=True)
+                    self._log_dir_made = True
         stem = self.log_dir / f"{safe_name(task.id)}.{attempt}"
         try:
             result = self._dispatch(task, decision, stem, cancel)
