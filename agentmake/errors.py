@@ -6,7 +6,6 @@ expected and a "did you mean" hint. The CLI maps `UsageError`/`AgentfileError` t
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,6 +76,8 @@ class BuildFailed(AgentmakeError):
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     """Return ``did you mean 'x'?`` for the closest candidate, or None."""
+    import difflib  # (only when there is a misspelling to explain)
+
     close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
     return f"did you mean '{close[0]}'?" if close else None
 

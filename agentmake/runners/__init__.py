@@ -11,10 +11,19 @@ Modules: `presets` (PRESETS), `invocation` (argv/env/stdin), `process` (process 
 (retry vs fatal), `check` (output checks), `execute` (one attempt), `staging` (staged files), `backups`.
 """
 
-from agentmake.runners.execute import AttemptResult, Executor
-from agentmake.runners.invocation import safe_name
-from agentmake.runners.presets import PRESETS
-from agentmake.runners.process import kill_process_group
-from agentmake.runners.staging import STAGED_MARKER
+from agentmake.lazy import lazy_names
 
 __all__ = ["PRESETS", "STAGED_MARKER", "AttemptResult", "Executor", "kill_process_group", "safe_name"]
+
+# imported on first use: loading an Agentfile needs the presets, not the executor
+__getattr__ = lazy_names(
+    __name__,
+    {
+        "AttemptResult": "agentmake.runners.execute",
+        "Executor": "agentmake.runners.execute",
+        "safe_name": "agentmake.runners.invocation",
+        "PRESETS": "agentmake.runners.presets",
+        "kill_process_group": "agentmake.runners.process",
+        "STAGED_MARKER": "agentmake.runners.staging",
+    },
+)

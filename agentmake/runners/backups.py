@@ -22,7 +22,6 @@ import errno
 import json
 import os
 import re
-import secrets
 import shutil
 import sys
 import threading
@@ -72,7 +71,7 @@ class Backup:
 
 def backup_outputs(root: Path, task_id: str, outputs: Sequence[str], tmp: Path) -> Backup:
     """Copy each existing output into a fresh directory named after `tmp`, then write its manifest."""
-    backup = Backup(tmp.with_name(f"{tmp.name}-{secrets.token_hex(4)}"), task_id)
+    backup = Backup(tmp.with_name(f"{tmp.name}-{os.urandom(4).hex()}"), task_id)
     with _active_lock:
         _active.add(backup.dir)
     try:

@@ -10,7 +10,6 @@ runner's declared `env` names; values are never logged. Each task gets its own c
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shutil
@@ -47,6 +46,8 @@ def safe_name(task_id: str) -> str:
     """A file-name-safe form of a task id; a short hash keeps distinct ids distinct (``a:b`` vs ``a_b``)."""
     clean = re.sub(r"[^A-Za-z0-9._-]+", "_", task_id).strip("._") or "task"
     if clean != task_id:
+        import hashlib  # (here: importing it costs milliseconds at every start)
+
         clean = f"{clean[:80]}-{hashlib.sha1(task_id.encode()).hexdigest()[:8]}"
     return clean
 

@@ -7,7 +7,7 @@ suffix is kept so tools that infer a format from the extension still work).
 
 from __future__ import annotations
 
-import secrets
+import os
 import sys
 import threading
 from pathlib import Path
@@ -25,7 +25,7 @@ def staged_path(root: Path, output: str, made: set[Path] | None = None) -> Path:
         parent.mkdir(parents=True, exist_ok=True)
         if made is not None:
             made.add(parent)
-    return target.with_name(f".{target.stem}{STAGED_MARKER}{secrets.token_hex(4)}{target.suffix}")
+    return target.with_name(f".{target.stem}{STAGED_MARKER}{os.urandom(4).hex()}{target.suffix}")
 
 
 def tail_to_stderr(task_id: str, stem: Path, stop: threading.Event) -> None:

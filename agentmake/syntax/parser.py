@@ -365,9 +365,9 @@ def _cache_key(text: str) -> str | None:
     cache = _cache_file()
     if not cache:
         return None
-    import hashlib
+    import xxhash
 
-    h = hashlib.blake2b(digest_size=16)
+    h = xxhash.xxh3_128()
     for part in (
         _PARSE_CACHE_VERSION,
         grammar_path().read_text(encoding="utf-8"),
