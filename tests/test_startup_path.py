@@ -60,12 +60,13 @@ def _agentmake(root: Path, *args: str, **env: str) -> subprocess.CompletedProces
 
 def test_shell_build_loads_no_optional_module(tmp_path: Path) -> None:
     """A shell-only build with a fan-in of small files: no rich (plain output), no jinja2 or lark import
-    beyond what parsing needs, no ctypes (no parent-death signal), no thread pool for a few small files."""
+    beyond what parsing needs, no ctypes (no parent-death signal), no thread pool for a few small files, no
+    hashlib, difflib or secrets (milliseconds each, for names and hints a build does not need)."""
     root = _project(tmp_path / "p")
     probe = (
         "import sys\nfrom agentmake.cli import main\n"
         f"code = main(['-C', {str(root)!r}, 'build', '-j', '4'])\n"
-        "names = ('rich', 'jinja2', 'ctypes', 'concurrent.futures')\n"
+        "names = ('rich', 'jinja2', 'ctypes', 'concurrent.futures', 'hashlib', 'difflib', 'secrets')\n"
         "print(code, sorted(m for m in names if m in sys.modules))\n"
     )
     out = subprocess.run(
