@@ -283,8 +283,24 @@ class Build(Outcomes):
         if not successes:
             return
         self._dispatch(before=self._soon_ready([m[1] for m in successes]))
+        recorded = len(successes) > 1 and self._record_together(successes)
         for _, task_id, _attempt, result, hashes, started, ended in successes:
-            self._on_result(self.tasks[task_id], result, hashes, started, ended, released=True)
+            self._on_result(self.tasks[task_id], result, hashes, started, ended, True, recorded)
+
+    def _record_together(self, successes: list[tuple[Any, ...]]) -> bool:
+        """Record several successes in one transaction (renamed into place only afterwards, each in turn):
+        one commit instead of one per task. False (nothing recorded) if the store cannot batch or a record
+        fails with an OSError: then each is recorded on its own, with its own error handling."""
+        batch = getattr(self.store, "batch", None)
+        if batch is None:
+            return False
+        try:
+            with batch():
+                for _, task_id, _attempt, result, hashes, started, ended in successes:
+                    self._record_done(self.tasks[task_id], result, hashes, started, ended)
+        except OSError:
+            return False
+        return True
 
     def _handle(self, message: tuple[Any, ...]) -> None:
         if message[0] == "process":
@@ -447,12 +463,13 @@ class Build(Outcomes):
         started: float,
         ended: float,
         released: bool = False,
+        recorded: bool = False,
     ) -> None:
         if not released:
             self._release(t, result)
         if result.outcome == "ok" and hashes is not None:
             try:
-                self._commit(t, result, hashes, started, ended)
+                self._commit(t, result, hashes, started, ended, recorded)
                 return
             except OSError as exc:
                 result = replace(

@@ -68,26 +68,19 @@ class Outcomes:
         return True
 
     def _commit(
-        self, t: TaskState, result: AttemptResult, hashes: dict[str, str], started: float, ended: float
+        self,
+        t: TaskState,
+        result: AttemptResult,
+        hashes: dict[str, str],
+        started: float,
+        ended: float,
+        recorded: bool = False,
     ) -> None:
         """Record first, then rename: the worker already put every output into the blob cache, so once the
         task row is committed a crash before the rename costs nothing (the next run restores the outputs
-        from the cache, see `recover_commits`)."""
-        assert t.decision is not None
-        files: dict[str, Path] = {path: Path(tmp) for path, tmp in result.staged.items()}
-        for path in hashes:
-            if path not in files:  # written in place by the runner (hashed by the worker)
-                files[path] = self.root / path
-        outputs = dict(hashes)
-        now = time.time()
-        out = t.outcome
-        duration = result.duration or (ended - started)
-        record = TaskRecord(
-            t.id, t.decision.key or "", t.decision.parts, outputs, "done", now, duration, t.attempt,
-            out.cost_usd, out.tokens_in, out.tokens_out, self.run_id,
-        )  # fmt: skip
-        self.store.record_success(record, files)  # task row, history row and cache entry in one transaction
-        mark("recorded", t.id)
+        from the cache, see `recover_commits`). `recorded`: `_record_done` ran already (in a batch)."""
+        if not recorded:
+            self._record_done(t, result, hashes, started, ended)
         try:
             commit_outputs(self.root, result.staged)
         except OSError:
@@ -99,12 +92,30 @@ class Outcomes:
         placed = getattr(self.store, "outputs_placed", None)
         if placed is not None and result.staged:
             placed(t.id)
-        for path, digest in outputs.items():
+        for path, digest in hashes.items():
             self.hasher.note_written(path, digest)
         mark("committed", t.id)
         cap = self.limits.grow(t.runner)
         self._finish(t, "done", action=f"cap for {t.runner} raised to {cap}" if cap is not None else None)
         self._succeeded(t)
+
+    def _record_done(
+        self, t: TaskState, result: AttemptResult, hashes: dict[str, str], started: float, ended: float
+    ) -> None:
+        """The task row, history row and cache entry of a success, in one transaction (or the open batch)."""
+        assert t.decision is not None
+        files: dict[str, Path] = {path: Path(tmp) for path, tmp in result.staged.items()}
+        for path in hashes:
+            if path not in files:  # written in place by the runner (hashed by the worker)
+                files[path] = self.root / path
+        out = t.outcome
+        duration = result.duration or (ended - started)
+        record = TaskRecord(
+            t.id, t.decision.key or "", t.decision.parts, dict(hashes), "done", time.time(), duration,
+            t.attempt, out.cost_usd, out.tokens_in, out.tokens_out, self.run_id,
+        )  # fmt: skip
+        self.store.record_success(record, files)
+        mark("recorded", t.id)
 
     def _succeeded(self, t: TaskState) -> None:
         for dep_id in self.graph.dependents.get(t.id, ()):

@@ -70,6 +70,8 @@ class Store:
         self._briefs: dict[str, Brief] | None = None  # `task_brief` rows (light: no parts, no history)
         self._memos: dict[str, str] = {}  # task id -> memo to write (see `note_memo`)
         self._placed: list[str] = []  # tasks whose `commits` row is to be deleted with the next transaction
+        self._batching = False  # inside `batch()`: writes join its transaction
+        self._written: list[TaskRecord] = []  # records of the open transaction: remembered once it commits
         self._identity_cols: bool | None = None  # whether `running` has the identity columns (old may not)
 
     def _exists(self) -> bool:
@@ -137,7 +139,22 @@ class Store:
         self.close()
 
     @contextmanager
+    def batch(self) -> Iterator[None]:
+        """One transaction for every write made inside (e.g. the records of several tasks that finished
+        together): all of them are committed at the end, or none."""
+        with self._tx():
+            self._batching = True
+            try:
+                yield
+            finally:
+                self._batching = False
+
+    @contextmanager
     def _tx(self) -> Iterator[None]:
+        if self._batching:  # part of the open batch (same thread: the lock is re-entrant and held)
+            with self._lock:
+                yield
+            return
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
@@ -147,8 +164,12 @@ class Store:
                 with contextlib.suppress(sqlite3.Error):  # (COMMIT itself may have failed)
                     self._conn.execute("ROLLBACK")
                 self.cache.rolled_back()
+                self._written.clear()
                 raise
             self.cache.committed()
+            for rec in self._written:
+                self._put(rec)
+            self._written.clear()
 
     # stat cache
     def file_rows(self) -> dict[str, tuple[int, int, int, str, int]]:
@@ -283,7 +304,7 @@ class Store:
                 self._conn.execute(
                     "INSERT OR REPLACE INTO commits VALUES (?, ?)", (record.task_id, record.run_id)
                 )
-            self._put(record)
+            self._written.append(record)
 
     # outputs recorded before they were renamed into place (see `record_success`)
     def outputs_placed(self, task_id: str) -> None:
@@ -335,7 +356,7 @@ class Store:
             rec = TaskRecord(task_id, "", {}, {}) if old is None else dataclasses.replace(old)
             rec.status, rec.error, rec.run_id, rec.finished_at = "failed", error, run_id, time.time()
             self._write_task(rec)
-            self._put(rec)
+            self._written.append(rec)
 
     def _write_task(self, r: TaskRecord) -> str:
         """Write the task row; returns its outputs' JSON text (the cache row stores the same text)."""

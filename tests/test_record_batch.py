@@ -1,0 +1,100 @@
+"""Successes that arrive together are recorded in one transaction, all before any of them is renamed into
+place; a batch that fails records none of them."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agentmake import workflow
+from agentmake.scheduler import loop as loop_mod
+from agentmake.scheduler import outcomes as outcomes_mod
+from agentmake.scheduler.commit import hash_file
+from agentmake.store import Store, TaskRecord
+
+
+def _staged(root: Path, name: str, data: bytes) -> Path:
+    path = root / f".{name}.agentmake-tmp-1"
+    path.write_bytes(data)
+    return path
+
+
+def test_a_batch_is_one_transaction(tmp_path: Path) -> None:
+    statements: list[str] = []
+    with Store.open(tmp_path) as store:
+        run = store.begin_run()
+        store._conn.set_trace_callback(statements.append)
+        with store.batch():
+            for name in ("a", "b", "c"):
+                src = _staged(tmp_path, name, name.encode())
+                digest, _ = store.hash_and_store_blob(src)
+                store.record_success(
+                    TaskRecord(name, f"k{name}", {}, {name: digest}, run_id=run), {name: src}
+                )
+        store._conn.set_trace_callback(None)
+        assert [s for s in statements if s.startswith(("BEGIN", "COMMIT"))] == ["BEGIN IMMEDIATE", "COMMIT"]
+        assert sorted(store.pending_commits()) == ["a", "b", "c"]
+        assert store.cache.read(hash_file(tmp_path / ".b.agentmake-tmp-1")) == b"b"
+
+
+def test_a_failed_batch_records_none_and_keeps_held_blobs(tmp_path: Path) -> None:
+    with Store.open(tmp_path) as store:
+        run = store.begin_run()
+        src = _staged(tmp_path, "a", b"paid for")
+        digest, _ = store.hash_and_store_blob(src)
+        with pytest.raises(sqlite3.OperationalError), store.batch():
+            store.record_success(TaskRecord("a", "ka", {}, {"a": digest}, run_id=run), {"a": src})
+            raise sqlite3.OperationalError("disk I/O error")
+        assert store.task_record("a") is None  # nor in the store's memory
+        assert store.cache.read(digest) is None and store.pending_commits() == []
+        store.record_success(TaskRecord("a", "ka", {}, {"a": digest}, run_id=run), {"a": src})
+        assert store.cache.read(digest) == b"paid for"
+
+
+def test_results_arriving_together_are_recorded_before_any_rename(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "Agentfile").write_text(
+        "".join(
+            f'agent t{i}:\n    outputs = out/t{i}.txt\n    run = "echo {i} > {{output}}"\n\n'
+            for i in range(4)
+        )
+    )
+    events: list[tuple[str, Any]] = []
+    real_handle_all = loop_mod.Build._handle_all
+    real_record_together = loop_mod.Build._record_together
+    real_commit_outputs = outcomes_mod.commit_outputs
+
+    def gathering(self: loop_mod.Build, messages: list[tuple[Any, ...]]) -> None:
+        if any(m[0] == "result" for m in messages) and not events:
+            time.sleep(0.5)  # let the other three finish: their results queue up behind this one
+            while not self.queue.empty():
+                messages.append(self.queue.get_nowait())
+        real_handle_all(self, messages)
+
+    def together(self: loop_mod.Build, successes: list[tuple[Any, ...]]) -> bool:
+        done = real_record_together(self, successes)
+        events.append(("recorded", sorted(m[1] for m in successes) if done else None))
+        return done
+
+    def renaming(root: Path, staged: Any) -> Any:
+        events.append(("renamed", sorted(staged)))
+        return real_commit_outputs(root, staged)
+
+    monkeypatch.setattr(loop_mod.Build, "_handle_all", gathering)
+    monkeypatch.setattr(loop_mod.Build, "_record_together", together)
+    monkeypatch.setattr(outcomes_mod, "commit_outputs", renaming)
+    req = workflow.Request(directory=tmp_path, silent=True, jobs=4)  # type: ignore[call-arg]
+    project = workflow.load_project(req)
+    with Store.open(tmp_path) as store:
+        assert workflow.run_graph(project, project.graph, store, req).ok
+    assert events[0] == ("recorded", ["t0", "t1", "t2", "t3"])  # one batch, before the first rename
+    assert [e[0] for e in events[1:5]] == ["renamed"] * 4
+    for i in range(4):
+        assert (tmp_path / f"out/t{i}.txt").read_text() == f"{i}\n"
+    with Store.open(tmp_path, lock=False) as store:
+        assert store.pending_commits() == [] and all(store.task_record(f"t{i}") is not None for i in range(4))
