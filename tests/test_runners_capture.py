@@ -1,10 +1,9 @@
-"""A child's stdout/stderr travel through pipes into the attempt's logs: every log name exists afterwards,
-empty ones share one empty inode that is never written, big outputs cannot deadlock, and a process that
-escapes the group while holding a pipe cannot hang the attempt."""
+"""A child's stdout/stderr travel through pipes into the attempt's logs: a stream that printed nothing leaves
+no log (nor an older one of its name), big outputs cannot deadlock, and a process that escapes the group
+while holding a pipe cannot hang the attempt."""
 
 from __future__ import annotations
 
-import errno
 import os
 import signal
 import threading
@@ -14,8 +13,8 @@ from pathlib import Path
 import pytest
 from conftest import RunnerProject
 
-from agentmake.runners import capture, process
-from agentmake.runners.capture import EMPTY_NAME, LogFile, link_empty
+from agentmake.runners import process
+from agentmake.runners.capture import LogFile
 from agentmake.runners.process import run_process
 
 
@@ -36,27 +35,23 @@ def run(tmp_path: Path, script: str, name: str = "t.1", **kw: object) -> process
     )
 
 
-def test_empty_streams_are_links_to_one_empty_file(tmp_path: Path) -> None:
+def test_empty_streams_leave_no_log(tmp_path: Path) -> None:
     for i in range(3):
         assert run(tmp_path, "true", f"t.{i}").exit_code == 0
-    logs = tmp_path / "logs"
-    shared = os.stat(logs / EMPTY_NAME)
-    for i in range(3):
-        for ext in ("out", "err"):
-            st = os.stat(logs / f"t.{i}.{ext}")
-            assert st.st_size == 0 and st.st_ino == shared.st_ino
-    assert shared.st_nlink == 7
+    assert os.listdir(tmp_path / "logs") == []  # not a file, not a link: nothing was printed
 
 
-def test_output_goes_to_a_fresh_file_and_the_shared_one_stays_empty(tmp_path: Path) -> None:
-    assert run(tmp_path, "true", "t.1").exit_code == 0
-    assert run(tmp_path, "true", "u.1").exit_code == 0
-    # the same log name again (a later run): now with output on both streams
+def test_a_later_attempt_replaces_or_removes_an_older_log_of_its_name(tmp_path: Path) -> None:
     assert run(tmp_path, "echo out; echo err >&2; exit 3", "t.1").exit_code == 3
     logs = tmp_path / "logs"
     assert (logs / "t.1.out").read_text() == "out\n" and (logs / "t.1.err").read_text() == "err\n"
-    assert os.stat(logs / "t.1.out").st_ino != os.stat(logs / EMPTY_NAME).st_ino
-    assert (logs / EMPTY_NAME).read_bytes() == b"" and (logs / "u.1.out").read_bytes() == b""
+    assert run(tmp_path, "echo again", "t.1").exit_code == 0  # the same log name (a later run)
+    assert (logs / "t.1.out").read_text() == "again\n"
+    assert not (logs / "t.1.err").exists()  # the old error log does not pass for this attempt's
+    for clear_logs in (True, False):  # (False: the caller promised a fresh directory; still removed)
+        assert run(tmp_path, "true", "t.1", clear_logs=clear_logs).exit_code == 0
+        assert not (logs / "t.1.out").exists()
+        (logs / "t.1.out").write_text("stale\n")
 
 
 def test_an_older_log_of_the_same_name_is_gone_while_the_attempt_runs(tmp_path: Path) -> None:
@@ -66,7 +61,7 @@ def test_an_older_log_of_the_same_name_is_gone_while_the_attempt_runs(tmp_path: 
     seen: list[bool] = []
     res = run(tmp_path, "sleep 0.2", on_spawn=lambda pid, pgid: seen.append((logs / "t.1.out").exists()))
     assert res.exit_code == 0 and seen == [False]
-    assert (logs / "t.1.out").read_text() == ""
+    assert not (logs / "t.1.out").exists()
 
 
 @pytest.mark.parametrize("pidfd", [True, False])
@@ -104,41 +99,6 @@ def test_output_before_a_timeout_is_kept(tmp_path: Path) -> None:
     assert (tmp_path / "logs" / "t.1.err").read_text() == "oops\n"
 
 
-def test_link_limit_replaces_the_shared_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    link_empty(str(tmp_path / "a.out"))
-    full = os.stat(tmp_path / EMPTY_NAME).st_ino
-    real_link = os.link
-    calls = {"n": 0}
-
-    def link(src: str, dst: str) -> None:
-        calls["n"] += 1
-        if calls["n"] == 1:
-            raise OSError(errno.EMLINK, "Too many links")
-        real_link(src, dst)
-
-    monkeypatch.setattr(capture.os, "link", link)
-    monkeypatch.setattr(capture, "_FULL_LINKS", 0)
-    link_empty(str(tmp_path / "b.out"))
-    assert os.stat(tmp_path / "b.out").st_ino == os.stat(tmp_path / EMPTY_NAME).st_ino != full
-    assert os.stat(tmp_path / "a.out").st_ino == full  # earlier links keep the old inode
-
-
-def test_without_hard_links_empty_logs_are_plain_files(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def no_link(src: str, dst: str) -> None:
-        raise PermissionError(errno.EPERM, "Operation not permitted")
-
-    monkeypatch.setattr(capture.os, "link", no_link)
-    monkeypatch.setattr(capture, "_no_links", set())
-    for name in ("a.out", "b.out"):
-        log = LogFile(tmp_path / name)
-        log.close()
-        log.close()  # idempotent
-    assert (tmp_path / "a.out").read_bytes() == b"" and (tmp_path / "b.out").read_bytes() == b""
-    assert os.stat(tmp_path / "a.out").st_ino != os.stat(tmp_path / "b.out").st_ino
-
-
 def test_a_log_that_was_written_is_never_replaced_by_a_second_close(tmp_path: Path) -> None:
     log = LogFile(tmp_path / "x.out")
     log.write(b"kept\n")
@@ -153,7 +113,6 @@ def test_shell_task_logs_exist_and_failures_read_them(project: RunnerProject) ->
     ok = project.run(project.agent("c", outputs=("o.txt",), inputs=("a.txt",), run="cp {input} {output}"))
     assert ok.outcome == "ok", ok.message
     logs = project.root / ".agentmake" / "logs"
-    assert os.stat(logs / "c.1.out").st_ino == os.stat(logs / EMPTY_NAME).st_ino
+    assert not (logs / "c.1.out").exists()  # cp printed nothing
     bad = project.run(project.agent("c", outputs=("o.txt",), run="sh -c 'echo nope >&2; exit 4'"))
-    assert bad.exit_code == 4 and "nope" in bad.message + (logs / "c.1.err").read_text()
-    assert (logs / EMPTY_NAME).read_bytes() == b""
+    assert bad.exit_code == 4 and "nope" in bad.message and (logs / "c.1.err").read_text() == "nope\n"

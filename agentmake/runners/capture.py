@@ -1,34 +1,22 @@
 """A child's stdout/stderr pipes (`Pipes`, drained by `process.run_process`) copied into log files
-(`LogFile`): a log with content is an ordinary file created at its first byte; an *empty* log is a hard link
-to one shared empty file (``<log dir>/.agentmake-empty``) rather than a new file.
+(`LogFile`): a log is an ordinary file created at the stream's first byte. A stream that printed nothing
+leaves no log file at all (and an older log of that name is removed, so it never passes for this attempt's).
 
-Why: most shell tasks print nothing, and creating a file costs an inode allocation, which on ext4 is by far
-the dearest step of a trivial task (it scans past recently deleted inodes). A hard link costs a directory
-entry only. Every log name still exists after the attempt, so "each attempt's stdout/stderr is under
-.agentmake/logs/" holds; `ls -l` merely shows a large link count on empty logs.
-
-Safety of the shared inode: a log is never opened for writing in place. Writing one starts by creating a
-fresh file (``O_EXCL``; an older log of the same name, possibly a link to the shared file, is unlinked
-first), so the shared file stays empty. When it reaches the filesystem's link limit (EMLINK) it is replaced
-by a new one; on a filesystem without hard links each empty log is an ordinary empty file.
+Why: most shell tasks print nothing on either stream, and each file (or even a hard link to a shared empty
+one) costs a directory entry in a log directory that holds two per attempt; creating them was a measurable
+share of a trivial task, and the entries of many parallel workers contend for the directory's lock.
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import select
-import threading
 from pathlib import Path
 
-EMPTY_NAME = ".agentmake-empty"
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
 _CHUNK = 1 << 16
 _DRAIN_CHUNKS = 64  # at most this many chunks are copied per drain once the child is gone
-_FULL_LINKS = 1000  # a shared file refusing another link (EMLINK) with more links than this is full
-_no_links: set[str] = set()  # log directories whose filesystem refused a hard link
-_lock = threading.Lock()  # serialises replacing a shared empty file
 
 
 def _create(path: str) -> int:
@@ -44,44 +32,9 @@ def _create(path: str) -> int:
     return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
 
 
-def _new_empty(directory: str) -> None:
-    """Put a fresh shared empty file in place (atomically: links made meanwhile keep the old one)."""
-    empty = os.path.join(directory, EMPTY_NAME)
-    tmp = f"{empty}.{os.getpid()}.{threading.get_ident()}"
-    os.close(_create(tmp))
-    os.replace(tmp, empty)
-
-
-def link_empty(path: str) -> None:
-    """Make `path` an empty log (replacing a file of that name): a hard link to the shared empty file."""
-    directory = os.path.dirname(path)
-    if directory not in _no_links:
-        empty = os.path.join(directory, EMPTY_NAME)
-        for _ in range(4):
-            try:
-                os.link(empty, path)
-                return
-            except FileExistsError:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(path)
-            except FileNotFoundError:  # no shared file yet (or no directory)
-                os.makedirs(directory, exist_ok=True)
-                with _lock:
-                    if not os.path.exists(empty):
-                        _new_empty(directory)
-            except OSError as e:
-                if e.errno != errno.EMLINK:  # EPERM/ENOTSUP: no hard links here
-                    _no_links.add(directory)
-                    break
-                with _lock, contextlib.suppress(OSError):
-                    if os.stat(empty).st_nlink > _FULL_LINKS:  # still the full one: replace it
-                        _new_empty(directory)
-    os.close(_create(path))
-
-
 class LogFile:
-    """One stream's log: `write` creates the file at the first byte; `close` links an empty log if nothing
-    was written. Errors writing the log never stop the draining of the pipe (the data is then dropped)."""
+    """One stream's log: `write` creates the file at the first byte; `close` leaves no file if nothing was
+    written. Errors writing the log never stop the draining of the pipe (the data is then dropped)."""
 
     __slots__ = ("broken", "fd", "path")
 
@@ -108,12 +61,12 @@ class LogFile:
             self.broken = True
 
     def close(self) -> None:
-        """Finish the log (idempotent)."""
+        """Finish the log (idempotent). Nothing written: no log, and no older one of this name either."""
         if self.fd is not None:
             os.close(self.fd)
         elif not self.broken:
             with contextlib.suppress(OSError):
-                link_empty(self.path)
+                os.unlink(self.path)
         self.fd, self.broken = None, True  # closed: later writes and closes do nothing
 
 

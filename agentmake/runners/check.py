@@ -71,9 +71,17 @@ def run_check(
     shown = render_command(check.command, command_values(task, task.outputs))
     if res.timed_out:
         return f"check timed out: {shown}"
-    detail = one_line(err_log.read_text(errors="replace")) or one_line(out_log.read_text(errors="replace"))
+    detail = one_line(_text(err_log)) or one_line(_text(out_log))
     detail = _unstage(detail, staged, root)
     return f"check failed (exit {res.exit_code}): {shown}" + (f": {detail}" if detail else "")
+
+
+def _text(log: Path) -> str:
+    """A log's text; "" when the stream printed nothing (no log file then)."""
+    try:
+        return log.read_text(errors="replace")
+    except OSError:
+        return ""
 
 
 def _unstage(text: str, staged: Mapping[str, Path], root: Path) -> str:

@@ -15,8 +15,8 @@ staged files over their targets, or calls `discard`. So a failed attempt never r
   is the user's text and part of the task's key.)
 
 Logs: stdout/stderr of attempt N go to ``<log_dir>/<safe id>.<N>.out``/``.err`` (check commands:
-``.check.out``/``.check.err``), copied from pipes as the child writes; an empty stream's log is a hard link to
-one shared empty file (see `capture`). The rendered prompt goes to ``<log_dir>/../tasks/<safe id>.prompt``
+``.check.out``/``.check.err``), copied from pipes as the child writes; a stream that printed nothing leaves
+no log file (see `capture`). The rendered prompt goes to ``<log_dir>/../tasks/<safe id>.prompt``
 before the run. Environment values are never written anywhere.
 """
 
