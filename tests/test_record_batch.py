@@ -58,23 +58,29 @@ def test_a_failed_batch_records_none_and_keeps_held_blobs(tmp_path: Path) -> Non
 def test_results_arriving_together_are_recorded_before_any_rename(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (tmp_path / "Agentfile").write_text(
-        "".join(
-            f'agent t{i}:\n    outputs = out/t{i}.txt\n    run = "echo {i} > {{output}}"\n\n'
-            for i in range(4)
-        )
+    # every task waits for `go`, made once all four are launched: their results can then be gathered
+    agent = (
+        "agent t{i}:\n    outputs = out/t{i}.txt\n"
+        '    run = "while [ ! -e go ]; do sleep 0.01; done; echo {i} > {{output}}"\n\n'
     )
+    (tmp_path / "Agentfile").write_text("".join(agent.format(i=i) for i in range(4)))
     events: list[tuple[str, Any]] = []
     real_handle_all = loop_mod.Build._handle_all
+    real_launch = loop_mod.Build._launch
     real_record_together = loop_mod.Build._record_together
     real_commit_outputs = outcomes_mod.commit_outputs
 
     def gathering(self: loop_mod.Build, messages: list[tuple[Any, ...]]) -> None:
         if any(m[0] == "result" for m in messages) and not events:
-            time.sleep(0.5)  # let the other three finish: their results queue up behind this one
-            while not self.queue.empty():
-                messages.append(self.queue.get_nowait())
+            deadline = time.monotonic() + 30  # let the other three finish: their results queue up behind
+            while sum(m[0] == "result" for m in messages) < 4 and time.monotonic() < deadline:
+                messages.append(self.queue.get(timeout=30))
         real_handle_all(self, messages)
+
+    def launch(self: loop_mod.Build, t: Any) -> None:
+        real_launch(self, t)
+        if len(self.running) == 4:
+            (tmp_path / "go").touch()
 
     def together(self: loop_mod.Build, successes: list[tuple[Any, ...]]) -> bool:
         done = real_record_together(self, successes)
@@ -86,6 +92,7 @@ def test_results_arriving_together_are_recorded_before_any_rename(
         return real_commit_outputs(root, staged)
 
     monkeypatch.setattr(loop_mod.Build, "_handle_all", gathering)
+    monkeypatch.setattr(loop_mod.Build, "_launch", launch)
     monkeypatch.setattr(loop_mod.Build, "_record_together", together)
     monkeypatch.setattr(outcomes_mod, "commit_outputs", renaming)
     req = workflow.Request(directory=tmp_path, silent=True, jobs=4)  # type: ignore[call-arg]
@@ -98,3 +105,26 @@ def test_results_arriving_together_are_recorded_before_any_rename(
         assert (tmp_path / f"out/t{i}.txt").read_text() == f"{i}\n"
     with Store.open(tmp_path, lock=False) as store:
         assert store.pending_commits() == [] and all(store.task_record(f"t{i}") is not None for i in range(4))
+
+
+def test_another_thread_never_joins_a_batch(tmp_path: Path) -> None:
+    import threading
+
+    statements: list[str] = []
+    with Store.open(tmp_path) as store:
+        run = store.begin_run()
+        store._conn.set_trace_callback(statements.append)
+        other = threading.Thread(target=store.record_failure, args=("x", run, "boom"))
+        with store.batch():
+            src = _staged(tmp_path, "a", b"a")
+            digest, _ = store.hash_and_store_blob(src)
+            store.record_success(TaskRecord("a", "ka", {}, {"a": digest}, run_id=run), {"a": src})
+            other.start()
+            other.join(0.3)
+            assert other.is_alive()  # waits for the batch instead of writing into it
+        other.join()
+        store._conn.set_trace_callback(None)
+        begins = [s for s in statements if s.startswith(("BEGIN", "COMMIT"))]
+        assert begins == ["BEGIN IMMEDIATE", "COMMIT", "BEGIN IMMEDIATE", "COMMIT"]  # two transactions
+        failed = store.task_record("x")
+        assert failed is not None and failed.status == "failed"

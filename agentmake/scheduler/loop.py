@@ -285,7 +285,9 @@ class Build(Outcomes):
         self._dispatch(before=self._soon_ready([m[1] for m in successes]))
         recorded = len(successes) > 1 and self._record_together(successes)
         for _, task_id, _attempt, result, hashes, started, ended in successes:
-            self._on_result(self.tasks[task_id], result, hashes, started, ended, True, recorded)
+            self._on_result(
+                self.tasks[task_id], result, hashes, started, ended, released=True, recorded=recorded
+            )
 
     def _record_together(self, successes: list[tuple[Any, ...]]) -> bool:
         """Record several successes in one transaction (renamed into place only afterwards, each in turn):

@@ -151,11 +151,10 @@ class Store:
 
     @contextmanager
     def _tx(self) -> Iterator[None]:
-        if self._batching:  # part of the open batch (same thread: the lock is re-entrant and held)
-            with self._lock:
-                yield
-            return
         with self._lock:
+            if self._batching:  # inside the open batch: only its own thread gets here (it holds the lock)
+                yield
+                return
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield
