@@ -1,0 +1,139 @@
+"""How ready tasks start: each is decided (run, restore or skip), parked under its runner, and launched into a
+free slot, best-ranked first. `Starting` sits between `outcomes.Outcomes` (how tasks end) and `loop.Build`
+(the loop); all of it runs on the scheduler thread.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from agentmake.errors import AgentmakeError
+from agentmake.plan import Decision, Rebuilder
+from agentmake.scheduler.outcomes import Outcomes
+from agentmake.scheduler.ready import ReadyQueue
+from agentmake.scheduler.tasks import TERMINAL, TaskState
+from agentmake.scheduler.workers import WorkerPool
+from agentmake.trace import mark
+
+
+class Starting(Outcomes):
+    """Deciding and starting ready tasks; `loop.Build` calls these from its loop."""
+
+    rebuilder: Rebuilder
+    keys: dict[str, Any]
+    parked: dict[str | None, ReadyQueue]
+    running: dict[str, TaskState]
+    predecided: dict[str, Decision]
+    pool: WorkerPool
+
+    def _decide(self, t: TaskState) -> None:
+        try:
+            decision = self.predecided.pop(t.id, None) or self.rebuilder.decide(t.task)
+        except AgentmakeError as exc:  # e.g. a prompt template error, located in the Agentfile
+            loc = getattr(exc, "loc", None)
+            self._fail(t, "usage", f"{loc}: {exc}" if loc else str(exc), "not retried: fatal")
+            return
+        except OSError as exc:  # e.g. an input vanished between the graph and now
+            self._fail(t, "input", f"cannot read inputs: {exc}", "not retried: fatal")
+            return
+        t.decision = decision
+        if decision.action == "skip":
+            kept = [r.message for r in decision.reasons if r.kind == "output-edited"]
+            t.outcome.notice = "; ".join(kept) or None
+            self._finish(t, "up-to-date")
+            self._succeeded(t)
+            return
+        if decision.edited and not self._save_edited(t, decision.edited):
+            return  # restoring and running both overwrite the outputs: hand edits are saved first
+        if decision.action == "restore" and decision.key is not None:
+            if self._restore(t, decision):
+                return
+            if decision.prompt is None and not self._render_prompt(t, decision):
+                return  # restoring failed, so the task runs: a fast-path decision has no prompt yet
+        self.parked.setdefault(t.runner, ReadyQueue(self.keys)).push(t.id)
+
+    def _render_prompt(self, t: TaskState, decision: Decision) -> bool:
+        """Fill `decision.prompt` for a run; False (the task failed) if it cannot be rendered."""
+        render = getattr(self.rebuilder, "render", None)  # test doubles of the rebuilder may lack it
+        if render is None:
+            return True
+        try:
+            decision.prompt = render(t.task)
+        except AgentmakeError as exc:
+            loc = getattr(exc, "loc", None)
+            self._fail(t, "usage", f"{loc}: {exc}" if loc else str(exc), "not retried: fatal")
+            return False
+        except OSError as exc:
+            self._fail(t, "input", f"cannot read inputs: {exc}", "not retried: fatal")
+            return False
+        return True
+
+    def _save_edited(self, t: TaskState, edited: list[str]) -> bool:
+        """Copy hand-edited outputs to `.agentmake/edited/`; False (the task failed) if that is impossible."""
+        try:
+            saved = [f"{path} → {self.store.save_edited(path)}" for path in edited]
+        except OSError as exc:  # never overwrite a hand edit that could not be saved
+            self._fail(t, "output-edited", f"cannot save hand-edited output: {exc}", "not retried: fatal")
+            return False
+        t.notice = "hand-edited output saved: " + ", ".join(saved)
+        t.outcome.notice = t.notice
+        self.store.log_event(self.run_id, t.id, "output-edited", t.notice, "saved a copy before rebuilding")
+        return True
+
+    def _soon_ready(self, done: list[str]) -> Any:
+        """The best (smallest) priority key among the tasks that committing `done` would make ready, None if
+        it makes none ready."""
+        left: dict[str, int] = {}
+        for task_id in done:
+            for dep_id in self.graph.dependents.get(task_id, ()):
+                dep = self.tasks.get(dep_id)
+                if dep is not None and dep.state not in TERMINAL:
+                    left[dep_id] = left.get(dep_id, dep.waiting_on) - 1
+        keys = [self.keys[dep_id] for dep_id, n in left.items() if n <= 0]
+        return min(keys) if keys else None
+
+    def _dispatch(self, before: Any = None) -> None:
+        """Start decided ready tasks, best first, while slots are free. Only tasks ranking before every ready
+        task not yet decided (which may be the better one) and before `before`, if given: the loop decides
+        the rest and comes back."""
+        if self.stop_reason is not None:
+            return
+        undecided = self.undecided.peek_key()
+        if undecided is not None and (before is None or undecided < before):
+            before = undecided
+        while self.limits.total < self.limits.jobs:
+            best: tuple[Any, str | None] | None = None
+            for runner, ready in self.parked.items():
+                key = ready.peek_key()
+                if key is not None and (best is None or key < best[0]) and self.limits.can_start(runner):
+                    best = (key, runner)
+            if best is None or (before is not None and not best[0] < before):
+                return
+            self._launch(self.tasks[self.parked[best[1]].pop()])
+
+    def _launch(self, t: TaskState) -> None:
+        budget = self.options.budget
+        if t.llm and self.result.budget_reached and budget is not None:
+            why = f"budget of ${budget:.2f} reached"
+            if t.attempt == 0:
+                self._not_run(t, why)
+            else:
+                self._fail(t, t.error_type, t.outcome.message or "failed", f"not retried: {why}")
+            return
+        assert t.decision is not None
+        t.attempt += 1
+        t.cancel = threading.Event()
+        self.limits.acquire(t.runner)
+        self.running[t.id] = t  # these two lines are adjacent: Ctrl-C only lands at `_check_sigint`
+        self.pool.submit((t.task, t.decision, t.attempt, t.cancel), len(self.running))
+        mark("launch", t.id)
+        now = time.time()
+        if t.outcome.started_at is None:
+            t.outcome.started_at = now
+        t.outcome.attempts = t.attempt
+        reason = t.decision.reasons[0].message if t.attempt == 1 and t.decision.reasons else None
+        self._emit(
+            t, "running", attempt=t.attempt, max_attempts=t.max_attempts, message=reason, action=t.notice
+        )
