@@ -1,0 +1,159 @@
+"""The store's journal of what happened: builds (`runs`), the history of attempts, the processes of running
+tasks (so a later run can end an orphan, never two live copies of one task), and the error log. A base of
+`db.Store`, which owns the connection, the lock and the transactions.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
+from typing import Any
+
+from agentmake.store.identity import boot_id, start_ticks
+from agentmake.store.records import AttemptRecord, attempt_from_row
+from agentmake.store.schema import column_names
+
+_RUNNING_COLS = "task_id, run_id, pid, pgid, owner_pid, started_at, start_ticks, boot_id"
+_ATTEMPT_COLS = (
+    "run_id, task_id, state, started_at, ended_at, attempts, cost_usd, tokens_in, tokens_out, error_type, "
+    "message, extra"
+)
+_INSERT_ATTEMPT = f"INSERT INTO attempts ({_ATTEMPT_COLS}) VALUES ({', '.join('?' * 12)})"
+
+
+class Journal:
+    _conn: sqlite3.Connection
+    _lock: threading.RLock
+    _identity_cols: bool | None
+
+    # provided by `db.Store`
+    def _tx(self) -> AbstractContextManager[None]:
+        raise NotImplementedError
+
+    def _write_placed(self) -> None:
+        raise NotImplementedError
+
+    def _write_memos(self) -> None:
+        raise NotImplementedError
+
+    def record_attempt(self, attempt: AttemptRecord) -> None:
+        with self._tx():
+            self._write_attempt(attempt)
+
+    def _write_attempt(self, a: AttemptRecord) -> None:
+        self._conn.execute(
+            _INSERT_ATTEMPT,
+            (a.run_id, a.task_id, a.state, a.started_at, a.ended_at, a.attempts, a.cost_usd, a.tokens_in,
+             a.tokens_out, a.error_type, a.message, json.dumps(a.extra) if a.extra else "{}"),
+        )  # fmt: skip
+
+    def mean_durations(self) -> dict[str, float]:
+        """Mean wall time of each task's successful runs (restores excluded)."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT task_id, AVG(ended_at - started_at) FROM attempts WHERE state = 'done' "
+                "GROUP BY task_id"
+            ).fetchall()
+        return {task_id: float(mean) for task_id, mean in rows if mean is not None}
+
+    # runs
+    def begin_run(self) -> int:
+        with self._tx():
+            cur = self._conn.execute(
+                "INSERT INTO runs (started_at, pid) VALUES (?, ?)", (time.time(), os.getpid())
+            )
+            return int(cur.lastrowid or 0)
+
+    def end_run(self, run_id: int, counts: dict[str, int]) -> None:
+        with self._tx():
+            self._write_placed()
+            self._write_memos()
+            self._conn.execute(
+                "UPDATE runs SET ended_at = ?, counts = ? WHERE run_id = ?",
+                (time.time(), json.dumps(counts, sort_keys=True), run_id),
+            )
+
+    def last_run_id(self) -> int | None:
+        with self._lock:
+            row = self._conn.execute("SELECT MAX(run_id) FROM runs").fetchone()
+        return None if row is None or row[0] is None else int(row[0])
+
+    def attempts(self, run_id: int | None = None) -> list[AttemptRecord]:
+        sql = f"SELECT {_ATTEMPT_COLS} FROM attempts"
+        args: tuple[Any, ...] = ()
+        if run_id is not None:
+            sql, args = sql + " WHERE run_id = ?", (run_id,)
+        with self._lock:
+            rows = self._conn.execute(sql + " ORDER BY id", args).fetchall()
+        return [attempt_from_row(r) for r in rows]
+
+    # processes of running tasks (never two live copies of one task)
+    def mark_running(self, task_id: str, run_id: int, pid: int, pgid: int) -> None:
+        """Record a task's process and its identity (start time, boot id: `agentmake.store.identity`)."""
+        self._insert_running([(task_id, run_id, pid, pgid)])
+
+    def mark_running_many(self, rows: Iterable[tuple[str, int, int, int]]) -> None:
+        """`mark_running` for several (task_id, run_id, pid, pgid) at once, in one transaction."""
+        self._insert_running(rows)
+
+    def _insert_running(self, rows: Iterable[tuple[str, int, int, int]]) -> None:
+        now, owner, boot = time.time(), os.getpid(), boot_id()
+        full = [(t, r, pid, pgid, owner, now, start_ticks(pid), boot) for t, r, pid, pgid in rows]
+        with self._tx():
+            if self._has_identity():
+                self._conn.executemany(
+                    f"INSERT OR REPLACE INTO running ({_RUNNING_COLS}) VALUES ({', '.join('?' * 8)})", full
+                )
+            else:  # an old database that could not be extended: record what it can hold
+                self._conn.executemany(
+                    "INSERT OR REPLACE INTO running (task_id, run_id, pid, pgid, owner_pid, started_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    [row[:6] for row in full],
+                )
+
+    def _has_identity(self) -> bool:
+        if self._identity_cols is None:
+            self._identity_cols = {"start_ticks", "boot_id"} <= column_names(self._conn, "running")
+        return self._identity_cols
+
+    def clear_running(self, task_id: str) -> None:
+        with self._tx():
+            self._conn.execute("DELETE FROM running WHERE task_id = ?", (task_id,))
+
+    def running(self) -> list[tuple[str, int, int, int]]:
+        """(task_id, pid, pgid, owner agentmake pid) of tasks recorded as running."""
+        with self._lock:
+            rows = self._conn.execute("SELECT task_id, pid, pgid, owner_pid FROM running ORDER BY task_id")
+            return [tuple(r) for r in rows.fetchall()]
+
+    def running_identities(self) -> dict[str, tuple[int | None, str | None]]:
+        """task_id -> (start_ticks, boot_id) recorded with each running process; None where unknown."""
+        with self._lock:
+            if not self._has_identity():
+                return {}
+            rows = self._conn.execute("SELECT task_id, start_ticks, boot_id FROM running").fetchall()
+        return {r[0]: (r[1], r[2]) for r in rows}
+
+    # error log
+    def log_event(self, run_id: int, task_id: str, error_type: str, message: str, action: str) -> None:
+        with self._tx():
+            self._conn.execute(
+                "INSERT INTO events (time, run_id, task_id, error_type, message, action) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (time.time(), run_id, task_id, error_type, message, action),
+            )
+
+    def events(self, run_id: int | None = None) -> list[dict[str, Any]]:
+        sql = "SELECT time, run_id, task_id, error_type, message, action FROM events"
+        args: tuple[Any, ...] = ()
+        if run_id is not None:
+            sql, args = sql + " WHERE run_id = ?", (run_id,)
+        with self._lock:
+            rows = self._conn.execute(sql + " ORDER BY id", args).fetchall()
+        names = ("time", "run_id", "task_id", "error_type", "message", "action")
+        return [dict(zip(names, r, strict=True)) for r in rows]
