@@ -59,8 +59,9 @@ class BlobCache:
         return self.blobs / digest[:2] / digest[2:]
 
     def put_blob(self, digest: str, source: Path | str) -> int:
-        """Copy `source` (whose content hash is `digest`) into the blob store; returns its size.
-        Safe from any thread (the database is not touched)."""
+        """Store `source` (whose content hash is `digest`); returns its size. A large file is copied into a
+        blob file; a small one is read and held until `add` inserts it with the row that names it. Safe from
+        any thread (the database is not touched)."""
         size = self._have.get(digest)
         if size is not None:  # stored (or found) by this process already: no stat
             return size
