@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from agentmake.scheduler.commit import hash_file
+from agentmake.plan.hashing import hash_path
 from agentmake.store import Store, TaskRecord
 from agentmake.store import cache as cache_mod
 
@@ -48,11 +48,11 @@ def test_a_held_blob_no_row_names_never_reaches_the_database(tmp_path: Path) -> 
         digest, stored = store.hash_and_store_blob(src)
         assert stored
         other = _staged(tmp_path, "b", b"another")
-        rec = TaskRecord("u", "key2", {}, {"b": hash_file(other)}, run_id=store.begin_run())
+        rec = TaskRecord("u", "key2", {}, {"b": hash_path(other)}, run_id=store.begin_run())
         store.record_success(rec, {"b": other})
     with Store.open(tmp_path, lock=False) as store:
         assert store.cache.read(digest) is None  # only blobs a committed row names are stored
-        assert store.cache.read(hash_file(other)) == b"another"
+        assert store.cache.read(hash_path(other)) == b"another"
 
 
 def test_trimming_packed_blobs_gives_the_disk_space_back(tmp_path: Path) -> None:
@@ -113,7 +113,7 @@ def test_an_output_read_whole_is_held_whatever_its_size_said(tmp_path: Path) -> 
         src = _staged(tmp_path, "s", data)
         with Store.open(tmp_path) as store:
             digest, stored = store.hash_and_store_blob(src)
-            assert stored and digest == hash_file(src)
+            assert stored and digest == hash_path(src)
             assert store.cache._pending[digest] == data
 
 
@@ -130,5 +130,5 @@ def test_a_file_longer_than_its_size_said_is_held_whole(
         with monkeypatch.context() as m:
             m.setattr(cache_mod.os, "fstat", lambda fd: Stale())
             digest, stored = store.hash_and_store_blob(src)
-        assert stored and digest == hash_file(src)
+        assert stored and digest == hash_path(src)
         assert store.cache._pending[digest] == data  # not the first four bytes under the whole file's digest

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from agentmake import workflow
+from agentmake.plan.hashing import hash_path
 from agentmake.scheduler import loop as loop_mod
 from agentmake.scheduler import outcomes as outcomes_mod
-from agentmake.scheduler.commit import hash_file
 from agentmake.store import Store, TaskRecord
 
 
@@ -38,7 +38,7 @@ def test_a_batch_is_one_transaction(tmp_path: Path) -> None:
         store._conn.set_trace_callback(None)
         assert [s for s in statements if s.startswith(("BEGIN", "COMMIT"))] == ["BEGIN IMMEDIATE", "COMMIT"]
         assert sorted(store.pending_commits()) == ["a", "b", "c"]
-        assert store.cache.read(hash_file(tmp_path / ".b.agentmake-tmp-1")) == b"b"
+        assert store.cache.read(hash_path(tmp_path / ".b.agentmake-tmp-1")) == b"b"
 
 
 def test_a_failed_batch_records_none_and_keeps_held_blobs(tmp_path: Path) -> None:

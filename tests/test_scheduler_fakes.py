@@ -151,14 +151,14 @@ class FakeStore:
         return list(self.running_rows)
 
     def cache_restore(self, key: str, root: Path) -> dict[str, str]:
-        from agentmake.scheduler.commit import hash_file
+        from agentmake.plan.hashing import hash_path
 
         out: dict[str, str] = {}
         for path, data in self.cache[key].items():
             target = root / path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
-            out[path] = hash_file(target)
+            out[path] = hash_path(target)
         return out
 
     def save_edited(self, path: str) -> Path:

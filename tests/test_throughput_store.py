@@ -12,10 +12,11 @@ import pytest
 
 from agentmake import workflow
 from agentmake.plan import Decision
+from agentmake.plan.hashing import hash_path
 from agentmake.runners import Executor
 from agentmake.runners import capture as capture_mod
 from agentmake.runners.staging import staged_path
-from agentmake.scheduler.commit import commit_outputs, hash_file
+from agentmake.scheduler.commit import commit_outputs
 from agentmake.store import Store, TaskRecord
 from agentmake.store import cache as cache_mod
 
@@ -31,7 +32,7 @@ def test_hash_and_put_hashes_and_stores_in_one_go(tmp_path: Path, files_only: No
     src.write_bytes(b"hello\n")
     with Store.open(tmp_path) as store:
         digest, stored = store.hash_and_store_blob(src)
-        assert stored and digest == hash_file(src)
+        assert stored and digest == hash_path(src)
         blob = store.cache.blob_path(digest)
         assert blob.read_bytes() == b"hello\n"
         assert not [p for p in blob.parent.iterdir() if p.name.startswith(".")]  # no temporary left
@@ -43,7 +44,7 @@ def test_a_small_output_is_held_then_packed_with_its_row(tmp_path: Path) -> None
     src.write_bytes(b"hello\n")
     with Store.open(tmp_path) as store:
         digest, stored = store.hash_and_store_blob(src)
-        assert stored and digest == hash_file(src)
+        assert stored and digest == hash_path(src)
         assert store.cache.read(digest) is None  # held in memory: the database is not touched by workers
         src.unlink()  # the row is written from what was read, not from the file
         rec = TaskRecord("t", "key1", {}, {"out.txt": digest}, run_id=store.begin_run())
@@ -62,7 +63,7 @@ def test_hash_and_put_of_a_large_file_copies_it_whole(
     src.write_bytes(data)
     with Store.open(tmp_path) as store:
         digest, stored = store.hash_and_store_blob(src)
-        assert stored and digest == hash_file(src)
+        assert stored and digest == hash_path(src)
         assert store.cache.blob_path(digest).read_bytes() == data
 
 
@@ -75,7 +76,7 @@ def test_hash_and_put_errors(tmp_path: Path, files_only: None) -> None:
         store.cache.blobs.parent.mkdir(parents=True, exist_ok=True)
         store.cache.blobs.write_text("not a directory")  # the cache cannot be written
         digest, stored = store.hash_and_store_blob(src)
-        assert digest == hash_file(src) and not stored  # hashed all the same; the cache is best-effort
+        assert digest == hash_path(src) and not stored  # hashed all the same; the cache is best-effort
 
 
 def test_clear_and_trim_forget_known_blobs(tmp_path: Path, files_only: None) -> None:
@@ -164,7 +165,7 @@ def test_shell_build_caches_every_output_intact(tmp_path: Path) -> None:
             rec = store.task_record(f"copy:{i}")
             assert rec is not None and rec.status == "done"
             digest = rec.outputs[f"out/{i}.txt"]
-            assert digest == hash_file(tmp_path / "out" / f"{i}.txt")
+            assert digest == hash_path(tmp_path / "out" / f"{i}.txt")
             assert store.cache.read(digest) == f"{i % 3}\n".encode()
             assert store.cache_lookup(rec.key) == {f"out/{i}.txt": digest}
         assert store.pending_commits() == []
@@ -209,7 +210,7 @@ def test_a_blob_write_that_fails_leaves_no_temporary(
         with monkeypatch.context() as m:
             m.setattr(cache_mod.os, "write", full)
             digest, stored = store.hash_and_store_blob(src)
-        assert digest == hash_file(src) and not stored
+        assert digest == hash_path(src) and not stored
         blob = store.cache.blob_path(digest)
         assert not blob.exists() and os.listdir(blob.parent) == []
         assert store.cache.put_blob(digest, src) == len("some output")  # a later put stores it

@@ -17,14 +17,9 @@ from agentmake.plan.hashing import hash_path
 TEMP_PATTERN = ".*.agentmake-tmp-*"
 
 
-def hash_file(path: Path) -> str:
-    """xxh3-128 hex digest of a file's bytes (the same digest as `agentmake.plan.hashing.hash_bytes`)."""
-    return hash_path(path)
-
-
 def hash_staged(staged: Mapping[str, Path]) -> dict[str, str]:
     """Digest of each staged output (done in the worker thread, before the commit)."""
-    return {path: hash_file(Path(tmp)) for path, tmp in staged.items()}
+    return {path: hash_path(tmp) for path, tmp in staged.items()}
 
 
 def commit_outputs(root: Path, staged: Mapping[str, Path]) -> dict[str, Path]:

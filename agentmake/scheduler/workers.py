@@ -20,8 +20,9 @@ from typing import Any
 
 from agentmake.graph import Task
 from agentmake.plan import Decision
+from agentmake.plan.hashing import hash_path
 from agentmake.runners import AttemptResult, Executor
-from agentmake.scheduler.commit import hash_file, hash_staged
+from agentmake.scheduler.commit import hash_staged
 from agentmake.trace import mark
 
 Job = tuple[Task, Decision, int, threading.Event]
@@ -105,7 +106,7 @@ def run_attempt(
                 if root is not None:
                     for path in task.outputs:  # an output the runner wrote in place rather than staged
                         if path not in hashes and (target := root / path).is_file():
-                            hashes[path] = hash_file(target)
+                            hashes[path] = hash_path(target)
                             files[path] = target
                 if store_blob is not None:  # (staged outputs are in the cache already with `hash_store`)
                     todo = (
