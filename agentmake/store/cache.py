@@ -68,9 +68,10 @@ class BlobCache:
         data = self._pending.get(digest)
         if data is not None:
             return len(data)
-        with open(source, "rb", buffering=0) as fh:
-            data = fh.read(PACK_LIMIT + 1)
-        if len(data) <= PACK_LIMIT:
+        with open(source, "rb", buffering=0) as fh:  # a large file is not read here: it is copied below
+            small = os.fstat(fh.fileno()).st_size <= PACK_LIMIT
+            data = fh.read(PACK_LIMIT + 1) if small else b""
+        if small and len(data) <= PACK_LIMIT:  # (one that grew past the limit meanwhile is copied too)
             self._pending[digest] = data
             return len(data)
         dest = self._dest(digest)
@@ -232,12 +233,19 @@ class BlobCache:
                 found.update(d for (d,) in self._conn.execute(sql, chunk))
         return found
 
-    def read(self, digest: str) -> bytes | None:
-        """A stored blob's content (packed or a file), None if it is not stored."""
+    def _packed_data(self, digest: str) -> bytes | None:
+        """A packed blob's content, None if it is not a row (or the table is missing)."""
         with self._lock, contextlib.suppress(sqlite3.OperationalError):
             row = self._conn.execute("SELECT data FROM blobs WHERE digest = ?", (digest,)).fetchone()
             if row is not None:
                 return bytes(row[0])
+        return None
+
+    def read(self, digest: str) -> bytes | None:
+        """A stored blob's content (packed or a file), None if it is not stored."""
+        data = self._packed_data(digest)
+        if data is not None:
+            return data
         try:
             return self.blob_path(digest).read_bytes()
         except OSError:
@@ -265,10 +273,9 @@ class BlobCache:
             target.parent.mkdir(parents=True, exist_ok=True)
             tmp = target.with_name(f".{target.name}.agentmake-tmp-restore-{os.getpid()}")
             try:
-                with self._lock, contextlib.suppress(sqlite3.OperationalError):
-                    row = self._conn.execute("SELECT data FROM blobs WHERE digest = ?", (digest,)).fetchone()
-                if row is not None:
-                    tmp.write_bytes(row[0])
+                data = self._packed_data(digest)
+                if data is not None:
+                    tmp.write_bytes(data)
                 else:
                     shutil.copyfile(self.blob_path(digest), tmp)
                 os.replace(tmp, target)
