@@ -4,7 +4,9 @@ Victims are real `setsid sleep 60` processes; the store is a real SQLite file.""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sqlite3
 import subprocess
 import time
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from agentmake.procstat import stat_fields
 from agentmake.runners.process import group_alive
 from agentmake.scheduler.processes import end_orphans
 from agentmake.store import Store
@@ -108,3 +111,52 @@ def test_an_old_database_gains_the_columns_and_old_rows_keep_todays_behaviour(
         store.mark_running("new", 2, os.getpid(), os.getpgrp())
         assert store.running_identities()["new"] == (start_ticks(os.getpid()), boot_id())
     assert victim.wait(timeout=10) is not None
+
+
+@pytest.fixture
+def leaderless() -> Iterator[tuple[int, int]]:
+    """(pgid, pid of its one member): a group whose leader (a shell) exited, leaving a background `sleep`."""
+    shell = subprocess.Popen(["setsid", "sh", "-c", "sleep 60 & echo $!"], stdout=subprocess.PIPE)
+    assert shell.stdout is not None
+    member = int(shell.stdout.readline())
+    shell.wait()
+    shell.stdout.close()
+    try:
+        assert os.getpgid(member) == shell.pid
+        yield shell.pid, member
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(member, signal.SIGKILL)
+
+
+def _record_leaderless(tmp_path: Path, pgid: int, ticks: int) -> Store:
+    store = Store.open(tmp_path)
+    store.mark_running("t", 1, pgid, pgid)
+    store._conn.execute("UPDATE running SET start_ticks = ?, boot_id = ?", (ticks, boot_id()))
+    store._conn.execute("UPDATE running SET owner_pid = ?", (os.getppid(),))
+    return store
+
+
+def test_a_group_whose_leader_exited_is_still_ended(tmp_path: Path, leaderless: tuple[int, int]) -> None:
+    pgid, member = leaderless
+    leader_started = start_ticks(os.getpid()) or 0  # before the shell: the member started after it
+    with _record_leaderless(tmp_path, pgid, leader_started) as store:
+        assert end_orphans(store) == ["t"]
+        assert store.running() == []
+    assert not group_alive(pgid)
+    assert start_ticks(member) is None or not _alive(member)
+
+
+def test_a_leaderless_group_with_a_member_older_than_the_leader_is_spared(
+    tmp_path: Path, leaderless: tuple[int, int]
+) -> None:
+    pgid, member = leaderless
+    with _record_leaderless(tmp_path, pgid, (start_ticks(member) or 0) + 1) as store:
+        assert end_orphans(store) == []  # an older member: not the group that leader made
+        assert store.running() == []
+    assert group_alive(pgid) and _alive(member)
+
+
+def _alive(pid: int) -> bool:
+    fields = stat_fields(pid)
+    return fields is not None and fields[0] not in (b"Z", b"X")

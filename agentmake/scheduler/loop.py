@@ -45,9 +45,9 @@ POLL = 0.1  # seconds: longest a queue wait blocks, so KeyboardInterrupt is hand
 TICK = 0.2  # seconds between calls of `tick` (display refresh of elapsed times)
 # seconds a started process may go unrecorded in the store's `running` table. Trade-off: recording every
 # process at once costs a transaction per task (and another to clear it), which dominates quick shell tasks;
-# a process that ends within MARK_DELAY is never written at all. The price: if agentmake is killed -9 less
-# than MARK_DELAY (plus one loop turn, at most POLL) after a process started, the next run cannot end that
-# process as an orphan; it runs to its end unobserved (its output is staged and discarded).
+# a process that ends within MARK_DELAY is never written at all. A `kill -9` in that window loses nothing:
+# the worker appended the process to the build's spawn log when it started it (`agentmake.store.spawnlog`),
+# and the next build ends it from there; only `agentmake status` (which reads the table) does not see it.
 MARK_DELAY = 0.1
 
 
@@ -149,6 +149,8 @@ class Build(Starting):
         counts: dict[str, int] | None = None
         try:
             end_orphans(self.store)
+            if self.processes is not None:
+                self.processes.start_logging()
             recover_commits(self.store, self.hasher, self.root, self.run_id)
             remove_stale_temps(self.root, (p for t in self.graph.tasks.values() for p in t.outputs))
             mark("run")
@@ -173,6 +175,7 @@ class Build(Starting):
                 signal.signal(signum, handler)
             if self.processes is not None:
                 self.processes.post = None
+                self.processes.stop_logging(all_ended=not self.running)
         if counts is None:
             self._sweep()
             counts = {}

@@ -1,24 +1,32 @@
 """Child processes of running tasks: recording them, and ending orphans a killed agentmake left running.
 
-`ProcessRecorder` is the executor's `on_process` callback. While a build runs it hands each (task, pid,
-pgid) to the scheduler thread, which writes it to the store, so the store is only ever used from one thread.
-`end_orphans` runs before a build, under the project lock: every recorded task process still alive is an
-orphan of a killed agentmake and is ended, so there are never two live copies of one task. The scheduler
-writes a process only once it has run for `loop.MARK_DELAY` (see there for the trade-off). A group is only
-ended if its leader is still the process recorded (same boot, same start time; `agentmake.store.identity`):
-after a reboot, in another container sharing `.agentmake`, or after pid wrap-around, its pgid may name an
-unrelated group, which is left alone (its row is just cleared).
+`ProcessRecorder` is the executor's `on_process` callback. The worker that started a process appends it to
+the build's spawn log at once (`agentmake.store.spawnlog`), and hands (task, pid, pgid) to the scheduler
+thread, which writes it to the store's `running` table once it has run for `loop.MARK_DELAY` (so the store
+is only ever used from one thread; `agentmake status` reads that table).
+
+`end_orphans` runs before a build, under the project lock: every process in the `running` table or in a
+spawn log left behind that is still alive is an orphan of a killed agentmake and is ended, so there are never
+two live copies of one task. A group is only ended if it is still the one recorded (same boot; its leader
+has the same start time; `agentmake.store.identity`): after a reboot, in another container sharing
+`.agentmake`, or after pid wrap-around, its pgid may name an unrelated group, which is left alone (its row is
+just cleared). A group whose leader has exited (a shell that left a background job behind) is still ended:
+Linux reuses no pid while a group of that id has members, so members that are all of the leader's session
+and started no earlier than the leader are the leader's own. (Only if the group emptied, its id was reused
+by a new session leader, and that leader exited too, could such a group be someone else's.)
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from pathlib import Path
 
 from agentmake.procstat import stat_fields
 from agentmake.runners.process import group_alive, kill_process_group
 from agentmake.store import Store
-from agentmake.store.identity import boot_id, proc_available, start_ticks
+from agentmake.store.identity import boot_id, group_members, proc_available, start_ticks
+from agentmake.store.spawnlog import SpawnLog, read_spawn_log
 from agentmake.trace import mark
 
 ProcessNote = tuple[str, str, int, int]  # ("process", task_id, pid, pgid)
@@ -31,14 +39,32 @@ class ProcessRecorder:
         self.store = store
         self.run_id = 0
         self.post: Callable[[ProcessNote], None] | None = None  # set by run_build while a build runs
+        self.spawn_log: SpawnLog | None = None  # set by run_build while a build runs under the lock
 
     def __call__(self, task_id: str, pid: int, pgid: int) -> None:
         mark("spawn", task_id)
+        spawn_log = self.spawn_log
+        if spawn_log is not None:
+            spawn_log.add(task_id, pid, pgid)
         post = self.post
         if post is not None:
             post(("process", task_id, pid, pgid))
         else:
             self.store.mark_running(task_id, self.run_id, pid, pgid)
+
+    def start_logging(self) -> None:
+        """Under the project lock, log every process of this build the moment it starts
+        (`agentmake.store.spawnlog`), so a `kill -9` at any moment leaves the next build able to end it."""
+        store_dir = getattr(self.store, "dir", None)
+        if getattr(self.store, "locked", False) and isinstance(store_dir, Path):
+            self.spawn_log = SpawnLog(store_dir)
+
+    def stop_logging(self, *, all_ended: bool) -> None:
+        """The build is over: close its spawn log, and remove it if `all_ended` (no process of the build can
+        still be running; otherwise it stays for the next build to end what it names)."""
+        spawn_log, self.spawn_log = self.spawn_log, None
+        if spawn_log is not None:
+            spawn_log.close(remove=all_ended)
 
 
 def alive(pid: int) -> bool:
@@ -59,9 +85,9 @@ def end_orphans(store: Store) -> list[str]:
     """End the process groups of tasks whose agentmake is gone and clear their records; returns their ids.
 
     Under the project lock (`store.locked`) no other agentmake can be running this project, so every recorded
-    entry is an orphan, whatever its owner pid says now (that pid may be a zombie or reused by an unrelated
-    process). Without the lock (a store opened read-only, a test double), an entry whose owner is another
-    live process is left alone."""
+    entry, and every process in a spawn log left behind, is an orphan, whatever its owner pid says now (that
+    pid may be a zombie or reused by an unrelated process). Without the lock (a store opened read-only, a
+    test double), an entry whose owner is another live process is left alone, and no spawn log is read."""
     ended: list[str] = []
     locked = bool(getattr(store, "locked", False))
     me = os.getpid()
@@ -72,12 +98,30 @@ def end_orphans(store: Store) -> list[str]:
         if not locked and owner != me and alive(owner):
             continue  # another live agentmake may own it
         ticks, recorded_boot = identities.get(task_id, (None, None))
-        same = same_process(pid, ticks, recorded_boot, boot)
-        if same and pgid > 0 and pgid != os.getpgrp() and group_alive(pgid):
-            kill_process_group(pgid)
+        if _end_if_ours(pid, pgid, ticks, recorded_boot, boot):
             ended.append(task_id)
         store.clear_running(task_id)
+    store_dir = getattr(store, "dir", None)
+    if locked and isinstance(store_dir, Path):
+        for spawned in read_spawn_log(store_dir):
+            ours = _end_if_ours(spawned.pid, spawned.pgid, spawned.ticks, spawned.boot, boot)
+            if ours and spawned.task_id not in ended:
+                ended.append(spawned.task_id)
     return ended
+
+
+def _end_if_ours(pid: int, pgid: int, ticks: int | None, recorded_boot: str | None, boot: str | None) -> bool:
+    """End group `pgid` (led by `pid`, started at `ticks` during `recorded_boot`) if it is still alive and
+    still the one recorded; whether it was ended."""
+    if pgid <= 0 or pgid == os.getpgrp():
+        return False
+    if same_process(pid, ticks, recorded_boot, boot):
+        if not group_alive(pgid):
+            return False
+    elif not leaderless_group_of(pid, pgid, ticks, recorded_boot, boot):
+        return False
+    kill_process_group(pgid)
+    return True
 
 
 def same_process(pid: int, ticks: int | None, recorded_boot: str | None, boot: str | None) -> bool:
@@ -87,4 +131,19 @@ def same_process(pid: int, ticks: int | None, recorded_boot: str | None, boot: s
         return False
     if ticks is None or not proc_available():
         return True
-    return start_ticks(pid) == ticks  # None when the leader is gone: its group may be anyone's by now
+    return start_ticks(pid) == ticks  # None when the leader is gone: see `leaderless_group_of`
+
+
+def leaderless_group_of(
+    pid: int, pgid: int, ticks: int | None, recorded_boot: str | None, boot: str | None
+) -> bool:
+    """Whether group `pgid` lives on after its recorded leader `pid` (started at `ticks`) exited: the leader
+    led it (pid == pgid), it has live members, and every one is of the leader's session and started no
+    earlier than the leader did (a group of that id made after the leader's group emptied would have a
+    leader of its own, alive or older members)."""
+    if pid != pgid or ticks is None or recorded_boot is None or recorded_boot != boot:
+        return False
+    if start_ticks(pid) is not None:
+        return False  # the pid is alive and is another process (`same_process` said no)
+    members = group_members(pgid)
+    return bool(members) and all(session == pgid and started >= ticks for _, started, session in members)

@@ -38,3 +38,23 @@ def start_ticks(pid: int) -> int | None:
         return int(fields[19])  # field 22 overall; fields[0] here is field 3 (state)
     except (IndexError, ValueError):
         return None
+
+
+def group_members(pgid: int) -> list[tuple[int, int, int]]:
+    """(pid, start ticks, session id) of every live (non-zombie) process in group `pgid`; [] without /proc."""
+    try:
+        with os.scandir("/proc") as entries:
+            pids = [e.name for e in entries if e.name.isdigit()]
+    except OSError:
+        return []
+    members: list[tuple[int, int, int]] = []
+    for pid in pids:
+        fields = stat_fields(pid)
+        if not fields or len(fields) < 20 or fields[0] in (b"Z", b"X"):
+            continue
+        try:
+            if int(fields[2]) == pgid:
+                members.append((int(pid), int(fields[19]), int(fields[3])))
+        except ValueError:
+            continue
+    return members
