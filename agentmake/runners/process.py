@@ -10,12 +10,13 @@ Ownership rules:
   thread that calls it always outlives its child. Setting it needs a `preexec_fn`, which forces a `fork()`.
 - `parent_death=False` (shell agents, which are many, short and cheap): no `preexec_fn`, so CPython starts the
   child with `vfork()` (about a millisecond less per task). Such a child outlives a `kill -9`ed agentmake, but
-  the scheduler records every child's process group in the store (`on_spawn` -> `Store.mark_running`) and the
-  next run ends recorded groups whose agentmake is gone (`scheduler.processes.end_orphans`) before it starts.
+  every child is logged the moment it starts (`on_spawn` -> the build's spawn log, `agentmake.store.spawnlog`)
+  and the next run ends logged groups whose agentmake is gone (`scheduler.processes.end_orphans`) before it
+  starts.
 - After the leader exits, anything left in its group (background grandchildren) is ended too.
 - stdout/stderr are pipes that this thread copies into the attempt's log files as data arrives (`capture`:
-  a log is created at its first byte; an empty stream's log is a hard link to a shared empty file, because a
-  new file per stream and attempt was the dearest step of a trivial task). The child's exit, not the pipes'
+  a log is created at its first byte, and a stream that printed nothing leaves no log at all, because a new
+  file per stream and attempt was the dearest step of a trivial task). The child's exit, not the pipes'
   end of file, ends the wait: a background process holding a pipe open cannot hang the attempt. Once the
   child and its group are gone, what the pipes still hold is copied without waiting for more.
 
