@@ -19,7 +19,7 @@ from e2e_helpers import E2E, alive, kill_quietly, wait_for
 from agentmake.runners.process import group_alive
 from agentmake.scheduler.processes import end_orphans
 from agentmake.store import Store
-from agentmake.store.identity import boot_id, start_ticks
+from agentmake.store.identity import boot_id, start_ticks, ticks_per_second
 from agentmake.store.spawnlog import SPAWN_LOG, Spawned, SpawnLog, read_spawn_log
 
 pytestmark = pytest.mark.skipif(boot_id() is None or start_ticks(os.getpid()) is None, reason="needs /proc")
@@ -37,20 +37,29 @@ def victim() -> Iterator[subprocess.Popen[bytes]]:
 
 
 def test_a_line_records_the_process_identity_and_the_log_reads_back(tmp_path: Path) -> None:
+    proc = subprocess.Popen(["sleep", "5"])
     log = SpawnLog(tmp_path)
-    log.add("work:a b", os.getpid(), os.getpgrp())
-    log.add('odd "id"\n', 1, 1)
+    try:
+        log.add("work:a b", proc.pid, proc.pid)
+        log.add('odd "id"\n', 1, 1)
+        ticks = _ticks(proc.pid)
+    finally:
+        proc.kill()
+        proc.wait()
     log.close(remove=False)
-    assert read_spawn_log(tmp_path) == [
-        Spawned("work:a b", os.getpid(), os.getpgrp(), start_ticks(os.getpid()), boot_id()),
-        Spawned('odd "id"\n', 1, 1, start_ticks(1), boot_id()),
+    found = read_spawn_log(tmp_path)
+    assert [(s.task_id, s.pid, s.pgid, s.boot) for s in found] == [
+        ("work:a b", proc.pid, proc.pid, boot_id()),
+        ('odd "id"\n', 1, 1, boot_id()),
     ]
+    started = found[0].started
+    assert started is not None and abs(started * ticks_per_second() - ticks) <= 5  # 50 ms
 
 
 def test_torn_and_foreign_lines_are_skipped(tmp_path: Path) -> None:
     good = json.dumps(["t", 10, 10, 5, "boot"])
-    wrong_types = json.dumps(["t", "12", 12, 5, None])
-    lines = [good, '["t", 11, 11, 5, "bo', "not json", wrong_types, json.dumps([1, 2])]
+    wrong_types = [json.dumps(["t", "12", 12, 5, None]), json.dumps(["t", 12, 12, "5", None])]
+    lines = [good, '["t", 11, 11, 5, "bo', "not json", *wrong_types, json.dumps([1, 2])]
     (tmp_path / SPAWN_LOG).write_text("\n".join(lines))
     assert read_spawn_log(tmp_path) == [Spawned("t", 10, 10, 5, "boot")]
     assert read_spawn_log(tmp_path / "missing") == []
@@ -84,7 +93,8 @@ def test_a_spawn_log_entry_that_is_another_process_now_is_spared(
     tmp_path: Path, victim: subprocess.Popen[bytes]
 ) -> None:
     (tmp_path / ".agentmake").mkdir()
-    line = json.dumps(["t", victim.pid, victim.pid, (start_ticks(victim.pid) or 0) + 1, boot_id()])
+    started = (start_ticks(victim.pid) or 0) / ticks_per_second()
+    line = json.dumps(["t", victim.pid, victim.pid, started + 5, boot_id()])  # 5 s off: another process
     (tmp_path / ".agentmake" / SPAWN_LOG).write_text(line + "\n")
     with Store.open(tmp_path) as store:
         assert end_orphans(store) == []
@@ -131,7 +141,8 @@ def test_a_build_logs_its_process_while_it_runs_and_removes_the_log_when_it_ends
         wait_for(lambda: leaders(e2e), what="the task to start")
         logged = read_spawn_log(e2e.root / ".agentmake")
         assert [(s.task_id, s.pid, s.pgid) for s in logged] == [("hold", leaders(e2e)[0], leaders(e2e)[0])]
-        assert logged[0].ticks == start_ticks(logged[0].pid) and logged[0].boot == boot_id()
+        assert logged[0].started is not None and logged[0].boot == boot_id()
+        assert abs(logged[0].started * ticks_per_second() - _ticks(logged[0].pid)) <= 5
         run = E2E.finish(proc)
     finally:
         kill_quietly(proc.pid)
@@ -162,3 +173,9 @@ def test_kill_9_right_after_a_task_started_its_process_is_still_ended_before_the
     assert run.code == 0, run
     assert run.states == {"hold": "done"}, run
     assert e2e.read("held.txt") == "v1\n"
+
+
+def _ticks(pid: int) -> int:
+    ticks = start_ticks(pid)
+    assert ticks is not None
+    return ticks

@@ -25,7 +25,7 @@ from pathlib import Path
 from agentmake.procstat import stat_fields
 from agentmake.runners.process import group_alive, kill_process_group
 from agentmake.store import Store
-from agentmake.store.identity import boot_id, group_members, proc_available, start_ticks
+from agentmake.store.identity import boot_id, group_members, proc_available, start_ticks, ticks_per_second
 from agentmake.store.spawnlog import SpawnLog, read_spawn_log
 from agentmake.trace import mark
 
@@ -102,40 +102,50 @@ def end_orphans(store: Store) -> list[str]:
             ended.append(task_id)
         store.clear_running(task_id)
     store_dir = getattr(store, "dir", None)
-    if locked and isinstance(store_dir, Path):
+    if locked and isinstance(store_dir, Path) and proc_available():
+        hz = ticks_per_second()
         for spawned in read_spawn_log(store_dir):
-            ours = _end_if_ours(spawned.pid, spawned.pgid, spawned.ticks, spawned.boot, boot)
+            if spawned.started is None or spawned.boot is None:
+                continue  # no identity to check: by now its pid may name anyone
+            ticks = int(spawned.started * hz)  # read just after the start: a second of slack
+            ours = _end_if_ours(spawned.pid, spawned.pgid, ticks, spawned.boot, boot, slack=hz)
             if ours and spawned.task_id not in ended:
                 ended.append(spawned.task_id)
     return ended
 
 
-def _end_if_ours(pid: int, pgid: int, ticks: int | None, recorded_boot: str | None, boot: str | None) -> bool:
-    """End group `pgid` (led by `pid`, started at `ticks` during `recorded_boot`) if it is still alive and
-    still the one recorded; whether it was ended."""
+def _end_if_ours(
+    pid: int, pgid: int, ticks: int | None, recorded_boot: str | None, boot: str | None, slack: int = 0
+) -> bool:
+    """End group `pgid` (led by `pid`, started at `ticks`, give or take `slack`, during `recorded_boot`) if it
+    is still alive and still the one recorded; whether it was ended."""
     if pgid <= 0 or pgid == os.getpgrp():
         return False
-    if same_process(pid, ticks, recorded_boot, boot):
+    if same_process(pid, ticks, recorded_boot, boot, slack):
         if not group_alive(pgid):
             return False
-    elif not leaderless_group_of(pid, pgid, ticks, recorded_boot, boot):
+    elif not leaderless_group_of(pid, pgid, ticks, recorded_boot, boot, slack):
         return False
     kill_process_group(pgid)
     return True
 
 
-def same_process(pid: int, ticks: int | None, recorded_boot: str | None, boot: str | None) -> bool:
-    """Whether `pid` is still the process recorded with start time `ticks` during boot `recorded_boot`
-    (`boot` is this boot's id). Unknown parts (None, or no /proc) are trusted: the pid alone decides."""
+def same_process(
+    pid: int, ticks: int | None, recorded_boot: str | None, boot: str | None, slack: int = 0
+) -> bool:
+    """Whether `pid` is still the process recorded with start time `ticks` (give or take `slack` ticks) during
+    boot `recorded_boot` (`boot` is this boot's id). Unknown parts (None, or no /proc) are trusted: the pid
+    alone decides."""
     if recorded_boot is not None and boot is not None and recorded_boot != boot:
         return False
     if ticks is None or not proc_available():
         return True
-    return start_ticks(pid) == ticks  # None when the leader is gone: see `leaderless_group_of`
+    started = start_ticks(pid)  # None when the leader is gone: see `leaderless_group_of`
+    return started is not None and abs(started - ticks) <= slack
 
 
 def leaderless_group_of(
-    pid: int, pgid: int, ticks: int | None, recorded_boot: str | None, boot: str | None
+    pid: int, pgid: int, ticks: int | None, recorded_boot: str | None, boot: str | None, slack: int = 0
 ) -> bool:
     """Whether group `pgid` lives on after its recorded leader `pid` (started at `ticks`) exited: the leader
     led it (pid == pgid), it has live members, and every one is of the leader's session and started no
@@ -146,4 +156,5 @@ def leaderless_group_of(
     if start_ticks(pid) is not None:
         return False  # the pid is alive and is another process (`same_process` said no)
     members = group_members(pgid)
-    return bool(members) and all(session == pgid and started >= ticks for _, started, session in members)
+    earliest = ticks - slack
+    return bool(members) and all(session == pgid and started >= earliest for _, started, session in members)

@@ -40,6 +40,14 @@ def start_ticks(pid: int) -> int | None:
         return None
 
 
+def ticks_per_second() -> int:
+    """Clock ticks per second of the start times in `/proc/<pid>/stat` (`SC_CLK_TCK`, nearly always 100)."""
+    try:
+        return int(os.sysconf("SC_CLK_TCK"))
+    except (AttributeError, ValueError, OSError):
+        return 100
+
+
 def group_members(pgid: int) -> list[tuple[int, int, int]]:
     """(pid, start ticks, session id) of every live (non-zombie) process in group `pgid`; [] without /proc."""
     try:
