@@ -85,14 +85,17 @@ def agentmake_argv(jobs: int) -> list[str]:
 
 
 def profile(directory: Path, jobs: int, out: Path, top: int) -> None:
-    """Profile one build: the scheduler (main) thread and, separately, the worker threads (cProfile alone
-    sees only the thread that started it)."""
+    """Profile one build: the scheduler (main) thread and, separately, the worker threads if any ran
+    (cProfile alone sees only the thread that started it)."""
     clean(directory)
+    Path(f"{out}.workers").unlink(missing_ok=True)
     argv = [sys.executable, __file__, "--profile-child", str(out), "--jobs", str(jobs)]
     subprocess.run(
         argv, cwd=directory, env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True
     )
     for suffix in (".main", ".workers"):
+        if not Path(f"{out}{suffix}").exists():
+            continue
         print(f"==== {out}{suffix}")
         stats = pstats.Stats(f"{out}{suffix}")
         stats.sort_stats("tottime").print_stats(top)
@@ -117,6 +120,8 @@ def profile_child(out: Path, jobs: int) -> None:
     with contextlib.suppress(SystemExit):  # (with argv given, main returns rather than ending the process)
         main_prof.runcall(agentmake_main, ["-j", str(jobs)])
     main_prof.dump_stats(f"{out}.main")
+    if not profiles:  # shell tasks run on the scheduler thread (`scheduler.inline`): no worker ever started
+        return
     merged = pstats.Stats(profiles[0])
     for prof in profiles[1:]:
         merged.add(prof)

@@ -37,6 +37,7 @@ from agentmake.graph import Task
 from agentmake.model import Agentfile, AgentSpec, ReportSpec, RunnerSpec
 from agentmake.plan import Decision
 from agentmake.runners.backups import Backup, backup_outputs, recover, restore_outputs
+from agentmake.runners.capture import LogFile
 from agentmake.runners.check import command_values, run_check
 from agentmake.runners.classify import Verdict, classify_failure, claude_text_error, one_line
 from agentmake.runners.invocation import (
@@ -48,7 +49,7 @@ from agentmake.runners.invocation import (
 )
 from agentmake.runners.parse import Parsed, parse_output
 from agentmake.runners.presets import PRESETS, STDIN_LIMITS, WRITES_FILES, preset_of
-from agentmake.runners.process import GRACE, ProcResult, run_process
+from agentmake.runners.process import GRACE, Child, ProcResult, not_started, run_process, start_child
 from agentmake.runners.staging import staged_path, tail_to_stderr
 from agentmake.templates import render_command
 
@@ -75,6 +76,19 @@ class AttemptResult:
     @property
     def rate_limited(self) -> bool:
         return self.error_type in ("rate-limit", "overloaded")
+
+
+@dataclass
+class ShellAttempt:
+    """A shell attempt whose process is about to start or running (`Executor.begin_shell`)."""
+
+    task: Task
+    spec: AgentSpec
+    inv: Invocation
+    staged: dict[str, Path]  # output path -> the staged file the command writes
+    stem: Path  # log stem
+    timeout: float | None
+    started: float  # monotonic
 
 
 class Executor:
@@ -119,20 +133,85 @@ class Executor:
         start = time.monotonic()
         if cancel.is_set():
             return AttemptResult("cancelled", "cancelled before it started")
-        if not self._log_dir_made:  # once per executor, not per task
-            with self._log_dir_lock:  # (workers start together: the second must not see the first's mkdir)
-                if not self._log_dir_made:
-                    # a log directory made now holds no older logs: none needs removing before an attempt
-                    self._fresh_logs = not self.log_dir.is_dir()
-                    self.log_dir.mkdir(parents=True, exist_ok=True)
-                    self._log_dir_made = True
-        stem = self.log_dir / f"{safe_name(task.id)}.{attempt}"
+        stem = self._stem(task, attempt)
         try:
             result = self._dispatch(task, decision, stem, cancel)
         except InvocationError as e:
             result = AttemptResult("fatal", str(e), "usage")
         except AgentmakeError as e:
             result = AttemptResult("fatal", one_line(str(e)), "usage")
+        return self._ended(result, start, stem)
+
+    # -- shell attempts run by the caller (`runners.supervise`, `scheduler.inline`) -------------------------
+    def runs_inline(self, task: Task) -> bool:
+        """Whether an attempt of `task` may run as `begin_shell` -> `spawn_shell` -> (the caller watches the
+        child) -> `end_shell` instead of `execute`: a shell agent without a check command, outside verbose
+        mode (whose log tail is a thread per attempt)."""
+        spec = task.spec
+        return isinstance(spec, AgentSpec) and spec.is_shell and spec.check is None and not self.verbose
+
+    def begin_shell(self, task: Task, attempt: int) -> ShellAttempt | AttemptResult:
+        """Everything a shell attempt does before its process starts; an ended AttemptResult if it cannot
+        start (e.g. a bad placeholder in its command)."""
+        start = time.monotonic()
+        stem = self._stem(task, attempt)
+        assert isinstance(task.spec, AgentSpec)
+        try:
+            return self._shell_attempt(task, task.spec, stem, start)
+        except InvocationError as e:
+            result = AttemptResult("fatal", str(e), "usage")
+        except AgentmakeError as e:
+            result = AttemptResult("fatal", one_line(str(e)), "usage")
+        return self._ended(result, start, stem)
+
+    def spawn_shell(self, shell: ShellAttempt) -> Child | ProcResult:
+        """Start the attempt's process (the `sh -c` form if a directly executed command cannot start): the
+        running child, or the result of a process that could not be started."""
+        while True:
+            logs = self._logs(shell.stem)
+            try:
+                return start_child(
+                    shell.inv.argv,
+                    stdin=False,
+                    env=shell.inv.env,
+                    cwd=shell.inv.cwd,
+                    logs=logs,
+                    parent_death=False,
+                    executable=shell.inv.executable,
+                )
+            except OSError as e:
+                for log in logs:
+                    log.close()
+                if shell.inv.fallback is None:
+                    return not_started(e, shell.started)
+                shell.inv = self._fallback(shell.inv)
+
+    def end_shell(self, shell: ShellAttempt, proc: ProcResult) -> AttemptResult:
+        """Judge a shell attempt whose process is over, as `execute` would have."""
+        result = self._shell_verdict(shell, proc, threading.Event())
+        return self._ended(result, shell.started, shell.stem)
+
+    # -- one attempt ----------------------------------------------------------------------------------------
+    def _stem(self, task: Task, attempt: int) -> Path:
+        """``<log_dir>/<safe id>.<attempt>``; makes the log directory (once per executor, not per task)."""
+        if not self._log_dir_made:
+            with self._log_dir_lock:  # (workers start together: the second must not see the first's mkdir)
+                if not self._log_dir_made:
+                    # a log directory made now holds no older logs: none needs removing before an attempt
+                    self._fresh_logs = not self.log_dir.is_dir()
+                    self.log_dir.mkdir(parents=True, exist_ok=True)
+                    self._log_dir_made = True
+        return self.log_dir / f"{safe_name(task.id)}.{attempt}"
+
+    def _logs(self, stem: Path) -> tuple[LogFile, LogFile]:
+        """The attempt's stdout and stderr logs, older logs of their names removed (see `run_process`)."""
+        logs = (LogFile(stem.with_name(stem.name + ".out")), LogFile(stem.with_name(stem.name + ".err")))
+        if not self._fresh_logs:
+            for log in logs:
+                log.clear()
+        return logs
+
+    def _ended(self, result: AttemptResult, start: float, stem: Path) -> AttemptResult:
         result.duration = time.monotonic() - start
         result.log_stem = stem
         if result.outcome != "ok":
@@ -179,6 +258,16 @@ class Executor:
         return AttemptResult("ok", staged=staged)
 
     def _run_shell(self, task: Task, spec: AgentSpec, stem: Path, cancel: threading.Event) -> AttemptResult:
+        shell = self._shell_attempt(task, spec, stem, time.monotonic())
+        inv, timeout = shell.inv, shell.timeout
+        # Shell agents are many and short: no parent-death signal, so the child is vfork()ed (see process.py)
+        proc = self._spawn(task, inv, stem, timeout, cancel, parent_death=False)
+        if proc.exit_code is None and inv.fallback is not None:  # let the shell report (or run) it after all
+            shell.inv = self._fallback(inv)
+            proc = self._spawn(task, shell.inv, stem, timeout, cancel, parent_death=False)
+        return self._shell_verdict(shell, proc, cancel)
+
+    def _shell_attempt(self, task: Task, spec: AgentSpec, stem: Path, start: float) -> ShellAttempt:
         runner = self._runner("shell")
         staged = {o: staged_path(self.root, o, self._dirs) for o in task.outputs}
         rel = [os.path.relpath(staged[o], self.root) for o in task.outputs]
@@ -186,14 +275,16 @@ class Executor:
         inv = shell_invocation(runner, command, root=self.root, environ=os.environ)
         if inv.fallback is not None:
             inv.executable = self._which(inv.argv[0])
-        timeout = self._timeout(spec, runner)
-        # Shell agents are many and short: no parent-death signal, so the child is vfork()ed (see process.py)
-        proc = self._spawn(task, inv, stem, timeout, cancel, parent_death=False)
-        if proc.exit_code is None and inv.fallback is not None:  # let the shell report (or run) it after all
-            inv = replace(inv, argv=inv.fallback, fallback=None, executable=self._which(inv.fallback[0]))
-            proc = self._spawn(task, inv, stem, timeout, cancel, parent_death=False)
+        return ShellAttempt(task, spec, inv, staged, stem, self._timeout(spec, runner), start)
+
+    def _fallback(self, inv: Invocation) -> Invocation:
+        assert inv.fallback is not None
+        return replace(inv, argv=inv.fallback, fallback=None, executable=self._which(inv.fallback[0]))
+
+    def _shell_verdict(self, shell: ShellAttempt, proc: ProcResult, cancel: threading.Event) -> AttemptResult:
+        task, staged, stem = shell.task, shell.staged, shell.stem
         result = AttemptResult("ok", staged=staged, exit_code=proc.exit_code)
-        early = self._process_verdict(proc, inv, "shell", Parsed(), stem)
+        early = self._process_verdict(proc, shell.inv, "shell", Parsed(), stem, shell.timeout)
         if early is not None:
             return self._fail(result, early)
         missing = [o for o in task.outputs if not staged[o].is_file()]
@@ -201,7 +292,7 @@ class Executor:
             return self._fail(
                 result, Verdict("retry", "no-output", f"command did not write {', '.join(missing)}")
             )
-        return self._checked(task, spec, result, stem, timeout, cancel)
+        return self._checked(task, shell.spec, result, stem, shell.timeout, cancel)
 
     def _run_llm(self, task: Task, decision: Decision, stem: Path, cancel: threading.Event) -> AttemptResult:
         spec = task.spec

@@ -196,6 +196,67 @@ def run_process(
             log.close()
 
 
+@dataclass
+class Child:
+    """A started child: its Popen, and its stdout/stderr pipes being copied into their logs."""
+
+    proc: subprocess.Popen[bytes]
+    pipes: Pipes
+    logs: tuple[LogFile, LogFile]  # the caller closes them once the child is gone
+    started: float  # monotonic
+
+    @property
+    def pgid(self) -> int:
+        return self.proc.pid  # start_new_session: the child leads its own group
+
+
+def start_child(
+    argv: Sequence[str],
+    *,
+    stdin: bool,
+    env: Mapping[str, str] | None,
+    cwd: Path,
+    logs: tuple[LogFile, LogFile],
+    parent_death: bool,
+    executable: str | None = None,
+) -> Child:
+    """Start `argv` in a new session (its own process group) with stdout/stderr on pipes copied into `logs`;
+    `stdin`: a pipe for the caller to write (else the null device). Raises what Popen raises when the
+    program cannot start (FileNotFoundError, PermissionError, ...), leaving no descriptor open."""
+    start = time.monotonic()
+    out_r, out_w = os.pipe()  # close-on-exec in the parent; Popen dup2s the write ends onto 1 and 2
+    err_r, err_w = os.pipe()
+    pipes = Pipes({out_r: logs[0], err_r: logs[1]})
+    try:
+        try:
+            proc = subprocess.Popen(
+                argv,
+                executable=executable,
+                stdin=subprocess.PIPE if stdin else _null_stdin(),
+                stdout=out_w,
+                stderr=err_w,
+                cwd=cwd,
+                env=env,
+                start_new_session=True,
+                preexec_fn=_pdeathsig_preexec(os.getpid()) if parent_death else None,
+            )
+        finally:
+            os.close(out_w)
+            os.close(err_w)
+    except BaseException:
+        pipes.close()
+        raise
+    return Child(proc, pipes, logs, start)
+
+
+def not_started(error: OSError, start: float) -> ProcResult:
+    """The result of a child that could not be started."""
+    duration = time.monotonic() - start
+    if isinstance(error, FileNotFoundError):
+        return ProcResult(None, not_found=True, start_error=str(error), duration=duration)
+    return ProcResult(None, start_error=str(error), duration=duration)  # PermissionError, ENOEXEC, ...
+
+
 def _run(
     argv: Sequence[str],
     stdin: bytes | None,
@@ -210,31 +271,19 @@ def _run(
     executable: str | None,
 ) -> ProcResult:
     start = time.monotonic()
-    out_r, out_w = os.pipe()  # close-on-exec in the parent; Popen dup2s the write ends onto 1 and 2
-    err_r, err_w = os.pipe()
-    pipes = Pipes({out_r: logs[0], err_r: logs[1]})
     try:
-        try:
-            proc = subprocess.Popen(
-                argv,
-                executable=executable,
-                stdin=subprocess.PIPE if stdin is not None else _null_stdin(),
-                stdout=out_w,
-                stderr=err_w,
-                cwd=cwd,
-                env=env,
-                start_new_session=True,
-                preexec_fn=_pdeathsig_preexec(os.getpid()) if parent_death else None,
-            )
-        finally:
-            os.close(out_w)
-            os.close(err_w)
-    except FileNotFoundError as e:
-        pipes.close()
-        return ProcResult(None, not_found=True, start_error=str(e), duration=time.monotonic() - start)
-    except OSError as e:  # PermissionError, ENOEXEC, ...
-        pipes.close()
-        return ProcResult(None, start_error=str(e), duration=time.monotonic() - start)
+        child = start_child(
+            argv,
+            stdin=stdin is not None,
+            env=env,
+            cwd=cwd,
+            logs=logs,
+            parent_death=parent_death,
+            executable=executable,
+        )
+    except OSError as e:
+        return not_started(e, start)
+    proc, pipes = child.proc, child.pipes
     try:
         pgid = proc.pid  # start_new_session: the child leads its own group
         if on_spawn is not None:

@@ -1,10 +1,12 @@
-"""The build loop: one scheduler thread decides, dispatches, commits and records; workers run attempts.
+"""The build loop: one scheduler thread decides, dispatches, commits and records; attempts run inline or on
+workers.
 
-Everything that touches the store's database, the hasher or the sink happens on the scheduler thread; workers
-only run `executor.execute`, hash what it wrote and copy it into the blob cache, and post their result on a
-queue. Each task carries a counter of
+Everything that touches the store's database, the hasher or the sink happens on the scheduler thread. Shell
+attempts run on it too, where the platform allows (`inline.py`: their children are watched in one epoll
+wait); other attempts run on workers, which only run `executor.execute`, hash what it wrote and copy it into
+the blob cache, and post their result on a queue (waking that wait). Each task carries a counter of
 dependencies not yet succeeded, so a finished task readies its dependents in O(dependents), never by a scan.
-Waits on the queue use a short timeout so Ctrl-C (KeyboardInterrupt in this thread) is seen promptly.
+Waits use a short timeout so Ctrl-C (KeyboardInterrupt in this thread) is seen promptly.
 How ready tasks are decided and started is in `starting.py`; how tasks end (events, records, passing
 failures on) in `outcomes.py`.
 """
@@ -28,6 +30,7 @@ from agentmake.scheduler.commit import remove_stale_temps
 from agentmake.scheduler.control import BuildControl
 from agentmake.scheduler.events import BuildResult, TaskEvent, TaskOutcome, emit_up_to_date
 from agentmake.scheduler.fastlane import Predecided, predecide
+from agentmake.scheduler.inline import InlineAttempts
 from agentmake.scheduler.limits import Limits
 from agentmake.scheduler.processes import ProcessRecorder, end_orphans
 from agentmake.scheduler.ready import ReadyQueue, critical_path_weights, expected_durations, priority_keys
@@ -94,13 +97,16 @@ class Build(Starting):
         self.run_id = 0
         self.result = BuildResult(0)
         self.sigints = 0
+        store_blob = getattr(store, "store_blob", None)
+        hash_store = getattr(store, "hash_and_store_blob", None)
         self.pool = WorkerPool(
-            executor,
-            self.queue.put,
-            root=self.root,
-            store_blob=getattr(store, "store_blob", None),
-            hash_store=getattr(store, "hash_and_store_blob", None),
+            executor, self._post, root=self.root, store_blob=store_blob, hash_store=hash_store
         )
+        self.inline: InlineAttempts | None = None  # shell attempts run on this thread (`scheduler.inline`)
+        if InlineAttempts.possible(executor):
+            self.inline = InlineAttempts(
+                executor, self._spawned, root=self.root, store_blob=store_blob, hash_store=hash_store
+            )
         self.marks: dict[str, tuple[int, int, float]] = {}  # processes not yet written: id -> pid, pgid, when
         self.marked: set[str] = set()  # tasks whose process is written in the store's `running` table
 
@@ -144,7 +150,7 @@ class Build(Starting):
         self.result = BuildResult(self.run_id, started_at=time.time())
         if self.processes is not None:
             self.processes.run_id = self.run_id
-            self.processes.post = self.queue.put
+            self.processes.post = self._post
         previous_handlers = self._catch_signals()
         counts: dict[str, int] | None = None
         try:
@@ -171,6 +177,8 @@ class Build(Starting):
             raise
         finally:
             self.pool.close()
+            if self.inline is not None:
+                self.inline.close()
             for signum, handler in previous_handlers.items():
                 signal.signal(signum, handler)
             if self.processes is not None:
@@ -246,6 +254,7 @@ class Build(Starting):
                 self.tick()
 
     def _drain(self, block: bool) -> None:
+        timeout = 0.0
         if block:
             timeout = POLL
             if self.delayed:
@@ -253,18 +262,38 @@ class Build(Starting):
             if self.marks:
                 oldest = min(when for _, _, when in self.marks.values())
                 timeout = min(timeout, max(oldest + MARK_DELAY - time.monotonic(), 0.0))
-            try:
-                messages = [self.queue.get(timeout=timeout)]
-            except queue.Empty:
-                return
+        self._handle_all(self._receive(timeout))
+
+    def _receive(self, timeout: float) -> list[tuple[Any, ...]]:
+        """What ended attempts (inline and on workers) and workers' processes report, waiting up to `timeout`
+        seconds for the first of it."""
+        if self.inline is not None:
+            messages = self.inline.collect(timeout)  # (a worker's post wakes this wait)
         else:
-            messages = []
+            try:
+                messages = [self.queue.get(timeout=timeout)] if timeout > 0 else []
+            except queue.Empty:
+                return []
         while True:
             try:
                 messages.append(self.queue.get_nowait())
             except queue.Empty:
-                break
-        self._handle_all(messages)
+                return messages
+
+    def _post(self, message: tuple[Any, ...]) -> None:
+        """How workers (and the process recorder, from workers) hand a message to this thread."""
+        self.queue.put(message)
+        if self.inline is not None:
+            self.inline.wake()
+
+    def _spawned(self, task_id: str, pid: int, pgid: int) -> None:
+        """An inline attempt's child exists: into the spawn log now, the `running` table soon (as a worker's
+        child is, through `ProcessRecorder`)."""
+        if self.processes is not None:
+            self.processes.note(task_id, pid, pgid)
+            self._handle(("process", task_id, pid, pgid))
+        elif self.executor.on_process is not None:
+            self.executor.on_process(task_id, pid, pgid)
 
     def _handle_all(self, messages: list[tuple[Any, ...]]) -> None:
         """Handle what the workers posted, freed slots first: the slot of every successful attempt is given

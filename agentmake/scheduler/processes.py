@@ -42,15 +42,19 @@ class ProcessRecorder:
         self.spawn_log: SpawnLog | None = None  # set by run_build while a build runs under the lock
 
     def __call__(self, task_id: str, pid: int, pgid: int) -> None:
-        mark("spawn", task_id)
-        spawn_log = self.spawn_log
-        if spawn_log is not None:
-            spawn_log.add(task_id, pid, pgid)
+        self.note(task_id, pid, pgid)
         post = self.post
         if post is not None:
             post(("process", task_id, pid, pgid))
         else:
             self.store.mark_running(task_id, self.run_id, pid, pgid)
+
+    def note(self, task_id: str, pid: int, pgid: int) -> None:
+        """Append a process that just started to the spawn log (what a call does before reporting it)."""
+        mark("spawn", task_id)
+        spawn_log = self.spawn_log
+        if spawn_log is not None:
+            spawn_log.add(task_id, pid, pgid)
 
     def start_logging(self) -> None:
         """Under the project lock, log every process of this build the moment it starts

@@ -11,6 +11,7 @@ from typing import Any
 
 from agentmake.errors import AgentmakeError
 from agentmake.plan import Decision, Rebuilder
+from agentmake.scheduler.inline import InlineAttempts
 from agentmake.scheduler.outcomes import Outcomes
 from agentmake.scheduler.ready import ReadyQueue
 from agentmake.scheduler.tasks import TERMINAL, TaskState
@@ -27,6 +28,7 @@ class Starting(Outcomes):
     running: dict[str, TaskState]
     predecided: dict[str, Decision]
     pool: WorkerPool
+    inline: InlineAttempts | None
 
     def _decide(self, t: TaskState) -> None:
         try:
@@ -127,8 +129,10 @@ class Starting(Outcomes):
         t.cancel = threading.Event()
         self.limits.acquire(t.runner)
         self.running[t.id] = t  # these two lines are adjacent: Ctrl-C only lands at `_check_sigint`
-        self.pool.submit((t.task, t.decision, t.attempt, t.cancel), len(self.running))
         mark("launch", t.id)
+        job = (t.task, t.decision, t.attempt, t.cancel)
+        if self.inline is None or not self.inline.start(*job):
+            self.pool.submit(job, len(self.running) - (len(self.inline) if self.inline is not None else 0))
         now = time.time()
         if t.outcome.started_at is None:
             t.outcome.started_at = now

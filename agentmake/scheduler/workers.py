@@ -96,33 +96,43 @@ def run_attempt(
     try:
         result = executor.execute(task, decision, attempt, cancel)
         mark("executed", task.id)
-        if result.outcome == "ok":
-            try:
-                files = dict(result.staged)
-                if hash_store is not None:
-                    hashes = {path: hash_store(tmp)[0] for path, tmp in files.items()}
-                else:
-                    hashes = hash_staged(files)
-                if root is not None:
-                    for path in task.outputs:  # an output the runner wrote in place rather than staged
-                        if path not in hashes and (target := root / path).is_file():
-                            hashes[path] = hash_path(target)
-                            files[path] = target
-                if store_blob is not None:  # (staged outputs are in the cache already with `hash_store`)
-                    todo = (
-                        hashes
-                        if hash_store is None
-                        else {p: d for p, d in hashes.items() if p not in result.staged}
-                    )
-                    _store_blobs(store_blob, todo, files)
-            except OSError as exc:
-                result = replace(
-                    result, outcome="fatal", error_type="no-output", message=f"staged output: {exc}"
-                )
+        result, hashes = written_outputs(task, result, root, store_blob, hash_store)
     except Exception as exc:  # a bug in a runner must fail the task, not hang the build
         result = AttemptResult("fatal", message=f"internal error: {exc!r}", error_type="internal")
     mark("posted", task.id)
     return ("result", task.id, attempt, result, hashes, started, time.time())
+
+
+def written_outputs(
+    task: Task,
+    result: AttemptResult,
+    root: Path | None,
+    store_blob: StoreBlob | None,
+    hash_store: HashStore | None,
+) -> tuple[AttemptResult, dict[str, str] | None]:
+    """After a successful attempt: the digest of every output written (see `run_attempt`), each copied into
+    the blob cache; None for an attempt that failed. An output that cannot be read fails the attempt."""
+    if result.outcome != "ok":
+        return result, None
+    try:
+        files = dict(result.staged)
+        if hash_store is not None:
+            hashes = {path: hash_store(tmp)[0] for path, tmp in files.items()}
+        else:
+            hashes = hash_staged(files)
+        if root is not None:
+            for path in task.outputs:  # an output the runner wrote in place rather than staged
+                if path not in hashes and (target := root / path).is_file():
+                    hashes[path] = hash_path(target)
+                    files[path] = target
+        if store_blob is not None:  # (staged outputs are in the cache already with `hash_store`)
+            staged = result.staged if hash_store is not None else {}
+            todo = {p: d for p, d in hashes.items() if p not in staged}
+            _store_blobs(store_blob, todo, files)
+    except OSError as exc:
+        failed = replace(result, outcome="fatal", error_type="no-output", message=f"staged output: {exc}")
+        return failed, None
+    return result, hashes
 
 
 def _store_blobs(store_blob: StoreBlob, hashes: dict[str, str], files: dict[str, Path]) -> None:

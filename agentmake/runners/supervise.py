@@ -1,0 +1,234 @@
+"""Many children watched from one thread: the scheduler's own, for shell attempts (see `scheduler.inline`).
+
+A worker thread per attempt costs two thread hand-offs per task (scheduler -> worker to start it, worker ->
+scheduler to report it), each a wait for the GIL while the other threads run: on a build of many quick shell
+tasks those waits, not the work, set the pace. A `Supervisor` instead starts children from the calling
+thread and waits for all of them in one `epoll`: each child's pidfd (readable the moment it exits), its
+stdout/stderr pipes (copied into the attempt's logs as data arrives) and an eventfd other threads write to
+wake the wait (`wake`).
+
+The ownership rules of `process.run_process` hold, without ever blocking the thread: a timeout or a cancel
+sends SIGTERM to the child's whole process group, then SIGKILL once `grace` seconds have passed with the group
+still alive; after the leader exits, what it left in its group is ended the same way; and once the group is
+gone, what the pipes still hold is copied without waiting for more (a process that left the group may keep a
+pipe open forever). `available()` says whether this platform has what it takes (Linux: pidfd, epoll,
+eventfd); elsewhere every attempt runs on a worker thread as before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import signal
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from agentmake.runners.process import GRACE, Child, ProcResult, group_alive
+
+_RECHECK = 0.05  # seconds between looks at a group being ended (its members are not our children)
+_available: bool | None = None
+
+
+def available() -> bool:
+    """Whether children can be supervised here: pidfd_open, epoll and eventfd all work."""
+    global _available
+    if _available is None:
+        _available = False
+        if hasattr(os, "pidfd_open") and hasattr(select, "epoll") and hasattr(os, "eventfd"):
+            try:
+                os.close(os.pidfd_open(os.getpid()))
+                _available = True
+            except OSError:  # ENOSYS (kernel older than 5.3), a seccomp filter, ...
+                pass
+    return _available
+
+
+@dataclass
+class _Watched:
+    key: Any
+    child: Child
+    pidfd: int
+    deadline: float | None  # monotonic: the timeout
+    cancel: threading.Event
+    stop: str | None = None  # "timeout" or "cancel" once the group was told to end
+    exited: bool = False  # the leader was reaped
+    ending: float | None = None  # monotonic: SIGTERM sent to the group; SIGKILL at ending + grace
+    killed: bool = False  # SIGKILL sent
+
+
+class Supervisor:
+    """Children started elsewhere (`process.start_child`), watched here until they are gone: `add` one, then
+    call `wait` from the same thread until it hands back (key, ProcResult) for each."""
+
+    def __init__(self, grace: float = GRACE) -> None:
+        self.grace = grace
+        self.epoll = select.epoll()
+        self.wake_fd = os.eventfd(0, os.EFD_NONBLOCK | os.EFD_CLOEXEC)
+        self.epoll.register(self.wake_fd, select.EPOLLIN)
+        self.by_pidfd: dict[int, _Watched] = {}
+        self.by_pipe: dict[int, _Watched] = {}
+        self.ending: list[_Watched] = []  # groups told to end (or left behind by their leader), not yet gone
+
+    def __len__(self) -> int:
+        return len(self.by_pidfd) + len(self.ending)
+
+    def add(self, key: Any, child: Child, timeout: float | None, cancel: threading.Event) -> None:
+        """Watch `child` (started `child.started`): it ends with its exit, or is ended `timeout` seconds
+        after its start or once `cancel` is set. Raises OSError if it cannot be watched: then its group was
+        killed, it was reaped and its pipes and logs are closed."""
+        try:
+            pidfd = os.pidfd_open(child.proc.pid)
+        except OSError:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(child.pgid, signal.SIGKILL)
+            child.proc.wait()
+            child.pipes.close()
+            for log in child.logs:
+                log.close()
+            raise
+        deadline = child.started + timeout if timeout else None
+        watched = _Watched(key, child, pidfd, deadline, cancel)
+        self.epoll.register(pidfd, select.EPOLLIN)
+        self.by_pidfd[pidfd] = watched
+        for fd in child.pipes.logs:
+            self.epoll.register(fd, select.EPOLLIN)
+            self.by_pipe[fd] = watched
+
+    def wake(self) -> None:
+        """Make a `wait` in progress (or the next one) return now. Safe from any thread."""
+        with contextlib.suppress(BlockingIOError, OSError):
+            os.eventfd_write(self.wake_fd, 1)
+
+    def wait(self, timeout: float) -> list[tuple[Any, ProcResult]]:
+        """Wait up to `timeout` seconds for a child to end (or for `wake`); copy output meanwhile. Returns
+        the children that are gone, each with its result."""
+        done: list[tuple[Any, ProcResult]] = []
+        now = time.monotonic()
+        self._stop_due(now, done)
+        if done:
+            timeout = 0.0
+        timeout = min(timeout, self._next_timer(now))
+        try:
+            events = self.epoll.poll(max(timeout, 0.0))
+        except InterruptedError:  # (PEP 475 retries; a signal handler that raised never gets here)
+            events = []
+        for fd, _mask in events:
+            if fd == self.wake_fd:
+                with contextlib.suppress(BlockingIOError, OSError):
+                    os.eventfd_read(self.wake_fd)
+            elif fd in self.by_pidfd:
+                self._exited(self.by_pidfd[fd], done)
+            elif fd in self.by_pipe:
+                watched = self.by_pipe[fd]
+                if not watched.child.pipes.read(fd):  # end of file: `read` closed it (so epoll forgot it)
+                    del self.by_pipe[fd]
+        self._stop_due(time.monotonic(), done)
+        return done
+
+    def close(self) -> None:
+        """Kill and reap whatever is still watched (a build that ends has none); release the descriptors."""
+        if self.epoll.closed:
+            return
+        for watched in [*self.by_pidfd.values(), *self.ending]:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(watched.child.pgid, signal.SIGKILL)
+            with contextlib.suppress(OSError):
+                watched.child.proc.wait()
+            self._release(watched)
+        self.by_pidfd.clear()
+        self.ending.clear()
+        self.epoll.close()
+        os.close(self.wake_fd)
+
+    # -- internals ------------------------------------------------------------------------------------------
+
+    def _next_timer(self, now: float) -> float:
+        """Seconds until something must be looked at without an event: a deadline, or a group being ended."""
+        wait = float("inf")
+        for watched in self.by_pidfd.values():
+            if watched.deadline is not None and watched.stop is None:
+                wait = min(wait, watched.deadline - now)
+        if self.ending or any(w.ending is not None for w in self.by_pidfd.values()):
+            wait = min(wait, _RECHECK)
+        return wait
+
+    def _stop_due(self, now: float, done: list[tuple[Any, ProcResult]]) -> None:
+        """Tell groups to end (timeout, cancel), escalate to SIGKILL after the grace, finish ended groups."""
+        for watched in list(self.by_pidfd.values()):
+            if watched.stop is None:
+                if watched.cancel.is_set():
+                    watched.stop = "cancel"
+                elif watched.deadline is not None and now >= watched.deadline:
+                    watched.stop = "timeout"
+                if watched.stop is not None:
+                    self._terminate(watched, now)
+            elif not watched.killed and watched.ending is not None and now >= watched.ending + self.grace:
+                self._kill(watched)
+        for watched in list(self.ending):
+            if not group_alive(watched.child.pgid):
+                self._finish(watched, done)
+            elif watched.killed or now >= (watched.ending or now) + self.grace:
+                self._kill(watched)  # after SIGKILL nothing is awaited: members are not our children
+                self._finish(watched, done)
+
+    def _terminate(self, watched: _Watched, now: float) -> None:
+        watched.ending = now
+        try:
+            os.killpg(watched.child.pgid, signal.SIGTERM)
+        except (ProcessLookupError, PermissionError):
+            watched.killed = True  # no such group: nothing to escalate
+
+    def _kill(self, watched: _Watched) -> None:
+        watched.killed = True
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(watched.child.pgid, signal.SIGKILL)
+
+    def _exited(self, watched: _Watched, done: list[tuple[Any, ProcResult]]) -> None:
+        """The leader exited: reap it; finish now if its group is empty, else end what it left behind."""
+        self.epoll.unregister(watched.pidfd)
+        del self.by_pidfd[watched.pidfd]
+        os.close(watched.pidfd)
+        watched.child.proc.wait()
+        watched.exited = True
+        if not group_alive(watched.child.pgid):
+            self._finish(watched, done)
+            return
+        if watched.ending is None:  # a normal exit that left members behind: end them too
+            self._terminate(watched, time.monotonic())
+        self.ending.append(watched)
+
+    def _finish(self, watched: _Watched, done: list[tuple[Any, ProcResult]]) -> None:
+        if watched in self.ending:
+            self.ending.remove(watched)
+        self._release(watched)
+        proc = watched.child.proc
+        done.append(
+            (
+                watched.key,
+                ProcResult(
+                    proc.returncode,
+                    timed_out=watched.stop == "timeout",
+                    cancelled=watched.stop == "cancel",
+                    duration=time.monotonic() - watched.child.started,
+                    pid=proc.pid,
+                ),
+            )
+        )
+
+    def _release(self, watched: _Watched) -> None:
+        """Copy what the pipes still hold, close them and the logs, stop watching them."""
+        pipes = watched.child.pipes
+        for fd in list(pipes.logs):
+            if self.by_pipe.pop(fd, None) is not None:
+                self.epoll.unregister(fd)
+        pipes.drain()
+        pipes.close()
+        for log in watched.child.logs:
+            log.close()
+        if watched.pidfd in self.by_pidfd:
+            self.epoll.unregister(watched.pidfd)
+            del self.by_pidfd[watched.pidfd]
+            os.close(watched.pidfd)
