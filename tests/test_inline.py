@@ -1,7 +1,8 @@
 """Shell attempts run on the scheduler thread (`scheduler.inline`): real builds, real processes, a real store.
 Shell agents start no worker thread; what cannot run inline (a check command, verbose mode, LLM agents)
 still runs on workers, whose results wake the scheduler's wait at once; timeouts, command-not-found,
-Ctrl-C and resume behave as on workers."""
+Ctrl-C and resume behave as on workers. Each build runs twice: children started by the scheduler thread,
+and by spawner threads (as when more slots than CPUs are busy computing)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from e2e_helpers import alive, wait_for
 
 from agentmake import workflow
 from agentmake.runners import supervise
+from agentmake.scheduler import inline as inline_mod
 from agentmake.scheduler import loop as loop_mod
 from agentmake.scheduler.inline import InlineAttempts
 from agentmake.scheduler.workers import WorkerPool
@@ -32,6 +34,26 @@ def _build(root: Path, agentfile: str, **req: Any) -> Any:
     project = workflow.load_project(request)
     with Store.open(root) as store:
         return workflow.run_graph(project, project.graph, store, request)
+
+
+@pytest.fixture(autouse=True, params=["scheduler", "spawners"])
+def spawning(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Who starts the children; returns the ids of the tasks a spawner thread started."""
+    spawned: list[str] = []
+    if request.param == "spawners":
+        monkeypatch.setattr(loop_mod, "usable_cpus", lambda: 1)  # fewer CPUs than slots...
+        monkeypatch.setattr(inline_mod, "SLOW", -1.0)  # ...and every spawn waited for one
+        real = InlineAttempts._spawn
+
+        def spawn(self: InlineAttempts, shell: Any) -> Any:
+            if threading.current_thread().name == "agentmake spawner":
+                spawned.append(shell.task.id)
+            return real(self, shell)
+
+        monkeypatch.setattr(InlineAttempts, "_spawn", spawn)
+    else:
+        monkeypatch.setattr(loop_mod, "usable_cpus", lambda: 1024)
+    return spawned
 
 
 @pytest.fixture
@@ -61,13 +83,17 @@ agent join:
 """
 
 
-def test_shell_agents_run_without_a_worker_thread(tmp_path: Path, threads: list[str]) -> None:
+def test_shell_agents_run_without_a_worker_thread(
+    tmp_path: Path, threads: list[str], spawning: list[str], request: pytest.FixtureRequest
+) -> None:
     (tmp_path / "src").mkdir()
     for i in range(20):
         (tmp_path / "src" / f"f{i:02d}.txt").write_text(f"{i}\n")
     result = _build(tmp_path, FANOUT, jobs=3)
     assert result.ok and result.counts() == {"done": 21}
     assert threads == []
+    by_spawners = "spawners" in request.node.name
+    assert sorted(spawning) == (sorted(result.outcomes) if by_spawners else [])
     assert (tmp_path / "all.txt").read_text() == "".join(f"{i}\n" for i in range(20))
     assert not [p for p in (tmp_path / "out").iterdir() if ".agentmake-tmp-" in p.name]
     with Store.open(tmp_path, lock=False) as store:
@@ -191,3 +217,40 @@ def test_a_worker_result_wakes_the_inline_wait(
     assert use.ended_at is not None and long.ended_at is not None and use.ended_at < long.ended_at
     assert (tmp_path / "used.txt").read_text() == (tmp_path / "answer.md").read_text()
     assert max(waits) < 20  # no wait ran into its (30 s) timeout
+
+
+def test_closing_ends_what_spawners_started(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build that ends while spawns are in flight (an internal error, say) leaves no child running."""
+    from conftest import RunnerProject
+
+    from agentmake.plan import Decision
+
+    monkeypatch.setattr(inline_mod, "SLOW", -1.0)
+    project = RunnerProject(tmp_path)
+    pids: list[int] = []
+    lock = threading.Lock()
+
+    def note(task_id: str, pid: int, pgid: int) -> None:
+        with lock:
+            pids.append(pid)
+
+    attempts = InlineAttempts(project.executor(), lambda *_: None, note=note, spawners=4)
+    for i in range(12):
+        task = project.agent(f"t{i}", outputs=(f"t{i}.txt",), run="sleep 60")
+        assert attempts.start(task, Decision(task.id, "run"), 1, threading.Event())
+    time.sleep(0.05)  # some started, some asked for
+    attempts.close()
+    assert pids and all(not alive(pid) for pid in pids)
+    assert all(not thread.is_alive() for thread in attempts.threads)
+
+
+def test_an_output_directory_that_cannot_be_made_fails_the_task_not_the_build(tmp_path: Path) -> None:
+    (tmp_path / "blocker").write_text("a file where a directory should be\n")
+    agentfile = (
+        'agent ok:\n    outputs = ok.txt\n    run = "echo ok > {output}"\n\n'
+        'agent blocked:\n    outputs = blocker/out.txt\n    retries = 0\n    run = "echo no > {output}"\n'
+    )
+    result = _build(tmp_path, agentfile, keep_going=True)
+    assert result.outcomes["ok"].state == "done"
+    blocked = result.outcomes["blocked"]
+    assert blocked.state == "failed" and "blocker" in (blocked.message or ""), blocked

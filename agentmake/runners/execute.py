@@ -269,7 +269,10 @@ class Executor:
 
     def _shell_attempt(self, task: Task, spec: AgentSpec, stem: Path, start: float) -> ShellAttempt:
         runner = self._runner("shell")
-        staged = {o: staged_path(self.root, o, self._dirs) for o in task.outputs}
+        try:
+            staged = {o: staged_path(self.root, o, self._dirs) for o in task.outputs}
+        except OSError as exc:  # e.g. a file where an output's directory should be
+            raise InvocationError(f"cannot make the directory of an output: {exc}") from exc
         rel = [os.path.relpath(staged[o], self.root) for o in task.outputs]
         command = render_command(spec.run or "", command_values(task, rel))
         inv = shell_invocation(runner, command, root=self.root, environ=os.environ)

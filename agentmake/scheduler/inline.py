@@ -7,10 +7,21 @@ for the GIL while other threads run; on a build of many small tasks those waits 
 thread that decides what runs next. What cannot run this way (LLM agents, reports, shell agents with a check
 command, verbose builds; every task where `runners.supervise.available()` is false) still goes to the
 worker pool, whose posts wake the supervisor's wait (`wake`).
+
+Spawning: starting a child blocks its caller until the child has exec'd (vfork), then until the caller gets
+a CPU again. Usually one is free at once and the scheduler thread spawns itself. But with more slots than
+CPUs, all of them busy computing (`-j 8` of CPU-bound tasks on 2 CPUs), that second wait lasts up to a time
+slice, and a spawn on the scheduler thread would stall every other slot. So when spawns have become slow
+(their recent mean over `SLOW` seconds) while more children may run than there are CPUs, spawns go to
+helper threads (`spawners`, one per slot at most) that only start children, log them in the spawn log
+(`note`) and hand them over; once spawns are quick again, the scheduler thread takes them back. (With no
+more slots than CPUs a helper only adds hand-offs: measured slower, so it is never used then.)
 """
 
 from __future__ import annotations
 
+import os
+import queue
 import threading
 import time
 from collections.abc import Callable
@@ -21,7 +32,7 @@ from agentmake.graph import Task
 from agentmake.plan import Decision
 from agentmake.runners import AttemptResult, Executor
 from agentmake.runners.execute import ShellAttempt
-from agentmake.runners.process import Child
+from agentmake.runners.process import Child, ProcResult
 from agentmake.runners.supervise import Supervisor, available
 from agentmake.scheduler.workers import HashStore, StoreBlob, written_outputs
 from agentmake.trace import mark
@@ -29,25 +40,51 @@ from agentmake.trace import mark
 Message = tuple[Any, ...]
 
 
+Spawned = Callable[[str, int, int], None]  # (task id, pid, pgid)
+SLOW = 0.0004  # seconds: a spawn slower than this waited for a CPU (an idle machine spawns in ~0.15 ms)
+WEIGHT = 0.05  # of the latest spawn in the running mean of spawn times (a burst of a few does not decide)
+IDLE = 0.1  # seconds without a spawn after which the mean starts again from zero
+
+
+def usable_cpus() -> int:
+    """How many CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 class InlineAttempts:
-    """Shell attempts started with `start` and collected with `collect`, all from the scheduler thread.
-    `on_spawn(task_id, pid, pgid)` is called the moment a child exists (spawn log, `running` table)."""
+    """Shell attempts started with `start` and collected with `collect`, both from the scheduler thread.
+    `note(task_id, pid, pgid)` is called by whichever thread started a child, the moment it exists (the
+    spawn log); `on_spawn(task_id, pid, pgid)` then on the scheduler thread (the `running` table).
+    `spawners`: how many helper threads may start children (0: the scheduler thread does)."""
 
     def __init__(
         self,
         executor: Executor,
-        on_spawn: Callable[[str, int, int], None],
+        on_spawn: Spawned,
         *,
+        note: Spawned | None = None,
+        spawners: int = 0,
         root: Path | None = None,
         store_blob: StoreBlob | None = None,
         hash_store: HashStore | None = None,
     ) -> None:
         self.executor = executor
-        self.on_spawn = on_spawn
+        self.on_spawn, self.note = on_spawn, note
         self.root, self.store_blob, self.hash_store = root, store_blob, hash_store
         self.supervisor = Supervisor(grace=executor.grace)
         self.attempts: dict[str, tuple[ShellAttempt, int, float]] = {}  # task id -> (attempt, n, started)
         self.ended: list[Message] = []  # attempts that ended without a process to wait for
+        self.spawners = spawners
+        self.spawn_time = 0.0  # running mean of recent spawns' seconds (see the module docstring)
+        self.last_spawn = 0.0  # monotonic
+        self.starting: dict[str, tuple[ShellAttempt, int, float, threading.Event]] = {}  # on a spawner
+        self.requests: queue.SimpleQueue[ShellAttempt | None] = queue.SimpleQueue()
+        self.spawned: queue.SimpleQueue[tuple[str, Child | ProcResult]] = queue.SimpleQueue()
+        self.threads: list[threading.Thread] = []
+        self.closing = False  # set by `close`: spawners start nothing more
 
     @staticmethod
     def possible(executor: object) -> bool:
@@ -62,27 +99,73 @@ class InlineAttempts:
         if cancel.is_set():
             self._ended(task, attempt, AttemptResult("cancelled", "cancelled before it started"), started)
             return True
-        shell = self.executor.begin_shell(task, attempt)
+        try:
+            shell = self.executor.begin_shell(task, attempt)
+        except Exception as exc:  # e.g. an output directory that cannot be made: fail the task, as a worker
+            shell = _internal(exc)
         if isinstance(shell, AttemptResult):
             self._ended(task, attempt, shell, started)
             return True
-        child = self.executor.spawn_shell(shell)
+        if self.spawners and self.spawn_time > SLOW:
+            self.starting[task.id] = (shell, attempt, started, cancel)
+            self.requests.put(shell)
+            if len(self.threads) < min(self.spawners, len(self.starting)):
+                thread = threading.Thread(target=self._serve, name="agentmake spawner", daemon=True)
+                self.threads.append(thread)
+                thread.start()
+            return True
+        child = self._spawn(shell)
+        self._watch(shell, attempt, started, cancel, child)
+        return True
+
+    def _spawn(self, shell: ShellAttempt) -> Child | ProcResult:
+        """Start the attempt's child (on any thread), log it, and count how long that took."""
+        began = time.monotonic()
+        try:
+            child = self.executor.spawn_shell(shell)
+        except Exception as exc:  # (not OSError: that is a result already) a bug must fail the task only
+            child = ProcResult(None, start_error=f"internal error: {exc!r}")
+        now = time.monotonic()
+        mean = self.spawn_time if began - self.last_spawn < IDLE else 0.0
+        self.spawn_time = mean + WEIGHT * (now - began - mean)  # (threads racing here lose a sample)
+        self.last_spawn = now
+        if self.note is not None and isinstance(child, Child):
+            self.note(shell.task.id, child.proc.pid, child.pgid)
+        return child
+
+    def _serve(self) -> None:
+        """A spawner thread: start the children asked for, log each, hand it to the scheduler thread."""
+        while (shell := self.requests.get()) is not None:
+            if self.closing:  # the build is over: start nothing more
+                continue
+            self.spawned.put((shell.task.id, self._spawn(shell)))
+            self.supervisor.wake()
+
+    def _watch(
+        self,
+        shell: ShellAttempt,
+        attempt: int,
+        started: float,
+        cancel: threading.Event,
+        child: Child | ProcResult,
+    ) -> None:
+        """Watch a child just started (or end an attempt whose child could not start or be watched)."""
+        task = shell.task
         if not isinstance(child, Child):
             self._ended(task, attempt, self.executor.end_shell(shell, child), started)
-            return True
+            return
         try:
             self.supervisor.add(task.id, child, shell.timeout, cancel)
         except OSError as exc:  # no descriptor left to watch it with: it was killed; try again later
             self.executor.discard(AttemptResult("ok", staged=shell.staged))
             result = AttemptResult("retry", f"cannot watch its process: {exc}", "exit", log_stem=shell.stem)
             self._ended(task, attempt, result, started)
-            return True
+            return
         self.attempts[task.id] = (shell, attempt, started)
         self.on_spawn(task.id, child.proc.pid, child.pgid)
-        return True
 
     def __len__(self) -> int:
-        return len(self.attempts) + len(self.ended)
+        return len(self.attempts) + len(self.ended) + len(self.starting)
 
     def wake(self) -> None:
         """Called by other threads after posting a message: a `collect` in progress returns."""
@@ -90,17 +173,43 @@ class InlineAttempts:
 
     def collect(self, timeout: float) -> list[Message]:
         """Wait up to `timeout` seconds (none if an attempt has ended already) and return the ("result", ...)
-        message of every attempt that ended, its outputs hashed and in the blob cache."""
+        message of every attempt that ended, its outputs hashed and in the blob cache. Children the
+        spawners started meanwhile are watched from now on (a spawner's hand-over ends the wait)."""
+        self._take_spawned()
         messages, self.ended = self.ended, []
         for task_id, proc in self.supervisor.wait(0.0 if messages else timeout):
             shell, attempt, started = self.attempts.pop(task_id)
             mark("executed", task_id)
-            result = self.executor.end_shell(shell, proc)
+            try:
+                result = self.executor.end_shell(shell, proc)
+            except Exception as exc:
+                self.executor.discard(AttemptResult("ok", staged=shell.staged))
+                result = _internal(exc)
             messages.append(self._message(shell.task, attempt, result, started))
             mark("posted", task_id)  # (the timeline's name for a result ready for the scheduler)
+        self._take_spawned()
+        messages += self.ended
+        self.ended = []
         return messages
 
+    def _take_spawned(self) -> None:
+        while True:
+            try:
+                task_id, child = self.spawned.get_nowait()
+            except queue.Empty:
+                return
+            shell, attempt, started, cancel = self.starting.pop(task_id)
+            self._watch(shell, attempt, started, cancel, child)
+
     def close(self) -> None:
+        """Stop the spawners (a child one started meanwhile is watched, so it is killed below) and kill
+        whatever is still running (a build that ends normally has nothing left)."""
+        self.closing = True
+        for _ in self.threads:
+            self.requests.put(None)
+        for thread in self.threads:  # each finishes the spawn it is in, if any, and starts no other
+            thread.join(timeout=10)
+        self._take_spawned()
         self.supervisor.close()
 
     def _ended(self, task: Task, attempt: int, result: AttemptResult, started: float) -> None:
@@ -111,5 +220,11 @@ class InlineAttempts:
             result, hashes = written_outputs(task, result, self.root, self.store_blob, self.hash_store)
         except Exception as exc:  # a bug here must fail the task, not the build
             self.executor.discard(result)
-            result, hashes = AttemptResult("fatal", f"internal error: {exc!r}", "internal"), None
+            result, hashes = _internal(exc), None
         return ("result", task.id, attempt, result, hashes, started, time.time())
+
+
+def _internal(exc: Exception) -> AttemptResult:
+    """What a worker makes of an exception in a runner (`workers.run_attempt`): the task fails, not the
+    build."""
+    return AttemptResult("fatal", message=f"internal error: {exc!r}", error_type="internal")

@@ -30,7 +30,7 @@ from agentmake.scheduler.commit import remove_stale_temps
 from agentmake.scheduler.control import BuildControl
 from agentmake.scheduler.events import BuildResult, TaskEvent, TaskOutcome, emit_up_to_date
 from agentmake.scheduler.fastlane import Predecided, predecide
-from agentmake.scheduler.inline import InlineAttempts
+from agentmake.scheduler.inline import InlineAttempts, usable_cpus
 from agentmake.scheduler.limits import Limits
 from agentmake.scheduler.processes import ProcessRecorder, end_orphans
 from agentmake.scheduler.ready import ReadyQueue, critical_path_weights, expected_durations, priority_keys
@@ -105,7 +105,13 @@ class Build(Starting):
         self.inline: InlineAttempts | None = None  # shell attempts run on this thread (`scheduler.inline`)
         if InlineAttempts.possible(executor):
             self.inline = InlineAttempts(
-                executor, self._spawned, root=self.root, store_blob=store_blob, hash_store=hash_store
+                executor,
+                self._spawned,
+                note=processes.note if processes is not None else None,
+                spawners=options.jobs if options.jobs > usable_cpus() else 0,
+                root=self.root,
+                store_blob=store_blob,
+                hash_store=hash_store,
             )
         self.marks: dict[str, tuple[int, int, float]] = {}  # processes not yet written: id -> pid, pgid, when
         self.marked: set[str] = set()  # tasks whose process is written in the store's `running` table
@@ -287,10 +293,9 @@ class Build(Starting):
             self.inline.wake()
 
     def _spawned(self, task_id: str, pid: int, pgid: int) -> None:
-        """An inline attempt's child exists: into the spawn log now, the `running` table soon (as a worker's
-        child is, through `ProcessRecorder`)."""
+        """An inline attempt's child exists (and is in the spawn log): into the `running` table soon, as a
+        worker's child is through `ProcessRecorder`."""
         if self.processes is not None:
-            self.processes.note(task_id, pid, pgid)
             self._handle(("process", task_id, pid, pgid))
         elif self.executor.on_process is not None:
             self.executor.on_process(task_id, pid, pgid)
