@@ -6,13 +6,18 @@ in change mode (the seed changes, so every task reruns), exactly as `run.py`'s s
 (`peers.Tool.run`: stdout and stderr captured, NO_COLOR). Reports best and median wall time ÷ the ideal bound
 (Σ layers ⌈width / jobs⌉ x 0.2 s); the target is ≤ 1.05.
 
+`--floor` also times the smallest CPython program that runs the same jobs in the same order (`python -S`, no
+import but `os`: `posix_spawn` of each job's `sh -c` command the moment its inputs exist, `waitpid` for the
+next to end, no state, no hashing, no output) and GNU make: what no CPython tool that starts as a new process
+can beat, beside what a C tool reaches.
+
 `--timeline` runs one more change build with `AGENTMAKE_TRACE` set (see `agentmake.trace`) and
 prints where the time goes: process start → CLI imported → Agentfile → graph → store → first task spawned,
 each wave's hand-off (the last task of a wave exits → worker posts → scheduler receives → records → next task
 launched → spawned), and the end. `--importtime` prints the heaviest imports of one build (`python -X
 importtime`).
 
-    python benchmarks/bench_layered.py [--trials 7] [--timeline] [--importtime] [--work DIR]
+    python benchmarks/bench_layered.py [--trials 7] [--floor] [--timeline] [--importtime] [--work DIR]
 """
 
 from __future__ import annotations
@@ -62,6 +67,43 @@ def change_build(project: gen.Project, directory: Path, jobs: int) -> float:
 
 def trials(project: gen.Project, directory: Path, jobs: int, n: int) -> list[float]:
     return [change_build(project, directory, jobs) for _ in range(n)]
+
+
+# -- the floor -----------------------------------------------------------------------------------------------
+
+FLOOR = """\
+import os
+jobs = {jobs!r}  # [name, inputs, command]
+limit = {limit}
+made = {{p for _, ins, _ in jobs for p in ins if not p.startswith("out/")}}
+todo, running = list(jobs), {{}}
+while todo or running:
+    ready = [j for j in todo if all(i in made for i in j[1])]
+    for job in ready[: limit - len(running)]:
+        todo.remove(job)
+        running[os.posix_spawn("/bin/sh", ["sh", "-c", job[2]], os.environ)] = job
+    pid, status = os.waitpid(-1, 0)
+    if status:
+        raise SystemExit(f"{{running[pid][0]}} failed")
+    made.add("out/" + running.pop(pid)[0] + ".txt")
+"""
+
+
+def floor_times(project: gen.Project, directory: Path, jobs: int, n: int) -> dict[str, list[float]]:
+    """Wall times of the floor program and of `make -j` on the same jobs (each change build reruns all)."""
+    script = directory / "floor.py"
+    rows = [[j.name, list(j.inputs), j.command] for j in project.jobs]
+    script.write_text(FLOOR.format(jobs=rows, limit=jobs))
+    gen.write(project, directory, "Makefile")
+    times: dict[str, list[float]] = {"floor": [], "make": []}
+    argv = {"floor": [sys.executable, "-S", str(script)], "make": ["make", "-s", "-B", "-j", str(jobs)]}
+    for _ in range(n):
+        for name in times:
+            gen.change_one(project, directory, f"floor-{time.time_ns()}")
+            start = time.perf_counter()
+            subprocess.run(argv[name], cwd=directory, stdout=subprocess.DEVNULL, check=True)
+            times[name].append(time.perf_counter() - start)
+    return times
 
 
 # -- timeline ------------------------------------------------------------------------------------------------
@@ -183,6 +225,7 @@ def main() -> int:
     ap.add_argument("--jobs", type=int, default=8)
     ap.add_argument("--work", type=Path, help="where the projects go (default: a temporary directory)")
     ap.add_argument("--shape", choices=("small", "big", "both"), default="both")
+    ap.add_argument("--floor", action="store_true", help="also time a do-nothing CPython scheduler and make")
     ap.add_argument("--timeline", action="store_true", help="trace one build and show where time goes")
     ap.add_argument("--importtime", action="store_true", help="show the heaviest imports of one build")
     args = ap.parse_args()
@@ -204,6 +247,10 @@ def main() -> int:
                 f"({best / ideal:.3f}×), median {median:.3f} s ({median / ideal:.3f}×) "
                 f"over {args.trials} trials: {verdict}"
             )
+            if args.floor:
+                for name, seconds in floor_times(project, directory, args.jobs, args.trials).items():
+                    best, median = min(seconds), statistics.median(seconds)
+                    print(f"  {name:<6} best {best:.3f} s ({best / ideal:.3f}×), median {median:.3f} s")
             if args.timeline:
                 print_timeline(*traced_build(project, directory, args.jobs))
             if args.importtime:
