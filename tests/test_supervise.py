@@ -170,3 +170,27 @@ def test_a_child_that_cannot_be_watched_is_killed_and_closed(
     for fd in fds_before:
         with pytest.raises(OSError):
             os.fstat(fd)
+
+
+def test_a_pipe_closed_while_another_process_holds_a_copy_never_blocks_a_wait(
+    tmp_path: Path, sup: Supervisor
+) -> None:
+    """A child a spawner thread is starting holds a copy of every descriptor until its exec. A pipe closed
+    meanwhile must leave the epoll set first: else its end of file is reported under its number, given since
+    to the next child's pipe, and the read of that pipe blocks the scheduler thread until the child writes."""
+    import subprocess
+
+    add(sup, tmp_path, "x", "echo x; sleep 0.3")
+    stdout_fd = next(iter(next(iter(sup.by_pidfd.values())).child.pipes.logs))
+    holder = subprocess.Popen(["sleep", "5"], pass_fds=[stdout_fd])  # the copy the vfork child would hold
+    try:
+        assert collect(sup, 1)["x"].exit_code == 0
+        add(sup, tmp_path, "y", "sleep 3; echo y")
+        watched_y = next(iter(sup.by_pidfd.values()))
+        assert stdout_fd in watched_y.child.pipes.logs  # the number was given to y's pipe
+        started = time.monotonic()
+        assert sup.wait(0.2) == []
+        assert time.monotonic() - started < 1.5  # not blocked until y writes
+    finally:
+        holder.kill()
+        holder.wait()

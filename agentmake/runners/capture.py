@@ -76,8 +76,9 @@ class Pipes:
     def __init__(self, logs: dict[int, LogFile]) -> None:
         self.logs = logs
 
-    def read(self, fd: int) -> bool:
-        """Copy one chunk from `fd` to its log; False at end of file (the pipe is then closed)."""
+    def read(self, fd: int, *, close: bool = True) -> bool:
+        """Copy one chunk from `fd` to its log; False at end of file (the pipe is then forgotten, and closed
+        unless `close` is False: then the caller closes it, e.g. after removing it from an epoll set)."""
         try:
             data = os.read(fd, _CHUNK)
         except BlockingIOError:
@@ -86,7 +87,8 @@ class Pipes:
             data = b""
         if not data:
             del self.logs[fd]
-            os.close(fd)
+            if close:
+                os.close(fd)
             return False
         self.logs[fd].write(data)
         return True

@@ -13,6 +13,10 @@ still alive; after the leader exits, what it left in its group is ended the same
 gone, what the pipes still hold is copied without waiting for more (a process that left the group may keep a
 pipe open forever). `available()` says whether this platform has what it takes (Linux: pidfd, epoll,
 eventfd); elsewhere every attempt runs on a worker thread as before.
+
+Descriptors leave the epoll set before they are closed, and pipes are read without blocking: children may be
+started by other threads meanwhile (`scheduler.inline` spawners), and a vforked child holds a copy of every
+descriptor until its exec, which would keep a closed one in the set, reported under a reused number.
 """
 
 from __future__ import annotations
@@ -77,11 +81,22 @@ class Supervisor:
 
     def add(self, key: Any, child: Child, timeout: float | None, cancel: threading.Event) -> None:
         """Watch `child` (started `child.started`): it ends with its exit, or is ended `timeout` seconds
-        after its start or once `cancel` is set. Raises OSError if it cannot be watched: then its group was
-        killed, it was reaped and its pipes and logs are closed."""
+        after its start or once `cancel` is set. Raises OSError if it cannot be watched (no descriptor or
+        epoll watch left): then its group was killed, it was reaped, and its pipes and logs are closed."""
+        pidfd = -1
+        registered: list[int] = []
         try:
             pidfd = os.pidfd_open(child.proc.pid)
+            for fd in (pidfd, *child.pipes.logs):
+                if fd != pidfd:
+                    os.set_blocking(fd, False)  # (an event that is not for this pipe never blocks a read)
+                self.epoll.register(fd, select.EPOLLIN)
+                registered.append(fd)
         except OSError:
+            for fd in registered:
+                self.epoll.unregister(fd)
+            if pidfd >= 0:
+                os.close(pidfd)
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(child.pgid, signal.SIGKILL)
             child.proc.wait()
@@ -91,10 +106,8 @@ class Supervisor:
             raise
         deadline = child.started + timeout if timeout else None
         watched = _Watched(key, child, pidfd, deadline, cancel)
-        self.epoll.register(pidfd, select.EPOLLIN)
         self.by_pidfd[pidfd] = watched
         for fd in child.pipes.logs:
-            self.epoll.register(fd, select.EPOLLIN)
             self.by_pipe[fd] = watched
 
     def wake(self) -> None:
@@ -121,10 +134,9 @@ class Supervisor:
                     os.eventfd_read(self.wake_fd)
             elif fd in self.by_pidfd:
                 self._exited(self.by_pidfd[fd], done)
-            elif fd in self.by_pipe:
-                watched = self.by_pipe[fd]
-                if not watched.child.pipes.read(fd):  # end of file: `read` closed it (so epoll forgot it)
-                    del self.by_pipe[fd]
+            elif fd in self.by_pipe and not self.by_pipe[fd].child.pipes.read(fd, close=False):  # at its end
+                self._forget(fd)
+                os.close(fd)
         self._stop_due(time.monotonic(), done)
         return done
 
@@ -218,12 +230,18 @@ class Supervisor:
             )
         )
 
+    def _forget(self, fd: int) -> None:
+        """Stop watching `fd`, before it is closed: a descriptor closed while still in the epoll set stays
+        there as long as another process holds a copy of it (a child a spawner thread is starting, between
+        its vfork and its exec), and would then be reported under a number since given to a new pipe."""
+        if self.by_pipe.pop(fd, None) is not None:
+            self.epoll.unregister(fd)
+
     def _release(self, watched: _Watched) -> None:
         """Copy what the pipes still hold, close them and the logs, stop watching them."""
         pipes = watched.child.pipes
         for fd in list(pipes.logs):
-            if self.by_pipe.pop(fd, None) is not None:
-                self.epoll.unregister(fd)
+            self._forget(fd)
         pipes.drain()
         pipes.close()
         for log in watched.child.logs:

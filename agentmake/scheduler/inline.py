@@ -20,6 +20,7 @@ more slots than CPUs a helper only adds hand-offs: measured slower, so it is nev
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import threading
@@ -130,7 +131,9 @@ class InlineAttempts:
         self.spawn_time = mean + WEIGHT * (now - began - mean)  # (threads racing here lose a sample)
         self.last_spawn = now
         if self.note is not None and isinstance(child, Child):
-            self.note(shell.task.id, child.proc.pid, child.pgid)
+            # (a full disk) the spawn log is a safety net: the `running` table still gets the process
+            with contextlib.suppress(OSError):
+                self.note(shell.task.id, child.proc.pid, child.pgid)
         return child
 
     def _serve(self) -> None:
