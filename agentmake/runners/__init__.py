@@ -8,7 +8,9 @@ targets). The scheduler commits staged outputs (rename) and records them.
 
 Modules: `presets` (PRESETS), `invocation` (argv/env/stdin), `process` (process groups, timeouts,
 `kill_process_group`), `capture` (stdout/stderr pipes into log files), `parse` (output formats), `classify`
-(retry vs fatal), `check` (output checks), `execute` (one attempt), `staging` (staged files), `backups`.
+(retry vs fatal), `check` (output checks), `execute` (one attempt), `shell` (a shell agent's attempt, also
+in parts for `scheduler.inline`), `supervise` (many children watched from one thread), `result`
+(`AttemptResult`), `staging` (staged files), `backups`.
 """
 
 from agentmake.lazy import lazy_names
@@ -19,7 +21,7 @@ __all__ = ["PRESETS", "STAGED_MARKER", "AttemptResult", "Executor", "kill_proces
 __getattr__ = lazy_names(
     __name__,
     {
-        "AttemptResult": "agentmake.runners.execute",
+        "AttemptResult": "agentmake.runners.result",
         "Executor": "agentmake.runners.execute",
         "safe_name": "agentmake.runners.invocation",
         "PRESETS": "agentmake.runners.presets",

@@ -18,80 +18,43 @@ Logs: stdout/stderr of attempt N go to ``<log_dir>/<safe id>.<N>.out``/``.err`` 
 ``.check.out``/``.check.err``), copied from pipes as the child writes; a stream that printed nothing leaves
 no log file (see `capture`). The rendered prompt goes to ``<log_dir>/../tasks/<safe id>.prompt``
 before the run. Environment values are never written anywhere.
+
+Modules: this one holds `Executor` (execute, reports, LLM agents); shell agents are in `shell`, and what every
+attempt shares (settings, logs, starting a process, verdicts, checks) in `base`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-import shutil
 import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from agentmake.errors import AgentmakeError
 from agentmake.graph import Task
-from agentmake.model import Agentfile, AgentSpec, ReportSpec, RunnerSpec
+from agentmake.model import Agentfile, AgentSpec, ReportSpec
 from agentmake.plan import Decision
 from agentmake.runners.backups import Backup, backup_outputs, recover, restore_outputs
-from agentmake.runners.capture import LogFile
-from agentmake.runners.check import command_values, run_check
+from agentmake.runners.base import read_log
 from agentmake.runners.classify import Verdict, classify_failure, claude_text_error, one_line
 from agentmake.runners.invocation import (
-    Invocation,
     InvocationError,
     llm_invocation,
     safe_name,
-    shell_invocation,
 )
 from agentmake.runners.parse import Parsed, parse_output
-from agentmake.runners.presets import PRESETS, STDIN_LIMITS, WRITES_FILES, preset_of
-from agentmake.runners.process import GRACE, Child, ProcResult, not_started, run_process, start_child
-from agentmake.runners.staging import staged_path, tail_to_stderr
-from agentmake.templates import render_command
+from agentmake.runners.presets import STDIN_LIMITS, WRITES_FILES, preset_of
+from agentmake.runners.process import GRACE
+from agentmake.runners.result import AttemptResult
+from agentmake.runners.shell import ShellAttempt, ShellAttempts
+from agentmake.runners.staging import staged_path
+
+__all__ = ["AttemptResult", "Executor", "ShellAttempt"]
 
 
-@dataclass
-class AttemptResult:
-    """`outcome`: "ok", "retry" (worth another attempt), "fatal" (retrying cannot help) or "cancelled".
-    `error_type`: "rate-limit", "overloaded", "auth", "quota", "timeout", "exit", "no-output", "check",
-    "not-found", "usage", "prompt-too-large" or None. `staged`: output path -> temporary file holding its
-    final content (ok only). `log_stem`: ``<log_dir>/<safe id>.<attempt>``; add ``.out``/``.err`` for the
-    agent's output."""
-
-    outcome: str
-    message: str = ""
-    error_type: str | None = None
-    exit_code: int | None = None
-    staged: dict[str, Path] = field(default_factory=dict)
-    duration: float = 0.0
-    cost_usd: float | None = None
-    tokens_in: int | None = None
-    tokens_out: int | None = None
-    log_stem: Path | None = None
-
-    @property
-    def rate_limited(self) -> bool:
-        return self.error_type in ("rate-limit", "overloaded")
-
-
-@dataclass
-class ShellAttempt:
-    """A shell attempt whose process is about to start or running (`Executor.begin_shell`)."""
-
-    task: Task
-    spec: AgentSpec
-    inv: Invocation
-    staged: dict[str, Path]  # output path -> the staged file the command writes
-    stem: Path  # log stem
-    timeout: float | None
-    started: float  # monotonic
-
-
-class Executor:
+class Executor(ShellAttempts):
     """Runs attempts. `on_process(task_id, pid, pgid)` is called once a child process exists (the scheduler
     records it in the store so a later run can end an orphan). `report_renderer(task)` returns the text of a
     report without `merge`. `execute` blocks until the child is gone, so call it from a thread that lives at
@@ -111,19 +74,14 @@ class Executor:
         grace: float = GRACE,
         recover_leftovers: bool = True,
     ) -> None:
-        self.agentfile = agentfile
-        self.root = agentfile.root
-        self.log_dir = Path(log_dir)
-        self.state_dir = self.log_dir.parent
-        self.on_process = on_process
-        self.verbose = verbose
-        self.report_renderer = report_renderer
-        self.grace = grace
-        self._log_dir_made = False
-        self._log_dir_lock = threading.Lock()
-        self._fresh_logs = False  # the log directory was made by this executor (one per build)
-        self._programs: dict[str, str | None] = {}  # program name -> its path on PATH (resolved once)
-        self._dirs: set[Path] = set()  # output directories made (see `staged_path`)
+        super().__init__(
+            agentfile,
+            log_dir=log_dir,
+            on_process=on_process,
+            verbose=verbose,
+            report_renderer=report_renderer,
+            grace=grace,
+        )
         if recover_leftovers:
             for note in recover(self.state_dir, self.root):
                 sys.stderr.write(f"agentmake: {note}\n")
@@ -142,89 +100,6 @@ class Executor:
             result = AttemptResult("fatal", one_line(str(e)), "usage")
         return self._ended(result, start, stem)
 
-    # -- shell attempts run by the caller (`runners.supervise`, `scheduler.inline`) -------------------------
-    def runs_inline(self, task: Task) -> bool:
-        """Whether an attempt of `task` may run as `begin_shell` -> `spawn_shell` -> (the caller watches the
-        child) -> `end_shell` instead of `execute`: a shell agent without a check command, outside verbose
-        mode (whose log tail is a thread per attempt)."""
-        spec = task.spec
-        return isinstance(spec, AgentSpec) and spec.is_shell and spec.check is None and not self.verbose
-
-    def begin_shell(self, task: Task, attempt: int) -> ShellAttempt | AttemptResult:
-        """Everything a shell attempt does before its process starts; an ended AttemptResult if it cannot
-        start (e.g. a bad placeholder in its command)."""
-        start = time.monotonic()
-        stem = self._stem(task, attempt)
-        assert isinstance(task.spec, AgentSpec)
-        try:
-            return self._shell_attempt(task, task.spec, stem, start)
-        except InvocationError as e:
-            result = AttemptResult("fatal", str(e), "usage")
-        except AgentmakeError as e:
-            result = AttemptResult("fatal", one_line(str(e)), "usage")
-        return self._ended(result, start, stem)
-
-    def spawn_shell(self, shell: ShellAttempt) -> Child | ProcResult:
-        """Start the attempt's process (the `sh -c` form if a directly executed command cannot start): the
-        running child, or the result of a process that could not be started."""
-        while True:
-            logs = self._logs(shell.stem)
-            try:
-                return start_child(
-                    shell.inv.argv,
-                    stdin=False,
-                    env=shell.inv.env,
-                    cwd=shell.inv.cwd,
-                    logs=logs,
-                    parent_death=False,
-                    executable=shell.inv.executable,
-                )
-            except OSError as e:
-                for log in logs:
-                    log.close()
-                if shell.inv.fallback is None:
-                    return not_started(e, shell.started)
-                shell.inv = self._fallback(shell.inv)
-
-    def end_shell(self, shell: ShellAttempt, proc: ProcResult) -> AttemptResult:
-        """Judge a shell attempt whose process is over, as `execute` would have."""
-        result = self._shell_verdict(shell, proc, threading.Event())
-        return self._ended(result, shell.started, shell.stem)
-
-    # -- one attempt ----------------------------------------------------------------------------------------
-    def _stem(self, task: Task, attempt: int) -> Path:
-        """``<log_dir>/<safe id>.<attempt>``; makes the log directory (once per executor, not per task)."""
-        if not self._log_dir_made:
-            with self._log_dir_lock:  # (workers start together: the second must not see the first's mkdir)
-                if not self._log_dir_made:
-                    # a log directory made now holds no older logs: none needs removing before an attempt
-                    self._fresh_logs = not self.log_dir.is_dir()
-                    self.log_dir.mkdir(parents=True, exist_ok=True)
-                    self._log_dir_made = True
-        return self.log_dir / f"{safe_name(task.id)}.{attempt}"
-
-    def _logs(self, stem: Path) -> tuple[LogFile, LogFile]:
-        """The attempt's stdout and stderr logs, older logs of their names removed (see `run_process`)."""
-        logs = (LogFile(stem.with_name(stem.name + ".out")), LogFile(stem.with_name(stem.name + ".err")))
-        if not self._fresh_logs:
-            for log in logs:
-                log.clear()
-        return logs
-
-    def _ended(self, result: AttemptResult, start: float, stem: Path) -> AttemptResult:
-        result.duration = time.monotonic() - start
-        result.log_stem = stem
-        if result.outcome != "ok":
-            self.discard(result)
-        return result
-
-    def discard(self, result: AttemptResult) -> None:
-        """Remove staged files of a result that will not be committed."""
-        for path in result.staged.values():
-            with contextlib.suppress(OSError):
-                path.unlink()
-        result.staged.clear()
-
     # -- kinds of task --------------------------------------------------------------------------------------
     def _dispatch(self, task: Task, decision: Decision, stem: Path, cancel: threading.Event) -> AttemptResult:
         spec = task.spec
@@ -233,16 +108,6 @@ class Executor:
         if isinstance(spec, AgentSpec) and spec.is_shell:
             return self._run_shell(task, spec, stem, cancel)
         return self._run_llm(task, decision, stem, cancel)
-
-    def _runner(self, name: str) -> RunnerSpec:
-        runner = self.agentfile.runners.get(name) or PRESETS.get(name)
-        if runner is None:
-            raise InvocationError(f"unknown runner {name!r}")
-        return runner
-
-    def _timeout(self, spec: AgentSpec | ReportSpec, runner: RunnerSpec) -> float | None:
-        own = spec.timeout if isinstance(spec, AgentSpec) else None
-        return own or runner.timeout or self.agentfile.settings.timeout
 
     def _render_report(self, task: Task) -> AttemptResult:
         if self.report_renderer is None:
@@ -256,46 +121,6 @@ class Executor:
         staged = {task.outputs[0]: staged_path(self.root, task.outputs[0])}
         staged[task.outputs[0]].write_text(text, encoding="utf-8")
         return AttemptResult("ok", staged=staged)
-
-    def _run_shell(self, task: Task, spec: AgentSpec, stem: Path, cancel: threading.Event) -> AttemptResult:
-        shell = self._shell_attempt(task, spec, stem, time.monotonic())
-        inv, timeout = shell.inv, shell.timeout
-        # Shell agents are many and short: no parent-death signal, so the child is vfork()ed (see process.py)
-        proc = self._spawn(task, inv, stem, timeout, cancel, parent_death=False)
-        if proc.exit_code is None and inv.fallback is not None:  # let the shell report (or run) it after all
-            shell.inv = self._fallback(inv)
-            proc = self._spawn(task, shell.inv, stem, timeout, cancel, parent_death=False)
-        return self._shell_verdict(shell, proc, cancel)
-
-    def _shell_attempt(self, task: Task, spec: AgentSpec, stem: Path, start: float) -> ShellAttempt:
-        runner = self._runner("shell")
-        try:
-            staged = {o: staged_path(self.root, o, self._dirs) for o in task.outputs}
-        except OSError as exc:  # e.g. a file where an output's directory should be
-            raise InvocationError(f"cannot make the directory of an output: {exc}") from exc
-        rel = [os.path.relpath(staged[o], self.root) for o in task.outputs]
-        command = render_command(spec.run or "", command_values(task, rel))
-        inv = shell_invocation(runner, command, root=self.root, environ=os.environ)
-        if inv.fallback is not None:
-            inv.executable = self._which(inv.argv[0])
-        return ShellAttempt(task, spec, inv, staged, stem, self._timeout(spec, runner), start)
-
-    def _fallback(self, inv: Invocation) -> Invocation:
-        assert inv.fallback is not None
-        return replace(inv, argv=inv.fallback, fallback=None, executable=self._which(inv.fallback[0]))
-
-    def _shell_verdict(self, shell: ShellAttempt, proc: ProcResult, cancel: threading.Event) -> AttemptResult:
-        task, staged, stem = shell.task, shell.staged, shell.stem
-        result = AttemptResult("ok", staged=staged, exit_code=proc.exit_code)
-        early = self._process_verdict(proc, shell.inv, "shell", Parsed(), stem, shell.timeout)
-        if early is not None:
-            return self._fail(result, early)
-        missing = [o for o in task.outputs if not staged[o].is_file()]
-        if missing:
-            return self._fail(
-                result, Verdict("retry", "no-output", f"command did not write {', '.join(missing)}")
-            )
-        return self._checked(task, shell.spec, result, stem, shell.timeout, cancel)
 
     def _run_llm(self, task: Task, decision: Decision, stem: Path, cancel: threading.Event) -> AttemptResult:
         spec = task.spec
@@ -341,8 +166,8 @@ class Executor:
         try:
             on_group = backup.set_group if backup is not None else None
             proc = self._spawn(task, inv, stem, timeout, cancel, on_group=on_group)
-            stdout = _read(stem, ".out")
-            stderr = _read(stem, ".err")
+            stdout = read_log(stem, ".out")
+            stderr = read_log(stem, ".err")
             parsed = parse_output(runner.format, stdout, stderr) if proc.exit_code is not None else Parsed()
             if preset == "claude" and runner.format == "text" and claude_text_error(stdout):
                 parsed.is_error, parsed.error = True, one_line(stdout)
@@ -379,128 +204,3 @@ class Executor:
         finally:
             restore_outputs(self.root, backup)
         return self._checked(task, spec, result, stem, timeout, cancel)
-
-    # -- helpers --------------------------------------------------------------------------------------------
-    def _spawn(
-        self,
-        task: Task,
-        inv: Invocation,
-        stem: Path,
-        timeout: float | None,
-        cancel: threading.Event,
-        parent_death: bool = True,
-        on_group: Callable[[int], None] | None = None,
-    ) -> ProcResult:
-        on_spawn = None
-        if self.on_process is not None or on_group is not None:
-            hook = self.on_process
-
-            def on_spawn(pid: int, pgid: int) -> None:
-                if on_group is not None:
-                    on_group(pgid)
-                if hook is not None:
-                    hook(task.id, pid, pgid)
-
-        stop_tail = threading.Event()
-        tail = None
-        if self.verbose:
-            tail = threading.Thread(target=tail_to_stderr, args=(task.id, stem, stop_tail), daemon=True)
-            tail.start()
-        try:
-            return run_process(
-                inv.argv,
-                executable=inv.executable,
-                stdin=inv.stdin,
-                env=inv.env,
-                cwd=inv.cwd,
-                stdout_path=stem.with_name(stem.name + ".out"),
-                stderr_path=stem.with_name(stem.name + ".err"),
-                timeout=timeout,
-                cancel=cancel,
-                on_spawn=on_spawn,
-                grace=self.grace,
-                parent_death=parent_death,
-                clear_logs=not self._fresh_logs,
-            )
-        finally:
-            stop_tail.set()
-            if tail is not None:
-                tail.join(timeout=1.0)
-
-    def _which(self, name: str) -> str | None:
-        """Where `name` is on PATH, looked up once per executor (a directly executed shell command would
-        otherwise try every PATH entry before it, for every task). Only for names without a slash and a PATH
-        of absolute directories; None: let exec search."""
-        if name in self._programs:
-            return self._programs[name]
-        found = None
-        path = os.environ.get("PATH", os.defpath)
-        if "/" not in name and all(os.path.isabs(d) for d in path.split(os.pathsep)):
-            found = shutil.which(name, path=path)
-        self._programs[name] = found
-        return found
-
-    def _process_verdict(
-        self,
-        proc: ProcResult,
-        inv: Invocation,
-        preset: str | None,
-        parsed: Parsed,
-        stem: Path,
-        timeout: float | None = None,
-    ) -> Verdict | None:
-        """Verdicts that do not depend on the output: not found, cancelled, timed out, shell failures."""
-        prog = inv.argv[0]
-        if proc.not_found:
-            return Verdict("fatal", "not-found", f"{prog}: command not found: install {prog} or fix PATH")
-        if proc.exit_code is None:
-            return Verdict("fatal", "exit", f"cannot start {prog}: {proc.start_error}")
-        if proc.cancelled:
-            return Verdict("cancelled", None, "cancelled")
-        if proc.timed_out:
-            limit = f" after {timeout:g}s" if timeout else ""
-            return Verdict("retry", "timeout", f"timed out{limit}; the process group was killed")
-        if proc.exit_code == 127:
-            detail = one_line(_read(stem, ".err")) or prog
-            return Verdict("fatal", "not-found", f"command not found ({detail}): install it or fix PATH")
-        if preset == "shell" and proc.exit_code != 0:
-            return classify_failure("shell", proc.exit_code, parsed, _read(stem, ".out"), _read(stem, ".err"))
-        return None
-
-    def _checked(
-        self,
-        task: Task,
-        spec: AgentSpec | ReportSpec,
-        result: AttemptResult,
-        stem: Path,
-        timeout: float | None,
-        cancel: threading.Event,
-    ) -> AttemptResult:
-        check = spec.check if isinstance(spec, AgentSpec) else None
-        if check is None or result.outcome != "ok":
-            return result
-        try:
-            problem = run_check(
-                check, task, result.staged, root=self.root, log_stem=stem, timeout=timeout, cancel=cancel
-            )
-        except AgentmakeError as e:  # e.g. a bad placeholder: the staged files must not be left behind
-            return self._fail(result, Verdict("fatal", "usage", one_line(str(e))))
-        if problem is not None:
-            return self._fail(result, Verdict("retry", "check", problem))
-        return result
-
-    def _fail(self, result: AttemptResult, verdict: Verdict) -> AttemptResult:
-        self.discard(result)
-        result.outcome, result.error_type, result.message = (
-            verdict.outcome,
-            verdict.error_type,
-            verdict.message,
-        )
-        return result
-
-
-def _read(stem: Path, suffix: str) -> str:
-    try:
-        return stem.with_name(stem.name + suffix).read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return ""

@@ -32,8 +32,8 @@ from typing import Any
 from agentmake.graph import Task
 from agentmake.plan import Decision
 from agentmake.runners import AttemptResult, Executor
-from agentmake.runners.execute import ShellAttempt
 from agentmake.runners.process import Child, ProcResult
+from agentmake.runners.shell import ShellAttempt
 from agentmake.runners.supervise import Supervisor, available
 from agentmake.scheduler.workers import HashStore, StoreBlob, written_outputs
 from agentmake.trace import mark

@@ -1,0 +1,227 @@
+"""What every attempt shares, whoever runs it: the executor's settings, the attempt's log files, starting its
+process (`_spawn`), what its end says (`_process_verdict`), the output check, and giving up staged outputs.
+`ExecutorBase` is the base of `shell.ShellAttempts` and so of `execute.Executor`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from agentmake.errors import AgentmakeError
+from agentmake.graph import Task
+from agentmake.model import Agentfile, AgentSpec, ReportSpec, RunnerSpec
+from agentmake.runners.capture import LogFile
+from agentmake.runners.check import run_check
+from agentmake.runners.classify import Verdict, classify_failure, one_line
+from agentmake.runners.invocation import Invocation, InvocationError, safe_name
+from agentmake.runners.parse import Parsed
+from agentmake.runners.presets import PRESETS
+from agentmake.runners.process import GRACE, ProcResult, run_process
+from agentmake.runners.result import AttemptResult
+from agentmake.runners.staging import tail_to_stderr
+
+
+class ExecutorBase:
+    """The executor's settings and the helpers of one attempt (see `execute.Executor` for the arguments)."""
+
+    def __init__(
+        self,
+        agentfile: Agentfile,
+        *,
+        log_dir: Path,
+        on_process: Callable[[str, int, int], None] | None = None,
+        verbose: bool = False,
+        report_renderer: Callable[[Task], str] | None = None,
+        grace: float = GRACE,
+    ) -> None:
+        self.agentfile = agentfile
+        self.root = agentfile.root
+        self.log_dir = Path(log_dir)
+        self.state_dir = self.log_dir.parent
+        self.on_process = on_process
+        self.verbose = verbose
+        self.report_renderer = report_renderer
+        self.grace = grace
+        self._log_dir_made = False
+        self._log_dir_lock = threading.Lock()
+        self._fresh_logs = False  # the log directory was made by this executor (one per build)
+        self._programs: dict[str, str | None] = {}  # program name -> its path on PATH (resolved once)
+        self._dirs: set[Path] = set()  # output directories made (see `staged_path`)
+
+    # -- one attempt ----------------------------------------------------------------------------------------
+    def _stem(self, task: Task, attempt: int) -> Path:
+        """``<log_dir>/<safe id>.<attempt>``; makes the log directory (once per executor, not per task)."""
+        if not self._log_dir_made:
+            with self._log_dir_lock:  # (workers start together: the second must not see the first's mkdir)
+                if not self._log_dir_made:
+                    # a log directory made now holds no older logs: none needs removing before an attempt
+                    self._fresh_logs = not self.log_dir.is_dir()
+                    self.log_dir.mkdir(parents=True, exist_ok=True)
+                    self._log_dir_made = True
+        return self.log_dir / f"{safe_name(task.id)}.{attempt}"
+
+    def _logs(self, stem: Path) -> tuple[LogFile, LogFile]:
+        """The attempt's stdout and stderr logs, older logs of their names removed (see `run_process`)."""
+        logs = (LogFile(stem.with_name(stem.name + ".out")), LogFile(stem.with_name(stem.name + ".err")))
+        if not self._fresh_logs:
+            for log in logs:
+                log.clear()
+        return logs
+
+    def _ended(self, result: AttemptResult, start: float, stem: Path) -> AttemptResult:
+        result.duration = time.monotonic() - start
+        result.log_stem = stem
+        if result.outcome != "ok":
+            self.discard(result)
+        return result
+
+    def discard(self, result: AttemptResult) -> None:
+        """Remove staged files of a result that will not be committed."""
+        for path in result.staged.values():
+            with contextlib.suppress(OSError):
+                path.unlink()
+        result.staged.clear()
+
+    def _runner(self, name: str) -> RunnerSpec:
+        runner = self.agentfile.runners.get(name) or PRESETS.get(name)
+        if runner is None:
+            raise InvocationError(f"unknown runner {name!r}")
+        return runner
+
+    def _timeout(self, spec: AgentSpec | ReportSpec, runner: RunnerSpec) -> float | None:
+        own = spec.timeout if isinstance(spec, AgentSpec) else None
+        return own or runner.timeout or self.agentfile.settings.timeout
+
+    # -- helpers --------------------------------------------------------------------------------------------
+    def _spawn(
+        self,
+        task: Task,
+        inv: Invocation,
+        stem: Path,
+        timeout: float | None,
+        cancel: threading.Event,
+        parent_death: bool = True,
+        on_group: Callable[[int], None] | None = None,
+    ) -> ProcResult:
+        on_spawn = None
+        if self.on_process is not None or on_group is not None:
+            hook = self.on_process
+
+            def on_spawn(pid: int, pgid: int) -> None:
+                if on_group is not None:
+                    on_group(pgid)
+                if hook is not None:
+                    hook(task.id, pid, pgid)
+
+        stop_tail = threading.Event()
+        tail = None
+        if self.verbose:
+            tail = threading.Thread(target=tail_to_stderr, args=(task.id, stem, stop_tail), daemon=True)
+            tail.start()
+        try:
+            return run_process(
+                inv.argv,
+                executable=inv.executable,
+                stdin=inv.stdin,
+                env=inv.env,
+                cwd=inv.cwd,
+                stdout_path=stem.with_name(stem.name + ".out"),
+                stderr_path=stem.with_name(stem.name + ".err"),
+                timeout=timeout,
+                cancel=cancel,
+                on_spawn=on_spawn,
+                grace=self.grace,
+                parent_death=parent_death,
+                clear_logs=not self._fresh_logs,
+            )
+        finally:
+            stop_tail.set()
+            if tail is not None:
+                tail.join(timeout=1.0)
+
+    def _which(self, name: str) -> str | None:
+        """Where `name` is on PATH, looked up once per executor (a directly executed shell command would
+        otherwise try every PATH entry before it, for every task). Only for names without a slash and a PATH
+        of absolute directories; None: let exec search."""
+        if name in self._programs:
+            return self._programs[name]
+        found = None
+        path = os.environ.get("PATH", os.defpath)
+        if "/" not in name and all(os.path.isabs(d) for d in path.split(os.pathsep)):
+            found = shutil.which(name, path=path)
+        self._programs[name] = found
+        return found
+
+    def _process_verdict(
+        self,
+        proc: ProcResult,
+        inv: Invocation,
+        preset: str | None,
+        parsed: Parsed,
+        stem: Path,
+        timeout: float | None = None,
+    ) -> Verdict | None:
+        """Verdicts that do not depend on the output: not found, cancelled, timed out, shell failures."""
+        prog = inv.argv[0]
+        if proc.not_found:
+            return Verdict("fatal", "not-found", f"{prog}: command not found: install {prog} or fix PATH")
+        if proc.exit_code is None:
+            return Verdict("fatal", "exit", f"cannot start {prog}: {proc.start_error}")
+        if proc.cancelled:
+            return Verdict("cancelled", None, "cancelled")
+        if proc.timed_out:
+            limit = f" after {timeout:g}s" if timeout else ""
+            return Verdict("retry", "timeout", f"timed out{limit}; the process group was killed")
+        if proc.exit_code == 127:
+            detail = one_line(read_log(stem, ".err")) or prog
+            return Verdict("fatal", "not-found", f"command not found ({detail}): install it or fix PATH")
+        if preset == "shell" and proc.exit_code != 0:
+            return classify_failure(
+                "shell", proc.exit_code, parsed, read_log(stem, ".out"), read_log(stem, ".err")
+            )
+        return None
+
+    def _checked(
+        self,
+        task: Task,
+        spec: AgentSpec | ReportSpec,
+        result: AttemptResult,
+        stem: Path,
+        timeout: float | None,
+        cancel: threading.Event,
+    ) -> AttemptResult:
+        check = spec.check if isinstance(spec, AgentSpec) else None
+        if check is None or result.outcome != "ok":
+            return result
+        try:
+            problem = run_check(
+                check, task, result.staged, root=self.root, log_stem=stem, timeout=timeout, cancel=cancel
+            )
+        except AgentmakeError as e:  # e.g. a bad placeholder: the staged files must not be left behind
+            return self._fail(result, Verdict("fatal", "usage", one_line(str(e))))
+        if problem is not None:
+            return self._fail(result, Verdict("retry", "check", problem))
+        return result
+
+    def _fail(self, result: AttemptResult, verdict: Verdict) -> AttemptResult:
+        self.discard(result)
+        result.outcome, result.error_type, result.message = (
+            verdict.outcome,
+            verdict.error_type,
+            verdict.message,
+        )
+        return result
+
+
+def read_log(stem: Path, suffix: str) -> str:
+    """The text of an attempt's log (`suffix`: ".out" or ".err"); a log that is not there is empty."""
+    try:
+        return stem.with_name(stem.name + suffix).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""

@@ -1,0 +1,31 @@
+"""What came of one attempt (`AttemptResult`): the outcome, its error type and message, the staged outputs,
+duration, cost and tokens, and where its logs are."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class AttemptResult:
+    """`outcome`: "ok", "retry" (worth another attempt), "fatal" (retrying cannot help) or "cancelled".
+    `error_type`: "rate-limit", "overloaded", "auth", "quota", "timeout", "exit", "no-output", "check",
+    "not-found", "usage", "prompt-too-large" or None. `staged`: output path -> temporary file holding its
+    final content (ok only). `log_stem`: ``<log_dir>/<safe id>.<attempt>``; add ``.out``/``.err`` for the
+    agent's output."""
+
+    outcome: str
+    message: str = ""
+    error_type: str | None = None
+    exit_code: int | None = None
+    staged: dict[str, Path] = field(default_factory=dict)
+    duration: float = 0.0
+    cost_usd: float | None = None
+    tokens_in: int | None = None
+    tokens_out: int | None = None
+    log_stem: Path | None = None
+
+    @property
+    def rate_limited(self) -> bool:
+        return self.error_type in ("rate-limit", "overloaded")
