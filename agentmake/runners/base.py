@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from pathlib import Path
 from agentmake.errors import AgentmakeError
 from agentmake.graph import Task
 from agentmake.model import Agentfile, AgentSpec, ReportSpec, RunnerSpec
+from agentmake.runners.backups import recover
 from agentmake.runners.capture import LogFile
 from agentmake.runners.check import run_check
 from agentmake.runners.classify import Verdict, classify_failure, one_line
@@ -39,6 +41,7 @@ class ExecutorBase:
         verbose: bool = False,
         report_renderer: Callable[[Task], str] | None = None,
         grace: float = GRACE,
+        recover_leftovers: bool = True,
     ) -> None:
         self.agentfile = agentfile
         self.root = agentfile.root
@@ -53,6 +56,9 @@ class ExecutorBase:
         self._fresh_logs = False  # the log directory was made by this executor (one per build)
         self._programs: dict[str, str | None] = {}  # program name -> its path on PATH (resolved once)
         self._dirs: set[Path] = set()  # output directories made (see `staged_path`)
+        if recover_leftovers:
+            for note in recover(self.state_dir, self.root):
+                sys.stderr.write(f"agentmake: {note}\n")
 
     # -- one attempt ----------------------------------------------------------------------------------------
     def _stem(self, task: Task, attempt: int) -> Path:

@@ -26,17 +26,15 @@ attempt shares (settings, logs, starting a process, verdicts, checks) in `base`.
 from __future__ import annotations
 
 import os
-import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from agentmake.errors import AgentmakeError
 from agentmake.graph import Task
-from agentmake.model import Agentfile, AgentSpec, ReportSpec
+from agentmake.model import AgentSpec, ReportSpec
 from agentmake.plan import Decision
-from agentmake.runners.backups import Backup, backup_outputs, recover, restore_outputs
+from agentmake.runners.backups import Backup, backup_outputs, restore_outputs
 from agentmake.runners.base import read_log
 from agentmake.runners.classify import Verdict, classify_failure, claude_text_error, one_line
 from agentmake.runners.invocation import (
@@ -46,7 +44,6 @@ from agentmake.runners.invocation import (
 )
 from agentmake.runners.parse import Parsed, parse_output
 from agentmake.runners.presets import STDIN_LIMITS, WRITES_FILES, preset_of
-from agentmake.runners.process import GRACE
 from agentmake.runners.result import AttemptResult
 from agentmake.runners.shell import ShellAttempt, ShellAttempts
 from agentmake.runners.staging import staged_path
@@ -62,29 +59,6 @@ class Executor(ShellAttempts):
 
     Create it holding the project lock, before any task starts: unless `recover_leftovers=False`, it first
     undoes the multi-output attempts a killed agentmake left half-done (`backups.recover`)."""
-
-    def __init__(
-        self,
-        agentfile: Agentfile,
-        *,
-        log_dir: Path,
-        on_process: Callable[[str, int, int], None] | None = None,
-        verbose: bool = False,
-        report_renderer: Callable[[Task], str] | None = None,
-        grace: float = GRACE,
-        recover_leftovers: bool = True,
-    ) -> None:
-        super().__init__(
-            agentfile,
-            log_dir=log_dir,
-            on_process=on_process,
-            verbose=verbose,
-            report_renderer=report_renderer,
-            grace=grace,
-        )
-        if recover_leftovers:
-            for note in recover(self.state_dir, self.root):
-                sys.stderr.write(f"agentmake: {note}\n")
 
     # -- public ---------------------------------------------------------------------------------------------
     def execute(self, task: Task, decision: Decision, attempt: int, cancel: threading.Event) -> AttemptResult:
