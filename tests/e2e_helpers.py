@@ -23,7 +23,8 @@ from pathlib import Path
 from conftest import FakeAgents
 
 SUMMARY = re.compile(
-    r"^agentmake: (\d+) ran, (\d+) cached, (\d+) up to date, (\d+) failed in ([\d.]+)s(?:, \$([\d.]+))?$",
+    r"^agentmake: (\d+) ran, (\d+) cached, (\d+) up to date, (\d+) failed"
+    r"(?:, (\d+) interrupted)?(?:, (\d+) not run)? in ([\d.]+)s(?:, \$([\d.]+))?$",
     re.M,
 )
 EVENT = re.compile(r"^\[\s*[\d.]+s\] (\S+)\s+(\S+)(?:\s+\((.*)\))?$", re.M)
@@ -37,6 +38,8 @@ class Summary:
     failed: int
     seconds: float
     cost: float | None = None
+    interrupted: int = 0
+    not_run: int = 0
 
 
 @dataclass
@@ -54,10 +57,11 @@ class Run:
     def summary(self) -> Summary:
         found = SUMMARY.findall(self.out)
         assert found, f"no summary line in agentmake {' '.join(self.args)}:\n{self}"
-        ran, cached, utd, failed, secs, cost = found[-1]
+        ran, cached, utd, failed, interrupted, not_run, secs, cost = found[-1]
         return Summary(
-            int(ran), int(cached), int(utd), int(failed), float(secs), float(cost) if cost else None
-        )
+            int(ran), int(cached), int(utd), int(failed), float(secs), float(cost) if cost else None,
+            int(interrupted or 0), int(not_run or 0),
+        )  # fmt: skip
 
     @property
     def states(self) -> dict[str, str]:

@@ -59,7 +59,7 @@ def result() -> BuildResult:
     )
 
 
-SUMMARY = "agentmake: 1 ran, 0 cached, 0 up to date, 1 failed in 6.0s, $0.25"
+SUMMARY = "agentmake: 1 ran, 0 cached, 0 up to date, 1 failed, 1 not run in 6.0s, $0.25"
 
 
 def test_plain_display_one_line_per_state_change_no_escape_codes() -> None:

@@ -324,6 +324,7 @@ def test_ctrl_c_exits_130_ends_agents_and_resumes(e2e: E2E) -> None:
         kill_quietly(proc.pid)
     assert run.code == 130, run
     assert run.states.get("work:i1") == "interrupted", run
+    assert (run.summary.ran, run.summary.interrupted) == (1, 2), run  # the summary line says so too
     for label in ("i1", "i2"):
         assert not alive(pids[label]), f"agent {label} still running after Ctrl-C"
     assert not e2e.exists("out/i1.txt") and not e2e.exists("out/i2.txt")

@@ -159,8 +159,10 @@ def test_ctrl_c_ends_inline_groups_records_them_interrupted_and_resume_reruns_th
     def interrupt() -> None:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
+            pids = [tmp_path / f"{n}.pid" for n in ("slow1", "slow2")]
+            # (a pid file exists a moment before its shell has written the pid)
             if (
-                all((tmp_path / f"{n}.pid").exists() for n in ("slow1", "slow2"))
+                all(p.exists() and p.read_text().endswith("\n") for p in pids)
                 and (tmp_path / "quick.txt").exists()
             ):
                 os.kill(os.getpid(), signal.SIGINT)

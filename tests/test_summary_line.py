@@ -27,3 +27,16 @@ def test_cost_is_appended_when_known_and_a_cheap_run_is_not_zero() -> None:
         .endswith("in 8.3s, $0.42")
     )
     assert result(TaskOutcome("a", "done", cost_usd=0.0007)).summary_line().endswith(", $0.0007")
+
+
+def test_interrupted_and_not_run_tasks_are_counted_when_there_are_any() -> None:
+    r = result(
+        TaskOutcome("a", "done"),
+        TaskOutcome("b", "interrupted"),
+        TaskOutcome("c", "interrupted"),
+        TaskOutcome("d", "not-run"),
+    )
+    head = "agentmake: 1 ran, 0 cached, 0 up to date, 0 failed"
+    assert r.summary_line() == f"{head}, 2 interrupted, 1 not run in 8.3s"
+    stopped = result(TaskOutcome("a", "failed"), TaskOutcome("b", "not-run"))
+    assert stopped.summary_line() == "agentmake: 0 ran, 0 cached, 0 up to date, 1 failed, 1 not run in 8.3s"

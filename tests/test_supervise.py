@@ -143,10 +143,11 @@ def test_wake_from_another_thread_returns_a_wait_at_once(tmp_path: Path, sup: Su
 def test_close_kills_what_is_still_running(tmp_path: Path) -> None:
     sup = Supervisor(grace=1.0)
     add(sup, tmp_path, "long", "echo $$ > leader.pid; sleep 60")
+    pidfile = tmp_path / "leader.pid"
     deadline = time.monotonic() + 10
-    while not (tmp_path / "leader.pid").exists() and time.monotonic() < deadline:
-        sup.wait(0.05)
-    pid = int((tmp_path / "leader.pid").read_text())
+    while not (pidfile.exists() and pidfile.read_text().endswith("\n")) and time.monotonic() < deadline:
+        sup.wait(0.05)  # (the file exists a moment before the shell has written its pid)
+    pid = int(pidfile.read_text())
     sup.close()
     assert wait_dead(pid)
 

@@ -18,7 +18,10 @@ from pathlib import Path
 
 import pytest
 
-SUMMARY = re.compile(r"^agentmake: (\d+) ran, (\d+) cached, (\d+) up to date, (\d+) failed in [\d.]+s")
+SUMMARY = re.compile(
+    r"^agentmake: (\d+) ran, (\d+) cached, (\d+) up to date, (\d+) failed"
+    r"(?:, \d+ interrupted)?(?:, \d+ not run)? in [\d.]+s"
+)
 
 AGENTFILE = """\
 log = "{log}"
