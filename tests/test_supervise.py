@@ -195,3 +195,30 @@ def test_a_pipe_closed_while_another_process_holds_a_copy_never_blocks_a_wait(
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_group_ended_after_its_leader_never_touches_a_later_childs_descriptor(
+    tmp_path: Path, sup: Supervisor
+) -> None:
+    """The leader's pidfd is closed when it exits; its number may go to the next child's pidfd while the
+    group it left behind is still being ended. Finishing that group must not close the newer descriptor."""
+    stubborn = "sh -c 'trap \"\" TERM; : > ready; exec sleep 60' > /dev/null 2>&1 &"
+    add(sup, tmp_path, "leaves", stubborn + " while [ ! -e ready ]; do sleep 0.01; done")
+    leaves_pidfd = next(iter(sup.by_pidfd))
+    deadline = time.monotonic() + 10
+    while leaves_pidfd in sup.by_pidfd and time.monotonic() < deadline:
+        assert sup.wait(0.05) == []  # the leader exits at once; its group lives on, ignoring SIGTERM
+    lower: list[int] = []  # lower free numbers, taken so that none of them goes to the later pidfd
+    while (hold := os.open(os.devnull, os.O_RDONLY)) != leaves_pidfd:
+        assert hold < leaves_pidfd
+        lower.append(hold)
+    logs = (LogFile(tmp_path / "logs" / "later.out"), LogFile(tmp_path / "logs" / "later.err"))
+    argv = ["sh", "-c", "sleep 2; exit 7"]
+    later = start_child(argv, stdin=False, env=None, cwd=tmp_path, logs=logs, parent_death=False)
+    os.close(hold)  # the number `hold` kept from the later child's pipes goes to its pidfd
+    sup.add("later", later, 30.0, threading.Event())
+    for fd in lower:
+        os.close(fd)
+    assert next(iter(sup.by_pidfd)) == leaves_pidfd
+    results = collect(sup, 2)
+    assert results["leaves"].exit_code == 0 and results["later"].exit_code == 7

@@ -54,11 +54,10 @@ def available() -> bool:
 class _Watched:
     key: Any
     child: Child
-    pidfd: int
+    pidfd: int  # -1 once the leader was reaped (then the number may belong to another child)
     deadline: float | None  # monotonic: the timeout
     cancel: threading.Event
     stop: str | None = None  # "timeout" or "cancel" once the group was told to end
-    exited: bool = False  # the leader was reaped
     ending: float | None = None  # monotonic: SIGTERM sent to the group; SIGKILL at ending + grace
     killed: bool = False  # SIGKILL sent
 
@@ -203,8 +202,8 @@ class Supervisor:
         self.epoll.unregister(watched.pidfd)
         del self.by_pidfd[watched.pidfd]
         os.close(watched.pidfd)
+        watched.pidfd = -1
         watched.child.proc.wait()
-        watched.exited = True
         if not group_alive(watched.child.pgid):
             self._finish(watched, done)
             return
@@ -246,7 +245,8 @@ class Supervisor:
         pipes.close()
         for log in watched.child.logs:
             log.close()
-        if watched.pidfd in self.by_pidfd:
+        if watched.pidfd >= 0:  # (a leader that exited gave its pidfd back, and the number may be reused)
             self.epoll.unregister(watched.pidfd)
             del self.by_pidfd[watched.pidfd]
             os.close(watched.pidfd)
+            watched.pidfd = -1
