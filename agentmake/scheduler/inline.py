@@ -35,7 +35,7 @@ from agentmake.runners import AttemptResult, Executor
 from agentmake.runners.process import Child, ProcResult
 from agentmake.runners.shell import ShellAttempt
 from agentmake.runners.supervise import Supervisor, available
-from agentmake.scheduler.workers import HashStore, StoreBlob, written_outputs
+from agentmake.scheduler.workers import HashStore, StoreBlob, internal_error, written_outputs
 from agentmake.trace import mark
 
 Message = tuple[Any, ...]
@@ -103,7 +103,7 @@ class InlineAttempts:
         try:
             shell = self.executor.begin_shell(task, attempt)
         except Exception as exc:  # e.g. an output directory that cannot be made: fail the task, as a worker
-            shell = _internal(exc)
+            shell = internal_error(exc)
         if isinstance(shell, AttemptResult):
             self._ended(task, attempt, shell, started)
             return True
@@ -187,7 +187,7 @@ class InlineAttempts:
                 result = self.executor.end_shell(shell, proc)
             except Exception as exc:
                 self.executor.discard(AttemptResult("ok", staged=shell.staged))
-                result = _internal(exc)
+                result = internal_error(exc)
             messages.append(self._message(shell.task, attempt, result, started))
             mark("posted", task_id)  # (the timeline's name for a result ready for the scheduler)
         self._take_spawned()
@@ -223,11 +223,5 @@ class InlineAttempts:
             result, hashes = written_outputs(task, result, self.root, self.store_blob, self.hash_store)
         except Exception as exc:  # a bug here must fail the task, not the build
             self.executor.discard(result)
-            result, hashes = _internal(exc), None
+            result, hashes = internal_error(exc), None
         return ("result", task.id, attempt, result, hashes, started, time.time())
-
-
-def _internal(exc: Exception) -> AttemptResult:
-    """What a worker makes of an exception in a runner (`workers.run_attempt`): the task fails, not the
-    build."""
-    return AttemptResult("fatal", message=f"internal error: {exc!r}", error_type="internal")

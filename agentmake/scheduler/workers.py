@@ -98,9 +98,14 @@ def run_attempt(
         mark("executed", task.id)
         result, hashes = written_outputs(task, result, root, store_blob, hash_store)
     except Exception as exc:  # a bug in a runner must fail the task, not hang the build
-        result = AttemptResult("fatal", message=f"internal error: {exc!r}", error_type="internal")
+        result = internal_error(exc)
     mark("posted", task.id)
     return ("result", task.id, attempt, result, hashes, started, time.time())
+
+
+def internal_error(exc: Exception) -> AttemptResult:
+    """What an exception in a runner makes of its attempt: the task fails (not retried), not the build."""
+    return AttemptResult("fatal", message=f"internal error: {exc!r}", error_type="internal")
 
 
 def written_outputs(
