@@ -131,7 +131,9 @@ def run_graph(
         report_renderer=report_renderer,
     )
     live = not req.silent and is_interactive(sys.stderr)
-    display = make_display(silent=req.silent, estimates=store.mean_durations() if live else None)
+    display = make_display(
+        silent=req.silent, estimates=store.mean_durations() if live else None, verbose=req.verbose
+    )
     sink = Fanout(display, StatusFile(store.dir / "status.md"))
     if extra_sink is not None:
         sink.add(extra_sink)  # type: ignore[arg-type]

@@ -62,15 +62,29 @@ def result() -> BuildResult:
 SUMMARY = "agentmake: 1 ran, 0 cached, 0 up to date, 1 failed, 1 not run in 6.0s, $0.25"
 
 
+def test_plain_display_says_pending_and_waiting_only_when_verbose() -> None:
+    err = io.StringIO()
+    display = PlainDisplay(err, summary_stream=io.StringIO())
+    for event in events():
+        display(event)
+    display.up_to_date(["old"], T0 + 6.0)
+    lines = err.getvalue().splitlines()
+    assert lines[0] == "[   0.1s] running     scan:a"  # the clock still starts at the first event
+    assert not [line for line in lines if " pending " in line or " waiting " in line]
+    states = [line.split()[2] for line in lines if line.startswith("[")]
+    assert states == ["running", "running", "retrying", "done", "running", "failed", "not-run", "up-to-date"]
+
+
 def test_plain_display_one_line_per_state_change_no_escape_codes() -> None:
     err, out = io.StringIO(), io.StringIO()
-    display = PlainDisplay(err, summary_stream=out)
+    display = PlainDisplay(err, summary_stream=out, verbose=True)
     for event in events():
         display(event)
     display(TaskEvent("scan:a", "done", T0 + 3.3, 1, 3))  # repeated state: no new line
     lines = err.getvalue().splitlines()
     assert len(lines[: len(events())]) == len(events())
     assert lines[0] == "[   0.0s] pending     scan:a"
+    assert "[   0.0s] waiting     report" in lines
     assert "[   3.2s] done        scan:a" in lines
     assert "[   1.0s] retrying    scan:b  (attempt 2/3, next in 4.0s: 429 rate limited)" in lines
     assert "[   5.0s] running     scan:b  (attempt 2/3)" in lines

@@ -172,3 +172,16 @@ def test_bogus_state_schema_version_starts_over(e2e: E2E) -> None:
     broken = e2e.am()
     assert broken.code == 0, broken
     no_traceback(broken)
+
+
+def test_plain_output_says_pending_and_waiting_only_with_verbose(e2e: E2E) -> None:
+    fanout(e2e, "ab")
+    quiet = e2e.am()
+    assert quiet.code == 0, quiet
+    assert quiet.states == {"translate:a": "done", "translate:b": "done", "summary": "done"}, quiet
+    assert " pending " not in quiet.err and " waiting " not in quiet.err, quiet
+    e2e.write("docs/a.md", "doc a, edited\n")
+    loud = e2e.am("-v")
+    assert loud.code == 0, loud
+    assert "pending     translate:a" in loud.err and "waiting     summary" in loud.err, loud
+    assert loud.states == {"translate:a": "done", "translate:b": "up-to-date", "summary": "done"}, loud

@@ -127,7 +127,7 @@ def test_predecide_stops_after_the_stale_limit_and_skips_what_stale_tasks_feed(t
 def test_bulk_up_to_date_reaches_each_sink_its_own_way(tmp_path: Path) -> None:
     events: list[TaskEvent] = []
     stream = io.StringIO()
-    plain = PlainDisplay(stream, summary_stream=io.StringIO(), start=100.0)
+    plain = PlainDisplay(stream, summary_stream=io.StringIO(), start=100.0, verbose=True)
     fanout = Fanout(plain)
     fanout.add(events.append)  # type: ignore[arg-type]
     fanout.up_to_date(["a", "b"], 101.5)

@@ -29,16 +29,18 @@ def make_display(
     estimates: Mapping[str, float] | None = None,
     summary_stream: TextIO | None = None,
     env: Mapping[str, str] | None = None,
+    verbose: bool = False,
 ) -> Sink:
     """The display for one build. Progress goes to `stream` (stderr by default); the one summary line of the
     build goes to `summary_stream` (stdout by default). `force_terminal` overrides the terminal detection.
-    NO_COLOR is honoured by rich's Console (and plain output has no colours at all)."""
+    NO_COLOR is honoured by rich's Console (and plain output has no colours at all). `verbose` (-v): plain
+    lines for pending and waiting tasks too."""
     stream = stream if stream is not None else sys.stderr
     if silent:
         return SilentDisplay(stream, summary_stream=summary_stream)
     interactive = is_interactive(stream, env) if force_terminal is None else force_terminal
     if not interactive:
-        return PlainDisplay(stream, summary_stream=summary_stream)
+        return PlainDisplay(stream, summary_stream=summary_stream, verbose=verbose)
     from rich.console import Console  # rich only for the live display: plain and silent runs never load it
 
     from agentmake.display.live import LiveDisplay

@@ -22,6 +22,8 @@ from agentmake.scheduler.events import BuildResult, TaskEvent
 
 FLUSH_INTERVAL = 0.1  # seconds
 _URGENT = frozenset({"failed", "retrying", "interrupted"})
+# every task starts pending, and waiting only says it has dependencies: lines for them are written with -v
+QUIET = frozenset({"pending", "waiting"})
 _CAP = re.compile(r"cap for (\S+) (lowered|raised) to (\d+)")
 
 
@@ -47,7 +49,8 @@ def describe(event: TaskEvent) -> str:
 
 
 class PlainDisplay:
-    """`[  3.2s] done        translate:intro`: one line per state change, written as it happens."""
+    """`[  3.2s] done        translate:intro`: one line per state change, written as it happens; the
+    `QUIET` states (pending, waiting) only when `verbose`."""
 
     def __init__(
         self,
@@ -55,10 +58,12 @@ class PlainDisplay:
         *,
         summary_stream: TextIO | None = None,
         start: float | None = None,
+        verbose: bool = False,
     ) -> None:
         self.stream = stream if stream is not None else sys.stderr
         self.summary_stream = summary_stream if summary_stream is not None else sys.stdout
         self.start = start
+        self._quiet = frozenset() if verbose else QUIET
         self._last: dict[str, tuple[str, int]] = {}
         self._buffer: list[str] | None = [] if _is_file(self.stream) else None
         self._flushed = time.monotonic()
@@ -68,6 +73,8 @@ class PlainDisplay:
     def __call__(self, event: TaskEvent) -> None:
         if self.start is None:
             self.start = event.time
+        if event.state in self._quiet:
+            return
         mark = (event.state, event.attempt)
         if self._last.get(event.task_id) == mark:
             return
@@ -83,13 +90,15 @@ class PlainDisplay:
             self.flush()
 
     def up_to_date(self, task_ids: Sequence[str], when: float) -> None:
-        """The lines of a "pending" and an "up-to-date" event for each task, written as one batch."""
+        """The lines of a "pending" (if not quiet) and an "up-to-date" event for each task, as one batch."""
         if self.start is None:
             self.start = when
         stamp = f"[{when - self.start:6.1f}s]"
         last = self._last
         lines = []
         for state in ("pending", "up-to-date"):
+            if state in self._quiet:
+                continue
             mark = (state, 0)
             for task_id in task_ids:
                 if last.get(task_id) != mark:
