@@ -12,10 +12,14 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agentmake import __version__
 from agentmake.errors import AgentmakeError, UsageError
 from agentmake.trace import mark
+
+if TYPE_CHECKING:
+    from agentmake.workflow import Request
 
 mark("cli-imported")
 
@@ -120,22 +124,29 @@ def parse(argv: Sequence[str]) -> tuple[str, argparse.Namespace, object]:
     return command, ns, req
 
 
-def _run(command: str, ns: argparse.Namespace, req: object) -> int:
-    from agentmake import project, workflow
+def _agentfile_command(command: str, req: Request) -> int:
+    """init, check, list: commands on the Agentfile alone. (`project` is imported only here: a build loads
+    the Agentfile only when its build stamp cannot answer.)"""
+    from agentmake import project
 
-    assert isinstance(req, workflow.Request)
     if command == "init":
         return project.init_project(req.directory, sys.stdout)
-    if command in ("check", "list"):
-        af = project.load(req.directory, req.agentfile, req.overrides)
-        if command == "check":
-            if not req.silent:
-                print(project.check_summary(af))
-            else:
-                project.check_summary(af)
-        else:
-            project.list_targets(af, sys.stdout, verbose=req.verbose)
-        return 0
+    af = project.load(req.directory, req.agentfile, req.overrides)
+    if command == "check":
+        summary = project.check_summary(af)
+        if not req.silent:
+            print(summary)
+    else:
+        project.list_targets(af, sys.stdout, verbose=req.verbose)
+    return 0
+
+
+def _run(command: str, ns: argparse.Namespace, req: object) -> int:
+    from agentmake import workflow
+
+    assert isinstance(req, workflow.Request)
+    if command in ("init", "check", "list"):
+        return _agentfile_command(command, req)
     calls: dict[str, Callable[[], int]] = {
         "build": lambda: workflow.build(req),
         "report": lambda: workflow.report(req),

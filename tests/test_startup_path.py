@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -80,6 +81,31 @@ def test_shell_build_loads_no_optional_module(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == "0 []"
     assert (root / "out" / "join.txt").read_text() == "seed\na\nb\nc\nd\ne\n"
+
+
+def test_noop_answered_by_the_stamp_loads_no_agentfile_module(tmp_path: Path) -> None:
+    """A no-op build the build stamp answers never parses the Agentfile: it imports neither the syntax
+    package, the model, the project module nor the graph (milliseconds of start-up each). (The store may be
+    loaded: just after a build the stamp hashes the state database, and the hasher's module imports it.)"""
+    root = _project(tmp_path / "p")
+    first = _agentmake(root, "-j", "4")
+    assert first.returncode == 0 and "2 ran" in first.stdout, first.stderr
+    old = time.time() - 60  # past the racily-clean margin: the next build writes a stamp that can answer
+    for path in [root / "Agentfile", root / "seed.txt", *root.glob("src/*.txt"), *root.glob("out/*.txt")]:
+        os.utime(path, (old, old))
+    assert _agentmake(root, "-j", "4").returncode == 0
+    probe = (
+        "import sys\nfrom agentmake.cli import main\n"
+        f"code = main(['-C', {str(root)!r}, '-j', '4'])\n"
+        "names = ('agentmake.syntax', 'agentmake.model', 'agentmake.project', 'agentmake.graph', 'lark')\n"
+        "print(code, sorted(m for m in names if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=_env(), timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    assert "0 ran, 0 cached, 2 up to date" in out.stdout, out.stdout
+    assert out.stdout.strip().splitlines()[-1] == "0 []"
 
 
 def test_console_exit_keeps_output_and_exit_code(tmp_path: Path) -> None:
