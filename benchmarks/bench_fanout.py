@@ -2,7 +2,8 @@
 
 Each round builds both tools from clean (outputs and state removed), in alternating order, so a busy machine
 slows both alike; the ratio is taken per round and the median reported. `--profile FILE` also runs agentmake
-once under cProfile and prints the hottest functions.
+once under cProfile and prints the hottest functions (`phases.py` gives the scheduler thread's CPU per step
+without cProfile's distortion).
 
     PATH=/work/venv/bin:$PATH python benchmarks/bench_fanout.py [--n 1000] [--rounds 5] [--profile out.prof]
 """

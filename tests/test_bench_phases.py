@@ -1,0 +1,33 @@
+"""`benchmarks/phases.py` still wraps the scheduler's real steps (a renamed method would break it silently
+otherwise) and accounts a build's tasks."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+PHASES = Path(__file__).resolve().parent.parent / "benchmarks" / "phases.py"
+
+
+def test_phases_accounts_every_task_of_a_shell_build(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    for n in range(5):
+        (tmp_path / "src" / f"{n}.txt").write_text(f"{n}\n")
+    (tmp_path / "Agentfile").write_text(
+        'agent copy:\n    inputs = src/{n}.txt\n    outputs = out/{n}.txt\n    run = "cp {input} {output}"\n'
+    )
+    run = subprocess.run(
+        [sys.executable, str(PHASES), str(tmp_path), "-j", "2"], capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 0, run.stderr
+    assert "5 ran" in run.stdout, run.stdout
+    rows = dict(
+        (label, (float(us), int(calls)))
+        for us, calls, label in re.findall(r"^\s+([\d.]+) µs\s+(\d+) calls\s+(.+)$", run.stdout, re.M)
+    )
+    assert rows["Starting._launch"][1] == 5 and rows["Store.record_success"][1] == 5, run.stdout
+    assert rows["Popen.__init__ (wall)"][0] >= rows["Popen.__init__"][0] > 0, run.stdout
+    assert rows["Build._loop"][0] >= rows["Build._handle_all"][0], run.stdout  # inclusive: outer >= inner
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [f"{n}.txt" for n in range(5)]
