@@ -10,9 +10,31 @@ Contract (owned by the graph module; other modules rely on these names):
 
 Modules: `globs` (patterns and the file index), `overlap` (can two patterns meet), `expand` (specs → tasks),
 `dag` (linking, order, select), `export` (rendering), `task` (the Task record).
+
+The names are imported on first use, so `agentmake.graph.globs` (which the build stamp's no-op path uses to
+list a directory again) loads alone, without the model or the rest of the graph.
 """
 
-from agentmake.graph.dag import Graph, Task, build_graph
-from agentmake.graph.export import FORMATS, render_graph
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from agentmake.lazy import lazy_names
+
+if TYPE_CHECKING:
+    from agentmake.graph.dag import Graph, Task, build_graph
+    from agentmake.graph.export import FORMATS, render_graph
 
 __all__ = ["FORMATS", "Graph", "Task", "build_graph", "render_graph"]
+
+
+__getattr__ = lazy_names(
+    __name__,
+    {
+        "Graph": "agentmake.graph.dag",
+        "Task": "agentmake.graph.dag",
+        "build_graph": "agentmake.graph.dag",
+        "FORMATS": "agentmake.graph.export",
+        "render_graph": "agentmake.graph.export",
+    },
+)
