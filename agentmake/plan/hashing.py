@@ -18,11 +18,15 @@ import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import xxhash
 
 from agentmake.plan.racy import racily_clean, racy_margin
-from agentmake.store import FileRecord, Store
+from agentmake.store.records import FileRecord
+
+if TYPE_CHECKING:
+    from agentmake.store import Store
 
 __all__ = ["CHUNK", "Hasher", "hash_bytes", "hash_path", "racy_margin"]
 
