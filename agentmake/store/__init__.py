@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 from agentmake.lazy import lazy_names
 
 if TYPE_CHECKING:
-    from agentmake.store.db import LockedError, Store
+    from agentmake.store.db import Store
+    from agentmake.store.lock import LockedError
     from agentmake.store.records import AttemptRecord, FileRecord, TaskRecord
 
 __all__ = ["AttemptRecord", "FileRecord", "LockedError", "Store", "TaskRecord"]
@@ -26,7 +27,7 @@ __getattr__ = lazy_names(
         "AttemptRecord": "agentmake.store.records",
         "FileRecord": "agentmake.store.records",
         "TaskRecord": "agentmake.store.records",
-        "LockedError": "agentmake.store.db",
+        "LockedError": "agentmake.store.lock",
         "Store": "agentmake.store.db",
     },
 )
