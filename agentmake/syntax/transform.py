@@ -203,7 +203,7 @@ def _setting(s: Settings, key: str, words: list[str], src: v.Source, line: int, 
     if key == "cache_size":
         return replace(s, cache_size_mb=v.to_int(text, key, src, line, col, 0))
     if key == "timeout":
-        return replace(s, timeout=v.to_duration(text, key, src, line, col))
+        return replace(s, timeout=v.to_duration(text, key, src, line, col, limit=True))
     if key == "budget":
         return replace(s, budget=v.to_float(text, key, src, line, col))
     if key == "backoff":
@@ -260,7 +260,7 @@ def build_runner(
     if "retries" in f:
         spec = replace(spec, retries=_int(f["retries"], 0))
     if "timeout" in f:
-        spec = replace(spec, timeout=_dur(f["timeout"]))
+        spec = replace(spec, timeout=_dur(f["timeout"], limit=True))
     if "env" in f:
         spec = replace(spec, env=tuple(f["env"].words))
     return spec
@@ -270,8 +270,8 @@ def _int(f: Field, minimum: int | None = None) -> int:
     return v.to_int(f.one(), f.key, f.src, f.line, f.col, minimum)
 
 
-def _dur(f: Field) -> float:
-    return v.to_duration(f.one(), f.key, f.src, f.line, f.col)
+def _dur(f: Field, limit: bool = False) -> float:
+    return v.to_duration(f.one(), f.key, f.src, f.line, f.col, limit)
 
 
 def _path(word: str) -> str:
@@ -370,7 +370,7 @@ def build_agent(b: RawBlock, settings: Settings, files: PromptFiles) -> AgentSpe
         description=f["description"].text() if "description" in f else None,
         priority=_int(f["priority"]) if "priority" in f else 0,
         retries=_int(f["retries"], 0) if "retries" in f else None,
-        timeout=_dur(f["timeout"]) if "timeout" in f else None,
+        timeout=_dur(f["timeout"], limit=True) if "timeout" in f else None,
         estimate=_dur(f["estimate"]) if "estimate" in f else None,
         loc=b.loc,
         key_locs={k: Loc(fl.src.name, fl.line, fl.col) for k, fl in f.items()},

@@ -125,7 +125,8 @@ def to_float(text: str, key: str, src: Source, line: int, col: int) -> float:
     return x
 
 
-def to_duration(text: str, key: str, src: Source, line: int, col: int) -> float:
+def to_duration(text: str, key: str, src: Source, line: int, col: int, limit: bool = False) -> float:
+    """Seconds. `limit`: the duration is a limit (a timeout), which 0 would make meaningless."""
     m = _DURATION.match(text)
     if not m:
         raise src.error(
@@ -134,7 +135,11 @@ def to_duration(text: str, key: str, src: Source, line: int, col: int) -> float:
             col,
             ["a duration such as 250ms, 30s, 5m, 2h or a number of seconds"],
         )
-    return float(m.group(1)) * _UNITS[m.group(2)]
+    seconds = float(m.group(1)) * _UNITS[m.group(2)]
+    if limit and seconds == 0:
+        why = f"{key} must be longer than 0 (to have no limit, leave {key} out)"
+        raise src.error(why, line, col, ["a duration above 0"])
+    return seconds
 
 
 def to_bool(text: str, key: str, src: Source, line: int, col: int) -> bool:
