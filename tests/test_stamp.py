@@ -60,6 +60,18 @@ def test_a_noop_is_answered_by_the_stamp(e2e: E2E) -> None:
     assert "build stamp: 1 input or output file(s) changed" in e2e.am("-v").err
 
 
+def test_a_silent_noop_still_prints_the_summary_line(e2e: E2E) -> None:
+    """-s keeps failures and the summary line: the stamp's fast path prints the line as a full build does."""
+    before = built(e2e)
+    quiet = e2e.am("-s")
+    assert quiet.code == 0 and quiet.err == "", quiet
+    assert runs(e2e) == before, "the stamp answered"
+    assert quiet.out.splitlines()[0].startswith("agentmake: 0 ran, 0 cached, 4 up to date, 0 failed in "), (
+        quiet
+    )
+    assert quiet.summary.up_to_date == 4
+
+
 def _edit_input(e2e: E2E) -> None:
     e2e.write("docs/b.md", "doc b, edited\n")
 
