@@ -270,7 +270,7 @@ def _stamp_verdict(req: Request, stamp: tuple[str, float, Path] | None) -> tuple
     if req.dry_run:
         _out(_dry_run_line(0, verdict.tasks))
     elif not req.question:  # (-s too: silent keeps the summary line, as a build's `SilentDisplay` does)
-        from agentmake.scheduler.events import summary_line
+        from agentmake.scheduler.summary import summary_line
 
         _out(summary_line({"up-to-date": verdict.tasks}, time.monotonic() - stamp[1]))
         for line in verdict.lines:

@@ -85,9 +85,9 @@ def test_shell_build_loads_no_optional_module(tmp_path: Path) -> None:
 
 def test_noop_answered_by_the_stamp_loads_no_agentfile_module(tmp_path: Path) -> None:
     """A no-op build the build stamp answers never parses the Agentfile: it imports neither the syntax
-    package, the model, the project module, the graph nor the store and SQLite (milliseconds of start-up
-    each). Just after a build, files and directories within the racily-clean margin are checked again by
-    content: with `graph.globs` and `plan.hashing` alone."""
+    package, the model, the project module, the graph, the store and SQLite nor the scheduler's event types
+    (milliseconds of start-up each). Just after a build, files and directories within the racily-clean
+    margin are checked again by content: with `graph.globs` and `plan.hashing` alone."""
     root = _project(tmp_path / "p")
     first = _agentmake(root, "-j", "4")
     assert first.returncode == 0 and "2 ran" in first.stdout, first.stderr
@@ -99,7 +99,7 @@ def test_noop_answered_by_the_stamp_loads_no_agentfile_module(tmp_path: Path) ->
         "import sys\nfrom agentmake.cli import main\n"
         f"code = main(['-C', {str(root)!r}, '-j', '4'])\n"
         "names = ('agentmake.syntax', 'agentmake.model', 'agentmake.project', 'agentmake.graph.dag',"
-        " 'agentmake.store.db', 'sqlite3', 'lark')\n"
+        " 'agentmake.store.db', 'sqlite3', 'lark', 'agentmake.scheduler.events')\n"
         "print(code, sorted(m for m in names if m in sys.modules))\n"
     )
     out = subprocess.run(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+
+from agentmake.scheduler.summary import summary_line
 
 STATES = (
     "pending",  # selected, not yet considered
@@ -84,24 +86,6 @@ class BuildResult:
     def summary_line(self) -> str:
         """`agentmake: 12 ran, 3 cached, 40 up to date, 1 failed in 8.3s` (+ `, $0.42` if costs are known)."""
         return summary_line(self.counts(), self.wall, self.cost_usd)
-
-
-def summary_line(counts: Mapping[str, int], wall: float, cost: float | None = None) -> str:
-    """The end-of-build line from the number of tasks in each state, the wall time and the known cost. Tasks
-    interrupted or not run are counted only when there are any (`…, 1 failed, 2 interrupted, 5 not run in
-    1.4s`): a build stopped early does not pass for one that had nothing to do."""
-    n = counts
-    line = (
-        f"agentmake: {n.get('done', 0)} ran, {n.get('cached', 0)} cached, "
-        f"{n.get('up-to-date', 0)} up to date, {n.get('failed', 0)} failed"
-    )
-    for state, words in (("interrupted", "interrupted"), ("not-run", "not run")):
-        if n.get(state):
-            line += f", {n[state]} {words}"
-    line += f" in {wall:.1f}s"
-    if cost is not None:
-        line += f", ${cost:.4f}" if 0 < cost < 0.01 else f", ${cost:.2f}"  # a cheap run is not $0.00
-    return line
 
 
 def emit_up_to_date(sink: Callable[[TaskEvent], None], task_ids: Sequence[str], when: float) -> None:

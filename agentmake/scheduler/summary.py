@@ -1,0 +1,24 @@
+"""The line every build ends with (`agentmake: 12 ran, 3 cached, 40 up to date, 1 failed in 8.3s`): its own
+module, so the build stamp's no-op path prints it without loading the scheduler's event types."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+
+def summary_line(counts: Mapping[str, int], wall: float, cost: float | None = None) -> str:
+    """The end-of-build line from the number of tasks in each state, the wall time and the known cost. Tasks
+    interrupted or not run are counted only when there are any (`…, 1 failed, 2 interrupted, 5 not run in
+    1.4s`): a build stopped early does not pass for one that had nothing to do."""
+    n = counts
+    line = (
+        f"agentmake: {n.get('done', 0)} ran, {n.get('cached', 0)} cached, "
+        f"{n.get('up-to-date', 0)} up to date, {n.get('failed', 0)} failed"
+    )
+    for state, words in (("interrupted", "interrupted"), ("not-run", "not run")):
+        if n.get(state):
+            line += f", {n[state]} {words}"
+    line += f" in {wall:.1f}s"
+    if cost is not None:
+        line += f", ${cost:.4f}" if 0 < cost < 0.01 else f", ${cost:.2f}"  # a cheap run is not $0.00
+    return line
