@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -200,3 +201,22 @@ def test_example_agentfile_checks() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Agentfile.example: ") and result.stdout.endswith("— ok\n")
+
+
+def test_help_wraps_to_columns_without_shutil(tmp_path: Path) -> None:
+    """--help is as wide as COLUMNS says (argparse's own rule, which it would import shutil for)."""
+
+    def helptext(columns: str) -> list[str]:
+        env = {**os.environ, "COLUMNS": columns}
+        out = subprocess.run(
+            [sys.executable, "-m", "agentmake", "--help"], capture_output=True, text=True, env=env, timeout=30
+        )
+        assert out.returncode == 0, out.stderr
+        return out.stdout.splitlines()
+
+    narrow, wide = helptext("50"), helptext("200")
+    whole = "targets, VAR=value overrides, or a command first"  # an option's help: argparse wraps those
+    assert any(whole in line for line in wide)
+    assert not any(whole in line for line in narrow) and any("VAR=value" in line for line in narrow)
+    options = [line for line in narrow if line.startswith("  -")]
+    assert options and max(len(line) for line in options) <= 50

@@ -87,7 +87,8 @@ def test_noop_answered_by_the_stamp_loads_no_agentfile_module(tmp_path: Path) ->
     """A no-op build the build stamp answers never parses the Agentfile: it imports neither the syntax
     package, the model, the project module, the graph, the store and SQLite nor the scheduler's event types
     (milliseconds of start-up each). Just after a build, files and directories within the racily-clean
-    margin are checked again by content: with `graph.globs` and `plan.hashing` alone."""
+    margin are checked again by content: with `graph.globs` and `plan.hashing` alone. Nor shutil, which
+    argparse imports for the terminal's width unless it is told it."""
     root = _project(tmp_path / "p")
     first = _agentmake(root, "-j", "4")
     assert first.returncode == 0 and "2 ran" in first.stdout, first.stderr
@@ -99,7 +100,7 @@ def test_noop_answered_by_the_stamp_loads_no_agentfile_module(tmp_path: Path) ->
         "import sys\nfrom agentmake.cli import main\n"
         f"code = main(['-C', {str(root)!r}, '-j', '4'])\n"
         "names = ('agentmake.syntax', 'agentmake.model', 'agentmake.project', 'agentmake.graph.dag',"
-        " 'agentmake.store.db', 'sqlite3', 'lark', 'agentmake.scheduler.events')\n"
+        " 'agentmake.store.db', 'sqlite3', 'lark', 'agentmake.scheduler.events', 'shutil')\n"
         "print(code, sorted(m for m in names if m in sys.modules))\n"
     )
     out = subprocess.run(
