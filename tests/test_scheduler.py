@@ -6,6 +6,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 import xxhash
 from test_scheduler_fakes import EventLog, FakeRebuilder, FakeStore, SleepExecutor, Spec, Step, make_graph
 
@@ -127,6 +128,22 @@ def test_rate_limit_halves_the_runner_cap_then_grows_it_back(tmp_path: Path) -> 
     actions = " | ".join(e.action or "" for e in sink.events)
     assert "cap for r lowered to 2" in actions and "cap for r lowered to 1" in actions
     assert "cap for r raised to 2" in actions
+
+
+@pytest.mark.parametrize("error_type", ["rate-limit", "exit"])
+def test_a_rate_limit_is_never_retried_at_once(tmp_path: Path, error_type: str) -> None:
+    """After a rate limit the wait is at least half its ceiling; after any other failure it may be short (the
+    whole range: 16 first retries below half the ceiling with probability 1 - 2^-16)."""
+    specs = [Spec(f"t{i}") for i in range(16)]
+    plans = {f"t{i}": [Step(0.01, "retry", error_type), Step(0.01)] for i in range(16)}
+    result, _, _, _, sink = build(tmp_path, specs, plans=plans, jobs=16)
+    assert result.ok
+    waits = [e.retry_in for e in sink.events if e.state == "retrying"]
+    assert len(waits) == 16 and max(waits) <= FAST["backoff_base"]
+    if error_type == "rate-limit":
+        assert min(waits) >= FAST["backoff_base"] / 2
+    else:
+        assert min(waits) < FAST["backoff_base"] / 2
 
 
 def _stop_graph() -> list[Spec]:

@@ -66,13 +66,22 @@ def test_global_cap_applies_to_every_runner() -> None:
     assert not limits.can_start("a") and not limits.can_start(None)
 
 
-def test_backoff_is_capped_exponential_with_equal_jitter() -> None:
+def test_backoff_is_capped_exponential_with_full_jitter() -> None:
+    rng = random.Random(1)
+    for attempt, ceiling in [(1, 2.0), (2, 4.0), (3, 8.0), (10, 60.0)]:
+        delays = [backoff_delay(attempt, 2.0, 60.0, rng) for _ in range(200)]
+        assert all(0.0 <= d <= ceiling for d in delays)
+        assert max(delays) > 0.8 * ceiling  # spread over the whole range
+        assert min(delays) < 0.2 * ceiling
+
+
+def test_backoff_after_a_rate_limit_waits_at_least_half_the_ceiling() -> None:
     rng = random.Random(1)
     for attempt, ceiling in [(1, 2.0), (2, 4.0), (3, 8.0), (10, 60.0), (30, 60.0)]:
-        delays = [backoff_delay(attempt, 2.0, 60.0, rng) for _ in range(200)]
+        delays = [backoff_delay(attempt, 2.0, 60.0, rng, rate_limited=True) for _ in range(200)]
         assert all(ceiling / 2 <= d <= ceiling for d in delays)  # never a retry at once after a 429
         assert max(delays) > 0.9 * ceiling and min(delays) < 0.6 * ceiling  # spread over the upper half
-    assert backoff_delay(3, 0.0, 60.0, rng) == 0.0  # backoff = 0 (tests, AGENTMAKE_BACKOFF=0): no wait
+    assert backoff_delay(3, 0.0, 60.0, rng, rate_limited=True) == 0.0  # backoff = 0 (tests): no wait
 
 
 def test_remove_stale_temps_only_touches_staged_files(tmp_path: Path) -> None:

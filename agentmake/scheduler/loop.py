@@ -415,7 +415,8 @@ class Build(Starting):
                 notes.append(f"cap for {t.runner} lowered to {cap}")
         error_type = result.error_type or "error"
         if result.outcome == "retry" and t.attempt < t.max_attempts:
-            delay = backoff_delay(t.attempt, self.options.backoff_base, self.options.backoff_cap)
+            opts, limited = self.options, result.rate_limited
+            delay = backoff_delay(t.attempt, opts.backoff_base, opts.backoff_cap, rate_limited=limited)
             action = "; ".join([f"retrying in {delay:.1f}s", *notes])
             self.store.log_event(self.run_id, t.id, error_type, result.message, action)
             self._emit(t, "retrying", attempt=t.attempt, max_attempts=t.max_attempts, retry_in=delay,

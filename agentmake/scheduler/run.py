@@ -30,7 +30,7 @@ class BuildOptions:
     jobs: int = 4
     keep_going: bool = False
     budget: float | None = None
-    backoff_base: float = 2.0  # seconds: first retry waits between half of this and this (equal jitter)
+    backoff_base: float = 2.0  # seconds: first retry waits up to this long (at least half after a rate limit)
     backoff_cap: float = 60.0  # seconds: no retry waits longer than this
 
 
