@@ -199,10 +199,7 @@ class Supervisor:
 
     def _exited(self, watched: _Watched, done: list[tuple[Any, ProcResult]]) -> None:
         """The leader exited: reap it; finish now if its group is empty, else end what it left behind."""
-        self.epoll.unregister(watched.pidfd)
-        del self.by_pidfd[watched.pidfd]
-        os.close(watched.pidfd)
-        watched.pidfd = -1
+        self._drop_pidfd(watched)
         watched.child.proc.wait()
         if not group_alive(watched.child.pgid):
             self._finish(watched, done)
@@ -246,7 +243,11 @@ class Supervisor:
         for log in watched.child.logs:
             log.close()
         if watched.pidfd >= 0:  # (a leader that exited gave its pidfd back, and the number may be reused)
-            self.epoll.unregister(watched.pidfd)
-            del self.by_pidfd[watched.pidfd]
-            os.close(watched.pidfd)
-            watched.pidfd = -1
+            self._drop_pidfd(watched)
+
+    def _drop_pidfd(self, watched: _Watched) -> None:
+        """Stop watching the leader's pidfd and close it; the entry forgets the number (-1)."""
+        self.epoll.unregister(watched.pidfd)
+        del self.by_pidfd[watched.pidfd]
+        os.close(watched.pidfd)
+        watched.pidfd = -1
