@@ -87,6 +87,13 @@ class ExecutorBase:
             self.discard(result)
         return result
 
+    @staticmethod
+    def _unrunnable(error: InvocationError | AgentmakeError) -> AttemptResult:
+        """The result of an attempt that cannot start as written (a bad placeholder, an unknown runner, an
+        output directory that cannot be made): fatal, and the message says what to fix."""
+        message = str(error) if isinstance(error, InvocationError) else one_line(str(error))
+        return AttemptResult("fatal", message, "usage")
+
     def discard(self, result: AttemptResult) -> None:
         """Remove staged files of a result that will not be committed."""
         for path in result.staged.values():

@@ -68,10 +68,8 @@ class Executor(ShellAttempts):
         stem = self._stem(task, attempt)
         try:
             result = self._dispatch(task, decision, stem, cancel)
-        except InvocationError as e:
-            result = AttemptResult("fatal", str(e), "usage")
-        except AgentmakeError as e:
-            result = AttemptResult("fatal", one_line(str(e)), "usage")
+        except (InvocationError, AgentmakeError) as e:
+            result = self._unrunnable(e)
         return self._ended(result, start, stem)
 
     # -- kinds of task --------------------------------------------------------------------------------------

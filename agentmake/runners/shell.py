@@ -19,7 +19,7 @@ from agentmake.graph import Task
 from agentmake.model import AgentSpec
 from agentmake.runners.base import ExecutorBase
 from agentmake.runners.check import command_values
-from agentmake.runners.classify import Verdict, one_line
+from agentmake.runners.classify import Verdict
 from agentmake.runners.invocation import Invocation, InvocationError, shell_invocation
 from agentmake.runners.parse import Parsed
 from agentmake.runners.process import Child, ProcResult, not_started, start_child
@@ -59,11 +59,8 @@ class ShellAttempts(ExecutorBase):
         assert isinstance(task.spec, AgentSpec)
         try:
             return self._shell_attempt(task, task.spec, stem, start)
-        except InvocationError as e:
-            result = AttemptResult("fatal", str(e), "usage")
-        except AgentmakeError as e:
-            result = AttemptResult("fatal", one_line(str(e)), "usage")
-        return self._ended(result, start, stem)
+        except (InvocationError, AgentmakeError) as e:
+            return self._ended(self._unrunnable(e), start, stem)
 
     def spawn_shell(self, shell: ShellAttempt) -> Child | ProcResult:
         """Start the attempt's process (the `sh -c` form if a directly executed command cannot start): the
