@@ -5,6 +5,9 @@ cProfile inflates every Python call several times over, so its shares mislead on
 costs about a microsecond per wrapped call. Only the scheduler (main) thread is counted: with inline shell
 attempts (`scheduler.inline`) it does nearly all of a shell task's work. `Popen.__init__` is also timed on
 the wall clock: the difference from its CPU time is the wait for the child's exec and then for a CPU.
+Where Linux keeps scheduler statistics (`/proc/thread-self/schedstat`), the scheduler thread's whole life on
+the CPU is given too: its run time, its time runnable but waiting for a CPU (each wake-up while every CPU is
+busy with children), and how often it was put on a CPU.
 
     python benchmarks/phases.py DIR [agentmake arguments...]   (DIR: a project; its state is removed and
     every task is built, -B)
@@ -80,14 +83,40 @@ def report(spent: Counter[str], calls: Counter[str], tasks: int) -> str:
     return "\n".join(lines)
 
 
+def schedstat() -> tuple[int, int, int] | None:
+    """This thread's (ns on a CPU, ns runnable but waiting for one, times put on a CPU), if Linux says."""
+    try:
+        with open("/proc/thread-self/schedstat") as fh:
+            run, wait, slices = (int(v) for v in fh.read().split()[:3])
+    except (OSError, ValueError):
+        return None
+    return run, wait, slices
+
+
+def cpu_report(before: tuple[int, int, int], after: tuple[int, int, int], wall_ns: int, tasks: int) -> str:
+    run, wait, slices = (a - b for a, b in zip(after, before, strict=True))
+    return (
+        f"scheduler thread, per task (whole build, /proc/thread-self/schedstat):\n"
+        f"  {wall_ns / tasks / 1000:7.1f} µs  wall\n"
+        f"  {run / tasks / 1000:7.1f} µs  on a CPU\n"
+        f"  {wait / tasks / 1000:7.1f} µs  runnable, waiting for a CPU"
+        f" ({slices / tasks:.2f} times put on one)"
+    )
+
+
 def main() -> None:
     directory, args = Path(sys.argv[1]), sys.argv[2:]
     shutil.rmtree(directory / ".agentmake", ignore_errors=True)  # from clean: every task runs
     spent, calls = account()
     from agentmake.cli import main as agentmake_main
 
+    before, clock = schedstat(), time.perf_counter_ns()
     agentmake_main(["-C", str(directory), "-B", "-s", *args])
-    print(report(spent, calls, max(calls["Starting._launch"], 1)))
+    wall, after = time.perf_counter_ns() - clock, schedstat()
+    tasks = max(calls["Starting._launch"], 1)
+    print(report(spent, calls, tasks))
+    if before is not None and after is not None:
+        print(cpu_report(before, after, wall, tasks))
 
 
 if __name__ == "__main__":

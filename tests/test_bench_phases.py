@@ -31,3 +31,11 @@ def test_phases_accounts_every_task_of_a_shell_build(tmp_path: Path) -> None:
     assert rows["Popen.__init__ (wall)"][0] >= rows["Popen.__init__"][0] > 0, run.stdout
     assert rows["Build._loop"][0] >= rows["Build._handle_all"][0], run.stdout  # inclusive: outer >= inner
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [f"{n}.txt" for n in range(5)]
+    if Path("/proc/thread-self/schedstat").exists():  # Linux: the scheduler thread's life on the CPU
+        found = {
+            label: re.findall(rf"^\s+([\d.]+) µs\s+{label}", run.stdout, re.M)
+            for label in ("wall", "on a CPU", "runnable, waiting for a CPU")
+        }
+        assert all(len(v) == 1 for v in found.values()), run.stdout
+        wall, on_cpu, waiting = (float(v[0]) for v in found.values())
+        assert wall >= on_cpu + waiting > 0, run.stdout  # nobody is on a CPU and waiting for one at once
