@@ -160,12 +160,21 @@ def prompt_context(
 
 _PATH_KEYS = ("input", "inputs", "output", "outputs")
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
+_INDEXED = re.compile(r"(input|output)s?\[(\d+)\]")  # {outputs[1]}, or Snakemake's {output[1]}
+
+
+def command_indices(template: str, kind: str) -> list[int]:
+    """The indices `template` uses of `kind` ("input" or "output"): `{inputs[2]}` and `{input[2]}` give 2."""
+    found = (_INDEXED.fullmatch(m.group(1) or "") for m in _PLACEHOLDER.finditer(template))
+    return [int(m.group(2)) for m in found if m is not None and m.group(1) == kind]
 
 
 def render_command(template: str, values: Mapping[str, str | Sequence[str]], loc: Loc | None = None) -> str:
     """Replace `{input}`, `{inputs}`, `{output}`, `{outputs}`, `{wildcard}` in a shell command template with
-    shell-quoted values (a sequence becomes space-separated quoted words). `{{`/`}}` are literal braces.
-    A path value starting with `-` gets a `./` prefix; an unknown `{name}` or a lone brace is an error."""
+    shell-quoted values (a sequence becomes space-separated quoted words); `{outputs[N]}` (or `{output[N]}`)
+    is the Nth output alone, from 0, and likewise for inputs. `{{`/`}}` are literal braces.
+    A path value starting with `-` gets a `./` prefix; an unknown `{name}`, an index past the last path or a
+    lone brace is an error."""
 
     def repl(m: re.Match[str]) -> str:
         tok = m.group(0)
@@ -178,17 +187,35 @@ def render_command(template: str, values: Mapping[str, str | Sequence[str]], loc
             raise AgentfileError(
                 f"unmatched '{tok}' in command {template!r}", loc, [], "write {{ or }} for a literal brace"
             )
-        if name not in values:
+        indexed = _INDEXED.fullmatch(name)
+        if indexed is not None and indexed.group(1) + "s" in values:
+            words = [_nth(name, values[indexed.group(1) + "s"], int(indexed.group(2)), loc)]
+        elif name in values:
+            val = values[name]
+            words = [val] if isinstance(val, str) else list(val)
+        else:
             raise AgentfileError(
                 f"unknown placeholder '{{{name}}}' in command {template!r}",
                 loc,
                 sorted(f"{{{k}}}" for k in values),
                 did_you_mean(name, values) or "write {{ and }} for literal braces",
             )
-        val = values[name]
-        words = [val] if isinstance(val, str) else list(val)
-        if name in _PATH_KEYS:  # a path starting with '-' must not read as an option
+        if indexed is not None or name in _PATH_KEYS:  # a path starting with '-' must not read as an option
             words = ["./" + w if w.startswith("-") else w for w in words]
         return " ".join(shlex.quote(w) for w in words)
 
     return _PLACEHOLDER.sub(repl, template)
+
+
+def _nth(name: str, paths: str | Sequence[str], index: int, loc: Loc | None) -> str:
+    paths = [paths] if isinstance(paths, str) else paths
+    if index < len(paths):
+        return paths[index]
+    kind = name.split("[")[0].rstrip("s")  # input, output
+    have = f"{len(paths)} {kind}" + ("" if len(paths) == 1 else "s")
+    raise AgentfileError(
+        f"'{{{name}}}' is past the last {kind}: this task has {have}, numbered from 0",
+        loc,
+        [f"{{{kind}s[{i}]}}" for i in range(len(paths))],
+        None if paths else f"remove '{{{name}}}': there is no {kind} to name",
+    )

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from agentmake.errors import AgentfileError, Loc, did_you_mean
 from agentmake.model import Agentfile, AgentSpec, ReportSpec
 from agentmake.syntax.values import Source
-from agentmake.templates import render_command
+from agentmake.templates import command_indices, render_command
 
 _WILDCARD = re.compile(r"\{([^{}]*)\}")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -119,7 +119,8 @@ class Validator:
     def check_commands(self, agent: AgentSpec) -> None:
         """Render `run` and a command `check` with dummy values, so a placeholder typo (`{ouput}`) or a lone
         brace is reported now rather than after the agent has run (and been paid for)."""
-        values: dict[str, str | list[str]] = {"input": "x", "inputs": ["x"], "output": "x", "outputs": ["x"]}
+        values: dict[str, str | list[str]] = {"input": "x", "output": "x"}
+        values["outputs"] = ["x"] * len(agent.outputs)  # every output pattern is one path of each task
         for pattern in agent.inputs:
             values.update((name, "x") for name in wildcards(pattern))
         commands = [("run", agent.run)]
@@ -129,6 +130,8 @@ class Validator:
             if command is None:
                 continue
             loc = agent.key_locs.get(key, agent.loc)
+            # a glob input may be any number of paths: an input index is checked per task
+            values["inputs"] = ["x"] * (max(command_indices(command, "input"), default=0) + 1)
             try:
                 render_command(command, values, loc)
             except AgentfileError as e:
