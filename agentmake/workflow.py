@@ -369,10 +369,13 @@ def status(req: Request, as_json: bool) -> int:
     selected = project.graph.select(req.targets) if req.targets else project.graph
     decisions = _plan(project, selected, req)
     from agentmake.store import Store
+    from agentmake.store.lock import held_elsewhere
 
     store = Store.open(project.root, lock=False)
     try:
-        rows = status_rows(selected, decisions, store, store.running())
+        running = store.running()
+        alive = not running or held_elsewhere(store.dir / "lock")  # else a stopped agentmake left them
+        rows = status_rows(selected, decisions, store, running, owner_alive=alive)
     finally:
         store.close()
     _out(render_status_json(rows) if as_json else render_status_text(rows))

@@ -75,3 +75,15 @@ def test_own_process_is_not_running_elsewhere_and_missing_decisions(tmp_path: Pa
     assert {r["state"] for r in rows} == {"stale"}
     assert rows[0]["reasons"] == ["never built"]
     assert render_status_text([]) == "no tasks\n"
+
+
+def test_running_entries_a_stopped_agentmake_left_are_interrupted_tasks(tmp_path: Path) -> None:
+    decisions = [Decision("busy", "run", [Reason("never-built", "never built")]), Decision("fresh", "skip")]
+    left = [("busy", 4242, 4242, 999_999), ("fresh", 4243, 4243, 999_999)]
+    rows = {r["task"]: r for r in status_rows(graph(tmp_path), decisions, None, left, owner_alive=False)}
+    stopped = "interrupted: agentmake (pid 999999) stopped before it finished"
+    assert rows["busy"]["state"] == "stale" and rows["busy"]["reasons"] == [stopped, "never built"]
+    assert rows["fresh"]["state"] == "up to date" and rows["fresh"]["reasons"] == [stopped]
+    assert rows["busy"]["pid"] is None and rows["fresh"]["pid"] is None
+    text = render_status_text(list(rows.values()))
+    assert "running" not in text and f"    - {stopped}" in text.splitlines()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from pathlib import Path
 
 import pytest
 from conftest import FakeAgents
-from e2e_helpers import E2E, fanout_agentfile, wait_for
+from e2e_helpers import E2E, fanout_agentfile, kill_quietly, wait_for
 
 
 @pytest.fixture
@@ -185,3 +186,32 @@ def test_plain_output_says_pending_and_waiting_only_with_verbose(e2e: E2E) -> No
     assert loud.code == 0, loud
     assert "pending     translate:a" in loud.err and "waiting     summary" in loud.err, loud
     assert loud.states == {"translate:a": "done", "translate:b": "up-to-date", "summary": "done"}, loud
+
+
+def test_status_after_a_kill_9_says_interrupted_not_running(e2e: E2E) -> None:
+    fanout(e2e, "ab", sleep=30.0)
+    first = e2e.spawn()
+    try:
+        wait_for(lambda: len(e2e.calls()) == 2, what="both agents to start")
+        # (a started process reaches the `running` table within MARK_DELAY)
+        wait_for(
+            lambda: e2e.am("status").out.count("running in another process") == 2, what="status: running"
+        )
+        live = e2e.am("status")
+        assert f"running in another process (pid {first.pid})  translate:a" in live.out, live
+    finally:
+        kill_quietly(first.pid)
+        E2E.finish(first)
+    after = e2e.am("status")
+    assert after.code == 0, after
+    no_traceback(after)
+    assert "running" not in after.out, after
+    lines = after.out.splitlines()
+    for name in "ab":
+        row = lines.index(next(x for x in lines if f"translate:{name}" in x.split()))
+        assert lines[row].startswith("stale "), after
+        assert lines[row + 1] == f"    - interrupted: agentmake (pid {first.pid}) stopped before it finished"
+    assert lines[-1] == "3 stale", after
+    rows = {r["task"]: r for r in json.loads(e2e.am("status", "--json").out)}
+    assert rows["translate:a"]["state"] == "stale" and rows["translate:a"]["pid"] is None
+    assert rows["translate:a"]["reasons"][0].startswith("interrupted: agentmake (pid"), rows

@@ -14,6 +14,7 @@ import pytest
 
 from agentmake.errors import UsageError
 from agentmake.store import AttemptRecord, FileRecord, LockedError, Store, TaskRecord
+from agentmake.store.lock import held_elsewhere
 from agentmake.store.schema import SCHEMA_VERSION
 
 
@@ -150,11 +151,15 @@ def test_lock_held_by_another_process(tmp_path: Path) -> None:
 
 
 def test_lock_released_when_holder_dies(tmp_path: Path) -> None:
+    lock = tmp_path / ".agentmake" / "lock"
+    assert not held_elsewhere(lock)  # no lock file yet
     args = [sys.executable, "-c", _HOLDER, str(tmp_path)]
     with subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) as proc:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"
+        assert held_elsewhere(lock) and held_elsewhere(lock)  # the probe keeps nothing, waits for nothing
         proc.kill()
         proc.wait(timeout=30)
+    assert not held_elsewhere(lock)  # what `agentmake status` asks after a kill -9
     with Store.open(tmp_path, wait=5.0) as store:
         assert store.dir == tmp_path.resolve() / ".agentmake"
 

@@ -39,9 +39,12 @@ def status_rows(
     running: Running | None = None,
     *,
     own_pid: int | None = None,
+    owner_alive: bool = True,
 ) -> list[dict[str, Any]]:
     """One dict per task in graph order: task, kind, state ("up to date", "stale", "failed", "running"),
-    reasons (sentences), pid (for running), outputs, last_duration, last_cost, last_finished."""
+    reasons (sentences), pid (for running), outputs, last_duration, last_cost, last_finished.
+    `owner_alive=False`: no agentmake holds the project now, so the `running` entries are what a stopped one
+    (e.g. `kill -9`) left: those tasks are not running but interrupted, which their first reason says."""
     by_id = dict(decisions) if isinstance(decisions, Mapping) else {d.task_id: d for d in decisions}
     records: dict[str, TaskRecord] = store.task_records() if store is not None else {}
     pids = _running_pids(running)
@@ -52,6 +55,9 @@ def status_rows(
         record = records.get(task_id)
         reasons = [r.message for r in decision.reasons] if decision is not None else []
         pid = pids.get(task_id)
+        if pid is not None and not owner_alive:
+            reasons.insert(0, f"interrupted: agentmake (pid {pid}) stopped before it finished")
+            pid = None
         if pid is not None and pid != own:
             state = "running"
         elif record is not None and record.status == "failed":

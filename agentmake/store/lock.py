@@ -61,6 +61,24 @@ class ProjectLock:
         return self._fd is not None
 
 
+def held_elsewhere(path: Path) -> bool:
+    """Whether another process holds the lock at `path` now. A probe that never waits and keeps nothing: a
+    shared flock taken and dropped at once (an agentmake starting meanwhile just polls again)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    except OSError:  # cannot look: say what was said before this probe existed
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # (releases the shared lock)
+    return False
+
+
 def _read_pid(fd: int) -> int | None:
     try:
         text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
