@@ -407,7 +407,10 @@ def clean(req: Request, cache: bool) -> int:
                 path.unlink()
                 removed += 1
         if cache:
+            from agentmake.runners.salvage import forget_answers
+
             store.cache_clear()
+            forget_answers(store.dir / "logs")  # else the next build would salvage them from the logs
         _out(f"agentmake: removed {removed} output(s)" + (" and emptied the cache" if cache else ""))
     finally:
         store.close()

@@ -245,7 +245,9 @@ def test_looking_keeps_the_stamp_and_a_state_from_elsewhere_is_seen(e2e: E2E) ->
     with contextlib.closing(sqlite3.connect(e2e.root / ".agentmake" / "state.db")) as conn:
         conn.execute("PRAGMA user_version = 9999")  # e.g. another agentmake version
     rebuilt = e2e.am()
-    assert rebuilt.code == 0 and sorted(e2e.calls()) == ["a", "b", "c"], rebuilt
+    assert rebuilt.code == 0 and rebuilt.summary.ran == 4, rebuilt  # the stamp did not answer it
+    # (the agents' answers are not asked for again: the logs prove them, see `runners.salvage`)
+    assert e2e.calls() == [] and rebuilt.err.count("never recorded, salvaged from") == 3, rebuilt
 
 
 def test_a_lost_state_is_not_hidden_by_the_stamp(e2e: E2E) -> None:
@@ -254,7 +256,7 @@ def test_a_lost_state_is_not_hidden_by_the_stamp(e2e: E2E) -> None:
         (e2e.root / ".agentmake" / name).unlink(missing_ok=True)
     rebuilt = e2e.am()
     assert rebuilt.code == 0 and rebuilt.summary.ran == 4, rebuilt
-    assert sorted(e2e.calls()) == ["a", "b", "c"]
+    assert e2e.calls() == [] and rebuilt.err.count("never recorded, salvaged from") == 3, rebuilt
 
 
 COPY_AGENTFILE = """\

@@ -19,8 +19,9 @@ Logs: stdout/stderr of attempt N go to ``<log_dir>/<safe id>.<N>.out``/``.err`` 
 no log file (see `capture`). The rendered prompt goes to ``<log_dir>/../tasks/<safe id>.prompt``
 before the run. Environment values are never written anywhere.
 
-Modules: this one holds `Executor` (execute, reports, LLM agents); shell agents are in `shell`, and what every
-attempt shares (settings, logs, starting a process, verdicts, checks) in `base`.
+Modules: this one holds `Executor` (execute, reports, LLM agents); shell agents are in `shell`, answers an
+interrupted run left unrecorded in `salvage`, and what every attempt shares (settings, logs, starting a
+process, verdicts, checks) in `base`.
 """
 
 from __future__ import annotations
@@ -45,13 +46,14 @@ from agentmake.runners.invocation import (
 from agentmake.runners.parse import Parsed, parse_output
 from agentmake.runners.presets import STDIN_LIMITS, WRITES_FILES, preset_of
 from agentmake.runners.result import AttemptResult
+from agentmake.runners.salvage import SalvageAttempts
 from agentmake.runners.shell import ShellAttempt, ShellAttempts
 from agentmake.runners.staging import staged_path
 
 __all__ = ["AttemptResult", "Executor", "ShellAttempt"]
 
 
-class Executor(ShellAttempts):
+class Executor(SalvageAttempts, ShellAttempts):
     """Runs attempts. `on_process(task_id, pid, pgid)` is called once a child process exists (the scheduler
     records it in the store so a later run can end an orphan). `report_renderer(task)` returns the text of a
     report without `merge`. `execute` blocks until the child is gone, so call it from a thread that lives at
@@ -67,7 +69,9 @@ class Executor(ShellAttempts):
             return AttemptResult("cancelled", "cancelled before it started")
         stem = self._stem(task, attempt)
         try:
-            result = self._dispatch(task, decision, stem, cancel)
+            # the task's first attempt in this run: an earlier, interrupted one may have left its answer
+            salvaged = self._salvage(task, decision, stem, cancel) if attempt == 1 else None
+            result = salvaged if salvaged is not None else self._dispatch(task, decision, stem, cancel)
         except (InvocationError, AgentmakeError) as e:
             result = self._unrunnable(e)
         return self._ended(result, start, stem)
@@ -96,11 +100,9 @@ class Executor(ShellAttempts):
 
     def _run_llm(self, task: Task, decision: Decision, stem: Path, cancel: threading.Event) -> AttemptResult:
         spec = task.spec
-        settings = self.agentfile.settings
-        runner_name = spec.runner if isinstance(spec, AgentSpec) else (spec.runner or settings.runner)
-        runner = self._runner(runner_name)
+        runner = self._llm_runner(task)
         preset = preset_of(runner)
-        model = spec.model or runner.model or settings.model
+        model = spec.model or runner.model or self.agentfile.settings.model
         if decision.prompt is None:
             return AttemptResult("fatal", "no rendered prompt for this task", "usage")
         multi = len(task.outputs) > 1
@@ -131,6 +133,7 @@ class Executor(ShellAttempts):
                 "split the input over several tasks (nothing was sent)"
             )
             return AttemptResult("fatal", msg, "prompt-too-large")
+        self._note_key(task, stem, decision.key)  # (a later run may salvage this attempt's answer)
         backup: Backup | None = None
         if multi:
             backup = backup_outputs(self.root, task.id, task.outputs, self.state_dir / "tmp" / stem.name)

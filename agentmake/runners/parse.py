@@ -178,6 +178,30 @@ def parse_output(fmt: str, stdout: str, stderr: str) -> Parsed:
     return PARSERS.get(fmt, parse_text)(stdout, stderr)
 
 
+def _finished(fmt: str, stdout: str) -> bool:
+    """Whether `stdout` holds the record a tool prints only once it has finished: claude's result object,
+    codex's `turn.completed`, gemini's response object, llm's whole response array. Plain text never does."""
+    for value in json_values(stdout):
+        if fmt == "claude-json" and isinstance(value, dict) and value.get("type") == "result":
+            return True
+        if fmt == "codex-jsonl" and isinstance(value, dict) and value.get("type") == "turn.completed":
+            return True
+        if fmt == "gemini-json" and isinstance(value, dict) and "response" in value:
+            return True
+        if fmt == "llm-json" and isinstance(value, list):
+            return True
+    return False
+
+
+def delivered(fmt: str, stdout: str, stderr: str) -> Parsed | None:
+    """The answer in what an agent printed, if the output itself proves the agent finished and succeeded
+    (whatever became of its process afterwards); None if it does not prove that (plain text never can)."""
+    if not _finished(fmt, stdout):
+        return None
+    parsed = parse_output(fmt, stdout, stderr)
+    return parsed if not parsed.is_error and (parsed.answer or "").strip() else None
+
+
 def _first_line(text: str) -> str:
     for line in text.splitlines():
         if line.strip():

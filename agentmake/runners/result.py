@@ -13,7 +13,7 @@ class AttemptResult:
     `error_type`: "rate-limit", "overloaded", "auth", "quota", "timeout", "exit", "no-output", "check",
     "not-found", "usage", "prompt-too-large" or None. `staged`: output path -> temporary file holding its
     final content (ok only). `log_stem`: ``<log_dir>/<safe id>.<attempt>``; add ``.out``/``.err`` for the
-    agent's output."""
+    agent's output. `salvaged`: see the field."""
 
     outcome: str
     message: str = ""
@@ -25,6 +25,7 @@ class AttemptResult:
     tokens_in: int | None = None
     tokens_out: int | None = None
     log_stem: Path | None = None
+    salvaged: bool = False  # ok with the answer of an earlier, interrupted run's attempt (`runners.salvage`)
 
     @property
     def rate_limited(self) -> bool:

@@ -95,6 +95,8 @@ class Outcomes:
         for path, digest in hashes.items():
             self.hasher.note_written(path, digest)
         mark("committed", t.id)
+        if result.salvaged:  # not a failure, but worth telling: the agent was not asked
+            t.outcome.notice = result.message
         cap = self.limits.grow(t.runner)
         self._finish(t, "done", action=f"cap for {t.runner} raised to {cap}" if cap is not None else None)
         self._succeeded(t)

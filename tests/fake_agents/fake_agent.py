@@ -22,6 +22,8 @@ take the rest of the line):
     FAKE: exit=N              exit with code N after printing stderr= text (if any)
     FAKE: stderr=TEXT         print TEXT on stderr
     FAKE: hang                never answer (until killed); FAKE: ignore-term ignores SIGTERM too
+    FAKE: linger=SECONDS      after answering (and logging `end`), wait before exiting (cut short once
+                              the file $FAKE_AGENT_STATE/stop-lingering exists)
     FAKE: spawn-grandchild    start `sleep 300` in the same process group; prints "fake: grandchild pid N"
                               on stderr
     FAKE: exit0-no-output     exit 0 with an empty answer
@@ -161,6 +163,15 @@ def log(event: str, cli: str, label: str) -> None:
     if path:
         with open(path, "a", encoding="utf-8") as fh:
             fh.write(f"{event} {time.time():.6f} {os.getpid()} {cli} {label}\n")
+
+
+def linger(seconds: float) -> None:
+    """Wait up to `seconds`, or until `$FAKE_AGENT_STATE/stop-lingering` exists."""
+    state = os.environ.get("FAKE_AGENT_STATE")
+    stop = Path(state) / "stop-lingering" if state else None
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not (stop is not None and stop.exists()):
+        time.sleep(0.02)
 
 
 def should_fail(cli: str, prompt: str, d: dict[str, str]) -> bool:
@@ -513,6 +524,8 @@ def main(argv: list[str]) -> int:
             sys.stdout.write("\n".join(chunks) + "\n")
             sys.stdout.flush()
         log("end", cli, label)
+        if "linger" in d:  # answered, but slow to exit (a CLI's teardown)
+            linger(float(d["linger"]))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,115 @@
+"""Answers already paid for, kept when agentmake dies before recording them (`SalvageAttempts`).
+
+An agent can print its whole answer and then take a while to exit (a Node CLI's teardown); if agentmake is
+killed in between, the agent is ended with it and the answer, though paid for, was never recorded. So each
+attempt of a single-output LLM agent whose runner speaks JSON (claude, codex, gemini, llm) writes the task's
+key beside its logs, ``<log_dir>/<safe id>.<N>.key``, after removing the older logs of that name and before it
+starts. The first attempt of the task in a later run first looks at those logs: an attempt made for the same
+key (same prompt, inputs and settings) whose output *proves* it finished and succeeded (`parse.delivered`:
+the result record such a tool prints only at the end, not an error) is judged exactly as a fresh answer
+(written staged, `check`ed) and used instead of asking again. Never with -B, which asks for a new answer, and
+never for plain-text runners, whose output cannot show that it is complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from pathlib import Path
+
+from agentmake.graph import Task
+from agentmake.model import AgentSpec, ReportSpec, RunnerSpec
+from agentmake.plan import Decision
+from agentmake.runners.base import ExecutorBase, read_log
+from agentmake.runners.invocation import safe_name
+from agentmake.runners.parse import delivered
+from agentmake.runners.result import AttemptResult
+from agentmake.runners.staging import staged_path
+
+FORMATS = frozenset({"claude-json", "codex-jsonl", "gemini-json", "llm-json"})
+_MAX_ATTEMPTS = 100  # attempt logs looked at per task (attempts of a run are numbered from 1, without gaps)
+
+
+def key_file(stem: Path) -> Path:
+    return stem.with_name(stem.name + ".key")
+
+
+def forget_answers(log_dir: Path) -> int:
+    """Make the answers in `log_dir` unusable for salvage (`agentmake clean --cache`): remove every key file.
+    Returns how many there were."""
+    removed = 0
+    for path in log_dir.glob("*.key") if log_dir.is_dir() else ():
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+            removed += 1
+    return removed
+
+
+class SalvageAttempts(ExecutorBase):
+    """The salvage half of `Executor` (see the module docstring)."""
+
+    def _llm_runner(self, task: Task) -> RunnerSpec:
+        """The runner of an LLM agent or of a report's merge agent."""
+        spec = task.spec
+        name = spec.runner if isinstance(spec, AgentSpec) else (spec.runner or self.agentfile.settings.runner)
+        return self._runner(name)
+
+    def _salvageable(self, task: Task) -> bool:
+        spec = task.spec
+        llm = (isinstance(spec, AgentSpec) and not spec.is_shell) or (
+            isinstance(spec, ReportSpec) and spec.merge is not None
+        )
+        return llm and len(task.outputs) == 1 and self._llm_runner(task).format in FORMATS
+
+    def _note_key(self, task: Task, stem: Path, key: str | None) -> None:
+        """Before an attempt starts: its older logs go, then its key is written (so a key file never sits
+        beside another attempt's output)."""
+        if key is None or not self._salvageable(task):
+            return
+        for suffix in (".key", ".out", ".err"):
+            with contextlib.suppress(FileNotFoundError):
+                stem.with_name(stem.name + suffix).unlink()
+        key_file(stem).write_text(key, encoding="utf-8")
+
+    def _salvage(
+        self, task: Task, decision: Decision, stem: Path, cancel: threading.Event
+    ) -> AttemptResult | None:
+        """An ok result from an earlier attempt's answer for `decision.key`, staged and checked; None if there
+        is none to use (the task then runs)."""
+        if decision.key is None or any(r.kind == "forced" for r in decision.reasons):
+            return None
+        if not self._salvageable(task):
+            return None
+        runner = self._llm_runner(task)
+        base = safe_name(task.id)
+        for n in range(1, _MAX_ATTEMPTS + 1):
+            source = self.log_dir / f"{base}.{n}"
+            try:
+                key = key_file(source).read_text(encoding="utf-8")
+            except FileNotFoundError:
+                return None
+            except OSError:
+                continue
+            if key != decision.key:
+                continue
+            parsed = delivered(runner.format, read_log(source, ".out"), read_log(source, ".err"))
+            if parsed is None:
+                continue
+            out = task.outputs[0]
+            result = AttemptResult(
+                "ok",
+                message=f"an answer for the same key, never recorded, salvaged from {source.name}.out: "
+                "not asked again",
+                cost_usd=parsed.cost_usd,
+                tokens_in=parsed.tokens_in,
+                tokens_out=parsed.tokens_out,
+                salvaged=True,
+            )
+            result.staged[out] = staged_path(self.root, out)
+            result.staged[out].write_text(parsed.answer or "", encoding="utf-8")
+            spec = task.spec
+            assert isinstance(spec, (AgentSpec, ReportSpec))
+            result = self._checked(task, spec, result, stem, self._timeout(spec, runner), cancel)
+            if result.outcome == "ok":
+                return result  # (else the answer fails its check: a later attempt's may pass)
+        return None

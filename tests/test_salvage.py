@@ -1,0 +1,161 @@
+"""An answer paid for but not recorded (agentmake `kill -9`ed while the agent, its answer printed, was still
+exiting) is used by the next run instead of asking again: only for the same key, only when the output proves
+the agent finished (JSON runners), never with -B, and only if it passes the agent's check."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from pathlib import Path
+
+import pytest
+from conftest import FakeAgents, RunnerProject
+from e2e_helpers import E2E, alive, kill_quietly, wait_for
+
+from agentmake.runners.parse import delivered
+from agentmake.runners.salvage import key_file
+
+
+@pytest.fixture
+def e2e(tmp_path: Path, fake_agents: FakeAgents) -> E2E:
+    return E2E(tmp_path / "proj", fake_agents)
+
+
+CLAUDE_RESULT = {
+    "type": "result", "subtype": "success", "is_error": False, "result": "bonjour",
+    "total_cost_usd": 0.25, "usage": {"input_tokens": 3, "output_tokens": 4},
+}  # fmt: skip
+
+
+def test_only_a_finished_successful_output_is_delivered() -> None:
+    done = json.dumps(CLAUDE_RESULT)
+    parsed = delivered("claude-json", done + "\n", "")
+    assert parsed is not None and parsed.answer == "bonjour" and parsed.cost_usd == 0.25
+    assert delivered("claude-json", done[: len(done) // 2], "") is None  # cut off: no result record
+    assert delivered("claude-json", json.dumps({**CLAUDE_RESULT, "is_error": True}), "") is None
+    assert delivered("claude-json", json.dumps({**CLAUDE_RESULT, "result": "  "}), "") is None
+    assert delivered("claude-json", json.dumps({**CLAUDE_RESULT, "subtype": "error_max_turns"}), "") is None
+    message = {"type": "item.completed", "item": {"type": "agent_message", "text": "hola"}}
+    turn = {"type": "turn.completed", "usage": {"input_tokens": 1, "output_tokens": 2}}
+    assert delivered("codex-jsonl", json.dumps(message) + "\n", "") is None  # the turn never completed
+    codex = delivered("codex-jsonl", json.dumps(message) + "\n" + json.dumps(turn) + "\n", "")
+    assert codex is not None and codex.answer == "hola"
+    gemini = delivered("gemini-json", json.dumps({"response": "hallo", "stats": {}}), "")
+    assert gemini is not None and gemini.answer == "hallo"
+    assert delivered("llm-json", json.dumps([{"response": "ciao"}]), "") is not None
+    assert delivered("text", "a whole answer, or half of one: nobody can tell\n", "") is None
+
+
+AGENTFILE = '''\
+lang = "French"
+
+agent translate:
+    inputs = docs/{name}.md
+    outputs = build/{name}.md
+    prompt = """
+        FAKE: label={{ name }} linger=60
+        Translate into {{ lang }}:
+        {{ read(input) }}
+        """
+
+agent plain:
+    runner = llm
+    inputs = docs/a.md
+    outputs = build/plain.md
+    prompt = """
+        FAKE: label=plain linger=60
+        Summarise: {{ read(input) }}
+        """
+'''
+
+
+def _answered_then_killed(e2e: E2E, labels: set[str], *args: str) -> int:
+    """Start a build, wait until every agent in `labels` has printed its whole answer (each then lingers
+    before exiting), `kill -9` agentmake; returns its pid once the agents are gone too (parent death)."""
+    (e2e.fake.state / "stop-lingering").unlink(missing_ok=True)
+    e2e.reset_calls()
+    build = e2e.spawn(*args)
+    try:
+        wait_for(lambda: {lb for ev, _, _, _, lb in e2e.fake.log_lines() if ev == "end"} >= labels,
+                 timeout=30, what="every agent to answer")  # fmt: skip
+        agents = [pid for ev, _, pid, _, lb in e2e.fake.log_lines() if ev == "end" and lb in labels]
+        assert all(alive(pid) for pid in agents), "the agents linger after answering"
+    finally:
+        kill_quietly(build.pid, signal.SIGKILL)
+        E2E.finish(build)
+    wait_for(lambda: not any(alive(pid) for pid in agents), what="the agents to die with agentmake")
+    (e2e.fake.state / "stop-lingering").touch()  # agents asked again from now on exit at once
+    return build.pid
+
+
+def test_a_killed_runs_answers_are_salvaged_for_the_same_key_only(e2e: E2E) -> None:
+    e2e.write("Agentfile", AGENTFILE, dedent=False)
+    for name in "abc":
+        e2e.write(f"docs/{name}.md", f"doc {name}\n")
+    _answered_then_killed(e2e, {"a", "b", "c", "plain"})
+    assert not e2e.exists("build/a.md")  # the answers never reached their outputs
+    e2e.write("docs/b.md", "doc b, edited\n")  # b's key changes: its old answer is for another prompt
+    e2e.reset_calls()
+    run = e2e.am()
+    assert run.code == 0, run
+    assert sorted(e2e.calls()) == ["b", "plain"], run  # b: new key; plain: text output proves nothing
+    for name in "ac":
+        assert e2e.read(f"build/{name}.md") == f"ANSWER:\nTranslate into French:\ndoc {name}\n"
+        notice = next(line for line in run.err.splitlines() if line.startswith(f"! translate:{name}: "))
+        assert "an answer for the same key, never recorded, salvaged from" in notice, run
+        assert notice.endswith(".out: not asked again"), run
+    assert e2e.read("build/b.md") == "ANSWER:\nTranslate into French:\ndoc b, edited\n"
+    assert "! translate:b:" not in run.err and "! plain:" not in run.err, run
+    assert run.summary.ran == 4 and run.summary.cost is not None and run.summary.cost > 0, run
+    again = e2e.am()
+    assert again.code == 0 and again.summary.up_to_date == 4 and sorted(e2e.calls()) == ["b", "plain"], again
+
+
+def test_B_and_a_failing_check_ask_again(e2e: E2E) -> None:
+    e2e.write("Agentfile", AGENTFILE.split("agent plain")[0], dedent=False)
+    for name in "ab":
+        e2e.write(f"docs/{name}.md", f"doc {name}\n")
+    _answered_then_killed(e2e, {"a", "b"})
+    e2e.reset_calls()
+    forced = e2e.am("-B")
+    assert forced.code == 0, forced
+    assert sorted(e2e.calls()) == ["a", "b"] and "salvaged" not in forced.err, forced
+
+    checked = AGENTFILE.split("agent plain")[0] + '    check = "grep -q edited {output}"\n'
+    e2e.write("Agentfile", checked, dedent=False)
+    e2e.write("docs/a.md", "doc a, second\n")
+    e2e.write("docs/b.md", "doc b, edited\n")
+    _answered_then_killed(e2e, {"a", "b"})
+    e2e.reset_calls()
+    run = e2e.am()
+    assert run.code == 1, run  # a's answer fails its check, salvaged or asked again
+    assert e2e.calls().count("a") >= 1 and "b" not in e2e.calls(), run
+    assert e2e.read("build/b.md") == "ANSWER:\nTranslate into French:\ndoc b, edited\n"
+
+
+def test_the_key_file_is_written_after_the_older_logs_are_gone(project: RunnerProject) -> None:
+    """Never an old answer beside a new key: `_note_key` removes the attempt's older logs first."""
+    task = project.agent("t")
+    executor = project.executor()
+    stem = executor._stem(task, 1)
+    for suffix, text in ((".out", json.dumps(CLAUDE_RESULT)), (".err", "old"), (".key", "old-key")):
+        stem.with_name(stem.name + suffix).write_text(text)
+    executor._note_key(task, stem, "new-key")
+    assert key_file(stem).read_text() == "new-key"
+    assert os.listdir(stem.parent) == [key_file(stem).name]  # the old answer and its stderr are gone
+    executor._note_key(project.agent("t", runner="llm"), stem, "other-key")
+    assert key_file(stem).read_text() == "new-key"  # a plain-text runner writes no key
+
+
+def test_clean_cache_forgets_the_answers_in_the_logs(e2e: E2E) -> None:
+    e2e.write("Agentfile", AGENTFILE.split("agent plain")[0], dedent=False)
+    e2e.write("docs/a.md", "doc a\n")
+    _answered_then_killed(e2e, {"a"})
+    assert list((e2e.root / ".agentmake" / "logs").glob("*.key")), "the attempt wrote its key"
+    cleaned = e2e.am("clean", "--cache")
+    assert cleaned.code == 0, cleaned
+    assert not list((e2e.root / ".agentmake" / "logs").glob("*.key"))
+    e2e.reset_calls()
+    run = e2e.am()
+    assert run.code == 0 and e2e.calls() == ["a"] and "salvaged" not in run.err, run
