@@ -4,9 +4,12 @@ the agent finished (JSON runners), never with -B, and only if it passes the agen
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -159,3 +162,31 @@ def test_clean_cache_forgets_the_answers_in_the_logs(e2e: E2E) -> None:
     e2e.reset_calls()
     run = e2e.am()
     assert run.code == 0 and e2e.calls() == ["a"] and "salvaged" not in run.err, run
+
+
+READER = """
+import sys, threading
+from pathlib import Path
+from agentmake.runners.process import run_process
+d = Path(sys.argv[1])
+child = "echo $$ > started.tmp && mv started.tmp started; while [ ! -e go ]; do sleep 0.01; done; "
+child += "echo answer; touch printed; sleep 30"
+run_process(["sh", "-c", child], stdin=None, env=None, cwd=d, stdout_path=d / "a.out",
+            stderr_path=d / "a.err", timeout=None, cancel=threading.Event(), parent_death=True)
+"""
+
+
+def test_an_llm_agents_answer_is_on_disk_though_agentmake_never_read_it(tmp_path: Path) -> None:
+    """LLM agents write into their log files themselves: nothing waits in a pipe for a reader that died."""
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(tmp_path)])
+    try:
+        wait_for(lambda: (tmp_path / "started").exists(), what="the agent to start")
+        os.kill(reader.pid, signal.SIGSTOP)  # agentmake reads nothing from now on
+        (tmp_path / "go").touch()
+        wait_for(lambda: (tmp_path / "printed").exists(), what="the agent to print its answer")
+    finally:
+        kill_quietly(reader.pid, signal.SIGKILL)
+        reader.wait(timeout=10)
+        with contextlib.suppress(OSError, ValueError):  # the agent's group (its `sleep`) too
+            os.killpg(int((tmp_path / "started").read_text()), signal.SIGKILL)
+    assert (tmp_path / "a.out").read_text() == "answer\n"

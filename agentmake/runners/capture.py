@@ -1,6 +1,8 @@
 """A child's stdout/stderr pipes (`Pipes`, drained by `process.run_process`) copied into log files
 (`LogFile`): a log is an ordinary file created at the stream's first byte. A stream that printed nothing
 leaves no log file at all (and an older log of that name is removed, so it never passes for this attempt's).
+A log can instead be given to the child as its stream (`LogFile.open_for_child`), as LLM agents' are: their
+answer is then on disk the moment they print it; an empty one is removed when it is closed.
 
 Why: most shell tasks print nothing on either stream, and each file (or even a hard link to a shared empty
 one) costs a directory entry in a log directory that holds two per attempt; creating them was a measurable
@@ -36,12 +38,21 @@ class LogFile:
     """One stream's log: `write` creates the file at the first byte; `close` leaves no file if nothing was
     written. Errors writing the log never stop the draining of the pipe (the data is then dropped)."""
 
-    __slots__ = ("broken", "fd", "path")
+    __slots__ = ("broken", "direct", "fd", "path")
 
     def __init__(self, path: Path | str) -> None:
         self.path = os.fspath(path)
         self.fd: int | None = None
         self.broken = False
+        self.direct = False  # the child writes into the file itself (`open_for_child`)
+
+    def open_for_child(self) -> int:
+        """Create the file now and return its descriptor, for the child to write into directly (no pipe, no
+        copy: what the child wrote is in the file even if agentmake dies the next moment). `close` then
+        removes it if the child wrote nothing."""
+        self.fd = _create(self.path)
+        self.direct = True
+        return self.fd
 
     def clear(self) -> None:
         """Remove an older log of this name (from an earlier run), so nobody reads it as this attempt's."""
@@ -63,7 +74,11 @@ class LogFile:
     def close(self) -> None:
         """Finish the log (idempotent). Nothing written: no log, and no older one of this name either."""
         if self.fd is not None:
+            empty = self.direct and os.fstat(self.fd).st_size == 0
             os.close(self.fd)
+            if empty:
+                with contextlib.suppress(OSError):
+                    os.unlink(self.path)
         elif not self.broken:
             with contextlib.suppress(OSError):
                 os.unlink(self.path)

@@ -14,11 +14,14 @@ Ownership rules:
   and the next run ends logged groups whose agentmake is gone (`scheduler.processes.end_orphans`) before it
   starts.
 - After the leader exits, anything left in its group (background grandchildren) is ended too.
-- stdout/stderr are pipes that this thread copies into the attempt's log files as data arrives (`capture`:
-  a log is created at its first byte, and a stream that printed nothing leaves no log at all, because a new
-  file per stream and attempt was the dearest step of a trivial task). The child's exit, not the pipes'
-  end of file, ends the wait: a background process holding a pipe open cannot hang the attempt. Once the
-  child and its group are gone, what the pipes still hold is copied without waiting for more.
+- stdout/stderr of shell agents are pipes that this thread copies into the attempt's log files as data
+  arrives (`capture`: a log is created at its first byte, and a stream that printed nothing leaves no log at
+  all, because a new file per stream and attempt was the dearest step of a trivial task). The child's exit,
+  not the pipes' end of file, ends the wait: a background process holding a pipe open cannot hang the
+  attempt. Once the child and its group are gone, what the pipes still hold is copied without waiting for
+  more. LLM agents and checks (`parent_death=True`: few, slow, paid for) write into their log files
+  directly: an answer is on disk the moment it is printed, even if agentmake dies before reading it (see
+  `runners.salvage`); an empty log is removed afterwards.
 
 Starting: `os.posix_spawn` was tried for shell tasks and measured slower than Popen's vfork path here
 (CPython holds the GIL through posix_spawn until the child has exec'd; `_posixsubprocess` releases it), so
@@ -219,14 +222,20 @@ def start_child(
     logs: tuple[LogFile, LogFile],
     parent_death: bool,
     executable: str | None = None,
+    direct: bool = False,
 ) -> Child:
-    """Start `argv` in a new session (its own process group) with stdout/stderr on pipes copied into `logs`;
-    `stdin`: a pipe for the caller to write (else the null device). Raises what Popen raises when the
-    program cannot start (FileNotFoundError, PermissionError, ...), leaving no descriptor open."""
+    """Start `argv` in a new session (its own process group) with stdout/stderr on pipes copied into `logs`
+    (`direct`: into the log files themselves, no pipes); `stdin`: a pipe for the caller to write (else the
+    null device). Raises what Popen raises when the program cannot start (FileNotFoundError,
+    PermissionError, ...), leaving no descriptor open but the logs' (the caller closes them)."""
     start = time.monotonic()
-    out_r, out_w = os.pipe()  # close-on-exec in the parent; Popen dup2s the write ends onto 1 and 2
-    err_r, err_w = os.pipe()
-    pipes = Pipes({out_r: logs[0], err_r: logs[1]})
+    if direct:
+        pipes = Pipes({})
+        out_w, err_w = logs[0].open_for_child(), logs[1].open_for_child()
+    else:
+        out_r, out_w = os.pipe()  # close-on-exec in the parent; Popen dup2s the write ends onto 1 and 2
+        err_r, err_w = os.pipe()
+        pipes = Pipes({out_r: logs[0], err_r: logs[1]})
     try:
         try:
             proc = subprocess.Popen(
@@ -241,8 +250,9 @@ def start_child(
                 preexec_fn=_pdeathsig_preexec(os.getpid()) if parent_death else None,
             )
         finally:
-            os.close(out_w)
-            os.close(err_w)
+            if not direct:
+                os.close(out_w)
+                os.close(err_w)
     except BaseException:
         pipes.close()
         raise
@@ -280,6 +290,7 @@ def _run(
             logs=logs,
             parent_death=parent_death,
             executable=executable,
+            direct=parent_death,  # LLM agents and checks: few, and an answer must survive our death
         )
     except OSError as e:
         return not_started(e, start)
