@@ -1,0 +1,159 @@
+"""Kill -9 soak (issue #4's resume guarantees under fire): build a project again and again, `kill -9`ing
+agentmake at a random moment each time, until one build completes; then check what must hold.
+
+The project: `--docs` documents, each translated by the fake `claude` (tests/fake_agents, its own sleep per
+document), each translation counted by a shell agent and copied twice by a two-output shell agent, and one
+report over all of it. After the build that completes:
+- every output is whole and right (no partial file, no staged temp file left anywhere);
+- no agent was paid twice: no document's answer was printed in full by two agent processes (an answer printed
+  before agentmake died is used by the next build, see `agentmake.runners.salvage`);
+- no agent process is left alive.
+
+    python benchmarks/soak_kill9.py [--seeds 1-10] [--docs 24] [--work DIR]
+
+Prints one line per seed and exits 1 if any seed broke a rule.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+FAKE_AGENT = Path(__file__).resolve().parent.parent / "tests" / "fake_agents" / "fake_agent.py"
+BIN = Path(sys.executable).parent
+
+AGENTFILE = '''\
+jobs = 4
+retries = 1
+
+agent translate:
+    inputs = docs/{name}.md
+    outputs = build/{name}.md
+    prompt = """
+        Translate:
+        {{ read(input) }}
+        """
+
+agent count:
+    inputs = build/{name}.md
+    outputs = build/{name}.count
+    run = "wc -l < {input} > {output}"
+
+agent pair:
+    inputs = build/{name}.md
+    outputs = build/{name}.a build/{name}.b
+    run = "cp {input} {outputs[0]} && sleep 0.05 && cp {input} {outputs[1]}"
+
+report summary:
+    inputs = build/*.count build/*.a build/*.b
+    output = SUMMARY.md
+'''
+
+
+def project(root: Path, docs: int, rng: random.Random) -> None:
+    (root / "docs").mkdir(parents=True)
+    for i in range(docs):
+        sleep = rng.choice([0.05, 0.1, 0.2, 0.4, 0.7])
+        (root / "docs" / f"d{i:02d}.md").write_text(f"FAKE: label=d{i:02d} sleep={sleep}\nline one of d{i}\n")
+    (root / "Agentfile").write_text(AGENTFILE)
+
+
+def fake_claude(directory: Path, log: Path) -> None:
+    """`claude` on PATH: the fake, logging to `log` (baked in: agents get a minimal environment)."""
+    directory.mkdir()
+    wrapper = directory / "claude"
+    fake = f'exec "{sys.executable}" "{FAKE_AGENT}" "$@"'
+    wrapper.write_text(f'#!/bin/sh\nFAKE_AGENT_LOG="{log}" FAKE_AGENT_AS=claude {fake}\n')
+    wrapper.chmod(0o755)
+
+
+def soak(seed: int, docs: int, work: Path) -> tuple[list[str], int]:
+    """(broken rules, kills) for one seed."""
+    rng = random.Random(seed)
+    root, log = work / f"seed{seed}", work / f"agents{seed}.log"
+    project(root, docs, rng)
+    fake_claude(work / f"bin{seed}", log)
+    env = {**os.environ, "PATH": f"{work / f'bin{seed}'}{os.pathsep}{BIN}{os.pathsep}{os.environ['PATH']}"}
+    env["NO_COLOR"] = "1"
+    kills = 0
+    for attempt in range(80):
+        build = subprocess.Popen(
+            [str(BIN / "agentmake"), "report", "-s"], cwd=root, env=env, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+        try:
+            out, _ = build.communicate(timeout=rng.uniform(0.05, 0.8 + 0.1 * attempt))
+        except subprocess.TimeoutExpired:
+            os.kill(build.pid, signal.SIGKILL)
+            build.communicate()
+            kills += 1
+            continue
+        if build.returncode != 0:
+            return [f"a build failed ({build.returncode}): {out[-500:]}"], kills
+        break
+    else:
+        return ["no build completed"], kills
+    return check(root, docs, log), kills
+
+
+def check(root: Path, docs: int, log: Path) -> list[str]:
+    broken = []
+    for i in range(docs):
+        answer = (root / "build" / f"d{i:02d}.md").read_text()
+        if answer != f"ANSWER:\nTranslate:\nline one of d{i}\n":
+            broken.append(f"d{i:02d}.md: {answer!r}")
+        if (root / "build" / f"d{i:02d}.count").read_text().strip() != str(answer.count("\n")):
+            broken.append(f"d{i:02d}.count is wrong")
+        for copy in "ab":
+            if (root / "build" / f"d{i:02d}.{copy}").read_text() != answer:
+                broken.append(f"d{i:02d}.{copy} is wrong")
+    temps = [str(p) for p in root.rglob("*agentmake-tmp*") if ".agentmake" not in p.parts]
+    if temps:
+        broken.append(f"staged files left: {temps}")
+    events = [line.split() for line in log.read_text().splitlines()]  # event time pid cli label
+    paid = Counter(label for event, _, _, _, label in events if event == "end")
+    broken += [f"{label} paid {n} times" for label, n in sorted(paid.items()) if n > 1]
+    time.sleep(0.2)
+    alive = [pid for event, _, pid, _, _ in events if event == "start" and _alive(int(pid))]
+    if alive:
+        broken.append(f"agents still alive: {alive}")
+    return broken
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", default="1-10", help="a range FIRST-LAST (default 1-10)")
+    ap.add_argument("--docs", type=int, default=24)
+    ap.add_argument("--work", type=Path, help="where the projects go (default: a new temporary directory)")
+    args = ap.parse_args()
+    first, _, last = args.seeds.partition("-")
+    work = args.work or Path(tempfile.mkdtemp(prefix="agentmake-soak-"))
+    failed, total = 0, 0
+    for seed in range(int(first), int(last or first) + 1):
+        broken, kills = soak(seed, args.docs, work)
+        total += kills
+        failed += bool(broken)
+        said = "; ".join(broken) if broken else "every rule held"
+        print(f"seed {seed}: {kills} kills, {said}", flush=True)
+    print(f"soak_kill9: {total} kills, {failed} seed(s) broke a rule ({work})")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
