@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -57,7 +58,7 @@ agent translate:
     inputs = docs/{name}.md
     outputs = build/{name}.md
     prompt = """
-        FAKE: label={{ name }} linger=60
+        FAKE: label={{ name }} sleep=0.5 linger=60
         Translate into {{ lang }}:
         {{ read(input) }}
         """
@@ -111,6 +112,9 @@ def test_a_killed_runs_answers_are_salvaged_for_the_same_key_only(e2e: E2E) -> N
     assert e2e.read("build/b.md") == "ANSWER:\nTranslate into French:\ndoc b, edited\n"
     assert "! translate:b:" not in run.err and "! plain:" not in run.err, run
     assert run.summary.ran == 4 and run.summary.cost is not None and run.summary.cost > 0, run
+    rows = {r["task"]: r for r in json.loads(e2e.am("status", "--json").out)}
+    for name in "ac":  # recorded as taking as long as its attempt did, not the moment of salvaging it
+        assert rows[f"translate:{name}"]["last_duration"] >= 0.5, rows
     again = e2e.am()
     assert again.code == 0 and again.summary.up_to_date == 4 and sorted(e2e.calls()) == ["b", "plain"], again
 
@@ -145,10 +149,11 @@ def test_the_key_file_is_written_after_the_older_logs_are_gone(project: RunnerPr
     for suffix, text in ((".out", json.dumps(CLAUDE_RESULT)), (".err", "old"), (".key", "old-key")):
         stem.with_name(stem.name + suffix).write_text(text)
     executor._note_key(task, stem, "new-key")
-    assert key_file(stem).read_text() == "new-key"
+    key, started = key_file(stem).read_text().splitlines()
+    assert key == "new-key" and abs(float(started) - time.time()) < 60
     assert os.listdir(stem.parent) == [key_file(stem).name]  # the old answer and its stderr are gone
     executor._note_key(project.agent("t", runner="llm"), stem, "other-key")
-    assert key_file(stem).read_text() == "new-key"  # a plain-text runner writes no key
+    assert key_file(stem).read_text().startswith("new-key\n")  # a plain-text runner writes no key
 
 
 def test_clean_cache_forgets_the_answers_in_the_logs(e2e: E2E) -> None:

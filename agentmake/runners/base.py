@@ -81,7 +81,8 @@ class ExecutorBase:
         return logs
 
     def _ended(self, result: AttemptResult, start: float, stem: Path) -> AttemptResult:
-        result.duration = time.monotonic() - start
+        if not result.salvaged:  # (a salvaged answer took as long as its own attempt did)
+            result.duration = time.monotonic() - start
         result.log_stem = stem
         if result.outcome != "ok":
             self.discard(result)

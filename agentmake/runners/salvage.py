@@ -2,19 +2,21 @@
 
 An agent can print its whole answer and then take a while to exit (a Node CLI's teardown); if agentmake is
 killed in between, the agent is ended with it and the answer, though paid for, was never recorded. So each
-attempt of a single-output LLM agent whose runner speaks JSON (claude, codex, gemini, llm) writes the task's
-key beside its logs, ``<log_dir>/<safe id>.<N>.key``, after removing the older logs of that name and before it
-starts. The first attempt of the task in a later run first looks at those logs: an attempt made for the same
-key (same prompt, inputs and settings) whose output *proves* it finished and succeeded (`parse.delivered`:
-the result record such a tool prints only at the end, not an error) is judged exactly as a fresh answer
-(written staged, `check`ed) and used instead of asking again. Never with -B, which asks for a new answer, and
-never for plain-text runners, whose output cannot show that it is complete.
+attempt of a single-output LLM agent whose runner speaks JSON (claude, codex, gemini) writes the task's
+key (and when it started) beside its logs, ``<log_dir>/<safe id>.<N>.key``, after removing the older logs of
+that name and before it starts. The first attempt of the task in a later run first looks at those logs: an
+attempt made for the same key (same prompt, inputs and settings) whose output *proves* it finished and
+succeeded (`parse.delivered`: the result record such a tool prints only at the end, not an error) is judged
+exactly as a fresh answer (written staged, `check`ed) and used instead of asking again; it is recorded with
+the duration of that attempt. Never with -B, which asks for a new answer, and never for plain-text runners,
+whose output cannot show that it is complete.
 """
 
 from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from pathlib import Path
 
 from agentmake.graph import Task
@@ -32,6 +34,14 @@ _MAX_ATTEMPTS = 100  # attempt logs looked at per task (attempts of a run are nu
 
 def key_file(stem: Path) -> Path:
     return stem.with_name(stem.name + ".key")
+
+
+def _took(source: Path, started: str) -> float:
+    """How long the attempt at `source` ran: from the start its key file notes to its answer's last write."""
+    try:
+        return max(source.with_name(source.name + ".out").stat().st_mtime - float(started), 0.0)
+    except (OSError, ValueError):
+        return 0.0
 
 
 def forget_answers(log_dir: Path) -> int:
@@ -69,7 +79,7 @@ class SalvageAttempts(ExecutorBase):
         for suffix in (".key", ".out", ".err"):
             with contextlib.suppress(FileNotFoundError):
                 stem.with_name(stem.name + suffix).unlink()
-        key_file(stem).write_text(key, encoding="utf-8")
+        key_file(stem).write_text(f"{key}\n{time.time()}\n", encoding="utf-8")  # the key, when it started
 
     def _salvage(
         self, task: Task, decision: Decision, stem: Path, cancel: threading.Event
@@ -85,7 +95,7 @@ class SalvageAttempts(ExecutorBase):
         for n in range(1, _MAX_ATTEMPTS + 1):
             source = self.log_dir / f"{base}.{n}"
             try:
-                key = key_file(source).read_text(encoding="utf-8")
+                key, _, started = key_file(source).read_text(encoding="utf-8").partition("\n")
             except FileNotFoundError:
                 return None
             except OSError:
@@ -104,6 +114,7 @@ class SalvageAttempts(ExecutorBase):
                 tokens_in=parsed.tokens_in,
                 tokens_out=parsed.tokens_out,
                 salvaged=True,
+                duration=_took(source, started),
             )
             result.staged[out] = staged_path(self.root, out)
             result.staged[out].write_text(parsed.answer or "", encoding="utf-8")
