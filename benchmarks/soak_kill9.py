@@ -1,5 +1,7 @@
 """Kill -9 soak (issue #4's resume guarantees under fire): build a project again and again, `kill -9`ing
-agentmake at a random moment each time, until one build completes; then check what must hold.
+agentmake at a random moment each time, until one build completes; then check what must hold. `--signal INT`
+sends Ctrl-C's signal instead (`TERM`: a service manager's), and then each stopped build must also have
+ended within 10 s, with 130 once its build loop had begun.
 
 The project: `--docs` documents, each translated by the fake `claude` (tests/fake_agents, its own sleep per
 document), each translation counted by a shell agent and copied twice by a two-output shell agent, and one
@@ -9,7 +11,7 @@ report over all of it. After the build that completes:
   before agentmake died is used by the next build, see `agentmake.runners.salvage`);
 - no agent process is left alive.
 
-    python benchmarks/soak_kill9.py [--seeds 1-10] [--docs 24] [--work DIR]
+    python benchmarks/soak_kill9.py [--seeds 1-10] [--docs 24] [--signal KILL|INT] [--work DIR]
 
 Prints one line per seed and exits 1 if any seed broke a rule.
 """
@@ -75,7 +77,7 @@ def fake_claude(directory: Path, log: Path) -> None:
     wrapper.chmod(0o755)
 
 
-def soak(seed: int, docs: int, work: Path) -> tuple[list[str], int]:
+def soak(seed: int, docs: int, work: Path, signum: int = signal.SIGKILL) -> tuple[list[str], int]:
     """(broken rules, kills) for one seed."""
     rng = random.Random(seed)
     root, log = work / f"seed{seed}", work / f"agents{seed}.log"
@@ -92,9 +94,17 @@ def soak(seed: int, docs: int, work: Path) -> tuple[list[str], int]:
         try:
             out, _ = build.communicate(timeout=rng.uniform(0.05, 0.8 + 0.1 * attempt))
         except subprocess.TimeoutExpired:
-            os.kill(build.pid, signal.SIGKILL)
-            build.communicate()
+            os.kill(build.pid, signum)
             kills += 1
+            try:
+                out, _ = build.communicate(timeout=10)
+            except subprocess.TimeoutExpired:
+                build.kill()
+                build.communicate()
+                return [f"SIG{signal.Signals(signum).name[3:]} did not end the build within 10 s"], kills
+            # 130: stopped cleanly; -signum: the signal came before the build began (what make does too)
+            if signum != signal.SIGKILL and build.returncode not in (0, 130, -signum):
+                return [f"a build stopped by a signal exited {build.returncode}: {out[-500:]}"], kills
             continue
         if build.returncode != 0:
             return [f"a build failed ({build.returncode}): {out[-500:]}"], kills
@@ -140,13 +150,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", default="1-10", help="a range FIRST-LAST (default 1-10)")
     ap.add_argument("--docs", type=int, default=24)
+    ap.add_argument("--signal", default="KILL", choices=("KILL", "INT", "TERM"), help="what stops a build")
     ap.add_argument("--work", type=Path, help="where the projects go (default: a new temporary directory)")
     args = ap.parse_args()
     first, _, last = args.seeds.partition("-")
     work = args.work or Path(tempfile.mkdtemp(prefix="agentmake-soak-"))
     failed, total = 0, 0
     for seed in range(int(first), int(last or first) + 1):
-        broken, kills = soak(seed, args.docs, work)
+        broken, kills = soak(seed, args.docs, work, getattr(signal, "SIG" + args.signal))
         total += kills
         failed += bool(broken)
         said = "; ".join(broken) if broken else "every rule held"

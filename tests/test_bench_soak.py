@@ -7,14 +7,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
 sys.path.insert(0, str(BENCH))
 
 import soak_kill9  # noqa: E402
 
 
-def test_one_seed_of_the_soak_holds_every_rule(tmp_path: Path) -> None:
-    args = ["--seeds", "3", "--docs", "6", "--work", str(tmp_path)]
+@pytest.mark.parametrize("signame", ["KILL", "INT"])
+def test_one_seed_of_the_soak_holds_every_rule(tmp_path: Path, signame: str) -> None:
+    args = ["--seeds", "3", "--docs", "6", "--signal", signame, "--work", str(tmp_path)]
     run = subprocess.run(
         [sys.executable, str(BENCH / "soak_kill9.py"), *args], capture_output=True, text=True, timeout=300
     )
