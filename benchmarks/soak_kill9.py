@@ -4,11 +4,15 @@ sends Ctrl-C's signal instead (`TERM`: a service manager's), and then each stopp
 ended within 10 s, with 130 once its build loop had begun.
 
 The project: `--docs` documents, each translated by the fake `claude` (tests/fake_agents, its own sleep per
-document), each translation counted by a shell agent and copied twice by a two-output shell agent, and one
-report over all of it. After the build that completes:
-- every output is whole and right (no partial file, no staged temp file left anywhere);
-- no agent was paid twice: no document's answer was printed in full by two agent processes (an answer printed
-  before agentmake died is used by the next build, see `agentmake.runners.salvage`);
+document), each translation counted by a shell agent, copied twice by a two-output shell agent and annotated
+by a two-output `claude` agent that writes its files itself, and one report over all of it. After every
+stopped build, each output there is whole and right (none is ever partly written). After the build that
+completes:
+- every output is whole and right, and no staged temp file is left anywhere;
+- no translation was paid twice: no document's answer was printed in full by two agent processes (an answer
+  printed before agentmake died is used by the next build, see `agentmake.runners.salvage`). The
+  annotations are counted apart: an agent that writes its own files is asked again when agentmake died after
+  it finished but before its result was recorded (its files are put back as they were, by design);
 - no agent process is left alive.
 
     python benchmarks/soak_kill9.py [--seeds 1-10] [--docs 24] [--signal KILL|INT] [--work DIR]
@@ -54,8 +58,16 @@ agent pair:
     outputs = build/{name}.a build/{name}.b
     run = "cp {input} {outputs[0]} && sleep 0.05 && cp {input} {outputs[1]}"
 
+agent notes:
+    inputs = build/{name}.md
+    outputs = build/{name}.x build/{name}.y
+    prompt = """
+        FAKE: label=notes-{{ name }} sleep=0.1 write=build/{{ name }}.x,build/{{ name }}.y
+        Notes on {{ read(input) }}
+        """
+
 report summary:
-    inputs = build/*.count build/*.a build/*.b
+    inputs = build/*.count build/*.a build/*.b build/*.x
     output = SUMMARY.md
 '''
 
@@ -105,6 +117,9 @@ def soak(seed: int, docs: int, work: Path, signum: int = signal.SIGKILL) -> tupl
             # 130: stopped cleanly; -signum: the signal came before the build began (what make does too)
             if signum != signal.SIGKILL and build.returncode not in (0, 130, -signum):
                 return [f"a build stopped by a signal exited {build.returncode}: {out[-500:]}"], kills
+            partial = wrong_outputs(root, docs, present_only=True)
+            if partial:
+                return [f"after stop {kills}: {p}" for p in partial], kills
             continue
         if build.returncode != 0:
             return [f"a build failed ({build.returncode}): {out[-500:]}"], kills
@@ -114,23 +129,38 @@ def soak(seed: int, docs: int, work: Path, signum: int = signal.SIGKILL) -> tupl
     return check(root, docs, log), kills
 
 
-def check(root: Path, docs: int, log: Path) -> list[str]:
-    broken = []
+def wrong_outputs(root: Path, docs: int, *, present_only: bool = False) -> list[str]:
+    """Outputs that are not what they must be (missing ones too, unless `present_only`)."""
+    wrong = []
     for i in range(docs):
-        answer = (root / "build" / f"d{i:02d}.md").read_text()
-        if answer != f"ANSWER:\nTranslate:\nline one of d{i}\n":
-            broken.append(f"d{i:02d}.md: {answer!r}")
-        if (root / "build" / f"d{i:02d}.count").read_text().strip() != str(answer.count("\n")):
-            broken.append(f"d{i:02d}.count is wrong")
-        for copy in "ab":
-            if (root / "build" / f"d{i:02d}.{copy}").read_text() != answer:
-                broken.append(f"d{i:02d}.{copy} is wrong")
+        answer = f"ANSWER:\nTranslate:\nline one of d{i}\n"
+        notes = "Notes on " + answer  # (the fake writes the prompt's lines that are not directives)
+        expected = {
+            "md": answer, "count": f"{answer.count(chr(10))}\n", "a": answer, "b": answer,
+            "x": f"written by fake claude: build/d{i:02d}.x\n{notes}",
+            "y": f"written by fake claude: build/d{i:02d}.y\n{notes}",
+        }  # fmt: skip
+        for suffix, text in expected.items():
+            path = root / "build" / f"d{i:02d}.{suffix}"
+            try:
+                found = path.read_text()
+            except FileNotFoundError:
+                if not present_only:
+                    wrong.append(f"{path.name} is missing")
+                continue
+            if found.strip() != text.strip():
+                wrong.append(f"{path.name} is wrong: {found!r}")
+    return wrong
+
+
+def check(root: Path, docs: int, log: Path) -> list[str]:
+    broken = wrong_outputs(root, docs)
     temps = [str(p) for p in root.rglob("*agentmake-tmp*") if ".agentmake" not in p.parts]
     if temps:
         broken.append(f"staged files left: {temps}")
     events = [line.split() for line in log.read_text().splitlines()]  # event time pid cli label
     paid = Counter(label for event, _, _, _, label in events if event == "end")
-    broken += [f"{label} paid {n} times" for label, n in sorted(paid.items()) if n > 1]
+    broken += [f"{label} paid {n} times" for label, n in sorted(paid.items()) if n > 1 and "-" not in label]
     time.sleep(0.2)
     alive = [pid for event, _, pid, _, _ in events if event == "start" and _alive(int(pid))]
     if alive:
@@ -161,8 +191,8 @@ def main() -> None:
         total += kills
         failed += bool(broken)
         said = "; ".join(broken) if broken else "every rule held"
-        print(f"seed {seed}: {kills} kills, {said}", flush=True)
-    print(f"soak_kill9: {total} kills, {failed} seed(s) broke a rule ({work})")
+        print(f"seed {seed}: {kills} stops, {said}", flush=True)
+    print(f"soak_kill9: {total} stops, {failed} seed(s) broke a rule ({work})")
     sys.exit(1 if failed else 0)
 
 

@@ -32,9 +32,12 @@ def test_the_checks_see_a_wrong_output_a_second_payment_and_a_staged_file(tmp_pa
     answer = "ANSWER:\nTranslate:\nline one of d0\n"
     for suffix, text in ((".md", answer), (".count", "3\n"), (".a", answer), (".b", "half")):
         (root / "build" / f"d00{suffix}").write_text(text)
+    (root / "build" / "d00.x").write_text(f"written by fake claude: build/d00.x\nNotes on {answer}\n")
+    assert soak_kill9.wrong_outputs(root, 1, present_only=True) == ["d00.b is wrong: 'half'"]
     (root / "build" / ".d00.agentmake-tmp-x.md").write_text("partial")
     log = tmp_path / "agents.log"
-    log.write_text("start 1.0 999999 claude d00\nend 2.0 999999 claude d00\nend 3.0 999998 claude d00\n")
+    events = ["start 1.0 999999 claude d00", "end 2.0 999999 claude d00", "end 3.0 999998 claude d00"]
+    log.write_text("\n".join([*events, "end 4.0 999997 claude notes-d00", "end 5.0 9 claude notes-d00"]))
     broken = soak_kill9.check(root, 1, log)
-    assert broken[0] == "d00.b is wrong" and "staged files left" in broken[1], broken
-    assert broken[2:] == ["d00 paid 2 times"], broken
+    assert broken[:2] == ["d00.b is wrong: 'half'", "d00.y is missing"], broken
+    assert "staged files left" in broken[2] and broken[3:] == ["d00 paid 2 times"], broken  # notes: apart
