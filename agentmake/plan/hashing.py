@@ -125,6 +125,20 @@ class Hasher:
             found = [None if p in gone else get(p) for p in paths]
         return None if any(r is None for r in found) else found  # type: ignore[return-value]
 
+    def moved(self, paths: Iterable[str], seen: list[tuple[int, int, int, str, int]]) -> str | None:
+        """The first of `paths` whose content may no longer be what `seen` (from `records(paths)`) says: its
+        stat differs, or it was racily clean then and its content differs now (re-read). None: none moved."""
+        for path, (size, mtime_ns, inode, digest, read_ns) in zip(paths, seen, strict=True):
+            try:
+                st = os.stat(self._base + path)
+                if (st.st_size, st.st_mtime_ns, st.st_ino) != (size, mtime_ns, inode):
+                    return path
+                if racily_clean(mtime_ns, read_ns) and hash_path(self._base + path) != digest:
+                    return path
+            except OSError:
+                return path
+        return None
+
     def forget(self, path: str) -> None:
         """Drop what is known about `path` (e.g. watch saw it change)."""
         with self._lock:

@@ -314,7 +314,8 @@ class Build(Starting):
                 t = self.tasks[message[1]]
                 mark("received", t.id)
                 self._release(t, message[3])
-                successes.append(message)
+                if not self._moved(t, message[3]):
+                    successes.append(message)
             else:
                 self._handle(message)
         if not successes:
@@ -394,6 +395,8 @@ class Build(Starting):
     ) -> None:
         if not released:
             self._release(t, result)
+            if result.outcome == "ok" and hashes is not None and self._moved(t, result):
+                return
         if result.outcome == "ok" and hashes is not None:
             try:
                 self._commit(t, result, hashes, started, ended, recorded)

@@ -10,7 +10,8 @@ import time
 from typing import Any
 
 from agentmake.errors import AgentmakeError
-from agentmake.plan import Decision, Rebuilder
+from agentmake.plan import Decision, Hasher, Rebuilder
+from agentmake.runners import AttemptResult, Executor
 from agentmake.scheduler.inline import InlineAttempts
 from agentmake.scheduler.outcomes import Outcomes
 from agentmake.scheduler.ready import ReadyQueue
@@ -18,11 +19,15 @@ from agentmake.scheduler.tasks import TERMINAL, TaskState
 from agentmake.scheduler.workers import WorkerPool
 from agentmake.trace import mark
 
+MOVES = 3  # restarts of one task in a build because an input changed while it ran, before it fails
+
 
 class Starting(Outcomes):
     """Deciding and starting ready tasks; `loop.Build` calls these from its loop."""
 
     rebuilder: Rebuilder
+    hasher: Hasher
+    executor: Executor
     keys: dict[str, Any]
     parked: dict[str | None, ReadyQueue]
     running: dict[str, TaskState]
@@ -41,6 +46,8 @@ class Starting(Outcomes):
             self._fail(t, "input", f"cannot read inputs: {exc}", "not retried: fatal")
             return
         t.decision = decision
+        if decision.action == "run" and not t.llm:  # (an LLM agent was sent the content it was decided on)
+            t.seen = self.hasher.records(t.task.inputs)
         if decision.action == "skip":
             kept = [r.message for r in decision.reasons if r.kind == "output-edited"]
             t.outcome.notice = "; ".join(kept) or None
@@ -55,6 +62,29 @@ class Starting(Outcomes):
             if decision.prompt is None and not self._render_prompt(t, decision):
                 return  # restoring failed, so the task runs: a fast-path decision has no prompt yet
         self.parked.setdefault(t.runner, ReadyQueue(self.keys)).push(t.id)
+
+    def _moved(self, t: TaskState, result: AttemptResult) -> bool:
+        """A shell agent or a report reads its inputs as it runs: if one changed meanwhile, its result may mix
+        old and new content, and recorded (and cached) under the key of the content it was decided on it
+        would later stand for that content. So it is dropped and the task decided again (True); after
+        `MOVES` such restarts in one build the task fails."""
+        if t.seen is None:
+            return False
+        path = self.hasher.moved(t.task.inputs, t.seen)
+        t.seen = None
+        if path is None:
+            return False
+        self.executor.discard(result)
+        t.moves += 1
+        if t.moves > MOVES:
+            self._fail(t, "input", f"input {path} kept changing while the task ran", "not retried")
+            return True
+        t.max_attempts += 1  # (the dropped run is not one of its retries)
+        why = f"input {path} changed while it ran: deciding it again"
+        self._emit(t, "retrying", attempt=t.attempt, max_attempts=t.max_attempts, retry_in=0.0, message=why)
+        t.decision = None
+        self.undecided.push(t.id)
+        return True
 
     def _render_prompt(self, t: TaskState, decision: Decision) -> bool:
         """Fill `decision.prompt` for a run; False (the task failed) if it cannot be rendered."""

@@ -30,6 +30,8 @@ class TaskState:
     error_type: str | None = None
     cancelled_for: str | None = None  # why another thread asked to cancel it (watch mode)
     commit_pending: bool = False  # recorded done, outputs not placed: the next run restores them
+    seen: list[tuple[int, int, int, str, int]] | None = None  # its inputs as decided (`Hasher.records`)
+    moves: int = 0  # times it was decided again because an input changed while it ran
 
     @property
     def id(self) -> str:

@@ -1,0 +1,68 @@
+"""An input edited while its task runs: the task read old or new content or both, so its result is neither
+recorded nor cached under the key of the content it was decided on (that cache entry would later restore the
+wrong output for that content); the task is decided again. Real builds, real edits mid-run."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+RACE = """\
+agent up:
+    inputs = src/{n}.txt
+    outputs = mid/{n}.txt
+    run = "touch started && sleep 0.6 && tr a-z A-Z < {input} > {output}"
+"""
+
+
+def agentmake(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "agentmake", *args], cwd=root, capture_output=True, text=True, timeout=60
+    )
+
+
+def wait_for(path: Path, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{path} never appeared"
+        time.sleep(0.01)
+
+
+@pytest.fixture
+def race(tmp_path: Path) -> Path:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.txt").write_text("delta\n")
+    (tmp_path / "Agentfile").write_text(RACE)
+    return tmp_path
+
+
+def test_an_input_edited_mid_run_is_decided_again_and_never_cached_under_its_old_key(race: Path) -> None:
+    argv = [sys.executable, "-m", "agentmake"]
+    build = subprocess.Popen(argv, cwd=race, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_for(race / "started")
+    (race / "src" / "a.txt").write_text("alpha\n")  # decided on "delta"; the command has not read it yet
+    out, err = build.communicate(timeout=60)
+    assert build.returncode == 0, out + err
+    assert "input src/a.txt changed while it ran: deciding it again" in err, err
+    assert (race / "mid" / "a.txt").read_text() == "ALPHA\n"
+    assert " 0 ran," in agentmake(race, "-s").stdout  # recorded for what it was built from
+    (race / "src" / "a.txt").write_text("delta\n")  # back to the content the first run was decided on
+    again = agentmake(race, "-s")
+    assert again.returncode == 0 and (race / "mid" / "a.txt").read_text() == "DELTA\n", again.stdout
+
+
+def test_a_task_that_keeps_changing_its_own_input_fails_after_three_restarts(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("x\n")
+    (tmp_path / "Agentfile").write_text(
+        "agent selfish:\n    inputs = a.txt\n    outputs = b.txt\n"
+        '    run = "echo run >> runs.log && cat {input} > {output} && echo more >> {input}"\n'
+    )
+    run = agentmake(tmp_path)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "input a.txt kept changing while the task ran" in run.stderr, run.stderr
+    assert (tmp_path / "runs.log").read_text().count("run") == 4  # the first run and three restarts
+    assert not (tmp_path / "b.txt").exists()  # no result of a moving input was kept
