@@ -1,5 +1,5 @@
-"""`benchmarks/soak_kill9.py` runs (one short seed: builds killed at random, then one that completes) and
-its checks catch what they are for."""
+"""`benchmarks/soak_kill9.py` and `soak_edits.py` run (one short seed each) and their checks catch what they
+are for."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
 sys.path.insert(0, str(BENCH))
 
+import soak_edits  # noqa: E402
 import soak_kill9  # noqa: E402
 
 
@@ -41,3 +42,20 @@ def test_the_checks_see_a_wrong_output_a_second_payment_and_a_staged_file(tmp_pa
     broken = soak_kill9.check(root, 1, log)
     assert broken[:2] == ["d00.b is wrong: 'half'", "d00.y is missing"], broken
     assert "staged files left" in broken[2] and broken[3:] == ["d00 paid 2 times"], broken  # notes: apart
+
+
+def test_one_seed_of_the_edit_soak_holds_every_rule(tmp_path: Path) -> None:
+    args = ["--seeds", "6", "--files", "10", "--rounds", "6", "--work", str(tmp_path)]
+    run = subprocess.run(
+        [sys.executable, str(BENCH / "soak_edits.py"), *args], capture_output=True, text=True, timeout=300
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "seed 6: every rule held" in run.stdout, run.stdout
+
+
+def test_the_edit_soak_sees_a_stale_output(tmp_path: Path) -> None:
+    for rel, text in (("src/00.txt", "delta\n"), ("mid/00.txt", "ALPHA\n"), ("out/00.txt", "ATLED\n")):
+        (tmp_path / rel).parent.mkdir(exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    (tmp_path / "all.txt").write_text("ATLED\n")
+    assert soak_edits.wrong(tmp_path, 1) == ["mid/00.txt is 'ALPHA\\n', not 'DELTA\\n'"]

@@ -1,0 +1,121 @@
+"""Edit soak: inputs edited while builds run and right after them; once the edits stop, one build must make
+every output match its inputs, and the next must run nothing.
+
+The project: `--files` sources, each upper-cased by one shell agent (after a short random sleep), reversed by
+a second, and all joined by a third. Each round starts a build and, while it runs, makes 0-3 edits at random
+moments: a new content of the same size (the hard case for a stat-based check), a touch (same content, new
+mtime), or a longer content; after some rounds it edits a file the moment the build has ended. Then:
+- the final build exits 0 and every output is exactly what the current sources make;
+- a build after it runs nothing (`0 ran`).
+
+    python benchmarks/soak_edits.py [--seeds 1-10] [--files 12] [--rounds 25] [--work DIR]
+
+Prints one line per seed and exits 1 if any seed broke a rule. (It found the cache entry a mid-run edit
+used to leave under the old content's key: see `Starting._moved`.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+WORDS = ("alpha", "bravo", "charl", "delta", "echoo")  # one length: an edit keeps the size
+AGENTFILE = """\
+jobs = 4
+
+agent up:
+    inputs = src/{n}.txt
+    outputs = mid/{n}.txt
+    run = "sleep 0.0$(( $$ % 5 )) && tr a-z A-Z < {input} > {output}"
+
+agent rev:
+    inputs = mid/{n}.txt
+    outputs = out/{n}.txt
+    run = "rev < {input} > {output}"
+
+agent all:
+    inputs = out/*.txt
+    outputs = all.txt
+    run = "cat {inputs} > {output}"
+"""
+
+
+def wrong(root: Path, files: int) -> list[str]:
+    """Outputs that are not what the current sources make."""
+    found, joined = [], []
+    for i in range(files):
+        up = (root / f"src/{i:02d}.txt").read_text().upper()
+        rev = "".join(line[::-1] + "\n" for line in up.splitlines())
+        joined.append(rev)
+        for rel, text in ((f"mid/{i:02d}.txt", up), (f"out/{i:02d}.txt", rev)):
+            if (root / rel).read_text() != text:
+                found.append(f"{rel} is {(root / rel).read_text()!r}, not {text!r}")
+    if (root / "all.txt").read_text() != "".join(joined):
+        found.append("all.txt is not the join of out/")
+    return found
+
+
+def edit(path: Path, rng: random.Random) -> None:
+    kind = rng.random()
+    if kind < 0.6:
+        path.write_text(rng.choice(WORDS) + "\n")
+    elif kind < 0.8:
+        os.utime(path)
+    else:
+        path.write_text(rng.choice(WORDS) + "\nmore\n")
+
+
+def soak(seed: int, files: int, rounds: int, work: Path) -> list[str]:
+    rng = random.Random(seed)
+    root = work / f"seed{seed}"
+    (root / "src").mkdir(parents=True)
+    for i in range(files):
+        (root / f"src/{i:02d}.txt").write_text(rng.choice(WORDS) + "\n")
+    (root / "Agentfile").write_text(AGENTFILE)
+    agentmake = [str(BIN / "agentmake"), "-s"]
+    for _ in range(rounds):
+        build = subprocess.Popen(agentmake, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        for _ in range(rng.randint(0, 3)):
+            time.sleep(rng.uniform(0, 0.15))
+            edit(root / f"src/{rng.randrange(files):02d}.txt", rng)
+        out, _ = build.communicate(timeout=120)
+        if build.returncode not in (0, 1):  # (1: an input kept changing as its task ran; it runs next time)
+            return [f"a build exited {build.returncode}: {out[-500:].decode(errors='replace')}"]
+        if rng.random() < 0.3:  # the moment it has ended
+            (root / f"src/{rng.randrange(files):02d}.txt").write_text(rng.choice(WORDS) + "\n")
+    final = subprocess.run(agentmake, cwd=root, capture_output=True, text=True, timeout=120)
+    broken = [] if final.returncode == 0 else [f"the final build exited {final.returncode}: {final.stdout}"]
+    broken += wrong(root, files)
+    again = subprocess.run(agentmake, cwd=root, capture_output=True, text=True, timeout=120)
+    if " 0 ran," not in again.stdout:
+        broken.append(f"the build after the final one ran something: {again.stdout.strip()}")
+    return broken
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", default="1-10", help="a range FIRST-LAST (default 1-10)")
+    ap.add_argument("--files", type=int, default=12)
+    ap.add_argument("--rounds", type=int, default=25)
+    ap.add_argument("--work", type=Path, help="where the projects go (default: a new temporary directory)")
+    args = ap.parse_args()
+    first, _, last = args.seeds.partition("-")
+    work = args.work or Path(tempfile.mkdtemp(prefix="agentmake-edits-"))
+    failed = 0
+    for seed in range(int(first), int(last or first) + 1):
+        broken = soak(seed, args.files, args.rounds, work)
+        failed += bool(broken)
+        print(f"seed {seed}: " + ("; ".join(broken) if broken else "every rule held"), flush=True)
+    print(f"soak_edits: {failed} seed(s) broke a rule ({work})")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
