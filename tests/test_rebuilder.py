@@ -289,3 +289,28 @@ def test_report_settings_change_the_report_key(tmp_path: Path, field: str) -> No
     b.make_graph = make
     d = b.build()["summary"]
     assert [r.kind for r in d.reasons] == ["setting-changed"] and field in d.reasons[0].message
+
+
+def test_how_reports_render_is_part_of_a_plain_reports_key_only(tmp_path: Path) -> None:
+    """Rendering a report anew costs nothing, so a change in how agentmake renders them re-renders every
+    plain report (once); a merge report's key is its prompt, so it is not asked again for that."""
+    from agentmake.model import Prompt, ReportSpec
+    from agentmake.plan.changes import describe_changes
+    from agentmake.plan.rebuilder import REPORT_RENDERER
+
+    b = project(tmp_path, names=("a",))
+    settle(b)
+    plain = ReportSpec("summary", ("build/a.md",), "build/report.md")
+    merged = ReportSpec("merged", ("build/a.md",), "build/merged.md", merge=Prompt(text="merge"))
+    for spec, expected in ((plain, REPORT_RENDERER), (merged, None)):
+
+        def make(spec: ReportSpec = spec) -> Graph:
+            return with_report(fanout_graph(agentfile(tmp_path, {"lang": "Chinese"}), ["a"]), spec)
+
+        b.make_graph = make
+        assert b.build()["summary"].parts.get("renderer") == expected  # (with_report names it so)
+    before = {"v": 1, "kind": "report", "title": "summary"}  # a record of an agentmake before renderer 2
+    reasons = describe_changes(before, {**before, "renderer": REPORT_RENDERER}, None)
+    assert [r.message for r in reasons] == [
+        f"agentmake renders reports differently now (version 1 → {REPORT_RENDERER})"
+    ]

@@ -87,6 +87,18 @@ def test_identical_inputs_are_not_repeated_and_missing_ones_are_marked(tmp_path:
     assert text.startswith("# r\n")  # no title: the report's name
 
 
+def test_a_binary_input_is_named_not_shown(tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out/blob.bin").write_bytes(bytes(range(256)) * 12)  # a NUL in the first 8 KiB
+    (tmp_path / "out/latin1.md").write_bytes("caf\xe9 cr\xe8me\n".encode("latin-1"))  # text, not UTF-8
+    spec = ReportSpec(name="r", inputs=("out/blob.bin", "out/latin1.md"), output="R.md", summary=False)
+    graph = make_graph(tmp_path, spec, {"w": spec.inputs})
+    text = render_report(graph.tasks["r"], graph=graph)
+    assert "## out/blob.bin\n\n_(binary file, 3,072 bytes: not shown)_" in text
+    assert "caf\ufffd cr\ufffdme" in text  # undecodable text is still shown, its bad bytes replaced
+    assert text.count("\ufffd") == 2
+
+
 def test_demote_headings_setext_and_cap() -> None:
     text = "Title\n=====\n\nSub\n---\n\n###### deep\n\n- item\n---\n"
     out = demote_headings(text)

@@ -387,7 +387,12 @@ def test_fresh_outputs_are_read_once_then_settled(tmp_path: Path, monkeypatch: p
 
 
 def test_the_stamp_follows_the_versions_of_the_decisions() -> None:
-    assert stamp.DECIDER_VERSIONS == (keys.KEY_VERSION, rebuilder.FAST_VERSION, rebuilder.RENDER_VERSION)
+    assert stamp.DECIDER_VERSIONS == (
+        keys.KEY_VERSION,
+        rebuilder.FAST_VERSION,
+        rebuilder.RENDER_VERSION,
+        rebuilder.REPORT_RENDERER,
+    )
     from agentmake.plan import hashing, racy
 
     assert stamp.racily_clean is hashing.racily_clean, "the stamp and the stat cache share one racy rule"

@@ -47,6 +47,10 @@ def describe_changes(old: dict[str, Any], new: dict[str, Any], runner_name: str 
         was, now = short(old.get("template")), short(new.get("template"))
         message = f"report template {path or '(none)'} changed (content {was} → {now})"
         reasons.append(Reason("setting-changed", message, path=path))
+    if old.get("renderer") != new.get("renderer"):
+        before, after = old.get("renderer") or 1, new.get("renderer") or 1
+        message = f"agentmake renders reports differently now (version {before} → {after})"
+        reasons.append(Reason("setting-changed", message))
     for name in ("title", "summary"):
         if old.get(name) != new.get(name):
             reasons.append(

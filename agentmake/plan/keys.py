@@ -17,7 +17,8 @@ and every task reruns or restores once)::
      "settings": {...}}                               # anything else that reaches the invocation
 
     report parts add: "title", "template" (content hash of the template file | None), "template_path",
-    "summary" (bool); "prompt"/"runner" describe the merge agent, None for built-in aggregation.
+    "summary" (bool), and without `merge` "renderer" (the version of the rendering, `REPORT_RENDERER`);
+    "prompt"/"runner" describe the merge agent, None for built-in aggregation.
 
 Nothing else enters: Agentfile comments and key order, description, priority, retries, timeout, estimate
 (they do not change the result), variables a prompt does not use, and file timestamps (a touch without a

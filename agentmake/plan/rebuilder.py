@@ -39,6 +39,7 @@ from agentmake.store import Store, TaskRecord
 __all__ = ["Decision", "Reason", "Rebuilder"]
 
 RENDER_VERSION = 1  # bump when the prompt context changes meaning
+REPORT_RENDERER = 2  # bump when a report without `merge` renders the same inputs anew (2: binary inputs)
 FAST_VERSION = 1  # bump when the fast memo's contents change
 
 
@@ -228,6 +229,8 @@ class Rebuilder:
             template = spec.template
             parts.update(title=spec.title or spec.name, summary=spec.summary, template_path=template)
             parts["template"] = self.hasher.file_hash(template) if template else None
+            if spec.merge is None:  # (a merge report's key is its prompt: re-rendering it would cost a call)
+                parts["renderer"] = REPORT_RENDERER
         return parts, text
 
     def _fast_memo(self, task: Task, inputs: dict[str, str | None]) -> str | None:

@@ -17,12 +17,16 @@ from agentmake.report.summary import Records, render_summary
 
 @dataclass(frozen=True)
 class Input:
-    """One report input as templates see it: `data` is the parsed JSON for `.json` files (else None)."""
+    """One report input as templates see it: `data` is the parsed JSON for `.json` files (else None);
+    `binary`: the file holds a NUL byte in its first 8 KiB (git's test), so `content` is empty and `size` says
+    how big it is."""
 
     path: str
     content: str
     data: Any = None
     missing: bool = False
+    binary: bool = False
+    size: int = 0
 
 
 def read_inputs(task: Task, root: Path) -> list[Input]:
@@ -30,10 +34,14 @@ def read_inputs(task: Task, root: Path) -> list[Input]:
     for path in task.inputs:
         file = root / path
         try:
-            content = file.read_text(encoding="utf-8", errors="replace")
+            raw = file.read_bytes()
         except OSError:
             inputs.append(Input(path, "", None, missing=True))
             continue
+        if b"\0" in raw[:8192]:
+            inputs.append(Input(path, "", None, binary=True, size=len(raw)))
+            continue
+        content = raw.decode("utf-8", errors="replace")
         data = None
         if path.lower().endswith(".json"):
             try:
@@ -58,6 +66,9 @@ def render_sections(task: Task, inputs: list[Input]) -> str:
         parts.append(f"## {item.path}")
         if item.missing:
             parts.append("_(missing)_")
+            continue
+        if item.binary:
+            parts.append(f"_(binary file, {item.size:,} bytes: not shown)_")
             continue
         digest = hashlib.sha256(item.content.encode("utf-8")).hexdigest()
         if digest in seen:
