@@ -93,6 +93,12 @@ class ReportSpec:
     key_locs: dict[str, Loc] = field(default_factory=dict, compare=False, hash=False)
 
 
+def runner_name(spec: AgentSpec | ReportSpec, settings: Settings) -> str:
+    """The runner of an agent (resolved when loaded) or of a report's merge agent (its own, else the
+    Agentfile's)."""
+    return spec.runner if isinstance(spec, AgentSpec) else (spec.runner or settings.runner)
+
+
 @dataclass(frozen=True)
 class Settings:
     jobs: int | None = None

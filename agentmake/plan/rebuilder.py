@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentmake.graph import Graph, Task
-from agentmake.model import AgentSpec, Prompt, ReportSpec
+from agentmake.model import AgentSpec, Prompt, runner_name
 from agentmake.plan.changes import Reason, describe_changes
 from agentmake.plan.context import render_task_command, render_task_prompt, task_prompt
 from agentmake.plan.hashing import Hasher
@@ -262,10 +262,7 @@ class Rebuilder:
         return text_hash(json.dumps(blob, sort_keys=True, default=repr))
 
     def _runner_name(self, task: Task) -> str:
-        spec = task.spec
-        if isinstance(spec, ReportSpec):
-            return spec.runner or self.graph.agentfile.settings.runner
-        return spec.runner
+        return runner_name(task.spec, self.graph.agentfile.settings)
 
     def _render_sig(self, task: Task, prompt: Prompt, inputs: dict[str, str | None]) -> tuple[str, str]:
         """(render signature, template text hash): equal signatures render equal prompts."""

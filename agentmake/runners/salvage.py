@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from agentmake.graph import Task
-from agentmake.model import AgentSpec, ReportSpec, RunnerSpec
+from agentmake.model import AgentSpec, ReportSpec, RunnerSpec, runner_name
 from agentmake.plan import Decision
 from agentmake.runners.base import ExecutorBase, read_log
 from agentmake.runners.invocation import safe_name
@@ -60,9 +60,7 @@ class SalvageAttempts(ExecutorBase):
 
     def _llm_runner(self, task: Task) -> RunnerSpec:
         """The runner of an LLM agent or of a report's merge agent."""
-        spec = task.spec
-        name = spec.runner if isinstance(spec, AgentSpec) else (spec.runner or self.agentfile.settings.runner)
-        return self._runner(name)
+        return self._runner(runner_name(task.spec, self.agentfile.settings))
 
     def _salvageable(self, task: Task) -> bool:
         spec = task.spec

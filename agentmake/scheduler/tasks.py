@@ -6,7 +6,7 @@ import threading
 from dataclasses import dataclass
 
 from agentmake.graph import Task
-from agentmake.model import Agentfile, AgentSpec
+from agentmake.model import Agentfile, AgentSpec, ReportSpec, runner_name
 from agentmake.plan import Decision
 from agentmake.scheduler.events import TaskOutcome
 
@@ -45,11 +45,9 @@ class TaskState:
 def runner_of(task: Task, agentfile: Agentfile) -> str | None:
     """The runner whose `parallel` caps this task: an agent's runner, a merge report's runner, else None."""
     spec = task.spec
-    if isinstance(spec, AgentSpec):
-        return spec.runner
-    if spec.merge is not None:
-        return spec.runner or agentfile.settings.runner
-    return None
+    if isinstance(spec, ReportSpec) and spec.merge is None:
+        return None
+    return runner_name(spec, agentfile.settings)
 
 
 def max_attempts(task: Task, runner: str | None, agentfile: Agentfile) -> int:
