@@ -33,6 +33,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from agentmake.scheduler.processes import alive
+
 FAKE_AGENT = Path(__file__).resolve().parent.parent / "tests" / "fake_agents" / "fake_agent.py"
 BIN = Path(sys.executable).parent
 
@@ -162,18 +164,10 @@ def check(root: Path, docs: int, log: Path) -> list[str]:
     paid = Counter(label for event, _, _, _, label in events if event == "end")
     broken += [f"{label} paid {n} times" for label, n in sorted(paid.items()) if n > 1 and "-" not in label]
     time.sleep(0.2)
-    alive = [pid for event, _, pid, _, _ in events if event == "start" and _alive(int(pid))]
-    if alive:
-        broken.append(f"agents still alive: {alive}")
+    living = [pid for event, _, pid, _, _ in events if event == "start" and alive(int(pid))]
+    if living:
+        broken.append(f"agents still alive: {living}")
     return broken
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"
 
 
 def main() -> None:
