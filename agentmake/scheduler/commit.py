@@ -2,7 +2,8 @@
 
 The executor leaves each output *staged* (a temporary file beside its target), so a target is either its old
 content or its complete new content, never half-written. Staged names look like ``.NAME.agentmake-tmp-*``;
-`remove_stale_temps` deletes the ones a killed run left behind.
+`remove_stale_temps` deletes the ones a killed run left behind. `output_stats` notes the targets when a task
+is decided to run, and `edited_since` finds those a person changed before the result replaces them.
 """
 
 from __future__ import annotations
@@ -20,6 +21,44 @@ TEMP_PATTERN = ".*.agentmake-tmp-*"
 def hash_staged(staged: Mapping[str, Path]) -> dict[str, str]:
     """Digest of each staged output (done in the worker thread, before the commit)."""
     return {path: hash_path(tmp) for path, tmp in staged.items()}
+
+
+Stat = tuple[int, int, int] | None  # (size, mtime_ns, inode) of a file, None if there is none
+
+
+def _stat(target: str) -> Stat:
+    try:
+        st = os.stat(target)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def output_stats(root: Path, paths: Iterable[str]) -> tuple[Stat, ...]:
+    """Each output as it is now (when its task is decided to run), for `edited_since`."""
+    base = os.fspath(root) + os.sep
+    return tuple(_stat(base + path) for path in paths)
+
+
+def edited_since(
+    root: Path, paths: Iterable[str], before: tuple[Stat, ...], new: Mapping[str, str]
+) -> list[str]:
+    """The outputs among `paths` that were written since `before` (`output_stats` of the same paths) and now
+    hold something other than their new content (`new`: path -> digest): a hand edit made while the task
+    ran, which replacing the output would lose."""
+    base = os.fspath(root) + os.sep
+    edited: list[str] = []
+    for path, then in zip(paths, before, strict=True):
+        now = _stat(base + path)
+        if now is None or now == then:
+            continue
+        try:
+            if hash_path(base + path) == new.get(path):
+                continue  # written with the very content the task made: nothing to lose
+        except OSError:
+            continue  # gone since the stat
+        edited.append(path)
+    return edited
 
 
 def commit_outputs(root: Path, staged: Mapping[str, Path]) -> dict[str, Path]:

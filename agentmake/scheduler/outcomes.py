@@ -15,7 +15,7 @@ from agentmake.errors import AgentmakeError
 from agentmake.graph import Graph
 from agentmake.plan import Decision, Hasher
 from agentmake.runners import AttemptResult
-from agentmake.scheduler.commit import commit_outputs
+from agentmake.scheduler.commit import commit_outputs, edited_since
 from agentmake.scheduler.control import BuildControl
 from agentmake.scheduler.events import BuildResult, TaskEvent
 from agentmake.scheduler.limits import Limits
@@ -82,6 +82,7 @@ class Outcomes:
         if not recorded:
             self._record_done(t, result, hashes, started, ended)
         try:
+            saved = self._save_mid_run_edits(t, result.staged, hashes)
             commit_outputs(self.root, result.staged)
         except OSError:
             # the record names the new outputs: if a `commits` row stands for them, the next run restores
@@ -97,9 +98,32 @@ class Outcomes:
         mark("committed", t.id)
         if result.salvaged:  # not a failure, but worth telling: the agent was not asked
             t.outcome.notice = result.message
+        if saved:
+            t.outcome.notice = "; ".join(filter(None, [t.outcome.notice, saved]))
         cap = self.limits.grow(t.runner)
         self._finish(t, "done", action=f"cap for {t.runner} raised to {cap}" if cap is not None else None)
         self._succeeded(t)
+
+    def _save_mid_run_edits(
+        self, t: TaskState, staged: dict[str, Path], hashes: dict[str, str]
+    ) -> str | None:
+        """Copy the outputs a person edited while `t` ran (after it was decided) to `.agentmake/edited/`
+        before its result replaces them, as `Starting._save_edited` does for edits found when deciding;
+        returns the notice, None if there were none. An OSError (the copy failed) leaves the outputs as
+        they are. Not for a multi-output LLM agent: it writes its outputs in place and `backups` puts back
+        what they held when it started."""
+        then, t.outputs_then = t.outputs_then, None
+        if then is None or (t.llm and len(then) > 1):  # (such an agent writes its outputs itself, in place)
+            return None
+        paths = [p for p in t.task.outputs if p in staged]
+        edited = edited_since(self.root, paths, tuple(then[t.task.outputs.index(p)] for p in paths), hashes)
+        if not edited:
+            return None
+        saved = [f"{path} → {self.store.save_edited(path)}" for path in edited]
+        notice = "hand-edited output saved: " + ", ".join(saved)
+        action = "edited while the task ran: saved a copy"
+        self.store.log_event(self.run_id, t.id, "output-edited", notice, action)
+        return notice
 
     def _record_done(
         self, t: TaskState, result: AttemptResult, hashes: dict[str, str], started: float, ended: float

@@ -12,6 +12,7 @@ from typing import Any
 from agentmake.errors import AgentmakeError
 from agentmake.plan import Decision, Hasher, Rebuilder
 from agentmake.runners import AttemptResult, Executor
+from agentmake.scheduler.commit import output_stats
 from agentmake.scheduler.inline import InlineAttempts
 from agentmake.scheduler.outcomes import Outcomes
 from agentmake.scheduler.ready import ReadyQueue
@@ -46,8 +47,10 @@ class Starting(Outcomes):
             self._fail(t, "input", f"cannot read inputs: {exc}", "not retried: fatal")
             return
         t.decision = decision
-        if decision.action == "run" and not t.llm:  # (an LLM agent was sent the content it was decided on)
-            t.seen = self.hasher.records(t.task.inputs)
+        if decision.action == "run":
+            t.outputs_then = output_stats(self.root, t.task.outputs)  # hand edits from now on: `_commit`
+            if not t.llm:  # (an LLM agent was sent the content it was decided on)
+                t.seen = self.hasher.records(t.task.inputs)
         if decision.action == "skip":
             kept = [r.message for r in decision.reasons if r.kind == "output-edited"]
             t.outcome.notice = "; ".join(kept) or None

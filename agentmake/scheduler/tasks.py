@@ -32,6 +32,7 @@ class TaskState:
     commit_pending: bool = False  # recorded done, outputs not placed: the next run restores them
     seen: list[tuple[int, int, int, str, int]] | None = None  # its inputs as decided (`Hasher.records`)
     moves: int = 0  # times it was decided again because an input changed while it ran
+    outputs_then: tuple[tuple[int, int, int] | None, ...] | None = None  # its outputs when decided to run
 
     @property
     def id(self) -> str:
