@@ -41,7 +41,7 @@ def test_the_checks_see_a_wrong_output_a_second_payment_and_a_staged_file(tmp_pa
     log.write_text("\n".join([*events, "end 4.0 999997 claude notes-d00", "end 5.0 9 claude notes-d00"]))
     broken = soak_kill9.check(root, 1, log)
     assert broken[:2] == ["d00.b is wrong: 'half'", "d00.y is missing"], broken
-    assert "staged files left" in broken[2] and broken[3:] == ["d00 paid 2 times"], broken  # notes: apart
+    assert "staged files left" in broken[2] and broken[3:] == ["d00 paid 2 times", "notes-d00 paid 2 times"]
 
 
 def test_one_seed_of_the_edit_soak_holds_every_rule(tmp_path: Path) -> None:

@@ -195,3 +195,80 @@ def test_an_llm_agents_answer_is_on_disk_though_agentmake_never_read_it(tmp_path
         with contextlib.suppress(OSError, ValueError):  # the agent's group (its `sleep`) too
             os.killpg(int((tmp_path / "started").read_text()), signal.SIGKILL)
     assert (tmp_path / "a.out").read_text() == "answer\n"
+
+
+PAIR = '''\
+agent pair:
+    inputs = src.txt
+    outputs = out/a.txt out/b.txt
+    prompt = """
+        FAKE: label=pair write=out/a.txt,out/b.txt sleep=0.3 linger=60
+        Write both from {{ read(input) }}
+        """
+'''
+
+
+def test_a_multi_output_agents_files_are_kept_by_recovery_and_salvaged_for_the_same_key(e2e: E2E) -> None:
+    """An agent that writes its outputs itself: recovery puts the old outputs back (the killed attempt was
+    never recorded) but first keeps the files a finished, successful answer wrote; the next run uses them."""
+    e2e.write("Agentfile", PAIR, dedent=False)
+    e2e.write("src.txt", "v1\n")
+    (e2e.fake.state / "stop-lingering").touch()
+    assert e2e.am().code == 0
+    old = e2e.read("out/a.txt")
+    e2e.write("src.txt", "v2\n")
+    _answered_then_killed(e2e, {"pair"})
+    assert "v2" in e2e.read("out/a.txt") and "v2" in e2e.read("out/b.txt")  # written, never recorded
+    e2e.reset_calls()
+    run = e2e.am()
+    assert run.code == 0, run
+    assert e2e.calls() == [], run  # not asked again
+    assert "its finished answer kept in" in run.err, run
+    assert "an answer for the same key, never recorded, salvaged from pair.1.out" in run.err, run
+    for name in ("a", "b"):
+        text = e2e.read(f"out/{name}.txt")
+        assert text.startswith(f"written by fake claude: out/{name}.txt\n") and "v2" in text, text
+    assert e2e.read("out/a.txt") != old
+    again = e2e.am()
+    assert again.code == 0 and again.summary.up_to_date == 1 and e2e.calls() == [], again
+
+
+def test_kept_files_are_not_used_for_another_key_or_after_clean_cache(e2e: E2E) -> None:
+    e2e.write("Agentfile", PAIR, dedent=False)
+    e2e.write("src.txt", "v1\n")
+    _answered_then_killed(e2e, {"pair"})
+    e2e.write("src.txt", "v1, edited\n")  # another prompt: the kept files answer the old one
+    e2e.reset_calls()
+    run = e2e.am()
+    assert run.code == 0 and e2e.calls() == ["pair"] and "salvaged" not in run.err, run
+    assert "v1, edited" in e2e.read("out/a.txt")
+    kept = e2e.root / ".agentmake" / "logs" / "pair.1.salvage"
+    assert "v1, edited" in (kept / "0").read_text(), "a new attempt replaces them"
+
+    e2e.write("src.txt", "v3\n")
+    _answered_then_killed(e2e, {"pair"})
+    assert e2e.am("status").code == 0  # a later command recovers (and keeps the answer) when idle
+    assert "v3" in (kept / "0").read_text()
+    assert e2e.am("clean", "--cache").code == 0
+    assert not list((e2e.root / ".agentmake" / "logs").glob("*.salvage"))
+    e2e.reset_calls()
+    run = e2e.am()
+    assert run.code == 0 and e2e.calls() == ["pair"] and "salvaged" not in run.err, run
+    assert "v3" in e2e.read("out/a.txt")
+
+
+def test_a_multi_output_answer_recorded_then_lost_with_the_state_is_salvaged(e2e: E2E) -> None:
+    """A successful attempt keeps its files beside its log before staging them (agentmake may die before it
+    records them, after the agent is gone): with the state database lost, the next run uses them."""
+    e2e.write("Agentfile", PAIR, dedent=False)
+    e2e.write("src.txt", "v1\n")
+    (e2e.fake.state / "stop-lingering").touch()
+    assert e2e.am().code == 0
+    kept = e2e.root / ".agentmake" / "logs" / "pair.1.salvage"
+    assert json.loads((kept / "outputs.json").read_text()) == ["out/a.txt", "out/b.txt"]
+    assert [(kept / n).read_text() for n in "01"] == [e2e.read("out/a.txt"), e2e.read("out/b.txt")]
+    (e2e.root / ".agentmake" / "state.db").unlink()
+    e2e.reset_calls()
+    run = e2e.am()
+    assert run.code == 0 and e2e.calls() == [] and "salvaged from pair.1.out" in run.err, run
+    assert "v1" in e2e.read("out/b.txt")

@@ -8,11 +8,16 @@ there after the run was written by the attempt). `restore_outputs` undoes the ru
 
 If agentmake dies in between (kill -9, power loss), the directory survives. `recover` runs before any task
 of a new build starts (the caller holds the project lock): it ends the recorded process group, puts each
-backup back (atomic rename), deletes outputs that had none, and removes the directory. A directory without a
-manifest is an attempt that died before its agent started (outputs untouched): it is just removed. Only paths
-a manifest lists, inside the project root, are ever touched; a manifest naming anything else is refused and
-left for a human. `recover_if_idle` is the same for commands that do not hold the lock (status, explain): it
-runs only if the lock is free, i.e. no build is running.
+backup back (atomic rename), deletes outputs that had none, and removes the directory. If the manifest names
+the format of the agent's answer and the attempt's log proves the agent finished and succeeded
+(`parse.delivered`), the files it wrote are complete and paid for: before they are undone they are copied to
+``<log dir>/<safe id>.<attempt>.salvage/`` (``0``, ``1``, … and, last, ``outputs.json``; an attempt that
+succeeded keeps them there itself before it stages them, `keep_answer_files`), where `salvage.SalvageAttempts`
+finds them if the task's key is still the one that attempt was made for. A
+directory without a manifest is an attempt that died before its agent started (outputs untouched): it is just
+removed. Only paths a manifest lists, inside the project root, are ever touched; a manifest naming anything
+else is refused and left for a human. `recover_if_idle` is the same for commands that do not hold the lock
+(status, explain): it runs only if the lock is free, i.e. no build is running.
 """
 
 from __future__ import annotations
@@ -29,10 +34,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from agentmake.runners.parse import delivered
 from agentmake.runners.process import group_alive, kill_process_group
 from agentmake.runners.staging import staged_path
 
 MANIFEST = "manifest.json"
+SALVAGED = "outputs.json"  # in a ``.salvage`` directory: the output paths its files 0, 1, … were written to
 _DIR_NAME = re.compile(r"[A-Za-z0-9._-]+\.[0-9]+-[0-9a-f]{8}")  # <safe id>.<attempt>-<random>
 _BACKUP_NAME = re.compile(r"[0-9]+")
 
@@ -49,6 +56,7 @@ class Backup:
     task_id: str
     entries: dict[str, str | None] = field(default_factory=dict)
     pgid: int | None = None
+    answer_format: str | None = None  # the runner's output format, if an answer there can be salvaged
 
     def write_manifest(self) -> None:
         data = {
@@ -58,6 +66,8 @@ class Backup:
             "pgid": self.pgid,
             "outputs": [{"path": p, "backup": b} for p, b in self.entries.items()],
         }
+        if self.answer_format is not None:
+            data["format"] = self.answer_format
         part = self.dir / f"{MANIFEST}.part"
         part.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
         os.replace(part, self.dir / MANIFEST)
@@ -69,9 +79,12 @@ class Backup:
             self.write_manifest()
 
 
-def backup_outputs(root: Path, task_id: str, outputs: Sequence[str], tmp: Path) -> Backup:
-    """Copy each existing output into a fresh directory named after `tmp`, then write its manifest."""
-    backup = Backup(tmp.with_name(f"{tmp.name}-{os.urandom(4).hex()}"), task_id)
+def backup_outputs(
+    root: Path, task_id: str, outputs: Sequence[str], tmp: Path, answer_format: str | None = None
+) -> Backup:
+    """Copy each existing output into a fresh directory named after `tmp` (the attempt's log stem's name),
+    then write its manifest; `answer_format`: see `Backup`."""
+    backup = Backup(tmp.with_name(f"{tmp.name}-{os.urandom(4).hex()}"), task_id, answer_format=answer_format)
     with _active_lock:
         _active.add(backup.dir)
     try:
@@ -106,10 +119,12 @@ def restore_outputs(root: Path, backup: Backup | None) -> None:
             _active.discard(backup.dir)
 
 
-def recover(state_dir: Path, root: Path) -> list[str]:
+def recover(state_dir: Path, root: Path, log_dir: Path | None = None) -> list[str]:
     """Undo the attempts a dead agentmake left in ``state_dir/tmp``; returns one line per directory handled.
-    Call it holding the project lock, before any task starts."""
+    Call it holding the project lock, before any task starts. `log_dir`: the attempts' logs (default
+    ``state_dir/logs``)."""
     tmp = Path(state_dir) / "tmp"
+    logs = Path(log_dir) if log_dir is not None else Path(state_dir) / "logs"
     try:
         dirs = sorted(p for p in tmp.iterdir() if p.is_dir() and _DIR_NAME.fullmatch(p.name))
     except OSError:
@@ -119,7 +134,7 @@ def recover(state_dir: Path, root: Path) -> list[str]:
         with _active_lock:
             if d in _active:
                 continue
-        note = _recover_one(d, Path(root))
+        note = _recover_one(d, Path(root), logs)
         if note:
             notes.append(note)
     return notes
@@ -156,7 +171,7 @@ def recover_if_idle(root: Path, *, quiet: bool = False) -> list[str]:
 # -- internals -----------------------------------------------------------------------------------------------
 
 
-def _recover_one(d: Path, root: Path) -> str:
+def _recover_one(d: Path, root: Path, logs: Path) -> str:
     manifest = d / MANIFEST
     if not manifest.exists():  # died while backing up: the agent never started, the outputs are intact
         shutil.rmtree(d, ignore_errors=True)
@@ -168,10 +183,51 @@ def _recover_one(d: Path, root: Path) -> str:
         return f"left {d} alone: {e}"
     if isinstance(pgid, int) and pgid > 0 and pgid != os.getpgrp() and group_alive(pgid):
         kill_process_group(pgid)  # the interrupted agent may still be writing
+    kept = _keep_answer(root, logs / d.name.rpartition("-")[0], data.get("format"), list(entries))
     done = _put_back(root, d, entries)
     shutil.rmtree(d, ignore_errors=True)
     what = ", ".join(done) or "nothing to undo"
+    if kept is not None:
+        what += f"; its finished answer kept in {kept}"
     return f"undid the interrupted attempt of {task} ({what})"
+
+
+def keep_answer_files(root: Path, stem: Path, outputs: Sequence[str]) -> Path | None:
+    """Copy `outputs` (written by the attempt logged at `stem`) to ``<stem>.salvage/``, ``outputs.json``
+    last; returns that directory, None if one is missing or a copy failed (then nothing is kept)."""
+    targets = [root / o for o in outputs]
+    if not all(t.is_file() and not t.is_symlink() for t in targets):
+        return None
+    keep = stem.with_name(stem.name + ".salvage")
+    try:
+        shutil.rmtree(keep, ignore_errors=True)
+        keep.mkdir(parents=True)
+        for i, target in enumerate(targets):
+            shutil.copy2(target, keep / str(i))
+        (keep / SALVAGED).write_text(json.dumps(list(outputs)) + "\n", encoding="utf-8")
+    except OSError:
+        shutil.rmtree(keep, ignore_errors=True)
+        return None
+    return keep
+
+
+def _keep_answer(root: Path, stem: Path, fmt: object, outputs: list[str]) -> Path | None:
+    """`keep_answer_files` for an interrupted attempt whose log (``<stem>.out``) proves it finished and
+    succeeded, unless its files were kept already (then the outputs may hold restored backups)."""
+    if not isinstance(fmt, str) or not stem.with_name(stem.name + ".key").is_file():
+        return None
+    if (stem.with_name(stem.name + ".salvage") / SALVAGED).is_file():
+        return None
+    if delivered(fmt, _read(stem, ".out"), _read(stem, ".err")) is None:
+        return None
+    return keep_answer_files(root, stem, outputs)
+
+
+def _read(stem: Path, suffix: str) -> str:
+    try:
+        return stem.with_name(stem.name + suffix).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
 
 
 def _parse_manifest(data: object, root: Path) -> tuple[str, dict[str, str | None], int | None]:

@@ -57,7 +57,7 @@ class ExecutorBase:
         self._programs: dict[str, str | None] = {}  # program name -> its path on PATH (resolved once)
         self._dirs: set[Path] = set()  # output directories made (see `staged_path`)
         if recover_leftovers:
-            for note in recover(self.state_dir, self.root):
+            for note in recover(self.state_dir, self.root, self.log_dir):
                 sys.stderr.write(f"agentmake: {note}\n")
 
     # -- one attempt ----------------------------------------------------------------------------------------

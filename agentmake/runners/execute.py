@@ -35,7 +35,7 @@ from agentmake.errors import AgentmakeError
 from agentmake.graph import Task
 from agentmake.model import AgentSpec, ReportSpec
 from agentmake.plan import Decision
-from agentmake.runners.backups import Backup, backup_outputs, restore_outputs
+from agentmake.runners.backups import Backup, backup_outputs, keep_answer_files, restore_outputs
 from agentmake.runners.base import read_log
 from agentmake.runners.classify import Verdict, classify_failure, claude_text_error, one_line
 from agentmake.runners.invocation import (
@@ -136,7 +136,8 @@ class Executor(SalvageAttempts, ShellAttempts):
         self._note_key(task, stem, decision.key)  # (a later run may salvage this attempt's answer)
         backup: Backup | None = None
         if multi:
-            backup = backup_outputs(self.root, task.id, task.outputs, self.state_dir / "tmp" / stem.name)
+            tmp, fmt = self.state_dir / "tmp" / stem.name, self.answer_format(task)
+            backup = backup_outputs(self.root, task.id, task.outputs, tmp, fmt)
         timeout = self._timeout(spec, runner)
         try:
             on_group = backup.set_group if backup is not None else None
@@ -169,6 +170,8 @@ class Executor(SalvageAttempts, ShellAttempts):
             if verdict is not None:
                 return self._fail(result, verdict)
             if multi:
+                if backup is not None and backup.answer_format is not None:  # paid for: salvageable
+                    keep_answer_files(self.root, stem, task.outputs)
                 for o in task.outputs:
                     result.staged[o] = staged_path(self.root, o)
                     os.replace(self.root / o, result.staged[o])

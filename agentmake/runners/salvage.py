@@ -10,18 +10,26 @@ succeeded (`parse.delivered`: the result record such a tool prints only at the e
 exactly as a fresh answer (written staged, `check`ed) and used instead of asking again; it is recorded with
 the duration of that attempt. Never with -B, which asks for a new answer, and never for plain-text runners,
 whose output cannot show that it is complete.
+
+A multi-output agent writes its files itself, in place; when agentmake died, recovery undid them but first
+kept them beside the logs if the log proved the answer finished (``<stem>.salvage/``, see `backups`): the same
+key and those files make the same salvage.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
+import shutil
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from agentmake.graph import Task
 from agentmake.model import AgentSpec, ReportSpec, RunnerSpec, runner_name
 from agentmake.plan import Decision
+from agentmake.runners.backups import SALVAGED
 from agentmake.runners.base import ExecutorBase, read_log
 from agentmake.runners.invocation import safe_name
 from agentmake.runners.parse import delivered
@@ -45,14 +53,32 @@ def _took(source: Path, started: str) -> float:
 
 
 def forget_answers(log_dir: Path) -> int:
-    """Make the answers in `log_dir` unusable for salvage (`agentmake clean --cache`): remove every key file.
-    Returns how many there were."""
+    """Make the answers in `log_dir` unusable for salvage (`agentmake clean --cache`): remove every key file
+    and every kept set of files. Returns how many key files there were."""
     removed = 0
     for path in log_dir.glob("*.key") if log_dir.is_dir() else ():
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
             removed += 1
+    for path in log_dir.glob("*.salvage") if log_dir.is_dir() else ():
+        shutil.rmtree(path, ignore_errors=True)
     return removed
+
+
+def _kept_files(source: Path, outputs: Sequence[str]) -> dict[str, Path] | None:
+    """For a single output: {} (the answer is in the log). For several: output -> the file recovery kept for
+    it in ``<source>.salvage/`` (see `backups`), None if it kept none or for other outputs."""
+    if len(outputs) == 1:
+        return {}
+    keep = source.with_name(source.name + ".salvage")
+    try:
+        listed = json.loads((keep / SALVAGED).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if listed != list(outputs):
+        return None
+    files = {out: keep / str(i) for i, out in enumerate(outputs)}
+    return files if all(f.is_file() for f in files.values()) else None
 
 
 class SalvageAttempts(ExecutorBase):
@@ -67,7 +93,11 @@ class SalvageAttempts(ExecutorBase):
         llm = (isinstance(spec, AgentSpec) and not spec.is_shell) or (
             isinstance(spec, ReportSpec) and spec.merge is not None
         )
-        return llm and len(task.outputs) == 1 and self._llm_runner(task).format in FORMATS
+        return llm and self._llm_runner(task).format in FORMATS
+
+    def answer_format(self, task: Task) -> str | None:
+        """The format of `task`'s answer if a later run may salvage it (see `backups`), else None."""
+        return self._llm_runner(task).format if self._salvageable(task) else None
 
     def _note_key(self, task: Task, stem: Path, key: str | None) -> None:
         """Before an attempt starts: its older logs go, then its key is written (so a key file never sits
@@ -77,6 +107,7 @@ class SalvageAttempts(ExecutorBase):
         for suffix in (".key", ".out", ".err"):
             with contextlib.suppress(FileNotFoundError):
                 stem.with_name(stem.name + suffix).unlink()
+        shutil.rmtree(stem.with_name(stem.name + ".salvage"), ignore_errors=True)
         key_file(stem).write_text(f"{key}\n{time.time()}\n", encoding="utf-8")  # the key, when it started
 
     def _salvage(
@@ -103,7 +134,9 @@ class SalvageAttempts(ExecutorBase):
             parsed = delivered(runner.format, read_log(source, ".out"), read_log(source, ".err"))
             if parsed is None:
                 continue
-            out = task.outputs[0]
+            files = _kept_files(source, task.outputs)
+            if files is None:
+                continue
             result = AttemptResult(
                 "ok",
                 message=f"an answer for the same key, never recorded, salvaged from {source.name}.out: "
@@ -114,8 +147,12 @@ class SalvageAttempts(ExecutorBase):
                 salvaged=True,
                 duration=_took(source, started),
             )
-            result.staged[out] = staged_path(self.root, out)
-            result.staged[out].write_text(parsed.answer or "", encoding="utf-8")
+            for out in task.outputs:
+                result.staged[out] = staged_path(self.root, out, self._dirs)
+                if out in files:
+                    shutil.copy2(files[out], result.staged[out])
+                else:
+                    result.staged[out].write_text(parsed.answer or "", encoding="utf-8")
             spec = task.spec
             assert isinstance(spec, (AgentSpec, ReportSpec))
             result = self._checked(task, spec, result, stem, self._timeout(spec, runner), cancel)
