@@ -272,3 +272,26 @@ def test_a_multi_output_answer_recorded_then_lost_with_the_state_is_salvaged(e2e
     run = e2e.am()
     assert run.code == 0 and e2e.calls() == [] and "salvaged from pair.1.out" in run.err, run
     assert "v1" in e2e.read("out/b.txt")
+
+
+def test_a_multi_output_answer_cut_short_by_ctrl_c_is_salvaged(e2e: E2E) -> None:
+    """Ctrl-C while the agent, its files written and its answer printed, is still exiting: agentmake ends it
+    and undoes its files, but keeps them first; the next run uses them."""
+    e2e.write("Agentfile", PAIR, dedent=False)
+    e2e.write("src.txt", "v1\n")
+    (e2e.fake.state / "stop-lingering").unlink(missing_ok=True)
+    e2e.reset_calls()
+    build = e2e.spawn()
+    try:
+        wait_for(lambda: any(ev == "end" for ev, *_ in e2e.fake.log_lines()), timeout=30, what="the answer")
+        build.send_signal(signal.SIGINT)
+        out, err = build.communicate(timeout=30)
+    finally:
+        kill_quietly(build.pid, signal.SIGKILL)
+    assert build.returncode == 130, out + err
+    assert not e2e.exists("out/a.txt")  # undone: the attempt was never recorded
+    (e2e.fake.state / "stop-lingering").touch()
+    e2e.reset_calls()
+    run = e2e.am()
+    assert run.code == 0 and e2e.calls() == [] and "salvaged from pair.1.out" in run.err, run
+    assert "v1" in e2e.read("out/a.txt") and "v1" in e2e.read("out/b.txt")

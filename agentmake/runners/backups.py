@@ -11,13 +11,13 @@ of a new build starts (the caller holds the project lock): it ends the recorded 
 backup back (atomic rename), deletes outputs that had none, and removes the directory. If the manifest names
 the format of the agent's answer and the attempt's log proves the agent finished and succeeded
 (`parse.delivered`), the files it wrote are complete and paid for: before they are undone they are copied to
-``<log dir>/<safe id>.<attempt>.salvage/`` (``0``, ``1``, … and, last, ``outputs.json``; an attempt that
-succeeded keeps them there itself before it stages them, `keep_answer_files`), where `salvage.SalvageAttempts`
-finds them if the task's key is still the one that attempt was made for. A
-directory without a manifest is an attempt that died before its agent started (outputs untouched): it is just
-removed. Only paths a manifest lists, inside the project root, are ever touched; a manifest naming anything
-else is refused and left for a human. `recover_if_idle` is the same for commands that do not hold the lock
-(status, explain): it runs only if the lock is free, i.e. no build is running.
+``<log dir>/<safe id>.<attempt>.salvage/`` (``0``, ``1``, … and, last, ``outputs.json``), where
+`salvage.SalvageAttempts` finds them if the task's key is still the one that attempt was made for. An
+attempt keeps them there itself when it succeeded (before it stages them) or was cut short after its agent
+answered. A directory without a manifest is an attempt that died before its agent started (outputs
+untouched): it is just removed. Only paths a manifest lists, inside the project root, are ever touched; a
+manifest naming anything else is refused and left for a human. `recover_if_idle` is the same for commands
+that do not hold the lock (status, explain): it runs only if the lock is free, i.e. no build is running.
 """
 
 from __future__ import annotations
@@ -183,7 +183,7 @@ def _recover_one(d: Path, root: Path, logs: Path) -> str:
         return f"left {d} alone: {e}"
     if isinstance(pgid, int) and pgid > 0 and pgid != os.getpgrp() and group_alive(pgid):
         kill_process_group(pgid)  # the interrupted agent may still be writing
-    kept = _keep_answer(root, logs / d.name.rpartition("-")[0], data.get("format"), list(entries))
+    kept = keep_delivered_answer(root, logs / d.name.rpartition("-")[0], data.get("format"), list(entries))
     done = _put_back(root, d, entries)
     shutil.rmtree(d, ignore_errors=True)
     what = ", ".join(done) or "nothing to undo"
@@ -211,9 +211,10 @@ def keep_answer_files(root: Path, stem: Path, outputs: Sequence[str]) -> Path | 
     return keep
 
 
-def _keep_answer(root: Path, stem: Path, fmt: object, outputs: list[str]) -> Path | None:
-    """`keep_answer_files` for an interrupted attempt whose log (``<stem>.out``) proves it finished and
-    succeeded, unless its files were kept already (then the outputs may hold restored backups)."""
+def keep_delivered_answer(root: Path, stem: Path, fmt: object, outputs: Sequence[str]) -> Path | None:
+    """`keep_answer_files` for an attempt judged failed or cut short (interrupted, timed out, or agentmake
+    died) whose log (``<stem>.out``, format `fmt`) proves the agent finished and succeeded, unless its
+    files were kept already (then the outputs may hold restored backups)."""
     if not isinstance(fmt, str) or not stem.with_name(stem.name + ".key").is_file():
         return None
     if (stem.with_name(stem.name + ".salvage") / SALVAGED).is_file():

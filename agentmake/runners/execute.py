@@ -35,7 +35,13 @@ from agentmake.errors import AgentmakeError
 from agentmake.graph import Task
 from agentmake.model import AgentSpec, ReportSpec
 from agentmake.plan import Decision
-from agentmake.runners.backups import Backup, backup_outputs, keep_answer_files, restore_outputs
+from agentmake.runners.backups import (
+    Backup,
+    backup_outputs,
+    keep_answer_files,
+    keep_delivered_answer,
+    restore_outputs,
+)
 from agentmake.runners.base import read_log
 from agentmake.runners.classify import Verdict, classify_failure, claude_text_error, one_line
 from agentmake.runners.invocation import (
@@ -168,6 +174,8 @@ class Executor(SalvageAttempts, ShellAttempts):
                         "retry", "no-output", f"{runner.name} did not write {', '.join(missing)}"
                     )
             if verdict is not None:
+                if backup is not None:  # e.g. Ctrl-C after the agent answered: that answer is paid for
+                    keep_delivered_answer(self.root, stem, backup.answer_format, task.outputs)
                 return self._fail(result, verdict)
             if multi:
                 if backup is not None and backup.answer_format is not None:  # paid for: salvageable
