@@ -1,6 +1,8 @@
-"""An input edited while its task runs: the task read old or new content or both, so its result is neither
-recorded nor cached under the key of the content it was decided on (that cache entry would later restore the
-wrong output for that content); the task is decided again. Real builds, real edits mid-run."""
+"""Files edited while a task runs. An input: the task read old or new content or both, so its result is
+neither recorded nor cached under the key of the content it was decided on (that cache entry would later
+restore the wrong output for that content); the task is decided again. An output edited by hand: the task's
+new output replaces it, but the edit is saved first (as one found when the task is decided is), so nothing a
+person typed is lost. Real builds, real edits mid-run."""
 
 from __future__ import annotations
 
@@ -66,3 +68,55 @@ def test_a_task_that_keeps_changing_its_own_input_fails_after_three_restarts(tmp
     assert "input a.txt kept changing while the task ran" in run.stderr, run.stderr
     assert (tmp_path / "runs.log").read_text().count("run") == 4  # the first run and three restarts
     assert not (tmp_path / "b.txt").exists()  # no result of a moving input was kept
+
+
+def edited_copies(root: Path) -> list[Path]:
+    return sorted(p for p in (root / ".agentmake" / "edited").rglob("*") if p.is_file())
+
+
+def build_editing_mid_run(root: Path, edit: str) -> subprocess.CompletedProcess[str]:
+    (root / "started").unlink(missing_ok=True)
+    argv = [sys.executable, "-m", "agentmake"]
+    proc = subprocess.Popen(argv, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_for(root / "started")
+    (root / "mid").mkdir(exist_ok=True)
+    (root / "mid" / "a.txt").write_text(edit)  # after the task was decided, before its result is placed
+    out, err = proc.communicate(timeout=60)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def test_an_output_edited_while_its_task_runs_is_saved_before_it_is_replaced(race: Path) -> None:
+    assert agentmake(race, "-s").returncode == 0
+    (race / "src" / "a.txt").write_text("alpha\n")
+    run = build_editing_mid_run(race, "my careful notes\n")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert (race / "mid" / "a.txt").read_text() == "ALPHA\n"
+    copies = edited_copies(race)
+    assert [c.read_text() for c in copies] == ["my careful notes\n"], copies
+    assert copies[0].relative_to(race / ".agentmake" / "edited").parts[1:] == ("mid", "a.txt")
+    assert "hand-edited output saved: mid/a.txt" in run.stderr, run.stderr
+    assert " 0 ran," in agentmake(race, "-s").stdout  # the new output is recorded as usual
+
+
+def test_an_output_created_by_hand_while_its_first_run_runs_is_saved(race: Path) -> None:
+    run = build_editing_mid_run(race, "written before agentmake ever made it\n")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert (race / "mid" / "a.txt").read_text() == "DELTA\n"
+    assert [c.read_text() for c in edited_copies(race)] == ["written before agentmake ever made it\n"]
+
+
+def test_an_output_rewritten_mid_run_with_the_very_content_the_task_makes_is_not_saved(race: Path) -> None:
+    run = build_editing_mid_run(race, "DELTA\n")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert (race / "mid" / "a.txt").read_text() == "DELTA\n"
+    assert edited_copies(race) == []
+    assert "hand-edited" not in run.stderr
+
+
+def test_an_untouched_output_is_replaced_without_a_copy(race: Path) -> None:
+    assert agentmake(race, "-s").returncode == 0
+    (race / "src" / "a.txt").write_text("alpha\n")
+    run = agentmake(race)
+    assert run.returncode == 0 and (race / "mid" / "a.txt").read_text() == "ALPHA\n"
+    assert not (race / ".agentmake" / "edited").exists()
+    assert "hand-edited" not in run.stderr
