@@ -8,7 +8,12 @@ mtime), or a longer content; after some rounds it edits a file the moment the bu
 - the final build exits 0 and every output is exactly what the current sources make;
 - a build after it runs nothing (`0 ran`).
 
-    python benchmarks/soak_edits.py [--seeds 1-10] [--files 12] [--rounds 25] [--work DIR]
+`--outputs` also edits outputs by hand while builds run (a line no task makes, different each time). Then
+no such edit may be lost: each is still in its output or was saved under `.agentmake/edited/` (when its task
+was decided, or before its new result replaced it). Before the final build, outputs still holding a hand edit
+are removed (agentmake keeps a hand edit whose task has nothing new to make), so the rules above hold too.
+
+    python benchmarks/soak_edits.py [--seeds 1-10] [--files 12] [--rounds 25] [--outputs] [--work DIR]
 
 Prints one line per seed and exits 1 if any seed broke a rule. (It found the cache entry a mid-run edit
 used to leave under the old content's key: see `Starting._moved`.)
@@ -72,7 +77,24 @@ def edit(path: Path, rng: random.Random) -> None:
         path.write_text(rng.choice(WORDS) + "\nmore\n")
 
 
-def soak(seed: int, files: int, rounds: int, work: Path) -> list[str]:
+def lost_edits(root: Path, edits: list[tuple[str, str]]) -> list[str]:
+    """The hand edits (output, text) that are neither in their output nor in a saved copy."""
+    saved = [p.read_text() for p in (root / ".agentmake" / "edited").rglob("*") if p.is_file()]
+    lost = []
+    for rel, text in edits:
+        here = (root / rel).read_text() if (root / rel).exists() else ""
+        if text != here and text not in saved:
+            lost.append(f"hand edit {text.strip()!r} of {rel} was lost")
+    return lost
+
+
+def drop_hand_edits(root: Path, edits: list[tuple[str, str]]) -> None:
+    for rel, text in edits:
+        if (root / rel).exists() and (root / rel).read_text() == text:
+            (root / rel).unlink()
+
+
+def soak(seed: int, files: int, rounds: int, work: Path, outputs: bool = False) -> list[str]:
     rng = random.Random(seed)
     root = work / f"seed{seed}"
     (root / "src").mkdir(parents=True)
@@ -80,18 +102,30 @@ def soak(seed: int, files: int, rounds: int, work: Path) -> list[str]:
         (root / f"src/{i:02d}.txt").write_text(rng.choice(WORDS) + "\n")
     (root / "Agentfile").write_text(AGENTFILE)
     agentmake = [str(BIN / "agentmake"), "-s"]
-    for _ in range(rounds):
+    hand: list[tuple[str, str]] = []  # (output, the text written into it by hand)
+    for r in range(rounds):
         build = subprocess.Popen(agentmake, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        for _ in range(rng.randint(0, 3)):
+        for k in range(rng.randint(0, 3)):
             time.sleep(rng.uniform(0, 0.15))
             edit(root / f"src/{rng.randrange(files):02d}.txt", rng)
+            if outputs and rng.random() < 0.5:
+                rel = f"{rng.choice(('mid', 'out'))}/{rng.randrange(files):02d}.txt"
+                if (root / rel).parent.is_dir():
+                    before = (root / rel).read_text() if (root / rel).exists() else None
+                    hand[:] = [(p, t) for p, t in hand if (p, t) != (rel, before)]  # overwritten by hand
+                    hand.append((rel, f"hand edit {seed}-{r}-{k}\n"))
+                    (root / rel).write_text(hand[-1][1])
         out, _ = build.communicate(timeout=120)
         if build.returncode not in (0, 1):  # (1: an input kept changing as its task ran; it runs next time)
             return [f"a build exited {build.returncode}: {out[-500:].decode(errors='replace')}"]
         if rng.random() < 0.3:  # the moment it has ended
             (root / f"src/{rng.randrange(files):02d}.txt").write_text(rng.choice(WORDS) + "\n")
+    lost = lost_edits(root, hand)
+    drop_hand_edits(root, hand)
     final = subprocess.run(agentmake, cwd=root, capture_output=True, text=True, timeout=120)
-    broken = [] if final.returncode == 0 else [f"the final build exited {final.returncode}: {final.stdout}"]
+    broken = lost
+    if final.returncode != 0:
+        broken.append(f"the final build exited {final.returncode}: {final.stdout}")
     broken += wrong(root, files)
     again = subprocess.run(agentmake, cwd=root, capture_output=True, text=True, timeout=120)
     if " 0 ran," not in again.stdout:
@@ -104,13 +138,14 @@ def main() -> None:
     ap.add_argument("--seeds", default="1-10", help="a range FIRST-LAST (default 1-10)")
     ap.add_argument("--files", type=int, default=12)
     ap.add_argument("--rounds", type=int, default=25)
+    ap.add_argument("--outputs", action="store_true", help="also edit outputs by hand while builds run")
     ap.add_argument("--work", type=Path, help="where the projects go (default: a new temporary directory)")
     args = ap.parse_args()
     first, _, last = args.seeds.partition("-")
     work = args.work or Path(tempfile.mkdtemp(prefix="agentmake-edits-"))
     failed = 0
     for seed in range(int(first), int(last or first) + 1):
-        broken = soak(seed, args.files, args.rounds, work)
+        broken = soak(seed, args.files, args.rounds, work, args.outputs)
         failed += bool(broken)
         print(f"seed {seed}: " + ("; ".join(broken) if broken else "every rule held"), flush=True)
     print(f"soak_edits: {failed} seed(s) broke a rule ({work})")

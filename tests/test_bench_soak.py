@@ -44,8 +44,10 @@ def test_the_checks_see_a_wrong_output_a_second_payment_and_a_staged_file(tmp_pa
     assert "staged files left" in broken[2] and broken[3:] == ["d00 paid 2 times", "notes-d00 paid 2 times"]
 
 
-def test_one_seed_of_the_edit_soak_holds_every_rule(tmp_path: Path) -> None:
+@pytest.mark.parametrize("outputs", [False, True])
+def test_one_seed_of_the_edit_soak_holds_every_rule(tmp_path: Path, outputs: bool) -> None:
     args = ["--seeds", "6", "--files", "10", "--rounds", "6", "--work", str(tmp_path)]
+    args += ["--outputs"] if outputs else []
     run = subprocess.run(
         [sys.executable, str(BENCH / "soak_edits.py"), *args], capture_output=True, text=True, timeout=300
     )
@@ -59,3 +61,16 @@ def test_the_edit_soak_sees_a_stale_output(tmp_path: Path) -> None:
         (tmp_path / rel).write_text(text)
     (tmp_path / "all.txt").write_text("ATLED\n")
     assert soak_edits.wrong(tmp_path, 1) == ["mid/00.txt is 'ALPHA\\n', not 'DELTA\\n'"]
+
+
+def test_the_edit_soak_sees_a_lost_hand_edit(tmp_path: Path) -> None:
+    (tmp_path / "mid").mkdir()
+    (tmp_path / "mid" / "00.txt").write_text("DELTA\n")  # replaced, and no copy saved
+    (tmp_path / "mid" / "01.txt").write_text("hand edit b\n")  # still there
+    saved = tmp_path / ".agentmake" / "edited" / "20261204-120000" / "mid" / "02.txt"
+    saved.parent.mkdir(parents=True)
+    saved.write_text("hand edit c\n")  # replaced after a copy was saved
+    edits = [(f"mid/0{i}.txt", f"hand edit {c}\n") for i, c in enumerate("abc")]
+    assert soak_edits.lost_edits(tmp_path, edits) == ["hand edit 'hand edit a' of mid/00.txt was lost"]
+    soak_edits.drop_hand_edits(tmp_path, edits)
+    assert sorted(p.name for p in (tmp_path / "mid").iterdir()) == ["00.txt"]  # only the one holding an edit
