@@ -11,9 +11,10 @@ exactly as a fresh answer (written staged, `check`ed) and used instead of asking
 the duration of that attempt. Never with -B, which asks for a new answer, and never for plain-text runners,
 whose output cannot show that it is complete.
 
-A multi-output agent writes its files itself, in place; when agentmake died, recovery undid them but first
-kept them beside the logs if the log proved the answer finished (``<stem>.salvage/``, see `backups`): the same
-key and those files make the same salvage.
+A multi-output agent writes its files itself, in place, and they are undone unless its attempt is recorded;
+so they are first kept beside its logs (``<stem>.salvage/``, see `backups`): by the attempt when it succeeded
+or was cut short after the agent answered, or by recovery when agentmake died. The same key, a log that
+proves the answer, and those files make the same salvage.
 """
 
 from __future__ import annotations
@@ -66,8 +67,8 @@ def forget_answers(log_dir: Path) -> int:
 
 
 def _kept_files(source: Path, outputs: Sequence[str]) -> dict[str, Path] | None:
-    """For a single output: {} (the answer is in the log). For several: output -> the file recovery kept for
-    it in ``<source>.salvage/`` (see `backups`), None if it kept none or for other outputs."""
+    """For a single output: {} (the answer is in the log). For several: output -> the file kept for it in
+    ``<source>.salvage/`` (see `backups`), None if none were kept or they were kept for other outputs."""
     if len(outputs) == 1:
         return {}
     keep = source.with_name(source.name + ".salvage")

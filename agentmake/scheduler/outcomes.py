@@ -109,9 +109,10 @@ class Outcomes:
     ) -> str | None:
         """Copy the outputs a person edited while `t` ran (after it was decided) to `.agentmake/edited/`
         before its result replaces them, as `Starting._save_edited` does for edits found when deciding;
-        returns the notice, None if there were none. An OSError (the copy failed) leaves the outputs as
-        they are. Not for a multi-output LLM agent: it writes its outputs in place and `backups` puts back
-        what they held when it started."""
+        returns the notice, None if there were none. An OSError (a copy failed) propagates before any
+        rename, so the outputs stay as they are and the task fails as with a failed rename. Not for a
+        multi-output LLM agent: it writes its outputs in place and `backups` puts back what they held when
+        it started."""
         then, t.outputs_then = t.outputs_then, None
         if then is None or (t.llm and len(then) > 1):  # (such an agent writes its outputs itself, in place)
             return None
