@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -196,3 +197,73 @@ def test_clean_and_clean_cache(e2e: E2E) -> None:
     assert again.code == 0, again
     assert sorted(e2e.calls()) == ["a", "b"], "after clean --cache the agents must run again"
     assert again.summary.cached == 0
+
+
+def saved_copies(e2e: E2E) -> dict[str, str]:
+    """Copy path (relative to .agentmake/edited/<stamp>/) -> content."""
+    base = e2e.root / ".agentmake" / "edited"
+    found = sorted(p for p in base.rglob("*") if p.is_file()) if base.is_dir() else []
+    return {"/".join(p.relative_to(base).parts[1:]): p.read_text() for p in found}
+
+
+def test_a_file_at_an_output_path_before_the_first_build_is_saved_not_lost(e2e: E2E) -> None:
+    fanout(e2e, "ab")
+    e2e.write("build/a.md", "notes I wrote before agentmake\n")  # the LLM agent's output path
+    e2e.write("SUMMARY.md", "my own summary\n")  # a plain report's
+    run = e2e.am()
+    assert run.code == 0, run
+    assert e2e.read("build/a.md").startswith("ANSWER:") and "my own summary" not in e2e.read("SUMMARY.md")
+    assert saved_copies(e2e) == {
+        "build/a.md": "notes I wrote before agentmake\n",
+        "SUMMARY.md": "my own summary\n",
+    }
+    assert "output agentmake did not make saved: build/a.md → " in run.err, run
+    assert "output agentmake did not make saved: SUMMARY.md → " in run.err, run
+    again = e2e.am()
+    assert again.code == 0 and again.summary.up_to_date == 3 and "did not make" not in again.err, again
+
+
+def test_outputs_made_again_with_the_same_content_after_the_state_is_lost_are_not_copied(e2e: E2E) -> None:
+    fanout(e2e, "ab")
+    assert e2e.am().code == 0
+    shutil.rmtree(e2e.root / ".agentmake")  # every output is now a file agentmake has no record of
+    run = e2e.am()
+    assert run.code == 0 and run.summary.ran == 3, run
+    # the translations came out the same: nothing to lose; the report (it names its run) is kept as it was
+    assert list(saved_copies(e2e)) == ["SUMMARY.md"], run
+
+
+def test_an_output_restored_from_the_cache_over_a_file_agentmake_did_not_make_saves_it(e2e: E2E) -> None:
+    agentfile = 'agent up:\n  inputs = src.txt\n  outputs = out.txt\n  run = "cp {input} {output}"\n'
+    e2e.write("Agentfile", agentfile)
+    e2e.write("src.txt", "one\n")
+    assert e2e.am().code == 0
+    e2e.write("Agentfile", e2e.read("Agentfile").replace("agent up:", "agent upper:"))  # a new task, same key
+    e2e.write("out.txt", "typed over it\n")
+    run = e2e.am()
+    assert run.code == 0 and run.summary.cached == 1, run
+    assert e2e.read("out.txt") == "one\n"
+    assert saved_copies(e2e) == {"out.txt": "typed over it\n"}, run
+    assert "output agentmake did not make saved: out.txt → " in run.err, run
+
+
+def test_a_multi_output_agent_saves_a_file_agentmake_did_not_make_before_it_writes(e2e: E2E) -> None:
+    e2e.write(
+        "Agentfile",
+        '''\
+        agent pair:
+            inputs = src.txt
+            outputs = out/a.txt out/b.txt
+            prompt = """
+                FAKE: label=pair write=out/a.txt,out/b.txt
+                Write both from {{ read(input) }}
+                """
+        ''',
+    )
+    e2e.write("src.txt", "v1\n")
+    e2e.write("out/b.txt", "mine\n")
+    run = e2e.am()
+    assert run.code == 0, run
+    assert e2e.read("out/b.txt").startswith("written by fake claude")
+    assert saved_copies(e2e) == {"out/b.txt": "mine\n"}, run
+    assert "output agentmake did not make saved: out/b.txt → " in run.err, run

@@ -49,7 +49,10 @@ class Decision:
     `key` is None only in a dry run when an input is still to be rebuilt. `parts` are the key's components.
     `prompt` is the rendered prompt (LLM agents, merge reports) or the rendered shell command (shell agents);
     always set when `action` is "run" with a key. `edited` lists outputs whose content differs from what
-    agentmake last wrote and that running/restoring will overwrite (save them first: `Store.save_edited`)."""
+    agentmake last wrote and that running/restoring will overwrite (save them first: `Store.save_edited`).
+    `unknown` lists the outputs of a run that exist but that agentmake has no record of making (a file there
+    before the task's first build, or an output newly declared): the scheduler saves each one before a
+    result with other content replaces it."""
 
     task_id: str
     action: str
@@ -58,6 +61,7 @@ class Decision:
     parts: dict[str, Any] = field(default_factory=dict)
     prompt: str | None = None
     edited: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
 
     @property
     def stale(self) -> bool:
@@ -295,15 +299,16 @@ class Rebuilder:
             d.reasons.append(Reason("never-built", "never built"))
             if rec is not None and rec.status == "failed":
                 d.reasons.append(self._failed(rec))
-            return self._run_or_restore(d, [])
+            return self._run_or_restore(d, [], [p for p in task.outputs if outs.get(p)], outs)
         recorded = rec.outputs
+        unknown = [p for p in task.outputs if outs.get(p) and p not in recorded]
         edited = [p for p in task.outputs if outs.get(p) and p in recorded and recorded[p] != outs[p]]
         if rec.key == key and not self.force and (rec.status == "done" or not edited):
             # an output differing from a *failed* record (e.g. outputs recorded, then placing them failed)
             # is no hand edit to keep: the task runs or is restored
             if missing:
                 d.reasons += [Reason("output-missing", f"output {p} is missing", path=p) for p in missing]
-                return self._run_or_restore(d, edited)
+                return self._run_or_restore(d, edited, unknown, outs)
             d.reasons += [
                 Reason(
                     "output-edited",
@@ -321,17 +326,23 @@ class Rebuilder:
         if rec.status == "failed":
             d.reasons.append(self._failed(rec))
         d.reasons += [Reason("output-missing", f"output {p} is missing", path=p) for p in missing]
-        return self._run_or_restore(d, edited)
+        return self._run_or_restore(d, edited, unknown, outs)
 
-    def _run_or_restore(self, d: Decision, edited: list[str]) -> Decision:
+    def _run_or_restore(
+        self, d: Decision, edited: list[str], unknown: list[str], outs: dict[str, str | None]
+    ) -> Decision:
         d.edited = edited
+        cached = None if self.force or d.key is None else self.store.cache_lookup(d.key)
         if self.force:
             d.reasons.append(Reason("forced", "forced (-B)"))
-        elif d.key is not None and self.store.cache_lookup(d.key) is not None:
+        elif cached is not None:
             d.action = "restore"
             d.reasons.append(Reason("cached", f"result found in the cache (key {short(d.key)})"))
+            d.unknown = [p for p in unknown if cached.get(p) != outs.get(p)]  # restoring replaces them:
+            d.edited += d.unknown  # saved first
             return d
         d.action = "run"
+        d.unknown = list(unknown)
         return d
 
     def _failed(self, rec: TaskRecord) -> Reason:

@@ -34,10 +34,28 @@ def _stat(target: str) -> Stat:
     return (st.st_size, st.st_mtime_ns, st.st_ino)
 
 
-def output_stats(root: Path, paths: Iterable[str]) -> tuple[Stat, ...]:
-    """Each output as it is now (when its task is decided to run), for `edited_since`."""
-    base = os.fspath(root) + os.sep
-    return tuple(_stat(base + path) for path in paths)
+UNKNOWN: Stat = (-1, -1, -1)  # a file agentmake did not make: compared by content at the commit, always
+
+
+def output_stats(root: Path, paths: Iterable[str], unknown: Iterable[str] = ()) -> tuple[Stat, ...]:
+    """Each output as it is now (when its task is decided to run), for `edited_since`; `unknown` (outputs
+    there that agentmake has no record of making) as `UNKNOWN`."""
+    base, odd = os.fspath(root) + os.sep, set(unknown)
+    return tuple(UNKNOWN if path in odd else _stat(base + path) for path in paths)
+
+
+def saved_notice(saved: Mapping[str, Path], unknown: Iterable[str]) -> str:
+    """What to tell of outputs copied to `.agentmake/edited/` (`saved`: output -> its copy) before a
+    result replaced them: hand edits, or files agentmake did not make (`unknown`)."""
+    odd = set(unknown)
+    parts = []
+    for label, paths in (
+        ("hand-edited output saved: ", [p for p in saved if p not in odd]),
+        ("output agentmake did not make saved: ", [p for p in saved if p in odd]),
+    ):
+        if paths:
+            parts.append(label + ", ".join(f"{p} → {saved[p]}" for p in paths))
+    return "; ".join(parts)
 
 
 def edited_since(
@@ -45,7 +63,7 @@ def edited_since(
 ) -> list[str]:
     """The outputs among `paths` that were written since `before` (`output_stats` of the same paths) and now
     hold something other than their new content (`new`: path -> digest): a hand edit made while the task
-    ran, which replacing the output would lose."""
+    ran (or a file agentmake did not make), which replacing the output would lose."""
     base = os.fspath(root) + os.sep
     edited: list[str] = []
     for path, then in zip(paths, before, strict=True):

@@ -15,7 +15,7 @@ from agentmake.errors import AgentmakeError
 from agentmake.graph import Graph
 from agentmake.plan import Decision, Hasher
 from agentmake.runners import AttemptResult
-from agentmake.scheduler.commit import commit_outputs, edited_since
+from agentmake.scheduler.commit import commit_outputs, edited_since, saved_notice
 from agentmake.scheduler.control import BuildControl
 from agentmake.scheduler.events import BuildResult, TaskEvent
 from agentmake.scheduler.limits import Limits
@@ -107,8 +107,9 @@ class Outcomes:
     def _save_mid_run_edits(
         self, t: TaskState, staged: dict[str, Path], hashes: dict[str, str]
     ) -> str | None:
-        """Copy the outputs a person edited while `t` ran (after it was decided) to `.agentmake/edited/`
-        before its result replaces them, as `Starting._save_edited` does for edits found when deciding;
+        """Copy the outputs a person edited while `t` ran (after it was decided), and those agentmake did not
+        make (`Decision.unknown`) if the result differs, to `.agentmake/edited/` before its result replaces
+        them, as `Starting._save_edited` does for edits found when deciding;
         returns the notice, None if there were none. An OSError (a copy failed) propagates before any
         rename, so the outputs stay as they are and the task fails as with a failed rename. Not for a
         multi-output LLM agent: it writes its outputs in place and `backups` puts back what they held when
@@ -120,9 +121,9 @@ class Outcomes:
         edited = edited_since(self.root, paths, tuple(then[t.task.outputs.index(p)] for p in paths), hashes)
         if not edited:
             return None
-        saved = [f"{path} → {self.store.save_edited(path)}" for path in edited]
-        notice = "hand-edited output saved: " + ", ".join(saved)
-        action = "edited while the task ran: saved a copy"
+        saved = {path: self.store.save_edited(path) for path in edited}
+        notice = saved_notice(saved, t.decision.unknown if t.decision is not None else [])
+        action = "about to be replaced: saved a copy"
         self.store.log_event(self.run_id, t.id, "output-edited", notice, action)
         return notice
 

@@ -12,7 +12,7 @@ from typing import Any
 from agentmake.errors import AgentmakeError
 from agentmake.plan import Decision, Hasher, Rebuilder
 from agentmake.runners import AttemptResult, Executor
-from agentmake.scheduler.commit import output_stats
+from agentmake.scheduler.commit import output_stats, saved_notice
 from agentmake.scheduler.inline import InlineAttempts
 from agentmake.scheduler.outcomes import Outcomes
 from agentmake.scheduler.ready import ReadyQueue
@@ -48,7 +48,10 @@ class Starting(Outcomes):
             return
         t.decision = decision
         if decision.action == "run":
-            t.outputs_then = output_stats(self.root, t.task.outputs)  # hand edits from now on: `_commit`
+            if decision.unknown and t.llm and len(t.task.outputs) > 1:  # it writes in place: save them now
+                decision.edited += [p for p in decision.unknown if p not in decision.edited]
+            # hand edits from now on, and outputs agentmake did not make, are saved at the commit (`_commit`)
+            t.outputs_then = output_stats(self.root, t.task.outputs, unknown=decision.unknown)
             if not t.llm:  # (an LLM agent was sent the content it was decided on)
                 t.seen = self.hasher.records(t.task.inputs)
         if decision.action == "skip":
@@ -106,13 +109,15 @@ class Starting(Outcomes):
         return True
 
     def _save_edited(self, t: TaskState, edited: list[str]) -> bool:
-        """Copy hand-edited outputs to `.agentmake/edited/`; False (the task failed) if that is impossible."""
+        """Copy hand-edited outputs (and outputs agentmake did not make) to `.agentmake/edited/`; False (the
+        task failed) if that is impossible."""
         try:
-            saved = [f"{path} → {self.store.save_edited(path)}" for path in edited]
+            saved = {path: self.store.save_edited(path) for path in edited}
         except OSError as exc:  # never overwrite a hand edit that could not be saved
             self._fail(t, "output-edited", f"cannot save hand-edited output: {exc}", "not retried: fatal")
             return False
-        t.notice = "hand-edited output saved: " + ", ".join(saved)
+        unknown = t.decision.unknown if t.decision is not None else []
+        t.notice = saved_notice(saved, unknown)
         t.outcome.notice = t.notice
         self.store.log_event(self.run_id, t.id, "output-edited", t.notice, "saved a copy before rebuilding")
         return True
