@@ -237,11 +237,28 @@ def _build_selected(
             if ready is not None:
                 finish.append(ready)
 
+    if _warn_leftovers(project, selected, store):
+        stamp = None  # a build that warns must warn again: no stamp may answer the next one unseen
     try:
         return exit_code(run_graph(project, selected, store, req, on_done=prepare_stamp, stamp=verdict))
     finally:
         store.close(before_release=lambda: [f(store.dir) for f in finish])
         mark("closed")
+
+
+def _warn_leftovers(project: Project, selected: Graph, store: Store) -> bool:
+    """Say which inputs are outputs left over from tasks no longer in the graph; True if any are."""
+    from agentmake.plan.leftovers import dropped_tasks, leftovers
+
+    dropped = dropped_tasks(project.graph, store)
+    if not dropped:
+        return False
+    from agentmake.plan import Hasher
+
+    found = leftovers(project.graph, selected, store, Hasher(project.root, store), dropped)
+    for leftover in found:
+        sys.stderr.write(f"agentmake: warning: {leftover.message()}\n")
+    return bool(found)
 
 
 def _stamp_request(req: Request, command: str) -> tuple[str, float, Path] | None:

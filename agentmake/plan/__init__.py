@@ -6,7 +6,7 @@ decision is made), `Rebuilder.decide(task, ...)` (a pure decision over the store
 Modules: `hashing` (digests + stat cache), `keys` (canonical key encoding, versioned), `context` (what prompt
 and command templates see), `changes` (old vs new key parts as reasons), `rebuilder` (the decision),
 `dryrun` (`plan_build` for -n/-q), `explain` (reason chains), `stamp` (the build stamp: a no-op proven by
-stats alone).
+stats alone), `leftovers` (outputs of tasks no longer in the graph that current tasks read).
 
 The names are imported on first use, so `agentmake.plan.stamp` (the no-op fast path) loads nothing else.
 """

@@ -1,0 +1,56 @@
+"""Outputs left over from tasks no longer in the graph that current tasks still read.
+
+A task drops out of the graph when the Agentfile changes or a wildcard's source is deleted. Its outputs stay
+(agentmake deletes nothing it was not asked to), and a glob such as ``out/*.txt`` still matches them, so a
+current task may go on reading a result whose source is gone. `leftovers` finds each one: a recorded output
+of a task that is not in the graph, still there with the content agentmake wrote, that no current task makes
+and a selected task reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from agentmake.graph import Graph
+from agentmake.plan.hashing import Hasher
+from agentmake.store import Store
+
+
+@dataclass(frozen=True)
+class Leftover:
+    """`path`, made by `made_by` (a task no longer in the graph), read by `readers`."""
+
+    path: str
+    made_by: str
+    readers: tuple[str, ...]
+
+    def message(self) -> str:
+        reads = "reads" if len(self.readers) == 1 else "read"
+        return (
+            f"{self.path} is left over from {self.made_by}, which is no longer in the graph, and "
+            f"{', '.join(self.readers)} {reads} it: delete it if it is stale"
+        )
+
+
+def dropped_tasks(graph: Graph, store: Store) -> list[str]:
+    """Tasks recorded as done that the graph (the whole Agentfile's) no longer has."""
+    return sorted(t for t in store.done_task_ids() if t not in graph.tasks)
+
+
+def leftovers(
+    graph: Graph, selected: Graph, store: Store, hasher: Hasher, dropped: list[str]
+) -> list[Leftover]:
+    """The outputs of the `dropped` tasks (`dropped_tasks`) that a task of `selected` reads."""
+    readers: dict[str, list[str]] = {}
+    for task in selected.tasks.values():
+        for path in task.inputs:
+            readers.setdefault(path, []).append(task.id)
+    found: list[Leftover] = []
+    for task_id in dropped:
+        rec = store.task_record(task_id)
+        if rec is None:
+            continue
+        for path, digest in sorted(rec.outputs.items()):
+            if path in readers and path not in graph.producer and hasher.file_hash(path) == digest:
+                found.append(Leftover(path, task_id, tuple(readers[path])))
+    return found

@@ -1,0 +1,75 @@
+"""Outputs left over from tasks that are no longer in the graph (a wildcard's source deleted, an agent
+renamed or removed) are not deleted, but a build says so when a current task still reads one. Real builds."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PIPELINE = """\
+agent rev:
+    inputs = src/{n}.txt
+    outputs = out/{n}.txt
+    run = "rev {input} > {output}"
+
+agent all:
+    inputs = out/*.txt
+    outputs = all.txt
+    run = "cat {inputs} > {output}"
+"""
+WARNING = (
+    "agentmake: warning: out/2.txt is left over from rev:2, which is no longer in the graph, "
+    "and all reads it: delete it if it is stale"
+)
+
+
+def agentmake(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "agentmake", "-s", *args], cwd=root, capture_output=True, text=True, timeout=60
+    )
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> Path:
+    (tmp_path / "src").mkdir()
+    for n in (1, 2, 3):
+        (tmp_path / "src" / f"{n}.txt").write_text(f"s{n}\n")
+    (tmp_path / "Agentfile").write_text(PIPELINE)
+    assert agentmake(tmp_path).returncode == 0
+    return tmp_path
+
+
+def test_a_build_warns_of_a_leftover_a_current_task_reads_until_it_is_gone(built: Path) -> None:
+    (built / "src" / "2.txt").unlink()
+    for _ in range(2):  # every build says so (no build stamp answers the next one without looking)
+        run = agentmake(built)
+        assert run.returncode == 0 and " 0 ran," in run.stdout, run
+        assert run.stderr.splitlines() == [WARNING], run.stderr
+        assert (built / "out" / "2.txt").exists()  # nothing is deleted
+    assert (built / "all.txt").read_text() == "1s\n2s\n3s\n"
+    (built / "out" / "2.txt").unlink()
+    run = agentmake(built)
+    assert run.returncode == 0 and " 1 ran," in run.stdout and run.stderr == "", run
+    assert (built / "all.txt").read_text() == "1s\n3s\n"
+    assert (built / ".agentmake" / "stamp").exists()  # up to date again, with nothing to warn of
+
+
+def test_a_leftover_no_task_reads_or_a_hand_edited_one_is_not_warned_of(built: Path) -> None:
+    (built / "Agentfile").write_text(PIPELINE.replace("out/*.txt", "out/1.txt out/3.txt"))
+    (built / "src" / "2.txt").unlink()
+    run = agentmake(built)
+    assert run.returncode == 0 and run.stderr == "", run  # out/2.txt is left, but nothing reads it
+    (built / "Agentfile").write_text(PIPELINE)
+    (built / "out" / "2.txt").write_text("mine now\n")  # edited by hand: a source like any other
+    run = agentmake(built)
+    assert run.returncode == 0 and run.stderr == "", run
+    assert "mine now" in (built / "all.txt").read_text()
+
+
+def test_outputs_a_renamed_agent_makes_again_are_not_leftovers(built: Path) -> None:
+    (built / "Agentfile").write_text(PIPELINE.replace("agent rev:", "agent reverse:"))
+    run = agentmake(built)
+    assert run.returncode == 0 and run.stderr == "", run  # rev:1..3 are gone; reverse:1..3 make those outputs
