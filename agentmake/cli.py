@@ -32,7 +32,7 @@ COMMANDS = {
     "status": "show what is up to date, stale or failed (--json for machines)",
     "graph": "print the task graph (--format text|dot|mermaid)",
     "explain": "say why TARGET would (or would not) run",
-    "clean": "remove built outputs (--cache: also the result cache)",
+    "clean": "remove built outputs (--cache: also the result cache; --leftovers: only those of tasks gone)",
     "watch": "rebuild when inputs, prompts or the Agentfile change",
 }
 _NO_TARGETS = ("check", "list", "init")
@@ -88,6 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="status: machine-readable output")
     p.add_argument("--format", choices=("text", "dot", "mermaid"), help="graph: output format")
     p.add_argument("--cache", action="store_true", help="clean: also empty the result cache")
+    p.add_argument("--leftovers", action="store_true", help="clean: only leftovers of tasks gone")
     p.add_argument("--version", action="version", version=f"agentmake {__version__}")
     return p
 
@@ -109,7 +110,7 @@ def parse(argv: Sequence[str]) -> tuple[str, argparse.Namespace, object]:
             overrides[m.group(1)] = m.group(2)
         else:
             targets.append(word)
-    for flag, owner in (("json", "status"), ("format", "graph"), ("cache", "clean")):
+    for flag, owner in (("json", "status"), ("format", "graph"), ("cache", "clean"), ("leftovers", "clean")):
         if getattr(ns, flag) not in (None, False) and command != owner:
             raise UsageError(f"--{flag} is an option of `agentmake {owner}`, not of `{command}`")
     if command in _NO_TARGETS and targets:
@@ -169,7 +170,7 @@ def _run(command: str, ns: argparse.Namespace, req: object) -> int:
         "explain": lambda: workflow.explain(req),
         "graph": lambda: workflow.graph(req, ns.format or "text"),
         "status": lambda: workflow.status(req, ns.json),
-        "clean": lambda: workflow.clean(req, ns.cache),
+        "clean": lambda: workflow.clean(req, ns.cache, leftovers=ns.leftovers),
         "watch": lambda: workflow.watch(req),
     }
     try:

@@ -258,6 +258,8 @@ def _warn_leftovers(project: Project, selected: Graph, store: Store) -> bool:
     found = leftovers(project.graph, selected, store, Hasher(project.root, store), dropped)
     for leftover in found:
         sys.stderr.write(f"agentmake: warning: {leftover.message()}\n")
+    if found:
+        sys.stderr.write("agentmake: `agentmake clean --leftovers` removes every leftover\n")
     return bool(found)
 
 
@@ -399,39 +401,63 @@ def status(req: Request, as_json: bool) -> int:
     return EXIT_OK
 
 
-def clean(req: Request, cache: bool) -> int:
-    """Remove the selected tasks' outputs (hand-edited ones are saved first); `--cache` empties the cache."""
+def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
+    """Remove the selected tasks' outputs (hand-edited ones are saved first); `--cache` empties the cache.
+    `leftovers`: remove instead the outputs of tasks no longer in the graph (see `plan.leftovers`) that no
+    current task makes, and forget those tasks' records (their results stay in the cache)."""
     project = load_project(req)
+    if leftovers and req.targets:
+        raise UsageError("`agentmake clean --leftovers` takes no targets: it removes what no task declares")
     selected = project.graph.select(req.targets) if req.targets else project.graph
+    from agentmake.plan import Hasher
     from agentmake.store import Store
 
     store = Store.open(project.root)
     try:
-        records = store.task_records()
-        from agentmake.plan import Hasher
-
         hasher = Hasher(project.root, store)
-        removed = 0
-        for task in selected.tasks.values():
-            rec = records.get(task.id)
-            for out in task.outputs:
-                path = project.root / out
-                if not path.exists():
-                    continue
-                if rec is None or rec.outputs.get(out) != hasher.file_hash(out):
-                    saved = store.save_edited(out)
-                    _out(f"{out} was edited by hand or not made by agentmake; saved a copy to {saved}")
-                path.unlink()
-                removed += 1
+        if leftovers:
+            from agentmake.plan.leftovers import dropped_tasks
+
+            dropped = dropped_tasks(project.graph, store)
+            removed = 0
+            for task_id in dropped:
+                rec = store.task_record(task_id)
+                for out, made in sorted(rec.outputs.items()) if rec is not None else ():
+                    if out not in project.graph.producer:
+                        removed += _remove_output(store, hasher, project.root, out, made)
+            store.forget_tasks(dropped)
+            what = f"{removed} leftover output(s) of {len(dropped)} task(s) no longer in the graph"
+        else:
+            records = store.task_records()
+            removed = 0
+            for task in selected.tasks.values():
+                rec = records.get(task.id)
+                for out in task.outputs:
+                    recorded = rec.outputs.get(out) if rec is not None else None
+                    removed += _remove_output(store, hasher, project.root, out, recorded)
+            what = f"{removed} output(s)"
         if cache:
             from agentmake.runners.salvage import forget_answers
 
             store.cache_clear()
             forget_answers(store.dir / "logs")  # else the next build would salvage them from the logs
-        _out(f"agentmake: removed {removed} output(s)" + (" and emptied the cache" if cache else ""))
+        _out(f"agentmake: removed {what}" + (" and emptied the cache" if cache else ""))
     finally:
         store.close()
     return EXIT_OK
+
+
+def _remove_output(store: Store, hasher: Hasher, root: Path, out: str, recorded: str | None) -> int:
+    """Remove output `out` if it is there (1, else 0), saving a copy first unless it holds `recorded`, the
+    content agentmake wrote."""
+    path = root / out
+    if not path.exists():
+        return 0
+    if recorded is None or recorded != hasher.file_hash(out):
+        saved = store.save_edited(out)
+        _out(f"{out} was edited by hand or not made by agentmake; saved a copy to {saved}")
+    path.unlink()
+    return 1
 
 
 def watch(req: Request) -> int:

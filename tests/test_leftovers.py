@@ -25,6 +25,8 @@ WARNING = (
     "and all reads it: delete it if it is stale"
 )
 
+HINT = "agentmake: `agentmake clean --leftovers` removes every leftover"
+
 
 def agentmake(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -47,7 +49,7 @@ def test_a_build_warns_of_a_leftover_a_current_task_reads_until_it_is_gone(built
     for _ in range(2):  # every build says so (no build stamp answers the next one without looking)
         run = agentmake(built)
         assert run.returncode == 0 and " 0 ran," in run.stdout, run
-        assert run.stderr.splitlines() == [WARNING], run.stderr
+        assert run.stderr.splitlines() == [WARNING, HINT], run.stderr
         assert (built / "out" / "2.txt").exists()  # nothing is deleted
     assert (built / "all.txt").read_text() == "1s\n2s\n3s\n"
     (built / "out" / "2.txt").unlink()
@@ -73,3 +75,34 @@ def test_outputs_a_renamed_agent_makes_again_are_not_leftovers(built: Path) -> N
     (built / "Agentfile").write_text(PIPELINE.replace("agent rev:", "agent reverse:"))
     run = agentmake(built)
     assert run.returncode == 0 and run.stderr == "", run  # rev:1..3 are gone; reverse:1..3 make those outputs
+
+
+def test_clean_leftovers_removes_them_and_forgets_their_tasks_whose_results_stay_cached(built: Path) -> None:
+    (built / "src" / "2.txt").unlink()
+    copy = 'agent copy:\n  inputs = all.txt\n  outputs = c.txt\n  run = "cp {input} {output}"\n'
+    (built / "Agentfile").write_text(PIPELINE + copy)
+    assert agentmake(built).returncode == 0
+    (built / "Agentfile").write_text(PIPELINE)  # copy leaves the graph too; its output, edited by hand
+    (built / "c.txt").write_text("my notes\n")
+    cleaned = agentmake(built, "clean", "--leftovers")
+    assert cleaned.returncode == 0, cleaned
+    assert "agentmake: removed 2 leftover output(s) of 2 task(s) no longer in the graph" in cleaned.stdout
+    assert "c.txt was edited by hand or not made by agentmake; saved a copy" in cleaned.stdout, cleaned
+    assert not (built / "out" / "2.txt").exists() and not (built / "c.txt").exists()
+    assert [p.read_text() for p in (built / ".agentmake" / "edited").rglob("c.txt")] == ["my notes\n"]
+    assert sorted(p.name for p in (built / "out").iterdir()) == ["1.txt", "3.txt"]  # current outputs stay
+    again = agentmake(built, "clean", "--leftovers")
+    assert "removed 0 leftover output(s) of 0 task(s)" in again.stdout, again  # their records are forgotten
+    run = agentmake(built)
+    assert run.returncode == 0 and " 1 ran," in run.stdout and run.stderr == "", run
+    assert (built / "all.txt").read_text() == "1s\n3s\n"
+    (built / "src" / "2.txt").write_text("s2\n")  # the source comes back: its result is in the cache
+    back = agentmake(built)
+    assert back.returncode == 0 and " 0 ran, 2 cached," in back.stdout, back
+    assert (built / "all.txt").read_text() == "1s\n2s\n3s\n"
+
+
+@pytest.mark.parametrize("args", [("clean", "--leftovers", "rev:1"), ("--leftovers",)])
+def test_leftovers_is_an_option_of_clean_without_targets(built: Path, args: tuple[str, ...]) -> None:
+    run = agentmake(built, *args)
+    assert run.returncode == 2 and "--leftovers" in run.stderr and "Traceback" not in run.stderr, run

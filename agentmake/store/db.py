@@ -199,6 +199,20 @@ class Store(Journal):
             joined = self._conn.execute(sql).fetchone()[0]
         return joined.split("\0") if joined else []
 
+    def forget_tasks(self, task_ids: Iterable[str]) -> None:
+        """Delete the records of `task_ids` (tasks no longer in the graph); their history and cache stay."""
+        ids = list(task_ids)
+        with self._tx():
+            self._conn.executemany("DELETE FROM tasks WHERE task_id = ?", [(t,) for t in ids])
+            self._conn.executemany("DELETE FROM commits WHERE task_id = ?", [(t,) for t in ids])
+        with self._lock:
+            for task_id in ids:
+                self._known.pop(task_id, None)
+                if self._tasks is not None:
+                    self._tasks.pop(task_id, None)
+                if self._briefs is not None:
+                    self._briefs.pop(task_id, None)
+
     def task_records(self) -> dict[str, TaskRecord]:
         return dict(self._task_map())
 
