@@ -122,7 +122,8 @@ class WatchSession:
         for task_id, task in old.graph.tasks.items():
             if task_id not in new.graph.tasks:
                 kept = [o for o in task.outputs if (self.root / o).exists()]
-                note = f"; its output {', '.join(kept)} is left in place" if kept else ""
+                left = ", ".join(kept)
+                note = f"; its output {left} is left in place (`agentmake clean --leftovers`)" if kept else ""
                 print(f"agentmake: task {task_id} dropped (its input is gone){note}", file=sys.stderr)
 
     def watched_files(self) -> set[str]:
