@@ -106,3 +106,13 @@ def test_clean_leftovers_removes_them_and_forgets_their_tasks_whose_results_stay
 def test_leftovers_is_an_option_of_clean_without_targets(built: Path, args: tuple[str, ...]) -> None:
     run = agentmake(built, *args)
     assert run.returncode == 2 and "--leftovers" in run.stderr and "Traceback" not in run.stderr, run
+
+
+def test_a_task_that_failed_after_a_success_leaves_its_last_output_as_a_leftover(built: Path) -> None:
+    (built / "src" / "2.txt").write_text("s2, again\n")
+    failing = PIPELINE.replace('run = "rev', 'run = "test {n} != 2 && rev')
+    (built / "Agentfile").write_text("retries = 0\n" + failing)
+    assert agentmake(built, "-k").returncode == 1  # rev:2 fails; its record keeps its last good output
+    (built / "src" / "2.txt").unlink()
+    run = agentmake(built)
+    assert WARNING in run.stderr.splitlines(), run

@@ -33,8 +33,9 @@ class Leftover:
 
 
 def dropped_tasks(graph: Graph, store: Store) -> list[str]:
-    """Tasks recorded as done that the graph (the whole Agentfile's) no longer has."""
-    return sorted(t for t in store.done_task_ids() if t not in graph.tasks)
+    """Tasks with a record (done, or failed after an earlier success) that the graph (the whole
+    Agentfile's) no longer has."""
+    return sorted(t for t in store.task_ids() if t not in graph.tasks)
 
 
 def leftovers(
