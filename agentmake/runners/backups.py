@@ -34,6 +34,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from agentmake.runners.capture import read_log
 from agentmake.runners.parse import delivered
 from agentmake.runners.process import group_alive, kill_process_group
 from agentmake.runners.staging import staged_path
@@ -219,16 +220,9 @@ def keep_delivered_answer(root: Path, stem: Path, fmt: object, outputs: Sequence
         return None
     if (stem.with_name(stem.name + ".salvage") / SALVAGED).is_file():
         return None
-    if delivered(fmt, _read(stem, ".out"), _read(stem, ".err")) is None:
+    if delivered(fmt, read_log(stem, ".out"), read_log(stem, ".err")) is None:
         return None
     return keep_answer_files(root, stem, outputs)
-
-
-def _read(stem: Path, suffix: str) -> str:
-    try:
-        return stem.with_name(stem.name + suffix).read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return ""
 
 
 def _parse_manifest(data: object, root: Path) -> tuple[str, dict[str, str | None], int | None]:

@@ -18,7 +18,7 @@ from agentmake.errors import AgentmakeError
 from agentmake.graph import Task
 from agentmake.model import Agentfile, AgentSpec, ReportSpec, RunnerSpec
 from agentmake.runners.backups import recover
-from agentmake.runners.capture import LogFile
+from agentmake.runners.capture import LogFile, read_log
 from agentmake.runners.check import run_check
 from agentmake.runners.classify import Verdict, classify_failure, one_line
 from agentmake.runners.invocation import Invocation, InvocationError, safe_name
@@ -231,11 +231,3 @@ class ExecutorBase:
             verdict.message,
         )
         return result
-
-
-def read_log(stem: Path, suffix: str) -> str:
-    """The text of an attempt's log (`suffix`: ".out" or ".err"); a log that is not there is empty."""
-    try:
-        return stem.with_name(stem.name + suffix).read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return ""

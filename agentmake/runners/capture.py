@@ -130,3 +130,11 @@ class Pipes:
         for fd in self.logs:
             os.close(fd)
         self.logs.clear()
+
+
+def read_log(stem: Path, suffix: str) -> str:
+    """The text of an attempt's log (`suffix`: ".out" or ".err"); a log that is not there is empty."""
+    try:
+        return stem.with_name(stem.name + suffix).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""

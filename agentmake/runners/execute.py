@@ -42,7 +42,7 @@ from agentmake.runners.backups import (
     keep_delivered_answer,
     restore_outputs,
 )
-from agentmake.runners.base import read_log
+from agentmake.runners.capture import read_log
 from agentmake.runners.classify import Verdict, classify_failure, claude_text_error, one_line
 from agentmake.runners.invocation import (
     InvocationError,

@@ -31,7 +31,8 @@ from agentmake.graph import Task
 from agentmake.model import AgentSpec, ReportSpec, RunnerSpec, runner_name
 from agentmake.plan import Decision
 from agentmake.runners.backups import SALVAGED
-from agentmake.runners.base import ExecutorBase, read_log
+from agentmake.runners.base import ExecutorBase
+from agentmake.runners.capture import read_log
 from agentmake.runners.invocation import safe_name
 from agentmake.runners.parse import delivered
 from agentmake.runners.result import AttemptResult
