@@ -253,9 +253,7 @@ def _warn_leftovers(project: Project, selected: Graph, store: Store) -> bool:
     dropped = dropped_tasks(project.graph, store)
     if not dropped:
         return False
-    from agentmake.plan import Hasher
-
-    found = leftovers(project.graph, selected, store, Hasher(project.root, store), dropped)
+    found = leftovers(project.graph, selected, store, project.root, dropped)
     for leftover in found:
         sys.stderr.write(f"agentmake: warning: {leftover.message()}\n")
     if found:

@@ -9,10 +9,12 @@ and a selected task reads.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from agentmake.graph import Graph
-from agentmake.plan.hashing import Hasher
+from agentmake.plan.hashing import hash_path
 from agentmake.store import Store
 
 
@@ -38,10 +40,9 @@ def dropped_tasks(graph: Graph, store: Store) -> list[str]:
     return sorted(t for t in store.task_ids() if t not in graph.tasks)
 
 
-def leftovers(
-    graph: Graph, selected: Graph, store: Store, hasher: Hasher, dropped: list[str]
-) -> list[Leftover]:
-    """The outputs of the `dropped` tasks (`dropped_tasks`) that a task of `selected` reads."""
+def leftovers(graph: Graph, selected: Graph, store: Store, root: Path, dropped: list[str]) -> list[Leftover]:
+    """The outputs of the `dropped` tasks (`dropped_tasks`) that a task of `selected` reads. Only those few
+    files are hashed (no stat cache is loaded for them)."""
     readers: dict[str, list[str]] = {}
     for task in selected.tasks.values():
         for path in task.inputs:
@@ -52,6 +53,14 @@ def leftovers(
         if rec is None:
             continue
         for path, digest in sorted(rec.outputs.items()):
-            if path in readers and path not in graph.producer and hasher.file_hash(path) == digest:
+            if path in readers and path not in graph.producer and _holds(root / path, digest):
                 found.append(Leftover(path, task_id, tuple(readers[path])))
     return found
+
+
+def _holds(file: Path, digest: str) -> bool:
+    """Whether `file` is a regular file with content hash `digest`."""
+    try:
+        return os.path.isfile(file) and hash_path(file) == digest
+    except OSError:
+        return False
