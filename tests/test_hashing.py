@@ -197,3 +197,20 @@ def test_forget_and_vanished_files(tmp_path: Path) -> None:
     _close(h)
     with Store.open(tmp_path) as store:
         assert set(store.file_records()) == {"a"}
+
+
+def test_changed_lists_what_moved_since_it_was_seen(tmp_path: Path) -> None:
+    h = _session(tmp_path)
+    for name in ("same", "edited", "removed"):
+        _write(tmp_path, name, b"v1")
+    names = ["same", "edited", "removed", "absent", "appeared"]
+    h.file_hashes(names)  # looked at now: the absent ones as absent
+    seen = h.seen(names)
+    assert seen[3] is None and seen[4] is None and all(seen[:3])
+    assert h.records(names) is None and h.records(names[:3]) == seen[:3]
+    _write(tmp_path, "edited", b"v2 longer")
+    (tmp_path / "removed").unlink()
+    _write(tmp_path, "appeared", b"new")
+    assert list(h.changed(names, seen)) == ["edited", "removed", "appeared"]
+    assert h.moved(names[:3], seen[:3]) == "edited"  # (the inputs' check: the first that moved)
+    _close(h)

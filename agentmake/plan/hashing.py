@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,7 +28,9 @@ from agentmake.store.records import FileRecord
 if TYPE_CHECKING:
     from agentmake.store import Store
 
-__all__ = ["CHUNK", "Hasher", "hash_bytes", "hash_path", "racy_margin"]
+__all__ = ["CHUNK", "Hasher", "Seen", "hash_bytes", "hash_path", "racy_margin"]
+
+Seen = tuple[int, int, int, str, int]  # what the Hasher saw of a file: size, mtime_ns, inode, hash, read_ns
 
 CHUNK = 1 << 20
 _POOL_THRESHOLD = 4
@@ -117,27 +119,40 @@ class Hasher:
         if st is not None:
             self._remember(path, st, digest)
 
-    def records(self, paths: Iterable[str]) -> list[tuple[int, int, int, str, int]] | None:
+    def seen(self, paths: Iterable[str]) -> list[Seen | None]:
         """What is known of each of `paths`: (size, mtime_ns, inode, hash, recorded_ns), for a file looked at
-        in this process the stat its hash was answered for; None if any is unknown (or last found missing)."""
+        in this process the stat its hash was answered for; None where unknown (or last found missing)."""
         with self._lock:
             gone, get = self._gone, self._records.get
-            found = [None if p in gone else get(p) for p in paths]
+            return [None if p in gone else get(p) for p in paths]
+
+    def records(self, paths: Iterable[str]) -> list[Seen] | None:
+        """`seen(paths)`, or None if any of them is unknown."""
+        found = self.seen(paths)
         return None if any(r is None for r in found) else found  # type: ignore[return-value]
 
-    def moved(self, paths: Iterable[str], seen: list[tuple[int, int, int, str, int]]) -> str | None:
-        """The first of `paths` whose content may no longer be what `seen` (from `records(paths)`) says: its
-        stat differs, or it was racily clean then and its content differs now (re-read). None: none moved."""
-        for path, (size, mtime_ns, inode, digest, read_ns) in zip(paths, seen, strict=True):
+    def changed(self, paths: Iterable[str], seen: Iterable[Seen | None]) -> Iterator[str]:
+        """Each of `paths` whose content may no longer be what `seen` (from `seen(paths)`) says: it is gone,
+        its stat differs, or it was racily clean then and its content differs now (re-read); one seen as
+        None (absent) that exists now."""
+        for path, rec in zip(paths, seen, strict=True):
             try:
                 st = os.stat(self._base + path)
-                if (st.st_size, st.st_mtime_ns, st.st_ino) != (size, mtime_ns, inode):
-                    return path
-                if racily_clean(mtime_ns, read_ns) and hash_path(self._base + path) != digest:
-                    return path
+                if rec is None:
+                    yield path
+                    continue
+                size, mtime_ns, inode, digest, read_ns = rec
+                if (st.st_size, st.st_mtime_ns, st.st_ino) != (size, mtime_ns, inode) or (
+                    racily_clean(mtime_ns, read_ns) and hash_path(self._base + path) != digest
+                ):
+                    yield path
             except OSError:
-                return path
-        return None
+                if rec is not None:
+                    yield path
+
+    def moved(self, paths: Iterable[str], seen: list[Seen]) -> str | None:
+        """The first of `paths` that `changed` since `seen` (from `records(paths)`); None: none moved."""
+        return next(self.changed(paths, seen), None)
 
     def forget(self, path: str) -> None:
         """Drop what is known about `path` (e.g. watch saw it change)."""

@@ -31,7 +31,7 @@ from agentmake.graph import Graph, Task
 from agentmake.model import AgentSpec, Prompt, runner_name
 from agentmake.plan.changes import Reason, describe_changes
 from agentmake.plan.context import render_task_command, render_task_prompt, task_prompt
-from agentmake.plan.hashing import Hasher
+from agentmake.plan.hashing import Hasher, Seen
 from agentmake.plan.keys import KEY_VERSION, key_of, runner_parts, short, text_hash
 from agentmake.plan.stamp import Verdict
 from agentmake.store import Store, TaskRecord
@@ -52,7 +52,8 @@ class Decision:
     agentmake last wrote and that running/restoring will overwrite (save them first: `Store.save_edited`).
     `unknown` lists the outputs of a run that exist but that agentmake has no record of making (a file there
     before the task's first build, or an output newly declared): the scheduler saves each one before a
-    result with other content replaces it."""
+    result with other content replaces it. `outputs_seen` (a run): what the decision saw of each output
+    (`Hasher.seen`), so a change made after it, even before the run starts, is found at the commit."""
 
     task_id: str
     action: str
@@ -62,6 +63,7 @@ class Decision:
     prompt: str | None = None
     edited: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
+    outputs_seen: list[Seen | None] = field(default_factory=list)
 
     @property
     def stale(self) -> bool:
@@ -343,6 +345,7 @@ class Rebuilder:
             return d
         d.action = "run"
         d.unknown = list(unknown)
+        d.outputs_seen = self.hasher.seen(outs)  # (`outs` holds every output, in order)
         return d
 
     def _failed(self, rec: TaskRecord) -> Reason:

@@ -2,8 +2,8 @@
 
 The executor leaves each output *staged* (a temporary file beside its target), so a target is either its old
 content or its complete new content, never half-written. Staged names look like ``.NAME.agentmake-tmp-*``;
-`remove_stale_temps` deletes the ones a killed run left behind. `output_stats` notes the targets when a task
-is decided to run, and `edited_since` finds those a person changed before the result replaces them.
+`remove_stale_temps` deletes the ones a killed run left behind. `edited_since` finds the targets a person
+changed after their task was decided, before the result replaces them.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from agentmake.plan.hashing import hash_path
+from agentmake.plan.hashing import Seen, hash_path
 
 TEMP_PATTERN = ".*.agentmake-tmp-*"
 
@@ -23,25 +23,8 @@ def hash_staged(staged: Mapping[str, Path]) -> dict[str, str]:
     return {path: hash_path(tmp) for path, tmp in staged.items()}
 
 
-Stat = tuple[int, int, int] | None  # (size, mtime_ns, inode) of a file, None if there is none
-
-
-def _stat(target: str) -> Stat:
-    try:
-        st = os.stat(target)
-    except OSError:
-        return None
-    return (st.st_size, st.st_mtime_ns, st.st_ino)
-
-
-UNKNOWN: Stat = (-1, -1, -1)  # a file agentmake did not make: compared by content at the commit, always
-
-
-def output_stats(root: Path, paths: Iterable[str], unknown: Iterable[str] = ()) -> tuple[Stat, ...]:
-    """Each output as it is now (when its task is decided to run), for `edited_since`; `unknown` (outputs
-    there that agentmake has no record of making) as `UNKNOWN`."""
-    base, odd = os.fspath(root) + os.sep, set(unknown)
-    return tuple(UNKNOWN if path in odd else _stat(base + path) for path in paths)
+UNKNOWN: Seen = (-1, -1, -1, "", 0)  # seen of a file agentmake did not make: it never matches, so it is
+# compared by content at the commit
 
 
 def saved_notice(saved: Mapping[str, Path], unknown: Iterable[str]) -> str:
@@ -58,23 +41,18 @@ def saved_notice(saved: Mapping[str, Path], unknown: Iterable[str]) -> str:
     return "; ".join(parts)
 
 
-def edited_since(
-    root: Path, paths: Iterable[str], before: tuple[Stat, ...], new: Mapping[str, str]
-) -> list[str]:
-    """The outputs among `paths` that were written since `before` (`output_stats` of the same paths) and now
-    hold something other than their new content (`new`: path -> digest): a hand edit made while the task
-    ran (or a file agentmake did not make), which replacing the output would lose."""
+def edited_since(root: Path, changed: Iterable[str], new: Mapping[str, str]) -> list[str]:
+    """The outputs among `changed` (written since their task was decided: `Hasher.changed`) that are there
+    and hold something other than their new content (`new`: path -> digest): a hand edit made meanwhile (or
+    a file agentmake did not make), which replacing the output would lose."""
     base = os.fspath(root) + os.sep
     edited: list[str] = []
-    for path, then in zip(paths, before, strict=True):
-        now = _stat(base + path)
-        if now is None or now == then:
-            continue
+    for path in changed:
         try:
             if hash_path(base + path) == new.get(path):
                 continue  # written with the very content the task made: nothing to lose
         except OSError:
-            continue  # gone since the stat
+            continue  # not there (any more)
         edited.append(path)
     return edited
 

@@ -117,8 +117,9 @@ class Outcomes:
         then, t.outputs_then = t.outputs_then, None
         if then is None or (t.llm and len(then) > 1):  # (such an agent writes its outputs itself, in place)
             return None
-        paths = [p for p in t.task.outputs if p in staged]
-        edited = edited_since(self.root, paths, tuple(then[t.task.outputs.index(p)] for p in paths), hashes)
+        pairs = [(p, seen) for p, seen in zip(t.task.outputs, then, strict=True) if p in staged]
+        changed = self.hasher.changed([p for p, _ in pairs], [seen for _, seen in pairs])
+        edited = edited_since(self.root, changed, hashes)
         if not edited:
             return None
         saved = {path: self.store.save_edited(path) for path in edited}

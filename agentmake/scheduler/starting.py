@@ -12,7 +12,7 @@ from typing import Any
 from agentmake.errors import AgentmakeError
 from agentmake.plan import Decision, Hasher, Rebuilder
 from agentmake.runners import AttemptResult, Executor
-from agentmake.scheduler.commit import output_stats, saved_notice
+from agentmake.scheduler.commit import UNKNOWN, saved_notice
 from agentmake.scheduler.inline import InlineAttempts
 from agentmake.scheduler.outcomes import Outcomes
 from agentmake.scheduler.ready import ReadyQueue
@@ -50,8 +50,10 @@ class Starting(Outcomes):
         if decision.action == "run":
             if decision.unknown and t.llm and len(t.task.outputs) > 1:  # it writes in place: save them now
                 decision.edited += [p for p in decision.unknown if p not in decision.edited]
-            # hand edits from now on, and outputs agentmake did not make, are saved at the commit (`_commit`)
-            t.outputs_then = output_stats(self.root, t.task.outputs, unknown=decision.unknown)
+            # hand edits since the decision, and outputs agentmake did not make, are saved at the commit
+            seen, odd, outputs = decision.outputs_seen, set(decision.unknown), t.task.outputs
+            if len(seen) == len(outputs):
+                t.outputs_then = [UNKNOWN if p in odd else s for p, s in zip(outputs, seen, strict=True)]
             if not t.llm:  # (an LLM agent was sent the content it was decided on)
                 t.seen = self.hasher.records(t.task.inputs)
         if decision.action == "skip":

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from agentmake.graph import Task
 from agentmake.model import Agentfile, AgentSpec, ReportSpec, runner_name
 from agentmake.plan import Decision
+from agentmake.plan.hashing import Seen
 from agentmake.scheduler.events import TaskOutcome
 
 TERMINAL = frozenset({"done", "failed", "cached", "up-to-date", "not-run", "interrupted"})
@@ -30,9 +31,9 @@ class TaskState:
     error_type: str | None = None
     cancelled_for: str | None = None  # why another thread asked to cancel it (watch mode)
     commit_pending: bool = False  # recorded done, outputs not placed: the next run restores them
-    seen: list[tuple[int, int, int, str, int]] | None = None  # its inputs as decided (`Hasher.records`)
+    seen: list[Seen] | None = None  # its inputs as decided (`Hasher.records`)
     moves: int = 0  # times it was decided again because an input changed while it ran
-    outputs_then: tuple[tuple[int, int, int] | None, ...] | None = None  # its outputs when decided to run
+    outputs_then: list[Seen | None] | None = None  # its outputs as decided to run (`Decision.outputs_seen`)
 
     @property
     def id(self) -> str:
