@@ -138,6 +138,26 @@ def test_multi_output_missing_file_is_no_output(project: RunnerProject) -> None:
     assert not (project.root / "a.md").exists()
 
 
+def test_multi_output_agent_that_leaves_an_existing_output_unwritten_has_not_produced_it(
+    project: RunnerProject,
+) -> None:
+    # a.md and b.md hold the previous run's results: an agent that exits 0 after writing only a.md must not
+    # get the old b.md recorded (and cached) as its fresh answer
+    (project.root / "a.md").write_text("old a")
+    (project.root / "b.md").write_text("old b")
+    task = project.agent("m", outputs=("a.md", "b.md"))
+    res = project.run(task, "x\nFAKE: write=a.md")
+    assert (res.outcome, res.error_type) == ("retry", "no-output")
+    assert "did not write b.md" in res.message
+    assert res.staged == {}
+    assert (project.root / "a.md").read_text() == "old a"  # the previous good outputs are put back
+    assert (project.root / "b.md").read_text() == "old b"
+    assert leftovers(project.root) == []
+    again = project.run(task, "x\nFAKE: write=a.md,b.md", attempt=2)
+    assert again.outcome == "ok", again.message
+    assert again.staged["b.md"].read_text().startswith("written by fake claude: b.md")
+
+
 def test_multi_output_with_a_chat_only_runner_is_a_usage_error(project: RunnerProject) -> None:
     res = project.run(project.agent("m", outputs=("a", "b"), runner="llm"), "x")
     assert (res.outcome, res.error_type) == ("fatal", "usage")

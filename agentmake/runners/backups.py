@@ -4,7 +4,10 @@ A multi-output LLM agent writes its declared outputs itself, in place. Before it
 ``.agentmake/tmp/<safe id>.<attempt>-<random>/``, copies each existing output into it (files ``0``, ``1``, …)
 and then writes ``manifest.json``: the task id, the owning pid, the agent's process group once it exists, and
 for each declared output its path and the name of its backup (null: the output did not exist, so whatever is
-there after the run was written by the attempt). `restore_outputs` undoes the run and removes the directory.
+there after the run was written by the attempt). Then it removes the outputs from their places, so every
+output there after the run was written by this attempt: an agent that answers without rewriting one has not
+produced it (it would otherwise pass for fresh, recorded under a key it was not made for).
+`restore_outputs` undoes the run and removes the directory.
 
 If agentmake dies in between (kill -9, power loss), the directory survives. `recover` runs before any task
 of a new build starts (the caller holds the project lock): it ends the recorded process group, puts each
@@ -84,7 +87,7 @@ def backup_outputs(
     root: Path, task_id: str, outputs: Sequence[str], tmp: Path, answer_format: str | None = None
 ) -> Backup:
     """Copy each existing output into a fresh directory named after `tmp` (the attempt's log stem's name),
-    then write its manifest; `answer_format`: see `Backup`."""
+    write its manifest, then remove the outputs (see the module docstring); `answer_format`: see `Backup`."""
     backup = Backup(tmp.with_name(f"{tmp.name}-{os.urandom(4).hex()}"), task_id, answer_format=answer_format)
     with _active_lock:
         _active.add(backup.dir)
@@ -104,6 +107,13 @@ def backup_outputs(
         shutil.rmtree(backup.dir, ignore_errors=True)
         with _active_lock:
             _active.discard(backup.dir)
+        raise
+    try:  # (from here on the manifest lets a recovery put every output back)
+        for out, name in backup.entries.items():
+            if name is not None:
+                (root / out).unlink(missing_ok=True)
+    except BaseException:
+        restore_outputs(root, backup)
         raise
     return backup
 
