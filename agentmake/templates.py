@@ -117,14 +117,16 @@ def render_prompt(prompt: Prompt, context: Mapping[str, object]) -> str:
 
 @dataclass(frozen=True)
 class InputFile:
-    """An input as a template sees it in `files`: `.path` and `.content` (read when first used)."""
+    """An input as a template sees it in `files`: `.path` and `.content` (read when first used). The project
+    root is private (`_root`: the sandbox refuses underscored attributes): a public `Path` would let a
+    template read any file through it, unseen by the task's key."""
 
     path: str
-    root: Path
+    _root: Path
 
     @property
     def content(self) -> str:
-        return (self.root / self.path).read_text(encoding="utf-8", errors="replace")
+        return (self._root / self.path).read_text(encoding="utf-8", errors="replace")
 
     def __str__(self) -> str:
         return self.path

@@ -40,6 +40,21 @@ def test_files_content_and_read(tmp_path: Path) -> None:
         render_prompt(Prompt("{{ read('/etc/passwd') }}", "p.md"), ctx)
 
 
+def test_files_give_no_way_to_read_a_file_that_is_not_an_input(tmp_path: Path) -> None:
+    # a file a prompt could read beside its inputs would be missing from the task's key (and may be outside
+    # the project): `files` exposes the path and the content, not the project root
+    (tmp_path / "a.md").write_text("alpha\n")
+    (tmp_path / "guide.md").write_text("secret guide\n")
+    ctx = prompt_context(tmp_path, {}, {}, ["a.md"], ["out.md"])
+    for text in (
+        "{{ files[0].root.joinpath('guide.md').read_text() }}",
+        "{{ files[0]._root.joinpath('guide.md').read_text() }}",
+    ):
+        with pytest.raises(AgentfileError):
+            render_prompt(Prompt(text, "p.md"), ctx)
+    assert render_prompt(Prompt("{{ files[0] }}: {{ files[0].content }}", "p.md"), ctx) == "a.md: alpha\n"
+
+
 def test_strict_undefined_names_the_file_and_line() -> None:
     p = Prompt("line one\nline two {{ input }}\n{{ langg }}\n", "prompts/t.md")
     with pytest.raises(AgentfileError) as info:
