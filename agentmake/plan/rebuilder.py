@@ -237,6 +237,9 @@ class Rebuilder:
             parts["template"] = self.hasher.file_hash(template) if template else None
             if spec.merge is None:  # (a merge report's key is its prompt: re-rendering it would cost a call)
                 parts["renderer"] = REPORT_RENDERER
+                parts["order"] = list(task.inputs)  # sections follow it ("inputs" is keyed by path)
+                if template:  # a template sees every variable
+                    parts["variables"] = dict(af.variables)
         return parts, text
 
     def _fast_memo(self, task: Task, inputs: dict[str, str | None]) -> str | None:

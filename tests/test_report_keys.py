@@ -1,0 +1,52 @@
+"""What a built-in or template report's key holds: everything its document is made from, so a change to any
+of it renders the report again (and nothing is kept that the Agentfile no longer describes)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agentmake.cli import main
+
+
+def build(root: Path, *args: str) -> None:
+    assert main(["-C", str(root), "-s", "report", *args]) == 0
+
+
+def test_a_template_report_is_rendered_again_when_a_variable_changes(tmp_path: Path) -> None:
+    (tmp_path / "Agentfile").write_text(
+        'lang = "English"\n'
+        "report r:\n    inputs = in.txt\n    output = R.md\n    template = rep.j2\n    summary = false\n"
+    )
+    (tmp_path / "in.txt").write_text("hello\n")
+    (tmp_path / "rep.j2").write_text("Language: {{ variables.lang }}\n")
+    build(tmp_path)
+    assert (tmp_path / "R.md").read_text() == "Language: English\n"
+    build(tmp_path, "lang=French")  # on the command line
+    assert (tmp_path / "R.md").read_text() == "Language: French\n"
+    af = tmp_path / "Agentfile"
+    af.write_text(af.read_text().replace('"English"', '"German"'))  # in the Agentfile
+    build(tmp_path)
+    assert (tmp_path / "R.md").read_text() == "Language: German\n"
+
+
+@pytest.mark.parametrize("template", [False, True])
+def test_a_report_is_rendered_again_when_its_inputs_are_reordered(tmp_path: Path, template: bool) -> None:
+    extra = "    template = rep.j2\n" if template else ""
+    (tmp_path / "rep.j2").write_text("{% for f in inputs %}## {{ f.path }}\n{% endfor %}")
+    (tmp_path / "Agentfile").write_text(
+        f"report r:\n    inputs = a.txt b.txt\n    output = R.md\n    summary = false\n{extra}"
+    )
+    (tmp_path / "a.txt").write_text("AAA\n")
+    (tmp_path / "b.txt").write_text("BBB\n")
+    build(tmp_path)
+
+    def order() -> list[str]:
+        return [ln for ln in (tmp_path / "R.md").read_text().splitlines() if ln.startswith("## ")]
+
+    assert order() == ["## a.txt", "## b.txt"]
+    af = tmp_path / "Agentfile"
+    af.write_text(af.read_text().replace("a.txt b.txt", "b.txt a.txt"))
+    build(tmp_path)
+    assert order() == ["## b.txt", "## a.txt"]
