@@ -10,6 +10,7 @@ import pytest
 import xxhash
 from test_scheduler_fakes import EventLog, FakeRebuilder, FakeStore, SleepExecutor, Spec, Step, make_graph
 
+from agentmake.display import summary_lines
 from agentmake.scheduler import BuildOptions, BuildResult, run_build
 from agentmake.scheduler.events import TaskEvent
 
@@ -193,6 +194,43 @@ def test_budget_stops_new_llm_tasks_but_not_shell_ones(tmp_path: Path) -> None:
     assert len(not_run) == 3
     assert all(result.outcomes[t].message == "budget of $1.00 reached" for t in not_run)
     assert len([e for e in executor.log if e.task_id.startswith("llm")]) == 2
+
+
+def test_a_budget_of_zero_starts_no_llm_task(tmp_path: Path) -> None:
+    specs = [Spec(f"llm{i}") for i in range(3)] + [Spec("sh", shell=True)]
+    result, executor, *_ = build(tmp_path, specs, default=Step(0.01, cost=0.5), jobs=3, budget=0.0)
+    assert result.budget_reached
+    assert [e.task_id for e in executor.log] == ["sh"]  # nothing was paid
+    assert {tid: o.state for tid, o in result.outcomes.items() if tid != "sh"} == dict.fromkeys(
+        ["llm0", "llm1", "llm2"], "not-run"
+    )
+    assert result.outcomes["llm0"].message == "budget of $0.00 reached"
+
+
+def test_a_spend_equal_to_the_budget_reaches_it_despite_float_rounding(tmp_path: Path) -> None:
+    # 0.000021 + 0.000024 is 4.4999999999999996e-05 in floating point: below a budget of 0.000045
+    assert 0.000021 + 0.000024 < 0.000045
+    specs = [Spec("a"), Spec("b"), Spec("c")]
+    plans = {"a": [Step(0.01, cost=0.000021)], "b": [Step(0.01, cost=0.000024)]}
+    means = {"a": 3.0, "b": 2.0, "c": 1.0}  # started in this order, one at a time
+    result, executor, *_ = build(tmp_path, specs, plans=plans, means=means, jobs=1, budget=0.000045)
+    assert [e.task_id for e in executor.log] == ["a", "b"]
+    assert (result.outcomes["c"].state, result.outcomes["c"].message) == (
+        "not-run",
+        "budget of $0.0000 reached",
+    )
+
+
+def test_runners_that_report_no_cost_are_named_when_a_budget_is_set(tmp_path: Path) -> None:
+    specs = [Spec("priced"), Spec("free", runner="codex")]
+    plans = {"priced": [Step(0.01, cost=0.01)], "free": [Step(0.01, cost=None)]}
+    result, *_ = build(tmp_path, specs, plans=plans, runners={"r": None, "codex": None}, budget=5.0)
+    assert result.uncounted == {"codex"}
+    assert "budget: codex reported no cost, so the budget could not count those calls" in summary_lines(
+        result
+    )
+    unbudgeted, *_ = build(tmp_path / "2", specs, plans=plans, runners={"r": None, "codex": None})
+    assert unbudgeted.uncounted == set()
 
 
 def test_ctrl_c_cancels_running_tasks_and_records_them(tmp_path: Path) -> None:

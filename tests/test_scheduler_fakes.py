@@ -263,6 +263,7 @@ class SleepExecutor:
             error_type=step.error_type,
             duration=entry.end - entry.start,
             cost_usd=step.cost,
+            exit_code=proc.returncode,
         )
         if step.outcome == "ok":
             for out in task.outputs:

@@ -111,6 +111,9 @@ def summary_lines(result: BuildResult) -> list[str]:
         lines.append(f"interrupted ({len(interrupted)}): " + _short_list(interrupted))
     if result.budget_reached:
         lines.append("budget reached: no further paid tasks were started")
+    if result.uncounted:
+        names = ", ".join(sorted(result.uncounted))
+        lines.append(f"budget: {names} reported no cost, so the budget could not count those calls")
     return lines
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from agentmake.scheduler.summary import usd
+
 SYMBOLS = {
     "pending": "·",
     "waiting": "…",
@@ -36,9 +38,7 @@ def fmt_duration(seconds: float | None) -> str:
 
 
 def fmt_cost(cost: float | None) -> str:
-    if cost is None:
-        return ""
-    return f"${cost:.4f}" if 0 < cost < 0.01 else f"${cost:.2f}"
+    return "" if cost is None else usd(cost)
 
 
 def fmt_tokens(tokens_in: int | None, tokens_out: int | None) -> str:

@@ -56,6 +56,7 @@ class BuildResult:
     ended_at: float = 0.0
     interrupted: bool = False
     budget_reached: bool = False
+    uncounted: set[str] = field(default_factory=set)  # runners whose calls reported no cost under a budget
 
     def count(self, state: str) -> int:
         return [o.state for o in self.outcomes.values()].count(state)

@@ -24,6 +24,8 @@ from agentmake.scheduler.tasks import TERMINAL, TaskState
 from agentmake.store import AttemptRecord, Store, TaskRecord
 from agentmake.trace import mark
 
+SPEND_EPSILON = 1e-9  # dollars: a float sum of prices can fall a rounding error short of an equal budget
+
 if TYPE_CHECKING:
     from agentmake.scheduler.run import BuildOptions
 
@@ -224,6 +226,13 @@ class Outcomes:
             t.outcome.message = fields["message"]
         self._emit(t, state, **fields)
 
+    def _budget_spent(self) -> bool:
+        """Whether this run's recorded spend has reached the budget (a budget of 0 is reached at once)."""
+        budget = self.options.budget
+        if budget is not None and self.spent >= budget - SPEND_EPSILON:
+            self.result.budget_reached = True
+        return self.result.budget_reached
+
     def _emit(self, t: TaskState, state: str, **fields: Any) -> None:
         t.outcome.state = state
         self.sink(TaskEvent(t.id, state, time.time(), **fields))
@@ -233,9 +242,9 @@ class Outcomes:
         if result.cost_usd is not None:
             out.cost_usd = (out.cost_usd or 0.0) + result.cost_usd
             self.spent += result.cost_usd
-            budget = self.options.budget
-            if budget is not None and self.spent >= budget:
-                self.result.budget_reached = True
+            self._budget_spent()
+        elif self.options.budget is not None and t.llm and result.exit_code is not None:
+            self.result.uncounted.add(t.runner or "?")  # it ran and said nothing of its cost
         if result.tokens_in is not None:
             out.tokens_in = (out.tokens_in or 0) + result.tokens_in
         if result.tokens_out is not None:

@@ -16,6 +16,7 @@ from agentmake.scheduler.commit import UNKNOWN, saved_notice
 from agentmake.scheduler.inline import InlineAttempts
 from agentmake.scheduler.outcomes import Outcomes
 from agentmake.scheduler.ready import ReadyQueue
+from agentmake.scheduler.summary import usd
 from agentmake.scheduler.tasks import TERMINAL, TaskState
 from agentmake.scheduler.workers import WorkerPool
 from agentmake.trace import mark
@@ -157,8 +158,8 @@ class Starting(Outcomes):
 
     def _launch(self, t: TaskState) -> None:
         budget = self.options.budget
-        if t.llm and self.result.budget_reached and budget is not None:
-            why = f"budget of ${budget:.2f} reached"
+        if t.llm and budget is not None and self._budget_spent():
+            why = f"budget of {usd(budget)} reached"
             if t.attempt == 0:
                 self._not_run(t, why)
             else:

@@ -20,5 +20,10 @@ def summary_line(counts: Mapping[str, int], wall: float, cost: float | None = No
             line += f", {n[state]} {words}"
     line += f" in {wall:.1f}s"
     if cost is not None:
-        line += f", ${cost:.4f}" if 0 < cost < 0.01 else f", ${cost:.2f}"  # a cheap run is not $0.00
+        line += f", {usd(cost)}"
     return line
+
+
+def usd(amount: float) -> str:
+    """Dollars as people read them: two decimals, four below a cent (a cheap run is not $0.00)."""
+    return f"${amount:.4f}" if 0 < amount < 0.01 else f"${amount:.2f}"
