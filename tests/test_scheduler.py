@@ -117,18 +117,23 @@ def test_fatal_is_not_retried(tmp_path: Path) -> None:
     assert store.logged[-1][2:] == ("auth", "t failed (auth)", "not retried: fatal")
 
 
-def test_rate_limit_halves_the_runner_cap_then_grows_it_back(tmp_path: Path) -> None:
+def test_rate_limit_halves_the_runner_cap_once_per_burst_then_grows_it_back(tmp_path: Path) -> None:
+    # all four first attempts are rejected together: one burst, one halving (4 -> 2, not 4 -> 2 -> 1); the
+    # retries, started after it, are rejected again: a new signal, 2 -> 1; then each success adds one
     specs = [Spec(f"t{i}") for i in range(4)]
-    plans = {f"t{i}": [Step(0.1, "retry", "rate-limit"), Step(0.4)] for i in range(4)}
-    result, executor, _, _, sink = build(tmp_path, specs, runners={"r": 4}, plans=plans, jobs=4)
+    plans = {
+        f"t{i}": [Step(0.1, "retry", "rate-limit"), Step(0.3, "retry", "rate-limit"), Step(0.1)]
+        for i in range(4)
+    }
+    result, executor, _, _, sink = build(tmp_path, specs, runners={"r": 4}, plans=plans, jobs=4, retries=3)
     assert result.ok
     first = [e for e in executor.log if e.attempt == 1]
     second = [e for e in executor.log if e.attempt == 2]
     assert executor.max_overlap(first) == 4
-    assert executor.max_overlap(second) <= 2  # cap 4 -> 2 -> 1, then +1 per success
-    actions = " | ".join(e.action or "" for e in sink.events)
-    assert "cap for r lowered to 2" in actions and "cap for r lowered to 1" in actions
-    assert "cap for r raised to 2" in actions
+    assert executor.max_overlap(second) == 2  # cap 2 after the first burst (1 if each rejection halved it)
+    caps = [n for e in sink.events for n in (e.action or "").split("; ") if n.startswith("cap for r")]
+    assert caps[:2] == ["cap for r lowered to 2", "cap for r lowered to 1"]
+    assert "cap for r raised to 2" in caps
 
 
 @pytest.mark.parametrize("error_type", ["rate-limit", "exit"])

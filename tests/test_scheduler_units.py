@@ -59,6 +59,16 @@ def test_limits_halve_on_rate_limit_and_grow_back() -> None:
     assert limits.can_start("claude")
 
 
+def test_limits_halve_once_per_burst_of_rate_limits() -> None:
+    limits = Limits(8, {"claude": 8})
+    burst = [limits.acquire("claude") for _ in range(8)]  # started together, all rejected together
+    assert [limits.lower("claude", n) for n in burst] == [4, None, None, None, None, None, None, None]
+    for _ in burst:
+        limits.release("claude")
+    retry = limits.acquire("claude")  # started after the halving: its rejection is a new signal
+    assert (limits.lower("claude", retry), limits.lower("claude", retry)) == (2, None)
+
+
 def test_global_cap_applies_to_every_runner() -> None:
     limits = Limits(2, {"a": 5})
     limits.acquire("a")

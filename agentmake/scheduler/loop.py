@@ -413,7 +413,7 @@ class Build(Starting):
             return
         notes: list[str] = []
         if result.rate_limited:
-            cap = self.limits.lower(t.runner)
+            cap = self.limits.lower(t.runner, t.started_as)
             if cap is not None:
                 notes.append(f"cap for {t.runner} lowered to {cap}")
         error_type = result.error_type or "error"

@@ -168,7 +168,7 @@ class Starting(Outcomes):
         assert t.decision is not None
         t.attempt += 1
         t.cancel = threading.Event()
-        self.limits.acquire(t.runner)
+        t.started_as = self.limits.acquire(t.runner)
         self.running[t.id] = t  # these two lines are adjacent: Ctrl-C only lands at `_check_sigint`
         mark("launch", t.id)
         job = (t.task, t.decision, t.attempt, t.cancel)
