@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import RunnerProject
 
-from agentmake.model import RunnerSpec, Settings
+from agentmake.model import Check, RunnerSpec, Settings
 from agentmake.runners import PRESETS
 
 
@@ -215,6 +215,16 @@ def test_on_process_reports_pid_and_own_group(project: RunnerProject) -> None:
     res = project.run(project.agent("a"), "q", on_process=lambda t, pid, pgid: seen.append((t, pid, pgid)))
     assert res.outcome == "ok"
     assert len(seen) == 1 and seen[0][0] == "a" and seen[0][1] == seen[0][2]
+
+
+def test_a_check_commands_process_is_reported_too(project: RunnerProject) -> None:
+    # like the agent's, so that it is in the spawn log, and ended by the next run if agentmake is killed
+    seen: list[tuple[str, int, int]] = []
+    task = project.agent("a", check=Check("command", "grep -q ANSWER {output}"))
+    res = project.run(task, "q", on_process=lambda t, pid, pgid: seen.append((t, pid, pgid)))
+    assert res.outcome == "ok", res.message
+    assert [t for t, _, _ in seen] == ["a", "a"]  # the agent, then its check
+    assert seen[0][1] != seen[1][1] and all(pid == pgid for _, pid, pgid in seen)
 
 
 def test_large_prompt_goes_through_stdin(project: RunnerProject) -> None:

@@ -213,10 +213,13 @@ class ExecutorBase:
         check = spec.check if isinstance(spec, AgentSpec) else None
         if check is None or result.outcome != "ok":
             return result
+        hook = self.on_process
+        on_spawn = None if hook is None else lambda pid, pgid: hook(task.id, pid, pgid)
         try:
             problem = run_check(
-                check, task, result.staged, root=self.root, log_stem=stem, timeout=timeout, cancel=cancel
-            )
+                check, task, result.staged, root=self.root, log_stem=stem, timeout=timeout, cancel=cancel,
+                on_spawn=on_spawn,
+            )  # fmt: skip
         except AgentmakeError as e:  # e.g. a bad placeholder: the staged files must not be left behind
             return self._fail(result, Verdict("fatal", "usage", one_line(str(e))))
         if problem is not None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from agentmake.graph import Task
@@ -39,9 +39,11 @@ def run_check(
     log_stem: Path,
     timeout: float | None,
     cancel: threading.Event,
+    on_spawn: Callable[[int, int], None] | None = None,
 ) -> str | None:
     """None when every output passes, else a one-line reason. `log_stem` + ``.check.out``/``.err`` get the
-    check command's output."""
+    check command's output. `on_spawn(pid, pgid)`: the check command's process, the moment it exists (so
+    that, like the agent's, it is in the spawn log and ended if agentmake dies)."""
     if check.kind == "json":
         for out, path in staged.items():
             try:
@@ -64,6 +66,7 @@ def run_check(
         stderr_path=err_log,
         timeout=timeout,
         cancel=cancel,
+        on_spawn=on_spawn,
     )
     if res.exit_code == 0:
         return None
