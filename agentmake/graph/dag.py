@@ -25,6 +25,9 @@ from agentmake.graph.globs import FileIndex, normalize_path
 from agentmake.graph.task import Task
 from agentmake.model import Agentfile
 
+NAME_MAX = 255  # bytes in one file name (Linux, macOS)
+STAGED_EXTRA = len(".") + len(".agentmake-tmp-") + 8  # what a staged file's name adds to its output's
+
 __all__ = ["Graph", "Task", "build_graph"]
 
 
@@ -151,6 +154,7 @@ def _build(agentfile: Agentfile) -> Graph:
                 )
     for node in nodes:
         _check_inputs(node, producer, index)
+    _check_outputs(agentfile, nodes, producer, tasks, node_of, index)  # (after: the inputs' listings help)
 
     deps: dict[str, tuple[str, ...]] = {}
     dependents: dict[str, list[str]] = {t.id: [] for t in ordered}
@@ -177,6 +181,59 @@ def _build(agentfile: Agentfile) -> Graph:
         producer,
         index,
     )
+
+
+def _check_outputs(
+    agentfile: Agentfile,
+    nodes: list[Node],
+    producer: dict[str, str],
+    tasks: dict[str, Task],
+    node_of: dict[str, Node],
+    index: FileIndex,
+) -> None:
+    """Outputs a build could not write, or must not: a file agentmake reads to load the Agentfile, a name too
+    long once staged, a directory (seen in a directory the graph listed anyway), or the directory of another
+    output. Caught here, before any agent runs (and not by a crash, or a build that overwrites the
+    Agentfile)."""
+
+    def fail(out: str, problem: str, hint: str | None = None) -> AgentfileError:
+        node = node_of[tasks[producer[out]].name]
+        where = node.loc("outputs" if node.kind == "agent" else "output")
+        return AgentfileError(f"{node.kind} '{node.name}' output '{out}' {problem}", where, hint=hint)
+
+    root = os.fspath(agentfile.root)
+    read = {normalize_path(os.path.relpath(f, root)) for f in agentfile.files}
+    for out in sorted(read & producer.keys()):
+        hint = "the Agentfile, its includes, prompts and templates are sources: a build would overwrite it"
+        raise fail(out, "is a file agentmake reads to load the Agentfile", hint)
+    for out in (
+        o for o in producer if len(o) > (NAME_MAX - STAGED_EXTRA) // 4
+    ):  # (4: bytes per char, at most)
+        *dirs, name = (len(part.encode("utf-8", "surrogateescape")) for part in out.split("/"))
+        if name + STAGED_EXTRA > NAME_MAX or any(n > NAME_MAX for n in dirs):
+            limit = (
+                f"{NAME_MAX - STAGED_EXTRA} bytes for a file name (its temporary file adds {STAGED_EXTRA})"
+            )
+            raise fail(
+                out, "has a name too long for the filesystem", f"at most {limit}, {NAME_MAX} for a directory"
+            )
+    parents = {o.rpartition("/")[0] for o in producer}
+    ancestors: set[str] = set()
+    for d in parents:
+        while d and d not in ancestors:
+            ancestors.add(d)
+            d = d.rpartition("/")[0]
+    for out in sorted(ancestors & producer.keys()):
+        inner = next(o for o in producer if o.startswith(out + "/"))
+        raise fail(out, f"is the directory of another output, '{inner}'", "a path is a file or a directory")
+    for node in nodes:
+        if not node.wildcards:  # (literal paths; no new listing: the build stamp rests on every one made)
+            for task in node.tasks:
+                for out in task.outputs:
+                    head, _, base = out.rpartition("/")
+                    listed = index.listing(head)
+                    if listed is not None and base in listed[1]:
+                        raise fail(out, "is a directory", "an output is a file the agent writes")
 
 
 def _check_inputs(node: Node, producer: dict[str, str], index: FileIndex) -> None:

@@ -18,6 +18,8 @@ from agentmake.syntax.parser import Assign, Include, Statement, parse_text
 from agentmake.syntax.validate import Validator
 from agentmake.syntax.values import Source, substitute
 
+MAX_INCLUDE_DEPTH = 100
+
 _FALLBACK_PRESETS = {
     "claude": RunnerSpec(
         "claude", ("claude", "-p", "--output-format", "json"), model_flag="--model", format="claude-json"
@@ -72,7 +74,7 @@ class _Reader:
     def statements(self, path: Path, stack: list[Path]) -> Iterator[tuple[Statement, Source]]:
         shown = display_name(path)
         text = _read(path, shown, self.reads)
-        src = Source(shown, text.splitlines())
+        src = Source(shown, text.split("\n"))  # (as the parser counts lines: splitlines() also splits on \f)
         self.sources[shown] = src
         self.read.append(path)
         parsed = parse_text(text, shown, self.strict)
@@ -92,18 +94,19 @@ class _Reader:
                     did_you_mean(st.keyword, ["include"]),
                 )
             rel = substitute(st.path, self.collected.variables, src, self.later)
-            target = (path.parent / rel).absolute()
+            target = Path(os.path.normpath((path.parent / rel).absolute()))  # (`a/../Agentfile` is a loop)
             if target in stack:
                 chain = " -> ".join(display_name(p) for p in [*stack[stack.index(target) :], target])
                 raise src.error(f"include loop: {chain}", st.path.line, st.path.col)
-            if not target.is_file():
-                raise src.error(
-                    f"included file '{rel}' not found",
-                    st.path.line,
-                    st.path.col,
-                    [],
-                    f"include paths are relative to {shown}",
-                )
+            if len(stack) > MAX_INCLUDE_DEPTH:
+                raise src.error(f"includes nested over {MAX_INCLUDE_DEPTH} deep", st.path.line, st.path.col)
+            try:
+                problem = None if target.is_file() else "is a directory" if target.is_dir() else "not found"
+            except OSError as e:  # e.g. a name too long for the filesystem
+                problem = f"cannot be read: {e.strerror or e}"
+            if problem is not None:
+                hint = f"include paths are relative to {shown}"
+                raise src.error(f"included file '{rel}' {problem}", st.path.line, st.path.col, [], hint)
             yield from self.statements(target, [*stack, target])
 
 

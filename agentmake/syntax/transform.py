@@ -7,6 +7,7 @@ are final
 
 from __future__ import annotations
 
+import errno
 import os
 import shlex
 import stat
@@ -289,6 +290,8 @@ def read_recorded(path: Path, reads: Reads, encoding: str = "utf-8") -> str:
     the read, the hash of the bytes read and when (see `Agentfile.reads`). Raises what `read_text` raises."""
     now = time.time_ns()
     st = os.stat(path)
+    if not stat.S_ISREG(st.st_mode):  # a device or a pipe would be read forever, or block
+        raise OSError(errno.EINVAL, "not a regular file")
     data = path.read_bytes()
     digest = xxhash.xxh3_128_hexdigest(data)
     reads[str(path)] = (stat.S_IFMT(st.st_mode), st.st_size, st.st_mtime_ns, st.st_ino, digest, now)
@@ -321,10 +324,17 @@ class PromptFiles:
         return rel, self.texts[rel]
 
     def prompt(self, f: Field, what: str) -> Prompt:
+        """A prompt (or merge prompt) from its file or inline text; an empty one is an error (an agent would
+        be sent, and paid for, nothing)."""
         if f.bare:
             rel, text = self.read(f, what)
+            if not text.strip():
+                raise f.error(f"{what} file '{rel}' is empty", ["a prompt"])
             return Prompt(text, rel, f.loc)
-        return Prompt(f.text(), None, f.loc, f.line_offset)
+        text = f.text()
+        if not text.strip():
+            raise f.error(f"the {what} is empty", ['"a prompt"', "a prompt FILE"])
+        return Prompt(text, None, f.loc, f.line_offset)
 
 
 def build_agent(b: RawBlock, settings: Settings, files: PromptFiles) -> AgentSpec:
@@ -343,6 +353,8 @@ def build_agent(b: RawBlock, settings: Settings, files: PromptFiles) -> AgentSpe
     prompt = files.prompt(f["prompt"], "prompt") if "prompt" in f else None
     run = f["run"].text() if "run" in f else None
     if run is not None:
+        if not run.strip():
+            raise f["run"].error("the command is empty", ["a command"])
         if "runner" in f and f["runner"].one() != "shell":
             raise f["runner"].error(
                 "an agent with `run` always uses the shell runner",

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from agentmake.errors import AgentfileError, Loc, did_you_mean
 from agentmake.syntax.parser import Item, Value
 
-_VAR = re.compile(r"\$(\$?)\{([^}]*)\}")
+_VAR = re.compile(r"\$(\$?)\{([^}$\n]*)(\}?)")  # (no `$` or newline inside: one scan per `${`, not quadratic)
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
 _DURATION = re.compile(r"\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m|h)?\s*\Z")
 _UNITS = {None: 1.0, "ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
@@ -71,11 +71,13 @@ def substitute(item: Item, variables: Mapping[str, str], src: Source, later: Map
 
     def repl(m: re.Match[str]) -> str:
         if m.group(1):
-            return "${" + m.group(2) + "}"
+            return "${" + m.group(2) + m.group(3)
         name = m.group(2)
-        if name in variables:
+        if m.group(3) and name in variables:
             return variables[name]
         line, col = _position(item, m.start())
+        if not m.group(3):
+            raise src.error("'${' is never closed", line, col, ["${name}"], "write $${ for a literal '${'")
         if not _NAME.match(name):
             raise src.error(
                 f"'${{{name}}}' is not a variable reference",

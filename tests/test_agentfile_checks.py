@@ -1,0 +1,154 @@
+"""Agentfiles that loaded, or crashed, where they should have been refused with a located error (exit 2):
+found by fuzzing the loader. Each case is refused by `agentmake check`, before anything runs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from agentmake.cli import main
+
+
+def check(root: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    """`agentmake check` must refuse the project with exit 2 and a located error, never a traceback."""
+    code = main(["-C", str(root), "check"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "Traceback" not in err
+    return err
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+
+
+def test_an_include_loop_through_a_parent_directory_is_a_loop(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "sub").mkdir()
+    write(tmp_path, {"Agentfile": 'include "sub/../Agentfile"\n'})
+    err = check(tmp_path, capsys)  # (before: an endless include, then OSError "File name too long")
+    assert "Agentfile:1:9: error: include loop" in err
+
+
+@pytest.mark.parametrize(
+    ("path", "problem"), [("x" * 300, "cannot be read"), ("sub", "is a directory"), ("nope.af", "not found")]
+)
+def test_an_include_that_cannot_be_read_is_located(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], path: str, problem: str
+) -> None:
+    (tmp_path / "sub").mkdir()
+    write(tmp_path, {"Agentfile": f'jobs = 2\ninclude "{path}"\n'})
+    err = check(tmp_path, capsys)
+    assert f"Agentfile:2:9: error: included file '{path}' {problem}" in err
+
+
+def test_includes_nested_too_deep_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(tmp_path, {f"i{n}.af": f'include "i{n + 1}.af"\n' for n in range(150)})
+    write(tmp_path, {"Agentfile": 'include "i0.af"\n', "i150.af": "jobs = 2\n"})
+    err = check(tmp_path, capsys)  # (a chain of about 1,000 was a RecursionError)
+    assert "includes nested over 100 deep" in err
+
+
+@pytest.mark.parametrize("kind", ["device", "fifo"])
+def test_a_prompt_that_is_not_a_regular_file_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    if kind == "fifo":
+        os.mkfifo(tmp_path / "p.md")  # reading it would block forever
+        prompt = "p.md"
+    else:
+        prompt = "/dev/zero"  # reading it would fill the memory
+    write(tmp_path, {"Agentfile": f"agent a:\n    prompt = {prompt}\n    outputs = a.md\n"})
+    err = check(tmp_path, capsys)
+    assert f"Agentfile:2:14: error: cannot read prompt file '{prompt}'" in err
+    assert "not a regular file" in err
+
+
+@pytest.mark.parametrize("text", ['model = "${model"\n', 'x = "a"\ny = "Translate into ${x and more"\n'])
+def test_an_unclosed_variable_reference_is_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str
+) -> None:
+    write(tmp_path, {"Agentfile": text})
+    err = check(tmp_path, capsys)  # (before: kept as literal text, and sent in a prompt)
+    assert "error: '${' is never closed" in err
+    assert "$${" in err  # how to write a literal one
+
+
+def test_many_unclosed_references_are_one_error_not_a_long_scan(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(
+        tmp_path, {"Agentfile": "x = " + "${" * 100_000 + "\n"}
+    )  # (took minutes: every `${` scanned the line)
+    assert "Agentfile:1:5: error: '${' is never closed" in check(tmp_path, capsys)
+
+
+@pytest.mark.parametrize(
+    ("output", "files", "message"),
+    [
+        ("Agentfile", {}, "output 'Agentfile' is a file agentmake reads to load the Agentfile"),
+        ("p.md", {"p.md": "say hi\n"}, "output 'p.md' is a file agentmake reads to load the Agentfile"),
+        (
+            "inc.af",
+            {"inc.af": "jobs = 2\n"},
+            "output 'inc.af' is a file agentmake reads to load the Agentfile",
+        ),
+        ("out/" + "x" * 240 + ".txt", {}, "has a name too long for the filesystem"),
+        ("src", {"src/a.txt": "a\n"}, "output 'src' is a directory"),
+    ],
+)
+def test_outputs_a_build_could_not_or_must_not_write_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], output: str, files: dict[str, str], message: str
+) -> None:
+    include = 'include "inc.af"\n' if "inc.af" in files else ""
+    write(tmp_path, {**files, "in.txt": "x\n"})
+    agent = f'agent a:\n    inputs = in.txt\n    outputs = {output}\n    run = "cp {{input}} x"\n'
+    write(tmp_path, {"Agentfile": include + agent})
+    if output == "p.md":  # a prompt file of another agent
+        (tmp_path / "Agentfile").write_text(
+            (tmp_path / "Agentfile").read_text() + "agent b:\n    prompt = p.md\n    outputs = b.md\n"
+        )
+    err = check(tmp_path, capsys)
+    assert message in err
+    assert "Agentfile:" in err  # located at the agent's outputs
+
+
+def test_an_output_that_is_the_directory_of_another_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a = 'agent a:\n    outputs = out\n    run = "touch {output}"\n'
+    write(tmp_path, {"Agentfile": a + 'agent b:\n    outputs = out/b.txt\n    run = "touch {output}"\n'})
+    err = check(tmp_path, capsys)
+    assert (
+        "Agentfile:2:15: error: agent 'a' output 'out' is the directory of another output, 'out/b.txt'" in err
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ('run = ""', "the command is empty"),
+        ('prompt = ""', "the prompt is empty"),
+        ("prompt = p.md", "prompt file 'p.md' is empty"),
+    ],
+)
+def test_an_empty_command_or_prompt_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str, message: str
+) -> None:
+    write(tmp_path, {"p.md": "  \n", "Agentfile": f"agent a:\n    outputs = a.md\n    {value}\n"})
+    err = check(tmp_path, capsys)
+    assert "Agentfile:3:" in err and message in err
+
+
+def test_the_quoted_line_is_right_after_a_form_feed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path, {"Agentfile": 'x = "a\fb"\ny = 1\nz = ${nope}\n'})
+    err = check(tmp_path, capsys)
+    assert "Agentfile:3:5: error: unknown variable 'nope'" in err
+    assert "z = ${nope}" in err and "y = 1" not in err
