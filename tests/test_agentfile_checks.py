@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from agentmake.cli import main
+from agentmake.syntax.load import load_agentfile
 
 
 def check(root: Path, capsys: pytest.CaptureFixture[str]) -> str:
@@ -152,3 +153,17 @@ def test_the_quoted_line_is_right_after_a_form_feed(
     err = check(tmp_path, capsys)
     assert "Agentfile:3:5: error: unknown variable 'nope'" in err
     assert "z = ${nope}" in err and "y = 1" not in err
+
+
+def test_a_runner_may_name_as_base_a_runner_declared_after_it(tmp_path: Path) -> None:
+    write(tmp_path, {"Agentfile": 'runner r:\n    base = s\n    model = "m2"\nrunner s:\n    base = claude\n'
+                                  '    model = "m1"\n    parallel = 3\n'})  # fmt: skip
+    af = load_agentfile(tmp_path / "Agentfile")
+    assert (af.runners["r"].model, af.runners["r"].parallel, af.runners["r"].base) == ("m2", 3, "s")
+
+
+def test_runners_that_are_each_others_base_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path, {"Agentfile": "runner r:\n    base = s\nrunner s:\n    base = r\n"})
+    assert "error: runners are each other's base: r -> s -> r" in check(tmp_path, capsys)

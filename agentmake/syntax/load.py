@@ -110,6 +110,29 @@ class _Reader:
             yield from self.statements(target, [*stack, target])
 
 
+def _build_runners(
+    blocks: list[tf.RawBlock], runners: dict[str, RunnerSpec], builtin: dict[str, RunnerSpec]
+) -> None:
+    """Build each runner block into `runners` after the runner it names as `base`, wherever that one is
+    declared (a `base` naming its own runner means the preset of that name)."""
+    by_name = {b.name: b for b in blocks}
+    done: set[str] = set()
+
+    def build(block: tf.RawBlock, chain: list[str]) -> None:
+        base = block.fields["base"].one() if "base" in block.fields else None
+        if base is not None and base != block.name and base in by_name and base not in done:
+            if base in chain:
+                loop = " -> ".join([*chain[chain.index(base) :], block.name, base])
+                raise block.fields["base"].error(f"runners are each other's base: {loop}")
+            build(by_name[base], [*chain, block.name])
+        runners[block.name] = tf.build_runner(block, runners, builtin)
+        done.add(block.name)
+
+    for block in blocks:
+        if block.name not in done:
+            build(block, [])
+
+
 def load_agentfile(path: Path, overrides: Mapping[str, str] | None = None, strict: bool = False) -> Agentfile:
     """Parse `path` (and its includes), apply `overrides` (VAR=value from the command line), validate.
     Raises AgentfileError (file:line:col, expected, did you mean) for every mistake. `strict` makes lark check
@@ -131,12 +154,11 @@ def _load(path: Path, overrides: Mapping[str, str] | None, strict: bool) -> Agen
     runners = dict(builtin)
     files = tf.PromptFiles(root, reader.reads)
     agents, reports = {}, {}
+    _build_runners([b for b in collected.blocks if b.kind == "runner"], runners, builtin)
     for block in collected.blocks:
-        if block.kind == "runner":
-            runners[block.name] = tf.build_runner(block, runners, builtin)
-        elif block.kind == "agent":
+        if block.kind == "agent":
             agents[block.name] = tf.build_agent(block, settings, files)
-        else:
+        elif block.kind == "report":
             reports[block.name] = tf.build_report(block, files)
     af = Agentfile(
         path=path,
