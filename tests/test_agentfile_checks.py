@@ -167,3 +167,27 @@ def test_runners_that_are_each_others_base_are_refused(
 ) -> None:
     write(tmp_path, {"Agentfile": "runner r:\n    base = s\nrunner s:\n    base = r\n"})
     assert "error: runners are each other's base: r -> s -> r" in check(tmp_path, capsys)
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        (
+            {"p.md": "Intro\n{% include 'shared.md' %}\n"},
+            "prompt p.md, line 2: {% include %} is not supported",
+        ),
+        ({"rep.j2": "{%- extends 'base.j2' %}\n"}, "template rep.j2, line 1: {% extends %} is not supported"),
+        ({}, "the inline prompt, line 1: {% import %} is not supported"),
+    ],
+)
+def test_a_template_that_would_load_another_file_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], files: dict[str, str], message: str
+) -> None:
+    # the other file would not be in the task's key (and, with no loader, the task failed at build time)
+    prompt = "p.md" if "p.md" in files else "\"{% import 'm.j2' as m %}{{ m.x }}\""
+    text = f"agent a:\n    inputs = in.txt\n    outputs = a.md\n    prompt = {prompt}\n"
+    if "rep.j2" in files:
+        text = "report r:\n    inputs = in.txt\n    output = R.md\n    template = rep.j2\n"
+    write(tmp_path, {**files, "in.txt": "x\n", "shared.md": "s\n", "base.j2": "b\n", "Agentfile": text})
+    err = check(tmp_path, capsys)
+    assert message in err and "put shared text in a variable" in err

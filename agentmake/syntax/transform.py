@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import shlex
 import stat
 import time
@@ -330,11 +331,31 @@ class PromptFiles:
             rel, text = self.read(f, what)
             if not text.strip():
                 raise f.error(f"{what} file '{rel}' is empty", ["a prompt"])
+            no_other_templates(f, what, rel, text)
             return Prompt(text, rel, f.loc)
         text = f.text()
         if not text.strip():
             raise f.error(f"the {what} is empty", ['"a prompt"', "a prompt FILE"])
+        no_other_templates(f, what, None, text)
         return Prompt(text, None, f.loc, f.line_offset)
+
+
+_OTHER_TEMPLATE = re.compile(r"\{%[-+]?\s*(include|extends|import|from)\b")
+
+
+def no_other_templates(f: Field, what: str, rel: str | None, text: str) -> None:
+    """Refuse a template that would load another one: the other file would not be part of the task's key (an
+    edit to it would leave the result stale), and no loader is configured (it failed at build time)."""
+    m = _OTHER_TEMPLATE.search(text)
+    if m is not None:
+        line = text.count("\n", 0, m.start()) + 1
+        where = f"{what} {rel}" if rel else f"the inline {what}"
+        raise f.error(
+            f"{where}, line {line}: {{% {m.group(1)} %}} is not supported",
+            [],
+            "a template cannot use another file: put shared text in a variable, or make the file an input "
+            "(a prompt reads it with {{ read('FILE') }})",
+        )
 
 
 def build_agent(b: RawBlock, settings: Settings, files: PromptFiles) -> AgentSpec:
@@ -397,7 +418,8 @@ def build_report(b: RawBlock, files: PromptFiles) -> ReportSpec:
         raise f["template"].error("a report has either `merge` or `template`, not both")
     template = None
     if "template" in f:
-        template, _ = files.read(f["template"], "template")
+        template, text = files.read(f["template"], "template")
+        no_other_templates(f["template"], "template", template, text)
     summary = True
     if "summary" in f:
         summary = v.to_bool(f["summary"].one(), "summary", b.src, f["summary"].line, f["summary"].col)
