@@ -191,3 +191,9 @@ def test_a_template_that_would_load_another_file_is_refused(
     write(tmp_path, {**files, "in.txt": "x\n", "shared.md": "s\n", "base.j2": "b\n", "Agentfile": text})
     err = check(tmp_path, capsys)
     assert message in err and "put shared text in a variable" in err
+
+
+def test_an_include_inside_raw_is_literal_text(tmp_path: Path) -> None:
+    write(tmp_path, {"p.md": "Explain:\n{% raw %}{% include 'x' %}{% endraw %}\n", "in.txt": "x\n"})
+    write(tmp_path, {"Agentfile": "agent a:\n    inputs = in.txt\n    outputs = a.md\n    prompt = p.md\n"})
+    assert load_agentfile(tmp_path / "Agentfile").agents["a"].prompt is not None

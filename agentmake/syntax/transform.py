@@ -341,11 +341,15 @@ class PromptFiles:
 
 
 _OTHER_TEMPLATE = re.compile(r"\{%[-+]?\s*(include|extends|import|from)\b")
+_RAW = re.compile(r"\{%[-+]?\s*raw\s*[-+]?%\}.*?\{%[-+]?\s*endraw\s*[-+]?%\}", re.DOTALL)
 
 
 def no_other_templates(f: Field, what: str, rel: str | None, text: str) -> None:
     """Refuse a template that would load another one: the other file would not be part of the task's key (an
     edit to it would leave the result stale), and no loader is configured (it failed at build time)."""
+    if "{%" not in text:
+        return
+    text = _RAW.sub(lambda r: "\n" * r.group().count("\n"), text)  # (literal text: a prompt about Jinja)
     m = _OTHER_TEMPLATE.search(text)
     if m is not None:
         line = text.count("\n", 0, m.start()) + 1
