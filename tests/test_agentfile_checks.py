@@ -197,3 +197,15 @@ def test_an_include_inside_raw_is_literal_text(tmp_path: Path) -> None:
     write(tmp_path, {"p.md": "Explain:\n{% raw %}{% include 'x' %}{% endraw %}\n", "in.txt": "x\n"})
     write(tmp_path, {"Agentfile": "agent a:\n    inputs = in.txt\n    outputs = a.md\n    prompt = p.md\n"})
     assert load_agentfile(tmp_path / "Agentfile").agents["a"].prompt is not None
+
+
+def test_an_input_index_past_the_last_of_fixed_inputs_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path, {"a.txt": "a\n", "Agentfile": 'agent a:\n    inputs = a.txt\n    outputs = o.txt\n'
+                                                  '    run = "cp {inputs[1]} {output}"\n'})  # fmt: skip
+    err = check(tmp_path, capsys)  # (before: check passed, the task failed when it ran)
+    assert "Agentfile:4:11: error: `run` of agent 'a'" in err and "past the last input" in err
+    write(tmp_path, {"b.txt": "b\n", "Agentfile": 'agent a:\n    inputs = *.txt\n    outputs = o.md\n'
+                                                  '    run = "cp {inputs[1]} {output}"\n'})  # fmt: skip
+    assert main(["-C", str(tmp_path), "check"]) == 0  # a glob: any number of paths

@@ -130,8 +130,15 @@ class Validator:
             if command is None:
                 continue
             loc = agent.key_locs.get(key, agent.loc)
-            # a glob input may be any number of paths: an input index is checked per task
-            values["inputs"] = ["x"] * (max(command_indices(command, "input"), default=0) + 1)
+            # a glob input may be any number of paths: then an input index is checked per task; without one,
+            # every task has one path per input pattern
+            fixed = not any(c in p for p in agent.inputs for c in "*?[")
+            n = (
+                len(dict.fromkeys(agent.inputs))
+                if fixed
+                else max(command_indices(command, "input"), default=0) + 1
+            )
+            values["inputs"] = ["x"] * n
             try:
                 render_command(command, values, loc)
             except AgentfileError as e:
