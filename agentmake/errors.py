@@ -59,8 +59,11 @@ class AgentfileError(AgentmakeError):
         if src is None and self.loc is not None:
             src = _read_line(self.loc.file, self.loc.line)
         if src is not None and self.loc is not None:
-            lines.append("    " + src.rstrip("\n").expandtabs(4))
-            lines.append("    " + " " * max(self.loc.col - 1, 0) + "^")
+            src = src.rstrip("\r\n").translate(_BLANKS)
+            col = max(self.loc.col - 1, 0)
+            before = src[:col]  # the caret's indent: tabs expanded as in the line (past its end: plain)
+            lines.append("    " + src.expandtabs(4))
+            lines.append("    " + " " * (len(before.expandtabs(4)) + col - len(before)) + "^")
         if self.expected:
             lines.append("expected: " + ", ".join(self.expected))
         if self.hint:
@@ -82,9 +85,14 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     return f"did you mean '{close[0]}'?" if close else None
 
 
+# characters a terminal does not draw as one column, quoted as a space so that the caret stays aligned
+_BLANKS = dict.fromkeys(map(ord, "\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"), " ")
+
+
 def _read_line(file: str, line: int) -> str | None:
+    """Line `line` of `file`; only a newline ends a line (as the parser counts them), not a lone CR."""
     try:
-        with Path(file).open(encoding="utf-8", errors="replace") as fh:
+        with Path(file).open(encoding="utf-8", errors="replace", newline="\n") as fh:
             for i, text in enumerate(fh, 1):
                 if i == line:
                     return text

@@ -9,6 +9,7 @@ by its text (see `_cached`). Everything semantic happens in `transform.py`.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Iterator
 from functools import lru_cache
@@ -148,7 +149,7 @@ def _lark(strict: bool) -> Any:
             if indent != self.indent_level[-1]:
                 line = token.end_line
                 raise AgentfileError(
-                    "this line's indentation matches no enclosing block", Loc("", line, indent + 1)
+                    "this line's indentation matches no enclosing block", Loc("", line, len(indent_str) + 1)
                 )
 
         def _process(self, stream: Any) -> Iterator[Any]:
@@ -224,13 +225,39 @@ _TERMINALS = {
 }
 
 
+_KEY = re.compile(r"[\t\f ]*[A-Za-z_][A-Za-z0-9_-]*[\t\f ]*")  # what can stand before the '=' of a key
+_INCLUDE = re.compile(r"([\t\f ]*include[\t\f ]+)([^\s\"#][^#]*?)[\t\f ]*(?:#.*)?")  # an unquoted path
+
+
+def _left_list(lines: list[str], opened: int, line: int) -> bool:
+    """Whether a line after line `opened` (a '(' list's first), up to `line`, is indented no deeper than it:
+    the lines of a list are indented under it, the next statement is not."""
+
+    def indent(text: str) -> int:
+        text = text.expandtabs(8)
+        return len(text) - len(text.lstrip(" \f"))
+
+    base = indent(lines[opened - 1])
+    return any(t.strip() and not t.lstrip().startswith("#") and indent(t) <= base for t in lines[opened:line])
+
+
 def _expected(names: set[str]) -> list[str]:
+    """Human words for the terminals in `names` (anything else is dropped)."""
     out: list[str] = []
     for name in sorted(names):
-        text = _TERMINALS.get(name, name)
-        if text not in out:
+        text = _TERMINALS.get(name)
+        if text is not None and text not in out:
             out.append(text)
     return out
+
+
+def _lines(text: str) -> list[str]:
+    """`text`'s lines as lark counts them: split at newlines only (not at form feeds, U+2028...), a CR
+    before one dropped."""
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
 
 
 def parse_text(text: str, filename: str, strict: bool = False) -> list[Statement]:
@@ -242,7 +269,7 @@ def parse_text(text: str, filename: str, strict: bool = False) -> list[Statement
         pos = text.index("\x00")
         line = text.count("\n", 0, pos) + 1
         col = pos - (text.rfind("\n", 0, pos) + 1) + 1
-        src = text.splitlines()[line - 1]
+        src = _lines(text)[line - 1]
         message = "a NUL byte cannot appear in an Agentfile"
         raise AgentfileError(message, Loc(filename, line, col), [], None, src)
     # with lark not loaded yet, even a small file is worth a cache look-up: importing lark costs ~25 ms
@@ -252,7 +279,7 @@ def parse_text(text: str, filename: str, strict: bool = False) -> list[Statement
         return cached
     from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
 
-    lines = text.splitlines()
+    lines = _lines(text)
 
     def err(
         message: str, line: int, col: int, expected: list[str] | None = None, hint: str | None = None
@@ -299,6 +326,15 @@ def parse_text(text: str, filename: str, strict: bool = False) -> list[Statement
             raise err("expected a value after '='", line, col, ["a value"]) from None
         if exp == {"EQUAL"}:
             raise err(f"expected '=' after the key, not {_describe(tok)}", line, col, ["'='"]) from None
+        unquoted = _INCLUDE.fullmatch(lines[line - 1]) if 0 < line <= len(lines) else None
+        if unquoted and col > len(unquoted[1]) and (exp == {"COLON"} or {"EQUAL", "STRING"} <= exp):
+            raise err(
+                "the path after `include` must be quoted",
+                line,
+                len(unquoted[1]) + 1,
+                ["a quoted string"],
+                f'quote it: include "{unquoted[2]}"',
+            ) from None
         if "EQUAL" in exp and "STRING" in exp:
             raise err(
                 f"unexpected {_describe(tok)}",
@@ -306,13 +342,26 @@ def parse_text(text: str, filename: str, strict: bool = False) -> list[Statement
                 col,
                 ["'=' (a `key = value` line)", "a block header `kind NAME:`", 'include "FILE"'],
             ) from None
+        in_list = getattr(parser.options.postlex, "paren_level", 0) > 0
         if tok.type == "EQUAL" and "EQUAL" not in exp:
+            before = lines[line - 1][: col - 1] if 0 < line <= len(lines) else ""
+            if not in_list and not before.strip():
+                raise err("a key is missing before '='", line, col, ["a `key = value` line"]) from None
+            opened = getattr(parser.options.postlex, "open_tok", None)
+            if in_list and opened and _KEY.fullmatch(before) and _left_list(lines, opened.line, line):
+                raise err(
+                    "this '(' is never closed",
+                    opened.line,
+                    opened.column,
+                    ["')'"],
+                    f"line {line} reads as a new `key = value` line: close the list before it",
+                ) from None
             raise err(
                 "'=' cannot appear in a bare word", line, col, _expected(exp), 'quote the value: key = "a=b"'
             ) from None
-        if tok.type == "LPAR" and getattr(parser.options.postlex, "paren_level", 0) > 0:
+        if tok.type == "LPAR" and in_list:
             raise err("lists cannot be nested", line, col, ["')'", "a value"]) from None
-        if tok.type in ("LPAR", "RPAR"):
+        if tok.type in ("LPAR", "RPAR") and "NAME" not in exp:
             raise err(
                 f"a '(' list must be the whole value; unexpected {_describe(tok)}",
                 line,
@@ -330,12 +379,10 @@ def parse_text(text: str, filename: str, strict: bool = False) -> list[Statement
         if "COLON" in exp:
             raise err("expected ':' at the end of the block header", line, col, ["':'"]) from None
         if exp <= {"NAME", "_NL", "_DEDENT", "$END"} or ("NAME" in exp and "EQUAL" not in exp):
-            raise err(
-                f"unexpected {_describe(tok)}",
-                line,
-                col,
-                ["a `key = value` line", "a block header", 'include "file"'],
-            ) from None
+            expected = ["a `key = value` line", "a block header", 'include "file"']
+            if exp == {"NAME"}:  # the first line of a block
+                expected = expected[:1]
+            raise err(f"unexpected {_describe(tok)}", line, col, expected) from None
         raise err(f"unexpected {_describe(tok)}", line, col, _expected(exp)) from None
     except UnexpectedCharacters as e:
         line, col = e.line, e.column
@@ -413,11 +460,13 @@ def _store(text: str, statements: list[Statement], warm: bool = True) -> None:
 
 
 def _state_expected(e: Any) -> set[str]:
-    """What the parser state accepts (the contextual lexer reports only what its own state could lex)."""
+    """The terminals the parser state accepts (the contextual lexer reports only what its own state could
+    lex); the state's rule names (`assignment`, `__start_star_0`...) are left out."""
     try:
-        return set(e.state.parse_conf.states[e.state.position].keys())
+        names = set(e.state.parse_conf.states[e.state.position].keys())
     except AttributeError:
-        return set(e.expected)
+        names = set(e.expected)
+    return {name for name in names if name.isupper()}  # lark: terminals are upper case, rules lower case
 
 
 def _describe(tok: Any) -> str:
