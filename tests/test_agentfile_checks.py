@@ -209,3 +209,23 @@ def test_an_input_index_past_the_last_of_fixed_inputs_is_refused(
     write(tmp_path, {"b.txt": "b\n", "Agentfile": 'agent a:\n    inputs = *.txt\n    outputs = o.md\n'
                                                   '    run = "cp {inputs[1]} {output}"\n'})  # fmt: skip
     assert main(["-C", str(tmp_path), "check"]) == 0  # a glob: any number of paths
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("x = ${x}\n", "'x' refers to itself"),
+        ("jobs = 4\nx = ${jobs}\n", "'jobs' is a setting, not a variable"),
+        ("jobs = " + "9" * 5000 + "\n", "jobs is too large: '9999"),
+        ("runner r:\n    base = claude\nrunner r:\n    base = codex\n", "duplicate name 'r'"),
+    ],
+)
+def test_loader_messages_say_what_is_wrong(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, message: str
+) -> None:
+    write(tmp_path, {"Agentfile": text})
+    err = check(tmp_path, capsys)
+    assert message in err
+    assert "9" * 100 not in err.splitlines()[0]  # the message does not print a huge number whole
+    assert "namespace" not in err  # (the agent/report hint, about runners)
+    assert "assigned later" not in err

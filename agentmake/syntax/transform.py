@@ -24,7 +24,7 @@ from agentmake.model import OUTPUT_FORMATS, AgentSpec, Check, Prompt, ReportSpec
 from agentmake.syntax import values as v
 from agentmake.syntax.parser import Assign, Block, Statement
 
-SETTINGS = ("jobs", "retries", "timeout", "runner", "model", "default", "budget", "cache_size", "backoff")
+SETTINGS = v.SETTINGS
 RUNNER_KEYS = ("base", "command", "model", "model_flag", "format", "parallel", "retries", "timeout", "env")
 AGENT_KEYS = (
     "description",
@@ -159,7 +159,7 @@ def collect(
                     st.line,
                     st.name_col,
                     [],
-                    "agent and report names share one namespace",
+                    "agent and report names share one namespace" if space == "target" else None,
                 )
             seen_names[(space, st.name)] = block
             out.blocks.append(block)

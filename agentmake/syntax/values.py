@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from agentmake.errors import AgentfileError, Loc, did_you_mean
 from agentmake.syntax.parser import Item, Value
 
+SETTINGS = ("jobs", "retries", "timeout", "runner", "model", "default", "budget", "cache_size", "backoff")
 _VAR = re.compile(r"\$(\$?)\{([^}$\n]*)(\}?)")  # (no `$` or newline inside: one scan per `${`, not quadratic)
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
 _DURATION = re.compile(r"\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m|h)?\s*\Z")
@@ -87,8 +88,12 @@ def substitute(item: Item, variables: Mapping[str, str], src: Source, later: Map
                 "write $${ for a literal '${'",
             )
         hint = did_you_mean(name, variables)
-        if name in later:
+        if name in later and later[name] == item.line:
+            hint = f"'{name}' refers to itself: it has no value yet on its own line"
+        elif name in later:
             hint = f"'{name}' is assigned later (line {later[name]}); variables must be assigned before use"
+        elif name in SETTINGS:
+            hint = f"'{name}' is a setting, not a variable: settings cannot be used in values"
         raise src.error(f"unknown variable '{name}'", line, col, [], hint)
 
     out = _VAR.sub(repl, raw)
@@ -111,7 +116,10 @@ def to_int(text: str, key: str, src: Source, line: int, col: int, minimum: int |
     try:
         n = int(text.strip())
     except ValueError:
-        raise src.error(f"{key} must be an integer, not {text!r}", line, col, ["an integer"]) from None
+        shown = repr(text) if len(text) <= 40 else repr(text[:40]) + f"… ({len(text)} characters)"
+        if text.strip().isdigit():  # (Python refuses to convert over 4,300 digits)
+            raise src.error(f"{key} is too large: {shown}", line, col, ["an integer"]) from None
+        raise src.error(f"{key} must be an integer, not {shown}", line, col, ["an integer"]) from None
     if minimum is not None and n < minimum:
         raise src.error(f"{key} must be at least {minimum}, not {n}", line, col, [f"an integer >= {minimum}"])
     return n
