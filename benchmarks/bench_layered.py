@@ -17,7 +17,14 @@ each wave's hand-off (the last task of a wave exits → worker posts → schedul
 launched → spawned), and the end. `--importtime` prints the heaviest imports of one build (`python -X
 importtime`).
 
-    python benchmarks/bench_layered.py [--trials 7] [--floor] [--timeline] [--importtime] [--work DIR]
+`--warm` times the same change build run by a child forked from an interpreter that has already imported
+every agentmake module (nothing parsed, no state open, no cache warmed: a fork, then `cli.main`), i.e. what
+a resident build server would start each build from, and adds the start-up of the smallest client such a
+server would need (`python -S -c pass`, timed here): how far the layered targets are from reach once the
+interpreter's start-up and the imports no longer count.
+
+    python benchmarks/bench_layered.py [--trials 7] [--floor] [--timeline] [--importtime] [--warm]
+        [--work DIR]
 """
 
 from __future__ import annotations
@@ -104,6 +111,66 @@ def floor_times(project: gen.Project, directory: Path, jobs: int, n: int) -> dic
             subprocess.run(argv[name], cwd=directory, stdout=subprocess.DEVNULL, check=True)
             times[name].append(time.perf_counter() - start)
     return times
+
+
+# -- warm: a resident server's best case ----------------------------------------------------------------
+
+WARM = """\
+import importlib, os, pkgutil, sys, time
+import agentmake
+for m in pkgutil.walk_packages(agentmake.__path__, "agentmake."):
+    if not m.name.endswith("__main__"):
+        importlib.import_module(m.name)
+from agentmake.cli import main
+print("ready", flush=True)
+for line in sys.stdin:
+    directory, jobs = line.split()
+    start = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:
+        os.chdir(directory)
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        os._exit(main(["build", "-j", jobs]))
+    _, status = os.waitpid(pid, 0)
+    print(time.perf_counter() - start, os.waitstatus_to_exitcode(status), flush=True)
+"""
+
+
+def warm_times(project: gen.Project, directory: Path, jobs: int, n: int) -> tuple[list[float], float]:
+    """Wall times of change builds forked from a pre-imported interpreter, and the best start-up time of a
+    minimal client (`python -S -c pass`) in seconds."""
+    server = subprocess.Popen(
+        [sys.executable, "-c", WARM],
+        env=dict(os.environ, NO_COLOR="1"),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert server.stdin is not None and server.stdout is not None
+    try:
+        if server.stdout.readline().strip() != "ready":
+            raise SystemExit("warm: the pre-imported interpreter did not start")
+        times = []
+        for _ in range(n):
+            gen.change_one(project, directory, f"warm-{time.time_ns()}")
+            before = outputs_mtimes(directory)
+            server.stdin.write(f"{directory} {jobs}\n")
+            server.stdin.flush()
+            seconds, code = server.stdout.readline().split()
+            if int(code) != 0 or reruns(before, outputs_mtimes(directory)) != len(project.jobs):
+                raise SystemExit(f"warm: the build failed or did not rerun every task (exit {code})")
+            times.append(float(seconds))
+    finally:
+        server.stdin.close()
+        server.wait(30)
+    client = []
+    for _ in range(max(n, 5)):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-S", "-c", "pass"], check=True)
+        client.append(time.perf_counter() - start)
+    return times, min(client)
 
 
 # -- timeline ------------------------------------------------------------------------------------------------
@@ -228,6 +295,7 @@ def main() -> int:
     ap.add_argument("--floor", action="store_true", help="also time a do-nothing CPython scheduler and make")
     ap.add_argument("--timeline", action="store_true", help="trace one build and show where time goes")
     ap.add_argument("--importtime", action="store_true", help="show the heaviest imports of one build")
+    ap.add_argument("--warm", action="store_true", help="also time forks of a pre-imported agentmake")
     args = ap.parse_args()
     print(compile_agentmake())
     shapes = {"small": SHAPES[:1], "big": SHAPES[1:], "both": SHAPES}[args.shape]
@@ -251,6 +319,13 @@ def main() -> int:
                 for name, seconds in floor_times(project, directory, args.jobs, args.trials).items():
                     best, median = min(seconds), statistics.median(seconds)
                     print(f"  {name:<6} best {best:.3f} s ({best / ideal:.3f}×), median {median:.3f} s")
+            if args.warm:
+                seconds, client = warm_times(project, directory, args.jobs, args.trials)
+                best, median = min(seconds), statistics.median(seconds)
+                print(
+                    f"  warm   best {best:.3f} s ({best / ideal:.3f}×), median {median:.3f} s; "
+                    f"with a client's start-up ({client * 1000:.1f} ms): best {(best + client) / ideal:.3f}×"
+                )
             if args.timeline:
                 print_timeline(*traced_build(project, directory, args.jobs))
             if args.importtime:
