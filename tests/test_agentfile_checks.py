@@ -229,3 +229,18 @@ def test_loader_messages_say_what_is_wrong(
     assert "9" * 100 not in err.splitlines()[0]  # the message does not print a huge number whole
     assert "namespace" not in err  # (the agent/report hint, about runners)
     assert "assigned later" not in err
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("runner=nope", "command line runner=nope: unknown runner 'nope'"),
+        ("default=nope", "command line default:"),
+    ],
+)
+def test_a_bad_setting_from_the_command_line_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], override: str, message: str
+) -> None:
+    write(tmp_path, {"Agentfile": 'agent a:\n    outputs = a.txt\n    run = "touch {output}"\n'})
+    assert main(["-C", str(tmp_path), "check", override]) == 2
+    assert message in capsys.readouterr().err

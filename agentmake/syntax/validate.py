@@ -39,7 +39,12 @@ class Validator:
 
     def run(self) -> None:
         af = self.af
-        self.check_runner(af.settings.runner, self.setting_locs.get("runner"))
+        runner_loc = self.setting_locs.get("runner")  # (none: set on the command line)
+        self.check_runner(
+            af.settings.runner,
+            runner_loc,
+            "" if runner_loc else f"command line runner={af.settings.runner}: ",
+        )
         owners: dict[str, str] = {}
         for agent in af.agents.values():
             self.check_runner(agent.runner, agent.key_locs.get("runner", agent.loc))
@@ -59,17 +64,21 @@ class Validator:
         targets = set(af.agents) | set(af.reports)
         for name in af.settings.default:
             if name not in targets and name not in owners:
+                loc = self.setting_locs.get("default")
                 raise self.error(
-                    f"default names unknown target '{name}'",
-                    self.setting_locs.get("default"),
+                    ("" if loc else "command line default: ") + f"default names unknown target '{name}'",
+                    loc,
                     sorted(targets),
                     did_you_mean(name, targets),
                 )
 
-    def check_runner(self, name: str, loc: Loc | None) -> None:
+    def check_runner(self, name: str, loc: Loc | None, prefix: str = "") -> None:
         if name not in self.af.runners:
             raise self.error(
-                f"unknown runner '{name}'", loc, sorted(self.af.runners), did_you_mean(name, self.af.runners)
+                f"{prefix}unknown runner '{name}'",
+                loc,
+                sorted(self.af.runners),
+                did_you_mean(name, self.af.runners),
             )
 
     def claim(
