@@ -244,3 +244,20 @@ def test_a_bad_setting_from_the_command_line_says_so(
     write(tmp_path, {"Agentfile": 'agent a:\n    outputs = a.txt\n    run = "touch {output}"\n'})
     assert main(["-C", str(tmp_path), "check", override]) == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("value", "where"),
+    [
+        ("inputs = (\n        a.txt\n        missing.txt\n    )\n    outputs = o.txt", "Agentfile:4:9:"),
+        ("inputs = a.txt   missing.txt\n    outputs = o.txt", "Agentfile:2:22:"),
+        ("inputs = a.txt\n    outputs = o.txt   ../b.txt", "Agentfile:3:23:"),
+        ("inputs = a.txt nothing/*.md\n    outputs = o.txt", "Agentfile:2:20:"),
+    ],
+)
+def test_an_error_about_one_path_of_a_list_points_at_that_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str, where: str
+) -> None:
+    write(tmp_path, {"a.txt": "a\n", "Agentfile": f'agent x:\n    {value}\n    run = "touch {{outputs}}"\n'})
+    err = check(tmp_path, capsys)
+    assert where in err, err  # (before: the first path of the list)

@@ -198,7 +198,7 @@ def _check_outputs(
 
     def fail(out: str, problem: str, hint: str | None = None) -> AgentfileError:
         node = node_of[tasks[producer[out]].name]
-        where = node.loc("outputs" if node.kind == "agent" else "output")
+        where = node.loc("outputs" if node.kind == "agent" else "output", out)
         return AgentfileError(f"{node.kind} '{node.name}' output '{out}' {problem}", where, hint=hint)
 
     root = os.fspath(agentfile.root)
@@ -237,9 +237,9 @@ def _check_outputs(
 
 
 def _check_inputs(node: Node, producer: dict[str, str], index: FileIndex) -> None:
-    where = node.loc("inputs")
     own: Container[str] | None = None
     for p in node.inputs:
+        where = node.loc("inputs", p.text)
         if p.is_literal:
             path = p.literal_path
             if own is None:
@@ -262,7 +262,8 @@ def _check_inputs(node: Node, producer: dict[str, str], index: FileIndex) -> Non
             )
     if node.kind == "agent" and node.empty:
         raise AgentfileError(
-            f"agent '{node.name}' inputs pattern '{node.empty[0].text}' matches no file", where
+            f"agent '{node.name}' inputs pattern '{node.empty[0].text}' matches no file",
+            node.loc("inputs", node.empty[0].text),
         )
 
 

@@ -70,8 +70,10 @@ class Node:
             self._exclude.append(_union([output_matcher(p) for p in self.outputs]))
         return self._exclude[0]
 
-    def loc(self, key: str) -> Loc | None:
-        return self.spec.key_locs.get(key) or self.spec.loc
+    def loc(self, key: str, item: str | None = None) -> Loc | None:
+        """Where `key`'s value is in the Agentfile, or its path `item` when that is known."""
+        locs = self.spec.key_locs
+        return (locs.get(f"{key}:{item}") if item is not None else None) or locs.get(key) or self.spec.loc
 
 
 def compile_nodes(agentfile: Agentfile) -> list[Node]:
@@ -98,23 +100,23 @@ def compile_nodes(agentfile: Agentfile) -> list[Node]:
                 raise AgentfileError(
                     f"{kind} '{spec.name}' output '{p.text}' contains a glob; outputs must be concrete paths "
                     "(wildcards like {name} are allowed)",
-                    node.loc(out_key),
+                    node.loc(out_key, p.text),
                 )
             if is_outside_root(p.text):
                 raise AgentfileError(
                     f"{kind} '{spec.name}' output '{p.text}' is outside the project directory",
-                    node.loc(out_key),
+                    node.loc(out_key, p.text),
                 )
             if normalize_path(p.text).split("/", 1)[0] == ".agentmake":
                 raise AgentfileError(
                     f"{kind} '{spec.name}' output '{p.text}' is inside .agentmake/, agentmake's own state",
-                    node.loc(out_key),
+                    node.loc(out_key, p.text),
                 )
             unbound = [w for w in p.wildcards if w not in bound]
             if unbound:
                 raise AgentfileError(
                     f"{kind} '{spec.name}' output '{p.text}' uses {{{unbound[0]}}}, which no input binds",
-                    node.loc(out_key),
+                    node.loc(out_key, p.text),
                     hint="every wildcard in an output must appear in an input pattern",
                 )
         nodes.append(node)

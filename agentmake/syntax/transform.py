@@ -73,6 +73,7 @@ class Field(_Located):
     col: int
     line_offset: int
     src: v.Source
+    positions: list[tuple[int, int]] | None = None  # (line, col) of each word, when each item is one word
 
     def one(self) -> str:
         if len(self.words) != 1:
@@ -176,7 +177,9 @@ def _field(st: Assign, src: v.Source, variables: Mapping[str, str], later: Mappi
             return Field(st.key, [text], item.kind == "word", value.line, value.col, item.line, src)
     bare = bool(items) and items[0].kind == "word"
     offset = v.item_start_line(items[0]) if items else value.line
-    return Field(st.key, v.words(value, variables, src, later), bare, value.line, value.col, offset, src)
+    words = v.words(value, variables, src, later)
+    positions = [(i.line, i.col) for i in items] if all("$" not in i.text for i in items) else None
+    return Field(st.key, words, bare, value.line, value.col, offset, src, positions)
 
 
 def build_settings(fields: Mapping[str, Field], overrides: Mapping[str, str]) -> Settings:
@@ -410,7 +413,7 @@ def build_agent(b: RawBlock, settings: Settings, files: PromptFiles) -> AgentSpe
         timeout=_dur(f["timeout"], limit=True) if "timeout" in f else None,
         estimate=_dur(f["estimate"]) if "estimate" in f else None,
         loc=b.loc,
-        key_locs={k: Loc(fl.src.name, fl.line, fl.col) for k, fl in f.items()},
+        key_locs=_key_locs(f),
     )
 
 
@@ -438,5 +441,17 @@ def build_report(b: RawBlock, files: PromptFiles) -> ReportSpec:
         runner=f["runner"].one() if "runner" in f else None,
         model=f["model"].one() if "model" in f else None,
         loc=b.loc,
-        key_locs={k: fl.loc for k, fl in f.items()},
+        key_locs=_key_locs(f),
     )
+
+
+def _key_locs(fields: Mapping[str, Field]) -> dict[str, Loc]:
+    """Where each key's value starts and, for a list of paths, where each path is (``inputs:PATH``), so that
+    an error about its third input points at the third input."""
+    locs = {k: fl.loc for k, fl in fields.items()}
+    for key in ("inputs", "outputs"):
+        fl = fields.get(key)
+        if fl is not None and fl.positions is not None and len(fl.positions) == len(fl.words) > 1:
+            for word, (line, col) in zip(fl.words, fl.positions, strict=True):
+                locs.setdefault(f"{key}:{_path(word)}", Loc(fl.src.name, line, col))
+    return locs
