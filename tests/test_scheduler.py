@@ -177,6 +177,28 @@ def test_stop_after_first_failure(tmp_path: Path) -> None:
     assert store.ended == {"failed": 1, "done": 1, "not-run": 3}
 
 
+def test_a_stopped_build_starts_no_retry(tmp_path: Path) -> None:
+    # without -k the first failure stops new starts, and a retry is one: `wait` is in its backoff when `bad`
+    # fails, `late` fails (retryably) after it; neither is tried again
+    specs = [Spec("bad"), Spec("wait"), Spec("late")]
+    plans = {
+        "bad": [Step(0.2, "fatal", "exit")],
+        "wait": [Step(0.01, "retry", "rate-limit"), Step(0.01)],  # rate limit: waits at least 0.5 s
+        "late": [Step(0.4, "retry", "exit"), Step(0.01)],
+    }
+    result, executor, _, _, sink = build(
+        tmp_path, specs, plans=plans, jobs=3, backoff_base=1.0, backoff_cap=1.0
+    )
+    assert [len(executor.entries(t)) for t in ("bad", "wait", "late")] == [1, 1, 1]
+    for tid in ("wait", "late"):
+        assert result.outcomes[tid].state == "failed"
+        assert sink.of(tid)[-1].action == "not retried: build stopped after failure of bad"
+    keep, executor2, *_ = build(tmp_path / "k", specs, plans=plans, jobs=3, backoff_base=1.0, backoff_cap=1.0,
+                                keep_going=True)  # fmt: skip
+    assert [len(executor2.entries(t)) for t in ("bad", "wait", "late")] == [1, 2, 2]  # -k goes on
+    assert (keep.outcomes["wait"].state, keep.outcomes["late"].state) == ("done", "done")
+
+
 def test_keep_going_runs_everything_not_depending_on_the_failure(tmp_path: Path) -> None:
     plans = {"bad": [Step(0.05, "fatal", "exit")]}
     result, *_ = build(tmp_path, _stop_graph(), plans=plans, jobs=2, keep_going=True)

@@ -417,6 +417,10 @@ class Build(Starting):
             if cap is not None:
                 notes.append(f"cap for {t.runner} lowered to {cap}")
         error_type = result.error_type or "error"
+        if result.outcome == "retry" and t.attempt < t.max_attempts and self.stop_reason is not None:
+            final = "; ".join([f"not retried: {self.stop_reason}", *notes])
+            self._fail(t, result.error_type, result.message, final)
+            return  # a stopped build starts no new attempt (a retry is one): -k goes on
         if result.outcome == "retry" and t.attempt < t.max_attempts:
             opts, limited = self.options, result.rate_limited
             delay = backoff_delay(t.attempt, opts.backoff_base, opts.backoff_cap, rate_limited=limited)
@@ -431,19 +435,14 @@ class Build(Starting):
         self._fail(t, result.error_type, result.message, "; ".join([final, *notes]))
 
     def _release_due_retries(self) -> None:
+        if self.stop_reason is not None:  # a stopped build starts no retry: the sweep fails those waiting
+            self.delayed.clear()
+            return
         now = time.monotonic()
         while self.delayed and self.delayed[0][0] <= now:
             _, _, task_id = heapq.heappop(self.delayed)
             t = self.tasks[task_id]
             self.parked.setdefault(t.runner, ReadyQueue(self.keys)).push(task_id)
-        if self.stop_reason is not None:  # retries of already-started tasks go on after a failure stop
-            for runner, ready in self.parked.items():
-                for task_id in [tid for tid in ready.drain() if self.tasks[tid].attempt > 0]:
-                    if self.limits.can_start(runner):
-                        self._launch(self.tasks[task_id])
-                    else:
-                        self.seq += 1
-                        heapq.heappush(self.delayed, (now + POLL, self.seq, task_id))
 
     def _take_cancels(self, control: BuildControl) -> None:
         for task_id, reason in control.take().items():
