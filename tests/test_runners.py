@@ -241,3 +241,62 @@ def test_verbose_streams_output_prefixed_with_the_task_id(
     assert res.outcome == "ok"
     err = capsys.readouterr().err
     assert "[v] ANSWER:" in err and "[v] line one" in err
+
+
+def stub_cli(root: Path, name: str, stdout: str, stderr: str = "", code: int = 1) -> str:
+    """A stand-in CLI that prints `stdout` and `stderr` and exits with `code` (for output no FAKE directive
+    makes)."""
+    (root / f"{name}.out").write_text(stdout)
+    (root / f"{name}.err").write_text(stderr)
+    script = root / name
+    script.write_text(
+        f'#!/bin/sh\ncat >/dev/null\ncat "{root}/{name}.out"\ncat "{root}/{name}.err" >&2\nexit {code}\n'
+    )
+    script.chmod(0o755)
+    return str(script)
+
+
+@pytest.mark.parametrize(
+    ("base", "fmt", "stdout"),
+    [
+        (  # a claude run stopped by its turn limit, whose token counts happen to read 401 and 403
+            "claude",
+            "claude-json",
+            json.dumps({"type": "result", "subtype": "error_max_turns", "is_error": True, "result": "",
+                        "duration_api_ms": 403, "usage": {"input_tokens": 401, "output_tokens": 7}}),
+        ),
+        (  # a codex turn whose test run printed "403 passed" and mentioned billing, then lost its stream
+            "codex",
+            "codex-jsonl",
+            "\n".join(json.dumps(e) for e in [
+                {"type": "item.completed", "item": {"type": "command_execution", "command": "pytest",
+                 "aggregated_output": "403 passed in 2.10s; tests/test_billing.py ok", "exit_code": 0}},
+                {"type": "turn.failed", "error": {"message": "stream disconnected before completion"}},
+            ]),
+        ),
+    ],
+)  # fmt: skip
+def test_a_json_answers_own_content_does_not_decide_the_failure(
+    project: RunnerProject, base: str, fmt: str, stdout: str
+) -> None:
+    command = stub_cli(project.root, "stub", stdout + "\n")
+    project.runners["stub"] = RunnerSpec(name="stub", command=(command,), base=base, format=fmt)
+    res = project.run(project.agent("a", runner="stub"), "q")
+    assert (res.outcome, res.error_type) == ("retry", "exit"), res.message  # not "fatal: auth" or "quota"
+
+
+@pytest.mark.parametrize(
+    ("stderr", "outcome", "error_type"),
+    [
+        ("Error: Error code: 401 - invalid x-api-key\n", "fatal", "auth"),
+        ("Error: Error code: 429 - Too Many Requests\n", "retry", "rate-limit"),
+        ("Error: something else broke\n", "retry", "exit"),
+    ],
+)
+def test_a_runner_of_no_preset_is_judged_by_the_api_rules_too(
+    project: RunnerProject, stderr: str, outcome: str, error_type: str
+) -> None:
+    project.runners["mine"] = RunnerSpec(name="mine", command=(stub_cli(project.root, "mine", "", stderr),))
+    res = project.run(project.agent("a", runner="mine"), "q")
+    assert (res.outcome, res.error_type) == (outcome, error_type), res.message
+    assert res.rate_limited == (error_type == "rate-limit")

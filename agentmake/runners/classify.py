@@ -3,7 +3,12 @@
 Rules from /work/shared/RUNNERS.md: 429/529/5xx/overload/rate limit/"waiting for network"/"database is locked"
 are retried later; 401/403, "Not logged in", "Invalid API key", quota and billing errors are fatal, as are
 gemini exit codes 41/42/52/55, codex exit 2 and a command that does not exist. Shell agents are judged on
-their exit code only (their output is the user's, not an API's).
+their exit code only (their output is the user's, not an API's). A runner of no preset (its own `command`)
+is judged by the same rules as the presets.
+
+The messages are looked for in the tool's error (`Parsed.error`), its stderr, and its stdout only when that
+is text: a JSON answer holds the agent's own work (a test run's "403 passed", token counts such as
+`"input_tokens": 401`, a page quoting "billing"), which must not decide that an API refused the call.
 """
 
 from __future__ import annotations
@@ -63,10 +68,11 @@ def gemini_status(exit_code: int) -> int | None:
 def classify_failure(
     preset: str | None, exit_code: int | None, parsed: Parsed, stdout: str, stderr: str
 ) -> Verdict:
-    """Classify an attempt already known to have failed (non-zero exit or a parsed error)."""
+    """Classify an attempt already known to have failed (non-zero exit or a parsed error). `stdout`: what
+    the tool printed when that is text ("" when it printed JSON: see the module docstring)."""
     name = preset or "agent"
     detail = one_line(parsed.error or "") or one_line(stderr) or one_line(stdout) or f"exit code {exit_code}"
-    if preset == "shell" or preset is None:
+    if preset == "shell":
         return Verdict("retry", "exit", f"exited with code {exit_code}: {detail}")
     status = parsed.status
     if status is None and preset == "gemini" and exit_code is not None:

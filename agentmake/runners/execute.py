@@ -161,8 +161,9 @@ class Executor(SalvageAttempts, ShellAttempts):
                 tokens_out=parsed.tokens_out,
             )
             verdict = self._process_verdict(proc, inv, preset, parsed, stem, timeout)
+            text_out = stdout if runner.format == "text" else ""  # (a JSON answer is the agent's own work)
             if verdict is None and (proc.exit_code != 0 or parsed.is_error):
-                verdict = classify_failure(preset, proc.exit_code, parsed, stdout, stderr)
+                verdict = classify_failure(preset, proc.exit_code, parsed, text_out, stderr)
             if verdict is None and not multi and not (parsed.answer or "").strip():
                 verdict = classify_failure(preset, proc.exit_code, parsed, "", stderr)
                 if verdict.error_type == "exit":
