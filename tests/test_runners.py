@@ -11,6 +11,7 @@ from conftest import RunnerProject
 
 from agentmake.model import Check, RunnerSpec, Settings
 from agentmake.runners import PRESETS
+from agentmake.runners.base import AGENT_TIMEOUT
 
 
 def argv_of(result_text: str) -> list[str]:
@@ -300,3 +301,13 @@ def test_a_runner_of_no_preset_is_judged_by_the_api_rules_too(
     res = project.run(project.agent("a", runner="mine"), "q")
     assert (res.outcome, res.error_type) == (outcome, error_type), res.message
     assert res.rate_limited == (error_type == "rate-limit")
+
+
+def test_an_llm_agent_has_a_time_limit_even_when_the_agentfile_sets_none(project: RunnerProject) -> None:
+    # a CLI can wait forever (codex retries "waiting for network" without end): only our limit ends it
+    executor = project.executor()
+    llm, shell = project.agent("a"), project.agent("s", run="true")
+    assert executor._timeout(llm.spec, PRESETS["claude"]) == AGENT_TIMEOUT == 3600
+    assert executor._timeout(shell.spec, PRESETS["shell"]) is None  # a shell agent: none, as in make
+    project.settings = Settings(timeout=300.0)
+    assert project.executor()._timeout(llm.spec, PRESETS["claude"]) == 300.0  # what the Agentfile says wins

@@ -23,10 +23,12 @@ from agentmake.runners.check import run_check
 from agentmake.runners.classify import Verdict, classify_failure, one_line
 from agentmake.runners.invocation import Invocation, InvocationError, safe_name
 from agentmake.runners.parse import Parsed
-from agentmake.runners.presets import PRESETS
+from agentmake.runners.presets import PRESETS, preset_of
 from agentmake.runners.process import GRACE, ProcResult, run_process
 from agentmake.runners.result import AttemptResult
 from agentmake.runners.staging import tail_to_stderr
+
+AGENT_TIMEOUT = 3600.0  # seconds: an LLM agent's attempt limit when the Agentfile sets none
 
 
 class ExecutorBase:
@@ -109,8 +111,14 @@ class ExecutorBase:
         return runner
 
     def _timeout(self, spec: AgentSpec | ReportSpec, runner: RunnerSpec) -> float | None:
+        """The attempt's wall-clock limit: the agent's, else its runner's, else the Agentfile's; an LLM agent
+        with none gets `AGENT_TIMEOUT` (a CLI can wait forever: codex retries "waiting for network" without
+        end), a shell agent none (as in make)."""
         own = spec.timeout if isinstance(spec, AgentSpec) else None
-        return own or runner.timeout or self.agentfile.settings.timeout
+        limit = own or runner.timeout or self.agentfile.settings.timeout
+        if limit is None and preset_of(runner) != "shell":
+            return AGENT_TIMEOUT
+        return limit
 
     # -- helpers --------------------------------------------------------------------------------------------
     def _spawn(
