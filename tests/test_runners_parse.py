@@ -91,3 +91,11 @@ def test_classification_table(preset: str, exit_code: int, text: str, expected: 
     v = classify_failure(preset, exit_code, Parsed(), "", text)
     assert (v.outcome, v.error_type) == expected
     assert "\n" not in v.message and v.message
+
+
+def test_gemini_thinking_tokens_count_as_output() -> None:
+    # gemini bills its thoughts as output tokens: a count without them understates what a call cost
+    tokens = {"input": 12, "prompt": 12, "candidates": 50, "total": 1862, "cached": 0, "thoughts": 1800}
+    out = json.dumps({"response": "hi", "stats": {"models": {"gemini-2.5-pro": {"tokens": tokens}}}})
+    parsed = parse_output("gemini-json", out, "")
+    assert (parsed.answer, parsed.tokens_in, parsed.tokens_out) == ("hi", 12, 1850)

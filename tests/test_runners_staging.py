@@ -211,3 +211,12 @@ def test_report_with_merge_runs_an_agent(project: RunnerProject) -> None:
     res = project.run(project.report("r", "report.md", merge=True, runner="gemini"), "merge these")
     assert res.outcome == "ok", res.message
     assert res.staged["report.md"].read_text().startswith("ANSWER:\nmerge these")
+
+
+def test_claude_gets_is_sandbox_when_it_is_set(
+    project: RunnerProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # claude refuses --dangerously-skip-permissions as root unless IS_SANDBOX=1 (a runner may add that flag)
+    monkeypatch.setenv("IS_SANDBOX", "1")
+    out = project.run(project.agent("a"), "FAKE: show-env=IS_SANDBOX").staged["out.md"].read_text()
+    assert "IS_SANDBOX=1" in out.splitlines()

@@ -142,7 +142,9 @@ def parse_gemini_json(stdout: str, stderr: str) -> Parsed:
                 tokens = m.get("tokens") if isinstance(m, dict) else None
                 if isinstance(tokens, dict):
                     tin.append(_int(tokens.get("prompt", tokens.get("input"))))
-                    tout.append(_int(tokens.get("candidates")))
+                    tout.append(
+                        _sum([_int(tokens.get("candidates")), _int(tokens.get("thoughts"))])
+                    )  # (billed)
             resp = value.get("response")
             return Parsed(
                 answer=resp if isinstance(resp, str) else None, tokens_in=_sum(tin), tokens_out=_sum(tout)

@@ -50,6 +50,7 @@ AUTH_ENV: dict[str, tuple[str, ...]] = {
         "CLAUDE_CODE_USE_BEDROCK",
         "CLAUDE_CODE_USE_VERTEX",
         "API_TIMEOUT_MS",
+        "IS_SANDBOX",  # (--dangerously-skip-permissions as root needs it)
     ),
     "codex": ("OPENAI_API_KEY", "OPENAI_BASE_URL", "CODEX_API_KEY"),
     "gemini": (
