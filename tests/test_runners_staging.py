@@ -220,3 +220,14 @@ def test_claude_gets_is_sandbox_when_it_is_set(
     monkeypatch.setenv("IS_SANDBOX", "1")
     out = project.run(project.agent("a"), "FAKE: show-env=IS_SANDBOX").staged["out.md"].read_text()
     assert "IS_SANDBOX=1" in out.splitlines()
+
+
+def test_a_shell_command_longer_than_one_argument_may_be_still_runs(project: RunnerProject) -> None:
+    # Linux caps one argv string at 128 KiB: `cat {inputs} > {output}` over thousands of files exceeds it
+    # under `sh -c`; such a command is run from a script file kept with the attempt's logs
+    words = " ".join(f"w{i:06d}" for i in range(20_000))  # 160 KB
+    task = project.agent("s", outputs=("o.txt",), run=f"echo {words} > {{output}}")
+    res = project.run(task, None)
+    assert res.outcome == "ok", res.message
+    assert res.staged["o.txt"].read_text() == words + "\n"
+    assert (project.root / ".agentmake" / "logs" / "s.1.sh").read_text().startswith("echo w000000 ")

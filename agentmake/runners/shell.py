@@ -27,6 +27,8 @@ from agentmake.runners.result import AttemptResult
 from agentmake.runners.staging import staged_path
 from agentmake.templates import render_command
 
+ARG_STRLEN = 120 * 1024  # bytes: Linux refuses one argv string over 128 KiB (E2BIG); longer ones go in a file
+
 
 @dataclass
 class ShellAttempt:
@@ -110,6 +112,11 @@ class ShellAttempts(ExecutorBase):
         inv = shell_invocation(runner, command, root=self.root, environ=os.environ)
         if inv.fallback is not None:
             inv.executable = self._which(inv.argv[0])
+        elif len(inv.argv) >= 2 and inv.argv[-2] == "-c" and len(command.encode()) > ARG_STRLEN:
+            script = stem.with_name(stem.name + ".sh")  # (kept with the attempt's logs: what it ran)
+            script.parent.mkdir(parents=True, exist_ok=True)
+            script.write_text(command + "\n", encoding="utf-8")
+            inv.argv = [*inv.argv[:-2], str(script)]
         return ShellAttempt(task, spec, inv, staged, stem, self._timeout(spec, runner), start)
 
     def _fallback(self, inv: Invocation) -> Invocation:
