@@ -225,3 +225,9 @@ def _main(args: list[str]) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as e:  # the machine, not the request: a full disk, a read-only or damaged state
+        if type(e).__module__ != "sqlite3" and not isinstance(e, OSError):
+            raise
+        where = "the state database (.agentmake/state.db)" if type(e).__module__ == "sqlite3" else "a file"
+        print(f"agentmake: error: cannot use {where}: {e}", file=sys.stderr)
+        return 2

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 from conftest import FakeAgents
 from e2e_helpers import E2E, fanout_agentfile, kill_quietly, wait_for
+
+from agentmake.cli import main
 
 
 @pytest.fixture
@@ -146,31 +150,29 @@ def test_second_process_waits_then_names_the_lock_holder(e2e: E2E) -> None:
     assert done.summary.ran == 2
 
 
-def test_bogus_state_schema_version_starts_over(e2e: E2E) -> None:
+def test_a_state_database_of_a_newer_format_is_refused_and_kept(e2e: E2E) -> None:
+    # written by a newer agentmake (a downgrade, another machine): starting afresh would pay for every
+    # result again, so every command refuses it in one line and leaves it as it is
     fanout(e2e, "ab")
     assert e2e.am().code == 0
     db = e2e.root / ".agentmake" / "state.db"
     conn = sqlite3.connect(db)
     conn.execute("PRAGMA user_version = 9999")
     conn.close()
-    for command in (("status",), ("-n",), ("explain", "summary")):
-        looked = e2e.am(*command)
-        assert looked.code == 0, looked
-        no_traceback(looked)
     e2e.reset_calls()
-    run = e2e.am()
-    assert run.code == 0, run
-    no_traceback(run)
-    assert run.summary.failed == 0
-    # a state db of another version is dropped: every task runs again, but the answers the logs prove are
-    # not asked for again (`runners.salvage`)
-    assert run.summary.ran == 3 and e2e.calls() == [], run
-    assert run.err.count("never recorded, salvaged from") == 2, run
-    again = e2e.am()
-    assert again.code == 0 and again.summary.up_to_date == 3, again
+    for command in (("status",), ("-n",), ("explain", "summary"), ("build",)):
+        looked = e2e.am(*command)
+        assert looked.code == 2, looked
+        no_traceback(looked)
+        assert "written by a newer agentmake (state format 9999" in looked.err, looked
+    assert e2e.calls() == []
     conn = sqlite3.connect(db)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] != 9999
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 9999
+    conn.execute("PRAGMA user_version = 1")  # (as the newer agentmake would read it back)
+    conn.commit()
     conn.close()
+    again = e2e.am()
+    assert again.code == 0 and again.summary.up_to_date == 3 and e2e.calls() == [], again
 
     db.write_bytes(b"this is not a database" * 100)
     broken = e2e.am()
@@ -218,3 +220,23 @@ def test_status_after_a_kill_9_says_interrupted_not_running(e2e: E2E) -> None:
     rows = {r["task"]: r for r in json.loads(e2e.am("status", "--json").out)}
     assert rows["translate:a"]["state"] == "stale" and rows["translate:a"]["pid"] is None
     assert rows["translate:a"]["reasons"][0].startswith("interrupted: agentmake (pid"), rows
+
+
+def test_a_damaged_state_database_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    # page-level damage passes the cheap check on open and breaks the first real query
+    agent = 'agent a:\n    inputs = in.txt\n    outputs = out.txt\n    run = "cp {input} {output}"\n'
+    (tmp_path / "Agentfile").write_text(agent)
+    (tmp_path / "in.txt").write_text("1\n")
+    assert main(["-C", str(tmp_path), "-s"]) == 0
+    db = tmp_path / ".agentmake" / "state.db"
+    with db.open("r+b") as fh:
+        fh.seek(2 * 4096)
+        fh.write(b"\xff" * 4096)
+    (tmp_path / ".agentmake" / "stamp").unlink(missing_ok=True)
+    for args in (["-s"], ["status"]):
+        proc = subprocess.run(
+            [sys.executable, "-m", "agentmake", "-C", str(tmp_path), *args], capture_output=True, text=True
+        )
+        assert proc.returncode == 2, proc.stderr
+        assert "Traceback" not in proc.stderr
+        assert "agentmake: error: cannot use the state database" in proc.stderr

@@ -243,9 +243,10 @@ def test_looking_keeps_the_stamp_and_a_state_from_elsewhere_is_seen(e2e: E2E) ->
         assert e2e.am(*command).code == 0
     assert e2e.am().summary.up_to_date == 4 and runs(e2e) == before, "reading the state changes nothing"
     with contextlib.closing(sqlite3.connect(e2e.root / ".agentmake" / "state.db")) as conn:
-        conn.execute("PRAGMA user_version = 9999")  # e.g. another agentmake version
+        conn.execute("PRAGMA user_version = 0")  # e.g. an older agentmake's (a newer one's is refused)
     rebuilt = e2e.am()
     assert rebuilt.code == 0 and rebuilt.summary.ran == 4, rebuilt  # the stamp did not answer it
+    assert "moved to state.db.v0-" in rebuilt.err, rebuilt
     # (the agents' answers are not asked for again: the logs prove them, see `runners.salvage`)
     assert e2e.calls() == [] and rebuilt.err.count("never recorded, salvaged from") == 3, rebuilt
 

@@ -15,7 +15,7 @@ import pytest
 from agentmake.errors import UsageError
 from agentmake.store import AttemptRecord, FileRecord, LockedError, Store, TaskRecord
 from agentmake.store.lock import held_elsewhere
-from agentmake.store.schema import SCHEMA_VERSION
+from agentmake.store.schema import SCHEMA_VERSION, StateError, connect, is_corrupt
 
 
 def test_task_record_round_trip_and_history(tmp_path: Path) -> None:
@@ -89,19 +89,50 @@ def test_running_processes(tmp_path: Path) -> None:
         assert store.running() == []
 
 
-def test_schema_mismatch_starts_over(tmp_path: Path) -> None:
+def _set_version(db: Path, version: int) -> None:
+    conn = sqlite3.connect(db)
+    conn.execute(f"PRAGMA user_version = {version}")
+    conn.commit()
+    conn.close()
+
+
+def test_an_older_format_is_moved_aside_and_said_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with Store.open(tmp_path) as store:
         store.record_success(TaskRecord("t", "k", {}, {}), {})
     db = tmp_path / ".agentmake" / "state.db"
-    conn = sqlite3.connect(db)
-    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 7}")
-    conn.commit()
-    conn.close()
+    _set_version(db, SCHEMA_VERSION - 1)
     with Store.open(tmp_path) as store:
         assert store.task_records() == {}
         store.record_success(TaskRecord("t2", "k", {}, {}), {})
-    aside = list((tmp_path / ".agentmake").glob(f"state.db.v{SCHEMA_VERSION + 7}-*"))
+    aside = list((tmp_path / ".agentmake").glob(f"state.db.v{SCHEMA_VERSION - 1}-*"))
     assert aside, "the old database is kept beside the new one"
+    assert f"moved to {aside[0].name}; starting afresh" in capsys.readouterr().err
+
+
+def test_a_newer_format_is_refused_and_left_alone(tmp_path: Path) -> None:
+    # a newer agentmake wrote it (a downgrade, another machine): starting afresh would pay for all again
+    with Store.open(tmp_path) as store:
+        store.record_success(TaskRecord("t", "k", {}, {}), {})
+    db = tmp_path / ".agentmake" / "state.db"
+    _set_version(db, SCHEMA_VERSION + 7)
+    with pytest.raises(StateError, match="written by a newer agentmake"):
+        Store.open(tmp_path)
+    assert not list((tmp_path / ".agentmake").glob("state.db.*-*"))
+    _set_version(db, SCHEMA_VERSION)
+    with Store.open(tmp_path) as store:
+        assert store.task_record("t") is not None  # nothing was lost
+
+
+def test_a_database_that_cannot_be_opened_is_not_taken_for_a_damaged_one(tmp_path: Path) -> None:
+    # a full disk, an I/O error, a read-only directory say nothing of the content: it must not be set aside
+    with Store.open(tmp_path) as store:
+        store.record_success(TaskRecord("t", "k", {}, {}), {})
+    with pytest.raises(StateError, match="cannot open"):
+        connect(tmp_path / "no-such-dir" / "state.db")
+    assert is_corrupt(sqlite3.DatabaseError("database disk image is malformed"))
+    assert not is_corrupt(sqlite3.OperationalError("database or disk is full"))
 
 
 def test_corrupt_database_starts_over(tmp_path: Path) -> None:

@@ -43,8 +43,11 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import sys
 import time
 from pathlib import Path
+
+from agentmake.errors import UsageError
 
 SCHEMA_VERSION = 1
 
@@ -89,8 +92,11 @@ ADDED_COLUMNS = {"running": (("start_ticks", "INTEGER"), ("boot_id", "TEXT"))}
 
 
 def connect(path: Path, *, may_reset: bool = True) -> sqlite3.Connection:
-    """Open `path` at SCHEMA_VERSION. An old/unknown version or an unreadable file is moved aside and a new
-    database started (`may_reset`), or, when not allowed to touch the file, an empty in-memory one is used."""
+    """Open `path` at SCHEMA_VERSION. A file that is not a database, or a damaged one, or one of an older
+    format, is moved aside (saying so) and a new database started (`may_reset`); when not allowed to touch
+    the file, an empty in-memory one is used. Refused (`StateError`, one line): a database of a newer format
+    (a newer agentmake wrote it: starting afresh would pay for every result again), and any other failure to
+    open it (a full disk, an I/O error, a read-only directory, a lock), which says nothing of its content."""
     try:
         conn = _open(path)
         version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -102,17 +108,40 @@ def connect(path: Path, *, may_reset: bool = True) -> sqlite3.Connection:
             _create(conn)
             return conn
         conn.close()
+        if version > SCHEMA_VERSION:
+            raise StateError(
+                f"{path} was written by a newer agentmake (state format {version}; this one reads "
+                f"{SCHEMA_VERSION}): upgrade agentmake, or move the file aside to start afresh "
+                "(every task reruns)"
+            )
         reason = f"v{version}"
-    except sqlite3.DatabaseError:
+    except sqlite3.DatabaseError as exc:
+        if not is_corrupt(exc):
+            raise StateError(f"cannot open {path}: {exc}") from None
         reason = "corrupt"
     if not may_reset:
         conn = sqlite3.connect(":memory:", check_same_thread=False)
         _create(conn)
         return conn
-    _move_aside(path, reason)
+    aside = _move_aside(path, reason)
+    what = "damaged" if reason == "corrupt" else f"of an old format ({reason})"
+    sys.stderr.write(f"agentmake: warning: {path} was {what}: moved to {aside.name}; starting afresh\n")
     conn = _open(path)
     _create(conn)
     return conn
+
+
+class StateError(UsageError):
+    """The state database cannot be used as it is (see `connect`)."""
+
+
+def is_corrupt(exc: sqlite3.DatabaseError) -> bool:
+    """Whether SQLite says the file is damaged or not a database (not busy, full, read-only or failing)."""
+    name = getattr(exc, "sqlite_errorname", None)  # (Python 3.11+)
+    if name is not None:
+        return name in ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+    text = str(exc).lower()
+    return "malformed" in text or "not a database" in text
 
 
 def _open(path: Path) -> sqlite3.Connection:
@@ -155,9 +184,11 @@ def _create(conn: sqlite3.Connection) -> None:
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
-def _move_aside(path: Path, reason: str) -> None:
+def _move_aside(path: Path, reason: str) -> Path:
+    """Rename the database (and its WAL files) to ``state.db.<reason>-<time>``; returns the new name."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
     for suffix in ("", "-wal", "-shm"):
         old = Path(str(path) + suffix)
         if old.exists():
             os.replace(old, Path(f"{path}.{reason}-{stamp}{suffix}"))
+    return Path(f"{path}.{reason}-{stamp}")
