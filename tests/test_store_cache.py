@@ -124,6 +124,20 @@ def test_lru_trim(tmp_path: Path, layout: str) -> None:
         assert blob_files(store) == [] and packed(store) == []
 
 
+def test_trim_keeps_the_results_in_place_over_more_recent_stale_ones(tmp_path: Path, layout: str) -> None:
+    # "big" is up to date (a skipped task never touches its entry); "small" changed four times since: its
+    # stale variants are used more recently, yet they go first, or a `clean` would cost a run of "big"
+    with Store.open(tmp_path) as store:
+        outputs = _record(store, tmp_path, "big-key", {"big": b"B" * 3000})
+        store.record_success(TaskRecord("big", "big-key", {}, outputs), {})
+        for i in range(4):
+            recorded = _record(store, tmp_path, f"small-{i}", {"small": bytes([i]) * 1000})
+            store.record_success(TaskRecord("small", f"small-{i}", {}, recorded), {})
+        store.cache_trim(4500)
+        kept = {k for k in ("big-key", "small-0", "small-1", "small-2", "small-3") if store.cache_lookup(k)}
+        assert kept == {"big-key", "small-3"}
+
+
 def test_cache_clear(tmp_path: Path, layout: str) -> None:
     with Store.open(tmp_path) as store:
         h = _record(store, tmp_path, "k", {"a": b"x"})

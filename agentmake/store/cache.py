@@ -297,12 +297,18 @@ class BlobCache:
         self._pending.clear()
 
     def trim(self, limit_bytes: int) -> int:
-        """Drop least-recently-used entries until the total fits `limit_bytes`; returns blob bytes deleted."""
+        """Drop least-recently-used entries until the total fits `limit_bytes`; returns blob bytes deleted.
+        The results tasks are recorded with (what is in place now) go last: an up-to-date task never uses
+        its entry, so by use alone it would be the first to go, and a `clean` would then cost a run."""
         with self._lock:
             (total,) = self._conn.execute("SELECT COALESCE(SUM(size), 0) FROM cache").fetchone()
             if total <= limit_bytes:
                 return 0  # nothing to drop (blobs no row names, left by a crash, wait for a trim that drops)
-            rows = self._conn.execute("SELECT key, size FROM cache ORDER BY last_used DESC, key").fetchall()
+            rows = self._conn.execute(
+                "SELECT c.key, c.size FROM cache c"
+                " LEFT JOIN (SELECT DISTINCT key FROM tasks) t ON t.key = c.key"
+                " ORDER BY t.key IS NOT NULL DESC, c.last_used DESC, c.key"
+            ).fetchall()
             total = sum(size for _, size in rows)
             doomed: list[str] = []
             while rows and total > limit_bytes:
