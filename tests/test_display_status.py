@@ -87,3 +87,23 @@ def test_running_entries_a_stopped_agentmake_left_are_interrupted_tasks(tmp_path
     assert rows["busy"]["pid"] is None and rows["fresh"]["pid"] is None
     text = render_status_text(list(rows.values()))
     assert "running" not in text and f"    - {stopped}" in text.splitlines()
+
+
+def test_a_failed_task_whose_inputs_went_back_is_up_to_date(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    # it failed on a new input, then the input was reverted: the build says up to date, so must status
+    from agentmake.cli import main
+
+    agent = (
+        'agent a:\n    inputs = in.txt\n    outputs = out.txt\n    run = "grep -v FAIL {input} > {output}"\n'
+    )
+    (tmp_path / "Agentfile").write_text("retries = 0\n" + agent)
+    (tmp_path / "in.txt").write_text("ok\n")
+    assert main(["-C", str(tmp_path), "-s"]) == 0
+    (tmp_path / "in.txt").write_text("FAIL\n")
+    assert main(["-C", str(tmp_path), "-s"]) == 1
+    (tmp_path / "in.txt").write_text("ok\n")
+    assert main(["-C", str(tmp_path), "-q"]) == 0  # nothing stale
+    capsys.readouterr()
+    assert main(["-C", str(tmp_path), "status", "--json"]) == 0
+    rows = {r["task"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows["a"]["state"] == "up to date", rows["a"]

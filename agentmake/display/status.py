@@ -60,8 +60,8 @@ def status_rows(
             pid = None
         if pid is not None and pid != own:
             state = "running"
-        elif record is not None and record.status == "failed":
-            state = "failed"
+        elif record is not None and record.status == "failed" and (decision is None or decision.stale):
+            state = "failed"  # (a failed task whose inputs went back to its last success is up to date)
             if record.error and not any(record.error in reason for reason in reasons):
                 reasons.insert(0, record.error)
         elif decision is not None and decision.stale:
