@@ -36,6 +36,14 @@ COMMANDS = {
     "watch": "rebuild when inputs, prompts or the Agentfile change",
 }
 _NO_TARGETS = ("check", "list", "init")
+# options that change what a build does, with the commands they apply to (any other would ignore them)
+_BUILD_FLAGS = (
+    ("dry_run", "-n", ("build", "report")),
+    ("question", "-q", ("build", "report")),
+    ("force", "-B", ("build", "report", "watch")),
+    ("keep_going", "-k", ("build", "report", "watch")),
+    ("budget", "--budget", ("build", "report", "watch")),
+)
 _ASSIGN = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)=(.*)\Z", re.S)
 
 
@@ -113,6 +121,9 @@ def parse(argv: Sequence[str]) -> tuple[str, argparse.Namespace, object]:
     for flag, owner in (("json", "status"), ("format", "graph"), ("cache", "clean"), ("leftovers", "clean")):
         if getattr(ns, flag) not in (None, False) and command != owner:
             raise UsageError(f"--{flag} is an option of `agentmake {owner}`, not of `{command}`")
+    for flag, name, owners in _BUILD_FLAGS:  # e.g. `clean -n` would otherwise remove everything, silently
+        if getattr(ns, flag) and command not in owners:
+            raise UsageError(f"{name} is an option of `agentmake {' / '.join(owners)}`, not of `{command}`")
     if command in _NO_TARGETS and targets:
         raise UsageError(f"`agentmake {command}` takes no targets (got {' '.join(targets)})")
     if command == "explain" and not targets:

@@ -220,3 +220,25 @@ def test_help_wraps_to_columns_without_shutil(tmp_path: Path) -> None:
     assert not any(whole in line for line in narrow) and any("VAR=value" in line for line in narrow)
     options = [line for line in narrow if line.startswith("  -")]
     assert options and max(len(line) for line in options) <= 50
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["clean", "-n", "--cache"], "-n is an option of `agentmake build / report`, not of `clean`"),
+        (["-q", "clean"], "-q is an option of `agentmake build / report`, not of `clean`"),
+        (["watch", "-n"], "-n is an option of `agentmake build / report`, not of `watch`"),
+        (["init", "-n"], "-n is an option of `agentmake build / report`, not of `init`"),
+        (["status", "-B"], "-B is an option of `agentmake build / report / watch`, not of `status`"),
+    ],
+)
+def test_build_options_are_refused_by_commands_that_would_ignore_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    # `clean -n` used to remove every output and empty the paid-for cache: a "dry run" that was not one
+    (tmp_path / "Agentfile").write_text('agent a:\n    outputs = a.txt\n    run = "echo a > {output}"\n')
+    assert main(["-C", str(tmp_path), "-s"]) == 0
+    assert main(["-C", str(tmp_path), *argv]) == 2
+    assert message in capsys.readouterr().err
+    assert (tmp_path / "a.txt").read_text() == "a\n"  # nothing was done
+    assert not (tmp_path / "prompts").exists()
