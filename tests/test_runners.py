@@ -238,10 +238,11 @@ def test_large_prompt_goes_through_stdin(project: RunnerProject) -> None:
 def test_verbose_streams_output_prefixed_with_the_task_id(
     project: RunnerProject, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    res = project.run(project.agent("v", runner="llm"), "line one", verbose=True)
+    res = project.run(project.agent("v", runner="llm"), "line one\nFAKE: stderr=progress", verbose=True)
     assert res.outcome == "ok"
     err = capsys.readouterr().err
     assert "[v] ANSWER:" in err and "[v] line one" in err
+    assert "[v!] progress" in err.splitlines()  # its stderr too: where CLIs print progress and errors
 
 
 def stub_cli(root: Path, name: str, stdout: str, stderr: str = "", code: int = 1) -> str:

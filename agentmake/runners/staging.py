@@ -29,23 +29,27 @@ def staged_path(root: Path, output: str, made: set[Path] | None = None) -> Path:
 
 
 def tail_to_stderr(task_id: str, stem: Path, stop: threading.Event) -> None:
-    """Stream new lines of the attempt's stdout to stderr, prefixed with the task id (verbose mode)."""
-    path = stem.with_name(stem.name + ".out")
-    pos, pending = 0, b""
+    """Stream new lines of the attempt's stdout and stderr to stderr, prefixed with the task id (and `!` for
+    its stderr, where CLIs print their progress and errors) (verbose mode)."""
+    streams = [
+        (stem.with_name(stem.name + ".out"), f"[{task_id}] "),
+        (stem.with_name(stem.name + ".err"), f"[{task_id}!] "),
+    ]
+    pos, pending = [0, 0], [b"", b""]
     while True:
         stopping = stop.wait(0.2)
-        try:
-            with path.open("rb") as fh:
-                fh.seek(pos)
-                chunk = fh.read()
-        except OSError:
-            chunk = b""
-        pos += len(chunk)
-        pending += chunk
-        *lines, pending = pending.split(b"\n")
-        for line in lines:
-            sys.stderr.write(f"[{task_id}] {line.decode('utf-8', 'replace')}\n")
+        for i, (path, prefix) in enumerate(streams):
+            try:
+                with path.open("rb") as fh:
+                    fh.seek(pos[i])
+                    chunk = fh.read()
+            except OSError:
+                chunk = b""
+            pos[i] += len(chunk)
+            *lines, pending[i] = (pending[i] + chunk).split(b"\n")
+            if stopping and pending[i]:
+                lines.append(pending[i])
+            for line in lines:
+                sys.stderr.write(prefix + line.decode("utf-8", "replace") + "\n")
         if stopping:
-            if pending:
-                sys.stderr.write(f"[{task_id}] {pending.decode('utf-8', 'replace')}\n")
             return
