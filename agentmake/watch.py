@@ -197,9 +197,11 @@ def watch(req: Request) -> int:
     try:
         session.watcher.thread.start()
         session.watcher.ready.wait(5)
-        if session.load() and session.build() == EXIT_INTERRUPTED:
+        loaded = session.load()  # (when it fails, it says so and that it is watching for the fix)
+        if loaded and session.build() == EXIT_INTERRUPTED:
             return EXIT_INTERRUPTED
-        print("agentmake: watching for changes (Ctrl-C to stop)", file=sys.stderr)
+        if loaded:
+            print("agentmake: watching for changes (Ctrl-C to stop)", file=sys.stderr)
         while True:
             try:
                 first = session.watcher.changes.get(timeout=0.5)

@@ -231,3 +231,10 @@ def test_a_shell_command_longer_than_one_argument_may_be_still_runs(project: Run
     assert res.outcome == "ok", res.message
     assert res.staged["o.txt"].read_text() == words + "\n"
     assert (project.root / ".agentmake" / "logs" / "s.1.sh").read_text().startswith("echo w000000 ")
+
+
+def test_a_silent_shell_failure_says_its_exit_code_once(project: RunnerProject) -> None:
+    res = project.run(project.agent("f", outputs=("o.txt",), run="false"), None)
+    assert (res.outcome, res.message) == ("retry", "exited with code 1")  # (was "...: exit code 1")
+    loud = project.run(project.agent("g", outputs=("o.txt",), run="echo no such thing >&2; exit 3"), None)
+    assert loud.message == "exited with code 3: no such thing"

@@ -244,7 +244,7 @@ def test_a_spend_equal_to_the_budget_reaches_it_despite_float_rounding(tmp_path:
     assert [e.task_id for e in executor.log] == ["a", "b"]
     assert (result.outcomes["c"].state, result.outcomes["c"].message) == (
         "not-run",
-        "budget of $0.0000 reached",
+        "budget of $0.000045 reached",
     )
 
 

@@ -27,6 +27,7 @@ def test_cost_is_appended_when_known_and_a_cheap_run_is_not_zero() -> None:
         .endswith("in 8.3s, $0.42")
     )
     assert result(TaskOutcome("a", "done", cost_usd=0.0007)).summary_line().endswith(", $0.0007")
+    assert result(TaskOutcome("a", "done", cost_usd=0.000027)).summary_line().endswith(", $0.000027")
 
 
 def test_interrupted_and_not_run_tasks_are_counted_when_there_are_any() -> None:

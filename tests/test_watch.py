@@ -228,3 +228,20 @@ def test_a_log_written_inside_the_project_does_not_loop(
         assert w.runs().count("copy:b") == 1
     finally:
         assert w.stop() == 130
+
+
+def test_a_broken_agentfile_at_start_says_watching_once(
+    make_project: Callable[..., tuple[Path, Path]],
+) -> None:
+    project, log = make_project({"a": "alpha\n"})
+    good = (project / "Agentfile").read_text()
+    write(project / "Agentfile", good.replace("inputs  = docs", "inptus  = docs", 1))
+    w = Watch(project, log)
+    try:
+        w.wait_for(lambda: "error" in w.stderr() and "watching" in w.stderr(), "the error")
+        time.sleep(0.5)
+        assert w.stderr().count("watching for changes") == 1, w.stderr()
+        write(project / "Agentfile", good)
+        assert w.next_build(0)[0] >= 1  # fixing it starts building
+    finally:
+        assert w.stop() == 130

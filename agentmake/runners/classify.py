@@ -73,7 +73,8 @@ def classify_failure(
     name = preset or "agent"
     detail = one_line(parsed.error or "") or one_line(stderr) or one_line(stdout) or f"exit code {exit_code}"
     if preset == "shell":
-        return Verdict("retry", "exit", f"exited with code {exit_code}: {detail}")
+        said = one_line(parsed.error or "") or one_line(stderr) or one_line(stdout)
+        return Verdict("retry", "exit", f"exited with code {exit_code}" + (f": {said}" if said else ""))
     status = parsed.status
     if status is None and preset == "gemini" and exit_code is not None:
         status = gemini_status(exit_code)

@@ -25,5 +25,8 @@ def summary_line(counts: Mapping[str, int], wall: float, cost: float | None = No
 
 
 def usd(amount: float) -> str:
-    """Dollars as people read them: two decimals, four below a cent (a cheap run is not $0.00)."""
+    """Dollars as people read them: two decimals, four below a cent, six below a hundredth of one (a cheap
+    run is not $0.00)."""
+    if 0 < amount < 0.0001:
+        return f"${amount:.6f}"
     return f"${amount:.4f}" if 0 < amount < 0.01 else f"${amount:.2f}"
