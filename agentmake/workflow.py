@@ -196,8 +196,9 @@ def _plan(project: Project, selected: Graph, req: Request) -> list:
         store.close()
 
 
-def _dry_run_line(to_run: int, up_to_date: int) -> str:
-    return f"agentmake: {to_run} to run, {up_to_date} up to date (dry run)"
+def _dry_run_line(to_run: int, up_to_date: int, maybe: int = 0) -> str:
+    may = f", {maybe} may run" if maybe else ""
+    return f"agentmake: {to_run} to run{may}, {up_to_date} up to date (dry run)"
 
 
 def _build_selected(
@@ -214,11 +215,18 @@ def _build_selected(
         decisions = _plan(project, selected, req)
         stale = [d for d in decisions if d.stale]
         if req.dry_run:
+            from agentmake.plan.explain import if_changed, only_waits
+
+            maybe = 0
             for d in stale:
                 why = "; ".join(r.message for r in d.reasons) or "stale"
                 verb = "restore" if d.action == "restore" else "run"
-                _out(f"would {verb} {d.task_id}: {why}")
-            _out(_dry_run_line(len(stale), len(decisions) - len(stale)))
+                if only_waits(d):  # (a task it waits for may remake its input unchanged: then it stays)
+                    maybe += 1
+                    _out(f"may {verb} {d.task_id}: {why} ({if_changed(d)})")
+                else:
+                    _out(f"would {verb} {d.task_id}: {why}")
+            _out(_dry_run_line(len(stale) - maybe, len(decisions) - len(stale), maybe))
         return EXIT_FAILED if (req.question and stale) else EXIT_OK
     from agentmake.store import Store
 

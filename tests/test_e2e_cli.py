@@ -102,15 +102,18 @@ def test_dry_run_question_and_explain(e2e: E2E) -> None:
     assert dry.code == 0, dry
     assert "would run translate:a: input docs/a.md changed (content " in dry.out, dry
     assert "would run translate:b: runner claude: model changed sonnet → opus" in dry.out, dry
-    assert "would run summary: input build/a.md will be rebuilt by translate:a" in dry.out, dry
-    assert "3 to run, 0 up to date" in dry.out, dry
+    assert "may run summary: input build/a.md will be rebuilt by translate:a; input build/b.md" in dry.out, (
+        dry
+    )
+    assert "will be rebuilt by translate:b (if that changes them)" in dry.out, dry
+    assert "2 to run, 1 may run, 0 up to date" in dry.out, dry
     assert e2e.calls() == [] and e2e.read("build/a.md").count("doc a\n") == 1, "a dry run must run nothing"
     assert e2e.am("-q").code == 1
 
     explain = e2e.am("explain", "summary")
     assert explain.code == 0, explain
     out = explain.out
-    assert "SUMMARY.md [summary] is stale: input build/a.md will be rebuilt by translate:a" in out, out
+    assert "SUMMARY.md [summary] may be stale: input build/a.md will be rebuilt by translate:a" in out, out
     assert "[translate:a] is stale: input docs/a.md changed (content " in out and " → " in out, out
     assert "runner claude: model changed sonnet → opus" in out, out
 
@@ -240,3 +243,27 @@ def test_a_damaged_state_database_is_one_line_not_a_traceback(tmp_path: Path) ->
         assert proc.returncode == 2, proc.stderr
         assert "Traceback" not in proc.stderr
         assert "agentmake: error: cannot use the state database" in proc.stderr
+
+
+def test_a_dry_run_says_may_run_for_a_task_early_cutoff_can_spare(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a:x rebuilds out/x.txt from the first line of in/x.txt; an edit below it leaves out/x.txt as it was,
+    # so b, which reads it, stays up to date: the dry run must not promise that b runs
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in/x.txt").write_text("first\nsecond\n")
+    (tmp_path / "Agentfile").write_text(
+        'agent a:\n    run = "head -1 {input} > {output}"\n    inputs = in/{n}.txt\n'
+        "    outputs = out/{n}.txt\n"
+        'agent b:\n    run = "cat {inputs} > {output}"\n    inputs = out/*.txt\n    outputs = all.txt\n'
+    )
+    assert main(["-C", str(tmp_path), "-s"]) == 0
+    (tmp_path / "in/x.txt").write_text("first\nCHANGED\n")
+    capsys.readouterr()
+    assert main(["-C", str(tmp_path), "-n"]) == 0
+    dry = capsys.readouterr().out
+    assert "would run a:x: input in/x.txt changed" in dry
+    assert "may run b: input out/x.txt will be rebuilt by a:x (if that changes it)" in dry
+    assert "1 to run, 1 may run, 0 up to date (dry run)" in dry
+    assert main(["-C", str(tmp_path)]) == 0
+    assert "1 ran, 0 cached, 1 up to date" in capsys.readouterr().out  # b did not run

@@ -3,7 +3,8 @@
 Example::
 
     build/zh/intro.md [translate:intro] is stale: input docs/intro.md changed (content a1b2c3d4 → e5f6a7b8)
-    build/report.md [report] is stale: input build/zh/intro.md will be rebuilt by translate:intro
+    build/report.md [report] may be stale: input build/zh/intro.md will be rebuilt by translate:intro (if that
+        changes it)
 
 Upstream tasks are listed (dependencies first) only when they will run or be restored; the target's own line
 is always shown, also when it is up to date.
@@ -38,7 +39,20 @@ def describe(task: Task, decision: Decision) -> str:
         return f"{label} is up to date" + (f": {reasons}" if reasons else "")
     if decision.action == "restore":
         return f"{label} will be restored from cache: {reasons}"
+    if only_waits(decision):
+        return f"{label} may be stale: {reasons} ({if_changed(decision)})"
     return f"{label} is stale: {reasons}"
+
+
+def if_changed(decision: Decision) -> str:
+    """The condition of a task that `only_waits`: "if that changes it" (or "them", for several inputs)."""
+    return "if that changes it" if len(decision.reasons) == 1 else "if that changes them"
+
+
+def only_waits(decision: Decision) -> bool:
+    """Whether a stale decision's only reasons are inputs a task that runs first will rebuild: if it makes
+    them again unchanged (early cutoff), the task stays up to date."""
+    return bool(decision.reasons) and all(r.kind == "input-will-change" for r in decision.reasons)
 
 
 def resolve_targets(graph: Graph, target: str) -> set[str]:
