@@ -99,6 +99,7 @@ def soak(seed: int, docs: int, work: Path, signum: int = signal.SIGKILL) -> tupl
     fake_claude(work / f"bin{seed}", log)
     env = {**os.environ, "PATH": f"{work / f'bin{seed}'}{os.pathsep}{BIN}{os.pathsep}{os.environ['PATH']}"}
     env["NO_COLOR"] = "1"
+    env.setdefault("ANTHROPIC_API_KEY", "soak-fake-key")  # the fake claude, like the real one, wants a key
     kills = 0
     for attempt in range(80):
         build = subprocess.Popen(

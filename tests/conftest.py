@@ -76,7 +76,18 @@ def fake_agents(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mo
     monkeypatch.setenv("HOME", str(fa.home))  # never read or write the real ~/.claude, ~/.codex...
     for name in ("CLAUDE_CONFIG_DIR", "CODEX_HOME", "FAKE_AGENT_STATE", "FAKE_AGENT_LOG"):
         monkeypatch.delenv(name, raising=False)
+    # the fakes refuse to answer without credentials, as the real CLIs do: these reach them only if
+    # agentmake passes each CLI's key through its minimal environment
+    for name, value in FAKE_KEYS.items():
+        monkeypatch.setenv(name, value)
     return fa
+
+
+FAKE_KEYS = {
+    "ANTHROPIC_API_KEY": "fake-anthropic-key",
+    "OPENAI_API_KEY": "fake-openai-key",
+    "GEMINI_API_KEY": "fake-gemini-key",
+}
 
 
 @pytest.fixture

@@ -312,3 +312,28 @@ def test_an_llm_agent_has_a_time_limit_even_when_the_agentfile_sets_none(project
     assert executor._timeout(shell.spec, PRESETS["shell"]) is None  # a shell agent: none, as in make
     project.settings = Settings(timeout=300.0)
     assert project.executor()._timeout(llm.spec, PRESETS["claude"]) == 300.0  # what the Agentfile says wins
+
+
+@pytest.mark.parametrize("runner", ["claude", "codex", "gemini"])
+def test_a_cli_without_credentials_fails_at_once_with_what_to_fix(
+    project: RunnerProject, monkeypatch: pytest.MonkeyPatch, runner: str
+) -> None:
+    # the fakes, like the real CLIs, answer only with a key (passed through agentmake's minimal environment)
+    # or a credentials file in their config directory (each job gets its own copy)
+    for name in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    res = project.run(project.agent("a", runner=runner), "q")
+    assert (res.outcome, res.error_type) == ("fatal", "auth"), res.message
+    assert res.staged == {}
+
+
+def test_codex_logged_in_by_file_works_through_its_per_job_home(
+    project: RunnerProject,
+    monkeypatch: pytest.MonkeyPatch,
+    fake_agents,  # type: ignore[no-untyped-def]
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    (fake_agents.home / ".codex").mkdir()
+    (fake_agents.home / ".codex" / "auth.json").write_text('{"token": "x"}')
+    res = project.run(project.agent("a", runner="codex"), "q")
+    assert res.outcome == "ok", res.message  # only if agentmake copied auth.json into the job's CODEX_HOME

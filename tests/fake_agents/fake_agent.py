@@ -247,6 +247,30 @@ FAILURES = {  # cli -> code -> message (the real tools' wording)
 }  # fmt: skip
 
 
+# What each CLI accepts as being logged in (RUNNERS.md): a key in the environment, or a credentials file in its
+# config directory (which agentmake gives each job its own copy of). llm and ollama are not checked (llm
+# keeps keys in its own user directory; ollama's local models need none).
+CREDENTIALS = {
+    "claude": (
+        ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN", "CLAUDE_CODE_USE_BEDROCK",
+         "CLAUDE_CODE_USE_VERTEX"),
+        ("CLAUDE_CONFIG_DIR", ".claude", ".credentials.json"),
+    ),
+    "codex": (("OPENAI_API_KEY", "CODEX_API_KEY"), ("CODEX_HOME", ".codex", "auth.json")),
+    "gemini": (("GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_GENAI_USE_VERTEXAI"), (None, ".gemini", "oauth_creds.json")),
+}  # fmt: skip
+
+
+def logged_in(cli: str) -> bool:
+    if cli not in CREDENTIALS:
+        return True
+    names, (dir_env, home_dir, file) = CREDENTIALS[cli]
+    if any(os.environ.get(n) for n in names):
+        return True
+    directory = (dir_env and os.environ.get(dir_env)) or os.path.join(os.path.expanduser("~"), home_dir)
+    return os.path.isfile(os.path.join(directory, file))
+
+
 def fail(cli: str, code: str, opts: dict, out) -> int:
     msg = FAILURES[cli].get(code) or f"Error: {code} unexpected failure"
     status = int(code) if code.isdigit() else {"quota": 429, "noauth": 401}.get(code)
@@ -473,6 +497,8 @@ def main(argv: list[str]) -> int:
     label = d.get("label") or hashlib.sha256(prompt.encode()).hexdigest()[:8]
     log("start", cli, label)
     try:
+        if not logged_in(cli):  # as the real CLI: no key and no credentials file, no call
+            return fail(cli, "noauth", opts, out)
         if cli == "codex" and not opts.get("--skip-git-repo-check"):
             here = Path.cwd()
             if not any((p / ".git").exists() for p in (here, *here.parents)):
