@@ -7,7 +7,9 @@ way the real tool does, reads the prompt as the real tool does (stdin until EOF,
 argument the real tool's way; codex says `Reading additional input from stdin...` on stderr), and answers in
 the real output shapes: claude `--output-format json|text|stream-json` result objects (`type`, `subtype`,
 `is_error`, `result`, `total_cost_usd`, `usage`, `session_id`, `duration_ms`, ...), codex `--json` JSONL
-events, gemini `-o json` `{session_id, response, stats}`, llm text or `--json` arrays, ollama text.
+events, gemini `-o json` `{session_id, response, stats}`, llm text or `--json` arrays, ollama text. Like the
+real claude, codex and gemini it answers only when logged in: a key in the environment (ANTHROPIC_API_KEY,
+OPENAI_API_KEY, GEMINI_API_KEY, ...) or a credentials file in its config directory (`CREDENTIALS`).
 Facts: /work/shared/RUNNERS.md.
 
 Behaviour is driven by directive lines inside the prompt (several per line allowed, `answer=`/`stderr=`
