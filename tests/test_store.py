@@ -241,3 +241,15 @@ def test_parts_are_decoded_lazily_and_memo_has_its_own_column(tmp_path: Path) ->
         assert isinstance(got.__dict__["_parts"], str)  # not decoded yet
         assert got.parts == parts
         assert got == TaskRecord("t", "k", parts, {}, finished_at=got.finished_at, memo="sig:prompt")
+
+
+def test_a_reader_of_a_damaged_database_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # status, explain and -n read without the lock and may not move it aside: they show an empty state and
+    # say why, rather than "never built" without a word
+    (tmp_path / ".agentmake").mkdir()
+    db = tmp_path / ".agentmake" / "state.db"
+    db.write_bytes(b"this is not sqlite at all" * 200)
+    with Store(tmp_path, lock=None) as store:
+        assert store.task_records() == {}
+    assert "is damaged: nothing recorded is shown" in capsys.readouterr().err
+    assert db.read_bytes().startswith(b"this is not sqlite")  # untouched

@@ -119,12 +119,16 @@ def connect(path: Path, *, may_reset: bool = True) -> sqlite3.Connection:
         if not is_corrupt(exc):
             raise StateError(f"cannot open {path}: {exc}") from None
         reason = "corrupt"
+    what = "damaged" if reason == "corrupt" else f"of an old format ({reason})"
     if not may_reset:
+        sys.stderr.write(
+            f"agentmake: warning: {path} is {what}: nothing recorded is shown; the next build moves it aside"
+            " and starts afresh\n"
+        )
         conn = sqlite3.connect(":memory:", check_same_thread=False)
         _create(conn)
         return conn
     aside = _move_aside(path, reason)
-    what = "damaged" if reason == "corrupt" else f"of an old format ({reason})"
     sys.stderr.write(f"agentmake: warning: {path} was {what}: moved to {aside.name}; starting afresh\n")
     conn = _open(path)
     _create(conn)
