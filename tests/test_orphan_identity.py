@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -160,3 +162,38 @@ def test_a_leaderless_group_with_a_member_older_than_the_leader_is_spared(
 def _alive(pid: int) -> bool:
     fields = stat_fields(pid)
     return fields is not None and fields[0] not in (b"Z", b"X")
+
+
+def test_a_build_in_a_copy_made_while_a_build_ran_leaves_that_builds_agents_alone(tmp_path: Path) -> None:
+    # `cp -a` of a project whose build is running copies its spawn log and running records: the copy's first
+    # build must not take the original's agents for its own orphans and end them (their work would be lost)
+    original = tmp_path / "original"
+    original.mkdir()
+    (original / "in.txt").write_text("1\n")
+    agent = (
+        'agent a:\n    inputs = in.txt\n    outputs = out.txt\n    run = "sleep 3; cat {input} > {output}"\n'
+    )
+    (original / "Agentfile").write_text("retries = 0\n" + agent)
+    env = {**os.environ, "NO_COLOR": "1"}
+    build = subprocess.Popen(
+        [sys.executable, "-m", "agentmake", "-s"], cwd=original, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 10
+        while not (original / ".agentmake" / "spawned").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)
+        copy = tmp_path / "copy"
+        shutil.copytree(original, copy, symlinks=True)
+        copied = subprocess.run(
+            [sys.executable, "-m", "agentmake", "-s"], cwd=copy, env=env, capture_output=True, text=True,
+            timeout=60,
+        )  # fmt: skip
+        assert copied.returncode == 0, copied.stderr
+        out, _ = build.communicate(timeout=60)
+    finally:
+        if build.poll() is None:
+            build.kill()
+    assert build.returncode == 0, out  # its agent was not ended: before, it exited -15 and the task failed
+    assert (original / "out.txt").read_text() == "1\n"

@@ -26,6 +26,7 @@ from agentmake.procstat import stat_fields
 from agentmake.runners.process import group_alive, kill_process_group
 from agentmake.store import Store
 from agentmake.store.identity import boot_id, group_members, proc_available, start_ticks, ticks_per_second
+from agentmake.store.lock import held_elsewhere
 from agentmake.store.spawnlog import SpawnLog, read_spawn_log
 from agentmake.trace import mark
 
@@ -98,9 +99,13 @@ def end_orphans(store: Store) -> list[str]:
     read_identities = getattr(store, "running_identities", None)  # absent from test doubles
     identities = read_identities() if callable(read_identities) else {}
     boot = boot_id()
+    root = getattr(store, "root", None)
     for task_id, pid, pgid, owner in store.running():
         if not locked and owner != me and alive(owner):
             continue  # another live agentmake may own it
+        if isinstance(root, Path) and working_elsewhere(pid, root):
+            store.clear_running(task_id)  # a record copied with the project: not this project's process
+            continue
         ticks, recorded_boot = identities.get(task_id, (None, None))
         if _end_if_ours(pid, pgid, ticks, recorded_boot, boot):
             ended.append(task_id)
@@ -111,11 +116,33 @@ def end_orphans(store: Store) -> list[str]:
         for spawned in read_spawn_log(store_dir):
             if spawned.started is None or spawned.boot is None:
                 continue  # no identity to check: by now its pid may name anyone
+            if isinstance(root, Path) and working_elsewhere(spawned.pid, root):
+                continue
             ticks = int(spawned.started * hz)  # read just after the start: a second of slack
             ours = _end_if_ours(spawned.pid, spawned.pgid, ticks, spawned.boot, boot, slack=hz)
             if ours and spawned.task_id not in ended:
                 ended.append(spawned.task_id)
     return ended
+
+
+def working_elsewhere(pid: int, root: Path) -> bool:
+    """Whether process `pid` works in another project whose build is running now: its working directory is
+    outside `root`, in a project whose lock another process holds. Agents run in their project's root, so
+    such a process was recorded by that build, and its records reached this project with a copy made while
+    it ran (`cp -a` copies `.agentmake/`): ending it would kill that build's paid work. A directory that
+    cannot be read (gone, not Linux) or lies inside `root` says nothing: the entry is handled as before."""
+    try:
+        cwd = Path(os.readlink(f"/proc/{pid}/cwd"))
+    except OSError:
+        return False
+    root = Path(os.path.realpath(root))  # (as the kernel names the working directory: links resolved)
+    if cwd == root or root in cwd.parents:
+        return False
+    for d in (cwd, *cwd.parents):
+        lock = d / ".agentmake" / "lock"
+        if lock.exists():
+            return held_elsewhere(lock)
+    return False
 
 
 def _end_if_ours(
