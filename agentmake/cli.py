@@ -38,7 +38,7 @@ COMMANDS = {
 _NO_TARGETS = ("check", "list", "init")
 # options that change what a build does, with the commands they apply to (any other would ignore them)
 _BUILD_FLAGS = (
-    ("dry_run", "-n", ("build", "report")),
+    ("dry_run", "-n", ("build", "report", "clean")),
     ("question", "-q", ("build", "report")),
     ("force", "-B", ("build", "report", "watch")),
     ("keep_going", "-k", ("build", "report", "watch")),

@@ -430,8 +430,9 @@ def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
                 rec = store.task_record(task_id)
                 for out, made in sorted(rec.outputs.items()) if rec is not None else ():
                     if out not in project.graph.producer:
-                        removed += _remove_output(store, hasher, project.root, out, made)
-            store.forget_tasks(dropped)
+                        removed += _remove_output(store, hasher, project.root, out, made, req.dry_run)
+            if not req.dry_run:
+                store.forget_tasks(dropped)
             what = f"{removed} leftover output(s) of {len(dropped)} task(s) no longer in the graph"
         else:
             records = store.task_records()
@@ -440,25 +441,33 @@ def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
                 rec = records.get(task.id)
                 for out in task.outputs:
                     recorded = rec.outputs.get(out) if rec is not None else None
-                    removed += _remove_output(store, hasher, project.root, out, recorded)
+                    removed += _remove_output(store, hasher, project.root, out, recorded, req.dry_run)
             what = f"{removed} output(s)"
-        if cache:
+        if cache and not req.dry_run:
             from agentmake.runners.salvage import forget_answers
 
             store.cache_clear()
             forget_answers(store.dir / "logs")  # else the next build would salvage them from the logs
-        _out(f"agentmake: removed {what}" + (" and emptied the cache" if cache else ""))
+        verb = "would remove" if req.dry_run else "removed"
+        emptied = " and empty the cache" if req.dry_run else " and emptied the cache"
+        _out(f"agentmake: {verb} {what}" + (emptied if cache else "") + (" (dry run)" if req.dry_run else ""))
     finally:
         store.close()
     return EXIT_OK
 
 
-def _remove_output(store: Store, hasher: Hasher, root: Path, out: str, recorded: str | None) -> int:
+def _remove_output(
+    store: Store, hasher: Hasher, root: Path, out: str, recorded: str | None, dry: bool = False
+) -> int:
     """Remove output `out` if it is there (1, else 0), saving a copy first unless it holds `recorded`, the
-    content agentmake wrote."""
+    content agentmake wrote. `dry`: only say so."""
     path = root / out
     if not path.exists():
         return 0
+    if dry:
+        edited = recorded is None or recorded != hasher.file_hash(out)
+        _out(f"would remove {out}" + (" (not as agentmake made it: a copy would be saved)" if edited else ""))
+        return 1
     if recorded is None or recorded != hasher.file_hash(out):
         saved = store.save_edited(out)
         _out(f"{out} was edited by hand or not made by agentmake; saved a copy to {saved}")

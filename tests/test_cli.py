@@ -225,20 +225,41 @@ def test_help_wraps_to_columns_without_shutil(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["clean", "-n", "--cache"], "-n is an option of `agentmake build / report`, not of `clean`"),
         (["-q", "clean"], "-q is an option of `agentmake build / report`, not of `clean`"),
-        (["watch", "-n"], "-n is an option of `agentmake build / report`, not of `watch`"),
-        (["init", "-n"], "-n is an option of `agentmake build / report`, not of `init`"),
+        (["watch", "-n"], "-n is an option of `agentmake build / report / clean`, not of `watch`"),
+        (["init", "-n"], "-n is an option of `agentmake build / report / clean`, not of `init`"),
         (["status", "-B"], "-B is an option of `agentmake build / report / watch`, not of `status`"),
     ],
 )
 def test_build_options_are_refused_by_commands_that_would_ignore_them(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
 ) -> None:
-    # `clean -n` used to remove every output and empty the paid-for cache: a "dry run" that was not one
+    # `clean -q` used to remove every output (and `clean -n --cache` empty the paid-for cache too)
     (tmp_path / "Agentfile").write_text('agent a:\n    outputs = a.txt\n    run = "echo a > {output}"\n')
     assert main(["-C", str(tmp_path), "-s"]) == 0
     assert main(["-C", str(tmp_path), *argv]) == 2
     assert message in capsys.readouterr().err
     assert (tmp_path / "a.txt").read_text() == "a\n"  # nothing was done
     assert not (tmp_path / "prompts").exists()
+
+
+def test_clean_dry_run_says_what_it_would_remove_and_removes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "Agentfile").write_text(
+        'agent a:\n    outputs = a.txt\n    run = "echo a > {output}"\n'
+        'agent b:\n    outputs = b.txt\n    run = "echo b > {output}"\n'
+    )
+    assert main(["-C", str(tmp_path), "-s"]) == 0
+    (tmp_path / "b.txt").write_text("edited\n")
+    capsys.readouterr()
+    assert main(["-C", str(tmp_path), "clean", "-n", "--cache"]) == 0
+    out = capsys.readouterr().out
+    assert "would remove a.txt\n" in out
+    assert "would remove b.txt (not as agentmake made it: a copy would be saved)" in out
+    assert "agentmake: would remove 2 output(s) and empty the cache (dry run)" in out
+    assert (tmp_path / "a.txt").read_text() == "a\n" and (tmp_path / "b.txt").read_text() == "edited\n"
+    assert not (tmp_path / ".agentmake" / "edited").exists()
+    (tmp_path / "a.txt").unlink()
+    assert main(["-C", str(tmp_path)]) == 0
+    assert "0 ran, 1 cached" in capsys.readouterr().out  # the cache was not emptied
