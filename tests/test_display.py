@@ -287,3 +287,26 @@ def test_fanout_sends_everything_to_every_sink() -> None:
     fan.close(result())
     assert a_err.getvalue() == b_err.getvalue() and "done        scan:a" in a_err.getvalue()
     assert a_out.getvalue() == b_out.getvalue() == SUMMARY + "\n"
+
+
+def test_the_summary_table_lines_up_under_wide_task_ids() -> None:
+    from agentmake.display import summary_lines
+    from agentmake.display.fmt import ljust_cells
+    from agentmake.scheduler import BuildResult, TaskOutcome
+
+    assert (
+        ljust_cells("日本", 6) == "日本  "
+        and ljust_cells("ab", 4) == "ab  "
+        and ljust_cells("e\u0301", 2) == "e\u0301 "
+    )
+    outcomes = [
+        TaskOutcome(t, "done", started_at=1.0, ended_at=2.0, attempts=1) for t in ("up:日本語", "up:abc")
+    ]
+    result = BuildResult(run_id=1, outcomes={o.task_id: o for o in outcomes}, started_at=0.0, ended_at=3.0)
+    rows = [ln for ln in summary_lines(result) if ln.startswith("up:")]
+    # the state column starts at the same terminal column in both rows (a CJK character is two columns)
+    starts = [
+        len(r[: r.index("done")]) + sum(1 for c in r[: r.index("done")] if "\u3000" <= c <= "\u9fff")
+        for r in rows
+    ]
+    assert len(set(starts)) == 1, rows

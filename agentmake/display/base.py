@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Protocol, runtime_checkable
 
-from agentmake.display.fmt import fmt_cost, fmt_duration
+from agentmake.display.fmt import fmt_cost, fmt_duration, ljust_cells
 from agentmake.scheduler.events import BuildResult, TaskEvent, TaskOutcome, emit_up_to_date
 
 
@@ -89,7 +89,8 @@ def summary_lines(result: BuildResult) -> list[str]:
         lines.append(f"{'task':<32} {'state':<11} {'time':>8} {'tries':>5} {'cost':>8}")
         for o in sorted(shown, key=lambda o: (o.started_at or 0.0, o.task_id)):
             cost = fmt_cost(o.cost_usd)
-            row = f"{o.task_id:<32} {o.state:<11} {fmt_duration(_duration(o)):>8} {o.attempts:>5} {cost:>8}"
+            took = fmt_duration(_duration(o))
+            row = f"{ljust_cells(o.task_id, 32)} {o.state:<11} {took:>8} {o.attempts:>5} {cost:>8}"
             lines.append(row.rstrip())
         if len(shown) < len(ran):
             lines.append(_rest_line(result, {o.task_id for o in shown}))

@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Sequence
 
 from agentmake.scheduler.summary import usd
+
+
+def ljust_cells(text: str, width: int) -> str:
+    """`text` padded to `width` terminal columns: a wide character (CJK, most emoji) takes two, a combining
+    mark none (`str.ljust` counts characters, which shifts every column after a wide one)."""
+    cells = 0
+    for ch in text:
+        if unicodedata.combining(ch):
+            continue
+        cells += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return text + " " * max(width - cells, 0)
+
 
 SYMBOLS = {
     "pending": "·",
