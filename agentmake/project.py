@@ -15,18 +15,9 @@ import xxhash
 
 from agentmake import __version__
 from agentmake.errors import UsageError
+from agentmake.locate import agentfile_path
 from agentmake.model import Agentfile
 from agentmake.syntax import load_agentfile
-
-
-def agentfile_path(directory: Path, agentfile: Path | None) -> Path:
-    """The Agentfile to load: `-f FILE` (relative to `-C DIR`) or DIR/Agentfile."""
-    path = directory / agentfile if agentfile is not None else directory / "Agentfile"
-    if not path.is_file():
-        if agentfile is not None:
-            raise UsageError(f"no such Agentfile: {path}")
-        raise UsageError(f"no Agentfile in {directory} (run `agentmake init` to create one)")
-    return path
 
 
 def load(directory: Path, agentfile: Path | None, overrides: dict[str, str]) -> Agentfile:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from agentmake import locate
 from agentmake.errors import UsageError
 from agentmake.trace import mark
 
@@ -59,12 +60,7 @@ class Project:
 
 
 def agentfile_path(req: Request) -> Path:
-    path = req.agentfile if req.agentfile is not None else req.directory / "Agentfile"
-    if not path.is_absolute():
-        path = req.directory / path
-    if not path.is_file():
-        raise UsageError(f"no Agentfile at {path} (use -f FILE or -C DIR, or `agentmake init`)")
-    return path
+    return locate.agentfile_path(req.directory, req.agentfile)
 
 
 def load_project(req: Request) -> Project:

@@ -263,3 +263,14 @@ def test_clean_dry_run_says_what_it_would_remove_and_removes_nothing(
     (tmp_path / "a.txt").unlink()
     assert main(["-C", str(tmp_path)]) == 0
     assert "0 ran, 1 cached" in capsys.readouterr().out  # the cache was not emptied
+
+
+@pytest.mark.parametrize(
+    "command", [["build"], ["check"], ["list"], ["status"], ["clean"], ["graph"], ["report"]]
+)
+def test_every_command_says_the_same_when_there_is_no_agentfile(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    assert main(["-C", str(tmp_path), *command]) == 2
+    err = capsys.readouterr().err
+    assert f"no Agentfile in {tmp_path} (use -f FILE or -C DIR, or run `agentmake init` to create one)" in err

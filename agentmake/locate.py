@@ -1,0 +1,19 @@
+"""Which Agentfile a command loads: `-f FILE` (relative to `-C DIR`) or DIR/Agentfile. Its own small module so
+that every command says the same thing when there is none, and the no-op path imports nothing heavy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from agentmake.errors import UsageError
+
+
+def agentfile_path(directory: Path, agentfile: Path | None) -> Path:
+    """The Agentfile to load; UsageError saying what to do when there is none."""
+    path = directory / agentfile if agentfile is not None else directory / "Agentfile"
+    if not path.is_file():
+        if agentfile is not None:
+            raise UsageError(f"no such Agentfile: {path}")
+        hint = "use -f FILE or -C DIR, or run `agentmake init` to create one"
+        raise UsageError(f"no Agentfile in {directory} ({hint})")
+    return path
