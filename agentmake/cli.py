@@ -162,6 +162,8 @@ def _agentfile_command(command: str, req: Request) -> int:
     af = project.load(req.directory, req.agentfile, req.overrides)
     if command == "check":
         summary = project.check_summary(af)
+        for warning in project.check_warnings(af):
+            print(f"agentmake: warning: {warning}", file=sys.stderr)
         if not req.silent:
             print(summary)
     else:

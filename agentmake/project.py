@@ -116,6 +116,22 @@ def check_summary(af: Agentfile) -> str:
     )
 
 
+def check_warnings(af: Agentfile) -> list[str]:
+    """What `check` points out that is not an error: agents on gemini with no model (its `auto` router makes
+    extra calls, paid for: RUNNERS.md says to pin one)."""
+    from agentmake.runners.presets import preset_of
+
+    unpinned = []
+    for name, agent in af.agents.items():
+        runner = af.runners.get(agent.runner)
+        model = agent.model or (runner.model if runner is not None else None) or af.settings.model
+        if runner is not None and preset_of(runner) == "gemini" and not model:
+            unpinned.append(name)
+    if not unpinned:
+        return []
+    return [f"{', '.join(unpinned)}: gemini with no model, whose auto router makes extra calls: set `model`"]
+
+
 def list_targets(af: Agentfile, out: TextIO, verbose: bool = False, limit: int = 10) -> None:
     """Agents (description, runner, tasks after fan-out) and reports (output, inputs)."""
     from agentmake.graph import build_graph

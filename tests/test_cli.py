@@ -274,3 +274,16 @@ def test_every_command_says_the_same_when_there_is_no_agentfile(
     assert main(["-C", str(tmp_path), *command]) == 2
     err = capsys.readouterr().err
     assert f"no Agentfile in {tmp_path} (use -f FILE or -C DIR, or run `agentmake init` to create one)" in err
+
+
+def test_check_warns_of_gemini_agents_with_no_model(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # RUNNERS.md: pin -m, gemini's auto router makes extra calls
+    (tmp_path / "Agentfile").write_text(
+        'agent a:\n    outputs = a.md\n    prompt = "hi"\n    runner = gemini\n'
+        'agent b:\n    outputs = b.md\n    prompt = "hi"\n    runner = gemini\n    model = gemini-2.5-pro\n'
+    )
+    assert main(["-C", str(tmp_path), "check"]) == 0
+    err = capsys.readouterr().err
+    assert "agentmake: warning: a: gemini with no model" in err and "b:" not in err
