@@ -45,7 +45,7 @@ def gantt(bars: Sequence[Bar], title: str = "Run") -> str:
     lines = [
         "gantt",
         f"    title {gantt_label(title)}",
-        "    dateFormat X",
+        "    dateFormat x",  # Unix milliseconds, whole: Mermaid 10+ rejects "X" with decimals
         "    axisFormat %H:%M:%S",
     ]
     sections: dict[str, list[tuple[int, Bar]]] = {}
@@ -59,9 +59,10 @@ def gantt(bars: Sequence[Bar], title: str = "Run") -> str:
                 tags.append("crit")
             if bar.state in ("done", "cached", "failed"):
                 tags.append("done")
-            end = max(bar.end, bar.start + 0.001)
+            start = round(bar.start * 1000)
+            end = max(round(bar.end * 1000), start + 1)
             tag_text = ", ".join([*tags, f"t{i}"])
-            lines.append(f"    {gantt_label(bar.task_id)} :{tag_text}, {bar.start:.3f}, {end:.3f}")
+            lines.append(f"    {gantt_label(bar.task_id)} :{tag_text}, {start}, {end}")
     return "\n".join(lines)
 
 
