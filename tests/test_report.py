@@ -237,3 +237,34 @@ def test_report_includes_summary_of_its_upstream_tasks(tmp_path: Path) -> None:
         )
     finally:
         store.close()
+
+
+def test_summary_shows_the_run_that_made_an_up_to_date_output_and_counts_restores_apart(
+    tmp_path: Path,
+) -> None:
+    # a: done in run 1, failed in run 2 (then its input went back), so up to date from run 1's result; in
+    # run 3, a is restored from the cache and b runs: one task ran, one was restored
+    store = Store.open(tmp_path)
+    try:
+        t0 = time.time() - 100
+        run1 = store.begin_run()
+        store.record_attempt(AttemptRecord(run1, "a", "done", t0, t0 + 1, 1))
+        run2 = store.begin_run()
+        store.record_attempt(
+            AttemptRecord(run2, "a", "failed", t0 + 10, t0 + 15, 3, None, None, None, "exit", "x")
+        )
+        run3 = store.begin_run()
+        store.record_attempt(AttemptRecord(run3, "b", "done", t0 + 20, t0 + 22, 1))
+        graph = make_graph(
+            tmp_path,
+            ReportSpec(name="r", inputs=("o/b.md",), output="R.md"),
+            {"a": ("o/a.md",), "b": ("o/b.md",)},
+        )
+        text = render_summary(graph, store, run3, ["a", "b"])
+        assert "| a | up to date (run 1) | 1.0s | 1 |" in text, text  # not run 2's failed attempt
+        assert "| tasks run | 1 |" in text
+        store.record_attempt(AttemptRecord(run3, "a", "cached", t0 + 20, t0 + 20.01, 1))
+        text = render_summary(graph, store, run3, ["a", "b"])
+        assert "| tasks run | 1 |" in text and "| tasks restored from the cache | 1 |" in text, text
+    finally:
+        store.close()

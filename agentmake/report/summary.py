@@ -43,10 +43,11 @@ def collect(store: Records, run_id: int | None, task_ids: Sequence[str]) -> tupl
     for a in store.attempts(run_id) if run_id is not None else []:
         if a.task_id not in current or a.ended_at >= current[a.task_id].ended_at:
             current[a.task_id] = a
-    latest: dict[str, AttemptRecord] = {}
+    latest: dict[str, AttemptRecord] = {}  # (a task up to date shows the run that made its output)
     for a in history:
         best = latest.get(a.task_id)
-        if best is None or (a.run_id, a.ended_at) >= (best.run_id, best.ended_at):
+        rank = (a.state in ("done", "cached"), a.run_id, a.ended_at)
+        if best is None or rank >= (best.state in ("done", "cached"), best.run_id, best.ended_at):
             latest[a.task_id] = a
     rows = []
     for task_id in task_ids:
@@ -137,12 +138,14 @@ def render_summary(
             r.record.started_at for r in ran if r.record
         )
     costs = [r.record.cost_usd for r in ran if r.record and r.record.cost_usd is not None]
+    restored = sum(1 for r in ran if r.record and r.record.state == "cached")
     parts += ["", f"{h}# Time", ""]
     stats: list[list[object]] = [
-        ["tasks run", len(ran)],
+        ["tasks run", len(ran) - restored],
+        *([["tasks restored from the cache", restored]] if restored else []),
         ["agent time", fmt_duration(agent_time)],
         ["wall time", fmt_duration(wall)],
-        ["speed-up", f"{agent_time / wall:.2f}x" if wall > 0 else ""],
+        ["speed-up", f"{agent_time / wall:.2f}x" if wall > 0 and agent_time > 0 else ""],
         ["cost", fmt_cost(sum(costs)) if costs else ""],
     ]
     parts.append(md_table(["measure", "value"], stats))
