@@ -50,3 +50,18 @@ def test_a_report_is_rendered_again_when_its_inputs_are_reordered(tmp_path: Path
     af.write_text(af.read_text().replace("a.txt b.txt", "b.txt a.txt"))
     build(tmp_path)
     assert order() == ["## b.txt", "## a.txt"]
+
+
+def test_a_report_with_the_run_summary_is_rendered_anew_not_restored(tmp_path: Path) -> None:
+    # v1, v2, then v1 again: the agent's result comes back from the cache, but a cached copy of the report
+    # would describe run 1; the report is rendered again (locally) and describes run 3
+    (tmp_path / "Agentfile").write_text(
+        'agent a:\n    inputs = in.txt\n    outputs = out/a.txt\n    run = "cp {input} {output}"\n'
+        "report r:\n    inputs = out/a.txt\n    output = R.md\n"
+    )
+    for text in ("v1\n", "v2\n", "v1\n"):
+        (tmp_path / "in.txt").write_text(text)
+        build(tmp_path)
+    document = (tmp_path / "R.md").read_text()
+    assert "Run 3." in document and "Run 1." not in document, document
+    assert "| a | cached |" in document

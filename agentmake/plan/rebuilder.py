@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentmake.graph import Graph, Task
-from agentmake.model import AgentSpec, Prompt, runner_name
+from agentmake.model import AgentSpec, Prompt, ReportSpec, runner_name
 from agentmake.plan.changes import Reason, describe_changes
 from agentmake.plan.context import render_task_command, render_task_prompt, task_prompt
 from agentmake.plan.hashing import Hasher, Seen
@@ -337,7 +337,8 @@ class Rebuilder:
         self, d: Decision, edited: list[str], unknown: list[str], outs: dict[str, str | None]
     ) -> Decision:
         d.edited = edited
-        cached = None if self.force or d.key is None else self.store.cache_lookup(d.key)
+        fresh = self.force or self._holds_the_run(d.task_id)
+        cached = None if fresh or d.key is None else self.store.cache_lookup(d.key)
         if self.force:
             d.reasons.append(Reason("forced", "forced (-B)"))
         elif cached is not None:
@@ -350,6 +351,13 @@ class Rebuilder:
         d.unknown = list(unknown)
         d.outputs_seen = self.hasher.seen(outs)  # (`outs` holds every output, in order)
         return d
+
+    def _holds_the_run(self, task_id: str) -> bool:
+        """A report whose document holds the run summary: rendered anew (locally, at no cost) rather than
+        restored, since a cached copy describes the run it was made in."""
+        task = self.graph.tasks.get(task_id)
+        spec = task.spec if task is not None else None
+        return isinstance(spec, ReportSpec) and spec.summary and spec.merge is None
 
     def _failed(self, rec: TaskRecord) -> Reason:
         detail = f": {rec.error}" if rec.error else ""
