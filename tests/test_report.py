@@ -140,6 +140,11 @@ def test_template_errors_name_the_file_and_line(tmp_path: Path) -> None:
         render_report(graph.tasks["t"], graph=graph)
     assert err.value.loc is not None and err.value.loc.line == 3
 
+    write(tmp_path, "bad.j2", "ok\n{% for x in range(10**9) %}{% endfor %}\n")  # (OverflowError: not located)
+    with pytest.raises(AgentfileError) as err:
+        render_report(graph.tasks["t"], graph=graph)
+    assert err.value.loc is not None and err.value.loc.line == 2 and "OverflowError" in str(err.value)
+
     spec2 = ReportSpec(name="t", inputs=(), output="T.md", template="absent.j2", summary=False)
     graph2 = make_graph(tmp_path, spec2, {})
     with pytest.raises(AgentfileError, match=r"absent\.j2"):

@@ -61,7 +61,7 @@ def render_template(
         raise AgentfileError(
             f"report template {name}, line {line}: {message}", loc=Loc(name, line, 1)
         ) from None
-    except (TypeError, ValueError, AttributeError, KeyError, IndexError, ZeroDivisionError) as exc:
+    except (ArithmeticError, LookupError, TypeError, ValueError, AttributeError, RecursionError) as exc:
         line = _template_line(exc, name) or 1
         raise AgentfileError(
             f"report template {name}, line {line}: {type(exc).__name__}: {exc}", loc=Loc(name, line, 1)
