@@ -65,3 +65,13 @@ def test_a_report_with_the_run_summary_is_rendered_anew_not_restored(tmp_path: P
     document = (tmp_path / "R.md").read_text()
     assert "Run 3." in document and "Run 1." not in document, document
     assert "| a | cached |" in document
+
+
+def test_a_report_input_pattern_that_matches_nothing_shows_an_empty_section(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("AAA\n")
+    (tmp_path / "Agentfile").write_text(
+        "report r:\n    inputs = a.txt nothing/*.md\n    output = R.md\n    summary = false\n"
+    )
+    build(tmp_path)
+    document = (tmp_path / "R.md").read_text()
+    assert "## a.txt" in document and "## nothing/*.md\n\n_(no file matches)_" in document, document

@@ -59,7 +59,8 @@ def title_of(task: Task) -> str:
 
 def render_sections(task: Task, inputs: list[Input]) -> str:
     """`# Title`, then `## path` and the input's body for each input in declared order; an input identical to
-    an earlier one (same bytes) says so instead of repeating it."""
+    an earlier one (same bytes) says so instead of repeating it; then an empty section for each input pattern
+    that matches no file (so the reader sees what is not there)."""
     parts = [f"# {title_of(task)}"]
     seen: dict[str, str] = {}
     for item in inputs:
@@ -77,7 +78,22 @@ def render_sections(task: Task, inputs: list[Input]) -> str:
         seen[digest] = item.path
         body = section_body(item.path, item.content)
         parts.append(body if body.strip() else "_(empty)_")
+    for pattern in unmatched(task):
+        parts += [f"## {pattern}", "_(no file matches)_"]
     return "\n\n".join(parts) + "\n"
+
+
+def unmatched(task: Task) -> list[str]:
+    """The report's glob input patterns that match none of its inputs."""
+    from agentmake.graph.globs import compile_pattern
+
+    spec = task.spec
+    found = []
+    for text in spec.inputs if isinstance(spec, ReportSpec) else ():
+        pattern = compile_pattern(text)
+        if not pattern.is_literal and not any(pattern.regex.fullmatch(path) for path in task.inputs):
+            found.append(text)
+    return found
 
 
 def summary_tasks(graph: Graph, task_id: str) -> list[str]:
