@@ -75,3 +75,24 @@ def test_a_report_input_pattern_that_matches_nothing_shows_an_empty_section(tmp_
     build(tmp_path)
     document = (tmp_path / "R.md").read_text()
     assert "## a.txt" in document and "## nothing/*.md\n\n_(no file matches)_" in document, document
+
+
+def test_the_run_summary_spans_every_attempt_of_a_retried_task(tmp_path: Path) -> None:
+    # fails twice, then succeeds: 3 attempts of 0.3 s (and the waits between); the summary showed the last
+    # attempt's 0.3 s, where a failed task's row already spanned all of its attempts
+    (tmp_path / "f.sh").write_text(
+        "n=$(cat .n 2>/dev/null || echo 0); echo $((n+1)) > .n; sleep 0.3\n"
+        'if [ "$n" -ge 2 ]; then cp "$1" "$2"; else exit 1; fi\n'
+    )
+    (tmp_path / "in.txt").write_text("hi\n")
+    (tmp_path / "Agentfile").write_text(
+        "backoff = 0.05\n"
+        "agent flaky:\n    inputs = in.txt\n    outputs = out/f.txt\n    retries = 3\n"
+        '    run = "sh f.sh {input} {output}"\n'
+        "report r:\n    inputs = out/f.txt\n    output = R.md\n"
+    )
+    build(tmp_path)
+    row = next(line for line in (tmp_path / "R.md").read_text().splitlines() if line.startswith("| flaky |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[1] == "done" and cells[3] == "3", row
+    assert float(cells[2].rstrip("s")) >= 0.9, row  # three attempts of 0.3 s at least

@@ -145,6 +145,7 @@ class Outcomes:
             t.id, t.decision.key or "", t.decision.parts, dict(hashes), "done", time.time(), duration,
             t.attempt, out.cost_usd, out.tokens_in, out.tokens_out, self.run_id,
         )  # fmt: skip
+        record.started_at = out.started_at  # (the history row spans every attempt: retries, their waits)
         self.store.record_success(record, files)
         mark("recorded", t.id)
 

@@ -303,8 +303,9 @@ class Store(Journal):
                     "result kept; not cached",
                 )  # fmt: skip
         now = record.finished_at = record.finished_at or time.time()
+        started = record.started_at if record.started_at is not None else now - record.duration
         attempt = AttemptRecord(
-            record.run_id, record.task_id, state, now - record.duration, now, record.attempts,
+            record.run_id, record.task_id, state, started, now, record.attempts,
             record.cost_usd, record.tokens_in, record.tokens_out,
         )  # fmt: skip
         with self._tx():

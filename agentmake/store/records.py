@@ -39,6 +39,9 @@ class TaskRecord:
     # a rebuilder memo kept beside the key (never part of it), readable without decoding `parts`;
     # the store fills it from ``parts["_memo"]`` when it is not given
     memo: str = ""
+    # when the task's first attempt of this run started (its history row spans every attempt, as a failure's
+    # does); not stored in the task row. None: `finished_at - duration`
+    started_at: float | None = None
 
 
 class RawJSON(str):
