@@ -53,11 +53,13 @@ class Journal:
         )  # fmt: skip
 
     def mean_durations(self) -> dict[str, float]:
-        """Mean wall time of each task's successful runs (restores excluded)."""
+        """Mean wall time of each task's successful attempts (restores excluded; a row that spans retries
+        keeps its successful attempt's time in `extra`)."""
         with self._lock:
             rows = self._conn.execute(
-                "SELECT task_id, AVG(ended_at - started_at) FROM attempts WHERE state = 'done' "
-                "GROUP BY task_id"
+                "SELECT task_id, AVG(CASE WHEN extra = '{}' THEN ended_at - started_at"
+                " ELSE COALESCE(json_extract(extra, '$.duration'), ended_at - started_at) END)"
+                " FROM attempts WHERE state = 'done' GROUP BY task_id"
             ).fetchall()
         return {task_id: float(mean) for task_id, mean in rows if mean is not None}
 
