@@ -107,6 +107,27 @@ def test_demote_headings_setext_and_cap() -> None:
     assert "- item\n---" in out  # a rule after a list item is not a heading
 
 
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("Steps:\n\n1. ran the linter\n---\n", "1. ran the linter\n---"),  # an ordered list item
+        ("+ item\n---\n", "+ item\n---"),
+        ("sev | msg\n--|--\nhigh | x\n---\n", "high | x\n---"),  # a table row without pipes at the edges
+        ("para\n\n    code\n---\n", "    code\n---"),  # indented code
+        ("<div>\nx\n</div>\n---\n", "</div>\n---"),  # HTML
+    ],
+)
+def test_demote_headings_makes_no_heading_of_what_is_not_a_paragraph(text: str, kept: str) -> None:
+    # CommonMark: under a list item, a table row, code or HTML, `---` is a rule, not a heading underline
+    out = demote_headings(text)
+    assert kept in out and "####" not in out, out
+
+
+def test_demote_headings_takes_every_line_of_the_paragraph() -> None:
+    # "The summary\nspans two lines\n---" is one heading in CommonMark, not a paragraph and a heading
+    assert demote_headings("The summary\nspans two lines\n---\n") == "#### The summary spans two lines"
+
+
 def test_template_report_sees_inputs_summary_and_variables(tmp_path: Path) -> None:
     write(tmp_path, "out/f.json", json.dumps(FINDINGS))
     write(tmp_path, "out/n.md", "hello")

@@ -18,6 +18,11 @@ LANGUAGES = {
 _ATX = re.compile(r"^( {0,3})(#{1,6})(?=[ \t]|$)")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+# lines that start a block other than a paragraph (a list item, a quote, HTML, a table row), or indented code
+_NOT_PARAGRAPH = re.compile(r"^ {0,3}([-*+][ \t]|\d{1,9}[.)][ \t]|>|<|\|)|^( {4}|\t)")
+_TABLE_DELIMITER = re.compile(
+    r"^ {0,3}\|?[ \t]*:?-+:?[ \t]*(\|[ \t]*:?-+:?[ \t]*)+\|?[ \t]*$|^ {0,3}\|[ \t]*:?-+:?[ \t]*\|[ \t]*$"
+)
 
 
 def fence(text: str, lang: str = "") -> str:
@@ -28,9 +33,13 @@ def fence(text: str, lang: str = "") -> str:
 
 
 def demote_headings(text: str, by: int = 2) -> str:
-    """Push every heading down `by` levels (capped at 6), outside code fences; setext headings become ATX."""
+    """Push every heading down `by` levels (capped at 6), outside code fences; setext headings become ATX.
+    As in CommonMark, a setext underline makes a heading of the whole paragraph above it (every line), and
+    only of a paragraph: under a list item, a table row, a quote, HTML or indented code it is a rule."""
     out: list[str] = []
     in_fence: str | None = None
+    para: int | None = None  # where in `out` the paragraph being read starts (None: not in one)
+    in_table = False
     lines = text.splitlines()
     for line in lines:
         fence_match = _FENCE.match(line)
@@ -45,23 +54,33 @@ def demote_headings(text: str, by: int = 2) -> str:
             continue
         if fence_match:
             in_fence = fence_match.group(1)
+            para = None
+            out.append(line)
+            continue
+        if not line.strip():
+            para, in_table = None, False
             out.append(line)
             continue
         setext = _SETEXT.match(line)
-        if (
-            setext
-            and out
-            and out[-1].strip()
-            and not _ATX.match(out[-1])
-            and not out[-1].lstrip().startswith(("|", "-", "*", ">"))
-        ):
+        if setext and para is not None:
             level = 1 if setext.group(1)[0] == "=" else 2
-            out[-1] = "#" * min(level + by, 6) + " " + out[-1].strip()
+            heading = " ".join(part.strip() for part in out[para:])
+            out[para:] = ["#" * min(level + by, 6) + " " + heading]
+            para = None
             continue
+        if para is not None and _TABLE_DELIMITER.match(line):
+            para, in_table = None, True  # the line above was a table's header row
         atx = _ATX.match(line)
         if atx:
             level = min(len(atx.group(2)) + by, 6)
             line = "#" * level + line[atx.end() :]
+            para = None
+        elif in_table or setext:
+            para = None
+        elif para is None and not _NOT_PARAGRAPH.match(line):
+            para = len(out)
+        elif para is not None and _NOT_PARAGRAPH.match(line) and not line.startswith((" " * 4, "\t")):
+            para = None  # a list, quote, HTML or table line interrupts a paragraph (indented code cannot)
         out.append(line)
     if in_fence is not None:  # a truncated answer must not turn the rest of the report into code
         out.append(in_fence)
