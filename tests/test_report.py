@@ -294,3 +294,13 @@ def test_summary_shows_the_run_that_made_an_up_to_date_output_and_counts_restore
         assert "| tasks run | 1 |" in text and "| tasks restored from the cache | 1 |" in text, text
     finally:
         store.close()
+
+
+def test_table_cells_keep_code_spans_as_written() -> None:
+    from agentmake.display.fmt import md_cell
+
+    # inside a code span Markdown takes backslashes literally: doubling them showed `\\d+` for `\d+`
+    assert md_cell("regex `\\d+` fails") == "regex `\\d+` fails"
+    assert md_cell("C:\\temp") == "C:\\\\temp"  # outside code, the backslash is escaped to show as written
+    assert md_cell("`a|b` or c|d") == "`a\\|b` or c\\|d"  # (a pipe needs its backslash in code too)
+    assert md_cell("`x\ny`\nz") == "`x y`<br>z"  # a break inside code would show as text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 
@@ -60,13 +61,27 @@ def fmt_tokens(tokens_in: int | None, tokens_out: int | None) -> str:
     return f"{tokens_in or 0:,} in / {tokens_out or 0:,} out"
 
 
+_CODE_SPAN = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.DOTALL)
+
+
 def md_cell(value: object) -> str:
-    """One Markdown table cell: `|` escaped, newlines as `<br>`, None empty."""
+    """One Markdown table cell: `|` escaped, newlines as `<br>`, None empty. Backslashes are doubled (so the
+    text shows as written) except inside code spans, where Markdown takes them literally; a newline there is
+    a space (an HTML break would show as text)."""
     if value is None:
         return ""
-    text = str(value).replace("\\", "\\\\").replace("|", "\\|")
-    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
-    return text.replace("\n", "<br>")
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
+    out, last = [], 0
+    for m in _CODE_SPAN.finditer(text):
+        out.append(_plain_cell(text[last : m.start()]))
+        out.append(m.group(0).replace("\n", " ").replace("|", "\\|"))  # (GFM: a pipe needs it even in code)
+        last = m.end()
+    out.append(_plain_cell(text[last:]))
+    return "".join(out)
+
+
+def _plain_cell(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", "<br>")
 
 
 def md_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
