@@ -138,6 +138,22 @@ def test_trim_keeps_the_results_in_place_over_more_recent_stale_ones(tmp_path: P
         assert kept == {"big-key", "small-3"}
 
 
+def test_a_blob_shared_by_several_entries_counts_once(tmp_path: Path, layout: str) -> None:
+    # four tasks with identical outputs share one blob: the cache holds 2,000 bytes, not 5,000, and a limit
+    # of 2,500 drops nothing (each entry counted in full, three entries were dropped for nothing)
+    with Store.open(tmp_path) as store:
+        for i in range(4):
+            _record(store, tmp_path, f"same-{i}", {f"s{i}": b"S" * 1000})
+        _record(store, tmp_path, "other", {"o": b"O" * 1000})
+        assert store.cache_trim(2500) == 0
+        assert all(store.cache_lookup(k) for k in ("same-0", "same-1", "same-2", "same-3", "other"))
+        # over 1,500 the shared blob goes, with every entry naming it ("other" is the result in place: kept)
+        assert store.cache_trim(1500) == 1000
+        assert {k for k in ("same-0", "same-1", "same-2", "same-3", "other") if store.cache_lookup(k)} == {
+            "other"
+        }
+
+
 def test_cache_clear(tmp_path: Path, layout: str) -> None:
     with Store.open(tmp_path) as store:
         h = _record(store, tmp_path, "k", {"a": b"x"})

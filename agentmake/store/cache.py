@@ -12,8 +12,8 @@ A blob is stored once per content, named by its xxh3-128 hex digest. Where it li
 Worker threads never touch the database: they read a small output once (`hash_and_put`), and its bytes wait
 in memory until the scheduler thread records the task (`add`). Either way a cache row is committed only
 when every blob it names is stored. Restoring writes each output atomically beside its target. Trimming drops
-least-recently-used rows until the rows' sizes fit a limit, then deletes the blobs no remaining row names (a
-blob shared by two rows counts in both sizes: trimming errs on the side of freeing more).
+least-recently-used rows until the blobs the remaining rows name fit a limit (a blob shared by several rows
+counts once), then deletes the blobs no remaining row names.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import shutil
 import sqlite3
 import threading
 import time
+from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
@@ -305,16 +306,24 @@ class BlobCache:
             if total <= limit_bytes:
                 return 0  # nothing to drop (blobs no row names, left by a crash, wait for a trim that drops)
             rows = self._conn.execute(
-                "SELECT c.key, c.size FROM cache c"
+                "SELECT c.key, c.outputs FROM cache c"
                 " LEFT JOIN (SELECT DISTINCT key FROM tasks) t ON t.key = c.key"
                 " ORDER BY t.key IS NOT NULL DESC, c.last_used DESC, c.key"
             ).fetchall()
-            total = sum(size for _, size in rows)
+            # what the cache holds is each blob once, however many rows name it (identical outputs of a
+            # fan-out share one): a row's blobs are freed only when no row kept names them
+            names = [(key, set(json.loads(outputs).values())) for key, outputs in rows]
+            refs = Counter(digest for _, digests in names for digest in digests)
+            sizes = self._blob_sizes(set(refs))
+            total = sum(sizes.values())
             doomed: list[str] = []
-            while rows and total > limit_bytes:
-                key, size = rows.pop()
+            while names and total > limit_bytes:
+                key, digests = names.pop()
                 doomed.append(key)
-                total -= size
+                for digest in digests:
+                    refs[digest] -= 1
+                    if refs[digest] == 0:
+                        total -= sizes[digest]
             if doomed:
                 self._conn.execute("BEGIN")
                 self._conn.executemany("DELETE FROM cache WHERE key = ?", [(k,) for k in doomed])
@@ -324,6 +333,21 @@ class BlobCache:
                 live.update(json.loads(outputs).values())
             freed = self._sweep_packed(live)
         return freed + self._sweep(live)
+
+    def _blob_sizes(self, digests: set[str]) -> dict[str, int]:
+        """The stored size of each of `digests` (packed: one query; files: a stat each; missing: 0). The
+        caller holds the lock."""
+        sizes: dict[str, int] = {}
+        with contextlib.suppress(sqlite3.OperationalError):
+            for digest, size in self._conn.execute("SELECT digest, length(data) FROM blobs"):
+                if digest in digests:
+                    sizes[digest] = int(size)
+        for digest in digests - sizes.keys():
+            try:
+                sizes[digest] = os.stat(self.blob_path(digest)).st_size
+            except OSError:
+                sizes[digest] = 0
+        return sizes
 
     def _sweep_packed(self, live: set[str]) -> int:
         """Delete the packed blobs no row names (the caller holds the lock); returns the bytes freed."""
