@@ -460,11 +460,11 @@ def _remove_output(
     path = root / out
     if not path.exists():
         return 0
+    edited = recorded is None or recorded != hasher.file_hash(out)
     if dry:
-        edited = recorded is None or recorded != hasher.file_hash(out)
         _out(f"would remove {out}" + (" (not as agentmake made it: a copy would be saved)" if edited else ""))
         return 1
-    if recorded is None or recorded != hasher.file_hash(out):
+    if edited:
         saved = store.save_edited(out)
         _out(f"{out} was edited by hand or not made by agentmake; saved a copy to {saved}")
     path.unlink()

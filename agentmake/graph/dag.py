@@ -21,12 +21,13 @@ from dataclasses import dataclass, field
 from agentmake.errors import AgentfileError, UsageError, did_you_mean
 from agentmake.gcpause import gc_paused
 from agentmake.graph.expand import Node, compile_nodes, expand_all
-from agentmake.graph.globs import FileIndex, normalize_path
+from agentmake.graph.globs import TMP_MARK, FileIndex, normalize_path
 from agentmake.graph.task import Task
 from agentmake.model import Agentfile
 
 NAME_MAX = 255  # bytes in one file name (Linux, macOS)
-STAGED_EXTRA = len(".") + len(".agentmake-tmp-") + 8  # what a staged file's name adds to its output's
+# what a staged file's name adds to its output's: "." + the marker and "-" + 8 hex (see runners.staging)
+STAGED_EXTRA = len(".") + len(TMP_MARK + "-") + 8
 
 __all__ = ["Graph", "Task", "build_graph"]
 

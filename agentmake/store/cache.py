@@ -217,6 +217,10 @@ class BlobCache:
             row = self._conn.execute("SELECT length(data) FROM blobs WHERE digest = ?", (digest,)).fetchone()
             if row is not None:
                 return int(row[0])
+        return self._file_size(digest)
+
+    def _file_size(self, digest: str) -> int:
+        """The size of blob file `digest`, 0 if there is none."""
         try:
             return os.stat(self.blob_path(digest)).st_size
         except OSError:
@@ -343,10 +347,7 @@ class BlobCache:
                 if digest in digests:
                     sizes[digest] = int(size)
         for digest in digests - sizes.keys():
-            try:
-                sizes[digest] = os.stat(self.blob_path(digest)).st_size
-            except OSError:
-                sizes[digest] = 0
+            sizes[digest] = self._file_size(digest)
         return sizes
 
     def _sweep_packed(self, live: set[str]) -> int:

@@ -308,7 +308,7 @@ class Store(Journal):
             record.run_id, record.task_id, state, started, now, record.attempts,
             record.cost_usd, record.tokens_in, record.tokens_out,
         )  # fmt: skip
-        if started != now - record.duration:  # (the row spans retries: keep the successful attempt's time)
+        if record.started_at is not None:  # (the row spans retries: keep the successful attempt's time)
             attempt.extra["duration"] = record.duration
         with self._tx():
             self._write_placed()
