@@ -1,10 +1,12 @@
 """`agentmake watch`: build, then rebuild exactly what each edit made stale, until Ctrl-C.
 
-A watcher thread (watchfiles, debounced) queues changed paths; the main thread owns the builds. An edit
-that lands while a build runs cancels the running tasks that read the edited file (their process groups
-are ended, nothing is written) and the next build runs them again. agentmake's own writes (outputs it
-recorded, `.agentmake/`, staged temporary files) are not changes, so watch cannot loop; an output edited
-by hand is a change.
+A watcher thread (watchfiles) queues changed paths once the project has been quiet for `QUIET_MS` (a burst
+of saves is one change); the main thread owns the builds. An edit that lands while a build runs cancels,
+at once, the running tasks that read the edited file (an input, a prompt or a report template) if its
+content is no longer what they were started with (their process groups are ended, nothing is written),
+and the next build runs them again. agentmake's own writes (outputs this session wrote, `.agentmake/`,
+staged temporary files) are not changes, so watch cannot loop; an output edited by hand is a change, and
+so is undoing that edit.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import queue
 import sys
 import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -19,12 +22,15 @@ import watchfiles
 
 from agentmake.errors import AgentmakeError
 from agentmake.graph import build_graph
+from agentmake.model import AgentSpec
 from agentmake.scheduler import BuildControl
-from agentmake.store import Store
+from agentmake.store import Store, TaskRecord
 from agentmake.syntax import load_agentfile
 from agentmake.workflow import EXIT_INTERRUPTED, Project, Request, agentfile_path, run_graph
 
-STEP_MS = 120  # a save that writes several times within this window is one change
+STEP_MS = 120  # watchfiles yields what it saw once no new path has come for this long
+QUIET_MS = 300  # changes are queued for a build once nothing has changed for this long
+MAX_WAIT = 2.0  # seconds: changes wait no longer than this for a quiet moment (a file written nonstop)
 IGNORED_DIRS = {".agentmake", ".git", "__pycache__", ".venv", ".hypothesis", ".pytest_cache", ".mypy_cache"}
 
 
@@ -61,6 +67,8 @@ class _Watcher:
 
     def _run(self) -> None:
         self.ready.set()
+        pending: set[str] = set()
+        since = 0.0  # monotonic: when the oldest pending change came
         for raw in watchfiles.watch(
             self.root,
             watch_filter=None,
@@ -68,18 +76,33 @@ class _Watcher:
             debounce=1600,
             stop_event=self.stop,
             raise_interrupt=False,
-            rust_timeout=500,
-            yield_on_timeout=False,
+            rust_timeout=QUIET_MS,
+            yield_on_timeout=True,  # (an empty set: nothing changed for QUIET_MS)
         ):
             paths = self._relative(raw)
-            if not paths:
-                continue
-            control = self.control
-            if control is not None:
-                for path in paths:
-                    for task_id in self.readers.get(path, ()):
-                        control.cancel(task_id, f"input {path} changed")
-            self.changes.put(paths)
+            if paths:
+                self._cancel_readers(paths)  # at once: a stale paid call is ended as soon as possible
+                if not pending:
+                    since = time.monotonic()
+                pending |= paths
+            if pending and (not raw or time.monotonic() - since >= MAX_WAIT):
+                self.changes.put(pending)
+                pending = set()
+
+    def _cancel_readers(self, paths: set[str]) -> None:
+        """Ask the running build (if any) to cancel the tasks reading `paths`, or files under them (a
+        directory moved or removed); the build cancels only those for which a file really changed."""
+        control = self.control
+        if control is None:
+            return
+        readers = self.readers
+        for path in paths:
+            found = [(path, task_id) for task_id in readers.get(path, ())]
+            if not found and not (self.root / path).is_file():  # a directory, or gone: what was under it
+                prefix = path + "/"
+                found = [(p, tid) for p, ids in readers.items() if p.startswith(prefix) for tid in ids]
+            for read, task_id in found:
+                control.cancel(task_id, f"{read} changed", read)
 
 
 class WatchSession:
@@ -93,6 +116,8 @@ class WatchSession:
         self.store = Store.open(self.root)
         self.watcher = _Watcher(self.root)
         self.maybe_new = False  # a file the graph did not read appeared: rebuild only if it adds a task
+        # outputs this session's builds wrote (path -> content hash) and not edited by hand since
+        self.written: dict[str, str] = {}
 
     def close(self) -> None:
         self.watcher.stop.set()
@@ -111,20 +136,19 @@ class WatchSession:
         if self.project is not None:
             self._report_dropped(self.project, project)
         self.project = project
-        readers: dict[str, list[str]] = {}
-        for task in project.graph.tasks.values():
-            for path in task.inputs:
-                readers.setdefault(path, []).append(task.id)
-        self.watcher.readers = readers
+        self.watcher.readers = _readers(project)
         return True
 
     def _report_dropped(self, old: Project, new: Project) -> None:
+        names = {*new.graph.agentfile.agents, *new.graph.agentfile.reports}
         for task_id, task in old.graph.tasks.items():
             if task_id not in new.graph.tasks:
-                kept = [o for o in task.outputs if (self.root / o).exists()]
+                # (an output another task now makes, e.g. after a rename of the agent, is not left over)
+                kept = [o for o in task.outputs if o not in new.graph.producer and (self.root / o).exists()]
                 left = ", ".join(kept)
                 note = f"; its output {left} is left in place (`agentmake clean --leftovers`)" if kept else ""
-                print(f"agentmake: task {task_id} dropped (its input is gone){note}", file=sys.stderr)
+                why = "its input is gone" if task.spec.name in names else "no longer in the Agentfile"
+                print(f"agentmake: task {task_id} dropped ({why}){note}", file=sys.stderr)
 
     def watched_files(self) -> set[str]:
         assert self.project is not None
@@ -144,11 +168,19 @@ class WatchSession:
             result = run_graph(self.project, selected, self.store, self.req, control=control)
         finally:
             self.watcher.control = None
-        return EXIT_INTERRUPTED if result.interrupted and not control.cancelled else 0
+        records = self.store.task_records()
+        for task_id, outcome in result.outcomes.items():
+            rec = records.get(task_id)
+            if outcome.state in ("done", "cached") and rec is not None:
+                self.written.update((path, h) for path, h in rec.outputs.items() if h is not None)
+        # (a task watch itself cancelled is not an interruption: only Ctrl-C ends the session)
+        return EXIT_INTERRUPTED if result.interrupted else 0
 
     def relevant(self, paths: set[str]) -> tuple[bool, bool]:
-        """(reload the Agentfile?, rebuild?) for a set of changed paths. Outputs whose content is what
-        agentmake recorded are its own writes, not changes."""
+        """(reload the Agentfile?, rebuild?) for a set of changed paths. An output is agentmake's own write,
+        not a change, when its content is what its task recorded and either this session wrote it or every
+        task reading it was built from that content (a `touch`); so undoing a hand edit of an output that
+        others were rebuilt from is a change. A directory moved or removed changes what was under it."""
         if self.project is None:
             return True, True
         if paths & self.watched_files():
@@ -164,8 +196,14 @@ class WatchSession:
             task_id = producer.get(path)
             if task_id is not None:
                 rec = records.get(task_id)
-                if rec is not None and rec.outputs.get(path) == hasher.file_hash(path):
+                now = hasher.file_hash(path)
+                recorded = rec is not None and rec.outputs.get(path) == now and now is not None
+                if recorded and (
+                    self.written.get(path) == now
+                    or all(_read_as(records.get(r), path) == now for r in readers.get(path, ()))
+                ):
                     continue  # agentmake's own write
+                self.written.pop(path, None)  # no longer what this session wrote
                 interesting.add(path)
             elif path in readers:
                 interesting.add(path)
@@ -173,13 +211,41 @@ class WatchSession:
             elif (self.root / path).is_file():
                 self.maybe_new = True  # may match a fan-out pattern: re-expand, build only if tasks changed
                 regraph = True
-            # else: a directory, or a path the graph never read that is gone again (an editor's probe file)
+            elif (self.root / path).is_dir() or any(p.startswith(path + "/") for p in readers):
+                # a directory moved in, out or renamed: its files may add or drop fan-out tasks, and those
+                # read under it may be gone or other files now (inotify names only the directory)
+                for read in (p for p in readers if p.startswith(path + "/")):
+                    now = hasher.file_hash(read)
+                    if now is None or any(_read_as(records.get(r), read) != now for r in readers[read]):
+                        interesting.add(read)
+                self.maybe_new = regraph = True
+            # else: a path the graph never read that is gone again (an editor's probe file)
         return regraph, bool(interesting)
 
     def shape(self) -> dict[str, tuple[str, ...]]:
         """The current graph's tasks and their inputs: what a new file can change."""
         assert self.project is not None
         return {task_id: task.inputs for task_id, task in self.project.graph.tasks.items()}
+
+
+def _readers(project: Project) -> dict[str, list[str]]:
+    """Each file a task reads (its inputs, its prompt file, a report's template) -> the ids of those tasks."""
+    readers: dict[str, list[str]] = {}
+    for task in project.graph.tasks.values():
+        spec = task.spec
+        prompt = spec.prompt if isinstance(spec, AgentSpec) else spec.merge
+        extra = [p for p in (prompt.path if prompt else None, getattr(spec, "template", None)) if p]
+        for path in dict.fromkeys([*task.inputs, *extra]):
+            readers.setdefault(path, []).append(task.id)
+    return readers
+
+
+def _read_as(rec: TaskRecord | None, path: str) -> str | None:
+    """The content hash of `path` that the task of record `rec` was last built from (None: unknown)."""
+    if rec is None:
+        return None
+    inputs = rec.parts.get("inputs")
+    return inputs.get(path) if isinstance(inputs, dict) else None
 
 
 def _drain(changes: queue.Queue[set[str]], first: set[str]) -> set[str]:

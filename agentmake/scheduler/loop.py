@@ -28,6 +28,7 @@ from agentmake.runners import AttemptResult, Executor
 from agentmake.scheduler.backoff import backoff_delay
 from agentmake.scheduler.commit import remove_stale_temps
 from agentmake.scheduler.control import BuildControl
+from agentmake.scheduler.decided import changed_since
 from agentmake.scheduler.events import BuildResult, TaskEvent, TaskOutcome, emit_up_to_date
 from agentmake.scheduler.fastlane import Predecided, predecide
 from agentmake.scheduler.inline import InlineAttempts, usable_cpus
@@ -445,10 +446,12 @@ class Build(Starting):
             self.parked.setdefault(t.runner, ReadyQueue(self.keys)).push(task_id)
 
     def _take_cancels(self, control: BuildControl) -> None:
-        for task_id, reason in control.take().items():
+        for task_id, (reason, paths) in control.take().items():
             t = self.tasks.get(task_id)
             if t is None or t.state in TERMINAL:
                 continue
+            if paths and t.decision is not None and not changed_since(t, paths, self.hasher, self.root):
+                continue  # e.g. its input, just written by the task that feeds it: what it was started with
             self.predecided.pop(task_id, None)  # decided from content that has changed since
             if t.attempt == 0 and t.decision is not None and t.id not in self.running:
                 # decided and parked, waiting for a slot: decide it again from the current content
