@@ -28,8 +28,8 @@ from agentmake.store import Store, TaskRecord
 from agentmake.syntax import load_agentfile
 from agentmake.workflow import EXIT_INTERRUPTED, Project, Request, agentfile_path, run_graph
 
-STEP_MS = 120  # watchfiles yields what it saw once no new path has come for this long
-QUIET_MS = 300  # changes are queued for a build once nothing has changed for this long
+STEP_MS = 50  # watchfiles yields what it saw once no new path has come for this long
+QUIET_MS = 100  # changes are queued for a build once nothing has changed for this long
 MAX_WAIT = 2.0  # seconds: changes wait no longer than this for a quiet moment (a file written nonstop)
 IGNORED_DIRS = {".agentmake", ".git", "__pycache__", ".venv", ".hypothesis", ".pytest_cache", ".mypy_cache"}
 
