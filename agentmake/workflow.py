@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import os
+import stat
 import sys
 import time
 from collections.abc import Callable
@@ -458,9 +459,13 @@ def _remove_output(
     """Remove output `out` if it is there (1, else 0), saving a copy first unless it holds `recorded`, the
     content agentmake wrote. `dry`: only say so."""
     path = root / out
-    if not path.exists():
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
         return 0
-    edited = recorded is None or recorded != hasher.file_hash(out)
+    # a FIFO or a device has no content to keep; a link is saved as the link (see `Store.save_edited`)
+    plain = stat.S_ISREG(mode) or stat.S_ISLNK(mode)
+    edited = plain and (recorded is None or recorded != hasher.file_hash(out))
     if dry:
         _out(f"would remove {out}" + (" (not as agentmake made it: a copy would be saved)" if edited else ""))
         return 1

@@ -228,6 +228,12 @@ def _check_outputs(
         inner = next(o for o in producer if o.startswith(out + "/"))
         raise fail(out, f"is the directory of another output, '{inner}'", "a path is a file or a directory")
     for node in nodes:
+        if node.wildcards:  # a value taken from a file name ('..', '.agentmake') must not move an output
+            for task in node.tasks:
+                for out in task.outputs:
+                    if problem := _misplaced(out):
+                        hint = "a wildcard took its value from a file name: rename that file"
+                        raise fail(out, problem, hint)
         if not node.wildcards:  # (literal paths; no new listing: the build stamp rests on every one made)
             for task in node.tasks:
                 for out in task.outputs:
@@ -235,6 +241,19 @@ def _check_outputs(
                     listed = index.listing(head)
                     if listed is not None and base in listed[1]:
                         raise fail(out, "is a directory", "an output is a file the agent writes")
+
+
+def _misplaced(out: str) -> str | None:
+    """Why an output made from wildcard values may not be written there (None: it may). The patterns were
+    checked when loaded; a value is one path segment, but may be '.', '..' or '.agentmake'."""
+    padded = f"/{out}/"
+    if "/../" in padded:
+        return "is outside the project directory"
+    if "/./" in padded:
+        return "is not a normal path (a '.' segment)"
+    if out.startswith(".agentmake/"):
+        return "is inside .agentmake/, agentmake's own state"
+    return None
 
 
 def _check_inputs(node: Node, producer: dict[str, str], index: FileIndex) -> None:

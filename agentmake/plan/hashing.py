@@ -13,7 +13,9 @@ and xxhash release the GIL). `flush` writes only new or changed records, in one 
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -45,16 +47,24 @@ def hash_bytes(data: bytes) -> str:
 
 
 def hash_path(path: Path | str) -> str:
-    """Digest of a file's content, read in `CHUNK`s into a reused per-thread buffer (raises OSError)."""
+    """Digest of a file's content, read in `CHUNK`s into a reused per-thread buffer (raises OSError). Only a
+    regular file (or a link to one) is read: a FIFO would block the open forever and `/dev/zero` would be
+    read forever, so either raises OSError (EINVAL) instead."""
     buf = getattr(_local, "buf", None)
     if buf is None:
         buf = _local.buf = bytearray(CHUNK)
     view = memoryview(buf)
     digest = xxhash.xxh3_128()
-    with open(path, "rb", buffering=0) as fh:
+    fd = os.open(path, _READ_FLAGS)  # (non-blocking: opening a FIFO with no writer returns at once)
+    with open(fd, "rb", buffering=0) as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, f"not a regular file: {os.fspath(path)}")
         while n := fh.readinto(buf):
             digest.update(view[:n])
     return digest.hexdigest()
+
+
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 class Hasher:

@@ -52,7 +52,9 @@ def edited_since(root: Path, changed: Iterable[str], new: Mapping[str, str]) -> 
             if hash_path(base + path) == new.get(path):
                 continue  # written with the very content the task made: nothing to lose
         except OSError:
-            continue  # not there (any more)
+            if not os.path.islink(base + path):
+                continue  # not there (any more), or a FIFO or device: no content to lose
+            # a link to something that is not a regular file (e.g. /dev/zero): the link is saved
         edited.append(path)
     return edited
 

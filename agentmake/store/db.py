@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import json
 import os
 import shutil
 import sqlite3
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -412,8 +414,13 @@ class Store(Journal):
         dest, n = base / path, 1
         while dest.exists():
             dest, n = Path(f"{base}-{n}") / path, n + 1
+        src = self.root / path
+        mode = os.lstat(src).st_mode
+        if not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):  # a FIFO or a device: nothing to keep a copy of
+            raise OSError(errno.EINVAL, f"{path} is not a regular file")
         dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(self.root / path, dest)
+        # a symbolic link is saved as the link (its target, e.g. /dev/zero, may be anything, anywhere)
+        shutil.copy2(src, dest, follow_symlinks=False)
         return dest
 
 

@@ -1,0 +1,128 @@
+"""Hostile file names and file types around outputs, through the real CLI: a wildcard that takes the value
+'..', '.' or '.agentmake' from a file name cannot move an output out of place, and an output path that is a
+link to /dev/zero or a FIFO neither hangs a build nor makes `clean` copy forever."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from agentmake.plan.hashing import hash_path
+
+FANOUT = """\
+agent page:
+    inputs  = posts/post-{slug}.md
+    outputs = {slug}/index.html
+    run     = "cp {input} {output}"
+"""
+
+
+def _agentmake(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "agentmake", *args],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=60,  # (a regression hangs: this fails it instead)
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "problem", "escaped"),
+    [
+        ("post-...md", "'../index.html' is outside the project directory", "index.html"),
+        ("post-..md", "'./index.html' is not a normal path", None),
+        ("post-.agentmake.md", "'.agentmake/index.html' is inside .agentmake/", None),
+    ],
+)
+def test_a_wildcard_value_from_a_file_name_cannot_move_an_output(
+    tmp_path: Path, name: str, problem: str, escaped: str | None
+) -> None:
+    project = tmp_path / "site"
+    (project / "posts").mkdir(parents=True)
+    (project / "Agentfile").write_text(FANOUT)
+    (project / "posts/post-good.md").write_text("good\n")
+    (project / "posts" / name).write_text("evil\n")
+    if escaped:
+        (tmp_path / escaped).write_text("precious\n")  # what `clean` must never delete
+    for args in ((), ("clean",)):
+        proc = _agentmake(project, *args)
+        assert proc.returncode == 2, proc.stderr
+        assert f"agent 'page' output {problem}" in proc.stderr
+        assert "Agentfile:3:" in proc.stderr and "rename that file" in proc.stderr
+    assert not (project / "good/index.html").exists()  # nothing ran
+    assert not (project / ".agentmake/index.html").exists()
+    if escaped:
+        assert (tmp_path / escaped).read_text() == "precious\n"
+
+
+SINGLE = """\
+agent a:
+    inputs  = in.txt
+    outputs = o.txt
+    run     = "cp {input} {output}"
+"""
+
+
+def _single(tmp_path: Path) -> Path:
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "Agentfile").write_text(SINGLE)
+    (project / "in.txt").write_text("hi\n")
+    return project
+
+
+def _saved(project: Path) -> list[Path]:
+    return (
+        [p for p in (project / ".agentmake/edited").rglob("o.txt")]
+        if (project / ".agentmake").exists()
+        else []
+    )
+
+
+def test_an_output_that_links_to_dev_zero_is_replaced_and_the_link_kept(tmp_path: Path) -> None:
+    project = _single(tmp_path)
+    (project / "o.txt").symlink_to("/dev/zero")
+    proc = _agentmake(project, "-s")
+    assert proc.returncode == 0, proc.stderr
+    assert (project / "o.txt").read_text() == "hi\n" and not (project / "o.txt").is_symlink()
+    [saved] = _saved(project)
+    assert saved.is_symlink() and os.readlink(saved) == "/dev/zero"  # the link, not an endless copy
+
+    (project / "o.txt").unlink()
+    (project / "o.txt").symlink_to("/dev/zero")
+    proc = _agentmake(project, "clean")
+    assert proc.returncode == 0, proc.stderr
+    assert not os.path.lexists(project / "o.txt")
+    assert all(p.is_symlink() for p in _saved(project)) and len(_saved(project)) == 2
+
+
+def test_an_output_that_is_a_fifo_neither_blocks_a_build_nor_clean(tmp_path: Path) -> None:
+    project = _single(tmp_path)
+    os.mkfifo(project / "o.txt")
+    proc = _agentmake(project, "-s")
+    assert proc.returncode == 0, proc.stderr
+    assert (project / "o.txt").read_text() == "hi\n"
+
+    (project / "o.txt").unlink()
+    os.mkfifo(project / "o.txt")
+    proc = _agentmake(project, "clean")
+    assert proc.returncode == 0, proc.stderr
+    assert not os.path.lexists(project / "o.txt")
+    assert _saved(project) == []  # a FIFO holds nothing to keep
+
+
+def test_hash_path_refuses_what_is_not_a_regular_file(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "fifo")
+    (tmp_path / "zero").symlink_to("/dev/zero")
+    for name in ("fifo", "zero"):
+        with pytest.raises(OSError, match="not a regular file"):
+            hash_path(tmp_path / name)
+    (tmp_path / "f").write_text("x")
+    (tmp_path / "link").symlink_to(tmp_path / "f")
+    assert hash_path(tmp_path / "link") == hash_path(tmp_path / "f")  # a link to a file is read as the file
