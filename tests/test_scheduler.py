@@ -119,7 +119,8 @@ def test_fatal_is_not_retried(tmp_path: Path) -> None:
 
 def test_rate_limit_halves_the_runner_cap_once_per_burst_then_grows_it_back(tmp_path: Path) -> None:
     # all four first attempts are rejected together: one burst, one halving (4 -> 2, not 4 -> 2 -> 1); the
-    # retries, started after it, are rejected again: a new signal, 2 -> 1; then each success adds one
+    # retries, started after it, are rejected again: a new signal, 2 -> 1; then one more slot per round of
+    # successes (1 at cap 1)
     specs = [Spec(f"t{i}") for i in range(4)]
     plans = {
         f"t{i}": [Step(0.1, "retry", "rate-limit"), Step(0.3, "retry", "rate-limit"), Step(0.1)]

@@ -53,10 +53,45 @@ def test_limits_halve_on_rate_limit_and_grow_back() -> None:
         limits.release("claude")
     limits.acquire("claude")
     assert not limits.can_start("claude")  # cap 1
-    assert (limits.grow("claude"), limits.grow("claude"), limits.grow("claude"), limits.grow("claude")) == (
-        2, 3, 4, None,
-    )  # fmt: skip
+    assert limits.grow("claude") == 2  # one round of 1 success
     assert limits.can_start("claude")
+
+
+def test_limits_ignore_successes_of_calls_started_before_the_halving() -> None:
+    limits = Limits(8, {"claude": 8})
+    before = [limits.acquire("claude") for _ in range(8)]  # 4 accepted, 4 rejected by a provider limit of 4
+    assert limits.lower("claude", before[-1]) == 4
+    # the 4 accepted calls end well: they ran under the old cap, with the rejected ones, and grow nothing
+    assert [limits.grow("claude", n) for n in before[:4]] == [None] * 4
+    assert limits.effective["claude"] == 4
+    after = [limits.acquire("claude") for _ in range(4)]
+    assert [limits.grow("claude", n) for n in after] == [None, None, None, 5]  # a round of calls after it
+
+
+def test_limits_grow_by_one_per_round_of_successes_up_to_the_configured_cap() -> None:
+    limits = Limits(16, {"claude": 6})
+    limits.acquire("claude")
+    assert (limits.lower("claude"), limits.lower("claude")) == (3, 1)
+    grown = [limits.grow("claude", limits.acquire("claude")) for _ in range(1 + 2 + 3 + 4 + 5 + 6)]
+    # one more slot once as many successes as the cap allows: 1 success (1 -> 2), 2 (-> 3), 3, 4, 5 (-> 6)
+    assert [(i, cap) for i, cap in enumerate(grown, 1) if cap is not None] == [
+        (1, 2), (3, 3), (6, 4), (10, 5), (15, 6),
+    ]  # fmt: skip
+    assert limits.effective["claude"] == limits.configured["claude"] == 6  # never above it
+    assert limits.grow("claude", limits.acquire("claude")) is None
+
+
+def test_limits_halve_again_on_a_later_burst_and_restart_the_count() -> None:
+    limits = Limits(8, {"claude": 8})
+    assert limits.lower("claude", limits.acquire("claude")) == 4
+    probe = [limits.acquire("claude") for _ in range(8)]
+    assert [limits.grow("claude", n) for n in probe[:4]] == [None, None, None, 5]
+    assert [limits.grow("claude", n) for n in probe[4:7]] == [None] * 3  # 3 of the 5 for the next slot
+    assert limits.lower("claude", probe[7]) == 2  # started after the first halving: a new burst
+    assert limits.lower("claude", probe[6]) is None  # the same burst
+    # the successes counted before it start over, and those of calls started before it count for nothing
+    assert [limits.grow("claude", n) for n in probe[:7]] == [None] * 7
+    assert [limits.grow("claude", limits.acquire("claude")) for _ in range(2)] == [None, 3]
 
 
 def test_limits_halve_once_per_burst_of_rate_limits() -> None:

@@ -1,10 +1,16 @@
 """Slots: the global `-j` cap, each runner's `parallel` cap, and the adaptive cap after rate limits.
 
 A runner without `parallel` is capped by `jobs` only. When a runner reports a rate limit its effective cap is
-halved (never below 1); each later success of that runner grows it back by one, up to the configured
-cap (AIMD, as TCP does with congestion). As in TCP, one burst is one signal: the rate limits of attempts that
-were started before the last halving answer the calls that caused it, so they halve nothing more (else 8
-calls rejected together would take a cap of 8 straight down to 1).
+halved (never below 1), then grows back by one after each round of successes, up to the configured cap: one
+more slot once as many calls as the cap allows have succeeded since it last changed (AIMD, as TCP's congestion
+avoidance adds one segment per round trip). Adding one per success instead would double the cap every round
+(slow start) and take it straight back to where the provider rejected calls.
+
+As in TCP, one burst is one signal, and only calls started after the last halving answer for the new cap:
+- the rate limits of attempts that were started before the last halving answer the calls that caused it, so
+  they halve nothing more (else 8 calls rejected together would take a cap of 8 straight down to 1);
+- the successes of attempts that were started before it ran under the old cap, alongside the rejected ones,
+  so they grow nothing (else the calls still running when the cap is halved put it straight back).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ class Limits:
         self.by_runner: dict[str, int] = {}
         self.started = 0  # attempts started so far (each one's number is what `acquire` returned)
         self.halved_at: dict[str, int] = {}  # runner -> `started` when its cap was last halved
+        self.successes: dict[str, int] = {}  # runner -> successes counted for growth since its cap changed
 
     def can_start(self, runner: str | None) -> bool:
         if self.total >= self.jobs:
@@ -55,15 +62,25 @@ class Limits:
             return None
         self.effective[runner] = max(current // 2, 1)
         self.halved_at[runner] = self.started
+        self.successes[runner] = 0
         return self.effective[runner]
 
-    def grow(self, runner: str | None) -> int | None:
-        """Grow a lowered cap by one after a success; returns the new cap, or None if unchanged."""
+    def grow(self, runner: str | None, attempt: int | None = None) -> int | None:
+        """Count a success of the attempt numbered `attempt` (None: one started after any halving) towards
+        growing `runner`'s lowered cap: one more slot once `effective` successes of attempts started after
+        the last halving have been counted since the cap last changed. Returns the new cap, or None if
+        unchanged."""
         if runner is None:
             return None
         current = self.effective.get(runner, self.jobs)
-        limit = self.configured.get(runner, self.jobs)
-        if current >= limit:
+        if current >= self.configured.get(runner, self.jobs):
             return None
+        if attempt is not None and attempt <= self.halved_at.get(runner, 0):
+            return None  # it ran under the old cap, with the calls that were rejected
+        counted = self.successes.get(runner, 0) + 1
+        if counted < current:
+            self.successes[runner] = counted
+            return None
+        self.successes[runner] = 0
         self.effective[runner] = current + 1
         return current + 1

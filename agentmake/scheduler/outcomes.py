@@ -102,7 +102,7 @@ class Outcomes:
             t.outcome.notice = result.message
         if saved:
             t.outcome.notice = "; ".join(filter(None, [t.outcome.notice, saved]))
-        cap = self.limits.grow(t.runner)
+        cap = self.limits.grow(t.runner, t.started_as)
         self._finish(t, "done", action=f"cap for {t.runner} raised to {cap}" if cap is not None else None)
         self._succeeded(t)
 

@@ -26,7 +26,7 @@ class TaskState:
     outcome: TaskOutcome
     decision: Decision | None = None
     attempt: int = 0
-    started_as: int = 0  # the number `Limits.acquire` gave its latest attempt
+    started_as: int = 0  # the number `Limits.acquire` gave its latest attempt (for `lower` and `grow`)
     cancel: threading.Event | None = None
     notice: str | None = None  # where hand-edited outputs were saved
     error_type: str | None = None
