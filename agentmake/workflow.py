@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agentmake import locate
+from agentmake.confine import check_inside
 from agentmake.errors import UsageError
 from agentmake.trace import mark
 
@@ -463,6 +464,7 @@ def _remove_output(
         mode = os.lstat(path).st_mode
     except FileNotFoundError:
         return 0
+    check_inside(root, out)  # (never remove, or copy, a file elsewhere that a linked directory leads to)
     # a FIFO or a device has no content to keep; a link is saved as the link (see `Store.save_edited`)
     plain = stat.S_ISREG(mode) or stat.S_ISLNK(mode)
     edited = plain and (recorded is None or recorded != hasher.file_hash(out))

@@ -5,11 +5,13 @@ link to /dev/zero or a FIFO neither hangs a build nor makes `clean` copy forever
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from conftest import FakeAgents
 
 from agentmake.plan.hashing import hash_path
 
@@ -126,3 +128,48 @@ def test_hash_path_refuses_what_is_not_a_regular_file(tmp_path: Path) -> None:
     (tmp_path / "f").write_text("x")
     (tmp_path / "link").symlink_to(tmp_path / "f")
     assert hash_path(tmp_path / "link") == hash_path(tmp_path / "f")  # a link to a file is read as the file
+
+
+LINKED = """\
+agent copy:
+    inputs  = in.txt
+    outputs = build/x.md
+    run     = "cp {input} {output}"
+
+agent ask:
+    runner  = claude
+    prompt  = "Summarize."
+    inputs  = in.txt
+    outputs = build/y.md
+"""
+
+
+def test_an_output_directory_linked_outside_the_project_is_refused(
+    tmp_path: Path, fake_agents: FakeAgents
+) -> None:
+    project, outside = tmp_path / "p", tmp_path / "outside"
+    project.mkdir()
+    outside.mkdir()
+    (project / "Agentfile").write_text(LINKED)
+    (project / "in.txt").write_text("hi\n")
+    (project / "build").symlink_to(outside)
+    proc = _agentmake(project, "-k")
+    assert proc.returncode == 1
+    for task in ("copy", "ask"):
+        assert f"✗ {task}: " in proc.stderr
+    assert "output directory build leads outside the project (a symbolic link, to " in proc.stderr
+    assert list(outside.iterdir()) == []  # nothing written there, not even a staged file
+    assert fake_agents.log_lines() == []  # and the LLM agent was refused before its call was paid for
+
+    # built for real, then the directory is swapped for a link: neither a restore nor clean reaches through
+    (project / "build").unlink()
+    assert _agentmake(project, "-s").returncode == 0
+    shutil.rmtree(project / "build")
+    (project / "build").symlink_to(outside)
+    proc = _agentmake(project, "-s")
+    assert proc.returncode == 1 and list(outside.iterdir()) == []  # no restore through the link
+    (outside / "x.md").write_text("precious\n")
+    proc = _agentmake(project, "clean")
+    assert proc.returncode == 2 and "leads outside the project" in proc.stderr
+    assert (outside / "x.md").read_text() == "precious\n"
+    assert not (project / ".agentmake/edited").exists()  # nor copied from there

@@ -91,7 +91,7 @@ class ExecutorBase:
         return result
 
     @staticmethod
-    def _unrunnable(error: InvocationError | AgentmakeError) -> AttemptResult:
+    def _unrunnable(error: InvocationError | AgentmakeError | OSError) -> AttemptResult:
         """The result of an attempt that cannot start as written (a bad placeholder, an unknown runner, an
         output directory that cannot be made): fatal, and the message says what to fix."""
         message = str(error) if isinstance(error, InvocationError) else one_line(str(error))

@@ -31,6 +31,7 @@ import threading
 import time
 from pathlib import Path
 
+from agentmake.confine import OutsideProject, check_inside
 from agentmake.errors import AgentmakeError
 from agentmake.graph import Task
 from agentmake.model import AgentSpec, ReportSpec
@@ -78,13 +79,15 @@ class Executor(SalvageAttempts, ShellAttempts):
             # the task's first attempt in this run: an earlier, interrupted one may have left its answer
             salvaged = self._salvage(task, decision, stem, cancel) if attempt == 1 else None
             result = salvaged if salvaged is not None else self._dispatch(task, decision, stem, cancel)
-        except (InvocationError, AgentmakeError) as e:
+        except (InvocationError, AgentmakeError, OutsideProject) as e:
             result = self._unrunnable(e)
         return self._ended(result, start, stem)
 
     # -- kinds of task --------------------------------------------------------------------------------------
     def _dispatch(self, task: Task, decision: Decision, stem: Path, cancel: threading.Event) -> AttemptResult:
         spec = task.spec
+        for out in task.outputs:  # before any call is paid for (an LLM agent may write them itself)
+            check_inside(self.root, out)
         if isinstance(spec, ReportSpec) and spec.merge is None:
             return self._render_report(task)
         if isinstance(spec, AgentSpec) and spec.is_shell:

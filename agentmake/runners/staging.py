@@ -12,16 +12,20 @@ import sys
 import threading
 from pathlib import Path
 
+from agentmake.confine import check_inside
+
 STAGED_MARKER = ".agentmake-tmp-"  # every staged file name contains this
 
 
 def staged_path(root: Path, output: str, made: set[Path] | None = None) -> Path:
-    """A fresh (not yet existing) temporary path beside `output`; creates the output's directory. `made`:
+    """A fresh (not yet existing) temporary path beside `output`; creates the output's directory (raises
+    `confine.OutsideProject` if it leads out of the project through a symbolic link). `made`:
     directories this caller created already (they are not created again: one mkdir per directory, not per
     output; the caller keeps the set for one build)."""
     target = root / output
     parent = target.parent
     if made is None or parent not in made:
+        check_inside(root, output)  # (before the mkdir: it would make directories wherever a link leads)
         parent.mkdir(parents=True, exist_ok=True)
         if made is not None:
             made.add(parent)

@@ -33,6 +33,7 @@ from pathlib import Path, PurePosixPath
 
 import xxhash
 
+from agentmake.confine import check_inside
 from agentmake.errors import UsageError
 
 _DRIVE = re.compile(r"^[A-Za-z]:")  # a Windows drive letter: absolute too
@@ -392,11 +393,12 @@ def _vacuum(conn: sqlite3.Connection) -> None:
 
 
 def _inside(base: Path, path: str) -> Path:
-    """`base / path` if `path` names a file inside the project, judged lexically (the rule the graph applies
-    to declared outputs): symlinks are not resolved, so an output directory that is a symlink to elsewhere
-    (e.g. `build -> /scratch/...`) restores like any other."""
+    """`base / path` if `path` names a file inside the project: judged lexically (the rule the graph applies
+    to declared outputs), then on disk (an output directory that is a symbolic link to elsewhere raises
+    `confine.OutsideProject`)."""
     norm = posixpath.normpath(path)
     pure = PurePosixPath(norm)
     if not path or pure.is_absolute() or norm in (".", "") or ".." in pure.parts or _DRIVE.match(norm):
         raise UsageError(f"cached output {path!r} is outside the project {base}")
+    check_inside(base, norm)
     return base / norm
