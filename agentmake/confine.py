@@ -17,11 +17,11 @@ class OutsideProject(OSError):
     """An output's directory leads outside the project through a symbolic link."""
 
     def __init__(self, rel: str, real: str) -> None:
-        super().__init__(errno.EXDEV, f"{rel} leads outside the project (a symbolic link to {real})")
+        super().__init__(errno.EXDEV, f"{rel} resolves to {real}, outside the project")
         self.rel, self.real = rel, real
 
     def __str__(self) -> str:
-        return f"output directory {self.rel} leads outside the project (a symbolic link, to {self.real})"
+        return f"output directory {self.rel} resolves to {self.real}, outside the project (a symbolic link)"
 
 
 def check_inside(root: Path | str, rel: str) -> None:

@@ -464,6 +464,11 @@ def _remove_output(
         mode = os.lstat(path).st_mode
     except FileNotFoundError:
         return 0
+    from agentmake.graph.globs import is_outside_root
+
+    if is_outside_root(out) or out.split("/", 1)[0] == ".agentmake":  # (a record from a planted state.db)
+        _out(f"not removing {out}: a recorded output outside the project")
+        return 0
     check_inside(root, out)  # (never remove, or copy, a file elsewhere that a linked directory leads to)
     # a FIFO or a device has no content to keep; a link is saved as the link (see `Store.save_edited`)
     plain = stat.S_ISREG(mode) or stat.S_ISLNK(mode)

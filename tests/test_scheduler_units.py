@@ -20,6 +20,7 @@ from agentmake.scheduler.ready import (
     expected_durations,
     priority_keys,
 )
+from agentmake.store.identity import boot_id, start_ticks
 
 
 def test_expected_durations_fall_back_from_task_to_agent_to_estimate(tmp_path: Path) -> None:
@@ -152,6 +153,10 @@ def test_end_orphans_kills_groups_of_dead_owners_only(tmp_path: Path) -> None:
             ("orphan", orphan.pid, orphan.pid, dead_owner.pid),
             ("owned", guarded.pid, guarded.pid, os.getppid()),  # its agentmake is alive: leave it
         ]
+        # as the store records them (a row without an identity is not trusted where one could be recorded)
+        pids = (("orphan", orphan.pid), ("owned", guarded.pid))
+        ids = {tid: (start_ticks(pid), boot_id()) for tid, pid in pids}
+        store.running_identities = lambda: ids  # type: ignore[attr-defined]
         assert end_orphans(store) == ["orphan"]
         assert orphan.wait(timeout=10) is not None
         assert guarded.poll() is None

@@ -4,8 +4,10 @@ link to /dev/zero or a FIFO neither hangs a build nor makes `clean` copy forever
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -157,7 +159,7 @@ def test_an_output_directory_linked_outside_the_project_is_refused(
     assert proc.returncode == 1
     for task in ("copy", "ask"):
         assert f"✗ {task}: " in proc.stderr
-    assert "output directory build leads outside the project (a symbolic link, to " in proc.stderr
+    assert f"output directory build resolves to {outside.resolve()}, outside the project" in proc.stderr
     assert list(outside.iterdir()) == []  # nothing written there, not even a staged file
     assert fake_agents.log_lines() == []  # and the LLM agent was refused before its call was paid for
 
@@ -170,6 +172,23 @@ def test_an_output_directory_linked_outside_the_project_is_refused(
     assert proc.returncode == 1 and list(outside.iterdir()) == []  # no restore through the link
     (outside / "x.md").write_text("precious\n")
     proc = _agentmake(project, "clean")
-    assert proc.returncode == 2 and "leads outside the project" in proc.stderr
+    assert proc.returncode == 2 and "outside the project (a symbolic link)" in proc.stderr
     assert (outside / "x.md").read_text() == "precious\n"
     assert not (project / ".agentmake/edited").exists()  # nor copied from there
+
+
+def test_a_planted_record_of_an_output_outside_the_project_is_not_removed(tmp_path: Path) -> None:
+    project = _single(tmp_path)
+    (tmp_path / "precious.txt").write_text("precious\n")
+    assert _agentmake(project, "-s").returncode == 0
+    db = sqlite3.connect(project / ".agentmake/state.db")  # as a state.db copied, committed or planted
+    row = list(db.execute("SELECT * FROM tasks WHERE task_id = 'a'").fetchone())
+    row[0], row[3] = "ghost", json.dumps({"../precious.txt": "0" * 32, ".agentmake/state.db": "0" * 32})
+    db.execute(f"INSERT INTO tasks VALUES ({', '.join('?' * len(row))})", row)
+    db.commit()
+    db.close()
+    proc = _agentmake(project, "clean", "--leftovers")
+    assert proc.returncode == 0, proc.stderr
+    assert "not removing ../precious.txt: a recorded output outside the project" in proc.stdout + proc.stderr
+    assert (tmp_path / "precious.txt").read_text() == "precious\n"
+    assert (project / ".agentmake/state.db").exists()

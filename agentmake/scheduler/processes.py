@@ -165,9 +165,13 @@ def same_process(
     pid: int, ticks: int | None, recorded_boot: str | None, boot: str | None, slack: int = 0
 ) -> bool:
     """Whether `pid` is still the process recorded with start time `ticks` (give or take `slack` ticks) during
-    boot `recorded_boot` (`boot` is this boot's id). Unknown parts (None, or no /proc) are trusted: the pid
-    alone decides."""
+    boot `recorded_boot` (`boot` is this boot's id). Where this machine has both (/proc and a boot id), a
+    record without them is not taken on trust: agentmake always records them here, so it was written
+    elsewhere (a `state.db` copied or committed from another machine, or planted) and its pid names some
+    other process. Without /proc or a boot id here, unknown parts are trusted: the pid alone decides."""
     if recorded_boot is not None and boot is not None and recorded_boot != boot:
+        return False
+    if boot is not None and proc_available() and (ticks is None or recorded_boot is None):
         return False
     if ticks is None or not proc_available():
         return True
