@@ -192,3 +192,25 @@ def test_a_planted_record_of_an_output_outside_the_project_is_not_removed(tmp_pa
     assert "not removing ../precious.txt: a recorded output outside the project" in proc.stdout + proc.stderr
     assert (tmp_path / "precious.txt").read_text() == "precious\n"
     assert (project / ".agentmake/state.db").exists()
+
+
+def test_copied_cli_credentials_are_never_readable_by_others(tmp_path: Path) -> None:
+    from agentmake.runners import PRESETS
+    from agentmake.runners.invocation import llm_invocation
+
+    src = tmp_path / "home/.claude"
+    src.mkdir(parents=True)
+    (src / ".credentials.json").write_text('{"token": "secret"}')
+    (src / ".credentials.json").chmod(0o644)
+    job = tmp_path / "job"
+    (job / "claude").mkdir(parents=True)
+    (job / "claude/.credentials.json").write_text("old")
+    (job / "claude/.credentials.json").chmod(0o644)  # a copy an older run left
+    environ = {"HOME": str(tmp_path / "home"), "PATH": os.defpath}
+    inv = llm_invocation(
+        PRESETS["claude"], "claude", model=None, prompt="hi", writes_files=False, root=tmp_path, home=job,
+        environ=environ,
+    )  # fmt: skip
+    copy = Path(inv.env["CLAUDE_CONFIG_DIR"]) / ".credentials.json"
+    assert copy.read_text() == '{"token": "secret"}'
+    assert copy.stat().st_mode & 0o777 == 0o600

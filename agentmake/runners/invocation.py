@@ -64,11 +64,16 @@ def _has(argv: list[str], *flags: str) -> bool:
 
 
 def _copy_if_exists(src_dir: Path, dst_dir: Path, names: tuple[str, ...]) -> None:
+    """Copy credentials and settings into a job's config directory, readable by the owner only from the
+    moment the copy exists (never briefly with the default mode)."""
     for name in names:
         src = src_dir / name
         if src.is_file():
-            shutil.copyfile(src, dst_dir / name)
-            os.chmod(dst_dir / name, 0o600)
+            flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+            fd = os.open(dst_dir / name, flags, 0o600)
+            with open(fd, "wb") as dst, src.open("rb") as fh:
+                os.fchmod(fd, 0o600)  # (a copy left by an older run may have another mode)
+                shutil.copyfileobj(fh, dst)
 
 
 def llm_invocation(
