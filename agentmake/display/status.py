@@ -49,6 +49,7 @@ def status_rows(
     records: dict[str, TaskRecord] = store.task_records() if store is not None else {}
     pids = _running_pids(running)
     own = os.getpid() if own_pid is None else own_pid
+    stopped = _interrupted_last(store) if store is not None else {}
     rows: list[dict[str, Any]] = []
     for task_id, task in graph.tasks.items():
         decision = by_id.get(task_id)
@@ -58,6 +59,8 @@ def status_rows(
         if pid is not None and not owner_alive:
             reasons.insert(0, f"interrupted: agentmake (pid {pid}) stopped before it finished")
             pid = None
+        elif task_id in stopped and pid is None and (decision is None or decision.stale):
+            reasons.insert(0, f"interrupted: {stopped[task_id]}")
         if pid is not None and pid != own:
             state = "running"
         elif record is not None and record.status == "failed" and (decision is None or decision.stale):
@@ -86,6 +89,19 @@ def status_rows(
             }
         )
     return rows
+
+
+def _interrupted_last(store: Store) -> dict[str, str]:
+    """Tasks the last build stopped before they finished (Ctrl-C, a watch cancel) -> what it said of them."""
+    last = store.last_run_id()
+    if last is None:
+        return {}
+    said = {"interrupted": "the last build was stopped (Ctrl-C) before it finished"}
+    return {
+        a.task_id: said.get(a.message or "interrupted", f"the last build stopped it ({a.message})")
+        for a in store.attempts(last)
+        if a.state == "interrupted"
+    }
 
 
 def _state_text(row: Mapping[str, Any]) -> str:
