@@ -25,6 +25,7 @@ from agentmake.runners.invocation import Invocation, InvocationError, safe_name
 from agentmake.runners.parse import Parsed
 from agentmake.runners.presets import PRESETS, preset_of
 from agentmake.runners.process import GRACE, ProcResult, run_process
+from agentmake.runners.redact import Redactor
 from agentmake.runners.result import AttemptResult
 from agentmake.runners.staging import tail_to_stderr
 
@@ -58,6 +59,8 @@ class ExecutorBase:
         self._fresh_logs = False  # the log directory was made by this executor (one per build)
         self._programs: dict[str, str | None] = {}  # program name -> its path on PATH (resolved once)
         self._dirs: set[Path] = set()  # output directories made (see `staged_path`)
+        # secrets of the environment every child gets its own from: out of messages and logs (`redact`)
+        self.redact = Redactor.from_environ(os.environ)
         if recover_leftovers:
             for note in recover(self.state_dir, self.root, self.log_dir):
                 sys.stderr.write(f"agentmake: {note}\n")
@@ -86,9 +89,25 @@ class ExecutorBase:
         if not result.salvaged:  # (a salvaged answer took as long as its own attempt did)
             result.duration = time.monotonic() - start
         result.log_stem = stem
+        if self.redact:
+            # (the messages were made from redacted text already: `one_line` may cut a value short, which
+            # this would no longer find; this is for any message that quoted the output otherwise)
+            result.message = self.redact(result.message)
+            self._redact_logs(stem)
         if result.outcome != "ok":
             self.discard(result)
         return result
+
+    def _redact_logs(self, stem: Path) -> None:
+        """The attempt's logs (agent and check command) rewritten without secrets, once its process is gone
+        and its answer was taken from the log as printed. A rewritten ``.out`` no longer holds the answer as
+        the agent gave it, so it is not salvaged later (its key file goes; see `salvage`)."""
+        name = stem.name
+        if self.redact.redact_file(stem.with_name(name + ".out")):
+            with contextlib.suppress(OSError):
+                stem.with_name(name + ".key").unlink()
+        for suffix in (".err", ".check.out", ".check.err"):
+            self.redact.redact_file(stem.with_name(name + suffix))
 
     @staticmethod
     def _unrunnable(error: InvocationError | AgentmakeError | OSError) -> AttemptResult:
@@ -144,7 +163,9 @@ class ExecutorBase:
         stop_tail = threading.Event()
         tail = None
         if self.verbose:
-            tail = threading.Thread(target=tail_to_stderr, args=(task.id, stem, stop_tail), daemon=True)
+            tail = threading.Thread(
+                target=tail_to_stderr, args=(task.id, stem, stop_tail, self.redact), daemon=True
+            )
             tail.start()
         try:
             return run_process(
@@ -201,12 +222,11 @@ class ExecutorBase:
             limit = f" after {timeout:g}s" if timeout else ""
             return Verdict("retry", "timeout", f"timed out{limit}; the process group was killed")
         if proc.exit_code == 127:
-            detail = one_line(read_log(stem, ".err")) or prog
+            detail = one_line(self.redact(read_log(stem, ".err"))) or prog
             return Verdict("fatal", "not-found", f"command not found ({detail}): install it or fix PATH")
         if preset == "shell" and proc.exit_code != 0:
-            return classify_failure(
-                "shell", proc.exit_code, parsed, read_log(stem, ".out"), read_log(stem, ".err")
-            )
+            out, err = self.redact(read_log(stem, ".out")), self.redact(read_log(stem, ".err"))
+            return classify_failure("shell", proc.exit_code, parsed, out, err)
         return None
 
     def _checked(
@@ -226,7 +246,7 @@ class ExecutorBase:
         try:
             problem = run_check(
                 check, task, result.staged, root=self.root, log_stem=stem, timeout=timeout, cancel=cancel,
-                on_spawn=on_spawn,
+                on_spawn=on_spawn, redact=self.redact,
             )  # fmt: skip
         except AgentmakeError as e:  # e.g. a bad placeholder: the staged files must not be left behind
             return self._fail(result, Verdict("fatal", "usage", one_line(str(e))))

@@ -15,6 +15,7 @@ from agentmake.graph import Task
 from agentmake.model import Check
 from agentmake.runners.classify import one_line
 from agentmake.runners.process import run_process
+from agentmake.runners.redact import NO_REDACTION
 from agentmake.templates import render_command
 
 
@@ -40,10 +41,12 @@ def run_check(
     timeout: float | None,
     cancel: threading.Event,
     on_spawn: Callable[[int, int], None] | None = None,
+    redact: Callable[[str], str] = NO_REDACTION,
 ) -> str | None:
     """None when every output passes, else a one-line reason. `log_stem` + ``.check.out``/``.err`` get the
     check command's output. `on_spawn(pid, pgid)`: the check command's process, the moment it exists (so
-    that, like the agent's, it is in the spawn log and ended if agentmake dies)."""
+    that, like the agent's, it is in the spawn log and ended if agentmake dies). `redact`: takes the secrets
+    out of the command's output before a line of it is quoted (see `redact`; the caller redacts the logs)."""
     if check.kind == "json":
         for out, path in staged.items():
             try:
@@ -74,7 +77,7 @@ def run_check(
     shown = render_command(check.command, command_values(task, task.outputs))
     if res.timed_out:
         return f"check timed out: {shown}"
-    detail = one_line(_text(err_log)) or one_line(_text(out_log))
+    detail = one_line(redact(_text(err_log))) or one_line(redact(_text(out_log)))
     detail = _unstage(detail, staged, root)
     return f"check failed (exit {res.exit_code}): {shown}" + (f": {detail}" if detail else "")
 

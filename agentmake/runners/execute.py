@@ -17,7 +17,8 @@ staged files over their targets, or calls `discard`. So a failed attempt never r
 Logs: stdout/stderr of attempt N go to ``<log_dir>/<safe id>.<N>.out``/``.err`` (check commands:
 ``.check.out``/``.check.err``), copied from pipes as the child writes; a stream that printed nothing leaves
 no log file (see `capture`). The rendered prompt goes to ``<log_dir>/../tasks/<safe id>.prompt``
-before the run. Environment values are never written anywhere.
+before the run. Environment values are never written anywhere; secret ones an agent or a check prints are
+taken out of the logs and of every message made from them (`redact`), once the answer was read as printed.
 
 Modules: this one holds `Executor` (execute, reports, LLM agents); shell agents are in `shell`, answers an
 interrupted run left unrecorded in `salvage`, and what every attempt shares (settings, logs, starting a
@@ -154,8 +155,13 @@ class Executor(SalvageAttempts, ShellAttempts):
             stdout = read_log(stem, ".out")
             stderr = read_log(stem, ".err")
             parsed = parse_output(runner.format, stdout, stderr) if proc.exit_code is not None else Parsed()
+            # the answer is taken as printed; what a message may quote is redacted before `one_line` cuts it
+            redact = self.redact
             if preset == "claude" and runner.format == "text" and claude_text_error(stdout):
-                parsed.is_error, parsed.error = True, one_line(stdout)
+                parsed.is_error, parsed.error = True, one_line(redact(stdout))
+            elif parsed.error:
+                parsed.error = redact(parsed.error)
+            stderr = redact(stderr)
             result = AttemptResult(
                 "ok",
                 exit_code=proc.exit_code,
@@ -164,8 +170,8 @@ class Executor(SalvageAttempts, ShellAttempts):
                 tokens_out=parsed.tokens_out,
             )
             verdict = self._process_verdict(proc, inv, preset, parsed, stem, timeout)
-            text_out = stdout if runner.format == "text" else ""  # (a JSON answer is the agent's own work)
             if verdict is None and (proc.exit_code != 0 or parsed.is_error):
+                text_out = redact(stdout) if runner.format == "text" else ""  # (JSON: the agent's own work)
                 verdict = classify_failure(preset, proc.exit_code, parsed, text_out, stderr)
             if verdict is None and not multi and not (parsed.answer or "").strip():
                 verdict = classify_failure(preset, proc.exit_code, parsed, "", stderr)

@@ -2,10 +2,11 @@
 
 The prompt always travels on stdin (never in argv: one argument is capped at 128 KiB, and argv is visible to
 every user of the machine). The environment is a minimal base plus the preset's credential variables plus the
-runner's declared `env` names; values are never logged. Each task gets its own config directory under
-`.agentmake/home/<safe task id>/` so parallel agents do not corrupt shared state: claude `CLAUDE_CONFIG_DIR`
-(+ `.credentials.json`/`settings.json` copied), codex `CODEX_HOME` (+ `auth.json`/ `config.toml` copied), llm
-`-d <logs.db>`.
+runner's declared `env` names; agentmake never logs their values, and takes those of the secret-looking
+ones out of whatever it keeps or shows of an agent's output (`redact`). Each task gets its own config
+directory under `.agentmake/home/<safe task id>/` so parallel agents do not corrupt shared state: claude
+`CLAUDE_CONFIG_DIR` (+ `.credentials.json`/`settings.json` copied), codex `CODEX_HOME` (+ `auth.json`/
+`config.toml` copied), llm `-d <logs.db>`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import os
 import re
 import shutil
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from agentmake.model import RunnerSpec
@@ -33,7 +34,6 @@ class Invocation:
     stdin: bytes | None
     env: dict[str, str] | None  # None: the child inherits agentmake's environment as it is
     cwd: Path
-    secrets: list[str] = field(default_factory=list)  # env names whose values must never be shown
     fallback: list[str] | None = None  # the `sh -c` form, if `argv` execs a simple command directly
     executable: str | None = None  # argv[0] resolved on PATH, when known
 
@@ -131,7 +131,7 @@ def llm_invocation(
         db.parent.mkdir(parents=True, exist_ok=True)
         if not _has(argv, "-d", "--database"):
             argv += ["-d", str(db)]
-    return Invocation(argv=argv, stdin=prompt.encode("utf-8"), env=env, cwd=root, secrets=names)
+    return Invocation(argv=argv, stdin=prompt.encode("utf-8"), env=env, cwd=root)
 
 
 # Words that make a command more than "run this program": reserved words, builtins that differ from (or do

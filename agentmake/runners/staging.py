@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from agentmake.confine import check_inside
@@ -32,9 +33,11 @@ def staged_path(root: Path, output: str, made: set[Path] | None = None) -> Path:
     return target.with_name(f".{target.stem}{STAGED_MARKER}{os.urandom(4).hex()}{target.suffix}")
 
 
-def tail_to_stderr(task_id: str, stem: Path, stop: threading.Event) -> None:
+def tail_to_stderr(
+    task_id: str, stem: Path, stop: threading.Event, redact: Callable[[str], str] = str
+) -> None:
     """Stream new lines of the attempt's stdout and stderr to stderr, prefixed with the task id (and `!` for
-    its stderr, where CLIs print their progress and errors) (verbose mode)."""
+    its stderr, where CLIs print their progress and errors) (verbose mode), each line `redact`ed."""
     streams = [
         (stem.with_name(stem.name + ".out"), f"[{task_id}] "),
         (stem.with_name(stem.name + ".err"), f"[{task_id}!] "),
@@ -54,6 +57,6 @@ def tail_to_stderr(task_id: str, stem: Path, stop: threading.Event) -> None:
             if stopping and pending[i]:
                 lines.append(pending[i])
             for line in lines:
-                sys.stderr.write(prefix + line.decode("utf-8", "replace") + "\n")
+                sys.stderr.write(prefix + redact(line.decode("utf-8", "replace")) + "\n")
         if stopping:
             return

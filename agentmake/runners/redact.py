@@ -1,0 +1,107 @@
+"""Keep secrets from the environment out of what agentmake writes and shows (`Redactor`).
+
+An agent can print a credential it was given (a CLI quoting the refused key: ``invalid x-api-key 'sk-…'``,
+or a shell agent running `env`). Whatever agentmake derives from an agent's output (the one-line messages of
+a failure, shown on the terminal and kept in the state database, `status.md` and reports; the output of a
+`check` command) and the attempt's log files under ``.agentmake/logs/`` have every such value replaced by
+``[redacted NAME]``.
+
+Which values: those of the environment variables whose names look secret (`looks_secret`: a KEY, TOKEN,
+SECRET, PASSWORD, CREDENTIALS, AUTH... part). Every child agentmake starts takes its environment from
+agentmake's own: an LLM agent gets its preset's credential variables and its runner's declared `env` (a
+subset), a shell agent or a check command all of it; so one redactor built from agentmake's environment
+covers every attempt. Values shorter than `MIN_LENGTH` characters are left alone: replacing a "1" or "true"
+everywhere would mangle the text and hides nothing.
+
+Not redacted: the answer of an agent (the output file): that is the agent's work, which agentmake never edits
+(a shell or multi-output agent writes its files itself, so it could not anyway).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+MIN_LENGTH = 8  # characters: shorter values are not redacted
+
+# A name part (split on anything but letters and digits) that marks a secret: exactly one of these words, or
+# one ending with a word of `_SECRET_ENDS` (APIKEY, ACCESSTOKEN). AUTHOR (GIT_AUTHOR_NAME) and PWD are not.
+_SECRET_PARTS = frozenset({"AUTH", "PASS", "PAT", "CREDS"})
+_SECRET_ENDS = ("KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "PASSPHRASE", "CREDENTIAL", "CREDENTIALS")
+_PARTS = re.compile(r"[^A-Z0-9]+")
+
+
+def looks_secret(name: str) -> bool:
+    """Whether an environment variable of this name probably holds a credential (ANTHROPIC_API_KEY,
+    CLAUDE_CODE_OAUTH_TOKEN, GOOGLE_APPLICATION_CREDENTIALS, MY_AGENT_TOKEN, DB_PASSWORD...)."""
+    parts = _PARTS.split(name.upper())
+    return any(part in _SECRET_PARTS or part.endswith(_SECRET_ENDS) for part in parts)
+
+
+class Redactor:
+    """Replaces each secret value with ``[redacted NAME]``; calling it on text without one costs a substring
+    search per secret. An empty redactor (no secrets) is falsy and changes nothing."""
+
+    __slots__ = ("_bytes", "_pairs")
+
+    def __init__(self, secrets: Mapping[str, str]) -> None:
+        """`secrets`: name -> value; values shorter than `MIN_LENGTH` (once stripped) are ignored."""
+        found: dict[str, str] = {}
+        for name in sorted(secrets):
+            value = secrets[name].strip()
+            if len(value) >= MIN_LENGTH and value not in found:
+                found[value] = name
+        # longest first: a secret that contains another is replaced whole
+        self._pairs = sorted(((v, f"[redacted {n}]") for v, n in found.items()), key=lambda p: -len(p[0]))
+        self._bytes = [(v.encode("utf-8", "surrogateescape"), r.encode()) for v, r in self._pairs]
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> Redactor:
+        """A redactor of every variable of `environ` whose name `looks_secret`."""
+        return cls({name: value for name, value in environ.items() if looks_secret(name)})
+
+    def __bool__(self) -> bool:
+        return bool(self._pairs)
+
+    def __call__(self, text: str) -> str:
+        for value, replacement in self._pairs:
+            if value in text:
+                text = text.replace(value, replacement)
+        return text
+
+    def redact_bytes(self, data: bytes) -> bytes:
+        for value, replacement in self._bytes:
+            if value in data:
+                data = data.replace(value, replacement)
+        return data
+
+    def redact_file(self, path: Path | str) -> bool:
+        """Rewrite the file at `path` without secrets; True if it held one. A missing file is no error (a
+        stream that printed nothing leaves no log). The file is rewritten in place (same inode and mode)."""
+        if not self._pairs:
+            return False
+        leaked = False
+        try:
+            with open(path, "r+b") as fh:
+                data = fh.read()
+                clean = self.redact_bytes(data)
+                if clean == data:
+                    return False
+                leaked = True
+                fh.seek(0)
+                fh.write(clean)
+                fh.truncate()
+                return True
+        except FileNotFoundError:
+            return False
+        except OSError:  # e.g. a full disk while rewriting it: rather no log than a log that leaks
+            if leaked:
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
+            return leaked
+
+
+NO_REDACTION = Redactor({})
