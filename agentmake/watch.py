@@ -7,6 +7,12 @@ content is no longer what they were started with (their process groups are ended
 and the next build runs them again. agentmake's own writes (outputs this session wrote, `.agentmake/`,
 staged temporary files) are not changes, so watch cannot loop; an output edited by hand is a change, and
 so is undoing that edit.
+
+The watcher can fail (watchfiles raises on a path whose name is not valid UTF-8, and drops the changes it
+had gathered with it): it says so once on stderr, starts again, and has the whole project looked at again
+(`RESCAN`: a build of whatever is stale). If it fails again before it has watched at all (such a directory
+is in the project: it cannot start), watch says why and exits with EXIT_FAILED; it never keeps running
+without watching.
 """
 
 from __future__ import annotations
@@ -26,11 +32,13 @@ from agentmake.model import AgentSpec
 from agentmake.scheduler import BuildControl
 from agentmake.store import Store, TaskRecord
 from agentmake.syntax import load_agentfile
-from agentmake.workflow import EXIT_INTERRUPTED, Project, Request, agentfile_path, run_graph
+from agentmake.workflow import EXIT_FAILED, EXIT_INTERRUPTED, Project, Request, agentfile_path, run_graph
 
 STEP_MS = 50  # watchfiles yields what it saw once no new path has come for this long
 QUIET_MS = 100  # changes are queued for a build once nothing has changed for this long
 MAX_WAIT = 2.0  # seconds: changes wait no longer than this for a quiet moment (a file written nonstop)
+RESTART_DELAY = 0.5  # seconds before a failed watcher starts again (doubled while it keeps failing, to 30 s)
+RESCAN = "\0rescan"  # in a change set: changes were lost, look at the whole project again (not a path: NUL)
 IGNORED_DIRS = {".agentmake", ".git", "__pycache__", ".venv", ".hypothesis", ".pytest_cache", ".mypy_cache"}
 
 
@@ -52,6 +60,9 @@ class _Watcher:
         self.ready = threading.Event()
         self.control: BuildControl | None = None
         self.readers: dict[str, list[str]] = {}  # input path -> task ids reading it (current graph)
+        self.failed: str | None = None  # why the watcher stopped for good (`watch` then exits)
+        self._watching = False  # this run of watchfiles has yielded: it is watching
+        self._rescan = False  # queue a RESCAN once watching again (after a failure)
         self.thread = threading.Thread(target=self._run, name="agentmake-watch", daemon=True)
 
     def _relative(self, raw: Iterable[tuple[watchfiles.Change, str]]) -> set[str]:
@@ -66,7 +77,41 @@ class _Watcher:
         return out
 
     def _run(self) -> None:
+        """Watch until `stop`; a failure of watchfiles is survived (see the module docstring)."""
         self.ready.set()
+        delay, said = RESTART_DELAY, False
+        while not self.stop.is_set():
+            started = time.monotonic()
+            self._watching = False
+            try:
+                self._watch()
+                return  # (`stop` was set)
+            except Exception as exc:  # watchfiles' own errors have no common base class
+                if self.stop.is_set():
+                    return
+                error = f"{type(exc).__name__}: {exc}"
+                if said and not self._watching:  # failed again before it watched at all: it cannot start
+                    hint = " (a file or directory name that is not valid UTF-8? rename it)"
+                    self.failed = f"cannot watch the project: {error}{hint if 'decode' in error else ''}"
+                    self.changes.put(set())  # (wakes the main thread, which exits)
+                    return
+                if not said:  # (once: a file that keeps failing it must not flood the terminal)
+                    said = True
+                    sys.stderr.write(
+                        f"agentmake: warning: the file watcher failed ({error}); watching again, and looking "
+                        "at the whole project for changes it may have missed\n"
+                    )
+                # what it had gathered is lost, and so is what changes until it watches again: once it does,
+                # the whole project is looked at
+                self._rescan = True
+                delay = RESTART_DELAY if time.monotonic() - started > 60 else delay
+                if self.stop.wait(delay):
+                    return
+                delay = min(delay * 2, 30.0)
+
+    def _watch(self) -> None:
+        """One run of watchfiles, until `stop` or it raises. At its first yield it is watching: `_watching`,
+        and a `RESCAN` is queued if `_rescan` asks for one."""
         pending: set[str] = set()
         since = 0.0  # monotonic: when the oldest pending change came
         for raw in watchfiles.watch(
@@ -79,6 +124,11 @@ class _Watcher:
             rust_timeout=QUIET_MS,
             yield_on_timeout=True,  # (an empty set: nothing changed for QUIET_MS)
         ):
+            if not self._watching:
+                self._watching = True
+                if self._rescan:
+                    self._rescan = False
+                    self.changes.put({RESCAN})
             paths = self._relative(raw)
             if paths:
                 self._cancel_readers(paths)  # at once: a stale paid call is ended as soon as possible
@@ -273,9 +323,13 @@ def watch(req: Request) -> int:
                 first = session.watcher.changes.get(timeout=0.5)
             except queue.Empty:
                 continue
+            if session.watcher.failed is not None:
+                print(f"agentmake: watch: {session.watcher.failed}", file=sys.stderr)
+                return EXIT_FAILED
             paths = _drain(session.watcher.changes, first)
             session.maybe_new = False
-            reload, rebuild = session.relevant(paths)
+            # (changes the watcher lost: reload and build, which runs only what is stale)
+            reload, rebuild = (True, True) if RESCAN in paths else session.relevant(paths)
             before = session.shape() if session.project is not None else None
             if reload and not session.load():
                 continue

@@ -245,3 +245,51 @@ def test_a_broken_agentfile_at_start_says_watching_once(
         assert w.next_build(0)[0] >= 1  # fixing it starts building
     finally:
         assert w.stop() == 130
+
+
+def test_a_file_name_that_is_not_utf8_does_not_stop_watching(
+    make_project: Callable[..., tuple[Path, Path]],
+) -> None:
+    """watchfiles raises on a path that is not valid UTF-8 (WatchfilesRustInternalError: Unable to decode
+    path): the watcher thread used to die and watch never built again while it kept running. It now says so
+    once, watches again, and looks at the whole project for what changed meanwhile; the file is skipped."""
+    project, log = make_project({"a": "alpha\n"})
+    bad = project / "docs" / os.fsdecode(b"\xff\xfe.md")  # would match docs/{name}.md
+    w = Watch(project, log)
+    try:
+        w.wait_for(lambda: len(w.summaries()) == 1 and "watching" in w.stderr(), "the first build")
+        write(bad, "x\n")
+        w.wait_for(lambda: "skipping docs/\\xff\\xfe.md" in w.stderr(), "the file to be skipped")
+        assert "the file watcher failed" in w.stderr() and "\\xFF\\xFE.md" in w.stderr(), w.stderr()
+        n = len(w.summaries())
+        write(project / "docs/a.md", "alpha 2\n")
+        w.wait_for(lambda: (project / "build/a.txt").read_text() == "alpha 2\n", "the edit to be built")
+        # the bad file again, then an edit made while the watcher starts again: seen all the same
+        write(bad, "y\n")
+        time.sleep(0.3)
+        write(project / "docs/a.md", "alpha 3\n")
+        w.wait_for(lambda: (project / "build/a.txt").read_text() == "alpha 3\n", "the next edit to be built")
+        assert w.runs().count("copy:a") == 3 and len(w.summaries()) > n
+        err = w.stderr()
+        assert err.count("the file watcher failed") == 1 and err.count("skipping docs/") == 1, err
+        assert "Traceback" not in err and w.proc.poll() is None, err
+    finally:
+        assert w.stop() == 130
+
+
+def test_watch_that_cannot_watch_says_why_and_exits(
+    make_project: Callable[..., tuple[Path, Path]],
+) -> None:
+    """A directory whose name is not valid UTF-8: watchfiles cannot even start. watch exits non-zero with
+    the reason, rather than running on without watching."""
+    project, log = make_project({"a": "alpha\n"})
+    (project / os.fsdecode(b"dir-\xfa")).mkdir()
+    w = Watch(project, log)
+    try:
+        w.proc.wait(20)
+        err = w.stderr()
+        assert w.proc.returncode == 1, err
+        assert "agentmake: watch: cannot watch the project" in err and "dir-\\xFA" in err, err
+        assert "not valid UTF-8" in err and "Traceback" not in err, err
+    finally:
+        w.stop()
