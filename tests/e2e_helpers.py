@@ -24,7 +24,8 @@ from conftest import FakeAgents
 
 SUMMARY = re.compile(
     r"^agentmake: (\d+) ran, (\d+) cached, (\d+) up to date, (\d+) failed"
-    r"(?:, (\d+) interrupted)?(?:, (\d+) not run)? in ([\d.]+)s(?:, \$([\d.]+))?$",
+    r"(?:, (\d+) interrupted)?(?:, (\d+) not run)? in ([\d.]+)s(?:, \$([\d.]+))?"
+    r"(?:, [\d,]+ tokens in / [\d,]+ out)?$",
     re.M,
 )
 EVENT = re.compile(r"^\[\s*[\d.]+s\] (\S+)\s+(\S+)(?:\s+\((.*)\))?$", re.M)

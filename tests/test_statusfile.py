@@ -81,7 +81,8 @@ def test_status_file_tables_after_retry_and_failure(tmp_path: Path) -> None:
     }, T0, T0 + 4)  # fmt: skip
     sink.close(result)
     final = path.read_text()
-    assert "Finished: 1 ran, 0 cached, 0 up to date, 1 failed in 4.0s, $0.50." in final
+    finished = "Finished: 1 ran, 0 cached, 0 up to date, 1 failed in 4.0s, $0.50, 100 tokens in / 20 out."
+    assert finished in final
     assert ["scan:a", "done", "1", "3.0s", "$0.50", "100 in / 20 out"] in tables(final)["Tasks"]
     assert sorted(p.name for p in path.parent.iterdir()) == ["status.md"]  # no temporary files left
 

@@ -85,6 +85,8 @@ def status_rows(
                 "outputs": list(task.outputs),
                 "last_duration": record.duration if record is not None else None,
                 "last_cost": record.cost_usd if record is not None else None,
+                "last_tokens_in": record.tokens_in if record is not None else None,
+                "last_tokens_out": record.tokens_out if record is not None else None,
                 "last_finished": record.finished_at if record is not None else None,
             }
         )

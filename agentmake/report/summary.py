@@ -148,6 +148,9 @@ def render_summary(
         ["speed-up", f"{agent_time / wall:.2f}x" if wall > 0 and agent_time > 0 else ""],
         ["cost", fmt_cost(sum(costs)) if costs else ""],
     ]
+    tokens = [(r.record.tokens_in, r.record.tokens_out) for r in ran if r.record]
+    if any(i is not None or o is not None for i, o in tokens):
+        stats.append(["tokens", fmt_tokens(sum(i or 0 for i, _ in tokens), sum(o or 0 for _, o in tokens))])
     parts.append(md_table(["measure", "value"], stats))
 
     weights = {r.task_id: r.duration for r in ran}

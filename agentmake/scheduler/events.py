@@ -85,8 +85,17 @@ class BuildResult:
         return not counts.get("failed") and not counts.get("not-run")
 
     def summary_line(self) -> str:
-        """`agentmake: 12 ran, 3 cached, 40 up to date, 1 failed in 8.3s` (+ `, $0.42` if costs are known)."""
-        return summary_line(self.counts(), self.wall, self.cost_usd)
+        """`agentmake: 12 ran, 3 cached, 40 up to date, 1 failed in 8.3s` (+ `, $0.42` if costs are known, and
+        `, 12,000 tokens in / 3,400 out` if tokens are)."""
+        return summary_line(self.counts(), self.wall, self.cost_usd, self.tokens)
+
+    @property
+    def tokens(self) -> tuple[int, int] | None:
+        """(tokens in, tokens out) over the tasks that reported any, None if none did."""
+        known = [o for o in self.outcomes.values() if o.tokens_in is not None or o.tokens_out is not None]
+        if not known:
+            return None
+        return sum(o.tokens_in or 0 for o in known), sum(o.tokens_out or 0 for o in known)
 
 
 def emit_up_to_date(sink: Callable[[TaskEvent], None], task_ids: Sequence[str], when: float) -> None:

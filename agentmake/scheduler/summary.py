@@ -6,10 +6,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 
-def summary_line(counts: Mapping[str, int], wall: float, cost: float | None = None) -> str:
-    """The end-of-build line from the number of tasks in each state, the wall time and the known cost. Tasks
-    interrupted or not run are counted only when there are any (`…, 1 failed, 2 interrupted, 5 not run in
-    1.4s`): a build stopped early does not pass for one that had nothing to do."""
+def summary_line(
+    counts: Mapping[str, int],
+    wall: float,
+    cost: float | None = None,
+    tokens: tuple[int, int] | None = None,
+) -> str:
+    """The end-of-build line from the number of tasks in each state, the wall time, the known cost and the
+    tokens reported (in, out). Tasks interrupted or not run are counted only when there are any (`…, 1 failed,
+    2 interrupted, 5 not run in 1.4s`): a build stopped early does not pass for one that had nothing to do."""
     n = counts
     line = (
         f"agentmake: {n.get('done', 0)} ran, {n.get('cached', 0)} cached, "
@@ -21,6 +26,8 @@ def summary_line(counts: Mapping[str, int], wall: float, cost: float | None = No
     line += f" in {wall:.1f}s"
     if cost is not None:
         line += f", {usd(cost)}"
+    if tokens is not None:
+        line += f", {tokens[0]:,} tokens in / {tokens[1]:,} out"
     return line
 
 
