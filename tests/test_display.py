@@ -121,6 +121,7 @@ def test_live_display_draws_rows_progress_and_permanent_lines() -> None:
     evs = events()
     for event in evs[:6]:
         display(event)
+    display.tick()  # events draw at most every REFRESH_INTERVAL; the scheduler's tick draws the rest
     frame = err.getvalue()
     assert "\x1b[" in frame  # a terminal: control codes
     assert "scan:a" in frame and "running" in frame and "retrying" in frame
@@ -255,6 +256,8 @@ def test_stderr_lines_print_above_the_live_table() -> None:
         for event in events()[:3]:
             display(event)
             drain()
+        display.tick()  # (pending and waiting events do not draw the table)
+        drain()
         sys.stderr.write("[scan:a] hello from the agent\n")
         sys.stderr.flush()
         display(events()[3])

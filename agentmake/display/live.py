@@ -1,5 +1,12 @@
 """The interactive terminal view: a bounded live table of active tasks, a progress bar with an ETA, and a
-permanent line above it for every finished task. Redrawn only on events and ticks (no redraw thread)."""
+permanent line above it for every finished task.
+
+An event only updates the display's state, in constant time: the counts, the set of active tasks, the queue
+and the sums behind the ETA are kept as events arrive, never recounted over all tasks. Drawing (laying out the
+table and writing it to the terminal) is what costs, so it happens in `tick()` (the scheduler calls it about
+every 0.2 s) and otherwise at most every `REFRESH_INTERVAL` seconds; pending and waiting events never draw.
+The lines of finished tasks are kept until the next drawing and printed above the table together.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +15,10 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TextIO
+from itertools import islice
+from typing import Any, TextIO
 
-from rich.console import Console, Group, RenderableType
+from rich.console import Console, ConsoleRenderable, Group, RenderableType
 from rich.live import Live
 from rich.progress_bar import ProgressBar
 from rich.table import Table
@@ -35,6 +43,8 @@ STYLES = {
     "interrupted": "magenta",
 }
 WORDS = {"up-to-date": "up to date", "not-run": "not run"}
+QUEUED = frozenset({"pending", "waiting"})  # events in these states never draw
+REFRESH_INTERVAL = 0.2  # seconds: the least time between two drawings caused by events (ticks always draw)
 
 
 @dataclass
@@ -46,11 +56,30 @@ class _Row:
     max_attempts: int = 0
     retry_in: float | None = None
     message: str | None = None
+    seq: int = 0  # order of first news (the order of the queued rows in the table)
+
+
+class _Live(Live):
+    """`Live` that puts the finished-task lines waiting in `take_lines()` above the table whenever it draws
+    (its own refresh, or a line written to the redirected stderr): one layout of the table per drawing, and
+    those lines stay before any later stderr line."""
+
+    def __init__(self, take_lines: Callable[[], list[Text]], **kwargs: Any) -> None:
+        self._take_lines = take_lines
+        super().__init__(**kwargs)
+
+    def process_renderables(self, renderables: list[ConsoleRenderable]) -> list[ConsoleRenderable]:
+        lines = self._take_lines()
+        if lines:
+            renderables = [Text("\n").join(lines), *renderables]
+        return super().process_renderables(renderables)
 
 
 class LiveDisplay:
-    """A `rich.live.Live(auto_refresh=False)` redrawn by `__call__` and `tick()`. `close()` stops it and
-    prints the full summary (as the plain display does) and the summary line (to `summary_stream`)."""
+    """A `rich.live.Live(auto_refresh=False)` drawn by `tick()` and by events at most every
+    `REFRESH_INTERVAL` seconds (`monotonic`). `close()` prints the finished-task lines not yet shown, stops
+    it, and prints the full summary (as the plain display does) and the summary line (to `summary_stream`).
+    `estimates` (task -> expected seconds) are read once, at the start."""
 
     def __init__(
         self,
@@ -61,15 +90,31 @@ class LiveDisplay:
         transient: bool = True,
         max_rows: int | None = None,
         clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.console = console if console is not None else Console(file=sys.stderr)
         self.summary_stream = summary_stream if summary_stream is not None else sys.stdout
         self.estimates = dict(estimates or {})
         self.max_rows = max_rows
         self.clock = clock
+        self.monotonic = monotonic
         self.rows: dict[str, _Row] = {}
         self._lock = threading.RLock()
-        self._live = Live(
+        # kept up to date by `_enter` and `_leave` (so that nothing scans `rows`)
+        self._counts: dict[str, int] = {}
+        self._active: dict[str, _Row] = {}  # running or retrying
+        self._queued: dict[str, _Row] = {}  # neither active nor finished (pending, waiting), by `seq`
+        self._queued_estimated = 0.0  # sum of the estimates of the queued tasks that have one
+        self._queued_unestimated = 0  # how many queued tasks have none
+        self._observed = 0.0  # sum of the durations of the done tasks
+        self._observed_n = 0
+        known = list(self.estimates.values())
+        self._known_mean = sum(known) / len(known) if known else None
+        self._lines: list[Text] = []  # finished-task lines not printed yet
+        self._last_draw: float | None = None  # (`monotonic`)
+        self.draws = 0  # times the table was drawn (tests and benchmarks)
+        self._live = _Live(
+            self._take_lines,
             console=self.console,
             auto_refresh=False,
             transient=transient,
@@ -85,35 +130,44 @@ class LiveDisplay:
         with self._lock:
             now = self.clock()
             for task_id in task_ids:
-                self.rows.setdefault(task_id, _Row("pending", now))
+                if task_id not in self.rows:
+                    row = self.rows[task_id] = _Row("pending", now, seq=len(self.rows))
+                    self._enter(task_id, row)
 
     def __call__(self, event: TaskEvent) -> None:
         with self._lock:
             if self._closed:
                 return
-            row = self.rows.get(event.task_id)
+            task_id = event.task_id
+            row = self.rows.get(task_id)
             if row is None:
-                row = self.rows[event.task_id] = _Row(event.state, event.time)
+                row = self.rows[task_id] = _Row(event.state, event.time, seq=len(self.rows))
+            else:
+                self._leave(task_id, row)
             changed = row.state != event.state or row.attempt != event.attempt
             row.state, row.since = event.state, event.time
             row.attempt, row.max_attempts = event.attempt, event.max_attempts
             row.retry_in, row.message = event.retry_in, event.message
             if event.state == "running" and row.started is None:
                 row.started = event.time
+            self._enter(task_id, row)
             if not self._started:
                 self._live.start()
                 self._started = True
             if changed and event.state in FINISHED and event.state != "up-to-date":
-                self.console.print(self._finished_line(event.task_id, row), highlight=False)
+                self._lines.append(self._finished_line(task_id, row))
             cap = cap_change(event)
             if changed and cap is not None:
-                self.console.print(Text(f"! {cap}", style="yellow"), highlight=False)
-            self._live.refresh()
+                self._lines.append(Text(f"! {cap}", style="yellow"))
+            if event.state not in QUEUED:
+                last = self._last_draw
+                if last is None or self.monotonic() - last >= REFRESH_INTERVAL:
+                    self._draw()
 
     def tick(self) -> None:
         with self._lock:
             if self._started and not self._closed:
-                self._live.refresh()
+                self._draw()
 
     def close(self, result: BuildResult) -> None:
         with self._lock:
@@ -121,10 +175,75 @@ class LiveDisplay:
                 return
             self._closed = True
             if self._started:
-                self._live.stop()
+                self._live.stop()  # (its last drawing prints the lines not shown yet)
+                self._print_lines()
             for line in summary_lines(result):
                 self.console.print(Text(line), highlight=False)
         print(result.summary_line(), file=self.summary_stream, flush=True)
+
+    # state
+
+    def _enter(self, task_id: str, row: _Row) -> None:
+        """Count `row` (just given its state) in the running totals."""
+        state = row.state
+        self._counts[state] = self._counts.get(state, 0) + 1
+        if state in ACTIVE:
+            self._active[task_id] = row
+        elif state in FINISHED:
+            if state == "done" and row.started is not None:
+                self._observed += row.since - row.started
+                self._observed_n += 1
+        else:
+            queued = self._queued
+            if queued and queued[next(reversed(queued))].seq > row.seq:  # back in the queue (not seen so far)
+                queued[task_id] = row
+                self._queued = dict(sorted(queued.items(), key=lambda item: item[1].seq))
+            else:
+                queued[task_id] = row
+            estimate = self.estimates.get(task_id)
+            if estimate is None:
+                self._queued_unestimated += 1
+            else:
+                self._queued_estimated += estimate
+
+    def _leave(self, task_id: str, row: _Row) -> None:
+        """Take `row` (about to change) out of the running totals: the inverse of `_enter`."""
+        state = row.state
+        self._counts[state] -= 1
+        if state in ACTIVE:
+            del self._active[task_id]
+        elif state in FINISHED:
+            if state == "done" and row.started is not None:
+                self._observed -= row.since - row.started
+                self._observed_n -= 1
+        else:
+            del self._queued[task_id]
+            estimate = self.estimates.get(task_id)
+            if estimate is None:
+                self._queued_unestimated -= 1
+            else:
+                self._queued_estimated -= estimate
+            if not self._queued:
+                self._queued_estimated = 0.0  # (no rounding left over)
+
+    # drawing
+
+    def _draw(self) -> None:
+        """Redraw the table, with the finished-task lines not shown yet above it (`_Live`)."""
+        self._last_draw = self.monotonic()
+        self.draws += 1
+        self._live.refresh()
+        self._print_lines()  # (left when the console is no terminal: rich then draws nothing)
+
+    def _take_lines(self) -> list[Text]:
+        with self._lock:
+            lines, self._lines = self._lines, []
+            return lines
+
+    def _print_lines(self) -> None:
+        lines = self._take_lines()
+        if lines:
+            self.console.print(Text("\n").join(lines), highlight=False)
 
     # rendering
 
@@ -157,19 +276,18 @@ class LiveDisplay:
         return ""
 
     def _render(self) -> RenderableType:
+        """The table (active tasks, then as many queued ones as fit) and the progress line: the work is in
+        the rows shown, not in the number of tasks."""
         with self._lock:
             now = self.clock()
             height = self.max_rows if self.max_rows is not None else max(self.console.size.height - 4, 3)
-            active = sorted(
-                (t for t, r in self.rows.items() if r.state in ACTIVE),
-                key=lambda t: (self.rows[t].started or self.rows[t].since, t),
-            )
-            queued = [t for t, r in self.rows.items() if r.state in ("pending", "waiting")]
+            rows = self._active
+            active = sorted(rows, key=lambda t: (rows[t].started or rows[t].since, t))
             table = Table.grid(padding=(0, 1))
             for _ in range(4):
                 table.add_column()
             for task_id in active:
-                row = self.rows[task_id]
+                row = rows[task_id]
                 symbol = (
                     SPINNER[int(now * 10) % len(SPINNER)] if row.state == "running" else SYMBOLS[row.state]
                 )
@@ -179,31 +297,32 @@ class LiveDisplay:
                     Text(task_id),
                     Text(self._detail(row, now), style="dim"),
                 )
+            queued = len(self._queued)
             room = max(height - len(active), 0)
-            shown = queued[:room] if len(queued) <= room else queued[: max(room - 1, 0)]
-            for task_id in shown:
-                row = self.rows[task_id]
+            shown = room if queued <= room else max(room - 1, 0)
+            for task_id, row in islice(self._queued.items(), shown):
                 table.add_row(
                     Text(SYMBOLS[row.state], style="dim"),
                     Text(row.state, style="dim"),
                     Text(task_id, style="dim"),
                     "",
                 )
-            if len(shown) < len(queued):
-                table.add_row("", Text(f"… {len(queued) - len(shown)} more queued", style="dim"), "", "")
-            return Group(table, self._progress(now, active))
+            if shown < queued:
+                table.add_row("", Text(f"… {queued - shown} more queued", style="dim"), "", "")
+            return Group(table, self._progress(now))
 
-    def _progress(self, now: float, active: list[str]) -> RenderableType:
+    def _progress(self, now: float) -> RenderableType:
+        counts_by_state = self._counts
         total = len(self.rows)
-        finished = sum(1 for r in self.rows.values() if r.state in FINISHED)
+        finished = sum(counts_by_state.get(state, 0) for state in FINISHED)
         counts = Text()
         counts.append(f"{finished}/{total}")
         for state in ("done", "cached", "up-to-date", "failed", "not-run"):
-            n = sum(1 for r in self.rows.values() if r.state == state)
+            n = counts_by_state.get(state, 0)
             if n:
                 counts.append(f"  {SYMBOLS[state]} {n} {WORDS.get(state, state)}", style=STYLES[state])
         for state in ("running", "retrying"):
-            n = sum(1 for t in active if self.rows[t].state == state)
+            n = counts_by_state.get(state, 0)
             if n:
                 counts.append(f"  {n} {state}", style=STYLES[state])
         eta = self.eta(now)
@@ -216,25 +335,22 @@ class LiveDisplay:
         return grid
 
     def eta(self, now: float) -> float | None:
-        """Remaining seconds from recorded mean durations (`estimates`), spread over the tasks running now."""
+        """Remaining seconds from recorded mean durations (`estimates`), spread over the tasks running now. A
+        task without an estimate counts the mean of the estimates, or else of the durations of the tasks done
+        so far; None when there is neither. Costs the number of active tasks, not of all tasks."""
         with self._lock:
-            known = list(self.estimates.values())
-            observed = [
-                r.since - r.started for r in self.rows.values() if r.state == "done" and r.started is not None
-            ]
-            fallback_pool = known or observed
-            fallback = sum(fallback_pool) / len(fallback_pool) if fallback_pool else None
+            fallback = self._known_mean
+            if fallback is None and self._observed_n:
+                fallback = self._observed / self._observed_n
             remaining = 0.0
-            running = 0
-            for task_id, row in self.rows.items():
-                if row.state in FINISHED:
-                    continue
+            for task_id, row in self._active.items():
                 estimate = self.estimates.get(task_id, fallback)
                 if estimate is None:
                     return None
-                if row.state in ACTIVE:
-                    running += 1
-                    remaining += max(estimate - (now - (row.started or row.since)), 0.0)
-                else:
-                    remaining += estimate
-            return remaining / max(running, 1)
+                remaining += max(estimate - (now - (row.started or row.since)), 0.0)
+            if self._queued_unestimated:
+                if fallback is None:
+                    return None
+                remaining += self._queued_unestimated * fallback
+            remaining += self._queued_estimated
+            return remaining / max(len(self._active), 1)
