@@ -130,7 +130,7 @@ def test_pids_are_reported_for_direct_commands(project: RunnerProject) -> None:
 
 def test_status_rows_follow_every_change(tmp_path: Path) -> None:
     path = tmp_path / "status.md"
-    sink = StatusFile(path, interval=0.0)
+    sink = StatusFile(path, interval=0.0, cost_factor=0.0)  # (no throttle: every event is written)
     for i in range(50):
         sink(TaskEvent(f"copy:{i}", "running", T0, 1, 1))
     sink(TaskEvent("copy:7", "done", T0 + 2, 1, 1))
@@ -152,9 +152,15 @@ def test_status_writes_are_spaced_by_their_cost(tmp_path: Path) -> None:
     now[0] = 0.3
     sink(TaskEvent("b", "running", T0, 1, 1))
     assert "| b |" not in (tmp_path / "status.md").read_text()
-    sink(TaskEvent("a", "failed", T0 + 1, 1, 1, message="x"))  # failures are never held back
+    sink(TaskEvent("a", "failed", T0 + 1, 1, 1, message="x"))  # a failure too keeps to the cost
+    assert "| a | failed |" not in (tmp_path / "status.md").read_text()
+    now[0] = 0.5
+    sink.tick()  # due by cost (0.5 s): the failure waiting is written
     assert "| a | failed |" in (tmp_path / "status.md").read_text()
     sink._last_cost = 0.02
     now[0] = 0.9
+    sink(TaskEvent("c", "running", T0, 1, 1))
+    assert "| c |" not in (tmp_path / "status.md").read_text()  # 0.4 s after: not due by cost
+    now[0] = 1.0
     sink(TaskEvent("c", "running", T0, 1, 1))
     assert "| c |" in (tmp_path / "status.md").read_text()

@@ -1,9 +1,13 @@
 """`.agentmake/status.md`: a Markdown view of the current build kept up to date on disk while it runs.
 
 Each write replaces the file atomically (temporary file + `os.replace`), at most every `interval` seconds and
-never more often than `cost_factor` times what the last write took (so on a huge build it costs a bounded
-share of the time), but always on a failure, a retry and at `close()`. Readers (a person, an editor, an agent)
-never see half a file. Rendering is incremental: a task's table row is formatted again only when it changes.
+never sooner than `cost_factor` times what the last write took after it (so on a huge build it costs a
+bounded share of the time). A failure, a retry or an interruption is written without waiting for `interval`,
+but still no sooner than that cost allows (4,000 retries in a few seconds are not 4,000 full rewrites); what
+is held back is written by a later event, `tick()` or `close()`, which always writes. Readers (a person, an
+editor, an agent) never see half a file. Rendering is incremental: a task's table row is formatted again only
+when it changes, the rows of tasks up to date in bulk are joined once, and the running counts are kept as
+events arrive.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 from agentmake.display.fmt import agent_name, fmt_cost, fmt_duration, fmt_tokens, md_cell, md_table
@@ -74,14 +79,28 @@ class StatusFile:
     _dir_made: bool = False
     _quiet: dict[str, float] = field(default_factory=dict)  # up to date in bulk (-> when): a fixed row each
     _order: list[str] | None = None  # row order from the result (set at close); else order of first news
+    _urgent: bool = False  # a failure, retry or interruption is not written yet: due by cost alone
+    # before close: the table rows of `tasks` in its order, where each task's row is, the tasks whose row
+    # changed since the last render, the tasks by state, and the joined rows of `_quiet` (None: stale)
+    _rows: list[str] = field(default_factory=list)
+    _row_at: dict[str, int] = field(default_factory=dict)
+    _stale: set[str] = field(default_factory=set)
+    _counts: dict[str, int] = field(default_factory=dict)
+    _quiet_rows: str | None = None
 
     def __call__(self, event: TaskEvent) -> None:
         if self.started_at is None:
             self.started_at = event.time
         if event.task_id in self._quiet:
             self._unquiet(event.task_id)
-        task = self.tasks.setdefault(event.task_id, _Task(event.state))
+        task = self.tasks.get(event.task_id)
+        if task is None:
+            task = self.tasks[event.task_id] = _Task(event.state)
+        else:
+            self._counts[task.state] -= 1
+        self._counts[event.state] = self._counts.get(event.state, 0) + 1
         task.row = None
+        self._stale.add(event.task_id)
         task.state = event.state
         task.attempts = max(task.attempts, event.attempt)
         if event.state == "running" and task.started is None:
@@ -101,7 +120,9 @@ class StatusFile:
                 )
             )
         self._dirty = True
-        if event.state in URGENT or self._due():
+        if event.state in URGENT:
+            self._urgent = True
+        if self._due():
             self.flush()
 
     def up_to_date(self, task_ids: Sequence[str], when: float) -> None:
@@ -114,6 +135,7 @@ class StatusFile:
                 self(TaskEvent(task_id, "up-to-date", when))
             else:
                 quiet[task_id] = when
+        self._quiet_rows = None
         self._dirty = True  # written at the next tick or at close: a no-op build writes the file once
 
     def tick(self) -> None:
@@ -156,11 +178,19 @@ class StatusFile:
 
     def _unquiet(self, task_id: str) -> None:
         self.tasks[task_id] = _Task("up-to-date", ended=self._quiet.pop(task_id))
+        self._counts["up-to-date"] = self._counts.get("up-to-date", 0) + 1
+        self._stale.add(task_id)
+        self._quiet_rows = None
 
     def _due(self) -> bool:
+        """Whether a write now keeps to the throttle: `cost_factor` times the last write's cost after it, and
+        `interval` too unless a failure, retry or interruption waits."""
         if self._last_write is None:
             return True
-        return self.clock() - self._last_write >= max(self.interval, self.cost_factor * self._last_cost)
+        gap = self.cost_factor * self._last_cost
+        if not self._urgent:
+            gap = max(gap, self.interval)
+        return self.clock() - self._last_write >= gap
 
     def flush(self) -> None:
         """Write the file now (atomically)."""
@@ -183,7 +213,7 @@ class StatusFile:
             raise
         self._last_write = self.clock()
         self._last_cost = time.perf_counter() - began
-        self._dirty = False
+        self._dirty = self._urgent = False
 
     def render(self) -> str:
         result = self._result
@@ -193,9 +223,7 @@ class StatusFile:
         if result is not None:
             lines.append(f"Finished: {result.summary_line().removeprefix('agentmake: ')}.")
         else:
-            counts: dict[str, int] = {}
-            for task in self.tasks.values():
-                counts[task.state] = counts.get(task.state, 0) + 1
+            counts = {s: n for s, n in self._counts.items() if n}
             if self._quiet:
                 counts["up-to-date"] = counts.get("up-to-date", 0) + len(self._quiet)
             lines.append("Running: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) + ".")
@@ -208,8 +236,12 @@ class StatusFile:
                 if tid in quiet or tid in tasks
             ]
         else:
-            lines += [_quiet_row(tid) for tid in quiet]
-            lines += [task.format_row(task_id) for task_id, task in tasks.items()]
+            if quiet:
+                if self._quiet_rows is None:
+                    self._quiet_rows = "\n".join(_quiet_row(tid) for tid in quiet)
+                lines.append(self._quiet_rows)
+            if tasks:
+                lines.append(self._task_rows())
         lines += ["", "## Error log", ""]
         if self.errors:
             for e in self.errors[len(self._error_rows) :]:
@@ -218,12 +250,27 @@ class StatusFile:
             lines += [_ERROR_HEADER, *self._error_rows]
         else:
             lines.append("No errors.")
-        failed = [(t, task) for t, task in self.tasks.items() if task.state == "failed" and task.message]
-        if failed:
-            lines += ["", "## Failures", ""]
-            for task_id, task in failed:
-                lines += [f"### {task_id}", "", _fence((task.message or "").strip()), ""]
+        if result is not None or self._counts.get("failed"):
+            failed = [(t, task) for t, task in tasks.items() if task.state == "failed" and task.message]
+            if failed:
+                lines += ["", "## Failures", ""]
+                for task_id, task in failed:
+                    lines += [f"### {task_id}", "", _fence((task.message or "").strip()), ""]
         return "\n".join(lines).rstrip("\n") + "\n"
+
+    def _task_rows(self) -> str:
+        """The table rows of `tasks` (in its order), formatting only the rows of tasks new or changed since
+        the last call."""
+        rows, at, tasks, stale = self._rows, self._row_at, self.tasks, self._stale
+        if len(rows) < len(tasks):  # (a dict keeps insertion order: the new tasks are the last ones)
+            for task_id in islice(tasks, len(rows), None):
+                at[task_id] = len(rows)
+                rows.append(tasks[task_id].format_row(task_id))
+                stale.discard(task_id)
+        for task_id in stale:
+            rows[at[task_id]] = tasks[task_id].format_row(task_id)
+        stale.clear()
+        return "\n".join(rows)
 
 
 def _is_quiet(o: TaskOutcome) -> bool:
