@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from agentmake import __version__
 from agentmake.errors import AgentmakeError, UsageError
+from agentmake.safetext import term_lines, term_safe
 from agentmake.trace import mark
 
 if TYPE_CHECKING:
@@ -163,9 +164,9 @@ def _agentfile_command(command: str, req: Request) -> int:
     if command == "check":
         summary = project.check_summary(af)
         for warning in project.check_warnings(af):
-            print(f"agentmake: warning: {warning}", file=sys.stderr)
+            print(term_safe(f"agentmake: warning: {warning}"), file=sys.stderr)
         if not req.silent:
-            print(summary)
+            print(term_safe(summary))
     else:
         project.list_targets(af, sys.stdout, verbose=req.verbose)
     return 0
@@ -231,7 +232,7 @@ def _main(args: list[str]) -> int:
     except SystemExit as e:  # argparse: --help, --version, or a usage error (already printed)
         return e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
     except AgentmakeError as e:
-        print(e.render(), file=sys.stderr)
+        print("\n".join(term_lines(e.render())), file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:
         print("agentmake: interrupted", file=sys.stderr)
@@ -242,5 +243,5 @@ def _main(args: list[str]) -> int:
         if type(e).__module__ != "sqlite3" and not isinstance(e, OSError):
             raise
         where = "the state database (.agentmake/state.db)" if type(e).__module__ == "sqlite3" else "a file"
-        print(f"agentmake: error: cannot use {where}: {e}", file=sys.stderr)
+        print(term_safe(f"agentmake: error: cannot use {where}: {e}"), file=sys.stderr)
         return 2

@@ -17,6 +17,7 @@ from agentmake import __version__
 from agentmake.errors import UsageError
 from agentmake.locate import agentfile_path
 from agentmake.model import Agentfile
+from agentmake.safetext import term_safe
 from agentmake.syntax import load_agentfile
 
 
@@ -143,19 +144,20 @@ def list_targets(af: Agentfile, out: TextIO, verbose: bool = False, limit: int =
     for name, agent in af.agents.items():
         tasks = [t for t in graph.tasks.values() if t.name == name]
         desc = f"{agent.description}  " if agent.description else ""
-        out.write(f"  {name:<{width}}  {desc}[{agent.runner}, {_plural(len(tasks), 'task')}]\n")
+        line = f"  {name:<{width}}  {desc}[{agent.runner}, {_plural(len(tasks), 'task')}]"
+        out.write(term_safe(line) + "\n")
         shown = tasks if verbose else tasks[:limit]
         for t in shown:
-            out.write(f"    {t.id}  -> {', '.join(t.outputs)}\n")
+            out.write(term_safe(f"    {t.id}  -> {', '.join(t.outputs)}") + "\n")
         if len(tasks) > len(shown):
             out.write(f"    … and {len(tasks) - len(shown)} more (-v shows all)\n")
     if af.reports:
         out.write("reports:\n")
     for name, report in af.reports.items():
         title = f"  {report.title}" if report.title else ""
-        out.write(f"  {name:<{width}}  -> {report.output}{title}\n")
+        out.write(term_safe(f"  {name:<{width}}  -> {report.output}{title}") + "\n")
     if af.settings.default:
-        out.write(f"default: {' '.join(af.settings.default)}\n")
+        out.write(term_safe(f"default: {' '.join(af.settings.default)}") + "\n")
 
 
 STARTER_AGENTFILE = """\
@@ -214,6 +216,6 @@ def init_project(directory: Path, out: TextIO) -> int:
         path = directory / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-        out.write(f"wrote {path}\n")
+        out.write(term_safe(f"wrote {path}") + "\n")
     out.write("next: edit prompts/summarize.md, then run `agentmake check` and `agentmake`\n")
     return 0

@@ -29,6 +29,7 @@ import watchfiles
 from agentmake.errors import AgentmakeError
 from agentmake.graph import build_graph
 from agentmake.model import AgentSpec
+from agentmake.safetext import term_lines, term_safe
 from agentmake.scheduler import BuildControl
 from agentmake.store import Store, TaskRecord
 from agentmake.syntax import load_agentfile
@@ -179,7 +180,7 @@ class WatchSession:
             agentfile = load_agentfile(self.path, self.req.overrides)
             project = Project(agentfile, build_graph(agentfile))
         except AgentmakeError as err:
-            print(err.render(), file=sys.stderr)
+            print("\n".join(term_lines(err.render())), file=sys.stderr)
             what = "keeping the last good Agentfile" if self.project else "fix it to start building"
             print(f"agentmake: watching for changes ({what})", file=sys.stderr)
             return False
@@ -198,7 +199,7 @@ class WatchSession:
                 left = ", ".join(kept)
                 note = f"; its output {left} is left in place (`agentmake clean --leftovers`)" if kept else ""
                 why = "its input is gone" if task.spec.name in names else "no longer in the Agentfile"
-                print(f"agentmake: task {task_id} dropped ({why}){note}", file=sys.stderr)
+                print(term_safe(f"agentmake: task {task_id} dropped ({why}){note}"), file=sys.stderr)
 
     def watched_files(self) -> set[str]:
         assert self.project is not None

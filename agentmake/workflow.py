@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from agentmake import locate
 from agentmake.confine import check_inside
 from agentmake.errors import UsageError
+from agentmake.safetext import term_safe
 from agentmake.trace import mark
 
 if TYPE_CHECKING:  # imported where used: a no-op build never loads what it does not need (not even SQLite)
@@ -221,9 +222,9 @@ def _build_selected(
                 verb = "restore" if d.action == "restore" else "run"
                 if only_waits(d):  # (a task it waits for may remake its input unchanged: then it stays)
                     maybe += 1
-                    _out(f"may {verb} {d.task_id}: {why} ({if_changed(d)})")
+                    _out(term_safe(f"may {verb} {d.task_id}: {why} ({if_changed(d)})"))
                 else:
-                    _out(f"would {verb} {d.task_id}: {why}")
+                    _out(term_safe(f"would {verb} {d.task_id}: {why}"))
             _out(_dry_run_line(len(stale) - maybe, len(decisions) - len(stale), maybe))
         return EXIT_FAILED if (req.question and stale) else EXIT_OK
     from agentmake.store import Store
@@ -261,7 +262,7 @@ def _warn_leftovers(project: Project, selected: Graph, store: Store) -> bool:
         return False
     found = leftovers(project.graph, selected, store, project.root, dropped)
     for leftover in found:
-        sys.stderr.write(f"agentmake: warning: {leftover.message()}\n")
+        sys.stderr.write(f"agentmake: warning: {term_safe(leftover.message())}\n")
     if found:
         sys.stderr.write("agentmake: `agentmake clean --leftovers` removes every leftover\n")
     return bool(found)
@@ -297,7 +298,7 @@ def _stamp_verdict(req: Request, stamp: tuple[str, float, Path] | None) -> tuple
 
         _out(summary_line({"up-to-date": verdict.tasks}, time.monotonic() - stamp[1]))
         for line in verdict.lines:
-            _out(line)
+            _out(term_safe(line))
     return EXIT_OK, None
 
 
@@ -348,7 +349,7 @@ def report(req: Request) -> int:
     code = _build_selected(project, project.graph.select(names), req, request, verdict)
     if code == EXIT_OK and not (req.dry_run or req.question):
         for line in lines:
-            _out(line)
+            _out(term_safe(line))
     return code
 
 
@@ -370,7 +371,7 @@ def explain(req: Request) -> int:
             selected = project.graph.select([target])
             rebuilder = Rebuilder(selected, store, Hasher(project.root, store), force=req.force)
             for line in explain_lines(selected, rebuilder, target):
-                _out(line)
+                _out(term_safe(line))
     finally:
         store.close()
     return EXIT_OK
@@ -474,11 +475,14 @@ def _remove_output(
     plain = stat.S_ISREG(mode) or stat.S_ISLNK(mode)
     edited = plain and (recorded is None or recorded != hasher.file_hash(out))
     if dry:
-        _out(f"would remove {out}" + (" (not as agentmake made it: a copy would be saved)" if edited else ""))
+        _out(
+            term_safe(f"would remove {out}")
+            + (" (not as agentmake made it: a copy would be saved)" if edited else "")
+        )
         return 1
     if edited:
         saved = store.save_edited(out)
-        _out(f"{out} was edited by hand or not made by agentmake; saved a copy to {saved}")
+        _out(term_safe(f"{out} was edited by hand or not made by agentmake; saved a copy to {saved}"))
     path.unlink()
     return 1
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Protocol, runtime_checkable
 
-from agentmake.display.fmt import fmt_cost, fmt_duration, ljust_cells
+from agentmake.display.fmt import fmt_cost, fmt_duration, ljust_cells, term_lines, term_safe
 from agentmake.scheduler.events import BuildResult, TaskEvent, TaskOutcome, emit_up_to_date
 
 
@@ -52,15 +52,15 @@ class Fanout:
 
 
 def failure_lines(result: BuildResult) -> list[str]:
-    """One line per failed task with its message (continuation lines indented)."""
+    """One line per failed task with its message (continuation lines indented), safe for a terminal."""
     lines: list[str] = []
     for task_id in sorted(result.outcomes):
         outcome = result.outcomes[task_id]
         if outcome.state != "failed":
             continue
-        message = (outcome.message or "failed").strip().splitlines() or ["failed"]
+        message = term_lines((outcome.message or "failed").strip()) or ["failed"]
         attempts = f" after {outcome.attempts} attempts" if outcome.attempts > 1 else ""
-        lines.append(f"✗ {task_id}{attempts}: {message[0]}")
+        lines.append(f"✗ {term_safe(task_id)}{attempts}: {message[0]}")
         lines.extend("    " + more for more in message[1:])
     return lines
 
@@ -75,7 +75,8 @@ def summary_lines(result: BuildResult) -> list[str]:
 
     The table lists every task that ran, when at most `TABLE_LIMIT` did; past that (a big fan-out) it lists
     the failed and interrupted ones and the `SLOWEST` slowest others, then one line counting the rest by
-    state (`… and 9,990 more: 9,990 done`), so its length stays bounded."""
+    state (`… and 9,990 more: 9,990 done`), so its length stays bounded. Task ids, notices and messages are
+    made safe for a terminal (`term_safe`)."""
     lines: list[str] = []
     ran = [o for o in result.outcomes.values() if o.state in ("done", "failed") and o.started_at]
     if ran:
@@ -90,14 +91,14 @@ def summary_lines(result: BuildResult) -> list[str]:
         for o in sorted(shown, key=lambda o: (o.started_at or 0.0, o.task_id)):
             cost = fmt_cost(o.cost_usd)
             took = fmt_duration(_duration(o))
-            row = f"{ljust_cells(o.task_id, 32)} {o.state:<11} {took:>8} {o.attempts:>5} {cost:>8}"
+            row = f"{ljust_cells(term_safe(o.task_id), 32)} {o.state:<11} {took:>8} {o.attempts:>5} {cost:>8}"
             lines.append(row.rstrip())
         if len(shown) < len(ran):
             lines.append(_rest_line(result, {o.task_id for o in shown}))
     notices = sorted((t, o.notice) for t, o in result.outcomes.items() if o.notice)
     if notices:
         lines.append("")
-        lines.extend(f"! {task_id}: {notice}" for task_id, notice in notices)
+        lines.extend(f"! {term_safe(task_id)}: {term_safe(notice)}" for task_id, notice in notices)
     failures = failure_lines(result)
     if failures:
         lines.append("")
@@ -113,7 +114,7 @@ def summary_lines(result: BuildResult) -> list[str]:
     if result.budget_reached:
         lines.append("budget reached: no further paid tasks were started")
     if result.uncounted:
-        names = ", ".join(sorted(result.uncounted))
+        names = term_safe(", ".join(sorted(result.uncounted)))
         lines.append(f"budget: {names} reported no cost, so the budget could not count those calls")
     return lines
 
@@ -137,5 +138,5 @@ def _rest_line(result: BuildResult, shown: set[str]) -> str:
 
 def _short_list(items: Iterable[str], limit: int = 10) -> str:
     items = list(items)
-    text = ", ".join(items[:limit])
+    text = ", ".join(term_safe(item) for item in items[:limit])
     return text + (f" and {len(items) - limit} more" if len(items) > limit else "")

@@ -1,4 +1,5 @@
-"""Small formatting helpers shared by the displays, status.md and reports: durations, costs, table cells."""
+"""Small formatting helpers shared by the displays, status.md and reports: durations, costs, table cells; and
+(from `agentmake.safetext`) text made safe for a terminal line."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 
+from agentmake.safetext import is_term_safe as is_term_safe  # (re-exported for the displays)
+from agentmake.safetext import term_lines as term_lines
+from agentmake.safetext import term_safe as term_safe
 from agentmake.scheduler.summary import usd
 
 

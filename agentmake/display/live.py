@@ -5,7 +5,8 @@ An event only updates the display's state, in constant time: the counts, the set
 and the sums behind the ETA are kept as events arrive, never recounted over all tasks. Drawing (laying out the
 table and writing it to the terminal) is what costs, so it happens in `tick()` (the scheduler calls it about
 every 0.2 s) and otherwise at most every `REFRESH_INTERVAL` seconds; pending and waiting events never draw.
-The lines of finished tasks are kept until the next drawing and printed above the table together.
+The lines of finished tasks are kept until the next drawing and printed above the table together. Task ids
+and messages are shown through `term_safe`: a file name cannot send the terminal control sequences.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from rich.table import Table
 from rich.text import Text
 
 from agentmake.display.base import summary_lines
-from agentmake.display.fmt import ACTIVE, FINISHED, SYMBOLS, fmt_duration
+from agentmake.display.fmt import ACTIVE, FINISHED, SYMBOLS, fmt_duration, term_safe
 from agentmake.display.plain import cap_change, describe
 from agentmake.scheduler.events import BuildResult, TaskEvent
 
@@ -250,7 +251,7 @@ class LiveDisplay:
     def _finished_line(self, task_id: str, row: _Row) -> Text:
         text = Text()
         text.append(f"{SYMBOLS[row.state]} {WORDS.get(row.state, row.state):<11} ", style=STYLES[row.state])
-        text.append(task_id)
+        text.append(term_safe(task_id))
         if row.started is not None and row.state in ("done", "failed"):
             text.append(f"  {fmt_duration(row.since - row.started)}", style="dim")
         detail = describe(
@@ -271,7 +272,7 @@ class LiveDisplay:
             if row.retry_in is not None:
                 text += f", next in {fmt_duration(max(row.retry_in - (now - row.since), 0.0))}"
             if row.message:
-                text += f": {row.message.strip().splitlines()[0] if row.message.strip() else ''}"
+                text += f": {term_safe(row.message.strip().splitlines()[0]) if row.message.strip() else ''}"
             return text
         return ""
 
@@ -294,7 +295,7 @@ class LiveDisplay:
                 table.add_row(
                     Text(symbol, style=STYLES[row.state]),
                     Text(WORDS.get(row.state, row.state), style=STYLES[row.state]),
-                    Text(task_id),
+                    Text(term_safe(task_id)),
                     Text(self._detail(row, now), style="dim"),
                 )
             queued = len(self._queued)
@@ -304,7 +305,7 @@ class LiveDisplay:
                 table.add_row(
                     Text(SYMBOLS[row.state], style="dim"),
                     Text(row.state, style="dim"),
-                    Text(task_id, style="dim"),
+                    Text(term_safe(task_id), style="dim"),
                     "",
                 )
             if shown < queued:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from agentmake.display.base import summary_lines
-from agentmake.display.fmt import fmt_duration
+from agentmake.display.fmt import fmt_duration, is_term_safe, term_lines, term_safe
 from agentmake.scheduler.events import BuildResult, TaskEvent
 
 FLUSH_INTERVAL = 0.1  # seconds
@@ -30,11 +30,12 @@ _CAP = re.compile(r"cap for (\S+) (lowered|raised) to (\d+)")
 def cap_change(event: TaskEvent) -> str | None:
     """`cap for claude lowered to 2` when the event's action reports a change of a runner's parallel cap."""
     match = _CAP.search(event.action or "")
-    return match.group(0) if match else None
+    return term_safe(match.group(0)) if match else None
 
 
 def describe(event: TaskEvent) -> str:
-    """What follows the task id on a state-change line: attempt, retry delay, failure message."""
+    """What follows the task id on a state-change line: attempt, retry delay, the first line of the failure
+    message (made safe for a terminal: `term_safe`)."""
     parts: list[str] = []
     if event.state == "running" and event.attempt > 1:
         parts.append(f"attempt {event.attempt}/{event.max_attempts or '?'}")
@@ -44,7 +45,7 @@ def describe(event: TaskEvent) -> str:
             nxt += f", next in {fmt_duration(event.retry_in)}"
         parts.append(nxt)
     if event.message and event.state in ("retrying", "failed", "not-run", "interrupted"):
-        parts.append(event.message.strip().splitlines()[0] if event.message.strip() else "")
+        parts.append(term_safe(event.message.strip().splitlines()[0]) if event.message.strip() else "")
     return ": ".join(p for p in parts if p)
 
 
@@ -80,7 +81,7 @@ class PlainDisplay:
             return
         self._last[event.task_id] = mark
         stamp = f"[{event.time - self.start:6.1f}s]"
-        line = f"{stamp} {event.state:<11} {event.task_id}"
+        line = f"{stamp} {event.state:<11} {term_safe(event.task_id)}"
         extra = describe(event)
         self._write(line + (f"  ({extra})" if extra else ""))
         cap = cap_change(event)
@@ -96,14 +97,15 @@ class PlainDisplay:
         stamp = f"[{when - self.start:6.1f}s]"
         last = self._last
         lines = []
+        safe = _safe_ids(task_ids)
         for state in ("pending", "up-to-date"):
             if state in self._quiet:
                 continue
             mark = (state, 0)
-            for task_id in task_ids:
+            for task_id, shown in zip(task_ids, safe, strict=True):
                 if last.get(task_id) != mark:
                     last[task_id] = mark
-                    lines.append(f"{stamp} {state:<11} {task_id}")
+                    lines.append(f"{stamp} {state:<11} {shown}")
         if self._buffer is None:
             self.stream.write("".join(line + "\n" for line in lines))
             self.stream.flush()
@@ -140,6 +142,13 @@ class PlainDisplay:
             self.flush()
 
 
+def _safe_ids(task_ids: Sequence[str]) -> Sequence[str]:
+    """`task_ids` made safe for a terminal (`term_safe`), checked at once (nearly always nothing to do)."""
+    if is_term_safe("".join(task_ids)):
+        return task_ids
+    return [term_safe(task_id) for task_id in task_ids]
+
+
 def _flush_at_exit(ref: weakref.ReferenceType[PlainDisplay]) -> None:
     display = ref()
     if display is not None:
@@ -167,8 +176,7 @@ class SilentDisplay:
         if event.state != "failed" or event.task_id in self._reported:
             return
         self._reported.add(event.task_id)
-        message = (event.message or "failed").strip() or "failed"
-        self.stream.write(f"agentmake: {event.task_id} failed: {message}\n")
+        self.stream.write(f"agentmake: {term_safe(event.task_id)} failed: {_message(event.message)}\n")
         self.stream.flush()
 
     def up_to_date(self, task_ids: Sequence[str], when: float) -> None:
@@ -180,8 +188,12 @@ class SilentDisplay:
     def close(self, result: BuildResult) -> None:
         for task_id in sorted(result.outcomes):
             if result.outcomes[task_id].state == "failed" and task_id not in self._reported:
-                self.stream.write(
-                    f"agentmake: {task_id} failed: {result.outcomes[task_id].message or 'failed'}\n"
-                )
+                message = _message(result.outcomes[task_id].message)
+                self.stream.write(f"agentmake: {term_safe(task_id)} failed: {message}\n")
         self.stream.flush()
         print(result.summary_line(), file=self.summary_stream, flush=True)
+
+
+def _message(message: str | None) -> str:
+    """A failure message as silent mode shows it: its lines, each made safe for a terminal."""
+    return "\n".join(term_lines((message or "failed").strip())) or "failed"

@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from agentmake.display.fmt import fmt_cost, fmt_duration
+from agentmake.display.fmt import fmt_cost, fmt_duration, term_lines, term_safe
 from agentmake.graph import Graph
 from agentmake.plan import Decision
 from agentmake.store import Store, TaskRecord
@@ -115,21 +115,27 @@ def _state_text(row: Mapping[str, Any]) -> str:
 
 
 def render_status_text(rows: Sequence[Mapping[str, Any]]) -> str:
-    """Aligned plain text: state, task, last duration and cost, outputs; reasons indented below."""
+    """Aligned plain text: state, task, last duration and cost, outputs; reasons indented below (a reason over
+    several lines, such as an agent's error output, with its further lines indented more). Task ids, paths and
+    reasons are made safe for a terminal (`term_safe`)."""
     if not rows:
         return "no tasks\n"
-    width = max(len(r["task"]) for r in rows)
+    tasks = [term_safe(r["task"]) for r in rows]
+    width = max(len(t) for t in tasks)
     states = [_state_text(r) for r in rows]
     swidth = max(len(s) for s in states)
     lines: list[str] = []
-    for row, state in zip(rows, states, strict=True):
+    for row, task, state in zip(rows, tasks, states, strict=True):
         last = " ".join(
             x for x in (fmt_duration(row.get("last_duration")), fmt_cost(row.get("last_cost"))) if x
         )
-        outputs = ", ".join(row.get("outputs") or [])
-        lines.append(f"{state:<{swidth}}  {row['task']:<{width}}  {last:>14}  {outputs}".rstrip())
+        outputs = term_safe(", ".join(row.get("outputs") or []))
+        lines.append(f"{state:<{swidth}}  {task:<{width}}  {last:>14}  {outputs}".rstrip())
         if row["state"] in ("stale", "failed") or row.get("reasons"):  # up to date: a kept hand edit
-            lines.extend(f"    - {reason}" for reason in row.get("reasons") or [])
+            for reason in row.get("reasons") or []:
+                first, *more = term_lines(str(reason)) or [""]
+                lines.append(f"    - {first}")
+                lines.extend(f"      {line}" for line in more)
     counts: dict[str, int] = {}
     for row in rows:
         counts[row["state"]] = counts.get(row["state"], 0) + 1

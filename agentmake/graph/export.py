@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from agentmake.errors import UsageError
 from agentmake.graph.dag import Graph
+from agentmake.safetext import term_safe
 
 FORMATS = ("text", "dot", "mermaid")
 
@@ -37,13 +38,14 @@ def edges(graph: Graph) -> list[tuple[str, str, list[str]]]:
 
 
 def _text(graph: Graph) -> str:
+    """One line per task (made safe for a terminal: `term_safe`)."""
     lines = []
     for tid, task in graph.tasks.items():
         line = tid + (" (report)" if task.kind == "report" else "")
         deps = graph.deps.get(tid, ())
         if deps:
             line += " <- " + ", ".join(deps)
-        lines.append(line)
+        lines.append(term_safe(line))
     return "".join(line + "\n" for line in lines)
 
 

@@ -41,6 +41,7 @@ from agentmake.runners.capture import read_log
 from agentmake.runners.parse import delivered
 from agentmake.runners.process import group_alive, kill_process_group
 from agentmake.runners.staging import staged_path
+from agentmake.safetext import term_safe
 
 MANIFEST = "manifest.json"
 SALVAGED = "outputs.json"  # in a ``.salvage`` directory: the output paths its files 0, 1, … were written to
@@ -175,7 +176,7 @@ def recover_if_idle(root: Path, *, quiet: bool = False) -> list[str]:
         lock.release()
     if not quiet:
         for note in notes:
-            sys.stderr.write(f"agentmake: {note}\n")
+            sys.stderr.write(f"agentmake: {term_safe(note)}\n")
     return notes
 
 

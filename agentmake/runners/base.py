@@ -28,6 +28,7 @@ from agentmake.runners.process import GRACE, ProcResult, run_process
 from agentmake.runners.redact import Redactor
 from agentmake.runners.result import AttemptResult
 from agentmake.runners.staging import tail_to_stderr
+from agentmake.safetext import term_safe
 
 AGENT_TIMEOUT = 3600.0  # seconds: an LLM agent's attempt limit when the Agentfile sets none
 
@@ -63,7 +64,7 @@ class ExecutorBase:
         self.redact = Redactor.from_environ(os.environ)
         if recover_leftovers:
             for note in recover(self.state_dir, self.root, self.log_dir):
-                sys.stderr.write(f"agentmake: {note}\n")
+                sys.stderr.write(f"agentmake: {term_safe(note)}\n")
 
     # -- one attempt ----------------------------------------------------------------------------------------
     def _stem(self, task: Task, attempt: int) -> Path:

@@ -38,9 +38,11 @@ def tail_to_stderr(
 ) -> None:
     """Stream new lines of the attempt's stdout and stderr to stderr, prefixed with the task id (and `!` for
     its stderr, where CLIs print their progress and errors) (verbose mode), each line `redact`ed."""
+    from agentmake.safetext import term_safe
+
     streams = [
-        (stem.with_name(stem.name + ".out"), f"[{task_id}] "),
-        (stem.with_name(stem.name + ".err"), f"[{task_id}!] "),
+        (stem.with_name(stem.name + ".out"), f"[{term_safe(task_id)}] "),
+        (stem.with_name(stem.name + ".err"), f"[{term_safe(task_id)}!] "),
     ]
     pos, pending = [0, 0], [b"", b""]
     while True:

@@ -1,0 +1,41 @@
+"""Text made safe for a terminal line: what agentmake prints of file names, task ids and agents' messages.
+
+Kept apart from `agentmake.display` (and importing nothing but `re`) so that every printing path can use it,
+including those that must stay light: a no-op build answered by the build stamp, error messages.
+"""
+
+from __future__ import annotations
+
+import re
+
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # C0 controls, DEL, C1 controls
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def term_safe(text: object) -> str:
+    """`text` made safe for one line on a terminal: every C0 or C1 control character and DEL (escape, bell,
+    newline, carriage return, tab, backspace...) is shown escaped, as `\\x1b`, `\\n`, `\\r`, `\\t`, so
+    that a file name, a task id or an agent's message can neither send the terminal a control sequence
+    (colours, the window title, the clipboard, moving the cursor) nor start a line of its own. Everything
+    else, backslashes included, is left as it is. For what is printed to a terminal, not for file contents or
+    machine formats (JSON, DOT, Mermaid), which have their own escaping."""
+    text = str(text)
+    if _UNSAFE.search(text) is None:  # (nearly always)
+        return text
+    return _UNSAFE.sub(_escape, text)
+
+
+def is_term_safe(text: str) -> bool:
+    """Whether `term_safe(text)` is `text` (a check over a long string at once is cheap)."""
+    return _UNSAFE.search(text) is None
+
+
+def _escape(match: re.Match[str]) -> str:
+    ch = match.group()
+    return _NAMED.get(ch) or f"\\x{ord(ch):02x}"
+
+
+def term_lines(text: str) -> list[str]:
+    """The lines of a message that is shown over several lines (an agent's error output), each made safe with
+    `term_safe`: the line breaks stay line breaks, nothing else gets through."""
+    return [term_safe(line) for line in text.splitlines()]
