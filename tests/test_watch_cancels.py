@@ -84,18 +84,24 @@ def test_an_input_written_by_its_upstream_task_does_not_cancel_the_task_reading_
         assert w.stop() == 130
 
 
-def test_a_prompt_edited_during_a_run_cancels_the_task_reading_it(
-    tmp_path: Path, fake_agents: FakeAgents
-) -> None:
-    agentfile = """\
+TRANSLATE = """\
 agent tr:
     runner  = claude
     prompt  = prompts/t.md
     inputs  = docs/{name}.md
     outputs = out/{name}.md
 """
-    files = {"docs/a.md": "a\n", "docs/b.md": "b\n", "prompts/t.md": "FAKE: sleep=0.2 label=t\nTranslate.\n"}
-    project = _project(tmp_path, agentfile, files)
+
+
+def _translations(root: Path, prompt: str) -> Path:
+    """Two documents translated by the fake claude with `prompt`."""
+    return _project(root, TRANSLATE, {"docs/a.md": "a\n", "docs/b.md": "b\n", "prompts/t.md": prompt})
+
+
+def test_a_prompt_edited_during_a_run_cancels_the_task_reading_it(
+    tmp_path: Path, fake_agents: FakeAgents
+) -> None:
+    project = _translations(tmp_path, "FAKE: sleep=0.2 label=t\nTranslate.\n")
     w = Watch(project, tmp_path / "unused.log")
     try:
         _wait(lambda: len(w.summaries()) == 1, "the first build", w)
@@ -116,15 +122,7 @@ agent tr:
 def test_ctrl_c_after_a_cancel_in_the_same_build_still_ends_watch(
     tmp_path: Path, fake_agents: FakeAgents
 ) -> None:
-    agentfile = """\
-agent tr:
-    runner  = claude
-    prompt  = prompts/t.md
-    inputs  = docs/{name}.md
-    outputs = out/{name}.md
-"""
-    files = {"docs/a.md": "a\n", "docs/b.md": "b\n", "prompts/t.md": "FAKE: sleep=4 label=t\nTranslate.\n"}
-    project = _project(tmp_path, agentfile, files)
+    project = _translations(tmp_path, "FAKE: sleep=4 label=t\nTranslate.\n")
     w = Watch(project, tmp_path / "unused.log")
     try:
         _wait(lambda: _calls(fake_agents, "t")[0] == 2, "both tasks to start", w)
