@@ -94,6 +94,7 @@ class Build(Starting):
         self.seq = 0
         self.spent = 0.0
         self.stop_reason: str | None = None
+        self.refused: dict[str | None, str] = {}  # LLM runners whose tasks no longer start (`RUNNER_WIDE`)
         self.interrupted = False
         self.run_id = 0
         self.result = BuildResult(0)

@@ -30,6 +30,12 @@ if TYPE_CHECKING:
     from agentmake.scheduler.run import BuildOptions
 
 
+# Failures of an LLM agent that say nothing about the task and all about its runner: its credentials were
+# refused, its quota is spent, its CLI is not installed. With -k, the runner's other tasks are then not
+# started (each would fail the same way, and a CLI like claude retries a refused key for minutes first).
+RUNNER_WIDE = frozenset({"auth", "quota", "not-found"})
+
+
 class Outcomes:
     """Endings of tasks; `loop.Build` adds the loop that produces them."""
 
@@ -47,6 +53,7 @@ class Outcomes:
     root: Path
     hasher: Hasher
     limits: Limits
+    refused: dict[str | None, str]  # LLM runner -> why no more of its tasks start (see `RUNNER_WIDE`)
 
     def _restore(self, t: TaskState, decision: Decision) -> bool:
         assert decision.key is not None
@@ -159,6 +166,8 @@ class Outcomes:
 
     def _fail(self, t: TaskState, error_type: str | None, message: str, action: str) -> None:
         self.store.log_event(self.run_id, t.id, error_type or "error", message, action)
+        if t.llm and error_type in RUNNER_WIDE:  # every other call of this runner would fail the same way
+            self.refused.setdefault(t.runner, message)
         self._record(t, "failed", time.time(), error_type=error_type, message=message)
         if not t.commit_pending:
             self.store.record_failure(t.id, self.run_id, message)

@@ -158,8 +158,11 @@ class Starting(Outcomes):
 
     def _launch(self, t: TaskState) -> None:
         budget = self.options.budget
-        if t.llm and budget is not None and self._budget_spent():
-            why = f"budget of {usd(budget)} reached"
+        refused = self.refused.get(t.runner) if t.llm else None
+        if refused is not None or (t.llm and budget is not None and self._budget_spent()):
+            why = f"budget of {usd(budget or 0)} reached"
+            if refused is not None:
+                why = f"runner {t.runner} failed for another task: {refused}"
             if t.attempt == 0:
                 self._not_run(t, why)
             else:
