@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import xxhash
 
 from agentmake import __version__
 from agentmake.errors import UsageError
 from agentmake.locate import agentfile_path
-from agentmake.model import Agentfile
+from agentmake.model import Agentfile, AgentSpec, ReportSpec
 from agentmake.safetext import term_safe
 from agentmake.syntax import load_agentfile
+
+if TYPE_CHECKING:
+    from agentmake.graph import Graph
 
 
 def load(directory: Path, agentfile: Path | None, overrides: dict[str, str]) -> Agentfile:
@@ -49,6 +52,35 @@ def check_templates(af: Agentfile) -> None:
             if not known.seen(text):
                 check_file_syntax(text, report.template)
                 known.add(text)
+    known.save()
+
+
+def check_task_templates(af: Agentfile, graph: Graph) -> None:
+    """What rendering would refuse for every task of an agent, found now instead of mid-build (and instead of
+    `-n` or `status` refusing the whole project): a name its prompt reads that no task defines, and a shell
+    command's `{inputs[N]}` past a task's last input. Raises a located AgentfileError."""
+    from agentmake.plan.context import render_task_command
+    from agentmake.templates import check_names, command_indices
+
+    known = KnownTemplates()
+    named: set[str] = set()
+    indexed: dict[str, bool] = {}
+    for task in graph.tasks.values():
+        spec = task.spec
+        prompt = spec.merge if isinstance(spec, ReportSpec) else spec.prompt
+        if prompt is not None and task.name not in named:
+            named.add(task.name)
+            defined = sorted({*af.variables, *dict(task.wildcards)})
+            key = "\0".join(["names", prompt.text, *defined])  # (not a key of a text known to compile)
+            if not known.seen(key):
+                check_names(prompt, defined)
+                known.add(key)
+        if isinstance(spec, AgentSpec) and spec.run is not None:
+            if task.name not in indexed:
+                run = spec.run
+                indexed[task.name] = bool(command_indices(run, "input") or command_indices(run, "output"))
+            if indexed[task.name]:
+                render_task_command(task)  # (raises for an index past the task's inputs or outputs)
     known.save()
 
 
@@ -108,6 +140,8 @@ def check_summary(af: Agentfile) -> str:
         tasks = f" ({_plural(sum(1 for t in graph.tasks.values() if t.kind == 'agent'), 'task')})"
     except NotImplementedError:
         tasks = ""
+    else:
+        check_task_templates(af, graph)
     used = {a.runner for a in af.agents.values()}
     used |= {r.runner or af.settings.runner for r in af.reports.values() if r.merge is not None}
     name = af.path.name

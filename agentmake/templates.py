@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import shlex
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -71,6 +71,36 @@ def check_syntax(prompt: Prompt) -> None:
         _compile(prompt.text, prompt.path or _INLINE)
     except TemplateSyntaxError as e:
         raise _error(prompt, f"template syntax error: {e.message}", e.lineno or 1) from None
+
+
+PROMPT_NAMES = frozenset({"input", "inputs", "output", "outputs", "files", "read"})  # see `prompt_context`
+
+
+def check_names(prompt: Prompt, defined: Iterable[str]) -> None:
+    """Raise AgentfileError, located in `prompt`, at a name it reads that is neither in `defined` (the
+    variables and the agent's wildcards), nor a name every prompt sees (`PROMPT_NAMES`), nor a Jinja
+    global: rendering would fail on it for every task. Names the template sets itself (`set`, loops) are
+    fine."""
+    from jinja2 import TemplateSyntaxError, meta
+
+    env = _env()
+    try:
+        ast = env.parse(prompt.text)
+    except TemplateSyntaxError as e:
+        raise _error(prompt, f"template syntax error: {e.message}", e.lineno or 1) from None
+    unknown = meta.find_undeclared_variables(ast) - PROMPT_NAMES - set(defined) - set(env.globals)
+    if not unknown:
+        return
+    lines = prompt.text.splitlines()
+    where = {n: _first_line(lines, n) for n in unknown}
+    name = min(unknown, key=lambda n: (where[n], n))
+    raise _error(prompt, f"undefined name: '{name}' is undefined", where[name])
+
+
+def _first_line(lines: list[str], name: str) -> int:
+    """The 1-based line where the word `name` first appears (1 if nowhere)."""
+    word = re.compile(rf"\b{re.escape(name)}\b")
+    return next((i for i, line in enumerate(lines, 1) if word.search(line)), 1)
 
 
 def check_file_syntax(text: str, name: str) -> None:

@@ -261,3 +261,39 @@ def test_an_error_about_one_path_of_a_list_points_at_that_path(
     write(tmp_path, {"a.txt": "a\n", "Agentfile": f'agent x:\n    {value}\n    run = "touch {{outputs}}"\n'})
     err = check(tmp_path, capsys)
     assert where in err, err  # (before: the first path of the list)
+
+
+# -- what rendering would refuse for every task: check says so, not the build ------------------------------
+
+
+def test_check_refuses_a_prompt_name_no_task_defines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path, {"Agentfile": 'agent x:\n    outputs = b.txt\n    prompt  = "hi {{ nme }}"\n'})
+    err = check(tmp_path, capsys)
+    assert "Agentfile:3:" in err and "undefined name: 'nme' is undefined" in err
+
+
+def test_check_accepts_every_name_a_prompt_may_use(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    prompt = (
+        "{% set z = 2 %}{{ lang }} {{ name }} {{ z }} {{ read(input) }} {{ inputs|length }} {{ output }}"
+        " {{ outputs }} {% for f in files %}{{ f.path }} {{ loop.index }}{% endfor %} {{ range(3)|list }}"
+    )
+    agentfile = (
+        'lang = "English"\n\nagent x:\n    inputs  = docs/{name}.md\n    outputs = out/{name}.md\n'
+        f'    prompt  = """\n{prompt}\n"""\n'
+    )
+    write(tmp_path, {"Agentfile": agentfile, "docs/a.md": "a\n"})
+    assert main(["-C", str(tmp_path), "check"]) == 0, capsys.readouterr().err
+
+
+def test_check_refuses_an_input_index_past_a_tasks_inputs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = 'run     = "cat {inputs[5]} > {output}"'
+    agentfile = f"agent y:\n    inputs  = in/*.txt\n    outputs = all.txt\n    {run}\n"
+    write(tmp_path, {"Agentfile": agentfile, "in/a.txt": "a\n", "in/b.txt": "b\n"})
+    err = check(tmp_path, capsys)
+    assert "Agentfile:4:" in err and "'{inputs[5]}' is past the last input: this task has 2 inputs" in err

@@ -37,7 +37,8 @@ def test_a_template_seen_to_compile_is_not_compiled_again(
     monkeypatch.setattr(templates, "_compile", counting)
     assert "ok" in check_summary(load_agentfile(tmp_path / "Agentfile"))
     assert len(compiled) == 1
-    assert (tmp_path / "cache" / "agentmake" / KnownTemplates.NAME).stat().st_size == 16
+    # two keys of 16 bytes: the text compiles; its names are all defined for its agent's tasks
+    assert (tmp_path / "cache" / "agentmake" / KnownTemplates.NAME).stat().st_size == 32
     assert "ok" in check_summary(load_agentfile(tmp_path / "Agentfile"))
     assert len(compiled) == 1, "the same text is known to compile"
     # a changed template is compiled, and a broken one is still a located error (and never remembered)
@@ -47,7 +48,7 @@ def test_a_template_seen_to_compile_is_not_compiled_again(
     with pytest.raises(AgentfileError, match="template syntax error"):
         check_summary(load_agentfile(tmp_path / "Agentfile"))
     assert len(compiled) == 3
-    assert len(KnownTemplates().known) == 1
+    assert len(KnownTemplates().known) == 2
 
 
 def test_no_private_cache_directory_means_no_memory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
