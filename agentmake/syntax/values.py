@@ -37,6 +37,9 @@ class Source:
         return AgentfileError(message, Loc(self.name, line, col), expected or [], hint, src)
 
 
+_LITERAL_HINT = "write $${ for a literal '${' (in a shell command: $${{HOME}}, or $HOME)"
+
+
 def dedent_triple(text: str) -> str:
     """Drop a leading newline and the common indentation (a closing `\"\"\"` on its own line ends the
     text)."""
@@ -78,14 +81,14 @@ def substitute(item: Item, variables: Mapping[str, str], src: Source, later: Map
             return variables[name]
         line, col = _position(item, m.start())
         if not m.group(3):
-            raise src.error("'${' is never closed", line, col, ["${name}"], "write $${ for a literal '${'")
+            raise src.error("'${' is never closed", line, col, ["${name}"], _LITERAL_HINT)
         if not _NAME.match(name):
             raise src.error(
                 f"'${{{name}}}' is not a variable reference",
                 line,
                 col,
                 ["${name}"],
-                "write $${ for a literal '${'",
+                _LITERAL_HINT,
             )
         hint = did_you_mean(name, variables)
         if name in later and later[name] == item.line:
