@@ -125,3 +125,42 @@ def test_prompt_reading_inputs_is_rerendered_when_content_changes(tmp_path: Path
     d = b.build()["translate:a"]
     assert d.prompt == "docs/a.md: # A\n# A\n"
     assert [r.kind for r in d.reasons] == ["input-changed"]  # the prompt change is explained by the input
+
+
+CHAIN = """\
+agent one:
+    inputs  = src/a.txt
+    outputs = build/one.txt
+    run     = "cp {input} {output}"
+
+agent two:
+    inputs  = src/a.txt build/one.txt
+    outputs = build/two.txt
+    run     = "cat {inputs} > {output}"
+
+agent three:
+    inputs  = build/one.txt
+    outputs = build/three.txt
+    run     = "cat {inputs} > {output}"
+"""
+
+
+def test_a_task_whose_own_input_changed_is_stale_not_may_be(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from agentmake.cli import main
+
+    write(tmp_path, "Agentfile", CHAIN)
+    write(tmp_path, "src/a.txt", "1\n")
+    assert main(["-C", str(tmp_path), "-s"]) == 0
+    write(tmp_path, "src/a.txt", "2\n")
+    capsys.readouterr()
+    assert main(["-C", str(tmp_path), "explain", "two"]) == 0
+    said = capsys.readouterr().out
+    assert "build/two.txt [two] is stale: input src/a.txt changed (content " in said  # whatever one makes
+    assert "input build/one.txt will be rebuilt by one" in said and "may be stale" not in said
+    assert main(["-C", str(tmp_path), "-n"]) == 0
+    said = capsys.readouterr().out
+    assert "would run two: input src/a.txt changed" in said
+    assert "may run three: input build/one.txt will be rebuilt by one (if that changes it)" in said
+    assert said.rstrip().endswith("agentmake: 2 to run, 1 may run, 0 up to date (dry run)")

@@ -34,7 +34,7 @@ def describe_changes(old: dict[str, Any], new: dict[str, Any], runner_name: str 
     reasons: list[Reason] = []
     if old.get("kind") != new.get("kind"):
         reasons.append(Reason("command-changed", f"task kind changed {old.get('kind')} → {new.get('kind')}"))
-    reasons += _inputs(old.get("inputs") or {}, new.get("inputs") or {})
+    reasons += inputs_changed(old.get("inputs") or {}, new.get("inputs") or {})
     reasons += _prompt(old, new, input_changed=bool(reasons))
     reasons += _runner(old.get("runner"), new.get("runner"), runner_name or "")
     if old.get("outputs") != new.get("outputs"):
@@ -65,7 +65,8 @@ def describe_changes(old: dict[str, Any], new: dict[str, Any], runner_name: str 
     return reasons
 
 
-def _inputs(old: dict[str, str | None], new: dict[str, str | None]) -> list[Reason]:
+def inputs_changed(old: dict[str, str | None], new: dict[str, str | None]) -> list[Reason]:
+    """The inputs added, changed (or missing) and removed between two `inputs` parts of a key."""
     reasons = []
     for path, digest in new.items():
         if path not in old:

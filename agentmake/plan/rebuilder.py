@@ -29,7 +29,7 @@ from typing import Any
 
 from agentmake.graph import Graph, Task
 from agentmake.model import AgentSpec, Prompt, ReportSpec, runner_name
-from agentmake.plan.changes import Reason, describe_changes
+from agentmake.plan.changes import Reason, describe_changes, inputs_changed
 from agentmake.plan.context import render_task_command, render_task_prompt, task_prompt
 from agentmake.plan.hashing import Hasher, Seen
 from agentmake.plan.keys import KEY_VERSION, key_of, runner_parts, short, text_hash
@@ -141,7 +141,7 @@ class Rebuilder:
         `assume`: path -> content hash a dry run expects (outputs it would restore from the cache)."""
         waiting = [p for p in task.inputs if p in pending]
         if waiting:
-            reasons = [self._will_change(p) for p in waiting]
+            reasons = self._own_changes(task, pending) + [self._will_change(p) for p in waiting]
             if self.force:
                 reasons.append(Reason("forced", "forced (-B)"))
             return Decision(task.id, "run", reasons)
@@ -362,6 +362,17 @@ class Rebuilder:
     def _failed(self, rec: TaskRecord) -> Reason:
         detail = f": {rec.error}" if rec.error else ""
         return Reason("previous-failed", f"the previous run failed{detail}")
+
+    def _own_changes(self, task: Task, pending: Set[str]) -> list[Reason]:
+        """For a dry run's task that waits for inputs to be rebuilt: its other inputs that changed since its
+        last build, which make it stale whatever the rebuilt ones hold (not a "may run")."""
+        rec = self.store.task_record(task.id)
+        recorded = rec.parts.get("inputs") if rec is not None else None
+        if not isinstance(recorded, dict):
+            return []  # never built: what it becomes depends on the inputs still to be made
+        others = [p for p in task.inputs if p not in pending]
+        now = self.hasher.file_hashes(others)
+        return inputs_changed({p: recorded[p] for p in others if p in recorded}, now)
 
     def _will_change(self, path: str) -> Reason:
         producer = self.graph.producer.get(path)
