@@ -219,13 +219,13 @@ agent count:
 
 report digest:
     title = Notes digest
-    inputs = build/summaries/*.md
+    inputs = build/summaries/*.md build/counts/*.txt
     output = build/digest.md
 """
 
 STARTER_PROMPT = """\
 Summarise the note below in five bullet points, {{ style }}.
-Write only the summary, in Markdown, to {{ output }}.
+Answer with the summary only, in Markdown: your answer becomes {{ output }}.
 
 {% for f in files %}
 --- {{ f.path }}

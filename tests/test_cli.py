@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import FakeAgents
 
 from agentmake import workflow
 from agentmake.cli import main, parse
@@ -141,6 +142,16 @@ def test_init_writes_a_project_that_checks(tmp_path: Path, capsys: pytest.Captur
     assert main(["-C", str(tmp_path), "init"]) == 2
     assert "already exist" in capsys.readouterr().err
     assert (tmp_path / "Agentfile").read_text() == before
+
+
+def test_a_bare_build_of_the_starter_builds_every_agent(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fake_agents: FakeAgents
+) -> None:
+    assert main(["-C", str(tmp_path), "init"]) == 0
+    assert main(["-C", str(tmp_path), "-s"]) == 0  # (the fake claude answers; the report is the default)
+    assert "agentmake: 3 ran," in capsys.readouterr().out  # summarize, count and the digest
+    digest = (tmp_path / "build/digest.md").read_text()
+    assert "build/summaries/example.md" in digest and "build/counts/example.txt" in digest
 
 
 def test_not_implemented_workflow_is_reported(
