@@ -433,3 +433,27 @@ def test_a_decision_error_fails_the_task_not_the_build(tmp_path: Path) -> None:
     assert (o["bad"].state, o["bad"].message) == ("failed", "Agentfile:3:5: unknown variable 'lang'")
     assert o["good"].state == "done" and o["child"].message == "dependency bad failed"
     assert store.failures == [("bad", "Agentfile:3:5: unknown variable 'lang'")]
+
+
+def test_a_ctrl_c_after_the_loops_last_look_still_reports_the_build_interrupted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # (seen in watch: a Ctrl-C that landed as the build wound down only bumped the handler's counter; the
+    # build returned as if nothing happened, and watch went on watching)
+    import signal
+
+    from agentmake.scheduler import workers
+
+    close = workers.WorkerPool.close
+
+    def close_then_interrupt(self: workers.WorkerPool) -> None:
+        signal.raise_signal(signal.SIGINT)  # the build's handler is still in place: it only counts it
+        close(self)
+
+    monkeypatch.setattr(workers.WorkerPool, "close", close_then_interrupt)
+    graph = make_graph(tmp_path, [Spec("a"), Spec("b", deps=("a",))])
+    executor = SleepExecutor(tmp_path, {}, Step(0.05))
+    opts = BuildOptions(jobs=1, **FAST)  # type: ignore[arg-type]
+    result = run_build(graph, FakeRebuilder(), executor, FakeStore(tmp_path), opts, EventLog())  # type: ignore[arg-type]
+    assert {o.state for o in result.outcomes.values()} == {"done"}  # everything had finished
+    assert result.interrupted  # and the user asked to stop: exit 130, and watch ends

@@ -198,7 +198,8 @@ class Build(Starting):
             for t in self.tasks.values():
                 counts[t.state] = counts.get(t.state, 0) + 1
         self.result.ended_at = time.time()
-        self.result.interrupted = self.interrupted
+        # (a Ctrl-C that came as the build wound down, after the loop's last look: the user asked to stop)
+        self.result.interrupted = self.interrupted or self.sigints > 0
         self.store.end_run(self.run_id, counts)
         self.hasher.flush()
         mark("build-end")
