@@ -60,7 +60,9 @@ class _Watcher:
         self.stop = threading.Event()
         self.ready = threading.Event()
         self.control: BuildControl | None = None
-        self.readers: dict[str, list[str]] = {}  # input path -> task ids reading it (current graph)
+        self.readers: dict[
+            str, list[str]
+        ] = {}  # input, prompt or template -> task ids reading it (`_readers`)
         self.failed: str | None = None  # why the watcher stopped for good (`watch` then exits)
         self._watching = False  # this run of watchfiles has yielded: it is watching
         self._rescan = False  # queue a RESCAN once watching again (after a failure)
