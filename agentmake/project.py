@@ -7,7 +7,9 @@ overwrite any file it would write (an existing Agentfile included).
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -151,9 +153,49 @@ def check_summary(af: Agentfile) -> str:
     )
 
 
+def setting_typos(af: Agentfile) -> list[str]:
+    """Variables named one slip away from a setting (`jbos = 4`, `retry = 3`) that nothing reads: almost
+    surely a misspelt setting, which would otherwise be taken silently as a variable. One warning each."""
+    from agentmake.syntax.values import SETTINGS
+
+    near = {name: s for name in af.variables for s in SETTINGS if _one_slip(name, s) or _stem_of(name, s)}
+    if not near:
+        return []
+    specs = [*(a.prompt for a in af.agents.values()), *(r.merge for r in af.reports.values())]
+    prompts = [p.text for p in specs if p is not None]
+    files = []
+    for f in af.files:  # (a `${name}` was replaced when loading: look for it in the files themselves)
+        with contextlib.suppress(OSError):
+            files.append(f.read_text(encoding="utf-8", errors="replace"))
+
+    def used(name: str) -> bool:
+        word = re.compile(rf"\b{re.escape(name)}\b")
+        return any(word.search(t) for t in prompts) or any(f"${{{name}}}" in t for t in files)
+
+    unused = [n for n in near if not used(n)]
+    return [f"'{n}' is taken as a variable, not a setting: did you mean '{near[n]}'?" for n in unused]
+
+
+def _stem_of(name: str, setting: str) -> bool:
+    """`retry` for `retries`: the same word but for an ending of at most three letters."""
+    return len(name) >= 4 and 0 < abs(len(setting) - len(name)) <= 3 and setting[: len(name) - 1] == name[:-1]
+
+
+def _one_slip(a: str, b: str) -> bool:
+    """Whether `a` differs from `b` by one letter added, dropped or changed, or two neighbours swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]])
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
 def check_warnings(af: Agentfile) -> list[str]:
-    """What `check` points out that is not an error: agents on gemini with no model (its `auto` router makes
-    extra calls, paid for: RUNNERS.md says to pin one)."""
+    """What `check` points out that is not an error: a misspelt setting taken as a variable
+    (`setting_typos`), agents on gemini with no model (its `auto` router makes extra calls, paid for:
+    RUNNERS.md says to pin one)."""
     from agentmake.runners.presets import preset_of
 
     unpinned = []
@@ -162,9 +204,12 @@ def check_warnings(af: Agentfile) -> list[str]:
         model = agent.model or (runner.model if runner is not None else None) or af.settings.model
         if runner is not None and preset_of(runner) == "gemini" and not model:
             unpinned.append(name)
-    if not unpinned:
-        return []
-    return [f"{', '.join(unpinned)}: gemini with no model, whose auto router makes extra calls: set `model`"]
+    warnings = setting_typos(af)
+    if unpinned:
+        warnings.append(
+            f"{', '.join(unpinned)}: gemini with no model, whose auto router makes extra calls: set `model`"
+        )
+    return warnings
 
 
 def list_targets(af: Agentfile, out: TextIO, verbose: bool = False, limit: int = 10) -> None:

@@ -297,3 +297,32 @@ def test_check_refuses_an_input_index_past_a_tasks_inputs(
     write(tmp_path, {"Agentfile": agentfile, "in/a.txt": "a\n", "in/b.txt": "b\n"})
     err = check(tmp_path, capsys)
     assert "Agentfile:4:" in err and "'{inputs[5]}' is past the last input: this task has 2 inputs" in err
+
+
+def test_a_misspelt_setting_taken_as_a_variable_is_pointed_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    agentfile = """\
+jbos = 4
+retry = 3
+job = "x"
+models = "m"
+default_lang = "fr"
+
+agent b:
+    outputs = p.txt
+    prompt  = "Use {{ models }}."
+
+agent a:
+    outputs = o.txt
+    run     = "echo ${job} > {output}"
+"""
+    write(tmp_path, {"Agentfile": agentfile})
+    assert main(["-C", str(tmp_path), "check"]) == 0
+    err = capsys.readouterr().err
+    assert "warning: 'jbos' is taken as a variable, not a setting: did you mean 'jobs'?" in err
+    assert "warning: 'retry' is taken as a variable, not a setting: did you mean 'retries'?" in err
+    assert "'job'" not in err and "'models'" not in err  # read by a command and a prompt: meant
+    assert "default_lang" not in err  # a word of its own
+    assert main(["-C", str(tmp_path), "-s", "a"]) == 0  # a build says so too (once)
+    assert capsys.readouterr().err.count("did you mean 'jobs'?") == 1
