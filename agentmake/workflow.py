@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gc
 import os
-import stat
 import sys
 import time
 from collections.abc import Callable
@@ -18,7 +17,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agentmake import locate
-from agentmake.confine import check_inside
 from agentmake.errors import UsageError
 from agentmake.safetext import term_safe
 from agentmake.trace import mark
@@ -411,84 +409,9 @@ def status(req: Request, as_json: bool) -> int:
 
 
 def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
-    """Remove the selected tasks' outputs (hand-edited ones are saved first); `--cache` empties the cache.
-    `leftovers`: remove instead the outputs of tasks no longer in the graph (see `plan.leftovers`) that no
-    current task makes, and forget those tasks' records (their results stay in the cache)."""
-    project = load_project(req)
-    if leftovers and req.targets:
-        raise UsageError("`agentmake clean --leftovers` takes no targets: it removes what no task declares")
-    selected = project.graph.select(req.targets) if req.targets else project.graph
-    from agentmake.plan import Hasher
-    from agentmake.store import Store
+    from agentmake.cleaning import clean as run_clean
 
-    store = Store.open(project.root)
-    try:
-        hasher = Hasher(project.root, store)
-        if leftovers:
-            from agentmake.plan.leftovers import dropped_tasks
-
-            dropped = dropped_tasks(project.graph, store)
-            removed = 0
-            for task_id in dropped:
-                rec = store.task_record(task_id)
-                for out, made in sorted(rec.outputs.items()) if rec is not None else ():
-                    if out not in project.graph.producer:
-                        removed += _remove_output(store, hasher, project.root, out, made, req.dry_run)
-            if not req.dry_run:
-                store.forget_tasks(dropped)
-            what = f"{removed} leftover output(s) of {len(dropped)} task(s) no longer in the graph"
-        else:
-            records = store.task_records()
-            removed = 0
-            for task in selected.tasks.values():
-                rec = records.get(task.id)
-                for out in task.outputs:
-                    recorded = rec.outputs.get(out) if rec is not None else None
-                    removed += _remove_output(store, hasher, project.root, out, recorded, req.dry_run)
-            what = f"{removed} output(s)"
-        if cache and not req.dry_run:
-            from agentmake.runners.salvage import forget_answers
-
-            store.cache_clear()
-            forget_answers(store.dir / "logs")  # else the next build would salvage them from the logs
-        verb = "would remove" if req.dry_run else "removed"
-        emptied = " and empty the cache" if req.dry_run else " and emptied the cache"
-        _out(f"agentmake: {verb} {what}" + (emptied if cache else "") + (" (dry run)" if req.dry_run else ""))
-    finally:
-        store.close()
-    return EXIT_OK
-
-
-def _remove_output(
-    store: Store, hasher: Hasher, root: Path, out: str, recorded: str | None, dry: bool = False
-) -> int:
-    """Remove output `out` if it is there (1, else 0), saving a copy first unless it holds `recorded`, the
-    content agentmake wrote. `dry`: only say so."""
-    path = root / out
-    try:
-        mode = os.lstat(path).st_mode
-    except FileNotFoundError:
-        return 0
-    from agentmake.graph.globs import is_outside_root
-
-    if is_outside_root(out) or out.split("/", 1)[0] == ".agentmake":  # (a record from a planted state.db)
-        _out(f"not removing {out}: a recorded output outside the project")
-        return 0
-    check_inside(root, out)  # (never remove, or copy, a file elsewhere that a linked directory leads to)
-    # a FIFO or a device has no content to keep; a link is saved as the link (see `Store.save_edited`)
-    plain = stat.S_ISREG(mode) or stat.S_ISLNK(mode)
-    edited = plain and (recorded is None or recorded != hasher.file_hash(out))
-    if dry:
-        _out(
-            term_safe(f"would remove {out}")
-            + (" (not as agentmake made it: a copy would be saved)" if edited else "")
-        )
-        return 1
-    if edited:
-        saved = store.save_edited(out)
-        _out(term_safe(f"{out} was edited by hand or not made by agentmake; saved a copy to {saved}"))
-    path.unlink()
-    return 1
+    return run_clean(req, cache, leftovers)
 
 
 def watch(req: Request) -> int:
