@@ -33,7 +33,15 @@ from agentmake.safetext import term_lines, term_safe
 from agentmake.scheduler import BuildControl
 from agentmake.store import Store, TaskRecord
 from agentmake.syntax import load_agentfile
-from agentmake.workflow import EXIT_FAILED, EXIT_INTERRUPTED, Project, Request, agentfile_path, run_graph
+from agentmake.workflow import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    Project,
+    Request,
+    agentfile_path,
+    run_graph,
+    warn_leftovers,
+)
 
 STEP_MS = 50  # watchfiles yields what it saw once no new path has come for this long
 QUIET_MS = 100  # changes are queued for a build once nothing has changed for this long
@@ -171,6 +179,7 @@ class WatchSession:
         self.maybe_new = False  # a file the graph did not read appeared: rebuild only if it adds a task
         # outputs this session's builds wrote (path -> content hash) and not edited by hand since
         self.written: dict[str, str] = {}
+        self.warned: set[str] = set()  # leftover warnings given (each once per session)
 
     def close(self) -> None:
         self.watcher.stop.set()
@@ -215,6 +224,7 @@ class WatchSession:
     def build(self) -> int:
         assert self.project is not None
         selected = self.project.graph.select(self.req.targets)
+        warn_leftovers(self.project, selected, self.store, self.warned)  # (as a build does; once each)
         control = BuildControl()
         self.watcher.control = control
         try:

@@ -246,7 +246,7 @@ def _build_selected(
             if ready is not None:
                 finish.append(ready)
 
-    if _warn_leftovers(project, selected, store):
+    if warn_leftovers(project, selected, store):
         stamp = None  # a build that warns must warn again: no stamp may answer the next one unseen
     try:
         return exit_code(run_graph(project, selected, store, req, on_done=prepare_stamp, stamp=verdict))
@@ -255,18 +255,22 @@ def _build_selected(
         mark("closed")
 
 
-def _warn_leftovers(project: Project, selected: Graph, store: Store) -> bool:
-    """Say which inputs are outputs left over from tasks no longer in the graph; True if any are."""
+def warn_leftovers(project: Project, selected: Graph, store: Store, said: set[str] | None = None) -> bool:
+    """Say which inputs are outputs left over from tasks no longer in the graph; True if any are. `said`:
+    warnings given already (watch gives each once per session), to which the new ones are added."""
     from agentmake.plan.leftovers import dropped_tasks, leftovers
 
     dropped = dropped_tasks(project.graph, store)
     if not dropped:
         return False
     found = leftovers(project.graph, selected, store, project.root, dropped)
-    for leftover in found:
-        sys.stderr.write(f"agentmake: warning: {term_safe(leftover.message())}\n")
-    if found:
+    new = [m for m in (leftover.message() for leftover in found) if said is None or m not in said]
+    for message in new:
+        sys.stderr.write(f"agentmake: warning: {term_safe(message)}\n")
+    if new:
         sys.stderr.write("agentmake: `agentmake clean --leftovers` removes every leftover\n")
+    if said is not None:
+        said.update(new)
     return bool(found)
 
 
@@ -431,5 +435,6 @@ __all__ = [
     "report",
     "run_graph",
     "status",
+    "warn_leftovers",
     "watch",
 ]

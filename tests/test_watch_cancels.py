@@ -247,3 +247,21 @@ def test_cancel_requests_for_one_task_add_up() -> None:
         "b": ("docs/b.md changed", None),
     }
     assert control.take() == {}
+
+
+def test_watch_warns_of_a_leftover_a_task_still_reads_once(
+    make_project: Callable[..., tuple[Path, Path]],
+) -> None:
+    project, log = make_project({"a": "alpha\n", "c": "gamma\n"})
+    w = Watch(project, log)
+    warning = "build/c.txt is left over from copy:c, which is no longer in the graph, and all reads it"
+    try:
+        _wait(lambda: len(w.summaries()) == 1 and "watching" in w.stderr(), "the first build", w)
+        (project / "docs/c.md").unlink()  # copy:c goes; its output stays, and the report's glob reads it
+        _wait(lambda: warning in w.stderr(), "the leftover warning, as a plain build gives it", w)
+        n = len(w.summaries())
+        write(project / "docs/a.md", "alpha 2\n")
+        _wait(lambda: len(w.summaries()) > n, "the next build", w)
+        assert w.stderr().count(warning) == 1  # said once in the session, not at every build
+    finally:
+        assert w.stop() == 130
