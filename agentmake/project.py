@@ -34,13 +34,12 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def check_templates(af: Agentfile) -> None:
+def check_templates(af: Agentfile, known: KnownTemplates) -> None:
     """Compile every prompt (inline and file), report merge prompt and report template, so a template syntax
-    error is a located AgentfileError now instead of a failure mid-build. Undefined names are not checked:
-    they depend on each task's values."""
+    error is a located AgentfileError now instead of a failure mid-build (names are checked per agent, once
+    the graph is known: `check_task_templates`). Texts `known` to compile are skipped; new ones are added."""
     from agentmake.templates import check_file_syntax, check_syntax
 
-    known = KnownTemplates()
     for prompt in [a.prompt for a in af.agents.values()] + [r.merge for r in af.reports.values()]:
         if prompt is not None and not known.seen(prompt.text):
             check_syntax(prompt)
@@ -54,17 +53,16 @@ def check_templates(af: Agentfile) -> None:
             if not known.seen(text):
                 check_file_syntax(text, report.template)
                 known.add(text)
-    known.save()
 
 
-def check_task_templates(af: Agentfile, graph: Graph) -> None:
+def check_task_templates(af: Agentfile, graph: Graph, known: KnownTemplates) -> None:
     """What rendering would refuse for every task of an agent, found now instead of mid-build (and instead of
     `-n` or `status` refusing the whole project): a name its prompt reads that no task defines, and a shell
-    command's `{inputs[N]}` past a task's last input. Raises a located AgentfileError."""
+    command's `{inputs[N]}` past a task's last input. Raises a located AgentfileError. Prompts whose names
+    are `known` to be defined (for the same variables and wildcards) are skipped; new ones are added."""
     from agentmake.plan.context import render_task_command
     from agentmake.templates import check_names, command_indices
 
-    known = KnownTemplates()
     named: set[str] = set()
     indexed: dict[str, bool] = {}
     for task in graph.tasks.values():
@@ -83,7 +81,6 @@ def check_task_templates(af: Agentfile, graph: Graph) -> None:
                 indexed[task.name] = bool(command_indices(run, "input") or command_indices(run, "output"))
             if indexed[task.name]:
                 render_task_command(task)  # (raises for an index past the task's inputs or outputs)
-    known.save()
 
 
 class KnownTemplates:
@@ -136,14 +133,18 @@ def check_summary(af: Agentfile) -> str:
     inputs and cycles are reported too; `runners` counts the runners the agents and reports use."""
     from agentmake.graph import build_graph
 
-    check_templates(af)
+    known = KnownTemplates()  # (read once, written once: what compiled is kept even if a later check fails)
     try:
-        graph = build_graph(af)
-        tasks = f" ({_plural(sum(1 for t in graph.tasks.values() if t.kind == 'agent'), 'task')})"
-    except NotImplementedError:
-        tasks = ""
-    else:
-        check_task_templates(af, graph)
+        check_templates(af, known)
+        try:
+            graph = build_graph(af)
+            tasks = f" ({_plural(sum(1 for t in graph.tasks.values() if t.kind == 'agent'), 'task')})"
+        except NotImplementedError:
+            tasks = ""
+        else:
+            check_task_templates(af, graph, known)
+    finally:
+        known.save()
     used = {a.runner for a in af.agents.values()}
     used |= {r.runner or af.settings.runner for r in af.reports.values() if r.merge is not None}
     name = af.path.name
