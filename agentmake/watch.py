@@ -160,8 +160,7 @@ class _Watcher:
         for path in paths:
             found = [(path, task_id) for task_id in readers.get(path, ())]
             if not found and not (self.root / path).is_file():  # a directory, or gone: what was under it
-                prefix = path + "/"
-                found = [(p, tid) for p, ids in readers.items() if p.startswith(prefix) for tid in ids]
+                found = [(p, tid) for p in _read_under(readers, path) for tid in readers[p]]
             for read, task_id in found:
                 control.cancel(task_id, f"{read} changed", read)
 
@@ -274,15 +273,17 @@ class WatchSession:
             elif (self.root / path).is_file():
                 self.maybe_new = True  # may match a fan-out pattern: re-expand, build only if tasks changed
                 regraph = True
-            elif (self.root / path).is_dir() or any(p.startswith(path + "/") for p in readers):
+            else:
+                under = _read_under(readers, path)
+                if not under and not (self.root / path).is_dir():
+                    continue  # a path the graph never read that is gone again (an editor's probe file)
                 # a directory moved in, out or renamed: its files may add or drop fan-out tasks, and those
                 # read under it may be gone or other files now (inotify names only the directory)
-                for read in (p for p in readers if p.startswith(path + "/")):
+                for read in under:
                     now = hasher.file_hash(read)
                     if now is None or any(_read_as(records.get(r), read) != now for r in readers[read]):
                         interesting.add(read)
                 self.maybe_new = regraph = True
-            # else: a path the graph never read that is gone again (an editor's probe file)
         return regraph, bool(interesting)
 
     def shape(self) -> dict[str, tuple[str, ...]]:
@@ -301,6 +302,12 @@ def _readers(project: Project) -> dict[str, list[str]]:
         for path in dict.fromkeys([*task.inputs, *extra]):
             readers.setdefault(path, []).append(task.id)
     return readers
+
+
+def _read_under(readers: dict[str, list[str]], directory: str) -> list[str]:
+    """The paths tasks read (keys of `readers`) that lie under `directory`."""
+    prefix = directory + "/"
+    return [p for p in readers if p.startswith(prefix)]
 
 
 def _read_as(rec: TaskRecord | None, path: str) -> str | None:
