@@ -13,6 +13,7 @@ from pathlib import Path
 from agentmake.model import AgentSpec, ReportSpec
 from agentmake.plan import Hasher
 from agentmake.scheduler.tasks import TaskState
+from agentmake.syntax.transform import decode_text
 
 
 def changed_since(t: TaskState, paths: Iterable[str], hasher: Hasher, root: Path) -> bool:
@@ -30,7 +31,7 @@ def changed_since(t: TaskState, paths: Iterable[str], hasher: Hasher, root: Path
             if path in inputs:
                 same = hasher.file_hash(path) == inputs[path]
             elif prompt is not None and prompt.path == path:
-                same = _text(root / path) == prompt.text
+                same = decode_text((root / path).read_bytes()) == prompt.text  # (as the loader read it)
             elif isinstance(spec, ReportSpec) and spec.template == path and "template" in parts:
                 same = hasher.file_hash(path) == parts["template"]
             else:
@@ -40,9 +41,3 @@ def changed_since(t: TaskState, paths: Iterable[str], hasher: Hasher, root: Path
         if not same:
             return True
     return False
-
-
-def _text(path: Path) -> str:
-    """A prompt file's text as the loader reads it (UTF-8, universal newlines)."""
-    text = path.read_bytes().decode("utf-8")
-    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text

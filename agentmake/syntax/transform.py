@@ -299,6 +299,12 @@ def read_recorded(path: Path, reads: Reads, encoding: str = "utf-8") -> str:
     data = path.read_bytes()
     digest = xxhash.xxh3_128_hexdigest(data)
     reads[str(path)] = (stat.S_IFMT(st.st_mode), st.st_size, st.st_mtime_ns, st.st_ino, digest, now)
+    return decode_text(data, encoding)
+
+
+def decode_text(data: bytes, encoding: str = "utf-8") -> str:
+    """A source file's bytes as the loader reads them: decoded, with universal newlines (like `read_text`).
+    Raises UnicodeDecodeError."""
     text = data.decode(encoding)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
