@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 from conftest import FakeAgents
+from e2e_helpers import E2E
 
 from agentmake.scheduler.summary import summary_line
 
@@ -27,32 +25,25 @@ report all:
 """
 
 
-def _run(project: Path, *args: str) -> str:
-    proc = subprocess.run(
-        [sys.executable, "-m", "agentmake", *args], cwd=project, capture_output=True, text=True,
-        env={**os.environ, "NO_COLOR": "1"}, check=True,
-    )  # fmt: skip
-    return proc.stdout + proc.stderr
-
-
 def test_tokens_are_totalled_in_the_summary_line_the_report_and_status(
     tmp_path: Path, fake_agents: FakeAgents
 ) -> None:
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "Agentfile").write_text(AGENTFILE)
-    for name, text in (("a", "one two three\n"), ("b", "four five six seven\n")):
-        (tmp_path / "docs" / f"{name}.md").write_text(text)
-    said = _run(tmp_path, "report", "-s")
-    rows = {row["task"]: row for row in json.loads(_run(tmp_path, "status", "--json"))}
+    e = E2E(tmp_path, fake_agents)
+    e.write("Agentfile", AGENTFILE, dedent=False)
+    e.write("docs/a.md", "one two three\n")
+    e.write("docs/b.md", "four five six seven\n")
+    run = e.am("report", "-s")
+    assert run.code == 0, run
+    rows = {row["task"]: row for row in json.loads(e.am("status", "--json").out)}
     tin = sum(rows[t]["last_tokens_in"] for t in ("tr:a", "tr:b"))
     tout = sum(rows[t]["last_tokens_out"] for t in ("tr:a", "tr:b"))
     assert tin > 0 and tout > 0 and rows["all"]["last_tokens_in"] is None
-    assert re.search(rf"^agentmake: 3 ran, .*, {tin:,} tokens in / {tout:,} out$", said, re.M), said
-    assert f"| tokens | {tin:,} in / {tout:,} out |" in (tmp_path / "ALL.md").read_text()
+    assert re.search(rf"^agentmake: 3 ran, .*, {tin:,} tokens in / {tout:,} out$", run.text, re.M), run
+    assert f"| tokens | {tin:,} in / {tout:,} out |" in e.read("ALL.md")
 
     shutil.rmtree(tmp_path / "out")  # restored from the cache: no tokens spent, none counted
-    said = _run(tmp_path, "-s")
-    assert re.search(r"^agentmake: 0 ran, 2 cached, .* in [\d.]+s$", said, re.M), said
+    run = e.am("-s")
+    assert re.search(r"^agentmake: 0 ran, 2 cached, .* in [\d.]+s$", run.text, re.M), run
 
 
 def test_summary_line_shows_tokens_only_when_known() -> None:
