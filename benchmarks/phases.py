@@ -110,9 +110,13 @@ def main() -> None:
     spent, calls = account()
     from agentmake.cli import main as agentmake_main
 
-    before, clock = schedstat(), time.perf_counter_ns()
+    # (the wall clock encloses the two readings: time spent, or waited for a CPU, between a reading and the
+    # clock would otherwise count in the thread's CPU and waiting times but not in the wall time)
+    clock = time.perf_counter_ns()
+    before = schedstat()
     agentmake_main(["-C", str(directory), "-B", "-s", *args])
-    wall, after = time.perf_counter_ns() - clock, schedstat()
+    after = schedstat()
+    wall = time.perf_counter_ns() - clock
     tasks = max(calls["Starting._launch"], 1)
     print(report(spent, calls, tasks))
     if before is not None and after is not None:
