@@ -4,9 +4,12 @@ A watcher thread (watchfiles) queues changed paths once the project has been qui
 of saves is one change); the main thread owns the builds. An edit that lands while a build runs cancels,
 at once, the running tasks that read the edited file (an input, a prompt or a report template) if its
 content is no longer what they were started with (their process groups are ended, nothing is written),
-and the next build runs them again. agentmake's own writes (outputs this session wrote, `.agentmake/`,
-staged temporary files) are not changes, so watch cannot loop; an output edited by hand is a change, and
-so is undoing that edit.
+and the next build runs them again. A save of the files that plan the build (the Agentfile, its includes,
+prompt files, templates) holds new starts until they are quiet; then, if they plan other work, the build
+starts nothing more and cancels the running tasks whose key changed (`BuildControl.replan`), and the next
+build runs the new plan; if they plan the same work (a comment added) or do not load, the build goes on.
+agentmake's own writes (outputs this session wrote, `.agentmake/`, staged temporary files) are not changes,
+so watch cannot loop; an output edited by hand is a change, and so is undoing that edit.
 
 The watcher can fail (watchfiles raises on a path whose name is not valid UTF-8, and drops the changes it
 had gathered with it): it says so once on stderr, starts again, and has the whole project looked at again
@@ -21,13 +24,14 @@ import queue
 import sys
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import watchfiles
 
 from agentmake.errors import AgentmakeError
 from agentmake.graph import build_graph
+from agentmake.graph.compare import same_plan
 from agentmake.model import AgentSpec
 from agentmake.safetext import term_lines, term_safe
 from agentmake.scheduler import BuildControl
@@ -72,6 +76,10 @@ class _Watcher:
             str, list[str]
         ] = {}  # input, prompt or template -> task ids reading it (`_readers`)
         self.failed: str | None = None  # why the watcher stopped for good (`watch` then exits)
+        # the Agentfile, its includes, prompt files and templates; called (in this thread) when some of them
+        # were saved while a build runs (`WatchSession.replan`)
+        self.plan_files: frozenset[str] = frozenset()
+        self.on_plan_edit: Callable[[set[str], BuildControl], None] | None = None
         self._watching = False  # this run of watchfiles has yielded: it is watching
         self._rescan = False  # queue a RESCAN once watching again (after a failure)
         self.thread = threading.Thread(target=self._run, name="agentmake-watch", daemon=True)
@@ -142,13 +150,24 @@ class _Watcher:
                     self.changes.put({RESCAN})
             paths = self._relative(raw)
             if paths:
+                control = self.control
+                if control is not None and paths & self.plan_files:
+                    control.hold()  # until they are quiet and `_replan` says what they plan
                 self._cancel_readers(paths)  # at once: a stale paid call is ended as soon as possible
                 if not pending:
                     since = time.monotonic()
                 pending |= paths
             if pending and (not raw or time.monotonic() - since >= MAX_WAIT):
+                self._replan(pending)
                 self.changes.put(pending)
                 pending = set()
+
+    def _replan(self, paths: set[str]) -> None:
+        """Tell a running build what the files which plan it, saved and now quiet, plan (only once quiet:
+        a half-written Agentfile could plan less and cancel a call the whole file still wants)."""
+        control, edited, call = self.control, paths & self.plan_files, self.on_plan_edit
+        if control is not None and edited and call is not None:
+            call(edited, control)
 
     def _cancel_readers(self, paths: set[str]) -> None:
         """Ask the running build (if any) to cancel the tasks reading `paths`, or files under them (a
@@ -175,6 +194,7 @@ class WatchSession:
         self.project: Project | None = None
         self.store = Store.open(self.root)
         self.watcher = _Watcher(self.root)
+        self.watcher.on_plan_edit = self.replan
         self.maybe_new = False  # a file the graph did not read appeared: rebuild only if it adds a task
         # outputs this session's builds wrote (path -> content hash) and not edited by hand since
         self.written: dict[str, str] = {}
@@ -198,7 +218,25 @@ class WatchSession:
             self._report_dropped(self.project, project)
         self.project = project
         self.watcher.readers = _readers(project)
+        self.watcher.plan_files = frozenset(self.watched_files())
         return True
+
+    def replan(self, edited: set[str], control: BuildControl) -> None:
+        """(The watcher's thread, a build running.) Files that plan the build were saved: if the Agentfile now
+        loads and plans other work, the build starts nothing more and ends the calls whose key changed
+        (`BuildControl.replan`); the next build runs the new plan. The same work (a comment added), or files
+        that do not load (the main thread says what is wrong once the build ends, and keeps the last good
+        Agentfile): the build goes on."""
+        current = self.project
+        try:
+            graph = build_graph(load_agentfile(self.path, self.req.overrides))
+        except Exception:  # (AgentmakeError above all: the main thread reloads it and says what is wrong)
+            control.replan(None)
+            return
+        if current is not None and same_plan(current.graph, graph):
+            control.replan(None)
+        else:
+            control.replan(graph, f"{', '.join(sorted(edited))} changed: the next build runs it")
 
     def _report_dropped(self, old: Project, new: Project) -> None:
         names = {*new.graph.agentfile.agents, *new.graph.agentfile.reports}

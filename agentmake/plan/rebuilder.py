@@ -281,6 +281,11 @@ class Rebuilder:
         blob = [RENDER_VERSION, template, prompt.path, self._vars_hash, task.wildcards, task.outputs, inputs]
         return text_hash(json.dumps(blob, separators=(",", ":"))), template
 
+    def key(self, task: Task) -> str:
+        """The key `task` has now, from its inputs as they are, computed in full (no record or memo used)."""
+        parts, _ = self._parts(task, self._hashes(task.inputs, None), None)
+        return key_of(parts)
+
     def render(self, task: Task) -> str | None:
         """The text a run of `task` needs (its prompt, or a shell agent's command): for a decision taken
         without rendering (a memo fast path) that must run after all, e.g. when restoring it failed."""

@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 import threading
+import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from agentmake.graph import Graph
+
+HOLD_LIMIT = 10.0  # seconds: a hold no `replan` followed (its watcher failed meanwhile) lets the build go on
 
 
 class BuildControl:
@@ -12,12 +19,19 @@ class BuildControl:
 
     A request may name the file whose change prompted it (`path`): the scheduler then cancels only if that
     file is no longer what the task was decided on (an upstream task of the same build writing the input a
-    running task was started with, or a `touch`, is no change, and a paid call is not thrown away for it)."""
+    running task was started with, or a `touch`, is no change, and a paid call is not thrown away for it).
+
+    The files that plan the build (the Agentfile, its includes, prompt files, templates) are being saved:
+    `hold` stops the build from starting tasks until `replan` says what the files plan once they are quiet:
+    other work (the build starts nothing more and cancels each running task whose key the new graph
+    changes, `scheduler.replan`) or the same (it goes on)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._requests: dict[str, tuple[str, set[str] | None]] = {}
         self.cancelled: list[str] = []  # task ids the scheduler did cancel
+        self._replan: tuple[Graph | None, str] | None = None
+        self._hold: float | None = None  # monotonic time of the last `hold` not yet answered by a `replan`
 
     def cancel(self, task_id: str, reason: str, path: str | None = None) -> None:
         """Cancel `task_id`; with `path`, only if that file (an input, prompt or template of the task) changed
@@ -36,3 +50,30 @@ class BuildControl:
         with self._lock:
             requests, self._requests = self._requests, {}
         return {tid: (why, None if ps is None else frozenset(ps)) for tid, (why, ps) in requests.items()}
+
+    def hold(self) -> None:
+        """Files that plan the build are being saved: start no task until `replan`."""
+        with self._lock:
+            self._hold = time.monotonic()
+
+    def held(self) -> bool:
+        """Whether the build must start nothing now (a `hold` not yet answered, for at most `HOLD_LIMIT`)."""
+        with self._lock:
+            if self._hold is not None and time.monotonic() - self._hold > HOLD_LIMIT:
+                self._hold = None
+            return self._hold is not None
+
+    def replan(self, graph: Graph | None, reason: str = "") -> None:
+        """Ends a `hold`. `graph`: what the project plans now, if other work than the build's (the last call
+        wins): start nothing more, cancel the running tasks whose key it changes; `reason` is what tasks
+        left unstarted are told. None: the same work (or the files do not load): go on."""
+        with self._lock:
+            self._hold = None
+            if graph is not None or self._replan is None:
+                self._replan = (graph, reason)
+
+    def take_replan(self) -> tuple[Graph | None, str] | None:
+        """The newest `replan` request since the last call, or None."""
+        with self._lock:
+            request, self._replan = self._replan, None
+        return request

@@ -36,6 +36,7 @@ from agentmake.scheduler.limits import Limits
 from agentmake.scheduler.processes import ProcessRecorder, end_orphans
 from agentmake.scheduler.ready import ReadyQueue, critical_path_weights, expected_durations, priority_keys
 from agentmake.scheduler.recover import recover_commits
+from agentmake.scheduler.replan import changed_running
 from agentmake.scheduler.starting import Starting
 from agentmake.scheduler.tasks import TERMINAL, TaskState, is_llm, max_attempts, runner_of
 from agentmake.scheduler.workers import WorkerPool
@@ -94,6 +95,8 @@ class Build(Starting):
         self.seq = 0
         self.spent = 0.0
         self.stop_reason: str | None = None
+        # watch mode holds new starts while the Agentfile or a prompt is being saved (`BuildControl.hold`)
+        self.holding = False
         self.refused: dict[str | None, str] = {}  # LLM runners whose tasks no longer start (`RUNNER_WIDE`)
         self.interrupted = False
         self.run_id = 0
@@ -249,10 +252,10 @@ class Build(Starting):
                 self._take_cancels(self.control)
             self._release_due_retries()
             self._dispatch()
-            if self.undecided and self.stop_reason is None:
+            if self.undecided and self.stop_reason is None and not self.holding:
                 self._decide(self.tasks[self.undecided.pop()])
                 continue
-            idle = not self.running and not self.delayed
+            idle = not self.running and not self.delayed and not self.holding
             if idle and (self.stop_reason is not None or not any(self.parked.values())):
                 return
             self._drain(block=True)
@@ -448,6 +451,14 @@ class Build(Starting):
             self.parked.setdefault(t.runner, ReadyQueue(self.keys)).push(task_id)
 
     def _take_cancels(self, control: BuildControl) -> None:
+        graph, reason = control.take_replan() or (None, "")
+        self.holding = control.held()
+        if graph is not None:  # other work planned now: start nothing more, end the calls it does not want
+            self.stop_reason = self.stop_reason or reason
+            for task_id, why in changed_running(
+                self.running.values(), graph, self.store, self.hasher
+            ).items():
+                control.cancel(task_id, why)
         for task_id, (reason, paths) in control.take().items():
             t = self.tasks.get(task_id)
             if t is None or t.state in TERMINAL:

@@ -36,6 +36,7 @@ class Starting(Outcomes):
     predecided: dict[str, Decision]
     pool: WorkerPool
     inline: InlineAttempts | None
+    holding: bool
 
     def _decide(self, t: TaskState) -> None:
         try:
@@ -141,7 +142,7 @@ class Starting(Outcomes):
         """Start decided ready tasks, best first, while slots are free. Only tasks ranking before every ready
         task not yet decided (which may be the better one) and before `before`, if given: the loop decides
         the rest and comes back."""
-        if self.stop_reason is not None:
+        if self.stop_reason is not None or self.holding:
             return
         undecided = self.undecided.peek_key()
         if undecided is not None and (before is None or undecided < before):

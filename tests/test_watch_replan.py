@@ -1,0 +1,160 @@
+"""`agentmake watch` as a real subprocess: an edit of the Agentfile (or of a prompt file) while a build runs.
+No call may be paid on settings already replaced: the build starts nothing more, cancels each running task
+whose key the edit changes (and only those), and the next build runs with the new Agentfile. The LLM agents
+are the fake `claude` (tests/fake_agents); each call's label names the Agentfile version it was rendered
+from, and the fake's log counts every paid call: started and finished."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from conftest import FakeAgents
+from test_watch import Watch, write
+from test_watch_cancels import _calls, _project, _said, _wait
+
+from agentmake.graph import Graph, build_graph
+from agentmake.graph.compare import same_plan
+from agentmake.scheduler import BuildControl, control
+from agentmake.syntax import load_agentfile
+
+AGENTFILE = """\
+jobs = 1
+lang = "{lang}"
+{extra}
+agent tr:
+    runner  = claude
+    inputs  = docs/{{name}}.md
+    outputs = out/{{name}}.md
+    prompt  = "FAKE: sleep={sleep} label={{{{ name }}}}-{{{{ lang }}}}\\nTranslate into {{{{ lang }}}}."
+"""
+DOCS = {"docs/a.md": "a\n", "docs/b.md": "b\n", "docs/c.md": "c\n"}
+
+
+def _agentfile(lang: str, sleep: float = 1.5, extra: str = "") -> str:
+    return AGENTFILE.format(lang=lang, sleep=sleep, extra=extra)
+
+
+def _started(fake: FakeAgents) -> list[str]:
+    return [r[4] for r in fake.log_lines() if r[0] == "start"]
+
+
+def test_an_agentfile_edit_that_changes_the_key_cancels_the_running_task_and_starts_nothing_old(
+    tmp_path: Path, fake_agents: FakeAgents
+) -> None:
+    project = _project(tmp_path, _agentfile("French"), DOCS)
+    w = Watch(project, tmp_path / "unused.log")
+    try:
+        _wait(lambda: len(_started(fake_agents)) == 1, "the first call to start", w)
+        write(project / "Agentfile", _agentfile("German"))
+        _wait(lambda: len(w.summaries()) >= 2, "the build on the new Agentfile", w, timeout=40)
+        w.quiet(1.0)
+        first = _started(fake_agents)[0]
+        assert first.endswith("-French")
+        assert _calls(fake_agents, first) == (1, 0)  # cancelled as soon as the edit came
+        assert sorted(_started(fake_agents)[1:]) == ["a-German", "b-German", "c-German"]  # nothing old
+        assert all(_calls(fake_agents, f"{n}-German") == (1, 1) for n in "abc")
+        assert "tr:a  (cancelled: its settings or prompt changed)" in _said(w)
+        assert "tr:b  (Agentfile changed: the next build runs it)" in _said(w)
+        assert all("German" in (project / f"out/{n}.md").read_text() for n in "abc")
+    finally:
+        assert w.stop() == 130
+
+
+def test_an_agentfile_edit_that_leaves_every_key_as_it_was_cancels_nothing(
+    tmp_path: Path, fake_agents: FakeAgents
+) -> None:
+    project = _project(tmp_path, _agentfile("French"), DOCS)
+    w = Watch(project, tmp_path / "unused.log")
+    try:
+        _wait(lambda: len(_started(fake_agents)) == 1, "the first call to start", w)
+        # a comment and blank lines: the same plan, the build goes on (the next task starts in it)
+        write(project / "Agentfile", "# translations\n\n" + _agentfile("French"))
+        _wait(lambda: len(_started(fake_agents)) == 2, "the second call to start", w)
+        assert w.summaries() == []  # in the same build
+        # a variable no prompt uses: another plan, so nothing more starts, but no key changed: the running
+        # call goes on, and the next build starts the last one
+        write(project / "Agentfile", _agentfile("French", extra='unused = "x"\n'))
+        _wait(lambda: len(w.summaries()) == 2, "the build on the edited Agentfile", w, 40)
+        w.quiet(1.0)
+        assert sorted(_started(fake_agents)) == ["a-French", "b-French", "c-French"]  # each paid once
+        assert all(_calls(fake_agents, f"{n}-French") == (1, 1) for n in "abc")
+        assert [s[0] for s in w.summaries()] == [2, 1]
+        assert "cancelled" not in _said(w)
+    finally:
+        assert w.stop() == 130
+
+
+def test_a_prompt_file_edit_during_a_build_starts_no_task_on_the_old_prompt(
+    tmp_path: Path, fake_agents: FakeAgents
+) -> None:
+    agentfile = _agentfile("French").replace(
+        'prompt  = "FAKE: sleep=1.5 label={{ name }}-{{ lang }}\\nTranslate into {{ lang }}."',
+        "prompt = p.md",
+    )
+    assert "p.md" in agentfile
+    project = _project(
+        tmp_path, agentfile, {**DOCS, "p.md": "FAKE: sleep=1.5 label={{ name }}-v1\nTranslate.\n"}
+    )
+    w = Watch(project, tmp_path / "unused.log")
+    try:
+        _wait(lambda: len(_started(fake_agents)) == 1, "the first call to start", w)
+        write(project / "p.md", "FAKE: sleep=0.3 label={{ name }}-v2\nTranslate, please.\n")
+        _wait(lambda: all(_calls(fake_agents, f"{n}-v2")[1] == 1 for n in "abc"), "the v2 calls", w, 40)
+        w.quiet(1.0)
+        assert [s for s in _started(fake_agents) if s.endswith("-v1")] == [_started(fake_agents)[0]]
+        assert all("Translate, please." in (project / f"out/{n}.md").read_text() for n in "abc")
+        assert all(_calls(fake_agents, f"{n}-v2") == (1, 1) for n in "abc")
+    finally:
+        assert w.stop() == 130
+
+
+def _graph(root: Path, agentfile: str, files: dict[str, str]) -> Graph:
+    for rel, text in {"Agentfile": agentfile, **files}.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    return build_graph(load_agentfile(root / "Agentfile", {}))
+
+
+def test_same_plan_ignores_where_things_are_written_and_nothing_else(tmp_path: Path) -> None:
+    files = {**DOCS, "p.md": "Translate {{ read(input) }}.\n"}
+    base = (
+        _agentfile("French")
+        + '\nagent sh:\n    inputs = docs/a.md\n    outputs = out/sh.txt\n    run = "cp {input} {output}"\n'
+    )
+    old = _graph(tmp_path, base, files)
+    moved = "# a comment\n\n" + base.replace("jobs = 1\n", "jobs = 1\n\n\n")
+    assert same_plan(old, _graph(tmp_path, moved, files))
+    changed = {
+        "a variable": base + 'unused = "x"\n',
+        "the model": base.replace("runner  = claude", "runner  = claude\n    model = opus"),
+        "the inline prompt": base.replace("Translate into", "Translate to"),
+        "a shell command": base.replace("cp {input}", "cp -p {input}"),
+        "jobs": base.replace("jobs = 1", "jobs = 2"),
+        "a prompt file": base.replace('prompt  = "FAKE', 'prompt = p.md\n    description = "FAKE'),
+    }
+    for what, text in changed.items():
+        assert not same_plan(old, _graph(tmp_path, text, files)), what
+    assert not same_plan(old, _graph(tmp_path, base, {**files, "docs/d.md": "d\n"})), "a new document"
+    with_file = _graph(tmp_path, changed["a prompt file"], files)
+    assert not same_plan(with_file, _graph(tmp_path, changed["a prompt file"], {**files, "p.md": "Other.\n"}))
+
+
+def test_a_hold_lasts_until_a_replan_or_its_limit_and_a_new_plan_is_not_lost(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    c = BuildControl()
+    assert not c.held() and c.take_replan() is None
+    c.hold()
+    assert c.held()
+    c.replan(None)  # the same plan: go on
+    assert not c.held() and c.take_replan() == (None, "")
+    graph = _graph(tmp_path, _agentfile("French"), DOCS)
+    c.replan(graph, "Agentfile changed")
+    c.replan(None)  # a later save that plans the same as the build: the earlier new plan still stands
+    assert c.take_replan() == (graph, "Agentfile changed") and c.take_replan() is None
+    c.hold()
+    monkeypatch.setattr(control, "HOLD_LIMIT", 0.0)  # no replan ever came (the watcher failed meanwhile)
+    time.sleep(0.01)
+    assert not c.held()
