@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import re
 
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # C0 controls, DEL, C1 controls
+# C0 controls, DEL, C1 controls; and the bidirectional embeddings, overrides and isolates ("Trojan Source",
+# CVE-2021-42574), which show a name in another order than its characters (`out/\u202etxt.exe` reads as
+# `out/exe.txt`); the plain marks (LRM, RLM) that right-to-left text uses are left alone
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -16,9 +19,10 @@ def term_safe(text: object) -> str:
     """`text` made safe for one line on a terminal: every C0 or C1 control character and DEL (escape, bell,
     newline, carriage return, tab, backspace...) is shown escaped, as `\\x1b`, `\\n`, `\\r`, `\\t`, so
     that a file name, a task id or an agent's message can neither send the terminal a control sequence
-    (colours, the window title, the clipboard, moving the cursor) nor start a line of its own. Everything
-    else, backslashes included, is left as it is. For what is printed to a terminal, not for file contents or
-    machine formats (JSON, DOT, Mermaid), which have their own escaping."""
+    (colours, the window title, the clipboard, moving the cursor) nor start a line of its own; and so is
+    every bidirectional embedding, override or isolate (`\\u202e`), so that nothing shows in another order
+    than it is. Everything else, backslashes included, is left as it is. For what is printed to a terminal,
+    not for file contents or machine formats (JSON, DOT, Mermaid), which have their own escaping."""
     text = str(text)
     if _UNSAFE.search(text) is None:  # (nearly always)
         return text
@@ -32,7 +36,7 @@ def is_term_safe(text: str) -> bool:
 
 def _escape(match: re.Match[str]) -> str:
     ch = match.group()
-    return _NAMED.get(ch) or f"\\x{ord(ch):02x}"
+    return _NAMED.get(ch) or (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
 
 
 def term_lines(text: str) -> list[str]:

@@ -27,10 +27,10 @@ from agentmake.scheduler.events import BuildResult, TaskEvent, TaskOutcome
 
 T0 = 1_700_000_000.0
 EVIL = "\x1b[31mRED\x1b[0m\x1b]0;TITLE\x07"  # colour, window title (OSC ... BEL)
-NAMES = [EVIL, "a\nb", "c\rd", "plain"]
+NAMES = [EVIL, "a\nb", "c\rd", "plain", "rtl\u202etxt.exe"]  # (U+202E: right-to-left override)
 MESSAGE = "exited with code 1: \x1b]0;PWNED\x07boom\x1b[2J\nsecond\rline\n\x9b31m"
 INJECTED = ["\x1b[31mRED", "\x1b]0;", "\x07", "\x1b[2J", "\x9b"]  # what must never reach the terminal raw
-RAW = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")  # any control character but the newline
+RAW = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")  # controls but the newline
 
 
 def test_term_safe_escapes_controls_visibly_and_leaves_the_rest() -> None:
@@ -39,6 +39,8 @@ def test_term_safe_escapes_controls_visibly_and_leaves_the_rest() -> None:
     plain = "copy:src/日本語 ü é\u0301 \\n back\\slash  two spaces"
     assert term_safe(plain) is plain or term_safe(plain) == plain
     assert term_safe(3) == "3"
+    assert term_safe("out/\u202etxt.exe \u2066x\u2069") == "out/\\u202etxt.exe \\u2066x\\u2069"
+    assert term_safe("שלום\u200f!") == "שלום\u200f!"  # a right-to-left mark orders nothing: kept
     assert term_lines("one\x1b[2J\r\ntwo\n\nthree\rfour") == ["one\\x1b[2J", "two", "", "three", "four"]
 
 
@@ -235,7 +237,7 @@ def _am(root: Path, *args: str) -> tuple[int, str]:
 
 def test_cli_output_carries_no_control_characters_from_names_or_agents(evil: Path) -> None:
     code, text = _am(evil, "-k")
-    assert code == 1 and "4 ran" in text and "4 failed" in text
+    assert code == 1 and "5 ran" in text and "5 failed" in text
     assert not RAW.search(text), [line for line in text.splitlines() if RAW.search(line)]
     assert "copy:\\x1b[31mRED\\x1b[0m\\x1b]0;TITLE\\x07" in text and "\\x1b]0;PWNED\\x07boom" in text
     for args in (["status"], ["explain", "fail"], ["graph"], ["list", "-v"], ["clean", "-n"], ["-B", "-n"]):
@@ -244,7 +246,7 @@ def test_cli_output_carries_no_control_characters_from_names_or_agents(evil: Pat
         assert not RAW.search(text), (args, [line for line in text.splitlines() if RAW.search(line)])
         assert "a\\nb" in text, (args, text)
     _code, text = _am(evil, "graph")
-    assert len(text.splitlines()) == 8  # one line per task: no name starts a line of its own
+    assert len(text.splitlines()) == 2 * len(NAMES)  # one line per task: no name starts a line of its own
     _code, text = _am(evil, "-s", "-k", "-B")
     assert not RAW.search(text) and "\\x1b]0;PWNED" in text
 
