@@ -9,11 +9,12 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from agentmake.errors import UsageError
-from agentmake.store import AttemptRecord, FileRecord, LockedError, Store, TaskRecord
+from agentmake.store import AttemptRecord, FileRecord, LockedError, Store, TaskRecord, schema
 from agentmake.store.lock import held_elsewhere
 from agentmake.store.schema import SCHEMA_VERSION, StateError, connect, is_corrupt
 
@@ -143,6 +144,33 @@ def test_corrupt_database_starts_over(tmp_path: Path) -> None:
         store.record_success(TaskRecord("t", "k", {}, {}), {})
         assert store.task_record("t") is not None
     assert list((tmp_path / ".agentmake").glob("state.db.corrupt-*"))
+
+
+def test_no_connection_is_left_open_on_a_database_that_failed_to_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a damaged file is moved aside and a newer format refused: neither may keep a handle on it (Python 3.13
+    # warns of every connection left for the garbage collector, and the tests turn warnings into errors)
+    opened: list[sqlite3.Connection] = []
+    real = sqlite3.connect
+
+    def tracked(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        conn = real(*args, **kwargs)
+        opened.append(conn)
+        return conn
+
+    monkeypatch.setattr(schema.sqlite3, "connect", tracked)
+    (tmp_path / ".agentmake").mkdir()
+    (tmp_path / ".agentmake" / "state.db").write_bytes(b"this is not sqlite at all" * 200)
+    with Store.open(tmp_path) as store:
+        store.record_success(TaskRecord("t", "k", {}, {}), {})
+    _set_version(tmp_path / ".agentmake" / "state.db", SCHEMA_VERSION + 1)
+    with pytest.raises(StateError, match="newer"):
+        Store.open(tmp_path)
+    assert len(opened) == 4  # the damaged file, the new one, `_set_version`'s, the newer format
+    for conn in opened:  # (a closed connection refuses any use)
+        with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+            conn.execute("SELECT 1")
 
 
 def test_unlocked_open_leaves_a_bad_database_alone(tmp_path: Path) -> None:

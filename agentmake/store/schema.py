@@ -45,6 +45,7 @@ import os
 import sqlite3
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from agentmake.errors import UsageError
@@ -99,14 +100,15 @@ def connect(path: Path, *, may_reset: bool = True) -> sqlite3.Connection:
     open it (a full disk, an I/O error, a read-only directory, a lock), which says nothing of its content."""
     try:
         conn = _open(path)
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version == SCHEMA_VERSION:
-            _add_missing(conn)
-            return conn
-        has_tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
-        if version == 0 and not has_tables:
-            _create(conn)
-            return conn
+        with _closed_on_error(conn):
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version == SCHEMA_VERSION:
+                _add_missing(conn)
+                return conn
+            has_tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
+            if version == 0 and not has_tables:
+                _create(conn)
+                return conn
         conn.close()
         if version > SCHEMA_VERSION:
             raise StateError(
@@ -154,14 +156,25 @@ def _open(path: Path) -> sqlite3.Connection:
     except FileNotFoundError:
         new = True
     conn = sqlite3.connect(str(path), check_same_thread=False, timeout=10.0, isolation_level=None)
-    if new:  # possible only before the first table, and before journal_mode writes the header; on an
-        # existing database even a no-op setting writes the file (and would spoil the build stamp)
-        conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    # a cheap structural check: a damaged header fails here rather than mid-build
-    conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    with _closed_on_error(conn):
+        if new:  # possible only before the first table, and before journal_mode writes the header; on an
+            # existing database even a no-op setting writes the file (and would spoil the build stamp)
+            conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        # a cheap structural check: a damaged header fails here rather than mid-build
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     return conn
+
+
+@contextlib.contextmanager
+def _closed_on_error(conn: sqlite3.Connection) -> Iterator[None]:
+    """Close `conn` if the block raises (a damaged file is moved aside: no handle may stay open on it)."""
+    try:
+        yield
+    except BaseException:
+        conn.close()
+        raise
 
 
 def _add_missing(conn: sqlite3.Connection) -> None:
