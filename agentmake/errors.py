@@ -57,7 +57,7 @@ class AgentfileError(AgentmakeError):
         lines = [head]
         src = self.source_line
         if src is None and self.loc is not None:
-            src = _read_line(self.loc.file, self.loc.line)
+            src = read_line(self.loc.file, self.loc.line)
         if src is not None and self.loc is not None:
             src = src.rstrip("\r\n").translate(_BLANKS)
             col = max(self.loc.col - 1, 0)
@@ -89,7 +89,7 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
 _BLANKS = dict.fromkeys(map(ord, "\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"), " ")
 
 
-def _read_line(file: str, line: int) -> str | None:
+def read_line(file: str, line: int) -> str | None:
     """Line `line` of `file`; only a newline ends a line (as the parser counts them), not a lone CR."""
     try:
         with Path(file).open(encoding="utf-8", errors="replace", newline="\n") as fh:

@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from agentmake.errors import AgentfileError, Loc, did_you_mean
+from agentmake.errors import AgentfileError, Loc, did_you_mean, read_line
 from agentmake.model import Prompt
 
 _INLINE = "<inline prompt>"
@@ -55,11 +55,49 @@ def _source_line(prompt: Prompt, template_line: int) -> str | None:
     return lines[template_line - 1] if 0 < template_line <= len(lines) else None
 
 
-def _error(prompt: Prompt, message: str, template_line: int) -> AgentfileError:
+def _error(prompt: Prompt, message: str, template_line: int, name: str | None = None) -> AgentfileError:
+    """An error at line `template_line` of `prompt`, its caret at `name` (an undefined name, or the text of
+    the tag that does not parse) when the line has it, else at the line's first template tag (`{{`, `{%`):
+    Jinja gives no column."""
     loc = _where(prompt, template_line)
     what = f"prompt {prompt.path}" if prompt.path else "inline prompt"
     src = _source_line(prompt, template_line) if prompt.path else None
+    line = src if prompt.path else read_line(loc.file, loc.line)  # (an inline prompt: its Agentfile line)
+    col = _column(line, name)
+    if col is not None:
+        loc = Loc(loc.file, loc.line, col)
     return AgentfileError(f"{what}, line {template_line}: {message}", loc, [], None, src)
+
+
+def _syntax_error(prompt: Prompt, e: Any) -> AgentfileError:
+    """A Jinja `TemplateSyntaxError` of `prompt`, the caret at the first `{{ ... }}` of its line that does not
+    parse on its own (where there is one)."""
+    line = e.lineno or 1
+    return _error(prompt, f"template syntax error: {e.message}", line, _bad_tag(_source_line(prompt, line)))
+
+
+def _bad_tag(line: str | None) -> str | None:
+    from jinja2 import TemplateSyntaxError
+
+    for tag in re.findall(r"\{\{.*?\}\}", line or ""):
+        try:
+            _env().parse(tag)
+        except TemplateSyntaxError:
+            return str(tag)
+    return None
+
+
+def _column(line: str | None, name: str | None) -> int | None:
+    """The 1-based column of the word `name` in `line`, else of its first template tag (None: neither)."""
+    if not line:
+        return None
+    found = (
+        re.search(rf"\b{re.escape(name)}\b" if name.isidentifier() else re.escape(name), line)
+        if name
+        else None
+    )
+    found = found or re.search(r"\{[{%]", line)
+    return found.start() + 1 if found else None
 
 
 def check_syntax(prompt: Prompt) -> None:
@@ -70,7 +108,7 @@ def check_syntax(prompt: Prompt) -> None:
     try:
         _compile(prompt.text, prompt.path or _INLINE)
     except TemplateSyntaxError as e:
-        raise _error(prompt, f"template syntax error: {e.message}", e.lineno or 1) from None
+        raise _syntax_error(prompt, e) from None
 
 
 PROMPT_NAMES = frozenset({"input", "inputs", "output", "outputs", "files", "read"})  # see `prompt_context`
@@ -87,14 +125,14 @@ def check_names(prompt: Prompt, defined: Iterable[str]) -> None:
     try:
         ast = env.parse(prompt.text)
     except TemplateSyntaxError as e:
-        raise _error(prompt, f"template syntax error: {e.message}", e.lineno or 1) from None
+        raise _syntax_error(prompt, e) from None
     unknown = meta.find_undeclared_variables(ast) - PROMPT_NAMES - set(defined) - set(env.globals)
     if not unknown:
         return
     lines = prompt.text.splitlines()
     where = {n: _first_line(lines, n) for n in unknown}
     name = min(unknown, key=lambda n: (where[n], n))
-    raise _error(prompt, f"undefined name: '{name}' is undefined", where[name])
+    raise _error(prompt, f"undefined name: '{name}' is undefined", where[name], name)
 
 
 def _first_line(lines: list[str], name: str) -> int:
@@ -127,7 +165,7 @@ def render_prompt(prompt: Prompt, context: Mapping[str, object]) -> str:
     try:
         template = _compile(prompt.text, filename)
     except TemplateSyntaxError as e:
-        raise _error(prompt, f"template syntax error: {e.message}", e.lineno or 1) from None
+        raise _syntax_error(prompt, e) from None
     try:
         return str(template.render(dict(context)))
     except Exception as e:  # any failure inside the template is the prompt author's to fix
@@ -139,7 +177,7 @@ def render_prompt(prompt: Prompt, context: Mapping[str, object]) -> str:
             names = [k for k in context if not k.startswith("_")]
             match = re.search(r"'([^']+)' is undefined", str(e))
             hint = did_you_mean(match.group(1), names) if match else None
-            err = _error(prompt, f"undefined name: {e}", line)
+            err = _error(prompt, f"undefined name: {e}", line, match.group(1) if match else None)
             err.hint = hint or f"available: {', '.join(sorted(names))}"
             raise err from None
         raise _error(prompt, f"{type(e).__name__}: {e}", line) from None

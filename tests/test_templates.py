@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -60,7 +61,7 @@ def test_strict_undefined_names_the_file_and_line() -> None:
     with pytest.raises(AgentfileError) as info:
         render_prompt(p, {"input": "x", "lang": "zh"})
     err = info.value
-    assert err.loc == Loc("prompts/t.md", 3, 1)
+    assert err.loc == Loc("prompts/t.md", 3, 4)  # the caret under the name
     assert "langg" in err.message and "prompts/t.md" in err.message
     assert err.hint == "did you mean 'lang'?"
     assert "{{ langg }}" in err.render()
@@ -83,6 +84,38 @@ def test_inline_prompt_error_points_into_the_agentfile(tmp_path: Path) -> None:
         render_prompt(prompt, {})
     assert info.value.loc is not None and info.value.loc.line == 5
     assert info.value.loc.file.endswith("Agentfile")
+
+
+@pytest.mark.parametrize(
+    ("prompt", "where", "at"),
+    [
+        (
+            '"""\n        Hello.\n        Text: {{ read(input) }} and {{ undefined_thing }} ok\n        """',
+            6,
+            "undefined_thing",
+        ),
+        ('"Translate {{ read(input) }} and {{ foo( }} now"', 4, "{{ foo( }}"),
+        ('"{{ read(input) }} {{ 1 + }}"', 4, "{{ 1 + }}"),
+        ("p.md", 2, "nme"),
+    ],
+)
+def test_a_prompt_error_puts_its_caret_under_the_culprit(
+    tmp_path: Path, prompt: str, where: int, at: str
+) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs/a.md").write_text("a\n")
+    (tmp_path / "p.md").write_text("Hello\n  Use {{ read(input) }} with {{ nme }}\n")
+    (tmp_path / "Agentfile").write_text(
+        f"agent tr:\n    inputs = docs/{{name}}.md\n    outputs = out/{{name}}.md\n    prompt = {prompt}\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "agentmake", "check"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 2, proc.stderr
+    head, source, caret = proc.stderr.splitlines()[:3]
+    column = source.index(at) - 3  # (the source line is shown indented by four spaces)
+    assert head.startswith(f"{'p.md' if prompt == 'p.md' else 'Agentfile'}:{where}:{column}: error:"), head
+    assert caret == " " * (column + 3) + "^", (source, caret)
 
 
 def test_sandbox_blocks_unsafe_attributes() -> None:
