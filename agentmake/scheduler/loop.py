@@ -8,7 +8,7 @@ the blob cache, and post their result on a queue (waking that wait). Each task c
 dependencies not yet succeeded, so a finished task readies its dependents in O(dependents), never by a scan.
 Waits use a short timeout so Ctrl-C (KeyboardInterrupt in this thread) is seen promptly.
 How ready tasks are decided and started is in `starting.py`; how tasks end (events, records, passing
-failures on) in `outcomes.py`.
+failures on) in `outcomes.py`; signals, Ctrl-C and watch mode's cancels in `stopping.py`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from __future__ import annotations
 import heapq
 import queue
 import signal
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -28,7 +27,6 @@ from agentmake.runners import AttemptResult, Executor
 from agentmake.scheduler.backoff import backoff_delay
 from agentmake.scheduler.commit import remove_stale_temps
 from agentmake.scheduler.control import BuildControl
-from agentmake.scheduler.decided import changed_since
 from agentmake.scheduler.events import BuildResult, TaskEvent, TaskOutcome, emit_up_to_date
 from agentmake.scheduler.fastlane import Predecided, predecide
 from agentmake.scheduler.inline import InlineAttempts, usable_cpus
@@ -36,9 +34,8 @@ from agentmake.scheduler.limits import Limits
 from agentmake.scheduler.processes import ProcessRecorder, end_orphans
 from agentmake.scheduler.ready import ReadyQueue, critical_path_weights, expected_durations, priority_keys
 from agentmake.scheduler.recover import recover_commits
-from agentmake.scheduler.replan import changed_running
-from agentmake.scheduler.starting import Starting
-from agentmake.scheduler.tasks import TERMINAL, TaskState, is_llm, max_attempts, runner_of
+from agentmake.scheduler.stopping import Stopping
+from agentmake.scheduler.tasks import TaskState, is_llm, max_attempts, runner_of
 from agentmake.scheduler.workers import WorkerPool
 from agentmake.store import Store
 from agentmake.trace import mark
@@ -56,7 +53,7 @@ TICK = 0.2  # seconds between calls of `tick` (display refresh of elapsed times)
 MARK_DELAY = 0.1
 
 
-class Build(Starting):
+class Build(Stopping):
     """One build: `run()` drives it to the end and returns the BuildResult."""
 
     def __init__(
@@ -207,30 +204,6 @@ class Build(Starting):
         self.hasher.flush()
         mark("build-end")
         return self.result
-
-    def _catch_signals(self) -> dict[int, Any]:
-        """In the main thread, Ctrl-C (with Python's default handler), SIGTERM and SIGHUP (with the default
-        action) only set a flag that the loop turns into KeyboardInterrupt at a safe point (never between
-        registering an attempt and submitting it): running attempts are cancelled (their process groups
-        ended) and recorded as interrupted, and the build returns interrupted (the CLI exits 130). Returns
-        the previous handlers, to put back when the build ends."""
-        if threading.current_thread() is not threading.main_thread():
-            return {}
-        previous: dict[int, Any] = {}
-        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-            previous[signal.SIGINT] = signal.signal(signal.SIGINT, self._on_sigint)
-        for name in ("SIGTERM", "SIGHUP"):
-            signum = getattr(signal, name, None)
-            if signum is not None and signal.getsignal(signum) is signal.SIG_DFL:
-                previous[signum] = signal.signal(signum, self._on_sigint)
-        return previous
-
-    def _on_sigint(self, signum: int, frame: object) -> None:
-        self.sigints += 1
-
-    def _check_sigint(self) -> None:
-        if self.sigints and not self.interrupted:
-            raise KeyboardInterrupt
 
     def _start(self) -> None:
         for t in self.tasks.values():
@@ -449,59 +422,3 @@ class Build(Starting):
             _, _, task_id = heapq.heappop(self.delayed)
             t = self.tasks[task_id]
             self.parked.setdefault(t.runner, ReadyQueue(self.keys)).push(task_id)
-
-    def _take_cancels(self, control: BuildControl) -> None:
-        graph, reason = control.take_replan() or (None, "")
-        self.holding = control.held()
-        if graph is not None:  # other work planned now: start nothing more, end the calls it does not want
-            self.stop_reason = self.stop_reason or reason
-            for task_id, why in changed_running(
-                self.running.values(), graph, self.store, self.hasher
-            ).items():
-                control.cancel(task_id, why)
-        for task_id, (reason, paths) in control.take().items():
-            t = self.tasks.get(task_id)
-            if t is None or t.state in TERMINAL:
-                continue
-            if paths and t.decision is not None and not changed_since(t, paths, self.hasher, self.root):
-                continue  # e.g. its input, just written by the task that feeds it: what it was started with
-            self.predecided.pop(task_id, None)  # decided from content that has changed since
-            if t.attempt == 0 and t.decision is not None and t.id not in self.running:
-                # decided and parked, waiting for a slot: decide it again from the current content
-                for ready in self.parked.values():
-                    ready.remove(task_id)
-                t.decision, t.notice, t.outcome.notice = None, None, None
-                self.undecided.push(task_id)
-                continue
-            if t.id in self.running and t.cancel is not None:
-                t.cancelled_for = reason
-                t.cancel.set()
-            elif t.state == "retrying":
-                t.cancelled_for = reason
-                self.delayed = [d for d in self.delayed if d[2] != task_id]
-                heapq.heapify(self.delayed)
-                for ready in self.parked.values():
-                    ready.remove(task_id)
-                self._interrupt_task(t)
-
-    def _interrupt(self) -> None:
-        """Ctrl-C: stop starting, cancel running attempts, wait for them, record them as interrupted."""
-        self.interrupted = True
-        self.stop_reason = "build interrupted"
-        self._cancel_running()
-        waiting = [task_id for _, _, task_id in self.delayed]
-        waiting += [tid for ready in self.parked.values() for tid in ready.drain() if self.tasks[tid].attempt]
-        for task_id in waiting:  # started, then waiting for a retry: interrupted too
-            self._interrupt_task(self.tasks[task_id])
-        self.delayed.clear()
-
-    def _cancel_running(self) -> None:
-        self.interrupted = True
-        while self.running:
-            for t in self.running.values():
-                if t.cancel is not None:
-                    t.cancel.set()
-            try:
-                self._drain(block=True)
-            except KeyboardInterrupt:
-                continue  # a second Ctrl-C: the executor is already ending the process groups

@@ -1,0 +1,109 @@
+"""Ending work early, on the scheduler thread: Ctrl-C and termination signals, and what watch mode asks of a
+running build through `BuildControl` (cancel the tasks whose files changed, hold new starts while the
+Agentfile is being saved, stop starting and cancel what a new plan no longer wants). `loop.Build` runs these
+from its loop.
+"""
+
+from __future__ import annotations
+
+import heapq
+import signal
+import threading
+from typing import Any
+
+from agentmake.scheduler.control import BuildControl
+from agentmake.scheduler.decided import changed_since
+from agentmake.scheduler.replan import changed_running
+from agentmake.scheduler.starting import Starting
+from agentmake.scheduler.tasks import TERMINAL
+
+
+class Stopping(Starting):
+    """Signals, cancels and interruptions; the loop itself is `loop.Build`'s."""
+
+    delayed: list[tuple[float, int, str]]  # (due, seq, task id): retries in backoff
+    sigints: int
+    interrupted: bool
+
+    def _drain(self, block: bool) -> None:
+        raise NotImplementedError  # (`loop.Build`: take the results that came, waiting for one if `block`)
+
+    def _catch_signals(self) -> dict[int, Any]:
+        """In the main thread, Ctrl-C (with Python's default handler), SIGTERM and SIGHUP (with the default
+        action) only set a flag that the loop turns into KeyboardInterrupt at a safe point (never between
+        registering an attempt and submitting it): running attempts are cancelled (their process groups
+        ended) and recorded as interrupted, and the build returns interrupted (the CLI exits 130). Returns
+        the previous handlers, to put back when the build ends."""
+        if threading.current_thread() is not threading.main_thread():
+            return {}
+        previous: dict[int, Any] = {}
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            previous[signal.SIGINT] = signal.signal(signal.SIGINT, self._on_sigint)
+        for name in ("SIGTERM", "SIGHUP"):
+            signum = getattr(signal, name, None)
+            if signum is not None and signal.getsignal(signum) is signal.SIG_DFL:
+                previous[signum] = signal.signal(signum, self._on_sigint)
+        return previous
+
+    def _on_sigint(self, signum: int, frame: object) -> None:
+        self.sigints += 1
+
+    def _check_sigint(self) -> None:
+        if self.sigints and not self.interrupted:
+            raise KeyboardInterrupt
+
+    def _take_cancels(self, control: BuildControl) -> None:
+        graph, reason = control.take_replan() or (None, "")
+        self.holding = control.held()
+        if graph is not None:  # other work planned now: start nothing more, end the calls it does not want
+            self.stop_reason = self.stop_reason or reason
+            for task_id, why in changed_running(
+                self.running.values(), graph, self.store, self.hasher
+            ).items():
+                control.cancel(task_id, why)
+        for task_id, (reason, paths) in control.take().items():
+            t = self.tasks.get(task_id)
+            if t is None or t.state in TERMINAL:
+                continue
+            if paths and t.decision is not None and not changed_since(t, paths, self.hasher, self.root):
+                continue  # e.g. its input, just written by the task that feeds it: what it was started with
+            self.predecided.pop(task_id, None)  # decided from content that has changed since
+            if t.attempt == 0 and t.decision is not None and t.id not in self.running:
+                # decided and parked, waiting for a slot: decide it again from the current content
+                for ready in self.parked.values():
+                    ready.remove(task_id)
+                t.decision, t.notice, t.outcome.notice = None, None, None
+                self.undecided.push(task_id)
+                continue
+            if t.id in self.running and t.cancel is not None:
+                t.cancelled_for = reason
+                t.cancel.set()
+            elif t.state == "retrying":
+                t.cancelled_for = reason
+                self.delayed = [d for d in self.delayed if d[2] != task_id]
+                heapq.heapify(self.delayed)
+                for ready in self.parked.values():
+                    ready.remove(task_id)
+                self._interrupt_task(t)
+
+    def _interrupt(self) -> None:
+        """Ctrl-C: stop starting, cancel running attempts, wait for them, record them as interrupted."""
+        self.interrupted = True
+        self.stop_reason = "build interrupted"
+        self._cancel_running()
+        waiting = [task_id for _, _, task_id in self.delayed]
+        waiting += [tid for ready in self.parked.values() for tid in ready.drain() if self.tasks[tid].attempt]
+        for task_id in waiting:  # started, then waiting for a retry: interrupted too
+            self._interrupt_task(self.tasks[task_id])
+        self.delayed.clear()
+
+    def _cancel_running(self) -> None:
+        self.interrupted = True
+        while self.running:
+            for t in self.running.values():
+                if t.cancel is not None:
+                    t.cancel.set()
+            try:
+                self._drain(block=True)
+            except KeyboardInterrupt:
+                continue  # a second Ctrl-C: the executor is already ending the process groups
