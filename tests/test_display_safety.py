@@ -249,6 +249,10 @@ def test_cli_output_carries_no_control_characters_from_names_or_agents(evil: Pat
     assert len(text.splitlines()) == 2 * len(NAMES)  # one line per task: no name starts a line of its own
     _code, text = _am(evil, "-s", "-k", "-B")
     assert not RAW.search(text) and "\\x1b]0;PWNED" in text
+    # -v streams what agents print as they print it: escaped too, line by line
+    _code, text = _am(evil, "-v", "-k", "-B")
+    assert not RAW.search(text), [line for line in text.splitlines() if RAW.search(line)]
+    assert "!] \\x1b]0;PWNED\\x07boom\\x1b[2J" in text
 
 
 def test_status_json_and_graph_formats_keep_the_exact_names(evil: Path) -> None:

@@ -37,7 +37,8 @@ def tail_to_stderr(
     task_id: str, stem: Path, stop: threading.Event, redact: Callable[[str], str] = str
 ) -> None:
     """Stream new lines of the attempt's stdout and stderr to stderr, prefixed with the task id (and `!` for
-    its stderr, where CLIs print their progress and errors) (verbose mode), each line `redact`ed."""
+    its stderr, where CLIs print their progress and errors) (verbose mode), each line `redact`ed and made
+    `term_safe` (an agent echoing a document's escape sequences must not reach the terminal's controls)."""
     from agentmake.safetext import term_safe
 
     streams = [
@@ -59,6 +60,6 @@ def tail_to_stderr(
             if stopping and pending[i]:
                 lines.append(pending[i])
             for line in lines:
-                sys.stderr.write(prefix + redact(line.decode("utf-8", "replace")) + "\n")
+                sys.stderr.write(prefix + term_safe(redact(line.decode("utf-8", "replace"))) + "\n")
         if stopping:
             return
