@@ -165,3 +165,21 @@ def test_end_orphans_kills_groups_of_dead_owners_only(tmp_path: Path) -> None:
         for proc in (orphan, guarded):
             proc.kill()
             proc.wait()
+
+
+def test_limits_grow_only_a_cap_the_runner_has_filled() -> None:
+    limits = Limits(8, {"claude": 8})
+    assert limits.lower("claude", limits.acquire("claude")) == 4
+    limits.release("claude")
+    for _ in range(20):  # a chain of tasks: one call at a time, every one a success
+        assert limits.grow("claude", limits.acquire("claude")) is None
+        limits.release("claude")
+    assert limits.effective["claude"] == 4  # one call at a time says nothing of what 5 at once would meet
+    wave = [limits.acquire("claude") for _ in range(4)]  # the cap filled: now a round of successes counts
+    assert not limits.can_start("claude")
+    grown = []
+    for n in wave:
+        limits.release("claude")
+        grown.append(limits.grow("claude", n))
+    assert grown == [5, None, None, None]  # (the chain's successes made the round; the filled cap proves it)
+    assert limits.effective["claude"] == 5
