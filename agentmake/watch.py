@@ -1,13 +1,13 @@
 """`agentmake watch`: build, then rebuild exactly what each edit made stale, until Ctrl-C.
 
 A watcher thread (watchfiles) queues changed paths once the project has been quiet for `QUIET_MS` (a burst
-of saves is one change); the main thread owns the builds. An edit that lands while a build runs cancels,
-at once, the running tasks that read the edited file (an input, a prompt or a report template) if its
-content is no longer what they were started with (their process groups are ended, nothing is written),
-and the next build runs them again. A save of the files that plan the build (the Agentfile, its includes,
-prompt files, templates) holds new starts until they are quiet; then, if they plan other work, the build
-starts nothing more and cancels the running tasks whose key changed (`BuildControl.replan`), and the next
-build runs the new plan; if they plan the same work (a comment added) or do not load, the build goes on.
+of saves is one change); the main thread owns the builds. An edit of an input that lands while a build runs
+cancels, at once, the running tasks that read it if its content is no longer what they were started with
+(their process groups are ended, nothing is written), and the next build runs them again. A save of the
+files that plan the build (the Agentfile, its includes, prompt files, report templates) holds new starts
+until they are quiet; then, if they plan other work, the build starts nothing more and cancels the running
+tasks whose key the new plan no longer has (`BuildControl.replan`), and the next build runs the new plan;
+if they plan the same work (a comment added), it goes on; if they do not load, it starts nothing more.
 agentmake's own writes (outputs this session wrote, `.agentmake/`, staged temporary files) are not changes,
 so watch cannot loop; an output edited by hand is a change, and so is undoing that edit.
 
@@ -147,6 +147,7 @@ class _Watcher:
                 self._watching = True
                 if self._rescan:
                     self._rescan = False
+                    self._replan(set(self.plan_files))  # (a save of them may be among what was lost)
                     self.changes.put({RESCAN})
             paths = self._relative(raw)
             if paths:
@@ -176,7 +177,7 @@ class _Watcher:
         if control is None:
             return
         readers = self.readers
-        for path in paths:
+        for path in paths - self.plan_files:  # (a prompt or template: `_replan` compares the tasks' keys)
             found = [(path, task_id) for task_id in readers.get(path, ())]
             if not found and not (self.root / path).is_file():  # a directory, or gone: what was under it
                 found = [(p, tid) for p in _read_under(readers, path) for tid in readers[p]]
@@ -224,19 +225,19 @@ class WatchSession:
     def replan(self, edited: set[str], control: BuildControl) -> None:
         """(The watcher's thread, a build running.) Files that plan the build were saved: if the Agentfile now
         loads and plans other work, the build starts nothing more and ends the calls whose key changed
-        (`BuildControl.replan`); the next build runs the new plan. The same work (a comment added), or files
-        that do not load (the main thread says what is wrong once the build ends, and keeps the last good
-        Agentfile): the build goes on."""
+        (`BuildControl.replan`); the next build runs the new plan. The same work (a comment added): the
+        build goes on. Files that do not load (an edit under way): it starts nothing more, and the main
+        thread says what is wrong once it ends (keeping the last good Agentfile for the next edit)."""
         current = self.project
         try:
             graph = build_graph(load_agentfile(self.path, self.req.overrides))
         except Exception:  # (AgentmakeError above all: the main thread reloads it and says what is wrong)
-            control.replan(None)
+            control.replan(None, f"{', '.join(sorted(edited))} does not load")  # an edit under way
             return
         if current is not None and same_plan(current.graph, graph):
             control.replan(None)
         else:
-            control.replan(graph, f"{', '.join(sorted(edited))} changed: the next build runs it")
+            control.replan(graph, f"{', '.join(sorted(edited))} changed")
 
     def _report_dropped(self, old: Project, new: Project) -> None:
         names = {*new.graph.agentfile.agents, *new.graph.agentfile.reports}

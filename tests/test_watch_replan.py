@@ -6,6 +6,7 @@ from, and the fake's log counts every paid call: started and finished."""
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -55,7 +56,7 @@ def test_an_agentfile_edit_that_changes_the_key_cancels_the_running_task_and_sta
         assert _calls(fake_agents, first) == (1, 0)  # cancelled as soon as the edit came
         assert sorted(_started(fake_agents)[1:]) == ["a-German", "b-German", "c-German"]  # nothing old
         assert all(_calls(fake_agents, f"{n}-German") == (1, 1) for n in "abc")
-        assert "tr:a  (cancelled: its settings or prompt changed)" in _said(w)
+        assert "tr:a  (cancelled: Agentfile changed)" in _said(w)
         assert "tr:b  (Agentfile changed: the next build runs it)" in _said(w)
         assert all("German" in (project / f"out/{n}.md").read_text() for n in "abc")
     finally:
@@ -110,6 +111,95 @@ def test_a_prompt_file_edit_during_a_build_starts_no_task_on_the_old_prompt(
         assert w.stop() == 130
 
 
+def _prompt_file_project(root: Path, prompt: str, jobs: int = 1) -> Path:
+    agentfile = _agentfile("French").replace("jobs = 1", f"jobs = {jobs}")
+    agentfile = agentfile.replace(
+        'prompt  = "FAKE: sleep=1.5 label={{ name }}-{{ lang }}\\nTranslate into {{ lang }}."',
+        "prompt = p.md",
+    )
+    assert "p.md" in agentfile
+    return _project(root, agentfile, {**DOCS, "p.md": prompt})
+
+
+def test_a_prompt_file_edit_cancels_only_the_calls_whose_prompt_it_changes(
+    tmp_path: Path, fake_agents: FakeAgents
+) -> None:
+    # one template, three prompts: the edit changes c's alone (and adds a comment that renders to nothing)
+    prompt = "FAKE: sleep=2 label={{ name }}\nTranslate.{% if name == 'c' %} Be brief.{% endif %}\n"
+    project = _prompt_file_project(tmp_path, prompt, jobs=2)
+    w = Watch(project, tmp_path / "unused.log")
+    try:
+        _wait(lambda: len(_started(fake_agents)) == 2, "two calls to start", w)
+        running = _started(fake_agents)
+        edited = prompt.replace("Be brief.", "Be very brief.{# reviewed #}")
+        write(project / "p.md", edited)
+        _wait(lambda: len(w.summaries()) >= 2 and _calls(fake_agents, "c")[1] >= 1, "every call", w, 40)
+        w.quiet(1.0)
+        assert all(_calls(fake_agents, n) == (1, 1) for n in running)  # their prompts are as they were
+        assert "cancelled" not in _said(w)
+        assert "Be very brief." in (project / "out/c.md").read_text()
+    finally:
+        assert w.stop() == 130
+
+
+def test_renaming_the_agent_of_a_running_call_keeps_the_call(tmp_path: Path, fake_agents: FakeAgents) -> None:
+    project = _project(tmp_path, _agentfile("French"), DOCS)
+    w = Watch(project, tmp_path / "unused.log")
+    try:
+        _wait(lambda: len(_started(fake_agents)) == 1, "the first call to start", w)
+        first = _started(fake_agents)[0]
+        write(project / "Agentfile", _agentfile("French").replace("agent tr:", "agent translate:"))
+        _wait(lambda: len(w.summaries()) >= 2, "the build on the renamed agent", w, 40)
+        w.quiet(1.0)
+        # the key holds no agent name: the call's result is what the renamed task wants (restored from cache)
+        assert _calls(fake_agents, first) == (1, 1)
+        assert sorted(_started(fake_agents)) == ["a-French", "b-French", "c-French"]
+        assert "cancelled" not in _said(w)
+    finally:
+        assert w.stop() == 130
+
+
+def test_a_task_waiting_to_retry_when_the_plan_changes_is_left_to_the_next_build_not_failed(
+    tmp_path: Path, fake_agents: FakeAgents
+) -> None:
+    agentfile = _agentfile("French").replace("FAKE: sleep=1.5 label=", "FAKE: fail=429 times=1 label=")
+    assert "fail=429" in agentfile
+    project = _project(tmp_path, agentfile + "backoff = 3\n", DOCS)
+    w = Watch(project, tmp_path / "unused.log")
+    try:
+        _wait(lambda: "retrying" in w.stderr(), "a rate-limited call to wait for its retry", w)
+        write(project / "Agentfile", agentfile.replace("jobs = 1", "jobs = 3") + "backoff = 3\n")
+        _wait(
+            lambda: len(w.summaries()) >= 2 and w.summaries()[-1][0] == 3, "the build on the new plan", w, 60
+        )
+        w.quiet(1.0)
+        said = _said(w)
+        assert "(cancelled: Agentfile changed)" in said and "failed      tr:" not in said
+        assert w.summaries()[0][3] == 0  # (ran, cached, up to date, failed): nothing failed
+    finally:
+        assert w.stop() == 130
+
+
+def test_an_agentfile_that_does_not_load_starts_nothing_more_until_it_does(
+    tmp_path: Path, fake_agents: FakeAgents
+) -> None:
+    project = _project(tmp_path, _agentfile("French"), DOCS)
+    w = Watch(project, tmp_path / "unused.log")
+    try:
+        _wait(lambda: len(_started(fake_agents)) == 1, "the first call to start", w)
+        write(project / "Agentfile", _agentfile("French") + "\nagent broken\n")  # an edit under way
+        _wait(lambda: "keeping the last good Agentfile" in w.stderr(), "the first call to end", w)
+        w.quiet(1.0)
+        assert len(_started(fake_agents)) == 1  # nothing started on the old plan meanwhile
+        assert _calls(fake_agents, _started(fake_agents)[0]) == (1, 1)  # and the running call was kept
+        write(project / "Agentfile", _agentfile("German"))
+        _wait(lambda: all(_calls(fake_agents, f"{n}-German")[1] == 1 for n in "bc"), "the fixed plan", w, 40)
+        w.quiet(1.0)
+        assert sorted(_started(fake_agents)[1:]) == ["a-German", "b-German", "c-German"]
+    finally:
+        assert w.stop() == 130
+
+
 def _graph(root: Path, agentfile: str, files: dict[str, str]) -> Graph:
     for rel, text in {"Agentfile": agentfile, **files}.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -158,3 +248,27 @@ def test_a_hold_lasts_until_a_replan_or_its_limit_and_a_new_plan_is_not_lost(
     monkeypatch.setattr(control, "HOLD_LIMIT", 0.0)  # no replan ever came (the watcher failed meanwhile)
     time.sleep(0.01)
     assert not c.held()
+
+
+def test_an_agentfile_save_lost_with_a_watcher_failure_still_stops_the_old_plan(
+    tmp_path: Path, fake_agents: FakeAgents
+) -> None:
+    # watchfiles fails on a file name that is not UTF-8 and drops the batch it had, the save included
+    docs = {f"docs/d{i}.md": f"{i}\n" for i in range(6)}
+    project = _project(tmp_path, _agentfile("French", sleep=1.0), docs)
+    w = Watch(project, tmp_path / "unused.log")
+    try:
+        _wait(lambda: len(_started(fake_agents)) == 1, "the first call to start", w)
+        write(project / "Agentfile", _agentfile("German", sleep=1.0))
+        bad = os.fsencode(project) + b"/bad\xff"
+        with open(bad, "wb") as fh:
+            fh.write(b"x")
+        time.sleep(0.3)
+        os.unlink(bad)
+        _wait(
+            lambda: sum(s.endswith("German") for s in _started(fake_agents)) == 6, "the German calls", w, 60
+        )
+        assert "the file watcher failed" in w.stderr()
+        assert [s for s in _started(fake_agents) if s.endswith("French")] == [_started(fake_agents)[0]]
+    finally:
+        assert w.stop() == 130

@@ -23,8 +23,9 @@ class BuildControl:
 
     The files that plan the build (the Agentfile, its includes, prompt files, templates) are being saved:
     `hold` stops the build from starting tasks until `replan` says what the files plan once they are quiet:
-    other work (the build starts nothing more and cancels each running task whose key the new graph
-    changes, `scheduler.replan`) or the same (it goes on)."""
+    other work (the build starts nothing more and cancels each running task whose key the new graph no
+    longer has, `scheduler.replan`), the same (it goes on), or nothing that loads (it starts nothing more:
+    an edit is under way)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -64,12 +65,12 @@ class BuildControl:
             return self._hold is not None
 
     def replan(self, graph: Graph | None, reason: str = "") -> None:
-        """Ends a `hold`. `graph`: what the project plans now, if other work than the build's (the last call
-        wins): start nothing more, cancel the running tasks whose key it changes; `reason` is what tasks
-        left unstarted are told. None: the same work (or the files do not load): go on."""
+        """Ends a `hold`. With a `reason` (what changed, e.g. "Agentfile changed"): start nothing more, and
+        with a `graph` (what the project plans now) cancel the running tasks whose key it no longer has;
+        the last such call wins. Without: the same work: go on."""
         with self._lock:
             self._hold = None
-            if graph is not None or self._replan is None:
+            if reason or self._replan is None:
                 self._replan = (graph, reason)
 
     def take_replan(self) -> tuple[Graph | None, str] | None:

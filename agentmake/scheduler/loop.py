@@ -94,6 +94,7 @@ class Build(Stopping):
         self.stop_reason: str | None = None
         # watch mode holds new starts while the Agentfile or a prompt is being saved (`BuildControl.hold`)
         self.holding = False
+        self.replanned: str | None = None
         self.refused: dict[str | None, str] = {}  # LLM runners whose tasks no longer start (`RUNNER_WIDE`)
         self.interrupted = False
         self.run_id = 0
@@ -396,6 +397,10 @@ class Build(Stopping):
             if cap is not None:
                 notes.append(f"cap for {t.runner} lowered to {cap}")
         error_type = result.error_type or "error"
+        if result.outcome == "retry" and t.attempt < t.max_attempts and self.replanned:
+            t.cancelled_for = self.replanned  # a new plan came: its next build decides whether to try again
+            self._interrupt_task(t)
+            return
         if result.outcome == "retry" and t.attempt < t.max_attempts and self.stop_reason is not None:
             final = "; ".join([f"not retried: {self.stop_reason}", *notes])
             self._fail(t, result.error_type, result.message, final)

@@ -50,6 +50,7 @@ class Outcomes:
     run_id: int
     spent: float
     stop_reason: str | None
+    replanned: str | None  # why watch mode stopped the build for a new plan (`BuildControl.replan`)
     root: Path
     hasher: Hasher
     limits: Limits
@@ -206,7 +207,10 @@ class Outcomes:
         reason = self.stop_reason or "not run"
         for t in self.tasks.values():
             if t.state not in TERMINAL:
-                if t.attempt > 0:
+                if t.attempt > 0 and self.replanned:  # (a retry the new plan may not even want)
+                    t.cancelled_for = self.replanned
+                    self._interrupt_task(t)
+                elif t.attempt > 0:
                     self._fail(t, t.error_type, t.outcome.message or "failed", f"not retried: {reason}")
                 else:
                     self._not_run(t, reason)

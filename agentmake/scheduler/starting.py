@@ -36,7 +36,6 @@ class Starting(Outcomes):
     predecided: dict[str, Decision]
     pool: WorkerPool
     inline: InlineAttempts | None
-    holding: bool
 
     def _decide(self, t: TaskState) -> None:
         try:
@@ -142,8 +141,8 @@ class Starting(Outcomes):
         """Start decided ready tasks, best first, while slots are free. Only tasks ranking before every ready
         task not yet decided (which may be the better one) and before `before`, if given: the loop decides
         the rest and comes back."""
-        if self.stop_reason is not None or self.holding:
-            return
+        if self.stop_reason is not None or (self.control is not None and self.control.held()):
+            return  # (asked afresh: a hold may have come since the loop last looked)
         undecided = self.undecided.peek_key()
         if undecided is not None and (before is None or undecided < before):
             before = undecided

@@ -24,6 +24,7 @@ class Stopping(Starting):
     delayed: list[tuple[float, int, str]]  # (due, seq, task id): retries in backoff
     sigints: int
     interrupted: bool
+    holding: bool
 
     def _drain(self, block: bool) -> None:
         raise NotImplementedError  # (`loop.Build`: take the results that came, waiting for one if `block`)
@@ -55,11 +56,12 @@ class Stopping(Starting):
     def _take_cancels(self, control: BuildControl) -> None:
         graph, reason = control.take_replan() or (None, "")
         self.holding = control.held()
-        if graph is not None:  # other work planned now: start nothing more, end the calls it does not want
-            self.stop_reason = self.stop_reason or reason
-            for task_id, why in changed_running(
-                self.running.values(), graph, self.store, self.hasher
-            ).items():
+        if reason:  # the files that plan the build plan other work (or no longer load): start nothing more
+            self.replanned = self.replanned or reason
+            self.stop_reason = self.stop_reason or f"{reason}: the next build runs it"
+        if graph is not None:  # and end the running calls whose key the new plan no longer has
+            running = self.running.values()
+            for task_id, why in changed_running(running, graph, self.store, self.hasher, reason).items():
                 control.cancel(task_id, why)
         for task_id, (reason, paths) in control.take().items():
             t = self.tasks.get(task_id)
