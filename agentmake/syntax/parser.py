@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import threading
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -451,7 +452,7 @@ def _store(text: str, statements: list[Statement], warm: bool = True) -> None:
         return
     try:
         os.makedirs(os.path.dirname(key), exist_ok=True)
-        tmp = f"{key}.{os.getpid()}.tmp"
+        tmp = f"{key}.{os.getpid()}.{threading.get_ident()}.tmp"  # (watch parses in two threads)
         with open(tmp, "wb") as fh:
             pickle.dump(statements, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, key)
