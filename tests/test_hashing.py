@@ -105,8 +105,10 @@ def test_the_racy_margin_follows_the_timestamp_granularity(tmp_path: Path) -> No
 
 
 def test_racily_clean_record_is_rehashed(tmp_path: Path) -> None:
-    # The file is hashed in the same instant it was written: its record is racily clean.
-    path = _write(tmp_path, "a", b"alpha", mtime_ns=None)
+    # The file is hashed in the same instant it was written: its record is racily clean. (Its mtime is set a
+    # little ahead, so that a slow machine, taking more than the 100 ms margin to open the store, cannot make
+    # the record settled before it is taken.)
+    path = _write(tmp_path, "a", b"alpha", mtime_ns=time.time_ns() + 5_000_000_123)
     st = path.stat()
     h = _session(tmp_path)
     assert h.file_hash("a") == hash_bytes(b"alpha")
