@@ -90,6 +90,8 @@ def test_clear_and_trim_forget_known_blobs(tmp_path: Path, files_only: None) -> 
         assert store.cache.blob_path(digest).read_text() == "content"  # written again, not assumed there
         rec = TaskRecord("t", "key1", {}, {"x": digest}, run_id=store.begin_run())
         store.record_success(rec, {"x": src})
+        assert store.cache_trim(0) == 0  # the entry of the result in place is kept, even over the limit
+        store._conn.execute("DELETE FROM tasks")  # (no longer in place)
         assert store.cache_trim(0) == len("content")  # its row dropped, the blob swept
         assert not store.cache.blob_path(digest).exists()
         store.cache.put_blob(digest, src)

@@ -11,8 +11,10 @@ A blob is stored once per content, named by its xxh3-128 hex digest. Where it li
 
 Worker threads never touch the database: they read a small output once (`hash_and_put`), and its bytes wait
 in memory until the scheduler thread records the task (`add`). Either way a cache row is committed only
-when every blob it names is stored. Restoring writes each output atomically beside its target. Trimming drops
-least-recently-used rows until the blobs the remaining rows name fit a limit (a blob shared by several rows
+when every blob it names is stored. Restoring checks each blob against its digest as it writes it beside
+its target, then puts them all in place (a damaged blob is dropped, and the caller runs the task), with
+the mode recorded for an executable output. Trimming drops least-recently-used rows, never those of the
+results in place, until the blobs the remaining rows name fit a limit (a blob shared by several rows
 counts once), then deletes the blobs no remaining row names.
 """
 
@@ -174,11 +176,13 @@ class BlobCache:
         *,
         size: int | None = None,
         outputs_json: str | None = None,
+        modes: Mapping[str, int] | None = None,
     ) -> None:
         """Store blobs for `sources` (path -> file), then (in the caller's transaction) the packed blobs the
         row names and the row for `key`. `size`: the blobs' total size when the caller already knows it
         (every blob already stored or read). `outputs_json`: ``json.dumps(dict(outputs), sort_keys=True)``
-        when the caller has it already. The caller reports the transaction's end (`committed`,
+        when the caller has it already. `modes`: the file modes of outputs that are not plain files
+        (executable), given back on restore. The caller reports the transaction's end (`committed`,
         `rolled_back`)."""
         if size is None:
             size = 0
@@ -195,6 +199,11 @@ class BlobCache:
             "INSERT OR REPLACE INTO cache (key, outputs, size, created_at, last_used) VALUES (?, ?, ?, ?, ?)",
             (key, outputs_json or json.dumps(dict(outputs), sort_keys=True), size, now, now),
         )
+        if modes:
+            with contextlib.suppress(sqlite3.OperationalError):  # (no `modes` column: the mode is not kept)
+                self._conn.execute(
+                    "UPDATE cache SET modes = ? WHERE key = ?", (json.dumps(dict(modes), sort_keys=True), key)
+                )
 
     def committed(self) -> None:
         """The transaction that `add` wrote into is committed: its packed blobs leave memory."""
@@ -257,6 +266,14 @@ class BlobCache:
         except OSError:
             return None
 
+    def _modes(self, key: str) -> dict[str, int]:
+        """The file modes recorded with entry `key` (executable outputs; none in an older database)."""
+        with self._lock, contextlib.suppress(sqlite3.OperationalError):  # (no `modes` column: read-only, old)
+            row = self._conn.execute("SELECT modes FROM cache WHERE key = ?", (key,)).fetchone()
+            if row is not None and row[0]:
+                return {path: int(mode) for path, mode in json.loads(row[0]).items()}
+        return {}
+
     def lookup(self, key: str) -> dict[str, str] | None:
         with self._lock:
             row = self._conn.execute("SELECT outputs FROM cache WHERE key = ?", (key,)).fetchone()
@@ -269,27 +286,62 @@ class BlobCache:
         return outputs
 
     def restore(self, key: str, root: Path) -> dict[str, str]:
+        """Write the outputs of entry `key` in place; returns path -> digest. Every blob is checked against
+        its digest as it is copied, and nothing is put in place unless all are whole: a damaged blob (a
+        truncated file, a bad disk) is dropped with the entries naming it, and KeyError is raised (the
+        caller runs the task instead). The files are written with the mode the outputs had when stored."""
         outputs = self.lookup(key)
         if outputs is None:
             raise KeyError(f"no complete cache entry for key {key}")
         base = root.resolve()
         targets = {path: _inside(base, path) for path in outputs}
-        for path, digest in outputs.items():
-            target = targets[path]
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f".{target.name}.agentmake-tmp-restore-{os.getpid()}")
-            try:
-                data = self._packed_data(digest)
-                if data is not None:
-                    tmp.write_bytes(data)
-                else:
-                    shutil.copyfile(self.blob_path(digest), tmp)
+        modes = self._modes(key)
+        staged: dict[Path, Path] = {}
+        try:
+            for path, digest in outputs.items():
+                target = targets[path]
+                target.parent.mkdir(parents=True, exist_ok=True)
+                tmp = target.with_name(f".{target.name}.agentmake-tmp-restore-{os.getpid()}")
+                staged[tmp] = target
+                if not self._copy_verified(digest, tmp, modes.get(path)):
+                    self._drop_damaged(digest)
+                    raise KeyError(f"cached blob {digest} of {path} is damaged: dropped")
+            for tmp, target in staged.items():
                 os.replace(tmp, target)
-            finally:
+        finally:
+            for tmp in staged:
                 tmp.unlink(missing_ok=True)
         with self._lock:
             self._conn.execute("UPDATE cache SET last_used = ? WHERE key = ?", (time.time(), key))
         return dict(outputs)
+
+    def _copy_verified(self, digest: str, tmp: Path, mode: int | None) -> bool:
+        """Write blob `digest` to `tmp`, with file mode `mode` (None: a new file's, after the umask); False if
+        its content does not hash to `digest`."""
+        hasher = xxhash.xxh3_128()
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
+        with open(fd, "wb") as out:
+            if mode is not None:
+                os.fchmod(fd, mode)  # (e.g. an executable output stays executable)
+            data = self._packed_data(digest)
+            if data is not None:
+                hasher.update(data)
+                out.write(data)
+            else:
+                with open(self.blob_path(digest), "rb") as blob:
+                    while chunk := blob.read(_SMALL):
+                        hasher.update(chunk)
+                        out.write(chunk)
+        return hasher.hexdigest() == digest
+
+    def _drop_damaged(self, digest: str) -> None:
+        """Forget blob `digest` and every entry naming it (its content is not what its name says)."""
+        with self._lock:
+            self._conn.execute("DELETE FROM cache WHERE outputs LIKE ?", (f'%"{digest}"%',))
+            with contextlib.suppress(sqlite3.OperationalError):
+                self._conn.execute("DELETE FROM blobs WHERE digest = ?", (digest,))
+        self.blob_path(digest).unlink(missing_ok=True)
+        self._have.pop(digest, None)
 
     def clear(self) -> None:
         with self._lock:
@@ -304,26 +356,29 @@ class BlobCache:
 
     def trim(self, limit_bytes: int) -> int:
         """Drop least-recently-used entries until the total fits `limit_bytes`; returns blob bytes deleted.
-        The results tasks are recorded with (what is in place now) go last: an up-to-date task never uses
-        its entry, so by use alone it would be the first to go, and a `clean` would then cost a run."""
+        The entries of the results tasks are recorded with (what is in place now) are never dropped, even
+        over the limit: an up-to-date task never uses its entry, so by use alone it would be the first to
+        go, and a `clean` or a deleted output would then cost a paid call again."""
         with self._lock:
             (total,) = self._conn.execute("SELECT COALESCE(SUM(size), 0) FROM cache").fetchone()
             if total <= limit_bytes:
                 return 0  # nothing to drop (blobs no row names, left by a crash, wait for a trim that drops)
             rows = self._conn.execute(
-                "SELECT c.key, c.outputs FROM cache c"
+                "SELECT c.key, c.outputs, t.key IS NOT NULL FROM cache c"
                 " LEFT JOIN (SELECT DISTINCT key FROM tasks) t ON t.key = c.key"
                 " ORDER BY t.key IS NOT NULL DESC, c.last_used DESC, c.key"
             ).fetchall()
             # what the cache holds is each blob once, however many rows name it (identical outputs of a
             # fan-out share one): a row's blobs are freed only when no row kept names them
-            names = [(key, set(json.loads(outputs).values())) for key, outputs in rows]
-            refs = Counter(digest for _, digests in names for digest in digests)
+            names = [
+                (key, set(json.loads(outputs).values()), bool(current)) for key, outputs, current in rows
+            ]
+            refs = Counter(digest for _, digests, _ in names for digest in digests)
             sizes = self._blob_sizes(set(refs))
             total = sum(sizes.values())
             doomed: list[str] = []
-            while names and total > limit_bytes:
-                key, digests = names.pop()
+            while names and total > limit_bytes and not names[-1][2]:  # (the results in place come first)
+                key, digests, _ = names.pop()
                 doomed.append(key)
                 for digest in digests:
                     refs[digest] -= 1

@@ -290,6 +290,7 @@ class Store(Journal):
         pending = False
         cached = bool(files)
         size = 0
+        modes: dict[str, int] = {}
         if files:
             missing = set(files) - set(record.outputs)
             if missing:
@@ -298,6 +299,9 @@ class Store(Journal):
                 for path, src in files.items():
                     size += self.cache.put_blob(record.outputs[path], src)
                     pending = pending or Path(src) != self.root / path
+                    mode = _mode(src)
+                    if mode & 0o111:  # (an executable output is restored executable)
+                        modes[path] = mode
             except OSError as exc:  # the cache is best-effort: a full disk never costs a paid result
                 cached = pending = False  # no cache row, and no `commits` row (it needs the blobs)
                 self.log_event(
@@ -317,7 +321,9 @@ class Store(Journal):
             outputs_json = self._write_task(record)
             self._write_attempt(attempt)
             if cached:
-                self.cache.add(record.key, record.outputs, {}, size=size, outputs_json=outputs_json)
+                self.cache.add(
+                    record.key, record.outputs, {}, size=size, outputs_json=outputs_json, modes=modes
+                )
             elif not files:
                 self._conn.execute("UPDATE cache SET last_used = ? WHERE key = ?", (now, record.key))
             if pending:
@@ -427,3 +433,11 @@ class Store(Journal):
 def _task(r: tuple[Any, ...]) -> TaskRecord:
     # parts and outputs are decoded on first access: loading 10,000 records stays cheap
     return TaskRecord(r[0], r[1], RawJSON(r[2]), RawJSON(r[3]), *r[4:])  # type: ignore[arg-type]
+
+
+def _mode(path: Path | str) -> int:
+    """The permission bits of `path` (0 if it is gone: a blob held in memory needs no file)."""
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except OSError:
+        return 0

@@ -22,7 +22,8 @@ commits   tasks recorded as done whose outputs may not be in place yet: task_id,
           their targets; the row is deleted in a later transaction once they are. A row found by the next
           run names a task whose outputs are restored from the cache (see `Store.pending_commits`).
 cache     constructive traces: key -> outputs (JSON: output path -> blob hash), size (bytes of its blobs),
-          created_at, last_used (for LRU trimming).
+          created_at, last_used (for LRU trimming), modes (JSON: output path -> file mode, for outputs with
+          an executable bit; added after release, so an older database may lack it).
 blobs     packed blobs: digest (xxh3-128 hex of the content) -> data, for contents up to
           `agentmake.store.cache.PACK_LIMIT` bytes.
 
@@ -81,7 +82,8 @@ CREATE TABLE IF NOT EXISTS events (
     message TEXT, action TEXT
 );
 CREATE TABLE IF NOT EXISTS cache (
-    key TEXT PRIMARY KEY, outputs TEXT NOT NULL, size INTEGER NOT NULL, created_at REAL, last_used REAL
+    key TEXT PRIMARY KEY, outputs TEXT NOT NULL, size INTEGER NOT NULL, created_at REAL, last_used REAL,
+    modes TEXT
 );
 CREATE TABLE IF NOT EXISTS commits (task_id TEXT PRIMARY KEY, run_id INTEGER);
 CREATE TABLE IF NOT EXISTS blobs (digest TEXT PRIMARY KEY, data BLOB NOT NULL);
@@ -89,7 +91,7 @@ CREATE TABLE IF NOT EXISTS blobs (digest TEXT PRIMARY KEY, data BLOB NOT NULL);
 # tables added to format 1 after it was first released: created on open when missing (no version bump)
 ADDED = ("commits", "blobs")
 # columns added to format 1 tables after release: added on open when missing (no version bump)
-ADDED_COLUMNS = {"running": (("start_ticks", "INTEGER"), ("boot_id", "TEXT"))}
+ADDED_COLUMNS = {"running": (("start_ticks", "INTEGER"), ("boot_id", "TEXT")), "cache": (("modes", "TEXT"),)}
 
 
 def connect(path: Path, *, may_reset: bool = True) -> sqlite3.Connection:
