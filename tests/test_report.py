@@ -296,6 +296,26 @@ def test_summary_shows_the_run_that_made_an_up_to_date_output_and_counts_restore
         store.close()
 
 
+def test_a_salvaged_answers_cost_is_shown_on_its_row_but_not_in_the_runs_cost(tmp_path: Path) -> None:
+    """A salvaged answer is recorded "cached" with what it cost when it was paid for: this run paid only b."""
+    store = Store.open(tmp_path)
+    try:
+        t0 = time.time() - 100
+        run = store.begin_run()
+        store.record_attempt(AttemptRecord(run, "a", "cached", t0, t0 + 3, 1, 0.5, 100, 20))
+        store.record_attempt(AttemptRecord(run, "b", "done", t0, t0 + 2, 1, 0.25, 10, 2))
+        graph = make_graph(
+            tmp_path,
+            ReportSpec(name="r", inputs=("o/b.md",), output="R.md"),
+            {"a": ("o/a.md",), "b": ("o/b.md",)},
+        )
+        text = render_summary(graph, store, run, ["a", "b"])
+        assert "| a | cached | 3.0s | 1 | $0.50 | 100 in / 20 out |" in text, text
+        assert "| cost | $0.25 |" in text and "| tokens | 10 in / 2 out |" in text, text
+    finally:
+        store.close()
+
+
 def test_table_cells_keep_code_spans_as_written() -> None:
     from agentmake.display.fmt import md_cell
 

@@ -13,6 +13,7 @@ from test_scheduler_fakes import EventLog, FakeRebuilder, FakeStore, SleepExecut
 
 from agentmake import workflow
 from agentmake.errors import UsageError
+from agentmake.runners.salvage import forget_answers
 from agentmake.scheduler import BuildControl, BuildOptions, outcomes, run_build
 from agentmake.scheduler.events import TaskEvent
 from agentmake.store import Store
@@ -66,6 +67,8 @@ def test_failed_restore_runs_the_task_with_a_rendered_prompt(
     (tmp_path / "Agentfile").write_text(LLM)
     assert _build(tmp_path).ok
     (tmp_path / "out.md").unlink()  # like `agentmake clean`: the next decision (memo fast path) is "restore"
+    # the first answer is in the logs: forget it, or it is salvaged and the agent (and its prompt) never asked
+    assert forget_answers(tmp_path / ".agentmake" / "logs") == 1
 
     def broken(self: Store, key: str, root: Path) -> dict[str, str]:
         raise error
@@ -74,6 +77,7 @@ def test_failed_restore_runs_the_task_with_a_rendered_prompt(
     result = _build(tmp_path)
     assert result.ok, {t: (o.state, o.message) for t, o in result.outcomes.items()}
     assert result.outcomes["write"].state == "done"  # ran instead of restoring
+    assert [lb for ev, _, _, _, lb in fake_agents.log_lines() if ev == "start"] == ["write", "write"]
     assert (tmp_path / "out.md").is_file()
 
 

@@ -8,6 +8,7 @@ import contextlib
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FakeAgents, RunnerProject
-from e2e_helpers import E2E, alive, kill_quietly, wait_for
+from e2e_helpers import E2E, Run, alive, kill_quietly, wait_for
 
 from agentmake.runners.parse import delivered
 from agentmake.runners.salvage import key_file
@@ -111,7 +112,8 @@ def test_a_killed_runs_answers_are_salvaged_for_the_same_key_only(e2e: E2E) -> N
         assert notice.endswith(".out: not asked again"), run
     assert e2e.read("build/b.md") == "ANSWER:\nTranslate into French:\ndoc b, edited\n"
     assert "! translate:b:" not in run.err and "! plain:" not in run.err, run
-    assert run.summary.ran == 4 and run.summary.cost is not None and run.summary.cost > 0, run
+    summary = run.summary  # a and c: no call made, shown as cached; b and plain ran and were paid for
+    assert (summary.ran, summary.cached) == (2, 2) and summary.cost is not None and summary.cost > 0, run
     rows = {r["task"]: r for r in json.loads(e2e.am("status", "--json").out)}
     for name in "ac":  # recorded as taking as long as its attempt did, not the moment of salvaging it
         assert rows[f"translate:{name}"]["last_duration"] >= 0.5, rows
@@ -295,3 +297,56 @@ def test_a_multi_output_answer_cut_short_by_ctrl_c_is_salvaged(e2e: E2E) -> None
     run = e2e.am()
     assert run.code == 0 and e2e.calls() == [] and "salvaged from pair.1.out" in run.err, run
     assert "v1" in e2e.read("out/a.txt") and "v1" in e2e.read("out/b.txt")
+
+
+def _last_costs(e2e: E2E) -> dict[str, float | None]:
+    return {r["task"]: r["last_cost"] for r in json.loads(e2e.am("status", "--json").out)}
+
+
+def _assert_salvaged_at_no_cost(e2e: E2E, run: Run, names: str, wording: str) -> None:
+    """`run` (its budget below one answer's cost) salvaged every task in `names`: no call, nothing spent."""
+    assert e2e.calls() == [], run  # no agent was asked
+    assert run.code == 0 and "budget" not in run.text, run  # nothing was spent, so no budget was reached
+    summary = run.summary
+    assert (summary.ran, summary.cached, summary.not_run) == (0, len(names), 0), run
+    assert summary.cost is None, run  # the answers were paid for by an earlier build
+    for name in names:
+        notice = next(line for line in run.err.splitlines() if line.startswith(f"! translate:{name}: "))
+        assert f"an answer for the same key, {wording}, salvaged from" in notice, run
+        assert e2e.read(f"build/{name}.md") == f"ANSWER:\nTranslate into French:\ndoc {name}\n"
+
+
+def test_a_salvaged_answer_costs_nothing_in_this_build(e2e: E2E) -> None:
+    """No call is made, so nothing counts towards this build's spend or its `--budget`; the task's record
+    keeps the answer's cost (what that answer cost when it was paid for)."""
+    e2e.write("Agentfile", AGENTFILE.split("agent plain")[0], dedent=False)
+    for name in "ab":
+        e2e.write(f"docs/{name}.md", f"doc {name}\n")
+    _answered_then_killed(e2e, {"a", "b"})
+    e2e.reset_calls()
+    run = e2e.am("-j1", "--budget", "0.000001")  # below one answer's cost
+    _assert_salvaged_at_no_cost(e2e, run, "ab", "never recorded")
+    costs = _last_costs(e2e)
+    assert all(costs[f"translate:{n}"] for n in "ab"), costs
+
+
+def test_a_recorded_answer_gone_from_the_cache_is_salvaged_at_no_cost(e2e: E2E) -> None:
+    """The key was recorded (its cache entry is gone: evicted, or failed to restore): salvaged as well, at no
+    cost, and the notice does not claim it was never recorded."""
+    e2e.write("Agentfile", AGENTFILE.split("agent plain")[0], dedent=False)
+    for name in "ab":
+        e2e.write(f"docs/{name}.md", f"doc {name}\n")
+    (e2e.fake.state / "stop-lingering").touch()
+    assert e2e.am("-j1").code == 0 and len(e2e.calls()) == 2
+    paid = _last_costs(e2e)
+    assert all(paid[f"translate:{n}"] for n in "ab"), paid
+    with contextlib.closing(sqlite3.connect(e2e.root / ".agentmake" / "state.db")) as conn, conn:
+        conn.execute("DELETE FROM cache")  # as an eviction would
+    for name in "ab":
+        (e2e.root / f"build/{name}.md").unlink()
+    e2e.reset_calls()
+    run = e2e.am("-j1", "--budget", "0.000001")
+    _assert_salvaged_at_no_cost(e2e, run, "ab", "recorded before but not in the cache")
+    assert _last_costs(e2e) == paid, "the record keeps what the answer cost"
+    again = e2e.am()
+    assert again.code == 0 and again.summary.up_to_date == 2 and e2e.calls() == [], again

@@ -53,7 +53,9 @@ class Decision:
     `unknown` lists the outputs of a run that exist but that agentmake has no record of making (a file there
     before the task's first build, or an output newly declared): the scheduler saves each one before a
     result with other content replaces it. `outputs_seen` (a run): what the decision saw of each output
-    (`Hasher.seen`), so a change made after it, even before the run starts, is found at the commit."""
+    (`Hasher.seen`), so a change made after it, even before the run starts, is found at the commit.
+    `recorded`: the task's record is of this key (a success was recorded under it: a run then remakes lost
+    or edited outputs whose result is not in the cache)."""
 
     task_id: str
     action: str
@@ -64,6 +66,7 @@ class Decision:
     edited: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
     outputs_seen: list[Seen | None] = field(default_factory=list)
+    recorded: bool = False
 
     @property
     def stale(self) -> bool:
@@ -303,7 +306,7 @@ class Rebuilder:
     def _judge(
         self, task: Task, rec: TaskRecord | None, parts: dict[str, Any], key: str, outs: dict[str, str | None]
     ) -> Decision:
-        d = Decision(task.id, "skip", key=key, parts=parts)
+        d = Decision(task.id, "skip", key=key, parts=parts, recorded=rec is not None and rec.key == key)
         missing = [p for p in task.outputs if outs.get(p) is None]
         if rec is None or not rec.key:
             d.reasons.append(Reason("never-built", "never built"))

@@ -137,7 +137,9 @@ def render_summary(
         wall = max(r.record.ended_at for r in ran if r.record) - min(
             r.record.started_at for r in ran if r.record
         )
-    costs = [r.record.cost_usd for r in ran if r.record and r.record.cost_usd is not None]
+    # what this run paid for: a row restored from the cache (or an answer salvaged) shows what it once cost
+    paid = [r.record for r in ran if r.record and r.record.state != "cached"]
+    costs = [rec.cost_usd for rec in paid if rec.cost_usd is not None]
     restored = sum(1 for r in ran if r.record and r.record.state == "cached")
     parts += ["", f"{h}# Time", ""]
     stats: list[list[object]] = [
@@ -148,7 +150,7 @@ def render_summary(
         ["speed-up", f"{agent_time / wall:.2f}x" if wall > 0 and agent_time > 0 else ""],
         ["cost", fmt_cost(sum(costs)) if costs else ""],
     ]
-    tokens = [(r.record.tokens_in, r.record.tokens_out) for r in ran if r.record]
+    tokens = [(rec.tokens_in, rec.tokens_out) for rec in paid]
     if any(i is not None or o is not None for i, o in tokens):
         stats.append(["tokens", fmt_tokens(sum(i or 0 for i, _ in tokens), sum(o or 0 for _, o in tokens))])
     parts.append(md_table(["measure", "value"], stats))

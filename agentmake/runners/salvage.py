@@ -54,6 +54,13 @@ def _took(source: Path, started: str) -> float:
         return 0.0
 
 
+def _notice(decision: Decision, source: Path) -> str:
+    """What the summary says of an answer salvaged from `source`: whether its key had been recorded (its
+    result since dropped from the cache) or never was (agentmake died first, or the state was lost)."""
+    how = "recorded before but not in the cache" if decision.recorded else "never recorded"
+    return f"an answer for the same key, {how}, salvaged from {source.name}.out: not asked again"
+
+
 def forget_answers(log_dir: Path) -> int:
     """Make the answers in `log_dir` unusable for salvage (`agentmake clean --cache`): remove every key file
     and every kept set of files. Returns how many key files there were."""
@@ -141,8 +148,7 @@ class SalvageAttempts(ExecutorBase):
                 continue
             result = AttemptResult(
                 "ok",
-                message=f"an answer for the same key, never recorded, salvaged from {source.name}.out: "
-                "not asked again",
+                message=_notice(decision, source),
                 cost_usd=parsed.cost_usd,
                 tokens_in=parsed.tokens_in,
                 tokens_out=parsed.tokens_out,

@@ -110,8 +110,11 @@ class Outcomes:
             t.outcome.notice = result.message
         if saved:
             t.outcome.notice = "; ".join(filter(None, [t.outcome.notice, saved]))
-        cap = self.limits.grow(t.runner, t.started_as)
-        self._finish(t, "done", action=f"cap for {t.runner} raised to {cap}" if cap is not None else None)
+        if result.salvaged:  # no call was made: shown as a restore is, and no success of the runner's
+            self._finish(t, "cached", action=t.notice)
+        else:
+            cap = self.limits.grow(t.runner, t.started_as)
+            self._finish(t, "done", action=f"cap for {t.runner} raised to {cap}" if cap is not None else None)
         self._succeeded(t)
 
     def _save_mid_run_edits(
@@ -141,7 +144,9 @@ class Outcomes:
     def _record_done(
         self, t: TaskState, result: AttemptResult, hashes: dict[str, str], started: float, ended: float
     ) -> None:
-        """The task row, history row and cache entry of a success, in one transaction (or the open batch)."""
+        """The task row, history row and cache entry of a success, in one transaction (or the open batch).
+        A salvaged answer's rows keep what it cost when it was paid for (not spent by this build: `_add_cost`)
+        and its history row says "cached", as a restore's does."""
         assert t.decision is not None
         files: dict[str, Path] = {path: Path(tmp) for path, tmp in result.staged.items()}
         for path in hashes:
@@ -149,12 +154,13 @@ class Outcomes:
                 files[path] = self.root / path
         out = t.outcome
         duration = result.duration or (ended - started)
+        paid = result if result.salvaged else out
         record = TaskRecord(
             t.id, t.decision.key or "", t.decision.parts, dict(hashes), "done", time.time(), duration,
-            t.attempt, out.cost_usd, out.tokens_in, out.tokens_out, self.run_id,
+            t.attempt, paid.cost_usd, paid.tokens_in, paid.tokens_out, self.run_id,
         )  # fmt: skip
         record.started_at = out.started_at  # (the history row spans every attempt: retries, their waits)
-        self.store.record_success(record, files)
+        self.store.record_success(record, files, state="cached" if result.salvaged else "done")
         mark("recorded", t.id)
 
     def _succeeded(self, t: TaskState) -> None:
@@ -252,6 +258,10 @@ class Outcomes:
         self.sink(TaskEvent(t.id, state, time.time(), **fields))
 
     def _add_cost(self, t: TaskState, result: AttemptResult) -> None:
+        """Count what the attempt cost towards the task's outcome and this build's spend (and budget). A
+        salvaged answer costs this build nothing: it was paid for by an earlier one."""
+        if result.salvaged:
+            return
         out = t.outcome
         if result.cost_usd is not None:
             out.cost_usd = (out.cost_usd or 0.0) + result.cost_usd
