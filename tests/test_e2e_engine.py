@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import sqlite3
 import textwrap
 from pathlib import Path
 
@@ -144,6 +146,61 @@ def test_hand_edited_output_is_kept_then_saved_by_B(e2e: E2E) -> None:
     assert any(Path(p).name in forced.text or p in forced.text for p in saved), (
         f"the run does not say where the edited copy went ({saved}):\n{forced}"
     )
+
+
+ONE = '''\
+    mode = "x"
+    agent one:
+        inputs = src.txt
+        outputs = out/a.txt
+        prompt = """
+            FAKE: label=one {{ mode }}
+            Write from {{ read(input) }}
+            """
+    '''
+
+
+def _status_row(e2e: E2E, task_id: str) -> tuple[str, str | None]:
+    with contextlib.closing(sqlite3.connect(e2e.root / ".agentmake" / "state.db")) as conn:
+        return conn.execute("SELECT status, error FROM tasks WHERE task_id = ?", (task_id,)).fetchone()
+
+
+def test_a_hand_edit_is_kept_after_a_failed_build_with_other_settings(e2e: E2E) -> None:
+    """Built with one setting, failed with another, back to the first: up to date, and recorded so (no longer
+    `failed`), so a later hand edit of the output is kept, as after any good build."""
+    e2e.write("src.txt", "v1\n")
+    e2e.write("Agentfile", ONE)
+    assert e2e.am().code == 0
+    built = e2e.read("out/a.txt")
+    assert e2e.am("mode=fail=401").code == 1  # (auth: fails at once, no retries)
+    assert _status_row(e2e, "one")[0] == "failed"
+    back = e2e.am()
+    assert back.code == 0 and back.summary.up_to_date == 1, back
+    assert _status_row(e2e, "one") == ("done", None), "the outputs are as the last good build made them"
+    e2e.write("out/a.txt", "my edit\n")
+    e2e.reset_calls()
+    run = e2e.am()
+    assert run.code == 0 and run.summary.up_to_date == 1, run
+    assert e2e.read("out/a.txt") == "my edit\n", f"hand edit replaced:\n{run}"
+    assert "edited by hand; keeping it" in run.text and e2e.calls() == [], run
+    (e2e.root / "out/a.txt").unlink()  # a missing output is still made again (restored: no call)
+    again = e2e.am()
+    assert again.code == 0 and again.summary.cached == 1 and e2e.read("out/a.txt") == built, again
+
+
+def test_a_failed_record_is_not_made_done_while_its_output_differs(e2e: E2E) -> None:
+    """Back to the settings of the last good build, but the output is not as that build made it: the task
+    is not up to date and its record stays `failed` until the task is made again."""
+    e2e.write("src.txt", "v1\n")
+    e2e.write("Agentfile", ONE)
+    assert e2e.am().code == 0
+    assert e2e.am("mode=fail=401").code == 1
+    e2e.write("out/a.txt", "changed meanwhile\n")
+    assert e2e.am("-n").code == 0
+    assert _status_row(e2e, "one")[0] == "failed"
+    run = e2e.am()
+    assert run.code == 0 and run.summary.cached == 1 and "saved" in run.text, run
+    assert _status_row(e2e, "one") == ("done", None)
 
 
 def test_early_cutoff_identical_upstream_output(e2e: E2E) -> None:

@@ -263,6 +263,36 @@ def test_previous_failure_is_reported(tmp_path: Path) -> None:
     assert d.reasons[1].message == "the previous run failed: exit 1: boom"
 
 
+def test_a_failure_under_other_settings_is_done_again_once_the_outputs_are_found_as_last_built(
+    tmp_path: Path,
+) -> None:
+    """A failed record keeps the last good key: found up to date under it, the task is done again (and
+    decided by the fast path from then on); under a failure with its outputs not as last built, it stays
+    failed."""
+    from agentmake.store import Store
+
+    b = project(tmp_path, names=("a", "b"))
+    settle(b)
+    with Store.open(tmp_path) as store:
+        for task_id in ("translate:a", "translate:b"):
+            store.record_failure(task_id, 9, "exit 1: boom")
+    write(tmp_path, "build/b.md", "not as built\n", age=100)
+    decisions = b.build()
+    assert decisions["translate:a"].action == "skip" and decisions["translate:b"].action == "restore"
+    with Store.open(tmp_path) as store:
+        rec = store.task_record("translate:a")
+        assert rec is not None and (rec.status, rec.error) == ("done", None)
+    b.build()
+    assert b.rebuilder is not None and b.rebuilder.fast == 2, "no longer decided the slow way"
+
+    with Store.open(tmp_path) as store:
+        store.record_failure("translate:a", 10, "exit 1: boom")
+    write(tmp_path, "build/a.md", "edited\n", age=100)
+    assert b.build()["translate:a"].action == "restore"  # saved, then restored: never marked done as is
+    with Store.open(tmp_path) as store:
+        assert store.task_record("translate:a").status == "done"  # (by the restore's record)
+
+
 def test_unknown_runner_and_new_runner(tmp_path: Path) -> None:
     custom = RunnerSpec("mine", ("my-agent",), model_flag="-m", model="big")
     b = project(tmp_path, names=("a",), runners={**RUNNERS, "mine": custom})

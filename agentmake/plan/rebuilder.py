@@ -17,7 +17,9 @@ The fast memo hashes the agent's key-relevant settings (once per agent: runner p
 prompt template and source, check, every variable) with the task's wildcards, input and output paths and input
 content hashes: everything its key is made of, so an equal memo implies an equal key. It is the first part of
 ``parts["_memo"]`` ("<fast>/<render memo>"). A skip decided the slow way with a stale memo stores the new
-one with the build's end (`Store.note_memo`), so the next no-op is fast again.
+one with the build's end (`Store.note_memo`), so the next no-op is fast again; a record left `failed` by a
+build with other settings is written back as done the same way (`Store.note_done`) once a build finds the
+outputs as the last good build made them.
 """
 
 from __future__ import annotations
@@ -181,21 +183,23 @@ class Rebuilder:
         if outs is None:
             outs = self._hashes(task.outputs, assume)
         decision = self._judge(task, rec, parts, key, outs)
-        if (
-            decision.action == "skip"
-            and rec is not None
-            and rec.key == key
-            and rec.status == "done"
-            and fast is not None
-            and rec.memo != parts["_memo"]
-            and not assume
-        ):
-            self.store.note_memo(task.id, parts["_memo"])
+        if decision.action == "skip" and rec is not None and rec.key == key and not assume:
+            self._note_skip(task, rec, parts, fast is not None)
         if decision.action == "run":
             decision.prompt = prompt if prompt is not None else self._render(task)
         else:
             decision.prompt = prompt
         return decision
+
+    def _note_skip(self, task: Task, rec: TaskRecord, parts: dict[str, Any], fast: bool) -> None:
+        """After a skip under the recorded key, decided the slow way: a record `failed` since (a build with
+        other settings) is done again, as its outputs are as the last good build made them (else a hand edit
+        would not be kept); a stale fast memo is renewed. Both are written with the build's end."""
+        memo = str(parts.get("_memo", rec.memo))
+        if rec.status == "failed":
+            self.store.note_done(task.id, memo)
+        elif rec.status == "done" and fast and rec.memo != memo:
+            self.store.note_memo(task.id, memo)
 
     # the key
     def _parts(

@@ -66,6 +66,7 @@ class Store(Journal):
         self._known: dict[str, TaskRecord | None] = {}  # records read one by one, or written, before that
         self._briefs: dict[str, Brief] | None = None  # `task_brief` rows (light: no parts, no history)
         self._memos: dict[str, str] = {}  # task id -> memo to write (see `note_memo`)
+        self._done: dict[str, str] = {}  # task id -> key: `failed` records to write as done (see `note_done`)
         self._placed: list[str] = []  # tasks whose `commits` row is to be deleted with the next transaction
         self._batching = False  # inside `batch()`: writes join its transaction
         self._written: list[TaskRecord] = []  # records of the open transaction: remembered once it commits
@@ -107,7 +108,7 @@ class Store(Journal):
         """Write what is pending, close the database, then (`before_release()` first, if given: the last
         word while the lock is still held) release the project lock."""
         with self._lock:
-            if self._placed or (self._memos and self.locked):
+            if self._placed or ((self._memos or self._done) and self.locked):
                 try:
                     with self._tx():
                         self._write_placed()
@@ -348,7 +349,24 @@ class Store(Journal):
                 rec.memo = memo
                 self._memos[task_id] = memo
 
+    def note_done(self, task_id: str, memo: str) -> None:
+        """A task recorded `failed` found up to date under its recorded key (the last good build's outputs,
+        untouched): done again, with `memo`. Kept in memory now, written as `note_memo`'s memos are."""
+        with self._lock:
+            rec = self.task_record(task_id)
+            if rec is not None and rec.status == "failed":
+                rec.status, rec.error, rec.memo = "done", None, memo
+                self._done[task_id] = rec.key
+                self._memos[task_id] = memo
+
     def _write_memos(self) -> None:
+        if self._done:  # (only if the row still holds the key it was found up to date under)
+            self._conn.executemany(
+                "UPDATE tasks SET status = 'done', error = NULL WHERE task_id = ? AND key = ?"
+                " AND status = 'failed'",
+                list(self._done.items()),
+            )
+            self._done.clear()
         if self._memos:
             self._conn.executemany(
                 "UPDATE tasks SET memo = ? WHERE task_id = ?", [(m, t) for t, m in self._memos.items()]
