@@ -1,17 +1,76 @@
 """What a built-in or template report's key holds: everything its document is made from, so a change to any
-of it renders the report again (and nothing is kept that the Agentfile no longer describes)."""
+of it renders the report again (and nothing is kept that the Agentfile no longer describes); and what a merge
+report's key leaves out: settings its agent never sees, whose change would pay for the same answer."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from conftest import FakeAgents
+from e2e_helpers import E2E
 
 from agentmake.cli import main
 
 
 def build(root: Path, *args: str) -> None:
     assert main(["-C", str(root), "-s", "report", *args]) == 0
+
+
+@pytest.fixture
+def e2e(tmp_path: Path, fake_agents: FakeAgents) -> E2E:
+    return E2E(tmp_path / "proj", fake_agents)
+
+
+MERGE_REPORT = '''\
+    report merged:
+        inputs = docs/a.md
+        output = MERGED.md
+        {extra}
+        merge = """
+            FAKE: label=merge
+            Merge: {{{{ read("docs/a.md") }}}}{more}
+            """
+    '''
+
+
+def test_a_merge_report_title_or_summary_change_pays_for_no_call(e2e: E2E) -> None:
+    # neither reaches the merge agent's prompt nor its answer (the document): no new call, the same bytes
+    e2e.write("docs/a.md", "hello\n")
+    e2e.write("Agentfile", MERGE_REPORT.format(extra="", more=""))
+    assert e2e.am().code == 0
+    assert e2e.calls() == ["merge"]
+    document = e2e.read("MERGED.md")
+    for extra in ('title = "Merged findings"', "summary = false", 'title = "Other"\n        summary = true'):
+        e2e.write("Agentfile", MERGE_REPORT.format(extra=extra, more=""))
+        run = e2e.am()
+        assert run.code == 0 and run.summary.up_to_date == 1, run
+        assert e2e.calls() == ["merge"], f"paid again after `{extra}`:\n{run}"
+        assert e2e.read("MERGED.md") == document
+    # a change the agent sees still pays
+    e2e.write("Agentfile", MERGE_REPORT.format(extra='title = "Other"', more=" (and more)"))
+    assert e2e.am().code == 0
+    assert e2e.calls() == ["merge", "merge"]
+
+
+def test_a_merge_report_key_holds_the_default_title_and_summary(tmp_path: Path) -> None:
+    # what every merge report with default settings was keyed with: their keys stay (no call after upgrade)
+    from agentmake.graph import build_graph
+    from agentmake.plan import Hasher, Rebuilder
+    from agentmake.store import Store
+    from agentmake.syntax import load_agentfile
+
+    (tmp_path / "a.md").write_text("hello\n")
+    (tmp_path / "Agentfile").write_text(
+        'report merged:\n    title = "T"\n    summary = false\n    inputs = a.md\n    output = M.md\n'
+        '    merge = "Merge {{ read(input) }}"\n'
+    )
+    graph = build_graph(load_agentfile(tmp_path / "Agentfile"))
+    with Store.open(tmp_path) as store:
+        parts = Rebuilder(graph, store, Hasher(tmp_path, store)).decide(graph.tasks["merged"]).parts
+    assert parts["title"] == "merged" and parts["summary"] is True
+    assert parts["template"] is None and parts["template_path"] is None
+    assert "patterns" not in parts and "renderer" not in parts
 
 
 def test_a_template_report_is_rendered_again_when_a_variable_changes(tmp_path: Path) -> None:

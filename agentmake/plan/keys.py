@@ -17,8 +17,12 @@ and every task reruns or restores once)::
      "settings": {...}}                               # anything else that reaches the invocation
 
     report parts add: "title", "template" (content hash of the template file | None), "template_path",
-    "summary" (bool), and without `merge` "renderer" (the version of the rendering, `REPORT_RENDERER`);
-    "prompt"/"runner" describe the merge agent, None for built-in aggregation.
+    "summary" (bool), and without `merge` "renderer" (the version of the rendering, `REPORT_RENDERER`),
+    "order" (the inputs in section order) and, with a template, "variables";
+    "prompt"/"runner" describe the merge agent, None for built-in aggregation. A merge report's document is
+    its agent's answer alone: its title and summary reach neither the call nor the document (and it has no
+    template), so its key holds fixed values, the defaults: "title" = the report's name, "summary" = true,
+    "template"/"template_path" = None (the keys merge reports with default settings always had).
 
 Nothing else enters: Agentfile comments and key order, description, priority, retries, timeout, estimate
 (they do not change the result), variables a prompt does not use, and file timestamps (a touch without a

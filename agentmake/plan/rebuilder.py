@@ -239,13 +239,11 @@ class Rebuilder:
             check = spec.check
             parts["check"] = None if check is None else {"kind": check.kind, "command": check.command}
         else:
-            template = spec.template
-            parts.update(title=spec.title or spec.name, summary=spec.summary, template_path=template)
-            parts["template"] = self.hasher.file_hash(template) if template else None
+            parts.update(_report_parts(spec, self.hasher))
             if spec.merge is None:  # (a merge report's key is its prompt: re-rendering it would cost a call)
                 parts["renderer"] = REPORT_RENDERER
                 parts["order"] = list(task.inputs)  # sections follow it ("inputs" is keyed by path)
-                if template:  # a template sees every variable
+                if spec.template:  # a template sees every variable
                     parts["variables"] = dict(af.variables)
         return parts, text
 
@@ -407,6 +405,21 @@ class Rebuilder:
                 if path in assume:
                     hashes[path] = assume[path]
         return hashes
+
+
+def _report_parts(spec: ReportSpec, hasher: Hasher) -> dict[str, Any]:
+    """A report's title, summary and template. A merge report's document is its agent's answer alone: neither
+    its title nor its summary reaches the call (nor can it have a template), so its key holds the defaults
+    (those of every merge report keyed before) and editing them pays for no call."""
+    if spec.merge is not None:
+        return {"title": spec.name, "summary": True, "template_path": None, "template": None}
+    template = spec.template
+    return {
+        "title": spec.title or spec.name,
+        "summary": spec.summary,
+        "template_path": template,
+        "template": hasher.file_hash(template) if template else None,
+    }
 
 
 def _memo_matches(memo: str, fast: str) -> bool:
