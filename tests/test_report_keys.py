@@ -160,3 +160,35 @@ def test_the_run_summary_spans_every_attempt_of_a_retried_task(tmp_path: Path) -
 
     with Store.open(tmp_path) as store:
         assert 0.25 <= store.mean_durations()["flaky"] < 0.6
+
+
+@pytest.mark.parametrize("summary", ["false", "true"])
+def test_a_report_is_rendered_again_when_a_pattern_matching_nothing_is_added_or_removed(
+    tmp_path: Path, summary: str
+) -> None:
+    # the document has a section for a pattern that matches no file: it is part of what the report is made of
+    (tmp_path / "a.txt").write_text("AAA\n")
+    af = tmp_path / "Agentfile"
+    af.write_text(f"report r:\n    inputs = a.txt\n    output = R.md\n    summary = {summary}\n")
+    build(tmp_path)
+    before = (tmp_path / "R.md").read_text()
+    assert "nothing/*.md" not in before
+    af.write_text(af.read_text().replace("a.txt", "a.txt nothing/*.md"))
+    build(tmp_path)
+    assert "## nothing/*.md\n\n_(no file matches)_" in (tmp_path / "R.md").read_text()
+    af.write_text(af.read_text().replace("a.txt nothing/*.md", "a.txt"))
+    build(tmp_path)
+    assert "nothing/*.md" not in (tmp_path / "R.md").read_text()
+
+
+def test_explain_names_a_report_input_pattern_change(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "a.txt").write_text("AAA\n")
+    af = tmp_path / "Agentfile"
+    af.write_text("report r:\n    inputs = a.txt\n    output = R.md\n    summary = false\n")
+    build(tmp_path)
+    af.write_text(af.read_text().replace("a.txt", "a.txt nothing/*.md"))
+    capsys.readouterr()
+    assert main(["-C", str(tmp_path), "explain", "r"]) == 0
+    assert "report inputs changed a.txt → a.txt, nothing/*.md" in capsys.readouterr().out

@@ -51,6 +51,9 @@ def describe_changes(old: dict[str, Any], new: dict[str, Any], runner_name: str 
         before, after = old.get("renderer") or 1, new.get("renderer") or 1
         message = f"agentmake renders reports differently now (version {before} → {after})"
         reasons.append(Reason("setting-changed", message))
+    if "patterns" in old and old.get("patterns") != new.get("patterns"):  # (older records have none)
+        message = f"report inputs changed {_words(old['patterns'])} → {_words(new.get('patterns'))}"
+        reasons.append(Reason("setting-changed", message))
     for name in ("title", "summary"):
         if old.get(name) != new.get(name):
             reasons.append(

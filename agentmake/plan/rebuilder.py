@@ -243,6 +243,7 @@ class Rebuilder:
             if spec.merge is None:  # (a merge report's key is its prompt: re-rendering it would cost a call)
                 parts["renderer"] = REPORT_RENDERER
                 parts["order"] = list(task.inputs)  # sections follow it ("inputs" is keyed by path)
+                parts["patterns"] = list(spec.inputs)  # one matching no file has a section saying so
                 if spec.template:  # a template sees every variable
                     parts["variables"] = dict(af.variables)
         return parts, text
