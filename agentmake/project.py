@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -38,20 +39,32 @@ def check_templates(af: Agentfile, known: KnownTemplates) -> None:
     """Compile every prompt (inline and file), report merge prompt and report template, so a template syntax
     error is a located AgentfileError now instead of a failure mid-build (names are checked per agent, once
     the graph is known: `check_task_templates`). Texts `known` to compile are skipped; new ones are added."""
-    from agentmake.templates import check_file_syntax, check_syntax
+    from agentmake.templates import check_syntax
 
     for prompt in [a.prompt for a in af.agents.values()] + [r.merge for r in af.reports.values()]:
         if prompt is not None and not known.seen(prompt.text):
             check_syntax(prompt)
             known.add(prompt.text)
-    for report in af.reports.values():
-        if report.template:
-            try:
-                text = (af.root / report.template).read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
-                continue  # an unreadable template is reported (located) when the report is built
-            if not known.seen(text):
-                check_file_syntax(text, report.template)
+    check_report_templates(af, af.reports, known)
+
+
+def check_report_templates(af: Agentfile, names: Iterable[str], known: KnownTemplates | None = None) -> None:
+    """Compile the template of each report in `names` (those that have one): a syntax error is a located
+    AgentfileError (`t.md.j2:2:1: error: ...`, exit 2). `check` checks every report; a build, the reports it
+    builds, before any agent starts (not after they are paid). Texts `known` to compile are skipped."""
+    from agentmake.templates import check_file_syntax
+
+    for name in names:
+        template = af.reports[name].template
+        if not template:
+            continue
+        try:
+            text = (af.root / template).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue  # an unreadable template is reported (located) when the report is built
+        if known is None or not known.seen(text):
+            check_file_syntax(text, template)
+            if known is not None:
                 known.add(text)
 
 

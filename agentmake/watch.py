@@ -43,6 +43,7 @@ from agentmake.workflow import (
     Project,
     Request,
     agentfile_path,
+    check_report_templates,
     run_graph,
     warn_leftovers,
 )
@@ -262,6 +263,11 @@ class WatchSession:
     def build(self) -> int:
         assert self.project is not None
         selected = self.project.graph.select(self.req.targets)
+        try:
+            check_report_templates(self.project, selected)  # (as a build does: before any agent is paid)
+        except AgentmakeError as err:
+            print("\n".join(term_lines(err.render())), file=sys.stderr)
+            return 0  # (saving the template reloads the project and builds again)
         warn_leftovers(self.project, selected, self.store, self.warned)  # (as a build does; once each)
         control = BuildControl()
         self.watcher.control = control

@@ -184,6 +184,17 @@ def exit_code(result: BuildResult) -> int:
     return EXIT_OK if result.ok else EXIT_FAILED
 
 
+def check_report_templates(project: Project, selected: Graph) -> None:
+    """Compile the templates of the reports `selected` builds before any task starts: a syntax error is a
+    located AgentfileError (exit 2), not a report that fails once the agents it reads are paid for."""
+    af = project.agentfile
+    names = [name for name, report in af.reports.items() if report.template and name in selected.tasks]
+    if names:
+        from agentmake.project import check_report_templates as check
+
+        check(af, names)
+
+
 def _plan(project: Project, selected: Graph, req: Request) -> list:
     from agentmake.plan import Hasher, Rebuilder
     from agentmake.plan.dryrun import plan_build
@@ -212,6 +223,7 @@ def _build_selected(
     """Build `selected`, or with -n/-q only say what is stale (running nothing). `stamp`: (signature, lines
     printed after the build) of a request whose build stamp is written when everything is up to date;
     `verdict`: what the stamp said before the build."""
+    check_report_templates(project, selected)
     if req.question or req.dry_run:
         decisions = _plan(project, selected, req)
         stale = [d for d in decisions if d.stale]
@@ -428,6 +440,7 @@ __all__ = [
     "Project",
     "Request",
     "build",
+    "check_report_templates",
     "clean",
     "explain",
     "graph",

@@ -293,3 +293,23 @@ def test_watch_that_cannot_watch_says_why_and_exits(
         assert "not valid UTF-8" in err and "Traceback" not in err, err
     finally:
         w.stop()
+
+
+def test_a_report_template_syntax_error_builds_nothing_until_fixed(
+    make_project: Callable[..., tuple[Path, Path]],
+) -> None:
+    project, log = make_project({"a": "alpha\n"})
+    af = project / "Agentfile"
+    write(af, af.read_text().replace("    summary = false\n", "    summary = false\n    template = t.j2\n"))
+    write(project / "t.j2", "{% for f in inputs %}{{ f.path }\n{% endfor %}")
+    w = Watch(project, log)
+    try:
+        w.wait_for(lambda: "t.j2:1:1: error:" in w.stderr() and "watching" in w.stderr(), "the error")
+        w.quiet(1.0)
+        assert w.runs() == [] and w.summaries() == []  # (as a build: before any agent starts)
+        write(project / "t.j2", "{% for f in inputs %}{{ f.path }}\n{% endfor %}")
+        assert w.next_build(0)[:4] == (2, 0, 0, 0)
+        assert w.runs() == ["copy:a"]
+        assert (project / "REPORT.md").read_text() == "build/a.txt\n"
+    finally:
+        assert w.stop() == 130

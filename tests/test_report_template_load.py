@@ -1,0 +1,56 @@
+"""A report template's syntax is checked when a build loads the project, as `check` does: an error is located
+(`file:line:col`, the line, a caret), exits 2 and comes before any agent is paid."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import FakeAgents
+from e2e_helpers import E2E
+
+
+@pytest.fixture
+def e2e(tmp_path: Path, fake_agents: FakeAgents) -> E2E:
+    e2e = E2E(tmp_path / "proj", fake_agents)
+    e2e.write("docs/a.md", "hello\n")
+    e2e.write(
+        "Agentfile",
+        '''\
+        agent t:
+            inputs = docs/a.md
+            outputs = build/a.md
+            prompt = """
+                FAKE: label=t
+                {{ read(input) }}
+                """
+        report r:
+            inputs = build/a.md
+            output = R.md
+            template = t.md.j2
+        ''',
+    )
+    return e2e
+
+
+SYNTAX_ERROR = """\
+t.md.j2:2:1: error: template t.md.j2, line 2: template syntax error: unexpected '}'
+    {{ inputs[0].path }
+    ^
+"""
+
+
+@pytest.mark.parametrize("args", [(), ("report",), ("r",), ("-n",)])
+def test_a_template_syntax_error_stops_the_build_before_any_agent_is_paid(e2e: E2E, args: tuple[str]) -> None:
+    e2e.write("t.md.j2", "# {{ title }}\n{{ inputs[0].path }\n")
+    run = e2e.am(*args)
+    assert run.code == 2, run
+    assert e2e.calls() == [], f"paid for agents before the template error was reported\n{run}"
+    assert SYNTAX_ERROR in run.err, run
+    assert e2e.am("check").err == run.err  # (what `check` says)
+
+
+def test_a_build_without_the_report_does_not_check_its_template(e2e: E2E) -> None:
+    e2e.write("t.md.j2", "# {{ title }}\n{{ inputs[0].path }\n")
+    run = e2e.am("t")
+    assert run.code == 0 and e2e.calls() == ["t"], run
