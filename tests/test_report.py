@@ -155,6 +155,8 @@ def test_template_errors_name_the_file_and_line(tmp_path: Path) -> None:
         render_report(graph.tasks["t"], graph=graph)
     assert err.value.loc is not None and err.value.loc.line == 3 and err.value.loc.file.endswith("bad.j2")
     assert "no_such_name" in str(err.value) and "bad.j2" in err.value.render()
+    assert err.value.loc.file == "bad.j2"  # (project-relative, as the Agentfile names it)
+    assert err.value.render().splitlines()[1:] == ["    {{ no_such_name }}", "    ^"]
 
     write(tmp_path, "bad.j2", "ok\n\n{% for x in %}\n")
     with pytest.raises(AgentfileError) as err:

@@ -1,5 +1,6 @@
 """A report template's syntax is checked when a build loads the project, as `check` does: an error is located
-(`file:line:col`, the line, a caret), exits 2 and comes before any agent is paid."""
+(`file:line:col`, the line, a caret), exits 2 and comes before any agent is paid; an error found while
+rendering names the template by its project-relative path."""
 
 from __future__ import annotations
 
@@ -54,3 +55,11 @@ def test_a_build_without_the_report_does_not_check_its_template(e2e: E2E) -> Non
     e2e.write("t.md.j2", "# {{ title }}\n{{ inputs[0].path }\n")
     run = e2e.am("t")
     assert run.code == 0 and e2e.calls() == ["t"], run
+
+
+def test_a_template_error_found_while_rendering_names_the_file_as_the_project_does(e2e: E2E) -> None:
+    e2e.write("t.md.j2", "# {{ title }}\n{{ no_such_name }}\n")
+    run = e2e.am()
+    assert run.code == 1 and e2e.calls() == ["t"], run
+    assert "report template t.md.j2, line 2: 'no_such_name' is undefined" in run.text, run
+    assert str(e2e.root) not in run.text, run

@@ -37,8 +37,8 @@ def render_template(
     spec: ReportSpec | None = None,
 ) -> str:
     """Render the template file `path` with `title`, `inputs` (objects with .path, .content, .data), `summary`
-    (Markdown) and `variables`."""
-    name = str(path)
+    (Markdown) and `variables`. Errors name the file as `spec` does (project-relative), else as `path`."""
+    name = spec.template if spec is not None and spec.template else str(path)
     try:
         source = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -57,12 +57,15 @@ def render_template(
         return template.render(title=title, inputs=inputs, summary=summary, variables=variables)
     except jinja2.TemplateError as exc:
         line = _template_line(exc, name) or 1
-        message = getattr(exc, "message", None) or str(exc)
-        raise AgentfileError(
-            f"report template {name}, line {line}: {message}", loc=Loc(name, line, 1)
-        ) from None
+        raise _error(name, source, line, getattr(exc, "message", None) or str(exc)) from None
     except (ArithmeticError, LookupError, TypeError, ValueError, AttributeError, RecursionError) as exc:
         line = _template_line(exc, name) or 1
-        raise AgentfileError(
-            f"report template {name}, line {line}: {type(exc).__name__}: {exc}", loc=Loc(name, line, 1)
-        ) from None
+        raise _error(name, source, line, f"{type(exc).__name__}: {exc}") from None
+
+
+def _error(name: str, source: str, line: int, message: str) -> AgentfileError:
+    """An error at `line` of the template file `name`, with that line of its `source` to show."""
+    lines = source.splitlines()
+    src = lines[line - 1] if 0 < line <= len(lines) else None
+    message = f"report template {name}, line {line}: {message}"
+    return AgentfileError(message, Loc(name, line, 1), [], None, src)
