@@ -19,7 +19,7 @@ import xxhash
 from agentmake import __version__
 from agentmake.errors import UsageError
 from agentmake.locate import agentfile_path
-from agentmake.model import Agentfile, AgentSpec, ReportSpec
+from agentmake.model import Agentfile, AgentSpec, Prompt, ReportSpec
 from agentmake.safetext import term_safe
 from agentmake.syntax import load_agentfile
 
@@ -46,6 +46,23 @@ def check_templates(af: Agentfile, known: KnownTemplates) -> None:
             check_syntax(prompt)
             known.add(prompt.text)
     check_report_templates(af, af.reports, known)
+
+
+def compile_build_templates(af: Agentfile, prompts: Iterable[Prompt], reports: Iterable[str]) -> None:
+    """What a build checks before any task starts (`workflow.compile_templates`): the syntax of the prompts
+    and report templates it will use; those seen to compile before (`KnownTemplates`) are not compiled
+    again, and those compiled now are remembered."""
+    from agentmake.templates import check_syntax
+
+    known = KnownTemplates()
+    try:
+        for prompt in prompts:
+            if not known.seen(prompt.text):
+                check_syntax(prompt)
+                known.add(prompt.text)
+        check_report_templates(af, reports, known)
+    finally:
+        known.save()
 
 
 def check_report_templates(af: Agentfile, names: Iterable[str], known: KnownTemplates | None = None) -> None:

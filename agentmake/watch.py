@@ -43,7 +43,7 @@ from agentmake.workflow import (
     Project,
     Request,
     agentfile_path,
-    check_report_templates,
+    compile_templates,
     run_graph,
     warn_leftovers,
 )
@@ -264,7 +264,7 @@ class WatchSession:
         assert self.project is not None
         selected = self.project.graph.select(self.req.targets)
         try:
-            check_report_templates(self.project, selected)  # (as a build does: before any agent is paid)
+            compile_templates(self.project, selected)  # (as a build does: before any agent is paid)
         except AgentmakeError as err:
             print("\n".join(term_lines(err.render())), file=sys.stderr)
             return 0  # (saving the template reloads the project and builds again)

@@ -184,15 +184,19 @@ def exit_code(result: BuildResult) -> int:
     return EXIT_OK if result.ok else EXIT_FAILED
 
 
-def check_report_templates(project: Project, selected: Graph) -> None:
-    """Compile the templates of the reports `selected` builds before any task starts: a syntax error is a
-    located AgentfileError (exit 2), not a report that fails once the agents it reads are paid for."""
+def compile_templates(project: Project, selected: Graph) -> None:
+    """Compile the prompts and report templates of what `selected` builds before any task starts: a syntax
+    error is a located AgentfileError (exit 2), not a task that fails once the agents before it are paid for.
+    Texts seen to compile before are not compiled again (`project.KnownTemplates`)."""
     af = project.agentfile
-    names = [name for name, report in af.reports.items() if report.template and name in selected.tasks]
-    if names:
-        from agentmake.project import check_report_templates as check
+    names = {task.name for task in selected.tasks.values()}
+    prompts = [a.prompt for n, a in af.agents.items() if n in names and a.prompt is not None]
+    prompts += [r.merge for n, r in af.reports.items() if n in names and r.merge is not None]
+    reports = [n for n, r in af.reports.items() if n in names and r.template]
+    if prompts or reports:
+        from agentmake.project import compile_build_templates
 
-        check(af, names)
+        compile_build_templates(af, prompts, reports)
 
 
 def _plan(project: Project, selected: Graph, req: Request) -> list:
@@ -223,7 +227,7 @@ def _build_selected(
     """Build `selected`, or with -n/-q only say what is stale (running nothing). `stamp`: (signature, lines
     printed after the build) of a request whose build stamp is written when everything is up to date;
     `verdict`: what the stamp said before the build."""
-    check_report_templates(project, selected)
+    compile_templates(project, selected)
     if req.question or req.dry_run:
         decisions = _plan(project, selected, req)
         stale = [d for d in decisions if d.stale]
@@ -440,8 +444,8 @@ __all__ = [
     "Project",
     "Request",
     "build",
-    "check_report_templates",
     "clean",
+    "compile_templates",
     "explain",
     "graph",
     "load_project",

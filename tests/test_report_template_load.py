@@ -1,6 +1,6 @@
-"""A report template's syntax is checked when a build loads the project, as `check` does: an error is located
-(`file:line:col`, the line, a caret), exits 2 and comes before any agent is paid; an error found while
-rendering names the template by its project-relative path."""
+"""The syntax of a report template, and of the prompts, is checked when a build loads the project, as `check`
+does: an error is located (`file:line:col`, the line, a caret), exits 2 and comes before any agent is paid;
+an error found while rendering names the template by its project-relative path."""
 
 from __future__ import annotations
 
@@ -63,3 +63,33 @@ def test_a_template_error_found_while_rendering_names_the_file_as_the_project_do
     assert run.code == 1 and e2e.calls() == ["t"], run
     assert "report template t.md.j2, line 2: 'no_such_name' is undefined" in run.text, run
     assert str(e2e.root) not in run.text, run
+
+
+def test_a_prompt_syntax_error_downstream_stops_the_build_before_the_agents_before_it_are_paid(
+    e2e: E2E,
+) -> None:
+    e2e.write("t.md.j2", "# {{ title }}\n")
+    e2e.write(
+        "Agentfile",
+        '''\
+        agent t:
+            inputs = docs/a.md
+            outputs = build/a.md
+            prompt = """
+                FAKE: label=t
+                {{ read(input) }}
+                """
+        agent u:
+            inputs = build/a.md
+            outputs = build/u.md
+            prompt = p.md
+        ''',
+    )
+    e2e.write("p.md", "FAKE: label=u\nAnd {{ foo( }}\n")
+    for args in [(), ("u",), ("-n",)]:
+        run = e2e.am(*args)
+        assert run.code == 2 and e2e.calls() == [], run  # t, before u, was not paid for
+        assert "p.md:2:5: error: prompt p.md, line 2: template syntax error" in run.err, run
+    assert e2e.am("t").code == 0 and e2e.calls() == ["t"]  # (a build without u does not need its prompt)
+    e2e.write("p.md", "FAKE: label=u\nAnd {{ read(input) }}\n")
+    assert e2e.am().code == 0 and e2e.calls() == ["t", "u"]

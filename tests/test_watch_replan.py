@@ -102,7 +102,12 @@ def test_a_prompt_file_edit_during_a_build_starts_no_task_on_the_old_prompt(
     try:
         _wait(lambda: len(_started(fake_agents)) == 1, "the first call to start", w)
         write(project / "p.md", "FAKE: sleep=0.3 label={{ name }}-v2\nTranslate, please.\n")
-        _wait(lambda: all(_calls(fake_agents, f"{n}-v2")[1] == 1 for n in "abc"), "the v2 calls", w, 40)
+        _wait(
+            lambda: all(_calls(fake_agents, f"{n}-v2")[1] == 1 for n in "abc") and len(w.summaries()) == 2,
+            "the v2 calls and their build's summary",
+            w,
+            40,
+        )
         w.quiet(1.0)
         assert [s for s in _started(fake_agents) if s.endswith("-v1")] == [_started(fake_agents)[0]]
         assert all("Translate, please." in (project / f"out/{n}.md").read_text() for n in "abc")
@@ -193,7 +198,14 @@ def test_an_agentfile_that_does_not_load_starts_nothing_more_until_it_does(
         assert len(_started(fake_agents)) == 1  # nothing started on the old plan meanwhile
         assert _calls(fake_agents, _started(fake_agents)[0]) == (1, 1)  # and the running call was kept
         write(project / "Agentfile", _agentfile("German"))
-        _wait(lambda: all(_calls(fake_agents, f"{n}-German")[1] == 1 for n in "bc"), "the fixed plan", w, 40)
+        _wait(
+            lambda: (
+                all(_calls(fake_agents, f"{n}-German")[1] == 1 for n in "abc") and len(w.summaries()) == 2
+            ),
+            "the build on the fixed plan",
+            w,
+            40,
+        )
         w.quiet(1.0)
         assert sorted(_started(fake_agents)[1:]) == ["a-German", "b-German", "c-German"]
     finally:
