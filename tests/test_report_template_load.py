@@ -10,6 +10,16 @@ import pytest
 from conftest import FakeAgents
 from e2e_helpers import E2E
 
+AGENT_T = '''\
+agent t:
+    inputs = docs/a.md
+    outputs = build/a.md
+    prompt = """
+        FAKE: label=t
+        {{ read(input) }}
+        """
+'''
+
 
 @pytest.fixture
 def e2e(tmp_path: Path, fake_agents: FakeAgents) -> E2E:
@@ -17,19 +27,7 @@ def e2e(tmp_path: Path, fake_agents: FakeAgents) -> E2E:
     e2e.write("docs/a.md", "hello\n")
     e2e.write(
         "Agentfile",
-        '''\
-        agent t:
-            inputs = docs/a.md
-            outputs = build/a.md
-            prompt = """
-                FAKE: label=t
-                {{ read(input) }}
-                """
-        report r:
-            inputs = build/a.md
-            output = R.md
-            template = t.md.j2
-        ''',
+        AGENT_T + "report r:\n    inputs = build/a.md\n    output = R.md\n    template = t.md.j2\n",
     )
     return e2e
 
@@ -71,19 +69,7 @@ def test_a_prompt_syntax_error_downstream_stops_the_build_before_the_agents_befo
     e2e.write("t.md.j2", "# {{ title }}\n")
     e2e.write(
         "Agentfile",
-        '''\
-        agent t:
-            inputs = docs/a.md
-            outputs = build/a.md
-            prompt = """
-                FAKE: label=t
-                {{ read(input) }}
-                """
-        agent u:
-            inputs = build/a.md
-            outputs = build/u.md
-            prompt = p.md
-        ''',
+        AGENT_T + "agent u:\n    inputs = build/a.md\n    outputs = build/u.md\n    prompt = p.md\n",
     )
     e2e.write("p.md", "FAKE: label=u\nAnd {{ foo( }}\n")
     for args in [(), ("u",), ("-n",)]:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -37,6 +39,16 @@ def _agentfile(lang: str, sleep: float = 1.5, extra: str = "") -> str:
     return AGENTFILE.format(lang=lang, sleep=sleep, extra=extra)
 
 
+@contextmanager
+def _watching(project: Path) -> Iterator[Watch]:
+    """`agentmake watch` running in `project`, ended with Ctrl-C (exit 130) when the block ends."""
+    w = Watch(project, project.parent / "unused.log")
+    try:
+        yield w
+    finally:
+        assert w.stop() == 130
+
+
 def _started(fake: FakeAgents) -> list[str]:
     return [r[4] for r in fake.log_lines() if r[0] == "start"]
 
@@ -45,8 +57,7 @@ def test_an_agentfile_edit_that_changes_the_key_cancels_the_running_task_and_sta
     tmp_path: Path, fake_agents: FakeAgents
 ) -> None:
     project = _project(tmp_path, _agentfile("French"), DOCS)
-    w = Watch(project, tmp_path / "unused.log")
-    try:
+    with _watching(project) as w:
         _wait(lambda: len(_started(fake_agents)) == 1, "the first call to start", w)
         write(project / "Agentfile", _agentfile("German"))
         _wait(lambda: len(w.summaries()) >= 2, "the build on the new Agentfile", w, timeout=40)
@@ -59,16 +70,13 @@ def test_an_agentfile_edit_that_changes_the_key_cancels_the_running_task_and_sta
         assert "tr:a  (cancelled: Agentfile changed)" in _said(w)
         assert "tr:b  (Agentfile changed: the next build runs it)" in _said(w)
         assert all("German" in (project / f"out/{n}.md").read_text() for n in "abc")
-    finally:
-        assert w.stop() == 130
 
 
 def test_an_agentfile_edit_that_leaves_every_key_as_it_was_cancels_nothing(
     tmp_path: Path, fake_agents: FakeAgents
 ) -> None:
     project = _project(tmp_path, _agentfile("French"), DOCS)
-    w = Watch(project, tmp_path / "unused.log")
-    try:
+    with _watching(project) as w:
         _wait(lambda: len(_started(fake_agents)) == 1, "the first call to start", w)
         # a comment and blank lines: the same plan, the build goes on (the next task starts in it)
         write(project / "Agentfile", "# translations\n\n" + _agentfile("French"))
@@ -83,8 +91,6 @@ def test_an_agentfile_edit_that_leaves_every_key_as_it_was_cancels_nothing(
         assert all(_calls(fake_agents, f"{n}-French") == (1, 1) for n in "abc")
         assert [s[0] for s in w.summaries()] == [2, 1]
         assert "cancelled" not in _said(w)
-    finally:
-        assert w.stop() == 130
 
 
 def test_a_prompt_file_edit_during_a_build_starts_no_task_on_the_old_prompt(
@@ -98,8 +104,7 @@ def test_a_prompt_file_edit_during_a_build_starts_no_task_on_the_old_prompt(
     project = _project(
         tmp_path, agentfile, {**DOCS, "p.md": "FAKE: sleep=1.5 label={{ name }}-v1\nTranslate.\n"}
     )
-    w = Watch(project, tmp_path / "unused.log")
-    try:
+    with _watching(project) as w:
         _wait(lambda: len(_started(fake_agents)) == 1, "the first call to start", w)
         write(project / "p.md", "FAKE: sleep=0.3 label={{ name }}-v2\nTranslate, please.\n")
         _wait(
@@ -112,8 +117,6 @@ def test_a_prompt_file_edit_during_a_build_starts_no_task_on_the_old_prompt(
         assert [s for s in _started(fake_agents) if s.endswith("-v1")] == [_started(fake_agents)[0]]
         assert all("Translate, please." in (project / f"out/{n}.md").read_text() for n in "abc")
         assert all(_calls(fake_agents, f"{n}-v2") == (1, 1) for n in "abc")
-    finally:
-        assert w.stop() == 130
 
 
 def _prompt_file_project(root: Path, prompt: str, jobs: int = 1) -> Path:
@@ -132,8 +135,7 @@ def test_a_prompt_file_edit_cancels_only_the_calls_whose_prompt_it_changes(
     # one template, three prompts: the edit changes c's alone (and adds a comment that renders to nothing)
     prompt = "FAKE: sleep=2 label={{ name }}\nTranslate.{% if name == 'c' %} Be brief.{% endif %}\n"
     project = _prompt_file_project(tmp_path, prompt, jobs=2)
-    w = Watch(project, tmp_path / "unused.log")
-    try:
+    with _watching(project) as w:
         _wait(lambda: len(_started(fake_agents)) == 2, "two calls to start", w)
         running = _started(fake_agents)
         edited = prompt.replace("Be brief.", "Be very brief.{# reviewed #}")
@@ -143,14 +145,11 @@ def test_a_prompt_file_edit_cancels_only_the_calls_whose_prompt_it_changes(
         assert all(_calls(fake_agents, n) == (1, 1) for n in running)  # their prompts are as they were
         assert "cancelled" not in _said(w)
         assert "Be very brief." in (project / "out/c.md").read_text()
-    finally:
-        assert w.stop() == 130
 
 
 def test_renaming_the_agent_of_a_running_call_keeps_the_call(tmp_path: Path, fake_agents: FakeAgents) -> None:
     project = _project(tmp_path, _agentfile("French"), DOCS)
-    w = Watch(project, tmp_path / "unused.log")
-    try:
+    with _watching(project) as w:
         _wait(lambda: len(_started(fake_agents)) == 1, "the first call to start", w)
         first = _started(fake_agents)[0]
         write(project / "Agentfile", _agentfile("French").replace("agent tr:", "agent translate:"))
@@ -160,8 +159,6 @@ def test_renaming_the_agent_of_a_running_call_keeps_the_call(tmp_path: Path, fak
         assert _calls(fake_agents, first) == (1, 1)
         assert sorted(_started(fake_agents)) == ["a-French", "b-French", "c-French"]
         assert "cancelled" not in _said(w)
-    finally:
-        assert w.stop() == 130
 
 
 def test_a_task_waiting_to_retry_when_the_plan_changes_is_left_to_the_next_build_not_failed(
@@ -170,8 +167,7 @@ def test_a_task_waiting_to_retry_when_the_plan_changes_is_left_to_the_next_build
     agentfile = _agentfile("French").replace("FAKE: sleep=1.5 label=", "FAKE: fail=429 times=1 label=")
     assert "fail=429" in agentfile
     project = _project(tmp_path, agentfile + "backoff = 3\n", DOCS)
-    w = Watch(project, tmp_path / "unused.log")
-    try:
+    with _watching(project) as w:
         _wait(lambda: "retrying" in w.stderr(), "a rate-limited call to wait for its retry", w)
         write(project / "Agentfile", agentfile.replace("jobs = 1", "jobs = 3") + "backoff = 3\n")
         _wait(
@@ -181,16 +177,13 @@ def test_a_task_waiting_to_retry_when_the_plan_changes_is_left_to_the_next_build
         said = _said(w)
         assert "(cancelled: Agentfile changed)" in said and "failed      tr:" not in said
         assert w.summaries()[0][3] == 0  # (ran, cached, up to date, failed): nothing failed
-    finally:
-        assert w.stop() == 130
 
 
 def test_an_agentfile_that_does_not_load_starts_nothing_more_until_it_does(
     tmp_path: Path, fake_agents: FakeAgents
 ) -> None:
     project = _project(tmp_path, _agentfile("French"), DOCS)
-    w = Watch(project, tmp_path / "unused.log")
-    try:
+    with _watching(project) as w:
         _wait(lambda: len(_started(fake_agents)) == 1, "the first call to start", w)
         write(project / "Agentfile", _agentfile("French") + "\nagent broken\n")  # an edit under way
         _wait(lambda: "keeping the last good Agentfile" in w.stderr(), "the first call to end", w)
@@ -208,8 +201,6 @@ def test_an_agentfile_that_does_not_load_starts_nothing_more_until_it_does(
         )
         w.quiet(1.0)
         assert sorted(_started(fake_agents)[1:]) == ["a-German", "b-German", "c-German"]
-    finally:
-        assert w.stop() == 130
 
 
 def _graph(root: Path, agentfile: str, files: dict[str, str]) -> Graph:
@@ -268,8 +259,7 @@ def test_an_agentfile_save_lost_with_a_watcher_failure_still_stops_the_old_plan(
     # watchfiles fails on a file name that is not UTF-8 and drops the batch it had, the save included
     docs = {f"docs/d{i}.md": f"{i}\n" for i in range(6)}
     project = _project(tmp_path, _agentfile("French", sleep=1.0), docs)
-    w = Watch(project, tmp_path / "unused.log")
-    try:
+    with _watching(project) as w:
         _wait(lambda: len(_started(fake_agents)) == 1, "the first call to start", w)
         write(project / "Agentfile", _agentfile("German", sleep=1.0))
         bad = os.fsencode(project) + b"/bad\xff"
@@ -282,5 +272,3 @@ def test_an_agentfile_save_lost_with_a_watcher_failure_still_stops_the_old_plan(
         )
         assert "the file watcher failed" in w.stderr()
         assert [s for s in _started(fake_agents) if s.endswith("French")] == [_started(fake_agents)[0]]
-    finally:
-        assert w.stop() == 130
