@@ -210,10 +210,13 @@ def prompt_context(
     """What a prompt template sees: variables, wildcards, input/inputs, output/outputs, files and read()."""
     allowed = set(inputs)
 
-    def read(path: str) -> str:
-        if path not in allowed:
-            raise ValueError(f"read({path!r}): not an input of this task")
-        return (root / path).read_text(encoding="utf-8", errors="replace")
+    def read(path: str | InputFile) -> str:
+        name = path.path if isinstance(path, InputFile) else path  # (an item of `files` names its input)
+        if not isinstance(name, str):
+            raise ValueError(f"read() takes an input's path or an item of files, not {type(name).__name__}")
+        if name not in allowed:
+            raise ValueError(f"read({name!r}): not an input of this task")
+        return (root / name).read_text(encoding="utf-8", errors="replace")
 
     ctx: dict[str, object] = dict(variables)
     ctx.update(wildcards)

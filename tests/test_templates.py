@@ -39,6 +39,10 @@ def test_files_content_and_read(tmp_path: Path) -> None:
     assert render_prompt(p, ctx) == "[a.md] alpha\n[b.md] beta\nbeta\n"
     with pytest.raises(AgentfileError, match="not an input"):
         render_prompt(Prompt("{{ read('/etc/passwd') }}", "p.md"), ctx)
+    # an item of `files` names its input: read(f) is read(f.path)
+    assert render_prompt(Prompt("{% for f in files %}{{ read(f) }}{% endfor %}"), ctx) == "alpha\nbeta\n"
+    with pytest.raises(AgentfileError, match="takes an input's path or an item of files, not int"):
+        render_prompt(Prompt("{{ read(3) }}", "p.md"), ctx)
 
 
 def test_files_give_no_way_to_read_a_file_that_is_not_an_input(tmp_path: Path) -> None:
