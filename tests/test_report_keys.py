@@ -192,3 +192,32 @@ def test_explain_names_a_report_input_pattern_change(
     capsys.readouterr()
     assert main(["-C", str(tmp_path), "explain", "r"]) == 0
     assert "report inputs changed a.txt → a.txt, nothing/*.md" in capsys.readouterr().out
+
+
+def test_explain_names_the_variable_a_template_report_changed_with(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "a.txt").write_text("AAA\n")
+    (tmp_path / "t.md.j2").write_text("# {{ title }}\n{% for f in inputs %}{{ f.content }}{% endfor %}\n")
+    af = tmp_path / "Agentfile"
+    af.write_text('lang = "fr"\nreport r:\n    inputs = a.txt\n    output = R.md\n    template = t.md.j2\n')
+    build(tmp_path)
+    af.write_text(af.read_text().replace('"fr"', '"de"'))
+    capsys.readouterr()
+    assert main(["-C", str(tmp_path), "explain", "r"]) == 0
+    out = capsys.readouterr().out
+    assert "variable lang changed 'fr' → 'de'" in out, out
+    assert "configuration changed" not in out
+
+
+def test_explain_says_a_report_was_reordered(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.txt").write_text(f"{name}\n")
+    af = tmp_path / "Agentfile"
+    af.write_text("report r:\n    inputs = a.txt b.txt\n    output = R.md\n    summary = false\n")
+    build(tmp_path)
+    af.write_text(af.read_text().replace("a.txt b.txt", "b.txt a.txt"))
+    capsys.readouterr()
+    assert main(["-C", str(tmp_path), "explain", "r"]) == 0
+    out = capsys.readouterr().out
+    assert "report sections reordered" in out and "configuration changed" not in out, out

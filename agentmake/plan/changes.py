@@ -54,6 +54,9 @@ def describe_changes(old: dict[str, Any], new: dict[str, Any], runner_name: str 
     if "patterns" in old and old.get("patterns") != new.get("patterns"):  # (older records have none)
         message = f"report inputs changed {_words(old['patterns'])} → {_words(new.get('patterns'))}"
         reasons.append(Reason("setting-changed", message))
+    if old.get("order") != new.get("order") and set(old.get("order") or ()) == set(new.get("order") or ()):
+        reasons.append(Reason("setting-changed", "report sections reordered (the order of its inputs)"))
+    reasons += _variables(old.get("variables"), new.get("variables"))
     for name in ("title", "summary"):
         if old.get(name) != new.get(name):
             reasons.append(
@@ -66,6 +69,17 @@ def describe_changes(old: dict[str, Any], new: dict[str, Any], runner_name: str 
                 Reason("setting-changed", f"{name} changed {old_s.get(name)!r} → {new_s.get(name)!r}")
             )
     return reasons
+
+
+def _variables(old: Any, new: Any) -> list[Reason]:
+    """The variables a template report sees (all of them) that changed, by name."""
+    if old == new or not isinstance(old, dict) or not isinstance(new, dict):
+        return []
+    return [
+        Reason("setting-changed", f"variable {name} changed {old.get(name)!r} → {new.get(name)!r}")
+        for name in sorted(set(old) | set(new))
+        if old.get(name) != new.get(name)
+    ]
 
 
 def inputs_changed(old: dict[str, str | None], new: dict[str, str | None]) -> list[Reason]:
