@@ -92,8 +92,6 @@ class Build(Stopping):
         self.seq = 0
         self.spent = 0.0
         self.stop_reason: str | None = None
-        # watch mode holds new starts while the Agentfile or a prompt is being saved (`BuildControl.hold`)
-        self.holding = False
         self.replanned: str | None = None
         self.refused: dict[str | None, str] = {}  # LLM runners whose tasks no longer start (`RUNNER_WIDE`)
         self.interrupted = False
@@ -226,10 +224,10 @@ class Build(Stopping):
                 self._take_cancels(self.control)
             self._release_due_retries()
             self._dispatch()
-            if self.undecided and self.stop_reason is None and not self.holding:
+            if self.undecided and self.stop_reason is None and not self._held():
                 self._decide(self.tasks[self.undecided.pop()])
                 continue
-            idle = not self.running and not self.delayed and not self.holding
+            idle = not self.running and not self.delayed and not self._held()
             if idle and (self.stop_reason is not None or not any(self.parked.values())):
                 return
             self._drain(block=True)

@@ -37,6 +37,10 @@ class Starting(Outcomes):
     pool: WorkerPool
     inline: InlineAttempts | None
 
+    def _held(self) -> bool:
+        """Whether watch mode holds new starts now (the Agentfile is being saved: `BuildControl.hold`)."""
+        return self.control is not None and self.control.held()
+
     def _decide(self, t: TaskState) -> None:
         try:
             decision = self.predecided.pop(t.id, None) or self.rebuilder.decide(t.task)
@@ -141,8 +145,8 @@ class Starting(Outcomes):
         """Start decided ready tasks, best first, while slots are free. Only tasks ranking before every ready
         task not yet decided (which may be the better one) and before `before`, if given: the loop decides
         the rest and comes back."""
-        if self.stop_reason is not None or (self.control is not None and self.control.held()):
-            return  # (asked afresh: a hold may have come since the loop last looked)
+        if self.stop_reason is not None or self._held():
+            return
         undecided = self.undecided.peek_key()
         if undecided is not None and (before is None or undecided < before):
             before = undecided

@@ -24,7 +24,6 @@ class Stopping(Starting):
     delayed: list[tuple[float, int, str]]  # (due, seq, task id): retries in backoff
     sigints: int
     interrupted: bool
-    holding: bool
 
     def _drain(self, block: bool) -> None:
         raise NotImplementedError  # (`loop.Build`: take the results that came, waiting for one if `block`)
@@ -55,7 +54,6 @@ class Stopping(Starting):
 
     def _take_cancels(self, control: BuildControl) -> None:
         graph, reason = control.take_replan() or (None, "")
-        self.holding = control.held()
         if reason:  # the files that plan the build plan other work (or no longer load): start nothing more
             self.replanned = self.replanned or reason
             self.stop_reason = self.stop_reason or f"{reason}: the next build runs it"
