@@ -39,39 +39,33 @@ def check_templates(af: Agentfile, known: KnownTemplates) -> None:
     """Compile every prompt (inline and file), report merge prompt and report template, so a template syntax
     error is a located AgentfileError now instead of a failure mid-build (names are checked per agent, once
     the graph is known: `check_task_templates`). Texts `known` to compile are skipped; new ones are added."""
-    from agentmake.templates import check_syntax
-
-    for prompt in [a.prompt for a in af.agents.values()] + [r.merge for r in af.reports.values()]:
-        if prompt is not None and not known.seen(prompt.text):
-            check_syntax(prompt)
-            known.add(prompt.text)
-    check_report_templates(af, af.reports, known)
+    prompts = [a.prompt for a in af.agents.values()] + [r.merge for r in af.reports.values()]
+    _compile_templates(af, [p for p in prompts if p is not None], af.reports, known)
 
 
 def compile_build_templates(af: Agentfile, prompts: Iterable[Prompt], reports: Iterable[str]) -> None:
     """What a build checks before any task starts (`workflow.compile_templates`): the syntax of the prompts
-    and report templates it will use; those seen to compile before (`KnownTemplates`) are not compiled
-    again, and those compiled now are remembered."""
-    from agentmake.templates import check_syntax
-
+    and report templates it will use, as `check_templates` does for all of them (those seen to compile
+    before are not compiled again, and those compiled now are remembered)."""
     known = KnownTemplates()
     try:
-        for prompt in prompts:
-            if not known.seen(prompt.text):
-                check_syntax(prompt)
-                known.add(prompt.text)
-        check_report_templates(af, reports, known)
+        _compile_templates(af, prompts, reports, known)
     finally:
         known.save()
 
 
-def check_report_templates(af: Agentfile, names: Iterable[str], known: KnownTemplates | None = None) -> None:
-    """Compile the template of each report in `names` (those that have one): a syntax error is a located
-    AgentfileError (`t.md.j2:2:1: error: ...`, exit 2). `check` checks every report; a build, the reports it
-    builds, before any agent starts (not after they are paid). Texts `known` to compile are skipped."""
-    from agentmake.templates import check_file_syntax
+def _compile_templates(
+    af: Agentfile, prompts: Iterable[Prompt], reports: Iterable[str], known: KnownTemplates
+) -> None:
+    """Compile `prompts` and the templates of the reports named `reports` (those that have one), skipping the
+    texts `known` to compile and adding the others: a syntax error is a located AgentfileError (exit 2)."""
+    from agentmake.templates import check_file_syntax, check_syntax
 
-    for name in names:
+    for prompt in prompts:
+        if not known.seen(prompt.text):
+            check_syntax(prompt)
+            known.add(prompt.text)
+    for name in reports:
         template = af.reports[name].template
         if not template:
             continue
@@ -79,10 +73,9 @@ def check_report_templates(af: Agentfile, names: Iterable[str], known: KnownTemp
             text = (af.root / template).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue  # an unreadable template is reported (located) when the report is built
-        if known is None or not known.seen(text):
+        if not known.seen(text):
             check_file_syntax(text, template)
-            if known is not None:
-                known.add(text)
+            known.add(text)
 
 
 def check_task_templates(af: Agentfile, graph: Graph, known: KnownTemplates) -> None:

@@ -51,8 +51,20 @@ def _where(prompt: Prompt, template_line: int) -> Loc:
 
 
 def _source_line(prompt: Prompt, template_line: int) -> str | None:
-    lines = prompt.text.splitlines()
-    return lines[template_line - 1] if 0 < template_line <= len(lines) else None
+    return _line_of(prompt.text, template_line)
+
+
+def _line_of(text: str, line: int) -> str | None:
+    """Line `line` (1-based) of `text`, None past its end."""
+    lines = text.splitlines()
+    return lines[line - 1] if 0 < line <= len(lines) else None
+
+
+def file_error(what: str, name: str, text: str, line: int, message: str) -> AgentfileError:
+    """An error at `line` of the template file `name` (project-relative) whose text is `text`, located and
+    with that line to show; `what` names the kind of file ("template", "report template")."""
+    where, shown = Loc(name, line, 1), _line_of(text, line)
+    return AgentfileError(f"{what} {name}, line {line}: {message}", where, [], None, shown)
 
 
 def _error(prompt: Prompt, message: str, template_line: int, name: str | None = None) -> AgentfileError:
@@ -91,11 +103,9 @@ def _column(line: str | None, name: str | None) -> int | None:
     """The 1-based column of the word `name` in `line`, else of its first template tag (None: neither)."""
     if not line:
         return None
-    found = (
-        re.search(rf"\b{re.escape(name)}\b" if name.isidentifier() else re.escape(name), line)
-        if name
-        else None
-    )
+    found = None
+    if name:  # a name as a whole word; a tag's text as it is
+        found = re.search(rf"\b{re.escape(name)}\b" if name.isidentifier() else re.escape(name), line)
     found = found or re.search(r"\{[{%]", line)
     return found.start() + 1 if found else None
 
@@ -149,11 +159,8 @@ def check_file_syntax(text: str, name: str) -> None:
     try:
         _compile(text, name)
     except TemplateSyntaxError as e:
-        line = e.lineno or 1
-        lines = text.splitlines()
-        src = lines[line - 1] if 0 < line <= len(lines) else None
-        msg = f"template {name}, line {line}: template syntax error: {e.message}"
-        raise AgentfileError(msg, Loc(name, line, 1), [], None, src) from None
+        message = f"template syntax error: {e.message}"
+        raise file_error("template", name, text, e.lineno or 1, message) from None
 
 
 def render_prompt(prompt: Prompt, context: Mapping[str, object]) -> str:

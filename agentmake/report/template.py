@@ -10,8 +10,9 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
-from agentmake.errors import AgentfileError, Loc
+from agentmake.errors import AgentfileError
 from agentmake.model import ReportSpec
+from agentmake.templates import file_error
 
 
 def _template_line(exc: BaseException, filename: str) -> int | None:
@@ -57,15 +58,8 @@ def render_template(
         return template.render(title=title, inputs=inputs, summary=summary, variables=variables)
     except jinja2.TemplateError as exc:
         line = _template_line(exc, name) or 1
-        raise _error(name, source, line, getattr(exc, "message", None) or str(exc)) from None
+        message = getattr(exc, "message", None) or str(exc)
+        raise file_error("report template", name, source, line, message) from None
     except (ArithmeticError, LookupError, TypeError, ValueError, AttributeError, RecursionError) as exc:
         line = _template_line(exc, name) or 1
-        raise _error(name, source, line, f"{type(exc).__name__}: {exc}") from None
-
-
-def _error(name: str, source: str, line: int, message: str) -> AgentfileError:
-    """An error at `line` of the template file `name`, with that line of its `source` to show."""
-    lines = source.splitlines()
-    src = lines[line - 1] if 0 < line <= len(lines) else None
-    message = f"report template {name}, line {line}: {message}"
-    return AgentfileError(message, Loc(name, line, 1), [], None, src)
+        raise file_error("report template", name, source, line, f"{type(exc).__name__}: {exc}") from None
