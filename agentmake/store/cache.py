@@ -266,36 +266,38 @@ class BlobCache:
         except OSError:
             return None
 
-    def _modes(self, key: str) -> dict[str, int]:
-        """The file modes recorded with entry `key` (executable outputs; none in an older database)."""
-        with self._lock, contextlib.suppress(sqlite3.OperationalError):  # (no `modes` column: read-only, old)
-            row = self._conn.execute("SELECT modes FROM cache WHERE key = ?", (key,)).fetchone()
-            if row is not None and row[0]:
-                return {path: int(mode) for path, mode in json.loads(row[0]).items()}
-        return {}
-
-    def lookup(self, key: str) -> dict[str, str] | None:
+    def _entry(self, key: str) -> tuple[dict[str, str], dict[str, int]] | None:
+        """Entry `key`'s outputs (path -> digest) and the modes recorded with it (executable outputs), if
+        every blob it names is stored."""
         with self._lock:
-            row = self._conn.execute("SELECT outputs FROM cache WHERE key = ?", (key,)).fetchone()
+            try:
+                row = self._conn.execute("SELECT outputs, modes FROM cache WHERE key = ?", (key,)).fetchone()
+            except sqlite3.OperationalError:  # an older database, read only: no `modes` column
+                row = self._conn.execute("SELECT outputs, NULL FROM cache WHERE key = ?", (key,)).fetchone()
             if row is None:
                 return None
             outputs: dict[str, str] = json.loads(row[0])
             packed = self._packed(set(outputs.values()))
         if not all(d in packed or self.blob_path(d).is_file() for d in outputs.values()):
             return None
-        return outputs
+        modes = {path: int(mode) for path, mode in json.loads(row[1]).items()} if row[1] else {}
+        return outputs, modes
+
+    def lookup(self, key: str) -> dict[str, str] | None:
+        entry = self._entry(key)
+        return None if entry is None else entry[0]
 
     def restore(self, key: str, root: Path) -> dict[str, str]:
         """Write the outputs of entry `key` in place; returns path -> digest. Every blob is checked against
         its digest as it is copied, and nothing is put in place unless all are whole: a damaged blob (a
         truncated file, a bad disk) is dropped with the entries naming it, and KeyError is raised (the
         caller runs the task instead). The files are written with the mode the outputs had when stored."""
-        outputs = self.lookup(key)
-        if outputs is None:
+        entry = self._entry(key)
+        if entry is None:
             raise KeyError(f"no complete cache entry for key {key}")
+        outputs, modes = entry
         base = root.resolve()
         targets = {path: _inside(base, path) for path in outputs}
-        modes = self._modes(key)
         staged: dict[Path, Path] = {}
         try:
             for path, digest in outputs.items():
