@@ -189,9 +189,7 @@ def test_explain_names_a_report_input_pattern_change(
     af.write_text("report r:\n    inputs = a.txt\n    output = R.md\n    summary = false\n")
     build(tmp_path)
     af.write_text(af.read_text().replace("a.txt", "a.txt nothing/*.md"))
-    capsys.readouterr()
-    assert main(["-C", str(tmp_path), "explain", "r"]) == 0
-    assert "report inputs changed a.txt → a.txt, nothing/*.md" in capsys.readouterr().out
+    assert "report inputs changed a.txt → a.txt, nothing/*.md" in _explain_r(tmp_path, capsys)
 
 
 def test_explain_names_the_variable_a_template_report_changed_with(
@@ -203,9 +201,7 @@ def test_explain_names_the_variable_a_template_report_changed_with(
     af.write_text('lang = "fr"\nreport r:\n    inputs = a.txt\n    output = R.md\n    template = t.md.j2\n')
     build(tmp_path)
     af.write_text(af.read_text().replace('"fr"', '"de"'))
-    capsys.readouterr()
-    assert main(["-C", str(tmp_path), "explain", "r"]) == 0
-    out = capsys.readouterr().out
+    out = _explain_r(tmp_path, capsys)
     assert "variable lang changed 'fr' → 'de'" in out, out
     assert "configuration changed" not in out
 
@@ -217,7 +213,12 @@ def test_explain_says_a_report_was_reordered(tmp_path: Path, capsys: pytest.Capt
     af.write_text("report r:\n    inputs = a.txt b.txt\n    output = R.md\n    summary = false\n")
     build(tmp_path)
     af.write_text(af.read_text().replace("a.txt b.txt", "b.txt a.txt"))
-    capsys.readouterr()
-    assert main(["-C", str(tmp_path), "explain", "r"]) == 0
-    out = capsys.readouterr().out
+    out = _explain_r(tmp_path, capsys)
     assert "report sections reordered" in out and "configuration changed" not in out, out
+
+
+def _explain_r(root: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    """What `agentmake explain r` prints in `root` (it must succeed)."""
+    capsys.readouterr()
+    assert main(["-C", str(root), "explain", "r"]) == 0
+    return capsys.readouterr().out
