@@ -212,9 +212,12 @@ def _plan(project: Project, selected: Graph, req: Request) -> list:
         store.close()
 
 
-def _dry_run_line(to_run: int, up_to_date: int, maybe: int = 0) -> str:
+def _dry_run_line(to_run: int, up_to_date: int, maybe: int = 0, restore: int = 0) -> str:
+    """The dry run's last line; what would come back from the cache (no call, no cost) is counted apart from
+    what would run."""
+    restored = f", {restore} to restore from the cache" if restore else ""
     may = f", {maybe} may run" if maybe else ""
-    return f"agentmake: {to_run} to run{may}, {up_to_date} up to date (dry run)"
+    return f"agentmake: {to_run} to run{restored}{may}, {up_to_date} up to date (dry run)"
 
 
 def _build_selected(
@@ -234,7 +237,7 @@ def _build_selected(
         if req.dry_run:
             from agentmake.plan.explain import if_changed, only_waits
 
-            maybe = 0
+            maybe = restore = 0
             for d in stale:
                 why = "; ".join(r.message for r in d.reasons) or "stale"
                 verb = "restore" if d.action == "restore" else "run"
@@ -242,8 +245,10 @@ def _build_selected(
                     maybe += 1
                     _out(term_safe(f"may {verb} {d.task_id}: {why} ({if_changed(d)})"))
                 else:
+                    restore += verb == "restore"
                     _out(term_safe(f"would {verb} {d.task_id}: {why}"))
-            _out(_dry_run_line(len(stale) - maybe, len(decisions) - len(stale), maybe))
+            to_run = len(stale) - maybe - restore
+            _out(_dry_run_line(to_run, len(decisions) - len(stale), maybe, restore))
         return EXIT_FAILED if (req.question and stale) else EXIT_OK
     from agentmake.store import Store
 

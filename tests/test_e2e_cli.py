@@ -267,3 +267,33 @@ def test_a_dry_run_says_may_run_for_a_task_early_cutoff_can_spare(
     assert "1 to run, 1 may run, 0 up to date (dry run)" in dry
     assert main(["-C", str(tmp_path)]) == 0
     assert "1 ran, 0 cached, 1 up to date" in capsys.readouterr().out  # b did not run
+
+
+def test_a_dry_run_counts_what_it_would_restore_apart_from_what_it_would_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a restore costs no call: the dry run's last line must not count it as something "to run"
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in/x.txt").write_text("old\n")
+    (tmp_path / "in/y.txt").write_text("y\n")
+    (tmp_path / "Agentfile").write_text(
+        'agent a:\n    run = "tr a-z A-Z < {input} > {output}"\n    inputs = in/{n}.txt\n'
+        "    outputs = out/{n}.txt\n"
+        'agent b:\n    run = "cat {input} {input} > {output}"\n    inputs = out/{n}.txt\n'
+        "    outputs = twice/{n}.txt\n"
+    )
+    assert main(["-C", str(tmp_path), "-s"]) == 0
+    (tmp_path / "in/x.txt").write_text("new\n")
+    assert main(["-C", str(tmp_path), "-s"]) == 0
+    (tmp_path / "in/x.txt").write_text("old\n")  # both results for "old" are in the cache
+    (tmp_path / "in/y.txt").write_text("y2\n")  # and these are not
+    capsys.readouterr()
+    assert main(["-C", str(tmp_path), "-n"]) == 0
+    dry = capsys.readouterr().out
+    assert "would restore a:x: input in/x.txt changed" in dry and "would restore b:x:" in dry, dry
+    assert "would run a:y: input in/y.txt changed" in dry, dry
+    assert dry.rstrip().endswith(
+        "agentmake: 1 to run, 2 to restore from the cache, 1 may run, 0 up to date (dry run)"
+    ), dry
+    assert main(["-C", str(tmp_path)]) == 0
+    assert "2 ran, 2 cached, 0 up to date" in capsys.readouterr().out
