@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from agentmake.cli import main as cli_main
 from agentmake.errors import AgentfileError
 from agentmake.model import Agentfile, Check
 from agentmake.syntax.load import load_agentfile
@@ -129,7 +130,30 @@ agent b:
     assert a is not None and b is not None
     assert a.text == 'Translate into Chinese.\n  Keep "quotes" and {{ input }}.\n'
     assert a.path is None and a.line_offset == 5
-    assert b.text == 'one line\twith "escapes"\n' and b.line_offset == 10
+    # (a quoted string is on one Agentfile line whatever lines its escapes make: no offset, see below)
+    assert b.text == 'one line\twith "escapes"\n' and b.line_offset == 0
+
+
+@pytest.mark.parametrize(
+    ("value", "line", "template_line"),
+    [
+        ('"Line one\\nLine two {{ nosuch }}\\n"', 3, 2),  # escapes make lines of one Agentfile line
+        ('"""\n        Line one\n        Line two {{ nosuch }}\n        """', 5, 2),
+        ('"""Line one\n  Line two {{ nosuch }}"""', 4, 2),
+    ],
+)
+def test_an_inline_prompt_error_points_at_its_agentfile_line_and_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str, line: int, template_line: int
+) -> None:
+    (tmp_path / "Agentfile").write_text(f"agent a:\n    outputs = a.md\n    prompt = {value}\n")
+    assert cli_main(["-C", str(tmp_path), "check"]) == 2
+    err = capsys.readouterr().err
+    shown = (tmp_path / "Agentfile").read_text().splitlines()[line - 1]
+    col = shown.index("nosuch") + 1
+    where = f"{tmp_path / 'Agentfile'}:{line}:{col}: error: inline prompt, line {template_line}: "
+    assert err.startswith(where), err
+    lines = err.splitlines()
+    assert lines[1].strip() == shown.strip() and lines[2].index("^") == lines[1].index("nosuch"), err
 
 
 def test_runner_resolution(tmp_path: Path) -> None:

@@ -71,7 +71,7 @@ class Field(_Located):
     bare: bool  # the first item was a bare word (a file path for prompt/merge)
     line: int
     col: int
-    line_offset: int
+    line_offset: int  # where a triple-quoted text starts (`values.item_start_line`); 0: on `line`
     src: v.Source
     positions: list[tuple[int, int]] | None = None  # (line, col) of each word, when each item is one word
 
@@ -174,7 +174,7 @@ def _field(st: Assign, src: v.Source, variables: Mapping[str, str], later: Mappi
         item = items[0]
         text = item.text
         if "$" not in text and item.kind != "triple":
-            return Field(st.key, [text], item.kind == "word", value.line, value.col, item.line, src)
+            return Field(st.key, [text], item.kind == "word", value.line, value.col, 0, src)
     bare = bool(items) and items[0].kind == "word"
     offset = v.item_start_line(items[0]) if items else value.line
     words = v.words(value, variables, src, later)

@@ -51,8 +51,12 @@ def dedent_triple(text: str) -> str:
 
 
 def item_start_line(item: Item) -> int:
-    """The Agentfile line where an item's text starts (for inline prompt template locations)."""
-    if item.kind == "triple" and item.text.startswith(("\n", "\r\n")):
+    """The Agentfile line where a triple-quoted item's text starts, so that line N of an inline prompt is
+    that line + N - 1 (for template error locations); 0 for any other item: its text is on one Agentfile
+    line whatever lines its `\\n` escapes make."""
+    if item.kind != "triple":
+        return 0
+    if item.text.startswith(("\n", "\r\n")):
         return item.line + 1
     return item.line
 
