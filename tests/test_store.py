@@ -201,6 +201,7 @@ def test_lock_held_by_another_process(tmp_path: Path) -> None:
             Store.open(tmp_path, wait=0.2)
         assert f"pid {proc.pid}" in str(info.value)
         assert str(tmp_path.resolve()) in str(info.value)
+        assert "wait for it to end, or stop it" in str(info.value)  # what to do about it
         assert isinstance(info.value, UsageError) and info.value.exit_code == 2
         with Store.open(tmp_path, lock=False) as reader:  # status/explain still work
             assert reader.task_records() == {}

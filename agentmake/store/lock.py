@@ -40,7 +40,10 @@ class ProjectLock:
                     holder = _read_pid(fd)
                     os.close(fd)
                     who = f"pid {holder}" if holder else "another process"
-                    raise LockedError(f"another agentmake ({who}) is using {self.root}") from None
+                    raise LockedError(
+                        f"another agentmake ({who}) is using {self.root}: wait for it to end, or stop it (an"
+                        " `agentmake watch` runs until stopped); `status`, `explain` and `-n` work meanwhile"
+                    ) from None
                 time.sleep(0.05)
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
