@@ -219,19 +219,28 @@ def _one_slip(a: str, b: str) -> bool:
 def check_warnings(af: Agentfile) -> list[str]:
     """What `check` points out that is not an error: a misspelt setting taken as a variable
     (`setting_typos`), agents on gemini with no model (its `auto` router makes extra calls, paid for:
-    RUNNERS.md says to pin one)."""
+    RUNNERS.md says to pin one), and LLM agents given a model that their runner has no `model_flag` to pass
+    (the CLI never sees it, yet changing it reruns them)."""
     from agentmake.runners.presets import preset_of
 
-    unpinned = []
+    unpinned: list[str] = []
+    unpassed: dict[tuple[str, str], list[str]] = {}  # (runner, model) -> agents
     for name, agent in af.agents.items():
         runner = af.runners.get(agent.runner)
         model = agent.model or (runner.model if runner is not None else None) or af.settings.model
         if runner is not None and preset_of(runner) == "gemini" and not model:
             unpinned.append(name)
+        if runner is not None and model and runner.model_flag is None and not agent.is_shell:
+            unpassed.setdefault((runner.name, model), []).append(name)
     warnings = setting_typos(af)
     if unpinned:
         warnings.append(
             f"{', '.join(unpinned)}: gemini with no model, whose auto router makes extra calls: set `model`"
+        )
+    for (runner_name, model), names in unpassed.items():
+        warnings.append(
+            f"{', '.join(names)}: model {model} is never passed to runner {runner_name}, which has no"
+            " `model_flag`: set `model_flag` on the runner (e.g. --model), or remove `model`"
         )
     return warnings
 

@@ -298,3 +298,23 @@ def test_check_warns_of_gemini_agents_with_no_model(
     assert main(["-C", str(tmp_path), "check"]) == 0
     err = capsys.readouterr().err
     assert "agentmake: warning: a: gemini with no model" in err and "b:" not in err
+
+
+def test_check_warns_of_a_model_its_runner_cannot_pass(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a runner with no model_flag never gives the CLI the model, yet a change of it reruns the agent: say so
+    (tmp_path / "Agentfile").write_text(
+        'runner mine:\n    command = "mytool"\n    model = big\n'
+        'runner flagged:\n    command = "mytool"\n    model_flag = --model\n    model = big\n'
+        'agent a:\n    outputs = a.md\n    prompt = "hi"\n    runner = mine\n'
+        'agent b:\n    outputs = b.md\n    prompt = "hi"\n    runner = flagged\n'
+        'agent c:\n    outputs = c.md\n    prompt = "hi"\n    runner = claude\n    model = opus\n'
+        'agent d:\n    outputs = d.md\n    run = "echo > {output}"\n'
+    )
+    assert main(["-C", str(tmp_path), "check"]) == 0
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
+    assert warnings == [
+        "agentmake: warning: a: model big is never passed to runner mine, which has no `model_flag`: set"
+        " `model_flag` on the runner (e.g. --model), or remove `model`"
+    ]
