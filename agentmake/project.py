@@ -43,13 +43,20 @@ def check_templates(af: Agentfile, known: KnownTemplates) -> None:
     _compile_templates(af, [p for p in prompts if p is not None], af.reports, known)
 
 
-def compile_build_templates(af: Agentfile, prompts: Iterable[Prompt], reports: Iterable[str]) -> None:
+def compile_build_templates(
+    af: Agentfile, prompts: Iterable[Prompt], reports: Iterable[str], graph: Graph | None = None
+) -> None:
     """What a build checks before any task starts (`workflow.compile_templates`): the syntax of the prompts
     and report templates it will use, as `check_templates` does for all of them (those seen to compile
-    before are not compiled again, and those compiled now are remembered)."""
+    before are not compiled again, and those compiled now are remembered), and, given the `graph` it
+    builds, a name a prompt reads that no task defines (`check_task_templates`), as `check` does: that
+    error is never a task that fails after the ones before it were paid. (A command's `{inputs[N]}` past
+    a task's inputs depends on what a glob matches: that task fails, once.)"""
     known = KnownTemplates()
     try:
         _compile_templates(af, prompts, reports, known)
+        if graph is not None:
+            check_task_templates(af, graph, known, commands=False)
     finally:
         known.save()
 
@@ -78,7 +85,7 @@ def _compile_templates(
             known.add(text)
 
 
-def check_task_templates(af: Agentfile, graph: Graph, known: KnownTemplates) -> None:
+def check_task_templates(af: Agentfile, graph: Graph, known: KnownTemplates, commands: bool = True) -> None:
     """What rendering would refuse for every task of an agent, found now instead of mid-build (and instead of
     `-n` or `status` refusing the whole project): a name its prompt reads that no task defines, and a shell
     command's `{inputs[N]}` past a task's last input. Raises a located AgentfileError. Prompts whose names
@@ -98,7 +105,7 @@ def check_task_templates(af: Agentfile, graph: Graph, known: KnownTemplates) -> 
             if not known.seen(key):
                 check_names(prompt, defined)
                 known.add(key)
-        if isinstance(spec, AgentSpec) and spec.run is not None:
+        if commands and isinstance(spec, AgentSpec) and spec.run is not None:
             if task.name not in indexed:
                 run = spec.run
                 indexed[task.name] = bool(command_indices(run, "input") or command_indices(run, "output"))

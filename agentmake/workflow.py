@@ -185,8 +185,9 @@ def exit_code(result: BuildResult) -> int:
 
 
 def compile_templates(project: Project, selected: Graph) -> None:
-    """Compile the prompts and report templates of what `selected` builds before any task starts: a syntax
-    error is a located AgentfileError (exit 2), not a task that fails once the agents before it are paid for.
+    """Compile the prompts and report templates of what `selected` builds before any task starts, and check
+    the names the prompts read: such an error is a located AgentfileError (exit 2), not a task that fails
+    once the agents before it are paid for.
     Texts seen to compile before are not compiled again (`project.KnownTemplates`)."""
     af = project.agentfile
     names = {task.name for task in selected.tasks.values()}
@@ -196,7 +197,7 @@ def compile_templates(project: Project, selected: Graph) -> None:
     if prompts or reports:
         from agentmake.project import compile_build_templates
 
-        compile_build_templates(af, prompts, reports)
+        compile_build_templates(af, prompts, reports, selected)
 
 
 def _plan(project: Project, selected: Graph, req: Request) -> list:

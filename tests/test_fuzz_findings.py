@@ -1,0 +1,58 @@
+"""Regressions found by fuzzing the Agentfile through the CLI (`agentmake -n`, `check`, a build): a broken
+Agentfile gets `file:line:col`, the line and a caret, exit 2, never a traceback, and changes nothing."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from agentmake.cli import main
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+
+
+def project(tmp_path: Path, agentfile: str | bytes, files: dict[str, str] | None = None) -> Path:
+    root = tmp_path / "proj"
+    root.mkdir()
+    for rel, text in (files or {}).items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    data = agentfile.encode() if isinstance(agentfile, str) else agentfile
+    (root / "Agentfile").write_bytes(data)
+    return root
+
+
+def listing(root: Path) -> set[str]:
+    return {os.path.relpath(os.path.join(d, n), root) for d, ds, fs in os.walk(root) for n in ds + fs}
+
+
+UNDEFINED_NAME = """\
+agent up:
+    outputs = notes.md
+    run = "echo paid-for > {output}"
+
+agent down:
+    inputs = notes.md
+    outputs = summary.md
+    prompt = "Summarise {{ read(input) }} in {{ langauge }}"
+"""
+
+
+@pytest.mark.parametrize("args", [[], ["-n"], ["check"]])
+def test_an_undefined_name_in_a_prompt_stops_the_build_before_any_task(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str]
+) -> None:
+    """`check` refused it; a build ran `up` (an agent paid for) and then failed `down` with exit 1, writing
+    the state; `-n` said both would run."""
+    root = project(tmp_path, UNDEFINED_NAME)
+    before = listing(root)
+    code = main(["-C", str(root), *args])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "/proj/Agentfile:8:49: error: inline prompt, line 1: undefined name: 'langauge'" in err
+    assert listing(root) == before  # nothing ran: no notes.md, no .agentmake/
