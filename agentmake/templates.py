@@ -34,8 +34,40 @@ def _env() -> Any:
 @lru_cache(maxsize=256)
 def _compile(text: str, filename: str) -> Any:
     env = _env()
-    code = env.compile(text, name=filename, filename=filename)
+    try:
+        code = env.compile(text, name=filename, filename=filename)
+    except RecursionError:
+        raise _too_deep(text, filename) from None
     return env.template_class.from_code(env, code, env.make_globals(None))
+
+
+def _parse(text: str, filename: str) -> Any:
+    """`text`'s Jinja syntax tree; raises `TemplateSyntaxError`, also for what nests too deeply to parse."""
+    try:
+        return _env().parse(text, filename, filename)
+    except RecursionError:
+        raise _too_deep(text, filename) from None
+
+
+def _too_deep(text: str, filename: str) -> Exception:
+    """The syntax error for a template whose brackets nest deeper than Jinja's recursive parser can follow
+    (`{{ ((((...)))) }}`: a RecursionError, not a syntax error, out of Jinja), at the line where the nesting
+    is deepest."""
+    from jinja2 import TemplateSyntaxError
+
+    depth = deepest = 0
+    line = where = 1
+    for ch in text:
+        if ch == "\n":
+            line += 1
+        elif ch in "([{":
+            depth += 1
+            if depth > deepest:
+                deepest, where = depth, line
+        elif ch in ")]}":
+            depth = max(depth - 1, 0)
+    message = f"brackets nest too deeply ({deepest} levels)"
+    return TemplateSyntaxError(message, where, filename, filename)
 
 
 def _where(prompt: Prompt, template_line: int) -> Loc:
@@ -93,7 +125,7 @@ def _bad_tag(line: str | None) -> str | None:
 
     for tag in re.findall(r"\{\{.*?\}\}", line or ""):
         try:
-            _env().parse(tag)
+            _parse(tag, _INLINE)
         except TemplateSyntaxError:
             return str(tag)
     return None
@@ -133,7 +165,7 @@ def check_names(prompt: Prompt, defined: Iterable[str]) -> None:
 
     env = _env()
     try:
-        ast = env.parse(prompt.text)
+        ast = _parse(prompt.text, prompt.path or _INLINE)
     except TemplateSyntaxError as e:
         raise _syntax_error(prompt, e) from None
     unknown = meta.find_undeclared_variables(ast) - PROMPT_NAMES - set(defined) - set(env.globals)

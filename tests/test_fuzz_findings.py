@@ -56,3 +56,37 @@ def test_an_undefined_name_in_a_prompt_stops_the_build_before_any_task(
     assert code == 2, err
     assert "/proj/Agentfile:8:49: error: inline prompt, line 1: undefined name: 'langauge'" in err
     assert listing(root) == before  # nothing ran: no notes.md, no .agentmake/
+
+
+DEEP = "{{ " + "(" * 300 + "x" + ")" * 300 + " }}"
+
+
+@pytest.mark.parametrize(
+    ("agentfile", "files", "where"),
+    [
+        (f'agent t:\n    outputs = o.md\n    prompt = "{DEEP}"\n', {}, "Agentfile:3:"),
+        ("agent t:\n    outputs = o.md\n    prompt = p.md\n", {"p.md": f"Hello\n{DEEP}\n"}, "p.md:2:"),
+        ("report r:\n    output = o.md\n    template = t.md\n", {"t.md": f"# T\n\n{DEEP}\n"}, "t.md:3:"),
+        (f'agent t:\n    outputs = o.md\n    prompt = "{"{{" * 200}"\n', {}, "Agentfile:3:"),
+    ],
+)
+@pytest.mark.parametrize("args", [[], ["-n"], ["check"]])
+def test_a_template_nesting_too_deep_is_a_located_error_not_a_traceback(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    agentfile: str,
+    files: dict[str, str],
+    where: str,
+    args: list[str],
+) -> None:
+    """Jinja's recursive parser raised RecursionError (a traceback, exit 1) for brackets nested ~80 deep."""
+    root = project(tmp_path, agentfile, files)
+    before = listing(root)
+    code = main(["-C", str(root), *args])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    head = err.split("\n")[0]
+    assert (
+        (head.startswith(where) or f"/proj/{where}" in head) and "nest too deeply" in head and "^" in err
+    ), err
+    assert listing(root) == before
