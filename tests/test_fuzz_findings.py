@@ -4,6 +4,7 @@ Agentfile gets `file:line:col`, the line and a caret, exit 2, never a traceback,
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -90,3 +91,38 @@ def test_a_template_nesting_too_deep_is_a_located_error_not_a_traceback(
         (head.startswith(where) or f"/proj/{where}" in head) and "nest too deeply" in head and "^" in err
     ), err
     assert listing(root) == before
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("include x" + " " * 30_000 + "y\n", "the path after `include` must be quoted"),
+        ('timeout = "1' + " " * 30_000 + 'x"\n', "timeout must be a duration"),
+        (
+            'agent a:\n    outputs = o\n    run = "x"\n    timeout = "5' + " \t" * 15_000 + '!"\n',
+            "a duration",
+        ),
+    ],
+)
+def test_a_long_run_of_blanks_is_refused_in_linear_time(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, message: str
+) -> None:
+    """Two regexes backtracked quadratically over a run of blanks: 20,000 spaces took 6 s to refuse, 40,000
+    took 24 s (the unquoted-include hint and the duration pattern)."""
+    root = project(tmp_path, text)
+    start = time.monotonic()
+    code = main(["-C", str(root), "check"])
+    took = time.monotonic() - start
+    err = capsys.readouterr().err
+    assert code == 2 and message in err, err[:300]
+    assert took < 3, took
+
+
+def test_the_unquoted_include_hint_quotes_the_path_without_its_trailing_blanks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = project(tmp_path, "include common.Agentfile   # shared\n")
+    assert main(["-C", str(root), "check"]) == 2
+    err = capsys.readouterr().err
+    assert ":1:9: error: the path after `include` must be quoted" in err
+    assert 'quote it: include "common.Agentfile"\n' in err, err

@@ -227,7 +227,8 @@ _TERMINALS = {
 
 
 _KEY = re.compile(r"[\t\f ]*[A-Za-z_][A-Za-z0-9_-]*[\t\f ]*")  # what can stand before the '=' of a key
-_INCLUDE = re.compile(r"([\t\f ]*include[\t\f ]+)([^\s\"#][^#]*?)[\t\f ]*(?:#.*)?")  # an unquoted path
+# an unquoted path (with the blanks after it: `[^#]*?[\t\f ]*` would be quadratic on a long run of blanks)
+_INCLUDE = re.compile(r"([\t\f ]*include[\t\f ]+)([^\s\"#][^#]*)(?:#.*)?")
 
 
 def _left_list(lines: list[str], opened: int, line: int) -> bool:
@@ -334,7 +335,7 @@ def parse_text(text: str, filename: str, strict: bool = False) -> list[Statement
                 line,
                 len(unquoted[1]) + 1,
                 ["a quoted string"],
-                f'quote it: include "{unquoted[2]}"',
+                'quote it: include "' + unquoted[2].rstrip("\t\f ") + '"',
             ) from None
         if "EQUAL" in exp and "STRING" in exp:
             raise err(

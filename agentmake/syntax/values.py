@@ -16,7 +16,7 @@ from agentmake.syntax.parser import Item, Value
 SETTINGS = ("jobs", "retries", "timeout", "runner", "model", "default", "budget", "cache_size", "backoff")
 _VAR = re.compile(r"\$(\$?)\{([^}$\n]*)(\}?)")  # (no `$` or newline inside: one scan per `${`, not quadratic)
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
-_DURATION = re.compile(r"\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m|h)?\s*\Z")
+_DURATION = re.compile(r"(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m|h)?")  # fullmatch of the stripped text (linear)
 _UNITS = {None: 1.0, "ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
@@ -144,7 +144,7 @@ def to_float(text: str, key: str, src: Source, line: int, col: int) -> float:
 
 def to_duration(text: str, key: str, src: Source, line: int, col: int, limit: bool = False) -> float:
     """Seconds. `limit`: the duration is a limit (a timeout), which 0 would make meaningless."""
-    m = _DURATION.match(text)
+    m = _DURATION.fullmatch(text.strip())
     if not m:
         raise src.error(
             f"{key} must be a duration, not {text!r}",
