@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from agentmake.safetext import term_safe
+
 
 @dataclass(frozen=True)
 class Loc:
@@ -61,9 +63,10 @@ class AgentfileError(AgentmakeError):
         if src is not None and self.loc is not None:
             src = src.rstrip("\r\n").translate(_BLANKS)
             col = max(self.loc.col - 1, 0)
-            before = src[:col]  # the caret's indent: tabs expanded as in the line (past its end: plain)
-            lines.append("    " + src.expandtabs(4))
-            lines.append("    " + " " * (len(before.expandtabs(4)) + col - len(before)) + "^")
+            before = src[:col]  # the caret's indent: tabs expanded and controls escaped as in the line
+            indent = len(term_safe(before.expandtabs(4))) + col - len(before)  # (past its end: plain)
+            lines.append("    " + term_safe(src.expandtabs(4)))
+            lines.append("    " + " " * indent + "^")
         if self.expected:
             lines.append("expected: " + ", ".join(self.expected))
         if self.hint:

@@ -126,3 +126,19 @@ def test_the_unquoted_include_hint_quotes_the_path_without_its_trailing_blanks(
     err = capsys.readouterr().err
     assert ":1:9: error: the path after `include` must be quoted" in err
     assert 'quote it: include "common.Agentfile"\n' in err, err
+
+
+@pytest.mark.parametrize(
+    ("line", "escaped"),
+    [("\x1b[31m", "\\x1b[31m"), ("\u202e", "\\u202e"), ("\x07\x7f", "\\x07\\x7f"), ("\x9b", "\\x9b")],
+)
+def test_the_caret_stays_under_the_column_when_the_line_shows_escaped_controls(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], line: str, escaped: str
+) -> None:
+    """The shown line has each control character escaped (`\\x1b`: four characters for one); the caret was
+    placed by the unescaped line, so it pointed that many columns too far left."""
+    root = project(tmp_path, f'x = "a{line}b" )\n')
+    assert main(["-C", str(root), "check"]) == 2
+    err = capsys.readouterr().err.split("\n")
+    assert err[1] == f'    x = "a{escaped}b" )', err
+    assert err[2] == " " * err[1].index(")") + "^", err
