@@ -93,9 +93,10 @@ _BLANKS = dict.fromkeys(map(ord, "\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"), " ")
 
 
 def read_line(file: str, line: int) -> str | None:
-    """Line `line` of `file`; only a newline ends a line (as the parser counts them), not a lone CR."""
+    """Line `line` of `file`, counted as the loader counts the lines of what it reads (`decode_text`: a BOM
+    dropped, a CR, LF or CRLF ends a line): the location it is asked for was numbered that way."""
     try:
-        with Path(file).open(encoding="utf-8", errors="replace", newline="\n") as fh:
+        with Path(file).open(encoding="utf-8-sig", errors="replace", newline=None) as fh:
             for i, text in enumerate(fh, 1):
                 if i == line:
                     return text

@@ -87,8 +87,9 @@ def _source_line(prompt: Prompt, template_line: int) -> str | None:
 
 
 def _line_of(text: str, line: int) -> str | None:
-    """Line `line` (1-based) of `text`, None past its end."""
-    lines = text.splitlines()
+    """Line `line` (1-based) of `text`, None past its end. Lines end at a newline only, as Jinja counts
+    them (a form feed or U+2028 does not end one)."""
+    lines = text.split("\n")
     return lines[line - 1] if 0 < line <= len(lines) else None
 
 
@@ -171,7 +172,7 @@ def check_names(prompt: Prompt, defined: Iterable[str]) -> None:
     unknown = meta.find_undeclared_variables(ast) - PROMPT_NAMES - set(defined) - set(env.globals)
     if not unknown:
         return
-    lines = prompt.text.splitlines()
+    lines = prompt.text.split("\n")  # (as Jinja counts lines: not at a form feed or U+2028)
     where = {n: _first_line(lines, n) for n in unknown}
     name = min(unknown, key=lambda n: (where[n], n))
     raise _error(prompt, f"undefined name: '{name}' is undefined", where[name], name)

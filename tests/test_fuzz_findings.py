@@ -142,3 +142,39 @@ def test_the_caret_stays_under_the_column_when_the_line_shows_escaped_controls(
     err = capsys.readouterr().err.split("\n")
     assert err[1] == f'    x = "a{escaped}b" )', err
     assert err[2] == " " * err[1].index(")") + "^", err
+
+
+def test_a_graph_error_after_a_lone_cr_quotes_the_line_it_names(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The loader ends a line at a lone CR (universal newlines), so the location counts it; the quoted line
+    was read back splitting at newlines only: the caret sat under `run = ...`, one line below `outputs`."""
+    text = (
+        "# notes\r# more notes\nagent t:\n    inputs = docs/{n}.md\n    outputs = out.md\n"
+        '    run = "cp {input} {output}"\n'
+    )
+    root = project(tmp_path, text, {"docs/a.md": "a\n", "docs/b.md": "b\n"})
+    assert main(["-C", str(root), "check"]) == 2
+    err = capsys.readouterr().err.split("\n")
+    assert err[0].endswith("Agentfile:5:15: error: 'out.md' is produced by both 't:a' and 't:b'"), err
+    assert err[1:3] == ["        outputs = out.md", " " * 18 + "^"], err
+
+
+@pytest.mark.parametrize("sep", ["\f", "\v", "\x1c", "\x85", "\u2028", "\u2029"])
+def test_a_prompt_error_quotes_its_line_as_jinja_counts_lines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], sep: str
+) -> None:
+    """Jinja ends a line at a newline only; the quoted line (and the line of an undefined name) was found
+    with `splitlines()`, which also splits at a form feed or U+2028: the wrong line, or a number one too
+    far."""
+    agentfile = "agent t:\n    outputs = o.md\n    prompt = p.md\n"
+    root = project(tmp_path, agentfile, {"p.md": f"page one{sep}page two\n{{{{ x\n"})
+    assert main(["-C", str(root), "check"]) == 2
+    err = capsys.readouterr().err.split("\n")
+    assert err[0].startswith("p.md:2:1: error: prompt p.md, line 2: template syntax error"), err
+    assert err[1] == "    {{ x", err
+    (root / "p.md").write_text(f"a{sep}b\n{{{{ nope }}}}\nthird\n")
+    assert main(["-C", str(root), "check"]) == 2
+    err = capsys.readouterr().err.split("\n")
+    assert err[0] == "p.md:2:4: error: prompt p.md, line 2: undefined name: 'nope' is undefined", err
+    assert err[1:3] == ["    {{ nope }}", "       ^"], err

@@ -113,10 +113,14 @@ def test_quoted_line_of_a_crlf_file() -> None:
 
 
 def test_quoted_line_read_from_the_file(tmp_path: Path) -> None:
-    (tmp_path / "Agentfile").write_bytes(b'x = "a\rb\x0cc"\r\ny = 2\r\n')
-    err = AgentfileError("m", Loc(str(tmp_path / "Agentfile"), 2, 5))
+    """Lines are counted as the loader counts them (it reads with universal newlines: a lone CR ends a line,
+    a form feed does not), since the location was numbered by the loader."""
+    (tmp_path / "Agentfile").write_bytes(b'\xef\xbb\xbfx = "a\x0cb" # c\rd\r\ny = 2\r\n')
+    err = AgentfileError("m", Loc(str(tmp_path / "Agentfile"), 3, 5))
     lines = err.render().split("\n")
     assert lines[1] == "    y = 2" and lines[2] == "        ^", lines
+    err = AgentfileError("m", Loc(str(tmp_path / "Agentfile"), 1, 1))
+    assert err.render().split("\n")[1] == '    x = "a b" # c', err.render()
 
 
 def test_control_characters_in_the_quoted_line_keep_the_caret_aligned() -> None:
