@@ -178,3 +178,33 @@ def test_a_prompt_error_quotes_its_line_as_jinja_counts_lines(
     err = capsys.readouterr().err.split("\n")
     assert err[0] == "p.md:2:4: error: prompt p.md, line 2: undefined name: 'nope' is undefined", err
     assert err[1:3] == ["    {{ nope }}", "       ^"], err
+
+
+@pytest.mark.parametrize(
+    ("data", "loc", "shown", "byte"),
+    [
+        (b'a = 1\nb = "caf\xe9"\n', "Agentfile:2:9", '    b = "caf\ufffd"', "byte 0xe9 is"),
+        (b"\xef\xbb\xbfa = 1\r\n# \xe2\x82\r\n", "Agentfile:2:3", "    # \ufffd", "bytes 0xe2 0x82 are"),
+        (b"\xff", "Agentfile:1:1", "    \ufffd", "byte 0xff is"),
+    ],
+)
+def test_an_agentfile_that_is_not_utf8_is_located_at_its_first_bad_byte(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], data: bytes, loc: str, shown: str, byte: str
+) -> None:
+    """It was `error: cannot read Agentfile: 'utf-8' codec can't decode byte 0xe9 in position 13: invalid
+    continuation byte`: no line or column (a byte offset instead), no line, no caret."""
+    root = project(tmp_path, data)
+    assert main(["-C", str(root), "check"]) == 2
+    err = capsys.readouterr().err.split("\n")
+    assert err[0].endswith(f"{loc}: error: the file is not UTF-8 text: {byte} not a UTF-8 character"), err
+    assert err[1] == shown and err[2] == " " * (int(loc.rsplit(":", 1)[1]) + 3) + "^", err
+
+
+def test_an_included_file_that_is_not_utf8_is_located_in_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = project(tmp_path, 'include "more.Agentfile"\n')
+    (root / "more.Agentfile").write_bytes(b"x = 1\ny = \xff\n")
+    assert main(["-C", str(root), "check"]) == 2
+    err = capsys.readouterr().err
+    assert "more.Agentfile:2:5: error: the file is not UTF-8 text: byte 0xff is" in err, err

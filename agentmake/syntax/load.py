@@ -10,7 +10,7 @@ import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from agentmake.errors import AgentfileError, did_you_mean
+from agentmake.errors import AgentfileError, Loc, did_you_mean
 from agentmake.gcpause import gc_paused
 from agentmake.model import PRESET_NAMES, Agentfile, RunnerSpec
 from agentmake.syntax import transform as tf
@@ -56,8 +56,25 @@ def _read(path: Path, shown: str, reads: tf.Reads) -> str:
         return tf.read_recorded(path, reads, "utf-8-sig")  # a BOM is not part of the text
     except FileNotFoundError:
         raise AgentfileError(f"{shown}: no such file") from None
-    except (OSError, UnicodeDecodeError) as e:
+    except UnicodeDecodeError as e:
+        raise _not_utf8(e, shown) from None
+    except OSError as e:
         raise AgentfileError(f"cannot read {shown}: {e}") from None
+
+
+def _not_utf8(e: UnicodeDecodeError, shown: str) -> AgentfileError:
+    """An Agentfile that is not UTF-8, located at its first bad byte (line and column as the loader counts
+    them), with that line (the bad bytes shown as U+FFFD)."""
+    data = bytes(e.object)
+    before = tf.decode_text(data[: e.start], "utf-8-sig")  # (valid up to the bad byte)
+    line = before.count("\n") + 1
+    col = len(before) - (before.rfind("\n") + 1) + 1
+    rest = data[e.start :].decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
+    src = before[before.rfind("\n") + 1 :] + rest.split("\n", 1)[0]
+    bad = " ".join(f"0x{b:02x}" for b in data[e.start : e.end])
+    what = f"byte {bad} is" if e.end - e.start == 1 else f"bytes {bad} are"
+    message = f"the file is not UTF-8 text: {what} not a UTF-8 character"
+    return AgentfileError(message, Loc(shown, line, col), ["UTF-8 text"], "save the file as UTF-8", src)
 
 
 class _Reader:
