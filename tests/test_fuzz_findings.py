@@ -208,3 +208,23 @@ def test_an_included_file_that_is_not_utf8_is_located_in_it(
     assert main(["-C", str(root), "check"]) == 2
     err = capsys.readouterr().err
     assert "more.Agentfile:2:5: error: the file is not UTF-8 text: byte 0xff is" in err, err
+
+
+def test_a_long_chain_of_runner_bases_loads_without_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Runners were built recursively, base first: a chain of ~1,000 `base =` links was a RecursionError."""
+    n = 3000
+    chain = (
+        "".join(f"runner r{i}:\n    base = r{i + 1}\n" for i in range(n))
+        + f"runner r{n}:\n    base = claude\n"
+    )
+    root = project(tmp_path, chain + 'agent a:\n    outputs = o.md\n    prompt = "p"\n    runner = r0\n')
+    assert main(["-C", str(root), "check"]) == 0, capsys.readouterr().err
+    loop = chain.replace(f"base = r{n}\n", "base = r1500\n", 1)  # r2999's base: r1500
+    (root / "Agentfile").write_text(loop)
+    assert main(["-C", str(root), "check"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        "error: runners are each other's base: r1500 -> r1501 -> " in err and " -> r2999 -> r1500\n" in err
+    ), err

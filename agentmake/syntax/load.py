@@ -134,20 +134,23 @@ def _build_runners(
     declared (a `base` naming its own runner means the preset of that name)."""
     by_name = {b.name: b for b in blocks}
     done: set[str] = set()
-
-    def build(block: tf.RawBlock, chain: list[str]) -> None:
-        base = block.fields["base"].one() if "base" in block.fields else None
-        if base is not None and base != block.name and base in by_name and base not in done:
-            if base in chain:
-                loop = " -> ".join([*chain[chain.index(base) :], block.name, base])
+    for first in blocks:
+        chain: list[tf.RawBlock] = []  # `first`, its base, the base's base...: built last to first
+        names: dict[str, int] = {}  # (their names, and where in the chain)
+        block: tf.RawBlock | None = first if first.name not in done else None
+        while block is not None:  # (a loop, not recursion: a chain of a thousand runners is no traceback)
+            names[block.name] = len(chain)
+            chain.append(block)
+            base = block.fields["base"].one() if "base" in block.fields else None
+            if base is None or base == block.name or base not in by_name or base in done:
+                break
+            if base in names:
+                loop = " -> ".join([*(b.name for b in chain[names[base] :]), base])
                 raise block.fields["base"].error(f"runners are each other's base: {loop}")
-            build(by_name[base], [*chain, block.name])
-        runners[block.name] = tf.build_runner(block, runners, builtin)
-        done.add(block.name)
-
-    for block in blocks:
-        if block.name not in done:
-            build(block, [])
+            block = by_name[base]
+        for block in reversed(chain):
+            runners[block.name] = tf.build_runner(block, runners, builtin)
+            done.add(block.name)
 
 
 def load_agentfile(path: Path, overrides: Mapping[str, str] | None = None, strict: bool = False) -> Agentfile:
