@@ -228,3 +228,18 @@ def test_a_long_chain_of_runner_bases_loads_without_a_traceback(
     assert (
         "error: runners are each other's base: r1500 -> r1501 -> " in err and " -> r2999 -> r1500\n" in err
     ), err
+
+
+@pytest.mark.parametrize("spelling", [".//", "././/", ".///./"])
+def test_a_path_spelt_with_dot_slash_slash_stays_in_the_project(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], spelling: str
+) -> None:
+    """`.//notes.md` is `notes.md`; dropping only the `./` made it `/notes.md`: an output was refused as
+    outside the project, and an input was read from the root of the file system."""
+    agentfile = (
+        f"agent t:\n    inputs = {spelling}notes.md\n    outputs = {spelling}out.md\n"
+        '    run = "cp {input} {output}"\n'
+    )
+    root = project(tmp_path, agentfile, {"notes.md": "mine\n"})
+    assert main(["-C", str(root), "-s"]) == 0, capsys.readouterr().err
+    assert (root / "out.md").read_text() == "mine\n"

@@ -280,9 +280,10 @@ def _dur(f: Field, limit: bool = False) -> float:
 
 
 def _path(word: str) -> str:
+    """A declared path without its leading `./` (or `.//`: slashes after a `.` do not make it absolute)."""
     p = word
     while p.startswith("./"):
-        p = p[2:]
+        p = p[2:].lstrip("/")
     return p
 
 
