@@ -39,7 +39,17 @@ def _escape(match: re.Match[str]) -> str:
     return _NAMED.get(ch) or (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
 
 
+_BREAK = re.compile(r"\r\n|\r|\n")
+
+
 def term_lines(text: str) -> list[str]:
     """The lines of a message that is shown over several lines (an agent's error output), each made safe with
-    `term_safe`: the line breaks stay line breaks, nothing else gets through."""
-    return [term_safe(line) for line in text.splitlines()]
+    `term_safe`: the line breaks (LF, CRLF, CR) stay line breaks, nothing else gets through. Not
+    `splitlines()`, which also breaks at a form feed, a vertical tab, U+001C-U+001E, U+0085, U+2028 or
+    U+2029: those would start a line of their own instead of being shown escaped."""
+    if not text:
+        return []
+    lines = _BREAK.split(text)
+    if lines[-1] == "":
+        lines.pop()
+    return [term_safe(line) for line in lines]

@@ -243,3 +243,23 @@ def test_a_path_spelt_with_dot_slash_slash_stays_in_the_project(
     root = project(tmp_path, agentfile, {"notes.md": "mine\n"})
     assert main(["-C", str(root), "-s"]) == 0, capsys.readouterr().err
     assert (root / "out.md").read_text() == "mine\n"
+
+
+@pytest.mark.parametrize("sep", ["\f", "\v", "\x1c", "\x1d", "\x1e", "\x85"])
+def test_a_message_with_a_form_feed_or_nel_does_not_start_a_line_of_its_own(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], sep: str
+) -> None:
+    """Messages reach the terminal through `term_lines`, which split them with `splitlines()`: a form feed,
+    vertical tab or NEL in a placeholder, a file name or an agent's message became a real line break (a
+    forged line) instead of being shown escaped."""
+    from agentmake.safetext import term_lines
+
+    assert term_lines(f"a{sep}b\r\nc\rd\n\ne\n") == [f"a\\x{ord(sep):02x}b", "c", "d", "", "e"]
+    assert term_lines("") == [] and term_lines("\n") == [""]
+    root = project(tmp_path, f'agent plain:\n    outputs = o\n    run = "echo a > {{ou{sep}tput}}"\n')
+    assert main(["-C", str(root), "check"]) == 2
+    err = capsys.readouterr().err.split("\n")
+    assert err[0].endswith(
+        f"unknown placeholder '{{ou\\x{ord(sep):02x}tput}}' in command 'echo a > {{ou\\x{ord(sep):02x}tput}}'"
+    ), err
+    assert err[2].strip() == "^", err
