@@ -12,6 +12,10 @@ def agentfile_path(directory: Path, agentfile: Path | None) -> Path:
     """The Agentfile to load; UsageError saying what to do when there is none."""
     path = directory / agentfile if agentfile is not None else directory / "Agentfile"
     if not path.is_file():
+        if path.is_dir():
+            raise UsageError(f"{path} is a directory: an Agentfile is a text file")
+        if path.exists():  # (a FIFO, a device)
+            raise UsageError(f"{path} is not a regular file: an Agentfile is a text file")
         if agentfile is not None:
             raise UsageError(f"no such Agentfile: {path}")
         hint = "use -f FILE or -C DIR, or run `agentmake init` to create one"

@@ -263,3 +263,22 @@ def test_a_message_with_a_form_feed_or_nel_does_not_start_a_line_of_its_own(
         f"unknown placeholder '{{ou\\x{ord(sep):02x}tput}}' in command 'echo a > {{ou\\x{ord(sep):02x}tput}}'"
     ), err
     assert err[2].strip() == "^", err
+
+
+def test_an_agentfile_or_include_that_is_no_regular_file_is_not_called_missing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A directory, FIFO or device was "no such Agentfile" / "included file '/dev/null' not found"."""
+    root = project(tmp_path, 'include "/dev/null"\n')
+    assert main(["-C", str(root), "check"]) == 2
+    assert "error: included file '/dev/null' is not a regular file" in capsys.readouterr().err
+    os.mkfifo(root / "fifo")
+    (root / "dir").mkdir()
+    assert main(["-C", str(root), "-f", "fifo", "check"]) == 2
+    assert "fifo is not a regular file: an Agentfile is a text file" in capsys.readouterr().err
+    assert main(["-C", str(root), "-f", "dir", "check"]) == 2
+    assert "dir is a directory: an Agentfile is a text file" in capsys.readouterr().err
+    (root / "Agentfile").unlink()
+    (root / "Agentfile").mkdir()
+    assert main(["-C", str(root), "check"]) == 2
+    assert "Agentfile is a directory: an Agentfile is a text file" in capsys.readouterr().err

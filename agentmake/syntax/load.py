@@ -118,7 +118,15 @@ class _Reader:
             if len(stack) > MAX_INCLUDE_DEPTH:
                 raise src.error(f"includes nested over {MAX_INCLUDE_DEPTH} deep", st.path.line, st.path.col)
             try:
-                problem = None if target.is_file() else "is a directory" if target.is_dir() else "not found"
+                problem = (
+                    None
+                    if target.is_file()
+                    else "is a directory"
+                    if target.is_dir()
+                    else "is not a regular file"
+                    if target.exists()  # (a device, a FIFO: reading it would never end, or block)
+                    else "not found"
+                )
             except OSError as e:  # e.g. a name too long for the filesystem
                 problem = f"cannot be read: {e.strerror or e}"
             if problem is not None:
