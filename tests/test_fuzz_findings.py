@@ -282,3 +282,20 @@ def test_an_agentfile_or_include_that_is_no_regular_file_is_not_called_missing(
     (root / "Agentfile").mkdir()
     assert main(["-C", str(root), "check"]) == 2
     assert "Agentfile is a directory: an Agentfile is a text file" in capsys.readouterr().err
+
+
+def test_an_include_loop_through_a_symbolic_link_is_named_a_loop(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Through a link to a directory above, the loop went on until the path was too long to resolve, then
+    said "included file 'd/up/Agentfile' not found" from forty `d/up/` deep."""
+    root = project(tmp_path, 'x = 1\ninclude "d/up/Agentfile"\n')
+    (root / "d").mkdir()
+    (root / "d" / "up").symlink_to("..")
+    assert main(["-C", str(root), "check"]) == 2
+    err = capsys.readouterr().err
+    assert "/Agentfile:2:9: error: include loop: " in err and err.count("d/up/") < 3, err
+    (root / "Agentfile").write_text('x = 1\ninclude "link"\n')
+    (root / "link").symlink_to("Agentfile")
+    assert main(["-C", str(root), "check"]) == 2
+    assert "/Agentfile:2:9: error: include loop: " in capsys.readouterr().err

@@ -112,8 +112,10 @@ class _Reader:
                 )
             rel = substitute(st.path, self.collected.variables, src, self.later)
             target = Path(os.path.normpath((path.parent / rel).absolute()))  # (`a/../Agentfile` is a loop)
-            if target in stack:
-                chain = " -> ".join(display_name(p) for p in [*stack[stack.index(target) :], target])
+            real = [os.path.realpath(p) for p in stack]  # (a link to a file or a directory above it: a loop)
+            if target in stack or os.path.realpath(target) in real:
+                first = stack.index(target) if target in stack else real.index(os.path.realpath(target))
+                chain = " -> ".join(display_name(p) for p in [*stack[first:], target])
                 raise src.error(f"include loop: {chain}", st.path.line, st.path.col)
             if len(stack) > MAX_INCLUDE_DEPTH:
                 raise src.error(f"includes nested over {MAX_INCLUDE_DEPTH} deep", st.path.line, st.path.col)
