@@ -299,3 +299,29 @@ def test_an_include_loop_through_a_symbolic_link_is_named_a_loop(
     (root / "link").symlink_to("Agentfile")
     assert main(["-C", str(root), "check"]) == 2
     assert "/Agentfile:2:9: error: include loop: " in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        '"Summarise:\\n{{ raed(input) }}"',
+        '"Summarise:\\n" "{{ raed(input) }}"',
+        '"""Summarise:""" "\\n{{ raed(input) }}"',
+    ],
+)
+def test_an_error_past_a_newline_escape_of_an_inline_prompt_stays_on_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    """A quoted prompt's second line (after a `\\n` escape) was taken for the next line of the Agentfile: the
+    error named line 5 and put its caret at column 1 of `runner = claude` (or past the end of the file)."""
+    agentfile = (
+        f"agent t:\n    inputs = in.md\n    outputs = o.md\n    prompt = {value}\n    runner = claude\n"
+    )
+    root = project(tmp_path, agentfile, {"in.md": "x\n"})
+    assert main(["-C", str(root), "check"]) == 2
+    err = capsys.readouterr().err.split("\n")
+    col = value.index("raed") + 14
+    assert err[0].endswith(
+        f"Agentfile:4:{col}: error: inline prompt, line 2: undefined name: 'raed' is undefined"
+    ), err
+    assert err[1] == f"        prompt = {value}" and err[2] == " " * (col + 3) + "^", err
