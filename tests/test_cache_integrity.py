@@ -114,3 +114,29 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def test_a_result_the_cache_cannot_take_is_kept_and_the_build_says_so(e2e: E2E) -> None:
+    """A cache that cannot be written (here `blobs` is a file; a full disk or a read-only directory alike)
+    never costs the result, but the build must say the result is not cached: silently, a later `clean` or a
+    deleted output would pay for the call again with no warning."""
+    e2e.write(
+        "Agentfile",
+        """\
+        agent one:
+            inputs = src.md
+            outputs = out/a.md
+            prompt = \"\"\"
+                FAKE: label=one
+                {{ read(input) }}
+                \"\"\"
+        """,
+    )
+    _big_doc(e2e, "src.md", "x")
+    cache = e2e.root / ".agentmake/cache"
+    cache.mkdir(parents=True)
+    (cache / "blobs").write_text("")  # not a directory: no large blob can be stored
+    run = e2e.am()
+    assert run.code == 0, run
+    assert e2e.calls() == ["one"] and e2e.read("out/a.md").count("x line") == BIG // 16
+    assert "! one: result kept but not cached (cannot write to the cache:" in run.text, run

@@ -110,6 +110,9 @@ class Outcomes:
             t.outcome.notice = result.message
         if saved:
             t.outcome.notice = "; ".join(filter(None, [t.outcome.notice, saved]))
+        uncached = getattr(self.store, "uncached", {}).pop(t.id, None)  # (not silently: a clean would pay)
+        if uncached:
+            t.outcome.notice = "; ".join(filter(None, [t.outcome.notice, uncached]))
         if result.salvaged:  # no call was made: shown as a restore is, and no success of the runner's
             self._finish(t, "cached", action=t.notice)
         else:

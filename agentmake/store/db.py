@@ -71,6 +71,8 @@ class Store(Journal):
         self._batching = False  # inside `batch()`: writes join its transaction
         self._written: list[TaskRecord] = []  # records of the open transaction: remembered once it commits
         self._identity_cols: bool | None = None  # whether `running` has the identity columns (old may not)
+        # task id -> why its result, recorded, is not in the cache (`record_success`): the build says so
+        self.uncached: dict[str, str] = {}
 
     def _exists(self) -> bool:
         return (self.dir / "state.db").exists()
@@ -309,6 +311,10 @@ class Store(Journal):
                     record.run_id, record.task_id, "cache", f"cannot write to the cache: {exc}",
                     "result kept; not cached",
                 )  # fmt: skip
+                self.uncached[record.task_id] = (
+                    f"result kept but not cached (cannot write to the cache: {exc}): if the output is "
+                    "removed, the task runs again"
+                )
         now = record.finished_at = record.finished_at or time.time()
         started = record.started_at if record.started_at is not None else now - record.duration
         attempt = AttemptRecord(
