@@ -143,6 +143,16 @@ class Executor(SalvageAttempts, ShellAttempts):
                 "split the input over several tasks (nothing was sent)"
             )
             return AttemptResult("fatal", msg, "prompt-too-large")
+        answer_file: Path | None = None  # where a single output's answer is staged
+        if not multi:  # made now: an output that cannot be written fails before the call is paid for
+            try:
+                answer_file = staged_path(self.root, task.outputs[0])
+                answer_file.touch(exist_ok=False)
+            except OutsideProject:
+                raise
+            except OSError as exc:
+                msg = f"cannot write output {task.outputs[0]}: {exc} (nothing was sent)"
+                return AttemptResult("fatal", msg, "output")
         self._note_key(task, stem, decision.key)  # (a later run may salvage this attempt's answer)
         backup: Backup | None = None
         if multi:
@@ -195,8 +205,14 @@ class Executor(SalvageAttempts, ShellAttempts):
                     os.replace(self.root / o, result.staged[o])
             else:
                 out = task.outputs[0]
-                result.staged[out] = staged_path(self.root, out)
-                result.staged[out].write_text(parsed.answer or "", encoding="utf-8")
+                assert answer_file is not None
+                try:
+                    answer_file.write_text(parsed.answer or "", encoding="utf-8")
+                except OSError as exc:  # (e.g. a full disk: the answer stays in the attempt's log)
+                    return self._fail(result, Verdict("fatal", "output", f"cannot write output {out}: {exc}"))
+                result.staged[out], answer_file = answer_file, None
         finally:
             restore_outputs(self.root, backup)
+            if answer_file is not None:  # (not staged: a failed or cancelled attempt)
+                answer_file.unlink(missing_ok=True)
         return self._checked(task, spec, result, stem, timeout, cancel)

@@ -1,0 +1,44 @@
+"""Faults injected into the project's file system and state between real builds (the fake agent CLIs count
+the calls paid for): a fault is reported clearly, and never costs a paid result."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import FakeAgents
+from e2e_helpers import E2E
+
+
+@pytest.fixture
+def e2e(tmp_path: Path, fake_agents: FakeAgents) -> E2E:
+    return E2E(tmp_path / "proj", fake_agents)
+
+
+def test_an_output_that_cannot_be_written_fails_before_the_agent_is_paid(e2e: E2E) -> None:
+    """The answer of a plain-text runner cannot be salvaged from its log: if its output cannot be written
+    (its directory is a file here; a read-only directory alike), the call must not be made at all."""
+    e2e.write(
+        "Agentfile",
+        """\
+        agent one:
+            runner = llm
+            inputs = src.md
+            outputs = out/sub/a.md
+            prompt = \"\"\"
+                FAKE: label=one
+                {{ read(input) }}
+                \"\"\"
+        """,
+    )
+    e2e.write("src.md", "hello\n")
+    e2e.write("out/sub", "a file where the output's directory should be\n")
+    run = e2e.am()
+    assert run.code == 1, run
+    assert e2e.calls() == [], run  # nothing paid for an answer that could not be kept
+    assert "cannot write output out/sub/a.md" in run.text and "internal error" not in run.text, run
+    (e2e.root / "out/sub").unlink()
+    run = e2e.am()
+    assert run.code == 0, run
+    assert e2e.calls() == ["one"] and "hello" in e2e.read("out/sub/a.md")
+    assert not [p for p in (e2e.root / "out/sub").iterdir() if ".agentmake-tmp-" in p.name]
