@@ -223,11 +223,12 @@ def render_prompt(prompt: Prompt, context: Mapping[str, object]) -> str:
         raise _error(prompt, f"{type(e).__name__}: {e}", line) from None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class InputFile:
     """An input as a template sees it in `files`: `.path` and `.content` (read when first used). The project
     root is private (`_root`: the sandbox refuses underscored attributes): a public `Path` would let a
-    template read any file through it, unseen by the task's key."""
+    template read any file through it, unseen by the task's key. It shows as its path, alone and in a list
+    (``{{ files }}``): never as the Python repr, which would put the project's absolute path in the prompt."""
 
     path: str
     _root: Path
@@ -238,6 +239,9 @@ class InputFile:
 
     def __str__(self) -> str:
         return self.path
+
+    def __repr__(self) -> str:
+        return repr(self.path)
 
 
 def prompt_context(

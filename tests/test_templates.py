@@ -167,3 +167,13 @@ def test_render_command_unknown_placeholder() -> None:
     assert info.value.hint == "did you mean 'input'?" and info.value.loc == Loc("Agentfile", 3, 11)
     with pytest.raises(AgentfileError, match="unmatched"):
         render_command("awk '{{print $1}}' {input", {"input": "a"})
+
+
+def test_files_as_a_whole_show_their_paths_not_the_project_root(tmp_path: Path) -> None:
+    # `{{ files }}` prints the list: its items must not show as Python reprs naming the absolute project
+    # root (sent to the agent, and different in every checkout)
+    (tmp_path / "a.md").write_text("alpha\n")
+    ctx = prompt_context(tmp_path, {}, {}, ["a.md"], ["out.md"])
+    text = render_prompt(Prompt("{{ files }}", "p.md"), ctx)
+    assert str(tmp_path) not in text and "InputFile" not in text
+    assert text == "['a.md']"
