@@ -42,3 +42,28 @@ def test_an_output_that_cannot_be_written_fails_before_the_agent_is_paid(e2e: E2
     assert run.code == 0, run
     assert e2e.calls() == ["one"] and "hello" in e2e.read("out/sub/a.md")
     assert not [p for p in (e2e.root / "out/sub").iterdir() if ".agentmake-tmp-" in p.name]
+
+
+def test_a_state_directory_made_a_file_is_named_not_an_internal_error(e2e: E2E) -> None:
+    """`.agentmake/logs` replaced by a file: the task fails naming the path (not "internal error:
+    FileExistsError(17, 'File exists')", which says neither what nor where), and runs once it is back."""
+    e2e.write(
+        "Agentfile",
+        """\
+        agent up:
+            run = "tr a-z A-Z < {input} > {output}"
+            inputs = src.txt
+            outputs = out/up.txt
+        """,
+    )
+    e2e.write("src.txt", "hello\n")
+    (e2e.root / ".agentmake").mkdir()
+    (e2e.root / ".agentmake/logs").write_text("")
+    run = e2e.am()
+    assert run.code == 1, run
+    assert "internal error" not in run.text and ".agentmake/logs" in run.text, run
+    assert not e2e.exists("out/up.txt")
+    (e2e.root / ".agentmake/logs").unlink()
+    run = e2e.am()
+    assert run.code == 0, run
+    assert e2e.read("out/up.txt") == "HELLO\n"

@@ -35,7 +35,7 @@ from agentmake.runners import AttemptResult, Executor
 from agentmake.runners.process import Child, ProcResult
 from agentmake.runners.shell import ShellAttempt
 from agentmake.runners.supervise import Supervisor, available
-from agentmake.scheduler.workers import HashStore, StoreBlob, internal_error, written_outputs
+from agentmake.scheduler.workers import HashStore, StoreBlob, error_text, internal_error, written_outputs
 from agentmake.trace import mark
 
 Message = tuple[Any, ...]
@@ -125,7 +125,7 @@ class InlineAttempts:
         try:
             child = self.executor.spawn_shell(shell)
         except Exception as exc:  # (not OSError: that is a result already) a bug must fail the task only
-            child = ProcResult(None, start_error=f"internal error: {exc!r}")
+            child = ProcResult(None, start_error=error_text(exc))
         now = time.monotonic()
         mean = self.spawn_time if began - self.last_spawn < IDLE else 0.0
         self.spawn_time = mean + WEIGHT * (now - began - mean)  # (threads racing here lose a sample)

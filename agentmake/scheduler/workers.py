@@ -105,7 +105,15 @@ def run_attempt(
 
 def internal_error(exc: Exception) -> AttemptResult:
     """What an exception in a runner makes of its attempt: the task fails (not retried), not the build."""
-    return AttemptResult("fatal", message=f"internal error: {exc!r}", error_type="internal")
+    return AttemptResult("fatal", message=error_text(exc), error_type="internal")
+
+
+def error_text(exc: Exception) -> str:
+    """An unexpected exception as a message: an OSError is the machine (a full disk, `.agentmake/logs` made
+    a file), not a bug, and its text names the file (its repr does not)."""
+    if isinstance(exc, OSError):
+        return f"cannot use a file: {exc}"
+    return f"internal error: {exc!r}"
 
 
 def written_outputs(
