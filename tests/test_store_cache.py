@@ -176,3 +176,27 @@ def test_save_edited(tmp_path: Path) -> None:
     assert first.as_posix().endswith("/build/x.md")
     assert first.relative_to(tmp_path / ".agentmake" / "edited")
     assert os.path.basename(os.path.dirname(os.path.dirname(first)))[:8].isdigit()
+
+
+def test_a_blob_copy_that_fails_leaves_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a full disk mid-copy: the half-written temporary blob (named after this process, so nothing would ever
+    # sweep it) must go, or each such build leaves one more behind in .agentmake/cache
+    import errno
+    import shutil
+
+    monkeypatch.setattr(cache_mod, "PACK_LIMIT", -1)
+    src = tmp_path / "out.md"
+    src.write_bytes(b"x" * 5000)
+
+    def full(source: object, dest: str) -> None:
+        Path(dest).write_bytes(b"x" * 100)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(shutil, "copyfile", full)
+    with Store.open(tmp_path) as store:
+        with pytest.raises(OSError, match="No space left"):
+            store.store_blob(hash_path(src), src)
+        assert blob_files(store) == []
+        assert [p for p in (store.dir / "cache").rglob("*") if p.is_file()] == []

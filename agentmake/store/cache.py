@@ -86,13 +86,18 @@ class BlobCache:
             pass
         tmp = self._tmp(dest)
         try:
-            shutil.copyfile(source, tmp)
-        except FileNotFoundError:
-            if not os.path.exists(source):
-                raise
-            os.makedirs(os.path.dirname(dest), exist_ok=True)  # the cache was emptied meanwhile
-            shutil.copyfile(source, tmp)
-        os.replace(tmp, dest)
+            try:
+                shutil.copyfile(source, tmp)
+            except FileNotFoundError:
+                if not os.path.exists(source):
+                    raise
+                os.makedirs(os.path.dirname(dest), exist_ok=True)  # the cache was emptied meanwhile
+                shutil.copyfile(source, tmp)
+            os.replace(tmp, dest)
+        except BaseException:  # (e.g. a full disk: a half copy, named after this process, no sweep removes)
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
         size = self._have[digest] = os.stat(dest).st_size
         return size
 
