@@ -225,8 +225,11 @@ def _end_process(code: int) -> None:
 
 
 def _main(args: list[str]) -> int:
+    state_dir: Path | None = None
     try:
         command, ns, req = parse(args)
+        agentfile = getattr(req, "agentfile", None) or Path("Agentfile")
+        state_dir = (getattr(req, "directory", Path(".")) / agentfile).parent / ".agentmake"  # (its root's)
         mark("parsed")
         return _run(command, ns, req)
     except SystemExit as e:  # argparse: --help, --version, or a usage error (already printed)
@@ -242,6 +245,11 @@ def _main(args: list[str]) -> int:
     except Exception as e:  # the machine, not the request: a full disk, a read-only or damaged state
         if type(e).__module__ != "sqlite3" and not isinstance(e, OSError):
             raise
-        where = "the state database (.agentmake/state.db)" if type(e).__module__ == "sqlite3" else "a file"
-        print(term_safe(f"agentmake: error: cannot use {where}: {e}"), file=sys.stderr)
+        if type(e).__module__ != "sqlite3":
+            print(term_safe(f"agentmake: error: cannot use a file: {e}"), file=sys.stderr)
+            return 2
+        from agentmake.store.schema import with_advice
+
+        message = with_advice(f"cannot use the state database (.agentmake/state.db): {e}", e, state_dir)
+        print(term_safe(f"agentmake: error: {message}"), file=sys.stderr)
         return 2

@@ -67,3 +67,55 @@ def test_a_state_directory_made_a_file_is_named_not_an_internal_error(e2e: E2E) 
     run = e2e.am()
     assert run.code == 0, run
     assert e2e.read("out/up.txt") == "HELLO\n"
+
+
+def test_a_state_database_damaged_inside_says_what_to_do(e2e: E2E) -> None:
+    """Damage past the header passes the check on open and breaks the first real query: every command then
+    fails, for ever; the one-line error must say how to get out (move the file aside), and doing so costs no
+    call that was paid for."""
+    e2e.write(
+        "Agentfile",
+        """\
+        agent one:
+            inputs = src.md
+            outputs = out/a.md
+            prompt = \"\"\"
+                FAKE: label=one
+                {{ read(input) }}
+                \"\"\"
+        """,
+    )
+    e2e.write("src.md", "hello\n")
+    assert e2e.am().code == 0
+    db = e2e.root / ".agentmake/state.db"
+    with db.open("r+b") as fh:
+        fh.seek(2 * 4096)
+        fh.write(b"\xff" * 4096)
+    (e2e.root / ".agentmake/stamp").unlink(missing_ok=True)
+    e2e.reset_calls()
+    for args in ((), ("status",)):
+        run = e2e.am(*args)
+        assert run.code == 2 and "Traceback" not in run.text, run
+        assert f"move {db} aside (or delete it) to start afresh" in run.err, run
+    db.rename(db.with_name("state.db.bad"))
+    run = e2e.am()
+    assert run.code == 0, run
+    assert e2e.calls() == []  # the answer in the logs is reused
+
+
+@pytest.mark.parametrize(
+    ("error", "advice"),
+    [
+        ("database is locked", "another program holds a lock on it"),
+        ("database or disk is full", "free some disk space"),
+        ("attempt to write a readonly database", "make .agentmake and the state.db files in it writable"),
+        ("no such column: memo", "the file is damaged: move .agentmake/state.db aside"),
+    ],
+)
+def test_each_state_database_failure_says_what_to_do(error: str, advice: str) -> None:
+    import sqlite3
+
+    from agentmake.store.schema import with_advice
+
+    text = with_advice("cannot use the state database", sqlite3.OperationalError(error), None)
+    assert text.startswith("cannot use the state database: ") and advice in text, text

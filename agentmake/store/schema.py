@@ -121,7 +121,7 @@ def connect(path: Path, *, may_reset: bool = True) -> sqlite3.Connection:
         reason = f"v{version}"
     except sqlite3.DatabaseError as exc:
         if not is_corrupt(exc):
-            raise StateError(f"cannot open {path}: {exc}") from None
+            raise StateError(with_advice(f"cannot open {path}: {exc}", exc, path.parent)) from None
         reason = "corrupt"
     what = "damaged" if reason == "corrupt" else f"of an old format ({reason})"
     if not may_reset:
@@ -150,6 +150,31 @@ def is_corrupt(exc: sqlite3.DatabaseError) -> bool:
         return name in ("SQLITE_CORRUPT", "SQLITE_NOTADB")
     text = str(exc).lower()
     return "malformed" in text or "not a database" in text
+
+
+def with_advice(message: str, exc: BaseException, state_dir: Path | None) -> str:
+    """`message` (a failure of the state database) and what to do about it, judged from SQLite's error.
+    `state_dir`: the `.agentmake` directory, if known (to name the files that are not writable)."""
+    name = getattr(exc, "sqlite_errorname", None) or ""
+    text = str(exc).lower()
+    where = state_dir if state_dir is not None else Path(".agentmake")
+    if name in ("SQLITE_CORRUPT", "SQLITE_NOTADB") or "malformed" in text or "no such " in text:
+        todo = (
+            f"the file is damaged: move {where / 'state.db'} aside (or delete it) to start afresh (finished"
+            " answers in the logs beside it are reused, not paid for again)"
+        )
+    elif name.startswith("SQLITE_READONLY") or "readonly" in text:
+        files = [where, *(where / f"state.db{suffix}" for suffix in ("", "-wal", "-shm"))]
+        stuck = [str(f) for f in files if state_dir is not None and f.exists() and not os.access(f, os.W_OK)]
+        named = ", ".join(stuck) if stuck else f"{where} and the state.db files in it"
+        todo = f"not writable: make {named} writable by this user"
+    elif name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in text:
+        todo = "another program holds a lock on it (not an agentmake build): run again once it is done"
+    elif name == "SQLITE_FULL" or "disk is full" in text:
+        todo = "free some disk space and run again"
+    else:
+        return message
+    return f"{message}: {todo}"
 
 
 def _open(path: Path) -> sqlite3.Connection:
