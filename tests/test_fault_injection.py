@@ -119,3 +119,38 @@ def test_each_state_database_failure_says_what_to_do(error: str, advice: str) ->
 
     text = with_advice("cannot use the state database", sqlite3.OperationalError(error), None)
     assert text.startswith("cannot use the state database: ") and advice in text, text
+
+
+def test_a_state_database_without_its_tasks_table_keeps_its_cache(e2e: E2E) -> None:
+    """`tasks` dropped (by hand, a half restore): every command failed with "no such table: tasks", for ever.
+    The table is made again, empty, and the rest kept: the cache restores the outputs with no call, even for
+    a plain-text runner (whose answers are never salvaged from the logs)."""
+    import sqlite3
+
+    e2e.write(
+        "Agentfile",
+        """\
+        agent one:
+            runner = llm
+            inputs = src.md
+            outputs = out/a.md
+            prompt = \"\"\"
+                FAKE: label=one
+                {{ read(input) }}
+                \"\"\"
+        """,
+    )
+    e2e.write("src.md", "hello\n")
+    assert e2e.am().code == 0
+    good = e2e.read("out/a.md")
+    conn = sqlite3.connect(e2e.root / ".agentmake/state.db")
+    conn.execute("DROP TABLE tasks")
+    conn.commit()
+    conn.close()
+    (e2e.root / ".agentmake/stamp").unlink(missing_ok=True)
+    (e2e.root / "out/a.md").unlink()
+    e2e.reset_calls()
+    run = e2e.am()
+    assert run.code == 0, run
+    assert e2e.calls() == [] and e2e.read("out/a.md") == good, run
+    assert e2e.am("status").code == 0

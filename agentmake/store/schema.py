@@ -90,6 +90,9 @@ CREATE TABLE IF NOT EXISTS blobs (digest TEXT PRIMARY KEY, data BLOB NOT NULL);
 """
 # tables added to format 1 after it was first released: created on open when missing (no version bump)
 ADDED = ("commits", "blobs")
+# every table of format 1: one missing (added since, or dropped by hand) is created, empty, on open; the
+# rest of the state, the cache above all, is kept
+TABLES = ("tasks", "files", "runs", "attempts", "running", "events", "cache", *ADDED)
 # columns added to format 1 tables after release: added on open when missing (no version bump)
 ADDED_COLUMNS = {"running": (("start_ticks", "INTEGER"), ("boot_id", "TEXT")), "cache": (("modes", "TEXT"),)}
 
@@ -206,7 +209,7 @@ def _closed_on_error(conn: sqlite3.Connection) -> Iterator[None]:
 
 def _add_missing(conn: sqlite3.Connection) -> None:
     names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    if any(name not in names for name in ADDED):
+    if any(name not in names for name in TABLES):
         with contextlib.suppress(sqlite3.OperationalError):  # read-only or busy: readers cope without it
             conn.executescript(DDL)
     for table, columns in ADDED_COLUMNS.items():
