@@ -4,7 +4,6 @@ Agentfile gets `file:line:col`, the line and a caret, exit 2, never a traceback,
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -104,18 +103,16 @@ def test_a_template_nesting_too_deep_is_a_located_error_not_a_traceback(
         ),
     ],
 )
-def test_a_long_run_of_blanks_is_refused_in_linear_time(
+def test_a_long_run_of_blanks_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, message: str
 ) -> None:
     """Two regexes backtracked quadratically over a run of blanks: 20,000 spaces took 6 s to refuse, 40,000
-    took 24 s (the unquoted-include hint and the duration pattern)."""
+    took 24 s (the unquoted-include hint and the duration pattern). How the time grows with the run is
+    measured by `benchmarks/bench_blanks.py` (no timed unit tests); this checks what is said."""
     root = project(tmp_path, text)
-    start = time.monotonic()
     code = main(["-C", str(root), "check"])
-    took = time.monotonic() - start
     err = capsys.readouterr().err
     assert code == 2 and message in err, err[:300]
-    assert took < 3, took
 
 
 def test_the_unquoted_include_hint_quotes_the_path_without_its_trailing_blanks(

@@ -176,9 +176,8 @@ def _field(st: Assign, src: v.Source, variables: Mapping[str, str], later: Mappi
         if "$" not in text and item.kind != "triple":
             return Field(st.key, [text], item.kind == "word", value.line, value.col, 0, src)
     bare = bool(items) and items[0].kind == "word"
-    offset = (
-        v.item_start_line(items[0]) if len(items) == 1 else 0
-    )  # (several items: not the Agentfile's lines)
+    # (several items: their lines are not the Agentfile's)
+    offset = v.item_start_line(items[0]) if len(items) == 1 else 0
     words = v.words(value, variables, src, later)
     positions = [(i.line, i.col) for i in items] if all("$" not in i.text for i in items) else None
     return Field(st.key, words, bare, value.line, value.col, offset, src, positions)
