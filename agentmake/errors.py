@@ -55,14 +55,16 @@ class AgentfileError(AgentmakeError):
         return self.message
 
     def render(self) -> str:
-        head = f"{self.loc}: error: {self.message}" if self.loc else f"error: {self.message}"
+        message = self.message
+        if len(message) > 2 * SHOWN + 200:  # (a value quoted whole: a command, a duration of 30,000 blanks)
+            message = f"{message[: SHOWN + 100]} … {message[-SHOWN:]}"
+        head = f"{self.loc}: error: {message}" if self.loc else f"error: {message}"
         lines = [head]
         src = self.source_line
         if src is None and self.loc is not None:
             src = read_line(self.loc.file, self.loc.line)
         if src is not None and self.loc is not None:
-            src = src.rstrip("\r\n").translate(_BLANKS)
-            col = max(self.loc.col - 1, 0)
+            src, col = _window(src.rstrip("\r\n").translate(_BLANKS), max(self.loc.col - 1, 0))
             before = src[:col]  # the caret's indent: tabs expanded and controls escaped as in the line
             indent = len(term_safe(before.expandtabs(4))) + col - len(before)  # (past its end: plain)
             lines.append("    " + term_safe(src.expandtabs(4)))
@@ -72,6 +74,21 @@ class AgentfileError(AgentmakeError):
         if self.hint:
             lines.append(self.hint)
         return "\n".join(lines)
+
+
+SHOWN = 160  # characters of a quoted Agentfile line, at most: a longer one is shown around the caret
+
+
+def _window(line: str, col: int) -> tuple[str, int]:
+    """(`line`, or at most `SHOWN` characters of it around 0-based column `col` with a "…" where it was cut,
+    and the caret's column in that text): a line of a megabyte is not printed whole, nor is the caret's
+    padding."""
+    if len(line) <= SHOWN:
+        return line, col
+    start = max(0, min(col, len(line)) - SHOWN // 2)
+    end = min(len(line), start + SHOWN)
+    cut = ("…" if start else "") + line[start:end] + ("…" if end < len(line) else "")
+    return cut, col - start + (1 if start else 0)
 
 
 class BuildFailed(AgentmakeError):

@@ -322,3 +322,24 @@ def test_an_error_past_a_newline_escape_of_an_inline_prompt_stays_on_its_line(
         f"Agentfile:4:{col}: error: inline prompt, line 2: undefined name: 'raed' is undefined"
     ), err
     assert err[1] == f"        prompt = {value}" and err[2] == " " * (col + 3) + "^", err
+
+
+def test_a_long_line_is_shown_around_its_caret_and_a_long_message_shortened(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A megabyte line was echoed whole, with as many blanks again before the caret; a command quoted whole
+    in the message made it as long."""
+    root = project(tmp_path, 'x = "' + "a" * 3000 + '" ) # ' + "b" * 3000 + "\n")
+    assert main(["-C", str(root), "check"]) == 2
+    lines = capsys.readouterr().err.split("\n")
+    assert lines[0].endswith(":1:3008: error: a '(' list must be the whole value; unexpected ')'"), lines[0]
+    shown, caret = lines[1], lines[2]
+    assert shown.startswith("    …a") and shown.endswith("b…") and len(shown) < 200, shown
+    assert caret.strip() == "^" and shown[caret.index("^")] == ")", (shown, caret)
+
+    (tmp_path / "cmd").mkdir()
+    root = project(tmp_path / "cmd", 'agent a:\n    outputs = o\n    run = "' + "x" * 5000 + ' {nope}"\n')
+    assert main(["-C", str(root), "check"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown placeholder '{nope}'" in err.split("\n")[0] and " … " in err.split("\n")[0], err[:600]
+    assert len(err) < 1500, len(err)
