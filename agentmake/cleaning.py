@@ -34,7 +34,7 @@ def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
     from agentmake.plan import Hasher
     from agentmake.store import Store
 
-    store = Store.open(project.root)
+    store = Store.open(project.root, lock=not req.dry_run)  # (a dry run changes nothing: no lock)
     try:
         hasher = Hasher(project.root, store)
         if leftovers:

@@ -13,6 +13,7 @@ from conftest import FakeAgents
 from agentmake import workflow
 from agentmake.cli import main, parse
 from agentmake.errors import UsageError
+from agentmake.store import Store
 
 AGENTFILE = """\
 lang = Chinese
@@ -264,7 +265,8 @@ def test_clean_dry_run_says_what_it_would_remove_and_removes_nothing(
     assert main(["-C", str(tmp_path), "-s"]) == 0
     (tmp_path / "b.txt").write_text("edited\n")
     capsys.readouterr()
-    assert main(["-C", str(tmp_path), "clean", "-n", "--cache"]) == 0
+    with Store.open(tmp_path):  # a build holds the lock: a dry run, which changes nothing, is not refused
+        assert main(["-C", str(tmp_path), "clean", "-n", "--cache"]) == 0
     out = capsys.readouterr().out
     assert "would remove a.txt\n" in out
     assert "would remove b.txt (not as agentmake made it: a copy would be saved)" in out
