@@ -89,7 +89,7 @@ def _parser() -> argparse.ArgumentParser:
         "-B", "--always-make", dest="force", action="store_true", help="rebuild everything selected"
     )
     p.add_argument("-q", "--question", action="store_true", help="run nothing; exit 1 if anything is stale")
-    p.add_argument("-s", "--silent", action="store_true", help="print only errors")
+    p.add_argument("-s", "--silent", action="store_true", help="print only failures and the summary line")
     p.add_argument("-v", "--verbose", action="store_true", help="say more")
     p.add_argument(
         "--budget", type=float, metavar="USD", help="stop starting LLM tasks at this recorded spend"
