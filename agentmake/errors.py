@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from unicodedata import combining, east_asian_width
 
 from agentmake.safetext import term_safe
 
@@ -66,7 +67,7 @@ class AgentfileError(AgentmakeError):
         if src is not None and self.loc is not None:
             src, col = _window(src.rstrip("\r\n").translate(_BLANKS), max(self.loc.col - 1, 0))
             before = src[:col]  # the caret's indent: tabs expanded and controls escaped as in the line
-            indent = len(term_safe(before.expandtabs(4))) + col - len(before)  # (past its end: plain)
+            indent = _width(term_safe(before.expandtabs(4))) + col - len(before)  # (past its end: plain)
             lines.append("    " + term_safe(src.expandtabs(4)))
             lines.append("    " + " " * indent + "^")
         if self.expected:
@@ -77,6 +78,12 @@ class AgentfileError(AgentmakeError):
 
 
 SHOWN = 160  # characters of a quoted Agentfile line, at most: a longer one is shown around the caret
+
+
+def _width(text: str) -> int:
+    """How many terminal columns `text` takes: two for a wide character (CJK, most emoji), none for a
+    combining mark, one for the rest."""
+    return sum(0 if combining(ch) else 2 if east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _window(line: str, col: int) -> tuple[str, int]:

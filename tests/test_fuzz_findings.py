@@ -343,3 +343,16 @@ def test_a_long_line_is_shown_around_its_caret_and_a_long_message_shortened(
     err = capsys.readouterr().err
     assert "unknown placeholder '{nope}'" in err.split("\n")[0] and " … " in err.split("\n")[0], err[:600]
     assert len(err) < 1500, len(err)
+
+
+@pytest.mark.parametrize(("value", "columns"), [("日本語", 6), ("e\u0301", 1), ("🙂", 2), ("abc", 3)])
+def test_the_caret_counts_terminal_columns_not_characters(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str, columns: int
+) -> None:
+    """A wide character takes two columns and a combining mark none: counting characters put the caret
+    left of the ')' after CJK text (and right of it after an accent written as a combining mark)."""
+    root = project(tmp_path, f'x = "{value}" )\n')
+    assert main(["-C", str(root), "check"]) == 2
+    lines = capsys.readouterr().err.split("\n")
+    assert lines[1] == f'    x = "{value}" )', lines
+    assert lines[2] == " " * (4 + len('x = "') + columns + len('" ')) + "^", lines
