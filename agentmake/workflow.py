@@ -158,6 +158,9 @@ def run_graph(
     finally:
         if result is not None:
             sink.close(result)
+        else:  # (an exception is on its way out: a full disk, a state database that cannot be written)
+            error = sys.exc_info()[1]
+            sink.abort(f"{type(error).__name__}: {error}" if error is not None else "stopped")
     store.cache_trim(af.settings.cache_size_mb * 1024 * 1024)
     if on_done is not None:
         on_done(result, hasher)

@@ -231,3 +231,29 @@ def test_incremental_rendering_matches_a_fresh_one(tmp_path: Path, seed: int) ->
             assert "Running: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) + "." in text
             failed = [t for t, task in sink.tasks.items() if task.state == "failed" and task.message]
             assert [h[4:] for h in text.splitlines() if h.startswith("### ")] == failed
+
+
+def test_a_build_that_ends_with_an_error_says_so_in_status_md(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A build stopped by an error of the machine (here the state database failing to record a result) left
+    status.md showing tasks running or pending that no process ran any more."""
+    import sqlite3
+
+    from agentmake.cli import main
+    from agentmake.store import Store
+
+    (tmp_path / "Agentfile").write_text(
+        'agent a:\n    outputs = a.txt\n    run = "echo a > {output}"\n'
+        'agent b:\n    inputs = a.txt\n    outputs = b.txt\n    run = "cat {input} > {output}"\n'
+    )
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(Store, "record_success", broken)
+    assert main(["-C", str(tmp_path)]) == 2
+    assert "disk I/O error" in capsys.readouterr().err
+    status = (tmp_path / ".agentmake/status.md").read_text()
+    assert "Ended with an error: OperationalError: disk I/O error. No task runs now" in status, status
+    assert "Running:" not in status, status

@@ -50,6 +50,14 @@ class Fanout:
             if close is not None:
                 close(result)
 
+    def abort(self, why: str) -> None:
+        """The build ended with an error before it had a result (`why`): the sinks that keep a view say so
+        (a file on disk must not go on showing tasks running that no process runs)."""
+        for sink in self.sinks:
+            abort = getattr(sink, "abort", None)
+            if abort is not None:
+                abort(why)
+
 
 def failure_lines(result: BuildResult) -> list[str]:
     """One line per failed task with its message (continuation lines indented), safe for a terminal."""

@@ -12,6 +12,7 @@ events arrive.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import tempfile
@@ -87,6 +88,7 @@ class StatusFile:
     _stale: set[str] = field(default_factory=set)
     _counts: dict[str, int] = field(default_factory=dict)
     _quiet_rows: str | None = None
+    _aborted: str | None = None  # why the build ended with an error, with no result (`abort`)
 
     def __call__(self, event: TaskEvent) -> None:
         if self.started_at is None:
@@ -176,6 +178,13 @@ class StatusFile:
             self.started_at = result.started_at
         self.flush()
 
+    def abort(self, why: str) -> None:
+        """The build ended with an error and has no result: the file says so, as it is (best effort: the
+        error itself, a full disk say, may keep it from being written)."""
+        self._aborted = why
+        with contextlib.suppress(OSError):
+            self.flush()
+
     def _unquiet(self, task_id: str) -> None:
         self.tasks[task_id] = _Task("up-to-date", ended=self._quiet.pop(task_id))
         self._counts["up-to-date"] = self._counts.get("up-to-date", 0) + 1
@@ -222,6 +231,11 @@ class StatusFile:
             lines.append(f"Build started {_clock(self.started_at)}.")
         if result is not None:
             lines.append(f"Finished: {result.summary_line().removeprefix('agentmake: ')}.")
+        elif self._aborted is not None:
+            lines.append(
+                f"Ended with an error: {md_cell(self._aborted)}. No task runs now: a task shown running or"
+                " pending was stopped, and the next build takes it up."
+            )
         else:
             counts = {s: n for s, n in self._counts.items() if n}
             if self._quiet:
