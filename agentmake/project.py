@@ -87,11 +87,12 @@ def _compile_templates(
 
 def check_task_templates(af: Agentfile, graph: Graph, known: KnownTemplates, commands: bool = True) -> None:
     """What rendering would refuse for every task of an agent, found now instead of mid-build (and instead of
-    `-n` or `status` refusing the whole project): a name its prompt reads that no task defines, and a shell
-    command's `{inputs[N]}` past a task's last input. Raises a located AgentfileError. Prompts whose names
+    `-n` or `status` refusing the whole project): a name its prompt reads that no task defines, a
+    `read('path')` of a path that is not an input of the task, and a shell command's `{inputs[N]}` past a
+    task's last input. Raises a located AgentfileError. Prompts whose names
     are `known` to be defined (for the same variables and wildcards) are skipped; new ones are added."""
     from agentmake.plan.context import render_task_command
-    from agentmake.templates import check_names, command_indices
+    from agentmake.templates import check_names, check_reads, command_indices
 
     named: set[str] = set()
     indexed: dict[str, bool] = {}
@@ -105,6 +106,8 @@ def check_task_templates(af: Agentfile, graph: Graph, known: KnownTemplates, com
             if not known.seen(key):
                 check_names(prompt, defined)
                 known.add(key)
+        if prompt is not None:
+            check_reads(prompt, task.id, task.inputs)
         if commands and isinstance(spec, AgentSpec) and spec.run is not None:
             if task.name not in indexed:
                 run = spec.run

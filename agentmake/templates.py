@@ -178,6 +178,36 @@ def check_names(prompt: Prompt, defined: Iterable[str]) -> None:
     raise _error(prompt, f"undefined name: '{name}' is undefined", where[name], name)
 
 
+def check_reads(prompt: Prompt, task_id: str, inputs: Iterable[str]) -> None:
+    """Raise AgentfileError, located in `prompt`, at a `read('path')` of a literal path that is not one of
+    `inputs` (those of task `task_id`): rendering would refuse it for that task, after the tasks before it
+    were paid for. (A path built from names, `read('docs/' ~ name)`, is judged when it is rendered.)"""
+    if "read" not in prompt.text:
+        return
+    have = set(inputs)
+    for path, line in _read_literals(prompt.text, prompt.path or _INLINE):
+        if path not in have:
+            err = _error(prompt, f"read({path!r}): not an input of task {task_id}", line, path)
+            err.hint = "add it to the agent's inputs (a prompt reads only what the task's key holds)"
+            raise err
+
+
+@lru_cache(maxsize=256)
+def _read_literals(text: str, filename: str) -> tuple[tuple[str, int], ...]:
+    """(path, template line) of each `read(...)` call in `text` whose argument is a literal string."""
+    from jinja2 import nodes
+
+    return tuple(
+        (call.args[0].value, call.lineno)
+        for call in _parse(text, filename).find_all(nodes.Call)
+        if isinstance(call.node, nodes.Name)
+        and call.node.name == "read"
+        and call.args
+        and isinstance(call.args[0], nodes.Const)
+        and isinstance(call.args[0].value, str)
+    )
+
+
 def _first_line(lines: list[str], name: str) -> int:
     """The 1-based line where the word `name` first appears (1 if nowhere)."""
     word = re.compile(rf"\b{re.escape(name)}\b")

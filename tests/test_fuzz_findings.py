@@ -356,3 +356,34 @@ def test_the_caret_counts_terminal_columns_not_characters(
     lines = capsys.readouterr().err.split("\n")
     assert lines[1] == f'    x = "{value}" )', lines
     assert lines[2] == " " * (4 + len('x = "') + columns + len('" ')) + "^", lines
+
+
+def test_a_prompt_reading_a_file_that_is_not_an_input_is_refused_before_any_task(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`read('other.md')` of a file that is not an input: check said ok, -n refused it (exit 2) after making
+    the state directory, and a build ran the agents before it (paid) and then failed the task (exit 1)."""
+    agentfile = (
+        'agent up:\n    outputs = notes.md\n    run = "echo expensive > {output}"\n'
+        "agent down:\n    inputs = notes.md\n    outputs = summary.md\n"
+        "    prompt = \"Summarise {{ read(input) }} with {{ read('other.md') }}\"\n"
+    )
+    root = project(tmp_path, agentfile, {"other.md": "x\n"})
+    before = listing(root)
+    for args in (["check"], ["-n"], []):
+        assert main(["-C", str(root), *args]) == 2, args
+        err = capsys.readouterr().err
+        assert "Agentfile:7:57:" in err and "read('other.md'): not an input of task down" in err, err
+        assert "add it to the agent's inputs" in err, err
+    assert listing(root) == before  # nothing ran, nothing was written
+
+
+def test_a_read_of_an_input_or_of_a_computed_path_is_not_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    agentfile = (
+        "agent t:\n    inputs = docs/{n}.md glossary.md\n    outputs = out/{n}.md\n"
+        "    prompt = \"{{ read('glossary.md') }} {{ read('docs/' ~ n ~ '.md') }}\"\n"
+    )
+    root = project(tmp_path, agentfile, {"docs/a.md": "a\n", "glossary.md": "g\n"})
+    assert main(["-C", str(root), "check"]) == 0, capsys.readouterr().err
