@@ -320,3 +320,20 @@ def test_check_warns_of_a_model_its_runner_cannot_pass(
         "agentmake: warning: a: model big is never passed to runner mine, which has no `model_flag`: set"
         " `model_flag` on the runner (e.g. --model), or remove `model`"
     ]
+
+
+def test_the_commands_that_only_look_write_nothing_in_a_project_never_built(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a dry run, status or explain in a fresh checkout made .agentmake/ (a state database, a .gitignore)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src/a.txt").write_text("a\n")
+    (tmp_path / "Agentfile").write_text(
+        'agent up:\n    inputs = src/{n}.txt\n    outputs = out/{n}.txt\n    run = "cp {input} {output}"\n'
+    )
+    for args in (["-n"], ["-q"], ["status"], ["status", "--json"], ["explain", "up:a"], ["clean", "-n"]):
+        assert main(["-C", str(tmp_path), *args]) in (0, 1), args
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["Agentfile", "src"], args
+    assert "would run up:a: never built" in capsys.readouterr().out
+    assert main(["-C", str(tmp_path), "-s"]) == 0
+    assert (tmp_path / "out/a.txt").read_text() == "a\n" and (tmp_path / ".agentmake/state.db").exists()

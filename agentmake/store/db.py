@@ -31,7 +31,7 @@ from agentmake.store.cache import BlobCache
 from agentmake.store.journal import Journal
 from agentmake.store.lock import LockedError, ProjectLock
 from agentmake.store.records import AttemptRecord, FileRecord, RawJSON, TaskRecord
-from agentmake.store.schema import connect
+from agentmake.store.schema import connect, empty
 
 __all__ = ["AttemptRecord", "FileRecord", "LockedError", "Store", "TaskRecord"]
 
@@ -60,7 +60,10 @@ class Store(Journal):
         self.dir = root / ".agentmake"
         self._plock = lock
         self._lock = threading.RLock()
-        self._conn = connect(self.dir / "state.db", may_reset=lock is not None or not self._exists())
+        if lock is None and not self._exists():  # a reader where nothing was recorded: it writes nothing
+            self._conn = empty()
+        else:
+            self._conn = connect(self.dir / "state.db", may_reset=lock is not None)
         self.cache = BlobCache(self.dir / "cache", self._conn, self._lock)
         self._tasks: dict[str, TaskRecord] | None = None  # every record, loaded on first need
         self._known: dict[str, TaskRecord | None] = {}  # records read one by one, or written, before that
@@ -83,10 +86,11 @@ class Store(Journal):
         empty one used instead."""
         root = Path(root).resolve()
         directory = root / ".agentmake"
-        directory.mkdir(parents=True, exist_ok=True)
-        ignore = directory / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("*\n")
+        if lock or (directory / "state.db").exists():  # (a reader of a project never built makes nothing)
+            directory.mkdir(parents=True, exist_ok=True)
+            ignore = directory / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("*\n")
         plock = None
         removed: tuple[int, int, int] | None = None
         if lock:

@@ -132,12 +132,18 @@ def connect(path: Path, *, may_reset: bool = True) -> sqlite3.Connection:
             f"agentmake: warning: {path} is {what}: nothing recorded is shown; the next build moves it aside"
             " and starts afresh\n"
         )
-        conn = sqlite3.connect(":memory:", check_same_thread=False)
-        _create(conn)
-        return conn
+        return empty()
     aside = _move_aside(path, reason)
     sys.stderr.write(f"agentmake: warning: {path} was {what}: moved to {aside.name}; starting afresh\n")
     conn = _open(path)
+    _create(conn)
+    return conn
+
+
+def empty() -> sqlite3.Connection:
+    """An empty state database in memory: what a reader sees where nothing was recorded (or nothing can be
+    read), written nowhere."""
+    conn = sqlite3.connect(":memory:", check_same_thread=False)
     _create(conn)
     return conn
 
