@@ -220,3 +220,16 @@ def fanout_agentfile(extra: str = "", sleep: float = 0.0) -> str:
         )
         + extra
     )
+
+
+def one_agent(runner: str = "") -> str:
+    """An Agentfile of one LLM agent (the fake agent's answer holds its input), on `runner` if given."""
+    on = f"\n    runner = {runner}" if runner else ""
+    return f"""agent one:{on}
+    inputs = src.md
+    outputs = out/a.md
+    prompt = \"\"\"
+        FAKE: label=one
+        {{{{ read(input) }}}}
+        \"\"\"
+"""

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FakeAgents
-from e2e_helpers import E2E
+from e2e_helpers import E2E, one_agent
 
 BIG = 300_000  # over PACK_LIMIT: the blob is a file under .agentmake/cache/blobs
 
@@ -120,18 +120,7 @@ def test_a_result_the_cache_cannot_take_is_kept_and_the_build_says_so(e2e: E2E) 
     """A cache that cannot be written (here `blobs` is a file; a full disk or a read-only directory alike)
     never costs the result, but the build must say the result is not cached: silently, a later `clean` or a
     deleted output would pay for the call again with no warning."""
-    e2e.write(
-        "Agentfile",
-        """\
-        agent one:
-            inputs = src.md
-            outputs = out/a.md
-            prompt = \"\"\"
-                FAKE: label=one
-                {{ read(input) }}
-                \"\"\"
-        """,
-    )
+    e2e.write("Agentfile", one_agent(), dedent=False)
     _big_doc(e2e, "src.md", "x")
     cache = e2e.root / ".agentmake/cache"
     cache.mkdir(parents=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FakeAgents
-from e2e_helpers import E2E
+from e2e_helpers import E2E, one_agent
 
 
 @pytest.fixture
@@ -73,18 +73,7 @@ def test_a_state_database_damaged_inside_says_what_to_do(e2e: E2E) -> None:
     """Damage past the header passes the check on open and breaks the first real query: every command then
     fails, for ever; the one-line error must say how to get out (move the file aside), and doing so costs no
     call that was paid for."""
-    e2e.write(
-        "Agentfile",
-        """\
-        agent one:
-            inputs = src.md
-            outputs = out/a.md
-            prompt = \"\"\"
-                FAKE: label=one
-                {{ read(input) }}
-                \"\"\"
-        """,
-    )
+    e2e.write("Agentfile", one_agent(), dedent=False)
     e2e.write("src.md", "hello\n")
     assert e2e.am().code == 0
     db = e2e.root / ".agentmake/state.db"
@@ -127,19 +116,7 @@ def test_a_state_database_without_its_tasks_table_keeps_its_cache(e2e: E2E) -> N
     a plain-text runner (whose answers are never salvaged from the logs)."""
     import sqlite3
 
-    e2e.write(
-        "Agentfile",
-        """\
-        agent one:
-            runner = llm
-            inputs = src.md
-            outputs = out/a.md
-            prompt = \"\"\"
-                FAKE: label=one
-                {{ read(input) }}
-                \"\"\"
-        """,
-    )
+    e2e.write("Agentfile", one_agent("llm"), dedent=False)
     e2e.write("src.md", "hello\n")
     assert e2e.am().code == 0
     good = e2e.read("out/a.md")
