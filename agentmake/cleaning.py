@@ -3,7 +3,7 @@ the graph), saving a copy of any that agentmake did not make as it is; `--cache`
 
 Nothing outside the project is ever removed or copied: a recorded path outside it is skipped (a state.db
 copied from elsewhere, or planted), and an output directory that resolves outside it stops the command
-(`confine.check_inside`).
+before anything is removed (`confine.check_inside`).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from agentmake.confine import check_inside
 from agentmake.errors import UsageError
+from agentmake.graph.globs import is_outside_root
 from agentmake.safetext import term_safe
 from agentmake.workflow import EXIT_OK, Request, _out, load_project
 
@@ -37,27 +38,32 @@ def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
     store = Store.open(project.root, lock=not req.dry_run)  # (a dry run changes nothing: no lock)
     try:
         hasher = Hasher(project.root, store)
+        doomed: list[tuple[str, str | None]] = []  # (output, the content hash agentmake recorded for it)
         if leftovers:
             from agentmake.plan.leftovers import dropped_tasks
 
             dropped = dropped_tasks(project.graph, store)
-            removed = 0
             for task_id in dropped:
                 rec = store.task_record(task_id)
                 for out, made in sorted(rec.outputs.items()) if rec is not None else ():
                     if out not in project.graph.producer:
-                        removed += _remove_output(store, hasher, project.root, out, made, req.dry_run)
+                        doomed.append((out, made))
+        else:
+            records = store.task_records()
+            for task in selected.tasks.values():
+                rec = records.get(task.id)
+                doomed += [(out, rec.outputs.get(out) if rec else None) for out in task.outputs]
+        for out, _ in doomed:  # every one first: a clean refused halfway would leave half the outputs
+            if not is_outside_root(out) and os.path.lexists(project.root / out):
+                check_inside(project.root, out)
+        removed = sum(
+            _remove_output(store, hasher, project.root, out, made, req.dry_run) for out, made in doomed
+        )
+        if leftovers:
             if not req.dry_run:
                 store.forget_tasks(dropped)
             what = f"{removed} leftover output(s) of {len(dropped)} task(s) no longer in the graph"
         else:
-            records = store.task_records()
-            removed = 0
-            for task in selected.tasks.values():
-                rec = records.get(task.id)
-                for out in task.outputs:
-                    recorded = rec.outputs.get(out) if rec is not None else None
-                    removed += _remove_output(store, hasher, project.root, out, recorded, req.dry_run)
             what = f"{removed} output(s)"
         if cache and not req.dry_run:
             from agentmake.runners.salvage import forget_answers
@@ -82,8 +88,6 @@ def _remove_output(
         mode = os.lstat(path).st_mode
     except FileNotFoundError:
         return 0
-    from agentmake.graph.globs import is_outside_root
-
     if is_outside_root(out) or out.split("/", 1)[0] == ".agentmake":  # (a record from a planted state.db)
         _out(f"not removing {out}: a recorded output outside the project")
         return 0

@@ -214,3 +214,22 @@ def test_copied_cli_credentials_are_never_readable_by_others(tmp_path: Path) -> 
     copy = Path(inv.env["CLAUDE_CONFIG_DIR"]) / ".credentials.json"
     assert copy.read_text() == '{"token": "secret"}'
     assert copy.stat().st_mode & 0o777 == 0o600
+
+
+def test_clean_refused_for_a_linked_output_directory_removes_nothing_at_all(tmp_path: Path) -> None:
+    # clean removed the outputs of the tasks before the linked directory, then stopped: half a clean
+    project, outside = tmp_path / "p", tmp_path / "outside"
+    project.mkdir()
+    outside.mkdir()
+    (project / "Agentfile").write_text(
+        'agent a:\n    outputs = first/a.txt\n    run = "echo a > {output}"\n'
+        'agent b:\n    outputs = later/b.txt\n    run = "echo b > {output}"\n'
+    )
+    assert _agentmake(project, "-s").returncode == 0
+    shutil.rmtree(project / "later")
+    (project / "later").symlink_to(outside)
+    (outside / "b.txt").write_text("precious\n")
+    proc = _agentmake(project, "clean")
+    assert proc.returncode == 2 and "outside the project (a symbolic link)" in proc.stderr, proc.stderr
+    assert (project / "first/a.txt").read_text() == "a\n"  # refused before anything was removed
+    assert (outside / "b.txt").read_text() == "precious\n"
