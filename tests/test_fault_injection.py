@@ -131,3 +131,17 @@ def test_a_state_database_without_its_tasks_table_keeps_its_cache(e2e: E2E) -> N
     assert run.code == 0, run
     assert e2e.calls() == [] and e2e.read("out/a.md") == good, run
     assert e2e.am("status").code == 0
+
+
+def test_an_output_path_taken_by_a_directory_fails_before_the_agent_is_paid(e2e: E2E) -> None:
+    """A directory where the output goes: the answer could never be renamed into place, and a plain-text
+    runner's answer is not salvaged from its log, so the call must not be made."""
+    e2e.write("Agentfile", one_agent("llm"), dedent=False)
+    e2e.write("src.md", "hello\n")
+    (e2e.root / "out/a.md").mkdir(parents=True)
+    run = e2e.am()
+    assert run.code == 1 and e2e.calls() == [], run
+    assert "cannot write output out/a.md: [Errno 21] a directory is in the way" in run.text, run
+    assert "(nothing was sent)" in run.text, run
+    (e2e.root / "out/a.md").rmdir()
+    assert e2e.am().code == 0 and e2e.calls() == ["one"] and "hello" in e2e.read("out/a.md")

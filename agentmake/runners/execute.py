@@ -27,6 +27,7 @@ process, verdicts, checks) in `base`.
 
 from __future__ import annotations
 
+import errno
 import os
 import threading
 import time
@@ -148,6 +149,9 @@ class Executor(SalvageAttempts, ShellAttempts):
             try:
                 answer_file = staged_path(self.root, task.outputs[0])
                 answer_file.touch(exist_ok=False)
+                if os.path.isdir(self.root / task.outputs[0]):  # (the answer could never be renamed there)
+                    answer_file.unlink()
+                    raise IsADirectoryError(errno.EISDIR, "a directory is in the way", task.outputs[0])
             except OutsideProject:
                 raise
             except OSError as exc:
