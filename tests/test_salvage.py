@@ -19,7 +19,7 @@ from conftest import FakeAgents, RunnerProject
 from e2e_helpers import E2E, Run, alive, kill_quietly, wait_for
 
 from agentmake.runners.parse import delivered
-from agentmake.runners.salvage import key_file
+from agentmake.runners.salvage import done_file, key_file
 
 
 @pytest.fixture
@@ -154,8 +154,10 @@ def test_the_key_file_is_written_after_the_older_logs_are_gone(project: RunnerPr
     key, started = key_file(stem).read_text().splitlines()
     assert key == "new-key" and abs(float(started) - time.time()) < 60
     assert os.listdir(stem.parent) == [key_file(stem).name]  # the old answer and its stderr are gone
+    done_file(stem).write_text("")  # an earlier plain-text attempt's proof of success
     executor._note_key(project.agent("t", runner="llm"), stem, "other-key")
-    assert key_file(stem).read_text().startswith("new-key\n")  # a plain-text runner writes no key
+    assert key_file(stem).read_text().startswith("other-key\n")  # plain text too: its `.done` proves it
+    assert not done_file(stem).exists()  # the old proof never stands beside a new key
 
 
 def test_clean_cache_forgets_the_answers_in_the_logs(e2e: E2E) -> None:
@@ -350,3 +352,33 @@ def test_a_recorded_answer_gone_from_the_cache_is_salvaged_at_no_cost(e2e: E2E) 
     assert _last_costs(e2e) == paid, "the record keeps what the answer cost"
     again = e2e.am()
     assert again.code == 0 and again.summary.up_to_date == 2 and e2e.calls() == [], again
+
+
+def test_a_plain_text_answer_the_build_could_not_record_is_salvaged(
+    e2e: E2E, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A plain-text runner's answer came back whole (its process exited 0), then the build stopped before
+    recording it (here the state database failed; a full disk or a crash alike): the next build used to ask
+    again, paying twice. The attempt's `.done` mark proves the answer; one cut short has none (see
+    `test_a_killed_runs_answers_are_salvaged_for_the_same_key_only`: `plain` is asked again)."""
+    from agentmake.cli import main
+    from agentmake.store import Store
+
+    e2e.write("Agentfile", 'agent plain:\n    runner = llm\n    inputs = in.md\n    outputs = out.md\n'
+              '    prompt = "FAKE: label=plain\\nSummarise: {{ read(input) }}"\n', dedent=False)  # fmt: skip
+    e2e.write("in.md", "the text\n")
+    real = Store.record_success
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(Store, "record_success", broken)
+    assert main(["-C", str(e2e.root)]) == 2
+    assert e2e.calls() == ["plain"] and not e2e.exists("out.md")
+    monkeypatch.setattr(Store, "record_success", real)
+    capsys.readouterr()
+    assert main(["-C", str(e2e.root)]) == 0
+    captured = capsys.readouterr()
+    assert e2e.calls() == ["plain"], "the answer paid for was asked for again"
+    assert "Summarise: the text" in e2e.read("out.md")
+    assert "salvaged from" in captured.err and "0 ran, 1 cached" in captured.out, captured

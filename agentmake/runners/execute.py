@@ -210,6 +210,7 @@ class Executor(SalvageAttempts, ShellAttempts):
             else:
                 out = task.outputs[0]
                 assert answer_file is not None
+                self.note_done(task, stem)  # (a plain-text answer: salvageable from its log from now on)
                 try:
                     answer_file.write_text(parsed.answer or "", encoding="utf-8")
                 except OSError as exc:  # (e.g. a full disk: the answer stays in the attempt's log)

@@ -8,8 +8,14 @@ that name and before it starts. The first attempt of the task in a later run fir
 attempt made for the same key (same prompt, inputs and settings) whose output *proves* it finished and
 succeeded (`parse.delivered`: the result record such a tool prints only at the end, not an error) is judged
 exactly as a fresh answer (written staged, `check`ed) and used instead of asking again; it is recorded with
-the duration of that attempt. Never with -B, which asks for a new answer, and never for plain-text runners,
-whose output cannot show that it is complete.
+the duration of that attempt. Never with -B, which asks for a new answer.
+
+A plain-text runner's output cannot show that it is complete (a killed agent's half answer looks like an
+answer), so its attempt proves it instead: once its process has exited successfully and its answer is judged
+a success, ``<stem>.done`` is written beside the logs (`note_done`), before the answer is staged and recorded.
+A single-output agent's attempt with that mark is salvaged as above: a build stopped after the answer came
+(a full disk, a state database that could not be written, a crash before the record) does not pay for it
+again.
 
 A multi-output agent writes its files itself, in place, and they are undone unless its attempt is recorded;
 so they are first kept beside its logs (``<stem>.salvage/``, see `backups`): by the attempt when it succeeded
@@ -34,7 +40,7 @@ from agentmake.runners.backups import SALVAGED
 from agentmake.runners.base import ExecutorBase
 from agentmake.runners.capture import read_log
 from agentmake.runners.invocation import safe_name
-from agentmake.runners.parse import delivered
+from agentmake.runners.parse import delivered, parse_output
 from agentmake.runners.result import AttemptResult
 from agentmake.runners.staging import staged_path
 
@@ -44,6 +50,11 @@ _MAX_ATTEMPTS = 100  # attempt logs looked at per task (attempts of a run are nu
 
 def key_file(stem: Path) -> Path:
     return stem.with_name(stem.name + ".key")
+
+
+def done_file(stem: Path) -> Path:
+    """Where a plain-text attempt notes that it ended in success (see the module docstring)."""
+    return stem.with_name(stem.name + ".done")
 
 
 def _took(source: Path, started: str) -> float:
@@ -63,7 +74,8 @@ def _notice(decision: Decision, source: Path) -> str:
 
 def forget_answers(log_dir: Path) -> int:
     """Make the answers in `log_dir` unusable for salvage (`agentmake clean --cache`): remove every key file
-    and every kept set of files. Returns how many key files there were."""
+    (a `.done` mark without its key proves nothing) and every kept set of files. Returns how many key files
+    there were."""
     removed = 0
     for path in log_dir.glob("*.key") if log_dir.is_dir() else ():
         with contextlib.suppress(FileNotFoundError):
@@ -98,22 +110,32 @@ class SalvageAttempts(ExecutorBase):
         return self._runner(runner_name(task.spec, self.agentfile.settings))
 
     def _salvageable(self, task: Task) -> bool:
+        """An LLM agent (or merge report) whose runner speaks JSON, or with a single output (plain text: its
+        `.done` mark proves the answer)."""
         spec = task.spec
         llm = (isinstance(spec, AgentSpec) and not spec.is_shell) or (
             isinstance(spec, ReportSpec) and spec.merge is not None
         )
-        return llm and self._llm_runner(task).format in FORMATS
+        return llm and (self._llm_runner(task).format in FORMATS or len(task.outputs) == 1)
 
     def answer_format(self, task: Task) -> str | None:
-        """The format of `task`'s answer if a later run may salvage it (see `backups`), else None."""
-        return self._llm_runner(task).format if self._salvageable(task) else None
+        """The format of a multi-output `task`'s answer if a later run may salvage it (see `backups`): one
+        its output proves complete (JSON), else None."""
+        fmt = self._llm_runner(task).format
+        return fmt if fmt in FORMATS and self._salvageable(task) else None
+
+    def note_done(self, task: Task, stem: Path) -> None:
+        """A plain-text attempt of `task` ended in success (its answer is in its log): mark it salvageable."""
+        if self._llm_runner(task).format not in FORMATS and self._salvageable(task):
+            with contextlib.suppress(OSError):  # (a full disk: the answer is kept as before, not salvaged)
+                done_file(stem).write_bytes(b"")
 
     def _note_key(self, task: Task, stem: Path, key: str | None) -> None:
         """Before an attempt starts: its older logs go, then its key is written (so a key file never sits
         beside another attempt's output)."""
         if key is None or not self._salvageable(task):
             return
-        for suffix in (".key", ".out", ".err"):
+        for suffix in (".key", ".out", ".err", ".done"):
             with contextlib.suppress(FileNotFoundError):
                 stem.with_name(stem.name + suffix).unlink()
         shutil.rmtree(stem.with_name(stem.name + ".salvage"), ignore_errors=True)
@@ -140,8 +162,14 @@ class SalvageAttempts(ExecutorBase):
                 continue
             if key != decision.key:
                 continue
-            parsed = delivered(runner.format, read_log(source, ".out"), read_log(source, ".err"))
-            if parsed is None:
+            out, err = read_log(source, ".out"), read_log(source, ".err")
+            if runner.format in FORMATS:
+                parsed = delivered(runner.format, out, err)
+            elif done_file(source).exists():  # (plain text: the attempt proved it ended in success)
+                parsed = parse_output(runner.format, out, err)
+            else:
+                continue
+            if parsed is None or parsed.is_error or not (parsed.answer or "").strip():
                 continue
             files = _kept_files(source, task.outputs)
             if files is None:
