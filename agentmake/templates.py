@@ -253,6 +253,13 @@ def render_prompt(prompt: Prompt, context: Mapping[str, object]) -> str:
         raise _error(prompt, f"{type(e).__name__}: {e}", line) from None
 
 
+def read_input(path: Path) -> str:
+    """An input's content as a template sees it: its bytes decoded as UTF-8 (an undecodable byte as U+FFFD),
+    line endings as they are. Not `read_text()`, whose universal newlines turn CRLF and a lone CR into LF:
+    the agent would be sent other text than the file holds."""
+    return path.read_bytes().decode("utf-8", errors="replace")
+
+
 @dataclass(frozen=True, repr=False)
 class InputFile:
     """An input as a template sees it in `files`: `.path` and `.content` (read when first used). The project
@@ -265,7 +272,7 @@ class InputFile:
 
     @property
     def content(self) -> str:
-        return (self._root / self.path).read_text(encoding="utf-8", errors="replace")
+        return read_input(self._root / self.path)
 
     def __str__(self) -> str:
         return self.path
@@ -290,7 +297,7 @@ def prompt_context(
             raise ValueError(f"read() takes an input's path or an item of files, not {type(name).__name__}")
         if name not in allowed:
             raise ValueError(f"read({name!r}): not an input of this task")
-        return (root / name).read_text(encoding="utf-8", errors="replace")
+        return read_input(root / name)
 
     ctx: dict[str, object] = dict(variables)
     ctx.update(wildcards)
