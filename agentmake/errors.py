@@ -32,7 +32,8 @@ class AgentmakeError(Exception):
     exit_code = 2
 
     def render(self) -> str:
-        return f"agentmake: error: {self}"
+        # one line: a file name or task id quoted in the message cannot start a line of its own
+        return term_safe(f"agentmake: error: {self}")
 
 
 class UsageError(AgentmakeError):
@@ -59,8 +60,10 @@ class AgentfileError(AgentmakeError):
         message = self.message
         if len(message) > 2 * SHOWN + 200:  # (a value quoted whole: a command, a duration of 30,000 blanks)
             message = f"{message[: SHOWN + 100]} … {message[-SHOWN:]}"
+        # each part one line, escaped: a file name or a wildcard value quoted in the message, expected or
+        # hint (a newline in its name) cannot start a line of its own
         head = f"{self.loc}: error: {message}" if self.loc else f"error: {message}"
-        lines = [head]
+        lines = [term_safe(head)]
         src = self.source_line
         if src is None and self.loc is not None:
             src = read_line(self.loc.file, self.loc.line)
@@ -71,9 +74,9 @@ class AgentfileError(AgentmakeError):
             lines.append("    " + term_safe(src.expandtabs(4)))
             lines.append("    " + " " * indent + "^")
         if self.expected:
-            lines.append("expected: " + ", ".join(self.expected))
+            lines.append(term_safe("expected: " + ", ".join(self.expected)))
         if self.hint:
-            lines.append(self.hint)
+            lines.append(term_safe(self.hint))
         return "\n".join(lines)
 
 
