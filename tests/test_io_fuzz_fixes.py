@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -45,3 +46,28 @@ def test_a_newline_in_a_file_name_cannot_forge_a_line_of_an_error(
     err = capsys.readouterr().err
     assert f"did you mean 't:x\\n{forged}'" in err, err
     assert len(err.splitlines()) == 1, err
+
+
+@pytest.mark.parametrize(
+    "name", ["hash#35;", "#9829;", "<img src=x onerror=alert(1)>", "a&amp;b", 'q"uote', "new\nline", "x|y"]
+)
+def test_graph_mermaid_shows_a_name_as_it_is(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    """`graph --format mermaid` escaped only `"`: Mermaid reads `#35;` as an entity code (a file named
+    `hash#35;.md` showed as `hash#`), and labels as HTML. Every markup character is an entity code now, as in
+    the report's charts: the label decodes back to the name."""
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / f"{name}.txt").write_text("1")
+    (tmp_path / "Agentfile").write_text(
+        'agent t:\n    run = "cat {input} > {output}"\n    inputs = in/{n}.txt\n    outputs = out/{n}.md\n'
+        "report r:\n    inputs = out/*.md\n    output = R.md\n"
+    )
+    assert main(["-C", str(tmp_path), "graph", "--format", "mermaid"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    node = next(line for line in lines if line.startswith("  t0["))
+    edge = next(line for line in lines if "-->" in line)
+    label = node[len('  t0["') : -len('"]')]
+    assert re.sub(r"#(\d+);", lambda m: chr(int(m.group(1))), label) == f"t:{name}", node
+    assert re.fullmatch(r"[A-Za-z0-9 _.,/:+=@#;-]*", label), node  # nothing Mermaid reads as markup
+    assert edge.startswith('  t0 -->|"') and edge.endswith('"| t1') and '"' not in edge[10:-5], edge

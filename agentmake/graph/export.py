@@ -65,7 +65,12 @@ def _dot(graph: Graph) -> str:
 
 
 def _mermaid_label(text: str) -> str:
-    return '"' + text.replace('"', "#quot;") + '"'
+    """A quoted Mermaid label showing `text` as it is: every character that Mermaid would read as markup as
+    an entity code, `#` included (else a name holding `#35;` shows `#`, and `<b>` is taken as HTML), as the
+    report's charts do; a newline too (`#10;`), so that each node stays on one line."""
+    from agentmake.report.mermaid import node_label
+
+    return '"' + node_label(text) + '"' if text else '""'
 
 
 def _mermaid(graph: Graph) -> str:
