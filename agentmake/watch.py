@@ -37,6 +37,7 @@ from agentmake.safetext import term_lines, term_safe
 from agentmake.scheduler import BuildControl
 from agentmake.store import Store, TaskRecord
 from agentmake.syntax import load_agentfile
+from agentmake.syntax.transform import build_settings
 from agentmake.workflow import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -374,6 +375,9 @@ def _drain(changes: queue.Queue[set[str]], first: set[str]) -> set[str]:
 
 
 def watch(req: Request) -> int:
+    # a setting given a bad value on the command line (`jobs=abc`): no edit of a file can fix it, so it is a
+    # bad request (exit 2), not an Agentfile to wait for
+    build_settings({}, req.overrides)
     session = WatchSession(req)
     try:
         session.watcher.thread.start()

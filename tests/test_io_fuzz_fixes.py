@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -71,3 +73,20 @@ def test_graph_mermaid_shows_a_name_as_it_is(
     assert re.sub(r"#(\d+);", lambda m: chr(int(m.group(1))), label) == f"t:{name}", node
     assert re.fullmatch(r"[A-Za-z0-9 _.,/:+=@#;-]*", label), node  # nothing Mermaid reads as markup
     assert edge.startswith('  t0 -->|"') and edge.endswith('"| t1') and '"' not in edge[10:-5], edge
+
+
+@pytest.mark.parametrize("override", ["jobs=abc", "retries=-1", "timeout=0", "budget=nan"])
+def test_watch_refuses_a_bad_setting_on_the_command_line(tmp_path: Path, override: str) -> None:
+    """`agentmake watch jobs=abc` said "watching for changes (fix it to start building)" and waited for an
+    edit that could never fix it (the command line wins over the file); `agentmake jobs=abc` exits 2."""
+    (tmp_path / "Agentfile").write_text('agent a:\n    run = "echo hi > {output}"\n    outputs = out.txt\n')
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "agentmake", "-C", str(tmp_path), "watch", override],
+            capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired as e:  # (before the fix: it watched for ever)
+        pytest.fail(f"watch {override} kept watching: {e.stderr!r}")
+    assert done.returncode == 2, done
+    assert f"command line {override}" in done.stderr and "watching" not in done.stderr, done.stderr
+    assert not (tmp_path / "out.txt").exists()
