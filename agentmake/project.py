@@ -331,12 +331,20 @@ def init_project(directory: Path, out: TextIO) -> int:
         "prompts/summarize.md": STARTER_PROMPT,
         "notes/example.md": STARTER_NOTE,
     }
-    existing = [rel for rel in files if (directory / rel).exists()]
+    # (a link counts, even a dangling one: writing through it would write elsewhere)
+    existing = [rel for rel in files if (directory / rel).exists() or (directory / rel).is_symlink()]
     if existing:
         raise UsageError(f"init: {', '.join(existing)} already exist(s) in {directory}; nothing written")
+    # a file where a directory goes fails before anything is written: not after the Agentfile, which a
+    # second `init` then refuses to replace
+    parents = dict.fromkeys(Path(rel).parent for rel in files if Path(rel).parent != Path("."))
+    blocked = [str(p) for p in parents if (directory / p).exists() and not (directory / p).is_dir()]
+    if blocked:
+        raise UsageError(f"init: {', '.join(blocked)} in {directory} is not a directory; nothing written")
+    for parent in parents:
+        (directory / parent).mkdir(parents=True, exist_ok=True)
     for rel, text in files.items():
         path = directory / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         out.write(term_safe(f"wrote {path}") + "\n")
     out.write("next: edit prompts/summarize.md, then run `agentmake check` and `agentmake`\n")

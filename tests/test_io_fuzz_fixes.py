@@ -90,3 +90,27 @@ def test_watch_refuses_a_bad_setting_on_the_command_line(tmp_path: Path, overrid
     assert done.returncode == 2, done
     assert f"command line {override}" in done.stderr and "watching" not in done.stderr, done.stderr
     assert not (tmp_path / "out.txt").exists()
+
+
+@pytest.mark.parametrize("blocker", ["prompts", "notes"])
+def test_init_writes_nothing_when_a_file_stands_where_a_directory_goes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], blocker: str
+) -> None:
+    """With a file named `prompts`, init wrote the Agentfile, then failed ("cannot use a file: File exists"),
+    and a second init refused to replace the Agentfile it had left, which names a prompt that is missing."""
+    (tmp_path / blocker).write_text("mine\n")
+    assert main(["-C", str(tmp_path), "init"]) == 2
+    err = capsys.readouterr().err
+    assert f"{blocker} in {tmp_path} is not a directory; nothing written" in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == [blocker]
+    (tmp_path / blocker).unlink()
+    assert main(["-C", str(tmp_path), "init"]) == 0
+    assert main(["-C", str(tmp_path), "check"]) == 0
+
+
+def test_init_does_not_write_through_a_dangling_link(tmp_path: Path) -> None:
+    """A dangling link named Agentfile did not count as existing: init wrote the file it points to."""
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "Agentfile").symlink_to(tmp_path / "elsewhere")
+    assert main(["-C", str(tmp_path / "p"), "init"]) == 2
+    assert not (tmp_path / "elsewhere").exists()
