@@ -114,3 +114,18 @@ def test_init_does_not_write_through_a_dangling_link(tmp_path: Path) -> None:
     (tmp_path / "p" / "Agentfile").symlink_to(tmp_path / "elsewhere")
     assert main(["-C", str(tmp_path / "p"), "init"]) == 2
     assert not (tmp_path / "elsewhere").exists()
+
+
+def test_a_report_section_heading_is_one_line_whatever_the_file_name(tmp_path: Path) -> None:
+    """A report's section heading was `## <path>` as it is: a newline in a file name ended the heading and
+    put the rest of the name in the document as text of its own (`# ...` there makes a heading)."""
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a\n# Forged.txt").write_text("same\n")
+    (tmp_path / "in" / "b\u202etxt.md").write_text("same\n")
+    (tmp_path / "Agentfile").write_text(
+        "report r:\n    inputs = in/*\n    output = R.md\n    summary = false\n"
+    )
+    assert main(["-C", str(tmp_path), "-s"]) == 0
+    report = (tmp_path / "R.md").read_text()
+    assert "## in/a\\n# Forged.txt\n" in report and "\n# Forged" not in report, report
+    assert "## in/b\\u202etxt.md\n" in report and "_(same as `in/a\\n# Forged.txt`)_" in report, report

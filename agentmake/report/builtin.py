@@ -13,6 +13,7 @@ from agentmake.graph import Graph, Task
 from agentmake.model import ReportSpec
 from agentmake.report.markdown import section_body
 from agentmake.report.summary import Records, render_summary
+from agentmake.safetext import term_safe
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ def render_sections(task: Task, inputs: list[Input]) -> str:
     parts = [f"# {title_of(task)}"]
     seen: dict[str, str] = {}
     for item in inputs:
-        parts.append(f"## {item.path}")
+        parts.append(f"## {term_safe(item.path)}")  # (one line: a newline in a name would end the heading)
         if item.missing:
             parts.append("_(missing)_")
             continue
@@ -73,7 +74,7 @@ def render_sections(task: Task, inputs: list[Input]) -> str:
             continue
         digest = hashlib.sha256(item.content.encode("utf-8")).hexdigest()
         if digest in seen:
-            parts.append(f"_(same as `{seen[digest]}`)_")
+            parts.append(f"_(same as `{term_safe(seen[digest])}`)_")
             continue
         seen[digest] = item.path
         body = section_body(item.path, item.content)
