@@ -129,3 +129,19 @@ def test_a_report_section_heading_is_one_line_whatever_the_file_name(tmp_path: P
     report = (tmp_path / "R.md").read_text()
     assert "## in/a\\n# Forged.txt\n" in report and "\n# Forged" not in report, report
     assert "## in/b\\u202etxt.md\n" in report and "_(same as `in/a\\n# Forged.txt`)_" in report, report
+
+
+def test_a_report_template_shows_an_input_as_its_path(tmp_path: Path) -> None:
+    """In a report template `{{ inputs }}` printed `[Input(path='a.md', content='...', data=None, ...)]`
+    (every input's whole content, as a Python repr) and `{{ inputs[0] }}` one such repr; in a prompt an item
+    of `files` shows as its path. Now a report's inputs do too."""
+    (tmp_path / "a.md").write_text("alpha\n")
+    (tmp_path / "b.json").write_text('{"k": 1}')
+    (tmp_path / "t.md").write_text(
+        "{{ inputs }}|{{ inputs[0] }}|{{ inputs[1].data.k }}|{{ inputs[0].content }}"
+    )
+    (tmp_path / "Agentfile").write_text(
+        "report r:\n    inputs = a.md b.json\n    output = R.md\n    template = t.md\n    summary = false\n"
+    )
+    assert main(["-C", str(tmp_path), "-s"]) == 0
+    assert (tmp_path / "R.md").read_text() == "['a.md', 'b.json']|a.md|1|alpha\n"

@@ -16,7 +16,7 @@ from agentmake.report.summary import Records, render_summary
 from agentmake.safetext import term_safe
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Input:
     """One report input as templates see it: `data` is the parsed JSON for `.json` files (else None);
     `binary`: the file holds a NUL byte in its first 8 KiB (git's test), so `content` is empty and `size` says
@@ -28,6 +28,12 @@ class Input:
     missing: bool = False
     binary: bool = False
     size: int = 0
+
+    def __str__(self) -> str:  # `{{ inputs[0] }}` is its path, as an item of a prompt's `files` is
+        return self.path
+
+    def __repr__(self) -> str:  # `{{ inputs }}` is a list of paths, not of Python reprs of every content
+        return repr(self.path)
 
 
 def read_inputs(task: Task, root: Path) -> list[Input]:
