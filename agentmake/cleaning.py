@@ -92,6 +92,9 @@ def _remove_output(
         _out(f"not removing {out}: a recorded output outside the project")
         return 0
     check_inside(root, out)  # (never remove, or copy, a file elsewhere that a linked directory leads to)
+    if stat.S_ISDIR(mode):  # (agentmake never makes one there: someone's, with whatever it holds)
+        _out(term_safe(f"not removing {out}: a directory, not an output agentmake made"))
+        return 0
     # a FIFO or a device has no content to keep; a link is saved as the link (see `Store.save_edited`)
     plain = stat.S_ISREG(mode) or stat.S_ISLNK(mode)
     edited = plain and (recorded is None or recorded != hasher.file_hash(out))

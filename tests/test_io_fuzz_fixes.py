@@ -145,3 +145,28 @@ def test_a_report_template_shows_an_input_as_its_path(tmp_path: Path) -> None:
     )
     assert main(["-C", str(tmp_path), "-s"]) == 0
     assert (tmp_path / "R.md").read_text() == "['a.md', 'b.json']|a.md|1|alpha\n"
+
+
+def test_clean_leaves_a_directory_at_an_output_path_and_cleans_the_rest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`clean -n` said it would remove a directory standing at an output path; `clean` then stopped at it
+    ("cannot use a file: Is a directory", exit 2) and left every output after it. Now both say it is left
+    alone, and the rest is removed."""
+    (tmp_path / "in.txt").write_text("x\n")
+    (tmp_path / "Agentfile").write_text(
+        'agent a:\n    run = "cp {input} {output}"\n    inputs = in.txt\n    outputs = out/a.md\n'
+        'agent b:\n    run = "cp {input} {output}"\n    inputs = in.txt\n    outputs = out/b.md\n'
+    )
+    assert main(["-C", str(tmp_path), "-s"]) == 0
+    (tmp_path / "out" / "a.md").unlink()
+    (tmp_path / "out" / "a.md").mkdir()
+    (tmp_path / "out" / "a.md" / "mine.txt").write_text("mine\n")
+    capsys.readouterr()
+    assert main(["-C", str(tmp_path), "clean", "-n"]) == 0
+    out = capsys.readouterr().out
+    assert "not removing out/a.md: a directory" in out and "would remove out/b.md" in out, out
+    assert "would remove out/a.md" not in out, out
+    assert main(["-C", str(tmp_path), "clean"]) == 0
+    assert (tmp_path / "out" / "a.md" / "mine.txt").read_text() == "mine\n"
+    assert not (tmp_path / "out" / "b.md").exists()
