@@ -187,11 +187,35 @@ def _run(command: str, ns: argparse.Namespace, req: object) -> int:
         "clean": lambda: workflow.clean(req, ns.cache, leftovers=ns.leftovers),
         "watch": lambda: workflow.watch(req),
     }
+    if command in ("build", "report", "watch"):
+        _raise_open_files_limit()
     try:
         return calls[command]()
     except NotImplementedError:
         print(f"agentmake: '{command}' is not implemented yet", file=sys.stderr)
         return 2
+
+
+def _raise_open_files_limit(most: int = 65536) -> None:
+    """Raise the soft limit on open files towards the hard one (as Go programs and many build tools do):
+    each running task holds a few descriptors (its pipes or logs, a pidfd), so a soft limit of 256 (macOS's
+    default) made `-j 80` fail tasks with "Too many open files" while the hard limit allowed far more."""
+    try:
+        import resource
+    except ImportError:  # (not on Windows)
+        return
+    try:
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        want = most if hard == resource.RLIM_INFINITY else min(hard, most)
+        if soft != resource.RLIM_INFINITY and soft < want:
+            for value in (want, min(want, 10240)):  # (macOS refuses more than OPEN_MAX, 10240)
+                try:
+                    resource.setrlimit(resource.RLIMIT_NOFILE, (value, hard))
+                    return
+                except (ValueError, OSError):
+                    continue
+    except (ValueError, OSError):
+        return
 
 
 def main(argv: Sequence[str] | None = None) -> int:

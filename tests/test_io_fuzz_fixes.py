@@ -170,3 +170,32 @@ def test_clean_leaves_a_directory_at_an_output_path_and_cleans_the_rest(
     assert main(["-C", str(tmp_path), "clean"]) == 0
     assert (tmp_path / "out" / "a.md" / "mine.txt").read_text() == "mine\n"
     assert not (tmp_path / "out" / "b.md").exists()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no RLIMIT_NOFILE")
+def test_many_jobs_under_a_low_soft_limit_on_open_files(tmp_path: Path) -> None:
+    """With a soft limit of 256 open files (macOS's default) and a high hard one, `-j 150` failed tasks with
+    "cannot start sh: Too many open files" (each running task holds a few descriptors) and stopped the
+    build; agentmake now raises its soft limit towards the hard one first."""
+    import resource
+
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 2048:
+        pytest.skip(f"the hard limit on open files is {hard}")
+    (tmp_path / "in").mkdir()
+    for i in range(200):
+        (tmp_path / "in" / f"{i}.txt").write_text(f"{i}\n")
+    (tmp_path / "Agentfile").write_text(
+        'agent a:\n    run = "sleep 0.5; cp {input} {output}"\n'
+        "    inputs = in/{n}.txt\n    outputs = o/{n}.txt\n"
+    )
+
+    def low_soft_limit() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))
+
+    done = subprocess.run(
+        [sys.executable, "-m", "agentmake", "-C", str(tmp_path), "-s", "-j", "150"],
+        capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL, preexec_fn=low_soft_limit,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "200 ran" in done.stdout and "Too many open files" not in done.stderr, done
