@@ -131,7 +131,7 @@ def parse(argv: Sequence[str]) -> tuple[str, argparse.Namespace, object]:
         raise UsageError("`agentmake explain` needs a TARGET")
     if ns.jobs is not None and ns.jobs < 1:
         raise UsageError(f"-j must be at least 1, not {ns.jobs}")
-    if ns.budget is not None and not ns.budget >= 0:
+    if ns.budget is not None and not 0 <= ns.budget < float("inf"):  # (as `budget =` in an Agentfile)
         raise UsageError(f"--budget must be a non-negative amount, not {ns.budget}")
     directory = Path(ns.directory).absolute()
     if not directory.is_dir():

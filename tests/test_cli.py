@@ -337,3 +337,12 @@ def test_the_commands_that_only_look_write_nothing_in_a_project_never_built(
     assert "would run up:a: never built" in capsys.readouterr().out
     assert main(["-C", str(tmp_path), "-s"]) == 0
     assert (tmp_path / "out/a.txt").read_text() == "a\n" and (tmp_path / ".agentmake/state.db").exists()
+
+
+@pytest.mark.parametrize("value", ["-1", "nan", "inf", "1e400"])
+def test_a_budget_that_is_no_amount_is_refused_on_the_command_line_as_in_the_agentfile(
+    tmp_path: Path, value: str
+) -> None:
+    # `budget = inf` in an Agentfile was refused while `--budget inf` (or 1e400, which is inf) was taken
+    with pytest.raises(UsageError, match="--budget must be a non-negative amount"):
+        parse(["-C", str(tmp_path), "--budget", value])
