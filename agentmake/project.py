@@ -88,13 +88,14 @@ def _compile_templates(
 def check_task_templates(af: Agentfile, graph: Graph, known: KnownTemplates, commands: bool = True) -> None:
     """What rendering would refuse for every task of an agent, found now instead of mid-build (and instead of
     `-n` or `status` refusing the whole project): a name its prompt reads that no task defines, a
-    `read('path')` of a path that is not an input of the task, and a shell command's `{inputs[N]}` past a
-    task's last input. Raises a located AgentfileError. Prompts whose names
+    `read('path')` of a path that is not an input of the task, an ollama agent with no model, and a shell
+    command's `{inputs[N]}` past a task's last input. Raises a located AgentfileError. Prompts whose names
     are `known` to be defined (for the same variables and wildcards) are skipped; new ones are added."""
     from agentmake.plan.context import render_task_command
     from agentmake.templates import check_names, check_reads, command_indices
 
     named: set[str] = set()
+    modelled: set[str] = set()
     indexed: dict[str, bool] = {}
     for task in graph.tasks.values():
         spec = task.spec
@@ -108,12 +109,34 @@ def check_task_templates(af: Agentfile, graph: Graph, known: KnownTemplates, com
                 known.add(key)
         if prompt is not None:
             check_reads(prompt, task.id, task.inputs)
+            if task.name not in modelled:
+                modelled.add(task.name)
+                _check_model(af, spec)
         if commands and isinstance(spec, AgentSpec) and spec.run is not None:
             if task.name not in indexed:
                 run = spec.run
                 indexed[task.name] = bool(command_indices(run, "input") or command_indices(run, "output"))
             if indexed[task.name]:
                 render_task_command(task)  # (raises for an index past the task's inputs or outputs)
+
+
+def _check_model(af: Agentfile, spec: AgentSpec | ReportSpec) -> None:
+    """An LLM agent (or merge report) on the ollama runner needs a model (`ollama run MODEL`): without one
+    every task of it would fail, after the tasks before it were paid for. Raises a located AgentfileError."""
+    from agentmake.errors import AgentfileError
+    from agentmake.model import runner_name
+    from agentmake.runners.presets import preset_of
+
+    runner = af.runners.get(runner_name(spec, af.settings))
+    if runner is None or preset_of(runner) != "ollama" or spec.model or runner.model or af.settings.model:
+        return
+    on = runner.name if runner.name == "ollama" else f"{runner.name} (ollama)"
+    raise AgentfileError(
+        f"{spec.name} runs on {on}, which needs a model",
+        spec.key_locs.get("runner", spec.loc),
+        ["model = NAME"],
+        f"set `model` on {spec.name} or on runner {runner.name}, or give model=NAME on the command line",
+    )
 
 
 class KnownTemplates:

@@ -387,3 +387,28 @@ def test_a_read_of_an_input_or_of_a_computed_path_is_not_refused(
     )
     root = project(tmp_path, agentfile, {"docs/a.md": "a\n", "glossary.md": "g\n"})
     assert main(["-C", str(root), "check"]) == 0, capsys.readouterr().err
+
+
+def test_an_ollama_agent_without_a_model_is_refused_before_any_task(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`ollama run` needs a model: check said ok and a build failed the task (exit 1) after the tasks before
+    it had run; now check, -n and the build refuse it, located, and a model from anywhere will do."""
+    agentfile = (
+        'agent up:\n    outputs = notes.md\n    run = "echo expensive > {output}"\n'
+        "runner local:\n    base = ollama\n"
+        "agent sum:\n    runner = local\n    inputs = notes.md\n    outputs = s.md\n"
+        '    prompt = "Summarise {{ read(input) }}"\n'
+    )
+    root = project(tmp_path, agentfile)
+    before = listing(root)
+    for args in (["check"], ["-n"], []):
+        assert main(["-C", str(root), *args]) == 2, args
+        err = capsys.readouterr().err
+        assert "Agentfile:7:14: error: sum runs on local (ollama), which needs a model" in err, err
+        assert "set `model` on sum or on runner local, or give model=NAME on the command line" in err, err
+    assert listing(root) == before
+    assert main(["-C", str(root), "check", "model=llama3"]) == 0
+    pinned = agentfile.replace("base = ollama\n", "base = ollama\n    model = qwen3\n")
+    (root / "Agentfile").write_text(pinned)
+    assert main(["-C", str(root), "check"]) == 0
