@@ -99,6 +99,12 @@ def runner_name(spec: AgentSpec | ReportSpec, settings: Settings) -> str:
     return spec.runner if isinstance(spec, AgentSpec) else (spec.runner or settings.runner)
 
 
+def model_of(spec: AgentSpec | ReportSpec, runner: RunnerSpec | None, settings: Settings) -> str | None:
+    """The model an LLM agent (or a report's merge agent) asks for: its own, else its runner's, else the
+    Agentfile's."""
+    return spec.model or (runner.model if runner is not None else None) or settings.model
+
+
 @dataclass(frozen=True)
 class Settings:
     jobs: int | None = None

@@ -19,7 +19,7 @@ import xxhash
 from agentmake import __version__
 from agentmake.errors import UsageError
 from agentmake.locate import agentfile_path
-from agentmake.model import Agentfile, AgentSpec, Prompt, ReportSpec
+from agentmake.model import Agentfile, AgentSpec, Prompt, ReportSpec, model_of
 from agentmake.safetext import term_safe
 from agentmake.syntax import load_agentfile
 
@@ -128,7 +128,7 @@ def _check_model(af: Agentfile, spec: AgentSpec | ReportSpec) -> None:
     from agentmake.runners.presets import preset_of
 
     runner = af.runners.get(runner_name(spec, af.settings))
-    if runner is None or preset_of(runner) != "ollama" or spec.model or runner.model or af.settings.model:
+    if runner is None or preset_of(runner) != "ollama" or model_of(spec, runner, af.settings):
         return
     on = runner.name if runner.name == "ollama" else f"{runner.name} (ollama)"
     raise AgentfileError(
@@ -260,7 +260,7 @@ def check_warnings(af: Agentfile) -> list[str]:
     unpassed: dict[tuple[str, str], list[str]] = {}  # (runner, model) -> agents
     for name, agent in af.agents.items():
         runner = af.runners.get(agent.runner)
-        model = agent.model or (runner.model if runner is not None else None) or af.settings.model
+        model = model_of(agent, runner, af.settings)
         if runner is not None and preset_of(runner) == "gemini" and not model:
             unpinned.append(name)
         if runner is not None and model and runner.model_flag is None and not agent.is_shell:

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentmake.graph import Graph, Task
-from agentmake.model import AgentSpec, Prompt, ReportSpec, runner_name
+from agentmake.model import AgentSpec, Prompt, ReportSpec, model_of, runner_name
 from agentmake.plan.changes import Reason, describe_changes, inputs_changed
 from agentmake.plan.context import render_task_command, render_task_prompt, task_prompt
 from agentmake.plan.hashing import Hasher, Seen
@@ -218,7 +218,7 @@ class Rebuilder:
             prompt = task_prompt(task)
             runner_name = self._runner_name(task)
             runner = af.runners.get(runner_name) if prompt is not None else None
-            model = spec.model or (runner.model if runner else None) or af.settings.model
+            model = model_of(spec, runner, af.settings)
             parts["kind"] = task.kind if task.kind == "report" else "agent"
             parts["runner"] = runner_parts(runner, model)
             parts["settings"] = {}
@@ -266,7 +266,7 @@ class Rebuilder:
             runner, model = af.runners.get("shell"), None
         else:
             runner = af.runners.get(spec.runner) if spec.prompt is not None else None
-            model = spec.model or (runner.model if runner else None) or af.settings.model
+            model = model_of(spec, runner, af.settings)
         prompt = spec.prompt
         check = spec.check
         blob = [

@@ -36,7 +36,7 @@ from pathlib import Path
 from agentmake.confine import OutsideProject, check_inside
 from agentmake.errors import AgentmakeError
 from agentmake.graph import Task
-from agentmake.model import AgentSpec, ReportSpec
+from agentmake.model import AgentSpec, ReportSpec, model_of
 from agentmake.plan import Decision
 from agentmake.runners.backups import (
     Backup,
@@ -113,7 +113,7 @@ class Executor(SalvageAttempts, ShellAttempts):
         spec = task.spec
         runner = self._llm_runner(task)
         preset = preset_of(runner)
-        model = spec.model or runner.model or self.agentfile.settings.model
+        model = model_of(spec, runner, self.agentfile.settings)
         if decision.prompt is None:
             return AttemptResult("fatal", "no rendered prompt for this task", "usage")
         multi = len(task.outputs) > 1
