@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sqlite3
 import sys
 import time
@@ -88,11 +89,9 @@ CREATE TABLE IF NOT EXISTS cache (
 CREATE TABLE IF NOT EXISTS commits (task_id TEXT PRIMARY KEY, run_id INTEGER);
 CREATE TABLE IF NOT EXISTS blobs (digest TEXT PRIMARY KEY, data BLOB NOT NULL);
 """
-# tables added to format 1 after it was first released: created on open when missing (no version bump)
-ADDED = ("commits", "blobs")
-# every table of format 1: one missing (added since, or dropped by hand) is created, empty, on open; the
-# rest of the state, the cache above all, is kept
-TABLES = ("tasks", "files", "runs", "attempts", "running", "events", "cache", *ADDED)
+# every table of format 1, as the DDL names them: one missing (added after release, like `commits` and
+# `blobs`, or dropped by hand) is created, empty, on open; the rest of the state, the cache above all, is kept
+TABLES = tuple(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", DDL))
 # columns added to format 1 tables after release: added on open when missing (no version bump)
 ADDED_COLUMNS = {"running": (("start_ticks", "INTEGER"), ("boot_id", "TEXT")), "cache": (("modes", "TEXT"),)}
 
