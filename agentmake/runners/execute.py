@@ -148,10 +148,9 @@ class Executor(SalvageAttempts, ShellAttempts):
         if not multi:  # made now: an output that cannot be written fails before the call is paid for
             try:
                 answer_file = staged_path(self.root, task.outputs[0])
-                answer_file.touch(exist_ok=False)
                 if os.path.isdir(self.root / task.outputs[0]):  # (the answer could never be renamed there)
-                    answer_file.unlink()
                     raise IsADirectoryError(errno.EISDIR, "a directory is in the way", task.outputs[0])
+                answer_file.touch(exist_ok=False)
             except OutsideProject:
                 raise
             except OSError as exc:
