@@ -113,8 +113,9 @@ class _Reader:
             rel = substitute(st.path, self.collected.variables, src, self.later)
             target = Path(os.path.normpath((path.parent / rel).absolute()))  # (`a/../Agentfile` is a loop)
             real = [os.path.realpath(p) for p in stack]  # (a link to a file or a directory above it: a loop)
-            if target in stack or os.path.realpath(target) in real:
-                first = stack.index(target) if target in stack else real.index(os.path.realpath(target))
+            real_target = os.path.realpath(target)
+            if target in stack or real_target in real:
+                first = stack.index(target) if target in stack else real.index(real_target)
                 chain = " -> ".join(display_name(p) for p in [*stack[first:], target])
                 raise src.error(f"include loop: {chain}", st.path.line, st.path.col)
             if len(stack) > MAX_INCLUDE_DEPTH:
