@@ -12,6 +12,7 @@ import re
 # CVE-2021-42574), which show a name in another order than its characters (`out/\u202etxt.exe` reads as
 # `out/exe.txt`); the plain marks (LRM, RLM) that right-to-left text uses are left alone
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_UNSAFE_IN_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")  # (not LF, tab)
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -40,6 +41,17 @@ def _escape(match: re.Match[str]) -> str:
 
 
 _BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def text_safe(text: str) -> str:
+    """`text` made safe for a text file that people read on a terminal (`status.md`, a report): as
+    `term_safe`, but line breaks and tabs stay as they are (CR, alone or before LF, ends a line too), so
+    that an agent's message copied into the file cannot send a terminal that shows it a control sequence
+    when someone runs `cat status.md`."""
+    text = _BREAK.sub("\n", text)
+    if _UNSAFE_IN_TEXT.search(text) is None:
+        return text
+    return _UNSAFE_IN_TEXT.sub(_escape, text)
 
 
 def term_lines(text: str) -> list[str]:

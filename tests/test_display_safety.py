@@ -299,3 +299,35 @@ def test_live_display_on_a_terminal_shows_no_injected_sequences(evil: Path) -> N
     assert not [s for s in INJECTED if s in raw], raw
     assert "copy:a\r\nb" not in raw and "copy:a\nb" not in raw  # (the terminal turns \n into \r\n)
     assert "copy:\\x1b[31mRED" in raw and "copy:a\\nb" in raw and "\\x1b]0;PWNED" in raw
+
+
+RAW_IN_FILE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")  # controls but LF, tab
+
+
+def test_status_md_and_the_report_escape_what_agents_print(tmp_path: Path) -> None:
+    """`status.md` and a report are files, but people `cat` them: an agent's message copied into them
+    (the error log, the failures' section) has its control sequences escaped; tabs and line breaks stay."""
+    (tmp_path / "x.txt").write_text("x\n")
+    # fails on its first try (with a hostile message), succeeds on the second: the report's error log keeps it
+    (tmp_path / "flaky.sh").write_text(
+        "if [ ! -e tried ]; then : > tried\n"
+        '  printf "\\033]0;PWNED\\007boom\\033[2J\\tTAB\\n" >&2; exit 1\nfi\n'
+        'cp x.txt "$1"\n'
+    )
+    (tmp_path / "Agentfile").write_text(
+        "agent flaky:\n    inputs = x.txt\n    outputs = out/f.txt\n    retries = 1\n"
+        '    run = "sh flaky.sh {output}"\n\n'
+        'agent bad:\n    inputs = x.txt\n    outputs = out/b.txt\n    retries = 0\n    run = "sh fail.sh"\n\n'
+        "report r:\n    inputs = out/f.txt\n    output = R.md\n"
+    )
+    (tmp_path / "fail.sh").write_text(FAIL)
+    code, text = _am(tmp_path, "report")
+    assert code == 0, text
+    code, text = _am(tmp_path, "bad")
+    assert code == 1, text
+    report = (tmp_path / "R.md").read_text()
+    status = (tmp_path / ".agentmake" / "status.md").read_text()
+    for text in (report, status):
+        assert not RAW_IN_FILE.search(text), [line for line in text.splitlines() if RAW_IN_FILE.search(line)]
+    assert "\\\\x1b]0;PWNED\\\\x07boom\\\\x1b[2J\tTAB" in report  # (backslashes doubled in a table cell)
+    assert "```text\nexited with code 1: \\x1b]0;PWNED\\x07boom\\x1b[2J\n```" in status  # (failures, as text)

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from agentmake.safetext import is_term_safe as is_term_safe  # (re-exported for the displays)
 from agentmake.safetext import term_lines as term_lines
 from agentmake.safetext import term_safe as term_safe
+from agentmake.safetext import text_safe
 from agentmake.scheduler.summary import usd
 
 
@@ -69,12 +70,13 @@ _CODE_SPAN = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.DOTALL)
 
 
 def md_cell(value: object) -> str:
-    """One Markdown table cell: `|` escaped, newlines as `<br>`, None empty. Backslashes are doubled (so the
+    """One Markdown table cell: `|` escaped, newlines as `<br>`, control characters escaped (`text_safe`:
+    a file read on a terminal), None empty. Backslashes are doubled (so the
     text shows as written) except inside code spans, where Markdown takes them literally; a newline there is
     a space (an HTML break would show as text)."""
     if value is None:
         return ""
-    text = str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
+    text = text_safe(str(value)).strip()
     out, last = [], 0
     for m in _CODE_SPAN.finditer(text):
         out.append(_plain_cell(text[last : m.start()]))

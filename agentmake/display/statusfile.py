@@ -23,6 +23,7 @@ from itertools import islice
 from pathlib import Path
 
 from agentmake.display.fmt import agent_name, fmt_cost, fmt_duration, fmt_tokens, md_cell, md_table
+from agentmake.safetext import text_safe
 from agentmake.scheduler.events import BuildResult, TaskEvent, TaskOutcome
 
 _PLAIN = re.compile(r"[^\\|\r\n\s](?:[^\\|\r\n]*[^\\|\r\n\s])?")  # a cell md_cell leaves as it is
@@ -269,7 +270,7 @@ class StatusFile:
             if failed:
                 lines += ["", "## Failures", ""]
                 for task_id, task in failed:
-                    lines += [f"### {task_id}", "", _fence((task.message or "").strip()), ""]
+                    lines += [f"### {task_id}", "", _fence(text_safe(task.message or "").strip()), ""]
         return "\n".join(lines).rstrip("\n") + "\n"
 
     def _task_rows(self) -> str:
