@@ -207,6 +207,27 @@ def test_order_is_deterministic_and_declaration_ordered(tmp_path: Path) -> None:
     assert order[0] == "late" and order[1] == "tr:00" and order[-1] == "r"
 
 
+def test_a_literal_input_that_is_no_file_says_what_it_is(tmp_path: Path) -> None:
+    """A FIFO, a device or a dangling link at a literal input is named as such, not "does not exist"."""
+    import os
+
+    def message(root: Path, make: object) -> AgentfileError:
+        af = project(root, [], agent("use", ("x.txt",), "out.md"))
+        root.mkdir(parents=True, exist_ok=True)
+        make(root / "x.txt")  # type: ignore[operator]
+        return _error(af)
+
+    err = message(tmp_path / "fifo", os.mkfifo)
+    assert "input 'x.txt' is a named pipe (FIFO), not a file" in err.message
+    assert "regular file" in (err.hint or "")
+    err = message(tmp_path / "dangling", lambda p: p.symlink_to("nowhere"))
+    assert "input 'x.txt' is a link to 'nowhere', which does not exist" in err.message
+    err = message(tmp_path / "device", lambda p: p.symlink_to("/dev/null"))
+    assert "input 'x.txt' is a link to '/dev/null', a device, not a file" in err.message
+    err = message(tmp_path / "none", lambda p: None)
+    assert "input 'x.txt' does not exist and no agent produces it" in err.message
+
+
 def test_agent_without_inputs_and_absolute_literal_input(tmp_path: Path) -> None:
     outside = tmp_path / "shared.txt"
     outside.write_text("x")

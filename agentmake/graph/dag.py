@@ -15,6 +15,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import os
+import stat
 from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
 
@@ -277,14 +278,40 @@ def _check_inputs(node: Node, producer: dict[str, str], index: FileIndex) -> Non
                     where,
                     hint=f"to depend on its files write '{path}/**'",
                 )
-            raise AgentfileError(
-                f"{node.kind} '{node.name}' input '{path}' does not exist and no agent produces it", where
-            )
+            problem, hint = _not_a_file(os.path.join(index.root, path))
+            raise AgentfileError(f"{node.kind} '{node.name}' input '{path}' {problem}", where, hint=hint)
     if node.kind == "agent" and node.empty:
         raise AgentfileError(
             f"agent '{node.name}' inputs pattern '{node.empty[0].text}' matches no file",
             node.loc("inputs", node.empty[0].text),
         )
+
+
+def _not_a_file(full: str) -> tuple[str, str | None]:
+    """What stands at a literal input that is neither a file nor a directory nor made by an agent, and a hint:
+    nothing at all, a link to nowhere, or a FIFO, socket or device (which have no content to hash)."""
+    try:
+        st = os.lstat(full)
+    except OSError:
+        return "does not exist and no agent produces it", None
+    what = ""
+    if stat.S_ISLNK(st.st_mode):
+        try:
+            what = f"a link to '{os.readlink(full)}', "
+            st = os.stat(full)
+        except OSError:
+            hint = "make the link point to a file, or remove it"
+            return f"is {what or 'a link, '}which does not exist", hint
+    kind = (
+        "a named pipe (FIFO)"
+        if stat.S_ISFIFO(st.st_mode)
+        else "a socket"
+        if stat.S_ISSOCK(st.st_mode)
+        else "a device"
+        if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)
+        else "not a regular file"
+    )
+    return f"is {what}{kind}, not a file", "an input is a regular file, whose content agentmake hashes"
 
 
 def _topo(
