@@ -204,16 +204,20 @@ def compile_templates(project: Project, selected: Graph) -> None:
 
 
 def _plan(project: Project, selected: Graph, req: Request) -> list:
-    from agentmake.plan import Hasher, Rebuilder
-    from agentmake.plan.dryrun import plan_build
     from agentmake.store import Store
 
     store = Store.open(project.root, lock=False)
     try:
-        rebuilder = Rebuilder(selected, store, Hasher(project.root, store), force=req.force)
-        return plan_build(selected, rebuilder)
+        return _plan_in(store, project, selected, req)
     finally:
         store.close()
+
+
+def _plan_in(store: Store, project: Project, selected: Graph, req: Request) -> list:
+    from agentmake.plan import Hasher, Rebuilder
+    from agentmake.plan.dryrun import plan_build
+
+    return plan_build(selected, Rebuilder(selected, store, Hasher(project.root, store), force=req.force))
 
 
 def _dry_run_line(to_run: int, up_to_date: int, maybe: int = 0, restore: int = 0) -> str:
@@ -422,12 +426,12 @@ def status(req: Request, as_json: bool) -> int:
 
     project = load_project(req)
     selected = project.graph.select(req.targets) if req.targets else project.graph
-    decisions = _plan(project, selected, req)
     from agentmake.store import Store
     from agentmake.store.lock import held_elsewhere
 
-    store = Store.open(project.root, lock=False)
+    store = Store.open(project.root, lock=False)  # (once: a damaged database is reported once)
     try:
+        decisions = _plan_in(store, project, selected, req)
         running = store.running()
         alive = not running or held_elsewhere(store.dir / "lock")  # else a stopped agentmake left them
         rows = status_rows(selected, decisions, store, running, owner_alive=alive)

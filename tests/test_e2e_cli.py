@@ -297,3 +297,22 @@ def test_a_dry_run_counts_what_it_would_restore_apart_from_what_it_would_run(
     ), dry
     assert main(["-C", str(tmp_path)]) == 0
     assert "2 ran, 2 cached, 0 up to date" in capsys.readouterr().out
+
+
+def test_a_reader_warns_of_a_damaged_state_database_once(tmp_path: Path) -> None:
+    # a damaged header: readers (status, -n) show nothing recorded and say so, once; the file is left alone
+    agent = 'agent a:\n    inputs = in.txt\n    outputs = out.txt\n    run = "cp {input} {output}"\n'
+    (tmp_path / "Agentfile").write_text(agent)
+    (tmp_path / "in.txt").write_text("1\n")
+    assert main(["-C", str(tmp_path), "-s"]) == 0
+    db = tmp_path / ".agentmake" / "state.db"
+    with db.open("r+b") as fh:
+        fh.write(b"garbage garbage garbage")
+    damaged = db.read_bytes()
+    for args in (["status"], ["-n"]):
+        proc = subprocess.run(
+            [sys.executable, "-m", "agentmake", "-C", str(tmp_path), *args], capture_output=True, text=True
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stderr.count("state.db is damaged: nothing recorded is shown") == 1, (args, proc.stderr)
+    assert db.read_bytes() == damaged
