@@ -145,3 +145,32 @@ def test_an_output_path_taken_by_a_directory_fails_before_the_agent_is_paid(e2e:
     assert "(nothing was sent)" in run.text, run
     (e2e.root / "out/a.md").rmdir()
     assert e2e.am().code == 0 and e2e.calls() == ["one"] and "hello" in e2e.read("out/a.md")
+
+
+def test_an_output_that_cannot_be_read_is_named_as_the_output(e2e: E2E) -> None:
+    """An output is read before its agent runs again (to keep a hand edit); if it cannot be read (a link
+    loop here, as root ignores permissions; an unreadable file alike), the task fails naming that output,
+    not "cannot read inputs", and its dependent does not run."""
+    e2e.write(
+        "Agentfile",
+        """\
+        agent a:
+            inputs = x.txt
+            outputs = out/a.txt
+            run = "cp {input} {output}"
+        agent b:
+            inputs = out/a.txt
+            outputs = out/b.txt
+            run = "cp {input} {output}"
+        """,
+    )
+    e2e.write("x.txt", "one\n")
+    assert e2e.am("b").code == 0
+    looped = e2e.root / "out/a.txt"
+    looped.unlink()
+    looped.symlink_to("a.txt")
+    e2e.write("x.txt", "two\n")
+    run = e2e.am("b")
+    assert run.code == 1, run
+    assert "a: cannot read output out/a.txt: Too many levels of symbolic links" in run.text, run
+    assert "cannot read inputs" not in run.text and e2e.read("out/b.txt") == "one\n", run

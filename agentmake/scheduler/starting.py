@@ -5,8 +5,10 @@ free slot, best-ranked first. `Starting` sits between `outcomes.Outcomes` (how t
 
 from __future__ import annotations
 
+import os
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 from agentmake.errors import AgentmakeError
@@ -22,6 +24,18 @@ from agentmake.scheduler.workers import WorkerPool
 from agentmake.trace import mark
 
 MOVES = 3  # restarts of one task in a build because an input changed while it ran, before it fails
+
+
+def unreadable(t: TaskState, exc: OSError, root: Path) -> str:
+    """What could not be read to decide or prompt `t`: one of its outputs (which is read to see whether it
+    was edited by hand) or one of its inputs, named as such (relative to the project `root`)."""
+    name = exc.filename if isinstance(exc.filename, str) else None
+    if name is None:
+        return f"cannot read inputs: {exc}"
+    roles = {os.path.join(root, p): ("input", p) for p in t.task.inputs}
+    roles.update({os.path.join(root, p): ("output", p) for p in t.task.outputs})
+    what, shown = roles.get(name, ("file", name))
+    return f"cannot read {what} {shown}: {exc.strerror or exc}"
 
 
 class Starting(Outcomes):
@@ -48,8 +62,8 @@ class Starting(Outcomes):
             loc = getattr(exc, "loc", None)
             self._fail(t, "usage", f"{loc}: {exc}" if loc else str(exc), "not retried: fatal")
             return
-        except OSError as exc:  # e.g. an input vanished between the graph and now
-            self._fail(t, "input", f"cannot read inputs: {exc}", "not retried: fatal")
+        except OSError as exc:  # e.g. an input vanished between the graph and now, an unreadable output
+            self._fail(t, "input", unreadable(t, exc, self.hasher.root), "not retried: fatal")
             return
         t.decision = decision
         if decision.action == "run":
@@ -111,7 +125,7 @@ class Starting(Outcomes):
             self._fail(t, "usage", f"{loc}: {exc}" if loc else str(exc), "not retried: fatal")
             return False
         except OSError as exc:
-            self._fail(t, "input", f"cannot read inputs: {exc}", "not retried: fatal")
+            self._fail(t, "input", unreadable(t, exc, self.hasher.root), "not retried: fatal")
             return False
         return True
 
