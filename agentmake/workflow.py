@@ -138,7 +138,7 @@ def run_graph(
     sink = Fanout(display, StatusFile(store.dir / "status.md"))
     if extra_sink is not None:
         sink.add(extra_sink)  # type: ignore[arg-type]
-    jobs = req.jobs or af.settings.jobs or 4
+    jobs = jobs_within_open_files(req.jobs or af.settings.jobs or 4)
     budget = req.budget if req.budget is not None else af.settings.budget
     options = BuildOptions(jobs=jobs, keep_going=req.keep_going, budget=budget, backoff_base=backoff_base(af))
     result: BuildResult | None = None
@@ -201,6 +201,29 @@ def compile_templates(project: Project, selected: Graph) -> None:
         from agentmake.project import compile_build_templates
 
         compile_build_templates(af, prompts, reports, selected)
+
+
+FILES_PER_TASK = 4  # descriptors a running task holds (two logs or pipes, a pidfd: 3 measured), and a spare
+FILES_KEPT = 32  # for agentmake itself: the state database, the lock, the spawn log, the display...
+
+
+def jobs_within_open_files(jobs: int) -> int:
+    """`jobs`, or fewer if the limit on open files (raised as far as allowed at start) cannot hold that many
+    running tasks: past it every start fails with "Too many open files", for good. Says so when it lowers."""
+    try:
+        import resource
+
+        soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    except (ImportError, ValueError, OSError):  # (no such limit here)
+        return jobs
+    if soft == resource.RLIM_INFINITY or jobs * FILES_PER_TASK + FILES_KEPT <= soft:
+        return jobs
+    fit = max(1, (soft - FILES_KEPT) // FILES_PER_TASK)
+    sys.stderr.write(
+        f"agentmake: running {fit} tasks at once, not {jobs}: the limit on open files is {soft}"
+        " (raise it with `ulimit -n`)\n"
+    )
+    return fit
 
 
 def _plan(project: Project, selected: Graph, req: Request) -> list:

@@ -174,3 +174,34 @@ def test_an_output_that_cannot_be_read_is_named_as_the_output(e2e: E2E) -> None:
     assert run.code == 1, run
     assert "a: cannot read output out/a.txt: Too many levels of symbolic links" in run.text, run
     assert "cannot read inputs" not in run.text and e2e.read("out/b.txt") == "one\n", run
+
+
+def test_more_jobs_than_open_files_allow_run_fewer_at_once_instead_of_failing(tmp_path: Path) -> None:
+    """Under a hard limit of 120 open files, 40 tasks at once (3 descriptors each) would fail for good with
+    "Too many open files"; agentmake runs fewer at once, says why, and every task succeeds."""
+    import resource
+    import subprocess
+    import sys
+
+    (tmp_path / "in").mkdir()
+    for i in range(40):
+        (tmp_path / "in" / f"{i}.txt").write_text(f"{i}\n")
+    (tmp_path / "Agentfile").write_text(
+        "agent s:\n    inputs = in/{n}.txt\n    outputs = out/{n}.txt\n"
+        '    run = "sleep 0.5; cp {input} {output}"\n'
+    )
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (120, 120))
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "agentmake", "-j", "40"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=limit,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "40 ran, 0 cached, 0 up to date, 0 failed" in proc.stdout, proc.stdout + proc.stderr
+    assert "running 22 tasks at once, not 40: the limit on open files is 120" in proc.stderr, proc.stderr
