@@ -26,9 +26,10 @@ _INLINE = "<inline prompt>"
 @lru_cache(maxsize=1)
 def _env() -> Any:
     from jinja2 import StrictUndefined
-    from jinja2.sandbox import SandboxedEnvironment
 
-    return SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False)
+    from agentmake.sandbox import Sandbox
+
+    return Sandbox(undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False)
 
 
 @lru_cache(maxsize=256)

@@ -63,6 +63,14 @@ def test_a_template_error_found_while_rendering_names_the_file_as_the_project_do
     assert str(e2e.root) not in run.text, run
 
 
+def test_a_report_template_cannot_exhaust_memory(e2e: E2E) -> None:
+    e2e.write("t.md.j2", '# {{ title }}\n{{ "x" * 100000001 }}\n')
+    run = e2e.am()
+    assert run.code == 1 and e2e.calls() == ["t"], run
+    assert "report template t.md.j2, line 2: `*` would build 100,000,001 characters" in run.text, run
+    assert not e2e.exists("R.md"), run
+
+
 def test_a_prompt_syntax_error_downstream_stops_the_build_before_the_agents_before_it_are_paid(
     e2e: E2E,
 ) -> None:

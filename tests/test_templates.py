@@ -177,3 +177,22 @@ def test_files_as_a_whole_show_their_paths_not_the_project_root(tmp_path: Path) 
     text = render_prompt(Prompt("{{ files }}", "p.md"), ctx)
     assert str(tmp_path) not in text and "InputFile" not in text
     assert text == "['a.md']"
+
+
+@pytest.mark.parametrize(
+    ("template", "said"),
+    [
+        ('{{ "x" * 100000001 }}', "`*` would build 100,000,001 characters or items (at most 100,000,000)"),
+        ("{% set n = 50000001 %}{{ n * [1, 2] }}", "`*` would build 100,000,002 characters or items"),
+        ("{{ 2 ** 200000 }}", "`**` would compute a number of over 100,000 bits"),
+    ],
+)
+def test_a_template_cannot_exhaust_memory_with_star_or_power(template: str, said: str) -> None:
+    # (`{{ "x" * 10**10 }}` took all the memory there was; the sandbox bounded only `range`)
+    with pytest.raises(AgentfileError) as info:
+        render_prompt(Prompt(f"line one\n{template}\n", "p.md"), {})
+    assert said in info.value.message and "line 2" in str(info.value), info.value
+    ctx: dict[str, object] = {"n": 3}
+    assert render_prompt(Prompt('{{ "ab" * n }} {{ 2 ** 10 }} {{ [0] * 2 }} {{ 2.5 * 2 }}', "p.md"), ctx) == (
+        "ababab 1024 [0, 0] 5.0"
+    )

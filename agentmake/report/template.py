@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
 
 from agentmake.errors import AgentfileError
 from agentmake.model import ReportSpec
+from agentmake.sandbox import Sandbox
 from agentmake.templates import file_error
 
 
@@ -45,7 +45,7 @@ def render_template(
     except OSError as exc:
         loc = (spec.key_locs.get("template") or spec.loc) if spec is not None else None
         raise AgentfileError(f"cannot read report template {name}: {exc.strerror or exc}", loc=loc) from None
-    env = SandboxedEnvironment(
+    env = Sandbox(
         loader=jinja2.FunctionLoader(lambda _: (source, name, lambda: True)),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
