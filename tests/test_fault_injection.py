@@ -141,10 +141,40 @@ def test_an_output_path_taken_by_a_directory_fails_before_the_agent_is_paid(e2e:
     (e2e.root / "out/a.md").mkdir(parents=True)
     run = e2e.am()
     assert run.code == 1 and e2e.calls() == [], run
-    assert "cannot write output out/a.md: [Errno 21] a directory is in the way" in run.text, run
-    assert "(nothing was sent)" in run.text, run
+    assert "output out/a.md is a directory: remove it, or name another output" in run.text, run
     (e2e.root / "out/a.md").rmdir()
     assert e2e.am().code == 0 and e2e.calls() == ["one"] and "hello" in e2e.read("out/a.md")
+
+
+def test_a_directory_at_an_output_fails_the_task_before_it_runs_or_is_restored(e2e: E2E) -> None:
+    """A shell agent ran its command and a result in the cache was tried before the directory was found;
+    `-n` called the output "missing". Now `-n` names the directory and the build fails the task at once."""
+    e2e.write(
+        "Agentfile",
+        """        agent a:
+            inputs = x.txt
+            outputs = out/a.txt
+            run = "echo ran >> runs.log; cp {input} {output}"
+        """,
+    )
+    e2e.write("x.txt", "one\n")
+    assert e2e.am().code == 0
+    e2e.write("x.txt", "two\n")
+    assert e2e.am().code == 0 and e2e.read("runs.log") == "ran\nran\n"
+    e2e.write("x.txt", "one\n")  # (its result is in the cache)
+    (e2e.root / "out/a.txt").unlink()
+    (e2e.root / "out/a.txt").mkdir()
+    dry = e2e.am("-n")
+    assert "would restore a: input x.txt changed" in dry.out, dry
+    assert "output out/a.txt is a directory, not a file; result found in the cache" in dry.out, dry
+    run = e2e.am()
+    assert run.code == 1, run
+    assert "a: output out/a.txt is a directory: remove it, or name another output" in run.text, run
+    assert e2e.read("runs.log") == "ran\nran\n" and (e2e.root / "out/a.txt").is_dir(), run
+    e2e.write("x.txt", "three\n")  # (not in the cache: it would run)
+    run = e2e.am()
+    assert run.code == 1 and "output out/a.txt is a directory" in run.text
+    assert e2e.read("runs.log") == "ran\nran\n", run
 
 
 def test_an_output_that_cannot_be_read_is_named_as_the_output(e2e: E2E) -> None:

@@ -15,10 +15,10 @@ from agentmake.plan.keys import short
 
 @dataclass(frozen=True)
 class Reason:
-    """Why a task is (not) up to date. `kind` is one of: never-built, output-missing, input-changed,
-    input-added, input-removed, input-will-change, prompt-changed, command-changed, runner-changed,
-    setting-changed, outputs-changed, previous-failed, forced, output-edited, cached. `message` is the full
-    sentence shown by explain, e.g. "input docs/intro.md changed (content a1b2… → c3d4…)"."""
+    """Why a task is (not) up to date. `kind` is one of: never-built, output-missing, output-directory,
+    input-changed, input-added, input-removed, input-will-change, prompt-changed, command-changed,
+    runner-changed, setting-changed, outputs-changed, previous-failed, forced, output-edited, cached.
+    `message` is the sentence shown by explain, e.g. "input docs/intro.md changed (content a1b2… → c3d4…)"."""
 
     kind: str
     message: str

@@ -25,6 +25,7 @@ outputs as the last good build made them.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping, Set
 from dataclasses import dataclass, field
 from typing import Any
@@ -313,6 +314,7 @@ class Rebuilder:
         missing = [p for p in task.outputs if outs.get(p) is None]
         if rec is None or not rec.key:
             d.reasons.append(Reason("never-built", "never built"))
+            d.reasons += [r for p in missing if (r := self._missing(p)).kind == "output-directory"]
             if rec is not None and rec.status == "failed":
                 d.reasons.append(self._failed(rec))
             return self._run_or_restore(d, [], [p for p in task.outputs if outs.get(p)], outs)
@@ -323,7 +325,7 @@ class Rebuilder:
             # an output differing from a *failed* record (e.g. outputs recorded, then placing them failed)
             # is no hand edit to keep: the task runs or is restored
             if missing:
-                d.reasons += [Reason("output-missing", f"output {p} is missing", path=p) for p in missing]
+                d.reasons += [self._missing(p) for p in missing]
                 return self._run_or_restore(d, edited, unknown, outs)
             d.reasons += [
                 Reason(
@@ -341,8 +343,14 @@ class Rebuilder:
             d.reasons += changes or [Reason("setting-changed", "the task's configuration changed")]
         if rec.status == "failed":
             d.reasons.append(self._failed(rec))
-        d.reasons += [Reason("output-missing", f"output {p} is missing", path=p) for p in missing]
+        d.reasons += [self._missing(p) for p in missing]
         return self._run_or_restore(d, edited, unknown, outs)
+
+    def _missing(self, path: str) -> Reason:
+        """An output with no content: missing, or a directory in its place (which no run can replace)."""
+        if os.path.isdir(os.path.join(self.root, path)):
+            return Reason("output-directory", f"output {path} is a directory, not a file", path=path)
+        return Reason("output-missing", f"output {path} is missing", path=path)
 
     def _run_or_restore(
         self, d: Decision, edited: list[str], unknown: list[str], outs: dict[str, str | None]

@@ -38,6 +38,11 @@ def unreadable(t: TaskState, exc: OSError, root: Path) -> str:
     return f"cannot read {what} {shown}: {exc.strerror or exc}"
 
 
+def _directory_at_output(decision: Decision) -> str | None:
+    """The first output of `decision` that the rebuilder found a directory in place of (None: none)."""
+    return next((r.path for r in decision.reasons if r.kind == "output-directory"), None)
+
+
 class Starting(Outcomes):
     """Deciding and starting ready tasks; `loop.Build` calls these from its loop."""
 
@@ -66,6 +71,10 @@ class Starting(Outcomes):
             self._fail(t, "input", unreadable(t, exc, self.hasher.root), "not retried: fatal")
             return
         t.decision = decision
+        if decision.action != "skip" and (blocked := _directory_at_output(decision)):
+            why = f"output {blocked} is a directory: remove it, or name another output"
+            self._fail(t, "output", why, "not retried: fatal")  # (no run or restore could put a file there)
+            return
         if decision.action == "run":
             if decision.unknown and t.llm and len(t.task.outputs) > 1:  # it writes in place: save them now
                 decision.edited += [p for p in decision.unknown if p not in decision.edited]
