@@ -194,6 +194,8 @@ def test_a_stopped_build_starts_no_retry(tmp_path: Path) -> None:
     for tid in ("wait", "late"):
         assert result.outcomes[tid].state == "failed"
         assert sink.of(tid)[-1].action == "not retried: build stopped after failure of bad"
+        # the failure as shown (the failures' list, status) says why there was no retry, not only the error
+        assert result.outcomes[tid].message.endswith(" (not retried: build stopped after failure of bad)")
     keep, executor2, *_ = build(tmp_path / "k", specs, plans=plans, jobs=3, backoff_base=1.0, backoff_cap=1.0,
                                 keep_going=True)  # fmt: skip
     assert [len(executor2.entries(t)) for t in ("bad", "wait", "late")] == [1, 2, 2]  # -k goes on

@@ -31,6 +31,7 @@ from agentmake.scheduler.events import BuildResult, TaskEvent, TaskOutcome, emit
 from agentmake.scheduler.fastlane import Predecided, predecide
 from agentmake.scheduler.inline import InlineAttempts, usable_cpus
 from agentmake.scheduler.limits import Limits
+from agentmake.scheduler.outcomes import not_retried
 from agentmake.scheduler.processes import ProcessRecorder, end_orphans
 from agentmake.scheduler.ready import ReadyQueue, critical_path_weights, expected_durations, priority_keys
 from agentmake.scheduler.recover import recover_commits
@@ -401,7 +402,7 @@ class Build(Stopping):
             return
         if result.outcome == "retry" and t.attempt < t.max_attempts and self.stop_reason is not None:
             final = "; ".join([f"not retried: {self.stop_reason}", *notes])
-            self._fail(t, result.error_type, result.message, final)
+            self._fail(t, result.error_type, not_retried(result.message, self.stop_reason), final)
             return  # a stopped build starts no new attempt (a retry is one): -k goes on
         if result.outcome == "retry" and t.attempt < t.max_attempts:
             opts, limited = self.options, result.rate_limited

@@ -36,6 +36,12 @@ if TYPE_CHECKING:
 RUNNER_WIDE = frozenset({"auth", "quota", "not-found"})
 
 
+def not_retried(message: str, reason: str) -> str:
+    """The failure of a task whose retry the stopped build did not start: its last error, and why it was not
+    tried again (else "after 1 attempts" beside `retries = 2` goes unexplained)."""
+    return f"{message} (not retried: {reason})"
+
+
 class Outcomes:
     """Endings of tasks; `loop.Build` adds the loop that produces them."""
 
@@ -220,7 +226,8 @@ class Outcomes:
                     t.cancelled_for = self.replanned
                     self._interrupt_task(t)
                 elif t.attempt > 0:
-                    self._fail(t, t.error_type, t.outcome.message or "failed", f"not retried: {reason}")
+                    message = not_retried(t.outcome.message or "failed", reason)
+                    self._fail(t, t.error_type, message, f"not retried: {reason}")
                 else:
                     self._not_run(t, reason)
 
