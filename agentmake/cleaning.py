@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agentmake.confine import check_inside
-from agentmake.errors import UsageError
+from agentmake.errors import UsageError, plural
 from agentmake.graph.globs import is_outside_root
 from agentmake.safetext import term_safe
 from agentmake.workflow import EXIT_OK, Request, _out, load_project
@@ -62,9 +62,10 @@ def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
         if leftovers:
             if not req.dry_run:
                 store.forget_tasks(dropped)
-            what = f"{removed} leftover output(s) of {len(dropped)} task(s) no longer in the graph"
+            tasks = plural(len(dropped), "task")
+            what = f"{plural(removed, 'leftover output')} of {tasks} no longer in the graph"
         else:
-            what = f"{removed} output(s)"
+            what = plural(removed, "output")
         if cache and not req.dry_run:
             from agentmake.runners.salvage import forget_answers
 

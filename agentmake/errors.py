@@ -107,6 +107,11 @@ class BuildFailed(AgentmakeError):
     exit_code = 1
 
 
+def plural(n: int, word: str) -> str:
+    """`n` and `word`, with an s unless `n` is 1: "1 task", "2 tasks", "0 outputs"."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     """Return ``did you mean 'x'?`` for the closest candidate, or None."""
     import difflib  # (only when there is a misspelling to explain)

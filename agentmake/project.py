@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, TextIO
 import xxhash
 
 from agentmake import __version__
-from agentmake.errors import UsageError
+from agentmake.errors import UsageError, plural
 from agentmake.locate import agentfile_path
 from agentmake.model import Agentfile, AgentSpec, Prompt, ReportSpec, model_of
 from agentmake.safetext import term_safe
@@ -29,10 +29,6 @@ if TYPE_CHECKING:
 
 def load(directory: Path, agentfile: Path | None, overrides: dict[str, str]) -> Agentfile:
     return load_agentfile(agentfile_path(directory, agentfile), overrides)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def check_templates(af: Agentfile, known: KnownTemplates) -> None:
@@ -194,7 +190,7 @@ def check_summary(af: Agentfile) -> str:
         check_templates(af, known)
         try:
             graph = build_graph(af)
-            tasks = f" ({_plural(sum(1 for t in graph.tasks.values() if t.kind == 'agent'), 'task')})"
+            tasks = f" ({plural(sum(1 for t in graph.tasks.values() if t.kind == 'agent'), 'task')})"
         except NotImplementedError:
             tasks = ""
         else:
@@ -205,8 +201,8 @@ def check_summary(af: Agentfile) -> str:
     used |= {r.runner or af.settings.runner for r in af.reports.values() if r.merge is not None}
     name = af.path.name
     return (
-        f"{name}: {_plural(len(af.agents), 'agent')}{tasks}, {_plural(len(af.reports), 'report')}, "
-        f"{_plural(len(used), 'runner')} — ok"
+        f"{name}: {plural(len(af.agents), 'agent')}{tasks}, {plural(len(af.reports), 'report')}, "
+        f"{plural(len(used), 'runner')} — ok"
     )
 
 
@@ -289,7 +285,7 @@ def list_targets(af: Agentfile, out: TextIO, verbose: bool = False, limit: int =
     for name, agent in af.agents.items():
         tasks = [t for t in graph.tasks.values() if t.name == name]
         desc = f"{agent.description}  " if agent.description else ""
-        line = f"  {name:<{width}}  {desc}[{agent.runner}, {_plural(len(tasks), 'task')}]"
+        line = f"  {name:<{width}}  {desc}[{agent.runner}, {plural(len(tasks), 'task')}]"
         out.write(term_safe(line) + "\n")
         shown = tasks if verbose else tasks[:limit]
         for t in shown:
@@ -357,7 +353,8 @@ def init_project(directory: Path, out: TextIO) -> int:
     # (a link counts, even a dangling one: writing through it would write elsewhere)
     existing = [rel for rel in files if (directory / rel).exists() or (directory / rel).is_symlink()]
     if existing:
-        raise UsageError(f"init: {', '.join(existing)} already exist(s) in {directory}; nothing written")
+        verb = "already exists" if len(existing) == 1 else "already exist"
+        raise UsageError(f"init: {', '.join(existing)} {verb} in {directory}; nothing written")
     # a file where a directory goes fails before anything is written: not after the Agentfile, which a
     # second `init` then refuses to replace
     parents = dict.fromkeys(Path(rel).parent for rel in files if Path(rel).parent != Path("."))

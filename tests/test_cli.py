@@ -141,8 +141,13 @@ def test_init_writes_a_project_that_checks(tmp_path: Path, capsys: pytest.Captur
     assert "— ok" in capsys.readouterr().out
     before = (tmp_path / "Agentfile").read_text()
     assert main(["-C", str(tmp_path), "init"]) == 2
-    assert "already exist" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "init: Agentfile, prompts/summarize.md, notes/example.md already exist in" in err
     assert (tmp_path / "Agentfile").read_text() == before
+    (tmp_path / "prompts/summarize.md").unlink()
+    (tmp_path / "notes/example.md").unlink()
+    assert main(["-C", str(tmp_path), "init"]) == 2
+    assert "init: Agentfile already exists in" in capsys.readouterr().err
 
 
 def test_a_bare_build_of_the_starter_builds_every_agent(
@@ -270,7 +275,7 @@ def test_clean_dry_run_says_what_it_would_remove_and_removes_nothing(
     out = capsys.readouterr().out
     assert "would remove a.txt\n" in out
     assert "would remove b.txt (not as agentmake made it: a copy would be saved)" in out
-    assert "agentmake: would remove 2 output(s) and empty the cache (dry run)" in out
+    assert "agentmake: would remove 2 outputs and empty the cache (dry run)" in out
     assert (tmp_path / "a.txt").read_text() == "a\n" and (tmp_path / "b.txt").read_text() == "edited\n"
     assert not (tmp_path / ".agentmake" / "edited").exists()
     (tmp_path / "a.txt").unlink()

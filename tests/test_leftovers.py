@@ -86,13 +86,13 @@ def test_clean_leftovers_removes_them_and_forgets_their_tasks_whose_results_stay
     (built / "c.txt").write_text("my notes\n")
     cleaned = agentmake(built, "clean", "--leftovers")
     assert cleaned.returncode == 0, cleaned
-    assert "agentmake: removed 2 leftover output(s) of 2 task(s) no longer in the graph" in cleaned.stdout
+    assert "agentmake: removed 2 leftover outputs of 2 tasks no longer in the graph" in cleaned.stdout
     assert "c.txt was edited by hand or not made by agentmake; saved a copy" in cleaned.stdout, cleaned
     assert not (built / "out" / "2.txt").exists() and not (built / "c.txt").exists()
     assert [p.read_text() for p in (built / ".agentmake" / "edited").rglob("c.txt")] == ["my notes\n"]
     assert sorted(p.name for p in (built / "out").iterdir()) == ["1.txt", "3.txt"]  # current outputs stay
     again = agentmake(built, "clean", "--leftovers")
-    assert "removed 0 leftover output(s) of 0 task(s)" in again.stdout, again  # their records are forgotten
+    assert "removed 0 leftover outputs of 0 tasks" in again.stdout, again  # their records are forgotten
     run = agentmake(built)
     assert run.returncode == 0 and " 1 ran," in run.stdout and run.stderr == "", run
     assert (built / "all.txt").read_text() == "1s\n3s\n"
