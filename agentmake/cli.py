@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from agentmake import __version__
+from agentmake import __version__, locate
 from agentmake.errors import AgentmakeError, UsageError
 from agentmake.safetext import term_lines, term_safe
 from agentmake.trace import mark
@@ -133,7 +133,7 @@ def parse(argv: Sequence[str]) -> tuple[str, argparse.Namespace, object]:
         raise UsageError(f"-j must be at least 1, not {ns.jobs}")
     if ns.budget is not None and not 0 <= ns.budget < float("inf"):  # (as `budget =` in an Agentfile)
         raise UsageError(f"--budget must be a non-negative amount, not {ns.budget}")
-    directory = Path(ns.directory).absolute()
+    directory = locate.project_directory(ns.directory)
     if not directory.is_dir():
         raise UsageError(f"-C {ns.directory}: no such directory")
     req = Request(

@@ -3,6 +3,7 @@ that every command says the same thing when there is none, and the no-op path im
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from agentmake.errors import UsageError
@@ -21,3 +22,18 @@ def agentfile_path(directory: Path, agentfile: Path | None) -> Path:
         hint = "use -f FILE or -C DIR, or run `agentmake init` to create one"
         raise UsageError(f"no Agentfile in {directory} ({hint})")
     return path
+
+
+def project_directory(arg: str) -> Path:
+    """The absolute directory `-C arg` names, with `.` and `..` taken out where that names the same directory
+    (so `-C ../other` prints `/work/other/REPORT.md`, not `/work/here/../other/REPORT.md`); kept as given
+    where a link makes `x/..` lead elsewhere than the directory holding `x`."""
+    given = Path(arg).absolute()
+    tidy = Path(os.path.normpath(given))
+    if tidy != given:
+        try:
+            if os.path.samefile(tidy, given):
+                return tidy
+        except OSError:
+            pass
+    return given

@@ -13,6 +13,7 @@ from conftest import FakeAgents
 from agentmake import workflow
 from agentmake.cli import main, parse
 from agentmake.errors import UsageError
+from agentmake.locate import project_directory
 from agentmake.store import Store
 
 AGENTFILE = """\
@@ -351,3 +352,22 @@ def test_a_budget_that_is_no_amount_is_refused_on_the_command_line_as_in_the_age
     # `budget = inf` in an Agentfile was refused while `--budget inf` (or 1e400, which is inf) was taken
     with pytest.raises(UsageError, match="--budget must be a non-negative amount"):
         parse(["-C", str(tmp_path), "--budget", value])
+
+
+def test_a_directory_given_with_dots_is_shown_without_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = tmp_path / "b"
+    (tmp_path / "a").mkdir()
+    project.mkdir()
+    (project / "x.txt").write_text("x\n")
+    (project / "Agentfile").write_text(
+        'agent a:\n    inputs = x.txt\n    outputs = out/a.txt\n    run = "cp {input} {output}"\n'
+        "report r:\n    inputs = out/a.txt\n    output = R.md\n"
+    )
+    assert main(["-C", str(tmp_path / "a" / ".." / "b" / "."), "report", "-s"]) == 0
+    assert f"report r: {project / 'R.md'}\n" in capsys.readouterr().out
+    link = tmp_path / "link"
+    link.symlink_to(project / "out")  # link/.. is the project, not tmp_path: kept as given
+    assert project_directory(str(link / "..")) == link / ".."
+    assert project_directory(str(tmp_path / "a" / ".." / "b")) == project
