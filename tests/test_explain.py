@@ -164,3 +164,36 @@ def test_a_task_whose_own_input_changed_is_stale_not_may_be(
     assert "would run two: input src/a.txt changed" in said
     assert "may run three: input build/one.txt will be rebuilt by one (if that changes it)" in said
     assert said.rstrip().endswith("agentmake: 2 to run, 1 may run, 0 up to date (dry run)")
+
+
+def test_a_task_never_built_is_stale_not_may_be(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A task never built runs whatever its upstream makes: no early cutoff can leave it up to date."""
+    from agentmake.cli import main
+
+    write(tmp_path, "Agentfile", CHAIN)
+    write(tmp_path, "src/a.txt", "1\n")
+    assert main(["-C", str(tmp_path), "-n"]) == 0
+    said = capsys.readouterr().out
+    assert "may run" not in said
+    assert "would run three: never built; input build/one.txt will be rebuilt by one\n" in said
+    assert said.rstrip().endswith("agentmake: 3 to run, 0 up to date (dry run)")
+    assert main(["-C", str(tmp_path), "explain", "three"]) == 0
+    said = capsys.readouterr().out
+    assert "build/three.txt [three] is stale: never built; input build/one.txt will be rebuilt by one" in said
+    assert "may be stale" not in said
+
+
+def test_a_task_whose_output_is_missing_is_stale_not_may_be(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from agentmake.cli import main
+
+    write(tmp_path, "Agentfile", CHAIN)
+    write(tmp_path, "src/a.txt", "1\n")
+    assert main(["-C", str(tmp_path), "-s"]) == 0
+    write(tmp_path, "src/a.txt", "2\n")
+    (tmp_path / "build/three.txt").unlink()
+    capsys.readouterr()
+    assert main(["-C", str(tmp_path), "-n"]) == 0
+    said = capsys.readouterr().out
+    assert "would run three: output build/three.txt is missing; input build/one.txt will be rebuilt" in said

@@ -383,15 +383,19 @@ class Rebuilder:
         return Reason("previous-failed", f"the previous run failed{detail}")
 
     def _own_changes(self, task: Task, pending: Set[str]) -> list[Reason]:
-        """For a dry run's task that waits for inputs to be rebuilt: its other inputs that changed since its
-        last build, which make it stale whatever the rebuilt ones hold (not a "may run")."""
+        """For a dry run's task that waits for inputs to be rebuilt: what makes it stale whatever the rebuilt
+        ones hold (not a "may run"): never built, its last build failed, an output missing, or another
+        input changed since its last build."""
         rec = self.store.task_record(task.id)
         recorded = rec.parts.get("inputs") if rec is not None else None
-        if not isinstance(recorded, dict):
-            return []  # never built: what it becomes depends on the inputs still to be made
+        if rec is None or not isinstance(recorded, dict):
+            return [Reason("never-built", "never built")]  # no early cutoff can leave it up to date
+        reasons = [self._failed(rec)] if rec.status == "failed" else []
+        outs = self.hasher.file_hashes(task.outputs)
+        reasons += [self._missing(p) for p, h in outs.items() if h is None]
         others = [p for p in task.inputs if p not in pending]
         now = self.hasher.file_hashes(others)
-        return inputs_changed({p: recorded[p] for p in others if p in recorded}, now)
+        return reasons + inputs_changed({p: recorded[p] for p in others if p in recorded}, now)
 
     def _will_change(self, path: str) -> Reason:
         producer = self.graph.producer.get(path)
