@@ -2,7 +2,9 @@
 
 Lines to a real file (stderr, a pipe) are buffered and written at most every `FLUSH_INTERVAL` seconds, at
 once on a failure or retry, and at close: one write per line with a flush each costs about a millisecond per
-task on a fast build (and holds the GIL the workers need). In-memory streams get each line at once.
+task on a fast build (and holds the GIL the workers need). In-memory streams get each line at once, and so
+does every stream under `-v`, whose agents' output is streamed to stderr as it comes: a batched line would
+reach it after the output it announces.
 """
 
 from __future__ import annotations
@@ -66,7 +68,8 @@ class PlainDisplay:
         self.start = start
         self._quiet = frozenset() if verbose else QUIET
         self._last: dict[str, tuple[str, int]] = {}
-        self._buffer: list[str] | None = [] if _is_file(self.stream) else None
+        batched = _is_file(self.stream) and not verbose  # (-v: in order with the agents' streamed lines)
+        self._buffer: list[str] | None = [] if batched else None
         self._flushed = time.monotonic()
         if self._buffer is not None:
             atexit.register(_flush_at_exit, weakref.ref(self))
