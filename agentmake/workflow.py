@@ -168,15 +168,16 @@ def run_graph(
 
 
 def backoff_base(af: Agentfile) -> float:
-    """Seconds of the first retry's backoff: env AGENTMAKE_BACKOFF (tests), else the Agentfile's `backoff`."""
+    """Seconds of the first retry's backoff: env AGENTMAKE_BACKOFF (a duration, as `backoff` takes), else the
+    Agentfile's `backoff`."""
     value = os.environ.get("AGENTMAKE_BACKOFF")
     if value:
-        try:
-            seconds = float(value)
-        except ValueError:
-            raise UsageError(f"AGENTMAKE_BACKOFF must be a number of seconds, not {value!r}") from None
-        if seconds < 0 or seconds != seconds:
-            raise UsageError(f"AGENTMAKE_BACKOFF must be a non-negative number of seconds, not {value!r}")
+        from agentmake.syntax.values import parse_duration
+
+        seconds = parse_duration(value)
+        if seconds is None:
+            example = "such as 250ms, 2s or 1m, or a number of seconds"
+            raise UsageError(f"AGENTMAKE_BACKOFF must be a duration {example}, not {value!r}")
         return seconds
     return max(float(getattr(af.settings, "backoff", 2.0)), 0.0)
 

@@ -282,3 +282,17 @@ def test_plain_display_shows_cap_changes_and_buffers_file_output(
         "[   0.1s] done        t",
         "[   0.2s] failed      u  (boom)",
     ]
+
+
+@pytest.mark.parametrize(("value", "seconds"), [("250ms", 0.25), ("1.5", 1.5), ("2s", 2.0), ("1m", 60.0)])
+def test_backoff_from_the_environment_is_a_duration_like_the_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str, seconds: float
+) -> None:
+    """AGENTMAKE_BACKOFF overrides `backoff`, so it takes what `backoff` takes (250ms was refused, exit 2)."""
+    _project(tmp_path)
+    project = workflow.load_project(workflow.Request(directory=tmp_path))
+    monkeypatch.setenv("AGENTMAKE_BACKOFF", value)
+    assert workflow.backoff_base(project.agentfile) == pytest.approx(seconds)
+    monkeypatch.setenv("AGENTMAKE_BACKOFF", "-1s")
+    with pytest.raises(UsageError, match="AGENTMAKE_BACKOFF must be a duration"):
+        workflow.backoff_base(project.agentfile)

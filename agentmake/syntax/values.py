@@ -142,17 +142,22 @@ def to_float(text: str, key: str, src: Source, line: int, col: int) -> float:
     return x
 
 
+def parse_duration(text: str) -> float | None:
+    """Seconds of a duration (`250ms`, `30s`, `5m`, `2h`, or a plain number of seconds); None if not one."""
+    m = _DURATION.fullmatch(text.strip())
+    return None if m is None else float(m.group(1)) * _UNITS[m.group(2)]
+
+
 def to_duration(text: str, key: str, src: Source, line: int, col: int, limit: bool = False) -> float:
     """Seconds. `limit`: the duration is a limit (a timeout), which 0 would make meaningless."""
-    m = _DURATION.fullmatch(text.strip())
-    if not m:
+    seconds = parse_duration(text)
+    if seconds is None:
         raise src.error(
             f"{key} must be a duration, not {text!r}",
             line,
             col,
             ["a duration such as 250ms, 30s, 5m, 2h or a number of seconds"],
         )
-    seconds = float(m.group(1)) * _UNITS[m.group(2)]
     if limit and seconds == 0:
         why = f"{key} must be longer than 0 (to have no limit, leave {key} out)"
         raise src.error(why, line, col, ["a duration above 0"])
