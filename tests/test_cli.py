@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -219,6 +220,19 @@ def test_example_agentfile_checks() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Agentfile.example: ") and result.stdout.endswith("— ok\n")
+
+
+def test_example_agentfile_override_it_shows_is_accepted() -> None:
+    """The tour's comment shows `agentmake out=...` overriding a variable: that very override loads (it showed
+    `out=/tmp/x`, an output directory outside the project, which is refused)."""
+    repo = Path(__file__).resolve().parent.parent
+    shown = re.search(r"`agentmake (out=\S+)` overrides", (repo / "Agentfile.example").read_text())
+    assert shown is not None
+    result = subprocess.run(
+        [sys.executable, "-m", "agentmake", "check", "-f", "Agentfile.example", shown.group(1)],
+        cwd=repo, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
 
 
 def test_help_wraps_to_columns_without_shutil(tmp_path: Path) -> None:
