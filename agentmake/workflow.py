@@ -401,8 +401,11 @@ def report(req: Request) -> int:
         if name not in reports:
             from agentmake.errors import did_you_mean
 
+            if name in project.agentfile.agents:
+                raise UsageError(f"no report named '{name}': it is an agent (`agentmake {name}` builds it)")
             hint = did_you_mean(name, reports)
-            raise UsageError(f"no report named '{name}'" + (f"; {hint}" if hint else ""))
+            listed = f"; {hint}" if hint else f" (reports: {', '.join(reports)})"
+            raise UsageError(f"no report named '{name}'{listed}")
     lines = [f"report {name}: {project.root / reports[name].output}" for name in names]
     request = (stamp[0], lines) if stamp is not None else None
     code = _build_selected(project, project.graph.select(names), req, request, verdict)

@@ -385,3 +385,30 @@ def test_a_directory_given_with_dots_is_shown_without_them(
     link.symlink_to(project / "out")  # link/.. is the project, not tmp_path: kept as given
     assert project_directory(str(link / "..")) == link / ".."
     assert project_directory(str(tmp_path / "a" / ".." / "b")) == project
+
+
+REPORTS = """\
+agent scan:
+    outputs = scan.txt
+    run     = "echo scan > {output}"
+
+report review:
+    inputs = scan.txt
+    output = REVIEW.md
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ("nope", "agentmake: error: no report named 'nope' (reports: review)\n"),
+        ("reveiw", "agentmake: error: no report named 'reveiw'; did you mean 'review'?\n"),
+        ("scan", "agentmake: error: no report named 'scan': it is an agent (`agentmake scan` builds it)\n"),
+    ],
+)
+def test_report_of_an_unknown_name_says_what_the_reports_are(tmp_path: Path, name: str, said: str) -> None:
+    (tmp_path / "Agentfile").write_text(REPORTS)
+    result = subprocess.run(
+        [sys.executable, "-m", "agentmake", "report", name], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert result.returncode == 2 and result.stderr == said
