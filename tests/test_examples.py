@@ -197,3 +197,34 @@ def test_translate_llm_profile_with_fake_agents(tmp_path: Path, fake_agents) -> 
     assert "into Spanish" in translated  # the fake echoes its prompt: the `language` variable was rendered
     assert "Does Tidepool delete files?" in translated  # ...and `read(input)` put the page in it
     assert (project / "TRANSLATION.md").exists()
+
+
+def test_readme_quotes_the_first_commands_output(tmp_path: Path) -> None:
+    """README.md quotes what `agentmake report` prints on stdout in examples/code-review, and what REVIEW.md
+    holds: both stay true (times and the absolute path aside)."""
+    readme = (EXAMPLES.parent / "README.md").read_text()
+    quoted = (
+        readme.split("What the first command prints on stdout", 1)[1].split("```")[1].strip().splitlines()
+    )
+    project = copy_example("code-review", tmp_path)
+    proc = subprocess.run(
+        [*AGENTMAKE, "report"], cwd=project, capture_output=True, text=True, timeout=120,
+        env=dict(os.environ, NO_COLOR="1"),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    said = proc.stdout.splitlines()
+    assert len(said) == len(quoted) == 2, proc.stdout
+    assert re.sub(r"in [\d.]+s$", "", said[0]) == re.sub(r"in [\d.]+s$", "", quoted[0])
+    assert quoted[1].startswith("report review: …/examples/code-review/REVIEW.md")
+    assert said[1] == f"report review: {project / 'REVIEW.md'}"
+    review = (project / "REVIEW.md").read_text()
+    row = re.search(r"`(high \| src/inventory/orders\.py:12 \|\s+eval-injection \| eval\(\) runs)", readme)
+    assert row is not None
+    cells = [c.strip() for c in row.group(1).replace("\n", " ").split("|")]
+    assert re.search(r"\| high \| `src/inventory/orders\.py:12` \| eval-injection \| `eval\(\)` runs", review)
+    assert cells[:3] == ["high", "src/inventory/orders.py:12", "eval-injection"]
+    for part in ("## Run summary", "| task | state | duration | attempts | cost | tokens |", "agent time",
+                 "wall time", "Critical path", "### Error log", "gantt", "graph TD"):  # fmt: skip
+        assert part in review, part
+    again = subprocess.run([*AGENTMAKE, "report"], cwd=project, capture_output=True, text=True, timeout=120)
+    assert "0 ran, 0 cached, 5 up to date" in again.stdout  # "Run it again and nothing runs"
