@@ -133,3 +133,13 @@ def test_paren_opening_a_block_line() -> None:
     err = parse_error("agent a:\n    (x)\n")
     assert err.loc == Loc("Agentfile", 2, 5) and err.message == "unexpected '('", err.render()
     assert err.expected == ["a `key = value` line"] and err.hint is None, err.render()
+
+
+def test_a_shell_variable_written_as_a_substitution_says_how_to_write_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`${HOME}` in a `run` is read as an Agentfile variable: the error says how a shell command reads it."""
+    text = 'agent a:\n    outputs = o.txt\n    run = "echo ${HOME} > {output}"\n'
+    rendered = check(tmp_path, capsys, text)
+    assert rendered[0].endswith("Agentfile:3:17: error: unknown variable 'HOME'")
+    assert "write $HOME (or $${{HOME}}) for the environment's HOME in a command" in "\n".join(rendered)

@@ -101,6 +101,9 @@ def substitute(item: Item, variables: Mapping[str, str], src: Source, later: Map
             hint = f"'{name}' is assigned later (line {later[name]}); variables must be assigned before use"
         elif name in SETTINGS:
             hint = f"'{name}' is a setting, not a variable: settings cannot be used in values"
+        elif hint is None and name.isupper():  # most likely the shell's, as in `run = "ls ${HOME}"`
+            shell = f"${name} (or $${{{{{name}}}}})"
+            hint = f"Agentfile variables only: write {shell} for the environment's {name} in a command"
         raise src.error(f"unknown variable '{name}'", line, col, [], hint)
 
     out = _VAR.sub(repl, raw)
