@@ -92,6 +92,14 @@ def test_claude_text_format_api_error_on_stdout(project: RunnerProject) -> None:
     assert (bad.outcome, bad.error_type) == ("retry", "rate-limit")
 
 
+def test_claude_text_format_api_error_with_exit_0_is_a_failure(project: RunnerProject) -> None:
+    # RUNNERS.md: "exit 0 alone lies": in text mode claude can print `API Error: ...` on stdout and exit 0
+    project.runners["claude"] = replace(PRESETS["claude"], command=("claude", "-p"), format="text")
+    res = project.run(project.agent("a"), "x\nFAKE: is_error")
+    assert (res.exit_code, res.outcome, res.error_type) == (0, "retry", "rate-limit"), res.message
+    assert res.staged == {} and "API Error" in res.message
+
+
 def test_codex_jsonl_answer_argv_and_tokens(project: RunnerProject) -> None:
     res = project.run(project.agent("a", runner="codex", model="o3"), "q\nFAKE: show-argv")
     assert res.outcome == "ok", res.message

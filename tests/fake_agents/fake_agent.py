@@ -29,7 +29,8 @@ take the rest of the line):
     FAKE: spawn-grandchild    start `sleep 300` in the same process group; prints "fake: grandchild pid N"
                               on stderr
     FAKE: exit0-no-output     exit 0 with an empty answer
-    FAKE: is_error            claude: exit 0 with `is_error: true` (an API error in a "success" result)
+    FAKE: is_error            claude: exit 0 with `is_error: true` (an API error in a "success" result);
+                              in text mode the `API Error: ...` line alone on stdout, still exit 0
     FAKE: answer=TEXT         the answer (`\\n` becomes a newline); default: "ANSWER:\\n" + the prompt's
                               non-directive lines (so tests can see exactly what arrived on stdin)
     FAKE: invalid-json-answer answer with broken JSON
@@ -542,9 +543,12 @@ def main(argv: list[str]) -> int:
         if "exit" in d:
             return int(d["exit"])
         text = answer_text(d, body, [cli, *argv[1:]])
-        if cli == "claude" and "is_error" in d:
+        if cli == "claude" and "is_error" in d:  # an API error with exit 0 ("success" with is_error)
             msg = 'API Error: Request rejected (429) · {"type":"error","error":{"type":"rate_limit_error"}}'
-            out(json.dumps(result_obj(msg, opts, is_error=True, status=429)))
+            if opt(opts, "--output-format") in ("json", "stream-json"):
+                out(json.dumps(result_obj(msg, opts, is_error=True, status=429)))
+            else:
+                out(msg)  # text mode: the error is the whole of stdout
             return 0
         return succeed(cli, opts, prompt, text, denials, out)
     finally:
