@@ -27,6 +27,28 @@ def test_unknown_flags_are_rejected_like_the_real_tools(fake_agents: FakeAgents,
     assert r.returncode == 2
 
 
+def test_a_value_outside_a_flags_choices_is_rejected_like_the_real_tools(
+    fake_agents: FakeAgents, tmp_path: Path
+) -> None:
+    # a fake that took any value would let a preset pass e.g. `-s workspace_write` and still pass its tests
+    r = run(fake_agents, ["claude", "-p", "--output-format", "yaml"], "x", tmp_path)
+    assert r.returncode == 1 and "argument 'yaml' is invalid" in r.stderr
+    r = run(fake_agents, ["claude", "-p", "--permission-mode", "acceptedits"], "x", tmp_path)
+    assert r.returncode == 1 and "Allowed choices are" in r.stderr
+    r = run(
+        fake_agents, ["codex", "exec", "--skip-git-repo-check", "-s", "workspace_write", "-"], "x", tmp_path
+    )
+    assert r.returncode == 2 and "invalid value 'workspace_write' for '--sandbox" in r.stderr
+    r = run(fake_agents, ["gemini", "-o", "yaml"], "x", tmp_path)
+    assert r.returncode == 1 and "Invalid values" in r.stderr
+    r = run(fake_agents, ["gemini", "--approval-mode=auto-edit"], "x", tmp_path)
+    assert r.returncode == 1 and 'Given: "auto-edit"' in r.stderr
+    r = run(
+        fake_agents, ["claude", "-p", "--permission-mode=acceptEdits", "--output-format=json"], "x", tmp_path
+    )
+    assert r.returncode == 0 and json.loads(r.stdout)["result"] == "ANSWER:\nx"
+
+
 def test_claude_prompt_argument_then_stdin(fake_agents: FakeAgents, tmp_path: Path) -> None:
     r = run(fake_agents, ["claude", "-p", "--output-format", "json", "ARG"], "STDIN", tmp_path)
     obj = json.loads(r.stdout)

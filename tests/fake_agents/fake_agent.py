@@ -2,10 +2,10 @@
 """A faithful fake of the agent CLIs (claude, codex, gemini, llm, ollama) for agentmake's tests.
 
 It impersonates the CLI named by `FAKE_AGENT_AS` or else by the basename of argv[0] (wrappers named `claude`,
-`codex`, ... are put first on PATH). It accepts the real non-interactive flags and rejects unknown ones the
-way the real tool does, reads the prompt as the real tool does (stdin until EOF, combined with a prompt
-argument the real tool's way; codex says `Reading additional input from stdin...` on stderr), and answers in
-the real output shapes: claude `--output-format json|text|stream-json` result objects (`type`, `subtype`,
+`codex`, ... are put first on PATH). It accepts the real non-interactive flags and rejects unknown ones, and
+values outside a flag's choices (`CHOICES`), the way the real tool does, reads the prompt as the real tool
+does (stdin until EOF, combined with a prompt argument the real tool's way; codex says `Reading additional
+input from stdin...` on stderr), and answers in the real output shapes: claude `--output-format json|text|stream-json` result objects (`type`, `subtype`,
 `is_error`, `result`, `total_cost_usd`, `usage`, `session_id`, `duration_ms`, ...), codex `--json` JSONL
 events, gemini `-o json` `{session_id, response, stats}`, llm text or `--json` arrays, ollama text. Like the
 real claude, codex and gemini it answers only when logged in: a key in the environment (ANTHROPIC_API_KEY,
@@ -98,6 +98,25 @@ SPECS = {  # cli: (flags taking a value, boolean flags, variadic flags, unknown-
 }  # fmt: skip
 
 
+_SANDBOX = ("read-only", "workspace-write", "danger-full-access")
+CHOICES = {  # cli: {flag: (allowed values, message)}: the real parsers reject any other value
+    "claude": {
+        "--output-format": (("text", "json", "stream-json"), "error: option '--output-format <format>' argument '{v}' is invalid. Allowed choices are {c}."),
+        "--permission-mode": (("acceptEdits", "bypassPermissions", "default", "dontAsk", "plan"), "error: option '--permission-mode <mode>' argument '{v}' is invalid. Allowed choices are {c}."),
+    },
+    "codex": {
+        "-s": (_SANDBOX, "error: invalid value '{v}' for '--sandbox <SANDBOX_MODE>'"),
+        "--sandbox": (_SANDBOX, "error: invalid value '{v}' for '--sandbox <SANDBOX_MODE>'"),
+        "--color": (("always", "never", "auto"), "error: invalid value '{v}' for '--color <COLOR>'"),
+    },
+    "gemini": {
+        "-o": (("text", "json", "stream-json"), 'Invalid values:\n  Argument: output-format, Given: "{v}", Choices: {c}'),
+        "--output-format": (("text", "json", "stream-json"), 'Invalid values:\n  Argument: output-format, Given: "{v}", Choices: {c}'),
+        "--approval-mode": (("default", "auto_edit", "yolo", "plan"), 'Invalid values:\n  Argument: approval-mode, Given: "{v}", Choices: {c}'),
+    },
+}  # fmt: skip
+
+
 def parse_args(cli: str, args: list[str]) -> tuple[dict[str, str | bool | list[str]], list[str]]:
     valued, booleans, variadic, unknown, code = SPECS[cli]
     opts: dict[str, str | bool | list[str]] = {}
@@ -114,6 +133,11 @@ def parse_args(cli: str, args: list[str]) -> tuple[dict[str, str | bool | list[s
                 if i >= len(args):
                     raise Usage(f"error: option '{a}' argument missing", code)
                 val = args[i]
+            if name in CHOICES.get(cli, {}):
+                allowed, message = CHOICES[cli][name]
+                if val not in allowed:
+                    shown = ", ".join(allowed if cli == "claude" else (f'"{c}"' for c in allowed))
+                    raise Usage(message.format(v=val, c=shown), code)
             opts[name] = val
         elif a in booleans:
             opts[a] = True
