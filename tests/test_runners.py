@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -127,6 +128,42 @@ def test_codex_usage_error_exit_2_is_fatal(project: RunnerProject) -> None:
     project.runners["codex"] = replace(PRESETS["codex"], command=("codex", "exec", "--json", "--bogus"))
     res = project.run(project.agent("a", runner="codex"), "q")
     assert (res.outcome, res.error_type, res.exit_code) == ("fatal", "usage", 2)
+
+
+@pytest.mark.parametrize(
+    ("runner", "command", "said"),
+    [
+        ("claude", ("claude", "-p", "--output-format", "json", "--bogus"), "unknown option '--bogus'"),
+        ("claude", ("claude", "-p", "--output-format", "yaml"), "argument 'yaml' is invalid"),
+        ("llm", ("llm", "--bogus"), "No such option: --bogus"),
+        ("ollama", ("ollama", "run", "--bogus"), "unknown flag: --bogus"),
+    ],
+)
+def test_a_cli_rejecting_its_command_line_is_fatal(
+    project: RunnerProject, runner: str, command: tuple[str, ...], said: str
+) -> None:
+    # like codex's exit 2: the CLI's own argument parser refused the runner's command, before any call;
+    # every retry would be refused the same way (claude exits 1 for it, llm/click 2, ollama/cobra 1)
+    project.runners[runner] = replace(PRESETS[runner], command=command)
+    res = project.run(project.agent("a", runner=runner, model="m"), "q")
+    assert (res.outcome, res.error_type) == ("fatal", "usage"), res.message
+    assert said in res.message
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="claude refuses the flag only as root")
+@pytest.mark.parametrize(
+    "flag", [("--dangerously-skip-permissions",), ("--permission-mode", "bypassPermissions")]
+)
+def test_claude_refusing_to_skip_permissions_as_root_is_fatal_and_says_is_sandbox(
+    project: RunnerProject, monkeypatch: pytest.MonkeyPatch, flag: tuple[str, ...]
+) -> None:
+    monkeypatch.delenv("IS_SANDBOX", raising=False)
+    project.runners["claude"] = replace(PRESETS["claude"], command=(*PRESETS["claude"].command, *flag))
+    res = project.run(project.agent("a"), "q")
+    assert (res.exit_code, res.outcome, res.error_type) == (1, "fatal", "usage"), res.message
+    assert "IS_SANDBOX=1" in res.message
+    monkeypatch.setenv("IS_SANDBOX", "1")  # passed through: then claude accepts it
+    assert project.run(project.agent("b"), "q").outcome == "ok"
 
 
 def test_gemini_json_answer_and_tokens(project: RunnerProject) -> None:

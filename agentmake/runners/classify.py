@@ -2,7 +2,8 @@
 
 Rules from /work/shared/RUNNERS.md: 429/529/5xx/overload/rate limit/"waiting for network"/"database is locked"
 are retried later; 401/403, "Not logged in", "Invalid API key", quota and billing errors are fatal, as are
-gemini exit codes 41/42/52/55, codex exit 2 and a command that does not exist. Shell agents are judged on
+gemini exit codes 41/42/52/55, a command line the CLI's own parser refused (codex and llm: exit 2; claude,
+ollama: the parser's message) and a command that does not exist. Shell agents are judged on
 their exit code only (their output is the user's, not an API's). A runner of no preset (its own `command`)
 is judged by the same rules as the presets.
 
@@ -34,6 +35,21 @@ _OVERLOAD = re.compile(
 )
 _TRANSIENT = re.compile(
     r"waiting for network|database is locked|could not connect|connection refused|connection reset", re.I
+)
+# The refusals of a CLI's own argument parser (before any call: every retry would be refused alike). codex
+# says so by its exit code 2, llm (click) too; claude (commander) and ollama (cobra) exit 1, so the message.
+_CLI_USAGE = {
+    "claude": re.compile(
+        r"^error: (unknown option|option '.*' argument|missing required argument|too many arguments)"
+        r"|^Error: Input must be provided|requires --verbose|cannot be used with root/sudo privileges",
+        re.M,
+    ),
+    "ollama": re.compile(r"^Error: (unknown (shorthand )?flag|flag needs an argument|unknown command)", re.M),
+}
+_USAGE_EXIT = {"codex": 2, "llm": 2}
+_ROOT_HINT = (
+    "claude refuses to skip permissions as root: set IS_SANDBOX=1 (it is passed through) in a sandbox, "
+    "or run agentmake as another user"
 )
 # gemini's own exit codes (json mode otherwise exits with the HTTP status mod 256)
 _GEMINI_FATAL = {41: "auth", 42: "usage", 52: "usage", 55: "usage"}
@@ -96,8 +112,11 @@ def classify_failure(
         if kind == "auth":
             return Verdict("fatal", "auth", f"gemini authentication failed ({detail}): {AUTH_FIX['gemini']}")
         return Verdict("fatal", kind, f"{hint} (exit {exit_code}): {detail}")
-    if preset == "codex" and exit_code == 2:
-        return Verdict("fatal", "usage", f"codex rejected its command line (exit 2): {detail}")
+    usage = _CLI_USAGE.get(name)
+    if (preset is not None and exit_code == _USAGE_EXIT.get(preset)) or (usage and usage.search(text)):
+        if "root/sudo" in text:
+            return Verdict("fatal", "usage", f"{_ROOT_HINT} ({detail})")
+        return Verdict("fatal", "usage", f"{name} rejected its command line (exit {exit_code}): {detail}")
     if _TRANSIENT.search(text):
         return Verdict("retry", "exit", f"transient failure: {detail}")
     if exit_code not in (0, None):

@@ -359,6 +359,17 @@ def result_obj(
     return obj
 
 
+ROOT_REFUSAL = "--dangerously-skip-permissions cannot be used with root/sudo privileges for security reasons"
+
+
+def refuses_to_skip_permissions(opts: dict) -> bool:
+    """claude's guard: bypassing permissions as root needs IS_SANDBOX=1 (RUNNERS.md)."""
+    bypass = (
+        opts.get("--dangerously-skip-permissions") or opt(opts, "--permission-mode") == "bypassPermissions"
+    )
+    return bool(bypass) and os.geteuid() == 0 and os.environ.get("IS_SANDBOX") != "1"
+
+
 def may_write(cli: str, opts: dict) -> bool:
     if cli == "claude":
         tools = " ".join(opts.get("--allowedTools", []) + opts.get("--allowed-tools", []))
@@ -524,6 +535,9 @@ def main(argv: list[str]) -> int:
     label = d.get("label") or hashlib.sha256(prompt.encode()).hexdigest()[:8]
     log("start", cli, label)
     try:
+        if cli == "claude" and refuses_to_skip_permissions(opts):
+            print(ROOT_REFUSAL, file=sys.stderr)
+            return 1
         if not logged_in(cli):  # as the real CLI: no key and no credentials file, no call
             return fail(cli, "noauth", opts, out)
         if cli == "codex" and not opts.get("--skip-git-repo-check"):
