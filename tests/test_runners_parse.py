@@ -99,3 +99,13 @@ def test_gemini_thinking_tokens_count_as_output() -> None:
     out = json.dumps({"response": "hi", "stats": {"models": {"gemini-2.5-pro": {"tokens": tokens}}}})
     parsed = parse_output("gemini-json", out, "")
     assert (parsed.answer, parsed.tokens_in, parsed.tokens_out) == ("hi", 12, 1850)
+
+
+def test_gemini_input_tokens_count_cached_ones_too() -> None:
+    # gemini's stats: `prompt` is every input token, `input` only the uncached ones (prompt - cached); a
+    # version that prints only {input, cached, ...} (as RUNNERS.md lists) must not lose the cached part
+    both = {"input": 40, "prompt": 100, "candidates": 5, "total": 105, "cached": 60, "thoughts": 0}
+    only = {k: v for k, v in both.items() if k != "prompt"}
+    for tokens in (both, only):
+        out = json.dumps({"response": "hi", "stats": {"models": {"gemini-2.5-pro": {"tokens": tokens}}}})
+        assert parse_output("gemini-json", out, "").tokens_in == 100, tokens

@@ -141,7 +141,11 @@ def parse_gemini_json(stdout: str, stderr: str) -> Parsed:
             for m in models.values() if isinstance(models, dict) else ():
                 tokens = m.get("tokens") if isinstance(m, dict) else None
                 if isinstance(tokens, dict):
-                    tin.append(_int(tokens.get("prompt", tokens.get("input"))))
+                    # `prompt` is every input token; `input` only the uncached ones (prompt - cached)
+                    prompt = _int(tokens.get("prompt"))
+                    if prompt is None:
+                        prompt = _sum([_int(tokens.get("input")), _int(tokens.get("cached"))])
+                    tin.append(prompt)
                     tout.append(
                         _sum([_int(tokens.get("candidates")), _int(tokens.get("thoughts"))])
                     )  # (billed)

@@ -494,6 +494,7 @@ def succeed(cli: str, opts: dict, prompt: str, text: str, denials: list[str], ou
     if cli == "gemini":
         if opt(opts, "-o", "--output-format") == "json":
             model = opt(opts, "-m", "--model") or "gemini-2.5-pro"
+            # (as gemini: `input` = prompt - cached; nothing is cached here)
             tokens = {"input": tin, "prompt": tin, "candidates": tout, "total": tin + tout, "cached": 0,
                       "thoughts": 0, "tool": 0}  # fmt: skip
             stats = {
