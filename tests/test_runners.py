@@ -382,3 +382,31 @@ def test_codex_logged_in_by_file_works_through_its_per_job_home(
     (fake_agents.home / ".codex" / "auth.json").write_text('{"token": "x"}')
     res = project.run(project.agent("a", runner="codex"), "q")
     assert res.outcome == "ok", res.message  # only if agentmake copied auth.json into the job's CODEX_HOME
+
+
+def test_codex_waiting_for_network_forever_is_ended_by_the_time_limit(project: RunnerProject) -> None:
+    # RUNNERS.md: with the network down codex prints "Reconnecting... waiting for network" forever
+    res = project.run(project.agent("a", runner="codex", timeout=1.0), "q\nFAKE: fail=network", grace=0.5)
+    assert (res.outcome, res.error_type) == ("retry", "timeout"), res.message
+    assert "waiting for network" in (project.root / ".agentmake/logs/a.1.err").read_text()
+
+
+@pytest.mark.parametrize("runner", ["codex", "gemini"])
+def test_codex_and_gemini_may_write_a_multi_output_agents_files(project: RunnerProject, runner: str) -> None:
+    # read-only by default: codex needs -s workspace-write, gemini --approval-mode auto_edit ("ask" = deny)
+    res = project.run(
+        project.agent("m", ("a.md", "b.md"), runner=runner), "x\nFAKE: write=a.md,b.md show-argv"
+    )
+    assert res.outcome == "ok", res.message
+    assert res.staged["b.md"].read_text().startswith(f"written by fake {runner}: b.md")
+
+
+def test_claude_logged_in_by_oauth_token_only(
+    project: RunnerProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ANTHROPIC_API_KEY")
+    monkeypatch.setenv(
+        "CLAUDE_CODE_OAUTH_TOKEN", "fake-oauth-token"
+    )  # passed through agentmake's minimal env
+    res = project.run(project.agent("a"), "q")
+    assert res.outcome == "ok", res.message

@@ -85,6 +85,22 @@ def test_gemini_status_from_exit_code() -> None:
             ("retry", "overloaded"),
         ),
         ("shell", 1, "HTTP 401 from curl", ("retry", "exit")),
+        # the rest of RUNNERS.md's lists
+        ("gemini", 1, "The model is experiencing high demand", ("retry", "rate-limit")),
+        ("gemini", 42, "No input provided via stdin.", ("fatal", "usage")),
+        ("gemini", 55, "not running in a trusted directory", ("fatal", "usage")),
+        (
+            "claude",
+            1,
+            'API Error: 403 {"type":"error","error":{"type":"permission_error"}}',
+            ("fatal", "auth"),
+        ),
+        ("claude", 1, "Credit balance is too low", ("fatal", "quota")),
+        ("codex", 1, "Your account has a billing issue", ("fatal", "quota")),
+        ("llm", 1, "Error: No key found - add one using 'llm keys set openai'", ("fatal", "auth")),
+        ("ollama", 1, "Error: could not connect to ollama server, run 'ollama serve'", ("retry", "exit")),
+        ("claude", 1, "error: unknown option '--x'", ("fatal", "usage")),
+        ("llm", 2, "Error: No such option: --x", ("fatal", "usage")),
     ],
 )
 def test_classification_table(preset: str, exit_code: int, text: str, expected: tuple[str, str]) -> None:
