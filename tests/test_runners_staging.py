@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -129,6 +130,15 @@ def test_multi_output_failure_restores_previous_outputs(project: RunnerProject) 
     assert (project.root / "a.md").read_text() == "old a"
     assert not (project.root / "b.md").exists()  # half-written new file removed
     assert leftovers(project.root) == []
+
+
+def test_claudes_refused_writes_are_named_when_outputs_are_missing(project: RunnerProject) -> None:
+    # RUNNERS.md: `-p` never prompts; a refused tool is listed in permission_denials, and claude exits 0
+    command = (*PRESETS["claude"].command, "--permission-mode", "default")  # (the user's: not acceptEdits)
+    project.runners["claude"] = replace(PRESETS["claude"], command=command)
+    res = project.run(project.agent("m", outputs=("a.md", "b.md")), "x\nFAKE: write=a.md,b.md")
+    assert (res.exit_code, res.outcome, res.error_type) == (0, "retry", "no-output")
+    assert "refused Write a.md, Write b.md" in res.message and "permission" in res.message
 
 
 def test_multi_output_missing_file_is_no_output(project: RunnerProject) -> None:

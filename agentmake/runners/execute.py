@@ -193,9 +193,11 @@ class Executor(SalvageAttempts, ShellAttempts):
             if verdict is None and multi:
                 missing = [o for o in task.outputs if not (self.root / o).is_file()]
                 if missing:
-                    verdict = Verdict(
-                        "retry", "no-output", f"{runner.name} did not write {', '.join(missing)}"
-                    )
+                    msg = f"{runner.name} did not write {', '.join(missing)}"
+                    if parsed.denied:  # (claude -p never asks: it refuses, lists the refusal, exits 0)
+                        refused = ", ".join(parsed.denied)
+                        msg += f": it was refused {refused} (check the runner's permission flags)"
+                    verdict = Verdict("retry", "no-output", msg)
             if verdict is not None:
                 if backup is not None:  # e.g. Ctrl-C after the agent answered: that answer is paid for
                     keep_delivered_answer(self.root, stem, backup.answer_format, task.outputs)

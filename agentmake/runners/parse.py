@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -21,6 +21,7 @@ class Parsed:
     cost_usd: float | None = None
     tokens_in: int | None = None
     tokens_out: int | None = None
+    denied: list[str] = field(default_factory=list)  # tool calls the CLI refused (claude permission_denials)
 
 
 def json_values(text: str) -> Iterator[Any]:
@@ -82,10 +83,22 @@ def parse_claude_json(stdout: str, stderr: str) -> Parsed:
         is_error=is_error,
         error=error,
         status=_int(r.get("api_error_status")),
+        denied=_denials(r.get("permission_denials")),
         cost_usd=float(cost) if isinstance(cost, (int, float)) and not isinstance(cost, bool) else None,
         tokens_in=tokens_in,
         tokens_out=_int(usage.get("output_tokens")),
     )
+
+
+def _denials(value: Any) -> list[str]:
+    """claude's `permission_denials` as "Tool path" strings (the path when the tool input names one)."""
+    out = []
+    for d in value if isinstance(value, list) else ():
+        if isinstance(d, dict) and isinstance(d.get("tool_name"), str):
+            tool_input: dict[str, Any] = d["tool_input"] if isinstance(d.get("tool_input"), dict) else {}
+            path = tool_input.get("file_path") or tool_input.get("path")
+            out.append(f"{d['tool_name']} {path}" if isinstance(path, str) else d["tool_name"])
+    return out
 
 
 def parse_codex_jsonl(stdout: str, stderr: str) -> Parsed:
