@@ -77,7 +77,21 @@ def test_gemini_status_from_exit_code() -> None:
         ("gemini", 1, "API_KEY_INVALID", ("fatal", "auth")),
         ("gemini", 1, "Quota exceeded for quota metric requests per minute", ("retry", "rate-limit")),
         ("llm", 1, "Error: Error code: 429 - {'code': 'insufficient_quota'}", ("fatal", "quota")),
-        ("llm", 1, "Error: 'Unknown model: x'", ("retry", "exit")),
+        # the same request refused every time: not retried (a retry costs the same wait, for nothing)
+        ("llm", 1, "Error: 'Unknown model: x'", ("fatal", "usage")),
+        ("gemini", 144, "", ("fatal", "usage")),  # json mode: HTTP 400 exits 144
+        (
+            "codex",
+            1,
+            "Not inside a trusted directory and --skip-git-repo-check was not specified.",
+            ("fatal", "usage"),
+        ),
+        (
+            "claude",
+            1,
+            'API Error: 404 {"type":"error","error":{"type":"not_found_error","message":"model: claude-x"}}',
+            ("fatal", "usage"),
+        ),
         (
             "ollama",
             1,

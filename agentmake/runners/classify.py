@@ -46,6 +46,10 @@ _CLI_USAGE = {
     ),
     "ollama": re.compile(r"^Error: (unknown (shorthand )?flag|flag needs an argument|unknown command)", re.M),
 }
+# A model the provider does not know (llm: "Error: 'Unknown model: x'"; an API's 404 not_found "model: x")
+_UNKNOWN_MODEL = re.compile(r"Unknown model\b|\bmodel_not_found\b|not_found_error\b.{0,40}\bmodel", re.I)
+_UNTRUSTED = re.compile(r"Not inside a trusted directory", re.I)  # codex outside a git repository
+_UNTRUSTED_HINT = "run it in a git repository, or add --skip-git-repo-check to the runner's command"
 _USAGE_EXIT = {"codex": 2, "llm": 2}
 _ROOT_HINT = (
     "claude refuses to skip permissions as root: set IS_SANDBOX=1 (it is passed through) in a sandbox, "
@@ -112,6 +116,12 @@ def classify_failure(
         if kind == "auth":
             return Verdict("fatal", "auth", f"gemini authentication failed ({detail}): {AUTH_FIX['gemini']}")
         return Verdict("fatal", kind, f"{hint} (exit {exit_code}): {detail}")
+    if status in (400, 404) or _UNKNOWN_MODEL.search(text):  # the same request is refused every time
+        why = f"HTTP {status}" if status in (400, 404) else "unknown model"
+        message = f"{name} request refused ({why}): {detail}; check the runner's model and the prompt"
+        return Verdict("fatal", "usage", message)
+    if _UNTRUSTED.search(text):
+        return Verdict("fatal", "usage", f"{name} will not run here ({detail}): {_UNTRUSTED_HINT}")
     usage = _CLI_USAGE.get(name)
     if (preset is not None and exit_code == _USAGE_EXIT.get(preset)) or (usage and usage.search(text)):
         if "root/sudo" in text:
