@@ -232,6 +232,18 @@ def test_claude_gets_is_sandbox_when_it_is_set(
     assert "IS_SANDBOX=1" in out.splitlines()
 
 
+def test_claude_retries_little_by_itself_unless_told(
+    project: RunnerProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # claude retries 10 times itself (401s too, ~184 s a task); agentmake has its own retries and backoff
+    show = "FAKE: show-env=CLAUDE_CODE_MAX_RETRIES"
+    out = project.run(project.agent("a"), show).staged["out.md"].read_text()
+    assert "CLAUDE_CODE_MAX_RETRIES=2" in out.splitlines()
+    monkeypatch.setenv("CLAUDE_CODE_MAX_RETRIES", "7")  # the user's choice wins
+    out = project.run(project.agent("b"), show).staged["out.md"].read_text()
+    assert "CLAUDE_CODE_MAX_RETRIES=7" in out.splitlines()
+
+
 def test_a_shell_command_longer_than_one_argument_may_be_still_runs(project: RunnerProject) -> None:
     # Linux caps one argv string at 128 KiB: `cat {inputs} > {output}` over thousands of files exceeds it
     # under `sh -c`; such a command is run from a script file kept with the attempt's logs

@@ -21,6 +21,7 @@ from pathlib import Path
 from agentmake.model import RunnerSpec
 from agentmake.runners.presets import AUTH_ENV
 
+CLAUDE_RETRIES = "2"  # CLAUDE_CODE_MAX_RETRIES unless the environment sets it (claude's default: 10)
 BASE_ENV = (
     "PATH", "HOME", "USER", "LOGNAME", "SHELL", "TERM", "TMPDIR", "TZ", "LANG", "LANGUAGE",
     "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
@@ -110,6 +111,9 @@ def llm_invocation(
         _copy_if_exists(src, cfg, (".credentials.json", "settings.json"))
         env["CLAUDE_CONFIG_DIR"] = str(cfg)
         env["DISABLE_AUTOUPDATER"] = "1"
+        # claude retries 10 times itself, 401s included (~184 s): agentmake retries with its own backoff
+        # and rate-limit cap, so a failure is told in seconds and holds no slot meanwhile
+        env.setdefault("CLAUDE_CODE_MAX_RETRIES", CLAUDE_RETRIES)
         if writes_files and not _has(argv, "--permission-mode", "--dangerously-skip-permissions"):
             argv += ["--permission-mode", "acceptEdits"]
     elif preset == "codex":
