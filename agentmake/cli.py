@@ -90,7 +90,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("-q", "--question", action="store_true", help="run nothing; exit 1 if anything is stale")
     p.add_argument("-s", "--silent", action="store_true", help="print only failures and the summary line")
-    p.add_argument("-v", "--verbose", action="store_true", help="say more")
+    p.add_argument(
+        "-v", "--verbose", action="store_true", help="stream what agents print ([task] lines) and say more"
+    )
     p.add_argument(
         "--budget", type=float, metavar="USD", help="stop starting LLM tasks at this recorded spend"
     )

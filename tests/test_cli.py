@@ -110,7 +110,8 @@ def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--version"]) == 0
     assert "agentmake 0.1.0" in capsys.readouterr().out
     assert main(["--help"]) == 0
-    assert "explain" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "explain" in out and "stream what agents print ([task] lines)" in " ".join(out.split())
 
 
 def test_check_prints_one_line(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
