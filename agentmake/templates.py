@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import shlex
 import traceback
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -270,10 +270,11 @@ class InputFile:
 
     path: str
     _root: Path
+    _open: Callable[[str], str] | None = None  # how it is read, if not from the disk (`prompt_context`)
 
     @property
     def content(self) -> str:
-        return read_input(self._root / self.path)
+        return self._open(self.path) if self._open else read_input(self._root / self.path)
 
     def __str__(self) -> str:
         return self.path
@@ -288,8 +289,11 @@ def prompt_context(
     wildcards: Mapping[str, str],
     inputs: Sequence[str],
     outputs: Sequence[str],
+    opener: Callable[[str], str] | None = None,
 ) -> dict[str, object]:
-    """What a prompt template sees: variables, wildcards, input/inputs, output/outputs, files and read()."""
+    """What a prompt template sees: variables, wildcards, input/inputs, output/outputs, files and read().
+    `opener` reads an input's text instead of the disk (a dry run reads an input it would restore from the
+    cache: the build renders the prompt after restoring it)."""
     allowed = set(inputs)
 
     def read(path: str | InputFile) -> str:
@@ -298,7 +302,7 @@ def prompt_context(
             raise ValueError(f"read() takes an input's path or an item of files, not {type(name).__name__}")
         if name not in allowed:
             raise ValueError(f"read({name!r}): not an input of this task")
-        return read_input(root / name)
+        return opener(name) if opener else read_input(root / name)
 
     ctx: dict[str, object] = dict(variables)
     ctx.update(wildcards)
@@ -307,7 +311,7 @@ def prompt_context(
         inputs=list(inputs),
         output=outputs[0] if outputs else "",
         outputs=list(outputs),
-        files=[InputFile(p, root) for p in inputs],
+        files=[InputFile(p, root, opener) for p in inputs],
         read=read,
     )
     return ctx

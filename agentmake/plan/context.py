@@ -8,6 +8,7 @@ the key misses). This module adapts a `Task` to it and renders the task's prompt
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from agentmake import templates
@@ -15,8 +16,10 @@ from agentmake.graph import Task
 from agentmake.model import AgentSpec, Prompt, ReportSpec
 
 
-def prompt_context(task: Task, variables: dict[str, str], root: Path) -> dict[str, object]:
-    return templates.prompt_context(root, variables, dict(task.wildcards), task.inputs, task.outputs)
+def prompt_context(
+    task: Task, variables: dict[str, str], root: Path, opener: Callable[[str], str] | None = None
+) -> dict[str, object]:
+    return templates.prompt_context(root, variables, dict(task.wildcards), task.inputs, task.outputs, opener)
 
 
 def command_values(task: Task) -> dict[str, str | list[str]]:
@@ -46,8 +49,11 @@ def render_task_command(task: Task) -> str | None:
     return templates.render_command(spec.run, command_values(task), loc)
 
 
-def render_task_prompt(task: Task, variables: dict[str, str], root: Path) -> str | None:
+def render_task_prompt(
+    task: Task, variables: dict[str, str], root: Path, opener: Callable[[str], str] | None = None
+) -> str | None:
+    """`opener`: how inputs are read, if not from the disk (see `templates.prompt_context`)."""
     prompt = task_prompt(task)
     if prompt is None:
         return None
-    return templates.render_prompt(prompt, prompt_context(task, variables, root))
+    return templates.render_prompt(prompt, prompt_context(task, variables, root, opener))

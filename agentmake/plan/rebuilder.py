@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, Set
+from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +38,7 @@ from agentmake.plan.hashing import Hasher, Seen
 from agentmake.plan.keys import KEY_VERSION, key_of, runner_parts, short, text_hash
 from agentmake.plan.stamp import Verdict
 from agentmake.store import Store, TaskRecord
+from agentmake.templates import read_input
 
 __all__ = ["Decision", "Reason", "Rebuilder"]
 
@@ -175,9 +176,9 @@ class Rebuilder:
                 outs = self._hashes(task.outputs, assume)
             decision = self._judge(task, rec, rec, rec.key, outs)  # type: ignore[arg-type]
             if decision.action == "run":
-                decision.prompt = self._render(task)
+                decision.prompt = self._render(task, assume)
             return decision
-        parts, prompt = self._parts(task, inputs, rec)
+        parts, prompt = self._parts(task, inputs, rec, assume)
         if fast is not None:
             parts["_memo"] = f"{fast}/{parts.get('_memo', '')}"
         key = key_of(parts)
@@ -187,7 +188,7 @@ class Rebuilder:
         if decision.action == "skip" and rec is not None and rec.key == key and not assume:
             self._note_skip(task, rec, parts, fast is not None)
         if decision.action == "run":
-            decision.prompt = prompt if prompt is not None else self._render(task)
+            decision.prompt = prompt if prompt is not None else self._render(task, assume)
         else:
             decision.prompt = prompt
         return decision
@@ -204,7 +205,11 @@ class Rebuilder:
 
     # the key
     def _parts(
-        self, task: Task, inputs: dict[str, str | None], rec: TaskRecord | None
+        self,
+        task: Task,
+        inputs: dict[str, str | None],
+        rec: TaskRecord | None,
+        assume: Mapping[str, str | None] | None = None,
     ) -> tuple[dict[str, Any], str | None]:
         spec = task.spec
         af = self.graph.agentfile
@@ -233,7 +238,7 @@ class Rebuilder:
                 if memo.startswith(sig + ":"):
                     parts["prompt"] = memo[len(sig) + 1 :]
                 else:
-                    text = self._render(task)
+                    text = self._render(task, assume)
                     parts["prompt"] = text_hash(text or "")
                 parts["_memo"] = f"{sig}:{parts['prompt']}"
         if isinstance(spec, AgentSpec):
@@ -298,13 +303,28 @@ class Rebuilder:
         without rendering (a memo fast path) that must run after all, e.g. when restoring it failed."""
         return self._render(task)
 
-    def _render(self, task: Task) -> str | None:
-        """The rendered prompt, or the shell command of a shell agent (None for a plain report)."""
+    def _render(self, task: Task, assume: Mapping[str, str | None] | None = None) -> str | None:
+        """The rendered prompt, or the shell command of a shell agent (None for a plain report). `assume`
+        (a dry run): inputs it would restore from the cache are read from the cache, as the build will
+        render the prompt once they are restored."""
         command = render_task_command(task)
         if command is not None:
             return command
         self.renders += task_prompt(task) is not None
-        return render_task_prompt(task, self.graph.agentfile.variables, self.root)
+        opener = self._assumed_reader(task, assume) if assume else None
+        return render_task_prompt(task, self.graph.agentfile.variables, self.root, opener)
+
+    def _assumed_reader(self, task: Task, assume: Mapping[str, str | None]) -> Callable[[str], str] | None:
+        """Reads an input a dry run assumes restored from the cache as the cache holds it, else the disk."""
+        digests = {p: d for p in task.inputs if (d := assume.get(p)) is not None}
+        if not digests:
+            return None
+
+        def read(path: str) -> str:
+            data = self.store.cache_read(digests[path]) if path in digests else None
+            return read_input(self.root / path) if data is None else data.decode("utf-8", errors="replace")
+
+        return read
 
     # the verdict
     def _judge(

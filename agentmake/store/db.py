@@ -430,6 +430,10 @@ class Store(Journal):
         """Output path -> blob hash of a result seen before under `key`, if all its blobs are present."""
         return self.cache.lookup(key)
 
+    def cache_read(self, digest: str) -> bytes | None:
+        """A cached output's content by its hash (None if the cache does not hold it)."""
+        return self.cache.read(digest)
+
     def cache_restore(self, key: str, root: Path) -> dict[str, str]:
         """Write the cached outputs of `key` under `root` atomically; returns path -> hash. A path escaping
         `root` raises UsageError; an absent or incomplete entry raises KeyError."""
