@@ -17,6 +17,7 @@ Failures are told to the agents out of band: `up` fails while a file `fail-{n}` 
 
 from __future__ import annotations
 
+import json
 import random
 import re
 import subprocess
@@ -147,7 +148,8 @@ class Oracle:
             key = self.key(agent, inputs, variables)
             want = self._decide(tid, key, outputs)
             if seen == "not-run" and failed_any and not keep_going:  # (stopped after a failure)
-                blocked.update(outputs)
+                if want != "up-to-date":  # (one found up to date with a notice may be shown not-run)
+                    blocked.update(outputs)
                 continue
             fails = want == "done" and self._fails(agent, tid, variables)
             if fails:
@@ -204,6 +206,7 @@ class Driver:
         self.oracle = Oracle()
         self.variables: dict[str, str] = {}
         self.log: list[str] = []  # what was done, to reproduce a failure
+        self.undo: tuple[str, str] | None = None  # the last edit of a source: (path, content before)
         (root / "prompts").mkdir(parents=True)
         self.write_config(Config())
         self.write_template(0)
@@ -247,12 +250,16 @@ class Driver:
             args.insert(0, "-k")
         self.log.append(f"{what}; agentmake {' '.join(args)}")
         dry = self.am("-n", *args) if self.rng.random() < 0.4 else None
+        chance = self.rng.random() < 0.3
+        status = self.am("status", "--json", *(a for a in args if a != "-k")) if chance else None
         run = self.am(*args)
         events = {task: state for state, task, _ in EVENT.findall(run.stderr)}
         wrong = self.oracle.expect(self.variables, keep, events, self.read)
         wrong += self.compare_files()
         if dry is not None:
             wrong += compare_dry(dry.stdout, events)
+        if status is not None:
+            wrong += compare_status(status.stdout, events)
         if wrong:
             wrong.insert(0, f"after: {self.log[-1]}\n{run.stdout}{run.stderr}")
         return wrong
@@ -272,8 +279,14 @@ class Driver:
         kind = rng.choice(EDITS)
         if kind == "edit" and srcs:
             rel = rng.choice(srcs)
+            self.undo = (rel, o.files[rel])
             self.put(rel, rng.choice(WORDS) + "\n")
             return f"edit {rel} to {o.files[rel]!r}"
+        if kind == "undo" and self.undo is not None and self.undo[0] in o.files:
+            rel, text = self.undo
+            self.put(rel, text)
+            self.undo = None
+            return f"undo: {rel} back to {text!r}"
         if kind == "touch" and srcs:
             rel = rng.choice(srcs)
             (self.root / rel).touch()
@@ -339,8 +352,8 @@ class Driver:
 
 
 EDITS = (
-    "edit", "edit", "touch", "add", "remove", "delete-output", "corrupt-output", "template", "setting",
-    "setting", "variable", "fail",
+    "edit", "edit", "undo", "touch", "add", "remove", "delete-output", "corrupt-output", "template",
+    "setting", "setting", "variable", "fail",
 )  # fmt: skip
 SETTINGS = (
     "model", "flags", "up_cmd", "model_on_runner", "jobs", "comment", "description", "priority", "timeout",
@@ -359,6 +372,21 @@ def compare_dry(dry_out: str, events: dict[str, str]) -> list[str]:
         did = {"done": "run", "failed": "run", "cached": "restore", "up-to-date": "skip"}.get(state, state)
         if did != verb:
             wrong.append(f"dry run said {mood} {verb} {task}, the build did {state}:\n{dry_out}")
+    return wrong
+
+
+def compare_status(status_json: str, events: dict[str, str]) -> list[str]:
+    """`agentmake status --json`'s action of each task against what the build then did (tasks waiting for
+    an input to be rebuilt excepted: whether they run depends on what it becomes)."""
+    wrong = []
+    for row in json.loads(status_json):
+        task, action = row["task"], row["action"]
+        state = events.get(task, "up-to-date")
+        if state == "not-run" or any("will be rebuilt" in r for r in row["reasons"]):
+            continue
+        did = {"done": "run", "failed": "run", "cached": "restore", "up-to-date": "skip"}.get(state, state)
+        if did != action:
+            wrong.append(f"status said {action} {task} ({row['reasons']}), the build did {state}")
     return wrong
 
 

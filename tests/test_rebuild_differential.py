@@ -11,7 +11,7 @@ from conftest import FakeAgents
 from rebuild_oracle import run_seed
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("seed", [3, 6, 11])  # 3 and 6 caught the dry run of fcb9dee
 def test_random_edits_rebuild_exactly_what_the_oracle_says(
     tmp_path: Path, fake_agents: FakeAgents, seed: int
 ) -> None:
