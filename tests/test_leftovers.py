@@ -116,3 +116,31 @@ def test_a_task_that_failed_after_a_success_leaves_its_last_output_as_a_leftover
     (built / "src" / "2.txt").unlink()
     run = agentmake(built)
     assert WARNING in run.stderr.splitlines(), run
+
+
+def test_an_output_made_under_another_variable_value_is_not_saved_as_a_strangers(tmp_path: Path) -> None:
+    """A variable in an output path (a language, say): switched to another value and back, the first value's
+    output is one agentmake made (its content is in the cache), not a file to save from being replaced."""
+    (tmp_path / "src.txt").write_text("hello\n")
+    (tmp_path / "Agentfile").write_text(
+        "v = a\nagent up:\n    inputs = src.txt\n    outputs = out/${v}.txt\n"
+        '    run = "tr a-z A-Z < {input} > {output}"\n'
+        "report r:\n    inputs = out/${v}.txt\n    output = R.${v}.md\n"
+    )
+    for value in ("a", "b", "a", "b"):
+        run = subprocess.run(
+            [sys.executable, "-m", "agentmake", "report", f"v={value}"],
+            cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert run.returncode == 0, run.stderr
+        assert "did not make" not in run.stderr and "saved" not in run.stderr, run.stderr
+    assert not (tmp_path / ".agentmake" / "edited").exists()
+    assert (tmp_path / "R.a.md").is_file() and (tmp_path / "out/a.txt").read_text() == "HELLO\n"
+    # a file agentmake did not make at an output path is still saved before it is replaced
+    (tmp_path / "R.a.md").write_text("my own notes\n")
+    run = subprocess.run(
+        [sys.executable, "-m", "agentmake", "report", "v=a"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert "output agentmake did not make saved: R.a.md" in run.stderr, run.stderr
+    saved = list((tmp_path / ".agentmake" / "edited").rglob("R.a.md"))
+    assert [p.read_text() for p in saved] == ["my own notes\n"]

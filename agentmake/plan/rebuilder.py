@@ -337,9 +337,12 @@ class Rebuilder:
             d.reasons += [r for p in missing if (r := self._missing(p)).kind == "output-directory"]
             if rec is not None and rec.status == "failed":
                 d.reasons.append(self._failed(rec))
-            return self._run_or_restore(d, [], [p for p in task.outputs if outs.get(p)], outs)
+            foreign = [p for p in task.outputs if outs.get(p) and not self._made(outs[p])]
+            return self._run_or_restore(d, [], foreign, outs)
         recorded = rec.outputs
-        unknown = [p for p in task.outputs if outs.get(p) and p not in recorded]
+        # an output the record does not name, unless the cache holds its content: agentmake made it, under
+        # other settings (a variable switched back and forth); overwriting it loses nothing
+        unknown = [p for p in task.outputs if outs.get(p) and p not in recorded and not self._made(outs[p])]
         edited = [p for p in task.outputs if outs.get(p) and p in recorded and recorded[p] != outs[p]]
         if rec.key == key and not self.force and (rec.status == "done" or not edited):
             # an output differing from a *failed* record (e.g. outputs recorded, then placing them failed)
@@ -390,6 +393,11 @@ class Rebuilder:
         d.unknown = list(unknown)
         d.outputs_seen = self.hasher.seen(outs)  # (`outs` holds every output, in order)
         return d
+
+    def _made(self, digest: str | None) -> bool:
+        """Whether content `digest` is in the cache, i.e. agentmake made it (a test double may not say)."""
+        holds = getattr(self.store, "cache_holds", None)
+        return digest is not None and callable(holds) and bool(holds(digest))
 
     def _holds_the_run(self, task_id: str) -> bool:
         """A report whose document holds the run summary: rendered anew (locally, at no cost) rather than

@@ -261,6 +261,15 @@ class BlobCache:
                 return bytes(row[0])
         return None
 
+    def holds(self, digest: str) -> bool:
+        """Whether blob `digest` is stored (packed or a file): content agentmake made and kept."""
+        if digest in self._have or digest in self._pending:
+            return True
+        with self._lock:
+            if self._packed({digest}):
+                return True
+        return os.path.exists(self.blob_path(digest))
+
     def read(self, digest: str) -> bytes | None:
         """A stored blob's content (packed or a file), None if it is not stored."""
         data = self._packed_data(digest)

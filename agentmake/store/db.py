@@ -430,6 +430,10 @@ class Store(Journal):
         """Output path -> blob hash of a result seen before under `key`, if all its blobs are present."""
         return self.cache.lookup(key)
 
+    def cache_holds(self, digest: str) -> bool:
+        """Whether the cache holds content `digest` (an output agentmake made, under any key)."""
+        return self.cache.holds(digest)
+
     def cache_read(self, digest: str) -> bytes | None:
         """A cached output's content by its hash (None if the cache does not hold it)."""
         return self.cache.read(digest)
