@@ -111,11 +111,11 @@ def test_translate_offline(tmp_path: Path) -> None:
     project = copy_example("translate", tmp_path)
     docs = sorted(p.stem for p in (project / "docs").glob("*.md"))
     build_twice(project, expected_tasks=2 * len(docs) + 2)  # translate + check per doc, summary, report
-    report = (project / "TRANSLATION.md").read_text()
+    report = (project / "TRANSLATION.es.md").read_text()
     assert f"{len(docs)} of {len(docs)} documents passed" in report
     assert "Inicio rápido" in report  # "Quick start", translated by the glossary
     assert "python3 -m pip install tidepool" in report  # code blocks are copied unchanged
-    verdict = json.loads((project / "build/checks/install.json").read_text())
+    verdict = json.loads((project / "build/es/checks/install.json").read_text())
     assert verdict["pass"] is True and verdict["code_blocks"] == {
         "source": 3,
         "translation": 3,
@@ -123,19 +123,36 @@ def test_translate_offline(tmp_path: Path) -> None:
     }
 
     # Edit one page: its translate and check tasks, the summary and the report rerun; the other pages do not.
-    before = digests(project, "build/**/*.*", "TRANSLATION.md")
+    before = digests(project, "build/**/*.*", "TRANSLATION.es.md")
     faq = project / "docs/faq.md"
     faq.write_text(
         faq.read_text() + "\n## Can I pause a sync?\n\nYes. Press Ctrl-C and run `tidepool sync` again.\n"
     )
     counts, _ = agentmake(project, "report")
     assert counts == {"ran": 4, "cached": 0, "up_to_date": 2 * len(docs) - 2, "failed": 0}
-    after = digests(project, "build/**/*.*", "TRANSLATION.md")
+    after = digests(project, "build/**/*.*", "TRANSLATION.es.md")
     assert changed(before, after) == {
-        "build/translated/faq.md", "build/checks/faq.json", "build/summary.md", "TRANSLATION.md",
+        "build/es/translated/faq.md", "build/es/checks/faq.json", "build/es/summary.md", "TRANSLATION.es.md",
     }  # fmt: skip
-    assert "pausa" not in (project / "build/translated/faq.md").read_text()  # not in the glossary: kept
-    assert "Ctrl-C" in (project / "TRANSLATION.md").read_text()
+    assert "pausa" not in (project / "build/es/translated/faq.md").read_text()  # not in the glossary: kept
+    assert "Ctrl-C" in (project / "TRANSLATION.es.md").read_text()
+
+    # Another language builds beside the first (build/fr/, TRANSLATION.fr.md) and replaces none of it.
+    def spanish() -> dict[str, str]:
+        return {
+            k: v.split("@")[0] for k, v in digests(project, "build/es/**/*.*", "TRANSLATION.es.md").items()
+        }
+
+    before = spanish()
+    counts, out = agentmake(project, "report", "lang=fr")
+    assert counts["ran"] == 2 * len(docs) + 2 and counts["failed"] == 0, out
+    assert "Démarrage rapide" in (project / "TRANSLATION.fr.md").read_text()
+    assert spanish() == before
+    counts, out = agentmake(project, "report")  # back to Spanish: nothing translated again, nothing saved
+    assert counts["ran"] <= 1 and counts["failed"] == 0 and "saved" not in out, out
+    assert {k: v for k, v in spanish().items() if k.startswith("build/")} == {
+        k: v for k, v in before.items() if k.startswith("build/")
+    }
 
 
 def test_api_test_offline(tmp_path: Path) -> None:
@@ -193,10 +210,10 @@ def test_translate_llm_profile_with_fake_agents(tmp_path: Path, fake_agents) -> 
     env = fake_agents.env(dict(os.environ, NO_COLOR="1"))
     counts, out = agentmake(project, "report", "profile=llm", env=env)
     assert counts["ran"] == 2 * len(docs) + 2 and counts["failed"] == 0, out
-    translated = (project / "build/translated/faq.md").read_text()
+    translated = (project / "build/es/translated/faq.md").read_text()
     assert "into Spanish" in translated  # the fake echoes its prompt: the `language` variable was rendered
     assert "Does Tidepool delete files?" in translated  # ...and `read(input)` put the page in it
-    assert (project / "TRANSLATION.md").exists()
+    assert (project / "TRANSLATION.es.md").exists()
 
 
 def test_readme_quotes_the_first_commands_output(tmp_path: Path) -> None:
