@@ -202,24 +202,31 @@ class WatchSession:
         # outputs this session's builds wrote (path -> content hash) and not edited by hand since
         self.written: dict[str, str] = {}
         self.warned: set[str] = set()  # leftover warnings given (each once per session)
+        self.broken = False  # the last load failed (the last good project, if any, is still in force)
+        self.error = ""  # what the last failed load said
 
     def close(self) -> None:
         self.watcher.stop.set()
         self.store.close()
 
-    def load(self) -> bool:
-        """Re-read the Agentfile; on error show it and keep the last good project."""
+    def load(self, quiet: bool = False) -> bool:
+        """Re-read the Agentfile; on error show it (when `quiet`, only if it is not the error shown last)
+        and keep the last good project."""
         try:
             agentfile = load_agentfile(self.path, self.req.overrides)
             project = Project(agentfile, build_graph(agentfile))
         except AgentmakeError as err:
-            print("\n".join(term_lines(err.render())), file=sys.stderr)
+            error, self.broken = "\n".join(term_lines(err.render())), True
+            if quiet and error == self.error:
+                return False
+            self.error = error
+            print(error, file=sys.stderr)
             what = "keeping the last good Agentfile" if self.project else "fix it to start building"
             print(f"agentmake: watching for changes ({what})", file=sys.stderr)
             return False
         if self.project is not None:
             self._report_dropped(self.project, project)
-        self.project = project
+        self.project, self.broken = project, False
         self.watcher.readers = _readers(project)
         self.watcher.plan_files = frozenset(self.watched_files())
         return True
@@ -400,8 +407,13 @@ def watch(req: Request) -> int:
             # (changes the watcher lost: reload and build, which runs only what is stale)
             reload, rebuild = (True, True) if RESCAN in paths else session.relevant(paths)
             before = session.shape() if session.project is not None else None
+            was_broken = session.broken
             if reload and not session.load():
                 continue
+            if was_broken and (reload or session.load(quiet=True)):
+                # it loads again: what was missing came (a prompt or include it names, created after the
+                # Agentfile), or what was in the way went; only the last good project was built since
+                rebuild = True
             if session.maybe_new and session.shape() != before:
                 rebuild = True  # e.g. a new document matched a fan-out; a log file written here does not
             if rebuild and session.build() == EXIT_INTERRUPTED:
