@@ -38,6 +38,7 @@ from agentmake.scheduler import BuildControl
 from agentmake.store import Store, TaskRecord
 from agentmake.syntax import load_agentfile
 from agentmake.syntax.transform import build_settings
+from agentmake.watchpaths import link_aliases, relative
 from agentmake.workflow import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -77,6 +78,7 @@ class _Watcher:
         self.readers: dict[
             str, list[str]
         ] = {}  # input, prompt or template -> task ids reading it (`_readers`)
+        self.aliases: dict[str, list[str]] = {}  # a link's target -> read paths reaching it (`link_aliases`)
         self.failed: str | None = None  # why the watcher stopped for good (`watch` then exits)
         # the Agentfile, its includes, prompt files and templates; called (in this thread) when some of them
         # were saved while a build runs (`WatchSession.replan`)
@@ -87,14 +89,15 @@ class _Watcher:
         self.thread = threading.Thread(target=self._run, name="agentmake-watch", daemon=True)
 
     def _relative(self, raw: Iterable[tuple[watchfiles.Change, str]]) -> set[str]:
+        """The project-relative paths of what changed, with the paths that read a changed file through a
+        link (`watchpaths`); agentmake's own files left out."""
         out: set[str] = set()
+        aliases = self.aliases
         for _change, path in raw:
-            try:
-                rel = Path(path).resolve().relative_to(self.root).as_posix()
-            except ValueError:
-                continue
-            if not _is_own_file(rel):
+            rel = relative(self.root, path)
+            if rel is not None and not _is_own_file(rel):
                 out.add(rel)
+                out.update(aliases.get(rel, ()))
         return out
 
     def _run(self) -> None:
@@ -228,6 +231,7 @@ class WatchSession:
             self._report_dropped(self.project, project)
         self.project, self.broken = project, False
         self.watcher.readers = _readers(project)
+        self.watcher.aliases = link_aliases(self.root, self.watcher.readers)
         self.watcher.plan_files = frozenset(self.watched_files())
         return True
 
@@ -283,6 +287,8 @@ class WatchSession:
             result = run_graph(self.project, selected, self.store, self.req, control=control)
         finally:
             self.watcher.control = None
+        # (a link among what tasks read may have been pointed elsewhere: that was a change, and this build)
+        self.watcher.aliases = link_aliases(self.root, self.watcher.readers)
         records = self.store.task_records()
         for task_id, outcome in result.outcomes.items():
             rec = records.get(task_id)

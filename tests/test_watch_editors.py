@@ -1,6 +1,6 @@
 """`agentmake watch` as a real subprocess against what editors and people do to files: the common save
-patterns (vim's backup rename, an atomic temp-and-rename save, `sed -i`, truncate then write), and a file the
-Agentfile names created after the Agentfile.
+patterns (vim's backup rename, an atomic temp-and-rename save, `sed -i`, truncate then write), a file the
+Agentfile names created after the Agentfile, and inputs reached through a symbolic link inside the project.
 The LLM agent is the fake `claude` (tests/fake_agents), whose log counts every paid call."""
 
 from __future__ import annotations
@@ -114,5 +114,34 @@ def test_a_prompt_file_created_after_the_agentfile_names_it_is_built(
         write(project / "p2.md", "FAKE: label=v2\nTranslate again.\n")
         _wait(lambda: _calls(fake_agents, "v2") == (1, 1), "the build with the new prompt", w)
         _wait(lambda: "Translate again." in (project / "out/a.md").read_text(), "its output", w)
+    finally:
+        assert w.stop() == 130
+
+
+def test_an_input_reached_through_a_link_in_the_project_is_watched(tmp_path: Path) -> None:
+    """docs/a.md is a link to versions/v1.md. Saving v1.md changes what copy:a reads, and pointing the link at
+    v2.md does too: watch saw neither (the kernel names the link's target, or the link resolved to its new
+    target, never the path the task reads)."""
+    project, log = _copies(tmp_path, {})
+    (project / "docs").mkdir()
+    (project / "versions").mkdir()
+    write(project / "versions/v1.md", "one\n")
+    write(project / "versions/v2.md", "two\n")
+    os.symlink("../versions/v1.md", project / "docs/a.md")
+    built = project / "build/a.txt"
+    w = Watch(project, log)
+    try:
+        _first_build(w)
+        assert built.read_text() == "one\n"
+        write(project / "versions/v1.md", "one, edited\n")
+        w.wait_for(lambda: built.read_text() == "one, edited\n", "the edit of the link's target to be built")
+        os.symlink("../versions/v2.md", project / "docs/.a.md.new")
+        os.replace(project / "docs/.a.md.new", project / "docs/a.md")
+        w.wait_for(lambda: built.read_text() == "two\n", "the link pointed elsewhere to be built")
+        write(project / "versions/v2.md", "two, edited\n")
+        w.wait_for(lambda: built.read_text() == "two, edited\n", "the edit of its new target to be built")
+        write(project / "versions/v1.md", "one, again\n")  # no longer read: no change
+        w.quiet(1.0)
+        assert w.runs() == ["copy:a"] * 4
     finally:
         assert w.stop() == 130
