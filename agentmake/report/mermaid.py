@@ -9,6 +9,13 @@ from dataclasses import dataclass
 
 _LABEL_UNSAFE = re.compile(r"[^A-Za-z0-9 _.,/+=@()\[\]-]")
 _SECTION_UNSAFE = re.compile(r"[^A-Za-z0-9 _./+=@-]")
+# what Mermaid's gantt lexer reads as a statement, not a task name, at the start of a line (case-insensitive):
+# a task named `title` became the chart's title and lost its bar; `section`, `click`, `call` broke the chart
+_GANTT_KEYWORD = re.compile(
+    r"^(?:gantt|topaxis|inclusiveenddates|dateformat|axisformat|tickinterval|includes|excludes|todaymarker"
+    r"|title|accdescription|acctitle|accdescr|section|click|call)\b|^\d{4}-\d\d-\d\d\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -24,8 +31,11 @@ class Bar:
 
 
 def gantt_label(text: str) -> str:
-    """A gantt task name: no `:`/`#`/`;` (they end the name), never empty."""
+    """A gantt task name: no `:`/`#`/`;` (they end the name), never empty, and never starting with a word
+    the gantt syntax reads as a statement (`title`, `section`, `click`...: `_` is put before it)."""
     cleaned = _LABEL_UNSAFE.sub("_", text).strip()
+    if _GANTT_KEYWORD.match(cleaned):
+        cleaned = "_" + cleaned
     return cleaned or "task"
 
 

@@ -1,0 +1,70 @@
+"""What a report says, checked against real builds through the CLI (the fake agents' own answers and log):
+Mermaid charts that keep every task, costs that are not claimed known when a runner reported none, and table
+cells that show a value as written."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from conftest import FakeAgents
+from e2e_helpers import E2E
+
+from agentmake.report.mermaid import Bar, gantt
+
+# the statements of Mermaid's gantt lexer (case-insensitive) that a line may start with; any other line of
+# the chart after the header is a task `name :tags, id, start, end`
+GANTT_STATEMENT = re.compile(
+    r"^(gantt\b|topaxis\b|inclusiveenddates\b|(dateformat|axisformat|tickinterval|includes|excludes|todaymarker"
+    r"|title|accdescription|section|click|call)\s|acctitle\s*:|accdescr\s*[:{]|\d{4}-\d\d-\d\d\b)",
+    re.IGNORECASE,
+)
+BAR = re.compile(r"^[^#:\n;]+:[^#\n;]+$")
+
+
+@pytest.fixture
+def e2e(tmp_path: Path, fake_agents: FakeAgents) -> E2E:
+    return E2E(tmp_path / "proj", fake_agents)
+
+
+def gantt_body(report: str) -> list[str]:
+    chart = report.split("```mermaid\ngantt\n")[1].split("```")[0]
+    return [line.strip() for line in chart.splitlines()]
+
+
+@pytest.mark.parametrize(
+    "name", ["title", "section", "click", "call", "excludes", "Title x", "gantt-x", "2024-01-02-x"]
+)
+def test_a_gantt_bar_never_reads_as_a_statement(name: str) -> None:
+    chart = gantt([Bar(name, "done", 1.0, 2.0), Bar("b", "done", 2.0, 3.0)]).splitlines()
+    bars = [line.strip() for line in chart[4:] if not line.strip().startswith("section ")]
+    assert len(bars) == 2
+    assert all(BAR.match(b) and not GANTT_STATEMENT.match(b) for b in bars), bars
+
+
+def test_an_agent_named_title_keeps_its_bar_in_the_timeline(e2e: E2E) -> None:
+    e2e.write(
+        "Agentfile",
+        """\
+        agent scan:
+            prompt  = "FAKE: label=scan\\nscan"
+            outputs = out/scan.md
+
+        agent title:
+            run     = "cp {inputs} {output}"
+            inputs  = out/scan.md
+            outputs = out/title.md
+
+        report r:
+            inputs = out/title.md
+            output = R.md
+        """,
+    )
+    run = e2e.am("report")
+    assert run.code == 0, run
+    body = gantt_body(e2e.read("R.md"))
+    assert body[0] == "title Run 1"  # the chart's own title, and no other statement of that kind
+    tasks = [line for line in body[3:] if not line.startswith("section ")]
+    assert len(tasks) == 2 and not any(GANTT_STATEMENT.match(line) for line in tasks), body
+    assert any(line.startswith("_title :") for line in tasks), body
