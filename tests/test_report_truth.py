@@ -4,6 +4,7 @@ cells that show a value as written."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from conftest import FakeAgents
 from e2e_helpers import E2E
 
 from agentmake.report.mermaid import Bar, gantt
+from agentmake.scheduler.summary import usd
 
 # the statements of Mermaid's gantt lexer (case-insensitive) that a line may start with; any other line of
 # the chart after the header is a task `name :tags, id, start, end`
@@ -68,3 +70,46 @@ def test_an_agent_named_title_keeps_its_bar_in_the_timeline(e2e: E2E) -> None:
     tasks = [line for line in body[3:] if not line.startswith("section ")]
     assert len(tasks) == 2 and not any(GANTT_STATEMENT.match(line) for line in tasks), body
     assert any(line.startswith("_title :") for line in tasks), body
+
+
+def test_a_cost_no_runner_reported_is_unknown_not_left_out_of_the_total(e2e: E2E) -> None:
+    e2e.write(
+        "Agentfile",
+        """\
+        agent a:
+            prompt  = "FAKE: label=a\\nwrite A"
+            outputs = out/a.md
+
+        agent c:
+            runner  = codex
+            prompt  = "FAKE: label=c\\nwrite C"
+            outputs = out/c.md
+
+        agent s:
+            run     = "cat {inputs} > {output}"
+            inputs  = out/a.md out/c.md
+            outputs = out/s.md
+
+        report r:
+            inputs = out/s.md
+            output = R.md
+        """,
+    )
+    run = e2e.am("report")
+    assert run.code == 0, run
+    assert sorted(e2e.calls()) == ["a", "c"]
+    # what claude said a cost, from its own answer in the log; codex says nothing of cost
+    paid = json.loads(e2e.read(".agentmake/logs/a.1.out"))["total_cost_usd"]
+    text = e2e.read("R.md")
+    rows = {cells[0]: cells for cells in table_rows(text.split("## Run summary")[1].split("###")[0])}
+    assert rows["a"][4] == usd(paid)
+    assert rows["c"][4] == "unknown" and rows["c"][5].endswith(" out")  # it did report tokens
+    assert rows["s"][4] == ""  # a shell command costs nothing to call
+    stats = dict(row[:2] for row in table_rows(text.split("### Time")[1].split("###")[0]))
+    assert stats["cost"] == f"{usd(paid)} + unknown (c: no cost reported)"
+
+
+def table_rows(markdown: str) -> list[list[str]]:
+    """The body rows of the first Markdown table in `markdown`, as lists of cell texts."""
+    lines = [line for line in markdown.splitlines() if line.startswith("|")]
+    return [[c.strip() for c in line.strip("|").split(" | ")] for line in lines[2:]]

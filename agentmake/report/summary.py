@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from agentmake.display.fmt import agent_name, fmt_cost, fmt_duration, fmt_tokens, md_table
-from agentmake.graph import Graph
+from agentmake.graph import Graph, Task
+from agentmake.model import AgentSpec, ReportSpec
 from agentmake.report.mermaid import Bar, flowchart, gantt
 from agentmake.store import AttemptRecord
 
@@ -56,6 +57,28 @@ def collect(store: Records, run_id: int | None, task_ids: Sequence[str]) -> tupl
         else:
             rows.append(Row(task_id, latest.get(task_id), False))
     return run_id, rows
+
+
+def unpriced(task: Task | None, record: AttemptRecord | None) -> bool:
+    """An LLM call was made (an agent's or a merge report's) and its runner reported no cost (codex): the
+    cost is unknown, not zero."""
+    if task is None or record is None or record.cost_usd is not None or record.attempts < 1:
+        return False
+    if record.state not in ("done", "failed", "interrupted"):
+        return False
+    spec = task.spec
+    if isinstance(spec, AgentSpec):
+        return not spec.is_shell
+    return isinstance(spec, ReportSpec) and spec.merge is not None
+
+
+def _cost_total(costs: list[float], unknown: list[str]) -> str:
+    """`$0.42`, or `$0.42 + unknown (c: …)` when some calls reported no cost: never a partial sum alone."""
+    if not unknown:
+        return fmt_cost(sum(costs)) if costs else ""
+    names = ", ".join(unknown[:3]) + (f" and {len(unknown) - 3} more" if len(unknown) > 3 else "")
+    note = f"unknown ({names}: no cost reported)"
+    return f"{fmt_cost(sum(costs))} + {note}" if costs else note
 
 
 def critical_path(
@@ -121,7 +144,7 @@ def render_summary(
                 state,
                 fmt_duration(r.duration),
                 rec.attempts,
-                fmt_cost(rec.cost_usd),
+                "unknown" if unpriced(graph.tasks.get(r.task_id), rec) else fmt_cost(rec.cost_usd),
                 fmt_tokens(rec.tokens_in, rec.tokens_out),
             ]
         )
@@ -140,6 +163,7 @@ def render_summary(
     # what this run paid for: a row restored from the cache (or an answer salvaged) shows what it once cost
     paid = [r.record for r in ran if r.record and r.record.state != "cached"]
     costs = [rec.cost_usd for rec in paid if rec.cost_usd is not None]
+    unknown = [rec.task_id for rec in paid if unpriced(graph.tasks.get(rec.task_id), rec)]
     restored = sum(1 for r in ran if r.record and r.record.state == "cached")
     parts += ["", f"{h}# Time", ""]
     stats: list[list[object]] = [
@@ -148,7 +172,7 @@ def render_summary(
         ["agent time", fmt_duration(agent_time)],
         ["wall time", fmt_duration(wall)],
         ["speed-up", f"{agent_time / wall:.2f}x" if wall > 0 and agent_time > 0 else ""],
-        ["cost", fmt_cost(sum(costs)) if costs else ""],
+        ["cost", _cost_total(costs, unknown)],
     ]
     tokens = [(rec.tokens_in, rec.tokens_out) for rec in paid]
     if any(i is not None or o is not None for i, o in tokens):
