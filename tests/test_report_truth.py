@@ -113,3 +113,28 @@ def table_rows(markdown: str) -> list[list[str]]:
     """The body rows of the first Markdown table in `markdown`, as lists of cell texts."""
     lines = [line for line in markdown.splitlines() if line.startswith("|")]
     return [[c.strip() for c in line.strip("|").split(" | ")] for line in lines[2:]]
+
+
+def test_findings_with_html_and_entities_show_as_written(e2e: E2E) -> None:
+    finding = {"file": "ui.html", "message": "use <strong> not <b> & write &lt; for <", "fix": "`<em>`"}
+    e2e.write("prompts/lint.md", "FAKE: label=lint answer=" + json.dumps([finding]) + "\nlint\n")
+    e2e.write(
+        "Agentfile",
+        """\
+        agent lint:
+            prompt  = prompts/lint.md
+            outputs = out/lint.json
+
+        report r:
+            inputs  = out/lint.json
+            output  = R.md
+            summary = false
+        """,
+    )
+    run = e2e.am("report")
+    assert run.code == 0, run
+    assert json.loads(e2e.read("out/lint.json")) == [finding]  # what the agent answered, byte for byte
+    row = table_rows(e2e.read("R.md"))[0]
+    # no tag a Markdown viewer would render (and so hide); entities that render as the text itself
+    assert row[1] == "use &lt;strong> not &lt;b> &amp; write &amp;lt; for &lt;"
+    assert row[2] == "`<em>`"  # inside a code span Markdown shows it as written already

@@ -71,7 +71,7 @@ _CODE_SPAN = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.DOTALL)
 
 def md_cell(value: object) -> str:
     """One Markdown table cell: `|` escaped, newlines as `<br>`, control characters escaped (`text_safe`:
-    a file read on a terminal), None empty. Backslashes are doubled (so the
+    a file read on a terminal), None empty. Backslashes are doubled and `&`, `<` written as entities (so the
     text shows as written) except inside code spans, where Markdown takes them literally; a newline there is
     a space (an HTML break would show as text)."""
     if value is None:
@@ -87,6 +87,8 @@ def md_cell(value: object) -> str:
 
 
 def _plain_cell(text: str) -> str:
+    # `&` and `<` as entities: a value such as "use <b>" or an HTML error page is text, not markup to render
+    text = text.replace("&", "&amp;").replace("<", "&lt;")
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", "<br>")
 
 
