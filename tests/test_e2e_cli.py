@@ -225,13 +225,18 @@ def test_status_after_a_kill_9_says_interrupted_not_running(e2e: E2E) -> None:
     assert rows["translate:a"]["reasons"][0].startswith("interrupted: agentmake (pid"), rows
 
 
-def test_a_damaged_state_database_is_one_line_not_a_traceback(tmp_path: Path) -> None:
-    # page-level damage passes the cheap check on open and breaks the first real query
+def _built_once(tmp_path: Path) -> Path:
+    """A one-agent project in `tmp_path`, built once; its state database."""
     agent = 'agent a:\n    inputs = in.txt\n    outputs = out.txt\n    run = "cp {input} {output}"\n'
     (tmp_path / "Agentfile").write_text(agent)
     (tmp_path / "in.txt").write_text("1\n")
     assert main(["-C", str(tmp_path), "-s"]) == 0
-    db = tmp_path / ".agentmake" / "state.db"
+    return tmp_path / ".agentmake" / "state.db"
+
+
+def test_a_damaged_state_database_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    # page-level damage passes the cheap check on open and breaks the first real query
+    db = _built_once(tmp_path)
     with db.open("r+b") as fh:
         fh.seek(2 * 4096)
         fh.write(b"\xff" * 4096)
@@ -301,11 +306,7 @@ def test_a_dry_run_counts_what_it_would_restore_apart_from_what_it_would_run(
 
 def test_a_reader_warns_of_a_damaged_state_database_once(tmp_path: Path) -> None:
     # a damaged header: readers (status, -n) show nothing recorded and say so, once; the file is left alone
-    agent = 'agent a:\n    inputs = in.txt\n    outputs = out.txt\n    run = "cp {input} {output}"\n'
-    (tmp_path / "Agentfile").write_text(agent)
-    (tmp_path / "in.txt").write_text("1\n")
-    assert main(["-C", str(tmp_path), "-s"]) == 0
-    db = tmp_path / ".agentmake" / "state.db"
+    db = _built_once(tmp_path)
     with db.open("r+b") as fh:
         fh.write(b"garbage garbage garbage")
     damaged = db.read_bytes()
