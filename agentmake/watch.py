@@ -205,6 +205,9 @@ class WatchSession:
         # outputs this session's builds wrote (path -> content hash) and not edited by hand since
         self.written: dict[str, str] = {}
         self.warned: set[str] = set()  # leftover warnings given (each once per session)
+        # task id -> the key it failed under in this session: an edit of something else does not pay for the
+        # same failure again (it is tried again once what it reads changes, or by a plain `agentmake`)
+        self.held: dict[str, str] = {}
         self.broken = False  # the last load failed (the last good project, if any, is still in force)
         self.error = ""  # what the last failed load said
 
@@ -284,9 +287,16 @@ class WatchSession:
         control = BuildControl()
         self.watcher.control = control
         try:
-            result = run_graph(self.project, selected, self.store, self.req, control=control)
+            result = run_graph(self.project, selected, self.store, self.req, control=control, hold=self.held)
         finally:
             self.watcher.control = None
+        outcomes = result.outcomes  # held: what failed now, and what was held before and did not run since
+        self.held = {
+            t: key
+            for t, key in self.held.items()
+            if outcomes.get(t) is None or outcomes[t].state == "not-run"
+        }
+        self.held.update((t, o.key) for t, o in outcomes.items() if o.state == "failed" and o.key)
         # (a link among what tasks read may have been pointed elsewhere: that was a change, and this build)
         self.watcher.aliases = link_aliases(self.root, self.watcher.readers)
         records = self.store.task_records()
@@ -338,9 +348,9 @@ class WatchSession:
                     continue  # a path the graph never read that is gone again (an editor's probe file)
                 # a directory moved in, out or renamed: its files may add or drop fan-out tasks, and those
                 # read under it may be gone or other files now (inotify names only the directory)
-                for read in under:
+                for read in under:  # (one missing now and read by no build is no change: a failed task's)
                     now = hasher.file_hash(read)
-                    if now is None or any(_read_as(records.get(r), read) != now for r in readers[read]):
+                    if any(_read_as(records.get(r), read) != now for r in readers[read]):
                         interesting.add(read)
                 self.maybe_new = regraph = True
         return regraph, bool(interesting)

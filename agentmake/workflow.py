@@ -11,7 +11,7 @@ import gc
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -101,10 +101,12 @@ def run_graph(
     control: BuildControl | None = None,
     on_done: Callable[[BuildResult, Hasher], None] | None = None,
     stamp: Verdict | None = None,
+    hold: Mapping[str, str] | None = None,
 ) -> BuildResult:
     """Run one build of `selected` with the display and status.md; the display prints the summary line.
     `on_done(result, hasher)` is called once the build is over, while the store is still open. `stamp`: what
-    the build stamp said (tasks it vouches for are up to date without being decided)."""
+    the build stamp said (tasks it vouches for are up to date without being decided). `hold`: task id -> the
+    key it failed under, not to be run again under it (`BuildOptions.hold`)."""
     from agentmake.display import Fanout, StatusFile, is_interactive, make_display
     from agentmake.plan import Hasher, Rebuilder
     from agentmake.runners import Executor
@@ -140,7 +142,9 @@ def run_graph(
         sink.add(extra_sink)  # type: ignore[arg-type]
     jobs = jobs_within_open_files(req.jobs or af.settings.jobs or 4)
     budget = req.budget if req.budget is not None else af.settings.budget
-    options = BuildOptions(jobs=jobs, keep_going=req.keep_going, budget=budget, backoff_base=backoff_base(af))
+    options = BuildOptions(
+        jobs=jobs, keep_going=req.keep_going, budget=budget, backoff_base=backoff_base(af), hold=hold or {}
+    )
     result: BuildResult | None = None
     try:
         result = run_build(

@@ -313,3 +313,72 @@ def test_a_report_template_syntax_error_builds_nothing_until_fixed(
         assert (project / "REPORT.md").read_text() == "build/a.txt\n"
     finally:
         assert w.stop() == 130
+
+
+HELD_AGENTFILE = """\
+log = "{log}"
+retries = 0
+
+agent flaky:
+    inputs  = docs/a.md
+    outputs = build/a.txt
+    run     = "echo flaky >> ${{log}} && grep -q fixed {{input}} && cp {{input}} {{output}}"
+
+agent after:
+    inputs  = build/a.txt
+    outputs = build/after.txt
+    run     = "cp {{input}} {{output}}"
+
+agent copy:
+    inputs  = docs/b.md
+    outputs = build/b.txt
+    run     = "echo copy >> ${{log}} && cp {{input}} {{output}}"
+"""
+
+
+def held_project(tmp_path: Path) -> tuple[Path, Path]:
+    """flaky fails until docs/a.md says "fixed"; after reads its output; copy reads docs/b.md."""
+    project, log = tmp_path / "proj", tmp_path / "runs.log"
+    (project / "docs").mkdir(parents=True)
+    (project / "Agentfile").write_text(HELD_AGENTFILE.format(log=log))
+    (project / "docs/a.md").write_text("broken\n")
+    (project / "docs/b.md").write_text("beta\n")
+    return project, log
+
+
+def test_a_build_with_a_failure_is_not_followed_by_another_of_its_own_accord(tmp_path: Path) -> None:
+    # the first build made build/; under it is build/a.txt, which after reads and flaky failed to make:
+    # missing, and read by no build, it is no change (it was taken for one, and flaky ran again unasked)
+    project, log = held_project(tmp_path)
+    w = Watch(project, log)
+    try:
+        w.wait_for(lambda: len(w.summaries()) == 1 and "watching" in w.stderr(), "the first build")
+        assert w.summaries()[0][:4] == (1, 0, 0, 1) and sorted(w.runs()) == ["copy", "flaky"]
+        w.quiet(1.5)
+        assert sorted(w.runs()) == ["copy", "flaky"]
+    finally:
+        assert w.stop() == 130
+
+
+def test_a_failed_task_is_not_paid_for_again_by_an_edit_of_something_else(tmp_path: Path) -> None:
+    """Watch reruns what an edit made stale: an edit of docs/b.md does not run again a task that failed
+    with what it reads now (each time paying for the same failure); an edit of what it reads does."""
+    project, log = held_project(tmp_path)
+    w = Watch(project, log)
+    try:
+        w.wait_for(lambda: len(w.summaries()) == 1 and "watching" in w.stderr(), "the first build")
+        assert w.summaries()[0][:4] == (1, 0, 0, 1) and sorted(w.runs()) == ["copy", "flaky"]
+
+        write(project / "docs/b.md", "beta 2\n")  # not what flaky reads: it is not tried again
+        w.next_build(1)
+        assert sorted(w.runs()) == ["copy", "copy", "flaky"], w.stderr()
+        assert "flaky  (failed with what it reads now; tried again once that changes" in w.stderr()
+        write(project / "docs/b.md", "beta 3\n")  # ...nor at the next one
+        w.next_build(2)
+        assert w.runs().count("flaky") == 1, w.stderr()
+
+        write(project / "docs/a.md", "fixed\n")  # what it reads: tried again, and its dependent runs
+        w.next_build(3)
+        assert w.runs().count("flaky") == 2 and (project / "build/after.txt").read_text() == "fixed\n"
+    finally:
+        assert w.stop() == 130

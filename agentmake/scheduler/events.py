@@ -46,6 +46,7 @@ class TaskOutcome:
     tokens_out: int | None = None
     message: str | None = None
     notice: str | None = None  # not a failure, but worth telling: a kept or saved hand-edited output
+    key: str | None = None  # what it was decided under, if it failed (or was held: `BuildOptions.hold`)
 
 
 @dataclass

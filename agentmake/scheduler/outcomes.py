@@ -184,6 +184,8 @@ class Outcomes:
         self.store.log_event(self.run_id, t.id, error_type or "error", message, action)
         if t.llm and error_type in RUNNER_WIDE:  # every other call of this runner would fail the same way
             self.refused.setdefault(t.runner, message)
+        if t.decision is not None:
+            t.outcome.key = t.decision.key
         self._record(t, "failed", time.time(), error_type=error_type, message=message)
         if not t.commit_pending:
             self.store.record_failure(t.id, self.run_id, message)

@@ -12,8 +12,8 @@ Semantics, in short (details in `loop.py`):
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from agentmake.graph import Graph
 from agentmake.plan import Hasher, Rebuilder
@@ -32,6 +32,9 @@ class BuildOptions:
     budget: float | None = None
     backoff_base: float = 2.0  # seconds: first retry waits up to this long (at least half after a rate limit)
     backoff_cap: float = 60.0  # seconds: no retry waits longer than this
+    # task id -> key: a task that failed under that key is not started again under it (watch: an edit of
+    # something else does not pay for the same failure again); it is `not-run`, saying why
+    hold: Mapping[str, str] = field(default_factory=dict)
 
 
 def run_build(

@@ -71,6 +71,13 @@ class Starting(Outcomes):
             self._fail(t, "input", unreadable(t, exc, self.hasher.root), "not retried: fatal")
             return
         t.decision = decision
+        if (
+            decision.action == "run"
+            and decision.key is not None
+            and self.options.hold.get(t.id) == decision.key
+        ):
+            self._hold(t, decision.key)
+            return
         if decision.action != "skip" and (blocked := _directory_at_output(decision)):
             why = f"output {blocked} is a directory: remove it, or name another output"
             self._fail(t, "output", why, "not retried: fatal")  # (no run or restore could put a file there)
@@ -98,6 +105,16 @@ class Starting(Outcomes):
             if decision.prompt is None and not self._render_prompt(t, decision):
                 return  # restoring failed, so the task runs: a fast-path decision has no prompt yet
         self.parked.setdefault(t.runner, ReadyQueue(self.keys)).push(t.id)
+
+    def _hold(self, t: TaskState, key: str) -> None:
+        """`t` failed under `key` before, and would run under it again (`BuildOptions.hold`): not run."""
+        t.outcome.key = key
+        why = (
+            f"failed with what it reads now; tried again once that changes (`agentmake {t.id}` tries it now)"
+        )
+        self._record(t, "not-run", time.time(), message=why)
+        self._finish(t, "not-run", message=why)
+        self._block_dependents(t, f"dependency {t.id} failed and was not tried again")
 
     def _moved(self, t: TaskState, result: AttemptResult) -> bool:
         """A shell agent or a report reads its inputs as it runs: if one changed meanwhile, its result may mix
