@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from agentmake.display.fmt import md_table
+from agentmake.safetext import text_safe
 
 FINDING_KEYS = ("findings", "issues", "results", "items", "problems", "errors", "warnings", "entries", "rows")
 LANGUAGES = {
@@ -142,15 +143,17 @@ def json_markdown(data: Any) -> str:
 
 
 def section_body(path: str, text: str) -> str:
-    """The Markdown body for one input file, chosen by its extension (and by whether JSON parses)."""
+    """The Markdown body for one input file, chosen by its extension (and by whether JSON parses). Control
+    characters of the text are shown escaped (`text_safe`), as in JSON's tables: people `cat` a report, and
+    an answer that echoes a hostile document must not send their terminal its sequences."""
     lower = path.lower()
     if lower.endswith((".md", ".markdown")):
-        return demote_headings(text).strip("\n")
+        return demote_headings(text_safe(text)).strip("\n")
     if lower.endswith(".json"):
         try:
             data = json.loads(text)
         except ValueError:
-            return fence(text, "json")
+            return fence(text_safe(text), "json")
         return json_markdown(data)
     suffix = "." + lower.rsplit(".", 1)[-1] if "." in lower.rsplit("/", 1)[-1] else ""
-    return fence(text, LANGUAGES.get(suffix, ""))
+    return fence(text_safe(text), LANGUAGES.get(suffix, ""))
