@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from agentmake.errors import AgentmakeError
@@ -31,6 +32,7 @@ from agentmake.runners.staging import tail_to_stderr
 from agentmake.safetext import term_safe
 
 AGENT_TIMEOUT = 3600.0  # seconds: an LLM agent's attempt limit when the Agentfile sets none
+_LOG_NAME = re.compile(r"(.+)\.(\d+)\.(?:out|err|check\.out|check\.err)")  # <safe id>.<attempt>.<stream>
 
 
 class ExecutorBase:
@@ -109,6 +111,25 @@ class ExecutorBase:
                 stem.with_name(name + ".key").unlink()
         for suffix in (".err", ".check.out", ".check.err"):
             self.redact.redact_file(stem.with_name(name + suffix))
+
+    def redact_left_logs(self, task_ids: Iterable[str]) -> None:
+        """Rewrite without secrets the logs of every attempt of `task_ids`: tasks an agentmake that was killed
+        (`kill -9`) was running, whose attempts never reached `_ended` and so kept what they printed as it
+        was. Call it once their processes are ended (`end_orphans`), before any of them is salvaged."""
+        if not self.redact:
+            return
+        safe = {safe_name(task_id) for task_id in task_ids}
+        try:
+            names = os.listdir(self.log_dir) if safe else []
+        except OSError:
+            return
+        stems = set()
+        for name in names:
+            m = _LOG_NAME.fullmatch(name)
+            if m is not None and m.group(1) in safe:
+                stems.add(self.log_dir / f"{m.group(1)}.{m.group(2)}")
+        for stem in sorted(stems):
+            self._redact_logs(stem)
 
     @staticmethod
     def _unrunnable(error: InvocationError | AgentmakeError | OSError) -> AttemptResult:

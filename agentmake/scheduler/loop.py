@@ -32,7 +32,7 @@ from agentmake.scheduler.fastlane import Predecided, predecide
 from agentmake.scheduler.inline import InlineAttempts, usable_cpus
 from agentmake.scheduler.limits import Limits
 from agentmake.scheduler.outcomes import not_retried
-from agentmake.scheduler.processes import ProcessRecorder, end_orphans
+from agentmake.scheduler.processes import ProcessRecorder, end_orphans, left_running
 from agentmake.scheduler.ready import ReadyQueue, critical_path_weights, expected_durations, priority_keys
 from agentmake.scheduler.recover import recover_commits
 from agentmake.scheduler.stopping import Stopping
@@ -162,7 +162,11 @@ class Build(Stopping):
         previous_handlers = self._catch_signals()
         counts: dict[str, int] | None = None
         try:
+            left = left_running(self.store)  # (read before end_orphans clears the records)
             end_orphans(self.store)
+            redact_left = getattr(self.executor, "redact_left_logs", None)  # (absent from test doubles)
+            if left and redact_left is not None:
+                redact_left(left)
             if self.processes is not None:
                 self.processes.start_logging()
             recover_commits(self.store, self.hasher, self.root, self.run_id)

@@ -86,6 +86,16 @@ def alive(pid: int) -> bool:
     return fields[0] not in (b"Z", b"X")
 
 
+def left_running(store: Store) -> set[str]:
+    """The tasks an agentmake that is gone was running, by the `running` table and (under the project lock)
+    a spawn log left behind: their attempts' logs were never redacted (`Executor.redact_left_logs`)."""
+    found = {row[0] for row in store.running()}
+    store_dir = getattr(store, "dir", None)
+    if getattr(store, "locked", False) and isinstance(store_dir, Path):
+        found.update(spawned.task_id for spawned in read_spawn_log(store_dir))
+    return found
+
+
 def end_orphans(store: Store) -> list[str]:
     """End the process groups of tasks whose agentmake is gone and clear their records; returns their ids.
 
