@@ -37,6 +37,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from agentmake.confine import OutsideProject, check_inside
 from agentmake.runners.capture import read_log
 from agentmake.runners.parse import delivered
 from agentmake.runners.process import group_alive, kill_process_group
@@ -196,7 +197,10 @@ def _recover_one(d: Path, root: Path, logs: Path) -> str:
     if isinstance(pgid, int) and pgid > 0 and pgid != os.getpgrp() and group_alive(pgid):
         kill_process_group(pgid)  # the interrupted agent may still be writing
     kept = keep_delivered_answer(root, logs / d.name.rpartition("-")[0], data.get("format"), list(entries))
-    done = _put_back(root, d, entries)
+    try:
+        done = _put_back(root, d, entries)
+    except OutsideProject as e:  # (a directory linked out of the project since the manifest was checked)
+        return f"left {d} alone: {e}"
     shutil.rmtree(d, ignore_errors=True)
     what = ", ".join(done) or "nothing to undo"
     if kept is not None:
@@ -209,6 +213,11 @@ def keep_answer_files(root: Path, stem: Path, outputs: Sequence[str]) -> Path | 
     last; returns that directory, None if one is missing or a copy failed (then nothing is kept)."""
     targets = [root / o for o in outputs]
     if not all(t.is_file() and not t.is_symlink() for t in targets):
+        return None
+    try:  # (never copy in a file elsewhere that a directory the agent linked out of the project leads to)
+        for o in outputs:
+            check_inside(root, o)
+    except OutsideProject:
         return None
     keep = stem.with_name(stem.name + ".salvage")
     try:
@@ -258,10 +267,18 @@ def _parse_manifest(data: object, root: Path) -> tuple[str, dict[str, str | None
 
 def _put_back(root: Path, d: Path, entries: dict[str, str | None]) -> list[str]:
     """Restore backed-up outputs, delete the ones that had no backup; idempotent (a backup already put back
-    is simply gone). Returns what was done, e.g. ``out/a.txt restored``."""
+    is simply gone). Returns what was done, e.g. ``out/a.txt restored``. An output whose directory the agent
+    made a symbolic link out of the project is left alone (nothing is removed or written where it leads),
+    and then `confine.OutsideProject` is raised once the others are done (its backup stays in `d`)."""
     done: list[str] = []
+    refused: OutsideProject | None = None
     for out, name in entries.items():
         target = root / out
+        try:
+            check_inside(root, out)
+        except OutsideProject as exc:
+            refused = refused or exc
+            continue
         if name is not None:
             backup = d / name
             if backup.is_file():
@@ -271,6 +288,8 @@ def _put_back(root: Path, d: Path, entries: dict[str, str | None]) -> list[str]:
             with contextlib.suppress(FileNotFoundError):
                 target.unlink()
                 done.append(f"{out} removed")
+    if refused is not None:
+        raise refused
     return done
 
 
