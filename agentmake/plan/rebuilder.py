@@ -40,6 +40,10 @@ from agentmake.plan.stamp import Verdict
 from agentmake.store import Store, TaskRecord
 from agentmake.templates import read_input
 
+_UNPLACED = (  # (a `commits` row: see `Rebuilder._commit_cut_short`)
+    "its result was recorded but agentmake stopped before putting it in place: the next build does"
+)
+
 __all__ = ["Decision", "Reason", "Rebuilder"]
 
 RENDER_VERSION = 1  # bump when the prompt context changes meaning
@@ -129,6 +133,7 @@ class Rebuilder:
         self._spec_sigs: dict[int, tuple[AgentSpec, str]] = {}
         self.renders = 0
         self.fast = 0  # decisions taken by the fast path
+        self._unplaced: frozenset[str] | None = None  # see `_commit_cut_short`
 
     def vouched(self, task: Task) -> bool:
         """Whether the build stamp proves `task` up to date without deciding it (none of its files changed
@@ -344,6 +349,12 @@ class Rebuilder:
         # other settings (a variable switched back and forth); overwriting it loses nothing
         unknown = [p for p in task.outputs if outs.get(p) and p not in recorded and not self._made(outs[p])]
         edited = [p for p in task.outputs if outs.get(p) and p in recorded and recorded[p] != outs[p]]
+        if edited and rec.key == key and not self.force and self._commit_cut_short(task.id):
+            # recorded, then agentmake died before renaming its outputs into place: what is there is no hand
+            # edit to keep, the build puts the recorded result in place (`scheduler.recover`), so say so
+            d.reasons.append(Reason("outputs-unplaced", _UNPLACED))
+            d.reasons += [self._missing(p) for p in missing]
+            return self._run_or_restore(d, edited, unknown, outs)
         if rec.key == key and not self.force and (rec.status == "done" or not edited):
             # an output differing from a *failed* record (e.g. outputs recorded, then placing them failed)
             # is no hand edit to keep: the task runs or is restored
@@ -368,6 +379,15 @@ class Rebuilder:
             d.reasons.append(self._failed(rec))
         d.reasons += [self._missing(p) for p in missing]
         return self._run_or_restore(d, edited, unknown, outs)
+
+    def _commit_cut_short(self, task_id: str) -> bool:
+        """Whether the store notes `task_id` as recorded with its outputs maybe never renamed into place (a
+        `commits` row: agentmake died in between). Only a dry run, `status` or `explain` sees one: a build
+        finishes those commits before it decides anything."""
+        if self._unplaced is None:
+            pending = getattr(self.store, "pending_commits", None)  # (test doubles of the store may lack it)
+            self._unplaced = frozenset(pending()) if callable(pending) else frozenset()
+        return task_id in self._unplaced
 
     def _missing(self, path: str) -> Reason:
         """An output with no content: missing, or a directory in its place (which no run can replace)."""

@@ -1,0 +1,35 @@
+"""Kill agentmake with SIGKILL at a chosen moment: `crash_at` runs the real CLI in a subprocess that sends
+itself `kill -9` at the first operating-system event (a Python audit event such as ``os.rename``) whose
+arguments name a given path. Nothing in agentmake is replaced: the process dies exactly as a `kill -9` from
+outside would leave it, at a moment a test can name instead of guess.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+
+from e2e_helpers import E2E, Run
+
+_WRAPPER = """\
+import os, signal, sys
+event, needle = sys.argv[1], sys.argv[2]
+def hook(name, args):
+    if name == event and any(needle in str(a) for a in args):
+        os.kill(os.getpid(), signal.SIGKILL)
+sys.addaudithook(hook)
+sys.argv = ["agentmake", *sys.argv[3:]]
+from agentmake.cli import main
+sys.exit(main())
+"""
+
+
+def crash_at(e2e: E2E, event: str, needle: str, *args: str, timeout: float = 60) -> Run:
+    """Run ``agentmake ARGS`` until the first audit `event` whose arguments contain `needle`, where it is
+    killed with SIGKILL (asserted: a run that never reached that moment fails the test)."""
+    argv = [sys.executable, "-c", _WRAPPER, event, needle, *args]
+    proc = subprocess.run(argv, cwd=e2e.root, env=e2e.env(), capture_output=True, text=True, timeout=timeout)
+    run = Run(args, proc.returncode, proc.stdout, proc.stderr)
+    assert proc.returncode == -signal.SIGKILL, f"agentmake was not killed at {event} {needle}:\n{run}"
+    return run

@@ -1,0 +1,70 @@
+"""`kill -9` of agentmake at named moments of a build (see `crash_helpers`), and what the next commands say
+and do: every output complete or the previous good one, no answer paid twice, and `status` and `-n` telling
+what the next build will really do."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import FakeAgents
+from crash_helpers import crash_at
+from e2e_helpers import E2E
+
+AGENTFILE = '''\
+agent translate:
+    inputs = docs/{name}.md
+    outputs = build/{name}.md
+    prompt = """
+        FAKE: label={{ name }}
+        Translate: {{ read(input) }}
+        """
+
+agent count:
+    inputs = build/{name}.md
+    outputs = build/{name}.count
+    run = "wc -l < {input} > {output}"
+'''
+
+
+@pytest.fixture
+def e2e(tmp_path: Path, fake_agents: FakeAgents) -> E2E:
+    return E2E(tmp_path / "proj", fake_agents)
+
+
+def _status(e2e: E2E) -> dict[str, dict[str, object]]:
+    run = e2e.am("status", "--json")
+    assert run.code == 0, run
+    return {row["task"]: row for row in json.loads(run.out)}
+
+
+def test_killed_between_record_and_rename_status_and_dry_run_say_the_result_will_be_put_in_place(
+    e2e: E2E,
+) -> None:
+    e2e.write("Agentfile", AGENTFILE)
+    e2e.write("docs/a.md", "one\n")
+    assert e2e.am().code == 0
+    e2e.write("docs/a.md", "one\ntwo\n")
+    e2e.reset_calls()
+    # killed as it renames the recorded answer onto build/a.md: recorded, cached, not in place
+    crash_at(e2e, "os.rename", "build/a.md", "-j1")
+    assert e2e.calls() == ["a"]
+    assert e2e.read("build/a.md") == "ANSWER:\nTranslate: one\n"  # the previous good output
+
+    rows = _status(e2e)
+    # not "up to date" (the old answer is no hand edit to keep): the next build puts the new one in place
+    assert rows["translate:a"]["state"] != "up to date", rows["translate:a"]
+    assert rows["translate:a"]["action"] == "restore", rows["translate:a"]
+    assert rows["count:a"]["state"] == "stale", rows["count:a"]
+    dry = e2e.am("-n")
+    assert "would restore translate:a" in dry.out, dry
+    assert "count:a" in dry.out, dry
+
+    run = e2e.am()
+    assert run.code == 0, run
+    assert e2e.calls() == ["a"]  # paid once
+    assert e2e.read("build/a.md") == "ANSWER:\nTranslate: one\ntwo\n"
+    assert e2e.read("build/a.count").strip() == "3"
+    assert not (e2e.root / ".agentmake/edited").exists()  # the old answer was not taken for a hand edit
+    assert all(row["state"] == "up to date" for row in _status(e2e).values())
