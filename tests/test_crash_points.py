@@ -68,3 +68,37 @@ def test_killed_between_record_and_rename_status_and_dry_run_say_the_result_will
     assert e2e.read("build/a.count").strip() == "3"
     assert not (e2e.root / ".agentmake/edited").exists()  # the old answer was not taken for a hand edit
     assert all(row["state"] == "up to date" for row in _status(e2e).values())
+
+
+PLAIN_PAIR = '''\
+runner claude:
+    command = "claude -p --output-format text"
+    format = text
+
+agent pair:
+    inputs = docs/{name}.md
+    outputs = build/{name}.x build/{name}.y
+    prompt = """
+        FAKE: label=pair-{{ name }} write=build/{{ name }}.x,build/{{ name }}.y
+        Write both. {{ read(input) }}
+        """
+'''
+
+
+def test_a_plain_text_multi_output_answer_killed_before_its_commit_is_not_paid_again(e2e: E2E) -> None:
+    e2e.write("Agentfile", PLAIN_PAIR)
+    e2e.write("docs/a.md", "one\n")
+    assert e2e.am().code == 0
+    e2e.write("docs/a.md", "two\n")
+    e2e.reset_calls()
+    # killed as the files the agent wrote (it exited 0, its attempt judged a success) move to staging
+    crash_at(e2e, "os.rename", "build/a.x", "-j1")
+    assert e2e.calls() == ["pair-a"]
+
+    run = e2e.am()
+    assert run.code == 0, run
+    assert e2e.calls() == ["pair-a"], run  # the answer was salvaged, not asked for again
+    assert run.summary.cached == 1, run
+    for out in ("build/a.x", "build/a.y"):
+        assert e2e.read(out).startswith(f"written by fake claude: {out}"), e2e.read(out)
+    assert not list(e2e.root.rglob("*.agentmake-tmp-*"))

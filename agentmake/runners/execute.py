@@ -205,6 +205,8 @@ class Executor(SalvageAttempts, ShellAttempts):
             if multi:
                 if backup is not None and backup.answer_format is not None:  # paid for: salvageable
                     keep_answer_files(self.root, stem, task.outputs)
+                elif keep_answer_files(self.root, stem, task.outputs) is not None:
+                    self.note_done(task, stem)  # (plain text: only this attempt can prove it succeeded)
                 for o in task.outputs:
                     result.staged[o] = staged_path(self.root, o)
                     os.replace(self.root / o, result.staged[o])

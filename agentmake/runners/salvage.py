@@ -13,7 +13,8 @@ the duration of that attempt. Never with -B, which asks for a new answer.
 A plain-text runner's output cannot show that it is complete (a killed agent's half answer looks like an
 answer), so its attempt proves it instead: once its process has exited successfully and its answer is judged
 a success, ``<stem>.done`` is written beside the logs (`note_done`), before the answer is staged and recorded.
-A single-output agent's attempt with that mark is salvaged as above: a build stopped after the answer came
+A single-output agent's attempt with that mark is salvaged as above (a multi-output one's too, its
+files kept first, see below): a build stopped after the answer came
 (a full disk, a state database that could not be written, a crash before the record) does not pay for it
 again.
 
@@ -110,13 +111,12 @@ class SalvageAttempts(ExecutorBase):
         return self._runner(runner_name(task.spec, self.agentfile.settings))
 
     def _salvageable(self, task: Task) -> bool:
-        """An LLM agent (or merge report) whose runner speaks JSON, or with a single output (plain text: its
-        `.done` mark proves the answer)."""
+        """An LLM agent (or merge report): its answer is proved by its log (JSON) or by its attempt's `.done`
+        mark (plain text; a multi-output agent's attempt writes it once its files are kept)."""
         spec = task.spec
-        llm = (isinstance(spec, AgentSpec) and not spec.is_shell) or (
+        return (isinstance(spec, AgentSpec) and not spec.is_shell) or (
             isinstance(spec, ReportSpec) and spec.merge is not None
         )
-        return llm and (self._llm_runner(task).format in FORMATS or len(task.outputs) == 1)
 
     def answer_format(self, task: Task) -> str | None:
         """The format of a multi-output `task`'s answer if a later run may salvage it (see `backups`): one
@@ -169,8 +169,10 @@ class SalvageAttempts(ExecutorBase):
                 parsed = parse_output(runner.format, out, err)
             else:
                 continue
-            if parsed is None or parsed.is_error or not (parsed.answer or "").strip():
+            if parsed is None or parsed.is_error:
                 continue
+            if len(task.outputs) == 1 and not (parsed.answer or "").strip():
+                continue  # (a multi-output agent's answer is its files: its text may well be empty)
             files = _kept_files(source, task.outputs)
             if files is None:
                 continue
