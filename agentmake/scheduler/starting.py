@@ -6,6 +6,7 @@ free slot, best-ranked first. `Starting` sits between `outcomes.Outcomes` (how t
 from __future__ import annotations
 
 import os
+import shlex
 import threading
 import time
 from pathlib import Path
@@ -110,7 +111,8 @@ class Starting(Outcomes):
         """`t` failed under `key` before, and would run under it again (`BuildOptions.hold`): not run."""
         t.outcome.key = key
         why = (
-            f"failed with what it reads now; tried again once that changes (`agentmake {t.id}` tries it now)"
+            f"failed with what it reads now; tried again once that changes"
+            f" (`agentmake {shlex.quote(t.id)}` tries it now)"
         )
         self._record(t, "not-run", time.time(), message=why)
         self._finish(t, "not-run", message=why)
