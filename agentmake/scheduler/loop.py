@@ -360,8 +360,10 @@ class Build(Stopping):
         del self.running[t.id]
         self.limits.release(t.runner)
         # a process never written needs no clearing; without a recorder, on_process may have written it
-        # without telling us
-        if self.marks.pop(t.id, None) is None and (t.id in self.marked or self.processes is None):
+        # without telling us. A pending mark does not mean nothing was written: a `check` (a second process
+        # of the attempt) is noted after the agent's own process may already be in the table.
+        pending = self.marks.pop(t.id, None)
+        if t.id in self.marked or (pending is None and self.processes is None):
             self.marked.discard(t.id)
             self.store.clear_running(t.id)
         self._add_cost(t, result)  # (before any slot is refilled: the budget may now be spent)

@@ -1,0 +1,39 @@
+"""Findings from writing Agentfiles from the docs alone (a code review, a translation, an API test), each as
+the behaviour a new user expected."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from conftest import FakeAgents
+from e2e_helpers import E2E
+
+
+@pytest.fixture
+def e2e(tmp_path: Path, fake_agents: FakeAgents) -> E2E:
+    return E2E(tmp_path / "proj", fake_agents)
+
+
+def test_a_checked_task_that_succeeded_is_not_left_running(e2e: E2E) -> None:
+    """An agent with a `check`, whose process ran long enough to be written to the `running` table, left its
+    row there: `agentmake status` after a clean build said it was 'interrupted: agentmake (pid N) stopped
+    before it finished'. (The check's own process replaced the pending mark, and the written row was not
+    cleared.)"""
+    e2e.write(
+        "Agentfile",
+        """\
+        agent slow:
+            run = "sleep 0.5; echo ok > {output}"
+            inputs = in.txt
+            outputs = out.txt
+            check = "test -s {output}"
+        """,
+    )
+    e2e.write("in.txt", "x\n")
+    assert e2e.am().code == 0
+    with sqlite3.connect(e2e.root / ".agentmake" / "state.db") as db:
+        assert db.execute("SELECT task_id FROM running").fetchall() == []
+    status = e2e.am("status")
+    assert status.code == 0 and "interrupted" not in status.text, status.text
