@@ -37,3 +37,44 @@ def test_a_checked_task_that_succeeded_is_not_left_running(e2e: E2E) -> None:
         assert db.execute("SELECT task_id FROM running").fetchall() == []
     status = e2e.am("status")
     assert status.code == 0 and "interrupted" not in status.text, status.text
+
+
+def test_a_failing_python_check_says_its_error_not_traceback(e2e: E2E) -> None:
+    """A `check` written in Python that fails with an exception printed only the traceback's first line,
+    'Traceback (most recent call last):', which says nothing; the last line names the error."""
+    e2e.write("assert.py", "import sys\nassert False, 'bad severity critical'\n")
+    e2e.write(
+        "Agentfile",
+        """\
+        agent findings:
+            run = "echo critical > {output}"
+            inputs = in.txt
+            outputs = out.json
+            retries = 0
+            check = "python3 assert.py {output}"
+        """,
+    )
+    e2e.write("in.txt", "x\n")
+    run = e2e.am()
+    assert run.code == 1
+    assert "AssertionError: bad severity critical" in run.text, run.text
+    assert "AssertionError: bad severity critical" in e2e.read(".agentmake/status.md")
+
+
+def test_a_failing_python_shell_agent_says_its_error_not_traceback(e2e: E2E) -> None:
+    """The same for a shell agent whose command is a Python script that raises."""
+    e2e.write("gen.py", "raise ValueError('no endpoint named users')\n")
+    e2e.write(
+        "Agentfile",
+        """\
+        agent gen:
+            run = "python3 gen.py > {output}"
+            inputs = in.txt
+            outputs = out.txt
+            retries = 0
+        """,
+    )
+    e2e.write("in.txt", "x\n")
+    run = e2e.am()
+    assert run.code == 1
+    assert "ValueError: no endpoint named users" in run.text, run.text

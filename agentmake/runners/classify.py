@@ -72,12 +72,12 @@ class Verdict:
 
 
 def one_line(text: str, limit: int = 240) -> str:
-    """The first non-empty line of `text`, shortened to `limit` characters."""
-    for line in text.splitlines():
-        line = line.strip()
-        if line:
-            return line if len(line) <= limit else line[: limit - 1] + "…"
-    return ""
+    """The first non-empty line of `text`, shortened to `limit` characters; for a Python traceback (a check
+    or a CLI written in Python that raised), its last line instead: the first says only `Traceback ...`."""
+    line = next((s for s in (raw.strip() for raw in text.splitlines()) if s), "")
+    if line == "Traceback (most recent call last):":
+        line = next(s for s in (raw.strip() for raw in reversed(text.splitlines())) if s)
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def gemini_status(exit_code: int) -> int | None:
