@@ -78,3 +78,22 @@ def test_a_failing_python_shell_agent_says_its_error_not_traceback(e2e: E2E) -> 
     run = e2e.am()
     assert run.code == 1
     assert "ValueError: no endpoint named users" in run.text, run.text
+
+
+def test_an_output_named_as_a_directory_is_an_agentfile_error(e2e: E2E) -> None:
+    """`outputs = out/` passed `agentmake check`; the build then failed three attempts with 'command did not
+    write out' although the command had made the directory."""
+    e2e.write(
+        "Agentfile",
+        """\
+        agent a:
+            run = "mkdir -p {output} && cp {input} {output}/"
+            inputs = in.txt
+            outputs = out/
+        """,
+    )
+    e2e.write("in.txt", "x\n")
+    check = e2e.am("check")
+    assert check.code == 2, check.text
+    assert "output 'out/' names a directory" in check.text
+    assert "Agentfile:4:" in check.text

@@ -95,6 +95,13 @@ def compile_nodes(agentfile: Agentfile) -> list[Node]:
                 "(use * to take every match)",
                 node.loc("inputs"),
             )
+        for text in out_texts:
+            if text.endswith("/"):  # (the pattern is normalized: only the declared text shows it)
+                raise AgentfileError(
+                    f"{kind} '{spec.name}' output '{text}' names a directory; an output is a file",
+                    node.loc(out_key, text),
+                    hint="declare the files written into it (out/{name}.md, out/index.md)",
+                )
         for p in outputs:
             if p.has_glob:
                 raise AgentfileError(
