@@ -97,3 +97,31 @@ def test_an_output_named_as_a_directory_is_an_agentfile_error(e2e: E2E) -> None:
     assert check.code == 2, check.text
     assert "output 'out/' names a directory" in check.text
     assert "Agentfile:4:" in check.text
+
+
+def test_a_triple_quoted_prompt_is_dedented_as_written_before_variables_go_in(e2e: E2E) -> None:
+    """Shared prompt text in a variable, put into each agent's inline prompt with `${shared}` (what the docs
+    advise, since a template cannot include a file): the indentation was removed after substitution, so the
+    variable's unindented lines made the common indentation zero and the agent's own lines kept theirs."""
+    e2e.write(
+        "Agentfile",
+        '''\
+        shared = """
+            Line one of the shared text.
+            Line two.
+            """
+
+        agent a:
+            prompt = """
+                You are a reviewer.
+                ${shared}
+                End.
+                """
+            inputs = in.txt
+            outputs = out.txt
+        ''',
+    )
+    e2e.write("in.txt", "x\n")
+    assert e2e.am().code == 0
+    prompt = e2e.read(".agentmake/tasks/a.prompt")
+    assert prompt == "You are a reviewer.\nLine one of the shared text.\nLine two.\n\nEnd.\n", repr(prompt)

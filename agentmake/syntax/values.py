@@ -72,7 +72,8 @@ def _position(item: Item, offset: int) -> tuple[int, int]:
 
 
 def substitute(item: Item, variables: Mapping[str, str], src: Source, later: Mapping[str, int]) -> str:
-    """The item's text with `${name}` replaced (`$${` is a literal `${`); an unknown name is an error."""
+    """The item's text with `${name}` replaced (`$${` is a literal `${`); an unknown name is an error. A
+    triple-quoted item is dedented before its values go in."""
     raw = item.text
     if "$" not in raw:
         return dedent_triple(raw) if item.kind == "triple" else raw
@@ -106,8 +107,12 @@ def substitute(item: Item, variables: Mapping[str, str], src: Source, later: Map
             hint = f"Agentfile variables only: write {shell} for the environment's {name} in a command"
         raise src.error(f"unknown variable '{name}'", line, col, [], hint)
 
-    out = _VAR.sub(repl, raw)
-    return dedent_triple(out) if item.kind == "triple" else out
+    out = _VAR.sub(repl, raw)  # (on the raw text first: an error is located where it was written)
+    if item.kind != "triple":
+        return out
+    # the indentation removed is that of the lines as written, not of the values put in: a multi-line value
+    # at column 0 would otherwise leave every written line indented
+    return _VAR.sub(repl, dedent_triple(raw))
 
 
 def words(value: Value, variables: Mapping[str, str], src: Source, later: Mapping[str, int]) -> list[str]:
