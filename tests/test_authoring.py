@@ -125,3 +125,34 @@ def test_a_triple_quoted_prompt_is_dedented_as_written_before_variables_go_in(e2
     assert e2e.am().code == 0
     prompt = e2e.read(".agentmake/tasks/a.prompt")
     assert prompt == "You are a reviewer.\nLine one of the shared text.\nLine two.\n\nEnd.\n", repr(prompt)
+
+
+def test_the_built_in_report_layout_is_as_documented(e2e: E2E) -> None:
+    """grammar/README.md describes the built-in layout (it did not: a user had to build a report to learn
+    that Markdown inputs are demoted and JSON findings become tables); this holds it to that text."""
+    e2e.write("a.md", "# Chapter\n\ntext\n")
+    e2e.write("f.json", '{"tool": "lint", "findings": [{"rule": "eval", "line": 8}]}\n')
+    e2e.write("g.json", '{"ok": true}\n')
+    e2e.write("s.py", "print(1)\n")
+    e2e.write("copy.md", "# Chapter\n\ntext\n")
+    e2e.write(
+        "Agentfile",
+        """\
+        report r:
+            title = "All"
+            inputs = a.md f.json g.json s.py copy.md none/*.txt
+            output = R.md
+            summary = false
+        """,
+    )
+    assert e2e.am("report").code == 0
+    text = e2e.read("R.md")
+    assert text.startswith("# All\n\n## a.md\n\n### Chapter\n")
+    assert "| key | value |" in text and "| tool | lint |" in text
+    assert "| rule | line |\n|---|---|\n| eval | 8 |" in text
+    assert '```json\n{\n  "ok": true\n}\n```' in text
+    assert "```python\nprint(1)\n```" in text
+    assert "## copy.md\n\n_(same as `a.md`)_" in text
+    assert "## none/*.txt\n\n_(no file matches)_" in text
+    layout = (Path(__file__).parents[1] / "grammar" / "README.md").read_text(encoding="utf-8")
+    assert "**The built-in layout**" in layout and "_(no file matches)_" in layout
