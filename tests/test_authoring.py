@@ -3,6 +3,7 @@ the behaviour a new user expected."""
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from pathlib import Path
 
@@ -33,7 +34,7 @@ def test_a_checked_task_that_succeeded_is_not_left_running(e2e: E2E) -> None:
     )
     e2e.write("in.txt", "x\n")
     assert e2e.am().code == 0
-    with sqlite3.connect(e2e.root / ".agentmake" / "state.db") as db:
+    with contextlib.closing(sqlite3.connect(e2e.root / ".agentmake" / "state.db")) as db:
         assert db.execute("SELECT task_id FROM running").fetchall() == []
     status = e2e.am("status")
     assert status.code == 0 and "interrupted" not in status.text, status.text
