@@ -140,6 +140,8 @@ def test_an_input_reached_through_a_link_in_the_project_is_watched(tmp_path: Pat
         w.wait_for(lambda: built.read_text() == "two\n", "the link pointed elsewhere to be built")
         write(project / "versions/v2.md", "two, edited\n")
         w.wait_for(lambda: built.read_text() == "two, edited\n", "the edit of its new target to be built")
+        # (that build's summary line comes after its output: wait for it, or quiet() below counts it)
+        w.wait_for(lambda: len(w.summaries()) == 4, "the summary of the fourth build")
         write(project / "versions/v1.md", "one, again\n")  # no longer read: no change
         w.quiet(1.0)
         assert w.runs() == ["copy:a"] * 4
