@@ -326,3 +326,21 @@ def test_table_cells_keep_code_spans_as_written() -> None:
     assert md_cell("C:\\temp") == "C:\\\\temp"  # outside code, the backslash is escaped to show as written
     assert md_cell("`a|b` or c|d") == "`a\\|b` or c\\|d"  # (a pipe needs its backslash in code too)
     assert md_cell("`x\ny`\nz") == "`x y`<br>z"  # a break inside code would show as text
+
+
+def test_every_list_of_findings_in_a_json_output_is_a_table() -> None:
+    # an agent's JSON with two lists ("findings" and "warnings") showed the first as a table and the second
+    # as raw JSON in the key/value table; with two lists under other names, it was all raw JSON
+    from agentmake.report.markdown import json_markdown
+
+    text = json_markdown(
+        {"summary": "2 issues", "findings": [{"line": 3}], "warnings": [{"line": 9, "note": "slow"}]}
+    )
+    assert "| summary | 2 issues |" in text and '"line"' not in text, text
+    first, second = text.index("**findings** (1)"), text.index("**warnings** (1)")
+    assert first < text.index("| line |\n|---|\n| 3 |") < second
+    assert "| line | note |\n|---|---|\n| 9 | slow |" in text
+    both = json_markdown({"passed": [{"id": "a"}], "failed": [{"id": "b"}], "errors": []})
+    assert "**passed** (1)" in both and "**failed** (1)" in both
+    assert "**errors** (0)\n\n_(no entries)_" in both
+    assert "```json" not in both

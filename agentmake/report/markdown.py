@@ -114,31 +114,29 @@ def _is_objects(value: Any) -> bool:
     return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
 
 
-def _findings_key(data: dict[str, Any]) -> str | None:
-    for key in FINDING_KEYS:
-        if key in data and (_is_objects(data[key]) or data[key] == []):
-            return key
-    lists = [k for k, v in data.items() if _is_objects(v)]
-    return lists[0] if len(lists) == 1 else None
+def _table_keys(data: dict[str, Any]) -> list[str]:
+    """The keys of `data` shown as tables, in its order: every list of objects, and an empty list under a
+    findings name (e.g. `"findings": []`, which says there were none)."""
+    return [k for k, v in data.items() if _is_objects(v) or (k in FINDING_KEYS and v == [])]
 
 
 def json_markdown(data: Any) -> str:
-    """Findings (a list of objects, or a dict holding one under e.g. "findings") as tables; else json."""
+    """Findings (a list of objects, or a dict holding such lists, e.g. under "findings" and "warnings") as
+    tables, one per list, after a table of the dict's other values; else json."""
     if _is_objects(data):
         return objects_table(data)
     if isinstance(data, list) and not data:
         return "_(no entries)_"
-    if isinstance(data, dict):
-        key = _findings_key(data)
-        scalars = {k: v for k, v in data.items() if k != key}
-        if key is not None:
-            parts: list[str] = []
-            if scalars:
-                parts.append(md_table(["key", "value"], [[k, _cell(v)] for k, v in scalars.items()]))
+    if isinstance(data, dict) and (keys := _table_keys(data)):
+        scalars = {k: v for k, v in data.items() if k not in keys}
+        parts: list[str] = []
+        if scalars:
+            parts.append(md_table(["key", "value"], [[k, _cell(v)] for k, v in scalars.items()]))
+        for key in keys:
             found = data[key]
             parts.append(f"**{key}** ({len(found)})")
             parts.append(objects_table(found) if found else "_(no entries)_")
-            return "\n\n".join(parts)
+        return "\n\n".join(parts)
     return fence(json.dumps(data, indent=2, ensure_ascii=False), "json")
 
 
