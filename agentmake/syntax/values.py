@@ -107,11 +107,12 @@ def substitute(item: Item, variables: Mapping[str, str], src: Source, later: Map
             hint = f"Agentfile variables only: write {shell} for the environment's {name} in a command"
         raise src.error(f"unknown variable '{name}'", line, col, [], hint)
 
-    out = _VAR.sub(repl, raw)  # (on the raw text first: an error is located where it was written)
     if item.kind != "triple":
-        return out
-    # the indentation removed is that of the lines as written, not of the values put in: a multi-line value
-    # at column 0 would otherwise leave every written line indented
+        return _VAR.sub(repl, raw)
+    for m in _VAR.finditer(raw):  # every reference checked in the raw text: an error is located as written
+        repl(m)
+    # then put in: the indentation removed is that of the lines as written, not of the values put in (a
+    # multi-line value at column 0 would otherwise leave every written line indented)
     return _VAR.sub(repl, dedent_triple(raw))
 
 
