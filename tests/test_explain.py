@@ -145,15 +145,22 @@ agent three:
 """
 
 
-def test_a_task_whose_own_input_changed_is_stale_not_may_be(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def _built_then_edited(tmp_path: Path) -> None:
+    """CHAIN in `tmp_path`, built once; then src/a.txt (what `one` reads) edited."""
     from agentmake.cli import main
 
     write(tmp_path, "Agentfile", CHAIN)
     write(tmp_path, "src/a.txt", "1\n")
     assert main(["-C", str(tmp_path), "-s"]) == 0
     write(tmp_path, "src/a.txt", "2\n")
+
+
+def test_a_task_whose_own_input_changed_is_stale_not_may_be(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from agentmake.cli import main
+
+    _built_then_edited(tmp_path)
     capsys.readouterr()
     assert main(["-C", str(tmp_path), "explain", "two"]) == 0
     said = capsys.readouterr().out
@@ -188,10 +195,7 @@ def test_a_task_whose_output_is_missing_is_stale_not_may_be(
 ) -> None:
     from agentmake.cli import main
 
-    write(tmp_path, "Agentfile", CHAIN)
-    write(tmp_path, "src/a.txt", "1\n")
-    assert main(["-C", str(tmp_path), "-s"]) == 0
-    write(tmp_path, "src/a.txt", "2\n")
+    _built_then_edited(tmp_path)
     (tmp_path / "build/three.txt").unlink()
     capsys.readouterr()
     assert main(["-C", str(tmp_path), "-n"]) == 0
