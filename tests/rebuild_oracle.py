@@ -6,8 +6,9 @@ the report `summary` (built-in, no run summary) renders `all.txt` into `REPORT.m
 
 The oracle keeps its own copy of the project's files and of each task's history, and says what a build must do
 with each task, in topological order: *up to date* if its key is the one of its last good build and its
-outputs are there (a hand edit is kept, unless the record is failed since); *cached* if that key was built
-before; else it *runs*. A key is the oracle's own tuple of what must matter (rendered prompt or command,
+outputs are there (a hand edit is kept, unless the record is failed since), or if that key was built before
+and its outputs hold that result already (the record follows them); *cached* if that key was built before;
+else it *runs*. A key is the oracle's own tuple of what must matter (rendered prompt or command,
 runner command and model, input paths and contents); everything else (comments, `jobs`, order of blocks,
 description, priority, timeout, `parallel`, unused variables, timestamps) is left out of it on purpose.
 
@@ -167,6 +168,8 @@ class Oracle:
                 self.files.update(made)
                 self.records[tid] = Record(key, "done", dict(made))
                 self.cache.setdefault(tid, {})[key] = dict(made)
+            elif self.records[tid].key != key:  # found in place: the record follows the outputs
+                self.records[tid] = Record(key, "done", dict(self.cache[tid][key]))
             else:
                 self.records[tid].status = "done"
         return wrong
@@ -177,7 +180,10 @@ class Oracle:
             edited = any(self.files[p] != rec.written.get(p) for p in outputs)
             if rec.status == "done" or not edited:
                 return "up-to-date"
-        return "cached" if key in self.cache.get(tid, {}) else "done"
+        cached = self.cache.get(tid, {}).get(key)
+        if cached is not None and all(self.files.get(p) == cached.get(p) for p in outputs):
+            return "up-to-date"  # (restoring it would rewrite the same bytes)
+        return "done" if cached is None else "cached"
 
     def _fails(self, agent: str, tid: str, variables: dict[str, str]) -> bool:
         n = tid.partition(":")[2]

@@ -148,11 +148,18 @@ def test_translate_offline(tmp_path: Path) -> None:
     assert counts["ran"] == 2 * len(docs) + 2 and counts["failed"] == 0, out
     assert "Démarrage rapide" in (project / "TRANSLATION.fr.md").read_text()
     assert spanish() == before
+    built = digests(project, "build/es/**/*.*")
     counts, out = agentmake(project, "report")  # back to Spanish: nothing translated again, nothing saved
     assert counts["ran"] <= 1 and counts["failed"] == 0 and "saved" not in out, out
     assert {k: v for k, v in spanish().items() if k.startswith("build/")} == {
         k: v for k, v in before.items() if k.startswith("build/")
     }
+    # ... and nothing restored either: the Spanish outputs are still in place, so every task is up to date
+    # (not "cached") and no file is rewritten (their modification times stay)
+    assert counts["cached"] == 0 and counts["up_to_date"] == 2 * len(docs) + 1, out
+    assert digests(project, "build/es/**/*.*") == built
+    counts, out = agentmake(project, "report")  # and the record follows: the next build has nothing to say
+    assert counts == {"ran": 0, "cached": 0, "up_to_date": 2 * len(docs) + 2, "failed": 0}, out
 
 
 def test_api_test_offline(tmp_path: Path) -> None:

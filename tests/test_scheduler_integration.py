@@ -67,10 +67,20 @@ def test_real_build_cutoff_and_cache(tmp_path: Path) -> None:
     assert result.outcomes["upper:a"].state == "done" and result.outcomes["join"].state == "up-to-date"
     assert (tmp_path / "joins.log").read_text().count("run") == 1
 
-    # back to the original input: its result is restored from the cache, with zero runs
+    # back to the original input: its cached result is the output in place already: up to date, with zero
+    # runs and nothing rewritten
+    out = root / "out/a.txt"
+    written = out.stat().st_mtime_ns
     (root / "src/a.txt").write_text("a text\n")
     result, events = _build(root)
-    assert result.outcomes["upper:a"].state == "cached"
+    assert result.outcomes["upper:a"].state == "up-to-date"
+    assert not [e for e in events if e.state == "running"] and out.stat().st_mtime_ns == written
+
+    # the same switch with the output gone: restored from the cache, with zero runs
+    (root / "src/a.txt").write_text("A text\n")
+    out.unlink()
+    result, events = _build(root)
+    assert result.outcomes["upper:a"].state == "cached" and out.read_text() == "A TEXT\n"
     assert not [e for e in events if e.state == "running"]
 
 

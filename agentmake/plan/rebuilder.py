@@ -47,6 +47,7 @@ _UNPLACED = (  # (a `commits` row: see `Rebuilder._commit_cut_short`)
 __all__ = ["Decision", "Reason", "Rebuilder"]
 
 RENDER_VERSION = 1  # bump when the prompt context changes meaning
+_IN_PLACE = "its outputs already hold the cached result of what it reads now: nothing to rewrite"
 REPORT_RENDERER = 2  # bump when a report without `merge` renders the same inputs anew (2: binary inputs)
 FAST_VERSION = 1  # bump when the fast memo's contents change
 
@@ -63,7 +64,9 @@ class Decision:
     result with other content replaces it. `outputs_seen` (a run): what the decision saw of each output
     (`Hasher.seen`), so a change made after it, even before the run starts, is found at the commit.
     `recorded`: the task's record is of this key (a success was recorded under it: a run then remakes lost
-    or edited outputs whose result is not in the cache)."""
+    or edited outputs whose result is not in the cache). `adopt` (with "skip"): the record is of another key,
+    but the outputs already hold the cached result of this one (path -> digest; a variable switched back):
+    up to date once the record is switched to this key (`Outcomes._adopt`), with no file rewritten."""
 
     task_id: str
     action: str
@@ -75,6 +78,7 @@ class Decision:
     unknown: list[str] = field(default_factory=list)
     outputs_seen: list[Seen | None] = field(default_factory=list)
     recorded: bool = False
+    adopt: dict[str, str] | None = None
 
     @property
     def stale(self) -> bool:
@@ -403,6 +407,10 @@ class Rebuilder:
         cached = None if fresh or d.key is None else self.store.cache_lookup(d.key)
         if self.force:
             d.reasons.append(Reason("forced", "forced (-B)"))
+        elif cached is not None and cached == outs:  # a restore would rewrite the very same bytes
+            d.adopt, d.edited = dict(cached), []
+            d.reasons.append(Reason("in-place", _IN_PLACE))
+            return d
         elif cached is not None:
             d.action = "restore"
             d.reasons.append(Reason("cached", f"result found in the cache (key {short(d.key)})"))

@@ -83,6 +83,15 @@ class Outcomes:
         self._succeeded(t)
         return True
 
+    def _adopt(self, t: TaskState, decision: Decision) -> None:
+        """Up to date under a new key whose cached result the outputs already hold (`Decision.adopt`): the
+        record switches to that key, with a history row as for a restore ("cached": no call), and no file is
+        touched."""
+        assert decision.key is not None and decision.adopt is not None
+        now, key, outputs = time.time(), decision.key, dict(decision.adopt)
+        record = TaskRecord(t.id, key, decision.parts, outputs, "done", now, 0.0, 0, run_id=self.run_id)
+        self.store.record_success(record, {}, state="cached")
+
     def _commit(
         self,
         t: TaskState,

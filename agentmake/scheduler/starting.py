@@ -93,6 +93,8 @@ class Starting(Outcomes):
             if not t.llm:  # (an LLM agent was sent the content it was decided on)
                 t.seen = self.hasher.records(t.task.inputs)
         if decision.action == "skip":
+            if decision.adopt is not None:
+                self._adopt(t, decision)
             kept = [r.message for r in decision.reasons if r.kind == "output-edited"]
             t.outcome.notice = "; ".join(kept) or None
             self._finish(t, "up-to-date")
