@@ -35,6 +35,9 @@ class Row:
         return max(self.record.ended_at - self.record.started_at, 0.0)
 
 
+_MADE = ("done", "cached", "up-to-date")  # history states of a result put in place (or found there)
+
+
 def collect(store: Records, run_id: int | None, task_ids: Sequence[str]) -> tuple[int | None, list[Row]]:
     """The run summarised (latest when `run_id` is None) and one row per task in `task_ids` order."""
     history = store.attempts(None)
@@ -42,13 +45,15 @@ def collect(store: Records, run_id: int | None, task_ids: Sequence[str]) -> tupl
         run_id = max((a.run_id for a in history), default=None)
     current: dict[str, AttemptRecord] = {}
     for a in store.attempts(run_id) if run_id is not None else []:
+        if a.state == "up-to-date":  # (a record switched to outputs already in place: nothing ran)
+            continue
         if a.task_id not in current or a.ended_at >= current[a.task_id].ended_at:
             current[a.task_id] = a
     latest: dict[str, AttemptRecord] = {}  # (a task up to date shows the run that made its output)
     for a in history:
         best = latest.get(a.task_id)
-        rank = (a.state in ("done", "cached"), a.run_id, a.ended_at)
-        if best is None or rank >= (best.state in ("done", "cached"), best.run_id, best.ended_at):
+        rank = (a.state in _MADE, a.run_id, a.ended_at)
+        if best is None or rank >= (best.state in _MADE, best.run_id, best.ended_at):
             latest[a.task_id] = a
     rows = []
     for task_id in task_ids:

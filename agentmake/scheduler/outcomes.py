@@ -85,12 +85,12 @@ class Outcomes:
 
     def _adopt(self, t: TaskState, decision: Decision) -> None:
         """Up to date under a new key whose cached result the outputs already hold (`Decision.adopt`): the
-        record switches to that key, with a history row as for a restore ("cached": no call), and no file is
-        touched."""
+        record switches to that key, and no file is touched. Its history row says "up-to-date": no call was
+        made and nothing was restored."""
         assert decision.key is not None and decision.adopt is not None
         now, key, outputs = time.time(), decision.key, dict(decision.adopt)
         record = TaskRecord(t.id, key, decision.parts, outputs, "done", now, 0.0, 0, run_id=self.run_id)
-        self.store.record_success(record, {}, state="cached")
+        self.store.record_success(record, {}, state="up-to-date")
 
     def _commit(
         self,

@@ -285,11 +285,11 @@ class Store(Journal):
         return self.cache.hash_and_put(source)
 
     def record_success(self, record: TaskRecord, files: dict[str, Path], *, state: str = "done") -> None:
-        """One transaction: the task row, a history row (`state`: "done", or "cached" after a restore), and a
-        cache entry for `record.key` whose blobs are the given files (output path -> file holding its final
-        content). Large blobs are written first and small ones with the rows (a blob already stored or held,
-        e.g. by `store_blob` in a worker thread, is not read again). With `files` empty the existing cache
-        entry is kept.
+        """One transaction: the task row, a history row (`state`: "done", "cached" after a restore, or
+        "up-to-date" for outputs found in place, `Decision.adopt`), and a cache entry for `record.key` whose
+        blobs are the given files (output path -> file holding its final content). Large blobs are written
+        first and small ones with the rows (a blob already stored or held, e.g. by `store_blob` in a worker
+        thread, is not read again). With `files` empty the existing cache entry is kept.
 
         A file given that is not its target (``root / path``: a staged file the caller renames into place
         after this call) means the outputs are not in place yet: the task is also noted in `commits`, until
