@@ -271,11 +271,12 @@ def _build_selected(
         decisions = _plan(project, selected, req)
         stale = [d for d in decisions if d.stale]
         if req.dry_run:
-            from agentmake.plan.explain import if_changed, only_waits
+            from agentmake.plan.explain import brief, if_changed, only_waits
 
             maybe = restore = 0
             for d in stale:
-                why = "; ".join(r.message for r in d.reasons) or "stale"
+                why = "; ".join(r.message for r in d.reasons) if req.verbose else brief(d.reasons)
+                why = why or "stale"
                 verb = "restore" if d.action == "restore" else "run"
                 if only_waits(d):  # (a task it waits for may remake its input unchanged: then it stays)
                     maybe += 1

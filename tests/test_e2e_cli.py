@@ -317,3 +317,31 @@ def test_a_reader_warns_of_a_damaged_state_database_once(tmp_path: Path) -> None
         assert proc.returncode == 0, proc.stderr
         assert proc.stderr.count("state.db is damaged: nothing recorded is shown") == 1, (args, proc.stderr)
     assert db.read_bytes() == damaged
+
+
+def test_a_dry_run_tells_many_changed_inputs_of_a_fan_in_in_one_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a fan-in over many files whose inputs all changed: one line per task stays readable (N of a kind
+    # are told together); -v and explain still name every one
+    (tmp_path / "in").mkdir()
+    for n in range(6):
+        (tmp_path / f"in/{n}.txt").write_text(f"{n}\n")
+    (tmp_path / "Agentfile").write_text(
+        'agent all:\n    run = "cat {inputs} > {output}"\n'
+        "    inputs = in/*.txt extra.txt\n    outputs = all.txt\n"
+    )
+    (tmp_path / "extra.txt").write_text("x\n")
+    assert main(["-C", str(tmp_path), "-s"]) == 0
+    for n in range(6):
+        (tmp_path / f"in/{n}.txt").write_text(f"{n} changed\n")
+    (tmp_path / "extra.txt").write_text("y\n")
+    capsys.readouterr()
+    assert main(["-C", str(tmp_path), "-n"]) == 0
+    line = capsys.readouterr().out.splitlines()[0]
+    assert line.startswith("would run all: 7 inputs changed: "), line
+    assert line.endswith(" and 5 more"), line
+    assert line.count("in/") == 2, line
+    assert main(["-C", str(tmp_path), "-n", "-v"]) == 0
+    line = capsys.readouterr().out.splitlines()[0]
+    assert all(f"input in/{n}.txt changed" in line for n in range(6)) and "input extra.txt changed" in line

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from agentmake.errors import UsageError, did_you_mean
 from agentmake.graph import Graph, Task
+from agentmake.plan.changes import Reason
 from agentmake.plan.dryrun import plan_build
 from agentmake.plan.rebuilder import Decision, Rebuilder
 
@@ -27,6 +28,38 @@ def explain_lines(graph: Graph, rebuilder: Rebuilder, target: str) -> list[str]:
         for d in plan_build(sub, rebuilder)
         if d.task_id in targets or d.stale
     ]
+
+
+_GROUPED = {  # reason kinds naming one path each -> how several of them are told together
+    "input-added": "inputs added",
+    "input-removed": "inputs removed",
+    "input-changed": "inputs changed",
+    "input-will-change": "inputs will be rebuilt",
+    "output-missing": "outputs missing",
+}
+
+
+def brief(reasons: list[Reason], limit: int = 3) -> str:
+    """The reasons as one line, where more than `limit` of a kind that names a path are told as one: "7
+    inputs added: a.md, b.md and 5 more" (a fan-in's dry run line stays readable; explain tells them all)."""
+    counts: dict[str, int] = {}
+    for r in reasons:
+        counts[r.kind] = counts.get(r.kind, 0) + 1
+    told: list[str] = []
+    grouped: dict[str, list[str]] = {}
+    for r in reasons:
+        if r.kind not in _GROUPED or counts[r.kind] <= limit or r.path is None:
+            told.append(r.message)
+            continue
+        if r.kind not in grouped:
+            grouped[r.kind] = []
+            told.append(r.kind)  # (a placeholder, where the first of the kind stood)
+        grouped[r.kind].append(r.path)
+    for kind, paths in grouped.items():
+        first = ", ".join(paths[:2])
+        line = f"{len(paths)} {_GROUPED[kind]}: {first} and {len(paths) - 2} more"
+        told[told.index(kind)] = line
+    return "; ".join(told)
 
 
 def describe(task: Task, decision: Decision) -> str:
