@@ -1,5 +1,6 @@
 """`agentmake clean`: remove the selected tasks' outputs (or, with `--leftovers`, those of tasks no longer in
-the graph), saving a copy of any that agentmake did not make as it is; `--cache` also empties the cache.
+the graph), saving a copy of any that agentmake did not make as it is, and the directories of those outputs
+that this leaves empty; `--cache` also empties the cache.
 
 Nothing outside the project is ever removed or copied: a recorded path outside it is skipped (a state.db
 copied from elsewhere, or planted), and an output directory that resolves outside it stops the command
@@ -8,6 +9,7 @@ before anything is removed (`confine.check_inside`).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from pathlib import Path
@@ -59,6 +61,8 @@ def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
         removed = sum(
             _remove_output(store, hasher, project.root, out, made, req.dry_run) for out, made in doomed
         )
+        if not req.dry_run:
+            _remove_empty_dirs(project.root, [out for out, _ in doomed])
         if leftovers:
             if not req.dry_run:
                 store.forget_tasks(dropped)
@@ -77,6 +81,20 @@ def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
     finally:
         store.close()
     return EXIT_OK
+
+
+def _remove_empty_dirs(root: Path, outputs: list[str]) -> None:
+    """Remove the directories of `outputs` that are empty now, and their parents that this leaves empty, up
+    to the project root (a build makes them again). A directory holding anything stays, and `os.rmdir`
+    neither follows nor removes a link."""
+    dirs: set[str] = set()
+    for out in outputs:
+        parts = out.split("/")[:-1]
+        if parts and parts[0] != ".agentmake" and not is_outside_root(out):
+            dirs.update("/".join(parts[:n]) for n in range(1, len(parts) + 1))
+    for rel in sorted(dirs, key=lambda d: (-d.count("/"), d)):  # (the deepest first)
+        with contextlib.suppress(OSError):  # not empty, a link, or gone: left as it is
+            os.rmdir(root / rel)
 
 
 def _remove_output(

@@ -413,3 +413,22 @@ def test_report_of_an_unknown_name_says_what_the_reports_are(tmp_path: Path, nam
         [sys.executable, "-m", "agentmake", "report", name], cwd=tmp_path, capture_output=True, text=True
     )
     assert result.returncode == 2 and result.stderr == said
+
+
+def test_clean_removes_the_directories_it_leaves_empty_and_keeps_the_others(tmp_path: Path) -> None:
+    # build/deep/a.txt and build/b.txt: cleaning both leaves build/ empty, so it goes; out/ also holds a file
+    # of the user's, so it stays (with that file); a dry run removes no directory
+    (tmp_path / "Agentfile").write_text(
+        'agent a:\n    outputs = build/deep/a.txt\n    run = "echo a > {output}"\n'
+        'agent b:\n    outputs = build/b.txt\n    run = "echo b > {output}"\n'
+        'agent c:\n    outputs = out/c.txt\n    run = "echo c > {output}"\n'
+    )
+    assert main(["-C", str(tmp_path), "-s"]) == 0
+    (tmp_path / "out/notes.md").write_text("mine\n")
+    assert main(["-C", str(tmp_path), "clean", "-n"]) == 0
+    assert (tmp_path / "build/deep").is_dir()
+    assert main(["-C", str(tmp_path), "clean"]) == 0
+    assert not (tmp_path / "build").exists()
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["notes.md"]
+    assert main(["-C", str(tmp_path), "-s"]) == 0  # and a build makes them again
+    assert (tmp_path / "build/deep/a.txt").read_text() == "a\n"
