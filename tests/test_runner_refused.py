@@ -42,3 +42,27 @@ def test_a_refused_key_stops_the_runner_not_the_build(
     not_run = run.text.count("runner claude failed for another task: claude authentication failed")
     assert not_run == len(names) - len(calls)
     assert all(e.exists(f"copies/{name}.md") for name in names)  # -k: the rest goes on
+
+
+def test_claude_refused_permission_to_write_is_asked_once(tmp_path: Path, fake_agents: FakeAgents) -> None:
+    # RUNNERS.md: `claude -p` never asks; it lists refused tools in permission_denials and exits 0. The
+    # outputs are then missing, and a retry would be refused alike (and paid for again).
+    e = E2E(tmp_path, fake_agents)
+    e.write(
+        "Agentfile",
+        """\
+        runner claude:
+            command = "claude -p --output-format json --permission-mode default"
+            retries = 3
+
+        agent split:
+            prompt  = "FAKE: write=a.md,b.md\\nSplit it"
+            outputs = a.md b.md
+        """,
+    )
+    run = e.am()
+    assert run.code == 1, run
+    assert len(e.calls()) == 1  # failed at once, not retried
+    assert "it was refused Write a.md, Write b.md" in run.text
+    assert "--permission-mode default" in run.text
+    assert not e.exists("a.md") and not e.exists("b.md")

@@ -15,6 +15,7 @@ from conftest import RunnerProject
 from agentmake.model import Check, RunnerSpec
 from agentmake.plan import Decision
 from agentmake.runners import PRESETS
+from agentmake.runners.classify import refused_tools
 
 
 def leftovers(root: Path) -> list[Path]:
@@ -137,8 +138,29 @@ def test_claudes_refused_writes_are_named_when_outputs_are_missing(project: Runn
     command = (*PRESETS["claude"].command, "--permission-mode", "default")  # (the user's: not acceptEdits)
     project.runners["claude"] = replace(PRESETS["claude"], command=command)
     res = project.run(project.agent("m", outputs=("a.md", "b.md")), "x\nFAKE: write=a.md,b.md")
-    assert (res.exit_code, res.outcome, res.error_type) == (0, "retry", "no-output")
-    assert "refused Write a.md, Write b.md" in res.message and "permission" in res.message
+    # not retried: the same command is refused alike, and every attempt is paid for
+    assert (res.exit_code, res.outcome, res.error_type) == (0, "fatal", "permission")
+    assert "did not write a.md, b.md: it was refused Write a.md, Write b.md" in res.message
+    assert "--permission-mode default" in res.message and "acceptEdits" in res.message  # what to change
+    assert "--allowedTools=Edit,Write" in res.message
+
+
+def test_the_fix_a_refusal_names_lets_claude_write(project: RunnerProject) -> None:
+    # RUNNERS.md: `--allowedTools Write ...` whitelists; the `=` form keeps the prompt from being swallowed
+    command = (*PRESETS["claude"].command, "--permission-mode", "default", "--allowedTools=Edit,Write")
+    project.runners["claude"] = replace(PRESETS["claude"], command=command)
+    res = project.run(project.agent("m", outputs=("a.md", "b.md")), "x\nFAKE: write=a.md,b.md")
+    assert res.outcome == "ok", res.message
+
+
+def test_a_refusal_under_a_mode_that_allows_edits_says_how_to_allow_the_tool() -> None:
+    # e.g. a permissions.deny rule of the settings.json copied into the task's CLAUDE_CONFIG_DIR
+    argv = ["claude", "-p", "--permission-mode=acceptEdits"]
+    verdict = refused_tools("claude", argv, ["Bash", "Write a.md"], ["a.md"])
+    assert (verdict.outcome, verdict.error_type) == ("fatal", "permission")
+    assert "it was refused Bash, Write a.md" in verdict.message
+    assert "--allowedTools" in verdict.message and "permissions.deny" in verdict.message
+    assert "sets --permission-mode" not in verdict.message
 
 
 def test_multi_output_missing_file_is_no_output(project: RunnerProject) -> None:

@@ -134,6 +134,39 @@ def classify_failure(
     return Verdict("retry", "exit", f"{name} reported an error: {detail}")
 
 
+# claude's permission modes under which `-p` may write files (RUNNERS.md: `acceptEdits` lets it write)
+_WRITING_MODES = ("acceptEdits", "bypassPermissions")
+_EDIT_TOOLS = frozenset({"Write", "Edit", "MultiEdit", "NotebookEdit"})
+
+
+def refused_tools(name: str, argv: list[str], denied: list[str], missing: list[str]) -> Verdict:
+    """A multi-output agent that did not write `missing` because its CLI refused it tools (claude -p never
+    asks: it lists the refusals in `permission_denials` and exits 0). Fatal: the same command is refused
+    alike at every retry, each paid for. The message names what was refused and what to set, from the
+    runner's own command line `argv`."""
+    mode = next((a.split("=", 1)[1] for a in argv if a.startswith("--permission-mode=")), None)
+    if mode is None and "--permission-mode" in argv[:-1]:
+        mode = argv[argv.index("--permission-mode") + 1]
+    tools = {d.split(" ", 1)[0] for d in denied}
+    if tools & _EDIT_TOOLS and mode is not None and mode not in _WRITING_MODES:
+        fix = (
+            f"the runner's command sets --permission-mode {mode}, under which claude -p may not write: "
+            "remove it (a multi-output agent then gets --permission-mode acceptEdits) or set acceptEdits, "
+            "or allow the tools with --allowedTools=Edit,Write"
+        )
+    else:
+        fix = (
+            "allow them in the runner's command (--permission-mode acceptEdits, or --allowedTools=Edit,Write;"
+            " a command as --allowedTools='Bash(make:*)'), or lift the permissions.deny rules of claude's "
+            "settings.json"
+        )
+    message = (
+        f"{name} did not write {', '.join(missing)}: it was refused {', '.join(denied)} "
+        f"(not retried: it would be refused again): {fix}"
+    )
+    return Verdict("fatal", "permission", message)
+
+
 def claude_text_error(stdout: str) -> bool:
     """claude's text mode prints API errors to stdout (sometimes with exit 0)."""
     first = one_line(stdout)

@@ -46,13 +46,13 @@ from agentmake.runners.backups import (
     restore_outputs,
 )
 from agentmake.runners.capture import read_log
-from agentmake.runners.classify import Verdict, classify_failure, claude_text_error, one_line
+from agentmake.runners.classify import Verdict, classify_failure, claude_text_error, one_line, refused_tools
 from agentmake.runners.invocation import (
     InvocationError,
     llm_invocation,
     safe_name,
 )
-from agentmake.runners.parse import Parsed, parse_output
+from agentmake.runners.parse import Parsed, parse_output, relative_denial
 from agentmake.runners.presets import STDIN_LIMITS, WRITES_FILES, preset_of
 from agentmake.runners.result import AttemptResult
 from agentmake.runners.salvage import SalvageAttempts
@@ -192,11 +192,11 @@ class Executor(SalvageAttempts, ShellAttempts):
                     verdict = Verdict("retry", "no-output", f"{runner.name} exited 0 without an answer")
             if verdict is None and multi:
                 missing = [o for o in task.outputs if not (self.root / o).is_file()]
-                if missing:
+                if parsed.denied and missing:  # (claude -p never asks: it refuses, lists it, exits 0)
+                    denied = [relative_denial(self.root, d) for d in parsed.denied]
+                    verdict = refused_tools(runner.name, inv.argv, denied, missing)
+                elif missing:
                     msg = f"{runner.name} did not write {', '.join(missing)}"
-                    if parsed.denied:  # (claude -p never asks: it refuses, lists the refusal, exits 0)
-                        refused = ", ".join(parsed.denied)
-                        msg += f": it was refused {refused} (check the runner's permission flags)"
                     verdict = Verdict("retry", "no-output", msg)
             if verdict is not None:
                 if backup is not None:  # e.g. Ctrl-C after the agent answered: that answer is paid for

@@ -6,9 +6,12 @@ an error (and its message and HTTP status when known), and cost/tokens when the 
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 
@@ -99,6 +102,15 @@ def _denials(value: Any) -> list[str]:
             path = tool_input.get("file_path") or tool_input.get("path")
             out.append(f"{d['tool_name']} {path}" if isinstance(path, str) else d["tool_name"])
     return out
+
+
+def relative_denial(root: Path, denial: str) -> str:
+    """A `denied` entry, its path relative to `root` when inside it (a tool may get an absolute path)."""
+    tool, sep, path = denial.partition(" ")
+    if sep and os.path.isabs(path):
+        with contextlib.suppress(ValueError):
+            return f"{tool} {Path(path).relative_to(root)}"
+    return denial
 
 
 def parse_codex_jsonl(stdout: str, stderr: str) -> Parsed:

@@ -11,9 +11,10 @@ from pathlib import Path
 class AttemptResult:
     """`outcome`: "ok", "retry" (worth another attempt), "fatal" (retrying cannot help) or "cancelled".
     `error_type`: "rate-limit", "overloaded", "auth", "quota", "timeout", "exit", "no-output", "check",
-    "not-found", "usage", "prompt-too-large" or None. `staged`: output path -> temporary file holding its
-    final content (ok only). `log_stem`: ``<log_dir>/<safe id>.<attempt>``; add ``.out``/``.err`` for the
-    agent's output. `salvaged`: see the field."""
+    "not-found", "usage", "prompt-too-large", "permission" (the CLI refused the tools that write the
+    outputs) or None. `staged`: output path -> temporary file holding its final content (ok only).
+    `log_stem`: ``<log_dir>/<safe id>.<attempt>``; add ``.out``/``.err`` for the agent's output.
+    `salvaged`: see the field."""
 
     outcome: str
     message: str = ""
