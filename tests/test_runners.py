@@ -385,10 +385,25 @@ def test_codex_logged_in_by_file_works_through_its_per_job_home(
 
 
 def test_codex_waiting_for_network_forever_is_ended_by_the_time_limit(project: RunnerProject) -> None:
-    # RUNNERS.md: with the network down codex prints "Reconnecting... waiting for network" forever
-    res = project.run(project.agent("a", runner="codex", timeout=1.0), "q\nFAKE: fail=network", grace=0.5)
+    # RUNNERS.md: with the network down codex prints "Reconnecting... waiting for network" forever; a time
+    # limit shorter than the patience with the network ends it first
+    task = project.agent("a", runner="codex", timeout=1.0)
+    res = project.run(task, "q\nFAKE: fail=network", grace=0.5, network_patience=300.0)
     assert (res.outcome, res.error_type) == ("retry", "timeout"), res.message
     assert "waiting for network" in (project.root / ".agentmake/logs/a.1.err").read_text()
+
+
+def test_codex_waiting_for_network_is_ended_after_the_patience_not_the_time_limit(
+    project: RunnerProject, fake_agents,  # type: ignore[no-untyped-def]
+) -> None:  # fmt: skip
+    task = project.agent("a", runner="codex", timeout=600.0)
+    res = project.run(task, "q\nFAKE: fail=network", grace=0.5, network_patience=0.5)
+    assert (res.outcome, res.error_type) == ("retry", "network"), res.message
+    assert res.message.startswith("codex waited 0.5s for the network"), res.message
+    assert "check the connection" in res.message
+    assert "waiting for network" in (project.root / ".agentmake/logs/a.1.err").read_text()
+    assert running_fakes(fake_agents) == []  # its process group was ended
+    assert res.staged == {} and not (project.root / "out.md").exists()
 
 
 @pytest.mark.parametrize("runner", ["codex", "gemini"])
@@ -410,3 +425,11 @@ def test_claude_logged_in_by_oauth_token_only(
     )  # passed through agentmake's minimal env
     res = project.run(project.agent("a"), "q")
     assert res.outcome == "ok", res.message
+
+
+def running_fakes(fake_agents) -> list[int]:  # type: ignore[no-untyped-def]
+    """Pids of fake agents that logged a start and no end and are still alive."""
+    live: dict[int, bool] = {}
+    for event, _, pid, _, _ in fake_agents.log_lines():
+        live[pid] = event == "start"
+    return [pid for pid, started in live.items() if started and os.path.exists(f"/proc/{pid}")]

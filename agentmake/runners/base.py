@@ -29,6 +29,7 @@ from agentmake.runners.process import GRACE, ProcResult, run_process
 from agentmake.runners.redact import Redactor
 from agentmake.runners.result import AttemptResult
 from agentmake.runners.staging import tail_to_stderr
+from agentmake.runners.stall import NETWORK_PATIENCE
 from agentmake.safetext import term_safe
 
 AGENT_TIMEOUT = 3600.0  # seconds: an LLM agent's attempt limit when the Agentfile sets none
@@ -48,6 +49,7 @@ class ExecutorBase:
         report_renderer: Callable[[Task], str] | None = None,
         grace: float = GRACE,
         recover_leftovers: bool = True,
+        network_patience: float = NETWORK_PATIENCE,
     ) -> None:
         self.agentfile = agentfile
         self.root = agentfile.root
@@ -57,6 +59,7 @@ class ExecutorBase:
         self.verbose = verbose
         self.report_renderer = report_renderer
         self.grace = grace
+        self.network_patience = network_patience  # (see `stall`)
         self._log_dir_made = False
         self._log_dir_lock = threading.Lock()
         self._fresh_logs = False  # the log directory was made by this executor (one per build)
@@ -171,6 +174,7 @@ class ExecutorBase:
         cancel: threading.Event,
         parent_death: bool = True,
         on_group: Callable[[int], None] | None = None,
+        watch: Callable[[], str | None] | None = None,
     ) -> ProcResult:
         on_spawn = None
         if self.on_process is not None or on_group is not None:
@@ -204,6 +208,7 @@ class ExecutorBase:
                 grace=self.grace,
                 parent_death=parent_death,
                 clear_logs=not self._fresh_logs,
+                watch=watch,
             )
         finally:
             stop_tail.set()
@@ -240,6 +245,8 @@ class ExecutorBase:
             return Verdict("fatal", "exit", f"cannot start {prog}: {proc.start_error}")
         if proc.cancelled:
             return Verdict("cancelled", None, "cancelled")
+        if proc.stalled is not None:
+            return Verdict("retry", "network", f"{prog} {proc.stalled}")
         if proc.timed_out:
             limit = f" after {timeout:g}s" if timeout else ""
             return Verdict("retry", "timeout", f"timed out{limit}; the process group was killed")

@@ -58,6 +58,7 @@ from agentmake.runners.result import AttemptResult
 from agentmake.runners.salvage import SalvageAttempts
 from agentmake.runners.shell import ShellAttempt, ShellAttempts
 from agentmake.runners.staging import staged_path
+from agentmake.runners.stall import NetworkWatch
 
 __all__ = ["AttemptResult", "Executor", "ShellAttempt"]
 
@@ -164,7 +165,8 @@ class Executor(SalvageAttempts, ShellAttempts):
         timeout = self._timeout(spec, runner)
         try:
             on_group = backup.set_group if backup is not None else None
-            proc = self._spawn(task, inv, stem, timeout, cancel, on_group=on_group)
+            watch = NetworkWatch(stem, self.network_patience)  # (a CLI waiting for the network: see `stall`)
+            proc = self._spawn(task, inv, stem, timeout, cancel, on_group=on_group, watch=watch)
             stdout = read_log(stem, ".out")
             stderr = read_log(stem, ".err")
             parsed = parse_output(runner.format, stdout, stderr) if proc.exit_code is not None else Parsed()

@@ -83,6 +83,7 @@ class ProcResult:
     cancelled: bool = False
     not_found: bool = False
     start_error: str | None = None
+    stalled: str | None = None  # why `watch` had it ended while it ran (see `run_process`)
     duration: float = 0.0
     pid: int | None = None
 
@@ -181,19 +182,23 @@ def run_process(
     parent_death: bool = True,
     executable: str | None = None,
     clear_logs: bool = True,
+    watch: Callable[[], str | None] | None = None,
 ) -> ProcResult:
     """Run `argv` until it ends (or timeout/cancel). `stdin` bytes are written then closed (None: null).
     `env` None: the child inherits agentmake's environment. `parent_death`: see the module docstring.
     `executable`: the program's resolved path (argv[0] is still passed as the program's name).
     stdout/stderr end up in `stdout_path`/`stderr_path` (see `capture` for empty streams). `clear_logs`:
     remove older logs of these names first; False when the caller knows there are none (a log directory
-    new in this build: writing a log replaces a file of its name anyway)."""
+    new in this build: writing a log replaces a file of its name anyway). `watch`: called at every turn of
+    the wait; a text it returns ends the group as a timeout would, and is the result's `stalled`."""
     logs = (LogFile(stdout_path), LogFile(stderr_path))
     if clear_logs:
         for log in logs:
             log.clear()
     try:
-        return _run(argv, stdin, env, cwd, logs, timeout, cancel, on_spawn, grace, parent_death, executable)
+        return _run(
+            argv, stdin, env, cwd, logs, timeout, cancel, on_spawn, grace, parent_death, executable, watch
+        )
     finally:
         for log in logs:
             log.close()
@@ -279,6 +284,7 @@ def _run(
     grace: float,
     parent_death: bool,
     executable: str | None,
+    watch: Callable[[], str | None] | None = None,
 ) -> ProcResult:
     start = time.monotonic()
     try:
@@ -304,7 +310,7 @@ def _run(
             feeder = threading.Thread(target=_feed, args=(proc, stdin), daemon=True)
             feeder.start()
         deadline = start + timeout if timeout else None
-        stop = _wait(proc, pipes, cancel, deadline)
+        stop = _wait(proc, pipes, cancel, deadline, watch)
 
         def reap() -> None:
             pipes.drain()
@@ -324,16 +330,25 @@ def _run(
         proc.returncode,
         timed_out=stop == "timeout",
         cancelled=stop == "cancel",
+        stalled=stop[len(_STALLED) :] if stop is not None and stop.startswith(_STALLED) else None,
         duration=time.monotonic() - start,
         pid=proc.pid,
     )
 
 
+_STALLED = "stalled: "  # (`_wait`'s answer when `watch` ended the wait, followed by what it said)
+
+
 def _wait(
-    proc: subprocess.Popen[bytes], pipes: Pipes, cancel: threading.Event, deadline: float | None
+    proc: subprocess.Popen[bytes],
+    pipes: Pipes,
+    cancel: threading.Event,
+    deadline: float | None,
+    watch: Callable[[], str | None] | None = None,
 ) -> str | None:
-    """Copy output while waiting for `proc` to exit (reaped: returns None), or for "cancel"/"timeout" (then
-    it is still running). On Linux a pidfd in the same `poll()` wakes the moment the child exits."""
+    """Copy output while waiting for `proc` to exit (reaped: returns None), or for "cancel"/"timeout" or
+    `_STALLED` + what `watch` said (then it is still running). On Linux a pidfd in the same `poll()` wakes
+    the moment the child exits."""
     pidfd = -1
     if _HAS_PIDFD:
         with contextlib.suppress(OSError):  # ENOSYS (old kernel), seccomp filters, ...
@@ -346,7 +361,7 @@ def _wait(
             poller.register(pidfd, select.POLLIN)
         while True:
             if pidfd < 0 and not pipes.logs:  # nothing to poll: wait on the process itself
-                return _wait_polling(proc, cancel, deadline)
+                return _wait_polling(proc, cancel, deadline, watch)
             wait = _POLL if deadline is None else min(_POLL, max(deadline - time.monotonic(), 0.0))
             exited = False
             for fd, _events in poller.poll(math.ceil(wait * 1000)):
@@ -360,6 +375,9 @@ def _wait(
                 return "cancel"
             if deadline is not None and time.monotonic() >= deadline:
                 return "timeout"
+            said = watch() if watch is not None else None
+            if said is not None:
+                return _STALLED + said
     finally:
         if pidfd >= 0:
             os.close(pidfd)
@@ -368,7 +386,10 @@ def _wait(
 
 
 def _wait_polling(
-    proc: subprocess.Popen[bytes], cancel: threading.Event, deadline: float | None
+    proc: subprocess.Popen[bytes],
+    cancel: threading.Event,
+    deadline: float | None,
+    watch: Callable[[], str | None] | None,
 ) -> str | None:
     while True:
         try:
@@ -380,3 +401,6 @@ def _wait_polling(
             return "cancel"
         if deadline is not None and time.monotonic() >= deadline:
             return "timeout"
+        said = watch() if watch is not None else None
+        if said is not None:
+            return _STALLED + said
