@@ -433,3 +433,27 @@ def running_fakes(fake_agents) -> list[int]:  # type: ignore[no-untyped-def]
     for event, _, pid, _, _ in fake_agents.log_lines():
         live[pid] = event == "start"
     return [pid for pid, started in live.items() if started and os.path.exists(f"/proc/{pid}")]
+
+
+@pytest.mark.parametrize(
+    ("code", "meaning"),
+    [(44, "sandbox error"), (53, "reached its turn limit"), (54, "tool failed"), (130, "was cancelled")],
+)
+def test_geminis_own_exit_codes_that_are_not_fatal_are_retried_and_named(
+    project: RunnerProject, code: int, meaning: str
+) -> None:
+    # RUNNERS.md: gemini exits 44 sandbox, 53 turn limit, 54 tool, 130 cancelled; only 41/42/52/55 are fatal
+    prompt = f"q\nFAKE: exit={code} stderr=something went wrong"
+    res = project.run(project.agent("a", runner="gemini"), prompt)
+    assert (res.outcome, res.error_type, res.exit_code) == ("retry", "exit", code), res.message
+    assert f"{meaning} (exit {code}): something went wrong" in res.message
+
+
+def test_claude_fallback_model_in_the_runner_command_reaches_claude(project: RunnerProject) -> None:
+    # RUNNERS.md: `--model`, `--fallback-model`; the agent's model is added after the runner's own flags
+    command = (*PRESETS["claude"].command, "--fallback-model", "sonnet")
+    project.runners["claude"] = replace(PRESETS["claude"], command=command)
+    res = project.run(project.agent("a", model="opus"), "q\nFAKE: show-argv")
+    assert res.outcome == "ok", res.message
+    argv = argv_of(staged_text(res))
+    assert argv[argv.index("--fallback-model") + 1] == "sonnet" and argv[argv.index("--model") + 1] == "opus"

@@ -2,10 +2,10 @@
 
 Rules from /work/shared/RUNNERS.md: 429/529/5xx/overload/rate limit/"waiting for network"/"database is locked"
 are retried later; 401/403, "Not logged in", "Invalid API key", quota and billing errors are fatal, as are
-gemini exit codes 41/42/52/55, a command line the CLI's own parser refused (codex and llm: exit 2; claude,
-ollama: the parser's message) and a command that does not exist. Shell agents are judged on
-their exit code only (their output is the user's, not an API's). A runner of no preset (its own `command`)
-is judged by the same rules as the presets.
+gemini exit codes 41/42/52/55 (its other codes, 44/53/54/130, are retried and named), a command line the CLI's
+own parser refused (codex and llm: exit 2; claude, ollama: the parser's message) and a command that does not
+exist. Shell agents are judged on their exit code only (their output is the user's, not an API's). A runner
+of no preset (its own `command`) is judged by the same rules as the presets.
 
 The messages are looked for in the tool's error (`Parsed.error`), its stderr, and its stdout only when that
 is text: a JSON answer holds the agent's own work (a test run's "403 passed", token counts such as
@@ -57,6 +57,13 @@ _ROOT_HINT = (
 )
 # gemini's own exit codes (json mode otherwise exits with the HTTP status mod 256)
 _GEMINI_FATAL = {41: "auth", 42: "usage", 52: "usage", 55: "usage"}
+# gemini's other own exit codes: retried (another attempt may go otherwise), but said for what they are
+_GEMINI_RETRIED = {
+    44: "gemini sandbox error",
+    53: "gemini reached its turn limit",
+    54: "a gemini tool failed",
+    130: "gemini was cancelled",
+}
 _GEMINI_HINT = {
     42: "gemini rejected its input",
     52: "gemini configuration error (check ~/.gemini/settings.json)",
@@ -129,6 +136,8 @@ def classify_failure(
         return Verdict("fatal", "usage", f"{name} rejected its command line (exit {exit_code}): {detail}")
     if _TRANSIENT.search(text):
         return Verdict("retry", "exit", f"transient failure: {detail}")
+    if preset == "gemini" and exit_code in _GEMINI_RETRIED:
+        return Verdict("retry", "exit", f"{_GEMINI_RETRIED[exit_code]} (exit {exit_code}): {detail}")
     if exit_code not in (0, None):
         return Verdict("retry", "exit", f"exited with code {exit_code}: {detail}")
     return Verdict("retry", "exit", f"{name} reported an error: {detail}")
