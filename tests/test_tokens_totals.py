@@ -52,3 +52,40 @@ def test_summary_line_shows_tokens_only_when_known() -> None:
     assert line == "agentmake: 2 ran, 0 cached, 0 up to date, 0 failed in 1.2s, $0.50"
     line = summary_line(counts, 1.25, None, (12345, 678))
     assert line == "agentmake: 2 ran, 0 cached, 0 up to date, 0 failed in 1.2s, 12,345 tokens in / 678 out"
+
+
+def test_an_llm_runner_told_json_records_its_tokens_and_writes_only_the_answer(
+    tmp_path: Path, fake_agents: FakeAgents
+) -> None:
+    # RUNNERS.md: `llm --json` prints an array of records with response, input_tokens, output_tokens; a
+    # runner that adds --json without `format = llm-json` wrote the whole record (prompt included) as output
+    e = E2E(tmp_path, fake_agents)
+    e.write(
+        "Agentfile",
+        """\
+        runner llm:
+            command = "llm --json"
+
+        runner raw:
+            base    = llm
+            command = "llm --json"
+            format  = text
+
+        agent ask:
+            runner  = llm
+            prompt  = "FAKE: answer=hello there\\nq"
+            outputs = out.md
+
+        agent record:
+            runner  = raw
+            prompt  = "FAKE: answer=hello there\\nq"
+            outputs = record.json
+        """,
+    )
+    run = e.am()
+    assert run.code == 0, run
+    assert e.read("out.md") == "hello there"
+    assert json.loads(e.read("record.json"))[0]["response"] == "hello there"  # `format = text`, as asked
+    rows = {row["task"]: row for row in json.loads(e.am("status", "--json").out)}
+    assert rows["ask"]["last_tokens_in"] > 0 and rows["ask"]["last_tokens_out"] == 2  # ("hello there")
+    assert rows["record"]["last_tokens_in"] is None

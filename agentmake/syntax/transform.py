@@ -261,6 +261,8 @@ def build_runner(
                 f"unknown output format '{fmt}'", list(OUTPUT_FORMATS), did_you_mean(fmt, OUTPUT_FORMATS)
             )
         spec = replace(spec, format=fmt)
+    elif _llm_json(spec, presets):
+        spec = replace(spec, format="llm-json")
     if "parallel" in f:
         spec = replace(spec, parallel=_int(f["parallel"], 1))
     if "retries" in f:
@@ -270,6 +272,14 @@ def build_runner(
     if "env" in f:
         spec = replace(spec, env=tuple(f["env"].words))
     return spec
+
+
+def _llm_json(spec: RunnerSpec, presets: Mapping[str, RunnerSpec]) -> bool:
+    """An `llm` runner told `--json` in its command and given no `format`: llm then prints a JSON array of
+    records (shared/RUNNERS.md), so read it as `llm-json` (the answer, and its tokens); as `text`, the whole
+    record, prompt included, became the output."""
+    preset = spec.base if spec.base in presets else spec.name
+    return preset == "llm" and spec.format == "text" and "--json" in spec.command
 
 
 def _int(f: Field, minimum: int | None = None) -> int:
