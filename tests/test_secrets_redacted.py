@@ -180,3 +180,79 @@ def test_verbose_output_is_redacted(
     assert res.outcome == "ok", res.message
     err = capsys.readouterr().err
     assert "[v] ANTHROPIC_API_KEY=[redacted ANTHROPIC_API_KEY]" in err and KEY[:12] not in err, err
+
+
+def test_more_names_that_look_secret() -> None:
+    """Plural and database names, and cloud ones; PWD only as part of a longer name."""
+    for name in ("MYSQL_PWD", "PGPASSWORD", "OPENAI_API_KEYS", "GH_TOKENS", "APP_SECRETS", "DB_PASSWORDS",
+                 "GPG_PASSPHRASE", "SVC_CREDENTIALS", "SENTRY_DSN", "AWS_SESSION_TOKEN",
+                 "AZURE_CLIENT_SECRET", "AZURE_STORAGE_CONNECTION_STRING", "CLOUDSDK_AUTH_ACCESS_TOKEN",
+                 "SLACK_WEBHOOK_URL"):  # fmt: skip
+        assert looks_secret(name), name
+    for name in ("PWD", "OLDPWD", "DATABASE_URL", "KEYBOARD", "CONNECTION_TIMEOUT"):
+        assert not looks_secret(name), name
+
+
+# name -> (value, what a log may show of it): the whole value, or for a URL only its password goes
+PRINTED = {
+    "MYSQL_PWD": ("mysql-SECRET333-0123", ""),
+    "PGPASSWORD": ("pg-SECRET444-0123456", ""),
+    "OPENAI_API_KEYS": ("sk-SECRET555-aaaa,sk-SECRET555-bbbb", ""),
+    "GH_TOKENS": ("ghp_SECRET666-0123456", ""),
+    "APP_SECRETS": ("app-SECRET777-0123456", ""),
+    "SENTRY_DSN": ("https://SECRET888abcdef@o1.ingest.example/1", ""),
+    "AZURE_STORAGE_CONNECTION_STRING": ("AccountName=x;AccountKey=SECRET999abc==", ""),
+    "DATABASE_URL": ("postgres://app:db-SECRET000-pass@db.example:5432/app", "postgres://app:"),
+    "HTTPS_PROXY": ("http://me:px-SECRET121-pass@proxy.example:3128", "http://me:"),
+    "REDIS_URL": ("redis://:s3cr@cache.example:6379/0", "redis://:"),  # (short: only in its URL)
+}
+
+
+def test_secrets_a_shell_agent_prints_are_not_in_its_logs(
+    tmp_path: Path, fake_agents: FakeAgents, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through the real CLI: a shell agent prints each value on stdout and stderr; the logs, the message
+    and status.md hold none of them (of a URL, the password); the output is the agent's, untouched."""
+    for name, (value, _) in PRINTED.items():
+        monkeypatch.setenv(name, value)
+    e2e = E2E(tmp_path / "proj", fake_agents)
+    loop = f"for n in {' '.join(PRINTED)}; do printenv $n; printenv $n >&2; done"
+    e2e.write(
+        "Agentfile",
+        f"""\
+        agent a:
+            outputs = out.txt
+            retries = 0
+            run = "printenv REDIS_URL >&2; {loop} | tee {{output}}; exit 1"
+        """,
+    )
+    run = e2e.am()
+    assert run.code == 1, run
+    logs = e2e.read(".agentmake/logs/a.1.out") + e2e.read(".agentmake/logs/a.1.err")
+    shown = logs + run.text + e2e.read(".agentmake/status.md")
+    for name, (value, kept) in PRINTED.items():
+        secret = value[len(kept) :].split("@")[0] if kept else value
+        assert secret not in shown, (name, shown)
+        assert f"[redacted {name}]" in logs, (name, logs)
+        if kept:
+            assert kept + f"[redacted {name}]@" in logs, (name, logs)
+    assert "redis://:[redacted REDIS_URL]@cache.example:6379/0" in run.err, run
+    assert leaked(e2e.root, *(v for v, k in PRINTED.values() if not k), "db-SECRET000", "px-SECRET121") == []
+
+
+def test_a_secret_an_llm_agent_prints_is_not_in_its_log(
+    project: RunnerProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A runner's declared `env` (here a database password and URL) printed by the agent: its log is
+    redacted, the answer is the agent's."""
+    monkeypatch.setenv("MYSQL_PWD", "mysql-SECRET333-0123")
+    monkeypatch.setenv("DATABASE_URL", "mysql://app:db-SECRET000-pass@db/app")
+    project.runners["db"] = RunnerSpec(
+        name="db", command=("claude", "-p"), base="claude", env=("MYSQL_PWD", "DATABASE_URL")
+    )
+    res = project.run(project.agent("a", runner="db"), "FAKE: show-env=MYSQL_PWD,DATABASE_URL")
+    assert res.outcome == "ok", res.message
+    assert "db-SECRET000-pass" in res.staged["out.md"].read_text()
+    log = (project.root / ".agentmake" / "logs" / "a.1.out").read_text()
+    assert "MYSQL_PWD=[redacted MYSQL_PWD]" in log, log
+    assert "DATABASE_URL=mysql://app:[redacted DATABASE_URL]@db/app" in log, log

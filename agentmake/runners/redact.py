@@ -6,12 +6,15 @@ a failure, shown on the terminal and kept in the state database, `status.md` and
 `check` command) and the attempt's log files under ``.agentmake/logs/`` have every such value replaced by
 ``[redacted NAME]``.
 
-Which values: those of the environment variables whose names look secret (`looks_secret`: a KEY, TOKEN,
-SECRET, PASSWORD, CREDENTIALS, AUTH... part). Every child agentmake starts takes its environment from
-agentmake's own: an LLM agent gets its preset's credential variables and its runner's declared `env` (a
-subset), a shell agent or a check command all of it; so one redactor built from agentmake's environment
-covers every attempt. Values shorter than `MIN_LENGTH` characters are left alone: replacing a "1" or "true"
-everywhere would mangle the text and hides nothing.
+Which values: those of the environment variables whose names look secret (`looks_secret`: a KEY(S),
+TOKEN(S), SECRET(S), PASSWORD, PASSPHRASE, CREDENTIALS, DSN, AUTH... part, a PWD part of a longer name as in
+MYSQL_PWD, a CONNECTION_STRING), and the password of a URL in the value of any variable
+(``DATABASE_URL=postgres://app:PASSWORD@db/x``, ``HTTPS_PROXY=http://me:PASSWORD@proxy``: the password, as
+written and percent-decoded, and ``user:PASSWORD@`` whatever its length). Every child agentmake starts
+takes its environment from agentmake's own: an LLM agent gets its preset's credential variables and its
+runner's declared `env` (a subset), a shell agent or a check command all of it; so one redactor built from
+agentmake's environment covers every attempt. Values shorter than `MIN_LENGTH` characters are left alone:
+replacing a "1" or "true" everywhere would mangle the text and hides nothing.
 
 Not redacted: the answer of an agent (the output file): that is the agent's work, which agentmake never edits
 (a shell or multi-output agent writes its files itself, so it could not anyway).
@@ -23,22 +26,51 @@ import contextlib
 import os
 import re
 from collections.abc import Mapping
+from itertools import pairwise
 from pathlib import Path
 
 MIN_LENGTH = 8  # characters: shorter values are not redacted
 
 # A name part (split on anything but letters and digits) that marks a secret: exactly one of these words, or
-# one ending with a word of `_SECRET_ENDS` (APIKEY, ACCESSTOKEN). AUTHOR (GIT_AUTHOR_NAME) and PWD are not.
+# one ending with a word of `_SECRET_ENDS` (APIKEY, ACCESSTOKEN, OPENAI_API_KEYS). AUTHOR (GIT_AUTHOR_NAME) is
+# not; PWD is only in a longer name (MYSQL_PWD: the shell's PWD and OLDPWD are the working directory).
 _SECRET_PARTS = frozenset({"AUTH", "PASS", "PAT", "CREDS"})
-_SECRET_ENDS = ("KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "PASSPHRASE", "CREDENTIAL", "CREDENTIALS")
+_SECRET_ENDS = (
+    "KEY", "KEYS", "TOKEN", "TOKENS", "SECRET", "SECRETS", "PASSWORD", "PASSWORDS", "PASSWD", "PASSPHRASE",
+    "PASSPHRASES", "CREDENTIAL", "CREDENTIALS", "DSN", "CONNSTR", "CONNECTIONSTRING",
+)  # fmt: skip
+_SECRET_PAIRS = frozenset({("CONNECTION", "STRING"), ("CONN", "STRING"), ("WEBHOOK", "URL")})
 _PARTS = re.compile(r"[^A-Z0-9]+")
+# `scheme://user:password@`: the password runs to the authority's last '@' (one may be left unencoded)
+_URL_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([^/?#@:\s]*):([^/?#\s]+)@")
 
 
 def looks_secret(name: str) -> bool:
     """Whether an environment variable of this name probably holds a credential (ANTHROPIC_API_KEY,
-    CLAUDE_CODE_OAUTH_TOKEN, GOOGLE_APPLICATION_CREDENTIALS, MY_AGENT_TOKEN, DB_PASSWORD...)."""
-    parts = _PARTS.split(name.upper())
-    return any(part in _SECRET_PARTS or part.endswith(_SECRET_ENDS) for part in parts)
+    CLAUDE_CODE_OAUTH_TOKEN, GOOGLE_APPLICATION_CREDENTIALS, MY_AGENT_TOKEN, DB_PASSWORD, MYSQL_PWD,
+    SENTRY_DSN, AZURE_STORAGE_CONNECTION_STRING...)."""
+    parts = [p for p in _PARTS.split(name.upper()) if p]
+    if any(part in _SECRET_PARTS or part.endswith(_SECRET_ENDS) for part in parts):
+        return True
+    if len(parts) > 1 and "PWD" in parts:
+        return True
+    return any(pair in _SECRET_PAIRS for pair in pairwise(parts))
+
+
+def url_passwords(name: str, value: str) -> list[tuple[str, str]]:
+    """(text, replacement) for each password of a URL in `value` (the variable `name`'s): the password as
+    written and percent-decoded (each if at least `MIN_LENGTH` long), and ``user:password@`` of any length
+    (in that context a short password is no common word), which keeps the user: ``user:[redacted NAME]@``."""
+    from urllib.parse import unquote
+
+    found = []
+    for m in _URL_PASSWORD.finditer(value):
+        user, password = m.group(1), m.group(2)
+        found.append((f"{user}:{password}@", f"{user}:[redacted {name}]@"))
+        for text in dict.fromkeys((password, unquote(password))):
+            if len(text) >= MIN_LENGTH:
+                found.append((text, f"[redacted {name}]"))
+    return found
 
 
 class Redactor:
@@ -47,21 +79,27 @@ class Redactor:
 
     __slots__ = ("_bytes", "_pairs")
 
-    def __init__(self, secrets: Mapping[str, str]) -> None:
-        """`secrets`: name -> value; values shorter than `MIN_LENGTH` (once stripped) are ignored."""
+    def __init__(self, secrets: Mapping[str, str], *, urls: Mapping[str, str] | None = None) -> None:
+        """`secrets`: name -> value; values shorter than `MIN_LENGTH` (once stripped) are ignored. `urls`:
+        name -> value whose URL passwords are secret (`url_passwords`), the rest of the value not."""
         found: dict[str, str] = {}
         for name in sorted(secrets):
             value = secrets[name].strip()
             if len(value) >= MIN_LENGTH and value not in found:
-                found[value] = name
+                found[value] = f"[redacted {name}]"
+        for name in sorted(urls or {}):
+            for text, replacement in url_passwords(name, (urls or {})[name]):
+                found.setdefault(text, replacement)
         # longest first: a secret that contains another is replaced whole
-        self._pairs = sorted(((v, f"[redacted {n}]") for v, n in found.items()), key=lambda p: -len(p[0]))
+        self._pairs = sorted(found.items(), key=lambda p: -len(p[0]))
         self._bytes = [(v.encode("utf-8", "surrogateescape"), r.encode()) for v, r in self._pairs]
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Redactor:
-        """A redactor of every variable of `environ` whose name `looks_secret`."""
-        return cls({name: value for name, value in environ.items() if looks_secret(name)})
+        """A redactor of every variable of `environ` whose name `looks_secret`, and of the passwords of URLs
+        in any variable."""
+        secret = {name: value for name, value in environ.items() if looks_secret(name)}
+        return cls(secret, urls={name: value for name, value in environ.items() if "://" in value})
 
     def __bool__(self) -> bool:
         return bool(self._pairs)
