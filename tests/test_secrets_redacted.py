@@ -3,9 +3,12 @@ database, `agentmake status` and the logs (`agentmake.runners.redact`); the answ
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
+import subprocess
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -256,3 +259,64 @@ def test_a_secret_an_llm_agent_prints_is_not_in_its_log(
     log = (project.root / ".agentmake" / "logs" / "a.1.out").read_text()
     assert "MYSQL_PWD=[redacted MYSQL_PWD]" in log, log
     assert "DATABASE_URL=mysql://app:[redacted DATABASE_URL]@db/app" in log, log
+
+
+ODD = 'tok/"SECRET"\\é\t☃-<1>&x'  # every kind of character a JSON string escapes, and '/'
+
+
+def test_a_secret_in_a_json_log_is_redacted_as_json_escapes_it(
+    tmp_path: Path, fake_agents: FakeAgents
+) -> None:
+    """Through the real CLI: claude's JSON result quotes a value with quotes, a backslash, a slash, a tab
+    and non-ASCII letters, all escaped (``\\"``, ``\\\\``, ``\\t``, ``\\u00e9``); the log holds none of it and
+    stays JSON, the answer is the agent's."""
+    e2e = E2E(tmp_path / "proj", fake_agents)
+    e2e.write(
+        "Agentfile",
+        """\
+        runner c:
+            base = claude
+            command = "claude -p --output-format json"
+            env = MY_TOKEN
+
+        agent a:
+            outputs = out.md
+            prompt = "FAKE: show-env=MY_TOKEN"
+            runner = c
+        """,
+    )
+    env = e2e.env()
+    env["MY_TOKEN"] = ODD
+    proc = subprocess.run(
+        e2e.argv(()), cwd=e2e.root, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert e2e.read("out.md").endswith(f"MY_TOKEN={ODD}")
+    log = e2e.read(".agentmake/logs/a.1.out")
+    assert json.loads(log)["result"].endswith("MY_TOKEN=[redacted MY_TOKEN]"), log
+    assert "SECRET" not in log, log
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        pytest.param(lambda v: json.dumps(v), id="ensure_ascii"),
+        pytest.param(lambda v: json.dumps(v, ensure_ascii=False), id="utf-8"),
+        pytest.param(lambda v: json.dumps(v).replace("/", "\\/"), id="escaped-slash"),
+        pytest.param(
+            lambda v: json.dumps(v, ensure_ascii=False).translate(
+                str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+            ),
+            id="go",
+        ),
+        pytest.param(lambda v: json.dumps(v).replace("\\u00e9", "\\u00E9"), id="upper-hex"),
+        pytest.param(lambda v: json.dumps(json.dumps(v, ensure_ascii=False)), id="json-in-json"),
+    ],
+)
+def test_json_escaped_forms_of_a_value_are_redacted(form: Callable[[str], str], tmp_path: Path) -> None:
+    redact = Redactor({"MY_TOKEN": ODD})
+    text = '{"out": ' + form(ODD) + "}"
+    assert "SECRET" not in redact(text) and "[redacted MY_TOKEN]" in redact(text), text
+    log = tmp_path / "a.1.out"
+    log.write_bytes(text.encode())
+    assert redact.redact_file(log) and b"SECRET" not in log.read_bytes()

@@ -16,6 +16,9 @@ runner's declared `env` (a subset), a shell agent or a check command all of it; 
 agentmake's environment covers every attempt. Values shorter than `MIN_LENGTH` characters are left alone:
 replacing a "1" or "true" everywhere would mangle the text and hides nothing.
 
+Each value is also found as a JSON string holds it, for the CLIs that print JSON (claude, codex, gemini): a
+value with a ``"``, ``\\``, control character or non-ASCII letter is escaped there (`json_forms`).
+
 Not redacted: the answer of an agent (the output file): that is the agent's work, which agentmake never edits
 (a shell or multi-output agent writes its files itself, so it could not anyway).
 """
@@ -57,6 +60,30 @@ def looks_secret(name: str) -> bool:
     return any(pair in _SECRET_PAIRS for pair in pairwise(parts))
 
 
+_GO_HTML = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+_HEX = re.compile(r"\\u[0-9a-f]{4}")
+
+
+def json_forms(value: str) -> list[str]:
+    """How `value` may appear inside a JSON string other than as it is: escaped as Python's `json.dumps`
+    does, with and without `ensure_ascii` (``\\u00e9`` or ``é``), with ``/`` as ``\\/`` (PHP, some Java),
+    with ``<>&`` as Go writes them (``\\u003c``), with upper-case hex (``\\u00E9``), and each of those once
+    more escaped (a tool's JSON output quoted in a CLI's JSON event). A value JSON leaves alone has none."""
+    import json  # (here: only a build with secrets to redact needs it)
+
+    once: dict[str, None] = {}
+    for ascii_only in (True, False):
+        form = json.dumps(value, ensure_ascii=ascii_only)[1:-1]
+        for f in (form, form.replace("/", "\\/"), form.translate(_GO_HTML)):
+            once[f] = None
+            once[_HEX.sub(lambda m: m.group(0).upper().replace("\\U", "\\u"), f)] = None
+    forms = dict(once)
+    for f in once:
+        forms[json.dumps(f)[1:-1]] = None
+    forms.pop(value, None)
+    return list(forms)
+
+
 def url_passwords(name: str, value: str) -> list[tuple[str, str]]:
     """(text, replacement) for each password of a URL in `value` (the variable `name`'s): the password as
     written and percent-decoded (each if at least `MIN_LENGTH` long), and ``user:password@`` of any length
@@ -90,6 +117,9 @@ class Redactor:
         for name in sorted(urls or {}):
             for text, replacement in url_passwords(name, (urls or {})[name]):
                 found.setdefault(text, replacement)
+        for text, replacement in list(found.items()):
+            for form in json_forms(text):
+                found.setdefault(form, replacement)
         # longest first: a secret that contains another is replaced whole
         self._pairs = sorted(found.items(), key=lambda p: -len(p[0]))
         self._bytes = [(v.encode("utf-8", "surrogateescape"), r.encode()) for v, r in self._pairs]
