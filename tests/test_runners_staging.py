@@ -217,7 +217,7 @@ def test_secret_values_are_passed_but_never_logged(
 def test_each_task_gets_its_own_config_dirs(project: RunnerProject, fake_agents) -> None:  # type: ignore[no-untyped-def]
     (fake_agents.home / ".codex").mkdir()
     (fake_agents.home / ".codex" / "auth.json").write_text('{"token": "x"}')
-    show = "FAKE: show-env=CLAUDE_CONFIG_DIR,DISABLE_AUTOUPDATER,CODEX_HOME"
+    show = "FAKE: show-env=CLAUDE_CONFIG_DIR,DISABLE_AUTOUPDATER,CODEX_HOME\nFAKE: show-login"
     one = project.run(project.agent("t:1"), show).staged["out.md"].read_text()
     two = project.run(project.agent("t:2"), show).staged["out.md"].read_text()
     env1 = dict(line.split("=", 1) for line in one.splitlines() if "=" in line)
@@ -228,8 +228,9 @@ def test_each_task_gets_its_own_config_dirs(project: RunnerProject, fake_agents)
     assert env1["DISABLE_AUTOUPDATER"] == "1" and env1["CODEX_HOME"] == ""
     cx = project.run(project.agent("c", runner="codex"), show).staged["out.md"].read_text()
     codex_home = Path(dict(ln.split("=", 1) for ln in cx.splitlines() if "=" in ln)["CODEX_HOME"])
-    assert (codex_home / "auth.json").read_text() == '{"token": "x"}'
-    assert oct(os.stat(codex_home / "auth.json").st_mode & 0o777) == "0o600"
+    assert 'LOGIN={"token": "x"}' in cx  # (lent for the attempt, and removed after it)
+    assert codex_home.is_dir() and not (codex_home / "auth.json").exists()
+    assert oct(os.stat(codex_home).st_mode & 0o777) == "0o700"
 
 
 def test_report_without_merge_uses_the_renderer(project: RunnerProject) -> None:

@@ -22,6 +22,7 @@ from agentmake.runners.backups import recover
 from agentmake.runners.capture import LogFile, read_log
 from agentmake.runners.check import run_check
 from agentmake.runners.classify import Verdict, classify_failure, one_line
+from agentmake.runners.credentials import sweep, withdraw_all
 from agentmake.runners.invocation import Invocation, InvocationError, safe_name
 from agentmake.runners.parse import Parsed
 from agentmake.runners.presets import PRESETS, preset_of
@@ -68,6 +69,7 @@ class ExecutorBase:
         # secrets of the environment every child gets its own from: out of messages and logs (`redact`)
         self.redact = Redactor.from_environ(os.environ)
         if recover_leftovers:
+            sweep(self.state_dir / "home")  # (login copies older versions kept)
             for note in recover(self.state_dir, self.root, self.log_dir):
                 sys.stderr.write(f"agentmake: {term_safe(note)}\n")
 
@@ -114,6 +116,15 @@ class ExecutorBase:
                 stem.with_name(name + ".key").unlink()
         for suffix in (".err", ".check.out", ".check.err"):
             self.redact.redact_file(stem.with_name(name + suffix))
+
+    def tidy_left(self, task_ids: Iterable[str]) -> None:
+        """What the attempts of `task_ids` an agentmake that was killed (`kill -9`) was running left undone:
+        their logs redacted, their login copies removed (`credentials`). Call it once their processes are
+        ended (`end_orphans`), before any of them is salvaged or run again."""
+        task_ids = list(task_ids)
+        self.redact_left_logs(task_ids)
+        for task_id in task_ids:
+            withdraw_all(self.state_dir / "home" / safe_name(task_id))
 
     def redact_left_logs(self, task_ids: Iterable[str]) -> None:
         """Rewrite without secrets the logs of every attempt of `task_ids`: tasks an agentmake that was killed

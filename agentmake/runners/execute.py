@@ -36,7 +36,7 @@ from pathlib import Path
 from agentmake.confine import OutsideProject, check_inside
 from agentmake.errors import AgentmakeError
 from agentmake.graph import Task
-from agentmake.model import AgentSpec, ReportSpec, model_of
+from agentmake.model import AgentSpec, ReportSpec, RunnerSpec, model_of
 from agentmake.plan import Decision
 from agentmake.runners.backups import (
     Backup,
@@ -47,7 +47,9 @@ from agentmake.runners.backups import (
 )
 from agentmake.runners.capture import read_log
 from agentmake.runners.classify import Verdict, classify_failure, claude_text_error, one_line, refused_tools
+from agentmake.runners.credentials import withdraw
 from agentmake.runners.invocation import (
+    Invocation,
     InvocationError,
     llm_invocation,
     safe_name,
@@ -137,6 +139,25 @@ class Executor(SalvageAttempts, ShellAttempts):
             home=home,
             environ=os.environ,
         )
+        try:
+            return self._call_llm(task, decision, stem, cancel, inv, runner, preset)
+        finally:  # (whatever the end: the process is gone, its login copies go too)
+            for copy in inv.lent:
+                withdraw(copy)
+
+    def _call_llm(
+        self,
+        task: Task,
+        decision: Decision,
+        stem: Path,
+        cancel: threading.Event,
+        inv: Invocation,
+        runner: RunnerSpec,
+        preset: str | None,
+    ) -> AttemptResult:
+        spec = task.spec
+        assert decision.prompt is not None
+        multi = len(task.outputs) > 1
         limit = STDIN_LIMITS.get(preset or "")
         if limit is not None and inv.stdin is not None and len(inv.stdin) > limit:
             size, cap = len(inv.stdin) / 2**20, limit / 2**20

@@ -4,9 +4,10 @@ The prompt always travels on stdin (never in argv: one argument is capped at 128
 every user of the machine). The environment is a minimal base plus the preset's credential variables plus the
 runner's declared `env` names; agentmake never logs their values, and takes those of the secret-looking
 ones out of whatever it keeps or shows of an agent's output (`redact`). Each task gets its own config
-directory under `.agentmake/home/<safe task id>/` so parallel agents do not corrupt shared state: claude
-`CLAUDE_CONFIG_DIR` (+ `.credentials.json`/`settings.json` copied), codex `CODEX_HOME` (+ `auth.json`/
-`config.toml` copied), llm `-d <logs.db>`.
+directory under `.agentmake/home/<safe task id>/` (owner-only, no symbolic link on the way) so parallel
+agents do not corrupt shared state: claude `CLAUDE_CONFIG_DIR` (+ `settings.json` copied, `.credentials.json`
+lent for the attempt: `credentials`), codex `CODEX_HOME` (+ `config.toml` copied, `auth.json` lent), llm
+`-d <logs.db>`.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ import os
 import re
 import shutil
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from agentmake.model import RunnerSpec
+from agentmake.runners.credentials import LOGINS, lend
 from agentmake.runners.presets import AUTH_ENV
 
 CLAUDE_RETRIES = "2"  # CLAUDE_CODE_MAX_RETRIES unless the environment sets it (claude's default: 10)
@@ -37,6 +39,7 @@ class Invocation:
     cwd: Path
     fallback: list[str] | None = None  # the `sh -c` form, if `argv` execs a simple command directly
     executable: str | None = None  # argv[0] resolved on PATH, when known
+    lent: list[Path] = field(default_factory=list)  # login copies to give back when it ends (`credentials`)
 
 
 class InvocationError(Exception):
@@ -64,9 +67,27 @@ def _has(argv: list[str], *flags: str) -> bool:
     return any(a == f or a.startswith(f + "=") for a in argv for f in flags)
 
 
+def _job_dir(home: Path, cli: str) -> Path:
+    """``home/<cli>`` (home: ``.agentmake/home/<task>``), made owner-only, as is ``home``. Neither of them,
+    nor ``.agentmake/home``, may be a symbolic link: a login is copied into it and removed from it, so a link
+    (``home/<task>/claude -> ~/.claude``) would have the user's own login overwritten, then removed."""
+    cfg = home / cli
+    for path in (home.parent, home, cfg):
+        if path.is_symlink():
+            raise InvocationError(
+                f"{path} is a symbolic link: agentmake keeps {cli}'s files for a task there; remove it"
+            )
+    home.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for path in (home, cfg):
+        path.mkdir(mode=0o700, exist_ok=True)
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o700)  # (made readable by an older version)
+    return cfg
+
+
 def _copy_if_exists(src_dir: Path, dst_dir: Path, names: tuple[str, ...]) -> None:
-    """Copy credentials and settings into a job's config directory, readable by the owner only from the
-    moment the copy exists (never briefly with the default mode)."""
+    """Copy settings into a job's config directory, readable by the owner only from the moment the copy
+    exists (never briefly with the default mode)."""
     for name in names:
         src = src_dir / name
         if src.is_file():
@@ -102,13 +123,14 @@ def llm_invocation(
         raise InvocationError("the ollama runner needs a model: set `model` on the agent or the runner")
     if model and flag is not None:
         argv += [model] if flag == "" else [flag, model]
+    lent: list[Path] = []
     if preset == "claude":
-        cfg = home / "claude"
-        cfg.mkdir(parents=True, exist_ok=True)
+        cfg = _job_dir(home, "claude")
         src = Path(
             environ.get("CLAUDE_CONFIG_DIR") or Path(environ.get("HOME", "~")).expanduser() / ".claude"
         )
-        _copy_if_exists(src, cfg, (".credentials.json", "settings.json"))
+        _copy_if_exists(src, cfg, ("settings.json",))
+        lent += filter(None, [lend(src, cfg, LOGINS["claude"])])
         env["CLAUDE_CONFIG_DIR"] = str(cfg)
         env["DISABLE_AUTOUPDATER"] = "1"
         # claude retries 10 times itself, 401s included (~184 s): agentmake retries with its own backoff
@@ -117,10 +139,10 @@ def llm_invocation(
         if writes_files and not _has(argv, "--permission-mode", "--dangerously-skip-permissions"):
             argv += ["--permission-mode", "acceptEdits"]
     elif preset == "codex":
-        cfg = home / "codex"
-        cfg.mkdir(parents=True, exist_ok=True)
+        cfg = _job_dir(home, "codex")
         src = Path(environ.get("CODEX_HOME") or Path(environ.get("HOME", "~")).expanduser() / ".codex")
-        _copy_if_exists(src, cfg, ("auth.json", "config.toml"))
+        _copy_if_exists(src, cfg, ("config.toml",))
+        lent += filter(None, [lend(src, cfg, LOGINS["codex"])])
         env["CODEX_HOME"] = str(cfg)
         if writes_files and not _has(argv, "-s", "--sandbox", "--dangerously-bypass-approvals-and-sandbox"):
             argv += ["-s", "workspace-write"]
@@ -131,11 +153,10 @@ def llm_invocation(
         if writes_files and not _has(argv, "--approval-mode", "-y", "--yolo"):
             argv += ["--approval-mode", "auto_edit"]
     elif preset == "llm":
-        db = home / "llm" / "logs.db"
-        db.parent.mkdir(parents=True, exist_ok=True)
+        db = _job_dir(home, "llm") / "logs.db"  # (the prompts and answers: owner-only too)
         if not _has(argv, "-d", "--database"):
             argv += ["-d", str(db)]
-    return Invocation(argv=argv, stdin=prompt.encode("utf-8"), env=env, cwd=root)
+    return Invocation(argv=argv, stdin=prompt.encode("utf-8"), env=env, cwd=root, lent=lent)
 
 
 # Words that make a command more than "run this program": reserved words, builtins that differ from (or do

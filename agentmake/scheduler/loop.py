@@ -164,9 +164,9 @@ class Build(Stopping):
         try:
             left = left_running(self.store)  # (read before end_orphans clears the records)
             end_orphans(self.store)
-            redact_left = getattr(self.executor, "redact_left_logs", None)  # (absent from test doubles)
-            if left and redact_left is not None:
-                redact_left(left)
+            tidy_left = getattr(self.executor, "tidy_left", None)  # (absent from test doubles)
+            if left and tidy_left is not None:
+                tidy_left(left)
             if self.processes is not None:
                 self.processes.start_logging()
             recover_commits(self.store, self.hasher, self.root, self.run_id)

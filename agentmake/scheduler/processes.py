@@ -88,7 +88,8 @@ def alive(pid: int) -> bool:
 
 def left_running(store: Store) -> set[str]:
     """The tasks an agentmake that is gone was running, by the `running` table and (under the project lock)
-    a spawn log left behind: their attempts' logs were never redacted (`Executor.redact_left_logs`)."""
+    a spawn log left behind: their attempts' logs were never redacted, nor their login copies removed
+    (`Executor.tidy_left`)."""
     found = {row[0] for row in store.running()}
     store_dir = getattr(store, "dir", None)
     if getattr(store, "locked", False) and isinstance(store_dir, Path):

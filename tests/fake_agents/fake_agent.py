@@ -41,6 +41,9 @@ take the rest of the line):
     FAKE: show-env=A,B        append "A=value" lines to the answer
     FAKE: has-env=A,B         append "A: set" / "A: unset" lines (never the value)
     FAKE: show-argv           append the argv as JSON to the answer
+    FAKE: refresh-login       claude/codex: rewrite the credentials file of its config directory as the real CLI
+                              does once its access token expired (new tokens, later expiry or last_refresh)
+    FAKE: show-login          append "LOGIN=" and the credentials file's content (or "none") to the answer
 
 `FAKE_AGENT_LOG`, if set, gets `start <time> <pid> <cli> <label>` and `end ...` lines (concurrency tests).
 """
@@ -298,6 +301,33 @@ def logged_in(cli: str) -> bool:
     return os.path.isfile(os.path.join(directory, file))
 
 
+def login_file(cli: str) -> Path | None:
+    if cli not in CREDENTIALS:
+        return None
+    _, (dir_env, home_dir, file) = CREDENTIALS[cli]
+    directory = (dir_env and os.environ.get(dir_env)) or os.path.join(os.path.expanduser("~"), home_dir)
+    return Path(directory, file)
+
+
+def refresh_login(cli: str) -> None:
+    """Rotate the tokens of the login file, as a refresh does (the old refresh token is then spent)."""
+    path = login_file(cli)
+    assert path is not None and path.is_file(), f"fake {cli}: no login file to refresh"
+    doc = json.loads(path.read_text())
+    if cli == "claude":
+        oauth = doc["claudeAiOauth"]
+        oauth["accessToken"] += "-refreshed"
+        oauth["refreshToken"] += "-refreshed"
+        oauth["expiresAt"] += 3_600_000
+    else:
+        doc["tokens"]["access_token"] += "-refreshed"
+        doc["tokens"]["refresh_token"] += "-refreshed"
+        doc["last_refresh"] = time.strftime("%Y-%m-%dT%H:%M:%S.123456789Z", time.gmtime())
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(doc))
+    os.replace(tmp, path)
+
+
 def fail(cli: str, code: str, opts: dict, out) -> int:
     msg = FAILURES[cli].get(code) or f"Error: {code} unexpected failure"
     status = int(code) if code.isdigit() else {"quota": 429, "noauth": 401}.get(code)
@@ -448,6 +478,9 @@ def answer_text(d: dict[str, str], body: str, argv: list[str]) -> str:
     ]
     if "show-argv" in d:
         extra.append("ARGV=" + json.dumps(argv))
+    if "show-login" in d:
+        path = login_file(os.environ.get("FAKE_AGENT_AS") or Path(argv[0]).name)
+        extra.append("LOGIN=" + (path.read_text() if path is not None and path.is_file() else "none"))
     return "\n".join([text, *extra]) if extra else text
 
 
@@ -541,6 +574,8 @@ def main(argv: list[str]) -> int:
             return 1
         if not logged_in(cli):  # as the real CLI: no key and no credentials file, no call
             return fail(cli, "noauth", opts, out)
+        if "refresh-login" in d:
+            refresh_login(cli)
         if cli == "codex" and not opts.get("--skip-git-repo-check"):
             here = Path.cwd()
             if not any((p / ".git").exists() for p in (here, *here.parents)):
