@@ -4,6 +4,10 @@ project root is refused before anything is written, restored or removed there.
 Declared outputs are checked lexically when the Agentfile loads (no `..`, not absolute); this is the check on
 disk, for a directory of the project that is a symbolic link to elsewhere (`build -> /tmp/x`), made before
 an output is staged (once per directory and build), restored from the cache, or removed by `clean`.
+
+agentmake's own state directory is held to the same rule: ``.agentmake``, or an entry of it (``logs``,
+``home``, ``cache``...), that is a link out of the project is refused (`state_dir_error`) by every command
+that opens the state (`Store.open`), exit 2, before anything is read or written there.
 """
 
 from __future__ import annotations
@@ -34,3 +38,43 @@ def check_inside(root: Path | str, rel: str) -> None:
     real = os.path.realpath(os.path.join(root, parent))
     if real != real_root and not real.startswith(real_root + os.sep):
         raise OutsideProject(parent, real)
+
+
+STATE_DIR = ".agentmake"
+
+
+def state_dir_escape(root: Path | str) -> tuple[str, str] | None:
+    """The state directory's way out of the project, if it has one: (``.agentmake`` or ``.agentmake/NAME``,
+    where it resolves) for ``.agentmake`` itself, or an entry of it, that is a symbolic link resolving
+    outside `root`; None when there is none (a link that stays inside the project is followed)."""
+    real_root = os.path.realpath(root)
+
+    def outside(path: str) -> str | None:
+        real = os.path.realpath(path)
+        return None if real == real_root or real.startswith(real_root + os.sep) else real
+
+    state = os.path.join(root, STATE_DIR)
+    if os.path.islink(state) and (real := outside(state)) is not None:
+        return STATE_DIR, real
+    try:
+        with os.scandir(state) as entries:
+            links = sorted(e.name for e in entries if e.is_symlink())
+    except OSError:
+        return None  # (none yet, or not a directory: whoever makes it there says so)
+    for name in links:
+        if (real := outside(os.path.join(state, name))) is not None:
+            return f"{STATE_DIR}/{name}", real
+    return None
+
+
+def state_dir_error(root: Path | str) -> str | None:
+    """Why agentmake may not use the project's state directory (see `state_dir_escape`), else None."""
+    escape = state_dir_escape(root)
+    if escape is None:
+        return None
+    rel, real = escape
+    return (
+        f"{rel} is a symbolic link to {real}, outside the project: agentmake keeps its state, the logs of "
+        "what agents print and copies of CLI logins there, and writes nothing outside the project; remove "
+        "the link (or point it inside the project)"
+    )

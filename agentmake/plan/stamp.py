@@ -107,6 +107,11 @@ def signature(parts: Sequence[object]) -> str:
 def check(root: Path, sig: str) -> Verdict | None:
     """What the stamp says for a request with signature `sig`; None when there is no stamp, it is for another
     request, or it cannot be read."""
+    if os.path.islink(os.path.join(root, ".agentmake")):
+        from agentmake.confine import state_dir_escape
+
+        if state_dir_escape(root) is not None:
+            return None  # (the build then opens the state, which refuses it, with the reason)
     try:
         with open(os.path.join(root, ".agentmake", STAMP_NAME), "rb") as fh:
             st = os.fstat(fh.fileno())

@@ -37,7 +37,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from agentmake.confine import OutsideProject, check_inside
+from agentmake.confine import OutsideProject, check_inside, state_dir_escape
 from agentmake.runners.capture import read_log
 from agentmake.runners.parse import delivered
 from agentmake.runners.process import group_alive, kill_process_group
@@ -160,6 +160,8 @@ def recover_if_idle(root: Path, *, quiet: bool = False) -> list[str]:
 
     root = Path(root).resolve()
     state = root / ".agentmake"
+    if state_dir_escape(root) is not None:
+        return []  # (refused by the command's `Store.open`, with the reason)
     try:
         with os.scandir(state / "tmp") as entries:
             if not any(True for _ in entries):

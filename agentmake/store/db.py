@@ -27,6 +27,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from agentmake.confine import state_dir_error
+from agentmake.errors import UsageError
 from agentmake.store.cache import BlobCache
 from agentmake.store.journal import Journal
 from agentmake.store.lock import LockedError, ProjectLock
@@ -86,6 +88,9 @@ class Store(Journal):
         empty one used instead."""
         root = Path(root).resolve()
         directory = root / ".agentmake"
+        escape = state_dir_error(root)
+        if escape is not None:
+            raise UsageError(escape)
         if lock or (directory / "state.db").exists():  # (a reader of a project never built makes nothing)
             directory.mkdir(parents=True, exist_ok=True)
             ignore = directory / ".gitignore"
