@@ -1,7 +1,9 @@
 """The command line: argv -> `workflow.Request` -> one workflow (or project) function -> exit code.
 
 `agentmake [TARGET...] [VAR=value...]` builds; a first word naming a command runs that command instead
-(`agentmake build list` builds a target called `list`). Options may appear anywhere.
+(`agentmake build list` builds a target called `list`). Options may appear anywhere before `--`; every word
+after it is a target or a VAR=value, never an option or a command, as POSIX tools take it
+(`agentmake -- -notes.md`, `agentmake explain -- -notes.md`, `agentmake -- list` builds a target `list`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from agentmake import __version__, locate
 from agentmake.errors import AgentmakeError, UsageError
@@ -64,9 +66,23 @@ class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
         super().__init__(prog, width=(width or 80) - 2)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, telling where a word that looks like an option but names a target goes."""
+
+    def error(self, message: str) -> NoReturn:
+        word = ""
+        if message.startswith("unrecognized arguments: "):
+            word = message.removeprefix("unrecognized arguments: ").split(" ")[0]
+        elif m := re.match(r"argument (-\w)\b.*: ignored explicit argument '(.*)'\Z", message, re.S):
+            word = m.group(1) + m.group(2)  # `-notes` was read as -n with "otes"
+        if word and not word.startswith("--"):  # (a misspelt long option needs no such hint)
+            message += f" (a target that starts with '-' goes after '--': agentmake -- {word})"
+        super().error(message)
+
+
 def _parser() -> argparse.ArgumentParser:
     epilog = "commands:\n" + "\n".join(f"  {name:<9} {text}" for name, text in COMMANDS.items())
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="agentmake",
         usage="agentmake [options] [COMMAND] [TARGET...] [VAR=value...]",
         description="make, rebuilt for AI agents: build the targets of an Agentfile.",
@@ -108,11 +124,19 @@ def parse(argv: Sequence[str]) -> tuple[str, argparse.Namespace, object]:
     """argv -> (command, options, workflow.Request). Raises UsageError for a bad combination."""
     from agentmake.workflow import Request
 
-    ns = _parser().parse_intermixed_args(list(argv))
+    args = list(argv)
+    # `--` ends the options: split there by hand (argparse's intermixed parsing keeps it only after a
+    # positional word, so `agentmake -- -x` and `agentmake -n -- -x` took -x for an unknown option)
+    operands: list[str] = []
+    if "--" in args:
+        at = args.index("--")
+        args, operands = args[:at], args[at + 1 :]
+    ns = _parser().parse_intermixed_args(args)
     words: list[str] = list(ns.words)
     command = "build"
     if words and words[0] in COMMANDS:
         command = words.pop(0)
+    words += operands
     targets: list[str] = []
     overrides: dict[str, str] = {}
     for word in words:

@@ -432,3 +432,48 @@ def test_clean_removes_the_directories_it_leaves_empty_and_keeps_the_others(tmp_
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["notes.md"]
     assert main(["-C", str(tmp_path), "-s"]) == 0  # and a build makes them again
     assert (tmp_path / "build/deep/a.txt").read_text() == "a\n"
+
+
+DASHED = """\
+agent dash:
+    inputs  = in.txt
+    outputs = -notes.md
+    run     = "cp {input} {output}"
+"""
+
+
+def _am(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "agentmake", *args], cwd=project, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_double_dash_ends_options_for_every_command_that_takes_names(tmp_path: Path) -> None:
+    """Words after `--` are targets (or VAR=value), never options: `agentmake -- -x` said "unrecognized
+    arguments: -x" unless another word came before the `--`."""
+    (tmp_path / "Agentfile").write_text(DASHED)
+    (tmp_path / "in.txt").write_text("hi\n")
+    built = _am(tmp_path, "--", "-notes.md")
+    assert built.returncode == 0, built.stderr
+    assert built.stdout.startswith("agentmake: 1 ran,") and (tmp_path / "-notes.md").read_text() == "hi\n"
+    for args, said in [
+        (["-n", "--", "-notes.md"], "1 up to date (dry run)"),
+        (["-s", "--", "-notes.md"], "0 ran, 0 cached, 1 up to date"),
+        (["build", "--", "-notes.md"], "1 up to date"),
+        (["explain", "--", "-notes.md"], "-notes.md [dash] is up to date"),
+        (["status", "--", "-notes.md"], "-notes.md"),
+        (["graph", "--", "-notes.md"], "dash"),
+        (["clean", "-n", "--", "-notes.md"], "would remove -notes.md"),
+    ]:
+        run = _am(tmp_path, *args)
+        assert run.returncode == 0 and said in run.stdout, (args, run.stdout, run.stderr)
+    # after `--` a word naming a command or an option is a target, and VAR=value still sets a variable
+    assert "unknown target 'list'" in _am(tmp_path, "--", "list").stderr
+    assert "unknown target '-s'" in _am(tmp_path, "--", "-notes.md", "-s").stderr
+    command, ns, req = parse(["-C", str(tmp_path), "watch", "-k", "--", "-notes.md", "x=1", "-j"])
+    assert command == "watch" and ns.keep_going and not ns.jobs
+    assert req.targets == ["-notes.md", "-j"] and req.overrides == {"x": "1"}  # type: ignore[attr-defined]
+    # without it, the error says where such a target goes
+    refused = _am(tmp_path, "-s", "-notes")
+    assert refused.returncode == 2
+    assert "a target that starts with '-' goes after '--': agentmake -- -notes" in refused.stderr
