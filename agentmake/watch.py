@@ -1,4 +1,4 @@
-"""`agentmake watch`: build, then rebuild exactly what each edit made stale, until Ctrl-C.
+"""`agentmake watch`: build, then rebuild exactly what each edit made stale, until Ctrl-C, SIGTERM or SIGHUP.
 
 A watcher thread (watchfiles) queues changed paths once the project has been quiet for `QUIET_MS` (a burst
 of saves is one change); the main thread owns the builds. An edit of an input that lands while a build runs
@@ -21,11 +21,13 @@ without watching.
 from __future__ import annotations
 
 import queue
+import signal
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import watchfiles
 
@@ -401,7 +403,12 @@ def watch(req: Request) -> int:
     # a setting given a bad value on the command line (`jobs=abc`): no edit of a file can fix it, so it is a
     # bad request (exit 2), not an Agentfile to wait for
     build_settings({}, req.overrides)
-    session = WatchSession(req)
+    stopping = _stop_on_signals()
+    try:
+        session = WatchSession(req)
+    except BaseException:
+        _restore(stopping)
+        raise
     try:
         session.watcher.thread.start()
         session.watcher.ready.wait(5)
@@ -438,3 +445,25 @@ def watch(req: Request) -> int:
         return EXIT_INTERRUPTED
     finally:
         session.close()
+        _restore(stopping)
+
+
+def _stop_on_signals() -> dict[int, Any]:
+    """SIGTERM and SIGHUP stop watch as Ctrl-C does, at any moment of the session: between builds (idle, or
+    loading the Agentfile) they raise KeyboardInterrupt, so the store is closed and watch exits with
+    EXIT_INTERRUPTED; during a build the build takes them over (`Stopping._catch_signals`: running agents
+    ended and recorded as interrupted). Left at their default action they killed an idle watch at once
+    (exit 143 or 129, its state never closed). Returns the handlers to put back."""
+    previous: dict[int, Any] = {}
+    if threading.current_thread() is not threading.main_thread():
+        return previous
+    for name in ("SIGTERM", "SIGHUP"):
+        signum = getattr(signal, name, None)
+        if signum is not None and signal.getsignal(signum) is signal.SIG_DFL:
+            previous[signum] = signal.signal(signum, signal.default_int_handler)
+    return previous
+
+
+def _restore(previous: dict[int, Any]) -> None:
+    for signum, handler in previous.items():
+        signal.signal(signum, handler)

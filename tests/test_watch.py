@@ -382,3 +382,56 @@ def test_a_failed_task_is_not_paid_for_again_by_an_edit_of_something_else(tmp_pa
         assert w.runs().count("flaky") == 2 and (project / "build/after.txt").read_text() == "fixed\n"
     finally:
         assert w.stop() == 130
+
+
+def _processes_mentioning(text: str) -> list[int]:
+    """Live processes whose command line contains `text` (a test's own temporary path)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().decode(errors="replace")
+                state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            except OSError:
+                continue
+            if text in cmdline and state != "Z":
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_sigterm_or_sighup_to_an_idle_watch_stops_it_as_ctrl_c_does(
+    make_project: Callable[..., tuple[Path, Path]], signum: int
+) -> None:
+    # left at their default action, they killed an idle watch on the spot (exit -15/-1 here, 143/129 in a
+    # shell), its state never closed; Ctrl-C, and either signal during a build, ended with 130
+    project, log = make_project({"a": "alpha\n"})
+    w = Watch(project, log)
+    try:
+        w.wait_for(lambda: len(w.summaries()) == 1 and "watching" in w.stderr(), "the first build")
+        w.proc.send_signal(signum)
+        assert w.proc.wait(15) == 130, w.stderr()
+        assert "Traceback" not in w.stderr()
+    finally:
+        w.stop()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_sigterm_or_sighup_during_a_watch_build_ends_the_agents_and_records_them(
+    make_project: Callable[..., tuple[Path, Path]], signum: int
+) -> None:
+    project, log = make_project({"a": "alpha\n"}, sleep="sleep 60 && ")
+    w = Watch(project, log)
+    try:
+        w.wait_for(lambda: w.runs() == ["copy:a"], "the agent to start")
+        assert _processes_mentioning(str(log)), "the agent's shell is running"
+        w.proc.send_signal(signum)
+        assert w.proc.wait(15) == 130, w.stderr()
+        assert w.summaries()[-1][:4] == (0, 0, 0, 0) and "interrupted" in w.stderr()
+        assert _processes_mentioning(str(log)) == []  # its process group was ended
+        status = subprocess.run(
+            [sys.executable, "-m", "agentmake", "status"], cwd=project, capture_output=True, text=True
+        )
+        assert "interrupted: the last build was stopped" in status.stdout, status.stdout
+    finally:
+        w.stop()

@@ -30,10 +30,11 @@ class Stopping(Starting):
 
     def _catch_signals(self) -> dict[int, Any]:
         """In the main thread, Ctrl-C (with Python's default handler), SIGTERM and SIGHUP (with the default
-        action) only set a flag that the loop turns into KeyboardInterrupt at a safe point (never between
-        registering an attempt and submitting it): running attempts are cancelled (their process groups
-        ended) and recorded as interrupted, and the build returns interrupted (the CLI exits 130). Returns
-        the previous handlers, to put back when the build ends."""
+        action, or Python's Ctrl-C handler as watch mode gives them) only set a flag that the loop turns into
+        KeyboardInterrupt at a safe point (never between registering an attempt and submitting it): running
+        attempts are cancelled (their process groups ended) and recorded as interrupted, and the build
+        returns interrupted (the CLI exits 130). Returns the previous handlers, to put back when the build
+        ends."""
         if threading.current_thread() is not threading.main_thread():
             return {}
         previous: dict[int, Any] = {}
@@ -41,7 +42,8 @@ class Stopping(Starting):
             previous[signal.SIGINT] = signal.signal(signal.SIGINT, self._on_sigint)
         for name in ("SIGTERM", "SIGHUP"):
             signum = getattr(signal, name, None)
-            if signum is not None and signal.getsignal(signum) is signal.SIG_DFL:
+            ours = (signal.SIG_DFL, signal.default_int_handler)
+            if signum is not None and signal.getsignal(signum) in ours:
                 previous[signum] = signal.signal(signum, self._on_sigint)
         return previous
 
