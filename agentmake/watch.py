@@ -32,11 +32,12 @@ from typing import Any
 import watchfiles
 
 from agentmake.errors import AgentmakeError
-from agentmake.graph import build_graph
+from agentmake.graph import Graph, build_graph
 from agentmake.graph.compare import same_plan
 from agentmake.model import AgentSpec
 from agentmake.safetext import term_lines, term_safe
 from agentmake.scheduler import BuildControl
+from agentmake.scheduler.fastlane import Predecided, predecide
 from agentmake.store import Store, TaskRecord
 from agentmake.syntax import load_agentfile
 from agentmake.syntax.transform import build_settings
@@ -277,7 +278,10 @@ class WatchSession:
         }
         return files
 
-    def build(self) -> int:
+    def build(self, after: set[str] | None = None) -> int:
+        """Build the targets. `after`: the changes that led here; a build that would run, restore and say
+        nothing then does not happen (a save without a change of content, an edit undone before the build,
+        a comment added to the Agentfile: `_nothing_to_do`), so it prints nothing (a note with -v)."""
         assert self.project is not None
         selected = self.project.graph.select(self.req.targets)
         try:
@@ -286,6 +290,14 @@ class WatchSession:
             print("\n".join(term_lines(err.render())), file=sys.stderr)
             return 0  # (saving the template reloads the project and builds again)
         warn_leftovers(self.project, selected, self.store, self.warned)  # (as a build does; once each)
+        if after is not None and not self.req.force and self._nothing_to_do(selected):
+            if self.req.verbose:
+                saved = ", ".join(sorted(p for p in after if p != RESCAN)) or "the project"
+                print(
+                    term_safe(f"agentmake: nothing to rebuild ({saved}: no change that matters)"),
+                    file=sys.stderr,
+                )
+            return 0
         control = BuildControl()
         self.watcher.control = control
         try:
@@ -308,6 +320,21 @@ class WatchSession:
                 self.written.update((path, h) for path, h in rec.outputs.items() if h is not None)
         # (a task watch itself cancelled is not an interruption: only Ctrl-C ends the session)
         return EXIT_INTERRUPTED if result.interrupted else 0
+
+    def _nothing_to_do(self, selected: Graph) -> bool:
+        """Whether a build of `selected` would neither run nor restore anything, nor have anything to tell:
+        every task up to date with nothing to say, or held (it failed under the key it has now, see
+        `self.held`), or downstream of a held task. Decided as a build decides (`predecide`: stats, and a
+        hash of each file whose stat moved); the stat records found are kept, so the build it spares would
+        not have read less."""
+        from agentmake.plan import Hasher, Rebuilder
+
+        hasher = Hasher(self.root, self.store)
+        pre = predecide(selected, Rebuilder(selected, self.store, hasher))
+        idle = pre.complete or (bool(self.held) and _held_only(selected, pre, self.held))
+        if idle:
+            hasher.flush()
+        return idle
 
     def relevant(self, paths: set[str]) -> tuple[bool, bool]:
         """(reload the Agentfile?, rebuild?) for a set of changed paths. An output is agentmake's own write,
@@ -361,6 +388,23 @@ class WatchSession:
         """The current graph's tasks and their inputs: what a new file can change."""
         assert self.project is not None
         return {task_id: task.inputs for task_id, task in self.project.graph.tasks.items()}
+
+
+def _held_only(graph: Graph, pre: Predecided, held: dict[str, str]) -> bool:
+    """Whether every task `pre` did not find quiet is held (stale under the key it failed with: the build
+    would not start it) or needs one that is (the build would not start it either)."""
+    quiet, blocked = set(pre.quiet), set()
+    for task_id in graph.tasks:  # (in topological order)
+        if task_id in quiet:
+            continue
+        if any(d in blocked for d in graph.deps.get(task_id, ())):
+            blocked.add(task_id)
+            continue
+        decision = pre.decisions.get(task_id)
+        if decision is None or decision.action != "run" or held.get(task_id) != decision.key:
+            return False
+        blocked.add(task_id)
+    return True
 
 
 def _readers(project: Project) -> dict[str, list[str]]:
@@ -439,7 +483,9 @@ def watch(req: Request) -> int:
                 rebuild = True
             if session.maybe_new and session.shape() != before:
                 rebuild = True  # e.g. a new document matched a fan-out; a log file written here does not
-            if rebuild and session.build() == EXIT_INTERRUPTED:
+            # (a save without a change of content, or an edit undone before this, builds nothing: `build`)
+            after = None if was_broken else paths  # (loading again after an error: say so with a build)
+            if rebuild and session.build(after) == EXIT_INTERRUPTED:
                 return EXIT_INTERRUPTED
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
