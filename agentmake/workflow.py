@@ -165,10 +165,34 @@ def run_graph(
         else:  # (an exception is on its way out: a full disk, a state database that cannot be written)
             error = sys.exc_info()[1]
             sink.abort(f"{type(error).__name__}: {error}" if error is not None else "stopped")
+    if store.busy.gave_up is not None:
+        sys.stderr.write(unrecorded_note(result, selected, store.busy.holder, store.busy.name))
     store.cache_trim(af.settings.cache_size_mb * 1024 * 1024)
     if on_done is not None:
         on_done(result, hasher)
     return result
+
+
+def unrecorded_note(result: BuildResult, graph: Graph, holder: str, database: str) -> str:
+    """What a build stopped while waiting for the state database's lock (`agentmake.store.busy`) tells:
+    what became of each result it could not record, and what to do."""
+    from agentmake.scheduler.tasks import is_llm
+
+    who = f"another program ({holder})" if holder else "another program"
+    lines = [f"agentmake: stopped while {who} held the write lock of {database}"]
+    for task_id in sorted(result.unrecorded):
+        task = graph.tasks.get(task_id)
+        if task is not None and is_llm(task):
+            fate = (
+                "its answer is kept beside its logs; the next build uses it without calling the agent again"
+            )
+        else:
+            fate = "it runs again in the next build"
+        lines.append(f"  {task_id}: finished, not recorded: {fate}")
+    lines.append(
+        "agentmake: end that program's transaction (COMMIT or ROLLBACK, or quit it), then run agentmake again"
+    )
+    return "".join(term_safe(line) + "\n" for line in lines)
 
 
 def backoff_base(af: Agentfile) -> float:

@@ -58,6 +58,9 @@ class BuildResult:
     interrupted: bool = False
     budget_reached: bool = False
     uncounted: set[str] = field(default_factory=set)  # runners whose calls reported no cost under a budget
+    # tasks that finished but whose result could not be recorded: the build was stopped while another
+    # program held the state database's write lock (`agentmake.store.busy`), and why
+    unrecorded: dict[str, str] = field(default_factory=dict)
 
     def count(self, state: str) -> int:
         return [o.state for o in self.outcomes.values()].count(state)

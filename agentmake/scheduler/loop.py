@@ -39,6 +39,7 @@ from agentmake.scheduler.stopping import Stopping
 from agentmake.scheduler.tasks import TaskState, is_llm, max_attempts, runner_of
 from agentmake.scheduler.workers import WorkerPool
 from agentmake.store import Store
+from agentmake.store.busy import StateBusy
 from agentmake.trace import mark
 
 if TYPE_CHECKING:
@@ -160,6 +161,11 @@ class Build(Stopping):
             self.processes.run_id = self.run_id
             self.processes.post = self._post
         previous_handlers = self._catch_signals()
+        # a write waiting for the state database's lock (another program holds it) waits until it is free,
+        # unless the build is stopped meanwhile (`agentmake.store.busy`; test doubles have no `busy`)
+        busy = getattr(self.store, "busy", None)
+        if busy is not None:
+            busy.stop = self._stop_waiting
         counts: dict[str, int] | None = None
         try:
             left = left_running(self.store)  # (read before end_orphans clears the records)
@@ -188,6 +194,8 @@ class Build(Stopping):
             self._cancel_running()
             raise
         finally:
+            if busy is not None:
+                busy.stop = None
             self.pool.close()
             if self.inline is not None:
                 self.inline.close()
@@ -310,6 +318,10 @@ class Build(Stopping):
                 self.tasks[task_id], result, hashes, started, ended, released=True, recorded=recorded
             )
 
+    def _stop_waiting(self) -> str | None:
+        """Why a write waiting for the state database's lock should give up now: Ctrl-C, SIGTERM or SIGHUP."""
+        return "the build was stopped" if self.sigints else None
+
     def _record_together(self, successes: list[tuple[Any, ...]]) -> bool:
         """Record several successes in one transaction (renamed into place only afterwards, each in turn):
         one commit instead of one per task. False (nothing recorded) if the store cannot batch or a record
@@ -321,7 +333,7 @@ class Build(Stopping):
             with batch():
                 for _, task_id, _attempt, result, hashes, started, ended in successes:
                     self._record_done(self.tasks[task_id], result, hashes, started, ended)
-        except OSError:
+        except (OSError, StateBusy):
             return False
         return True
 
@@ -390,6 +402,10 @@ class Build(Stopping):
                 result = replace(
                     result, outcome="fatal", error_type="commit", message=f"cannot write output: {exc}"
                 )
+            except StateBusy as exc:  # stopped while waiting for the database: the result is not recorded
+                self.executor.discard(result)
+                self._unrecorded(t, str(exc))
+                return
         self.executor.discard(result)
         t.error_type = result.error_type
         t.outcome.message = result.message

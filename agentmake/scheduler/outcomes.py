@@ -22,6 +22,7 @@ from agentmake.scheduler.limits import Limits
 from agentmake.scheduler.ready import ReadyQueue
 from agentmake.scheduler.tasks import TERMINAL, TaskState
 from agentmake.store import AttemptRecord, Store, TaskRecord
+from agentmake.store.busy import StateBusy
 from agentmake.trace import mark
 
 SPEND_EPSILON = 1e-9  # dollars: a float sum of prices can fall a rounding error short of an equal budget
@@ -77,7 +78,13 @@ class Outcomes:
         record = TaskRecord(
             t.id, decision.key, decision.parts, dict(restored), "done", now, 0.0, 0, run_id=self.run_id
         )
-        self.store.record_success(record, {}, state="cached")  # the history row too; the cache entry is kept
+        try:
+            self.store.record_success(
+                record, {}, state="cached"
+            )  # the history row too; the cache entry is kept
+        except StateBusy as exc:  # (the next build finds the outputs as the cache holds them: restored again)
+            self._unrecorded(t, str(exc))
+            return True
         t.outcome.started_at = t.outcome.ended_at = now
         self._finish(t, "cached", action=t.notice)  # e.g. where a hand edit was saved
         self._succeeded(t)
@@ -202,6 +209,14 @@ class Outcomes:
         if not self.options.keep_going and self.stop_reason is None:
             self.stop_reason = f"build stopped after failure of {t.id}"
         self._block_dependents(t, f"dependency {t.id} failed")
+
+    def _unrecorded(self, t: TaskState, why: str) -> None:
+        """`t` finished, but its result cannot be recorded: the build was stopped while another program held
+        the state database's write lock (`agentmake.store.busy`). Its staged outputs are gone (an LLM
+        agent's answer stays beside its logs, and the next build uses it without a new call)."""
+        self.result.unrecorded[t.id] = why
+        self._record(t, "interrupted", time.time(), message=f"finished, but not recorded: {why}")
+        self._finish(t, "interrupted", message=f"finished, but not recorded: {why}")
 
     def _not_run(self, t: TaskState, reason: str) -> None:
         self._record(t, "not-run", time.time(), message=reason)

@@ -37,6 +37,7 @@ import xxhash
 
 from agentmake.confine import check_inside
 from agentmake.errors import UsageError
+from agentmake.store.busy import StateBusy
 
 _DRIVE = re.compile(r"^[A-Za-z]:")  # a Windows drive letter: absolute too
 _SMALL = 1 << 20  # files up to this size are hashed and written to the cache from one read
@@ -327,7 +328,7 @@ class BlobCache:
         finally:
             for tmp in staged:
                 tmp.unlink(missing_ok=True)
-        with self._lock:
+        with self._lock, contextlib.suppress(StateBusy):  # (use for LRU: not worth failing the restore)
             self._conn.execute("UPDATE cache SET last_used = ? WHERE key = ?", (time.time(), key))
         return dict(outputs)
 
@@ -401,7 +402,7 @@ class BlobCache:
                     if refs[digest] == 0:
                         total -= sizes[digest]
             if doomed:
-                self._conn.execute("BEGIN")
+                self._conn.execute("BEGIN IMMEDIATE")  # (waits for the lock: `busy`)
                 self._conn.executemany("DELETE FROM cache WHERE key = ?", [(k,) for k in doomed])
                 self._conn.execute("COMMIT")
             live: set[str] = set()
@@ -431,7 +432,7 @@ class BlobCache:
         dead = [(digest, size) for digest, size in rows if digest not in live]
         if not dead:
             return 0
-        self._conn.execute("BEGIN")
+        self._conn.execute("BEGIN IMMEDIATE")  # (waits for the lock: `busy`)
         self._conn.executemany("DELETE FROM blobs WHERE digest = ?", [(d,) for d, _ in dead])
         self._conn.execute("COMMIT")
         for digest, _ in dead:

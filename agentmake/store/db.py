@@ -29,6 +29,7 @@ from typing import Any
 
 from agentmake.confine import state_dir_error
 from agentmake.errors import UsageError
+from agentmake.store.busy import BusyWait, StateBusy, optional
 from agentmake.store.cache import BlobCache
 from agentmake.store.journal import Journal
 from agentmake.store.lock import LockedError, ProjectLock
@@ -66,6 +67,9 @@ class Store(Journal):
             self._conn = empty()
         else:
             self._conn = connect(self.dir / "state.db", may_reset=lock is not None)
+        # waiting for the write lock when another program holds it, and whether the store gave up waiting
+        busy = getattr(self._conn, "busy", None)
+        self.busy = busy if isinstance(busy, BusyWait) else BusyWait(self.dir / "state.db")
         self.cache = BlobCache(self.dir / "cache", self._conn, self._lock)
         self._tasks: dict[str, TaskRecord] | None = None  # every record, loaded on first need
         self._known: dict[str, TaskRecord | None] = {}  # records read one by one, or written, before that
@@ -195,12 +199,14 @@ class Store(Journal):
             ).fetchall()
         return {row[0]: FileRecord(*row) for row in rows}
 
+    @optional
     def save_file_records(self, records: Iterable[FileRecord]) -> None:
         rows = [(r.path, r.size, r.mtime_ns, r.inode, r.hash, r.recorded_ns) for r in records]
         if rows:
             with self._tx():
                 self._conn.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)", rows)
 
+    @optional
     def delete_file_records(self, paths: Iterable[str]) -> None:
         with self._tx():
             self._conn.executemany("DELETE FROM files WHERE path = ?", [(p,) for p in paths])
@@ -408,6 +414,7 @@ class Store(Journal):
         with self._tx():
             self._conn.executemany("DELETE FROM commits WHERE task_id = ?", [(t,) for t in task_ids])
 
+    @optional
     def record_failure(self, task_id: str, run_id: int, error: str) -> None:
         """Mark a task failed, keeping its last successful key and outputs (explain compares against them)."""
         with self._tx():
@@ -452,8 +459,14 @@ class Store(Journal):
         self.cache.clear()
 
     def cache_trim(self, limit_bytes: int) -> int:
-        """Keep the most recently used entries within `limit_bytes`; returns the blob bytes deleted."""
-        return self.cache.trim(limit_bytes)
+        """Keep the most recently used entries within `limit_bytes`; returns the blob bytes deleted (none once
+        the store gave up waiting for the database: `busy`)."""
+        if self.busy.gave_up is not None:
+            return 0
+        try:
+            return self.cache.trim(limit_bytes)
+        except StateBusy:
+            return 0
 
     def save_edited(self, path: str) -> Path:
         """Copy a hand-edited output to ``.agentmake/edited/<YYYYmmdd-HHMMSS>/<path>``; returns where."""

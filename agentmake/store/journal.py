@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from typing import Any
 
+from agentmake.store.busy import BusyWait, optional
 from agentmake.store.identity import boot_id, start_ticks
 from agentmake.store.records import AttemptRecord, attempt_from_row
 from agentmake.store.schema import column_names
@@ -27,7 +28,11 @@ _INSERT_ATTEMPT = f"INSERT INTO attempts ({_ATTEMPT_COLS}) VALUES ({', '.join('?
 
 
 class Journal:
+    """Its writes are `optional`: skipped once the store gave up waiting for the database (`store.busy`),
+    except `begin_run`."""
+
     _conn: sqlite3.Connection
+    busy: BusyWait
     _lock: threading.RLock
     _identity_cols: bool | None
 
@@ -41,6 +46,7 @@ class Journal:
     def _write_memos(self) -> None:
         raise NotImplementedError
 
+    @optional
     def record_attempt(self, attempt: AttemptRecord) -> None:
         with self._tx():
             self._write_attempt(attempt)
@@ -71,6 +77,7 @@ class Journal:
             )
             return int(cur.lastrowid or 0)
 
+    @optional
     def end_run(self, run_id: int, counts: dict[str, int]) -> None:
         with self._tx():
             self._write_placed()
@@ -103,6 +110,7 @@ class Journal:
         """`mark_running` for several (task_id, run_id, pid, pgid) at once, in one transaction."""
         self._insert_running(rows)
 
+    @optional
     def _insert_running(self, rows: Iterable[tuple[str, int, int, int]]) -> None:
         now, owner, boot = time.time(), os.getpid(), boot_id()
         full = [(t, r, pid, pgid, owner, now, start_ticks(pid), boot) for t, r, pid, pgid in rows]
@@ -123,6 +131,7 @@ class Journal:
             self._identity_cols = {"start_ticks", "boot_id"} <= column_names(self._conn, "running")
         return self._identity_cols
 
+    @optional
     def clear_running(self, task_id: str) -> None:
         with self._tx():
             self._conn.execute("DELETE FROM running WHERE task_id = ?", (task_id,))
@@ -142,6 +151,7 @@ class Journal:
         return {r[0]: (r[1], r[2]) for r in rows}
 
     # error log
+    @optional
     def log_event(self, run_id: int, task_id: str, error_type: str, message: str, action: str) -> None:
         with self._tx():
             self._conn.execute(

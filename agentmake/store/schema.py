@@ -51,6 +51,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from agentmake.errors import UsageError
+from agentmake.store.busy import connect_waiting
 
 SCHEMA_VERSION = 1
 
@@ -190,7 +191,8 @@ def _open(path: Path) -> sqlite3.Connection:
         new = os.stat(path).st_size == 0
     except FileNotFoundError:
         new = True
-    conn = sqlite3.connect(str(path), check_same_thread=False, timeout=10.0, isolation_level=None)
+    # (a write finding the lock taken by another program waits for it, saying so: `agentmake.store.busy`)
+    conn = connect_waiting(str(path), check_same_thread=False, isolation_level=None)
     with _closed_on_error(conn):
         if new:  # possible only before the first table, and before journal_mode writes the header; on an
             # existing database even a no-op setting writes the file (and would spoil the build stamp)
