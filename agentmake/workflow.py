@@ -11,7 +11,7 @@ import gc
 import os
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # imported where used: a no-op build never loads what it does
     from agentmake.graph import Graph, Task
     from agentmake.model import Agentfile
     from agentmake.plan import Hasher
+    from agentmake.plan.partial import Gap
     from agentmake.plan.stamp import Verdict
     from agentmake.scheduler import BuildControl, BuildResult, TaskEvent
     from agentmake.store import Store
@@ -121,10 +122,10 @@ def run_graph(
     if af.reports and any(t.kind == "report" for t in selected.tasks.values()):
         import agentmake.report  # noqa: F401  (jinja2: loaded up front only when a report may be built)
 
-    def report_renderer(task: Task) -> str:
+    def report_renderer(task: Task, gaps: Sequence[Gap]) -> str:
         from agentmake.report import render_report
 
-        return render_report(task, graph=selected, store=store, run_id=run_ref.get("run_id"))
+        return render_report(task, gaps, graph=selected, store=store, run_id=run_ref.get("run_id"))
 
     executor = Executor(
         af,
@@ -286,10 +287,11 @@ def _build_selected(
     req: Request,
     stamp: tuple[str, list[str]] | None = None,
     verdict: Verdict | None = None,
+    results: list[BuildResult] | None = None,
 ) -> int:
     """Build `selected`, or with -n/-q only say what is stale (running nothing). `stamp`: (signature, lines
     printed after the build) of a request whose build stamp is written when everything is up to date;
-    `verdict`: what the stamp said before the build."""
+    `verdict`: what the stamp said before the build; `results` (if given) receives the build's result."""
     compile_templates(project, selected)
     if req.question or req.dry_run:
         decisions = _plan(project, selected, req)
@@ -331,7 +333,10 @@ def _build_selected(
     if warn_leftovers(project, selected, store):
         stamp = None  # a build that warns must warn again: no stamp may answer the next one unseen
     try:
-        return exit_code(run_graph(project, selected, store, req, on_done=prepare_stamp, stamp=verdict))
+        result = run_graph(project, selected, store, req, on_done=prepare_stamp, stamp=verdict)
+        if results is not None:
+            results.append(result)
+        return exit_code(result)
     finally:
         store.close(before_release=lambda: [f(store.dir) for f in finish])
         mark("closed")
@@ -437,10 +442,16 @@ def report(req: Request) -> int:
             raise UsageError(f"no report named '{name}'{listed}")
     lines = [f"report {name}: {project.root / reports[name].output}" for name in names]
     request = (stamp[0], lines) if stamp is not None else None
-    code = _build_selected(project, project.graph.select(names), req, request, verdict)
+    built: list[BuildResult] = []
+    code = _build_selected(project, project.graph.select(names), req, request, verdict, built)
     if code == EXIT_OK and not (req.dry_run or req.question):
         for line in lines:
             _out(term_safe(line))
+    elif built:  # a failed build: the reports it left in place, a partial one (-k) said to be partial
+        for name, line in zip(names, lines, strict=True):
+            outcome = built[0].outcomes.get(name)
+            if outcome is not None and outcome.state in ("done", "cached", "up-to-date"):
+                _out(term_safe(line + (f" (partial: {outcome.partial})" if outcome.partial else "")))
     return code
 
 

@@ -234,7 +234,9 @@ def test_each_task_gets_its_own_config_dirs(project: RunnerProject, fake_agents)
 
 
 def test_report_without_merge_uses_the_renderer(project: RunnerProject) -> None:
-    res = project.run(project.report("r", "report.md"), None, report_renderer=lambda task: f"# {task.name}\n")
+    res = project.run(
+        project.report("r", "report.md"), None, report_renderer=lambda task, _gaps: f"# {task.name}\n"
+    )
     assert res.outcome == "ok" and res.staged["report.md"].read_text() == "# r\n"
     res = project.run(project.report("r", "report.md"), None)
     assert (res.outcome, res.error_type) == ("fatal", "usage")

@@ -99,7 +99,8 @@ def summary_lines(result: BuildResult) -> list[str]:
         for o in sorted(shown, key=lambda o: (o.started_at or 0.0, o.task_id)):
             cost = fmt_cost(o.cost_usd)
             took = fmt_duration(_duration(o))
-            row = f"{ljust_cells(term_safe(o.task_id), 32)} {o.state:<11} {took:>8} {o.attempts:>5} {cost:>8}"
+            state = "partial" if o.partial else o.state  # (a partial report: done, without some inputs)
+            row = f"{ljust_cells(term_safe(o.task_id), 32)} {state:<11} {took:>8} {o.attempts:>5} {cost:>8}"
             lines.append(row.rstrip())
         if len(shown) < len(ran):
             lines.append(_rest_line(result, {o.task_id for o in shown}))

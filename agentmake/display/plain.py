@@ -46,7 +46,7 @@ def describe(event: TaskEvent) -> str:
         if event.retry_in is not None:
             nxt += f", next in {fmt_duration(event.retry_in)}"
         parts.append(nxt)
-    if event.message and event.state in ("retrying", "failed", "not-run", "interrupted"):
+    if event.message and event.state in ("retrying", "failed", "not-run", "interrupted", "done"):
         parts.append(term_safe(event.message.strip().splitlines()[0]) if event.message.strip() else "")
     return ": ".join(p for p in parts if p)
 

@@ -110,7 +110,7 @@ class StatusFile:
             task.started = event.time
         if event.state in ("done", "failed", "interrupted") and task.started is not None:
             task.ended = event.time
-        if event.message and event.state in ("failed", "retrying", "not-run", "interrupted"):
+        if event.message and event.state in ("failed", "retrying", "not-run", "interrupted", "done"):
             task.message = event.message
         if event.error_type or event.state in ("failed", "retrying"):
             self.errors.append(

@@ -18,7 +18,7 @@ class Reason:
     """Why a task is (not) up to date. `kind` is one of: never-built, output-missing, output-directory,
     input-changed, input-added, input-removed, input-will-change, prompt-changed, command-changed,
     runner-changed, setting-changed, outputs-changed, previous-failed, forced, output-edited,
-    outputs-unplaced, cached, in-place.
+    outputs-unplaced, cached, in-place, inputs-missing (a partial report, `plan.partial`), previous-partial.
     `message` is the sentence shown by explain, e.g. "input docs/intro.md changed (content a1b2… → c3d4…)"."""
 
     kind: str

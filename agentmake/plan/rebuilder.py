@@ -36,6 +36,7 @@ from agentmake.plan.changes import Reason, describe_changes, inputs_changed
 from agentmake.plan.context import render_task_command, render_task_prompt, task_prompt
 from agentmake.plan.hashing import Hasher, Seen
 from agentmake.plan.keys import KEY_VERSION, key_of, runner_parts, short, text_hash
+from agentmake.plan.partial import Gap
 from agentmake.plan.stamp import Verdict
 from agentmake.store import Store, TaskRecord
 from agentmake.templates import read_input
@@ -66,7 +67,9 @@ class Decision:
     `recorded`: the task's record is of this key (a success was recorded under it: a run then remakes lost
     or edited outputs whose result is not in the cache). `adopt` (with "skip"): the record is of another key,
     but the outputs already hold the cached result of this one (path -> digest; a variable switched back):
-    up to date once the record is switched to this key (`Outcomes._adopt`), with no file rewritten."""
+    up to date once the record is switched to this key (`Outcomes._adopt`), with no file rewritten.
+    `gaps`: a partial report's inputs this build did not make whole (`agentmake.plan.partial`); empty for
+    every other decision."""
 
     task_id: str
     action: str
@@ -79,6 +82,7 @@ class Decision:
     outputs_seen: list[Seen | None] = field(default_factory=list)
     recorded: bool = False
     adopt: dict[str, str] | None = None
+    gaps: tuple[Gap, ...] = ()
 
     @property
     def stale(self) -> bool:
@@ -376,7 +380,9 @@ class Rebuilder:
                 for p in edited
             ]
             return d
-        if rec.key != key:
+        if rec.status == "partial":  # (recorded under a key no decision computes: `plan.partial`)
+            d.reasons.append(_partial(rec))
+        elif rec.key != key:
             changes = describe_changes(rec.parts, parts, self._runner_name(task))
             d.reasons += changes or [Reason("setting-changed", "the task's configuration changed")]
         if rec.status == "failed":
@@ -447,6 +453,7 @@ class Rebuilder:
         if rec is None or not isinstance(recorded, dict):
             return [Reason("never-built", "never built")]  # no early cutoff can leave it up to date
         reasons = [self._failed(rec)] if rec.status == "failed" else []
+        reasons += [_partial(rec)] if rec.status == "partial" else []
         outs = self.hasher.file_hashes(task.outputs)
         reasons += [self._missing(p) for p, h in outs.items() if h is None]
         others = [p for p in task.inputs if p not in pending]
@@ -474,6 +481,11 @@ class Rebuilder:
                 if path in assume:
                     hashes[path] = assume[path]
         return hashes
+
+
+def _partial(rec: TaskRecord) -> Reason:
+    detail = f" ({rec.error})" if rec.error else ""
+    return Reason("previous-partial", f"the last build made a partial report{detail}")
 
 
 def _report_parts(spec: ReportSpec, hasher: Hasher) -> dict[str, Any]:

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from agentmake.graph import Graph, Task
 from agentmake.model import ReportSpec
-from agentmake.report.markdown import section_body
+from agentmake.plan.partial import Gap, gaps_summary
+from agentmake.report.markdown import code_span, section_body
 from agentmake.report.summary import Records, render_summary
 from agentmake.safetext import term_safe
 
@@ -20,7 +22,8 @@ from agentmake.safetext import term_safe
 class Input:
     """One report input as templates see it: `data` is the parsed JSON for `.json` files (else None);
     `binary`: the file holds a NUL byte in its first 8 KiB (git's test), so `content` is empty and `size` says
-    how big it is."""
+    how big it is. In a partial report (`agentmake.plan.partial`), `reason` says why an input is `missing`
+    (its task failed or was not run in this build) or incomplete (it is a partial report itself)."""
 
     path: str
     content: str
@@ -28,6 +31,7 @@ class Input:
     missing: bool = False
     binary: bool = False
     size: int = 0
+    reason: str = ""
 
     def __str__(self) -> str:  # `{{ inputs[0] }}` is its path, as an item of a prompt's `files` is
         return self.path
@@ -36,10 +40,17 @@ class Input:
         return repr(self.path)
 
 
-def read_inputs(task: Task, root: Path) -> list[Input]:
+def read_inputs(task: Task, root: Path, gaps: Sequence[Gap] = ()) -> list[Input]:
+    """The inputs of `task` as read now; those `gaps` names as not made by this build are `missing`, even
+    where an earlier build left a file (it may not match the other inputs)."""
     inputs: list[Input] = []
+    why = {g.path: g for g in gaps}
     for path in task.inputs:
         file = root / path
+        gap = why.get(path)
+        if gap is not None and not gap.present:
+            inputs.append(Input(path, "", None, missing=True, reason=gap.reason))
+            continue
         try:
             raw = file.read_bytes()
         except OSError:
@@ -55,7 +66,7 @@ def read_inputs(task: Task, root: Path) -> list[Input]:
                 data = json.loads(content)
             except ValueError:
                 data = None
-        inputs.append(Input(path, content, data))
+        inputs.append(Input(path, content, data, reason=gap.reason if gap is not None else ""))
     return inputs
 
 
@@ -64,17 +75,22 @@ def title_of(task: Task) -> str:
     return spec.title if isinstance(spec, ReportSpec) and spec.title else task.name
 
 
-def render_sections(task: Task, inputs: list[Input]) -> str:
-    """`# Title`, then `## path` and the input's body for each input in declared order; an input identical to
-    an earlier one (same bytes) says so instead of repeating it; then an empty section for each input pattern
-    that matches no file (so the reader sees what is not there)."""
+def render_sections(task: Task, inputs: list[Input], gaps: Sequence[Gap] = ()) -> str:
+    """`# Title`, then (a partial report) a note of what is missing and why, then `## path` and the input's
+    body for each input in declared order; an input identical to an earlier one (same bytes) says so instead
+    of repeating it; then an empty section for each input pattern that matches no file (so the reader sees
+    what is not there)."""
     parts = [f"# {title_of(task)}"]
+    if gaps:
+        parts.append(partial_note(task, gaps))
     seen: dict[str, str] = {}
     for item in inputs:
         parts.append(f"## {term_safe(item.path)}")  # (one line: a newline in a name would end the heading)
         if item.missing:
-            parts.append("_(missing)_")
+            parts.append(f"_(missing: {code_span(item.reason)})_" if item.reason else "_(missing)_")
             continue
+        if item.reason:  # (a partial report itself)
+            parts.append(f"_(incomplete: {code_span(item.reason)})_")
         if item.binary:
             parts.append(f"_(binary file, {item.size:,} bytes: not shown)_")
             continue
@@ -88,6 +104,21 @@ def render_sections(task: Task, inputs: list[Input]) -> str:
     for pattern in unmatched(task):
         parts += [f"## {pattern}", "_(no file matches)_"]
     return "\n\n".join(parts) + "\n"
+
+
+def partial_note(task: Task, gaps: Sequence[Gap]) -> str:
+    """The note a partial report opens with: what it lacks, each input with the task that makes it and why
+    that task did not (its failure message), and that the next build that makes them rebuilds it."""
+    lines = [
+        f"> **Partial report: {gaps_summary(gaps, len(task.inputs))}.** This build went on past failures"
+        " (`-k`) and did not make them; the next build that does rebuilds this report.",
+        ">",
+    ]
+    for gap in gaps:
+        what = "incomplete" if gap.present else "missing"
+        where = f"{code_span(gap.path)} ({what}, from {code_span(gap.task)})"
+        lines.append(f"> - {where}: {code_span(gap.reason)}")
+    return "\n".join(lines)
 
 
 def unmatched(task: Task) -> list[str]:
@@ -116,16 +147,22 @@ def summary_tasks(graph: Graph, task_id: str) -> list[str]:
 
 
 def render_report(
-    task: Task, *, graph: Graph, store: Records | None = None, run_id: int | None = None
+    task: Task,
+    gaps: Sequence[Gap] = (),
+    *,
+    graph: Graph,
+    store: Records | None = None,
+    run_id: int | None = None,
 ) -> str:
-    """The whole document of report `task` (not a merge report: those are written by an agent).
-    Bind the keywords with functools.partial to get the executor's `report_renderer(task) -> str`."""
+    """The whole document of report `task` (not a merge report: those are written by an agent); `gaps`: the
+    inputs this build did not make whole, for a partial report (`agentmake.plan.partial`). Bind the keywords
+    with functools.partial to get the executor's `report_renderer(task, gaps) -> str`."""
     from agentmake.report.template import render_template
 
     spec = task.spec
     assert isinstance(spec, ReportSpec), f"{task.id} is not a report"
     root = graph.agentfile.root
-    inputs = read_inputs(task, root)
+    inputs = read_inputs(task, root, gaps)
     summary = ""
     if spec.summary and store is not None:
         covered = summary_tasks(graph, task.id)
@@ -138,6 +175,8 @@ def render_report(
             summary=summary,
             variables=dict(graph.agentfile.variables),
             spec=spec,
+            missing=[g for g in gaps if not g.present],
+            incomplete=[g for g in gaps if g.present],
         )
-    body = render_sections(task, inputs)
+    body = render_sections(task, inputs, gaps)
     return body + ("\n" + summary if summary else "")

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from agentmake.display.fmt import md_table
-from agentmake.safetext import text_safe
+from agentmake.safetext import term_safe, text_safe
 
 FINDING_KEYS = ("findings", "issues", "results", "items", "problems", "errors", "warnings", "entries", "rows")
 LANGUAGES = {
@@ -31,6 +31,16 @@ def fence(text: str, lang: str = "") -> str:
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     mark = "`" * max(3, longest + 1)
     return f"{mark}{lang}\n{text.rstrip(chr(10))}\n{mark}"
+
+
+def code_span(text: str) -> str:
+    """`text` as inline code on one line (line breaks become spaces), its delimiter longer than any backtick
+    run inside it, control characters escaped: a file name or an agent's message shows as written."""
+    text = term_safe(re.sub(r"\r\n|\r|\n", " ", text))
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    mark = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
+    return f"{mark}{pad}{text}{pad}{mark}"
 
 
 def demote_headings(text: str, by: int = 2) -> str:

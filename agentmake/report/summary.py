@@ -143,6 +143,8 @@ def render_summary(
             table.append([r.task_id, "never run", "", "", "", ""])
             continue
         state = rec.state if r.current else f"up to date (run {rec.run_id})"
+        if rec.extra.get("partial"):  # (a partial report: `agentmake.plan.partial`)
+            state += " (partial)"
         table.append(
             [
                 r.task_id,

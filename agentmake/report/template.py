@@ -36,9 +36,13 @@ def render_template(
     summary: str,
     variables: dict[str, str],
     spec: ReportSpec | None = None,
+    missing: list[Any] | None = None,
+    incomplete: list[Any] | None = None,
 ) -> str:
     """Render the template file `path` with `title`, `inputs` (objects with .path, .content, .data), `summary`
-    (Markdown) and `variables`. Errors name the file as `spec` does (project-relative), else as `path`."""
+    (Markdown) and `variables`; a partial report's template also sees what it lacks: `missing` and
+    `incomplete` (objects with .path, .task, .reason; empty lists otherwise) and `partial` (true if either
+    is not empty). Errors name the file as `spec` does (project-relative), else as `path`."""
     name = spec.template if spec is not None and spec.template else str(path)
     try:
         source = path.read_text(encoding="utf-8")
@@ -55,7 +59,11 @@ def render_template(
     try:
         # loaded under the file's name so syntax and runtime errors carry its line numbers
         template = env.get_template(name)
-        return template.render(title=title, inputs=inputs, summary=summary, variables=variables)
+        missing, incomplete = missing or [], incomplete or []
+        return template.render(
+            title=title, inputs=inputs, summary=summary, variables=variables,
+            missing=missing, incomplete=incomplete, partial=bool(missing or incomplete),
+        )  # fmt: skip
     except jinja2.TemplateError as exc:
         line = _template_line(exc, name) or 1
         message = getattr(exc, "message", None) or str(exc)

@@ -12,8 +12,9 @@ import shutil
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agentmake.errors import AgentmakeError
 from agentmake.graph import Task
@@ -33,6 +34,9 @@ from agentmake.runners.staging import tail_to_stderr
 from agentmake.runners.stall import NETWORK_PATIENCE
 from agentmake.safetext import term_safe
 
+if TYPE_CHECKING:
+    from agentmake.plan.partial import Gap
+
 AGENT_TIMEOUT = 3600.0  # seconds: an LLM agent's attempt limit when the Agentfile sets none
 _LOG_NAME = re.compile(r"(.+)\.(\d+)\.(?:out|err|check\.out|check\.err)")  # <safe id>.<attempt>.<stream>
 
@@ -47,7 +51,7 @@ class ExecutorBase:
         log_dir: Path,
         on_process: Callable[[str, int, int], None] | None = None,
         verbose: bool = False,
-        report_renderer: Callable[[Task], str] | None = None,
+        report_renderer: Callable[[Task, Sequence[Gap]], str] | None = None,
         grace: float = GRACE,
         recover_leftovers: bool = True,
         network_patience: float = NETWORK_PATIENCE,

@@ -67,9 +67,10 @@ __all__ = ["AttemptResult", "Executor", "ShellAttempt"]
 
 class Executor(SalvageAttempts, ShellAttempts):
     """Runs attempts. `on_process(task_id, pid, pgid)` is called once a child process exists (the scheduler
-    records it in the store so a later run can end an orphan). `report_renderer(task)` returns the text of a
-    report without `merge`. `execute` blocks until the child is gone, so call it from a thread that lives at
-    least that long (Linux parent-death signals are tied to the forking thread).
+    records it in the store so a later run can end an orphan). `report_renderer(task, gaps)` returns the text
+    of a report without `merge` (`gaps`: the inputs a partial report lacks, `agentmake.plan.partial`).
+    `execute` blocks until the child is gone, so call it from a thread that lives at least that long (Linux
+    parent-death signals are tied to the forking thread).
 
     Create it holding the project lock, before any task starts: unless `recover_leftovers=False`, it first
     undoes the multi-output attempts a killed agentmake left half-done (`backups.recover`)."""
@@ -94,16 +95,16 @@ class Executor(SalvageAttempts, ShellAttempts):
         for out in task.outputs:  # before any call is paid for (an LLM agent may write them itself)
             check_inside(self.root, out)
         if isinstance(spec, ReportSpec) and spec.merge is None:
-            return self._render_report(task)
+            return self._render_report(task, decision)
         if isinstance(spec, AgentSpec) and spec.is_shell:
             return self._run_shell(task, spec, stem, cancel)
         return self._run_llm(task, decision, stem, cancel)
 
-    def _render_report(self, task: Task) -> AttemptResult:
+    def _render_report(self, task: Task, decision: Decision) -> AttemptResult:
         if self.report_renderer is None:
             return AttemptResult("fatal", "no report renderer configured", "usage")
         try:
-            text = self.report_renderer(task)
+            text = self.report_renderer(task, decision.gaps)
         except AgentmakeError as e:
             return AttemptResult("fatal", one_line(str(e)), "usage")
         except Exception as e:  # a renderer bug must not kill the worker thread

@@ -47,6 +47,7 @@ class TaskOutcome:
     message: str | None = None
     notice: str | None = None  # not a failure, but worth telling: a kept or saved hand-edited output
     key: str | None = None  # what it was decided under, if it failed (or was held: `BuildOptions.hold`)
+    partial: str | None = None  # a partial report: what it lacks (`1 of 4 inputs missing`; `plan.partial`)
 
 
 @dataclass

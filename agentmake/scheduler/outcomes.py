@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING, Any
 from agentmake.errors import AgentmakeError
 from agentmake.graph import Graph
 from agentmake.plan import Decision, Hasher
+from agentmake.plan.partial import Gap, gaps_detail, gaps_summary
 from agentmake.runners import AttemptResult
 from agentmake.scheduler.commit import commit_outputs, edited_since, saved_notice
 from agentmake.scheduler.control import BuildControl
 from agentmake.scheduler.events import BuildResult, TaskEvent
 from agentmake.scheduler.limits import Limits
 from agentmake.scheduler.ready import ReadyQueue
-from agentmake.scheduler.tasks import TERMINAL, TaskState
+from agentmake.scheduler.tasks import TERMINAL, TaskState, takes_gaps
 from agentmake.store import AttemptRecord, Store, TaskRecord
 from agentmake.store.busy import StateBusy
 from agentmake.trace import mark
@@ -42,6 +43,12 @@ def not_retried(message: str, reason: str) -> str:
     """The failure of a task whose retry the stopped build did not start: its last error, and why it was not
     tried again (else "after 1 attempts" beside `retries = 2` goes unexplained)."""
     return f"{message} (not retried: {reason})"
+
+
+def partial_text(t: TaskState) -> str:
+    """`1 of 4 inputs missing: build/perf.md (perf failed: exited with code 1)`."""
+    gaps = t.decision.gaps if t.decision is not None else ()
+    return f"{gaps_summary(gaps, len(t.task.inputs))}: {gaps_detail(gaps)}"
 
 
 class Outcomes:
@@ -137,7 +144,12 @@ class Outcomes:
         uncached = getattr(self.store, "uncached", {}).pop(t.id, None)  # (not silently: a clean would pay)
         if uncached:
             t.outcome.notice = "; ".join(filter(None, [t.outcome.notice, uncached]))
-        if result.salvaged:  # no call was made: shown as a restore is, and no success of the runner's
+        if t.decision is not None and t.decision.gaps:
+            out = t.outcome
+            out.partial = gaps_summary(t.decision.gaps, len(t.task.inputs))
+            out.notice = "; ".join(filter(None, [out.notice, f"partial report: {partial_text(t)}"]))
+            self._finish(t, "done", message=f"partial: {out.partial}")
+        elif result.salvaged:  # no call was made: shown as a restore is, and no success of the runner's
             self._finish(t, "cached", action=t.notice)
         else:
             cap = self.limits.grow(t.runner, t.started_as)
@@ -187,16 +199,35 @@ class Outcomes:
             t.attempt, paid.cost_usd, paid.tokens_in, paid.tokens_out, self.run_id,
         )  # fmt: skip
         record.started_at = out.started_at  # (the history row spans every attempt: retries, their waits)
+        if t.decision.gaps:  # recorded under a key no decision computes: never up to date, never restored
+            record.status = "partial"
+            record.error = partial_text(t)
         self.store.record_success(record, files, state="cached" if result.salvaged else "done")
         mark("recorded", t.id)
 
     def _succeeded(self, t: TaskState) -> None:
+        partial = t.outcome.partial
         for dep_id in self.graph.dependents.get(t.id, ()):
             dep = self.tasks.get(dep_id)
-            if dep is not None and dep.state not in TERMINAL:
-                dep.waiting_on -= 1
-                if dep.waiting_on == 0:
-                    self.undecided.push(dep_id)
+            if dep is None or dep.state in TERMINAL:
+                continue
+            if partial is not None:  # only a report is built on a partial report; an agent is not paid to
+                if not takes_gaps(dep.task):  # read half of one
+                    reason = f"dependency {t.id} is a partial report ({partial})"
+                    self._record(dep, "not-run", time.time(), message=reason)
+                    self._finish(dep, "not-run", message=reason)
+                    self._block_dependents(dep, reason)
+                    continue
+                why = f"{t.id} is a partial report: {partial}"
+                dep.gaps += [Gap(p, t.id, why, present=True) for p in self._made_by(dep, t)]
+            dep.waiting_on -= 1
+            if dep.waiting_on == 0:
+                self.undecided.push(dep_id)
+
+    def _made_by(self, dep: TaskState, t: TaskState) -> list[str]:
+        """The inputs of `dep` that `t` makes."""
+        producer = self.graph.producer
+        return [path for path in dep.task.inputs if producer.get(path) == t.id]
 
     def _fail(self, t: TaskState, error_type: str | None, message: str, action: str) -> None:
         self.store.log_event(self.run_id, t.id, error_type or "error", message, action)
@@ -231,19 +262,32 @@ class Outcomes:
         self._finish(t, "interrupted", message=message)
         if t.cancelled_for and self.control is not None:
             self.control.cancelled.append(t.id)
-            self._block_dependents(t, f"dependency {t.id} cancelled")
+            self._block_dependents(t, f"dependency {t.id} cancelled", partial=False)
 
-    def _block_dependents(self, t: TaskState, reason: str) -> None:
+    def _block_dependents(self, t: TaskState, reason: str, partial: bool = True) -> None:
+        """`t` failed or was not run: what depends on it is not run (`reason`), except, with -k and unless
+        `partial` is False (a task cancelled: it runs again soon), a report without `merge`, which is built
+        from its other inputs once they are made, as a partial report naming what it lacks and why."""
         if self.stop_reason is not None:
             return  # the final sweep marks everything with the stop reason
-        stack = list(self.graph.dependents.get(t.id, ()))
+        gaps = partial and self.options.keep_going
+        stack = [(t, dep_id) for dep_id in self.graph.dependents.get(t.id, ())]
         while stack:
-            dep = self.tasks.get(stack.pop())
+            parent, dep_id = stack.pop()
+            dep = self.tasks.get(dep_id)
             if dep is None or dep.state in TERMINAL:
+                continue
+            if gaps and takes_gaps(dep.task):
+                verb = "failed" if parent.state == "failed" else "not run"
+                why = f"{parent.id} {verb}: {(parent.outcome.message or verb).strip()}"
+                dep.gaps += [Gap(path, parent.id, why) for path in self._made_by(dep, parent)]
+                dep.waiting_on -= 1
+                if dep.waiting_on == 0:
+                    self.undecided.push(dep_id)
                 continue
             self._record(dep, "not-run", time.time(), message=reason)
             self._finish(dep, "not-run", message=reason)
-            stack.extend(self.graph.dependents.get(dep.id, ()))
+            stack.extend((dep, more) for more in self.graph.dependents.get(dep.id, ()))
 
     def _sweep(self) -> None:
         """Everything never started: not-run, with the reason the build stopped."""

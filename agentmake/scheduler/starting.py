@@ -14,6 +14,7 @@ from typing import Any
 
 from agentmake.errors import AgentmakeError
 from agentmake.plan import Decision, Hasher, Rebuilder
+from agentmake.plan.partial import partial_decision
 from agentmake.runners import AttemptResult, Executor
 from agentmake.scheduler.commit import UNKNOWN, saved_notice
 from agentmake.scheduler.inline import InlineAttempts
@@ -71,6 +72,8 @@ class Starting(Outcomes):
         except OSError as exc:  # e.g. an input vanished between the graph and now, an unreadable output
             self._fail(t, "input", unreadable(t, exc, self.hasher.root), "not retried: fatal")
             return
+        if t.gaps:  # with -k, some inputs were not made: built as a partial report, which always runs
+            decision = partial_decision(decision, t.gaps, len(t.task.inputs))
         t.decision = decision
         if (
             decision.action == "run"

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from agentmake.graph import Task
 from agentmake.model import Agentfile, AgentSpec, ReportSpec, runner_name
 from agentmake.plan import Decision
 from agentmake.plan.hashing import Seen
+from agentmake.plan.partial import Gap
 from agentmake.scheduler.events import TaskOutcome
 
 TERMINAL = frozenset({"done", "failed", "cached", "up-to-date", "not-run", "interrupted"})
@@ -35,6 +36,7 @@ class TaskState:
     seen: list[Seen] | None = None  # its inputs as decided (`Hasher.records`)
     moves: int = 0  # times it was decided again because an input changed while it ran
     outputs_then: list[Seen | None] | None = None  # its outputs as decided to run (`Decision.outputs_seen`)
+    gaps: list[Gap] = field(default_factory=list)  # a partial report's inputs not made whole (`plan.partial`)
 
     @property
     def id(self) -> str:
@@ -66,3 +68,10 @@ def max_attempts(task: Task, runner: str | None, agentfile: Agentfile) -> int:
 def is_llm(task: Task) -> bool:
     spec = task.spec
     return (not spec.is_shell) if isinstance(spec, AgentSpec) else spec.merge is not None
+
+
+def takes_gaps(task: Task) -> bool:
+    """Whether `task` is built as a partial report when some of its inputs are missing (with -k): a report
+    without `merge` (it renders locally, at no cost; a merge report's agent would be paid to read half)."""
+    spec = task.spec
+    return isinstance(spec, ReportSpec) and spec.merge is None

@@ -338,6 +338,8 @@ class Store(Journal):
         )  # fmt: skip
         if record.started_at is not None:  # (the row spans retries: keep the successful attempt's time)
             attempt.extra["duration"] = record.duration
+        if record.status == "partial":  # (a partial report: what it lacks, for the run summary)
+            attempt.extra["partial"] = record.error
         with self._tx():
             self._write_placed()
             outputs_json = self._write_task(record)

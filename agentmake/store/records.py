@@ -27,7 +27,7 @@ class TaskRecord:
     key: str
     parts: dict[str, Any]  # the key's components (see plan.keys), for explain
     outputs: dict[str, str]  # output path -> content hash as agentmake wrote it
-    status: str = "done"  # "done" | "failed"
+    status: str = "done"  # "done" | "failed" | "partial" (a partial report: `agentmake.plan.partial`)
     finished_at: float = 0.0
     duration: float = 0.0
     attempts: int = 1

@@ -5,9 +5,11 @@ Format version 1 (stored in ``PRAGMA user_version``). SQLite in WAL mode, ``sync
 tasks     the last build of each task: task_id (primary key), key (xxh3-128 of the canonical key parts, see
           `agentmake.plan.keys`; "" when the task never succeeded), parts (JSON: the key's components, for
           explain), outputs (JSON: output path -> content hash as agentmake wrote it), status ("done" |
-          "failed"), finished_at, duration (seconds), attempts, cost_usd, tokens_in, tokens_out, run_id, error
-          (last failure message), memo (the rebuilder's memo, a copy of parts["_memo"], read without
-          decoding parts).
+          "failed" | "partial": a report built with -k without some inputs, recorded and cached under
+          "partial:" + its key, which no decision computes, see `agentmake.plan.partial`), finished_at,
+          duration (seconds), attempts, cost_usd, tokens_in, tokens_out, run_id, error (last failure message;
+          for a partial report, what it lacks), memo (the rebuilder's memo, a copy of parts["_memo"], read
+          without decoding parts).
 files     the stat cache: path -> size, mtime_ns, inode, hash, recorded_ns (wall clock when hashed; see
           `agentmake.plan.hashing` for the racily-clean rule).
 runs      one row per build: run_id, started_at, ended_at, pid, counts (JSON: state -> number of tasks).

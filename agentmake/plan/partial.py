@@ -1,0 +1,82 @@
+"""Partial reports: with -k, a report (without `merge`) whose inputs were not all made by this build is built
+anyway from what was, and says what is missing.
+
+An input is a `Gap` when the task that makes it failed or was not run in this build (its file, if an earlier
+build left one, is not used: it may not match what the report's other inputs were made from), or when it is
+a report that was itself partial (`present`: its file is used, and named as incomplete).
+
+A partial report is never up to date and never stands for its complete inputs: its decision always runs
+(`partial_decision`), and its result is recorded under `PARTIAL + key` with the task status "partial", a key
+no decision ever computes, so the cache never restores it and the next build rebuilds the report. The
+record and the cache row keep it known as agentmake's own output (not a hand edit, not a stranger's file).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from agentmake.plan.changes import Reason
+from agentmake.plan.keys import key_of
+
+if TYPE_CHECKING:
+    from agentmake.plan.rebuilder import Decision
+
+PARTIAL = "partial:"  # prefix of the key a partial report is recorded (and cached) under
+
+
+@dataclass(frozen=True)
+class Gap:
+    """An input of a report that this build did not make whole: `path`, the `task` that makes it and why
+    it is not there (`reason`: "perf failed: exited with code 1", "not run: dependency scan failed").
+    `present`: the file is there but is a partial report itself (`reason` says what it lacks)."""
+
+    path: str
+    task: str
+    reason: str
+    present: bool = False
+
+
+def gaps_summary(gaps: Sequence[Gap], total: int) -> str:
+    """`1 of 4 inputs missing`, `1 of 2 inputs a partial report`, or both joined by `, `."""
+    missing = sum(1 for g in gaps if not g.present)
+    partial = len(gaps) - missing
+    said = [f"{missing} of {total} inputs missing"] if missing else []
+    if partial:
+        what = "a partial report" if partial == 1 else "partial reports"
+        said.append(f"{partial} of {total} inputs {what}")
+    return ", ".join(said)
+
+
+def gaps_detail(gaps: Sequence[Gap]) -> str:
+    """Each gap on one line of text: `build/perf.md (perf failed: exited with code 1)`, joined by `; `."""
+    return "; ".join(f"{g.path} ({g.reason})" for g in gaps)
+
+
+def partial_decision(decision: Decision, gaps: Sequence[Gap], total: int) -> Decision:
+    """`decision` (as the rebuilder took it from the files on disk) made into the run of a partial report:
+    the missing inputs count as absent in its key parts, whatever an earlier build left at their paths; it
+    runs whatever the rebuilder said (a skip or a restore would show an earlier, complete document); outputs
+    edited by hand, even those a skip would have kept, are saved before it replaces them."""
+    parts = dict(decision.parts)
+    inputs = dict(parts.get("inputs") or {})
+    for gap in gaps:
+        if not gap.present:
+            inputs[gap.path] = None
+    parts["inputs"] = inputs
+    parts["partial"] = sorted(g.path for g in gaps)
+    edited = list(decision.edited)
+    kept = [r.path for r in decision.reasons if r.kind == "output-edited" and r.path]  # (a skip kept them)
+    edited += [path for path in kept if path not in edited]
+    why = Reason("inputs-missing", f"partial report ({gaps_summary(gaps, total)}): {gaps_detail(gaps)}")
+    return replace(
+        decision,
+        action="run",
+        reasons=[why],
+        key=PARTIAL + key_of(parts),
+        parts=parts,
+        edited=edited,
+        recorded=False,
+        gaps=tuple(gaps),
+    )
