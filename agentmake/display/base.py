@@ -129,7 +129,9 @@ def summary_lines(result: BuildResult) -> list[str]:
 
 
 def _duration(o: TaskOutcome) -> float:
-    return (o.ended_at or o.started_at or 0.0) - (o.started_at or 0.0)
+    """Its *time*: what its attempts ran (`TaskOutcome.run_time`), else its span."""
+    ran = o.run_time
+    return ran if ran is not None else (o.ended_at or o.started_at or 0.0) - (o.started_at or 0.0)
 
 
 def _rest_line(result: BuildResult, shown: set[str]) -> str:

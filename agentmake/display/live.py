@@ -57,6 +57,7 @@ class _Row:
     max_attempts: int = 0
     retry_in: float | None = None
     message: str | None = None
+    ran: float | None = None  # a finished task's time (`TaskEvent.ran`)
     seq: int = 0  # order of first news (the order of the queued rows in the table)
 
 
@@ -148,7 +149,7 @@ class LiveDisplay:
             changed = row.state != event.state or row.attempt != event.attempt
             row.state, row.since = event.state, event.time
             row.attempt, row.max_attempts = event.attempt, event.max_attempts
-            row.retry_in, row.message = event.retry_in, event.message
+            row.retry_in, row.message, row.ran = event.retry_in, event.message, event.ran
             if event.state == "running" and row.started is None:
                 row.started = event.time
             self._enter(task_id, row)
@@ -253,7 +254,8 @@ class LiveDisplay:
         text.append(f"{SYMBOLS[row.state]} {WORDS.get(row.state, row.state):<11} ", style=STYLES[row.state])
         text.append(term_safe(task_id))
         if row.started is not None and row.state in ("done", "failed"):
-            text.append(f"  {fmt_duration(row.since - row.started)}", style="dim")
+            took = row.ran if row.ran is not None else row.since - row.started
+            text.append(f"  {fmt_duration(took)}", style="dim")
         detail = describe(
             TaskEvent(task_id, row.state, row.since, row.attempt, row.max_attempts, row.retry_in, row.message)
         )

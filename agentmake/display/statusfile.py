@@ -41,12 +41,13 @@ class _Task:
     cost: float | None = None
     tokens: str = ""
     message: str | None = None
+    ran: float | None = None  # a finished task's time (`TaskEvent.ran`)
     row: str | None = None  # the formatted table row; None when it must be formatted again
 
     def format_row(self, task_id: str) -> str:
         if self.row is None:
-            duration = None
-            if self.started is not None and self.ended is not None:
+            duration = self.ran
+            if duration is None and self.started is not None and self.ended is not None:
                 duration = self.ended - self.started
             cells = [task_id, self.state, self.attempts or "", fmt_duration(duration), fmt_cost(self.cost)]
             self.row = _md_row([*cells, self.tokens])
@@ -110,6 +111,7 @@ class StatusFile:
             task.started = event.time
         if event.state in ("done", "failed", "interrupted") and task.started is not None:
             task.ended = event.time
+            task.ran = event.ran
         if event.message and event.state in ("failed", "retrying", "not-run", "interrupted", "done"):
             task.message = event.message
         if event.error_type or event.state in ("failed", "retrying"):

@@ -12,6 +12,7 @@ from agentmake.graph import Graph, Task
 from agentmake.model import AgentSpec, ReportSpec
 from agentmake.report.mermaid import Bar, flowchart, gantt
 from agentmake.store import AttemptRecord
+from agentmake.store.records import run_time
 
 
 class Records(Protocol):
@@ -30,9 +31,8 @@ class Row:
 
     @property
     def duration(self) -> float:
-        if self.record is None:
-            return 0.0
-        return max(self.record.ended_at - self.record.started_at, 0.0)
+        """Its *time*: what its attempts ran, not the waits between them (`records.run_time`)."""
+        return 0.0 if self.record is None else run_time(self.record)
 
 
 _MADE = ("done", "cached", "up-to-date")  # history states of a result put in place (or found there)
@@ -111,6 +111,20 @@ def critical_path(
         if got[0] > winner[0]:
             winner = got
     return winner[1]
+
+
+def _bars(record: AttemptRecord, section: str, critical: bool) -> list[Bar]:
+    """Its gantt bars: one per attempt when it took several (`extra["runs"]`: the waits between them are no
+    bar, each but the last failed), else one over its span."""
+    runs = record.extra.get("runs")
+    if not isinstance(runs, list) or len(runs) < 2:
+        return [Bar(record.task_id, record.state, record.started_at, record.ended_at, section, critical)]
+    last = len(runs) - 1
+    return [
+        Bar(f"{record.task_id} (try {n + 1})", record.state if n == last else "failed",
+            float(start), float(end), section, critical)
+        for n, (start, end) in enumerate(runs)
+    ]  # fmt: skip
 
 
 def _field(event: dict[str, Any], *names: str) -> Any:
@@ -218,11 +232,11 @@ def render_summary(
 
     critical = set(path)
     bars = [
-        Bar(r.task_id, r.record.state, r.record.started_at, r.record.ended_at, agent_name(r.task_id),
-            r.task_id in critical)
+        bar
         for r in sorted(ran, key=lambda r: (r.record.started_at if r.record else 0.0, order.index(r.task_id)))
         if r.record
-    ]  # fmt: skip
+        for bar in _bars(r.record, agent_name(r.task_id), r.task_id in critical)
+    ]
     if bars:
         parts += ["", f"{h}# Timeline", "", "```mermaid", gantt(bars, f"Run {run_id}"), "```"]
     states = {r.task_id: (r.record.state if r.current and r.record else "") for r in rows}

@@ -32,6 +32,7 @@ class TaskEvent:
     message: str | None = None  # failure message, reason for not-run, or the stale reason when starting
     error_type: str | None = None
     action: str | None = None  # what was done: "retrying in 2.1s", "gave up after 3 attempts"
+    ran: float | None = None  # done/failed/interrupted: seconds its attempts ran (`TaskOutcome.run_time`)
 
 
 @dataclass
@@ -48,6 +49,13 @@ class TaskOutcome:
     notice: str | None = None  # not a failure, but worth telling: a kept or saved hand-edited output
     key: str | None = None  # what it was decided under, if it failed (or was held: `BuildOptions.hold`)
     partial: str | None = None  # a partial report: what it lacks (`1 of 4 inputs missing`; `plan.partial`)
+    runs: list[tuple[float, float]] = field(default_factory=list)  # (start, end) of each attempt it ran
+
+    @property
+    def run_time(self) -> float | None:
+        """A task's *time*: the seconds its attempts of this build ran, retries included, the waits between
+        them (backoff) not; None if it ran none. `ended_at - started_at` is its wall *span*."""
+        return sum(max(end - start, 0.0) for start, end in self.runs) if self.runs else None
 
 
 @dataclass

@@ -303,6 +303,7 @@ class Build(Stopping):
         for message in messages:
             if message[0] == "result" and message[3].outcome == "ok" and message[4] is not None:
                 t = self.tasks[message[1]]
+                t.outcome.runs.append((message[5], message[6]))
                 mark("received", t.id)
                 self._release(t, message[3])
                 if not self._moved(t, message[3]):
@@ -348,6 +349,7 @@ class Build(Stopping):
         else:
             _, task_id, _attempt, result, hashes, started, ended = message
             mark("received", task_id)
+            self.tasks[task_id].outcome.runs.append((started, ended))
             self._on_result(self.tasks[task_id], result, hashes, started, ended)
 
     def _write_marks(self, before: float) -> None:

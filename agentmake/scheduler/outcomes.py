@@ -25,6 +25,7 @@ from agentmake.scheduler.ready import ReadyQueue
 from agentmake.scheduler.tasks import TERMINAL, TaskState, takes_gaps
 from agentmake.store import AttemptRecord, Store, TaskRecord
 from agentmake.store.busy import StateBusy
+from agentmake.store.records import runs_extra
 from agentmake.trace import mark
 
 SPEND_EPSILON = 1e-9  # dollars: a float sum of prices can fall a rounding error short of an equal budget
@@ -192,13 +193,16 @@ class Outcomes:
             if path not in files:  # written in place by the runner (hashed by the worker)
                 files[path] = self.root / path
         out = t.outcome
-        duration = result.duration or (ended - started)
+        took = result.duration or (ended - started)  # this attempt's (what the next build's estimate uses)
         paid = result if result.salvaged else out
+        ran = took if result.salvaged or out.run_time is None else out.run_time
         record = TaskRecord(
-            t.id, t.decision.key or "", t.decision.parts, dict(hashes), "done", time.time(), duration,
+            t.id, t.decision.key or "", t.decision.parts, dict(hashes), "done", time.time(), ran,
             t.attempt, paid.cost_usd, paid.tokens_in, paid.tokens_out, self.run_id,
         )  # fmt: skip
         record.started_at = out.started_at  # (the history row spans every attempt: retries, their waits)
+        record.attempt_time = took
+        record.runs = list(out.runs) if len(out.runs) > 1 else None
         if t.decision.gaps:  # recorded under a key no decision computes: never up to date, never restored
             record.status = "partial"
             record.error = partial_text(t)
@@ -306,24 +310,19 @@ class Outcomes:
     def _record(self, t: TaskState, state: str, now: float, **extra: Any) -> None:
         out = t.outcome
         started = out.started_at if out.started_at is not None else now
-        self.store.record_attempt(
-            AttemptRecord(
-                self.run_id,
-                t.id,
-                state,
-                started,
-                now,
-                t.attempt,
-                out.cost_usd,
-                out.tokens_in,
-                out.tokens_out,
-                **extra,
-            )
-        )
+        record = AttemptRecord(
+            self.run_id, t.id, state, started, now, t.attempt, out.cost_usd, out.tokens_in, out.tokens_out,
+            **extra,
+        )  # fmt: skip
+        if len(out.runs) > 1:  # (its span holds waits between attempts: what ran is kept beside it)
+            record.extra["runs"] = runs_extra(out.runs)
+        self.store.record_attempt(record)
 
     def _finish(self, t: TaskState, state: str, **fields: Any) -> None:
         if t.outcome.ended_at is None or state != "cached":
             t.outcome.ended_at = time.time()
+        if t.outcome.runs and state in ("done", "failed", "interrupted"):
+            fields.setdefault("ran", t.outcome.run_time)
         if fields.get("message") is not None:
             t.outcome.message = fields["message"]
         self._emit(t, state, **fields)

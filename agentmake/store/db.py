@@ -33,7 +33,7 @@ from agentmake.store.busy import BusyWait, StateBusy, optional
 from agentmake.store.cache import BlobCache
 from agentmake.store.journal import Journal
 from agentmake.store.lock import LockedError, ProjectLock
-from agentmake.store.records import AttemptRecord, FileRecord, RawJSON, TaskRecord
+from agentmake.store.records import AttemptRecord, FileRecord, RawJSON, TaskRecord, runs_extra
 from agentmake.store.schema import connect, empty
 
 __all__ = ["AttemptRecord", "FileRecord", "LockedError", "Store", "TaskRecord"]
@@ -337,7 +337,11 @@ class Store(Journal):
             record.cost_usd, record.tokens_in, record.tokens_out,
         )  # fmt: skip
         if record.started_at is not None:  # (the row spans retries: keep the successful attempt's time)
-            attempt.extra["duration"] = record.duration
+            attempt.extra["duration"] = (
+                record.duration if record.attempt_time is None else record.attempt_time
+            )
+        if record.runs:  # (and what each attempt ran, when there were several: `records.run_time`)
+            attempt.extra["runs"] = runs_extra(record.runs)
         if record.status == "partial":  # (a partial report: what it lacks, for the run summary)
             attempt.extra["partial"] = record.error
         with self._tx():

@@ -42,6 +42,11 @@ class TaskRecord:
     # when the task's first attempt of this run started (its history row spans every attempt, as a failure's
     # does); not stored in the task row. None: `finished_at - duration`
     started_at: float | None = None
+    # `duration` is the task's *time*: its attempts of that build, summed (retries in, backoff waits out). Not
+    # stored in the task row: the successful attempt's own time (the history row keeps it as `duration`, the
+    # next build's estimate), and (start, end) of each attempt when it took several (kept as `runs`)
+    attempt_time: float | None = None
+    runs: list[tuple[float, float]] | None = None
 
 
 class RawJSON(str):
@@ -91,6 +96,20 @@ class AttemptRecord:
     error_type: str | None = None
     message: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def runs_extra(runs: list[tuple[float, float]]) -> list[list[float]]:
+    """(start, end) of each attempt as kept in a history row's `extra["runs"]` (milliseconds are enough)."""
+    return [[round(start, 3), round(end, 3)] for start, end in runs]
+
+
+def run_time(a: AttemptRecord) -> float:
+    """A history row's *time*: the seconds its attempts ran (`extra["runs"]`, when it took several), else its
+    span (`ended_at - started_at`: one attempt, nothing waited)."""
+    runs = a.extra.get("runs")
+    if isinstance(runs, list) and runs:
+        return sum(max(float(end) - float(start), 0.0) for start, end in runs)
+    return max(a.ended_at - a.started_at, 0.0)
 
 
 def attempt_from_row(r: tuple[Any, ...]) -> AttemptRecord:
