@@ -1,6 +1,7 @@
 """A task's *time* is what its attempts ran: the backoff waits between retries are not in it (they are in its
 span), alike in the summary table, `agentmake status`, status.md and a report (its table, agent time and one
-gantt bar per attempt). Real builds with the fake claude, whose rate-limit failures wait at least half the
+gantt bar per attempt); and `status` of a failed task shows the failure's time and cost, not those of its
+last success. Real builds with the fake claude, whose rate-limit failures wait at least half the
 backoff."""
 
 from __future__ import annotations
@@ -84,3 +85,25 @@ def test_a_retried_tasks_time_leaves_out_the_waits_between_its_attempts(e2e: E2E
     runs = extra.get("runs")  # (start, end) of each attempt, beside the span, in the history row
     assert isinstance(runs, list) and len(runs) == 3, extra
     assert status["last_duration"] == pytest.approx(sum(end - start for start, end in runs), abs=0.01)
+
+
+def test_status_of_a_failed_task_shows_the_failure_not_its_last_success(e2e: E2E) -> None:
+    agentfile = 'retries = 0\nagent slow:\n    runner = claude\n    prompt = "FAKE: sleep=1.5\\nhi"\n'
+    e2e.write("Agentfile", agentfile + "    outputs = out.md\n")
+    assert e2e.am().code == 0
+    (done,) = json.loads(e2e.am("status", "--json").out)
+    assert done["last_duration"] >= 1.5 and "last_success_duration" not in done, done
+
+    e2e.write("Agentfile", e2e.read("Agentfile").replace("FAKE: sleep=1.5", "FAKE: fail=401"))
+    assert e2e.am().code == 1
+    (failed,) = json.loads(e2e.am("status", "--json").out)
+    assert failed["state"] == "failed", failed
+    assert failed["last_duration"] < 1.0, failed  # the failed attempt, not the 1.5s success
+    assert failed["last_cost"] != done["last_cost"], failed
+    assert failed["last_success_duration"] == done["last_duration"], failed
+    assert failed["last_success_cost"] == done["last_cost"], failed
+    text = e2e.am("status").out
+    assert re.search(r"^failed +slow +\d+ms", text, re.M) or re.search(
+        r"^failed +slow +0\.\ds", text, re.M
+    ), text
+    assert "    - last success: 1.5s" in text or "    - last success: 1.6s" in text, text

@@ -14,7 +14,8 @@ from typing import Any
 from agentmake.display.fmt import fmt_cost, fmt_duration, term_lines, term_safe
 from agentmake.graph import Graph
 from agentmake.plan import Decision
-from agentmake.store import Store, TaskRecord
+from agentmake.store import AttemptRecord, Store, TaskRecord
+from agentmake.store.records import run_time
 
 Running = Mapping[str, int] | Iterable[tuple[str, int, int, int]]
 
@@ -42,7 +43,10 @@ def status_rows(
     owner_alive: bool = True,
 ) -> list[dict[str, Any]]:
     """One dict per task in graph order: task, kind, state ("up to date", "stale", "failed", "running"),
-    reasons (sentences), pid (for running), outputs, last_duration, last_cost, last_finished.
+    reasons (sentences), pid (for running), outputs, and its last build's time (`last_duration`: what its
+    attempts ran, waits between retries not counted), cost, tokens and end (`last_finished`). Of a failed
+    task, those of the failure (its attempts in the build that failed), and its last success's time and cost
+    apart (`last_success_duration`, `last_success_cost`; None if it never succeeded).
     `owner_alive=False`: no agentmake holds the project now, so the `running` entries are what a stopped one
     (e.g. `kill -9`) left: those tasks are not running but interrupted, which their first reason says."""
     by_id = dict(decisions) if isinstance(decisions, Mapping) else {d.task_id: d for d in decisions}
@@ -50,6 +54,7 @@ def status_rows(
     pids = _running_pids(running)
     own = os.getpid() if own_pid is None else own_pid
     stopped = _interrupted_last(store) if store is not None else {}
+    failures = _failures(store, records) if store is not None else {}
     rows: list[dict[str, Any]] = []
     for task_id, task in graph.tasks.items():
         decision = by_id.get(task_id)
@@ -74,23 +79,48 @@ def status_rows(
             reasons = ["never built"]
         else:
             state = "up to date"
-        rows.append(
-            {
-                "task": task_id,
-                "kind": task.kind,
-                "state": state,
-                "action": decision.action if decision is not None else None,
-                "reasons": reasons,
-                "pid": pid if state == "running" else None,
-                "outputs": list(task.outputs),
-                "last_duration": record.duration if record is not None else None,
-                "last_cost": record.cost_usd if record is not None else None,
-                "last_tokens_in": record.tokens_in if record is not None else None,
-                "last_tokens_out": record.tokens_out if record is not None else None,
-                "last_finished": record.finished_at if record is not None else None,
-            }
-        )
+        row: dict[str, Any] = {
+            "task": task_id,
+            "kind": task.kind,
+            "state": state,
+            "action": decision.action if decision is not None else None,
+            "reasons": reasons,
+            "pid": pid if state == "running" else None,
+            "outputs": list(task.outputs),
+            "last_duration": record.duration if record is not None else None,
+            "last_cost": record.cost_usd if record is not None else None,
+            "last_tokens_in": record.tokens_in if record is not None else None,
+            "last_tokens_out": record.tokens_out if record is not None else None,
+            "last_finished": record.finished_at if record is not None else None,
+        }
+        failure = failures.get(task_id) if state == "failed" else None
+        if record is not None and failure is not None:  # (the record keeps the last success's figures)
+            succeeded = bool(record.key)
+            row.update(
+                last_duration=run_time(failure),
+                last_cost=failure.cost_usd,
+                last_tokens_in=failure.tokens_in,
+                last_tokens_out=failure.tokens_out,
+                last_finished=failure.ended_at,
+                last_success_duration=record.duration if succeeded else None,
+                last_success_cost=record.cost_usd if succeeded else None,
+            )
+        rows.append(row)
     return rows
+
+
+def _failures(store: Store, records: Mapping[str, TaskRecord]) -> dict[str, AttemptRecord]:
+    """Each task recorded failed -> the history row of that failure (the build that failed it)."""
+    runs: dict[int, set[str]] = {}
+    for task_id, record in records.items():
+        if record.status == "failed":
+            runs.setdefault(record.run_id, set()).add(task_id)
+    found: dict[str, AttemptRecord] = {}
+    for run_id, task_ids in runs.items():
+        for a in store.attempts(run_id):
+            if a.task_id in task_ids and a.state == "failed":
+                found[a.task_id] = a
+    return found
 
 
 def _interrupted_last(store: Store) -> dict[str, str]:
@@ -136,6 +166,10 @@ def render_status_text(rows: Sequence[Mapping[str, Any]]) -> str:
                 first, *more = term_lines(str(reason)) or [""]
                 lines.append(f"    - {first}")
                 lines.extend(f"      {line}" for line in more)
+        if row.get("last_success_duration") is not None:  # (a failed task: its figures are the failure's)
+            took = fmt_duration(row["last_success_duration"])
+            cost = fmt_cost(row.get("last_success_cost"))
+            lines.append(f"    - last success: {took}{', ' + cost if cost else ''}")
     counts: dict[str, int] = {}
     for row in rows:
         counts[row["state"]] = counts.get(row["state"], 0) + 1
