@@ -78,5 +78,6 @@ def partial_decision(decision: Decision, gaps: Sequence[Gap], total: int) -> Dec
         parts=parts,
         edited=edited,
         recorded=False,
+        adopt=None,  # (nor is it the cached result of its complete inputs, in place already)
         gaps=tuple(gaps),
     )
