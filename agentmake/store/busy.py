@@ -152,22 +152,16 @@ class WaitingConnection(sqlite3.Connection):
     busy: BusyWait
 
     def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
-        while True:
-            try:
-                cursor = super().execute(sql, parameters)
-            except sqlite3.OperationalError as exc:
-                if self.in_transaction or not is_busy(exc):
-                    raise
-                self.busy.waiting(exc)
-                continue
-            self.busy.went_on()
-            return cursor
+        return self._waiting(super().execute, sql, parameters)
 
     def executemany(self, sql: str, seq_of_parameters: Iterable[Any], /) -> sqlite3.Cursor:
         rows = list(seq_of_parameters)  # (tried again from the start: a generator would be spent)
+        return self._waiting(super().executemany, sql, rows)
+
+    def _waiting(self, run: Callable[[str, Any], sqlite3.Cursor], sql: str, args: Any) -> sqlite3.Cursor:
         while True:
             try:
-                cursor = super().executemany(sql, rows)
+                cursor = run(sql, args)
             except sqlite3.OperationalError as exc:
                 if self.in_transaction or not is_busy(exc):
                     raise
