@@ -297,14 +297,14 @@ def _build_selected(
         decisions = _plan(project, selected, req)
         stale = [d for d in decisions if d.stale]
         if req.dry_run:
-            from agentmake.plan.explain import brief, if_changed, only_waits
+            from agentmake.plan.explain import brief, if_changed, waits_to_decide
 
             maybe = restore = 0
             for d in stale:
                 why = "; ".join(r.message for r in d.reasons) if req.verbose else brief(d.reasons)
                 why = why or "stale"
                 verb = "restore" if d.action == "restore" else "run"
-                if only_waits(d):  # (a task it waits for may remake its input unchanged: then it stays)
+                if waits_to_decide(d):  # (a task it waits for may remake its input unchanged: then it stays)
                     maybe += 1
                     _out(term_safe(f"may {verb} {d.task_id}: {why} ({if_changed(d)})"))
                 else:

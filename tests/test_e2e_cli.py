@@ -345,3 +345,32 @@ def test_a_dry_run_tells_many_changed_inputs_of_a_fan_in_in_one_reason(
     assert main(["-C", str(tmp_path), "-n", "-v"]) == 0
     line = capsys.readouterr().out.splitlines()[0]
     assert all(f"input in/{n}.txt changed" in line for n in range(6)) and "input extra.txt changed" in line
+
+
+def test_a_dry_run_is_unsure_of_a_partial_report_whose_input_is_being_rebuilt(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # found by the rebuild soak: after a partial report (-k), a dry run said "would run summary" while its
+    # input waited to be rebuilt; the build then restored it from the cache (the input came back as the
+    # complete build had made it). Until that input is made, either may happen: "may run".
+    (tmp_path / "src.txt").write_text("a\n")
+    agentfile = (
+        'agent up:\n    run = "RUN"\n    inputs = src.txt\n    outputs = mid.txt\n'
+        "report summary:\n    inputs = mid.txt\n    output = REPORT.md\n    summary = false\n"
+    )
+    af = tmp_path / "Agentfile"
+    af.write_text(agentfile.replace("RUN", "cp {input} {output}"))
+    assert main(["-C", str(tmp_path), "-s"]) == 0
+    af.write_text(agentfile.replace("RUN", "exit 1"))
+    assert main(["-C", str(tmp_path), "-s", "-k"]) == 1
+    assert "Partial report" in (tmp_path / "REPORT.md").read_text()
+    af.write_text(agentfile.replace("RUN", "cat {input} > {output}"))  # (the same output as cp)
+    capsys.readouterr()
+    assert main(["-C", str(tmp_path), "-n"]) == 0
+    dry = capsys.readouterr().out
+    assert "would run up: " in dry, dry
+    assert "may run summary: the last build made a partial report" in dry, dry
+    assert "it is restored from the cache, if what it reads comes back" in dry, dry
+    assert main(["-C", str(tmp_path)]) == 0
+    assert "1 ran, 1 cached" in capsys.readouterr().out
+    assert "Partial report" not in (tmp_path / "REPORT.md").read_text()

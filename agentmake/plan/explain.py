@@ -72,13 +72,16 @@ def describe(task: Task, decision: Decision) -> str:
         return f"{label} is up to date" + (f": {reasons}" if reasons else "")
     if decision.action == "restore":
         return f"{label} will be restored from cache: {reasons}"
-    if only_waits(decision):
+    if waits_to_decide(decision):
         return f"{label} may be stale: {reasons} ({if_changed(decision)})"
     return f"{label} is stale: {reasons}"
 
 
 def if_changed(decision: Decision) -> str:
-    """The condition of a task that `only_waits`: "if that changes it" (or "them", for several inputs)."""
+    """The condition of a task that `waits_to_decide`: "if that changes it" (or "them", for several inputs);
+    after a failure or a partial report, what restores it instead of running it."""
+    if not only_waits(decision):
+        return "or it is restored from the cache, if what it reads comes back as an earlier build made it"
     return "if that changes it" if len(decision.reasons) == 1 else "if that changes them"
 
 
@@ -86,6 +89,18 @@ def only_waits(decision: Decision) -> bool:
     """Whether a stale decision's only reasons are inputs a task that runs first will rebuild: if it makes
     them again unchanged (early cutoff), the task stays up to date."""
     return bool(decision.reasons) and all(r.kind == "input-will-change" for r in decision.reasons)
+
+
+_SETTLED_LATER = frozenset({"input-will-change", "previous-failed", "previous-partial"})
+
+
+def waits_to_decide(decision: Decision) -> bool:
+    """Whether what a stale decision does depends on what a task that runs first makes of its inputs: it
+    `only_waits`, or it also failed (or was a partial report) last time, so it runs, unless those inputs come
+    back as an earlier build made them and its result is restored from the cache (or, after a failure, is
+    up to date)."""
+    kinds = {r.kind for r in decision.reasons}
+    return "input-will-change" in kinds and kinds <= _SETTLED_LATER
 
 
 def resolve_targets(graph: Graph, target: str) -> set[str]:
