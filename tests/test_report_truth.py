@@ -138,3 +138,103 @@ def test_findings_with_html_and_entities_show_as_written(e2e: E2E) -> None:
     # no tag a Markdown viewer would render (and so hide); entities that render as the text itself
     assert row[1] == "use &lt;strong> not &lt;b> &amp; write &amp;lt; for &lt;"
     assert row[2] == "`<em>`"  # inside a code span Markdown shows it as written already
+
+
+def critical_line(report: str) -> str:
+    return next(line for line in report.splitlines() if line.startswith("Critical path ("))
+
+
+def path_of(line: str) -> list[tuple[str, str]]:
+    """(link, task) of each step of a `Critical path (…): …` line: link "" for the first, "→" a dependency,
+    "⇢" a slot."""
+    return re.findall(r"(?:^|([→⇢]) )`([^`]+)` \(", line.split("): ", 1)[1])
+
+
+FAN_OUT = """\
+agent scan:
+    inputs  = src.txt
+    outputs = out/scan.md
+    run     = "sleep 0.2; cat {input} > {output}"
+
+agent a:
+    inputs  = out/scan.md
+    outputs = out/a.md
+    run     = "sleep 0.2; cat {input} > {output}"
+
+agent b:
+    inputs  = out/scan.md
+    outputs = out/b.md
+    run     = "sleep 0.2; cat {input} > {output}"
+
+agent c:
+    inputs  = out/scan.md
+    outputs = out/c.md
+    run     = "sleep 0.2; cat {input} > {output}"
+
+report r:
+    inputs = out/a.md out/b.md out/c.md
+    output = R.md
+"""
+
+
+def test_at_j_1_the_critical_path_is_the_chain_that_ran_one_after_another(e2e: E2E) -> None:
+    # a, b and c each need only scan, but -j 1 runs them one after another: the wall time is all four, and
+    # the critical path is the chain of tasks each of which started when the one before it ended (it named
+    # scan and one of the three, which add up to half the wall time)
+    e2e.write("src.txt", "source\n")
+    e2e.write("Agentfile", FAN_OUT)
+    run = e2e.am("-j", "1", "report")
+    assert run.code == 0, run
+    text = e2e.read("R.md")
+    steps = path_of(critical_line(text))
+    assert steps[0] == ("", "scan"), text
+    assert sorted(task for _, task in steps[1:]) == ["a", "b", "c"], text
+    assert [link for link, _ in steps] == ["", "→", "⇢", "⇢"], text  # one waited for scan, two for a slot
+    note = text.split(critical_line(text))[1].split("###")[0]
+    assert "`⇢` for a free slot" in note and "longest chain of dependencies" in note, note
+    assert re.search(r"takes [\d.]+s: `scan` → `[abc]`\.\)", note), note
+
+    again = e2e.am("-B", "-j", "4", "report")  # enough slots: the path is scan and one of the three
+    assert again.code == 0, again
+    text = e2e.read("R.md")
+    steps = path_of(critical_line(text))
+    assert len(steps) == 2 and steps[0] == ("", "scan") and steps[1][0] == "→", text
+    assert "free slot" not in text, text
+
+
+def test_a_runner_parallel_cap_puts_its_waits_on_the_critical_path(e2e: E2E) -> None:
+    # three calls with no dependencies, but `parallel = 1`: they ran one after another at -j 4
+    e2e.write(
+        "Agentfile",
+        """\
+        runner claude:
+            parallel = 1
+
+        agent x:
+            prompt  = "FAKE: label=x sleep=0.3\\nask x"
+            outputs = out/x.md
+
+        agent y:
+            prompt  = "FAKE: label=y sleep=0.3\\nask y"
+            outputs = out/y.md
+
+        agent z:
+            prompt  = "FAKE: label=z sleep=0.3\\nask z"
+            outputs = out/z.md
+
+        agent quick:
+            outputs = out/quick.md
+            run     = "echo quick > {output}"
+
+        report r:
+            inputs = out/x.md out/y.md out/z.md out/quick.md
+            output = R.md
+        """,
+    )
+    run = e2e.am("-j", "4", "report")
+    assert run.code == 0, run
+    text = e2e.read("R.md")
+    steps = path_of(critical_line(text))
+    assert sorted(task for _, task in steps) == ["x", "y", "z"], text
+    assert [link for link, _ in steps] == ["", "⇢", "⇢"], text
+    assert "`parallel`" in text.split(critical_line(text))[1].split("###")[0]

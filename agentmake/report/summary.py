@@ -113,6 +113,33 @@ def critical_path(
     return winner[1]
 
 
+def run_path(rows: Sequence[Row]) -> list[tuple[str, str | None]]:
+    """The chain of tasks that set the run's wall time, as it ran: from the task that ended last, back through
+    what each waited for before it first started (`extra["after"]`, recorded by the scheduler): a dependency,
+    or, when every slot it could use was taken (`-j`, a runner's `parallel`), the task whose end freed one.
+    Each item is (task id, what it waited for the previous one as: "dependency" | "slot" | None for the
+    first). Empty when the records say nothing of it (an older run): use `critical_path` then.
+
+    Example: `scan` then `quality`, `perf` and `security`, which read its output, built with -j 1: each of the
+    three waits for the one before, so the chain is scan → quality ⇢ perf ⇢ security (all four times add up
+    to the wall time), where `critical_path` (unlimited slots) says scan → quality."""
+    ended = {r.task_id: r.record for r in rows if r.current and r.record and r.record.state != "not-run"}
+    if not any("after" in rec.extra for rec in ended.values()):
+        return []
+    last = max(ended.values(), key=lambda rec: rec.ended_at)
+    chain: list[tuple[str, str | None]] = []
+    seen: set[str] = set()
+    rec: AttemptRecord | None = last
+    while rec is not None and rec.task_id not in seen:
+        seen.add(rec.task_id)
+        after = rec.extra.get("after")
+        link = after if isinstance(after, list) and len(after) == 2 and after[0] in ended else None
+        chain.append((rec.task_id, str(link[1]) if link else None))
+        rec = ended[link[0]] if link else None
+    chain.reverse()
+    return chain
+
+
 def _bars(record: AttemptRecord, section: str, critical: bool) -> list[Bar]:
     """Its gantt bars: one per attempt when it took several (`extra["runs"]`: the waits between them are no
     bar, each but the last failed), else one over its span."""
@@ -125,6 +152,32 @@ def _bars(record: AttemptRecord, section: str, critical: bool) -> list[Bar]:
             float(start), float(end), section, critical)
         for n, (start, end) in enumerate(runs)
     ]  # fmt: skip
+
+
+def _path_lines(
+    as_run: list[tuple[str, str | None]], by_deps: list[str], weights: dict[str, float]
+) -> list[str]:
+    """The critical path as it ran (`→` a dependency, `⇢` a slot), and, when waits for slots are on it, the
+    longest chain of dependencies alone: what the run would take with a slot for every ready task."""
+    total = sum(weights.get(t, 0.0) for t, _ in as_run)
+    if not as_run or total <= 0:
+        return []
+    chain = "".join(
+        ("" if how is None else " ⇢ " if how == "slot" else " → ")
+        + f"`{t}` ({fmt_duration(weights.get(t, 0.0))})"
+        for t, how in as_run
+    )
+    lines = ["", f"Critical path ({fmt_duration(total)}): {chain}"]
+    if any(how == "slot" for _, how in as_run):
+        deps_total = sum(weights.get(t, 0.0) for t in by_deps)
+        alone = " → ".join(f"`{t}`" for t in by_deps)
+        lines += [
+            "",
+            "(`→` waited for a dependency, `⇢` for a free slot: `-j` or the runner's `parallel` held it back."
+            " With a slot for every ready task, the longest chain of dependencies takes"
+            f" {fmt_duration(deps_total)}: {alone}.)",
+        ]
+    return lines
 
 
 def _field(event: dict[str, Any], *names: str) -> Any:
@@ -201,11 +254,10 @@ def render_summary(
     parts.append(md_table(["measure", "value"], stats))
 
     weights = {r.task_id: r.duration for r in ran}
-    path = critical_path(order, graph.deps, weights)
-    if path and sum(weights.get(t, 0.0) for t in path) > 0:
-        total = sum(weights.get(t, 0.0) for t in path)
-        chain = " → ".join(f"`{t}` ({fmt_duration(weights.get(t, 0.0))})" for t in path)
-        parts += ["", f"Critical path ({fmt_duration(total)}): {chain}"]
+    by_deps = critical_path(order, graph.deps, weights)
+    as_run = run_path(rows) or [(t, "dependency" if i else None) for i, t in enumerate(by_deps)]
+    path = [t for t, _ in as_run]
+    parts += _path_lines(as_run, by_deps, weights)
 
     events = [e for e in store.events(run_id) if _field(e, "task_id", "task") in set(order)]
     start = min((r.record.started_at for r in ran if r.record), default=None)

@@ -117,6 +117,8 @@ class Build(Stopping):
                 hash_store=hash_store,
             )
         self.marks: dict[str, tuple[int, int, float]] = {}  # processes not yet written: id -> pid, pgid, when
+        self.freed: tuple[float, str] | None = None  # (time.time(), task id) of the last slot freed
+        self.freed_by_runner: dict[str, tuple[float, str]] = {}  # the same, per runner
         self.marked: set[str] = set()  # tasks whose process is written in the store's `running` table
 
     def _setup(self, pre: Predecided | None = None) -> None:
@@ -373,6 +375,9 @@ class Build(Stopping):
         """The attempt's process is over: free its slot, forget its process, count its cost."""
         del self.running[t.id]
         self.limits.release(t.runner)
+        self.freed = (time.time(), t.id)  # (what a task started into this slot waited for: `_waited_for`)
+        if t.runner is not None:
+            self.freed_by_runner[t.runner] = self.freed
         # a process never written needs no clearing; without a recorder, on_process may have written it
         # without telling us. A pending mark does not mean nothing was written: a `check` (a second process
         # of the attempt) is noted after the agent's own process may already be in the table.

@@ -87,6 +87,8 @@ class Outcomes:
         record = TaskRecord(
             t.id, decision.key, decision.parts, dict(restored), "done", now, 0.0, 0, run_id=self.run_id
         )
+        if t.readied_by is not None:  # (restored as soon as it was ready: it waited for no slot)
+            t.after = record.after = (t.readied_by, "dependency")
         try:
             self.store.record_success(
                 record, {}, state="cached"
@@ -203,6 +205,7 @@ class Outcomes:
         record.started_at = out.started_at  # (the history row spans every attempt: retries, their waits)
         record.attempt_time = took
         record.runs = list(out.runs) if len(out.runs) > 1 else None
+        record.after = t.after
         if t.decision.gaps:  # recorded under a key no decision computes: never up to date, never restored
             record.status = "partial"
             record.error = partial_text(t)
@@ -226,6 +229,7 @@ class Outcomes:
                 dep.gaps += [Gap(p, t.id, why, present=True) for p in self._made_by(dep, t)]
             dep.waiting_on -= 1
             if dep.waiting_on == 0:
+                dep.readied_by = t.id
                 self.undecided.push(dep_id)
 
     def _made_by(self, dep: TaskState, t: TaskState) -> list[str]:
@@ -287,6 +291,7 @@ class Outcomes:
                 dep.gaps += [Gap(path, parent.id, why) for path in self._made_by(dep, parent)]
                 dep.waiting_on -= 1
                 if dep.waiting_on == 0:
+                    dep.readied_by = parent.id
                     self.undecided.push(dep_id)
                 continue
             self._record(dep, "not-run", time.time(), message=reason)
@@ -316,6 +321,8 @@ class Outcomes:
         )  # fmt: skip
         if len(out.runs) > 1:  # (its span holds waits between attempts: what ran is kept beside it)
             record.extra["runs"] = runs_extra(out.runs)
+        if t.after is not None:  # (what it waited for: the report's critical path, `report.summary`)
+            record.extra["after"] = list(t.after)
         self.store.record_attempt(record)
 
     def _finish(self, t: TaskState, state: str, **fields: Any) -> None:

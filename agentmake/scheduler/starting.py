@@ -57,6 +57,8 @@ class Starting(Outcomes):
     predecided: dict[str, Decision]
     pool: WorkerPool
     inline: InlineAttempts | None
+    freed: tuple[float, str] | None  # when a slot was last freed, and by which task (`Build._release`)
+    freed_by_runner: dict[str, tuple[float, str]]  # the same, per runner
 
     def _held(self) -> bool:
         """Whether watch mode holds new starts now (the Agentfile is being saved: `BuildControl.hold`)."""
@@ -110,6 +112,7 @@ class Starting(Outcomes):
                 return
             if decision.prompt is None and not self._render_prompt(t, decision):
                 return  # restoring failed, so the task runs: a fast-path decision has no prompt yet
+        t.parked_at = time.time()
         self.parked.setdefault(t.runner, ReadyQueue(self.keys)).push(t.id)
 
     def _hold(self, t: TaskState, key: str) -> None:
@@ -207,6 +210,19 @@ class Starting(Outcomes):
                 return
             self._launch(self.tasks[self.parked[best[1]].pop()])
 
+    def _waited_for(self, t: TaskState) -> tuple[str, str] | None:
+        """What `t`, about to start for the first time, waited for: the task whose end freed the slot it
+        takes, when one ended after `t` was parked (so it was ready, and every slot it may use was taken:
+        `-j`, or its runner's `parallel` when that is the lower cap); else the dependency whose end made it
+        ready; None if neither (ready and given a slot from the start)."""
+        freed = self.freed
+        cap = self.limits.effective.get(t.runner, self.limits.jobs) if t.runner is not None else None
+        if t.runner is not None and cap is not None and cap < self.limits.jobs:
+            freed = self.freed_by_runner.get(t.runner)  # (its runner's slots were the ones taken)
+        if freed is not None and freed[0] >= t.parked_at and freed[1] != t.id:
+            return (freed[1], "slot")
+        return (t.readied_by, "dependency") if t.readied_by is not None else None
+
     def _launch(self, t: TaskState) -> None:
         budget = self.options.budget
         refused = self.refused.get(t.runner) if t.llm else None
@@ -220,6 +236,8 @@ class Starting(Outcomes):
                 self._fail(t, t.error_type, t.outcome.message or "failed", f"not retried: {why}")
             return
         assert t.decision is not None
+        if t.attempt == 0:
+            t.after = self._waited_for(t)
         t.attempt += 1
         t.cancel = threading.Event()
         t.started_as = self.limits.acquire(t.runner)

@@ -37,6 +37,11 @@ class TaskState:
     moves: int = 0  # times it was decided again because an input changed while it ran
     outputs_then: list[Seen | None] | None = None  # its outputs as decided to run (`Decision.outputs_seen`)
     gaps: list[Gap] = field(default_factory=list)  # a partial report's inputs not made whole (`plan.partial`)
+    readied_by: str | None = None  # the dependency whose end made it ready (None: ready from the start)
+    parked_at: float = 0.0  # when it was decided to run and parked, waiting for a slot (time.time())
+    # what it waited for before it first started: (task id, "dependency" | "slot"); None: nothing of this
+    # build (`Starting._waited_for`, kept in its history row for the report's critical path)
+    after: tuple[str, str] | None = None
 
     @property
     def id(self) -> str:

@@ -344,6 +344,8 @@ class Store(Journal):
             attempt.extra["runs"] = runs_extra(record.runs)
         if record.status == "partial":  # (a partial report: what it lacks, for the run summary)
             attempt.extra["partial"] = record.error
+        if record.after is not None:  # (what it waited for before it started: the report's critical path)
+            attempt.extra["after"] = list(record.after)
         with self._tx():
             self._write_placed()
             outputs_json = self._write_task(record)

@@ -47,6 +47,9 @@ class TaskRecord:
     # next build's estimate), and (start, end) of each attempt when it took several (kept as `runs`)
     attempt_time: float | None = None
     runs: list[tuple[float, float]] | None = None
+    # what the task waited for before it first started in that build: (task id, "dependency" | "slot"); kept
+    # in the history row's `extra["after"]` (the report's critical path), not in the task row
+    after: tuple[str, str] | None = None
 
 
 class RawJSON(str):

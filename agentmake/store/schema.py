@@ -14,7 +14,10 @@ files     the stat cache: path -> size, mtime_ns, inode, hash, recorded_ns (wall
           `agentmake.plan.hashing` for the racily-clean rule).
 runs      one row per build: run_id, started_at, ended_at, pid, counts (JSON: state -> number of tasks).
 attempts  history, one row per task per run: run_id, task_id, state, started_at, ended_at, attempts, cost_usd,
-          tokens_in, tokens_out, error_type, message, extra (JSON).
+          tokens_in, tokens_out, error_type, message, extra (JSON, each key optional: "duration", the
+          successful attempt's time; "runs", [start, end] of each attempt when there were several;
+          "partial", what a partial report lacks; "after", [task_id, "dependency" | "slot"], what the task
+          waited for before it first started in that run, none if for nothing of it).
 running   processes of tasks being run: task_id, run_id, pid, pgid, owner_pid (the agentmake that started
           it), started_at, start_ticks and boot_id (the process's identity, see `agentmake.store.identity`;
           NULL where unknown). A row left by a dead owner names an orphan to end, if it is still that process.
