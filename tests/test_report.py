@@ -183,7 +183,7 @@ def test_template_sandbox_blocks_attribute_escape(tmp_path: Path) -> None:
 
 
 GANTT_LINE = re.compile(
-    r"^    [A-Za-z0-9 _.,/+=@()\[\]-]+ :(crit, )?(done, )?t\d+, \d{13}, \d{13}$"
+    r"^    [A-Za-z0-9 _.,/+=@()\[\]-]+ :(crit, |done, |active, )?t\d+, \d{13}, \d{13}$"
 )  # whole ms
 
 
@@ -235,8 +235,8 @@ def test_run_summary_numbers_from_store_records(tmp_path: Path) -> None:
         heads = ("    title", "    dateFormat", "    axisFormat", "    section")
         bars = [line for line in gantt if not line.startswith(heads)]
         assert len(bars) == 3 and all(GANTT_LINE.match(b) for b in bars), bars
-        assert any(b.startswith("    scan_a :crit, done,") for b in bars)  # on the critical path
-        assert any(b.startswith("    scan_b :crit, done,") for b in bars)  # failed
+        assert any(b.startswith("    scan_a :t") for b in bars)  # on the critical path: the task colour
+        assert any(b.startswith("    scan_b :crit, t") for b in bars)  # failed: red
 
         flow = text.split("```mermaid\ngraph TD\n")[1].split("```")[0].splitlines()
         node = re.compile(r'^    n\d+\["[A-Za-z0-9 _.,/:+=@#;-]+"\]$')

@@ -193,6 +193,8 @@ def test_at_j_1_the_critical_path_is_the_chain_that_ran_one_after_another(e2e: E
     note = text.split(critical_line(text))[1].split("###")[0]
     assert "`⇢` for a free slot" in note and "longest chain of dependencies" in note, note
     assert re.search(r"takes [\d.]+s: `scan` → `[abc]`\.\)", note), note
+    bars = [line for line in gantt_body(text) if line.startswith(("scan ", "a ", "b ", "c "))]
+    assert len(bars) == 4 and all(bar_tags(bar) == [] for bar in bars), bars  # all four on the path
 
     again = e2e.am("-B", "-j", "4", "report")  # enough slots: the path is scan and one of the three
     assert again.code == 0, again
@@ -238,3 +240,49 @@ def test_a_runner_parallel_cap_puts_its_waits_on_the_critical_path(e2e: E2E) -> 
     assert sorted(task for _, task in steps) == ["x", "y", "z"], text
     assert [link for link, _ in steps] == ["", "⇢", "⇢"], text
     assert "`parallel`" in text.split(critical_line(text))[1].split("###")[0]
+
+
+def bar_tags(line: str) -> list[str]:
+    """The tags of a gantt bar line `name :tag, tag, tN, start, end`."""
+    return [tag.strip() for tag in line.split(" :", 1)[1].split(",")[:-3]]
+
+
+def test_failed_and_critical_bars_look_different_and_the_legend_says_which_is_which(e2e: E2E) -> None:
+    e2e.write("src.txt", "source\n")
+    e2e.write(
+        "Agentfile",
+        """\
+        retries = 0
+
+        agent slow:
+            inputs  = src.txt
+            outputs = out/slow.md
+            run     = "sleep 0.4; cat {input} > {output}"
+
+        agent quick:
+            inputs  = src.txt
+            outputs = out/quick.md
+            run     = "cat {input} > {output}"
+
+        agent broken:
+            inputs  = src.txt
+            outputs = out/broken.md
+            run     = "echo no >&2; exit 3"
+
+        report r:
+            inputs = out/slow.md out/quick.md out/broken.md
+            output = R.md
+        """,
+    )
+    run = e2e.am("-k", "-j", "4", "report")
+    assert run.code == 1, run
+    text = e2e.read("R.md")
+    assert [task for _, task in path_of(critical_line(text))] == ["slow"], text
+    bars = {line.split(" :")[0]: bar_tags(line) for line in gantt_body(text) if " :" in line}
+    assert bars["slow"] == [], bars  # on the critical path: the theme's own task colour
+    assert bars["quick"] == ["done"], bars  # done, off it: grey
+    assert bars["broken"] == ["crit"], bars  # failed: red
+    legend = text.split("```mermaid\ngantt\n")[1].split("```", 1)[1].split("###")[0].strip()
+    assert legend == (
+        "Bars: coloured (blue), on the critical path; grey, done or restored off it; red, a failed attempt."
+    ), legend

@@ -50,6 +50,32 @@ def node_label(text: str) -> str:
     return "".join(out) or "task"
 
 
+# how a bar looks, by what it says (Mermaid's tags; the colours are those of its default theme, which GitHub
+# uses on a light page): a failed attempt is red (`crit`), an interrupted one pale (`active`), a task done or
+# restored grey (`done`) unless it is on the critical path, which alone keeps the theme's task colour (no tag)
+_TAGS = {"failed": "crit", "interrupted": "active", "done": "done"}
+_LEGEND = {
+    "critical": "coloured (blue), on the critical path",
+    "done": "grey, done or restored off it",
+    "failed": "red, a failed attempt",
+    "interrupted": "pale, interrupted",
+}
+
+
+def bar_look(bar: Bar) -> str:
+    """What a bar shows: "failed", "interrupted", "critical" (done or restored, on the critical path) or
+    "done"."""
+    if bar.state in ("failed", "interrupted"):
+        return bar.state
+    return "critical" if bar.critical else "done"
+
+
+def legend(bars: Sequence[Bar]) -> str:
+    """The sentence under the chart saying what each kind of bar in it means (`bar_look`)."""
+    looks = {bar_look(bar) for bar in bars}
+    return "Bars: " + "; ".join(text for look, text in _LEGEND.items() if look in looks) + "."
+
+
 def gantt(bars: Sequence[Bar], title: str = "Run") -> str:
     """A Mermaid gantt chart; bars grouped by section (agent name) in first-appearance order."""
     lines = [
@@ -64,11 +90,7 @@ def gantt(bars: Sequence[Bar], title: str = "Run") -> str:
     for section, items in sections.items():
         lines.append(f"    section {_SECTION_UNSAFE.sub('_', section).strip() or 'tasks'}")
         for i, bar in items:
-            tags = []
-            if bar.critical or bar.state == "failed":
-                tags.append("crit")
-            if bar.state in ("done", "cached", "failed"):
-                tags.append("done")
+            tags = [_TAGS[look]] if (look := bar_look(bar)) in _TAGS else []
             start = round(bar.start * 1000)
             end = max(round(bar.end * 1000), start + 1)
             tag_text = ", ".join([*tags, f"t{i}"])

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from agentmake.display.fmt import agent_name, fmt_cost, fmt_duration, fmt_tokens, md_table
 from agentmake.graph import Graph, Task
 from agentmake.model import AgentSpec, ReportSpec
-from agentmake.report.mermaid import Bar, flowchart, gantt
+from agentmake.report.mermaid import Bar, flowchart, gantt, legend
 from agentmake.store import AttemptRecord
 from agentmake.store.records import run_time
 
@@ -286,11 +286,20 @@ def render_summary(
     bars = [
         bar
         for r in sorted(ran, key=lambda r: (r.record.started_at if r.record else 0.0, order.index(r.task_id)))
-        if r.record
+        if r.record and r.record.state != "not-run"  # (it never ran: no bar)
         for bar in _bars(r.record, agent_name(r.task_id), r.task_id in critical)
     ]
     if bars:
-        parts += ["", f"{h}# Timeline", "", "```mermaid", gantt(bars, f"Run {run_id}"), "```"]
+        parts += [
+            "",
+            f"{h}# Timeline",
+            "",
+            "```mermaid",
+            gantt(bars, f"Run {run_id}"),
+            "```",
+            "",
+            legend(bars),
+        ]
     states = {r.task_id: (r.record.state if r.current and r.record else "") for r in rows}
     parts += ["", f"{h}# Task graph", "", "```mermaid", flowchart(order, graph.deps, states), "```"]
     return "\n".join(parts) + "\n"
