@@ -222,3 +222,32 @@ def _explain_r(root: Path, capsys: pytest.CaptureFixture[str]) -> str:
     capsys.readouterr()
     assert main(["-C", str(root), "explain", "r"]) == 0
     return capsys.readouterr().out
+
+
+def test_a_renamed_agent_renders_the_run_summary_again_and_only_then(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the renamed agent's result is found in place (same key): nothing runs, but the report's summary named
+    # the old agent in its table and charts, and stayed up to date; another build renders nothing again
+    agentfile = (
+        'agent {name}:\n    inputs = in.txt\n    outputs = out/a.txt\n    run = "cp {{input}} {{output}}"\n'
+        "report r:\n    inputs = out/a.txt\n    output = R.md\n"
+    )
+    (tmp_path / "in.txt").write_text("v1\n")
+    (tmp_path / "Agentfile").write_text(agentfile.format(name="perf"))
+    build(tmp_path)
+    assert "| perf | done |" in (tmp_path / "R.md").read_text()
+
+    (tmp_path / "Agentfile").write_text(agentfile.format(name="speed"))
+    capsys.readouterr()
+    assert main(["-C", str(tmp_path), "explain", "r"]) == 0
+    assert "the tasks its run summary covers changed: perf gone, speed added" in capsys.readouterr().out
+    build(tmp_path)
+    document = (tmp_path / "R.md").read_text()
+    summary = document.split("## Run summary")[1]
+    assert "| speed |" in summary and "perf" not in summary, document
+    assert 'n0["speed"]' in summary, document  # the task graph
+
+    capsys.readouterr()
+    assert main(["-C", str(tmp_path), "report"]) == 0
+    assert "agentmake: 0 ran, 0 cached, 2 up to date, 0 failed" in capsys.readouterr().out

@@ -58,6 +58,7 @@ def describe_changes(old: dict[str, Any], new: dict[str, Any], runner_name: str 
     if old.get("order") != new.get("order") and set(old.get("order") or ()) == set(new.get("order") or ()):
         reasons.append(Reason("setting-changed", "report sections reordered (the order of its inputs)"))
     reasons += _variables(old.get("variables"), new.get("variables"))
+    reasons += _summarised(old.get("summarised"), new.get("summarised"))
     for name in ("title", "summary"):
         if old.get(name) != new.get(name):
             reasons.append(
@@ -81,6 +82,25 @@ def _variables(old: Any, new: Any) -> list[Reason]:
         for name in sorted(set(old) | set(new))
         if old.get(name) != new.get(name)
     ]
+
+
+def _summarised(old: Any, new: Any) -> list[Reason]:
+    """The tasks a report's run summary covers, or their dependencies, changed (a renamed agent: one gone,
+    one new); an older record, which did not keep them, says so."""
+    if old == new or not isinstance(new, dict):
+        return []
+    if not isinstance(old, dict):
+        return [
+            Reason(
+                "setting-changed", "the tasks its run summary covers were not recorded (an older agentmake)"
+            )
+        ]
+    gone, added = [t for t in old if t not in new], [t for t in new if t not in old]
+    said = [f"{_words(gone)} gone"] if gone else []
+    said += [f"{_words(added)} added"] if added else []
+    if not said:
+        return [Reason("setting-changed", "the dependencies of the tasks its run summary covers changed")]
+    return [Reason("setting-changed", f"the tasks its run summary covers changed: {', '.join(said)}")]
 
 
 def inputs_changed(old: dict[str, str | None], new: dict[str, str | None]) -> list[Reason]:

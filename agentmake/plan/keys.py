@@ -19,7 +19,9 @@ and every task reruns or restores once)::
     report parts add: "title", "template" (content hash of the template file | None), "template_path",
     "summary" (bool), and without `merge` "renderer" (the version of the rendering, `REPORT_RENDERER`),
     "order" (the inputs in section order), "patterns" (the report's `inputs` as written: one that matches no
-    file has a section saying so) and, with a template, "variables";
+    file has a section saying so), with a template, "variables", and with the run summary, "summarised"
+    (the tasks it covers, each with its dependencies: {task id: [task ids]}, so a renamed agent renders it
+    again);
     "prompt"/"runner" describe the merge agent, None for built-in aggregation. A merge report's document is
     its agent's answer alone: its title and summary reach neither the call nor the document (and it has no
     template), so its key holds fixed values, the defaults: "title" = the report's name, "summary" = true,

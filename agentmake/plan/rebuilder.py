@@ -265,6 +265,8 @@ class Rebuilder:
                 parts["patterns"] = list(spec.inputs)  # one matching no file has a section saying so
                 if spec.template:  # a template sees every variable
                     parts["variables"] = dict(af.variables)
+                if spec.summary:  # its run summary names these tasks and draws their dependencies
+                    parts["summarised"] = summarised(self.graph, task.id)
         return parts, text
 
     def _fast_memo(self, task: Task, inputs: dict[str, str | None]) -> str | None:
@@ -486,6 +488,14 @@ class Rebuilder:
 def _partial(rec: TaskRecord) -> Reason:
     detail = f" ({rec.error})" if rec.error else ""
     return Reason("previous-partial", f"the last build made a partial report{detail}")
+
+
+def summarised(graph: Graph, task_id: str) -> dict[str, list[str]]:
+    """The tasks a report's run summary covers (every task it depends on, directly or not), each with its
+    dependencies, in graph order: part of its key, so that a renamed agent or a new dependency among them
+    renders the summary again (its records are the store's, read when it renders, not part of the key)."""
+    needs = graph.needs(task_id)
+    return {t: list(graph.deps.get(t, ())) for t in graph.tasks if t in needs}
 
 
 def _report_parts(spec: ReportSpec, hasher: Hasher) -> dict[str, Any]:
