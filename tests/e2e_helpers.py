@@ -24,7 +24,7 @@ from conftest import FakeAgents
 
 SUMMARY = re.compile(
     r"^agentmake: (\d+) ran, (\d+) cached, (\d+) up to date, (\d+) failed"
-    r"(?:, (\d+) interrupted)?(?:, (\d+) not run)? in ([\d.]+)s(?:, \$([\d.]+))?"
+    r"(?:, (\d+) interrupted)?(?:, (\d+) not run)?(?:, (\d+) partial)? in ([\d.]+)s(?:, \$([\d.]+))?"
     r"(?:, [\d,]+ tokens in / [\d,]+ out)?$",
     re.M,
 )
@@ -41,6 +41,7 @@ class Summary:
     cost: float | None = None
     interrupted: int = 0
     not_run: int = 0
+    partial: int = 0  # partial reports (-k), not counted in `ran`
 
 
 @dataclass
@@ -58,10 +59,10 @@ class Run:
     def summary(self) -> Summary:
         found = SUMMARY.findall(self.out)
         assert found, f"no summary line in agentmake {' '.join(self.args)}:\n{self}"
-        ran, cached, utd, failed, interrupted, not_run, secs, cost = found[-1]
+        ran, cached, utd, failed, interrupted, not_run, partial, secs, cost = found[-1]
         return Summary(
             int(ran), int(cached), int(utd), int(failed), float(secs), float(cost) if cost else None,
-            int(interrupted or 0), int(not_run or 0),
+            int(interrupted or 0), int(not_run or 0), int(partial or 0),
         )  # fmt: skip
 
     @property

@@ -41,3 +41,17 @@ def test_interrupted_and_not_run_tasks_are_counted_when_there_are_any() -> None:
     assert r.summary_line() == f"{head}, 2 interrupted, 1 not run in 8.3s"
     stopped = result(TaskOutcome("a", "failed"), TaskOutcome("b", "not-run"))
     assert stopped.summary_line() == "agentmake: 0 ran, 0 cached, 0 up to date, 1 failed, 1 not run in 8.3s"
+
+
+def test_a_partial_report_is_counted_apart_from_the_tasks_that_ran() -> None:
+    # with -k, a report built without a failed task's output: it ran, but its result is not whole
+    r = result(
+        TaskOutcome("a", "done"),
+        TaskOutcome("b", "failed"),
+        TaskOutcome("r", "done", partial="1 of 2 inputs missing"),
+        TaskOutcome("s", "not-run"),
+    )
+    assert (
+        r.summary_line() == "agentmake: 1 ran, 0 cached, 0 up to date, 1 failed, 1 not run, 1 partial in 8.3s"
+    )
+    assert r.counts() == {"done": 2, "failed": 1, "not-run": 1}  # (the states themselves are unchanged)

@@ -20,7 +20,7 @@ import pytest
 
 SUMMARY = re.compile(
     r"^agentmake: (\d+) ran, (\d+) cached, (\d+) up to date, (\d+) failed"
-    r"(?:, \d+ interrupted)?(?:, \d+ not run)? in [\d.]+s"
+    r"(?:, \d+ interrupted)?(?:, \d+ not run)?(?:, \d+ partial)? in [\d.]+s"
 )
 
 AGENTFILE = """\

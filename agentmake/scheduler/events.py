@@ -99,8 +99,14 @@ class BuildResult:
 
     def summary_line(self) -> str:
         """`agentmake: 12 ran, 3 cached, 40 up to date, 1 failed in 8.3s` (+ `, $0.42` if costs are known, and
-        `, 12,000 tokens in / 3,400 out` if tokens are)."""
-        return summary_line(self.counts(), self.wall, self.cost_usd, self.tokens)
+        `, 12,000 tokens in / 3,400 out` if tokens are). A partial report (done, `partial` set) is counted
+        apart from those that ran: `…, 1 failed, 1 partial in 8.3s`."""
+        counts = self.counts()
+        partial = sum(1 for o in self.outcomes.values() if o.state == "done" and o.partial is not None)
+        if partial:
+            counts["done"] -= partial
+            counts["partial"] = partial
+        return summary_line(counts, self.wall, self.cost_usd, self.tokens)
 
     @property
     def tokens(self) -> tuple[int, int] | None:

@@ -14,13 +14,15 @@ def summary_line(
 ) -> str:
     """The end-of-build line from the number of tasks in each state, the wall time, the known cost and the
     tokens reported (in, out). Tasks interrupted or not run are counted only when there are any (`…, 1 failed,
-    2 interrupted, 5 not run in 1.4s`): a build stopped early does not pass for one that had nothing to do."""
+    2 interrupted, 5 not run in 1.4s`): a build stopped early does not pass for one that had nothing to do.
+    So are partial reports (`-k`: `…, 1 failed, 1 partial in 1.4s`), under `"partial"`, a count of their own:
+    the `done` count (`ran`) is then the tasks that made a complete result, and every task is counted once."""
     n = counts
     line = (
         f"agentmake: {n.get('done', 0)} ran, {n.get('cached', 0)} cached, "
         f"{n.get('up-to-date', 0)} up to date, {n.get('failed', 0)} failed"
     )
-    for state, words in (("interrupted", "interrupted"), ("not-run", "not run")):
+    for state, words in (("interrupted", "interrupted"), ("not-run", "not run"), ("partial", "partial")):
         if n.get(state):
             line += f", {n[state]} {words}"
     line += f" in {wall:.1f}s"
