@@ -204,6 +204,47 @@ def test_at_j_1_the_critical_path_is_the_chain_that_ran_one_after_another(e2e: E
     assert "free slot" not in text, text
 
 
+def test_the_critical_path_goes_through_a_task_found_up_to_date(e2e: E2E) -> None:
+    # a reruns and makes the same output, so b is up to date (early cutoff) and runs nothing; c, which reads
+    # b's output and d's (changed), waited for a all the same: a → c, not c alone
+    e2e.write("a.txt", "x\n")
+    e2e.write("d.txt", "d\n")
+    e2e.write(
+        "Agentfile",
+        """\
+        agent a:
+            inputs  = a.txt
+            outputs = out/a.md
+            run     = "sleep 0.3; head -c1 {input} > {output}"
+
+        agent b:
+            inputs  = out/a.md
+            outputs = out/b.md
+            run     = "cat {input} > {output}"
+
+        agent d:
+            inputs  = d.txt
+            outputs = out/d.md
+            run     = "cat {input} > {output}"
+
+        agent c:
+            inputs  = out/b.md out/d.md
+            outputs = out/c.md
+            run     = "sleep 0.2; cat {inputs} > {output}"
+
+        report r:
+            inputs = out/c.md
+            output = R.md
+        """,
+    )
+    assert e2e.am("report").code == 0
+    e2e.write("a.txt", "xy\n")  # the same first byte: a's output does not change
+    e2e.write("d.txt", "e\n")
+    run = e2e.am("report")
+    assert run.code == 0 and run.states["b"] == "up-to-date", run
+    assert path_of(critical_line(e2e.read("R.md"))) == [("", "a"), ("→", "c")], e2e.read("R.md")
+
+
 def test_a_runner_parallel_cap_puts_its_waits_on_the_critical_path(e2e: E2E) -> None:
     # three calls with no dependencies, but `parallel = 1`: they ran one after another at -j 4
     e2e.write(

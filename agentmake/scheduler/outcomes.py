@@ -228,8 +228,8 @@ class Outcomes:
                 why = f"{t.id} is a partial report: {partial}"
                 dep.gaps += [Gap(p, t.id, why, present=True) for p in self._made_by(dep, t)]
             dep.waiting_on -= 1
-            if dep.waiting_on == 0:
-                dep.readied_by = t.id
+            if dep.waiting_on == 0:  # (up to date, `t` ran nothing: what made `t` ready made `dep` ready)
+                dep.readied_by = t.readied_by if t.state == "up-to-date" else t.id
                 self.undecided.push(dep_id)
 
     def _made_by(self, dep: TaskState, t: TaskState) -> list[str]:
