@@ -8,18 +8,22 @@ files that plan the build (the Agentfile, its includes, prompt files, report tem
 until they are quiet; then, if they plan other work, the build starts nothing more and cancels the running
 tasks whose key the new plan no longer has (`BuildControl.replan`), and the next build runs the new plan;
 if they plan the same work (a comment added), it goes on; if they do not load, it starts nothing more.
-agentmake's own writes (outputs this session wrote, `.agentmake/`, staged temporary files) are not changes,
-so watch cannot loop; an output edited by hand is a change, and so is undoing that edit.
+Files read through a link out of the project are watched too, in the directories that hold them
+(`watchpaths`, `watchout`), and named as the paths that read them. agentmake's own writes (outputs this
+session wrote, `.agentmake/`, staged temporary files) are not changes, so watch cannot loop; an output
+edited by hand is a change, and so is undoing that edit.
 
 The watcher can fail (watchfiles raises on a path whose name is not valid UTF-8, and drops the changes it
 had gathered with it): it says so once on stderr, starts again, and has the whole project looked at again
 (`RESCAN`: a build of whatever is stale). If it fails again before it has watched at all (such a directory
 is in the project: it cannot start), watch says why and exits with EXIT_FAILED; it never keeps running
-without watching.
+without watching. The watch outside the project cannot stop it: if it cannot start, watch says so once
+and goes on watching the project.
 """
 
 from __future__ import annotations
 
+import os
 import queue
 import signal
 import sys
@@ -41,7 +45,8 @@ from agentmake.scheduler.fastlane import Predecided, predecide
 from agentmake.store import Store, TaskRecord
 from agentmake.syntax import load_agentfile
 from agentmake.syntax.transform import build_settings
-from agentmake.watchpaths import link_aliases, relative
+from agentmake.watchout import OutsideWatch
+from agentmake.watchpaths import Links, resolve_links
 from agentmake.workflow import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -81,7 +86,9 @@ class _Watcher:
         self.readers: dict[
             str, list[str]
         ] = {}  # input, prompt or template -> task ids reading it (`_readers`)
-        self.aliases: dict[str, list[str]] = {}  # a link's target -> read paths reaching it (`link_aliases`)
+        # where the paths read lead through links, and the directories outside the project to watch for them
+        # (`watchpaths`); when those change, watchfiles starts again on the new set
+        self.links = Links(str(root))
         self.failed: str | None = None  # why the watcher stopped for good (`watch` then exits)
         # the Agentfile, its includes, prompt files and templates; called (in this thread) when some of them
         # were saved while a build runs (`WatchSession.replan`)
@@ -89,19 +96,14 @@ class _Watcher:
         self.on_plan_edit: Callable[[set[str], BuildControl], None] | None = None
         self._watching = False  # this run of watchfiles has yielded: it is watching
         self._rescan = False  # queue a RESCAN once watching again (after a failure)
+        self._outside_said: set[str] = set()  # directories outside it could not watch (said once each)
         self.thread = threading.Thread(target=self._run, name="agentmake-watch", daemon=True)
 
     def _relative(self, raw: Iterable[tuple[watchfiles.Change, str]]) -> set[str]:
         """The project-relative paths of what changed, with the paths that read a changed file through a
-        link (`watchpaths`); agentmake's own files left out."""
-        out: set[str] = set()
-        aliases = self.aliases
-        for _change, path in raw:
-            rel = relative(self.root, path)
-            if rel is not None and not _is_own_file(rel):
-                out.add(rel)
-                out.update(aliases.get(rel, ()))
-        return out
+        link, in or out of the project (`watchpaths`); agentmake's own files left out."""
+        links = self.links
+        return {rel for _change, path in raw for rel in links.names(path) if not _is_own_file(rel)}
 
     def _run(self) -> None:
         """Watch until `stop`; a failure of watchfiles is survived (see the module docstring)."""
@@ -137,39 +139,82 @@ class _Watcher:
                 delay = min(delay * 2, 30.0)
 
     def _watch(self) -> None:
-        """One run of watchfiles, until `stop` or it raises. At its first yield it is watching: `_watching`,
+        """One run of watchfiles over the project, and one over the directories outside it that tasks read
+        through links (`_outside`), until `stop` or it raises. Once both watch it is watching: `_watching`,
         and a `RESCAN` is queued if `_rescan` asks for one."""
         pending: set[str] = set()
         since = 0.0  # monotonic: when the oldest pending change came
-        for raw in watchfiles.watch(
-            self.root,
-            watch_filter=None,
-            step=STEP_MS,
-            debounce=1600,
-            stop_event=self.stop,
-            raise_interrupt=False,
-            rust_timeout=QUIET_MS,
-            yield_on_timeout=True,  # (an empty set: nothing changed for QUIET_MS)
-        ):
-            if not self._watching:
-                self._watching = True
-                if self._rescan:
-                    self._rescan = False
-                    self._replan(set(self.plan_files))  # (a save of them may be among what was lost)
-                    self.changes.put({RESCAN})
-            paths = self._relative(raw)
-            if paths:
-                control = self.control
-                if control is not None and paths & self.plan_files:
-                    control.hold()  # until they are quiet and `_replan` says what they plan
-                self._cancel_readers(paths)  # at once: a stale paid call is ended as soon as possible
-                if not pending:
-                    since = time.monotonic()
-                pending |= paths
-            if pending and (not raw or time.monotonic() - since >= MAX_WAIT):
-                self._replan(pending)
-                self.changes.put(pending)
-                pending = set()
+        outside = OutsideWatch(self.links.watch_dirs, STEP_MS, QUIET_MS)
+        try:
+            for raw in watchfiles.watch(
+                self.root,
+                watch_filter=None,
+                step=STEP_MS,
+                debounce=1600,
+                stop_event=self.stop,
+                raise_interrupt=False,
+                rust_timeout=QUIET_MS,
+                yield_on_timeout=True,  # (an empty set: nothing changed for QUIET_MS)
+            ):
+                if not self._watching:
+                    outside.ready.wait(5)
+                    self._watching = True
+                    if self._rescan:
+                        self._rescan = False
+                        self._replan(set(self.plan_files))  # (a save of them may be among what was lost)
+                        self.changes.put({RESCAN})
+                outside, seen = self._outside(outside)
+                paths = self._relative([*raw, *seen])
+                if paths:
+                    control = self.control
+                    if control is not None and paths & self.plan_files:
+                        control.hold()  # until they are quiet and `_replan` says what they plan
+                    self._cancel_readers(paths)  # at once: a stale paid call is ended as soon as possible
+                    if not pending:
+                        since = time.monotonic()
+                    pending |= paths
+                if pending and (not (raw or seen) or time.monotonic() - since >= MAX_WAIT):
+                    self._replan(pending)
+                    self.changes.put(pending)
+                    pending = set()
+        finally:
+            outside.close()
+
+    def _outside(self, outside: OutsideWatch) -> tuple[OutsideWatch, list[tuple[watchfiles.Change, str]]]:
+        """The watch of the directories outside the project to watch now (`links`), and what it saw. When
+        they changed (the Agentfile reloaded, a link re-pointed, a file added), a watch of the new set starts
+        and the old one ends once it watches, and what is read in the directories new to it counts as saved
+        (the build that follows rebuilds it only if its content is not what it was built from). Its failure
+        is the watcher's once it had watched; before, it is said and the project is still watched."""
+        if outside.error is not None:
+            if outside.watching:
+                raise outside.error
+            self._cannot_watch(outside)
+        dirs = self.links.watch_dirs
+        if dirs == outside.wanted:
+            return outside, outside.take()
+        new = OutsideWatch(dirs, STEP_MS, QUIET_MS)
+        new.ready.wait(5)
+        seen = outside.take()
+        outside.close()
+        # what is read in the directories new to it may have been saved before it watched (the build that
+        # re-pointed a link read the new target, and the target was saved again before this): looked at
+        missed = [(watchfiles.Change.modified, p) for p in self.links.under(dirs - outside.wanted)]
+        return new, seen + outside.take() + missed
+
+    def _cannot_watch(self, outside: OutsideWatch) -> None:
+        """Say (once for each) that directories outside the project that tasks read through links cannot be
+        watched; the project still is."""
+        error, outside.error = outside.error, None
+        new = [d for d in outside.dirs if d not in self._outside_said]
+        if new:
+            self._outside_said.update(new)
+            said = (
+                f"agentmake: warning: cannot watch {', '.join(new)} (read through a link out of the project: "
+                f"{type(error).__name__}: {error}); edits there are seen by the next build that runs for "
+                "another reason"
+            )
+            sys.stderr.write(term_safe(said) + "\n")
 
     def _replan(self, paths: set[str]) -> None:
         """Tell a running build what the files which plan it, saved and now quiet, plan (only once quiet:
@@ -237,8 +282,8 @@ class WatchSession:
             self._report_dropped(self.project, project)
         self.project, self.broken = project, False
         self.watcher.readers = _readers(project)
-        self.watcher.aliases = link_aliases(self.root, self.watcher.readers)
         self.watcher.plan_files = frozenset(self.watched_files())
+        self.find_links()
         return True
 
     def replan(self, edited: set[str], control: BuildControl) -> None:
@@ -270,13 +315,28 @@ class WatchSession:
                 print(term_safe(f"agentmake: task {task_id} dropped ({why}){note}"), file=sys.stderr)
 
     def watched_files(self) -> set[str]:
+        """The files that plan the build, project-relative: as resolved when they lie in the project, else as
+        named when that is in the project (a prompt that is a link out of it: `watchpaths` watches it)."""
         assert self.project is not None
-        files = {
-            p.resolve().relative_to(self.root).as_posix()
-            for p in self.project.agentfile.files
-            if p.resolve().is_relative_to(self.root)
-        }
+        files: set[str] = set()
+        named_in = os.path.abspath(self.path.parent)
+        for p in self.project.agentfile.files:
+            real = p.resolve()
+            if real.is_relative_to(self.root):
+                files.add(real.relative_to(self.root).as_posix())
+                continue
+            named = os.path.relpath(os.path.abspath(p), named_in)
+            if not named.startswith(".."):
+                files.add(Path(named).as_posix())
         return files
+
+    def find_links(self) -> None:
+        """Where the files tasks read, and those that plan the build, lead through links, and the directories
+        outside the project to watch for them (`watchpaths`; the watcher watches the new set)."""
+        assert self.project is not None
+        index = self.project.graph.index
+        read = dict.fromkeys([*self.watcher.readers, *self.watcher.plan_files])
+        self.watcher.links = resolve_links(self.root, read, index.listed if index is not None else ())
 
     def build(self, after: set[str] | None = None) -> int:
         """Build the targets. `after`: the changes that led here; a build that would run, restore and say
@@ -311,8 +371,9 @@ class WatchSession:
             if outcomes.get(t) is None or outcomes[t].state == "not-run"
         }
         self.held.update((t, o.key) for t, o in outcomes.items() if o.state == "failed" and o.key)
-        # (a link among what tasks read may have been pointed elsewhere: that was a change, and this build)
-        self.watcher.aliases = link_aliases(self.root, self.watcher.readers)
+        # (a link among what tasks read may have been pointed elsewhere, or a file added: that was a change,
+        # and this build)
+        self.find_links()
         records = self.store.task_records()
         for task_id, outcome in result.outcomes.items():
             rec = records.get(task_id)
