@@ -114,6 +114,19 @@ def test_without_k_a_complete_report_is_left_as_it_was(e2e: E2E) -> None:
     assert e2e.am("report").summary.up_to_date == 3
 
 
+def test_status_md_shows_a_partial_report_as_partial_as_the_terminal_does(e2e: E2E) -> None:
+    """The terminal's table says `partial` for a partial report; status.md said `done`, as for a whole one."""
+    e2e.write("broken", "")
+    run = e2e.am("report", "-k")
+    assert run.code == 1, run
+    rows = {
+        cells[1]: cells[2]
+        for line in e2e.read(".agentmake/status.md").splitlines()
+        if (cells := [c.strip() for c in line.split("|")])[0] == "" and len(cells) > 3
+    }
+    assert rows["r"] == "partial" and rows["a"] == "done" and rows["b"] == "failed", rows
+
+
 def test_a_partial_report_is_never_the_cache_entry_of_its_inputs(e2e: E2E) -> None:
     e2e.write("broken", "")
     assert e2e.am("report", "-k").code == 1

@@ -161,7 +161,7 @@ class StatusFile:
             started = outcome.started_at if outcome.started_at is not None else task.started
             ended = outcome.ended_at if outcome.ended_at is not None else task.ended
             fields = (
-                outcome.state,
+                "partial" if outcome.partial else outcome.state,  # (a partial report, as the terminal says)
                 max(task.attempts, outcome.attempts),
                 started,
                 ended,
