@@ -249,7 +249,7 @@ def test_readme_quotes_the_first_commands_output(tmp_path: Path) -> None:
     cells = [c.strip() for c in row.group(1).replace("\n", " ").split("|")]
     assert re.search(r"\| high \| `src/inventory/orders\.py:12` \| eval-injection \| `eval\(\)` runs", review)
     assert cells[:3] == ["high", "src/inventory/orders.py:12", "eval-injection"]
-    for part in ("## Run summary", "| task | state | duration | attempts | cost | tokens |", "agent time",
+    for part in ("## Run summary", "| task | state | time | attempts | cost | tokens |", "agent time",
                  "wall time", "Critical path", "### Error log", "gantt", "graph TD"):  # fmt: skip
         assert part in review, part
     again = subprocess.run([*AGENTMAKE, "report"], cwd=project, capture_output=True, text=True, timeout=120)

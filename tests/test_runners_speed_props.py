@@ -136,11 +136,11 @@ def test_status_rows_follow_every_change(tmp_path: Path) -> None:
     sink(TaskEvent("copy:7", "done", T0 + 2, 1, 1))
     sink.flush()
     text = path.read_text()
-    assert "| copy:7 | done | 1 | 2.0s |  |  |" in text
-    assert "| copy:8 | running | 1 |  |  |  |" in text
+    assert "| copy:7 | done | 2.0s | 1 |  |  |" in text
+    assert "| copy:8 | running |  | 1 |  |  |" in text
     sink(TaskEvent("copy:8", "failed", T0 + 3, 1, 1, message="boom", error_type="exit"))
     text = path.read_text()
-    assert "| copy:8 | failed | 1 | 3.0s |  |  |" in text and "| copy:7 | done |" in text
+    assert "| copy:8 | failed | 3.0s | 1 |  |  |" in text and "| copy:7 | done |" in text
     assert "boom" in text.split("## Error log")[1]
 
 

@@ -72,8 +72,8 @@ def test_status_file_tables_after_retry_and_failure(tmp_path: Path) -> None:
                    action="gave up"))  # fmt: skip
     text = path.read_text()
     got = tables(text)
-    assert got["Tasks"][0] == ["task", "state", "attempts", "duration", "cost", "tokens"]
-    assert ["scan:b\\|x", "failed", "2", "4.0s", "", ""] in got["Tasks"]
+    assert got["Tasks"][0] == ["task", "state", "time", "attempts", "cost", "tokens"]
+    assert ["scan:b\\|x", "failed", "4.0s", "2", "", ""] in got["Tasks"]
     assert got["Error log"][0] == ["time", "agent", "task", "error type", "description", "action taken"]
     log = got["Error log"][1:]
     assert [r[1:] for r in log] == [
@@ -90,7 +90,7 @@ def test_status_file_tables_after_retry_and_failure(tmp_path: Path) -> None:
     final = path.read_text()
     finished = "Finished: 1 ran, 0 cached, 0 up to date, 1 failed in 4.0s, $0.50, 100 tokens in / 20 out."
     assert finished in final
-    assert ["scan:a", "done", "1", "3.0s", "$0.50", "100 in / 20 out"] in tables(final)["Tasks"]
+    assert ["scan:a", "done", "3.0s", "1", "$0.50", "100 in / 20 out"] in tables(final)["Tasks"]
     assert sorted(p.name for p in path.parent.iterdir()) == ["status.md"]  # no temporary files left
 
 
@@ -149,7 +149,7 @@ def test_a_burst_of_retries_keeps_to_the_cost_throttle_and_is_written_at_close(t
     sink.close(BuildResult(1, outcomes, T0, T0 + 4))
     assert sink.writes == 2
     got = tables(path.read_text())
-    assert got["Tasks"][1:] == [[t, "done", "2", "3.0s", "", ""] for t in ids]
+    assert got["Tasks"][1:] == [[t, "done", "3.0s", "2", "", ""] for t in ids]
     assert [r[2] for r in got["Error log"][1:]] == ids
     assert sorted(p.name for p in path.parent.iterdir()) == ["status.md"]
 
@@ -170,7 +170,7 @@ def test_rendering_formats_only_the_rows_that_changed(
     retry_burst(sink, ids)
     assert sink.writes == 5 * len(ids)
     assert calls[0] <= 5 * len(ids)  # one per changed row (before: every row at every write, 225,000)
-    assert "| copy:0299 | done | 2 | 3.0s |  |  |" in (tmp_path / "status.md").read_text()
+    assert "| copy:0299 | done | 3.0s | 2 |  |  |" in (tmp_path / "status.md").read_text()
 
 
 def test_an_urgent_change_held_back_is_written_once_due_by_cost(tmp_path: Path) -> None:

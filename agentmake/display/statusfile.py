@@ -28,7 +28,7 @@ from agentmake.scheduler.events import BuildResult, TaskEvent, TaskOutcome
 
 _PLAIN = re.compile(r"[^\\|\r\n\s](?:[^\\|\r\n]*[^\\|\r\n\s])?")  # a cell md_cell leaves as it is
 URGENT = frozenset({"failed", "retrying", "interrupted"})
-_TASK_HEADER = md_table(["task", "state", "attempts", "duration", "cost", "tokens"], [])
+_TASK_HEADER = md_table(["task", "state", "time", "attempts", "cost", "tokens"], [])  # as a report's table
 _ERROR_HEADER = md_table(["time", "agent", "task", "error type", "description", "action taken"], [])
 
 
@@ -49,7 +49,7 @@ class _Task:
             duration = self.ran
             if duration is None and self.started is not None and self.ended is not None:
                 duration = self.ended - self.started
-            cells = [task_id, self.state, self.attempts or "", fmt_duration(duration), fmt_cost(self.cost)]
+            cells = [task_id, self.state, fmt_duration(duration), self.attempts or "", fmt_cost(self.cost)]
             self.row = _md_row([*cells, self.tokens])
         return self.row
 

@@ -225,7 +225,7 @@ def render_summary(
     parts += [
         f"Run {run_id}.",
         "",
-        md_table(["task", "state", "duration", "attempts", "cost", "tokens"], table),
+        md_table(["task", "state", "time", "attempts", "cost", "tokens"], table),
     ]
 
     agent_time = sum(r.duration for r in ran if r.record and r.record.state != "cached")
