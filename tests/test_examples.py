@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -232,9 +233,16 @@ def test_readme_quotes_the_first_commands_output(tmp_path: Path) -> None:
     quoted = (
         readme.split("What the first command prints on stdout", 1)[1].split("```")[1].strip().splitlines()
     )
-    project = copy_example("code-review", tmp_path)
+    # the first command as written, from the root of a copy of the repository; it leaves the shell at the
+    # root (no `cd`), where the second one (`pip install '.[test]'`) must run
+    block = readme.split("```sh", 1)[1].split("```", 1)[0]
+    first, second = [line for line in block.splitlines() if line and not line.startswith("#")]
+    assert "cd " not in first and second.endswith("pytest"), (first, second)
+    step = shlex.split(first.split("&&")[-1])
+    assert step[0] == "agentmake", step
+    project = copy_example("code-review", tmp_path / "examples")
     proc = subprocess.run(
-        [*AGENTMAKE, "report"], cwd=project, capture_output=True, text=True, timeout=120,
+        [*AGENTMAKE, *step[1:]], cwd=tmp_path, capture_output=True, text=True, timeout=120,
         env=dict(os.environ, NO_COLOR="1"),
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
@@ -252,5 +260,5 @@ def test_readme_quotes_the_first_commands_output(tmp_path: Path) -> None:
     for part in ("## Run summary", "| task | state | time | attempts | cost | tokens |", "agent time",
                  "wall time", "Critical path", "### Error log", "gantt", "graph TD"):  # fmt: skip
         assert part in review, part
-    again = subprocess.run([*AGENTMAKE, "report"], cwd=project, capture_output=True, text=True, timeout=120)
+    again = subprocess.run([*AGENTMAKE, *step[1:]], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert "0 ran, 0 cached, 5 up to date" in again.stdout  # "Run it again and nothing runs"
