@@ -58,11 +58,11 @@ def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
         for out, _ in doomed:  # every one first: a clean refused halfway would leave half the outputs
             if not is_outside_root(out) and os.path.lexists(project.root / out):
                 check_inside(project.root, out)
-        removed = sum(
-            _remove_output(store, hasher, project.root, out, made, req.dry_run) for out, made in doomed
-        )
-        if not req.dry_run:
-            _remove_empty_dirs(project.root, [out for out, _ in doomed])
+        gone = {
+            out for out, made in doomed if _remove_output(store, hasher, project.root, out, made, req.dry_run)
+        }
+        removed = len(gone)
+        dirs = _remove_empty_dirs(project.root, [out for out, _ in doomed], gone, req.dry_run)
         if leftovers:
             if not req.dry_run:
                 store.forget_tasks(dropped)
@@ -70,6 +70,8 @@ def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
             what = f"{plural(removed, 'leftover output')} of {tasks} no longer in the graph"
         else:
             what = plural(removed, "output")
+        if dirs:
+            what += f" and {len(dirs)} {'directory' if len(dirs) == 1 else 'directories'} left empty"
         if cache and not req.dry_run:
             from agentmake.runners.salvage import forget_answers
 
@@ -83,18 +85,34 @@ def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
     return EXIT_OK
 
 
-def _remove_empty_dirs(root: Path, outputs: list[str]) -> None:
+def _remove_empty_dirs(root: Path, outputs: list[str], gone: set[str], dry: bool = False) -> list[str]:
     """Remove the directories of `outputs` that are empty now, and their parents that this leaves empty, up
-    to the project root (a build makes them again). A directory holding anything stays, and `os.rmdir`
-    neither follows nor removes a link."""
+    to the project root (a build makes them again), and return them. A directory holding anything stays, and
+    `os.rmdir` neither follows nor removes a link. `dry`: remove nothing, and say which would go, given that
+    the outputs in `gone` would be removed first (a directory holding only those, or such directories)."""
     dirs: set[str] = set()
     for out in outputs:
         parts = out.split("/")[:-1]
         if parts and parts[0] != ".agentmake" and not is_outside_root(out):
             dirs.update("/".join(parts[:n]) for n in range(1, len(parts) + 1))
+    emptied: list[str] = []
     for rel in sorted(dirs, key=lambda d: (-d.count("/"), d)):  # (the deepest first)
+        if dry:
+            try:
+                if not stat.S_ISDIR(os.lstat(root / rel).st_mode):
+                    continue  # a link (or not a directory at all): left as it is
+                left = [n for n in os.listdir(root / rel) if f"{rel}/{n}" not in gone]
+            except OSError:
+                continue
+            if not left:
+                gone.add(rel)
+                emptied.append(rel)
+                _out(term_safe(f"would remove {rel}/ (left empty)"))
+            continue
         with contextlib.suppress(OSError):  # not empty, a link, or gone: left as it is
             os.rmdir(root / rel)
+            emptied.append(rel)
+    return emptied
 
 
 def _remove_output(

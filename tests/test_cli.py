@@ -415,9 +415,12 @@ def test_report_of_an_unknown_name_says_what_the_reports_are(tmp_path: Path, nam
     assert result.returncode == 2 and result.stderr == said
 
 
-def test_clean_removes_the_directories_it_leaves_empty_and_keeps_the_others(tmp_path: Path) -> None:
+def test_clean_removes_the_directories_it_leaves_empty_and_keeps_the_others(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # build/deep/a.txt and build/b.txt: cleaning both leaves build/ empty, so it goes; out/ also holds a file
-    # of the user's, so it stays (with that file); a dry run removes no directory
+    # of the user's, so it stays (with that file); a dry run removes no directory, and both say which go
+    # (they said nothing of the directories: `clean -n` did not tell all it would remove)
     (tmp_path / "Agentfile").write_text(
         'agent a:\n    outputs = build/deep/a.txt\n    run = "echo a > {output}"\n'
         'agent b:\n    outputs = build/b.txt\n    run = "echo b > {output}"\n'
@@ -425,10 +428,17 @@ def test_clean_removes_the_directories_it_leaves_empty_and_keeps_the_others(tmp_
     )
     assert main(["-C", str(tmp_path), "-s"]) == 0
     (tmp_path / "out/notes.md").write_text("mine\n")
+    capsys.readouterr()
     assert main(["-C", str(tmp_path), "clean", "-n"]) == 0
     assert (tmp_path / "build/deep").is_dir()
+    dry = capsys.readouterr().out.splitlines()
+    assert "would remove build/deep/ (left empty)" in dry and "would remove build/ (left empty)" in dry, dry
+    assert not any("out/ " in line for line in dry), dry
+    assert dry[-1] == "agentmake: would remove 3 outputs and 2 directories left empty (dry run)", dry
     assert main(["-C", str(tmp_path), "clean"]) == 0
     assert not (tmp_path / "build").exists()
+    said = capsys.readouterr().out.splitlines()
+    assert said[-1] == "agentmake: removed 3 outputs and 2 directories left empty", said
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["notes.md"]
     assert main(["-C", str(tmp_path), "-s"]) == 0  # and a build makes them again
     assert (tmp_path / "build/deep/a.txt").read_text() == "a\n"
