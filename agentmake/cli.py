@@ -82,6 +82,9 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser() -> argparse.ArgumentParser:
     epilog = "commands:\n" + "\n".join(f"  {name:<9} {text}" for name, text in COMMANDS.items())
+    epilog += (
+        "\n\n'--' ends the options: every word after it is a target or VAR=value (agentmake -- -notes.md)."
+    )
     p = _Parser(
         prog="agentmake",
         usage="agentmake [options] [COMMAND] [TARGET...] [VAR=value...]",
@@ -98,7 +101,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-C", "--directory", metavar="DIR", default=".", help="run in DIR")
     p.add_argument("-j", "--jobs", type=int, metavar="N", help="tasks at once")
     p.add_argument(
-        "-k", "--keep-going", action="store_true", help="keep building what does not need a failure"
+        "-k",
+        "--keep-going",
+        action="store_true",
+        help="keep building what does not need a failure; reports are written partial (with what they lack)",
     )
     p.add_argument("-n", "--dry-run", action="store_true", help="show what would run, run nothing")
     p.add_argument(

@@ -112,6 +112,9 @@ def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--help"]) == 0
     out = capsys.readouterr().out
     assert "explain" in out and "stream what agents print ([task] lines)" in " ".join(out.split())
+    # what changed today is where a user looks for it: `--`, and -k's partial reports
+    assert "'--' ends the options" in " ".join(out.split())
+    assert "keep building what does not need a failure; reports are written partial" in " ".join(out.split())
 
 
 def test_check_prints_one_line(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
