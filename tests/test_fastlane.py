@@ -90,7 +90,8 @@ def test_no_op_build_is_decided_up_front_without_reading_a_file(tmp_path: Path) 
     status = (tmp_path / ".agentmake" / "status.md").read_text()
     assert "Finished: 0 ran, 0 cached, 41 up to date, 0 failed in" in status
     rows = [line for line in status.splitlines() if line.startswith("| copy:") or line.startswith("| join")]
-    assert rows[0] == "| copy:f00 | up-to-date |  |  |  |  |" and rows[-1].startswith("| join |")
+    # (in words, as `agentmake status`, the summary line and a report say it: not the event's `up-to-date`)
+    assert rows[0] == "| copy:f00 | up to date |  |  |  |  |" and rows[-1].startswith("| join |")
     assert len(rows) == 41
     with Store.open(tmp_path, lock=False) as store:
         assert store.last_run_id() == 3
@@ -160,7 +161,7 @@ def test_status_file_quiet_rows_are_the_formatted_rows_in_result_order(tmp_path:
     result.outcomes["a"] = TaskOutcome("a", "up-to-date", ended_at=1000.0, message="kept")
     sf.close(result)
     text = (tmp_path / "status.md").read_text()
-    rows = [line for line in text.splitlines() if "| up-to-date |" in line or line.startswith("| c |")]
+    rows = [line for line in text.splitlines() if "| up to date |" in line or line.startswith("| c |")]
     assert rows == [
         _Task("up-to-date").format_row("a"),
         _Task("up-to-date").format_row("b|pipe"),

@@ -228,7 +228,8 @@ def test_incremental_rendering_matches_a_fresh_one(tmp_path: Path, seed: int) ->
                 counts[task.state] = counts.get(task.state, 0) + 1
             if sink._quiet:
                 counts["up-to-date"] = counts.get("up-to-date", 0) + len(sink._quiet)
-            assert "Running: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) + "." in text
+            said = ", ".join(f"{n} {s.replace('-', ' ')}" for s, n in sorted(counts.items()))
+            assert f"Running: {said}." in text
             failed = [t for t, task in sink.tasks.items() if task.state == "failed" and task.message]
             assert [h[4:] for h in text.splitlines() if h.startswith("### ")] == failed
 

@@ -49,7 +49,13 @@ class _Task:
             duration = self.ran
             if duration is None and self.started is not None and self.ended is not None:
                 duration = self.ended - self.started
-            cells = [task_id, self.state, fmt_duration(duration), self.attempts or "", fmt_cost(self.cost)]
+            cells = [
+                task_id,
+                _said(self.state),
+                fmt_duration(duration),
+                self.attempts or "",
+                fmt_cost(self.cost),
+            ]
             self.row = _md_row([*cells, self.tokens])
         return self.row
 
@@ -243,7 +249,7 @@ class StatusFile:
             counts = {s: n for s, n in self._counts.items() if n}
             if self._quiet:
                 counts["up-to-date"] = counts.get("up-to-date", 0) + len(self._quiet)
-            lines.append("Running: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) + ".")
+            lines.append("Running: " + ", ".join(f"{n} {_said(s)}" for s, n in sorted(counts.items())) + ".")
         lines += ["", "## Tasks", "", _TASK_HEADER]
         quiet, tasks = self._quiet, self.tasks
         if self._order is not None:
@@ -306,8 +312,14 @@ def _is_quiet(o: TaskOutcome) -> bool:
 def _quiet_row(task_id: str) -> str:
     """The row of a task up to date in bulk: `_Task("up-to-date").format_row(task_id)`, cheaply."""
     if _PLAIN.fullmatch(task_id) is None:
-        return _md_row([task_id, "up-to-date", "", "", "", ""])
-    return f"| {task_id} | up-to-date |  |  |  |  |"
+        return _md_row([task_id, "up to date", "", "", "", ""])
+    return f"| {task_id} | up to date |  |  |  |  |"
+
+
+def _said(state: str) -> str:
+    """A task state in words, as `agentmake status`, the summary line and a report say it: `up to date`,
+    `not run` (the events' `up-to-date`, `not-run`)."""
+    return state.replace("-", " ")
 
 
 def _md_row(cells: list[object]) -> str:
