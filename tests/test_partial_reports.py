@@ -127,6 +127,18 @@ def test_status_md_shows_a_partial_report_as_partial_as_the_terminal_does(e2e: E
     assert rows["r"] == "partial" and rows["a"] == "done" and rows["b"] == "failed", rows
 
 
+def test_a_report_run_summary_names_a_partial_report_partial(e2e: E2E) -> None:
+    """A report's run summary shows a partial report's row as `partial`, the word the terminal and status.md
+    use (it said `done (partial)`)."""
+    e2e.write(
+        "Agentfile", AGENTFILE + "\nreport outer:\n    inputs = R.md build/a.md\n    output = OUTER.md\n"
+    )
+    e2e.write("broken", "")
+    assert e2e.am("-k", "outer").code == 1
+    rows = [line for line in e2e.read("OUTER.md").splitlines() if line.startswith("| r |")]
+    assert len(rows) == 1 and rows[0].startswith("| r | partial |"), rows
+
+
 def test_a_partial_report_is_never_the_cache_entry_of_its_inputs(e2e: E2E) -> None:
     e2e.write("broken", "")
     assert e2e.am("report", "-k").code == 1

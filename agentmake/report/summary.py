@@ -210,8 +210,8 @@ def render_summary(
             table.append([r.task_id, "never run", "", "", "", ""])
             continue
         state = rec.state if r.current else f"up to date (run {rec.run_id})"
-        if rec.extra.get("partial"):  # (a partial report: `agentmake.plan.partial`)
-            state += " (partial)"
+        if rec.extra.get("partial"):  # (a partial report, `agentmake.plan.partial`: as the terminal says)
+            state = "partial" if r.current else f"partial (run {rec.run_id})"
         table.append(
             [
                 r.task_id,
