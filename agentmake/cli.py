@@ -67,20 +67,34 @@ class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, telling where a word that looks like an option but names a target goes."""
+    """argparse, telling where a word that looks like an option but names a target goes. `words`: the
+    arguments being parsed (argparse's own message names the word differently from one Python to another:
+    `-notes` is "-n with 'otes'" in 3.11, "unrecognized -otes" in 3.13)."""
+
+    words: Sequence[str] = ()
 
     def error(self, message: str) -> NoReturn:
-        word = ""
-        if message.startswith("unrecognized arguments: "):
-            word = message.removeprefix("unrecognized arguments: ").split(" ")[0]
-        elif m := re.match(r"argument (-\w)\b.*: ignored explicit argument '(.*)'\Z", message, re.S):
-            word = m.group(1) + m.group(2)  # `-notes` was read as -n with "otes"
-        if word and not word.startswith("--"):  # (a misspelt long option needs no such hint)
+        unknown = message.startswith("unrecognized arguments: ") or "ignored explicit argument" in message
+        word = next((w for w in self.words if self._not_an_option(w)), "") if unknown else ""
+        if word:
             message += f" (a target that starts with '-' goes after '--': agentmake -- {word})"
         super().error(message)
 
+    def _not_an_option(self, word: str) -> bool:
+        """A word with one leading '-' that is no option, nor a short option with its value attached (`-j4`):
+        `-notes` (a misspelt long option `--x` needs no such hint)."""
+        if (
+            not word.startswith("-")
+            or word.startswith("--")
+            or word == "-"
+            or word in self._option_string_actions
+        ):
+            return False
+        action = self._option_string_actions.get(word[:2])
+        return action is None or action.nargs == 0
 
-def _parser() -> argparse.ArgumentParser:
+
+def _parser() -> _Parser:
     epilog = "commands:\n" + "\n".join(f"  {name:<9} {text}" for name, text in COMMANDS.items())
     epilog += (
         "\n\n'--' ends the options: every word after it is a target or VAR=value (agentmake -- -notes.md)."
@@ -137,7 +151,9 @@ def parse(argv: Sequence[str]) -> tuple[str, argparse.Namespace, object]:
     if "--" in args:
         at = args.index("--")
         args, operands = args[:at], args[at + 1 :]
-    ns = _parser().parse_intermixed_args(args)
+    parser = _parser()
+    parser.words = args
+    ns = parser.parse_intermixed_args(args)
     words: list[str] = list(ns.words)
     command = "build"
     if words and words[0] in COMMANDS:
