@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Protocol, runtime_checkable
 
-from agentmake.display.fmt import fmt_cost, fmt_duration, ljust_cells, term_lines, term_safe
+from agentmake.display.fmt import fmt_cost, fmt_duration, ljust_cells, state_words, term_lines, term_safe
 from agentmake.scheduler.events import BuildResult, TaskEvent, TaskOutcome, emit_up_to_date
 
 
@@ -75,7 +75,6 @@ def failure_lines(result: BuildResult) -> list[str]:
 
 TABLE_LIMIT = 30  # tasks that ran, up to which the summary table lists every one
 SLOWEST = 10  # past TABLE_LIMIT: the table lists failed and interrupted tasks and this many slowest others
-_WORDS = {"up-to-date": "up to date", "not-run": "not run"}
 
 
 def summary_lines(result: BuildResult) -> list[str]:
@@ -143,8 +142,8 @@ def _rest_line(result: BuildResult, shown: set[str]) -> str:
     total = sum(counts.values())
     ordered = sorted(counts.items(), key=lambda kv: -kv[1])
     if len(ordered) == 1:
-        return f"… and {total:,} more {_WORDS.get(ordered[0][0], ordered[0][0])}"
-    return f"… and {total:,} more: " + ", ".join(f"{n:,} {_WORDS.get(st, st)}" for st, n in ordered)
+        return f"… and {total:,} more {state_words(ordered[0][0])}"
+    return f"… and {total:,} more: " + ", ".join(f"{n:,} {state_words(st)}" for st, n in ordered)
 
 
 def _short_list(items: Iterable[str], limit: int = 10) -> str:

@@ -41,6 +41,12 @@ SYMBOLS = {
 # states after which a task does nothing more in this build
 FINISHED = frozenset({"done", "failed", "cached", "up-to-date", "not-run", "interrupted"})
 ACTIVE = frozenset({"running", "retrying"})
+_WORDS = {"up-to-date": "up to date", "not-run": "not run"}
+
+
+def state_words(state: str) -> str:
+    """A task state as people read it: `up to date`, `not run` (the events' `up-to-date`, `not-run`)."""
+    return _WORDS.get(state, state)
 
 
 def fmt_duration(seconds: float | None) -> str:

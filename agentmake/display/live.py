@@ -26,7 +26,7 @@ from rich.table import Table
 from rich.text import Text
 
 from agentmake.display.base import summary_lines
-from agentmake.display.fmt import ACTIVE, FINISHED, SYMBOLS, fmt_duration, term_safe
+from agentmake.display.fmt import ACTIVE, FINISHED, SYMBOLS, fmt_duration, state_words, term_safe
 from agentmake.display.plain import cap_change, describe
 from agentmake.scheduler.events import BuildResult, TaskEvent
 
@@ -43,7 +43,6 @@ STYLES = {
     "not-run": "yellow",
     "interrupted": "magenta",
 }
-WORDS = {"up-to-date": "up to date", "not-run": "not run"}
 QUEUED = frozenset({"pending", "waiting"})  # events in these states never draw
 REFRESH_INTERVAL = 0.2  # seconds: the least time between two drawings caused by events (ticks always draw)
 
@@ -251,7 +250,7 @@ class LiveDisplay:
 
     def _finished_line(self, task_id: str, row: _Row) -> Text:
         text = Text()
-        text.append(f"{SYMBOLS[row.state]} {WORDS.get(row.state, row.state):<11} ", style=STYLES[row.state])
+        text.append(f"{SYMBOLS[row.state]} {state_words(row.state):<11} ", style=STYLES[row.state])
         text.append(term_safe(task_id))
         if row.started is not None and row.state in ("done", "failed"):
             took = row.ran if row.ran is not None else row.since - row.started
@@ -296,7 +295,7 @@ class LiveDisplay:
                 )
                 table.add_row(
                     Text(symbol, style=STYLES[row.state]),
-                    Text(WORDS.get(row.state, row.state), style=STYLES[row.state]),
+                    Text(state_words(row.state), style=STYLES[row.state]),
                     Text(term_safe(task_id)),
                     Text(self._detail(row, now), style="dim"),
                 )
@@ -323,7 +322,7 @@ class LiveDisplay:
         for state in ("done", "cached", "up-to-date", "failed", "not-run"):
             n = counts_by_state.get(state, 0)
             if n:
-                counts.append(f"  {SYMBOLS[state]} {n} {WORDS.get(state, state)}", style=STYLES[state])
+                counts.append(f"  {SYMBOLS[state]} {n} {state_words(state)}", style=STYLES[state])
         for state in ("running", "retrying"):
             n = counts_by_state.get(state, 0)
             if n:

@@ -22,7 +22,15 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
-from agentmake.display.fmt import agent_name, fmt_cost, fmt_duration, fmt_tokens, md_cell, md_table
+from agentmake.display.fmt import (
+    agent_name,
+    fmt_cost,
+    fmt_duration,
+    fmt_tokens,
+    md_cell,
+    md_table,
+    state_words,
+)
 from agentmake.safetext import text_safe
 from agentmake.scheduler.events import BuildResult, TaskEvent, TaskOutcome
 
@@ -51,7 +59,7 @@ class _Task:
                 duration = self.ended - self.started
             cells = [
                 task_id,
-                _said(self.state),
+                state_words(self.state),
                 fmt_duration(duration),
                 self.attempts or "",
                 fmt_cost(self.cost),
@@ -249,7 +257,8 @@ class StatusFile:
             counts = {s: n for s, n in self._counts.items() if n}
             if self._quiet:
                 counts["up-to-date"] = counts.get("up-to-date", 0) + len(self._quiet)
-            lines.append("Running: " + ", ".join(f"{n} {_said(s)}" for s, n in sorted(counts.items())) + ".")
+            running = ", ".join(f"{n} {state_words(s)}" for s, n in sorted(counts.items()))
+            lines.append(f"Running: {running}.")
         lines += ["", "## Tasks", "", _TASK_HEADER]
         quiet, tasks = self._quiet, self.tasks
         if self._order is not None:
@@ -314,12 +323,6 @@ def _quiet_row(task_id: str) -> str:
     if _PLAIN.fullmatch(task_id) is None:
         return _md_row([task_id, "up to date", "", "", "", ""])
     return f"| {task_id} | up to date |  |  |  |  |"
-
-
-def _said(state: str) -> str:
-    """A task state in words, as `agentmake status`, the summary line and a report say it: `up to date`,
-    `not run` (the events' `up-to-date`, `not-run`)."""
-    return state.replace("-", " ")
 
 
 def _md_row(cells: list[object]) -> str:
