@@ -71,7 +71,7 @@ def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
         else:
             what = plural(removed, "output")
         if dirs:
-            what += f" and {len(dirs)} {'directory' if len(dirs) == 1 else 'directories'} left empty"
+            what += f" and {plural(len(dirs), 'directory', 'directories')} left empty"
         if cache and not req.dry_run:
             from agentmake.runners.salvage import forget_answers
 

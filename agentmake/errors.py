@@ -107,9 +107,10 @@ class BuildFailed(AgentmakeError):
     exit_code = 1
 
 
-def plural(n: int, word: str) -> str:
-    """`n` and `word`, with an s unless `n` is 1: "1 task", "2 tasks", "0 outputs"."""
-    return f"{n} {word}{'' if n == 1 else 's'}"
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """`n` and `word`, with an s unless `n` is 1: "1 task", "2 tasks", "0 outputs"; `many`: the plural when
+    it is not `word` + s ("2 directories")."""
+    return f"{n} {word if n == 1 else many or word + 's'}"
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
