@@ -135,15 +135,9 @@ def unmatched(task: Task) -> list[str]:
 
 
 def summary_tasks(graph: Graph, task_id: str) -> list[str]:
-    """The tasks a report depends on, directly or not (what its summary covers)."""
-    seen: set[str] = set()
-    stack = list(graph.deps.get(task_id, ()))
-    while stack:
-        dep = stack.pop()
-        if dep not in seen:
-            seen.add(dep)
-            stack.extend(graph.deps.get(dep, ()))
-    return [t for t in graph.tasks if t in seen]
+    """The tasks a report depends on, directly or not (what its summary covers), in graph order."""
+    needs = graph.needs(task_id)
+    return [t for t in graph.tasks if t in needs]
 
 
 def render_report(
