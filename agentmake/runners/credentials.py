@@ -34,9 +34,12 @@ _DIR = os.O_RDONLY | os.O_DIRECTORY | _NOFOLLOW | os.O_CLOEXEC
 
 
 def lend(src_dir: Path, dst_dir: Path, name: str) -> Path | None:
-    """Copy the login file `name` of `src_dir` into `dst_dir` (a job's private directory, checked by the
-    caller); the copy's path, or None when there is no such file."""
+    """Copy the file `name` of a CLI's config directory `src_dir` (its login, or its settings) into `dst_dir`
+    (a job's private directory, checked by the caller), readable by the owner only from the moment the copy
+    exists; the copy's path, or None when there is no such file."""
     src = src_dir / name
+    if not src.is_file():  # (none, or no regular file: a FIFO would hang the read)
+        return None
     try:
         with src.open("rb") as fh:
             data = fh.read()

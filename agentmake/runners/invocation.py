@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,19 +84,6 @@ def _job_dir(home: Path, cli: str) -> Path:
     return cfg
 
 
-def _copy_if_exists(src_dir: Path, dst_dir: Path, names: tuple[str, ...]) -> None:
-    """Copy settings into a job's config directory, readable by the owner only from the moment the copy
-    exists (never briefly with the default mode)."""
-    for name in names:
-        src = src_dir / name
-        if src.is_file():
-            flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
-            fd = os.open(dst_dir / name, flags, 0o600)
-            with open(fd, "wb") as dst, src.open("rb") as fh:
-                os.fchmod(fd, 0o600)  # (a copy left by an older run may have another mode)
-                shutil.copyfileobj(fh, dst)
-
-
 def llm_invocation(
     runner: RunnerSpec,
     preset: str | None,
@@ -129,7 +115,7 @@ def llm_invocation(
         src = Path(
             environ.get("CLAUDE_CONFIG_DIR") or Path(environ.get("HOME", "~")).expanduser() / ".claude"
         )
-        _copy_if_exists(src, cfg, ("settings.json",))
+        lend(src, cfg, "settings.json")  # (settings stay: only the login is withdrawn)
         lent += filter(None, [lend(src, cfg, LOGINS["claude"])])
         env["CLAUDE_CONFIG_DIR"] = str(cfg)
         env["DISABLE_AUTOUPDATER"] = "1"
@@ -141,7 +127,7 @@ def llm_invocation(
     elif preset == "codex":
         cfg = _job_dir(home, "codex")
         src = Path(environ.get("CODEX_HOME") or Path(environ.get("HOME", "~")).expanduser() / ".codex")
-        _copy_if_exists(src, cfg, ("config.toml",))
+        lend(src, cfg, "config.toml")
         lent += filter(None, [lend(src, cfg, LOGINS["codex"])])
         env["CODEX_HOME"] = str(cfg)
         if writes_files and not _has(argv, "-s", "--sandbox", "--dangerously-bypass-approvals-and-sandbox"):
