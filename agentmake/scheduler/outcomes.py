@@ -89,10 +89,8 @@ class Outcomes:
         )
         if t.readied_by is not None:  # (restored as soon as it was ready: it waited for no slot)
             t.after = record.after = (t.readied_by, "dependency")
-        try:
-            self.store.record_success(
-                record, {}, state="cached"
-            )  # the history row too; the cache entry is kept
+        try:  # (the history row too; the cache entry is kept)
+            self.store.record_success(record, {}, state="cached")
         except StateBusy as exc:  # (the next build finds the outputs as the cache holds them: restored again)
             self._unrecorded(t, str(exc))
             return True
