@@ -28,6 +28,11 @@ class OutsideProject(OSError):
         return f"output directory {self.rel} resolves to {self.real}, outside the project (a symbolic link)"
 
 
+def within(real: str, real_root: str) -> bool:
+    """Whether the resolved path `real` is the resolved directory `real_root` or lies under it."""
+    return real == real_root or real.startswith(real_root + os.sep)
+
+
 def check_inside(root: Path | str, rel: str) -> None:
     """Raise OutsideProject if the directory of the project-relative path `rel` (existing or not: what does
     not exist yet is judged by the part that does) is, with links followed, outside `root`."""
@@ -36,7 +41,7 @@ def check_inside(root: Path | str, rel: str) -> None:
         return
     real_root = os.path.realpath(root)
     real = os.path.realpath(os.path.join(root, parent))
-    if real != real_root and not real.startswith(real_root + os.sep):
+    if not within(real, real_root):
         raise OutsideProject(parent, real)
 
 
@@ -51,7 +56,7 @@ def state_dir_escape(root: Path | str) -> tuple[str, str] | None:
 
     def outside(path: str) -> str | None:
         real = os.path.realpath(path)
-        return None if real == real_root or real.startswith(real_root + os.sep) else real
+        return None if within(real, real_root) else real
 
     state = os.path.join(root, STATE_DIR)
     if os.path.islink(state) and (real := outside(state)) is not None:
