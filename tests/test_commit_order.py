@@ -53,7 +53,7 @@ def _runs(root: Path) -> list[str]:
 
 
 def _crash_on_rename(monkeypatch: pytest.MonkeyPatch) -> None:
-    def crash(root: Path, staged: object) -> None:
+    def crash(root: Path, staged: object, discard: object = None) -> None:
         raise Crash
 
     monkeypatch.setattr(outcomes, "commit_outputs", crash)

@@ -87,9 +87,9 @@ def test_results_arriving_together_are_recorded_before_any_rename(
         events.append(("recorded", sorted(m[1] for m in successes) if done else None))
         return done
 
-    def renaming(root: Path, staged: Any) -> Any:
+    def renaming(root: Path, staged: Any, discard: Any = None) -> Any:
         events.append(("renamed", sorted(staged)))
-        return real_commit_outputs(root, staged)
+        return real_commit_outputs(root, staged, discard)
 
     monkeypatch.setattr(loop_mod.Build, "_handle_all", gathering)
     monkeypatch.setattr(loop_mod.Build, "_launch", launch)

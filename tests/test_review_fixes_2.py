@@ -15,6 +15,7 @@ from agentmake import workflow
 from agentmake.errors import UsageError
 from agentmake.runners.salvage import forget_answers
 from agentmake.scheduler import BuildControl, BuildOptions, outcomes, run_build
+from agentmake.scheduler.discard import Discard
 from agentmake.scheduler.events import TaskEvent
 from agentmake.store import Store
 from agentmake.store.cache import _inside
@@ -119,11 +120,11 @@ def test_failed_placement_is_restored_by_the_next_run(
     real = outcomes.commit_outputs
     calls = {"n": 0}
 
-    def fail_once(root: Path, staged: dict[str, str]) -> None:
+    def fail_once(root: Path, staged: dict[str, Path], discard: Discard | None = None) -> None:
         calls["n"] += 1
         if calls["n"] == 1:
             raise OSError("no space left on device")
-        real(root, staged)
+        real(root, staged, discard)
 
     with monkeypatch.context() as m:
         m.setattr(outcomes, "commit_outputs", fail_once)

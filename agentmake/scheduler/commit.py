@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from agentmake.plan.hashing import Seen, hash_path
+from agentmake.scheduler.discard import Discard
 
 TEMP_PATTERN = ".*.agentmake-tmp-*"
 
@@ -59,11 +60,13 @@ def edited_since(root: Path, changed: Iterable[str], new: Mapping[str, str]) -> 
     return edited
 
 
-def commit_outputs(root: Path, staged: Mapping[str, Path]) -> dict[str, Path]:
-    """Rename each staged file onto its target (creating parent directories); returns path -> target."""
+def commit_outputs(root: Path, staged: Mapping[str, Path], discard: Discard | None = None) -> dict[str, Path]:
+    """Rename each staged file onto its target (creating parent directories); returns path -> target. With
+    `discard`, a target's old file is kept aside for the rename and unlinked on its thread."""
     targets: dict[str, Path] = {}
     for path, tmp in staged.items():
         target = root / path
+        spare = discard.aside(os.fspath(target)) if discard is not None else None
         try:  # a staged file lies beside its target: the directory is there (no mkdir per task)
             os.replace(tmp, target)
         except FileNotFoundError:
@@ -71,6 +74,9 @@ def commit_outputs(root: Path, staged: Mapping[str, Path]) -> dict[str, Path]:
                 raise
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(tmp, target)
+        finally:
+            if discard is not None and spare is not None:
+                discard.later(spare)
         targets[path] = target
     return targets
 

@@ -27,6 +27,7 @@ from agentmake.runners import AttemptResult, Executor
 from agentmake.scheduler.backoff import backoff_delay
 from agentmake.scheduler.commit import remove_stale_temps
 from agentmake.scheduler.control import BuildControl
+from agentmake.scheduler.discard import Discard
 from agentmake.scheduler.events import BuildResult, TaskEvent, TaskOutcome, emit_up_to_date
 from agentmake.scheduler.fastlane import Predecided, predecide
 from agentmake.scheduler.inline import InlineAttempts, usable_cpus
@@ -116,6 +117,7 @@ class Build(Stopping):
                 store_blob=store_blob,
                 hash_store=hash_store,
             )
+        self.discard = Discard()
         self.marks: dict[str, tuple[int, int, float]] = {}  # processes not yet written: id -> pid, pgid, when
         self.freed: tuple[float, str] | None = None  # (time.time(), task id) of the last slot freed
         self.freed_by_runner: dict[str, tuple[float, str]] = {}  # the same, per runner
@@ -201,6 +203,7 @@ class Build(Stopping):
             self.pool.close()
             if self.inline is not None:
                 self.inline.close()
+            self.discard.close()
             for signum, handler in previous_handlers.items():
                 signal.signal(signum, handler)
             if self.processes is not None:

@@ -19,6 +19,7 @@ from agentmake.plan.partial import Gap, gaps_detail, gaps_summary
 from agentmake.runners import AttemptResult
 from agentmake.scheduler.commit import commit_outputs, edited_since, saved_notice
 from agentmake.scheduler.control import BuildControl
+from agentmake.scheduler.discard import Discard
 from agentmake.scheduler.events import BuildResult, TaskEvent
 from agentmake.scheduler.limits import Limits
 from agentmake.scheduler.ready import ReadyQueue
@@ -70,6 +71,7 @@ class Outcomes:
     root: Path
     hasher: Hasher
     limits: Limits
+    discard: Discard  # old outputs replaced by results, unlinked off this thread
     refused: dict[str | None, str]  # LLM runner -> why no more of its tasks start (see `RUNNER_WIDE`)
 
     def _restore(self, t: TaskState, decision: Decision) -> bool:
@@ -125,7 +127,7 @@ class Outcomes:
             self._record_done(t, result, hashes, started, ended)
         try:
             saved = self._save_mid_run_edits(t, result.staged, hashes)
-            commit_outputs(self.root, result.staged)
+            commit_outputs(self.root, result.staged, self.discard)
         except OSError:
             # the record names the new outputs: if a `commits` row stands for them, the next run restores
             # them from the cache (`recover_commits`), so the failure must not overwrite that record

@@ -1,0 +1,87 @@
+"""Replacing an output keeps the old file aside for the rename and unlinks it off the scheduler thread
+(`agentmake.scheduler.discard`): the target is always whole, nothing is left behind, a kill's leftover is
+removed, and a link output is replaced without touching what it pointed to."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from agentmake.scheduler.commit import commit_outputs, remove_stale_temps
+from agentmake.scheduler.discard import Discard
+
+
+def _staged(directory: Path, name: str, text: str) -> Path:
+    tmp = directory / f".{name}.agentmake-tmp-test"
+    tmp.write_text(text)
+    return tmp
+
+
+def test_commit_with_discard_replaces_and_leaves_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "a.md").write_text("old a\n")
+    reader = open(out / "a.md")  # noqa: SIM115 (a reader of the old file while it is replaced)
+    discard = Discard()
+    try:
+        targets = commit_outputs(
+            tmp_path,
+            {"out/a.md": _staged(out, "a.md", "new a\n"), "out/b.md": _staged(out, "b.md", "new b\n")},
+            discard,
+        )
+        assert (out / "a.md").read_text() == "new a\n" and (out / "b.md").read_text() == "new b\n"
+        assert targets == {"out/a.md": out / "a.md", "out/b.md": out / "b.md"}
+    finally:
+        discard.close()
+    assert reader.read() == "old a\n"  # the old file stayed whole for whoever had it open
+    reader.close()
+    assert sorted(p.name for p in out.iterdir()) == ["a.md", "b.md"]  # the spare of a.md is unlinked
+
+
+def test_aside_links_the_old_file_and_names_a_stale_temp(tmp_path: Path) -> None:
+    target = tmp_path / "report.md"
+    assert Discard().aside(os.fspath(target)) is None  # nothing there: nothing to keep aside
+    target.write_text("old\n")
+    spare = Discard().aside(os.fspath(target))
+    assert spare is not None and os.path.samefile(spare, target)
+    assert os.stat(target).st_nlink == 2
+    # a build killed before the discard thread ran leaves the spare: the next build removes it as it
+    # removes every stale staged file
+    assert remove_stale_temps(tmp_path, ["report.md"]) == [Path(spare)]
+    assert target.read_text() == "old\n" and os.stat(target).st_nlink == 1
+
+
+def test_a_link_output_is_replaced_not_its_target(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere.md"
+    elsewhere.write_text("not ours\n")
+    (tmp_path / "out.md").symlink_to(elsewhere)
+    discard = Discard()
+    try:
+        commit_outputs(tmp_path, {"out.md": _staged(tmp_path, "out.md", "ours\n")}, discard)
+    finally:
+        discard.close()
+    assert not (tmp_path / "out.md").is_symlink() and (tmp_path / "out.md").read_text() == "ours\n"
+    assert elsewhere.read_text() == "not ours\n" and os.stat(elsewhere).st_nlink == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["elsewhere.md", "out.md"]
+
+
+def test_a_rebuild_leaves_no_spare_beside_its_outputs(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    for n in range(6):
+        (tmp_path / "src" / f"{n}.txt").write_text(f"{n}\n")
+    (tmp_path / "seed.txt").write_text("1\n")
+    (tmp_path / "Agentfile").write_text(
+        "agent copy:\n    inputs = src/{n}.txt seed.txt\n    outputs = out/{n}.txt\n"
+        '    run = "cat {inputs} > {output}"\n'
+    )
+    for seed in ("1", "2"):  # the second build replaces every output
+        (tmp_path / "seed.txt").write_text(f"{seed}\n")
+        done = subprocess.run(
+            [sys.executable, "-m", "agentmake", "-C", str(tmp_path), "-j", "3", "-s"], capture_output=True
+        )
+        assert done.returncode == 0, done.stderr
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert names == [f"{n}.txt" for n in range(6)]
+    assert all((tmp_path / "out" / f"{n}.txt").read_text() == f"{n}\n2\n" for n in range(6))
