@@ -139,3 +139,22 @@ def test_gemini_input_tokens_count_cached_ones_too() -> None:
     for tokens in (both, only):
         out = json.dumps({"response": "hi", "stats": {"models": {"gemini-2.5-pro": {"tokens": tokens}}}})
         assert parse_output("gemini-json", out, "").tokens_in == 100, tokens
+
+
+def test_text_tokens_reads_ollama_verbose_and_llm_usage_lines() -> None:
+    from agentmake.runners.parse import parse_output, text_tokens
+
+    ollama = (  # `ollama run --verbose`, as ollama's api.Metrics.Summary prints it on stderr
+        "total duration:       753.50525ms\nload duration:        1.031375ms\n"
+        "prompt eval count:    36 token(s)\nprompt eval duration: 75.311ms\n"
+        "prompt eval rate:     212.45 tokens/s\neval count:           34 token(s)\n"
+        "eval duration:        674.9ms\neval rate:            50.38 tokens/s\n"
+    )
+    assert text_tokens(ollama) == (36, 34)
+    assert text_tokens("total duration: 1s\neval count:           34 token(s)\n") == (0, 34)  # 0 is left out
+    assert text_tokens("Token usage: 1,204 input, 56 output\n") == (1204, 56)
+    assert text_tokens("\x1b[33m\x1b[1mToken usage: 12 output\x1b[0m\n") == (None, 12)  # (coloured, on a tty)
+    assert text_tokens('Token usage: 10 input, 3 output, {"cached_tokens": 2}\n') == (10, 3)
+    assert text_tokens("warning: eval count: many\nToken usage is high\n") == (None, None)
+    parsed = parse_output("text", "the answer\n", "x" * 100_000 + "\n" + ollama)  # a long stderr: its tail
+    assert (parsed.answer, parsed.tokens_in, parsed.tokens_out) == ("the answer\n", 36, 34)

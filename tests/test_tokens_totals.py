@@ -89,3 +89,51 @@ def test_an_llm_runner_told_json_records_its_tokens_and_writes_only_the_answer(
     rows = {row["task"]: row for row in json.loads(e.am("status", "--json").out)}
     assert rows["ask"]["last_tokens_in"] > 0 and rows["ask"]["last_tokens_out"] == 2  # ("hello there")
     assert rows["record"]["last_tokens_in"] is None
+
+
+def test_text_mode_llm_and_ollama_record_the_tokens_they_print_when_asked(
+    tmp_path: Path, fake_agents: FakeAgents
+) -> None:
+    # `llm -u` ends stderr with "Token usage: N input, M output"; `ollama run --verbose` with its metrics
+    # summary ("prompt eval count:    N token(s)", "eval count:           M token(s)"). The answer on stdout
+    # stays the whole output; without the flags nothing is printed and no tokens are recorded.
+    e = E2E(tmp_path, fake_agents)
+    e.write(
+        "Agentfile",
+        """\
+        runner llm:
+            command = "llm -u"
+
+        runner ollama:
+            command = "ollama run --hidethinking --verbose"
+            model   = llama3.2
+
+        runner quiet:
+            base    = ollama
+            command = "ollama run --hidethinking"
+            model   = llama3.2
+
+        agent ask:
+            runner  = llm
+            prompt  = "FAKE: answer=hello there\\nfour more words here"
+            outputs = llm.md
+
+        agent local:
+            runner  = ollama
+            prompt  = "FAKE: answer=one two three\\nq"
+            outputs = ollama.md
+
+        agent plain:
+            runner  = quiet
+            prompt  = "FAKE: answer=one two three\\nq"
+            outputs = quiet.md
+        """,
+    )
+    run = e.am()
+    assert run.code == 0, run
+    assert e.read("llm.md") == "hello there\n" and e.read("ollama.md") == "one two three\n"
+    rows = {row["task"]: row for row in json.loads(e.am("status", "--json").out)}
+    # (the fake CLIs count words: 7 in the first prompt, 5 in the second; 2 and 3 in the answers)
+    assert (rows["ask"]["last_tokens_in"], rows["ask"]["last_tokens_out"]) == (7, 2)
+    assert (rows["local"]["last_tokens_in"], rows["local"]["last_tokens_out"]) == (5, 3)
+    assert rows["plain"]["last_tokens_in"] is None and rows["plain"]["last_tokens_out"] is None

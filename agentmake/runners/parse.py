@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,8 +57,35 @@ def _sum(values: list[int | None]) -> int | None:
     return sum(known) if known else None
 
 
+# Token counts that text-mode CLIs print on stderr after the answer, when asked to: `ollama run --verbose`
+# (`prompt eval count:    31 token(s)` / `eval count:           12 token(s)`, each left out when 0: ollama's
+# `api.Metrics.Summary`) and `llm -u` (`Token usage: 1,204 input, 56 output`, either part left out when
+# unknown: llm's `token_usage_string`; click drops the colour when stderr is no terminal).
+_OLLAMA_TOKENS = re.compile(r"^(prompt eval|eval) count:\s+(\d+) token\(s\)\s*$", re.MULTILINE)
+_LLM_TOKENS = re.compile(r"^(?:\x1b\[[0-9;]*m)*Token usage: ([^\n]*)$", re.MULTILINE)
+_LLM_PART = re.compile(r"([\d,]+) (input|output)\b")
+_USAGE_TAIL = 4096  # the counts come last: only the end of a long stderr is read
+
+
+def text_tokens(stderr: str) -> tuple[int | None, int | None]:
+    """(tokens in, tokens out) from the usage lines a text-mode CLI printed on stderr; None where it printed
+    none."""
+    tail = stderr[-_USAGE_TAIL:]
+    counts = {kind: int(n) for kind, n in _OLLAMA_TOKENS.findall(tail)}
+    if counts:  # (ollama leaves a count of 0 out)
+        return counts.get("prompt eval", 0), counts.get("eval", 0)
+    lines = _LLM_TOKENS.findall(tail)
+    if lines:
+        parts = {kind: int(n.replace(",", "")) for n, kind in _LLM_PART.findall(lines[-1])}
+        return parts.get("input"), parts.get("output")
+    return None, None
+
+
 def parse_text(stdout: str, stderr: str) -> Parsed:
-    return Parsed(answer=stdout)
+    tokens_in, tokens_out = (
+        text_tokens(stderr) if "count:" in stderr or "Token usage:" in stderr else (None, None)
+    )
+    return Parsed(answer=stdout, tokens_in=tokens_in, tokens_out=tokens_out)
 
 
 def parse_claude_json(stdout: str, stderr: str) -> Parsed:

@@ -546,6 +546,16 @@ def succeed(cli: str, opts: dict, prompt: str, text: str, denials: list[str], ou
         out(json.dumps([row], indent=2))
         return 0
     out(text)
+    if cli == "llm" and (opts.get("-u") or opts.get("--usage")):  # (llm's token_usage_string)
+        print(f"Token usage: {tin:,} input, {tout:,} output", file=sys.stderr)
+    if cli == "ollama" and opts.get("--verbose"):  # (ollama's api.Metrics.Summary: a count of 0 is left out)
+        summary = ["total duration:       1.2345s", "load duration:        12.5ms"]
+        if tin:
+            summary += [f"prompt eval count:    {tin} token(s)", "prompt eval duration: 75.3ms",
+                        f"prompt eval rate:     {tin / 0.0753:.2f} tokens/s"]  # fmt: skip
+        summary += [f"eval count:           {tout} token(s)", "eval duration:        674.9ms",
+                    f"eval rate:            {tout / 0.6749:.2f} tokens/s"]  # fmt: skip
+        print("\n".join(summary), file=sys.stderr)
     return 0
 
 
