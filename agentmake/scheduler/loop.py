@@ -317,12 +317,22 @@ class Build(Stopping):
                 self._handle(message)
         if not successes:
             return
-        self._dispatch(before=self._soon_ready([m[1] for m in successes]))
-        recorded = len(successes) > 1 and self._record_together(successes)
-        for _, task_id, _attempt, result, hashes, started, ended in successes:
-            self._on_result(
-                self.tasks[task_id], result, hashes, started, ended, released=True, recorded=recorded
-            )
+        # the tasks started in the freed slots are told after the successes that freed them (a `-j 1` log
+        # reads "done a" before "running b"), though they started first
+        self.deferred = []
+        try:
+            self._dispatch(before=self._soon_ready([m[1] for m in successes]))
+        finally:
+            early, self.deferred = self.deferred, None
+        try:
+            recorded = len(successes) > 1 and self._record_together(successes)
+            for _, task_id, _attempt, result, hashes, started, ended in successes:
+                self._on_result(
+                    self.tasks[task_id], result, hashes, started, ended, released=True, recorded=recorded
+                )
+        finally:
+            for event in early:
+                self.sink(event)
 
     def _stop_waiting(self) -> str | None:
         """Why a write waiting for the state database's lock should give up now: Ctrl-C, SIGTERM or SIGHUP."""

@@ -73,6 +73,7 @@ class Outcomes:
     limits: Limits
     discard: Discard  # old outputs replaced by results, unlinked off this thread
     refused: dict[str | None, str]  # LLM runner -> why no more of its tasks start (see `RUNNER_WIDE`)
+    deferred: list[TaskEvent] | None = None  # events held back from the sink meanwhile (`_handle_all`)
 
     def _restore(self, t: TaskState, decision: Decision) -> bool:
         assert decision.key is not None
@@ -343,7 +344,11 @@ class Outcomes:
 
     def _emit(self, t: TaskState, state: str, **fields: Any) -> None:
         t.outcome.state = state
-        self.sink(TaskEvent(t.id, state, time.time(), **fields))
+        event = TaskEvent(t.id, state, time.time(), **fields)
+        if self.deferred is not None:
+            self.deferred.append(event)
+        else:
+            self.sink(event)
 
     def _add_cost(self, t: TaskState, result: AttemptResult) -> None:
         """Count what the attempt cost towards the task's outcome and this build's spend (and budget). A
