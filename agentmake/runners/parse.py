@@ -61,9 +61,10 @@ def _sum(values: list[int | None]) -> int | None:
 # (`prompt eval count:    31 token(s)` / `eval count:           12 token(s)`, each left out when 0: ollama's
 # `api.Metrics.Summary`) and `llm -u` (`Token usage: 1,204 input, 56 output`, either part left out when
 # unknown: llm's `token_usage_string`; click drops the colour when stderr is no terminal).
-_OLLAMA_TOKENS = re.compile(r"^(prompt eval|eval) count:\s+(\d+) token\(s\)\s*$", re.MULTILINE)
-_LLM_TOKENS = re.compile(r"^(?:\x1b\[[0-9;]*m)*Token usage: ([^\n]*)$", re.MULTILINE)
-_LLM_PART = re.compile(r"([\d,]+) (input|output)\b")
+# (patterns, compiled on first use by `re`'s cache: most builds never read one)
+_OLLAMA_TOKENS = r"(?m)^(prompt eval|eval) count:\s+(\d+) token\(s\)\s*$"
+_LLM_TOKENS = r"(?m)^(?:\x1b\[[0-9;]*m)*Token usage: ([^\n]*)$"
+_LLM_PART = r"([\d,]+) (input|output)\b"
 _USAGE_TAIL = 4096  # the counts come last: only the end of a long stderr is read
 
 
@@ -71,12 +72,12 @@ def text_tokens(stderr: str) -> tuple[int | None, int | None]:
     """(tokens in, tokens out) from the usage lines a text-mode CLI printed on stderr; None where it printed
     none."""
     tail = stderr[-_USAGE_TAIL:]
-    counts = {kind: int(n) for kind, n in _OLLAMA_TOKENS.findall(tail)}
+    counts = {kind: int(n) for kind, n in re.findall(_OLLAMA_TOKENS, tail)}
     if counts:  # (ollama leaves a count of 0 out)
         return counts.get("prompt eval", 0), counts.get("eval", 0)
-    lines = _LLM_TOKENS.findall(tail)
+    lines = re.findall(_LLM_TOKENS, tail)
     if lines:
-        parts = {kind: int(n.replace(",", "")) for n, kind in _LLM_PART.findall(lines[-1])}
+        parts = {kind: int(n.replace(",", "")) for n, kind in re.findall(_LLM_PART, lines[-1])}
         return parts.get("input"), parts.get("output")
     return None, None
 
