@@ -1,5 +1,5 @@
 """`python -m agentmake` entry point."""
 
-from agentmake.cli import main
+from agentmake.launch import main
 
 raise SystemExit(main())

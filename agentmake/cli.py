@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from agentmake import __version__, locate
 from agentmake.errors import AgentmakeError, UsageError
+from agentmake.gcpause import end_startup
 from agentmake.safetext import term_lines, term_safe
 from agentmake.trace import mark
 
@@ -237,6 +238,8 @@ def _run(command: str, ns: argparse.Namespace, req: object) -> int:
     }
     if command in ("build", "report", "watch"):
         _raise_open_files_limit()
+    if command not in ("build", "report"):  # (a build's loop resumes the collector once it starts)
+        end_startup()
     try:
         return calls[command]()
     except NotImplementedError:

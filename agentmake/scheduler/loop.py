@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from agentmake.gcpause import end_startup
 from agentmake.graph import Graph
 from agentmake.plan import Decision, Hasher, Rebuilder
 from agentmake.runners import AttemptResult, Executor
@@ -187,6 +188,7 @@ class Build(Stopping):
             if pre.complete:
                 counts = self._quick_finish(pre)
             else:
+                end_startup()  # (the collector, paused while the program started: `launch`)
                 self._setup(pre)
                 self._start()
                 self._loop()
