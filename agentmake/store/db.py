@@ -76,6 +76,7 @@ class Store(Journal):
         self._briefs: dict[str, Brief] | None = None  # `task_brief` rows (light: no parts, no history)
         self._memos: dict[str, str] = {}  # task id -> memo to write (see `note_memo`)
         self._done: dict[str, str] = {}  # task id -> key: `failed` records to write as done (see `note_done`)
+        self._rekeyed: dict[str, tuple[str, TaskRecord]] = {}  # task id -> (old key, record: `note_rekey`)
         self._placed: list[str] = []  # tasks whose `commits` row is to be deleted with the next transaction
         self._batching = False  # inside `batch()`: writes join its transaction
         self._written: list[TaskRecord] = []  # records of the open transaction: remembered once it commits
@@ -123,7 +124,7 @@ class Store(Journal):
         """Write what is pending, close the database, then (`before_release()` first, if given: the last
         word while the lock is still held) release the project lock."""
         with self._lock:
-            if self._placed or ((self._memos or self._done) and self.locked):
+            if self._placed or ((self._memos or self._done or self._rekeyed) and self.locked):
                 try:
                     with self._tx():
                         self._write_placed()
@@ -388,7 +389,32 @@ class Store(Journal):
                 self._done[task_id] = rec.key
                 self._memos[task_id] = memo
 
+    def note_rekey(self, task_id: str, old_key: str, key: str, parts: dict[str, Any]) -> None:
+        """A task found up to date whose record holds its result under `old_key`, the key it had in a format
+        before (`agentmake.plan.keys_v1`): the record switches to `key` and `parts` (and is done, if it was
+        `failed` since), and the cache entry of `old_key` is filed under `key` too. Kept in memory now,
+        written as `note_memo`'s memos are (only if the row still holds `old_key` then)."""
+        with self._lock:
+            rec = self.task_record(task_id)
+            if rec is not None and rec.key == old_key:
+                rec.key, rec.parts, rec.status, rec.error = key, parts, "done", None
+                rec.memo = str(parts.get("_memo", ""))
+                self._rekeyed[task_id] = (old_key, rec)
+
     def _write_memos(self) -> None:
+        if self._rekeyed:
+            rows = [
+                (r.key, json.dumps(r.parts, sort_keys=True), r.memo, t, old)
+                for t, (old, r) in self._rekeyed.items()
+            ]
+            self._conn.executemany(
+                "UPDATE tasks SET key = ?, parts = ?, memo = ?, status = 'done', error = NULL"
+                " WHERE task_id = ? AND key = ?",
+                rows,
+            )
+            for old, r in self._rekeyed.values():
+                self._alias(old, r.key)
+            self._rekeyed.clear()
         if self._done:  # (only if the row still holds the key it was found up to date under)
             self._conn.executemany(
                 "UPDATE tasks SET status = 'done', error = NULL WHERE task_id = ? AND key = ?"
@@ -449,6 +475,26 @@ class Store(Journal):
     def cache_lookup(self, key: str) -> dict[str, str] | None:
         """Output path -> blob hash of a result seen before under `key`, if all its blobs are present."""
         return self.cache.lookup(key)
+
+    def cache_alias(self, old_key: str, key: str) -> None:
+        """File the cache entry of `old_key` under `key` too (the same result under a key spelt otherwise, as
+        by an older key format, `agentmake.plan.keys_v1`); nothing if it has none, or `key` has one."""
+        with self._tx():
+            self._alias(old_key, key)
+
+    def _alias(self, old_key: str, key: str) -> None:
+        try:
+            self._conn.execute(
+                "INSERT OR IGNORE INTO cache (key, outputs, size, created_at, last_used, modes)"
+                " SELECT ?, outputs, size, created_at, last_used, modes FROM cache WHERE key = ?",
+                (key, old_key),
+            )
+        except sqlite3.OperationalError:  # (an older database without the `modes` column)
+            self._conn.execute(
+                "INSERT OR IGNORE INTO cache (key, outputs, size, created_at, last_used)"
+                " SELECT ?, outputs, size, created_at, last_used FROM cache WHERE key = ?",
+                (key, old_key),
+            )
 
     def cache_holds(self, digest: str) -> bool:
         """Whether the cache holds content `digest` (an output agentmake made, under any key)."""
