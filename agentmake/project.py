@@ -249,7 +249,7 @@ def check_warnings(af: Agentfile) -> list[str]:
     """What `check` points out that is not an error: a misspelt setting taken as a variable
     (`setting_typos`), agents on gemini with no model (its `auto` router makes extra calls, paid for:
     RUNNERS.md says to pin one), and LLM agents given a model that their runner has no `model_flag` to pass
-    (the CLI never sees it, yet changing it reruns them)."""
+    (the CLI never sees it: it is not part of their keys either)."""
     from agentmake.runners.presets import preset_of
 
     unpinned: list[str] = []

@@ -115,7 +115,7 @@ def run_graph(
 
     af = project.agentfile
     hasher = Hasher(af.root, store)
-    rebuilder = Rebuilder(selected, store, hasher, force=req.force, stamp=stamp)
+    rebuilder = Rebuilder(selected, store, hasher, force=req.force, stamp=stamp, checker=_checker(project))
     run_ref: dict[str, int] = {}
     recorder = ProcessRecorder(store)  # processes reach the store through the scheduler thread, batched
 
@@ -270,7 +270,17 @@ def _plan_in(store: Store, project: Project, selected: Graph, req: Request) -> l
     from agentmake.plan import Hasher, Rebuilder
     from agentmake.plan.dryrun import plan_build
 
-    return plan_build(selected, Rebuilder(selected, store, Hasher(project.root, store), force=req.force))
+    rebuilder = Rebuilder(
+        selected, store, Hasher(project.root, store), force=req.force, checker=_checker(project)
+    )
+    return plan_build(selected, rebuilder)
+
+
+def _checker(project: Project) -> Callable[[Task], str | None]:
+    """How the rebuilder runs a changed check on outputs in place (`Rebuilder.checker`)."""
+    from agentmake.runners.check import check_in_place
+
+    return check_in_place(project.agentfile)
 
 
 def _dry_run_line(to_run: int, up_to_date: int, maybe: int = 0, restore: int = 0) -> str:
@@ -471,7 +481,8 @@ def explain(req: Request) -> int:
     try:
         for target in req.targets:
             selected = project.graph.select([target])
-            rebuilder = Rebuilder(selected, store, Hasher(project.root, store), force=req.force)
+            hasher = Hasher(project.root, store)
+            rebuilder = Rebuilder(selected, store, hasher, force=req.force, checker=_checker(project))
             for line in explain_lines(selected, rebuilder, target):
                 _out(term_safe(line))
     finally:

@@ -147,8 +147,13 @@ def test_prompt_variable_and_model_changes(tmp_path: Path) -> None:
     file_spec = dataclasses.replace(translate_spec(), prompt=Prompt("Summarise {{ input }}.", "prompts/t.md"))
     b.state["spec"] = file_spec  # type: ignore[attr-defined]
     d = b.build()["translate:a"]
-    assert d.reasons[0].message == "prompt changed inline → prompts/t.md"
+    assert (d.action, d.reasons) == ("skip", [])  # the same text from a file: the agent is sent the same
     b.state["spec"] = dataclasses.replace(file_spec, prompt=Prompt("Shorten {{ input }}.", "prompts/t.md"))  # type: ignore[attr-defined]
+    d = b.build()["translate:a"]
+    assert [(r.kind, r.message, r.path) for r in d.reasons] == [
+        ("prompt-changed", "prompt changed inline → prompts/t.md", "prompts/t.md")
+    ]
+    b.state["spec"] = dataclasses.replace(file_spec, prompt=Prompt("Shorter {{ input }}.", "prompts/t.md"))  # type: ignore[attr-defined]
     d = b.build()["translate:a"]
     assert [(r.kind, r.message, r.path) for r in d.reasons] == [
         ("prompt-changed", "prompt prompts/t.md changed", "prompts/t.md")

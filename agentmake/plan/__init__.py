@@ -1,12 +1,14 @@
 """The rebuilder: is this task up to date, restorable from the cache, or must it run, and why.
 
 Contract: `Hasher` (content hashes with a stat cache), `Reason`/`Decision` (typed reasons recorded where the
-decision is made), `Rebuilder.decide(task, ...)` (a pure decision over the store and the hasher).
+decision is made), `Rebuilder.decide(task, ...)` (a pure decision over the store and the hasher; when a
+task's check is all that changed, it asks the `checker` it was given whether the outputs pass the new one).
 
-Modules: `hashing` (digests + stat cache), `keys` (canonical key encoding, versioned), `context` (what prompt
-and command templates see), `changes` (old vs new key parts as reasons), `rebuilder` (the decision),
-`dryrun` (`plan_build` for -n/-q), `explain` (reason chains), `stamp` (the build stamp: a no-op proven by
-stats alone), `leftovers` (outputs of tasks no longer in the graph that current tasks read).
+Modules: `hashing` (digests + stat cache), `keys` (canonical key encoding, versioned; `keys_v1` reads the
+records of the format before), `context` (what prompt and command templates see), `changes` (old vs new
+key parts as reasons), `rebuilder` (the decision), `dryrun` (`plan_build` for -n/-q), `explain` (reason
+chains), `stamp` (the build stamp: a no-op proven by stats alone), `leftovers` (outputs of tasks no longer
+in the graph that current tasks read).
 
 The names are imported on first use, so `agentmake.plan.stamp` (the no-op fast path) loads nothing else.
 """

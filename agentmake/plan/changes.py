@@ -18,7 +18,8 @@ class Reason:
     """Why a task is (not) up to date. `kind` is one of: never-built, output-missing, output-directory,
     input-changed, input-added, input-removed, input-will-change, prompt-changed, command-changed,
     runner-changed, setting-changed, outputs-changed, previous-failed, forced, output-edited,
-    outputs-unplaced, cached, in-place, inputs-missing (a partial report, `plan.partial`), previous-partial.
+    outputs-unplaced, cached, in-place, inputs-missing (a partial report, `plan.partial`), previous-partial,
+    check-passed / check-failed (the check alone changed, and the outputs in place pass / fail it).
     `message` is the sentence shown by explain, e.g. "input docs/intro.md changed (content a1b2… → c3d4…)"."""
 
     kind: str
@@ -42,7 +43,7 @@ def describe_changes(old: dict[str, Any], new: dict[str, Any], runner_name: str 
         reasons.append(Reason("outputs-changed", f"outputs changed {_words(old.get('outputs'))} → "
                               f"{_words(new.get('outputs'))}"))  # fmt: skip
     if old.get("check") != new.get("check"):
-        reasons.append(Reason("setting-changed", f"check changed {_check(old)} → {_check(new)}"))
+        reasons.append(Reason("setting-changed", check_changed(old, new)))
     if old.get("template") != new.get("template") or old.get("template_path") != new.get("template_path"):
         path = new.get("template_path")
         was, now = short(old.get("template")), short(new.get("template"))
@@ -58,7 +59,7 @@ def describe_changes(old: dict[str, Any], new: dict[str, Any], runner_name: str 
     if old.get("order") != new.get("order") and set(old.get("order") or ()) == set(new.get("order") or ()):
         reasons.append(Reason("setting-changed", "report sections reordered (the order of its inputs)"))
     reasons += _variables(old.get("variables"), new.get("variables"))
-    reasons += _summarised(old.get("summarised"), new.get("summarised"))
+    reasons += _summarised(old, new)
     for name in ("title", "summary"):
         if old.get(name) != new.get(name):
             reasons.append(
@@ -84,18 +85,21 @@ def _variables(old: Any, new: Any) -> list[Reason]:
     ]
 
 
-def _summarised(old: Any, new: Any) -> list[Reason]:
+def _summarised(old: dict[str, Any], new: dict[str, Any]) -> list[Reason]:
     """The tasks a report's run summary covers, or their dependencies, changed (a renamed agent: one gone,
-    one new); an older record, which did not keep them, says so."""
-    if old == new or not isinstance(new, dict):
+    one new): `old`/`new` are key parts, "summarised" their digest, "_summarised" the task ids. An older
+    record, which did not keep them, says so."""
+    if old.get("summarised") == new.get("summarised") or not new.get("summarised"):
         return []
-    if not isinstance(old, dict):
+    before, now = old.get("_summarised"), new.get("_summarised") or []
+    if not old.get("summarised") or not isinstance(before, list):
         return [
             Reason(
                 "setting-changed", "the tasks its run summary covers were not recorded (an older agentmake)"
             )
         ]
-    gone, added = [t for t in old if t not in new], [t for t in new if t not in old]
+    was, will = set(before), set(now)
+    gone, added = [t for t in before if t not in will], [t for t in now if t not in was]
     said = [f"{_words(gone)} gone"] if gone else []
     said += [f"{_words(added)} added"] if added else []
     if not said:
@@ -124,12 +128,12 @@ def inputs_changed(old: dict[str, str | None], new: dict[str, str | None]) -> li
 
 def _prompt(old: dict[str, Any], new: dict[str, Any], *, input_changed: bool) -> list[Reason]:
     label = "merge prompt" if new.get("kind") == "report" else "prompt"
-    src_old, src_new = old.get("prompt_source"), new.get("prompt_source")
+    if old.get("prompt") == new.get("prompt"):
+        return []  # (the same text under another file name is the same prompt)
+    src_old, src_new = _source(old), _source(new)
     if src_old != src_new:
         return [Reason("prompt-changed", f"{label} changed {src_old or '(none)'} → {src_new or '(none)'}",
                        path=src_new if src_new != "inline" else None)]  # fmt: skip
-    if old.get("prompt") == new.get("prompt"):
-        return []
     if new.get("kind") == "shell":
         return [Reason("command-changed", "command changed", old=old.get("prompt"), new=new.get("prompt"))]
     template_old = (old.get("_render") or {}).get("template")
@@ -141,6 +145,22 @@ def _prompt(old: dict[str, Any], new: dict[str, Any], *, input_changed: bool) ->
     if input_changed:
         return []  # the rendered text includes a changed input: the input reason says it all
     return [Reason("prompt-changed", f"{name} changed (a variable or wildcard it uses changed)", path=path)]
+
+
+def _source(parts: dict[str, Any]) -> str | None:
+    """The prompt file (or "inline") that key `parts` were made with: a memo ("_render"), in key format 1
+    a part ("prompt_source")."""
+    render = parts.get("_render")
+    source = render.get("source") if isinstance(render, dict) else None
+    return source or parts.get("prompt_source")
+
+
+def check_changed(old: dict[str, Any], new: dict[str, Any]) -> str:
+    """`check changed json → test -s {output}`; a command check that sees the outputs in another order."""
+    was, now = old.get("check") or {}, new.get("check") or {}
+    if was.get("command") == now.get("command") and was.get("kind") == now.get("kind"):
+        return f"check changed: {_check(new)} sees the outputs in another order"
+    return f"check changed {_check(old)} → {_check(new)}"
 
 
 def _runner(old: dict[str, Any] | None, new: dict[str, Any] | None, name: str) -> list[Reason]:

@@ -22,7 +22,7 @@ def plan_build(graph: Graph, rebuilder: Rebuilder) -> list[Decision]:
         if decision.action == "run":
             pending.update(task.outputs)
         elif decision.action == "restore" and decision.key is not None:
-            cached = rebuilder.store.cache_lookup(decision.key) or {}
+            cached = rebuilder.cached(decision) or {}
             assume.update(cached)
         decisions.append(decision)
     return decisions

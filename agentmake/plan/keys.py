@@ -4,32 +4,41 @@ A key is ``xxh3_128_hexdigest(canonical_json(parts))`` where `canonical_json` is
 sort_keys=True, separators=(",", ":"), ensure_ascii=False)`` encoded as UTF-8, over every top-level entry of
 `parts` whose name does not start with ``_`` (those are memos kept beside the key, never part of it).
 
-Parts, version ``v`` = 1 (bump `KEY_VERSION` whenever this layout or its meaning changes; every key changes
-and every task reruns or restores once)::
+Parts, version ``v`` = 2 (bump `KEY_VERSION` whenever this layout or its meaning changes; every key changes,
+so give `Rebuilder` a way to read the records of the version before, as `agentmake.plan.keys_v1` does for
+version 1, or every task reruns or restores once)::
 
-    {"v": 1, "kind": "agent" | "shell" | "report",
+    {"v": 2, "kind": "agent" | "shell" | "report",
      "runner": {"command": [...], "model": str | None, "model_flag": str | None, "format": str,
                 "env": [names]} | None,
      "prompt": xxh3 of the rendered prompt (agent, merge report) or of the rendered shell command,
-     "prompt_source": prompt file path | "inline" | None,
-     "inputs": {path: content hash | None}, "outputs": [paths],
-     "check": {"kind": ..., "command": template} | None,
+     "inputs": {path: content hash | None}, "outputs": [paths, sorted],
+     "check": {"kind": ..., "command": template, "outputs": [paths, as declared] (a command check)} | None,
      "settings": {...}}                               # anything else that reaches the invocation
+
+    "model" is None when the runner has no `model_flag`: such a model reaches no command line. "outputs"
+    are sorted: their order reaches the agent only through its prompt or command (``{{ outputs }}``,
+    ``{output}``), which "prompt" covers, or through a check's ``{output}``, which keeps them in order.
 
     report parts add: "title", "template" (content hash of the template file | None), "template_path",
     "summary" (bool), and without `merge` "renderer" (the version of the rendering, `REPORT_RENDERER`),
     "order" (the inputs in section order), "patterns" (the report's `inputs` as written: one that matches no
     file has a section saying so), with a template, "variables", and with the run summary, "summarised"
-    (the tasks it covers, each with its dependencies: {task id: [task ids]}, so a renamed agent renders it
+    (`summary_digest` of the tasks it covers, each with its dependencies, so a renamed agent renders it
     again);
     "prompt"/"runner" describe the merge agent, None for built-in aggregation. A merge report's document is
     its agent's answer alone: its title and summary reach neither the call nor the document (and it has no
     template), so its key holds fixed values, the defaults: "title" = the report's name, "summary" = true,
     "template"/"template_path" = None (the keys merge reports with default settings always had).
 
+Memos (for explain, and the rebuilder's shortcuts): "_render" = {"template": xxh3 of the prompt template's
+text, "source": the prompt file | "inline"}, "_summarised" = [the task ids a run summary covers], "_memo".
+
 Nothing else enters: Agentfile comments and key order, description, priority, retries, timeout, estimate
-(they do not change the result), variables a prompt does not use, and file timestamps (a touch without a
-content change keeps the key).
+(they do not change the result), variables a prompt does not use, the name of a prompt file (only its
+rendered text reaches the agent), and file timestamps (a touch without a content change keeps the key).
+Version 1 (`keys_v1`) also held "prompt_source", the outputs as declared, a model no flag passes, and the
+run summary's tasks in full.
 """
 
 from __future__ import annotations
@@ -39,9 +48,9 @@ from typing import Any
 
 import xxhash
 
-from agentmake.model import RunnerSpec
+from agentmake.model import Check, RunnerSpec
 
-KEY_VERSION = 1
+KEY_VERSION = 2
 
 
 def canonical_json(parts: dict[str, Any]) -> str:
@@ -58,16 +67,39 @@ def text_hash(text: str) -> str:
 
 
 def runner_parts(runner: RunnerSpec | None, model: str | None) -> dict[str, Any] | None:
-    """The runner's share of a key: what reaches the command line and how the answer is read."""
+    """The runner's share of a key: what reaches the command line and how the answer is read (a model only
+    with a `model_flag` to pass it with)."""
     if runner is None:
         return None
     return {
         "command": list(runner.command),
-        "model": model,
+        "model": model if runner.model_flag is not None else None,
         "model_flag": runner.model_flag,
         "format": runner.format,
         "env": sorted(runner.env),
     }
+
+
+def check_parts(check: Check | None, outputs: tuple[str, ...]) -> dict[str, Any] | None:
+    """A check's share of a key. A command check sees the outputs in their declared order (``{output}`` is
+    the first), so it keeps that order; the key's "outputs" are sorted."""
+    if check is None:
+        return None
+    parts: dict[str, Any] = {"kind": check.kind, "command": check.command}
+    if check.kind == "command":
+        parts["outputs"] = list(outputs)
+    return parts
+
+
+def summary_digest(summarised: dict[str, list[str]]) -> str:
+    """The key's share of the tasks a run summary covers (task id -> its dependencies): a digest, not the
+    JSON of them all (a fan-in of 10,000 tasks would put some hundred KB in every decision and record). As
+    in the canonical JSON, the order of the tasks does not count; that of each one's dependencies does."""
+    h = xxhash.xxh3_128()
+    for task_id, deps in sorted(summarised.items()):
+        h.update(json.dumps([task_id, deps], ensure_ascii=False).encode("utf-8"))
+        h.update(b"\n")
+    return h.hexdigest()
 
 
 def short(digest: str | None) -> str:

@@ -24,6 +24,7 @@ outputs as the last good build made them.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Callable, Mapping, Set
@@ -32,10 +33,19 @@ from typing import Any
 
 from agentmake.graph import Graph, Task
 from agentmake.model import AgentSpec, Prompt, ReportSpec, model_of, runner_name
-from agentmake.plan.changes import Reason, describe_changes, inputs_changed
+from agentmake.plan import keys_v1
+from agentmake.plan.changes import Reason, check_changed, describe_changes, inputs_changed
 from agentmake.plan.context import render_task_command, render_task_prompt, task_prompt
 from agentmake.plan.hashing import Hasher, Seen
-from agentmake.plan.keys import KEY_VERSION, key_of, runner_parts, short, text_hash
+from agentmake.plan.keys import (
+    KEY_VERSION,
+    check_parts,
+    key_of,
+    runner_parts,
+    short,
+    summary_digest,
+    text_hash,
+)
 from agentmake.plan.partial import Gap
 from agentmake.plan.stamp import Verdict
 from agentmake.store import Store, TaskRecord
@@ -49,6 +59,7 @@ __all__ = ["Decision", "Reason", "Rebuilder"]
 
 RENDER_VERSION = 1  # bump when the prompt context changes meaning
 _IN_PLACE = "its outputs already hold the cached result of what it reads now: nothing to rewrite"
+Checker = Callable[[Task], "str | None"]  # runs a task's check on its outputs in place: None, or what fails
 REPORT_RENDERER = 2  # bump when a report without `merge` renders the same inputs anew (2: binary inputs)
 FAST_VERSION = 1  # bump when the fast memo's contents change
 
@@ -69,7 +80,9 @@ class Decision:
     but the outputs already hold the cached result of this one (path -> digest; a variable switched back):
     up to date once the record is switched to this key (`Outcomes._adopt`), with no file rewritten.
     `gaps`: a partial report's inputs this build did not make whole (`agentmake.plan.partial`); empty for
-    every other decision."""
+    every other decision. `alias` (not "run"): another key whose cache entry holds this decision's result,
+    filed under `key` too when the decision is acted on (`Store.cache_alias`): the record's key in an older
+    format (`keys_v1`), or its key with the check it had, which the outputs in place pass."""
 
     task_id: str
     action: str
@@ -83,6 +96,7 @@ class Decision:
     recorded: bool = False
     adopt: dict[str, str] | None = None
     gaps: tuple[Gap, ...] = ()
+    alias: str | None = None
 
     @property
     def stale(self) -> bool:
@@ -118,7 +132,9 @@ Decision.parts = property(_get_parts, _set_parts)  # type: ignore[assignment]
 
 class Rebuilder:
     """Holds what a decision needs (graph, store, hasher); `decide` is called when a task's deps have
-    finished. `renders` counts prompts rendered (the no-op path renders none)."""
+    finished. `renders` counts prompts rendered (the no-op path renders none). `checker`: runs a task's
+    `check` on its outputs in place (`agentmake.runners.check.check_in_place`), asked when the check is all
+    that changed, so that a new check the outputs pass costs no call; without one, such a task runs."""
 
     def __init__(
         self,
@@ -128,8 +144,10 @@ class Rebuilder:
         *,
         force: bool = False,
         stamp: Verdict | None = None,
+        checker: Checker | None = None,
     ) -> None:
         self.graph = graph
+        self.checker = checker
         self.stamp = stamp if stamp is not None and stamp.graph_same and not force else None
         self.store = store
         self.hasher = hasher
@@ -197,9 +215,15 @@ class Rebuilder:
         key = key_of(parts)
         if outs is None:
             outs = self._hashes(task.outputs, assume)
-        decision = self._judge(task, rec, parts, key, outs)
+        cached_as = None
+        if rec is not None and rec.key and rec.key != key:
+            rec, cached_as = _upgraded(rec)
+        decision = self._judge(task, rec, parts, key, outs, cached_as)
         if decision.action == "skip" and rec is not None and rec.key == key and not assume:
-            self._note_skip(task, rec, parts, fast is not None)
+            if cached_as is not None:  # (a record of an older key format: it switches to this key)
+                self.store.note_rekey(task.id, cached_as, key, parts)
+            else:
+                self._note_skip(task, rec, parts, fast is not None)
         if decision.action == "run":
             decision.prompt = prompt if prompt is not None else self._render(task, assume)
         else:
@@ -226,13 +250,13 @@ class Rebuilder:
     ) -> tuple[dict[str, Any], str | None]:
         spec = task.spec
         af = self.graph.agentfile
-        parts: dict[str, Any] = {"v": KEY_VERSION, "inputs": inputs, "outputs": list(task.outputs)}
+        parts: dict[str, Any] = {"v": KEY_VERSION, "inputs": inputs, "outputs": sorted(task.outputs)}
         text: str | None = None
         if isinstance(spec, AgentSpec) and spec.is_shell:
             text = render_task_command(task)
             shell = af.runners.get("shell")
             parts.update(kind="shell", runner=runner_parts(shell, None), prompt=text_hash(text or ""))
-            parts.update(prompt_source=None, settings={})
+            parts["settings"] = {}
         else:
             prompt = task_prompt(task)
             runner_name = self._runner_name(task)
@@ -242,11 +266,10 @@ class Rebuilder:
             parts["runner"] = runner_parts(runner, model)
             parts["settings"] = {}
             if prompt is None:
-                parts.update(prompt=None, prompt_source=None)
+                parts["prompt"] = None
             else:
-                parts["prompt_source"] = prompt.path or "inline"
                 sig, template_hash = self._render_sig(task, prompt, inputs)
-                parts["_render"] = {"template": template_hash}
+                parts["_render"] = {"template": template_hash, "source": prompt.path or "inline"}
                 memo = "" if rec is None else rec.memo.partition("/")[2] if "/" in rec.memo else rec.memo
                 if memo.startswith(sig + ":"):
                     parts["prompt"] = memo[len(sig) + 1 :]
@@ -255,8 +278,7 @@ class Rebuilder:
                     parts["prompt"] = text_hash(text or "")
                 parts["_memo"] = f"{sig}:{parts['prompt']}"
         if isinstance(spec, AgentSpec):
-            check = spec.check
-            parts["check"] = None if check is None else {"kind": check.kind, "command": check.command}
+            parts["check"] = check_parts(spec.check, task.outputs)
         else:
             parts.update(_report_parts(spec, self.hasher))
             if spec.merge is None:  # (a merge report's key is its prompt: re-rendering it would cost a call)
@@ -266,7 +288,9 @@ class Rebuilder:
                 if spec.template:  # a template sees every variable
                     parts["variables"] = dict(af.variables)
                 if spec.summary:  # its run summary names these tasks and draws their dependencies
-                    parts["summarised"] = summarised(self.graph, task.id)
+                    covered = summarised(self.graph, task.id)
+                    parts["summarised"] = summary_digest(covered)
+                    parts["_summarised"] = list(covered)  # (what explain names)
         return parts, text
 
     def _fast_memo(self, task: Task, inputs: dict[str, str | None]) -> str | None:
@@ -343,9 +367,19 @@ class Rebuilder:
 
     # the verdict
     def _judge(
-        self, task: Task, rec: TaskRecord | None, parts: dict[str, Any], key: str, outs: dict[str, str | None]
+        self,
+        task: Task,
+        rec: TaskRecord | None,
+        parts: dict[str, Any],
+        key: str,
+        outs: dict[str, str | None],
+        cached_as: str | None = None,
     ) -> Decision:
+        """`cached_as`: the key `rec`'s result is cached under, when `rec` is a record of an older key format
+        seen in this one (`_upgraded`)."""
         d = Decision(task.id, "skip", key=key, parts=parts, recorded=rec is not None and rec.key == key)
+        if d.recorded and cached_as is not None:
+            d.alias = cached_as
         missing = [p for p in task.outputs if outs.get(p) is None]
         if rec is None or not rec.key:
             d.reasons.append(Reason("never-built", "never built"))
@@ -382,6 +416,10 @@ class Rebuilder:
                 for p in edited
             ]
             return d
+        if rec.status == "done" and not missing and not edited and not self.force:
+            checked = self._check_changed(task, rec, parts, key, outs, cached_as or rec.key)
+            if checked is not None:
+                return checked
         if rec.status == "partial":  # (recorded under a key no decision computes: `plan.partial`)
             d.reasons.append(_partial(rec))
         elif rec.key != key:
@@ -391,6 +429,33 @@ class Rebuilder:
             d.reasons.append(self._failed(rec))
         d.reasons += [self._missing(p) for p in missing]
         return self._run_or_restore(d, edited, unknown, outs)
+
+    def _check_changed(
+        self,
+        task: Task,
+        rec: TaskRecord,
+        parts: dict[str, Any],
+        key: str,
+        outs: dict[str, str | None],
+        cached_as: str,
+    ) -> Decision | None:
+        """When the check is all that changed since the record (whose outputs are in place, untouched) and
+        the new key has no result in the cache: the new check decides, run on the outputs in place. They pass
+        it: up to date, the record switches to the new key (`adopt`) and the cache entry of the old one is
+        filed under it (`alias`). They fail it: the agent runs, and the reason says so. None otherwise."""
+        if self.checker is None or not _only_check_changed(rec.parts, parts):
+            return None
+        if self.store.cache_lookup(key) is not None:  # (restored or adopted as any other cached result)
+            return None
+        said = check_changed(rec.parts, parts)
+        problem = self.checker(task)
+        d = Decision(task.id, "skip", key=key, parts=parts)
+        if problem is None:
+            d.adopt, d.alias = {p: h for p, h in outs.items() if h is not None}, cached_as
+            d.reasons.append(Reason("check-passed", f"{said}; the output passes it"))
+            return d
+        d.reasons.append(Reason("check-failed", f"{said}; the output fails it ({problem})"))
+        return self._run_or_restore(d, [], [], outs)
 
     def _commit_cut_short(self, task_id: str) -> bool:
         """Whether the store notes `task_id` as recorded with its outputs maybe never renamed into place (a
@@ -412,7 +477,7 @@ class Rebuilder:
     ) -> Decision:
         d.edited = edited
         fresh = self.force or self._holds_the_run(d.task_id)
-        cached = None if fresh or d.key is None else self.store.cache_lookup(d.key)
+        cached = None if fresh or d.key is None else self.cached(d)
         if self.force:
             d.reasons.append(Reason("forced", "forced (-B)"))
         elif cached is not None and cached == outs:  # a restore would rewrite the very same bytes
@@ -429,6 +494,13 @@ class Rebuilder:
         d.unknown = list(unknown)
         d.outputs_seen = self.hasher.seen(outs)  # (`outs` holds every output, in order)
         return d
+
+    def cached(self, d: Decision) -> dict[str, str] | None:
+        """The cache entry of `d`'s key (path -> digest), or else of its `alias`: the same result."""
+        found = self.store.cache_lookup(d.key) if d.key is not None else None
+        if found is None and d.alias is not None:
+            found = self.store.cache_lookup(d.alias)
+        return found
 
     def _made(self, digest: str | None) -> bool:
         """Whether content `digest` is in the cache, i.e. agentmake made it (a test double may not say)."""
@@ -483,6 +555,25 @@ class Rebuilder:
                 if path in assume:
                     hashes[path] = assume[path]
         return hashes
+
+
+def _upgraded(rec: TaskRecord) -> tuple[TaskRecord, str | None]:
+    """A record of key format 1 as format 2 spells it, and the key its result is cached under (its own);
+    `rec` itself and None if it is of this format (see `keys_v1`)."""
+    if rec.status == "partial" or rec.parts.get("v") == KEY_VERSION:
+        return rec, None
+    parts = keys_v1.upgrade(rec.parts, rec.key)
+    if parts is None:
+        return rec, None
+    return dataclasses.replace(rec, key=key_of(parts), parts=parts), rec.key
+
+
+def _only_check_changed(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """Whether two key parts differ in their check alone (memos aside)."""
+    if old.get("check") == new.get("check"):
+        return False
+    names = (set(old) | set(new)) - {"check"}
+    return all(old.get(n) == new.get(n) for n in names if not n.startswith("_"))
 
 
 def _partial(rec: TaskRecord) -> Reason:

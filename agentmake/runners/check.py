@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from agentmake.graph import Task
-from agentmake.model import Check
+from agentmake.model import Agentfile, AgentSpec, Check
 from agentmake.runners.classify import one_line
 from agentmake.runners.process import run_process
-from agentmake.runners.redact import NO_REDACTION
+from agentmake.runners.redact import NO_REDACTION, Redactor
 from agentmake.templates import render_command
 
 
@@ -80,6 +81,35 @@ def run_check(
     detail = one_line(redact(_text(err_log))) or one_line(redact(_text(out_log)))
     detail = _unstage(detail, staged, root)
     return f"check failed (exit {res.exit_code}): {shown}" + (f": {detail}" if detail else "")
+
+
+def check_in_place(agentfile: Agentfile) -> Callable[[Task], str | None]:
+    """What the rebuilder asks when a task's check is all that changed (`Rebuilder.checker`): the task's
+    check run on its outputs in place (``{output}`` = the output itself), None if they pass it (or the task
+    has no check any more), else why not. Its logs go to a temporary directory (a dry run writes nothing),
+    secrets taken out of what it quotes; its time limit is the agent's, else its runner's, else the
+    Agentfile's, else `IN_PLACE_TIMEOUT`."""
+    root = agentfile.root
+    redact = Redactor.from_environ(os.environ)
+
+    def check(task: Task) -> str | None:
+        spec = task.spec
+        if not isinstance(spec, AgentSpec) or spec.check is None:
+            return None
+        runner = agentfile.runners.get(spec.runner)
+        own = spec.timeout or (runner.timeout if runner is not None else None)
+        timeout = own or agentfile.settings.timeout or IN_PLACE_TIMEOUT
+        outputs = {out: root / out for out in task.outputs}
+        with tempfile.TemporaryDirectory(prefix="agentmake-check-") as logs:
+            return run_check(
+                spec.check, task, outputs, root=root, log_stem=Path(logs) / "check",
+                timeout=timeout, cancel=threading.Event(), redact=redact,
+            )  # fmt: skip
+
+    return check
+
+
+IN_PLACE_TIMEOUT = 600.0  # seconds: a check of outputs in place with no time limit set
 
 
 def _text(log: Path) -> str:

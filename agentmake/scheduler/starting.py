@@ -97,6 +97,8 @@ class Starting(Outcomes):
                 t.outputs_then = [UNKNOWN if p in odd else s for p, s in zip(outputs, seen, strict=True)]
             if not t.llm:  # (an LLM agent was sent the content it was decided on)
                 t.seen = self.hasher.records(t.task.inputs)
+        if decision.alias is not None and decision.key is not None and decision.action != "run":
+            self.store.cache_alias(decision.alias, decision.key)  # (before a restore reads the entry)
         if decision.action == "skip":
             if decision.adopt is not None:
                 self._adopt(t, decision)
