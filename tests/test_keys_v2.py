@@ -82,9 +82,14 @@ def test_a_changed_check_the_output_passes_reruns_nothing(e2e: E2E) -> None:
     assert e2e.am().code == 0 and e2e.calls() == ["one"]
     before = mtimes(e2e, "out/a.md")
     e2e.write("Agentfile", CHECKED.replace("{check}", '"grep -q hello {output}"'))
-    assert nothing_to_do(dry(e2e))
+    # a dry run and explain run no command: they say what the build will do first
+    out = dry(e2e)
+    assert "may run one: check changed test -s {output} → grep -q hello {output}" in out, out
+    assert "a build checks the outputs in place first (if its outputs fail the new check" in out, out
+    assert "agentmake: 0 to run, 1 may run, 0 up to date" in out, out
     explained = e2e.am("explain", "one")
-    assert "check changed" in explained.out and "the output passes it" in explained.out, explained
+    assert "check changed" in explained.out and "a build checks the outputs in place" in explained.out
+    assert e2e.calls() == ["one"] and mtimes(e2e, "out/a.md") == before
     run = e2e.am()
     assert run.code == 0 and run.summary.up_to_date == 1 and run.summary.ran == 0, run
     assert e2e.calls() == ["one"] and mtimes(e2e, "out/a.md") == before
@@ -104,12 +109,23 @@ def test_a_changed_check_the_output_fails_reruns_the_agent_and_says_why(e2e: E2E
     os.utime(e2e.root / "out/a.md", (then, then))
     e2e.write("Agentfile", CHECKED.replace("{check}", '"test {output} -nt Agentfile"'))
     out = dry(e2e)
-    assert "would run one: check changed" in out and "the output fails it" in out, out
-    assert "agentmake: 1 to run" in out
+    assert "may run one: check changed" in out and "1 may run" in out, out
     run = e2e.am("-v")
     assert run.code == 0 and run.summary.ran == 1, run
     assert e2e.calls() == ["one", "one"]
     assert nothing_to_do(dry(e2e))
+
+
+def test_a_dry_run_runs_a_changed_json_check_itself(e2e: E2E) -> None:
+    # `check = json` runs no command: a dry run and explain apply it to the outputs in place and say which
+    e2e.write("src.md", "hello\n")
+    e2e.write("Agentfile", CHECKED.replace("{check}", '"test -s {output}"'))
+    assert e2e.am().code == 0 and e2e.calls() == ["one"]
+    e2e.write("Agentfile", CHECKED.replace("{check}", "json"))
+    out = dry(e2e)
+    assert "would run one: check changed test -s {output} → json; the output fails it" in out, out
+    assert "agentmake: 1 to run, 0 up to date" in out, out
+    assert e2e.am().code == 1 and e2e.calls() == ["one", "one", "one", "one"]  # (an answer is no JSON)
 
 
 MULTI = """\

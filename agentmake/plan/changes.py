@@ -19,7 +19,8 @@ class Reason:
     input-changed, input-added, input-removed, input-will-change, prompt-changed, command-changed,
     runner-changed, setting-changed, outputs-changed, previous-failed, forced, output-edited,
     outputs-unplaced, cached, in-place, inputs-missing (a partial report, `plan.partial`), previous-partial,
-    check-passed / check-failed (the check alone changed, and the outputs in place pass / fail it).
+    check-passed / check-failed (the check alone changed, and the outputs in place pass / fail it),
+    check-later (the same, seen by a dry run or explain, which run no check command).
     `message` is the sentence shown by explain, e.g. "input docs/intro.md changed (content a1b2… → c3d4…)"."""
 
     kind: str

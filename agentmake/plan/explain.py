@@ -79,7 +79,10 @@ def describe(task: Task, decision: Decision) -> str:
 
 def if_changed(decision: Decision) -> str:
     """The condition of a task that `waits_to_decide`: "if that changes it" (or "them", for several inputs);
-    after a failure or a partial report, what restores it instead of running it."""
+    after a failure or a partial report, what restores it instead of running it; after a changed check,
+    that its outputs fail it."""
+    if any(r.kind == "check-later" for r in decision.reasons):
+        return "if its outputs fail the new check; else they stay"
     if not only_waits(decision):
         return "or it is restored from the cache, if what it reads comes back as an earlier build made it"
     return "if that changes it" if len(decision.reasons) == 1 else "if that changes them"
@@ -98,9 +101,10 @@ def waits_to_decide(decision: Decision) -> bool:
     """Whether what a stale decision does depends on what a task that runs first makes of its inputs: it
     `only_waits`, or it also failed (or was a partial report) last time, so it runs, unless those inputs come
     back as an earlier build made them and its result is restored from the cache (or, after a failure, is
-    up to date)."""
+    up to date). Or on what its new check says of its outputs, which a dry run leaves to the build
+    (`check-later`)."""
     kinds = {r.kind for r in decision.reasons}
-    return "input-will-change" in kinds and kinds <= _SETTLED_LATER
+    return ("input-will-change" in kinds and kinds <= _SETTLED_LATER) or kinds == {"check-later"}
 
 
 def resolve_targets(graph: Graph, target: str) -> set[str]:

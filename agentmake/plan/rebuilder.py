@@ -55,11 +55,12 @@ _UNPLACED = (  # (a `commits` row: see `Rebuilder._commit_cut_short`)
     "its result was recorded but agentmake stopped before putting it in place: the next build does"
 )
 
-__all__ = ["Decision", "Reason", "Rebuilder"]
+__all__ = ["CHECK_LATER", "Decision", "Reason", "Rebuilder"]
 
 RENDER_VERSION = 1  # bump when the prompt context changes meaning
 _IN_PLACE = "its outputs already hold the cached result of what it reads now: nothing to rewrite"
 Checker = Callable[[Task], "str | None"]  # runs a task's check on its outputs in place: None, or what fails
+CHECK_LATER = "\0later"  # what a checker that runs no command (a dry run, explain) says of a command check
 REPORT_RENDERER = 2  # bump when a report without `merge` renders the same inputs anew (2: binary inputs)
 FAST_VERSION = 1  # bump when the fast memo's contents change
 
@@ -450,6 +451,9 @@ class Rebuilder:
         said = check_changed(rec.parts, parts)
         problem = self.checker(task)
         d = Decision(task.id, "skip", key=key, parts=parts)
+        if problem == CHECK_LATER:  # (a dry run: the build runs the check first, and the agent if it fails)
+            d.reasons.append(Reason("check-later", f"{said}; a build checks the outputs in place first"))
+            return self._run_or_restore(d, [], [], outs)
         if problem is None:
             d.adopt, d.alias = {p: h for p, h in outs.items() if h is not None}, cached_as
             d.reasons.append(Reason("check-passed", f"{said}; the output passes it"))

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from agentmake.graph import Task
 from agentmake.model import Agentfile, AgentSpec, Check
+from agentmake.plan.rebuilder import CHECK_LATER
 from agentmake.runners.classify import one_line
 from agentmake.runners.process import run_process
 from agentmake.runners.redact import NO_REDACTION, Redactor
@@ -83,12 +84,12 @@ def run_check(
     return f"check failed (exit {res.exit_code}): {shown}" + (f": {detail}" if detail else "")
 
 
-def check_in_place(agentfile: Agentfile) -> Callable[[Task], str | None]:
+def check_in_place(agentfile: Agentfile, commands: bool = True) -> Callable[[Task], str | None]:
     """What the rebuilder asks when a task's check is all that changed (`Rebuilder.checker`): the task's
     check run on its outputs in place (``{output}`` = the output itself), None if they pass it (or the task
-    has no check any more), else why not. Its logs go to a temporary directory (a dry run writes nothing),
-    secrets taken out of what it quotes; its time limit is the agent's, else its runner's, else the
-    Agentfile's, else `IN_PLACE_TIMEOUT`."""
+    has no check any more), else why not. Its logs go to a temporary directory, secrets taken out of what it
+    quotes; its time limit is the agent's, else its runner's, else the Agentfile's, else `IN_PLACE_TIMEOUT`.
+    Without `commands` (a dry run, explain: they run nothing), a command check is not run: `CHECK_LATER`."""
     root = agentfile.root
     redact = Redactor.from_environ(os.environ)
 
@@ -96,6 +97,8 @@ def check_in_place(agentfile: Agentfile) -> Callable[[Task], str | None]:
         spec = task.spec
         if not isinstance(spec, AgentSpec) or spec.check is None:
             return None
+        if spec.check.kind == "command" and not commands:
+            return CHECK_LATER
         runner = agentfile.runners.get(spec.runner)
         own = spec.timeout or (runner.timeout if runner is not None else None)
         timeout = own or agentfile.settings.timeout or IN_PLACE_TIMEOUT
