@@ -1,6 +1,7 @@
 """`agentmake clean`: remove the selected tasks' outputs (or, with `--leftovers`, those of tasks no longer in
 the graph), saving a copy of any that agentmake did not make as it is, and the directories of those outputs
-that this leaves empty; `--cache` also empties the cache.
+that this leaves empty; `--cache` also empties the cache. First, as a build does, it ends the processes a
+killed agentmake left running and finishes the commits it cut short (`scheduler.recover.take_over`).
 
 Nothing outside the project is ever removed or copied: a recorded path outside it is skipped (a state.db
 copied from elsewhere, or planted), and an output directory that resolves outside it stops the command
@@ -24,6 +25,7 @@ from agentmake.workflow import EXIT_OK, Request, _out, load_project
 if TYPE_CHECKING:
     from agentmake.plan import Hasher
     from agentmake.store import Store
+    from agentmake.workflow import Project
 
 
 def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
@@ -40,6 +42,8 @@ def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
     store = Store.open(project.root, lock=not req.dry_run)  # (a dry run changes nothing: no lock)
     try:
         hasher = Hasher(project.root, store)
+        if not req.dry_run:
+            _take_over(project, store, hasher)
         doomed: list[tuple[str, str | None]] = []  # (output, the content hash agentmake recorded for it)
         if leftovers:
             from agentmake.plan.leftovers import dropped_tasks
@@ -83,6 +87,24 @@ def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
     finally:
         store.close()
     return EXIT_OK
+
+
+def _take_over(project: Project, store: Store, hasher: Hasher) -> None:
+    """What a build does first, done before anything is removed (`scheduler.recover.take_over`): end what a
+    killed agentmake left running, which would go on writing behind the clean, and finish the commits it
+    cut short, so a result it recorded, and paid for, is in place (and in the cache) as it would be after a
+    build, its old output no longer taken for a hand edit; and say so."""
+    from agentmake.runners.base import ExecutorBase
+    from agentmake.scheduler.recover import take_over
+
+    executor = ExecutorBase(project.agentfile, log_dir=store.dir / "logs", recover_leftovers=False)
+    ended, restored = take_over(store, hasher, project.root, store.last_run_id() or 0, executor.tidy_left)
+    killed = "an agentmake that was killed"
+    for task_id in ended:
+        _out(term_safe(f"ended {task_id}'s process, still running after {killed} started it"))
+    for task_id in restored:
+        done = "its recorded result was put in place (and stays in the cache)"
+        _out(term_safe(f"finished {task_id}'s commit, which {killed} cut short: {done}"))
 
 
 def _remove_empty_dirs(root: Path, outputs: list[str], gone: set[str], dry: bool = False) -> list[str]:

@@ -34,9 +34,9 @@ from agentmake.scheduler.fastlane import Predecided, predecide
 from agentmake.scheduler.inline import InlineAttempts, usable_cpus
 from agentmake.scheduler.limits import Limits
 from agentmake.scheduler.outcomes import not_retried
-from agentmake.scheduler.processes import ProcessRecorder, end_orphans, left_running
+from agentmake.scheduler.processes import ProcessRecorder
 from agentmake.scheduler.ready import ReadyQueue, critical_path_weights, expected_durations, priority_keys
-from agentmake.scheduler.recover import recover_commits
+from agentmake.scheduler.recover import take_over
 from agentmake.scheduler.stopping import Stopping
 from agentmake.scheduler.tasks import TaskState, is_llm, max_attempts, runner_of
 from agentmake.scheduler.workers import WorkerPool
@@ -173,14 +173,10 @@ class Build(Stopping):
             busy.stop = self._stop_waiting
         counts: dict[str, int] | None = None
         try:
-            left = left_running(self.store)  # (read before end_orphans clears the records)
-            end_orphans(self.store)
             tidy_left = getattr(self.executor, "tidy_left", None)  # (absent from test doubles)
-            if left and tidy_left is not None:
-                tidy_left(left)
+            take_over(self.store, self.hasher, self.root, self.run_id, tidy_left)
             if self.processes is not None:
                 self.processes.start_logging()
-            recover_commits(self.store, self.hasher, self.root, self.run_id)
             remove_stale_temps(self.root, (p for t in self.graph.tasks.values() for p in t.outputs))
             mark("run")
             pre = predecide(self.graph, self.rebuilder, self._check_sigint)

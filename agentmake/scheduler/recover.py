@@ -1,4 +1,6 @@
-"""Finishing commits a crash cut short: tasks recorded as done whose outputs were never renamed into place.
+"""Putting right what a killed agentmake left, before anything else touches the project (`take_over`): its
+processes still running, and commits it cut short: tasks recorded as done whose outputs were never renamed
+into place.
 
 The scheduler records a finished task (its outputs' blobs already in the cache) before it renames the staged
 outputs onto their targets, and notes it in the store's `commits` table until they are. A row found when a
@@ -9,11 +11,29 @@ to date instead of mistaking an old output for a hand edit.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from agentmake.errors import AgentmakeError
 from agentmake.plan import Hasher
+from agentmake.scheduler.processes import end_orphans, left_running
 from agentmake.store import Store
+
+
+def take_over(
+    store: Store, hasher: Hasher, root: Path, run_id: int,
+    tidy_left: Callable[[Iterable[str]], None] | None = None,
+) -> tuple[list[str], list[str]]:  # fmt: skip
+    """What a build and `clean` do first, holding the project lock: end the processes a killed agentmake left
+    running (never two live copies of one task, nor one writing behind a clean), `tidy_left` their tasks
+    (`Executor.tidy_left`: logs redacted, login copies removed), and finish its interrupted commits (the
+    results it recorded, and paid for, put in place). Returns (tasks whose processes were ended, tasks whose
+    recorded outputs were put in place)."""
+    left = left_running(store)  # (read before end_orphans clears the records)
+    ended = end_orphans(store)
+    if left and tidy_left is not None:
+        tidy_left(left)
+    return ended, recover_commits(store, hasher, root, run_id)
 
 
 def recover_commits(store: Store, hasher: Hasher, root: Path, run_id: int) -> list[str]:

@@ -1,0 +1,121 @@
+"""`agentmake clean` after, and under, a `kill -9` (real processes, the fake agent CLIs count the calls paid
+for): clean first puts right what a killed build left, as a build does (its processes ended, its cut-short
+commits finished), and a clean killed halfway loses nothing that the next clean or build cannot finish."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+from conftest import FakeAgents
+from crash_helpers import crash_at
+from e2e_helpers import E2E, fanout_agentfile, group_alive, kill_quietly, wait_for
+
+
+@pytest.fixture
+def e2e(tmp_path: Path, fake_agents: FakeAgents) -> E2E:
+    return E2E(tmp_path / "proj", fake_agents)
+
+
+def _fanout(e2e: E2E) -> None:
+    e2e.write("Agentfile", fanout_agentfile())
+    for name in ("a", "b", "c"):
+        e2e.write(f"docs/{name}.md", f"doc {name}\n")
+    assert e2e.am().code == 0
+
+
+def test_clean_finishes_a_commit_a_killed_build_cut_short_instead_of_calling_its_output_a_hand_edit(
+    e2e: E2E,
+) -> None:
+    """Killed as it renamed a paid, recorded answer onto build/a.md: the old output is still there. clean took
+    it for a hand edit ("edited by hand or not made by agentmake; saved a copy") and left the commit pending;
+    it now finishes the commit first, says so, and the result stays cached for the next build."""
+    _fanout(e2e)
+    e2e.write("docs/a.md", "doc a, second version\n")
+    e2e.reset_calls()
+    crash_at(e2e, "os.rename", "build/a.md", "-j1")
+    assert e2e.calls() == ["a"]
+    assert "second version" not in e2e.read("build/a.md")  # recorded and cached, not in place
+
+    run = e2e.am("clean")
+    assert run.code == 0, run
+    assert "edited by hand" not in run.text and not e2e.exists(".agentmake/edited"), run
+    assert "finished translate:a's commit" in run.out and "stays in the cache" in run.out, run
+    assert not e2e.exists("build/a.md") and not e2e.exists("SUMMARY.md"), run
+
+    run = e2e.am()
+    assert run.code == 0, run
+    assert e2e.calls() == ["a"], run  # the answer paid for before the kill is not paid again
+    assert "second version" in e2e.read("build/a.md")
+    assert run.summary.cached == 3, run
+
+
+def test_clean_ends_what_a_killed_build_left_running(e2e: E2E) -> None:
+    """A killed build's agent that outlives it (it ignores the SIGTERM its parent's death sends) would go on
+    working, and writing, behind the clean: clean ends it, as the next build would."""
+    e2e.write(
+        "Agentfile",
+        """\
+        agent slow:
+            run = "trap '' TERM; echo $$ > agent.pgid; sleep 120; echo late > {output}"
+            outputs = out/slow.txt
+        """,
+    )
+    proc = e2e.spawn()
+    pgid = 0
+    try:
+        wait_for(lambda: e2e.exists("agent.pgid") and e2e.read("agent.pgid").strip(), what="the agent")
+        pgid = int(e2e.read("agent.pgid"))
+        proc.kill()
+        proc.communicate(timeout=30)
+        assert group_alive(pgid), "the agent outlived agentmake (the fault to clean up after)"
+        run = e2e.am("clean")
+        assert run.code == 0, run
+        assert not group_alive(pgid), run
+        assert "ended slow's process" in run.out, run
+    finally:
+        if pgid:
+            kill_quietly(-pgid)
+
+
+def test_a_clean_killed_halfway_is_finished_by_the_next_and_costs_no_call(e2e: E2E) -> None:
+    """kill -9 while clean removes the outputs (after a hand-edited one was saved, before it was removed):
+    the next clean saves it again and removes the rest, and the build after it restores every result from
+    the cache, with no call."""
+    _fanout(e2e)
+    e2e.write("build/b.md", "edited by hand\n")
+    e2e.reset_calls()
+    crash_at(e2e, "os.remove", "build/b.md", "clean")
+    assert e2e.exists("build/b.md")
+    saved = [p for p in (e2e.root / ".agentmake/edited").rglob("b.md")]
+    assert [p.read_text() for p in saved] == ["edited by hand\n"]
+
+    run = e2e.am("clean")
+    assert run.code == 0, run
+    assert not e2e.files("build/*"), run
+    saved = [p for p in (e2e.root / ".agentmake/edited").rglob("b.md")]
+    assert {p.read_text() for p in saved} == {"edited by hand\n"}, saved  # complete copies, none lost
+
+    run = e2e.am()
+    assert run.code == 0, run
+    assert e2e.calls() == [], run
+    assert e2e.read("build/b.md") == "ANSWER:\nTranslate into French:\ndoc b\n", run
+
+
+def test_a_clean_cache_killed_halfway_is_finished_by_the_next(e2e: E2E) -> None:
+    """kill -9 while `clean --cache` forgets the answers in the logs (the cache emptied, the outputs gone):
+    the next `clean --cache` finishes, and the state is usable (the build then runs every task again, as
+    emptying the cache means)."""
+    _fanout(e2e)
+    run = crash_at(e2e, "os.remove", ".key", "clean", "--cache")
+    assert run.code == -signal.SIGKILL
+    assert not e2e.exists("build/a.md") and list((e2e.root / ".agentmake/logs").glob("*.key"))
+    run = e2e.am("clean", "--cache")
+    assert run.code == 0 and "emptied the cache" in run.out, run
+    e2e.reset_calls()
+    run = e2e.am()
+    assert run.code == 0, run
+    assert sorted(e2e.calls()) == ["a", "b", "c"], run
+    assert os.path.exists(e2e.root / "SUMMARY.md")
