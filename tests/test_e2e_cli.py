@@ -179,7 +179,7 @@ def test_a_state_database_of_a_newer_format_is_refused_and_kept(e2e: E2E) -> Non
 
     db.write_bytes(b"this is not a database" * 100)
     broken = e2e.am()
-    assert broken.code == 0, broken
+    assert broken.code == 2 and "the file is damaged" in broken.err, broken
     no_traceback(broken)
 
 
@@ -304,8 +304,8 @@ def test_a_dry_run_counts_what_it_would_restore_apart_from_what_it_would_run(
     assert "2 ran, 2 cached, 0 up to date" in capsys.readouterr().out
 
 
-def test_a_reader_warns_of_a_damaged_state_database_once(tmp_path: Path) -> None:
-    # a damaged header: readers (status, -n) show nothing recorded and say so, once; the file is left alone
+def test_a_reader_refuses_a_damaged_state_database_once(tmp_path: Path) -> None:
+    # a damaged header: readers (status, -n) say so, once, with what to do, and leave the file alone
     db = _built_once(tmp_path)
     with db.open("r+b") as fh:
         fh.write(b"garbage garbage garbage")
@@ -314,8 +314,8 @@ def test_a_reader_warns_of_a_damaged_state_database_once(tmp_path: Path) -> None
         proc = subprocess.run(
             [sys.executable, "-m", "agentmake", "-C", str(tmp_path), *args], capture_output=True, text=True
         )
-        assert proc.returncode == 0, proc.stderr
-        assert proc.stderr.count("state.db is damaged: nothing recorded is shown") == 1, (args, proc.stderr)
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+        assert proc.stderr.count("the file is damaged") == 1, (args, proc.stderr)
     assert db.read_bytes() == damaged
 
 

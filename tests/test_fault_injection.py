@@ -85,8 +85,8 @@ def test_a_state_database_damaged_inside_says_what_to_do(e2e: E2E) -> None:
     for args in ((), ("status",)):
         run = e2e.am(*args)
         assert run.code == 2 and "Traceback" not in run.text, run
-        assert f"move {db} aside (or delete it) to start afresh" in run.err, run
-    db.rename(db.with_name("state.db.bad"))
+        assert f"move it aside (mv {db} {db}.damaged; its -wal and -shm files too, if any)" in run.err, run
+    db.rename(db.with_name("state.db.damaged"))
     run = e2e.am()
     assert run.code == 0, run
     assert e2e.calls() == []  # the answer in the logs is reused
@@ -98,7 +98,8 @@ def test_a_state_database_damaged_inside_says_what_to_do(e2e: E2E) -> None:
         ("database is locked", "another program holds a lock on it"),
         ("database or disk is full", "free some disk space"),
         ("attempt to write a readonly database", "make .agentmake and the state.db files in it writable"),
-        ("no such column: memo", "the file is damaged: move .agentmake/state.db aside"),
+        ("no such column: memo", "the file is damaged, and agentmake does not start afresh by itself"),
+        ("file is not a database", "move it aside (mv .agentmake/state.db .agentmake/state.db.damaged;"),
     ],
 )
 def test_each_state_database_failure_says_what_to_do(error: str, advice: str) -> None:

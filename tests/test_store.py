@@ -16,7 +16,7 @@ import pytest
 from agentmake.errors import UsageError
 from agentmake.store import AttemptRecord, FileRecord, LockedError, Store, TaskRecord, schema
 from agentmake.store.lock import held_elsewhere
-from agentmake.store.schema import SCHEMA_VERSION, StateError, connect, is_corrupt
+from agentmake.store.schema import SCHEMA_VERSION, StateError, connect
 
 
 def test_task_record_round_trip_and_history(tmp_path: Path) -> None:
@@ -132,24 +132,24 @@ def test_a_database_that_cannot_be_opened_is_not_taken_for_a_damaged_one(tmp_pat
         store.record_success(TaskRecord("t", "k", {}, {}), {})
     with pytest.raises(StateError, match="cannot open"):
         connect(tmp_path / "no-such-dir" / "state.db")
-    assert is_corrupt(sqlite3.DatabaseError("database disk image is malformed"))
-    assert not is_corrupt(sqlite3.OperationalError("database or disk is full"))
 
 
-def test_corrupt_database_starts_over(tmp_path: Path) -> None:
+def test_a_damaged_database_is_refused_and_left_alone(tmp_path: Path) -> None:
+    # starting afresh by itself would pay again for every result cached only in it: the user decides
     (tmp_path / ".agentmake").mkdir()
-    (tmp_path / ".agentmake" / "state.db").write_bytes(b"this is not sqlite at all" * 200)
-    with Store.open(tmp_path) as store:
-        assert store.task_records() == {}
-        store.record_success(TaskRecord("t", "k", {}, {}), {})
-        assert store.task_record("t") is not None
-    assert list((tmp_path / ".agentmake").glob("state.db.corrupt-*"))
+    db = tmp_path / ".agentmake" / "state.db"
+    db.write_bytes(b"this is not sqlite at all" * 200)
+    for lock in (True, False):
+        with pytest.raises(StateError, match=r"the file is damaged.*put back a copy from a backup"):
+            Store.open(tmp_path, lock=lock)
+    assert db.read_bytes() == b"this is not sqlite at all" * 200
+    assert not list((tmp_path / ".agentmake").glob("state.db.*"))
 
 
 def test_no_connection_is_left_open_on_a_database_that_failed_to_open(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # a damaged file is moved aside and a newer format refused: neither may keep a handle on it (Python 3.13
+    # a damaged file and a newer format are refused: neither may keep a handle on it (Python 3.13
     # warns of every connection left for the garbage collector, and the tests turn warnings into errors)
     opened: list[sqlite3.Connection] = []
     real = sqlite3.connect
@@ -162,6 +162,9 @@ def test_no_connection_is_left_open_on_a_database_that_failed_to_open(
     monkeypatch.setattr(schema.sqlite3, "connect", tracked)
     (tmp_path / ".agentmake").mkdir()
     (tmp_path / ".agentmake" / "state.db").write_bytes(b"this is not sqlite at all" * 200)
+    with pytest.raises(StateError, match="damaged"):
+        Store.open(tmp_path)
+    (tmp_path / ".agentmake" / "state.db").unlink()
     with Store.open(tmp_path) as store:
         store.record_success(TaskRecord("t", "k", {}, {}), {})
     _set_version(tmp_path / ".agentmake" / "state.db", SCHEMA_VERSION + 1)
@@ -171,15 +174,6 @@ def test_no_connection_is_left_open_on_a_database_that_failed_to_open(
     for conn in opened:  # (a closed connection refuses any use)
         with pytest.raises(sqlite3.ProgrammingError, match="closed"):
             conn.execute("SELECT 1")
-
-
-def test_unlocked_open_leaves_a_bad_database_alone(tmp_path: Path) -> None:
-    (tmp_path / ".agentmake").mkdir()
-    bad = tmp_path / ".agentmake" / "state.db"
-    bad.write_bytes(b"garbage" * 500)
-    with Store.open(tmp_path, lock=False) as store:
-        assert store.task_records() == {}
-    assert bad.read_bytes() == b"garbage" * 500
 
 
 _HOLDER = """
@@ -270,15 +264,3 @@ def test_parts_are_decoded_lazily_and_memo_has_its_own_column(tmp_path: Path) ->
         assert isinstance(got.__dict__["_parts"], str)  # not decoded yet
         assert got.parts == parts
         assert got == TaskRecord("t", "k", parts, {}, finished_at=got.finished_at, memo="sig:prompt")
-
-
-def test_a_reader_of_a_damaged_database_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    # status, explain and -n read without the lock and may not move it aside: they show an empty state and
-    # say why, rather than "never built" without a word
-    (tmp_path / ".agentmake").mkdir()
-    db = tmp_path / ".agentmake" / "state.db"
-    db.write_bytes(b"this is not sqlite at all" * 200)
-    with Store(tmp_path, lock=None) as store:
-        assert store.task_records() == {}
-    assert "is damaged: nothing recorded is shown" in capsys.readouterr().err
-    assert db.read_bytes().startswith(b"this is not sqlite")  # untouched

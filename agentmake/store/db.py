@@ -89,7 +89,7 @@ class Store(Journal):
 
     @classmethod
     def open(cls, root: Path, *, wait: float = 2.0, lock: bool = True) -> Store:
-        """`lock=False` (status, explain, -n): no project lock; an unreadable database is left alone and an
+        """`lock=False` (status, explain, -n): no project lock; a database of an older format is left alone and an
         empty one used instead."""
         root = Path(root).resolve()
         directory = root / ".agentmake"

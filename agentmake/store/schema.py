@@ -40,8 +40,10 @@ Beside the database, ``.agentmake/stamp`` is the build stamp (format and rules i
 Invariants: one transaction per finished task (task row + history row + cache row together); a cache row is
 written only after (or with) every blob it names, so a crash leaves at worst an unreferenced blob; a task's
 outputs are renamed into place only after its row is committed, so a crash never loses a paid-for result.
-Losing the database only costs a rebuild: a file of another version, or one SQLite cannot read, is moved aside
-(``state.db.v0-…``, ``state.db.corrupt-…``) and a new one is started, never an error.
+A file of an older format is moved aside (``state.db.v0-…``) and a new one is started, never an error. A
+damaged one (not a database, truncated, garbage inside) is refused, every command failing with exit 2 and the
+way out (`damaged_advice`), and left as it is: starting afresh by itself would pay again for every result
+cached only in it, which a copy from a backup may still hold.
 """
 
 from __future__ import annotations
@@ -103,11 +105,12 @@ ADDED_COLUMNS = {"running": (("start_ticks", "INTEGER"), ("boot_id", "TEXT")), "
 
 
 def connect(path: Path, *, may_reset: bool = True) -> sqlite3.Connection:
-    """Open `path` at SCHEMA_VERSION. A file that is not a database, or a damaged one, or one of an older
-    format, is moved aside (saying so) and a new database started (`may_reset`); when not allowed to touch
-    the file, an empty in-memory one is used. Refused (`StateError`, one line): a database of a newer format
-    (a newer agentmake wrote it: starting afresh would pay for every result again), and any other failure to
-    open it (a full disk, an I/O error, a read-only directory, a lock), which says nothing of its content."""
+    """Open `path` at SCHEMA_VERSION. One of an older format is moved aside (saying so) and a new database
+    started (`may_reset`); when not allowed to touch the file, an empty in-memory one is used. Refused
+    (`StateError`, left as it is): a file that is not a database or is damaged (`damaged_advice` says what to
+    do), a database of a newer format (a newer agentmake wrote it: starting afresh would pay for every result
+    again), and any other failure to open it (a full disk, an I/O error, a read-only directory, a lock),
+    which says nothing of its content."""
     try:
         conn = _open(path)
         with _closed_on_error(conn):
@@ -128,10 +131,8 @@ def connect(path: Path, *, may_reset: bool = True) -> sqlite3.Connection:
             )
         reason = f"v{version}"
     except sqlite3.DatabaseError as exc:
-        if not is_corrupt(exc):
-            raise StateError(with_advice(f"cannot open {path}: {exc}", exc, path.parent)) from None
-        reason = "corrupt"
-    what = "damaged" if reason == "corrupt" else f"of an old format ({reason})"
+        raise StateError(with_advice(f"cannot open {path}: {exc}", exc, path.parent)) from None
+    what = f"of an old format ({reason})"
     if not may_reset:
         sys.stderr.write(
             f"agentmake: warning: {path} is {what}: nothing recorded is shown; the next build moves it aside"
@@ -157,26 +158,16 @@ class StateError(UsageError):
     """The state database cannot be used as it is (see `connect`)."""
 
 
-def is_corrupt(exc: sqlite3.DatabaseError) -> bool:
-    """Whether SQLite says the file is damaged or not a database (not busy, full, read-only or failing)."""
-    name = getattr(exc, "sqlite_errorname", None)  # (Python 3.11+)
-    if name is not None:
-        return name in ("SQLITE_CORRUPT", "SQLITE_NOTADB")
-    text = str(exc).lower()
-    return "malformed" in text or "not a database" in text
-
-
 def with_advice(message: str, exc: BaseException, state_dir: Path | None) -> str:
     """`message` (a failure of the state database) and what to do about it, judged from SQLite's error.
     `state_dir`: the `.agentmake` directory, if known (to name the files that are not writable)."""
     name = getattr(exc, "sqlite_errorname", None) or ""
     text = str(exc).lower()
     where = state_dir if state_dir is not None else Path(".agentmake")
-    if name in ("SQLITE_CORRUPT", "SQLITE_NOTADB") or "malformed" in text or "no such " in text:
-        todo = (
-            f"the file is damaged: move {where / 'state.db'} aside (or delete it) to start afresh (finished"
-            " answers in the logs beside it are reused, not paid for again)"
-        )
+    if name in ("SQLITE_CORRUPT", "SQLITE_NOTADB") or any(
+        w in text for w in ("malformed", "not a database", "no such ")
+    ):
+        todo = damaged_advice(where / "state.db")
     elif name.startswith("SQLITE_READONLY") or "readonly" in text:
         files = [where, *(where / f"state.db{suffix}" for suffix in ("", "-wal", "-shm"))]
         stuck = [str(f) for f in files if state_dir is not None and f.exists() and not os.access(f, os.W_OK)]
@@ -189,6 +180,18 @@ def with_advice(message: str, exc: BaseException, state_dir: Path | None) -> str
     else:
         return message
     return f"{message}: {todo}"
+
+
+def damaged_advice(db: Path) -> str:
+    """What to do about a damaged state database `db`: agentmake never starts afresh by itself (that would
+    pay again for the results cached only in it). Moved aside, it costs no answer still in the logs nor any
+    output in place; a copy from a backup put back instead loses nothing."""
+    return (
+        "the file is damaged, and agentmake does not start afresh by itself (results cached only in it would"
+        f" be paid for again): put back a copy from a backup, or move it aside (mv {db} {db}.damaged; its"
+        " -wal and -shm files too, if any) to start afresh: the outputs in place and the finished answers in"
+        " the logs beside it are still used, not paid for again"
+    )
 
 
 def _open(path: Path) -> sqlite3.Connection:

@@ -1,0 +1,65 @@
+"""Faults of the state directory itself, with real builds (the fake agent CLIs count the calls paid for): a
+damaged state database, a read-only `.agentmake/`, a state copied into another project or moved with it. Each
+is said clearly (exit 2, no traceback), loses no output, and costs no call that was paid for."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from conftest import FakeAgents
+from e2e_helpers import E2E, fanout_agentfile
+
+
+@pytest.fixture
+def e2e(tmp_path: Path, fake_agents: FakeAgents) -> E2E:
+    return E2E(tmp_path / "proj", fake_agents)
+
+
+def _built(e2e: E2E, names: tuple[str, ...] = ("a", "b", "c")) -> dict[str, str]:
+    e2e.write("Agentfile", fanout_agentfile())
+    for name in names:
+        e2e.write(f"docs/{name}.md", f"doc {name}\n")
+    run = e2e.am()
+    assert run.code == 0, run
+    e2e.reset_calls()
+    return {rel: e2e.read(rel) for rel in [*e2e.files("build/*"), "SUMMARY.md"]}
+
+
+def _damage(db: Path, how: str) -> None:
+    if how == "truncated":
+        os.truncate(db, db.stat().st_size // 2)
+    elif how == "garbage":
+        db.write_bytes(os.urandom(db.stat().st_size))
+    else:  # garbage over the header only
+        with db.open("r+b") as fh:
+            fh.write(b"garbage garbage garbage")
+
+
+@pytest.mark.parametrize("how", ["truncated", "garbage", "header"])
+def test_a_damaged_state_database_is_refused_with_the_way_out_and_left_as_it_is(e2e: E2E, how: str) -> None:
+    """A build set it aside and started afresh (exit 0, a warning): every result cached only in it was then
+    paid for again, with no chance to put back a backup first. Every command now stops (exit 2, one
+    message, no traceback) and touches nothing; moving the file aside as told costs no call."""
+    outputs = _built(e2e)
+    db = e2e.root / ".agentmake/state.db"
+    _damage(db, how)
+    damaged = db.read_bytes()
+    for args in ((), ("status",), ("-n",), ("clean",)):
+        run = e2e.am(*args)
+        assert run.code == 2 and "Traceback" not in run.text, run
+        assert "the file is damaged" in run.err and f"mv {db} {db}.damaged" in run.err, run
+        assert len(run.err.strip().splitlines()) == 1, run
+    assert db.read_bytes() == damaged
+    assert not list(db.parent.glob("state.db.*"))
+    assert {rel: e2e.read(rel) for rel in outputs} == outputs
+    assert e2e.calls() == []
+
+    db.rename(db.with_name("state.db.damaged"))  # the way out the message gives
+    run = e2e.am()
+    assert run.code == 0, run
+    assert e2e.calls() == [], run  # the answers in the logs are reused
+    assert {rel: e2e.read(rel) for rel in outputs if rel.startswith("build/")} == {
+        rel: text for rel, text in outputs.items() if rel.startswith("build/")
+    }
