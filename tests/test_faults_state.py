@@ -5,11 +5,14 @@ is said clearly (exit 2, no traceback), loses no output, and costs no call that 
 from __future__ import annotations
 
 import os
+import shutil
+import stat
+import subprocess
 from pathlib import Path
 
 import pytest
 from conftest import FakeAgents
-from e2e_helpers import E2E, fanout_agentfile
+from e2e_helpers import E2E, Run, fanout_agentfile
 
 
 @pytest.fixture
@@ -63,3 +66,51 @@ def test_a_damaged_state_database_is_refused_with_the_way_out_and_left_as_it_is(
     assert {rel: e2e.read(rel) for rel in outputs if rel.startswith("build/")} == {
         rel: text for rel, text in outputs.items() if rel.startswith("build/")
     }
+
+
+def _without_write_override() -> list[str]:
+    """A command prefix under which a read-only file is read-only: none for a user that is not root; for
+    root, `setpriv` without the capabilities that let root write anything (skips the test where that is not
+    possible)."""
+    if os.geteuid() != 0:
+        return []
+    prefix = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search,-fowner"]
+    if shutil.which("setpriv") is None or subprocess.run([*prefix, "true"], capture_output=True).returncode:
+        pytest.skip("root, and setpriv cannot drop the capability to write read-only files")
+    return prefix
+
+
+def _chmod_tree(top: Path, writable: bool) -> None:
+    for path in [top, *top.rglob("*")]:
+        if path.is_symlink():
+            continue
+        mode = path.stat().st_mode
+        path.chmod(mode | stat.S_IWUSR if writable else mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+
+
+def test_a_read_only_state_directory_stops_a_build_clearly_and_costs_nothing(e2e: E2E) -> None:
+    """`chmod -R a-w .agentmake`: a build that must run something says which directory to make writable
+    (it said "cannot use a file: [Errno 13] Permission denied: '…/lock'"), exit 2, with no traceback, no
+    call made and every output as it was; made writable again, the build runs what it had to."""
+    prefix = _without_write_override()
+    outputs = _built(e2e)
+    e2e.write("docs/a.md", "doc a, second version\n")
+    state = e2e.root / ".agentmake"
+    _chmod_tree(state, writable=False)
+    try:
+        for args in ((), ("clean",)):
+            proc = subprocess.run(
+                [*prefix, *e2e.argv(args)], cwd=e2e.root, env=e2e.env(), capture_output=True, text=True,
+                timeout=60,
+            )  # fmt: skip
+            run = Run(args, proc.returncode, proc.stdout, proc.stderr)
+            assert run.code == 2 and "Traceback" not in run.text, run
+            assert f"cannot write agentmake's state in {state}" in run.err, run
+            assert f"make {state} and the files in it writable by this user" in run.err, run
+        assert e2e.calls() == []
+        assert {rel: e2e.read(rel) for rel in outputs} == outputs
+    finally:
+        _chmod_tree(state, writable=True)
+    run = e2e.am()
+    assert run.code == 0, run
+    assert e2e.calls() == ["a"], run

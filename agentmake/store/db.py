@@ -89,23 +89,30 @@ class Store(Journal):
 
     @classmethod
     def open(cls, root: Path, *, wait: float = 2.0, lock: bool = True) -> Store:
-        """`lock=False` (status, explain, -n): no project lock; a database of an older format is left alone and an
-        empty one used instead."""
+        """`lock=False` (status, explain, -n): no project lock; a database of an older format is left alone
+        and an empty one used instead. A state directory this user cannot write stops a command that writes
+        with a `UsageError` that says so (`_unwritable`)."""
         root = Path(root).resolve()
         directory = root / ".agentmake"
         escape = state_dir_error(root)
         if escape is not None:
             raise UsageError(escape)
-        if lock or (directory / "state.db").exists():  # (a reader of a project never built makes nothing)
-            directory.mkdir(parents=True, exist_ok=True)
-            ignore = directory / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("*\n")
         plock = None
         removed: tuple[int, int, int] | None = None
+        try:
+            if lock or (directory / "state.db").exists():  # (a reader of a project never built makes nothing)
+                directory.mkdir(parents=True, exist_ok=True)
+                ignore = directory / ".gitignore"
+                if not ignore.exists():
+                    ignore.write_text("*\n")
+            if lock:
+                plock = ProjectLock(directory / "lock", root)
+                plock.acquire(wait)
+        except OSError as exc:
+            if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+                raise
+            raise _unwritable(directory, exc) from None
         if lock:
-            plock = ProjectLock(directory / "lock", root)
-            plock.acquire(wait)
             # whoever takes the lock may change what a build stamp vouches for (`agentmake.plan.stamp`)
             with contextlib.suppress(OSError):
                 st = os.stat(directory / STAMP_NAME)
@@ -536,6 +543,18 @@ class Store(Journal):
         # a symbolic link is saved as the link (its target, e.g. /dev/zero, may be anything, anywhere)
         shutil.copy2(src, dest, follow_symlinks=False)
         return dest
+
+
+def _unwritable(directory: Path, exc: OSError) -> UsageError:
+    """The error for a state directory (or a file in it) this user may not write: a read-only
+    ``.agentmake``, one made by another user, a read-only file system."""
+    where = f"{exc.strerror}: {exc.filename}" if exc.filename else str(exc.strerror)
+    if exc.errno == errno.EROFS:
+        return UsageError(
+            f"cannot write agentmake's state in {directory} ({where}): run where it can be written"
+        )
+    todo = f"make {directory} and the files in it writable by this user"
+    return UsageError(f"cannot write agentmake's state in {directory} ({where}): {todo}")
 
 
 def _task(r: tuple[Any, ...]) -> TaskRecord:
