@@ -107,7 +107,7 @@ def kill_process_group(pgid: int, grace: float = GRACE, reap: Callable[[], objec
     `reap` (e.g. `Popen.poll`) collects our own child so its zombie does not count as alive.
     Returns False when the group did not exist. Safe to call on a group that is already gone."""
     try:
-        os.killpg(pgid, signal.SIGTERM)
+        terminate_group(pgid)
     except (ProcessLookupError, PermissionError):
         return False
     deadline = time.monotonic() + grace
@@ -120,6 +120,15 @@ def kill_process_group(pgid: int, grace: float = GRACE, reap: Callable[[], objec
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGKILL)
     return True
+
+
+def terminate_group(pgid: int) -> None:
+    """SIGTERM group `pgid`, then SIGCONT: a stopped member (`kill -STOP`, a Ctrl-Z of its own) would keep the
+    SIGTERM pending, never handle it, and wait for the SIGKILL that follows the grace; resumed, it ends as
+    it chooses to, at once. Raises ProcessLookupError (no such group) or PermissionError as `os.killpg`."""
+    os.killpg(pgid, signal.SIGTERM)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGCONT)
 
 
 def group_alive(pgid: int) -> bool:

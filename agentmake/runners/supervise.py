@@ -30,7 +30,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from agentmake.runners.process import GRACE, Child, ProcResult, group_alive
+from agentmake.runners.process import GRACE, Child, ProcResult, group_alive, terminate_group
 
 _RECHECK = 0.05  # seconds between looks at a group being ended (its members are not our children)
 _available: bool | None = None
@@ -188,7 +188,7 @@ class Supervisor:
     def _terminate(self, watched: _Watched, now: float) -> None:
         watched.ending = now
         try:
-            os.killpg(watched.child.pgid, signal.SIGTERM)
+            terminate_group(watched.child.pgid)
         except (ProcessLookupError, PermissionError):
             watched.killed = True  # no such group: nothing to escalate
 
