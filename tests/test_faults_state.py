@@ -114,3 +114,52 @@ def test_a_read_only_state_directory_stops_a_build_clearly_and_costs_nothing(e2e
     run = e2e.am()
     assert run.code == 0, run
     assert e2e.calls() == ["a"], run
+
+
+def test_a_state_copied_into_another_project_runs_what_differs_there_and_loses_nothing(
+    e2e: E2E, tmp_path: Path, fake_agents: FakeAgents
+) -> None:
+    """`.agentmake/` copied, build stamp and all, into another project whose docs/a.md differs and whose
+    build/a.md someone else wrote: no wrong "up to date" (a runs for its own input), b and c are restored from
+    the copied cache with no call, the file that was at build/a.md is saved, and the first project is as
+    it was."""
+    outputs = _built(e2e)
+    other = E2E(tmp_path / "other", fake_agents)
+    other.write("Agentfile", fanout_agentfile())
+    for name in ("a", "b", "c"):
+        other.write(f"docs/{name}.md", "another doc a\n" if name == "a" else f"doc {name}\n")
+    other.write("build/a.md", "mine\n")
+    shutil.copytree(e2e.root / ".agentmake", other.root / ".agentmake", symlinks=True)
+    run = other.am()
+    assert run.code == 0, run
+    assert other.calls() == ["a"], run
+    assert other.read("build/a.md") == "ANSWER:\nTranslate into French:\nanother doc a\n"
+    assert other.read("build/b.md") == outputs["build/b.md"]
+    assert run.summary.cached == 2, run
+    assert [p.read_text() for p in (other.root / ".agentmake/edited").rglob("a.md")] == ["mine\n"]
+    again = e2e.am()
+    assert again.code == 0 and again.summary.up_to_date == 4, again
+    assert {rel: e2e.read(rel) for rel in outputs} == outputs
+
+
+def test_a_project_moved_or_copied_whole_stays_up_to_date_and_sees_its_own_edits(
+    e2e: E2E, tmp_path: Path, fake_agents: FakeAgents
+) -> None:
+    """The project directory renamed (its state moves with it), then copied whole (`cp -a`, new inodes): each
+    is up to date without a call, and an edit in the copy reruns what reads it there, in the copy only."""
+    _built(e2e)
+    moved = tmp_path / "renamed"
+    e2e.root.rename(moved)
+    there = E2E(moved, fake_agents)
+    run = there.am()
+    assert run.code == 0 and run.summary.up_to_date == 4 and there.calls() == [], run
+    subprocess.run(["cp", "-a", str(moved), str(tmp_path / "copy")], check=True)
+    copy = E2E(tmp_path / "copy", fake_agents)
+    run = copy.am()
+    assert run.code == 0 and run.summary.up_to_date == 4 and copy.calls() == [], run
+    copy.write("docs/c.md", "doc c, in the copy\n")
+    run = copy.am()
+    assert run.code == 0 and copy.calls() == ["c"], run
+    assert "in the copy" in copy.read("build/c.md") and "in the copy" not in there.read("build/c.md")
+    run = there.am()
+    assert run.code == 0 and run.summary.up_to_date == 4 and copy.calls() == ["c"], run
