@@ -28,7 +28,8 @@ SUMMARY = re.compile(
     r"(?:, [\d,]+ tokens in / [\d,]+ out)?$",
     re.M,
 )
-EVENT = re.compile(r"^\[\s*[\d.]+s\] (\S+)\s+(\S+)(?:\s+\((.*)\))?$", re.M)
+# a task's state in words (`up to date`, `not run`), its task id, what follows in parentheses
+EVENT = re.compile(r"^\[\s*[\d.]+s\] (up to date|not run|\S+)\s+(\S+)(?:\s+\((.*)\))?$", re.M)
 
 
 @dataclass(frozen=True)
@@ -67,8 +68,9 @@ class Run:
 
     @property
     def states(self) -> dict[str, str]:
-        """Each task's last state from the plain display's `[  1.2s] state  task` lines."""
-        return {task: state for state, task, _ in EVENT.findall(self.err)}
+        """Each task's last state from the plain display's `[  1.2s] state  task` lines, by its event name
+        (the line's `up to date` is `up-to-date`, `not run` is `not-run`)."""
+        return {task: state.replace(" ", "-") for state, task, _ in EVENT.findall(self.err)}
 
     def with_state(self, state: str) -> set[str]:
         return {task for task, s in self.states.items() if s == state}

@@ -44,7 +44,8 @@ TEMPLATES = (  # (template, identity of what it renders): 0 and 1 render the sam
     "{{ read(input) }}\n",
 )
 RENDERS = (0, 0, 2, 3)
-EVENT = re.compile(r"^\[\s*[\d.]+s\] (\S+)\s+(\S+)(?:\s+\((.*)\))?$", re.M)
+# a task's state in words (`up to date`, `not run`), its task id, what follows in parentheses
+EVENT = re.compile(r"^\[\s*[\d.]+s\] (up to date|not run|\S+)\s+(\S+)(?:\s+\((.*)\))?$", re.M)
 Reader = Callable[[str], "str | None"]
 DRY = re.compile(r"^(would|may) (run|restore) (\S+?): ", re.M)
 
@@ -266,7 +267,8 @@ class Driver:
         chance = self.rng.random() < 0.3
         status = self.am("status", "--json", *(a for a in args if a != "-k")) if chance else None
         run = self.am(*args)
-        events = {task: state for state, task, _ in EVENT.findall(run.stderr)}
+        # each task's last state, by its event name (the line's `up to date` is `up-to-date`)
+        events = {task: state.replace(" ", "-") for state, task, _ in EVENT.findall(run.stderr)}
         wrong = self.oracle.expect(self.variables, keep, events, self.read)
         wrong += self.compare_files()
         if dry is not None:

@@ -71,8 +71,11 @@ def test_plain_display_says_pending_and_waiting_only_when_verbose() -> None:
     lines = err.getvalue().splitlines()
     assert lines[0] == "[   0.1s] running     scan:a"  # the clock still starts at the first event
     assert not [line for line in lines if " pending " in line or " waiting " in line]
-    states = [line.split()[2] for line in lines if line.startswith("[")]
-    assert states == ["running", "running", "retrying", "done", "running", "failed", "not-run", "up-to-date"]
+    states = [line[10:21].rstrip() for line in lines if line.startswith("[")]
+    # in words, as status.md, `agentmake status`, a report and the summary line say them (not the event names)
+    assert states == ["running", "running", "retrying", "done", "running", "failed", "not run", "up to date"]
+    assert "[   6.0s] not run     report  (dependency scan:b failed)" in lines
+    assert "[   6.0s] up to date  old" in lines
 
 
 def test_plain_display_one_line_per_state_change_no_escape_codes() -> None:
@@ -95,6 +98,9 @@ def test_plain_display_one_line_per_state_change_no_escape_codes() -> None:
     assert "\x1b" not in text and "\x1b" not in out.getvalue()
     assert "✗ scan:b after 2 attempts: exit 1: boom" in text and "    more detail" in text
     assert "not run (1): report" in text
+    table = [line for line in text.splitlines() if line.startswith("task ")]
+    assert table == ["task                             state           time attempts     cost"]
+    assert "scan:b                           failed          5.9s        2" in text.splitlines()
     assert out.getvalue() == SUMMARY + "\n"
 
 

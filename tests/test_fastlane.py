@@ -140,7 +140,7 @@ def test_bulk_up_to_date_reaches_each_sink_its_own_way(tmp_path: Path) -> None:
     lines = stream.getvalue().splitlines()
     assert lines == [
         "[   1.5s] pending     a", "[   1.5s] pending     b",
-        "[   1.5s] up-to-date  a", "[   1.5s] up-to-date  b",
+        "[   1.5s] up to date  a", "[   1.5s] up to date  b",
     ]  # fmt: skip
     plain(TaskEvent("a", "up-to-date", 102.0))  # the same state again is not repeated
     assert len(stream.getvalue().splitlines()) == 4

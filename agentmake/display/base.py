@@ -94,12 +94,12 @@ def summary_lines(result: BuildResult) -> list[str]:
             slowest = sorted((o for o in ran if o.state == "done"), key=lambda o: (-_duration(o), o.task_id))
             shown = bad + slowest[:SLOWEST]
         lines.append("")
-        lines.append(f"{'task':<32} {'state':<11} {'time':>8} {'tries':>5} {'cost':>8}")
+        lines.append(f"{'task':<32} {'state':<11} {'time':>8} {'attempts':>8} {'cost':>8}")
         for o in sorted(shown, key=lambda o: (o.started_at or 0.0, o.task_id)):
             cost = fmt_cost(o.cost_usd)
             took = fmt_duration(_duration(o))
             state = "partial" if o.partial else o.state  # (a partial report: done, without some inputs)
-            row = f"{ljust_cells(term_safe(o.task_id), 32)} {state:<11} {took:>8} {o.attempts:>5} {cost:>8}"
+            row = f"{ljust_cells(term_safe(o.task_id), 32)} {state:<11} {took:>8} {o.attempts:>8} {cost:>8}"
             lines.append(row.rstrip())
         if len(shown) < len(ran):
             lines.append(_rest_line(result, {o.task_id for o in shown}))

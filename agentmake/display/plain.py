@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from agentmake.display.base import summary_lines
-from agentmake.display.fmt import fmt_duration, is_term_safe, term_lines, term_safe
+from agentmake.display.fmt import fmt_duration, is_term_safe, state_words, term_lines, term_safe
 from agentmake.scheduler.events import BuildResult, TaskEvent
 
 FLUSH_INTERVAL = 0.1  # seconds
@@ -52,8 +52,9 @@ def describe(event: TaskEvent) -> str:
 
 
 class PlainDisplay:
-    """`[  3.2s] done        translate:intro`: one line per state change, written as it happens; the
-    `QUIET` states (pending, waiting) only when `verbose`."""
+    """`[  3.2s] done        translate:intro`: one line per state change, written as it happens, the state
+    in words (`up to date`, `not run`: `state_words`); the `QUIET` states (pending, waiting) only when
+    `verbose`."""
 
     def __init__(
         self,
@@ -84,7 +85,7 @@ class PlainDisplay:
             return
         self._last[event.task_id] = mark
         stamp = f"[{event.time - self.start:6.1f}s]"
-        line = f"{stamp} {event.state:<11} {term_safe(event.task_id)}"
+        line = f"{stamp} {state_words(event.state):<11} {term_safe(event.task_id)}"
         extra = describe(event)
         self._write(line + (f"  ({extra})" if extra else ""))
         cap = cap_change(event)
@@ -94,7 +95,8 @@ class PlainDisplay:
             self.flush()
 
     def up_to_date(self, task_ids: Sequence[str], when: float) -> None:
-        """The lines of a "pending" (if not quiet) and an "up-to-date" event for each task, as one batch."""
+        """The lines of a "pending" (if not quiet) and an "up-to-date" event for each task, as one batch
+        (`pending`, `up to date`)."""
         if self.start is None:
             self.start = when
         stamp = f"[{when - self.start:6.1f}s]"
@@ -108,7 +110,7 @@ class PlainDisplay:
             for task_id, shown in zip(task_ids, safe, strict=True):
                 if last.get(task_id) != mark:
                     last[task_id] = mark
-                    lines.append(f"{stamp} {state:<11} {shown}")
+                    lines.append(f"{stamp} {state_words(state):<11} {shown}")
         if self._buffer is None:
             self.stream.write("".join(line + "\n" for line in lines))
             self.stream.flush()
