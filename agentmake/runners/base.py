@@ -20,7 +20,7 @@ from agentmake.errors import AgentmakeError
 from agentmake.graph import Task
 from agentmake.model import Agentfile, AgentSpec, ReportSpec, RunnerSpec
 from agentmake.runners.backups import recover
-from agentmake.runners.capture import LogFile, read_log
+from agentmake.runners.capture import LogFile, private_dir, read_log
 from agentmake.runners.check import run_check
 from agentmake.runners.classify import Verdict, classify_failure, one_line
 from agentmake.runners.credentials import sweep, withdraw_all
@@ -85,7 +85,7 @@ class ExecutorBase:
                 if not self._log_dir_made:
                     # a log directory made now holds no older logs: none needs removing before an attempt
                     self._fresh_logs = not self.log_dir.is_dir()
-                    self.log_dir.mkdir(parents=True, exist_ok=True)
+                    private_dir(self.log_dir)  # (owner-only: what agents printed; once per build)
                     self._log_dir_made = True
         return self.log_dir / f"{safe_name(task.id)}.{attempt}"
 

@@ -7,6 +7,9 @@ answer is then on disk the moment they print it; an empty one is removed when it
 Why: most shell tasks print nothing on either stream, and each file (or even a hard link to a shared empty
 one) costs a directory entry in a log directory that holds two per attempt; creating them was a measurable
 share of a trivial task, and the entries of many parallel workers contend for the directory's lock.
+
+What is kept of an attempt holds prompts and answers: logs are created owner-only (0600) whatever the umask,
+in a log directory that is owner-only (0700, `private_dir`), as the rendered prompts are (`write_private`).
 """
 
 from __future__ import annotations
@@ -21,17 +24,45 @@ _CHUNK = 1 << 16
 _DRAIN_CHUNKS = 64  # at most this many chunks are copied per drain once the child is gone
 
 
+PRIVATE_FILE = 0o600
+PRIVATE_DIR = 0o700
+
+
+def private_dir(path: Path | str) -> None:
+    """Make the directory `path` (and any missing parent) owner-only (0700); one that is there already (made
+    by an older version, or under another umask) is made owner-only too, if it is ours to change. Raises
+    FileExistsError when something else is there (a file), as `mkdir(exist_ok=True)` does."""
+    try:
+        os.makedirs(path, mode=PRIVATE_DIR)
+    except FileExistsError:
+        if not os.path.isdir(path):
+            raise
+        with contextlib.suppress(OSError):
+            os.chmod(path, PRIVATE_DIR)
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write `text` to `path`, owner-only (0600) whatever the umask; a file there already is made so too."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, PRIVATE_FILE)
+    with open(fd, "w", encoding="utf-8") as fh:
+        os.fchmod(fd, PRIVATE_FILE)
+        fh.write(text)
+
+
 def _create(path: str) -> int:
-    """A new file at `path` opened for writing, replacing any file of that name (never writing into it)."""
+    """A new owner-only file at `path` opened for writing, replacing any file of that name (never writing
+    into it)."""
     for _ in range(3):
         try:
-            return os.open(path, _CREATE, 0o644)
+            return os.open(path, _CREATE, PRIVATE_FILE)
         except FileExistsError:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(path)
         except FileNotFoundError:  # the log directory was removed meanwhile
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o644)
+            private_dir(os.path.dirname(path))
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, PRIVATE_FILE)
+    os.fchmod(fd, PRIVATE_FILE)
+    return fd
 
 
 class LogFile:

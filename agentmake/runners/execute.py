@@ -45,7 +45,7 @@ from agentmake.runners.backups import (
     keep_delivered_answer,
     restore_outputs,
 )
-from agentmake.runners.capture import read_log
+from agentmake.runners.capture import private_dir, read_log, write_private
 from agentmake.runners.classify import Verdict, classify_failure, claude_text_error, one_line, refused_tools
 from agentmake.runners.credentials import withdraw
 from agentmake.runners.invocation import (
@@ -127,8 +127,8 @@ class Executor(SalvageAttempts, ShellAttempts):
             )
             return AttemptResult("fatal", msg, "usage")
         prompt_file = self.state_dir / "tasks" / f"{safe_name(task.id)}.prompt"
-        prompt_file.parent.mkdir(parents=True, exist_ok=True)
-        prompt_file.write_text(decision.prompt, encoding="utf-8")
+        private_dir(prompt_file.parent)
+        write_private(prompt_file, decision.prompt)
         home = self.state_dir / "home" / safe_name(task.id)
         inv = llm_invocation(
             runner,

@@ -18,6 +18,7 @@ from agentmake.errors import AgentmakeError
 from agentmake.graph import Task
 from agentmake.model import AgentSpec
 from agentmake.runners.base import ExecutorBase
+from agentmake.runners.capture import private_dir, write_private
 from agentmake.runners.check import command_values
 from agentmake.runners.classify import Verdict
 from agentmake.runners.invocation import Invocation, InvocationError, shell_invocation
@@ -114,8 +115,8 @@ class ShellAttempts(ExecutorBase):
             inv.executable = self._which(inv.argv[0])
         elif len(inv.argv) >= 2 and inv.argv[-2] == "-c" and len(command.encode()) > ARG_STRLEN:
             script = stem.with_name(stem.name + ".sh")  # (kept with the attempt's logs: what it ran)
-            script.parent.mkdir(parents=True, exist_ok=True)
-            script.write_text(command + "\n", encoding="utf-8")
+            private_dir(script.parent)
+            write_private(script, command + "\n")
             inv.argv = [*inv.argv[:-2], str(script)]
         return ShellAttempt(task, spec, inv, staged, stem, self._timeout(spec, runner), start)
 
