@@ -354,9 +354,10 @@ def test_a_dry_run_is_unsure_of_a_partial_report_whose_input_is_being_rebuilt(
     # input waited to be rebuilt; the build then restored it from the cache (the input came back as the
     # complete build had made it). Until that input is made, either may happen: "may run".
     (tmp_path / "src.txt").write_text("a\n")
+    (tmp_path / "notes.txt").write_text("notes\n")  # (a report with none of its inputs made is not written)
     agentfile = (
         'agent up:\n    run = "RUN"\n    inputs = src.txt\n    outputs = mid.txt\n'
-        "report summary:\n    inputs = mid.txt\n    output = REPORT.md\n    summary = false\n"
+        "report summary:\n    inputs = mid.txt notes.txt\n    output = REPORT.md\n    summary = false\n"
     )
     af = tmp_path / "Agentfile"
     af.write_text(agentfile.replace("RUN", "cp {input} {output}"))

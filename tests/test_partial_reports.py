@@ -193,6 +193,63 @@ report plain:
     assert not e2e.read("TOLD.md").startswith("INCOMPLETE")
 
 
+def test_a_report_none_of_whose_inputs_was_made_is_not_written_and_not_run(e2e: E2E) -> None:
+    """With -k, a report whose every input is missing has nothing to report: no document (a page of
+    'missing' would replace the last good one), the report counted as not run, saying why, and what was at
+    its output left as it was; a report on it is told so, one step removed."""
+    e2e.write(
+        "Agentfile",
+        AGENTFILE
+        + """
+report lone:
+    inputs = build/b.md
+    output = LONE.md
+    summary = false
+
+report above:
+    inputs = LONE.md build/a.md
+    output = ABOVE.md
+    summary = false
+
+report nothing:
+    inputs = LONE.md
+    output = NOTHING.md
+    summary = false
+""",
+    )
+    assert e2e.am("lone").code == 0
+    complete = e2e.read("LONE.md")
+    e2e.write("broken", "")
+    e2e.write("src/b.txt", "beta, edited\n")  # b must run again, and fails
+    e2e.write("NOTHING.md", "a file of mine\n")
+
+    run = e2e.am("report", "-k", "lone", "above", "nothing")
+    assert run.code == 1, run
+    assert run.states["lone"] == "not-run" and run.states["nothing"] == "not-run", run
+    why = "nothing to report (1 of 1 inputs missing): build/b.md (b failed: exited with code 1: b: out of"
+    why += " cheese)"
+    assert f"not run     lone  ({why})" in run.err, run
+    assert run.summary.not_run == 2 and run.summary.partial == 1, run  # above: partial, from a alone
+    lines = [line for line in run.out.splitlines() if line.startswith("report ")]
+    assert lines == [f"report above: {e2e.root / 'ABOVE.md'} (partial: 1 of 2 inputs missing)"], run
+    assert e2e.read("LONE.md") == complete  # left as it was: not replaced by a page of 'missing'
+    assert e2e.read("NOTHING.md") == "a file of mine\n"
+    assert not (e2e.root / ".agentmake" / "edited").exists()  # nothing was replaced, so nothing saved
+    above = e2e.read("ABOVE.md")
+    assert "`LONE.md` (missing, from `lone`): `lone not run: nothing to report (1 of 1" in above, above
+    rows = {
+        cells[1]: cells[2]
+        for line in e2e.read(".agentmake/status.md").splitlines()
+        if (cells := [c.strip() for c in line.split("|")])[0] == "" and len(cells) > 3
+    }
+    assert rows["lone"] == "not run" and rows["nothing"] == "not run", rows
+
+    (e2e.root / "broken").unlink()  # fixed: the report is made whole again
+    fixed = e2e.am("report", "lone")
+    assert fixed.code == 0 and "lone" in fixed.with_state("done"), fixed
+    assert "beta, edited" in e2e.read("LONE.md")
+
+
 def test_a_report_on_a_partial_report_is_partial_and_an_agent_on_one_is_not_run(e2e: E2E) -> None:
     e2e.write(
         "Agentfile",
@@ -204,7 +261,7 @@ agent c:
     run = "cat {input} > {output}"
 
 report deep:
-    inputs = build/c.md
+    inputs = build/c.md build/a.md
     output = DEEP.md
     summary = false
 

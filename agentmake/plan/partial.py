@@ -5,6 +5,10 @@ An input is a `Gap` when the task that makes it failed or was not run in this bu
 build left one, is not used: it may not match what the report's other inputs were made from), or when it is
 a report that was itself partial (`present`: its file is used, and named as incomplete).
 
+A report none of whose inputs was made (each a missing `Gap`) has nothing to report: it is not written at all
+(`nothing_made` says why), so what an earlier build left at its output stays as it was, and it counts as not
+run, which a report on it takes as a missing input.
+
 A partial report is never up to date and never stands for its complete inputs: its decision always runs
 (`partial_decision`), and its result is recorded under `PARTIAL + key` with the task status "partial", a key
 no decision ever computes, so the cache never restores it and the next build rebuilds the report. The
@@ -52,6 +56,16 @@ def gaps_summary(gaps: Sequence[Gap], total: int) -> str:
 def gaps_detail(gaps: Sequence[Gap]) -> str:
     """Each gap on one line of text: `build/perf.md (perf failed: exited with code 1)`, joined by `; `."""
     return "; ".join(f"{g.path} ({g.reason})" for g in gaps)
+
+
+def nothing_made(gaps: Sequence[Gap], inputs: Sequence[str]) -> str | None:
+    """Why a report is not written at all, when every one of its `inputs` is missing (a partial report's
+    `present` input has something to show): `nothing to report (2 of 2 inputs missing): build/a.md (a
+    failed: exited with code 1); build/b.md (…)`. None when any input is there."""
+    missing = {g.path for g in gaps if not g.present}
+    if not inputs or any(path not in missing for path in inputs):
+        return None
+    return f"nothing to report ({gaps_summary(gaps, len(inputs))}): {gaps_detail(gaps)}"
 
 
 def partial_decision(decision: Decision, gaps: Sequence[Gap], total: int) -> Decision:

@@ -14,7 +14,7 @@ from typing import Any
 
 from agentmake.errors import AgentmakeError
 from agentmake.plan import Decision, Hasher, Rebuilder
-from agentmake.plan.partial import partial_decision
+from agentmake.plan.partial import nothing_made, partial_decision
 from agentmake.runners import AttemptResult, Executor
 from agentmake.scheduler.commit import UNKNOWN, saved_notice
 from agentmake.scheduler.inline import InlineAttempts
@@ -65,6 +65,9 @@ class Starting(Outcomes):
         return self.control is not None and self.control.held()
 
     def _decide(self, t: TaskState) -> None:
+        if t.gaps and (nothing := nothing_made(t.gaps, t.task.inputs)) is not None:
+            self._not_run(t, nothing)  # (with -k, a report none of whose inputs was made: no document)
+            return
         try:
             decision = self.predecided.pop(t.id, None) or self.rebuilder.decide(t.task)
         except AgentmakeError as exc:  # e.g. a prompt template error, located in the Agentfile
