@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from agentmake.cli import main
+
 AGENTFILE = 'agent a:\n    outputs = out.txt\n    run = "echo made > {output}; echo printed"\n'
 
 
@@ -73,3 +75,34 @@ def test_links_that_stay_inside_the_project_are_followed(tmp_path: Path) -> None
     assert (project / "state" / "state.db").exists()
     assert (project / "state" / "logs" / "a.1.out").read_text() == "printed\n"
     assert (project / "out.txt").read_text() == "made\n"
+
+
+def test_a_build_lists_the_state_directory_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check reads `.agentmake`'s entries (each one a link?): once per build, where the command opens
+    the state, not again when it looks for a killed run's attempts to undo in `.agentmake/tmp` (there, and
+    empty, after every build of a multi-output LLM agent)."""
+    project, _ = _project(tmp_path)
+    assert main(["-C", str(project), "-s"]) == 0
+    (project / ".agentmake" / "tmp").mkdir()  # (as a multi-output LLM agent's attempts leave it: empty)
+    (project / "Agentfile").write_text(AGENTFILE.replace("made", "made again"))
+    listed: list[str] = []
+    scandir = os.scandir
+
+    def counting(path: str | os.PathLike[str] = ".") -> object:
+        listed.append(os.fspath(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", counting)
+    assert main(["-C", str(project), "-s"]) == 0
+    assert (project / "out.txt").read_text() == "made again\n"
+    assert listed.count(str(project.resolve() / ".agentmake")) == 1, listed
+
+
+def test_a_killed_runs_attempts_are_not_looked_for_through_a_link_out(tmp_path: Path) -> None:
+    project, outside = _project(tmp_path)
+    assert _agentmake(project).returncode == 0
+    (outside / "a-dead").mkdir()  # (an attempt's directory, as a killed run leaves one)
+    (project / ".agentmake" / "tmp").symlink_to(outside)
+    proc = _agentmake(project, "status")
+    assert proc.returncode == 2 and ".agentmake/tmp is a symbolic link to" in proc.stderr, proc
+    assert os.listdir(outside) == ["a-dead"]

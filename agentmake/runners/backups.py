@@ -37,7 +37,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from agentmake.confine import OutsideProject, check_inside, state_dir_escape
+from agentmake.confine import OutsideProject, check_inside, state_dir_escape, within
 from agentmake.runners.capture import read_log
 from agentmake.runners.parse import delivered
 from agentmake.runners.process import group_alive, kill_process_group
@@ -160,13 +160,18 @@ def recover_if_idle(root: Path, *, quiet: bool = False) -> list[str]:
 
     root = Path(root).resolve()
     state = root / ".agentmake"
-    if state_dir_escape(root) is not None:
+    # `.agentmake/tmp` is there, empty, after every build of a multi-output LLM agent: only its own way out
+    # is looked at before it is listed; the whole state directory's (a listing of it, which the command's
+    # `Store.open` makes anyway) only when there is something to undo, before anything is
+    if not within(os.path.realpath(state / "tmp"), str(root)):
         return []  # (refused by the command's `Store.open`, with the reason)
     try:
         with os.scandir(state / "tmp") as entries:
             if not any(True for _ in entries):
                 return []
     except OSError:
+        return []
+    if state_dir_escape(root) is not None:
         return []
     lock = ProjectLock(state / "lock", root)
     try:
