@@ -70,7 +70,7 @@ class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
 class _Parser(argparse.ArgumentParser):
     """argparse, telling where a word that looks like an option but names a target goes. `words`: the
     arguments being parsed (argparse's own message names the word differently from one Python to another:
-    `-notes` is "-n with 'otes'" in 3.11, "unrecognized -otes" in 3.13)."""
+    `-notes` is "-n with 'otes'" up to 3.12, "unrecognized -otes" in 3.13), so the word is found in them."""
 
     words: Sequence[str] = ()
 
@@ -78,12 +78,16 @@ class _Parser(argparse.ArgumentParser):
         unknown = message.startswith("unrecognized arguments: ") or "ignored explicit argument" in message
         word = next((w for w in self.words if self._not_an_option(w)), "") if unknown else ""
         if word:
-            message += f" (a target that starts with '-' goes after '--': agentmake -- {word})"
+            plain = self._plain_words()
+            command = f"{plain[0]} " if plain and plain[0] in COMMANDS else ""  # (as `parse` takes it)
+            hint = f"agentmake {command}-- {word}"
+            message = f"unknown option {word} (a target that starts with '-' goes after '--': {hint})"
         super().error(message)
 
     def _not_an_option(self, word: str) -> bool:
-        """A word with one leading '-' that is no option, nor a short option with its value attached (`-j4`):
-        `-notes` (a misspelt long option `--x` needs no such hint)."""
+        """A word with one leading '-' that is no option, nor a cluster of short options, the last of which
+        may take the rest as its value (`-ks`, `-kj4`): `-notes` (-n is an option, -o none). A misspelt long
+        option `--x` needs no such hint."""
         if (
             not word.startswith("-")
             or word.startswith("--")
@@ -91,8 +95,25 @@ class _Parser(argparse.ArgumentParser):
             or word in self._option_string_actions
         ):
             return False
-        action = self._option_string_actions.get(word[:2])
-        return action is None or action.nargs == 0
+        for i in range(1, len(word)):
+            action = self._option_string_actions.get("-" + word[i])
+            if action is None:
+                return True
+            if action.nargs != 0:  # (it takes the rest of the word as its value: `-j4`)
+                return False
+        return False
+
+    def _plain_words(self) -> list[str]:
+        """`words` without the options and their values: the command, if one was given, comes first."""
+        out, skip = [], False
+        for word in self.words:
+            if skip:
+                skip = False
+            elif not word.startswith("-") or word == "-":
+                out.append(word)
+            elif (action := self._option_string_actions.get(word)) is not None and action.nargs != 0:
+                skip = True  # (its value is the next word: `-C DIR`)
+        return out
 
 
 def _parser() -> _Parser:

@@ -490,3 +490,30 @@ def test_double_dash_ends_options_for_every_command_that_takes_names(tmp_path: P
     refused = _am(tmp_path, "-s", "-notes")
     assert refused.returncode == 2
     assert "a target that starts with '-' goes after '--': agentmake -- -notes" in refused.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "word", "hint"),
+    [
+        (["-notes.md"], "-notes.md", "agentmake -- -notes.md"),  # (-n is an option: argparse named it)
+        (["-s", "-xyz"], "-xyz", "agentmake -- -xyz"),
+        (["-q-s"], "-q-s", "agentmake -- -q-s"),
+        (["-kj4", "-notes"], "-notes", "agentmake -- -notes"),  # (-kj4 is -k -j 4: not the word meant)
+        (["explain", "-notes.md"], "-notes.md", "agentmake explain -- -notes.md"),
+        (["-C", "x", "status", "-v", "-notes.md"], "-notes.md", "agentmake status -- -notes.md"),
+    ],
+)
+def test_a_single_dash_word_that_is_no_option_is_named_with_where_it_goes(
+    args: list[str], word: str, hint: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A word with one '-' that is not a cluster of agentmake's short options (`-kj4` is -k -j 4) is told as
+    such, in the same words on every Python (argparse said "argument -n/--dry-run: ignored explicit argument
+    'otes.md'" up to 3.12 and "unrecognized arguments: -otes.md" in 3.13), with the command that builds it."""
+    with pytest.raises(SystemExit) as stopped:
+        parse(args)
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err.splitlines()[-1]
+    assert (
+        err
+        == f"agentmake: error: unknown option {word} (a target that starts with '-' goes after '--': {hint})"
+    )
