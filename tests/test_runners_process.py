@@ -8,6 +8,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from conftest import RunnerProject
 
 from agentmake.runners import kill_process_group
@@ -95,3 +96,30 @@ def test_fake_log_records_start_and_end(project: RunnerProject, fake_agents) -> 
     project.run(project.agent("a"), "x\nFAKE: label=first")
     events = [(e, cli, label) for e, _, _, cli, label in fake_agents.log_lines()]
     assert events == [("start", "claude", "first"), ("end", "claude", "first")]
+
+
+def _environment_of(tmp_path: Path, env: dict[str, str] | None, token: str | None, parent_death: bool) -> str:
+    from agentmake.runners.process import run_process
+
+    out = tmp_path / "env.out"
+    res = run_process(
+        ["env"], stdin=None, env=env, cwd=tmp_path, stdout_path=out, stderr_path=tmp_path / "env.err",
+        timeout=10, cancel=threading.Event(), parent_death=parent_death, token=token,
+    )  # fmt: skip
+    assert res.exit_code == 0
+    return out.read_text()
+
+
+def test_a_token_is_added_to_the_environment_a_child_gets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agentmake.runners.process import SPAWN_VAR
+
+    monkeypatch.setenv("AGENTMAKE_TEST_INHERITED", "é 1")  # set after start-up: still inherited
+    inherited = _environment_of(tmp_path, None, "abc.1", parent_death=False).splitlines()
+    assert f"{SPAWN_VAR}=abc.1" in inherited and "AGENTMAKE_TEST_INHERITED=é 1" in inherited
+    assert sorted(inherited) == sorted([*(f"{k}={v}" for k, v in os.environ.items()), f"{SPAWN_VAR}=abc.1"])
+    assert SPAWN_VAR not in os.environ  # agentmake's own environment is left as it was
+    given = _environment_of(tmp_path, {"ONLY": "this"}, "abc.2", parent_death=True).splitlines()
+    assert sorted(given) == sorted(["ONLY=this", f"{SPAWN_VAR}=abc.2"])
+    assert SPAWN_VAR not in _environment_of(tmp_path, None, None, parent_death=False)

@@ -50,6 +50,7 @@ class ExecutorBase:
         *,
         log_dir: Path,
         on_process: Callable[[str, int, int], None] | None = None,
+        on_intent: Callable[[str], str | None] | None = None,
         verbose: bool = False,
         report_renderer: Callable[[Task, Sequence[Gap]], str] | None = None,
         grace: float = GRACE,
@@ -61,6 +62,7 @@ class ExecutorBase:
         self.log_dir = Path(log_dir)
         self.state_dir = self.log_dir.parent
         self.on_process = on_process
+        self.on_intent = on_intent
         self.verbose = verbose
         self.report_renderer = report_renderer
         self.grace = grace
@@ -180,6 +182,16 @@ class ExecutorBase:
         return limit
 
     # -- helpers --------------------------------------------------------------------------------------------
+    def _intend(self, task_id: str) -> str | None:
+        """The token for a child of `task_id` about to start (`on_intent`, the spawn log's intent line), or
+        None: no spawn log, or (a full disk) it could not be written; the `running` table still gets it."""
+        if self.on_intent is None:
+            return None
+        try:
+            return self.on_intent(task_id)
+        except OSError:
+            return None
+
     def _spawn(
         self,
         task: Task,
@@ -224,6 +236,7 @@ class ExecutorBase:
                 parent_death=parent_death,
                 clear_logs=not self._fresh_logs,
                 watch=watch,
+                token=self._intend(task.id),
             )
         finally:
             stop_tail.set()
@@ -290,7 +303,7 @@ class ExecutorBase:
         try:
             problem = run_check(
                 check, task, result.staged, root=self.root, log_stem=stem, timeout=timeout, cancel=cancel,
-                on_spawn=on_spawn, redact=self.redact,
+                on_spawn=on_spawn, redact=self.redact, token=self._intend(task.id),
             )  # fmt: skip
         except AgentmakeError as e:  # e.g. a bad placeholder: the staged files must not be left behind
             return self._fail(result, Verdict("fatal", "usage", one_line(str(e))))

@@ -44,11 +44,13 @@ def run_check(
     cancel: threading.Event,
     on_spawn: Callable[[int, int], None] | None = None,
     redact: Callable[[str], str] = NO_REDACTION,
+    token: str | None = None,
 ) -> str | None:
     """None when every output passes, else a one-line reason. `log_stem` + ``.check.out``/``.err`` get the
     check command's output. `on_spawn(pid, pgid)`: the check command's process, the moment it exists (so
     that, like the agent's, it is in the spawn log and ended if agentmake dies). `redact`: takes the secrets
-    out of the command's output before a line of it is quoted (see `redact`; the caller redacts the logs)."""
+    out of the command's output before a line of it is quoted (see `redact`; the caller redacts the logs).
+    `token`: the spawn log's for the command's process (`runners.process`)."""
     if check.kind == "json":
         for out, path in staged.items():
             try:
@@ -72,6 +74,7 @@ def run_check(
         timeout=timeout,
         cancel=cancel,
         on_spawn=on_spawn,
+        token=token,
     )
     if res.exit_code == 0:
         return None

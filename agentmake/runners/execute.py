@@ -67,8 +67,10 @@ __all__ = ["AttemptResult", "Executor", "ShellAttempt"]
 
 class Executor(SalvageAttempts, ShellAttempts):
     """Runs attempts. `on_process(task_id, pid, pgid)` is called once a child process exists (the scheduler
-    records it in the store so a later run can end an orphan). `report_renderer(task, gaps)` returns the text
-    of a report without `merge` (`gaps`: the inputs a partial report lacks, `agentmake.plan.partial`).
+    records it in the store so a later run can end an orphan); `on_intent(task_id)` just before one is
+    started, and returns a token to put in its environment (`runners.process`) or None.
+    `report_renderer(task, gaps)` returns the text of a report without `merge` (`gaps`: the inputs a partial
+    report lacks, `agentmake.plan.partial`).
     `execute` blocks until the child is gone, so call it from a thread that lives at least that long (Linux
     parent-death signals are tied to the forking thread).
 

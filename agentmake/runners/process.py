@@ -13,6 +13,11 @@ Ownership rules:
   every child is logged the moment it starts (`on_spawn` -> the build's spawn log, `agentmake.store.spawnlog`)
   and the next run ends logged groups whose agentmake is gone (`scheduler.processes.end_orphans`) before it
   starts.
+- `token`: the spawn log's name for a child about to start, put in its environment as `SPAWN_VAR` (its
+  children inherit it), so the next build can find a child that agentmake died too soon to log. A shell
+  task's environment is otherwise inherited as it is (`env=None`); with a token it is agentmake's own, copied
+  as bytes (`os.environb`: no decoding) with the token added. What that costs per task is Popen turning the
+  mapping into a list (about 0.4 microseconds a variable; see `benchmarks/phases.py`).
 - After the leader exits, anything left in its group (background grandchildren) is ended too.
 - stdout/stderr of shell agents are pipes that this thread copies into the attempt's log files as data
   arrives (`capture`: a log is created at its first byte, and a stream that printed nothing leaves no log at
@@ -54,9 +59,11 @@ from agentmake.runners.capture import LogFile, Pipes
 
 GRACE = 3.0  # seconds between SIGTERM and SIGKILL
 _POLL = 0.05
+SPAWN_VAR = "AGENTMAKE_SPAWN"  # the environment variable holding a child's spawn-log token
 
 _PR_SET_PDEATHSIG = 1
 _HAS_PIDFD = hasattr(os, "pidfd_open") and hasattr(select, "poll")
+Environment = Mapping[str, str] | Mapping[bytes, bytes]  # a child's (bytes: as the kernel has it)
 _libc: Any = None  # ctypes.CDLL of the C library, loaded by `_c_library` (shell tasks never need it)
 _libc_lock = threading.Lock()
 
@@ -192,9 +199,10 @@ def run_process(
     executable: str | None = None,
     clear_logs: bool = True,
     watch: Callable[[], str | None] | None = None,
+    token: str | None = None,
 ) -> ProcResult:
     """Run `argv` until it ends (or timeout/cancel). `stdin` bytes are written then closed (None: null).
-    `env` None: the child inherits agentmake's environment. `parent_death`: see the module docstring.
+    `env` None: the child inherits agentmake's environment. `parent_death`, `token`: see the module docstring.
     `executable`: the program's resolved path (argv[0] is still passed as the program's name).
     stdout/stderr end up in `stdout_path`/`stderr_path` (see `capture` for empty streams). `clear_logs`:
     remove older logs of these names first; False when the caller knows there are none (a log directory
@@ -206,8 +214,9 @@ def run_process(
             log.clear()
     try:
         return _run(
-            argv, stdin, env, cwd, logs, timeout, cancel, on_spawn, grace, parent_death, executable, watch
-        )
+            argv, stdin, env, cwd, logs, timeout, cancel, on_spawn, grace, parent_death, executable, watch,
+            token,
+        )  # fmt: skip
     finally:
         for log in logs:
             log.close()
@@ -237,11 +246,13 @@ def start_child(
     parent_death: bool,
     executable: str | None = None,
     direct: bool = False,
+    token: str | None = None,
 ) -> Child:
     """Start `argv` in a new session (its own process group) with stdout/stderr on pipes copied into `logs`
     (`direct`: into the log files themselves, no pipes); `stdin`: a pipe for the caller to write (else the
-    null device). Raises what Popen raises when the program cannot start (FileNotFoundError,
-    PermissionError, ...), leaving no descriptor open but the logs' (the caller closes them)."""
+    null device); `token`: see the module docstring. Raises what Popen raises when the program cannot start
+    (FileNotFoundError, PermissionError, ...), leaving no descriptor open but the logs' (the caller closes
+    them)."""
     start = time.monotonic()
     if direct:
         pipes = Pipes({})
@@ -259,7 +270,7 @@ def start_child(
                 stdout=out_w,
                 stderr=err_w,
                 cwd=cwd,
-                env=env,
+                env=with_token(env, token),
                 start_new_session=True,
                 preexec_fn=_pdeathsig_preexec(os.getpid()) if parent_death else None,
             )
@@ -271,6 +282,28 @@ def start_child(
         pipes.close()
         raise
     return Child(proc, pipes, logs, start)
+
+
+def with_token(env: Mapping[str, str] | None, token: str | None) -> Environment | None:
+    """`env` with `SPAWN_VAR` set to `token` (None: `env` as it is; `env` None: agentmake's environment)."""
+    if token is None:
+        return env
+    if env is None:
+        return {**_environ_bytes(), _SPAWN_KEY: token.encode()}
+    return {**env, SPAWN_VAR: token}
+
+
+_SPAWN_KEY = SPAWN_VAR.encode()
+
+
+def _environ_bytes() -> Mapping[bytes, bytes]:
+    """agentmake's environment as bytes, as a child given `env=None` gets it. CPython keeps it so (the dict
+    behind `os.environ` and `os.environb`, updated with every change): copied in a quarter of a microsecond,
+    where `dict(os.environb)` takes 15 (a call per variable)."""
+    data = getattr(os.environ, "_data", None)
+    if isinstance(data, dict):
+        return data
+    return os.environb
 
 
 def not_started(error: OSError, start: float) -> ProcResult:
@@ -294,6 +327,7 @@ def _run(
     parent_death: bool,
     executable: str | None,
     watch: Callable[[], str | None] | None = None,
+    token: str | None = None,
 ) -> ProcResult:
     start = time.monotonic()
     try:
@@ -306,6 +340,7 @@ def _run(
             parent_death=parent_death,
             executable=executable,
             direct=parent_death,  # LLM agents and checks: few, and an answer must survive our death
+            token=token,
         )
     except OSError as e:
         return not_started(e, start)

@@ -79,6 +79,7 @@ class ShellAttempts(ExecutorBase):
                     logs=logs,
                     parent_death=False,
                     executable=shell.inv.executable,
+                    token=self._intend(shell.task.id),
                 )
             except OSError as e:
                 for log in logs:
