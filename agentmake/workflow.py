@@ -131,6 +131,7 @@ def run_graph(
         af,
         log_dir=store.dir / "logs",
         on_process=recorder,
+        on_intent=recorder.intend,
         verbose=req.verbose,
         report_renderer=report_renderer,
     )

@@ -20,7 +20,7 @@ from agentmake.runners.process import group_alive
 from agentmake.scheduler.processes import end_orphans
 from agentmake.store import Store
 from agentmake.store.identity import boot_id, start_ticks, ticks_per_second
-from agentmake.store.spawnlog import SPAWN_LOG, Spawned, SpawnLog, read_spawn_log
+from agentmake.store.spawnlog import SPAWN_LOG, Spawned, SpawnLog, boot_clock, read_spawn_log, unstarted
 
 pytestmark = pytest.mark.skipif(boot_id() is None or start_ticks(os.getpid()) is None, reason="needs /proc")
 
@@ -75,6 +75,23 @@ def test_a_closed_log_writes_nothing_and_is_removed_only_when_asked(tmp_path: Pa
     assert read_spawn_log(tmp_path) == []
     again.close(remove=True)
     assert not (tmp_path / SPAWN_LOG).exists()
+
+
+def test_an_intent_is_repeated_by_the_next_spawn_line_of_its_task(tmp_path: Path) -> None:
+    log = SpawnLog(tmp_path)
+    failed = log.intend("a")  # a start that failed: no spawn line follows
+    started = log.intend("a")
+    pending = log.intend("b")  # started, and agentmake killed before its spawn line
+    log.add("a", 10, 10)
+    log.add("c", 11, 11)  # (a process no intent announced, as a format 1 log has)
+    log.close(remove=False)
+    assert log.intend("late") is None
+    assert failed and started and pending and len({failed, started, pending}) == 3
+    assert [(s.task_id, s.token) for s in read_spawn_log(tmp_path)] == [("a", started), ("c", None)]
+    assert [(i.task_id, i.token) for i in unstarted(tmp_path)] == [("a", failed), ("b", pending)]
+    at = unstarted(tmp_path)[0].at
+    assert at is not None and abs(at - (boot_clock() or 0)) < 60
+    assert SpawnLog(tmp_path).intend("a") != started  # a random nonce per build: no token twice
 
 
 def test_a_process_only_the_spawn_log_names_is_ended_by_the_next_build(
@@ -156,9 +173,7 @@ def test_kill_9_right_after_a_task_started_its_process_is_still_ended_before_the
     try:
         deadline = time.monotonic() + 15
         # kill as soon as the task runs and is in the spawn log: long before MARK_DELAY, when the `running`
-        # table has it. (Not before the log has it: a kill -9 between the child's start and that write,
-        # microseconds on an idle machine, leaves an orphan no record names; a loaded machine can stretch
-        # that gap until the child has run its first command.)
+        # table has it. (A kill before the log has it: test_spawn_window.)
         while not (first := leaders(e2e)) or not read_spawn_log(e2e.root / ".agentmake"):
             assert time.monotonic() < deadline, "the task did not start"
             time.sleep(0.002)

@@ -13,7 +13,10 @@ has the same start time; `agentmake.store.identity`): after a reboot, in another
 just cleared). A group whose leader has exited (a shell that left a background job behind) is still ended:
 Linux reuses no pid while a group of that id has members, so members that are all of the leader's session
 and started no earlier than the leader are the leader's own. (Only if the group emptied, its id was reused
-by a new session leader, and that leader exited too, could such a group be someone else's.)
+by a new session leader, and that leader exited too, could such a group be someone else's.) A child that
+agentmake died too soon to log (killed between the child's start and its spawn line) is found by the token
+its intent line gave it, in the environment of this user's processes, and its group is ended too
+(`_end_unlogged`).
 """
 
 from __future__ import annotations
@@ -23,11 +26,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 from agentmake.procstat import stat_fields
-from agentmake.runners.process import group_alive, kill_process_group
+from agentmake.runners.process import SPAWN_VAR, group_alive, kill_process_group
 from agentmake.store import Store
-from agentmake.store.identity import boot_id, group_members, proc_available, start_ticks, ticks_per_second
+from agentmake.store.identity import (
+    boot_id,
+    group_members,
+    holding,
+    proc_available,
+    start_ticks,
+    ticks_per_second,
+)
 from agentmake.store.lock import held_elsewhere
-from agentmake.store.spawnlog import SpawnLog, read_spawn_log
+from agentmake.store.spawnlog import Intent, SpawnLog, read_spawn_log, unstarted
 from agentmake.trace import mark
 
 ProcessNote = tuple[str, str, int, int]  # ("process", task_id, pid, pgid)
@@ -49,6 +59,12 @@ class ProcessRecorder:
             post(("process", task_id, pid, pgid))
         else:
             self.store.mark_running(task_id, self.run_id, pid, pgid)
+
+    def intend(self, task_id: str) -> str | None:
+        """A child of `task_id` is about to start: announce it in the spawn log (an intent line) and return
+        the token to put in its environment (None: no spawn log). Pass it as `Executor(on_intent=...)`."""
+        spawn_log = self.spawn_log
+        return None if spawn_log is None else spawn_log.intend(task_id)
 
     def note(self, task_id: str, pid: int, pgid: int) -> None:
         """Append a process that just started to the spawn log (what a call does before reporting it)."""
@@ -94,6 +110,7 @@ def left_running(store: Store) -> set[str]:
     store_dir = getattr(store, "dir", None)
     if getattr(store, "locked", False) and isinstance(store_dir, Path):
         found.update(spawned.task_id for spawned in read_spawn_log(store_dir))
+        found.update(intent.task_id for intent in unstarted(store_dir))
     return found
 
 
@@ -133,6 +150,40 @@ def end_orphans(store: Store) -> list[str]:
             ours = _end_if_ours(spawned.pid, spawned.pgid, ticks, spawned.boot, boot, slack=hz)
             if ours and spawned.task_id not in ended:
                 ended.append(spawned.task_id)
+        unlogged = _end_unlogged(unstarted(store_dir), root if isinstance(root, Path) else None)
+        ended += [task_id for task_id in unlogged if task_id not in ended]
+    return ended
+
+
+def _end_unlogged(intents: list[Intent], root: Path | None) -> list[str]:
+    """End the group of every process of this user whose environment holds the token of one of `intents`
+    (children no spawn line names: agentmake was killed after it started them, before it logged them, or they
+    never started); returns their tasks' ids. The token is exact and this build's own (see
+    `store.spawnlog`), so no other project's or user's process carries it; a process that started before
+    its intent (by a second's slack) is not that child, nor is one working in another project whose build
+    runs (`working_elsewhere`: a copy of this project made while a build ran has its spawn log too)."""
+    if not intents:
+        return []  # (the usual case: no scan of every process)
+    by_token = {intent.token: intent for intent in intents}
+    hz = ticks_per_second()
+    groups: dict[int, str] = {}
+    for pid, token in holding(SPAWN_VAR, by_token):
+        intent = by_token[token]
+        fields = stat_fields(pid)
+        if not fields or len(fields) < 20 or fields[0] in (b"Z", b"X"):
+            continue
+        pgid, started = int(fields[2]), int(fields[19])
+        if pgid <= 0 or pgid == os.getpgrp() or pid == os.getpid():
+            continue
+        if intent.at is not None and started < (intent.at - 1) * hz:
+            continue
+        if root is not None and working_elsewhere(pid, root):
+            continue
+        groups.setdefault(pgid, intent.task_id)
+    ended: list[str] = []
+    for pgid, task_id in groups.items():
+        if kill_process_group(pgid) and task_id not in ended:
+            ended.append(task_id)
     return ended
 
 

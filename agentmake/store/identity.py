@@ -9,6 +9,7 @@ process (see `agentmake.scheduler.processes.end_orphans`).
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 
 from agentmake.procstat import stat_fields
 
@@ -66,3 +67,33 @@ def group_members(pgid: int) -> list[tuple[int, int, int]]:
         except ValueError:
             continue
     return members
+
+
+def holding(name: str, values: Collection[str]) -> list[tuple[int, str]]:
+    """(pid, value) of every live process of this user whose environment sets `name` to one of `values`
+    (exactly: `NAME=value` as one entry of `/proc/<pid>/environ`, the environment it started with); [] without
+    /proc. Another user's process is never looked at, even by root: it belongs to no build of this user's."""
+    try:
+        with os.scandir("/proc") as entries:
+            pids = [e.name for e in entries if e.name.isdigit()]
+    except OSError:
+        return []
+    uid = os.geteuid()
+    key = name.encode() + b"="
+    wanted = {value.encode() for value in values}
+    found: list[tuple[int, str]] = []
+    for pid in pids:
+        try:
+            if os.stat(f"/proc/{pid}").st_uid != uid:
+                continue
+            with open(f"/proc/{pid}/environ", "rb") as fh:
+                environ = fh.read()
+        except OSError:  # gone, or not ours to read
+            continue
+        if key not in environ:
+            continue
+        for entry in environ.split(b"\0"):
+            if entry.startswith(key) and entry[len(key) :] in wanted:
+                found.append((int(pid), entry[len(key) :].decode()))
+                break
+    return found

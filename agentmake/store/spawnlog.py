@@ -12,16 +12,32 @@ finish (about half a millisecond per task, measured); the two agree to within a 
 A build truncates the log under the project lock when it starts and removes it when it ends with no process
 left running. A log still there when the next build starts was left by an agentmake that was killed, and
 `scheduler.processes.end_orphans` ends every group it names that is still the process it recorded.
+
+The one write after the start leaves a window: a kill between the child's start and that write (microseconds
+on an idle machine; on a loaded one, until the worker gets a CPU again) would leave a child no line names. So
+each start is announced first: an *intent* line (task, token, when), written before the child is started, and
+the token goes into the child's environment (`runners.process.SPAWN_VAR`), which its own children inherit.
+The spawn line then repeats the token. A token no spawn line repeats names a child that may have started
+unlogged; the next build looks for this user's processes whose environment holds it
+(`scheduler.processes.end_orphans`). A token is this build's random nonce and a count (`5f0c…e1.17`): only an
+exact match counts, so no other build, project or user's process can carry one by chance.
+
+Lines, one JSON array each (format 2; format 1 had no intent lines and no token, and still reads):
+    ["lint:a.py", "5f0c9a7d3b21e4e1.17", 8123.456]                                 intent: task, token, when
+    ["lint:a.py", 40125, 40125, 8123.457, "0c5e…", "5f0c9a7d3b21e4e1.17"]   spawn: ..., boot id, token
+"When" is seconds of `CLOCK_BOOTTIME` (null where there is none).
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeGuard
 
 from agentmake.store.identity import boot_id
 
@@ -38,6 +54,17 @@ class Spawned:
     pgid: int
     started: float | None
     boot: str | None
+    token: str | None = None  # the token of its intent line (None: a format 1 line)
+
+
+@dataclass(frozen=True)
+class Intent:
+    """A child a build was about to start: its task, the token in its environment, and when (seconds of
+    `CLOCK_BOOTTIME`, None where unknown)."""
+
+    task_id: str
+    token: str
+    at: float | None
 
 
 def boot_clock() -> float | None:
@@ -56,14 +83,30 @@ class SpawnLog:
         self._lock = threading.Lock()
         flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
         self._fd: int | None = os.open(self.path, flags, 0o600)
+        self._nonce = os.urandom(8).hex()  # (not `secrets`: it imports hashlib, unused by shell builds)
+        self._count = itertools.count(1)
+        self._announced: dict[str, str] = {}  # task id -> the token of its latest intent line
+
+    def intend(self, task_id: str) -> str | None:
+        """Append an intent line for a child of `task_id` about to start; the token to put in its environment,
+        None once the log is closed. A task starts one child at a time, from one thread: the next `add` for
+        `task_id` repeats this token (an intent whose start failed is simply never repeated)."""
+        token = f"{self._nonce}.{next(self._count)}"
+        line = json.dumps([task_id, token, _now()]) + "\n"
+        with self._lock:
+            if self._fd is None:
+                return None
+            os.write(self._fd, line.encode("utf-8"))
+            self._announced[task_id] = token
+        return token
 
     def add(self, task_id: str, pid: int, pgid: int) -> None:
-        """Append process `pid` (leading group `pgid`) of `task_id`."""
-        started = boot_clock()
-        when = None if started is None else round(started, 3)
-        line = json.dumps([task_id, pid, pgid, when, self._boot]) + "\n"
+        """Append process `pid` (leading group `pgid`) of `task_id` (with the token `intend` gave it)."""
+        when = _now()
         with self._lock:
+            token = self._announced.pop(task_id, None)
             if self._fd is not None:
+                line = json.dumps([task_id, pid, pgid, when, self._boot, token]) + "\n"
                 os.write(self._fd, line.encode("utf-8"))
 
     def close(self, *, remove: bool) -> None:
@@ -76,27 +119,70 @@ class SpawnLog:
             self.path.unlink(missing_ok=True)
 
 
+def _now() -> float | None:
+    started = boot_clock()
+    return None if started is None else round(started, 3)
+
+
 def read_spawn_log(store_dir: Path) -> list[Spawned]:
     """The processes named by a spawn log left in `store_dir` (none if there is none). A line that does not
     parse (the torn end of a write cut short, a hand edit) is skipped."""
+    return _read(store_dir)[0]
+
+
+def unstarted(store_dir: Path) -> list[Intent]:
+    """The intents of a spawn log left in `store_dir` that no spawn line repeats: children that may have
+    started without a line naming them (or never started)."""
+    spawned, intents = _read(store_dir)
+    logged = {s.token for s in spawned}
+    return [intent for intent in intents if intent.token not in logged]
+
+
+def _read(store_dir: Path) -> tuple[list[Spawned], list[Intent]]:
     try:
         text = (store_dir / SPAWN_LOG).read_text(encoding="utf-8", errors="replace")
     except OSError:
-        return []
+        return [], []
     found: list[Spawned] = []
+    intents: list[Intent] = []
     for line in text.splitlines():
         try:
-            task_id, pid, pgid, started, boot = json.loads(line)
-        except (ValueError, TypeError):
+            fields = json.loads(line)
+        except ValueError:
             continue
-        if not (isinstance(task_id, str) and _is_int(pid) and _is_int(pgid)):
+        if not isinstance(fields, list):
             continue
-        if started is not None and not (isinstance(started, float) or _is_int(started)):
-            continue
-        if boot is not None and not isinstance(boot, str):
-            continue
-        found.append(Spawned(task_id, pid, pgid, None if started is None else float(started), boot))
-    return found
+        if len(fields) == 3:
+            intent = _intent(*fields)
+            if intent is not None:
+                intents.append(intent)
+        elif len(fields) in (5, 6):
+            spawned = _spawned(*fields)
+            if spawned is not None:
+                found.append(spawned)
+    return found, intents
+
+
+def _spawned(
+    task_id: object, pid: object, pgid: object, started: object, boot: object, token: object = None
+) -> Spawned | None:
+    if not (isinstance(task_id, str) and isinstance(pid, int) and isinstance(pgid, int)):
+        return None
+    if not (_is_int(pid) and _is_int(pgid) and _is_time(started)):
+        return None
+    if not (boot is None or isinstance(boot, str)) or not (token is None or isinstance(token, str)):
+        return None
+    return Spawned(task_id, pid, pgid, None if started is None else float(started), boot, token)
+
+
+def _intent(task_id: object, token: object, at: object) -> Intent | None:
+    if not (isinstance(task_id, str) and isinstance(token, str) and token and _is_time(at)):
+        return None
+    return Intent(task_id, token, None if at is None else float(at))
+
+
+def _is_time(value: object) -> TypeGuard[float | None]:
+    return value is None or isinstance(value, float) or _is_int(value)
 
 
 def _is_int(value: object) -> bool:
