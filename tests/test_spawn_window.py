@@ -1,6 +1,6 @@
 """The spawn log's window (`agentmake.store.spawnlog`): agentmake killed after a child started and before its
 spawn line was written. The child's intent line (written before the start) gave it a token in its environment;
-the next build finds the processes that hold it and ends their groups, and no process
+the next build (and `agentmake clean`) finds the processes that hold it and ends their groups, and no process
 of anyone else's with a look-alike is touched. Real processes and the real CLI; the window is held open by
 running agentmake with `SpawnLog.add` replaced by a wait (so the kill lands there every time)."""
 
@@ -108,6 +108,25 @@ def test_a_child_started_but_not_yet_logged_is_ended_before_the_task_runs_again(
     assert len(pids(e2e, "leaders.txt")) == 2  # the task ran exactly once more
     assert not alive(child) and not alive(grandchild) and not group_alive(child)
     assert e2e.read("held.txt") == "v1\n"
+
+
+def test_clean_ends_a_child_started_but_not_yet_logged(
+    e2e: E2E, killed_in_the_window: tuple[int, int]
+) -> None:
+    child, grandchild = killed_in_the_window
+    run = e2e.am("clean")
+    assert run.code == 0, run
+    assert not alive(child) and not alive(grandchild) and not group_alive(child)
+    run = e2e.am("-s", "nap=0.2")  # its records were kept for this build, which has nothing left to end
+    assert run.code == 0, run
+    assert run.summary.ran == 1 and len(pids(e2e, "leaders.txt")) == 2
+
+
+def test_clean_n_ends_nothing(e2e: E2E, killed_in_the_window: tuple[int, int]) -> None:
+    child, grandchild = killed_in_the_window
+    run = e2e.am("clean", "-n")
+    assert run.code == 0, run
+    assert alive(child) and alive(grandchild)
 
 
 # -- only the exact token of this project's log ------------------------------------------------------------
