@@ -1,5 +1,5 @@
 """Time what watch does after every build to find where the files tasks read lead through links
-(`agentmake.watchpaths.resolve_links`) on a 5,000-input fan-out: plain files, every input a link to a file
+(`agentmake.watch.links.resolve_links`) on a 5,000-input fan-out: plain files, every input a link to a file
 in the project, every input a link out of it. For reference, the `realpath` of each path it replaced.
 
 Usage: python benchmarks/bench_links.py [N]    (default N = 5000)
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from agentmake.graph import build_graph
 from agentmake.model import Agentfile, AgentSpec, Prompt, Settings
-from agentmake.watchpaths import resolve_links
+from agentmake.watch.links import resolve_links
 
 
 def project(root: Path, n: int, link: str) -> Agentfile:

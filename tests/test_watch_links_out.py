@@ -1,6 +1,6 @@
 """`agentmake watch` over inputs reached through symbolic links out of the project (`data/x.csv ->
 /srv/data/x.csv`, `docs -> ../shared/docs`): real watchfiles, real files and links. The project's own watch
-never sees a save there; the directories outside that tasks read are watched too (`watchpaths`)."""
+never sees a save there; the directories outside that tasks read are watched too (`watch.links`)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from test_watch import Watch, write
 from test_watch_cancels import _calls, _wait
 from test_watch_editors import TRANSLATE, _copies, _first_build
 
-from agentmake.watchpaths import resolve_links
+from agentmake.watch.links import resolve_links
 
 ALL = """\
 agent all:

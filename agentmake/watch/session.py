@@ -9,7 +9,7 @@ until they are quiet; then, if they plan other work, the build starts nothing mo
 tasks whose key the new plan no longer has (`BuildControl.replan`), and the next build runs the new plan;
 if they plan the same work (a comment added), it goes on; if they do not load, it starts nothing more.
 Files read through a link out of the project are watched too, in the directories that hold them
-(`watchpaths`, `watchout`), and named as the paths that read them. agentmake's own writes (outputs this
+(`watch.links`, `watch.outside`), and named as the paths that read them. agentmake's own writes (outputs this
 session wrote, `.agentmake/`, staged temporary files) are not changes, so watch cannot loop; an output
 edited by hand is a change, and so is undoing that edit.
 
@@ -45,8 +45,8 @@ from agentmake.scheduler.fastlane import Predecided, predecide
 from agentmake.store import Store, TaskRecord
 from agentmake.syntax import load_agentfile
 from agentmake.syntax.transform import build_settings
-from agentmake.watchout import OutsideWatch
-from agentmake.watchpaths import Links, resolve_links
+from agentmake.watch.links import Links, resolve_links
+from agentmake.watch.outside import OutsideWatch
 from agentmake.workflow import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -87,7 +87,7 @@ class _Watcher:
             str, list[str]
         ] = {}  # input, prompt or template -> task ids reading it (`_readers`)
         # where the paths read lead through links, and the directories outside the project to watch for them
-        # (`watchpaths`); when those change, watchfiles starts again on the new set
+        # (`watch.links`); when those change, watchfiles starts again on the new set
         self.links = Links(str(root))
         self.failed: str | None = None  # why the watcher stopped for good (`watch` then exits)
         # the Agentfile, its includes, prompt files and templates; called (in this thread) when some of them
@@ -101,7 +101,7 @@ class _Watcher:
 
     def _relative(self, raw: Iterable[tuple[watchfiles.Change, str]]) -> set[str]:
         """The project-relative paths of what changed, with the paths that read a changed file through a
-        link, in or out of the project (`watchpaths`); agentmake's own files left out."""
+        link, in or out of the project (`watch.links`); agentmake's own files left out."""
         links = self.links
         return {rel for _change, path in raw for rel in links.names(path) if not _is_own_file(rel)}
 
@@ -316,7 +316,7 @@ class WatchSession:
 
     def watched_files(self) -> set[str]:
         """The files that plan the build, project-relative: as resolved when they lie in the project, else as
-        named when that is in the project (a prompt that is a link out of it: `watchpaths` watches it)."""
+        named when that is in the project (a prompt that is a link out of it: `watch.links` watches it)."""
         assert self.project is not None
         files: set[str] = set()
         named_in = os.path.abspath(self.path.parent)
@@ -332,7 +332,7 @@ class WatchSession:
 
     def find_links(self) -> None:
         """Where the files tasks read, and those that plan the build, lead through links, and the directories
-        outside the project to watch for them (`watchpaths`; the watcher watches the new set)."""
+        outside the project to watch for them (`watch.links`; the watcher watches the new set)."""
         assert self.project is not None
         index = self.project.graph.index
         read = dict.fromkeys([*self.watcher.readers, *self.watcher.plan_files])
