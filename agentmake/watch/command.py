@@ -1,0 +1,98 @@
+"""The `agentmake watch` command (`watch`): the main thread's loop, which waits for the watcher's changes,
+reloads the Agentfile and builds as they call for, until Ctrl-C, SIGTERM or SIGHUP stops it."""
+
+from __future__ import annotations
+
+import queue
+import signal
+import sys
+import threading
+from typing import Any
+
+from agentmake.syntax.transform import build_settings
+from agentmake.watch.events import RESCAN
+from agentmake.watch.session import WatchSession
+from agentmake.workflow import EXIT_FAILED, EXIT_INTERRUPTED, Request
+
+
+def watch(req: Request) -> int:
+    """Build, then wait for changes and build what they made stale, until stopped; the exit code."""
+    # a setting given a bad value on the command line (`jobs=abc`): no edit of a file can fix it, so it is a
+    # bad request (exit 2), not an Agentfile to wait for
+    build_settings({}, req.overrides)
+    stopping = _stop_on_signals()
+    try:
+        session = WatchSession(req)
+    except BaseException:
+        _restore(stopping)
+        raise
+    try:
+        session.watcher.thread.start()
+        session.watcher.ready.wait(5)
+        loaded = session.load()  # (when it fails, it says so and that it is watching for the fix)
+        if loaded and session.build() == EXIT_INTERRUPTED:
+            return EXIT_INTERRUPTED
+        if loaded:
+            print("agentmake: watching for changes (Ctrl-C to stop)", file=sys.stderr)
+        while True:
+            try:
+                first = session.watcher.changes.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            if session.watcher.failed is not None:
+                print(f"agentmake: watch: {session.watcher.failed}", file=sys.stderr)
+                return EXIT_FAILED
+            paths = _drain(session.watcher.changes, first)
+            session.maybe_new = False
+            # (changes the watcher lost: reload and build, which runs only what is stale)
+            reload, rebuild = (True, True) if RESCAN in paths else session.relevant(paths)
+            before = session.shape() if session.project is not None else None
+            was_broken = session.broken
+            if reload and not session.load():
+                continue
+            if was_broken and (reload or session.load(quiet=True)):
+                # it loads again: what was missing came (a prompt or include it names, created after the
+                # Agentfile), or what was in the way went; only the last good project was built since
+                rebuild = True
+            if session.maybe_new and session.shape() != before:
+                rebuild = True  # e.g. a new document matched a fan-out; a log file written here does not
+            # (a save without a change of content, or an edit undone before this, builds nothing: `build`)
+            after = None if was_broken else paths  # (loading again after an error: say so with a build)
+            if rebuild and session.build(after) == EXIT_INTERRUPTED:
+                return EXIT_INTERRUPTED
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    finally:
+        session.close()
+        _restore(stopping)
+
+
+def _drain(changes: queue.Queue[set[str]], first: set[str]) -> set[str]:
+    """`first` plus whatever else is already queued (watchfiles has debounced each batch already)."""
+    paths = set(first)
+    while True:
+        try:
+            paths |= changes.get_nowait()
+        except queue.Empty:
+            return paths
+
+
+def _stop_on_signals() -> dict[int, Any]:
+    """SIGTERM and SIGHUP stop watch as Ctrl-C does, at any moment of the session: between builds (idle, or
+    loading the Agentfile) they raise KeyboardInterrupt, so the store is closed and watch exits with
+    EXIT_INTERRUPTED; during a build the build takes them over (`Stopping._catch_signals`: running agents
+    ended and recorded as interrupted). Left at their default action they killed an idle watch at once
+    (exit 143 or 129, its state never closed). Returns the handlers to put back."""
+    previous: dict[int, Any] = {}
+    if threading.current_thread() is not threading.main_thread():
+        return previous
+    for name in ("SIGTERM", "SIGHUP"):
+        signum = getattr(signal, name, None)
+        if signum is not None and signal.getsignal(signum) is signal.SIG_DFL:
+            previous[signum] = signal.signal(signum, signal.default_int_handler)
+    return previous
+
+
+def _restore(previous: dict[int, Any]) -> None:
+    for signum, handler in previous.items():
+        signal.signal(signum, handler)
