@@ -10,7 +10,6 @@ import threading
 from typing import Any
 
 from agentmake.syntax.transform import build_settings
-from agentmake.watch.events import RESCAN
 from agentmake.watch.session import WatchSession
 from agentmake.workflow import EXIT_FAILED, EXIT_INTERRUPTED, Request
 
@@ -43,9 +42,8 @@ def watch(req: Request) -> int:
                 print(f"agentmake: watch: {session.watcher.failed}", file=sys.stderr)
                 return EXIT_FAILED
             paths = _drain(session.watcher.changes, first)
-            session.maybe_new = False
-            # (changes the watcher lost: reload and build, which runs only what is stale)
-            reload, rebuild = (True, True) if RESCAN in paths else session.relevant(paths)
+            changes = session.relevant(paths)
+            reload, rebuild = changes.regraph, changes.rebuild
             before = session.shape() if session.project is not None else None
             was_broken = session.broken
             if reload and not session.load():
@@ -54,7 +52,7 @@ def watch(req: Request) -> int:
                 # it loads again: what was missing came (a prompt or include it names, created after the
                 # Agentfile), or what was in the way went; only the last good project was built since
                 rebuild = True
-            if session.maybe_new and session.shape() != before:
+            if changes.maybe_new and session.shape() != before:
                 rebuild = True  # e.g. a new document matched a fan-out; a log file written here does not
             # (a save without a change of content, or an edit undone before this, builds nothing: `build`)
             after = None if was_broken else paths  # (loading again after an error: say so with a build)

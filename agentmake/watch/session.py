@@ -18,7 +18,7 @@ from agentmake.syntax import load_agentfile
 from agentmake.watch.events import RESCAN
 from agentmake.watch.idle import nothing_to_do
 from agentmake.watch.links import resolve_links
-from agentmake.watch.relevance import readers, sort_changes
+from agentmake.watch.relevance import Changes, readers, sort_changes
 from agentmake.watch.watcher import Watcher
 from agentmake.workflow import (
     EXIT_INTERRUPTED,
@@ -42,7 +42,6 @@ class WatchSession:
         self.store = Store.open(self.root)
         self.watcher = Watcher(self.root)
         self.watcher.on_plan_edit = self.replan
-        self.maybe_new = False  # a file the graph did not read appeared: rebuild only if it adds a task
         # outputs this session's builds wrote (path -> content hash) and not edited by hand since
         self.written: dict[str, str] = {}
         self.warned: set[str] = set()  # leftover warnings given (each once per session)
@@ -179,21 +178,17 @@ class WatchSession:
         # (a task watch itself cancelled is not an interruption: only Ctrl-C ends the session)
         return EXIT_INTERRUPTED if result.interrupted else 0
 
-    def relevant(self, paths: set[str]) -> tuple[bool, bool]:
-        """(reload the Agentfile?, rebuild?) for a set of changed paths (`relevance.sort_changes`); a save of
-        a file that plans the build is both."""
-        if self.project is None:
-            return True, True
-        if paths & self.watched_files():
-            return True, True
+    def relevant(self, paths: set[str]) -> Changes:
+        """What a set of changed paths calls for (`relevance.sort_changes`). A save of a file that plans the
+        build, or a `RESCAN` (changes the watcher lost), calls for a reload and a build (of what is stale)."""
+        if self.project is None or RESCAN in paths or paths & self.watched_files():
+            return Changes(regraph=True, rebuild=True)
         changes = sort_changes(
             self.root, self.project.graph, self.store, self.watcher.readers, self.written, paths
         )
         for path in changes.hand_edited:
             self.written.pop(path, None)  # no longer what this session wrote
-        if changes.maybe_new:
-            self.maybe_new = True
-        return changes.regraph, changes.rebuild
+        return changes
 
     def shape(self) -> dict[str, tuple[str, ...]]:
         """The current graph's tasks and their inputs: what a new file can change."""
