@@ -12,7 +12,7 @@ from agentmake.errors import AgentmakeError
 from agentmake.graph import build_graph
 from agentmake.graph.compare import same_plan
 from agentmake.safetext import term_lines, term_safe
-from agentmake.scheduler import BuildControl
+from agentmake.scheduler import BuildControl, BuildResult
 from agentmake.store import Store
 from agentmake.syntax import load_agentfile
 from agentmake.watch.events import RESCAN
@@ -160,7 +160,14 @@ class WatchSession:
             result = run_graph(self.project, selected, self.store, self.req, control=control, hold=self.held)
         finally:
             self.watcher.control = None
-        outcomes = result.outcomes  # held: what failed now, and what was held before and did not run since
+        self._remember(result)
+        # (a task watch itself cancelled is not an interruption: only Ctrl-C ends the session)
+        return EXIT_INTERRUPTED if result.interrupted else 0
+
+    def _remember(self, result: BuildResult) -> None:
+        """Keep what a build leaves for the next: the tasks held (what failed now, and what was held before
+        and did not run since), the outputs it wrote, and where links lead now."""
+        outcomes = result.outcomes
         self.held = {
             t: key
             for t, key in self.held.items()
@@ -171,12 +178,10 @@ class WatchSession:
         # and this build)
         self.find_links()
         records = self.store.task_records()
-        for task_id, outcome in result.outcomes.items():
+        for task_id, outcome in outcomes.items():
             rec = records.get(task_id)
             if outcome.state in ("done", "cached") and rec is not None:
                 self.written.update((path, h) for path, h in rec.outputs.items() if h is not None)
-        # (a task watch itself cancelled is not an interruption: only Ctrl-C ends the session)
-        return EXIT_INTERRUPTED if result.interrupted else 0
 
     def relevant(self, paths: set[str]) -> Changes:
         """What a set of changed paths calls for (`relevance.sort_changes`). A save of a file that plans the
