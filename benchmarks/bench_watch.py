@@ -3,12 +3,18 @@
 Runs `agentmake watch` as a real subprocess over a generated 50-document fan-out, saves one document at a
 time, and reads the wall-clock time at which its task started (the shell agent writes `date +%s.%N` first).
 
-    python benchmarks/bench_watch.py [--edits 20]
+    python benchmarks/bench_watch.py [--edits 20] [--docs 50] [--timeline]
+
+`--timeline` runs watch with `AGENTMAKE_TRACE` (see `agentmake.trace`) and says, for the edits, how long
+watch's "nothing to do" check took (`agentmake.watch.idle`: it decides every task) and how long the build it
+did not spare took to decide them again before it started anything (`predecide`), beside a plain `os.stat` of
+every file the tasks read and write: what deciding from stats alone costs at the least.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import statistics
@@ -46,12 +52,56 @@ def wait_for(cond, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-de
         time.sleep(0.005)
 
 
+def decide_times(events: list[dict]) -> tuple[list[float], list[float], list[int]]:
+    """From a watch's trace: the ms of each "nothing to do" check that let a build go on, and of that build's
+    own deciding (run -> predecided), and how many tasks that decided."""
+    checks: list[float] = []
+    decides: list[float] = []
+    counts: list[int] = []
+    began = None
+    began_run = 0.0
+    build_after: float | None = None
+    for e in events:
+        moment = e["moment"]
+        if moment == "idle-check":
+            began = e["t"]
+        elif moment == "idle-checked" and began is not None:
+            if e["detail"] == "build":
+                checks.append((e["t"] - began) * 1000)
+                build_after = e["t"]
+            began = None
+        elif moment == "run" and build_after is not None:
+            began_run = e["t"]
+        elif moment == "predecided" and build_after is not None:
+            decides.append((e["t"] - began_run) * 1000)
+            counts.append(int(e["detail"] or 0))
+            build_after = None
+    return checks, decides, counts
+
+
+def stat_all(project: Path) -> float:
+    """ms to os.stat every document and every output once (median of 5)."""
+    paths = [*project.glob("docs/*.md"), *project.glob("build/*.txt")]
+    times = []
+    for _ in range(5):
+        start = time.perf_counter()
+        for path in paths:
+            os.stat(path)
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--edits", type=int, default=20)
     ap.add_argument("--docs", type=int, default=50)
+    ap.add_argument("--timeline", action="store_true", help="trace watch's deciding before each build")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
+        trace = Path(tmp) / "trace.jsonl"
+        env = {**os.environ, "NO_COLOR": "1", "CI": "1"}
+        if args.timeline:
+            env["AGENTMAKE_TRACE"] = str(trace)
         project = Path(tmp) / "proj"
         (project / "docs").mkdir(parents=True)
         log = Path(tmp) / "starts.log"
@@ -63,7 +113,7 @@ def main() -> int:
             cwd=project,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
-            env={**os.environ, "NO_COLOR": "1", "CI": "1"},
+            env=env,
         )
         try:
             wait_for(lambda: len(starts(log)) >= args.docs)
@@ -81,6 +131,10 @@ def main() -> int:
         finally:
             proc.send_signal(signal.SIGINT)
             proc.wait(15)
+        if args.timeline:
+            stats = stat_all(project)
+            events = [json.loads(line) for line in trace.read_text().splitlines()]
+            checks, decides, counts = decide_times(events)
     latencies.sort()
     p50 = statistics.median(latencies)
     p90 = latencies[int(len(latencies) * 0.9) - 1]
@@ -89,6 +143,13 @@ def main() -> int:
         f"watch latency over {len(latencies)} edits: p50 {p50:.0f} ms, p90 {p90:.0f} ms, "
         f"min {latencies[0]:.0f} ms, max {latencies[-1]:.0f} ms (target p50 < 300 ms: {verdict})"
     )
+    if args.timeline:
+        print(
+            f"deciding {args.docs} tasks, median over {len(checks)} edits: 'nothing to do' check "
+            f"{statistics.median(checks):.1f} ms, then the build's own {statistics.median(decides):.1f} ms "
+            f"({statistics.median(counts):.0f} decided) "
+            f"(a stat of each of the {2 * args.docs} files read and written: {stats:.1f} ms)"
+        )
     return 0
 
 

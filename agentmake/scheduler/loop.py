@@ -180,7 +180,7 @@ class Build(Stopping):
             remove_stale_temps(self.root, (p for t in self.graph.tasks.values() for p in t.outputs))
             mark("run")
             pre = predecide(self.graph, self.rebuilder, self._check_sigint)
-            mark("predecided")
+            mark("predecided", str(len(pre.decisions)))  # (how many it decided)
             if pre.complete:
                 counts = self._quick_finish(pre)
             else:

@@ -9,6 +9,7 @@ from agentmake.graph import Graph
 from agentmake.plan import Hasher, Rebuilder
 from agentmake.scheduler.fastlane import Predecided, predecide
 from agentmake.store import Store
+from agentmake.trace import mark
 
 
 def nothing_to_do(root: Path, store: Store, selected: Graph, held: dict[str, str]) -> bool:
@@ -17,11 +18,13 @@ def nothing_to_do(root: Path, store: Store, selected: Graph, held: dict[str, str
     session, which it has now), or downstream of a held task. Decided as a build decides (`predecide`:
     stats, and a hash of each file whose stat moved); the stat records found are kept, so the build it
     spares would not have read less."""
+    mark("idle-check")
     hasher = Hasher(root, store)
     pre = predecide(selected, Rebuilder(selected, store, hasher))
     idle = pre.complete or (bool(held) and _held_only(selected, pre, held))
     if idle:
         hasher.flush()
+    mark("idle-checked", "idle" if idle else "build")
     return idle
 
 
