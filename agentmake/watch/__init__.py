@@ -28,7 +28,8 @@ The modules, each with one job, in the order a change goes through them:
 - `links`: naming what the watchers saw as the paths tasks read, through links in and out of the project
 - `events`: what the watcher queues: agentmake's own files left out, a burst of saves gathered into one change
 - `relevance`: which changed paths call for a reload of the Agentfile, which for a build; who reads a file
-- `idle`: whether a build would do nothing at all (then it does not happen)
+- `idle`: whether a build would do nothing at all (then it does not happen; else it takes the tasks found
+  up to date as decided)
 - `session`: one session's state: the last good project, the store, loading and building
 - `command`: the command itself (`watch`): the main thread's loop and the signals that stop it
 

@@ -1,31 +1,61 @@
-"""Whether a build would do nothing at all: run, restore or tell nothing (`nothing_to_do`); watch then
-spares it, so a save that changed no content prints nothing."""
+"""Whether a build would do nothing at all: run, restore or tell nothing (`check_idle`); watch then spares
+it, so a save that changed no content prints nothing. When it would do something, the tasks the check found
+up to date are handed to it as decided (`Idle.decided`), so it does not decide them all again."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from agentmake.graph import Graph
 from agentmake.plan import Hasher, Rebuilder
+from agentmake.plan.stamp import Verdict
 from agentmake.scheduler.fastlane import Predecided, predecide
 from agentmake.store import Store
 from agentmake.trace import mark
 
 
-def nothing_to_do(root: Path, store: Store, selected: Graph, held: dict[str, str]) -> bool:
+@dataclass
+class Idle:
+    """What `check_idle` found."""
+
+    idle: bool  # the build would do nothing
+    # (when it would do something) the tasks found up to date with nothing to tell, as a build stamp says
+    # what it vouches for: a build given it (`run_graph(stamp=)`) takes them as decided (`Rebuilder.vouched`)
+    decided: Verdict | None = None
+
+
+def check_idle(root: Path, store: Store, selected: Graph, held: dict[str, str]) -> Idle:
     """Whether a build of `selected` would neither run nor restore anything, nor have anything to tell:
     every task up to date with nothing to say, or held (`held`: task id -> the key it failed under in this
     session, which it has now), or downstream of a held task. Decided as a build decides (`predecide`:
-    stats, and a hash of each file whose stat moved); the stat records found are kept, so the build it
-    spares would not have read less."""
+    stats, and a hash of each file whose stat moved); the stat records found are kept, so neither the build
+    it spares nor the one it hands its decisions to would have read less."""
     mark("idle-check")
     hasher = Hasher(root, store)
     pre = predecide(selected, Rebuilder(selected, store, hasher))
     idle = pre.complete or (bool(held) and _held_only(selected, pre, held))
-    if idle:
-        hasher.flush()
+    hasher.flush()
     mark("idle-checked", "idle" if idle else "build")
-    return idle
+    return Idle(idle, None if idle else _vouching(selected, pre))
+
+
+def _vouching(graph: Graph, pre: Predecided) -> Verdict | None:
+    """A verdict that vouches for the tasks `pre` found quiet and for no other task (`Verdict.vouches`: a
+    task none of whose inputs and outputs is `changed`). Changed: the outputs of the other tasks (one
+    producer each, so no quiet task's) and the source files they read; so a quiet task is decided again
+    only if it reads a file that another task makes or reads and that task is not quiet. None if some other
+    task has no outputs (nothing would keep it from being vouched for)."""
+    quiet, producer = set(pre.quiet), graph.producer
+    changed: set[str] = set()
+    for task_id, task in graph.tasks.items():
+        if task_id in quiet:
+            continue
+        if not task.outputs:
+            return None
+        changed.update(task.outputs)
+        changed.update(p for p in task.inputs if p not in producer)
+    return Verdict(tasks=len(quiet), changed=changed)
 
 
 def _held_only(graph: Graph, pre: Predecided, held: dict[str, str]) -> bool:

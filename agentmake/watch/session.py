@@ -16,7 +16,7 @@ from agentmake.scheduler import BuildControl, BuildResult
 from agentmake.store import Store
 from agentmake.syntax import load_agentfile
 from agentmake.watch.events import RESCAN
-from agentmake.watch.idle import nothing_to_do
+from agentmake.watch.idle import check_idle
 from agentmake.watch.links import resolve_links
 from agentmake.watch.relevance import Changes, readers, sort_changes
 from agentmake.watch.watcher import Watcher
@@ -133,7 +133,8 @@ class WatchSession:
     def build(self, after: set[str] | None = None) -> int:
         """Build the targets. `after`: the changes that led here; a build that would run, restore and say
         nothing then does not happen (a save without a change of content, an edit undone before the build,
-        a comment added to the Agentfile: `idle.nothing_to_do`), so it prints nothing (a note with -v)."""
+        a comment added to the Agentfile: `idle.check_idle`), so it prints nothing (a note with -v); else
+        the tasks that check found up to date are not decided again, unless the watcher saw a change since."""
         assert self.project is not None
         selected = self.project.graph.select(self.req.targets)
         try:
@@ -142,22 +143,27 @@ class WatchSession:
             print("\n".join(term_lines(err.render())), file=sys.stderr)
             return 0  # (saving the template reloads the project and builds again)
         warn_leftovers(self.project, selected, self.store, self.warned)  # (as a build does; once each)
-        if (
-            after is not None
-            and not self.req.force
-            and nothing_to_do(self.root, self.store, selected, self.held)
-        ):
-            if self.req.verbose:
-                saved = ", ".join(sorted(p for p in after if p != RESCAN)) or "the project"
-                print(
-                    term_safe(f"agentmake: nothing to rebuild ({saved}: no change that matters)"),
-                    file=sys.stderr,
-                )
-            return 0
+        decided = None  # the tasks the check found up to date, taken as decided by the build
+        if after is not None and not self.req.force:
+            seen = self.watcher.changes_seen
+            check = check_idle(self.root, self.store, selected, self.held)
+            if check.idle:
+                if self.req.verbose:
+                    saved = ", ".join(sorted(p for p in after if p != RESCAN)) or "the project"
+                    print(
+                        term_safe(f"agentmake: nothing to rebuild ({saved}: no change that matters)"),
+                        file=sys.stderr,
+                    )
+                return 0
+            # (unless the watcher saw a change meanwhile; one it sees only later, as one just after a build
+            # decided, makes the next build decide again what it touches)
+            decided = check.decided if self.watcher.changes_seen == seen else None
         control = BuildControl()
         self.watcher.control = control
         try:
-            result = run_graph(self.project, selected, self.store, self.req, control=control, hold=self.held)
+            result = run_graph(
+                self.project, selected, self.store, self.req, control=control, hold=self.held, stamp=decided
+            )
         finally:
             self.watcher.control = None
         self._remember(result)

@@ -45,6 +45,7 @@ class Watcher:
         # were saved while a build runs (`WatchSession.replan`)
         self.plan_files: frozenset[str] = frozenset()
         self.on_plan_edit: Callable[[set[str], BuildControl], None] | None = None
+        self.changes_seen = 0  # batches of changed paths seen so far (one moved: something changed since)
         self._watching = False  # this run of watchfiles has yielded: it is watching
         self._rescan = False  # queue a RESCAN once watching again (after a failure)
         self._outside_said: set[str] = set()  # directories outside it could not watch (said once each)
@@ -110,6 +111,7 @@ class Watcher:
                 outside, seen = self._outside(outside)
                 paths = changed_paths(self.links, [*raw, *seen])
                 if paths:
+                    self.changes_seen += 1
                     control = self.control
                     if control is not None and paths & self.plan_files:
                         control.hold()  # until they are quiet and `_replan` says what they plan
