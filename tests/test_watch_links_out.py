@@ -229,3 +229,32 @@ def test_resolve_links_follows_links_as_realpath_does(tmp_path: Path) -> None:
     assert found.aliases == expected_aliases
     assert found.outside_files == expected_out
     assert found.watch_dirs == {f"{out}/d"}
+
+
+def test_an_include_outside_the_project_is_watched(tmp_path: Path) -> None:
+    """include "../common.Agentfile" (a file beside the project, no link): saving it reloads the Agentfile
+    and builds what it changed; another file of that directory is no change."""
+    project, log = tmp_path / "project", tmp_path / "runs.log"
+    (project / "docs").mkdir(parents=True)
+    write(project / "docs/a.md", "alpha\n")
+    write(tmp_path / "common.Agentfile", 'tag = "v1"\n')
+    write(tmp_path / "other.txt", "other\n")
+    write(
+        project / "Agentfile",
+        'include "../common.Agentfile"\n\nagent copy:\n    inputs  = docs/{name}.md\n'
+        f'    outputs = build/{{name}}.txt\n    run     = "echo copy:{{name}} >> {log} && '
+        'echo ${tag} | cat - {input} > {output}"\n',
+    )
+    built = project / "build/a.txt"
+    w = Watch(project, log)
+    try:
+        _first_build(w)
+        assert built.read_text() == "v1\nalpha\n"
+        write(tmp_path / "common.Agentfile", 'tag = "v2"\n')
+        w.wait_for(lambda: built.read_text() == "v2\nalpha\n", "the edit of the include to be built")
+        w.wait_for(lambda: len(w.summaries()) == 2, "the summary of the second build")
+        write(tmp_path / "other.txt", "other, edited\n")  # (beside the include, read by nothing)
+        w.quiet(1.0)
+        assert w.runs() == ["copy:a"] * 2
+    finally:
+        assert w.stop() == 130

@@ -9,7 +9,8 @@ until they are quiet; then, if they plan other work, the build starts nothing mo
 tasks whose key the new plan no longer has (`BuildControl.replan`), and the next build runs the new plan;
 if they plan the same work (a comment added), it goes on; if they do not load, it starts nothing more.
 Files read through a link out of the project are watched too, in the directories that hold them
-(`links`, `outside`), and named as the paths that read them. agentmake's own writes (outputs this
+(`links`, `outside`), and named as the paths that read them; so is an include named by a path that leaves
+the project (`include "../common.Agentfile"`). agentmake's own writes (outputs this
 session wrote, `.agentmake/`, staged temporary files) are not changes, so watch cannot loop; an output
 edited by hand is a change, and so is undoing that edit.
 

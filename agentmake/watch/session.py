@@ -108,7 +108,8 @@ class WatchSession:
 
     def watched_files(self) -> set[str]:
         """The files that plan the build, project-relative: as resolved when they lie in the project, else as
-        named when that is in the project (a prompt that is a link out of it: `watch.links` watches it)."""
+        named (a prompt that is a link out of it, an include beside it: `../common.Agentfile`); `watch.links`
+        watches those outside."""
         assert self.project is not None
         files: set[str] = set()
         named_in = os.path.abspath(self.path.parent)
@@ -117,9 +118,7 @@ class WatchSession:
             if real.is_relative_to(self.root):
                 files.add(real.relative_to(self.root).as_posix())
                 continue
-            named = os.path.relpath(os.path.abspath(p), named_in)
-            if not named.startswith(".."):
-                files.add(Path(named).as_posix())
+            files.add(Path(os.path.relpath(os.path.abspath(p), named_in)).as_posix())
         return files
 
     def find_links(self) -> None:
