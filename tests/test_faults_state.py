@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -114,6 +116,94 @@ def test_a_read_only_state_directory_stops_a_build_clearly_and_costs_nothing(e2e
     run = e2e.am()
     assert run.code == 0, run
     assert e2e.calls() == ["a"], run
+
+
+def _as_reader(e2e: E2E, prefix: list[str], *args: str) -> Run:
+    proc = subprocess.run(
+        [*prefix, *e2e.argv(args)], cwd=e2e.root, env=e2e.env(), capture_output=True, text=True, timeout=60
+    )
+    return Run(args, proc.returncode, proc.stdout, proc.stderr)
+
+
+def _listing(top: Path) -> dict[str, tuple[int, int]]:
+    return {str(p.relative_to(top)): (p.stat().st_size, p.stat().st_mtime_ns) for p in top.rglob("*")}
+
+
+def test_status_dry_run_and_explain_read_a_state_directory_this_user_cannot_write(e2e: E2E) -> None:
+    """Another user's project, or a read-only mount: SQLite reads a WAL database through a `-shm` file, which
+    the last build removed when it closed and this user cannot make. status, -n and explain failed with exit
+    2 ("attempt to write a readonly database"); they now read the state as it is (SQLite's `immutable`),
+    under a shared hold of the project lock, and say so in one line; nothing in .agentmake changes, and a
+    build or clean still stops with the clear error."""
+    prefix = _without_write_override()
+    _built(e2e)
+    e2e.write("docs/a.md", "doc a, second version\n")
+    state = e2e.root / ".agentmake"
+    assert not list(state.glob("state.db-*"))  # (the build's last connection removed them)
+    _chmod_tree(state, writable=False)
+    try:
+        before = _listing(state)
+        note = f"agentmake: note: {state} is not writable by this user: its state is read as it is"
+        run = _as_reader(e2e, prefix, "status")
+        assert run.code == 0 and "Traceback" not in run.text, run
+        assert "docs/a.md changed" in run.out and "up to date  translate:b" in run.out, run
+        assert note in run.err and len(run.err.strip().splitlines()) == 1, run
+        run = _as_reader(e2e, prefix, "-n")
+        assert run.code == 0 and "would run translate:a: input docs/a.md changed" in run.text, run
+        assert "1 to run" in run.out and note in run.err, run
+        run = _as_reader(e2e, prefix, "explain", "translate:a")
+        assert run.code == 0 and "is stale: input docs/a.md changed" in run.out and note in run.err, run
+        for args in ((), ("clean",)):
+            run = _as_reader(e2e, prefix, *args)
+            assert run.code == 2 and f"cannot write agentmake's state in {state}" in run.err, run
+        assert _listing(state) == before
+        assert e2e.calls() == []
+    finally:
+        _chmod_tree(state, writable=True)
+
+
+def test_a_reader_of_an_unwritable_state_holds_builds_off_and_reads_a_live_one_through_its_files(
+    e2e: E2E,
+) -> None:
+    """Read as immutable, the state must not change under the reader: while a reader has it open, a build
+    waits for the project (and, past its wait, says another process is using it), then runs. Where a
+    writer has the database open (its -wal and -shm files are there), the reader reads through them, as
+    SQLite allows read-only, with no note and no hold on the project."""
+    prefix = _without_write_override()
+    _built(e2e)
+    state = e2e.root / ".agentmake"
+    _chmod_tree(state, writable=False)
+    script = (
+        "import sys; from agentmake.store import Store; s = Store.open(sys.argv[1], lock=False);"
+        " print(len(s.task_ids()), flush=True); sys.stdin.read(); s.close()"
+    )
+    reader = subprocess.Popen(
+        [*prefix, sys.executable, "-c", script, str(e2e.root)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert reader.stdout is not None and reader.stdout.readline() == "4\n"
+        e2e.write("docs/b.md", "doc b, second version\n")
+        _chmod_tree(state, writable=True)  # (the owner may write it: only the reader may not)
+        run = e2e.am()
+        assert run.code == 2 and "another agentmake (another process) is using" in run.err, run
+    finally:
+        _, err = reader.communicate("", timeout=30)
+    assert reader.returncode == 0 and "its state is read as it is" in err, err
+    run = e2e.am()
+    assert run.code == 0 and e2e.calls() == ["b"], run
+
+    with sqlite3.connect(state / "state.db") as writer:  # a build's connection, open
+        writer.execute("PRAGMA journal_mode=WAL")
+        writer.execute("INSERT INTO events (time, message) VALUES (1, 'a writer is here')")
+        _chmod_tree(state, writable=False)
+        try:
+            run = _as_reader(e2e, prefix, "status")
+            assert run.code == 0 and "up to date  translate:b" in run.out, run
+            assert "note" not in run.err, run
+        finally:
+            _chmod_tree(state, writable=True)
+    writer.close()
 
 
 def test_a_state_copied_into_another_project_runs_what_differs_there_and_loses_nothing(

@@ -90,8 +90,9 @@ class Store(Journal):
     @classmethod
     def open(cls, root: Path, *, wait: float = 2.0, lock: bool = True) -> Store:
         """`lock=False` (status, explain, -n): no project lock; a database of an older format is left alone
-        and an empty one used instead. A state directory this user cannot write stops a command that writes
-        with a `UsageError` that says so (`_unwritable`)."""
+        and an empty one used instead, and one this user cannot write is read as it is (`agentmake.store.
+        readonly`). A state directory this user cannot write stops a command that writes with a `UsageError`
+        that says so (`_unwritable`)."""
         root = Path(root).resolve()
         directory = root / ".agentmake"
         escape = state_dir_error(root)
@@ -111,7 +112,8 @@ class Store(Journal):
         except OSError as exc:
             if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
                 raise
-            raise _unwritable(directory, exc) from None
+            if lock:  # (a reader needs neither: it reads the state as it is, `agentmake.store.readonly`)
+                raise _unwritable(directory, exc) from None
         if lock:
             # whoever takes the lock may change what a build stamp vouches for (`agentmake.plan.stamp`)
             with contextlib.suppress(OSError):

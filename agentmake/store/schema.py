@@ -110,9 +110,10 @@ def connect(path: Path, *, may_reset: bool = True) -> sqlite3.Connection:
     (`StateError`, left as it is): a file that is not a database or is damaged (`damaged_advice` says what to
     do), a database of a newer format (a newer agentmake wrote it: starting afresh would pay for every result
     again), and any other failure to open it (a full disk, an I/O error, a read-only directory, a lock),
-    which says nothing of its content."""
+    which says nothing of its content. Without `may_reset` (a reader) a directory this user cannot write is
+    no failure: the file is read as it is (`_open_to_read`)."""
     try:
-        conn = _open(path)
+        conn = _open(path) if may_reset else _open_to_read(path)
         with _closed_on_error(conn):
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version == SCHEMA_VERSION:
@@ -192,6 +193,29 @@ def damaged_advice(db: Path) -> str:
         " -wal and -shm files too, if any) to start afresh: the outputs in place and the finished answers in"
         " the logs beside it are still used, not paid for again"
     )
+
+
+def _open_to_read(path: Path) -> sqlite3.Connection:
+    """`_open`, for a command that only reads: where this user cannot make the files SQLite reads a WAL
+    database through (another user's project, a read-only mount), the file is read as it is
+    (`agentmake.store.readonly`), saying so in one line."""
+    try:
+        return _open(path)
+    except sqlite3.OperationalError as exc:
+        from agentmake.store.readonly import cannot_share, open_immutable
+
+        if not cannot_share(exc):
+            raise
+        conn, how = open_immutable(path, path.parent / "lock", exc, lambda: _open(path))
+    if how == "locked":
+        caveat = "a build of this project started meanwhile waits for this command to end"
+    elif how == "unlocked":
+        caveat = "without a lock: a build running meanwhile may make what is shown wrong"
+    else:
+        return conn
+    note = f"{path.parent} is not writable by this user: its state is read as it is ({caveat})"
+    sys.stderr.write(f"agentmake: note: {note}\n")
+    return conn
 
 
 def _open(path: Path) -> sqlite3.Connection:
