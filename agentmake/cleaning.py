@@ -42,7 +42,10 @@ def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
     store = Store.open(project.root, lock=not req.dry_run)  # (a dry run changes nothing: no lock)
     try:
         hasher = Hasher(project.root, store)
-        if not req.dry_run:
+        taken: dict[str, bool] = {}  # -n: outputs a take-over would put in place (`_would_take_over`)
+        if req.dry_run:
+            taken = _would_take_over(store, hasher, project.root)
+        else:
             _take_over(project, store, hasher)
         doomed: list[tuple[str, str | None]] = []  # (output, the content hash agentmake recorded for it)
         if leftovers:
@@ -63,7 +66,9 @@ def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
             if not is_outside_root(out) and os.path.lexists(project.root / out):
                 check_inside(project.root, out)
         gone = {
-            out for out, made in doomed if _remove_output(store, hasher, project.root, out, made, req.dry_run)
+            out
+            for out, made in doomed
+            if _remove_output(store, hasher, project.root, out, made, req.dry_run, taken.get(out))
         }
         removed = len(gone)
         dirs = _remove_empty_dirs(project.root, [out for out, _ in doomed], gone, req.dry_run)
@@ -107,6 +112,24 @@ def _take_over(project: Project, store: Store, hasher: Hasher) -> None:
         _out(term_safe(f"finished {task_id}'s commit, which {killed} cut short: {done}"))
 
 
+def _would_take_over(store: Store, hasher: Hasher, root: Path) -> dict[str, bool]:
+    """What `_take_over` would do to the outputs, said and not done (`clean -n`): the commits a killed
+    agentmake cut short that it would finish. Returns output -> whether a copy of a hand edit there is saved
+    first (then the output holds the content agentmake recorded: clean saves no copy of it)."""
+    from agentmake.scheduler.recover import cut_short
+
+    taken: dict[str, bool] = {}
+    for commit in cut_short(store, hasher, root)[1]:
+        if store.cache_lookup(commit.key) is None:
+            continue  # (its result is no longer in the cache: left as it is, and cleaned as it is)
+        for out in commit.outputs:
+            taken[out] = out in commit.edits
+        killed = "an agentmake that was killed"
+        done = "its recorded result would be put in place (and stay in the cache)"
+        _out(term_safe(f"would finish {commit.task_id}'s commit, which {killed} cut short: {done}"))
+    return taken
+
+
 def _remove_empty_dirs(root: Path, outputs: list[str], gone: set[str], dry: bool = False) -> list[str]:
     """Remove the directories of `outputs` that are empty now, and their parents that this leaves empty, up
     to the project root (a build makes them again), and return them. A directory holding anything stays, and
@@ -138,11 +161,19 @@ def _remove_empty_dirs(root: Path, outputs: list[str], gone: set[str], dry: bool
 
 
 def _remove_output(
-    store: Store, hasher: Hasher, root: Path, out: str, recorded: str | None, dry: bool = False
-) -> int:
+    store: Store, hasher: Hasher, root: Path, out: str, recorded: str | None, dry: bool = False,
+    taken: bool | None = None,
+) -> int:  # fmt: skip
     """Remove output `out` if it is there (1, else 0), saving a copy first unless it holds `recorded`, the
-    content agentmake wrote. `dry`: only say so."""
+    content agentmake wrote. `dry`: only say so, of `out` as the take-over would leave it (`taken`, see
+    `_would_take_over`: a cut-short commit puts its recorded content there, saving a hand edit first)."""
     path = root / out
+    if dry and taken is not None and not is_outside_root(out):
+        _out(
+            term_safe(f"would remove {out}")
+            + (" (not as agentmake made it: a copy would be saved)" if taken else "")
+        )
+        return 1
     try:
         mode = os.lstat(path).st_mode
     except FileNotFoundError:

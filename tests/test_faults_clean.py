@@ -4,8 +4,10 @@ commits finished), and a clean killed halfway loses nothing that the next clean 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -50,6 +52,48 @@ def test_clean_finishes_a_commit_a_killed_build_cut_short_instead_of_calling_its
     assert e2e.calls() == ["a"], run  # the answer paid for before the kill is not paid again
     assert "second version" in e2e.read("build/a.md")
     assert run.summary.cached == 3, run
+
+
+def _listing(top: Path) -> dict[str, bytes | list[str]]:
+    """Every file under `top` and its content; the state database by what it holds (a reader closing it
+    last folds its -wal into it: other bytes, the same rows)."""
+    files: dict[str, bytes | list[str]] = {
+        str(p.relative_to(top)): p.read_bytes()
+        for p in sorted(top.rglob("*"))
+        if p.is_file() and not p.name.startswith("state.db")
+    }
+    with contextlib.closing(sqlite3.connect(top / ".agentmake/state.db")) as db:
+        files["state.db"] = list(db.iterdump())
+    return files
+
+
+@pytest.mark.parametrize("edited", [False, True], ids=["old-output", "edited-since"])
+def test_clean_dry_run_after_a_cut_short_commit_says_what_clean_will_do(e2e: E2E, edited: bool) -> None:
+    """Killed as it renamed a paid, recorded answer onto build/a.md: `clean -n` said a copy of the old output
+    "would be saved", which clean, finishing the commit first, never does. It now says the commit would be
+    finished and build/a.md removed, as clean then does, and changes nothing. An output edited by hand
+    after the kill is saved by clean (before the commit puts the result in place): -n says so."""
+    _fanout(e2e)
+    e2e.write("docs/a.md", "doc a, second version\n")
+    crash_at(e2e, "os.rename", "build/a.md", "-j1")
+    if edited:
+        e2e.write("build/a.md", "edited after the kill\n")
+    before = _listing(e2e.root)
+
+    dry = e2e.am("clean", "-n")
+    assert dry.code == 0, dry
+    assert _listing(e2e.root) == before  # (nothing written: not the commit, not the state, not a copy)
+    assert "would finish translate:a's commit, which an agentmake that was killed cut short" in dry.out, dry
+    copy = "would remove build/a.md (not as agentmake made it: a copy would be saved)"
+    assert (copy in dry.out) == edited and "would remove build/a.md" in dry.out, dry
+    assert "would remove 4 outputs" in dry.out, dry
+
+    run = e2e.am("clean")
+    assert run.code == 0, run
+    assert "finished translate:a's commit" in run.out and "removed 4 outputs" in run.out, run
+    saved = [p.read_text() for p in (e2e.root / ".agentmake/edited").rglob("a.md")]
+    assert saved == (["edited after the kill\n"] if edited else []), run
+    assert not e2e.exists("build/a.md"), run
 
 
 def test_clean_ends_what_a_killed_build_left_running(e2e: E2E) -> None:

@@ -12,6 +12,7 @@ to date instead of mistaking an old output for a hand edit.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from agentmake.errors import AgentmakeError
@@ -36,15 +37,26 @@ def take_over(
     return ended, recover_commits(store, hasher, root, run_id)
 
 
-def recover_commits(store: Store, hasher: Hasher, root: Path, run_id: int) -> list[str]:
-    """Put the recorded outputs of interrupted commits in place; returns the ids of tasks restored."""
+@dataclass(frozen=True)
+class CutShort:
+    """A commit a killed agentmake cut short, as `recover_commits` finishes it: `task_id`'s recorded result
+    (cache `key`, output path -> content hash) is put in place, after a copy is saved of each output in
+    `edits` (one that holds neither that result nor what agentmake last saw there: a hand edit)."""
+
+    task_id: str
+    key: str
+    outputs: dict[str, str]
+    edits: tuple[str, ...]
+
+
+def cut_short(store: Store, hasher: Hasher, root: Path) -> tuple[list[str], list[CutShort]]:
+    """(every task the `commits` table names, the commits among them to finish): what `recover_commits`
+    does, decided without doing it (`clean -n` says it). A task whose outputs hold its result already needs
+    nothing, nor one whose record is no longer a success."""
     pending_commits = getattr(store, "pending_commits", None)  # test doubles of the store may lack it
     pending = pending_commits() if pending_commits is not None else []
-    if not pending:
-        return []
-    restored: list[str] = []
-    unresolved: list[str] = []
-    seen = _last_seen(store)
+    todo: list[CutShort] = []
+    seen: dict[str, str] | None = None
     for task_id in pending:
         rec = store.task_record(task_id)
         if rec is None or not rec.key or rec.status != "done":
@@ -52,9 +64,27 @@ def recover_commits(store: Store, hasher: Hasher, root: Path, run_id: int) -> li
         current = {path: _hash_or_none(hasher, root, path) for path in rec.outputs}
         if all(current[path] == digest for path, digest in rec.outputs.items()):
             continue  # the rename did happen
+        seen = _last_seen(store) if seen is None else seen
+        edits = tuple(
+            path for path, digest in current.items()
+            if digest is not None and digest != rec.outputs.get(path) and digest != seen.get(path)
+        )  # fmt: skip
+        todo.append(CutShort(task_id, rec.key, dict(rec.outputs), edits))
+    return pending, todo
+
+
+def recover_commits(store: Store, hasher: Hasher, root: Path, run_id: int) -> list[str]:
+    """Put the recorded outputs of interrupted commits in place; returns the ids of tasks restored."""
+    pending, todo = cut_short(store, hasher, root)
+    if not pending:
+        return []
+    restored: list[str] = []
+    unresolved: list[str] = []
+    for commit in todo:
+        task_id = commit.task_id
         try:
-            _save_edits(store, run_id, task_id, current, rec.outputs, seen)
-            written = store.cache_restore(rec.key, root)
+            _save_edits(store, run_id, commit)
+            written = store.cache_restore(commit.key, root)
         except (OSError, KeyError, ValueError, AgentmakeError) as exc:
             store.log_event(run_id, task_id, "cache", f"cannot restore recorded outputs: {exc}", "left as is")
             unresolved.append(task_id)
@@ -86,17 +116,12 @@ def _last_seen(store: Store) -> dict[str, str]:
     return {path: row[3] for path, row in rows().items()} if rows is not None else {}
 
 
-def _save_edits(
-    store: Store, run_id: int, task_id: str, current: dict[str, str | None], recorded: dict[str, str],
-    old: dict[str, str],
-) -> None:  # fmt: skip
-    """Save an existing output that is neither the recorded new content nor the old one: a hand edit made
-    after the interrupted run (raises OSError if it cannot be saved: then it is not overwritten)."""
-    for path, digest in current.items():
-        if digest is None or digest == recorded.get(path) or digest == old.get(path):
-            continue
+def _save_edits(store: Store, run_id: int, commit: CutShort) -> None:
+    """Save each output of `commit` that holds a hand edit made after the interrupted run (raises OSError if
+    it cannot be saved: then it is not overwritten)."""
+    for path in commit.edits:
         where = store.save_edited(path)
         store.log_event(
-            run_id, task_id, "output-edited", f"hand-edited output saved: {path} → {where}",
+            run_id, commit.task_id, "output-edited", f"hand-edited output saved: {path} → {where}",
             "saved a copy before restoring",
         )  # fmt: skip
