@@ -8,6 +8,8 @@ import contextlib
 import os
 import signal
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -163,3 +165,43 @@ def test_a_clean_cache_killed_halfway_is_finished_by_the_next(e2e: E2E) -> None:
     assert run.code == 0, run
     assert sorted(e2e.calls()) == ["a", "b", "c"], run
     assert os.path.exists(e2e.root / "SUMMARY.md")
+
+
+_KILLED_MID_COPY = """\
+import resource, signal, sys
+def hook(name, args):
+    if name == "shutil.copyfile" and ".agentmake/edited" in str(args[1]):
+        signal.signal(signal.SIGXFSZ, signal.SIG_DFL)  # (Python ignores it: a write past the limit kills)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (65536, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+sys.addaudithook(hook)
+sys.argv = ["agentmake", *sys.argv[1:]]
+from agentmake.cli import main
+sys.exit(main())
+"""
+
+
+def test_a_copy_of_a_hand_edit_cut_short_by_a_kill_is_never_kept_as_the_saved_edit(e2e: E2E) -> None:
+    """Killed while it saved a large hand-edited output to .agentmake/edited/ (the process dies by signal
+    once the copy has written 64 KiB of 1 MiB): the partial copy stayed there under the output's name, as
+    if it were the saved edit. The copy is now written under a temporary name and renamed once complete:
+    the kill leaves no file under the output's name, the next clean saves a complete copy and removes the
+    leftover temporary."""
+    _fanout(e2e)
+    edit = "".join(f"line {n} of a long hand edit\n" for n in range(40_000))
+    assert len(edit) > 1 << 20
+    e2e.write("build/b.md", edit)
+    edited = e2e.root / ".agentmake/edited"
+    proc = subprocess.run(
+        [sys.executable, "-c", _KILLED_MID_COPY, "clean"], cwd=e2e.root, env=e2e.env(), capture_output=True,
+        text=True, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == -signal.SIGXFSZ, proc
+    assert e2e.read("build/b.md") == edit  # (not removed: its copy was never finished)
+    assert [p.stat().st_size for p in edited.rglob("*") if p.is_file()] == [65536]  # the copy cut short
+    assert not list(edited.rglob("b.md")), "a partial copy is kept under the output's name"
+
+    run = e2e.am("clean")
+    assert run.code == 0, run
+    assert not e2e.exists("build/b.md"), run
+    assert [p.read_text() for p in edited.rglob("b.md")] == [edit], run
+    assert [p.name for p in edited.rglob("*") if p.is_file()] == ["b.md"], run  # the leftover removed

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import errno
+import itertools
 import json
 import os
 import shutil
@@ -44,6 +45,7 @@ _TASK_COLS = (
     "run_id, error, memo"
 )
 _INSERT_TASK = f"INSERT OR REPLACE INTO tasks ({_TASK_COLS}) VALUES ({', '.join('?' * 14)})"
+PARTIAL = ".partial-"  # a copy of a hand edit being made (`Store.save_edited`)
 STAMP_NAME = "stamp"  # `agentmake.plan.stamp.STAMP_NAME`
 _SINGLE_READS = 64  # task records read one query each before all are read at once
 Brief = tuple[str, str, str, "str | dict[str, str]"]  # key, status, memo, outputs (JSON text or decoded)
@@ -83,6 +85,8 @@ class Store(Journal):
         self._identity_cols: bool | None = None  # whether `running` has the identity columns (old may not)
         # task id -> why its result, recorded, is not in the cache (`record_success`): the build says so
         self.uncached: dict[str, str] = {}
+        self._partials_checked = False  # whether `save_edited` removed what a killed run left unfinished
+        self._partial_numbers = itertools.count()
 
     def _exists(self) -> bool:
         return (self.dir / "state.db").exists()
@@ -532,8 +536,12 @@ class Store(Journal):
             return 0
 
     def save_edited(self, path: str) -> Path:
-        """Copy a hand-edited output to ``.agentmake/edited/<YYYYmmdd-HHMMSS>/<path>``; returns where."""
-        base = self.dir / "edited" / time.strftime("%Y%m%d-%H%M%S")
+        """Copy a hand-edited output to ``.agentmake/edited/<YYYYmmdd-HHMMSS>/<path>``; returns where. The
+        copy is made under a temporary name (``edited/.partial-<pid>-<n>``) and renamed once complete, so a
+        kill during it never leaves a part of the edit where a saved edit is looked for; the temporaries a
+        killed agentmake left are removed by the next save (under the project lock: nobody else's)."""
+        edited = self.dir / "edited"
+        base = edited / time.strftime("%Y%m%d-%H%M%S")
         dest, n = base / path, 1
         while dest.exists():
             dest, n = Path(f"{base}-{n}") / path, n + 1
@@ -542,9 +550,32 @@ class Store(Journal):
         if not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):  # a FIFO or a device: nothing to keep a copy of
             raise OSError(errno.EINVAL, f"{path} is not a regular file")
         dest.parent.mkdir(parents=True, exist_ok=True)
-        # a symbolic link is saved as the link (its target, e.g. /dev/zero, may be anything, anywhere)
-        shutil.copy2(src, dest, follow_symlinks=False)
+        with self._lock:
+            if not self._partials_checked and self.locked:
+                self._partials_checked = True
+                _remove_partials(edited)
+            partial = edited / f"{PARTIAL}{os.getpid()}-{next(self._partial_numbers)}"
+        try:
+            # a symbolic link is saved as the link (its target, e.g. /dev/zero, may be anything, anywhere)
+            shutil.copy2(src, partial, follow_symlinks=False)
+            os.replace(partial, dest)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(partial)
+            raise
         return dest
+
+
+def _remove_partials(edited: Path) -> None:
+    """Remove the copies of hand edits a killed agentmake left unfinished in `edited` (`save_edited`)."""
+    try:
+        names = os.listdir(edited)
+    except OSError:
+        return
+    for name in names:
+        if name.startswith(PARTIAL):
+            with contextlib.suppress(OSError):
+                os.unlink(edited / name)
 
 
 def _unwritable(directory: Path, exc: OSError) -> UsageError:
