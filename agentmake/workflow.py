@@ -272,17 +272,17 @@ def _plan_in(store: Store, project: Project, selected: Graph, req: Request) -> l
     from agentmake.plan.dryrun import plan_build
 
     rebuilder = Rebuilder(
-        selected, store, Hasher(project.root, store), force=req.force, checker=_checker(project, False)
+        selected, store, Hasher(project.root, store), force=req.force, checker=_checker(project)
     )
     return plan_build(selected, rebuilder)
 
 
-def _checker(project: Project, commands: bool = True) -> Callable[[Task], str | None]:
-    """How the rebuilder runs a changed check on outputs in place (`Rebuilder.checker`); without `commands`
-    (a dry run, explain), a command check is left to the build."""
+def _checker(project: Project) -> Callable[[Task], str | None]:
+    """How the rebuilder judges a changed check on outputs in place (`Rebuilder.checker`): a check command
+    is left to the build's attempt of the task (`Decision.recheck`), run in a slot like any other work."""
     from agentmake.runners.check import check_in_place
 
-    return check_in_place(project.agentfile, commands)
+    return check_in_place(project.agentfile)
 
 
 def _dry_run_line(to_run: int, up_to_date: int, maybe: int = 0, restore: int = 0) -> str:
@@ -484,7 +484,7 @@ def explain(req: Request) -> int:
         for target in req.targets:
             selected = project.graph.select([target])
             hasher = Hasher(project.root, store)
-            rebuilder = Rebuilder(selected, store, hasher, force=req.force, checker=_checker(project, False))
+            rebuilder = Rebuilder(selected, store, hasher, force=req.force, checker=_checker(project))
             for line in explain_lines(selected, rebuilder, target):
                 _out(term_safe(line))
     finally:

@@ -2,7 +2,8 @@
 
 Contract: `Hasher` (content hashes with a stat cache), `Reason`/`Decision` (typed reasons recorded where the
 decision is made), `Rebuilder.decide(task, ...)` (a pure decision over the store and the hasher; when a
-task's check is all that changed, it asks the `checker` it was given whether the outputs pass the new one).
+task's check is all that changed, it asks the `checker` it was given whether the outputs pass the new one;
+a check command it leaves to the task's attempt: `Decision.recheck`).
 
 Modules: `hashing` (digests + stat cache), `keys` (canonical key encoding, versioned; `keys_v1` reads the
 records of the format before), `context` (what prompt and command templates see), `changes` (old vs new

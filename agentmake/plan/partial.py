@@ -94,5 +94,6 @@ def partial_decision(decision: Decision, gaps: Sequence[Gap], total: int) -> Dec
         recorded=False,
         adopt=None,  # (nor is it the cached result of its complete inputs, in place already)
         alias=None,  # (nor that of another key)
+        recheck=None,
         gaps=tuple(gaps),
     )

@@ -60,7 +60,7 @@ __all__ = ["CHECK_LATER", "Decision", "Reason", "Rebuilder"]
 RENDER_VERSION = 1  # bump when the prompt context changes meaning
 _IN_PLACE = "its outputs already hold the cached result of what it reads now: nothing to rewrite"
 Checker = Callable[[Task], "str | None"]  # runs a task's check on its outputs in place: None, or what fails
-CHECK_LATER = "\0later"  # what a checker that runs no command (a dry run, explain) says of a command check
+CHECK_LATER = "\0later"  # what the checker says of a check command: the attempt runs it (`Decision.recheck`)
 REPORT_RENDERER = 2  # bump when a report without `merge` renders the same inputs anew (2: binary inputs)
 FAST_VERSION = 1  # bump when the fast memo's contents change
 
@@ -83,7 +83,12 @@ class Decision:
     `gaps`: a partial report's inputs this build did not make whole (`agentmake.plan.partial`); empty for
     every other decision. `alias` (not "run"): another key whose cache entry holds this decision's result,
     filed under `key` too when the decision is acted on (`Store.cache_alias`): the record's key in an older
-    format (`keys_v1`), or its key with the check it had, which the outputs in place pass."""
+    format (`keys_v1`), or its key with the check it had, which the outputs in place pass. `recheck` (with
+    "run"): the task's check command is all that changed, and its attempt runs it on the outputs in place
+    before anything else (`runners.check.recheck_in_place`), in a slot like any other work: they pass it,
+    the task is up to date with these outputs (path -> digest), its record switched to `key` and `alias`'s
+    cache entry filed under it, as with `adopt` (`Starting._passed_in_place`); they fail it, the same
+    attempt calls the agent (and the scheduler drops `recheck`: a retry calls it at once)."""
 
     task_id: str
     action: str
@@ -98,6 +103,7 @@ class Decision:
     adopt: dict[str, str] | None = None
     gaps: tuple[Gap, ...] = ()
     alias: str | None = None
+    recheck: dict[str, str] | None = None
 
     @property
     def stale(self) -> bool:
@@ -133,9 +139,10 @@ Decision.parts = property(_get_parts, _set_parts)  # type: ignore[assignment]
 
 class Rebuilder:
     """Holds what a decision needs (graph, store, hasher); `decide` is called when a task's deps have
-    finished. `renders` counts prompts rendered (the no-op path renders none). `checker`: runs a task's
+    finished. `renders` counts prompts rendered (the no-op path renders none). `checker`: judges a task's
     `check` on its outputs in place (`agentmake.runners.check.check_in_place`), asked when the check is all
-    that changed, so that a new check the outputs pass costs no call; without one, such a task runs."""
+    that changed, so that a new check the outputs pass costs no call; it runs no command (`CHECK_LATER`: the
+    task's attempt does, `Decision.recheck`). Without one, such a task runs."""
 
     def __init__(
         self,
@@ -443,7 +450,9 @@ class Rebuilder:
         """When the check is all that changed since the record (whose outputs are in place, untouched) and
         the new key has no result in the cache: the new check decides, run on the outputs in place. They pass
         it: up to date, the record switches to the new key (`adopt`) and the cache entry of the old one is
-        filed under it (`alias`). They fail it: the agent runs, and the reason says so. None otherwise."""
+        filed under it (`alias`). They fail it: the agent runs, and the reason says so. None otherwise.
+        A check command is not run here, on the scheduler's thread, but by the task's attempt (`CHECK_LATER`
+        from the checker): the decision runs the task with `recheck`, which a dry run shows as "may run"."""
         if self.checker is None or not _only_check_changed(rec.parts, parts):
             return None
         if self.store.cache_lookup(key) is not None:  # (restored or adopted as any other cached result)
@@ -451,9 +460,12 @@ class Rebuilder:
         said = check_changed(rec.parts, parts)
         problem = self.checker(task)
         d = Decision(task.id, "skip", key=key, parts=parts)
-        if problem == CHECK_LATER:  # (a dry run: the build runs the check first, and the agent if it fails)
+        if problem == CHECK_LATER:  # (the attempt runs the check first, and the agent if it fails)
             d.reasons.append(Reason("check-later", f"{said}; a build checks the outputs in place first"))
-            return self._run_or_restore(d, [], [], outs)
+            d = self._run_or_restore(d, [], [], outs)
+            if d.action == "run":  # (set once the cache was looked up: the alias holds no result of this key)
+                d.recheck, d.alias = {p: h for p, h in outs.items() if h is not None}, cached_as
+            return d
         if problem is None:
             d.adopt, d.alias = {p: h for p, h in outs.items() if h is not None}, cached_as
             d.reasons.append(Reason("check-passed", f"{said}; the output passes it"))

@@ -17,7 +17,7 @@ from agentmake.model import Agentfile, AgentSpec, Check
 from agentmake.plan.rebuilder import CHECK_LATER
 from agentmake.runners.classify import one_line
 from agentmake.runners.process import run_process
-from agentmake.runners.redact import NO_REDACTION, Redactor
+from agentmake.runners.redact import NO_REDACTION
 from agentmake.templates import render_command
 
 
@@ -87,32 +87,55 @@ def run_check(
     return f"check failed (exit {res.exit_code}): {shown}" + (f": {detail}" if detail else "")
 
 
-def check_in_place(agentfile: Agentfile, commands: bool = True) -> Callable[[Task], str | None]:
-    """What the rebuilder asks when a task's check is all that changed (`Rebuilder.checker`): the task's
-    check run on its outputs in place (``{output}`` = the output itself), None if they pass it (or the task
-    has no check any more), else why not. Its logs go to a temporary directory, secrets taken out of what it
-    quotes; its time limit is the agent's, else its runner's, else the Agentfile's, else `IN_PLACE_TIMEOUT`.
-    Without `commands` (a dry run, explain: they run nothing), a command check is not run: `CHECK_LATER`."""
-    root = agentfile.root
-    redact = Redactor.from_environ(os.environ)
+def check_in_place(agentfile: Agentfile) -> Callable[[Task], str | None]:
+    """What the rebuilder asks when a task's check is all that changed (`Rebuilder.checker`): None if the
+    task has no check any more, a `json` check applied to its outputs in place (None if they pass it, else
+    why not), and `CHECK_LATER` for a check command, which the rebuilder runs nothing of: a build runs it in
+    the task's attempt (`recheck_in_place`), a dry run or explain says what the build will do."""
 
     def check(task: Task) -> str | None:
         spec = task.spec
         if not isinstance(spec, AgentSpec) or spec.check is None:
             return None
-        if spec.check.kind == "command" and not commands:
+        if spec.check.kind == "command":
             return CHECK_LATER
-        runner = agentfile.runners.get(spec.runner)
-        own = spec.timeout or (runner.timeout if runner is not None else None)
-        timeout = own or agentfile.settings.timeout or IN_PLACE_TIMEOUT
-        outputs = {out: root / out for out in task.outputs}
+        outputs = {out: agentfile.root / out for out in task.outputs}
         with tempfile.TemporaryDirectory(prefix="agentmake-check-") as logs:
             return run_check(
-                spec.check, task, outputs, root=root, log_stem=Path(logs) / "check",
-                timeout=timeout, cancel=threading.Event(), redact=redact,
+                spec.check, task, outputs, root=agentfile.root, log_stem=Path(logs) / "check", timeout=None,
+                cancel=threading.Event(),
             )  # fmt: skip
 
     return check
+
+
+def recheck_in_place(
+    agentfile: Agentfile,
+    task: Task,
+    *,
+    cancel: threading.Event,
+    on_spawn: Callable[[int, int], None] | None = None,
+    redact: Callable[[str], str] = NO_REDACTION,
+    token: str | None = None,
+) -> str | None:
+    """The first step of an attempt whose task's check alone changed (`Decision.recheck`): its check run on
+    its outputs in place (``{output}`` = the output itself), None if they pass it, else why not. Its logs go
+    to a temporary directory (the attempt's own check logs are for the check of what the agent makes);
+    its time limit is the agent's, else its runner's, else the Agentfile's, else `IN_PLACE_TIMEOUT`.
+    `cancel`, `on_spawn`, `redact`, `token`: as for `run_check`."""
+    spec = task.spec
+    if not isinstance(spec, AgentSpec) or spec.check is None:
+        return None
+    runner = agentfile.runners.get(spec.runner)
+    own = spec.timeout or (runner.timeout if runner is not None else None)
+    timeout = own or agentfile.settings.timeout or IN_PLACE_TIMEOUT
+    root = agentfile.root
+    outputs = {out: root / out for out in task.outputs}
+    with tempfile.TemporaryDirectory(prefix="agentmake-check-") as logs:
+        return run_check(
+            spec.check, task, outputs, root=root, log_stem=Path(logs) / "check", timeout=timeout,
+            cancel=cancel, on_spawn=on_spawn, redact=redact, token=token,
+        )  # fmt: skip
 
 
 IN_PLACE_TIMEOUT = 600.0  # seconds: a check of outputs in place with no time limit set

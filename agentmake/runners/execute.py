@@ -46,6 +46,7 @@ from agentmake.runners.backups import (
     restore_outputs,
 )
 from agentmake.runners.capture import private_dir, read_log, write_private
+from agentmake.runners.check import recheck_in_place
 from agentmake.runners.classify import Verdict, classify_failure, claude_text_error, one_line, refused_tools
 from agentmake.runners.credentials import withdraw
 from agentmake.runners.invocation import (
@@ -84,12 +85,33 @@ class Executor(SalvageAttempts, ShellAttempts):
             return AttemptResult("cancelled", "cancelled before it started")
         stem = self._stem(task, attempt)
         try:
+            # its check alone changed: the outputs in place may pass it, and then no call is made
+            if decision.recheck is not None:
+                rechecked = self._recheck(task, cancel)
+                if rechecked is not None:
+                    return self._ended(rechecked, start, stem)
             # the task's first attempt in this run: an earlier, interrupted one may have left its answer
             salvaged = self._salvage(task, decision, stem, cancel) if attempt == 1 else None
             result = salvaged if salvaged is not None else self._dispatch(task, decision, stem, cancel)
         except (InvocationError, AgentmakeError, OutsideProject) as e:
             result = self._unrunnable(e)
         return self._ended(result, start, stem)
+
+    def _recheck(self, task: Task, cancel: threading.Event) -> AttemptResult | None:
+        """The task's new check run on its outputs in place (`Decision.recheck`): an "ok" result that is
+        `in_place` (nothing staged, no call) if they pass it, a cancelled one if the build was stopped
+        meanwhile, None if they fail it (the attempt goes on to call the agent)."""
+        hook = self.on_process
+        on_spawn = None if hook is None else lambda pid, pgid: hook(task.id, pid, pgid)
+        problem = recheck_in_place(
+            self.agentfile, task, cancel=cancel, on_spawn=on_spawn, redact=self.redact,
+            token=self._intend(task.id),
+        )  # fmt: skip
+        if cancel.is_set():
+            return AttemptResult("cancelled", "cancelled while checking its outputs in place")
+        if problem is None:
+            return AttemptResult("ok", "its outputs in place pass the new check", in_place=True)
+        return None
 
     # -- kinds of task --------------------------------------------------------------------------------------
     def _dispatch(self, task: Task, decision: Decision, stem: Path, cancel: threading.Event) -> AttemptResult:

@@ -14,7 +14,7 @@ class AttemptResult:
     "not-found", "usage", "prompt-too-large", "permission" (the CLI refused the tools that write the
     outputs) or None. `staged`: output path -> temporary file holding its final content (ok only).
     `log_stem`: ``<log_dir>/<safe id>.<attempt>``; add ``.out``/``.err`` for the agent's output.
-    `salvaged`: see the field."""
+    `salvaged`, `in_place`: see the fields."""
 
     outcome: str
     message: str = ""
@@ -27,6 +27,9 @@ class AttemptResult:
     tokens_out: int | None = None
     log_stem: Path | None = None
     salvaged: bool = False  # ok with the answer of an earlier, interrupted run's attempt (`runners.salvage`)
+    in_place: bool = (
+        False  # ok with no call: the outputs in place pass the task's new check (`Decision.recheck`)
+    )
 
     @property
     def rate_limited(self) -> bool:

@@ -412,6 +412,11 @@ class Build(Stopping):
             self._release(t, result)
             if result.outcome == "ok" and hashes is not None and self._moved(t, result):
                 return
+        if result.outcome == "ok" and result.in_place:
+            self._passed_in_place(t)
+            return
+        if t.decision is not None and t.decision.recheck is not None:  # (re-checked once: a retry calls)
+            t.decision = replace(t.decision, recheck=None)
         if result.outcome == "ok" and hashes is not None:
             try:
                 self._commit(t, result, hashes, started, ended, recorded)

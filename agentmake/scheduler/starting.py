@@ -9,6 +9,7 @@ import os
 import shlex
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -143,16 +144,46 @@ class Starting(Outcomes):
         if path is None:
             return False
         self.executor.discard(result)
+        self._decide_again(
+            t, f"input {path} kept changing while the task ran", f"input {path} changed while it ran"
+        )
+        return True
+
+    def _decide_again(self, t: TaskState, too_often: str, why: str) -> None:
+        """What `t`'s attempt did is dropped (`why`) and the task decided again, unless that happened
+        `MOVES` times in this build already: then it fails (`too_often`)."""
         t.moves += 1
         if t.moves > MOVES:
-            self._fail(t, "input", f"input {path} kept changing while the task ran", "not retried")
-            return True
+            self._fail(t, "input", too_often, "not retried")
+            return
         t.max_attempts += 1  # (the dropped run is not one of its retries)
-        why = f"input {path} changed while it ran: deciding it again"
+        why = f"{why}: deciding it again"
         self._emit(t, "retrying", attempt=t.attempt, max_attempts=t.max_attempts, retry_in=0.0, message=why)
         t.decision = None
         self.undecided.push(t.id)
-        return True
+
+    def _passed_in_place(self, t: TaskState) -> None:
+        """`t`'s attempt found its outputs in place pass its new check (`Decision.recheck`): up to date, no
+        call made. The record switches to the decision's key and the cache entry of the old one is filed
+        under it, as for a decision that adopts outputs in place; the history row says "up-to-date". An
+        output changed since the decision (a hand edit while the check ran) is no output the check vouches
+        for as decided: the task is decided again."""
+        d = t.decision
+        assert d is not None and d.recheck is not None and d.key is not None
+        outputs, seen = t.task.outputs, d.outputs_seen
+        moved = next(self.hasher.changed(outputs, seen), None) if len(seen) == len(outputs) else None
+        if moved is not None:
+            self._decide_again(
+                t,
+                f"output {moved} kept changing while its check ran",
+                f"output {moved} changed while its check ran",
+            )
+            return
+        if d.alias is not None:
+            self.store.cache_alias(d.alias, d.key)
+        self._adopt(t, replace(d, adopt=d.recheck))
+        self._finish(t, "up-to-date", message="its outputs in place pass the new check")
+        self._succeeded(t)
 
     def _render_prompt(self, t: TaskState, decision: Decision) -> bool:
         """Fill `decision.prompt` for a run; False (the task failed) if it cannot be rendered."""

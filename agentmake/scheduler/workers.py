@@ -124,8 +124,9 @@ def written_outputs(
     hash_store: HashStore | None,
 ) -> tuple[AttemptResult, dict[str, str] | None]:
     """After a successful attempt: the digest of every output written (see `run_attempt`), each copied into
-    the blob cache; None for an attempt that failed. An output that cannot be read fails the attempt."""
-    if result.outcome != "ok":
+    the blob cache; None for an attempt that failed, or that made nothing (its outputs in place passed the
+    task's new check: `AttemptResult.in_place`). An output that cannot be read fails the attempt."""
+    if result.outcome != "ok" or result.in_place:
         return result, None
     try:
         files = dict(result.staged)

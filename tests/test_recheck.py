@@ -1,0 +1,185 @@
+"""A task whose `check` alone changed is re-checked in a slot like any other work (`Decision.recheck`): the
+new check runs on the outputs in place as the first step of the task's attempt, off the scheduler thread,
+capped by -j and in parallel with the rest; outputs that pass it are up to date (no call, the record follows
+the new key), outputs that fail it call the agent in the same attempt. Real builds with the fake agent CLIs;
+overlap is read from a log the check itself writes, never from wall time."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+from conftest import FakeAgents
+from e2e_helpers import E2E, group_alive, kill_quietly, wait_for
+
+
+@pytest.fixture
+def e2e(tmp_path: Path, fake_agents: FakeAgents) -> E2E:
+    return E2E(tmp_path / "proj", fake_agents)
+
+
+AGENTS = """\
+agent one:
+    inputs = src/{{n}}.md
+    outputs = out/{{n}}.md
+    prompt = \"\"\"
+        FAKE: label={{{{ n }}}}
+        {{{{ read(input) }}}}
+        \"\"\"
+    check = "{check}"
+"""
+
+NAMES = ("a", "b", "c", "d")
+
+
+def built(e2e: E2E, names: tuple[str, ...] = NAMES) -> None:
+    for n in names:
+        e2e.write(f"src/{n}.md", f"doc {n}\n")
+    e2e.write("Agentfile", AGENTS.format(check="test -s {output}"))
+    run = e2e.am("-j", "4")
+    assert run.code == 0 and sorted(e2e.calls()) == sorted(names), run
+
+
+def logged(e2e: E2E, then: str, sleep: float = 0.5) -> str:
+    """A check that appends `start <output> <time>` and `end <output> <time>` to checks.log around a sleep,
+    then runs `then`."""
+    log, now = e2e.root / "checks.log", "$(date +%s.%N)"
+    return f"echo start {{output}} {now} >> {log}; sleep {sleep}; echo end {{output}} {now} >> {log}; {then}"
+
+
+def spans(e2e: E2E) -> dict[str, tuple[float, float]]:
+    """output checked -> (start, end) of its check, from checks.log (the last check of each)."""
+    log = e2e.root / "checks.log"
+    starts: dict[str, float] = {}
+    found: dict[str, tuple[float, float]] = {}
+    for line in log.read_text().splitlines() if log.exists() else []:
+        event, output, at = line.split()
+        if event == "start":
+            starts[output] = float(at)
+        else:
+            found[output] = (starts.pop(output), float(at))
+    return found
+
+
+def most_at_once(found: dict[str, tuple[float, float]]) -> int:
+    edges = sorted([(s, 1) for s, _ in found.values()] + [(e, -1) for _, e in found.values()])
+    now = peak = 0
+    for _, step in edges:  # (an end sorts before a start at the same instant)
+        now += step
+        peak = max(peak, now)
+    return peak
+
+
+def record(e2e: E2E, task_id: str) -> tuple[str, dict]:
+    with sqlite3.connect(e2e.root / ".agentmake" / "state.db") as conn:
+        row = conn.execute("SELECT key, parts FROM tasks WHERE task_id = ?", (task_id,)).fetchone()
+    return row[0], json.loads(row[1])
+
+
+def age(e2e: E2E, path: str, seconds: float) -> None:
+    then = time.time() - seconds
+    os.utime(e2e.root / path, (then, then))
+
+
+def test_changed_checks_run_in_parallel_slots_and_only_an_output_that_fails_calls_its_agent(e2e: E2E) -> None:
+    built(e2e)
+    e2e.reset_calls()
+    # the new check asks for an output newer than `mark`: out/c.md is older (same content: not edited)
+    e2e.write("mark", "")
+    age(e2e, "mark", 3600)
+    age(e2e, "out/c.md", 7200)
+    e2e.write("Agentfile", AGENTS.format(check=logged(e2e, "test {output} -nt mark")))
+    before = {n: record(e2e, f"one:{n}") for n in NAMES}
+    dry = e2e.am("-n", "-j", "4")
+    assert "agentmake: 0 to run, 4 may run, 0 up to date (dry run)" in dry.out, dry
+    assert spans(e2e) == {}, "a dry run runs no check command"
+    run = e2e.am("-j", "4")
+    assert run.code == 0, run
+    assert e2e.calls() == ["c"], run  # the only output that fails the new check
+    assert (run.summary.ran, run.summary.up_to_date) == (1, 3), run
+    assert run.states == {
+        "one:a": "up-to-date",
+        "one:b": "up-to-date",
+        "one:c": "done",
+        "one:d": "up-to-date",
+    }
+    checked = {o: s for o, s in spans(e2e).items() if o.startswith("out/") and "agentmake-tmp" not in o}
+    assert set(checked) == {f"out/{n}.md" for n in NAMES}, spans(e2e)
+    assert most_at_once(checked) >= 2, checked  # in parallel, not one after another on one thread
+    for n in ("a", "b", "d"):  # the record follows the new check, with no call made
+        key, parts = record(e2e, f"one:{n}")
+        assert key != before[n][0] and "-nt mark" in parts["check"]["command"], parts
+    again = e2e.am("-n")
+    assert "agentmake: 0 to run, 4 up to date (dry run)" in again.out, again
+    # -j caps the re-checks as it caps any other work
+    (e2e.root / "checks.log").unlink()
+    e2e.write("Agentfile", AGENTS.format(check=logged(e2e, "test -s {output}")))
+    run = e2e.am("-j", "2")
+    assert run.code == 0 and (run.summary.ran, run.summary.up_to_date) == (0, 4), run
+    assert e2e.calls() == ["c"]
+    found = spans(e2e)
+    assert len(found) == 4 and most_at_once(found) == 2, found
+
+
+def test_ctrl_c_during_a_slow_recheck_ends_it_and_leaves_the_record_as_it_was(e2e: E2E) -> None:
+    built(e2e, ("a",))
+    e2e.reset_calls()
+    before = record(e2e, "one:a")
+    pid_file = e2e.root / "check.pid"
+    e2e.write("Agentfile", AGENTS.format(check=f"echo $$ > {pid_file}; sleep 60; test -s {{output}}"))
+    proc = e2e.spawn()
+    try:
+        wait_for(lambda: pid_file.exists() and pid_file.read_text().strip(), what="the check to start")
+        pid = int(pid_file.read_text())
+        time.sleep(0.2)
+        proc.send_signal(signal.SIGINT)
+        run = E2E.finish(proc, timeout=20)
+    finally:
+        kill_quietly(proc.pid)
+    assert run.code == 130, run
+    assert run.states.get("one:a") == "interrupted", run
+    wait_for(lambda: not group_alive(pid), timeout=5, what="the check's process group to end")
+    assert e2e.calls() == [] and record(e2e, "one:a") == before
+    assert "1 may run" in e2e.am("-n").out
+
+
+def test_an_output_edited_while_its_check_runs_is_not_vouched_for_the_task_is_decided_again(e2e: E2E) -> None:
+    built(e2e, ("a",))
+    e2e.reset_calls()
+    started = e2e.root / "started"
+    e2e.write("Agentfile", AGENTS.format(check=f"touch {started}; sleep 1.5; test -s {{output}}"))
+    proc = e2e.spawn()
+    try:
+        wait_for(started.exists, what="the check to start")
+        e2e.write("out/a.md", "edited by hand while the check ran\n")
+        run = E2E.finish(proc)
+    finally:
+        kill_quietly(proc.pid)
+    assert run.code == 0, run
+    assert "output out/a.md changed while its check ran: deciding it again" in run.err, run
+    # decided again, the edit is a hand edit: saved, and the agent runs (the check vouched for other bytes)
+    assert e2e.calls() == ["a"] and e2e.read("out/a.md") != "edited by hand while the check ran\n"
+    saved = [p for p in (e2e.root / ".agentmake" / "edited").rglob("*") if p.is_file()]
+    assert [p.read_text() for p in saved] == ["edited by hand while the check ran\n"], saved
+
+
+def test_a_shell_agent_whose_check_alone_changed_is_rechecked_not_rerun(e2e: E2E) -> None:
+    e2e.write("src.txt", "x\n")
+    agentfile = (
+        "agent copy:\n    inputs = src.txt\n    outputs = out.txt\n"
+        '    run = "echo ran >> runs.log; cp {{input}} {{output}}"\n    check = "{check}"\n'
+    )
+    e2e.write("Agentfile", agentfile.format(check="test -s {output}"), dedent=False)
+    assert e2e.am().code == 0 and e2e.read("runs.log") == "ran\n"
+    e2e.write("Agentfile", agentfile.format(check=logged(e2e, "grep -q x {output}", 0.1)), dedent=False)
+    run = e2e.am()
+    assert run.code == 0 and run.summary.up_to_date == 1, run
+    assert e2e.read("runs.log") == "ran\n" and set(spans(e2e)) == {"out.txt"}
+    e2e.write("Agentfile", agentfile.format(check="grep -q y {output}"), dedent=False)
+    run = e2e.am()
+    assert run.code == 1 and e2e.read("runs.log").count("ran") > 1, run  # fails, runs, fails again
