@@ -321,3 +321,18 @@ def test_finished_lines_reach_a_console_that_is_no_terminal() -> None:
     display(TaskEvent("c", "not-run", T0 + 1.0))
     display.close(done_result(["a"]))
     assert err.getvalue().count("✓ done        a  1.0s") == 1 and "– not run     c" in err.getvalue()
+
+
+def test_a_task_started_and_found_up_to_date_gets_a_finished_line_and_one_never_started_none() -> None:
+    """A task whose outputs in place passed its new check (`Decision.recheck`) was shown running: its end is a
+    line, as a done task's is; the many tasks up to date without starting stay quiet."""
+    err, out = io.StringIO(), io.StringIO()
+    display = LiveDisplay(Console(file=err, force_terminal=False, width=100), summary_stream=out)
+    display(TaskEvent("a", "pending", T0))
+    display(TaskEvent("b", "pending", T0))
+    display(TaskEvent("b", "up-to-date", T0))
+    display(TaskEvent("a", "running", T0, 1, 1))
+    display(TaskEvent("a", "up-to-date", T0 + 1.0, 1, 1, message="its outputs in place pass the new check"))
+    display.close(done_result(["a", "b"], "up-to-date"))
+    assert "= up to date  a  its outputs in place pass the new check" in err.getvalue()
+    assert "up to date  b" not in err.getvalue()

@@ -108,6 +108,7 @@ def test_changed_checks_run_in_parallel_slots_and_only_an_output_that_fails_call
         "one:c": "done",
         "one:d": "up-to-date",
     }
+    assert "up to date  one:a  (its outputs in place pass the new check)" in run.err, run
     checked = {o: s for o, s in spans(e2e).items() if o.startswith("out/") and "agentmake-tmp" not in o}
     assert set(checked) == {f"out/{n}.md" for n in NAMES}, spans(e2e)
     assert most_at_once(checked) >= 2, checked  # in parallel, not one after another on one thread

@@ -155,7 +155,12 @@ class LiveDisplay:
             if not self._started:
                 self._live.start()
                 self._started = True
-            if changed and event.state in FINISHED and event.state != "up-to-date":
+            if (
+                changed
+                and event.state in FINISHED
+                and (event.state != "up-to-date" or row.started is not None)
+            ):
+                # (up to date after it was started: its outputs in place passed its new check)
                 self._lines.append(self._finished_line(task_id, row))
             cap = cap_change(event)
             if changed and cap is not None:

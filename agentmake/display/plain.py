@@ -37,7 +37,8 @@ def cap_change(event: TaskEvent) -> str | None:
 
 def describe(event: TaskEvent) -> str:
     """What follows the task id on a state-change line: attempt, retry delay, the first line of the failure
-    message (made safe for a terminal: `term_safe`)."""
+    message (made safe for a terminal: `term_safe`), or of what kept a task that was started up to date (its
+    outputs in place passed its new check: `Decision.recheck`)."""
     parts: list[str] = []
     if event.state == "running" and event.attempt > 1:
         parts.append(f"attempt {event.attempt}/{event.max_attempts or '?'}")
@@ -46,7 +47,14 @@ def describe(event: TaskEvent) -> str:
         if event.retry_in is not None:
             nxt += f", next in {fmt_duration(event.retry_in)}"
         parts.append(nxt)
-    if event.message and event.state in ("retrying", "failed", "not-run", "interrupted", "done"):
+    if event.message and event.state in (
+        "retrying",
+        "failed",
+        "not-run",
+        "interrupted",
+        "done",
+        "up-to-date",
+    ):
         parts.append(term_safe(event.message.strip().splitlines()[0]) if event.message.strip() else "")
     return ": ".join(p for p in parts if p)
 
