@@ -4,6 +4,7 @@ state and the built project, so the test runs what that version wrote, not a rec
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import sqlite3
@@ -23,7 +24,7 @@ def e2e(tmp_path: Path, fake_agents: FakeAgents) -> E2E:
     root = tmp_path / "proj"
     shutil.copytree(FIXTURE / "project", root)
     (root / ".agentmake").mkdir()
-    with sqlite3.connect(root / ".agentmake" / "state.db") as conn:
+    with contextlib.closing(sqlite3.connect(root / ".agentmake" / "state.db")) as conn:
         conn.executescript((FIXTURE / "state.sql").read_text(encoding="utf-8"))
     return E2E(root, fake_agents)
 
@@ -38,7 +39,7 @@ def snapshot(e2e: E2E) -> dict[str, tuple[int, bytes]]:
 
 
 def versions(e2e: E2E) -> dict[str, int]:
-    with sqlite3.connect(e2e.root / ".agentmake" / "state.db") as conn:
+    with contextlib.closing(sqlite3.connect(e2e.root / ".agentmake" / "state.db")) as conn:
         rows = conn.execute("SELECT task_id, parts FROM tasks").fetchall()
     return {task_id: json.loads(parts).get("v") for task_id, parts in rows}
 

@@ -4,6 +4,7 @@ does not use) reruns nothing, and a changed `check` re-checks the output in plac
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -35,7 +36,7 @@ def nothing_to_do(out: str) -> bool:
 
 
 def parts_of(e2e: E2E, task_id: str) -> dict:
-    with sqlite3.connect(e2e.root / ".agentmake" / "state.db") as conn:
+    with contextlib.closing(sqlite3.connect(e2e.root / ".agentmake" / "state.db")) as conn:
         (text,) = conn.execute("SELECT parts FROM tasks WHERE task_id = ?", (task_id,)).fetchone()
     return json.loads(text)
 

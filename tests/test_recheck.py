@@ -6,6 +6,7 @@ overlap is read from a log the check itself writes, never from wall time."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -76,7 +77,7 @@ def most_at_once(found: dict[str, tuple[float, float]]) -> int:
 
 
 def record(e2e: E2E, task_id: str) -> tuple[str, dict]:
-    with sqlite3.connect(e2e.root / ".agentmake" / "state.db") as conn:
+    with contextlib.closing(sqlite3.connect(e2e.root / ".agentmake" / "state.db")) as conn:
         row = conn.execute("SELECT key, parts FROM tasks WHERE task_id = ?", (task_id,)).fetchone()
     return row[0], json.loads(row[1])
 
