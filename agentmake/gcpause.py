@@ -29,7 +29,7 @@ _paused_for_startup = False
 def pause_startup() -> None:
     """Pause collection while the program starts (the console script calls this before importing it):
     imports, the Agentfile and the graph allocate many long-lived objects and few cycles, and each
-    collection would scan them again (about 5% of a small build's CPU). `end_startup` resumes it."""
+    collection would scan them again (about 3% of a small build's CPU). `end_startup` resumes it."""
     global _paused_for_startup
     if gc.isenabled():
         gc.disable()
