@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from agentmake import workflow
+from agentmake.display.base import summary_lines
 from agentmake.errors import UsageError
 from agentmake.scheduler import outcomes
 from agentmake.scheduler.processes import end_orphans
@@ -80,6 +81,9 @@ def test_crash_after_record_before_rename_restores_from_cache(
     assert result.ok
     assert result.outcomes["copy:a"].state == "up-to-date"  # restored before deciding, not run again
     assert result.outcomes["copy:b"].state == "done"
+    assert result.placed_left == ["copy:a"] and result.ended_left == []  # (and the summary says so)
+    said = "put in place the results a killed agentmake recorded (1): copy:a"
+    assert said in summary_lines(result)
     assert _runs(tmp_path) == ["a", "b"]  # zero further calls for `a`
     assert (tmp_path / "out/a.txt").read_text() == "a v1\n"
     assert not list(tmp_path.rglob("*.agentmake-tmp-*"))

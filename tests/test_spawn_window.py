@@ -101,9 +101,10 @@ def test_a_child_started_but_not_yet_logged_is_ended_before_the_task_runs_again(
     assert intent.task_id == "hold"
     assert f"{SPAWN_VAR}={intent.token}".encode() in Path(f"/proc/{grandchild}/environ").read_bytes()
 
-    run = e2e.am("-s", "nap=0.2")
+    run = e2e.am("nap=0.2")
     assert run.code == 0, run
     assert run.summary.ran == 1
+    assert "ended what a killed agentmake left running (1): hold" in run.text, run  # (and says so)
     assert not e2e.exists("overlap.txt"), "the rerun started while the killed build's copy still ran"
     assert len(pids(e2e, "leaders.txt")) == 2  # the task ran exactly once more
     assert not alive(child) and not alive(grandchild) and not group_alive(child)

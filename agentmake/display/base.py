@@ -107,6 +107,12 @@ def summary_lines(result: BuildResult) -> list[str]:
     if notices:
         lines.append("")
         lines.extend(f"! {term_safe(task_id)}: {term_safe(notice)}" for task_id, notice in notices)
+    left = "a killed agentmake left running"
+    if result.ended_left:
+        lines.append(f"ended what {left} ({len(result.ended_left)}): " + _short_list(result.ended_left))
+    if result.placed_left:
+        placed = f"put in place the results a killed agentmake recorded ({len(result.placed_left)}): "
+        lines.append(placed + _short_list(result.placed_left))
     failures = failure_lines(result)
     if failures:
         lines.append("")

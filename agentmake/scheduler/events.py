@@ -70,6 +70,10 @@ class BuildResult:
     # tasks that finished but whose result could not be recorded: the build was stopped while another
     # program held the state database's write lock (`agentmake.store.busy`), and why
     unrecorded: dict[str, str] = field(default_factory=dict)
+    # what a killed agentmake left, put right before anything started (`scheduler.recover.take_over`): tasks
+    # whose processes were still running and were ended, and tasks whose recorded results were put in place
+    ended_left: list[str] = field(default_factory=list)
+    placed_left: list[str] = field(default_factory=list)
 
     def count(self, state: str) -> int:
         return [o.state for o in self.outcomes.values()].count(state)
