@@ -27,9 +27,8 @@ class AttemptResult:
     tokens_out: int | None = None
     log_stem: Path | None = None
     salvaged: bool = False  # ok with the answer of an earlier, interrupted run's attempt (`runners.salvage`)
-    in_place: bool = (
-        False  # ok with no call: the outputs in place pass the task's new check (`Decision.recheck`)
-    )
+    # ok with no call: the outputs in place pass the task's new check (`Decision.recheck`)
+    in_place: bool = False
 
     @property
     def rate_limited(self) -> bool:
