@@ -55,12 +55,11 @@ _UNPLACED = (  # (a `commits` row: see `Rebuilder._commit_cut_short`)
     "its result was recorded but agentmake stopped before putting it in place: the next build does"
 )
 
-__all__ = ["CHECK_LATER", "Decision", "Reason", "Rebuilder"]
+__all__ = ["Decision", "Reason", "Rebuilder"]
 
 RENDER_VERSION = 1  # bump when the prompt context changes meaning
 _IN_PLACE = "its outputs already hold the cached result of what it reads now: nothing to rewrite"
 Checker = Callable[[Task], "str | None"]  # runs a task's check on its outputs in place: None, or what fails
-CHECK_LATER = "\0later"  # what the checker says of a check command: the attempt runs it (`Decision.recheck`)
 REPORT_RENDERER = 2  # bump when a report without `merge` renders the same inputs anew (2: binary inputs)
 FAST_VERSION = 1  # bump when the fast memo's contents change
 
@@ -141,8 +140,8 @@ class Rebuilder:
     """Holds what a decision needs (graph, store, hasher); `decide` is called when a task's deps have
     finished. `renders` counts prompts rendered (the no-op path renders none). `checker`: judges a task's
     `check` on its outputs in place (`agentmake.runners.check.check_in_place`), asked when the check is all
-    that changed, so that a new check the outputs pass costs no call; it runs no command (`CHECK_LATER`: the
-    task's attempt does, `Decision.recheck`). Without one, such a task runs."""
+    that changed, so that a new check the outputs pass costs no call; it is asked of a `json` check only (a
+    check command is run by the task's attempt: `Decision.recheck`). Without one, such a task runs."""
 
     def __init__(
         self,
@@ -451,21 +450,22 @@ class Rebuilder:
         the new key has no result in the cache: the new check decides, run on the outputs in place. They pass
         it: up to date, the record switches to the new key (`adopt`) and the cache entry of the old one is
         filed under it (`alias`). They fail it: the agent runs, and the reason says so. None otherwise.
-        A check command is not run here, on the scheduler's thread, but by the task's attempt (`CHECK_LATER`
-        from the checker): the decision runs the task with `recheck`, which a dry run shows as "may run"."""
+        A check command is not run here, on the scheduler's thread, but by the task's attempt: the decision
+        runs the task with `recheck`, which a dry run shows as "may run"."""
         if self.checker is None or not _only_check_changed(rec.parts, parts):
             return None
         if self.store.cache_lookup(key) is not None:  # (restored or adopted as any other cached result)
             return None
         said = check_changed(rec.parts, parts)
-        problem = self.checker(task)
         d = Decision(task.id, "skip", key=key, parts=parts)
-        if problem == CHECK_LATER:  # (the attempt runs the check first, and the agent if it fails)
+        check = task.spec.check if isinstance(task.spec, AgentSpec) else None
+        if check is not None and check.kind == "command":  # (the attempt runs it, then the agent if it fails)
             d.reasons.append(Reason("check-later", f"{said}; a build checks the outputs in place first"))
             d = self._run_or_restore(d, [], [], outs)
             if d.action == "run":  # (set once the cache was looked up: the alias holds no result of this key)
                 d.recheck, d.alias = {p: h for p, h in outs.items() if h is not None}, cached_as
             return d
+        problem = self.checker(task)
         if problem is None:
             d.adopt, d.alias = {p: h for p, h in outs.items() if h is not None}, cached_as
             d.reasons.append(Reason("check-passed", f"{said}; the output passes it"))

@@ -14,7 +14,6 @@ from pathlib import Path
 
 from agentmake.graph import Task
 from agentmake.model import Agentfile, AgentSpec, Check
-from agentmake.plan.rebuilder import CHECK_LATER
 from agentmake.runners.classify import one_line
 from agentmake.runners.process import run_process
 from agentmake.runners.redact import NO_REDACTION
@@ -88,25 +87,10 @@ def run_check(
 
 
 def check_in_place(agentfile: Agentfile) -> Callable[[Task], str | None]:
-    """What the rebuilder asks when a task's check is all that changed (`Rebuilder.checker`): None if the
-    task has no check any more, a `json` check applied to its outputs in place (None if they pass it, else
-    why not), and `CHECK_LATER` for a check command, which the rebuilder runs nothing of: a build runs it in
-    the task's attempt (`recheck_in_place`), a dry run or explain says what the build will do."""
-
-    def check(task: Task) -> str | None:
-        spec = task.spec
-        if not isinstance(spec, AgentSpec) or spec.check is None:
-            return None
-        if spec.check.kind == "command":
-            return CHECK_LATER
-        outputs = {out: agentfile.root / out for out in task.outputs}
-        with tempfile.TemporaryDirectory(prefix="agentmake-check-") as logs:
-            return run_check(
-                spec.check, task, outputs, root=agentfile.root, log_stem=Path(logs) / "check", timeout=None,
-                cancel=threading.Event(),
-            )  # fmt: skip
-
-    return check
+    """What the rebuilder asks when a task's check is all that changed (`Rebuilder.checker`), of a `json`
+    check only (a check command is run by the task's attempt: `recheck_in_place`): None if the outputs in
+    place pass it (or the task has no check any more), else why not."""
+    return lambda task: recheck_in_place(agentfile, task, cancel=threading.Event())
 
 
 def recheck_in_place(
