@@ -43,10 +43,20 @@ def private_dir(path: Path | str) -> None:
 
 def write_private(path: Path, text: str) -> None:
     """Write `text` to `path`, owner-only (0600) whatever the umask; a file there already is made so too."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, PRIVATE_FILE)
-    with open(fd, "w", encoding="utf-8") as fh:
-        os.fchmod(fd, PRIVATE_FILE)
+    with open(open_private(path), "w", encoding="utf-8") as fh:
         fh.write(text)
+
+
+def open_private(path: Path | str) -> int:
+    """`path` opened for writing, truncated, and owner-only (0600) whatever the umask, even a file that was
+    there with another mode; its descriptor."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, PRIVATE_FILE)
+    try:
+        os.fchmod(fd, PRIVATE_FILE)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
 
 
 def _create(path: str) -> int:
@@ -60,9 +70,7 @@ def _create(path: str) -> int:
                 os.unlink(path)
         except FileNotFoundError:  # the log directory was removed meanwhile
             private_dir(os.path.dirname(path))
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, PRIVATE_FILE)
-    os.fchmod(fd, PRIVATE_FILE)
-    return fd
+    return open_private(path)
 
 
 class LogFile:
