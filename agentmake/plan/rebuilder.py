@@ -33,7 +33,6 @@ from typing import Any
 
 from agentmake.graph import Graph, Task
 from agentmake.model import AgentSpec, Prompt, ReportSpec, model_of, runner_name
-from agentmake.plan import keys_v1
 from agentmake.plan.changes import Reason, check_changed, describe_changes, inputs_changed
 from agentmake.plan.context import render_task_command, render_task_prompt, task_prompt
 from agentmake.plan.hashing import Hasher, Seen
@@ -578,6 +577,8 @@ def _upgraded(rec: TaskRecord) -> tuple[TaskRecord, str | None]:
     `rec` itself and None if it is of this format (see `keys_v1`)."""
     if rec.status == "partial" or rec.parts.get("v") == KEY_VERSION:
         return rec, None
+    from agentmake.plan import keys_v1  # (only for a project not built since the upgrade)
+
     parts = keys_v1.upgrade(rec.parts, rec.key)
     if parts is None:
         return rec, None
