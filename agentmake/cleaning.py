@@ -98,16 +98,19 @@ def _take_over(project: Project, store: Store, hasher: Hasher) -> None:
     """What a build does first, done before anything is removed (`scheduler.recover.take_over`): end what a
     killed agentmake left running, which would go on writing behind the clean, and finish the commits it
     cut short, so a result it recorded, and paid for, is in place (and in the cache) as it would be after a
-    build, its old output no longer taken for a hand edit; and say so."""
+    build, its old output no longer taken for a hand edit; and say so, with where it saved a copy of an
+    output edited by hand since the kill (`clean -n` says a copy would be saved)."""
     from agentmake.runners.base import ExecutorBase
     from agentmake.scheduler.recover import take_over
 
     executor = ExecutorBase(project.agentfile, log_dir=store.dir / "logs", recover_leftovers=False)
-    ended, restored = take_over(store, hasher, project.root, store.last_run_id() or 0, executor.tidy_left)
+    taken = take_over(store, hasher, project.root, store.last_run_id() or 0, executor.tidy_left)
     killed = "an agentmake that was killed"
-    for task_id in ended:
+    for task_id in taken.ended:
         _out(term_safe(f"ended {task_id}'s process, still running after {killed} started it"))
-    for task_id in restored:
+    for out, saved in sorted(taken.saved.items()):  # (edited since the kill: saved before the result)
+        _out(term_safe(f"{out} was edited by hand or not made by agentmake; saved a copy to {saved}"))
+    for task_id in taken.restored:
         done = "its recorded result was put in place (and stays in the cache)"
         _out(term_safe(f"finished {task_id}'s commit, which {killed} cut short: {done}"))
 

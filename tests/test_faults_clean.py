@@ -74,7 +74,8 @@ def test_clean_dry_run_after_a_cut_short_commit_says_what_clean_will_do(e2e: E2E
     """Killed as it renamed a paid, recorded answer onto build/a.md: `clean -n` said a copy of the old output
     "would be saved", which clean, finishing the commit first, never does. It now says the commit would be
     finished and build/a.md removed, as clean then does, and changes nothing. An output edited by hand
-    after the kill is saved by clean (before the commit puts the result in place): -n says so."""
+    after the kill is saved by clean (before the commit puts the result in place): -n says so, and clean
+    says where the copy went, as it does of a copy it saves before removing an output."""
     _fanout(e2e)
     e2e.write("docs/a.md", "doc a, second version\n")
     crash_at(e2e, "os.rename", "build/a.md", "-j1")
@@ -93,9 +94,16 @@ def test_clean_dry_run_after_a_cut_short_commit_says_what_clean_will_do(e2e: E2E
     run = e2e.am("clean")
     assert run.code == 0, run
     assert "finished translate:a's commit" in run.out and "removed 4 outputs" in run.out, run
-    saved = [p.read_text() for p in (e2e.root / ".agentmake/edited").rglob("a.md")]
-    assert saved == (["edited after the kill\n"] if edited else []), run
+    copies = list((e2e.root / ".agentmake/edited").rglob("a.md"))
+    assert [p.read_text() for p in copies] == (["edited after the kill\n"] if edited else []), run
     assert not e2e.exists("build/a.md"), run
+    # the copy the commit's take-over saved is said, with where, as clean says a copy it saves itself (it
+    # went to the error log only)
+    said = [line for line in run.out.splitlines() if "saved a copy" in line]
+    copy = "build/a.md was edited by hand or not made by agentmake; saved a copy to "
+    assert said == ([f"{copy}{copies[0]}"] if edited else []), run
+    if edited:  # (before the commit's line: the copy is saved before its result replaces the edit)
+        assert run.out.index(copy) < run.out.index("finished translate:a's commit"), run
 
 
 def test_clean_ends_what_a_killed_build_left_running(e2e: E2E) -> None:

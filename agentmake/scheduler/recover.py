@@ -21,20 +21,31 @@ from agentmake.scheduler.processes import end_orphans, left_running
 from agentmake.store import Store
 
 
+@dataclass(frozen=True)
+class TakenOver:
+    """What `take_over` put right: the tasks whose processes it ended, the tasks whose recorded outputs it
+    put in place, and the copies it saved first of outputs edited by hand since the kill (output -> copy)."""
+
+    ended: list[str]
+    restored: list[str]
+    saved: dict[str, Path]
+
+
 def take_over(
     store: Store, hasher: Hasher, root: Path, run_id: int,
     tidy_left: Callable[[Iterable[str]], None] | None = None,
-) -> tuple[list[str], list[str]]:  # fmt: skip
+) -> TakenOver:  # fmt: skip
     """What a build and `clean` do first, holding the project lock: end the processes a killed agentmake left
     running (never two live copies of one task, nor one writing behind a clean), `tidy_left` their tasks
     (`Executor.tidy_left`: logs redacted, login copies removed), and finish its interrupted commits (the
-    results it recorded, and paid for, put in place). Returns (tasks whose processes were ended, tasks whose
-    recorded outputs were put in place)."""
+    results it recorded, and paid for, put in place, a copy of a hand edit saved first)."""
     left = left_running(store)  # (read before end_orphans clears the records)
     ended = end_orphans(store)
     if left and tidy_left is not None:
         tidy_left(left)
-    return ended, recover_commits(store, hasher, root, run_id)
+    saved: dict[str, Path] = {}
+    restored = recover_commits(store, hasher, root, run_id, saved)
+    return TakenOver(ended, restored, saved)
 
 
 @dataclass(frozen=True)
@@ -73,8 +84,12 @@ def cut_short(store: Store, hasher: Hasher, root: Path) -> tuple[list[str], list
     return pending, todo
 
 
-def recover_commits(store: Store, hasher: Hasher, root: Path, run_id: int) -> list[str]:
-    """Put the recorded outputs of interrupted commits in place; returns the ids of tasks restored."""
+def recover_commits(
+    store: Store, hasher: Hasher, root: Path, run_id: int, saved: dict[str, Path] | None = None
+) -> list[str]:
+    """Put the recorded outputs of interrupted commits in place; returns the ids of tasks restored. The
+    copies saved of hand edits first are added to `saved` (output -> copy), those of a commit left
+    unfinished too (the edit stays in place, and its copy where it was saved)."""
     pending, todo = cut_short(store, hasher, root)
     if not pending:
         return []
@@ -83,7 +98,7 @@ def recover_commits(store: Store, hasher: Hasher, root: Path, run_id: int) -> li
     for commit in todo:
         task_id = commit.task_id
         try:
-            _save_edits(store, run_id, commit)
+            _save_edits(store, run_id, commit, saved if saved is not None else {})
             written = store.cache_restore(commit.key, root)
         except (OSError, KeyError, ValueError, AgentmakeError) as exc:
             store.log_event(run_id, task_id, "cache", f"cannot restore recorded outputs: {exc}", "left as is")
@@ -116,11 +131,11 @@ def _last_seen(store: Store) -> dict[str, str]:
     return {path: row[3] for path, row in rows().items()} if rows is not None else {}
 
 
-def _save_edits(store: Store, run_id: int, commit: CutShort) -> None:
-    """Save each output of `commit` that holds a hand edit made after the interrupted run (raises OSError if
-    it cannot be saved: then it is not overwritten)."""
+def _save_edits(store: Store, run_id: int, commit: CutShort, saved: dict[str, Path]) -> None:
+    """Save each output of `commit` that holds a hand edit made after the interrupted run, noting each copy in
+    `saved` (raises OSError if it cannot be saved: then it is not overwritten)."""
     for path in commit.edits:
-        where = store.save_edited(path)
+        where = saved[path] = store.save_edited(path)
         store.log_event(
             run_id, commit.task_id, "output-edited", f"hand-edited output saved: {path} → {where}",
             "saved a copy before restoring",
