@@ -24,6 +24,7 @@ from agentmake.workflow import EXIT_OK, Request, _out, load_project
 
 if TYPE_CHECKING:
     from agentmake.plan import Hasher
+    from agentmake.scheduler.processes import Orphan
     from agentmake.store import Store
     from agentmake.workflow import Project
 
@@ -106,8 +107,8 @@ def _take_over(project: Project, store: Store, hasher: Hasher) -> None:
     executor = ExecutorBase(project.agentfile, log_dir=store.dir / "logs", recover_leftovers=False)
     taken = take_over(store, hasher, project.root, store.last_run_id() or 0, executor.tidy_left)
     killed = "an agentmake that was killed"
-    for task_id in taken.ended:
-        _out(term_safe(f"ended {task_id}'s process, still running after {killed} started it"))
+    for orphan in taken.ended:
+        _out(term_safe(f"ended {_group(orphan)}, still running after {killed} started it"))
     for out, saved in sorted(taken.saved.items()):  # (edited since the kill: saved before the result)
         _out(term_safe(f"{out} was edited by hand or not made by agentmake; saved a copy to {saved}"))
     for task_id in taken.restored:
@@ -116,21 +117,33 @@ def _take_over(project: Project, store: Store, hasher: Hasher) -> None:
 
 
 def _would_take_over(store: Store, hasher: Hasher, root: Path) -> dict[str, bool]:
-    """What `_take_over` would do to the outputs, said and not done (`clean -n`): the commits a killed
-    agentmake cut short that it would finish. Returns output -> whether a copy of a hand edit there is saved
-    first (then the output holds the content agentmake recorded: clean saves no copy of it)."""
+    """What `_take_over` would do, said and not done (`clean -n`): the processes a killed agentmake left
+    running that it would end (none while another agentmake holds the lock: clean would wait for it, and it
+    ended them when it started), and the commits that agentmake cut short that it would finish. Returns
+    output -> whether a copy of a hand edit there is saved first (then the output holds the content
+    agentmake recorded: clean saves no copy of it)."""
+    from agentmake.scheduler.processes import find_orphans
     from agentmake.scheduler.recover import cut_short
+    from agentmake.store.lock import held_elsewhere
 
+    killed = "an agentmake that was killed"
+    orphans, _ = find_orphans(store, locked=not held_elsewhere(store.dir / "lock"))
+    for orphan in orphans:
+        _out(term_safe(f"would end {_group(orphan)}, still running after {killed} started it"))
     taken: dict[str, bool] = {}
     for commit in cut_short(store, hasher, root)[1]:
         if store.cache_lookup(commit.key) is None:
             continue  # (its result is no longer in the cache: left as it is, and cleaned as it is)
         for out in commit.outputs:
             taken[out] = out in commit.edits
-        killed = "an agentmake that was killed"
         done = "its recorded result would be put in place (and stay in the cache)"
         _out(term_safe(f"would finish {commit.task_id}'s commit, which {killed} cut short: {done}"))
     return taken
+
+
+def _group(orphan: Orphan) -> str:
+    """A process group a killed agentmake left running, as clean names it (and `clean -n`)."""
+    return f"{orphan.task_id}'s process {orphan.pgid} and its group"
 
 
 def _remove_empty_dirs(root: Path, outputs: list[str], gone: set[str], dry: bool = False) -> list[str]:

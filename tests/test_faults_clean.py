@@ -106,30 +106,65 @@ def test_clean_dry_run_after_a_cut_short_commit_says_what_clean_will_do(e2e: E2E
         assert run.out.index(copy) < run.out.index("finished translate:a's commit"), run
 
 
+_SLOW = """\
+agent slow:
+    run = "trap '' TERM; echo $$ > agent.pgid; sleep 120; echo late > {output}"
+    outputs = out/slow.txt
+"""
+
+
 def test_clean_ends_what_a_killed_build_left_running(e2e: E2E) -> None:
     """A killed build's agent that outlives it (it ignores the SIGTERM its parent's death sends) would go on
-    working, and writing, behind the clean: clean ends it, as the next build would."""
-    e2e.write(
-        "Agentfile",
-        """\
-        agent slow:
-            run = "trap '' TERM; echo $$ > agent.pgid; sleep 120; echo late > {output}"
-            outputs = out/slow.txt
-        """,
-    )
+    working, and writing, behind the clean: clean ends it, as the next build would. `clean -n` lists it
+    (task, pid), once though both the running table and the spawn log name it, and ends nothing: it said
+    nothing of it."""
+    e2e.write("Agentfile", _SLOW)
     proc = e2e.spawn()
     pgid = 0
     try:
         wait_for(lambda: e2e.exists("agent.pgid") and e2e.read("agent.pgid").strip(), what="the agent")
         pgid = int(e2e.read("agent.pgid"))
+        wait_for(lambda: _recorded_running(e2e), what="the agent in the running table")
         proc.kill()
         proc.communicate(timeout=30)
         assert group_alive(pgid), "the agent outlived agentmake (the fault to clean up after)"
+        killed = "still running after an agentmake that was killed started it"
+        dry = e2e.am("clean", "-n")
+        assert dry.code == 0, dry
+        assert [line for line in dry.out.splitlines() if "would end" in line] == [
+            f"would end slow's process {pgid} and its group, {killed}"
+        ], dry
+        assert group_alive(pgid), dry
         run = e2e.am("clean")
         assert run.code == 0, run
         assert not group_alive(pgid), run
-        assert "ended slow's process" in run.out, run
+        assert f"ended slow's process {pgid} and its group, {killed}" in run.out, run
     finally:
+        if pgid:
+            kill_quietly(-pgid)
+
+
+def _recorded_running(e2e: E2E) -> bool:
+    with contextlib.closing(sqlite3.connect(e2e.root / ".agentmake/state.db")) as db:
+        return bool(db.execute("SELECT count(*) FROM running").fetchone()[0])
+
+
+def test_clean_n_lists_no_process_of_a_build_that_runs(e2e: E2E) -> None:
+    """While a build runs (it holds the lock) its processes are its own, not a killed agentmake's: clean -n
+    lists none of them (clean would wait for the build, and find nothing left to end)."""
+    e2e.write("Agentfile", _SLOW)
+    proc = e2e.spawn()
+    pgid = 0
+    try:
+        wait_for(lambda: e2e.exists("agent.pgid") and e2e.read("agent.pgid").strip(), what="the agent")
+        pgid = int(e2e.read("agent.pgid"))
+        wait_for(lambda: _recorded_running(e2e), what="the agent in the running table")
+        dry = e2e.am("clean", "-n")
+        assert dry.code == 0, dry
+        assert "would end" not in dry.out and group_alive(pgid), dry
+    finally:
+        kill_quietly(proc.pid)
+        proc.communicate(timeout=30)
         if pgid:
             kill_quietly(-pgid)
 

@@ -118,16 +118,22 @@ def test_clean_ends_a_child_started_but_not_yet_logged(
     run = e2e.am("clean")
     assert run.code == 0, run
     assert not alive(child) and not alive(grandchild) and not group_alive(child)
+    killed = "still running after an agentmake that was killed started it"
+    assert f"ended hold's process {child} and its group, {killed}" in run.out, run
     run = e2e.am("-s", "nap=0.2")  # its records were kept for this build, which has nothing left to end
     assert run.code == 0, run
     assert run.summary.ran == 1 and len(pids(e2e, "leaders.txt")) == 2
 
 
 def test_clean_n_ends_nothing(e2e: E2E, killed_in_the_window: tuple[int, int]) -> None:
+    """... and lists the child it would end (task, pid: its group's), found by its token as clean finds it."""
     child, grandchild = killed_in_the_window
     run = e2e.am("clean", "-n")
     assert run.code == 0, run
     assert alive(child) and alive(grandchild)
+    killed = "still running after an agentmake that was killed started it"
+    said = [line for line in run.out.splitlines() if "would end" in line]
+    assert said == [f"would end hold's process {child} and its group, {killed}"], run
 
 
 # -- only the exact token of this project's log ------------------------------------------------------------

@@ -175,7 +175,8 @@ class Build(Stopping):
         try:
             tidy_left = getattr(self.executor, "tidy_left", None)  # (absent from test doubles)
             taken = take_over(self.store, self.hasher, self.root, self.run_id, tidy_left)
-            self.result.ended_left, self.result.placed_left = taken.ended, taken.restored
+            self.result.ended_left = list(dict.fromkeys(orphan.task_id for orphan in taken.ended))
+            self.result.placed_left = taken.restored
             if self.processes is not None:
                 self.processes.start_logging()
             remove_stale_temps(self.root, (p for t in self.graph.tasks.values() for p in t.outputs))

@@ -16,13 +16,14 @@ and started no earlier than the leader are the leader's own. (Only if the group 
 by a new session leader, and that leader exited too, could such a group be someone else's.) A child that
 agentmake died too soon to log (killed between the child's start and its spawn line) is found by the token
 its intent line gave it, in the environment of this user's processes, and its group is ended too
-(`_end_unlogged`).
+(`_unlogged`). `find_orphans` finds them all without ending any (`clean -n` lists them).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from agentmake.procstat import stat_fields
@@ -114,15 +115,49 @@ def left_running(store: Store) -> set[str]:
     return found
 
 
-def end_orphans(store: Store) -> list[str]:
-    """End the process groups of tasks whose agentmake is gone and clear their records; returns their ids.
+@dataclass(frozen=True)
+class Orphan:
+    """A process group a killed agentmake left running: its task, and the group's id (the pid of the process
+    agentmake started, which leads the group)."""
 
-    Under the project lock (`store.locked`) no other agentmake can be running this project, so every recorded
-    entry, and every process in a spawn log left behind, is an orphan, whatever its owner pid says now (that
-    pid may be a zombie or reused by an unrelated process). Without the lock (a store opened read-only, a
-    test double), an entry whose owner is another live process is left alone, and no spawn log is read."""
+    task_id: str
+    pgid: int
+
+
+def end_orphans(store: Store) -> list[str]:
+    """End the process groups of tasks whose agentmake is gone and clear their records; returns their ids
+    (`end_orphan_groups`, by task)."""
     ended: list[str] = []
-    locked = bool(getattr(store, "locked", False))
+    for orphan in end_orphan_groups(store):
+        if orphan.task_id not in ended:
+            ended.append(orphan.task_id)
+    return ended
+
+
+def end_orphan_groups(store: Store) -> list[Orphan]:
+    """End the groups `find_orphans` finds, then clear the `running` records it names; returns the groups
+    ended (a group that was gone by then is not)."""
+    found, records = find_orphans(store)
+    ended = [orphan for orphan in found if kill_process_group(orphan.pgid)]
+    for task_id in records:
+        store.clear_running(task_id)
+    return ended
+
+
+def find_orphans(store: Store, *, locked: bool | None = None) -> tuple[list[Orphan], list[str]]:
+    """(the process groups of tasks whose agentmake is gone, each once, in the order found; the tasks whose
+    `running` records are to be cleared once they are ended), found without ending or clearing anything
+    (`clean -n` lists them).
+
+    Under the project lock (`locked`, by default `store.locked`) no other agentmake can be running this
+    project, so every recorded entry, and every process in a spawn log left behind, is an orphan, whatever its
+    owner pid says now (that pid may be a zombie or reused by an unrelated process). Without the lock (a store
+    opened read-only, a test double), an entry whose owner is another live process is left alone, and no spawn
+    log is read. A reader that holds no lock but found nobody holding it passes `locked=True`."""
+    if locked is None:
+        locked = bool(getattr(store, "locked", False))
+    found: dict[int, Orphan] = {}  # pgid -> the first task found to own it
+    records: list[str] = []
     me = os.getpid()
     read_identities = getattr(store, "running_identities", None)  # absent from test doubles
     identities = read_identities() if callable(read_identities) else {}
@@ -131,39 +166,38 @@ def end_orphans(store: Store) -> list[str]:
     for task_id, pid, pgid, owner in store.running():
         if not locked and owner != me and alive(owner):
             continue  # another live agentmake may own it
+        records.append(task_id)  # (a record copied with the project, or of a group gone: just cleared)
         if isinstance(root, Path) and working_elsewhere(pid, root):
-            store.clear_running(task_id)  # a record copied with the project: not this project's process
             continue
         ticks, recorded_boot = identities.get(task_id, (None, None))
-        if _end_if_ours(pid, pgid, ticks, recorded_boot, boot):
-            ended.append(task_id)
-        store.clear_running(task_id)
+        if _ours(pid, pgid, ticks, recorded_boot, boot):
+            found.setdefault(pgid, Orphan(task_id, pgid))
     store_dir = getattr(store, "dir", None)
     if locked and isinstance(store_dir, Path) and proc_available():
         hz = ticks_per_second()
         for spawned in read_spawn_log(store_dir):
             if spawned.started is None or spawned.boot is None:
                 continue  # no identity to check: by now its pid may name anyone
-            if isinstance(root, Path) and working_elsewhere(spawned.pid, root):
+            if spawned.pgid in found or (isinstance(root, Path) and working_elsewhere(spawned.pid, root)):
                 continue
             ticks = int(spawned.started * hz)  # read just after the start: a second of slack
-            ours = _end_if_ours(spawned.pid, spawned.pgid, ticks, spawned.boot, boot, slack=hz)
-            if ours and spawned.task_id not in ended:
-                ended.append(spawned.task_id)
-        unlogged = _end_unlogged(unstarted(store_dir), root if isinstance(root, Path) else None)
-        ended += [task_id for task_id in unlogged if task_id not in ended]
-    return ended
+            if _ours(spawned.pid, spawned.pgid, ticks, spawned.boot, boot, slack=hz):
+                found[spawned.pgid] = Orphan(spawned.task_id, spawned.pgid)
+        unlogged = _unlogged(unstarted(store_dir), root if isinstance(root, Path) else None)
+        for pgid, task_id in unlogged.items():
+            found.setdefault(pgid, Orphan(task_id, pgid))
+    return list(found.values()), records
 
 
-def _end_unlogged(intents: list[Intent], root: Path | None) -> list[str]:
-    """End the group of every process of this user whose environment holds the token of one of `intents`
-    (children no spawn line names: agentmake was killed after it started them, before it logged them, or they
-    never started); returns their tasks' ids. The token is exact and this build's own (see
-    `store.spawnlog`), so no other project's or user's process carries it; a process that started before
-    its intent (by a second's slack) is not that child, nor is one working in another project whose build
-    runs (`working_elsewhere`: a copy of this project made while a build ran has its spawn log too)."""
+def _unlogged(intents: list[Intent], root: Path | None) -> dict[int, str]:
+    """The groups (pgid -> task id) of every process of this user whose environment holds the token of one of
+    `intents` (children no spawn line names: agentmake was killed after it started them, before it logged
+    them, or they never started). The token is exact and this build's own (see `store.spawnlog`), so no
+    other project's or user's process carries it; a process that started before its intent (by a second's
+    slack) is not that child, nor is one working in another project whose build runs (`working_elsewhere`: a
+    copy of this project made while a build ran has its spawn log too)."""
     if not intents:
-        return []  # (the usual case: no scan of every process)
+        return {}  # (the usual case: no scan of every process)
     by_token = {intent.token: intent for intent in intents}
     hz = ticks_per_second()
     groups: dict[int, str] = {}
@@ -180,11 +214,7 @@ def _end_unlogged(intents: list[Intent], root: Path | None) -> list[str]:
         if root is not None and working_elsewhere(pid, root):
             continue
         groups.setdefault(pgid, intent.task_id)
-    ended: list[str] = []
-    for pgid, task_id in groups.items():
-        if kill_process_group(pgid) and task_id not in ended:
-            ended.append(task_id)
-    return ended
+    return groups
 
 
 def working_elsewhere(pid: int, root: Path) -> bool:
@@ -207,20 +237,16 @@ def working_elsewhere(pid: int, root: Path) -> bool:
     return False
 
 
-def _end_if_ours(
+def _ours(
     pid: int, pgid: int, ticks: int | None, recorded_boot: str | None, boot: str | None, slack: int = 0
 ) -> bool:
-    """End group `pgid` (led by `pid`, started at `ticks`, give or take `slack`, during `recorded_boot`) if it
-    is still alive and still the one recorded; whether it was ended."""
+    """Whether group `pgid` (led by `pid`, started at `ticks`, give or take `slack`, during `recorded_boot`)
+    is still alive and still the one recorded."""
     if pgid <= 0 or pgid == os.getpgrp():
         return False
     if same_process(pid, ticks, recorded_boot, boot, slack):
-        if not group_alive(pgid):
-            return False
-    elif not leaderless_group_of(pid, pgid, ticks, recorded_boot, boot, slack):
-        return False
-    kill_process_group(pgid)
-    return True
+        return group_alive(pgid)
+    return leaderless_group_of(pid, pgid, ticks, recorded_boot, boot, slack)
 
 
 def same_process(

@@ -17,16 +17,17 @@ from pathlib import Path
 
 from agentmake.errors import AgentmakeError
 from agentmake.plan import Hasher
-from agentmake.scheduler.processes import end_orphans, left_running
+from agentmake.scheduler.processes import Orphan, end_orphan_groups, left_running
 from agentmake.store import Store
 
 
 @dataclass(frozen=True)
 class TakenOver:
-    """What `take_over` put right: the tasks whose processes it ended, the tasks whose recorded outputs it
-    put in place, and the copies it saved first of outputs edited by hand since the kill (output -> copy)."""
+    """What `take_over` put right: the process groups it ended (with their tasks), the tasks whose recorded
+    outputs it put in place, and the copies it saved first of outputs edited by hand since the kill (output
+    -> copy)."""
 
-    ended: list[str]
+    ended: list[Orphan]
     restored: list[str]
     saved: dict[str, Path]
 
@@ -39,8 +40,8 @@ def take_over(
     running (never two live copies of one task, nor one writing behind a clean), `tidy_left` their tasks
     (`Executor.tidy_left`: logs redacted, login copies removed), and finish its interrupted commits (the
     results it recorded, and paid for, put in place, a copy of a hand edit saved first)."""
-    left = left_running(store)  # (read before end_orphans clears the records)
-    ended = end_orphans(store)
+    left = left_running(store)  # (read before end_orphan_groups clears the records)
+    ended = end_orphan_groups(store)
     if left and tidy_left is not None:
         tidy_left(left)
     saved: dict[str, Path] = {}
