@@ -227,8 +227,8 @@ def test_a_copy_of_a_hand_edit_cut_short_by_a_kill_is_never_kept_as_the_saved_ed
     """Killed while it saved a large hand-edited output to .agentmake/edited/ (the process dies by signal
     once the copy has written 64 KiB of 1 MiB): the partial copy stayed there under the output's name, as
     if it were the saved edit. The copy is now written under a temporary name and renamed once complete:
-    the kill leaves no file under the output's name, the next clean saves a complete copy and removes the
-    leftover temporary."""
+    the kill leaves no file under the output's name (nor the dated directory the copy was to go to), the
+    next clean saves a complete copy and removes the leftover temporary."""
     _fanout(e2e)
     edit = "".join(f"line {n} of a long hand edit\n" for n in range(40_000))
     assert len(edit) > 1 << 20
@@ -242,9 +242,39 @@ def test_a_copy_of_a_hand_edit_cut_short_by_a_kill_is_never_kept_as_the_saved_ed
     assert e2e.read("build/b.md") == edit  # (not removed: its copy was never finished)
     assert [p.stat().st_size for p in edited.rglob("*") if p.is_file()] == [65536]  # the copy cut short
     assert not list(edited.rglob("b.md")), "a partial copy is kept under the output's name"
+    assert not [p for p in edited.rglob("*") if p.is_dir()], "an empty dated directory looks like a save"
 
     run = e2e.am("clean")
     assert run.code == 0, run
     assert not e2e.exists("build/b.md"), run
     assert [p.read_text() for p in edited.rglob("b.md")] == [edit], run
     assert [p.name for p in edited.rglob("*") if p.is_file()] == ["b.md"], run  # the leftover removed
+
+
+@pytest.mark.parametrize("command", [(), ("clean",)], ids=["build", "clean"])
+def test_the_next_build_or_clean_removes_a_copy_cut_short_and_keeps_the_saved_edits(
+    e2e: E2E, command: tuple[str, ...]
+) -> None:
+    """A clean killed while it saved a large hand edit (build/b.md) left its copy cut short in
+    .agentmake/edited/ (after saving build/a.md's edit whole). With that output gone, nothing is saved
+    again, and the leftover stayed for good: only the next save of a hand edit removed it. The next build or
+    clean removes it, as it starts; the saved edit of build/a.md stays."""
+    _fanout(e2e)
+    e2e.write("build/a.md", "a small hand edit\n")
+    e2e.write("build/b.md", "".join(f"line {n} of a long hand edit\n" for n in range(40_000)))
+    edited = e2e.root / ".agentmake/edited"
+    proc = subprocess.run(
+        [sys.executable, "-c", _KILLED_MID_COPY, "clean"], cwd=e2e.root, env=e2e.env(), capture_output=True,
+        text=True, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == -signal.SIGXFSZ, proc
+    [partial] = [p for p in edited.iterdir() if p.is_file()]
+    assert partial.name.startswith(".partial-") and partial.stat().st_size == 65536, proc
+    assert [p.read_text() for p in edited.rglob("*.md")] == ["a small hand edit\n"], proc
+    (e2e.root / "build/b.md").unlink()  # (nothing left to save: no save tidies for the command)
+    assert e2e.am("clean", "-n").code == 0 and partial.exists()  # (a dry run changes nothing)
+
+    run = e2e.am(*command)
+    assert run.code == 0, run
+    assert [p.name for p in edited.iterdir() if p.is_file()] == [], run  # the copy cut short: removed
+    assert [p.read_text() for p in edited.rglob("*.md")] == ["a small hand edit\n"], run  # the saved edit

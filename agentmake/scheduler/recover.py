@@ -39,7 +39,11 @@ def take_over(
     """What a build and `clean` do first, holding the project lock: end the processes a killed agentmake left
     running (never two live copies of one task, nor one writing behind a clean), `tidy_left` their tasks
     (`Executor.tidy_left`: logs redacted, login copies removed), and finish its interrupted commits (the
-    results it recorded, and paid for, put in place, a copy of a hand edit saved first)."""
+    results it recorded, and paid for, put in place, a copy of a hand edit saved first). The copies of hand
+    edits it cut short are removed (`Store.remove_partials`)."""
+    remove_partials = getattr(store, "remove_partials", None)  # test doubles of the store may lack it
+    if remove_partials is not None:
+        remove_partials()
     left = left_running(store)  # (read before end_orphan_groups clears the records)
     ended = end_orphan_groups(store)
     if left and tidy_left is not None:

@@ -18,6 +18,7 @@ import errno
 import itertools
 import json
 import os
+import re
 import shutil
 import sqlite3
 import stat
@@ -45,7 +46,8 @@ _TASK_COLS = (
     "run_id, error, memo"
 )
 _INSERT_TASK = f"INSERT OR REPLACE INTO tasks ({_TASK_COLS}) VALUES ({', '.join('?' * 14)})"
-PARTIAL = ".partial-"  # a copy of a hand edit being made (`Store.save_edited`)
+PARTIAL = ".partial-"  # a copy of a hand edit being made (`Store.save_edited`): edited/.partial-<pid>-<n>
+_PARTIAL_NAME = re.compile(r"\.partial-[0-9]+-[0-9]+")
 STAMP_NAME = "stamp"  # `agentmake.plan.stamp.STAMP_NAME`
 _SINGLE_READS = 64  # task records read one query each before all are read at once
 Brief = tuple[str, str, str, "str | dict[str, str]"]  # key, status, memo, outputs (JSON text or decoded)
@@ -85,7 +87,6 @@ class Store(Journal):
         self._identity_cols: bool | None = None  # whether `running` has the identity columns (old may not)
         # task id -> why its result, recorded, is not in the cache (`record_success`): the build says so
         self.uncached: dict[str, str] = {}
-        self._partials_checked = False  # whether `save_edited` removed what a killed run left unfinished
         self._partial_numbers = itertools.count()
 
     def _exists(self) -> bool:
@@ -535,11 +536,34 @@ class Store(Journal):
         except StateBusy:
             return 0
 
+    def remove_partials(self) -> int:
+        """Remove the copies of hand edits a killed agentmake left unfinished (``edited/.partial-<pid>-<n>``,
+        see `save_edited`); returns how many. Only under the project lock: no other agentmake can be making
+        one, and `scheduler.recover.take_over` calls it as a build or clean starts, before this one saves
+        any (a save is finished, or its temporary removed, before `save_edited` returns). The pid in the name
+        is not looked at: in a container, a new agentmake often has the pid of the one killed. A saved edit
+        (in a dated directory) is never touched."""
+        if not self.locked:
+            return 0
+        edited = self.dir / "edited"
+        try:
+            names = os.listdir(edited)
+        except OSError:  # (none: the usual case)
+            return 0
+        removed = 0
+        for name in names:
+            if _PARTIAL_NAME.fullmatch(name):
+                with contextlib.suppress(OSError):  # (a directory of that name is nobody's copy: left)
+                    os.unlink(edited / name)
+                    removed += 1
+        return removed
+
     def save_edited(self, path: str) -> Path:
         """Copy a hand-edited output to ``.agentmake/edited/<YYYYmmdd-HHMMSS>/<path>``; returns where. The
-        copy is made under a temporary name (``edited/.partial-<pid>-<n>``) and renamed once complete, so a
-        kill during it never leaves a part of the edit where a saved edit is looked for; the temporaries a
-        killed agentmake left are removed by the next save (under the project lock: nobody else's)."""
+        copy is made under a temporary name (``edited/.partial-<pid>-<n>``) and renamed once complete (its
+        directory made only then), so a kill during it never leaves a part of the edit, nor an empty dated
+        directory, where a saved edit is looked for; the temporaries a killed agentmake left are removed
+        when the next build or clean starts (`remove_partials`)."""
         edited = self.dir / "edited"
         base = edited / time.strftime("%Y%m%d-%H%M%S")
         dest, n = base / path, 1
@@ -549,33 +573,19 @@ class Store(Journal):
         mode = os.lstat(src).st_mode
         if not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):  # a FIFO or a device: nothing to keep a copy of
             raise OSError(errno.EINVAL, f"{path} is not a regular file")
-        dest.parent.mkdir(parents=True, exist_ok=True)
+        edited.mkdir(parents=True, exist_ok=True)
         with self._lock:
-            if not self._partials_checked and self.locked:
-                self._partials_checked = True
-                _remove_partials(edited)
             partial = edited / f"{PARTIAL}{os.getpid()}-{next(self._partial_numbers)}"
         try:
             # a symbolic link is saved as the link (its target, e.g. /dev/zero, may be anything, anywhere)
             shutil.copy2(src, partial, follow_symlinks=False)
+            dest.parent.mkdir(parents=True, exist_ok=True)
             os.replace(partial, dest)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(partial)
             raise
         return dest
-
-
-def _remove_partials(edited: Path) -> None:
-    """Remove the copies of hand edits a killed agentmake left unfinished in `edited` (`save_edited`)."""
-    try:
-        names = os.listdir(edited)
-    except OSError:
-        return
-    for name in names:
-        if name.startswith(PARTIAL):
-            with contextlib.suppress(OSError):
-                os.unlink(edited / name)
 
 
 def _unwritable(directory: Path, exc: OSError) -> UsageError:
