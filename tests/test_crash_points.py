@@ -70,6 +70,26 @@ def test_killed_between_record_and_rename_status_and_dry_run_say_the_result_will
     assert all(row["state"] == "up to date" for row in _status(e2e).values())
 
 
+def test_killed_before_the_rename_then_edited_the_build_says_where_it_saved_the_edit(e2e: E2E) -> None:
+    """The output edited by hand after the kill: the build saves a copy before it puts the recorded result
+    in place (`take_over`), and its summary says where (it went to the error log only), in clean's words."""
+    e2e.write("Agentfile", AGENTFILE)
+    e2e.write("docs/a.md", "one\n")
+    assert e2e.am().code == 0
+    e2e.write("docs/a.md", "one\ntwo\n")
+    crash_at(e2e, "os.rename", "build/a.md", "-j1")
+    e2e.write("build/a.md", "edited after the kill\n")
+
+    run = e2e.am()
+    assert run.code == 0, run
+    assert e2e.read("build/a.md") == "ANSWER:\nTranslate: one\ntwo\n"
+    [copy] = (e2e.root / ".agentmake/edited").rglob("a.md")
+    assert copy.read_text() == "edited after the kill\n"
+    said = f"build/a.md was edited by hand or not made by agentmake; saved a copy to {copy}"
+    assert said in run.text.splitlines(), run
+    assert run.text.index(said) < run.text.index("put in place the results a killed agentmake recorded"), run
+
+
 PLAIN_PAIR = '''\
 runner claude:
     command = "claude -p --output-format text"

@@ -110,6 +110,8 @@ def summary_lines(result: BuildResult) -> list[str]:
     left = "a killed agentmake left running"
     if result.ended_left:
         lines.append(f"ended what {left} ({len(result.ended_left)}): " + _short_list(result.ended_left))
+    for out, copy in sorted(result.saved_left.items()):  # (saved before a result below replaced it)
+        lines.append(term_safe(f"{out} was edited by hand or not made by agentmake; saved a copy to {copy}"))
     if result.placed_left:
         placed = f"put in place the results a killed agentmake recorded ({len(result.placed_left)}): "
         lines.append(placed + _short_list(result.placed_left))

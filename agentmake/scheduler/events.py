@@ -71,9 +71,11 @@ class BuildResult:
     # program held the state database's write lock (`agentmake.store.busy`), and why
     unrecorded: dict[str, str] = field(default_factory=dict)
     # what a killed agentmake left, put right before anything started (`scheduler.recover.take_over`): tasks
-    # whose processes were still running and were ended, and tasks whose recorded results were put in place
+    # whose processes were still running and were ended, tasks whose recorded results were put in place, and
+    # the copies saved first of outputs edited by hand since (output -> where its copy is)
     ended_left: list[str] = field(default_factory=list)
     placed_left: list[str] = field(default_factory=list)
+    saved_left: dict[str, str] = field(default_factory=dict)
 
     def count(self, state: str) -> int:
         return [o.state for o in self.outcomes.values()].count(state)

@@ -177,6 +177,7 @@ class Build(Stopping):
             taken = take_over(self.store, self.hasher, self.root, self.run_id, tidy_left)
             self.result.ended_left = list(dict.fromkeys(orphan.task_id for orphan in taken.ended))
             self.result.placed_left = taken.restored
+            self.result.saved_left = {out: str(copy) for out, copy in taken.saved.items()}
             if self.processes is not None:
                 self.processes.start_logging()
             remove_stale_temps(self.root, (p for t in self.graph.tasks.values() for p in t.outputs))
