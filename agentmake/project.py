@@ -84,15 +84,15 @@ def _compile_templates(
 def check_task_templates(af: Agentfile, graph: Graph, known: KnownTemplates, commands: bool = True) -> None:
     """What rendering would refuse for every task of an agent, found now instead of mid-build (and instead of
     `-n` or `status` refusing the whole project): a name its prompt reads that no task defines, a
-    `read('path')` of a path that is not an input of the task, an ollama agent with no model, and a shell
-    command's `{inputs[N]}` past a task's last input. Raises a located AgentfileError. Prompts whose names
-    are `known` to be defined (for the same variables and wildcards) are skipped; new ones are added."""
-    from agentmake.plan.context import render_task_command
-    from agentmake.templates import check_names, check_reads, command_indices
+    `read('path')` of a path that is not an input of the task, an ollama agent with no model, and in a shell
+    command or a check command an `{inputs[N]}` past a task's last input or a wildcard value starting with
+    '-' at the start of a word. Raises a located AgentfileError. Prompts whose names are `known` to be
+    defined (for the same variables and wildcards) are skipped; new ones are added."""
+    from agentmake.plan.context import render_task_check, render_task_command
+    from agentmake.templates import check_names, check_reads, refuses_some_values
 
     named: set[str] = set()
     modelled: set[str] = set()
-    indexed: dict[str, bool] = {}
     for task in graph.tasks.values():
         spec = task.spec
         prompt = spec.merge if isinstance(spec, ReportSpec) else spec.prompt
@@ -108,12 +108,11 @@ def check_task_templates(af: Agentfile, graph: Graph, known: KnownTemplates, com
             if task.name not in modelled:
                 modelled.add(task.name)
                 _check_model(af, spec)
-        if commands and isinstance(spec, AgentSpec) and spec.run is not None:
-            if task.name not in indexed:
-                run = spec.run
-                indexed[task.name] = bool(command_indices(run, "input") or command_indices(run, "output"))
-            if indexed[task.name]:
-                render_task_command(task)  # (raises for an index past the task's inputs or outputs)
+        if commands and isinstance(spec, AgentSpec):
+            if spec.run is not None and refuses_some_values(spec.run):
+                render_task_command(task)  # (raises for an index past the task's inputs, or a '-' value)
+            if spec.check is not None and refuses_some_values(spec.check.command or ""):
+                render_task_check(task)
 
 
 def _check_model(af: Agentfile, spec: AgentSpec | ReportSpec) -> None:

@@ -332,8 +332,9 @@ def render_command(template: str, values: Mapping[str, str | Sequence[str]], loc
     """Replace `{input}`, `{inputs}`, `{output}`, `{outputs}`, `{wildcard}` in a shell command template with
     shell-quoted values (a sequence becomes space-separated quoted words); `{outputs[N]}` (or `{output[N]}`)
     is the Nth output alone, from 0, and likewise for inputs. `{{`/`}}` are literal braces.
-    A path value starting with `-` gets a `./` prefix; an unknown `{name}`, an index past the last path or a
-    lone brace is an error."""
+    A path value starting with `-` gets a `./` prefix; a wildcard value starting with `-` at the start of a
+    word (where it would read as an option), an unknown `{name}`, an index past the last path or a lone brace
+    is an error."""
 
     def repl(m: re.Match[str]) -> str:
         tok = m.group(0)
@@ -361,9 +362,43 @@ def render_command(template: str, values: Mapping[str, str | Sequence[str]], loc
             )
         if indexed is not None or name in _PATH_KEYS:  # a path starting with '-' must not read as an option
             words = ["./" + w if w.startswith("-") else w for w in words]
+        elif words and words[0].startswith("-") and _starts_word(template, m.start()):
+            raise AgentfileError(
+                f"wildcard '{{{name}}}' has the value {words[0]!r}, which starts with '-': at the start of a "
+                "word of the command it would read as an option",
+                loc,
+                [],
+                f"use it inside a word (a path such as dir/{{{name}}}.txt), or rename the file that gave it",
+            )
         return " ".join(shlex.quote(w) for w in words)
 
     return _PLACEHOLDER.sub(repl, template)
+
+
+@lru_cache(maxsize=64)
+def refuses_some_values(template: str) -> bool:
+    """Whether rendering `template` can refuse a task's values (an `{inputs[N]}` or `{outputs[N]}`, which a
+    task's paths may not reach, or a wildcard starting a word, whose value may start with '-')."""
+    if command_indices(template, "input") or command_indices(template, "output"):
+        return True
+    return bool(word_start_names(template) - set(_PATH_KEYS))
+
+
+def word_start_names(template: str) -> set[str]:
+    """The placeholder names of `template` that begin a word of the command (`echo {name}`, not
+    `docs/{name}.md`): where a value starting with '-' is refused (see `render_command`)."""
+    return {
+        m.group(1)
+        for m in _PLACEHOLDER.finditer(template)
+        if m.group(1) and _starts_word(template, m.start())
+    }
+
+
+def _starts_word(template: str, at: int) -> bool:
+    """Whether a placeholder at `at` begins a word of the shell command: nothing before it but quotes since
+    the start, a blank or an operator (`;`, `|`, `&`, `(`, `<`, `>`, a backquote)."""
+    before = template[:at].rstrip("\"'")
+    return not before or before[-1].isspace() or before[-1] in ";|&()<>`"
 
 
 def _nth(name: str, paths: str | Sequence[str], index: int, loc: Loc | None) -> str:

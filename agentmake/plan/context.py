@@ -49,6 +49,16 @@ def render_task_command(task: Task) -> str | None:
     return templates.render_command(spec.run, command_values(task), loc)
 
 
+def render_task_check(task: Task) -> str | None:
+    """The `check` command of an agent, rendered with the task's final output paths (what `explain` shows and
+    what refuses a task's values before its agent is paid for), or None: no check command."""
+    spec = task.spec
+    if not isinstance(spec, AgentSpec) or spec.check is None or spec.check.kind != "command":
+        return None
+    loc = spec.key_locs.get("check", spec.loc)
+    return templates.render_command(spec.check.command or "", command_values(task), loc)
+
+
 def render_task_prompt(
     task: Task, variables: dict[str, str], root: Path, opener: Callable[[str], str] | None = None
 ) -> str | None:

@@ -34,7 +34,7 @@ from typing import Any
 from agentmake.graph import Graph, Task
 from agentmake.model import AgentSpec, Prompt, ReportSpec, model_of, runner_name
 from agentmake.plan.changes import Reason, check_changed, describe_changes, inputs_changed
-from agentmake.plan.context import render_task_command, render_task_prompt, task_prompt
+from agentmake.plan.context import render_task_check, render_task_command, render_task_prompt, task_prompt
 from agentmake.plan.hashing import Hasher, Seen
 from agentmake.plan.keys import (
     KEY_VERSION,
@@ -48,7 +48,7 @@ from agentmake.plan.keys import (
 from agentmake.plan.partial import Gap
 from agentmake.plan.stamp import Verdict
 from agentmake.store import Store, TaskRecord
-from agentmake.templates import read_input
+from agentmake.templates import read_input, refuses_some_values
 
 _UNPLACED = (  # (a `commits` row: see `Rebuilder._commit_cut_short`)
     "its result was recorded but agentmake stopped before putting it in place: the next build does"
@@ -285,6 +285,8 @@ class Rebuilder:
                 parts["_memo"] = f"{sig}:{parts['prompt']}"
         if isinstance(spec, AgentSpec):
             parts["check"] = check_parts(spec.check, task.outputs)
+            if spec.check is not None and refuses_some_values(spec.check.command or ""):
+                render_task_check(task)  # (refused now, located, rather than after the agent was paid for)
         else:
             parts.update(_report_parts(spec, self.hasher))
             if spec.merge is None:  # (a merge report's key is its prompt: re-rendering it would cost a call)
