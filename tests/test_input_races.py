@@ -6,6 +6,7 @@ person typed is lost. Real builds, real edits mid-run."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -120,3 +121,25 @@ def test_an_untouched_output_is_replaced_without_a_copy(race: Path) -> None:
     assert run.returncode == 0 and (race / "mid" / "a.txt").read_text() == "ALPHA\n"
     assert not (race / ".agentmake" / "edited").exists()
     assert "hand-edited" not in run.stderr
+
+
+def test_a_hand_edit_being_saved_in_place_as_its_output_is_replaced_is_kept_whole(race: Path) -> None:
+    # an editor that saves in place truncated the output while its task ran and writes only after the result
+    # has replaced it: the saved edit is the output's own file, so that write lands in it (a copy made at
+    # the commit kept the empty file: the soak_edits benchmark lost an edit so)
+    assert agentmake(race, "-s").returncode == 0
+    (race / "src" / "a.txt").write_text("alpha\n")
+    (race / "started").unlink()
+    argv = [sys.executable, "-m", "agentmake"]
+    proc = subprocess.Popen(argv, cwd=race, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_for(race / "started")  # (decided: the edit below is made while the task runs)
+    fd = os.open(race / "mid" / "a.txt", os.O_WRONLY | os.O_TRUNC)
+    try:
+        out, err = proc.communicate(timeout=60)
+        os.write(fd, b"my careful notes\n")
+    finally:
+        os.close(fd)
+    assert proc.returncode == 0, out + err
+    assert (race / "mid" / "a.txt").read_text() == "ALPHA\n"
+    assert [c.read_text() for c in edited_copies(race)] == ["my careful notes\n"]
+    assert "hand-edited output saved: mid/a.txt" in err, err

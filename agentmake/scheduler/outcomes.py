@@ -178,7 +178,7 @@ class Outcomes:
         edited = edited_since(self.root, changed, hashes)
         if not edited:
             return None
-        saved = {path: self.store.save_edited(path) for path in edited}
+        saved = {path: self.store.save_edited(path, link=True) for path in edited}  # (the file itself)
         notice = saved_notice(saved, t.decision.unknown if t.decision is not None else [])
         action = "about to be replaced: saved a copy"
         self.store.log_event(self.run_id, t.id, "output-edited", notice, action)

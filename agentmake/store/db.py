@@ -558,12 +558,18 @@ class Store(Journal):
                     removed += 1
         return removed
 
-    def save_edited(self, path: str) -> Path:
+    def save_edited(self, path: str, *, link: bool = False) -> Path:
         """Copy a hand-edited output to ``.agentmake/edited/<YYYYmmdd-HHMMSS>/<path>``; returns where. The
         copy is made under a temporary name (``edited/.partial-<pid>-<n>``) and renamed once complete (its
         directory made only then), so a kill during it never leaves a part of the edit, nor an empty dated
         directory, where a saved edit is looked for; the temporaries a killed agentmake left are removed
-        when the next build or clean starts (`remove_partials`)."""
+        when the next build or clean starts (`remove_partials`).
+
+        `link`: the output is about to be replaced (renamed over): keep its own file, hard-linked, not a copy
+        (a copy where no link can be made). An editor that saves in place (truncate, then write) may be
+        between the two: what it writes after the result has replaced the output lands in the saved edit,
+        where a copy would have kept the empty file. Not for an output that stays in place (a copy is a
+        snapshot; a link would follow whatever writes to the output next)."""
         edited = self.dir / "edited"
         base = edited / time.strftime("%Y%m%d-%H%M%S")
         dest, n = base / path, 1
@@ -577,8 +583,9 @@ class Store(Journal):
         with self._lock:
             partial = edited / f"{PARTIAL}{os.getpid()}-{next(self._partial_numbers)}"
         try:
-            # a symbolic link is saved as the link (its target, e.g. /dev/zero, may be anything, anywhere)
-            shutil.copy2(src, partial, follow_symlinks=False)
+            if not (link and _linked(src, partial)):
+                # a symbolic link is saved as the link (its target, e.g. /dev/zero, may be anything, anywhere)
+                shutil.copy2(src, partial, follow_symlinks=False)
             dest.parent.mkdir(parents=True, exist_ok=True)
             os.replace(partial, dest)
         except BaseException:
@@ -586,6 +593,18 @@ class Store(Journal):
                 os.unlink(partial)
             raise
         return dest
+
+
+def _linked(src: Path, dest: Path) -> bool:
+    """Hard-link `src` (a symbolic link itself, not what it names) as `dest`; False where no link can be made
+    (another file system, one without hard links, too many links). Raises OSError if `src` is gone."""
+    try:
+        os.link(src, dest, follow_symlinks=False)
+    except OSError as exc:
+        if exc.errno == errno.ENOENT:
+            raise
+        return False
+    return True
 
 
 def _unwritable(directory: Path, exc: OSError) -> UsageError:
