@@ -185,3 +185,30 @@ def test_a_shell_agent_whose_check_alone_changed_is_rechecked_not_rerun(e2e: E2E
     e2e.write("Agentfile", agentfile.format(check="grep -q y {output}"), dedent=False)
     run = e2e.am()
     assert run.code == 1 and e2e.read("runs.log").count("ran") > 1, run  # fails, runs, fails again
+
+
+# out/b.md holds "doc b" (the fake agent's answer quotes the prompt): it fails this check, out/a.md passes it
+FAILS_B = "! grep -q 'doc b' {output}"
+# a task that calls its agent (and spends) in a build that re-checks `one`
+FRESH = """
+agent fresh:
+    inputs = fresh.md
+    outputs = out/fresh.md
+    prompt = "FAKE: label=fresh"
+"""
+
+
+def test_a_recheck_that_fails_once_the_budget_is_spent_calls_no_agent(e2e: E2E) -> None:
+    built(e2e, ("b",))
+    e2e.reset_calls()
+    before, old_b = record(e2e, "one:b"), e2e.read("out/b.md")
+    # another task's call spends the budget while out/b.md is re-checked: the check waits for its answer to
+    # be in place (committed after its cost is counted), then fails
+    e2e.write("fresh.md", "new\n")
+    wait = "for i in $(seq 400); do test -s out/fresh.md && break; sleep 0.05; done"
+    e2e.write("Agentfile", AGENTS.format(check=f"{wait}; {FAILS_B}") + FRESH)
+    run = e2e.am("-j", "2", "--budget", "0.000001")
+    assert e2e.calls() == ["fresh"], run
+    assert run.states == {"fresh": "done", "one:b": "not-run"}, run
+    assert "one:b  (budget of $0.000001 reached; its outputs in place fail the new check:" in run.err, run
+    assert record(e2e, "one:b") == before and e2e.read("out/b.md") == old_b

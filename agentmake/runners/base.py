@@ -63,6 +63,9 @@ class ExecutorBase:
         self.state_dir = self.log_dir.parent
         self.on_process = on_process
         self.on_intent = on_intent
+        # asked by an attempt whose outputs in place fail its new check, before it calls its agent: None to
+        # call it, else why not (set by the build for its run: `scheduler.gate.CallGate`)
+        self.calls_held: Callable[[Task], str | None] | None = None
         self.verbose = verbose
         self.report_renderer = report_renderer
         self.grace = grace

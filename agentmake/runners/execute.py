@@ -100,7 +100,9 @@ class Executor(SalvageAttempts, ShellAttempts):
     def _recheck(self, task: Task, cancel: threading.Event) -> AttemptResult | None:
         """The task's new check run on its outputs in place (`Decision.recheck`): an "ok" result that is
         `in_place` (nothing staged, no call) if they pass it, a cancelled one if the build was stopped
-        meanwhile, None if they fail it (the attempt goes on to call the agent)."""
+        meanwhile, None if they fail it (the attempt goes on to call the agent), unless the build holds
+        that call now (`calls_held`: its budget reached meanwhile, say): then a "held" result, which
+        leaves the outputs as they are."""
         hook = self.on_process
         on_spawn = None if hook is None else lambda pid, pgid: hook(task.id, pid, pgid)
         problem = recheck_in_place(
@@ -111,6 +113,9 @@ class Executor(SalvageAttempts, ShellAttempts):
             return AttemptResult("cancelled", "cancelled while checking its outputs in place")
         if problem is None:
             return AttemptResult("ok", "its outputs in place pass the new check", in_place=True)
+        held = self.calls_held(task) if self.calls_held is not None else None
+        if held is not None:
+            return AttemptResult("held", f"{held}; its outputs in place fail the new check: {problem}")
         return None
 
     # -- kinds of task --------------------------------------------------------------------------------------

@@ -9,7 +9,9 @@ from pathlib import Path
 
 @dataclass
 class AttemptResult:
-    """`outcome`: "ok", "retry" (worth another attempt), "fatal" (retrying cannot help) or "cancelled".
+    """`outcome`: "ok", "retry" (worth another attempt), "fatal" (retrying cannot help), "cancelled" or
+    "held" (its outputs in place failed its new check, and the build no longer calls its agent: the
+    message says why; `Executor.calls_held`).
     `error_type`: "rate-limit", "overloaded", "auth", "quota", "timeout", "exit", "no-output", "check",
     "not-found", "usage", "prompt-too-large", "permission" (the CLI refused the tools that write the
     outputs) or None. `staged`: output path -> temporary file holding its final content (ok only).

@@ -22,7 +22,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from agentmake.gcpause import end_startup
-from agentmake.graph import Graph
+from agentmake.graph import Graph, Task
 from agentmake.plan import Decision, Hasher, Rebuilder
 from agentmake.runners import AttemptResult, Executor
 from agentmake.scheduler.backoff import backoff_delay
@@ -31,6 +31,7 @@ from agentmake.scheduler.control import BuildControl
 from agentmake.scheduler.discard import Discard
 from agentmake.scheduler.events import BuildResult, TaskEvent, TaskOutcome, emit_up_to_date
 from agentmake.scheduler.fastlane import Predecided, predecide
+from agentmake.scheduler.gate import CallGate
 from agentmake.scheduler.inline import InlineAttempts, usable_cpus
 from agentmake.scheduler.limits import Limits
 from agentmake.scheduler.outcomes import not_retried
@@ -94,10 +95,9 @@ class Build(Stopping):
         self.running: dict[str, TaskState] = {}
         self.predecided: dict[str, Decision] = {}  # decisions taken up front (fastlane), used by `_decide`
         self.seq = 0
-        self.spent = 0.0
         self.stop_reason: str | None = None
         self.replanned: str | None = None
-        self.refused: dict[str | None, str] = {}  # LLM runners whose tasks no longer start (`RUNNER_WIDE`)
+        self.gate = CallGate(options.budget)  # whether LLM agents may still be called (`scheduler.gate`)
         self.interrupted = False
         self.run_id = 0
         self.result = BuildResult(0)
@@ -165,6 +165,7 @@ class Build(Stopping):
         if self.processes is not None:
             self.processes.run_id = self.run_id
             self.processes.post = self._post
+        self.executor.calls_held = self._calls_held
         previous_handlers = self._catch_signals()
         # a write waiting for the state database's lock (another program holds it) waits until it is free,
         # unless the build is stopped meanwhile (`agentmake.store.busy`; test doubles have no `busy`)
@@ -210,6 +211,7 @@ class Build(Stopping):
             if self.processes is not None:
                 self.processes.post = None
                 self.processes.stop_logging(all_ended=not self.running)
+            self.executor.calls_held = None
         if counts is None:
             self._sweep()
             counts = {}
@@ -282,6 +284,11 @@ class Build(Stopping):
                 messages.append(self.queue.get_nowait())
             except queue.Empty:
                 return messages
+
+    def _calls_held(self, task: Task) -> str | None:
+        """Why `task`'s agent may not be called now, None if it may (a shell agent calls none): asked from
+        a worker by an attempt whose outputs in place failed the new check (`Executor.calls_held`)."""
+        return self.gate.why_not(runner_of(task, self.graph.agentfile)) if is_llm(task) else None
 
     def _post(self, message: tuple[Any, ...]) -> None:
         """How workers (and the process recorder, from workers) hand a message to this thread."""
@@ -420,6 +427,10 @@ class Build(Stopping):
             return
         if t.decision is not None and t.decision.recheck is not None:  # (re-checked once: a retry calls)
             t.decision = replace(t.decision, recheck=None)
+        if result.outcome == "held":  # its outputs in place failed the new check; no call: kept as they are
+            self._budget_spent()  # (the summary says when the budget held it)
+            self._not_run(t, result.message)
+            return
         if result.outcome == "ok" and hashes is not None:
             try:
                 self._commit(t, result, hashes, started, ended, recorded)

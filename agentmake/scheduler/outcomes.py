@@ -21,6 +21,7 @@ from agentmake.scheduler.commit import commit_outputs, edited_since, saved_notic
 from agentmake.scheduler.control import BuildControl
 from agentmake.scheduler.discard import Discard
 from agentmake.scheduler.events import BuildResult, TaskEvent
+from agentmake.scheduler.gate import CallGate
 from agentmake.scheduler.limits import Limits
 from agentmake.scheduler.ready import ReadyQueue
 from agentmake.scheduler.tasks import TERMINAL, TaskState, takes_gaps
@@ -28,8 +29,6 @@ from agentmake.store import AttemptRecord, Store, TaskRecord
 from agentmake.store.busy import StateBusy
 from agentmake.store.records import runs_extra
 from agentmake.trace import mark
-
-SPEND_EPSILON = 1e-9  # dollars: a float sum of prices can fall a rounding error short of an equal budget
 
 if TYPE_CHECKING:
     from agentmake.scheduler.run import BuildOptions
@@ -65,14 +64,13 @@ class Outcomes:
     undecided: ReadyQueue
     result: BuildResult
     run_id: int
-    spent: float
     stop_reason: str | None
     replanned: str | None  # why watch mode stopped the build for a new plan (`BuildControl.replan`)
     root: Path
     hasher: Hasher
     limits: Limits
     discard: Discard  # old outputs replaced by results, unlinked off this thread
-    refused: dict[str | None, str]  # LLM runner -> why no more of its tasks start (see `RUNNER_WIDE`)
+    gate: CallGate  # whether LLM agents may still be called: the budget, runners refused (`RUNNER_WIDE`)
     deferred: list[TaskEvent] | None = None  # events held back from the sink meanwhile (`_handle_all`)
 
     def _restore(self, t: TaskState, decision: Decision) -> bool:
@@ -241,7 +239,7 @@ class Outcomes:
     def _fail(self, t: TaskState, error_type: str | None, message: str, action: str) -> None:
         self.store.log_event(self.run_id, t.id, error_type or "error", message, action)
         if t.llm and error_type in RUNNER_WIDE:  # every other call of this runner would fail the same way
-            self.refused.setdefault(t.runner, message)
+            self.gate.refuse(t.runner, message)
         if t.decision is not None:
             t.outcome.key = t.decision.key
         self._record(t, "failed", time.time(), error_type=error_type, message=message)
@@ -337,8 +335,7 @@ class Outcomes:
 
     def _budget_spent(self) -> bool:
         """Whether this run's recorded spend has reached the budget (a budget of 0 is reached at once)."""
-        budget = self.options.budget
-        if budget is not None and self.spent >= budget - SPEND_EPSILON:
+        if self.gate.budget_reached():
             self.result.budget_reached = True
         return self.result.budget_reached
 
@@ -358,7 +355,7 @@ class Outcomes:
         out = t.outcome
         if result.cost_usd is not None:
             out.cost_usd = (out.cost_usd or 0.0) + result.cost_usd
-            self.spent += result.cost_usd
+            self.gate.spend(result.cost_usd)
             self._budget_spent()
         elif self.options.budget is not None and t.llm and result.exit_code is not None:
             self.result.uncounted.add(t.runner or "?")  # it ran and said nothing of its cost

@@ -21,7 +21,6 @@ from agentmake.scheduler.commit import UNKNOWN, saved_notice
 from agentmake.scheduler.inline import InlineAttempts
 from agentmake.scheduler.outcomes import Outcomes
 from agentmake.scheduler.ready import ReadyQueue
-from agentmake.scheduler.summary import usd
 from agentmake.scheduler.tasks import TERMINAL, TaskState
 from agentmake.scheduler.workers import WorkerPool
 from agentmake.trace import mark
@@ -259,13 +258,17 @@ class Starting(Outcomes):
             return (freed[1], "slot")
         return (t.readied_by, "dependency") if t.readied_by is not None else None
 
+    def _call_held(self, t: TaskState) -> str | None:
+        """Why `t`'s agent may not be called now (`CallGate.why_not`: a runner refused, the budget reached),
+        None if it may. The summary says when the budget held it."""
+        why = self.gate.why_not(t.runner)
+        if why is not None:
+            self._budget_spent()
+        return why
+
     def _launch(self, t: TaskState) -> None:
-        budget = self.options.budget
-        refused = self.refused.get(t.runner) if t.llm else None
-        if refused is not None or (t.llm and budget is not None and self._budget_spent()):
-            why = f"budget of {usd(budget or 0)} reached"
-            if refused is not None:
-                why = f"runner {t.runner} failed for another task: {refused}"
+        why = self._call_held(t) if t.llm else None
+        if why is not None:
             if t.attempt == 0:
                 self._not_run(t, why)
             else:
