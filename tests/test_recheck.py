@@ -212,3 +212,40 @@ def test_a_recheck_that_fails_once_the_budget_is_spent_calls_no_agent(e2e: E2E) 
     assert run.states == {"fresh": "done", "one:b": "not-run"}, run
     assert "one:b  (budget of $0.000001 reached; its outputs in place fail the new check:" in run.err, run
     assert record(e2e, "one:b") == before and e2e.read("out/b.md") == old_b
+
+
+@pytest.mark.parametrize("where", ["--budget", "Agentfile"])
+def test_a_budget_reached_lets_the_recheck_run_and_holds_only_the_call_it_leads_to(
+    e2e: E2E, where: str
+) -> None:
+    built(e2e, ("a", "b"))
+    e2e.reset_calls()
+    before = {n: record(e2e, f"one:{n}") for n in ("a", "b")}
+    old_b = e2e.read("out/b.md")
+    setting = "budget = 0\n\n" if where == "Agentfile" else ""
+    e2e.write("Agentfile", setting + AGENTS.format(check=FAILS_B))
+    run = e2e.am("-j", "2", *(["--budget", "0"] if where == "--budget" else []))
+    assert run.code == 1 and e2e.calls() == [], run  # re-checking costs nothing; the call it leads to is held
+    assert run.states == {"one:a": "up-to-date", "one:b": "not-run"}, run
+    assert "up to date  one:a  (its outputs in place pass the new check)" in run.err, run
+    held = (
+        "not run     one:b  (budget of $0.00 reached; its outputs in place fail the new check:"
+        " check failed (exit 1): ! grep -q 'doc b' out/b.md)"
+    )
+    assert held in run.err, run
+    assert "budget reached: no further paid tasks were started" in run.err, run
+    key, parts = record(e2e, "one:a")  # up to date under the new check, with no call
+    assert key != before["a"][0] and "doc b" in parts["check"]["command"], parts
+    assert record(e2e, "one:b") == before["b"] and e2e.read("out/b.md") == old_b  # kept as they are
+    dry = e2e.am("-n")
+    assert "agentmake: 0 to run, 1 may run, 1 up to date (dry run)" in dry.out, dry
+
+
+def test_a_budget_reached_with_every_recheck_passing_is_no_budget_stop(e2e: E2E) -> None:
+    built(e2e, ("a", "b"))
+    e2e.reset_calls()
+    e2e.write("Agentfile", AGENTS.format(check="grep -q doc {output}"))
+    run = e2e.am("-j", "2", "--budget", "0")
+    assert run.code == 0 and e2e.calls() == [], run
+    assert (run.summary.ran, run.summary.up_to_date, run.summary.not_run) == (0, 2, 0), run
+    assert "budget" not in run.text, run  # nothing was held by it
