@@ -249,3 +249,35 @@ def test_a_budget_reached_with_every_recheck_passing_is_no_budget_stop(e2e: E2E)
     assert run.code == 0 and e2e.calls() == [], run
     assert (run.summary.ran, run.summary.up_to_date, run.summary.not_run) == (0, 2, 0), run
     assert "budget" not in run.text, run  # nothing was held by it
+
+
+def test_a_runner_refused_for_the_build_lets_its_tasks_recheck_and_holds_only_their_calls(
+    e2e: E2E, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `one` waits for `slow`, which ends once `fresh` (a new task of the same runner) has failed for want of
+    # its key: with -k that runner calls nothing more in this build, by then
+    slow = (
+        "agent slow:\n    inputs = seed.txt\n    outputs = gate.txt\n"
+        f"    run = \"until grep -q '^end .* fresh$' {e2e.fake.log}; do sleep 0.05; done; sleep 0.5;"
+        ' echo gate > {output}"\n\n'
+    )
+    agents = AGENTS.replace("inputs = src/{{n}}.md", "inputs = src/{{n}}.md gate.txt")
+    e2e.write("seed.txt", "1\n")
+    e2e.write("fresh.md", "new\n")
+    e2e.fake.log.write_text("end 0 0 claude fresh\n")  # (the first build has no `fresh`)
+    for n in ("a", "b"):
+        e2e.write(f"src/{n}.md", f"doc {n}\n")
+    e2e.write("Agentfile", slow + agents.format(check="test -s {output}"))
+    assert e2e.am().code == 0
+    e2e.reset_calls()
+    before, old_b = record(e2e, "one:b"), e2e.read("out/b.md")
+    e2e.write("seed.txt", "2\n")  # (`slow` runs again and makes the same gate.txt: `one` is only re-checked)
+    e2e.write("Agentfile", slow + agents.format(check=FAILS_B) + FRESH)
+    monkeypatch.delenv("ANTHROPIC_API_KEY")
+    run = e2e.am("-k", "-j", "3")
+    assert run.code == 1 and e2e.calls() == ["fresh"], run
+    assert run.states == {"slow": "done", "fresh": "failed", "one:a": "up-to-date", "one:b": "not-run"}, run
+    assert "up to date  one:a  (its outputs in place pass the new check)" in run.err, run
+    held = "one:b  (runner claude failed for another task: claude authentication failed"
+    assert held in run.err and "; its outputs in place fail the new check: check failed (exit 1)" in run.err
+    assert record(e2e, "one:b") == before and e2e.read("out/b.md") == old_b

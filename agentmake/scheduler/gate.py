@@ -44,13 +44,13 @@ class CallGate:
         with self._lock:
             return self.budget is not None and self._spent >= self.budget - SPEND_EPSILON
 
-    def why_not(self, runner: str | None, *, budget: bool = True) -> str | None:
+    def why_not(self, runner: str | None) -> str | None:
         """None if an LLM agent of `runner` may be called now, else why not: `runner claude failed for
-        another task: …` (its refusal goes first) or `budget of $1.00 reached` (unless not `budget`)."""
+        another task: …` (its refusal goes first) or `budget of $1.00 reached`."""
         with self._lock:
             refused = self._refused.get(runner)
         if refused is not None:
             return f"runner {runner} failed for another task: {refused}"
-        if budget and self.budget is not None and self.budget_reached():
+        if self.budget is not None and self.budget_reached():
             return f"budget of {usd(self.budget)} reached"
         return None

@@ -258,19 +258,19 @@ class Starting(Outcomes):
             return (freed[1], "slot")
         return (t.readied_by, "dependency") if t.readied_by is not None else None
 
-    def _call_held(self, t: TaskState, budget: bool = True) -> str | None:
-        """Why `t`'s agent may not be called now (`CallGate.why_not`: a runner refused, the budget reached
-        unless not `budget`), None if it may. The summary says when the budget held it."""
-        why = self.gate.why_not(t.runner, budget=budget)
+    def _call_held(self, t: TaskState) -> str | None:
+        """Why `t`'s agent may not be called now (`CallGate.why_not`: a runner refused, the budget reached),
+        None if it may. The summary says when the budget held it."""
+        why = self.gate.why_not(t.runner)
         if why is not None:
             self._budget_spent()
         return why
 
     def _launch(self, t: TaskState) -> None:
         assert t.decision is not None
-        # a re-check (`Decision.recheck`) costs nothing: the budget holds only the call it may lead to,
-        # which its attempt asks for (`Executor.calls_held`)
-        why = self._call_held(t, budget=t.decision.recheck is None) if t.llm else None
+        # a re-check (`Decision.recheck`) calls no agent: the budget and a refused runner hold only the call
+        # it may lead to, which its attempt asks for (`Executor.calls_held`)
+        why = self._call_held(t) if t.llm and t.decision.recheck is None else None
         if why is not None:
             if t.attempt == 0:
                 self._not_run(t, why)
