@@ -18,6 +18,8 @@ import pytest
 from conftest import FakeAgents
 from e2e_helpers import E2E, group_alive, kill_quietly, wait_for
 
+from agentmake.runners.invocation import safe_name
+
 
 @pytest.fixture
 def e2e(tmp_path: Path, fake_agents: FakeAgents) -> E2E:
@@ -281,3 +283,33 @@ def test_a_runner_refused_for_the_build_lets_its_tasks_recheck_and_holds_only_th
     held = "one:b  (runner claude failed for another task: claude authentication failed"
     assert held in run.err and "; its outputs in place fail the new check: check failed (exit 1)" in run.err
     assert record(e2e, "one:b") == before and e2e.read("out/b.md") == old_b
+
+
+def test_a_rechecks_logs_are_kept_beside_its_attempts_own_owner_only_and_redacted(
+    e2e: E2E, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built(e2e, ("a", "b"))
+    e2e.reset_calls()
+    e2e.write("mark", "")
+    age(e2e, "mark", 3600)
+    age(e2e, "out/b.md", 7200)  # fails the new check; the agent's new answer passes it
+    monkeypatch.setenv("DEPLOY_TOKEN", "tok-0123456789abcdef")
+    check = (
+        "echo checked {output} $DEPLOY_TOKEN; test {output} -nt mark || (echo {output} is old >&2; exit 1)"
+    )
+    e2e.write("Agentfile", AGENTS.format(check=check))
+    run = e2e.am("-j", "2")
+    assert run.code == 0 and e2e.calls() == ["b"], run
+    logs = e2e.root / ".agentmake" / "logs"
+    a, b = logs / safe_name("one:a"), logs / safe_name("one:b")
+    kept = {
+        f"{a.name}.1.recheck.out": "checked out/a.md [redacted DEPLOY_TOKEN]\n",
+        f"{b.name}.1.recheck.out": "checked out/b.md [redacted DEPLOY_TOKEN]\n",
+        f"{b.name}.1.recheck.err": "out/b.md is old\n",
+    }
+    for name, text in kept.items():
+        assert (logs / name).read_text() == text, name
+        assert (logs / name).stat().st_mode & 0o777 == 0o600, name
+    assert not (logs / f"{a.name}.1.recheck.err").exists()  # (a stream that printed nothing leaves no file)
+    # the check of what the agent made, in the same attempt, has logs of its own
+    assert "agentmake-tmp" in (logs / f"{b.name}.1.check.out").read_text()

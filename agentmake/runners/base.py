@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from agentmake.plan.partial import Gap
 
 AGENT_TIMEOUT = 3600.0  # seconds: an LLM agent's attempt limit when the Agentfile sets none
-_LOG_NAME = re.compile(r"(.+)\.(\d+)\.(?:out|err|check\.out|check\.err)")  # <safe id>.<attempt>.<stream>
+_LOG_NAME = re.compile(r"(.+)\.(\d+)\.(?:(?:re)?check\.)?(?:out|err)")  # <safe id>.<attempt>.<stream>
 
 
 class ExecutorBase:
@@ -123,7 +123,7 @@ class ExecutorBase:
         if self.redact.redact_file(stem.with_name(name + ".out")):
             with contextlib.suppress(OSError):
                 stem.with_name(name + ".key").unlink()
-        for suffix in (".err", ".check.out", ".check.err"):
+        for suffix in (".err", ".check.out", ".check.err", ".recheck.out", ".recheck.err"):
             self.redact.redact_file(stem.with_name(name + suffix))
 
     def tidy_left(self, task_ids: Iterable[str]) -> None:

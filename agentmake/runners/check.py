@@ -5,6 +5,7 @@ file) and must exit 0 under `sh -c`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -44,12 +45,14 @@ def run_check(
     on_spawn: Callable[[int, int], None] | None = None,
     redact: Callable[[str], str] = NO_REDACTION,
     token: str | None = None,
+    logs: str = "check",
 ) -> str | None:
-    """None when every output passes, else a one-line reason. `log_stem` + ``.check.out``/``.err`` get the
-    check command's output. `on_spawn(pid, pgid)`: the check command's process, the moment it exists (so
-    that, like the agent's, it is in the spawn log and ended if agentmake dies). `redact`: takes the secrets
-    out of the command's output before a line of it is quoted (see `redact`; the caller redacts the logs).
-    `token`: the spawn log's for the command's process (`runners.process`)."""
+    """None when every output passes, else a one-line reason. `log_stem` + ``.check.out``/``.check.err``
+    get the check command's output (``.<logs>.out``/``.err``). `on_spawn(pid, pgid)`: the check command's
+    process, the moment it exists (so that, like the agent's, it is in the spawn log and ended if agentmake
+    dies). `redact`: takes the secrets out of the command's output before a line of it is quoted (see
+    `redact`; the caller redacts the logs). `token`: the spawn log's for the command's process
+    (`runners.process`)."""
     if check.kind == "json":
         for out, path in staged.items():
             try:
@@ -61,8 +64,8 @@ def run_check(
         return f"unknown check {check.kind!r}"
     staged_paths = [os.path.relpath(staged[o], root) for o in task.outputs if o in staged]
     command = render_command(check.command, command_values(task, staged_paths))
-    out_log = log_stem.with_name(log_stem.name + ".check.out")
-    err_log = log_stem.with_name(log_stem.name + ".check.err")
+    out_log = log_stem.with_name(f"{log_stem.name}.{logs}.out")
+    err_log = log_stem.with_name(f"{log_stem.name}.{logs}.err")
     res = run_process(
         ["sh", "-c", command],
         stdin=None,
@@ -90,22 +93,25 @@ def check_in_place(agentfile: Agentfile) -> Callable[[Task], str | None]:
     """What the rebuilder asks when a task's check is all that changed (`Rebuilder.checker`), of a `json`
     check only (a check command is run by the task's attempt: `recheck_in_place`): None if the outputs in
     place pass it (or the task has no check any more), else why not."""
-    return lambda task: recheck_in_place(agentfile, task, cancel=threading.Event())
+    return lambda task: recheck_in_place(agentfile, task, log_stem=None, cancel=threading.Event())
 
 
 def recheck_in_place(
     agentfile: Agentfile,
     task: Task,
     *,
+    log_stem: Path | None,
     cancel: threading.Event,
     on_spawn: Callable[[int, int], None] | None = None,
     redact: Callable[[str], str] = NO_REDACTION,
     token: str | None = None,
 ) -> str | None:
     """The first step of an attempt whose task's check alone changed (`Decision.recheck`): its check run on
-    its outputs in place (``{output}`` = the output itself), None if they pass it, else why not. Its logs go
-    to a temporary directory (the attempt's own check logs are for the check of what the agent makes);
-    its time limit is the agent's, else its runner's, else the Agentfile's, else `IN_PLACE_TIMEOUT`.
+    its outputs in place (``{output}`` = the output itself), None if they pass it, else why not. A check
+    command's output goes to the attempt's logs, `log_stem` + ``.recheck.out``/``.recheck.err`` (the
+    attempt's ``.check.*`` logs are for the check of what its agent makes, if it is called); None: to a
+    temporary directory, removed after (a `json` check, which prints nothing). Its time limit is the
+    agent's, else its runner's, else the Agentfile's, else `IN_PLACE_TIMEOUT`.
     `cancel`, `on_spawn`, `redact`, `token`: as for `run_check`."""
     spec = task.spec
     if not isinstance(spec, AgentSpec) or spec.check is None:
@@ -115,10 +121,12 @@ def recheck_in_place(
     timeout = own or agentfile.settings.timeout or IN_PLACE_TIMEOUT
     root = agentfile.root
     outputs = {out: root / out for out in task.outputs}
-    with tempfile.TemporaryDirectory(prefix="agentmake-check-") as logs:
+    with contextlib.ExitStack() as stack:
+        if log_stem is None:
+            log_stem = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="agentmake-check-"))) / "c"
         return run_check(
-            spec.check, task, outputs, root=root, log_stem=Path(logs) / "check", timeout=timeout,
-            cancel=cancel, on_spawn=on_spawn, redact=redact, token=token,
+            spec.check, task, outputs, root=root, log_stem=log_stem, timeout=timeout,
+            cancel=cancel, on_spawn=on_spawn, redact=redact, token=token, logs="recheck",
         )  # fmt: skip
 
 

@@ -15,8 +15,9 @@ staged files over their targets, or calls `discard`. So a failed attempt never r
   is the user's text and part of the task's key.)
 
 Logs: stdout/stderr of attempt N go to ``<log_dir>/<safe id>.<N>.out``/``.err`` (check commands:
-``.check.out``/``.check.err``), copied from pipes as the child writes; a stream that printed nothing leaves
-no log file (see `capture`). The rendered prompt goes to ``<log_dir>/../tasks/<safe id>.prompt``
+``.check.out``/``.check.err``; the check of the outputs in place that a changed check runs first,
+``.recheck.out``/``.recheck.err``), copied from pipes as the child writes; a stream that printed nothing
+leaves no log file (see `capture`). The rendered prompt goes to ``<log_dir>/../tasks/<safe id>.prompt``
 before the run. Environment values are never written anywhere; secret ones an agent or a check prints are
 taken out of the logs and of every message made from them (`redact`), once the answer was read as printed.
 
@@ -87,7 +88,7 @@ class Executor(SalvageAttempts, ShellAttempts):
         try:
             # its check alone changed: the outputs in place may pass it, and then no call is made
             if decision.recheck is not None:
-                rechecked = self._recheck(task, cancel)
+                rechecked = self._recheck(task, stem, cancel)
                 if rechecked is not None:
                     return self._ended(rechecked, start, stem)
             # the task's first attempt in this run: an earlier, interrupted one may have left its answer
@@ -97,7 +98,7 @@ class Executor(SalvageAttempts, ShellAttempts):
             result = self._unrunnable(e)
         return self._ended(result, start, stem)
 
-    def _recheck(self, task: Task, cancel: threading.Event) -> AttemptResult | None:
+    def _recheck(self, task: Task, stem: Path, cancel: threading.Event) -> AttemptResult | None:
         """The task's new check run on its outputs in place (`Decision.recheck`): an "ok" result that is
         `in_place` (nothing staged, no call) if they pass it, a cancelled one if the build was stopped
         meanwhile, None if they fail it (the attempt goes on to call the agent), unless the build holds
@@ -106,7 +107,7 @@ class Executor(SalvageAttempts, ShellAttempts):
         hook = self.on_process
         on_spawn = None if hook is None else lambda pid, pgid: hook(task.id, pid, pgid)
         problem = recheck_in_place(
-            self.agentfile, task, cancel=cancel, on_spawn=on_spawn, redact=self.redact,
+            self.agentfile, task, log_stem=stem, cancel=cancel, on_spawn=on_spawn, redact=self.redact,
             token=self._intend(task.id),
         )  # fmt: skip
         if cancel.is_set():
