@@ -86,7 +86,9 @@ class Decision:
     before anything else (`runners.check.recheck_in_place`), in a slot like any other work: they pass it,
     the task is up to date with these outputs (path -> digest), its record switched to `key` and `alias`'s
     cache entry filed under it, as with `adopt` (`Starting._passed_in_place`); they fail it, the same
-    attempt calls the agent (and the scheduler drops `recheck`: a retry calls it at once)."""
+    attempt calls the agent (and the scheduler drops `recheck`: a retry calls it at once), unless the
+    build calls it no more (its budget reached, its runner refused: `scheduler.gate`), and then the task is
+    not run. A re-check itself calls nothing: neither holds it back."""
 
     task_id: str
     action: str

@@ -25,11 +25,6 @@ class CallGate:
         self._spent = 0.0
         self._refused: dict[str | None, str] = {}  # runner -> why none of its tasks starts any more
 
-    @property
-    def spent(self) -> float:
-        with self._lock:
-            return self._spent
-
     def spend(self, cost_usd: float) -> None:
         with self._lock:
             self._spent += cost_usd
