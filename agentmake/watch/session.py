@@ -49,6 +49,8 @@ class WatchSession:
         # same failure again (it is tried again once what it reads changes, or by a plain `agentmake`)
         self.held: dict[str, str] = {}
         self.broken = False  # the last load failed (the last good project, if any, is still in force)
+        # the files that plan the build as the Agentfile names them, and their directories (`find_plan_files`)
+        self.plan_ways: frozenset[str] = frozenset()
         self.error = ""  # what the last failed load said
 
     def close(self) -> None:
@@ -74,7 +76,7 @@ class WatchSession:
             self._report_dropped(self.project, project)
         self.project, self.broken = project, False
         self.watcher.readers = readers(project.graph)
-        self.watcher.plan_files = frozenset(self.watched_files())
+        self.find_plan_files()
         self.find_links()
         return True
 
@@ -120,6 +122,21 @@ class WatchSession:
                 continue
             files.add(Path(os.path.relpath(os.path.abspath(p), named_in)).as_posix())
         return files
+
+    def find_plan_files(self) -> None:
+        """Find the files that plan the build (`watched_files`) once for the loaded Agentfile: the watcher and
+        `relevant` use them until it is loaded again (a save of it or of an include reloads it), or until a
+        path on the way to one (`plan_ways`: a link re-pointed, a directory moved) changes."""
+        assert self.project is not None
+        self.watcher.plan_files = frozenset(self.watched_files())
+        named_in = os.path.abspath(self.path.parent)
+        ways: set[str] = set()
+        for p in self.project.agentfile.files:
+            rel = Path(os.path.relpath(os.path.abspath(p), named_in)).as_posix()
+            while rel not in ("", ".") and not rel.startswith(".."):  # (outside: named as it is)
+                ways.add(rel)
+                rel = rel.rpartition("/")[0]
+        self.plan_ways = frozenset(ways)
 
     def find_links(self) -> None:
         """Where the files tasks read, and those that plan the build, lead through links, and the directories
@@ -190,8 +207,13 @@ class WatchSession:
 
     def relevant(self, paths: set[str]) -> Changes:
         """What a set of changed paths calls for (`relevance.sort_changes`). A save of a file that plans the
-        build, or a `RESCAN` (changes the watcher lost), calls for a reload and a build (of what is stale)."""
-        if self.project is None or RESCAN in paths or paths & self.watched_files():
+        build, or a `RESCAN` (changes the watcher lost), calls for a reload and a build (of what is stale).
+        The files that plan it are those found when the Agentfile was loaded (`find_plan_files`)."""
+        if self.project is None or RESCAN in paths:
+            return Changes(regraph=True, rebuild=True)
+        if paths & self.plan_ways and not paths & self.watcher.plan_files:
+            self.find_plan_files()  # (a link or directory on the way to one changed: where they are now)
+        if paths & self.watcher.plan_files:
             return Changes(regraph=True, rebuild=True)
         changes = sort_changes(
             self.root, self.project.graph, self.store, self.watcher.readers, self.written, paths
