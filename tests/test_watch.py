@@ -322,7 +322,7 @@ retries = 0
 agent flaky:
     inputs  = docs/a.md
     outputs = build/a.txt
-    run     = "echo flaky >> ${{log}} && grep -q fixed {{input}} && cp {{input}} {{output}}"
+    run     = "echo flaky >> ${{log}} && {copy_started} grep -q fixed {{input}} && cp {{input}} {{output}}"
 
 agent after:
     inputs  = build/a.txt
@@ -336,11 +336,18 @@ agent copy:
 """
 
 
+# flaky ends only once copy has started (logged), at most 20 s later: without -k a failure stops new starts,
+# and flaky failing before the scheduler had started copy (a few ms apart, or more on a loaded machine) made
+# the first build "0 ran, 1 failed, 2 not run"
+COPY_STARTED = "i=0; until grep -qx copy ${log} || [ $i -ge 400 ]; do i=$((i+1)); sleep 0.05; done;"
+
+
 def held_project(tmp_path: Path) -> tuple[Path, Path]:
-    """flaky fails until docs/a.md says "fixed"; after reads its output; copy reads docs/b.md."""
+    """flaky fails until docs/a.md says "fixed" (not before copy has started); after reads its output; copy
+    reads docs/b.md. The first build: copy done, flaky failed, after not run."""
     project, log = tmp_path / "proj", tmp_path / "runs.log"
     (project / "docs").mkdir(parents=True)
-    (project / "Agentfile").write_text(HELD_AGENTFILE.format(log=log))
+    (project / "Agentfile").write_text(HELD_AGENTFILE.format(log=log, copy_started=COPY_STARTED))
     (project / "docs/a.md").write_text("broken\n")
     (project / "docs/b.md").write_text("beta\n")
     return project, log
