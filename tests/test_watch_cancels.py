@@ -218,7 +218,8 @@ def test_a_burst_of_saves_over_a_second_is_one_build(make_project: Callable[...,
             _wait(lambda: "alpha 19" in (project / "REPORT.md").read_text(), "the last save to be built", w)
             builds = _settled(w)
             assert 1 <= builds - 1 <= 1 + held, (held, w.summaries())
-            assert w.summaries()[-1][:4] == (2, 0, 0, 0) and w.runs()[-1] == "copy:a"
+            # (the last may run the report alone: one before it built copy:a last and was cut short)
+            assert w.summaries()[-1][3] == 0 and set(w.runs()) == {"copy:a"}
         assert (project / "build/a.txt").read_text() == "alpha 19\n"
     finally:
         assert w.stop() == 130
