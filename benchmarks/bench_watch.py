@@ -4,11 +4,17 @@ Runs `agentmake watch` as a real subprocess over a generated 50-document fan-out
 time, and reads the wall-clock time at which its task started (the shell agent writes `date +%s.%N` first).
 
     python benchmarks/bench_watch.py [--edits 20] [--docs 50] [--timeline]
+    python benchmarks/bench_watch.py --relevance [--edits 200] [--docs 300]
 
 `--timeline` runs watch with `AGENTMAKE_TRACE` (see `agentmake.trace`) and says, for the edits, how long
 watch's "nothing to do" check took (`agentmake.watch.idle`: it decides every task) and how long the build it
 did not spare took to decide them again before it started anything (`predecide`), beside a plain `os.stat` of
 every file the tasks read and write: what deciding from stats alone costs at the least.
+
+`--relevance` asks, in this process, what each of `--edits` saves of an input calls for
+(`WatchSession.relevant`, as watch's loop does before deciding to build), over `--docs` agents that each
+have a prompt file (files that plan the build, as the Agentfile and its includes are), and says how long
+that took a change and how many times the session found the files that plan the build meanwhile.
 """
 
 from __future__ import annotations
@@ -91,12 +97,66 @@ def stat_all(project: Path) -> float:
     return statistics.median(times)
 
 
+PROMPTED = """\
+agent a{i}:
+    runner  = claude
+    prompt  = prompts/p{i}.md
+    inputs  = docs/d{i}.md
+    outputs = out/o{i}.md
+"""
+
+
+def relevance(edits: int, docs: int) -> None:
+    """ms per change of `WatchSession.relevant` over `docs` agents with a prompt file each."""
+    from agentmake.watch.session import WatchSession
+    from agentmake.workflow import Request
+
+    found = [0]
+    real = WatchSession.watched_files
+
+    def counted(self: WatchSession) -> set[str]:
+        found[0] += 1
+        return real(self)
+
+    WatchSession.watched_files = counted  # type: ignore[method-assign]
+    with tempfile.TemporaryDirectory() as tmp:
+        project = Path(tmp)
+        (project / "docs").mkdir()
+        (project / "prompts").mkdir()
+        for i in range(docs):
+            (project / "docs" / f"d{i}.md").write_text(f"doc {i}\n")
+            (project / "prompts" / f"p{i}.md").write_text(f"Summarize doc {i}.\n")
+        (project / "Agentfile").write_text("\n".join(PROMPTED.format(i=i) for i in range(docs)))
+        session = WatchSession(Request(directory=project, silent=True))
+        try:
+            assert session.load()
+            loaded = found[0]
+            times = []
+            for k in range(edits):
+                path = f"docs/d{k % docs}.md"
+                (project / path).write_text(f"doc edit {k}\n")
+                start = time.perf_counter()
+                assert session.relevant({path}).rebuild
+                times.append((time.perf_counter() - start) * 1000)
+        finally:
+            session.close()
+    print(
+        f"relevant() over {docs} agents with a prompt file each, {edits} input saves: median "
+        f"{statistics.median(times):.3f} ms, max {max(times):.3f} ms a change; the files that plan the "
+        f"build found {loaded} time(s) by the load, {found[0] - loaded} by the changes"
+    )
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--edits", type=int, default=20)
     ap.add_argument("--docs", type=int, default=50)
     ap.add_argument("--timeline", action="store_true", help="trace watch's deciding before each build")
+    ap.add_argument("--relevance", action="store_true", help="time what a save calls for, in process")
     args = ap.parse_args()
+    if args.relevance:
+        relevance(args.edits, args.docs)
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         trace = Path(tmp) / "trace.jsonl"
         env = {**os.environ, "NO_COLOR": "1", "CI": "1"}
