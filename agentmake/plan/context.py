@@ -50,8 +50,9 @@ def render_task_command(task: Task) -> str | None:
 
 
 def render_task_check(task: Task) -> str | None:
-    """The `check` command of an agent, rendered with the task's final output paths (what `explain` shows and
-    what refuses a task's values before its agent is paid for), or None: no check command."""
+    """The `check` command of an agent, rendered with the task's output paths where an attempt's check gets
+    the staged ones, or None: no check command. Rendered when the task is decided, it refuses the task's
+    values (a wildcard value starting with '-', an index past its paths) before its agent is paid for."""
     spec = task.spec
     if not isinstance(spec, AgentSpec) or spec.check is None or spec.check.kind != "command":
         return None
