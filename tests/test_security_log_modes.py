@@ -55,6 +55,9 @@ def test_prompts_and_logs_are_owner_only_under_a_permissive_umask(
     for name in ("ask.1.out", "ask.1.err", "sh.1.out", "sh.1.err", "sh.1.check.out", "sh.1.check.err"):
         assert name in logs, logs
         assert _mode(state / "logs" / name) == 0o600, name
+    # and so is every other file there: the key an answer was asked for (`.key`), a success's mark (`.done`)
+    loose = {p.name: oct(_mode(p)) for p in (state / "logs").rglob("*") if p.is_file() and _mode(p) != 0o600}
+    assert loose == {} and any(name.endswith(".key") for name in logs), (loose, logs)
     assert _mode(state / "tasks" / "ask.prompt") == 0o600
     assert "the document" in (state / "tasks" / "ask.prompt").read_text()
     assert _mode(state / "logs") == 0o700 and _mode(state / "tasks") == 0o700

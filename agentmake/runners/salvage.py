@@ -39,7 +39,7 @@ from agentmake.model import AgentSpec, ReportSpec, RunnerSpec, runner_name
 from agentmake.plan import Decision
 from agentmake.runners.backups import SALVAGED
 from agentmake.runners.base import ExecutorBase
-from agentmake.runners.capture import read_log
+from agentmake.runners.capture import read_log, write_private
 from agentmake.runners.invocation import safe_name
 from agentmake.runners.parse import delivered, parse_output
 from agentmake.runners.result import AttemptResult
@@ -128,7 +128,7 @@ class SalvageAttempts(ExecutorBase):
         """A plain-text attempt of `task` ended in success (its answer is in its log): mark it salvageable."""
         if self._llm_runner(task).format not in FORMATS and self._salvageable(task):
             with contextlib.suppress(OSError):  # (a full disk: the answer is kept as before, not salvaged)
-                done_file(stem).write_bytes(b"")
+                write_private(done_file(stem), "")  # (owner-only, as the logs it vouches for)
 
     def _note_key(self, task: Task, stem: Path, key: str | None) -> None:
         """Before an attempt starts: its older logs go, then its key is written (so a key file never sits
@@ -139,7 +139,7 @@ class SalvageAttempts(ExecutorBase):
             with contextlib.suppress(FileNotFoundError):
                 stem.with_name(stem.name + suffix).unlink()
         shutil.rmtree(stem.with_name(stem.name + ".salvage"), ignore_errors=True)
-        key_file(stem).write_text(f"{key}\n{time.time()}\n", encoding="utf-8")  # the key, when it started
+        write_private(key_file(stem), f"{key}\n{time.time()}\n")  # the key, when it started (owner-only)
 
     def _salvage(
         self, task: Task, decision: Decision, stem: Path, cancel: threading.Event
