@@ -40,6 +40,9 @@ def test_a_dash_value_starting_a_word_is_refused(template: str) -> None:
         ("echo --name={n}", "echo --name=-n"),
         ("echo x{n}", "echo x-n"),
         ("cp {input} {output}", "cp ./-a.txt o"),  # (a path: made one that cannot read as an option)
+        ("echo x > {n}", "echo x > -n"),  # (a redirection's target is a file name, never an option)
+        ("cat <{n}", "cat <-n"),
+        ("echo x 2>> {n}", "echo x 2>> -n"),
     ],
 )
 def test_a_dash_value_inside_a_word_or_a_dash_path_is_rendered(template: str, rendered: str) -> None:
