@@ -161,13 +161,13 @@ class Outcomes:
     def _save_mid_run_edits(
         self, t: TaskState, staged: dict[str, Path], hashes: dict[str, str]
     ) -> str | None:
-        """Copy the outputs a person edited while `t` ran (after it was decided), and those agentmake did not
-        make (`Decision.unknown`) if the result differs, to `.agentmake/edited/` before its result replaces
-        them, as `Starting._save_edited` does for edits found when deciding;
-        returns the notice, None if there were none. An OSError (a copy failed) propagates before any
-        rename, so the outputs stay as they are and the task fails as with a failed rename. Not for a
-        multi-output LLM agent: it writes its outputs in place and `backups` puts back what they held when
-        it started."""
+        """Keep the outputs a person edited while `t` ran (after it was decided), and those agentmake did not
+        make (`Decision.unknown`) if the result differs, under `.agentmake/edited/` before its result replaces
+        them (the files themselves, hard-linked: `Store.save_edited`), as `Starting._save_edited` copies edits
+        found when deciding; returns the notice, None if there were none. An OSError (a save failed)
+        propagates before any rename, so the outputs stay as they are and the task fails as with a failed
+        rename. Not for a multi-output LLM agent: it writes its outputs in place and `backups` puts back what
+        they held when it started."""
         then, t.outputs_then = t.outputs_then, None
         if then is None or (t.llm and len(then) > 1):  # (such an agent writes its outputs itself, in place)
             return None
