@@ -35,7 +35,7 @@ from agentmake.scheduler.gate import CallGate
 from agentmake.scheduler.inline import InlineAttempts, usable_cpus
 from agentmake.scheduler.limits import Limits
 from agentmake.scheduler.outcomes import not_retried
-from agentmake.scheduler.processes import ProcessRecorder
+from agentmake.scheduler.processes import ProcessRecorder, tasks_of
 from agentmake.scheduler.ready import ReadyQueue, critical_path_weights, expected_durations, priority_keys
 from agentmake.scheduler.recover import take_over
 from agentmake.scheduler.stopping import Stopping
@@ -176,7 +176,7 @@ class Build(Stopping):
         try:
             tidy_left = getattr(self.executor, "tidy_left", None)  # (absent from test doubles)
             taken = take_over(self.store, self.hasher, self.root, self.run_id, tidy_left)
-            self.result.ended_left = list(dict.fromkeys(orphan.task_id for orphan in taken.ended))
+            self.result.ended_left = tasks_of(taken.ended)
             self.result.placed_left = taken.restored
             self.result.saved_left = {out: str(copy) for out, copy in taken.saved.items()}
             if self.processes is not None:
@@ -288,7 +288,8 @@ class Build(Stopping):
     def _calls_held(self, task: Task) -> str | None:
         """Why `task`'s agent may not be called now, None if it may (a shell agent calls none): asked from
         a worker by an attempt whose outputs in place failed the new check (`Executor.calls_held`)."""
-        return self.gate.why_not(runner_of(task, self.graph.agentfile)) if is_llm(task) else None
+        t = self.tasks[task.id]  # (its runner and kind, set once before any attempt: safe to read here)
+        return self.gate.why_not(t.runner) if t.llm else None
 
     def _post(self, message: tuple[Any, ...]) -> None:
         """How workers (and the process recorder, from workers) hand a message to this thread."""

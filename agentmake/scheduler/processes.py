@@ -22,7 +22,7 @@ its intent line gave it, in the environment of this user's processes, and its gr
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,14 +124,15 @@ class Orphan:
     pgid: int
 
 
+def tasks_of(orphans: Iterable[Orphan]) -> list[str]:
+    """The tasks of `orphans`, each once, in the order found."""
+    return list(dict.fromkeys(orphan.task_id for orphan in orphans))
+
+
 def end_orphans(store: Store) -> list[str]:
     """End the process groups of tasks whose agentmake is gone and clear their records; returns their ids
     (`end_orphan_groups`, by task)."""
-    ended: list[str] = []
-    for orphan in end_orphan_groups(store):
-        if orphan.task_id not in ended:
-            ended.append(orphan.task_id)
-    return ended
+    return tasks_of(end_orphan_groups(store))
 
 
 def end_orphan_groups(store: Store) -> list[Orphan]:
