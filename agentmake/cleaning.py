@@ -29,6 +29,9 @@ if TYPE_CHECKING:
     from agentmake.workflow import Project
 
 
+_KILLED = "an agentmake that was killed"  # (as clean and clean -n name what they put right after)
+
+
 def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
     """Remove the selected tasks' outputs (hand-edited ones are saved first); `--cache` empties the cache.
     `leftovers`: remove instead the outputs of tasks no longer in the graph (see `plan.leftovers`) that no
@@ -106,14 +109,13 @@ def _take_over(project: Project, store: Store, hasher: Hasher) -> None:
 
     executor = ExecutorBase(project.agentfile, log_dir=store.dir / "logs", recover_leftovers=False)
     taken = take_over(store, hasher, project.root, store.last_run_id() or 0, executor.tidy_left)
-    killed = "an agentmake that was killed"
     for orphan in taken.ended:
-        _out(term_safe(f"ended {_group(orphan)}, still running after {killed} started it"))
+        _out(term_safe(f"ended {_group(orphan)}, still running after {_KILLED} started it"))
     for out, saved in sorted(taken.saved.items()):  # (edited since the kill: saved before the result)
         _out(term_safe(f"{out} was edited by hand or not made by agentmake; saved a copy to {saved}"))
     for task_id in taken.restored:
         done = "its recorded result was put in place (and stays in the cache)"
-        _out(term_safe(f"finished {task_id}'s commit, which {killed} cut short: {done}"))
+        _out(term_safe(f"finished {task_id}'s commit, which {_KILLED} cut short: {done}"))
 
 
 def _would_take_over(store: Store, hasher: Hasher, root: Path) -> dict[str, bool]:
@@ -126,10 +128,9 @@ def _would_take_over(store: Store, hasher: Hasher, root: Path) -> dict[str, bool
     from agentmake.scheduler.recover import cut_short
     from agentmake.store.lock import held_elsewhere
 
-    killed = "an agentmake that was killed"
     orphans, _ = find_orphans(store, locked=not held_elsewhere(store.dir / "lock"))
     for orphan in orphans:
-        _out(term_safe(f"would end {_group(orphan)}, still running after {killed} started it"))
+        _out(term_safe(f"would end {_group(orphan)}, still running after {_KILLED} started it"))
     taken: dict[str, bool] = {}
     for commit in cut_short(store, hasher, root)[1]:
         if store.cache_lookup(commit.key) is None:
@@ -137,7 +138,7 @@ def _would_take_over(store: Store, hasher: Hasher, root: Path) -> dict[str, bool
         for out in commit.outputs:
             taken[out] = out in commit.edits
         done = "its recorded result would be put in place (and stay in the cache)"
-        _out(term_safe(f"would finish {commit.task_id}'s commit, which {killed} cut short: {done}"))
+        _out(term_safe(f"would finish {commit.task_id}'s commit, which {_KILLED} cut short: {done}"))
     return taken
 
 
