@@ -397,11 +397,13 @@ def word_start_names(template: str) -> set[str]:
 def _starts_word(template: str, at: int) -> bool:
     """Whether a placeholder at `at` begins a word of the shell command that a program may take as an
     option: nothing before it but quotes since the start, a blank or an operator (`;`, `|`, `&`, `(`, a
-    backquote). The target of a redirection (`> {name}`, `<{name}`) is a file name, never an option."""
+    backquote). The target of a redirection (`> {name}`, `<{name}`, `>| {name}`) is a file name, never an
+    option."""
     before = template[:at].rstrip("\"'")
     if before and not (before[-1].isspace() or before[-1] in ";|&()`"):
         return False  # (inside a word, or right after a redirection operator)
-    return before.rstrip()[-1:] not in ("<", ">")
+    operator = before.rstrip()
+    return operator[-1:] not in ("<", ">") and not operator.endswith(">|")
 
 
 def _nth(name: str, paths: str | Sequence[str], index: int, loc: Loc | None) -> str:

@@ -20,7 +20,18 @@ VALUES = {"input": "-a.txt", "inputs": ["-a.txt"], "output": "o", "outputs": ["o
 
 @pytest.mark.parametrize(
     "template",
-    ["echo {n}", "{n}", "echo x;{n}", "echo x|{n}", "(cd d && ls {n})", 'echo "{n}"', "echo '{n}'", "a&&{n}"],
+    [
+        "echo {n}",
+        "{n}",
+        "echo x;{n}",
+        "echo x|{n}",
+        "(cd d && ls {n})",
+        'echo "{n}"',
+        "echo '{n}'",
+        "a&&{n}",
+        "a || {n}",
+        "a | {n}",
+    ],
 )
 def test_a_dash_value_starting_a_word_is_refused(template: str) -> None:
     with pytest.raises(AgentfileError) as info:
@@ -43,6 +54,8 @@ def test_a_dash_value_starting_a_word_is_refused(template: str) -> None:
         ("echo x > {n}", "echo x > -n"),  # (a redirection's target is a file name, never an option)
         ("cat <{n}", "cat <-n"),
         ("echo x 2>> {n}", "echo x 2>> -n"),
+        ("echo x >| {n}", "echo x >| -n"),  # (a clobbering redirection)
+        ("echo x >|{n}", "echo x >|-n"),
     ],
 )
 def test_a_dash_value_inside_a_word_or_a_dash_path_is_rendered(template: str, rendered: str) -> None:
