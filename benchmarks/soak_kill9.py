@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -114,9 +115,11 @@ def soak(seed: int, docs: int, work: Path, signum: int = signal.SIGKILL) -> tupl
             try:
                 out, _ = build.communicate(timeout=10)
             except subprocess.TimeoutExpired:
+                stacks = dump_stacks(build.pid, work / f"hang{seed}-{kills}.txt")
                 build.kill()
                 build.communicate()
-                return [f"SIG{signal.Signals(signum).name[3:]} did not end the build within 10 s"], kills
+                name = signal.Signals(signum).name[3:]
+                return [f"SIG{name} did not end the build within 10 s{stacks}"], kills
             # 130: stopped cleanly; -signum: the signal came before the build began (what make does too)
             if signum != signal.SIGKILL and build.returncode not in (0, 130, -signum):
                 return [f"a build stopped by a signal exited {build.returncode}: {out[-500:]}"], kills
@@ -130,6 +133,17 @@ def soak(seed: int, docs: int, work: Path, signum: int = signal.SIGKILL) -> tupl
     else:
         return ["no build completed"], kills
     return check(root, docs, log), kills
+
+
+def dump_stacks(pid: int, to: Path) -> str:
+    """Where `py-spy` is installed, write every thread's stack of the hung build `pid` to `to`: what the
+    message then names (a hang seldom repeats on the same seed)."""
+    spy = shutil.which("py-spy")
+    if spy is None:
+        return " (install py-spy to have the hung build's stacks written)"
+    dump = subprocess.run([spy, "dump", "--locals", "--pid", str(pid)], capture_output=True, text=True)
+    to.write_text(dump.stdout + dump.stderr)
+    return f" (its stacks: {to})"
 
 
 def wrong_outputs(root: Path, docs: int, *, present_only: bool = False) -> list[str]:
