@@ -68,6 +68,9 @@ class AgentSpec:
     retries: int | None = None
     timeout: float | None = None
     estimate: float | None = None
+    # the variables this block sets for itself (`focus = "security"` under the agent), in the order written,
+    # with the values its prompt sees (a command-line override of the name wins: then it is not here)
+    variables: tuple[tuple[str, str], ...] = ()
     loc: Loc | None = None
     key_locs: dict[str, Loc] = field(default_factory=dict, compare=False, hash=False)
 
@@ -89,8 +92,15 @@ class ReportSpec:
     summary: bool = True
     runner: str | None = None
     model: str | None = None
+    variables: tuple[tuple[str, str], ...] = ()  # set for this block alone, as an agent's `variables`
     loc: Loc | None = None
     key_locs: dict[str, Loc] = field(default_factory=dict, compare=False, hash=False)
+
+
+def scope(spec: AgentSpec | ReportSpec, variables: dict[str, str]) -> dict[str, str]:
+    """The variables `spec`'s templates see: the Agentfile's (`variables`), with the ones its block sets for
+    itself in their place. `variables` itself when the block sets none."""
+    return {**variables, **dict(spec.variables)} if spec.variables else variables
 
 
 def runner_name(spec: AgentSpec | ReportSpec, settings: Settings) -> str:

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentmake.graph import Graph, Task
-from agentmake.model import AgentSpec, Prompt, ReportSpec, model_of, runner_name
+from agentmake.model import AgentSpec, Prompt, ReportSpec, model_of, runner_name, scope
 from agentmake.plan.changes import Reason, check_changed, describe_changes, inputs_changed
 from agentmake.plan.context import render_task_check, render_task_command, render_task_prompt, task_prompt
 from agentmake.plan.hashing import Hasher, Seen
@@ -163,6 +163,7 @@ class Rebuilder:
         af = graph.agentfile
         self.root = af.root
         self._vars_hash = text_hash(json.dumps(af.variables, sort_keys=True))
+        self._scope_hashes: dict[tuple[tuple[str, str], ...], str] = {(): self._vars_hash}
         self._text_hashes: dict[str, str] = {}
         self._spec_sigs: dict[int, tuple[AgentSpec, str]] = {}
         self.renders = 0
@@ -296,7 +297,7 @@ class Rebuilder:
                 parts["order"] = list(task.inputs)  # sections follow it ("inputs" is keyed by path)
                 parts["patterns"] = list(spec.inputs)  # one matching no file has a section saying so
                 if spec.template:  # a template sees every variable
-                    parts["variables"] = dict(af.variables)
+                    parts["variables"] = dict(scope(spec, af.variables))
                 if spec.summary:  # its run summary names these tasks and draws their dependencies
                     covered = summarised(self.graph, task.id)
                     parts["summarised"] = summary_digest(covered)
@@ -327,9 +328,17 @@ class Rebuilder:
         blob = [
             FAST_VERSION, KEY_VERSION, RENDER_VERSION, spec.is_shell, spec.run,
             None if prompt is None else [prompt.text, prompt.path], runner_parts(runner, model),
-            None if check is None else [check.kind, check.command], self._vars_hash,
+            None if check is None else [check.kind, check.command], self._scope_hash(spec),
         ]  # fmt: skip
         return text_hash(json.dumps(blob, sort_keys=True, default=repr))
+
+    def _scope_hash(self, spec: AgentSpec | ReportSpec) -> str:
+        """The hash of the variables `spec`'s templates see (`model.scope`), for the memos."""
+        known = self._scope_hashes.get(spec.variables)
+        if known is None:
+            variables = scope(spec, self.graph.agentfile.variables)
+            known = self._scope_hashes[spec.variables] = text_hash(json.dumps(variables, sort_keys=True))
+        return known
 
     def _runner_name(self, task: Task) -> str:
         return runner_name(task.spec, self.graph.agentfile.settings)
@@ -339,7 +348,8 @@ class Rebuilder:
         template = self._text_hashes.get(prompt.text)
         if template is None:
             template = self._text_hashes[prompt.text] = text_hash(prompt.text)
-        blob = [RENDER_VERSION, template, prompt.path, self._vars_hash, task.wildcards, task.outputs, inputs]
+        variables = self._scope_hash(task.spec)
+        blob = [RENDER_VERSION, template, prompt.path, variables, task.wildcards, task.outputs, inputs]
         return text_hash(json.dumps(blob, separators=(",", ":"))), template
 
     def key(self, task: Task) -> str:
@@ -361,7 +371,7 @@ class Rebuilder:
             return command
         self.renders += task_prompt(task) is not None
         opener = self._assumed_reader(task, assume) if assume else None
-        return render_task_prompt(task, self.graph.agentfile.variables, self.root, opener)
+        return render_task_prompt(task, scope(task.spec, self.graph.agentfile.variables), self.root, opener)
 
     def _assumed_reader(self, task: Task, assume: Mapping[str, str | None]) -> Callable[[str], str] | None:
         """Reads an input a dry run assumes restored from the cache as the cache holds it, else the disk."""

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from agentmake.graph import Graph, Task
-from agentmake.model import ReportSpec
+from agentmake.model import ReportSpec, scope
 from agentmake.plan.partial import Gap, gaps_summary
 from agentmake.report.markdown import code_span, section_body
 from agentmake.report.summary import Records, render_summary
@@ -167,7 +167,7 @@ def render_report(
             title=title_of(task),
             inputs=inputs,
             summary=summary,
-            variables=dict(graph.agentfile.variables),
+            variables=dict(scope(spec, graph.agentfile.variables)),
             spec=spec,
             missing=[g for g in gaps if not g.present],
             incomplete=[g for g in gaps if g.present],

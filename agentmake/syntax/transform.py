@@ -13,7 +13,8 @@ import re
 import shlex
 import stat
 import time
-from collections.abc import Iterable, Mapping
+from collections import ChainMap
+from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -92,6 +93,33 @@ class RawBlock(_Located):
     src: v.Source
     line: int
     col: int
+    variables: dict[str, str] = field(default_factory=dict)  # the block's own values of variables
+
+
+def _unknown_key(
+    st: Block,
+    entry: Assign,
+    keys: tuple[str, ...],
+    variables: Mapping[str, str],
+    later: Mapping[str, int],
+    src: v.Source,
+) -> AgentfileError:
+    """A block key that is neither the block's nor (in an agent or report) a variable assigned above it:
+    a misspelt key, or a variable the block may set only once it is assigned at top level."""
+    name = entry.key
+    if st.kind == "runner":
+        hint = did_you_mean(name, keys)
+    else:
+        hint = did_you_mean(name, [*keys, *variables])
+        if hint is None and name in SETTINGS:
+            hint = f"'{name}' is a setting: set it at top level"
+        elif hint is None and name in later:
+            hint = f"variable '{name}' is assigned below (line {later[name]}): assign it above the block"
+        elif hint is None:
+            hint = f"to set a variable here, assign it at top level first: {name} = VALUE"
+    return src.error(
+        f"unknown key '{name}' in {st.kind} '{st.name}'", entry.line, entry.col, list(keys), hint
+    )
 
 
 @dataclass
@@ -133,25 +161,30 @@ def collect(
                     did_you_mean(st.kind, BLOCK_KEYS),
                 )
             fields: dict[str, Field] = {}
+            local: dict[str, Field] = {}  # variables the block sets for itself
+            seen: MutableMapping[str, str] = ChainMap({}, out.variables)  # (what its lines see)
             for entry in st.entries:
-                if entry.key not in keys:
-                    raise src.error(
-                        f"unknown key '{entry.key}' in {st.kind} '{st.name}'",
-                        entry.line,
-                        entry.col,
-                        list(keys),
-                        did_you_mean(entry.key, keys),
-                    )
-                if entry.key in fields:
+                own = entry.key in keys
+                if not own and (st.kind == "runner" or entry.key not in out.variables):
+                    raise _unknown_key(st, entry, keys, out.variables, later, src)
+                first = fields.get(entry.key) or local.get(entry.key)
+                if first is not None:
                     raise src.error(
                         f"'{entry.key}' is set twice in {st.kind} '{st.name}'",
                         entry.line,
                         entry.col,
                         [],
-                        f"first set on line {fields[entry.key].line}",
+                        f"first set on line {first.line}",
                     )
-                fields[entry.key] = _field(entry, src, out.variables, later)
-            block = RawBlock(st.kind, st.name, fields, src, st.line, st.name_col)
+                fld = _field(entry, src, seen, later)
+                if own:
+                    fields[entry.key] = fld
+                else:
+                    local[entry.key] = fld
+                    if entry.key not in overrides:  # (the command line wins over every assignment)
+                        seen[entry.key] = fld.text()
+            variables = {k: seen[k] for k in local if k not in overrides}
+            block = RawBlock(st.kind, st.name, fields, src, st.line, st.name_col, variables)
             space = "runner" if st.kind == "runner" else "target"
             prev = seen_names.get((space, st.name))
             if prev is not None:
@@ -430,6 +463,7 @@ def build_agent(b: RawBlock, settings: Settings, files: PromptFiles) -> AgentSpe
         retries=_int(f["retries"], 0) if "retries" in f else None,
         timeout=_dur(f["timeout"], limit=True) if "timeout" in f else None,
         estimate=_dur(f["estimate"]) if "estimate" in f else None,
+        variables=tuple(b.variables.items()),
         loc=b.loc,
         key_locs=_key_locs(f),
     )
@@ -458,6 +492,7 @@ def build_report(b: RawBlock, files: PromptFiles) -> ReportSpec:
         summary=summary,
         runner=f["runner"].one() if "runner" in f else None,
         model=f["model"].one() if "model" in f else None,
+        variables=tuple(b.variables.items()),
         loc=b.loc,
         key_locs=_key_locs(f),
     )
