@@ -158,6 +158,18 @@ def check_syntax(prompt: Prompt) -> None:
 PROMPT_NAMES = frozenset({"input", "inputs", "output", "outputs", "files", "read"})  # see `prompt_context`
 
 
+@lru_cache(maxsize=256)
+def names_read(text: str) -> frozenset[str]:
+    """The names template `text` reads from its context (variables, wildcards, `PROMPT_NAMES`, Jinja
+    globals; not those it sets itself); none for a text that does not compile (rendering says why)."""
+    from jinja2 import TemplateSyntaxError, meta
+
+    try:
+        return frozenset(meta.find_undeclared_variables(_parse(text, _INLINE)))
+    except TemplateSyntaxError:
+        return frozenset()
+
+
 def check_names(prompt: Prompt, defined: Iterable[str]) -> None:
     """Raise AgentfileError, located in `prompt`, at a name it reads that is neither in `defined` (the
     variables and the agent's wildcards), nor a name every prompt sees (`PROMPT_NAMES`), nor a Jinja

@@ -3,6 +3,10 @@ target-specific variables: one prompt, three reviewers. Real loads, and real bui
 
 from __future__ import annotations
 
+import contextlib
+import json
+import re
+import sqlite3
 import textwrap
 from pathlib import Path
 
@@ -189,7 +193,7 @@ def test_editing_one_blocks_value_reruns_that_agent_alone_and_says_which_variabl
     assert e2e.am().code == 0
     e2e.write("Agentfile", REVIEWERS.replace('focus = "security"', 'focus = "safety"'))
     dry = e2e.am("-n")
-    assert "would run security: prompt review.md changed" in dry.out
+    assert "would run security: prompt review.md changed (variable focus: 'security' → 'safety')" in dry.out
     assert "1 to run, 2 up to date" in dry.out
     e2e.reset_calls()
     run = e2e.am()
@@ -246,3 +250,18 @@ def test_a_report_template_and_a_merge_prompt_see_the_reports_own_values(e2e: E2
     run = e2e.am("page", "merged")
     assert run.with_state("done") == {"page"}, run
     assert e2e.read("PAGE.md").startswith("# page (all, terse)\n")
+
+
+def test_explain_names_a_long_variable_by_its_digest_and_the_record_keeps_no_copy_of_it(e2e: E2E) -> None:
+    long = "x" * 200
+    e2e.write("Agentfile", f'text = "{long}"\n' + REVIEWERS.replace("for {{ focus }}", ""))
+    e2e.write("review.md", PROMPT + "{{ text }}\n")
+    assert e2e.am().code == 0
+    with contextlib.closing(sqlite3.connect(e2e.root / ".agentmake/state.db")) as db:
+        (parts,) = db.execute("SELECT parts FROM tasks WHERE task_id = 'security'").fetchone()
+    assert json.loads(parts)["_render"]["variables"]["text"][0] == "xxh3" and long not in parts
+    e2e.write("Agentfile", e2e.read("Agentfile").replace(long, "y" * 200))
+    dry = e2e.am("-n")
+    assert re.search(
+        r"would run security: prompt review.md changed \(variable text: \(content \w{8}\) → ", dry.out
+    )

@@ -143,9 +143,26 @@ def _prompt(old: dict[str, Any], new: dict[str, Any], *, input_changed: bool) ->
     path = src_new if src_new and src_new != "inline" else None
     if template_old and template_new and template_old != template_new:
         return [Reason("prompt-changed", f"{name} changed", path=path, old=template_old, new=template_new)]
+    used_old = (old.get("_render") or {}).get("variables")
+    used_new = (new.get("_render") or {}).get("variables")
+    if isinstance(used_old, dict) and isinstance(used_new, dict) and used_old != used_new:
+        return [
+            Reason(
+                "prompt-changed", f"{name} changed (variable {var}: {_memo(was)} → {_memo(now)})", path=path
+            )
+            for var in sorted(set(used_old) | set(used_new))
+            if (was := used_old.get(var)) != (now := used_new.get(var))
+        ]
     if input_changed:
         return []  # the rendered text includes a changed input: the input reason says it all
     return [Reason("prompt-changed", f"{name} changed (a variable or wildcard it uses changed)", path=path)]
+
+
+def _memo(value: Any) -> str:
+    """A variable's value as `keys.variable_memo` kept it: quoted, or its digest."""
+    if isinstance(value, list) and len(value) == 2:
+        return f"(content {short(str(value[1]))})"
+    return "(unset)" if value is None else repr(value)
 
 
 def _source(parts: dict[str, Any]) -> str | None:

@@ -32,7 +32,9 @@ version 1, or every task reruns or restores once)::
     "template"/"template_path" = None (the keys merge reports with default settings always had).
 
 Memos (for explain, and the rebuilder's shortcuts): "_render" = {"template": xxh3 of the prompt template's
-text, "source": the prompt file | "inline"}, "_summarised" = [the task ids a run summary covers], "_memo".
+text, "source": the prompt file | "inline", "variables": {name: `variable_memo` of its value} for each
+variable the template reads (absent when it reads none)}, "_summarised" = [the task ids a run summary
+covers], "_memo".
 
 Nothing else enters: Agentfile comments and key order, description, priority, retries, timeout, estimate
 (they do not change the result), variables a prompt does not use, the name of a prompt file (only its
@@ -100,6 +102,14 @@ def summary_digest(summarised: dict[str, list[str]]) -> str:
         h.update(json.dumps([task_id, deps], ensure_ascii=False).encode("utf-8"))
         h.update(b"\n")
     return h.hexdigest()
+
+
+def variable_memo(value: str) -> str | list[str]:
+    """A variable's value as a memo keeps it: itself when short and on one line (explain shows it), else
+    ``["xxh3", digest]`` (a long shared text is not copied into every task's record)."""
+    if len(value) <= 80 and "\n" not in value:
+        return value
+    return ["xxh3", text_hash(value)]
 
 
 def short(digest: str | None) -> str:

@@ -44,11 +44,12 @@ from agentmake.plan.keys import (
     short,
     summary_digest,
     text_hash,
+    variable_memo,
 )
 from agentmake.plan.partial import Gap
 from agentmake.plan.stamp import Verdict
 from agentmake.store import Store, TaskRecord
-from agentmake.templates import read_input, refuses_some_values
+from agentmake.templates import names_read, read_input, refuses_some_values
 
 _UNPLACED = (  # (a `commits` row: see `Rebuilder._commit_cut_short`)
     "its result was recorded but agentmake stopped before putting it in place: the next build does"
@@ -279,6 +280,9 @@ class Rebuilder:
             else:
                 sig, template_hash = self._render_sig(task, prompt, inputs)
                 parts["_render"] = {"template": template_hash, "source": prompt.path or "inline"}
+                used = self._variables_read(task, prompt)
+                if used:
+                    parts["_render"]["variables"] = used
                 memo = "" if rec is None else rec.memo.partition("/")[2] if "/" in rec.memo else rec.memo
                 if memo.startswith(sig + ":"):
                     parts["prompt"] = memo[len(sig) + 1 :]
@@ -339,6 +343,16 @@ class Rebuilder:
             variables = scope(spec, self.graph.agentfile.variables)
             known = self._scope_hashes[spec.variables] = text_hash(json.dumps(variables, sort_keys=True))
         return known
+
+    def _variables_read(self, task: Task, prompt: Prompt) -> dict[str, Any]:
+        """The variables `prompt` reads for `task` (a wildcard of the same name hides one), as memos: so
+        explain can name the one that changed."""
+        names = names_read(prompt.text)
+        if not names:
+            return {}
+        seen = scope(task.spec, self.graph.agentfile.variables)
+        wildcards = dict(task.wildcards)
+        return {n: variable_memo(seen[n]) for n in sorted(names) if n in seen and n not in wildcards}
 
     def _runner_name(self, task: Task) -> str:
         return runner_name(task.spec, self.graph.agentfile.settings)
