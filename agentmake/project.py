@@ -8,6 +8,7 @@ overwrite any file it would write (an existing Agentfile included).
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 from collections.abc import Iterable
@@ -286,6 +287,8 @@ def list_targets(af: Agentfile, out: TextIO, verbose: bool = False, limit: int =
         desc = f"{agent.description}  " if agent.description else ""
         line = f"  {name:<{width}}  {desc}[{agent.runner}, {plural(len(tasks), 'task')}]"
         out.write(term_safe(line) + "\n")
+        if agent.variables:
+            out.write(term_safe(f"    with {_settings_of(agent)}") + "\n")
         shown = tasks if verbose else tasks[:limit]
         for t in shown:
             out.write(term_safe(f"    {t.id}  -> {', '.join(t.outputs)}") + "\n")
@@ -296,8 +299,22 @@ def list_targets(af: Agentfile, out: TextIO, verbose: bool = False, limit: int =
     for name, report in af.reports.items():
         title = f"  {report.title}" if report.title else ""
         out.write(term_safe(f"  {name:<{width}}  -> {report.output}{title}") + "\n")
+        if report.variables:
+            out.write(term_safe(f"    with {_settings_of(report)}") + "\n")
     if af.settings.default:
         out.write(term_safe(f"default: {' '.join(af.settings.default)}") + "\n")
+
+
+def _settings_of(spec: AgentSpec | ReportSpec, width: int = 40) -> str:
+    """The variables a block sets for itself, for `list`: ``focus="security", tone="terse"`` (a long
+    value cut short with an ellipsis)."""
+    shown = []
+    for name, value in spec.variables:
+        quoted = json.dumps(value, ensure_ascii=False)
+        if len(quoted) > width:
+            quoted = quoted[: width - 2] + '…"'
+        shown.append(f"{name}={quoted}")
+    return ", ".join(shown)
 
 
 STARTER_AGENTFILE = """\

@@ -265,3 +265,10 @@ def test_explain_names_a_long_variable_by_its_digest_and_the_record_keeps_no_cop
     assert re.search(
         r"would run security: prompt review.md changed \(variable text: \(content \w{8}\) → ", dry.out
     )
+
+
+def test_list_shows_the_values_a_block_sets(e2e: E2E) -> None:
+    run = e2e.am("list")
+    assert run.code == 0, run
+    assert '  security  [claude, 1 task]\n    with focus="security"\n' in run.out
+    assert "  quality   [claude, 1 task]\n    quality  -> reviews/quality.md\n" in run.out
