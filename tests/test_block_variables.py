@@ -272,3 +272,10 @@ def test_list_shows_the_values_a_block_sets(e2e: E2E) -> None:
     assert run.code == 0, run
     assert '  security  [claude, 1 task]\n    with focus="security"\n' in run.out
     assert "  quality   [claude, 1 task]\n    quality  -> reviews/quality.md\n" in run.out
+
+
+def test_the_example_agentfile_sets_a_variable_for_one_block_and_checks() -> None:
+    repo = Path(__file__).resolve().parent.parent
+    af = load_agentfile(repo / "Agentfile.example")
+    assert any(a.variables for a in af.agents.values())
+    assert main(["-C", str(repo), "check", "-f", "Agentfile.example"]) == 0
