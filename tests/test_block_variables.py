@@ -71,7 +71,7 @@ def test_a_block_sets_a_declared_variable_for_itself_and_its_later_lines(tmp_pat
         out = build
 
         agent a:
-            description = "${focus} review"
+            description = "${out} review"
             focus = "${focus} and security"
             outputs = ${out}/${focus}.md
             prompt = "{{ focus }}"
@@ -89,7 +89,7 @@ def test_a_block_sets_a_declared_variable_for_itself_and_its_later_lines(tmp_pat
     )
     a, r, b = af.agents["a"], af.reports["r"], af.agents["b"]
     assert a.variables == (("focus", "quality and security"),)
-    assert a.description == "quality review"  # (a line above the override sees the outer value)
+    assert a.description == "build review"  # (a variable the block does not set: the outer value)
     # (in a bare word a value with spaces becomes several words, as at top level)
     assert a.outputs == ("build/quality", "and", "security.md")
     assert r.variables == (("out", "site"),) and r.output == "site/R.md" and r.title == "quality"
@@ -151,6 +151,25 @@ def test_a_variable_set_twice_in_a_block_is_an_error(
     agentfile = 'focus = q\nagent a:\n    focus = x\n    outputs = o.md\n    prompt = "x"\n    focus = y\n'
     err = _error(tmp_path, agentfile, capsys)
     assert "Agentfile:6:5: error: 'focus' is set twice in agent 'a'" in err and "first set on line 3" in err
+
+
+def test_a_variable_used_above_the_line_that_sets_it_for_the_block_is_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # written above `focus = security`, `${focus}` would quietly name the top level's file
+    agentfile = 'focus = q\nagent a:\n    prompt = "x"\n    outputs = out/${focus}.md\n    focus = security\n'
+    err = _error(tmp_path, agentfile, capsys)
+    assert (
+        "Agentfile:4:19: error: '${focus}' is used above the line that sets 'focus' for agent 'a' (line 5)"
+        in err
+    )
+    assert "    outputs = out/${focus}.md\n" in err and "\n                      ^\n" in err
+    assert "move 'focus = ...' above line 4" in err
+    # the line that sets it may extend the outer value, a line below sees the block's, and with the
+    # command line setting it every line sees that one
+    text = 'focus = q\nagent a:\n    prompt = "x"\n    focus = "${focus}-s"\n    outputs = out/${focus}.md\n'
+    assert load(tmp_path, text).agents["a"].outputs == ("out/q-s.md",)
+    assert load(tmp_path, agentfile, {"focus": "cli"}).agents["a"].outputs == ("out/cli.md",)
 
 
 def test_a_block_key_wins_over_a_variable_of_the_same_name(tmp_path: Path) -> None:

@@ -122,6 +122,38 @@ def _unknown_key(
     )
 
 
+def _own_values(
+    st: Block, keys: tuple[str, ...], variables: Mapping[str, str], overrides: Mapping[str, str]
+) -> dict[str, int]:
+    """The variables block `st` sets for itself (those the command line does not override), each with the
+    index of its line among the block's."""
+    return {
+        e.key: i
+        for i, e in enumerate(st.entries)
+        if e.key not in keys and e.key in variables and e.key not in overrides
+    }
+
+
+def _refuse_use_above(st: Block, index: int, own_at: Mapping[str, int], src: v.Source) -> None:
+    """A `${name}` in line `index` of block `st`, above the block's own `name = ...`, is an error: it would
+    read the outer value while the rest of the block reads the block's (`outputs = out/${focus}.md` written
+    before `focus = "security"` would quietly name the top level's file)."""
+    entry = st.entries[index]
+    for item in entry.value.items:
+        for name, line, col in v.references(item):
+            at = own_at.get(name)
+            if at is not None and at > index:
+                raise src.error(
+                    f"'${{{name}}}' is used above the line that sets '{name}' for {st.kind} '{st.name}' "
+                    f"(line {st.entries[at].line})",
+                    line,
+                    col,
+                    [],
+                    f"move '{name} = ...' above line {entry.line}: a block's lines see only the values set "
+                    "above them",
+                )
+
+
 @dataclass
 class Collected:
     settings: dict[str, Field] = field(default_factory=dict)
@@ -163,7 +195,10 @@ def collect(
             fields: dict[str, Field] = {}
             local: dict[str, Field] = {}  # variables the block sets for itself
             seen: MutableMapping[str, str] = ChainMap({}, out.variables)  # (what its lines see)
-            for entry in st.entries:
+            own_at = {} if st.kind == "runner" else _own_values(st, keys, out.variables, overrides)
+            for index, entry in enumerate(st.entries):
+                if own_at:
+                    _refuse_use_above(st, index, own_at, src)
                 own = entry.key in keys
                 if not own and (st.kind == "runner" or entry.key not in out.variables):
                     raise _unknown_key(st, entry, keys, out.variables, later, src)

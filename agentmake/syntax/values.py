@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from agentmake.errors import AgentfileError, Loc, did_you_mean
@@ -69,6 +69,16 @@ def _position(item: Item, offset: int) -> tuple[int, int]:
     if newlines == 0:
         return item.line, item.col + quote + offset
     return item.line + newlines, len(before) - before.rfind("\n")
+
+
+def references(item: Item) -> Iterator[tuple[str, int, int]]:
+    """Each `${name}` of the item's raw text that names a variable (not `$${`, nor a broken one: `substitute`
+    says what is wrong with those), with its line and column."""
+    if "$" not in item.text:
+        return
+    for m in _VAR.finditer(item.text):
+        if not m.group(1) and m.group(3) and _NAME.match(m.group(2)):
+            yield (m.group(2), *_position(item, m.start()))
 
 
 def substitute(item: Item, variables: Mapping[str, str], src: Source, later: Mapping[str, int]) -> str:
