@@ -11,6 +11,7 @@ import signal
 import threading
 from typing import Any
 
+from agentmake.interrupts import early_sigint, take_early
 from agentmake.scheduler.control import BuildControl
 from agentmake.scheduler.decided import changed_since
 from agentmake.scheduler.replan import changed_running
@@ -29,8 +30,10 @@ class Stopping(Starting):
         raise NotImplementedError  # (`loop.Build`: take the results that came, waiting for one if `block`)
 
     def _catch_signals(self) -> dict[int, Any]:
-        """In the main thread, Ctrl-C (with Python's default handler), SIGTERM and SIGHUP (with the default
-        action, or Python's Ctrl-C handler as watch mode gives them) only set a flag that the loop turns into
+        """In the main thread, Ctrl-C (with Python's default handler, or the console script's, which also
+        records a Ctrl-C that came while agentmake started: counted now, see `agentmake.interrupts`),
+        SIGTERM and SIGHUP (with the default action, or Python's Ctrl-C handler as watch mode gives them)
+        only set a flag that the loop turns into
         KeyboardInterrupt at a safe point (never between registering an attempt and submitting it): running
         attempts are cancelled (their process groups ended) and recorded as interrupted, and the build
         returns interrupted (the CLI exits 130). Returns the previous handlers, to put back when the build
@@ -38,8 +41,10 @@ class Stopping(Starting):
         if threading.current_thread() is not threading.main_thread():
             return {}
         previous: dict[int, Any] = {}
-        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        if signal.getsignal(signal.SIGINT) in (signal.default_int_handler, early_sigint):
             previous[signal.SIGINT] = signal.signal(signal.SIGINT, self._on_sigint)
+            if take_early():  # one came while agentmake started, and Python lost it (see `interrupts`)
+                self.sigints += 1
         for name in ("SIGTERM", "SIGHUP"):
             signum = getattr(signal, name, None)
             ours = (signal.SIG_DFL, signal.default_int_handler)

@@ -1,0 +1,87 @@
+"""Ctrl-C while agentmake starts (found by `benchmarks/soak_kill9.py --signal INT`): Python raises the
+KeyboardInterrupt wherever start-up is, most often inside an import. Where it cannot propagate (a weakref
+callback of the import machinery) Python printed "Exception ignored" and the build then ran to the end, every
+agent called; inside a class's creation Python 3.10 and 3.11 wrap it in a RuntimeError, and agentmake died
+with a traceback and exit 1. Both are reproduced here exactly as they happen, with real builds."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from agentmake.cli import main
+
+AGENTFILE = 'agent copy:\n    inputs = in.txt\n    outputs = out.txt\n    run = "cp {input} {output}"\n'
+
+# The console script (`agentmake.launch.main`), with a Ctrl-C that arrives while start-up imports and is lost
+# in a weakref callback, as the import machinery's module-lock callbacks lose it
+SWALLOWED = textwrap.dedent(
+    """
+    import os, signal, sys, weakref
+    import agentmake.launch as launch
+
+    def lost_ctrl_c():
+        class Imported: pass
+        module = Imported()
+        def callback(ref):
+            os.kill(os.getpid(), signal.SIGINT)
+            for _ in range(3): pass  # (Python looks for signals here: the KeyboardInterrupt is ignored)
+        ref = weakref.ref(module, callback)
+        del module
+
+    pause = launch.pause_startup
+    launch.pause_startup = lambda: (pause(), lost_ctrl_c())
+    sys.argv = ["agentmake"]
+    sys.exit(launch.main())
+    """
+)
+
+
+def project(root: Path) -> Path:
+    root.mkdir()
+    (root / "Agentfile").write_text(AGENTFILE)
+    (root / "in.txt").write_text("paid for\n")
+    return root
+
+
+def test_a_ctrl_c_lost_while_agentmake_starts_still_stops_the_build(tmp_path: Path) -> None:
+    root = project(tmp_path / "p")
+    env = {**os.environ, "NO_COLOR": "1"}
+    run = subprocess.run(
+        [sys.executable, "-c", SWALLOWED], cwd=root, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert "Exception ignored" in run.stderr  # (the Ctrl-C did come, and Python lost it)
+    assert run.returncode == 130, run.stdout + run.stderr
+    assert not (root / "out.txt").exists()  # no task ran
+    assert "not run     copy  (build interrupted)" in run.stderr
+    # and the next build, without a Ctrl-C, runs it
+    again = subprocess.run(
+        [sys.executable, "-m", "agentmake", "-s"], cwd=root, env=env, capture_output=True, text=True
+    )
+    assert again.returncode == 0 and (root / "out.txt").read_text() == "paid for\n"
+
+
+def test_a_ctrl_c_inside_a_class_creation_is_an_interrupt_not_a_crash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = project(tmp_path / "p")
+
+    def build_interrupted_in_a_class(req: object) -> int:
+        class Descriptor:
+            def __set_name__(self, owner: type, name: str) -> None:
+                raise KeyboardInterrupt  # (as Python's SIGINT handler raises it, here)
+
+        class Owner:  # Python 3.10/3.11: RuntimeError("Error calling __set_name__ ...") from it
+            field = Descriptor()
+
+        return 0
+
+    monkeypatch.setattr("agentmake.workflow.build", build_interrupted_in_a_class)
+    assert main(["-C", str(root), "build"]) == 130
+    err = capsys.readouterr().err
+    assert "agentmake: interrupted" in err and "Traceback" not in err
