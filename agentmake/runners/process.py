@@ -5,14 +5,21 @@ Ownership rules:
 - `start_new_session=True`: the child leads a new process group (pgid == pid), so wrappers such as the Node
   `codex` launcher cannot leave their native binary behind when we kill the group.
 - `parent_death=True` (LLM agents and check commands): on Linux the child also gets a parent-death signal
-  (SIGTERM), so it dies if agentmake is `kill -9`ed. `PR_SET_PDEATHSIG` fires when the *thread* that forked
+  (SIGTERM), so it dies if agentmake is `kill -9`ed. `PR_SET_PDEATHSIG` fires when the *thread* that started
   the child exits: `run_process` blocks in the calling thread until the child is gone, so a scheduler worker
-  thread that calls it always outlives its child. Setting it needs a `preexec_fn`, which forces a `fork()`.
-- `parent_death=False` (shell agents, which are many, short and cheap): no `preexec_fn`, so CPython starts the
-  child with `vfork()` (about a millisecond less per task). Such a child outlives a `kill -9`ed agentmake, but
-  every child is logged the moment it starts (`on_spawn` -> the build's spawn log, `agentmake.store.spawnlog`)
-  and the next run ends logged groups whose agentmake is gone (`scheduler.processes.end_orphans`) before it
-  starts.
+  thread that calls it always outlives its child. The child sets it itself: it is started as a small Python
+  program (`_DIE_WITH_PARENT`: 15 to 25 ms more per start) that sets the signal, checks that agentmake is
+  still its parent, and then becomes the agent (`execve`: the same process, group and descriptors, the
+  environment exactly as given). It used to be set by a `preexec_fn`, Python code run in a `fork()`ed copy
+  of agentmake, which can deadlock when another thread held a lock at that moment (CPython's documented
+  hazard): such a child never reaches exec, its worker waits in `Popen` for good, and so does every worker
+  that started a child while it lived (it holds their pipes open). A soak run (`benchmarks/soak_kill9.py
+  --signal INT`, seed 316, on a loaded machine) saw that pattern once: four agents logged as about to start,
+  none started, and a Ctrl-C that could not end the build. Now no Python code runs between fork and exec.
+- `parent_death=False` (shell agents, which are many, short and cheap): started directly (CPython uses
+  `vfork()`: about a millisecond a task). Such a child outlives a `kill -9`ed agentmake, but every child is
+  logged the moment it starts (`on_spawn` -> the build's spawn log, `agentmake.store.spawnlog`) and the next
+  run ends logged groups whose agentmake is gone (`scheduler.processes.end_orphans`) before it starts.
 - `token`: the spawn log's name for a child about to start, put in its environment as `SPAWN_VAR` (its
   children inherit it), so the next build can find a child that agentmake died too soon to log. A shell
   task's environment is otherwise inherited as it is (`env=None`); with a token it is agentmake's own, copied
@@ -41,6 +48,7 @@ cancel event and the deadline. Without pidfd (other platforms, old kernels) the 
 from __future__ import annotations
 
 import contextlib
+import errno
 import math
 import os
 import select
@@ -52,7 +60,6 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from agentmake.procstat import stat_fields
 from agentmake.runners.capture import LogFile, Pipes
@@ -61,26 +68,58 @@ GRACE = 3.0  # seconds between SIGTERM and SIGKILL
 _POLL = 0.05
 SPAWN_VAR = "AGENTMAKE_SPAWN"  # the environment variable holding a child's spawn-log token
 
-_PR_SET_PDEATHSIG = 1
 _HAS_PIDFD = hasattr(os, "pidfd_open") and hasattr(select, "poll")
 Environment = Mapping[str, str] | Mapping[bytes, bytes]  # a child's (bytes: as the kernel has it)
-_libc: Any = None  # ctypes.CDLL of the C library, loaded by `_c_library` (shell tasks never need it)
-_libc_lock = threading.Lock()
+
+# A child with a parent-death signal (see the module docstring): `python -I -S -c _DIE_WITH_PARENT PARENT
+# SIGNAL PROGRAM ARGV...`. The environment it execs with is the one it was started with, read back from
+# /proc (Python may have added to its own: LC_CTYPE, where the locale is C). A program that cannot be
+# executed is reported as a shell would: its name and why on stderr, exit 127 (not found) or 126.
+_DIE_WITH_PARENT = """\
+import os, sys
+parent, signum, program, argv = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4:]
+try:
+    import ctypes
+    ctypes.CDLL(None).prctl(1, signum, 0, 0, 0)  # PR_SET_PDEATHSIG
+except Exception:
+    pass  # (no parent-death signal here: the agent runs without one)
+if os.getppid() != parent:  # agentmake died before the signal was set
+    os._exit(1)
+with open("/proc/self/environ", "rb") as f:
+    env = dict(v.split(b"=", 1) for v in f.read().split(b"\\0") if b"=" in v)
+try:
+    os.execve(program, argv, env)
+except OSError as e:
+    os.write(2, f"{argv[0]}: {e.strerror}\\n".encode(errors="replace"))
+    os._exit(127 if isinstance(e, FileNotFoundError) else 126)
+"""
 
 
-def _c_library() -> Any:
-    """The C library (for `prctl`), None off Linux or if it cannot be loaded. Loaded on first use: importing
-    ctypes costs milliseconds at every start, and only LLM agents and checks (parent-death signal) use it."""
-    global _libc
-    with _libc_lock:
-        if _libc is None:
-            _libc = False
-            if sys.platform.startswith("linux"):
-                import ctypes
+def _dying_with_us(
+    argv: Sequence[str], executable: str | None, env: Mapping[str, str] | None, cwd: Path
+) -> list[str] | None:
+    """The command that starts `argv` with a parent-death signal (None off Linux, or without a path to this
+    interpreter: then it is started as it is). Its program is looked up here, on the child's PATH, and one
+    that is missing or cannot be executed raises the error starting it would have raised."""
+    if not sys.platform.startswith("linux") or not sys.executable:
+        return None
+    name = executable or argv[0]
+    if os.sep in name:
+        program = name if os.path.isabs(name) else os.path.join(cwd, name)
+        if not os.path.exists(program):
+            raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), name)
+    else:
+        import shutil
 
-                with contextlib.suppress(OSError):
-                    _libc = ctypes.CDLL(None, use_errno=True)
-        return _libc or None
+        dirs = [d if os.path.isabs(d) else os.path.join(cwd, d) for d in os.get_exec_path(env)]
+        found = shutil.which(name, path=os.pathsep.join(dirs))
+        if found is None:
+            raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), name)
+        program = found
+    if os.path.isdir(program) or not os.access(program, os.X_OK):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), name)
+    parent, signum = str(os.getpid()), str(int(signal.SIGTERM))
+    return [sys.executable, "-I", "-S", "-c", _DIE_WITH_PARENT, parent, signum, program, *argv]
 
 
 @dataclass
@@ -93,20 +132,6 @@ class ProcResult:
     stalled: str | None = None  # why `watch` had it ended while it ran (see `run_process`)
     duration: float = 0.0
     pid: int | None = None
-
-
-def _pdeathsig_preexec(parent: int) -> Callable[[], None] | None:
-    libc = _c_library()
-    if libc is None:
-        return None
-    prctl = libc.prctl  # resolved before fork: nothing is imported or allocated in the child
-
-    def preexec() -> None:
-        prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
-        if os.getppid() != parent:  # the parent died before prctl took effect
-            os._exit(1)
-
-    return preexec
 
 
 def kill_process_group(pgid: int, grace: float = GRACE, reap: Callable[[], object] | None = None) -> bool:
@@ -254,6 +279,10 @@ def start_child(
     (FileNotFoundError, PermissionError, ...), leaving no descriptor open but the logs' (the caller closes
     them)."""
     start = time.monotonic()
+    if parent_death:
+        wrapped = _dying_with_us(argv, executable, env, cwd)
+        if wrapped is not None:
+            argv, executable = wrapped, None
     if direct:
         pipes = Pipes({})
         out_w, err_w = logs[0].open_for_child(), logs[1].open_for_child()
@@ -272,7 +301,6 @@ def start_child(
                 cwd=cwd,
                 env=with_token(env, token),
                 start_new_session=True,
-                preexec_fn=_pdeathsig_preexec(os.getpid()) if parent_death else None,
             )
         finally:
             if not direct:
