@@ -85,8 +85,11 @@ except Exception:
     pass  # (no parent-death signal here: the agent runs without one)
 if os.getppid() != parent:  # agentmake died before the signal was set
     os._exit(1)
-with open("/proc/self/environ", "rb") as f:
-    env = dict(v.split(b"=", 1) for v in f.read().split(b"\\0") if b"=" in v)
+try:
+    with open("/proc/self/environ", "rb") as f:
+        env = dict(v.split(b"=", 1) for v in f.read().split(b"\\0") if b"=" in v)
+except OSError:  # (no /proc mounted)
+    env = os.environb
 try:
     os.execve(program, argv, env)
 except OSError as e:
