@@ -120,9 +120,13 @@ def soak(seed: int, docs: int, work: Path, signum: int = signal.SIGKILL) -> tupl
                 build.communicate()
                 name = signal.Signals(signum).name[3:]
                 return [f"SIG{name} did not end the build within 10 s{stacks}"], kills
-            # 130: stopped cleanly; -signum: the signal came before the build began (what make does too)
-            if signum != signal.SIGKILL and build.returncode not in (0, 130, -signum):
-                return [f"a build stopped by a signal exited {build.returncode}: {out[-500:]}"], kills
+            # 130: stopped cleanly; -signum: the signal came before the build began (what make does too);
+            # 1 with "Fatal Python error: init_...": it came while the interpreter itself was starting, before
+            # any of agentmake ran (what every Python program does; seen on a loaded machine)
+            interpreter = build.returncode == 1 and "Fatal Python error: init_" in out
+            if signum != signal.SIGKILL and build.returncode not in (0, 130, -signum) and not interpreter:
+                shown = out if len(out) <= 900 else f"{out[:300]}\n[...]\n{out[-500:]}"
+                return [f"a build stopped by a signal exited {build.returncode}: {shown}"], kills
             partial = wrong_outputs(root, docs, present_only=True)
             if partial:
                 return [f"after stop {kills}: {p}" for p in partial], kills
