@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 from conftest import FakeAgents
@@ -88,6 +90,37 @@ def test_fail_times_counts_invocations_per_prompt(fake_agents: FakeAgents, tmp_p
     codes = [run(fake_agents, ["llm"], prompt, tmp_path).returncode for _ in range(3)]
     assert codes == [1, 1, 0]
     assert run(fake_agents, ["llm"], "other\nFAKE: fail=429 times=1", tmp_path).returncode == 1
+
+
+def test_times_bounds_every_fault_and_healed_stops_them(fake_agents: FakeAgents, tmp_path: Path) -> None:
+    claude = ["claude", "-p", "--output-format", "json"]
+    prompt = "q\nFAKE: is_error times=1"
+    first, second = (json.loads(run(fake_agents, claude, prompt, tmp_path).stdout) for _ in range(2))
+    assert first["is_error"] and not second["is_error"] and second["result"] == "ANSWER:\nq"
+    codes = [run(fake_agents, ["llm"], "q\nFAKE: exit=3 times=2", tmp_path).returncode for _ in range(3)]
+    assert codes == [3, 3, 0]
+    assert run(fake_agents, ["llm"], "q\nFAKE: exit0-no-output times=1", tmp_path).stdout == "\n"
+    assert run(fake_agents, ["llm"], "q\nFAKE: exit0-no-output times=1", tmp_path).stdout == "ANSWER:\nq\n"
+    (fake_agents.state / "healed").touch()
+    for prompt in ("q\nFAKE: fail=401", "q\nFAKE: hang", "q\nFAKE: invalid-json-answer"):
+        r = run(fake_agents, ["llm"], prompt, tmp_path)
+        assert (r.returncode, r.stdout) == (0, "ANSWER:\nq\n"), prompt
+
+
+def test_a_fake_ended_by_sigterm_logs_term_and_dies_of_it(fake_agents: FakeAgents, tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [str(fake_agents.bin / "llm")], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, cwd=tmp_path,
+        env=fake_agents.env(), text=True,
+    )  # fmt: skip
+    assert proc.stdin is not None
+    proc.stdin.write("FAKE: label=h hang")
+    proc.stdin.close()
+    deadline = time.monotonic() + 30
+    while not fake_agents.log_lines() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.terminate()
+    assert proc.wait(timeout=30) == -signal.SIGTERM
+    assert [(e, lb) for e, _, _, _, lb in fake_agents.log_lines()] == [("start", "h"), ("term", "h")]
 
 
 def test_gemini_json_error_on_stderr_with_status_exit(fake_agents: FakeAgents, tmp_path: Path) -> None:

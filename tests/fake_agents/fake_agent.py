@@ -21,6 +21,9 @@ take the rest of the line):
                               403) or noauth, quota, dblock, network (codex: "waiting for network" forever).
                               With times=N only the first N invocations of this exact prompt fail (counted
                               in the directory $FAKE_AGENT_STATE; without it, every invocation fails).
+                              times=N bounds every fault of the prompt alike (fail, exit, hang, is_error,
+                              exit0-no-output, invalid-json-answer): later invocations answer normally.
+                              Once the file $FAKE_AGENT_STATE/healed exists, no fault fires at all.
     FAKE: exit=N              exit with code N after printing stderr= text (if any)
     FAKE: stderr=TEXT         print TEXT on stderr
     FAKE: hang                never answer (until killed); FAKE: ignore-term ignores SIGTERM too
@@ -45,7 +48,9 @@ take the rest of the line):
                               does once its access token expired (new tokens, later expiry or last_refresh)
     FAKE: show-login          append "LOGIN=" and the credentials file's content (or "none") to the answer
 
-`FAKE_AGENT_LOG`, if set, gets `start <time> <pid> <cli> <label>` and `end ...` lines (concurrency tests).
+`FAKE_AGENT_LOG`, if set, gets `start <time> <pid> <cli> <label>` and `end ...` lines (concurrency tests),
+and a `term ...` line instead of `end` when SIGTERM ends the fake before it answered (it still dies of the
+signal, unless `ignore-term`).
 """
 
 # ruff: noqa: E501 - the failure table quotes the real tools' messages verbatim
@@ -195,6 +200,13 @@ def log(event: str, cli: str, label: str) -> None:
             fh.write(f"{event} {time.time():.6f} {os.getpid()} {cli} {label}\n")
 
 
+def terminated(cli: str, label: str) -> None:
+    """SIGTERM before the answer was given: log `term`, then die of the signal as the real CLI would."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    log("term", cli, label)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
 def linger(seconds: float) -> None:
     """Wait up to `seconds`, or until `$FAKE_AGENT_STATE/stop-lingering` exists."""
     state = os.environ.get("FAKE_AGENT_STATE")
@@ -204,12 +216,20 @@ def linger(seconds: float) -> None:
         time.sleep(0.02)
 
 
-def should_fail(cli: str, prompt: str, d: dict[str, str]) -> bool:
-    if "fail" not in d:
+FAULTS = ("fail", "exit", "hang", "is_error", "exit0-no-output", "invalid-json-answer")
+
+
+def faults_fire(cli: str, prompt: str, d: dict[str, str]) -> bool:
+    """Whether this invocation's fault directives take effect: not once `$FAKE_AGENT_STATE/healed` exists;
+    with times=N, only for the first N invocations of this exact prompt; else always."""
+    if not any(k in d for k in FAULTS):
         return False
-    if "times" not in d or not os.environ.get("FAKE_AGENT_STATE"):
+    state_dir = os.environ.get("FAKE_AGENT_STATE")
+    if state_dir and (Path(state_dir) / "healed").exists():
+        return False
+    if "times" not in d or not state_dir:
         return True
-    state = Path(os.environ["FAKE_AGENT_STATE"])
+    state = Path(state_dir)
     state.mkdir(parents=True, exist_ok=True)
     key = hashlib.sha256((cli + "\0" + prompt).encode()).hexdigest()[:16]
     with open(state / f"{key}.count", "a+", encoding="utf-8") as fh:
@@ -578,6 +598,10 @@ def main(argv: list[str]) -> int:
     d, body = directives(prompt)
     label = d.get("label") or hashlib.sha256(prompt.encode()).hexdigest()[:8]
     log("start", cli, label)
+    if "ignore-term" not in d:
+        signal.signal(signal.SIGTERM, lambda signum, frame: terminated(cli, label))
+    fire = faults_fire(cli, prompt, d)
+    d = d if fire else {k: v for k, v in d.items() if k not in FAULTS}
     try:
         if cli == "claude" and refuses_to_skip_permissions(opts):
             print(ROOT_REFUSAL, file=sys.stderr)
@@ -622,7 +646,7 @@ def main(argv: list[str]) -> int:
         if "hang" in d:
             while True:
                 time.sleep(1)
-        if should_fail(cli, prompt, d):
+        if "fail" in d:
             return fail(cli, d["fail"], opts, out)
         if "exit" in d:
             return int(d["exit"])
@@ -636,6 +660,8 @@ def main(argv: list[str]) -> int:
             return 0
         return succeed(cli, opts, prompt, text, denials, out)
     finally:
+        if signal.getsignal(signal.SIGTERM) not in (signal.SIG_IGN, signal.SIG_DFL):
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)  # (answering now: a kill from here logs no `term`)
         if chunks:
             sys.stdout.write("\n".join(chunks) + "\n")
             sys.stdout.flush()
