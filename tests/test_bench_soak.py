@@ -13,6 +13,7 @@ BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
 sys.path.insert(0, str(BENCH))
 
 import soak_edits  # noqa: E402
+import soak_faults  # noqa: E402
 import soak_kill9  # noqa: E402
 
 
@@ -74,3 +75,49 @@ def test_the_edit_soak_sees_a_lost_hand_edit(tmp_path: Path) -> None:
     assert soak_edits.lost_edits(tmp_path, edits) == ["hand edit 'hand edit a' of mid/00.txt was lost"]
     soak_edits.drop_hand_edits(tmp_path, edits)
     assert sorted(p.name for p in (tmp_path / "mid").iterdir()) == ["00.txt"]  # only the one holding an edit
+
+
+def test_one_seed_of_the_fault_soak_holds_every_rule(tmp_path: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, str(BENCH / "soak_faults.py"), "--seeds", "1-2", "--work", str(tmp_path)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stdout.count("every rule held") == 2, run.stdout
+    assert (tmp_path / "seed2" / "project" / "REPORT.md").is_file()
+
+
+def test_the_fault_soak_sees_too_many_agents_a_wrong_output_and_a_not_run_saying_no_dependency(
+    tmp_path: Path,
+) -> None:
+    sleeps = {"f0": 0.02, "f1": 0.02}
+    agents = [soak_faults.Agent("a0", "claude", "src", sleeps=sleeps), soak_faults.Agent("a1", "shell", "a0")]
+    p = soak_faults.Project(tmp_path / "p", ["f0", "f1"], agents, 1, {"claude": 1}, "a1")
+    for rel, text in (
+        ("src/f0.txt", "alpha\n"),
+        ("src/f1.txt", "bravo\n"),
+        ("a0/f0.txt", "ANSWER:\na0 of f0\nalpha\n"),
+    ):
+        (p.root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (p.root / rel).write_text(text)
+    (p.root / "a0" / ".f1.txt.agentmake-tmp-1").write_text("half")
+    log = [
+        "start 10.0 1 claude a0-f0",
+        "start 10.5 2 claude a0-f1",
+        "end 11.0 1 claude a0-f0",
+        "end 11.2 2 claude a0-f1",
+    ]
+    (tmp_path / "agents.log").write_text("\n".join(log) + "\n")
+    row = {"cost_usd": None, "tokens_in": None, "tokens_out": None, "error_type": None, "attempts": 1}
+    rows = {
+        "a0:f0": {**row, "state": "done"},
+        "a0:f1": {**row, "state": "failed", "message": "exited with code 1"},
+        "a1:f1": {**row, "state": "not-run", "message": "budget of $0.00 reached"},
+    }
+    status = {"a0:f0": {"state": "up to date"}, "a0:f1": {"state": "failed"}}
+    b = soak_faults.Build(["-j", "2", "-k"], True, None, 9.0, 12.0, 1, "", 1, rows, status)
+    broken = soak_faults.check(p, tmp_path, b, {}, {})
+    assert "2 claude agents at once (parallel = 1)" in broken, broken
+    assert any(x.startswith("left behind: ['a0/.f1.txt.agentmake-tmp-1']") for x in broken), broken
+    assert "a1:f1 was not run for a failed dependency, yet says: budget of $0.00 reached" in broken, broken
+    assert any(x.startswith("a0:f0 recorded cost/tokens (None, None, None)") for x in broken), broken
