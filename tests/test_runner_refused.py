@@ -66,3 +66,52 @@ def test_claude_refused_permission_to_write_is_asked_once(tmp_path: Path, fake_a
     assert "it was refused Write a.md, Write b.md" in run.text
     assert "--permission-mode default" in run.text
     assert not e.exists("a.md") and not e.exists("b.md")
+
+
+CHAINED = """\
+jobs = 1
+
+agent tr:
+    runner  = claude
+    prompt  = "FAKE: sleep=0.1\\nTranslate {{ read(input) }}"
+    inputs  = docs/{name}.md
+    outputs = out/{name}.md
+
+agent count:
+    inputs  = out/{name}.md
+    outputs = counts/{name}.txt
+    run     = "wc -c < {input} > {output}"
+"""
+
+
+def test_what_depends_on_a_task_not_run_says_which_dependency_held_it(
+    tmp_path: Path, fake_agents: FakeAgents, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # soak_faults seed 22: a shell task whose input's agent was not run (its runner refused for another task)
+    # said "not run (runner claude failed for another task: …)", as if its own runner had failed
+    e = E2E(tmp_path, fake_agents)
+    e.write("Agentfile", CHAINED, dedent=False)
+    for name in ("a", "b", "c"):
+        e.write(f"docs/{name}.md", f"{name}\n")
+    monkeypatch.delenv("ANTHROPIC_API_KEY")
+    run = e.am("-k")
+    assert run.code == 1, run
+    refused = {t for t in run.with_state("not-run") if t.startswith("tr:")}
+    assert len(refused) >= 1, run  # (-j 1: the first call fails, the others are not started)
+    for t in sorted(refused):
+        name = t.split(":")[1]
+        assert f"not run     tr:{name}  (runner claude failed for another task: " in run.err, run
+        said = f"count:{name}  (dependency tr:{name} not run: runner claude failed for another task: "
+        assert f"not run     {said}" in run.err, run
+    failed = next(iter(run.with_state("failed")))
+    assert f"not run     count:{failed[3:]}  (dependency {failed} failed)" in run.err, run
+
+
+def test_a_shell_task_after_an_agent_the_budget_held_says_so(tmp_path: Path, fake_agents: FakeAgents) -> None:
+    e = E2E(tmp_path, fake_agents)
+    e.write("Agentfile", CHAINED, dedent=False)
+    e.write("docs/a.md", "a\n")
+    run = e.am("-k", "--budget", "0")
+    assert run.code == 1 and e.calls() == [], run
+    assert "not run     tr:a  (budget of $0.00 reached" in run.err, run
+    assert "not run     count:a  (dependency tr:a not run: budget of $0.00 reached" in run.err, run

@@ -259,9 +259,11 @@ class Outcomes:
         self._finish(t, "interrupted", message=f"finished, but not recorded: {why}")
 
     def _not_run(self, t: TaskState, reason: str) -> None:
+        """`t` is not run, for `reason`; what depends on it is not run either, naming `t`: the reason may be
+        `t`'s alone (its runner refused, the budget reached: a shell task after it would have run)."""
         self._record(t, "not-run", time.time(), message=reason)
         self._finish(t, "not-run", message=reason)
-        self._block_dependents(t, reason)
+        self._block_dependents(t, f"dependency {t.id} not run: {reason}")
 
     def _interrupt_task(self, t: TaskState) -> None:
         message = f"cancelled: {t.cancelled_for}" if t.cancelled_for else "interrupted"
