@@ -53,7 +53,7 @@ def status_rows(
     records: dict[str, TaskRecord] = store.task_records() if store is not None else {}
     pids = _running_pids(running)
     own = os.getpid() if own_pid is None else own_pid
-    stopped = _interrupted_last(store) if store is not None else {}
+    stopped = _stopped_last(store) if store is not None else {}
     failures = _failures(store, records) if store is not None else {}
     rows: list[dict[str, Any]] = []
     for task_id, task in graph.tasks.items():
@@ -65,7 +65,7 @@ def status_rows(
             reasons.insert(0, f"interrupted: agentmake (pid {pid}) stopped before it finished")
             pid = None
         elif task_id in stopped and pid is None and (decision is None or decision.stale):
-            reasons.insert(0, f"interrupted: {stopped[task_id]}")
+            reasons.insert(0, stopped[task_id])
         if pid is not None and pid != own:
             state = "running"
         elif record is not None and record.status == "failed" and (decision is None or decision.stale):
@@ -123,17 +123,21 @@ def _failures(store: Store, records: Mapping[str, TaskRecord]) -> dict[str, Atte
     return found
 
 
-def _interrupted_last(store: Store) -> dict[str, str]:
-    """Tasks the last build stopped before they finished (Ctrl-C, a watch cancel) -> what it said of them."""
+def _stopped_last(store: Store) -> dict[str, str]:
+    """Tasks the last build stopped before they finished (Ctrl-C, a watch cancel), or did not run (a
+    dependency failed, the budget reached, the build stopped) -> the reason to give first, saying so."""
     last = store.last_run_id()
     if last is None:
         return {}
     said = {"interrupted": "the last build was stopped (Ctrl-C) before it finished"}
-    return {
-        a.task_id: said.get(a.message or "interrupted", f"the last build stopped it ({a.message})")
-        for a in store.attempts(last)
-        if a.state == "interrupted"
-    }
+    found = {}
+    for a in store.attempts(last):
+        if a.state == "interrupted":
+            why = said.get(a.message or "interrupted", f"the last build stopped it ({a.message})")
+            found[a.task_id] = f"interrupted: {why}"
+        elif a.state == "not-run":
+            found[a.task_id] = "not run by the last build" + (f": {a.message}" if a.message else "")
+    return found
 
 
 def _state_text(row: Mapping[str, Any]) -> str:
