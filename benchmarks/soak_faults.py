@@ -23,7 +23,7 @@ After each build, from the fakes' own log, the shell agents' log, the files and 
 5. the cost and tokens recorded for each task in this build are what the fakes reported for its attempts;
 6. after the faults heal, no task done before runs again, and everything ends done.
 
-    python benchmarks/soak_faults.py [--seeds 1-20] [--work DIR]
+    python benchmarks/soak_faults.py [--seeds 1-20] [--faults 0.3] [--work DIR] [-v]
 
 Prints one line per seed and exits 1 if any seed broke a rule.
 """
@@ -118,7 +118,7 @@ class Project:
 # -- the project ---------------------------------------------------------------------------------------------
 
 
-def generate(root: Path, work: Path, rng: random.Random) -> Project:
+def generate(root: Path, work: Path, rng: random.Random, rate: float = 0.3) -> Project:
     names = [f"f{i}" for i in range(rng.randint(3, 6))]
     (root / "src").mkdir(parents=True)
     for n in names:
@@ -135,9 +135,9 @@ def generate(root: Path, work: Path, rng: random.Random) -> Project:
         a = Agent(f"a{i}", runner, source, json=runner in CLIS and rng.random() < 0.3)
         for n in names:
             a.sleeps[n] = rng.choice((0.02, 0.05, 0.1, 0.2))
-            if a.runner == "shell" and rng.random() < 0.25:
+            if a.runner == "shell" and rng.random() < rate:
                 a.shell_mode[n] = (rng.choice(("exit1", "nooutput")), rng.choice((1, 1, 2, 9)))
-            elif a.runner in CLIS and rng.random() < 0.3:
+            elif a.runner in CLIS and rng.random() < rate:
                 a.faults[n] = random_fault(a, rng)
         agents.append(a)
     retries = rng.randint(0, 3)
@@ -393,6 +393,8 @@ def build(p: Project, env: dict[str, str], flags: list[str]) -> Build:
     db.row_factory = sqlite3.Row
     run_id = db.execute("SELECT max(run_id) FROM runs").fetchone()[0]
     rows = {r["task_id"]: dict(r) for r in db.execute("SELECT * FROM attempts WHERE run_id = ?", (run_id,))}
+    for row in rows.values():
+        row["message"] = row["message"] or ""
     db.close()
     st = subprocess.run(
         [str(BIN / "agentmake"), "status", "--json"], cwd=p.root, env=env, capture_output=True, text=True
@@ -419,78 +421,92 @@ def fires(p: Project, work: Path, healed: float) -> dict[tuple[str, int], bool]:
     return fired
 
 
+@dataclass
+class Seen:
+    """What one build did, as the logs tell it: its runs, each task's runs, and the runners it failed."""
+
+    runs: list[Run]
+    of_task: dict[str, list[Run]]
+    fatal_runners: set[str]
+
+
 def check(p: Project, work: Path, b: Build, before: dict[str, str], fired: dict) -> list[str]:
-    broken: list[str] = []
+    """Every rule broken by build `b` (`before`: the tasks up to date before it; `fired`: see `fires`)."""
     rs = runs(work, b.started, b.ended + 1)
-    tasks = set(p.task_ids())
-    by_label = {p.label(t): t for t in tasks}
-    j = int(b.flags[b.flags.index("-j") + 1])
-    # 1. concurrency
+    labels = {p.label(t): t for t in p.task_ids()}
+    of_task: dict[str, list[Run]] = {}
+    for r in rs:
+        if r.label in labels:
+            of_task.setdefault(labels[r.label], []).append(r)
+    fatal = ("auth", "quota", "not-found")  # (a runner's every call would fail alike: -k starts no more)
+    names = {
+        t.split(":")[0]
+        for t, row in b.rows.items()
+        if row["state"] == "failed" and row["error_type"] in fatal
+    }
+    seen = Seen(rs, of_task, {a.runner for a in p.agents if a.name in names})
+    broken = at_once(p, b, seen) + outputs(p, work, b)
+    broken += attempts(p, work, b, seen, before, fired) + stopping(p, b, seen, before)
+    return broken + costs(p, b, seen, fired)
+
+
+def at_once(p: Project, b: Build, seen: Seen) -> list[str]:
+    """Rule 1: no more of a runner's agents at once than its `parallel`, no more tasks than -j."""
+    broken = []
     runner_of = {f"{a.name}-{n}": a.runner for a in p.agents for n in p.names}
     for runner, parallel in p.parallel.items():
-        spans = [(r.start, r.end or b.ended) for r in rs if runner_of.get(r.label) == runner]
+        spans = [(r.start, r.end or b.ended) for r in seen.runs if runner_of.get(r.label) == runner]
         if most_at_once(spans) > parallel:
             broken.append(f"{most_at_once(spans)} {runner} agents at once (parallel = {parallel})")
-    spans = [(r.start, r.end if r.end is not None else b.ended) for r in rs]
+    j = int(b.flags[b.flags.index("-j") + 1])
+    spans = [(r.start, r.end or b.ended) for r in seen.runs]
     if most_at_once(spans) > j:
         broken.append(f"{most_at_once(spans)} tasks at once (-j {j})")
-    unended = [f"{r.label} ({r.pid})" for r in rs if r.end is None]
-    if unended:
-        broken.append(f"runs that logged no end: {unended}")
-    # 2. outputs, leftovers, processes
-    for task in sorted(tasks):
-        row = b.status.get(task, {})
-        if row.get("state") != "up to date":
+    unended = [f"{r.label} ({r.pid})" for r in seen.runs if r.end is None]
+    return broken + ([f"runs that logged no end: {unended}"] if unended else [])
+
+
+def outputs(p: Project, work: Path, b: Build) -> list[str]:
+    """Rule 2: every task up to date has its outputs right; nothing staged or partial, no process left."""
+    broken = []
+    for task in sorted(p.task_ids()):
+        if b.status.get(task, {}).get("state") != "up to date":
             continue
-        want = expected(p, task)
-        out = p.root / (
-            "join.txt"
-            if task == "join"
-            else "REPORT.md"
-            if task == "report"
-            else f"{task.replace(':', '/')}.txt"
-        )
+        rel = {"join": "join.txt", "report": "REPORT.md"}.get(task, f"{task.replace(':', '/')}.txt")
+        want, out = expected(p, task), p.root / rel
         if not out.exists():
-            broken.append(f"{task} is up to date but {out.name} is missing")
+            broken.append(f"{task} is up to date but {rel} is missing")
         elif want is not None:
-            json_answer = (
-                task not in ("join", "report")
-                and next(a for a in p.agents if a.name == task.split(":")[0]).json
-            )
-            if not same(out.read_text(), want, json_answer):
-                broken.append(f"{task}: {out.relative_to(p.root)} is {out.read_text()!r}, not {want!r}")
+            agent = next((a for a in p.agents if a.name == task.split(":")[0]), None)
+            if not same(out.read_text(), want, agent is not None and agent.json):
+                broken.append(f"{task}: {rel} is {out.read_text()!r}, not {want!r}")
+    for t, row in b.rows.items():
+        told = b.status.get(t, {}).get("state")
+        if row["state"] in ("done", "cached") and t != "report" and told != "up to date":
+            broken.append(f"{t} was {row['state']} but status says {told}")
     left = [
-        str(x.relative_to(p.root))
-        for x in p.root.rglob("*")
-        if "agentmake-tmp" in x.name or ".partial" in x.name
+        str(x.relative_to(p.root)) for x in p.root.rglob("*") if re.search(r"agentmake-tmp|\.partial", x.name)
     ]
     if left:
         broken.append(f"left behind: {left}")
-    broken += survivors(work)
-    # 3. attempts
-    attempts: dict[str, list[Run]] = {}
-    for r in rs:
-        if r.label in by_label:
-            attempts.setdefault(by_label[r.label], []).append(r)
-    fatal_runners = {
-        t.split(":")[0]
-        for t, row in b.rows.items()
-        if row["state"] == "failed" and row["error_type"] in ("auth", "quota", "not-found")
-    }
-    fatal_runners = {a.runner for a in p.agents if a.name in fatal_runners}
+    return broken + survivors(work)
+
+
+def attempts(p: Project, work: Path, b: Build, seen: Seen, before: dict[str, str], fired: dict) -> list[str]:
+    """Rule 3: a fatal failure tried once, a retriable one at most retries + 1 times, a fault that heals
+    within them ends done (with -k, no budget, and its runner not failed for the whole build)."""
+    broken = []
     for a in p.agents:
         for n in p.names:
-            task = f"{a.name}:{n}"
-            mine = attempts.get(task, [])
-            row = b.rows.get(task)
+            task, f = f"{a.name}:{n}", a.faults.get(n)
+            mine, row = seen.of_task.get(task, []), b.rows.get(task)
             state = row["state"] if row else None
-            if a.runner == "ghost":
+            if a.runner == "ghost":  # (no process to see: the CLI is not installed)
                 if row and state == "failed" and row["attempts"] != 1:
                     broken.append(f"{task} (CLI not installed) was tried {row['attempts']} times")
                 continue
             if len(mine) > p.retries + 1:
                 broken.append(f"{task} ran {len(mine)} times (retries = {p.retries})")
-            f = a.faults.get(n)
             if (
                 f is not None
                 and f.fatal
@@ -501,75 +517,88 @@ def check(p: Project, work: Path, b: Build, before: dict[str, str], fired: dict)
                 broken.append(f"{task} failed fatally ({f.kind}) but ran {len(mine)} times")
             if mine and state is None and task not in before:
                 broken.append(f"{task} ran but the build recorded nothing of it")
-            if (
-                b.keep_going
-                and b.budget is None
-                and state == "failed"
-                and a.runner not in fatal_runners
-                and heals(p, work, a, n, b.started)
-            ):
+            free = b.keep_going and b.budget is None and a.runner not in seen.fatal_runners
+            if free and state == "failed" and heals(p, work, a, n, b.started):
                 broken.append(
-                    f"{task}'s fault heals within its retries, yet it failed: {row['message'] if row else ''}"
+                    f"{task}'s fault heals within its retries, yet it failed: {row and row['message']}"
                 )
-    # 4. stopping
-    failed = [t for t, row in b.rows.items() if row["state"] == "failed"]
-    if not b.keep_going and failed:
-        ends = []
-        for t in failed:
-            mine = attempts.get(t, [])
-            if mine and mine[-1].end is not None:
-                ends.append((mine[-1].end, t))
+    return broken
+
+
+def stopping(p: Project, b: Build, seen: Seen, before: dict[str, str]) -> list[str]:
+    """Rule 4: without -k nothing starts once a failure is known; with -k all that depends on no failure
+    runs, and what is not run says why (and `status` says it too)."""
+    broken = []
+    if not b.keep_going:
+        # (a task whose retry the stop held failed then, "not retried": the stop came from another's failure)
+        failed = [
+            t for t, r in b.rows.items() if r["state"] == "failed" and "not retried" not in r["message"]
+        ]
+        ends = [
+            (mine[-1].end, t) for t in failed if (mine := seen.of_task.get(t)) and mine[-1].end is not None
+        ]
         if ends:
             known, first = min(ends)
-            late = [f"{r.label} ({r.start - known:.2f}s after)" for r in rs if r.start > known + SLACK]
+            late = [f"{r.label} ({r.start - known:.2f}s after)" for r in seen.runs if r.start > known + SLACK]
             if late:
                 broken.append(f"without -k, started after {first} failed: {late}")
-    if b.keep_going:
-        deps = p.deps()
-        bad = {t for t, row in b.rows.items() if row["state"] in ("failed", "not-run")}
-        for t in sorted(tasks):
-            row = b.rows.get(t)
-            blocked = any(d in bad for d in deps.get(t, ()))
-            if row is None:
-                if t not in before and b.status.get(t, {}).get("state") != "up to date":
-                    broken.append(f"with -k, {t} neither ran nor was up to date nor said why")
-                continue
-            if row["state"] == "not-run":
-                if not row["message"]:
-                    broken.append(f"{t} was not run, saying nothing why")
-                why = row["message"] or ""
-                named = re.match(r"dependency (\S+) ", why)
-                if blocked and not named and not any(t.startswith(a.name + ":") and a.llm for a in p.agents):
-                    broken.append(f"{t} was not run for a failed dependency, yet says: {why}")
-                if named and named[1] not in ancestors(deps, t) & bad:
-                    broken.append(f"{t} was not run, naming {named[1]}, which did not fail before it: {why}")
-                runner = next((a.runner for a in p.agents if t.startswith(a.name + ":")), None)
-                if not blocked and runner not in fatal_runners and b.budget is None and "budget" not in why:
-                    broken.append(f"with -k, {t} depends on no failure but was not run: {why}")
-            elif blocked and t != "report" and row["state"] in ("done",):
-                broken.append(f"{t} ran though an input's task failed or was not run")
-    # 5. cost and tokens
-    for a in p.agents:
-        if not a.llm:
+        return broken
+    deps = p.deps()
+    bad = {t for t, row in b.rows.items() if row["state"] in ("failed", "not-run")}
+    for t in sorted(p.task_ids()):
+        row = b.rows.get(t)
+        blocked = any(d in bad for d in deps.get(t, ()))
+        if row is None:
+            if t not in before and b.status.get(t, {}).get("state") != "up to date":
+                broken.append(f"with -k, {t} neither ran nor was up to date nor said why")
             continue
+        if row["state"] == "done" and blocked and t != "report":
+            broken.append(f"{t} ran though an input's task failed or was not run")
+        if row["state"] != "not-run":
+            continue
+        why = row["message"] or ""
+        if not why:
+            broken.append(f"{t} was not run, saying nothing why")
+        told = b.status.get(t, {}).get("reasons", [])
+        if b.status.get(t, {}).get("state") != "up to date" and not any(why in x for x in told):
+            broken.append(f"status does not say why {t} was not run ({why}): {told}")
+        named = re.match(r"dependency (\S+) ", why)
+        agent = next((a for a in p.agents if t.startswith(a.name + ":")), None)
+        nothing = t == "report" and why.startswith("nothing to report")  # (no input made: no report)
+        if blocked and not named and not (agent and agent.llm) and not nothing:
+            broken.append(f"{t} was not run for a failed dependency, yet says: {why}")
+        if named and named[1] not in ancestors(deps, t) & bad:
+            broken.append(f"{t} was not run, naming {named[1]}, which did not fail before it: {why}")
+        held = agent is not None and (agent.runner in seen.fatal_runners or b.budget is not None)
+        if not blocked and not held and "budget" not in why:
+            broken.append(f"with -k, {t} depends on no failure but was not run: {why}")
+    held_by_budget = sorted(
+        t for t, r in b.rows.items() if r["state"] == "not-run" and "budget" in r["message"]
+    )
+    spent = sum(row["cost_usd"] or 0 for row in b.rows.values())
+    if held_by_budget and (b.budget is None or spent < b.budget - 1e-9):
+        broken.append(f"held by the budget ({b.budget}) with {spent:.6f} spent: {held_by_budget}")
+    return broken
+
+
+def costs(p: Project, b: Build, seen: Seen, fired: dict) -> list[str]:
+    """Rule 5: each task's recorded cost and tokens are the sums of what its fakes reported this build."""
+    broken = []
+    for a in p.agents:
         for n in p.names:
-            task = f"{a.name}:{n}"
-            mine = [r for r in attempts.get(task, []) if r.how == "end"]
-            row = b.rows.get(task)
-            if not attempts.get(task) or row is None or row["state"] == "not-run":
+            task, row = f"{a.name}:{n}", b.rows.get(f"{a.name}:{n}")
+            if not a.llm or not seen.of_task.get(task) or row is None or row["state"] == "not-run":
                 continue
             cost = tin = tout = None
-            for r in mine:
-                c, i, o = paid(p, a, n, fired.get((r.label, r.pid), False))
-                cost = cost if c is None else (cost or 0) + c
-                tin = tin if i is None else (tin or 0) + i
-                tout = tout if o is None else (tout or 0) + o
+            for r in seen.of_task[task]:
+                if r.how == "end":  # (one ended by a signal printed nothing)
+                    c, i, o = paid(p, a, n, fired.get((r.label, r.pid), False))
+                    cost = cost if c is None else (cost or 0) + c
+                    tin = tin if i is None else (tin or 0) + i
+                    tout = tout if o is None else (tout or 0) + o
             got = (row["cost_usd"], row["tokens_in"], row["tokens_out"])
-            if (
-                (got[0] is None) != (cost is None)
-                or (cost is not None and abs(got[0] - cost) > 1e-9)
-                or got[1:] != (tin, tout)
-            ):
+            off = (got[0] is None) != (cost is None) or (cost is not None and abs(got[0] - cost) > 1e-9)
+            if off or got[1:] != (tin, tout):
                 broken.append(f"{task} recorded cost/tokens {got}, the fakes reported {(cost, tin, tout)}")
     return broken
 
@@ -602,8 +631,10 @@ def heals(p: Project, work: Path, a: Agent, n: str, since: float) -> bool:
 
 
 def survivors(work: Path) -> list[str]:
-    """Processes of this seed still alive (a fake's environment names its state; a shell agent's command
-    line names a script of the seed): none may outlive the build."""
+    """Processes of this seed still alive, ended here: none may outlive the build. Each names the seed's
+    directory in its environment (a fake's state and log, a shell agent's PATH; inherited by what they
+    start, a `sleep` grandchild too) or in its command line (a shell agent's script)."""
+    mark = str(work).encode() + b"/"
     deadline = time.monotonic() + 2
     while True:
         alive = []
@@ -615,7 +646,7 @@ def survivors(work: Path) -> list[str]:
                 cmdline = (proc / "cmdline").read_bytes()
             except OSError:
                 continue
-            if str(work).encode() + b"/state" in environ or str(work / "step.sh").encode() in cmdline:
+            if mark in environ or mark in cmdline:
                 alive.append(int(proc.name))
         if not alive or time.monotonic() > deadline:
             break
@@ -629,10 +660,10 @@ def survivors(work: Path) -> list[str]:
 SUMMARY = re.compile(r"^agentmake: \d+ ran, .*$", re.M)
 
 
-def soak(seed: int, work: Path) -> tuple[list[str], str]:
+def soak(seed: int, work: Path, rate: float = 0.3) -> tuple[list[str], str]:
     rng = random.Random(seed)
     work = work / f"seed{seed}"
-    p = generate(work / "project", work, rng)
+    p = generate(work / "project", work, rng, rate)
     env = tools(work)
     subprocess.run(["git", "init", "-q", str(p.root)], check=True)
     broken: list[str] = []
@@ -677,6 +708,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", default="1-20", help="a range FIRST-LAST (default 1-20)")
     ap.add_argument("--work", type=Path, help="where the projects go (default: a new temporary directory)")
+    ap.add_argument(
+        "--faults", type=float, default=0.3, help="the share of tasks given a fault (default 0.3)"
+    )
     ap.add_argument("-v", "--verbose", action="store_true", help="also print each build's summary line")
     args = ap.parse_args()
     first, _, last = args.seeds.partition("-")
@@ -684,7 +718,7 @@ def main() -> None:
     failed = 0
     for seed in range(int(first), int(last or first) + 1):
         t0 = time.monotonic()
-        broken, said = soak(seed, work)
+        broken, said = soak(seed, work, args.faults)
         failed += bool(broken)
         verdict = "; ".join(broken) if broken else "every rule held"
         print(

@@ -121,3 +121,14 @@ def test_the_fault_soak_sees_too_many_agents_a_wrong_output_and_a_not_run_saying
     assert any(x.startswith("left behind: ['a0/.f1.txt.agentmake-tmp-1']") for x in broken), broken
     assert "a1:f1 was not run for a failed dependency, yet says: budget of $0.00 reached" in broken, broken
     assert any(x.startswith("a0:f0 recorded cost/tokens (None, None, None)") for x in broken), broken
+
+
+def test_the_fault_soak_sees_and_ends_a_grandchild_left_alive(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "FAKE_AGENT_STATE": str(tmp_path / "state")}  # (a fake's, inherited)
+    left = subprocess.Popen(["sleep", "60"], env=env)
+    try:
+        assert soak_faults.survivors(tmp_path) == [f"processes left alive: [{left.pid}]"]
+        assert left.wait(timeout=10) == -9
+    finally:
+        left.kill()
+        left.wait()
