@@ -7,13 +7,20 @@ once it starts (`gcpause.end_startup`), and every other command as it begins (`c
 
 from __future__ import annotations
 
+import sys
+
 from agentmake.gcpause import pause_startup
-from agentmake.interrupts import catch_early
+from agentmake.interrupts import catch_early, caused_by_interrupt
 
 
 def main() -> int:
     catch_early()  # (a Ctrl-C while it starts is never lost: see `interrupts`)
     pause_startup()
-    from agentmake.cli import main as cli_main
-
+    try:
+        from agentmake.cli import main as cli_main
+    except BaseException as e:  # a Ctrl-C while the CLI is imported, maybe wrapped: as the CLI says it
+        if not caused_by_interrupt(e):
+            raise
+        print("agentmake: interrupted", file=sys.stderr)
+        return 130
     return cli_main()

@@ -85,3 +85,41 @@ def test_a_ctrl_c_inside_a_class_creation_is_an_interrupt_not_a_crash(
     assert main(["-C", str(root), "build"]) == 130
     err = capsys.readouterr().err
     assert "agentmake: interrupted" in err and "Traceback" not in err
+
+
+# The console script, with a Ctrl-C that comes while the CLI module itself is being imported, inside the
+# creation of one of its classes (the import of `agentmake.cli` is replaced by a module that does only that)
+IN_CLI_IMPORT = textwrap.dedent(
+    """
+    import importlib.abc, importlib.util, sys
+    import agentmake.launch as launch
+
+    class Loader(importlib.abc.Loader):
+        def create_module(self, spec):
+            return None
+
+        def exec_module(self, module):
+            class Descriptor:
+                def __set_name__(self, owner, name):
+                    raise KeyboardInterrupt  # (as Python's SIGINT handler raises it, here)
+
+            class Owner:
+                field = Descriptor()
+
+    class Finder(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path, target=None):
+            return importlib.util.spec_from_loader(name, Loader()) if name == "agentmake.cli" else None
+
+    sys.meta_path.insert(0, Finder())
+    sys.argv = ["agentmake"]
+    sys.exit(launch.main())
+    """
+)
+
+
+def test_a_ctrl_c_while_the_cli_is_imported_is_an_interrupt_not_a_crash(tmp_path: Path) -> None:
+    root = project(tmp_path / "p")
+    run = subprocess.run([sys.executable, "-c", IN_CLI_IMPORT], cwd=root, capture_output=True, text=True)
+    assert run.returncode == 130, run.stderr
+    assert run.stderr == "agentmake: interrupted\n"
+    assert not (root / "out.txt").exists()
