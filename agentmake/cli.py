@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, NoReturn
 from agentmake import __version__, locate
 from agentmake.errors import AgentmakeError, UsageError
 from agentmake.gcpause import end_startup
-from agentmake.interrupts import caused_by_interrupt
+from agentmake.interrupts import caused_by_interrupt, interrupted
 from agentmake.safetext import term_lines, term_safe
 from agentmake.trace import mark
 
@@ -335,14 +335,12 @@ def _main(args: list[str]) -> int:
         print("\n".join(term_lines(e.render())), file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:
-        print("agentmake: interrupted", file=sys.stderr)
-        return 130
+        return interrupted()
     except BrokenPipeError:
         return 0
     except Exception as e:  # the machine, not the request: a full disk, a read-only or damaged state
         if caused_by_interrupt(e):  # (Ctrl-C inside a class's creation: see `agentmake.interrupts`)
-            print("agentmake: interrupted", file=sys.stderr)
-            return 130
+            return interrupted()
         if type(e).__module__ != "sqlite3" and not isinstance(e, OSError):
             raise
         if type(e).__module__ != "sqlite3":

@@ -9,12 +9,13 @@ a RuntimeError, which is no interrupt to an `except KeyboardInterrupt`.
 So the console script installs `early_sigint` (`catch_early`): Python's handler, which also records that the
 signal came. The build loop, when it takes SIGINT over (`scheduler.stopping`), counts a recorded Ctrl-C
 (`take_early`) as one that came then, so the build stops before it starts anything; the CLI counts an error
-raised from a KeyboardInterrupt as the interrupt it is (`caused_by_interrupt`).
+raised from a KeyboardInterrupt as the interrupt it is (`caused_by_interrupt`), and says so (`interrupted`).
 """
 
 from __future__ import annotations
 
 import signal
+import sys
 from types import FrameType
 
 _came = False  # a SIGINT came since the last `take_early`
@@ -50,3 +51,9 @@ def caused_by_interrupt(exc: BaseException) -> bool:
         seen.add(id(current))
         current = current.__cause__ or current.__context__
     return False
+
+
+def interrupted() -> int:
+    """Say on stderr that agentmake was interrupted; its exit code (130, `workflow.EXIT_INTERRUPTED`)."""
+    print("agentmake: interrupted", file=sys.stderr)
+    return 130

@@ -7,10 +7,8 @@ once it starts (`gcpause.end_startup`), and every other command as it begins (`c
 
 from __future__ import annotations
 
-import sys
-
 from agentmake.gcpause import pause_startup
-from agentmake.interrupts import catch_early, caused_by_interrupt
+from agentmake.interrupts import catch_early, caused_by_interrupt, interrupted
 
 
 def main() -> int:
@@ -21,6 +19,5 @@ def main() -> int:
     except BaseException as e:  # a Ctrl-C while the CLI is imported, maybe wrapped: as the CLI says it
         if not caused_by_interrupt(e):
             raise
-        print("agentmake: interrupted", file=sys.stderr)
-        return 130
+        return interrupted()
     return cli_main()
