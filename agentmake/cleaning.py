@@ -20,6 +20,7 @@ from agentmake.confine import check_inside
 from agentmake.errors import UsageError, plural
 from agentmake.graph.globs import is_outside_root
 from agentmake.safetext import term_safe
+from agentmake.scheduler.events import saved_copy_line
 from agentmake.workflow import EXIT_OK, Request, _out, load_project
 
 if TYPE_CHECKING:
@@ -112,7 +113,7 @@ def _take_over(project: Project, store: Store, hasher: Hasher) -> None:
     for orphan in taken.ended:
         _out(term_safe(f"ended {_group(orphan)}, still running after {_KILLED} started it"))
     for out, saved in sorted(taken.saved.items()):  # (edited since the kill: saved before the result)
-        _out(term_safe(f"{out} was edited by hand or not made by agentmake; saved a copy to {saved}"))
+        _out(term_safe(saved_copy_line(out, saved)))
     for task_id in taken.restored:
         done = "its recorded result was put in place (and stays in the cache)"
         _out(term_safe(f"finished {task_id}'s commit, which {_KILLED} cut short: {done}"))
@@ -213,6 +214,6 @@ def _remove_output(
         return 1
     if edited:
         saved = store.save_edited(out)
-        _out(term_safe(f"{out} was edited by hand or not made by agentmake; saved a copy to {saved}"))
+        _out(term_safe(saved_copy_line(out, saved)))
     path.unlink()
     return 1

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import Protocol, runtime_checkable
 
 from agentmake.display.fmt import fmt_cost, fmt_duration, ljust_cells, state_words, term_lines, term_safe
-from agentmake.scheduler.events import BuildResult, TaskEvent, TaskOutcome, emit_up_to_date
+from agentmake.scheduler.events import BuildResult, TaskEvent, TaskOutcome, emit_up_to_date, saved_copy_line
 
 
 @runtime_checkable
@@ -111,7 +111,7 @@ def summary_lines(result: BuildResult) -> list[str]:
     if result.ended_left:
         lines.append(f"ended what {left} ({len(result.ended_left)}): " + _short_list(result.ended_left))
     for out, copy in sorted(result.saved_left.items()):  # (saved before a result below replaced it)
-        lines.append(term_safe(f"{out} was edited by hand or not made by agentmake; saved a copy to {copy}"))
+        lines.append(term_safe(saved_copy_line(out, copy)))
     if result.placed_left:
         placed = f"put in place the results a killed agentmake recorded ({len(result.placed_left)}): "
         lines.append(placed + _short_list(result.placed_left))

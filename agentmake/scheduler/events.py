@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from agentmake.scheduler.summary import summary_line
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 STATES = (
     "pending",  # selected, not yet considered
@@ -121,6 +125,13 @@ class BuildResult:
         if not known:
             return None
         return sum(o.tokens_in or 0 for o in known), sum(o.tokens_out or 0 for o in known)
+
+
+def saved_copy_line(output: str, copy: str | Path) -> str:
+    """How an output's copy saved under `.agentmake/edited/` before it was replaced or removed is said, on a
+    line of its own (the build's summary, `clean`): the output was edited by hand, or agentmake did not make
+    it."""
+    return f"{output} was edited by hand or not made by agentmake; saved a copy to {copy}"
 
 
 def emit_up_to_date(sink: Callable[[TaskEvent], None], task_ids: Sequence[str], when: float) -> None:
