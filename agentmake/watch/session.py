@@ -114,14 +114,18 @@ class WatchSession:
         watches those outside."""
         assert self.project is not None
         files: set[str] = set()
-        named_in = os.path.abspath(self.path.parent)
         for p in self.project.agentfile.files:
             real = p.resolve()
             if real.is_relative_to(self.root):
                 files.add(real.relative_to(self.root).as_posix())
                 continue
-            files.add(Path(os.path.relpath(os.path.abspath(p), named_in)).as_posix())
+            files.add(self._as_named(p))
         return files
+
+    def _as_named(self, path: Path) -> str:
+        """A file that plans the build as the Agentfile names it, relative to the Agentfile's directory (no
+        link followed)."""
+        return Path(os.path.relpath(os.path.abspath(path), os.path.abspath(self.path.parent))).as_posix()
 
     def find_plan_files(self) -> None:
         """Find the files that plan the build (`watched_files`) once for the loaded Agentfile: the watcher and
@@ -129,10 +133,9 @@ class WatchSession:
         path on the way to one (`plan_ways`: a link re-pointed, a directory moved) changes."""
         assert self.project is not None
         self.watcher.plan_files = frozenset(self.watched_files())
-        named_in = os.path.abspath(self.path.parent)
         ways: set[str] = set()
         for p in self.project.agentfile.files:
-            rel = Path(os.path.relpath(os.path.abspath(p), named_in)).as_posix()
+            rel = self._as_named(p)
             while rel not in ("", ".") and not rel.startswith(".."):  # (outside: named as it is)
                 ways.add(rel)
                 rel = rel.rpartition("/")[0]
