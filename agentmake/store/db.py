@@ -47,7 +47,7 @@ _TASK_COLS = (
 )
 _INSERT_TASK = f"INSERT OR REPLACE INTO tasks ({_TASK_COLS}) VALUES ({', '.join('?' * 14)})"
 PARTIAL = ".partial-"  # a copy of a hand edit being made (`Store.save_edited`): edited/.partial-<pid>-<n>
-_PARTIAL_NAME = re.compile(r"\.partial-[0-9]+-[0-9]+")
+_PARTIAL_NAME = re.compile(re.escape(PARTIAL) + r"[0-9]+-[0-9]+")  # (a name `save_edited` gives one)
 STAMP_NAME = "stamp"  # `agentmake.plan.stamp.STAMP_NAME`
 _SINGLE_READS = 64  # task records read one query each before all are read at once
 Brief = tuple[str, str, str, "str | dict[str, str]"]  # key, status, memo, outputs (JSON text or decoded)
