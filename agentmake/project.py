@@ -145,7 +145,7 @@ class KnownTemplates:
     NAME = "templates-ok"
 
     def __init__(self) -> None:
-        from agentmake.syntax.parser import cache_dir
+        from agentmake.userdirs import cache_dir
 
         directory = cache_dir()
         self.path = None if directory is None else Path(directory) / self.NAME

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from agentmake.errors import AgentfileError, Loc
+from agentmake.userdirs import cache_dir
 
 GRAMMAR_NAME = "agentfile.lark"
 
@@ -73,22 +74,6 @@ def grammar_path() -> Path:
     if packaged.is_file():
         return packaged
     return here.parent.parent / "grammar" / GRAMMAR_NAME
-
-
-def cache_dir() -> str | None:
-    """agentmake's private cache directory (`$XDG_CACHE_HOME/agentmake`, else `~/.cache/agentmake`), None when
-    it is not this user's alone. The parser caches (pickles: loading one runs code) live only there: never in
-    a shared temporary directory. No such directory: no cache, only slower."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    directory = os.path.join(base, "agentmake")
-    try:
-        os.makedirs(directory, mode=0o700, exist_ok=True)
-        st = os.stat(directory)
-    except OSError:
-        return None
-    if st.st_uid != os.getuid() or st.st_mode & 0o022 or not os.access(directory, os.W_OK):
-        return None
-    return directory
 
 
 def _cache_file() -> str | bool:
