@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, NoReturn
 from agentmake import __version__, locate
 from agentmake.errors import AgentmakeError, UsageError
 from agentmake.gcpause import end_startup
-from agentmake.interrupts import caused_by_interrupt, interrupted
+from agentmake.interrupts import caused_by_interrupt, interrupted, take_early
 from agentmake.safetext import term_lines, term_safe
 from agentmake.trace import mark
 
@@ -244,6 +244,17 @@ def _agentfile_command(command: str, req: Request) -> int:
 
 
 def _run(command: str, ns: argparse.Namespace, req: object) -> int:
+    """Run `command`; 130 if a Ctrl-C that Python lost (see `agentmake.interrupts`) came before it began or,
+    but for a build (whose loop counts one itself) or watch, while it ran."""
+    if command not in ("build", "report") and take_early():
+        return interrupted()
+    code = _command(command, ns, req)
+    if command not in ("build", "report", "watch") and take_early():
+        return interrupted()
+    return code
+
+
+def _command(command: str, ns: argparse.Namespace, req: object) -> int:
     from agentmake import workflow
 
     assert isinstance(req, workflow.Request)

@@ -8,7 +8,8 @@ a RuntimeError, which is no interrupt to an `except KeyboardInterrupt`.
 
 So the console script installs `early_sigint` (`catch_early`): Python's handler, which also records that the
 signal came. The build loop, when it takes SIGINT over (`scheduler.stopping`), counts a recorded Ctrl-C
-(`take_early`) as one that came then, so the build stops before it starts anything; the CLI counts an error
+(`take_early`) as one that came then, so the build stops before it starts anything; every other command
+stops before it begins (`clean` removes nothing) or, lost while it ran, ends with 130. The CLI counts an error
 raised from a KeyboardInterrupt as the interrupt it is (`caused_by_interrupt`), and says so (`interrupted`).
 """
 

@@ -123,3 +123,19 @@ def test_a_ctrl_c_while_the_cli_is_imported_is_an_interrupt_not_a_crash(tmp_path
     assert run.returncode == 130, run.stderr
     assert run.stderr == "agentmake: interrupted\n"
     assert not (root / "out.txt").exists()
+
+
+@pytest.mark.parametrize("command", ["clean", "status"])
+def test_a_ctrl_c_lost_while_agentmake_starts_stops_any_command(tmp_path: Path, command: str) -> None:
+    root = project(tmp_path / "p")
+    env = {**os.environ, "NO_COLOR": "1"}
+    built = subprocess.run([sys.executable, "-m", "agentmake", "-s"], cwd=root, env=env, capture_output=True)
+    assert built.returncode == 0 and (root / "out.txt").exists()
+    script = SWALLOWED.replace('sys.argv = ["agentmake"]', f'sys.argv = ["agentmake", "{command}"]')
+    run = subprocess.run(
+        [sys.executable, "-c", script], cwd=root, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert "Exception ignored" in run.stderr  # (the Ctrl-C did come, and Python lost it)
+    assert run.returncode == 130, run.stdout + run.stderr
+    assert run.stderr.endswith("agentmake: interrupted\n") and run.stdout == ""  # it did nothing
+    assert (root / "out.txt").read_text() == "paid for\n"  # clean removed nothing
