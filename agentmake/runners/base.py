@@ -284,6 +284,10 @@ class ExecutorBase:
         if proc.exit_code == 127:
             detail = one_line(self.redact(read_log(stem, ".err"))) or prog
             return Verdict("fatal", "not-found", f"command not found ({detail}): install it or fix PATH")
+        if proc.exit_code == 126:  # (a shell's, or the process starter's: found, but it cannot be executed)
+            detail = one_line(self.redact(read_log(stem, ".err"))) or prog
+            hint = "make it executable, and a program for this machine or a script with #!"
+            return Verdict("fatal", "exit", f"cannot execute ({detail}): {hint}")
         if preset == "shell" and proc.exit_code != 0:
             out, err = self.redact(read_log(stem, ".out")), self.redact(read_log(stem, ".err"))
             return classify_failure("shell", proc.exit_code, parsed, out, err)
