@@ -268,6 +268,7 @@ class Executor(SalvageAttempts, ShellAttempts):
                 out = task.outputs[0]
                 assert answer_file is not None
                 self.note_done(task, stem)  # (a plain-text answer: salvageable from its log from now on)
+                check_inside(self.root, out)  # (the agent may have linked the directory out meanwhile)
                 try:
                     answer_file.write_text(parsed.answer or "", encoding="utf-8")
                 except OSError as exc:  # (e.g. a full disk: the answer stays in the attempt's log)
