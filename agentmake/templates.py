@@ -9,7 +9,6 @@ value quoted.
 from __future__ import annotations
 
 import re
-import shlex
 import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from agentmake import shellwords
 from agentmake.errors import AgentfileError, Loc, did_you_mean, read_line
 from agentmake.model import Prompt
 
@@ -348,6 +348,10 @@ def render_command(template: str, values: Mapping[str, str | Sequence[str]], loc
     word (where it would read as an option), an unknown `{name}`, an index past the last path or a lone brace
     is an error."""
 
+    if shellwords.MARK in template:  # (no program can be given one: an argument ends at a NUL)
+        raise AgentfileError(f"a NUL character in command {template!r}", loc, [], "remove it")
+    where = iter(_places(template))
+
     def repl(m: re.Match[str]) -> str:
         tok = m.group(0)
         if tok == "{{":
@@ -382,9 +386,26 @@ def render_command(template: str, values: Mapping[str, str | Sequence[str]], loc
                 [],
                 f"use it inside a word (a path such as dir/{{{name}}}.txt), or rename the file that gave it",
             )
-        return " ".join(shlex.quote(w) for w in words)
+        place = next(where)
+        if place not in (shellwords.WORD, shellwords.SINGLE, shellwords.DOUBLE):
+            raise AgentfileError(
+                f"placeholder '{{{name}}}' {place}: no quoting of a value there is known to be exact",
+                loc,
+                [],
+                "put it where it is a word of its own, or inside '...' or \"...\" (a file name may hold any "
+                "character, $(...) or a quote included)",
+            )
+        return shellwords.quote(place, words)
 
     return _PLACEHOLDER.sub(repl, template)
+
+
+@lru_cache(maxsize=256)
+def _places(template: str) -> tuple[str, ...]:
+    """`shellwords.places` of each placeholder of `template`, read as the shell reads it (`{{` and `}}` as
+    braces)."""
+    mark = shellwords.MARK
+    return shellwords.places(_PLACEHOLDER.sub(lambda m: mark if m.group(1) else m.group(0)[0], template))
 
 
 @lru_cache(maxsize=64)
