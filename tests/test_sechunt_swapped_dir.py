@@ -50,3 +50,24 @@ def test_the_answer_is_written_when_the_directory_stays_in_the_project(tmp_path:
     proc = _build(root, env)
     assert proc.returncode == 0, proc.stderr
     assert (root / "inside/a.md").read_text() == "the answer"
+
+
+def test_a_staged_output_is_not_renamed_into_place_through_a_directory_linked_out_since(
+    tmp_path: Path,
+) -> None:
+    """A shell agent's command writes its staged file itself; here it links its output's directory out
+    first, as another agent of the build may do while it runs (it stands for that agent): agentmake's own
+    rename must not then put the output where the link leads."""
+    root, victim = tmp_path / "p", tmp_path / "victim"
+    (root / "in").mkdir(parents=True)
+    victim.mkdir()
+    (root / "in/a.txt").write_text("data\n")
+    (root / "Agentfile").write_text(
+        "agent c:\n    inputs = in/{n}.txt\n    outputs = out/{n}.res\n    retries = 0\n"
+        f'    run = "mv out moved && ln -s {victim} out && cp {{input}} {{output}}"\n'
+    )
+    env = {**os.environ, "NO_COLOR": "1"}
+    proc = _build(root, env)
+    assert proc.returncode == 1, proc.stderr
+    assert "output directory out resolves to" in proc.stderr and "outside the project" in proc.stderr
+    assert list(victim.iterdir()) == []

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from agentmake.confine import check_inside
 from agentmake.errors import AgentmakeError
 from agentmake.graph import Graph
 from agentmake.plan import Decision, Hasher
@@ -125,6 +126,8 @@ class Outcomes:
         if not recorded:
             self._record_done(t, result, hashes, started, ended)
         try:
+            for path in result.staged:  # (another agent of the build may have linked a directory out since)
+                check_inside(self.root, path)
             saved = self._save_mid_run_edits(t, result.staged, hashes)
             commit_outputs(self.root, result.staged, self.discard)
         except OSError:
