@@ -400,7 +400,7 @@ def render_command(template: str, values: Mapping[str, str | Sequence[str]], loc
     return _PLACEHOLDER.sub(repl, template)
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=4096)  # (per distinct command of the Agentfile: each task renders its agent's twice)
 def _places(template: str) -> tuple[str, ...]:
     """`shellwords.places` of each placeholder of `template`, read as the shell reads it (`{{` and `}}` as
     braces)."""
