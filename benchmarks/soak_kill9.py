@@ -196,6 +196,11 @@ def main() -> None:
     ap.add_argument("--signal", default="KILL", choices=("KILL", "INT", "TERM"), help="what stops a build")
     ap.add_argument("--work", type=Path, help="where the projects go (default: a new temporary directory)")
     args = ap.parse_args()
+    # the builds inherit what this process ignores: started as a background job of a non-interactive shell,
+    # it ignores SIGINT, and so would every build, each then running to its end as if no Ctrl-C had come
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    for name in ("SIGTERM", "SIGHUP"):
+        signal.signal(getattr(signal, name), signal.SIG_DFL)
     first, _, last = args.seeds.partition("-")
     work = args.work or Path(tempfile.mkdtemp(prefix="agentmake-soak-"))
     failed, total = 0, 0
