@@ -20,7 +20,7 @@ from agentmake import __version__, locate
 from agentmake.errors import AgentmakeError, UsageError
 from agentmake.gcpause import end_startup
 from agentmake.interrupts import caused_by_interrupt, interrupted, take_early
-from agentmake.safetext import term_lines, term_safe
+from agentmake.safetext import term_lines, term_safe, utf8_safe
 from agentmake.trace import mark
 
 if TYPE_CHECKING:
@@ -187,7 +187,7 @@ def parse(argv: Sequence[str]) -> tuple[str, argparse.Namespace, object]:
     for word in words:
         m = _ASSIGN.match(word)
         if m:
-            overrides[m.group(1)] = m.group(2)
+            overrides[m.group(1)] = _utf8_value(word, m.group(2))
         else:
             targets.append(word)
     for flag, owner in (("json", "status"), ("format", "graph"), ("cache", "clean"), ("leftovers", "clean")):
@@ -222,6 +222,15 @@ def parse(argv: Sequence[str]) -> tuple[str, argparse.Namespace, object]:
         verbose=ns.verbose,
     )
     return command, ns, req
+
+
+def _utf8_value(word: str, value: str) -> str:
+    """The value of a `VAR=value` word, which must be UTF-8 text, as an Agentfile is: its bytes reach
+    prompts, keys and the state (Python gives an argument's other bytes as lone surrogates, which none of
+    them can hold: a traceback mid-build). UsageError naming the bytes (`lang=x\\xff`)."""
+    if utf8_safe(value) != value:
+        raise UsageError(f"{utf8_safe(word)}: the value is not UTF-8 text (give it in UTF-8)")
+    return value
 
 
 def _agentfile_command(command: str, req: Request) -> int:

@@ -10,9 +10,11 @@ import re
 
 # C0 controls, DEL, C1 controls; and the bidirectional embeddings, overrides and isolates ("Trojan Source",
 # CVE-2021-42574), which show a name in another order than its characters (`out/\u202etxt.exe` reads as
-# `out/exe.txt`); the plain marks (LRM, RLM) that right-to-left text uses are left alone
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_UNSAFE_IN_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")  # (not LF, tab)
+# `out/exe.txt`); the plain marks (LRM, RLM) that right-to-left text uses are left alone; and the lone
+# surrogates that stand for the bytes of a name that is not UTF-8 (shown as those bytes, `\xff`)
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# the same but for LF and tab (`text_safe`)
+_UNSAFE_IN_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -22,8 +24,9 @@ def term_safe(text: object) -> str:
     that a file name, a task id or an agent's message can neither send the terminal a control sequence
     (colours, the window title, the clipboard, moving the cursor) nor start a line of its own; and so is
     every bidirectional embedding, override or isolate (`\\u202e`), so that nothing shows in another order
-    than it is. Everything else, backslashes included, is left as it is. For what is printed to a terminal,
-    not for file contents or machine formats (JSON, DOT, Mermaid), which have their own escaping."""
+    than it is; a byte of a name that is not UTF-8 is shown escaped too (`\\xff`). Everything else,
+    backslashes included, is left as it is. For what is printed to a terminal, not for file contents or
+    machine formats (JSON, DOT, Mermaid), which have their own escaping."""
     text = str(text)
     if _UNSAFE.search(text) is None:  # (nearly always)
         return text
@@ -37,6 +40,8 @@ def is_term_safe(text: str) -> bool:
 
 def _escape(match: re.Match[str]) -> str:
     ch = match.group()
+    if "\ud800" <= ch <= "\udfff":
+        return _escape_surrogate(match)
     return _NAMED.get(ch) or (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
 
 
@@ -65,3 +70,21 @@ def term_lines(text: str) -> list[str]:
     if lines[-1] == "":
         lines.pop()
     return [term_safe(line) for line in lines]
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def utf8_safe(text: str) -> str:
+    """`text` as UTF-8 can hold it: a lone surrogate, which is how Python gives a byte of a name or an
+    argument that is not UTF-8 (`/home/caf\\xe9` in Latin-1), is written as the byte it stands for, escaped
+    (`\\xe9`, as the warning about such a file name shows it; another surrogate as `\\ud800`). Text that
+    UTF-8 holds is returned as it is."""
+    if text.isascii() or _SURROGATE.search(text) is None:
+        return text
+    return _SURROGATE.sub(_escape_surrogate, text)
+
+
+def _escape_surrogate(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"

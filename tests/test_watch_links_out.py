@@ -135,7 +135,8 @@ def test_a_directory_outside_that_cannot_be_watched_is_said_once_and_the_project
     tmp_path: Path,
 ) -> None:
     """docs/a.md -> a file in a directory whose name is not valid UTF-8 (watchfiles cannot watch it): watch
-    warns once, naming it, and still rebuilds what an edit in the project made stale."""
+    warns once, naming it (its byte escaped, `bad\\xffdir`), and still rebuilds what an edit in the project
+    made stale."""
     project, log = _copies(tmp_path, {"b": "beta\n"})
     bad = os.fsencode(tmp_path) + b"/bad\xffdir"
     os.mkdir(bad)
@@ -146,7 +147,7 @@ def test_a_directory_outside_that_cannot_be_watched_is_said_once_and_the_project
     try:
         _first_build(w)
         _wait(lambda: "cannot watch" in w.stderr(), "the warning", w)
-        named = f"cannot watch {tmp_path.resolve()}/bad\\udcffdir (read through a link out of the project"
+        named = f"cannot watch {tmp_path.resolve()}/bad\\xffdir (read through a link out of the project"
         assert named in w.stderr()
         write(project / "docs/b.md", "beta, edited\n")
         w.wait_for(lambda: (project / "build/b.txt").read_text() == "beta, edited\n", "the edit to be built")

@@ -34,6 +34,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, ParamSpec
 
+from agentmake.safetext import utf8_safe
+
 P = ParamSpec("P")
 
 STEP = 0.25  # seconds SQLite itself waits for the lock before `BusyWait.waiting` is asked (Ctrl-C in between)
@@ -152,7 +154,10 @@ class WaitingConnection(sqlite3.Connection):
     busy: BusyWait
 
     def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
-        return self._waiting(super().execute, sql, parameters)
+        try:
+            return self._waiting(super().execute, sql, parameters)
+        except UnicodeEncodeError:  # (raised binding the parameters: the statement did not run)
+            return self._waiting(super().execute, sql, _storable(parameters))
 
     def executemany(self, sql: str, seq_of_parameters: Iterable[Any], /) -> sqlite3.Cursor:
         rows = list(seq_of_parameters)  # (tried again from the start: a generator would be spent)
@@ -169,6 +174,16 @@ class WaitingConnection(sqlite3.Connection):
                 continue
             self.busy.went_on()
             return cursor
+
+
+def _storable(parameters: Any) -> Any:
+    """`parameters` with every text made one UTF-8 holds (`safetext.utf8_safe`): a message naming a path
+    under a directory whose name is not UTF-8 (`/home/caf\\xe9/proj/.agentmake/edited/...`) is kept with
+    those bytes escaped, instead of failing the write (a traceback mid-build). Only tried once a statement
+    failed so: the usual write pays nothing."""
+    if isinstance(parameters, dict):
+        return {k: utf8_safe(p) if isinstance(p, str) else p for k, p in parameters.items()}
+    return tuple(utf8_safe(p) if isinstance(p, str) else p for p in parameters)
 
 
 def connect_waiting(path: str, **kwargs: Any) -> WaitingConnection:
