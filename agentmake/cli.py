@@ -239,7 +239,7 @@ def _agentfile_command(command: str, req: Request) -> int:
     from agentmake import project
 
     if command == "init":
-        return project.init_project(req.directory, sys.stdout)
+        return project.init_project(req.directory, sys.stdout, req.agentfile)
     af = project.load(req.directory, req.agentfile, req.overrides)
     if command == "check":
         summary = project.check_summary(af)

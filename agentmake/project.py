@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import re
+import shlex
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -359,13 +360,24 @@ Answer with the summary only, in Markdown: your answer becomes {{ output }}.
 STARTER_NOTE = "# A first note\n\nReplace this with your own notes; each one gets a summary.\n"
 
 
-def init_project(directory: Path, out: TextIO) -> int:
-    """Write a starter project into `directory`; refuse if any of its files already exists."""
+def init_project(directory: Path, out: TextIO, agentfile: Path | None = None) -> int:
+    """Write a starter project into `directory`; refuse if any of its files already exists. With
+    `agentfile` (`-f FILE`, relative to `directory`) the Agentfile is written there, and its prompt and
+    note beside it: in the directory that holds it, the project's root as every other command takes it."""
+    path = directory / (agentfile if agentfile is not None else "Agentfile")
+    directory = path.parent
     files = {
-        "Agentfile": STARTER_AGENTFILE,
+        path.name: STARTER_AGENTFILE,
         "prompts/summarize.md": STARTER_PROMPT,
         "notes/example.md": STARTER_NOTE,
     }
+    parents = dict.fromkeys(Path(rel).parent for rel in files if Path(rel).parent != Path("."))
+    if Path(path.name) in parents:
+        raise UsageError(
+            f"init: an Agentfile named {path.name} would stand where the directory {path.name} goes"
+        )
+    if directory.exists() and not directory.is_dir():
+        raise UsageError(f"init: {directory} is not a directory; nothing written")
     # (a link counts, even a dangling one: writing through it would write elsewhere)
     existing = [rel for rel in files if (directory / rel).exists() or (directory / rel).is_symlink()]
     if existing:
@@ -373,15 +385,21 @@ def init_project(directory: Path, out: TextIO) -> int:
         raise UsageError(f"init: {', '.join(existing)} {verb} in {directory}; nothing written")
     # a file where a directory goes fails before anything is written: not after the Agentfile, which a
     # second `init` then refuses to replace
-    parents = dict.fromkeys(Path(rel).parent for rel in files if Path(rel).parent != Path("."))
     blocked = [str(p) for p in parents if (directory / p).exists() and not (directory / p).is_dir()]
     if blocked:
         raise UsageError(f"init: {', '.join(blocked)} in {directory} is not a directory; nothing written")
     for parent in parents:
         (directory / parent).mkdir(parents=True, exist_ok=True)
     for rel, text in files.items():
-        path = directory / rel
-        path.write_text(text, encoding="utf-8")
-        out.write(term_safe(f"wrote {path}") + "\n")
-    out.write("next: edit prompts/summarize.md, then run `agentmake check` and `agentmake`\n")
+        (directory / rel).write_text(text, encoding="utf-8")
+        out.write(term_safe(f"wrote {directory / rel}") + "\n")
+    command = "agentmake"
+    if agentfile is not None:  # (as the commands that follow must name it, from here)
+        command += f" -f {shlex.quote(os.path.relpath(path))}"
+    prompt = (
+        os.path.relpath(directory / "prompts/summarize.md")
+        if agentfile is not None
+        else "prompts/summarize.md"
+    )
+    out.write(term_safe(f"next: edit {prompt}, then run `{command} check` and `{command}`") + "\n")
     return 0
