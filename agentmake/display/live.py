@@ -79,7 +79,8 @@ class _Live(Live):
 class LiveDisplay:
     """A `rich.live.Live(auto_refresh=False)` drawn by `tick()` and by events at most every
     `REFRESH_INTERVAL` seconds (`monotonic`). `close()` prints the finished-task lines not yet shown, stops
-    it, and prints the full summary (as the plain display does) and the summary line (to `summary_stream`).
+    it, and prints the full summary (as the plain display does) and the summary line (to `summary_stream`);
+    `abort()`, for a build that ended with an error, stops it the same way without a summary.
     `estimates` (task -> expected seconds) are read once, at the start."""
 
     def __init__(
@@ -186,6 +187,18 @@ class LiveDisplay:
             for line in summary_lines(result):
                 self.console.print(Text(line), highlight=False)
         print(result.summary_line(), file=self.summary_stream, flush=True)
+
+    def abort(self, why: str) -> None:
+        """The build ended with an error before it had a result (`Fanout.abort`): stop the table as `close`
+        does (the lines not shown yet are printed, the cursor shown again, stderr given back), so that the
+        error printed next reads last and the terminal is left as it was; no summary, there is none."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            if self._started:
+                self._live.stop()
+                self._print_lines()
 
     # state
 

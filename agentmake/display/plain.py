@@ -136,6 +136,11 @@ class PlainDisplay:
         self.flush()
         print(result.summary_line(), file=self.summary_stream, flush=True)
 
+    def abort(self, why: str) -> None:
+        """The build ended with an error before it had a result (`Fanout.abort`): the lines buffered so far
+        are written now, before the error that is printed next (not after it, when the process exits)."""
+        self.flush()
+
     def flush(self) -> None:
         """Write every buffered line now."""
         self._flushed = time.monotonic()
