@@ -194,7 +194,7 @@ def _remove_output(
         return 1
     try:
         mode = os.lstat(path).st_mode
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # (not there: gone, or a file where its directory goes)
         return 0
     if is_outside_root(out) or out.split("/", 1)[0] == ".agentmake":  # (a record from a planted state.db)
         _out(f"not removing {out}: a recorded output outside the project")

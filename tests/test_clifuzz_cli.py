@@ -48,3 +48,29 @@ def test_init_f_naming_a_directory_the_starter_makes_writes_nothing(
     assert main(["-C", str(tmp_path), "-f", name, "init"]) == 2
     assert f"an Agentfile named {name} would stand where the directory {name} goes" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_clean_passes_over_an_output_whose_directory_is_now_a_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`out/x/b.txt` with a file at `out/x`: clean and clean -n stopped (exit 2, "cannot use a file: Not a
+    directory") before removing anything; there is nothing there to remove."""
+    (tmp_path / "in.txt").write_text("x\n")
+    (tmp_path / "Agentfile").write_text(
+        'agent a:\n    run = "cp {input} {output}"\n    inputs = in.txt\n    outputs = out/a.txt\n\n'
+        'agent b:\n    run = "cp {input} {output}"\n    inputs = in.txt\n    outputs = out/x/b.txt\n'
+    )
+    assert main(["-C", str(tmp_path), "-s"]) == 0
+    (tmp_path / "out/x/b.txt").unlink()
+    (tmp_path / "out/x").rmdir()
+    (tmp_path / "out/x").write_text("mine\n")
+    capsys.readouterr()
+    assert main(["-C", str(tmp_path), "clean", "-n"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "would remove out/a.txt",
+        "agentmake: would remove 1 output (dry run)",
+    ]
+    assert main(["-C", str(tmp_path), "clean"]) == 0
+    assert capsys.readouterr().out == "agentmake: removed 1 output\n"
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["x"]
+    assert (tmp_path / "out/x").read_text() == "mine\n"
