@@ -74,3 +74,22 @@ def test_clean_passes_over_an_output_whose_directory_is_now_a_file(
     assert capsys.readouterr().out == "agentmake: removed 1 output\n"
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["x"]
     assert (tmp_path / "out/x").read_text() == "mine\n"
+
+
+@pytest.mark.parametrize("spelt", ["./out/a.txt", "out//a.txt", "{root}/out/a.txt", "out", "out/"])
+def test_explain_takes_a_target_as_every_other_command_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], spelt: str
+) -> None:
+    """A build, status, graph and clean took `./out/a.txt`, an absolute path or a directory of outputs;
+    explain said "unknown target" of each (and "did you mean 'out/a.txt'?" of the path itself)."""
+    (tmp_path / "in.txt").write_text("x\n")
+    (tmp_path / "Agentfile").write_text(
+        'agent a:\n    run = "cp {input} {output}"\n    inputs = in.txt\n    outputs = out/a.txt\n'
+    )
+    assert main(["-C", str(tmp_path), "-s"]) == 0
+    capsys.readouterr()
+    target = spelt.format(root=tmp_path)
+    assert main(["-C", str(tmp_path), "status", target]) == 0
+    capsys.readouterr()
+    assert main(["-C", str(tmp_path), "explain", target]) == 0
+    assert capsys.readouterr().out == "out/a.txt [a] is up to date\n"

@@ -87,14 +87,18 @@ class Graph:
                 return self._subgraph(set(self.tasks))
         wanted: list[str] = []
         for target in targets:
-            wanted.extend(self._resolve(target))
+            wanted.extend(self.resolve(target))
         return self._subgraph(_closure(wanted, self.deps))
 
-    def _resolve(self, target: str) -> list[str]:
+    def resolve(self, target: str) -> list[str]:
+        """The task ids one target names (as `select` takes it, without what they depend on): a task id, an
+        agent or report name, an output path (`./out/a.md` and an absolute path inside the project too), or
+        a directory holding outputs. UsageError with "did you mean" for anything else."""
         if target in self.tasks:
             return [target]
-        if target in self.agentfile.agents or target in self.agentfile.reports:
-            return [t.id for t in self.tasks_named(target)]
+        named = self.tasks_named(target)
+        if named or target in self.agentfile.agents or target in self.agentfile.reports:
+            return [t.id for t in named]
         path = target
         root = str(self.agentfile.root)
         if os.path.isabs(path) and (path == root or path.startswith(root.rstrip(os.sep) + os.sep)):

@@ -12,7 +12,6 @@ is always shown, also when it is up to date.
 
 from __future__ import annotations
 
-from agentmake.errors import UsageError, did_you_mean
 from agentmake.graph import Graph, Task
 from agentmake.plan.changes import Reason
 from agentmake.plan.dryrun import plan_build
@@ -108,17 +107,9 @@ def waits_to_decide(decision: Decision) -> bool:
 
 
 def resolve_targets(graph: Graph, target: str) -> set[str]:
-    """Task ids for a task id, an agent/report name or an output path; UsageError with a hint otherwise."""
-    if target in graph.tasks:
-        return {target}
-    named = {tid for tid, t in graph.tasks.items() if t.name == target}
-    if named:
-        return named
-    if target in graph.producer:
-        return {graph.producer[target]}
-    names = set(graph.tasks) | {t.name for t in graph.tasks.values()} | set(graph.producer)
-    hint = did_you_mean(target, names)
-    raise UsageError(f"unknown target '{target}'" + (f"; {hint}" if hint else ""))
+    """Task ids for a target as every command takes it (`Graph.resolve`: a task id, an agent/report name, an
+    output path, `./` or absolute too, a directory of outputs); UsageError with a hint otherwise."""
+    return set(graph.resolve(target))
 
 
 def _upstream(graph: Graph, targets: set[str]) -> set[str]:
