@@ -23,13 +23,22 @@ def mark(moment: str, detail: str = "") -> None:
 
 
 def _write() -> None:
+    """Append the timeline to `_PATH`; a file that cannot be written (a directory, a missing directory, a
+    full disk) is said in one line on stderr, not a traceback after the command's own output."""
     import json
+    import sys
 
     assert _PATH is not None
     mark("exit")
-    with open(_PATH, "a", encoding="utf-8") as fh:
-        for when, moment, detail, thread in _events:
-            fh.write(json.dumps({"t": when, "moment": moment, "detail": detail, "thread": thread}) + "\n")
+    try:
+        with open(_PATH, "a", encoding="utf-8") as fh:
+            for when, moment, detail, thread in _events:
+                fh.write(json.dumps({"t": when, "moment": moment, "detail": detail, "thread": thread}) + "\n")
+    except OSError as e:
+        from agentmake.safetext import term_safe
+
+        why = e.strerror or str(e)
+        print(term_safe(f"agentmake: warning: cannot write AGENTMAKE_TRACE={_PATH}: {why}"), file=sys.stderr)
 
 
 if ON:

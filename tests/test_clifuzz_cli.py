@@ -93,3 +93,31 @@ def test_explain_takes_a_target_as_every_other_command_does(
     capsys.readouterr()
     assert main(["-C", str(tmp_path), "explain", target]) == 0
     assert capsys.readouterr().out == "out/a.txt [a] is up to date\n"
+
+
+def test_a_trace_file_that_cannot_be_written_is_a_warning_not_a_traceback(tmp_path: Path) -> None:
+    """AGENTMAKE_TRACE naming a directory (or a file in a missing one, or /dev/full) printed a traceback
+    ("Exception ignored in atexit callback") after the command's own output."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "in.txt").write_text("x\n")
+    (tmp_path / "Agentfile").write_text(
+        'agent a:\n    run = "cp {input} {output}"\n    inputs = in.txt\n    outputs = out/a.txt\n'
+    )
+    for trace in (tmp_path, tmp_path / "missing" / "t.jsonl"):
+        env = {**os.environ, "AGENTMAKE_TRACE": str(trace), "CI": "1"}
+        proc = subprocess.run(
+            [sys.executable, "-m", "agentmake", "-C", str(tmp_path), "-B"],
+            env=env, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        assert "Traceback" not in proc.stderr, proc.stderr
+        assert proc.stderr.splitlines()[-1].startswith(
+            f"agentmake: warning: cannot write AGENTMAKE_TRACE={trace}: "
+        ), proc.stderr
+    trace = tmp_path / "t.jsonl"
+    env = {**os.environ, "AGENTMAKE_TRACE": str(trace), "CI": "1"}
+    proc = subprocess.run([sys.executable, "-m", "agentmake", "-C", str(tmp_path)], env=env, timeout=60)
+    assert proc.returncode == 0 and '"moment": "exit"' in trace.read_text()
