@@ -9,6 +9,8 @@ after it is a target or a VAR=value, never an option or a command, as POSIX tool
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import re
 import sys
@@ -316,10 +318,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     interrupted). Called without `argv` (the console script, `python -m agentmake`) a finished command
     ends the process at once (`_end_process`); with `argv` (tests, embedding) it only returns."""
     args = sys.argv[1:] if argv is None else list(argv)
+    if argv is None:
+        _tolerate_legacy_encodings()
     code = _main(args)
     if argv is None:
         _end_process(code)
     return code
+
+
+def _tolerate_legacy_encodings() -> None:
+    """Where stdout or stderr is not UTF-8 (a Latin-1 locale, `PYTHONIOENCODING=ascii`), a character it
+    cannot hold is written escaped (`\\u2014`), not a UnicodeEncodeError traceback that ends the command
+    half-way: agentmake's own lines have `—`, `→` and `✗`, and file names and agents' messages anything."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+        if encoding != "utf8" and isinstance(stream, io.TextIOWrapper):
+            with contextlib.suppress(ValueError, OSError):
+                stream.reconfigure(errors="backslashreplace")
 
 
 def _end_process(code: int) -> None:

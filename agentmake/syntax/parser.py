@@ -405,7 +405,7 @@ def _cache_key(text: str) -> str | None:
     for part in (
         _PARSE_CACHE_VERSION,
         grammar_path().read_text(encoding="utf-8"),
-        Path(__file__).read_text(),
+        Path(__file__).read_text(encoding="utf-8"),
         text,
     ):
         h.update(part.encode("utf-8", "surrogatepass"))
