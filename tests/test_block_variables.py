@@ -298,3 +298,14 @@ def test_the_example_agentfile_sets_a_variable_for_one_block_and_checks() -> Non
     af = load_agentfile(repo / "Agentfile.example")
     assert any(a.variables for a in af.agents.values())
     assert main(["-C", str(repo), "check", "-f", "Agentfile.example"]) == 0
+
+
+def test_a_prompt_whose_variables_changed_is_said_to_have_changed_once(e2e: E2E) -> None:
+    e2e.write("review.md", PROMPT + "Be {{ tone }}.\n")
+    assert e2e.am().code == 0
+    dry = e2e.am("-n", "focus=style", "tone=kind")
+    assert (
+        "would run quality: prompt review.md changed "
+        "(variables focus: 'code quality' → 'style', tone: 'terse' → 'kind')\n"
+    ) in dry.out
+    assert dry.out.count("prompt review.md changed") == 3  # (once for each of the three reviewers)

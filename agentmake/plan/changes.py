@@ -146,13 +146,13 @@ def _prompt(old: dict[str, Any], new: dict[str, Any], *, input_changed: bool) ->
     used_old = (old.get("_render") or {}).get("variables")
     used_new = (new.get("_render") or {}).get("variables")
     if isinstance(used_old, dict) and isinstance(used_new, dict) and used_old != used_new:
-        return [
-            Reason(
-                "prompt-changed", f"{name} changed (variable {var}: {_memo(was)} → {_memo(now)})", path=path
-            )
+        changed = [
+            f"{var}: {_memo(was)} → {_memo(now)}"
             for var in sorted(set(used_old) | set(used_new))
             if (was := used_old.get(var)) != (now := used_new.get(var))
-        ]
+        ]  # (one reason: the prompt is said to have changed once, with every variable that did)
+        word = "variable" if len(changed) == 1 else "variables"
+        return [Reason("prompt-changed", f"{name} changed ({word} {', '.join(changed)})", path=path)]
     if input_changed:
         return []  # the rendered text includes a changed input: the input reason says it all
     return [Reason("prompt-changed", f"{name} changed (a variable or wildcard it uses changed)", path=path)]
