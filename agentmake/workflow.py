@@ -480,13 +480,16 @@ def explain(req: Request) -> int:
     from agentmake.store import Store
 
     store = Store.open(project.root, lock=False)
+    said: set[str] = set()  # (a task two targets share is explained once)
     try:
         for target in req.targets:
             selected = project.graph.select([target])
             hasher = Hasher(project.root, store)
             rebuilder = Rebuilder(selected, store, hasher, force=req.force, checker=_checker(project))
             for line in explain_lines(selected, rebuilder, target):
-                _out(term_safe(line))
+                if line not in said:
+                    said.add(line)
+                    _out(term_safe(line))
     finally:
         store.close()
     return EXIT_OK

@@ -201,3 +201,18 @@ def test_a_task_whose_output_is_missing_is_stale_not_may_be(
     assert main(["-C", str(tmp_path), "-n"]) == 0
     said = capsys.readouterr().out
     assert "would run three: output build/three.txt is missing; input build/one.txt will be rebuilt" in said
+
+
+def test_explain_of_two_targets_explains_a_task_they_share_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from agentmake.cli import main
+
+    (tmp_path / "Agentfile").write_text(
+        'agent x:\n    outputs = out.txt\n    run = "echo hi > {output}"\n'
+        'agent y:\n    inputs = out.txt\n    outputs = y.txt\n    run = "cat {input} > {output}"\n'
+        'agent z:\n    inputs = out.txt\n    outputs = z.txt\n    run = "cat {input} > {output}"\n'
+    )
+    assert main(["-C", str(tmp_path), "explain", "y", "z"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(" [")[1].split("]")[0] for line in lines] == ["x", "y", "z"], lines
