@@ -16,7 +16,9 @@ version 1, or every task reruns or restores once)::
      "check": {"kind": ..., "command": template, "outputs": [paths, as declared] (a command check)} | None,
      "settings": {...}}                               # anything else that reaches the invocation
 
-    "model" is None when the runner has no `model_flag`: such a model reaches no command line. "outputs"
+    "model" is None when the runner has no `model_flag`: such a model reaches no command line. A shell
+    agent's "runner" holds the shell runner's command alone, the other fields at their preset values
+    (`shell_runner_parts`). "outputs"
     are sorted: their order reaches the agent only through its prompt or command (``{{ outputs }}``,
     ``{output}``), which "prompt" covers, or through a check's ``{output}``, which keeps them in order.
 
@@ -70,7 +72,8 @@ def text_hash(text: str) -> str:
 
 def runner_parts(runner: RunnerSpec | None, model: str | None) -> dict[str, Any] | None:
     """The runner's share of a key: what reaches the command line and how the answer is read (a model only
-    with a `model_flag` to pass it with)."""
+    with a `model_flag` to pass it with). The environment variables it passes are a set: a name listed
+    twice passes it once."""
     if runner is None:
         return None
     return {
@@ -78,8 +81,18 @@ def runner_parts(runner: RunnerSpec | None, model: str | None) -> dict[str, Any]
         "model": model if runner.model_flag is not None else None,
         "model_flag": runner.model_flag,
         "format": runner.format,
-        "env": sorted(runner.env),
+        "env": sorted(set(runner.env)),
     }
+
+
+def shell_runner_parts(runner: RunnerSpec | None) -> dict[str, Any] | None:
+    """The `shell` runner's share of a shell agent's key: its command alone reaches the call (`sh -c`
+    by default). A shell agent inherits the whole environment, writes its outputs itself and is given no
+    model, so the runner's `env`, `format`, `model` and `model_flag` are keyed as the preset has them
+    (the default shell runner's parts are unchanged): setting them reruns nothing."""
+    if runner is None:
+        return None
+    return {"command": list(runner.command), "model": None, "model_flag": None, "format": "text", "env": []}
 
 
 def check_parts(check: Check | None, outputs: tuple[str, ...]) -> dict[str, Any] | None:

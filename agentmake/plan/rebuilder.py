@@ -41,6 +41,7 @@ from agentmake.plan.keys import (
     check_parts,
     key_of,
     runner_parts,
+    shell_runner_parts,
     short,
     summary_digest,
     text_hash,
@@ -265,7 +266,7 @@ class Rebuilder:
         if isinstance(spec, AgentSpec) and spec.is_shell:
             text = render_task_command(task)
             shell = af.runners.get("shell")
-            parts.update(kind="shell", runner=runner_parts(shell, None), prompt=text_hash(text or ""))
+            parts.update(kind="shell", runner=shell_runner_parts(shell), prompt=text_hash(text or ""))
             parts["settings"] = {}
         else:
             prompt = task_prompt(task)
@@ -323,15 +324,15 @@ class Rebuilder:
         """Everything of an agent that reaches its tasks' keys, apart from the per-task paths and hashes."""
         af = self.graph.agentfile
         if spec.is_shell:
-            runner, model = af.runners.get("shell"), None
+            runner_key = shell_runner_parts(af.runners.get("shell"))
         else:
             runner = af.runners.get(spec.runner) if spec.prompt is not None else None
-            model = model_of(spec, runner, af.settings)
+            runner_key = runner_parts(runner, model_of(spec, runner, af.settings))
         prompt = spec.prompt
         check = spec.check
         blob = [
             FAST_VERSION, KEY_VERSION, RENDER_VERSION, spec.is_shell, spec.run,
-            None if prompt is None else [prompt.text, prompt.path], runner_parts(runner, model),
+            None if prompt is None else [prompt.text, prompt.path], runner_key,
             None if check is None else [check.kind, check.command], self._scope_hash(spec),
         ]  # fmt: skip
         return text_hash(json.dumps(blob, sort_keys=True, default=repr))
