@@ -32,7 +32,7 @@ class RunnerSpec:
 
     name: str
     command: tuple[str, ...]  # argv prefix, shlex-split; never run through a shell
-    base: str | None = None  # preset this runner starts from
+    base: str | None = None  # the runner this one starts from, as written (a preset or another runner)
     model: str | None = None
     model_flag: str | None = None  # e.g. "--model"; None: the runner takes no model
     format: str = "text"  # one of OUTPUT_FORMATS
@@ -40,6 +40,9 @@ class RunnerSpec:
     retries: int | None = None
     timeout: float | None = None  # seconds
     env: tuple[str, ...] = ()  # names of environment variables passed through
+    # the preset at the root of its `base` chain (`runner b: base = a` with `a` based on claude: claude);
+    # None: its `base`, else its name, if that is a preset (`runners.presets.preset_of`)
+    preset: str | None = None
     loc: Loc | None = None
 
 

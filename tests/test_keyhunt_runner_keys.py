@@ -9,6 +9,9 @@ import pytest
 from conftest import FakeAgents
 from e2e_helpers import E2E
 
+from agentmake.runners.presets import preset_of
+from agentmake.syntax.load import load_agentfile
+
 SHELL_AGENT = """\
 agent up:
     inputs = in.txt
@@ -85,3 +88,44 @@ def test_an_environment_variable_named_twice_is_passed_once_and_reruns_nothing(e
     e2e.write("Agentfile", LLM_AGENT.format(env="FOO BAR BAZ"))  # (a new name still reruns it)
     assert "runner claude: env changed BAR FOO → BAR BAZ FOO" in e2e.am("-n").out
     assert e2e.am().summary.ran == 1
+
+
+def test_a_runner_based_on_a_runner_based_on_claude_is_invoked_as_claude(e2e: E2E) -> None:
+    """`runner b: base = a` with `runner a: base = claude`: b's preset was none (its base, `a`, is no
+    preset), so claude was started without its login (ANTHROPIC_API_KEY not passed, no config directory)
+    and every call failed: `agent authentication failed (Not logged in · Please run /login)`."""
+    e2e.write(
+        "Agentfile",
+        '''\
+        runner a:
+            base = claude
+            model = sonnet
+        runner b:
+            base = a
+        agent t:
+            runner = b
+            inputs = in.txt
+            outputs = out.md
+            prompt = """
+                FAKE: label=t show-argv
+                hello
+                """
+        ''',
+    )
+    build = e2e.am()
+    assert build.code == 0 and build.summary.ran == 1, build
+    assert e2e.calls() == ["t"]
+    out = e2e.read("out.md")
+    assert '"--model", "sonnet"' in out, out  # (a's model, passed with claude's flag)
+
+
+def test_a_runner_two_bases_from_llm_with_json_reads_llm_json(tmp_path: Path) -> None:
+    """`--json` in the command of a runner resting on `llm` makes its answer llm's JSON records: read as
+    `llm-json`. A runner based on a runner based on `llm` was read as `text` (the whole record, prompt
+    included, became the output)."""
+    (tmp_path / "Agentfile").write_text(
+        'runner a:\n    base = llm\nrunner b:\n    base = a\n    command = "llm --json"\n'
+    )
+    af = load_agentfile(tmp_path / "Agentfile")
+    assert (af.runners["b"].base, af.runners["b"].format) == ("a", "llm-json")
+    assert preset_of(af.runners["b"]) == "llm"

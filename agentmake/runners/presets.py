@@ -87,7 +87,10 @@ STDIN_LIMITS: dict[str, int] = {"gemini": 8 * 1024 * 1024}
 
 
 def preset_of(runner: RunnerSpec) -> str | None:
-    """The preset a runner is built on: its `base`, or its own name when that is a preset."""
+    """The preset a runner is built on: the one at the root of its `base` chain, its `base`, or its own
+    name when that is a preset."""
+    if runner.preset is not None:
+        return runner.preset
     if runner.base in PRESETS:
         return runner.base
     return runner.name if runner.name in PRESETS else None

@@ -299,7 +299,8 @@ def build_runner(
             raise f["base"].error(
                 f"unknown runner '{base_name}'", sorted(known), did_you_mean(base_name, known)
             )
-        spec = replace(known[base_name], name=b.name, base=base_name, loc=b.loc)
+        parent = known[base_name]  # (invoked as the preset it rests on: its login, its config directory)
+        spec = replace(parent, name=b.name, base=base_name, preset=_preset(parent, presets), loc=b.loc)
     elif b.name in presets:
         spec = replace(presets[b.name], loc=b.loc)
     elif "command" not in f:
@@ -346,8 +347,16 @@ def _llm_json(spec: RunnerSpec, presets: Mapping[str, RunnerSpec]) -> bool:
     """An `llm` runner told `--json` in its command and given no `format`: llm then prints a JSON array of
     records (shared/RUNNERS.md), so read it as `llm-json` (the answer, and its tokens); as `text`, the whole
     record, prompt included, became the output."""
-    preset = spec.base if spec.base in presets else spec.name
-    return preset == "llm" and spec.format == "text" and "--json" in spec.command
+    return _preset(spec, presets) == "llm" and spec.format == "text" and "--json" in spec.command
+
+
+def _preset(spec: RunnerSpec, presets: Mapping[str, RunnerSpec]) -> str | None:
+    """The preset a runner rests on (as `runners.presets.preset_of` says, from the presets given)."""
+    if spec.preset is not None:
+        return spec.preset
+    if spec.base in presets:
+        return spec.base
+    return spec.name if spec.name in presets else None
 
 
 def _int(f: Field, minimum: int | None = None) -> int:
