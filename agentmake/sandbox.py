@@ -1,29 +1,116 @@
-"""The Jinja sandbox every template is rendered in (prompts and reports): Jinja's own, with `*` and `**`
-that cannot exhaust the memory. Imported where a template is compiled, not at start-up (it loads Jinja)."""
+"""The Jinja sandbox every template is rendered in (prompts and reports): Jinja's own, with operations that
+cannot exhaust the memory. Imported where a template is compiled, not at start-up (it loads Jinja)."""
 
 from __future__ import annotations
 
+import types
+from collections.abc import Callable
+from functools import update_wrapper, wraps
 from typing import Any
 
-from jinja2.sandbox import SandboxedEnvironment, SecurityError
+from jinja2.sandbox import SandboxedEnvironment, SandboxedEscapeFormatter, SandboxedFormatter, SecurityError
+from markupsafe import Markup
+
+from agentmake.sandbox_bounds import HUGE, indent_size, method_size, percent_size, spec_size
 
 MAX_PRODUCT = 100_000_000  # characters or items a template may build with `*` (100 MB of prompt and more)
 MAX_POWER_BITS = 100_000  # bits of an integer a template may compute with `**`
+MAX_WIDTH = MAX_PRODUCT  # a width or precision (`%N`, `{:N}`, `center(N)`...): characters it would build
 
 
 class Sandbox(SandboxedEnvironment):
-    """`{{ "x" * 10**10 }}` or `{{ 2 ** 10**10 }}` is an error naming the operation, not a machine brought
-    to a halt (Jinja's sandbox bounds only `range`). Intercepted operators are not folded at compile time
-    either, so the check holds for constants too."""
+    """`{{ "x" * 10**10 }}`, `{{ 2 ** 10**10 }}`, `{{ 'x'|center(10**10) }}` or `{{ '%10000000000d' % 1 }}`
+    is an error naming the operation, not a machine brought to a halt (Jinja's sandbox bounds only `range`).
+    Bounded: `*`, `**`, the widths and precisions of `%` (and the `format` filter) and of `str.format`, the
+    padding methods (`center`, `ljust`, `rjust`, `zfill`, `expandtabs`) and filters (`center`, `indent`),
+    and the fill of `batch` and `slice`. Intercepted operators are not folded at compile time either, so
+    the check holds for constants too. Not bounded: what a loop repeats (each step is bounded alone)."""
 
-    intercepted_binops = frozenset(["*", "**"])
+    intercepted_binops = frozenset(["*", "**", "%"])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, size in _FILTER_SIZES.items():
+            self.filters[name] = _bounded_filter(self.filters[name], name, size)
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         if operator == "*" and (size := _product_size(left, right)) > MAX_PRODUCT:
             raise SecurityError(f"`*` would build {size:,} characters or items (at most {MAX_PRODUCT:,})")
         if operator == "**" and _huge_power(left, right):
             raise SecurityError(f"`**` would compute a number of over {MAX_POWER_BITS:,} bits")
+        if operator == "%" and isinstance(left, str):
+            _check_width("`%`", percent_size(left, right))
         return super().call_binop(context, operator, left, right)
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        # (Jinja's own signature: its double underscores keep a keyword argument named `context` free)
+        if isinstance(__obj, types.BuiltinMethodType) and isinstance(__obj.__self__, str):
+            size = method_size(__obj.__name__, __obj.__self__, args, kwargs)
+            _check_width(f"`{__obj.__name__}`", size)
+        return super().call(__context, __obj, *args, **kwargs)
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        """Jinja's sandboxed `str.format` and `format_map`, whose fields' widths and precisions are bounded
+        (`'{:>10000000000}'.format(1)`, `'{:>{}}'.format(1, 10**10)`)."""
+        if self_wrapped := super().wrap_str_format(value):
+            text: str = value.__self__
+            formatter: SandboxedFormatter = (
+                _BoundedEscapeFormatter(self, escape=text.escape)
+                if isinstance(text, Markup)
+                else _BoundedFormatter(self)
+            )
+            is_map = value.__name__ == "format_map"
+
+            def wrapper(*args: Any, **kwargs: Any) -> str:
+                if not is_map:
+                    return type(text)(formatter.vformat(text, args, kwargs))
+                if kwargs or len(args) != 1:
+                    return self_wrapped(*args, **kwargs)  # (Jinja's TypeError for these)
+                return type(text)(formatter.vformat(text, (), args[0]))
+
+            return update_wrapper(wrapper, value)
+        return None
+
+
+class _BoundedFormatter(SandboxedFormatter):
+    def format_field(self, value: Any, format_spec: str) -> Any:
+        _check_width("a `format` field", spec_size(format_spec))
+        return super().format_field(value, format_spec)
+
+
+class _BoundedEscapeFormatter(_BoundedFormatter, SandboxedEscapeFormatter):
+    pass
+
+
+def _check_width(what: str, size: int, unit: str = "characters") -> None:
+    if size > MAX_WIDTH:
+        shown = f"{size:,}" if size < HUGE else f"over {HUGE:,}"
+        raise SecurityError(f"{what} would build {shown} {unit} (at most {MAX_WIDTH:,})")
+
+
+# filter name -> what it would build, from the filter's own arguments
+_FILTER_SIZES: dict[str, Callable[..., int]] = {
+    "center": lambda value, width=80: width if isinstance(width, int) else 0,
+    "indent": lambda s, width=4, first=False, blank=False: indent_size(s, width),
+    "format": lambda value, *args, **kwargs: percent_size(str(value), kwargs or args),
+    "batch": lambda value, linecount, fill_with=None: linecount if fill_with is not None else 0,  # (fill)
+    "slice": lambda value, slices, fill_with=None: slices if isinstance(slices, int) else 0,  # (lists)
+}
+
+
+def _bounded_filter(original: Callable[..., Any], name: str, size: Callable[..., int]) -> Callable[..., Any]:
+    passed = 1 if getattr(original, "jinja_pass_arg", None) else 0  # (a context Jinja passes it first)
+
+    @wraps(original)
+    def bounded(*args: Any, **kwargs: Any) -> Any:
+        try:
+            needed = size(*args[passed:], **kwargs)
+        except TypeError:  # (arguments the filter itself refuses: let it say so)
+            needed = 0
+        _check_width(f"`{name}`", needed, "items" if name in ("batch", "slice") else "characters")
+        return original(*args, **kwargs)
+
+    return bounded
 
 
 def _product_size(left: object, right: object) -> int:

@@ -1,0 +1,80 @@
+"""How many characters a template operation would build before it builds them: the widths and precisions of
+`%` and `str.format` fields, the width of a padding method or filter. Pure arithmetic on the operands, for
+`agentmake.sandbox` to refuse what would exhaust the memory (`'%10000000000d' % 1` allocates 10 GB).
+
+Each function returns an upper bound on what the operation builds (0: nothing it could make big), so
+`'%5d' % 1` → 5, `'{:>{}}'` → the resolved width, `'x'.center(80)` → 80."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+HUGE = 10**18  # stands for a number written with too many digits to convert (int() refuses over 4,300)
+
+# after `%` and its optional `(key)`: flags, width, precision, length modifier, conversion
+_PERCENT_SPEC = re.compile(r"[-#0 +]*(\*|\d+)?(?:\.(\*|\d*))?[hlL]?(.?)", re.DOTALL)
+_DIGITS = re.compile(r"\d+")
+# str methods that pad to a width given as their first argument (`zfill(width)`, `center(width, fill)`)
+PADDING_METHODS = frozenset(["center", "ljust", "rjust", "zfill"])
+
+
+def _number(digits: str) -> int:
+    return int(digits) if len(digits) <= 18 else HUGE
+
+
+def percent_size(fmt: str, args: Any) -> int:
+    """The largest width or precision in `fmt % args` (a `*` takes its value from `args`, as `%` does)."""
+    values: Sequence[Any] = args if isinstance(args, tuple) else (args,)
+    return max(_percent_numbers(fmt, values), default=0)
+
+
+def _percent_numbers(fmt: str, values: Sequence[Any]) -> Iterator[int]:
+    used = 0
+    start = fmt.find("%")
+    while start != -1:
+        at = start + 1
+        if fmt.startswith("(", at):  # a mapping key, whose parentheses may nest, as CPython counts them
+            depth = 0
+            while at < len(fmt):
+                depth += {"(": 1, ")": -1}.get(fmt[at], 0)
+                at += 1
+                if depth == 0:
+                    break
+        spec = _PERCENT_SPEC.match(fmt, at)
+        assert spec is not None  # (every part of the pattern is optional)
+        for part in spec.group(1, 2):
+            if part == "*":
+                value = values[used] if used < len(values) else 0
+                used += 1
+                yield abs(value) if isinstance(value, int) else 0
+            elif part:
+                yield _number(part)
+        if spec.group(3) != "%":
+            used += 1
+        start = fmt.find("%", spec.end())
+
+
+def spec_size(format_spec: str) -> int:
+    """The largest number in a `str.format` field's spec (its width or precision; a digit as the fill
+    character counts too, which can only make the bound larger)."""
+    return max((_number(d) for d in _DIGITS.findall(format_spec)), default=0)
+
+
+def method_size(name: str, text: str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> int:
+    """What `text.<name>(*args, **kwargs)` builds, for the str methods that can build much from little."""
+    if name in PADDING_METHODS:
+        width = args[0] if args else kwargs.get("width", 0)
+        return width if isinstance(width, int) else 0
+    if name == "expandtabs":
+        size = args[0] if args else kwargs.get("tabsize", 8)
+        return len(text) + text.count("\t") * size if isinstance(size, int) else 0
+    return 0
+
+
+def indent_size(text: Any, width: Any) -> int:
+    """What the `indent` filter builds: `width` (spaces, or a string) before each line."""
+    pad = width if isinstance(width, int) else len(width) if isinstance(width, str) else 0
+    lines = str(text).count("\n") + 1
+    return len(str(text)) + pad * lines
