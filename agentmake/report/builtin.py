@@ -96,7 +96,7 @@ def render_sections(task: Task, inputs: list[Input], gaps: Sequence[Gap] = ()) -
             continue
         digest = hashlib.sha256(item.content.encode("utf-8")).hexdigest()
         if digest in seen:
-            parts.append(f"_(same as `{term_safe(seen[digest])}`)_")
+            parts.append(f"_(same as {code_span(term_safe(seen[digest]))})_")
             continue
         seen[digest] = item.path
         body = section_body(item.path, item.content)

@@ -10,7 +10,9 @@ from typing import Any, Protocol
 from agentmake.display.fmt import agent_name, fmt_cost, fmt_duration, fmt_tokens, md_table
 from agentmake.graph import Graph, Task
 from agentmake.model import AgentSpec, ReportSpec
+from agentmake.report.markdown import code_span
 from agentmake.report.mermaid import Bar, flowchart, gantt, legend
+from agentmake.safetext import term_safe
 from agentmake.store import AttemptRecord
 from agentmake.store.records import run_time
 
@@ -164,13 +166,13 @@ def _path_lines(
         return []
     chain = "".join(
         ("" if how is None else " ⇢ " if how == "slot" else " → ")
-        + f"`{t}` ({fmt_duration(weights.get(t, 0.0))})"
+        + f"{code_span(term_safe(t))} ({fmt_duration(weights.get(t, 0.0))})"
         for t, how in as_run
     )
     lines = ["", f"Critical path ({fmt_duration(total)}): {chain}"]
     if any(how == "slot" for _, how in as_run):
         deps_total = sum(weights.get(t, 0.0) for t in by_deps)
-        alone = " → ".join(f"`{t}`" for t in by_deps)
+        alone = " → ".join(code_span(term_safe(t)) for t in by_deps)
         lines += [
             "",
             "(`→` waited for a dependency, `⇢` for a free slot: `-j` or the runner's `parallel` held it back."
