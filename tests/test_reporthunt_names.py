@@ -41,3 +41,21 @@ def test_odd_names_stay_code_spans_on_their_line(tmp_path: Path, fake_agents: Fa
     critical = next(line for line in report.splitlines() if line.startswith("Critical path ("))
     assert "``copy:a`b``" in critical and "`copy:c\\n\\n# Injected`" in critical, critical
     assert "_(same as ``out/a`b.txt``)_" in report, report  # (the second input, the same bytes as the first)
+
+
+def test_any_error_inside_a_report_template_names_its_line(tmp_path: Path, fake_agents: FakeAgents) -> None:
+    """A RuntimeError out of a template (a dict changed while a loop reads it) was `report rendering failed:
+    RuntimeError: …`, with no file or line, where every other error names them (as a prompt's does)."""
+    e2e = E2E(tmp_path / "proj", fake_agents)
+    e2e.write("in/a.txt", "a\n")
+    e2e.write("Agentfile", "report r:\n    inputs = in/a.txt\n    output = R.md\n    template = t.md.j2\n")
+    e2e.write(
+        "t.md.j2",
+        '# {{ title }}\n{% set d = {"a": 1} %}\n'
+        '{% for k in d %}{% set _ = d.update({k ~ "x": 1}) %}{% endfor %}\n',
+    )
+    run = e2e.am("report")
+    assert run.code == 1, run
+    assert (
+        "report template t.md.j2, line 3: RuntimeError: dictionary changed size during iteration" in run.text
+    ), run

@@ -68,6 +68,6 @@ def render_template(
         line = _template_line(exc, name) or 1
         message = getattr(exc, "message", None) or str(exc)
         raise file_error("report template", name, source, line, message) from None
-    except (ArithmeticError, LookupError, TypeError, ValueError, AttributeError, RecursionError) as exc:
+    except Exception as exc:  # any failure inside the template is its author's to fix (as a prompt's is)
         line = _template_line(exc, name) or 1
         raise file_error("report template", name, source, line, f"{type(exc).__name__}: {exc}") from None
