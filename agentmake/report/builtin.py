@@ -99,8 +99,8 @@ def render_sections(task: Task, inputs: list[Input], gaps: Sequence[Gap] = ()) -
             parts.append(f"_(same as {code_span(term_safe(seen[digest]))})_")
             continue
         seen[digest] = item.path
-        body = section_body(item.path, item.content)
-        parts.append(body if body.strip() else "_(empty)_")
+        # (an empty or blank file says so: fenced, a `.txt` or `.json` one was an empty code block)
+        parts.append(section_body(item.path, item.content) if item.content.strip() else "_(empty)_")
     for pattern in unmatched(task):
         parts += [f"## {pattern}", "_(no file matches)_"]
     return "\n\n".join(parts) + "\n"
