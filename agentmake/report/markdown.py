@@ -19,6 +19,11 @@ LANGUAGES = {
 _ATX = re.compile(r"^( {0,3})(#{1,6})(?=[ \t]|$)")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+# the HTML blocks that end only at a marker, not at a blank line (CommonMark's kinds 1 to 5): a `<!--` with no
+# `-->` goes on to the end of the document, hiding every section after it
+_HTML_BLOCK = re.compile(
+    r"^ {0,3}(?:<(pre|script|style|textarea)(?:[ \t>]|$)|<!--|<\?|<!\[CDATA\[|<![A-Za-z])", re.I
+)
 # lines that start a block other than a paragraph (a list item, a quote, HTML, a table row), or indented code
 _NOT_PARAGRAPH = re.compile(r"^ {0,3}([-*+][ \t]|\d{1,9}[.)][ \t]|>|<|\|)|^( {4}|\t)")
 _TABLE_DELIMITER = re.compile(
@@ -46,13 +51,23 @@ def code_span(text: str) -> str:
 def demote_headings(text: str, by: int = 2) -> str:
     """Push every heading down `by` levels (capped at 6), outside code fences; setext headings become ATX.
     As in CommonMark, a setext underline makes a heading of the whole paragraph above it (every line), and
-    only of a paragraph: under a list item, a table row, a quote, HTML or indented code it is a rule."""
+    only of a paragraph: under a list item, a table row, a quote, HTML or indented code it is a rule. A code
+    fence or an HTML block (`<!--`, `<pre>`...) left open is closed at the end: the text is one section of a
+    report, and either would otherwise take every section after it (as code, or hidden)."""
     out: list[str] = []
     in_fence: str | None = None
+    in_html: str | None = None  # the marker that ends the HTML block being read (`-->`, `</pre>`...)
     para: int | None = None  # where in `out` the paragraph being read starts (None: not in one)
     in_table = False
     lines = text.splitlines()
     for line in lines:
+        if in_html is None and in_fence is None and (html := _HTML_BLOCK.match(line)):
+            in_html, para = html_end(html), None
+        if in_html is not None:
+            if in_html.lower() in line.lower():
+                in_html = None
+            out.append(line)
+            continue
         fence_match = _FENCE.match(line)
         if in_fence is not None:
             if (
@@ -95,7 +110,17 @@ def demote_headings(text: str, by: int = 2) -> str:
         out.append(line)
     if in_fence is not None:  # a truncated answer must not turn the rest of the report into code
         out.append(in_fence)
+    if in_html is not None:  # (nor hide it in a comment)
+        out.append(in_html)
     return "\n".join(out)
+
+
+def html_end(start: re.Match[str]) -> str:
+    """The marker that ends the HTML block `start` opens (`_HTML_BLOCK`)."""
+    text = start.group(0).lstrip(" ")
+    if start.group(1):
+        return f"</{start.group(1)}>"
+    return {"<!-": "-->", "<![": "]]>"}.get(text[:3], "?>" if text.startswith("<?") else ">")
 
 
 def _cell(value: Any) -> str:
