@@ -16,7 +16,7 @@ from agentmake.scheduler import BuildControl, BuildResult
 from agentmake.store import Store
 from agentmake.syntax import load_agentfile
 from agentmake.watch.events import RESCAN
-from agentmake.watch.idle import check_idle
+from agentmake.watch.idle import Notice, check_idle
 from agentmake.watch.links import resolve_links
 from agentmake.watch.relevance import Changes, readers, sort_changes
 from agentmake.watch.watcher import Watcher
@@ -48,6 +48,9 @@ class WatchSession:
         # task id -> the key it failed under in this session: an edit of something else does not pay for the
         # same failure again (it is tried again once what it reads changes, or by a plain `agentmake`)
         self.held: dict[str, str] = {}
+        # the outputs edited by hand and kept that a build of this session told of (`idle.Notice`): another
+        # save does not make a build only to tell them again
+        self.told: frozenset[Notice] = frozenset()
         self.broken = False  # the last load failed (the last good project, if any, is still in force)
         # the files that plan the build as the Agentfile names them, and their directories (`find_plan_files`)
         self.plan_ways: frozenset[str] = frozenset()
@@ -165,7 +168,7 @@ class WatchSession:
         decided = None  # the tasks the check found up to date, taken as decided by the build
         if after is not None and not self.req.force:
             seen = self.watcher.changes_seen
-            check = check_idle(self.root, self.store, selected, self.held)
+            check = check_idle(self.root, self.store, selected, self.held, self.told)
             if check.idle:
                 if self.req.verbose:
                     saved = ", ".join(sorted(p for p in after if p != RESCAN)) or "the project"
@@ -177,6 +180,7 @@ class WatchSession:
             # (unless the watcher saw a change meanwhile; one it sees only later, as one just after a build
             # decided, makes the next build decide again what it touches)
             decided = check.decided if self.watcher.changes_seen == seen else None
+            self.told |= check.notices  # (the build tells them)
         control = BuildControl()
         self.watcher.control = control
         try:
