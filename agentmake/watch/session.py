@@ -55,6 +55,8 @@ class WatchSession:
         # the files that plan the build as the Agentfile names them, and their directories (`find_plan_files`)
         self.plan_ways: frozenset[str] = frozenset()
         self.error = ""  # what the last failed load said
+        self.selected = False  # the targets were found in a graph of this session
+        self.unselected = ""  # what the last build said of a target an edit took away ('' once it is back)
 
     def close(self) -> None:
         self.watcher.stop.set()
@@ -156,9 +158,21 @@ class WatchSession:
         """Build the targets. `after`: the changes that led here; a build that would run, restore and say
         nothing then does not happen (a save without a change of content, an edit undone before the build,
         a comment added to the Agentfile: `idle.check_idle`), so it prints nothing (a note with -v); else
-        the tasks that check found up to date are not decided again, unless the watcher saw a change since."""
+        the tasks that check found up to date are not decided again, unless the watcher saw a change since. A
+        target an edit took away is said to be unknown (once) and nothing is built until it is back."""
         assert self.project is not None
-        selected = self.project.graph.select(self.req.targets)
+        try:
+            selected = self.project.graph.select(self.req.targets)
+        except AgentmakeError as err:
+            if not self.selected:  # (the command line names what no graph of the session had: exit 2)
+                raise
+            # an edit took a target away (its input deleted, its agent renamed): until one brings it back
+            said, self.unselected = self.unselected, "\n".join(term_lines(err.render()))
+            if self.unselected != said:
+                print(self.unselected, file=sys.stderr)
+                print("agentmake: watching for changes (until the target is back)", file=sys.stderr)
+            return 0
+        self.selected, self.unselected = True, ""
         try:
             compile_templates(self.project, selected)  # (as a build does: before any agent is paid)
         except AgentmakeError as err:
