@@ -40,9 +40,9 @@ def check_idle(
     """Whether a build of `selected` would neither run nor restore anything, nor have anything new to tell:
     every task up to date with nothing to say, or nothing but hand edits kept that `told` holds, or held
     (`held`: task id -> the key it failed under in this session, which it has now), or downstream of a held
-    task. Decided as a build decides (`predecide`:
-    stats, and a hash of each file whose stat moved); the stat records found are kept, so neither the build
-    it spares nor the one it hands its decisions to would have read less."""
+    task. Decided as a build decides (`predecide`: stats, and a hash of each file whose stat moved); the
+    stat records found are kept, so neither the build it spares nor the one it hands its decisions to would
+    have read less."""
     mark("idle-check")
     hasher = Hasher(root, store)
     pre = predecide(selected, Rebuilder(selected, store, hasher))
