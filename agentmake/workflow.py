@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agentmake import locate
-from agentmake.errors import UsageError
+from agentmake.errors import AgentmakeError, UsageError
 from agentmake.safetext import term_safe
 from agentmake.trace import mark
 
@@ -442,7 +442,7 @@ def report(req: Request) -> int:
     reports = project.agentfile.reports
     if not reports:
         raise UsageError("this Agentfile declares no report (add a `report NAME:` block)")
-    names = req.targets or list(reports)
+    names = [_report_of(project, name) for name in req.targets] or list(reports)
     for name in names:
         if name not in reports:
             from agentmake.errors import did_you_mean
@@ -465,6 +465,18 @@ def report(req: Request) -> int:
             if outcome is not None and outcome.state in ("done", "cached", "up-to-date"):
                 _out(term_safe(line + (f" (partial: {outcome.partial})" if outcome.partial else "")))
     return code
+
+
+def _report_of(project: Project, target: str) -> str:
+    """The report a `report` target names: its name, or its output as every command takes a path
+    (`REVIEW.md`, `./REVIEW.md`, an absolute path inside the project); else the target as it is."""
+    if target in project.agentfile.reports:
+        return target
+    try:
+        tasks = project.graph.resolve(target)
+    except AgentmakeError:
+        return target
+    return tasks[0] if len(tasks) == 1 and tasks[0] in project.agentfile.reports else target
 
 
 # --- looking ----------------------------------------------------------------------------------------------

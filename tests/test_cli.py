@@ -418,6 +418,25 @@ def test_report_of_an_unknown_name_says_what_the_reports_are(tmp_path: Path, nam
     assert result.returncode == 2 and result.stderr == said
 
 
+@pytest.mark.parametrize("target", ["REVIEW.md", "./REVIEW.md", "ABSOLUTE"])
+def test_report_takes_a_reports_output_as_every_command_takes_a_path(
+    tmp_path: Path, target: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "Agentfile").write_text(REPORTS)
+    target = str(tmp_path / "REVIEW.md") if target == "ABSOLUTE" else target
+    assert main(["-C", str(tmp_path), "report", "-s", target]) == 0
+    assert capsys.readouterr().out.endswith(f"\nreport review: {tmp_path / 'REVIEW.md'}\n")
+    assert (tmp_path / "REVIEW.md").is_file()
+
+
+def test_report_of_an_agents_output_is_still_no_report(tmp_path: Path) -> None:
+    (tmp_path / "Agentfile").write_text(REPORTS)
+    argv = [sys.executable, "-m", "agentmake", "report", "scan.txt"]
+    result = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr == "agentmake: error: no report named 'scan.txt' (reports: review)\n"
+
+
 def test_clean_removes_the_directories_it_leaves_empty_and_keeps_the_others(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
