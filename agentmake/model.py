@@ -6,6 +6,7 @@ root in POSIX form. Nothing in this module does I/O.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,7 +42,7 @@ class RunnerSpec:
     timeout: float | None = None  # seconds
     env: tuple[str, ...] = ()  # names of environment variables passed through
     # the preset at the root of its `base` chain (`runner b: base = a` with `a` based on claude: claude);
-    # None: its `base`, else its name, if that is a preset (`runners.presets.preset_of`)
+    # None: its `base`, else its name, if that is a preset (`rests_on`)
     preset: str | None = None
     loc: Loc | None = None
 
@@ -110,6 +111,16 @@ def runner_name(spec: AgentSpec | ReportSpec, settings: Settings) -> str:
     """The runner of an agent (resolved when loaded) or of a report's merge agent (its own, else the
     Agentfile's)."""
     return spec.runner if isinstance(spec, AgentSpec) else (spec.runner or settings.runner)
+
+
+def rests_on(runner: RunnerSpec, presets: Collection[str]) -> str | None:
+    """The preset, of `presets`, that `runner` is built on: the one at the root of its `base` chain, its
+    `base`, or its own name when that is a preset."""
+    if runner.preset is not None:
+        return runner.preset
+    if runner.base in presets:
+        return runner.base
+    return runner.name if runner.name in presets else None
 
 
 def model_of(spec: AgentSpec | ReportSpec, runner: RunnerSpec | None, settings: Settings) -> str | None:

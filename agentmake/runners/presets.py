@@ -11,7 +11,7 @@ positional argument right after the command (``ollama run MODEL``); None means t
 
 from __future__ import annotations
 
-from agentmake.model import RunnerSpec
+from agentmake.model import RunnerSpec, rests_on
 
 PRESETS: dict[str, RunnerSpec] = {
     "claude": RunnerSpec(
@@ -88,9 +88,5 @@ STDIN_LIMITS: dict[str, int] = {"gemini": 8 * 1024 * 1024}
 
 def preset_of(runner: RunnerSpec) -> str | None:
     """The preset a runner is built on: the one at the root of its `base` chain, its `base`, or its own
-    name when that is a preset."""
-    if runner.preset is not None:
-        return runner.preset
-    if runner.base in PRESETS:
-        return runner.base
-    return runner.name if runner.name in PRESETS else None
+    name when that is a preset (`model.rests_on`)."""
+    return rests_on(runner, PRESETS)

@@ -21,7 +21,16 @@ from pathlib import Path
 import xxhash
 
 from agentmake.errors import AgentfileError, Loc, did_you_mean
-from agentmake.model import OUTPUT_FORMATS, AgentSpec, Check, Prompt, ReportSpec, RunnerSpec, Settings
+from agentmake.model import (
+    OUTPUT_FORMATS,
+    AgentSpec,
+    Check,
+    Prompt,
+    ReportSpec,
+    RunnerSpec,
+    Settings,
+    rests_on,
+)
 from agentmake.syntax import values as v
 from agentmake.syntax.parser import Assign, Block, Statement
 
@@ -300,7 +309,7 @@ def build_runner(
                 f"unknown runner '{base_name}'", sorted(known), did_you_mean(base_name, known)
             )
         parent = known[base_name]  # (invoked as the preset it rests on: its login, its config directory)
-        spec = replace(parent, name=b.name, base=base_name, preset=_preset(parent, presets), loc=b.loc)
+        spec = replace(parent, name=b.name, base=base_name, preset=rests_on(parent, presets), loc=b.loc)
     elif b.name in presets:
         spec = replace(presets[b.name], loc=b.loc)
     elif "command" not in f:
@@ -347,16 +356,7 @@ def _llm_json(spec: RunnerSpec, presets: Mapping[str, RunnerSpec]) -> bool:
     """An `llm` runner told `--json` in its command and given no `format`: llm then prints a JSON array of
     records (shared/RUNNERS.md), so read it as `llm-json` (the answer, and its tokens); as `text`, the whole
     record, prompt included, became the output."""
-    return _preset(spec, presets) == "llm" and spec.format == "text" and "--json" in spec.command
-
-
-def _preset(spec: RunnerSpec, presets: Mapping[str, RunnerSpec]) -> str | None:
-    """The preset a runner rests on (as `runners.presets.preset_of` says, from the presets given)."""
-    if spec.preset is not None:
-        return spec.preset
-    if spec.base in presets:
-        return spec.base
-    return spec.name if spec.name in presets else None
+    return rests_on(spec, presets) == "llm" and spec.format == "text" and "--json" in spec.command
 
 
 def _int(f: Field, minimum: int | None = None) -> int:
