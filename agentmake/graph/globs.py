@@ -35,6 +35,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from agentmake.safetext import utf8_safe
+
 AGENTMAKE_DIR = ".agentmake"
 TMP_MARK = ".agentmake-tmp"
 
@@ -235,7 +237,7 @@ def _valid_utf8(name: str) -> bool:
 
 
 def _warn_undecodable(path: str, directory: bool) -> None:
-    shown = os.fsencode(path).decode("utf-8", "backslashreplace")  # the bytes as \xff escapes
+    shown = utf8_safe(path)  # the bytes as \xff escapes
     if shown in _warned:
         return
     _warned.add(shown)
