@@ -3,7 +3,9 @@ project root is refused before anything is written, restored or removed there.
 
 Declared outputs are checked lexically when the Agentfile loads (no `..`, not absolute); this is the check on
 disk, for a directory of the project that is a symbolic link to elsewhere (`build -> /tmp/x`), made before
-an output is staged (once per directory and build), restored from the cache, or removed by `clean`.
+an output is staged (once per directory and build), restored from the cache, or removed by `clean`; and
+again, since an agent of the build may link a directory out while a task runs, just before an answer is
+written to its staged file and before staged outputs are renamed into place.
 
 agentmake's own state directory is held to the same rule: ``.agentmake``, or an entry of it (``logs``,
 ``home``, ``cache``...), that is a link out of the project is refused (`state_dir_error`) by every command
