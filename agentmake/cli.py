@@ -147,7 +147,11 @@ def _parser() -> _Parser:
     )
     p.add_argument("-n", "--dry-run", action="store_true", help="show what would run, run nothing")
     p.add_argument(
-        "-B", "--always-make", dest="force", action="store_true", help="rebuild everything selected"
+        "-B",
+        "--always-make",
+        dest="force",
+        action="store_true",
+        help="rebuild everything selected (watch: in its first build)",
     )
     p.add_argument("-q", "--question", action="store_true", help="run nothing; exit 1 if anything is stale")
     p.add_argument("-s", "--silent", action="store_true", help="print only failures and the summary line")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from agentmake.errors import AgentmakeError
@@ -203,6 +204,8 @@ class WatchSession:
             )
         finally:
             self.watcher.control = None
+        if self.req.force:  # (-B forces the first build: each later one rebuilds what an edit made stale)
+            self.req = replace(self.req, force=False)
         self._remember(result)
         # (a task watch itself cancelled is not an interruption: only Ctrl-C ends the session)
         return EXIT_INTERRUPTED if result.interrupted else 0
