@@ -60,6 +60,12 @@ class _Row:
     seq: int = 0  # order of first news (the order of the queued rows in the table)
 
 
+def _one_line(text: str, style: str = "") -> Text:
+    """A table cell that is cut short (`…`) rather than wrapped: `_render` counts a row as one line, and a
+    wrapped retry message would push the progress line out of the terminal (Live crops what is too tall)."""
+    return Text(text, style=style, no_wrap=True, overflow="ellipsis")
+
+
 class _Live(Live):
     """`Live` that puts the finished-task lines waiting in `take_lines()` above the table whenever it draws
     (its own refresh, or a line written to the redirected stderr): one layout of the table per drawing, and
@@ -304,7 +310,7 @@ class LiveDisplay:
             rows = self._active
             active = sorted(rows, key=lambda t: (rows[t].started or rows[t].since, t))
             table = Table.grid(padding=(0, 1))
-            for _ in range(4):
+            for _ in range(4):  # (the task and detail columns are narrowed to fit, their texts cut short)
                 table.add_column()
             for task_id in active:
                 row = rows[task_id]
@@ -314,8 +320,8 @@ class LiveDisplay:
                 table.add_row(
                     Text(symbol, style=STYLES[row.state]),
                     Text(state_words(row.state), style=STYLES[row.state]),
-                    Text(term_safe(task_id)),
-                    Text(self._detail(row, now), style="dim"),
+                    _one_line(term_safe(task_id)),
+                    _one_line(self._detail(row, now), style="dim"),
                 )
             queued = len(self._queued)
             room = max(height - len(active), 0)
@@ -324,11 +330,11 @@ class LiveDisplay:
                 table.add_row(
                     Text(SYMBOLS[row.state], style="dim"),
                     Text(row.state, style="dim"),
-                    Text(term_safe(task_id), style="dim"),
+                    _one_line(term_safe(task_id), style="dim"),
                     "",
                 )
-            if shown < queued:
-                table.add_row("", Text(f"… {queued - shown} more queued", style="dim"), "", "")
+            if shown < queued:  # (in the task column: in the state column it would widen it for every row)
+                table.add_row("", "", _one_line(f"… {queued - shown} more queued", style="dim"), "")
             return Group(table, self._progress(now))
 
     def _progress(self, now: float) -> RenderableType:
@@ -348,10 +354,13 @@ class LiveDisplay:
         eta = self.eta(now)
         if eta is not None and finished < total:
             counts.append(f"  ETA {fmt_duration(eta)}", style="bold")
+        counts.no_wrap, counts.overflow = True, "ellipsis"
+        # one line too: the bar gives up columns to the counts on a narrow terminal
+        bar = min(30, max(self.console.size.width - counts.cell_len - 1, 10))
         grid = Table.grid(padding=(0, 1))
-        grid.add_column(width=30)
+        grid.add_column(width=bar)
         grid.add_column()
-        grid.add_row(ProgressBar(total=max(total, 1), completed=finished, width=30), counts)
+        grid.add_row(ProgressBar(total=max(total, 1), completed=finished, width=bar), counts)
         return grid
 
     def eta(self, now: float) -> float | None:
