@@ -71,3 +71,18 @@ def test_on_a_narrow_terminal_every_row_and_the_progress_stay_one_line() -> None
     assert len(lines) <= 12 - 1
     assert "3/20" in lines[-1]
     assert all(len(line.rstrip()) <= 40 for line in lines)
+
+
+def test_the_progress_line_counts_interrupted_tasks() -> None:
+    console = Console(file=io.StringIO(), force_terminal=True, width=100, height=20)
+    display = LiveDisplay(console, summary_stream=io.StringIO(), clock=lambda: T0 + 2.0)
+    ids = [f"sum:d{i}" for i in range(5)]
+    display.begin(ids)
+    for task_id in ids[:2]:
+        display(TaskEvent(task_id, "interrupted", T0, 1, 1, message="interrupted"))
+    for task_id in ids[2:]:
+        display(TaskEvent(task_id, "not-run", T0, message="build interrupted"))
+    display.abort("test")
+    progress = frame_lines(display, 100)[-1]
+    assert "5/5" in progress and "3 not run" in progress
+    assert "2 interrupted" in progress  # every finished task is in a count

@@ -343,7 +343,7 @@ class LiveDisplay:
         finished = sum(counts_by_state.get(state, 0) for state in FINISHED)
         counts = Text()
         counts.append(f"{finished}/{total}")
-        for state in ("done", "cached", "up-to-date", "failed", "not-run"):
+        for state in ("done", "cached", "up-to-date", "failed", "not-run", "interrupted"):
             n = counts_by_state.get(state, 0)
             if n:
                 counts.append(f"  {SYMBOLS[state]} {n} {state_words(state)}", style=STYLES[state])
