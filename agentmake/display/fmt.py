@@ -14,15 +14,20 @@ from agentmake.safetext import text_safe
 from agentmake.scheduler.summary import usd
 
 
-def ljust_cells(text: str, width: int) -> str:
-    """`text` padded to `width` terminal columns: a wide character (CJK, most emoji) takes two, a combining
-    mark none (`str.ljust` counts characters, which shifts every column after a wide one)."""
+def cell_width(text: str) -> int:
+    """The terminal columns `text` takes: a wide character (CJK, most emoji) two, a combining mark none."""
     cells = 0
     for ch in text:
         if unicodedata.combining(ch):
             continue
         cells += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
-    return text + " " * max(width - cells, 0)
+    return cells
+
+
+def ljust_cells(text: str, width: int) -> str:
+    """`text` padded to `width` terminal columns (`cell_width`: `str.ljust` counts characters, which shifts
+    every column after a wide one)."""
+    return text + " " * max(width - cell_width(text), 0)
 
 
 SYMBOLS = {

@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from agentmake.display.fmt import fmt_cost, fmt_duration, term_lines, term_safe
+from agentmake.display.fmt import cell_width, fmt_cost, fmt_duration, ljust_cells, term_lines, term_safe
 from agentmake.graph import Graph
 from agentmake.plan import Decision
 from agentmake.store import AttemptRecord, Store, TaskRecord
@@ -155,16 +155,18 @@ def render_status_text(rows: Sequence[Mapping[str, Any]]) -> str:
     if not rows:
         return "no tasks\n"
     tasks = [term_safe(r["task"]) for r in rows]
-    width = max(len(t) for t in tasks)
+    width = max(cell_width(t) for t in tasks)  # (terminal columns: a CJK name takes two a character)
     states = [_state_text(r) for r in rows]
     swidth = max(len(s) for s in states)
+    # time and cost in columns of their own: as one right-aligned field, a row's cost moved its time
+    times = [fmt_duration(r.get("last_duration")) for r in rows]
+    costs = [fmt_cost(r.get("last_cost")) for r in rows]
+    twidth, cwidth = max(len(t) for t in times), max(len(c) for c in costs)
     lines: list[str] = []
-    for row, task, state in zip(rows, tasks, states, strict=True):
-        last = " ".join(
-            x for x in (fmt_duration(row.get("last_duration")), fmt_cost(row.get("last_cost"))) if x
-        )
+    for row, task, state, time, cost in zip(rows, tasks, states, times, costs, strict=True):
+        last = f"{time:>{twidth}} {cost:>{cwidth}}" if cwidth else f"{time:>{twidth}}"
         outputs = term_safe(", ".join(row.get("outputs") or []))
-        lines.append(f"{state:<{swidth}}  {task:<{width}}  {last:>14}  {outputs}".rstrip())
+        lines.append(f"{state:<{swidth}}  {ljust_cells(task, width)}  {last}  {outputs}".rstrip())
         if row["state"] in ("stale", "failed") or row.get("reasons"):  # up to date: a kept hand edit
             for reason in row.get("reasons") or []:
                 first, *more = term_lines(str(reason)) or [""]
