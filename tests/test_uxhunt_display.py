@@ -86,3 +86,19 @@ def test_the_progress_line_counts_interrupted_tasks() -> None:
     progress = frame_lines(display, 100)[-1]
     assert "5/5" in progress and "3 not run" in progress
     assert "2 interrupted" in progress  # every finished task is in a count
+
+
+def test_tasks_found_up_to_date_up_front_do_not_draw_a_progress_total_short_of_the_build() -> None:
+    # the scheduler announces the tasks it found up to date first, in bulk, then the others as pending: a
+    # drawing in between showed `1/2  = 1 up to date  ETA …` for a build of three tasks
+    from agentmake.scheduler.events import emit_up_to_date
+
+    console = Console(file=io.StringIO(), force_terminal=True, width=100, height=20)
+    display = LiveDisplay(console, summary_stream=io.StringIO(), clock=lambda: T0 + 2.0)
+    emit_up_to_date(display, ["e:2", "e:3"], T0)
+    assert display.draws == 0
+    display(TaskEvent("e:1", "pending", T0))
+    display(TaskEvent("e:1", "running", T0, 1, 1))
+    display.abort("test")
+    assert display.draws == 1
+    assert "2/3" in frame_lines(display, 100)[-1] and "2 up to date" in frame_lines(display, 100)[-1]

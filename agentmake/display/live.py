@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any, TextIO
@@ -141,6 +141,22 @@ class LiveDisplay:
                 if task_id not in self.rows:
                     row = self.rows[task_id] = _Row("pending", now, seq=len(self.rows))
                     self._enter(task_id, row)
+
+    def up_to_date(self, task_ids: Sequence[str], when: float) -> None:
+        """Tasks found up to date before anything ran (`events.emit_up_to_date`), counted without drawing:
+        the scheduler announces the other tasks next, and a drawing before them would show a total short of
+        the build (and an ETA from it). Never started, they get no finished line (as one by one)."""
+        with self._lock:
+            if self._closed:
+                return
+            for task_id in task_ids:
+                row = self.rows.get(task_id)
+                if row is None:
+                    row = self.rows[task_id] = _Row("up-to-date", when, seq=len(self.rows))
+                else:
+                    self._leave(task_id, row)
+                    row.state, row.since = "up-to-date", when
+                self._enter(task_id, row)
 
     def __call__(self, event: TaskEvent) -> None:
         with self._lock:
