@@ -131,7 +131,7 @@ CASES = [
         "both `prompt` and `run`",
         None,
     ),
-    ("neither prompt nor run", "agent a:\n    outputs = x\n", 1, 7, "neither `prompt` and `run`", None),
+    ("neither prompt nor run", "agent a:\n    outputs = x\n", 1, 7, "neither `prompt` nor `run`", None),
     ("no outputs", 'agent a:\n    prompt = "p"\n', 1, 7, "declares no outputs", "outputs ="),
     ("bad integer", "jobs = four\n", 1, 8, "jobs must be an integer", "an integer"),
     ("zero jobs", "jobs = 0\n", 1, 8, "at least 1", None),

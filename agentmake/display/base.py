@@ -94,12 +94,15 @@ def summary_lines(result: BuildResult) -> list[str]:
             slowest = sorted((o for o in ran if o.state == "done"), key=lambda o: (-_duration(o), o.task_id))
             shown = bad + slowest[:SLOWEST]
         lines.append("")
-        lines.append(f"{'task':<32} {'state':<11} {'time':>8} {'attempts':>8} {'cost':>8}")
+        costs = {o.task_id: fmt_cost(o.cost_usd) for o in shown}
+        width = max(8, *map(len, costs.values()))  # ($0.000051, below a hundredth of a cent, takes 9)
+        lines.append(f"{'task':<32} {'state':<11} {'time':>8} {'attempts':>8} {'cost':>{width}}")
         for o in sorted(shown, key=lambda o: (o.started_at or 0.0, o.task_id)):
-            cost = fmt_cost(o.cost_usd)
+            cost = costs[o.task_id]
             took = fmt_duration(_duration(o))
             state = "partial" if o.partial else o.state  # (a partial report: done, without some inputs)
-            row = f"{ljust_cells(term_safe(o.task_id), 32)} {state:<11} {took:>8} {o.attempts:>8} {cost:>8}"
+            row = f"{ljust_cells(term_safe(o.task_id), 32)} {state:<11} {took:>8} {o.attempts:>8} "
+            row += f"{cost:>{width}}"
             lines.append(row.rstrip())
         if len(shown) < len(ran):
             lines.append(_rest_line(result, {o.task_id for o in shown}))

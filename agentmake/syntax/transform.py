@@ -232,8 +232,9 @@ def collect(
             space = "runner" if st.kind == "runner" else "target"
             prev = seen_names.get((space, st.name))
             if prev is not None:
+                a = "an" if prev.kind == "agent" else "a"
                 raise src.error(
-                    f"duplicate name '{st.name}': already a {prev.kind} at {prev.loc}",
+                    f"duplicate name '{st.name}': already {a} {prev.kind} at {prev.loc}",
                     st.line,
                     st.name_col,
                     [],
@@ -463,9 +464,9 @@ def no_other_templates(f: Field, what: str, rel: str | None, text: str) -> None:
 def build_agent(b: RawBlock, settings: Settings, files: PromptFiles) -> AgentSpec:
     f = b.fields
     if ("prompt" in f) == ("run" in f):
-        which = "both" if "prompt" in f else "neither"
+        which = "both `prompt` and `run`" if "prompt" in f else "neither `prompt` nor `run`"
         raise b.error(
-            f"agent '{b.name}' has {which} `prompt` and `run`; it needs exactly one",
+            f"agent '{b.name}' has {which}; it needs exactly one",
             ['prompt = FILE or "..."', "run = COMMAND"],
         )
     outputs = tuple(_path(w) for w in f["outputs"].words) if "outputs" in f else ()

@@ -1,0 +1,50 @@
+"""Messages read as English: an agent with neither `prompt` nor `run`, a name that is already an agent, and a
+summary table whose cost column is as wide as its widest cost."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from agentmake.display.base import summary_lines
+from agentmake.scheduler.events import BuildResult, TaskOutcome
+
+
+def check(tmp_path: Path, text: str) -> subprocess.CompletedProcess[str]:
+    (tmp_path / "Agentfile").write_text(text)
+    cmd = [sys.executable, "-m", "agentmake", "check"]
+    return subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+
+
+def test_an_agent_with_neither_prompt_nor_run_says_neither_nor(tmp_path: Path) -> None:
+    proc = check(tmp_path, "agent a:\n    outputs = x\n")
+    assert proc.returncode == 2
+    assert "agent 'a' has neither `prompt` nor `run`; it needs exactly one" in proc.stderr
+
+
+def test_an_agent_with_both_says_both(tmp_path: Path) -> None:
+    proc = check(tmp_path, 'agent a:\n    outputs = x\n    run = "true"\n    prompt = "hi"\n')
+    assert proc.returncode == 2
+    assert "agent 'a' has both `prompt` and `run`; it needs exactly one" in proc.stderr
+
+
+def test_a_name_taken_by_an_agent_says_an_agent_and_by_a_report_a_report(tmp_path: Path) -> None:
+    agent = 'agent a:\n    outputs = x\n    run = "true"\n'
+    report = "report a:\n    inputs = x\n    output = y\n"
+    proc = check(tmp_path, agent + agent.replace("= x", "= z"))
+    assert proc.returncode == 2 and "duplicate name 'a': already an agent at Agentfile:1:7" in proc.stderr
+    proc = check(tmp_path, report + agent)
+    assert proc.returncode == 2 and "duplicate name 'a': already a report at Agentfile:1:8" in proc.stderr
+
+
+def test_the_cost_column_is_as_wide_as_its_widest_cost() -> None:
+    result = BuildResult(1)
+    for task_id, cost in (("cheap", 0.000051), ("dear", 12.5)):
+        result.outcomes[task_id] = TaskOutcome(
+            task_id, "done", started_at=1.0, ended_at=2.0, attempts=1, cost_usd=cost
+        )
+    lines = [line for line in summary_lines(result) if line.strip()]
+    header, rows = lines[0], lines[1:3]
+    assert header.endswith("     cost") and rows[0].endswith("$0.000051") and rows[1].endswith("   $12.50")
+    assert {len(header), len(rows[0]), len(rows[1])} == {len(header)}  # every right edge in one column
