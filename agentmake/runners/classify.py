@@ -22,7 +22,7 @@ from agentmake.runners.presets import AUTH_FIX
 
 _AUTH = re.compile(
     r"\b40[13]\b|not logged in|invalid api key|api_key_invalid|invalid x-api-key|authentication[_ ]fail"
-    r"|unauthori[sz]ed|no key found|please run /login|please set an auth method",
+    r"|unauthori[sz]ed|no key found|please run /login|please set an auth method|need to be signed in",
     re.I,
 )
 _QUOTA = re.compile(
@@ -176,7 +176,17 @@ def refused_tools(name: str, argv: list[str], denied: list[str], missing: list[s
     return Verdict("fatal", "permission", message)
 
 
-def claude_text_error(stdout: str) -> bool:
-    """claude's text mode prints API errors to stdout (sometimes with exit 0)."""
+# ollama answers a cloud model's 401 with a sign-in request on stdout, and exits 0 (its RunHandler
+# `fmt.Printf`s it and returns nil): the "answer" of an attempt that never reached the model
+_OLLAMA_SIGNIN = "You need to be signed in to Ollama"
+
+
+def text_error(preset: str | None, stdout: str) -> bool:
+    """Whether a plain-text answer is in fact the CLI's own error, printed on stdout (with exit 0 at times):
+    claude's text mode prints API errors there; ollama its sign-in request for a cloud model."""
     first = one_line(stdout)
-    return first.startswith("API Error") or bool(re.match(r"(Invalid API key|Not logged in)\b", first))
+    if preset == "claude":
+        return first.startswith("API Error") or bool(re.match(r"(Invalid API key|Not logged in)\b", first))
+    if preset == "ollama":
+        return first.startswith(_OLLAMA_SIGNIN)
+    return False

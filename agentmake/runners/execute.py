@@ -48,7 +48,7 @@ from agentmake.runners.backups import (
 )
 from agentmake.runners.capture import private_dir, read_log, write_private
 from agentmake.runners.check import recheck_in_place
-from agentmake.runners.classify import Verdict, classify_failure, claude_text_error, one_line, refused_tools
+from agentmake.runners.classify import Verdict, classify_failure, one_line, refused_tools, text_error
 from agentmake.runners.credentials import withdraw
 from agentmake.runners.invocation import (
     Invocation,
@@ -224,7 +224,7 @@ class Executor(SalvageAttempts, ShellAttempts):
             parsed = parse_output(runner.format, stdout, stderr) if proc.exit_code is not None else Parsed()
             # the answer is taken as printed; what a message may quote is redacted before `one_line` cuts it
             redact = self.redact
-            if preset == "claude" and runner.format == "text" and claude_text_error(stdout):
+            if runner.format == "text" and text_error(preset, stdout):
                 parsed.is_error, parsed.error = True, one_line(redact(stdout))
             elif parsed.error:
                 parsed.error = redact(parsed.error)

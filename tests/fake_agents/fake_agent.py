@@ -289,12 +289,15 @@ FAILURES = {  # cli -> code -> message (the real tools' wording)
         "500": "Error: 500 Internal Server Error: llama runner process has terminated",
         "503": "Error: 503 Service Unavailable: server busy, please try again.  maximum pending requests exceeded",
         "529": "Error: 529: overloaded",
-        "401": "Error: 401 Unauthorized",
         "403": "Error: 403 Forbidden",
-        "noauth": "Error: 401 Unauthorized",
         "network": "Error: could not connect to ollama server, run 'ollama serve' to start it",
     },
 }  # fmt: skip
+# (ollama's `ConnectInstructions` after its sign-in sentence; the key is the machine's public key)
+OLLAMA_SIGNIN = (
+    "You need to be signed in to Ollama to run Cloud models.\n\n"
+    "To sign in, navigate to:\n    https://ollama.com/connect?name={host}&key=c3NoLWVkMjU1MTkgQUFBQUM\n"
+)
 
 
 # What each CLI accepts as being logged in (RUNNERS.md): a key in the environment, or a credentials file in its
@@ -384,8 +387,10 @@ def fail(cli: str, code: str, opts: dict, out) -> int:
         print(f"Error when talking to Gemini API {msg}", file=err)
         return 1
     if cli == "ollama" and code in ("401", "noauth"):
-        print(msg, file=err)
-        return 0  # ollama exits 0 on a cloud-model 401
+        # ollama's RunHandler/generate on an AuthorizationError 401: `fmt.Printf` of the sign-in request and
+        # its URL (stdout), then `return nil` (exit 0)
+        out(OLLAMA_SIGNIN.format(host=os.uname().nodename))
+        return 0
     print(msg, file=err)
     return 1
 
