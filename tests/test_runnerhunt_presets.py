@@ -7,6 +7,9 @@ import subprocess
 from pathlib import Path
 
 from conftest import FakeAgents, RunnerProject
+from e2e_helpers import E2E
+
+from agentmake.syntax.load import load_agentfile
 
 
 def run(fake: FakeAgents, argv: list[str], stdin: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -35,3 +38,65 @@ def test_an_ollama_sign_in_request_is_no_answer_but_a_fatal_auth_failure(project
     assert "You need to be signed in to Ollama" in res.message and "ollama signin" in res.message
     assert res.staged == {}
     assert not (project.root / "out.md").exists()
+
+
+# -- a preset whose command is overridden: read what that command prints -------------------------------------
+
+
+def test_a_preset_told_to_print_plain_text_is_read_as_text(fake_agents: FakeAgents, tmp_path: Path) -> None:
+    # `claude -p` without --output-format json, `codex exec` without --json and `gemini -o text` print the
+    # answer alone: read as the preset's JSON format, each answer was a "failure", retried and paid again
+    e = E2E(tmp_path / "p", fake_agents)
+    e.write(
+        "Agentfile",
+        """\
+        runner claude:
+            command = "claude -p --output-format text"
+            retries = 2
+        runner codex:
+            command = "codex exec --skip-git-repo-check"
+            retries = 2
+        runner quiet:
+            base    = gemini
+            command = "gemini -o text"
+            retries = 2
+
+        agent a:
+            runner  = claude
+            prompt  = "FAKE: label=a answer=from claude"
+            outputs = a.md
+        agent b:
+            runner  = codex
+            prompt  = "FAKE: label=b answer=from codex"
+            outputs = b.md
+        agent c:
+            runner  = quiet
+            prompt  = "FAKE: label=c answer=from gemini"
+            outputs = c.md
+        """,
+    )
+    r = e.am()
+    assert r.code == 0, r.text
+    assert (r.summary.ran, r.summary.failed) == (3, 0)
+    assert sorted(e.calls()) == ["a", "b", "c"]  # one call each
+    answers = [e.read(f"{name}.md") for name in "abc"]
+    assert answers == ["from claude\n", "from codex\n", "from gemini\n"]
+
+
+def test_the_format_a_command_implies_follows_its_output_flag(tmp_path: Path) -> None:
+    def fmt(runner: str) -> str:
+        path = tmp_path / "Agentfile"
+        agent = 'agent a:\n    runner = r\n    prompt = "x"\n    outputs = a.md\n'
+        path.write_text(f"runner r:\n{runner}\n{agent}")
+        return load_agentfile(path).runners["r"].format
+
+    stream = '    base = claude\n    command = "claude -p --output-format=stream-json --verbose"'
+    assert fmt(stream) == "claude-json"
+    assert fmt('    base = claude\n    command = "claude -p --model opus"') == "text"  # (claude's default)
+    assert fmt('    base = claude\n    command = "claude -p --output-format json"') == "claude-json"
+    assert fmt('    base = codex\n    command = "codex exec --json -"') == "codex-jsonl"
+    assert fmt('    base = gemini\n    command = "gemini --output-format=json"') == "gemini-json"
+    # a format the runner sets is kept as set
+    assert fmt('    base = claude\n    command = "claude -p"\n    format = claude-json') == "claude-json"
+    # a runner that only changes the model keeps its preset's command, and its format
+    assert fmt("    base = codex\n    model = o3") == "codex-jsonl"

@@ -340,8 +340,8 @@ def build_runner(
                 f"unknown output format '{fmt}'", list(OUTPUT_FORMATS), did_you_mean(fmt, OUTPUT_FORMATS)
             )
         spec = replace(spec, format=fmt)
-    elif _llm_json(spec, presets):
-        spec = replace(spec, format="llm-json")
+    else:
+        spec = replace(spec, format=_implied_format(spec, presets, "command" in f))
     if "parallel" in f:
         spec = replace(spec, parallel=_int(f["parallel"], 1))
     if "retries" in f:
@@ -353,11 +353,38 @@ def build_runner(
     return spec
 
 
-def _llm_json(spec: RunnerSpec, presets: Mapping[str, RunnerSpec]) -> bool:
-    """An `llm` runner told `--json` in its command and given no `format`: llm then prints a JSON array of
-    records (shared/RUNNERS.md), so read it as `llm-json` (the answer, and its tokens); as `text`, the whole
-    record, prompt included, became the output."""
-    return rests_on(spec, presets) == "llm" and spec.format == "text" and "--json" in spec.command
+def _implied_format(spec: RunnerSpec, presets: Mapping[str, RunnerSpec], own_command: bool) -> str:
+    """The format a runner that sets none reads its CLI's output in: what its command makes the CLI print
+    (shared/RUNNERS.md). An `llm` runner told `--json` prints a JSON array of records: read as `llm-json`
+    (the answer, and its tokens), not as `text` (the whole record, prompt included, as the output). A
+    claude, codex or gemini runner that sets its own command (`own_command`) is read the way that command
+    has the CLI print: `claude -p` without `--output-format json|stream-json`, `codex exec` without
+    `--json` and `gemini` without `-o json` print the answer alone, which read as JSON was a failure, and
+    every retry of it was paid for again. (gemini's `stream-json` has no parser here: its format stays.)"""
+    preset, argv = rests_on(spec, presets), spec.command
+    if preset == "llm" and spec.format == "text" and "--json" in argv:
+        return "llm-json"
+    if not own_command:
+        return spec.format
+    if preset == "claude":
+        shown = _flag_value(argv, ("--output-format",))
+        return "claude-json" if shown in ("json", "stream-json") else "text"  # (text: claude's default)
+    if preset == "codex":
+        return "codex-jsonl" if "--json" in argv else "text"
+    if preset == "gemini":
+        shown = _flag_value(argv, ("-o", "--output-format"))
+        return "gemini-json" if shown == "json" else spec.format if shown == "stream-json" else "text"
+    return spec.format
+
+
+def _flag_value(argv: tuple[str, ...], names: tuple[str, ...]) -> str | None:
+    """The value the last of `names` is given in `argv` (``--flag value`` or ``--flag=value``), if any."""
+    value = None
+    for i, word in enumerate(argv):
+        name, eq, rest = word.partition("=")
+        if name in names:
+            value = rest if eq else argv[i + 1] if i + 1 < len(argv) else None
+    return value
 
 
 def _int(f: Field, minimum: int | None = None) -> int:
