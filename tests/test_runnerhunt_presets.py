@@ -3,12 +3,15 @@ faithful fake: failures a real CLI reports with exit 0, and presets overridden i
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 from pathlib import Path
 
 from conftest import FakeAgents, RunnerProject
 from e2e_helpers import E2E
 
+from agentmake.runners.parse import delivered
 from agentmake.syntax.load import load_agentfile
 
 
@@ -100,3 +103,40 @@ def test_the_format_a_command_implies_follows_its_output_flag(tmp_path: Path) ->
     assert fmt('    base = claude\n    command = "claude -p"\n    format = claude-json') == "claude-json"
     # a runner that only changes the model keeps its preset's command, and its format
     assert fmt("    base = codex\n    model = o3") == "codex-jsonl"
+
+
+# -- claude in verbose mode: `--output-format json` prints every message, the result last -------------------
+
+
+def test_fake_claude_verbose_json_is_an_array_of_messages(fake_agents: FakeAgents, tmp_path: Path) -> None:
+    # anthropics/claude-code#84784: with --verbose, or "verbose": true in settings.json, `-p --output-format
+    # json` prints a JSON array of the session's messages, the result object last
+    r = run(fake_agents, ["claude", "-p", "--output-format", "json", "--verbose"], "hi", tmp_path)
+    messages = json.loads(r.stdout)
+    assert isinstance(messages, list) and messages[0]["type"] == "system"
+    assert messages[-1]["type"] == "result" and messages[-1]["result"] == "ANSWER:\nhi"
+    settings = fake_agents.home / ".claude" / "settings.json"
+    settings.parent.mkdir()
+    settings.write_text('{"verbose": true}')
+    r = run(fake_agents, ["claude", "-p", "--output-format", "json"], "hi", tmp_path)
+    assert isinstance(json.loads(r.stdout), list)
+
+
+def test_claude_in_verbose_mode_is_read_from_its_last_message(project: RunnerProject) -> None:
+    # the user's settings.json is copied into each job's CLAUDE_CONFIG_DIR: its "verbose" comes along
+    settings = Path(os.environ["HOME"]) / ".claude" / "settings.json"
+    settings.parent.mkdir()
+    settings.write_text('{"verbose": true}')
+    res = project.run(project.agent("a"), "hello")
+    assert res.outcome == "ok", res.message
+    assert res.staged["out.md"].read_text() == "ANSWER:\nhello"
+    assert res.cost_usd and res.tokens_in and res.tokens_out
+    failed = project.run(project.agent("b"), "hello\nFAKE: fail=401")
+    assert (failed.outcome, failed.error_type) == ("fatal", "auth"), failed.message
+
+
+def test_a_verbose_claude_answer_left_by_a_killed_build_is_salvageable() -> None:
+    result = {"type": "result", "subtype": "success", "is_error": False, "result": "done", "usage": {}}
+    stdout = json.dumps([{"type": "system", "subtype": "init"}, result]) + "\n"
+    parsed = delivered("claude-json", stdout, "")
+    assert parsed is not None and parsed.answer == "done"

@@ -89,9 +89,23 @@ def parse_text(stdout: str, stderr: str) -> Parsed:
     return Parsed(answer=stdout, tokens_in=tokens_in, tokens_out=tokens_out)
 
 
+def _claude_results(stdout: str) -> list[dict[str, Any]]:
+    """claude's result objects in `stdout`: the object `--output-format json` prints, the result events of
+    `stream-json`, or, in verbose mode (`--verbose`, or `"verbose": true` in its settings.json, which each
+    job's config directory gets a copy of), the result that ends the JSON array of messages `json` then
+    prints (anthropics/claude-code#84784)."""
+    results = []
+    for value in json_values(stdout):
+        for v in value if isinstance(value, list) else (value,):
+            if isinstance(v, dict) and v.get("type") == "result":
+                results.append(v)
+    return results
+
+
 def parse_claude_json(stdout: str, stderr: str) -> Parsed:
-    """`claude -p --output-format json` (one result object) or `stream-json` (the last result event)."""
-    results = [v for v in json_values(stdout) if isinstance(v, dict) and v.get("type") == "result"]
+    """`claude -p --output-format json` (one result object; in verbose mode, an array of messages ending with
+    it) or `stream-json` (the last result event)."""
+    results = _claude_results(stdout)
     if not results:
         return Parsed(is_error=True, error=_first_line(stdout) or _first_line(stderr) or "no result object")
     r = results[-1]
@@ -241,9 +255,9 @@ def parse_output(fmt: str, stdout: str, stderr: str) -> Parsed:
 def _finished(fmt: str, stdout: str) -> bool:
     """Whether `stdout` holds the record a tool prints only once it has finished: claude's result object,
     codex's `turn.completed`, gemini's response object, llm's whole response array. Plain text never does."""
+    if fmt == "claude-json":
+        return bool(_claude_results(stdout))
     for value in json_values(stdout):
-        if fmt == "claude-json" and isinstance(value, dict) and value.get("type") == "result":
-            return True
         if fmt == "codex-jsonl" and isinstance(value, dict) and value.get("type") == "turn.completed":
             return True
         if fmt == "gemini-json" and isinstance(value, dict) and "response" in value:

@@ -6,7 +6,8 @@ It impersonates the CLI named by `FAKE_AGENT_AS` or else by the basename of argv
 values outside a flag's choices (`CHOICES`), the way the real tool does, reads the prompt as the real tool
 does (stdin until EOF, combined with a prompt argument the real tool's way; codex says `Reading additional
 input from stdin...` on stderr), and answers in the real output shapes: claude `--output-format json|text|stream-json` result objects (`type`, `subtype`,
-`is_error`, `result`, `total_cost_usd`, `usage`, `session_id`, `duration_ms`, ...), codex `--json` JSONL
+`is_error`, `result`, `total_cost_usd`, `usage`, `session_id`, `duration_ms`, ...; in verbose mode, `--verbose`
+or `"verbose": true` in its settings.json, `json` is an array of the session's messages, the result last), codex `--json` JSONL
 events, gemini `-o json` `{session_id, response, stats}`, llm text or `--json` arrays, ollama text. Like the
 real claude, codex and gemini it answers only when logged in: a key in the environment (ANTHROPIC_API_KEY,
 OPENAI_API_KEY, GEMINI_API_KEY, ...) or a credentials file in its config directory (`CREDENTIALS`).
@@ -356,7 +357,9 @@ def fail(cli: str, code: str, opts: dict, out) -> int:
     status = int(code) if code.isdigit() else {"quota": 429, "noauth": 401}.get(code)
     err = sys.stderr
     if cli == "claude":
-        if opt(opts, "--output-format") in ("json", "stream-json"):
+        if opt(opts, "--output-format") == "json":
+            out(claude_json(result_obj(msg, opts, is_error=True, status=status), opts))
+        elif opt(opts, "--output-format") == "stream-json":
             out(json.dumps(result_obj(msg, opts, is_error=True, status=status)))
         else:
             out(msg)  # claude prints API errors on stdout in text mode
@@ -412,6 +415,33 @@ def result_obj(
     if status is not None:
         obj["api_error_status"] = status
     return obj
+
+
+def verbose(opts: dict) -> bool:
+    """claude's verbose mode: `--verbose`, or `"verbose": true` in the settings.json of its config directory."""
+    if opts.get("--verbose"):
+        return True
+    directory = os.environ.get("CLAUDE_CONFIG_DIR") or os.path.join(os.path.expanduser("~"), ".claude")
+    try:
+        settings = json.loads(Path(directory, "settings.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(settings, dict) and settings.get("verbose") is True
+
+
+def claude_json(obj: dict, opts: dict) -> str:
+    """What `claude -p --output-format json` prints for the result `obj`: the object alone, or in verbose mode
+    a JSON array of the session's messages, the result last (anthropics/claude-code#84784)."""
+    if not verbose(opts):
+        return json.dumps(obj)
+    init = {
+        "type": "system",
+        "subtype": "init",
+        "session_id": obj["session_id"],
+        "model": next(iter(obj["modelUsage"])),
+    }
+    msg = {"role": "assistant", "content": [{"type": "text", "text": obj["result"]}]}
+    return json.dumps([init, {"type": "assistant", "message": msg, "session_id": obj["session_id"]}, obj])
 
 
 ROOT_REFUSAL = "--dangerously-skip-permissions cannot be used with root/sudo privileges for security reasons"
@@ -516,7 +546,7 @@ def succeed(cli: str, opts: dict, prompt: str, text: str, denials: list[str], ou
         obj = result_obj(text, opts, prompt=prompt)
         obj["permission_denials"] = [{"tool_name": "Write", "tool_input": {"file_path": p}} for p in denials]
         if fmt == "json":
-            out(json.dumps(obj))
+            out(claude_json(obj, opts))
         elif fmt == "stream-json":
             out(json.dumps({"type": "system", "subtype": "init", "session_id": obj["session_id"]}))
             msg = {"role": "assistant", "content": [{"type": "text", "text": text}]}
@@ -658,7 +688,9 @@ def main(argv: list[str]) -> int:
         text = answer_text(d, body, [cli, *argv[1:]])
         if cli == "claude" and "is_error" in d:  # an API error with exit 0 ("success" with is_error)
             msg = 'API Error: Request rejected (429) · {"type":"error","error":{"type":"rate_limit_error"}}'
-            if opt(opts, "--output-format") in ("json", "stream-json"):
+            if opt(opts, "--output-format") == "json":
+                out(claude_json(result_obj(msg, opts, is_error=True, status=429), opts))
+            elif opt(opts, "--output-format") == "stream-json":
                 out(json.dumps(result_obj(msg, opts, is_error=True, status=429)))
             else:
                 out(msg)  # text mode: the error is the whole of stdout
