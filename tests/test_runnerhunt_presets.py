@@ -11,7 +11,8 @@ from pathlib import Path
 from conftest import FakeAgents, RunnerProject
 from e2e_helpers import E2E
 
-from agentmake.runners.parse import delivered
+from agentmake.runners.classify import classify_failure
+from agentmake.runners.parse import Parsed, delivered
 from agentmake.syntax.load import load_agentfile
 
 
@@ -140,3 +141,26 @@ def test_a_verbose_claude_answer_left_by_a_killed_build_is_salvageable() -> None
     stdout = json.dumps([{"type": "system", "subtype": "init"}, result]) + "\n"
     parsed = delivered("claude-json", stdout, "")
     assert parsed is not None and parsed.answer == "done"
+
+
+# -- a per-minute quota is a rate limit, however the API spells it ------------------------------------------
+
+
+def test_a_gemini_per_minute_quota_is_retried_later_not_fatal() -> None:
+    # the Gemini API's free-tier 429 says "You exceeded your current quota ... billing" and names the quota
+    # it hit by its id: a per-minute one passes in a minute (a per-day one does not)
+    def message(quota_id: str) -> str:
+        return (
+            '[API Error: {"error":{"code":429,"message":"You exceeded your current quota, please check '
+            'your plan and billing details.","status":"RESOURCE_EXHAUSTED","details":[{"@type":'
+            '"type.googleapis.com/google.rpc.QuotaFailure","violations":[{"quotaMetric":'
+            '"generativelanguage.googleapis.com/generate_content_free_tier_requests","quotaId":'
+            f'"{quota_id}"}}]}}]}}}}]'
+        )
+
+    minute = message("GenerateRequestsPerMinutePerProjectPerModel-FreeTier")
+    verdict = classify_failure("gemini", 173, Parsed(is_error=True, error=minute, status=429), "", "")
+    assert (verdict.outcome, verdict.error_type) == ("retry", "rate-limit"), verdict.message
+    day = message("GenerateRequestsPerDayPerProjectPerModel-FreeTier")
+    verdict = classify_failure("gemini", 173, Parsed(is_error=True, error=day, status=429), "", "")
+    assert (verdict.outcome, verdict.error_type) == ("fatal", "quota"), verdict.message

@@ -28,7 +28,8 @@ _AUTH = re.compile(
 _QUOTA = re.compile(
     r"quota exceeded|insufficient_quota|exceeded your current quota|billing|credit balance", re.I
 )
-_PER_PERIOD = re.compile(r"per (minute|second)", re.I)
+# (a quota's id spells it in one word: Gemini's `GenerateRequestsPerMinutePerProjectPerModel-FreeTier`)
+_PER_PERIOD = re.compile(r"per ?(minute|second)", re.I)
 _RATE = re.compile(r"\b429\b|rate[ _-]?limit|too many requests|resource_exhausted|high demand", re.I)
 _OVERLOAD = re.compile(
     r"\b529\b|\b50[0-4]\b|overload|server busy|service unavailable|internal server error|bad gateway", re.I
