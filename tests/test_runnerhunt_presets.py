@@ -104,6 +104,13 @@ def test_the_format_a_command_implies_follows_its_output_flag(tmp_path: Path) ->
     assert fmt('    base = claude\n    command = "claude -p"\n    format = claude-json') == "claude-json"
     # a runner that only changes the model keeps its preset's command, and its format
     assert fmt("    base = codex\n    model = o3") == "codex-jsonl"
+    # a wrapper may add the flags itself: its preset's format stays, unless its command names one
+    assert fmt('    base = claude\n    command = "./my-claude.sh"') == "claude-json"
+    assert fmt('    base = codex\n    command = "npx codex-wrapper exec"') == "codex-jsonl"
+    assert fmt('    base = gemini\n    command = "ssh box gemini-cli"') == "gemini-json"
+    assert fmt('    base = claude\n    command = "./my-claude.sh --output-format text"') == "text"
+    assert fmt('    base = gemini\n    command = "ssh box gemini-cli -o text"') == "text"
+    assert fmt('    base = gemini\n    command = "/opt/bin/gemini"') == "text"  # (the CLI: its default)
 
 
 # -- claude in verbose mode: `--output-format json` prints every message, the result last -------------------

@@ -360,21 +360,27 @@ def _implied_format(spec: RunnerSpec, presets: Mapping[str, RunnerSpec], own_com
     claude, codex or gemini runner that sets its own command (`own_command`) is read the way that command
     has the CLI print: `claude -p` without `--output-format json|stream-json`, `codex exec` without
     `--json` and `gemini` without `-o json` print the answer alone, which read as JSON was a failure, and
-    every retry of it was paid for again. (gemini's `stream-json` has no parser here: its format stays.)"""
+    every retry of it was paid for again. A wrapper program keeps its preset's format unless its command
+    names an output format. (gemini's `stream-json` has no parser here: its format stays.)"""
     preset, argv = rests_on(spec, presets), spec.command
     if preset == "llm" and spec.format == "text" and "--json" in argv:
         return "llm-json"
-    if not own_command:
+    if not own_command or preset not in ("claude", "codex", "gemini"):
         return spec.format
+    # a wrapper (`my-claude.sh`, `npx ...`) may add the flags itself: its preset's format stays, unless its
+    # own command says what to print
+    cli = bool(argv) and os.path.basename(argv[0]) == preset
     if preset == "claude":
         shown = _flag_value(argv, ("--output-format",))
-        return "claude-json" if shown in ("json", "stream-json") else "text"  # (text: claude's default)
+        if shown in ("json", "stream-json"):
+            return "claude-json"
+        return "text" if cli or shown is not None else spec.format  # (text: claude's default)
     if preset == "codex":
-        return "codex-jsonl" if "--json" in argv else "text"
-    if preset == "gemini":
-        shown = _flag_value(argv, ("-o", "--output-format"))
-        return "gemini-json" if shown == "json" else spec.format if shown == "stream-json" else "text"
-    return spec.format
+        return "codex-jsonl" if "--json" in argv else "text" if cli else spec.format
+    shown = _flag_value(argv, ("-o", "--output-format"))
+    if shown == "json":
+        return "gemini-json"
+    return "text" if shown == "text" or (cli and shown is None) else spec.format
 
 
 def _flag_value(argv: tuple[str, ...], names: tuple[str, ...]) -> str | None:
