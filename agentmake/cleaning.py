@@ -11,6 +11,7 @@ before anything is removed (`confine.check_inside`).
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import os
 import stat
 from pathlib import Path
@@ -20,6 +21,7 @@ from agentmake.confine import check_inside
 from agentmake.errors import UsageError, plural
 from agentmake.graph.globs import is_outside_root
 from agentmake.safetext import term_safe
+from agentmake.scheduler.commit import TEMP_PATTERN, remove_stale_temps
 from agentmake.scheduler.events import saved_copy_line
 from agentmake.workflow import EXIT_OK, Request, _out, load_project
 
@@ -76,6 +78,9 @@ def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
             if _remove_output(store, hasher, project.root, out, made, req.dry_run, taken.get(out))
         }
         removed = len(gone)
+        if not req.dry_run:  # what a killed build staged there is nobody's now, and would keep the directory
+            inside = [out for out, _ in doomed if not is_outside_root(out)]
+            remove_stale_temps(project.root, [out for out in inside if out.split("/")[0] != ".agentmake"])
         dirs = _remove_empty_dirs(project.root, [out for out, _ in doomed], gone, req.dry_run)
         if leftovers:
             if not req.dry_run:
@@ -164,7 +169,10 @@ def _remove_empty_dirs(root: Path, outputs: list[str], gone: set[str], dry: bool
             try:
                 if not stat.S_ISDIR(os.lstat(root / rel).st_mode):
                     continue  # a link (or not a directory at all): left as it is
-                left = [n for n in os.listdir(root / rel) if f"{rel}/{n}" not in gone]
+                left = [
+                    n for n in os.listdir(root / rel)
+                    if f"{rel}/{n}" not in gone and not _stale_temp(root / rel / n)
+                ]  # fmt: skip
             except OSError:
                 continue
             if not left:
@@ -176,6 +184,12 @@ def _remove_empty_dirs(root: Path, outputs: list[str], gone: set[str], dry: bool
             os.rmdir(root / rel)
             emptied.append(rel)
     return emptied
+
+
+def _stale_temp(path: Path) -> bool:
+    """Whether `path` is a file a killed build staged (`scheduler.commit.remove_stale_temps`, which clean
+    runs before it removes the directories left empty)."""
+    return fnmatch.fnmatchcase(path.name, TEMP_PATTERN) and path.is_file() and not path.is_symlink()
 
 
 def _remove_output(

@@ -1,0 +1,60 @@
+"""`agentmake clean` after a `kill -9` and on a damaged state database (real processes, the fake agent CLIs
+count the calls paid for)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from conftest import FakeAgents
+from crash_helpers import crash_at
+from e2e_helpers import E2E, fanout_agentfile
+
+
+@pytest.fixture
+def e2e(tmp_path: Path, fake_agents: FakeAgents) -> E2E:
+    return E2E(tmp_path / "proj", fake_agents)
+
+
+def _fanout(e2e: E2E) -> None:
+    e2e.write("Agentfile", fanout_agentfile())
+    for name in ("a", "b", "c"):
+        e2e.write(f"docs/{name}.md", f"doc {name}\n")
+    assert e2e.am().code == 0
+
+
+def test_clean_removes_the_staged_files_a_killed_build_left_and_the_directory_they_kept(e2e: E2E) -> None:
+    """Killed as it renamed a staged answer onto build/a.md: the staged file (`.a.agentmake-tmp-….md`, a
+    whole answer or, killed earlier, half of one) stays beside the outputs. clean removed the outputs and
+    left it, and with it build/, which `clean -n` had said would be removed ("left empty"). A build removes
+    such files as it starts; clean now does too, in the directories of the outputs it removes."""
+    _fanout(e2e)
+    e2e.write("docs/a.md", "doc a, second version\n")
+    crash_at(e2e, "os.rename", "build/a.md", "-j1")
+    staged = [name for name in os.listdir(e2e.root / "build") if ".agentmake-tmp-" in name]
+    assert staged, "the kill left a staged file (the fault to clean up after)"
+
+    dry = e2e.am("clean", "-n")
+    assert dry.code == 0, dry
+    assert "would remove build/ (left empty)" in dry.out, dry
+    assert [n for n in os.listdir(e2e.root / "build") if ".agentmake-tmp-" in n] == staged  # (-n: nothing)
+
+    run = e2e.am("clean")
+    assert run.code == 0, run
+    assert not e2e.exists("build"), (run, os.listdir(e2e.root / "build"))
+    assert "and 1 directory left empty" in run.out, run
+
+
+def test_clean_n_says_a_directory_holding_only_stale_staged_files_would_be_removed(e2e: E2E) -> None:
+    """`clean -n` judges a directory left empty as clean leaves it: staged files a killed build left there
+    are removed with the outputs."""
+    _fanout(e2e)
+    (e2e.root / "build" / ".b.agentmake-tmp-1234abcd.md").write_text("half an answ")
+    dry = e2e.am("clean", "-n")
+    assert dry.code == 0, dry
+    assert "would remove build/ (left empty)" in dry.out, dry
+    assert e2e.exists("build/.b.agentmake-tmp-1234abcd.md")
+    run = e2e.am("clean")
+    assert run.code == 0, run
+    assert not e2e.exists("build"), run
