@@ -5,7 +5,8 @@ killed agentmake left running and finishes the commits it cut short (`scheduler.
 
 Nothing outside the project is ever removed or copied: a recorded path outside it is skipped (a state.db
 copied from elsewhere, or planted), and an output directory that resolves outside it stops the command
-before anything is removed (`confine.check_inside`).
+before anything is removed (`confine.check_inside`). So does a state database damaged anywhere, even where
+clean reads nothing (`Store.check_intact`): the outputs may be the only whole copies of what it cached.
 """
 
 from __future__ import annotations
@@ -48,6 +49,9 @@ def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
 
     store = Store.open(project.root, lock=not req.dry_run)  # (a dry run changes nothing: no lock)
     try:
+        # damage where clean reads nothing (the cache) would go unseen: the outputs it removes may be the only
+        # whole copies of results paid for
+        store.check_intact()
         hasher = Hasher(project.root, store)
         taken: dict[str, bool] = {}  # -n: outputs a take-over would put in place (`_would_take_over`)
         if req.dry_run:

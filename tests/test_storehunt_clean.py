@@ -3,7 +3,9 @@ count the calls paid for)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -58,3 +60,39 @@ def test_clean_n_says_a_directory_holding_only_stale_staged_files_would_be_remov
     run = e2e.am("clean")
     assert run.code == 0, run
     assert not e2e.exists("build"), run
+
+
+def _damage_page_of(db: Path, table: str) -> bytes:
+    """Garbage over the root page of `table` (a page inside the file: the header and the schema are whole,
+    so the database opens); returns the damaged file's bytes."""
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+        (root,) = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)).fetchone()
+    with db.open("r+b") as fh:
+        fh.seek((root - 1) * page_size)
+        fh.write(b"\xde\xad\xbe\xef" * (page_size // 4))
+    return db.read_bytes()
+
+
+@pytest.mark.parametrize(
+    "args", [("clean",), ("clean", "--cache"), ("clean", "-n"), ("clean", "--leftovers")]
+)
+def test_clean_refuses_a_damaged_state_database_before_it_removes_anything(
+    e2e: E2E, args: tuple[str, ...]
+) -> None:
+    """A state database damaged inside (garbage over the pages of the cached answers; its header and schema
+    whole) was not noticed by clean, which reads no blob: it removed every output, the only whole copy of
+    results paid for, and exited 0 (`--cache` then stopped on the damage, exit 2, the outputs gone). The
+    README promises that a damaged state.db stops every command with exit 2, the file left as it is: clean
+    now checks the database before it removes anything."""
+    _fanout(e2e)
+    outputs = {rel: e2e.read(rel) for rel in [*e2e.files("build/*"), "SUMMARY.md"]}
+    db = e2e.root / ".agentmake/state.db"
+    damaged = _damage_page_of(db, "blobs")
+
+    run = e2e.am(*args)
+    assert run.code == 2 and "Traceback" not in run.text, run
+    assert "the file is damaged" in run.err and f"mv {db} {db}.damaged" in run.err, run
+    assert {rel: e2e.read(rel) for rel in outputs} == outputs, run
+    assert db.read_bytes() == damaged

@@ -36,7 +36,7 @@ from agentmake.store.cache import BlobCache
 from agentmake.store.journal import Journal
 from agentmake.store.lock import LockedError, ProjectLock
 from agentmake.store.records import AttemptRecord, FileRecord, RawJSON, TaskRecord, runs_extra
-from agentmake.store.schema import connect, empty
+from agentmake.store.schema import check_intact, connect, empty
 
 __all__ = ["AttemptRecord", "FileRecord", "LockedError", "Store", "TaskRecord"]
 
@@ -133,6 +133,13 @@ class Store(Journal):
             if plock is not None:
                 plock.release()
             raise
+
+    def check_intact(self) -> None:
+        """Raise `schema.StateError` if the database is damaged anywhere (`schema.check_intact`: it reads
+        every page). Commands otherwise find damage where they read, which may be after they removed what
+        only the damaged part could have put back."""
+        with self._lock:
+            check_intact(self._conn, self.dir / "state.db")
 
     def close(self, before_release: Callable[[], object] | None = None) -> None:
         """Write what is pending, close the database, then (`before_release()` first, if given: the last
