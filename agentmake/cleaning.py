@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import fnmatch
 import os
+import sqlite3
 import stat
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -76,6 +77,9 @@ def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
         for out, _ in doomed:  # every one first: a clean refused halfway would leave half the outputs
             if not is_outside_root(out) and os.path.lexists(project.root / out):
                 check_inside(project.root, out)
+        if not req.dry_run and not cache:  # (`--cache` empties it: the outputs' results are to go as well)
+            owners = dropped if leftovers else list(selected.tasks)
+            _cache_first(store, project.root, owners, {out for out, _ in doomed})
         gone = {
             out
             for out, made in doomed
@@ -150,6 +154,27 @@ def _would_take_over(store: Store, hasher: Hasher, root: Path) -> dict[str, bool
         done = "its recorded result would be put in place (and stay in the cache)"
         _out(term_safe(f"would finish {commit.task_id}'s commit, which {_KILLED} cut short: {done}"))
     return taken
+
+
+def _cache_first(store: Store, root: Path, task_ids: list[str], doomed: set[str]) -> None:
+    """File in the cache, before clean removes them, the outputs of `task_ids` whose recorded result is in
+    place but not in the cache (the build could not write it: a full disk), so that removing them costs no
+    call (a paid answer) again; where the cache still cannot be written, say that the task will run again."""
+    for task_id in task_ids:
+        rec = store.task_record(task_id)
+        if rec is None or not rec.key or rec.status == "partial" or not rec.outputs:
+            continue  # (a partial report's result is filed under another key, as it was made)
+        outs = rec.outputs
+        if not doomed & outs.keys() or store.cache_lookup(rec.key) is not None:
+            continue
+        if not all(os.path.isfile(root / out) and not os.path.islink(root / out) for out in outs):
+            continue  # (not all in place: not the recorded result, which the cache holds whole or not at all)
+        try:
+            store.cache_keep(rec.key, dict(outs))
+        except (OSError, sqlite3.Error) as exc:
+            what = ", ".join(sorted(doomed & outs.keys()))
+            _out(term_safe(f"{what}: {task_id}'s result is not in the cache and cannot be put there ({exc}):"
+                           " removed all the same, the task runs again"))  # fmt: skip
 
 
 def _group(orphan: Orphan) -> str:

@@ -96,3 +96,44 @@ def test_clean_refuses_a_damaged_state_database_before_it_removes_anything(
     assert "the file is damaged" in run.err and f"mv {db} {db}.damaged" in run.err, run
     assert {rel: e2e.read(rel) for rel in outputs} == outputs, run
     assert db.read_bytes() == damaged
+
+
+_BIG = """\
+agent big:
+    run = "echo run >> runs.log; yes {input} | head -c 200000 > {output}"
+    inputs = src/{n}.txt
+    outputs = out/{n}.txt
+"""
+
+
+def test_clean_caches_a_result_the_build_could_not_cache_before_it_removes_it(e2e: E2E) -> None:
+    """A result the build could not put in the cache (a full disk; here the blob directory blocked by a file)
+    is recorded and kept in place, 'not cached'. Nothing caches it later, so `clean` removed the only copy
+    and the next build paid for it again, though the README says a clean never costs a call again. clean
+    now files such an output in the cache before it removes it (the cache has room again)."""
+    e2e.write("Agentfile", _BIG)
+    e2e.write("src/1.txt", "one\n")
+    e2e.write(".agentmake/cache", "a file where the cache's directory goes\n")
+    run = e2e.am()
+    assert run.code == 0 and "not cached" in run.text, run
+    (e2e.root / ".agentmake/cache").unlink()  # (room in the cache again)
+    made = e2e.read("out/1.txt")
+
+    run = e2e.am("clean")
+    assert run.code == 0 and not e2e.exists("out/1.txt"), run
+    run = e2e.am()
+    assert run.code == 0 and run.summary.cached == 1 and run.summary.ran == 0, run
+    assert e2e.read("out/1.txt") == made
+    assert e2e.read("runs.log") == "run\n"
+
+
+def test_clean_says_so_when_it_cannot_cache_a_result_it_removes(e2e: E2E) -> None:
+    """Where the cache still cannot be written, clean removes the output as asked, and says that the task
+    will run again (it said nothing)."""
+    e2e.write("Agentfile", _BIG)
+    e2e.write("src/1.txt", "one\n")
+    e2e.write(".agentmake/cache", "a file where the cache's directory goes\n")
+    assert e2e.am().code == 0
+    run = e2e.am("clean")
+    assert run.code == 0 and not e2e.exists("out/1.txt"), run
+    assert "out/1.txt" in run.text and "not in the cache" in run.text and "runs again" in run.text, run

@@ -530,6 +530,23 @@ class Store(Journal):
         `root` raises UsageError; an absent or incomplete entry raises KeyError."""
         return self.cache.restore(key, Path(root))
 
+    def cache_keep(self, key: str, outputs: dict[str, str]) -> bool:
+        """File the outputs in place (path -> content hash, as recorded under `key`) in the cache as `key`'s
+        entry, for a result the build could not cache (`uncached`), before something removes them. Each is
+        read once, and checked: False (nothing filed) if one no longer holds its recorded content. Raises
+        OSError or sqlite3.Error if the cache cannot be written."""
+        sources = {path: self.root / path for path in outputs}
+        modes: dict[str, int] = {}
+        for path, digest in outputs.items():
+            if self.cache.hash_and_put(sources[path])[0] != digest:
+                return False
+            mode = _mode(sources[path])
+            if mode & 0o111:  # (an executable output is restored executable, as `record_success` keeps it)
+                modes[path] = mode
+        with self._tx():  # (`add` copies a large blob the read above could not write, raising why)
+            self.cache.add(key, outputs, sources, modes=modes)
+        return True
+
     def cache_clear(self) -> None:
         self.cache.clear()
 
