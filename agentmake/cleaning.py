@@ -173,8 +173,8 @@ def _cache_first(store: Store, root: Path, task_ids: list[str], doomed: set[str]
             store.cache_keep(rec.key, dict(outs))
         except (OSError, sqlite3.Error) as exc:
             what = ", ".join(sorted(doomed & outs.keys()))
-            _out(term_safe(f"{what}: {task_id}'s result is not in the cache and cannot be put there ({exc}):"
-                           " removed all the same, the task runs again"))  # fmt: skip
+            why = f"{task_id}'s result is not in the cache and cannot be put there ({exc})"
+            _out(term_safe(f"{what}: {why}: removed all the same, the task runs again"))
 
 
 def _group(orphan: Orphan) -> str:
@@ -198,10 +198,8 @@ def _remove_empty_dirs(root: Path, outputs: list[str], gone: set[str], dry: bool
             try:
                 if not stat.S_ISDIR(os.lstat(root / rel).st_mode):
                     continue  # a link (or not a directory at all): left as it is
-                left = [
-                    n for n in os.listdir(root / rel)
-                    if f"{rel}/{n}" not in gone and not _stale_temp(root / rel / n)
-                ]  # fmt: skip
+                names = os.listdir(root / rel)
+                left = [n for n in names if f"{rel}/{n}" not in gone and not _stale_temp(root / rel / n)]
             except OSError:
                 continue
             if not left:

@@ -203,9 +203,8 @@ def check_intact(conn: sqlite3.Connection, path: Path) -> None:
     try:
         problems = [row[0] for row in conn.execute("PRAGMA quick_check")]
     except sqlite3.DatabaseError as exc:
-        if "malformed" not in str(exc) and getattr(exc, "sqlite_errorname", "") not in (
-            "SQLITE_CORRUPT", "SQLITE_NOTADB",
-        ):  # fmt: skip
+        damage = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+        if "malformed" not in str(exc) and getattr(exc, "sqlite_errorname", "") not in damage:
             raise
         problems = [str(exc)]
     if problems != ["ok"]:
