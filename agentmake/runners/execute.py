@@ -93,7 +93,13 @@ class Executor(SalvageAttempts, ShellAttempts):
                     return self._ended(rechecked, start, stem)
             # the task's first attempt in this run: an earlier, interrupted one may have left its answer
             salvaged = self._salvage(task, decision, stem, cancel) if attempt == 1 else None
-            result = salvaged if salvaged is not None else self._dispatch(task, decision, stem, cancel)
+            # (the scheduler starts a first attempt that may salvage even when no call is allowed any more:
+            # `may_salvage`; it is held here if it salvaged nothing)
+            held = self.calls_held(task) if salvaged is None and attempt == 1 and self.calls_held else None
+            if held is not None:
+                result = AttemptResult("held", held)
+            else:
+                result = salvaged if salvaged is not None else self._dispatch(task, decision, stem, cancel)
         except (InvocationError, AgentmakeError, OutsideProject) as e:
             result = self._unrunnable(e)
         return self._ended(result, start, stem)

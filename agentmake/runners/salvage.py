@@ -31,7 +31,7 @@ import json
 import shutil
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from agentmake.graph import Task
@@ -141,27 +141,41 @@ class SalvageAttempts(ExecutorBase):
         shutil.rmtree(stem.with_name(stem.name + ".salvage"), ignore_errors=True)
         write_private(key_file(stem), f"{key}\n{time.time()}\n")  # the key, when it started (owner-only)
 
-    def _salvage(
-        self, task: Task, decision: Decision, stem: Path, cancel: threading.Event
-    ) -> AttemptResult | None:
-        """An ok result from an earlier attempt's answer for `decision.key`, staged and checked; None if there
-        is none to use (the task then runs)."""
+    def _keyed(self, task: Task, decision: Decision) -> Iterator[tuple[Path, str]]:
+        """The earlier attempts of `task` made for `decision.key`: each one's log stem and when it started
+        (none for a task that is never salvaged, or with -B)."""
         if decision.key is None or any(r.kind == "forced" for r in decision.reasons):
-            return None
+            return
         if not self._salvageable(task):
-            return None
-        runner = self._llm_runner(task)
+            return
         base = safe_name(task.id)
         for n in range(1, _MAX_ATTEMPTS + 1):
             source = self.log_dir / f"{base}.{n}"
             try:
                 key, _, started = key_file(source).read_text(encoding="utf-8").partition("\n")
             except FileNotFoundError:
-                return None
+                return
             except OSError:
                 continue
-            if key != decision.key:
-                continue
+            if key == decision.key:
+                yield source, started
+
+    def may_salvage(self, task: Task, decision: Decision) -> bool:
+        """Whether an earlier attempt made for `decision.key` left its logs (its answer is judged only by
+        `_salvage`): the scheduler starts such a task's first attempt even when the build calls its agent no
+        more (the budget reached, its runner refused), since a salvaged answer costs nothing; the attempt
+        is held before it would call (`calls_held`)."""
+        return next(self._keyed(task, decision), None) is not None
+
+    def _salvage(
+        self, task: Task, decision: Decision, stem: Path, cancel: threading.Event
+    ) -> AttemptResult | None:
+        """An ok result from an earlier attempt's answer for `decision.key`, staged and checked; None if there
+        is none to use (the task then runs)."""
+        if not self._salvageable(task):
+            return None
+        runner = self._llm_runner(task)
+        for source, started in self._keyed(task, decision):
             out, err = read_log(source, ".out"), read_log(source, ".err")
             if runner.format in FORMATS:
                 parsed = delivered(runner.format, out, err)

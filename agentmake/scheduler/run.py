@@ -6,8 +6,9 @@ Semantics, in short (details in `loop.py`):
 - among tasks waiting for a slot, the one heading the longest remaining path goes first;
 - attempts failed with "retry" are retried with backoff; without `keep_going` a failure stops new starts;
 - `budget`: once this run's recorded cost reaches it, no new LLM attempt starts (agents with a prompt, reports
-  with `merge`); shell agents and built-in reports still run, since they cost nothing, and so does the
-  re-check of a task whose check alone changed (`Decision.recheck`), held only before it calls its agent;
+  with `merge`); shell agents and built-in reports still run, since they cost nothing, and so do the
+  re-check of a task whose check alone changed (`Decision.recheck`) and a first attempt that may salvage an
+  answer already paid for (`Executor.may_salvage`), each held only before it calls its agent;
 - Ctrl-C cancels running tasks, records them as interrupted and returns with `interrupted` set.
 """
 

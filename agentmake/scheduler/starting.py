@@ -260,8 +260,14 @@ class Starting(Outcomes):
 
     def _call_held(self, t: TaskState) -> str | None:
         """Why `t`'s agent may not be called now (`CallGate.why_not`: a runner refused, the budget reached),
-        None if it may. The summary says when the budget held it."""
+        None if it may, or if its first attempt may use an answer already paid for (`may_salvage`: that
+        costs nothing; the attempt is held before it would call). The summary says when the budget held
+        it."""
         why = self.gate.why_not(t.runner)
+        if why is not None and t.attempt == 0 and t.decision is not None:
+            may_salvage = getattr(self.executor, "may_salvage", None)  # (test doubles lack it)
+            if may_salvage is not None and may_salvage(t.task, t.decision):
+                return None
         if why is not None:
             self._budget_spent()
         return why
