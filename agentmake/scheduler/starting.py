@@ -19,7 +19,7 @@ from agentmake.plan.partial import nothing_made, partial_decision
 from agentmake.runners import AttemptResult, Executor
 from agentmake.scheduler.commit import UNKNOWN, saved_notice
 from agentmake.scheduler.inline import InlineAttempts
-from agentmake.scheduler.outcomes import Outcomes
+from agentmake.scheduler.outcomes import Outcomes, not_retried
 from agentmake.scheduler.ready import ReadyQueue
 from agentmake.scheduler.tasks import TERMINAL, TaskState
 from agentmake.scheduler.workers import WorkerPool
@@ -280,8 +280,9 @@ class Starting(Outcomes):
         if why is not None:
             if t.attempt == 0:
                 self._not_run(t, why)
-            else:
-                self._fail(t, t.error_type, t.outcome.message or "failed", f"not retried: {why}")
+            else:  # (its last failure, and why it is not tried again: "after 1 attempts" alone says neither)
+                message = not_retried(t.outcome.message or "failed", why)
+                self._fail(t, t.error_type, message, f"not retried: {why}")
             return
         if t.attempt == 0:
             t.after = self._waited_for(t)
