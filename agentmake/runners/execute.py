@@ -32,6 +32,7 @@ import errno
 import os
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from agentmake.confine import OutsideProject, check_inside
@@ -56,7 +57,7 @@ from agentmake.runners.invocation import (
     llm_invocation,
     safe_name,
 )
-from agentmake.runners.parse import Parsed, parse_output, relative_denial
+from agentmake.runners.parse import Parsed, delivered, parse_output, relative_denial
 from agentmake.runners.presets import STDIN_LIMITS, WRITES_FILES, preset_of
 from agentmake.runners.result import AttemptResult
 from agentmake.runners.salvage import SalvageAttempts
@@ -227,7 +228,14 @@ class Executor(SalvageAttempts, ShellAttempts):
             proc = self._spawn(task, inv, stem, timeout, cancel, on_group=on_group, watch=watch)
             stdout = read_log(stem, ".out")
             stderr = read_log(stem, ".err")
-            parsed = parse_output(runner.format, stdout, stderr) if proc.exit_code is not None else Parsed()
+            # its whole answer came within the time limit, only its exit did not (a CLI's slow teardown):
+            # that answer is paid for and proved complete, so it is judged as any other, not asked again
+            late = delivered(runner.format, stdout, stderr) if proc.timed_out else None
+            if late is not None:
+                proc = replace(proc, timed_out=False, exit_code=0)
+            parsed = late or (
+                parse_output(runner.format, stdout, stderr) if proc.exit_code is not None else Parsed()
+            )
             # the answer is taken as printed; what a message may quote is redacted before `one_line` cuts it
             redact = self.redact
             if runner.format == "text" and text_error(preset, stdout):
