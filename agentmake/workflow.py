@@ -529,7 +529,7 @@ def status(req: Request, as_json: bool) -> int:
         decisions = _plan_in(store, project, selected, req)
         running = store.running()
         alive = not running or held_elsewhere(store.dir / "lock")  # else a stopped agentmake left them
-        rows = status_rows(selected, decisions, store, running, owner_alive=alive)
+        rows = status_rows(selected, decisions, store, running, owner_alive=alive, brief=not as_json)
     finally:
         store.close()
     _out(render_status_json(rows) if as_json else render_status_text(rows))

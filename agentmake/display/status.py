@@ -14,6 +14,7 @@ from typing import Any
 from agentmake.display.fmt import cell_width, fmt_cost, fmt_duration, ljust_cells, term_lines, term_safe
 from agentmake.graph import Graph
 from agentmake.plan import Decision
+from agentmake.plan.explain import grouped
 from agentmake.store import AttemptRecord, Store, TaskRecord
 from agentmake.store.records import run_time
 
@@ -41,6 +42,7 @@ def status_rows(
     *,
     own_pid: int | None = None,
     owner_alive: bool = True,
+    brief: bool = False,
 ) -> list[dict[str, Any]]:
     """One dict per task in graph order: task, kind, state ("up to date", "stale", "failed", "running"),
     reasons (sentences), pid (for running), outputs, and its last build's time (`last_duration`: what its
@@ -48,7 +50,9 @@ def status_rows(
     task, those of the failure (its attempts in the build that failed), and its last success's time and cost
     apart (`last_success_duration`, `last_success_cost`; None if it never succeeded).
     `owner_alive=False`: no agentmake holds the project now, so the `running` entries are what a stopped one
-    (e.g. `kill -9`) left: those tasks are not running but interrupted, which their first reason says."""
+    (e.g. `kill -9`) left: those tasks are not running but interrupted, which their first reason says.
+    `brief`: more than three reasons of a kind that names a path are one ("2000 inputs changed: a, b and
+    1998 more", as `-n` says them; `explain` and `--json` tell every one)."""
     by_id = dict(decisions) if isinstance(decisions, Mapping) else {d.task_id: d for d in decisions}
     records: dict[str, TaskRecord] = store.task_records() if store is not None else {}
     pids = _running_pids(running)
@@ -59,7 +63,13 @@ def status_rows(
     for task_id, task in graph.tasks.items():
         decision = by_id.get(task_id)
         record = records.get(task_id)
-        reasons = [r.message for r in decision.reasons] if decision is not None else []
+        reasons = (
+            []
+            if decision is None
+            else grouped(decision.reasons)
+            if brief
+            else [r.message for r in decision.reasons]
+        )
         pid = pids.get(task_id)
         if pid is not None and not owner_alive:
             reasons.insert(0, f"interrupted: agentmake (pid {pid}) stopped before it finished")

@@ -41,6 +41,12 @@ _GROUPED = {  # reason kinds naming one path each -> how several of them are tol
 def brief(reasons: list[Reason], limit: int = 3) -> str:
     """The reasons as one line, where more than `limit` of a kind that names a path are told as one: "7
     inputs added: a.md, b.md and 5 more" (a fan-in's dry run line stays readable; explain tells them all)."""
+    return "; ".join(grouped(reasons, limit))
+
+
+def grouped(reasons: list[Reason], limit: int = 3) -> list[str]:
+    """The reasons' messages, those of a kind that names a path told as one where more than `limit` are of
+    it (`brief`, a line each)."""
     counts: dict[str, int] = {}
     for r in reasons:
         counts[r.kind] = counts.get(r.kind, 0) + 1
@@ -58,7 +64,7 @@ def brief(reasons: list[Reason], limit: int = 3) -> str:
         first = ", ".join(paths[:2])
         line = f"{len(paths)} {_GROUPED[kind]}: {first} and {len(paths) - 2} more"
         told[told.index(kind)] = line
-    return "; ".join(told)
+    return told
 
 
 def describe(task: Task, decision: Decision) -> str:
