@@ -12,14 +12,14 @@ from agentmake.model import Agentfile, AgentSpec, ReportSpec
 from agentmake.syntax.values import Source
 from agentmake.templates import command_indices, render_command
 
-_WILDCARD = re.compile(r"\{([^{}]*)\}")
+_WILDCARD = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")  # (`{{` and `}}` first: literal braces, as in globs.py)
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 RESERVED_WILDCARDS = ("input", "inputs", "output", "outputs")
 
 
 def wildcards(pattern: str) -> list[str]:
-    """Wildcard names in a pattern, in order of appearance (duplicates kept)."""
-    return _WILDCARD.findall(pattern)
+    """Wildcard names in a pattern, in order of appearance (duplicates kept); `{{x}}` is literal text."""
+    return [m.group(1) for m in _WILDCARD.finditer(pattern) if m.group(1) is not None]
 
 
 class Validator:
