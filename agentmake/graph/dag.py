@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from agentmake.errors import AgentfileError, UsageError, did_you_mean
 from agentmake.gcpause import gc_paused
 from agentmake.graph.expand import Node, compile_nodes, expand_all
-from agentmake.graph.globs import TMP_MARK, FileIndex, normalize_path
+from agentmake.graph.globs import TMP_MARK, FileIndex, normalize_path, target_path
 from agentmake.graph.task import Task
 from agentmake.model import Agentfile
 
@@ -80,7 +80,7 @@ class Graph:
         if not targets:
             settings_default = self.agentfile.settings.default
             if settings_default:
-                targets = settings_default
+                return self._subgraph(_closure(self._resolve_default(settings_default), self.deps))
             elif self.agentfile.reports:
                 targets = list(self.agentfile.reports)
             else:
@@ -89,6 +89,17 @@ class Graph:
         for target in targets:
             wanted.extend(self.resolve(target))
         return self._subgraph(_closure(wanted, self.deps))
+
+    def _resolve_default(self, targets: Sequence[str]) -> list[str]:
+        """The task ids `default` names. The loader checked that a task could make each of its files; one no
+        task makes now (its source deleted) is named as `default`'s, since the command line named none."""
+        wanted: list[str] = []
+        for target in targets:
+            try:
+                wanted.extend(self.resolve(target))
+            except UsageError as e:
+                raise UsageError(f"`default` names {e}") from None
+        return wanted
 
     def resolve(self, target: str) -> list[str]:
         """The task ids one target names (as `select` takes it, without what they depend on): a task id, an
@@ -99,11 +110,7 @@ class Graph:
         named = self.tasks_named(target)
         if named or target in self.agentfile.agents or target in self.agentfile.reports:
             return [t.id for t in named]
-        path = target
-        root = str(self.agentfile.root)
-        if os.path.isabs(path) and (path == root or path.startswith(root.rstrip(os.sep) + os.sep)):
-            path = os.path.relpath(path, root)
-        path = normalize_path(path.replace(os.sep, "/"))
+        path = target_path(target, str(self.agentfile.root))
         if path in self.producer:
             return [self.producer[path]]
         under = [tid for out, tid in self.producer.items() if out.startswith(path + "/")] if path else []

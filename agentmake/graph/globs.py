@@ -106,6 +106,24 @@ def normalize_path(path: str) -> str:
     return "" if norm == "." else norm
 
 
+def target_path(target: str, root: str) -> str:
+    """A target given as a path, as the project names it: `./out/a.md` and an absolute path inside `root`
+    -> `out/a.md` (one outside stays absolute)."""
+    path = target
+    if os.path.isabs(path) and (path == root or path.startswith(root.rstrip(os.sep) + os.sep)):
+        path = os.path.relpath(path, root)
+    return normalize_path(path.replace(os.sep, "/"))
+
+
+def segment_matchers(pattern: Pattern) -> list[re.Pattern[str]]:
+    """A regex per segment of `pattern` for every text it could produce there (a wildcard: any text, dots
+    too), as `output_matcher` is for the whole path: which directories an output may be made under."""
+    return [
+        re.compile("".join(re.escape(t[1]) if t[0] == "lit" else "[^/]*" for t in seg))
+        for seg in pattern.segments
+    ]
+
+
 def is_outside_root(path: str) -> bool:
     norm = normalize_path(path)
     return norm.startswith("/") or norm == ".." or norm.startswith("../") or _DRIVE.match(norm) is not None

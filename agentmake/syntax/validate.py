@@ -8,6 +8,14 @@ import re
 from collections.abc import Mapping
 
 from agentmake.errors import AgentfileError, Loc, did_you_mean
+from agentmake.graph.globs import (
+    PatternError,
+    compile_pattern,
+    is_outside_root,
+    output_matcher,
+    segment_matchers,
+    target_path,
+)
 from agentmake.model import Agentfile, AgentSpec, ReportSpec
 from agentmake.syntax.values import Source
 from agentmake.templates import command_indices, render_command
@@ -63,14 +71,54 @@ class Validator:
             self.claim(owners, (report.output,), report, "output")
         targets = set(af.agents) | set(af.reports)
         for name in af.settings.default:
-            if name not in targets and name not in owners:
+            if name in targets:
+                continue
+            known, hint = self.default_target(name)
+            if not known:
                 loc = self.setting_locs.get("default")
                 raise self.error(
                     ("" if loc else "command line default: ") + f"default names unknown target '{name}'",
                     loc,
                     sorted(targets),
-                    did_you_mean(name, targets),
+                    hint or did_you_mean(name, targets),
                 )
+
+    def default_target(self, name: str) -> tuple[bool, str | None]:
+        """Whether `default`'s `name` (not an agent or report) is a target the command line could take (a
+        task id, an output path, a directory of outputs: `Graph.resolve`) for some files on disk, and if not,
+        a hint. Which files a fan-out makes is known once the graph is built: a name one of its tasks could
+        make is taken here, and resolved (or said to be unknown) by the build."""
+        agent, colon, _ = name.partition(":")
+        if colon and agent in self.af.agents:  # a task id: `agent:value,...` of a fan-out
+            return any(wildcards(p) for p in self.af.agents[agent].inputs), None
+        path = target_path(name, str(self.af.root))
+        if not path or is_outside_root(path):
+            return False, None
+        parts = path.split("/")
+        declared: list[tuple[AgentSpec | ReportSpec, str]] = [
+            (spec, out) for spec in self.af.agents.values() for out in spec.outputs
+        ]
+        declared += [(report, report.output) for report in self.af.reports.values()]
+        for spec, out in declared:
+            try:
+                pattern = compile_pattern(out)
+            except PatternError:
+                continue  # (the graph says what is wrong with it)
+            if pattern.wildcards and path == pattern.text:
+                hint = f"`default` names targets, not patterns: name agent '{spec.name}' for all its tasks"
+                return False, hint
+            if pattern.is_literal:
+                if path == pattern.literal_path or pattern.literal_path.startswith(path + "/"):
+                    return True, None
+                continue
+            if output_matcher(pattern).fullmatch(path) is not None:
+                return True, None
+            segments = segment_matchers(pattern)
+            if len(segments) > len(parts) and all(
+                m.fullmatch(part) for m, part in zip(segments, parts, strict=False)
+            ):
+                return True, None  # a directory its outputs may be made under
+        return False, None
 
     def check_runner(self, name: str, loc: Loc | None, prefix: str = "") -> None:
         if name not in self.af.runners:
