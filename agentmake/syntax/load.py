@@ -85,7 +85,7 @@ class _Reader:
         self.collected = collected
         self.sources: dict[str, Source] = {}
         self.read: list[Path] = []
-        self.later: dict[str, int] = {}
+        self.later: dict[str, Loc] = {}  # variable -> where it is next assigned
         self.reads: tf.Reads = {}
 
     def statements(self, path: Path, stack: list[Path]) -> Iterator[tuple[Statement, Source]]:
@@ -95,9 +95,11 @@ class _Reader:
         self.sources[shown] = src
         self.read.append(path)
         parsed = parse_text(text, shown, self.strict)
-        for st in parsed:
+        # this file's assignments come before those of the file including it that follow the include: the
+        # next assignment of a variable is this file's first one, else the one already noted
+        for st in reversed(parsed):
             if isinstance(st, Assign) and st.key not in tf.SETTINGS:
-                self.later.setdefault(st.key, st.line)
+                self.later[st.key] = src.loc(st.line, st.col)
         for st in parsed:
             if not isinstance(st, Include):
                 yield st, src

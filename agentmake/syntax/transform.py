@@ -110,7 +110,7 @@ def _unknown_key(
     entry: Assign,
     keys: tuple[str, ...],
     variables: Mapping[str, str],
-    later: Mapping[str, int],
+    later: Mapping[str, Loc],
     src: v.Source,
 ) -> AgentfileError:
     """A block key that is neither the block's nor (in an agent or report) a variable assigned above it:
@@ -123,7 +123,8 @@ def _unknown_key(
         if hint is None and name in SETTINGS:
             hint = f"'{name}' is a setting: set it at top level"
         elif hint is None and name in later:
-            hint = f"variable '{name}' is assigned below (line {later[name]}): assign it above the block"
+            at = v.assigned_at(later[name], src)
+            hint = f"variable '{name}' is assigned below ({at}): assign it above the block"
         elif hint is None:
             hint = f"to set a variable here, assign it at top level first: {name} = VALUE"
     return src.error(
@@ -174,12 +175,12 @@ def collect(
     statements: Iterable[tuple[Statement, v.Source]],
     overrides: Mapping[str, str],
     out: Collected,
-    later: dict[str, int],
+    later: dict[str, Loc],
 ) -> Collected:
     """Walk the statements in order: assign variables and settings (into `out`), substitute block entries.
     `statements` may be lazy (includes are expanded with the variables assigned so far); `later` maps
     variables
-    assigned further down to their line, for the "assigned later" hint."""
+    assigned further down to where, for the "assigned later" hint."""
     out.variables.update({k: val for k, val in overrides.items() if k not in SETTINGS})
     seen_names: dict[tuple[str, str], RawBlock] = {}
     for st, src in statements:
@@ -245,7 +246,7 @@ def collect(
     return out
 
 
-def _field(st: Assign, src: v.Source, variables: Mapping[str, str], later: Mapping[str, int]) -> Field:
+def _field(st: Assign, src: v.Source, variables: Mapping[str, str], later: Mapping[str, Loc]) -> Field:
     value = st.value
     items = value.items
     if len(items) == 1:  # the common case, one word or string without `${}`: nothing to substitute or split

@@ -81,7 +81,13 @@ def references(item: Item) -> Iterator[tuple[str, int, int]]:
             yield (m.group(2), *_position(item, m.start()))
 
 
-def substitute(item: Item, variables: Mapping[str, str], src: Source, later: Mapping[str, int]) -> str:
+def assigned_at(where: Loc, src: Source) -> str:
+    """Where a variable is assigned, for a hint about a line of `src`: `line 7`, or `common.Agentfile:7` in
+    another file (an include's line numbers are not the including file's)."""
+    return f"line {where.line}" if where.file == src.name else f"{where.file}:{where.line}"
+
+
+def substitute(item: Item, variables: Mapping[str, str], src: Source, later: Mapping[str, Loc]) -> str:
     """The item's text with `${name}` replaced (`$${` is a literal `${`); an unknown name is an error. A
     triple-quoted item is dedented before its values go in."""
     raw = item.text
@@ -106,10 +112,12 @@ def substitute(item: Item, variables: Mapping[str, str], src: Source, later: Map
                 _LITERAL_HINT,
             )
         hint = did_you_mean(name, variables)
-        if name in later and later[name] == item.line:
+        where = later.get(name)
+        if where is not None and where.file == src.name and where.line == item.line:
             hint = f"'{name}' refers to itself: it has no value yet on its own line"
-        elif name in later:
-            hint = f"'{name}' is assigned later (line {later[name]}); variables must be assigned before use"
+        elif where is not None:
+            at = assigned_at(where, src)
+            hint = f"'{name}' is assigned later ({at}); variables must be assigned before use"
         elif name in SETTINGS:
             hint = f"'{name}' is a setting, not a variable: settings cannot be used in values"
         elif hint is None and name.isupper():  # most likely the shell's, as in `run = "ls ${HOME}"`
@@ -126,7 +134,7 @@ def substitute(item: Item, variables: Mapping[str, str], src: Source, later: Map
     return _VAR.sub(repl, dedent_triple(raw))
 
 
-def words(value: Value, variables: Mapping[str, str], src: Source, later: Mapping[str, int]) -> list[str]:
+def words(value: Value, variables: Mapping[str, str], src: Source, later: Mapping[str, Loc]) -> list[str]:
     """A value as a list of words: bare words split on whitespace after substitution, strings kept whole."""
     out: list[str] = []
     for item in value.items:
