@@ -126,6 +126,15 @@ def compile_nodes(agentfile: Agentfile) -> list[Node]:
                     node.loc(out_key, p.text),
                     hint="every wildcard in an output must appear in an input pattern",
                 )
+        outs = {p.text for p in outputs if p.wildcards}
+        for p in inputs:
+            if p.text in outs:  # (a node never reads its own outputs: every match would be dropped, silently)
+                raise AgentfileError(
+                    f"{kind} '{spec.name}' lists '{p.text}' as both input and output pattern",
+                    node.loc("inputs", p.text),
+                    hint="an agent never reads its own outputs, so this makes no task: write the outputs "
+                    "elsewhere (out/{name}.md)",
+                )
         nodes.append(node)
     return nodes
 
