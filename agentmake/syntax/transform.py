@@ -448,7 +448,9 @@ class PromptFiles:
         if rel not in self.texts:
             path = self.root / rel
             try:
-                self.texts[rel] = read_recorded(path, self.reads)
+                # a BOM is not part of the text, as in the Agentfile: else the agent is sent U+FEFF, and
+                # an editor adding one on save reruns every task of the prompt
+                self.texts[rel] = read_recorded(path, self.reads, "utf-8-sig")
             except FileNotFoundError:
                 raise f.error(
                     f"{what} file '{rel}' not found", [], f"paths are relative to {self.root}"

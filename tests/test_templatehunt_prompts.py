@@ -1,0 +1,57 @@
+"""Prompt templates as a user writes them: what the rendered prompt holds, what an agent is sent, and which
+edits cost a call. Real builds with the fake claude (tests/fake_agents), through the real CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import FakeAgents
+from e2e_helpers import E2E
+
+BOM = b"\xef\xbb\xbf"
+
+AGENTFILE = """\
+lang = "English"
+
+agent t:
+    prompt = p.md
+    inputs = docs/a.md
+    outputs = out/a.md
+"""
+
+
+@pytest.fixture
+def e2e(tmp_path: Path, fake_agents: FakeAgents) -> E2E:
+    e = E2E(tmp_path / "proj", fake_agents)
+    e.write("docs/a.md", "hello\n")
+    e.write("Agentfile", AGENTFILE)
+    return e
+
+
+def sent(e2e: E2E, task: str = "t") -> bytes:
+    """The exact prompt the last run of `task` was sent (`.agentmake/tasks/`)."""
+    return (e2e.root / ".agentmake" / "tasks" / f"{task}.prompt").read_bytes()
+
+
+def test_a_prompt_file_saved_with_a_bom_sends_no_bom_and_reruns_nothing(e2e: E2E) -> None:
+    """A BOM is no part of a prompt file's text, as it is none of the Agentfile's: an editor that adds one
+    on save (Notepad) must neither put U+FEFF at the head of what the agent is sent nor pay for a rerun."""
+    (e2e.root / "p.md").write_bytes(b"Say {{ lang }}\n")
+    assert e2e.am().summary.ran == 1
+    assert sent(e2e) == b"Say English\n"
+    (e2e.root / "p.md").write_bytes(BOM + b"Say {{ lang }}\n")
+    run = e2e.am()
+    assert run.summary.ran == 0 and run.summary.up_to_date == 1, run
+    (e2e.root / "out/a.md").unlink()
+    assert e2e.am("-B").summary.ran == 1
+    assert sent(e2e) == b"Say English\n"
+
+
+def test_a_prompt_file_holding_only_a_bom_is_empty(e2e: E2E) -> None:
+    """A file with nothing but a BOM is an empty prompt (an error), not a paid call sent U+FEFF."""
+    (e2e.root / "p.md").write_bytes(BOM + b"\n")
+    run = e2e.am()
+    assert run.code == 2, run
+    assert "prompt file 'p.md' is empty" in run.err
+    assert e2e.calls() == []
