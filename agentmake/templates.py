@@ -239,9 +239,9 @@ def check_file_syntax(text: str, name: str) -> None:
         raise file_error("template", name, text, e.lineno or 1, message) from None
 
 
-def render_prompt(prompt: Prompt, context: Mapping[str, object]) -> str:
-    """Render `prompt` with `context`; raises AgentfileError located in the prompt file on any template
-    error."""
+def render_prompt(prompt: Prompt, context: Mapping[str, object], task_id: str | None = None) -> str:
+    """Render `prompt` with `context` (for task `task_id`); raises AgentfileError located in the prompt file
+    on any template error, and on a prompt that renders to nothing but blanks."""
     from jinja2 import TemplateSyntaxError, UndefinedError
 
     filename = prompt.path or _INLINE
@@ -250,7 +250,7 @@ def render_prompt(prompt: Prompt, context: Mapping[str, object]) -> str:
     except TemplateSyntaxError as e:
         raise _syntax_error(prompt, e) from None
     try:
-        return str(template.render(dict(context)))
+        text = str(template.render(dict(context)))
     except Exception as e:  # any failure inside the template is the prompt author's to fix
         line = 1
         for frame in traceback.extract_tb(e.__traceback__):
@@ -264,6 +264,12 @@ def render_prompt(prompt: Prompt, context: Mapping[str, object]) -> str:
             err.hint = hint or f"available: {', '.join(sorted(names))}"
             raise err from None
         raise _error(prompt, f"{type(e).__name__}: {e}", line) from None
+    if not text.strip():  # (as an empty prompt text is: the agent would be sent, and paid for, nothing)
+        for_task = f" for task {task_id}" if task_id else ""
+        err = _error(prompt, f"the prompt renders empty{for_task}: the agent would be sent nothing", 1)
+        err.hint = "make the prompt say something whatever the values it is given"
+        raise err
+    return text
 
 
 def read_input(path: Path) -> str:

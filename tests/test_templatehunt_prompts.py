@@ -55,3 +55,25 @@ def test_a_prompt_file_holding_only_a_bom_is_empty(e2e: E2E) -> None:
     assert run.code == 2, run
     assert "prompt file 'p.md' is empty" in run.err
     assert e2e.calls() == []
+
+
+@pytest.mark.parametrize(
+    ("prompt", "doc"),
+    [
+        ("{# to do: write the prompt #}\n", "hello\n"),  # a text that is not empty, rendering nothing
+        ("{{ read(input) }}", ""),  # an empty input read whole
+        ("{%- if lang == 'French' %}Dis bonjour{% endif -%}\n", "hello\n"),  # a branch not taken
+    ],
+)
+def test_a_prompt_that_renders_empty_is_a_located_error_not_a_call(e2e: E2E, prompt: str, doc: str) -> None:
+    """An empty prompt is an error (grammar/README.md): so is one whose text renders to nothing but
+    blanks for a task. The agent would be sent, and paid for, nothing."""
+    e2e.write("p.md", prompt, dedent=False)
+    e2e.write("docs/a.md", doc, dedent=False)
+    dry = e2e.am("-n")
+    assert dry.code == 2, dry
+    assert "p.md:1:" in dry.err and "renders empty" in dry.err, dry
+    run = e2e.am()
+    assert run.code == 1 and run.summary.failed == 1, run
+    assert "renders empty" in run.err and "Traceback" not in run.err
+    assert e2e.calls() == []

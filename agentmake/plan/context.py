@@ -67,4 +67,4 @@ def render_task_prompt(
     prompt = task_prompt(task)
     if prompt is None:
         return None
-    return templates.render_prompt(prompt, prompt_context(task, variables, root, opener))
+    return templates.render_prompt(prompt, prompt_context(task, variables, root, opener), task.id)
