@@ -221,6 +221,22 @@ def _read_literals(text: str, filename: str) -> tuple[tuple[str, int], ...]:
     )
 
 
+def other_templates(text: str) -> list[tuple[str, int]] | None:
+    """(tag, template line) of each `{% include %}`, `{% extends %}`, `{% import %}` or `{% from %}` that
+    `text` holds as a tag (not as text: in a comment, a string or `{% raw %}`), in order; None if `text`
+    does not parse (its syntax error is told where it is compiled)."""
+    from jinja2 import TemplateSyntaxError, nodes
+
+    kinds = {nodes.Include: "include", nodes.Extends: "extends", nodes.Import: "import"}
+    kinds[nodes.FromImport] = "from"
+    try:
+        ast = _parse(text, _INLINE)
+    except TemplateSyntaxError:
+        return None
+    found = ast.find_all((nodes.Include, nodes.Extends, nodes.Import, nodes.FromImport))
+    return sorted(((kinds[type(node)], node.lineno) for node in found), key=lambda t: t[1])
+
+
 def _first_line(lines: list[str], name: str) -> int:
     """The 1-based line where the word `name` first appears (1 if nowhere)."""
     word = re.compile(rf"\b{re.escape(name)}\b")

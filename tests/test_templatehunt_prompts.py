@@ -77,3 +77,26 @@ def test_a_prompt_that_renders_empty_is_a_located_error_not_a_call(e2e: E2E, pro
     assert run.code == 1 and run.summary.failed == 1, run
     assert "renders empty" in run.err and "Traceback" not in run.err
     assert e2e.calls() == []
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "{# {% include 'header.md' %} is gone: the header is in a variable now #}\nSay {{ lang }}\n",
+        "Explain what {{ '{% include \"x.md\" %}' }} does in {{ input }}.\n",
+    ],
+)
+def test_an_include_that_is_only_text_is_not_refused(e2e: E2E, prompt: str) -> None:
+    """`{% include %}` is refused because it would load a file the key misses; one inside a comment or a
+    string loads nothing and is no include (as one inside `{% raw %}` is not)."""
+    e2e.write("p.md", prompt, dedent=False)
+    run = e2e.am()
+    assert run.code == 0, run
+    assert run.summary.ran == 1
+
+
+def test_a_real_include_is_still_refused_at_its_line(e2e: E2E) -> None:
+    e2e.write("p.md", "{# a comment #}\nSay {{ lang }}\n{%- include 'x.md' %}\n", dedent=False)
+    run = e2e.am("check")
+    assert run.code == 2, run
+    assert "prompt p.md, line 3: {% include %} is not supported" in run.err

@@ -484,13 +484,20 @@ def no_other_templates(f: Field, what: str, rel: str | None, text: str) -> None:
     edit to it would leave the result stale), and no loader is configured (it failed at build time)."""
     if "{%" not in text:
         return
-    text = _RAW.sub(lambda r: "\n" * r.group().count("\n"), text)  # (literal text: a prompt about Jinja)
-    m = _OTHER_TEMPLATE.search(text)
+    bare = _RAW.sub(lambda r: "\n" * r.group().count("\n"), text)  # (literal text: a prompt about Jinja)
+    m = _OTHER_TEMPLATE.search(bare)
     if m is not None:
-        line = text.count("\n", 0, m.start()) + 1
+        from agentmake.templates import other_templates
+
+        # what looks like one may be text (in a comment, a string): Jinja's syntax tree tells (a text
+        # that does not parse keeps the first look's verdict)
+        tags = other_templates(text)
+        if tags == []:
+            return
+        tag, line = tags[0] if tags else (m.group(1), bare.count("\n", 0, m.start()) + 1)
         where = f"{what} {rel}" if rel else f"the inline {what}"
         raise f.error(
-            f"{where}, line {line}: {{% {m.group(1)} %}} is not supported",
+            f"{where}, line {line}: {{% {tag} %}} is not supported",
             [],
             "a template cannot use another file: put shared text in a variable, or make the file an input "
             "(a prompt reads it with {{ read('FILE') }})",
