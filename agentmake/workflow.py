@@ -267,14 +267,15 @@ def _plan(project: Project, selected: Graph, req: Request) -> list:
         store.close()
 
 
-def _plan_in(store: Store, project: Project, selected: Graph, req: Request) -> list:
+def _plan_in(store: Store, project: Project, selected: Graph, req: Request, tolerant: bool = False) -> list:
+    """`tolerant`: a task that cannot be decided is stale, with the error (`plan_build`), not an error."""
     from agentmake.plan import Hasher, Rebuilder
     from agentmake.plan.dryrun import plan_build
 
     rebuilder = Rebuilder(
         selected, store, Hasher(project.root, store), force=req.force, checker=_checker(project)
     )
-    return plan_build(selected, rebuilder)
+    return plan_build(selected, rebuilder, tolerant)
 
 
 def _checker(project: Project) -> Callable[[Task], str | None]:
@@ -526,7 +527,7 @@ def status(req: Request, as_json: bool) -> int:
 
     store = Store.open(project.root, lock=False)  # (once: a damaged database is reported once)
     try:
-        decisions = _plan_in(store, project, selected, req)
+        decisions = _plan_in(store, project, selected, req, tolerant=True)  # (every task, as it stands)
         running = store.running()
         alive = not running or held_elsewhere(store.dir / "lock")  # else a stopped agentmake left them
         rows = status_rows(selected, decisions, store, running, owner_alive=alive, brief=not as_json)

@@ -3,6 +3,7 @@ edits cost a call. Real builds with the fake claude (tests/fake_agents), through
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -100,3 +101,22 @@ def test_a_real_include_is_still_refused_at_its_line(e2e: E2E) -> None:
     run = e2e.am("check")
     assert run.code == 2, run
     assert "prompt p.md, line 3: {% include %} is not supported" in run.err
+
+
+def test_status_shows_every_task_when_one_prompt_does_not_render(e2e: E2E) -> None:
+    """A prompt that fails for one task's input (here: renders empty for an empty document) fails that task
+    alone; `agentmake status` still shows every task (that one failed, with its located error), instead of
+    refusing the whole project with the error of one."""
+    e2e.write("Agentfile", AGENTFILE.replace("docs/a.md", "docs/{n}.md").replace("out/a.md", "out/{n}.md"))
+    e2e.write("p.md", "{{ read(input) }}")
+    e2e.write("docs/b.md", "", dedent=False)
+    build = e2e.am("-k")
+    assert build.code == 1 and build.summary.ran == 1 and build.summary.failed == 1, build
+    status = e2e.am("status", "--json")
+    assert status.code == 0, status
+    rows = {row["task"]: row for row in json.loads(status.out)}
+    assert rows["t:a"]["state"] == "up to date"
+    assert rows["t:b"]["state"] == "failed"
+    assert any("p.md:1:" in r and "renders empty" in r for r in rows["t:b"]["reasons"]), rows["t:b"]
+    text = e2e.am("status")
+    assert text.code == 0 and "t:a" in text.out and "t:b" in text.out, text

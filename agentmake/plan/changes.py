@@ -20,7 +20,8 @@ class Reason:
     runner-changed, setting-changed, outputs-changed, previous-failed, forced, output-edited,
     outputs-unplaced, cached, in-place, inputs-missing (a partial report, `plan.partial`), previous-partial,
     check-passed / check-failed (the check alone changed, and the outputs in place pass / fail it),
-    check-later (the same, for a check command: the task's attempt runs it first, `Decision.recheck`).
+    check-later (the same, for a check command: the task's attempt runs it first, `Decision.recheck`),
+    undecided (its prompt does not render: `status` shows the error, `dryrun.plan_build`).
     `message` is the sentence shown by explain, e.g. "input docs/intro.md changed (content a1b2… → c3d4…)"."""
 
     kind: str

@@ -8,17 +8,28 @@ predicted exactly (a dependent whose inputs come back unchanged stays up to date
 
 from __future__ import annotations
 
+from agentmake.errors import AgentmakeError
 from agentmake.graph import Graph
+from agentmake.plan.changes import Reason
 from agentmake.plan.rebuilder import Decision, Rebuilder
 
 
-def plan_build(graph: Graph, rebuilder: Rebuilder) -> list[Decision]:
-    """One decision per task of `graph`, in its (topological) order."""
+def plan_build(graph: Graph, rebuilder: Rebuilder, tolerant: bool = False) -> list[Decision]:
+    """One decision per task of `graph`, in its (topological) order. A task that cannot be decided (its
+    prompt does not render for its inputs: a build fails that task alone) raises the located error, unless
+    `tolerant` (`status`, which shows every task): then it is stale, the error its reason."""
     pending: set[str] = set()
     assume: dict[str, str | None] = {}
     decisions = []
     for task in graph.tasks.values():
-        decision = rebuilder.decide(task, pending=pending, assume=assume)
+        try:
+            decision = rebuilder.decide(task, pending=pending, assume=assume)
+        except AgentmakeError as exc:
+            if not tolerant:
+                raise
+            loc = getattr(exc, "loc", None)
+            why = f"{loc}: {exc}" if loc else str(exc)
+            decision = Decision(task.id, "run", [Reason("undecided", f"cannot be decided: {why}")])
         if decision.action == "run":
             pending.update(task.outputs)
         elif decision.action == "restore" and decision.key is not None:
