@@ -199,7 +199,7 @@ def check_reads(prompt: Prompt, task_id: str, inputs: Iterable[str]) -> None:
         return
     have = set(inputs)
     for path, line in _read_literals(prompt.text, prompt.path or _INLINE):
-        if path not in have:
+        if _as_input(path) not in have:
             err = _error(prompt, f"read({path!r}): not an input of task {task_id}", line, path)
             err.hint = "add it to the agent's inputs (a prompt reads only what the task's key holds)"
             raise err
@@ -317,6 +317,13 @@ class InputFile:
         return repr(self.path)
 
 
+def _as_input(path: str) -> str:
+    """A path given to `read()` as the task's inputs name it (`./docs/a.md`, `docs//a.md`: `docs/a.md`)."""
+    from agentmake.graph.globs import normalize_path
+
+    return normalize_path(path)
+
+
 def prompt_context(
     root: Path,
     variables: Mapping[str, str],
@@ -334,8 +341,9 @@ def prompt_context(
         name = path.path if isinstance(path, InputFile) else path  # (an item of `files` names its input)
         if not isinstance(name, str):
             raise ValueError(f"read() takes an input's path or an item of files, not {type(name).__name__}")
-        if name not in allowed:
+        if _as_input(name) not in allowed:
             raise ValueError(f"read({name!r}): not an input of this task")
+        name = _as_input(name)
         return opener(name) if opener else read_input(root / name)
 
     ctx: dict[str, object] = dict(variables)
