@@ -188,7 +188,11 @@ def check_names(prompt: Prompt, defined: Iterable[str]) -> None:
     lines = prompt.text.split("\n")  # (as Jinja counts lines: not at a form feed or U+2028)
     where = {n: _first_line(lines, n) for n in unknown}
     name = min(unknown, key=lambda n: (where[n], n))
-    raise _error(prompt, f"undefined name: '{name}' is undefined", where[name], name)
+    err = _error(prompt, f"undefined name: '{name}' is undefined", where[name], name)
+    dashed = sorted(d for d in defined if d.startswith(f"{name}-"))  # (`{{ my-var }}` is my minus var)
+    if dashed:
+        err.hint = f"'{dashed[0]}' has a '-', which a template reads as a minus: name it with '_' instead"
+    raise err
 
 
 def check_reads(prompt: Prompt, task_id: str, inputs: Iterable[str]) -> None:

@@ -48,3 +48,10 @@ def test_the_cost_column_is_as_wide_as_its_widest_cost() -> None:
     header, rows = lines[0], lines[1:3]
     assert header.endswith("     cost") and rows[0].endswith("$0.000051") and rows[1].endswith("   $12.50")
     assert {len(header), len(rows[0]), len(rows[1])} == {len(header)}  # every right edge in one column
+
+
+def test_a_variable_with_a_dash_read_in_a_prompt_gets_a_hint(tmp_path: Path) -> None:
+    # `{{ my-var }}` is `my` minus `var` to Jinja: "'my' is undefined" alone leaves the user guessing
+    proc = check(tmp_path, 'my-var = 1\nagent a:\n    prompt = "x {{ my-var }}"\n    outputs = o.md\n')
+    assert proc.returncode == 2 and "'my' is undefined" in proc.stderr
+    assert "'my-var' has a '-', which a template reads as a minus" in proc.stderr
