@@ -55,3 +55,13 @@ def test_a_variable_with_a_dash_read_in_a_prompt_gets_a_hint(tmp_path: Path) -> 
     proc = check(tmp_path, 'my-var = 1\nagent a:\n    prompt = "x {{ my-var }}"\n    outputs = o.md\n')
     assert proc.returncode == 2 and "'my' is undefined" in proc.stderr
     assert "'my-var' has a '-', which a template reads as a minus" in proc.stderr
+
+
+def test_a_fan_in_written_as_a_fan_out_gets_a_hint_naming_the_wildcard(tmp_path: Path) -> None:
+    # `inputs = docs/{n}.md` with `outputs = all.txt`: every match makes a task writing all.txt
+    (tmp_path / "docs").mkdir()
+    for name in ("a", "b"):
+        (tmp_path / "docs" / f"{name}.md").write_text(name)
+    proc = check(tmp_path, 'agent one:\n    inputs = docs/{n}.md\n    outputs = all.txt\n    run = "true"\n')
+    assert proc.returncode == 2 and "'all.txt' is produced by both 'one:a' and 'one:b'" in proc.stderr
+    assert "agent 'one' makes a task per match of {n}, each writing 'all.txt'" in proc.stderr

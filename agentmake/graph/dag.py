@@ -160,10 +160,17 @@ def _build(agentfile: Agentfile) -> Graph:
             other = producer.setdefault(out, t.id)
             if other != t.id:
                 node = node_of[t.name]
+                hint = "each file must have exactly one producer"
+                if tasks[other].name == t.name and t.wildcards:  # (a fan-in written as a fan-out)
+                    names = ", ".join(f"{{{w}}}" for w, _ in t.wildcards)
+                    hint = (
+                        f"agent '{t.name}' makes a task per match of {names}, each writing '{out}': put "
+                        f"{names} in its outputs too, or read every match in one task with a glob (*)"
+                    )
                 raise AgentfileError(
                     f"'{out}' is produced by both '{other}' and '{t.id}'",
                     node.loc("outputs" if node.kind == "agent" else "output"),
-                    hint="each file must have exactly one producer",
+                    hint=hint,
                 )
     for node in nodes:
         _check_inputs(node, producer, index)
