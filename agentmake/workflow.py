@@ -380,7 +380,9 @@ def _stamp_request(req: Request, command: str) -> tuple[str, float, Path] | None
         return None
     from agentmake.plan.stamp import signature
 
-    path = agentfile_path(req).resolve()
+    # the Agentfile's path as loading takes it (`syntax.load`: absolute, links not followed): its directory is
+    # the project root, so an Agentfile that links into another project's directory stays this project's
+    path = agentfile_path(req).absolute()
     sig = signature([command, str(path), list(req.targets), sorted(req.overrides.items())])
     return sig, time.monotonic(), path.parent
 
