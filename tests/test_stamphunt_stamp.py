@@ -48,3 +48,42 @@ def test_a_project_whose_agentfile_links_to_another_projects_is_not_answered_by_
     assert (mine / ".agentmake" / "stamp").is_file()
     before = runs(mine)
     assert build(mine) == 0 and runs(mine) == before
+
+
+RACED = """\
+agent up:
+    inputs = src/a.txt
+    outputs = mid/a.txt
+    run = "tr a-z A-Z < {input} > {output}"
+
+agent slow:
+    inputs = mid/a.txt
+    outputs = mid2/a.txt
+    # (a person saving src/a.txt while this runs, after `up` read it and was recorded)
+    run = "[ -e edited ] || {{ printf 'alpha!\\\\n' > src/a.txt && touch edited; }}; cat {input} > {output}"
+
+agent final:
+    inputs = src/a.txt mid2/a.txt
+    outputs = final.txt
+    run = "cat {inputs} > {output}"
+"""
+
+
+def test_a_source_saved_during_the_build_after_one_reader_finished_is_not_stamped_as_read(
+    tmp_path: Path,
+) -> None:
+    """`up` read src/a.txt and was recorded; then src/a.txt was saved, and `final`, decided later, read the
+    new content. Every task was up to date as decided, but `up`'s result is of the old content: the stamp
+    must not vouch for the file's new stat (the next build answered "up to date" from it, while a full
+    decision reruns `up`)."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.txt").write_text("delta\n")
+    (tmp_path / "Agentfile").write_text(RACED)
+    assert build(tmp_path) == 0
+    assert (tmp_path / "edited").exists() and (tmp_path / "src" / "a.txt").read_text() == "alpha!\n"
+    assert (tmp_path / "mid" / "a.txt").read_text() == "DELTA\n"  # (made before the save)
+    assert build(tmp_path) == 0
+    assert (tmp_path / "mid" / "a.txt").read_text() == "ALPHA!\n", "up was run for the saved content"
+    assert (tmp_path / "final.txt").read_text() == "alpha!\nALPHA!\n"
+    before = runs(tmp_path)
+    assert build(tmp_path) == 0 and runs(tmp_path) == before, "and then the stamp answers"

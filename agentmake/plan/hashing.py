@@ -7,6 +7,10 @@ the filesystem's timestamp tick of the moment the record was made, so a later wr
 have changed the content without changing the stat), and then the file is hashed again. Re-hashing refreshes
 the record with a new `recorded_ns`, so a file is re-read at most once after it settles.
 
+A path whose content this process finds other than a digest it gave out before (`raced`: saved, or deleted,
+during the build, by anything but agentmake) means the build's tasks were decided on different contents of one
+file: the build stamp must not vouch for it (`plan.stampwrite`).
+
 Files larger than `CHUNK` are hashed streaming. `file_hashes` hashes many large misses on a thread pool (reads
 and xxhash release the GIL). `flush` writes only new or changed records, in one transaction. Thread-safe.
 """
@@ -71,7 +75,8 @@ class Hasher:
     """xxh3-128 hex digests of project files, re-hashing only files whose stat changed (racily-clean aware).
 
     Counters (for tests and `-v`): `files_read` (files whose content was hashed), `bytes_read`, `stat_hits`
-    (files answered from the stat cache)."""
+    (files answered from the stat cache). `raced`: paths whose digest (None: missing) changed during this
+    process other than by agentmake writing them (`note_written`)."""
 
     def __init__(self, root: Path, store: Store | None) -> None:
         self.root = Path(root)
@@ -87,6 +92,10 @@ class Hasher:
                 self._records = {p: _row(r) for p, r in store.file_records().items()}
         self._dirty: dict[str, FileRecord] = {}
         self._gone: set[str] = set()
+        # path -> the digest first given out for it (or last written by agentmake): a later answer that
+        # differs means the file changed under the build (`raced`)
+        self._served: dict[str, str | None] = {}
+        self.raced: set[str] = set()
         self._lock = threading.Lock()
         self.files_read = 0
         self.bytes_read = 0
@@ -96,9 +105,9 @@ class Hasher:
         """Hash of a project-relative file, None if it does not exist (or is not a regular file)."""
         st = self._stat(path)
         if st is None:
-            return None
+            return self._serve(path, None)
         cached = self._cached(path, st)
-        return cached if cached is not None else self._hash(path, st)
+        return self._serve(path, cached if cached is not None else self._hash(path, st))
 
     def file_hashes(self, paths: Iterable[str]) -> dict[str, str | None]:
         result: dict[str, str | None] = {}
@@ -121,10 +130,22 @@ class Hasher:
         else:
             for path, st in misses:
                 result[path] = self._hash(path, st)
+        serve = self._serve
+        for path, digest in result.items():
+            serve(path, digest)
         return result
+
+    def _serve(self, path: str, digest: str | None) -> str | None:
+        """`digest` given out for `path`: noted in `raced` if it differs from the one given out before.
+        (Dict and set operations the GIL makes atomic: the hot path takes no lock.)"""
+        if self._served.setdefault(path, digest) != digest:
+            self.raced.add(path)
+            self._served[path] = digest
+        return digest
 
     def note_written(self, path: str, digest: str) -> None:
         """agentmake just wrote `path` with content hash `digest` (no need to re-read it)."""
+        self._served[path] = digest  # (what its readers see from now on: no race)
         st = self._stat(path)
         if st is not None:
             self._remember(path, st, digest)

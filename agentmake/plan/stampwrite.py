@@ -141,6 +141,10 @@ def stamp_if_up_to_date(
         return None
     if any(o.state not in _GOOD or o.notice for o in outcomes.values()):
         return None
+    if hasher.raced:
+        # a file changed during the build, after some task was decided on it: the tasks decided earlier were
+        # not decided on what it holds now, so its stat vouches for nothing (the next build decides them)
+        return None
     writer = StampWriter(af.root)
     for path, (kind, size, mtime, inode, digest, read_ns) in af.reads.items():
         writer.add(path, (kind, size, mtime, inode), "l", read_ns=read_ns, proof=digest)
