@@ -5,7 +5,9 @@ and checks the stamp's answer against what a build without it (no stamp file) sa
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
+import time
 from pathlib import Path
 
 from agentmake import workflow
@@ -87,3 +89,28 @@ def test_a_source_saved_during_the_build_after_one_reader_finished_is_not_stampe
     assert (tmp_path / "final.txt").read_text() == "alpha!\nALPHA!\n"
     before = runs(tmp_path)
     assert build(tmp_path) == 0 and runs(tmp_path) == before, "and then the stamp answers"
+
+
+def test_a_dangling_link_whose_target_appears_makes_its_task(tmp_path: Path) -> None:
+    """docs/y.md links to a file not made yet: the fan-out skips it. Creating the target makes it a file of
+    docs/ with no change to docs/ itself (its mtime and listing stay as they were), so a stamp resting on
+    docs/'s stat answered "up to date" while a build without it makes copy:y."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "gen").mkdir()
+    (tmp_path / "docs" / "a.md").write_text("doc a\n")
+    (tmp_path / "docs" / "y.md").symlink_to("../gen/y.md")
+    (tmp_path / "Agentfile").write_text(COPY)
+    old = time.time() - 60  # (past the racily-clean margin: the stamp trusts docs/'s stat alone)
+    for path in ("docs/a.md", "docs", "Agentfile"):
+        os.utime(tmp_path / path, (old, old))
+    assert build(tmp_path) == 0 and build(tmp_path) == 0
+    assert (tmp_path / ".agentmake" / "stamp").is_file() and not (tmp_path / "out" / "y.md").exists()
+    docs = (tmp_path / "docs").stat()
+    (tmp_path / "gen" / "y.md").write_text("doc y\n")
+    assert (tmp_path / "docs").stat().st_mtime_ns == docs.st_mtime_ns
+    assert build(tmp_path) == 0
+    assert (tmp_path / "out" / "y.md").read_text() == "doc y\n"
+    before = runs(tmp_path)
+    assert build(tmp_path) == 0 and runs(tmp_path) == before, "and then the stamp answers"
+    (tmp_path / "gen" / "y.md").unlink()  # dangling again: its task leaves the graph
+    assert build(tmp_path) == 0 and runs(tmp_path) == before + 1

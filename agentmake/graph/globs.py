@@ -279,6 +279,10 @@ class FileIndex:
         self.listed: dict[str, tuple[os.stat_result | None, int]] = {}
         # rel -> names left out of its listing for not being valid UTF-8 (a directory's with a trailing "/")
         self.undecodable: dict[str, list[str]] = {}
+        # rel -> (its stat, links followed (None: dangling), when) of each symbolic link a listing left out
+        # for leading to neither a file nor a directory: its target may become one with no change to the
+        # directory listed (for the build stamp, as `listed`)
+        self.links: dict[str, tuple[os.stat_result | None, int]] = {}
 
     def listing(self, rel: str) -> tuple[list[str], list[str]] | None:
         """The (files, dirs) listed for `rel`, None if it was never listed."""
@@ -309,6 +313,8 @@ class FileIndex:
                         elif entry.is_file():
                             listed = files
                         else:
+                            if entry.is_symlink():
+                                self._left_out_link(f"{rel}/{name}" if rel else name)
                             continue
                     except OSError:
                         continue
@@ -322,6 +328,13 @@ class FileIndex:
         dirs.sort()
         self._listing[rel] = (files, dirs)
         return files, dirs
+
+    def _left_out_link(self, rel: str) -> None:
+        now = time.time_ns()
+        try:
+            self.links[rel] = (os.stat(os.path.join(self.root, rel)), now)
+        except OSError:
+            self.links[rel] = (None, now)
 
     def is_file(self, rel: str) -> bool:
         head, _, name = rel.rpartition("/")

@@ -6,7 +6,8 @@ every file and directory the answer rested on, each with the stat it had when it
 
 - the files loading read: the Agentfile, includes, prompt files, templates (`Agentfile.reads`);
 - the directories listed to expand globs and wildcards (`FileIndex.listed`): adding, removing or renaming
-  an entry changes a directory's mtime;
+  an entry changes a directory's mtime; and the symbolic links they hold that lead to neither a file nor a
+  directory (`FileIndex.links`: dangling, say), whose target may become one with no change to the directory;
 - every input and output of the selected tasks, with the stat the stat cache vouched for (`Hasher.records`);
 - the state database (`state.db`, `state.db-wal`) once it is closed: any later write to the state changes it.
 

@@ -162,6 +162,9 @@ def stamp_if_up_to_date(
         listing = index.listing(rel)
         proof = listing_hash(*listing) if listing is not None else ""
         writer.add(rel, None if st is None else stat_of(st), "d", read_ns=read_ns, proof=proof)
+    for rel, (st, read_ns) in index.links.items():
+        # (a link to a FIFO or a device has no content hash: if racily clean, no stamp is written)
+        writer.add(rel, None if st is None else stat_of(st), "l", read_ns=read_ns, proof="")
     paths = list(dict.fromkeys(p for task in selected.tasks.values() for p in (*task.inputs, *task.outputs)))
     records = hasher.records(paths)
     if records is None:
