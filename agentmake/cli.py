@@ -210,7 +210,7 @@ def parse(argv: Sequence[str]) -> tuple[str, argparse.Namespace, object]:
         raise UsageError(f"-j must be at least 1, not {ns.jobs}")
     if ns.budget is not None and not 0 <= ns.budget < float("inf"):  # (as `budget =` in an Agentfile)
         raise UsageError(f"--budget must be a non-negative amount, not {ns.budget}")
-    directory = locate.project_directory(ns.directory)
+    directory = locate.project_directory(ns.directory, ns.agentfile)
     if not directory.is_dir():
         raise UsageError(f"-C {ns.directory}: no such directory")
     req = Request(

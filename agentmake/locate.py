@@ -24,11 +24,21 @@ def agentfile_path(directory: Path, agentfile: Path | None) -> Path:
     return path
 
 
-def project_directory(arg: str) -> Path:
+def project_directory(arg: str, agentfile: str | None = None) -> Path:
     """The absolute directory `-C arg` names, with `.` and `..` taken out where that names the same directory
     (so `-C ../other` prints `/work/other/REPORT.md`, not `/work/here/../other/REPORT.md`); kept as given
-    where a link makes `x/..` lead elsewhere than the directory holding `x`."""
-    given = Path(arg).absolute()
+    where a link makes `x/..` lead elsewhere than the directory holding `x`. `agentfile`: `-f`'s value,
+    which, absolute, needs no working directory (the one the shell is in may have been deleted)."""
+    try:
+        given = Path(arg).absolute()
+    except FileNotFoundError:  # (os.getcwd: the working directory was deleted)
+        if arg == "." and agentfile and os.path.isabs(agentfile):
+            return Path(os.path.dirname(agentfile))
+        where = "" if arg == "." else f" -C {arg}: "
+        raise UsageError(
+            f"{where}the current directory no longer exists (deleted?): cd to one that does, or give -C an"
+            " absolute path"
+        ) from None
     tidy = Path(os.path.normpath(given))
     if tidy != given:
         try:

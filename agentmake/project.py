@@ -395,11 +395,17 @@ def init_project(directory: Path, out: TextIO, agentfile: Path | None = None) ->
         out.write(term_safe(f"wrote {directory / rel}") + "\n")
     command = "agentmake"
     if agentfile is not None:  # (as the commands that follow must name it, from here)
-        command += f" -f {shlex.quote(os.path.relpath(path))}"
-    prompt = (
-        os.path.relpath(directory / "prompts/summarize.md")
-        if agentfile is not None
-        else "prompts/summarize.md"
-    )
+        command += f" -f {shlex.quote(_from_here(path))}"
+    prompt = "prompts/summarize.md"
+    if agentfile is not None:
+        prompt = _from_here(directory / prompt)
     out.write(term_safe(f"next: edit {prompt}, then run `{command} check` and `{command}`") + "\n")
     return 0
+
+
+def _from_here(path: Path) -> str:
+    """`path` as named from the working directory; absolute when there is none (deleted since)."""
+    try:
+        return os.path.relpath(path)
+    except OSError:
+        return str(path)

@@ -10,6 +10,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 SHELL_AGENTFILE = textwrap.dedent(
     """\
     agent up:
@@ -77,3 +79,46 @@ def test_an_agentfile_that_is_a_link_gets_the_no_op_stamp(tmp_path: Path) -> Non
     edited = am("-v", cwd=root)  # an edit of the file the link names is still seen
     assert edited.returncode == 0 and "0 ran" not in edited.stdout, edited.stdout + edited.stderr
     assert (root / "build" / "a.up").read_text() == "ifmmp\n"
+
+
+def am_from_gone(gone: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The CLI run from a working directory that was deleted (as after `rm -rf` of it from another shell)."""
+    gone.mkdir()
+    script = 'cd "$1" && rmdir "$1" && shift && exec "$@"'
+    env = {**os.environ, "CI": "1", "NO_COLOR": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+    argv = ["sh", "-c", script, "sh", str(gone), sys.executable, "-m", "agentmake", *args]
+    return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("status",), ("check",), ("explain", "r"), ("graph",), ("clean", "-n"), ("-s",), ("report",)],
+)
+def test_an_absolute_project_is_used_from_a_deleted_working_directory(tmp_path: Path, args: tuple) -> None:
+    """`agentmake -C /abs/proj ...` (and `-f /abs/proj/Agentfile`) need no working directory, as make's and
+    git's -C do not: naming the Agentfile relative to it failed every command ("cannot use a file")."""
+    root = project(tmp_path / "proj")
+    for given in (("-C", str(root)), ("-f", str(root / "Agentfile"))):
+        run = am_from_gone(tmp_path / f"gone{given[0]}{args[0]}", *given, *args)
+        assert run.returncode == 0, run.stderr
+        assert "Traceback" not in run.stderr
+
+
+def test_a_deleted_working_directory_is_named_as_the_problem(tmp_path: Path) -> None:
+    """Without an absolute -C there is no project to find: say that the working directory is gone (exit 2),
+    not "cannot use a file: [Errno 2] No such file or directory" that names no file."""
+    run = am_from_gone(tmp_path / "gone", "status")
+    assert run.returncode == 2, run.stderr
+    assert "current directory" in run.stderr and "no longer exists" in run.stderr, run.stderr
+    relative = am_from_gone(tmp_path / "gone2", "-C", "../proj", "status")
+    assert relative.returncode == 2 and "no longer exists" in relative.stderr, relative.stderr
+
+
+def test_init_in_an_absolute_directory_from_a_deleted_working_directory(tmp_path: Path) -> None:
+    """`init -f FILE` names the next commands from where the user is: from nowhere, by absolute paths (it
+    wrote the files, then failed on `os.path.relpath`, exit 2)."""
+    new = tmp_path / "new"
+    new.mkdir()
+    run = am_from_gone(tmp_path / "gone", "-C", str(new), "init", "-f", "X.Agentfile")
+    assert run.returncode == 0, run.stderr
+    assert f"-f {new / 'X.Agentfile'} check" in run.stdout, run.stdout

@@ -43,10 +43,11 @@ def presets() -> dict[str, RunnerSpec]:
 
 
 def display_name(path: Path) -> str:
-    """How a file is named in messages: relative to the working directory when under it."""
+    """How a file is named in messages: relative to the working directory when under it (as it is, absolute,
+    when there is no working directory: deleted since the shell entered it)."""
     try:
         rel = os.path.relpath(path)
-    except ValueError:
+    except (ValueError, OSError):
         return str(path)
     return str(path) if rel.startswith("..") else rel
 
