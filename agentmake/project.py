@@ -393,11 +393,13 @@ def init_project(directory: Path, out: TextIO, agentfile: Path | None = None) ->
     for rel, text in files.items():
         (directory / rel).write_text(text, encoding="utf-8")
         out.write(term_safe(f"wrote {directory / rel}") + "\n")
-    command = "agentmake"
-    if agentfile is not None:  # (as the commands that follow must name it, from here)
-        command += f" -f {shlex.quote(_from_here(path))}"
-    prompt = "prompts/summarize.md"
+    # the commands that follow, and the prompt to edit, as the user must name them from here
+    command, prompt = "agentmake", "prompts/summarize.md"
     if agentfile is not None:
+        command += f" -f {shlex.quote(_from_here(path))}"
+    elif not _is_here(directory):  # (`-C new init`: `agentmake check` here would find no Agentfile)
+        command += f" -C {shlex.quote(_from_here(directory))}"
+    if agentfile is not None or not _is_here(directory):
         prompt = _from_here(directory / prompt)
     out.write(term_safe(f"next: edit {prompt}, then run `{command} check` and `{command}`") + "\n")
     return 0
@@ -409,3 +411,11 @@ def _from_here(path: Path) -> str:
         return os.path.relpath(path)
     except OSError:
         return str(path)
+
+
+def _is_here(directory: Path) -> bool:
+    """Whether `directory` is the working directory."""
+    try:
+        return os.path.samefile(directory, ".")
+    except OSError:
+        return False

@@ -122,3 +122,18 @@ def test_init_in_an_absolute_directory_from_a_deleted_working_directory(tmp_path
     run = am_from_gone(tmp_path / "gone", "-C", str(new), "init", "-f", "X.Agentfile")
     assert run.returncode == 0, run.stderr
     assert f"-f {new / 'X.Agentfile'} check" in run.stdout, run.stdout
+
+
+def test_init_with_c_names_the_next_commands_from_where_the_user_is(tmp_path: Path) -> None:
+    """`agentmake -C new init` said to run `agentmake check` and edit `prompts/summarize.md`: from the
+    directory the user is in, that is "no Agentfile" and no such file. The -f form already named them from
+    here (`agentmake -f new/X check`)."""
+    (tmp_path / "new project").mkdir()
+    run = am("-C", "new project", "init", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    said = "next: edit new project/prompts/summarize.md, then run `agentmake -C 'new project' check`"
+    assert said in run.stdout, run.stdout
+    assert am("-C", "new project", "check", cwd=tmp_path).returncode == 0
+    (tmp_path / "here").mkdir()
+    here = am("init", cwd=tmp_path / "here")
+    assert "next: edit prompts/summarize.md, then run `agentmake check` and `agentmake`" in here.stdout
