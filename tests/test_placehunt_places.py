@@ -137,3 +137,21 @@ def test_init_with_c_names_the_next_commands_from_where_the_user_is(tmp_path: Pa
     (tmp_path / "here").mkdir()
     here = am("init", cwd=tmp_path / "here")
     assert "next: edit prompts/summarize.md, then run `agentmake check` and `agentmake`" in here.stdout
+
+
+def test_an_absolute_target_names_the_project_however_a_link_spells_it(tmp_path: Path) -> None:
+    """`cd ~/link-to-proj && agentmake $PWD/build/a.up`: the shell's $PWD keeps the link while the process's
+    working directory is the real path (and macOS's /tmp is /private/tmp), so an absolute target spelled
+    through either name of the project's directory names its file; it was "unknown target"."""
+    real = project(tmp_path / "real")
+    link = tmp_path / "link"
+    link.symlink_to("real")
+    assert am(cwd=real).returncode == 0
+    for directory, spelled in ((link, real), (real, link), (link, link)):
+        for command in ((), ("explain",), ("status",)):
+            run = am("-C", str(directory), *command, str(spelled / "build" / "a.up"), cwd=tmp_path)
+            assert run.returncode == 0, (directory, spelled, command, run.stderr)
+        report = am("-C", str(directory), "report", str(spelled / "REPORT.md"), cwd=tmp_path)
+        assert report.returncode == 0 and "report r:" in report.stdout, report.stderr
+    outside = am("-C", str(link), str(tmp_path / "build" / "a.up"), cwd=tmp_path)
+    assert outside.returncode == 2 and "unknown target" in outside.stderr, outside.stderr

@@ -108,11 +108,30 @@ def normalize_path(path: str) -> str:
 
 def target_path(target: str, root: str) -> str:
     """A target given as a path, as the project names it: `./out/a.md` and an absolute path inside `root`
-    -> `out/a.md` (one outside stays absolute)."""
-    path = target
-    if os.path.isabs(path) and (path == root or path.startswith(root.rstrip(os.sep) + os.sep)):
-        path = os.path.relpath(path, root)
+    -> `out/a.md` (one outside stays absolute, `_within_root`)."""
+    path = _within_root(target, root) if os.path.isabs(target) else target
     return normalize_path(path.replace(os.sep, "/"))
+
+
+def _within_root(path: str, root: str) -> str:
+    """An absolute target `path` made relative to the project `root` when it lies in it: under the root as
+    spelled, else under a directory of its own that is the root by another name (a link to it, its real path
+    when the root was reached through a link: the shell's `$PWD` keeps links, the process's does not).
+    Nothing below that directory is resolved, so a link inside the project names what it names. Else as
+    given (then an unknown target)."""
+    if path == root or path.startswith(root.rstrip(os.sep) + os.sep):
+        return os.path.relpath(path, root)
+    ancestor = path
+    while True:
+        try:
+            if os.path.samefile(ancestor, root):
+                return os.path.relpath(path, ancestor)
+        except (OSError, ValueError):
+            pass  # (does not exist yet, as an output to be made: its directory may)
+        parent = os.path.dirname(ancestor)
+        if parent == ancestor:
+            return path
+        ancestor = parent
 
 
 def segment_matchers(pattern: Pattern) -> list[re.Pattern[str]]:
