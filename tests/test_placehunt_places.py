@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from agentmake import userdirs
+
 SHELL_AGENTFILE = textwrap.dedent(
     """\
     agent up:
@@ -155,3 +157,23 @@ def test_an_absolute_target_names_the_project_however_a_link_spells_it(tmp_path:
         assert report.returncode == 0 and "report r:" in report.stdout, report.stderr
     outside = am("-C", str(link), str(tmp_path / "build" / "a.up"), cwd=tmp_path)
     assert outside.returncode == 2 and "unknown target" in outside.stderr, outside.stderr
+
+
+def test_a_relative_cache_home_is_ignored_not_made_in_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """XDG: a relative $XDG_CACHE_HOME is invalid and must be ignored. Taken relative to the working
+    directory, it put `rel/agentmake/` (pickles, compiled code) in the project agentmake ran in, where a
+    `**` glob reads it; a relative $HOME likewise."""
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CACHE_HOME", "rel")
+    assert userdirs.cache_dir() == str(tmp_path / "home" / ".cache" / "agentmake")
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", "relhome")
+    assert userdirs.cache_dir() is None
+    assert list(work.iterdir()) == []
+    run = am("check", cwd=project(work), env={"XDG_CACHE_HOME": "cachedir"})
+    assert run.returncode == 0 and not (work / "cachedir").exists(), run.stderr
