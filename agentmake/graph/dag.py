@@ -43,6 +43,9 @@ class Graph:
     dependents: dict[str, tuple[str, ...]] = field(default_factory=dict)
     producer: dict[str, str] = field(default_factory=dict)  # output path -> task id
     index: FileIndex | None = field(default=None, compare=False, repr=False)  # the directories listed
+    # the graph `select` took this one from (None: this is the whole graph): what reads a task's outputs
+    # beyond the selection (a report read by an agent is restored, not rendered anew: `plan.rebuilder`)
+    whole: Graph | None = field(default=None, compare=False, repr=False)
     # tasks by name, built on first use; (the tasks dict, its size) it was built from
     _named: dict[str, list[Task]] = field(default_factory=dict, init=False, repr=False, compare=False)
     _named_from: tuple[int, int] = field(default=(0, -1), init=False, repr=False, compare=False)
@@ -132,6 +135,7 @@ class Graph:
             {tid: tuple(d for d in self.dependents.get(tid, ()) if d in keep) for tid in tasks},
             {path: tid for path, tid in self.producer.items() if tid in keep},
             self.index,
+            self.whole or self,
         )
 
 

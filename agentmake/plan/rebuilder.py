@@ -553,10 +553,13 @@ class Rebuilder:
 
     def _holds_the_run(self, task_id: str) -> bool:
         """A report whose document holds the run summary: rendered anew (locally, at no cost) rather than
-        restored, since a cached copy describes the run it was made in."""
+        restored, since a cached copy describes the run it was made in; unless a task reads it that would
+        then run again (`_read_by_a_task`): its result is restored with zero calls, as any other is."""
         task = self.graph.tasks.get(task_id)
         spec = task.spec if task is not None else None
-        return isinstance(spec, ReportSpec) and spec.summary and spec.merge is None
+        if not (isinstance(spec, ReportSpec) and spec.summary and spec.merge is None):
+            return False
+        return not _read_by_a_task(self.graph.whole or self.graph, task_id)
 
     def _failed(self, rec: TaskRecord) -> Reason:
         detail = f": {rec.error}" if rec.error else ""
@@ -599,6 +602,23 @@ class Rebuilder:
                 if path in assume:
                     hashes[path] = assume[path]
         return hashes
+
+
+def _read_by_a_task(graph: Graph, task_id: str) -> bool:
+    """Whether an agent or a merge report reads the output of report `task_id`, directly or through reports
+    without `merge` (each renders its document from that one's: a new summary there changes theirs)."""
+    seen: set[str] = set()
+    stack = list(graph.dependents.get(task_id, ()))
+    while stack:
+        dep_id = stack.pop()
+        if dep_id in seen:
+            continue
+        seen.add(dep_id)
+        spec = graph.tasks[dep_id].spec
+        if not (isinstance(spec, ReportSpec) and spec.merge is None):
+            return True
+        stack.extend(graph.dependents.get(dep_id, ()))
+    return False
 
 
 def _upgraded(rec: TaskRecord) -> tuple[TaskRecord, str | None]:
