@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from agentmake.display.fmt import agent_name, fmt_cost, fmt_duration, fmt_tokens, md_table
+from agentmake.display.fmt import agent_name, fmt_cost, fmt_duration, fmt_tokens, md_table, state_words
 from agentmake.graph import Graph, Task
 from agentmake.model import AgentSpec, ReportSpec
 from agentmake.report.markdown import code_span
@@ -211,7 +211,7 @@ def render_summary(
         if rec is None:
             table.append([r.task_id, "never run", "", "", "", ""])
             continue
-        state = rec.state if r.current else f"up to date (run {rec.run_id})"
+        state = state_words(rec.state) if r.current else f"up to date (run {rec.run_id})"
         if rec.extra.get("partial"):  # (a partial report, `agentmake.plan.partial`: as the terminal says)
             state = "partial" if r.current else f"partial (run {rec.run_id})"
         table.append(
@@ -241,9 +241,10 @@ def render_summary(
     costs = [rec.cost_usd for rec in paid if rec.cost_usd is not None]
     unknown = [rec.task_id for rec in paid if unpriced(graph.tasks.get(rec.task_id), rec)]
     restored = sum(1 for r in ran if r.record and r.record.state == "cached")
+    never = sum(1 for r in ran if r.record and r.record.state == "not-run")  # (in the table: not run)
     parts += ["", f"{h}# Time", ""]
     stats: list[list[object]] = [
-        ["tasks run", len(ran) - restored],
+        ["tasks run", len(ran) - restored - never],
         *([["tasks restored from the cache", restored]] if restored else []),
         ["agent time", fmt_duration(agent_time)],
         ["wall time", fmt_duration(wall)],
