@@ -16,7 +16,7 @@ from agentmake.graph.globs import (
     segment_matchers,
     target_path,
 )
-from agentmake.model import Agentfile, AgentSpec, ReportSpec
+from agentmake.model import PRESET_NAMES, Agentfile, AgentSpec, ReportSpec, rests_on, runner_name
 from agentmake.syntax.values import Source
 from agentmake.templates import command_indices, render_command
 
@@ -56,12 +56,17 @@ class Validator:
         owners: dict[str, str] = {}
         for agent in af.agents.values():
             self.check_runner(agent.runner, agent.key_locs.get("runner", agent.loc))
+            if not agent.is_shell:
+                self.check_prompt_runner(agent.runner, agent.key_locs.get("runner"), "an agent's `prompt`")
             self.check_wildcards(agent)
             self.check_commands(agent)
             self.claim(owners, agent.outputs, agent, "outputs")
         for report in af.reports.values():
             if report.runner is not None:
                 self.check_runner(report.runner, report.key_locs.get("runner"))
+            if report.merge is not None:
+                name = runner_name(report, af.settings)
+                self.check_prompt_runner(name, report.key_locs.get("runner"), "a report's `merge` prompt")
             if wildcards(report.output):
                 raise self.error(
                     "a report's output cannot contain a {wildcard}",
@@ -128,6 +133,22 @@ class Validator:
                 sorted(self.af.runners),
                 did_you_mean(name, self.af.runners),
             )
+
+    def check_prompt_runner(self, name: str, loc: Loc | None, what: str) -> None:
+        """A prompt's runner `name` (`loc`: where its block names it; None: the `runner` setting) is not
+        the shell runner (or one based on it): that runs the command it is given as its argument
+        (`sh -c COMMAND`), and a prompt goes on stdin: every attempt would fail, `-c requires an argument`."""
+        runner = self.af.runners.get(name)
+        if runner is None or rests_on(runner, PRESET_NAMES) != "shell":
+            return
+        setting = loc is None
+        loc = loc or self.setting_locs.get("runner")
+        prefix = "" if loc is not None or not setting else f"command line runner={name}: "
+        raise self.error(
+            f"{prefix}{what} cannot run on the shell runner '{name}': it runs a `run` command, not a prompt",
+            loc,
+            hint="name an LLM runner (claude, codex, gemini, llm, ollama), or write a shell agent with `run`",
+        )
 
     def claim(
         self, owners: dict[str, str], outputs: tuple[str, ...], spec: AgentSpec | ReportSpec, key: str
