@@ -65,3 +65,15 @@ def test_a_fan_in_written_as_a_fan_out_gets_a_hint_naming_the_wildcard(tmp_path:
     proc = check(tmp_path, 'agent one:\n    inputs = docs/{n}.md\n    outputs = all.txt\n    run = "true"\n')
     assert proc.returncode == 2 and "'all.txt' is produced by both 'one:a' and 'one:b'" in proc.stderr
     assert "agent 'one' makes a task per match of {n}, each writing 'all.txt'" in proc.stderr
+
+
+def test_a_python_syntax_error_is_told_by_what_it_is_then_where(tmp_path: Path) -> None:
+    # a shell agent running a Python tool with a syntax error: its first stderr line says only where
+    (tmp_path / "tool.py").write_text("import sys\nfrom __future__ import annotations\n")
+    agentfile = f'agent a:\n    outputs = o.txt\n    run = "{sys.executable} tool.py"\n'
+    (tmp_path / "Agentfile").write_text(agentfile)
+    cmd = [sys.executable, "-m", "agentmake", "retries=0"]
+    proc = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1
+    said = "exited with code 1: SyntaxError: from __future__ imports must occur at the beginning of the file"
+    assert said in proc.stderr and 'tool.py", line 2)' in proc.stderr

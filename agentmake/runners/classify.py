@@ -81,11 +81,18 @@ class Verdict:
 
 def one_line(text: str, limit: int = 240) -> str:
     """The first non-empty line of `text`, shortened to `limit` characters; for a Python traceback (a check
-    or a CLI written in Python that raised), its last line instead: the first says only `Traceback ...`."""
+    or a CLI written in Python that raised), its last line instead: the first says only `Traceback ...`; for
+    a Python syntax error, its last line and then where it is (the first says only where)."""
     line = next((s for s in (raw.strip() for raw in text.splitlines()) if s), "")
     if line == "Traceback (most recent call last):":
         line = next(s for s in (raw.strip() for raw in reversed(text.splitlines())) if s)
+    elif _PY_WHERE.match(line):  # (a SyntaxError: where it is, the source line, a caret, then what)
+        last = next(s for s in (raw.strip() for raw in reversed(text.splitlines())) if s)
+        line = f"{last} ({line})" if last != line else line
     return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+_PY_WHERE = re.compile(r'File ".*", line \d+\Z')
 
 
 def gemini_status(exit_code: int) -> int | None:
