@@ -125,7 +125,7 @@ def restore_outputs(root: Path, backup: Backup | None) -> None:
     if backup is None:
         return
     try:
-        _put_back(root, backup.dir, backup.entries)
+        _put_back(root, backup.dir, backup.entries, clear=True)
         shutil.rmtree(backup.dir, ignore_errors=True)
     finally:
         with _active_lock:
@@ -208,6 +208,8 @@ def _recover_one(d: Path, root: Path, logs: Path) -> str:
         done = _put_back(root, d, entries)
     except OutsideProject as e:  # (a directory linked out of the project since the manifest was checked)
         return f"left {d} alone: {e}"
+    except OSError as e:  # (a directory where a backed-up output was): said, not in every command's way
+        return f"could not undo all of the interrupted attempt of {task} ({e}): what is left of it is in {d}"
     shutil.rmtree(d, ignore_errors=True)
     what = ", ".join(done) or "nothing to undo"
     if kept is not None:
@@ -272,13 +274,17 @@ def _parse_manifest(data: object, root: Path) -> tuple[str, dict[str, str | None
     return str(data.get("task", "?")), entries, pgid if isinstance(pgid, int) else None
 
 
-def _put_back(root: Path, d: Path, entries: dict[str, str | None]) -> list[str]:
+def _put_back(root: Path, d: Path, entries: dict[str, str | None], *, clear: bool = False) -> list[str]:
     """Restore backed-up outputs, delete the ones that had no backup; idempotent (a backup already put back
     is simply gone). Returns what was done, e.g. ``out/a.txt restored``. An output whose directory the agent
     made a symbolic link out of the project is left alone (nothing is removed or written where it leads),
-    and then `confine.OutsideProject` is raised once the others are done (its backup stays in `d`)."""
+    and then `confine.OutsideProject` is raised once the others are done (its backup stays in `d`).
+    A backup that cannot be put back (a directory where the output was) stays in `d` too, and its OSError
+    is raised once the others are done; with `clear` (the attempt that just ran, whose agent made whatever
+    is where a backed-up file was: `backup_outputs` removed the file) such a directory is removed first."""
     done: list[str] = []
     refused: OutsideProject | None = None
+    failed: OSError | None = None
     for out, name in entries.items():
         target = root / out
         try:
@@ -289,7 +295,13 @@ def _put_back(root: Path, d: Path, entries: dict[str, str | None]) -> list[str]:
         if name is not None:
             backup = d / name
             if backup.is_file():
-                _replace(backup, target)
+                try:
+                    if clear and target.is_dir() and not target.is_symlink():
+                        shutil.rmtree(target)
+                    _replace(backup, target)
+                except OSError as exc:
+                    failed = failed or exc
+                    continue
                 done.append(f"{out} restored")
         elif target.is_file() or target.is_symlink():
             with contextlib.suppress(FileNotFoundError):
@@ -297,6 +309,8 @@ def _put_back(root: Path, d: Path, entries: dict[str, str | None]) -> list[str]:
                 done.append(f"{out} removed")
     if refused is not None:
         raise refused
+    if failed is not None:
+        raise failed
     return done
 
 
