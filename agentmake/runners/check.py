@@ -56,7 +56,7 @@ def run_check(
     if check.kind == "json":
         for out, path in staged.items():
             try:
-                json.loads(path.read_text(encoding="utf-8"))
+                json.loads(path.read_text(encoding="utf-8"), parse_constant=_not_json)
             except (ValueError, UnicodeDecodeError) as e:
                 return f"check failed: {out} is not valid JSON ({e})"
         return None
@@ -131,6 +131,12 @@ def recheck_in_place(
 
 
 IN_PLACE_TIMEOUT = 600.0  # seconds: a check of outputs in place with no time limit set
+
+
+def _not_json(word: str) -> object:
+    """`NaN`, `Infinity` and `-Infinity`, which Python's parser alone accepts: not JSON (RFC 8259), and the
+    consumers of an output (jq, `JSON.parse`, most parsers) refuse them."""
+    raise ValueError(f"{word} is not a JSON value")
 
 
 def _text(log: Path) -> str:
