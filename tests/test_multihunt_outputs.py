@@ -51,3 +51,15 @@ def test_a_backup_that_cannot_be_put_back_does_not_stop_every_later_command(tmp_
     notes = recover(state, root)
     assert len(notes) == 1 and "m" in notes[0] and "b.md" in notes[0], notes
     assert (root / "a.md").read_text() == "old a"  # what could be put back was
+
+
+def test_a_shell_command_that_makes_a_directory_at_its_output_leaves_nothing_behind(
+    project: RunnerProject,
+) -> None:
+    (project.root / "out").mkdir()
+    (project.root / "out" / "d.txt").write_text("good")
+    task = project.agent("d", outputs=("out/d.txt",), run="mkdir {output} && echo x > {output}/f")
+    res = project.run(task, None)
+    assert (res.outcome, res.error_type) == ("retry", "no-output"), res.message
+    assert sorted(p.name for p in (project.root / "out").iterdir()) == ["d.txt"]  # no staged directory
+    assert (project.root / "out" / "d.txt").read_text() == "good"

@@ -162,10 +162,14 @@ class ExecutorBase:
         return AttemptResult("fatal", message, "usage")
 
     def discard(self, result: AttemptResult) -> None:
-        """Remove staged files of a result that will not be committed."""
+        """Remove staged files of a result that will not be committed; a directory a command made at its
+        staged path too (the name is the attempt's own: whatever is there, it made)."""
         for path in result.staged.values():
-            with contextlib.suppress(OSError):
+            try:
                 path.unlink()
+            except OSError:
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path, ignore_errors=True)
         result.staged.clear()
 
     def _runner(self, name: str) -> RunnerSpec:
