@@ -47,3 +47,30 @@ def test_the_outputs_in_place_are_checked_alike(tmp_path: Path) -> None:
     )  # fmt: skip
     problem = check_in_place(agentfile)(Task("j", "j", "agent", (), ("o.json",), spec, ()))
     assert problem is not None and "not valid JSON" in problem
+
+
+@pytest.mark.parametrize(
+    ("check", "said"),
+    [("jsonlintt {output}", "not found"), ("./not-executable {output}", "Permission denied")],
+)
+def test_a_check_command_that_cannot_run_fails_the_task_without_another_call(
+    project: RunnerProject, fake_agents, check: str, said: str
+) -> None:  # type: ignore[no-untyped-def]
+    # exit 127/126: the check cannot run, so every retry would pay for a call whose answer it cannot judge
+    (project.root / "not-executable").write_text("#!/bin/sh\nexit 0\n")
+    res = project.run(project.agent("a", check=Check("command", check)), "hello")
+    assert res.outcome == "fatal", res.message
+    assert "check cannot run" in res.message and said in res.message
+    assert [e for e, *_ in fake_agents.log_lines() if e == "start"] == ["start"]
+
+
+def test_a_changed_check_that_cannot_run_calls_no_agent(project: RunnerProject, fake_agents) -> None:  # type: ignore[no-untyped-def]
+    from agentmake.plan import Decision
+
+    (project.root / "out.md").write_text("made before\n")
+    task = project.agent("a", check=Check("command", "jsonlintt {output}"))
+    decision = Decision("a", "run", prompt="hello", recheck={"out.md": "x"})
+    res = project.executor().execute(task, decision, 1, threading.Event())
+    assert res.outcome == "fatal" and "check cannot run" in res.message, res.message
+    assert fake_agents.log_lines() == []
+    assert (project.root / "out.md").read_text() == "made before\n"

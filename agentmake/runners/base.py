@@ -21,7 +21,7 @@ from agentmake.graph import Task
 from agentmake.model import Agentfile, AgentSpec, ReportSpec, RunnerSpec
 from agentmake.runners.backups import recover
 from agentmake.runners.capture import LogFile, private_dir, read_log
-from agentmake.runners.check import run_check
+from agentmake.runners.check import CheckCannotRun, run_check
 from agentmake.runners.classify import Verdict, classify_failure, one_line
 from agentmake.runners.credentials import sweep, withdraw_all
 from agentmake.runners.invocation import Invocation, InvocationError, safe_name
@@ -316,6 +316,8 @@ class ExecutorBase:
                 check, task, result.staged, root=self.root, log_stem=stem, timeout=timeout, cancel=cancel,
                 on_spawn=on_spawn, redact=self.redact, token=self._intend(task.id),
             )  # fmt: skip
+        except CheckCannotRun as e:  # (not retried: another answer could not be judged either)
+            return self._fail(result, Verdict("fatal", "check", one_line(str(e))))
         except AgentmakeError as e:  # e.g. a bad placeholder: the staged files must not be left behind
             return self._fail(result, Verdict("fatal", "usage", one_line(str(e))))
         if problem is not None:

@@ -13,12 +13,20 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from agentmake.errors import AgentmakeError
 from agentmake.graph import Task
 from agentmake.model import Agentfile, AgentSpec, Check
 from agentmake.runners.classify import one_line
 from agentmake.runners.process import run_process
 from agentmake.runners.redact import NO_REDACTION
 from agentmake.templates import render_command
+
+CANNOT_RUN = (126, 127)  # the shell's exit codes for a command it found but cannot execute, or did not find
+
+
+class CheckCannotRun(AgentmakeError):
+    """A check command that cannot run as written (exit 126 or 127: a program not found or not executable):
+    the task fails without another call, since a retry's answer could not be judged either."""
 
 
 def command_values(task: Task, outputs: Sequence[str]) -> dict[str, str | Sequence[str]]:
@@ -47,12 +55,12 @@ def run_check(
     token: str | None = None,
     logs: str = "check",
 ) -> str | None:
-    """None when every output passes, else a one-line reason. `log_stem` + ``.check.out``/``.check.err``
-    get the check command's output (``.<logs>.out``/``.err``). `on_spawn(pid, pgid)`: the check command's
-    process, the moment it exists (so that, like the agent's, it is in the spawn log and ended if agentmake
-    dies). `redact`: takes the secrets out of the command's output before a line of it is quoted (see
-    `redact`; the caller redacts the logs). `token`: the spawn log's for the command's process
-    (`runners.process`)."""
+    """None when every output passes, else a one-line reason; raises `CheckCannotRun` when the command cannot
+    run (not found, not executable). `log_stem` + ``.check.out``/``.check.err`` get the check command's
+    output (``.<logs>.out``/``.err``). `on_spawn(pid, pgid)`: the check command's process, the moment it
+    exists (so that, like the agent's, it is in the spawn log and ended if agentmake dies). `redact`: takes
+    the secrets out of the command's output before a line of it is quoted (see `redact`; the caller redacts
+    the logs). `token`: the spawn log's for the command's process (`runners.process`)."""
     if check.kind == "json":
         for out, path in staged.items():
             try:
@@ -86,6 +94,10 @@ def run_check(
         return f"check timed out: {shown}"
     detail = one_line(redact(_text(err_log))) or one_line(redact(_text(out_log)))
     detail = _unstage(detail, staged, root)
+    if res.exit_code in CANNOT_RUN:  # (every retry would pay for an answer the check cannot judge)
+        raise CheckCannotRun(
+            f"check cannot run (exit {res.exit_code}): {shown}" + (f": {detail}" if detail else "")
+        )
     return f"check failed (exit {res.exit_code}): {shown}" + (f": {detail}" if detail else "")
 
 
