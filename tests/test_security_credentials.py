@@ -118,7 +118,8 @@ def test_a_build_killed_mid_attempt_has_its_copy_removed_by_the_next(e2e: E2E) -
     build = e2e.spawn()
     copy = e2e.root / ".agentmake/home/a/claude/.credentials.json"
     wait_for(lambda: e2e.running_agents().get("a"), what="the agent to start")
-    assert "rt-1-refreshed" in copy.read_text()  # (the fake refreshes before it hangs)
+    # (the fake refreshes after it logs its start, before it hangs)
+    wait_for(lambda: "rt-1-refreshed" in copy.read_text(), what="the fake to refresh its login")
     build.send_signal(signal.SIGKILL)
     e2e.finish(build)
     assert copy.exists()
