@@ -95,8 +95,10 @@ def test_shell_agent_failure_never_touches_the_real_output(project: RunnerProjec
 
 
 def test_shell_agent_missing_output_and_missing_command(project: RunnerProject) -> None:
-    res = project.run(project.agent("sh", outputs=("o.txt",), run="true"), None)
+    res = project.run(project.agent("sh", outputs=("o.txt",), run=": {output}"), None)
     assert (res.outcome, res.error_type) == ("retry", "no-output")
+    res = project.run(project.agent("sh1", outputs=("o.txt",), run="true"), None)  # (names no output)
+    assert (res.outcome, res.error_type) == ("fatal", "no-output")
     res = project.run(project.agent("sh2", outputs=("o.txt",), run="no-such-tool-xyz > {output}"), None)
     assert (res.outcome, res.error_type) == ("fatal", "not-found")
     assert leftovers(project.root) == []

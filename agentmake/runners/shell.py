@@ -42,6 +42,10 @@ class ShellAttempt:
     stem: Path  # log stem
     timeout: float | None
     started: float  # monotonic
+    names_output: bool = True  # its command names a staged output ({output}, {outputs})
+    since_ns: int = (
+        0  # wall clock when it was prepared: an output written after it was written by the attempt
+    )
 
 
 class ShellAttempts(ExecutorBase):
@@ -119,11 +123,26 @@ class ShellAttempts(ExecutorBase):
             private_dir(script.parent)
             write_private(script, command + "\n")
             inv.argv = [*inv.argv[:-2], str(script)]
-        return ShellAttempt(task, spec, inv, staged, stem, self._timeout(spec, runner), start)
+        names = any(r in command for r in rel)
+        since = time.time_ns() - int((time.monotonic() - start) * 1e9)
+        return ShellAttempt(task, spec, inv, staged, stem, self._timeout(spec, runner), start, names, since)
 
     def _fallback(self, inv: Invocation) -> Invocation:
         assert inv.fallback is not None
         return replace(inv, argv=inv.fallback, fallback=None, executable=self._which(inv.fallback[0]))
+
+    def _unwritten(self, shell: ShellAttempt, missing: list[str]) -> Verdict:
+        """Why a command that exited 0 left `missing` unwritten: retried, unless every attempt would do the
+        same: it wrote an output's own path (`echo hi > o.txt`, as a make recipe names its target) or names
+        no output at all. The previous output is then overwritten, or left as it was; either way not paid."""
+        why = f"command did not write {', '.join(missing)}"
+        itself = [o for o in missing if _written_since(self.root / o, shell.since_ns)]
+        if itself:
+            fix = "a command writes {output} (or {outputs}), a temporary path renamed onto the output after"
+            return Verdict("fatal", "no-output", f"{why}: it wrote {', '.join(itself)} itself; {fix}")
+        if not shell.names_output:
+            return Verdict("fatal", "no-output", f"{why}: its `run` names no {{output}} (or {{outputs}})")
+        return Verdict("retry", "no-output", why)
 
     def _shell_verdict(self, shell: ShellAttempt, proc: ProcResult, cancel: threading.Event) -> AttemptResult:
         task, staged, stem = shell.task, shell.staged, shell.stem
@@ -133,7 +152,13 @@ class ShellAttempts(ExecutorBase):
             return self._fail(result, early)
         missing = [o for o in task.outputs if not staged[o].is_file()]
         if missing:
-            return self._fail(
-                result, Verdict("retry", "no-output", f"command did not write {', '.join(missing)}")
-            )
+            return self._fail(result, self._unwritten(shell, missing))
         return self._checked(task, shell.spec, result, stem, shell.timeout, cancel)
+
+
+def _written_since(path: Path, since_ns: int) -> bool:
+    """Whether `path` is a file modified at or after `since_ns` (wall clock)."""
+    try:
+        return path.is_file() and path.stat().st_mtime_ns >= since_ns
+    except OSError:
+        return False
