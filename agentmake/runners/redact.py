@@ -14,7 +14,8 @@ written and percent-decoded, and ``user:PASSWORD@`` whatever its length). Every 
 takes its environment from agentmake's own: an LLM agent gets its preset's credential variables and its
 runner's declared `env` (a subset), a shell agent or a check command all of it; so one redactor built from
 agentmake's environment covers every attempt. Values shorter than `MIN_LENGTH` characters are left alone:
-replacing a "1" or "true" everywhere would mangle the text and hides nothing.
+replacing a "1" or "true" everywhere would mangle the text and hides nothing. Each line of a multi-line value
+(a PEM key) is a secret of its own too, at least `MIN_LENGTH` long: `-v` streams output a line at a time.
 
 Each value is also found as a JSON string holds it, for the CLIs that print JSON (claude, codex, gemini): a
 value with a ``"``, ``\\``, control character or non-ASCII letter is escaped there (`json_forms`).
@@ -114,6 +115,11 @@ class Redactor:
             value = secrets[name].strip()
             if len(value) >= MIN_LENGTH and value not in found:
                 found[value] = f"[redacted {name}]"
+                # each line of a multi-line value (a PEM key) too: `-v` shows output a line at a time, and
+                # a tool may print the value in part or with other line endings
+                for line in value.splitlines():
+                    if len(line.strip()) >= MIN_LENGTH:
+                        found.setdefault(line.strip(), f"[redacted {name}]")
         for name in sorted(urls or {}):
             for text, replacement in url_passwords(name, (urls or {})[name]):
                 found.setdefault(text, replacement)

@@ -1,0 +1,51 @@
+"""Secrets of the environment found where `agentmake.runners.redact` used to miss them: a multi-line value
+(a PEM key) shown a line at a time, ..."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import FakeAgents
+from e2e_helpers import E2E
+
+from agentmake.runners.redact import Redactor
+
+PEM_LINES = [
+    "-----BEGIN OPENSSH PRIVATE KEY-----",
+    "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW",
+    "QyNTUxOQAAACBbLWaTVGQBZ3wPXBv8Pnr6hELFq7sB1wHdRkqZqY7mSwAAAJiA0s1ZgNLN",
+    "-----END OPENSSH PRIVATE KEY-----",
+]
+PEM = "\n".join(PEM_LINES)
+
+
+def test_each_line_of_a_multi_line_secret_is_redacted_alone() -> None:
+    """A key printed with other line endings, in part (`head -2`), or a line at a time."""
+    redact = Redactor({"SSH_PRIVATE_KEY": PEM})
+    for text in (PEM.replace("\n", "\r\n"), "\n".join(PEM_LINES[:2]), f"line: {PEM_LINES[2]}"):
+        shown = redact(text)
+        assert PEM_LINES[1] not in shown and PEM_LINES[2] not in shown, shown
+        assert "[redacted SSH_PRIVATE_KEY]" in shown, shown
+    assert redact("x\ny") == "x\ny"  # (a short line of a value is no secret of its own)
+
+
+def test_a_multi_line_secret_streamed_by_verbose_mode_is_redacted(
+    tmp_path: Path, fake_agents: FakeAgents, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`-v` shows an agent's output a line at a time: no line of the key reaches the terminal."""
+    monkeypatch.setenv("SSH_PRIVATE_KEY", PEM)
+    e2e = E2E(tmp_path / "proj", fake_agents)
+    e2e.write(
+        "Agentfile",
+        """\
+        agent a:
+            outputs = out.txt
+            run = "printenv SSH_PRIVATE_KEY; printenv SSH_PRIVATE_KEY >&2; echo done > {output}"
+        """,
+    )
+    run = e2e.am("-v")
+    assert run.code == 0, run
+    for line in PEM_LINES[1:3]:
+        assert line not in run.text, run
+    assert "[a] [redacted SSH_PRIVATE_KEY]" in run.err and "[a!] [redacted SSH_PRIVATE_KEY]" in run.err, run
