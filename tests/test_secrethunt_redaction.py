@@ -49,3 +49,18 @@ def test_a_multi_line_secret_streamed_by_verbose_mode_is_redacted(
     for line in PEM_LINES[1:3]:
         assert line not in run.text, run
     assert "[a] [redacted SSH_PRIVATE_KEY]" in run.err and "[a!] [redacted SSH_PRIVATE_KEY]" in run.err, run
+
+
+def test_a_token_given_as_a_urls_user_is_redacted_in_its_url() -> None:
+    """`https://TOKEN@github.com/...` (a token as the URL's user, no password) is a credential like
+    `user:PASSWORD@`; a short user (`git@`) and the rest of the URL are kept, and the user alone elsewhere is
+    not (it may be a plain user name)."""
+    url = "https://ghp_SECRET123abcdefghij@github.com/o/r.git"
+    redact = Redactor.from_environ({"REPO_URL": url, "SSH_URL": "ssh://git@github.com/o/r.git"})
+    shown = redact(f"cloning {url} and ssh://git@github.com/o/r.git")
+    assert shown == (
+        "cloning https://[redacted REPO_URL]@github.com/o/r.git and ssh://git@github.com/o/r.git"
+    ), shown
+    escaped = redact('{"url": "https:\\/\\/ghp_SECRET123abcdefghij@github.com"}')  # (JSON may write `\/`)
+    assert "ghp_SECRET" not in escaped and "[redacted REPO_URL]@github.com" in escaped, escaped
+    assert redact("user ghp_SECRET123abcdefghij") == "user ghp_SECRET123abcdefghij"

@@ -10,7 +10,8 @@ Which values: those of the environment variables whose names look secret (`looks
 TOKEN(S), SECRET(S), PASSWORD, PASSPHRASE, CREDENTIALS, DSN, AUTH... part, a PWD part of a longer name as in
 MYSQL_PWD, a CONNECTION_STRING), and the password of a URL in the value of any variable
 (``DATABASE_URL=postgres://app:PASSWORD@db/x``, ``HTTPS_PROXY=http://me:PASSWORD@proxy``: the password, as
-written and percent-decoded, and ``user:PASSWORD@`` whatever its length). Every child agentmake starts
+written and percent-decoded, and ``user:PASSWORD@`` whatever its length; a token given as the user,
+``https://TOKEN@github.com``, in its URL). Every child agentmake starts
 takes its environment from agentmake's own: an LLM agent gets its preset's credential variables and its
 runner's declared `env` (a subset), a shell agent or a check command all of it; so one redactor built from
 agentmake's environment covers every attempt. Values shorter than `MIN_LENGTH` characters are left alone:
@@ -47,6 +48,8 @@ _SECRET_PAIRS = frozenset({("CONNECTION", "STRING"), ("CONN", "STRING"), ("WEBHO
 _PARTS = re.compile(r"[^A-Z0-9]+")
 # `scheme://user:password@`: the password runs to the authority's last '@' (one may be left unencoded)
 _URL_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([^/?#@:\s]*):([^/?#\s]+)@")
+# `scheme://TOKEN@`: a user with no password, as a token is given (`https://ghp_…@github.com`)
+_URL_USER = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([^/?#@:\s]+)@")
 
 
 def looks_secret(name: str) -> bool:
@@ -88,7 +91,9 @@ def json_forms(value: str) -> list[str]:
 def url_passwords(name: str, value: str) -> list[tuple[str, str]]:
     """(text, replacement) for each password of a URL in `value` (the variable `name`'s): the password as
     written and percent-decoded (each if at least `MIN_LENGTH` long), and ``user:password@`` of any length
-    (in that context a short password is no common word), which keeps the user: ``user:[redacted NAME]@``."""
+    (in that context a short password is no common word), which keeps the user: ``user:[redacted NAME]@``.
+    A user with no password at least `MIN_LENGTH` long (a token: ``https://ghp_…@github.com``) is
+    redacted in its URL only: ``://[redacted NAME]@``."""
     from urllib.parse import unquote
 
     found = []
@@ -98,6 +103,10 @@ def url_passwords(name: str, value: str) -> list[tuple[str, str]]:
         for text in dict.fromkeys((password, unquote(password))):
             if len(text) >= MIN_LENGTH:
                 found.append((text, f"[redacted {name}]"))
+    for m in _URL_USER.finditer(value):
+        # only as the URL has it: the same word alone may be a plain user name (`postgres://app_user@db`)
+        if len(m.group(1)) >= MIN_LENGTH:
+            found.append((f"://{m.group(1)}@", f"://[redacted {name}]@"))
     return found
 
 
