@@ -64,3 +64,32 @@ def test_a_token_given_as_a_urls_user_is_redacted_in_its_url() -> None:
     escaped = redact('{"url": "https:\\/\\/ghp_SECRET123abcdefghij@github.com"}')  # (JSON may write `\/`)
     assert "ghp_SECRET" not in escaped and "[redacted REPO_URL]@github.com" in escaped, escaped
     assert redact("user ghp_SECRET123abcdefghij") == "user ghp_SECRET123abcdefghij"
+
+
+QUOTED = 'Pa$$w0rd"x\\y`z' + "'q"  # a generated password: every character a shell or Python escapes
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["bash", "-c", "export -p | grep DB_PASSWORD"],  # declare -x DB_PASSWORD="Pa\$\$w0rd\"..."
+        ["bash", "-c", "declare -p DB_PASSWORD"],
+        ["bash", "-c", "set | grep ^DB_PASSWORD"],  # DB_PASSWORD='...'\''q'
+        ["sh", "-c", "export -p | grep DB_PASSWORD"],  # dash: '...'"'"'q'
+        ["python3", "-c", "import os; print(os.environ)"],  # repr: \\ and \'
+    ],
+)
+def test_a_secret_a_shell_or_python_prints_quoted_is_redacted(argv: list[str]) -> None:
+    """A shell agent that lists its environment quoted (`export -p`, `set`) or a Python one printing
+    `os.environ`: the value is escaped there, and still redacted."""
+    import os
+    import shutil
+    import subprocess
+
+    if shutil.which(argv[0]) is None:
+        pytest.skip(f"no {argv[0]}")
+    env = {**os.environ, "DB_PASSWORD": QUOTED}
+    printed = subprocess.run(argv, env=env, capture_output=True, text=True, check=True).stdout
+    assert "w0rd" in printed, printed  # (it did print the value)
+    shown = Redactor.from_environ(env)(printed)
+    assert "w0rd" not in shown and "[redacted DB_PASSWORD]" in shown, shown

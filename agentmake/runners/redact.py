@@ -19,7 +19,9 @@ replacing a "1" or "true" everywhere would mangle the text and hides nothing. Ea
 (a PEM key) is a secret of its own too, at least `MIN_LENGTH` long: `-v` streams output a line at a time.
 
 Each value is also found as a JSON string holds it, for the CLIs that print JSON (claude, codex, gemini): a
-value with a ``"``, ``\\``, control character or non-ASCII letter is escaped there (`json_forms`).
+value with a ``"``, ``\\``, control character or non-ASCII letter is escaped there (`json_forms`); and as a
+shell or Python quotes it listing its environment (``export -p``, ``set``, ``print(os.environ)``: a ``$``,
+``'`` or ``\\`` escaped, `quoted_forms`).
 
 Not redacted: the answer of an agent (the output file): that is the agent's work, which agentmake never edits
 (a shell or multi-output agent writes its files itself, so it could not anyway).
@@ -88,6 +90,24 @@ def json_forms(value: str) -> list[str]:
     return list(forms)
 
 
+_SH_DOUBLE = re.compile(r'([\\$"`])')
+
+
+def quoted_forms(value: str) -> list[str]:
+    """How `value` may appear quoted by a shell or Python listing an environment, other than as it is: in
+    double quotes (bash's ``export -p``/``declare -p``: ``\\`` before each of ``\\ $ " ` ``), in single quotes
+    (``set``, dash's ``export -p``: a ``'`` as ``'\\''`` or ``'"'"'``), and as Python's `repr` (``print(
+    os.environ)``). A value none of them escapes has none."""
+    forms = dict.fromkeys((
+        _SH_DOUBLE.sub(r"\\\1", value),
+        value.replace("'", "'\\''"),
+        value.replace("'", "'\"'\"'"),
+        repr(value)[1:-1],
+    ))  # fmt: skip
+    forms.pop(value, None)
+    return list(forms)
+
+
 def url_passwords(name: str, value: str) -> list[tuple[str, str]]:
     """(text, replacement) for each password of a URL in `value` (the variable `name`'s): the password as
     written and percent-decoded (each if at least `MIN_LENGTH` long), and ``user:password@`` of any length
@@ -133,7 +153,7 @@ class Redactor:
             for text, replacement in url_passwords(name, (urls or {})[name]):
                 found.setdefault(text, replacement)
         for text, replacement in list(found.items()):
-            for form in json_forms(text):
+            for form in (*json_forms(text), *quoted_forms(text)):
                 found.setdefault(form, replacement)
         # longest first: a secret that contains another is replaced whole
         self._pairs = sorted(found.items(), key=lambda p: -len(p[0]))
