@@ -93,3 +93,16 @@ def test_a_secret_a_shell_or_python_prints_quoted_is_redacted(argv: list[str]) -
     assert "w0rd" in printed, printed  # (it did print the value)
     shown = Redactor.from_environ(env)(printed)
     assert "w0rd" not in shown and "[redacted DB_PASSWORD]" in shown, shown
+
+
+def test_a_webhook_is_a_secret_whatever_its_name_ends_with() -> None:
+    """A webhook's URL is its credential (`SLACK_WEBHOOK`, not only `SLACK_WEBHOOK_URL`)."""
+    from agentmake.runners.redact import looks_secret
+
+    for name in ("SLACK_WEBHOOK", "DISCORD_WEBHOOK", "TEAMS_WEBHOOKS", "SLACK_WEBHOOK_URL"):
+        assert looks_secret(name), name
+    url = "https://hooks.slack.com/services/T0000/B0000/XXXXSECRETXXXX"
+    assert (
+        Redactor.from_environ({"SLACK_WEBHOOK": url})(f"posting to {url}")
+        == "posting to [redacted SLACK_WEBHOOK]"
+    )

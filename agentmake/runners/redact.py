@@ -8,7 +8,7 @@ a failure, shown on the terminal and kept in the state database, `status.md` and
 
 Which values: those of the environment variables whose names look secret (`looks_secret`: a KEY(S),
 TOKEN(S), SECRET(S), PASSWORD, PASSPHRASE, CREDENTIALS, DSN, AUTH... part, a PWD part of a longer name as in
-MYSQL_PWD, a CONNECTION_STRING), and the password of a URL in the value of any variable
+MYSQL_PWD, a CONNECTION_STRING, a WEBHOOK), and the password of a URL in the value of any variable
 (``DATABASE_URL=postgres://app:PASSWORD@db/x``, ``HTTPS_PROXY=http://me:PASSWORD@proxy``: the password, as
 written and percent-decoded, and ``user:PASSWORD@`` whatever its length; a token given as the user,
 ``https://TOKEN@github.com``, in its URL). Every child agentmake starts
@@ -45,6 +45,7 @@ _SECRET_PARTS = frozenset({"AUTH", "PASS", "PAT", "CREDS"})
 _SECRET_ENDS = (
     "KEY", "KEYS", "TOKEN", "TOKENS", "SECRET", "SECRETS", "PASSWORD", "PASSWORDS", "PASSWD", "PASSPHRASE",
     "PASSPHRASES", "CREDENTIAL", "CREDENTIALS", "DSN", "CONNSTR", "CONNECTIONSTRING",
+    "WEBHOOK", "WEBHOOKS",  # (a webhook's URL is its credential: SLACK_WEBHOOK)
 )  # fmt: skip
 _SECRET_PAIRS = frozenset({("CONNECTION", "STRING"), ("CONN", "STRING"), ("WEBHOOK", "URL")})
 _PARTS = re.compile(r"[^A-Z0-9]+")
