@@ -106,3 +106,58 @@ def test_a_webhook_is_a_secret_whatever_its_name_ends_with() -> None:
         Redactor.from_environ({"SLACK_WEBHOOK": url})(f"posting to {url}")
         == "posting to [redacted SLACK_WEBHOOK]"
     )
+
+
+def test_a_secret_passed_as_a_variable_is_not_shown_by_a_dry_run_nor_kept_in_the_state(
+    tmp_path: Path, fake_agents: FakeAgents, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CI passes a secret of its environment to a prompt (`agentmake tok=$GH_TOKEN`): `-n`, `explain`
+    and `status --json` say the variable changed (by digest), never its value; nor does the state database
+    keep it. A variable whose name looks secret is treated alike, and others are still shown."""
+    import sqlite3
+
+    monkeypatch.setenv("GH_TOKEN", "ghp_OLDSECRET0123456789")
+    e2e = E2E(tmp_path / "proj", fake_agents)
+    e2e.write(
+        "Agentfile",
+        """\
+        tok = "none"
+        api_key = "none"
+        lang = "en"
+        agent p:
+            prompt = "use {{ tok }} {{ api_key }} {{ lang }} FAKE: answer=ok"
+            runner = llm
+            outputs = out.txt
+        """,
+    )
+    old = ("tok=ghp_OLDSECRET0123456789", "api_key=sk-OLDKEY-0123456789", "lang=en")
+    assert e2e.am(*old).code == 0
+    monkeypatch.setenv("GH_TOKEN", "ghp_NEWSECRET0123456789")  # (the token rotated since)
+    new = ("tok=ghp_NEWSECRET0123456789", "api_key=sk-NEWKEY-0123456789", "lang=fr")
+    shown = [e2e.am("-n", *new), e2e.am("explain", "out.txt", *new), e2e.am("status", "--json", *new)]
+    for run in shown:
+        assert "variables api_key: (content " in run.text and "tok: (content " in run.text, run
+        assert "lang: 'en' → 'fr'" in run.text, run
+        assert "SECRET" not in run.text and "KEY-" not in run.text, run
+    assert e2e.am(*new).code == 0
+    conn = sqlite3.connect(e2e.root / ".agentmake" / "state.db")
+    try:
+        dump = "\n".join(conn.iterdump())
+    finally:
+        conn.close()
+    assert "NEWSECRET" not in dump and "NEWKEY" not in dump
+
+
+def test_a_secret_variable_a_report_template_sees_is_told_changed_by_digest(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A template report sees every variable: one that changed is named, a secret one with its digest."""
+    from agentmake.plan.changes import describe_changes
+
+    monkeypatch.setenv("GH_TOKEN", "ghp_NEWSECRET0123456789")
+    old = {"variables": {"api_key": "sk-OLDKEY-0123456789", "tok": "x", "lang": "en"}}
+    new = {"variables": {"api_key": "sk-NEWKEY-0123456789", "tok": "ghp_NEWSECRET0123456789", "lang": "fr"}}
+    told = [r.message for r in describe_changes(old, new, None)]
+    assert told[0].startswith("variable api_key changed (content ") and "KEY-" not in told[0], told
+    assert told[1] == "variable lang changed 'en' → 'fr'", told
+    assert told[2].startswith("variable tok changed 'x' → (content ") and "SECRET" not in told[2], told

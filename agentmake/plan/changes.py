@@ -7,10 +7,11 @@ e5f6a7b8)" or "runner claude: model changed sonnet → opus".
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any
 
-from agentmake.plan.keys import short
+from agentmake.plan.keys import short, variable_memo
 
 
 @dataclass(frozen=True)
@@ -77,14 +78,36 @@ def describe_changes(old: dict[str, Any], new: dict[str, Any], runner_name: str 
 
 
 def _variables(old: Any, new: Any) -> list[Reason]:
-    """The variables a template report sees (all of them) that changed, by name."""
+    """The variables a template report sees (all of them) that changed, by name (a secret's by digest)."""
     if old == new or not isinstance(old, dict) or not isinstance(new, dict):
         return []
+    old, new = _unsecret(old), _unsecret(new)
     return [
-        Reason("setting-changed", f"variable {name} changed {old.get(name)!r} → {new.get(name)!r}")
+        Reason(
+            "setting-changed",
+            f"variable {name} changed {_variable(old.get(name))} → {_variable(new.get(name))}",
+        )
         for name in sorted(set(old) | set(new))
         if old.get(name) != new.get(name)
     ]
+
+
+def _variable(value: Any) -> str:
+    """A variable's value as a report's key holds it: quoted (a secret's digest, by `_unsecret`)."""
+    return _memo(value) if isinstance(value, list) else repr(value)
+
+
+def _unsecret(values: dict[str, Any]) -> dict[str, Any]:
+    """`values` (variable -> value or memo) with each secret value (`runners.redact.SecretValues`) as its
+    memo holds it, ``["xxh3", digest]``: what is shown of it, and compared (a memo an older version kept
+    of it as it was then is equal to its digest)."""
+    from agentmake.runners.redact import SecretValues  # (here: only a changed variable is told)
+
+    secret = SecretValues(os.environ)
+    return {
+        name: variable_memo(value, secret=True) if isinstance(value, str) and secret(name, value) else value
+        for name, value in values.items()
+    }
 
 
 def _summarised(old: dict[str, Any], new: dict[str, Any]) -> list[Reason]:
@@ -147,13 +170,15 @@ def _prompt(old: dict[str, Any], new: dict[str, Any], *, input_changed: bool) ->
     used_old = (old.get("_render") or {}).get("variables")
     used_new = (new.get("_render") or {}).get("variables")
     if isinstance(used_old, dict) and isinstance(used_new, dict) and used_old != used_new:
+        used_old, used_new = _unsecret(used_old), _unsecret(used_new)
         changed = [
             f"{var}: {_memo(was)} → {_memo(now)}"
             for var in sorted(set(used_old) | set(used_new))
             if (was := used_old.get(var)) != (now := used_new.get(var))
         ]  # (one reason: the prompt is said to have changed once, with every variable that did)
         word = "variable" if len(changed) == 1 else "variables"
-        return [Reason("prompt-changed", f"{name} changed ({word} {', '.join(changed)})", path=path)]
+        if changed:  # (none: only the memo of a secret changed form, an older version's kept it as it was)
+            return [Reason("prompt-changed", f"{name} changed ({word} {', '.join(changed)})", path=path)]
     if input_changed:
         return []  # the rendered text includes a changed input: the input reason says it all
     return [Reason("prompt-changed", f"{name} changed (a variable or wildcard it uses changed)", path=path)]

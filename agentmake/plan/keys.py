@@ -117,10 +117,11 @@ def summary_digest(summarised: dict[str, list[str]]) -> str:
     return h.hexdigest()
 
 
-def variable_memo(value: str) -> str | list[str]:
+def variable_memo(value: str, *, secret: bool = False) -> str | list[str]:
     """A variable's value as a memo keeps it: itself when short and on one line (explain shows it), else
-    ``["xxh3", digest]`` (a long shared text is not copied into every task's record)."""
-    if len(value) <= 80 and "\n" not in value:
+    ``["xxh3", digest]`` (a long shared text is not copied into every task's record), as is a `secret`
+    one (`runners.redact.SecretValues`: never kept, nor shown)."""
+    if len(value) <= 80 and "\n" not in value and not secret:
         return value
     return ["xxh3", text_hash(value)]
 

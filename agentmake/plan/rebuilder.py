@@ -29,7 +29,7 @@ import json
 import os
 from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentmake.graph import Graph, Task
 from agentmake.model import AgentSpec, Prompt, ReportSpec, model_of, runner_name, scope
@@ -51,6 +51,9 @@ from agentmake.plan.partial import Gap
 from agentmake.plan.stamp import Verdict
 from agentmake.store import Store, TaskRecord
 from agentmake.templates import names_read, read_input, refuses_some_values
+
+if TYPE_CHECKING:
+    from agentmake.runners.redact import SecretValues
 
 _UNPLACED = (  # (a `commits` row: see `Rebuilder._commit_cut_short`)
     "its result was recorded but agentmake stopped before putting it in place: the next build does"
@@ -167,6 +170,7 @@ class Rebuilder:
         self._vars_hash = text_hash(json.dumps(af.variables, sort_keys=True))
         self._scope_hashes: dict[tuple[tuple[str, str], ...], str] = {(): self._vars_hash}
         self._text_hashes: dict[str, str] = {}
+        self._secret: SecretValues | None = None  # (made when a prompt first reads a variable)
         self._spec_sigs: dict[int, tuple[AgentSpec, str]] = {}
         self.renders = 0
         self.fast = 0  # decisions taken by the fast path
@@ -353,7 +357,18 @@ class Rebuilder:
             return {}
         seen = scope(task.spec, self.graph.agentfile.variables)
         wildcards = dict(task.wildcards)
-        return {n: variable_memo(seen[n]) for n in sorted(names) if n in seen and n not in wildcards}
+        if self._secret is None:
+            from agentmake.runners.redact import (
+                SecretValues,
+            )  # (here: a build reading no variable needs none)
+
+            self._secret = SecretValues(os.environ)
+        secret = self._secret
+        return {
+            n: variable_memo(seen[n], secret=secret(n, seen[n]))
+            for n in sorted(names)
+            if n in seen and n not in wildcards
+        }
 
     def _runner_name(self, task: Task) -> str:
         return runner_name(task.spec, self.graph.agentfile.settings)

@@ -209,3 +209,28 @@ class Redactor:
 
 
 NO_REDACTION = Redactor({})
+
+
+class SecretValues:
+    """Whether an Agentfile variable's value is a secret, so that what agentmake keeps and shows of it (the
+    memos of the values a prompt reads, `explain`) is its digest: its name looks secret (`api_key`), or it
+    holds a secret of the environment (CI passing one: ``agentmake tok=$GH_TOKEN``). The environment's
+    redactor is built on first use."""
+
+    __slots__ = ("_environ", "_redact", "_seen")
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self._environ = environ
+        self._redact: Redactor | None = None
+        self._seen: dict[tuple[str, str], bool] = {}  # (every task of a fan-out reads the same variables)
+
+    def __call__(self, name: str, value: str) -> bool:
+        known = self._seen.get((name, value))
+        if known is None:
+            known = looks_secret(name)
+            if not known:
+                if self._redact is None:
+                    self._redact = Redactor.from_environ(self._environ)
+                known = bool(self._redact) and self._redact(value) != value
+            self._seen[(name, value)] = known
+        return known
