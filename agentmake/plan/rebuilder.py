@@ -357,10 +357,8 @@ class Rebuilder:
             return {}
         seen = scope(task.spec, self.graph.agentfile.variables)
         wildcards = dict(task.wildcards)
-        if self._secret is None:
-            from agentmake.runners.redact import (
-                SecretValues,
-            )  # (here: a build reading no variable needs none)
+        if self._secret is None:  # (imported here: a build whose prompts read no variable needs none)
+            from agentmake.runners.redact import SecretValues
 
             self._secret = SecretValues(os.environ)
         secret = self._secret
