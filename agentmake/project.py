@@ -272,7 +272,17 @@ def check_warnings(af: Agentfile) -> list[str]:
             f"{', '.join(names)}: model {model} is never passed to runner {runner_name}, which has no"
             " `model_flag`: set `model_flag` on the runner (e.g. --model), or remove `model`"
         )
+    for runner in af.runners.values():  # (`command = "llm --key $OPENAI_API_KEY"`: no shell expands it)
+        named = sorted({m.group(1) for word in runner.command for m in _ENV_WORD.finditer(word)})
+        if named:
+            warnings.append(
+                f"runner {runner.name}: its command passes {', '.join('$' + n for n in named)} as written (it"
+                f" runs without a shell): to give the agent a variable, name it in `env = {' '.join(named)}`"
+            )
     return warnings
+
+
+_ENV_WORD = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 
 
 def list_targets(af: Agentfile, out: TextIO, verbose: bool = False, limit: int = 10) -> None:

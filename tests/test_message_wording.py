@@ -77,3 +77,12 @@ def test_a_python_syntax_error_is_told_by_what_it_is_then_where(tmp_path: Path) 
     assert proc.returncode == 1
     said = "exited with code 1: SyntaxError: from __future__ imports must occur at the beginning of the file"
     assert said in proc.stderr and 'tool.py", line 2)' in proc.stderr
+
+
+def test_check_warns_of_an_environment_variable_written_in_a_runners_command(tmp_path: Path) -> None:
+    # a runner's command runs without a shell: `$OPENAI_API_KEY` reaches the CLI as those 15 characters
+    runner = 'runner l:\n    base = llm\n    command = "llm --key $OPENAI_API_KEY -m x"\n'
+    proc = check(tmp_path, runner + 'agent a:\n    runner = l\n    prompt = "hi"\n    outputs = o.md\n')
+    assert proc.returncode == 0
+    assert "runner l: its command passes $OPENAI_API_KEY as written" in proc.stderr
+    assert "name it in `env = OPENAI_API_KEY`" in proc.stderr
