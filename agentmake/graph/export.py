@@ -29,11 +29,20 @@ def render_graph(graph: Graph, fmt: str = "text") -> str:
 
 def edges(graph: Graph) -> list[tuple[str, str, list[str]]]:
     """(producer, consumer, files) for every linked pair, in task order."""
-    out = []
+    out: list[tuple[str, str, list[str]]] = []
+    get = graph.producer.get
     for tid, task in graph.tasks.items():
-        for dep in graph.deps.get(tid, ()):
-            files = [p for p in task.inputs if graph.producer.get(p) == dep]
-            out.append((dep, tid, files))
+        deps = graph.deps.get(tid, ())
+        if not deps:
+            continue
+        # one pass over the inputs, grouped by producer (not one per dependency: a fan-in over thousands of
+        # outputs would be quadratic)
+        carried: dict[str, list[str]] = {}
+        for path in task.inputs:
+            made_by = get(path)
+            if made_by is not None:
+                carried.setdefault(made_by, []).append(path)
+        out.extend((dep, tid, carried.get(dep, [])) for dep in deps)
     return out
 
 
