@@ -22,6 +22,10 @@ class Records(Protocol):
 
     def attempts(self, run_id: int | None = None) -> list[AttemptRecord]: ...
 
+    def last_attempted_run(self) -> int | None: ...
+
+    def latest_attempts(self) -> dict[str, AttemptRecord]: ...
+
     def events(self, run_id: int | None = None) -> list[dict[str, Any]]: ...
 
 
@@ -37,26 +41,19 @@ class Row:
         return 0.0 if self.record is None else run_time(self.record)
 
 
-_MADE = ("done", "cached", "up-to-date")  # history states of a result put in place (or found there)
-
-
 def collect(store: Records, run_id: int | None, task_ids: Sequence[str]) -> tuple[int | None, list[Row]]:
     """The run summarised (latest when `run_id` is None) and one row per task in `task_ids` order."""
-    history = store.attempts(None)
+    # (a task up to date shows the run that made its output: `latest_attempts`, one row per task, never the
+    # whole history, which grows with every build)
+    latest = store.latest_attempts()
     if run_id is None:
-        run_id = max((a.run_id for a in history), default=None)
+        run_id = store.last_attempted_run()
     current: dict[str, AttemptRecord] = {}
     for a in store.attempts(run_id) if run_id is not None else []:
         if a.state == "up-to-date":  # (a record switched to outputs already in place: nothing ran)
             continue
         if a.task_id not in current or a.ended_at >= current[a.task_id].ended_at:
             current[a.task_id] = a
-    latest: dict[str, AttemptRecord] = {}  # (a task up to date shows the run that made its output)
-    for a in history:
-        best = latest.get(a.task_id)
-        rank = (a.state in _MADE, a.run_id, a.ended_at)
-        if best is None or rank >= (best.state in _MADE, best.run_id, best.ended_at):
-            latest[a.task_id] = a
     rows = []
     for task_id in task_ids:
         if task_id in current:

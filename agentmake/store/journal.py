@@ -101,6 +101,26 @@ class Journal:
             rows = self._conn.execute(sql + " ORDER BY id", args).fetchall()
         return [attempt_from_row(r) for r in rows]
 
+    def last_attempted_run(self) -> int | None:
+        """The latest run that recorded an attempt (a build that ran nothing records none)."""
+        with self._lock:
+            row = self._conn.execute("SELECT MAX(run_id) FROM attempts").fetchone()
+        return None if row is None or row[0] is None else int(row[0])
+
+    def latest_attempts(self) -> dict[str, AttemptRecord]:
+        """task_id -> its history row a report shows for a task the run summarised did not run: its latest
+        that put a result in place (done, cached, up to date), else its latest; ties go to the row written
+        last. One row per task, picked by SQLite: the history, which grows with every build, is never loaded
+        whole (a report after hundreds of builds read every row ever written, gigabytes at 20,000 tasks)."""
+        sql = (
+            f"SELECT {_ATTEMPT_COLS} FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY task_id ORDER BY"
+            " state IN ('done', 'cached', 'up-to-date') DESC, run_id DESC, ended_at DESC, id DESC) AS n"
+            " FROM attempts) WHERE n = 1"
+        )
+        with self._lock:
+            rows = self._conn.execute(sql).fetchall()
+        return {a.task_id: a for a in map(attempt_from_row, rows)}
+
     # processes of running tasks (never two live copies of one task)
     def mark_running(self, task_id: str, run_id: int, pid: int, pgid: int) -> None:
         """Record a task's process and its identity (start time, boot id: `agentmake.store.identity`)."""
