@@ -194,7 +194,7 @@ class Rebuilder:
         `assume`: path -> content hash a dry run expects (outputs it would restore from the cache)."""
         waiting = [p for p in task.inputs if p in pending]
         if waiting:
-            reasons = self._own_changes(task, pending) + [self._will_change(p) for p in waiting]
+            reasons = self._own_changes(task, pending, assume) + [self._will_change(p) for p in waiting]
             if self.force:
                 reasons.append(Reason("forced", "forced (-B)"))
             return Decision(task.id, "run", reasons)
@@ -578,10 +578,13 @@ class Rebuilder:
         detail = f": {rec.error}" if rec.error else ""
         return Reason("previous-failed", f"the previous run failed{detail}")
 
-    def _own_changes(self, task: Task, pending: Set[str]) -> list[Reason]:
+    def _own_changes(
+        self, task: Task, pending: Set[str], assume: Mapping[str, str | None] | None = None
+    ) -> list[Reason]:
         """For a dry run's task that waits for inputs to be rebuilt: what makes it stale whatever the rebuilt
         ones hold (not a "may run"): never built, its last build failed, an output missing, or another
-        input changed since its last build."""
+        input changed since its last build (as the dry run expects it: one a task before it restores from
+        the cache is seen as restored, `assume`)."""
         rec = self.store.task_record(task.id)
         recorded = rec.parts.get("inputs") if rec is not None else None
         if rec is None or not isinstance(recorded, dict):
@@ -590,8 +593,8 @@ class Rebuilder:
         reasons += [_partial(rec)] if rec.status == "partial" else []
         outs = self.hasher.file_hashes(task.outputs)
         reasons += [self._missing(p) for p, h in outs.items() if h is None]
-        others = [p for p in task.inputs if p not in pending]
-        now = self.hasher.file_hashes(others)
+        others = tuple(p for p in task.inputs if p not in pending)
+        now = self._hashes(others, assume)
         return reasons + inputs_changed({p: recorded[p] for p in others if p in recorded}, now)
 
     def _will_change(self, path: str) -> Reason:
