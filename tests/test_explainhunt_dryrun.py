@@ -57,3 +57,100 @@ def test_an_input_restored_from_the_cache_is_seen_restored_by_a_task_waiting_for
     run = e2e.am()
     assert run.code == 0, run
     assert run.states["both"] == "up-to-date" and run.states["up:b"] == "done", run
+
+
+# `tr` (the fake claude) answers the same whatever `up` made of its source: its answer says only its label
+CHAIN = """\
+agent up:
+    inputs = src/{n}.txt
+    outputs = mid/{n}.txt
+    run = "head -c 3 {input} > {output}"
+
+agent tr:
+    inputs = mid/{n}.txt
+    outputs = llm/{n}.md
+    prompt = prompts/tr.md
+    check = "%s"
+
+agent join:
+    inputs = mid/*.txt
+    outputs = all.txt
+    run = "cat {inputs} > {output}"
+"""
+PROMPT = "FAKE: label=tr-{{ n }} answer=done\nSay it of:\n{{ read(input) }}\n"
+
+
+def chain_built(e2e: E2E, check: str = "test -s {output}") -> None:
+    e2e.write("Agentfile", CHAIN % check)
+    e2e.write("prompts/tr.md", PROMPT)
+    e2e.write("src/a.txt", "aaa1\n")
+    assert e2e.am().code == 0
+    e2e.reset_calls()
+
+
+def test_a_task_waiting_for_a_rebuilt_input_whose_prompt_changed_too_would_run(e2e: E2E) -> None:
+    chain_built(e2e)
+    e2e.write("src/a.txt", "aaa2\n")  # up:a runs and makes mid/a.txt again unchanged
+    e2e.write("prompts/tr.md", PROMPT.replace("Say it of", "Tell it of"))  # tr:a runs whatever it makes
+    said = dry(e2e)
+    assert said["tr:a"][0] == "would run", said
+    assert "prompt prompts/tr.md changed" in said["tr:a"][1], said
+    assert "input mid/a.txt will be rebuilt by up:a" in said["tr:a"][1], said
+    explained = e2e.am("explain", "tr:a")
+    assert "llm/a.md [tr:a] is stale: " in explained.out, explained
+    run = e2e.am()
+    assert run.code == 0 and run.states["tr:a"] == "done" and e2e.calls() == ["tr-a"], run
+
+
+def test_a_prompt_edit_that_renders_the_same_leaves_a_waiting_task_a_may_run(e2e: E2E) -> None:
+    chain_built(e2e)
+    e2e.write("src/a.txt", "aaa2\n")
+    e2e.write("prompts/tr.md", PROMPT.replace("Say it of:", "Say it of:{# a note #}"))  # the same prompt
+    assert dry(e2e)["tr:a"][0] == "may run"
+    run = e2e.am()
+    assert run.code == 0 and run.states["tr:a"] == "up-to-date" and e2e.calls() == [], run
+
+
+def test_a_task_waiting_for_a_rebuilt_input_whose_runner_or_command_changed_would_run(e2e: E2E) -> None:
+    chain_built(e2e)
+    e2e.write("src/a.txt", "aaa2\n")
+    agentfile = (CHAIN % "test -s {output}").replace("tr.md", "tr.md\n    model = opus")
+    e2e.write("Agentfile", agentfile.replace("cat {inputs} > {output}", "cat -- {inputs} > {output}"))
+    said = dry(e2e)
+    assert said["tr:a"][0] == "would run" and "model changed (default) → opus" in said["tr:a"][1], said
+    assert said["join"][0] == "would run" and "command changed" in said["join"][1], said
+    run = e2e.am()
+    assert run.code == 0 and run.states["tr:a"] == "done" and run.states["join"] == "done", run
+
+
+def test_a_fan_in_waiting_for_an_input_it_never_read_would_run(e2e: E2E) -> None:
+    chain_built(e2e)
+    e2e.write("src/b.txt", "bbb\n")  # a new source: join reads one more input, which up:b makes
+    said = dry(e2e)
+    assert said["join"][0] == "would run", said
+    assert "input mid/b.txt was added" in said["join"][1] and "will be rebuilt" not in said["join"][1], said
+    run = e2e.am()
+    assert run.code == 0 and run.states["join"] == "done", run
+
+
+def test_a_fan_in_waiting_for_one_input_with_another_gone_would_run(e2e: E2E) -> None:
+    chain_built(e2e)
+    e2e.write("src/b.txt", "bbb\n")
+    e2e.write("src/c.txt", "ccc\n")
+    assert e2e.am().code == 0
+    (e2e.root / "src/c.txt").unlink()
+    (e2e.root / "mid/c.txt").unlink()  # join reads mid/a.txt and mid/b.txt: never built so
+    e2e.write("src/a.txt", "aaa2\n")
+    said = dry(e2e)
+    assert said["join"][0] == "would run" and "input mid/c.txt was removed" in said["join"][1], said
+    run = e2e.am()
+    assert run.code == 0 and run.states["join"] == "done", run
+
+
+def test_a_waiting_task_whose_check_alone_changed_may_still_stay(e2e: E2E) -> None:
+    chain_built(e2e)
+    e2e.write("src/a.txt", "aaa2\n")
+    e2e.write("Agentfile", CHAIN % "grep -q done {output}")  # the outputs in place pass it
+    assert dry(e2e)["tr:a"][0] == "may run"
+    run = e2e.am()
+    assert run.code == 0 and run.states["tr:a"] == "up-to-date" and e2e.calls() == [], run

@@ -31,6 +31,7 @@ from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from agentmake.errors import AgentmakeError
 from agentmake.graph import Graph, Task
 from agentmake.model import AgentSpec, Prompt, ReportSpec, model_of, runner_name, scope
 from agentmake.plan.changes import Reason, check_changed, describe_changes, inputs_changed
@@ -66,6 +67,7 @@ _IN_PLACE = "its outputs already hold the cached result of what it reads now: no
 Checker = Callable[[Task], "str | None"]  # runs a task's check on its outputs in place: None, or what fails
 REPORT_RENDERER = 2  # bump when a report without `merge` renders the same inputs anew (2: binary inputs)
 FAST_VERSION = 1  # bump when the fast memo's contents change
+_INPUT_KINDS = frozenset({"input-added", "input-changed", "input-removed"})
 
 
 @dataclass
@@ -194,7 +196,9 @@ class Rebuilder:
         `assume`: path -> content hash a dry run expects (outputs it would restore from the cache)."""
         waiting = [p for p in task.inputs if p in pending]
         if waiting:
-            reasons = self._own_changes(task, pending, assume) + [self._will_change(p) for p in waiting]
+            reasons = self._own_changes(task, pending, assume)
+            added = {r.path for r in reasons if r.kind == "input-added"}  # (made for the first time)
+            reasons += [self._will_change(p) for p in waiting if p not in added]
             if self.force:
                 reasons.append(Reason("forced", "forced (-B)"))
             return Decision(task.id, "run", reasons)
@@ -584,7 +588,8 @@ class Rebuilder:
         """For a dry run's task that waits for inputs to be rebuilt: what makes it stale whatever the rebuilt
         ones hold (not a "may run"): never built, its last build failed, an output missing, or another
         input changed since its last build (as the dry run expects it: one a task before it restores from
-        the cache is seen as restored, `assume`)."""
+        the cache is seen as restored, `assume`), an input added or removed, or what it runs with changed
+        (`_settings_changed`)."""
         rec = self.store.task_record(task.id)
         recorded = rec.parts.get("inputs") if rec is not None else None
         if rec is None or not isinstance(recorded, dict):
@@ -595,7 +600,49 @@ class Rebuilder:
         reasons += [self._missing(p) for p, h in outs.items() if h is None]
         others = tuple(p for p in task.inputs if p not in pending)
         now = self._hashes(others, assume)
-        return reasons + inputs_changed({p: recorded[p] for p in others if p in recorded}, now)
+        reasons += inputs_changed({p: d for p, d in recorded.items() if p not in pending}, now)
+        for path in task.inputs:
+            if path in pending and path not in recorded:  # (read for the first time: no early cutoff)
+                producer = self.graph.producer.get(path)
+                by = f" ({producer} will make it)" if producer else ""
+                reasons.append(Reason("input-added", f"input {path} was added{by}", path=path))
+        return reasons + self._settings_changed(task, rec, pending, assume)
+
+    def _settings_changed(
+        self,
+        task: Task,
+        rec: TaskRecord,
+        pending: Set[str],
+        assume: Mapping[str, str | None] | None,
+    ) -> list[Reason]:
+        """For a dry run's task that waits for inputs to be rebuilt: what changed since `rec` apart from its
+        inputs (its prompt, the runner, a command, a report's settings...), judged as if they came back as
+        `rec` saw them, the one case in which early cutoff leaves it up to date: any such change runs it
+        whatever they hold. Its check alone is no such change (the outputs in place may pass the new one);
+        nor is a prompt edit that renders the same. Nothing when that cannot be told: a record that is a
+        partial report's, the content an input had no longer in the cache (the prompt may read it), a
+        prompt that does not render with it."""
+        rec, _ = _upgraded(rec)
+        recorded = rec.parts.get("inputs") or {}
+        if rec.status == "partial" or not rec.key or not isinstance(recorded, dict):
+            return []
+        waiting = [p for p in task.inputs if p in pending]
+        seen = {**(assume or {}), **{p: recorded.get(p) for p in waiting}}
+        try:
+            parts, _ = self._parts(task, self._hashes(task.inputs, seen), rec, seen)
+        except AgentmakeError:
+            return []
+        readable = all(self._made(seen[p]) for p in waiting)  # (else a rendering read the file as it is)
+        name = self._runner_name(task)
+
+        def changes(new: dict[str, Any]) -> list[Reason]:
+            found = describe_changes(rec.parts, new, name)
+            kept = [r for r in found if r.kind not in _INPUT_KINDS]
+            return kept if readable else [r for r in kept if r.kind != "prompt-changed"]
+
+        if not changes({**parts, "check": rec.parts.get("check")}):
+            return []
+        return changes(parts)
 
     def _will_change(self, path: str) -> Reason:
         producer = self.graph.producer.get(path)
