@@ -159,10 +159,12 @@ def _prompt(old: dict[str, Any], new: dict[str, Any], *, input_changed: bool) ->
     if src_old != src_new:
         return [Reason("prompt-changed", f"{label} changed {src_old or '(none)'} → {src_new or '(none)'}",
                        path=src_new if src_new != "inline" else None)]  # fmt: skip
-    if new.get("kind") == "shell":
-        return [Reason("command-changed", "command changed", old=old.get("prompt"), new=new.get("prompt"))]
     template_old = (old.get("_render") or {}).get("template")
     template_new = (new.get("_render") or {}).get("template")
+    if new.get("kind") == "shell":
+        if input_changed and template_old and template_old == template_new:
+            return []  # the command as written is the same: it names its inputs, which the input reasons tell
+        return [Reason("command-changed", "command changed", old=old.get("prompt"), new=new.get("prompt"))]
     name = f"{label} {src_new}" if src_new and src_new != "inline" else f"inline {label}"
     path = src_new if src_new and src_new != "inline" else None
     if template_old and template_new and template_old != template_new:

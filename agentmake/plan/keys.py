@@ -35,7 +35,8 @@ version 1, or every task reruns or restores once)::
 
 Memos (for explain, and the rebuilder's shortcuts): "_render" = {"template": xxh3 of the prompt template's
 text, "source": the prompt file | "inline", "variables": {name: `variable_memo` of its value} for each
-variable the template reads (absent when it reads none)}, "_summarised" = [the task ids a run summary
+variable the template reads (absent when it reads none)}, or for a shell agent {"template": xxh3 of its `run`
+as written}, "_summarised" = [the task ids a run summary
 covers], "_memo".
 
 Nothing else enters: Agentfile comments and key order, description, priority, retries, timeout, estimate

@@ -275,6 +275,7 @@ class Rebuilder:
             text = render_task_command(task)
             shell = af.runners.get("shell")
             parts.update(kind="shell", runner=shell_runner_parts(shell), prompt=text_hash(text or ""))
+            parts["_render"] = {"template": self._text_hash(spec.run or "")}  # (the command as written)
             parts["settings"] = {}
         else:
             prompt = task_prompt(task)
@@ -377,12 +378,17 @@ class Rebuilder:
 
     def _render_sig(self, task: Task, prompt: Prompt, inputs: dict[str, str | None]) -> tuple[str, str]:
         """(render signature, template text hash): equal signatures render equal prompts."""
-        template = self._text_hashes.get(prompt.text)
-        if template is None:
-            template = self._text_hashes[prompt.text] = text_hash(prompt.text)
+        template = self._text_hash(prompt.text)
         variables = self._scope_hash(task.spec)
         blob = [RENDER_VERSION, template, prompt.path, variables, task.wildcards, task.outputs, inputs]
         return text_hash(json.dumps(blob, separators=(",", ":"))), template
+
+    def _text_hash(self, text: str) -> str:
+        """`text_hash` of a template's text, once per text."""
+        known = self._text_hashes.get(text)
+        if known is None:
+            known = self._text_hashes[text] = text_hash(text)
+        return known
 
     def key(self, task: Task) -> str:
         """The key `task` has now, from its inputs as they are, computed in full (no record or memo used)."""
