@@ -1,5 +1,11 @@
-"""The `agentmake` console script and `python -m agentmake`: catch an early Ctrl-C, pause the cyclic
-collector, then run the CLI.
+"""The `agentmake` console script and `python -m agentmake`: hold the standard descriptors, catch an early
+Ctrl-C, pause the cyclic collector, then run the CLI.
+
+A standard stream closed at start (`agentmake 2>&-`, a cron job or daemon tool that closes descriptors) is
+put on /dev/null (`hold_standard_streams`): Python sets `sys.stderr` to None then, and the display's first
+write failed every build (exit 1, its tasks recorded as interrupted, not a word said); and a descriptor 0-2
+left free would be the next file agentmake opens (a log, a staged output), which anything written to that
+stream would then land in.
 
 The pause comes before the CLI is imported, so it covers every import of start-up; the build loop ends it
 once it starts (`gcpause.end_startup`), and every other command as it begins (`cli`).
@@ -7,12 +13,43 @@ once it starts (`gcpause.end_startup`), and every other command as it begins (`c
 
 from __future__ import annotations
 
+import os
+import sys
+
 from agentmake import codecache
 from agentmake.gcpause import pause_startup
 from agentmake.interrupts import catch_early, caused_by_interrupt, interrupted
 
 
+def hold_standard_streams() -> None:
+    """Put each closed standard descriptor (0, 1, 2) on /dev/null, and give Python a stream for a closed
+    stdout or stderr (written to /dev/null), so agentmake runs as with `>/dev/null` in its place."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+            continue
+        except OSError:
+            pass
+        try:
+            null = os.open(os.devnull, os.O_RDWR)
+        except OSError:
+            continue
+        if null != fd:  # (the lowest free number: `fd` itself, unless a lower one was free too)
+            os.dup2(null, fd)
+            os.close(null)
+        else:
+            os.set_inheritable(fd, True)  # (as a standard descriptor is; `os.open` made it close-on-exec)
+    for name, fd in (("stdout", 1), ("stderr", 2)):
+        if getattr(sys, name) is None:
+            try:
+                stream = open(fd, "w", closefd=False, errors="backslashreplace")  # noqa: SIM115 (kept open)
+                setattr(sys, name, stream)
+            except OSError:
+                continue
+
+
 def main() -> int:
+    hold_standard_streams()
     catch_early()  # (a Ctrl-C while it starts is never lost: see `interrupts`)
     pause_startup()
     try:
