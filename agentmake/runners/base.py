@@ -20,7 +20,7 @@ from agentmake.errors import AgentmakeError
 from agentmake.graph import Task
 from agentmake.model import Agentfile, AgentSpec, ReportSpec, RunnerSpec
 from agentmake.runners.backups import recover
-from agentmake.runners.capture import LogFile, private_dir, read_log
+from agentmake.runners.capture import MESSAGE_BYTES, LogFile, private_dir, read_log
 from agentmake.runners.check import CheckCannotRun, run_check
 from agentmake.runners.classify import Verdict, classify_failure, one_line
 from agentmake.runners.credentials import sweep, withdraw_all
@@ -286,14 +286,16 @@ class ExecutorBase:
             limit = f" after {timeout:g}s" if timeout else ""
             return Verdict("retry", "timeout", f"timed out{limit}; the process group was killed")
         if proc.exit_code == 127:
-            detail = one_line(self.redact(read_log(stem, ".err"))) or prog
+            detail = one_line(self.redact(read_log(stem, ".err", MESSAGE_BYTES))) or prog
             return Verdict("fatal", "not-found", f"command not found ({detail}): install it or fix PATH")
         if proc.exit_code == 126:  # (a shell's, or the process starter's: found, but it cannot be executed)
-            detail = one_line(self.redact(read_log(stem, ".err"))) or prog
+            detail = one_line(self.redact(read_log(stem, ".err", MESSAGE_BYTES))) or prog
             hint = "make it executable, and a program for this machine or a script with #!"
             return Verdict("fatal", "exit", f"cannot execute ({detail}): {hint}")
         if preset == "shell" and proc.exit_code != 0:
-            out, err = self.redact(read_log(stem, ".out")), self.redact(read_log(stem, ".err"))
+            # (only the message is taken from them, and a log may hold gigabytes: its ends are enough)
+            out = self.redact(read_log(stem, ".out", MESSAGE_BYTES))
+            err = self.redact(read_log(stem, ".err", MESSAGE_BYTES))
             return classify_failure("shell", proc.exit_code, parsed, out, err)
         return None
 

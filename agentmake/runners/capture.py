@@ -171,9 +171,36 @@ class Pipes:
         self.logs.clear()
 
 
-def read_log(stem: Path, suffix: str) -> str:
-    """The text of an attempt's log (`suffix`: ".out" or ".err"); a log that is not there is empty."""
+MESSAGE_BYTES = 1 << 20  # bytes of a log read for a message: its first and last half of this (`read_ends`)
+_ELIDED = "\n…\n".encode()
+
+
+def read_log(stem: Path, suffix: str, limit: int | None = None) -> str:
+    """The text of an attempt's log (`suffix`: ".out" or ".err"); a log that is not there is empty. `limit`:
+    a log longer than that many bytes is read only at its ends (`read_ends`), as a message needs it."""
+    path = stem.with_name(stem.name + suffix)
+    if limit is not None:
+        return read_ends(path, limit)
     try:
-        return stem.with_name(stem.name + suffix).read_text(encoding="utf-8", errors="replace")
+        return path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return ""
+
+
+def read_ends(path: Path | str, limit: int = MESSAGE_BYTES) -> str:
+    """The text of the file at `path` ("" if it cannot be read); if it is longer than `limit` bytes, only its
+    first and last `limit // 2`, a line "…" between them. A failure's message takes the first line of what a
+    program printed (a traceback's last), and a log may hold gigabytes: read whole, it took twice its size
+    in memory, for one line."""
+    try:
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size <= limit:
+                data = fh.read()
+            else:
+                head = fh.read(limit // 2)
+                fh.seek(size - limit // 2)
+                data = head + _ELIDED + fh.read(limit // 2)
+    except OSError:
+        return ""
+    return data.decode("utf-8", errors="replace")

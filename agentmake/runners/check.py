@@ -16,6 +16,7 @@ from pathlib import Path
 from agentmake.errors import AgentmakeError
 from agentmake.graph import Task
 from agentmake.model import Agentfile, AgentSpec, Check
+from agentmake.runners.capture import read_ends
 from agentmake.runners.classify import one_line
 from agentmake.runners.process import run_process
 from agentmake.runners.redact import NO_REDACTION
@@ -152,11 +153,9 @@ def _not_json(word: str) -> object:
 
 
 def _text(log: Path) -> str:
-    """A log's text; "" when the stream printed nothing (no log file then)."""
-    try:
-        return log.read_text(errors="replace")
-    except OSError:
-        return ""
+    """A log's text, as much as a message needs (its ends: `read_ends`); "" when the stream printed nothing
+    (no log file then)."""
+    return read_ends(log)
 
 
 def _unstage(text: str, staged: Mapping[str, Path], root: Path) -> str:

@@ -35,6 +35,7 @@ import re
 from collections.abc import Mapping
 from itertools import pairwise
 from pathlib import Path
+from typing import BinaryIO
 
 MIN_LENGTH = 8  # characters: shorter values are not redacted
 
@@ -184,12 +185,16 @@ class Redactor:
 
     def redact_file(self, path: Path | str) -> bool:
         """Rewrite the file at `path` without secrets; True if it held one. A missing file is no error (a
-        stream that printed nothing leaves no log). The file is rewritten in place (same inode and mode)."""
+        stream that printed nothing leaves no log). The file is rewritten in place (same inode and mode); one
+        without a secret is only searched, a chunk at a time, and left as it is."""
         if not self._pairs:
             return False
         leaked = False
         try:
             with open(path, "r+b") as fh:
+                if not self._holds_secret(fh):  # (most logs: left as they are, never read whole)
+                    return False
+                fh.seek(0)
                 data = fh.read()
                 clean = self.redact_bytes(data)
                 if clean == data:
@@ -207,6 +212,20 @@ class Redactor:
                     os.unlink(path)
             return leaked
 
+    def _holds_secret(self, fh: BinaryIO) -> bool:
+        """Whether the open file holds a secret: read a chunk at a time, each searched together with the end
+        of the one before it (a value may straddle two), so a log of gigabytes takes a chunk of memory."""
+        keep = max(len(value) for value, _ in self._bytes) - 1
+        tail = b""
+        while chunk := fh.read(_SCAN_CHUNK):
+            window = tail + chunk
+            if any(value in window for value, _ in self._bytes):
+                return True
+            tail = window[-keep:] if keep else b""
+        return False
+
+
+_SCAN_CHUNK = 1 << 20  # bytes of a log searched for secrets at a time
 
 NO_REDACTION = Redactor({})
 
