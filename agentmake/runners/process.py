@@ -26,6 +26,10 @@ Ownership rules:
   as bytes (`os.environb`: no decoding) with the token added. What that costs per task is Popen turning the
   mapping into a list (about 0.4 microseconds a variable; see `benchmarks/phases.py`).
 - After the leader exits, anything left in its group (background grandchildren) is ended too.
+- A timeout or a cancel also ends the processes that left the group (`setsid`, a daemon's double fork, a CLI
+  that starts its tools `detached`) but still hold the child's token, each with its group (`end_escaped`):
+  otherwise they worked on, and a retry or the next build ran a second copy of the task beside them. A child
+  that exits by itself leaves such processes alone: a build step may start a service on purpose.
 - stdout/stderr of shell agents are pipes that this thread copies into the attempt's log files as data
   arrives (`capture`: a log is created at its first byte, and a stream that printed nothing leaves no log at
   all, because a new file per stream and attempt was the dearest step of a trivial task). The child's exit,
@@ -63,6 +67,7 @@ from pathlib import Path
 
 from agentmake.procstat import stat_fields
 from agentmake.runners.capture import LogFile, Pipes
+from agentmake.store.identity import holding
 
 GRACE = 3.0  # seconds between SIGTERM and SIGKILL
 _POLL = 0.05
@@ -166,6 +171,48 @@ def terminate_group(pgid: int) -> None:
         os.killpg(pgid, signal.SIGCONT)
 
 
+def escaped_groups(token: str | None, pgid: int) -> list[int]:
+    """The process groups, other than `pgid` and agentmake's own, of live processes whose environment holds
+    `token` (`SPAWN_VAR`): descendants of the child that left its group. [] without a token or /proc."""
+    if token is None:
+        return []
+    groups: dict[int, None] = {}
+    for pid, _ in holding(SPAWN_VAR, (token,)):
+        fields = stat_fields(pid)
+        if not fields or len(fields) < 3 or fields[0] in (b"Z", b"X"):
+            continue
+        group = int(fields[2])
+        if group > 0 and group not in (pgid, os.getpgrp()) and pid != os.getpid():
+            groups[group] = None
+    return list(groups)
+
+
+def signal_escaped(token: str | None, pgid: int, *, kill: bool = False) -> list[int]:
+    """Send SIGTERM (then SIGCONT, as `terminate_group`), or SIGKILL if `kill`, to every group
+    `escaped_groups` finds; returns them."""
+    groups = escaped_groups(token, pgid)
+    for group in groups:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            if kill:
+                os.killpg(group, signal.SIGKILL)
+            else:
+                terminate_group(group)
+    return groups
+
+
+def end_escaped(token: str | None, pgid: int, grace: float = GRACE) -> None:
+    """End what a stopped child of `token` left running outside its group `pgid` (see the module docstring):
+    SIGTERM to each such group, and SIGKILL to what is left after `grace` seconds."""
+    if not signal_escaped(token, pgid):
+        return
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        if not escaped_groups(token, pgid):
+            return
+        time.sleep(_POLL)
+    signal_escaped(token, pgid, kill=True)
+
+
 def group_alive(pgid: int) -> bool:
     """Whether a live (non-zombie) process is still in group `pgid`. Zombies count as gone: an init that does
     not reap (as in some containers) would otherwise keep a dead group "alive" forever."""
@@ -258,6 +305,7 @@ class Child:
     pipes: Pipes
     logs: tuple[LogFile, LogFile]  # the caller closes them once the child is gone
     started: float  # monotonic
+    token: str | None = None  # its spawn-log token (`SPAWN_VAR`), which its descendants inherit
 
     @property
     def pgid(self) -> int:
@@ -312,7 +360,7 @@ def start_child(
     except BaseException:
         pipes.close()
         raise
-    return Child(proc, pipes, logs, start)
+    return Child(proc, pipes, logs, start, token)
 
 
 def with_token(env: Mapping[str, str] | None, token: str | None) -> Environment | None:
@@ -394,6 +442,7 @@ def _run(
         if stop is not None:
             kill_process_group(pgid, grace, reap)
             proc.wait()
+            end_escaped(token, pgid, grace)
         if group_alive(pgid):  # the leader is gone; end whatever it left behind in its group
             kill_process_group(pgid, grace, pipes.drain)
         pipes.drain()

@@ -9,10 +9,11 @@ wake the wait (`wake`).
 
 The ownership rules of `process.run_process` hold, without ever blocking the thread: a timeout or a cancel
 sends SIGTERM to the child's whole process group, then SIGKILL once `grace` seconds have passed with the group
-still alive; after the leader exits, what it left in its group is ended the same way; and once the group is
-gone, what the pipes still hold is copied without waiting for more (a process that left the group may keep a
-pipe open forever). `available()` says whether this platform has what it takes (Linux: pidfd, epoll,
-eventfd); elsewhere every attempt runs on a worker thread as before.
+still alive, and likewise to what the child started outside its group (`process.end_escaped`); after the
+leader exits, what it left in its group is ended the same way; and once the group is gone, what the pipes
+still hold is copied without waiting for more (a process that left the group may keep a pipe open forever).
+`available()` says whether this platform has what it takes (Linux: pidfd, epoll, eventfd); elsewhere every
+attempt runs on a worker thread as before.
 
 Descriptors leave the epoll set before they are closed, and pipes are read without blocking: children may be
 started by other threads meanwhile (`scheduler.inline` spawners), and a vforked child holds a copy of every
@@ -30,7 +31,15 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from agentmake.runners.process import GRACE, Child, ProcResult, group_alive, terminate_group
+from agentmake.runners.process import (
+    GRACE,
+    Child,
+    ProcResult,
+    escaped_groups,
+    group_alive,
+    signal_escaped,
+    terminate_group,
+)
 
 _RECHECK = 0.05  # seconds between looks at a group being ended (its members are not our children)
 _available: bool | None = None
@@ -60,6 +69,7 @@ class _Watched:
     stop: str | None = None  # "timeout" or "cancel" once the group was told to end
     ending: float | None = None  # monotonic: SIGTERM sent to the group; SIGKILL at ending + grace
     killed: bool = False  # SIGKILL sent
+    escaped: bool = False  # stopped with members outside its group (`process.end_escaped`) still alive
 
 
 class Supervisor:
@@ -179,29 +189,40 @@ class Supervisor:
             elif not watched.killed and watched.ending is not None and now >= watched.ending + self.grace:
                 self._kill(watched)
         for watched in list(self.ending):
-            if not group_alive(watched.child.pgid):
+            if not self._alive(watched):
                 self._finish(watched, done)
             elif watched.killed or now >= (watched.ending or now) + self.grace:
                 self._kill(watched)  # after SIGKILL nothing is awaited: members are not our children
                 self._finish(watched, done)
 
+    @staticmethod
+    def _alive(watched: _Watched) -> bool:
+        """Whether the child's group, or what left it of a child stopped (`escaped`), is still alive."""
+        pgid = watched.child.pgid
+        return group_alive(pgid) or (watched.escaped and bool(escaped_groups(watched.child.token, pgid)))
+
     def _terminate(self, watched: _Watched, now: float) -> None:
         watched.ending = now
+        if watched.stop is not None:  # (a timeout or cancel: what left the group is ended too)
+            watched.escaped = bool(signal_escaped(watched.child.token, watched.child.pgid))
         try:
             terminate_group(watched.child.pgid)
         except (ProcessLookupError, PermissionError):
-            watched.killed = True  # no such group: nothing to escalate
+            watched.killed = not watched.escaped  # no such group: nothing to escalate
 
     def _kill(self, watched: _Watched) -> None:
         watched.killed = True
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(watched.child.pgid, signal.SIGKILL)
+        if watched.escaped:
+            signal_escaped(watched.child.token, watched.child.pgid, kill=True)
+            watched.escaped = False
 
     def _exited(self, watched: _Watched, done: list[tuple[Any, ProcResult]]) -> None:
         """The leader exited: reap it; finish now if its group is empty, else end what it left behind."""
         self._drop_pidfd(watched)
         watched.child.proc.wait()
-        if not group_alive(watched.child.pgid):
+        if not self._alive(watched):
             self._finish(watched, done)
             return
         if watched.ending is None:  # a normal exit that left members behind: end them too
