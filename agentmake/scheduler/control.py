@@ -15,7 +15,8 @@ HOLD_LIMIT = 10.0  # seconds: a hold no `replan` followed (its watcher failed me
 class BuildControl:
     """Thread-safe requests to cancel tasks. The scheduler calls `take()` on each loop turn and cancels those
     tasks that are running (process group ended, nothing written, recorded as interrupted) — they are stale
-    when the next build looks at them, so watch mode runs them again.
+    when the next build looks at them, so watch mode runs them again. A request for a task the build has
+    already made (or found up to date) whose file changed holds back what depends on it and has not started.
 
     A request may name the file whose change prompted it (`path`): the scheduler then cancels only if that
     file is no longer what the task was decided on (an upstream task of the same build writing the input a

@@ -7,8 +7,9 @@ file whose content is still that is no reason to cancel the task, even if it was
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from agentmake.model import AgentSpec, ReportSpec
 from agentmake.plan import Hasher
@@ -16,13 +17,16 @@ from agentmake.scheduler.tasks import TaskState
 from agentmake.syntax.transform import decode_text
 
 
-def changed_since(t: TaskState, paths: Iterable[str], hasher: Hasher, root: Path) -> bool:
+def changed_since(
+    t: TaskState, paths: Iterable[str], hasher: Hasher, root: Path, recorded: Mapping[str, Any] | None = None
+) -> bool:
     """Whether any of `paths` is no longer what task `t` was decided on (True for a path the task is not
-    known to read, or that cannot be read: cancelling is then the safe side)."""
+    known to read, or that cannot be read: cancelling is then the safe side). `recorded`: the parts of its
+    record, for a task found up to date without a decision (a build stamp vouched for it)."""
     decision = t.decision
-    if decision is None:
+    if decision is None and recorded is None:
         return True
-    parts = decision.parts
+    parts = decision.parts if decision is not None else recorded or {}
     inputs = parts.get("inputs") or {}
     spec = t.task.spec
     prompt = spec.prompt if isinstance(spec, AgentSpec) else spec.merge

@@ -9,6 +9,7 @@ from __future__ import annotations
 import heapq
 import signal
 import threading
+import time
 from typing import Any
 
 from agentmake.interrupts import early_sigint, take_early
@@ -16,7 +17,9 @@ from agentmake.scheduler.control import BuildControl
 from agentmake.scheduler.decided import changed_since
 from agentmake.scheduler.replan import changed_running
 from agentmake.scheduler.starting import Starting
-from agentmake.scheduler.tasks import TERMINAL
+from agentmake.scheduler.tasks import TERMINAL, TaskState
+
+MADE = frozenset({"done", "cached", "up-to-date"})  # what a task that read a file changed since may be in
 
 
 class Stopping(Starting):
@@ -70,6 +73,8 @@ class Stopping(Starting):
                 control.cancel(task_id, why)
         for task_id, (reason, paths) in control.take().items():
             t = self.tasks.get(task_id)
+            if t is not None and t.state in MADE and paths and self._made_from_other(t, paths):
+                self._hold_back_dependents(t, reason)
             if t is None or t.state in TERMINAL:
                 continue
             if paths and t.decision is not None and not changed_since(t, paths, self.hasher, self.root):
@@ -92,6 +97,40 @@ class Stopping(Starting):
                 for ready in self.parked.values():
                     ready.remove(task_id)
                 self._interrupt_task(t)
+
+    def _made_from_other(self, t: TaskState, paths: frozenset[str]) -> bool:
+        """Whether any of `paths` (files `t` reads) is no longer what `t`, made or found up to date in this
+        build, was made from."""
+        recorded = None
+        if t.decision is None:  # (found up to date without a decision: a build stamp vouched for it)
+            rec = self.store.task_record(t.id) if hasattr(self.store, "task_record") else None
+            recorded = rec.parts if rec is not None else None
+        return changed_since(t, paths, self.hasher, self.root, recorded)
+
+    def _hold_back_dependents(self, t: TaskState, reason: str) -> None:
+        """`t` was made (or found up to date) in this build, and a file it reads changed since: it is stale,
+        and the next build runs it again. What depends on it, directly or not, and has not started is not
+        run now: started, it would be paid for on what is stale, and run again by the next build. A
+        dependent already started (running, or waiting to retry) is left to end; what depends on it is
+        held back too."""
+        if self.stop_reason is not None:
+            return  # (nothing more starts: the final sweep marks what is left)
+        why = f"{t.id} is stale: {reason}; the next build runs it"
+        stack, seen = list(self.graph.dependents.get(t.id, ())), set()
+        while stack:
+            dep_id = stack.pop()
+            dep = self.tasks.get(dep_id)
+            if dep_id in seen or dep is None or dep.state in TERMINAL:
+                continue
+            seen.add(dep_id)
+            stack.extend(self.graph.dependents.get(dep_id, ()))
+            if dep.attempt > 0 or dep_id in self.running:
+                continue
+            self.undecided.remove(dep_id)  # (ready, or decided and waiting for a slot)
+            for ready in self.parked.values():
+                ready.remove(dep_id)
+            self._record(dep, "not-run", time.time(), message=why)
+            self._finish(dep, "not-run", message=why)
 
     def _interrupt(self) -> None:
         """Ctrl-C: stop starting, cancel running attempts, wait for them, record them as interrupted."""

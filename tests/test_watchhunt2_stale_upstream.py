@@ -1,0 +1,86 @@
+"""`agentmake watch`: an edit, during a build, of what a task already made (or found up to date) in that
+build reads. The task is stale now, and the next build runs it again, then what depends on it: a dependent
+that has not started must not be started on the stale output (it was paid for, then run again by the next
+build: two calls for one edit). Watch cancelled only running readers of the edited file; a finished one's
+dependents went on to start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from test_watch import Watch, write
+
+# copy blocks until the file `go` exists when its input says "wait", so an edit lands while it runs
+AGENTFILE = """\
+log = "{log}"
+
+agent copy:
+    inputs  = docs/{{name}}.md
+    outputs = build/{{name}}.txt
+    run     = "echo copy:{{name}} >> ${{log}} && {hold}cp {{input}} {{output}}"
+
+agent all:
+    inputs  = build/*.txt
+    outputs = all.txt
+    run     = "echo all >> ${{log}} && cat {{inputs}} > {{output}}"
+"""
+
+
+def _project(tmp_path: Path, docs: dict[str, str]) -> tuple[Path, Path, Path]:
+    project, log, go = tmp_path / "proj", tmp_path / "runs.log", tmp_path / "go"
+    (project / "docs").mkdir(parents=True)
+    hold = f"if grep -q wait {{input}}; then until [ -e {go} ]; do sleep 0.05; done; fi && "
+    (project / "Agentfile").write_text(AGENTFILE.format(log=log, hold=hold))
+    for name, text in docs.items():
+        (project / "docs" / f"{name}.md").write_text(text)
+    return project, log, go
+
+
+def _held_back(w: Watch) -> bool:
+    return "all  (copy:b is stale: docs/b.md changed" in w.stderr()
+
+
+def test_an_input_of_a_task_up_to_date_in_the_build_edited_holds_back_its_dependents(tmp_path: Path) -> None:
+    project, log, go = _project(tmp_path, {"a": "alpha\n", "b": "beta\n"})
+    w = Watch(project, log)
+    try:
+        w.wait_for(lambda: len(w.summaries()) == 1 and "watching" in w.stderr(), "the first build")
+        assert w.runs().count("all") == 1
+        write(project / "docs/a.md", "alpha wait\n")  # the build: copy:b up to date, copy:a running
+        w.wait_for(lambda: w.runs().count("copy:a") == 2, "copy:a to start")
+        write(project / "docs/b.md", "beta 2\n")  # copy:b, up to date in this build, is stale now
+        try:
+            w.wait_for(lambda: _held_back(w), "all to be held back", timeout=5)
+        finally:
+            go.touch()
+        w.wait_for(lambda: len(w.summaries()) == 3, "the build after the edit")
+        w.quiet(1.0)
+        # all ran once for the first build and once after both edits: never on the stale build/b.txt
+        assert w.runs().count("all") == 2, w.runs()
+        assert w.runs().count("copy:b") == 2
+        assert (project / "all.txt").read_text() == "alpha wait\nbeta 2\n"
+    finally:
+        assert w.stop() == 130
+
+
+def test_an_input_of_a_task_done_in_the_build_edited_holds_back_its_dependents(tmp_path: Path) -> None:
+    project, log, go = _project(tmp_path, {"a": "alpha\n", "b": "beta\n"})
+    w = Watch(project, log)
+    try:
+        w.wait_for(lambda: len(w.summaries()) == 1 and "watching" in w.stderr(), "the first build")
+        write(project / "docs/a.md", "alpha wait\n")
+        write(project / "docs/b.md", "beta 2\n")  # the build: copy:b done at once, copy:a running
+        built = project / "build/b.txt"
+        w.wait_for(lambda: built.read_text() == "beta 2\n" and w.runs().count("copy:a") == 2, "copy:b done")
+        write(project / "docs/b.md", "beta 3\n")  # what copy:b was made from, edited again
+        try:
+            w.wait_for(lambda: _held_back(w), "all to be held back", timeout=5)
+        finally:
+            go.touch()
+        w.wait_for(lambda: built.read_text() == "beta 3\n", "copy:b to run again")
+        w.wait_for(lambda: (project / "all.txt").read_text() == "alpha wait\nbeta 3\n", "all")
+        w.quiet(1.0)
+        assert w.runs().count("all") == 2, w.runs()
+        assert w.runs().count("copy:b") == 3
+    finally:
+        assert w.stop() == 130
