@@ -6,6 +6,7 @@ dependents went on to start."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from test_watch import Watch, write
@@ -82,5 +83,69 @@ def test_an_input_of_a_task_done_in_the_build_edited_holds_back_its_dependents(t
         w.quiet(1.0)
         assert w.runs().count("all") == 2, w.runs()
         assert w.runs().count("copy:b") == 3
+    finally:
+        assert w.stop() == 130
+
+
+# all, too, blocks until `go` exists when an input says "hold" (copy does not), and logs its end
+ALL_HOLDS = """\
+agent all:
+    inputs  = build/*.txt
+    outputs = all.txt
+    run     = "echo all >> ${{log}} && {hold}cat {{inputs}} > {{output}} && echo all-end >> ${{log}}"
+"""
+
+
+def _fan_in_project(tmp_path: Path, docs: dict[str, str]) -> tuple[Path, Path, Path]:
+    project, log, go = _project(tmp_path, docs)
+    hold = f"if grep -q hold {{inputs}}; then until [ -e {go} ]; do sleep 0.05; done; fi && "
+    agentfile = project / "Agentfile"
+    text = agentfile.read_text()
+    agentfile.write_text(text[: text.index("agent all:")] + ALL_HOLDS.format(log=log, hold=hold))
+    return project, log, go
+
+
+def test_a_file_added_to_a_fan_out_during_a_build_does_not_start_the_fan_in_on_the_old_plan(
+    tmp_path: Path,
+) -> None:
+    """A new docs/c.md adds copy:c, and with it an input of all: all, not started yet, was paid for without
+    it, then run again by the next build."""
+    project, log, go = _project(tmp_path, {"a": "alpha\n", "b": "beta\n"})
+    w = Watch(project, log)
+    try:
+        w.wait_for(lambda: len(w.summaries()) == 1 and "watching" in w.stderr(), "the first build")
+        write(project / "docs/a.md", "alpha wait\n")  # the build: copy:a running, all waiting for it
+        w.wait_for(lambda: w.runs().count("copy:a") == 2, "copy:a to start")
+        write(project / "docs/c.md", "gamma\n")
+        time.sleep(1.0)  # (the watcher sees it and tells the build; were it late, all would start)
+        go.touch()
+        w.wait_for(lambda: len(w.summaries()) == 3, "the build with c")
+        w.quiet(1.0)
+        assert "all  (docs/c.md added: the next build runs it)" in w.stderr()
+        assert w.runs().count("all") == 2, w.runs()
+        assert w.runs().count("copy:c") == 1 and w.runs().count("copy:a") == 2
+        assert (project / "all.txt").read_text() == "alpha wait\nbeta\ngamma\n"
+    finally:
+        assert w.stop() == 130
+
+
+def test_a_file_added_to_a_fan_out_during_a_build_ends_the_fan_in_running_on_the_old_plan(
+    tmp_path: Path,
+) -> None:
+    project, log, go = _fan_in_project(tmp_path, {"a": "alpha\n", "b": "beta\n"})
+    w = Watch(project, log)
+    try:
+        w.wait_for(lambda: len(w.summaries()) == 1 and "watching" in w.stderr(), "the first build")
+        write(project / "docs/a.md", "alpha hold\n")  # the build: copy:a done, all running until `go`
+        w.wait_for(lambda: w.runs().count("all") == 2, "all to start")
+        write(project / "docs/c.md", "gamma\n")
+        try:
+            w.wait_for(lambda: "all  (cancelled: docs/c.md added)" in w.stderr(), "all ended", timeout=5)
+        finally:
+            go.touch()
+        w.wait_for(lambda: len(w.summaries()) == 3, "the build with c")
+        w.quiet(1.0)
+        assert w.runs().count("all-end") == 2, w.runs()  # the first build's, and the one with c
+        assert (project / "all.txt").read_text() == "alpha hold\nbeta\ngamma\n"
     finally:
         assert w.stop() == 130

@@ -43,6 +43,7 @@ class WatchSession:
         self.store = Store.open(self.root)
         self.watcher = Watcher(self.root)
         self.watcher.on_plan_edit = self.replan
+        self.watcher.on_added = self.added
         # outputs this session's builds wrote (path -> content hash) and not edited by hand since
         self.written: dict[str, str] = {}
         self.warned: set[str] = set()  # leftover warnings given (each once per session)
@@ -102,6 +103,25 @@ class WatchSession:
             control.replan(None)
         else:
             control.replan(graph, f"{', '.join(sorted(edited))} changed")
+
+    def added(self, paths: set[str], control: BuildControl) -> None:
+        """(The watcher's thread, a build running.) Files no task reads were saved: if one is new to the
+        plan (not an output) and the Agentfile now plans other work with it (it matches a fan-out: a new task,
+        and a new input for what reads the outputs), the build starts nothing more on the old plan and ends
+        the calls whose key changed, as for an edit of the Agentfile (`replan`); the next build runs the new
+        plan. Otherwise (a log file written, or the Agentfile being edited) the build goes on."""
+        current = self.project
+        if current is None:
+            return
+        new = sorted(p for p in paths if p not in current.graph.producer)
+        if not new:
+            return
+        try:
+            graph = build_graph(load_agentfile(self.path, self.req.overrides))
+        except Exception:  # (the main thread reloads it once the build ends, and says what is wrong)
+            return
+        if not same_plan(current.graph, graph):
+            control.replan(graph, f"{', '.join(new)} added")
 
     def _report_dropped(self, old: Project, new: Project) -> None:
         names = {*new.graph.agentfile.agents, *new.graph.agentfile.reports}

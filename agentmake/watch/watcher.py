@@ -45,6 +45,9 @@ class Watcher:
         # were saved while a build runs (`WatchSession.replan`)
         self.plan_files: frozenset[str] = frozenset()
         self.on_plan_edit: Callable[[set[str], BuildControl], None] | None = None
+        # called (in this thread) with the paths no task reads that were saved, quiet now, while a build runs:
+        # a new file may add a task to a fan-out and an input to what reads its outputs (`WatchSession.added`)
+        self.on_added: Callable[[set[str], BuildControl], None] | None = None
         self.changes_seen = 0  # batches of changed paths seen so far (one moved: something changed since)
         self._watching = False  # this run of watchfiles has yielded: it is watching
         self._rescan = False  # queue a RESCAN once watching again (after a failure)
@@ -162,10 +165,15 @@ class Watcher:
 
     def _replan(self, paths: set[str]) -> None:
         """Tell a running build what the files which plan it, saved and now quiet, plan (only once quiet:
-        a half-written Agentfile could plan less and cancel a call the whole file still wants)."""
+        a half-written Agentfile could plan less and cancel a call the whole file still wants); or else what
+        the files no task reads that were saved plan (a file added to a fan-out)."""
         control, edited, call = self.control, paths & self.plan_files, self.on_plan_edit
         if control is not None and edited and call is not None:
             call(edited, control)
+            return  # (what it plans now is with the files added)
+        unread = {p for p in paths if p not in self.readers and (self.root / p).is_file()}
+        if control is not None and unread and self.on_added is not None:
+            self.on_added(unread, control)
 
     def _cancel_readers(self, paths: set[str]) -> None:
         """Ask the running build (if any) to cancel the tasks reading `paths`, or files under them (a
