@@ -149,3 +149,30 @@ def test_a_file_added_to_a_fan_out_during_a_build_ends_the_fan_in_running_on_the
         assert (project / "all.txt").read_text() == "alpha hold\nbeta\ngamma\n"
     finally:
         assert w.stop() == 130
+
+
+def test_an_output_of_a_task_up_to_date_in_the_build_deleted_holds_back_its_dependents(
+    tmp_path: Path,
+) -> None:
+    """build/b.txt deleted by hand while the build runs, copy:b found up to date in it: all started without
+    it (failed, and was tried again twice); it is held back, and the next build restores build/b.txt from
+    the cache (no run of copy:b) and runs all once."""
+    project, log, go = _project(tmp_path, {"a": "alpha\n", "b": "beta\n"})
+    w = Watch(project, log)
+    try:
+        w.wait_for(lambda: len(w.summaries()) == 1 and "watching" in w.stderr(), "the first build")
+        write(project / "docs/a.md", "alpha wait\n")  # the build: copy:b up to date, copy:a running
+        w.wait_for(lambda: w.runs().count("copy:a") == 2, "copy:a to start")
+        (project / "build/b.txt").unlink()
+        try:
+            w.wait_for(lambda: "all  (copy:b is stale: build/b.txt gone" in w.stderr(), "all held", timeout=5)
+        finally:
+            go.touch()
+        w.wait_for(lambda: len(w.summaries()) == 3, "the build after the deletion")
+        w.quiet(1.0)
+        assert w.runs().count("all") == 2, w.runs()
+        assert w.runs().count("copy:b") == 1  # restored from the cache
+        assert (project / "all.txt").read_text() == "alpha wait\nbeta\n"
+        assert "retrying" not in w.stderr()
+    finally:
+        assert w.stop() == 130

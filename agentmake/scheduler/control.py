@@ -16,7 +16,8 @@ class BuildControl:
     """Thread-safe requests to cancel tasks. The scheduler calls `take()` on each loop turn and cancels those
     tasks that are running (process group ended, nothing written, recorded as interrupted) — they are stale
     when the next build looks at them, so watch mode runs them again. A request for a task the build has
-    already made (or found up to date) whose file changed holds back what depends on it and has not started.
+    already made (or found up to date) whose file changed, or one of whose outputs is gone (`gone`), holds
+    back what depends on it and has not started.
 
     A request may name the file whose change prompted it (`path`): the scheduler then cancels only if that
     file is no longer what the task was decided on (an upstream task of the same build writing the input a
@@ -34,6 +35,7 @@ class BuildControl:
         self.cancelled: list[str] = []  # task ids the scheduler did cancel
         self._replan: tuple[Graph | None, str] | None = None
         self._hold: float | None = None  # monotonic time of the last `hold` not yet answered by a `replan`
+        self._gone: dict[str, set[str]] = {}  # task id -> its outputs found gone (`gone`)
 
     def cancel(self, task_id: str, reason: str, path: str | None = None) -> None:
         """Cancel `task_id`; with `path`, only if that file (an input, prompt or template of the task) changed
@@ -52,6 +54,19 @@ class BuildControl:
         with self._lock:
             requests, self._requests = self._requests, {}
         return {tid: (why, None if ps is None else frozenset(ps)) for tid, (why, ps) in requests.items()}
+
+    def gone(self, task_id: str, path: str) -> None:
+        """An output of `task_id` was deleted (or moved away): if the build made it already (or found it up
+        to date), what depends on it and has not started is held back; a task not made yet is not
+        concerned (it writes its outputs)."""
+        with self._lock:
+            self._gone.setdefault(task_id, set()).add(path)
+
+    def take_gone(self) -> dict[str, frozenset[str]]:
+        """The `gone` requests since the last call: task id -> its outputs found gone."""
+        with self._lock:
+            gone, self._gone = self._gone, {}
+        return {task_id: frozenset(paths) for task_id, paths in gone.items()}
 
     def hold(self) -> None:
         """Files that plan the build are being saved: start no task until `replan`."""

@@ -71,6 +71,11 @@ class Stopping(Starting):
             running = self.running.values()
             for task_id, why in changed_running(running, graph, self.store, self.hasher, reason).items():
                 control.cancel(task_id, why)
+        for task_id, outputs in control.take_gone().items():
+            t = self.tasks.get(task_id)
+            gone = sorted(p for p in outputs if not (self.root / p).is_file())
+            if t is not None and t.state in MADE and gone:  # (the next build puts them back)
+                self._hold_back_dependents(t, f"{', '.join(gone)} gone")
         for task_id, (reason, paths) in control.take().items():
             t = self.tasks.get(task_id)
             if t is not None and t.state in MADE and paths and self._made_from_other(t, paths):
@@ -108,14 +113,14 @@ class Stopping(Starting):
         return changed_since(t, paths, self.hasher, self.root, recorded)
 
     def _hold_back_dependents(self, t: TaskState, reason: str) -> None:
-        """`t` was made (or found up to date) in this build, and a file it reads changed since: it is stale,
-        and the next build runs it again. What depends on it, directly or not, and has not started is not
-        run now: started, it would be paid for on what is stale, and run again by the next build. A
-        dependent already started (running, or waiting to retry) is left to end; what depends on it is
-        held back too."""
+        """`t` was made (or found up to date) in this build, and a file it reads changed since, or an output
+        of it is gone: it is stale, and the next build runs it again (or restores what is gone). What
+        depends on it, directly or not, and has not started is not run now: started, it would be paid for
+        on what is stale, and run again by the next build. A dependent already started (running, or
+        waiting to retry) is left to end; what depends on it is held back too."""
         if self.stop_reason is not None:
             return  # (nothing more starts: the final sweep marks what is left)
-        why = f"{t.id} is stale: {reason}; the next build runs it"
+        why = f"{t.id} is stale: {reason}; the next build brings it up to date"
         stack, seen = list(self.graph.dependents.get(t.id, ())), set()
         while stack:
             dep_id = stack.pop()

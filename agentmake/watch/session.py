@@ -83,6 +83,7 @@ class WatchSession:
             self._report_dropped(self.project, project)
         self.project, self.broken = project, False
         self.watcher.readers = readers(project.graph)
+        self.watcher.producer = project.graph.producer
         self.find_plan_files()
         self.find_links()
         return True

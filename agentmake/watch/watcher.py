@@ -37,6 +37,7 @@ class Watcher:
         self.control: BuildControl | None = None
         # input, prompt or template -> the ids of the tasks reading it (`relevance.readers`)
         self.readers: dict[str, list[str]] = {}
+        self.producer: dict[str, str] = {}  # output -> the id of the task making it (the graph's)
         # where the paths read lead through links, and the directories outside the project to watch for them
         # (`watch.links`); when those change, watchfiles starts again on the new set
         self.links = Links(str(root))
@@ -177,7 +178,8 @@ class Watcher:
 
     def _cancel_readers(self, paths: set[str]) -> None:
         """Ask the running build (if any) to cancel the tasks reading `paths`, or files under them (a
-        directory moved or removed); the build cancels only those for which a file really changed."""
+        directory moved or removed); the build cancels only those for which a file really changed. An
+        output gone is told too (`BuildControl.gone`)."""
         control = self.control
         if control is None:
             return
@@ -188,3 +190,8 @@ class Watcher:
                 found = [(p, tid) for p in read_under(readers, path) for tid in readers[p]]
             for read, task_id in found:
                 control.cancel(task_id, f"{read} changed", read)
+            if not (self.root / path).is_file():  # an output deleted, or the directory holding some
+                producer = self.producer
+                gone = [path] if path in producer else [p for p in producer if p.startswith(path + "/")]
+                for out in gone:
+                    control.gone(producer[out], out)
