@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from findings import Finding, Source, main
+from findings import Finding, Source, Unparsed, main
 
 LONG_FUNCTION = 25  # lines
 
@@ -64,9 +64,14 @@ def check(src: Source) -> list[Finding]:
     return out
 
 
+def syntax_error(bad: Unparsed) -> Finding:
+    """A file that does not parse is the first thing to fix: Python cannot import it."""
+    return Finding(bad.path, bad.line, "high", "syntax-error", f"does not parse: {bad.reason}")
+
+
 def analyse(sources: list[Source]) -> list[Finding]:
     return [finding for src in sources for finding in check(src)]
 
 
 if __name__ == "__main__":
-    raise SystemExit(main("Quality findings", analyse))
+    raise SystemExit(main("Quality findings", analyse, syntax_error))
