@@ -3,6 +3,9 @@ page, a test whose server never answers) give a report that says what happened, 
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 from test_examples import agentmake, copy_example
@@ -25,3 +28,26 @@ def test_code_review_reports_a_file_that_does_not_parse(tmp_path: Path) -> None:
     assert review.count("`src/inventory/broken.py:4` | not-analysed") == 2, review
     assert "eval-injection" in review
     assert "| `src/inventory/broken.py` | 5 | - | - | does not parse (line 4) |" in review
+
+
+def test_translate_passes_an_empty_page_and_fails_an_empty_translation(tmp_path: Path) -> None:
+    project = copy_example("translate", tmp_path)
+    (project / "docs" / "empty.md").write_text("")
+    (project / "docs" / "code-only.md").write_text("```sh\ntidepool sync\n```\n")
+    agentmake(project, "report")
+    checks = project / "build" / "es" / "checks"
+    for name in ("empty", "code-only"):
+        verdict = json.loads((checks / f"{name}.json").read_text())
+        assert verdict["pass"], verdict
+    summary = (project / "build" / "es" / "summary.md").read_text()
+    assert "8 of 8 documents passed." in summary, summary
+    # what the check is for still fails: a page with words translated to nothing
+    (project / "build" / "es" / "translated" / "faq.md").write_text("")
+    source, translation = project / "docs" / "faq.md", project / "build" / "es" / "translated" / "faq.md"
+    proc = subprocess.run(
+        [sys.executable, "tools/check.py", str(source), str(translation), str(tmp_path / "faq.json")],
+        cwd=project, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    verdict = json.loads((tmp_path / "faq.json").read_text())
+    assert not verdict["pass"], (verdict, proc.stderr)
+    assert "length ratio 0.00 is outside 0.5–2.0" in verdict["problems"], verdict

@@ -43,7 +43,8 @@ def compare(source: str, translation: str) -> dict[str, object]:
             problems.append(
                 f"{key.replace('_', ' ')} differ ({len(src[key])} in the source, {len(dst[key])} here)"
             )
-    ratio = len(dst["words"]) / max(len(src["words"]), 1)
+    # a page with no words (empty, or only code) has nothing to translate: none back is the right length
+    ratio = len(dst["words"]) / len(src["words"]) if src["words"] else 1.0 + len(dst["words"])
     source_words = {w.lower() for w in src["words"]}
     kept = sum(1 for w in dst["words"] if w.lower() in source_words)
     verdict["words"] = {
@@ -55,7 +56,7 @@ def compare(source: str, translation: str) -> dict[str, object]:
     verdict["kept_words"] = round(kept / max(len(dst["words"]), 1), 2)
     if not 0.5 <= ratio <= 2.0:
         problems.append(f"length ratio {ratio:.2f} is outside 0.5–2.0")
-    if source.strip() and translation.strip() == source.strip():
+    if src["words"] and translation.strip() == source.strip():  # (code alone is rightly left as it is)
         problems.append("the translation is identical to the source")
     verdict["problems"] = problems
     verdict["pass"] = not problems
