@@ -51,3 +51,17 @@ def test_translate_passes_an_empty_page_and_fails_an_empty_translation(tmp_path:
     verdict = json.loads((tmp_path / "faq.json").read_text())
     assert not verdict["pass"], (verdict, proc.stderr)
     assert "length ratio 0.00 is outside 0.5–2.0" in verdict["problems"], verdict
+
+
+def test_api_test_names_the_request_of_a_test_the_server_never_answered(tmp_path: Path) -> None:
+    project = copy_example("api-test", tmp_path)
+    server = project / "api" / "server.py"
+    text = server.read_text()
+    assert 'done = sum(1 for t in todos if t["done"])' in text
+    server.write_text(text.replace('done = sum(1 for t in todos if t["done"])', "done = 1 // 0"))  # a crash
+    agentmake(project, "report")
+    result = json.loads((project / "build" / "results" / "stats.json").read_text())
+    assert not result["pass"] and result["status"] is None, result
+    report = (project / "API_REPORT.md").read_text()
+    row = next(line for line in report.splitlines() if line.startswith("| stats |"))
+    assert row == "| stats | `GET /stats` | no answer (expected 200) | - | FAIL |", report

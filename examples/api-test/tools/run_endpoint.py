@@ -122,9 +122,14 @@ def main(argv: list[str]) -> int:
     server_path, spec_path, output = argv
     with open(spec_path, encoding="utf-8") as fh:
         spec = json.load(fh)
+    request, expect = spec.get("request", {}), spec.get("expect", {})
     result = {
         "endpoint": os.path.splitext(os.path.basename(spec_path))[0],
         "description": spec.get("description", ""),
+        # what was asked, known whether or not the server answers: the report's row names it
+        "method": request.get("method", "?"),
+        "path": request.get("path", "?"),
+        "expected_status": expect.get("status", 200),
     }
     try:
         result.update(run(server_path, spec))

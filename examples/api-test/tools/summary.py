@@ -28,9 +28,8 @@ def main(argv: list[str]) -> int:
     for r in results:
         latency = "-" if r.get("latency_ms") is None else f"{r['latency_ms']:.1f} ms"
         request = f"`{r.get('method', '?')} {r.get('path', '?')}`"
-        status = (
-            f"{r.get('status')} (expected {r.get('expected_status')})" if not r["pass"] else str(r["status"])
-        )
+        answer = "no answer" if r.get("status") is None else str(r["status"])
+        status = f"{answer} (expected {r.get('expected_status', '?')})" if not r["pass"] else answer
         lines.append(
             f"| {r['endpoint']} | {request} | {status} | {latency} | {'pass' if r['pass'] else 'FAIL'} |"
         )
