@@ -4,11 +4,14 @@ page, a test whose server never answers) give a report that says what happened, 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
-from test_examples import agentmake, copy_example
+from test_examples import AGENTMAKE, agentmake, copy_example
+
+from agentmake.project import STARTER_AGENTFILE
 
 
 def test_code_review_reports_a_file_that_does_not_parse(tmp_path: Path) -> None:
@@ -65,3 +68,27 @@ def test_api_test_names_the_request_of_a_test_the_server_never_answered(tmp_path
     report = (project / "API_REPORT.md").read_text()
     row = next(line for line in report.splitlines() if line.startswith("| stats |"))
     assert row == "| stats | `GET /stats` | no answer (expected 200) | - | FAIL |", report
+
+
+def test_every_runner_the_init_starter_offers_builds_it(tmp_path: Path, fake_agents) -> None:
+    """The starter names its runner choices in a comment: each one, put in its place (with the `model` the
+    comment says it needs), gives a project that checks clean and builds."""
+    line = next(ln for ln in STARTER_AGENTFILE.splitlines() if ln.startswith("runner = claude"))
+    comment = line.split("#", 1)[1]
+    offered = re.findall(r"\b(claude|codex|gemini|llm|ollama|shell)\b", comment.split("(")[0])
+    needs_model = set(re.findall(r"\b(gemini|ollama)\b", comment.split("(")[1])) if "(" in comment else set()
+    assert "claude" in offered
+    for runner in offered:
+        project = tmp_path / runner
+        project.mkdir()
+        subprocess.run([*AGENTMAKE, "init"], cwd=project, check=True, capture_output=True)
+        agentfile = project / "Agentfile"
+        text = agentfile.read_text().replace("runner = claude ", f"runner = {runner} ", 1)
+        if runner in needs_model:
+            text = text.replace("\nagent summarize:\n", "\nagent summarize:\n    model = some-model\n", 1)
+        agentfile.write_text(text)
+        proc = subprocess.run([*AGENTMAKE, "check"], cwd=project, capture_output=True, text=True)
+        assert proc.returncode == 0 and "warning" not in proc.stderr, (runner, proc.stdout + proc.stderr)
+        counts, out = agentmake(project)
+        assert counts["ran"] == 3 and counts["failed"] == 0, (runner, out)
+        assert (project / "build" / "summaries" / "example.md").read_text().strip(), runner
