@@ -92,3 +92,16 @@ def test_every_runner_the_init_starter_offers_builds_it(tmp_path: Path, fake_age
         counts, out = agentmake(project)
         assert counts["ran"] == 3 and counts["failed"] == 0, (runner, out)
         assert (project / "build" / "summaries" / "example.md").read_text().strip(), runner
+
+
+def test_translate_a_new_language_with_an_empty_glossary_builds(tmp_path: Path) -> None:
+    """A language whose glossary holds no terms yet leaves the pages as they are (the check says they are
+    untranslated) instead of failing every task with a KeyError."""
+    project = copy_example("translate", tmp_path)
+    (project / "glossary" / "de.tsv").write_text("# German glossary: English<TAB>German\n")
+    counts, out = agentmake(project, "report", "lang=de")
+    assert counts["failed"] == 0, out
+    faq = project / "docs" / "faq.md"
+    assert (project / "build" / "de" / "translated" / "faq.md").read_text() == faq.read_text()
+    verdict = json.loads((project / "build" / "de" / "checks" / "faq.json").read_text())
+    assert verdict["problems"] == ["the translation is identical to the source"], verdict

@@ -30,7 +30,9 @@ def load_glossary(path: str) -> dict[str, str]:
 
 
 def translator(terms: dict[str, str]):
-    phrases = sorted(terms, key=len, reverse=True)
+    phrases = sorted((t for t in terms if t.strip()), key=len, reverse=True)
+    if not phrases:  # a glossary just started (or a blank source column): nothing to replace
+        return lambda text: text
     pattern = re.compile(r"\b(" + "|".join(re.escape(p) for p in phrases) + r")\b", re.I)
 
     def replace(match: re.Match[str]) -> str:
