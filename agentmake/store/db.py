@@ -84,6 +84,7 @@ class Store(Journal):
         self._placed: list[str] = []  # tasks whose `commits` row is to be deleted with the next transaction
         self._batching = False  # inside `batch()`: writes join its transaction
         self._written: list[TaskRecord] = []  # records of the open transaction: remembered once it commits
+        self._attempted: set[str] = set()  # tasks with history rows written since the last prune
         self._identity_cols: bool | None = None  # whether `running` has the identity columns (old may not)
         # task id -> why its result, recorded, is not in the cache (`record_success`): the build says so
         self.uncached: dict[str, str] = {}

@@ -13,6 +13,7 @@ tasks     the last build of each task: task_id (primary key), key (xxh3-128 of t
 files     the stat cache: path -> size, mtime_ns, inode, hash, recorded_ns (wall clock when hashed; see
           `agentmake.plan.hashing` for the racily-clean rule).
 runs      one row per build: run_id, started_at, ended_at, pid, counts (JSON: state -> number of tasks).
+          The journal (runs, attempts, events) is pruned as each build ends: see `journal.HISTORY_KEPT`.
 attempts  history, one row per task per run: run_id, task_id, state, started_at, ended_at, attempts, cost_usd,
           tokens_in, tokens_out, error_type, message, extra (JSON, each key optional: "duration", the
           successful attempt's time; "runs", [start, end] of each attempt when there were several;
