@@ -40,7 +40,8 @@ _KILLED = "an agentmake that was killed"  # (as clean and clean -n name what the
 def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
     """Remove the selected tasks' outputs (hand-edited ones are saved first); `--cache` empties the cache.
     `leftovers`: remove instead the outputs of tasks no longer in the graph (see `plan.leftovers`) that no
-    current task makes, and forget those tasks' records (their results stay in the cache)."""
+    current task makes, and forget those tasks (records, history, logs, prompts; their results stay in the
+    cache)."""
     project = load_project(req)
     if leftovers and req.targets:
         raise UsageError("`agentmake clean --leftovers` takes no targets: it removes what no task declares")
@@ -92,7 +93,10 @@ def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
         dirs = _remove_empty_dirs(project.root, [out for out, _ in doomed], gone, req.dry_run)
         if leftovers:
             if not req.dry_run:
+                from agentmake.runners.taskfiles import remove_task_files
+
                 store.forget_tasks(dropped)
+                remove_task_files(store.dir, dropped)  # (else they stay forever: no build removes them)
             tasks = plural(len(dropped), "task")
             what = f"{plural(removed, 'leftover output')} of {tasks} no longer in the graph"
         else:

@@ -243,10 +243,12 @@ class Store(Journal):
         return joined.split("\0") if joined else []
 
     def forget_tasks(self, task_ids: Iterable[str]) -> None:
-        """Delete the records of `task_ids` (tasks no longer in the graph); their history and cache stay."""
+        """Delete the records and history of `task_ids` (tasks no longer in the graph: no build would ever
+        prune their history again); their cache entries stay."""
         ids = list(task_ids)
         with self._tx():
             self._conn.executemany("DELETE FROM tasks WHERE task_id = ?", [(t,) for t in ids])
+            self._conn.executemany("DELETE FROM attempts WHERE task_id = ?", [(t,) for t in ids])
             self._conn.executemany("DELETE FROM commits WHERE task_id = ?", [(t,) for t in ids])
         with self._lock:
             for task_id in ids:

@@ -1,0 +1,54 @@
+"""The files a task leaves in the state directory, named by its safe id (`invocation.safe_name`): each
+attempt's logs and marks (``logs/<id>.<attempt>.out``, ``.err``, ``.check.out``, ``.check.err``,
+``.recheck.out``, ``.recheck.err``, ``.key``, ``.done``, the ``.salvage/`` directory) and its rendered prompt
+(``tasks/<id>.prompt``); and their removal, for tasks forgotten (`agentmake clean --leftovers`). A build
+never removes them: each build's attempts replace the files of their own names, so they do not grow with
+builds, only with tasks that left the graph.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+
+from agentmake.runners.invocation import safe_name
+
+# <safe id>.<attempt>.<what>, the suffix matched whole: task `a` never takes task `a.1`'s `a.1.1.out`
+_ATTEMPT_FILE = re.compile(
+    r"(.+)\.[0-9]+\.(?:out|err|check\.out|check\.err|recheck\.out|recheck\.err|key|done|salvage)"
+)
+
+
+def remove_task_files(state_dir: Path, task_ids: Iterable[str]) -> int:
+    """Remove the logs, marks, kept files and prompt of each of `task_ids` under `state_dir` (``.agentmake``);
+    returns how many entries went. A file that cannot be removed is left (it is only a log)."""
+    safe = {safe_name(task_id) for task_id in task_ids}
+    if not safe:
+        return 0
+    removed = 0
+    logs = state_dir / "logs"
+    try:
+        names = os.listdir(logs)
+    except OSError:  # (no logs yet)
+        names = []
+    for name in names:
+        m = _ATTEMPT_FILE.fullmatch(name)
+        if m is not None and m.group(1) in safe:
+            removed += _remove(logs / name)
+    for stem in safe:
+        removed += _remove(state_dir / "tasks" / f"{stem}.prompt")
+    return removed
+
+
+def _remove(path: Path) -> int:
+    try:
+        if path.is_dir() and not path.is_symlink():  # (a `.salvage` directory: what the agent wrote)
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+    except OSError:
+        return 0
+    return 1
