@@ -117,11 +117,13 @@ def test_a_build_killed_mid_attempt_has_its_copy_removed_by_the_next(e2e: E2E) -
     e2e.write("Agentfile", agentfile("FAKE: label=a refresh-login hang"))
     build = e2e.spawn()
     copy = e2e.root / ".agentmake/home/a/claude/.credentials.json"
-    wait_for(lambda: e2e.running_agents().get("a"), what="the agent to start")
-    # (the fake refreshes after it logs its start, before it hangs)
-    wait_for(lambda: "rt-1-refreshed" in copy.read_text(), what="the fake to refresh its login")
-    build.send_signal(signal.SIGKILL)
-    e2e.finish(build)
+    try:
+        wait_for(lambda: e2e.running_agents().get("a"), what="the agent to start")
+        # (the fake refreshes after it logs its start, before it hangs)
+        wait_for(lambda: "rt-1-refreshed" in copy.read_text(), what="the fake to refresh its login")
+    finally:  # (failing, the build must not be left running: its agent hangs, and dies with it)
+        build.send_signal(signal.SIGKILL)
+        e2e.finish(build)
     assert copy.exists()
     e2e.write("Agentfile", agentfile("hello") + '\nagent b:\n    outputs = b.md\n    prompt = "hi"\n')
     run = e2e.am("b")  # (a build of another task: the killed one's leftovers are tidied all the same)
