@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Protocol, runtime_checkable
 
-from agentmake.display.fmt import fmt_cost, fmt_duration, ljust_cells, state_words, term_lines, term_safe
+from agentmake.display.fmt import fmt_cost, fmt_duration, ljust_cells, state_words, term_lines, term_safe, usd
 from agentmake.scheduler.events import BuildResult, TaskEvent, TaskOutcome, emit_up_to_date, saved_copy_line
+from agentmake.scheduler.gate import SPEND_EPSILON
 
 
 @runtime_checkable
@@ -132,6 +133,13 @@ def summary_lines(result: BuildResult) -> list[str]:
         lines.append(f"interrupted ({len(interrupted)}): " + _short_list(interrupted))
     if result.budget_reached:
         lines.append("budget reached: no further paid tasks were started")
+        spent, budget = result.cost_usd, result.budget
+        if spent is not None and budget is not None and spent > budget + SPEND_EPSILON:
+            # the budget holds only calls not yet started: those in flight when it was reached were paid for
+            lines.append(
+                f"budget: {usd(spent)} spent against a {usd(budget)} budget: calls already under way when it"
+                " was reached went on to finish"
+            )
     if result.uncounted:
         names = term_safe(", ".join(sorted(result.uncounted)))
         lines.append(f"budget: {names} reported no cost, so the budget could not count those calls")

@@ -70,6 +70,7 @@ class BuildResult:
     ended_at: float = 0.0
     interrupted: bool = False
     budget_reached: bool = False
+    budget: float | None = None  # this build's budget (USD), if it had one
     uncounted: set[str] = field(default_factory=set)  # runners whose calls reported no cost under a budget
     # tasks that finished but whose result could not be recorded: the build was stopped while another
     # program held the state database's write lock (`agentmake.store.busy`), and why

@@ -161,7 +161,7 @@ class Build(Stopping):
         self.run_id = self.store.begin_run()
         if self.on_run_id is not None:
             self.on_run_id(self.run_id)
-        self.result = BuildResult(self.run_id, started_at=time.time())
+        self.result = BuildResult(self.run_id, started_at=time.time(), budget=self.options.budget)
         if self.processes is not None:
             self.processes.run_id = self.run_id
             self.processes.post = self._post
