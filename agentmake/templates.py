@@ -451,6 +451,11 @@ def refuses_some_values(template: str) -> bool:
     return bool(word_start_names(template) - set(_PATH_KEYS))
 
 
+def command_names(template: str) -> set[str]:
+    """The placeholder names of `template` (`{input}`, `{name}`, `{outputs[1]}`), without literal braces."""
+    return {m.group(1) for m in _PLACEHOLDER.finditer(template) if m.group(1)}
+
+
 def word_start_names(template: str) -> set[str]:
     """The placeholder names of `template` that begin a word of the command (`echo {name}`, not
     `docs/{name}.md`): where a value starting with '-' is refused (see `render_command`)."""

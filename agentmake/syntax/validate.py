@@ -18,7 +18,7 @@ from agentmake.graph.globs import (
 )
 from agentmake.model import PRESET_NAMES, Agentfile, AgentSpec, ReportSpec, rests_on, runner_name
 from agentmake.syntax.values import Source
-from agentmake.templates import command_indices, render_command
+from agentmake.templates import command_indices, command_names, render_command
 
 _WILDCARD = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")  # (`{{` and `}}` first: literal braces, as in globs.py)
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -208,6 +208,14 @@ class Validator:
             if command is None:
                 continue
             loc = agent.key_locs.get(key, agent.loc)
+            if not agent.inputs and "input" in command_names(command):
+                # (every task would get '' for it: `cat ''` fails, after the agent was paid for, for a check)
+                raise self.error(
+                    f"`{key}` of agent '{agent.name}': '{{input}}' names no file: the agent has no inputs",
+                    loc,
+                    ["inputs = FILES"],
+                    "declare its `inputs`, or remove '{input}'",
+                )
             # a glob input may be any number of paths: then an input index is checked per task; without one,
             # every task has one path per input pattern
             fixed = not any(c in p for p in agent.inputs for c in "*?[")
