@@ -250,7 +250,8 @@ def check_warnings(af: Agentfile) -> list[str]:
     """What `check` points out that is not an error: a misspelt setting taken as a variable
     (`setting_typos`), agents on gemini with no model (its `auto` router makes extra calls, paid for:
     RUNNERS.md says to pin one), and LLM agents given a model that their runner has no `model_flag` to pass
-    (the CLI never sees it: it is not part of their keys either)."""
+    (the CLI never sees it: it is not part of their keys either), and runners whose program is not found
+    (`missing_programs`)."""
     from agentmake.runners.presets import preset_of
 
     unpinned: list[str] = []
@@ -278,6 +279,40 @@ def check_warnings(af: Agentfile) -> list[str]:
             warnings.append(
                 f"runner {runner.name}: its command passes {', '.join('$' + n for n in named)} as written (it"
                 f" runs without a shell): to give the agent a variable, name it in `env = {' '.join(named)}`"
+            )
+    return warnings + missing_programs(af)
+
+
+def missing_programs(af: Agentfile) -> list[str]:
+    """The LLM runners in use whose program is neither on PATH nor (a path) in the project: each of their
+    tasks would fail, `command not found`, after the tasks before them were paid for. A warning, not an
+    error: the build may run where PATH differs."""
+    import shutil
+
+    from agentmake.model import runner_name
+
+    users: dict[str, list[str]] = {}
+    for agent in af.agents.values():
+        if not agent.is_shell:
+            users.setdefault(agent.runner, []).append(agent.name)
+    for report in af.reports.values():
+        if report.merge is not None:
+            users.setdefault(runner_name(report, af.settings), []).append(report.name)
+    warnings = []
+    for name, specs in users.items():
+        runner = af.runners.get(name)
+        if runner is None or not runner.command:
+            continue
+        program = runner.command[0]
+        if "/" in program:  # (run from the project directory, as the runner runs it)
+            path = Path(program)
+            found = os.access(path if path.is_absolute() else af.root / path, os.X_OK)
+        else:
+            found = shutil.which(program) is not None
+        if not found:
+            warnings.append(
+                f"runner {name}: {program} is not found on PATH, and every task of {', '.join(specs)} would"
+                f" fail: install {program} or fix PATH"
             )
     return warnings
 

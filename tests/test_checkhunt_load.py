@@ -44,3 +44,39 @@ def test_inputs_placeholder_of_an_agent_with_no_inputs_is_still_allowed(
     (tmp_path / "Agentfile").write_text(text)
     code, err = check(tmp_path, capsys)
     assert code == 0, err
+
+
+def test_a_runner_whose_program_is_not_on_path_is_warned_of(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # (before: `check` said ok; a build paid for `a`, then `b` failed: "nosuchcli: command not found")
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    (tmp_path / "Agentfile").write_text(
+        'runner mine:\n    command = "nosuchcli -p"\n'
+        'agent a:\n    run = "echo hi > {output}"\n    outputs = a.md\n'
+        'agent b:\n    runner = mine\n    prompt = "hi"\n    inputs = a.md\n    outputs = b.md\n'
+    )
+    code, err = check(tmp_path, capsys)
+    assert code == 0, err
+    assert "warning: runner mine: nosuchcli is not found on PATH" in err
+    assert "every task of b would fail" in err
+    assert "runner shell" not in err  # (a shell agent's `sh` is not looked for)
+
+
+def test_a_runner_program_on_path_or_in_the_project_is_not_warned_of(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name in ("mycli", "local"):
+        (bin_dir / name).write_text("#!/bin/sh\n")
+        (bin_dir / name).chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    (tmp_path / "Agentfile").write_text(
+        'runner mine:\n    command = "mycli -p"\nrunner here:\n    command = "bin/local"\n'
+        'agent a:\n    runner = mine\n    prompt = "hi"\n    outputs = a.md\n'
+        'agent b:\n    runner = here\n    prompt = "hi"\n    outputs = b.md\n'
+    )
+    code, err = check(tmp_path, capsys)
+    assert code == 0, err
+    assert "warning" not in err
