@@ -207,6 +207,11 @@ def check_reads(prompt: Prompt, task_id: str, inputs: Iterable[str]) -> None:
             err = _error(prompt, f"read({path!r}): not an input of task {task_id}", line, path)
             err.hint = "add it to the agent's inputs (a prompt reads only what the task's key holds)"
             raise err
+    at = None if have else _read_of_input(prompt.text, prompt.path or _INLINE)
+    if at is not None:  # (`input` is '' for a task with no inputs: read('') fails every render)
+        err = _error(prompt, f"read(input): task {task_id} has no inputs", at, "read")
+        err.hint = "declare the agent's `inputs`, or read none"
+        raise err
 
 
 @lru_cache(maxsize=256)
@@ -223,6 +228,19 @@ def _read_literals(text: str, filename: str) -> tuple[tuple[str, int], ...]:
         and isinstance(call.args[0], nodes.Const)
         and isinstance(call.args[0].value, str)
     )
+
+
+@lru_cache(maxsize=256)
+def _read_of_input(text: str, filename: str) -> int | None:
+    """The template line of the first `read(input)` in `text`, None if it has none."""
+    from jinja2 import nodes
+
+    for call in _parse(text, filename).find_all(nodes.Call):
+        if isinstance(call.node, nodes.Name) and call.node.name == "read" and call.args:
+            arg = call.args[0]
+            if isinstance(arg, nodes.Name) and arg.name == "input":
+                return call.lineno
+    return None
 
 
 def other_templates(text: str) -> list[tuple[str, int]] | None:

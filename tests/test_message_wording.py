@@ -86,3 +86,10 @@ def test_check_warns_of_an_environment_variable_written_in_a_runners_command(tmp
     assert proc.returncode == 0
     assert "runner l: its command passes $OPENAI_API_KEY as written" in proc.stderr
     assert "name it in `env = OPENAI_API_KEY`" in proc.stderr
+
+
+def test_read_of_input_in_an_agent_with_no_inputs_is_refused_by_check(tmp_path: Path) -> None:
+    # `input` is '' for a task with no inputs: every render failed; check said ok, -n exited 2 (checkhunt)
+    proc = check(tmp_path, 'agent a:\n    prompt = "summarise {{ read(input) }}"\n    outputs = a.md\n')
+    assert proc.returncode == 2 and "read(input): task a has no inputs" in proc.stderr
+    assert "Agentfile:2:28" in proc.stderr  # (at the call)
