@@ -48,7 +48,8 @@ def status_rows(
     reasons (sentences), pid (for running), outputs, and its last build's time (`last_duration`: what its
     attempts ran, waits between retries not counted), cost, tokens and end (`last_finished`). Of a failed
     task, those of the failure (its attempts in the build that failed), and its last success's time and cost
-    apart (`last_success_duration`, `last_success_cost`; None if it never succeeded).
+    apart (`last_success_duration`, `last_success_cost`; None if it never succeeded, and in every row not
+    failed: each row has the same keys).
     `owner_alive=False`: no agentmake holds the project now, so the `running` entries are what a stopped one
     (e.g. `kill -9`) left: those tasks are not running but interrupted, which their first reason says.
     `brief`: more than three reasons of a kind that names a path are one ("2000 inputs changed: a, b and
@@ -102,6 +103,9 @@ def status_rows(
             "last_tokens_in": record.tokens_in if record is not None else None,
             "last_tokens_out": record.tokens_out if record is not None else None,
             "last_finished": record.finished_at if record is not None else None,
+            # every row has every key (a script reads them without `.get`): None unless failed, below
+            "last_success_duration": None,
+            "last_success_cost": None,
         }
         failure = failures.get(task_id) if state == "failed" else None
         if record is not None and failure is not None:  # (the record keeps the last success's figures)
