@@ -1,4 +1,5 @@
-"""What scripts and readers parse: `agentmake status --json` keeps one schema for every task."""
+"""What scripts and readers parse: `agentmake status --json` keeps one schema for every task, and
+`.agentmake/status.md` stays valid Markdown whatever a task is named (quotes, `|`, `<`, newlines...)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ from pathlib import Path
 import pytest
 from conftest import FakeAgents
 from e2e_helpers import E2E
+
+from agentmake.display import StatusFile
+from agentmake.scheduler.events import BuildResult, TaskEvent, TaskOutcome
 
 
 @pytest.fixture
@@ -36,3 +40,32 @@ def test_status_json_has_the_same_keys_for_every_task(e2e: E2E) -> None:
     assert [list(r) for r in rows] == [list(rows[0])] * len(rows), rows
     assert by["copy:good"]["last_success_duration"] is None  # (only a failed task's are apart)
     assert by["copy:bad"]["last_success_duration"] is None  # it never succeeded
+
+
+def _failing(sink: StatusFile, task_id: str) -> None:
+    sink(TaskEvent(task_id, "running", 1.0, attempt=1))
+    sink(TaskEvent(task_id, "failed", 2.0, attempt=1, message="boom"))
+
+
+@pytest.mark.parametrize(
+    ("task_id", "heading"),
+    [
+        ("copy:new\nline", "### copy:new<br>line"),  # (was two lines: the heading cut, `line` a paragraph)
+        ("copy:<b>bold", "### copy:&lt;b>bold"),  # (was HTML: the rest of the file in bold)
+        ("copy:a #", "### copy:a \\#"),  # (a trailing ` #` is a closing sequence Markdown drops)
+        ("copy:back\\slash", "### copy:back\\\\slash"),
+        ("copy:pi|pe", "### copy:pi|pe"),  # (a pipe needs no escape outside a table)
+    ],
+)
+def test_a_failed_task_heading_in_status_md_shows_its_id_as_it_is(
+    tmp_path: Path, task_id: str, heading: str
+) -> None:
+    path = tmp_path / "status.md"
+    sink = StatusFile(path, interval=0.0, cost_factor=0.0)
+    _failing(sink, task_id)
+    outcome = TaskOutcome(task_id, "failed", attempts=1, message="boom")
+    sink.close(BuildResult(1, {task_id: outcome}, started_at=1.0, ended_at=2.0))
+    lines = path.read_text(encoding="utf-8").splitlines()
+    failures = lines[lines.index("## Failures") :]
+    assert heading in failures, failures
+    assert failures[failures.index(heading) + 1 :][:2] == ["", "```text"], failures

@@ -287,7 +287,8 @@ class StatusFile:
             if failed:
                 lines += ["", "## Failures", ""]
                 for task_id, task in failed:
-                    lines += [f"### {task_id}", "", _fence(text_safe(task.message or "").strip()), ""]
+                    message = _fence(text_safe(task.message or "").strip())
+                    lines += [f"### {_heading(task_id)}", "", message, ""]
         return "\n".join(lines).rstrip("\n") + "\n"
 
     def _task_rows(self) -> str:
@@ -328,6 +329,14 @@ def _quiet_row(task_id: str) -> str:
 def _md_row(cells: list[object]) -> str:
     """One row of `md_table` (same escaping)."""
     return "| " + " | ".join(md_cell(c) for c in cells) + " |"
+
+
+def _heading(text: str) -> str:
+    """`text` as the words of an ATX heading, shown as written: escaped as a table cell (`md_cell`: a newline
+    would end the heading, `<b>` be taken as HTML) but for `|`, plain text outside a table, and with a `#`
+    ending it escaped (else a closing sequence, which Markdown drops)."""
+    words = md_cell(text).replace("\\|", "|")
+    return words[:-1] + "\\#" if words.endswith("#") else words
 
 
 def _default_action(event: TaskEvent) -> str:
