@@ -69,3 +69,25 @@ def test_a_failed_task_heading_in_status_md_shows_its_id_as_it_is(
     failures = lines[lines.index("## Failures") :]
     assert heading in failures, failures
     assert failures[failures.index(heading) + 1 :][:2] == ["", "```text"], failures
+
+
+@pytest.mark.parametrize(
+    "task_id",
+    ["copy:e\x1b]0;PWNED\x07x", "copy:rlo\u202etxt.exe", "copy:<b>bold", "copy:a&amp;b", "copy:`x|y`", "ok"],
+)
+def test_a_task_up_to_date_in_bulk_gets_the_same_escaped_row_as_any_other(
+    tmp_path: Path, task_id: str
+) -> None:
+    path = tmp_path / "status.md"
+    sink = StatusFile(path, interval=0.0, cost_factor=0.0)
+    sink.up_to_date(
+        [task_id], 1.0
+    )  # the fast path: rows of tasks up to date in bulk, not formatted one by one
+    sink.tick()
+    bulk = path.read_text(encoding="utf-8")
+    assert "\x1b" not in bulk and "\x07" not in bulk and "\u202e" not in bulk  # (`cat status.md` is safe)
+    one = StatusFile(tmp_path / "one.md", interval=0.0, cost_factor=0.0)
+    one(TaskEvent(task_id, "up-to-date", 1.0))
+    one.tick()
+    row = next(line for line in bulk.splitlines() if "| up to date |" in line)
+    assert row in (tmp_path / "one.md").read_text(encoding="utf-8").splitlines()
