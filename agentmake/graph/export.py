@@ -83,11 +83,39 @@ def _mermaid_label(text: str) -> str:
 
 
 def _mermaid(graph: Graph) -> str:
+    """One node per task, each edge labelled with its files; when that is more than Mermaid renders (500 edges
+    or 50,000 characters, `report.mermaid.fits`), one node per agent (`group_label`) and the edges between
+    agents, labelled with how many task links each stands for; when even that is too big, a single node
+    saying so (a chart that does not render says nothing)."""
+    from agentmake.report.mermaid import fits, group_label, group_tasks, too_big
+
     ids = {tid: f"t{i}" for i, tid in enumerate(graph.tasks)}
+    links = edges(graph)
     lines = ["graph TD"]
     for tid, task in graph.tasks.items():
         label = _mermaid_label(tid)
         lines.append(f"  {ids[tid]}[/{label}/]" if task.kind == "report" else f"  {ids[tid]}[{label}]")
-    for src, dst, files in edges(graph):
+    for src, dst, files in links:
         lines.append(f"  {ids[src]} -->|{_mermaid_label(', '.join(files))}| {ids[dst]}")
-    return "\n".join(lines) + "\n"
+    chart = "\n".join(lines) + "\n"
+    if fits(chart, len(links)):
+        return chart
+    grouped = group_tasks(list(graph.tasks), [(src, dst) for src, dst, _ in links])
+    group_of = {tid: name for name, tids in grouped.members.items() for tid in tids}
+    count: dict[tuple[str, str], int] = {}
+    for src, dst, _ in links:
+        pair = (group_of[src], group_of[dst])
+        count[pair] = count.get(pair, 0) + 1
+    gids = {name: f"g{i}" for i, name in enumerate(grouped.members)}
+    lines = ["graph TD", f"  %% {len(graph.tasks)} tasks grouped by agent: too many for one node each"]
+    for name, tids in grouped.members.items():
+        label = _mermaid_label(group_label(name, len(tids)))
+        report = graph.tasks[tids[0]].kind == "report"
+        lines.append(f"  {gids[name]}[/{label}/]" if report else f"  {gids[name]}[{label}]")
+    for src, dst in grouped.edges:
+        n = count[(src, dst)]
+        lines.append(f"  {gids[src]} -->|{_mermaid_label(f'{n} links' if n > 1 else '1 link')}| {gids[dst]}")
+    chart = "\n".join(lines) + "\n"
+    if fits(chart, len(grouped.edges)):
+        return chart
+    return f"graph TD\n  t0[{_mermaid_label(too_big(len(graph.tasks), len(links)))}]\n"

@@ -107,20 +107,99 @@ STATE_CLASSES = {
 }
 
 
-def flowchart(order: Sequence[str], deps: Mapping[str, Sequence[str]], states: Mapping[str, str]) -> str:
-    """`graph TD` of the tasks in `order` (edges dependency --> dependent), nodes coloured by state."""
-    ids = {task_id: f"n{i}" for i, task_id in enumerate(order)}
-    lines = ["graph TD"]
+# what Mermaid (11) renders by default, which GitHub and most viewers keep: a flowchart of more than 500
+# edges is refused ("Edge limit exceeded"; `maxEdges` cannot be raised from inside the chart) and a chart of
+# more than 50,000 characters shows "Maximum text size in diagram exceeded" instead
+MAX_EDGES = 500
+MAX_TEXT = 50_000
+
+
+def fits(chart: str, edge_count: int) -> bool:
+    """Whether Mermaid's default limits let `chart` (with `edge_count` edges) render."""
+    return edge_count <= MAX_EDGES and len(chart) <= MAX_TEXT
+
+
+@dataclass(frozen=True)
+class Grouped:
+    """The tasks of a chart gathered by agent (`group_tasks`): each agent's tasks in first-appearance order,
+    and the edges between agents (deduplicated, a self-edge when one of its tasks feeds another)."""
+
+    members: dict[str, list[str]]
+    edges: list[tuple[str, str]]
+
+
+def group_tasks(order: Sequence[str], edges: Sequence[tuple[str, str]]) -> Grouped:
+    """Group `order` by agent name (the id before `:`), and `edges` (producer, consumer) between groups."""
+    members: dict[str, list[str]] = {}
+    group_of: dict[str, str] = {}
     for task_id in order:
-        lines.append(f'    {ids[task_id]}["{node_label(task_id)}"]')
-    for task_id in order:
-        for dep in deps.get(task_id, ()):
-            if dep in ids:
-                lines.append(f"    {ids[dep]} --> {ids[task_id]}")
-    used = sorted({states[t] for t in order if states.get(t) in STATE_CLASSES})
-    for state in used:
+        name = task_id.split(":", 1)[0]
+        members.setdefault(name, []).append(task_id)
+        group_of[task_id] = name
+    seen: dict[tuple[str, str], None] = {}
+    for src, dst in edges:
+        if src in group_of and dst in group_of:
+            seen.setdefault((group_of[src], group_of[dst]), None)
+    return Grouped(members, list(seen))
+
+
+def group_label(name: str, count: int) -> str:
+    """What a group shows: the agent's name, with a multiplication sign and its count when it stands for
+    several tasks (`review` and 250 tasks: "review \u00d7250")."""
+    return name if count == 1 else f"{name} ×{count}"
+
+
+def too_big(tasks: int, edges: int) -> str:
+    """The sentence said instead of a chart too big for Mermaid even with its tasks grouped by agent."""
+    return (
+        f"The task graph ({tasks} tasks, {edges} edges) is too big for a Mermaid chart even with its tasks"
+        f" grouped by agent (Mermaid draws at most {MAX_EDGES} edges and {MAX_TEXT:,} characters)."
+    )
+
+
+# a group of tasks in several states takes the colour of the one that most needs looking at
+_STATE_RANK = ("failed", "interrupted", "not-run", "done", "cached")
+
+
+def _classes(ids: Mapping[str, str], state_of: Mapping[str, str]) -> list[str]:
+    lines = []
+    for state in sorted({s for t in ids if (s := state_of.get(t, "")) in STATE_CLASSES}):
         cls = state.replace("-", "_")
         lines.append(f"    classDef {cls} {STATE_CLASSES[state]}")
-        members = ",".join(ids[t] for t in order if states.get(t) == state)
+        members = ",".join(ids[t] for t in ids if state_of.get(t) == state)
         lines.append(f"    class {members} {cls}")
-    return "\n".join(lines)
+    return lines
+
+
+def flowchart(
+    order: Sequence[str], deps: Mapping[str, Sequence[str]], states: Mapping[str, str]
+) -> str | None:
+    """`graph TD` of the tasks in `order` (edges dependency --> dependent), nodes coloured by state. When that
+    is more than Mermaid renders (`fits`), one node per agent (`group_label`, with how many of its tasks are
+    in each state) and the edges between agents; None when even that is too big (say `too_big` instead)."""
+    ids = {task_id: f"n{i}" for i, task_id in enumerate(order)}
+    pairs = [(dep, task_id) for task_id in order for dep in deps.get(task_id, ()) if dep in ids]
+    lines = ["graph TD"]
+    lines += [f'    {ids[task_id]}["{node_label(task_id)}"]' for task_id in order]
+    lines += [f"    {ids[dep]} --> {ids[task_id]}" for dep, task_id in pairs]
+    lines += _classes(ids, states)
+    chart = "\n".join(lines)
+    if fits(chart, len(pairs)):
+        return chart
+    grouped = group_tasks(order, pairs)
+    gids = {name: f"g{i}" for i, name in enumerate(grouped.members)}
+    group_state: dict[str, str] = {}
+    lines = ["graph TD", f"    %% {len(order)} tasks grouped by agent: too many for one node each"]
+    for name, tasks in grouped.members.items():
+        counts = {s: sum(1 for t in tasks if states.get(t) == s) for s in _STATE_RANK}
+        shown = [s for s in _STATE_RANK if counts[s]]
+        label = group_label(name, len(tasks))
+        if len(tasks) > 1 and shown:
+            label += ": " + ", ".join(f"{counts[s]} {s}" for s in shown)
+        if shown:
+            group_state[name] = shown[0]
+        lines.append(f'    {gids[name]}["{node_label(label)}"]')
+    lines += [f"    {gids[src]} --> {gids[dst]}" for src, dst in grouped.edges]
+    lines += _classes(gids, group_state)
+    chart = "\n".join(lines)
+    return chart if fits(chart, len(grouped.edges)) else None

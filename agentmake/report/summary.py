@@ -11,7 +11,7 @@ from agentmake.display.fmt import agent_name, fmt_cost, fmt_duration, fmt_tokens
 from agentmake.graph import Graph, Task
 from agentmake.model import AgentSpec, ReportSpec
 from agentmake.report.markdown import code_span
-from agentmake.report.mermaid import Bar, flowchart, gantt, legend
+from agentmake.report.mermaid import Bar, flowchart, gantt, legend, too_big
 from agentmake.safetext import term_safe
 from agentmake.store import AttemptRecord
 from agentmake.store.records import run_time
@@ -304,5 +304,11 @@ def render_summary(
             legend(bars),
         ]
     states = {r.task_id: (r.record.state if r.current and r.record else "") for r in rows}
-    parts += ["", f"{h}# Task graph", "", "```mermaid", flowchart(order, graph.deps, states), "```"]
+    chart = flowchart(order, graph.deps, states)
+    parts += ["", f"{h}# Task graph", ""]
+    if chart is None:  # (too big for Mermaid even grouped by agent: a chart that fails to render says less)
+        pairs = sum(1 for t in order for d in graph.deps.get(t, ()) if d in position)
+        parts.append(too_big(len(order), pairs))
+    else:
+        parts += ["```mermaid", chart, "```"]
     return "\n".join(parts) + "\n"
