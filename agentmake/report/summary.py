@@ -11,7 +11,7 @@ from agentmake.display.fmt import agent_name, fmt_cost, fmt_duration, fmt_tokens
 from agentmake.graph import Graph, Task
 from agentmake.model import AgentSpec, ReportSpec
 from agentmake.report.markdown import code_span
-from agentmake.report.mermaid import Bar, flowchart, gantt, legend, too_big
+from agentmake.report.mermaid import MAX_TEXT, Bar, flowchart, gantt, legend, too_big
 from agentmake.safetext import term_safe
 from agentmake.store import AttemptRecord
 from agentmake.store.records import run_time
@@ -153,6 +153,27 @@ def _bars(record: AttemptRecord, section: str, critical: bool) -> list[Bar]:
     ]  # fmt: skip
 
 
+def _agent_bars(records: Sequence[AttemptRecord], critical: set[str]) -> list[Bar]:
+    """One gantt bar per agent (in first-start order) over its tasks' `records`, from the first start to the
+    last end, named with how many tasks it stands for and how many failed; it shows the worst of them
+    (`bar_look`), and the critical path when one of them is on it."""
+    by_agent: dict[str, list[AttemptRecord]] = {}
+    for rec in records:
+        by_agent.setdefault(agent_name(rec.task_id), []).append(rec)
+    out: list[Bar] = []
+    for name, recs in by_agent.items():
+        if len(recs) == 1:
+            out += _bars(recs[0], name, recs[0].task_id in critical)
+            continue
+        states = [rec.state for rec in recs]
+        failed = states.count("failed")
+        label = f"{name} ({len(recs)} tasks" + (f", {failed} failed)" if failed else ")")
+        state = "failed" if failed else "interrupted" if "interrupted" in states else "done"
+        start, end = min(rec.started_at for rec in recs), max(rec.ended_at for rec in recs)
+        out.append(Bar(label, state, start, end, name, any(rec.task_id in critical for rec in recs)))
+    return out
+
+
 def _path_lines(
     as_run: list[tuple[str, str | None]], by_deps: list[str], weights: dict[str, float]
 ) -> list[str]:
@@ -286,23 +307,29 @@ def render_summary(
         parts.append("No errors.")
 
     critical = set(path)
-    bars = [
-        bar
+    records = [
+        r.record
         for r in sorted(ran, key=lambda r: (r.record.started_at if r.record else 0.0, position[r.task_id]))
         if r.record and r.record.state != "not-run"  # (it never ran: no bar)
-        for bar in _bars(r.record, agent_name(r.task_id), r.task_id in critical)
     ]
+    bars = [bar for rec in records for bar in _bars(rec, agent_name(rec.task_id), rec.task_id in critical)]
     if bars:
-        parts += [
-            "",
-            f"{h}# Timeline",
-            "",
-            "```mermaid",
-            gantt(bars, f"Run {run_id}"),
-            "```",
-            "",
-            legend(bars),
-        ]
+        timeline = gantt(bars, f"Run {run_id}")
+        note = ""
+        if len(timeline) > MAX_TEXT:  # (Mermaid draws no timeline that long: one bar per agent instead)
+            bars = _agent_bars(records, critical)
+            timeline = gantt(bars, f"Run {run_id}")
+            note = (
+                "Tasks grouped by agent: one bar per agent, from its first task's start to its last task's"
+                " end (one bar per task is too big for Mermaid). "
+            )
+        parts += ["", f"{h}# Timeline", ""]
+        if len(timeline) > MAX_TEXT:
+            parts.append(
+                f"Too many agents for a Mermaid timeline ({len(bars)} bars, over {MAX_TEXT:,} characters)."
+            )
+        else:
+            parts += ["```mermaid", timeline, "```", "", note + legend(bars)]
     states = {r.task_id: (r.record.state if r.current and r.record else "") for r in rows}
     chart = flowchart(order, graph.deps, states)
     parts += ["", f"{h}# Task graph", ""]
