@@ -26,7 +26,7 @@ from agentmake.runners.parse import Parsed
 from agentmake.runners.process import Child, ProcResult, not_started, start_child
 from agentmake.runners.result import AttemptResult
 from agentmake.runners.staging import staged_path
-from agentmake.templates import render_command
+from agentmake.templates import command_names, render_command
 
 ARG_STRLEN = 120 * 1024  # bytes: Linux refuses one argv string over 128 KiB (E2BIG); longer ones go in a file
 
@@ -42,10 +42,6 @@ class ShellAttempt:
     stem: Path  # log stem
     timeout: float | None
     started: float  # monotonic
-    names_output: bool = True  # its command names a staged output ({output}, {outputs})
-    since_ns: int = (
-        0  # wall clock when it was prepared: an output written after it was written by the attempt
-    )
 
 
 class ShellAttempts(ExecutorBase):
@@ -123,9 +119,7 @@ class ShellAttempts(ExecutorBase):
             private_dir(script.parent)
             write_private(script, command + "\n")
             inv.argv = [*inv.argv[:-2], str(script)]
-        names = any(r in command for r in rel)
-        since = time.time_ns() - int((time.monotonic() - start) * 1e9)
-        return ShellAttempt(task, spec, inv, staged, stem, self._timeout(spec, runner), start, names, since)
+        return ShellAttempt(task, spec, inv, staged, stem, self._timeout(spec, runner), start)
 
     def _fallback(self, inv: Invocation) -> Invocation:
         assert inv.fallback is not None
@@ -136,11 +130,13 @@ class ShellAttempts(ExecutorBase):
         same: it wrote an output's own path (`echo hi > o.txt`, as a make recipe names its target) or names
         no output at all. The previous output is then overwritten, or left as it was; either way not paid."""
         why = f"command did not write {', '.join(missing)}"
-        itself = [o for o in missing if _written_since(self.root / o, shell.since_ns)]
+        since_ns = time.time_ns() - int((time.monotonic() - shell.started) * 1e9)  # (when it was prepared)
+        itself = [o for o in missing if _written_since(self.root / o, since_ns)]
         if itself:
             fix = "a command writes {output} (or {outputs}), a temporary path renamed onto the output after"
             return Verdict("fatal", "no-output", f"{why}: it wrote {', '.join(itself)} itself; {fix}")
-        if not shell.names_output:
+        named = {n.split("[", 1)[0] for n in command_names(shell.spec.run or "")}  # ({outputs[1]} too)
+        if not named & {"output", "outputs"}:
             return Verdict("fatal", "no-output", f"{why}: its `run` names no {{output}} (or {{outputs}})")
         return Verdict("retry", "no-output", why)
 
