@@ -7,7 +7,6 @@ e5f6a7b8)" or "runner claude: model changed sonnet → opus".
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,9 +100,9 @@ def _unsecret(values: dict[str, Any]) -> dict[str, Any]:
     """`values` (variable -> value or memo) with each secret value (`runners.redact.SecretValues`) as its
     memo holds it, ``["xxh3", digest]``: what is shown of it, and compared (a memo an older version kept
     of it as it was then is equal to its digest)."""
-    from agentmake.runners.redact import SecretValues  # (here: only a changed variable is told)
+    from agentmake.runners.redact import environ_secrets  # (here: only a changed variable is told)
 
-    secret = SecretValues(os.environ)
+    secret = environ_secrets()
     return {
         name: variable_memo(value, secret=True) if isinstance(value, str) and secret(name, value) else value
         for name, value in values.items()

@@ -363,9 +363,9 @@ class Rebuilder:
         seen = scope(task.spec, self.graph.agentfile.variables)
         wildcards = dict(task.wildcards)
         if self._secret is None:  # (imported here: a build whose prompts read no variable needs none)
-            from agentmake.runners.redact import SecretValues
+            from agentmake.runners.redact import environ_secrets
 
-            self._secret = SecretValues(os.environ)
+            self._secret = environ_secrets()
         secret = self._secret
         return {
             n: variable_memo(seen[n], secret=secret(n, seen[n]))

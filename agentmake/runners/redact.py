@@ -253,3 +253,17 @@ class SecretValues:
                 known = bool(self._redact) and self._redact(value) != value
             self._seen[(name, value)] = known
         return known
+
+
+_shared: dict[str, tuple[dict[str, str], SecretValues]] = {}
+
+
+def environ_secrets() -> SecretValues:
+    """The `SecretValues` of this process's environment: one, whose redactor and answers are kept, while the
+    environment stays as it is (every task of a dry run asks of the same variables); a new one once it changed
+    (a program that sets a variable)."""
+    environ = dict(os.environ)
+    known = _shared.get("environ")
+    if known is None or known[0] != environ:
+        known = _shared["environ"] = (environ, SecretValues(environ))
+    return known[1]
