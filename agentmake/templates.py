@@ -198,16 +198,18 @@ def check_names(prompt: Prompt, defined: Iterable[str]) -> None:
 def check_reads(prompt: Prompt, task_id: str, inputs: Iterable[str]) -> None:
     """Raise AgentfileError, located in `prompt`, at a `read('path')` of a literal path that is not one of
     `inputs` (those of task `task_id`): rendering would refuse it for that task, after the tasks before it
-    were paid for. (A path built from names, `read('docs/' ~ name)`, is judged when it is rendered.)"""
+    were paid for; and at a `read(input)` of a task with no inputs. (A path built from names, `read('docs/'
+    ~ name)`, is judged when it is rendered.)"""
     if "read" not in prompt.text:
         return
     have = set(inputs)
-    for path, line in _read_literals(prompt.text, prompt.path or _INLINE):
-        if _as_input(path) not in have:
+    reads = _reads(prompt.text, prompt.path or _INLINE)
+    for path, line in reads:
+        if path is not None and _as_input(path) not in have:
             err = _error(prompt, f"read({path!r}): not an input of task {task_id}", line, path)
             err.hint = "add it to the agent's inputs (a prompt reads only what the task's key holds)"
             raise err
-    at = None if have else _read_of_input(prompt.text, prompt.path or _INLINE)
+    at = None if have else next((line for path, line in reads if path is None), None)
     if at is not None:  # (`input` is '' for a task with no inputs: read('') fails every render)
         err = _error(prompt, f"read(input): task {task_id} has no inputs", at, "read")
         err.hint = "declare the agent's `inputs`, or read none"
@@ -215,32 +217,21 @@ def check_reads(prompt: Prompt, task_id: str, inputs: Iterable[str]) -> None:
 
 
 @lru_cache(maxsize=256)
-def _read_literals(text: str, filename: str) -> tuple[tuple[str, int], ...]:
-    """(path, template line) of each `read(...)` call in `text` whose argument is a literal string."""
+def _reads(text: str, filename: str) -> tuple[tuple[str | None, int], ...]:
+    """(path, template line) of each `read(...)` call in `text` whose argument is a literal string, and
+    (None, line) of each `read(input)`."""
     from jinja2 import nodes
 
-    return tuple(
-        (call.args[0].value, call.lineno)
-        for call in _parse(text, filename).find_all(nodes.Call)
-        if isinstance(call.node, nodes.Name)
-        and call.node.name == "read"
-        and call.args
-        and isinstance(call.args[0], nodes.Const)
-        and isinstance(call.args[0].value, str)
-    )
-
-
-@lru_cache(maxsize=256)
-def _read_of_input(text: str, filename: str) -> int | None:
-    """The template line of the first `read(input)` in `text`, None if it has none."""
-    from jinja2 import nodes
-
+    found: list[tuple[str | None, int]] = []
     for call in _parse(text, filename).find_all(nodes.Call):
-        if isinstance(call.node, nodes.Name) and call.node.name == "read" and call.args:
-            arg = call.args[0]
-            if isinstance(arg, nodes.Name) and arg.name == "input":
-                return call.lineno
-    return None
+        if not (isinstance(call.node, nodes.Name) and call.node.name == "read" and call.args):
+            continue
+        arg = call.args[0]
+        if isinstance(arg, nodes.Const) and isinstance(arg.value, str):
+            found.append((arg.value, call.lineno))
+        elif isinstance(arg, nodes.Name) and arg.name == "input":
+            found.append((None, call.lineno))
+    return tuple(found)
 
 
 def other_templates(text: str) -> list[tuple[str, int]] | None:
@@ -363,10 +354,10 @@ def prompt_context(
         name = path.path if isinstance(path, InputFile) else path  # (an item of `files` names its input)
         if not isinstance(name, str):
             raise ValueError(f"read() takes an input's path or an item of files, not {type(name).__name__}")
-        if _as_input(name) not in allowed:
+        path = _as_input(name)
+        if path not in allowed:
             raise ValueError(f"read({name!r}): not an input of this task")
-        name = _as_input(name)
-        return opener(name) if opener else read_input(root / name)
+        return opener(path) if opener else read_input(root / path)
 
     ctx: dict[str, object] = dict(variables)
     ctx.update(wildcards)
