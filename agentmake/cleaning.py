@@ -12,7 +12,6 @@ clean reads nothing (`Store.check_intact`): the outputs may be the only whole co
 from __future__ import annotations
 
 import contextlib
-import fnmatch
 import os
 import sqlite3
 import stat
@@ -23,7 +22,7 @@ from agentmake.confine import check_inside
 from agentmake.errors import UsageError, plural
 from agentmake.graph.globs import is_outside_root
 from agentmake.safetext import term_safe
-from agentmake.scheduler.commit import TEMP_PATTERN, remove_stale_temps
+from agentmake.scheduler.commit import remove_stale_temps, staged_name
 from agentmake.scheduler.events import saved_copy_line
 from agentmake.workflow import EXIT_OK, Request, _out, load_project
 
@@ -220,7 +219,7 @@ def _remove_empty_dirs(root: Path, outputs: list[str], gone: set[str], dry: bool
 def _stale_temp(path: Path) -> bool:
     """Whether `path` is a file a killed build staged (`scheduler.commit.remove_stale_temps`, which clean
     runs before it removes the directories left empty)."""
-    return fnmatch.fnmatchcase(path.name, TEMP_PATTERN) and path.is_file() and not path.is_symlink()
+    return staged_name(path.name) and path.is_file() and not path.is_symlink()
 
 
 def _remove_output(

@@ -81,6 +81,12 @@ def commit_outputs(root: Path, staged: Mapping[str, Path], discard: Discard | No
     return targets
 
 
+def staged_name(name: str) -> bool:
+    """Whether a file name is one agentmake stages an output under (`TEMP_PATTERN`)."""
+    # (the cheap test first: most names fail it)
+    return name[:1] == "." and ".agentmake-tmp-" in name and fnmatch.fnmatchcase(name, TEMP_PATTERN)
+
+
 def remove_stale_temps(root: Path, outputs: Iterable[str]) -> list[Path]:
     """Delete leftover staged files in the directories of `outputs`; returns what was removed."""
     removed: list[Path] = []
@@ -92,10 +98,7 @@ def remove_stale_temps(root: Path, outputs: Iterable[str]) -> list[Path]:
         except OSError:
             continue
         for entry in entries:
-            name = entry.name
-            if name[:1] != "." or ".agentmake-tmp-" not in name:  # cheap test first: most names fail it
-                continue
-            if fnmatch.fnmatchcase(name, TEMP_PATTERN) and entry.is_file(follow_symlinks=False):
+            if staged_name(entry.name) and entry.is_file(follow_symlinks=False):
                 try:
                     os.unlink(entry.path)
                     removed.append(Path(entry.path))
