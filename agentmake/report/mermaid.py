@@ -7,6 +7,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from agentmake.display.fmt import agent_name
+
 _LABEL_UNSAFE = re.compile(r"[^A-Za-z0-9 _.,/+=@()\[\]-]")
 _SECTION_UNSAFE = re.compile(r"[^A-Za-z0-9 _./+=@-]")
 # what Mermaid's gantt lexer reads as a statement, not a task name, at the start of a line (case-insensitive):
@@ -133,7 +135,7 @@ def group_tasks(order: Sequence[str], edges: Sequence[tuple[str, str]]) -> Group
     members: dict[str, list[str]] = {}
     group_of: dict[str, str] = {}
     for task_id in order:
-        name = task_id.split(":", 1)[0]
+        name = agent_name(task_id)
         members.setdefault(name, []).append(task_id)
         group_of[task_id] = name
     seen: dict[tuple[str, str], None] = {}
