@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 AGENTFILE = """\
 agent slow:
     inputs  = in.txt
@@ -23,7 +25,11 @@ agent quick:
 """
 
 
-def test_status_says_a_task_was_interrupted_by_the_last_build(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("signum", "said"), [(signal.SIGINT, "Ctrl-C"), (signal.SIGTERM, "SIGTERM"), (signal.SIGHUP, "SIGHUP")]
+)
+def test_status_says_a_task_was_interrupted_by_the_last_build(tmp_path: Path, signum: int, said: str) -> None:
+    # (a build ended by SIGTERM, as a CI job's timeout or `kill` sends, was said to be stopped by Ctrl-C)
     (tmp_path / "Agentfile").write_text(AGENTFILE)
     (tmp_path / "in.txt").write_text("hi\n")
     env = {**os.environ, "NO_COLOR": "1"}
@@ -35,7 +41,7 @@ def test_status_says_a_task_was_interrupted_by_the_last_build(tmp_path: Path) ->
     while not (tmp_path / "q.txt").exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     time.sleep(0.3)
-    build.send_signal(signal.SIGINT)
+    build.send_signal(signum)
     _, err = build.communicate(timeout=20)
     assert build.returncode == 130, err
     proc = subprocess.run(
@@ -44,7 +50,8 @@ def test_status_says_a_task_was_interrupted_by_the_last_build(tmp_path: Path) ->
     )  # fmt: skip
     rows = {row["task"]: row for row in json.loads(proc.stdout)}
     assert rows["slow"]["state"] == "stale"
-    assert rows["slow"]["reasons"][0] == "interrupted: the last build was stopped (Ctrl-C) before it finished"
+    reason = f"interrupted: the last build was stopped ({said}) before it finished"
+    assert rows["slow"]["reasons"][0] == reason
     assert rows["quick"]["state"] == "up to date" and rows["quick"]["reasons"] == []
 
 

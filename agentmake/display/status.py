@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -147,7 +148,12 @@ def _stopped_last(store: Store) -> dict[str, str]:
     found = {}
     for a in store.attempts(last):
         if a.state == "interrupted":
-            why = said.get(a.message or "interrupted", f"the last build stopped it ({a.message})")
+            message = a.message or "interrupted"
+            stopped = re.fullmatch(r"stopped by (SIG[A-Z]+)", message)  # (the signal that stopped the build)
+            if stopped:
+                why = f"the last build was stopped ({stopped[1]}) before it finished"
+            else:
+                why = said.get(message, f"the last build stopped it ({message})")
             found[a.task_id] = f"interrupted: {why}"
         elif a.state == "not-run":
             found[a.task_id] = "not run by the last build" + (f": {a.message}" if a.message else "")

@@ -102,6 +102,7 @@ class Build(Stopping):
         self.run_id = 0
         self.result = BuildResult(0)
         self.sigints = 0
+        self.stopped_by = "Ctrl-C"
         store_blob = getattr(store, "store_blob", None)
         hash_store = getattr(store, "hash_and_store_blob", None)
         self.pool = WorkerPool(

@@ -66,6 +66,7 @@ class Outcomes:
     result: BuildResult
     run_id: int
     stop_reason: str | None
+    stopped_by: str  # the first signal that stopped the build, as status tells it: "Ctrl-C", "SIGTERM"...
     replanned: str | None  # why watch mode stopped the build for a new plan (`BuildControl.replan`)
     root: Path
     hasher: Hasher
@@ -270,6 +271,8 @@ class Outcomes:
 
     def _interrupt_task(self, t: TaskState) -> None:
         message = f"cancelled: {t.cancelled_for}" if t.cancelled_for else "interrupted"
+        if not t.cancelled_for and self.stopped_by != "Ctrl-C":
+            message = f"stopped by {self.stopped_by}"  # (status says what stopped the build)
         self._record(t, "interrupted", time.time(), message=message)
         self._finish(t, "interrupted", message=message)
         if t.cancelled_for and self.control is not None:

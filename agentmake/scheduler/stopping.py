@@ -56,6 +56,8 @@ class Stopping(Starting):
         return previous
 
     def _on_sigint(self, signum: int, frame: object) -> None:
+        if not self.sigints:
+            self.stopped_by = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
         self.sigints += 1
 
     def _check_sigint(self) -> None:
