@@ -1,6 +1,7 @@
 """Whether a build would do nothing at all: run, restore or tell nothing new (`check_idle`); watch then spares
-it, so a save that changed no content prints nothing. When it would do something, the tasks the check found
-up to date are handed to it as decided (`Idle.decided`), so it does not decide them all again.
+it, so a save that changed no content prints nothing (unless a task that failed in the session is up to date
+again: the build says so). When it would do something, the tasks the check found up to date are handed to it
+as decided (`Idle.decided`), so it does not decide them all again.
 
 An output edited by hand and kept is told by every build that decides its task ("was edited by hand; keeping
 it"); watch tells it once: a notice the session has told already (`Idle.notices` of a check that led to a
@@ -46,7 +47,9 @@ def check_idle(
     mark("idle-check")
     hasher = Hasher(root, store)
     pre = predecide(selected, Rebuilder(selected, store, hasher))
-    idle = pre.complete or (bool(held or told) and _nothing_new(selected, pre, held, told))
+    idle = not _recovered(pre, held) and (
+        pre.complete or (bool(held or told) and _nothing_new(selected, pre, held, told))
+    )
     hasher.flush()
     mark("idle-checked", "idle" if idle else "build")
     return Idle(idle, None if idle else _vouching(selected, pre), _notices(pre))
@@ -68,6 +71,19 @@ def _vouching(graph: Graph, pre: Predecided) -> Verdict | None:
         changed.update(task.outputs)
         changed.update(p for p in task.inputs if p not in producer)
     return Verdict(tasks=len(quiet), changed=changed)
+
+
+def _recovered(pre: Predecided, held: dict[str, str]) -> bool:
+    """Whether a task that failed in this session (`held`) is up to date now: an edit brought back what it was
+    last built from. Nothing runs, but the last word on screen for it was "failed": a build says it is up to
+    date (and the session no longer holds it)."""
+    if not held:
+        return False
+    quiet = set(pre.quiet)
+    return any(
+        task_id in quiet or (task_id in pre.decisions and pre.decisions[task_id].action == "skip")
+        for task_id in held
+    )
 
 
 def _nothing_new(graph: Graph, pre: Predecided, held: dict[str, str], told: frozenset[Notice]) -> bool:
