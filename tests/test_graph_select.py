@@ -120,3 +120,16 @@ def test_render_mermaid_uses_safe_ids_and_quoted_labels(tmp_path: Path) -> None:
 def test_render_unknown_format(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="unknown graph format 'svg'"):
         render_graph(_pipeline(tmp_path), "svg")
+
+
+def test_a_source_file_as_target_is_said_to_be_an_input(tmp_path: Path) -> None:
+    # (it was "unknown target 'glossary.txt'" though the project reads it: make says "nothing to be done")
+    with pytest.raises(UsageError) as info:
+        _pipeline(tmp_path).select(["glossary.txt"])
+    message = str(info.value)
+    assert "'glossary.txt' is an input, not an output: no agent makes it" in message, message
+    assert "it is read by translate:a, translate:b, lint" in message
+    assert "name an output, an agent or a report" in message
+    with pytest.raises(UsageError) as one:
+        _pipeline(tmp_path).select(["./docs/a.md"])
+    assert "no agent makes it (it is read by translate:a)" in str(one.value)

@@ -40,13 +40,15 @@ def test_a_target_taken_away_by_an_edit_is_waited_for(make_project: Callable[...
         w.wait_for(lambda: len(w.summaries()) == 1 and "watching" in w.stderr(), "the first build")
         assert w.runs() == ["copy:a"]
         (project / "docs/a.md").unlink()  # its task goes, and with it the target
-        w.wait_for(lambda: "unknown target 'build/a.txt'" in w.stderr(), "the target to be said unknown")
+        # (a leftover now, which the report's glob reads: an input, not an output)
+        gone = "'build/a.txt' is an input, not an output: no agent makes it (it is read by all)"
+        w.wait_for(lambda: gone in w.stderr(), "the target to be said not made")
         write(project / "docs/b.md", "beta 2\n")  # (not the target's: no build, the error is not said again)
         write(project / "docs/a.md", "alpha 2\n")
         w.wait_for(lambda: len(w.summaries()) == 2, "the build once the target is back")
         assert w.runs() == ["copy:a", "copy:a"]
         assert (project / "build/a.txt").read_text() == "alpha 2\n"
-        assert w.stderr().count("unknown target") == 1
+        assert w.stderr().count("no agent makes it") == 1
     finally:
         assert w.stop() == 130
 

@@ -119,6 +119,13 @@ class Graph:
         under = [tid for out, tid in self.producer.items() if out.startswith(path + "/")] if path else []
         if under:
             return list(dict.fromkeys(under))
+        readers = [tid for tid, t in self.tasks.items() if path in t.inputs] if path else []
+        if readers:  # (make: "nothing to be done for"; here a target the user may have meant as an output)
+            some = ", ".join(readers[:3]) + (f" and {len(readers) - 3} more" if len(readers) > 3 else "")
+            raise UsageError(
+                f"'{target}' is an input, not an output: no agent makes it (it is read by {some}); "
+                "name an output, an agent or a report"
+            )
         names = [*self.agentfile.agents, *self.agentfile.reports]
         hint = did_you_mean(target, [*names, *self.tasks, *self.producer])
         known = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
