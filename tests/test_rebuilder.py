@@ -22,6 +22,7 @@ from rebuild_helpers import (
 from agentmake.graph import Graph, Task
 from agentmake.model import AgentSpec, Prompt, RunnerSpec
 from agentmake.plan import Decision
+from agentmake.plan.changes import describe_changes
 from agentmake.plan.hashing import hash_bytes
 
 OLD = 1_600_000_000
@@ -304,7 +305,14 @@ def test_unknown_runner_and_new_runner(tmp_path: Path) -> None:
     settle(b)
     b.state["spec"] = dataclasses.replace(translate_spec(), runner="mine")  # type: ignore[attr-defined]
     d = b.build()["translate:a"]
-    messages = [r.message for r in d.reasons]
+    # another runner in a word (it was "runner mine: command changed claude -p → my-agent" and one line for
+    # each of its settings, as if runner mine had been edited)
+    assert [r.message for r in d.reasons] == ["runner changed claude → mine"]
+    # a record an older agentmake made, without the runner's name: each setting that changed
+    parts = dict(d.parts)
+    before = {**parts, "runner": {**parts["runner"], "command": ["claude", "-p"], "model": "sonnet"}}
+    del before["_runner"]
+    messages = [r.message for r in describe_changes(before, parts, "mine")]
     assert "runner mine: command changed claude -p → my-agent" in messages
     assert "runner mine: model changed sonnet → big" in messages
 

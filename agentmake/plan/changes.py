@@ -40,7 +40,7 @@ def describe_changes(old: dict[str, Any], new: dict[str, Any], runner_name: str 
         reasons.append(Reason("command-changed", f"task kind changed {old.get('kind')} → {new.get('kind')}"))
     reasons += inputs_changed(old.get("inputs") or {}, new.get("inputs") or {})
     reasons += _prompt(old, new, input_changed=bool(reasons))
-    reasons += _runner(old.get("runner"), new.get("runner"), runner_name or "")
+    reasons += _runner(old.get("runner"), new.get("runner"), runner_name or "", old.get("_runner"))
     if old.get("outputs") != new.get("outputs"):
         reasons.append(Reason("outputs-changed", f"outputs changed {_words(old.get('outputs'))} → "
                               f"{_words(new.get('outputs'))}"))  # fmt: skip
@@ -208,9 +208,15 @@ def check_changed(old: dict[str, Any], new: dict[str, Any]) -> str:
     return f"check changed {_check(old)} → {_check(new)}"
 
 
-def _runner(old: dict[str, Any] | None, new: dict[str, Any] | None, name: str) -> list[Reason]:
+def _runner(
+    old: dict[str, Any] | None, new: dict[str, Any] | None, name: str, old_name: Any = None
+) -> list[Reason]:
+    """What changed of the runner: another runner (`old_name`, the one the record was made with, kept by
+    newer records) in a word, else each of its settings that changed."""
     if old == new:
         return []
+    if isinstance(old_name, str) and name and old_name != name:
+        return [Reason("runner-changed", f"runner changed {old_name} → {name}", old=old_name, new=name)]
     if old is None or new is None:
         return [Reason("runner-changed", f"runner {name} changed")]
     reasons = []

@@ -37,7 +37,7 @@ Memos (for explain, and the rebuilder's shortcuts): "_render" = {"template": xxh
 text, "source": the prompt file | "inline", "variables": {name: `variable_memo` of its value} for each
 variable the template reads (absent when it reads none)}, or for a shell agent {"template": xxh3 of its `run`
 as written}, "_summarised" = [the task ids a run summary
-covers], "_memo".
+covers], "_runner" = the name of an LLM call's runner, "_memo".
 
 Nothing else enters: Agentfile comments and key order, description, priority, retries, timeout, estimate
 (they do not change the result), variables a prompt does not use, the name of a prompt file (only its

@@ -284,6 +284,8 @@ class Rebuilder:
             model = model_of(spec, runner, af.settings)
             parts["kind"] = task.kind if task.kind == "report" else "agent"
             parts["runner"] = runner_parts(runner, model)
+            if runner is not None:
+                parts["_runner"] = runner_name  # (a memo: explain says "runner changed claude → codex")
             parts["settings"] = {}
             if prompt is None:
                 parts["prompt"] = None
