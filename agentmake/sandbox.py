@@ -11,7 +11,16 @@ from typing import Any
 from jinja2.sandbox import SandboxedEnvironment, SandboxedEscapeFormatter, SandboxedFormatter, SecurityError
 from markupsafe import Markup
 
-from agentmake.sandbox_bounds import HUGE, indent_size, method_size, percent_size, spec_size
+from agentmake.sandbox_bounds import (
+    HUGE,
+    indent_size,
+    join_size,
+    lipsum_size,
+    method_size,
+    percent_size,
+    replace_size,
+    spec_size,
+)
 
 MAX_PRODUCT = 100_000_000  # characters or items a template may build with `*` (100 MB of prompt and more)
 MAX_POWER_BITS = 100_000  # bits of an integer a template may compute with `**`
@@ -23,8 +32,9 @@ class Sandbox(SandboxedEnvironment):
     is an error naming the operation, not a machine brought to a halt (Jinja's sandbox bounds only `range`).
     Bounded: `*`, `**`, the widths and precisions of `%` (and the `format` filter) and of `str.format`, the
     padding methods (`center`, `ljust`, `rjust`, `zfill`, `expandtabs`) and filters (`center`, `indent`),
-    and the fill of `batch` and `slice`. Intercepted operators are not folded at compile time either, so
-    the check holds for constants too. Not bounded: what a loop repeats (each step is bounded alone)."""
+    `join` and `replace` (filters and methods), `lipsum`, and the fill of `batch` and `slice`. Intercepted
+    operators are not folded at compile time either, so the check holds for constants too. Not bounded:
+    what a loop repeats (each step is bounded alone)."""
 
     intercepted_binops = frozenset(["*", "**", "%"])
 
@@ -32,6 +42,17 @@ class Sandbox(SandboxedEnvironment):
         super().__init__(*args, **kwargs)
         for name, size in _FILTER_SIZES.items():
             self.filters[name] = _bounded_filter(self.filters[name], name, size)
+        lipsum: Callable[..., Any] = self.globals["lipsum"]  # type: ignore[assignment]
+
+        def bounded_lipsum(*args: Any, **kwargs: Any) -> Any:
+            try:
+                needed = lipsum_size(*args, **kwargs)
+            except TypeError:  # (arguments lipsum itself refuses: let it say so)
+                needed = 0
+            _check_width("`lipsum`", needed)
+            return lipsum(*args, **kwargs)
+
+        self.globals["lipsum"] = update_wrapper(bounded_lipsum, lipsum)
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         if operator == "*" and (size := _product_size(left, right)) > MAX_PRODUCT:
@@ -45,6 +66,8 @@ class Sandbox(SandboxedEnvironment):
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         # (Jinja's own signature: its double underscores keep a keyword argument named `context` free)
         if isinstance(__obj, types.BuiltinMethodType) and isinstance(__obj.__self__, str):
+            if __obj.__name__ == "join" and args and not isinstance(args[0], (list, tuple, str)):
+                args = (list(args[0]), *args[1:])  # (measured, then joined: an iterator is read once)
             size = method_size(__obj.__name__, __obj.__self__, args, kwargs)
             _check_width(f"`{__obj.__name__}`", size)
         return super().call(__context, __obj, *args, **kwargs)
@@ -95,7 +118,10 @@ _FILTER_SIZES: dict[str, Callable[..., int]] = {
     "format": lambda value, *args, **kwargs: percent_size(str(value), kwargs or args),
     "batch": lambda value, linecount, fill_with=None: linecount if fill_with is not None else 0,  # (fill)
     "slice": lambda value, slices, fill_with=None: slices if isinstance(slices, int) else 0,  # (lists)
+    "join": lambda value, d="", attribute=None: join_size(d, value),
+    "replace": lambda s, old, new, count=None: replace_size(s, old, new, -1 if count is None else count),
 }
+_LISTED = frozenset({"join"})  # filters whose value is read twice (measured, then used): made a list first
 
 
 def _bounded_filter(original: Callable[..., Any], name: str, size: Callable[..., int]) -> Callable[..., Any]:
@@ -103,6 +129,8 @@ def _bounded_filter(original: Callable[..., Any], name: str, size: Callable[...,
 
     @wraps(original)
     def bounded(*args: Any, **kwargs: Any) -> Any:
+        if name in _LISTED and len(args) > passed and not isinstance(args[passed], (list, tuple, str)):
+            args = (*args[:passed], list(args[passed]), *args[passed + 1 :])
         try:
             needed = size(*args[passed:], **kwargs)
         except TypeError:  # (arguments the filter itself refuses: let it say so)

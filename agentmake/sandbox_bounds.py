@@ -63,10 +63,17 @@ def spec_size(format_spec: str) -> int:
 
 
 def method_size(name: str, text: str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> int:
-    """What `text.<name>(*args, **kwargs)` builds, for the str methods that can build much from little."""
+    """What `text.<name>(*args, **kwargs)` builds, for the str methods that can build much from little (the
+    iterable `join` is given must be a list, tuple or str by now: `Sandbox.call` makes it one)."""
     if name in PADDING_METHODS:
         width = args[0] if args else kwargs.get("width", 0)
         return width if isinstance(width, int) else 0
+    if name == "join":
+        items = args[0] if args else kwargs.get("iterable", ())
+        return join_size(text, items) if isinstance(items, (list, tuple, str)) else 0
+    if name == "replace" and len(args) >= 2:
+        count = args[2] if len(args) > 2 else kwargs.get("count", -1)
+        return replace_size(text, args[0], args[1], count)
     if name == "expandtabs":
         size = args[0] if args else kwargs.get("tabsize", 8)
         return len(text) + text.count("\t") * size if isinstance(size, int) else 0
@@ -78,3 +85,31 @@ def indent_size(text: Any, width: Any) -> int:
     pad = width if isinstance(width, int) else len(width) if isinstance(width, str) else 0
     lines = str(text).count("\n") + 1
     return len(str(text)) + pad * lines
+
+
+def join_size(sep: Any, items: Sequence[Any]) -> int:
+    """What joining `items` with `sep` builds: the separators, and the items that are strings already (the
+    others become their `str`, which is short unless they are, as the filter's `attribute=` gives)."""
+    if not isinstance(sep, str):
+        return 0
+    return len(sep) * max(len(items) - 1, 0) + sum(len(x) for x in items if isinstance(x, str))
+
+
+def replace_size(text: Any, old: Any, new: Any, count: Any = None) -> int:
+    """What `text.replace(old, new, count)` builds (an empty `old` matches before every character and at the
+    end: `'ab'.replace('', '.')` is `.a.b.`)."""
+    if not (isinstance(text, str) and isinstance(old, str) and isinstance(new, str)):
+        return 0
+    found = text.count(old)
+    if isinstance(count, int) and count >= 0:
+        found = min(found, count)
+    return len(text) + found * max(len(new) - len(old), 0)
+
+
+def lipsum_size(n: Any = 5, html: Any = True, min: Any = 20, max: Any = 100) -> int:
+    """An upper bound on what Jinja's `lipsum(n, html, min, max)` builds: `n` paragraphs of at most `max`
+    words (none of its words is over 15 characters), with their markup."""
+    if not (isinstance(n, int) and isinstance(min, int) and isinstance(max, int)):
+        return 0
+    words = max if max > min else min
+    return n * (words * 16 + 16)
