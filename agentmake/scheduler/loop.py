@@ -121,7 +121,7 @@ class Build(Stopping):
             )
         self.discard = Discard()
         self.marks: dict[str, tuple[int, int, float]] = {}  # processes not yet written: id -> pid, pgid, when
-        self.freed: tuple[float, str] | None = None  # (time.time(), task id) of the last slot freed
+        self.freed: tuple[float, str] | None = None  # (time.time(), task id): last slot freed of all taken
         self.freed_by_runner: dict[str, tuple[float, str]] = {}  # the same, per runner
         self.marked: set[str] = set()  # tasks whose process is written in the store's `running` table
 
@@ -397,10 +397,20 @@ class Build(Stopping):
     def _release(self, t: TaskState, result: AttemptResult) -> None:
         """The attempt's process is over: free its slot, forget its process, count its cost."""
         del self.running[t.id]
-        self.limits.release(t.runner)
-        self.freed = (time.time(), t.id)  # (what a task started into this slot waited for: `_waited_for`)
-        if t.runner is not None:
-            self.freed_by_runner[t.runner] = self.freed
+        limits = self.limits
+        full = limits.total >= limits.jobs  # (every slot taken: a task ready now waited for this one)
+        runner_full = t.runner is not None and limits.by_runner.get(t.runner, 0) >= limits.effective.get(
+            t.runner, limits.jobs
+        )
+        limits.release(t.runner)
+        # (what a task started into this slot waited for: `_waited_for`; only a slot freed when all were
+        # taken, else a task decided while slots were free would blame whatever ended meanwhile)
+        if full or runner_full:
+            freed = (time.time(), t.id)
+            if full:
+                self.freed = freed
+            if runner_full:
+                self.freed_by_runner[t.runner] = freed  # type: ignore[index]
         # a process never written needs no clearing; without a recorder, on_process may have written it
         # without telling us. A pending mark does not mean nothing was written: a `check` (a second process
         # of the attempt) is noted after the agent's own process may already be in the table.

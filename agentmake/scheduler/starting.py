@@ -57,7 +57,7 @@ class Starting(Outcomes):
     predecided: dict[str, Decision]
     pool: WorkerPool
     inline: InlineAttempts | None
-    freed: tuple[float, str] | None  # when a slot was last freed, and by which task (`Build._release`)
+    freed: tuple[float, str] | None  # when a slot was last freed with all taken, by which task (`_release`)
     freed_by_runner: dict[str, tuple[float, str]]  # the same, per runner
 
     def _held(self) -> bool:
@@ -246,14 +246,15 @@ class Starting(Outcomes):
             self._launch(self.tasks[self.parked[best[1]].pop()])
 
     def _waited_for(self, t: TaskState) -> tuple[str, str] | None:
-        """What `t`, about to start for the first time, waited for: the task whose end freed the slot it
-        takes, when one ended after `t` was parked (so it was ready, and every slot it may use was taken:
-        `-j`, or its runner's `parallel` when that is the lower cap); else the dependency whose end made it
-        ready; None if neither (ready and given a slot from the start)."""
+        """What `t`, about to start for the first time, waited for: the task whose end freed a slot when
+        every slot `t` may use was taken (`-j`, or its runner's `parallel` when that is the lower cap), the
+        last to after `t` was parked (so it was ready, and waited for that slot: `Build._release`); else the
+        dependency whose end made it ready; None if neither (ready and given a slot from the start)."""
         freed = self.freed
         cap = self.limits.effective.get(t.runner, self.limits.jobs) if t.runner is not None else None
         if t.runner is not None and cap is not None and cap < self.limits.jobs:
-            freed = self.freed_by_runner.get(t.runner)  # (its runner's slots were the ones taken)
+            ours = self.freed_by_runner.get(t.runner)  # (its runner's slots, or all of them, were taken)
+            freed = max((f for f in (freed, ours) if f is not None), default=None)
         if freed is not None and freed[0] >= t.parked_at and freed[1] != t.id:
             return (freed[1], "slot")
         return (t.readied_by, "dependency") if t.readied_by is not None else None
