@@ -1,9 +1,10 @@
 """The files a task leaves in the state directory, named by its safe id (`invocation.safe_name`): each
 attempt's logs and marks (``logs/<id>.<attempt>.out``, ``.err``, ``.check.out``, ``.check.err``,
-``.recheck.out``, ``.recheck.err``, ``.key``, ``.done``, the ``.salvage/`` directory) and its rendered prompt
-(``tasks/<id>.prompt``); and their removal, for tasks forgotten (`agentmake clean --leftovers`). A build
-never removes them: each build's attempts replace the files of their own names, so they do not grow with
-builds, only with tasks that left the graph.
+``.recheck.out``, ``.recheck.err``, ``.key``, ``.done``, the ``.salvage/`` directory), its rendered prompt
+(``tasks/<id>.prompt``) and its job directory (``home/<id>``, the config directory its CLI was given, which
+the CLI may fill with sessions and history); and their removal, for tasks forgotten (`agentmake clean
+--leftovers`). A build never removes them: each build's attempts replace the files of their own names, so
+they do not grow with builds, only with tasks that left the graph.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ _ATTEMPT_FILE = re.compile(
 
 
 def remove_task_files(state_dir: Path, task_ids: Iterable[str]) -> int:
-    """Remove the logs, marks, kept files and prompt of each of `task_ids` under `state_dir` (``.agentmake``);
-    returns how many entries went. A file that cannot be removed is left (it is only a log)."""
+    """Remove the logs, marks, kept files, prompt and job directory of each of `task_ids` under `state_dir`
+    (``.agentmake``); returns how many entries went. A file that cannot be removed is left (it is only a log);
+    a job directory that is a symbolic link is removed as the link, never followed."""
     safe = {safe_name(task_id) for task_id in task_ids}
     if not safe:
         return 0
@@ -40,6 +42,7 @@ def remove_task_files(state_dir: Path, task_ids: Iterable[str]) -> int:
             removed += _remove(logs / name)
     for stem in safe:
         removed += _remove(state_dir / "tasks" / f"{stem}.prompt")
+        removed += _remove(state_dir / "home" / stem)
     return removed
 
 

@@ -1,0 +1,64 @@
+"""`agentmake clean --leftovers` forgets what the state directory keeps of the tasks and files no longer in
+the graph: a dropped task's job directory (`.agentmake/home/<task>`, its CLI's config directory)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import FakeAgents
+from e2e_helpers import E2E, fanout_agentfile
+
+from agentmake.runners.invocation import safe_name
+
+
+@pytest.fixture
+def e2e(tmp_path: Path, fake_agents: FakeAgents) -> E2E:
+    return E2E(tmp_path / "proj", fake_agents)
+
+
+def _built(e2e: E2E, names: tuple[str, ...] = ("a", "b", "c")) -> None:
+    e2e.write("Agentfile", fanout_agentfile())
+    for name in names:
+        e2e.write(f"docs/{name}.md", f"doc {name}\n")
+    assert e2e.am().code == 0
+
+
+def test_clean_leftovers_removes_the_job_directories_of_the_tasks_it_forgets(e2e: E2E) -> None:
+    """Each LLM task gets `.agentmake/home/<task>` (its CLI's config directory, which the CLI may fill with
+    sessions and history: prompts and answers). clean --leftovers forgot a dropped task's logs, prompt and
+    history but kept its job directory, forever: no build removes it."""
+    _built(e2e)
+    home = e2e.root / ".agentmake" / "home"
+    jobs = {name: home / safe_name(f"translate:{name}") for name in ("a", "b", "c")}
+    assert all(job.is_dir() for job in jobs.values())
+    (e2e.root / "docs/c.md").unlink()
+    run = e2e.am("clean", "--leftovers")
+    assert run.code == 0, run
+    assert not jobs["c"].exists(), sorted(p.name for p in home.iterdir())
+    assert jobs["a"].is_dir() and jobs["b"].is_dir()  # (the current tasks' stay)
+
+
+def test_clean_leftovers_keeps_a_job_directory_that_is_a_link_and_what_it_leads_to(e2e: E2E) -> None:
+    """A job directory that is a symbolic link (to elsewhere) is removed as the link, never followed."""
+    _built(e2e)
+    elsewhere = e2e.root.parent / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "keep.txt").write_text("mine\n")
+    job = e2e.root / ".agentmake" / "home" / safe_name("translate:c")
+    for entry in sorted(job.rglob("*"), reverse=True):
+        entry.rmdir() if entry.is_dir() else entry.unlink()
+    job.rmdir()
+    job.symlink_to(elsewhere)
+    (e2e.root / "docs/c.md").unlink()
+    assert e2e.am("clean", "--leftovers").code == 0
+    assert (elsewhere / "keep.txt").read_text() == "mine\n"
+
+
+def test_clean_leftovers_n_forgets_nothing(e2e: E2E) -> None:
+    _built(e2e)
+    (e2e.root / "docs/c.md").unlink()
+    assert e2e.am().code == 0
+    job = e2e.root / ".agentmake" / "home" / safe_name("translate:c")
+    assert e2e.am("clean", "--leftovers", "-n").code == 0
+    assert job.is_dir()
