@@ -96,6 +96,7 @@ def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
 
                 store.forget_tasks(dropped)
                 remove_task_files(store.dir, dropped)  # (else they stay forever: no build removes them)
+                store.forget_gone_files()  # (a source renamed away, a leftover removed: no build looks again)
             tasks = plural(len(dropped), "task")
             what = f"{plural(removed, 'leftover output')} of {tasks} no longer in the graph"
         else:

@@ -1,8 +1,11 @@
 """`agentmake clean --leftovers` forgets what the state directory keeps of the tasks and files no longer in
-the graph: a dropped task's job directory (`.agentmake/home/<task>`, its CLI's config directory)."""
+the graph: a dropped task's job directory (`.agentmake/home/<task>`, its CLI's config directory) and the
+stat cache's rows of files that are gone (a renamed or deleted source: no build looks at it again)."""
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -22,6 +25,11 @@ def _built(e2e: E2E, names: tuple[str, ...] = ("a", "b", "c")) -> None:
     for name in names:
         e2e.write(f"docs/{name}.md", f"doc {name}\n")
     assert e2e.am().code == 0
+
+
+def _stat_rows(e2e: E2E) -> set[str]:
+    with contextlib.closing(sqlite3.connect(e2e.root / ".agentmake" / "state.db")) as conn:
+        return {path for (path,) in conn.execute("SELECT path FROM files")}
 
 
 def test_clean_leftovers_removes_the_job_directories_of_the_tasks_it_forgets(e2e: E2E) -> None:
@@ -55,10 +63,32 @@ def test_clean_leftovers_keeps_a_job_directory_that_is_a_link_and_what_it_leads_
     assert (elsewhere / "keep.txt").read_text() == "mine\n"
 
 
+def test_clean_leftovers_forgets_the_stat_cache_rows_of_files_that_are_gone(e2e: E2E) -> None:
+    """The stat cache keeps a row for every file ever hashed; a build forgets one only when it looks at the
+    path again and finds it gone, which it never does for a source renamed away (its glob no longer matches
+    it) or a dropped task's output clean --leftovers removed: rename a fan-out's 1,000 sources a few times and
+    the table holds thousands of rows for nothing. clean --leftovers now forgets the rows of files that are
+    gone; those of files still there stay (a build then need not read them again)."""
+    _built(e2e)
+    (e2e.root / "docs/c.md").rename(e2e.root / "docs/d.md")
+    assert e2e.am().code == 0
+    assert {"docs/c.md", "build/c.md"} <= _stat_rows(e2e)  # (the fault: rows no build will look at again)
+    run = e2e.am("clean", "--leftovers")
+    assert run.code == 0, run
+    rows = _stat_rows(e2e)
+    assert not {"docs/c.md", "build/c.md"} & rows, rows
+    assert {"docs/a.md", "docs/d.md", "build/a.md", "build/d.md"} <= rows
+    e2e.reset_calls()
+    again = e2e.am()  # no source changed: no agent runs (the report does: build/c.md left its input glob)
+    assert again.code == 0 and e2e.calls() == [], again
+    assert {f"translate:{n}" for n in "abd"} <= again.with_state("up-to-date"), again
+
+
 def test_clean_leftovers_n_forgets_nothing(e2e: E2E) -> None:
     _built(e2e)
     (e2e.root / "docs/c.md").unlink()
     assert e2e.am().code == 0
+    before = _stat_rows(e2e)
     job = e2e.root / ".agentmake" / "home" / safe_name("translate:c")
     assert e2e.am("clean", "--leftovers", "-n").code == 0
-    assert job.is_dir()
+    assert _stat_rows(e2e) == before and job.is_dir()

@@ -234,6 +234,24 @@ class Store(Journal):
         with self._tx():
             self._conn.executemany("DELETE FROM files WHERE path = ?", [(p,) for p in paths])
 
+    def forget_gone_files(self) -> int:
+        """Delete the stat cache rows of files that are no longer there; returns how many. A build forgets a
+        row only when it looks at its path again, which it never does for a source renamed away (its glob no
+        longer matches it) or a dropped task's output: without this the table keeps every path ever hashed.
+        A row of a file still there stays (it saves reading the file again)."""
+        gone: list[str] = []
+        for path in self.file_rows():
+            try:
+                os.lstat(self.root / path)
+            except (FileNotFoundError, NotADirectoryError):
+                gone.append(path)
+            except OSError:
+                continue  # (unreadable, say: not known to be gone)
+        if gone:
+            with self._tx():
+                self._conn.executemany("DELETE FROM files WHERE path = ?", [(p,) for p in gone])
+        return len(gone)
+
     # task state
     def task_ids(self) -> list[str]:
         """Every task with a record (one query, one row: ~3 ms for 10,000 tasks)."""

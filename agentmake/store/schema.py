@@ -11,7 +11,8 @@ tasks     the last build of each task: task_id (primary key), key (xxh3-128 of t
           for a partial report, what it lacks), memo (the rebuilder's memo, a copy of parts["_memo"], read
           without decoding parts).
 files     the stat cache: path -> size, mtime_ns, inode, hash, recorded_ns (wall clock when hashed; see
-          `agentmake.plan.hashing` for the racily-clean rule).
+          `agentmake.plan.hashing` for the racily-clean rule). A row is deleted when a build finds its file
+          gone, and by `clean --leftovers` for every file gone (`Store.forget_gone_files`).
 runs      one row per build: run_id, started_at, ended_at, pid, counts (JSON: state -> number of tasks).
           The journal (runs, attempts, events) is pruned as each build ends: see `journal.HISTORY_KEPT`.
 attempts  history, one row per task per run: run_id, task_id, state, started_at, ended_at, attempts, cost_usd,
