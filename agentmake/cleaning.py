@@ -64,11 +64,13 @@ def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
             from agentmake.plan.leftovers import dropped_tasks
 
             dropped = dropped_tasks(project.graph, store)
+            made_by: dict[str, list[str]] = {}  # output -> the content each dropped task recorded for it
             for task_id in dropped:
                 rec = store.task_record(task_id)
                 for out, made in sorted(rec.outputs.items()) if rec is not None else ():
                     if out not in project.graph.producer:
-                        doomed.append((out, made))
+                        made_by.setdefault(out, []).append(made)
+            doomed = [(out, _made(hasher, out, made)) for out, made in sorted(made_by.items())]
         else:
             records = store.task_records()
             for task in selected.tasks.values():
@@ -179,6 +181,22 @@ def _cache_first(store: Store, root: Path, task_ids: list[str], doomed: set[str]
             what = ", ".join(sorted(doomed & outs.keys()))
             why = f"{task_id}'s result is not in the cache and cannot be put there ({exc})"
             _out(term_safe(f"{what}: {why}: removed all the same, the task runs again"))
+
+
+def _made(hasher: Hasher, out: str, recorded: list[str]) -> str:
+    """Of the contents the dropped tasks recorded for `out` (several: an agent renamed, then dropped, left a
+    record under each name), the one it holds, if any (agentmake made it as it is: no copy is saved), else
+    the first."""
+    if len(recorded) == 1 or is_outside_root(out):
+        return recorded[0]
+    try:
+        if not stat.S_ISREG(os.lstat(hasher.root / out).st_mode):  # (not read through a link)
+            return recorded[0]
+        check_inside(hasher.root, out)  # (as every output clean removes: never read a file elsewhere)
+        now = hasher.file_hash(out)
+    except OSError:
+        return recorded[0]
+    return now if now in recorded else recorded[0]
 
 
 def _group(orphan: Orphan) -> str:
