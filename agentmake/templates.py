@@ -198,8 +198,9 @@ def check_names(prompt: Prompt, defined: Iterable[str]) -> None:
 def check_reads(prompt: Prompt, task_id: str, inputs: Iterable[str]) -> None:
     """Raise AgentfileError, located in `prompt`, at a `read('path')` of a literal path that is not one of
     `inputs` (those of task `task_id`): rendering would refuse it for that task, after the tasks before it
-    were paid for; and at a `read(input)` of a task with no inputs. (A path built from names, `read('docs/'
-    ~ name)`, is judged when it is rendered.)"""
+    were paid for; and at a `read(input)` of a task with no inputs. Only reads that every render makes
+    count (`_reads`). (A path built from names, `read('docs/' ~ name)`, or a read in a branch, is judged
+    when it is rendered.)"""
     if "read" not in prompt.text:
         return
     have = set(inputs)
@@ -218,20 +219,50 @@ def check_reads(prompt: Prompt, task_id: str, inputs: Iterable[str]) -> None:
 
 @lru_cache(maxsize=256)
 def _reads(text: str, filename: str) -> tuple[tuple[str | None, int], ...]:
-    """(path, template line) of each `read(...)` call in `text` whose argument is a literal string, and
-    (None, line) of each `read(input)`."""
+    """(path, template line) of each `read(...)` call in `text` that every render makes and whose argument
+    (positional or `path=`) is a literal string, and (None, line) of each such `read(input)`. A call only
+    some renders make (in an `{% if %}` branch, a conditional expression, after `and`/`or`, in a loop's
+    body or a macro) is left to rendering: the task it would fail may never make it."""
     from jinja2 import nodes
 
     found: list[tuple[str | None, int]] = []
-    for call in _parse(text, filename).find_all(nodes.Call):
-        if not (isinstance(call.node, nodes.Name) and call.node.name == "read" and call.args):
+    for call in _made_by_every_render(_parse(text, filename)):
+        if not (isinstance(call, nodes.Call) and isinstance(call.node, nodes.Name)):
             continue
-        arg = call.args[0]
+        if call.node.name != "read":
+            continue
+        named = [kw.value for kw in call.kwargs if kw.key == "path"]
+        arg = call.args[0] if call.args else named[0] if named else None
         if isinstance(arg, nodes.Const) and isinstance(arg.value, str):
             found.append((arg.value, call.lineno))
         elif isinstance(arg, nodes.Name) and arg.name == "input":
             found.append((None, call.lineno))
     return tuple(found)
+
+
+def _made_by_every_render(node: Any) -> Iterable[Any]:
+    """`node` and the nodes under it that every evaluation of `node` evaluates: not the branches of an
+    `if` (statement or expression) but its test, not the right of `and`/`or`, not a loop's body (the
+    loop may run no step) but what it iterates, not a macro's or a call block's body (run only when
+    called)."""
+    from jinja2 import nodes
+
+    yield node
+    if isinstance(node, (nodes.If, nodes.CondExpr)):
+        parts: list[Any] = [node.test]
+    elif isinstance(node, (nodes.And, nodes.Or)):
+        parts = [node.left]
+    elif isinstance(node, nodes.For):
+        parts = [node.iter]
+    elif isinstance(node, nodes.Macro):
+        parts = list(node.defaults)
+    elif isinstance(node, nodes.CallBlock):
+        parts = [node.call]
+    else:
+        parts = list(node.iter_child_nodes())
+    for part in parts:
+        if part is not None:
+            yield from _made_by_every_render(part)
 
 
 def other_templates(text: str) -> list[tuple[str, int]] | None:
