@@ -100,10 +100,11 @@ def check_task_templates(af: Agentfile, graph: Graph, known: KnownTemplates, com
         prompt = spec.merge if isinstance(spec, ReportSpec) else spec.prompt
         if prompt is not None and task.name not in named:
             named.add(task.name)
-            defined = sorted({*af.variables, *dict(task.wildcards)})
-            key = "\0".join(["names", prompt.text, *defined])  # (not a key of a text known to compile)
+            wildcards = sorted(dict(task.wildcards))
+            defined = sorted({*af.variables, *wildcards})
+            key = "\0".join(["names", prompt.text, *defined, "", *wildcards])  # (not a text's that compiles)
             if not known.seen(key):
-                check_names(prompt, defined)
+                check_names(prompt, defined, wildcards, task.name)
                 known.add(key)
         if prompt is not None:
             check_reads(prompt, task.id, task.inputs)

@@ -156,6 +156,14 @@ def check_syntax(prompt: Prompt) -> None:
 
 
 PROMPT_NAMES = frozenset({"input", "inputs", "output", "outputs", "files", "read"})  # see `prompt_context`
+_PROMPT_NAME_IS = {  # what each of `PROMPT_NAMES` is, for the error of a variable or a wildcard it hides
+    "input": "the task's first input",
+    "inputs": "the task's inputs",
+    "output": "the task's first output",
+    "outputs": "the task's outputs",
+    "files": "the task's input files",
+    "read": "the function that reads an input",
+}
 
 
 @lru_cache(maxsize=256)
@@ -170,11 +178,15 @@ def names_read(text: str) -> frozenset[str]:
         return frozenset()
 
 
-def check_names(prompt: Prompt, defined: Iterable[str]) -> None:
+def check_names(
+    prompt: Prompt, defined: Iterable[str], wildcards: Iterable[str] = (), agent: str = ""
+) -> None:
     """Raise AgentfileError, located in `prompt`, at a name it reads that is neither in `defined` (the
     variables and the agent's wildcards), nor a name every prompt sees (`PROMPT_NAMES`), nor a Jinja
     global: rendering would fail on it for every task. Names the template sets itself (`set`, loops) are
-    fine."""
+    fine. Also at a name it reads that is one of `PROMPT_NAMES` and in `defined`: a variable, or one of
+    `wildcards` (those of agent `agent`), that the prompt would never see (`prompt_context` gives it the
+    task's value)."""
     from jinja2 import TemplateSyntaxError, meta
 
     env = _env()
@@ -182,10 +194,23 @@ def check_names(prompt: Prompt, defined: Iterable[str]) -> None:
         ast = _parse(prompt.text, prompt.path or _INLINE)
     except TemplateSyntaxError as e:
         raise _syntax_error(prompt, e) from None
-    unknown = meta.find_undeclared_variables(ast) - PROMPT_NAMES - set(defined) - set(env.globals)
+    read = meta.find_undeclared_variables(ast)
+    lines = prompt.text.split("\n")  # (as Jinja counts lines: not at a form feed or U+2028)
+    hidden = read & PROMPT_NAMES & set(defined)
+    if hidden:
+        name = min(hidden, key=lambda n: (_first_line(lines, n), n))
+        kind = "wildcard" if name in set(wildcards) else "variable"
+        whose = f"a wildcard of {agent}" if kind == "wildcard" and agent else f"a {kind}"
+        message = (
+            f"'{name}' is both {whose} and {_PROMPT_NAME_IS[name]}, which every prompt sees under that"
+            f" name: this prompt would never see the {kind}"
+        )
+        err = _error(prompt, message, _first_line(lines, name), name)
+        err.hint = f"rename the {kind}"
+        raise err
+    unknown = read - PROMPT_NAMES - set(defined) - set(env.globals)
     if not unknown:
         return
-    lines = prompt.text.split("\n")  # (as Jinja counts lines: not at a form feed or U+2028)
     where = {n: _first_line(lines, n) for n in unknown}
     name = min(unknown, key=lambda n: (where[n], n))
     err = _error(prompt, f"undefined name: '{name}' is undefined", where[name], name)
