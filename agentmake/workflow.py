@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # imported where used: a no-op build never loads what it does
     from agentmake.model import Agentfile
     from agentmake.plan import Hasher
     from agentmake.plan.partial import Gap
+    from agentmake.plan.rebuilder import Decision
     from agentmake.plan.stamp import Verdict
     from agentmake.scheduler import BuildControl, BuildResult, TaskEvent
     from agentmake.store import Store
@@ -257,12 +258,12 @@ def jobs_within_open_files(jobs: int) -> int:
     return fit
 
 
-def _plan(project: Project, selected: Graph, req: Request) -> list:
+def _plan(project: Project, selected: Graph, req: Request, tolerant: bool = False) -> list:
     from agentmake.store import Store
 
     store = Store.open(project.root, lock=False)
     try:
-        return _plan_in(store, project, selected, req)
+        return _plan_in(store, project, selected, req, tolerant)
     finally:
         store.close()
 
@@ -286,12 +287,18 @@ def _checker(project: Project) -> Callable[[Task], str | None]:
     return check_in_place(project.agentfile)
 
 
-def _dry_run_line(to_run: int, up_to_date: int, maybe: int = 0, restore: int = 0) -> str:
+def _undecided(d: Decision) -> bool:
+    """Whether `d` is of a task that cannot be decided: its prompt does not render (`plan_build`)."""
+    return bool(d.reasons) and d.reasons[0].kind == "undecided"
+
+
+def _dry_run_line(to_run: int, up_to_date: int, maybe: int = 0, restore: int = 0, fail: int = 0) -> str:
     """The dry run's last line; what would come back from the cache (no call, no cost) is counted apart from
-    what would run."""
+    what would run, and so is what would fail without a call (a prompt that does not render)."""
     restored = f", {restore} to restore from the cache" if restore else ""
     may = f", {maybe} may run" if maybe else ""
-    return f"agentmake: {to_run} to run{restored}{may}, {up_to_date} up to date (dry run)"
+    failing = f", {fail} would fail" if fail else ""
+    return f"agentmake: {to_run} to run{restored}{may}{failing}, {up_to_date} up to date (dry run)"
 
 
 def _build_selected(
@@ -307,8 +314,11 @@ def _build_selected(
     `verdict`: what the stamp said before the build; `results` (if given) receives the build's result."""
     compile_templates(project, selected)
     if req.question or req.dry_run:
-        decisions = _plan(project, selected, req)
+        # (tolerant: a task whose prompt does not render fails alone in a build, exit 1, the others built;
+        # so the dry run says so of it and goes on, rather than refusing the project as an Agentfile error)
+        decisions = _plan(project, selected, req, tolerant=True)
         stale = [d for d in decisions if d.stale]
+        failing = [d for d in stale if _undecided(d)]
         if req.dry_run:
             from agentmake.plan.explain import brief, if_changed, waits_to_decide
 
@@ -317,15 +327,17 @@ def _build_selected(
                 why = "; ".join(r.message for r in d.reasons) if req.verbose else brief(d.reasons)
                 why = why or "stale"
                 verb = "restore" if d.action == "restore" else "run"
-                if waits_to_decide(d):  # (a task it waits for may remake its input unchanged: then it stays)
+                if _undecided(d):
+                    _out(term_safe(f"would fail {d.task_id}: {d.reasons[0].message.partition(': ')[2]}"))
+                elif waits_to_decide(d):  # (a task it waits for may remake its input unchanged: it stays)
                     maybe += 1
                     _out(term_safe(f"may {verb} {d.task_id}: {why} ({if_changed(d)})"))
                 else:
                     restore += verb == "restore"
                     _out(term_safe(f"would {verb} {d.task_id}: {why}"))
-            to_run = len(stale) - maybe - restore
-            _out(_dry_run_line(to_run, len(decisions) - len(stale), maybe, restore))
-        return EXIT_FAILED if (req.question and stale) else EXIT_OK
+            to_run = len(stale) - maybe - restore - len(failing)
+            _out(_dry_run_line(to_run, len(decisions) - len(stale), maybe, restore, len(failing)))
+        return EXIT_FAILED if (req.question and stale) or (req.dry_run and failing) else EXIT_OK
     from agentmake.store import Store
 
     store = Store.open(project.root)
