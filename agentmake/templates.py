@@ -209,6 +209,8 @@ def check_names(
         err.hint = f"rename the {kind}"
         raise err
     unknown = read - PROMPT_NAMES - set(defined) - set(env.globals)
+    if unknown:  # (a name read only where strict undefined allows it, `x is defined`, `x|default(...)`)
+        unknown &= _unguarded_names(ast)
     if not unknown:
         return
     where = {n: _first_line(lines, n) for n in unknown}
@@ -218,6 +220,60 @@ def check_names(
     if dashed:
         err.hint = f"'{dashed[0]}' has a '-', which a template reads as a minus: name it with '_' instead"
     raise err
+
+
+_GUARD_TESTS = frozenset({"defined", "undefined"})
+_GUARD_FILTERS = frozenset({"default", "d"})
+
+
+def _unguarded_names(ast: Any) -> set[str]:
+    """The names `ast` reads where an undefined one fails the render: not as the operand of `is defined`
+    (`is undefined`) or `|default(...)` (`|d`), which Jinja's strict undefined allows, nor in the branch
+    (or the right of an `and`) that such a test guards: `{% if x is defined %}{{ x }}{% endif %}`."""
+    from jinja2 import nodes
+
+    found: set[str] = set()
+
+    def tested(test: Any, positive: bool) -> set[str]:  # the names `test` being true (false) says exist
+        if isinstance(test, nodes.Not):
+            return tested(test.node, not positive)
+        if isinstance(test, nodes.And if positive else nodes.Or):
+            return tested(test.left, positive) | tested(test.right, positive)
+        if isinstance(test, nodes.Test) and test.name in _GUARD_TESTS and isinstance(test.node, nodes.Name):
+            return {test.node.name} if (test.name == "defined") == positive else set()
+        return set()
+
+    def walk(node: Any, guarded: frozenset[str]) -> None:
+        if isinstance(node, nodes.Name):
+            if node.ctx == "load" and node.name not in guarded:
+                found.add(node.name)
+            return
+        if isinstance(node, (nodes.Test, nodes.Filter)) and isinstance(node.node, nodes.Name):
+            names = _GUARD_TESTS if isinstance(node, nodes.Test) else _GUARD_FILTERS
+            if node.name in names:  # (its operand may be undefined: walk its other arguments alone)
+                for child in node.iter_child_nodes(exclude=("node",)):
+                    walk(child, guarded)
+                return
+        if isinstance(node, (nodes.If, nodes.CondExpr)):
+            walk(node.test, guarded)
+            yes, no = guarded | tested(node.test, True), guarded | tested(node.test, False)
+            if isinstance(node, nodes.If):
+                for child in [*node.body, *node.elif_, *node.else_]:
+                    walk(child, yes if any(child is b for b in node.body) else no)
+            else:
+                walk(node.expr1, yes)
+                if node.expr2 is not None:
+                    walk(node.expr2, no)
+            return
+        if isinstance(node, (nodes.And, nodes.Or)):
+            walk(node.left, guarded)
+            walk(node.right, guarded | tested(node.left, isinstance(node, nodes.And)))
+            return
+        for child in node.iter_child_nodes():
+            walk(child, guarded)
+
+    walk(ast, frozenset())
+    return found
 
 
 def check_reads(prompt: Prompt, task_id: str, inputs: Iterable[str]) -> None:
