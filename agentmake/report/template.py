@@ -28,6 +28,19 @@ def _template_line(exc: BaseException, filename: str) -> int | None:
     return found
 
 
+def _lacking(missing: list[Any]) -> str:
+    """What a partial report's template failing at run time is told of its missing inputs (`Gap`s), whose
+    `.data` is none and `.content` empty: its error ("'None' has no attribute 'findings'") is most likely
+    theirs, and said alone it sends the author to debug the template instead of the task that failed."""
+    if not missing:
+        return ""
+    said = "; ".join(f"{g.path} ({g.reason})" for g in missing)
+    return (
+        f" (this build makes the report partial: missing {said}; a template can test `partial`, `missing`"
+        " or an input's `.missing`)"
+    )
+
+
 def render_template(
     path: Path,
     *,
@@ -49,6 +62,7 @@ def render_template(
     except OSError as exc:
         loc = (spec.key_locs.get("template") or spec.loc) if spec is not None else None
         raise AgentfileError(f"cannot read report template {name}: {exc.strerror or exc}", loc=loc) from None
+    missing, incomplete = missing or [], incomplete or []
     env = Sandbox(
         loader=jinja2.FunctionLoader(lambda _: (source, name, lambda: True)),
         undefined=jinja2.StrictUndefined,
@@ -59,15 +73,15 @@ def render_template(
     try:
         # loaded under the file's name so syntax and runtime errors carry its line numbers
         template = env.get_template(name)
-        missing, incomplete = missing or [], incomplete or []
         return template.render(
             title=title, inputs=inputs, summary=summary, variables=variables,
             missing=missing, incomplete=incomplete, partial=bool(missing or incomplete),
         )  # fmt: skip
     except jinja2.TemplateError as exc:
         line = _template_line(exc, name) or 1
-        message = getattr(exc, "message", None) or str(exc)
+        message = (getattr(exc, "message", None) or str(exc)) + _lacking(missing)
         raise file_error("report template", name, source, line, message) from None
     except Exception as exc:  # any failure inside the template is its author's to fix (as a prompt's is)
         line = _template_line(exc, name) or 1
-        raise file_error("report template", name, source, line, f"{type(exc).__name__}: {exc}") from None
+        message = f"{type(exc).__name__}: {exc}" + _lacking(missing)
+        raise file_error("report template", name, source, line, message) from None
