@@ -563,6 +563,14 @@ def build_report(b: RawBlock, files: PromptFiles) -> ReportSpec:
         raise b.error(f"report '{b.name}' declares no output", ["output = FILE"])
     if "merge" in f and "template" in f:
         raise f["template"].error("a report has either `merge` or `template`, not both")
+    if "merge" not in f:  # (as `runner` on an agent with `run`: a setting that would be silently ignored)
+        for key in ("runner", "model"):
+            if key in f:
+                raise f[key].error(
+                    f"`{key}` applies to a report's `merge` agent, and report '{b.name}' has no `merge`",
+                    [],
+                    f"remove `{key}` (a built-in or template report calls no agent), or add `merge = PROMPT`",
+                )
     template = None
     if "template" in f:
         template, text = files.read(f["template"], "template")
