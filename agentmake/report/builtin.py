@@ -100,7 +100,8 @@ def render_sections(task: Task, inputs: list[Input], gaps: Sequence[Gap] = ()) -
             continue
         seen[digest] = item.path
         # (an empty or blank file says so: fenced, a `.txt` or `.json` one was an empty code block)
-        parts.append(section_body(item.path, item.content) if item.content.strip() else "_(empty)_")
+        body = section_body(item.path, item.content, task.outputs[0]) if item.content.strip() else "_(empty)_"
+        parts.append(body)
     for pattern in unmatched(task):
         parts += [f"## {pattern}", "_(no file matches)_"]
     return "\n\n".join(parts) + "\n"

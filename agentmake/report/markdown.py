@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import posixpath
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from agentmake.display.fmt import md_table
@@ -48,12 +49,13 @@ def code_span(text: str) -> str:
     return f"{mark}{pad}{text}{pad}{mark}"
 
 
-def demote_headings(text: str, by: int = 2) -> str:
+def demote_headings(text: str, by: int = 2, rebase: Callable[[str], str] | None = None) -> str:
     """Push every heading down `by` levels (capped at 6), outside code fences; setext headings become ATX.
     As in CommonMark, a setext underline makes a heading of the whole paragraph above it (every line), and
     only of a paragraph: under a list item, a table row, a quote, HTML or indented code it is a rule. A code
     fence or an HTML block (`<!--`, `<pre>`...) left open is closed at the end: the text is one section of a
-    report, and either would otherwise take every section after it (as code, or hidden)."""
+    report, and either would otherwise take every section after it (as code, or hidden). `rebase`, if given,
+    rewrites each line of Markdown text (not of code or HTML): `rebase_links`."""
     out: list[str] = []
     in_fence: str | None = None
     in_html: str | None = None  # the marker that ends the HTML block being read (`-->`, `</pre>`...)
@@ -107,12 +109,56 @@ def demote_headings(text: str, by: int = 2) -> str:
             para = len(out)
         elif para is not None and _NOT_PARAGRAPH.match(line) and not line.startswith((" " * 4, "\t")):
             para = None  # a list, quote, HTML or table line interrupts a paragraph (indented code cannot)
+        if rebase is not None and (para is not None or not line.startswith((" " * 4, "\t"))):
+            line = rebase(line)  # (not indented code: a line indented 4 outside a paragraph)
         out.append(line)
     if in_fence is not None:  # a truncated answer must not turn the rest of the report into code
         out.append(in_fence)
     if in_html is not None:  # (nor hide it in a comment)
         out.append(in_html)
     return "\n".join(out)
+
+
+# a link's or image's destination, `](dest` (`<dest>` too), and a link reference definition's, `[id]: dest`
+_INLINE_DEST = re.compile(r"(\]\([ \t]*)(<[^<>\n]*>|[^\s()<>]+)")
+_REF_DEST = re.compile(r"^( {0,3}\[[^\]]+\]:[ \t]*)(<[^<>\n]*>|\S+)")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_CODE_SPAN = re.compile(r"(`+)(?:.*?[^`])?\1(?!`)")
+
+
+def rebase_links(path: str, to: str) -> Callable[[str], str] | None:
+    """A line rewriter (for `demote_headings`) that makes the relative link and image destinations of the
+    Markdown file `path` relative to the directory of `to` (the report it is included in), so that
+    `![](fig.svg)` in `build/a.md` still shows `build/fig.svg` in a report written beside `build/`. URLs,
+    absolute paths, anchors and code spans are left alone. None if both files are in the same directory."""
+    base, there = posixpath.dirname(path), posixpath.dirname(to)
+    if base == there:
+        return None
+
+    def dest(target: str) -> str:
+        angled = target.startswith("<")
+        inner = target[1:-1] if angled else target
+        if not inner or inner.startswith(("/", "#", "?")) or _SCHEME.match(inner):
+            return target
+        cut = min((i for i in (inner.find("#"), inner.find("?")) if i >= 0), default=len(inner))
+        rel = posixpath.relpath(posixpath.normpath(posixpath.join(base, inner[:cut])), there or ".")
+        moved = rel + inner[cut:]
+        return f"<{moved}>" if angled else moved
+
+    def text(part: str) -> str:
+        return _INLINE_DEST.sub(lambda m: m.group(1) + dest(m.group(2)), part)
+
+    def line(text_line: str) -> str:
+        ref = _REF_DEST.match(text_line)
+        if ref:
+            return ref.group(1) + dest(ref.group(2)) + text_line[ref.end() :]
+        out, at = [], 0
+        for span in _CODE_SPAN.finditer(text_line):  # (code is shown as written)
+            out += [text(text_line[at : span.start()]), span.group(0)]
+            at = span.end()
+        return "".join([*out, text(text_line[at:])])
+
+    return line
 
 
 def html_end(start: re.Match[str]) -> str:
@@ -175,13 +221,15 @@ def json_markdown(data: Any) -> str:
     return fence(json.dumps(data, indent=2, ensure_ascii=False), "json")
 
 
-def section_body(path: str, text: str) -> str:
+def section_body(path: str, text: str, report: str | None = None) -> str:
     """The Markdown body for one input file, chosen by its extension (and by whether JSON parses). Control
     characters of the text are shown escaped (`text_safe`), as in JSON's tables: people `cat` a report, and
-    an answer that echoes a hostile document must not send their terminal its sequences."""
+    an answer that echoes a hostile document must not send their terminal its sequences. `report`: the
+    path of the report it is included in, whose directory a Markdown file's relative links are rebased to."""
     lower = path.lower()
     if lower.endswith((".md", ".markdown")):
-        return demote_headings(text_safe(text)).strip("\n")
+        rebase = rebase_links(path, report) if report is not None else None
+        return demote_headings(text_safe(text), rebase=rebase).strip("\n")
     if lower.endswith(".json"):
         try:
             data = json.loads(text)
