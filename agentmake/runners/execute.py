@@ -228,9 +228,11 @@ class Executor(SalvageAttempts, ShellAttempts):
             proc = self._spawn(task, inv, stem, timeout, cancel, on_group=on_group, watch=watch)
             stdout = read_log(stem, ".out")
             stderr = read_log(stem, ".err")
-            # its whole answer came within the time limit, only its exit did not (a CLI's slow teardown):
-            # that answer is paid for and proved complete, so it is judged as any other, not asked again
-            late = delivered(runner.format, stdout, stderr) if proc.timed_out else None
+            # its whole answer came within the time limit, only its exit did not (a CLI's slow teardown), or
+            # was not a success (a crash in that teardown): that answer is paid for and proved complete, so
+            # it is judged as any other, not asked again (as the next build would salvage it anyway)
+            ended_badly = proc.timed_out or (proc.exit_code not in (0, None) and not proc.cancelled)
+            late = delivered(runner.format, stdout, stderr) if ended_badly else None
             if late is not None:
                 proc = replace(proc, timed_out=False, exit_code=0)
             parsed = late or (
