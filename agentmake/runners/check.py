@@ -23,6 +23,7 @@ from agentmake.runners.redact import NO_REDACTION
 from agentmake.templates import render_command
 
 CANNOT_RUN = (126, 127)  # the shell's exit codes for a command it found but cannot execute, or did not find
+TIMED_OUT = "check timed out"  # how `run_check`'s reason starts when the command ran out of time
 
 
 class CheckCannotRun(AgentmakeError):
@@ -92,7 +93,7 @@ def run_check(
     # the message names the declared outputs: the staged files it ran on are deleted by then
     shown = render_command(check.command, command_values(task, task.outputs))
     if res.timed_out:
-        return f"check timed out: {shown}"
+        return f"{TIMED_OUT}: {shown}"
     detail = one_line(redact(_text(err_log))) or one_line(redact(_text(out_log)))
     detail = _unstage(detail, staged, root)
     if res.exit_code in CANNOT_RUN:  # (every retry would pay for an answer the check cannot judge)

@@ -48,7 +48,7 @@ from agentmake.runners.backups import (
     restore_outputs,
 )
 from agentmake.runners.capture import private_dir, read_log, write_private
-from agentmake.runners.check import recheck_in_place
+from agentmake.runners.check import TIMED_OUT, recheck_in_place
 from agentmake.runners.classify import Verdict, classify_failure, one_line, refused_tools, text_error
 from agentmake.runners.credentials import withdraw
 from agentmake.runners.invocation import (
@@ -108,8 +108,9 @@ class Executor(SalvageAttempts, ShellAttempts):
     def _recheck(self, task: Task, stem: Path, cancel: threading.Event) -> AttemptResult | None:
         """The task's new check run on its outputs in place (`Decision.recheck`): an "ok" result that is
         `in_place` (nothing staged, no call) if they pass it, a cancelled one if the build was stopped
-        meanwhile, None if they fail it (the attempt goes on to call the agent), unless the build holds
-        that call now (`calls_held`: its budget reached meanwhile, say): then a "held" result, which
+        meanwhile, a fatal one if the check ran out of time (it said nothing of them, and the attempt's time
+        limit is spent), None if they fail it (the attempt goes on to call the agent), unless the build
+        holds that call now (`calls_held`: its budget reached meanwhile, say): then a "held" result, which
         leaves the outputs as they are."""
         hook = self.on_process
         on_spawn = None if hook is None else lambda pid, pgid: hook(task.id, pid, pgid)
@@ -121,6 +122,9 @@ class Executor(SalvageAttempts, ShellAttempts):
             return AttemptResult("cancelled", "cancelled while checking its outputs in place")
         if problem is None:
             return AttemptResult("ok", "its outputs in place pass the new check", in_place=True)
+        if problem.startswith(TIMED_OUT):  # it judged nothing, and would judge a new answer no better
+            why = f"{problem} on the outputs in place: no agent called (nor could its answer be judged)"
+            return AttemptResult("fatal", why, "check")
         held = self.calls_held(task) if self.calls_held is not None else None
         if held is not None:
             return AttemptResult("held", f"{held}; its outputs in place fail the new check: {problem}")
