@@ -240,7 +240,11 @@ class Outcomes:
         producer = self.graph.producer
         return [path for path in dep.task.inputs if producer.get(path) == t.id]
 
-    def _fail(self, t: TaskState, error_type: str | None, message: str, action: str) -> None:
+    def _fail(
+        self, t: TaskState, error_type: str | None, message: str, action: str, stops: bool = True
+    ) -> None:
+        """`t` failed; without -k the build then stops, unless not `stops` (its retry was held back by the
+        budget, which holds paid calls only: free work goes on, as after a first attempt it holds back)."""
         self.store.log_event(self.run_id, t.id, error_type or "error", message, action)
         if t.llm and error_type in RUNNER_WIDE:  # every other call of this runner would fail the same way
             self.gate.refuse(t.runner, message)
@@ -250,7 +254,7 @@ class Outcomes:
         if not t.commit_pending:
             self.store.record_failure(t.id, self.run_id, message)
         self._finish(t, "failed", message=message, error_type=error_type, action=action)
-        if not self.options.keep_going and self.stop_reason is None:
+        if stops and not self.options.keep_going and self.stop_reason is None:
             self.stop_reason = f"build stopped after failure of {t.id}"
         self._block_dependents(t, f"dependency {t.id} failed")
 

@@ -283,7 +283,7 @@ class Starting(Outcomes):
                 self._not_run(t, why)
             else:  # (its last failure, and why it is not tried again: "after 1 attempts" alone says neither)
                 message = not_retried(t.outcome.message or "failed", why)
-                self._fail(t, t.error_type, message, f"not retried: {why}")
+                self._fail(t, t.error_type, message, f"not retried: {why}", stops=False)
             return
         if t.attempt == 0:
             t.after = self._waited_for(t)
