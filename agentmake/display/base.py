@@ -143,6 +143,11 @@ def summary_lines(result: BuildResult) -> list[str]:
     if result.uncounted:
         names = term_safe(", ".join(sorted(result.uncounted)))
         lines.append(f"budget: {names} reported no cost, so the budget could not count those calls")
+    for runner, calls in sorted(result.cut_short.items()):
+        many = len(calls) > 1
+        what = f"{len(calls)} call{'s' if many else ''} of {runner} ended before {'they' if many else 'it'}"
+        told = term_safe(f"{what} reported {'their' if many else 'its'} cost ({', '.join(calls)})")
+        lines.append(f"budget: {told}, so the budget could not count {'them' if many else 'it'}")
     return lines
 
 

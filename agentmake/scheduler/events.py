@@ -72,6 +72,9 @@ class BuildResult:
     budget_reached: bool = False
     budget: float | None = None  # this build's budget (USD), if it had one
     uncounted: set[str] = field(default_factory=set)  # runners whose calls reported no cost under a budget
+    # under a budget, calls ended before they could report their cost (timed out, stalled, cancelled):
+    # runner -> "task: why" of each (their runner may well report what a call costs: not `uncounted`)
+    cut_short: dict[str, list[str]] = field(default_factory=dict)
     # tasks that finished but whose result could not be recorded: the build was stopped while another
     # program held the state database's write lock (`agentmake.store.busy`), and why
     unrecorded: dict[str, str] = field(default_factory=dict)

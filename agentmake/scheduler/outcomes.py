@@ -39,6 +39,9 @@ if TYPE_CHECKING:
 # refused, its quota is spent, its CLI is not installed. With -k, the runner's other tasks are then not
 # started (each would fail the same way, and a CLI like claude retries a refused key for minutes first).
 RUNNER_WIDE = frozenset({"auth", "quota", "not-found"})
+# Failures that end a call before its CLI prints what it cost (a timeout, a CLI stalled waiting for the
+# network): the call's cost is unknown, whatever its runner reports of the calls it lets finish.
+CUT_SHORT = frozenset({"timeout", "network"})
 
 
 def not_retried(message: str, reason: str) -> str:
@@ -370,7 +373,11 @@ class Outcomes:
             self.gate.spend(result.cost_usd)
             self._budget_spent()
         elif self.options.budget is not None and t.llm and result.exit_code is not None:
-            self.result.uncounted.add(t.runner or "?")  # it ran and said nothing of its cost
+            if result.outcome == "cancelled" or result.error_type in CUT_SHORT:  # (before it could say)
+                why = (result.message or result.error_type or "cancelled").split(";")[0]
+                self.result.cut_short.setdefault(t.runner or "?", []).append(f"{t.id}: {why}")
+            else:
+                self.result.uncounted.add(t.runner or "?")  # it ran and said nothing of its cost
         if result.tokens_in is not None:
             out.tokens_in = (out.tokens_in or 0) + result.tokens_in
         if result.tokens_out is not None:
