@@ -310,7 +310,8 @@ def _held_by_budget(
     """The stale tasks a build would not run because its budget is reached before it starts (a budget of 0),
     and why: each LLM agent it would call (not one whose new check the build runs on its outputs in place
     first, which costs nothing, nor one with an answer already paid for in its logs, which the build
-    salvages), and what depends on those, as the build says it (with -k, a report is built without them)."""
+    salvages), and what depends on those, as the build says it (with -k, a report is built without them,
+    unless none of its inputs would be made)."""
     from agentmake.confine import STATE_DIR
     from agentmake.plan.explain import brief
     from agentmake.runners import Executor
@@ -329,6 +330,8 @@ def _held_by_budget(
         dep = next((t for t in selected.deps.get(d.task_id, ()) if t in held), None)
         if dep is not None and not (req.keep_going and takes_gaps(task)):
             held[d.task_id] = f"dependency {dep} not run: {why}"
+        elif dep is not None and all(selected.producer.get(path) in held for path in task.inputs):
+            held[d.task_id] = f"nothing to report: none of its inputs would be made ({why})"
         elif d.action != "run" or not is_llm(task) or any(r.kind == "check-later" for r in d.reasons):
             continue  # (restored, a shell task, or its new check run on the outputs in place first: free)
         elif not logs.may_salvage(task, d):

@@ -75,3 +75,16 @@ def test_a_budget_not_yet_reached_dry_run_says_they_would_run(e2e: E2E) -> None:
     dry = e2e.am("--budget", "0.5", "-n")
     assert set(_would(dry.out).values()) == {"run"}, dry
     assert dry.out.splitlines()[-1] == "agentmake: 4 to run, 0 up to date (dry run)", dry
+
+
+def test_with_k_a_report_none_of_whose_inputs_would_be_made_would_not_run(e2e: E2E) -> None:
+    report = "report review:\n    inputs = build/a.md build/b.md\n    output = REVIEW.md\n"
+    e2e.write("Agentfile", AGENTFILE.format(budget="") + "\n" + report)
+    dry = e2e.am("--budget", "0", "-k", "-n", "review")
+    assert _would(dry.out)["review"] == "not run", dry
+    build = e2e.am("--budget", "0", "-k", "review")
+    assert build.with_state("not-run") == {"translate:a", "translate:b", "review"}, build
+    e2e.write("build/a.md", "made by hand\n")  # one input there: a partial report is written
+    e2e.write("Agentfile", AGENTFILE.format(budget="") + "\n" + report.replace("build/a.md", "docs/a.md"))
+    dry = e2e.am("--budget", "0", "-k", "-n", "review")
+    assert _would(dry.out)["review"] == "run", dry
