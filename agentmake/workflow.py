@@ -24,7 +24,7 @@ from agentmake.trace import mark
 if TYPE_CHECKING:  # imported where used: a no-op build never loads what it does not need (not even SQLite)
     from agentmake.graph import Graph, Task
     from agentmake.model import Agentfile
-    from agentmake.plan import Decision, Hasher
+    from agentmake.plan import Hasher
     from agentmake.plan.partial import Gap
     from agentmake.plan.stamp import Verdict
     from agentmake.scheduler import BuildControl, BuildResult, TaskEvent
@@ -286,59 +286,6 @@ def _checker(project: Project) -> Callable[[Task], str | None]:
     return check_in_place(project.agentfile)
 
 
-def _undecided(d: Decision) -> bool:
-    """Whether `d` is of a task that cannot be decided: its prompt does not render (`plan_build`)."""
-    return bool(d.reasons) and d.reasons[0].kind == "undecided"
-
-
-def _dry_run_line(
-    to_run: int, up_to_date: int, maybe: int = 0, restore: int = 0, fail: int = 0, held: int = 0
-) -> str:
-    """The dry run's last line; what would come back from the cache (no call, no cost) is counted apart from
-    what would run, and so is what would fail without a call (a prompt that does not render) and what the
-    budget would not let run (`_held_by_budget`)."""
-    restored = f", {restore} to restore from the cache" if restore else ""
-    may = f", {maybe} may run" if maybe else ""
-    failing = f", {fail} would fail" if fail else ""
-    not_run = f", {held} not run" if held else ""
-    return f"agentmake: {to_run} to run{restored}{may}{failing}{not_run}, {up_to_date} up to date (dry run)"
-
-
-def _held_by_budget(
-    project: Project, selected: Graph, stale: Sequence[Decision], req: Request
-) -> dict[str, str]:
-    """The stale tasks a build would not run because its budget is reached before it starts (a budget of 0),
-    and why: each LLM agent it would call (not one whose new check the build runs on its outputs in place
-    first, which costs nothing, nor one with an answer already paid for in its logs, which the build
-    salvages), and what depends on those, as the build says it (with -k, a report is built without them,
-    unless none of its inputs would be made)."""
-    from agentmake.confine import STATE_DIR
-    from agentmake.plan.explain import brief
-    from agentmake.runners import Executor
-    from agentmake.scheduler.gate import CallGate
-    from agentmake.scheduler.tasks import is_llm, takes_gaps
-
-    gate = CallGate(req.budget if req.budget is not None else project.agentfile.settings.budget)
-    if not gate.budget_reached():
-        return {}
-    why = gate.why_not(None) or "budget reached"
-    # (only to ask which answers the build would salvage from the logs: nothing is started or recovered)
-    logs = Executor(project.agentfile, log_dir=project.root / STATE_DIR / "logs", recover_leftovers=False)
-    held: dict[str, str] = {}
-    for d in stale:  # (in the graph's order: what a task depends on comes first)
-        task = selected.tasks[d.task_id]
-        dep = next((t for t in selected.deps.get(d.task_id, ()) if t in held), None)
-        if dep is not None and not (req.keep_going and takes_gaps(task)):
-            held[d.task_id] = f"dependency {dep} not run: {why}"
-        elif dep is not None and all(selected.producer.get(path) in held for path in task.inputs):
-            held[d.task_id] = f"nothing to report: none of its inputs would be made ({why})"
-        elif d.action != "run" or not is_llm(task) or any(r.kind == "check-later" for r in d.reasons):
-            continue  # (restored, a shell task, or its new check run on the outputs in place first: free)
-        elif not logs.may_salvage(task, d):
-            held[d.task_id] = f"{brief(d.reasons) or 'stale'} ({why})"
-    return held
-
-
 def _build_selected(
     project: Project,
     selected: Graph,
@@ -355,31 +302,18 @@ def _build_selected(
         # (tolerant: a task whose prompt does not render fails alone in a build, exit 1, the others built;
         # so the dry run says so of it and goes on, rather than refusing the project as an Agentfile error)
         decisions = _plan(project, selected, req, tolerant=True)
-        stale = [d for d in decisions if d.stale]
-        failing = [d for d in stale if _undecided(d)]
+        failing = 0
         if req.dry_run:
-            from agentmake.plan.explain import brief, if_changed, waits_to_decide
+            from agentmake.preview import dry_run_lines
 
-            maybe = restore = 0
-            held = _held_by_budget(project, selected, [d for d in stale if not _undecided(d)], req)
-            for d in stale:
-                why = "; ".join(r.message for r in d.reasons) if req.verbose else brief(d.reasons)
-                why = why or "stale"
-                verb = "restore" if d.action == "restore" else "run"
-                if _undecided(d):
-                    _out(term_safe(f"would fail {d.task_id}: {d.reasons[0].message.partition(': ')[2]}"))
-                elif d.task_id in held:
-                    _out(term_safe(f"would not run {d.task_id}: {held[d.task_id]}"))
-                elif waits_to_decide(d):  # (a task it waits for may remake its input unchanged: it stays)
-                    maybe += 1
-                    _out(term_safe(f"may {verb} {d.task_id}: {why} ({if_changed(d)})"))
-                else:
-                    restore += verb == "restore"
-                    _out(term_safe(f"would {verb} {d.task_id}: {why}"))
-            to_run = len(stale) - maybe - restore - len(failing) - len(held)
-            line = _dry_run_line(to_run, len(decisions) - len(stale), maybe, restore, len(failing), len(held))
-            _out(line)
-        return EXIT_FAILED if (req.question and stale) or (req.dry_run and failing) else EXIT_OK
+            lines, failing = dry_run_lines(
+                project.agentfile, project.root, selected, decisions,
+                budget=req.budget, keep_going=req.keep_going, verbose=req.verbose,
+            )  # fmt: skip
+            for line in lines:
+                _out(term_safe(line))
+        stale = any(d.stale for d in decisions)
+        return EXIT_FAILED if (req.question and stale) or failing else EXIT_OK
     from agentmake.store import Store
 
     store = Store.open(project.root)
@@ -454,7 +388,9 @@ def _stamp_verdict(req: Request, stamp: tuple[str, float, Path] | None) -> tuple
     if verdict is None or not verdict.up_to_date:
         return None, verdict
     if req.dry_run:
-        _out(_dry_run_line(0, verdict.tasks))
+        from agentmake.preview import dry_run_line
+
+        _out(dry_run_line(0, verdict.tasks))
     elif not req.question:  # (-s too: silent keeps the summary line, as a build's `SilentDisplay` does)
         from agentmake.scheduler.summary import summary_line
 

@@ -1,0 +1,111 @@
+"""What `agentmake -n` says a build would do: a line for each stale task (would run, restore, may run, would
+fail, would not run) and the count that ends it. Nothing is run or written; the decisions come from
+`plan.dryrun.plan_build`, and `workflow` prints the lines."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from agentmake.graph import Graph
+    from agentmake.model import Agentfile
+    from agentmake.plan import Decision
+
+
+def undecided(d: Decision) -> bool:
+    """Whether `d` is of a task that cannot be decided: its prompt does not render (`plan_build`)."""
+    return bool(d.reasons) and d.reasons[0].kind == "undecided"
+
+
+def dry_run_line(
+    to_run: int, up_to_date: int, maybe: int = 0, restore: int = 0, fail: int = 0, held: int = 0
+) -> str:
+    """The dry run's last line; what would come back from the cache (no call, no cost) is counted apart from
+    what would run, and so is what would fail without a call (a prompt that does not render) and what the
+    budget would not let run (`held_by_budget`)."""
+    restored = f", {restore} to restore from the cache" if restore else ""
+    may = f", {maybe} may run" if maybe else ""
+    failing = f", {fail} would fail" if fail else ""
+    not_run = f", {held} not run" if held else ""
+    return f"agentmake: {to_run} to run{restored}{may}{failing}{not_run}, {up_to_date} up to date (dry run)"
+
+
+def dry_run_lines(
+    agentfile: Agentfile,
+    root: Path,
+    selected: Graph,
+    decisions: Sequence[Decision],
+    *,
+    budget: float | None,
+    keep_going: bool,
+    verbose: bool,
+) -> tuple[list[str], int]:
+    """The lines of the dry run of `decisions` (every task of `selected`, in order), and how many tasks would
+    fail. `budget`: the command line's, if any (else the Agentfile's)."""
+    from agentmake.plan.explain import brief, if_changed, waits_to_decide
+
+    stale = [d for d in decisions if d.stale]
+    failing = [d for d in stale if undecided(d)]
+    decidable = [d for d in stale if not undecided(d)]
+    held = held_by_budget(agentfile, root, selected, decidable, budget=budget, keep_going=keep_going)
+    lines: list[str] = []
+    maybe = restore = 0
+    for d in stale:
+        why = ("; ".join(r.message for r in d.reasons) if verbose else brief(d.reasons)) or "stale"
+        verb = "restore" if d.action == "restore" else "run"
+        if undecided(d):
+            lines.append(f"would fail {d.task_id}: {d.reasons[0].message.partition(': ')[2]}")
+        elif d.task_id in held:
+            lines.append(f"would not run {d.task_id}: {held[d.task_id]}")
+        elif waits_to_decide(d):  # (a task it waits for may remake its input unchanged: then it stays)
+            maybe += 1
+            lines.append(f"may {verb} {d.task_id}: {why} ({if_changed(d)})")
+        else:
+            restore += verb == "restore"
+            lines.append(f"would {verb} {d.task_id}: {why}")
+    to_run = len(stale) - maybe - restore - len(failing) - len(held)
+    lines.append(dry_run_line(to_run, len(decisions) - len(stale), maybe, restore, len(failing), len(held)))
+    return lines, len(failing)
+
+
+def held_by_budget(
+    agentfile: Agentfile,
+    root: Path,
+    selected: Graph,
+    stale: Sequence[Decision],
+    *,
+    budget: float | None,
+    keep_going: bool,
+) -> dict[str, str]:
+    """The stale tasks a build would not run because its budget is reached before it starts (a budget of 0),
+    and why: each LLM agent it would call (not one whose new check the build runs on its outputs in place
+    first, which costs nothing, nor one with an answer already paid for in its logs, which the build
+    salvages), and what depends on those, as the build says it (with -k, a report is built without them,
+    unless none of its inputs would be made)."""
+    from agentmake.confine import STATE_DIR
+    from agentmake.plan.explain import brief
+    from agentmake.runners import Executor
+    from agentmake.scheduler.gate import CallGate
+    from agentmake.scheduler.tasks import is_llm, takes_gaps
+
+    gate = CallGate(budget if budget is not None else agentfile.settings.budget)
+    if not gate.budget_reached():
+        return {}
+    why = gate.why_not(None) or "budget reached"
+    # (only to ask which answers the build would salvage from the logs: nothing is started or recovered)
+    logs = Executor(agentfile, log_dir=root / STATE_DIR / "logs", recover_leftovers=False)
+    held: dict[str, str] = {}
+    for d in stale:  # (in the graph's order: what a task depends on comes first)
+        task = selected.tasks[d.task_id]
+        dep = next((t for t in selected.deps.get(d.task_id, ()) if t in held), None)
+        if dep is not None and not (keep_going and takes_gaps(task)):
+            held[d.task_id] = f"dependency {dep} not run: {why}"
+        elif dep is not None and all(selected.producer.get(path) in held for path in task.inputs):
+            held[d.task_id] = f"nothing to report: none of its inputs would be made ({why})"
+        elif d.action != "run" or not is_llm(task) or any(r.kind == "check-later" for r in d.reasons):
+            continue  # (restored, a shell task, or its new check run on the outputs in place first: free)
+        elif not logs.may_salvage(task, d):
+            held[d.task_id] = f"{brief(d.reasons) or 'stale'} ({why})"
+    return held
