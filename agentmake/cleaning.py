@@ -1,7 +1,8 @@
 """`agentmake clean`: remove the selected tasks' outputs (or, with `--leftovers`, those of tasks no longer in
-the graph), saving a copy of any that agentmake did not make as it is, and the directories of those outputs
-that this leaves empty; `--cache` also empties the cache. First, as a build does, it ends the processes a
-killed agentmake left running and finishes the commits it cut short (`scheduler.recover.take_over`).
+the graph, and what tasks made at output paths the Agentfile renamed since), saving a copy of any that
+agentmake did not make as it is, and the directories of those outputs that this leaves empty; `--cache` also
+empties the cache. First, as a build does, it ends the processes a killed agentmake left running and finishes
+the commits it cut short (`scheduler.recover.take_over`).
 
 Nothing outside the project is ever removed or copied: a recorded path outside it is skipped (a state.db
 copied from elsewhere, or planted), and an output directory that resolves outside it stops the command
@@ -38,8 +39,9 @@ _KILLED = "an agentmake that was killed"  # (as clean and clean -n name what the
 
 def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
     """Remove the selected tasks' outputs (hand-edited ones are saved first); `--cache` empties the cache.
-    `leftovers`: remove instead the outputs of tasks no longer in the graph (see `plan.leftovers`) that no
-    current task makes, and forget those tasks (records, history, logs, prompts; their results stay in the
+    `leftovers`: remove instead the outputs of tasks no longer in the graph, and those a task made at an
+    output path the Agentfile renamed since (see `plan.leftovers`), that no current task makes, and forget
+    those tasks (records, history, logs, prompts; their results stay in the
     cache)."""
     project = load_project(req)
     if leftovers and req.targets:
@@ -61,7 +63,7 @@ def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
             _take_over(project, store, hasher)
         doomed: list[tuple[str, str | None]] = []  # (output, the content hash agentmake recorded for it)
         if leftovers:
-            from agentmake.plan.leftovers import dropped_tasks
+            from agentmake.plan.leftovers import dropped_tasks, stray_outputs
 
             dropped = dropped_tasks(project.graph, store)
             made_by: dict[str, list[str]] = {}  # output -> the content each dropped task recorded for it
@@ -71,6 +73,9 @@ def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
                     if out not in project.graph.producer:
                         made_by.setdefault(out, []).append(made)
             doomed = [(out, _made(hasher, out, made)) for out, made in sorted(made_by.items())]
+            # outputs renamed in the Agentfile: what their task made there before
+            strays = stray_outputs(project.graph, store, dropped)
+            doomed += [(out, made) for out, (_, made) in sorted(strays.items())]
         else:
             records = store.task_records()
             for task in selected.tasks.values():
@@ -97,10 +102,16 @@ def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
                 from agentmake.runners.taskfiles import remove_task_files
 
                 store.forget_tasks(dropped)
+                # (removed, saved and removed, or gone already; one another task makes now is its output)
+                store.forget_strays(p for p in store.strays() if p not in project.graph.producer)
                 remove_task_files(store.dir, dropped)  # (else they stay forever: no build removes them)
                 store.forget_gone_files()  # (a source renamed away, a leftover removed: no build looks again)
             tasks = plural(len(dropped), "task")
             what = f"{plural(removed, 'leftover output')} of {tasks} no longer in the graph"
+            renamed = sum(out in gone for out in strays)
+            if renamed:  # (said apart: their task is in the graph, the Agentfile renamed the output)
+                of = f"{removed - renamed} of {tasks} no longer in the graph, " if dropped else ""
+                what = f"{plural(removed, 'leftover output')} ({of}{renamed} renamed in the Agentfile)"
         else:
             what = plural(removed, "output")
         if dirs:

@@ -331,12 +331,18 @@ def _build_selected(
             if ready is not None:
                 finish.append(ready)
 
-    if warn_leftovers(project, selected, store):
+    said: set[str] = set()
+    if warn_leftovers(project, selected, store, said):
         stamp = None  # a build that warns must warn again: no stamp may answer the next one unseen
+    strays = store.strays()
     try:
         result = run_graph(project, selected, store, req, on_done=prepare_stamp, stamp=verdict)
         if results is not None:
             results.append(result)
+        # outputs this build's tasks no longer make (renamed in the Agentfile) are left over from now on: said
+        # now, since what read them in this build read them stale
+        if store.strays() != strays and warn_leftovers(project, selected, store, said):
+            finish.clear()  # (as above: no stamp)
         return exit_code(result)
     finally:
         store.close(before_release=lambda: [f(store.dir) for f in finish])
@@ -344,12 +350,13 @@ def _build_selected(
 
 
 def warn_leftovers(project: Project, selected: Graph, store: Store, said: set[str] | None = None) -> bool:
-    """Say which inputs are outputs left over from tasks no longer in the graph; True if any are. `said`:
+    """Say which inputs are outputs left over from tasks no longer in the graph, or that their task no longer
+    makes (renamed in the Agentfile); True if any are. `said`:
     warnings given already (watch gives each once per session), to which the new ones are added."""
     from agentmake.plan.leftovers import dropped_tasks, leftovers
 
     dropped = dropped_tasks(project.graph, store)
-    if not dropped:
+    if not dropped and not store.strays():  # (most builds: no query of the records, nothing hashed)
         return False
     found = leftovers(project.graph, selected, store, project.root, dropped)
     new = [m for m in (leftover.message() for leftover in found) if said is None or m not in said]

@@ -1,10 +1,12 @@
-"""Outputs left over from tasks no longer in the graph that current tasks still read.
+"""Outputs left over from tasks no longer in the graph, or that their task no longer makes, that current tasks
+still read.
 
-A task drops out of the graph when the Agentfile changes or a wildcard's source is deleted. Its outputs stay
-(agentmake deletes nothing it was not asked to), and a glob such as ``out/*.txt`` still matches them, so a
-current task may go on reading a result whose source is gone. `leftovers` finds each one: a recorded output
-of a task that is not in the graph, still there with the content agentmake wrote, that no current task makes
-and a selected task reads.
+A task drops out of the graph when the Agentfile changes or a wildcard's source is deleted; an output of a
+task stays behind when the Agentfile renames it (`Store.strays`). Such outputs stay (agentmake deletes
+nothing it was not asked to), and a glob such as ``out/*.txt`` still matches them, so a current task may go
+on reading a result whose source is gone. `leftovers` finds each one: a recorded output of a task that is not
+in the graph, or one its task no longer declares, still there with the content agentmake wrote, that no
+current task makes and a selected task reads.
 """
 
 from __future__ import annotations
@@ -25,11 +27,13 @@ class Leftover:
     path: str
     made_by: str
     readers: tuple[str, ...]
+    renamed: bool = False  # `made_by` is in the graph, and no longer declares `path` (`Store.strays`)
 
     def message(self) -> str:
         reads = "reads" if len(self.readers) == 1 else "read"
+        gone = "which no longer makes it" if self.renamed else "which is no longer in the graph"
         return (
-            f"{self.path} is left over from {self.made_by}, which is no longer in the graph, and "
+            f"{self.path} is left over from {self.made_by}, {gone}, and "
             f"{', '.join(self.readers)} {reads} it: delete it if it is stale"
         )
 
@@ -40,9 +44,20 @@ def dropped_tasks(graph: Graph, store: Store) -> list[str]:
     return sorted(t for t in store.task_ids() if t not in graph.tasks)
 
 
+def stray_outputs(graph: Graph, store: Store, dropped: list[str]) -> dict[str, tuple[str, str]]:
+    """Path -> (task id, content hash as agentmake wrote it) of the outputs a task's record no longer lists
+    (`Store.strays`: renamed in the Agentfile) that no task of `graph` makes, and that are not outputs of
+    the `dropped` tasks' records (those are told as theirs)."""
+    strays = store.strays()
+    if not strays:
+        return {}
+    theirs = {path for task_id in dropped if (rec := store.task_record(task_id)) for path in rec.outputs}
+    return {p: s for p, s in strays.items() if p not in graph.producer and p not in theirs}
+
+
 def leftovers(graph: Graph, selected: Graph, store: Store, root: Path, dropped: list[str]) -> list[Leftover]:
-    """The outputs of the `dropped` tasks (`dropped_tasks`) that a task of `selected` reads. Only those few
-    files are hashed (no stat cache is loaded for them)."""
+    """The outputs of the `dropped` tasks (`dropped_tasks`), and the `stray_outputs`, that a task of
+    `selected` reads. Only those few files are hashed (no stat cache is loaded for them)."""
     readers: dict[str, list[str]] = {}
     for task in selected.tasks.values():
         for path in task.inputs:
@@ -55,6 +70,9 @@ def leftovers(graph: Graph, selected: Graph, store: Store, root: Path, dropped: 
         for path, digest in sorted(rec.outputs.items()):
             if path in readers and path not in graph.producer and _holds(root / path, digest):
                 found.append(Leftover(path, task_id, tuple(readers[path])))
+    for path, (task_id, digest) in sorted(stray_outputs(graph, store, dropped).items()):
+        if path in readers and _holds(root / path, digest):
+            found.append(Leftover(path, task_id, tuple(readers[path]), renamed=task_id in graph.tasks))
     return found
 
 

@@ -86,6 +86,7 @@ class Store(Journal):
         self._written: list[TaskRecord] = []  # records of the open transaction: remembered once it commits
         self._attempted: set[str] = set()  # tasks with history rows written since the last prune
         self._identity_cols: bool | None = None  # whether `running` has the identity columns (old may not)
+        self._any_strays: bool | None = None  # whether `strays` has a row (None: not read yet)
         # task id -> why its result, recorded, is not in the cache (`record_success`): the build says so
         self.uncached: dict[str, str] = {}
         self._partial_numbers = itertools.count()
@@ -505,6 +506,7 @@ class Store(Journal):
         if not r.memo:
             r.memo = str(r.parts.get("_memo", ""))
         outputs = json.dumps(r.outputs, sort_keys=True)
+        self._note_strays(r.task_id, r.outputs, outputs)
         self._conn.execute(
             _INSERT_TASK,
             (r.task_id, r.key, json.dumps(r.parts, sort_keys=True), outputs,
@@ -512,6 +514,38 @@ class Store(Journal):
              r.run_id, r.error, r.memo),
         )  # fmt: skip
         return outputs
+
+    def _note_strays(self, task_id: str, outputs: dict[str, str], outputs_json: str) -> None:
+        """In the transaction that rewrites `task_id`'s row with `outputs`: the outputs its row lists and
+        `outputs` does not (renamed in the Agentfile: the files agentmake wrote there stay) go into `strays`,
+        and those `outputs` lists come out of it (made by a task again). Bookkeeping for `clean --leftovers`:
+        a database without the table (an older one opened busy) records the task all the same."""
+        with contextlib.suppress(sqlite3.OperationalError):
+            row = self._conn.execute("SELECT outputs FROM tasks WHERE task_id = ?", (task_id,)).fetchone()
+            if row is not None and row[0] != outputs_json:
+                gone = [(p, task_id, h) for p, h in json.loads(row[0]).items() if p not in outputs]
+                if gone:
+                    self._conn.executemany("INSERT OR REPLACE INTO strays VALUES (?, ?, ?)", gone)
+                    self._any_strays = True
+            if self._any_strays is None:  # (read once: the table is empty in most projects)
+                self._any_strays = self._conn.execute("SELECT 1 FROM strays LIMIT 1").fetchone() is not None
+            if self._any_strays and outputs:
+                self._conn.executemany("DELETE FROM strays WHERE path = ?", [(p,) for p in outputs])
+
+    def strays(self) -> dict[str, tuple[str, str]]:
+        """Path -> (task id, content hash as agentmake wrote it) of every output a task's record no longer
+        lists (see `_note_strays`), whether or not the file is still there."""
+        with self._lock:
+            try:
+                rows = self._conn.execute("SELECT path, task_id, hash FROM strays").fetchall()
+            except sqlite3.OperationalError:  # an old database opened read-only: no such table
+                return {}
+        return {path: (task_id, digest) for path, task_id, digest in rows}
+
+    def forget_strays(self, paths: Iterable[str]) -> None:
+        """Delete `paths` from the strays (`clean --leftovers` removed them, or they are gone)."""
+        with self._tx():
+            self._conn.executemany("DELETE FROM strays WHERE path = ?", [(p,) for p in paths])
 
     # constructive traces
     def cache_lookup(self, key: str) -> dict[str, str] | None:

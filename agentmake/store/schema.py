@@ -33,6 +33,10 @@ cache     constructive traces: key -> outputs (JSON: output path -> blob hash), 
           an executable bit; added after release, so an older database may lack it).
 blobs     packed blobs: digest (xxh3-128 hex of the content) -> data, for contents up to
           `agentmake.store.cache.PACK_LIMIT` bytes.
+strays    outputs a task's record listed and its newer record does not (an output renamed in the Agentfile):
+          path (primary key) -> task_id, hash (the content agentmake wrote there). The file is left in place,
+          a leftover (`agentmake.plan.leftovers`) until `clean --leftovers` removes it; a path a task records
+          as its output again is deleted from here (added after release: an older database gets it empty).
 
 Larger blobs live in ``.agentmake/cache/blobs/ab/cdef…`` named by their xxh3-128 content hash, written
 atomically. A database is created with incremental auto-vacuum, so trimming packed blobs frees disk space.
@@ -98,6 +102,7 @@ CREATE TABLE IF NOT EXISTS cache (
 );
 CREATE TABLE IF NOT EXISTS commits (task_id TEXT PRIMARY KEY, run_id INTEGER);
 CREATE TABLE IF NOT EXISTS blobs (digest TEXT PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS strays (path TEXT PRIMARY KEY, task_id TEXT NOT NULL, hash TEXT NOT NULL);
 """
 # every table of format 1, as the DDL names them: one missing (added after release, like `commits` and
 # `blobs`, or dropped by hand) is created, empty, on open; the rest of the state, the cache above all, is kept
