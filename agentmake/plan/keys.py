@@ -25,7 +25,8 @@ version 1, or every task reruns or restores once)::
     report parts add: "title", "template" (content hash of the template file | None), "template_path",
     "summary" (bool), and without `merge` "renderer" (the version of the rendering, `REPORT_RENDERER`),
     "order" (the inputs in section order), "patterns" (the report's `inputs` as written: one that matches no
-    file has a section saying so), with a template, "variables", and with the run summary, "summarised"
+    file has a section saying so), with a template, "variables" (a secret one's value as its `variable_memo`),
+    and with the run summary, "summarised"
     (`summary_digest` of the tasks it covers, each with its dependencies, so a renamed agent renders it
     again);
     "prompt"/"runner" describe the merge agent, None for built-in aggregation. A merge report's document is

@@ -312,8 +312,8 @@ class Rebuilder:
                 parts["renderer"] = REPORT_RENDERER
                 parts["order"] = list(task.inputs)  # sections follow it ("inputs" is keyed by path)
                 parts["patterns"] = list(spec.inputs)  # one matching no file has a section saying so
-                if spec.template:  # a template sees every variable
-                    parts["variables"] = dict(scope(spec, af.variables))
+                if spec.template:  # a template sees every variable (a secret one is keyed by its digest)
+                    parts["variables"] = self._report_variables(spec)
                 if spec.summary:  # its run summary names these tasks and draws their dependencies
                     covered = summarised(self.graph, task.id)
                     parts["summarised"] = summary_digest(covered)
@@ -364,15 +364,28 @@ class Rebuilder:
             return {}
         seen = scope(task.spec, self.graph.agentfile.variables)
         wildcards = dict(task.wildcards)
-        if self._secret is None:  # (imported here: a build whose prompts read no variable needs none)
-            from agentmake.runners.redact import environ_secrets
-
-            self._secret = environ_secrets()
-        secret = self._secret
+        secret = self._secrets()
         return {
             n: variable_memo(seen[n], secret=secret(n, seen[n]))
             for n in sorted(names)
             if n in seen and n not in wildcards
+        }
+
+    def _secrets(self) -> SecretValues:
+        if self._secret is None:  # (imported here: a build whose templates read no variable needs none)
+            from agentmake.runners.redact import environ_secrets
+
+            self._secret = environ_secrets()
+        return self._secret
+
+    def _report_variables(self, spec: ReportSpec) -> dict[str, Any]:
+        """The variables a report's template sees, for its key: each as it is, a secret one
+        (`runners.redact.SecretValues`) as its memo, ``["xxh3", digest]``, so that the state never keeps it
+        (a change of it still changes the key)."""
+        secret = self._secrets()
+        return {
+            name: variable_memo(value, secret=True) if secret(name, value) else value
+            for name, value in scope(spec, self.graph.agentfile.variables).items()
         }
 
     def _runner_name(self, task: Task) -> str:
