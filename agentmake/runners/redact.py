@@ -7,8 +7,9 @@ a failure, shown on the terminal and kept in the state database, `status.md` and
 ``[redacted NAME]``.
 
 Which values: those of the environment variables whose names look secret (`looks_secret`: a KEY(S),
-TOKEN(S), SECRET(S), PASSWORD, PASSPHRASE, CREDENTIALS, DSN, AUTH... part, a PWD part of a longer name as in
-MYSQL_PWD, a CONNECTION_STRING, a WEBHOOK), and the password of a URL in the value of any variable
+TOKEN(S), SECRET(S), PASSWORD, PASSPHRASE, CREDENTIALS, DSN, JWT, AUTH... part, a PWD part of a
+longer name as in MYSQL_PWD, a CONNECTION_STRING, a WEBHOOK, HEADERS: of these, each credential header's
+value too, as a client logs it, `header_values`), and the password of a URL in the value of any variable
 (``DATABASE_URL=postgres://app:PASSWORD@db/x``, ``HTTPS_PROXY=http://me:PASSWORD@proxy``: the password, as
 written and percent-decoded, and ``user:PASSWORD@`` whatever its length; a token given as the user,
 ``https://TOKEN@github.com``, in its URL). Every child agentmake starts
@@ -42,11 +43,13 @@ MIN_LENGTH = 8  # characters: shorter values are not redacted
 # A name part (split on anything but letters and digits) that marks a secret: exactly one of these words, or
 # one ending with a word of `_SECRET_ENDS` (APIKEY, ACCESSTOKEN, OPENAI_API_KEYS). AUTHOR (GIT_AUTHOR_NAME) is
 # not; PWD is only in a longer name (MYSQL_PWD: the shell's PWD and OLDPWD are the working directory).
-_SECRET_PARTS = frozenset({"AUTH", "PASS", "PAT", "CREDS"})
+_SECRET_PARTS = frozenset({"AUTH", "PASS", "PAT", "CREDS", "AUTHORIZATION"})
 _SECRET_ENDS = (
     "KEY", "KEYS", "TOKEN", "TOKENS", "SECRET", "SECRETS", "PASSWORD", "PASSWORDS", "PASSWD", "PASSPHRASE",
     "PASSPHRASES", "CREDENTIAL", "CREDENTIALS", "DSN", "CONNSTR", "CONNECTIONSTRING",
+    "JWT",  # (GitLab's CI_JOB_JWT)
     "WEBHOOK", "WEBHOOKS",  # (a webhook's URL is its credential: SLACK_WEBHOOK)
+    "HEADERS",  # (headers a client sends hold its credential: OTEL_EXPORTER_OTLP_HEADERS=Authorization=…)
 )  # fmt: skip
 _SECRET_PAIRS = frozenset({("CONNECTION", "STRING"), ("CONN", "STRING"), ("WEBHOOK", "URL")})
 _PARTS = re.compile(r"[^A-Z0-9]+")
@@ -59,7 +62,8 @@ _URL_USER = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([^/?#@:\s]+)@")
 def looks_secret(name: str) -> bool:
     """Whether an environment variable of this name probably holds a credential (ANTHROPIC_API_KEY,
     CLAUDE_CODE_OAUTH_TOKEN, GOOGLE_APPLICATION_CREDENTIALS, MY_AGENT_TOKEN, DB_PASSWORD, MYSQL_PWD,
-    SENTRY_DSN, AZURE_STORAGE_CONNECTION_STRING...)."""
+    SENTRY_DSN, AZURE_STORAGE_CONNECTION_STRING, CI_JOB_JWT, OTEL_EXPORTER_OTLP_HEADERS...); also whether a
+    header of such a variable is a credential (Authorization, X-Api-Key)."""
     parts = [p for p in _PARTS.split(name.upper()) if p]
     if any(part in _SECRET_PARTS or part.endswith(_SECRET_ENDS) for part in parts):
         return True
@@ -132,6 +136,27 @@ def url_passwords(name: str, value: str) -> list[tuple[str, str]]:
     return found
 
 
+# a header in a HEADERS variable: OTEL's `name=value` (comma-separated, the value percent-encoded) or
+# `Name: value` (one a line, ANTHROPIC_CUSTOM_HEADERS)
+_HEADER = re.compile(r"([^\s,:=]+)\s*[:=]\s*([^,\n]+)")
+
+
+def header_values(value: str) -> list[str]:
+    """The credentials in the value of a variable of headers (`OTEL_EXPORTER_OTLP_HEADERS`): the value of each
+    header whose name `looks_secret` (``Authorization=Bearer%20TOKEN``, ``X-Api-Key: KEY``), as written and
+    percent-decoded, and the token after its scheme (``Bearer``, ``Basic``): a client logging a header it
+    sends writes it its own way (``Authorization: Bearer TOKEN``), not as the variable has it."""
+    from urllib.parse import unquote
+
+    found: dict[str, None] = {}
+    for m in _HEADER.finditer(value):
+        if looks_secret(m.group(1)):
+            for text in (m.group(2).strip(), unquote(m.group(2)).strip()):
+                found[text] = None
+                found[text.split()[-1]] = None
+    return list(found)
+
+
 class Redactor:
     """Replaces each secret value with ``[redacted NAME]``; calling it on text without one costs a substring
     search per secret. An empty redactor (no secrets) is falsy and changes nothing."""
@@ -151,6 +176,10 @@ class Redactor:
                 for line in value.splitlines():
                     if len(line.strip()) >= MIN_LENGTH:
                         found.setdefault(line.strip(), f"[redacted {name}]")
+                if name.upper().endswith("HEADERS"):  # (a header's credential, as a client logs it)
+                    for text in header_values(value):
+                        if len(text) >= MIN_LENGTH:
+                            found.setdefault(text, f"[redacted {name}]")
         for name in sorted(urls or {}):
             for text, replacement in url_passwords(name, (urls or {})[name]):
                 found.setdefault(text, replacement)
