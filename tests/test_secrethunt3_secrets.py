@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import FakeAgents
+from conftest import FakeAgents, RunnerProject
 from e2e_helpers import E2E
 
 
@@ -98,3 +98,48 @@ def test_each_header_value_of_a_headers_variable_is_a_secret_of_its_own(
     assert e2e.am().code == 0
     logs = e2e.read(".agentmake/logs/a.1.out") + e2e.read(".agentmake/logs/a.1.err")
     assert "SECRET" not in logs and "[redacted ANTHROPIC_CUSTOM_HEADERS]" in logs, logs
+
+
+def test_an_answer_whose_log_was_redacted_elsewhere_is_still_salvaged(
+    project: RunnerProject, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A JSON log may hold a secret outside the answer (claude's verbose messages or codex's events quoting a
+    command's output, `env`): redacting it leaves the answer as the agent gave it, so a later build whose
+    attempt for the same key was never recorded uses it rather than paying again. An answer that held a
+    secret itself (the log now holds it redacted) is asked again: its text is no longer the agent's."""
+    import json
+    import threading
+
+    from agentmake.model import RunnerSpec
+    from agentmake.plan import Decision
+
+    monkeypatch.setenv("DEPLOY_TOKEN", "tok-SECRET222-fedcba9876543210")
+    calls = project.root / "calls"
+    result = {"type": "result", "subtype": "success", "is_error": False, "total_cost_usd": 0.5}
+    body = (
+        'echo x >> "$CALLS"\n'
+        'printf \'[{"type":"user","content":"env: DEPLOY_TOKEN=%s"},%s]\\n\' "$DEPLOY_TOKEN" "$RESULT"\n'
+    )
+    runner = project.root / "bin" / "verbose-claude"
+    runner.parent.mkdir()
+    runner.write_text("#!/bin/sh\ncat >/dev/null\n" + body)
+    runner.chmod(0o755)
+    project.runners["v"] = RunnerSpec(
+        name="v", command=(str(runner),), base="claude", format="claude-json",
+        env=("DEPLOY_TOKEN", "RESULT", "CALLS"),
+    )  # fmt: skip
+    monkeypatch.setenv("CALLS", str(calls))
+    logs = project.root / ".agentmake" / "logs"
+    for answer, salvaged in (("bonjour", True), ("the token is tok-SECRET222-fedcba9876543210", False)):
+        monkeypatch.setenv("RESULT", json.dumps({**result, "result": answer}))
+        calls.unlink(missing_ok=True)
+        decision = Decision("a", "run", key=f"k-{salvaged}", prompt="x")
+        first = project.executor().execute(project.agent("a", runner="v"), decision, 1, threading.Event())
+        assert first.outcome == "ok", first.message
+        assert "SECRET222" not in (logs / "a.1.out").read_text()  # (the log is redacted)
+        # the answer was never recorded (agentmake died): the next build's first attempt of the same key
+        again = project.executor().execute(project.agent("a", runner="v"), decision, 1, threading.Event())
+        assert again.outcome == "ok", again.message
+        assert again.salvaged is salvaged, (answer, again.message)
+        assert calls.read_text().count("x") == (1 if salvaged else 2), answer
+        assert again.staged["out.md"].read_text() == answer  # (the agent's answer, never a redacted one)

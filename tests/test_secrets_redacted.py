@@ -158,7 +158,8 @@ def test_shell_agents_and_check_commands_output_is_redacted(project: RunnerProje
 
 def test_the_answer_is_kept_as_the_agent_gave_it_but_its_log_is_redacted(project: RunnerProject) -> None:
     """The answer is the agent's work: written as given (agentmake never edits outputs). Its log is
-    redacted; such a log no longer holds the answer as given, so its key file goes (no salvage from it)."""
+    redacted; such a log no longer holds the answer as given, so it is not salvaged from it (its key file
+    stays: a log redacted outside the answer is, test_secrethunt3_secrets)."""
     executor = project.executor()
     decision = Decision("a", "run", key="k1", prompt="x\nFAKE: show-env=ANTHROPIC_API_KEY")
     res = executor.execute(project.agent("a"), decision, 1, threading.Event())
@@ -166,7 +167,10 @@ def test_the_answer_is_kept_as_the_agent_gave_it_but_its_log_is_redacted(project
     assert "ANTHROPIC_API_KEY=fake-anthropic-key" in res.staged["out.md"].read_text()
     logs = project.root / ".agentmake" / "logs"
     assert "ANTHROPIC_API_KEY=[redacted ANTHROPIC_API_KEY]" in (logs / "a.1.out").read_text()
-    assert not (logs / "a.1.key").exists()
+    again = project.executor().execute(project.agent("a"), decision, 1, threading.Event())
+    assert again.outcome == "ok" and not again.salvaged, again.message  # (asked again)
+    assert "ANTHROPIC_API_KEY=fake-anthropic-key" in again.staged["out.md"].read_text()
+    again.staged["out.md"].unlink()
     res.staged["out.md"].unlink()
     assert leaked(project.root, "fake-anthropic-key") == []
     clean = Decision("b", "run", key="k2", prompt="no secret here")  # (a log without one keeps its key)

@@ -5,7 +5,6 @@ process (`_spawn`), what its end says (`_process_verdict`), the output check, an
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import shutil
@@ -117,13 +116,11 @@ class ExecutorBase:
 
     def _redact_logs(self, stem: Path) -> None:
         """The attempt's logs (agent and check command) rewritten without secrets, once its process is gone
-        and its answer was taken from the log as printed. A rewritten ``.out`` no longer holds the answer as
-        the agent gave it, so it is not salvaged later (its key file goes; see `salvage`)."""
+        and its answer was taken from the log as printed. Its key file stays: a secret printed outside the
+        answer (a JSON log's events quoting a command's output) leaves the answer as the agent gave it, still
+        worth salvaging; one whose answer itself was redacted is not salvaged (`salvage`)."""
         name = stem.name
-        if self.redact.redact_file(stem.with_name(name + ".out")):
-            with contextlib.suppress(OSError):
-                stem.with_name(name + ".key").unlink()
-        for suffix in (".err", ".check.out", ".check.err", ".recheck.out", ".recheck.err"):
+        for suffix in (".out", ".err", ".check.out", ".check.err", ".recheck.out", ".recheck.err"):
             self.redact.redact_file(stem.with_name(name + suffix))
 
     def tidy_left(self, task_ids: Iterable[str]) -> None:

@@ -256,6 +256,16 @@ class Redactor:
 
 _SCAN_CHUNK = 1 << 20  # bytes of a log searched for secrets at a time
 
+_MARK = re.compile(r"\[redacted [^\s\]]+\]")
+
+
+def holds_redaction(text: str) -> bool:
+    """Whether `text` (an answer read back from a log) holds what a `Redactor` puts in a secret's place: it
+    is then no longer the text as the agent gave it. (Any variable's name: the environment may have changed
+    since the log was redacted.)"""
+    return "[redacted " in text and _MARK.search(text) is not None
+
+
 NO_REDACTION = Redactor({})
 
 

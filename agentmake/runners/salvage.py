@@ -8,7 +8,8 @@ that name and before it starts. The first attempt of the task in a later run fir
 attempt made for the same key (same prompt, inputs and settings) whose output *proves* it finished and
 succeeded (`parse.delivered`: the result record such a tool prints only at the end, not an error) is judged
 exactly as a fresh answer (written staged, `check`ed) and used instead of asking again; it is recorded with
-the duration of that attempt. Never with -B, which asks for a new answer.
+the duration of that attempt. Never with -B, which asks for a new answer, nor from a log whose answer
+held a secret (`redact`): it keeps that answer redacted, no longer as the agent gave it.
 
 A plain-text runner's output cannot show that it is complete (a killed agent's half answer looks like an
 answer), so its attempt proves it instead: once its process has exited successfully and its answer is judged
@@ -42,6 +43,7 @@ from agentmake.runners.base import ExecutorBase
 from agentmake.runners.capture import read_log, write_private
 from agentmake.runners.invocation import safe_name
 from agentmake.runners.parse import delivered, parse_output
+from agentmake.runners.redact import holds_redaction
 from agentmake.runners.result import AttemptResult
 from agentmake.runners.staging import staged_path
 
@@ -187,6 +189,8 @@ class SalvageAttempts(ExecutorBase):
                 continue
             if len(task.outputs) == 1 and not (parsed.answer or "").strip():
                 continue  # (a multi-output agent's answer is its files: its text may well be empty)
+            if len(task.outputs) == 1 and holds_redaction(parsed.answer or ""):
+                continue  # (the answer held a secret: its log keeps it redacted, not as the agent gave it)
             files = _kept_files(source, task.outputs)
             if files is None:
                 continue
