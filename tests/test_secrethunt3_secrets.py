@@ -143,3 +143,21 @@ def test_an_answer_whose_log_was_redacted_elsewhere_is_still_salvaged(
         assert again.salvaged is salvaged, (answer, again.message)
         assert calls.read_text().count("x") == (1 if salvaged else 2), answer
         assert again.staged["out.md"].read_text() == answer  # (the agent's answer, never a redacted one)
+
+
+def test_a_secret_percent_encoded_in_a_url_is_redacted() -> None:
+    """A key with `/`, `+` or `=` (AWS's secret keys, base64 tokens) as an HTTP client logs it in a query
+    string or form body: percent-encoded (`%2F`, `%2B`, `%3D`; a space as `+` or `%20`)."""
+    from agentmake.runners.redact import Redactor
+
+    secret = "wJalrXUtnFEMI/K7MDENG/bPxRfi+CYEXAMPLEKEY="
+    redact = Redactor({"AWS_SECRET_ACCESS_KEY": secret, "DB_PASSWORD": "correct horse battery"})
+    for shown in (
+        "GET /x?k=wJalrXUtnFEMI%2FK7MDENG%2FbPxRfi%2BCYEXAMPLEKEY%3D HTTP/1.1",
+        "GET /x?k=wJalrXUtnFEMI%2fK7MDENG%2fbPxRfi%2bCYEXAMPLEKEY%3d HTTP/1.1",  # (lower-case hex)
+        "GET /x?k=wJalrXUtnFEMI/K7MDENG/bPxRfi%2BCYEXAMPLEKEY%3D HTTP/1.1",  # (`/` left as it is)
+        "body: password=correct+horse+battery&x=1",
+        "body: password=correct%20horse%20battery&x=1",
+    ):
+        clean = redact(shown)
+        assert "EXAMPLEKEY" not in clean and "horse" not in clean and "[redacted " in clean, clean

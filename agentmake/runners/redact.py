@@ -22,7 +22,8 @@ replacing a "1" or "true" everywhere would mangle the text and hides nothing. Ea
 Each value is also found as a JSON string holds it, for the CLIs that print JSON (claude, codex, gemini): a
 value with a ``"``, ``\\``, control character or non-ASCII letter is escaped there (`json_forms`); and as a
 shell or Python quotes it listing its environment (``export -p``, ``set``, ``print(os.environ)``: a ``$``,
-``'`` or ``\\`` escaped, `quoted_forms`).
+``'`` or ``\\`` escaped, `quoted_forms`); and percent-encoded, as an HTTP client logs a query string or
+a form body (`percent_forms`).
 
 Not redacted: the answer of an agent (the output file): that is the agent's work, which agentmake never edits
 (a shell or multi-output agent writes its files itself, so it could not anyway).
@@ -114,6 +115,20 @@ def quoted_forms(value: str) -> list[str]:
     return list(forms)
 
 
+def percent_forms(value: str) -> list[str]:
+    """How `value` may appear percent-encoded by an HTTP client (a query string, a form body), other than as
+    it is: every reserved character encoded or `/` kept, a space as ``%20`` or ``+``, in upper- and
+    lower-case hex. A value of letters, digits and ``-._~`` has none."""
+    from urllib.parse import quote, quote_plus
+
+    forms: dict[str, None] = {}
+    for f in (quote(value, safe=""), quote(value), quote_plus(value, safe=""), quote_plus(value)):
+        forms[f] = None
+        forms[re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), f)] = None
+    forms.pop(value, None)
+    return list(forms)
+
+
 def url_passwords(name: str, value: str) -> list[tuple[str, str]]:
     """(text, replacement) for each password of a URL in `value` (the variable `name`'s): the password as
     written and percent-decoded (each if at least `MIN_LENGTH` long), and ``user:password@`` of any length
@@ -184,7 +199,7 @@ class Redactor:
             for text, replacement in url_passwords(name, (urls or {})[name]):
                 found.setdefault(text, replacement)
         for text, replacement in list(found.items()):
-            for form in (*json_forms(text), *quoted_forms(text)):
+            for form in (*json_forms(text), *quoted_forms(text), *percent_forms(text)):
                 found.setdefault(form, replacement)
         # longest first: a secret that contains another is replaced whole
         self._pairs = sorted(found.items(), key=lambda p: -len(p[0]))
