@@ -4,6 +4,7 @@
 (`agentmake build list` builds a target called `list`). Options may appear anywhere before `--`; every word
 after it is a target or a VAR=value, never an option or a command, as POSIX tools take it
 (`agentmake -- -notes.md`, `agentmake explain -- -notes.md`, `agentmake -- list` builds a target `list`).
+`agentmake COMMAND --help` tells that command's usage and options; `agentmake --help`, all of them.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ import os
 import re
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from agentmake import __version__, locate
 from agentmake.errors import AgentmakeError, UsageError
@@ -119,54 +121,151 @@ class _Parser(argparse.ArgumentParser):
         return out
 
 
-def _parser() -> _Parser:
-    epilog = "commands:\n" + "\n".join(f"  {name:<9} {text}" for name, text in COMMANDS.items())
-    epilog += (
-        "\n\n'--' ends the options: every word after it is a target or VAR=value (agentmake -- -notes.md)."
-    )
+_BUILDS = ("build", "report", "watch")
+
+
+@dataclass(frozen=True)
+class _Option:
+    """One option: its flags, the commands it serves (None: every command), so that `agentmake COMMAND
+    --help` lists that command's own, its help, and a command's own help for it where it does something
+    else there (`clean -n`)."""
+
+    flags: tuple[str, ...]
+    commands: tuple[str, ...] | None
+    help: str
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    help_for: dict[str, str] = field(default_factory=dict)
+
+
+_OPTIONS = (
+    _Option(
+        ("-f", "--file"),
+        None,
+        "the Agentfile (default: DIR/Agentfile)",
+        {"dest": "agentfile", "metavar": "FILE"},
+        {"init": "write the Agentfile at FILE, its prompt and note in FILE's directory"},
+    ),
+    _Option(("-C", "--directory"), None, "run in DIR", {"metavar": "DIR", "default": "."}),
+    _Option(("-j", "--jobs"), _BUILDS, "tasks at once", {"type": int, "metavar": "N"}),
+    _Option(
+        ("-k", "--keep-going"),
+        _BUILDS,
+        "keep building what does not need a failure; reports are written partial (with what they lack)",
+        {"action": "store_true"},
+    ),
+    _Option(
+        ("-n", "--dry-run"),
+        ("build", "report", "clean"),
+        "show what would run, run nothing",
+        {"action": "store_true"},
+        {"clean": "say what it would remove (and end), remove nothing, end nothing"},
+    ),
+    _Option(
+        ("-B", "--always-make"),
+        _BUILDS,
+        "rebuild everything selected (watch: in its first build)",
+        {"dest": "force", "action": "store_true"},
+        {
+            "build": "rebuild everything selected",
+            "report": "rebuild everything selected",
+            "watch": "rebuild everything selected in the first build",
+        },
+    ),
+    _Option(
+        ("-q", "--question"),
+        ("build", "report"),
+        "run nothing; exit 1 if anything is stale",
+        {"action": "store_true"},
+    ),
+    _Option(
+        ("-s", "--silent"),
+        (*_BUILDS, "check"),
+        "print only failures and the summary line",
+        {"action": "store_true"},
+        {"check": "print only errors and warnings, not the summary line"},
+    ),
+    _Option(
+        ("-v", "--verbose"),
+        (*_BUILDS, "list"),
+        "stream what agents print ([task] lines) and say more",
+        {"action": "store_true"},
+        {"list": "say more"},
+    ),
+    _Option(
+        ("--budget",),
+        _BUILDS,
+        "stop starting LLM tasks at this recorded spend",
+        {"type": float, "metavar": "USD"},
+    ),
+    _Option(("--json",), ("status",), "status: machine-readable output", {"action": "store_true"}),
+    _Option(("--format",), ("graph",), "graph: output format", {"choices": ("text", "dot", "mermaid")}),
+    _Option(("--cache",), ("clean",), "clean: also empty the result cache", {"action": "store_true"}),
+    _Option(("--leftovers",), ("clean",), "clean: only leftovers of tasks gone", {"action": "store_true"}),
+)
+# what each command takes after its name, for its usage line
+_OPERANDS = {
+    "build": "[TARGET...] [VAR=value...]",
+    "report": "[NAME...] [VAR=value...]",
+    "check": "[VAR=value...]",
+    "list": "[VAR=value...]",
+    "init": "",
+    "status": "[TARGET...] [VAR=value...]",
+    "graph": "[TARGET...] [VAR=value...]",
+    "explain": "TARGET... [VAR=value...]",
+    "clean": "[TARGET...] [VAR=value...]",
+    "watch": "[TARGET...] [VAR=value...]",
+}
+_HELP = "show this help (after a command: that command's own) and exit"
+
+
+def _parser(command: str | None = None) -> _Parser:
+    """The parser of every command's options (`command` None), or one only to print `command`'s help:
+    its usage, what it does and the options it takes."""
+    if command is None:
+        epilog = "commands:\n" + "\n".join(f"  {name:<9} {text}" for name, text in COMMANDS.items())
+        epilog += (
+            "\n\n'--' ends the options: every word after it is a target or VAR=value"
+            " (agentmake -- -notes.md).\n`agentmake COMMAND --help` tells that command's options."
+        )
+        usage = "agentmake [options] [COMMAND] [TARGET...] [VAR=value...]"
+        description = "make, rebuilt for AI agents: build the targets of an Agentfile."
+    else:
+        name = "[build]" if command == "build" else command  # (`agentmake TARGET` builds too)
+        usage = f"agentmake {name} [options] {_OPERANDS[command]}".rstrip()
+        description, epilog = COMMANDS[command] + ".", "'--' ends the options: every word after it is a "
+        epilog += (
+            f"target or VAR=value (agentmake {'' if command == 'build' else command + ' '}-- -notes.md)."
+        )
+        if command == "init":
+            epilog = ""
     p = _Parser(
-        prog="agentmake",
-        usage="agentmake [options] [COMMAND] [TARGET...] [VAR=value...]",
-        description="make, rebuilt for AI agents: build the targets of an Agentfile.",
+        prog="agentmake" if command is None else f"agentmake {command}",
+        usage=usage,
+        description=description,
         epilog=epilog,
         formatter_class=_HelpFormatter,
+        add_help=False,
     )
-    p.add_argument(
-        "words", nargs="*", metavar="TARGET", help="targets, VAR=value overrides, or a command first"
-    )
-    p.add_argument(
-        "-f", "--file", dest="agentfile", metavar="FILE", help="the Agentfile (default: DIR/Agentfile)"
-    )
-    p.add_argument("-C", "--directory", metavar="DIR", default=".", help="run in DIR")
-    p.add_argument("-j", "--jobs", type=int, metavar="N", help="tasks at once")
-    p.add_argument(
-        "-k",
-        "--keep-going",
-        action="store_true",
-        help="keep building what does not need a failure; reports are written partial (with what they lack)",
-    )
-    p.add_argument("-n", "--dry-run", action="store_true", help="show what would run, run nothing")
-    p.add_argument(
-        "-B",
-        "--always-make",
-        dest="force",
-        action="store_true",
-        help="rebuild everything selected (watch: in its first build)",
-    )
-    p.add_argument("-q", "--question", action="store_true", help="run nothing; exit 1 if anything is stale")
-    p.add_argument("-s", "--silent", action="store_true", help="print only failures and the summary line")
-    p.add_argument(
-        "-v", "--verbose", action="store_true", help="stream what agents print ([task] lines) and say more"
-    )
-    p.add_argument(
-        "--budget", type=float, metavar="USD", help="stop starting LLM tasks at this recorded spend"
-    )
-    p.add_argument("--json", action="store_true", help="status: machine-readable output")
-    p.add_argument("--format", choices=("text", "dot", "mermaid"), help="graph: output format")
-    p.add_argument("--cache", action="store_true", help="clean: also empty the result cache")
-    p.add_argument("--leftovers", action="store_true", help="clean: only leftovers of tasks gone")
-    p.add_argument("--version", action="version", version=f"agentmake {__version__}")
+    if command is None:
+        p.add_argument(
+            "words", nargs="*", metavar="TARGET", help="targets, VAR=value overrides, or a command first"
+        )
+    p.add_argument("-h", "--help", action="store_true", help=_HELP)
+    for option in _OPTIONS:
+        if command is None:
+            p.add_argument(*option.flags, help=option.help, **option.kwargs)
+        elif option.commands is None or command in option.commands:
+            # (its own help: no "clean: " before what --cache does)
+            text = option.help_for.get(command, option.help.removeprefix(f"{command}: "))
+            p.add_argument(*option.flags, help=text, **option.kwargs)
+    if command is None:
+        p.add_argument("--version", action="version", version=f"agentmake {__version__}")
     return p
+
+
+def command_help(command: str | None) -> str:
+    """The text `agentmake [COMMAND] --help` prints."""
+    return _parser(command).format_help()
 
 
 def parse(argv: Sequence[str]) -> tuple[str, argparse.Namespace, object]:
@@ -187,6 +286,12 @@ def parse(argv: Sequence[str]) -> tuple[str, argparse.Namespace, object]:
     command = "build"
     if words and words[0] in COMMANDS:
         command = words.pop(0)
+        if ns.help:  # (before the checks below: `agentmake explain --help` needs no TARGET)
+            sys.stdout.write(command_help(command))
+            raise SystemExit(0)
+    if ns.help:
+        sys.stdout.write(command_help(None))
+        raise SystemExit(0)
     words += operands
     targets: list[str] = []
     overrides: dict[str, str] = {}
