@@ -228,6 +228,28 @@ def _left_list(lines: list[str], opened: int, line: int) -> bool:
     return any(t.strip() and not t.lstrip().startswith("#") and indent(t) <= base for t in lines[opened:line])
 
 
+def _tab_hint(lines: list[str], line: int) -> str | None:
+    """For an indentation error at `line`: when its block (from the unindented line above it) indents some
+    lines with a tab and others with spaces, say which line has the tab. A tab counts as 8 columns, whatever
+    width an editor shows it at, so such a block reads as misaligned though it looks aligned."""
+    start = line
+    while start > 1:
+        text = lines[start - 2] if start - 2 < len(lines) else ""
+        start -= 1
+        if text.strip() and not text[0].isspace() and not text.startswith("#"):
+            break
+    lead = {
+        n: text[: len(text) - len(text.lstrip(" \t\f"))]
+        for n, text in enumerate(lines[start - 1 : line], start)
+        if text.strip() and not text.lstrip().startswith("#")
+    }
+    tabbed = [n for n, blanks in lead.items() if "\t" in blanks]
+    if not tabbed or not any(" " in blanks for blanks in lead.values()):
+        return None
+    which = "this line is" if line in tabbed else f"line {tabbed[-1]} is"
+    return f"{which} indented with a tab (8 columns), others with spaces: indent with spaces only"
+
+
 def _expected(names: set[str]) -> list[str]:
     """Human words for the terminals in `names` (anything else is dropped)."""
     out: list[str] = []
@@ -281,17 +303,19 @@ def parse_text(text: str, filename: str, strict: bool = False) -> list[Statement
             _store(text, statements, warm)
     except AgentfileError as e:  # from the indenter
         line, col = (e.loc.line, e.loc.col) if e.loc else (1, 1)
-        raise err(e.message, line, col) from None
+        raise err(e.message, line, col, hint=_tab_hint(lines, line)) from None
     except UnexpectedToken as e:
         tok = e.token
         exp = _state_expected(e)
         line, col = (tok.line or 1), (tok.column or 1)
         if tok.type == "_INDENT":
+            line = tok.end_line or line
             raise err(
                 "unexpected indentation",
-                tok.end_line or line,
+                line,
                 len(str(tok)) + 1,
-                hint="only the lines of a block are indented, under a `kind NAME:` header",
+                hint=_tab_hint(lines, line)
+                or "only the lines of a block are indented, under a `kind NAME:` header",
             ) from None
         if "RPAR" in exp and tok.type in ("_DEDENT", "$END"):
             opened = getattr(parser.options.postlex, "open_tok", None)
