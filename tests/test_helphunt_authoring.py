@@ -53,3 +53,36 @@ def test_a_tab_in_another_block_is_not_blamed(tmp_path: Path, capsys: pytest.Cap
     text = "agent a:\n\toutputs = o\n\trun = y\nagent b:\n        outputs = p\n    run = y\n"
     out = check(tmp_path, capsys, text)
     assert out[0].startswith("Agentfile:6:5: error:") and not any("with a tab" in line for line in out), out
+
+
+BODY = "\n    outputs = o\n    run = y\n"
+
+
+@pytest.mark.parametrize(
+    ("header", "col", "name", "spelling"),
+    [
+        ("agent my agent:", 7, "my agent", "`agent my_agent:`"),
+        ("agent my.agent:", 7, "my.agent", "`agent my_agent:`"),
+        ("agent 1st:", 7, "1st", "`agent _1st:`"),
+        ("report my report:  # the digest", 8, "my report", "`report my_report:`"),
+        ("agent é:", 7, "é", None),
+    ],
+)
+def test_a_block_name_that_is_no_name_says_what_a_name_is(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], header: str, col: int, name: str, spelling: str | None
+) -> None:
+    """`agent my agent:` said "expected ':' at the end of the block header" (the colon is there), and
+    `agent 1st:` "unexpected '1st:'", expecting a `key = value` line."""
+    out = check(tmp_path, capsys, header + BODY)
+    kind = header.split()[0]
+    assert out[0] == f"Agentfile:1:{col}: error: {kind} name {name!r} is not a valid name", out
+    assert out[2] == " " * (3 + col) + "^", out
+    rule = "a name is one word of letters, digits, '_' and '-', not starting with a digit or '-'"
+    assert out[-1] == (rule + f": {spelling}" if spelling else rule), out
+
+
+def test_a_header_without_its_colon_is_still_told_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = check(tmp_path, capsys, "agent my_agent" + BODY)
+    assert out[0] == "Agentfile:1:15: error: expected ':' at the end of the block header", out

@@ -228,6 +228,24 @@ def _left_list(lines: list[str], opened: int, line: int) -> bool:
     return any(t.strip() and not t.lstrip().startswith("#") and indent(t) <= base for t in lines[opened:line])
 
 
+_HEADER = re.compile(r"((?:agent|report|runner)[\t\f ]+)([^:#]*?)[\t\f ]*:[\t\f ]*(?:#.*)?")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+
+
+def _bad_name(line_text: str) -> tuple[str, int, str] | None:
+    """When `line_text` is a block header whose name is no NAME (`agent my agent:`, `agent 1st:`), the
+    message, the name's column and a hint giving the rule and a name that follows it; else None."""
+    m = _HEADER.fullmatch(line_text)
+    if m is None or not m[2] or _NAME.fullmatch(m[2]):
+        return None
+    kind, name = m[1].rstrip(), m[2]
+    hint = "a name is one word of letters, digits, '_' and '-', not starting with a digit or '-'"
+    fixed = re.sub(r"[^A-Za-z0-9_-]+", "_", name)
+    if fixed.strip("_-"):  # (a name of other letters alone, `é`, has no such spelling to offer)
+        hint += f": `{kind} {fixed if _NAME.fullmatch(fixed) else '_' + fixed}:`"
+    return f"{kind} name {name!r} is not a valid name", len(m[1]) + 1, hint
+
+
 def _tab_hint(lines: list[str], line: int) -> str | None:
     """For an indentation error at `line`: when its block (from the unindented line above it) indents some
     lines with a tab and others with spaces, say which line has the tab. A tab counts as 8 columns, whatever
@@ -308,6 +326,9 @@ def parse_text(text: str, filename: str, strict: bool = False) -> list[Statement
         tok = e.token
         exp = _state_expected(e)
         line, col = (tok.line or 1), (tok.column or 1)
+        bad = _bad_name(lines[line - 1]) if 0 < line <= len(lines) else None
+        if bad is not None:
+            raise err(bad[0], line, bad[1], hint=bad[2]) from None
         if tok.type == "_INDENT":
             line = tok.end_line or line
             raise err(
@@ -397,6 +418,9 @@ def parse_text(text: str, filename: str, strict: bool = False) -> list[Statement
         raise err(f"unexpected {_describe(tok)}", line, col, _expected(exp)) from None
     except UnexpectedCharacters as e:
         line, col = e.line, e.column
+        bad = _bad_name(lines[line - 1]) if 0 < line <= len(lines) else None
+        if bad is not None:
+            raise err(bad[0], line, bad[1], hint=bad[2]) from None
         pos = e.pos_in_stream or 0
         ch = text[pos] if pos < len(text) else ""
         if ch == '"':
