@@ -251,8 +251,8 @@ def check_warnings(af: Agentfile) -> list[str]:
     """What `check` points out that is not an error: a misspelt setting taken as a variable
     (`setting_typos`), agents on gemini with no model (its `auto` router makes extra calls, paid for:
     RUNNERS.md says to pin one), and LLM agents given a model that their runner has no `model_flag` to pass
-    (the CLI never sees it: it is not part of their keys either), and runners whose program is not found
-    (`missing_programs`)."""
+    (the CLI never sees it: it is not part of their keys either), and runners and `check` commands whose
+    program is not found (`missing_programs`, `missing_check_programs`)."""
     from agentmake.runners.presets import preset_of
 
     unpinned: list[str] = []
@@ -281,7 +281,7 @@ def check_warnings(af: Agentfile) -> list[str]:
                 f"runner {runner.name}: its command passes {', '.join('$' + n for n in named)} as written (it"
                 f" runs without a shell): to give the agent a variable, name it in `env = {' '.join(named)}`"
             )
-    return warnings + missing_programs(af)
+    return warnings + missing_programs(af) + missing_check_programs(af)
 
 
 def missing_programs(af: Agentfile) -> list[str]:
@@ -315,6 +315,49 @@ def missing_programs(af: Agentfile) -> list[str]:
                 f"runner {name}: {program} is not found on PATH, and every task of {', '.join(specs)} would"
                 f" fail: install {program} or fix PATH"
             )
+    return warnings
+
+
+# the program a shell command starts with, when it is a plain word (`jq . {output}`, `jsn`): not a
+# placeholder, an assignment (`X=1 cmd`), a quoted or expanded word
+_PROGRAM = re.compile(r"[\t ]*([A-Za-z0-9_./+@%-]+)(?=[\t\n ;&|<>)]|\Z)")
+
+
+def missing_check_programs(af: Agentfile) -> list[str]:
+    """The agents whose `check` command starts with a program that is neither on PATH nor (a path) in the
+    project, nor a shell builtin: the check cannot run (exit 127), so each task pays for its agent's answer,
+    then fails, at every build. `check = jsn`, `check = JSON` and a quoted `check = "json"` are all such
+    commands, not the JSON check: the warning says so. A warning, as `missing_programs`: PATH may differ."""
+    import difflib
+    import shutil
+
+    from agentmake.runners.invocation import _SH_WORDS
+
+    warnings = []
+    for agent in af.agents.values():
+        command = agent.check.command if agent.check is not None and agent.check.kind == "command" else None
+        m = _PROGRAM.match(command or "")
+        if command is None or m is None or m[1] in _SH_WORDS:
+            continue
+        program = m[1]
+        if "/" in program:  # (run from the project directory, as the check runs)
+            path = Path(program)
+            found = os.access(path if path.is_absolute() else af.root / path, os.X_OK)
+        else:
+            found = shutil.which(program) is not None
+        if found:
+            continue
+        where = " on PATH" if "/" not in program else " (or cannot be executed)"
+        paid = "run" if agent.is_shell else "pay for an answer"
+        text = f"{agent.name}: its check command's program {program} is not found{where}, so each of its"
+        text += f" tasks would {paid}, then fail"
+        if command.strip() == program and difflib.get_close_matches(program.lower(), ["json"], cutoff=0.6):
+            text += (
+                ": for the JSON check write `check = json` (bare, lower case: any other value is a command)"
+            )
+        else:
+            text += f": install {program} or fix the check"
+        warnings.append(text)
     return warnings
 
 
