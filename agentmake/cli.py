@@ -315,6 +315,11 @@ def parse(argv: Sequence[str]) -> tuple[str, argparse.Namespace, object]:
         raise UsageError(f"-j must be at least 1, not {ns.jobs}")
     if ns.budget is not None and not 0 <= ns.budget < float("inf"):  # (as `budget =` in an Agentfile)
         raise UsageError(f"--budget must be a non-negative amount, not {ns.budget}")
+    if ns.agentfile and ns.agentfile.endswith(("/", os.sep)):  # (Path() drops it: `init` made a file there)
+        raise UsageError(
+            f"-f {ns.agentfile}: a directory (it ends in '/'); -f names the Agentfile"
+            f" (-f {ns.agentfile}Agentfile), -C a directory (-C {ns.agentfile})"
+        )
     directory = locate.project_directory(ns.directory, ns.agentfile)
     if not directory.is_dir():
         raise UsageError(f"-C {ns.directory}: no such directory")

@@ -93,3 +93,16 @@ def test_console_script_clean_help(tmp_path: Path) -> None:
     )  # fmt: skip
     assert run.returncode == 0 and run.stderr == ""
     assert "--leftovers" in run.stdout and "--budget" not in run.stdout
+
+
+@pytest.mark.parametrize("command", ["init", "check", "build"])
+def test_f_ending_in_a_slash_is_a_directory_not_an_agentfile(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    """`agentmake init -f new/` wrote the starter Agentfile as a file named `new` (Path() drops the slash)."""
+    assert main(["-C", str(tmp_path), command, "-f", "new/"]) == 2
+    assert capsys.readouterr().err == (
+        "agentmake: error: -f new/: a directory (it ends in '/'); -f names the Agentfile (-f new/Agentfile),"
+        " -C a directory (-C new/)\n"
+    )
+    assert list(tmp_path.iterdir()) == []
