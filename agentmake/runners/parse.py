@@ -188,15 +188,53 @@ def parse_codex_jsonl(stdout: str, stderr: str) -> Parsed:
     return Parsed(answer=answer, tokens_in=_sum(tin), tokens_out=_sum(tout))
 
 
+def _gemini_stream(events: list[Any]) -> Parsed:
+    """`gemini -o stream-json`: JSONL events, the answer in the assistant's `message` events (deltas, joined),
+    then a `result` event: `status` "success" or "error" (with `error{type, message}`), and `stats` whose
+    `input_tokens` is every prompt token and `output_tokens` the candidates' (gemini-cli's
+    StreamJsonFormatter). Without a result the stream was cut short: a failure."""
+    parts: list[str] = []
+    result: dict[str, Any] | None = None
+    for ev in events:
+        if not isinstance(ev, dict):
+            continue
+        if (
+            ev.get("type") == "message"
+            and ev.get("role") == "assistant"
+            and isinstance(ev.get("content"), str)
+        ):
+            parts.append(ev["content"])
+        elif ev.get("type") == "result":
+            result = ev
+    if result is None:
+        return Parsed(is_error=True, error="gemini's stream ended without a result event")
+    stats: dict[str, Any] = result["stats"] if isinstance(result.get("stats"), dict) else {}
+    tokens_in, tokens_out = _int(stats.get("input_tokens")), _int(stats.get("output_tokens"))
+    if result.get("status") != "success":
+        err = result.get("error")
+        msg = err.get("message") if isinstance(err, dict) else None
+        error = msg if isinstance(msg, str) else "gemini reported an error"
+        return Parsed(is_error=True, error=error, tokens_in=tokens_in, tokens_out=tokens_out)
+    return Parsed(answer="".join(parts), tokens_in=tokens_in, tokens_out=tokens_out)
+
+
+def _is_gemini_event(value: Any) -> bool:
+    return isinstance(value, dict) and value.get("type") in ("init", "message", "result")
+
+
 def parse_gemini_json(stdout: str, stderr: str) -> Parsed:
-    """`gemini -o json`: `{response, stats}` on stdout; an API error is `{error:{...}}` on stderr."""
+    """`gemini -o json`: `{response, stats}` on stdout; an API error is `{error:{...}}` on stderr. Also
+    `gemini -o stream-json` (`_gemini_stream`), told apart by its events' `type`."""
+    values = list(json_values(stdout))
+    if any(_is_gemini_event(v) for v in values):
+        return _gemini_stream(values)
     for value in json_values(stderr):
         if isinstance(value, dict) and isinstance(value.get("error"), dict):
             err = value["error"]
             msg = err.get("message") if isinstance(err.get("message"), str) else "gemini reported an error"
             code = err.get("code")
             return Parsed(is_error=True, error=msg, status=code if isinstance(code, int) else None)
-    for value in json_values(stdout):
+    for value in values:
         if not isinstance(value, dict):
             continue
         if isinstance(value.get("error"), dict):
@@ -254,13 +292,18 @@ def parse_output(fmt: str, stdout: str, stderr: str) -> Parsed:
 
 def _finished(fmt: str, stdout: str) -> bool:
     """Whether `stdout` holds the record a tool prints only once it has finished: claude's result object,
-    codex's `turn.completed`, gemini's response object, llm's whole response array. Plain text never does."""
+    codex's `turn.completed`, gemini's response object (or stream-json result event), llm's whole response
+    array. Plain text never does."""
     if fmt == "claude-json":
         return bool(_claude_results(stdout))
     for value in json_values(stdout):
         if fmt == "codex-jsonl" and isinstance(value, dict) and value.get("type") == "turn.completed":
             return True
-        if fmt == "gemini-json" and isinstance(value, dict) and "response" in value:
+        if (
+            fmt == "gemini-json"
+            and isinstance(value, dict)
+            and ("response" in value or value.get("type") == "result")
+        ):
             return True
         if fmt == "llm-json" and isinstance(value, list):
             return True

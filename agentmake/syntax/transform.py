@@ -360,9 +360,9 @@ def _implied_format(spec: RunnerSpec, presets: Mapping[str, RunnerSpec], own_com
     (the answer, and its tokens), not as `text` (the whole record, prompt included, as the output). A
     claude, codex or gemini runner that sets its own command (`own_command`) is read the way that command
     has the CLI print: `claude -p` without `--output-format json|stream-json`, `codex exec` without
-    `--json` and `gemini` without `-o json` print the answer alone, which read as JSON was a failure, and
-    every retry of it was paid for again. A wrapper program keeps its preset's format unless its command
-    names an output format. (gemini's `stream-json` has no parser here: its format stays.)"""
+    `--json` and `gemini` without `-o json|stream-json` print the answer alone, which read as JSON was a
+    failure, and every retry of it was paid for again. A wrapper program keeps its preset's format unless
+    its command names an output format."""
     preset, argv = rests_on(spec, presets), spec.command
     if preset == "llm" and spec.format == "text" and "--json" in argv:
         return "llm-json"
@@ -379,7 +379,7 @@ def _implied_format(spec: RunnerSpec, presets: Mapping[str, RunnerSpec], own_com
     if preset == "codex":
         return "codex-jsonl" if "--json" in argv else "text" if cli else spec.format
     shown = _flag_value(argv, ("-o", "--output-format"))
-    if shown == "json":
+    if shown in ("json", "stream-json"):
         return "gemini-json"
     return "text" if shown == "text" or (cli and shown is None) else spec.format
 

@@ -8,7 +8,7 @@ does (stdin until EOF, combined with a prompt argument the real tool's way; code
 input from stdin...` on stderr), and answers in the real output shapes: claude `--output-format json|text|stream-json` result objects (`type`, `subtype`,
 `is_error`, `result`, `total_cost_usd`, `usage`, `session_id`, `duration_ms`, ...; in verbose mode, `--verbose`
 or `"verbose": true` in its settings.json, `json` is an array of the session's messages, the result last), codex `--json` JSONL
-events, gemini `-o json` `{session_id, response, stats}`, llm text or `--json` arrays, ollama text. Like the
+events, gemini `-o json` `{session_id, response, stats}` or `-o stream-json` JSONL events, llm text or `--json` arrays, ollama text. Like the
 real claude, codex and gemini it answers only when logged in: a key in the environment (ANTHROPIC_API_KEY,
 OPENAI_API_KEY, GEMINI_API_KEY, ...) or a credentials file in its config directory (`CREDENTIALS`).
 Facts: /work/shared/RUNNERS.md.
@@ -387,6 +387,18 @@ def fail(cli: str, code: str, opts: dict, out) -> int:
             err_obj = {"error": {"type": "Error", "message": f"[API Error: {msg}]", "code": status}}
             print(json.dumps(err_obj, indent=2), file=err)
             return (status or 1) % 256
+        if opt(opts, "-o", "--output-format") == "stream-json":
+            # (gemini-cli's handleError in stream-json mode: a result event with status "error" on stdout,
+            # then the same exit code as in json mode)
+            model = opt(opts, "-m", "--model") or "gemini-2.5-pro"
+            for event in gemini_stream_start(model, ""):
+                out(json.dumps(event))
+            stats = {"total_tokens": 0, "input_tokens": 0, "output_tokens": 0, "cached": 0, "input": 0,
+                     "duration_ms": 0, "tool_calls": 0}  # fmt: skip
+            error = {"type": "Error", "message": f"[API Error: {msg}]"}
+            out(json.dumps({"type": "result", "timestamp": now_iso(), "status": "error", "error": error,
+                            "stats": stats}))  # fmt: skip
+            return (status or 1) % 256
         print(f"Error when talking to Gemini API {msg}", file=err)
         return 1
     if cli == "ollama" and code in ("401", "noauth"):
@@ -396,6 +408,16 @@ def fail(cli: str, code: str, opts: dict, out) -> int:
         return 0
     print(msg, file=err)
     return 1
+
+
+def now_iso() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+
+
+def gemini_stream_start(model: str, prompt: str) -> list[dict]:
+    """The events gemini `-o stream-json` prints before any answer: init, then the user's message."""
+    init = {"type": "init", "timestamp": now_iso(), "session_id": str(uuid.uuid4()), "model": model}
+    return [init, {"type": "message", "timestamp": now_iso(), "role": "user", "content": prompt}]
 
 
 def result_obj(
@@ -591,6 +613,19 @@ def succeed(cli: str, opts: dict, prompt: str, text: str, denials: list[str], ou
                 "files": {},
             }
             out(json.dumps({"session_id": str(uuid.uuid4()), "response": text, "stats": stats}, indent=2))
+        elif opt(opts, "-o", "--output-format") == "stream-json":
+            # (gemini-cli's StreamJsonFormatter: JSONL events, the answer in assistant message deltas, then
+            # a result event whose stats add up every model's tokens; `input_tokens` is the whole prompt)
+            model = opt(opts, "-m", "--model") or "gemini-2.5-pro"
+            half = len(text) // 2
+            for event in gemini_stream_start(model, prompt):
+                out(json.dumps(event))
+            for part in (text[:half], text[half:]):
+                out(json.dumps({"type": "message", "timestamp": now_iso(), "role": "assistant",
+                                "content": part, "delta": True}))  # fmt: skip
+            stats = {"total_tokens": tin + tout, "input_tokens": tin, "output_tokens": tout, "cached": 0,
+                     "input": tin, "duration_ms": 1234, "tool_calls": 0}  # fmt: skip
+            out(json.dumps({"type": "result", "timestamp": now_iso(), "status": "success", "stats": stats}))
         else:
             out(text)
         return 0
