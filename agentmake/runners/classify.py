@@ -1,7 +1,8 @@
 """Decide what a failed attempt means: worth retrying later, or fatal (retrying cannot help), and why.
 
 Rules from /work/shared/RUNNERS.md: 429/529/5xx/overload/rate limit/"waiting for network"/"database is locked"
-are retried later; 401/403, "Not logged in", "Invalid API key", quota and billing errors are fatal, as are
+are retried later; 401/403, "Not logged in", "Invalid API key", quota and billing errors (a subscription's
+usage limit too: it resets in hours) are fatal, as are
 gemini exit codes 41/42/52/55 (its other codes, 44/53/54/130, are retried and named), a command line the CLI's
 own parser refused (codex and llm: exit 2; claude, ollama: the parser's message) and a command that does not
 exist. Shell agents are judged on their exit code only (their output is the user's, not an API's). A runner
@@ -25,8 +26,13 @@ _AUTH = re.compile(
     r"|unauthori[sz]ed|no key found|please run /login|please set an auth method|need to be signed in",
     re.I,
 )
+# (also a subscription's usage window spent, which resets in hours, not seconds: claude's "You've hit your
+# limit · resets 1pm" / "... session limit ..." / "Claude AI usage limit reached|<time>", codex's "You've hit
+# your usage limit ... try again in 2 hours"; each comes as a 429, but a retry in seconds meets it again)
 _QUOTA = re.compile(
-    r"quota exceeded|insufficient_quota|exceeded your current quota|billing|credit balance", re.I
+    r"quota exceeded|insufficient_quota|exceeded your current quota|billing|credit balance"
+    r"|you['’]ve hit your (?:\w+ )?limit|usage limit reached",
+    re.I,
 )
 # (a quota's id spells it in one word: Gemini's `GenerateRequestsPerMinutePerProjectPerModel-FreeTier`)
 _PER_PERIOD = re.compile(r"per ?(minute|second)", re.I)

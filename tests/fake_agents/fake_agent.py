@@ -19,7 +19,8 @@ take the rest of the line):
     FAKE: label=NAME          name used in FAKE_AGENT_LOG (default: a hash of the prompt)
     FAKE: sleep=SECONDS       wait before answering
     FAKE: fail=CODE [times=N] fail like the real CLI; CODE is an HTTP status (429, 529, 500, 503, 401,
-                              403) or noauth, quota, dblock, network (codex: "waiting for network" forever).
+                              403) or noauth, quota, usage-limit (claude, codex: a subscription's
+                              window spent), dblock, network (codex: "waiting for network" forever).
                               With times=N only the first N invocations of this exact prompt fail (counted
                               in the directory $FAKE_AGENT_STATE; without it, every invocation fails).
                               times=N bounds every fault of the prompt alike (fail, exit, hang, is_error,
@@ -253,6 +254,8 @@ FAILURES = {  # cli -> code -> message (the real tools' wording)
         "403": 'API Error: 403 {"type":"error","error":{"type":"permission_error","message":"Forbidden"}}',
         "noauth": "Not logged in · Please run /login",
         "quota": "Credit balance is too low",
+        # (a subscription's 5-hour or weekly window is spent: anthropics/claude-code#79765, slopus/happy#465)
+        "usage-limit": "You've hit your limit · resets 1pm (Europe/Lisbon)",
     },
     "codex": {
         "429": "exceeded retry limit, last status: 429 Too Many Requests",
@@ -264,6 +267,8 @@ FAILURES = {  # cli -> code -> message (the real tools' wording)
         "noauth": "Not logged in: run `codex login`",
         "quota": "Quota exceeded. Check your plan and billing details.",
         "dblock": "error returned from database: (code: 5) database is locked",
+        # (a ChatGPT plan's usage window is spent: codex's UsageLimitReachedError)
+        "usage-limit": "You've hit your usage limit. Upgrade to Pro (https://chatgpt.com/explore/pro) or try again in 2 hours 5 minutes.",
     },
     "gemini": {
         "429": "Resource exhausted. Please try again later.",
@@ -354,7 +359,7 @@ def refresh_login(cli: str) -> None:
 
 def fail(cli: str, code: str, opts: dict, out) -> int:
     msg = FAILURES[cli].get(code) or f"Error: {code} unexpected failure"
-    status = int(code) if code.isdigit() else {"quota": 429, "noauth": 401}.get(code)
+    status = int(code) if code.isdigit() else {"quota": 429, "usage-limit": 429, "noauth": 401}.get(code)
     err = sys.stderr
     if cli == "claude":
         if opt(opts, "--output-format") == "json":
