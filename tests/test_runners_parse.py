@@ -34,7 +34,8 @@ def test_claude_without_result_object_is_an_error() -> None:
     assert p.is_error and p.error == "Error: something broke"
 
 
-def test_codex_sums_usage_and_takes_last_message() -> None:
+def test_codex_takes_last_usage_and_last_message() -> None:
+    # (turn.completed's usage is the thread's running total: the last one is what the exec spent)
     events = [
         {"type": "item.completed", "item": {"type": "agent_message", "text": "first"}},
         {"type": "turn.completed", "usage": {"input_tokens": 4, "output_tokens": 1}},
@@ -42,7 +43,7 @@ def test_codex_sums_usage_and_takes_last_message() -> None:
         {"type": "turn.completed", "usage": {"input_tokens": 6, "output_tokens": 2}},
     ]
     p = parse_output("codex-jsonl", "\n".join(json.dumps(e) for e in events), "")
-    assert (p.answer, p.tokens_in, p.tokens_out, p.is_error) == ("second", 10, 3, False)
+    assert (p.answer, p.tokens_in, p.tokens_out, p.is_error) == ("second", 6, 2, False)
 
 
 def test_gemini_error_on_stderr_wins() -> None:

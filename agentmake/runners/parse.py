@@ -157,12 +157,14 @@ def relative_denial(root: Path, denial: str) -> str:
 
 
 def parse_codex_jsonl(stdout: str, stderr: str) -> Parsed:
-    """`codex exec --json`: the last completed `agent_message` is the answer; `turn.failed` fails it."""
+    """`codex exec --json`: the last completed `agent_message` is the answer; `turn.failed` fails it. The
+    tokens are the last `turn.completed`'s: its `usage` is the thread's running total (codex fills it from
+    its last `total_token_usage`), so adding up several turns' would count the first ones again."""
     answer: str | None = None
     errors: list[str] = []
     failed = False
-    tin: list[int | None] = []
-    tout: list[int | None] = []
+    tin: int | None = None
+    tout: int | None = None
     for ev in json_values(stdout):
         if not isinstance(ev, dict):
             continue
@@ -174,8 +176,7 @@ def parse_codex_jsonl(stdout: str, stderr: str) -> Parsed:
             elif item.get("type") == "error" and isinstance(item.get("message"), str):
                 errors.append(item["message"])
         elif kind == "turn.completed" and isinstance(ev.get("usage"), dict):
-            tin.append(_int(ev["usage"].get("input_tokens")))
-            tout.append(_int(ev["usage"].get("output_tokens")))
+            tin, tout = _int(ev["usage"].get("input_tokens")), _int(ev["usage"].get("output_tokens"))
         elif kind == "turn.failed":
             failed = True
             err = ev.get("error")
@@ -184,8 +185,8 @@ def parse_codex_jsonl(stdout: str, stderr: str) -> Parsed:
         elif kind == "error" and isinstance(ev.get("message"), str):
             errors.append(ev["message"])
     if failed:
-        return Parsed(is_error=True, error=errors[-1], tokens_in=_sum(tin), tokens_out=_sum(tout))
-    return Parsed(answer=answer, tokens_in=_sum(tin), tokens_out=_sum(tout))
+        return Parsed(is_error=True, error=errors[-1], tokens_in=tin, tokens_out=tout)
+    return Parsed(answer=answer, tokens_in=tin, tokens_out=tout)
 
 
 def _gemini_stream(events: list[Any]) -> Parsed:
