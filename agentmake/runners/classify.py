@@ -53,8 +53,14 @@ _CLI_USAGE = {
     ),
     "ollama": re.compile(r"^Error: (unknown (shorthand )?flag|flag needs an argument|unknown command)", re.M),
 }
-# A model the provider does not know (llm: "Error: 'Unknown model: x'"; an API's 404 not_found "model: x")
-_UNKNOWN_MODEL = re.compile(r"Unknown model\b|\bmodel_not_found\b|not_found_error\b.{0,40}\bmodel", re.I)
+# A model the provider does not know (llm: "Error: 'Unknown model: x'"; an API's 404 not_found "model: x";
+# ollama, whose pull of a model it has not got found none: "Error: pull model manifest: file does not exist",
+# after its "pulling manifest" progress line)
+_UNKNOWN_MODEL = re.compile(
+    r"Unknown model\b|\bmodel_not_found\b|not_found_error\b.{0,40}\bmodel"
+    r"|pull model manifest: file does not exist",
+    re.I,
+)
 _UNTRUSTED = re.compile(r"Not inside a trusted directory", re.I)  # codex outside a git repository
 _UNTRUSTED_HINT = "run it in a git repository, or add --skip-git-repo-check to the runner's command"
 _USAGE_EXIT = {"codex": 2, "llm": 2}
@@ -137,8 +143,11 @@ def classify_failure(
         if kind == "auth":
             return Verdict("fatal", "auth", f"gemini authentication failed ({detail}): {AUTH_FIX['gemini']}")
         return Verdict("fatal", kind, f"{hint} (exit {exit_code}): {detail}")
-    if status in (400, 404) or _UNKNOWN_MODEL.search(text):  # the same request is refused every time
+    unknown = _UNKNOWN_MODEL.search(text)
+    if status in (400, 404) or unknown:  # the same request is refused every time
         why = f"HTTP {status}" if status in (400, 404) else "unknown model"
+        if unknown and status not in (400, 404):  # (its line: ollama's first says only "pulling manifest")
+            detail = one_line(text[text.rfind("\n", 0, unknown.start()) + 1 :])
         message = f"{name} request refused ({why}): {detail}; check the runner's model and the prompt"
         return Verdict("fatal", "usage", message)
     if _UNTRUSTED.search(text):

@@ -20,7 +20,8 @@ take the rest of the line):
     FAKE: sleep=SECONDS       wait before answering
     FAKE: fail=CODE [times=N] fail like the real CLI; CODE is an HTTP status (429, 529, 500, 503, 401,
                               403) or noauth, quota, usage-limit (claude, codex: a subscription's
-                              window spent), dblock, network (codex: "waiting for network" forever).
+                              window spent), nomodel (ollama: its pull of an unknown model failed),
+                              dblock, network (codex: "waiting for network" forever).
                               With times=N only the first N invocations of this exact prompt fail (counted
                               in the directory $FAKE_AGENT_STATE; without it, every invocation fails).
                               times=N bounds every fault of the prompt alike (fail, exit, hang, is_error,
@@ -297,6 +298,8 @@ FAILURES = {  # cli -> code -> message (the real tools' wording)
         "529": "Error: 529: overloaded",
         "403": "Error: 403 Forbidden",
         "network": "Error: could not connect to ollama server, run 'ollama serve' to start it",
+        # (a model it has not got is pulled first; one the registry has not got either: ollama/ollama#2292)
+        "nomodel": "pulling manifest \nError: pull model manifest: file does not exist",
     },
 }  # fmt: skip
 # (ollama's `ConnectInstructions` after its sign-in sentence; the key is the machine's public key)
