@@ -330,4 +330,5 @@ class ExecutorBase:
             verdict.error_type,
             verdict.message,
         )
+        result.retry_after = verdict.retry_after
         return result

@@ -89,6 +89,33 @@ class Verdict:
     outcome: str  # "ok" | "retry" | "fatal"
     error_type: str | None
     message: str
+    retry_after: float | None = None  # seconds a rate limit said to wait ("Please retry in 25.3s")
+
+
+# When a rate limit says to come back: Gemini's "Please retry in 25.308s." (and its RetryInfo's
+# "retryDelay": "25s"), OpenAI's "Please try again in 20s." / "in 640ms" / "in 1m30s"
+_RETRY_HINT = re.compile(
+    r"(?:retry|try again) in (?:(\d+)m(?!s))?(?:(\d+(?:\.\d+)?)(ms|s)\b)?"
+    r"|\"retryDelay\": \"(\d+(?:\.\d+)?)s\"",
+    re.I,
+)
+# A quota that says to come back within this many seconds is a per-minute limit, not an empty wallet
+_SHORT_WAIT = 300.0
+
+
+def retry_hint(text: str) -> float | None:
+    """The seconds a rate limit's message says to wait before the next call, if it says."""
+    for m in _RETRY_HINT.finditer(text):
+        minutes, amount, unit, delay = m.groups()
+        if delay is not None:
+            return float(delay)
+        if minutes is None and amount is None:
+            continue
+        seconds = 60.0 * int(minutes or 0)
+        if amount is not None:
+            seconds += float(amount) / (1000.0 if unit.lower() == "ms" else 1.0)
+        return seconds
+    return None
 
 
 def one_line(text: str, limit: int = 240) -> str:
@@ -128,15 +155,17 @@ def classify_failure(
     text = "\n".join(t for t in (parsed.error or "", stderr[-4000:], stdout[-4000:]) if t)
     if status in (401, 403) or _AUTH.search(text):
         return Verdict("fatal", "auth", f"{name} authentication failed ({detail}): {AUTH_FIX.get(name, '')}")
-    per_period = bool(_PER_PERIOD.search(text))  # "quota ... per minute" is a rate limit, not an empty wallet
+    wait = retry_hint(text)
+    # "quota ... per minute", or one that says to retry in seconds, is a rate limit, not an empty wallet
+    per_period = bool(_PER_PERIOD.search(text)) or (wait is not None and wait <= _SHORT_WAIT)
     if _QUOTA.search(text) and not per_period:
         return Verdict(
             "fatal", "quota", f"{name} quota or billing limit ({detail}): check your plan and billing"
         )
     if status == 429 or _RATE.search(text) or per_period:
-        return Verdict("retry", "rate-limit", f"rate limited: {detail}")
+        return Verdict("retry", "rate-limit", f"rate limited: {detail}", retry_after=wait)
     if (status is not None and (status == 529 or 500 <= status <= 599)) or _OVERLOAD.search(text):
-        return Verdict("retry", "overloaded", f"server overloaded or failing: {detail}")
+        return Verdict("retry", "overloaded", f"server overloaded or failing: {detail}", retry_after=wait)
     if preset == "gemini" and exit_code in _GEMINI_FATAL:
         hint = _GEMINI_HINT.get(exit_code, "")
         kind = _GEMINI_FATAL[exit_code]

@@ -31,6 +31,7 @@ class AttemptResult:
     salvaged: bool = False  # ok with the answer of an earlier, interrupted run's attempt (`runners.salvage`)
     # ok with no call: the outputs in place pass the task's new check (`Decision.recheck`)
     in_place: bool = False
+    retry_after: float | None = None  # seconds the provider said to wait before the next call (a rate limit)
 
     @property
     def rate_limited(self) -> bool:

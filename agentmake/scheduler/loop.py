@@ -478,6 +478,8 @@ class Build(Stopping):
         if result.outcome == "retry" and t.attempt < t.max_attempts:
             opts, limited = self.options, result.rate_limited
             delay = backoff_delay(t.attempt, opts.backoff_base, opts.backoff_cap, rate_limited=limited)
+            if limited and result.retry_after is not None:  # (sooner, the retry would be rejected again)
+                delay = max(delay, min(result.retry_after, opts.backoff_cap))
             action = "; ".join([f"retrying in {delay:.1f}s", *notes])
             self.store.log_event(self.run_id, t.id, error_type, result.message, action)
             self._emit(t, "retrying", attempt=t.attempt, max_attempts=t.max_attempts, retry_in=delay,

@@ -21,6 +21,7 @@ take the rest of the line):
     FAKE: fail=CODE [times=N] fail like the real CLI; CODE is an HTTP status (429, 529, 500, 503, 401,
                               403) or noauth, quota, usage-limit (claude, codex: a subscription's
                               window spent), nomodel (ollama: its pull of an unknown model failed),
+                              429-hint (gemini: a per-minute quota, "Please retry in 1.5s."),
                               dblock, network (codex: "waiting for network" forever).
                               With times=N only the first N invocations of this exact prompt fail (counted
                               in the directory $FAKE_AGENT_STATE; without it, every invocation fails).
@@ -279,6 +280,8 @@ FAILURES = {  # cli -> code -> message (the real tools' wording)
         "401": "API key not valid. Please pass a valid API key. API_KEY_INVALID",
         "403": "Permission denied.",
         "quota": "You exceeded your current quota, please check your plan and billing details.",
+        # (a free tier's per-minute quota: the API says when to come back)
+        "429-hint": "You exceeded your current quota, please check your plan and billing details. * Quota exceeded for metric: generativelanguage.googleapis.com/generate_content_free_tier_requests, limit: 10, model: gemini-2.5-flash\nPlease retry in 1.5s.",
     },
     "llm": {
         "429": "Error: Error code: 429 - {'error': {'message': 'Rate limit reached', 'code': 'rate_limit_exceeded'}}",
@@ -362,7 +365,11 @@ def refresh_login(cli: str) -> None:
 
 def fail(cli: str, code: str, opts: dict, out) -> int:
     msg = FAILURES[cli].get(code) or f"Error: {code} unexpected failure"
-    status = int(code) if code.isdigit() else {"quota": 429, "usage-limit": 429, "noauth": 401}.get(code)
+    status = (
+        int(code)
+        if code.isdigit()
+        else {"quota": 429, "usage-limit": 429, "429-hint": 429, "noauth": 401}.get(code)
+    )
     err = sys.stderr
     if cli == "claude":
         if opt(opts, "--output-format") == "json":
