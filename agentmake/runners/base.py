@@ -29,7 +29,7 @@ from agentmake.runners.presets import PRESETS, preset_of
 from agentmake.runners.process import GRACE, ProcResult, run_process
 from agentmake.runners.redact import Redactor
 from agentmake.runners.result import AttemptResult
-from agentmake.runners.staging import tail_to_stderr
+from agentmake.runners.staging import own_staged, tail_to_stderr
 from agentmake.runners.stall import NETWORK_PATIENCE
 from agentmake.safetext import term_safe
 
@@ -305,8 +305,16 @@ class ExecutorBase:
         timeout: float | None,
         cancel: threading.Event,
     ) -> AttemptResult:
+        if result.outcome != "ok":
+            return result
+        try:  # (before the check: it judges what will be committed)
+            linked = own_staged(self.root, result.staged)
+        except OSError as exc:
+            return self._fail(result, Verdict("fatal", "output", f"cannot copy a linked output: {exc}"))
+        if linked is not None:
+            return self._fail(result, Verdict("fatal", "output", linked))
         check = spec.check if isinstance(spec, AgentSpec) else None
-        if check is None or result.outcome != "ok":
+        if check is None:
             return result
         hook = self.on_process
         on_spawn = None if hook is None else lambda pid, pgid: hook(task.id, pid, pgid)

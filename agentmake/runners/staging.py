@@ -1,5 +1,6 @@
 """Where outputs live between an attempt and its commit: staged temporary files beside their targets (the
-copies of a multi-output agent's previous outputs are in `backups`); also the verbose log tail.
+copies of a multi-output agent's previous outputs are in `backups`), made files of their own (`own_staged`);
+also the verbose log tail.
 
 Staged names are ``<dir>/.<stem>.agentmake-tmp-<random><suffix>`` (they match ``.*.agentmake-tmp-*``; the
 suffix is kept so tools that infer a format from the extension still work).
@@ -8,12 +9,13 @@ suffix is kept so tools that infer a format from the extension still work).
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from agentmake.confine import check_inside
+from agentmake.confine import STATE_DIR, check_inside, within
 
 STAGED_MARKER = ".agentmake-tmp-"  # every staged file name contains this
 
@@ -31,6 +33,46 @@ def staged_path(root: Path, output: str, made: set[Path] | None = None) -> Path:
         if made is not None:
             made.add(parent)
     return target.with_name(f".{target.stem}{STAGED_MARKER}{os.urandom(4).hex()}{target.suffix}")
+
+
+def own_staged(root: Path, staged: Mapping[str, Path]) -> str | None:
+    """Make each staged output an agent made as a symbolic link a regular file: a copy of the file it leads
+    to, when that is a regular file inside the project and outside agentmake's state; returns why the
+    attempt fails when one is not (nothing is changed then), else None.
+
+    (A link committed as it is would be recorded as its target's content, so a later change of that file
+    would pass for a hand edit of the output, and a cache restore would write a regular file anyway; one
+    out of the project would have agentmake copy a file from elsewhere, one a sandboxed agent may not read,
+    into the project and its cache.)"""
+    links = {out: path for out, path in staged.items() if os.path.islink(path)}
+    if not links:
+        return None
+    real_root = os.path.realpath(root)
+    state = os.path.realpath(os.path.join(root, STATE_DIR))
+    for out, path in links.items():
+        real = os.path.realpath(path)
+        if not within(real, real_root):
+            where = "outside the project"
+        elif within(real, state):
+            where = "in agentmake's state"
+        elif not os.path.isfile(real):
+            where = "not a regular file"
+        else:
+            continue
+        return (
+            f"{out} is a symbolic link to {real}, {where}: an output must be a file of its own "
+            "(write a copy there, e.g. cp rather than ln -s)"
+        )
+    for out, path in links.items():
+        copy = staged_path(root, out)
+        try:
+            shutil.copyfile(path, copy)  # (follows the link)
+            shutil.copymode(path, copy)  # (the executable bit is part of a result)
+            os.replace(copy, path)  # (the link itself goes)
+        except BaseException:
+            copy.unlink(missing_ok=True)
+            raise
+    return None
 
 
 def tail_to_stderr(
