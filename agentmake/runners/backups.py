@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import filecmp
 import json
 import os
 import re
@@ -63,6 +64,7 @@ class Backup:
     entries: dict[str, str | None] = field(default_factory=dict)
     pgid: int | None = None
     answer_format: str | None = None  # the runner's output format, if an answer there can be salvaged
+    linked: bool = False  # `set_aside`: the backup is the output's file itself (a hard link), not a copy
 
     def write_manifest(self) -> None:
         data = {
@@ -118,6 +120,75 @@ def backup_outputs(
         restore_outputs(root, backup)
         raise
     return backup
+
+
+def set_aside(root: Path, task_id: str, output: str, tmp: Path) -> Backup:
+    """For a single-output agent whose runner lets it write files (agentmake writes its output from its
+    answer): keep the output in a fresh backup directory named after `tmp`, the file itself (hard-linked:
+    its stat stays what the build saw) where it can, write the manifest, and put a copy in its place for
+    the run. `settle` puts it back once the agent is gone; a recovery does, should agentmake die first."""
+    backup = Backup(tmp.with_name(f"{tmp.name}-{os.urandom(4).hex()}"), task_id, entries={output: None})
+    with _active_lock:
+        _active.add(backup.dir)
+    target, copy = root / output, None
+    try:
+        backup.dir.mkdir(parents=True)
+        if target.is_file() and not target.is_symlink():
+            try:
+                os.link(target, backup.dir / "0")
+                backup.linked = True
+            except OSError:  # (another file system, say): a copy, which `settle` puts back only if need be
+                shutil.copy2(target, backup.dir / "0.part")
+                os.replace(backup.dir / "0.part", backup.dir / "0")
+            copy = staged_path(root, output)
+            shutil.copy2(target, copy)
+            backup.entries[output] = "0"
+        backup.write_manifest()  # (from here on a recovery puts the output back)
+        if copy is not None and backup.linked:
+            os.replace(copy, target)  # (what the agent may write to is a copy: the file itself is kept)
+    except BaseException:  # nothing was changed in place: just drop the directory
+        if copy is not None:
+            copy.unlink(missing_ok=True)
+        shutil.rmtree(backup.dir, ignore_errors=True)
+        with _active_lock:
+            _active.discard(backup.dir)
+        raise
+    if copy is not None:
+        copy.unlink(missing_ok=True)
+    return backup
+
+
+def settle(root: Path, backup: Backup, keep: Path) -> Path | None:
+    """After the run of a `set_aside` output: if something other than what it held was written there
+    meanwhile (by the agent, or by a person while it ran: nothing tells them apart), move that to `keep`
+    (owner-only) and put the output back as the build saw it; returns `keep` then, else None. The backup
+    directory is removed, unless putting it back failed (an OSError: a recovery does it later)."""
+    ((output, name),) = backup.entries.items()
+    target, saved = root / output, (backup.dir / name if name is not None else None)
+    try:
+        check_inside(root, output)  # (the agent may have linked the directory out meanwhile)
+        if name is None:
+            written = os.path.lexists(target)
+        else:
+            assert saved is not None
+            written = not (target.is_file() and not target.is_symlink()) or not filecmp.cmp(
+                saved, target, shallow=False
+            )
+        if written and (target.is_symlink() or target.is_file()):
+            shutil.move(target, keep)  # (a link is moved as the link)
+            with contextlib.suppress(OSError):
+                if not keep.is_symlink():
+                    keep.chmod(0o600)  # (kept beside the logs: owner-only, as they are)
+        if saved is not None and (written or backup.linked):
+            _replace(saved, target)  # (the file the build saw, back in place)
+    except OSError:
+        with _active_lock:
+            _active.discard(backup.dir)  # (left for `recover`, at the next build)
+        raise
+    shutil.rmtree(backup.dir, ignore_errors=True)
+    with _active_lock:
+        _active.discard(backup.dir)
+    return keep if written and os.path.lexists(keep) else None
 
 
 def restore_outputs(root: Path, backup: Backup | None) -> None:

@@ -4,7 +4,9 @@ Staging: an output's final content is first written to a temporary file beside i
 ``<dir>/.<stem>.agentmake-tmp-<random><suffix>`` (the suffix is kept so tools that infer a format from the
 file extension still work; see `STAGED_MARKER`). The scheduler commits a successful attempt by renaming the
 staged files over their targets, or calls `discard`. So a failed attempt never replaces a good output:
-- single-output LLM agents: the parsed answer is written to the staged file;
+- single-output LLM agents: the parsed answer is written to the staged file; one whose runner lets it write
+  files (`invocation.may_write_files`) has its output set aside for the run (`backups.set_aside`), so what
+  it writes there itself is moved beside its logs (``<stem>.wrote``) and the output left as the build saw it;
 - shell agents: `{output}`/`{outputs}` in the command *are* the staged paths;
 - multi-output LLM agents write their declared outputs themselves (the prompt names them). Before the run each
   existing output is copied to `.agentmake/tmp/<attempt>-*/` beside a manifest; after the run the produced
@@ -46,6 +48,8 @@ from agentmake.runners.backups import (
     keep_answer_files,
     keep_delivered_answer,
     restore_outputs,
+    set_aside,
+    settle,
 )
 from agentmake.runners.capture import private_dir, read_log, write_private
 from agentmake.runners.check import TIMED_OUT, recheck_in_place
@@ -55,6 +59,7 @@ from agentmake.runners.invocation import (
     Invocation,
     InvocationError,
     llm_invocation,
+    may_write_files,
     safe_name,
 )
 from agentmake.runners.parse import Parsed, delivered, parse_output, relative_denial
@@ -222,14 +227,22 @@ class Executor(SalvageAttempts, ShellAttempts):
                 return AttemptResult("fatal", msg, "output")
         self._note_key(task, stem, decision.key)  # (a later run may salvage this attempt's answer)
         backup: Backup | None = None
+        aside: Backup | None = None  # a single output its agent may write itself (`backups.set_aside`)
         if multi:
             tmp, fmt = self.state_dir / "tmp" / stem.name, self.answer_format(task)
             backup = backup_outputs(self.root, task.id, task.outputs, tmp, fmt)
+        elif may_write_files(preset, inv.argv):
+            aside = set_aside(self.root, task.id, task.outputs[0], self.state_dir / "tmp" / stem.name)
         timeout = self._timeout(spec, runner)
+        wrote: Path | None = None  # where what was written to that output while its agent ran is kept
         try:
-            on_group = backup.set_group if backup is not None else None
+            held = backup or aside
+            on_group = held.set_group if held is not None else None
             watch = NetworkWatch(stem, self.network_patience)  # (a CLI waiting for the network: see `stall`)
             proc = self._spawn(task, inv, stem, timeout, cancel, on_group=on_group, watch=watch)
+            if aside is not None:  # (the agent is gone: the output is put back as the build saw it)
+                settling, aside = aside, None
+                wrote = settle(self.root, settling, stem.with_name(stem.name + ".wrote"))
             stdout = read_log(stem, ".out")
             stderr = read_log(stem, ".err")
             # its whole answer came within the time limit, only its exit did not (a CLI's slow teardown), or
@@ -275,6 +288,9 @@ class Executor(SalvageAttempts, ShellAttempts):
             if verdict is not None:
                 if backup is not None:  # e.g. Ctrl-C after the agent answered: that answer is paid for
                     keep_delivered_answer(self.root, stem, backup.answer_format, task.outputs)
+                if wrote is not None:
+                    what = _wrote(task, wrote, "the output keeps what it held before")
+                    verdict = replace(verdict, message=f"{verdict.message}; {what}")
                 return self._fail(result, verdict)
             if multi:
                 if backup is not None and backup.answer_format is not None:  # paid for: salvageable
@@ -294,8 +310,20 @@ class Executor(SalvageAttempts, ShellAttempts):
                 except OSError as exc:  # (e.g. a full disk: the answer stays in the attempt's log)
                     return self._fail(result, Verdict("fatal", "output", f"cannot write output {out}: {exc}"))
                 result.staged[out], answer_file = answer_file, None
+                if wrote is not None:
+                    result.notice = _wrote(task, wrote, "the output is made from its answer")
         finally:
             restore_outputs(self.root, backup)
+            if aside is not None:  # (the spawn itself failed)
+                settle(self.root, aside, stem.with_name(stem.name + ".wrote"))
             if answer_file is not None:  # (not staged: a failed or cancelled attempt)
                 answer_file.unlink(missing_ok=True)
         return self._checked(task, spec, result, stem, timeout, cancel)
+
+
+def _wrote(task: Task, kept: Path, then: str) -> str:
+    """What to say of a single output written while its agent ran (`backups.settle`)."""
+    return (
+        f"{task.outputs[0]} was written while its agent ran (its runner lets it write files): what it held "
+        f"is kept in {kept}; {then}"
+    )

@@ -66,6 +66,31 @@ def _has(argv: list[str], *flags: str) -> bool:
     return any(a == f or a.startswith(f + "=") for a in argv for f in flags)
 
 
+def may_write_files(preset: str | None, argv: list[str]) -> bool:
+    """Whether the agent CLI `argv` (of `preset`) is allowed to write files in the project, by the flags its
+    runner's command gives it (RUNNERS.md); False for a CLI agentmake does not know."""
+
+    def values(*flags: str) -> list[str]:
+        found = [a.split("=", 1)[1] for a in argv if a.startswith(tuple(f + "=" for f in flags))]
+        return found + [argv[i + 1] for i, a in enumerate(argv[:-1]) if a in flags]
+
+    if preset == "claude":
+        tools = " ".join(values("--allowedTools", "--allowed-tools"))
+        return (
+            bool({"acceptEdits", "bypassPermissions"} & set(values("--permission-mode")))
+            or _has(argv, "--dangerously-skip-permissions")
+            or "Write" in tools
+            or "Edit" in tools
+        )
+    if preset == "codex":
+        return bool({"workspace-write", "danger-full-access"} & set(values("-s", "--sandbox"))) or _has(
+            argv, "--dangerously-bypass-approvals-and-sandbox", "--full-auto"
+        )
+    if preset == "gemini":
+        return bool({"auto_edit", "yolo"} & set(values("--approval-mode"))) or _has(argv, "-y", "--yolo")
+    return False
+
+
 def _job_dir(home: Path, cli: str) -> Path:
     """``home/<cli>`` (home: ``.agentmake/home/<task>``), made owner-only, as is ``home``. Neither of them,
     nor ``.agentmake/home``, may be a symbolic link: a login is copied into it and removed from it, so a link

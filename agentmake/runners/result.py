@@ -32,6 +32,7 @@ class AttemptResult:
     # ok with no call: the outputs in place pass the task's new check (`Decision.recheck`)
     in_place: bool = False
     retry_after: float | None = None  # seconds the provider said to wait before the next call (a rate limit)
+    notice: str = ""  # ok: worth telling, though not a failure (e.g. what an agent wrote in place was kept)
 
     @property
     def rate_limited(self) -> bool:

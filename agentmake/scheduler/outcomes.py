@@ -148,6 +148,8 @@ class Outcomes:
         mark("committed", t.id)
         if result.salvaged:  # not a failure, but worth telling: the agent was not asked
             t.outcome.notice = result.message
+        if result.notice:
+            t.outcome.notice = "; ".join(filter(None, [t.outcome.notice, result.notice]))
         if saved:
             t.outcome.notice = "; ".join(filter(None, [t.outcome.notice, saved]))
         uncached = getattr(self.store, "uncached", {}).pop(t.id, None)  # (not silently: a clean would pay)
