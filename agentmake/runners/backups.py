@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from agentmake.confine import OutsideProject, check_inside, state_dir_escape, within
-from agentmake.runners.capture import read_log
+from agentmake.runners.capture import private_dir, read_log, write_private
 from agentmake.runners.parse import delivered
 from agentmake.runners.process import group_alive, kill_process_group
 from agentmake.runners.staging import staged_path
@@ -302,10 +302,10 @@ def keep_answer_files(root: Path, stem: Path, outputs: Sequence[str]) -> Path | 
     keep = stem.with_name(stem.name + ".salvage")
     try:
         shutil.rmtree(keep, ignore_errors=True)
-        keep.mkdir(parents=True)
+        private_dir(keep)  # (owner-only, as the logs beside it: the files hold the agent's answers)
         for i, target in enumerate(targets):
-            shutil.copy2(target, keep / str(i))
-        (keep / SALVAGED).write_text(json.dumps(list(outputs)) + "\n", encoding="utf-8")
+            shutil.copy2(target, keep / str(i))  # (their modes kept: a salvaged output gets them back)
+        write_private(keep / SALVAGED, json.dumps(list(outputs)) + "\n")
     except OSError:
         shutil.rmtree(keep, ignore_errors=True)
         return None
