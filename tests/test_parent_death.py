@@ -42,14 +42,22 @@ def _alive(pid: int) -> bool:
         return False
 
 
+def _program(pid: int) -> bytes:
+    with open(f"/proc/{pid}/cmdline", "rb") as f:
+        return f.read().split(b"\0")[0]
+
+
 def test_an_agent_dies_when_agentmake_is_killed(tmp_path: Path) -> None:
     argv = [sys.executable, "-c", PARENT, "sleep", "60"]
     with subprocess.Popen(argv, cwd=tmp_path, stdout=subprocess.PIPE, text=True) as parent:
         assert parent.stdout is not None
         child = int(parent.stdout.readline())
-        time.sleep(0.5)  # (long enough for it to have become `sleep`)
-        with open(f"/proc/{child}/cmdline", "rb") as f:
-            assert f.read().split(b"\0")[0] == b"sleep"  # the agent itself, in the process that was started
+        # (it starts as a small Python program that sets the signal, then becomes `sleep`: a loaded machine
+        # can take longer than any fixed pause over that, so wait for it)
+        deadline = time.monotonic() + 20
+        while _program(child) != b"sleep" and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert _program(child) == b"sleep"  # the agent itself, in the process that was started
         parent.kill()
     deadline = time.monotonic() + 10
     while _alive(child) and time.monotonic() < deadline:
