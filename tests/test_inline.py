@@ -240,7 +240,11 @@ def test_closing_ends_what_spawners_started(tmp_path: Path, monkeypatch: pytest.
     for i in range(12):
         task = project.agent(f"t{i}", outputs=(f"t{i}.txt",), run="sleep 60")
         assert attempts.start(task, Decision(task.id, "run"), 1, threading.Event())
-    time.sleep(0.05)  # some started, some asked for
+    # some started, some asked for (a spawner thread can take longer to start than any fixed pause)
+    deadline = time.monotonic() + 20
+    while not pids:
+        assert time.monotonic() < deadline, "no spawner started a child"
+        time.sleep(0.005)
     attempts.close()
     assert pids and all(not alive(pid) for pid in pids)
     assert all(not thread.is_alive() for thread in attempts.threads)
