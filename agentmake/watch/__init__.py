@@ -18,10 +18,11 @@ edited by hand is a change, and so is undoing that edit.
 
 The watcher can fail (watchfiles raises on a path whose name is not valid UTF-8, and drops the changes it
 had gathered with it): it says so once on stderr, starts again, and has the whole project looked at again
-(`RESCAN`: a build of whatever is stale). If it fails again before it has watched at all (such a directory
-is in the project: it cannot start), watch says why and exits with EXIT_FAILED; it never keeps running
-without watching. The watch outside the project cannot stop it: if it cannot start, watch says so once
-and goes on watching the project.
+(`RESCAN`: a build of whatever is stale); a build running meanwhile starts nothing until the files that plan
+it are looked at again (a save of them may be among what was lost). If it fails again before it has
+watched at all (such a directory is in the project: it cannot start), watch says why and exits with
+EXIT_FAILED; it never keeps running without watching. The watch outside the project cannot stop it: if it
+cannot start, watch says so once and goes on watching the project.
 
 The modules, each with one job, in the order a change goes through them:
 

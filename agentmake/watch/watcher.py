@@ -68,6 +68,12 @@ class Watcher:
             except Exception as exc:  # watchfiles' own errors have no common base class
                 if self.stop.is_set():
                     return
+                control = self.control
+                if control is not None:
+                    # what it lost may hold a save of the files that plan the build: a running build starts
+                    # nothing until the rescan says what they plan (`_replan`), as for a save it saw; else it
+                    # went on starting tasks on the old plan for the whole restart delay
+                    control.hold()
                 error = f"{type(exc).__name__}: {exc}"
                 if said and not self._watching:  # failed again before it watched at all: it cannot start
                     hint = " (a file or directory name that is not valid UTF-8? rename it)"
