@@ -6,7 +6,6 @@ dependents went on to start."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from test_watch import Watch, write
@@ -107,20 +106,35 @@ def _fan_in_project(tmp_path: Path, docs: dict[str, str]) -> tuple[Path, Path, P
     return project, log, go
 
 
+# a second fan-in, over the documents themselves, held as copy is: the new plan changes its key, so it is
+# cancelled (and says so) the moment the watcher tells the build of a new document
+COUNT = """
+agent count:
+    inputs  = docs/*.md
+    outputs = count.txt
+    run     = "{hold}cat {{inputs}} > {{output}}"
+"""
+
+
 def test_a_file_added_to_a_fan_out_during_a_build_does_not_start_the_fan_in_on_the_old_plan(
     tmp_path: Path,
 ) -> None:
     """A new docs/c.md adds copy:c, and with it an input of all: all, not started yet, was paid for without
     it, then run again by the next build."""
     project, log, go = _project(tmp_path, {"a": "alpha\n", "b": "beta\n"})
+    agentfile = project / "Agentfile"
+    hold = f"if grep -q wait {{inputs}}; then until [ -e {go} ]; do sleep 0.05; done; fi && "
+    agentfile.write_text(agentfile.read_text() + COUNT.format(hold=hold))
     w = Watch(project, log)
     try:
         w.wait_for(lambda: len(w.summaries()) == 1 and "watching" in w.stderr(), "the first build")
-        write(project / "docs/a.md", "alpha wait\n")  # the build: copy:a running, all waiting for it
+        write(project / "docs/a.md", "alpha wait\n")  # the build: copy:a and count running, all waiting
         w.wait_for(lambda: w.runs().count("copy:a") == 2, "copy:a to start")
         write(project / "docs/c.md", "gamma\n")
-        time.sleep(1.0)  # (the watcher sees it and tells the build; were it late, all would start)
-        go.touch()
+        try:  # (copy:a ends only once the build knows of docs/c.md: were it told late, all would start)
+            w.wait_for(lambda: "count  (cancelled: docs/c.md added)" in w.stderr(), "the build to be told")
+        finally:
+            go.touch()
         w.wait_for(lambda: len(w.summaries()) == 3, "the build with c")
         w.quiet(1.0)
         assert "all  (docs/c.md added: the next build runs it)" in w.stderr()
