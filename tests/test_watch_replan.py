@@ -101,8 +101,9 @@ def test_a_prompt_file_edit_during_a_build_starts_no_task_on_the_old_prompt(
         "prompt = p.md",
     )
     assert "p.md" in agentfile
+    # (the first call outlasts any delay of the watcher: the edit cancels it, so its length costs nothing)
     project = _project(
-        tmp_path, agentfile, {**DOCS, "p.md": "FAKE: sleep=1.5 label={{ name }}-v1\nTranslate.\n"}
+        tmp_path, agentfile, {**DOCS, "p.md": "FAKE: sleep=30 label={{ name }}-v1\nTranslate.\n"}
     )
     with _watching(project) as w:
         _wait(lambda: len(_started(fake_agents)) == 1, "the first call to start", w)
