@@ -183,15 +183,17 @@ def test_a_task_waiting_to_retry_when_the_plan_changes_is_left_to_the_next_build
 def test_an_agentfile_that_does_not_load_starts_nothing_more_until_it_does(
     tmp_path: Path, fake_agents: FakeAgents
 ) -> None:
-    project = _project(tmp_path, _agentfile("French"), DOCS)
+    # (no line says when the build has been told of the edit: the first call, which is kept, lasts long
+    # enough for a loaded machine's watcher to tell it before it ends; the later ones are short)
+    project = _project(tmp_path, _agentfile("French", sleep=4), DOCS)
     with _watching(project) as w:
         _wait(lambda: len(_started(fake_agents)) == 1, "the first call to start", w)
-        write(project / "Agentfile", _agentfile("French") + "\nagent broken\n")  # an edit under way
+        write(project / "Agentfile", _agentfile("French", sleep=4) + "\nagent broken\n")  # an edit under way
         _wait(lambda: "keeping the last good Agentfile" in w.stderr(), "the first call to end", w)
         w.quiet(1.0)
         assert len(_started(fake_agents)) == 1  # nothing started on the old plan meanwhile
         assert _calls(fake_agents, _started(fake_agents)[0]) == (1, 1)  # and the running call was kept
-        write(project / "Agentfile", _agentfile("German"))
+        write(project / "Agentfile", _agentfile("German", sleep=0.5))
         _wait(
             lambda: (
                 all(_calls(fake_agents, f"{n}-German")[1] == 1 for n in "abc") and len(w.summaries()) == 2
