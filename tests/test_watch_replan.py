@@ -56,7 +56,8 @@ def _started(fake: FakeAgents) -> list[str]:
 def test_an_agentfile_edit_that_changes_the_key_cancels_the_running_task_and_starts_nothing_old(
     tmp_path: Path, fake_agents: FakeAgents
 ) -> None:
-    project = _project(tmp_path, _agentfile("French"), DOCS)
+    # (the first call outlasts any delay of the watcher: the edit cancels it, so its length costs nothing)
+    project = _project(tmp_path, _agentfile("French", sleep=30), DOCS)
     with _watching(project) as w:
         _wait(lambda: len(_started(fake_agents)) == 1, "the first call to start", w)
         write(project / "Agentfile", _agentfile("German"))
