@@ -126,7 +126,8 @@ def test_a_prompt_edited_during_a_run_cancels_the_task_reading_it(
 def test_ctrl_c_after_a_cancel_in_the_same_build_still_ends_watch(
     tmp_path: Path, fake_agents: FakeAgents
 ) -> None:
-    project = _translations(tmp_path, "FAKE: sleep=4 label=t\nTranslate.\n")
+    # (the calls outlast any delay of the watcher: the edit ends one, Ctrl-C the other, so it costs nothing)
+    project = _translations(tmp_path, "FAKE: sleep=30 label=t\nTranslate.\n")
     w = Watch(project, tmp_path / "unused.log")
     try:
         _wait(lambda: _calls(fake_agents, "t")[0] == 2, "both tasks to start", w)
