@@ -50,7 +50,7 @@ def test_an_input_of_a_task_up_to_date_in_the_build_edited_holds_back_its_depend
         w.wait_for(lambda: w.runs().count("copy:a") == 2, "copy:a to start")
         write(project / "docs/b.md", "beta 2\n")  # copy:b, up to date in this build, is stale now
         try:
-            w.wait_for(lambda: _held_back(w), "all to be held back", timeout=5)
+            w.wait_for(lambda: _held_back(w), "all to be held back")
         finally:
             go.touch()
         w.wait_for(lambda: len(w.summaries()) == 3, "the build after the edit")
@@ -74,7 +74,7 @@ def test_an_input_of_a_task_done_in_the_build_edited_holds_back_its_dependents(t
         w.wait_for(lambda: built.read_text() == "beta 2\n" and w.runs().count("copy:a") == 2, "copy:b done")
         write(project / "docs/b.md", "beta 3\n")  # what copy:b was made from, edited again
         try:
-            w.wait_for(lambda: _held_back(w), "all to be held back", timeout=5)
+            w.wait_for(lambda: _held_back(w), "all to be held back")
         finally:
             go.touch()
         w.wait_for(lambda: built.read_text() == "beta 3\n", "copy:b to run again")
@@ -156,7 +156,7 @@ def test_a_file_added_to_a_fan_out_during_a_build_ends_the_fan_in_running_on_the
         w.wait_for(lambda: w.runs().count("all") == 2, "all to start")
         write(project / "docs/c.md", "gamma\n")
         try:
-            w.wait_for(lambda: "all  (cancelled: docs/c.md added)" in w.stderr(), "all ended", timeout=5)
+            w.wait_for(lambda: "all  (cancelled: docs/c.md added)" in w.stderr(), "all ended")
         finally:
             go.touch()
         w.wait_for(lambda: len(w.summaries()) == 3, "the build with c")
@@ -181,7 +181,7 @@ def test_an_output_of_a_task_up_to_date_in_the_build_deleted_holds_back_its_depe
         w.wait_for(lambda: w.runs().count("copy:a") == 2, "copy:a to start")
         (project / "build/b.txt").unlink()
         try:
-            w.wait_for(lambda: "all  (copy:b is stale: build/b.txt gone" in w.stderr(), "all held", timeout=5)
+            w.wait_for(lambda: "all  (copy:b is stale: build/b.txt gone" in w.stderr(), "all held")
         finally:
             go.touch()
         w.wait_for(lambda: len(w.summaries()) == 3, "the build after the deletion")
