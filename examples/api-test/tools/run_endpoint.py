@@ -115,13 +115,55 @@ def run(server_path: str, spec: dict) -> dict:
     }
 
 
+class SpecError(Exception):
+    """A spec file that cannot be read as a test: the message names the file (and line) and what is wrong."""
+
+
+def load_spec(path: str) -> dict:
+    """The spec in `path`, or SpecError: a mistake in a spec is the user's to fix, told in one line (the
+    build shows a tool's last stderr line), not a traceback of the JSON decoder that names no file."""
+    with open(path, "rb") as fh:
+        data = fh.read()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        bad = f"byte 0x{data[exc.start]:02x} at offset {exc.start}"
+        raise SpecError(f"{path}: not UTF-8 text ({bad})") from None
+    try:
+        spec = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SpecError(f"{path}:{exc.lineno}:{exc.colno}: not JSON: {exc.msg}") from None
+    if not isinstance(spec, dict):
+        raise SpecError(f"{path}: a test spec is a JSON object, this file holds a {type(spec).__name__}")
+    if not is_request(spec.get("request")):
+        raise SpecError(f'{path}: "request" must be an object with a "method" and a "path"')
+    if not isinstance(spec.get("expect", {}), dict):
+        raise SpecError(f'{path}: "expect" must be an object ("status", "json", "headers"…)')
+    for key in ("setup", "after"):
+        steps = spec.get(key, [])
+        if not isinstance(steps, list) or not all(is_request(step) for step in steps):
+            raise SpecError(f'{path}: "{key}" must be a list of requests, each with a "method" and a "path"')
+    return spec
+
+
+def is_request(value: object) -> bool:
+    return (
+        isinstance(value, dict)
+        and isinstance(value.get("method"), str)
+        and isinstance(value.get("path"), str)
+    )
+
+
 def main(argv: list[str]) -> int:
     if len(argv) != 3:
         print(__doc__, file=sys.stderr)
         return 2
     server_path, spec_path, output = argv
-    with open(spec_path, encoding="utf-8") as fh:
-        spec = json.load(fh)
+    try:
+        spec = load_spec(spec_path)
+    except SpecError as exc:
+        print(exc, file=sys.stderr)
+        return 1
     request, expect = spec.get("request", {}), spec.get("expect", {})
     result = {
         "endpoint": os.path.splitext(os.path.basename(spec_path))[0],

@@ -1,0 +1,52 @@
+"""The example projects as a new user meets them: a mistake in an input (a spec that is not JSON, a page
+that is not UTF-8) fails its task at once, with one line naming the file, not a Python traceback after
+retries that could only fail alike; a report row says what failed, and only that."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from test_examples import AGENTMAKE, copy_example
+
+pytestmark = pytest.mark.slow
+
+
+def failing_build(project: Path, *args: str) -> str:
+    """Run a build that must fail (exit 1): all it printed."""
+    proc = subprocess.run(
+        [*AGENTMAKE, *args], cwd=project, capture_output=True, text=True, timeout=120,
+        env=dict(os.environ, NO_COLOR="1", AGENTMAKE_BACKOFF="0.01"),
+    )  # fmt: skip
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1, out
+    return out
+
+
+def attempt_logs(project: Path, stem: str) -> list[Path]:
+    """The stderr logs of every attempt of the task whose log names start with `stem`."""
+    return sorted((project / ".agentmake" / "logs").glob(f"{stem}*.err"))
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (b'{\n  "request": {"method": "GET",\n  "path": "/x",,\n}\n', "endpoints/stats.json:3:16: not JSON"),
+        (b'{"request": {"method": "GET", "path": "/caf\xe9"}}\n', "endpoints/stats.json: not UTF-8"),
+        (b'[{"method": "GET", "path": "/stats"}]\n', "endpoints/stats.json: a test spec is a JSON object"),
+        (b'{"request": {"method": "GET"}}\n', 'endpoints/stats.json: "request" must be an object'),
+        (b'{"request": {"method": "GET", "path": "/"}, "expect": [200]}\n', '"expect" must be an object'),
+    ],
+)
+def test_api_test_names_a_spec_it_cannot_read(tmp_path: Path, content: bytes, said: str) -> None:
+    project = copy_example("api-test", tmp_path)
+    (project / "endpoints" / "stats.json").write_bytes(content)
+    out = failing_build(project, "test:stats")
+    failure = next(line for line in out.splitlines() if line.startswith("✗ test:stats"))
+    assert said in failure, out
+    logs = attempt_logs(project, "test_stats")
+    assert len(logs) == 1, logs
+    err = logs[0].read_text()
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
