@@ -11,6 +11,11 @@ from pathlib import Path
 import pytest
 from test_examples import AGENTMAKE, copy_example
 
+from agentmake.graph import build_graph
+from agentmake.model import AgentSpec
+from agentmake.scheduler.tasks import max_attempts, runner_of
+from agentmake.syntax.load import load_agentfile
+
 pytestmark = pytest.mark.slow
 
 
@@ -50,3 +55,17 @@ def test_api_test_names_a_spec_it_cannot_read(tmp_path: Path, content: bytes, sa
     assert len(logs) == 1, logs
     err = logs[0].read_text()
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+
+
+@pytest.mark.parametrize("profile", ["offline", "llm"])
+@pytest.mark.parametrize("name", ["code-review", "translate", "api-test"])
+def test_examples_do_not_retry_their_local_tools(tmp_path: Path, name: str, profile: str) -> None:
+    """A shell task of an example is a local program of `tools/` that, given the same files, fails the same
+    way again: a retry only makes the user wait (the backoff) for the same error. It is tried once."""
+    project = copy_example(name, tmp_path)
+    agentfile = load_agentfile(project / "Agentfile", {"profile": profile})
+    graph = build_graph(agentfile)
+    shell = [t for t in graph.tasks.values() if isinstance(t.spec, AgentSpec) and t.spec.is_shell]
+    assert shell or profile == "llm", name
+    for task in shell:
+        assert max_attempts(task, runner_of(task, agentfile), agentfile) == 1, task.id
