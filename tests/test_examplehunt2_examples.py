@@ -57,6 +57,17 @@ def test_api_test_names_a_spec_it_cannot_read(tmp_path: Path, content: bytes, sa
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
 
 
+def test_translate_fails_a_page_that_is_not_utf8_once_naming_it(tmp_path: Path) -> None:
+    project = copy_example("translate", tmp_path)
+    (project / "docs" / "latin.md").write_bytes(b"# Caf\xe9\n\nHello world.\n")
+    out = failing_build(project, "translate:latin")
+    failure = next(line for line in out.splitlines() if line.startswith("✗ translate:latin"))
+    assert "docs/latin.md: not UTF-8" in failure and "after" not in failure, out
+    logs = attempt_logs(project, "translate_latin")
+    assert len(logs) == 1, logs  # not retried: the same page fails the same way
+    assert "Traceback" not in logs[0].read_text()
+
+
 @pytest.mark.parametrize("profile", ["offline", "llm"])
 @pytest.mark.parametrize("name", ["code-review", "translate", "api-test"])
 def test_examples_do_not_retry_their_local_tools(tmp_path: Path, name: str, profile: str) -> None:

@@ -21,6 +21,19 @@ INLINE = re.compile(r"`[^`\n]+`")
 WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 
 
+def read_text(path: str) -> str:
+    """The text of `path`, which must be UTF-8, with universal newlines (as `open` in text mode reads it);
+    else exit 1 with one line naming the file and the first bad byte (the build shows a tool's last stderr
+    line: a decoder traceback there names no file)."""
+    with open(path, "rb") as fh:
+        data = fh.read()
+    try:
+        return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    except UnicodeDecodeError as exc:
+        bad = f"byte 0x{data[exc.start]:02x} at offset {exc.start}"
+        raise SystemExit(f"{path}: not UTF-8 text ({bad}): save it as UTF-8") from None
+
+
 def structure(text: str) -> dict[str, list[str]]:
     prose = FENCE.sub("", text)
     return {
@@ -68,10 +81,7 @@ def main(argv: list[str]) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     source, translation, output = argv
-    with open(source, encoding="utf-8") as fh:
-        src = fh.read()
-    with open(translation, encoding="utf-8") as fh:
-        dst = fh.read()
+    src, dst = read_text(source), read_text(translation)
     verdict = {"document": os.path.basename(source), "source": source, "translation": translation}
     verdict.update(compare(src, dst))
     os.makedirs(os.path.dirname(output) or ".", exist_ok=True)

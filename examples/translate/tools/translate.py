@@ -18,14 +18,26 @@ import sys
 PROTECTED = re.compile(r"(`[^`]*`|\]\([^)]*\)|https?://\S+)")
 
 
+def read_text(path: str) -> str:
+    """The text of `path`, which must be UTF-8, with universal newlines (as `open` in text mode reads it);
+    else exit 1 with one line naming the file and the first bad byte (the build shows a tool's last stderr
+    line: a decoder traceback there names no file)."""
+    with open(path, "rb") as fh:
+        data = fh.read()
+    try:
+        return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    except UnicodeDecodeError as exc:
+        bad = f"byte 0x{data[exc.start]:02x} at offset {exc.start}"
+        raise SystemExit(f"{path}: not UTF-8 text ({bad}): save it as UTF-8") from None
+
+
 def load_glossary(path: str) -> dict[str, str]:
     terms = {}
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            if line.startswith("#") or "\t" not in line:
-                continue
-            source, target = line.rstrip("\n").split("\t", 1)
-            terms[source.lower()] = target
+    for line in read_text(path).split("\n"):
+        if line.startswith("#") or "\t" not in line:
+            continue
+        source, target = line.split("\t", 1)
+        terms[source.lower()] = target
     return terms
 
 
@@ -65,8 +77,7 @@ def main(argv: list[str]) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     glossary, source, output = argv
-    with open(source, encoding="utf-8") as fh:
-        text = fh.read()
+    text = read_text(source)
     result = translate(text, load_glossary(glossary))
     os.makedirs(os.path.dirname(output) or ".", exist_ok=True)
     with open(output, "w", encoding="utf-8") as fh:
