@@ -4,12 +4,13 @@ retries that could only fail alike; a report row says what failed, and only that
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
 
 import pytest
-from test_examples import AGENTMAKE, copy_example
+from test_examples import AGENTMAKE, agentmake, copy_example
 
 from agentmake.graph import build_graph
 from agentmake.model import AgentSpec
@@ -80,3 +81,16 @@ def test_examples_do_not_retry_their_local_tools(tmp_path: Path, name: str, prof
     assert shell or profile == "llm", name
     for task in shell:
         assert max_attempts(task, runner_of(task, agentfile), agentfile) == 1, task.id
+
+
+def test_api_test_report_names_the_expected_status_only_when_it_differs(tmp_path: Path) -> None:
+    project = copy_example("api-test", tmp_path)
+    spec_path = project / "endpoints" / "stats.json"
+    spec = json.loads(spec_path.read_text())
+    spec["expect"]["json"]["open"] = 2  # the body is wrong, the status is right
+    spec_path.write_text(json.dumps(spec))
+    agentmake(project, "report")
+    report = (project / "API_REPORT.md").read_text()
+    row = next(line for line in report.splitlines() if line.startswith("| stats |"))
+    assert row.startswith("| stats | `GET /stats` | 200 | ") and row.endswith("| FAIL |"), report
+    assert "body.open: expected 2, got 1" in report
