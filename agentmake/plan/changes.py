@@ -36,6 +36,13 @@ def describe_changes(old: dict[str, Any], new: dict[str, Any], runner_name: str 
     if old.get("v") != new.get("v"):
         return [Reason("setting-changed", f"key format changed (v{old.get('v')} → v{new.get('v')})")]
     reasons: list[Reason] = []
+    if _merged(old) != _merged(new) and old.get("kind") == new.get("kind") == "report":
+        # a report given a merge prompt, or laid out by agentmake again: every other part of its key (title,
+        # renderer, patterns, runner, summary) differs as a consequence, and telling each would say what the
+        # user did not change ("agentmake renders reports differently now", "title changed … → 'r'")
+        reasons = inputs_changed(old.get("inputs") or {}, new.get("inputs") or {})
+        message = f"written by {_made_by(new)} now, not by {_made_by(old)}"
+        return [Reason("setting-changed", message), *reasons]
     if old.get("kind") != new.get("kind"):
         reasons.append(Reason("command-changed", f"task kind changed {old.get('kind')} → {new.get('kind')}"))
     reasons += inputs_changed(old.get("inputs") or {}, new.get("inputs") or {})
@@ -74,6 +81,21 @@ def describe_changes(old: dict[str, Any], new: dict[str, Any], runner_name: str 
                 Reason("setting-changed", f"{name} changed {old_s.get(name)!r} → {new_s.get(name)!r}")
             )
     return reasons
+
+
+def _merged(parts: dict[str, Any]) -> bool:
+    """Whether a report's key `parts` are those of a merge report (its agent writes the document)."""
+    return parts.get("prompt") is not None
+
+
+def _made_by(parts: dict[str, Any]) -> str:
+    """What writes the document of a report with key `parts`: its merge prompt, its template, or agentmake."""
+    if _merged(parts):
+        source = _source(parts)
+        return f"its merge prompt {'(inline)' if source in (None, 'inline') else source}"
+    if parts.get("template_path"):
+        return f"its template {parts['template_path']}"
+    return "agentmake's layout"
 
 
 def _variables(old: Any, new: Any) -> list[Reason]:
