@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from agentmake.graph import Graph
     from agentmake.model import Agentfile
     from agentmake.plan import Decision
+    from agentmake.runners import Executor
 
 
 def undecided(d: Decision) -> bool:
@@ -48,8 +49,7 @@ def dry_run_lines(
 
     stale = [d for d in decisions if d.stale]
     failing = [d for d in stale if undecided(d)]
-    decidable = [d for d in stale if not undecided(d)]
-    held = held_by_budget(agentfile, root, selected, decidable, budget=budget, keep_going=keep_going)
+    held = not_run(agentfile, root, selected, stale, budget=budget, keep_going=keep_going)
     lines: list[str] = []
     maybe = restore = 0
     for d in stale:
@@ -70,7 +70,7 @@ def dry_run_lines(
     return lines, len(failing)
 
 
-def held_by_budget(
+def not_run(
     agentfile: Agentfile,
     root: Path,
     selected: Graph,
@@ -79,33 +79,47 @@ def held_by_budget(
     budget: float | None,
     keep_going: bool,
 ) -> dict[str, str]:
-    """The stale tasks a build would not run because its budget is reached before it starts (a budget of 0),
-    and why: each LLM agent it would call (not one whose new check the build runs on its outputs in place
-    first, which costs nothing, nor one with an answer already paid for in its logs, which the build
-    salvages), and what depends on those, as the build says it (with -k, a report is built without them,
-    unless none of its inputs would be made)."""
-    from agentmake.confine import STATE_DIR
+    """The stale tasks a build would not run, and why, as the build says it: what depends on a task that
+    would fail (its prompt does not render: the build fails it, then runs nothing that reads it, with -k or
+    without); each LLM agent the build would call when its budget is reached before it starts (a budget of
+    0; not one whose new check the build runs on its outputs in place first, which costs nothing, nor one
+    with an answer already paid for in its logs, which the build salvages), and what depends on those.
+    With -k, a report is built without them (a partial report), unless none of its inputs would be made.
+    """
     from agentmake.plan.explain import brief
-    from agentmake.runners import Executor
     from agentmake.scheduler.gate import CallGate
     from agentmake.scheduler.tasks import is_llm, takes_gaps
 
     gate = CallGate(budget if budget is not None else agentfile.settings.budget)
-    if not gate.budget_reached():
-        return {}
-    why = gate.why_not(None) or "budget reached"
-    # (only to ask which answers the build would salvage from the logs: nothing is started or recovered)
-    logs = Executor(agentfile, log_dir=root / STATE_DIR / "logs", recover_leftovers=False)
+    why = (gate.why_not(None) or "budget reached") if gate.budget_reached() else None
+    logs = _salvager(agentfile, root) if why is not None else None
+    # what a dependent of each task the build would not run (or fail) is told: the build names the first
+    told = {d.task_id: f"dependency {d.task_id} would fail" for d in stale if undecided(d)}
     held: dict[str, str] = {}
     for d in stale:  # (in the graph's order: what a task depends on comes first)
+        if d.task_id in told:
+            continue
         task = selected.tasks[d.task_id]
-        dep = next((t for t in selected.deps.get(d.task_id, ()) if t in held), None)
+        dep = next((t for t in selected.deps.get(d.task_id, ()) if t in told), None)
         if dep is not None and not (keep_going and takes_gaps(task)):
-            held[d.task_id] = f"dependency {dep} not run: {why}"
-        elif dep is not None and all(selected.producer.get(path) in held for path in task.inputs):
-            held[d.task_id] = f"nothing to report: none of its inputs would be made ({why})"
-        elif d.action != "run" or not is_llm(task) or any(r.kind == "check-later" for r in d.reasons):
-            continue  # (restored, a shell task, or its new check run on the outputs in place first: free)
+            held[d.task_id] = told[d.task_id] = told[dep]
+        elif dep is not None and all(selected.producer.get(path) in told for path in task.inputs):
+            held[d.task_id] = f"nothing to report: none of its inputs would be made ({told[dep]})"
+            told[d.task_id] = f"dependency {d.task_id} not run: {held[d.task_id]}"
+        elif logs is None or d.action != "run" or not is_llm(task):
+            continue  # (no budget reached, restored, or a shell task: free)
+        elif any(r.kind == "check-later" for r in d.reasons):
+            continue  # (its new check run on the outputs in place first: free)
         elif not logs.may_salvage(task, d):
             held[d.task_id] = f"{brief(d.reasons) or 'stale'} ({why})"
+            told[d.task_id] = f"dependency {d.task_id} not run: {why}"
     return held
+
+
+def _salvager(agentfile: Agentfile, root: Path) -> Executor:
+    """An executor only to ask which answers a build would salvage from the logs (`may_salvage`): nothing
+    is started or recovered."""
+    from agentmake.confine import STATE_DIR
+    from agentmake.runners import Executor
+
+    return Executor(agentfile, log_dir=root / STATE_DIR / "logs", recover_leftovers=False)
