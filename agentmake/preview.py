@@ -49,7 +49,7 @@ def dry_run_lines(
 
     stale = [d for d in decisions if d.stale]
     failing = [d for d in stale if undecided(d)]
-    held = not_run(agentfile, root, selected, stale, budget=budget, keep_going=keep_going)
+    held = not_run(agentfile, root, selected, stale, budget=budget, keep_going=keep_going, verbose=verbose)
     lines: list[str] = []
     maybe = restore = 0
     for d in stale:
@@ -78,6 +78,7 @@ def not_run(
     *,
     budget: float | None,
     keep_going: bool,
+    verbose: bool = False,
 ) -> dict[str, str]:
     """The stale tasks a build would not run, and why, as the build says it: what depends on a task that
     would fail (its prompt does not render: the build fails it, then runs nothing that reads it, with -k or
@@ -85,7 +86,7 @@ def not_run(
     0; not one whose new check the build runs on its outputs in place first, which costs nothing, nor one
     with an answer already paid for in its logs, which the build salvages), and what depends on those.
     With -k, a report is built without them (a partial report), unless none of its inputs would be made.
-    """
+    `verbose`: a held task's reasons all told (`-n -v`), not briefly."""
     from agentmake.plan.explain import brief
     from agentmake.scheduler.gate import CallGate
     from agentmake.scheduler.tasks import is_llm, takes_gaps
@@ -111,7 +112,8 @@ def not_run(
         elif any(r.kind == "check-later" for r in d.reasons):
             continue  # (its new check run on the outputs in place first: free)
         elif not logs.may_salvage(task, d):
-            held[d.task_id] = f"{brief(d.reasons) or 'stale'} ({why})"
+            said = "; ".join(r.message for r in d.reasons) if verbose else brief(d.reasons)
+            held[d.task_id] = f"{said or 'stale'} ({why})"
             told[d.task_id] = f"dependency {d.task_id} not run: {why}"
     return held
 

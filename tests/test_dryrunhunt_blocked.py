@@ -85,3 +85,21 @@ def test_with_k_a_report_none_of_whose_inputs_would_be_made_would_not_run(e2e: E
     assert "none of its inputs would be made (dependency bad would fail)" in said["review"][1], dry
     build = e2e.am("-k")
     assert "review" in build.with_state("not-run"), build
+
+
+def test_verbose_would_not_run_tells_every_reason(e2e: E2E) -> None:
+    """`-n -v` names every input of each line; a `would not run` line too (the budget holds it)."""
+    names = " ".join(f"src/{n}.txt" for n in "bcdef")
+    for n in "bcdef":
+        e2e.write(f"src/{n}.txt", f"{n}\n")
+    e2e.write("Agentfile", f'agent t:\n    prompt = "hi"\n    inputs = {names}\n    outputs = t.md\n')
+    assert e2e.am().code == 0
+    for n in "bcdef":
+        e2e.write(f"src/{n}.txt", f"{n} again\n")
+    brief = _said(e2e.am("--budget", "0", "-n").out)["t"]
+    grouped = "5 inputs changed: src/b.txt, src/c.txt and 3 more (budget of $0.00 reached)"
+    assert brief == ("would not run", grouped), brief
+    verbose = e2e.am("--budget", "0", "-n", "-v")
+    said = _said(verbose.out)["t"]
+    assert said[0] == "would not run" and "and 3 more" not in said[1], verbose
+    assert all(f"input src/{n}.txt changed" in said[1] for n in "bcdef"), verbose
