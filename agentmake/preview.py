@@ -45,7 +45,7 @@ def dry_run_lines(
 ) -> tuple[list[str], int]:
     """The lines of the dry run of `decisions` (every task of `selected`, in order), and how many tasks would
     fail. `budget`: the command line's, if any (else the Agentfile's)."""
-    from agentmake.plan.explain import brief, if_changed, waits_to_decide
+    from agentmake.plan.explain import brief, if_changed, saved_first, waits_to_decide
 
     stale = [d for d in decisions if d.stale]
     failing = [d for d in stale if undecided(d)]
@@ -53,7 +53,8 @@ def dry_run_lines(
     lines: list[str] = []
     maybe = restore = 0
     for d in stale:
-        why = ("; ".join(r.message for r in d.reasons) if verbose else brief(d.reasons)) or "stale"
+        told = [r.message for r in d.reasons] if verbose else [brief(d.reasons)] if d.reasons else []
+        why = "; ".join(told + saved_first(d)) or "stale"
         verb = "restore" if d.action == "restore" else "run"
         if undecided(d):
             lines.append(f"would fail {d.task_id}: {d.reasons[0].message.partition(': ')[2]}")

@@ -15,7 +15,7 @@ from typing import Any
 from agentmake.display.fmt import cell_width, fmt_cost, fmt_duration, ljust_cells, term_lines, term_safe
 from agentmake.graph import Graph
 from agentmake.plan import Decision
-from agentmake.plan.explain import grouped
+from agentmake.plan.explain import grouped, saved_first
 from agentmake.store import AttemptRecord, Store, TaskRecord
 from agentmake.store.records import run_time
 
@@ -72,6 +72,8 @@ def status_rows(
             if brief
             else [r.message for r in decision.reasons]
         )
+        if decision is not None:
+            reasons += saved_first(decision)  # (a build saves them before it replaces them)
         pid = pids.get(task_id)
         if pid is not None and not owner_alive:
             reasons.insert(0, f"interrupted: agentmake (pid {pid}) stopped before it finished")

@@ -72,7 +72,9 @@ def describe(task: Task, decision: Decision) -> str:
     if len(task.outputs) > 1:
         label += f" (+{len(task.outputs) - 1} more)"
     label += f" [{task.id}]"
-    reasons = "; ".join(r.message for r in decision.reasons if r.kind != "cached")
+    reasons = "; ".join(
+        [*(r.message for r in decision.reasons if r.kind != "cached"), *saved_first(decision)]
+    )
     if decision.action == "skip":
         return f"{label} is up to date" + (f": {reasons}" if reasons else "")
     if decision.action == "restore":
@@ -80,6 +82,16 @@ def describe(task: Task, decision: Decision) -> str:
     if waits_to_decide(decision):
         return f"{label} may be stale: {reasons} ({if_changed(decision)})"
     return f"{label} is stale: {reasons}"
+
+
+def saved_first(decision: Decision) -> list[str]:
+    """What a build saves before it runs or restores the task (`Decision.edited`: an output edited by hand,
+    or one agentmake did not make that a restore replaces), a sentence each: told beside the reasons, since
+    the build says where it saved it."""
+    odd = set(decision.unknown)
+    whose = {True: "was not made by agentmake", False: "was edited by hand"}
+    edited = decision.edited if decision.stale else []
+    return [f"{path} {whose[path in odd]}: a copy is saved first" for path in edited]
 
 
 def if_changed(decision: Decision) -> str:
