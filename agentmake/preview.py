@@ -15,11 +15,6 @@ if TYPE_CHECKING:
     from agentmake.runners import Executor
 
 
-def undecided(d: Decision) -> bool:
-    """Whether `d` is of a task that cannot be decided: its prompt does not render (`plan_build`)."""
-    return bool(d.reasons) and d.reasons[0].kind == "undecided"
-
-
 def dry_run_line(
     to_run: int, up_to_date: int, maybe: int = 0, restore: int = 0, fail: int = 0, held: int = 0
 ) -> str:
@@ -45,6 +40,7 @@ def dry_run_lines(
 ) -> tuple[list[str], int]:
     """The lines of the dry run of `decisions` (every task of `selected`, in order), and how many tasks would
     fail. `budget`: the command line's, if any (else the Agentfile's)."""
+    from agentmake.plan.dryrun import undecided
     from agentmake.plan.explain import brief, if_changed, saved_first, waits_to_decide
 
     stale = [d for d in decisions if d.stale]
@@ -88,6 +84,7 @@ def not_run(
     with an answer already paid for in its logs, which the build salvages), and what depends on those.
     With -k, a report is built without them (a partial report), unless none of its inputs would be made.
     `verbose`: a held task's reasons all told (`-n -v`), not briefly."""
+    from agentmake.plan.dryrun import undecided
     from agentmake.plan.explain import brief
     from agentmake.scheduler.gate import CallGate
     from agentmake.scheduler.tasks import is_llm, takes_gaps

@@ -103,3 +103,19 @@ def test_verbose_would_not_run_tells_every_reason(e2e: E2E) -> None:
     said = _said(verbose.out)["t"]
     assert said[0] == "would not run" and "and 3 more" not in said[1], verbose
     assert all(f"input src/{n}.txt changed" in said[1] for n in "bcdef"), verbose
+
+
+def test_explain_says_what_would_fail_and_what_would_not_run(e2e: E2E) -> None:
+    """`explain` of a task downstream of one whose prompt does not render says the chain as -n and status do
+    (the build fails that task alone, exit 1), rather than refusing as an Agentfile error (exit 2)."""
+    explain = e2e.am("explain", "after2")
+    assert explain.code == 0, explain
+    lines = explain.out.splitlines()
+    assert lines[0].startswith("bad.md [bad] would fail: p.md:1:1: ") and "renders empty" in lines[0], explain
+    assert lines[1:] == [
+        "after.txt [after] will not run: dependency bad would fail",
+        "after2.txt [after2] will not run: dependency bad would fail",
+    ], explain
+    other = e2e.am("explain", "review")  # (other would run: the chain of each input is told)
+    assert "other.txt [other] is stale: never built" in other.out.splitlines(), other
+    assert "REVIEW.md [review] will not run: dependency bad would fail" in other.out.splitlines(), other

@@ -37,3 +37,9 @@ def plan_build(graph: Graph, rebuilder: Rebuilder, tolerant: bool = False) -> li
             assume.update(cached)
         decisions.append(decision)
     return decisions
+
+
+def undecided(d: Decision) -> bool:
+    """Whether `d` is of a task that cannot be decided: its prompt does not render (`plan_build`, tolerant);
+    a build fails it, with no call, and runs nothing that depends on it."""
+    return bool(d.reasons) and d.reasons[0].kind == "undecided"

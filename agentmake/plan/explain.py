@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from agentmake.graph import Graph, Task
 from agentmake.plan.changes import Reason
-from agentmake.plan.dryrun import plan_build
+from agentmake.plan.dryrun import plan_build, undecided
 from agentmake.plan.rebuilder import Decision, Rebuilder
 
 
@@ -22,11 +22,23 @@ def explain_lines(graph: Graph, rebuilder: Rebuilder, target: str) -> list[str]:
     targets = resolve_targets(graph, target)
     wanted = _upstream(graph, targets)
     sub = Graph(graph.agentfile, {tid: t for tid, t in graph.tasks.items() if tid in wanted})
-    return [
-        describe(sub.tasks[d.task_id], d)
-        for d in plan_build(sub, rebuilder)
-        if d.task_id in targets or d.stale
-    ]
+    # (tolerant: a task whose prompt does not render fails alone in a build, which runs nothing that depends
+    # on it: said of each, as -n does, rather than refusing the whole chain as an Agentfile error)
+    decisions = plan_build(sub, rebuilder, tolerant=True)
+    blocked: dict[str, str] = {}  # task -> the task that would fail under it (the build names that one)
+    lines = []
+    for d in decisions:
+        task = sub.tasks[d.task_id]
+        dep = next((blocked[t] for t in graph.deps.get(d.task_id, ()) if t in blocked), None)
+        if undecided(d):
+            blocked[d.task_id] = d.task_id
+            lines.append(f"{_label(task)} would fail: {d.reasons[0].message.partition(': ')[2]}")
+        elif dep is not None:
+            blocked[d.task_id] = dep
+            lines.append(f"{_label(task)} will not run: dependency {dep} would fail")
+        elif d.task_id in targets or d.stale:
+            lines.append(describe(task, d))
+    return lines
 
 
 _GROUPED = {  # reason kinds naming one path each -> how several of them are told together
@@ -67,11 +79,16 @@ def grouped(reasons: list[Reason], limit: int = 3) -> list[str]:
     return told
 
 
-def describe(task: Task, decision: Decision) -> str:
-    label = task.outputs[0] if task.outputs else task.id
+def _label(task: Task) -> str:
+    """How explain names a task: its first output (and how many more), then its id."""
+    said = task.outputs[0] if task.outputs else task.id
     if len(task.outputs) > 1:
-        label += f" (+{len(task.outputs) - 1} more)"
-    label += f" [{task.id}]"
+        said += f" (+{len(task.outputs) - 1} more)"
+    return f"{said} [{task.id}]"
+
+
+def describe(task: Task, decision: Decision) -> str:
+    label = _label(task)
     reasons = "; ".join(
         [*(r.message for r in decision.reasons if r.kind != "cached"), *saved_first(decision)]
     )
