@@ -164,7 +164,7 @@ class Project:
         return wrong
 
 
-@pytest.mark.parametrize("seed", range(4))  # (0, 1 and 3 catch the -n before 41f05aa)
+@pytest.mark.parametrize("seed", [0, 3])  # (both catch the -n before 41f05aa; 1 too, and 34 more agree)
 def test_dry_run_says_what_the_build_then_does(tmp_path: Path, fake_agents: FakeAgents, seed: int) -> None:
     env = fake_agents.env()
     env.update(NO_COLOR="1", CI="1", PYTHONDONTWRITEBYTECODE="1", AGENTMAKE_BACKOFF="0")
