@@ -237,7 +237,10 @@ def test_readme_quotes_the_first_commands_output(tmp_path: Path) -> None:
     # root (no `cd`), where the second one (`pip install '.[test]'`) must run
     block = readme.split("```sh", 1)[1].split("```", 1)[0]
     first, second = [line for line in block.splitlines() if line and not line.startswith("#")]
-    assert "cd " not in first and second.endswith("pytest"), (first, second)
+    tests = second.split("&& ")[-1]
+    assert "cd " not in first and tests.startswith("pytest"), (first, second)
+    # (and CI runs exactly that test command)
+    assert (EXAMPLES.parent / ".ci/run").read_text().rstrip().endswith(f"&& {tests}")
     step = shlex.split(first.split("&&")[-1])
     assert step[0] == "agentmake", step
     project = copy_example("code-review", tmp_path / "examples")
