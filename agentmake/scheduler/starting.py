@@ -21,7 +21,7 @@ from agentmake.scheduler.commit import UNKNOWN, saved_notice
 from agentmake.scheduler.inline import InlineAttempts
 from agentmake.scheduler.outcomes import Outcomes, not_retried
 from agentmake.scheduler.ready import ReadyQueue
-from agentmake.scheduler.tasks import TERMINAL, TaskState
+from agentmake.scheduler.tasks import MADE, TERMINAL, TaskState
 from agentmake.scheduler.workers import WorkerPool
 from agentmake.trace import mark
 
@@ -60,6 +60,9 @@ class Starting(Outcomes):
     freed: tuple[float, str] | None  # when a slot was last freed with all taken, by which task (`_release`)
     freed_by_runner: dict[str, tuple[float, str]]  # the same, per runner
 
+    def _hold_back_dependents(self, t: TaskState, reason: str) -> None:
+        raise NotImplementedError  # (`stopping.Stopping`: `t` is stale, what depends on it is not started)
+
     def _held(self) -> bool:
         """Whether watch mode holds new starts now (the Agentfile is being saved: `BuildControl.hold`)."""
         return self.control is not None and self.control.held()
@@ -76,6 +79,15 @@ class Starting(Outcomes):
             return
         except OSError as exc:  # e.g. an input vanished between the graph and now, an unreadable output
             self._fail(t, "input", unreadable(t, exc, self.hasher.root), "not retried: fatal")
+            return
+        if decision.action != "skip" and (gone := self._made_gone(t)):
+            # an output made in this build, deleted since (by hand): run now, `t` would read a missing file
+            # (paid for, then run again by the next build); the next build restores it, then runs `t`
+            for made_by, paths in gone.items():
+                self._hold_back_dependents(self.tasks[made_by], f"{', '.join(paths)} gone")
+            if t.state not in TERMINAL:  # (decided again after an attempt: not held back, it fails)
+                why = f"input {', '.join(p for ps in gone.values() for p in ps)} is gone"
+                self._fail(t, "input", why, "not retried: fatal")
             return
         if t.gaps:  # with -k, some inputs were not made: built as a partial report, which always runs
             decision = partial_decision(decision, t.gaps, len(t.task.inputs))
@@ -119,6 +131,19 @@ class Starting(Outcomes):
                 return  # restoring failed, so the task runs: a fast-path decision has no prompt yet
         t.parked_at = time.time()
         self.parked.setdefault(t.runner, ReadyQueue(self.keys)).push(t.id)
+
+    def _made_gone(self, t: TaskState) -> dict[str, list[str]]:
+        """The inputs of `t` that a task of this build made (or found up to date) and that are gone since,
+        by the id of that task."""
+        producer, gone = self.graph.producer, dict[str, list[str]]()
+        file_hash = getattr(self.hasher, "file_hash", None)  # (test doubles of the hasher may lack it)
+        if file_hash is None:
+            return gone
+        for path in t.task.inputs:
+            made_by = self.tasks.get(producer.get(path, ""))
+            if made_by is not None and made_by.state in MADE and file_hash(path) is None:
+                gone.setdefault(made_by.id, []).append(path)
+        return gone
 
     def _hold(self, t: TaskState, key: str) -> None:
         """`t` failed under `key` before, and would run under it again (`BuildOptions.hold`): not run."""

@@ -17,9 +17,7 @@ from agentmake.scheduler.control import BuildControl
 from agentmake.scheduler.decided import changed_since
 from agentmake.scheduler.replan import changed_running
 from agentmake.scheduler.starting import Starting
-from agentmake.scheduler.tasks import TERMINAL, TaskState
-
-MADE = frozenset({"done", "cached", "up-to-date"})  # what a task that read a file changed since may be in
+from agentmake.scheduler.tasks import MADE, TERMINAL, TaskState
 
 
 class Stopping(Starting):

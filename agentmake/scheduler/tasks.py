@@ -13,6 +13,7 @@ from agentmake.plan.partial import Gap
 from agentmake.scheduler.events import TaskOutcome
 
 TERMINAL = frozenset({"done", "failed", "cached", "up-to-date", "not-run", "interrupted"})
+MADE = frozenset({"done", "cached", "up-to-date"})  # a task whose outputs this build made or found up to date
 
 
 @dataclass(eq=False)
