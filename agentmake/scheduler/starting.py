@@ -60,7 +60,7 @@ class Starting(Outcomes):
     freed: tuple[float, str] | None  # when a slot was last freed with all taken, by which task (`_release`)
     freed_by_runner: dict[str, tuple[float, str]]  # the same, per runner
 
-    def _hold_back_dependents(self, t: TaskState, reason: str) -> None:
+    def _hold_back_dependents(self, t: TaskState, reason: str, end_started: bool = True) -> None:
         raise NotImplementedError  # (`stopping.Stopping`: `t` is stale, what depends on it is not started)
 
     def _held(self) -> bool:
@@ -84,7 +84,7 @@ class Starting(Outcomes):
             # an output made in this build, deleted since (by hand): run now, `t` would read a missing file
             # (paid for, then run again by the next build); the next build restores it, then runs `t`
             for made_by, paths in gone.items():
-                self._hold_back_dependents(self.tasks[made_by], f"{', '.join(paths)} gone")
+                self._hold_back_dependents(self.tasks[made_by], f"{', '.join(paths)} gone", end_started=False)
             if t.state not in TERMINAL:  # (decided again after an attempt: not held back, it fails)
                 why = f"input {', '.join(p for ps in gone.values() for p in ps)} is gone"
                 self._fail(t, "input", why, "not retried: fatal")

@@ -74,8 +74,8 @@ class Stopping(Starting):
         for task_id, outputs in control.take_gone().items():
             t = self.tasks.get(task_id)
             gone = sorted(p for p in outputs if not (self.root / p).is_file())
-            if t is not None and t.state in MADE and gone:  # (the next build puts them back)
-                self._hold_back_dependents(t, f"{', '.join(gone)} gone")
+            if t is not None and t.state in MADE and gone:  # (the next build puts the same content back)
+                self._hold_back_dependents(t, f"{', '.join(gone)} gone", end_started=False)
         for task_id, (reason, paths) in control.take().items():
             t = self.tasks.get(task_id)
             if t is not None and t.state in MADE and paths and self._made_from_other(t, paths):
@@ -92,16 +92,7 @@ class Stopping(Starting):
                 t.decision, t.notice, t.outcome.notice = None, None, None
                 self.undecided.push(task_id)
                 continue
-            if t.id in self.running and t.cancel is not None:
-                t.cancelled_for = reason
-                t.cancel.set()
-            elif t.state == "retrying":
-                t.cancelled_for = reason
-                self.delayed = [d for d in self.delayed if d[2] != task_id]
-                heapq.heapify(self.delayed)
-                for ready in self.parked.values():
-                    ready.remove(task_id)
-                self._interrupt_task(t)
+            self._end_started(t, reason)
 
     def _made_from_other(self, t: TaskState, paths: frozenset[str]) -> bool:
         """Whether any of `paths` (files `t` reads) is no longer what `t`, made or found up to date in this
@@ -112,12 +103,31 @@ class Stopping(Starting):
             recorded = rec.parts if rec is not None else None
         return changed_since(t, paths, self.hasher, self.root, recorded)
 
-    def _hold_back_dependents(self, t: TaskState, reason: str) -> None:
+    def _end_started(self, t: TaskState, reason: str) -> None:
+        """End `t`'s work in this build (`reason`: why), if it started: its running attempt is cancelled (its
+        process group ended, nothing written), or its retry waiting for its time (or a slot) is not made;
+        recorded as interrupted, and the next build decides it again."""
+        if t.id in self.running and t.cancel is not None:
+            t.cancelled_for = reason
+            t.cancel.set()
+        elif t.state == "retrying":
+            t.cancelled_for = reason
+            self.delayed = [d for d in self.delayed if d[2] != t.id]
+            heapq.heapify(self.delayed)
+            self.undecided.remove(t.id)  # (its run dropped, to be decided again: `Starting._decide_again`)
+            for ready in self.parked.values():
+                ready.remove(t.id)
+            self._interrupt_task(t)
+
+    def _hold_back_dependents(self, t: TaskState, reason: str, end_started: bool = True) -> None:
         """`t` was made (or found up to date) in this build, and a file it reads changed since, or an output
         of it is gone: it is stale, and the next build runs it again (or restores what is gone). What
         depends on it, directly or not, and has not started is not run now: started, it would be paid for
         on what is stale, and run again by the next build. A dependent already started (running, or
-        waiting to retry) is left to end; what depends on it is held back too."""
+        waiting to retry) is ended (`end_started`), as a task whose own input is edited is: what it would
+        finish is made from what is stale. Not for an output gone: the next build puts the same content
+        back, so what was started from it still holds (a reader of the file gone is cancelled as such,
+        `BuildControl.gone`), and only a retry not yet made is held back."""
         if self.stop_reason is not None:
             return  # (nothing more starts: the final sweep marks what is left)
         why = f"{t.id} is stale: {reason}; the next build brings it up to date"
@@ -129,7 +139,10 @@ class Stopping(Starting):
                 continue
             seen.add(dep_id)
             stack.extend(self.graph.dependents.get(dep_id, ()))
+            if dep_id in self.running and not end_started:
+                continue
             if dep.attempt > 0 or dep_id in self.running:
+                self._end_started(dep, f"{t.id} is stale: {reason}")
                 continue
             self.undecided.remove(dep_id)  # (ready, or decided and waiting for a slot)
             for ready in self.parked.values():
