@@ -105,3 +105,50 @@ def test_an_llm_agent_is_not_paid_on_an_input_deleted_since_it_was_made(
     assert second.returncode == 0, second.stderr
     calls = [r for r in fake_agents.log_lines() if r[0] == "start" and r[4] == "all"]
     assert len(calls) == 1
+
+
+# slow holds the only slot (-j 1) until `go` exists; sum:a and sum:b are decided meanwhile, and wait for it
+SOURCES = """\
+agent slow:
+    outputs = slow.txt
+    run     = "until [ -e {go} ]; do sleep 0.05; done; echo x > {{output}}"
+
+agent sum:
+    runner   = claude
+    inputs   = docs/{{name}}.md
+    outputs  = out/{{name}}.md
+    prompt   = "FAKE: label=sum:{{{{ name }}}}\\nSummarize {{{{ input }}}}."
+    priority = -1
+"""
+
+
+def test_an_llm_agent_is_not_paid_on_a_source_deleted_before_it_starts(
+    tmp_path: Path, fake_agents: FakeAgents
+) -> None:
+    project, go = tmp_path / "proj", tmp_path / "go"
+    (project / "docs").mkdir(parents=True)
+    (project / "Agentfile").write_text(SOURCES.format(go=go))
+    (project / "docs/a.md").write_text("alpha\n")
+    (project / "docs/b.md").write_text("beta\n")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "agentmake", "-j", "1"],
+        cwd=project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1", "CI": "1"},
+    )
+    try:
+        status = project / ".agentmake/status.md"
+        deadline = time.monotonic() + 20
+        while "slow" not in (status.read_text() if status.exists() else ""):
+            assert proc.poll() is None and time.monotonic() < deadline, "slow never started"
+            time.sleep(0.02)
+        (project / "docs/b.md").unlink()
+    finally:
+        go.touch()
+    _out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 1, err
+    labels = [r[4] for r in fake_agents.log_lines() if r[0] == "start"]
+    assert labels == ["sum:a"], "sum:b was paid for without docs/b.md"
+    assert "sum:b  (input docs/b.md is gone" in err

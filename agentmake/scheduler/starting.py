@@ -80,14 +80,8 @@ class Starting(Outcomes):
         except OSError as exc:  # e.g. an input vanished between the graph and now, an unreadable output
             self._fail(t, "input", unreadable(t, exc, self.hasher.root), "not retried: fatal")
             return
-        if decision.action != "skip" and (gone := self._made_gone(t)):
-            # an output made in this build, deleted since (by hand): run now, `t` would read a missing file
-            # (paid for, then run again by the next build); the next build restores it, then runs `t`
-            for made_by, paths in gone.items():
-                self._hold_back_dependents(self.tasks[made_by], f"{', '.join(paths)} gone", end_started=False)
-            if t.state not in TERMINAL:  # (decided again after an attempt: not held back, it fails)
-                why = f"input {', '.join(p for ps in gone.values() for p in ps)} is gone"
-                self._fail(t, "input", why, "not retried: fatal")
+        if decision.action != "skip" and (gone := self._gone(t, sources=False)):
+            self._not_run_gone(t, gone)
             return
         if t.gaps:  # with -k, some inputs were not made: built as a partial report, which always runs
             decision = partial_decision(decision, t.gaps, len(t.task.inputs))
@@ -132,18 +126,38 @@ class Starting(Outcomes):
         t.parked_at = time.time()
         self.parked.setdefault(t.runner, ReadyQueue(self.keys)).push(t.id)
 
-    def _made_gone(self, t: TaskState) -> dict[str, list[str]]:
-        """The inputs of `t` that a task of this build made (or found up to date) and that are gone since,
-        by the id of that task."""
-        producer, gone = self.graph.producer, dict[str, list[str]]()
+    def _gone(self, t: TaskState, sources: bool) -> dict[str | None, list[str]]:
+        """The inputs of `t` that are gone now, by the id of the task of this build that made them (or
+        found them up to date); with `sources`, also those no such task made (None), but those a partial
+        report lacks (its gaps)."""
+        producer, gone = self.graph.producer, dict[str | None, list[str]]()
         file_hash = getattr(self.hasher, "file_hash", None)  # (test doubles of the hasher may lack it)
         if file_hash is None:
             return gone
+        lacked = {g.path for g in t.gaps}
         for path in t.task.inputs:
             made_by = self.tasks.get(producer.get(path, ""))
-            if made_by is not None and made_by.state in MADE and file_hash(path) is None:
-                gone.setdefault(made_by.id, []).append(path)
+            made = made_by is not None and made_by.state in MADE
+            if (made or sources) and path not in lacked and file_hash(path) is None:
+                gone.setdefault(made_by.id if made_by is not None and made else None, []).append(path)
         return gone
+
+    def _not_run_gone(self, t: TaskState, gone: dict[str | None, list[str]]) -> None:
+        """`t` is not run: inputs it reads are gone (`_gone`; deleted by hand during the build). Run now, it
+        would read a missing file (a call paid for, then again by the next build). One a task of this build
+        made: the task is stale, what depends on it is held back, and the next build restores it (from the
+        cache), then runs `t`. A source file: `t` is not run (the next build drops it, or says what is
+        missing)."""
+        for made_by, paths in gone.items():
+            if made_by is not None:
+                self._hold_back_dependents(self.tasks[made_by], f"{', '.join(paths)} gone", end_started=False)
+        if t.state in TERMINAL:
+            return
+        why = f"input {', '.join(p for ps in gone.values() for p in ps)} is gone (deleted during the build)"
+        if t.attempt == 0:
+            self._not_run(t, why)
+        else:  # (a retry, or decided again after an attempt)
+            self._fail(t, "input", not_retried(t.outcome.message or "failed", why), "not retried: fatal")
 
     def _hold(self, t: TaskState, key: str) -> None:
         """`t` failed under `key` before, and would run under it again (`BuildOptions.hold`): not run."""
@@ -300,6 +314,9 @@ class Starting(Outcomes):
 
     def _launch(self, t: TaskState) -> None:
         assert t.decision is not None
+        if t.llm and (gone := self._gone(t, sources=True)):  # (deleted since it was decided: not paid for)
+            self._not_run_gone(t, gone)
+            return
         # a re-check (`Decision.recheck`) calls no agent: the budget and a refused runner hold only the call
         # it may lead to, which its attempt asks for (`Executor.calls_held`)
         why = self._call_held(t) if t.llm and t.decision.recheck is None else None
