@@ -55,3 +55,12 @@ def test_a_partial_report_is_counted_apart_from_the_tasks_that_ran() -> None:
         r.summary_line() == "agentmake: 1 ran, 0 cached, 0 up to date, 1 failed, 1 not run, 1 partial in 8.3s"
     )
     assert r.counts() == {"done": 2, "failed": 1, "not-run": 1}  # (the states themselves are unchanged)
+
+
+def test_a_known_cost_beside_calls_that_reported_none_is_not_told_as_the_total() -> None:
+    # (claude reported $0.0007, codex nothing: the line said "$0.0007", as if that were what the build cost,
+    # where the report says "$0.0007 + unknown")
+    r = result(TaskOutcome("a", "done", cost_usd=0.0007), TaskOutcome("b", "done", unpriced=True))
+    assert r.summary_line().endswith("in 8.3s, $0.0007 + unknown")
+    # (only calls that reported nothing: no sum to qualify, as before)
+    assert result(TaskOutcome("b", "done", unpriced=True)).summary_line().endswith("in 8.3s")

@@ -54,6 +54,7 @@ class TaskOutcome:
     key: str | None = None  # what it was decided under, if it failed (or was held: `BuildOptions.hold`)
     partial: str | None = None  # a partial report: what it lacks (`1 of 4 inputs missing`; `plan.partial`)
     runs: list[tuple[float, float]] = field(default_factory=list)  # (start, end) of each attempt it ran
+    unpriced: bool = False  # an LLM call of it reported no cost (codex, llm, ollama): its cost is unknown
 
     @property
     def run_time(self) -> float | None:
@@ -112,7 +113,8 @@ class BuildResult:
         return not counts.get("failed") and not counts.get("not-run")
 
     def summary_line(self) -> str:
-        """`agentmake: 12 ran, 3 cached, 40 up to date, 1 failed in 8.3s` (+ `, $0.42` if costs are known, and
+        """`agentmake: 12 ran, 3 cached, 40 up to date, 1 failed in 8.3s` (+ `, $0.42` if costs are known, `+
+        unknown` after it if some calls reported none, and
         `, 12,000 tokens in / 3,400 out` if tokens are). A partial report (done, `partial` set) is counted
         apart from those that ran: `…, 1 failed, 1 partial in 8.3s`."""
         counts = self.counts()
@@ -120,7 +122,8 @@ class BuildResult:
         if partial:
             counts["done"] -= partial
             counts["partial"] = partial
-        return summary_line(counts, self.wall, self.cost_usd, self.tokens)
+        unknown = any(o.unpriced for o in self.outcomes.values())
+        return summary_line(counts, self.wall, self.cost_usd, self.tokens, cost_unknown=unknown)
 
     @property
     def tokens(self) -> tuple[int, int] | None:

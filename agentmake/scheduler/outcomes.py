@@ -374,12 +374,14 @@ class Outcomes:
             out.cost_usd = (out.cost_usd or 0.0) + result.cost_usd
             self.gate.spend(result.cost_usd)
             self._budget_spent()
-        elif self.options.budget is not None and t.llm and result.exit_code is not None:
-            if result.outcome == "cancelled" or result.error_type in CUT_SHORT:  # (before it could say)
-                why = (result.message or result.error_type or "cancelled").split(";")[0]
-                self.result.cut_short.setdefault(t.runner or "?", []).append(f"{t.id}: {why}")
-            else:
-                self.result.uncounted.add(t.runner or "?")  # it ran and said nothing of its cost
+        elif t.llm and result.exit_code is not None:
+            out.unpriced = True  # (a call, which said nothing of its cost: unknown, not free)
+            if self.options.budget is not None:
+                if result.outcome == "cancelled" or result.error_type in CUT_SHORT:  # (before it could say)
+                    why = (result.message or result.error_type or "cancelled").split(";")[0]
+                    self.result.cut_short.setdefault(t.runner or "?", []).append(f"{t.id}: {why}")
+                else:
+                    self.result.uncounted.add(t.runner or "?")  # it ran and said nothing of its cost
         if result.tokens_in is not None:
             out.tokens_in = (out.tokens_in or 0) + result.tokens_in
         if result.tokens_out is not None:

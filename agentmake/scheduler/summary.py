@@ -11,10 +11,12 @@ def summary_line(
     wall: float,
     cost: float | None = None,
     tokens: tuple[int, int] | None = None,
+    cost_unknown: bool = False,
 ) -> str:
-    """The end-of-build line from the number of tasks in each state, the wall time, the known cost and the
-    tokens reported (in, out). Tasks interrupted or not run are counted only when there are any (`…, 1 failed,
-    2 interrupted, 5 not run in 1.4s`): a build stopped early does not pass for one that had nothing to do.
+    """The end-of-build line from the number of tasks in each state, the wall time, the known cost (with
+    `+ unknown` after it when `cost_unknown`: some calls reported none) and the tokens reported (in, out).
+    Tasks interrupted or not run are counted only when there are any (`…, 1 failed, 2 interrupted, 5 not
+    run in 1.4s`): a build stopped early does not pass for one that had nothing to do.
     So are partial reports (`-k`: `…, 1 failed, 1 partial in 1.4s`), under `"partial"`, a count of their own:
     the `done` count (`ran`) is then the tasks that made a complete result, and every task is counted once."""
     n = counts
@@ -26,8 +28,8 @@ def summary_line(
         if n.get(state):
             line += f", {n[state]} {words}"
     line += f" in {wall:.1f}s"
-    if cost is not None:
-        line += f", {usd(cost)}"
+    if cost is not None:  # (`cost_unknown`: some calls reported no cost, so the sum is not the total)
+        line += f", {usd(cost)}" + (" + unknown" if cost_unknown else "")
     if tokens is not None:
         line += f", {tokens[0]:,} tokens in / {tokens[1]:,} out"
     return line
