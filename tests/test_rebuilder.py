@@ -358,3 +358,14 @@ def test_how_reports_render_is_part_of_a_plain_reports_key_only(tmp_path: Path) 
     assert [r.message for r in reasons] == [
         f"agentmake renders reports differently now (version 1 → {REPORT_RENDERER})"
     ]
+
+
+def test_a_shell_agent_turned_llm_agent_says_its_runner_changed_not_each_setting() -> None:
+    # (the code-review example's offline profile to profile=llm said "runner claude: command changed sh -c →
+    # claude -p ...", "format changed text → claude-json", "model flag changed (default) → --model"...)
+    shell = {"v": 2, "kind": "shell", "runner": {"command": ["sh", "-c"], "model": None, "format": "text"}}
+    llm = {"v": 2, "kind": "agent", "_runner": "claude"}
+    llm["runner"] = {"command": ["claude", "-p"], "model": "sonnet", "format": "claude-json"}
+    messages = [r.message for r in describe_changes(shell, llm, "claude")]
+    assert "runner changed shell → claude" in messages and "task kind changed shell → agent" in messages
+    assert not any("command changed" in m or "format changed" in m for m in messages), messages

@@ -47,7 +47,9 @@ def describe_changes(old: dict[str, Any], new: dict[str, Any], runner_name: str 
         reasons.append(Reason("command-changed", f"task kind changed {old.get('kind')} → {new.get('kind')}"))
     reasons += inputs_changed(old.get("inputs") or {}, new.get("inputs") or {})
     reasons += _prompt(old, new, input_changed=bool(reasons))
-    reasons += _runner(old.get("runner"), new.get("runner"), runner_name or "", old.get("_runner"))
+    # (a shell task's record names no runner: it ran on `shell`, as a task of another kind now tells)
+    old_runner = old.get("_runner") or ("shell" if old.get("kind") == "shell" else None)
+    reasons += _runner(old.get("runner"), new.get("runner"), runner_name or "", old_runner)
     if old.get("outputs") != new.get("outputs"):
         reasons.append(Reason("outputs-changed", f"outputs changed {_words(old.get('outputs'))} → "
                               f"{_words(new.get('outputs'))}"))  # fmt: skip
