@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -63,6 +64,12 @@ def daemons() -> Iterator[list[int]]:
             os.kill(pid, signal.SIGKILL)
 
 
+def _token() -> str:
+    """A spawn token of this test's own: a test ends every process holding its token, and tests running
+    side by side (`pytest -n 2`: the two cases of one parametrized test) must not end each other's."""
+    return f"tok.{uuid.uuid4().hex}"
+
+
 def _logs(tmp_path: Path) -> tuple[LogFile, LogFile]:
     return LogFile(tmp_path / "x.out"), LogFile(tmp_path / "x.err")
 
@@ -78,7 +85,13 @@ def test_the_supervisor_ends_what_left_the_group_of_a_stopped_child(
     try:
         argv = ["sh", "-c", _script(pidfile, deaf=deaf, then="sleep 30")]
         child = start_child(
-            argv, stdin=False, env=None, cwd=tmp_path, logs=_logs(tmp_path), parent_death=False, token="tok.1"
+            argv,
+            stdin=False,
+            env=None,
+            cwd=tmp_path,
+            logs=_logs(tmp_path),
+            parent_death=False,
+            token=_token(),
         )
         sup.add("t", child, 0.5 if how == "timeout" else 30.0, cancel)
         daemons.append(pid := _daemon_pid(pidfile))
@@ -102,7 +115,13 @@ def test_the_supervisor_leaves_the_daemon_of_a_child_that_exited_by_itself(
     try:
         argv = ["sh", "-c", _script(pidfile, deaf=False, then="exit 0")]
         child = start_child(
-            argv, stdin=False, env=None, cwd=tmp_path, logs=_logs(tmp_path), parent_death=False, token="tok.2"
+            argv,
+            stdin=False,
+            env=None,
+            cwd=tmp_path,
+            logs=_logs(tmp_path),
+            parent_death=False,
+            token=_token(),
         )
         sup.add("t", child, 30.0, threading.Event())
         done: list[object] = []
@@ -132,7 +151,7 @@ def test_run_process_ends_what_left_the_group_of_a_timed_out_child(
         timeout=0.5,
         cancel=threading.Event(),
         grace=0.3,
-        token="tok.3",
+        token=_token(),
     )
     watcher.join()
     assert res.timed_out
@@ -142,7 +161,7 @@ def test_run_process_ends_what_left_the_group_of_a_timed_out_child(
 def test_a_process_without_the_token_is_never_ended(tmp_path: Path, daemons: list[int]) -> None:
     """Only the stopped child's own descendants carry its token: an unrelated process is left alone."""
     env = {k: v for k, v in os.environ.items() if k != SPAWN_VAR}
-    other = subprocess.Popen(["sleep", "30"], env={**env, SPAWN_VAR: "tok.other"}, start_new_session=True)
+    other = subprocess.Popen(["sleep", "30"], env={**env, SPAWN_VAR: _token()}, start_new_session=True)
     daemons.append(other.pid)
     res = run_process(
         ["sh", "-c", "sleep 30"],
@@ -154,7 +173,7 @@ def test_a_process_without_the_token_is_never_ended(tmp_path: Path, daemons: lis
         timeout=0.3,
         cancel=threading.Event(),
         grace=0.3,
-        token="tok.4",
+        token=_token(),
     )
     assert res.timed_out and other.poll() is None
     other.kill()
