@@ -10,6 +10,8 @@ import pytest
 from conftest import FakeAgents, RunnerProject
 from e2e_helpers import E2E
 
+from agentmake.runners.redact import Redactor, header_values
+
 
 def _dump(root: Path) -> str:
     conn = sqlite3.connect(root / ".agentmake" / "state.db")
@@ -161,3 +163,12 @@ def test_a_secret_percent_encoded_in_a_url_is_redacted() -> None:
     ):
         clean = redact(shown)
         assert "EXAMPLEKEY" not in clean and "horse" not in clean and "[redacted " in clean, clean
+
+
+@pytest.mark.parametrize("value", ["Authorization= ,x=yyyyyyyy", "X-Api-Key:\t,Authorization=%20"])
+def test_a_headers_variable_with_an_empty_credential_header_is_no_crash(value: str) -> None:
+    # (an empty header's value split to nothing: every agentmake command that read the environment ended in
+    # an IndexError traceback)
+    assert all(text.strip() for text in header_values(value))
+    redact = Redactor.from_environ({"OTEL_EXPORTER_OTLP_HEADERS": value})
+    assert redact("a %20 b, x=yyyyyyyy") == "a %20 b, x=yyyyyyyy"  # (nothing of a header that is not secret)

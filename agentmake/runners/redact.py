@@ -167,8 +167,9 @@ def header_values(value: str) -> list[str]:
     for m in _HEADER.finditer(value):
         if looks_secret(m.group(1)):
             for text in (m.group(2).strip(), unquote(m.group(2)).strip()):
-                found[text] = None
-                found[text.split()[-1]] = None
+                if text:  # (`Authorization= ,…`: a header left empty)
+                    found[text] = None
+                    found[text.split()[-1]] = None
     return list(found)
 
 
