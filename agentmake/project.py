@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, TextIO
 import xxhash
 
 from agentmake import __version__
-from agentmake.errors import UsageError, plural
+from agentmake.errors import AgentmakeError, UsageError, plural
 from agentmake.locate import agentfile_path
 from agentmake.model import Agentfile, AgentSpec, Prompt, ReportSpec, model_of
 from agentmake.safetext import term_safe
@@ -251,8 +251,9 @@ def check_warnings(af: Agentfile) -> list[str]:
     """What `check` points out that is not an error: a misspelt setting taken as a variable
     (`setting_typos`), agents on gemini with no model (its `auto` router makes extra calls, paid for:
     RUNNERS.md says to pin one), and LLM agents given a model that their runner has no `model_flag` to pass
-    (the CLI never sees it: it is not part of their keys either), and runners and `check` commands whose
-    program is not found (`missing_programs`, `missing_check_programs`)."""
+    (the CLI never sees it: it is not part of their keys either), agents that make no task (`idle_agents`),
+    and runners and `check` commands whose program is not found (`missing_programs`,
+    `missing_check_programs`)."""
     from agentmake.runners.presets import preset_of
 
     unpinned: list[str] = []
@@ -281,7 +282,25 @@ def check_warnings(af: Agentfile) -> list[str]:
                 f"runner {runner.name}: its command passes {', '.join('$' + n for n in named)} as written (it"
                 f" runs without a shell): to give the agent a variable, name it in `env = {' '.join(named)}`"
             )
-    return warnings + missing_programs(af) + missing_check_programs(af)
+    return warnings + idle_agents(af) + missing_programs(af) + missing_check_programs(af)
+
+
+def idle_agents(af: Agentfile) -> list[str]:
+    """Agents that make no task: each input pattern with a wildcard matches no file (a typo in the pattern,
+    files not there yet). Not an error (a fan-out over what is not there is empty), but said: a build of
+    them says only "0 ran"."""
+    from agentmake.graph import build_graph
+
+    try:
+        graph = build_graph(af)
+    except (AgentmakeError, NotImplementedError):
+        return []  # (`check_summary` said what is wrong)
+    made = {t.name for t in graph.tasks.values()}
+    return [
+        f"{name} makes no task: no file matches {', '.join(p for p in agent.inputs if '{' in p)}"
+        for name, agent in af.agents.items()
+        if name not in made and any("{" in p for p in agent.inputs)
+    ]
 
 
 def missing_programs(af: Agentfile) -> list[str]:

@@ -12,9 +12,11 @@ Every input is a file on disk or some task's output; no two tasks produce one fi
 
 from __future__ import annotations
 
+import fnmatch
 import heapq
 import itertools
 import os
+import re
 import stat
 from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
@@ -22,7 +24,7 @@ from dataclasses import dataclass, field
 from agentmake.errors import AgentfileError, UsageError, did_you_mean
 from agentmake.gcpause import gc_paused
 from agentmake.graph.expand import Node, compile_nodes, expand_all
-from agentmake.graph.globs import TMP_MARK, FileIndex, normalize_path, target_path
+from agentmake.graph.globs import TMP_MARK, FileIndex, Pattern, normalize_path, target_path
 from agentmake.graph.task import Task
 from agentmake.model import Agentfile
 
@@ -184,7 +186,7 @@ def _build(agentfile: Agentfile) -> Graph:
                     hint=hint,
                 )
     for node in nodes:
-        _check_inputs(node, producer, index)
+        _check_inputs(node, producer, index, nodes)
     _check_outputs(agentfile, nodes, producer, tasks, node_of, index)  # (after: the inputs' listings help)
 
     deps: dict[str, tuple[str, ...]] = {}
@@ -286,7 +288,7 @@ def _misplaced(out: str) -> str | None:
     return None
 
 
-def _check_inputs(node: Node, producer: dict[str, str], index: FileIndex) -> None:
+def _check_inputs(node: Node, producer: dict[str, str], index: FileIndex, nodes: Sequence[Node] = ()) -> None:
     own: Container[str] | None = None
     for p in node.inputs:
         where = node.loc("inputs", p.text)
@@ -313,7 +315,22 @@ def _check_inputs(node: Node, producer: dict[str, str], index: FileIndex) -> Non
         raise AgentfileError(
             f"agent '{node.name}' inputs pattern '{node.empty[0].text}' matches no file",
             node.loc("inputs", node.empty[0].text),
+            hint=_made_by_idle(node.empty[0], nodes),
         )
+
+
+def _made_by_idle(pattern: Pattern, nodes: Sequence[Node]) -> str | None:
+    """A hint for an input pattern that matches no file: an agent whose outputs it would match makes no task
+    (its own inputs match no file: the cause to fix, a step upstream), if there is one."""
+    for other in nodes:
+        if other.kind != "agent" or other.tasks:
+            continue
+        for out in other.outputs:
+            if fnmatch.fnmatchcase(re.sub(r"\{[^}]*\}", "x", out.text), pattern.text):
+                unmatched = [p.text for p in other.inputs if not p.is_literal]
+                why = f": no file matches {', '.join(unmatched)}" if unmatched else ""
+                return f"agent '{other.name}', which would make {out.text}, makes no task{why}"
+    return None
 
 
 def _not_a_file(full: str) -> tuple[str, str | None]:
