@@ -358,8 +358,8 @@ def _agentfile_command(command: str, req: Request) -> int:
         return project.init_project(req.directory, sys.stdout, req.agentfile)
     af = project.load(req.directory, req.agentfile, req.overrides)
     if command == "check":
-        summary = project.check_summary(af)
-        for warning in project.check_warnings(af):
+        summary, warnings = project.check_report(af)
+        for warning in warnings:
             print(term_safe(f"agentmake: warning: {warning}"), file=sys.stderr)
         if not req.silent:
             print(term_safe(summary))

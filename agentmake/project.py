@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, TextIO
 import xxhash
 
 from agentmake import __version__
-from agentmake.errors import AgentmakeError, UsageError, plural
+from agentmake.errors import UsageError, plural
 from agentmake.locate import agentfile_path
 from agentmake.model import Agentfile, AgentSpec, Prompt, ReportSpec, model_of
 from agentmake.safetext import term_safe
@@ -185,9 +185,16 @@ class KnownTemplates:
 def check_summary(af: Agentfile) -> str:
     """One line: ``Agentfile: 5 agents (57 tasks), 2 reports, 3 runners — ok``. Builds the graph, so missing
     inputs and cycles are reported too; `runners` counts the runners the agents and reports use."""
+    return check_report(af)[0]
+
+
+def check_report(af: Agentfile) -> tuple[str, list[str]]:
+    """What `agentmake check` says: its summary line (`check_summary`) and its warnings (`check_warnings`),
+    from one build of the graph."""
     from agentmake.graph import build_graph
 
     known = KnownTemplates()  # (read once, written once: what compiled is kept even if a later check fails)
+    graph = None
     try:
         check_templates(af, known)
         try:
@@ -202,10 +209,11 @@ def check_summary(af: Agentfile) -> str:
     used = {a.runner for a in af.agents.values()}
     used |= {r.runner or af.settings.runner for r in af.reports.values() if r.merge is not None}
     name = af.path.name
-    return (
+    summary = (
         f"{name}: {plural(len(af.agents), 'agent')}{tasks}, {plural(len(af.reports), 'report')}, "
         f"{plural(len(used), 'runner')} — ok"
     )
+    return summary, check_warnings(af, graph)
 
 
 def setting_typos(af: Agentfile) -> list[str]:
@@ -247,7 +255,7 @@ def _one_slip(a: str, b: str) -> bool:
     return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
-def check_warnings(af: Agentfile) -> list[str]:
+def check_warnings(af: Agentfile, graph: Graph | None) -> list[str]:
     """What `check` points out that is not an error: a misspelt setting taken as a variable
     (`setting_typos`), agents on gemini with no model (its `auto` router makes extra calls, paid for:
     RUNNERS.md says to pin one), and LLM agents given a model that their runner has no `model_flag` to pass
@@ -282,19 +290,15 @@ def check_warnings(af: Agentfile) -> list[str]:
                 f"runner {runner.name}: its command passes {', '.join('$' + n for n in named)} as written (it"
                 f" runs without a shell): to give the agent a variable, name it in `env = {' '.join(named)}`"
             )
-    return warnings + idle_agents(af) + missing_programs(af) + missing_check_programs(af)
+    return warnings + idle_agents(af, graph) + missing_programs(af) + missing_check_programs(af)
 
 
-def idle_agents(af: Agentfile) -> list[str]:
-    """Agents that make no task: each input pattern with a wildcard matches no file (a typo in the pattern,
-    files not there yet). Not an error (a fan-out over what is not there is empty), but said: a build of
-    them says only "0 ran"."""
-    from agentmake.graph import build_graph
-
-    try:
-        graph = build_graph(af)
-    except (AgentmakeError, NotImplementedError):
-        return []  # (`check_summary` said what is wrong)
+def idle_agents(af: Agentfile, graph: Graph | None) -> list[str]:
+    """Agents that make no task in `graph` (None: no graph to tell): each input pattern with a wildcard
+    matches no file (a typo in the pattern, files not there yet). Not an error (a fan-out over what is not
+    there is empty), but said: a build of them says only "0 ran"."""
+    if graph is None:
+        return []
     made = {t.name for t in graph.tasks.values()}
     return [
         f"{name} makes no task: no file matches {', '.join(p for p in agent.inputs if '{' in p)}"
