@@ -311,7 +311,6 @@ def missing_programs(af: Agentfile) -> list[str]:
     """The LLM runners in use whose program is neither on PATH nor (a path) in the project: each of their
     tasks would fail, `command not found`, after the tasks before them were paid for. A warning, not an
     error: the build may run where PATH differs."""
-    import shutil
 
     from agentmake.model import runner_name
 
@@ -328,17 +327,23 @@ def missing_programs(af: Agentfile) -> list[str]:
         if runner is None or not runner.command:
             continue
         program = runner.command[0]
-        if "/" in program:  # (run from the project directory, as the runner runs it)
-            path = Path(program)
-            found = os.access(path if path.is_absolute() else af.root / path, os.X_OK)
-        else:
-            found = shutil.which(program) is not None
-        if not found:
+        if not _program_found(af, program):
             warnings.append(
                 f"runner {name}: {program} is not found on PATH, and every task of {', '.join(specs)} would"
                 f" fail: install {program} or fix PATH"
             )
     return warnings
+
+
+def _program_found(af: Agentfile, program: str) -> bool:
+    """Whether `program` (a runner's or a check command's first word) can be run: on PATH, or, a path, an
+    executable file (a relative one from the project directory, where runners and checks run)."""
+    import shutil
+
+    if "/" in program:
+        path = Path(program)
+        return os.access(path if path.is_absolute() else af.root / path, os.X_OK)
+    return shutil.which(program) is not None
 
 
 # the program a shell command starts with, when it is a plain word (`jq . {output}`, `jsn`): not a
@@ -352,7 +357,6 @@ def missing_check_programs(af: Agentfile) -> list[str]:
     then fails, at every build. `check = jsn`, `check = JSON` and a quoted `check = "json"` are all such
     commands, not the JSON check: the warning says so. A warning, as `missing_programs`: PATH may differ."""
     import difflib
-    import shutil
 
     from agentmake.runners.invocation import _SH_WORDS
 
@@ -363,12 +367,7 @@ def missing_check_programs(af: Agentfile) -> list[str]:
         if command is None or m is None or m[1] in _SH_WORDS:
             continue
         program = m[1]
-        if "/" in program:  # (run from the project directory, as the check runs)
-            path = Path(program)
-            found = os.access(path if path.is_absolute() else af.root / path, os.X_OK)
-        else:
-            found = shutil.which(program) is not None
-        if found:
+        if _program_found(af, program):
             continue
         where = " on PATH" if "/" not in program else " (or cannot be executed)"
         paid = "run" if agent.is_shell else "pay for an answer"
