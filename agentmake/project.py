@@ -299,9 +299,11 @@ def idle_agents(af: Agentfile, graph: Graph | None) -> list[str]:
     there is empty), but said: a build of them says only "0 ran"."""
     if graph is None:
         return []
+    from agentmake.graph import makes_no_task
+
     made = {t.name for t in graph.tasks.values()}
     return [
-        f"{name} makes no task: no file matches {', '.join(p for p in agent.inputs if '{' in p)}"
+        makes_no_task(agent)
         for name, agent in af.agents.items()
         if name not in made and any("{" in p for p in agent.inputs)
     ]

@@ -6,6 +6,7 @@ Contract (owned by the graph module; other modules rely on these names):
   helpers `topo_order()`, `tasks_named(name)`, `needs(id)`, `needed_by(id)`, `source_files()`.
 - `build_graph(agentfile) -> Graph`: expands fan-outs against files on disk and other tasks' outputs,
   links tasks by files, and raises `AgentfileError`/`UsageError` (cycle, missing input) before anything runs.
+- `makes_no_task(agent) -> str`: what to say of an agent that makes no task (its fan-out matches no file).
 - `render_graph(graph, fmt) -> str`: the graph as "text", "dot" or "mermaid".
 
 Modules: `globs` (patterns and the file index), `overlap` (can two patterns meet), `expand` (specs → tasks),
@@ -22,10 +23,10 @@ from typing import TYPE_CHECKING
 from agentmake.lazy import lazy_names
 
 if TYPE_CHECKING:
-    from agentmake.graph.dag import Graph, Task, build_graph
+    from agentmake.graph.dag import Graph, Task, build_graph, makes_no_task
     from agentmake.graph.export import FORMATS, render_graph
 
-__all__ = ["FORMATS", "Graph", "Task", "build_graph", "render_graph"]
+__all__ = ["FORMATS", "Graph", "Task", "build_graph", "makes_no_task", "render_graph"]
 
 
 __getattr__ = lazy_names(
@@ -34,6 +35,7 @@ __getattr__ = lazy_names(
         "Graph": "agentmake.graph.dag",
         "Task": "agentmake.graph.dag",
         "build_graph": "agentmake.graph.dag",
+        "makes_no_task": "agentmake.graph.dag",
         "FORMATS": "agentmake.graph.export",
         "render_graph": "agentmake.graph.export",
     },

@@ -26,13 +26,13 @@ from agentmake.gcpause import gc_paused
 from agentmake.graph.expand import Node, compile_nodes, expand_all
 from agentmake.graph.globs import TMP_MARK, FileIndex, Pattern, normalize_path, target_path
 from agentmake.graph.task import Task
-from agentmake.model import Agentfile
+from agentmake.model import Agentfile, AgentSpec
 
 NAME_MAX = 255  # bytes in one file name (Linux, macOS)
 # what a staged file's name adds to its output's: "." + the marker and "-" + 8 hex (see runners.staging)
 STAGED_EXTRA = len(".") + len(TMP_MARK + "-") + 8
 
-__all__ = ["Graph", "Task", "build_graph"]
+__all__ = ["Graph", "Task", "build_graph", "makes_no_task"]
 
 
 @dataclass
@@ -317,6 +317,12 @@ def _check_inputs(node: Node, producer: dict[str, str], index: FileIndex, nodes:
             node.loc("inputs", node.empty[0].text),
             hint=_made_by_idle(node.empty[0], nodes),
         )
+
+
+def makes_no_task(agent: AgentSpec) -> str:
+    """What to say of an agent that makes no task (a fan-out whose wildcard inputs match no file): `copy
+    makes no task: no file matches docs/{name}.md`. (An agent without a wildcard input always makes one.)"""
+    return f"{agent.name} makes no task: no file matches {', '.join(p for p in agent.inputs if '{' in p)}"
 
 
 def _made_by_idle(pattern: Pattern, nodes: Sequence[Node]) -> str | None:

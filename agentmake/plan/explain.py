@@ -12,7 +12,7 @@ is always shown, also when it is up to date.
 
 from __future__ import annotations
 
-from agentmake.graph import Graph, Task
+from agentmake.graph import Graph, Task, makes_no_task
 from agentmake.plan.changes import Reason
 from agentmake.plan.dryrun import plan_build, undecided
 from agentmake.plan.rebuilder import Decision, Rebuilder
@@ -20,6 +20,9 @@ from agentmake.plan.rebuilder import Decision, Rebuilder
 
 def explain_lines(graph: Graph, rebuilder: Rebuilder, target: str) -> list[str]:
     targets = resolve_targets(graph, target)
+    agent = graph.agentfile.agents.get(target)
+    if not targets and agent is not None:  # (else nothing at all was said, as of a target that is no agent)
+        return [makes_no_task(agent)]
     wanted = _upstream(graph, targets)
     sub = Graph(graph.agentfile, {tid: t for tid, t in graph.tasks.items() if tid in wanted})
     # (tolerant: a task whose prompt does not render fails alone in a build, which runs nothing that depends
