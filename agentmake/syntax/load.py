@@ -14,7 +14,7 @@ from agentmake.errors import AgentfileError, Loc, did_you_mean
 from agentmake.gcpause import gc_paused
 from agentmake.model import PRESET_NAMES, Agentfile, RunnerSpec
 from agentmake.syntax import transform as tf
-from agentmake.syntax.parser import Assign, Include, Statement, parse_text
+from agentmake.syntax.parser import Assign, Block, Include, Statement, parse_text
 from agentmake.syntax.validate import Validator
 from agentmake.syntax.values import Source, substitute
 
@@ -88,14 +88,21 @@ class _Reader:
         self.read: list[Path] = []
         self.later: dict[str, Loc] = {}  # variable -> where it is next assigned
         self.reads: tf.Reads = {}
+        self.included: dict[str, Loc] = {}  # real path of each included file -> where it was first included
 
-    def statements(self, path: Path, stack: list[Path]) -> Iterator[tuple[Statement, Source]]:
+    def statements(
+        self, path: Path, stack: list[Path], site: tuple[Source, Include, str] | None = None
+    ) -> Iterator[tuple[Statement, Source]]:
+        """`path`'s statements, its includes expanded in place; `site`: the include that names it (the
+        including file, the statement, the path as written)."""
         shown = display_name(path)
         text = _read(path, shown, self.reads)
         src = Source(shown, text.split("\n"))  # (as the parser counts lines: splitlines() also splits on \f)
         self.sources[shown] = src
         self.read.append(path)
         parsed = parse_text(text, shown, self.strict)
+        if site is not None:
+            self._once(path, parsed, site)
         # this file's assignments come before those of the file including it that follow the include: the
         # next assignment of a variable is this file's first one, else the one already noted
         for st in reversed(parsed):
@@ -138,7 +145,26 @@ class _Reader:
             if problem is not None:
                 hint = f"include paths are relative to {shown}"
                 raise src.error(f"included file '{rel}' {problem}", st.path.line, st.path.col, [], hint)
-            yield from self.statements(target, [*stack, target])
+            yield from self.statements(target, [*stack, target], (src, st, rel))
+
+    def _once(self, path: Path, parsed: list[Statement], site: tuple[Source, Include, str]) -> None:
+        """A file included a second time (twice in one file, or through two others) that declares blocks is
+        an error at that second include: each of its blocks would be declared again, and the duplicate name
+        would be reported at the block itself, as a duplicate of itself. (A file of assignments alone may be
+        included again: it assigns them again.)"""
+        src, st, rel = site
+        real = os.path.realpath(path)
+        first = self.included.get(real)
+        if first is None:
+            self.included[real] = src.loc(st.path.line, st.path.col)
+        elif any(isinstance(s, Block) for s in parsed):
+            raise src.error(
+                f"'{rel}' is already included (at {first}): its blocks would be declared twice",
+                st.path.line,
+                st.path.col,
+                [],
+                "include a file once",
+            )
 
 
 def _build_runners(
