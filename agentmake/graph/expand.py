@@ -149,9 +149,8 @@ def _compile(
         pattern = compiled[text] = compile_pattern(text)
         return pattern
     except PatternError as exc:
-        raise AgentfileError(
-            f"{kind} '{spec.name}' {key}: {exc}", spec.key_locs.get(key) or spec.loc
-        ) from None
+        where = spec.key_locs.get(f"{key}:{text}") or spec.key_locs.get(key) or spec.loc  # (the path's own)
+        raise AgentfileError(f"{kind} '{spec.name}' {key}: {exc}", where) from None
 
 
 def expand_all(nodes: list[Node], index: FileIndex) -> None:

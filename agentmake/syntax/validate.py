@@ -166,8 +166,9 @@ class Validator:
     def check_wildcards(self, agent: AgentSpec) -> None:
         bound: set[str] = set()
         for key, patterns in (("inputs", agent.inputs), ("outputs", agent.outputs)):
-            loc = agent.key_locs.get(key, agent.loc)
             for pattern in patterns:
+                # (the pattern's own place when known: a caret under the first input would blame that one)
+                loc = agent.key_locs.get(f"{key}:{pattern}") or agent.key_locs.get(key, agent.loc)
                 for name in wildcards(pattern):
                     if not _NAME.match(name):
                         raise self.error(
@@ -193,6 +194,11 @@ class Validator:
                             sorted(f"{{{b}}}" for b in bound),
                             did_you_mean(name, bound) or "add an input pattern that uses it",
                         )
+                if "{" in pattern or "}" in pattern:  # (a lone brace: said before an output is left unbound)
+                    try:
+                        compile_pattern(pattern)
+                    except PatternError as e:
+                        raise self.error(f"agent '{agent.name}' {key}: {e}", loc) from None
 
     def check_commands(self, agent: AgentSpec) -> None:
         """Render `run` and a command `check` with dummy values, so a placeholder typo (`{ouput}`) or a lone
