@@ -66,3 +66,14 @@ def test_a_malformed_report_input_among_several_is_located_at_it(tmp_path: Path)
     err = info.value
     assert "report 'r' inputs: bad wildcard in 'build/{x.md'" in err.message, err.message
     assert err.loc is not None and (err.loc.line, err.loc.col) == (2, len("    inputs = a.txt ") + 1), err
+
+
+def test_an_output_already_declared_is_located_at_that_output(tmp_path: Path) -> None:
+    text = 'agent a:\n    inputs = a.txt\n    outputs = x.txt\n    run = "cp {input} {output}"\n'
+    text += 'agent b:\n    inputs = a.txt\n    outputs = y.txt x.txt\n    run = "cat {input} > {output}"\n'
+    (tmp_path / "Agentfile").write_text(text)
+    with pytest.raises(AgentfileError) as info:
+        load_agentfile(tmp_path / "Agentfile")
+    err = info.value
+    assert "output 'x.txt' is already declared by 'a'" in err.message, err.message
+    assert err.loc is not None and (err.loc.line, err.loc.col) == (7, len("    outputs = y.txt ") + 1), err

@@ -158,7 +158,7 @@ class Validator:
             if prev is not None:
                 raise self.error(
                     f"output '{out}' is already declared by '{prev}'",
-                    spec.key_locs.get(key, spec.loc),
+                    spec.key_locs.get(f"{key}:{out}") or spec.key_locs.get(key, spec.loc),
                     hint="every file has one producer",
                 )
             owners[out] = spec.name
