@@ -429,7 +429,21 @@ def build(req: Request) -> int:
     # collection during the build (on a 10,000-task no-op that rescanning is a tenth of the run)
     gc.freeze()
     request: tuple[str, list[str]] | None = (stamp[0], []) if stamp is not None else None
+    if warn_idle_targets(project, req.targets):
+        request = None  # a build that warns must warn again: no stamp may answer the next one unseen
     return _build_selected(project, selected, req, request, verdict)
+
+
+def warn_idle_targets(project: Project, targets: Sequence[str]) -> bool:
+    """Say of each agent named on the command line that makes no task (its wildcard inputs match no file)
+    why nothing is done for it, as make says "Nothing to be done for"; True if any was named."""
+    from agentmake.graph import makes_no_task
+
+    agents = project.agentfile.agents
+    idle = [agents[t] for t in dict.fromkeys(targets) if t in agents and not project.graph.tasks_named(t)]
+    for agent in idle:
+        sys.stderr.write(f"agentmake: warning: {term_safe(makes_no_task(agent))}\n")
+    return bool(idle)
 
 
 def report(req: Request) -> int:
