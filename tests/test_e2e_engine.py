@@ -296,6 +296,8 @@ def test_an_output_restored_from_the_cache_over_a_file_agentmake_did_not_make_sa
     e2e.write("src.txt", "one\n")
     assert e2e.am().code == 0
     e2e.write("Agentfile", e2e.read("Agentfile").replace("agent up:", "agent upper:"))  # a new task, same key
+    # (and no record of `up`, which would stand for it: a renamed agent keeps its output's hand edit)
+    assert e2e.am("clean", "--leftovers").code == 0
     e2e.write("out.txt", "typed over it\n")
     run = e2e.am()
     assert run.code == 0 and run.summary.cached == 1, run

@@ -177,6 +177,7 @@ class Rebuilder:
         self.renders = 0
         self.fast = 0  # decisions taken by the fast path
         self._unplaced: frozenset[str] | None = None  # see `_commit_cut_short`
+        self._departed: dict[str, TaskRecord] | None = None  # see `_renamed_from`
 
     def vouched(self, task: Task) -> bool:
         """Whether the build stamp proves `task` up to date without deciding it (none of its files changed
@@ -460,6 +461,10 @@ class Rebuilder:
             if rec is not None and rec.status == "failed":
                 d.reasons.append(self._failed(rec))
             foreign = [p for p in task.outputs if outs.get(p) and not self._made(outs[p])]
+            if rec is None and foreign and not missing and not self.force:
+                renamed = self._renamed_from(task, parts, key, outs)
+                if renamed is not None:
+                    return renamed
             return self._run_or_restore(d, [], foreign, outs)
         recorded = rec.outputs
         # an output the record does not name, unless the cache holds its content: agentmake made it, under
@@ -538,6 +543,41 @@ class Rebuilder:
             return d
         d.reasons.append(Reason("check-failed", f"{said}; the output fails it ({problem})"))
         return self._run_or_restore(d, [], [], outs)
+
+    def _renamed_from(
+        self, task: Task, parts: dict[str, Any], key: str, outs: dict[str, str | None]
+    ) -> Decision | None:
+        """For a task with no record whose outputs are all there, some not as agentmake made them: if a task
+        no longer in the graph made them under this very key (its agent renamed: the key holds no name), they
+        are that task's outputs, edited by hand since, and kept as its build would keep them. Up to date:
+        the record moves to this task (`adopt`, with the outputs as agentmake wrote them, so that a later
+        run saves the edits first). None otherwise (such outputs read as files agentmake never made)."""
+        if self._departed is None:
+            records = getattr(self.store, "task_records", None)  # (test doubles of the store may lack it)
+            present = (self.graph.whole or self.graph).tasks
+            self._departed = {
+                r.key: r
+                for r in (records().values() if callable(records) else ())
+                if r.key and r.status == "done" and r.task_id not in present
+            }
+        other = self._departed.get(key)
+        if other is None or set(other.outputs) != set(task.outputs):
+            return None
+        edited = [p for p in task.outputs if outs.get(p) != other.outputs[p]]
+        d = Decision(task.id, "skip", key=key, parts=parts, adopt=dict(other.outputs))
+        said = f"{other.task_id}, no longer in the graph, made its outputs under the same key"
+        d.reasons.append(Reason("in-place", said))
+        d.reasons += [
+            Reason(
+                "output-edited",
+                f"{p} was edited by hand; keeping it",
+                path=p,
+                old=other.outputs[p],
+                new=outs[p],
+            )
+            for p in edited
+        ]
+        return d
 
     def _commit_cut_short(self, task_id: str) -> bool:
         """Whether the store notes `task_id` as recorded with its outputs maybe never renamed into place (a
