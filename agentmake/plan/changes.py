@@ -46,7 +46,8 @@ def describe_changes(old: dict[str, Any], new: dict[str, Any], runner_name: str 
     if old.get("kind") != new.get("kind"):
         reasons.append(Reason("command-changed", f"task kind changed {old.get('kind')} → {new.get('kind')}"))
     reasons += inputs_changed(old.get("inputs") or {}, new.get("inputs") or {})
-    reasons += _prompt(old, new, input_changed=bool(reasons))
+    paths_changed = bool(reasons) or old.get("outputs") != new.get("outputs")
+    reasons += _prompt(old, new, paths_changed=paths_changed)
     # (a shell task's record names no runner: it ran on `shell`, as a task of another kind now tells)
     old_runner = old.get("_runner") or ("shell" if old.get("kind") == "shell" else None)
     reasons += _runner(old.get("runner"), new.get("runner"), runner_name or "", old_runner)
@@ -174,7 +175,10 @@ def inputs_changed(old: dict[str, str | None], new: dict[str, str | None]) -> li
     return reasons
 
 
-def _prompt(old: dict[str, Any], new: dict[str, Any], *, input_changed: bool) -> list[Reason]:
+def _prompt(old: dict[str, Any], new: dict[str, Any], *, paths_changed: bool) -> list[Reason]:
+    """How the prompt (or a shell agent's command) changed. `paths_changed`: an input or an output was added,
+    changed or removed, which its own reason tells: a template or command that is the same as written, with
+    the same variables, renders otherwise only because it names them."""
     label = "merge prompt" if new.get("kind") == "report" else "prompt"
     if old.get("prompt") == new.get("prompt"):
         return []  # (the same text under another file name is the same prompt)
@@ -185,8 +189,8 @@ def _prompt(old: dict[str, Any], new: dict[str, Any], *, input_changed: bool) ->
     template_old = (old.get("_render") or {}).get("template")
     template_new = (new.get("_render") or {}).get("template")
     if new.get("kind") == "shell":
-        if input_changed and template_old and template_old == template_new:
-            return []  # the command as written is the same: it names its inputs, which the input reasons tell
+        if paths_changed and template_old and template_old == template_new:
+            return []  # the command as written is the same: it names the paths, which their reasons tell
         return [Reason("command-changed", "command changed", old=old.get("prompt"), new=new.get("prompt"))]
     name = f"{label} {src_new}" if src_new and src_new != "inline" else f"inline {label}"
     path = src_new if src_new and src_new != "inline" else None
@@ -204,8 +208,8 @@ def _prompt(old: dict[str, Any], new: dict[str, Any], *, input_changed: bool) ->
         word = "variable" if len(changed) == 1 else "variables"
         if changed:  # (none: only the memo of a secret changed form, an older version's kept it as it was)
             return [Reason("prompt-changed", f"{name} changed ({word} {', '.join(changed)})", path=path)]
-    if input_changed:
-        return []  # the rendered text includes a changed input: the input reason says it all
+    if paths_changed:
+        return []  # the rendered text names a changed input or output: its reason says it all
     return [Reason("prompt-changed", f"{name} changed (a variable or wildcard it uses changed)", path=path)]
 
 
