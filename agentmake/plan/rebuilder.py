@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from agentmake.errors import AgentmakeError
 from agentmake.graph import Graph, Task
-from agentmake.model import AgentSpec, Prompt, ReportSpec, model_of, runner_name, scope
+from agentmake.model import AgentSpec, Prompt, ReportSpec, RunnerSpec, model_of, runner_name, scope
 from agentmake.plan.changes import Reason, check_changed, describe_changes, inputs_changed
 from agentmake.plan.context import render_task_check, render_task_command, render_task_prompt, task_prompt
 from agentmake.plan.hashing import Hasher, Seen
@@ -282,7 +282,7 @@ class Rebuilder:
             prompt = task_prompt(task)
             runner_name = self._runner_name(task)
             runner = af.runners.get(runner_name) if prompt is not None else None
-            model = model_of(spec, runner, af.settings)
+            model = self._model(spec, runner)
             parts["kind"] = task.kind if task.kind == "report" else "agent"
             parts["runner"] = runner_parts(runner, model)
             if runner is not None:
@@ -332,6 +332,17 @@ class Rebuilder:
         blob = (known[1], task.wildcards, task.inputs, task.outputs, tuple(inputs.values()))
         return text_hash(repr(blob))
 
+    def _model(self, spec: AgentSpec | ReportSpec, runner: RunnerSpec | None) -> str | None:
+        """The model a call asks for: the Agentfile's (`model_of`), else the one the runner's CLI takes from
+        the environment (`llm`: LLM_MODEL), so that changing it reruns, as a model change, and the same model
+        named either way is the same key (the same call)."""
+        model = model_of(spec, runner, self.graph.agentfile.settings)
+        if model is None and runner is not None:
+            from agentmake.runners.presets import env_model
+
+            model = env_model(runner, os.environ)
+        return model
+
     def _spec_sig(self, spec: AgentSpec) -> str:
         """Everything of an agent that reaches its tasks' keys, apart from the per-task paths and hashes."""
         af = self.graph.agentfile
@@ -339,7 +350,7 @@ class Rebuilder:
             runner_key = shell_runner_parts(af.runners.get("shell"))
         else:
             runner = af.runners.get(spec.runner) if spec.prompt is not None else None
-            runner_key = runner_parts(runner, model_of(spec, runner, af.settings))
+            runner_key = runner_parts(runner, self._model(spec, runner))
         prompt = spec.prompt
         check = spec.check
         blob = [

@@ -11,7 +11,10 @@ positional argument right after the command (``ollama run MODEL``); None means t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from agentmake.model import RunnerSpec, rests_on
+from agentmake.runners.modelenv import MODEL_ENV
 
 PRESETS: dict[str, RunnerSpec] = {
     "claude": RunnerSpec(
@@ -66,6 +69,14 @@ AUTH_ENV: dict[str, tuple[str, ...]] = {
     "ollama": ("OLLAMA_HOST", "OLLAMA_API_KEY"),
     "shell": (),
 }
+
+
+def env_model(runner: RunnerSpec, environ: Mapping[str, str]) -> str | None:
+    """The model `runner`'s CLI would take from the environment (`modelenv.MODEL_ENV`: `llm`'s LLM_MODEL)
+    when agentmake passes none."""
+    name = MODEL_ENV.get(preset_of(runner) or "")
+    return (environ.get(name) or None) if name else None
+
 
 # What to tell a person whose credentials were refused.
 AUTH_FIX: dict[str, str] = {
