@@ -78,6 +78,11 @@ def fmt_tokens(tokens_in: int | None, tokens_out: int | None) -> str:
 
 
 _CODE_SPAN = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.DOTALL)
+# a cell md_cell leaves as it is: none of what it escapes (`\\`, `|`, `&`, `<`, a code span's backtick), nor
+# what `text_safe` does (control and bidirectional characters: `cat status.md` must not run an escape sequence
+# in a file's name), nor space at either end (stripped)
+_CHANGED = r"\\|&<`\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff"
+PLAIN_CELL = re.compile(rf"[^{_CHANGED}\s](?:[^{_CHANGED}]*[^{_CHANGED}\s])?")
 
 
 def md_cell(value: object) -> str:
@@ -87,7 +92,10 @@ def md_cell(value: object) -> str:
     a space (an HTML break would show as text)."""
     if value is None:
         return ""
-    text = text_safe(str(value)).strip()
+    text = str(value)
+    if PLAIN_CELL.fullmatch(text) is not None:  # (nearly every cell: a task id, a state, a time)
+        return text
+    text = text_safe(text).strip()
     out, last = [], 0
     for m in _CODE_SPAN.finditer(text):
         out.append(_plain_cell(text[last : m.start()]))

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -22,6 +21,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
+from agentmake.display.fmt import PLAIN_CELL as _PLAIN
 from agentmake.display.fmt import (
     agent_name,
     fmt_cost,
@@ -34,11 +34,6 @@ from agentmake.display.fmt import (
 from agentmake.safetext import text_safe
 from agentmake.scheduler.events import BuildResult, TaskEvent, TaskOutcome
 
-# a cell md_cell leaves as it is: none of what it escapes (`\\`, `|`, `&`, `<`, a code span's backtick), nor
-# what `text_safe` does (control and bidirectional characters: `cat status.md` must not run an escape sequence
-# in a file's name), nor space at either end (stripped)
-_CHANGED = r"\\|&<`\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff"
-_PLAIN = re.compile(rf"[^{_CHANGED}\s](?:[^{_CHANGED}]*[^{_CHANGED}\s])?")
 URGENT = frozenset({"failed", "retrying", "interrupted"})
 _TASK_HEADER = md_table(["task", "state", "time", "attempts", "cost", "tokens"], [])  # as a report's table
 _ERROR_HEADER = md_table(["time", "agent", "task", "error type", "description", "action taken"], [])
