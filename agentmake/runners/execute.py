@@ -318,7 +318,11 @@ class Executor(SalvageAttempts, ShellAttempts):
                 settle(self.root, aside, stem.with_name(stem.name + ".wrote"))
             if answer_file is not None:  # (not staged: a failed or cancelled attempt)
                 answer_file.unlink(missing_ok=True)
-        return self._checked(task, spec, result, stem, timeout, cancel)
+        checked = self._checked(task, spec, result, stem, timeout, cancel)
+        if wrote is not None and checked.outcome != "ok":  # (a failure shows its message, not the notice)
+            what = _wrote(task, wrote, "the output keeps what it held before")
+            checked.message, checked.notice = f"{checked.message}; {what}", ""
+        return checked
 
 
 def _wrote(task: Task, kept: Path, then: str) -> str:
