@@ -1,4 +1,5 @@
-"""Verify staged outputs before they are committed: `check = json` parses each one; a command check is
+"""Verify staged outputs before they are committed: `check = json` parses each one (a JSON Lines output,
+`.jsonl`, line by line); a command check is
 rendered with `agentmake.templates.render_command` (every value shell-quoted, `{output}` = the *staged*
 file) and must exit 0 under `sh -c`.
 """
@@ -66,9 +67,11 @@ def run_check(
     if check.kind == "json":
         for out, path in staged.items():
             try:
-                json.loads(path.read_text(encoding="utf-8"), parse_constant=_not_json)
-            except (ValueError, UnicodeDecodeError) as e:
-                return f"check failed: {out} is not valid JSON ({e})"
+                problem = _json_problem(out, path.read_text(encoding="utf-8"))
+            except UnicodeDecodeError as e:
+                problem = f"{out} is not valid JSON ({e})"
+            if problem is not None:
+                return f"check failed: {problem}"
         return None
     if check.kind != "command" or not check.command:
         return f"unknown check {check.kind!r}"
@@ -145,6 +148,28 @@ def recheck_in_place(
 
 
 IN_PLACE_TIMEOUT = 600.0  # seconds: a check of outputs in place with no time limit set
+
+
+JSON_LINES = (".jsonl", ".ndjson")  # outputs `check = json` reads as JSON Lines: one JSON value a line
+
+
+def _json_problem(out: str, text: str) -> str | None:
+    """Why `text`, output `out`, is not JSON, None if it is: one document, or for a JSON Lines output
+    (`JSON_LINES`) one value on each line that is not blank (none at all: zero records), as jq reads it."""
+    if not out.lower().endswith(JSON_LINES):
+        try:
+            json.loads(text, parse_constant=_not_json)
+        except ValueError as e:
+            return f"{out} is not valid JSON ({e})"
+        return None
+    for number, line in enumerate(text.split("\n"), 1):  # (not splitlines: U+2028 may be in a string)
+        if not line.strip():
+            continue
+        try:
+            json.loads(line, parse_constant=_not_json)
+        except ValueError as e:
+            return f"{out} line {number} is not valid JSON ({e})"
+    return None
 
 
 def _not_json(word: str) -> object:
