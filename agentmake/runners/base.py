@@ -11,7 +11,7 @@ import shutil
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -329,6 +329,10 @@ class ExecutorBase:
             return self._fail(result, Verdict("fatal", "usage", one_line(str(e))))
         if problem is not None:
             return self._fail(result, Verdict("retry", "check", problem))
+        # (a check may rewrite what it judged, as a formatter does; what it leaves must still be an output)
+        changed = _left_by_check(self.root, result.staged)
+        if changed is not None:
+            return self._fail(result, Verdict("fatal", "check", changed))
         return result
 
     def _fail(self, result: AttemptResult, verdict: Verdict) -> AttemptResult:
@@ -340,3 +344,19 @@ class ExecutorBase:
         )
         result.retry_after = verdict.retry_after
         return result
+
+
+def _left_by_check(root: Path, staged: Mapping[str, Path]) -> str | None:
+    """Why the staged outputs a passing check command left are no outputs (None: they are): one it removed or
+    put a directory in place of, or made a symbolic link to where an output may not lead (`own_staged`,
+    which makes one that may lead there a copy, as it does of an agent's)."""
+    for out, path in staged.items():
+        if not os.path.lexists(path):
+            return f"check removed {out}: a check may rewrite an output, not remove it"
+        if path.is_dir() and not path.is_symlink():
+            return f"check put a directory in place of {out}: a check may rewrite an output, not replace it"
+    try:
+        linked = own_staged(root, staged)
+    except OSError as exc:
+        return f"check passed, but cannot copy a linked output: {exc}"
+    return None if linked is None else f"check passed, but {linked}"
