@@ -50,7 +50,8 @@ def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
     from agentmake.plan import Hasher
     from agentmake.store import Store
 
-    store = Store.open(project.root, lock=not req.dry_run)  # (a dry run changes nothing: no lock)
+    # (a dry run changes nothing: no lock)
+    store = Store.open(project.root, lock=not req.dry_run, agentfile=project.name)
     try:
         # damage where clean reads nothing (the cache) would go unseen: the outputs it removes may be the only
         # whole copies of results paid for
@@ -65,6 +66,7 @@ def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
         if leftovers:
             from agentmake.plan.leftovers import dropped_tasks, stray_outputs
 
+            store.claim(project.graph.tasks)  # (as a build does: the records of its tasks are its own)
             dropped = dropped_tasks(project.graph, store)
             made_by: dict[str, list[str]] = {}  # output -> the content each dropped task recorded for it
             for task_id in dropped:

@@ -60,6 +60,12 @@ class Project:
     def root(self) -> Path:
         return self.agentfile.root
 
+    @property
+    def name(self) -> str:
+        """The Agentfile's name in the project directory: what the state files its tasks' records under
+        (several Agentfiles in one directory share its `.agentmake/`, `Store.owns`)."""
+        return self.agentfile.path.name
+
 
 def agentfile_path(req: Request) -> Path:
     return locate.agentfile_path(req.directory, req.agentfile)
@@ -260,7 +266,7 @@ def jobs_within_open_files(jobs: int) -> int:
 def _plan(project: Project, selected: Graph, req: Request, tolerant: bool = False) -> list:
     from agentmake.store import Store
 
-    store = Store.open(project.root, lock=False)
+    store = Store.open(project.root, lock=False, agentfile=project.name)
     try:
         return _plan_in(store, project, selected, req, tolerant)
     finally:
@@ -316,7 +322,7 @@ def _build_selected(
         return EXIT_FAILED if (req.question and stale) or failing else EXIT_OK
     from agentmake.store import Store
 
-    store = Store.open(project.root)
+    store = Store.open(project.root, agentfile=project.name)
     mark("store")
     if verdict is not None and verdict.source != store.removed_stamp:
         verdict = None  # another agentmake took the lock since the stamp was read: it proves nothing now
@@ -332,6 +338,7 @@ def _build_selected(
                 finish.append(ready)
 
     said: set[str] = set()
+    store.claim(project.graph.tasks)  # (records written before they named their Agentfile: `Store.owns`)
     if warn_leftovers(project, selected, store, said):
         stamp = None  # a build that warns must warn again: no stamp may answer the next one unseen
     strays = store.strays()
@@ -509,7 +516,7 @@ def explain(req: Request) -> int:
     project = load_project(req)
     from agentmake.store import Store
 
-    store = Store.open(project.root, lock=False)
+    store = Store.open(project.root, lock=False, agentfile=project.name)
     said: set[str] = set()  # (a task two targets share is explained once)
     try:
         for target in req.targets:
@@ -542,7 +549,7 @@ def status(req: Request, as_json: bool) -> int:
     from agentmake.store import Store
     from agentmake.store.lock import held_elsewhere
 
-    store = Store.open(project.root, lock=False)  # (once: a damaged database is reported once)
+    store = Store.open(project.root, lock=False, agentfile=project.name)  # (once: a damaged one is told once)
     try:
         decisions = _plan_in(store, project, selected, req, tolerant=True)  # (every task, as it stands)
         running = store.running()

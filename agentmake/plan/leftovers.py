@@ -40,8 +40,8 @@ class Leftover:
 
 def dropped_tasks(graph: Graph, store: Store) -> list[str]:
     """Tasks with a record (done, or failed after an earlier success) that the graph (the whole
-    Agentfile's) no longer has."""
-    return sorted(t for t in store.task_ids() if t not in graph.tasks)
+    Agentfile's) no longer has: of this Agentfile's records (`Store.owns`), not another's in the directory."""
+    return sorted(t for t in store.own_task_ids() if t not in graph.tasks)
 
 
 def stray_outputs(graph: Graph, store: Store, dropped: list[str]) -> dict[str, tuple[str, str]]:

@@ -36,7 +36,7 @@ from agentmake.store.cache import BlobCache
 from agentmake.store.journal import Journal
 from agentmake.store.lock import LockedError, ProjectLock
 from agentmake.store.records import AttemptRecord, FileRecord, RawJSON, TaskRecord, runs_extra
-from agentmake.store.schema import check_intact, connect, empty
+from agentmake.store.schema import check_intact, column_names, connect, empty
 
 __all__ = ["AttemptRecord", "FileRecord", "LockedError", "Store", "TaskRecord"]
 
@@ -46,6 +46,8 @@ _TASK_COLS = (
     "run_id, error, memo"
 )
 _INSERT_TASK = f"INSERT OR REPLACE INTO tasks ({_TASK_COLS}) VALUES ({', '.join('?' * 14)})"
+# (with the Agentfile that wrote the row, where the table has the column: `Store.owns`)
+_INSERT_OWNED = f"INSERT OR REPLACE INTO tasks ({_TASK_COLS}, agentfile) VALUES ({', '.join('?' * 15)})"
 PARTIAL = ".partial-"  # a copy of a hand edit being made (`Store.save_edited`): edited/.partial-<pid>-<n>
 _PARTIAL_NAME = re.compile(re.escape(PARTIAL) + r"[0-9]+-[0-9]+")  # (a name `save_edited` gives one)
 STAMP_NAME = "stamp"  # `agentmake.plan.stamp.STAMP_NAME`
@@ -62,9 +64,14 @@ class Store(Journal):
     # a stamp read before the lock still stands only if it is the one removed (nobody took the lock between)
     removed_stamp: tuple[int, int, int] | None = None
 
-    def __init__(self, root: Path, *, lock: ProjectLock | None) -> None:
+    def __init__(self, root: Path, *, lock: ProjectLock | None, agentfile: str | None = None) -> None:
         self.root = root
         self.dir = root / ".agentmake"
+        # the name of the Agentfile (in `root`) this command loaded: the task records and strays it writes
+        # are filed as its own, and it sees only its own as no longer in the graph (`owns`); None: anyone's
+        self.agentfile = agentfile
+        self._owners: dict[str, bool] = {}  # Agentfile name -> whether it is still there (`owns`)
+        self._owner_cols: bool | None = None  # whether `tasks` and `strays` have `agentfile` (old may not)
         self._plock = lock
         self._lock = threading.RLock()
         if lock is None and not self._exists():  # a reader where nothing was recorded: it writes nothing
@@ -95,11 +102,12 @@ class Store(Journal):
         return (self.dir / "state.db").exists()
 
     @classmethod
-    def open(cls, root: Path, *, wait: float = 2.0, lock: bool = True) -> Store:
+    def open(cls, root: Path, *, wait: float = 2.0, lock: bool = True, agentfile: str | None = None) -> Store:
         """`lock=False` (status, explain, -n): no project lock; a database of an older format is left alone
         and an empty one used instead, and one this user cannot write is read as it is (`agentmake.store.
         readonly`). A state directory this user cannot write stops a command that writes with a `UsageError`
-        that says so (`_unwritable`)."""
+        that says so (`_unwritable`). `agentfile`: the name of the Agentfile the command loaded, in `root`
+        (see `owns`)."""
         root = Path(root).resolve()
         directory = root / ".agentmake"
         escape = state_dir_error(root)
@@ -128,7 +136,7 @@ class Store(Journal):
                 os.unlink(directory / STAMP_NAME)
                 removed = (st.st_ino, st.st_size, st.st_mtime_ns)
         try:
-            store = cls(root, lock=plock)
+            store = cls(root, lock=plock, agentfile=agentfile)
             store.removed_stamp = removed
             return store
         except BaseException:
@@ -260,6 +268,74 @@ class Store(Journal):
             sql = "SELECT group_concat(task_id, char(0)) FROM tasks"
             joined = self._conn.execute(sql).fetchone()[0]
         return joined.split("\0") if joined else []
+
+    def own_task_ids(self) -> list[str]:
+        """The tasks with a record that this Agentfile's builds wrote (`owns`): of these alone may it say
+        that they are no longer in the graph."""
+        others = self._other_owners()
+        if not others:  # (one Agentfile in the directory: every record)
+            return self.task_ids()
+        with self._lock:
+            marks = ", ".join("?" * len(others))
+            sql = "SELECT group_concat(task_id, char(0)) FROM tasks"
+            sql += f" WHERE agentfile IS NULL OR agentfile NOT IN ({marks})"
+            joined = self._conn.execute(sql, others).fetchone()[0]
+        return joined.split("\0") if joined else []
+
+    def _other_owners(self) -> list[str]:
+        """The Agentfiles other than this one, still there, whose builds wrote task records (`owns`): a few
+        names, read from the index on the column (not the rows)."""
+        if self.agentfile is None or not self._has_owners():
+            return []
+        with self._lock:
+            names = [r[0] for r in self._conn.execute("SELECT DISTINCT agentfile FROM tasks")]
+        return [name for name in names if name is not None and not self.owns(name)]
+
+    def owns(self, owner: str | None) -> bool:
+        """Whether a record (or stray) that the Agentfile named `owner` wrote is this Agentfile's. Several
+        Agentfiles in one directory share its state (one lock, one cache: a result paid for once is
+        restored by any of them), but a task of another is not "no longer in the graph" of this one. A
+        record is anyone's if written before records named their Agentfile (`owner` None: a build of its
+        Agentfile claims it, `claim`) or by an Agentfile that is no longer there (renamed, deleted)."""
+        if owner is None or self.agentfile is None or owner == self.agentfile:
+            return True
+        there = self._owners.get(owner)
+        if there is None:
+            # (a name only: never a path elsewhere, whatever a planted state.db holds)
+            there = self._owners[owner] = "/" not in owner and (self.root / owner).is_file()
+        return not there
+
+    def claim(self, task_ids: Iterable[str]) -> None:
+        """File as this Agentfile's the records of `task_ids` (its graph's tasks) that are anyone's (`owns`):
+        written before records named their Agentfile, or by one renamed since. A build does this as it
+        starts, so that after each Agentfile sharing a directory has been built once, none takes another's
+        tasks for leftovers. Writes only when there is one to claim."""
+        if self.agentfile is None or not self.locked or not self._has_owners():
+            return
+        with self._lock:
+            names = [r[0] for r in self._conn.execute("SELECT DISTINCT agentfile FROM tasks")]
+            anyones = [name for name in names if name != self.agentfile and self.owns(name)]
+            if not anyones:  # (most builds: every record is this Agentfile's, or another's still there)
+                return
+            gone = [name for name in anyones if name is not None]  # (Agentfiles renamed or deleted)
+            sql = "SELECT task_id, agentfile FROM tasks WHERE agentfile IS NULL"
+            sql += f" OR agentfile IN ({', '.join('?' * len(gone))})" if gone else ""
+            rows = self._conn.execute(sql, gone).fetchall()
+        ids = set(task_ids)
+        mine = [(self.agentfile, t) for t, owner in rows if t in ids and self.owns(owner)]
+        if mine:
+            with contextlib.suppress(StateBusy), self._tx():  # (claimed by the next build, if busy now)
+                self._conn.executemany("UPDATE tasks SET agentfile = ? WHERE task_id = ?", mine)
+
+    def _has_owners(self) -> bool:
+        """Whether `tasks` and `strays` have the `agentfile` column (an old database opened busy or read-only
+        may not: then every record is anyone's)."""
+        if self._owner_cols is None:
+            with self._lock:
+                self._owner_cols = "agentfile" in column_names(self._conn, "tasks") and "agentfile" in (
+                    column_names(self._conn, "strays")
+                )
+        return self._owner_cols
 
     def forget_tasks(self, task_ids: Iterable[str]) -> None:
         """Delete the records and history of `task_ids` (tasks no longer in the graph: no build would ever
@@ -507,12 +583,15 @@ class Store(Journal):
             r.memo = str(r.parts.get("_memo", ""))
         outputs = json.dumps(r.outputs, sort_keys=True)
         self._note_strays(r.task_id, r.outputs, outputs)
-        self._conn.execute(
-            _INSERT_TASK,
-            (r.task_id, r.key, json.dumps(r.parts, sort_keys=True), outputs,
-             r.status, r.finished_at, r.duration, r.attempts, r.cost_usd, r.tokens_in, r.tokens_out,
-             r.run_id, r.error, r.memo),
+        row = (
+            r.task_id, r.key, json.dumps(r.parts, sort_keys=True), outputs,
+            r.status, r.finished_at, r.duration, r.attempts, r.cost_usd, r.tokens_in, r.tokens_out,
+            r.run_id, r.error, r.memo,
         )  # fmt: skip
+        if self._has_owners():
+            self._conn.execute(_INSERT_OWNED, (*row, self.agentfile))
+        else:
+            self._conn.execute(_INSERT_TASK, row)
         return outputs
 
     def _note_strays(self, task_id: str, outputs: dict[str, str], outputs_json: str) -> None:
@@ -521,11 +600,20 @@ class Store(Journal):
         and those `outputs` lists come out of it (made by a task again). Bookkeeping for `clean --leftovers`:
         a database without the table (an older one opened busy) records the task all the same."""
         with contextlib.suppress(sqlite3.OperationalError):
-            row = self._conn.execute("SELECT outputs FROM tasks WHERE task_id = ?", (task_id,)).fetchone()
-            if row is not None and row[0] != outputs_json:
+            owned = self._has_owners()
+            sql = f"SELECT outputs, {'agentfile' if owned else 'NULL'} FROM tasks WHERE task_id = ?"
+            row = self._conn.execute(sql, (task_id,)).fetchone()
+            # (a row another Agentfile's task of the same name wrote: its outputs are that one's, not renamed)
+            if row is not None and row[0] != outputs_json and self.owns(row[1]):
                 gone = [(p, task_id, h) for p, h in json.loads(row[0]).items() if p not in outputs]
-                if gone:
+                if gone and owned:
+                    self._conn.executemany(
+                        "INSERT OR REPLACE INTO strays (path, task_id, hash, agentfile) VALUES (?, ?, ?, ?)",
+                        [(*g, self.agentfile) for g in gone],
+                    )
+                elif gone:
                     self._conn.executemany("INSERT OR REPLACE INTO strays VALUES (?, ?, ?)", gone)
+                if gone:
                     self._any_strays = True
             if self._any_strays is None:  # (read once: the table is empty in most projects)
                 self._any_strays = self._conn.execute("SELECT 1 FROM strays LIMIT 1").fetchone() is not None
@@ -534,13 +622,14 @@ class Store(Journal):
 
     def strays(self) -> dict[str, tuple[str, str]]:
         """Path -> (task id, content hash as agentmake wrote it) of every output a task's record no longer
-        lists (see `_note_strays`), whether or not the file is still there."""
+        lists (see `_note_strays`), whether or not the file is still there: this Agentfile's (`owns`)."""
         with self._lock:
             try:
-                rows = self._conn.execute("SELECT path, task_id, hash FROM strays").fetchall()
+                owner = "agentfile" if self._has_owners() else "NULL"
+                rows = self._conn.execute(f"SELECT path, task_id, hash, {owner} FROM strays").fetchall()
             except sqlite3.OperationalError:  # an old database opened read-only: no such table
                 return {}
-        return {path: (task_id, digest) for path, task_id, digest in rows}
+        return {path: (task_id, digest) for path, task_id, digest, owner in rows if self.owns(owner)}
 
     def forget_strays(self, paths: Iterable[str]) -> None:
         """Delete `paths` from the strays (`clean --leftovers` removed them, or they are gone)."""

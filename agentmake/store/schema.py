@@ -9,7 +9,9 @@ tasks     the last build of each task: task_id (primary key), key (xxh3-128 of t
           "partial:" + its key, which no decision computes, see `agentmake.plan.partial`), finished_at,
           duration (seconds), attempts, cost_usd, tokens_in, tokens_out, run_id, error (last failure message;
           for a partial report, what it lacks), memo (the rebuilder's memo, a copy of parts["_memo"], read
-          without decoding parts).
+          without decoding parts), agentfile (the name of the Agentfile whose build wrote the row, in the
+          project directory: several Agentfiles there share one state, see `Store.owns`; added after
+          release: NULL in a row written before, which is anyone's until a build of its Agentfile claims it).
 files     the stat cache: path -> size, mtime_ns, inode, hash, recorded_ns (wall clock when hashed; see
           `agentmake.plan.hashing` for the racily-clean rule). A row is deleted when a build finds its file
           gone, and by `clean --leftovers` for every file gone (`Store.forget_gone_files`).
@@ -34,7 +36,8 @@ cache     constructive traces: key -> outputs (JSON: output path -> blob hash), 
 blobs     packed blobs: digest (xxh3-128 hex of the content) -> data, for contents up to
           `agentmake.store.cache.PACK_LIMIT` bytes.
 strays    outputs a task's record listed and its newer record does not (an output renamed in the Agentfile):
-          path (primary key) -> task_id, hash (the content agentmake wrote there). The file is left in place,
+          path (primary key) -> task_id, hash (the content agentmake wrote there), agentfile (as in `tasks`,
+          the Agentfile that renamed it; added after release: NULL, anyone's). The file is left in place,
           a leftover (`agentmake.plan.leftovers`) until `clean --leftovers` removes it; a path a task records
           as its output again is deleted from here (added after release: an older database gets it empty).
 
@@ -72,7 +75,7 @@ DDL = """
 CREATE TABLE IF NOT EXISTS tasks (
     task_id TEXT PRIMARY KEY, key TEXT NOT NULL, parts TEXT NOT NULL, outputs TEXT NOT NULL,
     status TEXT NOT NULL, finished_at REAL, duration REAL, attempts INTEGER, cost_usd REAL,
-    tokens_in INTEGER, tokens_out INTEGER, run_id INTEGER, error TEXT, memo TEXT
+    tokens_in INTEGER, tokens_out INTEGER, run_id INTEGER, error TEXT, memo TEXT, agentfile TEXT
 );
 CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, inode INTEGER NOT NULL,
@@ -102,13 +105,24 @@ CREATE TABLE IF NOT EXISTS cache (
 );
 CREATE TABLE IF NOT EXISTS commits (task_id TEXT PRIMARY KEY, run_id INTEGER);
 CREATE TABLE IF NOT EXISTS blobs (digest TEXT PRIMARY KEY, data BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS strays (path TEXT PRIMARY KEY, task_id TEXT NOT NULL, hash TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS strays (
+    path TEXT PRIMARY KEY, task_id TEXT NOT NULL, hash TEXT NOT NULL, agentfile TEXT
+);
 """
+# the Agentfiles that wrote the task records (a few names, read without reading the rows: `Store.owns`); apart
+# from the DDL, which an older database runs before it has the column
+OWNER_INDEX = "tasks_agentfile"
+OWNER_DDL = f"CREATE INDEX IF NOT EXISTS {OWNER_INDEX} ON tasks (agentfile)"
 # every table of format 1, as the DDL names them: one missing (added after release, like `commits` and
 # `blobs`, or dropped by hand) is created, empty, on open; the rest of the state, the cache above all, is kept
 TABLES = tuple(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", DDL))
 # columns added to format 1 tables after release: added on open when missing (no version bump)
-ADDED_COLUMNS = {"running": (("start_ticks", "INTEGER"), ("boot_id", "TEXT")), "cache": (("modes", "TEXT"),)}
+ADDED_COLUMNS = {
+    "running": (("start_ticks", "INTEGER"), ("boot_id", "TEXT")),
+    "cache": (("modes", "TEXT"),),
+    "tasks": (("agentfile", "TEXT"),),
+    "strays": (("agentfile", "TEXT"),),
+}
 
 
 def connect(path: Path, *, may_reset: bool = True) -> sqlite3.Connection:
@@ -270,7 +284,7 @@ def _closed_on_error(conn: sqlite3.Connection) -> Iterator[None]:
 
 
 def _add_missing(conn: sqlite3.Connection) -> None:
-    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'index')")}
     if any(name not in names for name in TABLES):
         with contextlib.suppress(sqlite3.OperationalError):  # read-only or busy: readers cope without it
             conn.executescript(DDL)
@@ -280,6 +294,9 @@ def _add_missing(conn: sqlite3.Connection) -> None:
             if present and name not in present:
                 with contextlib.suppress(sqlite3.OperationalError):  # read-only or busy: see column_names
                     conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+    if OWNER_INDEX not in names:  # (after its column, which an older database gets just above)
+        with contextlib.suppress(sqlite3.OperationalError):
+            conn.execute(OWNER_DDL)
 
 
 def column_names(conn: sqlite3.Connection, table: str) -> set[str]:
@@ -290,6 +307,7 @@ def column_names(conn: sqlite3.Connection, table: str) -> set[str]:
 
 def _create(conn: sqlite3.Connection) -> None:
     conn.executescript(DDL)
+    conn.execute(OWNER_DDL)
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 

@@ -40,7 +40,7 @@ class WatchSession:
         self.path = agentfile_path(req)
         self.root = self.path.parent.resolve()
         self.project: Project | None = None
-        self.store = Store.open(self.root)
+        self.store = Store.open(self.root, agentfile=self.path.name)
         self.watcher = Watcher(self.root)
         self.watcher.on_plan_edit = self.replan
         self.watcher.on_added = self.added
@@ -200,6 +200,7 @@ class WatchSession:
         except AgentmakeError as err:
             print("\n".join(term_lines(err.render())), file=sys.stderr)
             return 0  # (saving the template reloads the project and builds again)
+        self.store.claim(self.project.graph.tasks)  # (as a build does: `Store.owns`)
         warn_leftovers(self.project, selected, self.store, self.warned)  # (as a build does; once each)
         decided = None  # the tasks the check found up to date, taken as decided by the build
         if after is not None and not self.req.force:
