@@ -365,7 +365,7 @@ class BlobCache:
             self._conn.execute("DELETE FROM cache")
             with contextlib.suppress(sqlite3.OperationalError):
                 self._conn.execute("DELETE FROM blobs")
-            _vacuum(self._conn)
+            _vacuum(self._conn, rewrite=True)
         shutil.rmtree(self.blobs, ignore_errors=True)
         self._dirs.clear()
         self._have.clear()
@@ -457,10 +457,17 @@ class BlobCache:
         return freed
 
 
-def _vacuum(conn: sqlite3.Connection) -> None:
+def _vacuum(conn: sqlite3.Connection, *, rewrite: bool = False) -> None:
     """Give the pages of deleted blobs back to the filesystem (databases created with incremental
-    auto-vacuum, see `agentmake.store.schema`; elsewhere they are reused by later blobs)."""
+    auto-vacuum, see `agentmake.store.schema`; elsewhere they are reused by later blobs). `rewrite` (the
+    cache was emptied: what is left is small, so rewriting it is cheap): a database made without auto-vacuum
+    (by an agentmake from before blobs were packed into it) is rewritten with it, which frees its pages now
+    and makes every later trim give space back."""
     with contextlib.suppress(sqlite3.OperationalError):
+        if rewrite and conn.execute("PRAGMA auto_vacuum").fetchone()[0] == 0:
+            conn.execute("PRAGMA auto_vacuum = INCREMENTAL")  # (takes effect with the VACUUM)
+            conn.execute("VACUUM")
+            return
         conn.executescript("PRAGMA incremental_vacuum;")  # (`execute` would free one page only)
 
 

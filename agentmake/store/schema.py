@@ -42,7 +42,8 @@ strays    outputs a task's record listed and its newer record does not (an outpu
           as its output again is deleted from here (added after release: an older database gets it empty).
 
 Larger blobs live in ``.agentmake/cache/blobs/ab/cdef…`` named by their xxh3-128 content hash, written
-atomically. A database is created with incremental auto-vacuum, so trimming packed blobs frees disk space.
+atomically. A database is created with incremental auto-vacuum, so trimming packed blobs frees disk space
+(one made before is rewritten with it when `clean --cache` empties the cache: `cache._vacuum`).
 Beside the database, ``.agentmake/stamp`` is the build stamp (format and rules in `agentmake.plan.stamp`);
 `Store.open` removes it whenever it takes the project lock.
 
