@@ -341,6 +341,8 @@ def _build_selected(
     store.claim(project.graph.tasks)  # (records written before they named their Agentfile: `Store.owns`)
     if warn_leftovers(project, selected, store, said):
         stamp = None  # a build that warns must warn again: no stamp may answer the next one unseen
+    if store.cache_uncached():  # (results a build could not cache: filed now, if the cache has room again)
+        stamp = None  # (some still could not be: the next build tries again, not answered by a stamp)
     strays = store.strays()
     try:
         result = run_graph(project, selected, store, req, on_done=prepare_stamp, stamp=verdict)

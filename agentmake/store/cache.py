@@ -365,6 +365,8 @@ class BlobCache:
             self._conn.execute("DELETE FROM cache")
             with contextlib.suppress(sqlite3.OperationalError):
                 self._conn.execute("DELETE FROM blobs")
+            with contextlib.suppress(sqlite3.OperationalError):  # (the cache is emptied: none is filed later)
+                self._conn.execute("DELETE FROM uncached")
             _vacuum(self._conn, rewrite=True)
         shutil.rmtree(self.blobs, ignore_errors=True)
         self._dirs.clear()

@@ -94,6 +94,7 @@ class Store(Journal):
         self._attempted: set[str] = set()  # tasks with history rows written since the last prune
         self._identity_cols: bool | None = None  # whether `running` has the identity columns (old may not)
         self._any_strays: bool | None = None  # whether `strays` has a row (None: not read yet)
+        self._any_uncached: bool | None = None  # whether `uncached` has a row (None: not read yet)
         # task id -> why its result, recorded, is not in the cache (`record_success`): the build says so
         self.uncached: dict[str, str] = {}
         self._partial_numbers = itertools.count()
@@ -345,6 +346,8 @@ class Store(Journal):
             self._conn.executemany("DELETE FROM tasks WHERE task_id = ?", [(t,) for t in ids])
             self._conn.executemany("DELETE FROM attempts WHERE task_id = ?", [(t,) for t in ids])
             self._conn.executemany("DELETE FROM commits WHERE task_id = ?", [(t,) for t in ids])
+            with contextlib.suppress(sqlite3.OperationalError):  # (an older database opened busy)
+                self._conn.executemany("DELETE FROM uncached WHERE task_id = ?", [(t,) for t in ids])
         with self._lock:
             for task_id in ids:
                 self._known.pop(task_id, None)
@@ -447,8 +450,8 @@ class Store(Journal):
                     "result kept; not cached",
                 )  # fmt: skip
                 self.uncached[record.task_id] = (
-                    f"result kept but not cached (cannot write to the cache: {exc}): if the output is "
-                    "removed, the task runs again"
+                    f"result kept but not cached (cannot write to the cache: {exc}): the next build caches"
+                    " it if it can; if the output is removed before that, the task runs again"
                 )
         now = record.finished_at = record.finished_at or time.time()
         started = record.started_at if record.started_at is not None else now - record.duration
@@ -480,7 +483,61 @@ class Store(Journal):
                 self._conn.execute(
                     "INSERT OR REPLACE INTO commits VALUES (?, ?)", (record.task_id, record.run_id)
                 )
+            self._note_uncached(record, uncached=bool(files) and not cached)
             self._written.append(record)
+
+    def _note_uncached(self, record: TaskRecord, *, uncached: bool) -> None:
+        """In `record_success`'s transaction: note a result recorded without a cache entry in `uncached`
+        (`cache_uncached` files it later), or take out the task's row there (recorded anew)."""
+        with contextlib.suppress(sqlite3.OperationalError):  # (an older database opened busy: no such table)
+            if uncached:
+                self._conn.execute(
+                    "INSERT OR REPLACE INTO uncached VALUES (?, ?)", (record.task_id, record.key)
+                )
+                self._any_uncached = True
+                return
+            if self._any_uncached is None:  # (read once: the table is empty in most projects)
+                found = self._conn.execute("SELECT 1 FROM uncached LIMIT 1").fetchone()
+                self._any_uncached = found is not None
+            if self._any_uncached:
+                self._conn.execute("DELETE FROM uncached WHERE task_id = ?", (record.task_id,))
+
+    def cache_uncached(self) -> int:
+        """File in the cache the results recorded without an entry there (`uncached`: the cache could not
+        be written when they were made) that are in place as recorded, so that deleting one later costs no
+        call (a paid answer) again; returns how many are still not cached (the cache still cannot be
+        written: the next build tries again). One that is no longer the task's record, or no longer in
+        place as recorded (edited by hand, deleted), is forgotten: that result can no longer be filed.
+        Only under the project lock: a build calls it as it starts."""
+        if not self.locked:
+            return 0
+        with self._lock:
+            try:
+                rows = self._conn.execute("SELECT task_id, key FROM uncached").fetchall()
+            except sqlite3.OperationalError:  # (an older database opened busy: no such table)
+                return 0
+        if not rows:
+            return 0
+        done: list[str] = []
+        for task_id, key in rows:
+            rec = self.task_record(task_id)
+            outs = dict(rec.outputs) if rec is not None else {}
+            if rec is None or rec.key != key or rec.status != "done" or self.cache_lookup(key) is not None:
+                done.append(task_id)  # (recorded anew since, or cached: nothing to file)
+                continue
+            files = [self.root / out for out in outs]
+            if not all(os.path.isfile(f) and not os.path.islink(f) for f in files):
+                done.append(task_id)  # (not all in place: not the recorded result)
+                continue
+            try:
+                self.cache_keep(key, outs)  # (False: not as recorded; forgotten all the same)
+            except (OSError, sqlite3.Error):
+                continue  # the cache still cannot be written: tried again by the next build
+            done.append(task_id)
+        if done:
+            with contextlib.suppress(StateBusy), self._tx():
+                self._conn.executemany("DELETE FROM uncached WHERE task_id = ?", [(t,) for t in done])
+        return len(rows) - len(done)
 
     # outputs recorded before they were renamed into place (see `record_success`)
     def outputs_placed(self, task_id: str) -> None:

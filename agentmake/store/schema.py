@@ -40,6 +40,10 @@ strays    outputs a task's record listed and its newer record does not (an outpu
           the Agentfile that renamed it; added after release: NULL, anyone's). The file is left in place,
           a leftover (`agentmake.plan.leftovers`) until `clean --leftovers` removes it; a path a task records
           as its output again is deleted from here (added after release: an older database gets it empty).
+uncached  results recorded without a cache entry (the cache could not be written: a full disk): task_id ->
+          key. The next build that finds such a result in place, as recorded, files it in the cache
+          (`Store.cache_uncached`), so a deleted output costs no call again (added after release: an older
+          database gets it empty).
 
 Larger blobs live in ``.agentmake/cache/blobs/ab/cdef…`` named by their xxh3-128 content hash, written
 atomically. A database is created with incremental auto-vacuum, so trimming packed blobs frees disk space
@@ -106,6 +110,7 @@ CREATE TABLE IF NOT EXISTS cache (
 );
 CREATE TABLE IF NOT EXISTS commits (task_id TEXT PRIMARY KEY, run_id INTEGER);
 CREATE TABLE IF NOT EXISTS blobs (digest TEXT PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS uncached (task_id TEXT PRIMARY KEY, key TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS strays (
     path TEXT PRIMARY KEY, task_id TEXT NOT NULL, hash TEXT NOT NULL, agentfile TEXT
 );
