@@ -148,6 +148,9 @@ def connect(path: Path, *, may_reset: bool = True) -> sqlite3.Connection:
                 return conn
             has_tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
             if version == 0 and not has_tables:
+                if not may_reset:  # (a build is creating it now: a reader writes nothing, sees nothing yet)
+                    conn.close()
+                    return empty()
                 _create(conn)
                 return conn
         conn.close()
@@ -312,9 +315,21 @@ def column_names(conn: sqlite3.Connection, table: str) -> set[str]:
 
 
 def _create(conn: sqlite3.Connection) -> None:
-    conn.executescript(DDL)
-    conn.execute(OWNER_DDL)
-    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    """Every table and the format version, in one transaction: a reader opening the database meanwhile (a
+    `status` while the first build starts) sees all of it or nothing, never tables without the version (which
+    it took for a database of an old format). (Not `executescript`, which commits each statement.)"""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for statement in DDL.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+        conn.execute(OWNER_DDL)
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        conn.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+        raise
 
 
 def _move_aside(path: Path, reason: str) -> Path:
