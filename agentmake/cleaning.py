@@ -25,7 +25,7 @@ from agentmake.graph.globs import is_outside_root
 from agentmake.safetext import term_safe
 from agentmake.scheduler.commit import remove_stale_temps, staged_name
 from agentmake.scheduler.events import saved_copy_line
-from agentmake.workflow import EXIT_OK, Request, _out, load_project
+from agentmake.workflow import EXIT_OK, Request, _out, load_project, running_elsewhere
 
 if TYPE_CHECKING:
     from agentmake.plan import Hasher
@@ -60,6 +60,7 @@ def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
         taken: dict[str, bool] = {}  # -n: outputs a take-over would put in place (`_would_take_over`)
         if req.dry_run:
             taken = _would_take_over(store, hasher, project.root)
+            _in_progress(project, store, taken)
         else:
             _take_over(project, store, hasher)
         doomed: list[tuple[str, str | None]] = []  # (output, the content hash agentmake recorded for it)
@@ -173,6 +174,18 @@ def _would_take_over(store: Store, hasher: Hasher, root: Path) -> dict[str, bool
         done = "its recorded result would be put in place (and stay in the cache)"
         _out(term_safe(f"would finish {commit.task_id}'s commit, which {_KILLED} cut short: {done}"))
     return taken
+
+
+def _in_progress(project: Project, store: Store, taken: dict[str, bool]) -> None:
+    """`clean -n` while a build runs: the outputs of the tasks it is running now hold their agent's work in
+    progress (an agent that writes its outputs itself writes them in place), no hand edit: the build saves
+    no copy of them, and the clean run once it is over finds what it recorded there. Noted in `taken` as
+    outputs removed with no copy saved."""
+    for task_id in running_elsewhere(store):
+        task = project.graph.tasks.get(task_id)
+        for out in task.outputs if task is not None else ():
+            if not is_outside_root(out) and os.path.lexists(project.root / out):
+                taken.setdefault(out, False)
 
 
 def _cache_first(store: Store, root: Path, task_ids: list[str], doomed: set[str]) -> None:

@@ -11,7 +11,7 @@ import gc
 import os
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -273,15 +273,33 @@ def _plan(project: Project, selected: Graph, req: Request, tolerant: bool = Fals
         store.close()
 
 
-def _plan_in(store: Store, project: Project, selected: Graph, req: Request, tolerant: bool = False) -> list:
-    """`tolerant`: a task that cannot be decided is stale, with the error (`plan_build`), not an error."""
+def _plan_in(
+    store: Store, project: Project, selected: Graph, req: Request, tolerant: bool = False,
+    busy: Collection[str] | None = None,
+) -> list:  # fmt: skip
+    """`tolerant`: a task that cannot be decided is stale, with the error (`plan_build`), not an error.
+    `busy`: the tasks another agentmake is running now (`running_elsewhere`, read if not given)."""
     from agentmake.plan import Hasher, Rebuilder
     from agentmake.plan.dryrun import plan_build
 
     rebuilder = Rebuilder(
-        selected, store, Hasher(project.root, store), force=req.force, checker=_checker(project)
-    )
+        selected, store, Hasher(project.root, store), force=req.force, checker=_checker(project),
+        busy=running_elsewhere(store) if busy is None else busy,
+    )  # fmt: skip
     return plan_build(selected, rebuilder, tolerant)
+
+
+def running_elsewhere(store: Store) -> frozenset[str]:
+    """The tasks whose processes another agentmake, alive now, is running (what `status` shows running), for
+    a command that only reads: their outputs are work in progress (`Rebuilder.busy`). None under the lock."""
+    if store.locked:
+        return frozenset()
+    running = store.running()
+    from agentmake.store.lock import held_elsewhere
+
+    if not running or not held_elsewhere(store.dir / "lock"):  # (else a stopped agentmake left them)
+        return frozenset()
+    return frozenset(task_id for task_id, *_ in running)
 
 
 def _checker(project: Project) -> Callable[[Task], str | None]:
@@ -521,10 +539,13 @@ def explain(req: Request) -> int:
     store = Store.open(project.root, lock=False, agentfile=project.name)
     said: set[str] = set()  # (a task two targets share is explained once)
     try:
+        busy = running_elsewhere(store)
         for target in req.targets:
             selected = project.graph.select([target])
             hasher = Hasher(project.root, store)
-            rebuilder = Rebuilder(selected, store, hasher, force=req.force, checker=_checker(project))
+            rebuilder = Rebuilder(
+                selected, store, hasher, force=req.force, checker=_checker(project), busy=busy
+            )
             for line in explain_lines(selected, rebuilder, target):
                 if line not in said:
                     said.add(line)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from collections.abc import Callable, Mapping, Set
+from collections.abc import Callable, Collection, Mapping, Set
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -149,7 +149,11 @@ class Rebuilder:
     finished. `renders` counts prompts rendered (the no-op path renders none). `checker`: judges a task's
     `check` on its outputs in place (`agentmake.runners.check.check_in_place`), asked when the check is all
     that changed, so that a new check the outputs pass costs no call; it is asked of a `json` check only (a
-    check command is run by the task's attempt: `Decision.recheck`). Without one, such a task runs."""
+    check command is run by the task's attempt: `Decision.recheck`). Without one, such a task runs.
+    `busy` (a command that only reads, while a build runs): the tasks another agentmake, alive now, is
+    running; what their outputs hold is their agent's work in progress (an agent that writes its outputs
+    itself writes them in place), not a hand edit nor a file agentmake did not make, so none is said to be
+    saved first (the build saves no copy of it)."""
 
     def __init__(
         self,
@@ -160,9 +164,11 @@ class Rebuilder:
         force: bool = False,
         stamp: Verdict | None = None,
         checker: Checker | None = None,
+        busy: Collection[str] = frozenset(),
     ) -> None:
         self.graph = graph
         self.checker = checker
+        self.busy = busy
         self.stamp = stamp if stamp is not None and stamp.graph_same and not force else None
         self.store = store
         self.hasher = hasher
@@ -472,6 +478,8 @@ class Rebuilder:
             if rec is not None and rec.status == "failed":
                 d.reasons.append(self._failed(rec))
             foreign = [p for p in task.outputs if outs.get(p) and not self._made(outs[p])]
+            if task.id in self.busy:
+                foreign = []
             if rec is None and foreign and not missing and not self.force:
                 renamed = self._renamed_from(task, parts, key, outs)
                 if renamed is not None:
@@ -482,6 +490,8 @@ class Rebuilder:
         # other settings (a variable switched back and forth); overwriting it loses nothing
         unknown = [p for p in task.outputs if outs.get(p) and p not in recorded and not self._made(outs[p])]
         edited = [p for p in task.outputs if outs.get(p) and p in recorded and recorded[p] != outs[p]]
+        if task.id in self.busy:
+            unknown, edited = [], []
         if edited and rec.key == key and not self.force and self._commit_cut_short(task.id):
             # recorded, then agentmake died before renaming its outputs into place: what is there is no hand
             # edit to keep, the build puts the recorded result in place (`scheduler.recover`), so say so
