@@ -12,8 +12,8 @@ from pathlib import Path
 
 from agentmake.errors import Loc
 
-PRESET_NAMES = ("claude", "codex", "gemini", "llm", "ollama", "shell")
-OUTPUT_FORMATS = ("text", "claude-json", "codex-jsonl", "gemini-json", "llm-json")
+PRESET_NAMES = ("claude", "codex", "gemini", "llm", "ollama", "aider", "shell")
+OUTPUT_FORMATS = ("text", "claude-json", "codex-jsonl", "gemini-json", "llm-json", "aider-text")
 
 
 @dataclass(frozen=True)

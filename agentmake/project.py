@@ -454,7 +454,7 @@ STARTER_AGENTFILE = """\
 
 jobs = 4                     # tasks at once
 retries = 2                  # retries after a failed attempt
-runner = claude              # claude, codex, gemini, llm or ollama (gemini and ollama: set `model` too)
+runner = claude              # claude, codex, gemini, llm, ollama or aider (gemini, ollama: set `model` too)
 style = "short and concrete" # a variable: prompts see it as {{ style }}
 
 # One task per Markdown file in notes/: notes/a.md -> build/summaries/a.md

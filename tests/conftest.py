@@ -17,7 +17,7 @@ from agentmake.plan import Decision
 from agentmake.runners import PRESETS, AttemptResult, Executor
 
 FAKE_AGENTS_DIR = Path(__file__).parent / "fake_agents"
-FAKE_CLIS = ("claude", "codex", "gemini", "llm", "ollama")
+FAKE_CLIS = ("claude", "codex", "gemini", "llm", "ollama", "aider")
 
 
 @dataclass

@@ -2,11 +2,11 @@
 
 Rules from /work/shared/RUNNERS.md: 429/529/5xx/overload/rate limit/"waiting for network"/"database is locked"
 are retried later; 401/403, "Not logged in", "Invalid API key", quota and billing errors (a subscription's
-usage limit too: it resets in hours) are fatal, as are
-gemini exit codes 41/42/52/55 (its other codes, 44/53/54/130, are retried and named), a command line the CLI's
-own parser refused (codex and llm: exit 2; claude, ollama: the parser's message) and a command that does not
-exist. Shell agents are judged on their exit code only (their output is the user's, not an API's). A runner
-of no preset (its own `command`) is judged by the same rules as the presets.
+usage limit too: it resets in hours) are fatal, as are gemini exit codes 41/42/52/55 (its other codes,
+44/53/54/130, are retried and named), a command line the CLI's own parser refused (codex, llm and aider: exit
+2; claude, ollama: the parser's message), a prompt aider says does not fit the model's context window, and a
+command that does not exist. Shell agents are judged on their exit code only (their output is the user's, not
+an API's). A runner of no preset (its own `command`) is judged by the same rules as the presets.
 
 The messages are looked for in the tool's error (`Parsed.error`), its stderr, and its stdout only when that
 is text: a JSON answer holds the agent's own work (a test run's "403 passed", token counts such as
@@ -23,6 +23,7 @@ from agentmake.runners.presets import AUTH_FIX
 
 _AUTH = re.compile(
     r"\b40[13]\b|not logged in|invalid api key|api_key_invalid|invalid x-api-key|authentication[_ ]fail"
+    r"|\bAuthenticationError\b"  # (litellm's, as aider prints it: `litellm.AuthenticationError: ...`)
     r"|unauthori[sz]ed|no key found|please run /login|please set an auth method|need to be signed in",
     re.I,
 )
@@ -63,7 +64,9 @@ _UNKNOWN_MODEL = re.compile(
 )
 _UNTRUSTED = re.compile(r"Not inside a trusted directory", re.I)  # codex outside a git repository
 _UNTRUSTED_HINT = "run it in a git repository, or add --skip-git-repo-check to the runner's command"
-_USAGE_EXIT = {"codex": 2, "llm": 2}
+_USAGE_EXIT = {"codex": 2, "llm": 2, "aider": 2}  # (aider: argparse's `aider: error: unrecognized arguments`)
+# aider on a prompt that does not fit the model's context window: every retry would be refused alike
+_TOO_LONG = re.compile(r"^Model .* has hit a token limit!$", re.M)
 _ROOT_HINT = (
     "claude refuses to skip permissions as root: set IS_SANDBOX=1 (it is passed through) in a sandbox, "
     "or run agentmake as another user"
@@ -172,6 +175,9 @@ def classify_failure(
         if kind == "auth":
             return Verdict("fatal", "auth", f"gemini authentication failed ({detail}): {AUTH_FIX['gemini']}")
         return Verdict("fatal", kind, f"{hint} (exit {exit_code}): {detail}")
+    if _TOO_LONG.search(text):
+        message = f"{name}: the prompt does not fit the model's context window ({detail}): shorten it"
+        return Verdict("fatal", "prompt-too-large", message)
     unknown = _UNKNOWN_MODEL.search(text)
     if status in (400, 404) or unknown:  # the same request is refused every time
         why = f"HTTP {status}" if status in (400, 404) else "unknown model"

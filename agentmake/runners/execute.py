@@ -62,7 +62,7 @@ from agentmake.runners.invocation import (
     may_write_files,
     safe_name,
 )
-from agentmake.runners.parse import Parsed, delivered, parse_output, relative_denial
+from agentmake.runners.parse import TEXT_FORMATS, Parsed, delivered, parse_output, relative_denial
 from agentmake.runners.presets import STDIN_LIMITS, WRITES_FILES, preset_of
 from agentmake.runners.result import AttemptResult
 from agentmake.runners.salvage import SalvageAttempts
@@ -188,8 +188,8 @@ class Executor(SalvageAttempts, ShellAttempts):
         )
         try:
             return self._call_llm(task, decision, stem, cancel, inv, runner, preset)
-        finally:  # (whatever the end: the process is gone, its login copies go too)
-            for copy in inv.lent:
+        finally:  # (whatever the end: the process is gone, its login copies and private files go too)
+            for copy in (*inv.lent, *inv.private):
                 withdraw(copy)
 
     def _call_llm(
@@ -271,7 +271,8 @@ class Executor(SalvageAttempts, ShellAttempts):
             )
             verdict = self._process_verdict(proc, inv, preset, parsed, stem, timeout)
             if verdict is None and (proc.exit_code != 0 or parsed.is_error):
-                text_out = redact(stdout) if runner.format == "text" else ""  # (JSON: the agent's own work)
+                # (JSON: the agent's own work; text: the CLI's errors may be there)
+                text_out = redact(stdout) if runner.format in TEXT_FORMATS else ""
                 verdict = classify_failure(preset, proc.exit_code, parsed, text_out, stderr)
             if verdict is None and not multi and not (parsed.answer or "").strip():
                 verdict = classify_failure(preset, proc.exit_code, parsed, "", stderr)

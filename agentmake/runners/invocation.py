@@ -1,17 +1,22 @@
 """Turn a task into an invocation: argv, stdin, environment and working directory, per runner preset.
 
 The prompt always travels on stdin (never in argv: one argument is capped at 128 KiB, and argv is visible to
-every user of the machine). The environment is a minimal base plus the preset's credential variables plus the
-runner's declared `env` names; agentmake never logs their values, and takes those of the secret-looking
-ones out of whatever it keeps or shows of an agent's output (`redact`). Each task gets its own config
-directory under `.agentmake/home/<safe task id>/` (owner-only, no symbolic link on the way) so parallel
-agents do not corrupt shared state: claude `CLAUDE_CONFIG_DIR` (+ `settings.json` copied, `.credentials.json`
-lent for the attempt: `credentials`), codex `CODEX_HOME` (+ `config.toml` copied, `auth.json` lent), llm
-`-d <logs.db>`.
+every user of the machine), or, for aider, which reads no stdin, in an owner-only file whose path is in argv.
+The environment is a minimal base plus the preset's credential variables plus the runner's declared `env`
+names; agentmake never logs their values, and takes those of the secret-looking ones out of whatever it keeps
+or shows of an agent's output (`redact`). Each task gets its own config directory under `.agentmake/home/<safe
+task id>/` (owner-only, no symbolic link on the way) so parallel agents do not corrupt shared state: claude
+`CLAUDE_CONFIG_DIR` (+ `settings.json` copied, `.credentials.json` lent for the attempt: `credentials`), codex
+`CODEX_HOME` (+ `config.toml` copied, `auth.json` lent), llm `-d <logs.db>`, aider its chat and input history
+files (`--chat-history-file`, `--input-history-file`: by default `.aider.chat.history.md` and
+`.aider.input.history` in the project, which parallel tasks would write at once, and which an agent's next
+build would see) and, since aider reads no stdin, the prompt: a file of its own there (`--message-file`,
+owner-only, removed when the attempt ends: `Invocation.private`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Mapping
@@ -22,6 +27,7 @@ from agentmake.model import RunnerSpec
 from agentmake.runners.credentials import LOGINS, lend
 from agentmake.runners.presets import AUTH_ENV
 
+AIDER_MESSAGE = "message.md"  # aider's prompt file, in its job directory (`home/<task>/aider/`)
 CLAUDE_RETRIES = "2"  # CLAUDE_CODE_MAX_RETRIES unless the environment sets it (claude's default: 10)
 BASE_ENV = (
     "PATH", "HOME", "USER", "LOGNAME", "SHELL", "TERM", "TMPDIR", "TZ", "LANG", "LANGUAGE",
@@ -39,6 +45,8 @@ class Invocation:
     fallback: list[str] | None = None  # the `sh -c` form, if `argv` execs a simple command directly
     executable: str | None = None  # argv[0] resolved on PATH, when known
     lent: list[Path] = field(default_factory=list)  # login copies to give back when it ends (`credentials`)
+    # files made for this attempt alone (aider's prompt file), removed when it ends (`credentials.withdraw`)
+    private: list[Path] = field(default_factory=list)
 
 
 class InvocationError(Exception):
@@ -88,6 +96,13 @@ def may_write_files(preset: str | None, argv: list[str]) -> bool:
         )
     if preset == "gemini":
         return bool({"auto_edit", "yolo"} & set(values("--approval-mode"))) or _has(argv, "-y", "--yolo")
+    if preset == "aider":  # (it edits files once told yes, unless in a mode that never edits)
+        modes = set(values("--chat-mode", "--edit-format"))
+        return (
+            _has(argv, "--yes-always", "--yes")
+            and not modes & {"ask", "help"}
+            and not _has(argv, "--dry-run")
+        )
     return False
 
 
@@ -167,7 +182,52 @@ def llm_invocation(
         db = _job_dir(home, "llm") / "logs.db"  # (the prompts and answers: owner-only too)
         if not _has(argv, "-d", "--database"):
             argv += ["-d", str(db)]
+    elif preset == "aider":
+        return _aider(argv, env, prompt=prompt, writes_files=writes_files, root=root, home=home)
     return Invocation(argv=argv, stdin=prompt.encode("utf-8"), env=env, cwd=root, lent=lent)
+
+
+def _aider(
+    argv: list[str], env: dict[str, str], *, prompt: str, writes_files: bool, root: Path, home: Path
+) -> Invocation:
+    """aider's invocation: the prompt in a file of the task's job directory (aider reads no stdin, and argv
+    is capped and visible to all), its histories there too, and a single-output agent in ask mode (its
+    answer is the output, as for any agent that may not write files: aider answers, and edits nothing)."""
+    cfg = _job_dir(home, "aider")
+    message = _write_own(cfg / AIDER_MESSAGE, prompt)
+    if not _has(argv, "--input-history-file"):
+        argv += ["--input-history-file", str(cfg / "input.history")]
+    if not _has(argv, "--chat-history-file"):
+        argv += ["--chat-history-file", str(cfg / "chat.history.md")]
+    if not _has(argv, "--restore-chat-history", "--no-restore-chat-history"):
+        argv.append("--no-restore-chat-history")  # (an earlier build's chat is no input of this one)
+    if not writes_files and not _has(argv, "--chat-mode", "--edit-format", "--architect"):
+        argv += ["--chat-mode", "ask"]
+    argv += ["--message-file", str(message)]
+    # --yes-always also says yes to "Open URL for more info?" (after an API error that quotes one, a model
+    # warning): each parallel task would open a browser. The browser it opens is `true`, unless the runner
+    # passes the user's BROWSER on (`env`).
+    env.setdefault("BROWSER", "true")
+    return Invocation(argv=argv, stdin=None, env=env, cwd=root, private=[message])
+
+
+def _write_own(path: Path, text: str) -> Path:
+    """Write `text` to a new owner-only file at `path` (a job directory: `_job_dir`), never through a
+    symbolic link an agent may have put there (the directory is in the project): what is there goes first."""
+    try:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | os.O_CLOEXEC
+        fd = os.open(path, flags, 0o600)
+        with open(fd, "w", encoding="utf-8") as fh:
+            os.fchmod(fd, 0o600)  # (whatever the umask)
+            fh.write(text)
+    except OSError as exc:
+        if os.path.isfile(path) and not os.path.islink(path):  # (written in part: a full disk)
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+        raise InvocationError(f"cannot write the prompt file {path}: {exc} (nothing was sent)") from None
+    return path
 
 
 # Words that make a command more than "run this program": reserved words, builtins that differ from (or do

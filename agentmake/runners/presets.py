@@ -39,6 +39,25 @@ PRESETS: dict[str, RunnerSpec] = {
     "ollama": RunnerSpec(
         name="ollama", command=("ollama", "run", "--hidethinking"), model_flag="", format="text"
     ),
+    # (aider takes no stdin: the prompt goes in a file, `--message-file`, added per invocation with the files
+    # that keep it out of the project: `invocation`. `-m` is aider's --message: the model is `--model`.
+    # --yes-always answers every question aider asks with yes, so the rest keep it from saying yes to what
+    # no build should do: upgrade aider with pip (`--no-check-update`), consent to analytics on the user's
+    # behalf (`--no-analytics`); `--no-pretty` prints the answer as plain text.)
+    "aider": RunnerSpec(
+        name="aider",
+        command=(
+            "aider",
+            "--yes-always",
+            "--no-auto-commits",
+            "--no-git",
+            "--no-pretty",
+            "--no-check-update",
+            "--no-analytics",
+        ),
+        model_flag="--model",
+        format="aider-text",
+    ),
     "shell": RunnerSpec(name="shell", command=("sh", "-c"), model_flag=None, format="text"),
 }
 
@@ -67,6 +86,13 @@ AUTH_ENV: dict[str, tuple[str, ...]] = {
     ),
     "llm": ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "LLM_USER_PATH", "LLM_MODEL"),
     "ollama": ("OLLAMA_HOST", "OLLAMA_API_KEY"),
+    # (aider calls the model's provider through litellm, which reads the provider's own variables)
+    "aider": (
+        *("OPENAI_API_KEY", "OPENAI_API_BASE", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "GEMINI_API_KEY"),
+        *("GOOGLE_API_KEY", "DEEPSEEK_API_KEY", "OPENROUTER_API_KEY", "GROQ_API_KEY", "XAI_API_KEY"),
+        *("MISTRAL_API_KEY", "COHERE_API_KEY", "AZURE_API_KEY", "AZURE_API_BASE", "AZURE_API_VERSION"),
+        *("OLLAMA_API_BASE", "AIDER_MODEL"),
+    ),
     "shell": (),
 }
 
@@ -85,11 +111,17 @@ AUTH_FIX: dict[str, str] = {
     "gemini": "set GEMINI_API_KEY or run `gemini` once to sign in",
     "llm": "set the provider's key with `llm keys set ...` or its *_API_KEY variable",
     "ollama": "run `ollama signin` or set OLLAMA_API_KEY for cloud models",
+    "aider": (
+        "set the API key of the model's provider (OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY, "
+        "DEEPSEEK_API_KEY, OPENROUTER_API_KEY, ...; another provider's variable must be named in the "
+        "runner's `env`), or give it to aider in .aider.conf.yml or .env"
+    ),
     "shell": "check the command's credentials",
 }
 
 # Presets whose agents can write files themselves (multi-output agents need one of these).
-WRITES_FILES = frozenset({"claude", "codex", "gemini", "shell"})
+# (aider is an editing agent: a multi-output agent's aider edits its files, confirmed by --yes-always)
+WRITES_FILES = frozenset({"claude", "codex", "gemini", "aider", "shell"})
 
 
 # The most a preset's CLI reads of a prompt on stdin (shared/RUNNERS.md: gemini caps piped stdin at 8 MiB);

@@ -28,6 +28,7 @@ _FALLBACK_PRESETS = {
     "gemini": RunnerSpec("gemini", ("gemini", "-o", "json"), model_flag="-m", format="gemini-json"),
     "llm": RunnerSpec("llm", ("llm",), model_flag="-m", format="text"),
     "ollama": RunnerSpec("ollama", ("ollama", "run"), format="text"),
+    "aider": RunnerSpec("aider", ("aider",), model_flag="--model", format="aider-text"),
     "shell": RunnerSpec("shell", ("sh", "-c"), format="text"),
 }
 assert set(_FALLBACK_PRESETS) == set(PRESET_NAMES)

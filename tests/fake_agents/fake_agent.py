@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A faithful fake of the agent CLIs (claude, codex, gemini, llm, ollama) for agentmake's tests.
+"""A faithful fake of the agent CLIs (claude, codex, gemini, llm, ollama, aider) for agentmake's tests.
 
 It impersonates the CLI named by `FAKE_AGENT_AS` or else by the basename of argv[0] (wrappers named `claude`,
 `codex`, ... are put first on PATH). It accepts the real non-interactive flags and rejects unknown ones, and
@@ -8,9 +8,13 @@ does (stdin until EOF, combined with a prompt argument the real tool's way; code
 input from stdin...` on stderr), and answers in the real output shapes: claude `--output-format json|text|stream-json` result objects (`type`, `subtype`,
 `is_error`, `result`, `total_cost_usd`, `usage`, `session_id`, `duration_ms`, ...; in verbose mode, `--verbose`
 or `"verbose": true` in its settings.json, `json` is an array of the session's messages, the result last), codex `--json` JSONL
-events, gemini `-o json` `{session_id, response, stats}` or `-o stream-json` JSONL events, llm text or `--json` arrays, ollama text. Like the
-real claude, codex and gemini it answers only when logged in: a key in the environment (ANTHROPIC_API_KEY,
-OPENAI_API_KEY, GEMINI_API_KEY, ...) or a credentials file in its config directory (`CREDENTIALS`).
+events, gemini `-o json` `{session_id, response, stats}` or `-o stream-json` JSONL events, llm text or `--json` arrays, ollama text,
+aider (`--message TEXT` or `--message-file FILE`, never stdin) its banner, the answer and its usage line
+(`Tokens: 725 sent, 3 received. Cost: $0.0012 message, $0.0012 session.`), appending to its chat and input
+history files (`.aider.chat.history.md`, `.aider.input.history` in the cwd unless given elsewhere). Like the
+real claude, codex, gemini and aider it answers only when logged in: a key in the environment (ANTHROPIC_API_KEY,
+OPENAI_API_KEY, GEMINI_API_KEY, ...) or a credentials file in its config directory (`CREDENTIALS`). aider, as
+the real one (aider#5552), prints an API error it gave up on (after retries of its own) on stdout and exits 0.
 Facts: /work/shared/RUNNERS.md.
 
 Behaviour is driven by directive lines inside the prompt (several per line allowed, `answer=`/`stderr=`
@@ -22,7 +26,8 @@ take the rest of the line):
                               403) or noauth, quota, usage-limit (claude, codex: a subscription's
                               window spent), nomodel (ollama: its pull of an unknown model failed),
                               429-hint (gemini: a per-minute quota, "Please retry in 1.5s."),
-                              dblock, network (codex: "waiting for network" forever).
+                              dblock, network (codex: "waiting for network" forever),
+                              context (aider: the prompt does not fit the model's context window).
                               With times=N only the first N invocations of this exact prompt fail (counted
                               in the directory $FAKE_AGENT_STATE; without it, every invocation fails).
                               times=N bounds every fault of the prompt alike (fail, exit, hang, is_error,
@@ -51,6 +56,8 @@ take the rest of the line):
     FAKE: refresh-login       claude/codex: rewrite the credentials file of its config directory as the real CLI
                               does once its access token expired (new tokens, later expiry or last_refresh)
     FAKE: show-login          append "LOGIN=" and the credentials file's content (or "none") to the answer
+    FAKE: retried=CODE        aider: the error of CODE (as fail=) and `Retrying in 0.2 seconds...` before
+                              answering: a failure aider retried itself and got past
 
 `FAKE_AGENT_LOG`, if set, gets `start <time> <pid> <cli> <label>` and `end ...` lines (concurrency tests),
 and a `term ...` line instead of `end` when SIGTERM ends the fake before it answered (it still dies of the
@@ -63,6 +70,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import math
 import os
 import signal
 import subprocess
@@ -106,6 +114,17 @@ SPECS = {  # cli: (flags taking a value, boolean flags, variadic flags, unknown-
         {"--format", "--keepalive", "--think"},
         {"--hidethinking", "--verbose", "--nowordwrap", "--insecure"},
         set(), "Error: unknown flag: {}", 1,
+    ),
+    "aider": (  # (configargparse: every boolean has its --no- form)
+        {"--message", "--msg", "-m", "--message-file", "-f", "--model", "--weak-model", "--editor-model",
+         "--input-history-file", "--chat-history-file", "--llm-history-file", "--chat-mode", "--edit-format",
+         "--file", "--read", "--map-tokens", "--api-key", "--set-env", "--env-file", "-c", "--config"},
+        {f"--{no}{flag}" for no in ("", "no-") for flag in (
+            "auto-commits", "dirty-commits", "git", "pretty", "stream", "check-update", "analytics",
+            "restore-chat-history", "dry-run", "show-model-warnings", "show-release-notes", "fancy-input",
+            "suggest-shell-commands", "auto-lint", "auto-test", "verbose")}
+        | {"--yes-always", "--yes", "--architect", "--subtree-only", "-v"},
+        set(), "usage: aider [-h] [--model MODEL] ...\naider: error: unrecognized arguments: {}", 2,
     ),
 }  # fmt: skip
 
@@ -304,7 +323,25 @@ FAILURES = {  # cli -> code -> message (the real tools' wording)
         # (a model it has not got is pulled first; one the registry has not got either: ollama/ollama#2292)
         "nomodel": "pulling manifest \nError: pull model manifest: file does not exist",
     },
+    # (litellm's exception as aider prints it, `str(err)`, then aider's own explanation, `exceptions.py`)
+    "aider": {
+        "429": "litellm.RateLimitError: RateLimitError: OpenAIException - Error code: 429 - {'error': {'message': 'Rate limit reached for gpt-4o in organization org-fake on requests per min (RPM): Limit 500, Used 500, Requested 1.', 'type': 'requests', 'code': 'rate_limit_exceeded'}}\nThe API provider has rate limited you. Try again later or check your quotas.",
+        "500": "litellm.InternalServerError: InternalServerError: OpenAIException - The server had an error while processing your request. Sorry about that!\nThe API provider's servers are down or overloaded.",
+        "503": "litellm.ServiceUnavailableError: ServiceUnavailableError: OpenAIException - The engine is currently overloaded, please try again later.\nThe API provider's servers are down or overloaded.",
+        "529": "litellm.InternalServerError: AnthropicException - Overloaded. Handle with `litellm.InternalServerError`.\nThe API provider's servers are down or overloaded.",
+        "401": "litellm.AuthenticationError: AuthenticationError: OpenAIException - Incorrect API key provided: sk-fake. You can find your API key at https://platform.openai.com/account/api-keys.\nThe API provider is not able to authenticate you. Check your API key.\nOpen URL for more info? (Y)es/(N)o/(D)on't ask again [Yes]: y",
+        "403": "litellm.PermissionDeniedError: PermissionDeniedError: OpenAIException - Error code: 403 - {'error': {'message': 'Forbidden'}}\nThe API provider has refused the request due to a safety policy about the content.",
+        "noauth": "litellm.AuthenticationError: AuthenticationError: OpenAIException - The api_key client option must be set either by passing api_key to the client or by setting the OPENAI_API_KEY environment variable\nThe API provider is not able to authenticate you. Check your API key.",
+        "quota": "litellm.RateLimitError: RateLimitError: OpenAIException - You exceeded your current quota, please check your plan and billing details. For more information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.\nThe API provider has rate limited you. Try again later or check your quotas.",
+        "context": "\nModel {model} has hit a token limit!\nToken counts below are approximate.\n\nInput tokens: ~131,072 of 128,000 -- possibly exhausted context window!\nOutput tokens: ~0 of 16,384\nTotal tokens: ~131,072 of 128,000 -- possibly exhausted context window!\n\nTo reduce input tokens:\n- Use /tokens to see token usage.\n- Use /drop to remove unneeded files from the chat session.\n- Use /clear to clear the chat history.\n- Break your code into smaller source files.\n\nFor more info: https://aider.chat/docs/troubleshooting/token-limits.html",
+    },
 }  # fmt: skip
+# (aider's `try_to_select_default_model`: the first provider whose key is set, when no --model is given)
+AIDER_KEYS = (
+    ("ANTHROPIC_API_KEY", "sonnet"), ("DEEPSEEK_API_KEY", "deepseek"),
+    ("OPENROUTER_API_KEY", "openrouter/anthropic/claude-sonnet-4"), ("OPENAI_API_KEY", "gpt-4o"),
+    ("GEMINI_API_KEY", "gemini/gemini-2.5-pro"),
+)  # fmt: skip
 # (ollama's `ConnectInstructions` after its sign-in sentence; the key is the machine's public key)
 OLLAMA_SIGNIN = (
     "You need to be signed in to Ollama to run Cloud models.\n\n"
@@ -327,6 +364,8 @@ CREDENTIALS = {
 
 
 def logged_in(cli: str) -> bool:
+    if cli == "aider":  # (a key of some provider; aider reads no login file of its own)
+        return any(os.environ.get(name) for name, _ in AIDER_KEYS)
     if cli not in CREDENTIALS:
         return True
     names, (dir_env, home_dir, file) = CREDENTIALS[cli]
@@ -416,6 +455,14 @@ def fail(cli: str, code: str, opts: dict, out) -> int:
             return (status or 1) % 256
         print(f"Error when talking to Gemini API {msg}", file=err)
         return 1
+    if cli == "aider":  # (stdout, and exit 0: aider#5552)
+        out(aider_banner(opts))
+        said = msg.replace("{model}", aider_model(opts))
+        if code in ("429", "500", "503", "529", "quota"):  # (litellm errors aider retries itself first)
+            out(said.split("\n")[0] + "\n" + said.split("\n")[1] + "\nRetrying in 0.2 seconds...")
+        out(said)
+        aider_history(opts, "")
+        return 0
     if cli == "ollama" and code in ("401", "noauth"):
         # ollama's RunHandler/generate on an AuthorizationError 401: `fmt.Printf` of the sign-in request and
         # its URL (stdout), then `return nil` (exit 0)
@@ -423,6 +470,52 @@ def fail(cli: str, code: str, opts: dict, out) -> int:
         return 0
     print(msg, file=err)
     return 1
+
+
+def aider_model(opts: dict) -> str:
+    """The model aider uses: `--model`, else the first provider's whose key is set (`AIDER_KEYS`)."""
+    return opt(opts, "--model") or next((m for k, m in AIDER_KEYS if os.environ.get(k)), "gpt-4o")
+
+
+def aider_banner(opts: dict) -> str:
+    """What aider prints before the call (`Coder.get_announcements`), then the blank line of main()."""
+    mode = opt(opts, "--chat-mode", "--edit-format") or "diff"
+    lines = ["Aider v0.86.2", f"Main model: {aider_model(opts)} with {mode} edit format",
+             "Weak model: gpt-4o-mini", "Git repo: none", "Repo-map: disabled"]  # fmt: skip
+    history = Path(opt(opts, "--chat-history-file") or ".aider.chat.history.md")
+    if opts.get("--restore-chat-history") and history.is_file():
+        lines.append("Restored previous conversation history.")
+    return "\n".join(lines) + "\n"
+
+
+def aider_usage(opts: dict, tin: int, tout: int) -> str:
+    """aider's usage report (`calculate_and_show_tokens_and_cost`): tokens as `format_tokens` has them, the
+    cost (as `format_cost`) only for a model whose price it knows (not a local ollama one)."""
+
+    def tokens(n: int) -> str:
+        return f"{n}" if n < 1000 else f"{n / 1000:.1f}k" if n < 10000 else f"{round(n / 1000)}k"
+
+    def cost(value: float) -> str:
+        if value == 0:
+            return "0.00"
+        return f"{value:.2f}" if value >= 0.01 else f"{value:.{max(2, 2 - int(math.log10(value)))}f}"
+
+    report = f"Tokens: {tokens(tin)} sent, {tokens(tout)} received."
+    if aider_model(opts).startswith(("ollama/", "ollama_chat/")):
+        return report
+    price = 3e-6 * tin + 15e-6 * tout
+    return f"{report} Cost: ${cost(price)} message, ${cost(price)} session."
+
+
+def aider_history(opts: dict, answer: str) -> None:
+    """aider's chat history (and, for --message, input history) appended, where it is told or in the cwd."""
+    chat = Path(opt(opts, "--chat-history-file") or ".aider.chat.history.md")
+    message = opt(opts, "--message", "--msg", "-m")
+    with chat.open("a", encoding="utf-8") as fh:
+        fh.write(f"\n# aider chat started at {time.strftime('%Y-%m-%d %H:%M:%S')}\n\n{answer}\n")
+    if message is not None:
+        with Path(opt(opts, "--input-history-file") or ".aider.input.history").open("a") as fh:
+            fh.write(f"\n# {time.strftime('%Y-%m-%d %H:%M:%S')}\n+{message}\n")
 
 
 def now_iso() -> str:
@@ -508,6 +601,12 @@ def may_write(cli: str, opts: dict) -> bool:
         return opt(opts, "--approval-mode") in ("auto_edit", "yolo") or bool(
             opts.get("-y") or opts.get("--yolo")
         )
+    if cli == "aider":  # (asked "Create new file?", only --yes-always says yes; ask mode never edits)
+        return (
+            bool(opts.get("--yes-always") or opts.get("--yes"))
+            and opt(opts, "--chat-mode", "--edit-format") not in ("ask", "help")
+            and not opts.get("--dry-run")
+        )
     return False
 
 
@@ -557,6 +656,18 @@ def get_prompt(cli: str, opts: dict, pos: list[str]) -> str:
         stdin = read_stdin()
         arg = " ".join(pos[2:])
         return f"{stdin} {arg}" if stdin and arg else stdin or arg
+    if cli == "aider":  # (no stdin: --message or --message-file)
+        message = opt(opts, "--message", "--msg", "-m")
+        if message is not None:
+            return message
+        path = opt(opts, "--message-file", "-f")
+        if path is None:
+            raise Usage("fake aider: interactive mode is not supported (pass --message or --message-file)", 1)
+        try:
+            return Path(path).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            print(f"Message file not found: {path}", flush=True)  # (aider's tool_error: stdout)
+            raise Usage("", 1) from None
     raise Usage(f"fake_agent: unknown CLI {cli!r}", 127)
 
 
@@ -576,7 +687,9 @@ def answer_text(d: dict[str, str], body: str, argv: list[str]) -> str:
     return "\n".join([text, *extra]) if extra else text
 
 
-def succeed(cli: str, opts: dict, prompt: str, text: str, denials: list[str], out) -> int:
+def succeed(
+    cli: str, opts: dict, prompt: str, text: str, denials: list[str], out, d: dict, written: list[str]
+) -> int:
     tin, tout = len(prompt.split()), len(text.split())
     if cli == "claude":
         fmt = opt(opts, "--output-format") or "text"
@@ -644,6 +757,19 @@ def succeed(cli: str, opts: dict, prompt: str, text: str, denials: list[str], ou
         else:
             out(text)
         return 0
+    if cli == "aider":
+        out(aider_banner(opts))
+        if "retried" in d:  # (a failure aider retried itself, then got past)
+            said = FAILURES["aider"].get(d["retried"], FAILURES["aider"]["429"]).split("\n")
+            out("\n".join(said[:2]) + "\nRetrying in 0.2 seconds...")
+        if text:
+            out(text)
+        out("")
+        out(aider_usage(opts, tin, tout))
+        if written:  # (after the usage: aider applies the edits once the reply is in)
+            out("\n".join(f"Applied edit to {rel}" for rel in written))
+        aider_history(opts, text)
+        return 0
     if cli == "llm" and opts.get("--json"):
         model = opt(opts, "-m", "--model") or "gpt-4o-mini"
         row = {"id": uuid.uuid4().hex, "model": model, "prompt": prompt, "response": text, "input_tokens": tin,
@@ -678,7 +804,8 @@ def main(argv: list[str]) -> int:
         opts, pos = parse_args(cli, argv[1:])
         prompt = get_prompt(cli, opts, pos)
     except Usage as e:
-        print(str(e), file=sys.stderr)
+        if str(e):
+            print(str(e), file=sys.stderr)
         return e.code
     d, body = directives(prompt)
     label = d.get("label") or hashlib.sha256(prompt.encode()).hexdigest()[:8]
@@ -719,11 +846,12 @@ def main(argv: list[str]) -> int:
             print(f"fake: grandchild pid {child.pid}", file=sys.stderr, flush=True)
         if "sleep" in d:
             time.sleep(float(d["sleep"]))
-        denials = []
+        denials, written = [], []
         for rel in filter(None, d.get("write", "").split(",")):
             if may_write(cli, opts):
                 Path(rel).parent.mkdir(parents=True, exist_ok=True)
                 Path(rel).write_text(f"written by fake {cli}: {rel}\n{body}\n", encoding="utf-8")
+                written.append(rel)
             else:
                 denials.append(rel)
         if "stderr" in d:
@@ -745,7 +873,7 @@ def main(argv: list[str]) -> int:
             else:
                 out(msg)  # text mode: the error is the whole of stdout
             return 0
-        return succeed(cli, opts, prompt, text, denials, out)
+        return succeed(cli, opts, prompt, text, denials, out, d, written)
     finally:
         if signal.getsignal(signal.SIGTERM) not in (signal.SIG_IGN, signal.SIG_DFL):
             signal.signal(signal.SIGTERM, signal.SIG_DFL)  # (answering now: a kill from here logs no `term`)
