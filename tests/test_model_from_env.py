@@ -80,3 +80,19 @@ def test_the_same_model_by_flag_or_by_llm_model_is_the_same_result(
     run = e2e.am()
     assert run.summary.up_to_date + run.summary.cached == 1, run
     assert e2e.calls("sum") == ["sum"]
+
+
+def test_each_preset_that_passes_a_model_variable_keys_it() -> None:
+    """Every model variable a preset passes through (AUTH_ENV) is one `env_model` reads, and only for that
+    preset's runners: aider's AIDER_MODEL as llm's LLM_MODEL."""
+    from agentmake.runners.modelenv import MODEL_ENV
+    from agentmake.runners.presets import AUTH_ENV, PRESETS, env_model
+
+    environ = {"LLM_MODEL": "m1", "AIDER_MODEL": "m2"}
+    assert env_model(PRESETS["llm"], environ) == "m1"
+    assert env_model(PRESETS["aider"], environ) == "m2"
+    assert env_model(PRESETS["claude"], environ) is None
+    for preset, names in AUTH_ENV.items():
+        for name in names:
+            if name.endswith("_MODEL"):
+                assert MODEL_ENV.get(preset) == name, (preset, name)
