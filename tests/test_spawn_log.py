@@ -155,7 +155,9 @@ def leaders(e2e: E2E) -> list[int]:
 def test_a_build_logs_its_process_while_it_runs_and_removes_the_log_when_it_ends(e2e: E2E) -> None:
     proc = e2e.spawn("nap=1")
     try:
-        wait_for(lambda: leaders(e2e), what="the task to start")
+        # the shell writes leaders.txt as soon as it runs, which may be before its worker, back from the
+        # spawn, has appended its line to the spawn log: wait for both
+        wait_for(lambda: leaders(e2e) and read_spawn_log(e2e.root / ".agentmake"), what="the task to start")
         logged = read_spawn_log(e2e.root / ".agentmake")
         assert [(s.task_id, s.pid, s.pgid) for s in logged] == [("hold", leaders(e2e)[0], leaders(e2e)[0])]
         assert logged[0].started is not None and logged[0].boot == boot_id()
