@@ -53,7 +53,7 @@ def test_a_line_records_the_process_identity_and_the_log_reads_back(tmp_path: Pa
         ('odd "id"\n', 1, 1, boot_id()),
     ]
     started = found[0].started
-    assert started is not None and abs(started * ticks_per_second() - ticks) <= 5  # 50 ms
+    assert started is not None and _logged_on_time(started, ticks)
 
 
 def test_torn_and_foreign_lines_are_skipped(tmp_path: Path) -> None:
@@ -161,7 +161,7 @@ def test_a_build_logs_its_process_while_it_runs_and_removes_the_log_when_it_ends
         logged = read_spawn_log(e2e.root / ".agentmake")
         assert [(s.task_id, s.pid, s.pgid) for s in logged] == [("hold", leaders(e2e)[0], leaders(e2e)[0])]
         assert logged[0].started is not None and logged[0].boot == boot_id()
-        assert abs(logged[0].started * ticks_per_second() - _ticks(logged[0].pid)) <= 5
+        assert _logged_on_time(logged[0].started, _ticks(logged[0].pid))
         run = E2E.finish(proc)
     finally:
         kill_quietly(proc.pid)
@@ -194,6 +194,14 @@ def test_kill_9_right_after_a_task_started_its_process_is_still_ended_before_the
     assert run.code == 0, run
     assert run.states == {"hold": "done"}, run
     assert e2e.read("held.txt") == "v1\n"
+
+
+def _logged_on_time(started: float, ticks: int) -> bool:
+    """Whether a spawn line's time `started` (seconds, read after the start) is the process's start (`ticks`)
+    within the second of slack `end_orphans` allows. Not closer: the worker thread that logs the line can be
+    kept off the CPU for tens of milliseconds on a loaded machine (a 50 ms bound failed at 56 ms)."""
+    hz = ticks_per_second()
+    return -1 <= started * hz - ticks <= hz
 
 
 def _ticks(pid: int) -> int:
