@@ -136,7 +136,11 @@ def test_graph_formats(e2e: E2E) -> None:
 
 
 def test_second_process_waits_then_names_the_lock_holder(e2e: E2E) -> None:
-    fanout(e2e, "a", sleep=3.0)
+    # the first build's agent lingers after its answer until the test lets it exit, so the first build holds
+    # the lock however long the second agentmake takes to start (a fixed 3 s agent was over before a second
+    # that took more than a second to start, on a loaded machine, gave up waiting: it built instead)
+    fanout(e2e, "a")
+    e2e.write("Agentfile", fanout_agentfile().replace("label={{ name }}", "label={{ name }} linger=120"))
     first = e2e.spawn()
     try:
         wait_for(lambda: e2e.calls("a"), what="the first build's agent to start")
@@ -148,6 +152,7 @@ def test_second_process_waits_then_names_the_lock_holder(e2e: E2E) -> None:
         assert f"pid {first.pid}" in second.err, second
         assert waited >= 1.0, f"gave up after {waited:.2f}s without waiting"
     finally:
+        (e2e.fake.state / "stop-lingering").touch()
         done = E2E.finish(first)
     assert done.code == 0, done
     assert done.summary.ran == 2
