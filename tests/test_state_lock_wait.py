@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FakeAgents
-from e2e_helpers import E2E
+from e2e_helpers import E2E, alive
 
 HOLDER = """\
 import sqlite3, sys
@@ -105,9 +105,22 @@ def holders() -> Iterator[list[Holder]]:
         holder.release()
 
 
+def _answer_when_told(e2e: E2E) -> None:
+    """From now on the agent's answer reaches agentmake only once `_tell_to_answer`: it answers, then
+    lingers (its stdout open) until told to exit. (A fixed `sleep=1` was over before a holder that took more
+    than a second to start, on a loaded machine, held the lock: the build finished without waiting.)"""
+    e2e.write("Agentfile", AGENTFILE.replace("sleep=1", "linger=120"))
+
+
+def _tell_to_answer(e2e: E2E) -> int:
+    """Let the lingering agent exit (its answer goes to agentmake); its pid."""
+    (e2e.fake.state / "stop-lingering").touch()
+    return [pid for ev, _, pid, _, label in e2e.fake.log_lines() if ev == "start" and label == "one"][-1]
+
+
 def _wait_for_agent(e2e: E2E, build: Build) -> None:
     deadline = time.monotonic() + 30
-    while not e2e.running_agents():
+    while len(e2e.calls("one")) < 2:  # (the fixture's build called it once)
         assert build.proc.poll() is None, build.stderr()
         assert time.monotonic() < deadline, "the agent never started"
         time.sleep(0.02)
@@ -119,9 +132,11 @@ WAITING = "agentmake: waiting for .agentmake/state.db: another program (pid {pid
 def test_a_lock_held_while_an_agent_runs_is_waited_for_and_nothing_is_lost(
     e2e: E2E, tmp_path: Path, holders: list[Holder]
 ) -> None:
+    _answer_when_told(e2e)
     build = Build(e2e, tmp_path)
     _wait_for_agent(e2e, build)
-    holders.append(holder := Holder(e2e.root / ".agentmake/state.db"))  # its answer comes while held
+    holders.append(holder := Holder(e2e.root / ".agentmake/state.db"))
+    _tell_to_answer(e2e)  # its answer comes while held
     build.wait_for(WAITING.format(pid=holder.proc.pid))
     holder.release()
     code, out, err = build.finish()
@@ -149,12 +164,14 @@ def test_a_lock_held_when_the_build_starts_is_waited_for(
 def test_a_build_stopped_while_it_waits_keeps_the_answer_for_the_next_build(
     e2e: E2E, tmp_path: Path, holders: list[Holder]
 ) -> None:
+    _answer_when_told(e2e)
     build = Build(e2e, tmp_path)
     _wait_for_agent(e2e, build)
     holders.append(holder := Holder(e2e.root / ".agentmake/state.db"))
+    agent = _tell_to_answer(e2e)
     build.wait_for(WAITING.format(pid=holder.proc.pid))
     deadline = time.monotonic() + 30
-    while e2e.running_agents():  # the answer has come: only its record waits
+    while alive(agent):  # the answer has come: only its record waits
         assert time.monotonic() < deadline
         time.sleep(0.02)
     build.proc.send_signal(signal.SIGTERM)
