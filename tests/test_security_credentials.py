@@ -75,10 +75,15 @@ def test_a_failed_attempt_leaves_no_copy(e2e: E2E) -> None:
 def test_an_interrupted_attempt_leaves_no_copy(e2e: E2E) -> None:
     e2e.write("Agentfile", agentfile("FAKE: label=a hang"))
     build = e2e.spawn()
-    wait_for(lambda: e2e.running_agents().get("a"), what="the agent to start")
-    assert copies(e2e) == ["a/claude/.credentials.json"]
-    build.send_signal(signal.SIGINT)
-    run = e2e.finish(build)
+    try:
+        wait_for(lambda: e2e.running_agents().get("a"), what="the agent to start")
+        assert copies(e2e) == ["a/claude/.credentials.json"]
+        build.send_signal(signal.SIGINT)
+        run = e2e.finish(build)
+    finally:  # (failing, the build must not be left running: its agent hangs, and dies with it)
+        if build.poll() is None:  # (Popen, not the pid: a reaped build's pid may be another's by now)
+            build.kill()
+            build.communicate()
     assert run.code == 130, run
     assert copies(e2e) == []
 
