@@ -157,7 +157,10 @@ class E2E:
         return {label: pid for pid, label in live.items()}
 
 
-def wait_for(predicate: Callable[[], object], timeout: float = 15, what: str = "condition") -> None:
+def wait_for(predicate: Callable[[], object], timeout: float = 60, what: str = "condition") -> None:
+    """Poll `predicate` until it holds. The default timeout is a safety margin, not an expectation: a build
+    that takes a second on a quiet machine took 17 s on an overloaded 2-core one; waiting longer costs
+    nothing when the event comes (the timeout is only reached by a test that fails anyway)."""
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
