@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import sqlite3
 import time
@@ -69,6 +70,16 @@ def spans(e2e: E2E) -> dict[str, tuple[float, float]]:
     return found
 
 
+# a staged file's name (`runners.staging.staged_path`): a re-check's `{output}` is a copy so named
+STAGED = re.compile(r"^(?P<dir>.*/)?\.(?P<stem>[^/]+)\.agentmake-tmp-[0-9a-f]+(?P<suffix>\.[^/.]*)?$")
+
+
+def output_of(name: str) -> str:
+    """The output a checked file stands for: itself, or the output a staged copy of it was made for."""
+    m = STAGED.match(name)
+    return f"{m['dir'] or ''}{m['stem']}{m['suffix'] or ''}" if m else name
+
+
 def most_at_once(found: dict[str, tuple[float, float]]) -> int:
     edges = sorted([(s, 1) for s, _ in found.values()] + [(e, -1) for _, e in found.values()])
     now = peak = 0
@@ -112,8 +123,14 @@ def test_changed_checks_run_in_parallel_slots_and_only_an_output_that_fails_call
         "one:d": "up-to-date",
     }
     assert "up to date  one:a  (its outputs in place pass the new check)" in run.err, run
-    checked = {o: s for o, s in spans(e2e).items() if o.startswith("out/") and "agentmake-tmp" not in o}
-    assert set(checked) == {f"out/{n}.md" for n in NAMES}, spans(e2e)
+    # each re-check ran on a copy of its output (out/.a.agentmake-tmp-….md); out/c.md was checked twice:
+    # its copy, then its agent's new answer (staged alike), which started after that re-check ended
+    by_output: dict[str, list[tuple[float, float]]] = {}
+    for name, span in spans(e2e).items():
+        assert name != output_of(name), f"{name}: the check ran on the output in place, not on a copy"
+        by_output.setdefault(output_of(name), []).append(span)
+    assert {o: len(s) for o, s in by_output.items()} == {f"out/{n}.md": 1 + (n == "c") for n in NAMES}
+    checked = {o: min(s) for o, s in by_output.items()}
     assert most_at_once(checked) >= 2, checked  # in parallel, not one after another on one thread
     for n in ("a", "b", "d"):  # the record follows the new check, with no call made
         key, parts = record(e2e, f"one:{n}")
@@ -183,7 +200,7 @@ def test_a_shell_agent_whose_check_alone_changed_is_rechecked_not_rerun(e2e: E2E
     e2e.write("Agentfile", agentfile.format(check=logged(e2e, "grep -q x {output}", 0.1)), dedent=False)
     run = e2e.am()
     assert run.code == 0 and run.summary.up_to_date == 1, run
-    assert e2e.read("runs.log") == "ran\n" and set(spans(e2e)) == {"out.txt"}
+    assert e2e.read("runs.log") == "ran\n" and [output_of(o) for o in spans(e2e)] == ["out.txt"]
     e2e.write("Agentfile", agentfile.format(check="grep -q y {output}"), dedent=False)
     run = e2e.am()
     assert run.code == 1 and e2e.read("runs.log").count("ran") > 1, run  # fails, runs, fails again
@@ -302,13 +319,15 @@ def test_a_rechecks_logs_are_kept_beside_its_attempts_own_owner_only_and_redacte
     assert run.code == 0 and e2e.calls() == ["b"], run
     logs = e2e.root / ".agentmake" / "logs"
     a, b = logs / safe_name("one:a"), logs / safe_name("one:b")
+    # (a re-check runs on a copy of each output, as an attempt's check runs on its staged answer)
+    copy = r"out/\.{}\.agentmake-tmp-[0-9a-f]+\.md"
     kept = {
-        f"{a.name}.1.recheck.out": "checked out/a.md [redacted DEPLOY_TOKEN]\n",
-        f"{b.name}.1.recheck.out": "checked out/b.md [redacted DEPLOY_TOKEN]\n",
-        f"{b.name}.1.recheck.err": "out/b.md is old\n",
+        f"{a.name}.1.recheck.out": f"checked {copy.format('a')} \\[redacted DEPLOY_TOKEN\\]\n",
+        f"{b.name}.1.recheck.out": f"checked {copy.format('b')} \\[redacted DEPLOY_TOKEN\\]\n",
+        f"{b.name}.1.recheck.err": f"{copy.format('b')} is old\n",
     }
-    for name, text in kept.items():
-        assert (logs / name).read_text() == text, name
+    for name, pattern in kept.items():
+        assert re.fullmatch(pattern, (logs / name).read_text()), name
         assert (logs / name).stat().st_mode & 0o777 == 0o600, name
     assert not (logs / f"{a.name}.1.recheck.err").exists()  # (a stream that printed nothing leaves no file)
     # the check of what the agent made, in the same attempt, has logs of its own

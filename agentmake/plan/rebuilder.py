@@ -90,12 +90,14 @@ class Decision:
     filed under `key` too when the decision is acted on (`Store.cache_alias`): the record's key in an older
     format (`keys_v1`), or its key with the check it had, which the outputs in place pass. `recheck` (with
     "run"): the task's check command is all that changed, and its attempt runs it on the outputs in place
-    before anything else (`runners.check.recheck_in_place`), in a slot like any other work: they pass it,
-    the task is up to date with these outputs (path -> digest), its record switched to `key` and `alias`'s
-    cache entry filed under it, as with `adopt` (`Starting._passed_in_place`); they fail it, the same
-    attempt calls the agent (and the scheduler drops `recheck`: a retry calls it at once), unless the
-    build calls it no more (its budget reached, its runner refused: `scheduler.gate`), and then the task is
-    not run. A re-check itself calls nothing: neither holds it back."""
+    before anything else (`runners.check.recheck_in_place`, on copies of them), in a slot like any other
+    work: they pass it, the task is up to date with these outputs (path -> digest), its record switched to
+    `key` and `alias`'s cache entry filed under it, as with `adopt` (`Starting._passed_in_place`), or, if
+    the check rewrote its copies, with those, committed, recorded and cached as an attempt's outputs
+    (`Outcomes._commit`); they fail it, the same attempt calls the agent (and the scheduler drops
+    `recheck`: a retry calls it at once), unless the build calls it no more (its budget reached, its runner
+    refused: `scheduler.gate`), and then the task is not run. A re-check itself calls nothing: neither holds
+    it back."""
 
     task_id: str
     action: str

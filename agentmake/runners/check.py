@@ -122,9 +122,12 @@ def recheck_in_place(
     on_spawn: Callable[[int, int], None] | None = None,
     redact: Callable[[str], str] = NO_REDACTION,
     token: str | None = None,
+    copies: Mapping[str, Path] | None = None,
 ) -> str | None:
     """The first step of an attempt whose task's check alone changed (`Decision.recheck`): its check run on
-    its outputs in place (``{output}`` = the output itself), None if they pass it, else why not. A check
+    its outputs in place, None if they pass it, else why not. ``{output}`` is the output itself, or with
+    `copies` (output -> a staged copy of it: `staging.stage_copies`) its copy, as in an attempt's check, so
+    a check that rewrites what it checks (`sed -i`, a formatter) leaves the output in place as it was. A check
     command's output goes to the attempt's logs, `log_stem` + ``.recheck.out``/``.recheck.err`` (the
     attempt's ``.check.*`` logs are for the check of what its agent makes, if it is called); None: to a
     temporary directory, removed after (a `json` check, which prints nothing). Its time limit is the
@@ -137,7 +140,7 @@ def recheck_in_place(
     own = spec.timeout or (runner.timeout if runner is not None else None)
     timeout = own or agentfile.settings.timeout or IN_PLACE_TIMEOUT
     root = agentfile.root
-    outputs = {out: root / out for out in task.outputs}
+    outputs = dict(copies) if copies is not None else {out: root / out for out in task.outputs}
     with contextlib.ExitStack() as stack:
         if log_stem is None:
             log_stem = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="agentmake-check-"))) / "c"

@@ -42,6 +42,7 @@ from agentmake.errors import AgentmakeError
 from agentmake.graph import Task
 from agentmake.model import AgentSpec, ReportSpec, RunnerSpec, model_of
 from agentmake.plan import Decision
+from agentmake.plan.hashing import hash_path
 from agentmake.runners.backups import (
     Backup,
     backup_outputs,
@@ -67,7 +68,7 @@ from agentmake.runners.presets import STDIN_LIMITS, WRITES_FILES, preset_of
 from agentmake.runners.result import AttemptResult
 from agentmake.runners.salvage import SalvageAttempts
 from agentmake.runners.shell import ShellAttempt, ShellAttempts
-from agentmake.runners.staging import staged_path
+from agentmake.runners.staging import stage_copies, staged_path
 from agentmake.runners.stall import NetworkWatch
 
 __all__ = ["AttemptResult", "Executor", "ShellAttempt"]
@@ -111,22 +112,41 @@ class Executor(SalvageAttempts, ShellAttempts):
         return self._ended(result, start, stem)
 
     def _recheck(self, task: Task, stem: Path, cancel: threading.Event) -> AttemptResult | None:
-        """The task's new check run on its outputs in place (`Decision.recheck`): an "ok" result that is
-        `in_place` (nothing staged, no call) if they pass it, a cancelled one if the build was stopped
+        """The task's new check run on copies of its outputs in place (`Decision.recheck`; the outputs
+        themselves are never handed to it: a hand edit made meanwhile stays one, and a check that rewrites
+        what it checks rewrites a copy). If they pass it, an "ok" result that is `in_place` (no call): with
+        nothing staged if the check left every copy as it was, else with the copies staged, to be committed
+        as the task's outputs as an attempt's check rewrite is. A cancelled result if the build was stopped
         meanwhile, a fatal one if the check ran out of time (it said nothing of them, and the attempt's time
         limit is spent), None if they fail it (the attempt goes on to call the agent), unless the build
         holds that call now (`calls_held`: its budget reached meanwhile, say): then a "held" result, which
         leaves the outputs as they are."""
         hook = self.on_process
         on_spawn = None if hook is None else lambda pid, pgid: hook(task.id, pid, pgid)
-        problem = recheck_in_place(
-            self.agentfile, task, log_stem=stem, cancel=cancel, on_spawn=on_spawn, redact=self.redact,
-            token=self._intend(task.id),
-        )  # fmt: skip
-        if cancel.is_set():
-            return AttemptResult("cancelled", "cancelled while checking its outputs in place")
-        if problem is None:
-            return AttemptResult("ok", "its outputs in place pass the new check", in_place=True)
+        copies: dict[str, Path] = {}
+        try:
+            try:
+                copies = stage_copies(self.root, task.outputs)
+                before = {out: hash_path(copy) for out, copy in copies.items()}
+            except OSError as exc:  # (e.g. deleted since it was decided: fails the check, as it would)
+                problem: str | None = f"cannot copy its outputs to check them: {exc}"
+            else:
+                problem = recheck_in_place(
+                    self.agentfile, task, log_stem=stem, cancel=cancel, on_spawn=on_spawn,
+                    redact=self.redact, token=self._intend(task.id), copies=copies,
+                )  # fmt: skip
+            if cancel.is_set():
+                return AttemptResult("cancelled", "cancelled while checking its outputs in place")
+            if problem is None:
+                rewrote = [out for out, copy in copies.items() if _rewritten(copy, before[out])]
+                if not rewrote:
+                    return AttemptResult("ok", "its outputs in place pass the new check", in_place=True)
+                said = f"its outputs in place pass the new check, which rewrote {', '.join(rewrote)}"
+                staged, copies = copies, {}  # (the result's now: committed or discarded by the scheduler)
+                return AttemptResult("ok", said, staged=staged, in_place=True)
+        finally:
+            for copy in copies.values():
+                copy.unlink(missing_ok=True)
         if problem.startswith(TIMED_OUT):  # it judged nothing, and would judge a new answer no better
             why = f"{problem} on the outputs in place: no agent called (nor could its answer be judged)"
             return AttemptResult("fatal", why, "check")
@@ -324,6 +344,15 @@ class Executor(SalvageAttempts, ShellAttempts):
             what = _wrote(task, wrote, "the output keeps what it held before")
             checked.message, checked.notice = f"{checked.message}; {what}", ""
         return checked
+
+
+def _rewritten(copy: Path, digest: str) -> bool:
+    """Whether a check changed its copy of an output (`Executor._recheck`): other content, or no file there
+    any more (committing it then fails the attempt, as an attempt's check that removes its output does)."""
+    try:
+        return hash_path(copy) != digest
+    except OSError:
+        return True
 
 
 def _wrote(task: Task, kept: Path, then: str) -> str:

@@ -29,7 +29,8 @@ class AttemptResult:
     tokens_out: int | None = None
     log_stem: Path | None = None
     salvaged: bool = False  # ok with the answer of an earlier, interrupted run's attempt (`runners.salvage`)
-    # ok with no call: the outputs in place pass the task's new check (`Decision.recheck`)
+    # ok with no call: the outputs in place pass the task's new check (`Decision.recheck`); `staged` holds the
+    # copies it ran on if it rewrote one, to be committed as the task's outputs, and is empty if it did not
     in_place: bool = False
     retry_after: float | None = None  # seconds the provider said to wait before the next call (a rate limit)
     notice: str = ""  # ok: worth telling, though not a failure (e.g. what an agent wrote in place was kept)

@@ -1,6 +1,6 @@
 """Where outputs live between an attempt and its commit: staged temporary files beside their targets (the
-copies of a multi-output agent's previous outputs are in `backups`), made files of their own (`own_staged`);
-also the verbose log tail.
+copies of a multi-output agent's previous outputs are in `backups`), made files of their own (`own_staged`),
+copies of the outputs in place for a changed check to run on (`stage_copies`); also the verbose log tail.
 
 Staged names are ``<dir>/.<stem>.agentmake-tmp-<random><suffix>`` (they match ``.*.agentmake-tmp-*``; the
 suffix is kept so tools that infer a format from the extension still work).
@@ -12,7 +12,7 @@ import os
 import shutil
 import sys
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from agentmake.confine import STATE_DIR, check_inside, within
@@ -33,6 +33,23 @@ def staged_path(root: Path, output: str, made: set[Path] | None = None) -> Path:
         if made is not None:
             made.add(parent)
     return target.with_name(f".{target.stem}{STAGED_MARKER}{os.urandom(4).hex()}{target.suffix}")
+
+
+def stage_copies(root: Path, outputs: Sequence[str]) -> dict[str, Path]:
+    """A staged copy of each output in place (output -> copy), for a check that may rewrite what it checks
+    (`Executor._recheck`): content, mode and times, so a check comparing mtimes (`test {output} -nt mark`)
+    sees the output's. Raises OSError (no copy left behind) if one cannot be made. A copy a kill leaves is
+    a staged file like any other, removed by the next build (`scheduler.commit.remove_stale_temps`)."""
+    copies: dict[str, Path] = {}
+    try:
+        for out in outputs:
+            copies[out] = staged_path(root, out)
+            shutil.copy2(root / out, copies[out])  # (follows a link: the check sees what the output holds)
+    except BaseException:
+        for copy in copies.values():
+            copy.unlink(missing_ok=True)
+        raise
+    return copies
 
 
 def own_staged(root: Path, staged: Mapping[str, Path]) -> str | None:

@@ -316,7 +316,9 @@ class Build(Stopping):
         (the critical path keeps its place)."""
         successes: list[tuple[Any, ...]] = []
         for message in messages:
-            if message[0] == "result" and message[3].outcome == "ok" and message[4] is not None:
+            # (a re-check's rewrite is recorded only once its outputs are known unedited: `_passed_in_place`)
+            ok = message[0] == "result" and message[3].outcome == "ok" and not message[3].in_place
+            if ok and message[4] is not None:
                 t = self.tasks[message[1]]
                 t.outcome.runs.append((message[5], message[6]))
                 mark("received", t.id)
@@ -434,8 +436,7 @@ class Build(Stopping):
             self._release(t, result)
             if result.outcome == "ok" and hashes is not None and self._moved(t, result):
                 return
-        if result.outcome == "ok" and result.in_place:
-            self._passed_in_place(t)
+        if result.outcome == "ok" and result.in_place and self._passed_in_place(t, result):
             return
         if t.decision is not None and t.decision.recheck is not None:  # (re-checked once: a retry calls)
             t.decision = replace(t.decision, recheck=None)

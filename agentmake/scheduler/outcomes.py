@@ -132,7 +132,7 @@ class Outcomes:
         try:
             for path in result.staged:  # (another agent of the build may have linked a directory out since)
                 check_inside(self.root, path)
-            saved = self._save_mid_run_edits(t, result.staged, hashes)
+            saved = self._save_mid_run_edits(t, result.staged, hashes, result.in_place)
             commit_outputs(self.root, result.staged, self.discard)
         except OSError:
             # the record names the new outputs: if a `commits` row stands for them, the next run restores
@@ -162,13 +162,15 @@ class Outcomes:
             self._finish(t, "done", message=f"partial: {out.partial}")
         elif result.salvaged:  # no call was made: shown as a restore is, and no success of the runner's
             self._finish(t, "cached", action=t.notice)
+        elif result.in_place:  # its outputs passed its new check, which rewrote them: no call was made
+            self._finish(t, "up-to-date", message=result.message)
         else:
             cap = self.limits.grow(t.runner, t.started_as)
             self._finish(t, "done", action=f"cap for {t.runner} raised to {cap}" if cap is not None else None)
         self._succeeded(t)
 
     def _save_mid_run_edits(
-        self, t: TaskState, staged: dict[str, Path], hashes: dict[str, str]
+        self, t: TaskState, staged: dict[str, Path], hashes: dict[str, str], in_place: bool = False
     ) -> str | None:
         """Keep the outputs a person edited while `t` ran (after it was decided), and those agentmake did not
         make (`Decision.unknown`) if the result differs, under `.agentmake/edited/` before its result replaces
@@ -176,9 +178,10 @@ class Outcomes:
         found when deciding; returns the notice, None if there were none. An OSError (a save failed)
         propagates before any rename, so the outputs stay as they are and the task fails as with a failed
         rename. Not for a multi-output LLM agent: it writes its outputs in place and `backups` puts back what
-        they held when it started."""
+        they held when it started; unless its agent was not called (`in_place`: copies its new check
+        rewrote, `AttemptResult.in_place`)."""
         then, t.outputs_then = t.outputs_then, None
-        if then is None or (t.llm and len(then) > 1):  # (such an agent writes its outputs itself, in place)
+        if then is None or (t.llm and len(then) > 1 and not in_place):  # (it writes them itself, in place)
             return None
         pairs = [(p, seen) for p, seen in zip(t.task.outputs, then, strict=True) if p in staged]
         changed = self.hasher.changed([p for p, _ in pairs], [seen for _, seen in pairs])
@@ -196,7 +199,8 @@ class Outcomes:
     ) -> None:
         """The task row, history row and cache entry of a success, in one transaction (or the open batch).
         A salvaged answer's rows keep what it cost when it was paid for (not spent by this build: `_add_cost`)
-        and its history row says "cached", as a restore's does."""
+        and its history row says "cached", as a restore's does; outputs in place that passed a new check which
+        rewrote them (`AttemptResult.in_place`) cost nothing, and their history row says "up-to-date"."""
         assert t.decision is not None
         files: dict[str, Path] = {path: Path(tmp) for path, tmp in result.staged.items()}
         for path in hashes:
@@ -204,7 +208,7 @@ class Outcomes:
                 files[path] = self.root / path
         out = t.outcome
         took = result.duration or (ended - started)  # this attempt's (what the next build's estimate uses)
-        paid = result if result.salvaged else out
+        paid = result if result.salvaged or result.in_place else out
         ran = took if result.salvaged or out.run_time is None else out.run_time
         record = TaskRecord(
             t.id, t.decision.key or "", t.decision.parts, dict(hashes), "done", time.time(), ran,
@@ -217,7 +221,8 @@ class Outcomes:
         if t.decision.gaps:  # recorded under a key no decision computes: never up to date, never restored
             record.status = "partial"
             record.error = partial_text(t)
-        self.store.record_success(record, files, state="cached" if result.salvaged else "done")
+        state = "cached" if result.salvaged else "up-to-date" if result.in_place else "done"
+        self.store.record_success(record, files, state=state)
         mark("recorded", t.id)
 
     def _succeeded(self, t: TaskState) -> None:

@@ -200,28 +200,35 @@ class Starting(Outcomes):
         t.decision = None
         self.undecided.push(t.id)
 
-    def _passed_in_place(self, t: TaskState) -> None:
+    def _passed_in_place(self, t: TaskState, result: AttemptResult) -> bool:
         """`t`'s attempt found its outputs in place pass its new check (`Decision.recheck`): up to date, no
         call made. The record switches to the decision's key and the cache entry of the old one is filed
         under it, as for a decision that adopts outputs in place; the history row says "up-to-date". An
-        output changed since the decision (a hand edit while the check ran) is no output the check vouches
-        for as decided: the task is decided again."""
+        output changed since the decision (a hand edit while the check ran: the check ran on copies, so this
+        is never the check's doing) is no output the check vouches for as decided: the task is decided
+        again. True when done so; False when the check rewrote its copies (`result.staged`) of outputs still
+        as decided: the caller commits those as the task's outputs (`Outcomes._commit`, which records them
+        under the decision's key and caches them)."""
         d = t.decision
         assert d is not None and d.recheck is not None and d.key is not None
         outputs, seen = t.task.outputs, d.outputs_seen
         moved = next(self.hasher.changed(outputs, seen), None) if len(seen) == len(outputs) else None
         if moved is not None:
+            self.executor.discard(result)
             self._decide_again(
                 t,
                 f"output {moved} kept changing while its check ran",
                 f"output {moved} changed while its check ran",
             )
-            return
+            return True
+        if result.staged:
+            return False
         if d.alias is not None:
             self.store.cache_alias(d.alias, d.key)
         self._adopt(t, replace(d, adopt=d.recheck))
         self._finish(t, "up-to-date", message="its outputs in place pass the new check")
         self._succeeded(t)
+        return True
 
     def _render_prompt(self, t: TaskState, decision: Decision) -> bool:
         """Fill `decision.prompt` for a run; False (the task failed) if it cannot be rendered."""

@@ -125,8 +125,9 @@ def written_outputs(
 ) -> tuple[AttemptResult, dict[str, str] | None]:
     """After a successful attempt: the digest of every output written (see `run_attempt`), each copied into
     the blob cache; None for an attempt that failed, or that made nothing (its outputs in place passed the
-    task's new check: `AttemptResult.in_place`). An output that cannot be read fails the attempt."""
-    if result.outcome != "ok" or result.in_place:
+    task's new check, which rewrote none of them: `AttemptResult.in_place`). An output that cannot be read
+    fails the attempt."""
+    if result.outcome != "ok" or (result.in_place and not result.staged):
         return result, None
     try:
         files = dict(result.staged)
