@@ -72,6 +72,16 @@ class _Watched:
     escaped: bool = False  # stopped with members outside its group (`process.end_escaped`) still alive
 
 
+def _has_exited(pidfd: int) -> bool:
+    """Whether the child of `pidfd` has exited (its pidfd is readable), without waiting. Asked when its time
+    limit has passed before its exit was taken: agentmake was stopped meanwhile (SIGSTOP, Ctrl-Z) or busy,
+    while the child, in a session of its own, ran on and finished in time; its attempt stands, as a worker's
+    (`process._wait` takes an exit before it looks at the deadline)."""
+    poller = select.poll()
+    poller.register(pidfd, select.POLLIN)
+    return bool(poller.poll(0))
+
+
 class Supervisor:
     """Children started elsewhere (`process.start_child`), watched here until they are gone: `add` one, then
     call `wait` from the same thread until it hands back (key, ProcResult) for each."""
@@ -183,6 +193,9 @@ class Supervisor:
                 if watched.cancel.is_set():
                     watched.stop = "cancel"
                 elif watched.deadline is not None and now >= watched.deadline:
+                    if _has_exited(watched.pidfd):  # it ended in time, and agentmake looks late (see below)
+                        self._exited(watched, done)
+                        continue
                     watched.stop = "timeout"
                 if watched.stop is not None:
                     self._terminate(watched, now)
