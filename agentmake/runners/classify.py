@@ -155,7 +155,9 @@ def classify_failure(
     status = parsed.status
     if status is None and preset == "gemini" and exit_code is not None:
         status = gemini_status(exit_code)
-    text = "\n".join(t for t in (parsed.error or "", stderr[-4000:], stdout[-4000:]) if t)
+    # (the start of the error, the ends of the streams: an error may be a whole line of stdout, megabytes
+    # long, and a dozen patterns searched through all of it cost seconds a megabyte)
+    text = "\n".join(t for t in ((parsed.error or "")[:4000], stderr[-4000:], stdout[-4000:]) if t)
     if status in (401, 403) or _AUTH.search(text):
         return Verdict("fatal", "auth", f"{name} authentication failed ({detail}): {AUTH_FIX.get(name, '')}")
     wait = retry_hint(text)
