@@ -69,7 +69,7 @@ from agentmake.procstat import stat_fields
 from agentmake.runners.capture import LogFile, Pipes
 from agentmake.store.identity import holding
 
-GRACE = 3.0  # seconds between SIGTERM and SIGKILL
+GRACE = 3.0  # seconds between SIGTERM and SIGKILL (none once `hurry` was called)
 _POLL = 0.05
 SPAWN_VAR = "AGENTMAKE_SPAWN"  # the environment variable holding a child's spawn-log token
 
@@ -142,16 +142,43 @@ class ProcResult:
     pid: int | None = None
 
 
+_hurry = threading.Event()  # set by `hurry`: a group being ended gets its SIGKILL now, not after the grace
+
+
+def hurry() -> None:
+    """A second Ctrl-C (or SIGTERM) while a build ends its agents: the user asked to stop *now*, as make
+    and ninja do at a second ^C. Every group being ended, and every one ended from now on, gets its SIGKILL
+    without waiting for the rest of its grace (an agent that ignores SIGTERM no longer holds the build for
+    it). Until `unhurried`."""
+    _hurry.set()
+
+
+def unhurried() -> None:
+    """A build starts (watch mode runs many in one process): groups it ends get their grace again."""
+    _hurry.clear()
+
+
+def hurried() -> bool:
+    """Whether `hurry` was called (and not `unhurried` since)."""
+    return _hurry.is_set()
+
+
+def _graced(deadline: float) -> bool:
+    """Whether a group told to end may still be waited for: its grace, ending at `deadline`, is not over
+    and no second Ctrl-C asked to stop now."""
+    return time.monotonic() < deadline and not _hurry.is_set()
+
+
 def kill_process_group(pgid: int, grace: float = GRACE, reap: Callable[[], object] | None = None) -> bool:
-    """SIGTERM the group, wait up to `grace` seconds for it to empty, then SIGKILL what is left.
-    `reap` (e.g. `Popen.poll`) collects our own child so its zombie does not count as alive.
+    """SIGTERM the group, wait up to `grace` seconds for it to empty (less after `hurry`), then SIGKILL what
+    is left. `reap` (e.g. `Popen.poll`) collects our own child so its zombie does not count as alive.
     Returns False when the group did not exist. Safe to call on a group that is already gone."""
     try:
         terminate_group(pgid)
     except (ProcessLookupError, PermissionError):
         return False
     deadline = time.monotonic() + grace
-    while time.monotonic() < deadline:
+    while _graced(deadline):
         if reap is not None:
             reap()
         if not group_alive(pgid):
@@ -206,7 +233,7 @@ def end_escaped(token: str | None, pgid: int, grace: float = GRACE) -> None:
     if not signal_escaped(token, pgid):
         return
     deadline = time.monotonic() + grace
-    while time.monotonic() < deadline:
+    while _graced(deadline):
         if not escaped_groups(token, pgid):
             return
         time.sleep(_POLL)

@@ -37,6 +37,7 @@ from agentmake.runners.process import (
     ProcResult,
     escaped_groups,
     group_alive,
+    hurried,
     signal_escaped,
     terminate_group,
 )
@@ -199,14 +200,19 @@ class Supervisor:
                     watched.stop = "timeout"
                 if watched.stop is not None:
                     self._terminate(watched, now)
-            elif not watched.killed and watched.ending is not None and now >= watched.ending + self.grace:
+            elif not watched.killed and watched.ending is not None and self._grace_over(watched, now):
                 self._kill(watched)
         for watched in list(self.ending):
             if not self._alive(watched):
                 self._finish(watched, done)
-            elif watched.killed or now >= (watched.ending or now) + self.grace:
+            elif watched.killed or self._grace_over(watched, now):
                 self._kill(watched)  # after SIGKILL nothing is awaited: members are not our children
                 self._finish(watched, done)
+
+    def _grace_over(self, watched: _Watched, now: float) -> bool:
+        """Whether a group told to end (at `watched.ending`) is due its SIGKILL: its grace is over, or a
+        second Ctrl-C asked to stop now (`process.hurry`)."""
+        return now >= (watched.ending or now) + self.grace or hurried()
 
     @staticmethod
     def _alive(watched: _Watched) -> bool:

@@ -25,6 +25,7 @@ from agentmake.gcpause import end_startup
 from agentmake.graph import Graph, Task
 from agentmake.plan import Decision, Hasher, Rebuilder
 from agentmake.runners import AttemptResult, Executor
+from agentmake.runners.process import unhurried
 from agentmake.scheduler.backoff import backoff_delay
 from agentmake.scheduler.commit import remove_stale_temps
 from agentmake.scheduler.control import BuildControl
@@ -167,6 +168,7 @@ class Build(Stopping):
             self.processes.run_id = self.run_id
             self.processes.post = self._post
         self.executor.calls_held = self._calls_held
+        unhurried()  # (a second Ctrl-C that ended an earlier build of this process, in watch mode)
         previous_handlers = self._catch_signals()
         # a write waiting for the state database's lock (another program holds it) waits until it is free,
         # unless the build is stopped meanwhile (`agentmake.store.busy`; test doubles have no `busy`)

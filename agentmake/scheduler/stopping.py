@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 from agentmake.interrupts import early_sigint, take_early
+from agentmake.runners.process import hurried, hurry
 from agentmake.scheduler.control import BuildControl
 from agentmake.scheduler.decided import changed_since
 from agentmake.scheduler.replan import changed_running
@@ -162,12 +163,18 @@ class Stopping(Starting):
         self.delayed.clear()
 
     def _cancel_running(self) -> None:
+        """End every running attempt and wait for them. A Ctrl-C, SIGTERM or SIGHUP that comes meanwhile (a
+        second one, when a first brought the build here) kills what is left at once (`process.hurry`),
+        instead of waiting out the grace of an agent that ignores SIGTERM."""
         self.interrupted = True
+        stops = self.sigints
         while self.running:
+            if self.sigints > stops and not hurried():
+                hurry()
             for t in self.running.values():
                 if t.cancel is not None:
                     t.cancel.set()
             try:
                 self._drain(block=True)
-            except KeyboardInterrupt:
-                continue  # a second Ctrl-C: the executor is already ending the process groups
+            except KeyboardInterrupt:  # (a handler not ours: off the main thread, or one a caller set)
+                hurry()
