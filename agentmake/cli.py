@@ -434,6 +434,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else list(argv)
     if argv is None:
         _tolerate_legacy_encodings()
+        from agentmake.pipes import guard
+
+        guard()  # (a reader that goes away, `| head -1`, ends no command early: `agentmake.pipes`)
     code = _main(args)
     if argv is None:
         _end_process(code)
