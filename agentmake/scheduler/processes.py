@@ -176,7 +176,8 @@ def find_orphans(store: Store, *, locked: bool | None = None) -> tuple[list[Orph
     store_dir = getattr(store, "dir", None)
     if locked and isinstance(store_dir, Path) and proc_available():
         hz = ticks_per_second()
-        for spawned in read_spawn_log(store_dir):
+        logged = read_spawn_log(store_dir)
+        for spawned in logged:
             if spawned.started is None or spawned.boot is None:
                 continue  # no identity to check: by now its pid may name anyone
             if spawned.pgid in found or (isinstance(root, Path) and working_elsewhere(spawned.pid, root)):
@@ -184,7 +185,10 @@ def find_orphans(store: Store, *, locked: bool | None = None) -> tuple[list[Orph
             ticks = int(spawned.started * hz)  # read just after the start: a second of slack
             if _ours(spawned.pid, spawned.pgid, ticks, spawned.boot, boot, slack=hz):
                 found[spawned.pgid] = Orphan(spawned.task_id, spawned.pgid)
-        unlogged = _unlogged(unstarted(store_dir), root if isinstance(root, Path) else None)
+        # and what holds the token of a logged process but left its group (`setsid`, a daemon's double fork:
+        # `process.escaped_groups`), which ending the group alone leaves running
+        tokened = [Intent(s.task_id, s.token, s.started) for s in logged if s.token is not None]
+        unlogged = _unlogged(unstarted(store_dir) + tokened, root if isinstance(root, Path) else None)
         for pgid, task_id in unlogged.items():
             found.setdefault(pgid, Orphan(task_id, pgid))
     return list(found.values()), records
@@ -193,8 +197,9 @@ def find_orphans(store: Store, *, locked: bool | None = None) -> tuple[list[Orph
 def _unlogged(intents: list[Intent], root: Path | None) -> dict[int, str]:
     """The groups (pgid -> task id) of every process of this user whose environment holds the token of one of
     `intents` (children no spawn line names: agentmake was killed after it started them, before it logged
-    them, or they never started). The token is exact and this build's own (see `store.spawnlog`), so no
-    other project's or user's process carries it; a process that started before its intent (by a second's
+    them, or they never started; or, for the tokens of logged children, what left their groups). The token
+    is exact and this build's own (see `store.spawnlog`), so no other project's or user's process carries
+    it; a process that started before its intent (by a second's
     slack) is not that child, nor is one working in another project whose build runs (`working_elsewhere`: a
     copy of this project made while a build ran has its spawn log too)."""
     if not intents:
