@@ -12,8 +12,16 @@ from pathlib import Path
 
 from agentmake.errors import Loc
 
-PRESET_NAMES = ("claude", "codex", "gemini", "llm", "ollama", "aider", "shell")
-OUTPUT_FORMATS = ("text", "claude-json", "codex-jsonl", "gemini-json", "llm-json", "aider-text")
+PRESET_NAMES = ("claude", "codex", "gemini", "llm", "ollama", "aider", "openai-http", "shell")
+OUTPUT_FORMATS = (
+    "text",
+    "claude-json",
+    "codex-jsonl",
+    "gemini-json",
+    "llm-json",
+    "aider-text",
+    "openai-json",
+)
 
 
 @dataclass(frozen=True)
@@ -41,6 +49,7 @@ class RunnerSpec:
     retries: int | None = None
     timeout: float | None = None  # seconds
     env: tuple[str, ...] = ()  # names of environment variables passed through
+    url: str | None = None  # the server of an `openai-http` runner (None: OPENAI_BASE_URL at run time)
     # the preset at the root of its `base` chain (`runner b: base = a` with `a` based on claude: claude);
     # None: its `base`, else its name, if that is a preset (`rests_on`)
     preset: str | None = None

@@ -119,16 +119,18 @@ def check_task_templates(af: Agentfile, graph: Graph, known: KnownTemplates, com
 
 
 def _check_model(af: Agentfile, spec: AgentSpec | ReportSpec) -> None:
-    """An LLM agent (or merge report) on the ollama runner needs a model (`ollama run MODEL`): without one
-    every task of it would fail, after the tasks before it were paid for. Raises a located AgentfileError."""
+    """An LLM agent (or merge report) on the ollama or openai-http runner needs a model (`ollama run MODEL`,
+    the request's `model`): without one every task of it would fail, after the tasks before it were paid
+    for. Raises a located AgentfileError."""
     from agentmake.errors import AgentfileError
     from agentmake.model import runner_name
     from agentmake.runners.presets import preset_of
 
     runner = af.runners.get(runner_name(spec, af.settings))
-    if runner is None or preset_of(runner) != "ollama" or model_of(spec, runner, af.settings):
+    preset = preset_of(runner) if runner is not None else None
+    if runner is None or preset not in ("ollama", "openai-http") or model_of(spec, runner, af.settings):
         return
-    on = runner.name if runner.name == "ollama" else f"{runner.name} (ollama)"
+    on = runner.name if runner.name == preset else f"{runner.name} ({preset})"
     raise AgentfileError(
         f"{spec.name} runs on {on}, which needs a model",
         spec.key_locs.get("runner", spec.loc),
@@ -332,6 +334,7 @@ def missing_programs(af: Agentfile) -> list[str]:
     error: the build may run where PATH differs."""
 
     from agentmake.model import runner_name
+    from agentmake.runners.presets import CLIENT, preset_of
 
     users: dict[str, list[str]] = {}
     for agent in af.agents.values():
@@ -346,6 +349,8 @@ def missing_programs(af: Agentfile) -> list[str]:
         if runner is None or not runner.command:
             continue
         program = runner.command[0]
+        if program == CLIENT and preset_of(runner) == "openai-http":
+            continue  # (agentmake's own client, run by its own Python)
         if not _program_found(af, program):
             warnings.append(
                 f"runner {name}: {program} is not found on PATH, and every task of {', '.join(specs)} would"

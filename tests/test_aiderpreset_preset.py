@@ -293,6 +293,6 @@ def test_the_docs_list_the_aider_preset() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     grammar = (ROOT / "grammar" / "README.md").read_text(encoding="utf-8")
     assert re.search(r"`aider` \(`aider\s+--message-file FILE", readme)
-    assert "`ollama`, `aider`, `shell`" in grammar
+    assert "`ollama`, `aider`, `openai-http`, `shell`" in grammar
     assert "`aider-text`" in grammar
     assert "aider" in (ROOT / "Agentfile.example").read_text(encoding="utf-8").split("need no declaration")[0]

@@ -10,14 +10,16 @@ version 1, or every task reruns or restores once)::
 
     {"v": 2, "kind": "agent" | "shell" | "report",
      "runner": {"command": [...], "model": str | None, "model_flag": str | None, "format": str,
-                "env": [names]} | None,
+                "env": [names], "url": str (an openai-http runner's `url`, only when set)} | None,
      "prompt": xxh3 of the rendered prompt (agent, merge report) or of the rendered shell command,
      "inputs": {path: content hash | None}, "outputs": [paths, sorted],
      "check": {"kind": ..., "command": template, "outputs": [paths, as declared] (a command check)} | None,
      "settings": {...}}                               # anything else that reaches the invocation
 
-    "model" is None when the runner has no `model_flag`: such a model reaches no command line. A shell
-    agent's "runner" holds the shell runner's command alone, the other fields at their preset values
+    "model" is None when the runner has no `model_flag`: such a model reaches no command line. An
+    openai-http runner's server is keyed when the Agentfile names it (`url`), not when it comes from
+    OPENAI_BASE_URL (an environment's value is never keyed, as no other runner's endpoint variable is).
+    A shell agent's "runner" holds the shell runner's command alone, the other fields at their preset values
     (`shell_runner_parts`). "outputs"
     are sorted: their order reaches the agent only through its prompt or command (``{{ outputs }}``,
     ``{output}``), which "prompt" covers, or through a check's ``{output}``, which keeps them in order.
@@ -78,13 +80,16 @@ def runner_parts(runner: RunnerSpec | None, model: str | None) -> dict[str, Any]
     twice passes it once."""
     if runner is None:
         return None
-    return {
+    parts: dict[str, Any] = {
         "command": list(runner.command),
         "model": model if runner.model_flag is not None else None,
         "model_flag": runner.model_flag,
         "format": runner.format,
         "env": sorted(set(runner.env)),
     }
+    if runner.url is not None:  # (only when set: the keys of every other runner stay as they were)
+        parts["url"] = runner.url
+    return parts
 
 
 def shell_runner_parts(runner: RunnerSpec | None) -> dict[str, Any] | None:

@@ -64,7 +64,7 @@ _UNKNOWN_MODEL = re.compile(
 )
 _UNTRUSTED = re.compile(r"Not inside a trusted directory", re.I)  # codex outside a git repository
 _UNTRUSTED_HINT = "run it in a git repository, or add --skip-git-repo-check to the runner's command"
-_USAGE_EXIT = {"codex": 2, "llm": 2, "aider": 2}  # (aider: argparse's `aider: error: unrecognized arguments`)
+_USAGE_EXIT = {"codex": 2, "llm": 2, "aider": 2, "openai-http": 2}  # (aider: argparse's usage error)
 # aider on a prompt that does not fit the model's context window: every retry would be refused alike
 _TOO_LONG = re.compile(r"^Model .* has hit a token limit!$", re.M)
 _ROOT_HINT = (
@@ -152,6 +152,8 @@ def classify_failure(
     if preset == "shell":
         said = one_line(parsed.error or "") or one_line(stderr) or one_line(stdout)
         return Verdict("retry", "exit", f"exited with code {exit_code}" + (f": {said}" if said else ""))
+    if preset == "openai-http" and (parsed.status is not None or "finish_reason" in (parsed.error or "")):
+        return _http_verdict(name, parsed.status, "\n".join((parsed.error or "", stderr[-4000:])), detail)
     status = parsed.status
     if status is None and preset == "gemini" and exit_code is not None:
         status = gemini_status(exit_code)
@@ -201,6 +203,31 @@ def classify_failure(
     if exit_code not in (0, None):
         return Verdict("retry", "exit", f"exited with code {exit_code}: {detail}")
     return Verdict("retry", "exit", f"{name} reported an error: {detail}")
+
+
+def _http_verdict(name: str, status: int | None, text: str, detail: str) -> Verdict:
+    """An OpenAI-compatible server's answer (`runners.openai_http`): its HTTP status is known, so it alone
+    decides (a message quoting "max_tokens must be <= 500" is no server failure), the quota words aside; a
+    status of None is a whole answer cut short (`parse.CUT_SHORT`)."""
+    wait = retry_hint(text)
+    if status is None:
+        fix = "raise --max-tokens in the runner's command, or the server's context length"
+        return Verdict("fatal", "usage", f"{name}: {detail}: {fix} (a retry would be cut alike)")
+    if status in (401, 403):
+        return Verdict("fatal", "auth", f"{name} authentication failed ({detail}): {AUTH_FIX.get(name, '')}")
+    if status == 429:
+        per_period = bool(_PER_PERIOD.search(text)) or (wait is not None and wait <= _SHORT_WAIT)
+        if _QUOTA.search(text) and not per_period:
+            why = f"{name} quota or billing limit ({detail}): check your plan and billing"
+            return Verdict("fatal", "quota", why)
+        return Verdict("retry", "rate-limit", f"rate limited: {detail}", retry_after=wait)
+    if status >= 500 or status in (408, 409, 425):  # (failing, busy, or a request that timed out there)
+        return Verdict("retry", "overloaded", f"server overloaded or failing: {detail}", retry_after=wait)
+    if 400 <= status < 500:  # (the same request is refused every time: the prompt too long for its context)
+        what = "url" if status == 404 else "the prompt"
+        why = f"{name} request refused: {detail}; check the runner's model and {what}"
+        return Verdict("fatal", "usage", why)
+    return Verdict("retry", "exit", f"{name}: {detail}")
 
 
 # claude's permission modes under which `-p` may write files (RUNNERS.md: `acceptEdits` lets it write)

@@ -19,13 +19,14 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from agentmake.model import RunnerSpec
 from agentmake.runners.credentials import LOGINS, lend
-from agentmake.runners.presets import AUTH_ENV
+from agentmake.runners.presets import AUTH_ENV, CLIENT, url_problem
 
 AIDER_MESSAGE = "message.md"  # aider's prompt file, in its job directory (`home/<task>/aider/`)
 CLAUDE_RETRIES = "2"  # CLAUDE_CODE_MAX_RETRIES unless the environment sets it (claude's default: 10)
@@ -145,8 +146,8 @@ def llm_invocation(
         if name in environ:
             env[name] = environ[name]
     flag = runner.model_flag
-    if preset == "ollama" and not model:
-        raise InvocationError("the ollama runner needs a model: set `model` on the agent or the runner")
+    if preset in ("ollama", "openai-http") and not model:
+        raise InvocationError(f"the {preset} runner needs a model: set `model` on the agent or the runner")
     if model and flag is not None:
         argv += [model] if flag == "" else [flag, model]
     lent: list[Path] = []
@@ -182,6 +183,20 @@ def llm_invocation(
         db = _job_dir(home, "llm") / "logs.db"  # (the prompts and answers: owner-only too)
         if not _has(argv, "-d", "--database"):
             argv += ["-d", str(db)]
+    elif preset == "openai-http":
+        # the runner's `url` wins over the environment's (it is what the Agentfile, and the key, say)
+        url = runner.url or environ.get("OPENAI_BASE_URL", "").strip()
+        if not url:
+            raise InvocationError(
+                f"runner {runner.name} has no server: set `url = http://HOST:PORT/v1` on it, or "
+                "OPENAI_BASE_URL"
+            )
+        problem = url_problem(url)
+        if problem is not None:  # (the runner's was checked when the Agentfile loaded)
+            raise InvocationError(f"OPENAI_BASE_URL: {problem}")
+        env["OPENAI_BASE_URL"] = url
+        if argv[0] == CLIENT:
+            argv[:1] = openai_client()
     elif preset == "aider":
         return _aider(argv, env, prompt=prompt, writes_files=writes_files, root=root, home=home)
     return Invocation(argv=argv, stdin=prompt.encode("utf-8"), env=env, cwd=root, lent=lent)
@@ -228,6 +243,13 @@ def _write_own(path: Path, text: str) -> Path:
                 os.unlink(path)
         raise InvocationError(f"cannot write the prompt file {path}: {exc} (nothing was sent)") from None
     return path
+
+
+def openai_client() -> list[str]:
+    """The argv that runs the `openai-http` client: this Python, isolated (`-I`: the project, its working
+    directory, is not on its import path, nor PYTHONPATH; it imports the standard library alone), on the
+    module's file (found the same way whether agentmake is installed, editable or on PYTHONPATH)."""
+    return [sys.executable, "-I", str(Path(__file__).with_name("openai_http.py"))]
 
 
 # Words that make a command more than "run this program": reserved words, builtins that differ from (or do

@@ -335,6 +335,48 @@ def parse_aider_text(stdout: str, stderr: str) -> Parsed:
     )
 
 
+# The finish reasons of an answer that is not whole: cut at the token limit, or withheld by a filter
+CUT_SHORT = {"length": "cut short at its token limit", "content_filter": "withheld by the server's filter"}
+
+
+def _content(message: Any) -> str | None:
+    """A chat message's text: a string, or a list of parts whose text ones are joined."""
+    content = message.get("content") if isinstance(message, dict) else None
+    if isinstance(content, list):
+        texts = [p["text"] for p in content if isinstance(p, dict) and isinstance(p.get("text"), str)]
+        return "".join(texts) if texts else None
+    return content if isinstance(content, str) else None
+
+
+def parse_openai_json(stdout: str, stderr: str) -> Parsed:
+    """The `openai-http` client (`runners.openai_http`): the server's chat completion on stdout (the answer
+    in `choices[0].message.content`, tokens in `usage`, no cost), or its own ``{"error", "status"}``. An
+    answer whose `finish_reason` says it is not whole (`CUT_SHORT`) is an error: written out, it would
+    pass for the agent's whole work."""
+    for value in json_values(stdout):
+        if not isinstance(value, dict):
+            continue
+        if isinstance(value.get("choices"), list):
+            usage: dict[str, Any] = value["usage"] if isinstance(value.get("usage"), dict) else {}
+            tin, tout = _int(usage.get("prompt_tokens")), _int(usage.get("completion_tokens"))
+            choice = value["choices"][0] if value["choices"] else None
+            reason = choice.get("finish_reason") if isinstance(choice, dict) else None
+            if reason in CUT_SHORT:
+                error = f"the answer was {CUT_SHORT[reason]} (finish_reason {reason!r})"
+                return Parsed(is_error=True, error=error, tokens_in=tin, tokens_out=tout)
+            answer = _content(choice.get("message")) if isinstance(choice, dict) else None
+            return Parsed(answer=answer, tokens_in=tin, tokens_out=tout)
+        if isinstance(value.get("error"), dict):
+            msg = value["error"].get("message")
+            said = _first_line(stderr).removeprefix("openai-http: ")  # (the client's line: with its hint)
+            return Parsed(
+                is_error=True,
+                error=said or (msg if isinstance(msg, str) else "the server reported an error"),
+                status=_int(value.get("status")),
+            )
+    return Parsed(is_error=True, error=_first_line(stderr).removeprefix("openai-http: ") or "no answer")
+
+
 PARSERS: dict[str, Callable[[str, str], Parsed]] = {
     "text": parse_text,
     "claude-json": parse_claude_json,
@@ -342,6 +384,7 @@ PARSERS: dict[str, Callable[[str, str], Parsed]] = {
     "gemini-json": parse_gemini_json,
     "llm-json": parse_llm_json,
     "aider-text": parse_aider_text,
+    "openai-json": parse_openai_json,
 }
 # Formats whose stdout is plain text, with the CLI's own errors in it (a JSON format's stdout is the agent's)
 TEXT_FORMATS = frozenset({"text", "aider-text"})
@@ -355,7 +398,7 @@ def parse_output(fmt: str, stdout: str, stderr: str) -> Parsed:
 def _finished(fmt: str, stdout: str) -> bool:
     """Whether `stdout` holds the record a tool prints only once it has finished: claude's result object,
     codex's `turn.completed`, gemini's response object (or stream-json result event), llm's whole response
-    array. Plain text never does."""
+    array, an OpenAI-compatible server's chat completion. Plain text never does."""
     if fmt == "claude-json":
         return bool(_claude_results(stdout))
     for value in json_values(stdout):
@@ -368,6 +411,8 @@ def _finished(fmt: str, stdout: str) -> bool:
         ):
             return True
         if fmt == "llm-json" and isinstance(value, list):
+            return True
+        if fmt == "openai-json" and isinstance(value, dict) and isinstance(value.get("choices"), list):
             return True
     return False
 

@@ -58,8 +58,36 @@ PRESETS: dict[str, RunnerSpec] = {
         model_flag="--model",
         format="aider-text",
     ),
+    # an OpenAI-compatible HTTP server (vLLM, llama.cpp, LM Studio, ollama): the command names agentmake's
+    # own client (`openai_http`), which the invocation runs with agentmake's Python (`CLIENT`)
+    "openai-http": RunnerSpec(
+        name="openai-http", command=("agentmake-openai-http",), model_flag="--model", format="openai-json"
+    ),
     "shell": RunnerSpec(name="shell", command=("sh", "-c"), model_flag=None, format="text"),
 }
+
+# The `openai-http` preset's program: no program on PATH, but `runners/openai_http.py` run by agentmake's own
+# Python (`invocation.llm_invocation`); a runner's command that starts with it may add the client's options.
+CLIENT = "agentmake-openai-http"
+
+
+def url_problem(url: str) -> str | None:
+    """What is wrong with an `openai-http` server URL (the runner's `url`, or OPENAI_BASE_URL), or None: it
+    must be http(s) with a host, and hold no user or password (a URL is shown in messages and kept in the
+    state; the key goes in OPENAI_API_KEY, which never is)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        good = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # (an unclosed `[` of an IPv6 address, a bad port)
+        good = False
+    if not good:
+        return f"'{url}' is no http:// or https:// URL (e.g. http://localhost:8000/v1)"
+    if "@" in parts.netloc:
+        return "a user or password in the server's URL would be shown and kept: set OPENAI_API_KEY instead"
+    return None
+
 
 # Environment variables each preset may need for authentication or endpoints (passed through when set).
 AUTH_ENV: dict[str, tuple[str, ...]] = {
@@ -93,6 +121,7 @@ AUTH_ENV: dict[str, tuple[str, ...]] = {
         *("MISTRAL_API_KEY", "COHERE_API_KEY", "AZURE_API_KEY", "AZURE_API_BASE", "AZURE_API_VERSION"),
         *("OLLAMA_API_BASE", "AIDER_MODEL"),
     ),
+    "openai-http": ("OPENAI_API_KEY", "OPENAI_BASE_URL"),
     "shell": (),
 }
 
@@ -116,6 +145,7 @@ AUTH_FIX: dict[str, str] = {
         "DEEPSEEK_API_KEY, OPENROUTER_API_KEY, ...; another provider's variable must be named in the "
         "runner's `env`), or give it to aider in .aider.conf.yml or .env"
     ),
+    "openai-http": "set OPENAI_API_KEY to the server's key (vLLM, llama.cpp: its --api-key)",
     "shell": "check the command's credentials",
 }
 

@@ -29,6 +29,9 @@ _FALLBACK_PRESETS = {
     "llm": RunnerSpec("llm", ("llm",), model_flag="-m", format="text"),
     "ollama": RunnerSpec("ollama", ("ollama", "run"), format="text"),
     "aider": RunnerSpec("aider", ("aider",), model_flag="--model", format="aider-text"),
+    "openai-http": RunnerSpec(
+        "openai-http", ("agentmake-openai-http",), model_flag="--model", format="openai-json"
+    ),
     "shell": RunnerSpec("shell", ("sh", "-c"), format="text"),
 }
 assert set(_FALLBACK_PRESETS) == set(PRESET_NAMES)

@@ -35,7 +35,9 @@ from agentmake.syntax import values as v
 from agentmake.syntax.parser import Assign, Block, Statement
 
 SETTINGS = v.SETTINGS
-RUNNER_KEYS = ("base", "command", "model", "model_flag", "format", "parallel", "retries", "timeout", "env")
+RUNNER_KEYS = (
+    "base", "command", "model", "model_flag", "format", "parallel", "retries", "timeout", "env", "url",
+)  # fmt: skip
 AGENT_KEYS = (
     "description",
     "prompt",
@@ -351,7 +353,26 @@ def build_runner(
         spec = replace(spec, timeout=_dur(f["timeout"], limit=True))
     if "env" in f:
         spec = replace(spec, env=tuple(f["env"].words))
+    if "url" in f:
+        spec = replace(spec, url=_url(f["url"], spec, presets))
     return spec
+
+
+def _url(f: Field, spec: RunnerSpec, presets: Mapping[str, RunnerSpec]) -> str:
+    """An `openai-http` runner's server (`presets.url_problem` says what it may be)."""
+    from agentmake.runners.presets import url_problem
+
+    url = f.one()
+    if rests_on(spec, presets) != "openai-http":
+        raise f.error(
+            "`url` is the server of an openai-http runner",
+            ["base = openai-http"],
+            "other runners take their endpoint from their own variables, passed with `env`",
+        )
+    problem = url_problem(url)
+    if problem is not None:
+        raise f.error(f"bad url: {problem}")
+    return url
 
 
 def _implied_format(spec: RunnerSpec, presets: Mapping[str, RunnerSpec], own_command: bool) -> str:

@@ -147,8 +147,10 @@ class Validator:
         raise self.error(
             f"{prefix}{what} cannot run on the shell runner '{name}': it runs a `run` command, not a prompt",
             loc,
-            hint="name an LLM runner (claude, codex, gemini, llm, ollama, aider), or write a shell agent "
-            "with `run`",
+            hint=(
+                "name an LLM runner (claude, codex, gemini, llm, ollama, aider, openai-http), or write a"
+                " shell agent with `run`"
+            ),
         )
 
     def claim(
