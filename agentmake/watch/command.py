@@ -55,7 +55,9 @@ def watch(req: Request) -> int:
             if changes.maybe_new and session.shape() != before:
                 rebuild = True  # e.g. a new document matched a fan-out; a log file written here does not
             # (a save without a change of content, or an edit undone before this, builds nothing: `build`)
-            after = None if was_broken else paths  # (loading again after an error: say so with a build)
+            # (loading again after an error: say so with a build; still broken, a save that changes nothing
+            # builds nothing, as ever)
+            after = None if was_broken and not session.broken else paths
             if rebuild and session.build(after) == EXIT_INTERRUPTED:
                 return EXIT_INTERRUPTED
     except KeyboardInterrupt:
