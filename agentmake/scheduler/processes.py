@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agentmake.procstat import stat_fields
-from agentmake.runners.process import SPAWN_VAR, group_alive, kill_process_group
+from agentmake.runners.process import SPAWN_VAR, group_alive, kill_process_groups
 from agentmake.store import Store
 from agentmake.store.identity import (
     boot_id,
@@ -139,7 +139,8 @@ def end_orphan_groups(store: Store) -> list[Orphan]:
     """End the groups `find_orphans` finds, then clear the `running` records it names; returns the groups
     ended (a group that was gone by then is not)."""
     found, records = find_orphans(store)
-    ended = [orphan for orphan in found if kill_process_group(orphan.pgid)]
+    existed = kill_process_groups([orphan.pgid for orphan in found])  # (one grace for them all)
+    ended = [orphan for orphan in found if orphan.pgid in existed]
     for task_id in records:
         store.clear_running(task_id)
     return ended
