@@ -220,25 +220,51 @@ def check_report(af: Agentfile) -> tuple[str, list[str]]:
 
 def setting_typos(af: Agentfile) -> list[str]:
     """Variables named one slip away from a setting (`jbos = 4`, `retry = 3`) that nothing reads: almost
-    surely a misspelt setting, which would otherwise be taken silently as a variable. One warning each."""
+    surely a misspelt setting, which would otherwise be taken silently as a variable. One warning each.
+    Likewise a variable named like a block's key (`check`, `inputs`...) that nothing reads: almost surely a
+    block's line that lost its indentation, which silently took the key from its block."""
+    from agentmake.syntax.load import display_name
+    from agentmake.syntax.transform import BLOCK_KEYS
     from agentmake.syntax.values import SETTINGS
 
     near = {name: s for name in af.variables for s in SETTINGS if _one_slip(name, s) or _stem_of(name, s)}
-    if not near:
+    keys = {k for block in BLOCK_KEYS.values() for k in block} - set(SETTINGS)
+    stray = [name for name in af.variables if name in keys]
+    if not near and not stray:
         return []
     specs = [*(a.prompt for a in af.agents.values()), *(r.merge for r in af.reports.values())]
     prompts = [p.text for p in specs if p is not None]
-    files = []
+    templates = {af.root / r.template for r in af.reports.values() if r.template is not None}
+    prompts += [t.read_text(encoding="utf-8", errors="replace") for t in templates if t.is_file()]
+    prompt_files = {af.root / p.path for p in specs if p is not None and p.path is not None} | templates
+    files: dict[Path, str] = {}
     for f in af.files:  # (a `${name}` was replaced when loading: look for it in the files themselves)
         with contextlib.suppress(OSError):
-            files.append(f.read_text(encoding="utf-8", errors="replace"))
+            files[f] = f.read_text(encoding="utf-8", errors="replace")
 
     def used(name: str) -> bool:
         word = re.compile(rf"\b{re.escape(name)}\b")
-        return any(word.search(t) for t in prompts) or any(f"${{{name}}}" in t for t in files)
+        return any(word.search(t) for t in prompts) or any(f"${{{name}}}" in t for t in files.values())
 
-    unused = [n for n in near if not used(n)]
-    return [f"'{n}' is taken as a variable, not a setting: did you mean '{near[n]}'?" for n in unused]
+    def where(name: str) -> str:
+        """` (Agentfile:12)`: the line at column 1 that assigns it, in the Agentfile or an include."""
+        line = re.compile(rf"^{re.escape(name)}[ \t]*=", re.MULTILINE)
+        for f, text in files.items():
+            m = line.search(text) if f not in prompt_files else None
+            if m is not None:
+                return f" ({display_name(f)}:{text.count(chr(10), 0, m.start()) + 1})"
+        return ""
+
+    warnings = [
+        f"'{n}' is taken as a variable, not a setting: did you mean '{near[n]}'?" for n in near if not used(n)
+    ]
+    warnings += [
+        f"'{n}'{where(n)} is taken as a top-level variable, and nothing reads it: if it is a line of the"
+        " block above it, indent it as that block's lines"
+        for n in stray
+        if not used(n)
+    ]
+    return warnings
 
 
 def quoted_prompt_files(af: Agentfile) -> list[str]:
