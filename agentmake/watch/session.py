@@ -47,6 +47,7 @@ class WatchSession:
         # outputs this session's builds wrote (path -> content hash) and not edited by hand since
         self.written: dict[str, str] = {}
         self.warned: set[str] = set()  # leftover warnings given (each once per session)
+        self.load_warned: set[str] = set()  # warnings of the Agentfile's loads given (each once per session)
         # task id -> the key it failed under in this session: an edit of something else does not pay for the
         # same failure again (it is tried again once what it reads changes, or by a plain `agentmake`)
         self.held: dict[str, str] = {}
@@ -79,6 +80,12 @@ class WatchSession:
             what = "keeping the last good Agentfile" if self.project else "fix it to start building"
             print(f"agentmake: watching for changes ({what})", file=sys.stderr)
             return False
+        from agentmake.project import setting_typos
+
+        for warning in setting_typos(agentfile):  # (as every other command's load says them; once each)
+            if warning not in self.load_warned:
+                self.load_warned.add(warning)
+                print(f"agentmake: warning: {term_safe(warning)}", file=sys.stderr)
         if self.project is not None:
             self._report_dropped(self.project, project)
         self.project, self.broken = project, False
