@@ -267,22 +267,6 @@ def setting_typos(af: Agentfile) -> list[str]:
     return warnings
 
 
-def quoted_prompt_files(af: Agentfile) -> list[str]:
-    """Inline prompts (quoted) whose whole text is the path of a file in the project: `prompt = "review.md"`
-    sends those nine characters, not the file, which an unquoted path would. One warning each."""
-    specs = [("agent", a.name, "prompt", a.prompt) for a in af.agents.values()]
-    specs += [("report", r.name, "merge", r.merge) for r in af.reports.values()]
-    said = []
-    for kind, name, key, prompt in specs:
-        text = prompt.text.strip() if prompt is not None and prompt.path is None else ""
-        if text and len(text) < 256 and not any(c.isspace() for c in text) and (af.root / text).is_file():
-            said.append(
-                f"{kind} '{name}' {key} is the text \"{text}\", not the file: a quoted value is an inline "
-                f"prompt; to use the file, write {key} = {text}"
-            )
-    return said
-
-
 def _stem_of(name: str, setting: str) -> bool:
     """`retry` for `retries`: the same word but for an ending of at most three letters."""
     return len(name) >= 4 and 0 < abs(len(setting) - len(name)) <= 3 and setting[: len(name) - 1] == name[:-1]
@@ -301,10 +285,9 @@ def _one_slip(a: str, b: str) -> bool:
 
 def check_warnings(af: Agentfile, graph: Graph | None) -> list[str]:
     """What `check` points out that is not an error: a misspelt setting taken as a variable
-    (`setting_typos`), quoted prompts that name a file (`quoted_prompt_files`), agents on gemini with no
-    model (its `auto` router makes extra calls, paid for: RUNNERS.md says to pin one), and LLM agents given
-    a model that their runner has no `model_flag` to pass (the CLI never sees it: it is not part of their
-    keys either), agents that make no task (`idle_agents`),
+    (`setting_typos`), agents on gemini with no model (its `auto` router makes extra calls, paid for:
+    RUNNERS.md says to pin one), and LLM agents given a model that their runner has no `model_flag` to pass
+    (the CLI never sees it: it is not part of their keys either), agents that make no task (`idle_agents`),
     and runners and `check` commands whose program is not found (`missing_programs`,
     `missing_check_programs`)."""
     from agentmake.runners.presets import preset_of
@@ -318,7 +301,7 @@ def check_warnings(af: Agentfile, graph: Graph | None) -> list[str]:
             unpinned.append(name)
         if runner is not None and model and runner.model_flag is None and not agent.is_shell:
             unpassed.setdefault((runner.name, model), []).append(name)
-    warnings = setting_typos(af) + quoted_prompt_files(af)
+    warnings = setting_typos(af)
     if unpinned:
         warnings.append(
             f"{', '.join(unpinned)}: gemini with no model, whose auto router makes extra calls: set `model`"

@@ -83,9 +83,9 @@ def load_project(req: Request) -> Project:
         recover_if_idle(agentfile.root)  # only if no build holds the lock; builds recover in their Executor
     project = Project(agentfile, build_graph(agentfile))
     mark("graph")
-    from agentmake.project import quoted_prompt_files, setting_typos
+    from agentmake.project import setting_typos
 
-    for warning in setting_typos(agentfile) + quoted_prompt_files(agentfile):
+    for warning in setting_typos(agentfile):
         sys.stderr.write(f"agentmake: warning: {term_safe(warning)}\n")
     return project
 

@@ -480,6 +480,12 @@ class PromptFiles:
                 raise f.error(f"cannot read {what} file '{rel}': {e}") from None
         return rel, self.texts[rel]
 
+    def _is_file(self, rel: str) -> bool:
+        try:
+            return (self.root / _path(rel)).is_file()
+        except (OSError, ValueError):  # (a text too long for a file name, or with a NUL: no file)
+            return False
+
     def prompt(self, f: Field, what: str) -> Prompt:
         """A prompt (or merge prompt) from its file or inline text; an empty one is an error (an agent would
         be sent, and paid for, nothing)."""
@@ -492,6 +498,13 @@ class PromptFiles:
         text = f.text()
         if not text.strip():
             raise f.error(f"the {what} is empty", ['"a prompt"', "a prompt FILE"])
+        if len(f.words) == 1 and not any(c.isspace() for c in text) and self._is_file(text):
+            # (a path quoted as other tools want it: the agent would be sent, and paid for, the path alone)
+            raise f.error(
+                f"the inline {what} '{text}' is the name of a file: a quoted value is the {what}'s text",
+                [],
+                f"to use the file, write its path unquoted: {f.key} = {text}",
+            )
         no_other_templates(f, what, None, text)
         return Prompt(text, None, f.loc, f.line_offset)
 
