@@ -1,6 +1,7 @@
 """Values a beginner writes the way other tools take them, which the Agentfile took silently as something
 else: a prompt file's path in quotes (`prompt = "prompts/a.md"`: an inline prompt whose whole text is the
-path, sent to the agent and paid for). `check` refuses it, saying how to write it."""
+path, sent to the agent and paid for) and paths separated by commas (`outputs = a.md, b.md`: an output named
+`a.md,`). `check` refuses both, saying how to write them."""
 
 from __future__ import annotations
 
@@ -47,3 +48,18 @@ def test_a_one_word_inline_prompt_that_names_no_file_is_a_prompt(
 ) -> None:
     code, err = check(tmp_path, 'agent a:\n    prompt = "hello"\n    outputs = a.md\n', capsys)
     assert code == 0, err
+
+
+@pytest.mark.parametrize("key", ["inputs", "outputs"])
+def test_paths_separated_by_commas_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], key: str
+) -> None:
+    for name in ("x.md", "y.md"):
+        (tmp_path / name).write_text("x\n")
+    other = "inputs = x.md" if key == "outputs" else "outputs = o1.md"
+    agentfile = f'agent a:\n    prompt = "hi"\n    {other}\n    {key} = x.md, y.md\n'
+    if key == "outputs":
+        agentfile = agentfile.replace("x.md, y.md", "o1.md, o2.md")
+    code, err = check(tmp_path, agentfile, capsys)
+    assert code == 2, err
+    assert "Agentfile:4:" in err and "separated by spaces, not commas" in err

@@ -423,6 +423,19 @@ def _dur(f: Field, limit: bool = False) -> float:
     return v.to_duration(f.one(), f.key, f.src, f.line, f.col, limit)
 
 
+def _paths(f: Field) -> tuple[str, ...]:
+    """The paths of an `inputs` or `outputs` line; a list separated by commas (`a.md, b.md`, as other tools
+    write one) is refused: it would declare a file named `a.md,`."""
+    words = f.words
+    if len(words) > 1 and all(w.endswith(",") for w in words[:-1]):
+        raise f.error(
+            f"{f.key} are separated by spaces, not commas: '{words[0]}'",
+            [],
+            f"write {f.key} = {' '.join(w.rstrip(',') for w in words)}",
+        )
+    return tuple(_path(w) for w in words)
+
+
 def _path(word: str) -> str:
     """A declared path without its leading `./` (or `.//`: slashes after a `.` do not make it absolute)."""
     p = word
@@ -546,7 +559,7 @@ def build_agent(b: RawBlock, settings: Settings, files: PromptFiles) -> AgentSpe
             f"agent '{b.name}' has {which}; it needs exactly one",
             ['prompt = FILE or "..."', "run = COMMAND"],
         )
-    outputs = tuple(_path(w) for w in f["outputs"].words) if "outputs" in f else ()
+    outputs = _paths(f["outputs"]) if "outputs" in f else ()
     if not outputs:
         raise (f["outputs"].error if "outputs" in f else b.error)(
             f"agent '{b.name}' declares no outputs", ["outputs = FILE..."]
@@ -573,7 +586,7 @@ def build_agent(b: RawBlock, settings: Settings, files: PromptFiles) -> AgentSpe
         check = Check("json") if f["check"].bare and text == "json" else Check("command", text)
     return AgentSpec(
         name=b.name,
-        inputs=tuple(_path(w) for w in f["inputs"].words) if "inputs" in f else (),
+        inputs=_paths(f["inputs"]) if "inputs" in f else (),
         outputs=outputs,
         prompt=prompt,
         run=run,
@@ -614,7 +627,7 @@ def build_report(b: RawBlock, files: PromptFiles) -> ReportSpec:
         summary = v.to_bool(f["summary"].one(), "summary", b.src, f["summary"].line, f["summary"].col)
     return ReportSpec(
         name=b.name,
-        inputs=tuple(_path(w) for w in f["inputs"].words) if "inputs" in f else (),
+        inputs=_paths(f["inputs"]) if "inputs" in f else (),
         output=_path(f["output"].one()),
         title=f["title"].text() if "title" in f else None,
         merge=files.prompt(f["merge"], "merge prompt") if "merge" in f else None,
