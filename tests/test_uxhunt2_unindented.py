@@ -63,3 +63,31 @@ report r:
     write(tmp_path, agentfile)
     assert main(["-C", str(tmp_path), "check"]) == 0
     assert "taken as a top-level variable" not in capsys.readouterr().err
+
+
+def test_an_unindented_line_inside_a_block_is_named_by_the_error_on_the_next(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The error is at the line after it ('unexpected indentation'): the hint said only that block lines
+    are indented under a header, which the line shown is; it names the line that lost its indentation."""
+    agentfile = """\
+agent scan:
+    prompt  = "Inventory."
+inputs  = src.py
+
+    outputs = scan.md
+"""
+    write(tmp_path, agentfile)
+    assert main(["-C", str(tmp_path), "check"]) == 2
+    err = capsys.readouterr().err
+    assert "Agentfile:5:5: error: unexpected indentation" in err
+    assert "line 3 (`inputs = …`) is not indented" in err and "agent scan" in err
+
+
+def test_an_indented_line_under_a_top_level_assignment_keeps_its_hint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path, 'lang = "fr"\n    jobs = 2\n')  # (no block above: the indented line is the mistake)
+    assert main(["-C", str(tmp_path), "check"]) == 2
+    err = capsys.readouterr().err
+    assert "only the lines of a block are indented" in err and "is not indented" not in err

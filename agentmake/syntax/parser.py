@@ -246,6 +246,37 @@ def _bad_name(line_text: str) -> tuple[str, int, str] | None:
     return f"{kind} name {name!r} is not a valid name", len(m[1]) + 1, hint
 
 
+_BLOCK_HEADER = re.compile(r"(agent|report|runner)[\t\f ]+([A-Za-z_][A-Za-z0-9_-]*)[\t\f ]*:")
+_TOP_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)[\t\f ]*=")
+
+
+def _unindented_hint(lines: list[str], line: int) -> str | None:
+    """For an unexpected indentation at `line`: when the line above it (blank lines and comments aside) is a
+    `key = value` at column 1 below a block's lines, that line lost its indentation and ended the block,
+    which left this one outside any: say so (the error itself is at the line after the mistake)."""
+    above = [
+        n
+        for n in range(line - 1, 0, -1)
+        if lines[n - 1].strip() and not lines[n - 1].lstrip().startswith("#")
+    ]
+    if len(above) < 2:
+        return None
+    key = _TOP_KEY.match(lines[above[0] - 1])
+    if key is None:
+        return None
+    for n in above[1:]:
+        text = lines[n - 1]
+        if not text[:1].isspace():  # the first unindented line above: the block's header, or not a block
+            header = _BLOCK_HEADER.match(text)
+            if header is None or n == above[1]:
+                return None
+            return (
+                f"line {above[0]} (`{key.group(1)} = …`) is not indented, so it ended {header.group(1)} "
+                f"{header.group(2)} and this line is in no block: indent line {above[0]} as the block's lines"
+            )
+    return None
+
+
 def _tab_hint(lines: list[str], line: int) -> str | None:
     """For an indentation error at `line`: when its block (from the unindented line above it) indents some
     lines with a tab and others with spaces, say which line has the tab. A tab counts as 8 columns, whatever
@@ -336,6 +367,7 @@ def parse_text(text: str, filename: str, strict: bool = False) -> list[Statement
                 line,
                 len(str(tok)) + 1,
                 hint=_tab_hint(lines, line)
+                or _unindented_hint(lines, line)
                 or "only the lines of a block are indented, under a `kind NAME:` header",
             ) from None
         if "RPAR" in exp and tok.type in ("_DEDENT", "$END"):
