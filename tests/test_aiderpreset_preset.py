@@ -262,10 +262,8 @@ def test_parallel_aider_tasks_share_no_history_file(tmp_path: Path, fake_agents:
     )
     run = e.am("-j", "2")
     assert run.code == 0, run
-    homes = sorted((e.root / ".agentmake" / "home").glob("*/aider/chat.history.md"))
-    assert len(homes) == 2, homes
-    assert "alpha" in homes[0].read_text() + homes[1].read_text()
-    assert not list(e.root.glob(".aider*"))
+    assert not list(e.root.glob(".aider*"))  # (no history in the project, shared by parallel tasks)
+    assert not list((e.root / ".agentmake" / "home").glob("*/aider"))  # (each job's own, removed after it)
 
 
 # -- the preset known everywhere -----------------------------------------------------------------------------

@@ -124,7 +124,7 @@ def test_fake_claude_verbose_json_is_an_array_of_messages(fake_agents: FakeAgent
     assert isinstance(messages, list) and messages[0]["type"] == "system"
     assert messages[-1]["type"] == "result" and messages[-1]["result"] == "ANSWER:\nhi"
     settings = fake_agents.home / ".claude" / "settings.json"
-    settings.parent.mkdir()
+    settings.parent.mkdir(exist_ok=True)  # (made by the first run, which kept its session there)
     settings.write_text('{"verbose": true}')
     r = run(fake_agents, ["claude", "-p", "--output-format", "json"], "hi", tmp_path)
     assert isinstance(json.loads(r.stdout), list)

@@ -4,7 +4,6 @@ and every task gets its own config directory."""
 from __future__ import annotations
 
 import json
-import os
 import threading
 from dataclasses import replace
 from pathlib import Path
@@ -219,20 +218,24 @@ def test_secret_values_are_passed_but_never_logged(
 def test_each_task_gets_its_own_config_dirs(project: RunnerProject, fake_agents) -> None:  # type: ignore[no-untyped-def]
     (fake_agents.home / ".codex").mkdir()
     (fake_agents.home / ".codex" / "auth.json").write_text('{"token": "x"}')
-    show = "FAKE: show-env=CLAUDE_CONFIG_DIR,DISABLE_AUTOUPDATER,CODEX_HOME\nFAKE: show-login"
+    show = (
+        "FAKE: show-env=CLAUDE_CONFIG_DIR,DISABLE_AUTOUPDATER,CODEX_HOME\nFAKE: show-login\n"
+        "FAKE: show-mode=CLAUDE_CONFIG_DIR,CODEX_HOME"
+    )
     one = project.run(project.agent("t:1"), show).staged["out.md"].read_text()
     two = project.run(project.agent("t:2"), show).staged["out.md"].read_text()
     env1 = dict(line.split("=", 1) for line in one.splitlines() if "=" in line)
     env2 = dict(line.split("=", 1) for line in two.splitlines() if "=" in line)
     assert env1["CLAUDE_CONFIG_DIR"] != env2["CLAUDE_CONFIG_DIR"]
-    assert Path(env1["CLAUDE_CONFIG_DIR"]).is_dir()
+    assert env1["CLAUDE_CONFIG_DIR_MODE"] == "0o700"  # (private while the attempt runs)
+    assert not Path(env1["CLAUDE_CONFIG_DIR"]).exists()  # (and removed when it ends, sessions and all)
     assert (project.root / ".agentmake" / "home") in Path(env1["CLAUDE_CONFIG_DIR"]).parents
     assert env1["DISABLE_AUTOUPDATER"] == "1" and env1["CODEX_HOME"] == ""
     cx = project.run(project.agent("c", runner="codex"), show).staged["out.md"].read_text()
     codex_home = Path(dict(ln.split("=", 1) for ln in cx.splitlines() if "=" in ln)["CODEX_HOME"])
     assert 'LOGIN={"token": "x"}' in cx  # (lent for the attempt, and removed after it)
-    assert codex_home.is_dir() and not (codex_home / "auth.json").exists()
-    assert oct(os.stat(codex_home).st_mode & 0o777) == "0o700"
+    assert "CODEX_HOME_MODE=0o700" in cx
+    assert not codex_home.exists()
 
 
 def test_report_without_merge_uses_the_renderer(project: RunnerProject) -> None:

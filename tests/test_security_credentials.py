@@ -62,7 +62,8 @@ def test_the_copy_is_there_for_the_attempt_and_gone_after_it(e2e: E2E) -> None:
     assert copies(e2e) == []
     assert login(e2e) == CLAUDE_LOGIN
     home = e2e.root / ".agentmake" / "home"
-    assert all(p.stat().st_mode & 0o077 == 0 for p in (home, home / "a", home / "a" / "claude"))
+    assert home.stat().st_mode & 0o077 == 0
+    assert not (home / "a").exists()  # (the job directory goes with the attempt: test_runnerhunt2_job_dirs)
 
 
 def test_a_failed_attempt_leaves_no_copy(e2e: E2E) -> None:

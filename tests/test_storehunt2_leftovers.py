@@ -25,6 +25,12 @@ def _built(e2e: E2E, names: tuple[str, ...] = ("a", "b", "c")) -> None:
     for name in names:
         e2e.write(f"docs/{name}.md", f"doc {name}\n")
     assert e2e.am().code == 0
+    # each attempt's job directory goes when it ends: one is left only by a build killed meanwhile (or by an
+    # older agentmake, which kept them), as here
+    for name in names:
+        session = e2e.root / ".agentmake" / "home" / safe_name(f"translate:{name}") / "claude" / "projects"
+        session.mkdir(parents=True)
+        (session / "s.jsonl").write_text("{}\n")
 
 
 def _stat_rows(e2e: E2E) -> set[str]:

@@ -22,8 +22,8 @@ from agentmake.runners.backups import recover
 from agentmake.runners.capture import MESSAGE_BYTES, LogFile, private_dir, read_log
 from agentmake.runners.check import CheckCannotRun, run_check
 from agentmake.runners.classify import Verdict, classify_failure, one_line
-from agentmake.runners.credentials import sweep, withdraw, withdraw_all
-from agentmake.runners.invocation import AIDER_MESSAGE, Invocation, InvocationError, safe_name
+from agentmake.runners.credentials import remove_job, sweep
+from agentmake.runners.invocation import Invocation, InvocationError, safe_name
 from agentmake.runners.parse import Parsed
 from agentmake.runners.presets import PRESETS, preset_of
 from agentmake.runners.process import GRACE, ProcResult, run_process
@@ -125,14 +125,13 @@ class ExecutorBase:
 
     def tidy_left(self, task_ids: Iterable[str]) -> None:
         """What the attempts of `task_ids` an agentmake that was killed (`kill -9`) was running left undone:
-        their logs redacted, their login copies (`credentials`) and aider prompt files removed. Call it once
-        their processes are ended (`end_orphans`), before any of them is salvaged or run again."""
+        their logs redacted, their job directories (login copies, the CLI's sessions) removed (`credentials`).
+        Call it once their processes are ended (`end_orphans`), before any of them is salvaged or run
+        again."""
         task_ids = list(task_ids)
         self.redact_left_logs(task_ids)
         for task_id in task_ids:
-            job = self.state_dir / "home" / safe_name(task_id)
-            withdraw_all(job)
-            withdraw(job / "aider" / AIDER_MESSAGE)  # (the prompt file its aider was given)
+            remove_job(self.state_dir / "home" / safe_name(task_id))
 
     def redact_left_logs(self, task_ids: Iterable[str]) -> None:
         """Rewrite without secrets the logs of every attempt of `task_ids`: tasks an agentmake that was killed

@@ -1,4 +1,5 @@
-"""A job's copy of a CLI's login: lent for one attempt, then removed.
+"""A job's copy of a CLI's login: lent for one attempt, then removed; and the job directory itself, removed
+when the attempt ends (`remove_job`).
 
 claude and codex keep their login in a file of their config directory (``~/.claude/.credentials.json``,
 ``~/.codex/auth.json``); each task runs with a private config directory (`invocation`), so the file is
@@ -15,6 +16,12 @@ prompt-injected agent could otherwise put a login of its choosing, or garbage, i
 cost: a login whose refresh tokens are single-use, refreshed during a build, leaves the user's CLI with a
 spent one (it asks to log in again). A long build had better use a login that needs no refresh (claude:
 ``CLAUDE_CODE_OAUTH_TOKEN`` from ``claude setup-token``, or ``ANTHROPIC_API_KEY``; codex: ``OPENAI_API_KEY``).
+
+The rest of what a CLI keeps in its config directory goes too, at the same moment (`remove_job`): the real
+claude keeps a transcript of every session there (``projects/<cwd>/<session>.jsonl``), codex a rollout
+(``sessions/YYYY/MM/DD/rollout-*.jsonl``), llm a row of its ``-d`` database: the prompt, the answer and
+whatever a tool read, none of it redacted, one more at every attempt of every build. agentmake never resumes
+a session, and each attempt starts from a fresh directory (its settings copied again).
 
 Removal never follows a symbolic link: the directories on the way are opened with ``O_NOFOLLOW``, so a job
 directory an agent replaced with a link to ``~/.claude`` during its attempt costs the user nothing.
@@ -87,3 +94,46 @@ def sweep(home: Path) -> None:
             if entry.is_dir(follow_symlinks=False):
                 withdraw_all(Path(entry.path))
         os.close(os.open(home / SWEPT, os.O_WRONLY | os.O_CREAT | _NOFOLLOW | os.O_CLOEXEC, 0o600))
+
+
+def remove_job(job_dir: Path) -> None:
+    """Remove a job's directory (``.agentmake/home/<task>``) and everything in it, once its attempt's process
+    is gone: its login copies first (`withdraw_all`), then what the CLI kept of its sessions. Follows no
+    symbolic link (one in it is removed as the link); what cannot be removed is left (it is tried again at
+    the task's next attempt)."""
+    withdraw_all(job_dir)
+    try:
+        home = os.open(job_dir.parent, _DIR)
+    except OSError:
+        return
+    try:
+        _remove_at(home, job_dir.name)
+    finally:
+        os.close(home)
+
+
+def _remove_at(parent: int, name: str) -> None:
+    """Remove the entry `name` of the directory open as `parent`, a directory with all it holds."""
+    try:
+        fd = os.open(name, _DIR, dir_fd=parent)
+    except FileNotFoundError:
+        return
+    except OSError:  # (a link, or no directory: removed itself, never followed)
+        with contextlib.suppress(OSError):
+            os.unlink(name, dir_fd=parent)
+        return
+    try:
+        with os.scandir(fd) as entries:
+            names = [(e.name, e.is_dir(follow_symlinks=False)) for e in entries]
+        for entry, is_dir in names:
+            if is_dir:
+                _remove_at(fd, entry)
+            else:
+                with contextlib.suppress(OSError):
+                    os.unlink(entry, dir_fd=fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    with contextlib.suppress(OSError):
+        os.rmdir(name, dir_fd=parent)

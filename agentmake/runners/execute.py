@@ -55,7 +55,7 @@ from agentmake.runners.backups import (
 from agentmake.runners.capture import private_dir, read_log, write_private
 from agentmake.runners.check import TIMED_OUT, recheck_in_place
 from agentmake.runners.classify import Verdict, classify_failure, one_line, refused_tools, text_error
-from agentmake.runners.credentials import withdraw
+from agentmake.runners.credentials import remove_job
 from agentmake.runners.invocation import (
     Invocation,
     InvocationError,
@@ -208,9 +208,8 @@ class Executor(SalvageAttempts, ShellAttempts):
         )
         try:
             return self._call_llm(task, decision, stem, cancel, inv, runner, preset)
-        finally:  # (whatever the end: the process is gone, its login copies and private files go too)
-            for copy in (*inv.lent, *inv.private):
-                withdraw(copy)
+        finally:  # (whatever the end: the process is gone, its login copies and sessions go too)
+            remove_job(home)
 
     def _call_llm(
         self,

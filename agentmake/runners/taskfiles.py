@@ -2,9 +2,10 @@
 attempt's logs and marks (``logs/<id>.<attempt>.out``, ``.err``, ``.check.out``, ``.check.err``,
 ``.recheck.out``, ``.recheck.err``, ``.key``, ``.done``, the ``.salvage/`` directory), its rendered prompt
 (``tasks/<id>.prompt``) and its job directory (``home/<id>``, the config directory its CLI was given, which
-the CLI may fill with sessions and history); and their removal, for tasks forgotten (`agentmake clean
---leftovers`). A build never removes them: each build's attempts replace the files of their own names, so
-they do not grow with builds, only with tasks that left the graph.
+the CLI fills with sessions and history: removed when each attempt ends, so left only by a build that was
+killed); and their removal, for tasks forgotten (`agentmake clean --leftovers`). A build never removes the
+others: each build's attempts replace the files of their own names, so they do not grow with builds, only
+with tasks that left the graph.
 """
 
 from __future__ import annotations

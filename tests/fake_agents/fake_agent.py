@@ -15,6 +15,8 @@ history files (`.aider.chat.history.md`, `.aider.input.history` in the cwd unles
 real claude, codex, gemini and aider it answers only when logged in: a key in the environment (ANTHROPIC_API_KEY,
 OPENAI_API_KEY, GEMINI_API_KEY, ...) or a credentials file in its config directory (`CREDENTIALS`). aider, as
 the real one (aider#5552), prints an API error it gave up on (after retries of its own) on stdout and exits 0.
+Like the real claude, codex and llm it keeps every session (prompt and answer) in its config
+directory (`persist_session`).
 Facts: /work/shared/RUNNERS.md.
 
 Behaviour is driven by directive lines inside the prompt (several per line allowed, `answer=`/`stderr=`
@@ -53,6 +55,7 @@ take the rest of the line):
     FAKE: show-env=A,B        append "A=value" lines to the answer
     FAKE: has-env=A,B         append "A: set" / "A: unset" lines (never the value)
     FAKE: show-argv           append the argv as JSON to the answer
+    FAKE: show-mode=A,B       append "A_MODE=0o700" lines: the permissions of the directory env var A names
     FAKE: refresh-login       claude/codex: rewrite the credentials file of its config directory as the real CLI
                               does once its access token expired (new tokens, later expiry or last_refresh)
     FAKE: show-login          append "LOGIN=" and the credentials file's content (or "none") to the answer
@@ -67,6 +70,7 @@ signal, unless `ignore-term`).
 # ruff: noqa: E501 - the failure table quotes the real tools' messages verbatim
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import json
@@ -681,6 +685,9 @@ def answer_text(d: dict[str, str], body: str, argv: list[str]) -> str:
     ]
     if "show-argv" in d:
         extra.append("ARGV=" + json.dumps(argv))
+    for n in filter(None, d.get("show-mode", "").split(",")):
+        where = os.environ.get(n)
+        extra.append(f"{n}_MODE=" + (oct(os.stat(where).st_mode & 0o777) if where else "none"))
     if "show-login" in d:
         path = login_file(os.environ.get("FAKE_AGENT_AS") or Path(argv[0]).name)
         extra.append("LOGIN=" + (path.read_text() if path is not None and path.is_file() else "none"))
@@ -790,6 +797,46 @@ def succeed(
     return 0
 
 
+def persist_session(cli: str, opts: dict, prompt: str, printed: list[str]) -> None:
+    """What the real CLI keeps of every session in its config directory, whatever the session's end: claude a
+    transcript `projects/<cwd>/<session>.jsonl` (not with `--no-session-persistence`), codex a rollout
+    `sessions/YYYY/MM/DD/rollout-<time>-<id>.jsonl`, llm a row of `logs.db` (its `-d` database; with `-n` it
+    still opens, and so creates, the database: simonw/llm#789). Each holds the prompt and what was answered."""
+    session = str(uuid.uuid4())
+    answer = "\n".join(printed)
+    if cli == "claude" and not opts.get("--no-session-persistence"):
+        base = os.environ.get("CLAUDE_CONFIG_DIR") or os.path.join(os.path.expanduser("~"), ".claude")
+        folder = Path(base, "projects", "".join(c if c.isalnum() else "-" for c in os.getcwd()))
+        folder.mkdir(parents=True, exist_ok=True)
+        lines = [{"type": "user", "sessionId": session, "cwd": os.getcwd(),
+                  "message": {"role": "user", "content": prompt}},
+                 {"type": "assistant", "sessionId": session, "message": {"role": "assistant", "content": answer}}]  # fmt: skip
+        Path(folder, f"{session}.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
+    elif cli == "codex":
+        base = os.environ.get("CODEX_HOME") or os.path.join(os.path.expanduser("~"), ".codex")
+        folder = Path(base, "sessions", time.strftime("%Y/%m/%d"))
+        folder.mkdir(parents=True, exist_ok=True)
+        lines = [{"type": "session_meta", "payload": {"id": session, "cwd": os.getcwd()}},
+                 {"type": "response_item", "payload": {"role": "user", "content": prompt}},
+                 {"type": "response_item", "payload": {"role": "assistant", "content": answer}}]  # fmt: skip
+        name = f"rollout-{time.strftime('%Y-%m-%dT%H-%M-%S')}-{session}.jsonl"
+        Path(folder, name).write_text("".join(json.dumps(x) + "\n" for x in lines))
+    elif cli == "llm":
+        import sqlite3
+
+        user = os.environ.get("LLM_USER_PATH") or os.path.join(
+            os.path.expanduser("~"), ".config", "io.datasette.llm"
+        )
+        db = opt(opts, "-d", "--database") or os.path.join(user, "logs.db")
+        Path(db).parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.closing(sqlite3.connect(db, timeout=5)) as conn, conn:
+            conn.execute("CREATE TABLE IF NOT EXISTS responses (id TEXT PRIMARY KEY, model TEXT, prompt TEXT, "
+                         "response TEXT, datetime_utc TEXT)")  # fmt: skip
+            if not (opts.get("-n") or opts.get("--no-log")):
+                conn.execute("INSERT INTO responses VALUES (?, ?, ?, ?, ?)",
+                             (session, opt(opts, "-m", "--model") or "gpt-4o-mini", prompt, answer, now_iso()))  # fmt: skip
+
+
 def main(argv: list[str]) -> int:
     cli = os.environ.get("FAKE_AGENT_AS") or Path(argv[0]).name
     if cli not in SPECS:
@@ -813,6 +860,7 @@ def main(argv: list[str]) -> int:
     if "ignore-term" not in d:
         signal.signal(signal.SIGTERM, lambda signum, frame: terminated(cli, label))
     fire = faults_fire(cli, prompt, d)
+    session = False
     d = d if fire else {k: v for k, v in d.items() if k not in FAULTS}
     try:
         if cli == "claude" and refuses_to_skip_permissions(opts):
@@ -834,6 +882,7 @@ def main(argv: list[str]) -> int:
         if cli == "gemini" and not trusted:
             print("Gemini CLI is not running in a trusted directory.", file=sys.stderr)
             return 55
+        session = True  # (from here the CLI keeps the session in its config directory: `persist_session`)
         if "ignore-term" in d:
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
         if "spawn-grandchild" in d:
@@ -880,6 +929,8 @@ def main(argv: list[str]) -> int:
         if chunks:
             sys.stdout.write("\n".join(chunks) + "\n")
             sys.stdout.flush()
+        if session:
+            persist_session(cli, opts, prompt, chunks)
         log("end", cli, label)
         if "linger" in d:  # answered, but slow to exit (a CLI's teardown)
             linger(float(d["linger"]))
