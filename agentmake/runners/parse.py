@@ -123,7 +123,15 @@ def parse_claude_json(stdout: str, stderr: str) -> Parsed:
     is_error = bool(r.get("is_error")) or (subtype not in (None, "success"))
     error = None
     if is_error:
-        error = result or (f"claude stopped: {subtype}" if subtype else "claude reported an error")
+        # (an error subtype's result has no `result`: its `errors` list says what went wrong)
+        listed: list[Any] = r["errors"] if isinstance(r.get("errors"), list) else []
+        errors = [e.strip() for e in listed if isinstance(e, str) and e.strip()]
+        if result:
+            error = result
+        elif subtype and subtype != "success":
+            error = f"claude stopped ({subtype})" + (f": {'; '.join(errors)}" if errors else "")
+        else:
+            error = "; ".join(errors) or "claude reported an error"
     return Parsed(
         answer=None if is_error else result,
         is_error=is_error,

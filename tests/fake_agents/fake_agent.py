@@ -45,6 +45,9 @@ take the rest of the line):
     FAKE: exit0-no-output     exit 0 with an empty answer
     FAKE: is_error            claude: exit 0 with `is_error: true` (an API error in a "success" result);
                               in text mode the `API Error: ...` line alone on stdout, still exit 0
+    FAKE: stopped=SUBTYPE     claude: stop with an error result (error_max_turns, error_during_execution,
+                              error_max_budget_usd, ...): no `result`, its `errors` list says why (the
+                              answer= text, or the real wording for the turn and budget limits), exit 1
     FAKE: answer=TEXT         the answer (`\\n` becomes a newline); default: "ANSWER:\\n" + the prompt's
                               non-directive lines (so tests can see exactly what arrived on stdin)
     FAKE: invalid-json-answer answer with broken JSON
@@ -243,7 +246,7 @@ def linger(seconds: float) -> None:
         time.sleep(0.02)
 
 
-FAULTS = ("fail", "exit", "hang", "is_error", "exit0-no-output", "invalid-json-answer")
+FAULTS = ("fail", "exit", "hang", "is_error", "stopped", "exit0-no-output", "invalid-json-answer")
 
 
 def faults_fire(cli: str, prompt: str, d: dict[str, str]) -> bool:
@@ -551,6 +554,24 @@ def result_obj(
     return obj
 
 
+def stopped(subtype: str, why: str | None, opts: dict, prompt: str, out) -> int:
+    """claude's error result (the Agent SDK's SDKResultMessage error variant): the `subtype` says which limit
+    or failure ended the session, `errors` what it was; no `result`. The turns taken are paid for."""
+    reasons = {
+        "error_max_turns": f"Reached max turns ({opt(opts, '--max-turns') or 10})",
+        "error_max_budget_usd": f"Reached maximum budget (${opt(opts, '--max-budget-usd') or 1})",
+    }
+    obj = result_obj("", opts, is_error=True, prompt=prompt)
+    del obj["result"]
+    obj.update(subtype=subtype, num_turns=3, stop_reason=None, total_cost_usd=0.0421)
+    obj["errors"] = [why or reasons.get(subtype, f"fake: {subtype}")]
+    if opt(opts, "--output-format") in ("json", "stream-json"):
+        out(claude_json(obj, opts) if opt(opts, "--output-format") == "json" else json.dumps(obj))
+    else:
+        out(f"Error: {obj['errors'][0]}")
+    return 1
+
+
 def verbose(opts: dict) -> bool:
     """claude's verbose mode: `--verbose`, or `"verbose": true` in the settings.json of its config directory."""
     if opts.get("--verbose"):
@@ -574,7 +595,7 @@ def claude_json(obj: dict, opts: dict) -> str:
         "session_id": obj["session_id"],
         "model": next(iter(obj["modelUsage"])),
     }
-    msg = {"role": "assistant", "content": [{"type": "text", "text": obj["result"]}]}
+    msg = {"role": "assistant", "content": [{"type": "text", "text": obj.get("result", "")}]}
     return json.dumps([init, {"type": "assistant", "message": msg, "session_id": obj["session_id"]}, obj])
 
 
@@ -913,6 +934,8 @@ def main(argv: list[str]) -> int:
         if "exit" in d:
             return int(d["exit"])
         text = answer_text(d, body, [cli, *argv[1:]])
+        if cli == "claude" and "stopped" in d:
+            return stopped(d["stopped"], d.get("answer"), opts, prompt, out)
         if cli == "claude" and "is_error" in d:  # an API error with exit 0 ("success" with is_error)
             msg = 'API Error: Request rejected (429) · {"type":"error","error":{"type":"rate_limit_error"}}'
             if opt(opts, "--output-format") == "json":
