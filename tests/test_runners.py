@@ -390,7 +390,7 @@ def test_codex_waiting_for_network_forever_is_ended_by_the_time_limit(project: R
     task = project.agent("a", runner="codex", timeout=1.0)
     res = project.run(task, "q\nFAKE: fail=network", grace=0.5, network_patience=300.0)
     assert (res.outcome, res.error_type) == ("retry", "timeout"), res.message
-    assert "waiting for network" in (project.root / ".agentmake/logs/a.1.err").read_text()
+    assert "waiting for network" in (project.root / ".agentmake/logs/a.1.out").read_text()  # (--json: events)
 
 
 def test_codex_waiting_for_network_is_ended_after_the_patience_not_the_time_limit(
@@ -401,7 +401,7 @@ def test_codex_waiting_for_network_is_ended_after_the_patience_not_the_time_limi
     assert (res.outcome, res.error_type) == ("retry", "network"), res.message
     assert res.message.startswith("codex waited 0.5s for the network"), res.message
     assert "check the connection" in res.message
-    assert "waiting for network" in (project.root / ".agentmake/logs/a.1.err").read_text()
+    assert "waiting for network" in (project.root / ".agentmake/logs/a.1.out").read_text()  # (--json: events)
     assert running_fakes(fake_agents) == []  # its process group was ended
     assert res.staged == {} and not (project.root / "out.md").exists()
 

@@ -9,7 +9,10 @@ seconds (`NETWORK_PATIENCE`) without printing anything on stdout since. The atte
 with backoff, as a "network" failure (see `base._process_verdict`); a network that stays down fails the task
 after its retries, each bounded by the patience, not by the time limit.
 
-Only stderr is searched for the words: stdout holds the agent's answer, which may quote them.
+The words are looked for on stderr, and on stdout only in codex's own `error` events: with `--json` (as the
+codex preset runs it) each stream error its turn retries is a line `{"type":"error","message":"Reconnecting...
+waiting for network"}` on stdout (openai/codex#32984), which is no output of the agent's either. Anything
+else on stdout (the answer, which may quote the words) is: the network is back.
 
 `NetworkWatch` is called by `process.run_process` at each turn of its wait (every few tens of milliseconds):
 it looks at the logs at most every `LOOK_EVERY` seconds and reads only what stderr gained since its last
@@ -18,6 +21,7 @@ look (LLM agents write straight into their log files; see `capture`).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
@@ -43,7 +47,8 @@ class NetworkWatch:
         self.clock = clock
         self.offset = 0  # bytes of stderr looked at
         self.carry = b""  # the end of the last look's stderr
-        self.out_size = 0
+        self.out_offset = 0  # bytes of stdout looked at
+        self.out_line = b""  # the start of stdout's last line, not ended yet
         self.waiting_since: float | None = None  # first "waiting for network" with no stdout since
         self.next_look = 0.0
 
@@ -53,13 +58,12 @@ class NetworkWatch:
             return None
         self.next_look = now + LOOK_EVERY
         waiting = self._new_stderr_says_waiting()
-        out_size = _size(self.out)
-        if waiting:
+        said, output = self._new_stdout()
+        if waiting or said:
             if self.waiting_since is None:
                 self.waiting_since = now
-        elif out_size > self.out_size:  # it printed its work on stdout: the network is back
+        elif output:  # it printed its work on stdout: the network is back
             self.waiting_since = None
-        self.out_size = out_size
         if self.waiting_since is not None and now - self.waiting_since >= self.patience:
             return (
                 f"waited {self.patience:g}s for the network (it printed 'waiting for network'), so the "
@@ -84,6 +88,53 @@ class NetworkWatch:
         text, old = self.carry + data, len(self.carry)
         self.carry = text[-_KEEP:]
         return any(m.end() > old for m in _WAITING.finditer(text))  # (not one seen at the last look)
+
+    def _new_stdout(self) -> tuple[bool, bool]:
+        """(whether what stdout gained says the CLI waits for the network, in codex's JSON `error` events;
+        whether it gained anything else: the agent's output)."""
+        size = _size(self.out)
+        if size < self.out_offset:  # (a log replaced meanwhile: start again)
+            self.out_offset, self.out_line = 0, b""
+        if size == self.out_offset:
+            return False, False
+        start = max(self.out_offset, size - _READ_AT_MOST)
+        try:
+            with open(self.out, "rb") as fh:
+                fh.seek(start)
+                data = fh.read(size - start)
+        except OSError:
+            return False, False
+        self.out_offset = start + len(data)
+        *lines, rest = (self.out_line + data).split(b"\n")
+        said = output = False
+        for line in lines:
+            if _says_waiting(line):
+                said = True
+            elif line.strip():
+                output = True
+        # (an unended line that cannot be the start of such an event is output already; one that may be is
+        # judged once it ends, unless it grows longer than any such event)
+        if rest.strip() and (not rest.lstrip().startswith(b"{") or len(rest) > _EVENT_AT_MOST):
+            output, rest = True, b""
+        self.out_line = rest
+        return said, output
+
+
+# codex's own error event: a JSON object on a line of its own, its type first
+_EVENT_START = re.compile(rb'\s*\{\s*"type"\s*:\s*"error"\s*,')
+_EVENT_AT_MOST = 4096  # bytes: a line this long that has not ended is no such event
+
+
+def _says_waiting(line: bytes) -> bool:
+    """Whether `line` of stdout is codex's `error` event saying it waits for the network."""
+    if not _EVENT_START.match(line) or not _WAITING.search(line):
+        return False
+    try:
+        event = json.loads(line)
+    except ValueError:
+        return False
+    message = event.get("message") if isinstance(event, dict) else None
+    return isinstance(message, str) and bool(_WAITING.search(message.encode()))
 
 
 def _size(path: Path) -> int:

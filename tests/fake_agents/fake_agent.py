@@ -28,7 +28,8 @@ take the rest of the line):
                               403) or noauth, quota, usage-limit (claude, codex: a subscription's
                               window spent), nomodel (ollama: its pull of an unknown model failed),
                               429-hint (gemini: a per-minute quota, "Please retry in 1.5s."),
-                              dblock, network (codex: "waiting for network" forever),
+                              dblock, network (codex: "waiting for network" forever: on stderr,
+                              or with --json as `error` events on stdout),
                               context (aider: the prompt does not fit the model's context window).
                               With times=N only the first N invocations of this exact prompt fail (counted
                               in the directory $FAKE_AGENT_STATE; without it, every invocation fails).
@@ -427,8 +428,22 @@ def fail(cli: str, code: str, opts: dict, out) -> int:
         return 1
     if cli == "codex":
         if code == "network":
+            # (--json: the retry notices are `error` events on stdout, as every stream error the turn
+            # retries: openai/codex#32984; text mode prints them on stderr)
+            if opts.get("--json"):
+                for event in (
+                    {"type": "thread.started", "thread_id": str(uuid.uuid4())},
+                    {"type": "turn.started"},
+                ):
+                    print(json.dumps(event), flush=True)
             while True:
-                print("Reconnecting... waiting for network", file=err, flush=True)
+                if opts.get("--json"):
+                    print(
+                        json.dumps({"type": "error", "message": "Reconnecting... waiting for network"}),
+                        flush=True,
+                    )
+                else:
+                    print("Reconnecting... waiting for network", file=err, flush=True)
                 time.sleep(0.5)
         if isinstance(opts.get("-o") or opts.get("--output-last-message"), str):
             Path(opt(opts, "-o", "--output-last-message") or "").write_text("")  # -o leaves an empty file
