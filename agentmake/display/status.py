@@ -15,7 +15,7 @@ from typing import Any
 from agentmake.display.fmt import cell_width, fmt_cost, fmt_duration, ljust_cells, term_lines, term_safe
 from agentmake.graph import Graph
 from agentmake.plan import Decision
-from agentmake.plan.explain import grouped, saved_first
+from agentmake.plan.explain import grouped, saved_first, waits_to_decide
 from agentmake.store import AttemptRecord, Store, TaskRecord
 from agentmake.store.records import run_time
 
@@ -46,7 +46,8 @@ def status_rows(
     brief: bool = False,
 ) -> list[dict[str, Any]]:
     """One dict per task in graph order: task, kind, state ("up to date", "stale", "failed", "running"),
-    reasons (sentences), pid (for running), outputs, and its last build's time (`last_duration`: what its
+    reasons (sentences), pid (for running), outputs, may_run (stale, and the build decides then whether it
+    runs: `-n`'s "may run"), and its last build's time (`last_duration`: what its
     attempts ran, waits between retries not counted), cost, tokens and end (`last_finished`). Of a failed
     task, those of the failure (its attempts in the build that failed), and its last success's time and cost
     apart (`last_success_duration`, `last_success_cost`; None if it never succeeded, and in every row not
@@ -109,6 +110,10 @@ def status_rows(
             # every row has every key (a script reads them without `.get`): None unless failed, below
             "last_success_duration": None,
             "last_success_cost": None,
+            # stale, but what the build does depends on what it finds first (its changed check passed by the
+            # outputs in place, an input a task that runs first remakes unchanged): `-n`'s "may run". Its
+            # `state` stays "stale" (a script reading it is not misled into skipping the task)
+            "may_run": state == "stale" and decision is not None and waits_to_decide(decision),
         }
         failure = failures.get(task_id) if state == "failed" else None
         if record is not None and failure is not None:  # (the record keeps the last success's figures)
@@ -165,6 +170,8 @@ def _stopped_last(store: Store) -> dict[str, str]:
 def _state_text(row: Mapping[str, Any]) -> str:
     if row["state"] == "running":
         return f"running in another process (pid {row['pid']})"
+    if row.get("may_run"):
+        return "may restore" if row.get("action") == "restore" else "may run"
     if row["state"] == "stale" and row.get("action") == "restore":
         return "stale (restorable from cache)"
     return str(row["state"])
@@ -200,7 +207,8 @@ def render_status_text(rows: Sequence[Mapping[str, Any]]) -> str:
             lines.append(f"    - last success: {took}{', ' + cost if cost else ''}")
     counts: dict[str, int] = {}
     for row in rows:
-        counts[row["state"]] = counts.get(row["state"], 0) + 1
+        said = "may run" if row.get("may_run") else row["state"]  # (counted apart from stale, as `-n` does)
+        counts[said] = counts.get(said, 0) + 1
     lines.append("")
     lines.append(", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
     return "\n".join(lines) + "\n"
