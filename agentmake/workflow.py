@@ -576,8 +576,12 @@ def status(req: Request, as_json: bool) -> int:
     try:
         decisions = _plan_in(store, project, selected, req, tolerant=True)  # (every task, as it stands)
         running = store.running()
-        alive = not running or held_elsewhere(store.dir / "lock")  # else a stopped agentmake left them
-        rows = status_rows(selected, decisions, store, running, owner_alive=alive, brief=not as_json)
+        live = held_elsewhere(store.dir / "lock")  # (another agentmake, alive now)
+        alive = not running or live  # else a stopped agentmake left them
+        retrying = store.retries_pending() if live else {}  # (a build that is gone retries nothing)
+        rows = status_rows(
+            selected, decisions, store, running, owner_alive=alive, brief=not as_json, retrying=retrying
+        )
     finally:
         store.close()
     _out(render_status_json(rows) if as_json else render_status_text(rows))

@@ -10,6 +10,8 @@ import json
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from time import localtime, strftime
+from time import time as now
 from typing import Any
 
 from agentmake.display.fmt import cell_width, fmt_cost, fmt_duration, ljust_cells, term_lines, term_safe
@@ -44,6 +46,7 @@ def status_rows(
     own_pid: int | None = None,
     owner_alive: bool = True,
     brief: bool = False,
+    retrying: Mapping[str, tuple[int, float, str]] | None = None,
 ) -> list[dict[str, Any]]:
     """One dict per task in graph order: task, kind, state ("up to date", "stale", "failed", "running"),
     reasons (sentences), pid (for running), outputs, may_run (stale, and the build decides then whether it
@@ -54,6 +57,9 @@ def status_rows(
     failed: each row has the same keys).
     `owner_alive=False`: no agentmake holds the project now, so the `running` entries are what a stopped one
     (e.g. `kill -9`) left: those tasks are not running but interrupted, which their first reason says.
+    `retrying`: the tasks another agentmake, alive now, waits to try again (`Store.retries_pending`: the
+    attempt, when it is due, the error it retries): not running now, but not left stale either; their rows
+    say so (`retry_attempt`, `retry_at`; None in every other row), their error first.
     `brief`: more than three reasons of a kind that names a path are one ("2000 inputs changed: a, b and
     1998 more", as `-n` says them; `explain` and `--json` tell every one)."""
     by_id = dict(decisions) if isinstance(decisions, Mapping) else {d.task_id: d for d in decisions}
@@ -81,6 +87,9 @@ def status_rows(
             pid = None
         elif task_id in stopped and pid is None and (decision is None or decision.stale):
             reasons.insert(0, stopped[task_id])
+        retry = (retrying or {}).get(task_id) if pid is None else None
+        if retry is not None and retry[2] and retry[2] not in reasons:
+            reasons.insert(0, f"attempt {retry[0] - 1} failed: {retry[2]}")
         if pid is not None and pid != own:
             state = "running"
         elif record is not None and record.status == "failed" and (decision is None or decision.stale):
@@ -114,6 +123,10 @@ def status_rows(
             # outputs in place, an input a task that runs first remakes unchanged): `-n`'s "may run". Its
             # `state` stays "stale" (a script reading it is not misled into skipping the task)
             "may_run": state == "stale" and decision is not None and waits_to_decide(decision),
+            # another agentmake will try it again (after its backoff, or once a slot frees): which attempt,
+            # and when it is due (epoch seconds)
+            "retry_attempt": retry[0] if retry is not None else None,
+            "retry_at": retry[1] if retry is not None else None,
         }
         failure = failures.get(task_id) if state == "failed" else None
         if record is not None and failure is not None:  # (the record keeps the last success's figures)
@@ -170,6 +183,11 @@ def _stopped_last(store: Store) -> dict[str, str]:
 def _state_text(row: Mapping[str, Any]) -> str:
     if row["state"] == "running":
         return f"running in another process (pid {row['pid']})"
+    if row.get("retry_attempt") is not None:
+        due = row.get("retry_at") or 0.0
+        if due > now():
+            return f"retrying (attempt {row['retry_attempt']} at {strftime('%H:%M:%S', localtime(due))})"
+        return f"retrying (attempt {row['retry_attempt']}, waiting for a slot)"
     if row.get("may_run"):
         return "may restore" if row.get("action") == "restore" else "may run"
     if row["state"] == "stale" and row.get("action") == "restore":
@@ -207,7 +225,10 @@ def render_status_text(rows: Sequence[Mapping[str, Any]]) -> str:
             lines.append(f"    - last success: {took}{', ' + cost if cost else ''}")
     counts: dict[str, int] = {}
     for row in rows:
-        said = "may run" if row.get("may_run") else row["state"]  # (counted apart from stale, as `-n` does)
+        said = "retrying" if row.get("retry_attempt") is not None else row["state"]
+        said = (
+            "may run" if row.get("may_run") and said == "stale" else said
+        )  # (counted apart from stale, as `-n` does)
         counts[said] = counts.get(said, 0) + 1
     lines.append("")
     lines.append(", ".join(f"{n} {s}" for s, n in sorted(counts.items())))

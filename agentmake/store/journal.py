@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -133,6 +134,32 @@ class Journal:
         with self._lock:
             rows = self._conn.execute(sql + " ORDER BY id", args).fetchall()
         return [attempt_from_row(r) for r in rows]
+
+    def retries_pending(self) -> dict[str, tuple[int, float, str]]:
+        """Of the latest build, if it has not ended (a live one: the caller knows another agentmake holds the
+        lock), each task it logged a retry of ("retrying in 2.1s") and has recorded no outcome of since:
+        task_id -> (the attempt it will start, when it is due (epoch seconds), the error it retries)."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT run_id FROM runs WHERE run_id = (SELECT MAX(run_id) FROM runs) AND ended_at IS NULL"
+            ).fetchone()
+            if row is None:
+                return {}
+            events = self._conn.execute(
+                "SELECT task_id, time, action, message FROM events WHERE run_id = ? AND action LIKE"
+                " 'retrying in %' ORDER BY id",
+                (row[0],),
+            ).fetchall()
+            ended = {t for (t,) in self._conn.execute("SELECT task_id FROM attempts WHERE run_id = ?", row)}
+        found: dict[str, tuple[int, float, str]] = {}
+        for task_id, when, action, message in events:
+            if task_id in ended:
+                continue
+            delay = re.match(r"retrying in ([0-9.]+)s", action or "")
+            tried = found[task_id][0] if task_id in found else 1
+            due = float(when) + (float(delay[1]) if delay else 0.0)
+            found[task_id] = (tried + 1, due, message or "")
+        return found
 
     def last_attempted_run(self) -> int | None:
         """The latest run that recorded an attempt (a build that ran nothing records none)."""
