@@ -232,6 +232,17 @@ def render_summary(
         state = state_words(rec.state) if r.current else f"up to date (run {rec.run_id})"
         if rec.extra.get("partial"):  # (a partial report, `agentmake.plan.partial`: as the terminal says)
             state = "partial" if r.current else f"partial (run {rec.run_id})"
+        made = rec.extra.get("made")
+        if not r.current and isinstance(made, dict):  # the result in place, as `status` shows it: what it
+            # took and cost when it was made (kept by the run that spent nothing on it: `TaskRecord.kept`)
+            took, cost = made.get("duration"), made.get("cost_usd")
+            table.append(
+                [
+                    r.task_id, state, fmt_duration(took), made.get("attempts", ""), fmt_cost(cost),
+                    fmt_tokens(made.get("tokens_in"), made.get("tokens_out")),
+                ]
+            )  # fmt: skip
+            continue
         table.append(
             [
                 r.task_id,

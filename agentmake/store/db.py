@@ -455,10 +455,17 @@ class Store(Journal):
                 )
         now = record.finished_at = record.finished_at or time.time()
         started = record.started_at if record.started_at is not None else now - record.duration
-        attempt = AttemptRecord(
-            record.run_id, record.task_id, state, started, now, record.attempts,
-            record.cost_usd, record.tokens_in, record.tokens_out,
-        )  # fmt: skip
+        if record.kept:  # (figures of the build that made it: this one spent nothing, `TaskRecord.kept`)
+            attempt = AttemptRecord(record.run_id, record.task_id, state, now, now, 0)
+            attempt.extra["made"] = {
+                "duration": record.duration, "attempts": record.attempts, "cost_usd": record.cost_usd,
+                "tokens_in": record.tokens_in, "tokens_out": record.tokens_out,
+            }  # fmt: skip
+        else:
+            attempt = AttemptRecord(
+                record.run_id, record.task_id, state, started, now, record.attempts,
+                record.cost_usd, record.tokens_in, record.tokens_out,
+            )  # fmt: skip
         if record.started_at is not None:  # (the row spans retries: keep the successful attempt's time)
             attempt.extra["duration"] = (
                 record.duration if record.attempt_time is None else record.attempt_time

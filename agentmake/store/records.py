@@ -50,6 +50,11 @@ class TaskRecord:
     # what the task waited for before it first started in that build: (task id, "dependency" | "slot"); kept
     # in the history row's `extra["after"]` (the report's critical path), not in the task row
     after: tuple[str, str] | None = None
+    # its time, attempts, cost and tokens are those of the build that made the result, kept by a build that
+    # spent nothing on it (its outputs passed a changed check, or already held the result): the record
+    # describes the result in place; the history row, what this build did (no time, no call, no cost), with
+    # the kept figures in `extra["made"]` (a later report's row for it, as `status` shows them)
+    kept: bool = False
 
 
 class RawJSON(str):
