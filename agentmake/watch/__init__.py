@@ -8,8 +8,8 @@ files that plan the build (the Agentfile, its includes, prompt files, report tem
 until they are quiet; then, if they plan other work, the build starts nothing more and cancels the running
 tasks whose key the new plan no longer has (`BuildControl.replan`), and the next build runs the new plan;
 if they plan the same work (a comment added), it goes on; if they do not load, it starts nothing more. A
-file added during a build (one no task reads) is looked at the same way once quiet: a new task of a
-fan-out is other work (`WatchSession.added`).
+file added during a build (one no task reads) that a fan-out pattern matches holds it the same way, and
+is looked at once quiet: a new task of a fan-out is other work (`WatchSession.added`).
 Files read through a link out of the project are watched too, in the directories that hold them
 (`links`, `outside`), and named as the paths that read them; so is an include named by a path that leaves
 the project (`include "../common.Agentfile"`). agentmake's own writes (outputs this

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agentmake.graph import Graph
-from agentmake.model import AgentSpec
+from agentmake.graph.globs import Pattern, PatternError, compile_pattern
+from agentmake.model import Agentfile, AgentSpec
 from agentmake.plan import Hasher
 from agentmake.store import Store, TaskRecord
 
@@ -84,6 +85,24 @@ def readers(graph: Graph) -> dict[str, list[str]]:
         for path in dict.fromkeys([*task.inputs, *extra]):
             found.setdefault(path, []).append(task.id)
     return found
+
+
+def fan_out_patterns(agentfile: Agentfile) -> tuple[Pattern, ...]:
+    """The input patterns of the agents and reports that match files (globs, `{wildcard}`s): a file added that
+    one of them matches may add a task, or an input to one."""
+    found: dict[str, Pattern] = {}
+    texts = [t for a in agentfile.agents.values() for t in a.inputs]
+    texts += [t for r in agentfile.reports.values() for t in r.inputs]
+    for text in texts:
+        if text in found:
+            continue
+        try:
+            pattern = compile_pattern(text)
+        except PatternError:  # (not in a graph that loaded)
+            continue
+        if not pattern.is_literal:
+            found[text] = pattern
+    return tuple(found.values())
 
 
 def read_under(readers: dict[str, list[str]], directory: str) -> list[str]:

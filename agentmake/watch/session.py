@@ -19,7 +19,7 @@ from agentmake.syntax import load_agentfile
 from agentmake.watch.events import RESCAN
 from agentmake.watch.idle import Notice, check_idle
 from agentmake.watch.links import resolve_links
-from agentmake.watch.relevance import Changes, readers, sort_changes
+from agentmake.watch.relevance import Changes, fan_out_patterns, readers, sort_changes
 from agentmake.watch.watcher import Watcher
 from agentmake.workflow import (
     EXIT_INTERRUPTED,
@@ -91,6 +91,7 @@ class WatchSession:
         self.project, self.broken = project, False
         self.watcher.readers = readers(project.graph)
         self.watcher.producer = project.graph.producer
+        self.watcher.patterns = fan_out_patterns(agentfile)
         self.find_plan_files()
         self.find_links()
         return True
@@ -117,18 +118,21 @@ class WatchSession:
         plan (not an output) and the Agentfile now plans other work with it (it matches a fan-out: a new task,
         and a new input for what reads the outputs), the build starts nothing more on the old plan and ends
         the calls whose key changed, as for an edit of the Agentfile (`replan`); the next build runs the new
-        plan. Otherwise (a log file written, or the Agentfile being edited) the build goes on."""
+        plan. Otherwise (a log file written, or the Agentfile being edited) the build goes on. Either way it
+        answers the hold the watcher put on the build when such a file came (`Watcher._adds_to_plan`)."""
         current = self.project
-        if current is None:
-            return
-        new = sorted(p for p in paths if p not in current.graph.producer)
-        if not new:
+        new = sorted(p for p in paths if current is not None and p not in current.graph.producer)
+        if current is None or not new:
+            control.replan(None)
             return
         try:
             graph = build_graph(load_agentfile(self.path, self.req.overrides))
         except Exception:  # (the main thread reloads it once the build ends, and says what is wrong)
+            control.replan(None)
             return
-        if not same_plan(current.graph, graph):
+        if same_plan(current.graph, graph):
+            control.replan(None)
+        else:
             control.replan(graph, f"{', '.join(new)} added")
 
     def _report_dropped(self, old: Project, new: Project) -> None:

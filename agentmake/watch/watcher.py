@@ -14,6 +14,7 @@ from pathlib import Path
 
 import watchfiles
 
+from agentmake.graph.globs import Pattern
 from agentmake.safetext import term_safe
 from agentmake.scheduler import BuildControl
 from agentmake.watch.events import RESCAN, Burst, changed_paths
@@ -38,6 +39,9 @@ class Watcher:
         # input, prompt or template -> the ids of the tasks reading it (`relevance.readers`)
         self.readers: dict[str, list[str]] = {}
         self.producer: dict[str, str] = {}  # output -> the id of the task making it (the graph's)
+        # the graph's input patterns that match files (`relevance.fan_out_patterns`): a file added that one
+        # matches may add a task to a running build's plan
+        self.patterns: tuple[Pattern, ...] = ()
         # where the paths read lead through links, and the directories outside the project to watch for them
         # (`watch.links`); when those change, watchfiles starts again on the new set
         self.links = Links(str(root))
@@ -123,8 +127,11 @@ class Watcher:
                 if paths:
                     self.changes_seen += 1
                     control = self.control
-                    if control is not None and paths & self.plan_files:
-                        control.hold()  # until they are quiet and `_replan` says what they plan
+                    if control is not None and (paths & self.plan_files or self._adds_to_plan(paths)):
+                        # until they are quiet and `_replan` says what they plan: a file added to a fan-out
+                        # holds it as a save of the Agentfile does (a build let go on for the quiet time, or
+                        # the 2 s a stream of saves may take, started what reads the fan-out on the old plan)
+                        control.hold()
                     self._cancel_readers(paths)  # at once: a stale paid call is ended as soon as possible
                     burst.add(paths)
                 due = burst.take(quiet=not (raw or seen))
@@ -178,9 +185,25 @@ class Watcher:
         if control is not None and edited and call is not None:
             call(edited, control)
             return  # (what it plans now is with the files added)
+        if control is None:
+            return
         unread = {p for p in paths if p not in self.readers and (self.root / p).is_file()}
-        if control is not None and unread and self.on_added is not None:
-            self.on_added(unread, control)
+        if unread and self.on_added is not None:
+            self.on_added(unread, control)  # (which answers a hold, `_adds_to_plan`'s)
+        elif self._adds_to_plan(paths, present=False):
+            control.replan(None)  # (the file added is gone again, an editor's probe: the build goes on)
+
+    def _adds_to_plan(self, paths: set[str], present: bool = True) -> bool:
+        """Whether some of `paths` is a file (when `present`) that no task reads nor makes and that an input
+        pattern of the graph matches: it may add a task to the plan, or an input to one."""
+        readers, producer, patterns = self.readers, self.producer, self.patterns
+        return any(
+            p not in readers
+            and p not in producer
+            and any(pattern.regex.fullmatch(p) for pattern in patterns)
+            and (not present or (self.root / p).is_file())
+            for p in paths
+        )
 
     def _cancel_readers(self, paths: set[str]) -> None:
         """Ask the running build (if any) to cancel the tasks reading `paths`, or files under them (a
