@@ -27,7 +27,13 @@ def watch(req: Request) -> int:
         raise
     try:
         session.watcher.thread.start()
-        session.watcher.ready.wait(5)
+        # not before the watcher watches: a save made during the first build, or once "watching" is said, that
+        # came before the watches were in place was never seen (a large tree takes a while to watch)
+        while not session.watcher.ready.wait(0.5):
+            pass
+        if session.watcher.failed is not None:  # (it cannot watch: neither build nor say it is watching)
+            print(f"agentmake: watch: {session.watcher.failed}", file=sys.stderr)
+            return EXIT_FAILED
         loaded = session.load()  # (when it fails, it says so and that it is watching for the fix)
         if loaded and session.build() == EXIT_INTERRUPTED:
             return EXIT_INTERRUPTED

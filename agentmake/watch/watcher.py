@@ -34,6 +34,8 @@ class Watcher:
         self.root = root
         self.changes: queue.Queue[set[str]] = queue.Queue()
         self.stop = threading.Event()
+        # watching (watchfiles has its watches in place: a save from now on is seen), or failed for good
+        # (`failed`); `watch` builds and says it is watching only then
         self.ready = threading.Event()
         self.control: BuildControl | None = None
         # input, prompt or template -> the ids of the tasks reading it (`relevance.readers`)
@@ -61,7 +63,12 @@ class Watcher:
 
     def _run(self) -> None:
         """Watch until `stop`; a failure of watchfiles is survived (see `agentmake.watch`)."""
-        self.ready.set()
+        try:
+            self._run_until_stopped()
+        finally:
+            self.ready.set()  # (stopped, or failed for good: `watch` waits no more)
+
+    def _run_until_stopped(self) -> None:
         delay, said = RESTART_DELAY, False
         while not self.stop.is_set():
             started = time.monotonic()
@@ -118,6 +125,7 @@ class Watcher:
                 if not self._watching:
                     outside.ready.wait(5)
                     self._watching = True
+                    self.ready.set()  # (its watches were in place before it yielded: nothing is missed now)
                     if self._rescan:
                         self._rescan = False
                         self._replan(set(self.plan_files))  # (a save of them may be among what was lost)
