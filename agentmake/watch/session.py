@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from agentmake.errors import AgentmakeError
-from agentmake.graph import build_graph
+from agentmake.graph import Graph, build_graph
 from agentmake.graph.compare import same_plan
 from agentmake.safetext import term_lines, term_safe
 from agentmake.scheduler import BuildControl, BuildResult
@@ -133,7 +133,7 @@ class WatchSession:
         if same_plan(current.graph, graph):
             control.replan(None)
         else:
-            control.replan(graph, f"{', '.join(new)} added")
+            control.replan(graph, f"{_named(new, graph)} added")
 
     def _report_dropped(self, old: Project, new: Project) -> None:
         names = {*new.graph.agentfile.agents, *new.graph.agentfile.reports}
@@ -283,3 +283,12 @@ class WatchSession:
         """The current graph's tasks and their inputs: what a new file can change."""
         assert self.project is not None
         return {task_id: task.inputs for task_id, task in self.project.graph.tasks.items()}
+
+
+def _named(new: list[str], graph: Graph) -> str:
+    """The files added that `graph` reads (a log file saved meanwhile is not why), the first few of a burst
+    (a `git checkout` adds hundreds: each task it ends or holds back says why in one line)."""
+    read = {p for task in graph.tasks.values() for p in task.inputs}
+    named = [p for p in new if p in read] or new
+    more = f" and {len(named) - 3} more" if len(named) > 4 else ""
+    return ", ".join(named[:3] if more else named) + more
