@@ -233,9 +233,12 @@ def _parser(command: str | None = None) -> _Parser:
         name = "[build]" if command == "build" else command  # (`agentmake TARGET` builds too)
         usage = f"agentmake {name} [options] {_OPERANDS[command]}".rstrip()
         description, epilog = COMMANDS[command] + ".", "'--' ends the options: every word after it is a "
-        epilog += (
-            f"target or VAR=value (agentmake {'' if command == 'build' else command + ' '}-- -notes.md)."
-        )
+        if "TARGET" in _OPERANDS[command] or "NAME" in _OPERANDS[command]:
+            epilog += (
+                f"target or VAR=value (agentmake {'' if command == 'build' else command + ' '}-- -notes.md)."
+            )
+        else:  # (check, list: no targets)
+            epilog += "VAR=value."
         if command == "init":
             epilog = ""
     p = _Parser(

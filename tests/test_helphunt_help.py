@@ -106,3 +106,13 @@ def test_f_ending_in_a_slash_is_a_directory_not_an_agentfile(
         " -C a directory (-C new/)\n"
     )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_help_of_a_command_without_targets_names_none(capsys: pytest.CaptureFixture[str]) -> None:
+    """`check` and `list` take no targets: their help said every word after `--` is "a target or
+    VAR=value"."""
+    for command in ("check", "list"):
+        assert main([command, "--help"]) == 0
+        out = capsys.readouterr().out
+        assert "every word after it is a VAR=value." in out, out
+        assert "target" not in out.split("'--'")[1], out
