@@ -44,7 +44,7 @@ def test_usage_limit_fails_at_once_for_the_runner(e2e: E2E, runner: str) -> None
         e2e.write(f"docs/{name}.md", name)
     run = e2e.am("-k")
     assert run.code != 0
-    assert "quota or billing limit (You've hit your" in run.text
+    assert "usage limit reached (You've hit your" in run.text and "it resets later" in run.text
     assert "retrying" not in run.text and "lowered" not in run.text
     assert len(e2e.calls()) == 1  # the other task is not started: it would meet the same limit
 
@@ -66,6 +66,14 @@ def test_usage_limit_messages_are_quota(text: str, status: int | None) -> None:
     parsed = Parsed(is_error=True, error=text, status=status)
     verdict = classify_failure("claude", 1, parsed, "", "")
     assert (verdict.outcome, verdict.error_type) == ("fatal", "quota"), verdict
+    # (a usage window resets by itself: no plan or billing to check, as a spent credit balance has)
+    assert "it resets later" in verdict.message and "billing" not in verdict.message, verdict
+
+
+def test_a_spent_credit_balance_is_still_told_to_check_the_billing() -> None:
+    parsed = Parsed(is_error=True, error="Your credit balance is too low", status=400)
+    verdict = classify_failure("claude", 1, parsed, "", "")
+    assert verdict.error_type == "quota" and "check your plan and billing" in verdict.message, verdict
 
 
 def test_per_minute_rate_limit_stays_a_rate_limit() -> None:

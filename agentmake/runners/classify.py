@@ -35,6 +35,8 @@ _QUOTA = re.compile(
     r"|you['’]ve hit your (?:\w+ )?limit|usage limit reached",
     re.I,
 )
+# (of those, a subscription's usage window: it resets by itself, later; no plan or billing to fix)
+_USAGE_WINDOW = re.compile(r"you['’]ve hit your (?:\w+ )?limit|usage limit reached", re.I)
 # (a quota's id spells it in one word: Gemini's `GenerateRequestsPerMinutePerProjectPerModel-FreeTier`)
 _PER_PERIOD = re.compile(r"per ?(minute|second)", re.I)
 _RATE = re.compile(r"\b429\b|rate[ _-]?limit|too many requests|resource_exhausted|high demand", re.I)
@@ -142,6 +144,14 @@ def gemini_status(exit_code: int) -> int | None:
     return exit_code + 256 if 144 <= exit_code <= 255 else None
 
 
+def _quota_said(name: str, detail: str, text: str) -> str:
+    """What to say of a spent quota: a subscription's usage window resets by itself (build again then: what
+    is done is kept); any other quota or billing limit is the account's to fix."""
+    if _USAGE_WINDOW.search(text):
+        return f"{name} usage limit reached ({detail}): it resets later, as it says; build again then"
+    return f"{name} quota or billing limit ({detail}): check your plan and billing"
+
+
 def classify_failure(
     preset: str | None, exit_code: int | None, parsed: Parsed, stdout: str, stderr: str
 ) -> Verdict:
@@ -166,9 +176,7 @@ def classify_failure(
     # "quota ... per minute", or one that says to retry in seconds, is a rate limit, not an empty wallet
     per_period = bool(_PER_PERIOD.search(text)) or (wait is not None and wait <= _SHORT_WAIT)
     if _QUOTA.search(text) and not per_period:
-        return Verdict(
-            "fatal", "quota", f"{name} quota or billing limit ({detail}): check your plan and billing"
-        )
+        return Verdict("fatal", "quota", _quota_said(name, detail, text))
     if status == 429 or _RATE.search(text) or per_period:
         return Verdict("retry", "rate-limit", f"rate limited: {detail}", retry_after=wait)
     if (status is not None and (status == 529 or 500 <= status <= 599)) or _OVERLOAD.search(text):
@@ -218,8 +226,7 @@ def _http_verdict(name: str, status: int | None, text: str, detail: str) -> Verd
     if status == 429:
         per_period = bool(_PER_PERIOD.search(text)) or (wait is not None and wait <= _SHORT_WAIT)
         if _QUOTA.search(text) and not per_period:
-            why = f"{name} quota or billing limit ({detail}): check your plan and billing"
-            return Verdict("fatal", "quota", why)
+            return Verdict("fatal", "quota", _quota_said(name, detail, text))
         return Verdict("retry", "rate-limit", f"rate limited: {detail}", retry_after=wait)
     if status >= 500 or status in (408, 409, 425):  # (failing, busy, or a request that timed out there)
         return Verdict("retry", "overloaded", f"server overloaded or failing: {detail}", retry_after=wait)
