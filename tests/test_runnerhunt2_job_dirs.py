@@ -5,6 +5,7 @@ unredacted, what the agents were told and answered (shared/RUNNERS.md)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import subprocess
@@ -39,9 +40,10 @@ def test_the_fake_clis_keep_their_sessions_in_their_config_directory(
     assert MARK in rollout.read_text()
     run(fake_agents, ["llm", "-d", str(cfg / "l.db")], MARK, tmp_path)
     run(fake_agents, ["llm", "-n", "-d", str(cfg / "n.db")], MARK, tmp_path)
-    with sqlite3.connect(cfg / "l.db") as db:
+    # (closing: a connection's `with` only commits; one left open is a ResourceWarning on Python 3.13)
+    with contextlib.closing(sqlite3.connect(cfg / "l.db")) as db:
         assert [MARK in p for (p,) in db.execute("SELECT prompt FROM responses")] == [True]
-    with sqlite3.connect(cfg / "n.db") as db:  # (opened even with -n: simonw/llm#789)
+    with contextlib.closing(sqlite3.connect(cfg / "n.db")) as db:  # (opened even with -n: simonw/llm#789)
         assert list(db.execute("SELECT prompt FROM responses")) == []
 
 
