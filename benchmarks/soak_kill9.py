@@ -15,7 +15,14 @@ completes:
   `agentmake.runners.backups`);
 - no agent process is left alive.
 
-    python benchmarks/soak_kill9.py [--seeds 1-10] [--docs 24] [--signal KILL|INT] [--work DIR]
+`--recheck` then gives the annotating agent a `check` that rewrites what it checks (`sed -i`), and stops the
+builds again until one completes: a changed check alone is run on copies of the outputs and what it rewrote
+becomes the outputs, with no call (`Executor._recheck`). After every stopped build each annotation is whole,
+as it was or as the check rewrites it; after the build that completes, every annotation is rewritten, the
+rules above hold, and no agent was called at all (a stop during a re-check, or between its record and its
+renames, must not cost a call, nor leave a staged copy).
+
+    python benchmarks/soak_kill9.py [--seeds 1-10] [--docs 24] [--signal KILL|INT] [--recheck] [--work DIR]
 
 Prints one line per seed and exits 1 if any seed broke a rule.
 """
@@ -75,6 +82,18 @@ report summary:
 '''
 
 
+# what `--recheck` adds to `notes` (a changed check alone: re-checked on copies, rewritten with no call)
+RECHECK = """    check = "sed -i 's/^Notes on /NOTES ON /' {outputs}"\n"""
+NOTES, REWRITTEN = "Notes on ", "NOTES ON "  # how an annotation begins: as written, as `RECHECK` rewrites it
+
+
+def with_recheck(agentfile: str) -> str:
+    """`agentfile` with `RECHECK` in the `notes` agent."""
+    at = agentfile.index("    outputs = build/{name}.x build/{name}.y\n")
+    at = agentfile.index("\n", at) + 1
+    return agentfile[:at] + RECHECK + agentfile[at:]
+
+
 def project(root: Path, docs: int, rng: random.Random) -> None:
     (root / "docs").mkdir(parents=True)
     for i in range(docs):
@@ -92,8 +111,10 @@ def fake_claude(directory: Path, log: Path) -> None:
     wrapper.chmod(0o755)
 
 
-def soak(seed: int, docs: int, work: Path, signum: int = signal.SIGKILL) -> tuple[list[str], int]:
-    """(broken rules, kills) for one seed."""
+def soak(
+    seed: int, docs: int, work: Path, signum: int = signal.SIGKILL, recheck: bool = False
+) -> tuple[list[str], int, int]:
+    """(broken rules, stops, stops while re-checking) for one seed."""
     rng = random.Random(seed)
     root, log = work / f"seed{seed}", work / f"agents{seed}.log"
     project(root, docs, rng)
@@ -101,6 +122,30 @@ def soak(seed: int, docs: int, work: Path, signum: int = signal.SIGKILL) -> tupl
     env = {**os.environ, "PATH": f"{work / f'bin{seed}'}{os.pathsep}{BIN}{os.pathsep}{os.environ['PATH']}"}
     env["NO_COLOR"] = "1"
     env.setdefault("ANTHROPIC_API_KEY", "soak-fake-key")  # the fake claude, like the real one, wants a key
+    broken, kills = stop_until_done(root, docs, work, seed, env, rng, signum, (NOTES,))
+    if broken:
+        return broken, kills, 0
+    broken = check(root, docs, log)
+    if broken or not recheck:
+        return broken, kills, 0
+    calls = len(log.read_text().splitlines())
+    (root / "Agentfile").write_text(with_recheck(AGENTFILE))
+    more, again = stop_until_done(root, docs, work, seed, env, rng, signum, (NOTES, REWRITTEN))
+    if more:
+        return [f"re-check: {b}" for b in more], kills + again, again
+    broken = [f"re-check: {b}" for b in check(root, docs, log, notes=REWRITTEN)]
+    called = [line for line in log.read_text().splitlines()[calls:] if line.startswith("start ")]
+    if called:
+        broken.append(f"re-check: agents called for a changed check alone: {called}")
+    return broken, kills + again, again
+
+
+def stop_until_done(
+    root: Path, docs: int, work: Path, seed: int, env: dict[str, str], rng: random.Random, signum: int,
+    notes: tuple[str, ...],
+) -> tuple[list[str], int]:  # fmt: skip
+    """Build, stopping each build by `signum` at a random moment, until one completes: (broken rules, stops).
+    `notes`: how an annotation may begin after a stop."""
     kills = 0
     for attempt in range(80):
         build = subprocess.Popen(
@@ -127,16 +172,14 @@ def soak(seed: int, docs: int, work: Path, signum: int = signal.SIGKILL) -> tupl
             if signum != signal.SIGKILL and build.returncode not in (0, 130, -signum) and not interpreter:
                 shown = out if len(out) <= 900 else f"{out[:300]}\n[...]\n{out[-500:]}"
                 return [f"a build stopped by a signal exited {build.returncode}: {shown}"], kills
-            partial = wrong_outputs(root, docs, present_only=True)
+            partial = wrong_outputs(root, docs, present_only=True, notes=notes)
             if partial:
                 return [f"after stop {kills}: {p}" for p in partial], kills
             continue
         if build.returncode != 0:
             return [f"a build failed ({build.returncode}): {out[-500:]}"], kills
-        break
-    else:
-        return ["no build completed"], kills
-    return check(root, docs, log), kills
+        return [], kills
+    return ["no build completed"], kills
 
 
 def dump_stacks(pid: int, to: Path) -> str:
@@ -150,18 +193,21 @@ def dump_stacks(pid: int, to: Path) -> str:
     return f" (its stacks: {to})"
 
 
-def wrong_outputs(root: Path, docs: int, *, present_only: bool = False) -> list[str]:
-    """Outputs that are not what they must be (missing ones too, unless `present_only`)."""
+def wrong_outputs(
+    root: Path, docs: int, *, present_only: bool = False, notes: tuple[str, ...] = (NOTES,)
+) -> list[str]:
+    """Outputs that are not what they must be (missing ones too, unless `present_only`). `notes`: how an
+    annotation may begin (`NOTES`, or as `RECHECK` rewrites it)."""
     wrong = []
     for i in range(docs):
         answer = f"ANSWER:\nTranslate:\nline one of d{i}\n"
-        notes = "Notes on " + answer  # (the fake writes the prompt's lines that are not directives)
         expected = {
-            "md": answer, "count": f"{answer.count(chr(10))}\n", "a": answer, "b": answer,
-            "x": f"written by fake claude: build/d{i:02d}.x\n{notes}",
-            "y": f"written by fake claude: build/d{i:02d}.y\n{notes}",
+            "md": [answer], "count": [f"{answer.count(chr(10))}\n"], "a": [answer], "b": [answer],
+            # (the fake writes the prompt's lines that are not directives)
+            "x": [f"written by fake claude: build/d{i:02d}.x\n{head}{answer}" for head in notes],
+            "y": [f"written by fake claude: build/d{i:02d}.y\n{head}{answer}" for head in notes],
         }  # fmt: skip
-        for suffix, text in expected.items():
+        for suffix, texts in expected.items():
             path = root / "build" / f"d{i:02d}.{suffix}"
             try:
                 found = path.read_text()
@@ -169,13 +215,13 @@ def wrong_outputs(root: Path, docs: int, *, present_only: bool = False) -> list[
                 if not present_only:
                     wrong.append(f"{path.name} is missing")
                 continue
-            if found.strip() != text.strip():
+            if found.strip() not in [text.strip() for text in texts]:
                 wrong.append(f"{path.name} is wrong: {found!r}")
     return wrong
 
 
-def check(root: Path, docs: int, log: Path) -> list[str]:
-    broken = wrong_outputs(root, docs)
+def check(root: Path, docs: int, log: Path, notes: str = NOTES) -> list[str]:
+    broken = wrong_outputs(root, docs, notes=(notes,))
     temps = [str(p) for p in root.rglob("*agentmake-tmp*") if ".agentmake" not in p.parts]
     if temps:
         broken.append(f"staged files left: {temps}")
@@ -194,6 +240,7 @@ def main() -> None:
     ap.add_argument("--seeds", default="1-10", help="a range FIRST-LAST (default 1-10)")
     ap.add_argument("--docs", type=int, default=24)
     ap.add_argument("--signal", default="KILL", choices=("KILL", "INT", "TERM"), help="what stops a build")
+    ap.add_argument("--recheck", action="store_true", help="then re-check the annotations with a new check")
     ap.add_argument("--work", type=Path, help="where the projects go (default: a new temporary directory)")
     args = ap.parse_args()
     # the builds inherit what this process ignores: started as a background job of a non-interactive shell,
@@ -205,11 +252,14 @@ def main() -> None:
     work = args.work or Path(tempfile.mkdtemp(prefix="agentmake-soak-"))
     failed, total = 0, 0
     for seed in range(int(first), int(last or first) + 1):
-        broken, kills = soak(seed, args.docs, work, getattr(signal, "SIG" + args.signal))
+        broken, kills, rechecking = soak(
+            seed, args.docs, work, getattr(signal, "SIG" + args.signal), args.recheck
+        )
         total += kills
         failed += bool(broken)
         said = "; ".join(broken) if broken else "every rule held"
-        print(f"seed {seed}: {kills} stops, {said}", flush=True)
+        stops = f"{kills} stops ({rechecking} re-checking)" if args.recheck else f"{kills} stops"
+        print(f"seed {seed}: {stops}, {said}", flush=True)
     print(f"soak_kill9: {total} stops, {failed} seed(s) broke a rule ({work})")
     sys.exit(1 if failed else 0)
 
