@@ -17,6 +17,7 @@ from e2e_helpers import E2E
 
 from agentmake.model import OUTPUT_FORMATS, PRESET_NAMES
 from agentmake.runners.classify import classify_failure
+from agentmake.runners.credentials import remove_job
 from agentmake.runners.invocation import AIDER_MESSAGE, llm_invocation, may_write_files
 from agentmake.runners.parse import parse_aider_text
 from agentmake.runners.presets import AUTH_ENV, PRESETS, WRITES_FILES
@@ -51,7 +52,8 @@ def test_the_prompt_goes_in_a_private_file_never_in_argv_nor_stdin(tmp_path: Pat
     assert message == tmp_path / ".agentmake" / "home" / "task" / "aider" / AIDER_MESSAGE
     assert message.read_text(encoding="utf-8") == PROMPT
     assert stat.S_IMODE(message.stat().st_mode) == 0o600
-    assert inv.private == [message]
+    remove_job(message.parent.parent)  # (what an attempt's end does: the file goes with its job directory)
+    assert not message.exists()
     # `-m` is aider's --message: the model goes with --model
     assert _value(inv.argv, "--model") == "gpt-4o" and "-m" not in inv.argv
 

@@ -11,7 +11,7 @@ task id>/` (owner-only, no symbolic link on the way) so parallel agents do not c
 files (`--chat-history-file`, `--input-history-file`: by default `.aider.chat.history.md` and
 `.aider.input.history` in the project, which parallel tasks would write at once, and which an agent's next
 build would see) and, since aider reads no stdin, the prompt: a file of its own there (`--message-file`,
-owner-only, removed when the attempt ends: `Invocation.private`).
+owner-only, removed with the job directory when the attempt ends: `credentials.remove_job`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import os
 import re
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from agentmake.model import RunnerSpec
@@ -45,9 +45,6 @@ class Invocation:
     cwd: Path
     fallback: list[str] | None = None  # the `sh -c` form, if `argv` execs a simple command directly
     executable: str | None = None  # argv[0] resolved on PATH, when known
-    lent: list[Path] = field(default_factory=list)  # login copies to give back when it ends (`credentials`)
-    # files made for this attempt alone (aider's prompt file), removed when it ends (`credentials.withdraw`)
-    private: list[Path] = field(default_factory=list)
 
 
 class InvocationError(Exception):
@@ -150,14 +147,13 @@ def llm_invocation(
         raise InvocationError(f"the {preset} runner needs a model: set `model` on the agent or the runner")
     if model and flag is not None:
         argv += [model] if flag == "" else [flag, model]
-    lent: list[Path] = []
     if preset == "claude":
         cfg = _job_dir(home, "claude")
         src = Path(
             environ.get("CLAUDE_CONFIG_DIR") or Path(environ.get("HOME", "~")).expanduser() / ".claude"
         )
         lend(src, cfg, "settings.json")  # (settings stay: only the login is withdrawn)
-        lent += filter(None, [lend(src, cfg, LOGINS["claude"])])
+        lend(src, cfg, LOGINS["claude"])  # (withdrawn with the job directory when the attempt ends)
         env["CLAUDE_CONFIG_DIR"] = str(cfg)
         env["DISABLE_AUTOUPDATER"] = "1"
         # claude retries 10 times itself, 401s included (~184 s): agentmake retries with its own backoff
@@ -169,7 +165,7 @@ def llm_invocation(
         cfg = _job_dir(home, "codex")
         src = Path(environ.get("CODEX_HOME") or Path(environ.get("HOME", "~")).expanduser() / ".codex")
         lend(src, cfg, "config.toml")
-        lent += filter(None, [lend(src, cfg, LOGINS["codex"])])
+        lend(src, cfg, LOGINS["codex"])
         env["CODEX_HOME"] = str(cfg)
         if writes_files and not _has(argv, "-s", "--sandbox", "--dangerously-bypass-approvals-and-sandbox"):
             argv += ["-s", "workspace-write"]
@@ -199,7 +195,7 @@ def llm_invocation(
             argv[:1] = openai_client()
     elif preset == "aider":
         return _aider(argv, env, prompt=prompt, writes_files=writes_files, root=root, home=home)
-    return Invocation(argv=argv, stdin=prompt.encode("utf-8"), env=env, cwd=root, lent=lent)
+    return Invocation(argv=argv, stdin=prompt.encode("utf-8"), env=env, cwd=root)
 
 
 def _aider(
@@ -223,7 +219,7 @@ def _aider(
     # warning): each parallel task would open a browser. The browser it opens is `true`, unless the runner
     # passes the user's BROWSER on (`env`).
     env.setdefault("BROWSER", "true")
-    return Invocation(argv=argv, stdin=None, env=env, cwd=root, private=[message])
+    return Invocation(argv=argv, stdin=None, env=env, cwd=root)
 
 
 def _write_own(path: Path, text: str) -> Path:
