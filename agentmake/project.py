@@ -102,7 +102,8 @@ def check_task_templates(af: Agentfile, graph: Graph, known: KnownTemplates, com
             named.add(task.name)
             wildcards = sorted(dict(task.wildcards))
             defined = sorted({*af.variables, *wildcards})
-            key = "\0".join(["names", prompt.text, *defined, "", *wildcards])  # (not a text's that compiles)
+            # (not a text's that compiles; "+paths": now checked for `{{ input.content }}` as well)
+            key = "\0".join(["names+paths", prompt.text, *defined, "", *wildcards])
             if not known.seen(key):
                 check_names(prompt, defined, wildcards, task.name)
                 known.add(key)

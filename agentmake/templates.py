@@ -19,6 +19,8 @@ from typing import Any
 from agentmake import shellwords
 from agentmake.errors import AgentfileError, Loc, did_you_mean, read_line
 from agentmake.model import Prompt
+from agentmake.template_paths import HINT as PATH_HINT
+from agentmake.template_paths import path_attribute
 
 _INLINE = "<inline prompt>"
 
@@ -106,13 +108,17 @@ def _error(prompt: Prompt, message: str, template_line: int, name: str | None = 
     the tag that does not parse) when the line has it, else at the line's first template tag (`{{`, `{%`):
     Jinja gives no column."""
     loc = _where(prompt, template_line)
-    what = f"prompt {prompt.path}" if prompt.path else "inline prompt"
     src = _source_line(prompt, template_line) if prompt.path else None
     line = src if prompt.path else read_line(loc.file, loc.line)  # (an inline prompt: its Agentfile line)
     col = _column(line, name)
     if col is not None:
         loc = Loc(loc.file, loc.line, col)
-    return AgentfileError(f"{what}, line {template_line}: {message}", loc, [], None, src)
+    # the location names the file and the line (a prompt file's, or the Agentfile's line of an inline
+    # prompt's line), but for a "..." prompt whose `\n`s make lines the Agentfile does not have
+    if prompt.path:
+        return AgentfileError(message, loc, [], None, src)
+    at = f", line {template_line}" if template_line > 1 and not prompt.line_offset else ""
+    return AgentfileError(f"inline prompt{at}: {message}", loc, [], None, src)
 
 
 def _syntax_error(prompt: Prompt, e: Any) -> AgentfileError:
@@ -207,6 +213,12 @@ def check_names(
         )
         err = _error(prompt, message, _first_line(lines, name), name)
         err.hint = f"rename the {kind}"
+        raise err
+    attribute = path_attribute(ast, read)
+    if attribute is not None:
+        shown, attr, line = attribute
+        err = _error(prompt, f"'{shown}' is a path (text): it has no '.{attr}'", line, f"{shown}.{attr}")
+        err.hint = PATH_HINT
         raise err
     unknown = read - PROMPT_NAMES - set(defined) - set(env.globals)
     if unknown:  # (a name read only where strict undefined allows it, `x is defined`, `x|default(...)`)
@@ -376,8 +388,9 @@ def check_file_syntax(text: str, name: str) -> None:
     try:
         _compile(text, name)
     except TemplateSyntaxError as e:
-        message = f"template syntax error: {e.message}"
-        raise file_error("template", name, text, e.lineno or 1, message) from None
+        line = e.lineno or 1  # (`name:line:1` says which file and line: the message does not say them again)
+        message = f"report template: syntax error: {e.message}"
+        raise AgentfileError(message, Loc(name, line, 1), [], None, _line_of(text, line)) from None
 
 
 def render_prompt(prompt: Prompt, context: Mapping[str, object], task_id: str | None = None) -> str:
@@ -403,6 +416,8 @@ def render_prompt(prompt: Prompt, context: Mapping[str, object], task_id: str | 
             hint = did_you_mean(match.group(1), names) if match else None
             err = _error(prompt, f"undefined name: {e}", line, match.group(1) if match else None)
             err.hint = hint or f"available: {', '.join(sorted(names))}"
+            if "'str object' has no attribute" in str(e):  # (`{{ input.content }}`, past `check_names`)
+                err.hint = PATH_HINT
             raise err from None
         raise _error(prompt, f"{type(e).__name__}: {e}", line) from None
     if not text.strip():  # (as an empty prompt text is: the agent would be sent, and paid for, nothing)

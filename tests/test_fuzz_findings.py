@@ -54,7 +54,7 @@ def test_an_undefined_name_in_a_prompt_stops_the_build_before_any_task(
     code = main(["-C", str(root), *args])
     err = capsys.readouterr().err
     assert code == 2, err
-    assert "/proj/Agentfile:8:49: error: inline prompt, line 1: undefined name: 'langauge'" in err
+    assert "/proj/Agentfile:8:49: error: inline prompt: undefined name: 'langauge'" in err
     assert listing(root) == before  # nothing ran: no notes.md, no .agentmake/
 
 
@@ -168,12 +168,12 @@ def test_a_prompt_error_quotes_its_line_as_jinja_counts_lines(
     root = project(tmp_path, agentfile, {"p.md": f"page one{sep}page two\n{{{{ x\n"})
     assert main(["-C", str(root), "check"]) == 2
     err = capsys.readouterr().err.split("\n")
-    assert err[0].startswith("p.md:2:1: error: prompt p.md, line 2: template syntax error"), err
+    assert err[0].startswith("p.md:2:1: error: template syntax error"), err
     assert err[1] == "    {{ x", err
     (root / "p.md").write_text(f"a{sep}b\n{{{{ nope }}}}\nthird\n")
     assert main(["-C", str(root), "check"]) == 2
     err = capsys.readouterr().err.split("\n")
-    assert err[0] == "p.md:2:4: error: prompt p.md, line 2: undefined name: 'nope' is undefined", err
+    assert err[0] == "p.md:2:4: error: undefined name: 'nope' is undefined", err
     assert err[1:3] == ["    {{ nope }}", "       ^"], err
 
 

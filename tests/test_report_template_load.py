@@ -33,7 +33,7 @@ def e2e(tmp_path: Path, fake_agents: FakeAgents) -> E2E:
 
 
 SYNTAX_ERROR = """\
-t.md.j2:2:1: error: template t.md.j2, line 2: template syntax error: unexpected '}'
+t.md.j2:2:1: error: report template: syntax error: unexpected '}'
     {{ inputs[0].path }
     ^
 """
@@ -83,7 +83,7 @@ def test_a_prompt_syntax_error_downstream_stops_the_build_before_the_agents_befo
     for args in [(), ("u",), ("-n",)]:
         run = e2e.am(*args)
         assert run.code == 2 and e2e.calls() == [], run  # t, before u, was not paid for
-        assert "p.md:2:5: error: prompt p.md, line 2: template syntax error" in run.err, run
+        assert "p.md:2:5: error: template syntax error" in run.err, run
     assert e2e.am("t").code == 0 and e2e.calls() == ["t"]  # (a build without u does not need its prompt)
     e2e.write("p.md", "FAKE: label=u\nAnd {{ read(input) }}\n")
     assert e2e.am().code == 0 and e2e.calls() == ["t", "u"]

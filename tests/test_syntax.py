@@ -150,7 +150,8 @@ def test_an_inline_prompt_error_points_at_its_agentfile_line_and_name(
     err = capsys.readouterr().err
     shown = (tmp_path / "Agentfile").read_text().splitlines()[line - 1]
     col = shown.index("nosuch") + 1
-    where = f"{tmp_path / 'Agentfile'}:{line}:{col}: error: inline prompt, line {template_line}: "
+    at = f", line {template_line}" if value.startswith('"L') else ""  # (escapes: lines the Agentfile lacks)
+    where = f"{tmp_path / 'Agentfile'}:{line}:{col}: error: inline prompt{at}: "
     assert err.startswith(where), err
     lines = err.splitlines()
     assert lines[1].strip() == shown.strip() and lines[2].index("^") == lines[1].index("nosuch"), err

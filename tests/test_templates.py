@@ -66,7 +66,7 @@ def test_strict_undefined_names_the_file_and_line() -> None:
         render_prompt(p, {"input": "x", "lang": "zh"})
     err = info.value
     assert err.loc == Loc("prompts/t.md", 3, 4)  # the caret under the name
-    assert "langg" in err.message and "prompts/t.md" in err.message
+    assert "langg" in err.message and err.render().startswith("prompts/t.md:3:4: error: undefined name")
     assert err.hint == "did you mean 'lang'?"
     assert "{{ langg }}" in err.render()
 
@@ -191,7 +191,7 @@ def test_a_template_cannot_exhaust_memory_with_star_or_power(template: str, said
     # (`{{ "x" * 10**10 }}` took all the memory there was; the sandbox bounded only `range`)
     with pytest.raises(AgentfileError) as info:
         render_prompt(Prompt(f"line one\n{template}\n", "p.md"), {})
-    assert said in info.value.message and "line 2" in str(info.value), info.value
+    assert said in info.value.message and info.value.loc is not None and info.value.loc.line == 2, info.value
     ctx: dict[str, object] = {"n": 3}
     assert render_prompt(Prompt('{{ "ab" * n }} {{ 2 ** 10 }} {{ [0] * 2 }} {{ 2.5 * 2 }}', "p.md"), ctx) == (
         "ababab 1024 [0, 0] 5.0"
