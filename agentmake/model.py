@@ -168,3 +168,4 @@ class Agentfile:
     reads: dict[str, tuple[int, int, int, int, str, int]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    notes: tuple[str, ...] = field(default=(), compare=False, repr=False)  # warnings of loading

@@ -232,7 +232,7 @@ def setting_typos(af: Agentfile) -> list[str]:
     keys = {k for block in BLOCK_KEYS.values() for k in block} - set(SETTINGS)
     stray = [name for name in af.variables if name in keys]
     if not near and not stray:
-        return []
+        return list(af.notes)  # (and a setting that lost its block's indentation: `transform.collect`)
     specs = [*(a.prompt for a in af.agents.values()), *(r.merge for r in af.reports.values())]
     prompts = [p.text for p in specs if p is not None]
     templates = {af.root / r.template for r in af.reports.values() if r.template is not None}
@@ -265,7 +265,7 @@ def setting_typos(af: Agentfile) -> list[str]:
         for n in stray
         if not used(n)
     ]
-    return warnings
+    return [*af.notes, *warnings]
 
 
 def _stem_of(name: str, setting: str) -> bool:

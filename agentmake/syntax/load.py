@@ -234,6 +234,7 @@ def _load(path: Path, overrides: Mapping[str, str] | None, strict: bool) -> Agen
         reports=reports,
         files=tuple(dict.fromkeys([*read, *(root / rel for rel in files.texts)])),
         reads=reader.reads,
+        notes=tuple(collected.notes),
     )
     Validator(af, sources, {k: f.loc for k, f in collected.settings.items()}).run()
     return af

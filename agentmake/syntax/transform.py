@@ -171,6 +171,7 @@ class Collected:
     settings: dict[str, Field] = field(default_factory=dict)
     variables: dict[str, str] = field(default_factory=dict)
     blocks: list[RawBlock] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # warnings: what loads, but likely is not what was meant
 
 
 def collect(
@@ -185,12 +186,15 @@ def collect(
     assigned further down to where, for the "assigned later" hint."""
     out.variables.update({k: val for k, val in overrides.items() if k not in SETTINGS})
     seen_names: dict[tuple[str, str], RawBlock] = {}
+    above: Block | None = None  # the statement before this one, if a block
     for st, src in statements:
         if isinstance(st, Assign):
             fld = _field(st, src, out.variables, later)
             if st.key in SETTINGS:
                 if st.key not in overrides:
                     out.settings[st.key] = fld
+                    if above is not None:
+                        out.notes += _setting_under_block(st, above, src)
             elif st.key not in overrides:
                 out.variables[st.key] = fld.text()
             later.pop(st.key, None)
@@ -245,7 +249,26 @@ def collect(
                 )
             seen_names[(space, st.name)] = block
             out.blocks.append(block)
+        above = st if isinstance(st, Block) else None
     return out
+
+
+def _setting_under_block(st: Assign, block: Block, src: v.Source) -> list[str]:
+    """A setting that is also a key of `block` (`timeout`, `retries`, `model`, `runner`) written at column 1
+    on the line right under the block's lines: almost surely a line of the block that lost its indentation,
+    and it silently sets the default of every agent instead. A blank line (or a comment) between them says
+    it is meant for the whole file."""
+    if st.key not in BLOCK_KEYS.get(block.kind, ()) or st.line < 2 or st.line - 2 >= len(src.lines):
+        return []
+    text = src.lines[st.line - 2]
+    if not text[:1].isspace() or not text.strip() or text.lstrip().startswith("#"):
+        return []
+    shown = " ".join(src.lines[st.line - 1].split("#", 1)[0].split())
+    return [
+        f"'{shown}' ({src.name}:{st.line}) sets the {st.key} of every agent that sets none, not only"
+        f" {block.kind} {block.name}'s: to set {block.kind} {block.name}'s, indent it as the block's lines;"
+        " for every agent, leave a blank line above it or move it above the blocks"
+    ]
 
 
 def _field(st: Assign, src: v.Source, variables: Mapping[str, str], later: Mapping[str, Loc]) -> Field:
