@@ -128,6 +128,14 @@ def compile_nodes(agentfile: Agentfile) -> list[Node]:
                 )
         outs = {p.text for p in outputs if p.wildcards}
         for p in inputs:
+            side = p.adjacent()
+            if side is not None:
+                raise AgentfileError(
+                    f"{kind} '{spec.name}' input '{p.text}': {side[0]} and {side[1]} side by side split a "
+                    "name in more than one way (no text between them says where one ends)",
+                    node.loc("inputs", p.text),
+                    hint=f"put text that neither value holds between them ({side[0]}-{side[1]})",
+                )
             if p.text in outs:  # (a node never reads its own outputs: every match would be dropped, silently)
                 raise AgentfileError(
                     f"{kind} '{spec.name}' lists '{p.text}' as both input and output pattern",
@@ -203,7 +211,7 @@ def _expand(node: Node, index: FileIndex, sources: list[list[Node]]) -> None:
             continue
         found: dict[tuple[str, ...], dict[str, None]] = {}
         lead = p.prefix + "/" if p.prefix else ""
-        fullmatch = p.regex.fullmatch
+        fullmatch, lazy = p.regex.fullmatch, p.lazy_regex
         produced = (o for src in feeders for t in src.tasks for o in t.outputs if o.startswith(lead))
         own = exclude if any(_may_overlap(p.prefix, o.prefix) for o in node.outputs) else None
         for path in _chain(index.candidates(p), produced):
@@ -211,6 +219,8 @@ def _expand(node: Node, index: FileIndex, sources: list[list[Node]]) -> None:
             if m is None or (own is not None and own.fullmatch(path)):
                 continue
             key = m.groups()  # the regex's only capturing groups are the wildcards, in order
+            if lazy is not None and key and (n := lazy.fullmatch(path)) is not None and n.groups() != key:
+                raise _ambiguous(node, p, path, key, n.groups())
             files = found.get(key)
             if files is None:
                 found[key] = {path: None}
@@ -287,6 +297,24 @@ def _expand_single(node: Node, group: dict[tuple[str, ...], list[str]], template
         )
         tasks.append(task)
     node.tasks = tasks
+
+
+def _ambiguous(
+    node: Node, p: Pattern, path: str, one: tuple[str, ...], other: tuple[str, ...]
+) -> AgentfileError:
+    """`path` matches input pattern `p` of `node` under two bindings, `one` and `other` (`{lang}_{name}.md`
+    and `en_us_intro.md`: lang `en_us` or `en`): which task reads it would be a guess."""
+
+    def said(values: tuple[str, ...]) -> str:
+        return ", ".join(f"{w}={v!r}" for w, v in zip(p.wildcards, values, strict=True))
+
+    return AgentfileError(
+        f"{node.kind} '{node.name}' input '{p.text}' matches {path} in more than one way: {said(one)} or "
+        f"{said(other)}",
+        node.loc("inputs", p.text),
+        hint="rename the file, or write the pattern with text between the wildcards that their values never "
+        "hold",
+    )
 
 
 def _may_overlap(a: str, b: str) -> bool:

@@ -26,6 +26,7 @@ the build of all the others. A pattern that would have matched it warns once per
 
 from __future__ import annotations
 
+import itertools
 import os
 import posixpath
 import re
@@ -74,6 +75,39 @@ class Pattern:
     def regex(self) -> re.Pattern[str]:
         """The compiled regex, built on first use (thousands of literal paths need none)."""
         return re.compile(_to_regex(list(self.segments), list(self.wildcards)))
+
+    @cached_property
+    def lazy_regex(self) -> re.Pattern[str] | None:
+        """`regex` with each wildcard and `*` taking as little as it can (`regex` takes as much): where the
+        two bind other values, a path matches in more than one way. None where no path can: no segment
+        holds a wildcard beside another wildcard or a `*` (with fixed text between, or none)."""
+        if not any(_splits(seg) for seg in self.segments):
+            return None
+        return re.compile(_to_regex(list(self.segments), list(self.wildcards), lazy=True))
+
+    def ambiguity(self, path: str) -> tuple[dict[str, str], dict[str, str]] | None:
+        """Two bindings of the wildcards under which `path` (which matches) matches, when there are
+        several: the one `match` gives (each wildcard, left to right, taking as much as it can) and the
+        one where each takes as little; None when there is only one."""
+        lazy = self.lazy_regex
+        if lazy is None:
+            return None
+        m, n = self.regex.fullmatch(path), lazy.fullmatch(path)
+        if m is None or n is None or m.groups() == n.groups():
+            return None
+        return dict(zip(self.wildcards, m.groups(), strict=True)), dict(
+            zip(self.wildcards, n.groups(), strict=True)
+        )
+
+    def adjacent(self) -> tuple[str, str] | None:
+        """Two wildcards (or a wildcard and a `*`) side by side with no text between (`{a}{b}`, `{a}*`),
+        as written (`{a}`, `*`): no path tells where one ends and the other starts."""
+        for seg in self.segments:
+            for a, b in itertools.pairwise(seg):
+                kinds = (a[0], b[0])
+                if "wild" in kinds and set(kinds) <= {"wild", "star"} and a != b:
+                    return tuple("*" if t[0] == "star" else f"{{{t[1]}}}" for t in (a, b))  # type: ignore[return-value]
+        return None
 
     @property
     def is_literal(self) -> bool:
@@ -225,7 +259,14 @@ def _compile_general(norm: str, text: str) -> Pattern:
     return Pattern(norm, tuple(segments), tuple(wildcards), has_glob, prefix, depth, hidden, groups, literal)
 
 
-def _to_regex(segments: list[tuple[Token, ...]], wildcards: list[str]) -> str:
+def _splits(seg: tuple[Token, ...]) -> bool:
+    """Whether segment `seg` holds a wildcard and another wildcard or a `*` (a name may then split between
+    them in more than one way)."""
+    free = [t for t in seg if t[0] in ("wild", "star")]
+    return len(free) >= 2 and any(t[0] == "wild" for t in free)
+
+
+def _to_regex(segments: list[tuple[Token, ...]], wildcards: list[str], lazy: bool = False) -> str:
     seen: set[str] = set()
     parts: list[str] = []
     last = len(segments) - 1
@@ -239,12 +280,13 @@ def _to_regex(segments: list[tuple[Token, ...]], wildcards: list[str]) -> str:
             if t[0] == "lit":
                 parts.append(re.escape(t[1]))
             elif t[0] == "star":
-                parts.append(guard + "[^/]*")
+                parts.append(guard + ("[^/]*?" if lazy else "[^/]*"))
             elif t[0] == "any":
                 parts.append(guard + "[^/]")
             else:
                 g = f"w{wildcards.index(t[1])}"
-                parts.append(f"(?P={g})" if t[1] in seen else f"(?P<{g}>{guard}{_SEG})")
+                lazily = "?" if lazy else ""
+                parts.append(f"(?P={g})" if t[1] in seen else f"(?P<{g}>{guard}{_SEG}{lazily})")
                 seen.add(t[1])
         if i < last:
             parts.append("/")
