@@ -362,6 +362,13 @@ def _agentfile_command(command: str, req: Request) -> int:
     af = project.load(req.directory, req.agentfile, req.overrides)
     if command == "check":
         summary, warnings = project.check_report(af)
+        for name in COMMANDS:  # (the command wins: `agentmake clean` removes outputs, not builds `clean`)
+            kind = "agent" if name in af.agents else "report" if name in af.reports else None
+            if kind is not None:
+                warnings.append(
+                    f"{kind} '{name}' is named like a command: `agentmake {name}` runs the command; build the"
+                    f" {kind} with `agentmake build {name}`"
+                )
         for warning in warnings:
             print(term_safe(f"agentmake: warning: {warning}"), file=sys.stderr)
         if not req.silent:
