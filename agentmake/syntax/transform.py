@@ -450,11 +450,16 @@ def _paths(f: Field) -> tuple[str, ...]:
     """The paths of an `inputs` or `outputs` line; a list separated by commas (`a.md, b.md`, as other tools
     write one) is refused: it would declare a file named `a.md,`."""
     words = f.words
-    if len(words) > 1 and all(w.endswith(",") for w in words[:-1]):
+    # (a comma after a quoted path is a word of its own: `"my file.md", b.md`)
+    if len(words) > 1 and ("," in words or all(w.endswith(",") for w in words[:-1])):
+        paths = [w.rstrip(",") for w in words if w != ","]
+        quoted = (w.replace("\\", "\\\\").replace('"', '\\"') for w in paths)
+        shown = " ".join(
+            f'"{q}"' if re.search(r'[\s"#()=]', w) else w for w, q in zip(paths, quoted, strict=True)
+        )
+        first = words[0] if words[0].endswith(",") else f"{words[0]},"
         raise f.error(
-            f"{f.key} are separated by spaces, not commas: '{words[0]}'",
-            [],
-            f"write {f.key} = {' '.join(w.rstrip(',') for w in words)}",
+            f"{f.key} are separated by spaces, not commas: '{first}'", [], f"write {f.key} = {shown}"
         )
     return tuple(_path(w) for w in words)
 
