@@ -191,6 +191,20 @@ def test_api_test_offline(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", ["code-review", "translate", "api-test"])
+def test_example_checks_without_a_warning(name: str, tmp_path: Path) -> None:
+    """`agentmake check` accepts each example and warns of nothing: an example a new user copies must not
+    teach a pitfall (an agent named like a command, a lost indentation, ...)."""
+    project = copy_example(name, tmp_path)
+    proc = subprocess.run(
+        [*AGENTMAKE, "check"], cwd=project, capture_output=True, text=True, timeout=120,
+        env=dict(os.environ, NO_COLOR="1"),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "ok" in proc.stdout
+    assert "warning" not in proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("name", ["code-review", "translate", "api-test"])
 def test_llm_profile_prompts_render(name: str, tmp_path: Path) -> None:
     """The LLM profile loads, and every prompt renders (strict undefined names) once its inputs exist."""
     project = copy_example(name, tmp_path)
