@@ -131,7 +131,9 @@ def test_B_and_a_failing_check_ask_again(e2e: E2E) -> None:
     assert forced.code == 0, forced
     assert sorted(e2e.calls()) == ["a", "b"] and "salvaged" not in forced.err, forced
 
-    checked = AGENTFILE.split("agent plain")[0] + '    check = "grep -q edited {output}"\n'
+    # (a retry's prompt quotes the failed check, which the fake echoes: the word is put together so that
+    # the quote does not hold it, and the retry's answer fails the check too)
+    checked = AGENTFILE.split("agent plain")[0] + '    check = "grep -q $(printf edi)ted {output}"\n'
     e2e.write("Agentfile", checked, dedent=False)
     e2e.write("docs/a.md", "doc a, second\n")
     e2e.write("docs/b.md", "doc b, edited\n")

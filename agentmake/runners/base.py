@@ -20,9 +20,10 @@ from agentmake.graph import Task
 from agentmake.model import Agentfile, AgentSpec, ReportSpec, RunnerSpec
 from agentmake.runners.backups import recover
 from agentmake.runners.capture import MESSAGE_BYTES, LogFile, private_dir, read_log
-from agentmake.runners.check import CheckCannotRun, run_check
+from agentmake.runners.check import CheckCannotRun, check_printed, run_check
 from agentmake.runners.classify import Verdict, classify_failure, one_line
 from agentmake.runners.credentials import remove_job, sweep
+from agentmake.runners.feedback import check_feedback
 from agentmake.runners.invocation import Invocation, InvocationError, safe_name
 from agentmake.runners.parse import Parsed
 from agentmake.runners.presets import PRESETS, preset_of
@@ -74,6 +75,9 @@ class ExecutorBase:
         self._fresh_logs = False  # the log directory was made by this executor (one per build)
         self._programs: dict[str, str | None] = {}  # program name -> its path on PATH (resolved once)
         self._dirs: set[Path] = set()  # output directories made (see `staged_path`)
+        # task id -> what its last attempt's check said of its answer: its retry's prompt tells the agent
+        # (`feedback`); dropped when a task's first attempt in a build starts
+        self.feedback: dict[str, str] = {}
         # secrets of the environment every child gets its own from: out of messages and logs (`redact`)
         self.redact = Redactor.from_environ(os.environ)
         if recover_leftovers:
@@ -329,6 +333,9 @@ class ExecutorBase:
         except AgentmakeError as e:  # e.g. a bad placeholder: the staged files must not be left behind
             return self._fail(result, Verdict("fatal", "usage", one_line(str(e))))
         if problem is not None:
+            command = check.kind == "command"  # (`json` prints nothing: its message says it all)
+            printed = check_printed(stem, result.staged, self.root, self.redact) if command else ""
+            self.feedback[task.id] = check_feedback(problem, printed, self.redact)
             return self._fail(result, Verdict("retry", "check", problem))
         # (a check may rewrite what it judged, as a formatter does; what it leaves must still be an output)
         changed = _left_by_check(self.root, result.staged)

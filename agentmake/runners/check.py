@@ -106,6 +106,15 @@ def run_check(
     return f"check failed (exit {res.exit_code}): {shown}" + (f": {detail}" if detail else "")
 
 
+def check_printed(
+    log_stem: Path, staged: Mapping[str, Path], root: Path, redact: Callable[[str], str], logs: str = "check"
+) -> str:
+    """What a check command printed (`run_check`'s logs: its stderr, then its stdout; their ends if long),
+    secrets taken out and staged paths named as their outputs, as its message names them."""
+    parts = [_text(log_stem.with_name(f"{log_stem.name}.{logs}.{stream}")) for stream in ("err", "out")]
+    return _unstage(redact("\n".join(p.strip() for p in parts if p.strip())), staged, root)
+
+
 def check_in_place(agentfile: Agentfile) -> Callable[[Task], str | None]:
     """What the rebuilder asks when a task's check is all that changed (`Rebuilder.checker`), of a `json`
     check only (a check command is run by the task's attempt: `recheck_in_place`): None if the outputs in

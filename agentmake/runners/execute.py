@@ -20,8 +20,10 @@ Logs: stdout/stderr of attempt N go to ``<log_dir>/<safe id>.<N>.out``/``.err`` 
 ``.check.out``/``.check.err``; the check of the outputs in place that a changed check runs first,
 ``.recheck.out``/``.recheck.err``), copied from pipes as the child writes; a stream that printed nothing
 leaves no log file (see `capture`). The rendered prompt goes to ``<log_dir>/../tasks/<safe id>.prompt``
-before the run. Environment values are never written anywhere; secret ones an agent or a check prints are
-taken out of the logs and of every message made from them (`redact`), once the answer was read as printed.
+before the run; a retry after a failed check, which sends it with the check's complaint (`feedback`), keeps
+what it sent as ``<log_dir>/<safe id>.<N>.prompt``. Environment values are never written anywhere; secret
+ones an agent or a check prints are taken out of the logs and of every message made from them (`redact`),
+once the answer was read as printed.
 
 Modules: this one holds `Executor` (execute, reports, LLM agents); shell agents are in `shell`, answers an
 interrupted run left unrecorded in `salvage`, and what every attempt shares (settings, logs, starting a
@@ -56,6 +58,7 @@ from agentmake.runners.capture import private_dir, read_log, write_private
 from agentmake.runners.check import TIMED_OUT, recheck_in_place
 from agentmake.runners.classify import Verdict, classify_failure, one_line, refused_tools, text_error
 from agentmake.runners.credentials import remove_job
+from agentmake.runners.feedback import retry_prompt
 from agentmake.runners.invocation import (
     Invocation,
     InvocationError,
@@ -92,6 +95,8 @@ class Executor(SalvageAttempts, ShellAttempts):
         if cancel.is_set():
             return AttemptResult("cancelled", "cancelled before it started")
         stem = self._stem(task, attempt)
+        if attempt == 1:  # (what a check said in an earlier build is not this build's to tell)
+            self.feedback.pop(task.id, None)
         try:
             # its check alone changed: the outputs in place may pass it, and then no call is made
             if decision.recheck is not None:
@@ -195,12 +200,20 @@ class Executor(SalvageAttempts, ShellAttempts):
         prompt_file = self.state_dir / "tasks" / f"{safe_name(task.id)}.prompt"
         private_dir(prompt_file.parent)
         write_private(prompt_file, decision.prompt)
+        prompt = decision.prompt
+        sent = stem.with_name(stem.name + ".prompt")  # (an attempt that sent more than the task's prompt)
+        feedback = self.feedback.get(task.id)
+        if feedback is not None:  # a retry after a failed check: the agent is told what the check said
+            prompt = retry_prompt(decision.prompt, feedback)
+            write_private(sent, prompt)
+        else:
+            sent.unlink(missing_ok=True)  # (an earlier build's attempt of this number)
         home = self.state_dir / "home" / safe_name(task.id)
         inv = llm_invocation(
             runner,
             preset,
             model=model,
-            prompt=decision.prompt,
+            prompt=prompt,
             writes_files=multi,
             root=self.root,
             home=home,
