@@ -117,6 +117,7 @@ def run_graph(
     from agentmake.display import Fanout, StatusFile, is_interactive, make_display
     from agentmake.plan import Hasher, Rebuilder
     from agentmake.runners import Executor
+    from agentmake.runners.check import check_cap
     from agentmake.scheduler import BuildOptions, ProcessRecorder, run_build
 
     af = project.agentfile
@@ -148,6 +149,7 @@ def run_graph(
     sink = Fanout(display, StatusFile(store.dir / "status.md"))
     if extra_sink is not None:
         sink.add(extra_sink)  # type: ignore[arg-type]
+    check_cap()  # (a malformed AGENTMAKE_CHECK_TIMEOUT: a usage error before any task starts)
     jobs = jobs_within_open_files(req.jobs or af.settings.jobs or 4)
     budget = req.budget if req.budget is not None else af.settings.budget
     options = BuildOptions(

@@ -20,7 +20,7 @@ from agentmake.graph import Task
 from agentmake.model import Agentfile, AgentSpec, ReportSpec, RunnerSpec
 from agentmake.runners.backups import recover
 from agentmake.runners.capture import MESSAGE_BYTES, LogFile, private_dir, read_log
-from agentmake.runners.check import CheckCannotRun, check_printed, run_check
+from agentmake.runners.check import CheckCannotRun, check_printed, check_timeout, run_check
 from agentmake.runners.classify import Verdict, classify_failure, one_line
 from agentmake.runners.credentials import remove_job, sweep
 from agentmake.runners.feedback import check_feedback
@@ -325,8 +325,8 @@ class ExecutorBase:
         on_spawn = None if hook is None else lambda pid, pgid: hook(task.id, pid, pgid)
         try:
             problem = run_check(
-                check, task, result.staged, root=self.root, log_stem=stem, timeout=timeout, cancel=cancel,
-                on_spawn=on_spawn, redact=self.redact, token=self._intend(task.id),
+                check, task, result.staged, root=self.root, log_stem=stem, timeout=check_timeout(timeout),
+                cancel=cancel, on_spawn=on_spawn, redact=self.redact, token=self._intend(task.id),
             )  # fmt: skip
         except CheckCannotRun as e:  # (not retried: another answer could not be judged either)
             return self._fail(result, Verdict("fatal", "check", one_line(str(e))))

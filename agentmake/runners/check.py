@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from agentmake.errors import AgentmakeError
+from agentmake.errors import AgentmakeError, UsageError
 from agentmake.graph import Task
 from agentmake.model import Agentfile, AgentSpec, Check
 from agentmake.runners.capture import read_ends
@@ -96,7 +96,7 @@ def run_check(
     # the message names the declared outputs: the staged files it ran on are deleted by then
     shown = render_command(check.command, command_values(task, task.outputs))
     if res.timed_out:
-        return f"{TIMED_OUT}: {shown}"
+        return f"{TIMED_OUT}" + (f" after {timeout:g}s" if timeout else "") + f": {shown}"
     detail = one_line(redact(_text(err_log))) or one_line(redact(_text(out_log)))
     detail = _unstage(detail, staged, root)
     if res.exit_code in CANNOT_RUN:  # (every retry would pay for an answer the check cannot judge)
@@ -139,15 +139,15 @@ def recheck_in_place(
     a check that rewrites what it checks (`sed -i`, a formatter) leaves the output in place as it was. A check
     command's output goes to the attempt's logs, `log_stem` + ``.recheck.out``/``.recheck.err`` (the
     attempt's ``.check.*`` logs are for the check of what its agent makes, if it is called); None: to a
-    temporary directory, removed after (a `json` check, which prints nothing). Its time limit is the
-    agent's, else its runner's, else the Agentfile's, else `IN_PLACE_TIMEOUT`.
+    temporary directory, removed after (a `json` check, which prints nothing). Its time limit is a check's
+    (`check_timeout`) of the agent's, else its runner's, else the Agentfile's.
     `cancel`, `on_spawn`, `redact`, `token`: as for `run_check`."""
     spec = task.spec
     if not isinstance(spec, AgentSpec) or spec.check is None:
         return None
     runner = agentfile.runners.get(spec.runner)
     own = spec.timeout or (runner.timeout if runner is not None else None)
-    timeout = own or agentfile.settings.timeout or IN_PLACE_TIMEOUT
+    timeout = check_timeout(own or agentfile.settings.timeout)
     root = agentfile.root
     outputs = dict(copies) if copies is not None else {out: root / out for out in task.outputs}
     with contextlib.ExitStack() as stack:
@@ -159,7 +159,31 @@ def recheck_in_place(
         )  # fmt: skip
 
 
-IN_PLACE_TIMEOUT = 600.0  # seconds: a check of outputs in place with no time limit set
+CHECK_TIMEOUT = 600.0  # seconds: the longest a check command may take, unless AGENTMAKE_CHECK_TIMEOUT says
+
+
+def check_timeout(limit: float | None) -> float:
+    """The time limit of a check command of an agent whose attempt's limit is `limit` (None: none): that
+    limit, but at most `check_cap()`. A check judges an answer; it does not make one, and a hung check
+    given the agent's whole limit held its slot for an hour (an LLM agent's default), or for ever (a shell
+    agent's, which has none)."""
+    cap = check_cap()
+    return cap if limit is None else min(limit, cap)
+
+
+def check_cap() -> float:
+    """`CHECK_TIMEOUT`, or the duration env AGENTMAKE_CHECK_TIMEOUT gives (for checks that run long, a
+    test suite); raises `UsageError` if it is not one (`workflow` asks before a build starts)."""
+    value = os.environ.get("AGENTMAKE_CHECK_TIMEOUT")
+    if not value:
+        return CHECK_TIMEOUT
+    from agentmake.syntax.values import parse_duration  # (as `workflow.backoff_base`: only when set)
+
+    seconds = parse_duration(value)
+    if seconds is None or seconds <= 0:
+        example = "such as 90s, 10m or 1h, or a number of seconds"
+        raise UsageError(f"AGENTMAKE_CHECK_TIMEOUT must be a duration above 0 {example}, not {value!r}")
+    return seconds
 
 
 JSON_LINES = (".jsonl", ".ndjson")  # outputs `check = json` reads as JSON Lines: one JSON value a line
