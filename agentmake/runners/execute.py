@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 import threading
 import time
 from dataclasses import replace
@@ -132,7 +133,7 @@ class Executor(SalvageAttempts, ShellAttempts):
         try:
             try:
                 copies = stage_copies(self.root, task.outputs)
-                before = {out: hash_path(copy) for out, copy in copies.items()}
+                before = {out: _state(copy) for out, copy in copies.items()}
             except OSError as exc:  # (e.g. deleted since it was decided: fails the check, as it would)
                 problem: str | None = f"cannot copy its outputs to check them: {exc}"
             else:
@@ -358,11 +359,18 @@ class Executor(SalvageAttempts, ShellAttempts):
         return checked
 
 
-def _rewritten(copy: Path, digest: str) -> bool:
-    """Whether a check changed its copy of an output (`Executor._recheck`): other content, or no file there
-    any more (committing it then fails the attempt, as an attempt's check that removes its output does)."""
+def _state(copy: Path) -> tuple[str, int]:
+    """What a check may change of its copy of an output (`Executor._recheck`): its content's digest and its
+    permission bits (`chmod +x {output}`: kept, as an attempt's check that sets them keeps them)."""
+    return hash_path(copy), stat.S_IMODE(copy.lstat().st_mode)
+
+
+def _rewritten(copy: Path, before: tuple[str, int]) -> bool:
+    """Whether a check changed its copy of an output (`Executor._recheck`): other content or mode, or no file
+    there any more (committing it then fails the attempt, as an attempt's check that removes its output
+    does)."""
     try:
-        return hash_path(copy) != digest
+        return _state(copy) != before
     except OSError:
         return True
 
