@@ -4,7 +4,7 @@ fail, would not run) and the count that ends it. Nothing is run or written; the 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,16 +16,19 @@ if TYPE_CHECKING:
 
 
 def dry_run_line(
-    to_run: int, up_to_date: int, maybe: int = 0, restore: int = 0, fail: int = 0, held: int = 0
-) -> str:
+    to_run: int, up_to_date: int, maybe: int = 0, restore: int = 0, fail: int = 0, held: int = 0,
+    busy: int = 0,
+) -> str:  # fmt: skip
     """The dry run's last line; what would come back from the cache (no call, no cost) is counted apart from
-    what would run, and so is what would fail without a call (a prompt that does not render) and what the
-    budget would not let run (`held_by_budget`)."""
+    what would run, and so is what would fail without a call (a prompt that does not render), what the
+    budget would not let run (`held_by_budget`) and what another agentmake is running now (`busy`)."""
     restored = f", {restore} to restore from the cache" if restore else ""
     may = f", {maybe} may run" if maybe else ""
     failing = f", {fail} would fail" if fail else ""
     not_run = f", {held} not run" if held else ""
-    return f"agentmake: {to_run} to run{restored}{may}{failing}{not_run}, {up_to_date} up to date (dry run)"
+    elsewhere = f", {busy} running elsewhere" if busy else ""
+    counts = f"{restored}{may}{failing}{not_run}{elsewhere}"
+    return f"agentmake: {to_run} to run{counts}, {up_to_date} up to date (dry run)"
 
 
 def dry_run_lines(
@@ -37,22 +40,31 @@ def dry_run_lines(
     budget: float | None,
     keep_going: bool,
     verbose: bool,
+    elsewhere: Mapping[str, int] | None = None,
 ) -> tuple[list[str], int]:
     """The lines of the dry run of `decisions` (every task of `selected`, in order), and how many tasks would
-    fail. `budget`: the command line's, if any (else the Agentfile's)."""
+    fail. `budget`: the command line's, if any (else the Agentfile's). `elsewhere`: the tasks another
+    agentmake is running now, each with its pid (`workflow.running_owners`): said so, not "would run"."""
     from agentmake.plan.dryrun import undecided
     from agentmake.plan.explain import brief, if_changed, saved_first, waits_to_decide
 
+    elsewhere = elsewhere or {}
     stale = [d for d in decisions if d.stale]
     failing = [d for d in stale if undecided(d)]
-    held = not_run(agentfile, root, selected, stale, budget=budget, keep_going=keep_going, verbose=verbose)
+    ours = [d for d in stale if d.task_id not in elsewhere]  # (the others are counted apart)
+    held = not_run(agentfile, root, selected, ours, budget=budget, keep_going=keep_going, verbose=verbose)
     lines: list[str] = []
-    maybe = restore = 0
+    maybe = restore = busy = 0
     for d in stale:
         told = [r.message for r in d.reasons] if verbose else [brief(d.reasons)] if d.reasons else []
         why = "; ".join(told + saved_first(d)) or "stale"
         verb = "restore" if d.action == "restore" else "run"
-        if undecided(d):
+        if d.task_id in elsewhere:  # (its outputs are that agentmake's work in progress)
+            busy += 1
+            lines.append(
+                f"running elsewhere {d.task_id}: agentmake (pid {elsewhere[d.task_id]}) is running it now"
+            )
+        elif undecided(d):
             lines.append(f"would fail {d.task_id}: {d.reasons[0].message.partition(': ')[2]}")
         elif d.task_id in held:
             lines.append(f"would not run {d.task_id}: {held[d.task_id]}")
@@ -62,8 +74,9 @@ def dry_run_lines(
         else:
             restore += verb == "restore"
             lines.append(f"would {verb} {d.task_id}: {why}")
-    to_run = len(stale) - maybe - restore - len(failing) - len(held)
-    lines.append(dry_run_line(to_run, len(decisions) - len(stale), maybe, restore, len(failing), len(held)))
+    to_run = len(stale) - maybe - restore - len(failing) - len(held) - busy
+    up_to_date = len(decisions) - len(stale)
+    lines.append(dry_run_line(to_run, up_to_date, maybe, restore, len(failing), len(held), busy))
     return lines, len(failing)
 
 

@@ -265,12 +265,19 @@ def jobs_within_open_files(jobs: int) -> int:
     return fit
 
 
-def _plan(project: Project, selected: Graph, req: Request, tolerant: bool = False) -> list:
+def _plan(
+    project: Project, selected: Graph, req: Request, tolerant: bool = False,
+    elsewhere: dict[str, int] | None = None,
+) -> list:  # fmt: skip
+    """`elsewhere` (if given) receives the tasks another agentmake is running now, each with its pid."""
     from agentmake.store import Store
 
     store = Store.open(project.root, lock=False, agentfile=project.name)
     try:
-        return _plan_in(store, project, selected, req, tolerant)
+        owners = running_owners(store)
+        if elsewhere is not None:
+            elsewhere.update(owners)
+        return _plan_in(store, project, selected, req, tolerant, busy=frozenset(owners))
     finally:
         store.close()
 
@@ -294,14 +301,19 @@ def _plan_in(
 def running_elsewhere(store: Store) -> frozenset[str]:
     """The tasks whose processes another agentmake, alive now, is running (what `status` shows running), for
     a command that only reads: their outputs are work in progress (`Rebuilder.busy`). None under the lock."""
+    return frozenset(running_owners(store))
+
+
+def running_owners(store: Store) -> dict[str, int]:
+    """`running_elsewhere`, each task with the pid of the agentmake running it."""
     if store.locked:
-        return frozenset()
+        return {}
     running = store.running()
     from agentmake.store.lock import held_elsewhere
 
     if not running or not held_elsewhere(store.dir / "lock"):  # (else a stopped agentmake left them)
-        return frozenset()
-    return frozenset(task_id for task_id, *_ in running)
+        return {}
+    return {task_id: owner or pid for task_id, pid, _pgid, owner in running}
 
 
 def _checker(project: Project) -> Callable[[Task], str | None]:
@@ -327,14 +339,15 @@ def _build_selected(
     if req.question or req.dry_run:
         # (tolerant: a task whose prompt does not render fails alone in a build, exit 1, the others built;
         # so the dry run says so of it and goes on, rather than refusing the project as an Agentfile error)
-        decisions = _plan(project, selected, req, tolerant=True)
+        elsewhere: dict[str, int] = {}
+        decisions = _plan(project, selected, req, tolerant=True, elsewhere=elsewhere)
         failing = 0
         if req.dry_run:
             from agentmake.preview import dry_run_lines
 
             lines, failing = dry_run_lines(
                 project.agentfile, project.root, selected, decisions,
-                budget=req.budget, keep_going=req.keep_going, verbose=req.verbose,
+                budget=req.budget, keep_going=req.keep_going, verbose=req.verbose, elsewhere=elsewhere,
             )  # fmt: skip
             for line in lines:
                 _out(term_safe(line))
