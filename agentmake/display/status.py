@@ -22,6 +22,7 @@ from agentmake.store import AttemptRecord, Store, TaskRecord
 from agentmake.store.records import run_time
 
 Running = Mapping[str, int] | Iterable[tuple[str, int, int, int]]
+RESTORED = "restored from the cache: what it took and cost when it was made"  # (a restored result's line)
 
 
 def _running_pids(running: Running | None) -> dict[str, int]:
@@ -127,6 +128,9 @@ def status_rows(
             # and when it is due (epoch seconds)
             "retry_attempt": retry[0] if retry is not None else None,
             "retry_at": retry[1] if retry is not None else None,
+            # up to date with a result the build that recorded it restored from the cache (no attempt: its
+            # figures are what it took and cost when it was made)
+            "restored": state == "up to date" and restored(record),
         }
         failure = failures.get(task_id) if state == "failed" else None
         if record is not None and failure is not None:  # (the record keeps the last success's figures)
@@ -142,6 +146,12 @@ def status_rows(
             )
         rows.append(row)
     return rows
+
+
+def restored(record: TaskRecord | None) -> bool:
+    """Whether `record` is of a result its build restored from the cache: done, and made by no attempt of
+    that build (`Outcomes._restore` records 0 attempts)."""
+    return record is not None and record.status == "done" and bool(record.key) and record.attempts == 0
 
 
 def _failures(store: Store, records: Mapping[str, TaskRecord]) -> dict[str, AttemptRecord]:
@@ -219,6 +229,8 @@ def render_status_text(rows: Sequence[Mapping[str, Any]]) -> str:
                 first, *more = term_lines(str(reason)) or [""]
                 lines.append(f"    - {first}")
                 lines.extend(f"      {line}" for line in more)
+        if row.get("restored"):  # (an entry cached by an older agentmake keeps no figures: 0.0s)
+            lines.append(f"    - {RESTORED if row.get('last_duration') else 'restored from the cache'}")
         if row.get("last_success_duration") is not None:  # (a failed task: its figures are the failure's)
             took = fmt_duration(row["last_success_duration"])
             cost = fmt_cost(row.get("last_success_cost"))

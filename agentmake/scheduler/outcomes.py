@@ -28,7 +28,7 @@ from agentmake.scheduler.ready import ReadyQueue
 from agentmake.scheduler.tasks import TERMINAL, TaskState, takes_gaps
 from agentmake.store import AttemptRecord, Store, TaskRecord
 from agentmake.store.busy import StateBusy
-from agentmake.store.records import runs_extra
+from agentmake.store.records import keep_figures, runs_extra
 from agentmake.trace import mark
 
 if TYPE_CHECKING:
@@ -93,6 +93,9 @@ class Outcomes:
         record = TaskRecord(
             t.id, decision.key, decision.parts, dict(restored), "done", now, 0.0, 0, run_id=self.run_id
         )
+        figures = self._made(decision.key)
+        if figures:  # what the result took and cost when it was made (`status` shows it; this build: nothing)
+            keep_figures(record, figures)  # (its attempts stay 0: no attempt of this build made it)
         if t.readied_by is not None:  # (restored as soon as it was ready: it waited for no slot)
             t.after = record.after = (t.readied_by, "dependency")
         try:  # (the history row too; the cache entry is kept)
@@ -104,6 +107,11 @@ class Outcomes:
         self._finish(t, "cached", action=t.notice)  # e.g. where a hand edit was saved
         self._succeeded(t)
         return True
+
+    def _made(self, key: str) -> dict[str, Any] | None:
+        """What making the result cached under `key` took and cost (`Store.cache_made`), if known."""
+        made = getattr(self.store, "cache_made", None)  # (test doubles of the store may lack it)
+        return made(key) if made is not None else None
 
     def _adopt(self, t: TaskState, decision: Decision) -> None:
         """Up to date under a new key whose cached result the outputs already hold (`Decision.adopt`): the
@@ -117,6 +125,10 @@ class Outcomes:
         if outputs and old is not None and old.outputs == outputs:  # the same result: what it took and cost
             record.duration, record.attempts, record.kept = old.duration, old.attempts, True
             record.cost_usd, record.tokens_in, record.tokens_out = old.cost_usd, old.tokens_in, old.tokens_out
+        elif outputs and (figures := self._made(key)):  # (as its cache entry says: not 0.0s, not "restored")
+            keep_figures(record, figures)
+            attempts = figures.get("attempts")
+            record.attempts = attempts if isinstance(attempts, int) else 0
         with contextlib.suppress(StateBusy):  # (given up waiting for the database: the next build adopts it)
             self.store.record_success(record, {}, state="up-to-date")
 

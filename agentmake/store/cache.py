@@ -32,6 +32,7 @@ import time
 from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import xxhash
 
@@ -183,12 +184,14 @@ class BlobCache:
         size: int | None = None,
         outputs_json: str | None = None,
         modes: Mapping[str, int] | None = None,
+        made: Mapping[str, object] | None = None,
     ) -> None:
         """Store blobs for `sources` (path -> file), then (in the caller's transaction) the packed blobs the
         row names and the row for `key`. `size`: the blobs' total size when the caller already knows it
         (every blob already stored or read). `outputs_json`: ``json.dumps(dict(outputs), sort_keys=True)``
         when the caller has it already. `modes`: the file modes of outputs that are not plain files
-        (executable), given back on restore. The caller reports the transaction's end (`committed`,
+        (executable), given back on restore. `made`: what making the result took and cost (`made`, read
+        back when it is restored). The caller reports the transaction's end (`committed`,
         `rolled_back`)."""
         if size is None:
             size = 0
@@ -210,6 +213,27 @@ class BlobCache:
                 self._conn.execute(
                     "UPDATE cache SET modes = ? WHERE key = ?", (json.dumps(dict(modes), sort_keys=True), key)
                 )
+        if made:
+            with contextlib.suppress(
+                sqlite3.OperationalError
+            ):  # (no `made` column: the figures are not kept)
+                self._conn.execute("UPDATE cache SET made = ? WHERE key = ?", (json.dumps(dict(made)), key))
+
+    def made(self, key: str) -> dict[str, Any] | None:
+        """What making entry `key`'s result took and cost (`add`'s `made`), None if not known (no entry, an
+        entry older than the column, or a database without it)."""
+        with self._lock:
+            try:
+                row = self._conn.execute("SELECT made FROM cache WHERE key = ?", (key,)).fetchone()
+            except sqlite3.OperationalError:
+                return None
+        if row is None or not row[0]:
+            return None
+        try:
+            figures = json.loads(row[0])
+        except ValueError:
+            return None
+        return figures if isinstance(figures, dict) else None
 
     def committed(self) -> None:
         """The transaction that `add` wrote into is committed: its packed blobs leave memory."""

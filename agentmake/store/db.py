@@ -35,7 +35,7 @@ from agentmake.store.busy import BusyWait, StateBusy, optional
 from agentmake.store.cache import BlobCache
 from agentmake.store.journal import Journal
 from agentmake.store.lock import LockedError, ProjectLock
-from agentmake.store.records import AttemptRecord, FileRecord, RawJSON, TaskRecord, runs_extra
+from agentmake.store.records import AttemptRecord, FileRecord, RawJSON, TaskRecord, made_figures, runs_extra
 from agentmake.store.schema import check_intact, column_names, connect, empty
 
 __all__ = ["AttemptRecord", "FileRecord", "LockedError", "Store", "TaskRecord"]
@@ -457,10 +457,7 @@ class Store(Journal):
         started = record.started_at if record.started_at is not None else now - record.duration
         if record.kept:  # (figures of the build that made it: this one spent nothing, `TaskRecord.kept`)
             attempt = AttemptRecord(record.run_id, record.task_id, state, now, now, 0)
-            attempt.extra["made"] = {
-                "duration": record.duration, "attempts": record.attempts, "cost_usd": record.cost_usd,
-                "tokens_in": record.tokens_in, "tokens_out": record.tokens_out,
-            }  # fmt: skip
+            attempt.extra["made"] = made_figures(record)
         else:
             attempt = AttemptRecord(
                 record.run_id, record.task_id, state, started, now, record.attempts,
@@ -482,8 +479,9 @@ class Store(Journal):
             self._write_attempt(attempt)
             if cached:
                 self.cache.add(
-                    record.key, record.outputs, {}, size=size, outputs_json=outputs_json, modes=modes
-                )
+                    record.key, record.outputs, {}, size=size, outputs_json=outputs_json, modes=modes,
+                    made=made_figures(record),
+                )  # fmt: skip
             elif not files:
                 self._conn.execute("UPDATE cache SET last_used = ? WHERE key = ?", (now, record.key))
             if pending:
@@ -714,11 +712,11 @@ class Store(Journal):
     def _alias(self, old_key: str, key: str) -> None:
         try:
             self._conn.execute(
-                "INSERT OR IGNORE INTO cache (key, outputs, size, created_at, last_used, modes)"
-                " SELECT ?, outputs, size, created_at, last_used, modes FROM cache WHERE key = ?",
+                "INSERT OR IGNORE INTO cache (key, outputs, size, created_at, last_used, modes, made)"
+                " SELECT ?, outputs, size, created_at, last_used, modes, made FROM cache WHERE key = ?",
                 (key, old_key),
             )
-        except sqlite3.OperationalError:  # (an older database without the `modes` column)
+        except sqlite3.OperationalError:  # (an older database without the `modes` and `made` columns)
             self._conn.execute(
                 "INSERT OR IGNORE INTO cache (key, outputs, size, created_at, last_used)"
                 " SELECT ?, outputs, size, created_at, last_used FROM cache WHERE key = ?",
@@ -737,6 +735,11 @@ class Store(Journal):
         """Write the cached outputs of `key` under `root` atomically; returns path -> hash. A path escaping
         `root` raises UsageError; an absent or incomplete entry raises KeyError."""
         return self.cache.restore(key, Path(root))
+
+    def cache_made(self, key: str) -> dict[str, Any] | None:
+        """What making the result cached under `key` took and cost (`made_figures` of the record that cached
+        it), None if not known: what a restore of it keeps in its record, as `status` then shows."""
+        return self.cache.made(key)
 
     def cache_keep(self, key: str, outputs: dict[str, str]) -> bool:
         """File the outputs in place (path -> content hash, as recorded under `key`) in the cache as `key`'s

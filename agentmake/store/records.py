@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,6 +56,28 @@ class TaskRecord:
     # describes the result in place; the history row, what this build did (no time, no call, no cost), with
     # the kept figures in `extra["made"]` (a later report's row for it, as `status` shows them)
     kept: bool = False
+
+
+def made_figures(record: TaskRecord) -> dict[str, Any]:
+    """What making `record`'s result took and cost: kept in a history row that spent nothing on it
+    (`TaskRecord.kept`) and with its cache entry (`cache.made`, given back when it is restored)."""
+    return {
+        "duration": record.duration, "attempts": record.attempts, "cost_usd": record.cost_usd,
+        "tokens_in": record.tokens_in, "tokens_out": record.tokens_out,
+    }  # fmt: skip
+
+
+def keep_figures(record: TaskRecord, made: Mapping[str, Any]) -> None:
+    """`record`, of a result this build spent nothing on, describes it as `made` says it was made
+    (`made_figures`): its time, cost and tokens (its attempts stay this build's), and `kept`."""
+    duration = made.get("duration")
+    record.duration = float(duration) if isinstance(duration, (int, float)) else record.duration
+    cost = made.get("cost_usd")
+    record.cost_usd = float(cost) if isinstance(cost, (int, float)) else None
+    for name in ("tokens_in", "tokens_out"):
+        value = made.get(name)
+        setattr(record, name, int(value) if isinstance(value, int) else None)
+    record.kept = True
 
 
 class RawJSON(str):

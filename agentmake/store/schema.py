@@ -32,7 +32,9 @@ commits   tasks recorded as done whose outputs may not be in place yet: task_id,
           run names a task whose outputs are restored from the cache (see `Store.pending_commits`).
 cache     constructive traces: key -> outputs (JSON: output path -> blob hash), size (bytes of its blobs),
           created_at, last_used (for LRU trimming), modes (JSON: output path -> file mode, for outputs with
-          an executable bit; added after release, so an older database may lack it).
+          an executable bit; added after release, so an older database may lack it), made (JSON: what
+          making the result took and cost, `duration`, `attempts`, `cost_usd`, `tokens_in`, `tokens_out`,
+          told by `status` of it once restored; added after release too).
 blobs     packed blobs: digest (xxh3-128 hex of the content) -> data, for contents up to
           `agentmake.store.cache.PACK_LIMIT` bytes.
 strays    outputs a task's record listed and its newer record does not (an output renamed in the Agentfile):
@@ -106,7 +108,7 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE TABLE IF NOT EXISTS cache (
     key TEXT PRIMARY KEY, outputs TEXT NOT NULL, size INTEGER NOT NULL, created_at REAL, last_used REAL,
-    modes TEXT
+    modes TEXT, made TEXT
 );
 CREATE TABLE IF NOT EXISTS commits (task_id TEXT PRIMARY KEY, run_id INTEGER);
 CREATE TABLE IF NOT EXISTS blobs (digest TEXT PRIMARY KEY, data BLOB NOT NULL);
@@ -125,7 +127,7 @@ TABLES = tuple(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", DDL))
 # columns added to format 1 tables after release: added on open when missing (no version bump)
 ADDED_COLUMNS = {
     "running": (("start_ticks", "INTEGER"), ("boot_id", "TEXT")),
-    "cache": (("modes", "TEXT"),),
+    "cache": (("modes", "TEXT"), ("made", "TEXT")),
     "tasks": (("agentfile", "TEXT"),),
     "strays": (("agentfile", "TEXT"),),
 }
