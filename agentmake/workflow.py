@@ -420,10 +420,12 @@ def _stamp_request(req: Request, command: str) -> tuple[str, float, Path] | None
     # the Agentfile's path as loading takes it (`syntax.load`: absolute, links not followed): its directory is
     # the project root, so an Agentfile that links into another project's directory stays this project's
     path = agentfile_path(req).absolute()
-    # (and the models runner CLIs take from the environment, `LLM_MODEL`: a key holds the one it names)
-    from agentmake.runners.modelenv import MODEL_ENV
+    # (and the models and endpoints runner CLIs take from the environment, `LLM_MODEL`, OPENAI_BASE_URL:
+    # a key holds them; only the signature's digest is kept)
+    from agentmake.runners.modelenv import ENDPOINT_ENV, MODEL_ENV
 
-    models = sorted((name, os.environ.get(name, "")) for name in set(MODEL_ENV.values()))
+    chosen = set(MODEL_ENV.values()) | set(ENDPOINT_ENV)
+    models = sorted((name, os.environ.get(name, "")) for name in chosen)
     sig = signature([command, str(path), list(req.targets), sorted(req.overrides.items()), models])
     return sig, time.monotonic(), path.parent
 

@@ -249,11 +249,32 @@ def _runner(
         return [Reason("runner-changed", f"runner {name} changed")]
     reasons = []
     for field in sorted(set(old) | set(new)):
-        if old.get(field) != new.get(field):
+        if field == "endpoint" and old.get(field) != new.get(field):
+            said = _endpoint(old.get(field) or {}, new.get(field) or {})
+            reasons.append(Reason("runner-changed", f"runner {name}: endpoint changed ({said})"))
+        elif old.get(field) != new.get(field):
             reasons.append(Reason("runner-changed", f"runner {name}: {field.replace('_', ' ')} changed "
                                   f"{_value(old.get(field))} → {_value(new.get(field))}",
                                   old=_value(old.get(field)), new=_value(new.get(field))))  # fmt: skip
     return reasons
+
+
+def _endpoint(old: dict[str, Any], new: dict[str, Any]) -> str:
+    """The endpoint variables that changed (`presets.env_endpoint`: name -> [host, digest]), each with its
+    host before and after, or "changed" when that is the same (a user, a password, a path): never a value."""
+
+    def host(memo: Any) -> str:
+        if not isinstance(memo, list) or len(memo) != 2:
+            return "(unset)"
+        return str(memo[0]) or "set"
+
+    said = []
+    for var in sorted(set(old) | set(new)):
+        was, now = old.get(var), new.get(var)
+        if was != now:
+            before, after = host(was), host(now)
+            said.append(f"{var} changed" if before == after else f"{var}: {before} → {after}")
+    return ", ".join(said)
 
 
 def _value(value: Any) -> str:

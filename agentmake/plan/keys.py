@@ -10,15 +10,19 @@ version 1, or every task reruns or restores once)::
 
     {"v": 2, "kind": "agent" | "shell" | "report",
      "runner": {"command": [...], "model": str | None, "model_flag": str | None, "format": str,
-                "env": [names], "url": str (an openai-http runner's `url`, only when set)} | None,
+                "env": [names], "url": str (an openai-http runner's `url`, only when set),
+                "endpoint": {name: [host, digest]} (only when one is set)} | None,
      "prompt": xxh3 of the rendered prompt (agent, merge report) or of the rendered shell command,
      "inputs": {path: content hash | None}, "outputs": [paths, sorted],
      "check": {"kind": ..., "command": template, "outputs": [paths, as declared] (a command check)} | None,
      "settings": {...}}                               # anything else that reaches the invocation
 
-    "model" is None when the runner has no `model_flag`: such a model reaches no command line. An
-    openai-http runner's server is keyed when the Agentfile names it (`url`), not when it comes from
-    OPENAI_BASE_URL (an environment's value is never keyed, as no other runner's endpoint variable is).
+    "model" is None when the runner has no `model_flag`: such a model reaches no command line; with no
+    model set, the one the CLI takes from the environment (`runners.modelenv.MODEL_ENV`). An openai-http
+    runner's server is keyed as its `url` when the Agentfile names it; the environment's endpoint
+    variables the CLI receives (`modelenv.ENDPOINT_ENV`: OPENAI_BASE_URL, ANTHROPIC_BASE_URL, OLLAMA_HOST,
+    ...) are keyed in "endpoint" by digest, with the host for explain, never the value (it may hold a
+    password).
     A shell agent's "runner" holds the shell runner's command alone, the other fields at their preset values
     (`shell_runner_parts`). "outputs"
     are sorted: their order reaches the agent only through its prompt or command (``{{ outputs }}``,
@@ -74,10 +78,13 @@ def text_hash(text: str) -> str:
     return xxhash.xxh3_128_hexdigest(text.encode("utf-8"))
 
 
-def runner_parts(runner: RunnerSpec | None, model: str | None) -> dict[str, Any] | None:
+def runner_parts(
+    runner: RunnerSpec | None, model: str | None, endpoint: dict[str, list[str]] | None = None
+) -> dict[str, Any] | None:
     """The runner's share of a key: what reaches the command line and how the answer is read (a model only
-    with a `model_flag` to pass it with). The environment variables it passes are a set: a name listed
-    twice passes it once."""
+    with a `model_flag` to pass it with), and the endpoint variables its CLI receives that are set
+    (`runners.presets.env_endpoint`: name -> [host, digest]). The environment variables it passes are a
+    set: a name listed twice passes it once."""
     if runner is None:
         return None
     parts: dict[str, Any] = {
@@ -89,6 +96,8 @@ def runner_parts(runner: RunnerSpec | None, model: str | None) -> dict[str, Any]
     }
     if runner.url is not None:  # (only when set: the keys of every other runner stay as they were)
         parts["url"] = runner.url
+    if endpoint:  # (the same: a key of a CLI that receives no endpoint variable is as it was)
+        parts["endpoint"] = endpoint
     return parts
 
 

@@ -182,6 +182,7 @@ class Rebuilder:
         self._text_hashes: dict[str, str] = {}
         self._secret: SecretValues | None = None  # (made when a prompt first reads a variable)
         self._spec_sigs: dict[int, tuple[AgentSpec, str]] = {}
+        self._endpoints: dict[int, tuple[RunnerSpec, dict[str, list[str]]]] = {}
         self.renders = 0
         self.fast = 0  # decisions taken by the fast path
         self._unplaced: frozenset[str] | None = None  # see `_commit_cut_short`
@@ -292,7 +293,7 @@ class Rebuilder:
             runner = af.runners.get(runner_name) if prompt is not None else None
             model = self._model(spec, runner)
             parts["kind"] = task.kind if task.kind == "report" else "agent"
-            parts["runner"] = runner_parts(runner, model)
+            parts["runner"] = runner_parts(runner, model, self._endpoint(runner))
             if runner is not None:
                 parts["_runner"] = runner_name  # (a memo: explain says "runner changed claude → codex")
             parts["settings"] = {}
@@ -351,6 +352,18 @@ class Rebuilder:
             model = env_model(runner, os.environ)
         return model
 
+    def _endpoint(self, runner: RunnerSpec | None) -> dict[str, list[str]] | None:
+        """The endpoint variables `runner`'s CLI receives (`presets.env_endpoint`): another server, another
+        answer."""
+        if runner is None:
+            return None
+        known = self._endpoints.get(id(runner))
+        if known is None or known[0] is not runner:
+            from agentmake.runners.presets import env_endpoint
+
+            known = self._endpoints[id(runner)] = (runner, env_endpoint(runner, os.environ))
+        return known[1]
+
     def _spec_sig(self, spec: AgentSpec) -> str:
         """Everything of an agent that reaches its tasks' keys, apart from the per-task paths and hashes."""
         af = self.graph.agentfile
@@ -358,7 +371,7 @@ class Rebuilder:
             runner_key = shell_runner_parts(af.runners.get("shell"))
         else:
             runner = af.runners.get(spec.runner) if spec.prompt is not None else None
-            runner_key = runner_parts(runner, self._model(spec, runner))
+            runner_key = runner_parts(runner, self._model(spec, runner), self._endpoint(runner))
         prompt = spec.prompt
         check = spec.check
         blob = [

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from agentmake.model import RunnerSpec, rests_on
-from agentmake.runners.modelenv import MODEL_ENV
+from agentmake.runners.modelenv import ENDPOINT_ENV, ENDPOINT_HOSTS, MODEL_ENV
 
 PRESETS: dict[str, RunnerSpec] = {
     "claude": RunnerSpec(
@@ -95,6 +95,7 @@ AUTH_ENV: dict[str, tuple[str, ...]] = {
         "ANTHROPIC_API_KEY",
         "ANTHROPIC_AUTH_TOKEN",
         "ANTHROPIC_BASE_URL",
+        "ANTHROPIC_MODEL",  # (the model claude asks when no --model is given: `modelenv.MODEL_ENV`)
         "CLAUDE_CODE_OAUTH_TOKEN",
         "CLAUDE_CODE_MAX_RETRIES",
         "CLAUDE_CODE_USE_BEDROCK",
@@ -105,6 +106,7 @@ AUTH_ENV: dict[str, tuple[str, ...]] = {
     "codex": ("OPENAI_API_KEY", "OPENAI_BASE_URL", "CODEX_API_KEY"),
     "gemini": (
         "GEMINI_API_KEY",
+        "GEMINI_MODEL",  # (the model gemini asks when no -m is given)
         "GOOGLE_API_KEY",
         "GOOGLE_CLOUD_PROJECT",
         "GOOGLE_CLOUD_LOCATION",
@@ -131,6 +133,39 @@ def env_model(runner: RunnerSpec, environ: Mapping[str, str]) -> str | None:
     when agentmake passes none."""
     name = MODEL_ENV.get(preset_of(runner) or "")
     return (environ.get(name) or None) if name else None
+
+
+def env_endpoint(runner: RunnerSpec, environ: Mapping[str, str]) -> dict[str, list[str]]:
+    """The endpoint variables (`modelenv.ENDPOINT_ENV`) `runner`'s CLI receives (its preset's `AUTH_ENV`
+    and the runner's `env`) that are set, each as ``[host, digest]``: the URL's host (for explain; "" for a
+    switch, or a value that names none) and the xxh3 digest of the value, which is what a key compares and
+    keeps (a URL may hold a user and password, or a key in its query). An `openai-http` runner's `url`
+    replaces OPENAI_BASE_URL: the runner's `url` is keyed instead (`plan.keys.runner_parts`)."""
+    import xxhash
+
+    preset = preset_of(runner)
+    passed = set(AUTH_ENV.get(preset or "", ())) | set(runner.env)
+    if preset == "openai-http" and runner.url is not None:
+        passed.discard("OPENAI_BASE_URL")
+    found: dict[str, list[str]] = {}
+    for name in ENDPOINT_ENV:
+        value = environ.get(name)
+        if name in passed and value:
+            host = host_of(value) if name in ENDPOINT_HOSTS else ""
+            found[name] = [host, xxhash.xxh3_128_hexdigest(value.encode("utf-8", "surrogateescape"))]
+    return found
+
+
+def host_of(value: str) -> str:
+    """The host a URL (or a bare ``host:port``, as OLLAMA_HOST may be) names, "" when it names none
+    clearly: never its user, password, path or query."""
+    from urllib.parse import urlsplit
+
+    try:
+        host = urlsplit(value if "://" in value else "//" + value).hostname or ""
+    except ValueError:
+        return ""
+    return host if host and all(c.isalnum() or c in ".-:_" for c in host) else ""
 
 
 # What to tell a person whose credentials were refused.
