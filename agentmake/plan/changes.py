@@ -46,6 +46,7 @@ def describe_changes(old: dict[str, Any], new: dict[str, Any], runner_name: str 
     if old.get("kind") != new.get("kind"):
         reasons.append(Reason("command-changed", f"task kind changed {old.get('kind')} → {new.get('kind')}"))
     reasons += inputs_changed(old.get("inputs") or {}, new.get("inputs") or {})
+    reasons += modes_changed(old, new)
     paths_changed = bool(reasons) or old.get("outputs") != new.get("outputs")
     reasons += _prompt(old, new, paths_changed=paths_changed)
     # (a shell task's record names no runner: it ran on `shell`, as a task of another kind now tells)
@@ -172,6 +173,20 @@ def inputs_changed(old: dict[str, str | None], new: dict[str, str | None]) -> li
     for path in old:
         if path not in new:
             reasons.append(Reason("input-removed", f"input {path} was removed", path=path, old=old[path]))
+    return reasons
+
+
+def modes_changed(old: dict[str, Any], new: dict[str, Any]) -> list[Reason]:
+    """The inputs of a shell agent (in both key parts) made executable, or no longer executable (a chmod:
+    the content is the same)."""
+    was, now = set(old.get("executable") or ()), set(new.get("executable") or ())
+    if was == now:
+        return []
+    both = set(old.get("inputs") or {}) & set(new.get("inputs") or {})
+    reasons = []
+    for path in sorted((was ^ now) & both):
+        what = "made executable" if path in now else "no longer executable"
+        reasons.append(Reason("input-changed", f"input {path} {what}", path=path))
     return reasons
 
 

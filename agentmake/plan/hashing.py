@@ -11,8 +11,10 @@ A path whose content this process finds other than a digest it gave out before (
 during the build, by anything but agentmake) means the build's tasks were decided on different contents of one
 file: the build stamp must not vouch for it (`plan.stampwrite`).
 
-Files larger than `CHUNK` are hashed streaming. `file_hashes` hashes many large misses on a thread pool (reads
-and xxhash release the GIL). `flush` writes only new or changed records, in one transaction. Thread-safe.
+The executable bits of the files it stats are kept too (`executable`, `xbits`): a chmod changes no stat the
+cache compares, and every file is stat'ed each time anyway. Files larger than `CHUNK` are hashed streaming.
+`file_hashes` hashes many large misses on a thread pool (reads and xxhash release the GIL). `flush` writes
+only new or changed records, in one transaction. Thread-safe.
 """
 
 from __future__ import annotations
@@ -95,6 +97,9 @@ class Hasher:
         # path -> the digest first given out for it (or last written by agentmake): a later answer that
         # differs means the file changed under the build (`raced`)
         self._served: dict[str, str | None] = {}
+        # path -> the executable bits (mode & 0o111) of a file this process stat'ed that has any: part of a
+        # shell agent's key (`executable`), and of the build stamp's entry for it
+        self._xbits: dict[str, int] = {}
         self.raced: set[str] = set()
         self._lock = threading.Lock()
         self.files_read = 0
@@ -149,6 +154,18 @@ class Hasher:
         st = self._stat(path)
         if st is not None:
             self._remember(path, st, digest)
+
+    def executable(self, paths: Iterable[str]) -> list[str]:
+        """Those of `paths` (hashed by this process) that are executable (any of the mode's x bits), sorted:
+        `chmod +x` changes no content, but what a command can do with the file (run it, copy it with its
+        mode)."""
+        xbits = self._xbits
+        return sorted(p for p in paths if p in xbits)
+
+    def xbits(self, paths: Iterable[str]) -> list[int]:
+        """The executable bits of each of `paths` as this process last saw them (0: none, or not seen)."""
+        get = self._xbits.get
+        return [get(p, 0) for p in paths]
 
     def seen(self, paths: Iterable[str]) -> list[Seen | None]:
         """What is known of each of `paths`: (size, mtime_ns, inode, hash, recorded_ns), for a file looked at
@@ -213,6 +230,10 @@ class Hasher:
             return None
         if not _is_regular(st):
             return None
+        if st.st_mode & 0o111:
+            self._xbits[path] = st.st_mode & 0o111
+        elif path in self._xbits:
+            self._xbits.pop(path, None)
         return st
 
     def _cached(self, path: str, st: os.stat_result) -> str | None:

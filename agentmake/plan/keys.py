@@ -14,6 +14,7 @@ version 1, or every task reruns or restores once)::
                 "endpoint": {name: [host, digest]} (only when one is set)} | None,
      "prompt": xxh3 of the rendered prompt (agent, merge report) or of the rendered shell command,
      "inputs": {path: content hash | None}, "outputs": [paths, sorted],
+     "executable": [the inputs with an executable bit, sorted] (a shell agent's, only when there is one),
      "check": {"kind": ..., "command": template, "outputs": [paths, as declared] (a command check)} | None,
      "settings": {...}}                               # anything else that reaches the invocation
 
@@ -43,7 +44,8 @@ version 1, or every task reruns or restores once)::
 Memos (for explain, and the rebuilder's shortcuts): "_render" = {"template": xxh3 of the prompt template's
 text, "source": the prompt file | "inline", "variables": {name: `variable_memo` of its value} for each
 variable the template reads (absent when it reads none)}, or for a shell agent {"template": xxh3 of its `run`
-as written}, "_summarised" = [the task ids a run summary
+as written} and "_modes" = 1 (its record keyed "executable": `rebuilder._modes_upgraded` gives one
+made before the modes the ones the inputs have), "_summarised" = [the task ids a run summary
 covers], "_runner" = the name of an LLM call's runner, "_memo".
 
 Nothing else enters: Agentfile comments and key order, description, priority, retries, timeout, estimate

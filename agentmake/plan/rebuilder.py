@@ -246,7 +246,7 @@ class Rebuilder:
             outs = self._hashes(task.outputs, assume)
         cached_as = None
         if rec is not None and rec.key and rec.key != key:
-            rec, cached_as = _upgraded(rec)
+            rec, cached_as = _upgraded(rec, parts)
         decision = self._judge(task, rec, parts, key, outs, cached_as)
         if decision.action == "skip" and rec is not None and rec.key == key and not assume:
             if cached_as is not None:  # (a record of an older key format: it switches to this key)
@@ -287,6 +287,10 @@ class Rebuilder:
             parts.update(kind="shell", runner=shell_runner_parts(shell), prompt=text_hash(text or ""))
             parts["_render"] = {"template": self._text_hash(spec.run or "")}  # (the command as written)
             parts["settings"] = {}
+            executable = self.hasher.executable(task.inputs)
+            if executable:  # (only then: the keys of the other shell tasks are as they were)
+                parts["executable"] = executable
+            parts["_modes"] = 1  # (a memo: this record keyed the modes, `_modes_upgraded`)
         else:
             prompt = task_prompt(task)
             runner_name = self._runner_name(task)
@@ -338,7 +342,12 @@ class Rebuilder:
         known = self._spec_sigs.get(id(spec))
         if known is None or known[0] is not spec:
             known = self._spec_sigs[id(spec)] = (spec, self._spec_sig(spec))
-        blob = (known[1], task.wildcards, task.inputs, task.outputs, tuple(inputs.values()))
+        hashes = tuple(inputs.values())
+        blob: tuple[object, ...] = (known[1], task.wildcards, task.inputs, task.outputs, hashes)
+        if spec.is_shell:  # (its key holds which inputs are executable)
+            executable = self.hasher.executable(task.inputs)
+            if executable:
+                blob = (*blob, tuple(executable))
         return text_hash(repr(blob))
 
     def _model(self, spec: AgentSpec | ReportSpec, runner: RunnerSpec | None) -> str | None:
@@ -638,7 +647,8 @@ class Rebuilder:
         cached = None if fresh or d.key is None else self.cached(d)
         if self.force:
             d.reasons.append(Reason("forced", "forced (-B)"))
-        elif cached is not None and cached == outs:  # a restore would rewrite the very same bytes
+        elif cached is not None and cached == outs and self._modes_as_cached(d, outs):
+            # a restore would rewrite the very same bytes, with the same modes
             d.adopt, d.edited = dict(cached), []
             d.reasons.append(Reason("in-place", _IN_PLACE))
             return d
@@ -659,6 +669,18 @@ class Rebuilder:
         if found is None and d.alias is not None:
             found = self.store.cache_lookup(d.alias)
         return found
+
+    def _modes_as_cached(self, d: Decision, outs: dict[str, str | None]) -> bool:
+        """Whether the outputs in place are executable as the cached result of `d`'s key (or alias) was: one
+        made executable, or no longer, by a chmod since (as a shell agent that copies an input with its
+        mode makes it) is not that result, which a restore gives back."""
+        modes = getattr(self.store, "cache_modes", None)  # (test doubles of the store may lack it)
+        key = d.key if d.key is not None and self.store.cache_lookup(d.key) is not None else d.alias
+        if not callable(modes) or key is None:
+            return True
+        kept = modes(key)
+        now = self.hasher.xbits(outs)
+        return all((kept.get(path, 0) & 0o111) == bits for path, bits in zip(outs, now, strict=True))
 
     def _made(self, digest: str | None) -> bool:
         """Whether content `digest` is in the cache, i.e. agentmake made it (a test double may not say)."""
@@ -781,17 +803,37 @@ def _read_by_a_task(graph: Graph, task_id: str) -> bool:
     return False
 
 
-def _upgraded(rec: TaskRecord) -> tuple[TaskRecord, str | None]:
+def _upgraded(rec: TaskRecord, now: dict[str, Any] | None = None) -> tuple[TaskRecord, str | None]:
     """A record of key format 1 as format 2 spells it, and the key its result is cached under (its own);
-    `rec` itself and None if it is of this format (see `keys_v1`)."""
-    if rec.status == "partial" or rec.parts.get("v") == KEY_VERSION:
+    `rec` itself and None if it is of this format (see `keys_v1`). With the task's key parts `now`, a shell
+    task's record also gets the modes it was not keyed with (`_modes_upgraded`)."""
+    if rec.status == "partial":
         return rec, None
-    from agentmake.plan import keys_v1  # (only for a project not built since the upgrade)
+    cached_as = None
+    if rec.parts.get("v") != KEY_VERSION:
+        from agentmake.plan import keys_v1  # (only for a project not built since the upgrade)
 
-    parts = keys_v1.upgrade(rec.parts, rec.key)
-    if parts is None:
-        return rec, None
-    return dataclasses.replace(rec, key=key_of(parts), parts=parts), rec.key
+        parts = keys_v1.upgrade(rec.parts, rec.key)
+        if parts is None:
+            return rec, None
+        rec, cached_as = dataclasses.replace(rec, key=key_of(parts), parts=parts), rec.key
+    if now is not None and "executable" in now:
+        upgraded = _modes_upgraded(rec, now["executable"])
+        if upgraded is not None:
+            return upgraded, cached_as or rec.key
+    return rec, cached_as
+
+
+def _modes_upgraded(rec: TaskRecord, executable: list[str]) -> TaskRecord | None:
+    """A shell task's record made before its key held which inputs are executable (no "_modes" memo), with
+    those that are now (`executable`): what they were then is unknown, and a build that did not key them
+    ran nothing for a chmod either; so the task is up to date if nothing else changed (make's answer), and
+    a later chmod reruns it. None for a record that keyed them, or whose parts do not make its key."""
+    parts = rec.parts
+    if parts.get("kind") != "shell" or "_modes" in parts or "executable" in parts or key_of(parts) != rec.key:
+        return None
+    parts = dict(parts, executable=executable, _modes=1)
+    return dataclasses.replace(rec, key=key_of(parts), parts=parts)
 
 
 def _only_check_changed(old: dict[str, Any], new: dict[str, Any]) -> bool:

@@ -28,8 +28,8 @@ that lock (`Store.open`): a build, `clean` or `watch` may change what it vouches
 Format (version 1): the line ``agentmake-stamp 1``; a JSON header line (signature, entry count, entry kinds,
 racy entries' hashes, task count, report lines, byte order); the byte length of the paths (8 bytes,
 little-endian); the entry paths joined by NUL (relative to the project root, or absolute); then a native
-int64 array of 4 numbers per entry (file type bits, size, mtime_ns, inode; all -1 for a path that must not
-exist).
+int64 array of 4 numbers per entry (file type bits, and for a task's file its executable bits, size,
+mtime_ns, inode; all -1 for a path that must not exist).
 """
 
 from __future__ import annotations
@@ -57,6 +57,7 @@ MAGIC = b"agentmake-stamp 1\n"
 DECIDER_VERSIONS = (2, 1, 1, 2)
 MISSING = (-1, -1, -1, -1)
 _TYPE = 0o170000
+_TASK_FILE = _TYPE | 0o111  # (a task file's entry: its type and executable bits)
 REGULAR = 0o100000
 
 # entry kinds: "f" a task's input or output, "l" a file loading read or a state file (racy: content hash),
@@ -142,7 +143,7 @@ def _check(root: Path, sig: str, data: bytes) -> Verdict | None:
         return None
     started = time.time_ns()
     verdict = Verdict(int(header["tasks"]), [str(line) for line in header["lines"]], checked_ns=started)
-    now = array("q", _stats(root, paths))
+    now = array("q", _stats(root, paths, kinds))
     differ = (
         set()
         if now == recorded
@@ -197,18 +198,20 @@ def _settle(root: Path, data: bytes, header: dict[str, Any], end: int, settled: 
         os.close(fd)  # releases the lock
 
 
-def _stats(root: Path, paths: list[str]) -> list[int]:
+def _stats(root: Path, paths: list[str], kinds: str) -> list[int]:
+    """The stat of each entry as the stamp holds it: a task file's ("f") with its executable bits (a shell
+    agent's key holds them: `Hasher.executable`), the others' with their file type alone."""
     base = os.fspath(root) + os.sep
     stat = os.stat
     out: list[int] = []
     extend = out.extend
-    for path in paths:
+    for path, kind in zip(paths, kinds, strict=True):
         try:
             st = stat(path if path.startswith(os.sep) else base + path if path else base)
         except OSError:
             extend(MISSING)
             continue
-        extend((st.st_mode & _TYPE, st.st_size, st.st_mtime_ns, st.st_ino))
+        extend((st.st_mode & (_TASK_FILE if kind == "f" else _TYPE), st.st_size, st.st_mtime_ns, st.st_ino))
     return out
 
 

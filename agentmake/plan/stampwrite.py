@@ -68,18 +68,21 @@ class StampWriter:
         paths: Sequence[str],
         records: Sequence[tuple[int, int, int, str, int]],
         verified: Verdict | None = None,
+        xbits: Sequence[int] | None = None,
     ) -> None:
         """Entries for project-relative regular files, from their stat cache records (size, mtime_ns, inode,
         hash, recorded_ns): `add` in bulk, for the thousands of a fan-out. `verified`: the check of the
         previous stamp, which saw every file it does not list as changed with this very stat and content
-        (so such a file was read then, as far as racily-clean goes)."""
+        (so such a file was read then, as far as racily-clean goes). `xbits`: each file's executable bits
+        (`Hasher.xbits`), kept in its entry's type field."""
         first, stats, racy = len(self.paths), self.stats, self.racy
         self.paths.extend(paths)
         self.kinds.append("f" * len(paths))
         changed = verified.changed if verified is not None and verified.graph_same else None
         seen_ns = verified.checked_ns if changed is not None and verified is not None else 0
+        modes = xbits or [0] * len(paths)
         for i, (size, mtime, inode, digest, recorded_ns) in enumerate(records):
-            stats.extend((REGULAR, size, mtime, inode))
+            stats.extend((REGULAR | modes[i], size, mtime, inode))
             read_ns = recorded_ns if changed is None or paths[i] in changed else max(recorded_ns, seen_ns)
             if racily_clean(mtime, read_ns):
                 racy[str(first + i)] = digest
@@ -169,7 +172,7 @@ def stamp_if_up_to_date(
     records = hasher.records(paths)
     if records is None:
         return None  # a file not looked at (or missing): nothing to vouch for it
-    writer.add_task_files(paths, records, verified)
+    writer.add_task_files(paths, records, verified, hasher.xbits(paths))
 
     def finish(state_dir: Path) -> None:
         for name in STATE_FILES:  # any later write to the state, by anything, changes one of them

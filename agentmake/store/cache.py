@@ -322,6 +322,15 @@ class BlobCache:
         modes = {path: int(mode) for path, mode in json.loads(row[1]).items()} if row[1] else {}
         return outputs, modes
 
+    def modes(self, key: str) -> dict[str, int]:
+        """The modes recorded with entry `key` (its executable outputs: path -> mode); {} for none."""
+        with self._lock:
+            try:
+                row = self._conn.execute("SELECT modes FROM cache WHERE key = ?", (key,)).fetchone()
+            except sqlite3.OperationalError:  # an older database, read only: no `modes` column
+                return {}
+        return {path: int(mode) for path, mode in json.loads(row[0]).items()} if row and row[0] else {}
+
     def lookup(self, key: str) -> dict[str, str] | None:
         entry = self._entry(key)
         return None if entry is None else entry[0]

@@ -703,6 +703,10 @@ class Store(Journal):
         """Output path -> blob hash of a result seen before under `key`, if all its blobs are present."""
         return self.cache.lookup(key)
 
+    def cache_modes(self, key: str) -> dict[str, int]:
+        """The modes of the executable outputs of the result cached under `key` (path -> mode)."""
+        return self.cache.modes(key)
+
     def cache_alias(self, old_key: str, key: str) -> None:
         """File the cache entry of `old_key` under `key` too (the same result under a key spelt otherwise, as
         by an older key format, `agentmake.plan.keys_v1`); nothing if it has none, or `key` has one."""
