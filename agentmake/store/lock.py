@@ -9,6 +9,7 @@ lock files races).
 from __future__ import annotations
 
 import fcntl
+import math
 import os
 import time
 from pathlib import Path
@@ -17,11 +18,17 @@ from agentmake.errors import UsageError
 
 
 class LockedError(UsageError):
-    """Another agentmake process holds the project lock (message names its pid)."""
+    """Another agentmake process holds the project lock (message names its pid, `holder` when known)."""
+
+    def __init__(self, message: str, holder: int | None = None) -> None:
+        super().__init__(message)
+        self.holder = holder
 
 
 class ProjectLock:
-    """An exclusive flock on `path`; `acquire(wait)` polls up to `wait` seconds, then raises LockedError."""
+    """An exclusive flock on `path`; `acquire(wait)` polls up to `wait` seconds, then raises LockedError
+    (`math.inf`: it blocks until the lock is free, as long as it takes; a signal's KeyboardInterrupt ends
+    the wait)."""
 
     def __init__(self, path: Path, root: Path) -> None:
         self.path = path
@@ -31,6 +38,13 @@ class ProjectLock:
     def acquire(self, wait: float) -> None:
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         deadline = time.monotonic() + max(wait, 0.0)
+        if math.isinf(wait):
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)  # (the kernel wakes it when the holder ends: no polling)
+            except BaseException:
+                os.close(fd)
+                raise
+            wait = 0.0
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -42,7 +56,8 @@ class ProjectLock:
                     who = f"pid {holder}" if holder else "another process"
                     raise LockedError(
                         f"another agentmake ({who}) is using {self.root}: wait for it to end, or stop it (an"
-                        " `agentmake watch` runs until stopped); `status`, `explain` and `-n` work meanwhile"
+                        " `agentmake watch` runs until stopped); `status`, `explain` and `-n` work meanwhile",
+                        holder,
                     ) from None
                 time.sleep(0.05)
         os.ftruncate(fd, 0)

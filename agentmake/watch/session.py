@@ -4,6 +4,7 @@ running build what an edit of it plans (`replan`, from the watcher's thread) and
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from dataclasses import replace
@@ -32,6 +33,27 @@ from agentmake.workflow import (
 )
 
 
+def _open_store(root: Path, agentfile: str) -> Store:
+    """The project's store, locked for the session. Another agentmake holding the project (a build in
+    another terminal): the watch says so and waits for it to end, as long as it takes (Ctrl-C stops it),
+    then its first build builds what is still stale."""
+    from agentmake.store.lock import LockedError
+
+    try:
+        return Store.open(root, agentfile=agentfile, wait=0.5)
+    except LockedError as err:
+        who = f"pid {err.holder}" if err.holder else "another process"
+        print(
+            f"agentmake: watch: another agentmake ({who}) is using {term_safe(str(root))}: waiting for it to"
+            " end (Ctrl-C to stop)",
+            file=sys.stderr,
+            flush=True,
+        )
+    store = Store.open(root, agentfile=agentfile, wait=math.inf)
+    print("agentmake: watch: the project is free: building what is still stale", file=sys.stderr, flush=True)
+    return store
+
+
 class WatchSession:
     """The state of one `agentmake watch`: the last good project and the store (locked for the session)."""
 
@@ -40,7 +62,7 @@ class WatchSession:
         self.path = agentfile_path(req)
         self.root = self.path.parent.resolve()
         self.project: Project | None = None
-        self.store = Store.open(self.root, agentfile=self.path.name)
+        self.store = _open_store(self.root, self.path.name)
         self.watcher = Watcher(self.root)
         self.watcher.on_plan_edit = self.replan
         self.watcher.on_added = self.added
