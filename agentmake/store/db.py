@@ -36,6 +36,7 @@ from agentmake.store.cache import BlobCache
 from agentmake.store.journal import Journal
 from agentmake.store.lock import LockedError, ProjectLock
 from agentmake.store.records import AttemptRecord, FileRecord, RawJSON, TaskRecord, made_figures, runs_extra
+from agentmake.store.rowids import RowIds
 from agentmake.store.schema import check_intact, column_names, connect, empty
 
 __all__ = ["AttemptRecord", "FileRecord", "LockedError", "Store", "TaskRecord"]
@@ -72,6 +73,8 @@ class Store(Journal):
         self.agentfile = agentfile
         self._owners: dict[str, bool] = {}  # Agentfile name -> whether it is still there (`owns`)
         self._owner_cols: bool | None = None  # whether `tasks` and `strays` have `agentfile` (old may not)
+        # the row of each task's record for this Agentfile (another's task of the same name has its own)
+        self._rows = RowIds(lambda: self._conn, agentfile, self.owns, self._has_owners)
         self._plock = lock
         self._lock = threading.RLock()
         if lock is None and not self._exists():  # a reader where nothing was recorded: it writes nothing
@@ -268,7 +271,12 @@ class Store(Journal):
         with self._lock:
             sql = "SELECT group_concat(task_id, char(0)) FROM tasks"
             joined = self._conn.execute(sql).fetchone()[0]
-        return joined.split("\0") if joined else []
+        return self._task_ids(joined.split("\0") if joined else [])
+
+    def _task_ids(self, row_ids: list[str]) -> list[str]:
+        """The task ids of `row_ids` whose records are this Agentfile's (`RowIds.task`)."""
+        task = self._rows.task
+        return [t for t in map(task, row_ids) if t is not None]
 
     def own_task_ids(self) -> list[str]:
         """The tasks with a record that this Agentfile's builds wrote (`owns`): of these alone may it say
@@ -281,7 +289,7 @@ class Store(Journal):
             sql = "SELECT group_concat(task_id, char(0)) FROM tasks"
             sql += f" WHERE agentfile IS NULL OR agentfile NOT IN ({marks})"
             joined = self._conn.execute(sql, others).fetchone()[0]
-        return joined.split("\0") if joined else []
+        return self._task_ids(joined.split("\0") if joined else [])
 
     def _other_owners(self) -> list[str]:
         """The Agentfiles other than this one, still there, whose builds wrote task records (`owns`): a few
@@ -343,7 +351,8 @@ class Store(Journal):
         prune their history again); their cache entries stay."""
         ids = list(task_ids)
         with self._tx():
-            self._conn.executemany("DELETE FROM tasks WHERE task_id = ?", [(t,) for t in ids])
+            rows = [(self._rows.row(t),) for t in ids]
+            self._conn.executemany("DELETE FROM tasks WHERE task_id = ?", rows)
             self._conn.executemany("DELETE FROM attempts WHERE task_id = ?", [(t,) for t in ids])
             self._conn.executemany("DELETE FROM commits WHERE task_id = ?", [(t,) for t in ids])
             with contextlib.suppress(sqlite3.OperationalError):  # (an older database opened busy)
@@ -368,8 +377,8 @@ class Store(Journal):
             if len(self._known) >= _SINGLE_READS:  # many lookups: one query for all is cheaper
                 return self._task_map().get(task_id)
             sql = f"SELECT {_TASK_COLS} FROM tasks WHERE task_id = ?"
-            row = self._conn.execute(sql, (task_id,)).fetchone()
-            rec = self._known[task_id] = None if row is None else _task(row)
+            row = self._conn.execute(sql, (self._rows.row(task_id),)).fetchone()
+            rec = self._known[task_id] = None if row is None else _task(row, task_id)
             return rec
 
     def task_brief(self, task_id: str) -> Brief | None:
@@ -382,14 +391,16 @@ class Store(Journal):
                 return None if rec is None else (rec.key, rec.status, rec.memo, rec.__dict__["_outputs"])
             if self._briefs is None:
                 rows = self._conn.execute("SELECT task_id, key, status, memo, outputs FROM tasks").fetchall()
-                self._briefs = {r[0]: r[1:] for r in rows}
+                task = self._rows.task
+                self._briefs = {t: r[1:] for r in rows if (t := task(r[0])) is not None}
             return self._briefs.get(task_id)
 
     def _task_map(self) -> dict[str, TaskRecord]:
         with self._lock:
             if self._tasks is None:
                 rows = self._conn.execute(f"SELECT {_TASK_COLS} FROM tasks").fetchall()
-                tasks = {r[0]: _task(r) for r in rows}
+                task = self._rows.task
+                tasks = {t: _task(r, t) for r in rows if (t := task(r[0])) is not None}
                 for task_id, rec in self._known.items():  # this process's own, newer copies
                     if rec is not None:
                         tasks[task_id] = rec
@@ -585,7 +596,7 @@ class Store(Journal):
     def _write_memos(self) -> None:
         if self._rekeyed:
             rows = [
-                (r.key, json.dumps(r.parts, sort_keys=True), r.memo, t, old)
+                (r.key, json.dumps(r.parts, sort_keys=True), r.memo, self._rows.row(t), old)
                 for t, (old, r) in self._rekeyed.items()
             ]
             self._conn.executemany(
@@ -600,12 +611,13 @@ class Store(Journal):
             self._conn.executemany(
                 "UPDATE tasks SET status = 'done', error = NULL WHERE task_id = ? AND key = ?"
                 " AND status = 'failed'",
-                list(self._done.items()),
+                [(self._rows.row(t), key) for t, key in self._done.items()],
             )
             self._done.clear()
         if self._memos:
             self._conn.executemany(
-                "UPDATE tasks SET memo = ? WHERE task_id = ?", [(m, t) for t, m in self._memos.items()]
+                "UPDATE tasks SET memo = ? WHERE task_id = ?",
+                [(m, self._rows.row(t)) for t, m in self._memos.items()],
             )
             self._memos.clear()
 
@@ -646,7 +658,7 @@ class Store(Journal):
         outputs = json.dumps(r.outputs, sort_keys=True)
         self._note_strays(r.task_id, r.outputs, outputs)
         row = (
-            r.task_id, r.key, json.dumps(r.parts, sort_keys=True), outputs,
+            self._rows.row(r.task_id), r.key, json.dumps(r.parts, sort_keys=True), outputs,
             r.status, r.finished_at, r.duration, r.attempts, r.cost_usd, r.tokens_in, r.tokens_out,
             r.run_id, r.error, r.memo,
         )  # fmt: skip
@@ -664,7 +676,7 @@ class Store(Journal):
         with contextlib.suppress(sqlite3.OperationalError):
             owned = self._has_owners()
             sql = f"SELECT outputs, {'agentfile' if owned else 'NULL'} FROM tasks WHERE task_id = ?"
-            row = self._conn.execute(sql, (task_id,)).fetchone()
+            row = self._conn.execute(sql, (self._rows.row(task_id),)).fetchone()
             # (a row another Agentfile's task of the same name wrote: its outputs are that one's, not renamed)
             if row is not None and row[0] != outputs_json and self.owns(row[1]):
                 gone = [(p, task_id, h) for p, h in json.loads(row[0]).items() if p not in outputs]
@@ -858,9 +870,10 @@ def _unwritable(directory: Path, exc: OSError) -> UsageError:
     return UsageError(f"cannot write agentmake's state in {directory} ({where}): {todo}")
 
 
-def _task(r: tuple[Any, ...]) -> TaskRecord:
+def _task(r: tuple[Any, ...], task_id: str) -> TaskRecord:
+    """Row `r` of `tasks` as the record of `task_id` (its row id may be an Agentfile's own: `RowIds`)."""
     # parts and outputs are decoded on first access: loading 10,000 records stays cheap
-    return TaskRecord(r[0], r[1], RawJSON(r[2]), RawJSON(r[3]), *r[4:])  # type: ignore[arg-type]
+    return TaskRecord(task_id, r[1], RawJSON(r[2]), RawJSON(r[3]), *r[4:])  # type: ignore[arg-type]
 
 
 def _mode(path: Path | str) -> int:
