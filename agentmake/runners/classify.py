@@ -18,10 +18,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from agentmake.lazyre import LazyPattern
 from agentmake.runners.parse import Parsed
 from agentmake.runners.presets import AUTH_FIX
 
-_AUTH = re.compile(
+_AUTH = LazyPattern(
     r"\b40[13]\b|not logged in|invalid api key|api_key_invalid|invalid x-api-key|authentication[_ ]fail"
     r"|\bAuthenticationError\b"  # (litellm's, as aider prints it: `litellm.AuthenticationError: ...`)
     r"|unauthori[sz]ed|no key found|please run /login|please set an auth method|need to be signed in",
@@ -30,45 +31,47 @@ _AUTH = re.compile(
 # (also a subscription's usage window spent, which resets in hours, not seconds: claude's "You've hit your
 # limit · resets 1pm" / "... session limit ..." / "Claude AI usage limit reached|<time>", codex's "You've hit
 # your usage limit ... try again in 2 hours"; each comes as a 429, but a retry in seconds meets it again)
-_QUOTA = re.compile(
+_QUOTA = LazyPattern(
     r"quota exceeded|insufficient_quota|exceeded your current quota|billing|credit balance"
     r"|you['’]ve hit your (?:\w+ )?limit|usage limit reached",
     re.I,
 )
 # (of those, a subscription's usage window: it resets by itself, later; no plan or billing to fix)
-_USAGE_WINDOW = re.compile(r"you['’]ve hit your (?:\w+ )?limit|usage limit reached", re.I)
+_USAGE_WINDOW = LazyPattern(r"you['’]ve hit your (?:\w+ )?limit|usage limit reached", re.I)
 # (a quota's id spells it in one word: Gemini's `GenerateRequestsPerMinutePerProjectPerModel-FreeTier`)
-_PER_PERIOD = re.compile(r"per ?(minute|second)", re.I)
-_RATE = re.compile(r"\b429\b|rate[ _-]?limit|too many requests|resource_exhausted|high demand", re.I)
-_OVERLOAD = re.compile(
+_PER_PERIOD = LazyPattern(r"per ?(minute|second)", re.I)
+_RATE = LazyPattern(r"\b429\b|rate[ _-]?limit|too many requests|resource_exhausted|high demand", re.I)
+_OVERLOAD = LazyPattern(
     r"\b529\b|\b50[0-4]\b|overload|server busy|service unavailable|internal server error|bad gateway", re.I
 )
-_TRANSIENT = re.compile(
+_TRANSIENT = LazyPattern(
     r"waiting for network|database is locked|could not connect|connection refused|connection reset", re.I
 )
 # The refusals of a CLI's own argument parser (before any call: every retry would be refused alike). codex
 # says so by its exit code 2, llm (click) too; claude (commander) and ollama (cobra) exit 1, so the message.
 _CLI_USAGE = {
-    "claude": re.compile(
+    "claude": LazyPattern(
         r"^error: (unknown option|option '.*' argument|missing required argument|too many arguments)"
         r"|^Error: Input must be provided|requires --verbose|cannot be used with root/sudo privileges",
         re.M,
     ),
-    "ollama": re.compile(r"^Error: (unknown (shorthand )?flag|flag needs an argument|unknown command)", re.M),
+    "ollama": LazyPattern(
+        r"^Error: (unknown (shorthand )?flag|flag needs an argument|unknown command)", re.M
+    ),
 }
 # A model the provider does not know (llm: "Error: 'Unknown model: x'"; an API's 404 not_found "model: x";
 # ollama, whose pull of a model it has not got found none: "Error: pull model manifest: file does not exist",
 # after its "pulling manifest" progress line)
-_UNKNOWN_MODEL = re.compile(
+_UNKNOWN_MODEL = LazyPattern(
     r"Unknown model\b|\bmodel_not_found\b|not_found_error\b.{0,40}\bmodel"
     r"|pull model manifest: file does not exist",
     re.I,
 )
-_UNTRUSTED = re.compile(r"Not inside a trusted directory", re.I)  # codex outside a git repository
+_UNTRUSTED = LazyPattern(r"Not inside a trusted directory", re.I)  # codex outside a git repository
 _UNTRUSTED_HINT = "run it in a git repository, or add --skip-git-repo-check to the runner's command"
 _USAGE_EXIT = {"codex": 2, "llm": 2, "aider": 2, "openai-http": 2}  # (aider: argparse's usage error)
 # aider on a prompt that does not fit the model's context window: every retry would be refused alike
-_TOO_LONG = re.compile(r"^Model .* has hit a token limit!$", re.M)
+_TOO_LONG = LazyPattern(r"^Model .* has hit a token limit!$", re.M)
 _ROOT_HINT = (
     "claude refuses to skip permissions as root: set IS_SANDBOX=1 (it is passed through) in a sandbox, "
     "or run agentmake as another user"
@@ -99,7 +102,7 @@ class Verdict:
 
 # When a rate limit says to come back: Gemini's "Please retry in 25.308s." (and its RetryInfo's
 # "retryDelay": "25s"), OpenAI's "Please try again in 20s." / "in 640ms" / "in 1m30s"
-_RETRY_HINT = re.compile(
+_RETRY_HINT = LazyPattern(
     r"(?:retry|try again) in (?:(\d+)m(?!s))?(?:(\d+(?:\.\d+)?)(ms|s)\b)?"
     r"|\"retryDelay\": \"(\d+(?:\.\d+)?)s\"",
     re.I,
@@ -136,7 +139,7 @@ def one_line(text: str, limit: int = 240) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
-_PY_WHERE = re.compile(r'File ".*", line \d+\Z')
+_PY_WHERE = LazyPattern(r'File ".*", line \d+\Z')
 
 
 def gemini_status(exit_code: int) -> int | None:

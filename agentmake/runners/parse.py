@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agentmake.lazyre import LazyPattern
+
 
 @dataclass
 class Parsed:
@@ -292,16 +294,16 @@ def parse_llm_json(stdout: str, stderr: str) -> Parsed:
 # model's price, `Cost: $0.0012 message, $0.0300 session.` on the same line or the next. An API error it
 # gave up on is printed there too, as litellm's exception (`litellm.RateLimitError: ...`, then aider's own
 # explanation), and aider exits 0 (aider#5552); one it retried and got past is followed by a reply's usage.
-_AIDER_BANNER = re.compile(r"(?m)^Aider v\d[^\n]*\n(?:[^\n]*\S[^\n]*\n)*?[ \t]*\n")
+_AIDER_BANNER = LazyPattern(r"(?m)^Aider v\d[^\n]*\n(?:[^\n]*\S[^\n]*\n)*?[ \t]*\n")
 _AIDER_COUNT = r"(\d+(?:\.\d+)?)([kM]?)"
-_AIDER_TOKENS = re.compile(
+_AIDER_TOKENS = LazyPattern(
     rf"(?m)^Tokens: {_AIDER_COUNT} sent(?:, [\d.]+[kM]? cache (?:write|hit))*, {_AIDER_COUNT} received\."
 )
-_AIDER_COST = re.compile(r"(?m)(?:^|received\. )Cost: \$(\d+(?:\.\d+)?) message, \$\d+(?:\.\d+)? session\.")
-_AIDER_ERROR = re.compile(r"(?m)^litellm\.\w+: .*$")
-_AIDER_RETRYING = re.compile(r"(?m)^Retrying in \d+(?:\.\d+)? seconds\.\.\.$")
+_AIDER_COST = LazyPattern(r"(?m)(?:^|received\. )Cost: \$(\d+(?:\.\d+)?) message, \$\d+(?:\.\d+)? session\.")
+_AIDER_ERROR = LazyPattern(r"(?m)^litellm\.\w+: .*$")
+_AIDER_RETRYING = LazyPattern(r"(?m)^Retrying in \d+(?:\.\d+)? seconds\.\.\.$")
 # (what aider says when the prompt and answer would not fit the model's context window: no reply, exit 0)
-_AIDER_TOO_LONG = re.compile(r"(?m)^Model .* has hit a token limit!$")
+_AIDER_TOO_LONG = LazyPattern(r"(?m)^Model .* has hit a token limit!$")
 
 
 def _aider_count(number: str, unit: str) -> int:

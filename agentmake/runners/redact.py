@@ -39,6 +39,8 @@ from itertools import pairwise
 from pathlib import Path
 from typing import BinaryIO
 
+from agentmake.lazyre import LazyPattern
+
 MIN_LENGTH = 8  # characters: shorter values are not redacted
 
 # A name part (split on anything but letters and digits) that marks a secret: exactly one of these words, or
@@ -53,11 +55,11 @@ _SECRET_ENDS = (
     "HEADERS",  # (headers a client sends hold its credential: OTEL_EXPORTER_OTLP_HEADERS=Authorization=…)
 )  # fmt: skip
 _SECRET_PAIRS = frozenset({("CONNECTION", "STRING"), ("CONN", "STRING"), ("WEBHOOK", "URL")})
-_PARTS = re.compile(r"[^A-Z0-9]+")
+_PARTS = LazyPattern(r"[^A-Z0-9]+")
 # `scheme://user:password@`: the password runs to the authority's last '@' (one may be left unencoded)
-_URL_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([^/?#@:\s]*):([^/?#\s]+)@")
+_URL_PASSWORD = LazyPattern(r"[A-Za-z][A-Za-z0-9+.-]*://([^/?#@:\s]*):([^/?#\s]+)@")
 # `scheme://TOKEN@`: a user with no password, as a token is given (`https://ghp_…@github.com`)
-_URL_USER = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([^/?#@:\s]+)@")
+_URL_USER = LazyPattern(r"[A-Za-z][A-Za-z0-9+.-]*://([^/?#@:\s]+)@")
 
 
 def looks_secret(name: str) -> bool:
@@ -74,7 +76,7 @@ def looks_secret(name: str) -> bool:
 
 
 _GO_HTML = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
-_HEX = re.compile(r"\\u[0-9a-f]{4}")
+_HEX = LazyPattern(r"\\u[0-9a-f]{4}")
 
 
 def json_forms(value: str) -> list[str]:
@@ -97,7 +99,7 @@ def json_forms(value: str) -> list[str]:
     return list(forms)
 
 
-_SH_DOUBLE = re.compile(r'([\\$"`])')
+_SH_DOUBLE = LazyPattern(r'([\\$"`])')
 
 
 def quoted_forms(value: str) -> list[str]:
@@ -153,7 +155,7 @@ def url_passwords(name: str, value: str) -> list[tuple[str, str]]:
 
 # a header in a HEADERS variable: OTEL's `name=value` (comma-separated, the value percent-encoded) or
 # `Name: value` (one a line, ANTHROPIC_CUSTOM_HEADERS)
-_HEADER = re.compile(r"([^\s,:=]+)\s*[:=]\s*([^,\n]+)")
+_HEADER = LazyPattern(r"([^\s,:=]+)\s*[:=]\s*([^,\n]+)")
 
 
 def header_values(value: str) -> list[str]:
@@ -272,7 +274,7 @@ class Redactor:
 
 _SCAN_CHUNK = 1 << 20  # bytes of a log searched for secrets at a time
 
-_MARK = re.compile(r"\[redacted [^\s\]]+\]")
+_MARK = LazyPattern(r"\[redacted [^\s\]]+\]")
 
 
 def holds_redaction(text: str) -> bool:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from agentmake.errors import AgentfileError, Loc
+from agentmake.lazyre import LazyPattern
 from agentmake.userdirs import cache_dir
 
 GRAMMAR_NAME = "agentfile.lark"
@@ -211,9 +212,9 @@ _TERMINALS = {
 }
 
 
-_KEY = re.compile(r"[\t\f ]*[A-Za-z_][A-Za-z0-9_-]*[\t\f ]*")  # what can stand before the '=' of a key
+_KEY = LazyPattern(r"[\t\f ]*[A-Za-z_][A-Za-z0-9_-]*[\t\f ]*")  # what can stand before the '=' of a key
 # an unquoted path (with the blanks after it: `[^#]*?[\t\f ]*` would be quadratic on a long run of blanks)
-_INCLUDE = re.compile(r"([\t\f ]*include[\t\f ]+)([^\s\"#][^#]*)(?:#.*)?")
+_INCLUDE = LazyPattern(r"([\t\f ]*include[\t\f ]+)([^\s\"#][^#]*)(?:#.*)?")
 
 
 def _left_list(lines: list[str], opened: int, line: int) -> bool:
@@ -228,8 +229,8 @@ def _left_list(lines: list[str], opened: int, line: int) -> bool:
     return any(t.strip() and not t.lstrip().startswith("#") and indent(t) <= base for t in lines[opened:line])
 
 
-_HEADER = re.compile(r"((?:agent|report|runner)[\t\f ]+)([^:#]*?)[\t\f ]*:[\t\f ]*(?:#.*)?")
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+_HEADER = LazyPattern(r"((?:agent|report|runner)[\t\f ]+)([^:#]*?)[\t\f ]*:[\t\f ]*(?:#.*)?")
+_NAME = LazyPattern(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 
 def _bad_name(line_text: str) -> tuple[str, int, str] | None:
@@ -246,8 +247,8 @@ def _bad_name(line_text: str) -> tuple[str, int, str] | None:
     return f"{kind} name {name!r} is not a valid name", len(m[1]) + 1, hint
 
 
-_BLOCK_HEADER = re.compile(r"(agent|report|runner)[\t\f ]+([A-Za-z_][A-Za-z0-9_-]*)[\t\f ]*:")
-_TOP_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)[\t\f ]*=")
+_BLOCK_HEADER = LazyPattern(r"(agent|report|runner)[\t\f ]+([A-Za-z_][A-Za-z0-9_-]*)[\t\f ]*:")
+_TOP_KEY = LazyPattern(r"([A-Za-z_][A-Za-z0-9_-]*)[\t\f ]*=")
 
 
 def _unindented_hint(lines: list[str], line: int) -> str | None:
