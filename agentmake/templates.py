@@ -9,7 +9,6 @@ value quoted.
 from __future__ import annotations
 
 import re
-import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -406,6 +405,8 @@ def render_prompt(prompt: Prompt, context: Mapping[str, object], task_id: str | 
     try:
         text = str(template.render(dict(context)))
     except Exception as e:  # any failure inside the template is the prompt author's to fix
+        import traceback  # (here: only a failing prompt needs it)
+
         line = 1
         for frame in traceback.extract_tb(e.__traceback__):
             if frame.filename == filename and frame.lineno:

@@ -1,6 +1,8 @@
 """Module-level regular expressions a shell build never uses are compiled on first use (`agentmake.lazyre`):
 a `LazyPattern` answers as the compiled pattern does, and a shell-only build compiles none of those of the
-modules that only serve LLM agents' output, credentials in logs and hints on a bad Agentfile."""
+modules that only serve LLM agents' output, credentials in logs and hints on a bad Agentfile; nor imports
+`textwrap` (its import compiles patterns; only a triple-quoted string needs it) or `traceback` (only a
+failing prompt does)."""
 
 from __future__ import annotations
 
@@ -52,7 +54,7 @@ def test_modules_keep_their_patterns_lazy() -> None:
     assert isinstance(parser._NAME, LazyPattern) and parser._NAME.fullmatch("lint_1")
 
 
-def test_shell_build_compiles_none_of_their_patterns(tmp_path: Path) -> None:
+def _shell_project(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     root = tmp_path / "p"
     (root / "out").mkdir(parents=True)
     (root / "seed.txt").write_text("seed\n")
@@ -62,6 +64,11 @@ def test_shell_build_compiles_none_of_their_patterns(tmp_path: Path) -> None:
     )
     env = {k: v for k, v in os.environ.items() if k != "AGENTMAKE_TRACE"}
     env.update(NO_COLOR="1", CI="1", XDG_CACHE_HOME=str(tmp_path / "cache"))
+    return root, env
+
+
+def test_shell_build_compiles_none_of_their_patterns(tmp_path: Path) -> None:
+    root, env = _shell_project(tmp_path)
     # (each module-level compile: the file of the module whose body called re.compile)
     probe = (
         "import json, re, sys\n"
@@ -84,3 +91,24 @@ def test_shell_build_compiles_none_of_their_patterns(tmp_path: Path) -> None:
     assert any("agentmake" in name for name in compiled)  # (the probe sees the compiles it should)
     lazy = [name for name in compiled if name.replace(os.sep, "/").endswith(LAZY_MODULES)]
     assert lazy == []
+
+
+def test_shell_build_imports_neither_textwrap_nor_traceback(tmp_path: Path) -> None:
+    root, env = _shell_project(tmp_path)
+    probe = (
+        "import json, sys\nfrom agentmake.cli import main\n"
+        f"code = main(['-C', {str(root)!r}, 'build', '-B'])\n"
+        "print(json.dumps([code, [m for m in ('textwrap', 'traceback') if m in sys.modules]]))\n"
+    )
+    found = []
+    for _ in range(2):  # (the first parses anew, loading lark; the second has the parse cache warm, as
+        # every build but the first of an Agentfile's text)
+        out = subprocess.run(
+            [sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=60
+        )
+        assert out.returncode == 0, out.stderr
+        found.append(json.loads(out.stdout.splitlines()[-1]))
+    assert found[1] == [0, []]
+    from agentmake.syntax.values import dedent_triple
+
+    assert dedent_triple("\n    a\n      b\n    ") == "a\n  b\n"  # (still dedents, importing it there)

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import re
-import textwrap
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
@@ -47,6 +46,8 @@ def dedent_triple(text: str) -> str:
         text = text[2:]
     elif text.startswith("\n"):
         text = text[1:]
+    import textwrap  # (here: importing it compiles its patterns, and most Agentfiles hold no triple string)
+
     return textwrap.dedent(text)
 
 
