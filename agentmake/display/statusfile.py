@@ -5,9 +5,12 @@ never sooner than `cost_factor` times what the last write took after it (so on a
 bounded share of the time). A failure, a retry or an interruption is written without waiting for `interval`,
 but still no sooner than that cost allows (4,000 retries in a few seconds are not 4,000 full rewrites); what
 is held back is written by a later event, `tick()` or `close()`, which always writes. Readers (a person, an
-editor, an agent) never see half a file. Rendering is incremental: a task's table row is formatted again only
-when it changes, the rows of tasks up to date in bulk are joined once, and the running counts are kept as
-events arrive.
+editor, an agent) never see half a file. The file a write replaces is hard-linked aside first and unlinked
+on a thread of its own (`scheduler.discard`, as outputs are): renaming over it freed its blocks inside the
+rename, on the scheduler thread (ext4: milliseconds a write while the disk is busy, measured); the link a
+killed build left aside is unlinked by the next build's first write. Rendering is incremental: a task's table
+row is formatted again only when it changes, the rows of tasks up to date in bulk are joined once, and the
+running counts are kept as events arrive.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from agentmake.display.fmt import (
     state_words,
 )
 from agentmake.safetext import text_safe
+from agentmake.scheduler.discard import Discard
 from agentmake.scheduler.events import BuildResult, TaskEvent, TaskOutcome
 
 URGENT = frozenset({"failed", "retrying", "interrupted"})
@@ -104,6 +108,7 @@ class StatusFile:
     _counts: dict[str, int] = field(default_factory=dict)
     _quiet_rows: str | None = None
     _aborted: str | None = None  # why the build ended with an error, with no result (`abort`)
+    _discard: Discard | None = None  # unlinks the files writes replaced (started by the first write)
 
     def __call__(self, event: TaskEvent) -> None:
         if self.started_at is None:
@@ -192,14 +197,25 @@ class StatusFile:
         self._order = order
         if self.started_at is None:
             self.started_at = result.started_at
-        self.flush()
+        try:
+            self.flush()
+        finally:
+            self._discarded()
 
     def abort(self, why: str) -> None:
         """The build ended with an error and has no result: the file says so, as it is (best effort: the
         error itself, a full disk say, may keep it from being written)."""
         self._aborted = why
-        with contextlib.suppress(OSError):
-            self.flush()
+        try:
+            with contextlib.suppress(OSError):
+                self.flush()
+        finally:
+            self._discarded()
+
+    def _discarded(self) -> None:
+        """Wait until the files replaced so far are unlinked (the last write: nothing is left aside)."""
+        if self._discard is not None:
+            self._discard.close()
 
     def _unquiet(self, task_id: str) -> None:
         self.tasks[task_id] = _Task("up-to-date", ended=self._quiet.pop(task_id))
@@ -232,13 +248,35 @@ class StatusFile:
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(text)
-            os.replace(tmp, self.path)
+            discard, spare = self._aside()
+            try:
+                os.replace(tmp, self.path)
+            finally:
+                if spare is not None:
+                    discard.later(spare)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
         self._last_write = self.clock()
         self._last_cost = time.perf_counter() - began
         self._dirty = self._urgent = False
+
+    def _aside(self) -> tuple[Discard, str | None]:
+        """Hard-link the file about to be replaced to ``.status.md.agentmake-tmp-old`` beside it; the
+        `Discard` that unlinks it, and that name (None: no file to replace, no hard links here, or the last
+        write's link is not unlinked yet: this rename frees the file itself). One fixed name, so a link a
+        killed build left is found without listing the directory: the first write hands it over first."""
+        spare = os.path.join(self.path.parent, f".{self.path.name}.agentmake-tmp-old")
+        discard = self._discard
+        if discard is None:
+            discard = self._discard = Discard()
+            if os.path.lexists(spare):
+                discard.later(spare)
+        try:
+            os.link(self.path, spare, follow_symlinks=False)
+        except OSError:
+            return discard, None
+        return discard, spare
 
     def render(self) -> str:
         result = self._result
