@@ -76,6 +76,7 @@ def test_a_multi_output_agent_that_links_an_output_out_of_the_project_fails(tmp_
         f"#!/bin/sh\ncat >/dev/null\nmkdir -p out && ln -s {shlex.quote(str(secret))} out/a.md\n"
         "echo b > out/b.md\n"
         """echo '{"type":"item.completed","item":{"type":"agent_message","text":"done"}}'\n"""
+        """echo '{"type":"turn.completed","usage":{}}'\n"""
     )
     codex.chmod(0o755)
     (root / "Agentfile").write_text(

@@ -32,7 +32,7 @@ def test_fake_claude_stops_with_an_error_subtype_and_its_errors(
 def test_the_errors_of_a_stopped_claude_are_its_message(project: RunnerProject) -> None:
     task = project.agent("a", runner="claude")
     res = project.run(task, "q\nFAKE: stopped=error_max_turns")
-    assert res.outcome == "retry" and "error_max_turns" in res.message, res.message
+    assert res.outcome == "fatal" and "error_max_turns" in res.message, res.message  # (test_prochunt_turns)
     assert "Reached max turns" in res.message, res.message
     assert res.cost_usd is not None and res.cost_usd > 0
     res = project.run(task, "q\nFAKE: stopped=error_during_execution answer=Tool crashed: spawn ENOMEM")

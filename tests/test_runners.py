@@ -306,10 +306,10 @@ def stub_cli(root: Path, name: str, stdout: str, stderr: str = "", code: int = 1
 @pytest.mark.parametrize(
     ("base", "fmt", "stdout"),
     [
-        (  # a claude run stopped by its turn limit, whose token counts happen to read 401 and 403
+        (  # a claude run stopped by an error, whose token counts happen to read 401 and 403
             "claude",
             "claude-json",
-            json.dumps({"type": "result", "subtype": "error_max_turns", "is_error": True, "result": "",
+            json.dumps({"type": "result", "subtype": "error_during_execution", "is_error": True, "result": "",
                         "duration_api_ms": 403, "usage": {"input_tokens": 401, "output_tokens": 7}}),
         ),
         (  # a codex turn whose test run printed "403 passed" and mentioned billing, then lost its stream

@@ -11,7 +11,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-ANSWER = """echo '{"type":"item.completed","item":{"type":"agent_message","text":"the answer"}}'\n"""
+ANSWER = (
+    """echo '{"type":"item.completed","item":{"type":"agent_message","text":"the answer"}}'\n"""
+    """echo '{"type":"turn.completed","usage":{}}'\n"""
+)
 
 
 def _project(tmp_path: Path, swap: str) -> tuple[Path, Path, dict[str, str]]:

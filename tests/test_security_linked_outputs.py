@@ -33,6 +33,7 @@ def hostile(tmp_path: Path) -> tuple[Path, Path, dict[str, str]]:
         f"{shlex.quote(str(victim))} out; exit 1; fi\n"
         "mkdir -p out && echo old > out/a.md && echo old > out/b.md\n"
         """echo '{"type":"item.completed","item":{"type":"agent_message","text":"done"}}'\n"""
+        """echo '{"type":"turn.completed","usage":{}}'\n"""
     )
     codex.chmod(0o755)
     (root / "Agentfile").write_text(AGENTFILE)

@@ -92,6 +92,14 @@ _GEMINI_HINT = {
 }
 
 
+# The limits a claude runner's own command sets (`--max-turns`, `--max-budget-usd`), by the error subtype of
+# the result it stops with: the same prompt under the same limit stops there again, each attempt paid for
+_STOPPED_AT = {
+    "error_max_turns": ("turn limit", "--max-turns"),
+    "error_max_budget_usd": ("budget limit", "--max-budget-usd"),
+}
+
+
 @dataclass(frozen=True)
 class Verdict:
     outcome: str  # "ok" | "retry" | "fatal"
@@ -165,6 +173,14 @@ def classify_failure(
     if preset == "shell":
         said = one_line(parsed.error or "") or one_line(stderr) or one_line(stdout)
         return Verdict("retry", "exit", f"exited with code {exit_code}" + (f": {said}" if said else ""))
+    limit = _STOPPED_AT.get(parsed.stopped or "")
+    if limit is not None:  # (before the patterns: its token counts may read 401)
+        what, flag = limit
+        return Verdict(
+            "fatal", "usage",
+            f"{name} reached its {what} ({detail}): raise {flag} in the runner's command (a retry would "
+            "stop at the same limit, and be paid for again)",
+        )  # fmt: skip
     if preset == "openai-http" and (parsed.status is not None or "finish_reason" in (parsed.error or "")):
         return _http_verdict(name, parsed.status, "\n".join((parsed.error or "", stderr[-4000:])), detail)
     status = parsed.status

@@ -28,6 +28,7 @@ class Parsed:
     tokens_in: int | None = None
     tokens_out: int | None = None
     denied: list[str] = field(default_factory=list)  # tool calls the CLI refused (claude permission_denials)
+    stopped: str | None = None  # the limit the CLI stopped at (claude's error subtype, e.g. error_max_turns)
 
 
 def json_values(text: str) -> Iterator[Any]:
@@ -140,6 +141,7 @@ def parse_claude_json(stdout: str, stderr: str) -> Parsed:
         error=error,
         status=_int(r.get("api_error_status")),
         denied=_denials(r.get("permission_denials")),
+        stopped=subtype if is_error and isinstance(subtype, str) and subtype != "success" else None,
         cost_usd=float(cost) if isinstance(cost, (int, float)) and not isinstance(cost, bool) else None,
         tokens_in=tokens_in,
         tokens_out=_int(usage.get("output_tokens")),
@@ -167,12 +169,14 @@ def relative_denial(root: Path, denial: str) -> str:
 
 
 def parse_codex_jsonl(stdout: str, stderr: str) -> Parsed:
-    """`codex exec --json`: the last completed `agent_message` is the answer; `turn.failed` fails it. The
-    tokens are the last `turn.completed`'s: its `usage` is the thread's running total (codex fills it from
-    its last `total_token_usage`), so adding up several turns' would count the first ones again."""
+    """`codex exec --json`: the last completed `agent_message` is the answer; `turn.failed` fails it, and so
+    does the lack of a `turn.completed` (codex prints it once its turn has finished: without it, the turn was
+    cut short, whatever the exit code, and its last message is no answer). The tokens are the last
+    `turn.completed`'s: its `usage` is the thread's running total (codex fills it from its last
+    `total_token_usage`), so adding up several turns' would count the first ones again."""
     answer: str | None = None
     errors: list[str] = []
-    failed = False
+    failed = completed = False
     tin: int | None = None
     tout: int | None = None
     for ev in json_values(stdout):
@@ -185,8 +189,10 @@ def parse_codex_jsonl(stdout: str, stderr: str) -> Parsed:
                 answer = item["text"]
             elif item.get("type") == "error" and isinstance(item.get("message"), str):
                 errors.append(item["message"])
-        elif kind == "turn.completed" and isinstance(ev.get("usage"), dict):
-            tin, tout = _int(ev["usage"].get("input_tokens")), _int(ev["usage"].get("output_tokens"))
+        elif kind == "turn.completed":
+            completed = True
+            if isinstance(ev.get("usage"), dict):
+                tin, tout = _int(ev["usage"].get("input_tokens")), _int(ev["usage"].get("output_tokens"))
         elif kind == "turn.failed":
             failed = True
             err = ev.get("error")
@@ -196,6 +202,10 @@ def parse_codex_jsonl(stdout: str, stderr: str) -> Parsed:
             errors.append(ev["message"])
     if failed:
         return Parsed(is_error=True, error=errors[-1], tokens_in=tin, tokens_out=tout)
+    if not completed:
+        said = f": {errors[-1]}" if errors else ""
+        why = f"codex ended its turn without finishing it (no turn.completed){said}"
+        return Parsed(is_error=True, error=why)
     return Parsed(answer=answer, tokens_in=tin, tokens_out=tout)
 
 

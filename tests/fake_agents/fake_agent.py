@@ -44,6 +44,7 @@ take the rest of the line):
     FAKE: spawn-grandchild    start `sleep 300` in the same process group; prints "fake: grandchild pid N"
                               on stderr
     FAKE: exit0-no-output     exit 0 with an empty answer
+    FAKE: cut-short           codex --json: exit 0 after its agent_message, with no `turn.completed` event
     FAKE: is_error            claude: exit 0 with `is_error: true` (an API error in a "success" result);
                               in text mode the `API Error: ...` line alone on stdout, still exit 0
     FAKE: stopped=SUBTYPE     claude: stop with an error result (error_max_turns, error_during_execution,
@@ -764,7 +765,8 @@ def succeed(
                 out(json.dumps({"type": "item.completed", "item": item}))
             usage = {"input_tokens": tin, "cached_input_tokens": 0, "output_tokens": tout,
                      "reasoning_output_tokens": 0}  # fmt: skip
-            out(json.dumps({"type": "turn.completed", "usage": usage}))
+            if "cut-short" not in d:  # (else its turn never ends, and it exits 0 all the same)
+                out(json.dumps({"type": "turn.completed", "usage": usage}))
         else:
             print(
                 f"OpenAI Codex v0.169.0 (research preview)\n--------\nworkdir: {os.getcwd()}", file=sys.stderr
