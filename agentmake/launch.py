@@ -1,5 +1,5 @@
 """The `agentmake` console script and `python -m agentmake`: hold the standard descriptors, catch an early
-Ctrl-C, pause the cyclic collector, then run the CLI.
+Ctrl-C, pause the cyclic collector, have a Ctrl-Z stop the agents too (`runners.suspend`), then run the CLI.
 
 A standard stream closed at start (`agentmake 2>&-`, a cron job or daemon tool that closes descriptors) is
 put on /dev/null (`hold_standard_streams`): Python sets `sys.stderr` to None then, and the display's first
@@ -54,6 +54,9 @@ def main() -> int:
     pause_startup()
     try:
         codecache.install()  # (before the CLI's import: its classes' methods come compiled)
+        from agentmake.runners import suspend
+
+        suspend.install()  # (a Ctrl-Z stops the agents too: see `runners.suspend`)
         from agentmake.cli import main as cli_main
     except BaseException as e:  # a Ctrl-C while the CLI is imported, maybe wrapped: as the CLI says it
         if not caused_by_interrupt(e):

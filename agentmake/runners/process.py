@@ -47,6 +47,8 @@ Waiting costs nothing per task: on Linux the exit is awaited with `poll()` on a 
 (it wakes the moment the child exits or writes); the poll times out every `_POLL` seconds only to look at the
 cancel event and the deadline. Without pidfd (other platforms, old kernels) the same poll also checks
 `Popen.poll()`, or falls back to `Popen.wait(timeout=...)` once the pipes are closed.
+
+A Ctrl-Z stops every child's group with agentmake, and its time limit waits meanwhile (`suspend`).
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agentmake.procstat import stat_fields
+from agentmake.runners import suspend
 from agentmake.runners.capture import LogFile, Pipes
 from agentmake.store.identity import holding
 
@@ -353,6 +356,7 @@ class Child:
     logs: tuple[LogFile, LogFile]  # the caller closes them once the child is gone
     started: float  # monotonic
     token: str | None = None  # its spawn-log token (`SPAWN_VAR`), which its descendants inherit
+    begun: float = 0.0  # `suspend.clock()` at its start: its time limit runs on that clock
 
     @property
     def pgid(self) -> int:
@@ -376,7 +380,7 @@ def start_child(
     null device); `token`: see the module docstring. Raises what Popen raises when the program cannot start
     (FileNotFoundError, PermissionError, ...), leaving no descriptor open but the logs' (the caller closes
     them)."""
-    start = time.monotonic()
+    start, begun = time.monotonic(), suspend.clock()
     if parent_death:
         wrapped = _dying_with_us(argv, executable, env, cwd)
         if wrapped is not None:
@@ -407,7 +411,8 @@ def start_child(
     except BaseException:
         pipes.close()
         raise
-    return Child(proc, pipes, logs, start, token)
+    suspend.add(proc)  # (stopped with agentmake at a Ctrl-Z)
+    return Child(proc, pipes, logs, start, token, begun)
 
 
 def with_token(env: Mapping[str, str] | None, token: str | None) -> Environment | None:
@@ -479,7 +484,7 @@ def _run(
         if stdin is not None:
             feeder = threading.Thread(target=_feed, args=(proc, stdin), daemon=True)
             feeder.start()
-        deadline = start + timeout if timeout else None
+        deadline = child.begun + timeout if timeout else None  # (on `suspend.clock`)
         stop = _wait(proc, pipes, cancel, deadline, watch)
 
         def reap() -> None:
@@ -497,6 +502,7 @@ def _run(
             feeder.join(timeout=1.0)
     finally:
         pipes.close()
+        suspend.forget(proc)
     return ProcResult(
         proc.returncode,
         timed_out=stop == "timeout",
@@ -533,7 +539,7 @@ def _wait(
         while True:
             if pidfd < 0 and not pipes.logs:  # nothing to poll: wait on the process itself
                 return _wait_polling(proc, cancel, deadline, watch)
-            wait = _POLL if deadline is None else min(_POLL, max(deadline - time.monotonic(), 0.0))
+            wait = _POLL if deadline is None else min(_POLL, max(deadline - suspend.clock(), 0.0))
             exited = False
             for fd, _events in poller.poll(math.ceil(wait * 1000)):
                 if fd == pidfd:
@@ -544,7 +550,7 @@ def _wait(
                 break
             if cancel.is_set():
                 return "cancel"
-            if deadline is not None and time.monotonic() >= deadline:
+            if deadline is not None and suspend.clock() >= deadline:
                 return "timeout"
             said = watch() if watch is not None else None
             if said is not None:
@@ -570,7 +576,7 @@ def _wait_polling(
             pass
         if cancel.is_set():
             return "cancel"
-        if deadline is not None and time.monotonic() >= deadline:
+        if deadline is not None and suspend.clock() >= deadline:
             return "timeout"
         said = watch() if watch is not None else None
         if said is not None:

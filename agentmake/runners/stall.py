@@ -24,9 +24,10 @@ from __future__ import annotations
 import json
 import os
 import re
-import time
 from collections.abc import Callable
 from pathlib import Path
+
+from agentmake.runners import suspend
 
 NETWORK_PATIENCE = 60.0  # seconds an agent may wait for the network before its attempt is ended
 LOOK_EVERY = 0.5  # seconds between looks at the logs
@@ -39,7 +40,7 @@ class NetworkWatch:
     """Called while the agent of attempt `stem` runs: None while all is well, else why to end it now."""
 
     def __init__(
-        self, stem: Path, patience: float = NETWORK_PATIENCE, clock: Callable[[], float] = time.monotonic
+        self, stem: Path, patience: float = NETWORK_PATIENCE, clock: Callable[[], float] = suspend.clock
     ) -> None:
         self.err = stem.with_name(stem.name + ".err")
         self.out = stem.with_name(stem.name + ".out")

@@ -31,6 +31,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from agentmake.runners import suspend
 from agentmake.runners.process import (
     GRACE,
     Child,
@@ -65,7 +66,7 @@ class _Watched:
     key: Any
     child: Child
     pidfd: int  # -1 once the leader was reaped (then the number may belong to another child)
-    deadline: float | None  # monotonic: the timeout
+    deadline: float | None  # `suspend.clock`: the timeout
     cancel: threading.Event
     stop: str | None = None  # "timeout" or "cancel" once the group was told to end
     ending: float | None = None  # monotonic: SIGTERM sent to the group; SIGKILL at ending + grace
@@ -75,9 +76,10 @@ class _Watched:
 
 def _has_exited(pidfd: int) -> bool:
     """Whether the child of `pidfd` has exited (its pidfd is readable), without waiting. Asked when its time
-    limit has passed before its exit was taken: agentmake was stopped meanwhile (SIGSTOP, Ctrl-Z) or busy,
-    while the child, in a session of its own, ran on and finished in time; its attempt stands, as a worker's
-    (`process._wait` takes an exit before it looks at the deadline)."""
+    limit has passed before its exit was taken: agentmake was stopped meanwhile (a SIGSTOP; a Ctrl-Z stops the
+    agents too, and that time is no agent's: `suspend`) or busy, while the child, in a session of its own,
+    ran on and finished in time; its attempt stands, as a worker's (`process._wait` takes an exit before it
+    looks at the deadline)."""
     poller = select.poll()
     poller.register(pidfd, select.POLLIN)
     return bool(poller.poll(0))
@@ -120,11 +122,12 @@ class Supervisor:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(child.pgid, signal.SIGKILL)
             child.proc.wait()
+            suspend.forget(child.proc)
             child.pipes.close()
             for log in child.logs:
                 log.close()
             raise
-        deadline = child.started + timeout if timeout else None
+        deadline = child.begun + timeout if timeout else None  # (on `suspend.clock`)
         watched = _Watched(key, child, pidfd, deadline, cancel)
         self.by_pidfd[pidfd] = watched
         for fd in child.pipes.logs:
@@ -179,21 +182,22 @@ class Supervisor:
 
     def _next_timer(self, now: float) -> float:
         """Seconds until something must be looked at without an event: a deadline, or a group being ended."""
-        wait = float("inf")
+        wait, clock = float("inf"), suspend.clock()
         for watched in self.by_pidfd.values():
             if watched.deadline is not None and watched.stop is None:
-                wait = min(wait, watched.deadline - now)
+                wait = min(wait, watched.deadline - clock)
         if self.ending or any(w.ending is not None for w in self.by_pidfd.values()):
             wait = min(wait, _RECHECK)
         return wait
 
     def _stop_due(self, now: float, done: list[tuple[Any, ProcResult]]) -> None:
         """Tell groups to end (timeout, cancel), escalate to SIGKILL after the grace, finish ended groups."""
+        clock = suspend.clock()  # (time limits: without the time agentmake and its agents were stopped)
         for watched in list(self.by_pidfd.values()):
             if watched.stop is None:
                 if watched.cancel.is_set():
                     watched.stop = "cancel"
-                elif watched.deadline is not None and now >= watched.deadline:
+                elif watched.deadline is not None and clock >= watched.deadline:
                     if _has_exited(watched.pidfd):  # it ended in time, and agentmake looks late (see below)
                         self._exited(watched, done)
                         continue
@@ -282,6 +286,7 @@ class Supervisor:
         pipes.close()
         for log in watched.child.logs:
             log.close()
+        suspend.forget(watched.child.proc)
         if watched.pidfd >= 0:  # (a leader that exited gave its pidfd back, and the number may be reused)
             self._drop_pidfd(watched)
 

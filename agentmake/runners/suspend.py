@@ -1,0 +1,100 @@
+"""Ctrl-Z stops the agents with agentmake, and `fg` continues them; their time limits wait meanwhile.
+
+Every agent runs in a process group (a session) of its own (`process`: so a timeout or Ctrl-C ends it
+whole), so the terminal's SIGTSTP, sent to agentmake's foreground group, never reached them: they ran on, and
+were paid for, while the user thought the build was paused. Now the console script handles SIGTSTP
+(`install`, also what `kill -TSTP` sends): it stops every agent's group with SIGSTOP (their groups are
+orphaned, where the kernel throws a SIGTSTP away), then stops agentmake itself as the default action would
+(SIGTSTP re-raised with the default handler: the shell sees it stopped by SIGTSTP, as any job). When it is
+continued (`fg`, `bg`, `kill -CONT`) it continues those groups (SIGCONT) and goes on.
+
+The time so stopped is no agent's time: `clock` is the monotonic clock less every such stop (frozen while
+one lasts), and the time limits of agents (`process`, `supervise`) and `stall`'s patience run on it. A
+SIGSTOP sent to agentmake alone cannot be caught: its agents run on meanwhile, and that time counts.
+
+The groups are registered by `process.start_child` (`add`) and forgotten once their child is reaped and its
+group ended (`forget`). A group is only signalled while its leader is not reaped (its pid, hence the group's
+id, cannot have been reused); one started while agentmake stops is stopped by `add` itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import threading
+import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # (imported by the console script at its start: nothing more than it needs)
+    import subprocess
+    from types import FrameType
+
+_lock = threading.RLock()  # (reentrant: the handler runs in the main thread, which may hold it)
+_groups: dict[int, subprocess.Popen[bytes]] = {}  # pgid -> its leader, started by agentmake
+_stopping = False  # the handler is stopping agentmake: a group added now is stopped at once
+# (seconds agentmake was stopped by the handler, in all; monotonic time the stop going on began, or None):
+# one tuple, replaced whole, so that `clock` never reads one half of a change
+_stops: tuple[float, float | None] = (0.0, None)
+
+
+def clock() -> float:
+    """Monotonic seconds, less the time agentmake was stopped by Ctrl-Z (`on_sigtstp`); frozen while it is."""
+    stopped_for, since = _stops
+    return (time.monotonic() if since is None else since) - stopped_for
+
+
+def add(proc: subprocess.Popen[bytes]) -> None:
+    """Register the group `proc` leads (it was started in a new session), to be stopped with agentmake."""
+    with _lock:
+        _groups[proc.pid] = proc
+        if _stopping:
+            _signal(proc.pid, signal.SIGSTOP)
+
+
+def forget(proc: subprocess.Popen[bytes]) -> None:
+    """The group `proc` led is ended (or being ended by a kill): no longer stopped with agentmake."""
+    with _lock:
+        if _groups.get(proc.pid) is proc:
+            del _groups[proc.pid]
+
+
+def install() -> None:
+    """Handle SIGTSTP with `on_sigtstp` where it has its default action (not where it is ignored)."""
+    with contextlib.suppress(ValueError, AttributeError):  # (not the main thread; no SIGTSTP here)
+        if signal.getsignal(signal.SIGTSTP) is signal.SIG_DFL:
+            signal.signal(signal.SIGTSTP, on_sigtstp)
+
+
+def on_sigtstp(signum: int, frame: FrameType | None) -> None:
+    """Stop every agent's group, then agentmake itself; once continued, continue them (see the docstring)."""
+    global _stopping, _stops
+    with _lock:
+        _stopping, _stops = True, (_stops[0], time.monotonic())
+        stopped = _live_groups()
+    for pgid in stopped:
+        _signal(pgid, signal.SIGSTOP)
+    try:
+        signal.signal(signal.SIGTSTP, signal.SIG_DFL)
+        signal.raise_signal(signal.SIGTSTP)  # (agentmake stops here, until it is continued)
+    finally:
+        signal.signal(signal.SIGTSTP, on_sigtstp)
+        with _lock:
+            stopped_for, since = _stops
+            _stops = (stopped_for + time.monotonic() - (since or time.monotonic()), None)
+            _stopping = False
+            groups = _live_groups()
+        for pgid in groups:
+            _signal(pgid, signal.SIGCONT)
+
+
+def _live_groups() -> list[int]:
+    """The groups registered whose leader is not reaped (forgetting the others)."""
+    for pgid in [pgid for pgid, proc in _groups.items() if proc.returncode is not None]:
+        del _groups[pgid]
+    return list(_groups)
+
+
+def _signal(pgid: int, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signum)

@@ -1,0 +1,115 @@
+"""Ctrl-Z (SIGTSTP, from the terminal or `kill -TSTP`) stops agentmake's agents too, and continuing agentmake
+continues them. Agents run in process groups of their own, so the terminal's SIGTSTP never reached them: they
+ran on (and were paid for) while agentmake was stopped. The time so stopped does not count against an agent's
+time limit: the agent below is stopped longer than its limit, and its attempt still succeeds.
+
+agentmake is started in a process group of its own (not orphaned: its parent, this test, is in its session),
+as a shell with job control starts a job, so that the kernel does stop it at a SIGTSTP."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import FakeAgents
+from e2e_helpers import E2E, wait_for
+
+from agentmake.runners import supervise
+
+LIMIT = 4  # seconds: the agent's time limit, which it spends stopped, and more
+
+
+@pytest.fixture
+def e2e(tmp_path: Path, fake_agents: FakeAgents) -> E2E:
+    return E2E(tmp_path / "proj", fake_agents)
+
+
+def _state(pid: int) -> str:
+    """The state letter of process `pid` ("T": stopped), "" if it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return ""
+    return stat[stat.rindex(")") + 2]
+
+
+def _agentfile(checked: bool) -> str:
+    check = "\n    check = json" if checked else ""
+    # it ticks (a line a tick) until `go` exists, then writes its output
+    tick = "while [ ! -e go ]; do echo t >> ticks; sleep 0.05; done"
+    return f"""agent ticking:
+    run = "echo $$ > pid; {tick}; echo '{{{{}}}}' > {{output}}"
+    outputs = out/x.json
+    timeout = {LIMIT}s
+    retries = 0{check}
+"""
+
+
+def _spawn(e2e: E2E, *args: str) -> subprocess.Popen[str]:
+    kw: dict[str, object] = (
+        {"process_group": 0} if sys.version_info >= (3, 11) else {"preexec_fn": os.setpgrp}
+    )
+    return subprocess.Popen(  # type: ignore[call-overload,no-any-return]
+        e2e.argv(args), cwd=e2e.root, env=e2e.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, **kw,
+    )  # fmt: skip
+
+
+def _ticks(e2e: E2E) -> int:
+    return len(e2e.read("ticks").splitlines()) if e2e.exists("ticks") else 0
+
+
+def _stop_and_continue(e2e: E2E, proc: subprocess.Popen[str]) -> None:
+    """Ctrl-Z agentmake while its agent ticks; check that both stop and stay stopped past the agent's time
+    limit; let the agent finish (`go`) and continue agentmake."""
+    wait_for(lambda: e2e.exists("pid") and _ticks(e2e) > 0, what="the agent to tick")
+    began = time.monotonic()  # (the agent started before this)
+    agent = int(e2e.read("pid"))
+    proc.send_signal(signal.SIGTSTP)
+    try:
+        wait_for(lambda: _state(proc.pid) == "T", what="agentmake to stop")
+        wait_for(lambda: _state(agent) == "T", timeout=20, what="its agent to stop")
+        ticks = _ticks(e2e)
+        wait_for(lambda: time.monotonic() > began + LIMIT + 1, what="the agent's time limit to pass")
+        assert _ticks(e2e) == ticks and _state(agent) == "T" and _state(proc.pid) == "T"
+        e2e.write("go", "")
+    finally:
+        proc.send_signal(signal.SIGCONT)
+    wait_for(lambda: e2e.exists("out/x.json"), what="the agent to go on and finish")
+    assert _ticks(e2e) >= ticks
+
+
+@pytest.mark.parametrize("checked", [False, True], ids=["inline", "worker"])
+def test_ctrl_z_stops_the_agents_and_their_stopped_time_is_not_their_time(e2e: E2E, checked: bool) -> None:
+    if not checked and not supervise.available():
+        pytest.skip("no inline attempts here")
+    e2e.write("Agentfile", _agentfile(checked), dedent=False)
+    proc = _spawn(e2e)
+    try:
+        _stop_and_continue(e2e, proc)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGCONT)
+    run = E2E.finish(proc)
+    assert run.code == 0, run
+    assert "timed out" not in run.text and run.summary.ran == 1, run
+    assert e2e.read("out/x.json") == "{}\n"
+
+
+def test_ctrl_z_stops_the_agents_of_watch_too(e2e: E2E) -> None:
+    e2e.write("Agentfile", _agentfile(False), dedent=False)
+    proc = _spawn(e2e, "watch")
+    try:
+        _stop_and_continue(e2e, proc)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGCONT)
+            proc.send_signal(signal.SIGINT)
+    run = E2E.finish(proc)
+    assert "timed out" not in run.text, run
+    assert e2e.read("out/x.json") == "{}\n"
