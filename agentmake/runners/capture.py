@@ -14,9 +14,12 @@ in a log directory that is owner-only (0700, `private_dir`), as the rendered pro
 
 from __future__ import annotations
 
+import codecs
 import contextlib
+import io
 import os
 import select
+from collections.abc import Iterator
 from pathlib import Path
 
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
@@ -204,3 +207,36 @@ def read_ends(path: Path | str, limit: int = MESSAGE_BYTES) -> str:
     except OSError:
         return ""
     return data.decode("utf-8", errors="replace")
+
+
+TEXT_CHUNK = 1 << 18  # bytes of a plain-text answer copied (or looked at) at a time
+
+
+def text_chunks(path: Path | str) -> Iterator[str]:
+    """The text of the file at `path` (nothing if it cannot be read), a chunk at a time, decoded as
+    `read_log` decodes it (UTF-8, an invalid byte replaced, line ends made "\\n"; a character or a "\\r\\n"
+    split between two chunks is whole in the second): a plain-text answer may be gigabytes, and read whole
+    it took several times its size in memory (the bytes, the text, the text encoded again to write it)."""
+    utf8 = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    decoder = io.IncrementalNewlineDecoder(utf8, translate=True)
+    try:
+        with open(path, "rb") as fh:
+            while data := fh.read(TEXT_CHUNK):
+                yield decoder.decode(data)
+    except OSError:
+        return
+    yield decoder.decode(b"", final=True)
+
+
+def text_blank(path: Path | str) -> bool:
+    """Whether the text of the file at `path` is empty or whitespace only (`text_chunks`: read until the
+    first character that is not, so an answer is seldom read past its first chunk)."""
+    return all(not chunk or chunk.isspace() for chunk in text_chunks(path))
+
+
+def copy_text(source: Path | str, target: Path | str) -> None:
+    """Write the text of the file at `source` (`text_chunks`) to `target` in UTF-8, a chunk at a time, as
+    `Path.write_text(read_log(...))` would have written it whole. Raises OSError as writing does."""
+    with open(target, "w", encoding="utf-8") as fh:
+        for chunk in text_chunks(source):
+            fh.write(chunk)

@@ -4,7 +4,8 @@ Staging: an output's final content is first written to a temporary file beside i
 ``<dir>/.<stem>.agentmake-tmp-<random><suffix>`` (the suffix is kept so tools that infer a format from the
 file extension still work; see `STAGED_MARKER`). The scheduler commits a successful attempt by renaming the
 staged files over their targets, or calls `discard`. So a failed attempt never replaces a good output:
-- single-output LLM agents: the parsed answer is written to the staged file; one whose runner lets it write
+- single-output LLM agents: the parsed answer is written to the staged file (a plain-text one is copied from
+  its log a chunk at a time, never held whole: it may be gigabytes); one whose runner lets it write
   files (`invocation.may_write_files`) has its output set aside for the run (`backups.set_aside`), so what
   it writes there itself is moved beside its logs (``<stem>.wrote``) and the output left as the build saw it;
 - shell agents: `{output}`/`{outputs}` in the command *are* the staged paths;
@@ -55,7 +56,14 @@ from agentmake.runners.backups import (
     set_aside,
     settle,
 )
-from agentmake.runners.capture import private_dir, read_log, write_private
+from agentmake.runners.capture import (
+    MESSAGE_BYTES,
+    copy_text,
+    private_dir,
+    read_log,
+    text_blank,
+    write_private,
+)
 from agentmake.runners.check import TIMED_OUT, recheck_in_place
 from agentmake.runners.classify import Verdict, classify_failure, one_line, refused_tools, text_error
 from agentmake.runners.credentials import remove_job
@@ -276,8 +284,11 @@ class Executor(SalvageAttempts, ShellAttempts):
             if aside is not None:  # (the agent is gone: the output is put back as the build saw it)
                 settling, aside = aside, None
                 wrote = settle(self.root, settling, stem.with_name(stem.name + ".wrote"))
-            stdout = read_log(stem, ".out")
-            stderr = read_log(stem, ".err")
+            # a plain-text answer of one output is copied from its log to the output, never held whole (it
+            # may be gigabytes): only the ends of its streams are read, for the messages
+            streamed = runner.format == "text" and not multi
+            stdout = read_log(stem, ".out", MESSAGE_BYTES if streamed else None)
+            stderr = read_log(stem, ".err", MESSAGE_BYTES if streamed else None)
             # its whole answer came within the time limit, only its exit did not (a CLI's slow teardown), or
             # was not a success (a crash in that teardown): that answer is paid for and proved complete, so
             # it is judged as any other, not asked again (as the next build would salvage it anyway)
@@ -307,7 +318,9 @@ class Executor(SalvageAttempts, ShellAttempts):
                 # (JSON: the agent's own work; text: the CLI's errors may be there)
                 text_out = redact(stdout) if runner.format in TEXT_FORMATS else ""
                 verdict = classify_failure(preset, proc.exit_code, parsed, text_out, stderr)
-            if verdict is None and not multi and not (parsed.answer or "").strip():
+            out_log = stem.with_name(stem.name + ".out")
+            blank = text_blank(out_log) if streamed else not (parsed.answer or "").strip()
+            if verdict is None and not multi and blank:
                 verdict = classify_failure(preset, proc.exit_code, parsed, "", stderr)
                 if verdict.error_type == "exit":
                     verdict = Verdict("retry", "no-output", f"{runner.name} exited 0 without an answer")
@@ -340,7 +353,10 @@ class Executor(SalvageAttempts, ShellAttempts):
                 self.note_done(task, stem)  # (a plain-text answer: salvageable from its log from now on)
                 check_inside(self.root, out)  # (the agent may have linked the directory out meanwhile)
                 try:
-                    answer_file.write_text(parsed.answer or "", encoding="utf-8")
+                    if streamed:
+                        copy_text(out_log, answer_file)
+                    else:
+                        answer_file.write_text(parsed.answer or "", encoding="utf-8")
                 except OSError as exc:  # (e.g. a full disk: the answer stays in the attempt's log)
                     return self._fail(result, Verdict("fatal", "output", f"cannot write output {out}: {exc}"))
                 result.staged[out], answer_file = answer_file, None

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from agentmake.lazyre import LazyPattern
+from agentmake.runners.capture import text_chunks
 
 MIN_LENGTH = 8  # characters: shorter values are not redacted
 
@@ -282,6 +283,21 @@ def holds_redaction(text: str) -> bool:
     is then no longer the text as the agent gave it. (Any variable's name: the environment may have changed
     since the log was redacted.)"""
     return "[redacted " in text and _MARK.search(text) is not None
+
+
+def file_holds_redaction(path: Path | str) -> bool:
+    """`holds_redaction` of the text of the file at `path`, read a chunk at a time (`capture.text_chunks`),
+    each searched together with the end of the one before it (a mark may straddle two)."""
+    tail = ""
+    for chunk in text_chunks(path):
+        window = tail + chunk
+        if holds_redaction(window):
+            return True
+        tail = window[-_MARK_SPAN:]
+    return False
+
+
+_MARK_SPAN = 256  # characters of a chunk searched again with the next (a variable's name is no longer)
 
 
 NO_REDACTION = Redactor({})

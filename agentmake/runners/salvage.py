@@ -40,10 +40,10 @@ from agentmake.model import AgentSpec, ReportSpec, RunnerSpec, runner_name
 from agentmake.plan import Decision
 from agentmake.runners.backups import SALVAGED
 from agentmake.runners.base import ExecutorBase
-from agentmake.runners.capture import read_log, write_private
+from agentmake.runners.capture import MESSAGE_BYTES, copy_text, read_log, text_blank, write_private
 from agentmake.runners.invocation import safe_name
 from agentmake.runners.parse import delivered, parse_output
-from agentmake.runners.redact import holds_redaction
+from agentmake.runners.redact import file_holds_redaction, holds_redaction
 from agentmake.runners.result import AttemptResult
 from agentmake.runners.staging import staged_path
 
@@ -177,8 +177,12 @@ class SalvageAttempts(ExecutorBase):
         if not self._salvageable(task):
             return None
         runner = self._llm_runner(task)
+        single = len(task.outputs) == 1
+        streamed = runner.format == "text" and single  # (copied from its log, never held whole: `execute`)
+        limit = MESSAGE_BYTES if streamed else None
         for source, started in self._keyed(task, decision):
-            out, err = read_log(source, ".out"), read_log(source, ".err")
+            out, err = read_log(source, ".out", limit), read_log(source, ".err", limit)
+            out_log = source.with_name(source.name + ".out")
             if runner.format in FORMATS:
                 parsed = delivered(runner.format, out, err)
             elif done_file(source).exists():  # (plain text: the attempt proved it ended in success)
@@ -187,9 +191,10 @@ class SalvageAttempts(ExecutorBase):
                 continue
             if parsed is None or parsed.is_error:
                 continue
-            if len(task.outputs) == 1 and not (parsed.answer or "").strip():
+            if single and (text_blank(out_log) if streamed else not (parsed.answer or "").strip()):
                 continue  # (a multi-output agent's answer is its files: its text may well be empty)
-            if len(task.outputs) == 1 and holds_redaction(parsed.answer or ""):
+            redacted = file_holds_redaction(out_log) if streamed else holds_redaction(parsed.answer or "")
+            if single and redacted:
                 continue  # (the answer held a secret: its log keeps it redacted, not as the agent gave it)
             files = _kept_files(source, task.outputs)
             if files is None:
@@ -207,6 +212,8 @@ class SalvageAttempts(ExecutorBase):
                 result.staged[out] = staged_path(self.root, out, self._dirs)
                 if out in files:
                     shutil.copy2(files[out], result.staged[out])
+                elif streamed:
+                    copy_text(out_log, result.staged[out])
                 else:
                     result.staged[out].write_text(parsed.answer or "", encoding="utf-8")
             spec = task.spec
