@@ -393,26 +393,43 @@ def start_child(
         err_r, err_w = os.pipe()
         pipes = Pipes({out_r: logs[0], err_r: logs[1]})
     try:
-        try:
-            proc = subprocess.Popen(
-                argv,
-                executable=executable,
-                stdin=subprocess.PIPE if stdin else _null_stdin(),
-                stdout=out_w,
-                stderr=err_w,
-                cwd=cwd,
-                env=with_token(env, token),
-                start_new_session=True,
-            )
-        finally:
-            if not direct:
-                os.close(out_w)
-                os.close(err_w)
+        with suspend.spawning():  # (a Ctrl-Z now waits for the child to be added: see `suspend`)
+            proc = _popen(argv, executable, stdin, out_w, err_w, cwd, env, token, direct)
+            suspend.add(proc)  # (stopped with agentmake at a Ctrl-Z)
     except BaseException:
         pipes.close()
         raise
-    suspend.add(proc)  # (stopped with agentmake at a Ctrl-Z)
     return Child(proc, pipes, logs, start, token, begun)
+
+
+def _popen(
+    argv: Sequence[str],
+    executable: str | None,
+    stdin: bool,
+    out_w: int,
+    err_w: int,
+    cwd: str | Path | None,
+    env: Mapping[str, str] | None,
+    token: str | None,
+    direct: bool,
+) -> subprocess.Popen[bytes]:
+    """`Popen` of a child in a new session with stdout/stderr on `out_w`/`err_w`, which it closes unless
+    `direct` (they are the log files' then, the caller's to close)."""
+    try:
+        return subprocess.Popen(
+            argv,
+            executable=executable,
+            stdin=subprocess.PIPE if stdin else _null_stdin(),
+            stdout=out_w,
+            stderr=err_w,
+            cwd=cwd,
+            env=with_token(env, token),
+            start_new_session=True,
+        )
+    finally:
+        if not direct:
+            os.close(out_w)
+            os.close(err_w)
 
 
 def with_token(env: Mapping[str, str] | None, token: str | None) -> Environment | None:

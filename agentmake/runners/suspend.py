@@ -12,9 +12,13 @@ The time so stopped is no agent's time: `clock` is the monotonic clock less ever
 one lasts), and the time limits of agents (`process`, `supervise`) and `stall`'s patience run on it. A
 SIGSTOP sent to agentmake alone cannot be caught: its agents run on meanwhile, and that time counts.
 
-The groups are registered by `process.start_child` (`add`) and forgotten once their child is reaped and its
-group ended (`forget`). A group is only signalled while its leader is not reaped (its pid, hence the group's
-id, cannot have been reused); one started while agentmake stops is stopped by `add` itself.
+The groups are registered by `process.start_child` (`add`, inside `spawning`) and forgotten once their child
+is reaped and its group ended (`forget`). A group is only signalled while its leader is not reaped (its pid,
+hence the group's id, cannot have been reused); one started while agentmake stops is stopped by `add` itself.
+A child runs from the moment its `Popen` forks, before `add` registers it: a Ctrl-Z in between would leave it
+running through the stop. So the handler waits (a few seconds at most) for the other threads' spawns in
+flight to register their groups, and a Ctrl-Z that arrives in the main thread while the main thread itself is
+starting an agent is put off until that spawn is registered (`spawning` then stops agentmake).
 """
 
 from __future__ import annotations
@@ -28,9 +32,14 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # (imported by the console script at its start: nothing more than it needs)
     import subprocess
+    from collections.abc import Iterator
     from types import FrameType
 
 _lock = threading.RLock()  # (reentrant: the handler runs in the main thread, which may hold it)
+_spawned = threading.Condition(_lock)  # notified whenever a spawn in flight ends
+_spawning: dict[int, int] = {}  # thread ident -> its spawns in flight (child maybe running, not yet added)
+_deferred = False  # a Ctrl-Z came while the main thread was spawning: `spawning` stops agentmake after it
+SPAWN_WAIT = 5.0  # seconds the handler waits, at most, for other threads' spawns in flight to be added
 _groups: dict[int, subprocess.Popen[bytes]] = {}  # pgid -> its leader, started by agentmake
 _stopping = False  # the handler is stopping agentmake: a group added now is stopped at once
 # (seconds agentmake was stopped by the handler, in all; monotonic time the stop going on began, or None):
@@ -52,6 +61,30 @@ def add(proc: subprocess.Popen[bytes]) -> None:
             _signal(proc.pid, signal.SIGSTOP)
 
 
+@contextlib.contextmanager
+def spawning() -> Iterator[None]:
+    """Around a child's `Popen` and its `add`: the handler waits for it (see the docstring)."""
+    global _deferred
+    me = threading.get_ident()
+    with _lock:
+        _spawning[me] = _spawning.get(me, 0) + 1
+    try:
+        yield
+    finally:
+        with _lock:
+            left = _spawning[me] - 1
+            if left:
+                _spawning[me] = left
+            else:
+                del _spawning[me]
+            _spawned.notify_all()
+            stop_now = _deferred and not left and me == threading.main_thread().ident
+            if stop_now:
+                _deferred = False
+        if stop_now:
+            on_sigtstp(signal.SIGTSTP, None)
+
+
 def forget(proc: subprocess.Popen[bytes]) -> None:
     """The group `proc` led is ended (or being ended by a kill): no longer stopped with agentmake."""
     with _lock:
@@ -68,9 +101,14 @@ def install() -> None:
 
 def on_sigtstp(signum: int, frame: FrameType | None) -> None:
     """Stop every agent's group, then agentmake itself; once continued, continue them (see the docstring)."""
-    global _stopping, _stops
+    global _deferred, _stopping, _stops
+    me = threading.get_ident()
     with _lock:
+        if me in _spawning:  # (the main thread is starting an agent: stop once it is added)
+            _deferred = True
+            return
         _stopping, _stops = True, (_stops[0], time.monotonic())
+        _spawned.wait_for(lambda: not _spawning, timeout=SPAWN_WAIT)  # (other threads' children, added)
         stopped = _live_groups()
     for pgid in stopped:
         _signal(pgid, signal.SIGSTOP)

@@ -1,0 +1,95 @@
+"""A Ctrl-Z that comes while an agent is being started still stops that agent (`runners.suspend`).
+
+A child runs from the moment its `Popen` forks, and its group is registered (`suspend.add`) only after: a
+SIGTSTP in between stopped agentmake but not the new agent, which ran (and was paid for) through the whole
+stop. A small program stands in for agentmake, with the window made long (a second between the child's
+start and its `add`): the stop must reach the child, whether another thread (a worker) or the main thread
+(an inline attempt, where the handler itself runs) was starting it. Real processes and signals throughout."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from e2e_helpers import wait_for
+
+PROGRAM = textwrap.dedent(
+    """
+    import os, subprocess, sys, threading, time
+    from agentmake.runners import suspend
+
+    suspend.install()
+    TICK = "echo $$ > pid; while :; do echo t >> ticks; sleep 0.05; done"
+
+    def start():
+        with suspend.spawning():
+            child = subprocess.Popen(["sh", "-c", TICK], start_new_session=True)
+            open("spawned", "w").close()
+            time.sleep(1.0)  # the window: the child runs, its group is not registered yet
+            suspend.add(child)
+
+    if sys.argv[1] == "thread":
+        threading.Thread(target=start, daemon=True).start()
+    else:
+        start()
+    while not os.path.exists("done"):  # (the main thread in Python code: the handler can run)
+        time.sleep(0.02)
+    """
+)
+
+
+def _state(pid: int) -> str:
+    """The state letter of process `pid` ("T": stopped), "" if it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return ""
+    return stat[stat.rindex(")") + 2]
+
+
+def _ticks(root: Path) -> int:
+    path = root / "ticks"
+    return len(path.read_text().splitlines()) if path.exists() else 0
+
+
+@pytest.mark.parametrize("where", ["thread", "main"])
+def test_a_ctrl_z_while_an_agent_starts_stops_that_agent_too(tmp_path: Path, where: str) -> None:
+    (tmp_path / "prog.py").write_text(PROGRAM)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    # a group of its own in this session, as a shell's job (a new session's group would be orphaned: the
+    # kernel discards a SIGTSTP to it)
+    group: dict[str, object] = (
+        {"process_group": 0} if sys.version_info >= (3, 11) else {"preexec_fn": os.setpgrp}
+    )
+    proc = subprocess.Popen([sys.executable, "prog.py", where], cwd=tmp_path, env=env, **group)  # type: ignore[call-overload]
+    agent = 0
+    try:
+        wait_for(lambda: (tmp_path / "spawned").exists() and (tmp_path / "pid").exists(), what="the child")
+        agent = int((tmp_path / "pid").read_text())
+        os.kill(proc.pid, signal.SIGTSTP)  # (inside the window: the child is not registered yet)
+        wait_for(lambda: _state(proc.pid) == "T", what="the program to stop")
+        wait_for(lambda: _state(agent) == "T", timeout=10, what="the child to stop with it")
+        ticks = _ticks(tmp_path)
+        time.sleep(0.5)
+        assert _ticks(tmp_path) == ticks, "the child ticks on while the program is stopped"
+        os.kill(proc.pid, signal.SIGCONT)
+        wait_for(lambda: _ticks(tmp_path) > ticks, what="the child to go on once continued")
+        (tmp_path / "done").touch()
+        assert proc.wait(timeout=30) == 0
+    finally:
+        (tmp_path / "done").touch()
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGCONT)
+        if agent:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(agent, signal.SIGKILL)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
