@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentmake.store.busy import BusyWait, optional
 from agentmake.store.identity import boot_id, start_ticks
@@ -58,15 +58,13 @@ class Journal:
     _identity_cols: bool | None
     _attempted: set[str]  # tasks this process wrote history rows of since the last prune (`_prune`)
 
-    # provided by `db.Store`
-    def _tx(self) -> AbstractContextManager[None]:
-        raise NotImplementedError
+    # provided by `db.Store` and its other bases (declared for the type checker only: a stub here would hide
+    # the method of a base that comes after this one in `Store`'s bases)
+    if TYPE_CHECKING:
 
-    def _write_placed(self) -> None:
-        raise NotImplementedError
-
-    def _write_memos(self) -> None:
-        raise NotImplementedError
+        def _tx(self) -> AbstractContextManager[None]: ...
+        def _write_placed(self) -> None: ...
+        def _write_memos(self) -> None: ...
 
     @optional
     def record_attempt(self, attempt: AttemptRecord) -> None:

@@ -1,0 +1,135 @@
+"""Which Agentfile's records are whose, where several Agentfiles share a directory's state (`owns`,
+`claim`), and the outputs a task's record no longer lists (`strays`, for `clean --leftovers`). A base of
+`db.Store`, which owns the connection, the lock and the transactions.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from agentmake.store.busy import StateBusy
+from agentmake.store.rowids import RowIds
+from agentmake.store.schema import column_names
+
+
+class Owners:
+    """Ownership of task records and strays by the Agentfile that wrote them (the `agentfile` column)."""
+
+    root: Path
+    agentfile: str | None
+    _conn: sqlite3.Connection
+    _lock: threading.RLock
+    _rows: RowIds
+    _owners: dict[str, bool]
+    _owner_cols: bool | None
+    _any_strays: bool | None
+
+    if TYPE_CHECKING:  # provided by `db.Store` and its other bases
+
+        def _tx(self) -> AbstractContextManager[None]: ...
+        @property
+        def locked(self) -> bool: ...
+
+    def _other_owners(self) -> list[str]:
+        """The Agentfiles other than this one, still there, whose builds wrote task records (`owns`): a few
+        names, read from the index on the column (not the rows)."""
+        if self.agentfile is None or not self._has_owners():
+            return []
+        with self._lock:
+            names = [r[0] for r in self._conn.execute("SELECT DISTINCT agentfile FROM tasks")]
+        return [name for name in names if name is not None and not self.owns(name)]
+
+    def owns(self, owner: str | None) -> bool:
+        """Whether a record (or stray) that the Agentfile named `owner` wrote is this Agentfile's. Several
+        Agentfiles in one directory share its state (one lock, one cache: a result paid for once is
+        restored by any of them), but a task of another is not "no longer in the graph" of this one. A
+        record is anyone's if written before records named their Agentfile (`owner` None: a build of its
+        Agentfile claims it, `claim`) or by an Agentfile that is no longer there (renamed, deleted)."""
+        if owner is None or self.agentfile is None or owner == self.agentfile:
+            return True
+        there = self._owners.get(owner)
+        if there is None:
+            # (a name only: never a path elsewhere, whatever a planted state.db holds)
+            there = self._owners[owner] = "/" not in owner and (self.root / owner).is_file()
+        return not there
+
+    def claim(self, task_ids: Iterable[str]) -> None:
+        """File as this Agentfile's the records of `task_ids` (its graph's tasks) that are anyone's (`owns`):
+        written before records named their Agentfile, or by one renamed since. A build does this as it
+        starts, so that after each Agentfile sharing a directory has been built once, none takes another's
+        tasks for leftovers. Writes only when there is one to claim."""
+        if self.agentfile is None or not self.locked or not self._has_owners():
+            return
+        with self._lock:
+            names = [r[0] for r in self._conn.execute("SELECT DISTINCT agentfile FROM tasks")]
+            anyones = [name for name in names if name != self.agentfile and self.owns(name)]
+            if not anyones:  # (most builds: every record is this Agentfile's, or another's still there)
+                return
+            gone = [name for name in anyones if name is not None]  # (Agentfiles renamed or deleted)
+            sql = "SELECT task_id, agentfile FROM tasks WHERE agentfile IS NULL"
+            sql += f" OR agentfile IN ({', '.join('?' * len(gone))})" if gone else ""
+            rows = self._conn.execute(sql, gone).fetchall()
+        ids = set(task_ids)
+        mine = [(self.agentfile, t) for t, owner in rows if t in ids and self.owns(owner)]
+        if mine:
+            with contextlib.suppress(StateBusy), self._tx():  # (claimed by the next build, if busy now)
+                self._conn.executemany("UPDATE tasks SET agentfile = ? WHERE task_id = ?", mine)
+
+    def _has_owners(self) -> bool:
+        """Whether `tasks` and `strays` have the `agentfile` column (an old database opened busy or read-only
+        may not: then every record is anyone's)."""
+        if self._owner_cols is None:
+            with self._lock:
+                self._owner_cols = "agentfile" in column_names(self._conn, "tasks") and "agentfile" in (
+                    column_names(self._conn, "strays")
+                )
+        return self._owner_cols
+
+    def _note_strays(self, task_id: str, outputs: dict[str, str], outputs_json: str) -> None:
+        """In the transaction that rewrites `task_id`'s row with `outputs`: the outputs its row lists and
+        `outputs` does not (renamed in the Agentfile: the files agentmake wrote there stay) go into `strays`,
+        and those `outputs` lists come out of it (made by a task again). Bookkeeping for `clean --leftovers`:
+        a database without the table (an older one opened busy) records the task all the same."""
+        with contextlib.suppress(sqlite3.OperationalError):
+            owned = self._has_owners()
+            sql = f"SELECT outputs, {'agentfile' if owned else 'NULL'} FROM tasks WHERE task_id = ?"
+            row = self._conn.execute(sql, (self._rows.row(task_id),)).fetchone()
+            # (a row another Agentfile's task of the same name wrote: its outputs are that one's, not renamed)
+            if row is not None and row[0] != outputs_json and self.owns(row[1]):
+                gone = [(p, task_id, h) for p, h in json.loads(row[0]).items() if p not in outputs]
+                if gone and owned:
+                    self._conn.executemany(
+                        "INSERT OR REPLACE INTO strays (path, task_id, hash, agentfile) VALUES (?, ?, ?, ?)",
+                        [(*g, self.agentfile) for g in gone],
+                    )
+                elif gone:
+                    self._conn.executemany("INSERT OR REPLACE INTO strays VALUES (?, ?, ?)", gone)
+                if gone:
+                    self._any_strays = True
+            if self._any_strays is None:  # (read once: the table is empty in most projects)
+                self._any_strays = self._conn.execute("SELECT 1 FROM strays LIMIT 1").fetchone() is not None
+            if self._any_strays and outputs:
+                self._conn.executemany("DELETE FROM strays WHERE path = ?", [(p,) for p in outputs])
+
+    def strays(self) -> dict[str, tuple[str, str]]:
+        """Path -> (task id, content hash as agentmake wrote it) of every output a task's record no longer
+        lists (see `_note_strays`), whether or not the file is still there: this Agentfile's (`owns`)."""
+        with self._lock:
+            try:
+                owner = "agentfile" if self._has_owners() else "NULL"
+                rows = self._conn.execute(f"SELECT path, task_id, hash, {owner} FROM strays").fetchall()
+            except sqlite3.OperationalError:  # an old database opened read-only: no such table
+                return {}
+        return {path: (task_id, digest) for path, task_id, digest, owner in rows if self.owns(owner)}
+
+    def forget_strays(self, paths: Iterable[str]) -> None:
+        """Delete `paths` from the strays (`clean --leftovers` removed them, or they are gone)."""
+        with self._tx():
+            self._conn.executemany("DELETE FROM strays WHERE path = ?", [(p,) for p in paths])
