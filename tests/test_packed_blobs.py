@@ -10,7 +10,7 @@ import pytest
 
 from agentmake.plan.hashing import hash_path
 from agentmake.store import Store, TaskRecord
-from agentmake.store import cache as cache_mod
+from agentmake.store import blobs as blobs_mod
 
 
 def _staged(tmp_path: Path, name: str, data: bytes) -> Path:
@@ -56,7 +56,7 @@ def test_a_held_blob_no_row_names_never_reaches_the_database(tmp_path: Path) -> 
 
 
 def test_trimming_packed_blobs_gives_the_disk_space_back(tmp_path: Path) -> None:
-    chunk = cache_mod.PACK_LIMIT
+    chunk = blobs_mod.PACK_LIMIT
     with Store.open(tmp_path) as store:
         for i in range(24):
             src = _staged(tmp_path, f"o{i}", bytes([i]) * chunk)
@@ -79,7 +79,7 @@ def test_a_database_from_before_packing_gains_the_table_and_its_file_blobs_still
 ) -> None:
     src = _staged(tmp_path, "a", b"older result")
     with Store.open(tmp_path) as store, monkeypatch.context() as m:
-        m.setattr(cache_mod, "PACK_LIMIT", -1)  # as an older agentmake stored it: a file
+        m.setattr(blobs_mod, "PACK_LIMIT", -1)  # as an older agentmake stored it: a file
         digest, _ = store.hash_and_store_blob(src)
         store.record_success(TaskRecord("t", "key1", {}, {"a": digest}, run_id=1), {"a": src})
         store._conn.execute("DROP TABLE blobs")  # and without the table
@@ -110,7 +110,7 @@ def test_a_read_only_store_on_a_database_without_the_table_still_looks_up(tmp_pa
 def test_an_output_read_whole_is_held_whatever_its_size_said(tmp_path: Path) -> None:
     # the read asks for the size fstat reports (plus one byte): exactly that, one byte under the read
     # size and an empty file are all read whole, and held as they are
-    for data in (b"", b"x" * 10, b"y" * (cache_mod.PACK_LIMIT - 1), b"z" * cache_mod.PACK_LIMIT):
+    for data in (b"", b"x" * 10, b"y" * (blobs_mod.PACK_LIMIT - 1), b"z" * blobs_mod.PACK_LIMIT):
         src = _staged(tmp_path, "s", data)
         with Store.open(tmp_path) as store:
             digest, stored = store.hash_and_store_blob(src)
@@ -129,7 +129,7 @@ def test_a_file_longer_than_its_size_said_is_held_whole(
 
     with Store.open(tmp_path) as store:
         with monkeypatch.context() as m:
-            m.setattr(cache_mod.os, "fstat", lambda fd: Stale())
+            m.setattr(blobs_mod.os, "fstat", lambda fd: Stale())
             digest, stored = store.hash_and_store_blob(src)
         assert stored and digest == hash_path(src)
         assert store.cache._pending[digest] == data  # not the first four bytes under the whole file's digest

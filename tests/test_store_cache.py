@@ -11,14 +11,14 @@ import pytest
 from agentmake.errors import UsageError
 from agentmake.plan.hashing import hash_path
 from agentmake.store import Store, TaskRecord
-from agentmake.store import cache as cache_mod
+from agentmake.store import blobs as blobs_mod
 
 
 @pytest.fixture(params=["packed", "files"])
 def layout(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Every cache behaviour holds for small blobs (rows of the `blobs` table) and large ones (files)."""
     if request.param == "files":
-        monkeypatch.setattr(cache_mod, "PACK_LIMIT", -1)
+        monkeypatch.setattr(blobs_mod, "PACK_LIMIT", -1)
     return str(request.param)
 
 
@@ -69,7 +69,7 @@ def test_blob_layout_and_sharing(tmp_path: Path, layout: str) -> None:
 
 
 def test_blobs_up_to_the_pack_limit_are_rows_larger_ones_files(tmp_path: Path) -> None:
-    limit = cache_mod.PACK_LIMIT
+    limit = blobs_mod.PACK_LIMIT
     with Store.open(tmp_path) as store:
         h = _record(store, tmp_path, "k", {"at": b"a" * limit, "over": b"b" * (limit + 1)})
         assert packed(store) == [h["at"]]
@@ -186,7 +186,7 @@ def test_a_blob_copy_that_fails_leaves_no_temporary_file(
     import errno
     import shutil
 
-    monkeypatch.setattr(cache_mod, "PACK_LIMIT", -1)
+    monkeypatch.setattr(blobs_mod, "PACK_LIMIT", -1)
     src = tmp_path / "out.md"
     src.write_bytes(b"x" * 5000)
 

@@ -18,13 +18,13 @@ from agentmake.runners import capture as capture_mod
 from agentmake.runners.staging import staged_path
 from agentmake.scheduler.commit import commit_outputs
 from agentmake.store import Store, TaskRecord
-from agentmake.store import cache as cache_mod
+from agentmake.store import blobs as blobs_mod
 
 
 @pytest.fixture
 def files_only(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every blob a file (none packed into the database): for the tests of the file layout."""
-    monkeypatch.setattr(cache_mod, "PACK_LIMIT", -1)
+    monkeypatch.setattr(blobs_mod, "PACK_LIMIT", -1)
 
 
 def test_hash_and_put_hashes_and_stores_in_one_go(tmp_path: Path, files_only: None) -> None:
@@ -57,7 +57,7 @@ def test_a_small_output_is_held_then_packed_with_its_row(tmp_path: Path) -> None
 def test_hash_and_put_of_a_large_file_copies_it_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, files_only: None
 ) -> None:
-    monkeypatch.setattr(cache_mod, "_SMALL", 7)  # "large": read in several chunks
+    monkeypatch.setattr(blobs_mod, "_SMALL", 7)  # "large": read in several chunks
     src = tmp_path / "big.bin"
     data = bytes(range(256)) * 3
     src.write_bytes(data)
@@ -210,7 +210,7 @@ def test_a_blob_write_that_fails_leaves_no_temporary(
 
     with Store.open(tmp_path) as store:
         with monkeypatch.context() as m:
-            m.setattr(cache_mod.os, "write", full)
+            m.setattr(blobs_mod.os, "write", full)
             digest, stored = store.hash_and_store_blob(src)
         assert digest == hash_path(src) and not stored
         blob = store.cache.blob_path(digest)

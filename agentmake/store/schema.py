@@ -36,7 +36,7 @@ cache     constructive traces: key -> outputs (JSON: output path -> blob hash), 
           making the result took and cost, `duration`, `attempts`, `cost_usd`, `tokens_in`, `tokens_out`,
           told by `status` of it once restored; added after release too).
 blobs     packed blobs: digest (xxh3-128 hex of the content) -> data, for contents up to
-          `agentmake.store.cache.PACK_LIMIT` bytes.
+          `agentmake.store.blobs.PACK_LIMIT` bytes.
 strays    outputs a task's record listed and its newer record does not (an output renamed in the Agentfile):
           path (primary key) -> task_id, hash (the content agentmake wrote there), agentfile (as in `tasks`,
           the Agentfile that renamed it; added after release: NULL, anyone's). The file is left in place,
