@@ -7,9 +7,11 @@ a check command it leaves to the task's attempt: `Decision.recheck`).
 
 Modules: `hashing` (digests + stat cache), `keys` (canonical key encoding, versioned; `keys_v1` reads the
 records of the format before), `context` (what prompt and command templates see), `changes` (old vs new
-key parts as reasons), `rebuilder` (the decision), `dryrun` (`plan_build` for -n/-q), `explain` (reason
-chains), `stamp` (the build stamp: a no-op proven by stats alone), `leftovers` (outputs of tasks no longer
-in the graph that current tasks read).
+key parts as reasons), `decision` (`Decision`), `keyparts` (a task's key parts, memos and rendering),
+`judge` (the verdict once the key is known), `upgrade` (a record of an older format as this one spells
+it), `rebuilder` (the decision: `Rebuilder`, built on `judge` and `keyparts`), `dryrun` (`plan_build` for
+-n/-q), `explain` (reason chains), `stamp` (the build stamp: a no-op proven by stats alone), `leftovers`
+(outputs of tasks no longer in the graph that current tasks read).
 
 The names are imported on first use, so `agentmake.plan.stamp` (the no-op fast path) loads nothing else.
 """

@@ -44,7 +44,7 @@ version 1, or every task reruns or restores once)::
 Memos (for explain, and the rebuilder's shortcuts): "_render" = {"template": xxh3 of the prompt template's
 text, "source": the prompt file | "inline", "variables": {name: `variable_memo` of its value} for each
 variable the template reads (absent when it reads none)}, or for a shell agent {"template": xxh3 of its `run`
-as written} and "_modes" = 1 (its record keyed "executable": `rebuilder._modes_upgraded` gives one
+as written} and "_modes" = 1 (its record keyed "executable": `upgrade._modes_upgraded` gives one
 made before the modes the ones the inputs have), "_summarised" = [the task ids a run summary
 covers], "_runner" = the name of an LLM call's runner, "_memo".
 

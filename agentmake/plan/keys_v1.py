@@ -10,7 +10,7 @@ What format 2 changed: "prompt_source" left the key (kept as the memo "_render".
 sorted (a command check keeps them as declared, `keys.check_parts`), a runner without `model_flag` has no
 "model", and "summarised" is a digest of the tasks it covers (their ids kept as the memo "_summarised").
 
-Delete this module, its use in `Rebuilder._upgraded`, tests/test_keys_upgrade.py and tests/fixtures/keys_v1
+Delete this module, its use in `upgrade.upgraded`, tests/test_keys_upgrade.py and tests/fixtures/keys_v1
 once projects built by agentmake before key format 2 need not be upgraded for free: all it costs then is
 that their tasks run (or are restored) once, as after any bump of `KEY_VERSION`.
 """

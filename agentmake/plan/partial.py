@@ -25,7 +25,7 @@ from agentmake.plan.changes import Reason
 from agentmake.plan.keys import key_of
 
 if TYPE_CHECKING:
-    from agentmake.plan.rebuilder import Decision
+    from agentmake.plan.decision import Decision
 
 PARTIAL = "partial:"  # prefix of the key a partial report is recorded (and cached) under
 

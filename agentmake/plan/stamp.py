@@ -52,8 +52,8 @@ from agentmake.plan.racy import racily_clean
 STAMP_NAME = "stamp"
 MAGIC = b"agentmake-stamp 1\n"
 # the versions of how decisions are made: keys (`plan.keys.KEY_VERSION`), the rebuilder's fast memo and
-# render signature (`plan.rebuilder.FAST_VERSION`, `RENDER_VERSION`), how reports render
-# (`plan.rebuilder.REPORT_RENDERER`); a test keeps these in step
+# render signature (`plan.keyparts.FAST_VERSION`, `RENDER_VERSION`), how reports render
+# (`plan.keyparts.REPORT_RENDERER`); a test keeps these in step
 DECIDER_VERSIONS = (2, 1, 1, 2)
 MISSING = (-1, -1, -1, -1)
 _TYPE = 0o170000

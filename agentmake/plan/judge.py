@@ -1,0 +1,299 @@
+"""The verdict on a task whose key is known (`Judge`): up to date, restored from the cache, adopted in
+place (its outputs already hold that result, or pass a check that is all that changed) or run, with the
+reasons why, and which outputs are hand edits or files agentmake never made (saved before they are
+overwritten)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Collection
+from typing import Any
+
+from agentmake.graph import Graph, Task
+from agentmake.model import AgentSpec, ReportSpec
+from agentmake.plan.changes import Reason, check_changed, describe_changes
+from agentmake.plan.decision import Decision
+from agentmake.plan.hashing import Hasher
+from agentmake.plan.keyparts import KeyParts
+from agentmake.plan.keys import short
+from agentmake.store import Store, TaskRecord
+
+__all__ = ["Checker", "Judge", "previous_partial"]
+
+_UNPLACED = (  # (a `commits` row: see `Judge._commit_cut_short`)
+    "its result was recorded but agentmake stopped before putting it in place: the next build does"
+)
+_IN_PLACE = "its outputs already hold the cached result of what it reads now: nothing to rewrite"
+Checker = Callable[[Task], "str | None"]  # runs a task's check on its outputs in place: None, or what fails
+
+
+class Judge(KeyParts):
+    """Judges a task's outputs and record against its key (`_judge`). `force`: -B (run everything);
+    `checker` and `busy`: see `agentmake.plan.rebuilder.Rebuilder`. The base of `Rebuilder`."""
+
+    def __init__(
+        self,
+        graph: Graph,
+        store: Store,
+        hasher: Hasher,
+        *,
+        force: bool,
+        checker: Checker | None,
+        busy: Collection[str],
+    ) -> None:
+        super().__init__(graph, store, hasher)
+        self.checker = checker
+        self.busy = busy
+        self.force = force
+        self._unplaced: frozenset[str] | None = None  # see `_commit_cut_short`
+        self._departed: dict[str, TaskRecord] | None = None  # see `_renamed_from`
+
+    def _judge(
+        self,
+        task: Task,
+        rec: TaskRecord | None,
+        parts: dict[str, Any],
+        key: str,
+        outs: dict[str, str | None],
+        cached_as: str | None = None,
+    ) -> Decision:
+        """`cached_as`: the key `rec`'s result is cached under, when `rec` is a record of an older key format
+        seen in this one (`plan.upgrade.upgraded`)."""
+        d = Decision(task.id, "skip", key=key, parts=parts, recorded=rec is not None and rec.key == key)
+        if d.recorded and cached_as is not None:
+            d.alias = cached_as
+        missing = [p for p in task.outputs if outs.get(p) is None]
+        if rec is None or not rec.key:
+            d.reasons.append(Reason("never-built", "never built"))
+            d.reasons += [r for p in missing if (r := self._missing(p)).kind == "output-directory"]
+            if rec is not None and rec.status == "failed":
+                d.reasons.append(self._failed(rec))
+            foreign = [p for p in task.outputs if outs.get(p) and not self._made(outs[p])]
+            if task.id in self.busy:
+                foreign = []
+            if rec is None and foreign and not missing and not self.force:
+                renamed = self._renamed_from(task, parts, key, outs)
+                if renamed is not None:
+                    return renamed
+            return self._run_or_restore(d, [], foreign, outs)
+        recorded = rec.outputs
+        # an output the record does not name, unless the cache holds its content: agentmake made it, under
+        # other settings (a variable switched back and forth); overwriting it loses nothing
+        unknown = [p for p in task.outputs if outs.get(p) and p not in recorded and not self._made(outs[p])]
+        edited = [p for p in task.outputs if outs.get(p) and p in recorded and recorded[p] != outs[p]]
+        if task.id in self.busy:
+            unknown, edited = [], []
+        if edited and rec.key == key and not self.force and self._commit_cut_short(task.id):
+            # recorded, then agentmake died before renaming its outputs into place: what is there is no hand
+            # edit to keep, the build puts the recorded result in place (`scheduler.recover`), so say so
+            d.reasons.append(Reason("outputs-unplaced", _UNPLACED))
+            d.reasons += [self._missing(p) for p in missing]
+            return self._run_or_restore(d, edited, unknown, outs)
+        if rec.key == key and not self.force and (rec.status == "done" or not edited):
+            # an output differing from a *failed* record (e.g. outputs recorded, then placing them failed)
+            # is no hand edit to keep: the task runs or is restored
+            if missing:
+                d.reasons += [self._missing(p) for p in missing]
+                return self._run_or_restore(d, edited, unknown, outs)
+            d.reasons += [
+                Reason(
+                    "output-edited",
+                    f"{p} was edited by hand; keeping it",
+                    path=p,
+                    old=recorded[p],
+                    new=outs[p],
+                )
+                for p in edited
+            ]
+            return d
+        if rec.status == "done" and not missing and not edited and not self.force:
+            checked = self._check_changed(task, rec, parts, key, outs, cached_as or rec.key)
+            if checked is not None:
+                return checked
+        if rec.status == "partial":  # (recorded under a key no decision computes: `plan.partial`)
+            d.reasons.append(previous_partial(rec))
+        elif rec.key != key:
+            changes = describe_changes(rec.parts, parts, self._runner_name(task))
+            d.reasons += changes or [Reason("setting-changed", "the task's configuration changed")]
+        if rec.status == "failed":
+            d.reasons.append(self._failed(rec))
+        d.reasons += [self._missing(p) for p in missing]
+        return self._run_or_restore(d, edited, unknown, outs)
+
+    def _check_changed(
+        self,
+        task: Task,
+        rec: TaskRecord,
+        parts: dict[str, Any],
+        key: str,
+        outs: dict[str, str | None],
+        cached_as: str,
+    ) -> Decision | None:
+        """When the check is all that changed since the record (whose outputs are in place, untouched) and
+        the new key has no result in the cache: the new check decides, run on the outputs in place. They pass
+        it: up to date, the record switches to the new key (`adopt`) and the cache entry of the old one is
+        filed under it (`alias`). They fail it: the agent runs, and the reason says so. None otherwise.
+        A check command is not run here, on the scheduler's thread, but by the task's attempt: the decision
+        runs the task with `recheck`, which a dry run shows as "may run"."""
+        if self.checker is None or not _only_check_changed(rec.parts, parts):
+            return None
+        if self.store.cache_lookup(key) is not None:  # (restored or adopted as any other cached result)
+            return None
+        said = check_changed(rec.parts, parts)
+        d = Decision(task.id, "skip", key=key, parts=parts)
+        check = task.spec.check if isinstance(task.spec, AgentSpec) else None
+        if check is not None and check.kind == "command":  # (the attempt runs it, then the agent if it fails)
+            d.reasons.append(Reason("check-later", f"{said}; a build checks the outputs in place first"))
+            d = self._run_or_restore(d, [], [], outs)
+            if d.action == "run":  # (set once the cache was looked up: the alias holds no result of this key)
+                d.recheck, d.alias = {p: h for p, h in outs.items() if h is not None}, cached_as
+            return d
+        problem = self.checker(task)
+        if problem is None:
+            d.adopt, d.alias = {p: h for p, h in outs.items() if h is not None}, cached_as
+            d.reasons.append(Reason("check-passed", f"{said}; the output passes it"))
+            return d
+        d.reasons.append(Reason("check-failed", f"{said}; the output fails it ({problem})"))
+        return self._run_or_restore(d, [], [], outs)
+
+    def _renamed_from(
+        self, task: Task, parts: dict[str, Any], key: str, outs: dict[str, str | None]
+    ) -> Decision | None:
+        """For a task with no record whose outputs are all there, some not as agentmake made them: if a task
+        no longer in the graph made them under this very key (its agent renamed: the key holds no name), they
+        are that task's outputs, edited by hand since, and kept as its build would keep them. Up to date:
+        the record moves to this task (`adopt`, with the outputs as agentmake wrote them, so that a later
+        run saves the edits first). None otherwise (such outputs read as files agentmake never made)."""
+        if self._departed is None:
+            records = getattr(self.store, "task_records", None)  # (test doubles of the store may lack it)
+            present = (self.graph.whole or self.graph).tasks
+            self._departed = {
+                r.key: r
+                for r in (records().values() if callable(records) else ())
+                if r.key and r.status == "done" and r.task_id not in present
+            }
+        other = self._departed.get(key)
+        if other is None or set(other.outputs) != set(task.outputs):
+            return None
+        edited = [p for p in task.outputs if outs.get(p) != other.outputs[p]]
+        d = Decision(task.id, "skip", key=key, parts=parts, adopt=dict(other.outputs))
+        said = f"{other.task_id}, no longer in the graph, made its outputs under the same key"
+        d.reasons.append(Reason("in-place", said))
+        d.reasons += [
+            Reason(
+                "output-edited",
+                f"{p} was edited by hand; keeping it",
+                path=p,
+                old=other.outputs[p],
+                new=outs[p],
+            )
+            for p in edited
+        ]
+        return d
+
+    def _commit_cut_short(self, task_id: str) -> bool:
+        """Whether the store notes `task_id` as recorded with its outputs maybe never renamed into place (a
+        `commits` row: agentmake died in between). Only a dry run, `status` or `explain` sees one: a build
+        finishes those commits before it decides anything."""
+        if self._unplaced is None:
+            pending = getattr(self.store, "pending_commits", None)  # (test doubles of the store may lack it)
+            self._unplaced = frozenset(pending()) if callable(pending) else frozenset()
+        return task_id in self._unplaced
+
+    def _missing(self, path: str) -> Reason:
+        """An output with no content: missing, or a directory in its place (which no run can replace)."""
+        if os.path.isdir(os.path.join(self.root, path)):
+            return Reason("output-directory", f"output {path} is a directory, not a file", path=path)
+        return Reason("output-missing", f"output {path} is missing", path=path)
+
+    def _run_or_restore(
+        self, d: Decision, edited: list[str], unknown: list[str], outs: dict[str, str | None]
+    ) -> Decision:
+        d.edited = edited
+        fresh = self.force or self._holds_the_run(d.task_id)
+        cached = None if fresh or d.key is None else self.cached(d)
+        if self.force:
+            d.reasons.append(Reason("forced", "forced (-B)"))
+        elif cached is not None and cached == outs and self._modes_as_cached(d, outs):
+            # a restore would rewrite the very same bytes, with the same modes
+            d.adopt, d.edited = dict(cached), []
+            d.reasons.append(Reason("in-place", _IN_PLACE))
+            return d
+        elif cached is not None:
+            d.action = "restore"
+            d.reasons.append(Reason("cached", f"result found in the cache (key {short(d.key)})"))
+            d.unknown = [p for p in unknown if cached.get(p) != outs.get(p)]  # restoring replaces them:
+            d.edited += d.unknown  # saved first
+            return d
+        d.action = "run"
+        d.unknown = list(unknown)
+        d.outputs_seen = self.hasher.seen(outs)  # (`outs` holds every output, in order)
+        return d
+
+    def cached(self, d: Decision) -> dict[str, str] | None:
+        """The cache entry of `d`'s key (path -> digest), or else of its `alias`: the same result."""
+        found = self.store.cache_lookup(d.key) if d.key is not None else None
+        if found is None and d.alias is not None:
+            found = self.store.cache_lookup(d.alias)
+        return found
+
+    def _modes_as_cached(self, d: Decision, outs: dict[str, str | None]) -> bool:
+        """Whether the outputs in place are executable as the cached result of `d`'s key (or alias) was: one
+        made executable, or no longer, by a chmod since (as a shell agent that copies an input with its
+        mode makes it) is not that result, which a restore gives back."""
+        modes = getattr(self.store, "cache_modes", None)  # (test doubles of the store may lack it)
+        key = d.key if d.key is not None and self.store.cache_lookup(d.key) is not None else d.alias
+        if not callable(modes) or key is None:
+            return True
+        kept = modes(key)
+        now = self.hasher.xbits(outs)
+        return all((kept.get(path, 0) & 0o111) == bits for path, bits in zip(outs, now, strict=True))
+
+    def _made(self, digest: str | None) -> bool:
+        """Whether content `digest` is in the cache, i.e. agentmake made it (a test double may not say)."""
+        holds = getattr(self.store, "cache_holds", None)
+        return digest is not None and callable(holds) and bool(holds(digest))
+
+    def _holds_the_run(self, task_id: str) -> bool:
+        """A report whose document holds the run summary: rendered anew (locally, at no cost) rather than
+        restored, since a cached copy describes the run it was made in; unless a task reads it that would
+        then run again (`_read_by_a_task`): its result is restored with zero calls, as any other is."""
+        task = self.graph.tasks.get(task_id)
+        spec = task.spec if task is not None else None
+        if not (isinstance(spec, ReportSpec) and spec.summary and spec.merge is None):
+            return False
+        return not _read_by_a_task(self.graph.whole or self.graph, task_id)
+
+    def _failed(self, rec: TaskRecord) -> Reason:
+        detail = f": {rec.error}" if rec.error else ""
+        return Reason("previous-failed", f"the previous run failed{detail}")
+
+
+def _read_by_a_task(graph: Graph, task_id: str) -> bool:
+    """Whether an agent or a merge report reads the output of report `task_id`, directly or through reports
+    without `merge` (each renders its document from that one's: a new summary there changes theirs)."""
+    seen: set[str] = set()
+    stack = list(graph.dependents.get(task_id, ()))
+    while stack:
+        dep_id = stack.pop()
+        if dep_id in seen:
+            continue
+        seen.add(dep_id)
+        spec = graph.tasks[dep_id].spec
+        if not (isinstance(spec, ReportSpec) and spec.merge is None):
+            return True
+        stack.extend(graph.dependents.get(dep_id, ()))
+    return False
+
+
+def _only_check_changed(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """Whether two key parts differ in their check alone (memos aside)."""
+    if old.get("check") == new.get("check"):
+        return False
+    names = (set(old) | set(new)) - {"check"}
+    return all(old.get(n) == new.get(n) for n in names if not n.startswith("_"))
+
+
+def previous_partial(rec: TaskRecord) -> Reason:
+    detail = f" ({rec.error})" if rec.error else ""
+    return Reason("previous-partial", f"the last build made a partial report{detail}")

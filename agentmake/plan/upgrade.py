@@ -1,0 +1,45 @@
+"""A task's record made by an older agentmake, as this one spells it: of key format 1 (`keys_v1`), or a shell
+task's made before its key held which inputs are executable; and the key its result is cached under."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from agentmake.plan.keys import KEY_VERSION, key_of
+from agentmake.store import TaskRecord
+
+__all__ = ["upgraded"]
+
+
+def upgraded(rec: TaskRecord, now: dict[str, Any] | None = None) -> tuple[TaskRecord, str | None]:
+    """A record of key format 1 as format 2 spells it, and the key its result is cached under (its own);
+    `rec` itself and None if it is of this format (see `keys_v1`). With the task's key parts `now`, a shell
+    task's record also gets the modes it was not keyed with (`_modes_upgraded`)."""
+    if rec.status == "partial":
+        return rec, None
+    cached_as = None
+    if rec.parts.get("v") != KEY_VERSION:
+        from agentmake.plan import keys_v1  # (only for a project not built since the upgrade)
+
+        parts = keys_v1.upgrade(rec.parts, rec.key)
+        if parts is None:
+            return rec, None
+        rec, cached_as = dataclasses.replace(rec, key=key_of(parts), parts=parts), rec.key
+    if now is not None and "executable" in now:
+        with_modes = _modes_upgraded(rec, now["executable"])
+        if with_modes is not None:
+            return with_modes, cached_as or rec.key
+    return rec, cached_as
+
+
+def _modes_upgraded(rec: TaskRecord, executable: list[str]) -> TaskRecord | None:
+    """A shell task's record made before its key held which inputs are executable (no "_modes" memo), with
+    those that are now (`executable`): what they were then is unknown, and a build that did not key them
+    ran nothing for a chmod either; so the task is up to date if nothing else changed (make's answer), and
+    a later chmod reruns it. None for a record that keyed them, or whose parts do not make its key."""
+    parts = rec.parts
+    if parts.get("kind") != "shell" or "_modes" in parts or "executable" in parts or key_of(parts) != rec.key:
+        return None
+    parts = dict(parts, executable=executable, _modes=1)
+    return dataclasses.replace(rec, key=key_of(parts), parts=parts)
