@@ -25,7 +25,8 @@ from agentmake.graph.globs import is_outside_root
 from agentmake.safetext import term_safe
 from agentmake.scheduler.commit import remove_stale_temps, staged_name
 from agentmake.scheduler.events import saved_copy_line
-from agentmake.workflow import EXIT_OK, Request, _out, load_project, running_elsewhere
+from agentmake.workflow import EXIT_OK, Request, _out, load_project
+from agentmake.workflow.planning import running_elsewhere
 
 if TYPE_CHECKING:
     from agentmake.plan import Hasher

@@ -22,15 +22,8 @@ from agentmake.watch.idle import Notice, check_idle
 from agentmake.watch.links import resolve_links
 from agentmake.watch.relevance import Changes, fan_out_patterns, readers, sort_changes
 from agentmake.watch.watcher import Watcher
-from agentmake.workflow import (
-    EXIT_INTERRUPTED,
-    Project,
-    Request,
-    agentfile_path,
-    compile_templates,
-    run_graph,
-    warn_leftovers,
-)
+from agentmake.workflow import EXIT_INTERRUPTED, Project, Request, agentfile_path
+from agentmake.workflow.building import compile_templates, run_graph, warn_leftovers
 
 
 def _open_store(root: Path, agentfile: str) -> Store:

@@ -1,0 +1,284 @@
+"""One build of a selected graph (`run_graph`, `build_selected`) and what it takes: the templates compiled
+before any task starts, the retry backoff, as many jobs as open files allow, leftovers said, the exit code."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from agentmake.errors import UsageError
+from agentmake.safetext import term_safe
+from agentmake.trace import mark
+from agentmake.workflow import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Project, Request, _out
+from agentmake.workflow.planning import checker, plan
+
+if TYPE_CHECKING:
+    from agentmake.graph import Graph, Task
+    from agentmake.model import Agentfile
+    from agentmake.plan import Hasher
+    from agentmake.plan.partial import Gap
+    from agentmake.plan.stamp import Verdict
+    from agentmake.scheduler import BuildControl, BuildResult, TaskEvent
+    from agentmake.store import Store
+
+__all__ = [
+    "FILES_KEPT", "FILES_PER_TASK", "backoff_base", "build_selected", "compile_templates", "exit_code",
+    "jobs_within_open_files", "run_graph", "unrecorded_note", "warn_leftovers",
+]  # fmt: skip
+
+
+def run_graph(
+    project: Project,
+    selected: Graph,
+    store: Store,
+    req: Request,
+    *,
+    extra_sink: Callable[[TaskEvent], None] | None = None,
+    control: BuildControl | None = None,
+    on_done: Callable[[BuildResult, Hasher], None] | None = None,
+    stamp: Verdict | None = None,
+    hold: Mapping[str, str] | None = None,
+) -> BuildResult:
+    """Run one build of `selected` with the display and status.md; the display prints the summary line.
+    `on_done(result, hasher)` is called once the build is over, while the store is still open. `stamp`: what
+    the build stamp said (tasks it vouches for are up to date without being decided). `hold`: task id -> the
+    key it failed under, not to be run again under it (`BuildOptions.hold`)."""
+    from agentmake.display import Fanout, StatusFile, is_interactive, make_display
+    from agentmake.plan import Hasher, Rebuilder
+    from agentmake.runners import Executor
+    from agentmake.runners.check import check_cap
+    from agentmake.scheduler import BuildOptions, ProcessRecorder, run_build
+
+    af = project.agentfile
+    hasher = Hasher(af.root, store)
+    rebuilder = Rebuilder(selected, store, hasher, force=req.force, stamp=stamp, checker=checker(project))
+    run_ref: dict[str, int] = {}
+    recorder = ProcessRecorder(store)  # processes reach the store through the scheduler thread, batched
+
+    if af.reports and any(t.kind == "report" for t in selected.tasks.values()):
+        import agentmake.report  # noqa: F401  (jinja2: loaded up front only when a report may be built)
+
+    def report_renderer(task: Task, gaps: Sequence[Gap]) -> str:
+        from agentmake.report import render_report
+
+        return render_report(task, gaps, graph=selected, store=store, run_id=run_ref.get("run_id"))
+
+    executor = Executor(
+        af,
+        log_dir=store.dir / "logs",
+        on_process=recorder,
+        on_intent=recorder.intend,
+        verbose=req.verbose,
+        report_renderer=report_renderer,
+    )
+    live = not req.silent and is_interactive(sys.stderr)
+    display = make_display(
+        silent=req.silent, estimates=store.mean_durations() if live else None, verbose=req.verbose
+    )
+    sink = Fanout(display, StatusFile(store.dir / "status.md"))
+    if extra_sink is not None:
+        sink.add(extra_sink)  # type: ignore[arg-type]
+    check_cap()  # (a malformed AGENTMAKE_CHECK_TIMEOUT: a usage error before any task starts)
+    jobs = jobs_within_open_files(req.jobs or af.settings.jobs or 4)
+    budget = req.budget if req.budget is not None else af.settings.budget
+    options = BuildOptions(
+        jobs=jobs, keep_going=req.keep_going, budget=budget, backoff_base=backoff_base(af), hold=hold or {}
+    )
+    result: BuildResult | None = None
+    try:
+        result = run_build(
+            selected,
+            rebuilder,
+            executor,
+            store,
+            options,
+            sink,
+            on_run_id=lambda run_id: run_ref.__setitem__("run_id", run_id),
+            control=control,
+            tick=sink.tick,
+            processes=recorder,
+        )
+    finally:
+        if result is not None:
+            sink.close(result)
+        else:  # (an exception is on its way out: a full disk, a state database that cannot be written)
+            error = sys.exc_info()[1]
+            sink.abort(f"{type(error).__name__}: {error}" if error is not None else "stopped")
+    if store.busy.gave_up is not None:
+        sys.stderr.write(unrecorded_note(result, selected, store.busy.holder, store.busy.name))
+    store.cache_trim(af.settings.cache_size_mb * 1024 * 1024)
+    if on_done is not None:
+        on_done(result, hasher)
+    return result
+
+
+def unrecorded_note(result: BuildResult, graph: Graph, holder: str, database: str) -> str:
+    """What a build stopped while waiting for the state database's lock (`agentmake.store.busy`) tells:
+    what became of each result it could not record, and what to do."""
+    from agentmake.scheduler.tasks import is_llm
+
+    who = f"another program ({holder})" if holder else "another program"
+    lines = [f"agentmake: stopped while {who} held the write lock of {database}"]
+    for task_id in sorted(result.unrecorded):
+        task = graph.tasks.get(task_id)
+        if task is not None and is_llm(task):
+            fate = (
+                "its answer is kept beside its logs; the next build uses it without calling the agent again"
+            )
+        else:
+            fate = "it runs again in the next build"
+        lines.append(f"  {task_id}: finished, not recorded: {fate}")
+    lines.append(
+        "agentmake: end that program's transaction (COMMIT or ROLLBACK, or quit it), then run agentmake again"
+    )
+    return "".join(term_safe(line) + "\n" for line in lines)
+
+
+def backoff_base(af: Agentfile) -> float:
+    """Seconds of the first retry's backoff: env AGENTMAKE_BACKOFF (a duration, as `backoff` takes), else the
+    Agentfile's `backoff`."""
+    value = os.environ.get("AGENTMAKE_BACKOFF")
+    if value:
+        from agentmake.syntax.values import parse_duration
+
+        seconds = parse_duration(value)
+        if seconds is None:
+            example = "such as 250ms, 2s or 1m, or a number of seconds"
+            raise UsageError(f"AGENTMAKE_BACKOFF must be a duration {example}, not {value!r}")
+        return seconds
+    return max(float(getattr(af.settings, "backoff", 2.0)), 0.0)
+
+
+def exit_code(result: BuildResult) -> int:
+    if result.interrupted:
+        return EXIT_INTERRUPTED
+    return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def compile_templates(project: Project, selected: Graph) -> None:
+    """Compile the prompts and report templates of what `selected` builds before any task starts, and check
+    the names the prompts read: such an error is a located AgentfileError (exit 2), not a task that fails
+    once the agents before it are paid for.
+    Texts seen to compile before are not compiled again (`project.KnownTemplates`)."""
+    af = project.agentfile
+    names = {task.name for task in selected.tasks.values()}
+    prompts = [a.prompt for n, a in af.agents.items() if n in names and a.prompt is not None]
+    prompts += [r.merge for n, r in af.reports.items() if n in names and r.merge is not None]
+    reports = [n for n, r in af.reports.items() if n in names and r.template]
+    if prompts or reports:
+        from agentmake.project import compile_build_templates
+
+        compile_build_templates(af, prompts, reports, selected)
+
+
+FILES_PER_TASK = 4  # descriptors a running task holds (two logs or pipes, a pidfd: 3 measured), and a spare
+FILES_KEPT = 32  # for agentmake itself: the state database, the lock, the spawn log, the display...
+
+
+def jobs_within_open_files(jobs: int) -> int:
+    """`jobs`, or fewer if the limit on open files (raised as far as allowed at start) cannot hold that many
+    running tasks: past it every start fails with "Too many open files", for good. Says so when it lowers."""
+    try:
+        import resource
+
+        soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    except (ImportError, ValueError, OSError):  # (no such limit here)
+        return jobs
+    if soft == resource.RLIM_INFINITY or jobs * FILES_PER_TASK + FILES_KEPT <= soft:
+        return jobs
+    fit = max(1, (soft - FILES_KEPT) // FILES_PER_TASK)
+    sys.stderr.write(
+        f"agentmake: running {fit} tasks at once, not {jobs}: the limit on open files is {soft}"
+        " (raise it with `ulimit -n`)\n"
+    )
+    return fit
+
+
+def build_selected(
+    project: Project,
+    selected: Graph,
+    req: Request,
+    stamp: tuple[str, list[str]] | None = None,
+    verdict: Verdict | None = None,
+    results: list[BuildResult] | None = None,
+) -> int:
+    """Build `selected`, or with -n/-q only say what is stale (running nothing). `stamp`: (signature, lines
+    printed after the build) of a request whose build stamp is written when everything is up to date;
+    `verdict`: what the stamp said before the build; `results` (if given) receives the build's result."""
+    compile_templates(project, selected)
+    if req.question or req.dry_run:
+        # (tolerant: a task whose prompt does not render fails alone in a build, exit 1, the others built;
+        # so the dry run says so of it and goes on, rather than refusing the project as an Agentfile error)
+        elsewhere: dict[str, int] = {}
+        decisions = plan(project, selected, req, tolerant=True, elsewhere=elsewhere)
+        failing = 0
+        if req.dry_run:
+            from agentmake.preview import dry_run_lines
+
+            lines, failing = dry_run_lines(
+                project.agentfile, project.root, selected, decisions,
+                budget=req.budget, keep_going=req.keep_going, verbose=req.verbose, elsewhere=elsewhere,
+            )  # fmt: skip
+            for line in lines:
+                _out(term_safe(line))
+        stale = any(d.stale for d in decisions)
+        return EXIT_FAILED if (req.question and stale) or failing else EXIT_OK
+    from agentmake.store import Store
+
+    store = Store.open(project.root, agentfile=project.name)
+    mark("store")
+    if verdict is not None and verdict.source != store.removed_stamp:
+        verdict = None  # another agentmake took the lock since the stamp was read: it proves nothing now
+    finish: list[Callable[[Path], None]] = []  # the stamp, written once the state is closed
+
+    def prepare_stamp(result: BuildResult, hasher: Hasher) -> None:
+        if stamp is not None:
+            from agentmake.plan.stampwrite import stamp_if_up_to_date
+
+            af, graph = project.agentfile, project.graph
+            ready = stamp_if_up_to_date(af, graph, selected, result, hasher, stamp, verdict)
+            if ready is not None:
+                finish.append(ready)
+
+    said: set[str] = set()
+    store.claim(project.graph.tasks)  # (records written before they named their Agentfile: `Store.owns`)
+    if warn_leftovers(project, selected, store, said):
+        stamp = None  # a build that warns must warn again: no stamp may answer the next one unseen
+    if store.cache_uncached():  # (results a build could not cache: filed now, if the cache has room again)
+        stamp = None  # (some still could not be: the next build tries again, not answered by a stamp)
+    strays = store.strays()
+    try:
+        result = run_graph(project, selected, store, req, on_done=prepare_stamp, stamp=verdict)
+        if results is not None:
+            results.append(result)
+        # outputs this build's tasks no longer make (renamed in the Agentfile) are left over from now on: said
+        # now, since what read them in this build read them stale
+        if store.strays() != strays and warn_leftovers(project, selected, store, said):
+            finish.clear()  # (as above: no stamp)
+        return exit_code(result)
+    finally:
+        store.close(before_release=lambda: [f(store.dir) for f in finish])
+        mark("closed")
+
+
+def warn_leftovers(project: Project, selected: Graph, store: Store, said: set[str] | None = None) -> bool:
+    """Say which inputs are outputs left over from tasks no longer in the graph, or that their task no longer
+    makes (renamed in the Agentfile); True if any are. `said`:
+    warnings given already (watch gives each once per session), to which the new ones are added."""
+    from agentmake.plan.leftovers import dropped_tasks, leftovers
+
+    dropped = dropped_tasks(project.graph, store)
+    if not dropped and not store.strays():  # (most builds: no query of the records, nothing hashed)
+        return False
+    found = leftovers(project.graph, selected, store, project.root, dropped)
+    new = [m for m in (leftover.message() for leftover in found) if said is None or m not in said]
+    for message in new:
+        sys.stderr.write(f"agentmake: warning: {term_safe(message)}\n")
+    if new:
+        sys.stderr.write("agentmake: `agentmake clean --leftovers` removes every leftover\n")
+    if said is not None:
+        said.update(new)
+    return bool(found)

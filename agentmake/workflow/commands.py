@@ -1,0 +1,179 @@
+"""One function per command the CLI runs on a project (`build`, `report`, `explain`, `graph`, `status`,
+`clean`, `watch`): each takes the `Request` and returns the exit code. What a command may not need is
+imported where it is used (a build the stamp answers loads neither `building` nor `planning`)."""
+
+from __future__ import annotations
+
+import gc
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from agentmake.errors import AgentmakeError, UsageError
+from agentmake.safetext import term_safe
+from agentmake.trace import mark
+from agentmake.workflow import EXIT_OK, Project, Request, _out, load_project
+from agentmake.workflow.stamping import stamp_request, stamp_verdict
+
+if TYPE_CHECKING:
+    from agentmake.scheduler import BuildResult
+
+__all__ = ["build", "clean", "explain", "graph", "report", "status", "warn_idle_targets", "watch"]
+
+
+def build(req: Request) -> int:
+    stamp = stamp_request(req, "build")
+    code, verdict = stamp_verdict(req, stamp)
+    if code is not None:
+        return code
+    mark("stamp")
+    project = load_project(req)
+    selected = project.graph.select(req.targets)
+    # the Agentfile and the graph live as long as this process: the cyclic GC need not rescan them on every
+    # collection during the build (on a 10,000-task no-op that rescanning is a tenth of the run)
+    gc.freeze()
+    request: tuple[str, list[str]] | None = (stamp[0], []) if stamp is not None else None
+    if warn_idle_targets(project, req.targets):
+        request = None  # a build that warns must warn again: no stamp may answer the next one unseen
+    from agentmake.workflow.building import build_selected  # (not on the path of a build the stamp answers)
+
+    return build_selected(project, selected, req, request, verdict)
+
+
+def warn_idle_targets(project: Project, targets: Sequence[str]) -> bool:
+    """Say of each agent named on the command line that makes no task (its wildcard inputs match no file)
+    why nothing is done for it, as make says "Nothing to be done for"; True if any was named."""
+    from agentmake.graph import makes_no_task
+
+    agents = project.agentfile.agents
+    idle = [agents[t] for t in dict.fromkeys(targets) if t in agents and not project.graph.tasks_named(t)]
+    for agent in idle:
+        sys.stderr.write(f"agentmake: warning: {term_safe(makes_no_task(agent))}\n")
+    return bool(idle)
+
+
+def report(req: Request) -> int:
+    """Build the named report targets (req.targets) or every report, then print each report's path."""
+    stamp = stamp_request(req, "report")
+    code, verdict = stamp_verdict(req, stamp)
+    if code is not None:
+        return code
+    project = load_project(req)
+    reports = project.agentfile.reports
+    if not reports:
+        raise UsageError("this Agentfile declares no report (add a `report NAME:` block)")
+    names = [_report_of(project, name) for name in req.targets] or list(reports)
+    for name in names:
+        if name not in reports:
+            from agentmake.errors import did_you_mean
+
+            if name in project.agentfile.agents:
+                raise UsageError(f"no report named '{name}': it is an agent (`agentmake {name}` builds it)")
+            hint = did_you_mean(name, reports)
+            listed = f"; {hint}" if hint else f" (reports: {', '.join(reports)})"
+            raise UsageError(f"no report named '{name}'{listed}")
+    lines = [f"report {name}: {project.root / reports[name].output}" for name in names]
+    request = (stamp[0], lines) if stamp is not None else None
+    built: list[BuildResult] = []
+    from agentmake.workflow.building import build_selected
+
+    code = build_selected(project, project.graph.select(names), req, request, verdict, built)
+    if code == EXIT_OK and not (req.dry_run or req.question):
+        for line in lines:
+            _out(term_safe(line))
+    elif built:  # a failed build: the reports it left in place, a partial one (-k) said to be partial
+        for name, line in zip(names, lines, strict=True):
+            outcome = built[0].outcomes.get(name)
+            if outcome is not None and outcome.state in ("done", "cached", "up-to-date"):
+                _out(term_safe(line + (f" (partial: {outcome.partial})" if outcome.partial else "")))
+    return code
+
+
+def _report_of(project: Project, target: str) -> str:
+    """The report a `report` target names: its name, or its output as every command takes a path
+    (`REVIEW.md`, `./REVIEW.md`, an absolute path inside the project); else the target as it is."""
+    if target in project.agentfile.reports:
+        return target
+    try:
+        tasks = project.graph.resolve(target)
+    except AgentmakeError:
+        return target
+    return tasks[0] if len(tasks) == 1 and tasks[0] in project.agentfile.reports else target
+
+
+# --- looking ----------------------------------------------------------------------------------------------
+
+
+def explain(req: Request) -> int:
+    from agentmake.plan import Hasher, Rebuilder
+    from agentmake.plan.explain import explain_lines
+    from agentmake.workflow.planning import checker, running_elsewhere
+
+    if not req.targets:
+        raise UsageError("explain needs a target: agentmake explain TARGET")
+    project = load_project(req)
+    from agentmake.store import Store
+
+    store = Store.open(project.root, lock=False, agentfile=project.name)
+    said: set[str] = set()  # (a task two targets share is explained once)
+    try:
+        busy = running_elsewhere(store)
+        for target in req.targets:
+            selected = project.graph.select([target])
+            hasher = Hasher(project.root, store)
+            rebuilder = Rebuilder(
+                selected, store, hasher, force=req.force, checker=checker(project), busy=busy
+            )
+            for line in explain_lines(selected, rebuilder, target):
+                if line not in said:
+                    said.add(line)
+                    _out(term_safe(line))
+    finally:
+        store.close()
+    return EXIT_OK
+
+
+def graph(req: Request, fmt: str) -> int:
+    from agentmake.graph.export import render_graph
+
+    project = load_project(req)
+    selected = project.graph.select(req.targets) if req.targets else project.graph
+    _out(render_graph(selected, fmt))
+    return EXIT_OK
+
+
+def status(req: Request, as_json: bool) -> int:
+    from agentmake.display.status import render_status_json, render_status_text, status_rows
+    from agentmake.workflow.planning import plan_in
+
+    project = load_project(req)
+    selected = project.graph.select(req.targets) if req.targets else project.graph
+    from agentmake.store import Store
+    from agentmake.store.lock import held_elsewhere
+
+    store = Store.open(project.root, lock=False, agentfile=project.name)  # (once: a damaged one is told once)
+    try:
+        decisions = plan_in(store, project, selected, req, tolerant=True)  # (every task, as it stands)
+        running = store.running()
+        live = held_elsewhere(store.dir / "lock")  # (another agentmake, alive now)
+        alive = not running or live  # else a stopped agentmake left them
+        retrying = store.retries_pending() if live else {}  # (a build that is gone retries nothing)
+        rows = status_rows(
+            selected, decisions, store, running, owner_alive=alive, brief=not as_json, retrying=retrying
+        )
+    finally:
+        store.close()
+    _out(render_status_json(rows) if as_json else render_status_text(rows))
+    return EXIT_OK
+
+
+def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
+    from agentmake.cleaning import clean as run_clean
+
+    return run_clean(req, cache, leftovers)
+
+
+def watch(req: Request) -> int:
+    from agentmake.watch import watch as run_watch
+
+    return run_watch(req)

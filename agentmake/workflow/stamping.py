@@ -1,0 +1,72 @@
+"""The build stamp's answer to a request (`agentmake.plan.stamp`): its signature, and whether the stamp
+proves it a no-op (said as the build would say it) before the Agentfile is even loaded."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from agentmake.safetext import term_safe
+from agentmake.workflow import EXIT_OK, Request, _out, agentfile_path
+
+if TYPE_CHECKING:
+    from agentmake.plan.stamp import Verdict
+
+__all__ = ["stamp_request", "stamp_verdict"]
+
+
+def stamp_request(req: Request, command: str) -> tuple[str, float, Path] | None:
+    """(signature, start, project root) of a request the build stamp may answer, None if it may not (-B)."""
+    if req.force:
+        return None
+    from agentmake.plan.stamp import signature
+
+    # the Agentfile's path as loading takes it (`syntax.load`: absolute, links not followed): its directory is
+    # the project root, so an Agentfile that links into another project's directory stays this project's
+    path = agentfile_path(req).absolute()
+    # (and the models and endpoints runner CLIs take from the environment, `LLM_MODEL`, OPENAI_BASE_URL:
+    # a key holds them; only the signature's digest is kept)
+    from agentmake.runners.modelenv import ENDPOINT_ENV, MODEL_ENV
+
+    chosen = set(MODEL_ENV.values()) | set(ENDPOINT_ENV)
+    models = sorted((name, os.environ.get(name, "")) for name in chosen)
+    sig = signature([command, str(path), list(req.targets), sorted(req.overrides.items()), models])
+    return sig, time.monotonic(), path.parent
+
+
+def stamp_verdict(req: Request, stamp: tuple[str, float, Path] | None) -> tuple[int | None, Verdict | None]:
+    """(exit code, None) when the build stamp proves the request a no-op (and says so as the build would);
+    else (None, what the stamp says, if anything)."""
+    if stamp is None:
+        return None, None
+    from agentmake.plan.stamp import check
+
+    verdict = check(stamp[2], stamp[0])
+    if req.verbose:
+        sys.stderr.write(f"agentmake: build stamp: {_stamp_says(verdict)}\n")
+    if verdict is None or not verdict.up_to_date:
+        return None, verdict
+    if req.dry_run:
+        from agentmake.preview import dry_run_line
+
+        _out(dry_run_line(0, verdict.tasks))
+    elif not req.question:  # (-s too: silent keeps the summary line, as a build's `SilentDisplay` does)
+        from agentmake.scheduler.summary import summary_line
+
+        _out(summary_line({"up-to-date": verdict.tasks}, time.monotonic() - stamp[1]))
+        for line in verdict.lines:
+            _out(term_safe(line))
+    return EXIT_OK, None
+
+
+def _stamp_says(verdict: Verdict | None) -> str:
+    if verdict is None:
+        return "none for this request (a build of it that leaves everything up to date writes one)"
+    if verdict.up_to_date:
+        return "nothing changed since the last build: up to date without loading the Agentfile"
+    if not verdict.graph_same:
+        return "the Agentfile, a listed directory or the state changed: deciding every task"
+    return f"{len(verdict.changed)} input or output file(s) changed: deciding only their tasks and dependents"
