@@ -30,6 +30,34 @@ def ljust_cells(text: str, width: int) -> str:
     return text + " " * max(width - cell_width(text), 0)
 
 
+def cut_middle(text: str, width: int) -> str:
+    """`text` in at most `width` terminal columns (`cell_width`): whole if it fits, else its start and its
+    end around an ellipsis, the end given the odd column. Of a long task id this keeps what tells apart the
+    tasks of one fan-out, which differ at the end:
+
+        cut_middle("translate_documents:a_very_long_document_name_12", 21) == "translate_…nt_name_12"
+    """
+    if (len(text) <= width and text.isascii()) or cell_width(text) <= width:
+        return text
+    if width < 2:
+        return "…"[:width]
+    tail = "".join(reversed(_cells(reversed(text), width // 2)))  # (of the width - 1 left, the odd column)
+    head = "".join(_cells(iter(text), width - 1 - cell_width(tail)))
+    return f"{head}…{tail}"
+
+
+def _cells(chars: Iterable[str], width: int) -> list[str]:
+    """The first characters of `chars` that fit in `width` terminal columns."""
+    taken: list[str] = []
+    used = 0
+    for ch in chars:
+        used += 0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+        if used > width:
+            break
+        taken.append(ch)
+    return taken
+
+
 SYMBOLS = {
     "pending": "·",
     "waiting": "…",

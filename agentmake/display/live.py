@@ -19,14 +19,24 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any, TextIO
 
-from rich.console import Console, ConsoleRenderable, Group, RenderableType
+from rich.console import Console, ConsoleOptions, ConsoleRenderable, Group, RenderableType, RenderResult
 from rich.live import Live
+from rich.measure import Measurement
 from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
 from agentmake.display.base import summary_lines
-from agentmake.display.fmt import ACTIVE, FINISHED, SYMBOLS, fmt_duration, state_words, term_safe
+from agentmake.display.fmt import (
+    ACTIVE,
+    FINISHED,
+    SYMBOLS,
+    cell_width,
+    cut_middle,
+    fmt_duration,
+    state_words,
+    term_safe,
+)
 from agentmake.display.plain import cap_change, describe
 from agentmake.scheduler.events import BuildResult, TaskEvent
 
@@ -64,6 +74,21 @@ def _one_line(text: str, style: str = "") -> Text:
     """A table cell that is cut short (`…`) rather than wrapped: `_render` counts a row as one line, and a
     wrapped retry message would push the progress line out of the terminal (Live crops what is too tall)."""
     return Text(text, style=style, no_wrap=True, overflow="ellipsis")
+
+
+class _TaskCell:
+    """A task id as a table cell: cut in the middle (`cut_middle`) to the width its column is given, not at
+    its end, so that the tasks of one fan-out (`translate:a_very_long_name_1`, `_2`) stay apart when the
+    terminal is narrow; on one line, as `_one_line`."""
+
+    def __init__(self, text: str, style: str = "") -> None:
+        self.text, self.style = text, style
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(1, cell_width(self.text))
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield Text(cut_middle(self.text, options.max_width), style=self.style, no_wrap=True, overflow="crop")
 
 
 class _Live(Live):
@@ -326,8 +351,12 @@ class LiveDisplay:
             rows = self._active
             active = sorted(rows, key=lambda t: (rows[t].started or rows[t].since, t))
             table = Table.grid(padding=(0, 1))
-            for _ in range(4):  # (the task and detail columns are narrowed to fit, their texts cut short)
-                table.add_column()
+            # the task and detail columns are narrowed to fit, their texts cut short; the symbol and state
+            # columns never are (`no_wrap`: rich narrows the others first, down to nothing if it must)
+            table.add_column(no_wrap=True)
+            table.add_column(no_wrap=True)
+            table.add_column()
+            table.add_column()
             for task_id in active:
                 row = rows[task_id]
                 symbol = (
@@ -336,7 +365,7 @@ class LiveDisplay:
                 table.add_row(
                     Text(symbol, style=STYLES[row.state]),
                     Text(state_words(row.state), style=STYLES[row.state]),
-                    _one_line(term_safe(task_id)),
+                    _TaskCell(term_safe(task_id)),
                     _one_line(self._detail(row, now), style="dim"),
                 )
             queued = len(self._queued)
@@ -346,7 +375,7 @@ class LiveDisplay:
                 table.add_row(
                     Text(SYMBOLS[row.state], style="dim"),
                     Text(row.state, style="dim"),
-                    _one_line(term_safe(task_id), style="dim"),
+                    _TaskCell(term_safe(task_id), style="dim"),
                     "",
                 )
             if shown < queued:  # (in the task column: in the state column it would widen it for every row)
