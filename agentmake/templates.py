@@ -120,6 +120,13 @@ def _error(prompt: Prompt, message: str, template_line: int, name: str | None = 
     return AgentfileError(f"inline prompt{at}: {message}", loc, [], None, src)
 
 
+def tag_error(prompt: Prompt, message: str, template_line: int, tag: str) -> AgentfileError:
+    """An error at the `{% tag %}` on line `template_line` of `prompt` (the caret under it), located and
+    worded as every prompt error is: `p.md:3:4: error: MESSAGE`, the location said once."""
+    found = re.search(rf"\{{%[-+]?\s*{re.escape(tag)}\b", _source_line(prompt, template_line) or "")
+    return _error(prompt, message, template_line, found.group() if found else None)
+
+
 def _syntax_error(prompt: Prompt, e: Any) -> AgentfileError:
     """A Jinja `TemplateSyntaxError` of `prompt`, the caret at the first `{{ ... }}` of its line that does not
     parse on its own (where there is one)."""

@@ -174,10 +174,13 @@ def test_runners_that_are_each_others_base_are_refused(
     [
         (
             {"p.md": "Intro\n{% include 'shared.md' %}\n"},
-            "prompt p.md, line 2: {% include %} is not supported",
+            "p.md:2:1: error: {% include %} is not supported",
         ),
-        ({"rep.j2": "{%- extends 'base.j2' %}\n"}, "template rep.j2, line 1: {% extends %} is not supported"),
-        ({}, "the inline prompt, line 1: {% import %} is not supported"),
+        (
+            {"rep.j2": "{%- extends 'base.j2' %}\n"},
+            "rep.j2:1:1: error: report template: {% extends %} is not supported",
+        ),
+        ({}, "Agentfile:4:15: error: inline prompt: {% import %} is not supported"),
     ],
 )
 def test_a_template_that_would_load_another_file_is_refused(

@@ -100,7 +100,7 @@ def test_a_real_include_is_still_refused_at_its_line(e2e: E2E) -> None:
     e2e.write("p.md", "{# a comment #}\nSay {{ lang }}\n{%- include 'x.md' %}\n", dedent=False)
     run = e2e.am("check")
     assert run.code == 2, run
-    assert "prompt p.md, line 3: {% include %} is not supported" in run.err
+    assert "p.md:3:1: error: {% include %} is not supported" in run.err
 
 
 def test_status_shows_every_task_when_one_prompt_does_not_render(e2e: E2E) -> None:

@@ -562,7 +562,7 @@ def no_other_templates(f: Field, what: str, rel: str | None, text: str) -> None:
     bare = _RAW.sub(lambda r: "\n" * r.group().count("\n"), text)  # (literal text: a prompt about Jinja)
     m = _OTHER_TEMPLATE.search(bare)
     if m is not None:
-        from agentmake.templates import other_templates
+        from agentmake.templates import other_templates, tag_error
 
         # what looks like one may be text (in a comment, a string): Jinja's syntax tree tells (a text
         # that does not parse keeps the first look's verdict)
@@ -570,13 +570,15 @@ def no_other_templates(f: Field, what: str, rel: str | None, text: str) -> None:
         if tags == []:
             return
         tag, line = tags[0] if tags else (m.group(1), bare.count("\n", 0, m.start()) + 1)
-        where = f"{what} {rel}" if rel else f"the inline {what}"
-        raise f.error(
-            f"{where}, line {line}: {{% {tag} %}} is not supported",
-            [],
+        # located at the tag (the prompt's line, or an inline prompt's Agentfile line), said once
+        prompt = Prompt(text, rel, f.loc, 0 if rel else f.line_offset)
+        said = f"{{% {tag} %}} is not supported"
+        err = tag_error(prompt, f"report template: {said}" if what == "template" else said, line, tag)
+        err.hint = (
             "a template cannot use another file: put shared text in a variable, or make the file an input "
-            "(a prompt reads it with {{ read('FILE') }})",
+            "(a prompt reads it with {{ read('FILE') }})"
         )
+        raise err
 
 
 def build_agent(b: RawBlock, settings: Settings, files: PromptFiles) -> AgentSpec:
