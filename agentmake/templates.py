@@ -96,10 +96,11 @@ def _line_of(text: str, line: int) -> str | None:
 
 
 def file_error(what: str, name: str, text: str, line: int, message: str) -> AgentfileError:
-    """An error at `line` of the template file `name` (project-relative) whose text is `text`, located and
-    with that line to show; `what` names the kind of file ("template", "report template")."""
-    where, shown = Loc(name, line, 1), _line_of(text, line)
-    return AgentfileError(f"{what} {name}, line {line}: {message}", where, [], None, shown)
+    """An error at `line` of the template file `name` (project-relative) whose text is `text`, located (the
+    column of the line's first tag) and with that line to show; `what` names the kind of file ("report
+    template"): `r.md:3:1: error: report template: MESSAGE`, the location said once."""
+    shown = _line_of(text, line)
+    return AgentfileError(f"{what}: {message}", Loc(name, line, _column(shown, None) or 1), [], None, shown)
 
 
 def _error(prompt: Prompt, message: str, template_line: int, name: str | None = None) -> AgentfileError:

@@ -59,7 +59,7 @@ def test_a_template_error_found_while_rendering_names_the_file_as_the_project_do
     e2e.write("t.md.j2", "# {{ title }}\n{{ no_such_name }}\n")
     run = e2e.am()
     assert run.code == 1 and e2e.calls() == ["t"], run
-    assert "report template t.md.j2, line 2: 'no_such_name' is undefined" in run.text, run
+    assert "t.md.j2:2:1: report template: 'no_such_name' is undefined" in run.text, run
     assert str(e2e.root) not in run.text, run
 
 
@@ -67,7 +67,7 @@ def test_a_report_template_cannot_exhaust_memory(e2e: E2E) -> None:
     e2e.write("t.md.j2", '# {{ title }}\n{{ "x" * 100000001 }}\n')
     run = e2e.am()
     assert run.code == 1 and e2e.calls() == ["t"], run
-    assert "report template t.md.j2, line 2: `*` would build 100,000,001 characters" in run.text, run
+    assert "t.md.j2:2:1: report template: `*` would build 100,000,001 characters" in run.text, run
     assert not e2e.exists("R.md"), run
 
 

@@ -49,7 +49,7 @@ def test_a_template_failing_on_a_missing_input_names_it_and_why(
     run = e2e.am("-k", "report")
     assert run.code == 1, run
     failure = next(line for line in run.err.splitlines() if line.startswith("✗ r"))
-    assert "t.md, line 4" in failure and "'findings'" in failure, failure  # (the template's own error, kept)
+    assert "t.md:4:" in failure and "'findings'" in failure, failure  # (the template's own error, kept)
     assert "build/b.json" in failure and "b failed" in failure and "broken" in failure, failure
     assert "missing" in failure, failure
     assert not e2e.exists("R.md")
@@ -66,4 +66,4 @@ def test_a_template_error_with_every_input_there_says_nothing_of_missing_inputs(
     run = e2e.am("-k", "report")
     assert run.code == 1, run
     failure = next(line for line in run.err.splitlines() if line.startswith("✗ r"))
-    assert "t.md, line 4" in failure and "missing" not in failure, failure
+    assert "t.md:4:" in failure and "missing" not in failure, failure

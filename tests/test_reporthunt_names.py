@@ -57,5 +57,5 @@ def test_any_error_inside_a_report_template_names_its_line(tmp_path: Path, fake_
     run = e2e.am("report")
     assert run.code == 1, run
     assert (
-        "report template t.md.j2, line 3: RuntimeError: dictionary changed size during iteration" in run.text
+        "t.md.j2:3:1: report template: RuntimeError: dictionary changed size during iteration" in run.text
     ), run

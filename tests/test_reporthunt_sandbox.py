@@ -77,5 +77,5 @@ def test_a_report_template_with_a_huge_width_fails_its_report_located(
     e2e.write("t.md.j2", "# {{ title }}\n{{ inputs[0].content|center(10**10) }}\n")
     run = e2e.am()
     assert run.code == 1, run
-    assert "report template t.md.j2, line 2: `center` would build 10,000,000,000 characters" in run.text, run
+    assert "t.md.j2:2:1: report template: `center` would build 10,000,000,000 characters" in run.text, run
     assert "Traceback" not in run.text and not e2e.exists("R.md"), run

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from agentmake.errors import UsageError
+from agentmake.errors import AgentfileError, UsageError
 from agentmake.safetext import term_safe
 from agentmake.trace import mark
 from agentmake.workflow import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Project, Request, _out
@@ -64,7 +64,12 @@ def run_graph(
     def report_renderer(task: Task, gaps: Sequence[Gap]) -> str:
         from agentmake.report import render_report
 
-        return render_report(task, gaps, graph=selected, store=store, run_id=run_ref.get("run_id"))
+        try:
+            return render_report(task, gaps, graph=selected, store=store, run_id=run_ref.get("run_id"))
+        except AgentfileError as e:  # (the task's failure is this message: it says where, as a prompt's does)
+            if e.loc is None:
+                raise
+            raise AgentfileError(f"{e.loc}: {e.message}", hint=e.hint) from None
 
     executor = Executor(
         af,
