@@ -46,7 +46,7 @@ def dry_run_lines(
     fail. `budget`: the command line's, if any (else the Agentfile's). `elsewhere`: the tasks another
     agentmake is running now, each with its pid (`workflow.running_owners`): said so, not "would run"."""
     from agentmake.plan.dryrun import undecided
-    from agentmake.plan.explain import brief, if_changed, saved_first, waits_to_decide
+    from agentmake.plan.explain import brief, if_changed, saved_first, told, waits_to_decide
 
     elsewhere = elsewhere or {}
     stale = [d for d in decisions if d.stale]
@@ -56,8 +56,8 @@ def dry_run_lines(
     lines: list[str] = []
     maybe = restore = busy = 0
     for d in stale:
-        told = [r.message for r in d.reasons] if verbose else [brief(d.reasons)] if d.reasons else []
-        why = "; ".join(told + saved_first(d)) or "stale"
+        said = [told(r) for r in d.reasons] if verbose else [brief(d.reasons)] if d.reasons else []
+        why = "; ".join(said + saved_first(d, quoted=True)) or "stale"
         verb = "restore" if d.action == "restore" else "run"
         if d.task_id in elsewhere:  # (its outputs are that agentmake's work in progress)
             busy += 1
@@ -99,6 +99,7 @@ def not_run(
     `verbose`: a held task's reasons all told (`-n -v`), not briefly."""
     from agentmake.plan.dryrun import undecided
     from agentmake.plan.explain import brief
+    from agentmake.plan.explain import told as sentence
     from agentmake.scheduler.gate import CallGate
     from agentmake.scheduler.tasks import is_llm, takes_gaps
 
@@ -123,7 +124,7 @@ def not_run(
         elif any(r.kind == "check-later" for r in d.reasons):
             continue  # (its new check run on the outputs in place first: free)
         elif not logs.may_salvage(task, d):
-            said = "; ".join(r.message for r in d.reasons) if verbose else brief(d.reasons)
+            said = "; ".join(sentence(r) for r in d.reasons) if verbose else brief(d.reasons)
             held[d.task_id] = f"{said or 'stale'} ({why})"
             told[d.task_id] = f"dependency {d.task_id} not run: {why}"
     return held

@@ -423,6 +423,7 @@ _ENV_WORD = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 def list_targets(af: Agentfile, out: TextIO, verbose: bool = False, limit: int = 10) -> None:
     """Agents (description, runner, tasks after fan-out) and reports (output, inputs)."""
     from agentmake.graph import build_graph
+    from agentmake.pathwords import quote_path, quote_paths
 
     graph = build_graph(af)
     width = max((len(n) for n in [*af.agents, *af.reports]), default=0)
@@ -437,14 +438,14 @@ def list_targets(af: Agentfile, out: TextIO, verbose: bool = False, limit: int =
             out.write(term_safe(f"    with {_settings_of(agent)}") + "\n")
         shown = tasks if verbose else tasks[:limit]
         for t in shown:
-            out.write(term_safe(f"    {t.id}  -> {', '.join(t.outputs)}") + "\n")
+            out.write(term_safe(f"    {t.id}  -> {quote_paths(t.outputs)}") + "\n")
         if len(tasks) > len(shown):
             out.write(f"    … and {len(tasks) - len(shown)} more (-v shows all)\n")
     if af.reports:
         out.write("reports:\n")
     for name, report in af.reports.items():
         title = f"  {report.title}" if report.title else ""
-        out.write(term_safe(f"  {name:<{width}}  -> {report.output}{title}") + "\n")
+        out.write(term_safe(f"  {name:<{width}}  -> {quote_path(report.output)}{title}") + "\n")
         if report.variables:
             out.write(term_safe(f"    with {_settings_of(report)}") + "\n")
     if af.settings.default:

@@ -16,6 +16,7 @@ from typing import Any
 
 from agentmake.display.fmt import cell_width, fmt_cost, fmt_duration, ljust_cells, term_lines, term_safe
 from agentmake.graph import Graph
+from agentmake.pathwords import quote_paths
 from agentmake.plan import Decision
 from agentmake.plan.explain import grouped, saved_first, waits_to_decide
 from agentmake.store import AttemptRecord, Store, TaskRecord
@@ -61,8 +62,10 @@ def status_rows(
     `retrying`: the tasks another agentmake, alive now, waits to try again (`Store.retries_pending`: the
     attempt, when it is due, the error it retries): not running now, but not left stale either; their rows
     say so (`retry_attempt`, `retry_at`; None in every other row), their error first.
-    `brief`: more than three reasons of a kind that names a path are one ("2000 inputs changed: a, b and
-    1998 more", as `-n` says them; `explain` and `--json` tell every one)."""
+    `brief`: the reasons as the text view tells a person: more than three of a kind that names a path as
+    one ("2000 inputs changed: a, b and 1998 more", as `-n` says them; `explain` and `--json` tell every
+    one), and the paths they name written as the Agentfile would (`plan.explain.told`: `input "a b.md"
+    changed …`); not brief, each reason's `message`, the data `--json` gives."""
     by_id = dict(decisions) if isinstance(decisions, Mapping) else {d.task_id: d for d in decisions}
     records: dict[str, TaskRecord] = store.task_records() if store is not None else {}
     pids = _running_pids(running)
@@ -81,7 +84,7 @@ def status_rows(
             else [r.message for r in decision.reasons]
         )
         if decision is not None:
-            reasons += saved_first(decision)  # (a build saves them before it replaces them)
+            reasons += saved_first(decision, quoted=brief)  # (a build saves them before it replaces them)
         pid = pids.get(task_id)
         if pid is not None and not owner_alive:
             reasons.insert(0, f"interrupted: agentmake (pid {pid}) stopped before it finished")
@@ -222,7 +225,7 @@ def render_status_text(rows: Sequence[Mapping[str, Any]]) -> str:
     lines: list[str] = []
     for row, task, state, time, cost in zip(rows, tasks, states, times, costs, strict=True):
         last = f"{time:>{twidth}} {cost:>{cwidth}}" if cwidth else f"{time:>{twidth}}"
-        outputs = term_safe(", ".join(row.get("outputs") or []))
+        outputs = term_safe(quote_paths(row.get("outputs") or []))  # (`"a b.md", c.md`: two paths)
         lines.append(f"{state:<{swidth}}  {ljust_cells(task, width)}  {last}  {outputs}".rstrip())
         if row["state"] in ("stale", "failed") or row.get("reasons"):  # up to date: a kept hand edit
             for reason in row.get("reasons") or []:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from agentmake.pathwords import quote_path
 from agentmake.plan.keys import short, variable_memo
 
 
@@ -22,13 +23,17 @@ class Reason:
     check-passed / check-failed (the check alone changed, and the outputs in place pass / fail it),
     check-later (the same, for a check command: the task's attempt runs it first, `Decision.recheck`),
     undecided (its prompt does not render: `status` shows the error, `dryrun.plan_build`).
-    `message` is the sentence shown by explain, e.g. "input docs/intro.md changed (content a1b2… → c3d4…)"."""
+    `message` is the sentence shown by explain, e.g. "input docs/intro.md changed (content a1b2… → c3d4…)".
+    `told` is that sentence as a person reads it (`plan.explain.told`), its paths written as the Agentfile
+    would (`pathwords.quote_path`: "outputs changed \"out put.txt\" → c.txt, \"out put.txt\""), where it
+    names several and one of them needs quotes; `message` stays the data (`status --json`)."""
 
     kind: str
     message: str
     path: str | None = None
     old: str | None = None
     new: str | None = None
+    told: str | None = None
 
 
 def describe_changes(old: dict[str, Any], new: dict[str, Any], runner_name: str | None) -> list[Reason]:
@@ -53,8 +58,7 @@ def describe_changes(old: dict[str, Any], new: dict[str, Any], runner_name: str 
     old_runner = old.get("_runner") or ("shell" if old.get("kind") == "shell" else None)
     reasons += _runner(old.get("runner"), new.get("runner"), runner_name or "", old_runner)
     if old.get("outputs") != new.get("outputs"):
-        reasons.append(Reason("outputs-changed", f"outputs changed {_words(old.get('outputs'))} → "
-                              f"{_words(new.get('outputs'))}"))  # fmt: skip
+        reasons.append(_paths_changed("outputs-changed", "outputs", old.get("outputs"), new.get("outputs")))
     if old.get("check") != new.get("check"):
         reasons.append(Reason("setting-changed", check_changed(old, new)))
     if old.get("template") != new.get("template") or old.get("template_path") != new.get("template_path"):
@@ -67,8 +71,8 @@ def describe_changes(old: dict[str, Any], new: dict[str, Any], runner_name: str 
         message = f"agentmake renders reports differently now (version {before} → {after})"
         reasons.append(Reason("setting-changed", message))
     if "patterns" in old and old.get("patterns") != new.get("patterns"):  # (older records have none)
-        message = f"report inputs changed {_words(old['patterns'])} → {_words(new.get('patterns'))}"
-        reasons.append(Reason("setting-changed", message))
+        patterns = old["patterns"], new.get("patterns")
+        reasons.append(_paths_changed("setting-changed", "report inputs", *patterns))
     if old.get("order") != new.get("order") and set(old.get("order") or ()) == set(new.get("order") or ()):
         reasons.append(Reason("setting-changed", "report sections reordered (the order of its inputs)"))
     reasons += _variables(old.get("variables"), new.get("variables"))
@@ -199,8 +203,11 @@ def _prompt(old: dict[str, Any], new: dict[str, Any], *, paths_changed: bool) ->
         return []  # (the same text under another file name is the same prompt)
     src_old, src_new = _source(old), _source(new)
     if src_old != src_new:
-        return [Reason("prompt-changed", f"{label} changed {src_old or '(none)'} → {src_new or '(none)'}",
-                       path=src_new if src_new != "inline" else None)]  # fmt: skip
+        was, now = (p if p in (None, "inline") else quote_path(p) for p in (src_old, src_new))
+        message = f"{label} changed {src_old or '(none)'} → {src_new or '(none)'}"
+        told = f"{label} changed {was or '(none)'} → {now or '(none)'}"
+        path = src_new if src_new != "inline" else None
+        return [Reason("prompt-changed", message, path=path, told=told if told != message else None)]
     template_old = (old.get("_render") or {}).get("template")
     template_new = (new.get("_render") or {}).get("template")
     if new.get("kind") == "shell":
@@ -302,6 +309,14 @@ def _value(value: Any) -> str:
 
 def _words(value: Any) -> str:
     return ", ".join(value) if isinstance(value, list) else str(value)
+
+
+def _paths_changed(kind: str, what: str, old: Any, new: Any) -> Reason:
+    """`outputs changed a.md → a.md, b.md`, and `told` with the paths quoted if one needs it."""
+    message = f"{what} changed {_words(old)} → {_words(new)}"
+    quoted = [[quote_path(p) for p in v] if isinstance(v, list) else v for v in (old, new)]
+    told = f"{what} changed {_words(quoted[0])} → {_words(quoted[1])}"
+    return Reason(kind, message, told=told if told != message else None)
 
 
 def _check(parts: dict[str, Any]) -> str:

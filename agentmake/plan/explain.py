@@ -13,6 +13,7 @@ is always shown, also when it is up to date.
 from __future__ import annotations
 
 from agentmake.graph import Graph, Task, makes_no_task
+from agentmake.pathwords import quote_path, quote_paths, with_path_quoted
 from agentmake.plan.changes import Reason
 from agentmake.plan.dryrun import plan_build, undecided
 from agentmake.plan.rebuilder import Decision, Rebuilder
@@ -53,6 +54,13 @@ _GROUPED = {  # reason kinds naming one path each -> how several of them are tol
 }
 
 
+def told(reason: Reason) -> str:
+    """`reason`'s sentence as a person reads it: the paths it names written as the Agentfile would
+    (`pathwords.quote_path`: `input "in put.txt" changed …`), where one needs quotes; its `message`
+    (the data: `status --json`) names them as they are."""
+    return reason.told if reason.told is not None else with_path_quoted(reason.message, reason.path)
+
+
 def brief(reasons: list[Reason], limit: int = 3) -> str:
     """The reasons as one line, where more than `limit` of a kind that names a path are told as one: "7
     inputs added: a.md, b.md and 5 more" (a fan-in's dry run line stays readable; explain tells them all)."""
@@ -60,31 +68,31 @@ def brief(reasons: list[Reason], limit: int = 3) -> str:
 
 
 def grouped(reasons: list[Reason], limit: int = 3) -> list[str]:
-    """The reasons' messages, those of a kind that names a path told as one where more than `limit` are of
-    it (`brief`, a line each)."""
+    """The reasons' sentences for a person (`told`), those of a kind that names a path told as one where more
+    than `limit` are of it (`brief`, a line each)."""
     counts: dict[str, int] = {}
     for r in reasons:
         counts[r.kind] = counts.get(r.kind, 0) + 1
-    told: list[str] = []
+    said: list[str] = []
     grouped: dict[str, list[str]] = {}
     for r in reasons:
         if r.kind not in _GROUPED or counts[r.kind] <= limit or r.path is None:
-            told.append(r.message)
+            said.append(told(r))
             continue
         if r.kind not in grouped:
             grouped[r.kind] = []
-            told.append(r.kind)  # (a placeholder, where the first of the kind stood)
+            said.append(r.kind)  # (a placeholder, where the first of the kind stood)
         grouped[r.kind].append(r.path)
     for kind, paths in grouped.items():
-        first = ", ".join(paths[:2])
+        first = quote_paths(paths[:2])
         line = f"{len(paths)} {_GROUPED[kind]}: {first} and {len(paths) - 2} more"
-        told[told.index(kind)] = line
-    return told
+        said[said.index(kind)] = line
+    return said
 
 
 def _label(task: Task) -> str:
     """How explain names a task: its first output (and how many more), then its id."""
-    said = task.outputs[0] if task.outputs else task.id
+    said = quote_path(task.outputs[0]) if task.outputs else task.id
     if len(task.outputs) > 1:
         said += f" (+{len(task.outputs) - 1} more)"
     return f"{said} [{task.id}]"
@@ -93,7 +101,7 @@ def _label(task: Task) -> str:
 def describe(task: Task, decision: Decision) -> str:
     label = _label(task)
     reasons = "; ".join(
-        [*(r.message for r in decision.reasons if r.kind != "cached"), *saved_first(decision)]
+        [*(told(r) for r in decision.reasons if r.kind != "cached"), *saved_first(decision, quoted=True)]
     )
     if decision.action == "skip":
         return f"{label} is up to date" + (f": {reasons}" if reasons else "")
@@ -104,14 +112,15 @@ def describe(task: Task, decision: Decision) -> str:
     return f"{label} is stale: {reasons}"
 
 
-def saved_first(decision: Decision) -> list[str]:
+def saved_first(decision: Decision, *, quoted: bool = False) -> list[str]:
     """What a build saves before it runs or restores the task (`Decision.edited`: an output edited by hand,
     or one agentmake did not make that a restore replaces), a sentence each: told beside the reasons, since
-    the build says where it saved it."""
+    the build says where it saved it. `quoted`: for a person, each path as the Agentfile writes it."""
     odd = set(decision.unknown)
     whose = {True: "was not made by agentmake", False: "was edited by hand"}
     edited = decision.edited if decision.stale else []
-    return [f"{path} {whose[path in odd]}: a copy is saved first" for path in edited]
+    said = quote_path if quoted else str
+    return [f"{said(path)} {whose[path in odd]}: a copy is saved first" for path in edited]
 
 
 def if_changed(decision: Decision) -> str:
