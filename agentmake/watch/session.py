@@ -13,6 +13,7 @@ from pathlib import Path
 from agentmake.errors import AgentmakeError
 from agentmake.graph import Graph, build_graph
 from agentmake.graph.compare import same_plan
+from agentmake.pathwords import quote_paths
 from agentmake.safetext import term_lines, term_safe
 from agentmake.scheduler import BuildControl, BuildResult
 from agentmake.store import Store
@@ -121,12 +122,12 @@ class WatchSession:
         try:
             graph = build_graph(load_agentfile(self.path, self.req.overrides))
         except Exception:  # (AgentmakeError above all: the main thread reloads it and says what is wrong)
-            control.replan(None, f"{', '.join(sorted(edited))} does not load")  # an edit under way
+            control.replan(None, f"{quote_paths(sorted(edited))} does not load")  # an edit under way
             return
         if current is not None and same_plan(current.graph, graph):
             control.replan(None)
         else:
-            control.replan(graph, f"{', '.join(sorted(edited))} changed")
+            control.replan(graph, f"{quote_paths(sorted(edited))} changed")
 
     def added(self, paths: set[str], control: BuildControl) -> None:
         """(The watcher's thread, a build running.) Files no task reads were saved: if one is new to the
@@ -156,7 +157,7 @@ class WatchSession:
             if task_id not in new.graph.tasks:
                 # (an output another task now makes, e.g. after a rename of the agent, is not left over)
                 kept = [o for o in task.outputs if o not in new.graph.producer and (self.root / o).exists()]
-                left = ", ".join(kept)
+                left = quote_paths(kept)
                 note = f"; its output {left} is left in place (`agentmake clean --leftovers`)" if kept else ""
                 why = "its input is gone" if task.spec.name in names else "no longer in the Agentfile"
                 print(term_safe(f"agentmake: task {task_id} dropped ({why}){note}"), file=sys.stderr)
@@ -234,7 +235,7 @@ class WatchSession:
             check = check_idle(self.root, self.store, selected, self.held, self.told)
             if check.idle:
                 if self.req.verbose:
-                    saved = ", ".join(sorted(p for p in after if p != RESCAN)) or "the project"
+                    saved = quote_paths(sorted(p for p in after if p != RESCAN)) or "the project"
                     print(
                         term_safe(f"agentmake: nothing to rebuild ({saved}: no change that matters)"),
                         file=sys.stderr,
@@ -306,4 +307,4 @@ def _named(new: list[str], graph: Graph) -> str:
     read = {p for task in graph.tasks.values() for p in task.inputs}
     named = [p for p in new if p in read] or new
     more = f" and {len(named) - 3} more" if len(named) > 4 else ""
-    return ", ".join(named[:3] if more else named) + more
+    return quote_paths(named[:3] if more else named) + more
