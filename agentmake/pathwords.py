@@ -5,9 +5,9 @@
     quote_path("out put.txt")     ->  "out put.txt"          (a quoted string)
     quote_paths(["out put.txt", "c.txt"])  ->  "out put.txt", c.txt
 
-A path is left bare when the Agentfile could write it as a bare word and a list shown as `a, b` or a reason
-line joined by `; ` could not be misread: no whitespace, none of `" # ( ) =` (which end a bare word), no `,`
-or `;` (which separate the paths and the reasons of a line) and no `${` (a variable). Otherwise it is a
+A path is left bare when the Agentfile could write it as a bare word and a list shown as `a, b` could not
+be misread: no whitespace (which also keeps `a; b`, the reasons of a line, apart), none of `" # ( ) =` (which
+end a bare word), no `,` (the Agentfile refuses a word ending in one) and no `${` (a variable). Else it is a
 quoted string with the grammar's escapes (`\\" \\\\ \\n \\t`, and `$${` for a literal `${`). Only for people:
 `--json` gives paths as they are.
 """
@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-_BARE = re.compile(r"[^\s\"#()=,;]+")
+_BARE = re.compile(r"[^\s\"#()=,]+")
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t"}
 
 

@@ -31,7 +31,7 @@ report r:
         ("docs/intro.md", "docs/intro.md"),
         ("out put.txt", '"out put.txt"'),
         ("a,b.md", '"a,b.md"'),
-        ("x;y", '"x;y"'),
+        ("x;y", "x;y"),  # (no space: not read as two reasons "x; y")
         ('say "hi".md', '"say \\"hi\\".md"'),
         ("back\\slash and space", '"back\\\\slash and space"'),
         ("line\nbreak", '"line\\nbreak"'),
