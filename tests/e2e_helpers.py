@@ -183,6 +183,15 @@ def alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
+def process_state(pid: int) -> str:
+    """The state letter of process `pid` in /proc ("T": stopped, "Z": a zombie), "" if it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return ""
+    return stat[stat.rindex(")") + 2]
+
+
 def group_alive(pgid: int) -> bool:
     """True if a live (non-zombie) process is in process group `pgid` (an init that does not reap, as in some
     containers, leaves zombies behind: they do not count)."""

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FakeAgents
-from e2e_helpers import E2E, wait_for
+from e2e_helpers import E2E, process_state, wait_for
 
 from agentmake.runners import supervise
 
@@ -28,15 +28,6 @@ LIMIT = 10  # seconds: the agent's time limit, which it spends stopped, and more
 @pytest.fixture
 def e2e(tmp_path: Path, fake_agents: FakeAgents) -> E2E:
     return E2E(tmp_path / "proj", fake_agents)
-
-
-def _state(pid: int) -> str:
-    """The state letter of process `pid` ("T": stopped), "" if it is gone."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return ""
-    return stat[stat.rindex(")") + 2]
 
 
 def _agentfile(checked: bool) -> str:
@@ -85,12 +76,12 @@ def _stop_and_continue(e2e: E2E, proc: subprocess.Popen[str]) -> None:
     agent = int(e2e.read("pid"))
     proc.send_signal(signal.SIGTSTP)
     try:
-        wait_for(lambda: _state(proc.pid) == "T", what="agentmake to stop")
-        wait_for(lambda: _state(agent) in ("T", ""), timeout=20, what="its agent to stop")
-        assert _state(agent) == "T", "the agent is gone: it ran out of time before the stop"
+        wait_for(lambda: process_state(proc.pid) == "T", what="agentmake to stop")
+        wait_for(lambda: process_state(agent) in ("T", ""), timeout=20, what="its agent to stop")
+        assert process_state(agent) == "T", "the agent is gone: it ran out of time before the stop"
         ticks = _ticks(e2e)
         wait_for(lambda: time.monotonic() > began + LIMIT + 1, what="the agent's time limit to pass")
-        assert _ticks(e2e) == ticks and _state(agent) == "T" and _state(proc.pid) == "T"
+        assert _ticks(e2e) == ticks and process_state(agent) == "T" and process_state(proc.pid) == "T"
         e2e.write("go", "")
     finally:
         proc.send_signal(signal.SIGCONT)

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
-from e2e_helpers import wait_for
+from e2e_helpers import process_state, wait_for
 
 PROGRAM = textwrap.dedent(
     """
@@ -45,15 +45,6 @@ PROGRAM = textwrap.dedent(
 )
 
 
-def _state(pid: int) -> str:
-    """The state letter of process `pid` ("T": stopped), "" if it is gone."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return ""
-    return stat[stat.rindex(")") + 2]
-
-
 def _ticks(root: Path) -> int:
     path = root / "ticks"
     return len(path.read_text().splitlines()) if path.exists() else 0
@@ -74,8 +65,8 @@ def test_a_ctrl_z_while_an_agent_starts_stops_that_agent_too(tmp_path: Path, whe
         wait_for(lambda: (tmp_path / "spawned").exists() and (tmp_path / "pid").exists(), what="the child")
         agent = int((tmp_path / "pid").read_text())
         os.kill(proc.pid, signal.SIGTSTP)  # (inside the window: the child is not registered yet)
-        wait_for(lambda: _state(proc.pid) == "T", what="the program to stop")
-        wait_for(lambda: _state(agent) == "T", timeout=10, what="the child to stop with it")
+        wait_for(lambda: process_state(proc.pid) == "T", what="the program to stop")
+        wait_for(lambda: process_state(agent) == "T", timeout=10, what="the child to stop with it")
         ticks = _ticks(tmp_path)
         time.sleep(0.5)
         assert _ticks(tmp_path) == ticks, "the child ticks on while the program is stopped"
