@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
-from e2e_helpers import process_state, wait_for
+from e2e_helpers import group_stopped, process_state, wait_for
 
 PROGRAM = textwrap.dedent(
     """
@@ -66,7 +66,7 @@ def test_a_ctrl_z_while_an_agent_starts_stops_that_agent_too(tmp_path: Path, whe
         agent = int((tmp_path / "pid").read_text())
         os.kill(proc.pid, signal.SIGTSTP)  # (inside the window: the child is not registered yet)
         wait_for(lambda: process_state(proc.pid) == "T", what="the program to stop")
-        wait_for(lambda: process_state(agent) == "T", timeout=10, what="the child to stop with it")
+        wait_for(lambda: group_stopped(agent), timeout=10, what="the child to stop with it")
         ticks = _ticks(tmp_path)
         time.sleep(0.5)
         assert _ticks(tmp_path) == ticks, "the child ticks on while the program is stopped"
@@ -84,3 +84,73 @@ def test_a_ctrl_z_while_an_agent_starts_stops_that_agent_too(tmp_path: Path, whe
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+HELD = textwrap.dedent(
+    """
+    import os, subprocess, sys, threading, time
+    from agentmake.runners import suspend
+
+    suspend.install()
+    suspend.SPAWN_WAIT = 120.0  # (the handler waits this long, at most, for a spawn in flight)
+
+    def state(pid):
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0]
+
+    def start():
+        with suspend.spawning():
+            # stands for a child forked but not yet in a session of its own: in this program's group, where
+            # the terminal's Ctrl-Z stops it too; its spawn (a vfork) is held until it goes on to its exec
+            child = subprocess.Popen(["sleep", "120"])
+            with open("pid.part", "w") as fh:
+                fh.write(str(child.pid))
+            os.replace("pid.part", "pid")
+            while state(child.pid) != "T":
+                time.sleep(0.01)
+            while state(child.pid) == "T":
+                time.sleep(0.01)
+            open("continued", "w").close()
+
+    if sys.argv[1] == "thread":
+        threading.Thread(target=start, daemon=True).start()
+    else:
+        start()
+    while not os.path.exists("done"):
+        time.sleep(0.02)
+    """
+)
+
+
+@pytest.mark.parametrize("where", ["thread", "main"])
+def test_a_terminal_ctrl_z_that_stops_a_child_still_being_started_does_not_hang_agentmake(
+    tmp_path: Path, where: str
+) -> None:
+    """The terminal stops the whole foreground group, a child not yet in its own session included: agentmake
+    continues it (so that its spawn ends and it is stopped with its own group), then stops, within seconds,
+    where it used to wait for that spawn until continued by hand (the main thread: for ever)."""
+    (tmp_path / "prog.py").write_text(HELD)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    group: dict[str, object] = (
+        {"process_group": 0} if sys.version_info >= (3, 11) else {"preexec_fn": os.setpgrp}
+    )
+    proc = subprocess.Popen([sys.executable, "prog.py", where], cwd=tmp_path, env=env, **group)  # type: ignore[call-overload]
+    child = 0
+    try:
+        wait_for(lambda: (tmp_path / "pid").exists(), what="the child")
+        child = int((tmp_path / "pid").read_text())
+        os.killpg(proc.pid, signal.SIGTSTP)  # (as the terminal's Ctrl-Z: the program's group, child included)
+        wait_for(lambda: process_state(proc.pid) == "T", timeout=30, what="the program to stop")
+        assert (tmp_path / "continued").exists(), "the program stopped with its spawn still held"
+        os.kill(proc.pid, signal.SIGCONT)
+        (tmp_path / "done").touch()
+        assert proc.wait(timeout=30) == 0
+    finally:
+        (tmp_path / "done").touch()
+        if child:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGKILL)
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGCONT)
+            proc.kill()
+        proc.wait()

@@ -19,6 +19,14 @@ A child runs from the moment its `Popen` forks, before `add` registers it: a Ctr
 running through the stop. So the handler waits (a few seconds at most) for the other threads' spawns in
 flight to register their groups, and a Ctrl-Z that arrives in the main thread while the main thread itself is
 starting an agent is put off until that spawn is registered (`spawning` then stops agentmake).
+
+A terminal's Ctrl-Z goes to agentmake's whole foreground group, and with it to a child forked but not yet in
+a session of its own (CPython's child unblocks signals before its `setsid`): stopped there, before its exec,
+it holds its spawn, hence the handler's wait, or, where the main thread was starting it, the main thread
+itself, in the kernel (a vfork) where no handler runs: agentmake hung until continued by hand. So once a
+spawn has been in flight for `NUDGE_AFTER`, a watchdog thread (started with the first spawn, where the
+handler is installed) continues agentmake's stopped children still in its group (`held_children`): they go
+on to their own session and exec, and are stopped with their group like any other agent.
 """
 
 from __future__ import annotations
@@ -38,6 +46,10 @@ if TYPE_CHECKING:  # (imported by the console script at its start: nothing more 
 _lock = threading.RLock()  # (reentrant: the handler runs in the main thread, which may hold it)
 _spawned = threading.Condition(_lock)  # notified whenever a spawn in flight ends
 _spawning: dict[int, int] = {}  # thread ident -> its spawns in flight (child maybe running, not yet added)
+_since: dict[int, float] = {}  # thread ident -> monotonic time its first spawn in flight began
+NUDGE_AFTER = 0.2  # seconds a spawn is in flight before the watchdog continues agentmake's held children
+_installed = False  # `install` put `on_sigtstp` in place: the watchdog is wanted
+_watchdog: threading.Thread | None = None
 _deferred = False  # a Ctrl-Z came while the main thread was spawning: `spawning` stops agentmake after it
 SPAWN_WAIT = 5.0  # seconds the handler waits, at most, for other threads' spawns in flight to be added
 _groups: dict[int, subprocess.Popen[bytes]] = {}  # pgid -> its leader, started by agentmake
@@ -67,7 +79,12 @@ def spawning() -> Iterator[None]:
     global _deferred
     me = threading.get_ident()
     with _lock:
-        _spawning[me] = _spawning.get(me, 0) + 1
+        count = _spawning.get(me, 0)
+        _spawning[me] = count + 1
+        if not count:
+            _since[me] = time.monotonic()
+        if _installed and _watchdog is None:
+            _start_watchdog()
     try:
         yield
     finally:
@@ -76,7 +93,7 @@ def spawning() -> Iterator[None]:
             if left:
                 _spawning[me] = left
             else:
-                del _spawning[me]
+                del _spawning[me], _since[me]
             _spawned.notify_all()
             stop_now = _deferred and not left and me == threading.main_thread().ident
             if stop_now:
@@ -94,9 +111,11 @@ def forget(proc: subprocess.Popen[bytes]) -> None:
 
 def install() -> None:
     """Handle SIGTSTP with `on_sigtstp` where it has its default action (not where it is ignored)."""
+    global _installed
     with contextlib.suppress(ValueError, AttributeError):  # (not the main thread; no SIGTSTP here)
         if signal.getsignal(signal.SIGTSTP) is signal.SIG_DFL:
             signal.signal(signal.SIGTSTP, on_sigtstp)
+            _installed = True
 
 
 def on_sigtstp(signum: int, frame: FrameType | None) -> None:
@@ -131,6 +150,44 @@ def _live_groups() -> list[int]:
     for pgid in [pgid for pgid, proc in _groups.items() if proc.returncode is not None]:
         del _groups[pgid]
     return list(_groups)
+
+
+def _start_watchdog() -> None:
+    global _watchdog
+    _watchdog = threading.Thread(target=_watch_spawns, name="agentmake-spawn-watchdog", daemon=True)
+    _watchdog.start()
+
+
+def _watch_spawns() -> None:
+    """Continue agentmake's held children whenever a spawn has been in flight for `NUDGE_AFTER` (see the
+    docstring): a few wakes a second, each a look at a dict, and a look at /proc only for a slow spawn."""
+    while True:
+        time.sleep(NUDGE_AFTER / 2)
+        with _lock:
+            began = min(_since.values(), default=None)
+        if began is not None and time.monotonic() - began >= NUDGE_AFTER:
+            for pid in held_children():
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(pid, signal.SIGCONT)
+
+
+def held_children() -> list[int]:
+    """agentmake's stopped children in its own process group: none but those a terminal's Ctrl-Z stopped
+    before they left it (agents lead groups of their own once started)."""
+    from agentmake.procstat import stat_fields
+
+    me, group = str(os.getpid()).encode(), str(os.getpgrp()).encode()
+    held: list[int] = []
+    try:
+        names = os.listdir("/proc")
+    except OSError:  # (no /proc: not Linux)
+        return held
+    for name in names:
+        if name.isdigit():
+            fields = stat_fields(name)
+            if fields and fields[0] == b"T" and fields[1] == me and fields[2] == group:
+                held.append(int(name))
+    return held
 
 
 def _signal(pgid: int, signum: int) -> None:
