@@ -38,6 +38,7 @@ from agentmake.display.fmt import (
     term_safe,
 )
 from agentmake.display.plain import cap_change, describe
+from agentmake.runners import suspend
 from agentmake.scheduler.events import BuildResult, TaskEvent
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
@@ -201,8 +202,9 @@ class LiveDisplay:
                 row.started = event.time
             self._enter(task_id, row)
             if not self._started:
-                self._live.start()
+                self._live.start()  # (hides the cursor)
                 self._started = True
+                suspend.watching(self._show_cursor, self._hide_cursor)
             if (
                 changed
                 and event.state in FINISHED
@@ -229,6 +231,7 @@ class LiveDisplay:
                 return
             self._closed = True
             if self._started:
+                suspend.unwatching(self._show_cursor, self._hide_cursor)
                 self._live.stop()  # (its last drawing prints the lines not shown yet)
                 self._print_lines()
             for line in summary_lines(result):
@@ -244,8 +247,17 @@ class LiveDisplay:
                 return
             self._closed = True
             if self._started:
+                suspend.unwatching(self._show_cursor, self._hide_cursor)
                 self._live.stop()
                 self._print_lines()
+
+    def _show_cursor(self) -> None:
+        """(agentmake stops at a Ctrl-Z: the shell gets its cursor back)"""
+        self.console.show_cursor(True)
+
+    def _hide_cursor(self) -> None:
+        """(agentmake goes on: the table is drawn again without the cursor, as `Live` drew it)"""
+        self.console.show_cursor(False)
 
     # state
 

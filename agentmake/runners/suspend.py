@@ -27,6 +27,9 @@ itself, in the kernel (a vfork) where no handler runs: agentmake hung until cont
 spawn has been in flight for `NUDGE_AFTER`, a watchdog thread (started with the first spawn, where the
 handler is installed) continues agentmake's stopped children still in its group (`held_children`): they go
 on to their own session and exec, and are stopped with their group like any other agent.
+
+What else must be put right around a stop registers with `watching`: the live display shows the terminal's
+cursor again before agentmake stops (the shell would be left without one) and hides it once continued.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # (imported by the console script at its start: nothing more than it needs)
     import subprocess
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
     from types import FrameType
 
 _lock = threading.RLock()  # (reentrant: the handler runs in the main thread, which may hold it)
@@ -50,6 +53,7 @@ _since: dict[int, float] = {}  # thread ident -> monotonic time its first spawn 
 NUDGE_AFTER = 0.2  # seconds a spawn is in flight before the watchdog continues agentmake's held children
 _installed = False  # `install` put `on_sigtstp` in place: the watchdog is wanted
 _watchdog: threading.Thread | None = None
+_watchers: list[tuple[Callable[[], object], Callable[[], object]]] = []  # (before the stop, once continued)
 _deferred = False  # a Ctrl-Z came while the main thread was spawning: `spawning` stops agentmake after it
 SPAWN_WAIT = 5.0  # seconds the handler waits, at most, for other threads' spawns in flight to be added
 _groups: dict[int, subprocess.Popen[bytes]] = {}  # pgid -> its leader, started by agentmake
@@ -109,6 +113,18 @@ def forget(proc: subprocess.Popen[bytes]) -> None:
             del _groups[proc.pid]
 
 
+def watching(before: Callable[[], object], after: Callable[[], object]) -> None:
+    """Call `before` as agentmake stops at a Ctrl-Z (its agents stopped), `after` once it is continued."""
+    with _lock:
+        _watchers.append((before, after))
+
+
+def unwatching(before: Callable[[], object], after: Callable[[], object]) -> None:
+    """No longer call the pair given to `watching`."""
+    with _lock, contextlib.suppress(ValueError):
+        _watchers.remove((before, after))
+
+
 def install() -> None:
     """Handle SIGTSTP with `on_sigtstp` where it has its default action (not where it is ignored)."""
     global _installed
@@ -131,6 +147,8 @@ def on_sigtstp(signum: int, frame: FrameType | None) -> None:
         stopped = _live_groups()
     for pgid in stopped:
         _signal(pgid, signal.SIGSTOP)
+    watchers = list(_watchers)
+    _call(before for before, _ in watchers)
     try:
         signal.signal(signal.SIGTSTP, signal.SIG_DFL)
         signal.raise_signal(signal.SIGTSTP)  # (agentmake stops here, until it is continued)
@@ -143,6 +161,14 @@ def on_sigtstp(signum: int, frame: FrameType | None) -> None:
             groups = _live_groups()
         for pgid in groups:
             _signal(pgid, signal.SIGCONT)
+        _call(after for _, after in watchers)
+
+
+def _call(hooks: Iterator[Callable[[], object]]) -> None:
+    """Call each of `hooks`: one that fails (a closed terminal, say) must not keep agentmake from stopping."""
+    for hook in hooks:
+        with contextlib.suppress(Exception):
+            hook()
 
 
 def _live_groups() -> list[int]:
