@@ -235,4 +235,4 @@ def test_more_jobs_than_open_files_allow_run_fewer_at_once_instead_of_failing(tm
     )
     assert proc.returncode == 0, proc.stderr
     assert "40 ran, 0 cached, 0 up to date, 0 failed" in proc.stdout, proc.stdout + proc.stderr
-    assert "running 22 tasks at once, not 40: the limit on open files is 120" in proc.stderr, proc.stderr
+    assert "running 14 tasks at once, not 40: the limit on open files is 120" in proc.stderr, proc.stderr
