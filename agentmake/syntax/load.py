@@ -7,6 +7,7 @@ location.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -205,6 +206,30 @@ def load_agentfile(path: Path, overrides: Mapping[str, str] | None = None, stric
         return _load(path, overrides, strict)
 
 
+def _idle_overrides(
+    overrides: Mapping[str, str], assigned: set[str], sources: Mapping[str, Source], texts: Mapping[str, str]
+) -> list[str]:
+    """A `VAR=value` on the command line that sets no setting and no variable that anything names (a typo:
+    `lnag=French` for `lang`): it changes nothing, and the build would go on silently as if it had not been
+    given. One warning each, with the names it may have meant."""
+    from agentmake.syntax.values import SETTINGS
+
+    idle = [key for key in overrides if key not in SETTINGS and key not in assigned]
+    if not idle:
+        return []
+    text = "\n".join([*("\n".join(src.lines) for src in sources.values()), *texts.values()])
+    notes = []
+    for key in idle:
+        if re.search(rf"(?<![\w.]){re.escape(key)}\b", text):
+            continue  # (read by a prompt or a template: a variable given only on the command line)
+        hint = did_you_mean(key, sorted(assigned | set(SETTINGS)))
+        notes.append(
+            f"{key}=... on the command line sets nothing: no setting or variable '{key}' in the"
+            f" Agentfile or its prompts{'; ' + hint if hint else ''}"
+        )
+    return notes
+
+
 def _load(path: Path, overrides: Mapping[str, str] | None, strict: bool) -> Agentfile:
     overrides = dict(overrides or {})
     path = Path(path).absolute()
@@ -234,7 +259,7 @@ def _load(path: Path, overrides: Mapping[str, str] | None, strict: bool) -> Agen
         reports=reports,
         files=tuple(dict.fromkeys([*read, *(root / rel for rel in files.texts)])),
         reads=reader.reads,
-        notes=tuple(collected.notes),
+        notes=(*collected.notes, *_idle_overrides(overrides, collected.assigned, sources, files.texts)),
     )
     Validator(af, sources, {k: f.loc for k, f in collected.settings.items()}).run()
     return af

@@ -172,6 +172,7 @@ class Collected:
     variables: dict[str, str] = field(default_factory=dict)
     blocks: list[RawBlock] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # warnings: what loads, but likely is not what was meant
+    assigned: set[str] = field(default_factory=set)  # every variable name an assignment names (a block's too)
 
 
 def collect(
@@ -189,6 +190,7 @@ def collect(
     above: Block | None = None  # the statement before this one, if a block
     for st, src in statements:
         if isinstance(st, Assign):
+            out.assigned.add(st.key)
             fld = _field(st, src, out.variables, later)
             if st.key in SETTINGS:
                 if st.key not in overrides:
@@ -232,6 +234,7 @@ def collect(
                     fields[entry.key] = fld
                 else:
                     local[entry.key] = fld
+                    out.assigned.add(entry.key)
                     if entry.key not in overrides:  # (the command line wins over every assignment)
                         seen[entry.key] = fld.text()
             variables = {k: seen[k] for k in local if k not in overrides}
