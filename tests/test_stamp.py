@@ -410,3 +410,13 @@ def test_the_stamp_follows_the_versions_of_the_decisions() -> None:
     from agentmake.store import db
 
     assert db.STAMP_NAME == stamp.STAMP_NAME
+
+
+def test_verbose_says_nothing_of_a_stamp_there_is_not(e2e: E2E) -> None:
+    """-v of a first build opens with its first task, not with a line about a stamp not there yet."""
+    e2e.write("Agentfile", fanout_agentfile())
+    e2e.write("docs/a.md", "doc a\n")
+    first = e2e.am("-v")
+    assert first.code == 0, first
+    assert "build stamp" not in first.err, first
+    assert "build stamp: nothing changed since the last build" in e2e.am("-v").err

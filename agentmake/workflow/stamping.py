@@ -45,7 +45,7 @@ def stamp_verdict(req: Request, stamp: tuple[str, float, Path] | None) -> tuple[
     from agentmake.plan.stamp import check
 
     verdict = check(stamp[2], stamp[0])
-    if req.verbose:
+    if req.verbose and verdict is not None:  # (none yet: the usual build follows, nothing to explain)
         sys.stderr.write(f"agentmake: build stamp: {_stamp_says(verdict)}\n")
     if verdict is None or not verdict.up_to_date:
         return None, verdict
@@ -62,9 +62,7 @@ def stamp_verdict(req: Request, stamp: tuple[str, float, Path] | None) -> tuple[
     return EXIT_OK, None
 
 
-def _stamp_says(verdict: Verdict | None) -> str:
-    if verdict is None:
-        return "none for this request (a build of it that leaves everything up to date writes one)"
+def _stamp_says(verdict: Verdict) -> str:
     if verdict.up_to_date:
         return "nothing changed since the last build: up to date without loading the Agentfile"
     if not verdict.graph_same:
