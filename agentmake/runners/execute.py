@@ -82,6 +82,7 @@ from agentmake.runners.salvage import SalvageAttempts
 from agentmake.runners.shell import ShellAttempt, ShellAttempts
 from agentmake.runners.staging import stage_copies, staged_path
 from agentmake.runners.stall import NetworkWatch
+from agentmake.runners.unfence import unfence
 
 __all__ = ["AttemptResult", "Executor", "ShellAttempt"]
 
@@ -357,6 +358,7 @@ class Executor(SalvageAttempts, ShellAttempts):
                         copy_text(out_log, answer_file)
                     else:
                         answer_file.write_text(parsed.answer or "", encoding="utf-8")
+                    unfence(answer_file, out)  # (an answer wrapped whole in ```json … ```: its content)
                 except OSError as exc:  # (e.g. a full disk: the answer stays in the attempt's log)
                     return self._fail(result, Verdict("fatal", "output", f"cannot write output {out}: {exc}"))
                 result.staged[out], answer_file = answer_file, None

@@ -46,6 +46,7 @@ from agentmake.runners.parse import delivered, parse_output
 from agentmake.runners.redact import file_holds_redaction, holds_redaction
 from agentmake.runners.result import AttemptResult
 from agentmake.runners.staging import staged_path
+from agentmake.runners.unfence import unfence
 
 FORMATS = frozenset({"claude-json", "codex-jsonl", "gemini-json", "llm-json"})
 _MAX_ATTEMPTS = 100  # attempt logs looked at per task (attempts of a run are numbered from 1, without gaps)
@@ -212,10 +213,12 @@ class SalvageAttempts(ExecutorBase):
                 result.staged[out] = staged_path(self.root, out, self._dirs)
                 if out in files:
                     shutil.copy2(files[out], result.staged[out])
-                elif streamed:
-                    copy_text(out_log, result.staged[out])
                 else:
-                    result.staged[out].write_text(parsed.answer or "", encoding="utf-8")
+                    if streamed:
+                        copy_text(out_log, result.staged[out])
+                    else:
+                        result.staged[out].write_text(parsed.answer or "", encoding="utf-8")
+                    unfence(result.staged[out], out)  # (as the attempt that answered would have)
             spec = task.spec
             assert isinstance(spec, (AgentSpec, ReportSpec))
             result = self._checked(task, spec, result, stem, self._timeout(spec, runner), cancel)
