@@ -471,6 +471,8 @@ STARTER_AGENTFILE = """\
 jobs = 4                     # tasks at once
 retries = 2                  # retries after a failed attempt
 runner = claude              # claude, codex, gemini, llm, ollama or aider (gemini, ollama: set `model` too)
+# (or openai-http: any OpenAI-compatible server, vLLM or llama.cpp; set `model`, and the server's url in a
+#  block `runner openai-http:` with `url = http://localhost:8000/v1`, or OPENAI_BASE_URL)
 style = "short and concrete" # a variable: prompts see it as {{ style }}
 
 # One task per Markdown file in notes/: notes/a.md -> build/summaries/a.md

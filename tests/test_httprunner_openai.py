@@ -346,3 +346,19 @@ def test_a_wrong_option_in_the_runners_command_is_told_in_one_line(e2e: HttpE2E,
     assert run.code != 0
     assert "openai-http rejected its command line (exit 2): unrecognized arguments: --bogus" in run.err
     assert server.calls == []
+
+
+def test_the_init_starter_edited_as_its_comment_says_builds_on_a_server(e2e: HttpE2E, server: Server) -> None:
+    """The starter's comment offers openai-http: set `model`, and the url in a `runner openai-http:` block."""
+    e2e.root.mkdir(parents=True, exist_ok=True)
+    assert e2e.am("init").code == 0
+    text = e2e.read("Agentfile")
+    assert "openai-http" in text and "runner = claude " in text
+    text = text.replace("runner = claude ", "runner = openai-http ", 1)
+    text = text.replace("\njobs", "\nmodel = qwen3\njobs", 1)
+    e2e.write("Agentfile", f"{text}\nrunner openai-http:\n    url = {server.url}\n", dedent=False)
+    checked = e2e.am("check")
+    assert checked.code == 0 and "warning" not in checked.err, checked
+    run = e2e.am()
+    assert run.code == 0 and run.summary.ran == 3, run
+    assert e2e.read("build/summaries/example.md").startswith("ANSWER<"), run
