@@ -67,3 +67,23 @@ def test_the_feedback_sent_is_bounded(tmp_path: Path, fake_agents: FakeAgents) -
     assert "Your previous answer failed this check" in sent
     assert "a long complaint" in sent
     assert len(sent) < 5000
+
+
+def test_a_new_build_does_not_tell_the_agent_what_a_check_said_in_an_earlier_one(
+    tmp_path: Path, fake_agents: FakeAgents
+) -> None:
+    # (the first attempt of the next build looks at the earlier attempt's log for an answer to salvage; that
+    # answer fails the check again, which must not make the call that follows a "retry" with its complaint)
+    e = E2E(tmp_path / "p", fake_agents)
+    e.write("Agentfile", AGENTFILE.replace("retries = 1", "retries = 0"), dedent=False)
+    e.write("check.sh", 'grep -q banana "$1" || { echo "say banana" >&2; exit 1; }\n')
+    e.write("prompts/a.md", "FAKE: label=a\nWrite about fruit.\n")
+    assert e.am().code == 1
+    logs = e.root / ".agentmake" / "logs"
+    assert len(e.calls("a")) == 1 and not (logs / "a.1.prompt").exists()
+    again = e.am()
+    assert again.code == 1, again
+    assert len(e.calls("a")) == 2  # (the salvaged answer failed its check: the agent was asked)
+    assert not (logs / "a.1.prompt").exists()  # it was sent the task's prompt as rendered
+    assert "failed this check" not in (logs / "a.1.out").read_text()  # (the fake echoes what it got)
+    assert "Write about fruit." in (logs / "a.1.out").read_text()

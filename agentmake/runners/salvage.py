@@ -222,6 +222,9 @@ class SalvageAttempts(ExecutorBase):
             spec = task.spec
             assert isinstance(spec, (AgentSpec, ReportSpec))
             result = self._checked(task, spec, result, stem, self._timeout(spec, runner), cancel)
+            # (what the check says of an earlier build's answer is not told: the call that follows is this
+            # build's first, sent the task's prompt as rendered; only a retry within it is told, `feedback`)
+            self.feedback.pop(task.id, None)
             if result.outcome == "ok":
                 return result  # (else the answer fails its check: a later attempt's may pass)
         return None
