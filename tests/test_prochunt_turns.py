@@ -2,16 +2,20 @@
 
 claude's `error_max_turns` result (shared/RUNNERS.md) was retried: the same prompt with the same `--max-turns`
 stops at the same wall, and every attempt is paid for. It fails at once now, saying to raise the limit
-(`error_max_budget_usd` alike). codex exiting 0 without the `turn.completed` event that ends a finished turn
+(`error_max_budget_usd` alike); so does gemini's exit 53, past its settings' `model.maxSessionTurns`, which it
+retried as well. codex exiting 0 without the `turn.completed` event that ends a finished turn
 in `--json` output had its last agent message taken as the answer: a turn cut short passed for a success."""
 
 from __future__ import annotations
 
 import json
+import subprocess
 from dataclasses import replace
 from pathlib import Path
 
-from conftest import RunnerProject
+import pytest
+from conftest import FakeAgents, RunnerProject
+from e2e_helpers import E2E
 
 from agentmake.runners.parse import parse_output
 from agentmake.runners.presets import PRESETS
@@ -30,6 +34,50 @@ def test_claude_at_its_budget_limit_fails_at_once_saying_to_raise_it(project: Ru
     res = project.run(project.agent("a", runner="claude"), "q\nFAKE: stopped=error_max_budget_usd")
     assert (res.outcome, res.error_type) == ("fatal", "usage"), res.message
     assert "--max-budget-usd" in res.message, res.message
+
+
+@pytest.mark.parametrize("mode", ["json", "stream-json", "text"])
+def test_fake_gemini_at_its_turn_limit_exits_53_with_its_message(
+    fake_agents: FakeAgents, tmp_path: Path, mode: str
+) -> None:
+    r = subprocess.run(
+        [str(fake_agents.bin / "gemini"), "-o", mode, "--skip-trust"],
+        input="q\nFAKE: stopped=error_max_turns", capture_output=True, text=True, cwd=tmp_path,
+        env=fake_agents.env(), timeout=60,
+    )  # fmt: skip
+    assert r.returncode == 53, r
+    said = "Reached max session turns for this session. Increase the number of turns by specifying"
+    assert said in (r.stdout if mode == "stream-json" else r.stderr), r
+    if mode == "json":
+        assert json.loads(r.stderr)["error"]["code"] == 53
+
+
+@pytest.mark.parametrize("mode", ["json", "stream-json", "text"])
+def test_gemini_at_its_turn_limit_fails_at_once_saying_to_raise_it(project: RunnerProject, mode: str) -> None:
+    cmd = ("gemini", "-o", mode) if mode != "text" else ("gemini",)
+    fmt = {"json": "gemini-json", "stream-json": "gemini-json", "text": "text"}[mode]
+    project.runners["gemini"] = replace(PRESETS["gemini"], command=cmd, format=fmt)
+    res = project.run(project.agent("a", runner="gemini"), "q\nFAKE: stopped=error_max_turns")
+    assert (res.outcome, res.error_type, res.exit_code) == ("fatal", "usage", 53), res.message
+    assert "Reached max session turns" in res.message, res.message
+    assert "raise model.maxSessionTurns in gemini's settings.json" in res.message, res.message
+
+
+def test_gemini_at_its_turn_limit_is_called_once_whatever_the_retries(
+    tmp_path: Path, fake_agents: FakeAgents
+) -> None:
+    e = E2E(tmp_path / "p", fake_agents)
+    e.write("Agentfile", """
+        backoff = 0
+        agent a:
+            runner = gemini
+            retries = 3
+            outputs = out.md
+            prompt = "FAKE: label=a stopped=error_max_turns"
+        """)  # fmt: skip
+    run = e.am()
+    assert run.code == 1 and len(e.calls("a")) == 1, run
+    assert "maxSessionTurns" in run.out + run.err, run
 
 
 def test_claude_s_turn_limit_with_token_counts_reading_401_is_no_auth_failure() -> None:

@@ -2,11 +2,13 @@
 
 Rules from /work/shared/RUNNERS.md: 429/529/5xx/overload/rate limit/"waiting for network"/"database is locked"
 are retried later; 401/403, "Not logged in", "Invalid API key", quota and billing errors (a subscription's
-usage limit too: it resets in hours) are fatal, as are gemini exit codes 41/42/52/55 (its other codes,
-44/53/54/130, are retried and named), a command line the CLI's own parser refused (codex, llm and aider: exit
-2; claude, ollama: the parser's message), a prompt aider says does not fit the model's context window, and a
-command that does not exist. Shell agents are judged on their exit code only (their output is the user's, not
-an API's). A runner of no preset (its own `command`) is judged by the same rules as the presets.
+usage limit too: it resets in hours) are fatal, as are gemini exit codes 41/42/52/55, a turn limit reached
+(claude's `error_max_turns` under `--max-turns`, gemini's exit 53 under `model.maxSessionTurns`; gemini's
+other codes, 44/54/130, are retried and named), a command line the CLI's own parser refused (codex, llm and
+aider: exit 2; claude, ollama: the parser's message), a prompt aider says does not fit the model's context
+window, and a command that does not exist. Shell agents are judged on their exit code only (their output is
+the user's, not an API's). A runner of no preset (its own `command`) is judged by the same rules as the
+presets.
 
 The messages are looked for in the tool's error (`Parsed.error`), its stderr, and its stdout only when that
 is text: a JSON answer holds the agent's own work (a test run's "403 passed", token counts such as
@@ -81,7 +83,6 @@ _GEMINI_FATAL = {41: "auth", 42: "usage", 52: "usage", 55: "usage"}
 # gemini's other own exit codes: retried (another attempt may go otherwise), but said for what they are
 _GEMINI_RETRIED = {
     44: "gemini sandbox error",
-    53: "gemini reached its turn limit",
     54: "a gemini tool failed",
     130: "gemini was cancelled",
 }
@@ -93,11 +94,14 @@ _GEMINI_HINT = {
 
 
 # The limits a claude runner's own command sets (`--max-turns`, `--max-budget-usd`), by the error subtype of
-# the result it stops with: the same prompt under the same limit stops there again, each attempt paid for
+# the result it stops with: the same prompt under the same limit stops there again, each attempt paid for;
+# each with what to raise
 _STOPPED_AT = {
-    "error_max_turns": ("turn limit", "--max-turns"),
-    "error_max_budget_usd": ("budget limit", "--max-budget-usd"),
+    "error_max_turns": ("turn limit", "--max-turns in the runner's command"),
+    "error_max_budget_usd": ("budget limit", "--max-budget-usd in the runner's command"),
 }
+# gemini's exit code past the turn limit its settings set (`FatalTurnLimitedError`), and what to raise
+_GEMINI_TURN_LIMIT = (53, ("turn limit", "model.maxSessionTurns in gemini's settings.json"))
 
 
 @dataclass(frozen=True)
@@ -174,12 +178,14 @@ def classify_failure(
         said = one_line(parsed.error or "") or one_line(stderr) or one_line(stdout)
         return Verdict("retry", "exit", f"exited with code {exit_code}" + (f": {said}" if said else ""))
     limit = _STOPPED_AT.get(parsed.stopped or "")
+    if preset == "gemini" and exit_code == _GEMINI_TURN_LIMIT[0]:
+        limit = _GEMINI_TURN_LIMIT[1]
     if limit is not None:  # (before the patterns: its token counts may read 401)
-        what, flag = limit
+        what, where = limit
         return Verdict(
             "fatal", "usage",
-            f"{name} reached its {what} ({detail}): raise {flag} in the runner's command (a retry would "
-            "stop at the same limit, and be paid for again)",
+            f"{name} reached its {what} ({detail}): raise {where} (a retry would stop at the same limit, "
+            "and be paid for again)",
         )  # fmt: skip
     if preset == "openai-http" and (parsed.status is not None or "finish_reason" in (parsed.error or "")):
         return _http_verdict(name, parsed.status, "\n".join((parsed.error or "", stderr[-4000:])), detail)

@@ -49,7 +49,9 @@ take the rest of the line):
                               in text mode the `API Error: ...` line alone on stdout, still exit 0
     FAKE: stopped=SUBTYPE     claude: stop with an error result (error_max_turns, error_during_execution,
                               error_max_budget_usd, ...): no `result`, its `errors` list says why (the
-                              answer= text, or the real wording for the turn and budget limits), exit 1
+                              answer= text, or the real wording for the turn and budget limits), exit 1;
+                              gemini: stopped=error_max_turns is its turn limit (`model.maxSessionTurns`):
+                              its FatalTurnLimitedError in the form of its output mode, exit 53
     FAKE: answer=TEXT         the answer (`\\n` becomes a newline); default: "ANSWER:\\n" + the prompt's
                               non-directive lines (so tests can see exactly what arrived on stdin)
     FAKE: invalid-json-answer answer with broken JSON
@@ -588,6 +590,33 @@ def stopped(subtype: str, why: str | None, opts: dict, prompt: str, out) -> int:
     return 1
 
 
+GEMINI_TURN_LIMIT = (
+    "Reached max session turns for this session. Increase the number of turns by specifying maxSessionTurns "
+    "in settings.json."
+)
+
+
+def gemini_turn_limit(opts: dict, out) -> int:
+    """gemini past its `model.maxSessionTurns` (gemini-cli's handleMaxTurnsExceededError): a
+    FatalTurnLimitedError, its message on stderr (in json mode as `{session_id, error:{type, message, code}}`;
+    in stream-json mode a `result` event with status "error" on stdout), exit 53."""
+    fmt = opt(opts, "-o", "--output-format")
+    error = {"type": "FatalTurnLimitedError", "message": GEMINI_TURN_LIMIT}
+    if fmt == "json":
+        print(json.dumps({"session_id": str(uuid.uuid4()), "error": {**error, "code": 53}}, indent=2),
+              file=sys.stderr)  # fmt: skip
+    elif fmt == "stream-json":
+        for event in gemini_stream_start(opt(opts, "-m", "--model") or "gemini-2.5-pro", ""):
+            out(json.dumps(event))
+        stats = {"total_tokens": 0, "input_tokens": 0, "output_tokens": 0, "cached": 0, "input": 0,
+                 "duration_ms": 0, "tool_calls": 0}  # fmt: skip
+        out(json.dumps({"type": "result", "timestamp": now_iso(), "status": "error", "error": error,
+                        "stats": stats}))  # fmt: skip
+    else:
+        print(GEMINI_TURN_LIMIT, file=sys.stderr)
+    return 53
+
+
 def verbose(opts: dict) -> bool:
     """claude's verbose mode: `--verbose`, or `"verbose": true` in the settings.json of its config directory."""
     if opts.get("--verbose"):
@@ -953,6 +982,8 @@ def main(argv: list[str]) -> int:
         text = answer_text(d, body, [cli, *argv[1:]])
         if cli == "claude" and "stopped" in d:
             return stopped(d["stopped"], d.get("answer"), opts, prompt, out)
+        if cli == "gemini" and d.get("stopped") == "error_max_turns":
+            return gemini_turn_limit(opts, out)
         if cli == "claude" and "is_error" in d:  # an API error with exit 0 ("success" with is_error)
             msg = 'API Error: Request rejected (429) · {"type":"error","error":{"type":"rate_limit_error"}}'
             if opt(opts, "--output-format") == "json":
