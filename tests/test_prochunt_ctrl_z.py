@@ -119,3 +119,36 @@ def test_ctrl_z_stops_the_agents_of_watch_too(e2e: E2E) -> None:
     run = E2E.finish(proc)
     assert "timed out" not in run.text, run
     assert e2e.read("out/x.json") == "{}\n"
+
+
+def test_ctrl_z_stops_what_an_agent_started_outside_its_group_too(e2e: E2E) -> None:
+    """A process the agent moved into a session of its own (`setsid`) is not in the agent's group: it is
+    found by the token in its environment and stopped and continued with the agents."""
+    ticker = "echo $$ > esc; while [ ! -e go ]; do echo t >> ticks; sleep 0.05; done"
+    e2e.write("ticker.sh", ticker + "\n")
+    e2e.write(
+        "Agentfile",
+        'agent leaving:\n    run = "setsid sh ticker.sh & wait; echo done > {output}"\n'
+        "    outputs = out/x.txt\n",
+        dedent=False,
+    )
+    proc = _spawn(e2e)
+    try:
+        wait_for(lambda: e2e.exists("esc") and _ticks(e2e) > 0, what="the escaped ticker")
+        escaped = int(e2e.read("esc"))
+        assert os.getpgid(escaped) == escaped  # (a group, and a session, of its own)
+        proc.send_signal(signal.SIGTSTP)
+        wait_for(lambda: process_state(proc.pid) == "T", what="agentmake to stop")
+        wait_for(lambda: group_stopped(escaped), timeout=20, what="the escaped ticker to stop")
+        ticks = _ticks(e2e)
+        time.sleep(0.5)
+        assert _ticks(e2e) == ticks and group_stopped(escaped)
+        proc.send_signal(signal.SIGCONT)
+        wait_for(lambda: _ticks(e2e) > ticks, what="the escaped ticker to go on once continued")
+        e2e.write("go", "")
+    except BaseException:
+        _end(proc)
+        raise
+    run = E2E.finish(proc)
+    assert run.code == 0, run
+    assert e2e.read("out/x.txt") == "done\n"

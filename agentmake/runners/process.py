@@ -70,11 +70,10 @@ from pathlib import Path
 from agentmake.procstat import stat_fields
 from agentmake.runners import suspend
 from agentmake.runners.capture import LogFile, Pipes
-from agentmake.store.identity import holding
+from agentmake.store.identity import SPAWN_VAR, holding
 
 GRACE = 3.0  # seconds between SIGTERM and SIGKILL (none once `hurry` was called)
 _POLL = 0.05
-SPAWN_VAR = "AGENTMAKE_SPAWN"  # the environment variable holding a child's spawn-log token
 
 _HAS_PIDFD = hasattr(os, "pidfd_open") and hasattr(select, "poll")
 Environment = Mapping[str, str] | Mapping[bytes, bytes]  # a child's (bytes: as the kernel has it)
@@ -395,7 +394,7 @@ def start_child(
     try:
         with suspend.spawning():  # (a Ctrl-Z now waits for the child to be added: see `suspend`)
             proc = _popen(argv, executable, stdin, out_w, err_w, cwd, env, token, direct)
-            suspend.add(proc)  # (stopped with agentmake at a Ctrl-Z)
+            suspend.add(proc, token)  # (stopped with agentmake at a Ctrl-Z)
     except BaseException:
         pipes.close()
         raise

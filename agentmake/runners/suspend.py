@@ -28,6 +28,10 @@ spawn has been in flight for `NUDGE_AFTER`, a watchdog thread (started with the 
 handler is installed) continues agentmake's stopped children still in its group (`held_children`): they go
 on to their own session and exec, and are stopped with their group like any other agent.
 
+An agent may start processes that leave its group (`setsid`, a daemon's double fork): they carry its token
+in their environment (`identity.SPAWN_VAR`), so the handler looks for them too (one look through /proc for
+all the agents' tokens) and stops and continues their groups with the agents'.
+
 What else must be put right around a stop registers with `watching`: the live display shows the terminal's
 cursor again before agentmake stops (the shell would be left without one) and hides it once continued.
 """
@@ -57,6 +61,7 @@ _watchers: list[tuple[Callable[[], object], Callable[[], object]]] = []  # (befo
 _deferred = False  # a Ctrl-Z came while the main thread was spawning: `spawning` stops agentmake after it
 SPAWN_WAIT = 5.0  # seconds the handler waits, at most, for other threads' spawns in flight to be added
 _groups: dict[int, subprocess.Popen[bytes]] = {}  # pgid -> its leader, started by agentmake
+_tokens: dict[int, str] = {}  # pgid -> the token its processes carry (those that leave it, too)
 _stopping = False  # the handler is stopping agentmake: a group added now is stopped at once
 # (seconds agentmake was stopped by the handler, in all; monotonic time the stop going on began, or None):
 # one tuple, replaced whole, so that `clock` never reads one half of a change
@@ -69,10 +74,13 @@ def clock() -> float:
     return (time.monotonic() if since is None else since) - stopped_for
 
 
-def add(proc: subprocess.Popen[bytes]) -> None:
-    """Register the group `proc` leads (it was started in a new session), to be stopped with agentmake."""
+def add(proc: subprocess.Popen[bytes], token: str | None = None) -> None:
+    """Register the group `proc` leads (it was started in a new session), to be stopped with agentmake;
+    `token`: the spawn token in its environment, by which what leaves the group is found."""
     with _lock:
         _groups[proc.pid] = proc
+        if token is not None:
+            _tokens[proc.pid] = token
         if _stopping:
             _signal(proc.pid, signal.SIGSTOP)
 
@@ -111,6 +119,7 @@ def forget(proc: subprocess.Popen[bytes]) -> None:
     with _lock:
         if _groups.get(proc.pid) is proc:
             del _groups[proc.pid]
+            _tokens.pop(proc.pid, None)
 
 
 def watching(before: Callable[[], object], after: Callable[[], object]) -> None:
@@ -145,7 +154,11 @@ def on_sigtstp(signum: int, frame: FrameType | None) -> None:
         _stopping, _stops = True, (_stops[0], time.monotonic())
         _spawned.wait_for(lambda: not _spawning, timeout=SPAWN_WAIT)  # (other threads' children, added)
         stopped = _live_groups()
+        tokens = [_tokens[pgid] for pgid in stopped if pgid in _tokens]
     for pgid in stopped:
+        _signal(pgid, signal.SIGSTOP)
+    escaped = _escaped(tokens, set(stopped))
+    for pgid in escaped:
         _signal(pgid, signal.SIGSTOP)
     watchers = list(_watchers)
     _call(before for before, _ in watchers)
@@ -159,7 +172,7 @@ def on_sigtstp(signum: int, frame: FrameType | None) -> None:
             _stops = (stopped_for + time.monotonic() - (since or time.monotonic()), None)
             _stopping = False
             groups = _live_groups()
-        for pgid in groups:
+        for pgid in [*groups, *escaped]:
             _signal(pgid, signal.SIGCONT)
         _call(after for _, after in watchers)
 
@@ -171,10 +184,28 @@ def _call(hooks: Iterator[Callable[[], object]]) -> None:
             hook()
 
 
+def _escaped(tokens: list[str], known: set[int]) -> list[int]:
+    """The groups, other than `known` and agentmake's own, of live processes that carry one of `tokens`."""
+    if not tokens:
+        return []
+    from agentmake.procstat import stat_fields
+    from agentmake.store.identity import SPAWN_VAR, holding
+
+    groups: dict[int, None] = {}
+    for pid, _ in holding(SPAWN_VAR, tokens):
+        fields = stat_fields(pid)
+        if fields and len(fields) > 2 and fields[0] not in (b"Z", b"X") and pid != os.getpid():
+            group = int(fields[2])
+            if group > 0 and group not in known and group != os.getpgrp():
+                groups[group] = None
+    return list(groups)
+
+
 def _live_groups() -> list[int]:
     """The groups registered whose leader is not reaped (forgetting the others)."""
     for pgid in [pgid for pgid, proc in _groups.items() if proc.returncode is not None]:
         del _groups[pgid]
+        _tokens.pop(pgid, None)
     return list(_groups)
 
 

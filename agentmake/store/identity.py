@@ -13,6 +13,10 @@ from collections.abc import Collection
 
 from agentmake.procstat import stat_fields
 
+SPAWN_VAR = (
+    "AGENTMAKE_SPAWN"  # the environment variable holding a child's spawn-log token (`holding` finds it)
+)
+
 _BOOT_ID = "/proc/sys/kernel/random/boot_id"
 
 
