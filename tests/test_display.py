@@ -319,3 +319,23 @@ def test_the_summary_table_lines_up_under_wide_task_ids() -> None:
         for r in rows
     ]
     assert len(set(starts)) == 1, rows
+
+
+def test_the_summary_table_columns_stay_in_line_under_a_task_id_longer_than_the_column() -> None:
+    from agentmake.display import summary_lines
+    from agentmake.scheduler import BuildResult, TaskOutcome
+
+    long_id = "translate_documents:a_very_long_document_name_that_goes_on"  # (58 characters, the column 32)
+    outcomes = [
+        TaskOutcome(long_id, "done", started_at=1.0, ended_at=2.0, attempts=1, cost_usd=0.25),
+        TaskOutcome("scan:a", "failed", started_at=1.5, ended_at=4.0, attempts=3, cost_usd=1.5),
+    ]
+    result = BuildResult(run_id=1, outcomes={o.task_id: o for o in outcomes}, started_at=0.0, ended_at=4.0)
+    lines = summary_lines(result)
+    at = lines.index(next(ln for ln in lines if ln.startswith("task ")))
+    header, rows = lines[at], lines[at + 1 : at + 3]
+    assert rows[0].startswith(long_id + " ") and rows[1].startswith("scan:a ")  # (the id is not cut)
+    # every column starts where its header does, in both rows: the long id widened the column, not one row
+    assert rows[0].index(" done ") + 1 == rows[1].index(" failed ") + 1 == header.index("state")
+    assert {len(row) for row in rows} == {len(header)}  # time, attempts and cost end under theirs
+    assert rows[1][header.index("state") :].split() == ["failed", "2.5s", "3", "$1.50"]

@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Protocol, runtime_checkable
 
-from agentmake.display.fmt import fmt_cost, fmt_duration, ljust_cells, state_words, term_lines, term_safe, usd
+from agentmake.display.fmt import (
+    cell_width,
+    fmt_cost,
+    fmt_duration,
+    ljust_cells,
+    state_words,
+    term_lines,
+    term_safe,
+    usd,
+)
 from agentmake.scheduler.events import BuildResult, TaskEvent, TaskOutcome, emit_up_to_date, saved_copy_line
 from agentmake.scheduler.gate import SPEND_EPSILON
 
@@ -76,6 +85,7 @@ def failure_lines(result: BuildResult) -> list[str]:
 
 TABLE_LIMIT = 30  # tasks that ran, up to which the summary table lists every one
 SLOWEST = 10  # past TABLE_LIMIT: the table lists failed and interrupted tasks and this many slowest others
+TASK_COLUMN = 32  # the summary table's task column, at least (wider when a task id is longer)
 
 
 def summary_lines(result: BuildResult) -> list[str]:
@@ -97,12 +107,18 @@ def summary_lines(result: BuildResult) -> list[str]:
         lines.append("")
         costs = {o.task_id: fmt_cost(o.cost_usd) for o in shown}
         width = max(8, *map(len, costs.values()))  # ($0.000051, below a hundredth of a cent, takes 9)
-        lines.append(f"{'task':<32} {'state':<11} {'time':>8} {'attempts':>8} {'cost':>{width}}")
+        ids = {o.task_id: term_safe(o.task_id) for o in shown}
+        # the task column as wide as its longest id (32 at least): a long id is not cut, and the columns
+        # after it stay in line in every row
+        id_width = max(TASK_COLUMN, *map(cell_width, ids.values()))
+        lines.append(
+            f"{ljust_cells('task', id_width)} {'state':<11} {'time':>8} {'attempts':>8} {'cost':>{width}}"
+        )
         for o in sorted(shown, key=lambda o: (o.started_at or 0.0, o.task_id)):
             cost = costs[o.task_id]
             took = fmt_duration(_duration(o))
             state = "partial" if o.partial else o.state  # (a partial report: done, without some inputs)
-            row = f"{ljust_cells(term_safe(o.task_id), 32)} {state:<11} {took:>8} {o.attempts:>8} "
+            row = f"{ljust_cells(ids[o.task_id], id_width)} {state:<11} {took:>8} {o.attempts:>8} "
             row += f"{cost:>{width}}"
             lines.append(row.rstrip())
         if len(shown) < len(ran):
