@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from agentmake.display.fmt import (
@@ -70,7 +71,8 @@ class Fanout:
 
 
 def failure_lines(result: BuildResult) -> list[str]:
-    """One line per failed task with its message (continuation lines indented), safe for a terminal."""
+    """One line per failed task with its message (continuation lines indented), then where its last
+    attempt's logs are (`logs_line`), safe for a terminal."""
     lines: list[str] = []
     for task_id in sorted(result.outcomes):
         outcome = result.outcomes[task_id]
@@ -80,7 +82,31 @@ def failure_lines(result: BuildResult) -> list[str]:
         attempts = f" after {outcome.attempts} attempts" if outcome.attempts > 1 else ""
         lines.append(f"✗ {term_safe(task_id)}{attempts}: {message[0]}")
         lines.extend("    " + more for more in message[1:])
+        logs = logs_line(result, outcome)
+        if logs:
+            lines.append("    " + logs)
     return lines
+
+
+def logs_line(result: BuildResult, outcome: TaskOutcome) -> str | None:
+    """``logs: .agentmake/logs/review.3.err, .agentmake/logs/review.3.out``: the files of what the last
+    attempt of a failed task printed, where to look next (relative to the working directory when inside
+    it); None when it left none (it never started, or printed nothing) or the build has no log directory."""
+    if result.log_dir is None:
+        return None
+    from agentmake.pathwords import quote_path
+    from agentmake.runners.taskfiles import attempt_logs  # (only for a failure)
+
+    paths = attempt_logs(result.log_dir, outcome.task_id, outcome.attempts)
+    return term_safe("logs: " + ", ".join(quote_path(_shown(path)) for path in paths)) if paths else None
+
+
+def _shown(path: Path) -> str:
+    """`path` relative to the working directory when it is under it, else absolute."""
+    try:
+        return str(path.absolute().relative_to(Path.cwd()))
+    except (ValueError, OSError):
+        return str(path.absolute())
 
 
 TABLE_LIMIT = 30  # tasks that ran, up to which the summary table lists every one

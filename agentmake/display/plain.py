@@ -18,7 +18,7 @@ import weakref
 from collections.abc import Sequence
 from typing import TextIO
 
-from agentmake.display.base import summary_lines
+from agentmake.display.base import logs_line, summary_lines
 from agentmake.display.fmt import fmt_duration, is_term_safe, state_words, term_lines, term_safe
 from agentmake.scheduler.events import BuildResult, TaskEvent
 
@@ -208,6 +208,11 @@ class SilentDisplay:
             if result.outcomes[task_id].state == "failed" and task_id not in self._reported:
                 message = _message(result.outcomes[task_id].message)
                 self.stream.write(f"agentmake: {term_safe(task_id)} failed: {message}\n")
+        for task_id in sorted(result.outcomes):  # (once the build ended: where to look at what they printed)
+            outcome = result.outcomes[task_id]
+            logs = logs_line(result, outcome) if outcome.state == "failed" else None
+            if logs:
+                self.stream.write(f"agentmake: {term_safe(task_id)} {logs}\n")
         self.stream.flush()
         print(result.summary_line(), file=self.summary_stream, flush=True)
 

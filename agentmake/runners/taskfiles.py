@@ -25,6 +25,21 @@ _ATTEMPT_FILE = re.compile(
 )
 
 
+# what one attempt's processes printed: the agent's stderr and stdout, then its check command's (`check`)
+ATTEMPT_LOGS = (".err", ".out", ".check.err", ".check.out", ".recheck.err", ".recheck.out")
+
+
+def attempt_logs(log_dir: Path, task_id: str, attempt: int) -> list[Path]:
+    """The log files attempt `attempt` of `task_id` left in `log_dir` (``logs/<safe id>.<attempt>.err``,
+    ``.out``, and its check command's), stderr first; those a stream that printed nothing never made are
+    left out. An attempt's logs replace an older one's of its number before it starts, so these are its
+    own."""
+    if attempt < 1:
+        return []
+    stem = f"{safe_name(task_id)}.{attempt}"
+    return [path for suffix in ATTEMPT_LOGS if (path := log_dir / (stem + suffix)).is_file()]
+
+
 def remove_task_files(state_dir: Path, task_ids: Iterable[str]) -> int:
     """Remove the logs, marks, kept files, prompt and job directory of each of `task_ids` under `state_dir`
     (``.agentmake``); returns how many entries went. A file that cannot be removed is left (it is only a log);

@@ -85,6 +85,8 @@ class BuildResult:
     ended_left: list[str] = field(default_factory=list)
     placed_left: list[str] = field(default_factory=list)
     saved_left: dict[str, str] = field(default_factory=dict)
+    # where the attempts' logs are (`.agentmake/logs`): a failed task's summary names its last attempt's
+    log_dir: Path | None = None
 
     def count(self, state: str) -> int:
         return [o.state for o in self.outcomes.values()].count(state)

@@ -164,6 +164,7 @@ class Build(Stopping):
         if self.on_run_id is not None:
             self.on_run_id(self.run_id)
         self.result = BuildResult(self.run_id, started_at=time.time(), budget=self.options.budget)
+        self.result.log_dir = getattr(self.executor, "log_dir", None)  # (a test double may have none)
         if self.processes is not None:
             self.processes.run_id = self.run_id
             self.processes.post = self._post
