@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from agentmake import __version__, locate
+from agentmake.commands import COMMANDS
 from agentmake.errors import AgentmakeError, UsageError
 from agentmake.gcpause import end_startup
 from agentmake.interrupts import caused_by_interrupt, interrupted, take_early
@@ -32,18 +33,6 @@ if TYPE_CHECKING:
 
 mark("cli-imported")
 
-COMMANDS = {
-    "build": "build targets (the default command)",
-    "report": "build reports (all, or the ones named) and print their paths",
-    "check": "load and validate the Agentfile, print a one-line summary",
-    "list": "list agents with their tasks, and reports",
-    "init": "write a starter Agentfile and prompt into the directory",
-    "status": "show what is up to date, stale or failed (--json for machines)",
-    "graph": "print the task graph (--format text|dot|mermaid)",
-    "explain": "say why TARGET would (or would not) run",
-    "clean": "remove built outputs (--cache: also the result cache; --leftovers: only those of tasks gone)",
-    "watch": "rebuild when inputs, prompts or the Agentfile change",
-}
 _NO_TARGETS = ("check", "list", "init")
 # options that change what a build does, with the commands they apply to (any other would ignore them)
 _BUILD_FLAGS = (

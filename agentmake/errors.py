@@ -113,12 +113,24 @@ def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word if n == 1 else many or word + 's'}"
 
 
-def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
-    """Return ``did you mean 'x'?`` for the closest candidate, or None."""
+def did_you_mean(word: str, candidates: Iterable[str], most: int = 1) -> str | None:
+    """Return ``did you mean 'x'?`` for the closest candidate (``'x' or 'y'?``, ``'x', 'y' or 'z'?``: the
+    `most` closest, closest first), or None."""
+    close = close_names(word, candidates, most)
+    return f"did you mean {either(close)}?" if close else None
+
+
+def close_names(word: str, candidates: Iterable[str], most: int = 1) -> list[str]:
+    """The `most` candidates closest to `word` (`difflib.get_close_matches`, cutoff 0.6), closest first."""
     import difflib  # (only when there is a misspelling to explain)
 
-    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else None
+    return difflib.get_close_matches(word, list(dict.fromkeys(candidates)), n=most, cutoff=0.6)
+
+
+def either(names: list[str]) -> str:
+    """``'a'``, ``'a' or 'b'``, ``'a', 'b' or 'c'``."""
+    quoted = [f"'{name}'" for name in names]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
 
 
 # characters a terminal does not draw as one column, quoted as a space so that the caret stays aligned

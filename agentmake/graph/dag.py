@@ -21,7 +21,8 @@ import stat
 from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
 
-from agentmake.errors import AgentfileError, UsageError, did_you_mean
+from agentmake.commands import command_hint
+from agentmake.errors import AgentfileError, UsageError, close_names, either
 from agentmake.gcpause import gc_paused
 from agentmake.graph.expand import Node, compile_nodes, expand_all
 from agentmake.graph.globs import TMP_MARK, FileIndex, Pattern, normalize_path, target_path
@@ -92,7 +93,7 @@ class Graph:
                 return self._subgraph(set(self.tasks))
         wanted: list[str] = []
         for target in targets:
-            wanted.extend(self.resolve(target))
+            wanted.extend(self.resolve(target, commands=True))
         return self._subgraph(_closure(wanted, self.deps))
 
     def _resolve_default(self, targets: Sequence[str]) -> list[str]:
@@ -106,10 +107,12 @@ class Graph:
                 raise UsageError(f"`default` names {e}") from None
         return wanted
 
-    def resolve(self, target: str) -> list[str]:
+    def resolve(self, target: str, *, commands: bool = False) -> list[str]:
         """The task ids one target names (as `select` takes it, without what they depend on): a task id, an
         agent or report name, an output path (`./out/a.md` and an absolute path inside the project too), or
-        a directory holding outputs. UsageError with "did you mean" for anything else."""
+        a directory holding outputs. UsageError with "did you mean" for anything else: the closest names
+        (up to three), and with `commands` (a target from the command line) the command a misspelt one
+        was meant to be (`agentmake reprot`: "did you mean … the command `agentmake report`?")."""
         if target in self.tasks:
             return [target]
         named = self.tasks_named(target)
@@ -129,10 +132,16 @@ class Graph:
                 "name an output, an agent or a report"
             )
         names = [*self.agentfile.agents, *self.agentfile.reports]
-        hint = did_you_mean(target, [*names, *self.tasks, *self.producer])
+        close = close_names(target, [*names, *self.tasks, *self.producer], most=3)
+        command = command_hint(target) if commands else None
         known = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
         message = f"unknown target '{target}'"
-        message += f"; {hint}" if hint else f" (targets: {known or 'none'})"
+        meant = [either(close)] if close else []
+        meant += [command] if command else []
+        if meant:
+            message += f"; did you mean {', or '.join(meant)}?"
+        else:
+            message += f" (targets: {known or 'none'})"
         raise UsageError(message)
 
     def _subgraph(self, keep: set[str]) -> Graph:

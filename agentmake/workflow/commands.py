@@ -69,7 +69,7 @@ def report(req: Request) -> int:
 
             if name in project.agentfile.agents:
                 raise UsageError(f"no report named '{name}': it is an agent (`agentmake {name}` builds it)")
-            hint = did_you_mean(name, reports)
+            hint = did_you_mean(name, reports, most=3)
             listed = f"; {hint}" if hint else f" (reports: {', '.join(reports)})"
             raise UsageError(f"no report named '{name}'{listed}")
     lines = [f"report {name}: {project.root / reports[name].output}" for name in names]
