@@ -111,6 +111,9 @@ class _Parser(argparse.ArgumentParser):
 
 
 _BUILDS = ("build", "report", "watch")
+_VERBOSE_BUILD = (
+    "stream what agents print ([task] lines) and show pending and waiting tasks; with -n, each reason in full"
+)
 
 
 @dataclass(frozen=True)
@@ -135,7 +138,12 @@ _OPTIONS = (
         {"init": "write the Agentfile at FILE, its prompt and note in FILE's directory"},
     ),
     _Option(("-C", "--directory"), None, "run in DIR", {"metavar": "DIR", "default": "."}),
-    _Option(("-j", "--jobs"), _BUILDS, "tasks at once", {"type": int, "metavar": "N"}),
+    _Option(
+        ("-j", "--jobs"),
+        _BUILDS,
+        "run at most N tasks at once (default: the Agentfile's `jobs`, else 4)",
+        {"type": int, "metavar": "N"},
+    ),
     _Option(
         ("-k", "--keep-going"),
         _BUILDS,
@@ -147,7 +155,10 @@ _OPTIONS = (
         ("build", "report", "clean"),
         "show what would run, run nothing",
         {"action": "store_true"},
-        {"clean": "say what it would remove (and end), remove nothing, end nothing"},
+        {
+            "clean": "say what it would remove (and which agents a killed agentmake left running it would"
+            " end); remove nothing, end nothing"
+        },
     ),
     _Option(
         ("-B", "--always-make"),
@@ -176,18 +187,29 @@ _OPTIONS = (
     _Option(
         ("-v", "--verbose"),
         (*_BUILDS, "list"),
-        "stream what agents print ([task] lines) and say more",
+        "stream what agents print ([task] lines) and show pending and waiting tasks (list: every task)",
         {"action": "store_true"},
-        {"list": "say more"},
+        {
+            "build": _VERBOSE_BUILD,
+            "report": _VERBOSE_BUILD,
+            "watch": "stream what agents print ([task] lines), show pending and waiting tasks, and say when"
+            " a change needs no rebuild",
+            "list": "list every task of each agent (without -v: the first 10 of each)",
+        },
     ),
     _Option(
         ("--budget",),
         _BUILDS,
-        "stop starting LLM tasks at this recorded spend",
+        "start no more LLM tasks once the build's recorded spend reaches USD",
         {"type": float, "metavar": "USD"},
     ),
     _Option(("--json",), ("status",), "status: machine-readable output", {"action": "store_true"}),
-    _Option(("--format",), ("graph",), "graph: output format", {"choices": ("text", "dot", "mermaid")}),
+    _Option(
+        ("--format",),
+        ("graph",),
+        "graph: output format, text (the default), dot (Graphviz) or mermaid",
+        {"choices": ("text", "dot", "mermaid")},
+    ),
     _Option(("--cache",), ("clean",), "clean: also empty the result cache", {"action": "store_true"}),
     _Option(("--leftovers",), ("clean",), "clean: only leftovers of tasks gone", {"action": "store_true"}),
 )
@@ -205,6 +227,7 @@ _OPERANDS = {
     "watch": "[TARGET...] [VAR=value...]",
 }
 _HELP = "show this help (after a command: that command's own) and exit"
+_HELP_OF_COMMAND = "show this help and exit"
 
 
 def _parser(command: str | None = None) -> _Parser:
@@ -242,7 +265,7 @@ def _parser(command: str | None = None) -> _Parser:
         p.add_argument(
             "words", nargs="*", metavar="TARGET", help="targets, VAR=value overrides, or a command first"
         )
-    p.add_argument("-h", "--help", action="store_true", help=_HELP)
+    p.add_argument("-h", "--help", action="store_true", help=_HELP if command is None else _HELP_OF_COMMAND)
     for option in _OPTIONS:
         if command is None:
             p.add_argument(*option.flags, help=option.help, **option.kwargs)
