@@ -390,7 +390,10 @@ def parse_text(text: str, filename: str, strict: bool = False) -> list[Statement
         if "WORD" in exp and "EQUAL" not in exp and tok.type in ("_NL", "_DEDENT"):
             raise err("expected a value after '='", line, col, ["a value"]) from None
         if exp == {"EQUAL"}:
-            raise err(f"expected '=' after the key, not {_describe(tok)}", line, col, ["'='"]) from None
+            from agentmake.syntax.prose import colon_hint  # (only for this mistake)
+
+            hint = colon_hint(lines[line - 1]) if tok.type == "COLON" and 0 < line <= len(lines) else None
+            raise err(f"expected '=' after the key, not {_describe(tok)}", line, col, ["'='"], hint) from None
         unquoted = _INCLUDE.fullmatch(lines[line - 1]) if 0 < line <= len(lines) else None
         if unquoted and col > len(unquoted[1]) and (exp == {"COLON"} or {"EQUAL", "STRING"} <= exp):
             raise err(

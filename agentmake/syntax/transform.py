@@ -33,6 +33,7 @@ from agentmake.model import (
 )
 from agentmake.syntax import values as v
 from agentmake.syntax.parser import Assign, Block, Statement
+from agentmake.syntax.prose import PROMPT_KEYS, may_be_prose, quote_hint, written
 
 SETTINGS = v.SETTINGS
 RUNNER_KEYS = (
@@ -509,6 +510,12 @@ class PromptFiles:
         self.reads: Reads = {} if reads is None else reads
 
     def read(self, f: Field, what: str) -> tuple[str, str]:
+        if f.bare and len(f.words) > 1 and f.key in PROMPT_KEYS:  # (prose written bare, `prompt = Do X`)
+            raise f.error(
+                f"{f.key} takes one value, not {len(f.words)}: bare words name a {what} file",
+                [f"a {what} file", "a quoted prompt"],
+                quote_hint(f.key, _as_written(f), what),
+            )
         rel = _path(f.one())
         if rel not in self.texts:
             path = self.root / rel
@@ -517,9 +524,10 @@ class PromptFiles:
                 # an editor adding one on save reruns every task of the prompt
                 self.texts[rel] = read_recorded(path, self.reads, "utf-8-sig")
             except FileNotFoundError:
-                raise f.error(
-                    f"{what} file '{rel}' not found", [], f"paths are relative to {self.root}"
-                ) from None
+                hint = f"paths are relative to {self.root}"
+                if f.key in PROMPT_KEYS and may_be_prose(f.words[0]):
+                    hint += f"; {quote_hint(f.key, f.words[0], what)}"
+                raise f.error(f"{what} file '{rel}' not found", [], hint) from None
             except (OSError, UnicodeDecodeError) as e:
                 raise f.error(f"cannot read {what} file '{rel}': {e}") from None
         return rel, self.texts[rel]
@@ -555,6 +563,12 @@ class PromptFiles:
 
 _OTHER_TEMPLATE = re.compile(r"\{%[-+]?\s*(include|extends|import|from)\b")
 _RAW = re.compile(r"\{%[-+]?\s*raw\s*[-+]?%\}.*?\{%[-+]?\s*endraw\s*[-+]?%\}", re.DOTALL)
+
+
+def _as_written(f: Field) -> str:
+    """The value of `f` as its line writes it (`prose.written`), else its words joined by spaces."""
+    line = f.src.lines[f.line - 1] if 0 < f.line <= len(f.src.lines) else ""
+    return written(line, f.col) or f.text()
 
 
 def no_other_templates(f: Field, what: str, rel: str | None, text: str) -> None:
