@@ -423,7 +423,7 @@ def _command(command: str, ns: argparse.Namespace, req: object) -> int:
     try:
         return calls[command]()
     except NotImplementedError:
-        print(f"agentmake: '{command}' is not implemented yet", file=sys.stderr)
+        print(f"agentmake: error: '{command}' is not implemented yet", file=sys.stderr)
         return 2
 
 

@@ -1,7 +1,8 @@
 """Errors a person can act on: every user-facing failure is one of these, never a traceback.
 
 `AgentfileError` renders as ``path:line:col: error: message``, the source line, a caret, what was
-expected and a "did you mean" hint. The CLI maps `UsageError`/`AgentfileError` to exit 2.
+expected and a "did you mean" hint; one without a location, and every other error, as
+``agentmake: error: message``. The CLI maps `UsageError`/`AgentfileError` to exit 2.
 """
 
 from __future__ import annotations
@@ -62,7 +63,8 @@ class AgentfileError(AgentmakeError):
             message = f"{message[: SHOWN + 100]} … {message[-SHOWN:]}"
         # each part one line, escaped: a file name or a wildcard value quoted in the message, expected or
         # hint (a newline in its name) cannot start a line of its own
-        head = f"{self.loc}: error: {message}" if self.loc else f"error: {message}"
+        # located, as compilers say it (editors jump to it); else as agentmake's other errors begin
+        head = f"{self.loc}: error: {message}" if self.loc else f"agentmake: error: {message}"
         lines = [term_safe(head)]
         src = self.source_line
         if src is None and self.loc is not None:

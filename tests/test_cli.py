@@ -174,7 +174,7 @@ def test_not_implemented_workflow_is_reported(
 
     monkeypatch.setattr(workflow, "graph", missing)
     assert main(["-C", str(project), "graph", "--format", "dot"]) == 2
-    assert "agentmake: 'graph' is not implemented yet" in capsys.readouterr().err
+    assert "agentmake: error: 'graph' is not implemented yet" in capsys.readouterr().err
 
 
 def test_workflow_receives_request_and_exit_code_passes_through(

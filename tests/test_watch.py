@@ -289,7 +289,7 @@ def test_watch_that_cannot_watch_says_why_and_exits(
         w.proc.wait(20)
         err = w.stderr()
         assert w.proc.returncode == 1, err
-        assert "agentmake: watch: cannot watch the project" in err and "dir-\\xFA" in err, err
+        assert "agentmake: error: cannot watch the project" in err and "dir-\\xFA" in err, err
         assert "not valid UTF-8" in err and "Traceback" not in err, err
     finally:
         w.stop()

@@ -70,6 +70,6 @@ def test_a_watch_that_cannot_watch_builds_nothing(tmp_path: Path) -> None:
         timeout=60,
     )
     assert proc.returncode == 1, proc.stderr
-    assert "agentmake: watch: cannot watch the project" in proc.stderr
+    assert "agentmake: error: cannot watch the project" in proc.stderr
     assert "watching for changes" not in proc.stderr
     assert not (project / "build/a.txt").exists()

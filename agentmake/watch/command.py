@@ -32,7 +32,7 @@ def watch(req: Request) -> int:
         while not session.watcher.ready.wait(0.5):
             pass
         if session.watcher.failed is not None:  # (it cannot watch: neither build nor say it is watching)
-            print(f"agentmake: watch: {session.watcher.failed}", file=sys.stderr)
+            print(f"agentmake: error: {session.watcher.failed}", file=sys.stderr)
             return EXIT_FAILED
         loaded = session.load()  # (when it fails, it says so and that it is watching for the fix)
         if loaded and session.build() == EXIT_INTERRUPTED:
@@ -45,7 +45,7 @@ def watch(req: Request) -> int:
             except queue.Empty:
                 continue
             if session.watcher.failed is not None:
-                print(f"agentmake: watch: {session.watcher.failed}", file=sys.stderr)
+                print(f"agentmake: error: {session.watcher.failed}", file=sys.stderr)
                 return EXIT_FAILED
             paths = _drain(session.watcher.changes, first)
             changes = session.relevant(paths)
