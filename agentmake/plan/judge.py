@@ -14,7 +14,7 @@ from agentmake.model import AgentSpec, ReportSpec
 from agentmake.plan.changes import Reason, check_changed, describe_changes
 from agentmake.plan.decision import Decision
 from agentmake.plan.hashing import Hasher
-from agentmake.plan.keyparts import KeyParts
+from agentmake.plan.keyparts import KeyParts, read_by_a_task
 from agentmake.plan.keys import short
 from agentmake.store import Store, TaskRecord
 
@@ -257,33 +257,17 @@ class Judge(KeyParts):
     def _holds_the_run(self, task_id: str) -> bool:
         """A report whose document holds the run summary: rendered anew (locally, at no cost) rather than
         restored, since a cached copy describes the run it was made in; unless a task reads it that would
-        then run again (`_read_by_a_task`): its result is restored with zero calls, as any other is."""
+        then run again (`keyparts.read_by_a_task`): its result is restored with zero calls, as any other
+        is."""
         task = self.graph.tasks.get(task_id)
         spec = task.spec if task is not None else None
         if not (isinstance(spec, ReportSpec) and spec.summary and spec.merge is None):
             return False
-        return not _read_by_a_task(self.graph.whole or self.graph, task_id)
+        return not read_by_a_task(self.graph.whole or self.graph, task_id)
 
     def _failed(self, rec: TaskRecord) -> Reason:
         detail = f": {rec.error}" if rec.error else ""
         return Reason("previous-failed", f"the previous run failed{detail}")
-
-
-def _read_by_a_task(graph: Graph, task_id: str) -> bool:
-    """Whether an agent or a merge report reads the output of report `task_id`, directly or through reports
-    without `merge` (each renders its document from that one's: a new summary there changes theirs)."""
-    seen: set[str] = set()
-    stack = list(graph.dependents.get(task_id, ()))
-    while stack:
-        dep_id = stack.pop()
-        if dep_id in seen:
-            continue
-        seen.add(dep_id)
-        spec = graph.tasks[dep_id].spec
-        if not (isinstance(spec, ReportSpec) and spec.merge is None):
-            return True
-        stack.extend(graph.dependents.get(dep_id, ()))
-    return False
 
 
 def _only_check_changed(old: dict[str, Any], new: dict[str, Any]) -> bool:

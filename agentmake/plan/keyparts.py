@@ -18,6 +18,7 @@ from agentmake.plan.keys import (
     check_parts,
     key_of,
     runner_parts,
+    shape_digest,
     shell_runner_parts,
     summary_digest,
     text_hash,
@@ -29,7 +30,7 @@ from agentmake.templates import names_read, read_input, refuses_some_values
 if TYPE_CHECKING:
     from agentmake.runners.redact import SecretValues
 
-__all__ = ["FAST_VERSION", "RENDER_VERSION", "REPORT_RENDERER", "KeyParts", "summarised"]
+__all__ = ["FAST_VERSION", "RENDER_VERSION", "REPORT_RENDERER", "KeyParts", "read_by_a_task", "summarised"]
 
 RENDER_VERSION = 1  # bump when the prompt context changes meaning
 REPORT_RENDERER = 2  # bump when a report without `merge` renders the same inputs anew (2: binary inputs)
@@ -115,7 +116,12 @@ class KeyParts:
                     parts["variables"] = self._report_variables(spec)
                 if spec.summary:  # its run summary names these tasks and draws their dependencies
                     covered = summarised(self.graph, task.id)
-                    parts["summarised"] = summary_digest(covered)
+                    if read_by_a_task(self.graph.whole or self.graph, task.id):  # (`keys.shape_digest`)
+                        outputs = {t: self.graph.tasks[t].outputs for t in covered}
+                        parts["summarised"] = shape_digest(covered, outputs)
+                        parts["_shape"] = 1
+                    else:
+                        parts["summarised"] = summary_digest(covered)
                     parts["_summarised"] = list(covered)  # (what explain names)
         return parts, text
 
@@ -232,6 +238,13 @@ class KeyParts:
             known = self._text_hashes[text] = text_hash(text)
         return known
 
+    def _named(self, task: Task, parts: dict[str, Any]) -> str | None:
+        """For a summary report keyed by its summary's shape (`keys.shape_digest`), the digest of the tasks
+        it covers by name, as it was keyed before (`upgrade._shape_upgraded`); None for any other task."""
+        if "_shape" not in parts:
+            return None
+        return summary_digest(summarised(self.graph, task.id))
+
     def key(self, task: Task) -> str:
         """The key `task` has now, from its inputs as they are, computed in full (no record or memo used)."""
         parts, _ = self._parts(task, self._hashes(task.inputs, None), None)
@@ -282,6 +295,26 @@ def summarised(graph: Graph, task_id: str) -> dict[str, list[str]]:
     renders the summary again (its records are the store's, read when it renders, not part of the key)."""
     needs = graph.needs(task_id)
     return {t: list(graph.deps.get(t, ())) for t in graph.tasks if t in needs}
+
+
+def read_by_a_task(graph: Graph, task_id: str) -> bool:
+    """Whether an agent or a merge report reads the output of report `task_id`, directly or through reports
+    without `merge` (each renders its document from that one's: a new summary there changes theirs). Such a
+    report is paid for again when its bytes change, so a summary report it reads is restored rather than
+    rendered anew (`judge.Judge._holds_the_run`) and keyed by the shape of its run summary, not the names in
+    it (`keys.shape_digest`)."""
+    seen: set[str] = set()
+    stack = list(graph.dependents.get(task_id, ()))
+    while stack:
+        dep_id = stack.pop()
+        if dep_id in seen:
+            continue
+        seen.add(dep_id)
+        spec = graph.tasks[dep_id].spec
+        if not (isinstance(spec, ReportSpec) and spec.merge is None):
+            return True
+        stack.extend(graph.dependents.get(dep_id, ()))
+    return False
 
 
 def _report_parts(spec: ReportSpec, hasher: Hasher) -> dict[str, Any]:

@@ -35,7 +35,9 @@ version 1, or every task reruns or restores once)::
     file has a section saying so), with a template, "variables" (a secret one's value as its `variable_memo`),
     and with the run summary, "summarised"
     (`summary_digest` of the tasks it covers, each with its dependencies, so a renamed agent renders it
-    again);
+    again; when an agent or a merge report reads the report, `shape_digest` of them instead, with the
+    memo "_shape" = 1: a renamed agent changes none of its content then, and is no reason to pay for that
+    reader again, `keyparts.read_by_a_task`);
     "prompt"/"runner" describe the merge agent, None for built-in aggregation. A merge report's document is
     its agent's answer alone: its title and summary reach neither the call nor the document (and it has no
     template), so its key holds fixed values, the defaults: "title" = the report's name, "summary" = true,
@@ -46,7 +48,7 @@ text, "source": the prompt file | "inline", "variables": {name: `variable_memo` 
 variable the template reads (absent when it reads none)}, or for a shell agent {"template": xxh3 of its `run`
 as written} and "_modes" = 1 (its record keyed "executable": `upgrade._modes_upgraded` gives one
 made before the modes the ones the inputs have), "_summarised" = [the task ids a run summary
-covers], "_runner" = the name of an LLM call's runner, "_memo".
+covers], "_shape" (see "summarised"), "_runner" = the name of an LLM call's runner, "_memo".
 
 Nothing else enters: Agentfile comments and key order, description, priority, retries, timeout, estimate
 (they do not change the result), variables a prompt does not use, the name of a prompt file (only its
@@ -131,6 +133,23 @@ def summary_digest(summarised: dict[str, list[str]]) -> str:
     h = xxhash.xxh3_128()
     for task_id, deps in sorted(summarised.items()):
         h.update(json.dumps([task_id, deps], ensure_ascii=False).encode("utf-8"))
+        h.update(b"\n")
+    return h.hexdigest()
+
+
+def shape_digest(summarised: dict[str, list[str]], outputs: dict[str, tuple[str, ...]]) -> str:
+    """The key's share of a run summary read by a task (`keyparts.KeyParts._parts`): the shape of the graph
+    it draws, not the names in it. Each task covered, in the order given, as its outputs (sorted) and the
+    positions of its dependencies in that order: renaming an agent (its outputs the same) keeps the digest,
+    a task added, removed or depending on another one changes it.
+
+    Example: ``{"up:a": [], "up:b": [], "inner": ["up:a", "up:b"]}`` has the shape of ``{"upper:a": [],
+    "upper:b": [], "inner": ["upper:a", "upper:b"]}`` (with the same outputs)."""
+    position = {task_id: i for i, task_id in enumerate(summarised)}
+    h = xxhash.xxh3_128()
+    for task_id, deps in summarised.items():
+        shape = [sorted(outputs.get(task_id, ())), [position.get(d, -1) for d in deps]]
+        h.update(json.dumps(shape, ensure_ascii=False).encode("utf-8"))
         h.update(b"\n")
     return h.hexdigest()
 

@@ -1,5 +1,7 @@
-"""A task's record made by an older agentmake, as this one spells it: of key format 1 (`keys_v1`), or a shell
-task's made before its key held which inputs are executable; and the key its result is cached under."""
+"""A task's record made by an older agentmake, as this one spells it: of key format 1 (`keys_v1`), a shell
+task's made before its key held which inputs are executable, or a summary report's, read by a task, made
+before its key held the shape of its run summary rather than the names in it; and the key its result is
+cached under."""
 
 from __future__ import annotations
 
@@ -12,10 +14,14 @@ from agentmake.store import TaskRecord
 __all__ = ["upgraded"]
 
 
-def upgraded(rec: TaskRecord, now: dict[str, Any] | None = None) -> tuple[TaskRecord, str | None]:
+def upgraded(
+    rec: TaskRecord, now: dict[str, Any] | None = None, named: str | None = None
+) -> tuple[TaskRecord, str | None]:
     """A record of key format 1 as format 2 spells it, and the key its result is cached under (its own);
     `rec` itself and None if it is of this format (see `keys_v1`). With the task's key parts `now`, a shell
-    task's record also gets the modes it was not keyed with (`_modes_upgraded`)."""
+    task's record also gets the modes it was not keyed with (`_modes_upgraded`), and with `named` (the
+    `keys.summary_digest` of the tasks a report's run summary covers now) a summary report's record the
+    shape it was not keyed with (`_shape_upgraded`)."""
     if rec.status == "partial":
         return rec, None
     cached_as = None
@@ -30,6 +36,10 @@ def upgraded(rec: TaskRecord, now: dict[str, Any] | None = None) -> tuple[TaskRe
         with_modes = _modes_upgraded(rec, now["executable"])
         if with_modes is not None:
             return with_modes, cached_as or rec.key
+    if now is not None and "_shape" in now and named is not None:
+        with_shape = _shape_upgraded(rec, now["summarised"], named)
+        if with_shape is not None:
+            return with_shape, cached_as or rec.key
     return rec, cached_as
 
 
@@ -42,4 +52,19 @@ def _modes_upgraded(rec: TaskRecord, executable: list[str]) -> TaskRecord | None
     if parts.get("kind") != "shell" or "_modes" in parts or "executable" in parts or key_of(parts) != rec.key:
         return None
     parts = dict(parts, executable=executable, _modes=1)
+    return dataclasses.replace(rec, key=key_of(parts), parts=parts)
+
+
+def _shape_upgraded(rec: TaskRecord, shape: str, named: str) -> TaskRecord | None:
+    """A summary report's record made before its key held the shape of its run summary when a task reads it
+    (no "_shape" memo: "summarised" was the `summary_digest` of the tasks it covers), with `shape` in its
+    place: if it keyed the tasks the summary covers now (`named`), it is of the same result, and the report
+    is up to date if nothing else changed, so the task that reads it is not paid for again after the
+    upgrade. None for a record that keyed the shape, keyed other tasks, or whose parts do not make its key."""
+    parts = rec.parts
+    if parts.get("kind") != "report" or "_shape" in parts or parts.get("summarised") != named:
+        return None
+    if key_of(parts) != rec.key:
+        return None
+    parts = dict(parts, summarised=shape, _shape=1)
     return dataclasses.replace(rec, key=key_of(parts), parts=parts)
