@@ -42,7 +42,9 @@ class Input:
 
 def read_inputs(task: Task, root: Path, gaps: Sequence[Gap] = ()) -> list[Input]:
     """The inputs of `task` as read now; those `gaps` names as not made by this build are `missing`, even
-    where an earlier build left a file (it may not match the other inputs)."""
+    where an earlier build left a file (it may not match the other inputs). A UTF-8 byte order mark that
+    starts a file is no part of its `content` (as in the Agentfile): in a report it would stand before the
+    first heading, making it none, and a JSON file with one would not parse."""
     inputs: list[Input] = []
     why = {g.path: g for g in gaps}
     for path in task.inputs:
@@ -59,7 +61,7 @@ def read_inputs(task: Task, root: Path, gaps: Sequence[Gap] = ()) -> list[Input]
         if b"\0" in raw[:8192]:
             inputs.append(Input(path, "", None, binary=True, size=len(raw)))
             continue
-        content = raw.decode("utf-8", errors="replace")
+        content = raw.decode("utf-8-sig", errors="replace")  # (a BOM is no part of the text)
         data = None
         if path.lower().endswith(".json"):
             try:

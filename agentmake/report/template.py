@@ -58,7 +58,7 @@ def render_template(
     is not empty). Errors name the file as `spec` does (project-relative), else as `path`."""
     name = spec.template if spec is not None and spec.template else str(path)
     try:
-        source = path.read_text(encoding="utf-8")
+        source = path.read_text(encoding="utf-8-sig")  # (a BOM would start the document)
     except OSError as exc:
         loc = (spec.key_locs.get("template") or spec.loc) if spec is not None else None
         raise AgentfileError(f"cannot read report template {name}: {exc.strerror or exc}", loc=loc) from None
