@@ -13,7 +13,7 @@ from typing import Any
 from agentmake.graph import Graph, Task
 from agentmake.model import ReportSpec, scope
 from agentmake.plan.partial import Gap, gaps_summary
-from agentmake.report.markdown import code_span, section_body
+from agentmake.report.markdown import code_span, heading_text, section_body
 from agentmake.report.summary import Records, render_summary
 from agentmake.safetext import term_safe
 
@@ -73,8 +73,10 @@ def read_inputs(task: Task, root: Path, gaps: Sequence[Gap] = ()) -> list[Input]
 
 
 def title_of(task: Task) -> str:
+    """The report's title on one line (`markdown.heading_text`): its `title`, else its name."""
     spec = task.spec
-    return spec.title if isinstance(spec, ReportSpec) and spec.title else task.name
+    title = heading_text(spec.title) if isinstance(spec, ReportSpec) and spec.title else ""
+    return title or task.name
 
 
 def render_sections(task: Task, inputs: list[Input], gaps: Sequence[Gap] = ()) -> str:
@@ -105,7 +107,7 @@ def render_sections(task: Task, inputs: list[Input], gaps: Sequence[Gap] = ()) -
         body = section_body(item.path, item.content, task.outputs[0]) if item.content.strip() else "_(empty)_"
         parts.append(body)
     for pattern in unmatched(task):
-        parts += [f"## {pattern}", "_(no file matches)_"]
+        parts += [f"## {term_safe(pattern)}", "_(no file matches)_"]  # (one line, as a path's)
     return "\n\n".join(parts) + "\n"
 
 

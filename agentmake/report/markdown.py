@@ -39,6 +39,17 @@ def fence(text: str, lang: str = "") -> str:
     return f"{mark}{lang}\n{text.rstrip(chr(10))}\n{mark}"
 
 
+_HEADING_MARKS = re.compile(r"^(?:#{1,6}(?: |$))+")
+
+
+def heading_text(text: str) -> str:
+    """`text` as the text of one ATX heading (a report's title): on one line (every run of white space,
+    line breaks included, is one space: a line break would end the heading and start a paragraph, or another
+    heading, with the rest), without the heading marks it may start with (`## Notes` is the title "Notes",
+    not "## Notes" under `#`), control characters escaped. Empty if nothing is left."""
+    return term_safe(_HEADING_MARKS.sub("", " ".join(text.split())))
+
+
 def code_span(text: str) -> str:
     """`text` as inline code on one line (line breaks become spaces), its delimiter longer than any backtick
     run inside it, control characters escaped: a file name or an agent's message shows as written."""
