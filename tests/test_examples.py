@@ -160,7 +160,8 @@ def test_translate_offline(tmp_path: Path) -> None:
     assert counts["cached"] == 0 and counts["up_to_date"] == 2 * len(docs) + 1, out
     assert digests(project, "build/es/**/*.*") == built
     report = (project / "TRANSLATION.es.md").read_text()  # its run summary agrees: nothing restored
-    assert "| translate:faq | up to date (run " in report and "| cached |" not in report, report
+    # (kept in place by this run, made by an earlier one: not "(run N)" of the run this summary is of)
+    assert "| translate:faq | up to date (made before run " in report and "| cached |" not in report, report
     counts, out = agentmake(project, "report")  # and the record follows: the next build has nothing to say
     assert counts == {"ran": 0, "cached": 0, "up_to_date": 2 * len(docs) + 2, "failed": 0}, out
 

@@ -64,4 +64,5 @@ def test_a_result_whose_new_check_it_passes_keeps_what_it_took_and_cost(e2e: E2E
     third = e2e.am()
     assert third.code == 0 and not e2e.calls("t")[1:], third
     line = next(x for x in e2e.read("REP.md").splitlines() if x.startswith("| t |"))
-    assert "up to date (run 2)" in line and "$" in line and "| 0.0s |" not in line, line
+    # (made by run 1 and kept by run 2, which spent nothing on it: "made before run 2", not "run 2")
+    assert "up to date (made before run 2)" in line and "$" in line and "| 0.0s |" not in line, line

@@ -76,6 +76,18 @@ def unpriced(task: Task | None, record: AttemptRecord | None) -> bool:
     return isinstance(spec, ReportSpec) and spec.merge is not None
 
 
+def up_to_date(record: AttemptRecord) -> str:
+    """The state of a task the summarised run did not run, from its history row (`collect`): "up to date
+    (run N)", N the run that put its result in place (made or restored it); "up to date (made before run
+    N)" when run N found its outputs already holding the result and spent nothing on it (an "up-to-date"
+    row: a check they pass, outputs back to a result made before), as the run that made it is not known
+    (its figures are: `extra["made"]`). Not "(run N)" then: in the summary of run N it read as if that run
+    had made it."""
+    if record.state == "up-to-date":
+        return f"up to date (made before run {record.run_id})"
+    return f"up to date (run {record.run_id})"
+
+
 def _cost_total(costs: list[float], unknown: list[str]) -> str:
     """`$0.42`, or `$0.42 + unknown (c: …)` when some calls reported no cost: never a partial sum alone."""
     if not unknown:
@@ -229,7 +241,7 @@ def render_summary(
         if rec is None:
             table.append([r.task_id, "never run", "", "", "", ""])
             continue
-        state = state_words(rec.state) if r.current else f"up to date (run {rec.run_id})"
+        state = state_words(rec.state) if r.current else up_to_date(rec)
         if rec.extra.get("partial"):  # (a partial report, `agentmake.plan.partial`: as the terminal says)
             state = "partial" if r.current else f"partial (run {rec.run_id})"
         made = rec.extra.get("made")
