@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from agentmake.plan.decision import Decision
 
 PARTIAL = "partial:"  # prefix of the key a partial report is recorded (and cached) under
+GAPS_NAMED = 5  # the gaps a line names (`gaps_detail`); the others are counted
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,19 @@ def gaps_summary(gaps: Sequence[Gap], total: int) -> str:
 
 
 def gaps_detail(gaps: Sequence[Gap]) -> str:
-    """Each gap on one line of text: `build/perf.md (perf failed: exited with code 1)`, joined by `; `."""
-    return "; ".join(f"{g.path} ({g.reason})" for g in gaps)
+    """The first `GAPS_NAMED` gaps on one line of text, `build/perf.md (perf failed: exited with code 1)`,
+    joined by `; `, then `; and 495 more`: a -k build in which 500 tasks failed says its partial report's
+    line (the build's, -n's, status's, the record's) in a few names, not 500 (`gaps_summary` counts them;
+    the report names each in its section)."""
+    said = "; ".join(f"{g.path} ({g.reason})" for g in gaps[:GAPS_NAMED])
+    return said + (f"; and {len(gaps) - GAPS_NAMED} more" if len(gaps) > GAPS_NAMED else "")
+
+
+def in_input_order(gaps: Sequence[Gap], inputs: Sequence[str]) -> list[Gap]:
+    """`gaps` in the order of the report's `inputs` (as its sections are), not in the order the tasks that
+    make them failed: the gaps a line names (`gaps_detail`) are the first inputs, the same every build."""
+    position = {path: i for i, path in enumerate(inputs)}
+    return sorted(gaps, key=lambda g: position.get(g.path, len(position)))
 
 
 def nothing_made(gaps: Sequence[Gap], inputs: Sequence[str]) -> str | None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from agentmake.graph import Graph, Task
 from agentmake.model import ReportSpec, scope
-from agentmake.plan.partial import Gap, gaps_summary
+from agentmake.plan.partial import GAPS_NAMED, Gap, gaps_summary
 from agentmake.report.markdown import code_span, heading_text, section_body
 from agentmake.report.summary import Records, render_summary
 from agentmake.safetext import term_safe
@@ -113,16 +113,19 @@ def render_sections(task: Task, inputs: list[Input], gaps: Sequence[Gap] = ()) -
 
 def partial_note(task: Task, gaps: Sequence[Gap]) -> str:
     """The note a partial report opens with: what it lacks, each input with the task that makes it and why
-    that task did not (its failure message), and that the next build that makes them rebuilds it."""
+    that task did not (its failure message), and that the next build that makes them rebuilds it; the first
+    `GAPS_NAMED` of them (every one is marked in its section)."""
     lines = [
         f"> **Partial report: {gaps_summary(gaps, len(task.inputs))}.** This build went on past failures"
         " (`-k`) and did not make them; the next build that does rebuilds this report.",
         ">",
     ]
-    for gap in gaps:
+    for gap in gaps[:GAPS_NAMED]:
         what = "incomplete" if gap.present else "missing"
         where = f"{code_span(gap.path)} ({what}, from {code_span(gap.task)})"
         lines.append(f"> - {where}: {code_span(gap.reason)}")
+    if len(gaps) > GAPS_NAMED:  # (500 failed tasks: not 500 lines before the first section)
+        lines.append(f"> - and {len(gaps) - GAPS_NAMED:,} more, each marked in its section below")
     return "\n".join(lines)
 
 

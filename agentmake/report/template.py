@@ -11,6 +11,7 @@ import jinja2
 
 from agentmake.errors import AgentfileError
 from agentmake.model import ReportSpec
+from agentmake.plan.partial import gaps_detail
 from agentmake.sandbox import Sandbox
 from agentmake.templates import file_error
 
@@ -34,7 +35,7 @@ def _lacking(missing: list[Any]) -> str:
     theirs, and said alone it sends the author to debug the template instead of the task that failed."""
     if not missing:
         return ""
-    said = "; ".join(f"{g.path} ({g.reason})" for g in missing)
+    said = gaps_detail(missing)  # (the first few: a fan-in's 500 failures are not all in one message)
     return (
         f" (this build makes the report partial: missing {said}; a template can test `partial`, `missing`"
         " or an input's `.missing`)"

@@ -15,7 +15,7 @@ from typing import Any
 
 from agentmake.errors import AgentmakeError
 from agentmake.plan import Decision, Hasher, Rebuilder
-from agentmake.plan.partial import nothing_made, partial_decision
+from agentmake.plan.partial import in_input_order, nothing_made, partial_decision
 from agentmake.runners import AttemptResult, Executor
 from agentmake.scheduler.commit import UNKNOWN, saved_notice
 from agentmake.scheduler.inline import InlineAttempts
@@ -68,6 +68,8 @@ class Starting(Outcomes):
         return self.control is not None and self.control.held()
 
     def _decide(self, t: TaskState) -> None:
+        if t.gaps:  # (named in the order of its inputs, its sections': `partial.gaps_detail`)
+            t.gaps = in_input_order(t.gaps, t.task.inputs)
         if t.gaps and (nothing := nothing_made(t.gaps, t.task.inputs)) is not None:
             self._not_run(t, nothing)  # (with -k, a report none of whose inputs was made: no document)
             return
