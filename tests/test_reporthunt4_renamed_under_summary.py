@@ -115,3 +115,19 @@ def test_the_shape_digest_holds_the_graph_not_the_names() -> None:
     assert shape_digest({"upper:a": [], "upper:b": ["upper:a"]}, renamed) == shape
     assert shape_digest({"up:a": [], "up:b": []}, outputs) != shape  # a dependency less
     assert shape_digest({"up:a": [], "up:b": ["up:a"]}, {**outputs, "up:b": ("build/c.txt",)}) != shape
+
+
+def test_a_reader_added_keeps_the_summary_report_and_one_removed_is_the_reason_given(e2e: E2E) -> None:
+    """A merge report that begins to read the summary report takes it as it is (its record keyed the same
+    tasks: `upgrade._shape_upgraded`); once none reads it, it is rendered anew (free), and explain says why,
+    not that "the dependencies of the tasks its run summary covers changed"."""
+    alone = AGENTFILE.format(name="up", read="reports/inner.md").split("report merged:")[0]
+    e2e.write("Agentfile", alone)
+    assert e2e.am("inner").code == 0
+    e2e.write("Agentfile", AGENTFILE.format(name="up", read="reports/inner.md"))
+    assert "[inner] is up to date" in e2e.am("explain", "inner").out
+    build = e2e.am("merged")
+    assert build.code == 0 and build.states["inner"] == "up-to-date", build
+    e2e.write("Agentfile", alone)
+    said = e2e.am("explain", "inner").out
+    assert "no agent or merge report reads it now" in said and "dependencies" not in said, said

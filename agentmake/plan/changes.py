@@ -141,8 +141,10 @@ def _unsecret(values: dict[str, Any]) -> dict[str, Any]:
 
 def _summarised(old: dict[str, Any], new: dict[str, Any]) -> list[Reason]:
     """The tasks a report's run summary covers, or their dependencies, changed (a renamed agent: one gone,
-    one new): `old`/`new` are key parts, "summarised" their digest, "_summarised" the task ids. An older
-    record, which did not keep them, says so."""
+    one new): `old`/`new` are key parts, "summarised" their digest, "_summarised" the task ids; or no paid
+    task reads the report any more, which kept them by their shape ("_shape", `keys.shape_digest`; one
+    that begins to read it takes the record as it is, `upgrade._shape_upgraded`). An older record,
+    which did not keep them, says so."""
     if old.get("summarised") == new.get("summarised") or not new.get("summarised"):
         return []
     before, now = old.get("_summarised"), new.get("_summarised") or []
@@ -156,6 +158,8 @@ def _summarised(old: dict[str, Any], new: dict[str, Any]) -> list[Reason]:
     gone, added = [t for t in before if t not in will], [t for t in now if t not in was]
     said = [f"{_words(gone)} gone"] if gone else []
     said += [f"{_words(added)} added"] if added else []
+    if not said and old.get("_shape") and not new.get("_shape"):  # (keyed by names again: rendered anew)
+        return [Reason("setting-changed", "no agent or merge report reads it now")]
     if not said:
         return [Reason("setting-changed", "the dependencies of the tasks its run summary covers changed")]
     return [Reason("setting-changed", f"the tasks its run summary covers changed: {', '.join(said)}")]
