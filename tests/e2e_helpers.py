@@ -192,12 +192,9 @@ def process_state(pid: int) -> str:
     return stat[stat.rindex(")") + 2]
 
 
-def group_stopped(pgid: int) -> bool:
-    """True if process group `pgid` has a stopped member and no member that can run: each is stopped ("T"), a
-    zombie, or a vfork parent ("D") whose child in the group is stopped. (A shell starting a command vforks:
-    a SIGSTOP to the group then stops the child before its exec, and the parent, waiting for that exec in the
-    kernel, cannot stop, nor run, until the child is continued.)"""
-    members: dict[int, tuple[str, int]] = {}  # pid -> (state, parent pid)
+def group_members(pgid: int) -> dict[int, tuple[str, int]]:
+    """The processes of process group `pgid`: pid -> (state letter, parent pid), from /proc."""
+    members: dict[int, tuple[str, int]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -207,6 +204,15 @@ def group_stopped(pgid: int) -> bool:
             continue
         if int(fields[2]) == pgid:
             members[int(entry.name)] = (fields[0], int(fields[1]))
+    return members
+
+
+def group_stopped(pgid: int) -> bool:
+    """True if process group `pgid` has a stopped member and no member that can run: each is stopped ("T"), a
+    zombie, or a vfork parent ("D") whose child in the group is stopped. (A shell starting a command vforks:
+    a SIGSTOP to the group then stops the child before its exec, and the parent, waiting for that exec in the
+    kernel, cannot stop, nor run, until the child is continued.)"""
+    members = group_members(pgid)
     held = {parent for state, parent in members.values() if state == "T"}
     return bool(held) and all(
         state in ("T", "Z") or (state == "D" and pid in held) for pid, (state, _) in members.items()
@@ -216,16 +222,7 @@ def group_stopped(pgid: int) -> bool:
 def group_alive(pgid: int) -> bool:
     """True if a live (non-zombie) process is in process group `pgid` (an init that does not reap, as in some
     containers, leaves zombies behind: they do not count)."""
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            return True
-    return False
+    return any(state != "Z" for state, _ in group_members(pgid).values())
 
 
 def kill_quietly(pid: int, sig: int = signal.SIGKILL) -> None:

@@ -50,16 +50,20 @@ def _ticks(root: Path) -> int:
     return len(path.read_text().splitlines()) if path.exists() else 0
 
 
-@pytest.mark.parametrize("where", ["thread", "main"])
-def test_a_ctrl_z_while_an_agent_starts_stops_that_agent_too(tmp_path: Path, where: str) -> None:
-    (tmp_path / "prog.py").write_text(PROGRAM)
+def _start(root: Path, program: str, where: str) -> subprocess.Popen[bytes]:
+    """Run `program` (this test's agentmake stand-in) in `root`, in a process group of its own in this
+    session, as a shell's job (a new session's group would be orphaned: the kernel discards its SIGTSTP)."""
+    (root / "prog.py").write_text(program)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
-    # a group of its own in this session, as a shell's job (a new session's group would be orphaned: the
-    # kernel discards a SIGTSTP to it)
     group: dict[str, object] = (
         {"process_group": 0} if sys.version_info >= (3, 11) else {"preexec_fn": os.setpgrp}
     )
-    proc = subprocess.Popen([sys.executable, "prog.py", where], cwd=tmp_path, env=env, **group)  # type: ignore[call-overload]
+    return subprocess.Popen([sys.executable, "prog.py", where], cwd=root, env=env, **group)  # type: ignore[call-overload,no-any-return]
+
+
+@pytest.mark.parametrize("where", ["thread", "main"])
+def test_a_ctrl_z_while_an_agent_starts_stops_that_agent_too(tmp_path: Path, where: str) -> None:
+    proc = _start(tmp_path, PROGRAM, where)
     agent = 0
     try:
         wait_for(lambda: (tmp_path / "spawned").exists() and (tmp_path / "pid").exists(), what="the child")
@@ -129,12 +133,7 @@ def test_a_terminal_ctrl_z_that_stops_a_child_still_being_started_does_not_hang_
     """The terminal stops the whole foreground group, a child not yet in its own session included: agentmake
     continues it (so that its spawn ends and it is stopped with its own group), then stops, within seconds,
     where it used to wait for that spawn until continued by hand (the main thread: for ever)."""
-    (tmp_path / "prog.py").write_text(HELD)
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
-    group: dict[str, object] = (
-        {"process_group": 0} if sys.version_info >= (3, 11) else {"preexec_fn": os.setpgrp}
-    )
-    proc = subprocess.Popen([sys.executable, "prog.py", where], cwd=tmp_path, env=env, **group)  # type: ignore[call-overload]
+    proc = _start(tmp_path, HELD, where)
     child = 0
     try:
         wait_for(lambda: (tmp_path / "pid").exists(), what="the child")
