@@ -245,6 +245,7 @@ class WatchSession:
             # decided, makes the next build decide again what it touches)
             decided = check.decided if self.watcher.changes_seen == seen else None
             self.told |= check.notices  # (the build tells them)
+            print(f"agentmake: {_why(after, self.project)} changed: building", file=sys.stderr, flush=True)
         control = BuildControl()
         self.watcher.control = control
         try:
@@ -299,6 +300,22 @@ class WatchSession:
         """The current graph's tasks and their inputs: what a new file can change."""
         assert self.project is not None
         return {task_id: task.inputs for task_id, task in self.project.graph.tasks.items()}
+
+
+def _why(after: set[str], project: Project) -> str:
+    """The files a build after a change was for, as named before it starts (`WatchSession.build`): the
+    sources the graph reads (not the outputs the last build wrote, nor a log file saved meanwhile), else
+    outputs (edited by hand), the first few of a burst; "the project" if none."""
+    tasks = project.graph.tasks.values()
+    made = {p for task in tasks for p in task.outputs}
+    read = {p for task in tasks for p in task.inputs} - made
+    read |= {os.path.relpath(f, project.agentfile.root) for f in project.agentfile.files}
+    saved = sorted(p for p in after if p != RESCAN)
+    named = [p for p in saved if p in read] or [p for p in saved if p in made] or saved
+    if not named:
+        return "the project"
+    more = f" and {len(named) - 3} more" if len(named) > 4 else ""
+    return term_safe(quote_paths(named[:3] if more else named) + more)
 
 
 def _named(new: list[str], graph: Graph) -> str:
