@@ -239,6 +239,7 @@ def tools(work: Path) -> dict[str, str]:
         wrapper.write_text(
             f"#!/bin/sh\nFAKE_AGENT_STATE={shlex.quote(str(state))} "
             f"FAKE_AGENT_LOG={shlex.quote(str(work / 'agents.log'))} "
+            f"FAKE_AGENT_PROMPTS={shlex.quote(str(work / 'prompts'))} "
             f'FAKE_AGENT_AS={cli} exec {shlex.quote(sys.executable)} -I {shlex.quote(str(FAKE_AGENT))} "$@"\n'
         )
         wrapper.chmod(0o755)
@@ -251,9 +252,28 @@ def tools(work: Path) -> dict[str, str]:
     )
     env.update(ANTHROPIC_API_KEY="soak-anthropic-key", OPENAI_API_KEY="soak-openai-key")
     env.update(GEMINI_API_KEY="soak-gemini-key")
-    for name in ("CLAUDE_CONFIG_DIR", "CODEX_HOME", "FAKE_AGENT_STATE", "FAKE_AGENT_LOG"):
+    for name in (
+        "CLAUDE_CONFIG_DIR",
+        "CODEX_HOME",
+        "FAKE_AGENT_STATE",
+        "FAKE_AGENT_LOG",
+        "FAKE_AGENT_PROMPTS",
+    ):
         env.pop(name, None)
     return env
+
+
+def asked(work: Path, pid: int) -> str | None:
+    """The prompt the fake of process `pid` was given (it keeps it: `FAKE_AGENT_PROMPTS`), None if unknown."""
+    try:
+        return (work / "prompts" / f"{pid}.prompt").read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+
+
+def told(prompt: str | None) -> bool:
+    """Whether `prompt` is a retry's, carrying what a check said of the answer before (`runners.feedback`)."""
+    return prompt is not None and "\nYour previous answer failed this check:\n" in prompt
 
 
 # -- what the logs say ---------------------------------------------------------------------------------------
@@ -339,9 +359,15 @@ def prompt_words(p: Project, a: Agent, n: str) -> tuple[int, str]:
     return len((text + body).split()), (answer if a.json else f"ANSWER:\n{body}")
 
 
-def paid(p: Project, a: Agent, n: str, fired: bool) -> tuple[float | None, int | None, int | None]:
-    """What one finished run of the fake reported: (cost, tokens in, tokens out), None where it says none."""
+def paid(
+    p: Project, a: Agent, n: str, fired: bool, prompt: str | None = None
+) -> tuple[float | None, int | None, int | None]:
+    """What one finished run of the fake reported: (cost, tokens in, tokens out), None where it says none.
+    `prompt`: what it was asked, if known; a retry told what its check said of the answer before was asked
+    more than the task's prompt, and the fake counts every word it was given."""
     tin, answer = prompt_words(p, a, n)
+    if prompt is not None and told(prompt):
+        tin = len(prompt.split())
     kind = a.faults[n].kind if fired and n in a.faults else None
     if kind in ("hang", "grandchild") or (kind or "").startswith("exit="):
         return None, None, None
@@ -407,7 +433,8 @@ def build(p: Project, env: dict[str, str], flags: list[str]) -> Build:
 
 def fires(p: Project, work: Path, healed: float) -> dict[tuple[str, int], bool]:
     """(label, pid) -> whether the fault of that run of a fake fired: one of the first `times` runs of its
-    prompt, started before the faults healed (at `healed`)."""
+    prompt, started before the faults healed (at `healed`). The fake counts the runs of each exact prompt:
+    a retry told what the check said of the answer before (`told`) has its own count."""
     counts: dict[str, int] = {}
     fired: dict[tuple[str, int], bool] = {}
     faults = {f"{a.name}-{n}": f for a in p.agents for n, f in a.faults.items()}
@@ -415,9 +442,11 @@ def fires(p: Project, work: Path, healed: float) -> dict[tuple[str, int], bool]:
         event, at, pid, _, label = line.split(" ")
         if event != "start" or float(at) >= healed:
             continue
-        counts[label] = counts.get(label, 0) + 1
+        prompt = asked(work, int(pid))
+        key = label + ("\0" + prompt if told(prompt) else "")
+        counts[key] = counts.get(key, 0) + 1
         f = faults.get(label)
-        fired[(label, int(pid))] = f is not None and counts[label] <= f.times
+        fired[(label, int(pid))] = f is not None and counts[key] <= f.times
     return fired
 
 
@@ -447,7 +476,7 @@ def check(p: Project, work: Path, b: Build, before: dict[str, str], fired: dict)
     seen = Seen(rs, of_task, {a.runner for a in p.agents if a.name in names})
     broken = at_once(p, b, seen) + outputs(p, work, b)
     broken += attempts(p, work, b, seen, before, fired) + stopping(p, b, seen, before)
-    return broken + costs(p, b, seen, fired)
+    return broken + costs(p, work, b, seen, fired)
 
 
 def at_once(p: Project, b: Build, seen: Seen) -> list[str]:
@@ -581,7 +610,7 @@ def stopping(p: Project, b: Build, seen: Seen, before: dict[str, str]) -> list[s
     return broken
 
 
-def costs(p: Project, b: Build, seen: Seen, fired: dict) -> list[str]:
+def costs(p: Project, work: Path, b: Build, seen: Seen, fired: dict) -> list[str]:
     """Rule 5: each task's recorded cost and tokens are the sums of what its fakes reported this build."""
     broken = []
     for a in p.agents:
@@ -592,7 +621,7 @@ def costs(p: Project, b: Build, seen: Seen, fired: dict) -> list[str]:
             cost = tin = tout = None
             for r in seen.of_task[task]:
                 if r.how == "end":  # (one ended by a signal printed nothing)
-                    c, i, o = paid(p, a, n, fired.get((r.label, r.pid), False))
+                    c, i, o = paid(p, a, n, fired.get((r.label, r.pid), False), asked(work, r.pid))
                     cost = cost if c is None else (cost or 0) + c
                     tin = tin if i is None else (tin or 0) + i
                     tout = tout if o is None else (tout or 0) + o
@@ -616,7 +645,9 @@ def ancestors(deps: dict[str, set[str]], task: str) -> set[str]:
 
 def heals(p: Project, work: Path, a: Agent, n: str, since: float) -> bool:
     """Whether the task's fault, as it stood when the build started at `since`, fires no more than its
-    retries allow (so an attempt within them succeeds)."""
+    retries allow (so an attempt within them succeeds). An answer its check refused (invalid-json-answer)
+    makes each retry a new prompt, told what the check said (`told`), whose runs the fake counts apart:
+    the first attempt succeeds if the task's prompt has had `times` runs, a retry if the told one has."""
     if a.llm:
         f = a.faults.get(n)
         if f is None:
@@ -626,8 +657,11 @@ def heals(p: Project, work: Path, a: Agent, n: str, since: float) -> bool:
         times = f.times
     else:
         times = a.shell_mode.get(n, ("ok", 0))[1]
-    before = len([r for r in runs(work, 0, since) if r.label == f"{a.name}-{n}"])
-    return times - before <= p.retries
+    before = [r for r in runs(work, 0, since) if r.label == f"{a.name}-{n}"]
+    if a.llm and a.faults[n].kind == "invalid-json-answer":
+        retold = len([r for r in before if told(asked(work, r.pid))])
+        return len(before) - retold >= times or (p.retries > 0 and times - retold < p.retries)
+    return times - len(before) <= p.retries
 
 
 def survivors(work: Path) -> list[str]:

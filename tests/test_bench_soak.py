@@ -87,6 +87,20 @@ def test_one_seed_of_the_fault_soak_holds_every_rule(tmp_path: Path) -> None:
     assert (tmp_path / "seed2" / "project" / "REPORT.md").is_file()
 
 
+def test_the_fault_soak_counts_a_retry_told_what_its_check_said_apart(tmp_path: Path) -> None:
+    # seed 723: a `check = json` task whose invalid answer fires twice (times=2, retries = 3). Each retry is
+    # told the check's complaint: a longer prompt (its tokens in), and one the fake counts apart, so its fault
+    # fires on two retries too and the fourth attempt answers. The soak predicted the plain prompt's tokens
+    # and two fired runs: "a2:f3 recorded cost/tokens (None, 161, 10), the fakes reported (None, 68, 12)".
+    run = subprocess.run(
+        [sys.executable, str(BENCH / "soak_faults.py"), "--seeds", "723", "--work", str(tmp_path)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    told = [x for x in (tmp_path / "seed723" / "prompts").iterdir() if soak_faults.told(x.read_text())]
+    assert len(told) >= 3, run.stdout  # (the case it is about did happen)
+
+
 def test_the_fault_soak_sees_too_many_agents_a_wrong_output_and_a_not_run_saying_no_dependency(
     tmp_path: Path,
 ) -> None:

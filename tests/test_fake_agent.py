@@ -169,3 +169,15 @@ def test_log_allows_measuring_concurrency(fake_agents: FakeAgents, tmp_path: Pat
         p.wait(timeout=60)
     assert len(fake_agents.log_lines()) == 6
     assert fake_agents.max_concurrency() >= 2  # generous: three 1.5 s sleeps started together
+
+
+def test_a_fake_keeps_its_prompt_when_asked(fake_agents: FakeAgents, tmp_path: Path) -> None:
+    # (benchmarks/soak_faults.py reads what a retry told of its check's complaint was asked)
+    env = fake_agents.env({**fake_agents.env(), "FAKE_AGENT_PROMPTS": str(tmp_path / "prompts")})
+    r = subprocess.run(
+        [str(fake_agents.bin / "claude"), "-p"], input="FAKE: label=p\nsay hi\n", capture_output=True,
+        text=True, cwd=tmp_path, env=env, timeout=60,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    pid = fake_agents.log_lines()[0][2]
+    assert (tmp_path / "prompts" / f"{pid}.prompt").read_text() == "FAKE: label=p\nsay hi\n"

@@ -71,7 +71,8 @@ take the rest of the line):
 
 `FAKE_AGENT_LOG`, if set, gets `start <time> <pid> <cli> <label>` and `end ...` lines (concurrency tests),
 and a `term ...` line instead of `end` when SIGTERM ends the fake before it answered (it still dies of the
-signal, unless `ignore-term`).
+signal, unless `ignore-term`). `FAKE_AGENT_PROMPTS`, if set, is a directory that gets each invocation's prompt as
+`<pid>.prompt` (what a retry that carries a check's complaint was asked: benchmarks/soak_faults.py).
 """
 
 # ruff: noqa: E501 - the failure table quotes the real tools' messages verbatim
@@ -232,6 +233,14 @@ def log(event: str, cli: str, label: str) -> None:
     if path:
         with open(path, "a", encoding="utf-8") as fh:
             fh.write(f"{event} {time.time():.6f} {os.getpid()} {cli} {label}\n")
+
+
+def keep_prompt(prompt: str) -> None:
+    """Write `prompt` to `$FAKE_AGENT_PROMPTS/<pid>.prompt`, if that variable is set."""
+    folder = os.environ.get("FAKE_AGENT_PROMPTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        Path(folder, f"{os.getpid()}.prompt").write_text(prompt, encoding="utf-8")
 
 
 def terminated(cli: str, label: str) -> None:
@@ -924,6 +933,7 @@ def main(argv: list[str]) -> int:
     d, body = directives(prompt)
     label = d.get("label") or hashlib.sha256(prompt.encode()).hexdigest()[:8]
     log("start", cli, label)
+    keep_prompt(prompt)
     if "ignore-term" not in d:
         signal.signal(signal.SIGTERM, lambda signum, frame: terminated(cli, label))
     fire = faults_fire(cli, prompt, d)
