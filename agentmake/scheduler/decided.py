@@ -14,7 +14,7 @@ from typing import Any
 from agentmake.model import AgentSpec, ReportSpec
 from agentmake.plan import Hasher
 from agentmake.scheduler.tasks import TaskState
-from agentmake.syntax.transform import decode_text
+from agentmake.syntax.files import decode_text
 
 
 def changed_since(

@@ -1,4 +1,4 @@
-"""Load and validate an Agentfile: read files, follow includes, then transform and validate.
+"""Load and validate an Agentfile: read files, follow includes, then collect, build specs and validate.
 
 Contract: `load_agentfile(path, overrides) -> Agentfile`; every mistake raises `AgentfileError` with a
 location.
@@ -15,7 +15,9 @@ from agentmake.errors import AgentfileError, Loc, did_you_mean
 from agentmake.gcpause import gc_paused
 from agentmake.model import PRESET_NAMES, Agentfile, RunnerSpec
 from agentmake.syntax import transform as tf
+from agentmake.syntax.files import PromptFiles, Reads, decode_text, read_recorded
 from agentmake.syntax.parser import Assign, Block, Include, Statement, parse_text
+from agentmake.syntax.specs import build_agent, build_report, build_runner, build_settings
 from agentmake.syntax.validate import Validator
 from agentmake.syntax.values import Source, substitute
 
@@ -57,9 +59,9 @@ def display_name(path: Path) -> str:
     return str(path) if rel.startswith("..") else rel
 
 
-def _read(path: Path, shown: str, reads: tf.Reads) -> str:
+def _read(path: Path, shown: str, reads: Reads) -> str:
     try:
-        return tf.read_recorded(path, reads, "utf-8-sig")  # a BOM is not part of the text
+        return read_recorded(path, reads, "utf-8-sig")  # a BOM is not part of the text
     except FileNotFoundError:
         raise AgentfileError(f"{shown}: no such file") from None
     except UnicodeDecodeError as e:
@@ -72,7 +74,7 @@ def _not_utf8(e: UnicodeDecodeError, shown: str) -> AgentfileError:
     """An Agentfile that is not UTF-8, located at its first bad byte (line and column as the loader counts
     them), with that line (the bad bytes shown as U+FFFD)."""
     data = bytes(e.object)
-    before = tf.decode_text(data[: e.start], "utf-8-sig")  # (valid up to the bad byte)
+    before = decode_text(data[: e.start], "utf-8-sig")  # (valid up to the bad byte)
     line = before.count("\n") + 1
     col = len(before) - (before.rfind("\n") + 1) + 1
     rest = data[e.start :].decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
@@ -92,7 +94,7 @@ class _Reader:
         self.sources: dict[str, Source] = {}
         self.read: list[Path] = []
         self.later: dict[str, Loc] = {}  # variable -> where it is next assigned
-        self.reads: tf.Reads = {}
+        self.reads: Reads = {}
         self.included: dict[str, Loc] = {}  # real path of each included file -> where it was first included
 
     def statements(
@@ -194,7 +196,7 @@ def _build_runners(
                 raise block.fields["base"].error(f"runners are each other's base: {loop}")
             block = by_name[base]
         for block in reversed(chain):
-            runners[block.name] = tf.build_runner(block, runners, builtin)
+            runners[block.name] = build_runner(block, runners, builtin)
             done.add(block.name)
 
 
@@ -238,17 +240,17 @@ def _load(path: Path, overrides: Mapping[str, str] | None, strict: bool) -> Agen
     reader = _Reader(strict, collected)
     tf.collect(reader.statements(path, [path]), overrides, collected, reader.later)
     sources, read = reader.sources, reader.read
-    settings = tf.build_settings(collected.settings, overrides)
+    settings = build_settings(collected.settings, overrides)
     builtin = presets()
     runners = dict(builtin)
-    files = tf.PromptFiles(root, reader.reads)
+    files = PromptFiles(root, reader.reads)
     agents, reports = {}, {}
     _build_runners([b for b in collected.blocks if b.kind == "runner"], runners, builtin)
     for block in collected.blocks:
         if block.kind == "agent":
-            agents[block.name] = tf.build_agent(block, settings, files)
+            agents[block.name] = build_agent(block, settings, files)
         elif block.kind == "report":
-            reports[block.name] = tf.build_report(block, files)
+            reports[block.name] = build_report(block, files)
     af = Agentfile(
         path=path,
         root=root,

@@ -3,7 +3,7 @@
 
 The parser builds no tree: an embedded transformer turns each rule into small named tuples (with line and
 column). lark is the one definition of the language; an unchanged file's statements come from a cache keyed
-by its text (see `_cached`). Everything semantic happens in `transform.py`.
+by its text (see `_cached`). Everything semantic happens in `transform.py` and `specs.py`.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ import sys
 import threading
 from typing import Any
 
-from agentmake.syntax.transform import build_settings
+from agentmake.syntax.specs import build_settings
 from agentmake.watch.session import WatchSession
 from agentmake.workflow import EXIT_FAILED, EXIT_INTERRUPTED, Request
 
