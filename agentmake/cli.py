@@ -4,24 +4,22 @@
 (`agentmake build list` builds a target called `list`). Options may appear anywhere before `--`; every word
 after it is a target or a VAR=value, never an option or a command, as POSIX tools take it
 (`agentmake -- -notes.md`, `agentmake explain -- -notes.md`, `agentmake -- list` builds a target `list`).
-`agentmake COMMAND --help` tells that command's usage and options; `agentmake --help`, all of them.
+`agentmake COMMAND --help` tells that command's usage and options; `agentmake --help`, all of them. The
+commands, their options and the argparse parser are in `commands.py`; this module only parses and dispatches.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import os
 import re
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING
 
-from agentmake import __version__, locate
-from agentmake.commands import COMMANDS
+from agentmake import locate
+from agentmake.commands import COMMANDS, command_help, parser
 from agentmake.errors import AgentmakeError, UsageError
 from agentmake.gcpause import end_startup
 from agentmake.interrupts import caused_by_interrupt, interrupted, take_early
@@ -45,244 +43,6 @@ _BUILD_FLAGS = (
 _ASSIGN = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)=(.*)\Z", re.S)
 
 
-class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
-    """argparse's formatter, told its width: left to itself it imports shutil (2 ms of every run) for a
-    terminal width that only --help needs. The width is found as `shutil.get_terminal_size` would: a
-    positive COLUMNS, else the terminal of stdout, else 80; minus 2, as argparse takes it."""
-
-    def __init__(self, prog: str) -> None:
-        columns = os.environ.get("COLUMNS", "")
-        width = int(columns) if columns.isdigit() and int(columns) > 0 else 0
-        if not width:
-            try:
-                width = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
-            except (AttributeError, ValueError, OSError):
-                width = 0
-        super().__init__(prog, width=(width or 80) - 2)
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, telling where a word that looks like an option but names a target goes. `words`: the
-    arguments being parsed (argparse's own message names the word differently from one Python to another:
-    `-notes` is "-n with 'otes'" up to 3.12, "unrecognized -otes" in 3.13), so the word is found in them."""
-
-    words: Sequence[str] = ()
-
-    def error(self, message: str) -> NoReturn:
-        unknown = message.startswith("unrecognized arguments: ") or "ignored explicit argument" in message
-        word = next((w for w in self.words if self._not_an_option(w)), "") if unknown else ""
-        if word:
-            plain = self._plain_words()
-            command = f"{plain[0]} " if plain and plain[0] in COMMANDS else ""  # (as `parse` takes it)
-            hint = f"agentmake {command}-- {word}"
-            message = f"unknown option {word} (a target that starts with '-' goes after '--': {hint})"
-        super().error(message)
-
-    def _not_an_option(self, word: str) -> bool:
-        """A word with one leading '-' that is no option, nor a cluster of short options, the last of which
-        may take the rest as its value (`-ks`, `-kj4`): `-notes` (-n is an option, -o none). A misspelt long
-        option `--x` needs no such hint."""
-        if (
-            not word.startswith("-")
-            or word.startswith("--")
-            or word == "-"
-            or word in self._option_string_actions
-        ):
-            return False
-        for i in range(1, len(word)):
-            action = self._option_string_actions.get("-" + word[i])
-            if action is None:
-                return True
-            if action.nargs != 0:  # (it takes the rest of the word as its value: `-j4`)
-                return False
-        return False
-
-    def _plain_words(self) -> list[str]:
-        """`words` without the options and their values: the command, if one was given, comes first."""
-        out, skip = [], False
-        for word in self.words:
-            if skip:
-                skip = False
-            elif not word.startswith("-") or word == "-":
-                out.append(word)
-            elif (action := self._option_string_actions.get(word)) is not None and action.nargs != 0:
-                skip = True  # (its value is the next word: `-C DIR`)
-        return out
-
-
-_BUILDS = ("build", "report", "watch")
-_VERBOSE_BUILD = (
-    "stream what agents print ([task] lines) and show pending and waiting tasks; with -n, each reason in full"
-)
-
-
-@dataclass(frozen=True)
-class _Option:
-    """One option: its flags, the commands it serves (None: every command), so that `agentmake COMMAND
-    --help` lists that command's own, its help, and a command's own help for it where it does something
-    else there (`clean -n`)."""
-
-    flags: tuple[str, ...]
-    commands: tuple[str, ...] | None
-    help: str
-    kwargs: dict[str, Any] = field(default_factory=dict)
-    help_for: dict[str, str] = field(default_factory=dict)
-
-
-_OPTIONS = (
-    _Option(
-        ("-f", "--file"),
-        None,
-        "the Agentfile (default: DIR/Agentfile)",
-        {"dest": "agentfile", "metavar": "FILE"},
-        {"init": "write the Agentfile at FILE, its prompt and note in FILE's directory"},
-    ),
-    _Option(("-C", "--directory"), None, "run in DIR", {"metavar": "DIR", "default": "."}),
-    _Option(
-        ("-j", "--jobs"),
-        _BUILDS,
-        "run at most N tasks at once (default: the Agentfile's `jobs`, else 4)",
-        {"type": int, "metavar": "N"},
-    ),
-    _Option(
-        ("-k", "--keep-going"),
-        _BUILDS,
-        "keep building what does not need a failure; reports are written partial (with what they lack)",
-        {"action": "store_true"},
-    ),
-    _Option(
-        ("-n", "--dry-run"),
-        ("build", "report", "clean"),
-        "show what would run, run nothing",
-        {"action": "store_true"},
-        {
-            "clean": "say what it would remove (and which agents a killed agentmake left running it would"
-            " end); remove nothing, end nothing"
-        },
-    ),
-    _Option(
-        ("-B", "--always-make"),
-        _BUILDS,
-        "rebuild everything selected (watch: in its first build)",
-        {"dest": "force", "action": "store_true"},
-        {
-            "build": "rebuild everything selected",
-            "report": "rebuild everything selected",
-            "watch": "rebuild everything selected in the first build",
-        },
-    ),
-    _Option(
-        ("-q", "--question"),
-        ("build", "report"),
-        "run nothing; exit 1 if anything is stale",
-        {"action": "store_true"},
-    ),
-    _Option(
-        ("-s", "--silent"),
-        (*_BUILDS, "check"),
-        "print only failures and the summary line",
-        {"action": "store_true"},
-        {"check": "print only errors and warnings, not the summary line"},
-    ),
-    _Option(
-        ("-v", "--verbose"),
-        (*_BUILDS, "list"),
-        "stream what agents print ([task] lines) and show pending and waiting tasks (list: every task)",
-        {"action": "store_true"},
-        {
-            "build": _VERBOSE_BUILD,
-            "report": _VERBOSE_BUILD,
-            "watch": "stream what agents print ([task] lines), show pending and waiting tasks, and say when"
-            " a change needs no rebuild",
-            "list": "list every task of each agent (without -v: the first 10 of each)",
-        },
-    ),
-    _Option(
-        ("--budget",),
-        _BUILDS,
-        "start no more LLM tasks once the build's recorded spend reaches USD",
-        {"type": float, "metavar": "USD"},
-    ),
-    _Option(("--json",), ("status",), "status: machine-readable output", {"action": "store_true"}),
-    _Option(
-        ("--format",),
-        ("graph",),
-        "graph: output format, text (the default), dot (Graphviz) or mermaid",
-        {"choices": ("text", "dot", "mermaid")},
-    ),
-    _Option(("--cache",), ("clean",), "clean: also empty the result cache", {"action": "store_true"}),
-    _Option(("--leftovers",), ("clean",), "clean: only leftovers of tasks gone", {"action": "store_true"}),
-)
-# what each command takes after its name, for its usage line
-_OPERANDS = {
-    "build": "[TARGET...] [VAR=value...]",
-    "report": "[NAME...] [VAR=value...]",
-    "check": "[VAR=value...]",
-    "list": "[VAR=value...]",
-    "init": "",
-    "status": "[TARGET...] [VAR=value...]",
-    "graph": "[TARGET...] [VAR=value...]",
-    "explain": "TARGET... [VAR=value...]",
-    "clean": "[TARGET...] [VAR=value...]",
-    "watch": "[TARGET...] [VAR=value...]",
-}
-_HELP = "show this help (after a command: that command's own) and exit"
-_HELP_OF_COMMAND = "show this help and exit"
-
-
-def _parser(command: str | None = None) -> _Parser:
-    """The parser of every command's options (`command` None), or one only to print `command`'s help:
-    its usage, what it does and the options it takes."""
-    if command is None:
-        epilog = "commands:\n" + "\n".join(f"  {name:<9} {text}" for name, text in COMMANDS.items())
-        epilog += (
-            "\n\n'--' ends the options: every word after it is a target or VAR=value"
-            " (agentmake -- -notes.md).\n`agentmake COMMAND --help` tells that command's options."
-        )
-        usage = "agentmake [options] [COMMAND] [TARGET...] [VAR=value...]"
-        description = "make, rebuilt for AI agents: build the targets of an Agentfile."
-    else:
-        name = "[build]" if command == "build" else command  # (`agentmake TARGET` builds too)
-        usage = f"agentmake {name} [options] {_OPERANDS[command]}".rstrip()
-        description, epilog = COMMANDS[command] + ".", "'--' ends the options: every word after it is a "
-        if "TARGET" in _OPERANDS[command] or "NAME" in _OPERANDS[command]:
-            epilog += (
-                f"target or VAR=value (agentmake {'' if command == 'build' else command + ' '}-- -notes.md)."
-            )
-        else:  # (check, list: no targets)
-            epilog += "VAR=value."
-        if command == "init":
-            epilog = ""
-    p = _Parser(
-        prog="agentmake" if command is None else f"agentmake {command}",
-        usage=usage,
-        description=description,
-        epilog=epilog,
-        formatter_class=_HelpFormatter,
-        add_help=False,
-    )
-    if command is None:
-        p.add_argument(
-            "words", nargs="*", metavar="TARGET", help="targets, VAR=value overrides, or a command first"
-        )
-    p.add_argument("-h", "--help", action="store_true", help=_HELP if command is None else _HELP_OF_COMMAND)
-    for option in _OPTIONS:
-        if command is None:
-            p.add_argument(*option.flags, help=option.help, **option.kwargs)
-        elif option.commands is None or command in option.commands:
-            # (its own help: no "clean: " before what --cache does)
-            text = option.help_for.get(command, option.help.removeprefix(f"{command}: "))
-            p.add_argument(*option.flags, help=text, **option.kwargs)
-    if command is None:
-        p.add_argument("--version", action="version", version=f"agentmake {__version__}")
-    return p
-
-
-def command_help(command: str | None) -> str:
-    """The text `agentmake [COMMAND] --help` prints."""
-    return _parser(command).format_help()
-
-
 def parse(argv: Sequence[str]) -> tuple[str, argparse.Namespace, object]:
     """argv -> (command, options, workflow.Request). Raises UsageError for a bad combination."""
     from agentmake.workflow import Request
@@ -294,9 +54,9 @@ def parse(argv: Sequence[str]) -> tuple[str, argparse.Namespace, object]:
     if "--" in args:
         at = args.index("--")
         args, operands = args[:at], args[at + 1 :]
-    parser = _parser()
-    parser.words = args
-    ns = parser.parse_intermixed_args(args)
+    p = parser()
+    p.words = args
+    ns = p.parse_intermixed_args(args)
     words: list[str] = list(ns.words)
     command = "build"
     if words and words[0] in COMMANDS:
@@ -455,25 +215,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     ends the process at once (`_end_process`); with `argv` (tests, embedding) it only returns."""
     args = sys.argv[1:] if argv is None else list(argv)
     if argv is None:
-        _tolerate_legacy_encodings()
-        from agentmake.pipes import guard
+        from agentmake.pipes import guard, tolerate_legacy_encodings
 
+        tolerate_legacy_encodings()
         guard()  # (a reader that goes away, `| head -1`, ends no command early: `agentmake.pipes`)
     code = _main(args)
     if argv is None:
         _end_process(code)
     return code
-
-
-def _tolerate_legacy_encodings() -> None:
-    """Where stdout or stderr is not UTF-8 (a Latin-1 locale, `PYTHONIOENCODING=ascii`), a character it
-    cannot hold is written escaped (`\\u2014`), not a UnicodeEncodeError traceback that ends the command
-    half-way: agentmake's own lines have `—`, `→` and `✗`, and file names and agents' messages anything."""
-    for stream in (sys.stdout, sys.stderr):
-        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "")
-        if encoding != "utf8" and isinstance(stream, io.TextIOWrapper):
-            with contextlib.suppress(ValueError, OSError):
-                stream.reconfigure(errors="backslashreplace")
 
 
 def _end_process(code: int) -> None:

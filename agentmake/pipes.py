@@ -5,11 +5,15 @@ and the command ended there with exit 0: a failed build said "ok" to a `set -o p
 wraps stdout and stderr so that the first write that finds its reader gone puts that descriptor on /dev/null
 (as with `>/dev/null`) and goes on: the command does all its work and exits with its real code. (make is
 killed by SIGPIPE instead, mid-build; agentmake's state is kept either way, but its exit code is the point.)
+
+`tolerate_legacy_encodings` keeps a stream that is not UTF-8 from ending a command at the first character it
+cannot hold.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import sys
 from typing import Any, TextIO
@@ -56,3 +60,14 @@ def guard() -> None:
         with contextlib.suppress(OSError, ValueError):
             if stream.fileno() == fd:
                 setattr(sys, name, _Guarded(stream, fd))
+
+
+def tolerate_legacy_encodings() -> None:
+    """Where stdout or stderr is not UTF-8 (a Latin-1 locale, `PYTHONIOENCODING=ascii`), a character it
+    cannot hold is written escaped (`\\u2014`), not a UnicodeEncodeError traceback that ends the command
+    half-way: agentmake's own lines have `—`, `→` and `✗`, and file names and agents' messages anything."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+        if encoding != "utf8" and isinstance(stream, io.TextIOWrapper):
+            with contextlib.suppress(ValueError, OSError):
+                stream.reconfigure(errors="backslashreplace")
