@@ -430,7 +430,8 @@ def test_kill_9_during_a_multi_output_agent_leaves_no_partial_output(e2e: E2E) -
     e2e.write("src.txt", "v2\n")
     proc = e2e.spawn("mode=hang")
     try:
-        wait_for(lambda: "pair" in e2e.running_agents() and "v2" in e2e.read("out/a.txt"), what="the agent")
+        # (out/a.txt is set aside while the agent runs, until it writes its own: absent for a moment)
+        wait_for(lambda: "pair" in e2e.running_agents() and "v2" in _text(e2e, "out/a.txt"), what="the agent")
         proc.kill()
         proc.communicate(timeout=10)
     finally:
@@ -447,3 +448,11 @@ def test_kill_9_during_a_multi_output_agent_leaves_no_partial_output(e2e: E2E) -
     run = e2e.am()
     assert run.code == 0, run
     assert "hand-edited" not in run.text, run
+
+
+def _text(e2e: E2E, rel: str) -> str:
+    """The file's text, "" while it does not exist."""
+    try:
+        return e2e.read(rel)
+    except FileNotFoundError:
+        return ""
