@@ -26,8 +26,10 @@ def _help(*argv: str) -> str:
 
 
 def _option_help(text: str, flag: str) -> str:
-    """The help of option `flag` in a --help text, its lines joined."""
-    m = re.search(rf"^  {re.escape(flag)}(?:  +|\n {{10,}})(\S[^\n]*(?:\n {{10,}}\S[^\n]*)*)", text, re.M)
+    """The help of option `flag` in a --help text, its lines joined. (Python 3.13's argparse writes a short
+    option's metavar once: "-j, --jobs N" for "-j N, --jobs N".)"""
+    forms = "|".join(re.escape(f) for f in {flag, re.sub(r"^(-\w) \S+, ", r"\1, ", flag)})
+    m = re.search(rf"^  (?:{forms})(?:  +|\n {{10,}})(\S[^\n]*(?:\n {{10,}}\S[^\n]*)*)", text, re.M)
     assert m is not None, f"{flag} not in:\n{text}"
     return " ".join(m.group(1).split())
 
