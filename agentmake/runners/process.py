@@ -70,7 +70,7 @@ from pathlib import Path
 from agentmake.procstat import stat_fields
 from agentmake.runners import suspend
 from agentmake.runners.capture import LogFile, Pipes
-from agentmake.store.identity import SPAWN_VAR, holding
+from agentmake.store.identity import SPAWN_VAR, groups_holding
 
 GRACE = 3.0  # seconds between SIGTERM and SIGKILL (none once `hurry` was called)
 _POLL = 0.05
@@ -223,17 +223,7 @@ def terminate_group(pgid: int) -> None:
 def escaped_groups(token: str | None, pgid: int) -> list[int]:
     """The process groups, other than `pgid` and agentmake's own, of live processes whose environment holds
     `token` (`SPAWN_VAR`): descendants of the child that left its group. [] without a token or /proc."""
-    if token is None:
-        return []
-    groups: dict[int, None] = {}
-    for pid, _ in holding(SPAWN_VAR, (token,)):
-        fields = stat_fields(pid)
-        if not fields or len(fields) < 3 or fields[0] in (b"Z", b"X"):
-            continue
-        group = int(fields[2])
-        if group > 0 and group not in (pgid, os.getpgrp()) and pid != os.getpid():
-            groups[group] = None
-    return list(groups)
+    return [] if token is None else groups_holding((token,), (pgid,))
 
 
 def signal_escaped(token: str | None, pgid: int, *, kill: bool = False) -> list[int]:

@@ -157,7 +157,7 @@ def on_sigtstp(signum: int, frame: FrameType | None) -> None:
         tokens = [_tokens[pgid] for pgid in stopped if pgid in _tokens]
     for pgid in stopped:
         _signal(pgid, signal.SIGSTOP)
-    escaped = _escaped(tokens, set(stopped))
+    escaped = _escaped(tokens, stopped)
     for pgid in escaped:
         _signal(pgid, signal.SIGSTOP)
     watchers = list(_watchers)
@@ -184,21 +184,13 @@ def _call(hooks: Iterator[Callable[[], object]]) -> None:
             hook()
 
 
-def _escaped(tokens: list[str], known: set[int]) -> list[int]:
+def _escaped(tokens: list[str], known: list[int]) -> list[int]:
     """The groups, other than `known` and agentmake's own, of live processes that carry one of `tokens`."""
-    if not tokens:
+    if not tokens:  # (nothing to look for: /proc is not read, nor is `identity` imported)
         return []
-    from agentmake.procstat import stat_fields
-    from agentmake.store.identity import SPAWN_VAR, holding
+    from agentmake.store.identity import groups_holding
 
-    groups: dict[int, None] = {}
-    for pid, _ in holding(SPAWN_VAR, tokens):
-        fields = stat_fields(pid)
-        if fields and len(fields) > 2 and fields[0] not in (b"Z", b"X") and pid != os.getpid():
-            group = int(fields[2])
-            if group > 0 and group not in known and group != os.getpgrp():
-                groups[group] = None
-    return list(groups)
+    return groups_holding(tokens, set(known))
 
 
 def _live_groups() -> list[int]:

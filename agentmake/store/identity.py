@@ -101,3 +101,19 @@ def holding(name: str, values: Collection[str]) -> list[tuple[int, str]]:
                 found.append((int(pid), entry[len(key) :].decode()))
                 break
     return found
+
+
+def groups_holding(tokens: Collection[str], known: Collection[int]) -> list[int]:
+    """The process groups, other than `known` and this process's own, of live processes whose environment
+    holds one of `tokens` (`SPAWN_VAR`): what agents moved out of their groups. [] without /proc."""
+    if not tokens:
+        return []
+    groups: dict[int, None] = {}
+    for pid, _ in holding(SPAWN_VAR, tokens):
+        fields = stat_fields(pid)
+        if not fields or len(fields) < 3 or fields[0] in (b"Z", b"X") or pid == os.getpid():
+            continue
+        group = int(fields[2])
+        if group > 0 and group not in known and group != os.getpgrp():
+            groups[group] = None
+    return list(groups)

@@ -312,16 +312,17 @@ def _why(after: set[str], project: Project) -> str:
     read |= {os.path.relpath(f, project.agentfile.root) for f in project.agentfile.files}
     saved = sorted(p for p in after if p != RESCAN)
     named = [p for p in saved if p in read] or [p for p in saved if p in made] or saved
-    if not named:
-        return "the project"
-    more = f" and {len(named) - 3} more" if len(named) > 4 else ""
-    return term_safe(quote_paths(named[:3] if more else named) + more)
+    return term_safe(_first_few(named)) if named else "the project"
 
 
 def _named(new: list[str], graph: Graph) -> str:
     """The files added that `graph` reads (a log file saved meanwhile is not why), the first few of a burst
     (a `git checkout` adds hundreds: each task it ends or holds back says why in one line)."""
     read = {p for task in graph.tasks.values() for p in task.inputs}
-    named = [p for p in new if p in read] or new
-    more = f" and {len(named) - 3} more" if len(named) > 4 else ""
-    return quote_paths(named[:3] if more else named) + more
+    return _first_few([p for p in new if p in read] or new)
+
+
+def _first_few(paths: list[str]) -> str:
+    """`paths` quoted, the first three and "and N more" past four (a `git checkout` changes hundreds)."""
+    more = f" and {len(paths) - 3} more" if len(paths) > 4 else ""
+    return quote_paths(paths[:3] if more else paths) + more
