@@ -153,3 +153,40 @@ def test_a_terminal_ctrl_z_that_stops_a_child_still_being_started_does_not_hang_
             os.kill(proc.pid, signal.SIGCONT)
             proc.kill()
         proc.wait()
+
+
+IDLE = textwrap.dedent(
+    """
+    import subprocess, threading, time
+    from agentmake.runners import suspend
+
+    suspend.install()
+    with suspend.spawning():  # (the first spawn starts the watchdog)
+        child = subprocess.Popen(["true"], start_new_session=True)
+        suspend.add(child)
+    child.wait()
+    suspend.forget(child)
+    (dog,) = [t for t in threading.enumerate() if t.name == "agentmake-spawn-watchdog"]
+
+    def switches():
+        with open(f"/proc/self/task/{dog.native_id}/status") as f:
+            return int(next(l for l in f if l.startswith("voluntary_ctxt_switches")).split()[1])
+
+    time.sleep(0.5)
+    before = switches()
+    time.sleep(1.0)  # no spawn in flight: an idle build, or `watch` waiting for an edit
+    print(switches() - before)
+    """
+)
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads the thread's counters in /proc")
+def test_the_watchdog_sleeps_while_no_spawn_is_in_flight(tmp_path: Path) -> None:
+    """The watchdog wakes for spawns in flight only: idle for a second (no spawn), it does not wake at all
+    (it used to wake ten times a second for as long as agentmake lived, in an idle `watch` too)."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    out = subprocess.run(
+        [sys.executable, "-c", IDLE], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    assert int(out.stdout) <= 1, f"the watchdog woke {out.stdout.strip()} times in an idle second"

@@ -52,6 +52,7 @@ if TYPE_CHECKING:  # (imported by the console script at its start: nothing more 
 
 _lock = threading.RLock()  # (reentrant: the handler runs in the main thread, which may hold it)
 _spawned = threading.Condition(_lock)  # notified whenever a spawn in flight ends
+_begun = threading.Condition(_lock)  # notified whenever a thread's first spawn in flight begins
 _spawning: dict[int, int] = {}  # thread ident -> its spawns in flight (child maybe running, not yet added)
 _since: dict[int, float] = {}  # thread ident -> monotonic time its first spawn in flight began
 NUDGE_AFTER = 0.2  # seconds a spawn is in flight before the watchdog continues agentmake's held children
@@ -95,6 +96,7 @@ def spawning() -> Iterator[None]:
         _spawning[me] = count + 1
         if not count:
             _since[me] = time.monotonic()
+            _begun.notify()
         if _installed and _watchdog is None:
             _start_watchdog()
     try:
@@ -209,15 +211,21 @@ def _start_watchdog() -> None:
 
 def _watch_spawns() -> None:
     """Continue agentmake's held children whenever a spawn has been in flight for `NUDGE_AFTER` (see the
-    docstring): a few wakes a second, each a look at a dict, and a look at /proc only for a slow spawn."""
+    docstring). Asleep while no spawn is in flight (an idle `watch`, a build waiting on its agents); while
+    spawns go on, a wake every `NUDGE_AFTER` at most, each a look at a dict, and a look at /proc only for a
+    slow spawn."""
     while True:
-        time.sleep(NUDGE_AFTER / 2)
+        with _lock:
+            _begun.wait_for(lambda: bool(_since))
+            due = min(_since.values()) + NUDGE_AFTER
+        time.sleep(max(due - time.monotonic(), 0.0))
         with _lock:
             began = min(_since.values(), default=None)
         if began is not None and time.monotonic() - began >= NUDGE_AFTER:
             for pid in held_children():
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.kill(pid, signal.SIGCONT)
+            time.sleep(NUDGE_AFTER / 2)  # (a child continued needs a moment to leave the group)
 
 
 def held_children() -> list[int]:
