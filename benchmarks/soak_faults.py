@@ -263,10 +263,11 @@ def tools(work: Path) -> dict[str, str]:
     return env
 
 
-def asked(work: Path, pid: int) -> str | None:
-    """The prompt the fake of process `pid` was given (it keeps it: `FAKE_AGENT_PROMPTS`), None if unknown."""
+def asked(work: Path, pid: int, start: str) -> str | None:
+    """The prompt the fake of process `pid` whose `start` line says `start` (the time, as written) was given
+    (it keeps it: `FAKE_AGENT_PROMPTS`), None if unknown."""
     try:
-        return (work / "prompts" / f"{pid}.prompt").read_text(encoding="utf-8")
+        return (work / "prompts" / f"{pid}-{start}.prompt").read_text(encoding="utf-8")
     except FileNotFoundError:
         return None
 
@@ -442,7 +443,7 @@ def fires(p: Project, work: Path, healed: float) -> dict[tuple[str, int], bool]:
         event, at, pid, _, label = line.split(" ")
         if event != "start" or float(at) >= healed:
             continue
-        prompt = asked(work, int(pid))
+        prompt = asked(work, int(pid), at)
         key = label + ("\0" + prompt if told(prompt) else "")
         counts[key] = counts.get(key, 0) + 1
         f = faults.get(label)
@@ -621,7 +622,9 @@ def costs(p: Project, work: Path, b: Build, seen: Seen, fired: dict) -> list[str
             cost = tin = tout = None
             for r in seen.of_task[task]:
                 if r.how == "end":  # (one ended by a signal printed nothing)
-                    c, i, o = paid(p, a, n, fired.get((r.label, r.pid), False), asked(work, r.pid))
+                    c, i, o = paid(
+                        p, a, n, fired.get((r.label, r.pid), False), asked(work, r.pid, f"{r.start:.6f}")
+                    )
                     cost = cost if c is None else (cost or 0) + c
                     tin = tin if i is None else (tin or 0) + i
                     tout = tout if o is None else (tout or 0) + o
@@ -659,7 +662,7 @@ def heals(p: Project, work: Path, a: Agent, n: str, since: float) -> bool:
         times = a.shell_mode.get(n, ("ok", 0))[1]
     before = [r for r in runs(work, 0, since) if r.label == f"{a.name}-{n}"]
     if a.llm and a.faults[n].kind == "invalid-json-answer":
-        retold = len([r for r in before if told(asked(work, r.pid))])
+        retold = len([r for r in before if told(asked(work, r.pid, f"{r.start:.6f}"))])
         return len(before) - retold >= times or (p.retries > 0 and times - retold < p.retries)
     return times - len(before) <= p.retries
 

@@ -179,5 +179,5 @@ def test_a_fake_keeps_its_prompt_when_asked(fake_agents: FakeAgents, tmp_path: P
         text=True, cwd=tmp_path, env=env, timeout=60,
     )  # fmt: skip
     assert r.returncode == 0, r.stderr
-    pid = fake_agents.log_lines()[0][2]
-    assert (tmp_path / "prompts" / f"{pid}.prompt").read_text() == "FAKE: label=p\nsay hi\n"
+    _, at, pid = fake_agents.log_lines()[0][:3]
+    assert (tmp_path / "prompts" / f"{pid}-{at:.6f}.prompt").read_text() == "FAKE: label=p\nsay hi\n"

@@ -72,7 +72,7 @@ take the rest of the line):
 `FAKE_AGENT_LOG`, if set, gets `start <time> <pid> <cli> <label>` and `end ...` lines (concurrency tests),
 and a `term ...` line instead of `end` when SIGTERM ends the fake before it answered (it still dies of the
 signal, unless `ignore-term`). `FAKE_AGENT_PROMPTS`, if set, is a directory that gets each invocation's prompt as
-`<pid>.prompt` (what a retry that carries a check's complaint was asked: benchmarks/soak_faults.py).
+`<pid>-<time of its start line>.prompt` (what a retry that carries a check's complaint was asked: benchmarks/soak_faults.py).
 """
 
 # ruff: noqa: E501 - the failure table quotes the real tools' messages verbatim
@@ -228,19 +228,21 @@ def directives(prompt: str) -> tuple[dict[str, str], str]:
     return d, "\n".join(body)
 
 
-def log(event: str, cli: str, label: str) -> None:
+def log(event: str, cli: str, label: str, at: str | None = None) -> None:
+    """Append `event <time> <pid> <cli> <label>` to `$FAKE_AGENT_LOG`, if set (`at`: the time, as written)."""
     path = os.environ.get("FAKE_AGENT_LOG")
     if path:
         with open(path, "a", encoding="utf-8") as fh:
-            fh.write(f"{event} {time.time():.6f} {os.getpid()} {cli} {label}\n")
+            fh.write(f"{event} {at or f'{time.time():.6f}'} {os.getpid()} {cli} {label}\n")
 
 
-def keep_prompt(prompt: str) -> None:
-    """Write `prompt` to `$FAKE_AGENT_PROMPTS/<pid>.prompt`, if that variable is set."""
+def keep_prompt(prompt: str, started: str) -> None:
+    """Write `prompt` to `$FAKE_AGENT_PROMPTS/<pid>-<started>.prompt`, if that variable is set: the pid and
+    the time of its `start` log line, as written there (a pid alone is used again, within a soak's seed)."""
     folder = os.environ.get("FAKE_AGENT_PROMPTS")
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
-        Path(folder, f"{os.getpid()}.prompt").write_text(prompt, encoding="utf-8")
+        Path(folder, f"{os.getpid()}-{started}.prompt").write_text(prompt, encoding="utf-8")
 
 
 def terminated(cli: str, label: str) -> None:
@@ -932,8 +934,9 @@ def main(argv: list[str]) -> int:
         return e.code
     d, body = directives(prompt)
     label = d.get("label") or hashlib.sha256(prompt.encode()).hexdigest()[:8]
-    log("start", cli, label)
-    keep_prompt(prompt)
+    started = f"{time.time():.6f}"
+    log("start", cli, label, started)
+    keep_prompt(prompt, started)
     if "ignore-term" not in d:
         signal.signal(signal.SIGTERM, lambda signum, frame: terminated(cli, label))
     fire = faults_fire(cli, prompt, d)
