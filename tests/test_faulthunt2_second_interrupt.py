@@ -19,7 +19,8 @@ import pytest
 from conftest import FakeAgents
 from e2e_helpers import E2E, Run, alive, kill_quietly, wait_for
 
-from agentmake.runners.process import hurry, run_process, unhurried
+from agentmake.runners.groups import hurry, unhurried
+from agentmake.runners.process import run_process
 
 LONG_GRACE = textwrap.dedent(
     """

@@ -45,7 +45,7 @@ def test_a_stopped_agent_is_timed_out_and_gets_its_sigterm(e2e: E2E, checked: bo
     """An agent's process group stopped (SIGSTOP) while agentmake runs: its time limit still ends the
     attempt, and the group is continued after the SIGTERM, so it handles it (here a trap that leaves a
     mark) instead of waiting, stopped, for the SIGKILL after the grace. Shell agents without a check run on
-    the scheduler's thread (`supervise`), with one on a worker (`process.kill_process_group`)."""
+    the scheduler's thread (`supervise`), with one on a worker (`groups.kill_process_group`)."""
     check = "\n    check = json" if checked else ""
     e2e.write(
         "Agentfile",

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 from e2e_helpers import alive, wait_for
 
-from agentmake.runners import process
+from agentmake.runners import groups
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ def test_every_group_is_told_to_end_before_any_is_killed(
         real(pgid, sig)
 
     monkeypatch.setattr(os, "killpg", recording)
-    existed = process.kill_process_groups([*deaf_groups, 999_999_999 % 4_000_000], grace=0.3)
+    existed = groups.kill_process_groups([*deaf_groups, 999_999_999 % 4_000_000], grace=0.3)
     assert existed == set(deaf_groups)  # (a group that does not exist is not counted)
     signals = [sig for pgid, sig in sent if pgid in deaf_groups]
     assert signals == [signal.SIGTERM] * 3 + [signal.SIGKILL] * 3, sent

@@ -14,7 +14,7 @@ import pytest
 from conftest import RunnerProject
 
 from agentmake.runners.backups import MANIFEST, backup_outputs, recover, recover_if_idle, restore_outputs
-from agentmake.runners.process import group_alive
+from agentmake.runners.groups import group_alive
 from agentmake.store.lock import ProjectLock
 
 

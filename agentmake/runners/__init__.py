@@ -6,11 +6,11 @@ process group, enforces the timeout, parses the runner's output format, classifi
 fatal), runs the output `check`, and leaves the finished outputs *staged* (temporary files beside their
 targets). The scheduler commits staged outputs (rename) and records them.
 
-Modules: `presets` (PRESETS), `invocation` (argv/env/stdin), `process` (process groups, timeouts,
-`kill_process_group`), `capture` (stdout/stderr pipes into log files), `parse` (output formats), `classify`
-(retry vs fatal), `check` (output checks), `execute` (one attempt), `shell` (a shell agent's attempt, also
-in parts for `scheduler.inline`), `supervise` (many children watched from one thread), `result`
-(`AttemptResult`), `staging` (staged files), `backups`.
+Modules: `presets` (PRESETS), `invocation` (argv/env/stdin), `process` (a child in its own process group,
+its timeout), `groups` (ending a group: `kill_process_group`), `capture` (stdout/stderr pipes into log
+files), `parse` (output formats), `classify` (retry vs fatal), `check` (output checks), `execute` (one
+attempt), `shell` (a shell agent's attempt, also in parts for `scheduler.inline`), `supervise` (many children
+watched from one thread), `result` (`AttemptResult`), `staging` (staged files), `backups`.
 """
 
 from agentmake.lazy import lazy_names
@@ -25,7 +25,7 @@ __getattr__ = lazy_names(
         "Executor": "agentmake.runners.execute",
         "safe_name": "agentmake.runners.invocation",
         "PRESETS": "agentmake.runners.presets",
-        "kill_process_group": "agentmake.runners.process",
+        "kill_process_group": "agentmake.runners.groups",
         "STAGED_MARKER": "agentmake.runners.staging",
     },
 )

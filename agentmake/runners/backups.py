@@ -40,8 +40,8 @@ from pathlib import Path, PurePosixPath
 
 from agentmake.confine import OutsideProject, check_inside, state_dir_escape, within
 from agentmake.runners.capture import private_dir, read_log, write_private
+from agentmake.runners.groups import group_alive, kill_process_group
 from agentmake.runners.parse import delivered
-from agentmake.runners.process import group_alive, kill_process_group
 from agentmake.runners.staging import staged_path
 from agentmake.safetext import term_safe
 

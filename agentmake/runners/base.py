@@ -24,10 +24,11 @@ from agentmake.runners.check import CheckCannotRun, check_printed, check_timeout
 from agentmake.runners.classify import Verdict, classify_failure, one_line
 from agentmake.runners.credentials import remove_job, sweep
 from agentmake.runners.feedback import check_feedback
+from agentmake.runners.groups import GRACE
 from agentmake.runners.invocation import Invocation, InvocationError, safe_name
 from agentmake.runners.parse import Parsed
 from agentmake.runners.presets import PRESETS, preset_of
-from agentmake.runners.process import GRACE, ProcResult, run_process
+from agentmake.runners.process import ProcResult, run_process
 from agentmake.runners.redact import Redactor
 from agentmake.runners.result import AttemptResult
 from agentmake.runners.staging import own_staged, tail_to_stderr

@@ -9,7 +9,7 @@ wake the wait (`wake`).
 
 The ownership rules of `process.run_process` hold, without ever blocking the thread: a timeout or a cancel
 sends SIGTERM to the child's whole process group, then SIGKILL once `grace` seconds have passed with the group
-still alive, and likewise to what the child started outside its group (`process.end_escaped`); after the
+still alive, and likewise to what the child started outside its group (`groups.end_escaped`); after the
 leader exits, what it left in its group is ended the same way; and once the group is gone, what the pipes
 still hold is copied without waiting for more (a process that left the group may keep a pipe open forever).
 `available()` says whether this platform has what it takes (Linux: pidfd, epoll, eventfd); elsewhere every
@@ -32,16 +32,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from agentmake.runners import suspend
-from agentmake.runners.process import (
+from agentmake.runners.groups import (
     GRACE,
-    Child,
-    ProcResult,
     escaped_groups,
     group_alive,
     hurried,
     signal_escaped,
     terminate_group,
 )
+from agentmake.runners.process import Child, ProcResult
 
 _RECHECK = 0.05  # seconds between looks at a group being ended (its members are not our children)
 _available: bool | None = None
@@ -71,7 +70,7 @@ class _Watched:
     stop: str | None = None  # "timeout" or "cancel" once the group was told to end
     ending: float | None = None  # monotonic: SIGTERM sent to the group; SIGKILL at ending + grace
     killed: bool = False  # SIGKILL sent
-    escaped: bool = False  # stopped with members outside its group (`process.end_escaped`) still alive
+    escaped: bool = False  # stopped with members outside its group (`groups.end_escaped`) still alive
 
 
 def _has_exited(pidfd: int) -> bool:
@@ -215,7 +214,7 @@ class Supervisor:
 
     def _grace_over(self, watched: _Watched, now: float) -> bool:
         """Whether a group told to end (at `watched.ending`) is due its SIGKILL: its grace is over, or a
-        second Ctrl-C asked to stop now (`process.hurry`)."""
+        second Ctrl-C asked to stop now (`groups.hurry`)."""
         return now >= (watched.ending or now) + self.grace or hurried()
 
     @staticmethod

@@ -25,7 +25,7 @@ from agentmake.gcpause import end_startup
 from agentmake.graph import Graph, Task
 from agentmake.plan import Decision, Hasher, Rebuilder
 from agentmake.runners import AttemptResult, Executor
-from agentmake.runners.process import unhurried
+from agentmake.runners.groups import unhurried
 from agentmake.scheduler.backoff import backoff_delay
 from agentmake.scheduler.commit import remove_stale_temps
 from agentmake.scheduler.control import BuildControl

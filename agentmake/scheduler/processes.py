@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agentmake.procstat import stat_fields
-from agentmake.runners.process import SPAWN_VAR, group_alive, kill_process_groups
+from agentmake.runners.groups import group_alive, kill_process_groups
+from agentmake.runners.process import SPAWN_VAR
 from agentmake.store import Store
 from agentmake.store.identity import (
     boot_id,
@@ -187,7 +188,7 @@ def find_orphans(store: Store, *, locked: bool | None = None) -> tuple[list[Orph
             if _ours(spawned.pid, spawned.pgid, ticks, spawned.boot, boot, slack=hz):
                 found[spawned.pgid] = Orphan(spawned.task_id, spawned.pgid)
         # and what holds the token of a logged process but left its group (`setsid`, a daemon's double fork:
-        # `process.escaped_groups`), which ending the group alone leaves running
+        # `groups.escaped_groups`), which ending the group alone leaves running
         tokened = [Intent(s.task_id, s.token, s.started) for s in logged if s.token is not None]
         unlogged = _unlogged(unstarted(store_dir) + tokened, root if isinstance(root, Path) else None)
         for pgid, task_id in unlogged.items():

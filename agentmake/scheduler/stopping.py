@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 from agentmake.interrupts import early_sigint, take_early
-from agentmake.runners.process import hurried, hurry
+from agentmake.runners.groups import hurried, hurry
 from agentmake.scheduler.control import BuildControl
 from agentmake.scheduler.decided import changed_since
 from agentmake.scheduler.replan import changed_running
@@ -164,7 +164,7 @@ class Stopping(Starting):
 
     def _cancel_running(self) -> None:
         """End every running attempt and wait for them. A Ctrl-C, SIGTERM or SIGHUP that comes meanwhile (a
-        second one, when a first brought the build here) kills what is left at once (`process.hurry`),
+        second one, when a first brought the build here) kills what is left at once (`groups.hurry`),
         instead of waiting out the grace of an agent that ignores SIGTERM."""
         self.interrupted = True
         stops = self.sigints
