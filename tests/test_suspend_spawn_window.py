@@ -190,3 +190,66 @@ def test_the_watchdog_sleeps_while_no_spawn_is_in_flight(tmp_path: Path) -> None
     )
     assert out.returncode == 0, out.stderr
     assert int(out.stdout) <= 1, f"the watchdog woke {out.stdout.strip()} times in an idle second"
+
+
+LATE = textwrap.dedent(
+    """
+    import os, subprocess, threading, time
+    from agentmake.runners import suspend
+
+    suspend.install()
+    TICK = "echo $$ > pid; while :; do echo t >> ticks; sleep 0.05; done"
+
+    def start():  # (a spawner thread given its next agent just after the handler counted the groups)
+        with suspend.spawning():
+            child = subprocess.Popen(["sh", "-c", TICK], start_new_session=True)
+            open("spawned", "w").close()
+            time.sleep(1.0)  # (the process stops meanwhile: this thread cannot register the child)
+            suspend.add(child)
+
+    def before():  # (called by the handler once it has stopped the groups it knows, before it stops)
+        threading.Thread(target=start, daemon=True).start()
+        deadline = time.monotonic() + 0.5
+        while not os.path.exists("spawned") and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    suspend.watching(before, lambda: None)
+    open("ready", "w").close()
+    while not os.path.exists("done"):
+        time.sleep(0.02)
+    """
+)
+
+
+def test_a_spawn_begun_after_the_handler_counted_the_groups_waits_for_the_continue(tmp_path: Path) -> None:
+    """A Ctrl-Z's handler counts the agents' groups, stops them, then stops agentmake. A spawner thread that
+    began a spawn after the count started an agent that nobody stopped: it ran, and was paid for, through
+    the whole stop (soak_suspend, seeds 805, 816, 817 on a loaded machine). Now a spawn waits for the
+    continue: nothing starts while agentmake is stopped, and the agent starts once it is continued."""
+    proc = _start(tmp_path, LATE, "main")
+    agent = 0
+    try:
+        wait_for(lambda: (tmp_path / "ready").exists(), what="the program")
+        os.kill(proc.pid, signal.SIGTSTP)
+        wait_for(lambda: process_state(proc.pid) == "T", what="the program to stop")
+        ticks = _ticks(tmp_path)
+        time.sleep(0.5)
+        assert _ticks(tmp_path) == ticks, "an agent started while the program was stopped, and ran"
+        assert not (tmp_path / "spawned").exists()
+        os.kill(proc.pid, signal.SIGCONT)
+        wait_for(
+            lambda: (tmp_path / "pid").exists() and _ticks(tmp_path) > ticks, what="the agent, once continued"
+        )
+        agent = int((tmp_path / "pid").read_text())
+        (tmp_path / "done").touch()
+        assert proc.wait(timeout=30) == 0
+    finally:
+        (tmp_path / "done").touch()
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGCONT)
+        if agent:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(agent, signal.SIGKILL)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

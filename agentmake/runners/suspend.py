@@ -53,6 +53,7 @@ if TYPE_CHECKING:  # (imported by the console script at its start: nothing more 
 _lock = threading.RLock()  # (reentrant: the handler runs in the main thread, which may hold it)
 _spawned = threading.Condition(_lock)  # notified whenever a spawn in flight ends
 _begun = threading.Condition(_lock)  # notified whenever a thread's first spawn in flight begins
+_resumed = threading.Condition(_lock)  # notified when a stop is over (`_stopping` is False again)
 _spawning: dict[int, int] = {}  # thread ident -> its spawns in flight (child maybe running, not yet added)
 _since: dict[int, float] = {}  # thread ident -> monotonic time its first spawn in flight began
 NUDGE_AFTER = 0.2  # seconds a spawn is in flight before the watchdog continues agentmake's held children
@@ -92,6 +93,8 @@ def spawning() -> Iterator[None]:
     global _deferred
     me = threading.get_ident()
     with _lock:
+        if _stopping and me != threading.main_thread().ident:  # (the handler has counted the groups)
+            _resumed.wait_for(lambda: not _stopping)
         count = _spawning.get(me, 0)
         _spawning[me] = count + 1
         if not count:
@@ -153,18 +156,23 @@ def on_sigtstp(signum: int, frame: FrameType | None) -> None:
         if me in _spawning:  # (the main thread is starting an agent: stop once it is added)
             _deferred = True
             return
+        # from here until agentmake is continued, no other thread begins a spawn (`spawning` waits): one
+        # begun after the groups are counted would run through the stop, its group not yet known
         _stopping, _stops = True, (_stops[0], time.monotonic())
-        _spawned.wait_for(lambda: not _spawning, timeout=SPAWN_WAIT)  # (other threads' children, added)
-        stopped = _live_groups()
-        tokens = [_tokens[pgid] for pgid in stopped if pgid in _tokens]
-    for pgid in stopped:
-        _signal(pgid, signal.SIGSTOP)
-    escaped = _escaped(tokens, stopped)
-    for pgid in escaped:
-        _signal(pgid, signal.SIGSTOP)
-    watchers = list(_watchers)
-    _call(before for before, _ in watchers)
+    escaped: list[int] = []
+    watchers: list[tuple[Callable[[], object], Callable[[], object]]] = []
     try:
+        with _lock:
+            _spawned.wait_for(lambda: not _spawning, timeout=SPAWN_WAIT)  # (other threads' children, added)
+            stopped = _live_groups()
+            tokens = [_tokens[pgid] for pgid in stopped if pgid in _tokens]
+        for pgid in stopped:
+            _signal(pgid, signal.SIGSTOP)
+        escaped = _escaped(tokens, stopped)
+        for pgid in escaped:
+            _signal(pgid, signal.SIGSTOP)
+        watchers = list(_watchers)
+        _call(before for before, _ in watchers)
         signal.signal(signal.SIGTSTP, signal.SIG_DFL)
         signal.raise_signal(signal.SIGTSTP)  # (agentmake stops here, until it is continued)
     finally:
@@ -173,6 +181,7 @@ def on_sigtstp(signum: int, frame: FrameType | None) -> None:
             stopped_for, since = _stops
             _stops = (stopped_for + time.monotonic() - (since or time.monotonic()), None)
             _stopping = False
+            _resumed.notify_all()
             groups = _live_groups()
         for pgid in [*groups, *escaped]:
             _signal(pgid, signal.SIGCONT)
