@@ -29,13 +29,13 @@ from typing import Any
 
 STEPS = (  # (module, Class.method): the steps of one shell task, outermost first
     ("agentmake.scheduler.loop", "Build._loop"),
-    ("agentmake.scheduler.loop", "Build._handle_all"),
+    ("agentmake.scheduler.results", "Results._handle_all"),
     ("agentmake.scheduler.starting", "Starting._launch"),
     ("agentmake.runners.shell", "ShellAttempts.begin_shell"),
     ("agentmake.scheduler.inline", "InlineAttempts._spawn"),
     ("agentmake.store.spawnlog", "SpawnLog.add"),
     ("agentmake.scheduler.starting", "Starting._decide"),
-    ("agentmake.scheduler.loop", "Build._on_result"),
+    ("agentmake.scheduler.results", "Results._on_result"),
     ("agentmake.store.db", "Store.record_success"),
     ("agentmake.scheduler.loop", "Build._receive"),
     ("agentmake.runners.supervise", "Supervisor.wait"),

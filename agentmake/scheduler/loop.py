@@ -8,12 +8,12 @@ the blob cache, and post their result on a queue (waking that wait). Each task c
 dependencies not yet succeeded, so a finished task readies its dependents in O(dependents), never by a scan.
 Waits use a short timeout so Ctrl-C (KeyboardInterrupt in this thread) is seen promptly.
 How ready tasks are decided and started is in `starting.py`; how tasks end (events, records, passing
-failures on) in `outcomes.py`; signals, Ctrl-C and watch mode's cancels in `stopping.py`.
+failures on) in `outcomes.py`; signals, Ctrl-C and watch mode's cancels in `stopping.py`; what is done
+with the results and processes attempts post in `results.py`.
 """
 
 from __future__ import annotations
 
-import heapq
 import queue
 import signal
 import time
@@ -24,9 +24,8 @@ from typing import TYPE_CHECKING, Any
 from agentmake.gcpause import end_startup
 from agentmake.graph import Graph, Task
 from agentmake.plan import Decision, Hasher, Rebuilder
-from agentmake.runners import AttemptResult, Executor
+from agentmake.runners import Executor
 from agentmake.runners.groups import unhurried
-from agentmake.scheduler.backoff import backoff_delay
 from agentmake.scheduler.commit import remove_stale_temps
 from agentmake.scheduler.control import BuildControl
 from agentmake.scheduler.discard import Discard
@@ -35,15 +34,13 @@ from agentmake.scheduler.fastlane import Predecided, predecide
 from agentmake.scheduler.gate import CallGate
 from agentmake.scheduler.inline import InlineAttempts, usable_cpus
 from agentmake.scheduler.limits import Limits
-from agentmake.scheduler.outcomes import not_retried
 from agentmake.scheduler.processes import ProcessRecorder, tasks_of
 from agentmake.scheduler.ready import ReadyQueue, critical_path_weights, expected_durations, priority_keys
 from agentmake.scheduler.recover import take_over
-from agentmake.scheduler.stopping import Stopping
+from agentmake.scheduler.results import Results
 from agentmake.scheduler.tasks import TaskState, is_llm, max_attempts, runner_of
 from agentmake.scheduler.workers import WorkerPool
 from agentmake.store import Store
-from agentmake.store.busy import StateBusy
 from agentmake.trace import mark
 
 if TYPE_CHECKING:
@@ -59,7 +56,7 @@ TICK = 0.2  # seconds between calls of `tick` (display refresh of elapsed times)
 MARK_DELAY = 0.1
 
 
-class Build(Stopping):
+class Build(Results):
     """One build: `run()` drives it to the end and returns the BuildResult."""
 
     def __init__(
@@ -309,197 +306,6 @@ class Build(Stopping):
         elif self.executor.on_process is not None:
             self.executor.on_process(task_id, pid, pgid)
 
-    def _handle_all(self, messages: list[tuple[Any, ...]]) -> None:
-        """Handle what the workers posted, freed slots first: the slot of every successful attempt is given
-        to a task that was ready already *before* the attempt is recorded and its outputs renamed, so a
-        burst of results (a wave of equal tasks ending together) does not leave slots idle while each one
-        is committed in turn. A failure is handled before any slot is refilled (without -k it stops new
-        starts); a dependent of a success is still started only after that success is committed, so a slot
-        goes early only to a task that ranks before every dependent the successes are about to make ready
-        (the critical path keeps its place)."""
-        successes: list[tuple[Any, ...]] = []
-        for message in messages:
-            # (a re-check's rewrite is recorded only once its outputs are known unedited: `_passed_in_place`)
-            ok = message[0] == "result" and message[3].outcome == "ok" and not message[3].in_place
-            if ok and message[4] is not None:
-                t = self.tasks[message[1]]
-                t.outcome.runs.append((message[5], message[6]))
-                mark("received", t.id)
-                self._release(t, message[3])
-                if not self._moved(t, message[3]):
-                    successes.append(message)
-            else:
-                self._handle(message)
-        if not successes:
-            return
-        # the tasks started in the freed slots are told after the successes that freed them (a `-j 1` log
-        # reads "done a" before "running b"), though they started first
-        self.deferred = []
-        try:
-            self._dispatch(before=self._soon_ready([m[1] for m in successes]))
-        finally:
-            early, self.deferred = self.deferred, None
-        try:
-            recorded = len(successes) > 1 and self._record_together(successes)
-            for _, task_id, _attempt, result, hashes, started, ended in successes:
-                self._on_result(
-                    self.tasks[task_id], result, hashes, started, ended, released=True, recorded=recorded
-                )
-        finally:
-            for event in early:
-                self.sink(event)
-
     def _stop_waiting(self) -> str | None:
         """Why a write waiting for the state database's lock should give up now: Ctrl-C, SIGTERM or SIGHUP."""
         return "the build was stopped" if self.sigints else None
-
-    def _record_together(self, successes: list[tuple[Any, ...]]) -> bool:
-        """Record several successes in one transaction (renamed into place only afterwards, each in turn):
-        one commit instead of one per task. False (nothing recorded) if the store cannot batch or a record
-        fails with an OSError: then each is recorded on its own, with its own error handling."""
-        batch = getattr(self.store, "batch", None)
-        if batch is None:
-            return False
-        try:
-            with batch():
-                for _, task_id, _attempt, result, hashes, started, ended in successes:
-                    self._record_done(self.tasks[task_id], result, hashes, started, ended)
-        except (OSError, StateBusy):
-            return False
-        return True
-
-    def _handle(self, message: tuple[Any, ...]) -> None:
-        if message[0] == "process":
-            _, task_id, pid, pgid = message
-            if task_id in self.running:
-                self.marks[task_id] = (pid, pgid, time.monotonic())
-            else:  # its result came first (cannot happen: the process is reported before it ends); be safe
-                self.store.mark_running(task_id, self.run_id, pid, pgid)
-                self.marked.add(task_id)
-        else:
-            _, task_id, _attempt, result, hashes, started, ended = message
-            mark("received", task_id)
-            self.tasks[task_id].outcome.runs.append((started, ended))
-            self._on_result(self.tasks[task_id], result, hashes, started, ended)
-
-    def _write_marks(self, before: float) -> None:
-        """Write the processes started before `before` (monotonic) to the store, in one transaction."""
-        due = [(tid, self.run_id, pid, pgid) for tid, (pid, pgid, at) in self.marks.items() if at <= before]
-        if not due:
-            return
-        many = getattr(self.store, "mark_running_many", None)
-        if many is not None:
-            many(due)
-        else:
-            for row in due:
-                self.store.mark_running(*row)
-        for row in due:
-            del self.marks[row[0]]
-            self.marked.add(row[0])
-
-    # -- results ------------------------------------------------------------------------------------------
-
-    def _release(self, t: TaskState, result: AttemptResult) -> None:
-        """The attempt's process is over: free its slot, forget its process, count its cost."""
-        del self.running[t.id]
-        limits = self.limits
-        full = limits.total >= limits.jobs  # (every slot taken: a task ready now waited for this one)
-        runner_full = t.runner is not None and limits.by_runner.get(t.runner, 0) >= limits.effective.get(
-            t.runner, limits.jobs
-        )
-        limits.release(t.runner)
-        # (what a task started into this slot waited for: `_waited_for`; only a slot freed when all were
-        # taken, else a task decided while slots were free would blame whatever ended meanwhile)
-        if full or runner_full:
-            freed = (time.time(), t.id)
-            if full:
-                self.freed = freed
-            if runner_full:
-                self.freed_by_runner[t.runner] = freed  # type: ignore[index]
-        # a process never written needs no clearing; without a recorder, on_process may have written it
-        # without telling us. A pending mark does not mean nothing was written: a `check` (a second process
-        # of the attempt) is noted after the agent's own process may already be in the table.
-        pending = self.marks.pop(t.id, None)
-        if t.id in self.marked or (pending is None and self.processes is None):
-            self.marked.discard(t.id)
-            self.store.clear_running(t.id)
-        self._add_cost(t, result)  # (before any slot is refilled: the budget may now be spent)
-
-    def _on_result(
-        self,
-        t: TaskState,
-        result: AttemptResult,
-        hashes: dict[str, str] | None,
-        started: float,
-        ended: float,
-        released: bool = False,
-        recorded: bool = False,
-    ) -> None:
-        if not released:
-            self._release(t, result)
-            if result.outcome == "ok" and hashes is not None and self._moved(t, result):
-                return
-        if result.outcome == "ok" and result.in_place and self._passed_in_place(t, result):
-            return
-        if t.decision is not None and t.decision.recheck is not None:  # (re-checked once: a retry calls)
-            t.decision = replace(t.decision, recheck=None)
-        if result.outcome == "held":  # its outputs in place failed the new check; no call: kept as they are
-            self._budget_spent()  # (the summary says when the budget held it)
-            self._not_run(t, result.message)
-            return
-        if result.outcome == "ok" and hashes is not None:
-            try:
-                self._commit(t, result, hashes, started, ended, recorded)
-                return
-            except OSError as exc:
-                result = replace(
-                    result, outcome="fatal", error_type="commit", message=f"cannot write output: {exc}"
-                )
-            except StateBusy as exc:  # stopped while waiting for the database: the result is not recorded
-                self.executor.discard(result)
-                self._unrecorded(t, str(exc))
-                return
-        self.executor.discard(result)
-        t.error_type = result.error_type
-        t.outcome.message = result.message
-        if self.interrupted or result.outcome == "cancelled" or t.cancelled_for:
-            self._interrupt_task(t)
-            return
-        notes: list[str] = []
-        if result.rate_limited:
-            cap = self.limits.lower(t.runner, t.started_as)
-            if cap is not None:
-                notes.append(f"cap for {t.runner} lowered to {cap}")
-        error_type = result.error_type or "error"
-        if result.outcome == "retry" and t.attempt < t.max_attempts and self.replanned:
-            t.cancelled_for = self.replanned  # a new plan came: its next build decides whether to try again
-            self._interrupt_task(t)
-            return
-        if result.outcome == "retry" and t.attempt < t.max_attempts and self.stop_reason is not None:
-            final = "; ".join([f"not retried: {self.stop_reason}", *notes])
-            self._fail(t, result.error_type, not_retried(result.message, self.stop_reason), final)
-            return  # a stopped build starts no new attempt (a retry is one): -k goes on
-        if result.outcome == "retry" and t.attempt < t.max_attempts:
-            opts, limited = self.options, result.rate_limited
-            delay = backoff_delay(t.attempt, opts.backoff_base, opts.backoff_cap, rate_limited=limited)
-            if limited and result.retry_after is not None:  # (sooner, the retry would be rejected again)
-                delay = max(delay, min(result.retry_after, opts.backoff_cap))
-            action = "; ".join([f"retrying in {delay:.1f}s", *notes])
-            self.store.log_event(self.run_id, t.id, error_type, result.message, action)
-            self._emit(t, "retrying", attempt=t.attempt, max_attempts=t.max_attempts, retry_in=delay,
-                       message=result.message, error_type=result.error_type, action=action)  # fmt: skip
-            self.seq += 1
-            heapq.heappush(self.delayed, (time.monotonic() + delay, self.seq, t.id))
-            return
-        final = "not retried: fatal" if result.outcome != "retry" else f"gave up after {t.attempt} attempts"
-        self._fail(t, result.error_type, result.message, "; ".join([final, *notes]))
-
-    def _release_due_retries(self) -> None:
-        if self.stop_reason is not None:  # a stopped build starts no retry: the sweep fails those waiting
-            self.delayed.clear()
-            return
-        now = time.monotonic()
-        while self.delayed and self.delayed[0][0] <= now:
-            _, _, task_id = heapq.heappop(self.delayed)
-            t = self.tasks[task_id]
-            self.parked.setdefault(t.runner, ReadyQueue(self.keys)).push(task_id)
