@@ -61,6 +61,20 @@ def _start(root: Path, program: str, where: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "prog.py", where], cwd=root, env=env, **group)  # type: ignore[call-overload,no-any-return]
 
 
+def _end(root: Path, proc: subprocess.Popen[bytes], agent: int) -> None:
+    """Whatever a test left: the program told to end (continued if stopped, else killed), `agent`'s group
+    killed."""
+    (root / "done").touch()
+    if proc.poll() is None:
+        os.kill(proc.pid, signal.SIGCONT)
+    if agent:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(agent, signal.SIGKILL)
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+
+
 @pytest.mark.parametrize("where", ["thread", "main"])
 def test_a_ctrl_z_while_an_agent_starts_stops_that_agent_too(tmp_path: Path, where: str) -> None:
     proc = _start(tmp_path, PROGRAM, where)
@@ -79,15 +93,7 @@ def test_a_ctrl_z_while_an_agent_starts_stops_that_agent_too(tmp_path: Path, whe
         (tmp_path / "done").touch()
         assert proc.wait(timeout=30) == 0
     finally:
-        (tmp_path / "done").touch()
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGCONT)
-        if agent:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(agent, signal.SIGKILL)
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        _end(tmp_path, proc, agent)
 
 
 HELD = textwrap.dedent(
@@ -244,12 +250,4 @@ def test_a_spawn_begun_after_the_handler_counted_the_groups_waits_for_the_contin
         (tmp_path / "done").touch()
         assert proc.wait(timeout=30) == 0
     finally:
-        (tmp_path / "done").touch()
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGCONT)
-        if agent:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(agent, signal.SIGKILL)
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        _end(tmp_path, proc, agent)
