@@ -101,11 +101,12 @@ def test_another_endpoint_reruns_and_switching_back_restores(
     assert b"hunter2" not in _state_bytes(e2e)
 
 
-def test_the_same_host_with_other_credentials_is_said_changed_without_them(e2e: EnvE2E) -> None:
+def test_the_same_host_with_another_path_is_said_changed_without_the_credentials(e2e: EnvE2E) -> None:
+    """(Other credentials alone change no key: tests/test_endpoint_secrets.py.)"""
     _agentfile(e2e, "claude")
     e2e.extra = {"ANTHROPIC_BASE_URL": "https://me:hunter2@proxy.example/"}
     assert e2e.am().code == 0
-    e2e.extra = {"ANTHROPIC_BASE_URL": "https://me:swordfish@proxy.example/"}
+    e2e.extra = {"ANTHROPIC_BASE_URL": "https://me:swordfish@proxy.example/v2"}
     explained = e2e.am("explain", "sum")
     assert "endpoint changed (ANTHROPIC_BASE_URL changed)" in explained.text, explained
     assert "hunter2" not in explained.text and "swordfish" not in explained.text

@@ -164,6 +164,20 @@ class KeyParts:
             known = self._endpoints[id(runner)] = (runner, env_endpoint(runner, os.environ))
         return known[1]
 
+    def _endpoint_before(self, task: Task, parts: dict[str, Any]) -> dict[str, str] | None:
+        """For a task whose key holds endpoint variables, the digests of the whole values of those keyed
+        without their secrets (`presets.env_endpoint_before`), as they were keyed before
+        (`upgrade._endpoint_upgraded`); None for any other task. Computed when asked, never kept."""
+        runner = parts.get("runner")
+        if not isinstance(runner, dict) or not runner.get("endpoint"):
+            return None
+        spec = self.graph.agentfile.runners.get(self._runner_name(task))
+        if spec is None:
+            return None
+        from agentmake.runners.presets import env_endpoint_before
+
+        return env_endpoint_before(spec, os.environ)
+
     def _spec_sig(self, spec: AgentSpec) -> str:
         """Everything of an agent that reaches its tasks' keys, apart from the per-task paths and hashes."""
         af = self.graph.agentfile

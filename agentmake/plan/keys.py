@@ -22,8 +22,10 @@ version 1, or every task reruns or restores once)::
     model set, the one the CLI takes from the environment (`runners.modelenv.MODEL_ENV`). An openai-http
     runner's server is keyed as its `url` when the Agentfile names it; the environment's endpoint
     variables the CLI receives (`modelenv.ENDPOINT_ENV`: OPENAI_BASE_URL, ANTHROPIC_BASE_URL, OLLAMA_HOST,
-    ...) are keyed in "endpoint" by digest, with the host for explain, never the value (it may hold a
-    password).
+    ...) are keyed in "endpoint" by the digest of the value without the secrets a URL may hold (its user and
+    password, a key in its query: `runners.urlsecrets`), with the host for explain, never the value. (A
+    value without them has the digest of the whole value, as the keys of format 2 always had; a record keyed
+    with the whole value's digest of one with them is read by `upgrade._endpoint_upgraded`.)
     A shell agent's "runner" holds the shell runner's command alone, the other fields at their preset values
     (`shell_runner_parts`). "outputs"
     are sorted: their order reaches the agent only through its prompt or command (``{{ outputs }}``,

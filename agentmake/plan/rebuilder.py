@@ -134,7 +134,9 @@ class Rebuilder(Judge):
             outs = self._hashes(task.outputs, assume)
         cached_as = None
         if rec is not None and rec.key and rec.key != key:
-            rec, cached_as = upgraded(rec, parts, self._named(task, parts))
+            rec, cached_as = upgraded(
+                rec, parts, self._named(task, parts), self._endpoint_before(task, parts)
+            )
         decision = self._judge(task, rec, parts, key, outs, cached_as)
         if decision.action == "skip" and rec is not None and rec.key == key and not assume:
             if cached_as is not None:  # (a record of an older key format: it switches to this key)
@@ -207,7 +209,8 @@ class Rebuilder(Judge):
             parts, _ = self._parts(task, self._hashes(task.inputs, seen), rec, seen)
         except AgentmakeError:
             return []
-        rec, _ = upgraded(rec, parts, self._named(task, parts))  # (a summary report's keyed by names)
+        # (a summary report's keyed by names, an LLM call's keyed by its endpoints' whole values)
+        rec, _ = upgraded(rec, parts, self._named(task, parts), self._endpoint_before(task, parts))
         readable = all(self._made(seen[p]) for p in waiting)  # (else a rendering read the file as it is)
         name = self._runner_name(task)
 

@@ -1,11 +1,12 @@
 """A task's record made by an older agentmake, as this one spells it: of key format 1 (`keys_v1`), a shell
-task's made before its key held which inputs are executable, or a summary report's, read by a task, made
-before its key held the shape of its run summary rather than the names in it; and the key its result is
-cached under."""
+task's made before its key held which inputs are executable, a summary report's, read by a task, made
+before its key held the shape of its run summary rather than the names in it, or an LLM call's made before
+its endpoint variables were keyed without their secrets; and the key its result is cached under."""
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from typing import Any
 
 from agentmake.plan.keys import KEY_VERSION, key_of
@@ -15,13 +16,18 @@ __all__ = ["upgraded"]
 
 
 def upgraded(
-    rec: TaskRecord, now: dict[str, Any] | None = None, named: str | None = None
+    rec: TaskRecord,
+    now: dict[str, Any] | None = None,
+    named: str | None = None,
+    before: Mapping[str, str] | None = None,
 ) -> tuple[TaskRecord, str | None]:
     """A record of key format 1 as format 2 spells it, and the key its result is cached under (its own);
     `rec` itself and None if it is of this format (see `keys_v1`). With the task's key parts `now`, a shell
-    task's record also gets the modes it was not keyed with (`_modes_upgraded`), and with `named` (the
+    task's record also gets the modes it was not keyed with (`_modes_upgraded`), with `named` (the
     `keys.summary_digest` of the tasks a report's run summary covers now) a summary report's record the
-    shape it was not keyed with (`_shape_upgraded`)."""
+    shape it was not keyed with (`_shape_upgraded`), and with `before` (the digests of the whole values of
+    the endpoint variables the task's CLI receives whose secrets are now left out,
+    `presets.env_endpoint_before`) an LLM call's record the digests they have now (`_endpoint_upgraded`)."""
     if rec.status == "partial":
         return rec, None
     cached_as = None
@@ -32,6 +38,10 @@ def upgraded(
         if parts is None:
             return rec, None
         rec, cached_as = dataclasses.replace(rec, key=key_of(parts), parts=parts), rec.key
+    if now is not None and before:
+        without_secrets = _endpoint_upgraded(rec, now, before)
+        if without_secrets is not None:
+            return without_secrets, cached_as or rec.key
     if now is not None and "executable" in now:
         with_modes = _modes_upgraded(rec, now["executable"])
         if with_modes is not None:
@@ -67,4 +77,30 @@ def _shape_upgraded(rec: TaskRecord, shape: str, named: str) -> TaskRecord | Non
     if key_of(parts) != rec.key:
         return None
     parts = dict(parts, summarised=shape, _shape=1)
+    return dataclasses.replace(rec, key=key_of(parts), parts=parts)
+
+
+def _endpoint_upgraded(rec: TaskRecord, now: dict[str, Any], before: Mapping[str, str]) -> TaskRecord | None:
+    """An LLM call's record keyed when an endpoint variable's digest was of its whole value, secrets and all
+    (`presets.env_endpoint`): each such variable the record keyed with the digest the value has now in full
+    (`before`) is given the one `now` keys it with, without its secrets. It is the same value, so the same
+    service: the task is up to date if nothing else changed (a project built before runs nothing after), and
+    the digest of the whole value leaves the state with the record's rewrite (`Store.note_rekey`). None when
+    no variable was keyed so (another value, or one keyed without its secrets), or the record's parts do not
+    make its key."""
+    parts = rec.parts
+    runner, runner_now = parts.get("runner"), now.get("runner")
+    if not isinstance(runner, dict) or not isinstance(runner_now, dict):
+        return None
+    endpoint, endpoint_now = runner.get("endpoint"), runner_now.get("endpoint")
+    if not isinstance(endpoint, dict) or not isinstance(endpoint_now, dict):
+        return None
+    renewed = {
+        name: endpoint_now[name]
+        for name, digest in before.items()
+        if name in endpoint_now and isinstance(endpoint.get(name), list) and endpoint[name][1:] == [digest]
+    }
+    if not renewed or key_of(parts) != rec.key:
+        return None
+    parts = dict(parts, runner={**runner, "endpoint": {**endpoint, **renewed}})
     return dataclasses.replace(rec, key=key_of(parts), parts=parts)

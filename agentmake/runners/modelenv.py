@@ -4,9 +4,10 @@ shared/RUNNERS.md: `llm` reads LLM_MODEL, which agentmake passes through, as it 
 takes every option from an AIDER_ variable), claude's ANTHROPIC_MODEL and gemini's GEMINI_MODEL. With no
 model set, that variable names the model asked, so a task's key holds its value
 (`runners.presets.env_model`). The endpoint variables (`ENDPOINT_ENV`: a server's URL or host, a switch to
-another provider) choose the service that answers, so a task whose CLI receives one keys it too, by digest
-(`runners.presets.env_endpoint`: a URL may hold a user and password). The build stamp's signature holds
-them all: a module of its own, so that the stamp's no-op answer imports nothing else.
+another provider) choose the service that answers, so a task whose CLI receives one keys it too, by the
+digest of the value without the user, password or key a URL may hold (`runners.presets.env_endpoint`). The
+build stamp's signature holds them all: a module of its own, so that the stamp's no-op answer imports
+nothing else.
 """
 
 MODEL_ENV: dict[str, str] = {

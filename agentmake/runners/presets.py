@@ -138,22 +138,48 @@ def env_model(runner: RunnerSpec, environ: Mapping[str, str]) -> str | None:
 def env_endpoint(runner: RunnerSpec, environ: Mapping[str, str]) -> dict[str, list[str]]:
     """The endpoint variables (`modelenv.ENDPOINT_ENV`) `runner`'s CLI receives (its preset's `AUTH_ENV`
     and the runner's `env`) that are set, each as ``[host, digest]``: the URL's host (for explain; "" for a
-    switch, or a value that names none) and the xxh3 digest of the value, which is what a key compares and
-    keeps (a URL may hold a user and password, or a key in its query). An `openai-http` runner's `url`
-    replaces OPENAI_BASE_URL: the runner's `url` is keyed instead (`plan.keys.runner_parts`)."""
-    import xxhash
+    switch, or a value that names none) and the xxh3 digest of the value without the secrets a URL may
+    hold (`urlsecrets.without_secrets`: its user and password, a key in its query), which is what a key
+    compares and keeps: the digest of a value holding a password would let a weak one be guessed. An
+    `openai-http` runner's `url` replaces OPENAI_BASE_URL: the runner's `url` is keyed instead
+    (`plan.keys.runner_parts`)."""
+    from agentmake.runners.urlsecrets import without_secrets
 
+    found: dict[str, list[str]] = {}
+    for name, value in _endpoint_values(runner, environ).items():
+        if name in ENDPOINT_HOSTS:
+            found[name] = [host_of(value), _digest(without_secrets(value))]
+        else:
+            found[name] = ["", _digest(value)]
+    return found
+
+
+def env_endpoint_before(runner: RunnerSpec, environ: Mapping[str, str]) -> dict[str, str]:
+    """The digests `env_endpoint` gave before it left the secrets out (of the whole value), of the endpoint
+    variables whose digest that changed (a URL with a user, a password or a secret query parameter): for
+    reading a record keyed then (`plan.upgrade`). Never kept."""
+    from agentmake.runners.urlsecrets import without_secrets
+
+    return {
+        name: _digest(value)
+        for name, value in _endpoint_values(runner, environ).items()
+        if name in ENDPOINT_HOSTS and without_secrets(value) != value
+    }
+
+
+def _endpoint_values(runner: RunnerSpec, environ: Mapping[str, str]) -> dict[str, str]:
+    """The endpoint variables `runner`'s CLI receives that are set, with their values."""
     preset = preset_of(runner)
     passed = set(AUTH_ENV.get(preset or "", ())) | set(runner.env)
     if preset == "openai-http" and runner.url is not None:
         passed.discard("OPENAI_BASE_URL")
-    found: dict[str, list[str]] = {}
-    for name in ENDPOINT_ENV:
-        value = environ.get(name)
-        if name in passed and value:
-            host = host_of(value) if name in ENDPOINT_HOSTS else ""
-            found[name] = [host, xxhash.xxh3_128_hexdigest(value.encode("utf-8", "surrogateescape"))]
-    return found
+    return {name: value for name in ENDPOINT_ENV if name in passed and (value := environ.get(name, ""))}
+
+
+def _digest(value: str) -> str:
+    import xxhash
+
+    return xxhash.xxh3_128_hexdigest(value.encode("utf-8", "surrogateescape"))
 
 
 def host_of(value: str) -> str:

@@ -28,11 +28,14 @@ def stamp_request(req: Request, command: str) -> tuple[str, float, Path] | None:
     # the project root, so an Agentfile that links into another project's directory stays this project's
     path = agentfile_path(req).absolute()
     # (and the models and endpoints runner CLIs take from the environment, `LLM_MODEL`, OPENAI_BASE_URL:
-    # a key holds them; only the signature's digest is kept)
-    from agentmake.runners.modelenv import ENDPOINT_ENV, MODEL_ENV
+    # a key holds them; only the signature's digest is kept, of a URL's value without the secrets it may
+    # hold, as a key's, `presets.env_endpoint`: else a weak password could be guessed from the digest)
+    from agentmake.runners.modelenv import ENDPOINT_ENV, ENDPOINT_HOSTS, MODEL_ENV
+    from agentmake.runners.urlsecrets import without_secrets
 
     chosen = set(MODEL_ENV.values()) | set(ENDPOINT_ENV)
-    models = sorted((name, os.environ.get(name, "")) for name in chosen)
+    values = {name: os.environ.get(name, "") for name in chosen}
+    models = sorted((n, without_secrets(v) if n in ENDPOINT_HOSTS else v) for n, v in values.items())
     sig = signature([command, str(path), list(req.targets), sorted(req.overrides.items()), models])
     return sig, time.monotonic(), path.parent
 
