@@ -1,8 +1,8 @@
-"""The commands and options of the command line, what each does, and the argparse parser that takes them.
+"""The options of the command line, what each does, and the argparse parser that takes them.
 
-The CLI's help lists them (`agentmake [COMMAND] --help`: `command_help`), `cli.parse` parses argv with
-`parser()`, and a target the Agentfile does not know is matched against the commands' names ("did you mean
-the command `agentmake report`?").
+The CLI's help lists them (`agentmake [COMMAND] --help`: `command_help`) and `cli.parse` parses argv with
+`parser()`. The commands' names live in `commandnames` (the graph needs them without argparse); they are
+importable from here too.
 """
 
 from __future__ import annotations
@@ -15,28 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 from agentmake import __version__
-
-COMMANDS = {
-    "build": "build targets (the default command)",
-    "report": "build reports (all, or the ones named) and print their paths",
-    "check": "load and validate the Agentfile, print a one-line summary",
-    "list": "list agents with their tasks, and reports",
-    "init": "write a starter Agentfile and prompt into the directory",
-    "status": "show what is up to date, stale or failed (--json for machines)",
-    "graph": "print the task graph (--format text|dot|mermaid)",
-    "explain": "say why TARGET would (or would not) run",
-    "clean": "remove built outputs (--cache: also the result cache; --leftovers: only those of tasks gone)",
-    "watch": "rebuild when inputs, prompts or the Agentfile change",
-}
-
-
-def command_hint(word: str) -> str | None:
-    """``the command `agentmake report` `` when `word`, a target no task answers to, is a command's name or
-    close to one (`reprot`), else None: `agentmake reprot` took the misspelt command for a target."""
-    from agentmake.errors import close_names
-
-    close = close_names(word, COMMANDS, most=1)
-    return f"the command `agentmake {close[0]}`" if close else None
+from agentmake.commandnames import COMMANDS as COMMANDS
+from agentmake.commandnames import command_hint as command_hint
 
 
 class _HelpFormatter(argparse.RawDescriptionHelpFormatter):

@@ -21,7 +21,7 @@ import stat
 from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
 
-from agentmake.commands import command_hint
+from agentmake.commandnames import command_hint
 from agentmake.errors import AgentfileError, UsageError, close_names, either
 from agentmake.gcpause import gc_paused
 from agentmake.graph.expand import Node, compile_nodes, expand_all
