@@ -15,9 +15,9 @@ from pathlib import Path
 
 from agentmake.lazyre import LazyPattern
 from agentmake.runners import classify, parse, redact
-from agentmake.syntax import parser
+from agentmake.syntax import parse_hints
 
-LAZY_MODULES = ("runners/classify.py", "runners/parse.py", "runners/redact.py", "syntax/parser.py")
+LAZY_MODULES = ("runners/classify.py", "runners/parse.py", "runners/redact.py", "syntax/parse_hints.py")
 
 
 def test_lazy_pattern_answers_as_the_compiled_pattern() -> None:
@@ -51,7 +51,7 @@ def test_modules_keep_their_patterns_lazy() -> None:
     assert parse._AIDER_TOO_LONG.search("x\nModel gpt has hit a token limit!\n")
     assert isinstance(redact._MARK, LazyPattern) and redact.holds_redaction("key [redacted OPENAI_API_KEY] x")
     assert redact.looks_secret("OPENAI_API_KEY") and not redact.looks_secret("HOME")
-    assert isinstance(parser._NAME, LazyPattern) and parser._NAME.fullmatch("lint_1")
+    assert isinstance(parse_hints._NAME, LazyPattern) and parse_hints._NAME.fullmatch("lint_1")
 
 
 def _shell_project(tmp_path: Path) -> tuple[Path, dict[str, str]]:

@@ -12,8 +12,8 @@ import pytest
 from agentmake.errors import AgentfileError
 from agentmake.graph import build_graph
 from agentmake.report.markdown import demote_headings
+from agentmake.syntax.grammar import grammar_cache_file
 from agentmake.syntax.load import load_agentfile
-from agentmake.syntax.parser import _cache_file
 
 
 def write(root: Path, text: str) -> Path:
@@ -27,11 +27,11 @@ def test_parser_cache_never_lives_in_a_directory_others_can_write(tmp_path: Path
     (shared / "agentmake").mkdir(parents=True)
     os.chmod(shared / "agentmake", 0o777)  # as a planted directory in a shared /tmp would be
     monkeypatch.setenv("XDG_CACHE_HOME", str(shared))
-    assert _cache_file() is False
+    assert grammar_cache_file() is False
     os.chmod(shared / "agentmake", 0o700)
-    assert _cache_file() == str(shared / "agentmake" / "agentfile-grammar.lark-cache")
+    assert grammar_cache_file() == str(shared / "agentmake" / "agentfile-grammar.lark-cache")
     monkeypatch.setenv("XDG_CACHE_HOME", "/proc/nowhere")
-    assert _cache_file() is False  # no fallback to the shared temporary directory
+    assert grammar_cache_file() is False  # no fallback to the shared temporary directory
 
 
 def test_an_output_inside_agentmake_state_is_refused(tmp_path: Path) -> None:

@@ -9,7 +9,9 @@ import pytest
 
 from agentmake.cli import main
 from agentmake.errors import AgentfileError, Loc
-from agentmake.syntax.parser import _TERMINALS, _lark, parse_text
+from agentmake.syntax.grammar import lark_parser
+from agentmake.syntax.parse_hints import _TERMINALS
+from agentmake.syntax.parser import parse_text
 
 RULES = {"start", "statement", "assignment", "include", "block", "value", "paren_list", "item"}
 
@@ -49,7 +51,7 @@ def test_expected_lists_name_no_grammar_rules(text: str) -> None:
 
 
 def test_every_terminal_has_a_human_name() -> None:
-    states = _lark(True).parser.parser.parser.parse_table.states
+    states = lark_parser(True).parser.parser.parser.parse_table.states
     terminals = {name for state in states.values() for name in state if name.isupper()}
     assert terminals <= set(_TERMINALS), terminals - set(_TERMINALS)
 

@@ -16,8 +16,9 @@ from agentmake.gcpause import gc_paused
 from agentmake.model import PRESET_NAMES, Agentfile, RunnerSpec
 from agentmake.syntax import transform as tf
 from agentmake.syntax.files import PromptFiles, Reads, decode_text, read_recorded
-from agentmake.syntax.parser import Assign, Block, Include, Statement, parse_text
+from agentmake.syntax.parser import parse_text
 from agentmake.syntax.specs import build_agent, build_report, build_runner, build_settings
+from agentmake.syntax.statements import Assign, Block, Include, Statement
 from agentmake.syntax.validate import Validator
 from agentmake.syntax.values import Source, substitute
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from agentmake.errors import AgentfileError, Loc, did_you_mean
 from agentmake.syntax import values as v
-from agentmake.syntax.parser import Assign, Block, Statement
+from agentmake.syntax.statements import Assign, Block, Statement
 
 SETTINGS = v.SETTINGS
 RUNNER_KEYS = (

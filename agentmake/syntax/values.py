@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from agentmake.errors import AgentfileError, Loc, did_you_mean
-from agentmake.syntax.parser import Item, Value
+from agentmake.syntax.statements import Item, Value
 
 SETTINGS = ("jobs", "retries", "timeout", "runner", "model", "default", "budget", "cache_size", "backoff")
 _VAR = re.compile(r"\$(\$?)\{([^}$\n]*)(\}?)")  # (no `$` or newline inside: one scan per `${`, not quadratic)
