@@ -96,7 +96,7 @@ class WatchSession:
             what = "keeping the last good Agentfile" if self.project else "fix it to start building"
             print(f"agentmake: watching for changes ({what})", file=sys.stderr)
             return False
-        from agentmake.project import setting_typos
+        from agentmake.check_warnings import setting_typos
 
         for warning in setting_typos(agentfile):  # (as every other command's load says them; once each)
             if warning not in self.load_warned:

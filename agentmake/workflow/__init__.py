@@ -83,7 +83,7 @@ def load_project(req: Request) -> Project:
         recover_if_idle(agentfile.root)  # only if no build holds the lock; builds recover in their Executor
     project = Project(agentfile, build_graph(agentfile))
     mark("graph")
-    from agentmake.project import setting_typos
+    from agentmake.check_warnings import setting_typos
 
     for warning in setting_typos(agentfile):
         sys.stderr.write(f"agentmake: warning: {term_safe(warning)}\n")

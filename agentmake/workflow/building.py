@@ -167,14 +167,14 @@ def compile_templates(project: Project, selected: Graph) -> None:
     """Compile the prompts and report templates of what `selected` builds before any task starts, and check
     the names the prompts read: such an error is a located AgentfileError (exit 2), not a task that fails
     once the agents before it are paid for.
-    Texts seen to compile before are not compiled again (`project.KnownTemplates`)."""
+    Texts seen to compile before are not compiled again (`template_checks.KnownTemplates`)."""
     af = project.agentfile
     names = {task.name for task in selected.tasks.values()}
     prompts = [a.prompt for n, a in af.agents.items() if n in names and a.prompt is not None]
     prompts += [r.merge for n, r in af.reports.items() if n in names and r.merge is not None]
     reports = [n for n, r in af.reports.items() if n in names and r.template]
     if prompts or reports:
-        from agentmake.project import compile_build_templates
+        from agentmake.template_checks import compile_build_templates
 
         compile_build_templates(af, prompts, reports, selected)
 

@@ -1,0 +1,218 @@
+"""What `agentmake check` points out that is not an error (`check_warnings`): a misspelt setting or a
+block's line taken as a variable (`setting_typos`, which every load says too), runners with no model or one
+never passed, agents that make no task, and programs that are not found.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from agentmake.model import Agentfile, model_of
+
+if TYPE_CHECKING:
+    from agentmake.graph import Graph
+
+
+def setting_typos(af: Agentfile) -> list[str]:
+    """Variables named one slip away from a setting (`jbos = 4`, `retry = 3`) that nothing reads: almost
+    surely a misspelt setting, which would otherwise be taken silently as a variable. One warning each.
+    Likewise a variable named like a block's key (`check`, `inputs`...) that nothing reads: almost surely a
+    block's line that lost its indentation, which silently took the key from its block."""
+    from agentmake.syntax.load import display_name
+    from agentmake.syntax.transform import BLOCK_KEYS
+    from agentmake.syntax.values import SETTINGS
+
+    near = {name: s for name in af.variables for s in SETTINGS if _one_slip(name, s) or _stem_of(name, s)}
+    keys = {k for block in BLOCK_KEYS.values() for k in block} - set(SETTINGS)
+    stray = [name for name in af.variables if name in keys]
+    if not near and not stray:
+        return list(af.notes)  # (and a setting that lost its block's indentation: `transform.collect`)
+    specs = [*(a.prompt for a in af.agents.values()), *(r.merge for r in af.reports.values())]
+    prompts = [p.text for p in specs if p is not None]
+    templates = {af.root / r.template for r in af.reports.values() if r.template is not None}
+    prompts += [t.read_text(encoding="utf-8", errors="replace") for t in templates if t.is_file()]
+    prompt_files = {af.root / p.path for p in specs if p is not None and p.path is not None} | templates
+    files: dict[Path, str] = {}
+    for f in af.files:  # (a `${name}` was replaced when loading: look for it in the files themselves)
+        with contextlib.suppress(OSError):
+            files[f] = f.read_text(encoding="utf-8", errors="replace")
+
+    def used(name: str) -> bool:
+        word = re.compile(rf"\b{re.escape(name)}\b")
+        return any(word.search(t) for t in prompts) or any(f"${{{name}}}" in t for t in files.values())
+
+    def where(name: str) -> str:
+        """` (Agentfile:12)`: the line at column 1 that assigns it, in the Agentfile or an include."""
+        line = re.compile(rf"^{re.escape(name)}[ \t]*=", re.MULTILINE)
+        for f, text in files.items():
+            m = line.search(text) if f not in prompt_files else None
+            if m is not None:
+                return f" ({display_name(f)}:{text.count(chr(10), 0, m.start()) + 1})"
+        return ""
+
+    warnings = [
+        f"'{n}' is taken as a variable, not a setting: did you mean '{near[n]}'?" for n in near if not used(n)
+    ]
+    warnings += [
+        f"'{n}'{where(n)} is taken as a top-level variable, and nothing reads it: if it is a line of the"
+        " block above it, indent it as that block's lines"
+        for n in stray
+        if not used(n)
+    ]
+    return [*af.notes, *warnings]
+
+
+def _stem_of(name: str, setting: str) -> bool:
+    """`retry` for `retries`: the same word but for an ending of at most three letters."""
+    return len(name) >= 4 and 0 < abs(len(setting) - len(name)) <= 3 and setting[: len(name) - 1] == name[:-1]
+
+
+def _one_slip(a: str, b: str) -> bool:
+    """Whether `a` differs from `b` by one letter added, dropped or changed, or two neighbours swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]])
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
+def check_warnings(af: Agentfile, graph: Graph | None) -> list[str]:
+    """What `check` points out that is not an error: a misspelt setting taken as a variable
+    (`setting_typos`), agents on gemini with no model (its `auto` router makes extra calls, paid for:
+    RUNNERS.md says to pin one), and LLM agents given a model that their runner has no `model_flag` to pass
+    (the CLI never sees it: it is not part of their keys either), agents that make no task (`idle_agents`),
+    and runners and `check` commands whose program is not found (`missing_programs`,
+    `missing_check_programs`)."""
+    from agentmake.runners.presets import preset_of
+
+    unpinned: list[str] = []
+    unpassed: dict[tuple[str, str], list[str]] = {}  # (runner, model) -> agents
+    for name, agent in af.agents.items():
+        runner = af.runners.get(agent.runner)
+        model = model_of(agent, runner, af.settings)
+        if runner is not None and preset_of(runner) == "gemini" and not model:
+            unpinned.append(name)
+        if runner is not None and model and runner.model_flag is None and not agent.is_shell:
+            unpassed.setdefault((runner.name, model), []).append(name)
+    warnings = setting_typos(af)
+    if unpinned:
+        warnings.append(
+            f"{', '.join(unpinned)}: gemini with no model, whose auto router makes extra calls: set `model`"
+        )
+    for (runner_name, model), names in unpassed.items():
+        warnings.append(
+            f"{', '.join(names)}: model {model} is never passed to runner {runner_name}, which has no"
+            " `model_flag`: set `model_flag` on the runner (e.g. --model), or remove `model`"
+        )
+    for runner in af.runners.values():  # (`command = "llm --key $OPENAI_API_KEY"`: no shell expands it)
+        named = sorted({m.group(1) for word in runner.command for m in _ENV_WORD.finditer(word)})
+        if named:
+            warnings.append(
+                f"runner {runner.name}: its command passes {', '.join('$' + n for n in named)} as written (it"
+                f" runs without a shell): to give the agent a variable, name it in `env = {' '.join(named)}`"
+            )
+    return warnings + idle_agents(af, graph) + missing_programs(af) + missing_check_programs(af)
+
+
+def idle_agents(af: Agentfile, graph: Graph | None) -> list[str]:
+    """Agents that make no task in `graph` (None: no graph to tell): each input pattern with a wildcard
+    matches no file (a typo in the pattern, files not there yet). Not an error (a fan-out over what is not
+    there is empty), but said: a build of them says only "0 ran"."""
+    if graph is None:
+        return []
+    from agentmake.graph import makes_no_task
+
+    made = {t.name for t in graph.tasks.values()}
+    return [
+        makes_no_task(agent)
+        for name, agent in af.agents.items()
+        if name not in made and any("{" in p for p in agent.inputs)
+    ]
+
+
+def missing_programs(af: Agentfile) -> list[str]:
+    """The LLM runners in use whose program is neither on PATH nor (a path) in the project: each of their
+    tasks would fail, `command not found`, after the tasks before them were paid for. A warning, not an
+    error: the build may run where PATH differs."""
+
+    from agentmake.model import runner_name
+    from agentmake.runners.presets import CLIENT, preset_of
+
+    users: dict[str, list[str]] = {}
+    for agent in af.agents.values():
+        if not agent.is_shell:
+            users.setdefault(agent.runner, []).append(agent.name)
+    for report in af.reports.values():
+        if report.merge is not None:
+            users.setdefault(runner_name(report, af.settings), []).append(report.name)
+    warnings = []
+    for name, specs in users.items():
+        runner = af.runners.get(name)
+        if runner is None or not runner.command:
+            continue
+        program = runner.command[0]
+        if program == CLIENT and preset_of(runner) == "openai-http":
+            continue  # (agentmake's own client, run by its own Python)
+        if not _program_found(af, program):
+            warnings.append(
+                f"runner {name}: {program} is not found on PATH, and every task of {', '.join(specs)} would"
+                f" fail: install {program} or fix PATH"
+            )
+    return warnings
+
+
+def _program_found(af: Agentfile, program: str) -> bool:
+    """Whether `program` (a runner's or a check command's first word) can be run: on PATH, or, a path, an
+    executable file (a relative one from the project directory, where runners and checks run)."""
+    import shutil
+
+    if "/" in program:
+        path = Path(program)
+        return os.access(path if path.is_absolute() else af.root / path, os.X_OK)
+    return shutil.which(program) is not None
+
+
+# the program a shell command starts with, when it is a plain word (`jq . {output}`, `jsn`): not a
+# placeholder, an assignment (`X=1 cmd`), a quoted or expanded word
+_PROGRAM = re.compile(r"[\t ]*([A-Za-z0-9_./+@%-]+)(?=[\t\n ;&|<>)]|\Z)")
+
+
+def missing_check_programs(af: Agentfile) -> list[str]:
+    """The agents whose `check` command starts with a program that is neither on PATH nor (a path) in the
+    project, nor a shell builtin: the check cannot run (exit 127), so each task pays for its agent's answer,
+    then fails, at every build. `check = jsn`, `check = JSON` and a quoted `check = "json"` are all such
+    commands, not the JSON check: the warning says so. A warning, as `missing_programs`: PATH may differ."""
+    import difflib
+
+    from agentmake.runners.invocation import _SH_WORDS
+
+    warnings = []
+    for agent in af.agents.values():
+        command = agent.check.command if agent.check is not None and agent.check.kind == "command" else None
+        m = _PROGRAM.match(command or "")
+        if command is None or m is None or m[1] in _SH_WORDS:
+            continue
+        program = m[1]
+        if _program_found(af, program):
+            continue
+        where = " on PATH" if "/" not in program else " (or cannot be executed)"
+        paid = "run" if agent.is_shell else "pay for an answer"
+        text = f"{agent.name}: its check command's program {program} is not found{where}, so each of its"
+        text += f" tasks would {paid}, then fail"
+        if command.strip() == program and difflib.get_close_matches(program.lower(), ["json"], cutoff=0.6):
+            text += (
+                ": for the JSON check write `check = json` (bare, lower case: any other value is a command)"
+            )
+        else:
+            text += f": install {program} or fix the check"
+        warnings.append(text)
+    return warnings
+
+
+_ENV_WORD = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
