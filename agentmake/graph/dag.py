@@ -24,11 +24,13 @@ from dataclasses import dataclass, field
 from agentmake.commandnames import command_hint
 from agentmake.errors import AgentfileError, UsageError, close_names, either
 from agentmake.gcpause import gc_paused
-from agentmake.graph.expand import Node, compile_nodes, expand_all
+from agentmake.graph.expand import INSIDE, Node, compile_nodes, expand_all
 from agentmake.graph.globs import TMP_MARK, FileIndex, Pattern, normalize_path, target_path
 from agentmake.graph.task import Task
 from agentmake.model import Agentfile, AgentSpec
 
+# what an error about a literal input says was expected
+SOURCE = "a file in the project, or an output of an agent"
 NAME_MAX = 255  # bytes in one file name (Linux, macOS)
 # what a staged file's name adds to its output's: "." + the marker and "-" + 8 hex (see runners.staging)
 STAGED_EXTRA = len(".") + len(TMP_MARK + "-") + 8
@@ -238,10 +240,11 @@ def _check_outputs(
     output. Caught here, before any agent runs (and not by a crash, or a build that overwrites the
     Agentfile)."""
 
-    def fail(out: str, problem: str, hint: str | None = None) -> AgentfileError:
+    def fail(out: str, problem: str, hint: str | None = None, expected: str = "") -> AgentfileError:
         node = node_of[tasks[producer[out]].name]
         where = node.loc("outputs" if node.kind == "agent" else "output", out)
-        return AgentfileError(f"{node.kind} '{node.name}' output '{out}' {problem}", where, hint=hint)
+        said = [expected] if expected else []
+        return AgentfileError(f"{node.kind} '{node.name}' output '{out}' {problem}", where, said, hint)
 
     root = os.fspath(agentfile.root)
     read = {normalize_path(os.path.relpath(f, root)) for f in agentfile.files}
@@ -274,7 +277,7 @@ def _check_outputs(
                 for out in task.outputs:
                     if problem := _misplaced(out):
                         hint = "a wildcard took its value from a file name: rename that file"
-                        raise fail(out, problem, hint)
+                        raise fail(out, problem, hint, INSIDE)
         if not node.wildcards:  # (literal paths; no new listing: the build stamp rests on every one made)
             for task in node.tasks:
                 for out in task.outputs:
@@ -308,7 +311,9 @@ def _check_inputs(node: Node, producer: dict[str, str], index: FileIndex, nodes:
                 own = tasks[0].outputs if len(tasks) == 1 else {o for t in tasks for o in t.outputs}
             if path in own:
                 raise AgentfileError(
-                    f"{node.kind} '{node.name}' lists '{path}' as both input and output", where
+                    f"{node.kind} '{node.name}' lists '{path}' as both input and output",
+                    where,
+                    ["an input that is not one of its own outputs"],
                 )
             if path in producer or index.is_file(path):
                 continue
@@ -319,12 +324,13 @@ def _check_inputs(node: Node, producer: dict[str, str], index: FileIndex, nodes:
                     hint=f"to depend on its files write '{path}/**'",
                 )
             problem, hint = _not_a_file(os.path.join(index.root, path))
-            raise AgentfileError(f"{node.kind} '{node.name}' input '{path}' {problem}", where, hint=hint)
+            raise AgentfileError(f"{node.kind} '{node.name}' input '{path}' {problem}", where, [SOURCE], hint)
     if node.kind == "agent" and node.empty:
         raise AgentfileError(
             f"agent '{node.name}' inputs pattern '{node.empty[0].text}' matches no file",
             node.loc("inputs", node.empty[0].text),
-            hint=_made_by_idle(node.empty[0], nodes),
+            ["a pattern matching a file, or an output of another agent"],
+            _made_by_idle(node.empty[0], nodes),
         )
 
 
@@ -420,7 +426,8 @@ def _cycle_error(
         via = next(p for p in tasks[b].inputs if p in tasks[a].outputs)
         text += f" -> {b} (via {via})"
     node = node_of[tasks[loop[0]].name]
-    return AgentfileError(f"dependency cycle: {text}", node.loc("inputs"))
+    said = f"inputs {loop[0]} does not make itself, directly or through other agents"
+    return AgentfileError(f"dependency cycle: {text}", node.loc("inputs"), [said])
 
 
 def _closure(start: Sequence[str], edges: dict[str, tuple[str, ...]]) -> set[str]:

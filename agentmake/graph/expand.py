@@ -37,6 +37,8 @@ from agentmake.graph.globs import (
 from agentmake.graph.task import Task
 from agentmake.model import Agentfile, AgentSpec, ReportSpec
 
+# what an Agentfile error about where an output is says was expected
+INSIDE = "a relative path inside the project directory, outside .agentmake/"
 MAX_ROUNDS = 64  # expansion rounds of a group of agents feeding each other before it counts as endless
 
 
@@ -108,16 +110,19 @@ def compile_nodes(agentfile: Agentfile) -> list[Node]:
                     f"{kind} '{spec.name}' output '{p.text}' contains a glob; outputs must be concrete paths "
                     "(wildcards like {name} are allowed)",
                     node.loc(out_key, p.text),
+                    expected=["a concrete path, or one made of {wildcards} its inputs bind"],
                 )
             if is_outside_root(p.text):
                 raise AgentfileError(
                     f"{kind} '{spec.name}' output '{p.text}' is outside the project directory",
                     node.loc(out_key, p.text),
+                    expected=[INSIDE],
                 )
             if normalize_path(p.text).split("/", 1)[0] == ".agentmake":
                 raise AgentfileError(
                     f"{kind} '{spec.name}' output '{p.text}' is inside .agentmake/, agentmake's own state",
                     node.loc(out_key, p.text),
+                    expected=[INSIDE],
                 )
             unbound = [w for w in p.wildcards if w not in bound]
             if unbound:

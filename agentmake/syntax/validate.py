@@ -162,6 +162,7 @@ class Validator:
                 raise self.error(
                     f"output '{out}' is already declared by '{prev}'",
                     spec.key_locs.get(f"{key}:{out}") or spec.key_locs.get(key, spec.loc),
+                    ["an output no other agent or report declares"],
                     hint="every file has one producer",
                 )
             owners[out] = spec.name

@@ -88,6 +88,16 @@ def assigned_at(where: Loc, src: Source) -> str:
     return f"line {where.line}" if where.file == src.name else f"{where.file}:{where.line}"
 
 
+def _defined(variables: Mapping[str, str]) -> str:
+    """What an unknown `${name}` should have been: a variable assigned above it (the first few named)."""
+    if not variables:
+        return "a variable assigned above this line (NAME = value), or on the command line (NAME=value)"
+    names = sorted(variables)
+    more = f" or {len(names) - 6} more" if len(names) > 6 else ""
+    shown = ", ".join(f"${{{n}}}" for n in names[:6]) + more
+    return f"a variable set above this line or on the command line: {shown}"
+
+
 def substitute(item: Item, variables: Mapping[str, str], src: Source, later: Mapping[str, Loc]) -> str:
     """The item's text with `${name}` replaced (`$${` is a literal `${`); an unknown name is an error. A
     triple-quoted item is dedented before its values go in."""
@@ -124,7 +134,7 @@ def substitute(item: Item, variables: Mapping[str, str], src: Source, later: Map
         elif hint is None and name.isupper():  # most likely the shell's, as in `run = "ls ${HOME}"`
             shell = f"${name} (or $${{{{{name}}}}})"
             hint = f"Agentfile variables only: write {shell} for the environment's {name} in a command"
-        raise src.error(f"unknown variable '{name}'", line, col, [], hint)
+        raise src.error(f"unknown variable '{name}'", line, col, [_defined(variables)], hint)
 
     if item.kind != "triple":
         return _VAR.sub(repl, raw)

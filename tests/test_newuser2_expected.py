@@ -1,0 +1,58 @@
+"""A new user's bad Agentfiles: each error the graph or the loader finds says, besides file:line:col, the
+line and a caret, what was expected there (an `expected:` line), exits 2 and prints no traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HEAD = "agent x:\n    prompt = p.md\n"
+
+CASES = {
+    "output above the project": (HEAD + "    inputs = a.md\n    outputs = ../x.md\n", 4, "../x.md"),
+    "absolute output": (HEAD + "    inputs = a.md\n    outputs = /tmp/x.md\n", 4, "/tmp/x.md"),
+    "output in the state": (HEAD + "    inputs = a.md\n    outputs = .agentmake/x.md\n", 4, ".agentmake"),
+    "output with a glob": (HEAD + "    inputs = a.md\n    outputs = out/*.md\n", 4, "out/*.md"),
+    "cycle": (
+        HEAD + "    inputs = out/y.md\n    outputs = out/x.md\n"
+        "agent y:\n    prompt = p.md\n    inputs = out/x.md\n    outputs = out/y.md\n",
+        3,
+        "out/y.md",
+    ),
+    "input is its own output": (HEAD + "    inputs = out/x.md\n    outputs = out/x.md\n", 3, "out/x.md"),
+    "output declared twice": (
+        HEAD + "    inputs = a.md\n    outputs = out/x.md\n"
+        "agent y:\n    prompt = p.md\n    inputs = a.md\n    outputs = out/x.md\n",
+        8,
+        "out/x.md",
+    ),
+    "missing input": (HEAD + "    inputs = nope.md\n    outputs = out/x.md\n", 3, "nope.md"),
+    "glob matching nothing": (HEAD + "    inputs = docs/*.txt\n    outputs = out/x.md\n", 3, "docs/*.txt"),
+    "unknown variable": (HEAD + "    inputs = a.md\n    outputs = out/${dir}/x.md\n", 4, "${dir}"),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_a_located_agentfile_error_says_what_was_expected(tmp_path: Path, name: str) -> None:
+    text, line, quoted = CASES[name]
+    (tmp_path / "Agentfile").write_text(text)
+    (tmp_path / "p.md").write_text("Say hi.\n")
+    (tmp_path / "a.md").write_text("a\n")
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "b.md").write_text("b\n")
+    env = {**os.environ, "NO_COLOR": "1"}
+    run = subprocess.run(
+        [sys.executable, "-m", "agentmake", "check"], cwd=tmp_path, capture_output=True, text=True, env=env
+    )
+    assert run.returncode == 2, run.stderr
+    assert "Traceback" not in run.stderr
+    lines = run.stderr.splitlines()
+    head = next(i for i, ln in enumerate(lines) if ln.startswith(f"Agentfile:{line}:"))
+    assert ": error: " in lines[head], lines
+    assert quoted in lines[head + 1], lines
+    assert lines[head + 2].strip() == "^", lines
+    assert any(ln.startswith("expected: ") for ln in lines[head + 3 :]), run.stderr
