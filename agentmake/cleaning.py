@@ -114,8 +114,12 @@ def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
             what = f"{plural(removed, 'leftover output')} of {tasks} no longer in the graph"
             renamed = sum(out in gone for out in strays)
             if renamed:  # (said apart: their task is in the graph, the Agentfile renamed the output)
-                of = f"{removed - renamed} of {tasks} no longer in the graph, " if dropped else ""
-                what = f"{plural(removed, 'leftover output')} ({of}{renamed} renamed in the Agentfile)"
+                parts = [f"{renamed} renamed in the Agentfile"]
+                if dropped and removed > renamed:
+                    parts.insert(0, f"{removed - renamed} of {tasks} no longer in the graph")
+                elif dropped:  # (not "0 of 1 task": they left no output, but are forgotten all the same)
+                    parts.append(f"{tasks} no longer in the graph had none")
+                what = f"{plural(removed, 'leftover output')} ({'; '.join(parts)})"
         else:
             what = plural(removed, "output")
         if dirs:

@@ -144,3 +144,21 @@ def test_an_output_made_under_another_variable_value_is_not_saved_as_a_strangers
     assert "output agentmake did not make saved: R.a.md" in run.stderr, run.stderr
     saved = list((tmp_path / ".agentmake" / "edited").rglob("R.a.md"))
     assert [p.read_text() for p in saved] == ["my own notes\n"]
+
+
+def test_clean_leftovers_tells_a_renamed_output_apart_from_a_task_gone_that_left_none(built: Path) -> None:
+    """A task gone whose output was deleted by hand, and an output renamed: not `0 of 1 task no longer in
+    the graph` (as if it were counting that task's outputs among the removed), but what each did."""
+    (built / "src" / "2.txt").unlink()
+    (built / "out" / "2.txt").unlink()
+    agentfile = built / "Agentfile"
+    agentfile.write_text(PIPELINE.replace("outputs = all.txt", "outputs = all.md"))
+    assert agentmake(built).returncode == 0
+    run = agentmake(built, "clean", "--leftovers")
+    assert run.returncode == 0, run
+    said = (
+        "agentmake: removed 1 leftover output"
+        " (1 renamed in the Agentfile; 1 task no longer in the graph had none)"
+    )
+    assert run.stdout.strip() == said, run.stdout
+    assert not (built / "all.txt").exists() and (built / "all.md").exists()
