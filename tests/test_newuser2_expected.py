@@ -56,3 +56,30 @@ def test_a_located_agentfile_error_says_what_was_expected(tmp_path: Path, name: 
     assert quoted in lines[head + 1], lines
     assert lines[head + 2].strip() == "^", lines
     assert any(ln.startswith("expected: ") for ln in lines[head + 3 :]), run.stderr
+
+
+TWICE = {
+    "written twice": "    inputs = a.md\n    outputs = out/x.md out/x.md\n",
+    "twice through ./": "    inputs = a.md\n    outputs = out/x.md out/./x.md\n",
+    "twice through a wildcard": "    inputs = d/{n}.md\n    outputs = out/{n}.md out/{n}/../{n}.md\n",
+}
+
+
+@pytest.mark.parametrize("name", list(TWICE))
+def test_an_agent_naming_one_output_twice_is_refused_before_any_call(tmp_path: Path, name: str) -> None:
+    """Accepted, the task waited for two files at one path: every attempt (each paid for) then failed with
+    `claude did not write out/x.md, out/x.md`. Nor is it 'already declared by' the agent itself."""
+    (tmp_path / "Agentfile").write_text(HEAD + TWICE[name])
+    (tmp_path / "p.md").write_text("Say hi.\n")
+    (tmp_path / "a.md").write_text("a\n")
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "b.md").write_text("b\n")
+    env = {**os.environ, "NO_COLOR": "1"}
+    run = subprocess.run(
+        [sys.executable, "-m", "agentmake", "check"], cwd=tmp_path, capture_output=True, text=True, env=env
+    )
+    assert run.returncode == 2, run.stderr
+    assert "Traceback" not in run.stderr and "already declared" not in run.stderr, run.stderr
+    head = run.stderr.splitlines()[0]
+    assert head.startswith("Agentfile:4:") and "twice" in head, run.stderr
+    assert "expected: each output once" in run.stderr, run.stderr

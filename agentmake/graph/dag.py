@@ -31,6 +31,7 @@ from agentmake.model import Agentfile, AgentSpec
 
 # what an error about a literal input says was expected
 SOURCE = "a file in the project, or an output of an agent"
+ONCE = "each output once"
 NAME_MAX = 255  # bytes in one file name (Linux, macOS)
 # what a staged file's name adds to its output's: "." + the marker and "-" + 8 hex (see runners.staging)
 STAGED_EXTRA = len(".") + len(TMP_MARK + "-") + 8
@@ -180,6 +181,11 @@ def _build(agentfile: Agentfile) -> Graph:
         if t.id in tasks:
             raise AgentfileError(f"two tasks get the id '{t.id}' (wildcard values containing ',')")
         tasks[t.id] = t
+        if len(t.outputs) > 1 and len(set(t.outputs)) < len(t.outputs):  # (out/x.md out/./x.md)
+            twice = next(o for i, o in enumerate(t.outputs) if o in t.outputs[:i])
+            node = node_of[t.name]
+            where = node.loc("outputs" if node.kind == "agent" else "output")
+            raise AgentfileError(f"task {t.id}'s outputs name '{twice}' twice", where, [ONCE])
         for out in t.outputs:
             other = producer.setdefault(out, t.id)
             if other != t.id:

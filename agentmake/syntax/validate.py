@@ -22,6 +22,7 @@ from agentmake.templates import command_indices, command_names, render_command
 
 _WILDCARD = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")  # (`{{` and `}}` first: literal braces, as in globs.py)
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+ONCE = "each output once"  # what an output named twice by one agent should have been
 RESERVED_WILDCARDS = ("input", "inputs", "output", "outputs")
 
 
@@ -158,10 +159,13 @@ class Validator:
     ) -> None:
         for out in outputs:
             prev = owners.get(out)
+            loc = spec.key_locs.get(f"{key}:{out}") or spec.key_locs.get(key, spec.loc)
+            if prev == spec.name:
+                raise self.error(f"output '{out}' is named twice in {key}", loc, [ONCE])
             if prev is not None:
                 raise self.error(
                     f"output '{out}' is already declared by '{prev}'",
-                    spec.key_locs.get(f"{key}:{out}") or spec.key_locs.get(key, spec.loc),
+                    loc,
                     ["an output no other agent or report declares"],
                     hint="every file has one producer",
                 )
