@@ -30,6 +30,9 @@ CASES = {
         8,
         "out/x.md",
     ),
+    "key set twice": (HEAD + "    inputs = a.md\n    outputs = out/x.md\n    inputs = p.md\n", 5, "inputs"),
+    "directory output": (HEAD + "    inputs = a.md\n    outputs = out/\n", 4, "out/"),
+    "fan-out writing one file": (HEAD + "    inputs = d/{n}.md\n    outputs = out/x.md\n", 4, "out/x.md"),
     "missing input": (HEAD + "    inputs = nope.md\n    outputs = out/x.md\n", 3, "nope.md"),
     "glob matching nothing": (HEAD + "    inputs = docs/*.txt\n    outputs = out/x.md\n", 3, "docs/*.txt"),
     "unknown variable": (HEAD + "    inputs = a.md\n    outputs = out/${dir}/x.md\n", 4, "${dir}"),
@@ -44,6 +47,7 @@ def test_a_located_agentfile_error_says_what_was_expected(tmp_path: Path, name: 
     (tmp_path / "a.md").write_text("a\n")
     (tmp_path / "d").mkdir()
     (tmp_path / "d" / "b.md").write_text("b\n")
+    (tmp_path / "d" / "c.md").write_text("c\n")
     env = {**os.environ, "NO_COLOR": "1"}
     run = subprocess.run(
         [sys.executable, "-m", "agentmake", "check"], cwd=tmp_path, capture_output=True, text=True, env=env
@@ -74,6 +78,7 @@ def test_an_agent_naming_one_output_twice_is_refused_before_any_call(tmp_path: P
     (tmp_path / "a.md").write_text("a\n")
     (tmp_path / "d").mkdir()
     (tmp_path / "d" / "b.md").write_text("b\n")
+    (tmp_path / "d" / "c.md").write_text("c\n")
     env = {**os.environ, "NO_COLOR": "1"}
     run = subprocess.run(
         [sys.executable, "-m", "agentmake", "check"], cwd=tmp_path, capture_output=True, text=True, env=env

@@ -200,7 +200,8 @@ def _build(agentfile: Agentfile) -> Graph:
                 raise AgentfileError(
                     f"'{out}' is produced by both '{other}' and '{t.id}'",
                     node.loc("outputs" if node.kind == "agent" else "output"),
-                    hint=hint,
+                    ["an output no other task writes"],
+                    hint,
                 )
     for node in nodes:
         _check_inputs(node, producer, index, nodes)

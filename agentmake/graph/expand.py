@@ -102,6 +102,7 @@ def compile_nodes(agentfile: Agentfile) -> list[Node]:
                 raise AgentfileError(
                     f"{kind} '{spec.name}' output '{text}' names a directory; an output is a file",
                     node.loc(out_key, text),
+                    ["a file path"],
                     hint="declare the files written into it (out/{name}.md, out/index.md)",
                 )
         for p in outputs:

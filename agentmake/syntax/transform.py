@@ -207,7 +207,7 @@ def collect(
                         f"'{entry.key}' is set twice in {st.kind} '{st.name}'",
                         entry.line,
                         entry.col,
-                        [],
+                        [f"each key once per block (one `{entry.key} = ...` line, several values on it)"],
                         f"first set on line {first.line}",
                     )
                 fld = _field(entry, src, seen, later)
