@@ -10,7 +10,8 @@ Contract (owned by the graph module; other modules rely on these names):
 - `render_graph(graph, fmt) -> str`: the graph as "text", "dot" or "mermaid".
 
 Modules: `globs` (patterns and the file index), `overlap` (can two patterns meet), `expand` (specs → tasks),
-`dag` (linking, order, select), `export` (rendering), `task` (the Task record).
+`dag` (linking, order, select), `sources` (a target naming a prompt or include), `export` (rendering), `task`
+(the Task record).
 
 The names are imported on first use, so `agentmake.graph.globs` (which the build stamp's no-op path uses to
 list a directory again) loads alone, without the model or the rest of the graph.

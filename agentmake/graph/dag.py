@@ -26,6 +26,7 @@ from agentmake.errors import AgentfileError, UsageError, close_names, either
 from agentmake.gcpause import gc_paused
 from agentmake.graph.expand import INSIDE, Node, compile_nodes, expand_all
 from agentmake.graph.globs import TMP_MARK, FileIndex, Pattern, normalize_path, target_path
+from agentmake.graph.sources import refuse_source
 from agentmake.graph.task import Task
 from agentmake.model import Agentfile, AgentSpec
 
@@ -134,6 +135,8 @@ class Graph:
                 f"'{target}' is an input, not an output: no agent makes it (it is read by {some}); "
                 "name an output, an agent or a report"
             )
+        if path:  # (`explain prompts/sum.md`: what does editing it rerun? the agents it prompts)
+            refuse_source(self.agentfile, target, path)
         names = [*self.agentfile.agents, *self.agentfile.reports]
         close = close_names(target, [*names, *self.tasks, *self.producer], most=3)
         command = command_hint(target) if commands else None
