@@ -435,7 +435,8 @@ def test_report_of_an_agents_output_is_still_no_report(tmp_path: Path) -> None:
     argv = [sys.executable, "-m", "agentmake", "report", "scan.txt"]
     result = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 2
-    assert result.stderr == "agentmake: error: no report named 'scan.txt' (reports: review)\n"
+    said = "no report named 'scan.txt': it is an output of scan (`agentmake scan.txt` builds it)"
+    assert result.stderr == f"agentmake: error: {said}\n"
 
 
 def test_clean_removes_the_directories_it_leaves_empty_and_keeps_the_others(

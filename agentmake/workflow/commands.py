@@ -69,6 +69,9 @@ def report(req: Request) -> int:
 
             if name in project.agentfile.agents:
                 raise UsageError(f"no report named '{name}': it is an agent (`agentmake {name}` builds it)")
+            made = _made_by(project, name)
+            if made:
+                raise UsageError(f"no report named '{name}': it is {made} (`agentmake {name}` builds it)")
             hint = did_you_mean(name, reports, most=3)
             listed = f"; {hint}" if hint else f" (reports: {', '.join(reports)})"
             raise UsageError(f"no report named '{name}'{listed}")
@@ -99,6 +102,22 @@ def _report_of(project: Project, target: str) -> str:
     except AgentmakeError:
         return target
     return tasks[0] if len(tasks) == 1 and tasks[0] in project.agentfile.reports else target
+
+
+def _made_by(project: Project, target: str) -> str:
+    """What a `report` target that names no report is, when an agent makes it: `an output of copy:a`, `a
+    task of agent copy`, `a directory of outputs of copy:a, copy:b` ("" if none)."""
+    graph = project.graph
+    if target in graph.tasks:
+        return f"a task of agent {graph.tasks[target].name}"
+    try:
+        tasks = graph.resolve(target)
+    except AgentmakeError:
+        return ""
+    if len(tasks) == 1:
+        return f"an output of {tasks[0]}"
+    shown = ", ".join(tasks[:3]) + (f" and {len(tasks) - 3} more" if len(tasks) > 3 else "")
+    return f"a directory of outputs of {shown}" if tasks else ""  # (`report out`)
 
 
 # --- looking ----------------------------------------------------------------------------------------------
