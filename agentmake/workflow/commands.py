@@ -33,7 +33,7 @@ def build(req: Request) -> int:
     # collection during the build (on a 10,000-task no-op that rescanning is a tenth of the run)
     gc.freeze()
     request: tuple[str, list[str]] | None = (stamp[0], []) if stamp is not None else None
-    if warn_idle_targets(project, req.targets):
+    if warn_idle_targets(project, req.targets) | warn_empty(project):
         request = None  # a build that warns must warn again: no stamp may answer the next one unseen
     from agentmake.workflow.building import build_selected  # (not on the path of a build the stamp answers)
 
@@ -50,6 +50,22 @@ def warn_idle_targets(project: Project, targets: Sequence[str]) -> bool:
     for agent in idle:
         sys.stderr.write(f"agentmake: warning: {term_safe(makes_no_task(agent))}\n")
     return bool(idle)
+
+
+def warn_empty(project: Project) -> bool:
+    """Say that an Agentfile declaring no agent and no report (empty, or variables alone) has nothing to
+    build, rather than a bare `0 ran` that reads as all built; True if it said so."""
+    af = project.agentfile
+    if af.agents or af.reports:
+        return False
+    from agentmake.syntax.load import display_name
+
+    name = term_safe(display_name(af.path))
+    sys.stderr.write(
+        f"agentmake: warning: {name} declares no agent and no report: nothing to build "
+        "(an `agent NAME:` block declares one; `agentmake init` writes a starter Agentfile)\n"
+    )
+    return True
 
 
 def report(req: Request) -> int:
