@@ -89,7 +89,7 @@ def parse(argv: Sequence[str]) -> tuple[str, argparse.Namespace, object]:
     if ns.jobs is not None and ns.jobs < 1:
         raise UsageError(f"-j must be at least 1, not {ns.jobs}")
     if ns.budget is not None and not 0 <= ns.budget < float("inf"):  # (as `budget =` in an Agentfile)
-        raise UsageError(f"--budget must be a non-negative amount, not {ns.budget}")
+        raise UsageError(f"--budget must be a non-negative amount, not {ns.budget:g}")
     if ns.agentfile and ns.agentfile.endswith(("/", os.sep)):  # (Path() drops it: `init` made a file there)
         raise UsageError(
             f"-f {ns.agentfile}: a directory (it ends in '/'); -f names the Agentfile"

@@ -373,6 +373,12 @@ def test_a_budget_that_is_no_amount_is_refused_on_the_command_line_as_in_the_age
         parse(["-C", str(tmp_path), "--budget", value])
 
 
+def test_a_negative_budget_is_quoted_as_typed_not_as_a_float(tmp_path: Path) -> None:
+    with pytest.raises(UsageError) as info:  # (it said "not -1.0" of `--budget -1`)
+        parse(["-C", str(tmp_path), "--budget", "-1"])
+    assert str(info.value) == "--budget must be a non-negative amount, not -1"
+
+
 def test_a_directory_given_with_dots_is_shown_without_them(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
