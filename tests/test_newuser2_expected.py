@@ -33,6 +33,31 @@ CASES = {
     "key set twice": (HEAD + "    inputs = a.md\n    outputs = out/x.md\n    inputs = p.md\n", 5, "inputs"),
     "directory output": (HEAD + "    inputs = a.md\n    outputs = out/\n", 4, "out/"),
     "fan-out writing one file": (HEAD + "    inputs = d/{n}.md\n    outputs = out/x.md\n", 4, "out/x.md"),
+    "report output with a wildcard": ("report r:\n    inputs = a.md\n    output = {n}.md\n", 3, "{n}.md"),
+    "template missing": (
+        HEAD + "    inputs = a.md\n    outputs = out/x.md\n"
+        "report r:\n    inputs = out/x.md\n    output = R.md\n    template = t.j2\n",
+        8,
+        "t.j2",
+    ),
+    "prompt missing": (
+        "agent x:\n    prompt = nope.md\n    inputs = a.md\n    outputs = out/x.md\n",
+        2,
+        "nope.md",
+    ),
+    "include loop": (
+        'include "Agentfile"\n' + HEAD + "    inputs = a.md\n    outputs = out/x.md\n",
+        1,
+        "include",
+    ),
+    "reserved wildcard": (HEAD + "    inputs = d/{input}.md\n    outputs = out/{input}.md\n", 3, "{input}"),
+    "commas between inputs": (HEAD + "    inputs = a.md, p.md\n    outputs = out/x.md\n", 3, "a.md,"),
+    "report named like an agent": (
+        HEAD
+        + "    inputs = a.md\n    outputs = out/x.md\nreport x:\n    inputs = out/x.md\n    output = R.md\n",
+        5,
+        "report x:",
+    ),
     "missing input": (HEAD + "    inputs = nope.md\n    outputs = out/x.md\n", 3, "nope.md"),
     "glob matching nothing": (HEAD + "    inputs = docs/*.txt\n    outputs = out/x.md\n", 3, "docs/*.txt"),
     "unknown variable": (HEAD + "    inputs = a.md\n    outputs = out/${dir}/x.md\n", 4, "${dir}"),

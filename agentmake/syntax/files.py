@@ -82,7 +82,7 @@ class PromptFiles:
                 hint = f"paths are relative to {self.root}"
                 if f.key in PROMPT_KEYS and may_be_prose(f.words[0]):
                     hint += f"; {quote_hint(f.key, f.words[0], what)}"
-                raise f.error(f"{what} file '{rel}' not found", [], hint) from None
+                raise f.error(f"{what} file '{rel}' not found", [f"an existing {what} file"], hint) from None
             except (OSError, UnicodeDecodeError) as e:
                 raise f.error(f"cannot read {what} file '{rel}': {e}") from None
         return rel, self.texts[rel]

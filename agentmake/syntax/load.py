@@ -135,7 +135,8 @@ class _Reader:
             if target in stack or real_target in real:
                 first = stack.index(target) if target in stack else real.index(real_target)
                 chain = " -> ".join(display_name(p) for p in [*stack[first:], target])
-                raise src.error(f"include loop: {chain}", st.path.line, st.path.col)
+                said = ["a file not already being included"]
+                raise src.error(f"include loop: {chain}", st.path.line, st.path.col, said)
             if len(stack) > MAX_INCLUDE_DEPTH:
                 raise src.error(f"includes nested over {MAX_INCLUDE_DEPTH} deep", st.path.line, st.path.col)
             try:

@@ -191,7 +191,9 @@ def _paths(f: Field) -> tuple[str, ...]:
         )
         first = words[0] if words[0].endswith(",") else f"{words[0]},"
         raise f.error(
-            f"{f.key} are separated by spaces, not commas: '{first}'", [], f"write {f.key} = {shown}"
+            f"{f.key} are separated by spaces, not commas: '{first}'",
+            ["paths separated by spaces"],
+            f"write {f.key} = {shown}",
         )
     return tuple(declared_path(w) for w in words)
 

@@ -228,7 +228,7 @@ def collect(
                     f"duplicate name '{st.name}': already {a} {prev.kind} at {prev.loc}",
                     st.line,
                     st.name_col,
-                    [],
+                    [f"a {st.kind} name not used above"],
                     "agent and report names share one namespace" if space == "target" else None,
                 )
             seen_names[(space, st.name)] = block

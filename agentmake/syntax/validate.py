@@ -72,6 +72,7 @@ class Validator:
                 raise self.error(
                     "a report's output cannot contain a {wildcard}",
                     report.key_locs.get("output"),
+                    ["one file path, without {wildcards}"],
                     hint="reports are not fanned out; name one file",
                 )
             self.claim(owners, (report.output,), report, "output")
@@ -190,7 +191,7 @@ class Validator:
                         raise self.error(
                             f"'{{{name}}}' is reserved and cannot be a wildcard",
                             loc,
-                            [],
+                            ["a wildcard name other than input, inputs, output, outputs"],
                             "choose another name, e.g. {stem}",
                         )
                     if key == "inputs":
