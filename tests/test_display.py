@@ -339,3 +339,15 @@ def test_the_summary_table_columns_stay_in_line_under_a_task_id_longer_than_the_
     assert rows[0].index(" done ") + 1 == rows[1].index(" failed ") + 1 == header.index("state")
     assert {len(row) for row in rows} == {len(header)}  # time, attempts and cost end under theirs
     assert rows[1][header.index("state") :].split() == ["failed", "2.5s", "3", "$1.50"]
+
+
+@pytest.mark.parametrize(("error_type", "said"), [("rate-limit", "rate limit"), ("overloaded", "overloaded")])
+def test_a_lowered_cap_is_said_as_the_signal_that_lowered_it(error_type: str, said: str) -> None:
+    """A 529 or a 5xx lowers a runner's cap as a 429 does; its line says "overloaded", not "rate limit"."""
+    err = io.StringIO()
+    display = PlainDisplay(err, summary_stream=io.StringIO())
+    display(TaskEvent("a", "running", 0.0, 1, 3))
+    action = "retrying in 2.0s; cap for claude lowered to 2"
+    display(TaskEvent("a", "retrying", 1.0, 1, 3, 2.0, "HTTP 529", error_type, action))
+    (line,) = [x for x in err.getvalue().splitlines() if "cap for claude lowered to 2" in x]
+    assert said in line and ({"rate limit", "overloaded"} - {said}).pop() not in line

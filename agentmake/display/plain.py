@@ -97,8 +97,9 @@ class PlainDisplay:
         extra = describe(event)
         self._write(line + (f"  ({extra})" if extra else ""))
         cap = cap_change(event)
-        if cap is not None:
-            self._write(f"{stamp} {'rate limit':<11} {cap}")
+        if cap is not None:  # (a server's overload lowers the cap too: said as what it was)
+            why = "overloaded" if event.error_type == "overloaded" else "rate limit"
+            self._write(f"{stamp} {why:<11} {cap}")
         if event.state in _URGENT:
             self.flush()
 
