@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
+from agentmake.errors import did_you_mean
 from agentmake.model import Prompt
 from agentmake.template_context import as_input
 from agentmake.template_env import INLINE, environment, parsed
@@ -91,6 +92,8 @@ def check_names(
     dashed = sorted(d for d in defined if d.startswith(f"{name}-"))  # (`{{ my-var }}` is my minus var)
     if dashed:
         err.hint = f"'{dashed[0]}' has a '-', which a template reads as a minus: name it with '_' instead"
+    else:  # (`{{ lnag }}` for lang)
+        err.hint = did_you_mean(name, [n for n in (*PROMPT_NAMES, *defined) if not n.startswith("_")])
     raise err
 
 

@@ -277,6 +277,18 @@ def test_check_refuses_a_prompt_name_no_task_defines(
     assert "Agentfile:3:" in err and "undefined name: 'nme' is undefined" in err
 
 
+def test_check_says_which_name_a_misspelt_one_may_be(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A misspelt variable in a prompt (`{{ lnag }}` for lang) gets a did-you-mean, as on the command line."""
+    write(
+        tmp_path,
+        {"Agentfile": 'lang = French\nagent x:\n    outputs = b.txt\n    prompt  = "in {{ lnag }}"\n'},
+    )
+    err = check(tmp_path, capsys)
+    assert "undefined name: 'lnag' is undefined" in err and "did you mean 'lang'?" in err, err
+
+
 def test_check_accepts_every_name_a_prompt_may_use(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
