@@ -87,6 +87,12 @@ def render_prompt(prompt: Prompt, context: Mapping[str, object], task_id: str | 
             err.hint = hint or f"available: {', '.join(sorted(names))}"
             if "'str object' has no attribute" in str(e):  # (`{{ input.content }}`, past `check_names`)
                 err.hint = PATH_HINT
+            attr = re.search(r"InputFile object' has no attribute '([^']+)'", str(e))
+            if attr:  # (`{{ files[0].contnet }}`: said as the file it is, not as a Python class)
+                close = did_you_mean(attr.group(1), ("path", "content"))
+                said = f"an input file has no '.{attr.group(1)}'" + (f": {close}" if close else "")
+                err = prompt_error(prompt, said, line, attr.group(1))
+                err.hint = "an input file has .path and .content"
             raise err from None
         raise prompt_error(prompt, f"{type(e).__name__}: {e}", line) from None
     if not text.strip():  # (as an empty prompt text is: the agent would be sent, and paid for, nothing)

@@ -4,6 +4,8 @@ found by fuzzing the loader. Each case is refused by `agentmake check`, before a
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -341,3 +343,19 @@ agent a:
     assert "default_lang" not in err  # a word of its own
     assert main(["-C", str(tmp_path), "-s", "a"]) == 0  # a build says so too (once)
     assert capsys.readouterr().err.count("did you mean 'jobs'?") == 1
+
+
+def test_a_misspelt_attribute_of_an_input_file_is_said_as_a_file_not_a_python_class(tmp_path: Path) -> None:
+    """`{{ files[0].contnet }}` fails its task (check cannot know `files` is not empty): the message speaks
+    of an input file and its `.content`, not of 'agentmake.templates.InputFile object'."""
+    write(tmp_path, {
+        "docs/a.md": "hi\n",
+        "p.md": "Say:\n{{ files[0].contnet }}\n",
+        "Agentfile": "agent t:\n    prompt = p.md\n    inputs = docs/{n}.md\n    outputs = out/{n}.md\n",
+    })  # fmt: skip
+    run = subprocess.run(
+        [sys.executable, "-m", "agentmake", "-n"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    said = run.stdout + run.stderr
+    assert "p.md:2:" in said and "an input file has no '.contnet': did you mean 'content'?" in said, said
+    assert "InputFile" not in said, said
