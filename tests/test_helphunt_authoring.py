@@ -77,8 +77,10 @@ def test_a_block_name_that_is_no_name_says_what_a_name_is(
     kind = header.split()[0]
     assert out[0] == f"Agentfile:1:{col}: error: {kind} name {name!r} is not a valid name", out
     assert out[2] == " " * (3 + col) + "^", out
-    rule = "a name is one word of letters, digits, '_' and '-', not starting with a digit or '-'"
-    assert out[-1] == (rule + f": {spelling}" if spelling else rule), out
+    rule = "expected: a name: one word of letters, digits, '_' and '-', not starting with a digit or '-'"
+    assert out[3] == rule, out
+    hint = f"for example {spelling}" if spelling else "name it with letters (a-z, A-Z), digits, '_' and '-'"
+    assert out[-1] == hint, out
 
 
 def test_a_header_without_its_colon_is_still_told_so(

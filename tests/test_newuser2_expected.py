@@ -61,6 +61,11 @@ CASES = {
     "missing input": (HEAD + "    inputs = nope.md\n    outputs = out/x.md\n", 3, "nope.md"),
     "glob matching nothing": (HEAD + "    inputs = docs/*.txt\n    outputs = out/x.md\n", 3, "docs/*.txt"),
     "unknown variable": (HEAD + "    inputs = a.md\n    outputs = out/${dir}/x.md\n", 4, "${dir}"),
+    # the parser's own (wrong indentation, a name that is none)
+    "indentation of no block": (HEAD + "  inputs = a.md\n", 3, "inputs"),
+    "indented too far": (HEAD + "     inputs = a.md\n", 3, "inputs"),
+    "name starting with a digit": ("agent 1x:\n    prompt = p.md\n", 1, "agent 1x:"),
+    "name from a variable": ("n = x\nagent ${n}:\n    prompt = p.md\n", 2, "agent ${n}:"),
 }
 
 
@@ -113,3 +118,13 @@ def test_an_agent_naming_one_output_twice_is_refused_before_any_call(tmp_path: P
     head = run.stderr.splitlines()[0]
     assert head.startswith("Agentfile:4:") and "twice" in head, run.stderr
     assert "expected: each output once" in run.stderr, run.stderr
+
+
+def test_a_block_named_by_a_variable_is_told_variables_are_not_read_there(tmp_path: Path) -> None:
+    """`agent ${n}:` was offered `agent _n_:` as a spelling; the name is not where variables are read."""
+    (tmp_path / "Agentfile").write_text("n = x\nagent ${n}:\n    prompt = p.md\n")
+    run = subprocess.run(
+        [sys.executable, "-m", "agentmake", "check"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert run.returncode == 2 and "variables are not read there" in run.stderr, run.stderr
+    assert "_n_" not in run.stderr, run.stderr

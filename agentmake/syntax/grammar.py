@@ -83,13 +83,19 @@ def lark_parser(strict: bool) -> Any:
                 self.indent_level.append(indent)
                 yield Token.new_borrow_pos(self.INDENT_type, indent_str, token)
                 return
+            levels = list(self.indent_level)  # (what this line may be indented as: a level still open)
             while indent < self.indent_level[-1]:
                 self.indent_level.pop()
                 yield Token.new_borrow_pos(self.DEDENT_type, indent_str, token)
             if indent != self.indent_level[-1]:
                 line = token.end_line
                 raise AgentfileError(
-                    "this line's indentation matches no enclosing block", Loc("", line, len(indent_str) + 1)
+                    "this line's indentation matches no enclosing block",
+                    Loc("", line, len(indent_str) + 1),
+                    [
+                        "the indentation of a line above it: "
+                        + " or ".join(f"{n} spaces" if n else "none" for n in reversed(levels))
+                    ],
                 )
 
         def _process(self, stream: Any) -> Iterator[Any]:

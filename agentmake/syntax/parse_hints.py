@@ -51,17 +51,24 @@ _HEADER = LazyPattern(r"((?:agent|report|runner)[\t\f ]+)([^:#]*?)[\t\f ]*:[\t\f
 _NAME = LazyPattern(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 
+NAME_RULE = "a name: one word of letters, digits, '_' and '-', not starting with a digit or '-'"
+
+
 def bad_name(line_text: str) -> tuple[str, int, str] | None:
     """When `line_text` is a block header whose name is no NAME (`agent my agent:`, `agent 1st:`), the
-    message, the name's column and a hint giving the rule and a name that follows it; else None."""
+    message, the name's column and a hint (a name that follows `NAME_RULE`, or why none is offered); else
+    None."""
     m = _HEADER.fullmatch(line_text)
     if m is None or not m[2] or _NAME.fullmatch(m[2]):
         return None
     kind, name = m[1].rstrip(), m[2]
-    hint = "a name is one word of letters, digits, '_' and '-', not starting with a digit or '-'"
     fixed = re.sub(r"[^A-Za-z0-9_-]+", "_", name)
-    if fixed.strip("_-"):  # (a name of other letters alone, `é`, has no such spelling to offer)
-        hint += f": `{kind} {fixed if _NAME.fullmatch(fixed) else '_' + fixed}:`"
+    if "${" in name:  # (`agent ${n}:`: a variable is not read in a block's name)
+        hint = "a block's name is written as it is: variables are not read there"
+    elif fixed.strip("_-"):  # (a name of other letters alone, `é`, has no such spelling to offer)
+        hint = f"for example `{kind} {fixed if _NAME.fullmatch(fixed) else '_' + fixed}:`"
+    else:
+        hint = "name it with letters (a-z, A-Z), digits, '_' and '-'"
     return f"{kind} name {name!r} is not a valid name", len(m[1]) + 1, hint
 
 

@@ -19,6 +19,7 @@ from agentmake.syntax.grammar import lark_parser
 from agentmake.syntax.grammar import unquote as unquote
 from agentmake.syntax.parse_hints import (
     KEY,
+    NAME_RULE,
     UNQUOTED_INCLUDE,
     bad_name,
     describe,
@@ -79,20 +80,21 @@ def parse_text(text: str, filename: str, strict: bool = False) -> list[Statement
             parsecache.store(text, statements, warm)
     except AgentfileError as e:  # from the indenter
         line, col = (e.loc.line, e.loc.col) if e.loc else (1, 1)
-        raise err(e.message, line, col, hint=tab_hint(lines, line)) from None
+        raise err(e.message, line, col, e.expected, hint=tab_hint(lines, line)) from None
     except UnexpectedToken as e:
         tok = e.token
         exp = state_expected(e)
         line, col = (tok.line or 1), (tok.column or 1)
         bad = bad_name(lines[line - 1]) if 0 < line <= len(lines) else None
         if bad is not None:
-            raise err(bad[0], line, bad[1], hint=bad[2]) from None
+            raise err(bad[0], line, bad[1], [NAME_RULE], hint=bad[2]) from None
         if tok.type == "_INDENT":
             line = tok.end_line or line
             raise err(
                 "unexpected indentation",
                 line,
                 len(str(tok)) + 1,
+                ["the indentation of the line above it (a line of the same block)"],
                 hint=tab_hint(lines, line)
                 or unindented_hint(lines, line)
                 or "only the lines of a block are indented, under a `kind NAME:` header",
