@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from agentmake.check_warnings import check_warnings
 from agentmake.check_warnings import idle_agents as idle_agents
@@ -27,6 +27,11 @@ from agentmake.starter import init_project as init_project
 from agentmake.syntax import load_agentfile
 from agentmake.template_checks import KnownTemplates, check_task_templates, check_templates
 from agentmake.template_checks import compile_build_templates as compile_build_templates
+
+if TYPE_CHECKING:
+    from agentmake.graph import Task
+
+ID_COLUMN = 40  # `list`: task ids up to this long line up their arrows; a longer one is written as it is
 
 
 def load(directory: Path, agentfile: Path | None, overrides: dict[str, str]) -> Agentfile:
@@ -74,18 +79,25 @@ def list_targets(af: Agentfile, out: TextIO, verbose: bool = False, limit: int =
 
     graph = build_graph(af)
     width = max((len(n) for n in [*af.agents, *af.reports]), default=0)
+    of: dict[str, list[Task]] = {name: [] for name in af.agents}
+    for t in graph.tasks.values():
+        if t.name in of:
+            of[t.name].append(t)
+    shown_of = {name: tasks if verbose else tasks[:limit] for name, tasks in of.items()}
+    # task ids in one column (their arrows lined up), unless a very long one would push every other away
+    ids = sorted(len(t.id) for tasks in shown_of.values() for t in tasks)
+    id_width = max((n for n in ids if n <= ID_COLUMN), default=0)
     if af.agents:
         out.write("agents:\n")
     for name, agent in af.agents.items():
-        tasks = [t for t in graph.tasks.values() if t.name == name]
+        tasks, shown = of[name], shown_of[name]
         desc = f"{agent.description}  " if agent.description else ""
         line = f"  {name:<{width}}  {desc}[{agent.runner}, {plural(len(tasks), 'task')}]"
         out.write(term_safe(line) + "\n")
         if agent.variables:
             out.write(term_safe(f"    with {_settings_of(agent)}") + "\n")
-        shown = tasks if verbose else tasks[:limit]
         for t in shown:
-            out.write(term_safe(f"    {t.id}  -> {quote_paths(t.outputs)}") + "\n")
+            out.write(term_safe(f"    {t.id:<{id_width}}  -> {quote_paths(t.outputs)}") + "\n")
         if len(tasks) > len(shown):
             out.write(f"    … and {len(tasks) - len(shown)} more (-v shows all)\n")
     if af.reports:

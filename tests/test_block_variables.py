@@ -290,7 +290,7 @@ def test_list_shows_the_values_a_block_sets(e2e: E2E) -> None:
     run = e2e.am("list")
     assert run.code == 0, run
     assert '  security  [claude, 1 task]\n    with focus="security"\n' in run.out
-    assert "  quality   [claude, 1 task]\n    quality  -> reviews/quality.md\n" in run.out
+    assert "  quality   [claude, 1 task]\n    quality   -> reviews/quality.md\n" in run.out
 
 
 def test_the_example_agentfile_sets_a_variable_for_one_block_and_checks() -> None:

@@ -134,7 +134,9 @@ def test_list_shows_agents_tasks_and_reports(project: Path, capsys: pytest.Captu
     assert main(["-C", str(project), "list"]) == 0
     out = capsys.readouterr().out
     assert "translate  Translate the docs  [claude, 3 tasks]" in out
-    assert "translate:a  -> build/zh/a.md" in out and "count:c  -> build/count/c.txt" in out
+    assert "translate:a  -> build/zh/a.md" in out and "count:c      -> build/count/c.txt" in out
+    arrows = {line.index("->") for line in out.splitlines() if line.startswith("    ") and "->" in line}
+    assert len(arrows) == 1, out  # (every task's arrow in one column, across agents)
     assert "reports:\n  digest     -> build/digest.md" in out
 
 
