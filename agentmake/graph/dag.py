@@ -111,6 +111,21 @@ class Graph:
                 raise UsageError(f"`default` names {e}") from None
         return wanted
 
+    def _output_path(self, target: str) -> str:
+        """`target` as the project names a path: relative to the project's root, or, when that names no
+        output (nor a directory of outputs) and the target is relative, to the current directory if that
+        one does (`agentmake -f sub/Agentfile sub/out/a.md`, a path completed by the shell from here)."""
+        root = str(self.agentfile.root)
+        path = target_path(target, root)
+        if os.path.isabs(target) or self._makes(path):
+            return path
+        here = target_path(os.path.abspath(target), root)
+        return here if not os.path.isabs(here) and self._makes(here) else path
+
+    def _makes(self, path: str) -> bool:
+        """Whether `path` is an output of a task, or a directory holding one."""
+        return path in self.producer or (bool(path) and any(o.startswith(path + "/") for o in self.producer))
+
     def resolve(self, target: str, *, commands: bool = False) -> list[str]:
         """The task ids one target names (as `select` takes it, without what they depend on): a task id, an
         agent or report name, an output path (`./out/a.md` and an absolute path inside the project too), or
@@ -122,7 +137,7 @@ class Graph:
         named = self.tasks_named(target)
         if named or target in self.agentfile.agents or target in self.agentfile.reports:
             return [t.id for t in named]
-        path = target_path(target, str(self.agentfile.root))
+        path = self._output_path(target)
         if path in self.producer:
             return [self.producer[path]]
         under = [tid for out, tid in self.producer.items() if out.startswith(path + "/")] if path else []
