@@ -86,13 +86,15 @@ def check_warnings(af: Agentfile, graph: Graph | None) -> list[str]:
     """What `check` points out that is not an error: a misspelt setting taken as a variable
     (`setting_typos`), agents on gemini with no model (its `auto` router makes extra calls, paid for:
     RUNNERS.md says to pin one), and LLM agents given a model that their runner has no `model_flag` to pass
-    (the CLI never sees it: it is not part of their keys either), agents that make no task (`idle_agents`),
+    (the CLI never sees it: it is not part of their keys either), shell agents whose block sets a model
+    (none is called), agents that make no task (`idle_agents`),
     and runners and `check` commands whose program is not found (`missing_programs`,
     `missing_check_programs`)."""
     from agentmake.runners.presets import preset_of
 
     unpinned: list[str] = []
     unpassed: dict[tuple[str, str], list[str]] = {}  # (runner, model) -> agents
+    shell_model: list[str] = []  # shell agents whose block sets a model
     for name, agent in af.agents.items():
         runner = af.runners.get(agent.runner)
         model = model_of(agent, runner, af.settings)
@@ -100,7 +102,14 @@ def check_warnings(af: Agentfile, graph: Graph | None) -> list[str]:
             unpinned.append(name)
         if runner is not None and model and runner.model_flag is None and not agent.is_shell:
             unpassed.setdefault((runner.name, model), []).append(name)
+        if agent.is_shell and "model" in agent.key_locs:  # (its own line, not a project-wide `model`)
+            shell_model.append(name)
     warnings = setting_typos(af)
+    if shell_model:
+        warnings.append(
+            f"{', '.join(shell_model)}: `model` is set on a shell agent (`run = ...`), which calls no model:"
+            " it has no effect; remove it, or give the agent a `prompt` to have an LLM run it"
+        )
     if unpinned:
         warnings.append(
             f"{', '.join(unpinned)}: gemini with no model, whose auto router makes extra calls: set `model`"

@@ -349,6 +349,23 @@ def test_check_warns_of_a_model_its_runner_cannot_pass(
     ]
 
 
+def test_check_warns_of_a_model_set_on_a_shell_agent(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`model = opus` in a shell agent's block is taken without effect (no model is called): said. A
+    project-wide `model` reaches shell agents too, unsaid: it is meant for the LLM agents."""
+    (tmp_path / "Agentfile").write_text(
+        'model = opus\nagent a:\n    outputs = a.md\n    run = "echo > {output}"\n'
+        'agent b:\n    outputs = b.md\n    model = opus\n    run = "echo > {output}"\n'
+    )
+    assert main(["-C", str(tmp_path), "check"]) == 0
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
+    assert warnings == [
+        "agentmake: warning: b: `model` is set on a shell agent (`run = ...`), which calls no model:"
+        " it has no effect; remove it, or give the agent a `prompt` to have an LLM run it"
+    ], warnings
+
+
 def test_the_commands_that_only_look_write_nothing_in_a_project_never_built(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
