@@ -66,6 +66,14 @@ CASES = {
     "indented too far": (HEAD + "     inputs = a.md\n", 3, "inputs"),
     "name starting with a digit": ("agent 1x:\n    prompt = p.md\n", 1, "agent 1x:"),
     "name from a variable": ("n = x\nagent ${n}:\n    prompt = p.md\n", 2, "agent ${n}:"),
+    "env naming no variable": (
+        'runner r:\n    command = "mytool"\n    env = HOME 5\n'
+        + HEAD
+        + "    runner = r\n    outputs = o.md\n",
+        3,
+        "env = HOME 5",
+    ),
+    "env with a comma": ('runner r:\n    command = "mytool"\n    env = HOME, PATH\n', 3, "env = HOME, PATH"),
 }
 
 

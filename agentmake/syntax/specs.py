@@ -107,10 +107,27 @@ def build_runner(
     if "timeout" in f:
         spec = replace(spec, timeout=_dur(f["timeout"], limit=True))
     if "env" in f:
-        spec = replace(spec, env=tuple(f["env"].words))
+        spec = replace(spec, env=_env_names(f["env"]))
     if "url" in f:
         spec = replace(spec, url=_url(f["url"], spec, presets))
     return spec
+
+
+def _env_names(f: Field) -> tuple[str, ...]:
+    """A runner's `env`: the names of environment variables its CLI is given (`env = 5` passed nothing)."""
+    for i, word in enumerate(f.words):
+        if not _ENV_NAME.fullmatch(word):
+            line, col = f.positions[i] if f.positions and i < len(f.positions) else (f.line, f.col)
+            raise f.src.error(
+                f"env names environment variables: '{word}' is not a variable's name",
+                line,
+                col,
+                ["names of letters, digits and '_', not starting with a digit (env = OPENAI_API_KEY HOME)"],
+            )
+    return tuple(f.words)
+
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def _url(f: Field, spec: RunnerSpec, presets: Mapping[str, RunnerSpec]) -> str:
