@@ -5,16 +5,23 @@ a job of its own (a process group in this session, so that the kernel does stop 
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
 from conftest import FakeAgents
 from e2e_helpers import E2E, process_state, wait_for
+from rich.console import Console
+
+from agentmake.display import LiveDisplay
+from agentmake.runners import suspend
+from agentmake.scheduler.events import BuildResult, TaskEvent
 
 SHOW, HIDE = b"\x1b[?25h", b"\x1b[?25l"
 AGENTFILE = """agent ticking:
@@ -85,3 +92,58 @@ def test_a_ctrl_z_gives_the_shell_its_cursor_back_and_fg_hides_it_again(e2e: E2E
         term.close()
     assert SHOW in term.seen[term.seen.rindex(HIDE) :], "the cursor left hidden at the end"
     assert e2e.read("out/x.txt") == "done\n"
+
+
+def _live_on(term: Terminal) -> tuple[LiveDisplay, Console]:
+    """A live table drawn on `term` (a real pseudo-terminal), as agentmake draws it."""
+    file = open(term.slave, "w", encoding="utf-8", closefd=False)  # noqa: SIM115 (closed by the caller)
+    console = Console(file=file, force_terminal=True, width=80, height=20)
+    return LiveDisplay(console, summary_stream=io.StringIO()), console
+
+
+def _stopped_now() -> None:
+    """What the Ctrl-Z handler does with the hooks registered at that moment, before agentmake stops."""
+    for before, _ in list(suspend._watchers):
+        before()
+
+
+def test_a_ctrl_z_right_after_the_table_hid_the_cursor_shows_it(tmp_path: Path) -> None:
+    """The table registered its cursor hooks only after it had started (and hidden the cursor): a Ctrl-Z in
+    between (handled at the very next line) left the shell without a cursor (a py3.10 suite, once)."""
+    term = Terminal()
+    display, console = _live_on(term)
+    real_start = display._live.start
+
+    def start_then_stop(*args: object, **kwargs: object) -> None:
+        real_start(*args, **kwargs)
+        _stopped_now()
+
+    display._live.start = start_then_stop  # type: ignore[method-assign]
+    try:
+        display(TaskEvent("a", "running", time.time(), 1, 1))
+        wait_for(lambda: HIDE in term.seen and SHOW in term.seen.split(HIDE, 1)[1], timeout=10, what="SHOW")
+    finally:
+        display.close(BuildResult(1))
+        console.file.close()
+        os.close(term.slave)
+        term.close()
+
+
+def test_a_ctrl_z_that_comes_while_the_table_draws_shows_the_cursor_at_once(tmp_path: Path) -> None:
+    """The console holds back what is written inside a drawing (`with console:`) until the drawing ends,
+    which a Ctrl-Z in the middle puts off until after `fg`: the cursor must reach the terminal before."""
+    term = Terminal()
+    display, console = _live_on(term)
+    try:
+        display(TaskEvent("a", "running", time.time(), 1, 1))
+        wait_for(lambda: HIDE in term.seen, what="the table")
+        with console:  # (a drawing under way)
+            _stopped_now()
+            wait_for(
+                lambda: SHOW in term.seen.split(HIDE, 1)[1], timeout=10, what="the cursor, while drawing"
+            )
+    finally:
+        display.close(BuildResult(1))
+        console.file.close()
+        os.close(term.slave)
+        term.close()

@@ -11,6 +11,7 @@ and messages are shown through `term_safe`: a file name cannot send the terminal
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -55,6 +56,7 @@ STYLES = {
     "interrupted": "magenta",
 }
 QUEUED = frozenset({"pending", "waiting"})  # events in these states never draw
+SHOW_CURSOR = b"\x1b[?25h"  # (DECTCEM, as rich's Control.show_cursor writes it)
 REFRESH_INTERVAL = 0.2  # seconds: the least time between two drawings caused by events (ticks always draw)
 
 
@@ -202,9 +204,10 @@ class LiveDisplay:
                 row.started = event.time
             self._enter(task_id, row)
             if not self._started:
+                # (watched first: a Ctrl-Z that comes right after the table hid the cursor shows it again)
+                suspend.watching(self._show_cursor, self._hide_cursor)
                 self._live.start()  # (hides the cursor)
                 self._started = True
-                suspend.watching(self._show_cursor, self._hide_cursor)
             if (
                 changed
                 and event.state in FINISHED
@@ -252,12 +255,22 @@ class LiveDisplay:
                 self._print_lines()
 
     def _show_cursor(self) -> None:
-        """(agentmake stops at a Ctrl-Z: the shell gets its cursor back)"""
-        self.console.show_cursor(True)
+        """(agentmake stops at a Ctrl-Z: the shell gets its cursor back.) Written to the terminal at once: the
+        Ctrl-Z may have come while this thread was drawing, where the console would hold it back until the
+        drawing ends, after the stop."""
+        try:
+            fd = self.console.file.fileno()
+        except (AttributeError, OSError, ValueError):  # (no descriptor: the console's own way)
+            self.console.show_cursor(True)
+            return
+        if self.console.is_terminal:
+            os.write(fd, SHOW_CURSOR)
 
     def _hide_cursor(self) -> None:
-        """(agentmake goes on: the table is drawn again without the cursor, as `Live` drew it)"""
-        self.console.show_cursor(False)
+        """(agentmake goes on: the table is drawn again without the cursor, as `Live` drew it; not before it
+        started, nor once it has stopped and shown the cursor for good)"""
+        if self._live.is_started:
+            self.console.show_cursor(False)
 
     # state
 
