@@ -18,7 +18,9 @@ hence the group's id, cannot have been reused); one started while agentmake stop
 A child runs from the moment its `Popen` forks, before `add` registers it: a Ctrl-Z in between would leave it
 running through the stop. So the handler waits (a few seconds at most) for the other threads' spawns in
 flight to register their groups, and a Ctrl-Z that arrives in the main thread while the main thread itself is
-starting an agent is put off until that spawn is registered (`spawning` then stops agentmake).
+starting an agent is put off until that spawn is registered (`spawning` then stops agentmake). A spawn that
+another thread (a spawner, a worker) would begin once the handler has started waits until agentmake is
+continued: begun after the groups were counted, its agent ran, and was paid for, through the whole stop.
 
 A terminal's Ctrl-Z goes to agentmake's whole foreground group, and with it to a child forked but not yet in
 a session of its own (CPython's child unblocks signals before its `setsid`): stopped there, before its exec,
