@@ -8,6 +8,7 @@ after. Real builds with the fake CLIs; the build "before" is this agentmake with
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from pathlib import Path
 
@@ -215,7 +216,9 @@ def _as_now(old: OldE2E) -> EnvE2E:
 
 def _task_parts(e2e: E2E) -> str:
     """The parts of the task records in the state database (as stored)."""
-    with sqlite3.connect(e2e.root / ".agentmake" / "state.db") as conn:
+    with contextlib.closing(
+        sqlite3.connect(e2e.root / ".agentmake" / "state.db")
+    ) as conn:  # (not `with conn`)
         return "\n".join(row[0] for row in conn.execute("SELECT parts FROM tasks"))
 
 
