@@ -85,7 +85,7 @@ def list_targets(af: Agentfile, out: TextIO, verbose: bool = False, limit: int =
             of[t.name].append(t)
     shown_of = {name: tasks if verbose else tasks[:limit] for name, tasks in of.items()}
     # task ids in one column (their arrows lined up), unless a very long one would push every other away
-    ids = sorted(len(t.id) for tasks in shown_of.values() for t in tasks)
+    ids = (len(t.id) for tasks in shown_of.values() for t in tasks)
     id_width = max((n for n in ids if n <= ID_COLUMN), default=0)
     if af.agents:
         out.write("agents:\n")
