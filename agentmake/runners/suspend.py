@@ -34,6 +34,11 @@ An agent may start processes that leave its group (`setsid`, a daemon's double f
 in their environment (`identity.SPAWN_VAR`), so the handler looks for them too (one look through /proc for
 all the agents' tokens) and stops and continues their groups with the agents'.
 
+A Ctrl-Z that comes while the handler is stopping agentmake (an impatient second press: the handler may wait
+for spawns) is the same request: the handler would otherwise run again inside itself, and the inner run,
+continued, would continue the agents while the outer one went on to stop agentmake a second time, leaving the
+agents running through that stop. A Ctrl-Z once agentmake is continued is a new stop.
+
 What else must be put right around a stop registers with `watching`: the live display shows the terminal's
 cursor again before agentmake stops (the shell would be left without one) and hides it once continued.
 """
@@ -157,6 +162,8 @@ def on_sigtstp(signum: int, frame: FrameType | None) -> None:
     with _lock:
         if me in _spawning:  # (the main thread is starting an agent: stop once it is added)
             _deferred = True
+            return
+        if _stopping:  # a second Ctrl-Z while this one stops agentmake: the same request, not a new stop
             return
         # from here until agentmake is continued, no other thread begins a spawn (`spawning` waits): one
         # begun after the groups are counted would run through the stop, its group not yet known

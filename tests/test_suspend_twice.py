@@ -1,0 +1,142 @@
+"""A second Ctrl-Z while the first is being handled is the same request: agentmake stops once, and one `fg`
+continues it and its agents (`runners.suspend`). Before, the handler ran again inside itself: once continued,
+the inner run continued the agents and the outer one stopped agentmake again, its agents left running (and
+paying) through that second stop, until a second `fg`. A Ctrl-Z once agentmake is continued is a new request,
+and stops it again, agents and all.
+
+A small program stands in for agentmake (real processes and signals): a ticking child registered as an agent,
+and a hook run while the handler stops agentmake (`suspend.watching`) that sends the second SIGTSTP."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from e2e_helpers import group_stopped, process_state, wait_for
+
+PROGRAM = textwrap.dedent(
+    """
+    import os, signal, subprocess, sys, time
+    from agentmake.runners import suspend
+
+    suspend.install()
+    TICK = "echo $$ > pid; while :; do echo t >> ticks; sleep 0.05; done"
+    with suspend.spawning():
+        child = subprocess.Popen(["sh", "-c", TICK], start_new_session=True)
+        suspend.add(child)
+    calls = {"before": 0, "after": 0}
+
+    def hook(when):
+        calls[when] += 1
+        with open(when, "a") as fh:
+            fh.write("x")
+        if when == sys.argv[1] and calls[when] == 1:  # (the second Ctrl-Z, once)
+            os.kill(os.getpid(), signal.SIGTSTP)
+            time.sleep(0.2)  # (Python code: the handler for it runs in here)
+
+    suspend.watching(lambda: hook("before"), lambda: hook("after"))
+    while not os.path.exists("done"):
+        time.sleep(0.02)
+    child.kill()
+    child.wait()
+    """
+)
+
+
+def _ticks(root: Path) -> int:
+    path = root / "ticks"
+    return len(path.read_text().splitlines()) if path.exists() else 0
+
+
+def _count(root: Path, name: str) -> int:
+    path = root / name
+    return len(path.read_text()) if path.exists() else 0
+
+
+def _start(root: Path, again: str) -> subprocess.Popen[bytes]:
+    """The program, in a process group of its own in this session, as a shell's job (a new session's group
+    would be orphaned: the kernel discards its SIGTSTP); `again`: the hook that sends the second Ctrl-Z."""
+    (root / "prog.py").write_text(PROGRAM)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    group: dict[str, object] = (
+        {"process_group": 0} if sys.version_info >= (3, 11) else {"preexec_fn": os.setpgrp}
+    )
+    return subprocess.Popen([sys.executable, "prog.py", again], cwd=root, env=env, **group)  # type: ignore[call-overload,no-any-return]
+
+
+def _end(root: Path, proc: subprocess.Popen[bytes], agent: int) -> None:
+    (root / "done").touch()
+    for _ in range(3):
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGCONT)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=2)
+    if agent:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(agent, signal.SIGKILL)
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+
+
+def _stopped_with_its_agent(root: Path, proc: subprocess.Popen[bytes], agent: int) -> None:
+    wait_for(lambda: process_state(proc.pid) == "T", what="the program to stop")
+    wait_for(lambda: group_stopped(agent), timeout=10, what="its agent to stop with it")
+    ticks = _ticks(root)
+    time.sleep(0.3)
+    assert _ticks(root) == ticks, "the agent ticks on while the program is stopped"
+
+
+def _running_with_its_agent(root: Path, proc: subprocess.Popen[bytes]) -> None:
+    ticks = _ticks(root)
+    wait_for(lambda: _ticks(root) > ticks + 5, what="the agent to go on once continued")
+    assert process_state(proc.pid) != "T", "the program stopped again"
+
+
+def test_a_second_ctrl_z_while_the_first_is_handled_needs_no_second_fg(tmp_path: Path) -> None:
+    proc = _start(tmp_path, "before")
+    agent = 0
+    try:
+        wait_for(lambda: (tmp_path / "pid").exists() and _ticks(tmp_path) > 0, what="the agent")
+        agent = int((tmp_path / "pid").read_text())
+        os.kill(proc.pid, signal.SIGTSTP)
+        _stopped_with_its_agent(tmp_path, proc, agent)
+        os.kill(proc.pid, signal.SIGCONT)
+        _running_with_its_agent(tmp_path, proc)
+        assert (_count(tmp_path, "before"), _count(tmp_path, "after")) == (1, 1)  # one stop, one continue
+        (tmp_path / "done").touch()
+        assert proc.wait(timeout=30) == 0
+    finally:
+        _end(tmp_path, proc, agent)
+
+
+def test_a_ctrl_z_once_continued_stops_again(tmp_path: Path) -> None:
+    proc = _start(tmp_path, "after")
+    agent = 0
+    try:
+        wait_for(lambda: (tmp_path / "pid").exists() and _ticks(tmp_path) > 0, what="the agent")
+        agent = int((tmp_path / "pid").read_text())
+        os.kill(proc.pid, signal.SIGTSTP)
+        _stopped_with_its_agent(tmp_path, proc, agent)
+        os.kill(proc.pid, signal.SIGCONT)
+        # (the hook run once continued sends a new Ctrl-Z: a new stop)
+        wait_for(lambda: _count(tmp_path, "before") == 2, what="the second stop")
+        _stopped_with_its_agent(tmp_path, proc, agent)
+        os.kill(proc.pid, signal.SIGCONT)
+        _running_with_its_agent(tmp_path, proc)
+        assert (_count(tmp_path, "before"), _count(tmp_path, "after")) == (2, 2)
+        (tmp_path / "done").touch()
+        assert proc.wait(timeout=30) == 0
+    finally:
+        _end(tmp_path, proc, agent)
+
+
+if not hasattr(signal, "SIGTSTP"):  # pragma: no cover
+    pytest.skip("no job control here", allow_module_level=True)
