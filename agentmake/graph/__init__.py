@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING
 from agentmake.lazy import lazy_names
 
 if TYPE_CHECKING:
-    from agentmake.graph.dag import Graph, Task, build_graph, makes_no_task
+    from agentmake.graph.checks import makes_no_task
+    from agentmake.graph.dag import Graph, Task, build_graph
     from agentmake.graph.export import FORMATS, render_graph
 
 __all__ = ["FORMATS", "Graph", "Task", "build_graph", "makes_no_task", "render_graph"]
@@ -36,7 +37,7 @@ __getattr__ = lazy_names(
         "Graph": "agentmake.graph.dag",
         "Task": "agentmake.graph.dag",
         "build_graph": "agentmake.graph.dag",
-        "makes_no_task": "agentmake.graph.dag",
+        "makes_no_task": "agentmake.graph.checks",
         "FORMATS": "agentmake.graph.export",
         "render_graph": "agentmake.graph.export",
     },
