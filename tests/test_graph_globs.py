@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agentmake.graph.globs import FileIndex, PatternError, compile_pattern, is_outside_root
+from agentmake.graph.fileindex import FileIndex
+from agentmake.graph.globs import PatternError, compile_pattern, is_outside_root
 from agentmake.graph.overlap import patterns_overlap
 
 

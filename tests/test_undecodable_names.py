@@ -10,8 +10,9 @@ import pytest
 from conftest import FakeAgents
 from e2e_helpers import E2E
 
-from agentmake.graph import globs
-from agentmake.graph.globs import FileIndex, compile_pattern
+from agentmake.graph import fileindex
+from agentmake.graph.fileindex import FileIndex
+from agentmake.graph.globs import compile_pattern
 
 
 def bad(name: bytes) -> str:
@@ -27,7 +28,7 @@ def e2e(tmp_path: Path, fake_agents: FakeAgents) -> E2E:
 def test_the_index_leaves_such_names_out_and_warns_once_when_a_pattern_wants_them(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(globs, "_warned", set(), raising=False)  # (once per process: not once per test)
+    monkeypatch.setattr(fileindex, "_warned", set())  # (once per process: not once per test)
     (tmp_path / "in").mkdir()
     for name in ("ok.txt", bad(b"\xff\xfe.txt"), bad(b"caf\xe9.md"), "café.txt"):
         (tmp_path / "in" / name).write_text("x")

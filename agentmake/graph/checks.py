@@ -15,7 +15,8 @@ from collections.abc import Container, Sequence
 
 from agentmake.errors import AgentfileError
 from agentmake.graph.expand import INSIDE, Node
-from agentmake.graph.globs import TMP_MARK, FileIndex, Pattern, normalize_path
+from agentmake.graph.fileindex import FileIndex
+from agentmake.graph.globs import TMP_MARK, Pattern, normalize_path
 from agentmake.graph.task import Task
 from agentmake.model import Agentfile, AgentSpec
 

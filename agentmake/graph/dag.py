@@ -24,7 +24,8 @@ from agentmake.errors import AgentfileError, UsageError, close_names, either
 from agentmake.gcpause import gc_paused
 from agentmake.graph.checks import check_inputs, check_outputs, makes_no_task
 from agentmake.graph.expand import Node, compile_nodes, expand_all
-from agentmake.graph.globs import FileIndex, target_path
+from agentmake.graph.fileindex import FileIndex
+from agentmake.graph.globs import target_path
 from agentmake.graph.sources import refuse_source
 from agentmake.graph.task import Task
 from agentmake.model import Agentfile

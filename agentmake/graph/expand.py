@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 
 from agentmake.errors import AgentfileError, Loc
 from agentmake.graph.feeds import feeds, groups_in_order
+from agentmake.graph.fileindex import FileIndex
 from agentmake.graph.globs import (
-    FileIndex,
     Pattern,
     PatternError,
     compile_pattern,

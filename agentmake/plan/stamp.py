@@ -219,7 +219,7 @@ def proof_of(root: Path, path: str, kind: str) -> str | None:
     """The content hash of a file, or the listing hash of a directory, as it is now."""
     full = path if path.startswith(os.sep) else os.path.join(root, path)
     if kind == "d":
-        from agentmake.graph.globs import FileIndex
+        from agentmake.graph.fileindex import FileIndex
 
         index = FileIndex(root)
         return listing_hash(*index.listdir(path))
