@@ -56,7 +56,8 @@ def describe_changes(old: dict[str, Any], new: dict[str, Any], runner_name: str 
     reasons += _prompt(old, new, paths_changed=paths_changed)
     # (a shell task's record names no runner: it ran on `shell`, as a task of another kind now tells)
     old_runner = old.get("_runner") or ("shell" if old.get("kind") == "shell" else None)
-    reasons += _runner(old.get("runner"), new.get("runner"), runner_name or "", old_runner)
+    sources = old.get("_model_from"), new.get("_model_from")
+    reasons += _runner(old.get("runner"), new.get("runner"), runner_name or "", old_runner, sources)
     if old.get("outputs") != new.get("outputs"):
         reasons.append(_paths_changed("outputs-changed", "outputs", old.get("outputs"), new.get("outputs")))
     if old.get("check") != new.get("check"):
@@ -263,10 +264,15 @@ def check_changed(old: dict[str, Any], new: dict[str, Any]) -> str:
 
 
 def _runner(
-    old: dict[str, Any] | None, new: dict[str, Any] | None, name: str, old_name: Any = None
+    old: dict[str, Any] | None,
+    new: dict[str, Any] | None,
+    name: str,
+    old_name: Any = None,
+    sources: tuple[Any, Any] = (None, None),
 ) -> list[Reason]:
     """What changed of the runner: another runner (`old_name`, the one the record was made with, kept by
-    newer records) in a word, else each of its settings that changed."""
+    newer records) in a word, else each of its settings that changed; a model its CLI takes from its
+    config file (`sources`: the memos "_model_from" of either, [CLI, file]) as such (`_default_model`)."""
     if old == new:
         return []
     if isinstance(old_name, str) and name and old_name != name:
@@ -275,14 +281,33 @@ def _runner(
         return [Reason("runner-changed", f"runner {name} changed")]
     reasons = []
     for field in sorted(set(old) | set(new)):
+        default = _default_model(old.get(field), new.get(field), *sources) if field == "model" else None
         if field == "endpoint" and old.get(field) != new.get(field):
             said = _endpoint(old.get(field) or {}, new.get(field) or {})
             reasons.append(Reason("runner-changed", f"runner {name}: endpoint changed ({said})"))
+        elif default is not None and old.get(field) != new.get(field):
+            was, now = _value(old.get(field)), _value(new.get(field))
+            reasons.append(Reason("runner-changed", default, old=was, new=now))
         elif old.get(field) != new.get(field):
             reasons.append(Reason("runner-changed", f"runner {name}: {field.replace('_', ' ')} changed "
                                   f"{_value(old.get(field))} → {_value(new.get(field))}",
                                   old=_value(old.get(field)), new=_value(new.get(field))))  # fmt: skip
     return reasons
+
+
+def _default_model(old: Any, new: Any, old_from: Any, new_from: Any) -> str | None:
+    """The sentence "the default model claude takes from ~/.claude/settings.json changed: opus → sonnet",
+    when the model is the one a CLI takes from its config file now (`new_from`: [CLI, file]), or was
+    (`old_from`) and none is named now; None otherwise (the Agentfile or the environment names it: a model
+    change as any other)."""
+    source = new_from if _pair(new_from) else old_from if _pair(old_from) and new is None else None
+    if source is None:
+        return None
+    return f"the default model {source[0]} takes from {source[1]} changed: {_value(old)} → {_value(new)}"
+
+
+def _pair(memo: Any) -> bool:
+    return isinstance(memo, list) and len(memo) == 2 and all(isinstance(m, str) for m in memo)
 
 
 def _endpoint(old: dict[str, Any], new: dict[str, Any]) -> str:

@@ -28,6 +28,7 @@ from agentmake.store import Store, TaskRecord
 from agentmake.templates import names_read, read_input, refuses_some_values
 
 if TYPE_CHECKING:
+    from agentmake.runners.modelconfig import ConfigModel
     from agentmake.runners.redact import SecretValues
 
 __all__ = ["FAST_VERSION", "RENDER_VERSION", "REPORT_RENDERER", "KeyParts", "read_by_a_task", "summarised"]
@@ -54,6 +55,7 @@ class KeyParts:
         self._secret: SecretValues | None = None  # (made when a prompt first reads a variable)
         self._spec_sigs: dict[int, tuple[AgentSpec, str]] = {}
         self._endpoints: dict[int, tuple[RunnerSpec, dict[str, list[str]]]] = {}
+        self._configs: dict[int, tuple[RunnerSpec, ConfigModel | None]] = {}
         self.renders = 0
 
     def _parts(
@@ -81,11 +83,15 @@ class KeyParts:
             prompt = task_prompt(task)
             runner_name = self._runner_name(task)
             runner = af.runners.get(runner_name) if prompt is not None else None
-            model = self._model(spec, runner)
+            model, source = self._model_source(spec, runner)
             parts["kind"] = task.kind if task.kind == "report" else "agent"
             parts["runner"] = runner_parts(runner, model, self._endpoint(runner))
             if runner is not None:
                 parts["_runner"] = runner_name  # (a memo: explain says "runner changed claude → codex")
+                if self._config_file(runner):  # (a memo: this record keyed the config file's model)
+                    parts["_cfgmodel"] = 1
+                if source is not None and parts["runner"]["model"] is not None:
+                    parts["_model_from"] = source  # (explain: "the default model claude takes from ...")
             parts["settings"] = {}
             if prompt is None:
                 parts["prompt"] = None
@@ -142,15 +148,45 @@ class KeyParts:
         return text_hash(repr(blob))
 
     def _model(self, spec: AgentSpec | ReportSpec, runner: RunnerSpec | None) -> str | None:
-        """The model a call asks for: the Agentfile's (`model_of`), else the one the runner's CLI takes from
-        the environment (`llm`: LLM_MODEL), so that changing it reruns, as a model change, and the same model
-        named either way is the same key (the same call)."""
-        model = model_of(spec, runner, self.graph.agentfile.settings)
-        if model is None and runner is not None:
-            from agentmake.runners.presets import env_model
+        return self._model_source(spec, runner)[0]
 
-            model = env_model(runner, os.environ)
-        return model
+    def _model_source(
+        self, spec: AgentSpec | ReportSpec, runner: RunnerSpec | None
+    ) -> tuple[str | None, list[str] | None]:
+        """The model a call asks for: the Agentfile's (`model_of`), else the one the runner's CLI takes from
+        the environment (`llm`: LLM_MODEL), else the one it takes from its config file (claude's
+        settings.json: `runners.modelconfig`, then also returned: [the CLI, the file as shown]), so that
+        changing it reruns, as a model change, and the same model named either way is the same key (the
+        same call). The config file is read only when the other two name no model."""
+        model = model_of(spec, runner, self.graph.agentfile.settings)
+        if model is not None or runner is None:
+            return model, None
+        from agentmake.runners.presets import env_model
+
+        model = env_model(runner, os.environ)
+        if model is not None:
+            return model, None
+        found = self._config_model(runner)
+        return (None, None) if found is None else (found[0], [found[1], found[2]])
+
+    def _config_file(self, runner: RunnerSpec) -> bool:
+        """Whether `runner`'s CLI takes a default model from a config file (`modelconfig.CONFIGS`)."""
+        from agentmake.runners.modelconfig import CONFIGS
+        from agentmake.runners.presets import preset_of
+
+        return (preset_of(runner) or "") in CONFIGS
+
+    def _config_model(self, runner: RunnerSpec) -> ConfigModel | None:
+        """The model `runner`'s CLI takes from its config file (`modelconfig.config_model`), read once per
+        runner in a build."""
+        known = self._configs.get(id(runner))
+        if known is None or known[0] is not runner:
+            from agentmake.runners.modelconfig import config_model
+            from agentmake.runners.presets import preset_of
+
+            found = config_model(preset_of(runner), runner, os.environ)
+            known = self._configs[id(runner)] = (runner, found)
+        return known[1]
 
     def _endpoint(self, runner: RunnerSpec | None) -> dict[str, list[str]] | None:
         """The endpoint variables `runner`'s CLI receives (`presets.env_endpoint`): another server, another

@@ -19,7 +19,12 @@ version 1, or every task reruns or restores once)::
      "settings": {...}}                               # anything else that reaches the invocation
 
     "model" is None when the runner has no `model_flag`: such a model reaches no command line; with no
-    model set, the one the CLI takes from the environment (`runners.modelenv.MODEL_ENV`). An openai-http
+    model set, the one the CLI takes from the environment (`runners.modelenv.MODEL_ENV`), else the one it
+    takes from its config file (`runners.modelconfig`: claude's settings.json, codex's config.toml,
+    gemini's settings.json, llm's default_model.txt), with the memos "_model_from" = [CLI, the file] (for
+    explain) and, for every task of a runner whose CLI has such a file, "_cfgmodel" = 1 (its record keyed
+    the file's model: `upgrade._config_model_upgraded` gives one made before the model the file names
+    now). With no such file, or no model in it, the key is as it was. An openai-http
     runner's server is keyed as its `url` when the Agentfile names it; the environment's endpoint
     variables the CLI receives (`modelenv.ENDPOINT_ENV`: OPENAI_BASE_URL, ANTHROPIC_BASE_URL, OLLAMA_HOST,
     ...) are keyed in "endpoint" by the digest of the value without the secrets a URL may hold (its user and

@@ -1,7 +1,8 @@
 """A task's record made by an older agentmake, as this one spells it: of key format 1 (`keys_v1`), a shell
 task's made before its key held which inputs are executable, a summary report's, read by a task, made
 before its key held the shape of its run summary rather than the names in it, or an LLM call's made before
-its endpoint variables were keyed without their secrets; and the key its result is cached under."""
+its endpoint variables were keyed without their secrets, or an LLM call's made before its key held the
+model its CLI takes from its config file; and the key its result is cached under."""
 
 from __future__ import annotations
 
@@ -27,7 +28,9 @@ def upgraded(
     `keys.summary_digest` of the tasks a report's run summary covers now) a summary report's record the
     shape it was not keyed with (`_shape_upgraded`), and with `before` (the digests of the whole values of
     the endpoint variables the task's CLI receives whose secrets are now left out,
-    `presets.env_endpoint_before`) an LLM call's record the digests they have now (`_endpoint_upgraded`)."""
+    `presets.env_endpoint_before`) an LLM call's record the digests they have now (`_endpoint_upgraded`);
+    and an LLM call's record keyed before the model its CLI takes from its config file was, the model `now`
+    holds (`_config_model_upgraded`)."""
     if rec.status == "partial":
         return rec, None
     cached_as = None
@@ -38,6 +41,10 @@ def upgraded(
         if parts is None:
             return rec, None
         rec, cached_as = dataclasses.replace(rec, key=key_of(parts), parts=parts), rec.key
+    if now is not None and "_model_from" in now:
+        with_model = _config_model_upgraded(rec, now)
+        if with_model is not None:  # (and on: it may be of before the endpoints were keyed so, too)
+            rec, cached_as = with_model, cached_as or rec.key
     if now is not None and before:
         without_secrets = _endpoint_upgraded(rec, now, before)
         if without_secrets is not None:
@@ -103,4 +110,23 @@ def _endpoint_upgraded(rec: TaskRecord, now: dict[str, Any], before: Mapping[str
     if not renewed or key_of(parts) != rec.key:
         return None
     parts = dict(parts, runner={**runner, "endpoint": {**endpoint, **renewed}})
+    return dataclasses.replace(rec, key=key_of(parts), parts=parts)
+
+
+def _config_model_upgraded(rec: TaskRecord, now: dict[str, Any]) -> TaskRecord | None:
+    """An LLM call's record made before its key held the model its CLI takes from its config file (no
+    "_cfgmodel" memo: `runners.modelconfig`), given the one `now` holds from that file ("_model_from"). The
+    record keyed no model, so neither the Agentfile nor the environment named one then, and the model the
+    file named then is unknown; so the task is up to date if nothing else changed (as `_modes_upgraded`: a
+    project built before runs nothing after), and a later change of the file's model reruns it. None for a
+    record that keyed the config file (made by this agentmake: a file that names a model now and named none
+    then is another model), keyed a model, or whose parts do not make its key."""
+    parts = rec.parts
+    runner, runner_now = parts.get("runner"), now.get("runner")
+    if "_cfgmodel" in parts or not isinstance(runner, dict) or not isinstance(runner_now, dict):
+        return None
+    if runner.get("model") is not None or runner_now.get("model") is None or key_of(parts) != rec.key:
+        return None
+    runner = {**runner, "model": runner_now["model"]}
+    parts = dict(parts, runner=runner, _cfgmodel=1, _model_from=now["_model_from"])
     return dataclasses.replace(rec, key=key_of(parts), parts=parts)

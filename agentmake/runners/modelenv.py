@@ -3,7 +3,8 @@
 shared/RUNNERS.md: `llm` reads LLM_MODEL, which agentmake passes through, as it does AIDER_MODEL (aider
 takes every option from an AIDER_ variable), claude's ANTHROPIC_MODEL and gemini's GEMINI_MODEL. With no
 model set, that variable names the model asked, so a task's key holds its value
-(`runners.presets.env_model`). The endpoint variables (`ENDPOINT_ENV`: a server's URL or host, a switch to
+(`runners.presets.env_model`); with none set either, the model the CLI's config file names
+(`runners.modelconfig`). The endpoint variables (`ENDPOINT_ENV`: a server's URL or host, a switch to
 another provider) choose the service that answers, so a task whose CLI receives one keys it too, by the
 digest of the value without the user, password or key a URL may hold (`runners.presets.env_endpoint`). The
 build stamp's signature holds them all: a module of its own, so that the stamp's no-op answer imports

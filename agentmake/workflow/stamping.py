@@ -36,7 +36,15 @@ def stamp_request(req: Request, command: str) -> tuple[str, float, Path] | None:
     chosen = set(MODEL_ENV.values()) | set(ENDPOINT_ENV)
     values = {name: os.environ.get(name, "") for name in chosen}
     models = sorted((n, without_secrets(v) if n in ENDPOINT_HOSTS else v) for n, v in values.items())
-    sig = signature([command, str(path), list(req.targets), sorted(req.overrides.items()), models])
+    parts = [command, str(path), list(req.targets), sorted(req.overrides.items()), models]
+    # (and the config files runner CLIs take a default model from, by the digest of their bytes: only when
+    # there is one, so that a signature without them is as it was, `runners.modelconfig`)
+    from agentmake.runners.modelconfig import stamp_digests
+
+    configs = stamp_digests(os.environ)
+    if any(digest for _, digest in configs):
+        parts.append(configs)
+    sig = signature(parts)
     return sig, time.monotonic(), path.parent
 
 

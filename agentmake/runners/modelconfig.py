@@ -1,0 +1,207 @@
+"""The model an agent CLI takes from its own config file when it is given none and the environment names
+none (`modelenv.MODEL_ENV` beats the file, as `-m`/`--model` beats both):
+
+- claude: ``model`` in ``settings.json`` of CLAUDE_CONFIG_DIR, else ``~/.claude`` (`invocation` copies that
+  very file into each job's config directory, so the job reads it);
+- codex: ``model`` in ``config.toml`` of CODEX_HOME, else ``~/.codex``, or that of the profile chosen (the
+  runner's ``-p``/``--profile``, else the file's ``profile``): ``[profiles.NAME] model`` wins;
+- gemini: ``model.name`` (older: ``model``, a string) in ``~/.gemini/settings.json``;
+- llm: ``default_model.txt`` in its user directory: LLM_USER_PATH, else ``~/.config/io.datasette.llm``
+  (``~/Library/Application Support/io.datasette.llm`` on macOS; XDG_CONFIG_HOME does not reach the job).
+
+A task's key holds it where it holds the environment's (`plan.keyparts.KeyParts._model`), so a user who
+changes their default model there does not keep the old model's results. Only the model is read, never any
+other setting; a file that is missing, unreadable, too big or invalid names no model (never an error).
+`stamp_digests` gives the build stamp the digest of each file's bytes, read whole: one changed is no no-op.
+
+On Python 3.10 (no `tomllib`, and `tomli` is no dependency) config.toml is read by `_toml_strings`: the
+plain ``key = "string"`` lines of the top level and of ``[profiles.NAME]`` tables, which is how codex's own
+docs write ``model`` and ``profile``; a file it cannot read so names no model.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from agentmake.lazyre import LazyPattern
+
+if TYPE_CHECKING:  # (the build stamp's no-op answer imports this module: not the model)
+    from agentmake.model import RunnerSpec
+
+__all__ = ["CONFIGS", "ConfigModel", "config_model", "config_path", "stamp_digests"]
+
+MAX_BYTES = 1 << 20  # (a config file bigger than this is no config file: it names no model)
+
+# (model, the CLI, the file as explain shows it: "~/.claude/settings.json")
+ConfigModel = tuple[str, str, str]
+
+
+def _claude(data: bytes, profile: str | None) -> str | None:
+    return _string(_json(data).get("model"))
+
+
+def _gemini(data: bytes, profile: str | None) -> str | None:
+    model = _json(data, comments=True).get("model")  # (gemini strips comments from its settings)
+    return _string(model.get("name")) if isinstance(model, dict) else _string(model)
+
+
+def _codex(data: bytes, profile: str | None) -> str | None:
+    config = _toml(data)
+    chosen = profile or _string(config.get("profile"))
+    profiles = config.get("profiles")
+    if chosen and isinstance(profiles, dict) and isinstance(profiles.get(chosen), dict):
+        model = _string(profiles[chosen].get("model"))
+        if model:
+            return model
+    return _string(config.get("model"))
+
+
+def _llm(data: bytes, profile: str | None) -> str | None:
+    return _string(data.decode("utf-8", "replace"))
+
+
+def _claude_dir(environ: Mapping[str, str]) -> Path:
+    return Path(environ.get("CLAUDE_CONFIG_DIR") or _home(environ) / ".claude")
+
+
+def _codex_dir(environ: Mapping[str, str]) -> Path:
+    return Path(environ.get("CODEX_HOME") or _home(environ) / ".codex")
+
+
+# preset -> (its file, from the environment it sees; how the model is read from the file's bytes)
+CONFIGS: dict[str, tuple[Callable[[Mapping[str, str]], Path], Callable[[bytes, str | None], str | None]]] = {
+    "claude": (lambda env: _claude_dir(env) / "settings.json", _claude),
+    "codex": (lambda env: _codex_dir(env) / "config.toml", _codex),
+    "gemini": (lambda env: _home(env) / ".gemini" / "settings.json", _gemini),
+    "llm": (lambda env: _llm_dir(env) / "default_model.txt", _llm),
+}
+
+
+def config_path(preset: str | None, environ: Mapping[str, str]) -> Path | None:
+    """The config file `preset`'s CLI takes its default model from, None for a preset without one."""
+    known = CONFIGS.get(preset or "")
+    return None if known is None else known[0](environ)
+
+
+def config_model(preset: str | None, runner: RunnerSpec, environ: Mapping[str, str]) -> ConfigModel | None:
+    """(model, CLI, file as shown) that `runner`'s CLI (of `preset`) takes from its config file when given no
+    model; None when it has no such file, or the file names none. Reads the file: call it once per runner."""
+    known = CONFIGS.get(preset or "")
+    if known is None:
+        return None
+    path = known[0](environ)
+    data = _read(path)
+    if data is None:
+        return None
+    try:
+        model = known[1](data, _profile(runner) if preset == "codex" else None)
+    except (ValueError, TypeError, AttributeError, RecursionError):
+        return None
+    return None if model is None else (model, preset or "", _shown(path, environ))
+
+
+def stamp_digests(environ: Mapping[str, str]) -> list[list[str]]:
+    """[preset, digest of its config file's bytes ("" when there is none)] for each preset with one: what
+    the build stamp's signature holds of them (a file that changed in any way makes no no-op)."""
+    import xxhash
+
+    found = []
+    for preset, (where, _) in sorted(CONFIGS.items()):
+        data = _read(where(environ))
+        found.append([preset, "" if data is None else xxhash.xxh3_128_hexdigest(data)])
+    return found
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_BYTES + 1)
+    except (OSError, ValueError):
+        return None
+    return data if len(data) <= MAX_BYTES else None
+
+
+def _home(environ: Mapping[str, str]) -> Path:
+    return Path(environ.get("HOME", "~")).expanduser()  # (as `invocation` finds ~/.claude, ~/.codex)
+
+
+def _llm_dir(environ: Mapping[str, str]) -> Path:
+    if environ.get("LLM_USER_PATH"):
+        return Path(environ["LLM_USER_PATH"])
+    if sys.platform == "darwin":
+        return _home(environ) / "Library" / "Application Support" / "io.datasette.llm"
+    return _home(environ) / ".config" / "io.datasette.llm"
+
+
+def _shown(path: Path, environ: Mapping[str, str]) -> str:
+    """`path` as explain shows it: under the home directory as ``~/...``."""
+    try:
+        return str(Path("~") / path.relative_to(_home(environ)))
+    except ValueError:
+        return str(path)
+
+
+def _profile(runner: RunnerSpec) -> str | None:
+    """The codex profile the runner's command chooses: ``-p NAME``, ``--profile NAME``, ``--profile=NAME``."""
+    argv = list(runner.command)
+    for i, arg in enumerate(argv):
+        if arg in ("-p", "--profile") and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--profile="):
+            return arg.partition("=")[2]
+    return None
+
+
+def _string(value: Any) -> str | None:
+    return (value.strip() or None) if isinstance(value, str) else None
+
+
+_JSON_COMMENT = LazyPattern(r'"(?:\\.|[^"\\])*"|//[^\n]*|/\*.*?\*/', re.DOTALL)
+
+
+def _json(data: bytes, *, comments: bool = False) -> dict[str, Any]:
+    text = data.decode("utf-8")
+    if comments:  # (``//`` and ``/* */`` outside strings)
+        text = _JSON_COMMENT.sub(lambda m: m.group(0) if m.group(0).startswith('"') else "", text)
+    value = json.loads(text)
+    return value if isinstance(value, dict) else {}
+
+
+def _toml(data: bytes) -> dict[str, Any]:
+    text = data.decode("utf-8")
+    try:
+        import tomllib
+    except ImportError:  # (Python 3.10)
+        return _toml_strings(text)
+    return tomllib.loads(text)
+
+
+_TABLE = LazyPattern(r"\s*\[\s*([A-Za-z0-9_.\"' -]+?)\s*\]\s*(?:#.*)?$")
+_STRING = LazyPattern(r"""\s*([A-Za-z0-9_-]+)\s*=\s*(?:"([^"\\]*)"|'([^']*)')\s*(?:#.*)?$""")
+
+
+def _toml_strings(text: str) -> dict[str, Any]:
+    """The plain string keys of the top level and of each ``[profiles.NAME]`` table of a TOML text (Python
+    3.10's reading of codex's config.toml): ``model = "o3"`` / ``[profiles.fast]`` ``model = 'o4-mini'``
+    give ``{"model": "o3", "profiles": {"fast": {"model": "o4-mini"}}}``. Other tables, arrays and values
+    are skipped. A line that is neither, inside a table, ends nothing: TOML keys are unique per table."""
+    top: dict[str, Any] = {}
+    profiles: dict[str, dict[str, str]] = {}
+    table: dict[str, Any] | None = top
+    for line in text.splitlines():
+        if line.lstrip().startswith("["):  # (a table's header, or an array of tables': `[[...]]`)
+            header = _TABLE.match(line)
+            name = "" if header is None else header.group(1).replace('"', "").replace("'", "")
+            table = profiles.setdefault(name[9:], {}) if name.startswith("profiles.") else None
+            continue
+        pair = _STRING.match(line)
+        if pair is not None and table is not None:
+            table.setdefault(pair.group(1), pair.group(2) if pair.group(2) is not None else pair.group(3))
+    if profiles:
+        top["profiles"] = profiles
+    return top
