@@ -242,7 +242,12 @@ def _home(tmp_path: Path) -> dict[str, str]:
     return {"HOME": str(tmp_path)}
 
 
-def test_codex_takes_the_model_of_the_profile_chosen(tmp_path: Path) -> None:
+@pytest.mark.parametrize("tomllib", [True, False])
+def test_codex_takes_the_model_of_the_profile_chosen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tomllib: bool
+) -> None:
+    if not tomllib:  # (as on Python 3.10: `_toml_strings` reads the file)
+        monkeypatch.setitem(sys.modules, "tomllib", None)
     env = _home(tmp_path)
     path = config_path("codex", env)
     assert path is not None
