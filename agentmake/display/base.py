@@ -8,6 +8,7 @@ from typing import Protocol, runtime_checkable
 
 from agentmake.display.fmt import (
     cell_width,
+    cut_middle,
     fmt_cost,
     fmt_duration,
     ljust_cells,
@@ -112,15 +113,19 @@ def _shown(path: Path) -> str:
 TABLE_LIMIT = 30  # tasks that ran, up to which the summary table lists every one
 SLOWEST = 10  # past TABLE_LIMIT: the table lists failed and interrupted tasks and this many slowest others
 TASK_COLUMN = 32  # the summary table's task column, at least (wider when a task id is longer)
+NARROWEST_TASK_COLUMN = 12  # on a terminal: what the task column keeps, however narrow the terminal
 
 
-def summary_lines(result: BuildResult) -> list[str]:
+def summary_lines(result: BuildResult, term_width: int | None = None) -> list[str]:
     """The full end-of-build summary shown by the live and the plain display (not the summary line itself).
 
     The table lists every task that ran, when at most `TABLE_LIMIT` did; past that (a big fan-out) it lists
     the failed and interrupted ones and the `SLOWEST` slowest others, then one line counting the rest by
     state (`… and 9,990 more: 9,990 done`), so its length stays bounded. Task ids, notices and messages are
-    made safe for a terminal (`term_safe`)."""
+    made safe for a terminal (`term_safe`). Given the terminal's width (`term_width`), a table wider than
+    it has its task column narrowed to fit and the ids too long for it cut in the middle (`cut_middle`, as
+    the live table does), so that no row wraps onto the next line; elsewhere (a pipe, a log) ids are never
+    cut."""
     lines: list[str] = []
     ran = [o for o in result.outcomes.values() if o.state in ("done", "failed") and o.started_at]
     if ran:
@@ -137,6 +142,10 @@ def summary_lines(result: BuildResult) -> list[str]:
         # the task column as wide as its longest id (32 at least): a long id is not cut, and the columns
         # after it stay in line in every row
         id_width = max(TASK_COLUMN, *map(cell_width, ids.values()))
+        rest = len(f" {'state':<11} {'time':>8} {'attempts':>8} ") + width  # (what follows the id)
+        if term_width is not None and id_width + rest > term_width:
+            id_width = max(term_width - rest, NARROWEST_TASK_COLUMN)
+            ids = {task_id: cut_middle(shown_id, id_width) for task_id, shown_id in ids.items()}
         lines.append(
             f"{ljust_cells('task', id_width)} {'state':<11} {'time':>8} {'attempts':>8} {'cost':>{width}}"
         )

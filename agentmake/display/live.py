@@ -27,7 +27,7 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
-from agentmake.display.base import summary_lines
+from agentmake.display.base import NARROWEST_TASK_COLUMN, summary_lines
 from agentmake.display.fmt import (
     ACTIVE,
     FINISHED,
@@ -237,7 +237,8 @@ class LiveDisplay:
                 suspend.unwatching(self._show_cursor, self._hide_cursor)
                 self._live.stop()  # (its last drawing prints the lines not shown yet)
                 self._print_lines()
-            for line in summary_lines(result):
+            width = self.console.size.width if self.console.is_terminal else None
+            for line in summary_lines(result, width):  # (its table fits the terminal: no row wraps)
                 self.console.print(Text(line), highlight=False)
         print(result.summary_line(), file=self.summary_stream, flush=True)
 
@@ -339,12 +340,21 @@ class LiveDisplay:
     # rendering
 
     def _finished_line(self, task_id: str, row: _Row) -> Text:
+        """`✓ done        translate:intro,fr  2.0s`, the id cut in the middle when the line would not fit
+        the terminal (a word too long for its line, it would be wrapped whole onto the next one, under
+        nothing); what follows it (a failure's message) wraps as usual."""
         text = Text()
         text.append(f"{SYMBOLS[row.state]} {state_words(row.state):<11} ", style=STYLES[row.state])
-        text.append(term_safe(task_id))
+        took = ""
         if row.started is not None and row.state in ("done", "failed"):
-            took = row.ran if row.ran is not None else row.since - row.started
-            text.append(f"  {fmt_duration(took)}", style="dim")
+            took = f"  {fmt_duration(row.ran if row.ran is not None else row.since - row.started)}"
+        shown = term_safe(task_id)
+        room = self.console.size.width - text.cell_len - len(took)
+        if self.console.is_terminal and cell_width(shown) > room:
+            shown = cut_middle(shown, max(room, NARROWEST_TASK_COLUMN))
+        text.append(shown)
+        if took:
+            text.append(took, style="dim")
         detail = describe(
             TaskEvent(task_id, row.state, row.since, row.attempt, row.max_attempts, row.retry_in, row.message)
         )

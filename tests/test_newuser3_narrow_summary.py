@@ -1,0 +1,72 @@
+"""On a terminal narrower than the end-of-build summary table (long fan-out ids: `translate:{name},{lang}`
+over long file names), each row of the table wrapped onto the next line, and so did every permanent
+`✓ done <id>` line, its id moved whole under the state with nothing beside it. Now, on a terminal, the
+table's task column is narrowed to fit and such ids are cut in the middle (as the live table cuts them);
+in a pipe the table is as it was, ids whole."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from rich.console import Console
+
+from agentmake.display import LiveDisplay, summary_lines
+from agentmake.display.fmt import cell_width
+from agentmake.scheduler.events import BuildResult, TaskEvent, TaskOutcome
+
+T0 = 1_700_000_000.0
+SGR = re.compile(r"\x1b\[[0-9;]*m")
+CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\r")  # (cursor moves, erasures: where a line ends)
+IDS = [
+    f"translate:{doc},{lang}"
+    for doc in ("a-very-long-document-name-about-installation-on-linux-and-macos", "intro")
+    for lang in ("fr", "pt_BR_with_a_long_locale_name")
+]
+
+
+def result() -> BuildResult:
+    outcomes = {t: TaskOutcome(t, "done", T0, T0 + 2.0, 1, 0.0001) for t in IDS}
+    return BuildResult(run_id=1, outcomes=outcomes, started_at=T0, ended_at=T0 + 2.0)
+
+
+def finished_on_terminal(width: int) -> list[str]:
+    err = io.StringIO()
+    console = Console(file=err, force_terminal=True, width=width, height=30, color_system=None)
+    display = LiveDisplay(console, summary_stream=io.StringIO(), clock=lambda: T0 + 1.0)
+    display.begin(IDS)
+    for task_id in IDS:
+        display(TaskEvent(task_id, "running", T0, 1, 1))
+    for task_id in IDS:
+        display(TaskEvent(task_id, "done", T0 + 2.0, 1, 1))
+    display.close(result())
+    text = CONTROL.sub("\n", SGR.sub("", err.getvalue()))
+    lines = [line for line in text.splitlines() if line.strip()]
+    # what was printed for good: from the first finished line on (before it, frames of the live table)
+    return lines[next(i for i, line in enumerate(lines) if "✓ done" in line) :]
+
+
+def test_the_summary_table_and_finished_lines_do_not_wrap_at_80_columns() -> None:
+    lines = finished_on_terminal(80)
+    assert all(cell_width(line) <= 80 for line in lines), lines
+    rows = [line for line in lines if line.startswith("translate:")]
+    assert len(rows) == len(IDS), lines  # one line per row: none wrapped
+    for row in rows:
+        assert row.split()[1:] == ["done", "2.0s", "1", "$0.0001"], row
+    assert len({row.split()[0] for row in rows}) == len(IDS), rows  # still told apart
+    assert any(row.startswith("translate:intro,fr ") for row in rows), rows  # what fits is whole
+    header = next(line for line in lines if line.startswith("task "))
+    assert {row.index(" done ") + 1 for row in rows} == {header.index("state")}, [header, *rows]
+    done = [line for line in lines if line.startswith("✓ done")]
+    assert len(done) == len(IDS), lines  # each finished line on one line, its id beside its state
+    assert all(line.split()[2].startswith("translate:") and line.endswith("2.0s") for line in done), done
+
+
+def test_a_wide_terminal_and_a_pipe_keep_every_id_whole() -> None:
+    lines = finished_on_terminal(200)
+    for task_id in IDS:
+        assert any(line.startswith(task_id + " ") for line in lines), lines
+        assert any(line.split()[2:3] == [task_id] for line in lines if line.startswith("✓")), lines
+    piped = summary_lines(result())  # (no width: a pipe or a log)
+    for task_id in IDS:
+        assert any(line.startswith(task_id + " ") for line in piped), piped
