@@ -54,3 +54,11 @@ def test_spend_over_the_budget_is_said_with_both_amounts() -> None:
     lines = summary_lines(_result(0.75, 0.5))
     over = [line for line in lines if "under way" in line]
     assert over and "$0.75" in over[0] and "$0.50" in over[0], lines
+
+
+def test_a_budget_reached_says_what_to_do_next() -> None:
+    """(newuser3) The summary said the budget was reached, not what then: build again (the budget is per
+    build: it goes on with what is left), or raise it."""
+    lines = summary_lines(_result(0.5, 0.5))
+    at = lines.index("budget reached: no further paid tasks were started")
+    assert "next build goes on with what is left" in lines[at + 1] and "--budget" in lines[at + 1], lines

@@ -184,6 +184,10 @@ def summary_lines(result: BuildResult, term_width: int | None = None) -> list[st
         lines.append(f"interrupted ({len(interrupted)}): " + _short_list(interrupted))
     if result.budget_reached:
         lines.append("budget reached: no further paid tasks were started")
+        lines.append(  # (what to do next: the budget is per build, and what it paid for is kept)
+            "budget: the next build goes on with what is left (the budget is per build); a higher --budget"
+            " does more in one"
+        )
         spent, budget = result.cost_usd, result.budget
         if spent is not None and budget is not None and spent > budget + SPEND_EPSILON:
             # the budget holds only calls not yet started: those in flight when it was reached were paid for
