@@ -294,3 +294,20 @@ agent digest:
     assert fixed.code == 0, fixed
     assert "Partial" not in e2e.read("OUTER.md") and "Partial" not in e2e.read("DEEP.md")
     assert e2e.exists("build/digest.md")
+
+
+def test_agentmake_report_says_what_to_do_about_a_report_a_failure_kept_from_being_written(e2e: E2E) -> None:
+    """(newuser3) `agentmake report` after a failure printed no report path and `not run (1): r`, nothing
+    about what to do, while an earlier report stayed in place, stale. It says so now: fix and build again,
+    or `-k` writes it without what failed; and that the report in place is an earlier build's."""
+    assert e2e.am("report").code == 0
+    e2e.write("broken", "")
+    e2e.write("src/b.txt", "beta findings, revised\n")
+    run = e2e.am("report")
+    assert run.code == 1 and "report r: " not in run.out, run
+    said = [line for line in run.err.splitlines() if line.startswith("agentmake: report r not written")]
+    assert len(said) == 1, run
+    assert "R.md in place is an earlier build's" in said[0] and "agentmake report -k r" in said[0], run
+    assert "b failed" in said[0] or "failure of b" in said[0], run  # why, as the build tells it
+    run = e2e.am("report", "-k")  # what it said to do does what it said
+    assert "not written" not in run.err and report_line(run.out).endswith("(partial: 1 of 2 inputs missing)")

@@ -105,7 +105,20 @@ def report(req: Request) -> int:
             outcome = built[0].outcomes.get(name)
             if outcome is not None and outcome.state in ("done", "cached", "up-to-date"):
                 _out(term_safe(line + (f" (partial: {outcome.partial})" if outcome.partial else "")))
+            elif outcome is not None and outcome.state == "not-run" and not req.keep_going:
+                print(term_safe(_not_written(project, name, outcome.message)), file=sys.stderr)
     return code
+
+
+def _not_written(project: Project, name: str, why: str | None) -> str:
+    """What to do about a report a failure kept from being written (no `-k`): build it with `-k`, as a
+    partial report; and the report in place, if any, is an earlier build's."""
+    output = project.agentfile.reports[name].output
+    earlier = f" ({output} in place is an earlier build's)" if (project.root / output).exists() else ""
+    return (
+        f"agentmake: report {name} not written{earlier}: {why or 'not run'}; fix that and build again, or"
+        f" `agentmake report -k {name}` writes it without what failed, saying what it lacks"
+    )
 
 
 def _report_of(project: Project, target: str) -> str:
