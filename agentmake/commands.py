@@ -103,6 +103,22 @@ class _Option:
     help_for: dict[str, str] = field(default_factory=dict)
 
 
+def _count(word: str) -> int:
+    """`-j`'s value: a whole number (`-j 4`); another word is said so, with an example."""
+    try:
+        return int(word)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a whole number of tasks at once (-j 4), not {word!r}") from None
+
+
+def _usd(word: str) -> float:
+    """`--budget`'s value: an amount in US dollars (`--budget 0.50`), a number as the Agentfile's `budget`."""
+    try:
+        return float(word)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"an amount in US dollars (--budget 0.50), not {word!r}") from None
+
+
 _OPTIONS = (
     _Option(
         ("-f", "--file"),
@@ -116,7 +132,7 @@ _OPTIONS = (
         ("-j", "--jobs"),
         _BUILDS,
         "run at most N tasks at once (default: the Agentfile's `jobs`, else 4)",
-        {"type": int, "metavar": "N"},
+        {"type": _count, "metavar": "N"},
     ),
     _Option(
         ("-k", "--keep-going"),
@@ -175,7 +191,7 @@ _OPTIONS = (
         ("--budget",),
         _BUILDS,
         "start no more LLM tasks once the build's recorded spend reaches USD",
-        {"type": float, "metavar": "USD"},
+        {"type": _usd, "metavar": "USD"},
     ),
     _Option(("--json",), ("status",), "status: machine-readable output", {"action": "store_true"}),
     _Option(

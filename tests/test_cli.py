@@ -563,3 +563,22 @@ def test_a_single_dash_word_that_is_no_option_is_named_with_where_it_goes(
         err
         == f"agentmake: error: unknown option {word} (a target that starts with '-' goes after '--': {hint})"
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--budget", "abc"], "argument --budget: an amount in US dollars (--budget 0.50), not 'abc'"),
+        (["--budget", "$5"], "argument --budget: an amount in US dollars (--budget 0.50), not '$5'"),
+        (["-j", "four"], "argument -j/--jobs: a whole number of tasks at once (-j 4), not 'four'"),
+    ],
+)
+def test_an_option_value_of_the_wrong_kind_says_what_it_takes_with_an_example(
+    tmp_path: Path, args: list[str], said: str
+) -> None:
+    """(newuser3) `--budget abc` said `invalid float value: 'abc'`, in Python's words, not what to write."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "agentmake", "-C", str(tmp_path), *args], capture_output=True, text=True
+    )
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc
+    assert proc.stderr.splitlines()[-1] == f"agentmake: error: {said}", proc.stderr
