@@ -162,3 +162,18 @@ def test_clean_leftovers_tells_a_renamed_output_apart_from_a_task_gone_that_left
     )
     assert run.stdout.strip() == said, run.stdout
     assert not (built / "all.txt").exists() and (built / "all.md").exists()
+
+
+def test_a_dry_run_warns_of_a_leftover_a_current_task_reads_as_a_build_does(built: Path) -> None:
+    """(newuser3) After a source was renamed or deleted, `agentmake -n` said `0 to run, … up to date` and
+    nothing of the leftover the report still reads, which only a build told of: the preview a user runs to
+    see what a build would do left out what the build warns of. -n and -q warn of it too, writing nothing."""
+    (built / "src" / "2.txt").unlink()
+    assert agentmake(built).stderr.splitlines() == [WARNING, HINT]  # (the build)
+    listing = sorted(p.name for p in (built / ".agentmake").iterdir())
+    for option in ("-n", "-q"):
+        run = agentmake(built, option)
+        assert run.returncode == 0, run  # (nothing is stale)
+        assert run.stderr.splitlines() == [WARNING, HINT], (option, run.stderr)
+    assert sorted(p.name for p in (built / ".agentmake").iterdir()) == listing  # (no stamp, nothing new)
+    assert (built / "out" / "2.txt").exists()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -220,7 +221,9 @@ def build_selected(
         # (tolerant: a task whose prompt does not render fails alone in a build, exit 1, the others built;
         # so the dry run says so of it and goes on, rather than refusing the project as an Agentfile error)
         elsewhere: dict[str, int] = {}
-        decisions = plan(project, selected, req, tolerant=True, elsewhere=elsewhere)
+        # (leftovers a task reads are warned of as a build does: what -n calls up to date reads them)
+        warn = partial(warn_leftovers, project, selected)
+        decisions = plan(project, selected, req, tolerant=True, elsewhere=elsewhere, first=warn)
         failing = 0
         if req.dry_run:
             from agentmake.preview import dry_run_lines

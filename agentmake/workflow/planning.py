@@ -17,13 +17,16 @@ __all__ = ["checker", "plan", "plan_in", "running_elsewhere", "running_owners"]
 
 def plan(
     project: Project, selected: Graph, req: Request, tolerant: bool = False,
-    elsewhere: dict[str, int] | None = None,
+    elsewhere: dict[str, int] | None = None, first: Callable[[Store], object] | None = None,
 ) -> list:  # fmt: skip
-    """`elsewhere` (if given) receives the tasks another agentmake is running now, each with its pid."""
+    """`elsewhere` (if given) receives the tasks another agentmake is running now, each with its pid;
+    `first` (if given) is called with the state before the decisions are made (the dry run's warnings)."""
     from agentmake.store import Store
 
     store = Store.open(project.root, lock=False, agentfile=project.name)
     try:
+        if first is not None:
+            first(store)
         owners = running_owners(store)
         if elsewhere is not None:
             elsewhere.update(owners)
