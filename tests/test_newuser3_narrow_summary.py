@@ -70,3 +70,23 @@ def test_a_wide_terminal_and_a_pipe_keep_every_id_whole() -> None:
     piped = summary_lines(result())  # (no width: a pipe or a log)
     for task_id in IDS:
         assert any(line.startswith(task_id + " ") for line in piped), piped
+
+
+def test_a_short_detail_stays_beside_a_cut_id_and_a_long_one_wraps_after_it() -> None:
+    err = io.StringIO()
+    console = Console(file=err, force_terminal=True, width=80, height=30, color_system=None)
+    display = LiveDisplay(console, summary_stream=io.StringIO(), clock=lambda: T0 + 1.0)
+    display.begin(IDS)
+    display(TaskEvent(IDS[0], "running", T0, 1, 1))
+    display(TaskEvent(IDS[0], "failed", T0 + 1.0, 1, 1, message="exited with code 3: " + "no " * 30))
+    for task_id in IDS[1:]:
+        display(TaskEvent(task_id, "not-run", T0 + 1.0, message="build interrupted"))
+    display.close(BuildResult(run_id=1, started_at=T0, ended_at=T0 + 2.0, interrupted=True))
+    lines = [line for line in CONTROL.sub("\n", SGR.sub("", err.getvalue())).splitlines() if line.strip()]
+    not_run = [line for line in lines if line.startswith("– not run")]
+    assert len(not_run) == 3 and all(line.endswith("  build interrupted") for line in not_run), lines
+    assert all(cell_width(line) <= 80 for line in not_run), not_run
+    failed = next(i for i, line in enumerate(lines) if line.startswith("✗ failed"))
+    # the id keeps its columns (30 at least) and the message goes on after it, on the lines below
+    assert lines[failed].split()[2].startswith("translate:a-very-long-docu"), lines[failed]
+    assert "exited with code 3" in lines[failed] + lines[failed + 1], lines

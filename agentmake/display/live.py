@@ -57,6 +57,7 @@ STYLES = {
 }
 QUEUED = frozenset({"pending", "waiting"})  # events in these states never draw
 SHOW_CURSOR = b"\x1b[?25h"  # (DECTCEM, as rich's Control.show_cursor writes it)
+KEPT_OF_ID = 30  # columns of a task id a finished line keeps before it lets a detail after it wrap
 REFRESH_INTERVAL = 0.2  # seconds: the least time between two drawings caused by events (ticks always draw)
 
 
@@ -342,22 +343,26 @@ class LiveDisplay:
     def _finished_line(self, task_id: str, row: _Row) -> Text:
         """`✓ done        translate:intro,fr  2.0s`, the id cut in the middle when the line would not fit
         the terminal (a word too long for its line, it would be wrapped whole onto the next one, under
-        nothing); what follows it (a failure's message) wraps as usual."""
+        nothing): cut to leave room for a short detail after it (`build interrupted`) too, while the id
+        keeps `KEPT_OF_ID` columns; a longer detail (a failure's message) wraps as usual."""
         text = Text()
         text.append(f"{SYMBOLS[row.state]} {state_words(row.state):<11} ", style=STYLES[row.state])
         took = ""
         if row.started is not None and row.state in ("done", "failed"):
             took = f"  {fmt_duration(row.ran if row.ran is not None else row.since - row.started)}"
-        shown = term_safe(task_id)
-        room = self.console.size.width - text.cell_len - len(took)
-        if self.console.is_terminal and cell_width(shown) > room:
-            shown = cut_middle(shown, max(room, NARROWEST_TASK_COLUMN))
-        text.append(shown)
-        if took:
-            text.append(took, style="dim")
         detail = describe(
             TaskEvent(task_id, row.state, row.since, row.attempt, row.max_attempts, row.retry_in, row.message)
         )
+        shown = term_safe(task_id)
+        if self.console.is_terminal:
+            room = self.console.size.width - text.cell_len - len(took)
+            beside = room - (cell_width(detail) + 2 if detail else 0)
+            room = beside if beside >= min(cell_width(shown), KEPT_OF_ID) else room
+            if cell_width(shown) > room:
+                shown = cut_middle(shown, max(room, NARROWEST_TASK_COLUMN))
+        text.append(shown)
+        if took:
+            text.append(took, style="dim")
         if detail:
             text.append(f"  {detail}", style=STYLES[row.state] if row.state == "failed" else "dim")
         return text
