@@ -132,9 +132,32 @@ def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
         verb = "would remove" if req.dry_run else "removed"
         emptied = " and empty the cache" if req.dry_run else " and emptied the cache"
         _out(f"agentmake: {verb} {what}" + (emptied if cache else "") + (" (dry run)" if req.dry_run else ""))
+        # a whole clean leaves the outputs of tasks gone, a glob still reads: said, and what removes them
+        kept = 0 if leftovers or req.targets else _leftovers_kept(project, store)
+        if kept:
+            keep = "would keep" if req.dry_run else "kept"
+            _out(
+                f"agentmake: {keep} {plural(kept, 'leftover output')} of tasks no longer in the graph:"
+                " `agentmake clean --leftovers` removes them"
+            )
     finally:
         store.close()
     return EXIT_OK
+
+
+def _leftovers_kept(project: Project, store: Store) -> int:
+    """How many outputs of tasks no longer in the graph (and of outputs renamed in the Agentfile) are on disk:
+    what `clean --leftovers` would remove and a plain `clean` leaves."""
+    from agentmake.plan.leftovers import dropped_tasks, stray_outputs
+
+    dropped = dropped_tasks(project.graph, store)
+    outs = set(stray_outputs(project.graph, store, dropped))
+    for task_id in dropped:
+        rec = store.task_record(task_id)
+        outs.update(
+            out for out in (rec.outputs if rec is not None else ()) if out not in project.graph.producer
+        )
+    return sum(1 for out in outs if not is_outside_root(out) and os.path.lexists(project.root / out))
 
 
 def _take_over(project: Project, store: Store, hasher: Hasher) -> None:

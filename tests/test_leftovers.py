@@ -177,3 +177,20 @@ def test_a_dry_run_warns_of_a_leftover_a_current_task_reads_as_a_build_does(buil
         assert run.stderr.splitlines() == [WARNING, HINT], (option, run.stderr)
     assert sorted(p.name for p in (built / ".agentmake").iterdir()) == listing  # (no stamp, nothing new)
     assert (built / "out" / "2.txt").exists()
+
+
+def test_a_whole_clean_says_the_leftovers_it_keeps_and_what_removes_them(built: Path) -> None:
+    """(newuser3) `agentmake clean` after a source was deleted removed every current output and left the
+    leftover, saying `removed 4 outputs` alone: the next build's report read the leftover again, and
+    nothing had said it was there. Now clean (and -n) says it kept it and what removes it."""
+    (built / "src" / "2.txt").unlink()
+    agentmake(built)
+    said = "of tasks no longer in the graph: `agentmake clean --leftovers` removes them"
+    dry = agentmake(built, "clean", "-n")
+    assert f"agentmake: would keep 1 leftover output {said}" in dry.stdout.splitlines(), dry
+    run = agentmake(built, "clean")
+    assert run.returncode == 0 and f"agentmake: kept 1 leftover output {said}" in run.stdout.splitlines(), run
+    assert (built / "out" / "2.txt").exists() and not (built / "out" / "1.txt").exists()
+    assert "kept" not in agentmake(built, "clean", "rev:1").stdout  # (a clean of some targets)
+    assert "kept" not in agentmake(built, "clean", "--leftovers").stdout
+    assert "kept" not in agentmake(built, "clean").stdout  # (none left)
