@@ -85,7 +85,9 @@ def parse(argv: Sequence[str]) -> tuple[str, argparse.Namespace, object]:
     if command in _NO_TARGETS and targets:
         raise UsageError(f"`agentmake {command}` takes no targets (got {' '.join(targets)})")
     if command == "explain" and not targets:
-        raise UsageError("`agentmake explain` needs a TARGET")
+        raise UsageError(
+            "`agentmake explain` needs a TARGET: a task, an output or an agent (`agentmake list` names them)"
+        )
     if ns.jobs is not None and ns.jobs < 1:
         raise UsageError(f"-j must be at least 1, not {ns.jobs}")
     if ns.budget is not None and not 0 <= ns.budget < float("inf"):  # (as `budget =` in an Agentfile)

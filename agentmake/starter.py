@@ -81,7 +81,10 @@ def init_project(directory: Path, out: TextIO, agentfile: Path | None = None) ->
     existing = [rel for rel in files if (directory / rel).exists() or (directory / rel).is_symlink()]
     if existing:
         verb = "already exists" if len(existing) == 1 else "already exist"
-        raise UsageError(f"init: {', '.join(existing)} {verb} in {directory}; nothing written")
+        raise UsageError(
+            f"init: {', '.join(existing)} {verb} in {directory}; nothing written"
+            " (`agentmake init -f NEWDIR/Agentfile` starts a project in a new directory)"
+        )
     # a file where a directory goes fails before anything is written: not after the Agentfile, which a
     # second `init` then refuses to replace
     blocked = [str(p) for p in parents if (directory / p).exists() and not (directory / p).is_dir()]

@@ -582,3 +582,20 @@ def test_an_option_value_of_the_wrong_kind_says_what_it_takes_with_an_example(
     )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc
     assert proc.stderr.splitlines()[-1] == f"agentmake: error: {said}", proc.stderr
+
+
+def test_explain_without_a_target_and_init_over_a_project_say_what_to_do(tmp_path: Path) -> None:
+    """(newuser3) `agentmake explain` said only that it needs a TARGET, and `init` in a project only that
+    the Agentfile exists; each now says what to do next, and the way it names works."""
+    (tmp_path / "Agentfile").write_text('agent up:\n    outputs = out.txt\n    run = "echo > {output}"\n')
+
+    def am(*args: str) -> subprocess.CompletedProcess[str]:
+        argv = [sys.executable, "-m", "agentmake", "-C", str(tmp_path), *args]
+        return subprocess.run(argv, capture_output=True, text=True, cwd=tmp_path)
+
+    explain = am("explain")
+    assert explain.returncode == 2 and "(`agentmake list` names them)" in explain.stderr, explain
+    assert "up" in am("list").stdout
+    init = am("init")
+    assert init.returncode == 2 and "`agentmake init -f NEWDIR/Agentfile`" in init.stderr, init
+    assert am("init", "-f", "new/Agentfile").returncode == 0 and (tmp_path / "new/Agentfile").is_file()
