@@ -147,9 +147,14 @@ def expected_eta(display: LiveDisplay, now: float) -> float | None:
         estimate = display.estimates.get(task_id, fallback)
         if estimate is None:
             return None
-        if row.state in ACTIVE:
+        if row.state == "retrying":  # (its wait left, then a whole attempt again)
             running += 1
-            remaining += max(estimate - (now - (row.started or row.since)), 0.0)
+            remaining += max((row.retry_in or 0.0) - (now - row.since), 0.0) + estimate
+        elif row.state in ACTIVE:  # (an attempt after the first: its own time)
+            running += 1
+            remaining += max(
+                estimate - (now - (row.since if row.attempt > 1 else row.started or row.since)), 0.0
+            )
         else:
             remaining += estimate
     return remaining / max(running, 1)

@@ -2,7 +2,7 @@
 over long file names), each row of the table wrapped onto the next line, and so did every permanent
 `✓ done <id>` line, its id moved whole under the state with nothing beside it. Now, on a terminal, the
 table's task column is narrowed to fit and such ids are cut in the middle (as the live table cuts them);
-in a pipe the table is as it was, ids whole."""
+in a pipe the table is as it was, ids whole. (And the progress line's ETA of a task being retried.)"""
 
 from __future__ import annotations
 
@@ -90,3 +90,19 @@ def test_a_short_detail_stays_beside_a_cut_id_and_a_long_one_wraps_after_it() ->
     # the id keeps its columns (30 at least) and the message goes on after it, on the lines below
     assert lines[failed].split()[2].startswith("translate:a-very-long-docu"), lines[failed]
     assert "exited with code 3" in lines[failed] + lines[failed + 1], lines
+
+
+def test_the_eta_counts_a_retry_as_a_whole_attempt_again() -> None:
+    """(newuser3) A task failing and retried showed `ETA 0.0s` for as long as its retries took: its time was
+    counted from its first start against one attempt's estimate. A retry's wait and its new attempt count."""
+    display = LiveDisplay(
+        Console(file=io.StringIO(), force_terminal=True, width=80), summary_stream=io.StringIO(),
+        estimates={"t": 2.0}, clock=lambda: T0,
+    )  # fmt: skip
+    display(TaskEvent("t", "running", T0, 1, 3))
+    assert display.eta(T0 + 1.0) == 1.0  # (one attempt: its estimate less its time)
+    display(TaskEvent("t", "retrying", T0 + 2.5, 1, 3, retry_in=1.0, message="exited with code 3"))
+    assert display.eta(T0 + 3.0) == 0.5 + 2.0  # the wait left, then a whole attempt
+    display(TaskEvent("t", "running", T0 + 3.5, 2, 3))
+    assert display.eta(T0 + 4.0) == 1.5  # the second attempt's own time, not the task's since T0
+    display.abort("test")

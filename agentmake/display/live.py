@@ -461,10 +461,20 @@ class LiveDisplay:
                 estimate = self.estimates.get(task_id, fallback)
                 if estimate is None:
                     return None
-                remaining += max(estimate - (now - (row.started or row.since)), 0.0)
+                remaining += self._left(row, estimate, now)
             if self._queued_unestimated:
                 if fallback is None:
                     return None
                 remaining += self._queued_unestimated * fallback
             remaining += self._queued_estimated
             return remaining / max(len(self._active), 1)
+
+    @staticmethod
+    def _left(row: _Row, estimate: float, now: float) -> float:
+        """What an active task has left: its estimate less the time its attempt has run; a retry's attempt
+        runs whole again, after the wait before it (not `ETA 0.0s` for as long as the retries take)."""
+        if row.state == "retrying":
+            waited = now - row.since
+            return max((row.retry_in or 0.0) - waited, 0.0) + estimate
+        since = row.since if row.attempt > 1 else (row.started or row.since)
+        return max(estimate - (now - since), 0.0)
