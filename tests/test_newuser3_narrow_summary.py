@@ -106,3 +106,20 @@ def test_the_eta_counts_a_retry_as_a_whole_attempt_again() -> None:
     display(TaskEvent("t", "running", T0 + 3.5, 2, 3))
     assert display.eta(T0 + 4.0) == 1.5  # the second attempt's own time, not the task's since T0
     display.abort("test")
+
+
+def test_a_line_does_not_say_its_state_twice() -> None:
+    """(newuser3) After a Ctrl-C: `interrupted translate:intro,fr  (interrupted)` (plain) and `⏹ interrupted
+    translate:intro,fr  interrupted` (live): the message said the state again. A message that says more is
+    kept (`cancelled: prompts/translate.md changed`)."""
+    from agentmake.display.plain import PlainDisplay, describe
+
+    assert describe(TaskEvent("t", "interrupted", T0, message="interrupted")) == ""
+    cancelled = TaskEvent("t", "interrupted", T0, message="cancelled: prompts/translate.md changed")
+    assert describe(cancelled) == "cancelled: prompts/translate.md changed"
+    out = io.StringIO()
+    plain = PlainDisplay(out, summary_stream=io.StringIO())
+    plain(TaskEvent("translate:intro,fr", "interrupted", T0, message="interrupted"))
+    plain.close(BuildResult(run_id=1, started_at=T0, ended_at=T0 + 1.0, interrupted=True))
+    line = next(line for line in out.getvalue().splitlines() if "translate:intro,fr" in line)
+    assert line.rstrip().endswith("interrupted translate:intro,fr"), line

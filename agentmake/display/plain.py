@@ -55,7 +55,9 @@ def describe(event: TaskEvent) -> str:
         "done",
         "up-to-date",
     ):
-        parts.append(term_safe(event.message.strip().splitlines()[0]) if event.message.strip() else "")
+        first = event.message.strip().splitlines()[0] if event.message.strip() else ""
+        if first != state_words(event.state):  # (`interrupted translate:a`, not `… translate:a  interrupted`)
+            parts.append(term_safe(first))
     return ": ".join(p for p in parts if p)
 
 
