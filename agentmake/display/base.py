@@ -95,11 +95,17 @@ def logs_line(result: BuildResult, outcome: TaskOutcome) -> str | None:
     it); None when it left none (it never started, or printed nothing) or the build has no log directory."""
     if result.log_dir is None:
         return None
+    paths = attempt_log_paths(result.log_dir, outcome.task_id, outcome.attempts)
+    return term_safe("logs: " + ", ".join(paths)) if paths else None
+
+
+def attempt_log_paths(log_dir: Path, task_id: str, attempt: int) -> list[str]:
+    """The files of what `attempt` of `task_id` printed, as a person names them from here (`_shown`, quoted
+    where a shell needs it); none if it printed nothing."""
     from agentmake.pathwords import quote_path
     from agentmake.runners.taskfiles import attempt_logs  # (only for a failure)
 
-    paths = attempt_logs(result.log_dir, outcome.task_id, outcome.attempts)
-    return term_safe("logs: " + ", ".join(quote_path(_shown(path)) for path in paths)) if paths else None
+    return [quote_path(_shown(path)) for path in attempt_logs(log_dir, task_id, attempt)]
 
 
 def _shown(path: Path) -> str:
