@@ -144,6 +144,16 @@ CASES = [
         "5m",
     ),
     ("zero timeout, global", "timeout = 0\n", 1, 11, "timeout must be longer than 0", "above 0"),
+    # a duration in words: said to be no duration, with the forms one is written in (not "takes one value")
+    (
+        "duration in words",
+        "agent a:\n    outputs = x\n    run = y\n    timeout = 5 minutes\n",
+        4,
+        15,
+        "timeout must be a duration, not '5 minutes'",
+        "5m",
+    ),
+    ("duration in words, global", "backoff = 2 seconds\n", 1, 11, "not '2 seconds'", "30s"),
     (
         "zero timeout of an agent",
         "agent a:\n    outputs = x\n    run = y\n    timeout = 0ms\n",

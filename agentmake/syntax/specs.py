@@ -34,8 +34,11 @@ def build_settings(fields: Mapping[str, Field], overrides: Mapping[str, str]) ->
     return s
 
 
+DURATIONS = ("timeout", "backoff")  # keys whose value is a duration: one in words is said to be none
+
+
 def _setting(s: Settings, key: str, words: list[str], src: v.Source, line: int, col: int) -> Settings:
-    if key != "default" and len(words) != 1:
+    if key != "default" and key not in DURATIONS and len(words) != 1:
         raise src.error(f"{key} takes one value", line, col, ["one value"])
     text = " ".join(words)
     if key == "jobs":
@@ -192,7 +195,9 @@ def _int(f: Field, minimum: int | None = None) -> int:
 
 
 def _dur(f: Field, limit: bool = False) -> float:
-    return v.to_duration(f.one(), f.key, f.src, f.line, f.col, limit)
+    """A duration; one written in words (`5 minutes`) is said to be none, with the forms one takes."""
+    text = f.text() if len(f.words) > 1 else f.one()
+    return v.to_duration(text, f.key, f.src, f.line, f.col, limit)
 
 
 def _paths(f: Field) -> tuple[str, ...]:
