@@ -23,6 +23,7 @@ AGENTFILE = 'agent copy:\n    inputs = in.txt\n    outputs = out.txt\n    run = 
 SWALLOWED = textwrap.dedent(
     """
     import os, signal, sys, weakref
+    import agentmake.gcpause as gcpause
     import agentmake.launch as launch
 
     def lost_ctrl_c():
@@ -34,8 +35,8 @@ SWALLOWED = textwrap.dedent(
         ref = weakref.ref(module, callback)
         del module
 
-    pause = launch.pause_startup
-    launch.pause_startup = lambda: (pause(), lost_ctrl_c())
+    pause = gcpause.pause_startup
+    gcpause.pause_startup = lambda: (pause(), lost_ctrl_c())
     sys.argv = ["agentmake"]
     sys.exit(launch.main())
     """
@@ -139,3 +140,45 @@ def test_a_ctrl_c_lost_while_agentmake_starts_stops_any_command(tmp_path: Path, 
     assert run.returncode == 130, run.stdout + run.stderr
     assert run.stderr.endswith("agentmake: interrupted\n") and run.stdout == ""  # it did nothing
     assert (root / "out.txt").read_text() == "paid for\n"  # clean removed nothing
+
+
+# The console script, with a Ctrl-C lost (as above) while the launcher's own imports before the CLI run: the
+# code cache's (typing, re, xxhash: the largest part of start-up before the CLI), here as it is looked up
+IN_LAUNCH_IMPORTS = textwrap.dedent(
+    """
+    import importlib.abc, os, signal, sys, weakref
+
+    class Finder(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path, target=None):
+            if name == "agentmake.codecache":
+                class Imported: pass
+                module = Imported()
+                def callback(ref):
+                    os.kill(os.getpid(), signal.SIGINT)
+                    for _ in range(3): pass  # (the KeyboardInterrupt is ignored here)
+                ref = weakref.ref(module, callback)
+                del module
+            return None
+
+    sys.meta_path.insert(0, Finder())
+    from agentmake.launch import main
+    sys.argv = ["agentmake"]
+    sys.exit(main())
+    """
+)
+
+
+def test_a_ctrl_c_lost_in_the_launchers_own_imports_still_stops_the_build(tmp_path: Path) -> None:
+    root = project(tmp_path / "p")
+    env = {**os.environ, "NO_COLOR": "1"}
+    run = subprocess.run(
+        [sys.executable, "-c", IN_LAUNCH_IMPORTS],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "Exception ignored" in run.stderr  # (the Ctrl-C did come, and Python lost it)
+    assert run.returncode == 130, run.stdout + run.stderr
+    assert not (root / "out.txt").exists()  # no task ran
