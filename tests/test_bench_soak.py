@@ -146,3 +146,18 @@ def test_the_fault_soak_sees_and_ends_a_grandchild_left_alive(tmp_path: Path) ->
     finally:
         left.kill()
         left.wait()
+
+
+def test_the_kill9_soak_tells_a_ctrl_c_python_lost_before_agentmake_ran() -> None:
+    # (the head of a build's output seen under load: the console script's `import re` lost the Ctrl-C)
+    lost = (
+        "Exception ignored in: <function _get_module_lock.<locals>.cb at 0x7fd86719cc20>\n"
+        "Traceback (most recent call last):\n"
+        '  File "<frozen importlib._bootstrap>", line 207, in cb\n'
+        "KeyboardInterrupt: \n"
+        "agentmake: 1 ran, 0 cached, 0 up to date, 0 failed in 3.1s\n"
+    )
+    assert soak_kill9.lost_early(lost)
+    assert not soak_kill9.lost_early("agentmake: 1 ran, 0 cached, 0 up to date, 0 failed in 3.1s\n")
+    assert not soak_kill9.lost_early("")
+    assert not soak_kill9.lost_early("Exception ignored in: <function f>\nTraceback:\nValueError: x\n")
