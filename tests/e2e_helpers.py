@@ -157,6 +157,13 @@ class E2E:
         return {label: pid for pid, label in live.items()}
 
 
+def as_a_job() -> dict[str, object]:
+    """`Popen` keywords that start a process in a process group of its own in this session, as a shell with
+    job control starts a job: the kernel stops it at a SIGTSTP (a new session's group would be orphaned, and
+    the kernel throws its SIGTSTP away)."""
+    return {"process_group": 0} if sys.version_info >= (3, 11) else {"preexec_fn": os.setpgrp}
+
+
 def wait_for(predicate: Callable[[], object], timeout: float = 60, what: str = "condition") -> None:
     """Poll `predicate` until it holds. The default timeout is a safety margin, not an expectation: a build
     that takes a second on a quiet machine took 17 s on an overloaded 2-core one; waiting longer costs

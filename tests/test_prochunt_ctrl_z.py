@@ -11,13 +11,12 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from conftest import FakeAgents
-from e2e_helpers import E2E, group_alive, group_stopped, process_state, wait_for
+from e2e_helpers import E2E, as_a_job, group_alive, group_stopped, process_state, wait_for
 
 from agentmake.runners import supervise
 
@@ -43,9 +42,7 @@ def _agentfile(checked: bool) -> str:
 
 
 def _spawn(e2e: E2E, *args: str) -> subprocess.Popen[str]:
-    kw: dict[str, object] = (
-        {"process_group": 0} if sys.version_info >= (3, 11) else {"preexec_fn": os.setpgrp}
-    )
+    kw = as_a_job()
     return subprocess.Popen(  # type: ignore[call-overload,no-any-return]
         e2e.argv(args), cwd=e2e.root, env=e2e.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True, **kw,

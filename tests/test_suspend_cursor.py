@@ -9,14 +9,13 @@ import io
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
 from conftest import FakeAgents
-from e2e_helpers import E2E, process_state, wait_for
+from e2e_helpers import E2E, as_a_job, process_state, wait_for
 from rich.console import Console
 
 from agentmake.display import LiveDisplay
@@ -65,9 +64,7 @@ def test_a_ctrl_z_gives_the_shell_its_cursor_back_and_fg_hides_it_again(e2e: E2E
     env.pop("CI", None)
     env.update(TERM="xterm", COLUMNS="100", LINES="30")
     term = Terminal()
-    group: dict[str, object] = (
-        {"process_group": 0} if sys.version_info >= (3, 11) else {"preexec_fn": os.setpgrp}
-    )
+    group = as_a_job()
     proc = subprocess.Popen(  # type: ignore[call-overload]
         e2e.argv(()), cwd=e2e.root, env=env, stdin=subprocess.DEVNULL, stdout=term.slave, stderr=term.slave,
         **group,

@@ -3,16 +3,14 @@ it is continued, as one given while it runs: its agents, continued, are ended by
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from conftest import FakeAgents
-from e2e_helpers import E2E, group_alive, group_stopped, process_state, wait_for
+from e2e_helpers import E2E, as_a_job, group_alive, group_stopped, process_state, wait_for
 
 
 @pytest.fixture
@@ -30,9 +28,7 @@ AGENTFILE = f"""agent ticking:
 
 def test_a_ctrl_c_while_stopped_interrupts_once_continued(e2e: E2E) -> None:
     e2e.write("Agentfile", AGENTFILE, dedent=False)
-    kw: dict[str, object] = (
-        {"process_group": 0} if sys.version_info >= (3, 11) else {"preexec_fn": os.setpgrp}
-    )
+    kw = as_a_job()
     proc = subprocess.Popen(  # type: ignore[call-overload]
         e2e.argv(()), cwd=e2e.root, env=e2e.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True, **kw,

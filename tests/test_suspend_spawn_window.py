@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
-from e2e_helpers import group_stopped, process_state, wait_for
+from e2e_helpers import as_a_job, group_stopped, process_state, wait_for
 
 PROGRAM = textwrap.dedent(
     """
@@ -55,9 +55,7 @@ def _start(root: Path, program: str, where: str) -> subprocess.Popen[bytes]:
     session, as a shell's job (a new session's group would be orphaned: the kernel discards its SIGTSTP)."""
     (root / "prog.py").write_text(program)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
-    group: dict[str, object] = (
-        {"process_group": 0} if sys.version_info >= (3, 11) else {"preexec_fn": os.setpgrp}
-    )
+    group = as_a_job()
     return subprocess.Popen([sys.executable, "prog.py", where], cwd=root, env=env, **group)  # type: ignore[call-overload,no-any-return]
 
 

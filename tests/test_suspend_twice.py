@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
-from e2e_helpers import group_stopped, process_state, wait_for
+from e2e_helpers import as_a_job, group_stopped, process_state, wait_for
 
 PROGRAM = textwrap.dedent(
     """
@@ -60,15 +60,18 @@ def _count(root: Path, name: str) -> int:
     return len(path.read_text()) if path.exists() else 0
 
 
-def _start(root: Path, again: str) -> subprocess.Popen[bytes]:
-    """The program, in a process group of its own in this session, as a shell's job (a new session's group
-    would be orphaned: the kernel discards its SIGTSTP); `again`: the hook that sends the second Ctrl-Z."""
+def _start(root: Path, again: str) -> tuple[subprocess.Popen[bytes], int]:
+    """The program, started as a shell's job (`as_a_job`), and its agent's pid once it ticks; `again`: the
+    hook that sends the second Ctrl-Z."""
     (root / "prog.py").write_text(PROGRAM)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
-    group: dict[str, object] = (
-        {"process_group": 0} if sys.version_info >= (3, 11) else {"preexec_fn": os.setpgrp}
-    )
-    return subprocess.Popen([sys.executable, "prog.py", again], cwd=root, env=env, **group)  # type: ignore[call-overload,no-any-return]
+    proc = subprocess.Popen([sys.executable, "prog.py", again], cwd=root, env=env, **as_a_job())  # type: ignore[call-overload]
+    try:
+        wait_for(lambda: (root / "pid").exists() and _ticks(root) > 0, what="the agent")
+    except BaseException:
+        _end(root, proc, 0)
+        raise
+    return proc, int((root / "pid").read_text())
 
 
 def _end(root: Path, proc: subprocess.Popen[bytes], agent: int) -> None:
@@ -101,11 +104,8 @@ def _running_with_its_agent(root: Path, proc: subprocess.Popen[bytes]) -> None:
 
 
 def test_a_second_ctrl_z_while_the_first_is_handled_needs_no_second_fg(tmp_path: Path) -> None:
-    proc = _start(tmp_path, "before")
-    agent = 0
+    proc, agent = _start(tmp_path, "before")
     try:
-        wait_for(lambda: (tmp_path / "pid").exists() and _ticks(tmp_path) > 0, what="the agent")
-        agent = int((tmp_path / "pid").read_text())
         os.kill(proc.pid, signal.SIGTSTP)
         _stopped_with_its_agent(tmp_path, proc, agent)
         os.kill(proc.pid, signal.SIGCONT)
@@ -118,11 +118,8 @@ def test_a_second_ctrl_z_while_the_first_is_handled_needs_no_second_fg(tmp_path:
 
 
 def test_a_ctrl_z_once_continued_stops_again(tmp_path: Path) -> None:
-    proc = _start(tmp_path, "after")
-    agent = 0
+    proc, agent = _start(tmp_path, "after")
     try:
-        wait_for(lambda: (tmp_path / "pid").exists() and _ticks(tmp_path) > 0, what="the agent")
-        agent = int((tmp_path / "pid").read_text())
         os.kill(proc.pid, signal.SIGTSTP)
         _stopped_with_its_agent(tmp_path, proc, agent)
         os.kill(proc.pid, signal.SIGCONT)
