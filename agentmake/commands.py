@@ -119,6 +119,13 @@ def _usd(word: str) -> float:
         raise argparse.ArgumentTypeError(f"an amount in US dollars (--budget 0.50), not {word!r}") from None
 
 
+# what a command's own help says beyond its line in the list of commands
+_MORE = {
+    "clean": "Given TARGETs, only the outputs of the tasks they need, themselves included: what a build of"
+    " them would make (a later build puts them back from the cache, calling no agent).",
+}
+
+
 _OPTIONS = (
     _Option(
         ("-f", "--file"),
@@ -234,7 +241,8 @@ def parser(command: str | None = None) -> _Parser:
     else:
         name = "[build]" if command == "build" else command  # (`agentmake TARGET` builds too)
         usage = f"agentmake {name} [options] {_OPERANDS[command]}".rstrip()
-        description, epilog = COMMANDS[command] + ".", "'--' ends the options: every word after it is a "
+        description = " ".join(filter(None, (COMMANDS[command] + ".", _MORE.get(command))))
+        epilog = "'--' ends the options: every word after it is a "
         if "TARGET" in _OPERANDS[command] or "NAME" in _OPERANDS[command]:
             epilog += (
                 f"target or VAR=value (agentmake {'' if command == 'build' else command + ' '}-- -notes.md)."

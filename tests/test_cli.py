@@ -117,6 +117,17 @@ def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert "keep building what does not need a failure; reports are written partial" in " ".join(out.split())
 
 
+def test_clean_help_says_what_a_target_removes(capsys: pytest.CaptureFixture[str]) -> None:
+    """`clean TARGET` removes the outputs of every task the target needs, not the target's alone: its help
+    says so, and that they come back from the cache; the list of commands keeps its one line."""
+    assert main(["clean", "--help"]) == 0
+    said = " ".join(capsys.readouterr().out.split())
+    assert "only the outputs of the tasks they need, themselves included" in said
+    assert "puts them back from the cache, calling no agent" in said
+    assert main(["--help"]) == 0
+    assert "themselves included" not in capsys.readouterr().out
+
+
 def test_check_prints_one_line(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["-C", str(project), "check"]) == 0
     assert capsys.readouterr().out == "Agentfile: 2 agents (6 tasks), 1 report, 2 runners — ok\n"
