@@ -179,6 +179,22 @@ def test_a_dry_run_warns_of_a_leftover_a_current_task_reads_as_a_build_does(buil
     assert (built / "out" / "2.txt").exists()
 
 
+def test_status_warns_of_a_leftover_a_current_task_reads_as_a_build_does(built: Path) -> None:
+    """(newuser3) After a source was deleted, `agentmake status` called every task up to date and said nothing
+    of the leftover the report still reads. It warns of it as a build does (on stderr: the JSON stays
+    whole), writing nothing."""
+    (built / "src" / "2.txt").unlink()
+    agentmake(built)
+    listing = sorted(p.name for p in (built / ".agentmake").iterdir())
+    for options in ((), ("--json",)):
+        run = agentmake(built, "status", *options)
+        assert run.returncode == 0, run
+        assert run.stderr.splitlines() == [WARNING, HINT], (options, run.stderr)
+    assert sorted(p.name for p in (built / ".agentmake").iterdir()) == listing
+    agentmake(built, "clean", "--leftovers")
+    assert agentmake(built, "status").stderr == ""
+
+
 def test_a_whole_clean_says_the_leftovers_it_keeps_and_what_removes_them(built: Path) -> None:
     """(newuser3) `agentmake clean` after a source was deleted removed every current output and left the
     leftover, saying `removed 4 outputs` alone: the next build's report read the leftover again, and
