@@ -164,6 +164,31 @@ def as_a_job() -> dict[str, object]:
     return {"process_group": 0} if sys.version_info >= (3, 11) else {"preexec_fn": os.setpgrp}
 
 
+def start_stand_in(root: Path, program: str, *args: str) -> subprocess.Popen[bytes]:
+    """`program` (a small Python program standing in for agentmake, run with this test's `sys.path`) written
+    to `root` and started there with `args`, as a shell's job (`as_a_job`)."""
+    (root / "prog.py").write_text(program)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    return subprocess.Popen([sys.executable, "prog.py", *args], cwd=root, env=env, **as_a_job())  # type: ignore[call-overload,no-any-return]
+
+
+def end_stand_in(root: Path, proc: subprocess.Popen[bytes], agent: int) -> None:
+    """Whatever a test of a `start_stand_in` program left: the program told to end (`done`) and continued
+    while stopped (a few times: it may stop again), else killed; `agent`'s group (0: none) killed."""
+    (root / "done").touch()
+    for _ in range(3):
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGCONT)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=2)
+    if agent:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(agent, signal.SIGKILL)
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+
+
 def wait_for(predicate: Callable[[], object], timeout: float = 60, what: str = "condition") -> None:
     """Poll `predicate` until it holds. The default timeout is a safety margin, not an expectation: a build
     that takes a second on a quiet machine took 17 s on an overloaded 2-core one; waiting longer costs

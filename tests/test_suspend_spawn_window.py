@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
-from e2e_helpers import as_a_job, group_stopped, process_state, wait_for
+from e2e_helpers import end_stand_in, group_stopped, process_state, start_stand_in, wait_for
 
 PROGRAM = textwrap.dedent(
     """
@@ -50,32 +50,9 @@ def _ticks(root: Path) -> int:
     return len(path.read_text().splitlines()) if path.exists() else 0
 
 
-def _start(root: Path, program: str, where: str) -> subprocess.Popen[bytes]:
-    """Run `program` (this test's agentmake stand-in) in `root`, in a process group of its own in this
-    session, as a shell's job (a new session's group would be orphaned: the kernel discards its SIGTSTP)."""
-    (root / "prog.py").write_text(program)
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
-    group = as_a_job()
-    return subprocess.Popen([sys.executable, "prog.py", where], cwd=root, env=env, **group)  # type: ignore[call-overload,no-any-return]
-
-
-def _end(root: Path, proc: subprocess.Popen[bytes], agent: int) -> None:
-    """Whatever a test left: the program told to end (continued if stopped, else killed), `agent`'s group
-    killed."""
-    (root / "done").touch()
-    if proc.poll() is None:
-        os.kill(proc.pid, signal.SIGCONT)
-    if agent:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(agent, signal.SIGKILL)
-    if proc.poll() is None:
-        proc.kill()
-        proc.wait()
-
-
 @pytest.mark.parametrize("where", ["thread", "main"])
 def test_a_ctrl_z_while_an_agent_starts_stops_that_agent_too(tmp_path: Path, where: str) -> None:
-    proc = _start(tmp_path, PROGRAM, where)
+    proc = start_stand_in(tmp_path, PROGRAM, where)
     agent = 0
     try:
         wait_for(lambda: (tmp_path / "spawned").exists() and (tmp_path / "pid").exists(), what="the child")
@@ -91,7 +68,7 @@ def test_a_ctrl_z_while_an_agent_starts_stops_that_agent_too(tmp_path: Path, whe
         (tmp_path / "done").touch()
         assert proc.wait(timeout=30) == 0
     finally:
-        _end(tmp_path, proc, agent)
+        end_stand_in(tmp_path, proc, agent)
 
 
 HELD = textwrap.dedent(
@@ -137,7 +114,7 @@ def test_a_terminal_ctrl_z_that_stops_a_child_still_being_started_does_not_hang_
     """The terminal stops the whole foreground group, a child not yet in its own session included: agentmake
     continues it (so that its spawn ends and it is stopped with its own group), then stops, within seconds,
     where it used to wait for that spawn until continued by hand (the main thread: for ever)."""
-    proc = _start(tmp_path, HELD, where)
+    proc = start_stand_in(tmp_path, HELD, where)
     child = 0
     try:
         wait_for(lambda: (tmp_path / "pid").exists(), what="the child")
@@ -230,7 +207,7 @@ def test_a_spawn_begun_after_the_handler_counted_the_groups_waits_for_the_contin
     began a spawn after the count started an agent that nobody stopped: it ran, and was paid for, through
     the whole stop (soak_suspend, seeds 805, 816, 817 on a loaded machine). Now a spawn waits for the
     continue: nothing starts while agentmake is stopped, and the agent starts once it is continued."""
-    proc = _start(tmp_path, LATE, "main")
+    proc = start_stand_in(tmp_path, LATE, "main")
     agent = 0
     try:
         wait_for(lambda: (tmp_path / "ready").exists(), what="the program")
@@ -248,4 +225,4 @@ def test_a_spawn_begun_after_the_handler_counted_the_groups_waits_for_the_contin
         (tmp_path / "done").touch()
         assert proc.wait(timeout=30) == 0
     finally:
-        _end(tmp_path, proc, agent)
+        end_stand_in(tmp_path, proc, agent)

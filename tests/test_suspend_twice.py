@@ -9,17 +9,15 @@ and a hook run while the handler stops agentmake (`suspend.watching`) that sends
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import subprocess
-import sys
 import textwrap
 import time
 from pathlib import Path
 
 import pytest
-from e2e_helpers import as_a_job, group_stopped, process_state, wait_for
+from e2e_helpers import end_stand_in, group_stopped, process_state, start_stand_in, wait_for
 
 PROGRAM = textwrap.dedent(
     """
@@ -61,32 +59,15 @@ def _count(root: Path, name: str) -> int:
 
 
 def _start(root: Path, again: str) -> tuple[subprocess.Popen[bytes], int]:
-    """The program, started as a shell's job (`as_a_job`), and its agent's pid once it ticks; `again`: the
-    hook that sends the second Ctrl-Z."""
-    (root / "prog.py").write_text(PROGRAM)
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
-    proc = subprocess.Popen([sys.executable, "prog.py", again], cwd=root, env=env, **as_a_job())  # type: ignore[call-overload]
+    """The program (`start_stand_in`) and its agent's pid once it ticks; `again`: the hook that sends the
+    second Ctrl-Z."""
+    proc = start_stand_in(root, PROGRAM, again)
     try:
         wait_for(lambda: (root / "pid").exists() and _ticks(root) > 0, what="the agent")
     except BaseException:
-        _end(root, proc, 0)
+        end_stand_in(root, proc, 0)
         raise
     return proc, int((root / "pid").read_text())
-
-
-def _end(root: Path, proc: subprocess.Popen[bytes], agent: int) -> None:
-    (root / "done").touch()
-    for _ in range(3):
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGCONT)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(timeout=2)
-    if agent:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(agent, signal.SIGKILL)
-    if proc.poll() is None:
-        proc.kill()
-        proc.wait()
 
 
 def _stopped_with_its_agent(root: Path, proc: subprocess.Popen[bytes], agent: int) -> None:
@@ -114,7 +95,7 @@ def test_a_second_ctrl_z_while_the_first_is_handled_needs_no_second_fg(tmp_path:
         (tmp_path / "done").touch()
         assert proc.wait(timeout=30) == 0
     finally:
-        _end(tmp_path, proc, agent)
+        end_stand_in(tmp_path, proc, agent)
 
 
 def test_a_ctrl_z_once_continued_stops_again(tmp_path: Path) -> None:
@@ -132,7 +113,7 @@ def test_a_ctrl_z_once_continued_stops_again(tmp_path: Path) -> None:
         (tmp_path / "done").touch()
         assert proc.wait(timeout=30) == 0
     finally:
-        _end(tmp_path, proc, agent)
+        end_stand_in(tmp_path, proc, agent)
 
 
 if not hasattr(signal, "SIGTSTP"):  # pragma: no cover
