@@ -70,12 +70,7 @@ def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
 
             store.claim(project.graph.tasks)  # (as a build does: the records of its tasks are its own)
             dropped = dropped_tasks(project.graph, store)
-            made_by: dict[str, list[str]] = {}  # output -> the content each dropped task recorded for it
-            for task_id in dropped:
-                rec = store.task_record(task_id)
-                for out, made in sorted(rec.outputs.items()) if rec is not None else ():
-                    if out not in project.graph.producer:
-                        made_by.setdefault(out, []).append(made)
+            made_by = _dropped_outputs(project, store, dropped)
             doomed = [(out, _made(hasher, out, made)) for out, made in sorted(made_by.items())]
             # outputs renamed in the Agentfile: what their task made there before
             strays = stray_outputs(project.graph, store, dropped)
@@ -151,13 +146,20 @@ def _leftovers_kept(project: Project, store: Store) -> int:
     from agentmake.plan.leftovers import dropped_tasks, stray_outputs
 
     dropped = dropped_tasks(project.graph, store)
-    outs = set(stray_outputs(project.graph, store, dropped))
+    outs = _dropped_outputs(project, store, dropped).keys() | stray_outputs(project.graph, store, dropped)
+    return sum(1 for out in outs if not is_outside_root(out) and os.path.lexists(project.root / out))
+
+
+def _dropped_outputs(project: Project, store: Store, dropped: list[str]) -> dict[str, list[str]]:
+    """Output -> the content each of the `dropped` tasks (no longer in the graph) recorded for it, of the
+    outputs their records list that no task of the graph makes now."""
+    made_by: dict[str, list[str]] = {}
     for task_id in dropped:
         rec = store.task_record(task_id)
-        outs.update(
-            out for out in (rec.outputs if rec is not None else ()) if out not in project.graph.producer
-        )
-    return sum(1 for out in outs if not is_outside_root(out) and os.path.lexists(project.root / out))
+        for out, made in sorted(rec.outputs.items()) if rec is not None else ():
+            if out not in project.graph.producer:
+                made_by.setdefault(out, []).append(made)
+    return made_by
 
 
 def _take_over(project: Project, store: Store, hasher: Hasher) -> None:
