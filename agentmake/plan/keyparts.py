@@ -55,7 +55,7 @@ class KeyParts:
         self._secret: SecretValues | None = None  # (made when a prompt first reads a variable)
         self._spec_sigs: dict[int, tuple[AgentSpec, str]] = {}
         self._endpoints: dict[int, tuple[RunnerSpec, dict[str, list[str]]]] = {}
-        self._configs: dict[int, tuple[RunnerSpec, ConfigModel | None]] = {}
+        self._configs: dict[int, tuple[RunnerSpec, ConfigModel | None, ConfigModel | None]] = {}
         self.renders = 0
 
     def _parts(
@@ -153,20 +153,23 @@ class KeyParts:
     def _model_source(
         self, spec: AgentSpec | ReportSpec, runner: RunnerSpec | None
     ) -> tuple[str | None, list[str] | None]:
-        """The model a call asks for: the Agentfile's (`model_of`), else the one the runner's CLI takes from
-        the environment (`llm`: LLM_MODEL), else the one it takes from its config file (claude's
-        settings.json: `runners.modelconfig`, then also returned: [the CLI, the file as shown]), so that
-        changing it reruns, as a model change, and the same model named either way is the same key (the
-        same call). The config file is read only when the other two name no model."""
+        """The model a call asks for: the Agentfile's (`model_of`), else the one a claude settings file's
+        `env` block sets (applied over claude's environment), else the one the runner's CLI takes from the
+        environment (`llm`: LLM_MODEL), else the one it takes from its config files (the project's
+        `.claude/settings.json`, the user's: `runners.modelconfig`); from a file, also returned: [the CLI, the
+        file as shown]. So changing it reruns, as a model change, and the same model named either way is the
+        same key (the same call). The files are read only when the Agentfile names no model."""
         model = model_of(spec, runner, self.graph.agentfile.settings)
         if model is not None or runner is None:
             return model, None
+        block, found = self._config_models(runner)
+        if block is not None:
+            return block[0], [block[1], block[2]]
         from agentmake.runners.presets import env_model
 
         model = env_model(runner, os.environ)
         if model is not None:
             return model, None
-        found = self._config_model(runner)
         return (None, None) if found is None else (found[0], [found[1], found[2]])
 
     def _config_file(self, runner: RunnerSpec) -> bool:
@@ -176,17 +179,20 @@ class KeyParts:
 
         return (preset_of(runner) or "") in CONFIGS
 
-    def _config_model(self, runner: RunnerSpec) -> ConfigModel | None:
-        """The model `runner`'s CLI takes from its config file (`modelconfig.config_model`), read once per
-        runner in a build."""
+    def _config_models(self, runner: RunnerSpec) -> tuple[ConfigModel | None, ConfigModel | None]:
+        """The model a claude settings file's `env` block sets (`modelconfig.settings_env_model`) and the one
+        `runner`'s CLI takes from its config files (`modelconfig.config_model`), read once per runner in a
+        build."""
         known = self._configs.get(id(runner))
         if known is None or known[0] is not runner:
-            from agentmake.runners.modelconfig import config_model
+            from agentmake.runners.modelconfig import config_model, settings_env_model
             from agentmake.runners.presets import preset_of
 
-            found = config_model(preset_of(runner), runner, os.environ)
-            known = self._configs[id(runner)] = (runner, found)
-        return known[1]
+            preset = preset_of(runner)
+            block = settings_env_model(preset, os.environ, self.root)
+            found = config_model(preset, runner, os.environ, self.root)
+            known = self._configs[id(runner)] = (runner, block, found)
+        return known[1], known[2]
 
     def _endpoint(self, runner: RunnerSpec | None) -> dict[str, list[str]] | None:
         """The endpoint variables `runner`'s CLI receives (`presets.env_endpoint`): another server, another

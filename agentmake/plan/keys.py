@@ -18,19 +18,20 @@ version 1, or every task reruns or restores once)::
      "check": {"kind": ..., "command": template, "outputs": [paths, as declared] (a command check)} | None,
      "settings": {...}}                               # anything else that reaches the invocation
 
-    "model" is None when the runner has no `model_flag`: such a model reaches no command line; with no
-    model set, the one the CLI takes from the environment (`runners.modelenv.MODEL_ENV`), else the one it
-    takes from its config file (`runners.modelconfig`: claude's settings.json, codex's config.toml,
-    gemini's settings.json, llm's default_model.txt), with the memos "_model_from" = [CLI, the file] (for
-    explain) and, for every task of a runner whose CLI has such a file, "_cfgmodel" = 1 (its record keyed
-    the file's model: `upgrade._config_model_upgraded` gives one made before the model the file names
-    now). With no such file, or no model in it, the key is as it was. An openai-http
-    runner's server is keyed as its `url` when the Agentfile names it; the environment's endpoint
-    variables the CLI receives (`modelenv.ENDPOINT_ENV`: OPENAI_BASE_URL, ANTHROPIC_BASE_URL, OLLAMA_HOST,
-    ...) are keyed in "endpoint" by the digest of the value without the secrets a URL may hold (its user and
-    password, a key in its query: `runners.urlsecrets`), with the host for explain, never the value. (A
-    value without them has the digest of the whole value, as the keys of format 2 always had; a record keyed
-    with the whole value's digest of one with them is read by `upgrade._endpoint_upgraded`.)
+    "model" is None when the runner has no `model_flag`: such a model reaches no command line; with no model
+    set, the one the CLI takes from the environment (`runners.modelenv.MODEL_ENV`; but first, for claude, an
+    ANTHROPIC_MODEL in a settings file's `env` block), else the one it takes from its config files
+    (`runners.modelconfig`: claude's project and user settings.json, codex's config.toml, gemini's project and
+    user settings.json, llm's default_model.txt), with the memos "_model_from" = [CLI, the file] (for explain)
+    and, for every task of a runner whose CLI has such a file, "_cfgmodel" = 1 (its record keyed the file's
+    model: `upgrade._config_model_upgraded` gives one made before the model the file names now). With no such
+    file, or no model in it, the key is as it was. An openai-http runner's server is keyed as its `url` when
+    the Agentfile names it; the environment's endpoint variables the CLI receives (`modelenv.ENDPOINT_ENV`:
+    OPENAI_BASE_URL, ANTHROPIC_BASE_URL, OLLAMA_HOST, ...) are keyed in "endpoint" by the digest of the value
+    without the secrets a URL may hold (its user and password, a key in its query: `runners.urlsecrets`), with
+    the host for explain, never the value. (A value without them has the digest of the whole value, as the
+    keys of format 2 always had; a record keyed with the whole value's digest of one with them is read by
+    `upgrade._endpoint_upgraded`.)
     A shell agent's "runner" holds the shell runner's command alone, the other fields at their preset values
     (`shell_runner_parts`). "outputs"
     are sorted: their order reaches the agent only through its prompt or command (``{{ outputs }}``,

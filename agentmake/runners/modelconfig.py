@@ -2,10 +2,15 @@
 none (`modelenv.MODEL_ENV` beats the file, as `-m`/`--model` beats both):
 
 - claude: ``model`` in ``settings.json`` of CLAUDE_CONFIG_DIR, else ``~/.claude`` (`invocation` copies that
-  very file into each job's config directory, so the job reads it);
+  very file into each job's config directory, so the job reads it), unless the project's own settings, which
+  claude reads from its working directory (the project root), name one: ``.claude/settings.local.json``
+  beats ``.claude/settings.json`` beats the user's. An ``ANTHROPIC_MODEL`` in a settings file's ``env``
+  block (the same order) is applied over claude's environment, so it beats the environment's too
+  (`settings_env_model`);
 - codex: ``model`` in ``config.toml`` of CODEX_HOME, else ``~/.codex``, or that of the profile chosen (the
   runner's ``-p``/``--profile``, else the file's ``profile``): ``[profiles.NAME] model`` wins;
-- gemini: ``model.name`` (older: ``model``, a string) in ``~/.gemini/settings.json``;
+- gemini: ``model.name`` (older: ``model``, a string) in the project's ``.gemini/settings.json``, else in
+  ``~/.gemini/settings.json``;
 - llm: ``default_model.txt`` in its user directory: LLM_USER_PATH, else ``~/.config/io.datasette.llm``
   (``~/Library/Application Support/io.datasette.llm`` on macOS; XDG_CONFIG_HOME does not reach the job).
 
@@ -13,6 +18,7 @@ A task's key holds it where it holds the environment's (`plan.keyparts.KeyParts.
 changes their default model there does not keep the old model's results. Only the model is read, never any
 other setting; a file that is missing, unreadable, too big or invalid names no model (never an error).
 `stamp_digests` gives the build stamp the digest of each file's bytes, read whole: one changed is no no-op.
+Not read: claude's managed settings, gemini's system settings and ``.env`` files, llm's aliases.
 
 On Python 3.10 (no `tomllib`, and `tomli` is no dependency) config.toml is read by `_toml_strings`: the
 plain ``key = "string"`` lines of the top level and of ``[profiles.NAME]`` tables, which is how codex's own
@@ -33,7 +39,15 @@ from agentmake.lazyre import LazyPattern
 if TYPE_CHECKING:  # (the build stamp's no-op answer imports this module: not the model)
     from agentmake.model import RunnerSpec
 
-__all__ = ["CONFIGS", "ConfigModel", "config_model", "config_path", "stamp_digests"]
+__all__ = [
+    "CONFIGS",
+    "PROJECT_FILES",
+    "ConfigModel",
+    "config_model",
+    "config_path",
+    "settings_env_model",
+    "stamp_digests",
+]
 
 MAX_BYTES = 1 << 20  # (a config file bigger than this is no config file: it names no model)
 
@@ -82,38 +96,87 @@ CONFIGS: dict[str, tuple[Callable[[Mapping[str, str]], Path], Callable[[bytes, s
 }
 
 
+# preset -> the files of the project (its root is the CLI's working directory) that name a model before the
+# user's file does, the first first
+PROJECT_FILES: dict[str, tuple[str, ...]] = {
+    "claude": (".claude/settings.local.json", ".claude/settings.json"),
+    "gemini": (".gemini/settings.json",),
+}
+
+
 def config_path(preset: str | None, environ: Mapping[str, str]) -> Path | None:
     """The config file `preset`'s CLI takes its default model from, None for a preset without one."""
     known = CONFIGS.get(preset or "")
     return None if known is None else known[0](environ)
 
 
-def config_model(preset: str | None, runner: RunnerSpec, environ: Mapping[str, str]) -> ConfigModel | None:
-    """(model, CLI, file as shown) that `runner`'s CLI (of `preset`) takes from its config file when given no
-    model; None when it has no such file, or the file names none. Reads the file: call it once per runner."""
+def config_model(
+    preset: str | None, runner: RunnerSpec, environ: Mapping[str, str], root: Path | None = None
+) -> ConfigModel | None:
+    """(model, CLI, file as shown) that `runner`'s CLI (of `preset`) takes from its config files when given no
+    model: the project's (under `root`, `PROJECT_FILES`) before the user's; None when no file names one.
+    Reads the files: call it once per runner."""
     known = CONFIGS.get(preset or "")
     if known is None:
         return None
-    path = known[0](environ)
-    data = _read(path)
-    if data is None:
-        return None
-    try:
-        model = known[1](data, _profile(runner) if preset == "codex" else None)
-    except (ValueError, TypeError, AttributeError, RecursionError):
-        return None
-    return None if model is None else (model, preset or "", _shown(path, environ))
+    profile = _profile(runner) if preset == "codex" else None
+    for path in _files(preset or "", environ, root):
+        data = _read(path)
+        if data is None:
+            continue
+        try:
+            model = known[1](data, profile)
+        except (ValueError, TypeError, AttributeError, RecursionError):
+            continue
+        if model is not None:
+            return model, preset or "", _shown(path, environ, root)
+    return None
 
 
-def stamp_digests(environ: Mapping[str, str]) -> list[list[str]]:
-    """[preset, digest of its config file's bytes ("" when there is none)] for each preset with one: what
-    the build stamp's signature holds of them (a file that changed in any way makes no no-op)."""
+def settings_env_model(
+    preset: str | None, environ: Mapping[str, str], root: Path | None = None
+) -> ConfigModel | None:
+    """(model, CLI, where as shown) of an ``ANTHROPIC_MODEL`` that a claude settings file's ``env`` block
+    sets (the project's files first, as `config_model`): claude applies the block over its environment, so
+    this model beats the environment's as well as every file's ``model``. None for other CLIs or none set."""
+    if preset != "claude":
+        return None
+    for path in _files(preset, environ, root):
+        data = _read(path)
+        if data is None:
+            continue
+        try:
+            block = _json(data).get("env")
+        except (ValueError, TypeError, AttributeError, RecursionError):
+            continue
+        model = _string(block.get("ANTHROPIC_MODEL")) if isinstance(block, dict) else None
+        if model is not None:
+            return model, preset, f"{_shown(path, environ, root)} env ANTHROPIC_MODEL"
+    return None
+
+
+def _files(preset: str, environ: Mapping[str, str], root: Path | None) -> list[Path]:
+    """The files `preset`'s CLI reads its default model from, the one that wins first."""
+    known = CONFIGS.get(preset)
+    project = [root / name for name in PROJECT_FILES.get(preset, ())] if root is not None else []
+    return project + ([] if known is None else [known[0](environ)])
+
+
+def stamp_digests(environ: Mapping[str, str], root: Path | None = None) -> list[list[str]]:
+    """[preset, digest of its config file's bytes ("" when there is none)] for each preset with one, then
+    [preset, project file, digest] for each of the project's files (`PROJECT_FILES`) that exists: what the
+    build stamp's signature holds of them (a file that changed in any way makes no no-op)."""
     import xxhash
 
     found = []
     for preset, (where, _) in sorted(CONFIGS.items()):
         data = _read(where(environ))
         found.append([preset, "" if data is None else xxhash.xxh3_128_hexdigest(data)])
+    for preset, names in sorted(PROJECT_FILES.items()):
+        for name in names:
+            data = None if root is None else _read(root / name)
+            if data is not None:
+                found.append([preset, name, xxhash.xxh3_128_hexdigest(data)])
     return found
 
 
@@ -138,8 +201,11 @@ def _llm_dir(environ: Mapping[str, str]) -> Path:
     return _home(environ) / ".config" / "io.datasette.llm"
 
 
-def _shown(path: Path, environ: Mapping[str, str]) -> str:
-    """`path` as explain shows it: under the home directory as ``~/...``."""
+def _shown(path: Path, environ: Mapping[str, str], root: Path | None = None) -> str:
+    """`path` as explain shows it: in the project relative to its root, under the home directory as
+    ``~/...``."""
+    if root is not None and path.parent.parent == root:
+        return str(path.relative_to(root))
     try:
         return str(Path("~") / path.relative_to(_home(environ)))
     except ValueError:

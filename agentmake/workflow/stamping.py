@@ -37,12 +37,13 @@ def stamp_request(req: Request, command: str) -> tuple[str, float, Path] | None:
     values = {name: os.environ.get(name, "") for name in chosen}
     models = sorted((n, without_secrets(v) if n in ENDPOINT_HOSTS else v) for n, v in values.items())
     parts = [command, str(path), list(req.targets), sorted(req.overrides.items()), models]
-    # (and the config files runner CLIs take a default model from, by the digest of their bytes: only when
-    # there is one, so that a signature without them is as it was, `runners.modelconfig`)
+    # (and the config files runner CLIs take a default model from, the user's and the project's, by the
+    # digest of their bytes: only when there is one, so that a signature without them is as it was,
+    # `runners.modelconfig`)
     from agentmake.runners.modelconfig import stamp_digests
 
-    configs = stamp_digests(os.environ)
-    if any(digest for _, digest in configs):
+    configs = stamp_digests(os.environ, path.parent)
+    if any(entry[-1] for entry in configs):
         parts.append(configs)
     sig = signature(parts)
     return sig, time.monotonic(), path.parent
