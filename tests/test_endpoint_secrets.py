@@ -176,6 +176,7 @@ def test_a_project_built_before_runs_nothing_after(old: OldE2E, runner: str, nam
     assert old.am().code == 0
     assert old.am().summary.up_to_date == 1  # (the build stamp, of the whole value too)
     assert _whole(value) in _task_parts(old)  # (the state as the agentmake before kept it)
+    (old_key,) = _keys(old, "SELECT key FROM cache")
     new = _as_now(old)
     explained = new.am("explain", "sum")
     assert "sum.md [sum] is up to date" in explained.text, explained
@@ -185,10 +186,14 @@ def test_a_project_built_before_runs_nothing_after(old: OldE2E, runner: str, nam
     assert _whole(value) not in _task_parts(new)  # (the record is keyed without the secrets now)
     run = new.am()
     assert run.summary.up_to_date == 1, run
-    # (nor any other file of the state: the build stamp's signature is of the value without them too; the
-    # database's free pages may still hold the rewritten record's bytes until SQLite reuses them)
-    others = [p for p in (new.root / ".agentmake").rglob("*") if p.is_file() and p.name != "state.db"]
-    assert others and not [p for p in others if _whole(value).encode() in p.read_bytes()]
+    # (nor any other file of the state: the build stamp's signature is of the value without them too; nor
+    # the old key, from which the password could be guessed as well, in the cache or in free pages; but an
+    # attempt's key file, `runners.salvage`, keeps the key the attempt before was made for)
+    assert _keys(new, "SELECT key FROM cache") == _keys(new, "SELECT key FROM tasks") != [old_key]
+    files = [p for p in (new.root / ".agentmake").rglob("*") if p.is_file() and p.suffix != ".key"]
+    assert any(p.name == "state.db" for p in files)
+    for secret in (_whole(value).encode(), old_key.encode()):
+        assert not [p for p in files if secret in p.read_bytes()], secret
     new.extra = {name: value.replace("hunter2-pw", "swordfish")}  # (and a new password changes nothing)
     run = new.am()
     assert run.summary.up_to_date == 1, run
@@ -212,6 +217,11 @@ def _as_now(old: OldE2E) -> EnvE2E:
     new = EnvE2E(old.root, old.fake)
     new.extra = dict(old.extra)
     return new
+
+
+def _keys(e2e: E2E, query: str) -> list[str]:
+    with contextlib.closing(sqlite3.connect(e2e.root / ".agentmake" / "state.db")) as conn:
+        return [row[0] for row in conn.execute(query)]
 
 
 def _task_parts(e2e: E2E) -> str:

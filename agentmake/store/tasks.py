@@ -44,6 +44,7 @@ class Tasks:
     _memos: dict[str, str]
     _done: dict[str, str]
     _rekeyed: dict[str, tuple[str, TaskRecord]]
+    _secret_keys: set[str]
     _written: list[TaskRecord]
 
     if TYPE_CHECKING:  # provided by `db.Store` and its other bases
@@ -171,10 +172,15 @@ class Tasks:
         """A task found up to date whose record holds its result under `old_key`, the key it had in a format
         before (`agentmake.plan.keys_v1`): the record switches to `key` and `parts` (and is done, if it was
         `failed` since), and the cache entry of `old_key` is filed under `key` too. Kept in memory now,
-        written as `note_memo`'s memos are (only if the row still holds `old_key` then)."""
+        written as `note_memo`'s memos are (only if the row still holds `old_key` then). When the record's
+        endpoint digests change (`plan.upgrade._endpoint_upgraded`: the old key held the digest of a value
+        with its secrets), the old key is not kept: its cache entry moves rather than being copied, unless
+        another record holds that key, and the rewrite leaves no old bytes in the database's free pages."""
         with self._lock:
             rec = self.task_record(task_id)
             if rec is not None and rec.key == old_key:
+                if _endpoint(rec.parts) != _endpoint(parts):
+                    self._secret_keys.add(old_key)
                 rec.key, rec.parts, rec.status, rec.error = key, parts, "done", None
                 rec.memo = str(parts.get("_memo", ""))
                 self._rekeyed[task_id] = (old_key, rec)
@@ -185,6 +191,9 @@ class Tasks:
                 (r.key, json.dumps(r.parts, sort_keys=True), r.memo, self._rows.row(t), old)
                 for t, (old, r) in self._rekeyed.items()
             ]
+            secret = bool(self._secret_keys)
+            if secret:  # (freed cells are zeroed: no old key or record bytes stay in free pages)
+                self._conn.execute("PRAGMA secure_delete = ON")
             self._conn.executemany(
                 "UPDATE tasks SET key = ?, parts = ?, memo = ?, status = 'done', error = NULL"
                 " WHERE task_id = ? AND key = ?",
@@ -192,7 +201,15 @@ class Tasks:
             )
             for old, r in self._rekeyed.values():
                 self._alias(old, r.key)
+                if old in self._secret_keys:
+                    self._conn.execute(
+                        "DELETE FROM cache WHERE key = ? AND NOT EXISTS (SELECT 1 FROM tasks WHERE key = ?)",
+                        (old, old),
+                    )
+            if secret:
+                self._conn.execute("PRAGMA secure_delete = OFF")
             self._rekeyed.clear()
+            self._secret_keys.clear()
         if self._done:  # (only if the row still holds the key it was found up to date under)
             self._conn.executemany(
                 "UPDATE tasks SET status = 'done', error = NULL WHERE task_id = ? AND key = ?"
@@ -239,3 +256,9 @@ def _task(r: tuple[Any, ...], task_id: str) -> TaskRecord:
     """Row `r` of `tasks` as the record of `task_id` (its row id may be an Agentfile's own: `RowIds`)."""
     # parts and outputs are decoded on first access: loading 10,000 records stays cheap
     return TaskRecord(task_id, r[1], RawJSON(r[2]), RawJSON(r[3]), *r[4:])  # type: ignore[arg-type]
+
+
+def _endpoint(parts: dict[str, Any]) -> object:
+    """The endpoint digests a record's parts key (`plan.keys.runner_parts`), None for none."""
+    runner = parts.get("runner")
+    return runner.get("endpoint") if isinstance(runner, dict) else None
