@@ -1,5 +1,5 @@
 """The interactive terminal view: a bounded live table of active tasks, a progress bar with an ETA, and a
-permanent line above it for every finished task.
+permanent line above it for every finished task (what each looks like: `display.livetable`).
 
 An event only updates the display's state, in constant time: the counts, the set of active tasks, the queue
 and the sums behind the ETA are kept as events arrive, never recounted over all tasks. Drawing (laying out the
@@ -16,83 +16,22 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from itertools import islice
 from typing import Any, TextIO
 
-from rich.console import Console, ConsoleOptions, ConsoleRenderable, Group, RenderableType, RenderResult
+from rich.console import Console, ConsoleRenderable, Group, RenderableType
 from rich.live import Live
-from rich.measure import Measurement
-from rich.progress_bar import ProgressBar
-from rich.table import Table
 from rich.text import Text
 
-from agentmake.display.base import NARROWEST_TASK_COLUMN, summary_lines
-from agentmake.display.fmt import (
-    ACTIVE,
-    FINISHED,
-    SYMBOLS,
-    cell_width,
-    cut_middle,
-    fmt_duration,
-    state_words,
-    term_safe,
-)
-from agentmake.display.plain import cap_change, describe
+from agentmake.display.base import summary_lines
+from agentmake.display.fmt import ACTIVE, FINISHED
+from agentmake.display.livetable import Row, finished_line, progress_line, task_table
+from agentmake.display.plain import cap_change
 from agentmake.runners import suspend
 from agentmake.scheduler.events import BuildResult, TaskEvent
 
-SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
-STYLES = {
-    "pending": "dim",
-    "waiting": "dim",
-    "running": "bold blue",
-    "retrying": "yellow",
-    "done": "green",
-    "failed": "bold red",
-    "cached": "cyan",
-    "up-to-date": "dim green",
-    "not-run": "yellow",
-    "interrupted": "magenta",
-}
 QUEUED = frozenset({"pending", "waiting"})  # events in these states never draw
 SHOW_CURSOR = b"\x1b[?25h"  # (DECTCEM, as rich's Control.show_cursor writes it)
-KEPT_OF_ID = 30  # columns of a task id a finished line keeps before it lets a detail after it wrap
 REFRESH_INTERVAL = 0.2  # seconds: the least time between two drawings caused by events (ticks always draw)
-
-
-@dataclass
-class _Row:
-    state: str
-    since: float  # when it entered `state`
-    started: float | None = None  # first time it ran
-    attempt: int = 0
-    max_attempts: int = 0
-    retry_in: float | None = None
-    message: str | None = None
-    ran: float | None = None  # a finished task's time (`TaskEvent.ran`)
-    seq: int = 0  # order of first news (the order of the queued rows in the table)
-
-
-def _one_line(text: str, style: str = "") -> Text:
-    """A table cell that is cut short (`…`) rather than wrapped: `_render` counts a row as one line, and a
-    wrapped retry message would push the progress line out of the terminal (Live crops what is too tall)."""
-    return Text(text, style=style, no_wrap=True, overflow="ellipsis")
-
-
-class _TaskCell:
-    """A task id as a table cell: cut in the middle (`cut_middle`) to the width its column is given, not at
-    its end, so that the tasks of one fan-out (`translate:a_very_long_name_1`, `_2`) stay apart when the
-    terminal is narrow; on one line, as `_one_line`."""
-
-    def __init__(self, text: str, style: str = "") -> None:
-        self.text, self.style = text, style
-
-    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
-        return Measurement(1, cell_width(self.text))
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        yield Text(cut_middle(self.text, options.max_width), style=self.style, no_wrap=True, overflow="crop")
 
 
 class _Live(Live):
@@ -135,12 +74,12 @@ class LiveDisplay:
         self.max_rows = max_rows
         self.clock = clock
         self.monotonic = monotonic
-        self.rows: dict[str, _Row] = {}
+        self.rows: dict[str, Row] = {}
         self._lock = threading.RLock()
         # kept up to date by `_enter` and `_leave` (so that nothing scans `rows`)
         self._counts: dict[str, int] = {}
-        self._active: dict[str, _Row] = {}  # running or retrying
-        self._queued: dict[str, _Row] = {}  # neither active nor finished (pending, waiting), by `seq`
+        self._active: dict[str, Row] = {}  # running or retrying
+        self._queued: dict[str, Row] = {}  # neither active nor finished (pending, waiting), by `seq`
         self._queued_estimated = 0.0  # sum of the estimates of the queued tasks that have one
         self._queued_unestimated = 0  # how many queued tasks have none
         self._observed = 0.0  # sum of the durations of the done tasks
@@ -168,7 +107,7 @@ class LiveDisplay:
             now = self.clock()
             for task_id in task_ids:
                 if task_id not in self.rows:
-                    row = self.rows[task_id] = _Row("pending", now, seq=len(self.rows))
+                    row = self.rows[task_id] = Row("pending", now, seq=len(self.rows))
                     self._enter(task_id, row)
 
     def up_to_date(self, task_ids: Sequence[str], when: float) -> None:
@@ -181,7 +120,7 @@ class LiveDisplay:
             for task_id in task_ids:
                 row = self.rows.get(task_id)
                 if row is None:
-                    row = self.rows[task_id] = _Row("up-to-date", when, seq=len(self.rows))
+                    row = self.rows[task_id] = Row("up-to-date", when, seq=len(self.rows))
                 else:
                     self._leave(task_id, row)
                     row.state, row.since = "up-to-date", when
@@ -194,7 +133,7 @@ class LiveDisplay:
             task_id = event.task_id
             row = self.rows.get(task_id)
             if row is None:
-                row = self.rows[task_id] = _Row(event.state, event.time, seq=len(self.rows))
+                row = self.rows[task_id] = Row(event.state, event.time, seq=len(self.rows))
             else:
                 self._leave(task_id, row)
             changed = row.state != event.state or row.attempt != event.attempt
@@ -215,7 +154,7 @@ class LiveDisplay:
                 and (event.state != "up-to-date" or row.started is not None)
             ):
                 # (up to date after it was started: its outputs in place passed its new check)
-                self._lines.append(self._finished_line(task_id, row))
+                self._lines.append(finished_line(task_id, row, self.console))
             cap = cap_change(event)
             if changed and cap is not None:
                 self._lines.append(Text(f"! {cap}", style="yellow"))
@@ -276,7 +215,7 @@ class LiveDisplay:
 
     # state
 
-    def _enter(self, task_id: str, row: _Row) -> None:
+    def _enter(self, task_id: str, row: Row) -> None:
         """Count `row` (just given its state) in the running totals."""
         state = row.state
         self._counts[state] = self._counts.get(state, 0) + 1
@@ -299,7 +238,7 @@ class LiveDisplay:
             else:
                 self._queued_estimated += estimate
 
-    def _leave(self, task_id: str, row: _Row) -> None:
+    def _leave(self, task_id: str, row: Row) -> None:
         """Take `row` (about to change) out of the running totals: the inverse of `_enter`."""
         state = row.state
         self._counts[state] -= 1
@@ -340,113 +279,15 @@ class LiveDisplay:
 
     # rendering
 
-    def _finished_line(self, task_id: str, row: _Row) -> Text:
-        """`✓ done        translate:intro,fr  2.0s`, the id cut in the middle when the line would not fit
-        the terminal (a word too long for its line, it would be wrapped whole onto the next one, under
-        nothing): cut to leave room for a short detail after it (`build interrupted`) too, while the id
-        keeps `KEPT_OF_ID` columns; a longer detail (a failure's message) wraps as usual."""
-        text = Text()
-        text.append(f"{SYMBOLS[row.state]} {state_words(row.state):<11} ", style=STYLES[row.state])
-        took = ""
-        if row.started is not None and row.state in ("done", "failed"):
-            took = f"  {fmt_duration(row.ran if row.ran is not None else row.since - row.started)}"
-        detail = describe(
-            TaskEvent(task_id, row.state, row.since, row.attempt, row.max_attempts, row.retry_in, row.message)
-        )
-        shown = term_safe(task_id)
-        if self.console.is_terminal:
-            room = self.console.size.width - text.cell_len - len(took)
-            beside = room - (cell_width(detail) + 2 if detail else 0)
-            room = beside if beside >= min(cell_width(shown), KEPT_OF_ID) else room
-            if cell_width(shown) > room:
-                shown = cut_middle(shown, max(room, NARROWEST_TASK_COLUMN))
-        text.append(shown)
-        if took:
-            text.append(took, style="dim")
-        if detail:
-            text.append(f"  {detail}", style=STYLES[row.state] if row.state == "failed" else "dim")
-        return text
-
-    def _detail(self, row: _Row, now: float) -> str:
-        if row.state == "running":
-            elapsed = fmt_duration(now - (row.started or row.since)) if row.started else ""
-            if row.attempt > 1:
-                return f"{elapsed}  attempt {row.attempt}/{row.max_attempts or '?'}"
-            return elapsed
-        if row.state == "retrying":
-            text = f"attempt {row.attempt + 1}/{row.max_attempts or '?'}"
-            if row.retry_in is not None:
-                text += f", next in {fmt_duration(max(row.retry_in - (now - row.since), 0.0))}"
-            if row.message:
-                text += f": {term_safe(row.message.strip().splitlines()[0]) if row.message.strip() else ''}"
-            return text
-        return ""
-
     def _render(self) -> RenderableType:
-        """The table (active tasks, then as many queued ones as fit) and the progress line: the work is in
-        the rows shown, not in the number of tasks."""
+        """The table (`task_table`) and the progress line: the work is in the rows shown, not in the number
+        of tasks."""
         with self._lock:
             now = self.clock()
             height = self.max_rows if self.max_rows is not None else max(self.console.size.height - 4, 3)
-            rows = self._active
-            active = sorted(rows, key=lambda t: (rows[t].started or rows[t].since, t))
-            table = Table.grid(padding=(0, 1))
-            # the task and detail columns are narrowed to fit, their texts cut short; the symbol and state
-            # columns never are (`no_wrap`: rich narrows the others first, down to nothing if it must)
-            table.add_column(no_wrap=True)
-            table.add_column(no_wrap=True)
-            table.add_column()
-            table.add_column()
-            for task_id in active:
-                row = rows[task_id]
-                symbol = (
-                    SPINNER[int(now * 10) % len(SPINNER)] if row.state == "running" else SYMBOLS[row.state]
-                )
-                table.add_row(
-                    Text(symbol, style=STYLES[row.state]),
-                    Text(state_words(row.state), style=STYLES[row.state]),
-                    _TaskCell(term_safe(task_id)),
-                    _one_line(self._detail(row, now), style="dim"),
-                )
-            queued = len(self._queued)
-            room = max(height - len(active), 0)
-            shown = room if queued <= room else max(room - 1, 0)
-            for task_id, row in islice(self._queued.items(), shown):
-                table.add_row(
-                    Text(SYMBOLS[row.state], style="dim"),
-                    Text(row.state, style="dim"),
-                    _TaskCell(term_safe(task_id), style="dim"),
-                    "",
-                )
-            if shown < queued:  # (in the task column: in the state column it would widen it for every row)
-                table.add_row("", "", _one_line(f"… {queued - shown} more queued", style="dim"), "")
-            return Group(table, self._progress(now))
-
-    def _progress(self, now: float) -> RenderableType:
-        counts_by_state = self._counts
-        total = len(self.rows)
-        finished = sum(counts_by_state.get(state, 0) for state in FINISHED)
-        counts = Text()
-        counts.append(f"{finished}/{total}")
-        for state in ("done", "cached", "up-to-date", "failed", "not-run", "interrupted"):
-            n = counts_by_state.get(state, 0)
-            if n:
-                counts.append(f"  {SYMBOLS[state]} {n} {state_words(state)}", style=STYLES[state])
-        for state in ("running", "retrying"):
-            n = counts_by_state.get(state, 0)
-            if n:
-                counts.append(f"  {n} {state}", style=STYLES[state])
-        eta = self.eta(now)
-        if eta is not None and finished < total:
-            counts.append(f"  ETA {fmt_duration(eta)}", style="bold")
-        counts.no_wrap, counts.overflow = True, "ellipsis"
-        # one line too: the bar gives up columns to the counts on a narrow terminal
-        bar = min(30, max(self.console.size.width - counts.cell_len - 1, 10))
-        grid = Table.grid(padding=(0, 1))
-        grid.add_column(width=bar)
-        grid.add_column()
-        grid.add_row(ProgressBar(total=max(total, 1), completed=finished, width=bar), counts)
-        return grid
+            table = task_table(self._active, self._queued, height, now)
+            progress = progress_line(self._counts, len(self.rows), self.eta(now), self.console.size.width)
+            return Group(table, progress)
 
     def eta(self, now: float) -> float | None:
         """Remaining seconds from recorded mean durations (`estimates`), spread over the tasks running now. A
@@ -470,7 +311,7 @@ class LiveDisplay:
             return remaining / max(len(self._active), 1)
 
     @staticmethod
-    def _left(row: _Row, estimate: float, now: float) -> float:
+    def _left(row: Row, estimate: float, now: float) -> float:
         """What an active task has left: its estimate less the time its attempt has run; a retry's attempt
         runs whole again, after the wait before it (not `ETA 0.0s` for as long as the retries take)."""
         if row.state == "retrying":
