@@ -14,10 +14,16 @@ import sys
 from pathlib import Path
 
 from agentmake.lazyre import LazyPattern
-from agentmake.runners import classify, parse, redact
+from agentmake.runners import classify, parsetext, redact
 from agentmake.syntax import parse_hints
 
-LAZY_MODULES = ("runners/classify.py", "runners/parse.py", "runners/redact.py", "syntax/parse_hints.py")
+LAZY_MODULES = (
+    "runners/classify.py",
+    "runners/parse.py",
+    "runners/parsetext.py",
+    "runners/redact.py",
+    "syntax/parse_hints.py",
+)
 
 
 def test_lazy_pattern_answers_as_the_compiled_pattern() -> None:
@@ -47,8 +53,8 @@ def test_modules_keep_their_patterns_lazy() -> None:
     """Their patterns still do what they did (a sample of each module), as LazyPatterns."""
     assert isinstance(classify._AUTH, LazyPattern) and classify._AUTH.search("HTTP 401 Unauthorized")
     assert classify._RETRY_HINT.findall("Please retry in 25.308s.") == [("", "25.308", "s", "")]
-    assert isinstance(parse._AIDER_TOO_LONG, LazyPattern)
-    assert parse._AIDER_TOO_LONG.search("x\nModel gpt has hit a token limit!\n")
+    assert isinstance(parsetext._AIDER_TOO_LONG, LazyPattern)
+    assert parsetext._AIDER_TOO_LONG.search("x\nModel gpt has hit a token limit!\n")
     assert isinstance(redact._MARK, LazyPattern) and redact.holds_redaction("key [redacted OPENAI_API_KEY] x")
     assert redact.looks_secret("OPENAI_API_KEY") and not redact.looks_secret("HOME")
     assert isinstance(parse_hints._NAME, LazyPattern) and parse_hints._NAME.fullmatch("lint_1")
