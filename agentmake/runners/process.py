@@ -7,9 +7,9 @@ Ownership rules:
 - `parent_death=True` (LLM agents and check commands): on Linux the child also gets a parent-death signal
   (SIGTERM), so it dies if agentmake is `kill -9`ed. `PR_SET_PDEATHSIG` fires when the *thread* that started
   the child exits: `run_process` blocks in the calling thread until the child is gone, so a scheduler worker
-  thread that calls it always outlives its child. The child sets it itself: it is started as a small Python
-  program (`_DIE_WITH_PARENT`: 15 to 25 ms more per start) that sets the signal, checks that agentmake is
-  still its parent, and then becomes the agent (`execve`: the same process, group and descriptors, the
+  thread that calls it always outlives its child. The child sets it itself (`runners.deathsignal`): it is
+  started as a small Python program (15 to 25 ms more per start) that sets the signal, checks that agentmake
+  is still its parent, and then becomes the agent (`execve`: the same process, group and descriptors, the
   environment exactly as given). It used to be set by a `preexec_fn`, Python code run in a `fork()`ed copy
   of agentmake, which can deadlock when another thread held a lock at that moment (CPython's documented
   hazard): such a child never reaches exec, its worker waits in `Popen` for good, and so does every worker
@@ -54,13 +54,10 @@ A Ctrl-Z stops every child's group with agentmake, and its time limit waits mean
 from __future__ import annotations
 
 import contextlib
-import errno
 import math
 import os
 import select
-import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -69,6 +66,7 @@ from pathlib import Path
 
 from agentmake.runners import suspend
 from agentmake.runners.capture import LogFile, Pipes
+from agentmake.runners.deathsignal import dying_with_us
 from agentmake.runners.groups import GRACE, end_escaped, group_alive, kill_process_group
 from agentmake.store.identity import SPAWN_VAR
 
@@ -76,59 +74,6 @@ _POLL = 0.05
 
 _HAS_PIDFD = hasattr(os, "pidfd_open") and hasattr(select, "poll")
 Environment = Mapping[str, str] | Mapping[bytes, bytes]  # a child's (bytes: as the kernel has it)
-
-# A child with a parent-death signal (see the module docstring): `python -I -S -c _DIE_WITH_PARENT PARENT
-# SIGNAL PROGRAM ARGV...`. The environment it execs with is the one it was started with, read back from
-# /proc (Python may have added to its own: LC_CTYPE, where the locale is C). A program that cannot be
-# executed is reported as a shell would: its name and why on stderr, exit 127 (not found) or 126.
-_DIE_WITH_PARENT = """\
-import os, sys
-parent, signum, program, argv = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4:]
-try:
-    import ctypes
-    ctypes.CDLL(None).prctl(1, signum, 0, 0, 0)  # PR_SET_PDEATHSIG
-except Exception:
-    pass  # (no parent-death signal here: the agent runs without one)
-if os.getppid() != parent:  # agentmake died before the signal was set
-    os._exit(1)
-try:
-    with open("/proc/self/environ", "rb") as f:
-        env = dict(v.split(b"=", 1) for v in f.read().split(b"\\0") if b"=" in v)
-except OSError:  # (no /proc mounted)
-    env = os.environb
-try:
-    os.execve(program, argv, env)
-except OSError as e:
-    os.write(2, f"{argv[0]}: {e.strerror}\\n".encode(errors="replace"))
-    os._exit(127 if isinstance(e, FileNotFoundError) else 126)
-"""
-
-
-def _dying_with_us(
-    argv: Sequence[str], executable: str | None, env: Mapping[str, str] | None, cwd: Path
-) -> list[str] | None:
-    """The command that starts `argv` with a parent-death signal (None off Linux, or without a path to this
-    interpreter: then it is started as it is). Its program is looked up here, on the child's PATH, and one
-    that is missing or cannot be executed raises the error starting it would have raised."""
-    if not sys.platform.startswith("linux") or not sys.executable:
-        return None
-    name = executable or argv[0]
-    if os.sep in name:
-        program = name if os.path.isabs(name) else os.path.join(cwd, name)
-        if not os.path.exists(program):
-            raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), name)
-    else:
-        import shutil
-
-        dirs = [d if os.path.isabs(d) else os.path.join(cwd, d) for d in os.get_exec_path(env)]
-        found = shutil.which(name, path=os.pathsep.join(dirs))
-        if found is None:
-            raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), name)
-        program = found
-    if os.path.isdir(program) or not os.access(program, os.X_OK):
-        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), name)
-    parent, signum = str(os.getpid()), str(int(signal.SIGTERM))
-    return [sys.executable, "-I", "-S", "-c", _DIE_WITH_PARENT, parent, signum, program, *argv]
 
 
 @dataclass
@@ -242,7 +187,7 @@ def start_child(
     them)."""
     start, begun = time.monotonic(), suspend.clock()
     if parent_death:
-        wrapped = _dying_with_us(argv, executable, env, cwd)
+        wrapped = dying_with_us(argv, executable, env, cwd)
         if wrapped is not None:
             argv, executable = wrapped, None
     if direct:
