@@ -375,11 +375,11 @@ def paid(
     if kind is not None and kind.startswith("fail="):
         if a.runner != "claude":
             return None, None, None
-        obj = fake_agent.result_obj(fake_agent.FAILURES["claude"][kind[5:]], {}, is_error=True)
+        obj = fake_agent.unbilled(fake_agent.result_obj(fake_agent.FAILURES["claude"][kind[5:]], {}))
         return obj["total_cost_usd"], 0, obj["usage"]["output_tokens"]
     if kind == "is_error":
         msg = 'API Error: Request rejected (429) · {"type":"error","error":{"type":"rate_limit_error"}}'
-        obj = fake_agent.result_obj(msg, {}, is_error=True)
+        obj = fake_agent.unbilled(fake_agent.result_obj(msg, {}, is_error=True))
         return obj["total_cost_usd"], 0, obj["usage"]["output_tokens"]
     if kind == "exit0-no-output":
         answer = ""

@@ -11,8 +11,9 @@ from e2e_helpers import E2E
 
 AGENTFILE = """\
 agent a:
-    outputs = a.txt
-    prompt = "FAKE: label=a fail=500 times=1\\nA"
+    outputs = a.json
+    check = json
+    prompt = "FAKE: label=a invalid-json-answer times=1\\nA"
 
 agent slow:
     run = "sleep 1; echo slow > {output}"
@@ -34,7 +35,7 @@ def e2e(tmp_path: Path, fake_agents: FakeAgents, monkeypatch: pytest.MonkeyPatch
 
 
 def test_a_retry_held_by_the_budget_lets_free_work_go_on(e2e: E2E) -> None:
-    run = e2e.am("--budget", "0.00000001")  # a's failed attempt is paid for, and reaches it
+    run = e2e.am("--budget", "0.00000001")  # a's answer, which fails its check, is paid for and reaches it
     assert e2e.calls() == ["a"], run
     assert run.with_state("failed") == {"a"}, run
     assert "not retried: budget of" in run.err, run
@@ -44,7 +45,7 @@ def test_a_retry_held_by_the_budget_lets_free_work_go_on(e2e: E2E) -> None:
 
 
 def test_a_failure_that_is_not_retried_still_stops_the_build(e2e: E2E) -> None:
-    e2e.write("Agentfile", AGENTFILE.replace("fail=500 times=1", "fail=401"))
+    e2e.write("Agentfile", AGENTFILE.replace("invalid-json-answer times=1", "fail=401"))
     run = e2e.am()
     assert run.with_state("failed") == {"a"}, run
     assert "after" in run.with_state("not-run"), run

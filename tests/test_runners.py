@@ -76,6 +76,7 @@ def test_claude_retryable_api_errors(project: RunnerProject, code: str, error_ty
     res = project.run(project.agent("a"), f"x\nFAKE: fail={code}")
     assert (res.outcome, res.error_type, res.exit_code) == ("retry", error_type, 1)
     assert "\n" not in res.message
+    assert res.cost_usd == 0.0  # (a refused request is not billed)
 
 
 @pytest.mark.parametrize("code", ["401", "noauth"])
@@ -83,6 +84,7 @@ def test_claude_auth_failure_is_fatal_with_fix(project: RunnerProject, code: str
     res = project.run(project.agent("a"), f"x\nFAKE: fail={code}")
     assert (res.outcome, res.error_type) == ("fatal", "auth")
     assert "ANTHROPIC_API_KEY" in res.message
+    assert res.cost_usd == 0.0 and not res.tokens_out  # (as claude reports it: nothing was billed)
 
 
 def test_claude_text_format_api_error_on_stdout(project: RunnerProject) -> None:

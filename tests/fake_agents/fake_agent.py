@@ -31,6 +31,7 @@ take the rest of the line):
                               dblock, network (codex: "waiting for network" forever: on stderr,
                               or with --json as `error` events on stdout),
                               context (aider: the prompt does not fit the model's context window).
+                              A refused request is not billed (claude: total_cost_usd 0, no tokens).
                               With times=N only the first N invocations of this exact prompt fail (counted
                               in the directory $FAKE_AGENT_STATE; without it, every invocation fails).
                               times=N bounds every fault of the prompt alike (fail, exit, hang, is_error,
@@ -433,10 +434,11 @@ def fail(cli: str, code: str, opts: dict, out) -> int:
     )
     err = sys.stderr
     if cli == "claude":
+        refused = unbilled(result_obj(msg, opts, is_error=True, status=status))
         if opt(opts, "--output-format") == "json":
-            out(claude_json(result_obj(msg, opts, is_error=True, status=status), opts))
+            out(claude_json(refused, opts))
         elif opt(opts, "--output-format") == "stream-json":
-            out(json.dumps(result_obj(msg, opts, is_error=True, status=status)))
+            out(json.dumps(refused))
         else:
             out(msg)  # claude prints API errors on stdout in text mode
         return 1
@@ -580,6 +582,16 @@ def result_obj(
     }  # fmt: skip
     if status is not None:
         obj["api_error_status"] = status
+    return obj
+
+
+def unbilled(obj: dict) -> dict:
+    """A result the API refused (an auth failure, a 429, an overload): no tokens were used, nothing billed
+    (`total_cost_usd` 0, as claude reports a request that never got an answer)."""
+    obj["total_cost_usd"] = 0.0
+    obj["usage"].update(input_tokens=0, output_tokens=0)
+    for used in obj["modelUsage"].values():
+        used.update(inputTokens=0, outputTokens=0, costUSD=0.0)
     return obj
 
 
@@ -999,10 +1011,11 @@ def main(argv: list[str]) -> int:
             return gemini_turn_limit(opts, out)
         if cli == "claude" and "is_error" in d:  # an API error with exit 0 ("success" with is_error)
             msg = 'API Error: Request rejected (429) · {"type":"error","error":{"type":"rate_limit_error"}}'
+            refused = unbilled(result_obj(msg, opts, is_error=True, status=429))
             if opt(opts, "--output-format") == "json":
-                out(claude_json(result_obj(msg, opts, is_error=True, status=429), opts))
+                out(claude_json(refused, opts))
             elif opt(opts, "--output-format") == "stream-json":
-                out(json.dumps(result_obj(msg, opts, is_error=True, status=429)))
+                out(json.dumps(refused))
             else:
                 out(msg)  # text mode: the error is the whole of stdout
             return 0
