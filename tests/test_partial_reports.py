@@ -86,6 +86,22 @@ def test_with_k_a_report_is_built_from_what_was_made_and_names_what_is_missing(e
     assert not (e2e.root / ".agentmake" / "edited").exists()  # the partial document was agentmake's own
 
 
+def test_a_missing_input_whose_earlier_file_is_there_is_said_left_out(e2e: E2E) -> None:
+    """b made build/b.md in an earlier build, then failed: the file is there, but the report does not use
+    it (it may not match a's), and says so rather than only "missing" of a file the reader can see."""
+    assert e2e.am("report").code == 0
+    e2e.write("src/b.txt", "beta, revised\n")
+    e2e.write("broken", "")
+    run = e2e.am("report", "-k")
+    assert run.code == 1 and e2e.read("build/b.md") == "beta findings\n", run
+    text = e2e.read("R.md")
+    note = text.split("## build/a.md")[0]
+    assert "`build/b.md` (missing: an earlier build's file is left out, from `b`): `b failed" in note, text
+    section = text.split("## build/b.md")[1]
+    assert "out of cheese`; an earlier build's file is left out)_" in section, text
+    assert "beta findings" not in text
+
+
 def test_without_k_a_complete_report_is_left_as_it_was(e2e: E2E) -> None:
     assert e2e.am("report").code == 0
     complete = e2e.read("R.md")
@@ -236,7 +252,8 @@ report nothing:
     assert e2e.read("NOTHING.md") == "a file of mine\n"
     assert not (e2e.root / ".agentmake" / "edited").exists()  # nothing was replaced, so nothing saved
     above = e2e.read("ABOVE.md")
-    assert "`LONE.md` (missing, from `lone`): `lone not run: nothing to report (1 of 1" in above, above
+    said = "`LONE.md` (missing: an earlier build's file is left out, from `lone`): `lone not run: nothing"
+    assert said in above, above
     rows = {
         cells[1]: cells[2]
         for line in e2e.read(".agentmake/status.md").splitlines()

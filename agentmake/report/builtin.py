@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+import os
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ class Input:
     binary: bool = False
     size: int = 0
     reason: str = ""
+    stale: bool = False  # (missing: the file an earlier build made is there, left out)
 
     def __str__(self) -> str:  # `{{ inputs[0] }}` is its path, as an item of a prompt's `files` is
         return self.path
@@ -51,7 +53,8 @@ def read_inputs(task: Task, root: Path, gaps: Sequence[Gap] = ()) -> list[Input]
         file = root / path
         gap = why.get(path)
         if gap is not None and not gap.present:
-            inputs.append(Input(path, "", None, missing=True, reason=gap.reason))
+            stale = os.path.lexists(file)
+            inputs.append(Input(path, "", None, missing=True, reason=gap.reason, stale=stale))
             continue
         try:
             raw = file.read_bytes()
@@ -86,12 +89,13 @@ def render_sections(task: Task, inputs: list[Input], gaps: Sequence[Gap] = ()) -
     what is not there)."""
     parts = [f"# {title_of(task)}"]
     if gaps:
-        parts.append(partial_note(task, gaps))
+        parts.append(partial_note(task, gaps, {item.path for item in inputs if item.stale}))
     seen: dict[str, str] = {}
     for item in inputs:
         parts.append(f"## {term_safe(item.path)}")  # (one line: a newline in a name would end the heading)
         if item.missing:
-            parts.append(f"_(missing: {code_span(item.reason)})_" if item.reason else "_(missing)_")
+            left = "; an earlier build's file is left out" if item.stale else ""
+            parts.append(f"_(missing: {code_span(item.reason)}{left})_" if item.reason else "_(missing)_")
             continue
         if item.reason:  # (a partial report itself)
             parts.append(f"_(incomplete: {code_span(item.reason)})_")
@@ -111,10 +115,11 @@ def render_sections(task: Task, inputs: list[Input], gaps: Sequence[Gap] = ()) -
     return "\n\n".join(parts) + "\n"
 
 
-def partial_note(task: Task, gaps: Sequence[Gap]) -> str:
+def partial_note(task: Task, gaps: Sequence[Gap], stale: Collection[str] = ()) -> str:
     """The note a partial report opens with: what it lacks, each input with the task that makes it and why
     that task did not (its failure message), and that the next build that makes them rebuilds it; the first
-    `GAPS_NAMED` of them (every one is marked in its section)."""
+    `GAPS_NAMED` of them (every one is marked in its section). `stale`: the missing inputs whose file an
+    earlier build made is there (left out: it may not match the others), which the note says."""
     lines = [
         f"> **Partial report: {gaps_summary(gaps, len(task.inputs))}.** This build went on past failures"
         " (`-k`) and did not make them; the next build that does rebuilds this report.",
@@ -122,6 +127,8 @@ def partial_note(task: Task, gaps: Sequence[Gap]) -> str:
     ]
     for gap in gaps[:GAPS_NAMED]:
         what = "incomplete" if gap.present else "missing"
+        if gap.path in stale:
+            what = "missing: an earlier build's file is left out"
         where = f"{code_span(gap.path)} ({what}, from {code_span(gap.task)})"
         lines.append(f"> - {where}: {code_span(gap.reason)}")
     if len(gaps) > GAPS_NAMED:  # (500 failed tasks: not 500 lines before the first section)
