@@ -68,15 +68,15 @@ def leftovers(graph: Graph, selected: Graph, store: Store, root: Path, dropped: 
         if rec is None:
             continue
         for path, digest in sorted(rec.outputs.items()):
-            if path in readers and path not in graph.producer and _holds(root / path, digest):
+            if path in readers and path not in graph.producer and holds(root / path, digest):
                 found.append(Leftover(path, task_id, tuple(readers[path])))
     for path, (task_id, digest) in sorted(stray_outputs(graph, store, dropped).items()):
-        if path in readers and _holds(root / path, digest):
+        if path in readers and holds(root / path, digest):
             found.append(Leftover(path, task_id, tuple(readers[path]), renamed=task_id in graph.tasks))
     return found
 
 
-def _holds(file: Path, digest: str) -> bool:
+def holds(file: Path, digest: str) -> bool:
     """Whether `file` is a regular file with content hash `digest`."""
     try:
         return os.path.isfile(file) and hash_path(file) == digest

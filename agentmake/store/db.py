@@ -64,6 +64,7 @@ class Store(Tasks, Owners, Results, StatCache, Edits, Journal):
         # are filed as its own, and it sees only its own as no longer in the graph (`owns`); None: anyone's
         self.agentfile = agentfile
         self._owners: dict[str, bool] = {}  # Agentfile name -> whether it is still there (`owns`)
+        self._others: list[str] | None = None  # the other Agentfiles still there (`_other_owners`)
         self._owner_cols: bool | None = None  # whether `tasks` and `strays` have `agentfile` (old may not)
         # the row of each task's record for this Agentfile (another's task of the same name has its own)
         self._rows = RowIds(lambda: self._conn, agentfile, self.owns, self._has_owners)

@@ -1,6 +1,7 @@
 """Which Agentfile's records are whose, where several Agentfiles share a directory's state (`owns`,
-`claim`), and the outputs a task's record no longer lists (`strays`, for `clean --leftovers`). A base of
-`db.Store`, which owns the connection, the lock and the transactions.
+`claim`), the outputs the other Agentfiles' records list (`others_outputs`), and the outputs a task's record
+no longer lists (`strays`, for `clean --leftovers`). A base of `db.Store`, which owns the connection, the
+lock and the transactions.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agentmake.store.busy import StateBusy
-from agentmake.store.rowids import RowIds
+from agentmake.store.rowids import SEP, RowIds
 from agentmake.store.schema import column_names
 
 
@@ -28,6 +29,7 @@ class Owners:
     _lock: threading.RLock
     _rows: RowIds
     _owners: dict[str, bool]
+    _others: list[str] | None
     _owner_cols: bool | None
     _any_strays: bool | None
 
@@ -39,12 +41,33 @@ class Owners:
 
     def _other_owners(self) -> list[str]:
         """The Agentfiles other than this one, still there, whose builds wrote task records (`owns`): a few
-        names, read from the index on the column (not the rows)."""
+        names, read from the index on the column (not the rows), once: a build writes only its own."""
         if self.agentfile is None or not self._has_owners():
             return []
+        if self._others is None:
+            with self._lock:
+                names = [r[0] for r in self._conn.execute("SELECT DISTINCT agentfile FROM tasks")]
+            self._others = [name for name in names if name is not None and not self.owns(name)]
+        return self._others
+
+    def others_outputs(self) -> dict[str, tuple[str, str, str]]:
+        """Path -> (Agentfile, task id, content hash as its build wrote it) of each output that a record of
+        another Agentfile still there (`_other_owners`) lists: outputs two Agentfiles sharing the directory
+        may both declare (`plan.shared`). Nothing is read in a directory of one Agentfile."""
+        others = self._other_owners()
+        if not others:
+            return {}
+        marks = ", ".join("?" * len(others))
+        sql = f"SELECT task_id, agentfile, outputs FROM tasks WHERE agentfile IN ({marks}) ORDER BY agentfile"
         with self._lock:
-            names = [r[0] for r in self._conn.execute("SELECT DISTINCT agentfile FROM tasks")]
-        return [name for name in names if name is not None and not self.owns(name)]
+            rows = self._conn.execute(sql, others).fetchall()
+        found: dict[str, tuple[str, str, str]] = {}
+        for row_id, owner, outputs in rows:
+            # (a task of the same name as one of this Agentfile's has a row of its own: `RowIds`)
+            task_id = row_id.removeprefix(owner + SEP)
+            for path, digest in json.loads(outputs).items():
+                found.setdefault(path, (owner, task_id, digest))
+        return found
 
     def owns(self, owner: str | None) -> bool:
         """Whether a record (or stray) that the Agentfile named `owner` wrote is this Agentfile's. Several

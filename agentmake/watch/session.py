@@ -24,7 +24,7 @@ from agentmake.watch.links import resolve_links
 from agentmake.watch.relevance import Changes, fan_out_patterns, readers, sort_changes
 from agentmake.watch.watcher import Watcher
 from agentmake.workflow import EXIT_INTERRUPTED, Project, Request, agentfile_path
-from agentmake.workflow.building import compile_templates, run_graph, warn_leftovers
+from agentmake.workflow.building import check_shared, compile_templates, run_graph, warn_leftovers
 
 
 def _open_store(root: Path, agentfile: str) -> Store:
@@ -224,9 +224,11 @@ class WatchSession:
         self.selected, self.unselected = True, ""
         try:
             compile_templates(self.project, selected)  # (as a build does: before any agent is paid)
+            # (as a build does: it may refuse to overwrite another Agentfile's result; warned once each)
+            check_shared(self.project, selected, self.store, self.req, self.warned)
         except AgentmakeError as err:
             print("\n".join(term_lines(err.render())), file=sys.stderr)
-            return 0  # (saving the template reloads the project and builds again)
+            return 0  # (saving the template, or the Agentfile, reloads the project and builds again)
         self.store.claim(self.project.graph.tasks)  # (as a build does: `Store.owns`)
         warn_leftovers(self.project, selected, self.store, self.warned)  # (as a build does; once each)
         decided = None  # the tasks the check found up to date, taken as decided by the build

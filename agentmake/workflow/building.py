@@ -1,12 +1,12 @@
 """One build of a selected graph (`run_graph`, `build_selected`) and what it takes: the templates compiled
-before any task starts, the retry backoff, as many jobs as open files allow, leftovers said, the exit code."""
+before any task starts, the retry backoff, as many jobs as open files allow, leftovers and outputs another
+Agentfile in the directory declares too said, the exit code."""
 
 from __future__ import annotations
 
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,7 +14,7 @@ from agentmake.errors import AgentfileError, UsageError
 from agentmake.safetext import term_safe
 from agentmake.trace import mark
 from agentmake.workflow import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Project, Request, _out
-from agentmake.workflow.planning import checker, plan
+from agentmake.workflow.planning import checker, plan, plan_in
 
 if TYPE_CHECKING:
     from agentmake.graph import Graph, Task
@@ -26,8 +26,8 @@ if TYPE_CHECKING:
     from agentmake.store import Store
 
 __all__ = [
-    "FILES_KEPT", "FILES_PER_TASK", "backoff_base", "build_selected", "compile_templates", "exit_code",
-    "jobs_within_open_files", "run_graph", "unrecorded_note", "warn_leftovers",
+    "FILES_KEPT", "FILES_PER_TASK", "backoff_base", "build_selected", "check_shared", "compile_templates",
+    "exit_code", "jobs_within_open_files", "run_graph", "unrecorded_note", "warn_leftovers",
 ]  # fmt: skip
 
 
@@ -221,8 +221,13 @@ def build_selected(
         # (tolerant: a task whose prompt does not render fails alone in a build, exit 1, the others built;
         # so the dry run says so of it and goes on, rather than refusing the project as an Agentfile error)
         elsewhere: dict[str, int] = {}
-        # (leftovers a task reads are warned of as a build does: what -n calls up to date reads them)
-        warn = partial(warn_leftovers, project, selected)
+
+        def warn(store: Store) -> None:
+            # (leftovers a task reads are warned of as a build does: what -n calls up to date reads them;
+            # and outputs another Agentfile here declares too, which a build may refuse to overwrite)
+            warn_leftovers(project, selected, store)
+            check_shared(project, selected, store)
+
         decisions = plan(project, selected, req, tolerant=True, elsewhere=elsewhere, first=warn)
         failing = 0
         if req.dry_run:
@@ -261,6 +266,8 @@ def build_selected(
         stamp = None  # (some still could not be: the next build tries again, not answered by a stamp)
     strays = store.strays()
     try:
+        if check_shared(project, selected, store, req, said):  # (it may refuse the build: nothing run)
+            stamp = None  # (as for leftovers: the next build warns again)
         result = run_graph(project, selected, store, req, on_done=prepare_stamp, stamp=verdict)
         if results is not None:
             results.append(result)
@@ -292,3 +299,37 @@ def warn_leftovers(project: Project, selected: Graph, store: Store, said: set[st
     if said is not None:
         said.update(new)
     return bool(found)
+
+
+def check_shared(
+    project: Project,
+    selected: Graph,
+    store: Store,
+    build: Request | None = None,
+    said: set[str] | None = None,
+) -> bool:
+    """Warn of each output this Agentfile declares that another Agentfile sharing the directory's state
+    recorded as its own (`plan.shared`); True if any is. `build` (the request of a build about to start):
+    refuse it instead (AgentfileError, exit 2, nothing run) when a task of `selected` that it would run or
+    restore would overwrite the other's result, there now: a result paid for is never lost to the other
+    Agentfile. `said`: as `warn_leftovers`'s."""
+    from agentmake.plan.shared import ADVICE, refusal, refusal_hint, shared_outputs
+
+    found = shared_outputs(project.graph, store, project.root, project.name)
+    if not found:  # (most builds: one Agentfile in the directory, nothing read)
+        return False
+    over = [s for s in found if s.theirs and s.task in selected.tasks]
+    if build is not None and over:
+        tasks = selected.select(sorted({s.task for s in over}))  # (and what they depend on: early cutoff)
+        acting = {d.task_id for d in plan_in(store, project, tasks, build, tolerant=True) if d.stale}
+        over = [s for s in over if s.task in acting]
+        if over:
+            raise AgentfileError(refusal(over), hint=refusal_hint(over))
+    new = [m for m in (s.message() for s in found) if said is None or m not in said]
+    for message in new:
+        sys.stderr.write(f"agentmake: warning: {term_safe(message)}\n")
+    if new:
+        sys.stderr.write(f"agentmake: {ADVICE}\n")
+    if said is not None:
+        said.update(new)
+    return True

@@ -192,7 +192,7 @@ def graph(req: Request, fmt: str) -> int:
 
 def status(req: Request, as_json: bool) -> int:
     from agentmake.display.status import render_status_json, render_status_text, status_rows
-    from agentmake.workflow.building import warn_leftovers
+    from agentmake.workflow.building import check_shared, warn_leftovers
     from agentmake.workflow.planning import plan_in
 
     project = load_project(req)
@@ -203,6 +203,7 @@ def status(req: Request, as_json: bool) -> int:
     store = Store.open(project.root, lock=False, agentfile=project.name)  # (once: a damaged one is told once)
     try:
         warn_leftovers(project, selected, store)  # (what a task reads stale: as a build and -n say)
+        check_shared(project, selected, store)  # (outputs another Agentfile here declares: as they say)
         decisions = plan_in(store, project, selected, req, tolerant=True)  # (every task, as it stands)
         running = store.running()
         live = held_elsewhere(store.dir / "lock")  # (another agentmake, alive now)
