@@ -154,3 +154,29 @@ def test_the_other_agentfiles_task_of_the_same_name_is_named_plainly(e2e: E2E) -
     with contextlib.closing(sqlite3.connect(e2e.root / ".agentmake" / "state.db")) as conn:
         rows = sorted(r[0] for r in conn.execute("SELECT task_id FROM tasks"))
     assert rows == ["a", "ci.Agentfile\x1fa"]
+
+
+def test_watch_stops_as_a_build_does_and_warns_once(e2e: E2E, capsys: pytest.CaptureFixture[str]) -> None:
+    """`agentmake -f ci.Agentfile watch` builds as a build does: it says why it runs nothing over
+    Agentfile's result (and waits for an edit), and once that file is moved away, warns once a session."""
+    from agentmake.watch.session import WatchSession
+    from agentmake.workflow import Request
+
+    e2e.write("Agentfile", 'agent a:\n    run = "echo A > {output}"\n    outputs = shared.txt\n')
+    e2e.write("ci.Agentfile", 'agent b:\n    run = "echo B > {output}"\n    outputs = shared.txt\n')
+    assert e2e.am().code == 0
+    session = WatchSession(Request(directory=e2e.root, agentfile=e2e.root / "ci.Agentfile", silent=True))
+    try:
+        assert session.load()
+        assert session.build() == 0
+        err = capsys.readouterr().err
+        assert "agentmake: error: shared.txt holds the result of task a of Agentfile" in err, err
+        assert e2e.read("shared.txt") == "A\n"
+        (e2e.root / "shared.txt").unlink()
+        assert session.build() == 0 and e2e.read("shared.txt") == "B\n"
+        assert capsys.readouterr().err.count(WARNING) == 1
+        e2e.touch("Agentfile")  # (a build that decides again: said already, not again)
+        assert session.build() == 0
+        assert WARNING not in capsys.readouterr().err
+    finally:
+        session.close()
