@@ -44,7 +44,7 @@ def _says_both(run: Run, path: str = "shared.md") -> None:
     """`run` warned once of `path`, naming both Agentfiles and what to do."""
     lines = [line for line in run.err.splitlines() if WARNING in line]
     assert len(lines) == 1, run
-    assert path in lines[0] and "ci.Agentfile" in lines[0] and "Agentfile (task a)" in lines[0], run
+    assert path in lines[0] and "ci.Agentfile (task b" in lines[0] and "Agentfile (task a" in lines[0], run
     assert "rename the output in one of them, or declare it in one only" in run.err, run
 
 
@@ -150,7 +150,7 @@ def test_the_other_agentfiles_task_of_the_same_name_is_named_plainly(e2e: E2E) -
     (e2e.root / "shared.md").unlink()
     assert e2e.am("-f", "ci.Agentfile").code == 0
     run = e2e.am("status")
-    assert "ci.Agentfile (task a)" in run.err and "\x1f" not in run.err, run
+    assert "ci.Agentfile (task a, by its last build)" in run.err and "\x1f" not in run.err, run
     with contextlib.closing(sqlite3.connect(e2e.root / ".agentmake" / "state.db")) as conn:
         rows = sorted(r[0] for r in conn.execute("SELECT task_id FROM tasks"))
     assert rows == ["a", "ci.Agentfile\x1fa"]

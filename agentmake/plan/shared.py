@@ -44,8 +44,8 @@ class Shared:
         )
         return (
             f"{self.path} is an output of both {self.agentfile} (task {self.task}) and {self.other} "
-            f"(task {self.other_task}), which share this directory's state: each build takes the other's "
-            f"result for a hand edit, or overwrites it{now}"
+            f"(task {self.other_task}, by its last build), which share this directory's state: each build "
+            f"takes the other's result for a hand edit, or overwrites it{now}"
         )
 
 
