@@ -86,7 +86,8 @@ class _Parser(argparse.ArgumentParser):
 
 _BUILDS = ("build", "report", "watch")
 _VERBOSE_BUILD = (
-    "stream what agents print ([task] lines) and show pending and waiting tasks; with -n, each reason in full"
+    "stream what agents print ([task] lines) and show pending, waiting and up-to-date tasks one by one (in a"
+    " pipe or CI log, without -v, one line counts those up to date); with -n, each reason in full"
 )
 
 
@@ -184,13 +185,14 @@ _OPTIONS = (
     _Option(
         ("-v", "--verbose"),
         (*_BUILDS, "list"),
-        "stream what agents print ([task] lines) and show pending and waiting tasks (list: every task)",
+        "stream what agents print ([task] lines) and show pending, waiting and up-to-date tasks (list: every"
+        " task)",
         {"action": "store_true"},
         {
             "build": _VERBOSE_BUILD,
             "report": _VERBOSE_BUILD,
-            "watch": "stream what agents print ([task] lines), show pending and waiting tasks, and say when"
-            " a change needs no rebuild",
+            "watch": "stream what agents print ([task] lines), show pending, waiting and up-to-date tasks,"
+            " and say when a change needs no rebuild",
             "list": "list every task of each agent (without -v: the first 10 of each)",
         },
     ),

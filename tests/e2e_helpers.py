@@ -2,7 +2,9 @@
 
 `E2E.am(...)` runs `python -m agentmake ...` with NO_COLOR=1 and CI=1 (plain, line-per-change output on
 stderr, the summary line on stdout) and returns a `Run` that parses the summary line
-(`agentmake: N ran, N cached, N up to date, N failed in Xs`) and the final state of every task.
+(`agentmake: N ran, N cached, N up to date, N failed in Xs`) and the final state of every task. Tasks up to
+date have a line each only under `-v` (without it, one `N up to date` line counts them): a test that asks
+which tasks were up to date runs agentmake with `-v`, and `Run.states` refuses to answer it otherwise.
 Agent calls are counted from the fake agents' start/stop log (tests/fake_agents, `fake_agents` fixture).
 """
 
@@ -68,12 +70,22 @@ class Run:
         )  # fmt: skip
 
     @property
+    def verbose(self) -> bool:
+        return "-v" in self.args or "--verbose" in self.args
+
+    @property
     def states(self) -> dict[str, str]:
         """Each task's last state from the plain display's `[  1.2s] state  task` lines, by its event name
-        (the line's `up to date` is `up-to-date`, `not run` is `not-run`)."""
+        (the line's `up to date` is `up-to-date`, `not run` is `not-run`). Without `-v` a task up to date
+        has no line (unless it has something to tell): it is missing here, so a test asking for it fails."""
         return {task: state.replace(" ", "-") for state, task, _ in EVENT.findall(self.err)}
 
     def with_state(self, state: str) -> set[str]:
+        """The tasks whose last state is `state`; "up-to-date" only of a run with `-v` (else each such task
+        has no line, and the answer would pass a test that asks which are *not* up to date)."""
+        assert state != "up-to-date" or self.verbose, (
+            f"ask which tasks are up to date of a run with -v:\n{self}"
+        )
         return {task for task, s in self.states.items() if s == state}
 
     def __str__(self) -> str:

@@ -48,7 +48,7 @@ def test_the_plain_display_writes_its_lines_before_the_error(tmp_path: Path, fak
     assert run.code == 2, run
     assert "Traceback" not in run.err, run
     error = run.err.index("agentmake: error: cannot use a file")
-    assert run.err.index("up to date  a") < error, run
+    assert run.err.index("] 1 up to date\n") < error, run  # (a, counted: the line held for the next one)
     assert run.err.rstrip().endswith("status.md'"), run  # (nothing after the error)
 
 

@@ -67,7 +67,7 @@ def test_plain_display_says_pending_and_waiting_only_when_verbose() -> None:
     display = PlainDisplay(err, summary_stream=io.StringIO())
     for event in events():
         display(event)
-    display.up_to_date(["old"], T0 + 6.0)
+    display(TaskEvent("kept", "up-to-date", T0 + 6.0, message="its outputs in place pass the new check"))
     lines = err.getvalue().splitlines()
     assert lines[0] == "[   0.1s] running     scan:a"  # the clock still starts at the first event
     assert not [line for line in lines if " pending " in line or " waiting " in line]
@@ -75,7 +75,8 @@ def test_plain_display_says_pending_and_waiting_only_when_verbose() -> None:
     # in words, as status.md, `agentmake status`, a report and the summary line say them (not the event names)
     assert states == ["running", "running", "retrying", "done", "running", "failed", "not run", "up to date"]
     assert "[   6.0s] not run     report  (dependency scan:b failed)" in lines
-    assert "[   6.0s] up to date  old" in lines
+    # (up to date with something to tell: said, as a failure is; with nothing to tell, see below)
+    assert "[   6.0s] up to date  kept  (its outputs in place pass the new check)" in lines
 
 
 def test_plain_display_one_line_per_state_change_no_escape_codes() -> None:

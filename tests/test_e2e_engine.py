@@ -42,7 +42,7 @@ def test_touch_edit_revert_cache(e2e: E2E) -> None:
     assert e2e.calls() == []
 
     e2e.write("docs/b.md", "doc b, edited\n")
-    edited = e2e.am()
+    edited = e2e.am("-v")  # (-v: a line for each task up to date)
     assert edited.code == 0, edited
     assert edited.with_state("done") == {"translate:b", "summary"}
     assert edited.with_state("up-to-date") == {"translate:a", "translate:c"}
@@ -228,7 +228,7 @@ def test_early_cutoff_identical_upstream_output(e2e: E2E) -> None:
     assert e2e.am().code == 0
     e2e.write("notes.txt", "different notes, same facts\n")
     e2e.reset_calls()
-    run = e2e.am()
+    run = e2e.am("-v")  # (-v: a line for each task up to date)
     assert run.code == 0, run
     assert e2e.calls() == ["extract"]
     assert run.states == {"extract": "done", "write": "up-to-date"}

@@ -331,7 +331,7 @@ def test_ctrl_c_exits_130_ends_agents_and_resumes(e2e: E2E) -> None:
     assert tmp_leftovers(e2e) == []
 
     e2e.reset_calls()
-    resumed = e2e.am("-j", "3")
+    resumed = e2e.am("-j", "3", "-v")  # (-v: a line for each task up to date)
     assert resumed.code == 0, resumed
     assert sorted(e2e.calls()) == ["i1", "i2"]
     assert resumed.states["work:i0"] == "up-to-date"
@@ -389,11 +389,11 @@ def test_kill_9_then_resume_ends_orphans_and_reruns_only_unfinished(e2e: E2E) ->
         assert "copy" in survivors, "expected the shell agent's group to outlive agentmake (no parent-death)"
 
         e2e.reset_calls()
-        resume = e2e.spawn("-j", "4", "nap=0.5")
+        resume = e2e.spawn("-j", "4", "-v", "nap=0.5")  # (-v: a line for each task up to date)
         wait_for(lambda: started(e2e, "i1") or resume.poll() is not None, what="the resumed agent to start")
         alive_now = [task for task, pgid in groups.items() if group_alive(pgid)]
         assert alive_now == [], f"orphans of the killed run still alive beside the resumed run: {alive_now}"
-        resumed = E2E.finish(resume, ("-j", "4"), timeout=30)
+        resumed = E2E.finish(resume, ("-j", "4", "-v"), timeout=30)
     finally:
         kill_quietly(proc.pid)
         for pgid in groups.values():

@@ -54,7 +54,7 @@ def test_an_input_restored_from_the_cache_is_seen_restored_by_a_task_waiting_for
     assert said["up:a"][0] == "would restore" and said["up:b"][0] == "would run", said
     assert said["both"][0] == "may run", said  # (it stays up to date if up:b makes mid/b.txt again unchanged)
     assert "mid/a.txt" not in said["both"][1], said  # restored as it saw it: not "changed"
-    run = e2e.am()
+    run = e2e.am("-v")  # (-v: a line for each task up to date)
     assert run.code == 0, run
     assert run.states["both"] == "up-to-date" and run.states["up:b"] == "done", run
 
@@ -107,7 +107,7 @@ def test_a_prompt_edit_that_renders_the_same_leaves_a_waiting_task_a_may_run(e2e
     e2e.write("src/a.txt", "aaa2\n")
     e2e.write("prompts/tr.md", PROMPT.replace("Say it of:", "Say it of:{# a note #}"))  # the same prompt
     assert dry(e2e)["tr:a"][0] == "may run"
-    run = e2e.am()
+    run = e2e.am("-v")  # (-v: a line for each task up to date)
     assert run.code == 0 and run.states["tr:a"] == "up-to-date" and e2e.calls() == [], run
 
 

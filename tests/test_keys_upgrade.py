@@ -85,7 +85,7 @@ def test_a_lost_output_is_restored_from_the_cache_by_the_upgrading_build(e2e: E2
 def test_after_the_upgrade_an_edit_reruns_what_reads_it(e2e: E2E) -> None:
     assert e2e.am().summary.up_to_date == 6
     e2e.write("docs/b.md", "beta, edited\n")
-    run = e2e.am()
+    run = e2e.am("-v")  # (-v: a line for each task up to date)
     assert run.code == 0, run
     assert sorted(e2e.calls()) == ["b", "tagged"]
     assert run.with_state("done") == {"translate:b", "tagged", "count", "summary"}, run

@@ -70,7 +70,7 @@ def test_with_k_a_report_is_built_from_what_was_made_and_names_what_is_missing(e
     status = e2e.am("status")  # never up to date: the next build rebuilds it
     assert "the last build made a partial report (1 of 2 inputs missing: build/b.md (b failed" in status.out
 
-    again = e2e.am("report", "-k")  # still broken: partial again, rebuilt (not found up to date)
+    again = e2e.am("report", "-k", "-v")  # still broken: partial again, rebuilt (not found up to date)
     assert again.code == 1 and "r" not in again.with_state("up-to-date"), again
     assert report_line(again.out).endswith("(partial: 1 of 2 inputs missing)"), again
 

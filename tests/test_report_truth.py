@@ -240,7 +240,7 @@ def test_the_critical_path_goes_through_a_task_found_up_to_date(e2e: E2E) -> Non
     assert e2e.am("report").code == 0
     e2e.write("a.txt", "xy\n")  # the same first byte: a's output does not change
     e2e.write("d.txt", "e\n")
-    run = e2e.am("report")
+    run = e2e.am("-v", "report")  # (-v: a line for each task up to date)
     assert run.code == 0 and run.states["b"] == "up-to-date", run
     assert path_of(critical_line(e2e.read("R.md"))) == [("", "a"), ("→", "c")], e2e.read("R.md")
 

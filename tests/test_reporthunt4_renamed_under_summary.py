@@ -56,7 +56,7 @@ def test_renaming_an_agent_upstream_of_a_summary_report_pays_for_no_merge(e2e: E
     dry = e2e.am("-n", "merged")
     assert dry.code == 0, dry
     assert "0 to run" in dry.out, dry
-    build = e2e.am("merged")
+    build = e2e.am("-v", "merged")  # (-v: a line for each task up to date)
     assert build.code == 0, build
     assert build.summary.ran == 0 and build.summary.cached == 0, build
     assert e2e.calls() == ["merge"], build  # not paid again
@@ -96,7 +96,7 @@ def test_a_record_from_before_the_shape_was_keyed_is_kept(e2e: E2E) -> None:
     (e2e.root / ".agentmake" / "stamp").unlink(missing_ok=True)
     dry = e2e.am("-n", "merged")
     assert "0 to run" in dry.out, dry
-    build = e2e.am("merged")
+    build = e2e.am("-v", "merged")  # (-v: a line for each task up to date)
     assert build.code == 0, build
     assert build.summary.ran == 0 and build.summary.cached == 0, build
     assert e2e.calls() == ["merge"], build
@@ -126,7 +126,7 @@ def test_a_reader_added_keeps_the_summary_report_and_one_removed_is_the_reason_g
     assert e2e.am("inner").code == 0
     e2e.write("Agentfile", AGENTFILE.format(name="up", read="reports/inner.md"))
     assert "[inner] is up to date" in e2e.am("explain", "inner").out
-    build = e2e.am("merged")
+    build = e2e.am("-v", "merged")  # (-v: a line for each task up to date)
     assert build.code == 0 and build.states["inner"] == "up-to-date", build
     e2e.write("Agentfile", alone)
     said = e2e.am("explain", "inner").out

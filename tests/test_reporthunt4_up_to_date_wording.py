@@ -44,7 +44,7 @@ def test_a_result_kept_in_place_is_not_said_made_by_the_run_that_kept_it(e2e: E2
     assert e2e.am().summary.ran == 3
     e2e.write("Agentfile", AGENTFILE.replace("CHECK", "    check = json\n"))  # its output passes it
     e2e.write("src.txt", "two\n")  # (so that the report is rendered in this run)
-    second = e2e.am()
+    second = e2e.am("-v")  # (-v: a line for each task up to date)
     assert second.code == 0 and second.states["up"] == "up-to-date", second
     assert "Run 2." in e2e.read("R.md")
     assert "| up to date (made before run 2) |" in row(e2e, "up"), e2e.read("R.md")

@@ -36,9 +36,9 @@ def test_an_edit_undone_after_a_failure_says_the_task_is_up_to_date_again(tmp_pa
         assert w.next_build(1)[:4] == (0, 0, 0, 1)  # check failed, after not run
         write(project / "in.txt", "good\n")  # what out.txt was made from: nothing to run
         w.wait_for(lambda: len(w.summaries()) == 3, "a build saying the task is up to date again")
+        # said by its summary line, as every build with nothing but tasks up to date is (in a pipe, without
+        # -v, no task up to date has a line of its own)
         assert w.summaries()[2][:4] == (0, 0, 2, 0)
-        tail = w.stderr()[w.stderr().rindex("failed      check") :]
-        assert "up to date  check" in tail and "up to date  after" in tail, tail
         assert w.runs() == ["check", "after", "check"]  # no call for it
         w.quiet(1.0)
         write(project / "in.txt", "good\n")  # a save of the same content, the task no longer held: quiet

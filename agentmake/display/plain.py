@@ -5,6 +5,12 @@ once on a failure or retry, and at close: one write per line with a flush each c
 task on a fast build (and holds the GIL the workers need). In-memory streams get each line at once, and so
 does every stream under `-v`, whose agents' output is streamed to stderr as it comes: a batched line would
 reach it after the output it announces.
+
+Tasks up to date are not named one by one, as make names none: those found up to date before the build
+starts are told as one line, `[   0.0s] 998 up to date`, written before the next line (a build with nothing
+else to say, a whole no-op, leaves it to its summary line, as the build stamp's no-op does), and one found up
+to date later says so only when it has something to tell (`its outputs in place pass the new check`). `-v`
+names each.
 """
 
 from __future__ import annotations
@@ -63,8 +69,8 @@ def describe(event: TaskEvent) -> str:
 
 class PlainDisplay:
     """`[  3.2s] done        translate:intro`: one line per state change, written as it happens, the state
-    in words (`up to date`, `not run`: `state_words`); the `QUIET` states (pending, waiting) only when
-    `verbose`."""
+    in words (`up to date`, `not run`: `state_words`); the `QUIET` states (pending, waiting) and a line per
+    task up to date only when `verbose` (else one `[   0.0s] 998 up to date` line: see the module's)."""
 
     def __init__(
         self,
@@ -78,6 +84,8 @@ class PlainDisplay:
         self.summary_stream = summary_stream if summary_stream is not None else sys.stdout
         self.start = start
         self._quiet = frozenset() if verbose else QUIET
+        self._each = verbose  # a line per task up to date, not one line counting them
+        self._held: str | None = None  # that line, until another is written (`_write`)
         self._last: dict[str, tuple[str, int]] = {}
         batched = _is_file(self.stream) and not verbose  # (-v: in order with the agents' streamed lines)
         self._buffer: list[str] | None = [] if batched else None
@@ -94,9 +102,11 @@ class PlainDisplay:
         if self._last.get(event.task_id) == mark:
             return
         self._last[event.task_id] = mark
+        extra = describe(event)
+        if event.state == "up-to-date" and not (extra or self._each):  # (nothing to tell: see the module's)
+            return
         stamp = f"[{event.time - self.start:6.1f}s]"
         line = f"{stamp} {state_words(event.state):<11} {term_safe(event.task_id)}"
-        extra = describe(event)
         self._write(line + (f"  ({extra})" if extra else ""))
         cap = cap_change(event)
         if cap is not None:  # (a server's overload lowers the cap too: said as what it was)
@@ -106,11 +116,16 @@ class PlainDisplay:
             self.flush()
 
     def up_to_date(self, task_ids: Sequence[str], when: float) -> None:
-        """The lines of a "pending" (if not quiet) and an "up-to-date" event for each task, as one batch
-        (`pending`, `up to date`)."""
+        """Tasks found up to date before the build starts: one line counting them, held until another line
+        is written (`[   0.0s] 998 up to date`); when verbose, the lines of a "pending" and an "up-to-date"
+        event for each task, as one batch (`pending`, `up to date`)."""
         if self.start is None:
             self.start = when
         stamp = f"[{when - self.start:6.1f}s]"
+        if not self._each:
+            self._release()  # (an earlier count, if any: each is said as it was)
+            self._held = f"{stamp} {len(task_ids)} up to date" if task_ids else None
+            return
         last = self._last
         lines = []
         safe = _safe_ids(task_ids)
@@ -141,7 +156,9 @@ class PlainDisplay:
 
     def abort(self, why: str) -> None:
         """The build ended with an error before it had a result (`Fanout.abort`): the lines buffered so far
-        are written now, before the error that is printed next (not after it, when the process exits)."""
+        (and the count of tasks up to date) are written now, before the error that is printed next (not
+        after it, when the process exits)."""
+        self._release()
         self.flush()
 
     def flush(self) -> None:
@@ -153,7 +170,15 @@ class PlainDisplay:
             self.stream.write(text)
         self.stream.flush()
 
+    def _release(self) -> None:
+        """Write the held count of tasks up to date (`up_to_date`), if any."""
+        held, self._held = self._held, None
+        if held is not None:
+            self._write(held)
+
     def _write(self, line: str) -> None:
+        if self._held is not None:
+            self._release()
         if self._buffer is None:
             self.stream.write(line + "\n")
             self.stream.flush()
