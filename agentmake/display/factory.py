@@ -34,7 +34,7 @@ def make_display(
     """The display for one build. Progress goes to `stream` (stderr by default); the one summary line of the
     build goes to `summary_stream` (stdout by default). `force_terminal` overrides the terminal detection.
     NO_COLOR is honoured by rich's Console (and plain output has no colours at all). `verbose` (-v): plain
-    lines for pending and waiting tasks too."""
+    lines for pending and waiting tasks too, and one for each task up to date (not one line counting them)."""
     stream = stream if stream is not None else sys.stderr
     if silent:
         return SilentDisplay(stream, summary_stream=summary_stream)
