@@ -49,7 +49,8 @@ def test_no_option_of_a_command_says_only_say_more(command: str) -> None:
 def test_build_options_say_what_they_do() -> None:
     text = _help("build", "--help")
     verbose = _option_help(text, "-v, --verbose")
-    assert "pending and waiting tasks" in verbose and "with -n, each reason in full" in verbose
+    assert "pending, waiting and up-to-date tasks one by one" in verbose, verbose
+    assert "with -n, each reason in full" in verbose, verbose
     assert (
         _option_help(text, "-j N, --jobs N")
         == "run at most N tasks at once (default: the Agentfile's `jobs`, else 4)"
