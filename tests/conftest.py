@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import compileall
 import os
 import shlex
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+import agentmake
 from agentmake.graph import Task
 from agentmake.model import Agentfile, AgentSpec, Check, Prompt, ReportSpec, RunnerSpec, Settings
 from agentmake.plan import Decision
@@ -18,6 +20,14 @@ from agentmake.runners import PRESETS, AttemptResult, Executor
 
 FAKE_AGENTS_DIR = Path(__file__).parent / "fake_agents"
 FAKE_CLIS = ("claude", "codex", "gemini", "llm", "ollama", "aider")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Byte-compile the agentmake under test, as `pip install` does (see benchmarks/peers.py): the CLI runs
+    of the tests set PYTHONDONTWRITEBYTECODE (e2e_helpers), as some shells and CI images do, so a checkout
+    without bytecode compiled every module again at each of the suite's thousands of CLI starts (~0.17 s of
+    CPU each: a third of tests/test_stamp.py's CPU time)."""
+    compileall.compile_dir(Path(agentmake.__file__).parent, quiet=1, force=False)
 
 
 @dataclass
