@@ -40,6 +40,7 @@ PROGRAM = textwrap.dedent(
             time.sleep(0.2)  # (Python code: the handler for it runs in here)
 
     suspend.watching(lambda: hook("before"), lambda: hook("after"))
+    open("ready", "w").close()
     while not os.path.exists("done"):
         time.sleep(0.02)
     child.kill()
@@ -59,11 +60,13 @@ def _count(root: Path, name: str) -> int:
 
 
 def _start(root: Path, again: str) -> tuple[subprocess.Popen[bytes], int]:
-    """The program (`start_stand_in`) and its agent's pid once it ticks; `again`: the hook that sends the
+    """The program (`start_stand_in`) and its agent's pid once it ticks and the hooks are in place (its agent
+    ticks before: a Ctrl-Z then, as happened under load, ran no hook); `again`: the hook that sends the
     second Ctrl-Z."""
     proc = start_stand_in(root, PROGRAM, again)
     try:
-        wait_for(lambda: (root / "pid").exists() and _ticks(root) > 0, what="the agent")
+        ready = (root / "ready", root / "pid")
+        wait_for(lambda: all(p.exists() for p in ready) and _ticks(root) > 0, what="the agent and the hooks")
     except BaseException:
         end_stand_in(root, proc, 0)
         raise
