@@ -185,3 +185,30 @@ def test_the_files_are_read_in_the_clis_order(tmp_path: Path) -> None:
         ["claude", ".claude/settings.json"],
     ]
     assert len(stamp_digests(env)) == 4  # (without the root: the users' files alone, as before)
+
+
+def test_a_project_file_that_is_no_regular_file_names_no_model_at_once(tmp_path: Path) -> None:
+    """A cloned project's `.claude/settings.json` may be a link to a FIFO (or /dev/stdin): reading it would
+    wait for a writer for good. It names no model, and the build goes on."""
+    import os
+    import threading
+
+    root = tmp_path / "proj"
+    (root / ".claude").mkdir(parents=True)
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    (root / ".claude" / "settings.json").symlink_to(fifo)
+    found: list[object] = []
+    reader = threading.Thread(
+        target=lambda: found.append(config_model("claude", PRESETS["claude"], {"HOME": str(tmp_path)}, root)),
+        daemon=True,
+    )
+    reader.start()
+    reader.join(5)
+    waited = reader.is_alive()
+    if waited:  # (let the blocked open go, so that the thread ends)
+        with open(fifo, "wb"):
+            pass
+        reader.join(5)
+    assert not waited and found == [None]
+    assert len(stamp_digests({"HOME": str(tmp_path)}, root)) == 4  # (nor is it in the build stamp)

@@ -28,7 +28,9 @@ docs write ``model`` and ``profile``; a file it cannot read so names no model.
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -181,7 +183,11 @@ def stamp_digests(environ: Mapping[str, str], root: Path | None = None) -> list[
 
 
 def _read(path: Path) -> bytes | None:
+    """The bytes of a regular file (not a FIFO or a device a link may name: a project's file could be one,
+    and reading it would wait for good); None for anything else, or a file too big."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
         with open(path, "rb") as fh:
             data = fh.read(MAX_BYTES + 1)
     except (OSError, ValueError):
