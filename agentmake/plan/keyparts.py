@@ -180,17 +180,14 @@ class KeyParts:
         return (preset_of(runner) or "") in CONFIGS
 
     def _config_models(self, runner: RunnerSpec) -> tuple[ConfigModel | None, ConfigModel | None]:
-        """The model a claude settings file's `env` block sets (`modelconfig.settings_env_model`) and the one
-        `runner`'s CLI takes from its config files (`modelconfig.config_model`), read once per runner in a
-        build."""
+        """The model a claude settings file's `env` block sets and the one `runner`'s CLI takes from its
+        config files (`modelconfig.config_models`), read once per runner in a build."""
         known = self._configs.get(id(runner))
         if known is None or known[0] is not runner:
-            from agentmake.runners.modelconfig import config_model, settings_env_model
+            from agentmake.runners.modelconfig import config_models
             from agentmake.runners.presets import preset_of
 
-            preset = preset_of(runner)
-            block = settings_env_model(preset, os.environ, self.root)
-            found = config_model(preset, runner, os.environ, self.root)
+            block, found = config_models(preset_of(runner), runner, os.environ, self.root)
             known = self._configs[id(runner)] = (runner, block, found)
         return known[1], known[2]
 

@@ -46,6 +46,7 @@ __all__ = [
     "PROJECT_FILES",
     "ConfigModel",
     "config_model",
+    "config_models",
     "config_path",
     "settings_env_model",
     "stamp_digests",
@@ -112,27 +113,38 @@ def config_path(preset: str | None, environ: Mapping[str, str]) -> Path | None:
     return None if known is None else known[0](environ)
 
 
+def config_models(
+    preset: str | None, runner: RunnerSpec | None, environ: Mapping[str, str], root: Path | None = None
+) -> tuple[ConfigModel | None, ConfigModel | None]:
+    """(the model an ``env`` block of claude's settings sets: `settings_env_model`; the model `runner`'s CLI
+    takes from its config files: `config_model`), each file read once. Call it once per runner."""
+    known = CONFIGS.get(preset or "")
+    if known is None:
+        return None, None
+    cli = preset or ""
+    profile = _profile(runner) if cli == "codex" and runner is not None else None
+    block: ConfigModel | None = None
+    found: ConfigModel | None = None
+    for path in _files(cli, environ, root):
+        data = _read(path)
+        if data is None:
+            continue
+        shown = _shown(path, environ, root)
+        if block is None and cli == "claude":
+            model = _parsed(_env_model, data, None)
+            block = None if model is None else (model, cli, f"{shown} env ANTHROPIC_MODEL")
+        if found is None:
+            model = _parsed(known[1], data, profile)
+            found = None if model is None else (model, cli, shown)
+    return block, found
+
+
 def config_model(
     preset: str | None, runner: RunnerSpec, environ: Mapping[str, str], root: Path | None = None
 ) -> ConfigModel | None:
     """(model, CLI, file as shown) that `runner`'s CLI (of `preset`) takes from its config files when given no
-    model: the project's (under `root`, `PROJECT_FILES`) before the user's; None when no file names one.
-    Reads the files: call it once per runner."""
-    known = CONFIGS.get(preset or "")
-    if known is None:
-        return None
-    profile = _profile(runner) if preset == "codex" else None
-    for path in _files(preset or "", environ, root):
-        data = _read(path)
-        if data is None:
-            continue
-        try:
-            model = known[1](data, profile)
-        except (ValueError, TypeError, AttributeError, RecursionError):
-            continue
-        if model is not None:
-            return model, preset or "", _shown(path, environ, root)
-    return None
+    model: the project's (under `root`, `PROJECT_FILES`) before the user's; None when no file names one."""
+    return config_models(preset, runner, environ, root)[1]
 
 
 def settings_env_model(
@@ -141,20 +153,20 @@ def settings_env_model(
     """(model, CLI, where as shown) of an ``ANTHROPIC_MODEL`` that a claude settings file's ``env`` block
     sets (the project's files first, as `config_model`): claude applies the block over its environment, so
     this model beats the environment's as well as every file's ``model``. None for other CLIs or none set."""
-    if preset != "claude":
+    return config_models(preset, None, environ, root)[0]
+
+
+def _env_model(data: bytes, profile: str | None) -> str | None:
+    block = _json(data).get("env")
+    return _string(block.get("ANTHROPIC_MODEL")) if isinstance(block, dict) else None
+
+
+def _parsed(read: Callable[[bytes, str | None], str | None], data: bytes, profile: str | None) -> str | None:
+    """The model `read` finds in `data`; None for a file it cannot read (never an error)."""
+    try:
+        return read(data, profile)
+    except (ValueError, TypeError, AttributeError, RecursionError):
         return None
-    for path in _files(preset, environ, root):
-        data = _read(path)
-        if data is None:
-            continue
-        try:
-            block = _json(data).get("env")
-        except (ValueError, TypeError, AttributeError, RecursionError):
-            continue
-        model = _string(block.get("ANTHROPIC_MODEL")) if isinstance(block, dict) else None
-        if model is not None:
-            return model, preset, f"{_shown(path, environ, root)} env ANTHROPIC_MODEL"
-    return None
 
 
 def _files(preset: str, environ: Mapping[str, str], root: Path | None) -> list[Path]:
