@@ -139,9 +139,9 @@ def test_agents_and_reports_set_variables_runners_do_not(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     blocks = 'agent a:\n    focus = x\n    outputs = o.md\n    prompt = "x"\n'
-    blocks += "report r:\n    focus = y\n    output = R.md\n"
+    blocks += "report r:\n    focus = y\n    inputs = o.md\n    output = R.md\n"
     err = _error(tmp_path, f"focus = q\n{blocks}runner r:\n    base = claude\n    focus = x\n", capsys)
-    assert "Agentfile:11:5: error: unknown key 'focus' in runner 'r'" in err
+    assert "Agentfile:12:5: error: unknown key 'focus' in runner 'r'" in err
     assert "assign it at top level" not in err
 
 

@@ -66,7 +66,11 @@ DEEP = "{{ " + "(" * 300 + "x" + ")" * 300 + " }}"
     [
         (f'agent t:\n    outputs = o.md\n    prompt = "{DEEP}"\n', {}, "Agentfile:3:"),
         ("agent t:\n    outputs = o.md\n    prompt = p.md\n", {"p.md": f"Hello\n{DEEP}\n"}, "p.md:2:"),
-        ("report r:\n    output = o.md\n    template = t.md\n", {"t.md": f"# T\n\n{DEEP}\n"}, "t.md:3:"),
+        (
+            "report r:\n    inputs = in/*.md\n    output = o.md\n    template = t.md\n",
+            {"t.md": f"# T\n\n{DEEP}\n"},
+            "t.md:3:",
+        ),
         (f'agent t:\n    outputs = o.md\n    prompt = "{"{{" * 200}"\n', {}, "Agentfile:3:"),
     ],
 )

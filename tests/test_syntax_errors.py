@@ -163,9 +163,25 @@ CASES = [
         "above 0",
     ),
     ("zero timeout of a runner", "runner claude:\n    timeout = 0s\n", 2, 15, "longer than 0", None),
-    ("bad boolean", "report r:\n    output = r.md\n    summary = maybe\n", 3, 15, "true or false", None),
+    (
+        "bad boolean",
+        "report r:\n    inputs = a\n    output = r.md\n    summary = maybe\n",
+        4,
+        15,
+        "true or false",
+        None,
+    ),
     ("unknown default", OK_AGENT + "default = okk\n", 4, 11, "unknown target 'okk'", "did you mean 'ok'"),
     ("report without output", "report r:\n    inputs = a\n", 1, 8, "declares no output", None),
+    ("report without inputs", "report r:\n    output = r.md\n", 1, 8, "declares no inputs", None),
+    (
+        "report with empty inputs",
+        "report r:\n    inputs = ()\n    output = r.md\n",
+        2,
+        12,
+        "declares no inputs",
+        None,
+    ),
     (
         "run agent with llm runner",
         "agent a:\n    outputs = x\n    run = y\n    runner = claude\n",
@@ -231,7 +247,7 @@ def test_error_in_included_file_is_located_there(tmp_path: Path) -> None:
 
 
 def test_missing_template_file(tmp_path: Path) -> None:
-    err = fail(tmp_path, "report r:\n    output = r.md\n    template = t.j2\n")
+    err = fail(tmp_path, "report r:\n    inputs = a\n    output = r.md\n    template = t.j2\n")
     assert "template file 't.j2' not found" in err.message
 
 

@@ -277,6 +277,13 @@ def build_report(b: RawBlock, files: PromptFiles) -> ReportSpec:
     f = b.fields
     if "output" not in f:
         raise b.error(f"report '{b.name}' declares no output", ["output = FILE"])
+    inputs = _paths(f["inputs"]) if "inputs" in f else ()
+    if not inputs:  # (it would gather nothing: an empty document, built as if that were the report)
+        raise (f["inputs"].error if "inputs" in f else b.error)(
+            f"report '{b.name}' declares no inputs: it would gather nothing",
+            ["inputs = FILE or GLOB..."],
+            "name the files it aggregates, e.g. `inputs = build/*.md`",
+        )
     if "merge" in f and "template" in f:
         raise f["template"].error("a report has either `merge` or `template`, not both")
     if "merge" not in f:  # (as `runner` on an agent with `run`: a setting that would be silently ignored)
@@ -296,7 +303,7 @@ def build_report(b: RawBlock, files: PromptFiles) -> ReportSpec:
         summary = v.to_bool(f["summary"].one(), "summary", b.src, f["summary"].line, f["summary"].col)
     return ReportSpec(
         name=b.name,
-        inputs=_paths(f["inputs"]) if "inputs" in f else (),
+        inputs=inputs,
         output=declared_path(f["output"].one()),
         title=f["title"].text() if "title" in f else None,
         merge=files.prompt(f["merge"], "merge prompt") if "merge" in f else None,
