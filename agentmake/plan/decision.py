@@ -34,7 +34,9 @@ class Decision:
     `gaps`: a partial report's inputs this build did not make whole (`agentmake.plan.partial`); empty for
     every other decision. `alias` (not "run"): another key whose cache entry holds this decision's result,
     filed under `key` too when the decision is acted on (`Store.cache_alias`): the record's key in an older
-    format (`keys_v1`), or its key with the check it had, which the outputs in place pass. `recheck` (with
+    format (`keys_v1`), or its key with the check it had, which the outputs in place pass; with `alias_moves`,
+    the key an older agentmake gave this call with its endpoint's secrets (`upgrade.endpoint_key_before`),
+    whose entry moves to `key` rather than being copied (`Store.cache_move`). `recheck` (with
     "run"): the task's check command is all that changed, and its attempt runs it on the outputs in place
     before anything else (`runners.check.recheck_in_place`, on copies of them), in a slot like any other
     work: they pass it, the task is up to date with these outputs (path -> digest), its record switched to
@@ -58,6 +60,7 @@ class Decision:
     adopt: dict[str, str] | None = None
     gaps: tuple[Gap, ...] = ()
     alias: str | None = None
+    alias_moves: bool = False
     recheck: dict[str, str] | None = None
 
     @property

@@ -56,12 +56,17 @@ class Judge(KeyParts):
         key: str,
         outs: dict[str, str | None],
         cached_as: str | None = None,
+        filed_as: str | None = None,
     ) -> Decision:
         """`cached_as`: the key `rec`'s result is cached under, when `rec` is a record of an older key format
-        seen in this one (`plan.upgrade.upgraded`)."""
+        seen in this one (`plan.upgrade.upgraded`). `filed_as`: the key an older agentmake gave this call,
+        with the secrets of its endpoint (`plan.upgrade.endpoint_key_before`): a result cached under it is
+        this key's, its entry moved here when the decision is acted on (`Decision.alias_moves`)."""
         d = Decision(task.id, "skip", key=key, parts=parts, recorded=rec is not None and rec.key == key)
         if d.recorded and cached_as is not None:
             d.alias = cached_as
+        elif not d.recorded and filed_as is not None:
+            d.alias, d.alias_moves = filed_as, True
         missing = [p for p in task.outputs if outs.get(p) is None]
         if rec is None or not rec.key:
             d.reasons.append(Reason("never-built", "never built"))

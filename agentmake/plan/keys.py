@@ -31,7 +31,8 @@ version 1, or every task reruns or restores once)::
     without the secrets a URL may hold (its user and password, a key in its query: `runners.urlsecrets`), with
     the host for explain, never the value. (A value without them has the digest of the whole value, as the
     keys of format 2 always had; a record keyed with the whole value's digest of one with them is read by
-    `upgrade._endpoint_upgraded`.)
+    `upgrade._endpoint_upgraded`, a result cached so that no record names is found by
+    `upgrade.endpoint_key_before`.)
     A shell agent's "runner" holds the shell runner's command alone, the other fields at their preset values
     (`shell_runner_parts`). "outputs"
     are sorted: their order reaches the agent only through its prompt or command (``{{ outputs }}``,

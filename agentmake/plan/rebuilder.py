@@ -23,7 +23,8 @@ outputs as the last good build made them.
 
 `Rebuilder` decides; what it decides with is its bases': the key parts, memos and rendering
 (`agentmake.plan.keyparts.KeyParts`) and the verdict once the key is known (`agentmake.plan.judge.Judge`).
-A record of an older format is read as this one spells it (`agentmake.plan.upgrade`).
+A record of an older format is read as this one spells it (`agentmake.plan.upgrade`), and a result cached
+under the key an older agentmake gave the task's call now (its endpoint keyed with its secrets) is found too.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from agentmake.plan.judge import Checker, Judge, previous_partial
 from agentmake.plan.keyparts import FAST_VERSION, RENDER_VERSION, REPORT_RENDERER
 from agentmake.plan.keys import key_of
 from agentmake.plan.stamp import Verdict
-from agentmake.plan.upgrade import upgraded
+from agentmake.plan.upgrade import endpoint_key_before, upgraded
 from agentmake.store import Store, TaskRecord
 
 # (the versions are `keyparts`'; re-exported, as the tests read them here)
@@ -132,12 +133,14 @@ class Rebuilder(Judge):
         key = key_of(parts)
         if outs is None:
             outs = self._hashes(task.outputs, assume)
-        cached_as = None
-        if rec is not None and rec.key and rec.key != key:
-            rec, cached_as = upgraded(
-                rec, parts, self._named(task, parts), self._endpoint_before(task, parts)
-            )
-        decision = self._judge(task, rec, parts, key, outs, cached_as)
+        cached_as = filed_as = None
+        if rec is None or rec.key != key:
+            before = self._endpoint_before(task, parts)
+            if rec is not None and rec.key:
+                rec, cached_as = upgraded(rec, parts, self._named(task, parts), before)
+            if before and (rec is None or rec.key != key):  # (a result made then, no record names now)
+                filed_as = endpoint_key_before(parts, before)
+        decision = self._judge(task, rec, parts, key, outs, cached_as, filed_as)
         if decision.action == "skip" and rec is not None and rec.key == key and not assume:
             if cached_as is not None:  # (a record of an older key format: it switches to this key)
                 self.store.note_rekey(task.id, cached_as, key, parts)

@@ -2,7 +2,9 @@
 task's made before its key held which inputs are executable, a summary report's, read by a task, made
 before its key held the shape of its run summary rather than the names in it, or an LLM call's made before
 its endpoint variables were keyed without their secrets, or an LLM call's made before its key held the
-model its CLI takes from its config file; and the key its result is cached under."""
+model its CLI takes from its config file; and the key its result is cached under. And with no record of it,
+the key an LLM call had when its endpoint variables were keyed with their secrets (`endpoint_key_before`):
+a result made then for an endpoint switched away from and back to is still found."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from typing import Any
 from agentmake.plan.keys import KEY_VERSION, key_of
 from agentmake.store import TaskRecord
 
-__all__ = ["upgraded"]
+__all__ = ["endpoint_key_before", "upgraded"]
 
 
 def upgraded(
@@ -111,6 +113,26 @@ def _endpoint_upgraded(rec: TaskRecord, now: dict[str, Any], before: Mapping[str
         return None
     parts = dict(parts, runner={**runner, "endpoint": {**endpoint, **renewed}})
     return dataclasses.replace(rec, key=key_of(parts), parts=parts)
+
+
+def endpoint_key_before(now: dict[str, Any], before: Mapping[str, str]) -> str | None:
+    """The key the task of key parts `now` had when its endpoint variables were keyed by the digests of their
+    whole values, secrets and all (`before`: `presets.env_endpoint_before`), the key a result of this very
+    call made then is cached under; None when no variable was keyed otherwise then. Unlike
+    `_endpoint_upgraded`, it needs no record of that call: a result no record names any longer (the task
+    was built for another endpoint since) is found by it, and moved to the key `now` makes
+    (`Store.cache_move`), as the old key holds the digest of a password.
+
+    Example: with ``now["runner"]["endpoint"] == {"ANTHROPIC_BASE_URL": ["h.example", "<digest of
+    https://h.example/>"]}`` and ``before == {"ANTHROPIC_BASE_URL": "<digest of https://me:pw@h.example/>"}``,
+    the key of `now` with that second digest in place of the first."""
+    runner = now.get("runner")
+    if not isinstance(runner, dict) or not isinstance(endpoint := runner.get("endpoint"), dict):
+        return None
+    then = {name: [keyed[0], before[name]] for name, keyed in endpoint.items() if name in before}
+    if not then or all(endpoint[name] == keyed for name, keyed in then.items()):
+        return None
+    return key_of(dict(now, runner={**runner, "endpoint": {**endpoint, **then}}))
 
 
 def _config_model_upgraded(rec: TaskRecord, now: dict[str, Any]) -> TaskRecord | None:

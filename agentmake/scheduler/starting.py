@@ -109,7 +109,8 @@ class Starting(Outcomes):
             if not t.llm:  # (an LLM agent was sent the content it was decided on)
                 t.seen = self.hasher.records(t.task.inputs)
         if decision.alias is not None and decision.key is not None and decision.action != "run":
-            self.store.cache_alias(decision.alias, decision.key)  # (before a restore reads the entry)
+            file = self.store.cache_move if decision.alias_moves else self.store.cache_alias
+            file(decision.alias, decision.key)  # (before a restore reads the entry)
         if decision.action == "skip":
             if decision.adopt is not None:
                 self._adopt(t, decision)

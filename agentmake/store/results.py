@@ -228,6 +228,25 @@ class Results:
         with self._tx():
             self._alias(old_key, key)
 
+    def cache_move(self, old_key: str, key: str) -> None:
+        """`cache_alias`, then the entry of `old_key` removed, unless a record holds that key: a key an older
+        agentmake made from the digest of an endpoint's whole value, password and all
+        (`plan.upgrade.endpoint_key_before`), is not kept; the freed bytes are zeroed (no old key stays in
+        the database's free pages)."""
+        with self._tx():
+            self._alias(old_key, key)
+            self._conn.execute("PRAGMA secure_delete = ON")
+            try:
+                self._drop_unnamed(old_key)
+            finally:
+                self._conn.execute("PRAGMA secure_delete = OFF")
+
+    def _drop_unnamed(self, key: str) -> None:
+        """Delete the cache entry of `key` unless a task record holds that key."""
+        self._conn.execute(
+            "DELETE FROM cache WHERE key = ? AND NOT EXISTS (SELECT 1 FROM tasks WHERE key = ?)", (key, key)
+        )
+
     def _alias(self, old_key: str, key: str) -> None:
         try:
             self._conn.execute(

@@ -54,6 +54,7 @@ class Tasks:
         def _other_owners(self) -> list[str]: ...
         def _note_strays(self, task_id: str, outputs: dict[str, str], outputs_json: str) -> None: ...
         def _alias(self, old_key: str, key: str) -> None: ...
+        def _drop_unnamed(self, key: str) -> None: ...
 
     def task_ids(self) -> list[str]:
         """Every task with a record (one query, one row: ~3 ms for 10,000 tasks)."""
@@ -202,10 +203,7 @@ class Tasks:
             for old, r in self._rekeyed.values():
                 self._alias(old, r.key)
                 if old in self._secret_keys:
-                    self._conn.execute(
-                        "DELETE FROM cache WHERE key = ? AND NOT EXISTS (SELECT 1 FROM tasks WHERE key = ?)",
-                        (old, old),
-                    )
+                    self._drop_unnamed(old)
             if secret:
                 self._conn.execute("PRAGMA secure_delete = OFF")
             self._rekeyed.clear()

@@ -1,0 +1,84 @@
+"""Switching an endpoint variable back (A → B → A) restores A's result from the cache, paying for nothing,
+also when A's result was made by an agentmake that keyed the variable by the digest of its whole value,
+secrets and all (before `runners.urlsecrets`): its cache entry is filed under that old key, which no record
+names once the task was built for B, and the first build back at A ran the agent again. Now the build looks
+the result up under the key the task had then too (`plan.upgrade.endpoint_key_before`) and moves the entry
+to the key it has now, leaving neither the old key nor the whole value's digest in the state. Real builds
+with the fake CLIs (the agentmake before: `test_endpoint_secrets.OldE2E`). (A value without secrets is keyed
+as it always was: its switch back, `test_keyhunt3_endpoints`.)"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import FakeAgents
+from e2e_helpers import E2E
+from test_endpoint_secrets import SECRET_URL, OldE2E, _as_now, _keys, _whole
+from test_keyhunt3_endpoints import _agentfile
+
+ENDPOINTS = [
+    ("claude", "ANTHROPIC_BASE_URL", SECRET_URL, SECRET_URL.replace("proxy.example", "other.example")),
+    (
+        "codex",
+        "OPENAI_BASE_URL",
+        "https://one.example/v1?key=hunter2-pw",
+        "https://two.example/v1?key=hunter2-pw",
+    ),
+    ("ollama", "OLLAMA_HOST", "http://me:hunter2-pw@one.example:11434", "http://two.example:11434"),
+]
+
+
+@pytest.fixture
+def old(tmp_path: Path, fake_agents: FakeAgents) -> OldE2E:
+    project = OldE2E(tmp_path / "proj", fake_agents)
+    project.extra = {}
+    project.write("src.txt", "hello\n")
+    return project
+
+
+def _setup(project: E2E, runner: str) -> None:
+    _agentfile(project, runner, model="model = m1" if runner == "ollama" else "")
+
+
+def _state_files_holding(project: E2E, secret: str) -> list[str]:
+    """The files of the state (but an attempt's key file, `runners.salvage`) whose bytes hold `secret`."""
+    files = [p for p in (project.root / ".agentmake").rglob("*") if p.is_file() and p.suffix != ".key"]
+    return [str(p) for p in files if secret.encode() in p.read_bytes()]
+
+
+@pytest.mark.parametrize(("runner", "name", "one", "two"), ENDPOINTS)
+@pytest.mark.parametrize("built_before", [1, 2])
+def test_switching_back_to_an_endpoint_built_before_restores_it(
+    old: OldE2E, runner: str, name: str, one: str, two: str, built_before: int
+) -> None:
+    """Built for A by the agentmake before (and for B too, with `built_before` = 2), then for B and A by this
+    one: B runs (another service), A's answer (paid for) is taken from the cache: restored when the output
+    is gone (`built_before` = 2), else found in place (the fake answers both services alike)."""
+    _setup(old, runner)
+    new = _as_now(old)
+    old.extra = {name: one}
+    assert old.am().code == 0
+    (old_key,) = _keys(old, "SELECT key FROM cache")
+    (new.extra if built_before == 1 else old.extra).update({name: two})
+    run = (new if built_before == 1 else old).am()
+    assert run.summary.ran == 1, run
+    new.extra = {name: one}
+    if built_before == 2:
+        (new.root / "sum.md").unlink()
+    dry = new.am("-n")
+    assert "would run" not in dry.text and "0 to run" in dry.text, dry
+    run = new.am()
+    assert run.summary.ran == 0, run
+    assert run.summary.cached == (built_before == 2) and run.summary.up_to_date == (built_before == 1), run
+    assert new.calls("sum") == ["sum", "sum"]
+    # (the old key's entry moved: neither it nor the whole value's digest stays in the state)
+    assert old_key not in _keys(new, "SELECT key FROM cache")
+    assert _keys(new, "SELECT key FROM tasks")[0] in _keys(new, "SELECT key FROM cache")
+    assert not _state_files_holding(new, old_key) and not _state_files_holding(new, _whole(one))
+    run = new.am()
+    assert run.summary.up_to_date == 1, run
+    new.extra = {name: two}  # (and B's result is still there, whichever agentmake made it)
+    (new.root / "sum.md").unlink()
+    run = new.am()
+    assert run.summary.cached == 1 and run.summary.ran == 0, run
