@@ -9,6 +9,8 @@ as it always was: its switch back, `test_keyhunt3_endpoints`.)"""
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -42,9 +44,15 @@ def _setup(project: E2E, runner: str) -> None:
 
 
 def _state_files_holding(project: E2E, secret: str) -> list[str]:
-    """The files of the state (but an attempt's key file, `runners.salvage`) whose bytes hold `secret`."""
-    files = [p for p in (project.root / ".agentmake").rglob("*") if p.is_file() and p.suffix != ".key"]
+    """The files of the state (an attempt's key file too, `runners.salvage`) whose bytes hold `secret`."""
+    files = [p for p in (project.root / ".agentmake").rglob("*") if p.is_file()]
     return [str(p) for p in files if secret.encode() in p.read_bytes()]
+
+
+def _key_files(project: E2E) -> dict[str, str]:
+    """Each attempt's key file (`runners.salvage.key_file`) -> the key it names."""
+    logs = project.root / ".agentmake" / "logs"
+    return {p.name: p.read_text().partition("\n")[0] for p in sorted(logs.glob("*.key"))}
 
 
 @pytest.mark.parametrize(("runner", "name", "one", "two"), ENDPOINTS)
@@ -82,3 +90,47 @@ def test_switching_back_to_an_endpoint_built_before_restores_it(
     (new.root / "sum.md").unlink()
     run = new.am()
     assert run.summary.cached == 1 and run.summary.ran == 0, run
+
+
+def test_the_key_file_of_an_attempt_made_before_names_the_key_the_upgrade_gives(old: OldE2E) -> None:
+    """A project built before, built again by this agentmake (up to date: its record is rekeyed,
+    `upgrade._endpoint_upgraded`): the key file of the attempt that answered named the old key, made from
+    the password's digest; it names the new one now, so the old key is kept nowhere and the answer is
+    still salvaged for the call it answered (here once the cache lost it: no call)."""
+    _setup(old, "claude")
+    old.extra = {"ANTHROPIC_BASE_URL": SECRET_URL}
+    assert old.am().code == 0
+    (old_key,) = _keys(old, "SELECT key FROM cache")
+    assert _key_files(old) == {"sum.1.key": old_key}
+    new = _as_now(old)
+    run = new.am()
+    assert run.summary.up_to_date == 1, run
+    (key,) = _keys(new, "SELECT key FROM tasks")
+    assert _key_files(new) == {"sum.1.key": key}
+    assert not _state_files_holding(new, old_key) and not _state_files_holding(new, _whole(SECRET_URL))
+    with contextlib.closing(sqlite3.connect(new.root / ".agentmake" / "state.db")) as conn:
+        conn.execute("DELETE FROM cache")  # (as an eviction would)
+        conn.commit()
+    (new.root / "sum.md").unlink()
+    run = new.am()
+    assert run.code == 0 and "salvaged from sum.1.out" in run.err, run
+    assert new.calls("sum") == ["sum"]
+
+
+def test_an_answer_never_recorded_before_the_upgrade_is_salvaged(old: OldE2E) -> None:
+    """An attempt of the agentmake before answered, and the state kept no record of it (agentmake died
+    first; here the state is removed): this agentmake, for the same call, finds its key file under the old
+    key (`upgrade.endpoint_key_before`), renames it to the new one and uses the answer: nothing paid twice."""
+    _setup(old, "claude")
+    old.extra = {"ANTHROPIC_BASE_URL": SECRET_URL}
+    assert old.am().code == 0
+    (old_key,) = _keys(old, "SELECT key FROM cache")
+    for path in (old.root / ".agentmake").glob("state.db*"):
+        path.unlink()
+    (old.root / "sum.md").unlink()
+    new = _as_now(old)
+    run = new.am()
+    assert run.code == 0 and "never recorded, salvaged from sum.1.out" in run.err, run
+    assert new.calls("sum") == ["sum"]
+    (key,) = _keys(new, "SELECT key FROM tasks")
+    assert _key_files(new) == {"sum.1.key": key} and key != old_key

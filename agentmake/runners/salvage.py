@@ -23,6 +23,10 @@ A multi-output agent writes its files itself, in place, and they are undone unle
 so they are first kept beside its logs (``<stem>.salvage/``, see `backups`): by the attempt when it succeeded
 or was cut short after the agent answered, or by recovery when agentmake died. The same key, a log that
 proves the answer, and those files make the same salvage.
+
+A key an older agentmake made from an endpoint's password (`plan.upgrade.endpoint_key_before`) is not
+kept: the key files naming it are given the key the same call has now (`rekey_answers`), by the build that
+rekeys the record or moves the cached result, or before the attempt that may salvage such an answer.
 """
 
 from __future__ import annotations
@@ -151,7 +155,13 @@ class SalvageAttempts(ExecutorBase):
             return
         if not self._salvageable(task):
             return
-        base = safe_name(task.id)
+        for source, key, started in self._attempt_keys(task.id):
+            if key == decision.key:
+                yield source, started
+
+    def _attempt_keys(self, task_id: str) -> Iterator[tuple[Path, str, str]]:
+        """The earlier attempts of `task_id` that left a key file: each one's log stem, key and start."""
+        base = safe_name(task_id)
         for n in range(1, _MAX_ATTEMPTS + 1):
             source = self.log_dir / f"{base}.{n}"
             try:
@@ -160,8 +170,22 @@ class SalvageAttempts(ExecutorBase):
                 return
             except OSError:
                 continue
-            if key == decision.key:
-                yield source, started
+            yield source, key, started
+
+    def rekey_answers(self, task_id: str, old_key: str, key: str) -> None:
+        """The key files of `task_id`'s earlier attempts made for `old_key` name `key` instead: the same call
+        keyed otherwise, the old key one an older agentmake made from an endpoint's password
+        (`plan.upgrade.endpoint_key_before`, `Store.note_rekey`), which is not kept; their answers stay
+        salvageable under the key the call has now. A file that cannot be rewritten is removed (its answer
+        is then never salvaged)."""
+        for source, found, started in list(self._attempt_keys(task_id)):
+            if found != old_key:
+                continue
+            try:
+                write_private(key_file(source), f"{key}\n{started}")
+            except OSError:
+                with contextlib.suppress(OSError):
+                    key_file(source).unlink()
 
     def may_salvage(self, task: Task, decision: Decision) -> bool:
         """Whether an earlier attempt made for `decision.key` left its logs (its answer is judged only by

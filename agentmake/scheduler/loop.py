@@ -222,9 +222,20 @@ class Build(Results):
         # (a Ctrl-C that came as the build wound down, after the loop's last look: the user asked to stop)
         self.result.interrupted = self.interrupted or self.sigints > 0
         self.store.end_run(self.run_id, counts)
+        self._rekey_answers()
         self.hasher.flush()
         mark("build-end")
         return self.result
+
+    def _rekey_answers(self) -> None:
+        """The attempts' key files naming a key the build rekeyed off a secret (`Store.secret_rekeys`) name
+        the new key (`runners.salvage`): the old one is kept nowhere (test doubles lack either side)."""
+        rekeys = getattr(self.store, "secret_rekeys", None)
+        rekey = getattr(self.executor, "rekey_answers", None)
+        if rekeys and rekey is not None:
+            for task_id, (old_key, key) in rekeys.items():
+                rekey(task_id, old_key, key)
+            rekeys.clear()
 
     def _start(self) -> None:
         for t in self.tasks.values():

@@ -111,6 +111,10 @@ class Starting(Outcomes):
         if decision.alias is not None and decision.key is not None and decision.action != "run":
             file = self.store.cache_move if decision.alias_moves else self.store.cache_alias
             file(decision.alias, decision.key)  # (before a restore reads the entry)
+        if decision.alias_moves and decision.alias is not None and decision.key is not None:
+            rekey = getattr(self.executor, "rekey_answers", None)  # (test doubles lack it)
+            if rekey is not None:  # (an answer for the old key is salvaged by the run, if it proves one)
+                rekey(t.id, decision.alias, decision.key)
         if decision.action == "skip":
             if decision.adopt is not None:
                 self._adopt(t, decision)

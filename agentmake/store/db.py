@@ -85,6 +85,7 @@ class Store(Tasks, Owners, Results, StatCache, Edits, Journal):
         self._done: dict[str, str] = {}  # task id -> key: `failed` records to write as done (see `note_done`)
         self._rekeyed: dict[str, tuple[str, TaskRecord]] = {}  # task id -> (old key, record: `note_rekey`)
         self._secret_keys: set[str] = set()  # old keys not to keep (`note_rekey`)
+        self.secret_rekeys: dict[str, tuple[str, str]] = {}  # written so: task id -> (old key, key)
         self._placed: list[str] = []  # tasks whose `commits` row is to be deleted with the next transaction
         self._batching = False  # inside `batch()`: writes join its transaction
         self._written: list[TaskRecord] = []  # records of the open transaction: remembered once it commits

@@ -45,6 +45,7 @@ class Tasks:
     _done: dict[str, str]
     _rekeyed: dict[str, tuple[str, TaskRecord]]
     _secret_keys: set[str]
+    secret_rekeys: dict[str, tuple[str, str]]
     _written: list[TaskRecord]
 
     if TYPE_CHECKING:  # provided by `db.Store` and its other bases
@@ -176,7 +177,9 @@ class Tasks:
         written as `note_memo`'s memos are (only if the row still holds `old_key` then). When the record's
         endpoint digests change (`plan.upgrade._endpoint_upgraded`: the old key held the digest of a value
         with its secrets), the old key is not kept: its cache entry moves rather than being copied, unless
-        another record holds that key, and the rewrite leaves no old bytes in the database's free pages."""
+        another record holds that key, and the rewrite leaves no old bytes in the database's free pages; once
+        written, such a rekey is listed in `secret_rekeys` (task id -> (old key, key)), for the build to
+        rewrite what else names the old key (an attempt's key file, `runners.salvage.rekey_answers`)."""
         with self._lock:
             rec = self.task_record(task_id)
             if rec is not None and rec.key == old_key:
@@ -204,6 +207,9 @@ class Tasks:
                 self._alias(old, r.key)
                 if old in self._secret_keys:
                     self._drop_unnamed(old)
+            self.secret_rekeys.update(
+                (t, (old, r.key)) for t, (old, r) in self._rekeyed.items() if old in self._secret_keys
+            )
             if secret:
                 self._conn.execute("PRAGMA secure_delete = OFF")
             self._rekeyed.clear()
