@@ -55,7 +55,9 @@ def setting_typos(af: Agentfile) -> list[str]:
         return ""
 
     warnings = [
-        f"'{n}' is taken as a variable, not a setting: did you mean '{near[n]}'?" for n in near if not used(n)
+        f"'{n}'{where(n)} is taken as a variable, not a setting: did you mean '{near[n]}'?"
+        for n in near
+        if not used(n)
     ]
     warnings += [
         f"'{n}'{where(n)} is taken as a top-level variable, and nothing reads it: if it is a line of the"
@@ -126,7 +128,8 @@ def check_warnings(af: Agentfile, graph: Graph | None) -> list[str]:
                 f"runner {runner.name}: its command passes {', '.join('$' + n for n in named)} as written (it"
                 f" runs without a shell): to give the agent a variable, name it in `env = {' '.join(named)}`"
             )
-    return warnings + idle_agents(af, graph) + missing_programs(af) + missing_check_programs(af)
+    warnings += idle_agents(af, graph) + fan_outs_into_one(af, graph)
+    return warnings + missing_programs(af) + missing_check_programs(af)
 
 
 def idle_agents(af: Agentfile, graph: Graph | None) -> list[str]:
@@ -143,6 +146,38 @@ def idle_agents(af: Agentfile, graph: Graph | None) -> list[str]:
         for name, agent in af.agents.items()
         if name not in made and any("{" in p for p in agent.inputs)
     ]
+
+
+def fan_outs_into_one(af: Agentfile, graph: Graph | None) -> list[str]:
+    """Agents with a `{wildcard}` in their inputs that none of their outputs holds, while it has one value
+    (`inputs = src/{name}.py`, `outputs = build/all.md`, one file in src/): the agent loads now, but each
+    file added makes one more task writing the same outputs, and the Agentfile stops loading (`produced by
+    both`). Said while it still works, with the same two ways out as that error."""
+    if graph is None:
+        return []
+    from agentmake.syntax.validate import wildcards
+
+    values: dict[str, dict[str, set[str]]] = {}  # agent -> wildcard -> its values among the agent's tasks
+    for t in graph.tasks.values():
+        if t.kind == "agent":
+            for w, value in t.wildcards:
+                values.setdefault(t.name, {}).setdefault(w, set()).add(value)
+    warnings = []
+    for name, by_wildcard in values.items():
+        agent = af.agents[name]
+        held = {w for out in agent.outputs for w in wildcards(out)}
+        lone = [w for w, vals in by_wildcard.items() if w not in held and len(vals) == 1]
+        if lone:
+            names = ", ".join(f"{{{w}}}" for w in lone)
+            loc = agent.key_locs.get("outputs")
+            at = f" ({loc})" if loc is not None else ""
+            warnings.append(
+                f"{name}: {names} is in its inputs but not in its outputs{at}: each file it matches is a"
+                f" task writing {', '.join(agent.outputs)}, so a second such file will stop the Agentfile"
+                f" from loading: put {names} in its outputs too, or read every match in one task with a"
+                " glob (*)"
+            )
+    return warnings
 
 
 def missing_programs(af: Agentfile) -> list[str]:

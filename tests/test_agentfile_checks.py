@@ -337,8 +337,8 @@ agent a:
     write(tmp_path, {"Agentfile": agentfile})
     assert main(["-C", str(tmp_path), "check"]) == 0
     err = capsys.readouterr().err
-    assert "warning: 'jbos' is taken as a variable, not a setting: did you mean 'jobs'?" in err
-    assert "warning: 'retry' is taken as a variable, not a setting: did you mean 'retries'?" in err
+    assert "Agentfile:1) is taken as a variable, not a setting: did you mean 'jobs'?" in err
+    assert "Agentfile:2) is taken as a variable, not a setting: did you mean 'retries'?" in err
     assert "'job'" not in err and "'models'" not in err  # read by a command and a prompt: meant
     assert "default_lang" not in err  # a word of its own
     assert main(["-C", str(tmp_path), "-s", "a"]) == 0  # a build says so too (once)

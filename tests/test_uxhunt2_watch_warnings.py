@@ -28,12 +28,14 @@ def test_watch_shows_the_load_warnings_once_each(tmp_path: Path, capsys: pytest.
     session = WatchSession(Request(directory=tmp_path, silent=True))
     try:
         assert session.load()
-        assert capsys.readouterr().err.count("'jbos' is taken as a variable, not a setting") == 1
+        said = "Agentfile:1) is taken as a variable, not a setting: did you mean 'jobs'?"
+        assert capsys.readouterr().err.count(said) == 1
         assert session.load(quiet=True)  # (a save of the Agentfile that changes nothing it warns of)
         assert "jbos" not in capsys.readouterr().err
         agentfile.write_text(AGENTFILE.format(setting="retry"))  # a new slip: said when it appears
         assert session.load(quiet=True)
         err = capsys.readouterr().err
-        assert "'retry' is taken as a variable, not a setting" in err and "jbos" not in err
+        said = "Agentfile:1) is taken as a variable, not a setting: did you mean 'retries'?"
+        assert said in err and "jbos" not in err
     finally:
         session.close()

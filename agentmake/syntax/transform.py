@@ -224,12 +224,14 @@ def collect(
             prev = seen_names.get((space, st.name))
             if prev is not None:
                 a = "an" if prev.kind == "agent" else "a"
+                this = "an" if st.kind == "agent" else "a"
+                shared = "agent and report names share one namespace: " if space == "target" else ""
                 raise src.error(
                     f"duplicate name '{st.name}': already {a} {prev.kind} at {prev.loc}",
                     st.line,
                     st.name_col,
-                    [f"a {st.kind} name not used above"],
-                    "agent and report names share one namespace" if space == "target" else None,
+                    [f"{this} {st.kind} name not used above"],
+                    f"{shared}rename one of the two",
                 )
             seen_names[(space, st.name)] = block
             out.blocks.append(block)
