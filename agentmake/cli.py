@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shlex
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -99,7 +100,11 @@ def parse(argv: Sequence[str]) -> tuple[str, argparse.Namespace, object]:
         )
     directory = locate.project_directory(ns.directory, ns.agentfile)
     if not directory.is_dir():
-        raise UsageError(f"-C {ns.directory}: no such directory")
+        hint = ""
+        if command == "init" and not directory.exists():  # (`agentmake init -C new`: say how to make it)
+            new = shlex.quote(os.path.join(ns.directory, ns.agentfile or "Agentfile"))
+            hint = f" (`mkdir` it first, or `agentmake init -f {new}` makes it)"
+        raise UsageError(f"-C {ns.directory}: no such directory{hint}")
     req = Request(
         directory=directory,
         agentfile=Path(ns.agentfile) if ns.agentfile else None,
