@@ -1,6 +1,7 @@
 """What a newcomer's Agentfile slips are told, by `agentmake check`: a name used twice says "an agent" and
 what to do, a misspelt setting names its line, and a fan-out whose outputs lack its wildcard is pointed out
-while it still loads (one file matches), before a second file makes it an error."""
+while it still loads (one file matches), before a second file makes it an error; and a prompt path with a
+`{wildcard}` says that one prompt serves every task."""
 
 from __future__ import annotations
 
@@ -59,3 +60,14 @@ def test_a_wildcard_held_by_the_outputs_is_no_warning(tmp_path: Path) -> None:
     (tmp_path / "src" / "a.py").write_text("a = 1\n")
     proc = check(tmp_path, FAN_IN.replace("build/all.md", "build/{name}.md"))
     assert proc.returncode == 0 and "warning" not in proc.stderr, proc.stderr
+
+
+def test_a_prompt_path_with_a_wildcard_says_one_prompt_serves_every_task(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.py").write_text("a = 1\n")
+    agentfile = "agent scan:\n    prompt = prompts/{name}.md\n    inputs = src/{name}.py\n"
+    proc = check(tmp_path, agentfile + "    outputs = build/{name}.md\n")
+    assert proc.returncode == 2
+    assert "Agentfile:2:14: error: prompt file 'prompts/{name}.md' not found" in proc.stderr
+    hint = "a prompt file's path takes no wildcard: one prompt serves every task of the agent; write it once"
+    assert hint in proc.stderr and "let it say what differs with {{ name }}" in proc.stderr

@@ -80,7 +80,13 @@ class PromptFiles:
                 self.texts[rel] = read_recorded(path, self.reads, "utf-8-sig")
             except FileNotFoundError:
                 hint = f"paths are relative to {self.root}"
-                if f.key in PROMPT_KEYS and may_be_prose(f.words[0]):
+                named = _wildcard_in(rel) if f.key == "prompt" else None
+                if named is not None:  # (`prompt = prompts/{name}.md`: a prompt per task, as outputs are)
+                    hint = (
+                        "a prompt file's path takes no wildcard: one prompt serves every task of the agent;"
+                        f" write it once, and let it say what differs with {{{{ {named} }}}}"
+                    )
+                elif f.key in PROMPT_KEYS and may_be_prose(f.words[0]):
                     hint += f"; {quote_hint(f.key, f.words[0], what)}"
                 raise f.error(f"{what} file '{rel}' not found", [f"an existing {what} file"], hint) from None
             except (OSError, UnicodeDecodeError) as e:
@@ -151,3 +157,9 @@ def no_other_templates(f: Field, what: str, rel: str | None, text: str) -> None:
             "(a prompt reads it with {{ read('FILE') }})"
         )
         raise err
+
+
+def _wildcard_in(rel: str) -> str | None:
+    """The first `{name}` wildcard in a path (`prompts/{name}.md`: `name`), if it holds one."""
+    m = re.search(r"\{([A-Za-z_][A-Za-z0-9_]*)\}", rel)
+    return m.group(1) if m else None
