@@ -50,7 +50,27 @@ class _Parser(argparse.ArgumentParser):
             command = f"{plain[0]} " if plain and plain[0] in COMMANDS else ""  # (as `cli.parse` takes it)
             hint = f"agentmake {command}-- {word}"
             message = f"unknown option {word} (a target that starts with '-' goes after '--': {hint})"
+        elif message.startswith("unrecognized arguments: "):
+            message = self._misspelt_long(message)
         super().error(message)
+
+    def _misspelt_long(self, message: str) -> str:
+        """`unrecognized arguments: --jsno` as `unknown option --jsno: did you mean --json?` when a long
+        option is that close to it, else as `unknown option --zz (...--help lists the options)`; the message
+        as argparse gave it when it names no long option."""
+        import difflib
+
+        words = message.removeprefix("unrecognized arguments: ").split()
+        word = next((w.split("=", 1)[0] for w in words if w.startswith("--") and len(w) > 2), "")
+        if not word:
+            return message
+        longs = [o for o in self._option_string_actions if o.startswith("--")]
+        near = difflib.get_close_matches(word, longs, n=1, cutoff=0.6)
+        command = next(iter(self._plain_words()[:1]), "")
+        helper = f"agentmake {command} --help" if command in COMMANDS else "agentmake --help"
+        return f"unknown option {word}: " + (
+            f"did you mean {near[0]}?" if near else f"`{helper}` lists the options"
+        )
 
     def _not_an_option(self, word: str) -> bool:
         """A word with one leading '-' that is no option, nor a cluster of short options, the last of which
