@@ -33,7 +33,11 @@ def build(req: Request) -> int:
     # collection during the build (on a 10,000-task no-op that rescanning is a tenth of the run)
     gc.freeze()
     request: tuple[str, list[str]] | None = (stamp[0], []) if stamp is not None else None
-    if warn_idle_targets(project, req.targets) | warn_empty(project):
+    if (
+        warn_idle_targets(project, req.targets)
+        | warn_empty(project)
+        | warn_no_agent_task(project, req.targets)
+    ):
         request = None  # a build that warns must warn again: no stamp may answer the next one unseen
     from agentmake.workflow.building import build_selected  # (not on the path of a build the stamp answers)
 
@@ -50,6 +54,21 @@ def warn_idle_targets(project: Project, targets: Sequence[str]) -> bool:
     for agent in idle:
         sys.stderr.write(f"agentmake: warning: {term_safe(makes_no_task(agent))}\n")
     return bool(idle)
+
+
+def warn_no_agent_task(project: Project, targets: Sequence[str]) -> bool:
+    """Say, of a build of the default targets in which no agent makes a task though the Agentfile declares
+    agents (every fan-out's inputs match no file: a pattern mistyped, the sources not there yet), why each
+    makes none, rather than a bare `0 ran`, or a report of nothing, that reads as all built; True if it
+    said so. (Agents named on the command line: `warn_idle_targets`.)"""
+    from agentmake.graph import makes_no_task
+
+    agents = project.agentfile.agents
+    if targets or not agents or any(t.kind == "agent" for t in project.graph.tasks.values()):
+        return False
+    for agent in agents.values():
+        sys.stderr.write(f"agentmake: warning: {term_safe(makes_no_task(agent))}\n")
+    return True
 
 
 def warn_empty(project: Project) -> bool:
@@ -93,6 +112,8 @@ def report(req: Request) -> int:
             raise UsageError(f"no report named '{name}'{listed}")
     lines = [f"report {name}: {project.root / reports[name].output}" for name in names]
     request = (stamp[0], lines) if stamp is not None else None
+    if warn_no_agent_task(project, ()):
+        request = None  # (as in `build`: a build that warns must warn again)
     built: list[BuildResult] = []
     from agentmake.workflow.building import build_selected
 
