@@ -90,7 +90,9 @@ def check_warnings(af: Agentfile, graph: Graph | None) -> list[str]:
     RUNNERS.md says to pin one), and LLM agents given a model that their runner has no `model_flag` to pass
     (the CLI never sees it: it is not part of their keys either), shell agents whose block sets a model
     (none is called), agents that make no task (`idle_agents`),
-    and runners and `check` commands whose program is not found (`missing_programs`,
+    an input's wildcard missing from the outputs while one file matches (`fan_outs_into_one`), placeholders
+    in the other language's spelling (`placeholder_warnings`: `{{ input }}` in a command, `{name}` in a
+    prompt...), and runners and `check` commands whose program is not found (`missing_programs`,
     `missing_check_programs`)."""
     from agentmake.runners.presets import preset_of
 
@@ -128,7 +130,9 @@ def check_warnings(af: Agentfile, graph: Graph | None) -> list[str]:
                 f"runner {runner.name}: its command passes {', '.join('$' + n for n in named)} as written (it"
                 f" runs without a shell): to give the agent a variable, name it in `env = {' '.join(named)}`"
             )
-    warnings += idle_agents(af, graph) + fan_outs_into_one(af, graph)
+    from agentmake.placeholder_warnings import placeholder_warnings
+
+    warnings += idle_agents(af, graph) + fan_outs_into_one(af, graph) + placeholder_warnings(af, graph)
     return warnings + missing_programs(af) + missing_check_programs(af)
 
 
