@@ -71,3 +71,29 @@ def test_a_prompt_path_with_a_wildcard_says_one_prompt_serves_every_task(tmp_pat
     assert "Agentfile:2:14: error: prompt file 'prompts/{name}.md' not found" in proc.stderr
     hint = "a prompt file's path takes no wildcard: one prompt serves every task of the agent; write it once"
     assert hint in proc.stderr and "let it say what differs with {{ name }}" in proc.stderr
+
+
+def test_an_output_wildcard_no_input_binds_says_what_was_expected_and_what_to_do(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.py").write_text("a = 1\n")
+    agentfile = 'agent scan:\n    run = "true"\n    inputs = src/*.py\n    outputs = build/{name}.md\n'
+    proc = check(tmp_path, agentfile)
+    assert proc.returncode == 2
+    assert (
+        "Agentfile:4:15: error: wildcard '{name}' in output 'build/{name}.md' is bound by no input"
+        in proc.stderr
+    )
+    assert "\nexpected: an input pattern with {name} in it\n" in proc.stderr
+    assert (
+        "put {name} in an input pattern (inputs = src/{name}.md), or write the output without it"
+        in proc.stderr
+    )
+
+
+def test_two_agents_declaring_one_output_are_told_both_ways_out(tmp_path: Path) -> None:
+    agent = 'agent {}:\n    run = "true"\n    outputs = build/scan.md\n'
+    proc = check(tmp_path, agent.format("scan") + agent.format("scan2"))
+    assert proc.returncode == 2
+    assert "Agentfile:6:15: error: output 'build/scan.md' is already declared by 'scan'" in proc.stderr
+    said = "rename one of the two, or, if 'scan2' is to read the file 'scan' makes, list it in its inputs"
+    assert said in proc.stderr

@@ -168,7 +168,10 @@ class Validator:
                     f"output '{out}' is already declared by '{prev}'",
                     loc,
                     ["an output no other agent or report declares"],
-                    hint="every file has one producer",
+                    hint=(
+                        f"every file has one producer: rename one of the two, or, if '{spec.name}' is to read"
+                        f" the file '{prev}' makes, list it in its inputs instead"
+                    ),
                 )
             owners[out] = spec.name
 
@@ -200,8 +203,11 @@ class Validator:
                         raise self.error(
                             f"wildcard '{{{name}}}' in output '{pattern}' is bound by no input",
                             loc,
-                            sorted(f"{{{b}}}" for b in bound),
-                            did_you_mean(name, bound) or "add an input pattern that uses it",
+                            sorted(f"{{{b}}}" for b in bound) or [f"an input pattern with {{{name}}} in it"],
+                            did_you_mean(name, bound)
+                            or f"an output's {{{name}}} is the value it took in the input file a task reads:"
+                            f" put {{{name}}} in an input pattern (inputs = src/{{{name}}}.md), or write the"
+                            " output without it",
                         )
                 if "{" in pattern or "}" in pattern:  # (a lone brace: said before an output is left unbound)
                     try:
