@@ -10,9 +10,9 @@ from __future__ import annotations
 COMMANDS = {
     "build": "build targets (the default command)",
     "report": "build reports (all, or the ones named) and print their paths",
-    "check": "load and validate the Agentfile, print a one-line summary",
+    "check": "load and validate the Agentfile, warn of likely slips, print a one-line summary",
     "list": "list agents with their tasks, and reports",
-    "init": "write a starter Agentfile and prompt into the directory",
+    "init": "write a starter Agentfile, its prompt and an example note into the directory (replacing none)",
     "status": "show what is up to date, stale or failed (--json for machines)",
     "graph": "print the task graph (--format text|dot|mermaid)",
     "explain": "say why TARGET would (or would not) run",

@@ -26,3 +26,15 @@ def test_init_in_a_directory_not_there_says_how_to_make_it(tmp_path: Path) -> No
 def test_other_commands_in_a_directory_not_there_say_only_that(tmp_path: Path) -> None:
     proc = agentmake(tmp_path, "check", "-C", "nope")
     assert proc.returncode == 2 and "-C nope: no such directory\n" in proc.stderr
+
+
+def test_init_help_says_it_writes_a_note_too_and_replaces_nothing(tmp_path: Path) -> None:
+    proc = agentmake(tmp_path, "init", "--help")
+    assert "write a starter Agentfile, its prompt and an example note into the directory" in proc.stdout
+    assert "(replacing none)" in proc.stdout
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "example.md").write_text("mine\n")  # (what the help promised is kept)
+    assert agentmake(tmp_path, "init").returncode == 2
+    assert (tmp_path / "notes" / "example.md").read_text() == "mine\n" and not (
+        tmp_path / "Agentfile"
+    ).exists()
