@@ -280,6 +280,7 @@ def parser(command: str | None = None) -> _Parser:
         epilog=epilog,
         formatter_class=_HelpFormatter,
         add_help=False,
+        allow_abbrev=False,  # (`clean --c` was `--cache`: the result cache emptied by a slip)
     )
     if command is None:
         p.add_argument(
