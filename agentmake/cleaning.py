@@ -29,6 +29,7 @@ from agentmake.workflow import EXIT_OK, Request, _out, load_project
 from agentmake.workflow.planning import running_elsewhere
 
 if TYPE_CHECKING:
+    from agentmake.graph import Graph
     from agentmake.plan import Hasher
     from agentmake.scheduler.processes import Orphan
     from agentmake.store import Store
@@ -66,14 +67,16 @@ def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
             _take_over(project, store, hasher)
         doomed: list[tuple[str, str | None]] = []  # (output, the content hash agentmake recorded for it)
         if leftovers:
-            from agentmake.plan.leftovers import dropped_tasks, stray_outputs
+            from agentmake.plan.leftovers import dropped_tasks, stray_outputs, without_leftovers
 
             store.claim(project.graph.tasks)  # (as a build does: the records of its tasks are its own)
-            dropped = dropped_tasks(project.graph, store)
-            made_by = _dropped_outputs(project, store, dropped)
+            # (and the tasks that fan out over leftovers, whose outputs are leftovers once those are gone)
+            graph = without_leftovers(project.graph, store)
+            dropped = dropped_tasks(graph, store)
+            made_by = _dropped_outputs(graph, store, dropped)
             doomed = [(out, _made(hasher, out, made)) for out, made in sorted(made_by.items())]
             # outputs renamed in the Agentfile: what their task made there before
-            strays = stray_outputs(project.graph, store, dropped)
+            strays = stray_outputs(graph, store, dropped)
             doomed += [(out, made) for out, (_, made) in sorted(strays.items())]
         else:
             records = store.task_records()
@@ -102,7 +105,7 @@ def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
 
                 store.forget_tasks(dropped)
                 # (removed, saved and removed, or gone already; one another task makes now is its output)
-                store.forget_strays(p for p in store.strays() if p not in project.graph.producer)
+                store.forget_strays(p for p in store.strays() if p not in graph.producer)
                 remove_task_files(store.dir, dropped)  # (else they stay forever: no build removes them)
                 store.forget_gone_files()  # (a source renamed away, a leftover removed: no build looks again)
             tasks = plural(len(dropped), "task")
@@ -143,21 +146,22 @@ def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
 def _leftovers_kept(project: Project, store: Store) -> int:
     """How many outputs of tasks no longer in the graph (and of outputs renamed in the Agentfile) are on disk:
     what `clean --leftovers` would remove and a plain `clean` leaves."""
-    from agentmake.plan.leftovers import dropped_tasks, stray_outputs
+    from agentmake.plan.leftovers import dropped_tasks, stray_outputs, without_leftovers
 
-    dropped = dropped_tasks(project.graph, store)
-    outs = _dropped_outputs(project, store, dropped).keys() | stray_outputs(project.graph, store, dropped)
+    graph = without_leftovers(project.graph, store)
+    dropped = dropped_tasks(graph, store)
+    outs = _dropped_outputs(graph, store, dropped).keys() | stray_outputs(graph, store, dropped)
     return sum(1 for out in outs if not is_outside_root(out) and os.path.lexists(project.root / out))
 
 
-def _dropped_outputs(project: Project, store: Store, dropped: list[str]) -> dict[str, list[str]]:
+def _dropped_outputs(graph: Graph, store: Store, dropped: list[str]) -> dict[str, list[str]]:
     """Output -> the content each of the `dropped` tasks (no longer in the graph) recorded for it, of the
     outputs their records list that no task of the graph makes now."""
     made_by: dict[str, list[str]] = {}
     for task_id in dropped:
         rec = store.task_record(task_id)
         for out, made in sorted(rec.outputs.items()) if rec is not None else ():
-            if out not in project.graph.producer:
+            if out not in graph.producer:
                 made_by.setdefault(out, []).append(made)
     return made_by
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import os
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from agentmake.commandnames import command_hint
@@ -173,17 +173,18 @@ class Graph:
         )
 
 
-def build_graph(agentfile: Agentfile) -> Graph:
+def build_graph(agentfile: Agentfile, absent: Collection[str] = ()) -> Graph:
     """Expand agents and reports into tasks, link them by files and order them (see the module docstring).
     Raises AgentfileError for a missing input, a glob an agent needs that matches nothing, two producers of
-    one file, an output outside the project, or a cycle."""
+    one file, an output outside the project, or a cycle. `absent`: files on disk to take as not there
+    (project-relative paths; `FileIndex.absent`)."""
     with gc_paused():
-        return _build(agentfile)
+        return _build(agentfile, absent)
 
 
-def _build(agentfile: Agentfile) -> Graph:
+def _build(agentfile: Agentfile, absent: Collection[str]) -> Graph:
     nodes = compile_nodes(agentfile)
-    index = FileIndex(agentfile.root)
+    index = FileIndex(agentfile.root, absent)
     expand_all(nodes, index)
     ordered = [t for node in nodes for t in node.tasks]  # declaration order
     node_of = {node.name: node for node in nodes}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 
 from agentmake.graph.globs import AGENTMAKE_DIR, TMP_MARK, Pattern
 from agentmake.safetext import utf8_safe
@@ -49,8 +49,11 @@ class FileIndex:
     """Files under `root`, each directory listed at most once; skips `.agentmake/`, staged temp files and
     names that are not valid UTF-8 (see the module docstring)."""
 
-    def __init__(self, root: str | os.PathLike[str]) -> None:
+    def __init__(self, root: str | os.PathLike[str], absent: Collection[str] = ()) -> None:
         self.root = os.fspath(root)
+        # project-relative paths of files taken as not there (`clean --leftovers`: the graph once the
+        # leftovers it removes are gone)
+        self.absent = frozenset(absent)
         self._listing: dict[str, tuple[list[str], list[str]]] = {}
         self._file_sets: dict[str, frozenset[str]] = {}
         # rel -> (the directory's stat taken just before it was listed (None: missing), when (wall clock ns)):
@@ -99,6 +102,8 @@ class FileIndex:
                         continue
                     if not _valid_utf8(name):
                         self.undecodable.setdefault(rel, []).append(name + "/" if listed is dirs else name)
+                        continue
+                    if self.absent and listed is files and (f"{rel}/{name}" if rel else name) in self.absent:
                         continue
                     listed.append(name)
         except OSError:

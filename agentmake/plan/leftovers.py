@@ -44,6 +44,36 @@ def dropped_tasks(graph: Graph, store: Store) -> list[str]:
     return sorted(t for t in store.own_task_ids() if t not in graph.tasks)
 
 
+def without_leftovers(graph: Graph, store: Store) -> Graph:
+    """The graph as it is once the outputs of the `dropped_tasks` and the `stray_outputs` are gone: a task in
+    `graph` only because a glob matches one of them drops out too, and so on down a chain of fan-outs (`up`
+    made build/up/b.md of notes/b.md, deleted since; `count` fans out over build/up/{name}.md, so count:b is
+    in `graph` while b.md is on disk, and its output is a leftover once b.md is gone). `graph` itself when
+    nothing more drops out, or the last graph that loads when taking more away leaves a current task's named
+    input missing (`AgentfileError`: that file is needed, not left over)."""
+    from agentmake.errors import AgentfileError
+    from agentmake.graph import build_graph
+
+    absent: set[str] = set()
+    while True:
+        dropped = dropped_tasks(graph, store)
+        gone = {
+            out
+            for task_id in dropped
+            if (rec := store.task_record(task_id)) is not None
+            for out in rec.outputs
+            if out not in graph.producer
+        }
+        gone |= stray_outputs(graph, store, dropped).keys()
+        if gone <= absent:
+            return graph
+        absent |= gone
+        try:
+            graph = build_graph(graph.agentfile, absent)
+        except AgentfileError:
+            return graph
+
+
 def stray_outputs(graph: Graph, store: Store, dropped: list[str]) -> dict[str, tuple[str, str]]:
     """Path -> (task id, content hash as agentmake wrote it) of the outputs a task's record no longer lists
     (`Store.strays`: renamed in the Agentfile) that no task of `graph` makes, and that are not outputs of
