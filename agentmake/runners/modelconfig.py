@@ -9,8 +9,18 @@ none (`modelenv.MODEL_ENV` beats the file, as `-m`/`--model` beats both):
   (`settings_env_model`);
 - codex: ``model`` in ``config.toml`` of CODEX_HOME, else ``~/.codex``, or that of the profile chosen (the
   runner's ``-p``/``--profile``, else the file's ``profile``): ``[profiles.NAME] model`` wins;
-- gemini: ``model.name`` (older: ``model``, a string) in the project's ``.gemini/settings.json``, else in
-  ``~/.gemini/settings.json``;
+- gemini: ``model.name`` (older: ``model``, a string) in its system settings file, which overrides every
+  other (GEMINI_CLI_SYSTEM_SETTINGS_PATH, else ``/etc/gemini-cli/settings.json``; macOS:
+  ``/Library/Application Support/GeminiCli/settings.json``), else in the project's
+  ``.gemini/settings.json``, else in ``~/.gemini/settings.json``, else in its system defaults file
+  (GEMINI_CLI_SYSTEM_DEFAULTS_PATH, else ``system-defaults.json`` beside the system settings file). A
+  GEMINI_MODEL in the ``.env`` file gemini loads (`dotenv`) beats them all when its environment holds no
+  GEMINI_MODEL: gemini loads only the variables not set, and asks ``-m`` || GEMINI_MODEL ||
+  ``model.name``. (gemini-cli ``packages/cli/src/config/settings.ts``: `getSystemSettingsPath`,
+  `getSystemDefaultsPath`, `mergeSettings`, `findEnvFile`, `loadEnvironment`; ``config.ts``: the model;
+  docs ``reference/configuration.md``, "Configuration layers". agentmake passes both path variables
+  through to gemini, `presets.AUTH_ENV`, and sets GEMINI_CLI_TRUST_WORKSPACE, so gemini loads the ``.env``
+  and the project's settings);
 - llm: ``default_model.txt`` in its user directory: LLM_USER_PATH, else ``~/.config/io.datasette.llm``
   (``~/Library/Application Support/io.datasette.llm`` on macOS; XDG_CONFIG_HOME does not reach the job).
 
@@ -18,7 +28,7 @@ A task's key holds it where it holds the environment's (`plan.keyparts.KeyParts.
 changes their default model there does not keep the old model's results. Only the model is read, never any
 other setting; a file that is missing, unreadable, too big or invalid names no model (never an error).
 `stamp_digests` gives the build stamp the digest of each file's bytes, read whole: one changed is no no-op.
-Not read: claude's managed settings, gemini's system settings and ``.env`` files, llm's aliases.
+Not read: claude's managed settings, llm's aliases.
 
 On Python 3.10 (no `tomllib`, and `tomli` is no dependency) config.toml is read by `_toml_strings`: the
 plain ``key = "string"`` lines of the top level and of ``[profiles.NAME]`` tables, which is how codex's own
@@ -43,7 +53,9 @@ if TYPE_CHECKING:  # (the build stamp's no-op answer imports this module: not th
 
 __all__ = [
     "CONFIGS",
+    "OVER",
     "PROJECT_FILES",
+    "UNDER",
     "ConfigModel",
     "config_model",
     "config_models",
@@ -99,6 +111,28 @@ CONFIGS: dict[str, tuple[Callable[[Mapping[str, str]], Path], Callable[[bytes, s
 }
 
 
+def _gemini_system(environ: Mapping[str, str]) -> Path:
+    if environ.get("GEMINI_CLI_SYSTEM_SETTINGS_PATH"):
+        return Path(environ["GEMINI_CLI_SYSTEM_SETTINGS_PATH"])
+    if sys.platform == "darwin":
+        return Path("/Library/Application Support/GeminiCli/settings.json")
+    return Path("/etc/gemini-cli/settings.json")
+
+
+def _gemini_defaults(environ: Mapping[str, str]) -> Path:
+    return Path(
+        environ.get("GEMINI_CLI_SYSTEM_DEFAULTS_PATH")
+        or _gemini_system(environ).parent / "system-defaults.json"
+    )
+
+
+# preset -> the files outside the user's directory and the project that name a model before every other
+# (`OVER`: system settings that override) or after (`UNDER`: system defaults), the first first; the build
+# stamp holds the digest of each that exists
+OVER: dict[str, tuple[Callable[[Mapping[str, str]], Path], ...]] = {"gemini": (_gemini_system,)}
+UNDER: dict[str, tuple[Callable[[Mapping[str, str]], Path], ...]] = {"gemini": (_gemini_defaults,)}
+
+
 # preset -> the files of the project (its root is the CLI's working directory) that name a model before the
 # user's file does, the first first
 PROJECT_FILES: dict[str, tuple[str, ...]] = {
@@ -124,8 +158,8 @@ def config_models(
     cli = preset or ""
     profile = _profile(runner) if cli == "codex" and runner is not None else None
     block: ConfigModel | None = None
-    found: ConfigModel | None = None
-    for path in _files(cli, environ, root):
+    found = _dotenv_model(environ, root) if cli == "gemini" else None
+    for path in [] if found is not None else _files(cli, environ, root):
         data = _read(path)
         if data is None:
             continue
@@ -173,13 +207,38 @@ def _files(preset: str, environ: Mapping[str, str], root: Path | None) -> list[P
     """The files `preset`'s CLI reads its default model from, the one that wins first."""
     known = CONFIGS.get(preset)
     project = [root / name for name in PROJECT_FILES.get(preset, ())] if root is not None else []
-    return project + ([] if known is None else [known[0](environ)])
+    over = [where(environ) for where in OVER.get(preset, ())]
+    under = [where(environ) for where in UNDER.get(preset, ())]
+    return over + project + ([] if known is None else [known[0](environ)]) + under
+
+
+def _dotenv_model(environ: Mapping[str, str], root: Path | None) -> ConfigModel | None:
+    """(model, "gemini", file as shown) of a GEMINI_MODEL in the ``.env`` file gemini loads (`dotenv`),
+    unless gemini's environment has its own (set, even empty: gemini loads no variable that is)."""
+    if "GEMINI_MODEL" in environ:
+        return None
+    found = _dotenv_found(environ, root)
+    return None if found is None else (found[1], "gemini", _shown(found[0], environ, root, project=True))
+
+
+def _dotenv_found(environ: Mapping[str, str], root: Path | None) -> tuple[Path, str] | None:
+    """(the ``.env`` file gemini loads, the GEMINI_MODEL it sets), None when it sets none."""
+    from agentmake.runners.dotenv import env_file, env_value
+
+    path = env_file(root, _home(environ))
+    data = None if path is None else _read(path)
+    if path is None or data is None:
+        return None
+    model = _string(env_value(data.decode("utf-8", "replace"), "GEMINI_MODEL"))
+    return None if model is None else (path, model)
 
 
 def stamp_digests(environ: Mapping[str, str], root: Path | None = None) -> list[list[str]]:
     """[preset, digest of its config file's bytes ("" when there is none)] for each preset with one, then
-    [preset, project file, digest] for each of the project's files (`PROJECT_FILES`) that exists: what the
-    build stamp's signature holds of them (a file that changed in any way makes no no-op)."""
+    [preset, project file, digest] for each of the project's files (`PROJECT_FILES`) that exists, then
+    [preset, path, digest] for each system file (`OVER`, `UNDER`) that exists, then ["gemini", ".env",
+    digest of the model] when the ``.env`` gemini loads names one: what the build stamp's signature holds of
+    them (a file that changed in any way makes no no-op; none of the last two: the signature as before)."""
     import xxhash
 
     found = []
@@ -191,6 +250,15 @@ def stamp_digests(environ: Mapping[str, str], root: Path | None = None) -> list[
             data = None if root is None else _read(root / name)
             if data is not None:
                 found.append([preset, name, xxhash.xxh3_128_hexdigest(data)])
+    for preset in sorted(OVER.keys() | UNDER.keys()):  # (each only when it exists: a stamp as before)
+        for where in (*OVER.get(preset, ()), *UNDER.get(preset, ())):
+            path = where(environ)
+            data = _read(path)
+            if data is not None:
+                found.append([preset, str(path), xxhash.xxh3_128_hexdigest(data)])
+    dotenv = _dotenv_found(environ, root)
+    if dotenv is not None:  # (the model alone: the file holds keys, whose digest the stamp must not keep)
+        found.append(["gemini", ".env", xxhash.xxh3_128_hexdigest(dotenv[1].encode("utf-8"))])
     return found
 
 
@@ -219,10 +287,10 @@ def _llm_dir(environ: Mapping[str, str]) -> Path:
     return _home(environ) / ".config" / "io.datasette.llm"
 
 
-def _shown(path: Path, environ: Mapping[str, str], root: Path | None = None) -> str:
-    """`path` as explain shows it: in the project relative to its root, under the home directory as
-    ``~/...``."""
-    if root is not None and path.parent.parent == root:
+def _shown(path: Path, environ: Mapping[str, str], root: Path | None = None, *, project: bool = False) -> str:
+    """`path` as explain shows it: in the project relative to its root (`project`: anywhere in it), under
+    the home directory as ``~/...``."""
+    if root is not None and (path.parent.parent == root or (project and path.is_relative_to(root))):
         return str(path.relative_to(root))
     try:
         return str(Path("~") / path.relative_to(_home(environ)))

@@ -113,6 +113,9 @@ AUTH_ENV: dict[str, tuple[str, ...]] = {
         "GOOGLE_APPLICATION_CREDENTIALS",
         "GOOGLE_GENAI_USE_VERTEXAI",
         "GEMINI_CLI_TRUST_WORKSPACE",
+        # (where gemini's system settings are: they may name its model, `modelconfig.OVER`, `UNDER`)
+        "GEMINI_CLI_SYSTEM_SETTINGS_PATH",
+        "GEMINI_CLI_SYSTEM_DEFAULTS_PATH",
     ),
     "llm": ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "LLM_USER_PATH", "LLM_MODEL"),
     "ollama": ("OLLAMA_HOST", "OLLAMA_API_KEY"),
