@@ -28,7 +28,7 @@ from agentmake.store import Store, TaskRecord
 from agentmake.templates import names_read, read_input, refuses_some_values
 
 if TYPE_CHECKING:
-    from agentmake.runners.modelconfig import ConfigModel
+    from agentmake.runners.modelconfig import ConfigModel, ConfigReading
     from agentmake.runners.redact import SecretValues
 
 __all__ = ["FAST_VERSION", "RENDER_VERSION", "REPORT_RENDERER", "KeyParts", "read_by_a_task", "summarised"]
@@ -55,7 +55,7 @@ class KeyParts:
         self._secret: SecretValues | None = None  # (made when a prompt first reads a variable)
         self._spec_sigs: dict[int, tuple[AgentSpec, str]] = {}
         self._endpoints: dict[int, tuple[RunnerSpec, dict[str, list[str]]]] = {}
-        self._configs: dict[int, tuple[RunnerSpec, ConfigModel | None, ConfigModel | None]] = {}
+        self._configs: dict[int, tuple[RunnerSpec, ConfigReading]] = {}
         self.renders = 0
 
     def _parts(
@@ -182,14 +182,26 @@ class KeyParts:
     def _config_models(self, runner: RunnerSpec) -> tuple[ConfigModel | None, ConfigModel | None]:
         """The model a claude settings file's `env` block sets and the one `runner`'s CLI takes from its
         config files (`modelconfig.config_models`), read once per runner in a build."""
+        reading = self._config_reading(runner)
+        return reading.block, reading.found
+
+    def _config_reading(self, runner: RunnerSpec) -> ConfigReading:
+        """`modelconfig.config_reading` of `runner`, once per runner in a build."""
         known = self._configs.get(id(runner))
         if known is None or known[0] is not runner:
-            from agentmake.runners.modelconfig import config_models
+            from agentmake.runners.modelconfig import config_reading
             from agentmake.runners.presets import preset_of
 
-            block, found = config_models(preset_of(runner), runner, os.environ, self.root)
-            known = self._configs[id(runner)] = (runner, block, found)
-        return known[1], known[2]
+            reading = config_reading(preset_of(runner), runner, os.environ, self.root)
+            known = self._configs[id(runner)] = (runner, reading)
+        return known[1]
+
+    def _applied_endpoints(self, runner: RunnerSpec) -> dict[str, str]:
+        """The endpoint variables claude's settings files apply over its environment (their `env` block:
+        `modelconfig.CLAUDE_ENDPOINTS`); none for another CLI, whose files are then not read for them."""
+        from agentmake.runners.presets import preset_of
+
+        return self._config_reading(runner).endpoints if preset_of(runner) == "claude" else {}
 
     def _endpoint(self, runner: RunnerSpec | None) -> dict[str, list[str]] | None:
         """The endpoint variables `runner`'s CLI receives (`presets.env_endpoint`): another server, another
@@ -200,7 +212,8 @@ class KeyParts:
         if known is None or known[0] is not runner:
             from agentmake.runners.presets import env_endpoint
 
-            known = self._endpoints[id(runner)] = (runner, env_endpoint(runner, os.environ))
+            applied = self._applied_endpoints(runner)
+            known = self._endpoints[id(runner)] = (runner, env_endpoint(runner, os.environ, applied))
         return known[1]
 
     def _endpoint_before(self, task: Task, parts: dict[str, Any]) -> dict[str, str] | None:

@@ -6,7 +6,8 @@ none (`modelenv.MODEL_ENV` beats the file, as `-m`/`--model` beats both):
   claude reads from its working directory (the project root), name one: ``.claude/settings.local.json``
   beats ``.claude/settings.json`` beats the user's. An ``ANTHROPIC_MODEL`` in a settings file's ``env``
   block (the same order) is applied over claude's environment, so it beats the environment's too
-  (`settings_env_model`);
+  (`settings_env_model`), as does an endpoint variable there (ANTHROPIC_BASE_URL: `CLAUDE_ENDPOINTS`), which
+  a task's key holds as the environment's (`presets.env_endpoint`: its host and a digest without secrets);
 - codex: ``model`` in ``config.toml`` of CODEX_HOME, else ``~/.codex``, or that of the profile chosen (the
   runner's ``-p``/``--profile``, else the file's ``profile``): ``[profiles.NAME] model`` wins;
 - gemini: ``model.name`` (older: ``model``, a string) in its system settings file, which overrides every
@@ -44,7 +45,7 @@ import stat
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from agentmake.lazyre import LazyPattern
 
@@ -52,14 +53,17 @@ if TYPE_CHECKING:  # (the build stamp's no-op answer imports this module: not th
     from agentmake.model import RunnerSpec
 
 __all__ = [
+    "CLAUDE_ENDPOINTS",
     "CONFIGS",
     "OVER",
     "PROJECT_FILES",
     "UNDER",
     "ConfigModel",
+    "ConfigReading",
     "config_model",
     "config_models",
     "config_path",
+    "config_reading",
     "settings_env_model",
     "stamp_digests",
 ]
@@ -147,30 +151,56 @@ def config_path(preset: str | None, environ: Mapping[str, str]) -> Path | None:
     return None if known is None else known[0](environ)
 
 
-def config_models(
+class ConfigReading(NamedTuple):
+    """What a runner's CLI takes from its config files (`config_reading`)."""
+
+    block: ConfigModel | None  # the model an ``env`` block of claude's settings sets: `settings_env_model`
+    found: ConfigModel | None  # the model the CLI takes from its config files: `config_model`
+    endpoints: dict[str, str]  # the endpoint variables claude's ``env`` blocks set: `CLAUDE_ENDPOINTS`
+
+
+# the endpoint variables (`modelenv.ENDPOINT_ENV`) an ``env`` block of claude's settings may set: claude
+# applies the block over its environment, so they choose the service it calls as the environment's would
+CLAUDE_ENDPOINTS = ("ANTHROPIC_BASE_URL", "CLAUDE_CODE_USE_BEDROCK", "CLAUDE_CODE_USE_VERTEX")
+
+
+def config_reading(
     preset: str | None, runner: RunnerSpec | None, environ: Mapping[str, str], root: Path | None = None
-) -> tuple[ConfigModel | None, ConfigModel | None]:
-    """(the model an ``env`` block of claude's settings sets: `settings_env_model`; the model `runner`'s CLI
-    takes from its config files: `config_model`), each file read once. Call it once per runner."""
+) -> ConfigReading:
+    """`ConfigReading` of `runner`'s CLI (of `preset`), each file read once. Call it once per runner. Of
+    claude's endpoint variables, each file's ``env`` block gives those the files before it do not."""
     known = CONFIGS.get(preset or "")
     if known is None:
-        return None, None
+        return ConfigReading(None, None, {})
     cli = preset or ""
     profile = _profile(runner) if cli == "codex" and runner is not None else None
     block: ConfigModel | None = None
+    endpoints: dict[str, str] = {}
     found = _dotenv_model(environ, root) if cli == "gemini" else None
     for path in [] if found is not None else _files(cli, environ, root):
         data = _read(path)
         if data is None:
             continue
         shown = _shown(path, environ, root)
-        if block is None and cli == "claude":
-            model = _parsed(_env_model, data, None)
-            block = None if model is None else (model, cli, f"{shown} env ANTHROPIC_MODEL")
+        if cli == "claude":
+            if block is None:
+                model = _parsed(_env_model, data, None)
+                block = None if model is None else (model, cli, f"{shown} env ANTHROPIC_MODEL")
+            for name, value in _env_endpoints(data).items():
+                endpoints.setdefault(name, value)
         if found is None:
             model = _parsed(known[1], data, profile)
             found = None if model is None else (model, cli, shown)
-    return block, found
+    return ConfigReading(block, found, endpoints)
+
+
+def config_models(
+    preset: str | None, runner: RunnerSpec | None, environ: Mapping[str, str], root: Path | None = None
+) -> tuple[ConfigModel | None, ConfigModel | None]:
+    """(the model an ``env`` block of claude's settings sets: `settings_env_model`; the model `runner`'s CLI
+    takes from its config files: `config_model`), each file read once (`config_reading`)."""
+    reading = config_reading(preset, runner, environ, root)
+    return reading.block, reading.found
 
 
 def config_model(
@@ -193,6 +223,18 @@ def settings_env_model(
 def _env_model(data: bytes, profile: str | None) -> str | None:
     block = _json(data).get("env")
     return _string(block.get("ANTHROPIC_MODEL")) if isinstance(block, dict) else None
+
+
+def _env_endpoints(data: bytes) -> dict[str, str]:
+    """The endpoint variables (`CLAUDE_ENDPOINTS`) a claude settings file's ``env`` block sets to a string
+    that is not blank; none for a file that cannot be read."""
+    try:
+        block = _json(data).get("env")
+    except (ValueError, TypeError, AttributeError, RecursionError):
+        return {}
+    if not isinstance(block, dict):
+        return {}
+    return {n: v for n in CLAUDE_ENDPOINTS if isinstance(v := block.get(n), str) and v.strip()}
 
 
 def _parsed(read: Callable[[bytes, str | None], str | None], data: bytes, profile: str | None) -> str | None:

@@ -138,18 +138,24 @@ def env_model(runner: RunnerSpec, environ: Mapping[str, str]) -> str | None:
     return (environ.get(name) or None) if name else None
 
 
-def env_endpoint(runner: RunnerSpec, environ: Mapping[str, str]) -> dict[str, list[str]]:
+def env_endpoint(
+    runner: RunnerSpec, environ: Mapping[str, str], applied: Mapping[str, str] | None = None
+) -> dict[str, list[str]]:
     """The endpoint variables (`modelenv.ENDPOINT_ENV`) `runner`'s CLI receives (its preset's `AUTH_ENV`
     and the runner's `env`) that are set, each as ``[host, digest]``: the URL's host (for explain; "" for a
     switch, or a value that names none) and the xxh3 digest of the value without the secrets a URL may
     hold (`urlsecrets.without_secrets`: its user and password, a key in its query), which is what a key
     compares and keeps: the digest of a value holding a password would let a weak one be guessed. An
     `openai-http` runner's `url` replaces OPENAI_BASE_URL: the runner's `url` is keyed instead
-    (`plan.keys.runner_parts`)."""
+    (`plan.keys.runner_parts`). `applied`: endpoint variables the CLI's own settings apply over its
+    environment (claude's ``env`` block: `modelconfig.CLAUDE_ENDPOINTS`), keyed in their place."""
     from agentmake.runners.urlsecrets import without_secrets
 
+    values = _endpoint_values(runner, environ)
+    if applied:
+        values.update((n, v) for n, v in applied.items() if n in ENDPOINT_ENV and v)
     found: dict[str, list[str]] = {}
-    for name, value in _endpoint_values(runner, environ).items():
+    for name, value in values.items():
         if name in ENDPOINT_HOSTS:
             found[name] = [host_of(value), _digest(without_secrets(value))]
         else:
