@@ -264,7 +264,7 @@ def test_codex_takes_the_model_of_the_profile_chosen(
 
 def test_codex_config_without_tomllib(tmp_path: Path) -> None:
     """Python 3.10's reading (`_toml_strings`) finds what tomllib finds in the usual files."""
-    from agentmake.runners.modelconfig import _toml_strings
+    from agentmake.runners.configtext import toml_strings as _toml_strings
 
     text = (
         '# mine\nmodel = "o3"  # the best\nprofile = "fast"\napproval = ["x"]\n[[hooks]]\nmodel = "hook"\n'

@@ -31,23 +31,19 @@ other setting; a file that is missing, unreadable, too big or invalid names no m
 `stamp_digests` gives the build stamp the digest of each file's bytes, read whole: one changed is no no-op.
 Not read: claude's managed settings, llm's aliases.
 
-On Python 3.10 (no `tomllib`, and `tomli` is no dependency) config.toml is read by `_toml_strings`: the
-plain ``key = "string"`` lines of the top level and of ``[profiles.NAME]`` tables, which is how codex's own
-docs write ``model`` and ``profile``; a file it cannot read so names no model.
+The files' texts are read by `configtext` (JSON with comments; TOML, or on Python 3.10 its plain strings).
 """
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import stat
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from agentmake.lazyre import LazyPattern
+from agentmake.runners.configtext import json_object, toml_table
 
 if TYPE_CHECKING:  # (the build stamp's no-op answer imports this module: not the model)
     from agentmake.model import RunnerSpec
@@ -75,16 +71,16 @@ ConfigModel = tuple[str, str, str]
 
 
 def _claude(data: bytes, profile: str | None) -> str | None:
-    return _string(_json(data).get("model"))
+    return _string(json_object(data).get("model"))
 
 
 def _gemini(data: bytes, profile: str | None) -> str | None:
-    model = _json(data, comments=True).get("model")  # (gemini strips comments from its settings)
+    model = json_object(data, comments=True).get("model")  # (gemini strips comments from its settings)
     return _string(model.get("name")) if isinstance(model, dict) else _string(model)
 
 
 def _codex(data: bytes, profile: str | None) -> str | None:
-    config = _toml(data)
+    config = toml_table(data)
     chosen = profile or _string(config.get("profile"))
     profiles = config.get("profiles")
     if chosen and isinstance(profiles, dict) and isinstance(profiles.get(chosen), dict):
@@ -221,7 +217,7 @@ def settings_env_model(
 
 
 def _env_model(data: bytes, profile: str | None) -> str | None:
-    block = _json(data).get("env")
+    block = json_object(data).get("env")
     return _string(block.get("ANTHROPIC_MODEL")) if isinstance(block, dict) else None
 
 
@@ -229,7 +225,7 @@ def _env_endpoints(data: bytes) -> dict[str, str]:
     """The endpoint variables (`CLAUDE_ENDPOINTS`) a claude settings file's ``env`` block sets to a string
     that is not blank; none for a file that cannot be read."""
     try:
-        block = _json(data).get("env")
+        block = json_object(data).get("env")
     except (ValueError, TypeError, AttributeError, RecursionError):
         return {}
     if not isinstance(block, dict):
@@ -353,49 +349,3 @@ def _profile(runner: RunnerSpec) -> str | None:
 
 def _string(value: Any) -> str | None:
     return (value.strip() or None) if isinstance(value, str) else None
-
-
-_JSON_COMMENT = LazyPattern(r'"(?:\\.|[^"\\])*"|//[^\n]*|/\*.*?\*/', re.DOTALL)
-
-
-def _json(data: bytes, *, comments: bool = False) -> dict[str, Any]:
-    text = data.decode("utf-8")
-    if comments:  # (``//`` and ``/* */`` outside strings)
-        text = _JSON_COMMENT.sub(lambda m: m.group(0) if m.group(0).startswith('"') else "", text)
-    value = json.loads(text)
-    return value if isinstance(value, dict) else {}
-
-
-def _toml(data: bytes) -> dict[str, Any]:
-    text = data.decode("utf-8")
-    try:
-        import tomllib
-    except ImportError:  # (Python 3.10)
-        return _toml_strings(text)
-    return tomllib.loads(text)
-
-
-_TABLE = LazyPattern(r"\s*\[\s*([A-Za-z0-9_.\"' -]+?)\s*\]\s*(?:#.*)?$")
-_STRING = LazyPattern(r"""\s*([A-Za-z0-9_-]+)\s*=\s*(?:"([^"\\]*)"|'([^']*)')\s*(?:#.*)?$""")
-
-
-def _toml_strings(text: str) -> dict[str, Any]:
-    """The plain string keys of the top level and of each ``[profiles.NAME]`` table of a TOML text (Python
-    3.10's reading of codex's config.toml): ``model = "o3"`` / ``[profiles.fast]`` ``model = 'o4-mini'``
-    give ``{"model": "o3", "profiles": {"fast": {"model": "o4-mini"}}}``. Other tables, arrays and values
-    are skipped. A line that is neither, inside a table, ends nothing: TOML keys are unique per table."""
-    top: dict[str, Any] = {}
-    profiles: dict[str, dict[str, str]] = {}
-    table: dict[str, Any] | None = top
-    for line in text.splitlines():
-        if line.lstrip().startswith("["):  # (a table's header, or an array of tables': `[[...]]`)
-            header = _TABLE.match(line)
-            name = "" if header is None else header.group(1).replace('"', "").replace("'", "")
-            table = profiles.setdefault(name[9:], {}) if name.startswith("profiles.") else None
-            continue
-        pair = _STRING.match(line)
-        if pair is not None and table is not None:
-            table.setdefault(pair.group(1), pair.group(2) if pair.group(2) is not None else pair.group(3))
-    if profiles:
-        top["profiles"] = profiles
-    return top
