@@ -56,6 +56,7 @@ class KeyParts:
         self._spec_sigs: dict[int, tuple[AgentSpec, str]] = {}
         self._endpoints: dict[int, tuple[RunnerSpec, dict[str, list[str]]]] = {}
         self._configs: dict[int, tuple[RunnerSpec, ConfigReading]] = {}
+        self._aliases: dict[str, str] | None = None  # (llm's: read when an llm runner's model is first known)
         self.renders = 0
 
     def _parts(
@@ -153,12 +154,28 @@ class KeyParts:
     def _model_source(
         self, spec: AgentSpec | ReportSpec, runner: RunnerSpec | None
     ) -> tuple[str | None, list[str] | None]:
+        """`_model_named`, with an alias `llm` resolves (its aliases.json: `modelconfig.llm_aliases`, read
+        once per build) as the model it names: the same call, and another when the alias is set anew."""
+        from agentmake.runners.presets import preset_of
+
+        model, source = self._model_named(spec, runner)
+        if model is not None and runner is not None and preset_of(runner) == "llm":
+            if self._aliases is None:
+                from agentmake.runners.modelconfig import llm_aliases
+
+                self._aliases = llm_aliases(os.environ)
+            model = self._aliases.get(model, model)
+        return model, source
+
+    def _model_named(
+        self, spec: AgentSpec | ReportSpec, runner: RunnerSpec | None
+    ) -> tuple[str | None, list[str] | None]:
         """The model a call asks for: the Agentfile's (`model_of`), else the one a claude settings file's
         `env` block sets (applied over claude's environment), else the one the runner's CLI takes from the
         environment (`llm`: LLM_MODEL), else the one it takes from its config files (the project's
         `.claude/settings.json`, the user's: `runners.modelconfig`); from a file, also returned: [the CLI, the
         file as shown]. So changing it reruns, as a model change, and the same model named either way is the
-        same key (the same call). The files are read only when the Agentfile names no model."""
+        same key (the same call). The files are read for the model only when the Agentfile names none."""
         model = model_of(spec, runner, self.graph.agentfile.settings)
         if model is not None or runner is None:
             return model, None

@@ -29,7 +29,8 @@ A task's key holds it where it holds the environment's (`plan.keyparts.KeyParts.
 changes their default model there does not keep the old model's results. Only the model is read, never any
 other setting; a file that is missing, unreadable, too big or invalid names no model (never an error).
 `stamp_digests` gives the build stamp the digest of each file's bytes, read whole: one changed is no no-op.
-Not read: claude's managed settings, llm's aliases.
+An ``llm`` model that is an alias in llm's ``aliases.json`` is keyed as the model it names (`llm_aliases`).
+Not read: claude's managed settings.
 
 The files' texts are read by `configtext` (JSON with comments; TOML, or on Python 3.10 its plain strings).
 """
@@ -60,10 +61,12 @@ __all__ = [
     "config_models",
     "config_path",
     "config_reading",
+    "llm_aliases",
     "settings_env_model",
     "stamp_digests",
 ]
 
+ALIASES = "aliases.json"  # (llm's, in its user directory: `llm_aliases`)
 MAX_BYTES = 1 << 20  # (a config file bigger than this is no config file: it names no model)
 
 # (model, the CLI, the file as explain shows it: "~/.claude/settings.json")
@@ -271,10 +274,23 @@ def _dotenv_found(environ: Mapping[str, str], root: Path | None) -> tuple[Path, 
     return None if model is None else (path, model)
 
 
+def llm_aliases(environ: Mapping[str, str]) -> dict[str, str]:
+    """llm's own aliases: ``aliases.json`` in its user directory (`llm aliases set ALIAS MODEL`), a JSON
+    object of alias -> model id, which ``llm -m ALIAS`` asks (llm ``get_models_with_aliases``); none for a
+    file that is missing or invalid, nor an alias that names no string (llm asks the name as it is)."""
+    data = _read(_llm_dir(environ) / ALIASES)
+    try:
+        aliases = {} if data is None else json_object(data)
+    except (ValueError, TypeError, RecursionError):
+        return {}
+    return {alias: model for alias, value in aliases.items() if (model := _string(value)) is not None}
+
+
 def stamp_digests(environ: Mapping[str, str], root: Path | None = None) -> list[list[str]]:
     """[preset, digest of its config file's bytes ("" when there is none)] for each preset with one, then
     [preset, project file, digest] for each of the project's files (`PROJECT_FILES`) that exists, then
-    [preset, path, digest] for each system file (`OVER`, `UNDER`) that exists, then ["gemini", ".env",
+    [preset, path, digest] for each system file (`OVER`, `UNDER`) that exists, then ["llm", "aliases.json",
+    digest] when llm's aliases file exists, then ["gemini", ".env",
     digest of the model] when the ``.env`` gemini loads names one: what the build stamp's signature holds of
     them (a file that changed in any way makes no no-op; none of the last two: the signature as before)."""
     import xxhash
@@ -294,6 +310,9 @@ def stamp_digests(environ: Mapping[str, str], root: Path | None = None) -> list[
             data = _read(path)
             if data is not None:
                 found.append([preset, str(path), xxhash.xxh3_128_hexdigest(data)])
+    aliases = _read(_llm_dir(environ) / ALIASES)
+    if aliases is not None:  # (only when it exists: a stamp as before)
+        found.append(["llm", ALIASES, xxhash.xxh3_128_hexdigest(aliases)])
     dotenv = _dotenv_found(environ, root)
     if dotenv is not None:  # (the model alone: the file holds keys, whose digest the stamp must not keep)
         found.append(["gemini", ".env", xxhash.xxh3_128_hexdigest(dotenv[1].encode("utf-8"))])
