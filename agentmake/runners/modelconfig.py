@@ -4,8 +4,9 @@ none (`modelenv.MODEL_ENV` beats the file, as `-m`/`--model` beats both):
 - claude: ``model`` in ``settings.json`` of CLAUDE_CONFIG_DIR, else ``~/.claude`` (`invocation` copies that
   very file into each job's config directory, so the job reads it), unless the project's own settings, which
   claude reads from its working directory (the project root), name one: ``.claude/settings.local.json``
-  beats ``.claude/settings.json`` beats the user's. An ``ANTHROPIC_MODEL`` in a settings file's ``env``
-  block (the same order) is applied over claude's environment, so it beats the environment's too
+  beats ``.claude/settings.json`` beats the user's; its managed settings file (`CLAUDE_MANAGED`:
+  ``/etc/claude-code/managed-settings.json``) beats them all. An ``ANTHROPIC_MODEL`` in a settings file's
+  ``env`` block (the same order) is applied over claude's environment, so it beats the environment's too
   (`settings_env_model`), as does an endpoint variable there (ANTHROPIC_BASE_URL: `CLAUDE_ENDPOINTS`), which
   a task's key holds as the environment's (`presets.env_endpoint`: its host and a digest without secrets);
 - codex: ``model`` in ``config.toml`` of CODEX_HOME, else ``~/.codex``, or that of the profile chosen (the
@@ -26,11 +27,13 @@ none (`modelenv.MODEL_ENV` beats the file, as `-m`/`--model` beats both):
   (``~/Library/Application Support/io.datasette.llm`` on macOS; XDG_CONFIG_HOME does not reach the job).
 
 A task's key holds it where it holds the environment's (`plan.keyparts.KeyParts._model`), so a user who
-changes their default model there does not keep the old model's results. Only the model is read, never any
-other setting; a file that is missing, unreadable, too big or invalid names no model (never an error).
-`stamp_digests` gives the build stamp the digest of each file's bytes, read whole: one changed is no no-op.
+changes their default model there does not keep the old model's results. Only the model (and claude's
+endpoint variables) is read, never any other setting; a file that is missing, unreadable, too big or
+invalid names no model (never an error). `stamp_digests` gives the build stamp the digest of each file's
+bytes, read whole: one changed is no no-op.
 An ``llm`` model that is an alias in llm's ``aliases.json`` is keyed as the model it names (`llm_aliases`).
-Not read: claude's managed settings.
+Not read: claude's managed settings delivered otherwise (MDM, the registry, claude.ai's console) and
+its ``--settings`` flag.
 
 The files' texts are read by `configtext` (JSON with comments; TOML, or on Python 3.10 its plain strings).
 """
@@ -51,6 +54,7 @@ if TYPE_CHECKING:  # (the build stamp's no-op answer imports this module: not th
 
 __all__ = [
     "CLAUDE_ENDPOINTS",
+    "CLAUDE_MANAGED",
     "CONFIGS",
     "OVER",
     "PROJECT_FILES",
@@ -129,10 +133,27 @@ def _gemini_defaults(environ: Mapping[str, str]) -> Path:
     )
 
 
+# claude's managed settings file (the system's; the policy that MDM, the registry or claude.ai's console
+# deliver is not read), which beats every other settings file (code.claude.com/docs/en/settings, "Settings
+# precedence"); a test points this at another file
+CLAUDE_MANAGED = Path(
+    "/Library/Application Support/ClaudeCode/managed-settings.json"
+    if sys.platform == "darwin"
+    else "/etc/claude-code/managed-settings.json"
+)
+
+
+def _claude_managed(environ: Mapping[str, str]) -> Path:
+    return CLAUDE_MANAGED
+
+
 # preset -> the files outside the user's directory and the project that name a model before every other
 # (`OVER`: system settings that override) or after (`UNDER`: system defaults), the first first; the build
 # stamp holds the digest of each that exists
-OVER: dict[str, tuple[Callable[[Mapping[str, str]], Path], ...]] = {"gemini": (_gemini_system,)}
+OVER: dict[str, tuple[Callable[[Mapping[str, str]], Path], ...]] = {
+    "claude": (_claude_managed,),
+    "gemini": (_gemini_system,),
+}
 UNDER: dict[str, tuple[Callable[[Mapping[str, str]], Path], ...]] = {"gemini": (_gemini_defaults,)}
 
 
