@@ -25,19 +25,22 @@ GEMINI_DIR = ".gemini"
 
 def env_file(start: Path | None, home: Path) -> Path | None:
     """The ``.env`` file gemini, started in `start`, loads (its `.gemini/.env` first, in each directory from
-    `start` up; then `home`'s); None when there is none. `start` None: `home`'s alone."""
+    `start` up; then `home`'s); None when there is none. `start` None: `home`'s alone. (Strings, not
+    `Path`s: the build stamp's no-op answer walks these directories each time.)"""
+    dirs: list[str] = []
     if start is not None:
-        current = Path(os.path.abspath(start))
+        current = os.path.abspath(start)
         while True:
-            for path in (current / GEMINI_DIR / ".env", current / ".env"):
-                if os.path.exists(path):
-                    return path
-            if current.parent == current:
+            dirs.append(current)
+            parent = os.path.dirname(current)
+            if parent == current:
                 break
-            current = current.parent
-    for path in (home / GEMINI_DIR / ".env", home / ".env"):
-        if os.path.exists(path):
-            return path
+            current = parent
+    dirs.append(str(home))
+    for directory in dirs:
+        for path in (os.path.join(directory, GEMINI_DIR, ".env"), os.path.join(directory, ".env")):
+            if os.path.exists(path):
+                return Path(path)
     return None
 
 
