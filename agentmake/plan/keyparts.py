@@ -13,6 +13,7 @@ from agentmake.graph import Graph, Task
 from agentmake.model import AgentSpec, Prompt, ReportSpec, RunnerSpec, model_of, runner_name, scope
 from agentmake.plan.context import render_task_check, render_task_command, render_task_prompt, task_prompt
 from agentmake.plan.hashing import Hasher
+from agentmake.plan.keyconfig import ConfigFiles
 from agentmake.plan.keys import (
     KEY_VERSION,
     check_parts,
@@ -28,7 +29,6 @@ from agentmake.store import Store, TaskRecord
 from agentmake.templates import names_read, read_input, refuses_some_values
 
 if TYPE_CHECKING:
-    from agentmake.runners.modelconfig import ConfigModel, ConfigReading
     from agentmake.runners.redact import SecretValues
 
 __all__ = ["FAST_VERSION", "RENDER_VERSION", "REPORT_RENDERER", "KeyParts", "read_by_a_task", "summarised"]
@@ -38,7 +38,7 @@ REPORT_RENDERER = 2  # bump when a report without `merge` renders the same input
 FAST_VERSION = 1  # bump when the fast memo's contents change
 
 
-class KeyParts:
+class KeyParts(ConfigFiles):
     """The key parts of the tasks of `graph` (`_parts`, `key`) and their rendering (`render`), with what they
     cache across tasks (per agent, runner, template text, variable scope). `renders` counts prompts
     rendered. The base of `agentmake.plan.rebuilder.Rebuilder`."""
@@ -55,8 +55,8 @@ class KeyParts:
         self._secret: SecretValues | None = None  # (made when a prompt first reads a variable)
         self._spec_sigs: dict[int, tuple[AgentSpec, str]] = {}
         self._endpoints: dict[int, tuple[RunnerSpec, dict[str, list[str]]]] = {}
-        self._configs: dict[int, tuple[RunnerSpec, ConfigReading]] = {}
-        self._aliases: dict[str, str] | None = None  # (llm's: read when an llm runner's model is first known)
+        self._configs = {}
+        self._aliases = None
         self.renders = 0
 
     def _parts(
@@ -154,18 +154,10 @@ class KeyParts:
     def _model_source(
         self, spec: AgentSpec | ReportSpec, runner: RunnerSpec | None
     ) -> tuple[str | None, list[str] | None]:
-        """`_model_named`, with an alias `llm` resolves (its aliases.json: `modelconfig.llm_aliases`, read
-        once per build) as the model it names: the same call, and another when the alias is set anew."""
-        from agentmake.runners.presets import preset_of
-
+        """`_model_named`, with an alias `llm` resolves as the model it names (`_unaliased`): the same call,
+        and another when the alias is set anew."""
         model, source = self._model_named(spec, runner)
-        if model is not None and runner is not None and preset_of(runner) == "llm":
-            if self._aliases is None:
-                from agentmake.runners.modelconfig import llm_aliases
-
-                self._aliases = llm_aliases(os.environ)
-            model = self._aliases.get(model, model)
-        return model, source
+        return (model if model is None or runner is None else self._unaliased(runner, model)), source
 
     def _model_named(
         self, spec: AgentSpec | ReportSpec, runner: RunnerSpec | None
@@ -188,37 +180,6 @@ class KeyParts:
         if model is not None:
             return model, None
         return (None, None) if found is None else (found[0], [found[1], found[2]])
-
-    def _config_file(self, runner: RunnerSpec) -> bool:
-        """Whether `runner`'s CLI takes a default model from a config file (`modelconfig.CONFIGS`)."""
-        from agentmake.runners.modelconfig import CONFIGS
-        from agentmake.runners.presets import preset_of
-
-        return (preset_of(runner) or "") in CONFIGS
-
-    def _config_models(self, runner: RunnerSpec) -> tuple[ConfigModel | None, ConfigModel | None]:
-        """The model a claude settings file's `env` block sets and the one `runner`'s CLI takes from its
-        config files (`modelconfig.config_models`), read once per runner in a build."""
-        reading = self._config_reading(runner)
-        return reading.block, reading.found
-
-    def _config_reading(self, runner: RunnerSpec) -> ConfigReading:
-        """`modelconfig.config_reading` of `runner`, once per runner in a build."""
-        known = self._configs.get(id(runner))
-        if known is None or known[0] is not runner:
-            from agentmake.runners.modelconfig import config_reading
-            from agentmake.runners.presets import preset_of
-
-            reading = config_reading(preset_of(runner), runner, os.environ, self.root)
-            known = self._configs[id(runner)] = (runner, reading)
-        return known[1]
-
-    def _applied_endpoints(self, runner: RunnerSpec) -> dict[str, str]:
-        """The endpoint variables claude's settings files apply over its environment (their `env` block:
-        `modelconfig.CLAUDE_ENDPOINTS`); none for another CLI, whose files are then not read for them."""
-        from agentmake.runners.presets import preset_of
-
-        return self._config_reading(runner).endpoints if preset_of(runner) == "claude" else {}
 
     def _endpoint(self, runner: RunnerSpec | None) -> dict[str, list[str]] | None:
         """The endpoint variables `runner`'s CLI receives (`presets.env_endpoint`): another server, another
