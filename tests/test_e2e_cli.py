@@ -101,7 +101,7 @@ def test_dry_run_question_and_explain(e2e: E2E) -> None:
     dry = e2e.am("-n")
     assert dry.code == 0, dry
     assert "would run translate:a: input docs/a.md changed (content " in dry.out, dry
-    assert "would run translate:b: runner claude: model changed sonnet → opus" in dry.out, dry
+    assert "would run translate:b: model changed sonnet → opus" in dry.out, dry
     assert "may run summary: input build/a.md will be rebuilt by translate:a; input build/b.md" in dry.out, (
         dry
     )
@@ -115,7 +115,7 @@ def test_dry_run_question_and_explain(e2e: E2E) -> None:
     out = explain.out
     assert "SUMMARY.md [summary] may be stale: input build/a.md will be rebuilt by translate:a" in out, out
     assert "[translate:a] is stale: input docs/a.md changed (content " in out and " → " in out, out
-    assert "runner claude: model changed sonnet → opus" in out, out
+    assert "[translate:b] is stale: model changed sonnet → opus" in out, out
 
 
 def test_graph_formats(e2e: E2E) -> None:

@@ -188,7 +188,7 @@ def test_a_model_its_runner_cannot_pass_reruns_nothing(e2e: E2E) -> None:
     # given a flag to pass it with, the model reaches the command line: that reruns
     e2e.write("Agentfile", MODEL.format(model="big").replace('"llm"\n', '"llm"\n    model_flag = -m\n'))
     out = dry(e2e)
-    assert "would run one: runner plain: model" in out, out
+    assert "would run one: model changed (default) → big" in out, out
 
 
 FANIN = """\

@@ -162,7 +162,7 @@ def test_prompt_variable_and_model_changes(tmp_path: Path) -> None:
 
     b.state["runners"] = {**RUNNERS, "claude": dataclasses.replace(RUNNERS["claude"], model="opus")}  # type: ignore[attr-defined]
     d = b.build()["translate:a"]
-    assert [r.message for r in d.reasons] == ["runner claude: model changed sonnet → opus"]
+    assert [r.message for r in d.reasons] == ["model changed sonnet → opus"]
     assert b.ran[0] == "translate:a"
 
 
@@ -172,7 +172,7 @@ def test_agent_model_overrides_runner_model(tmp_path: Path) -> None:
     b.state["spec"] = dataclasses.replace(translate_spec(), model="haiku")  # type: ignore[attr-defined]
     d = b.build()["translate:a"]
     assert d.parts["runner"]["model"] == "haiku"
-    assert [r.message for r in d.reasons] == ["runner claude: model changed sonnet → haiku"]
+    assert [r.message for r in d.reasons] == ["model changed sonnet → haiku"]
 
 
 def test_missing_output_is_restored_from_cache_then_run_without_it(tmp_path: Path) -> None:
@@ -314,7 +314,7 @@ def test_unknown_runner_and_new_runner(tmp_path: Path) -> None:
     del before["_runner"]
     messages = [r.message for r in describe_changes(before, parts, "mine")]
     assert "runner mine: command changed claude -p → my-agent" in messages
-    assert "runner mine: model changed sonnet → big" in messages
+    assert "model changed sonnet → big" in messages
 
 
 @pytest.mark.parametrize("field", ["title", "summary"])

@@ -63,9 +63,7 @@ def test_agentfile_model_and_variable_changes(tmp_path: Path) -> None:
     _builder(tmp_path).build()
     write(tmp_path, "Agentfile", BASE.replace("    outputs", "    model = opus\n    outputs"))
     d = _builder(tmp_path).build()["translate:a"]
-    assert [(r.kind, r.message) for r in d.reasons] == [
-        ("runner-changed", "runner claude: model changed (default) → opus")
-    ]
+    assert [(r.kind, r.message) for r in d.reasons] == [("runner-changed", "model changed (default) → opus")]
     b = _builder(tmp_path, {"lang": "French"})
     d = b.build()["translate:a"]
     assert [r.kind for r in d.reasons] == ["prompt-changed"]

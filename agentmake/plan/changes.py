@@ -2,7 +2,7 @@
 
 `Reason` lives here (re-exported by `agentmake.plan.rebuilder`) so that the diff and the rebuilder share it
 without an import cycle. Messages are full sentences, e.g. "input docs/intro.md changed (content a1b2c3d4 →
-e5f6a7b8)" or "runner claude: model changed sonnet → opus".
+e5f6a7b8)" or "model changed sonnet → opus".
 """
 
 from __future__ import annotations
@@ -288,6 +288,10 @@ def _runner(
         elif default is not None and old.get(field) != new.get(field):
             was, now = _value(old.get(field)), _value(new.get(field))
             reasons.append(Reason("runner-changed", default, old=was, new=now))
+        elif field == "model" and old.get(field) != new.get(field):  # (the agent's, the runner's or the
+            # Agentfile's `model`, or the environment's: not the runner's alone, as "runner NAME:" said)
+            was, now = _value(old.get(field)), _value(new.get(field))
+            reasons.append(Reason("runner-changed", f"model changed {was} → {now}", old=was, new=now))
         elif old.get(field) != new.get(field):
             reasons.append(Reason("runner-changed", f"runner {name}: {field.replace('_', ' ')} changed "
                                   f"{_value(old.get(field))} → {_value(new.get(field))}",
