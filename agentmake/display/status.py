@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from time import localtime, strftime
 from time import time as now
@@ -20,6 +19,7 @@ from agentmake.graph import Graph
 from agentmake.pathwords import quote_paths
 from agentmake.plan import Decision
 from agentmake.plan.explain import grouped, saved_first, waits_to_decide
+from agentmake.plan.laststop import stopped_last
 from agentmake.store import AttemptRecord, Store, TaskRecord
 from agentmake.store.records import run_time
 
@@ -71,7 +71,7 @@ def status_rows(
     records: dict[str, TaskRecord] = store.task_records() if store is not None else {}
     pids = _running_pids(running)
     own = os.getpid() if own_pid is None else own_pid
-    stopped = _stopped_last(store) if store is not None else {}
+    stopped = stopped_last(store) if store is not None else {}
     failures = _failures(store, records) if store is not None else {}
     rows: list[dict[str, Any]] = []
     for task_id, task in graph.tasks.items():
@@ -172,28 +172,6 @@ def _failures(store: Store, records: Mapping[str, TaskRecord]) -> dict[str, Atte
         for a in store.attempts(run_id):
             if a.task_id in task_ids and a.state == "failed":
                 found[a.task_id] = a
-    return found
-
-
-def _stopped_last(store: Store) -> dict[str, str]:
-    """Tasks the last build stopped before they finished (Ctrl-C, a watch cancel), or did not run (a
-    dependency failed, the budget reached, the build stopped) -> the reason to give first, saying so."""
-    last = store.last_run_id()
-    if last is None:
-        return {}
-    said = {"interrupted": "the last build was stopped (Ctrl-C) before it finished"}
-    found = {}
-    for a in store.attempts(last):
-        if a.state == "interrupted":
-            message = a.message or "interrupted"
-            stopped = re.fullmatch(r"stopped by (SIG[A-Z]+)", message)  # (the signal that stopped the build)
-            if stopped:
-                why = f"the last build was stopped ({stopped[1]}) before it finished"
-            else:
-                why = said.get(message, f"the last build stopped it ({message})")
-            found[a.task_id] = f"interrupted: {why}"
-        elif a.state == "not-run":
-            found[a.task_id] = "not run by the last build" + (f": {a.message}" if a.message else "")
     return found
 
 

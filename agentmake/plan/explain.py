@@ -16,6 +16,7 @@ from agentmake.graph import Graph, Task, makes_no_task
 from agentmake.pathwords import quote_path, quote_paths, with_path_quoted
 from agentmake.plan.changes import Reason
 from agentmake.plan.dryrun import plan_build, undecided
+from agentmake.plan.laststop import stopped_last
 from agentmake.plan.rebuilder import Decision, Rebuilder
 
 
@@ -29,6 +30,9 @@ def explain_lines(graph: Graph, rebuilder: Rebuilder, target: str) -> list[str]:
     # (tolerant: a task whose prompt does not render fails alone in a build, which runs nothing that depends
     # on it: said of each, as -n does, rather than refusing the whole chain as an Agentfile error)
     decisions = plan_build(sub, rebuilder, tolerant=True)
+    # (what the last build did not finish is said first, as status says it)
+    store = getattr(rebuilder, "store", None)
+    stopped = stopped_last(store) if store is not None and hasattr(store, "attempts") else {}
     blocked: dict[str, str] = {}  # task -> the task that would fail under it (the build names that one)
     lines = []
     for d in decisions:
@@ -41,7 +45,7 @@ def explain_lines(graph: Graph, rebuilder: Rebuilder, target: str) -> list[str]:
             blocked[d.task_id] = dep
             lines.append(f"{_label(task)} will not run: dependency {dep} would fail")
         elif d.task_id in targets or d.stale:
-            lines.append(describe(task, d))
+            lines.append(describe(task, d, stopped.get(d.task_id) if d.stale else None))
     return lines
 
 
@@ -98,11 +102,11 @@ def _label(task: Task) -> str:
     return f"{said} [{task.id}]"
 
 
-def describe(task: Task, decision: Decision) -> str:
+def describe(task: Task, decision: Decision, first: str | None = None) -> str:
+    """The task's line; `first`: a reason said before the key's (`laststop.stopped_last`)."""
     label = _label(task)
-    reasons = "; ".join(
-        [*(told(r) for r in decision.reasons if r.kind != "cached"), *saved_first(decision, quoted=True)]
-    )
+    said = [*(told(r) for r in decision.reasons if r.kind != "cached"), *saved_first(decision, quoted=True)]
+    reasons = "; ".join([first, *said] if first else said)
     if decision.action == "skip":
         return f"{label} is up to date" + (f": {reasons}" if reasons else "")
     if decision.action == "restore":
