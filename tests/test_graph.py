@@ -137,6 +137,25 @@ def test_cycle_error_shows_the_cycle_with_files(tmp_path: Path) -> None:
     )
     err = _error(af)
     assert "a -> b (via build/x.md) -> a (via build/y.md)" in err.message
+    # (and how to break it: the link that closes it)
+    assert "take 'build/y.md' out of a's inputs, or have b write another file" in (err.hint or ""), err.hint
+
+
+def test_an_input_that_names_an_agent_says_to_name_its_file(tmp_path: Path) -> None:
+    """`inputs = scan`, the agent's name where its output was meant: "does not exist" alone left a newcomer
+    looking for a file; the hint names the agent's outputs."""
+    af = project(
+        tmp_path,
+        ["seed.md"],
+        agent("scan", "seed.md", "build/scan.md"),
+        agent("use", "scan", "out.md"),
+    )
+    err = _error(af)
+    assert "input 'scan' does not exist and no agent produces it" in err.message
+    said = "'scan' is the name of agent 'scan': an input is a file; name what it makes (build/scan.md)"
+    assert err.hint == said
+    af = project(tmp_path / "other", ["seed.md"], agent("use", "scanner", "out.md"))
+    assert _error(af).hint is None  # (a name no block has: no such hint)
 
 
 def test_cycle_through_fanout_tasks(tmp_path: Path) -> None:

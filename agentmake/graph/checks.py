@@ -126,6 +126,7 @@ def check_inputs(node: Node, producer: dict[str, str], index: FileIndex, nodes: 
                     hint=f"to depend on its files write '{path}/**'",
                 )
             problem, hint = _not_a_file(os.path.join(index.root, path))
+            hint = hint or _names_a_block(path, nodes)
             raise AgentfileError(f"{node.kind} '{node.name}' input '{path}' {problem}", where, [SOURCE], hint)
     if node.kind == "agent" and node.empty:
         raise AgentfileError(
@@ -154,6 +155,17 @@ def _made_by_idle(pattern: Pattern, nodes: Sequence[Node]) -> str | None:
                 why = f": no file matches {', '.join(unmatched)}" if unmatched else ""
                 return f"agent '{other.name}', which would make {out.text}, makes no task{why}"
     return None
+
+
+def _names_a_block(path: str, nodes: Sequence[Node]) -> str | None:
+    """The hint for an input that is the name of an agent or report (`inputs = scan`): an input is a file,
+    so name the file(s) it makes."""
+    block = next((n for n in nodes if n.name == path), None)
+    if block is None:
+        return None
+    outs = [p.text for p in block.outputs]
+    files = ", ".join(outs[:3]) + (f" and {len(outs) - 3} more" if len(outs) > 3 else "")
+    return f"'{path}' is the name of {block.kind} '{path}': an input is a file; name what it makes ({files})"
 
 
 def _not_a_file(full: str) -> tuple[str, str | None]:

@@ -294,7 +294,12 @@ def _cycle_error(
         text += f" -> {b} (via {via})"
     node = node_of[tasks[loop[0]].name]
     said = f"inputs {loop[0]} does not make itself, directly or through other agents"
-    return AgentfileError(f"dependency cycle: {text}", node.loc("inputs"), [said])
+    last, via = loop[-2], next(p for p in tasks[loop[0]].inputs if p in tasks[loop[-2]].outputs)
+    hint = (
+        f"break the cycle at one of its links: take '{via}' out of {loop[0]}'s inputs, or have {last}"
+        " write another file (an agent cannot read what it leads to making)"
+    )
+    return AgentfileError(f"dependency cycle: {text}", node.loc("inputs"), [said], hint)
 
 
 def _closure(start: Sequence[str], edges: dict[str, tuple[str, ...]]) -> set[str]:
