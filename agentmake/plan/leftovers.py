@@ -49,8 +49,9 @@ def without_leftovers(graph: Graph, store: Store) -> Graph:
     `graph` only because a glob matches one of them drops out too, and so on down a chain of fan-outs (`up`
     made build/up/b.md of notes/b.md, deleted since; `count` fans out over build/up/{name}.md, so count:b is
     in `graph` while b.md is on disk, and its output is a leftover once b.md is gone). `graph` itself when
-    nothing more drops out, or the last graph that loads when taking more away leaves a current task's named
-    input missing (`AgentfileError`: that file is needed, not left over)."""
+    nothing more drops out; when taking more away leaves an input a current task names missing (an
+    `AgentfileError`), the last graph that loads: its leftovers, that named input among them, are removed
+    as every leftover is (the build then says the input is missing, as it did after a second clean)."""
     from agentmake.errors import AgentfileError
     from agentmake.graph import build_graph
 
