@@ -66,3 +66,15 @@ class ConfigFiles:
 
             self._aliases = llm_aliases(os.environ)
         return self._aliases.get(model, model)
+
+    def _keyed_before(
+        self, runner: RunnerSpec, named: str, model: str, source: list[str] | None
+    ) -> str | None:
+        """What a key of `_cfgmodel` 1 (an agentmake that read neither llm's aliases nor gemini's ``.env`` and
+        system files nor claude's managed settings) held in place of `model`, when it may differ: `named`, the
+        llm alias `model` resolves; "*" (not known) for a model from one of those files; else None."""
+        if named != model:
+            return named
+        if source is not None and source[1] in self._config_reading(runner).newer:
+            return "*"
+        return None

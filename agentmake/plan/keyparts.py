@@ -36,6 +36,9 @@ __all__ = ["FAST_VERSION", "RENDER_VERSION", "REPORT_RENDERER", "KeyParts", "rea
 RENDER_VERSION = 1  # bump when the prompt context changes meaning
 REPORT_RENDERER = 2  # bump when a report without `merge` renders the same inputs anew (2: binary inputs)
 FAST_VERSION = 1  # bump when the fast memo's contents change
+# the "_cfgmodel" memo: 1, the model keyed from the CLIs' user and project config files; 2, also from llm's
+# aliases, gemini's .env and system files, claude's managed settings (`upgrade._new_model_upgraded`)
+CFGMODEL = 2
 
 
 class KeyParts(ConfigFiles):
@@ -84,15 +87,17 @@ class KeyParts(ConfigFiles):
             prompt = task_prompt(task)
             runner_name = self._runner_name(task)
             runner = af.runners.get(runner_name) if prompt is not None else None
-            model, source = self._model_source(spec, runner)
+            model, source, before = self._model_source(spec, runner)
             parts["kind"] = task.kind if task.kind == "report" else "agent"
             parts["runner"] = runner_parts(runner, model, self._endpoint(runner))
             if runner is not None:
                 parts["_runner"] = runner_name  # (a memo: explain says "runner changed claude → codex")
                 if self._config_file(runner):  # (a memo: this record keyed the config file's model)
-                    parts["_cfgmodel"] = 1
+                    parts["_cfgmodel"] = CFGMODEL
                 if source is not None and parts["runner"]["model"] is not None:
                     parts["_model_from"] = source  # (explain: "the default model claude takes from ...")
+                if before is not None and parts["runner"]["model"] is not None:
+                    parts["_model_before"] = before  # (`upgrade._new_model_upgraded`)
             parts["settings"] = {}
             if prompt is None:
                 parts["prompt"] = None
@@ -153,11 +158,15 @@ class KeyParts(ConfigFiles):
 
     def _model_source(
         self, spec: AgentSpec | ReportSpec, runner: RunnerSpec | None
-    ) -> tuple[str | None, list[str] | None]:
+    ) -> tuple[str | None, list[str] | None, str | None]:
         """`_model_named`, with an alias `llm` resolves as the model it names (`_unaliased`): the same call,
-        and another when the alias is set anew."""
-        model, source = self._model_named(spec, runner)
-        return (model if model is None or runner is None else self._unaliased(runner, model)), source
+        and another when the alias is set anew. Third: what a key of `_cfgmodel` 1 held in its place, when
+        it may differ (`_keyed_before`)."""
+        named, source = self._model_named(spec, runner)
+        if named is None or runner is None:
+            return named, source, None
+        model = self._unaliased(runner, named)
+        return model, source, self._keyed_before(runner, named, model, source)
 
     def _model_named(
         self, spec: AgentSpec | ReportSpec, runner: RunnerSpec | None

@@ -47,6 +47,10 @@ def upgraded(
         with_model = _config_model_upgraded(rec, now)
         if with_model is not None:  # (and on: it may be of before the endpoints were keyed so, too)
             rec, cached_as = with_model, cached_as or rec.key
+    if now is not None and "_model_before" in now:
+        with_new = _new_model_upgraded(rec, now)
+        if with_new is not None:
+            rec, cached_as = with_new, cached_as or rec.key
     if now is not None and before:
         without_secrets = _endpoint_upgraded(rec, now, before)
         if without_secrets is not None:
@@ -133,6 +137,32 @@ def endpoint_key_before(now: dict[str, Any], before: Mapping[str, str]) -> str |
     if not then or all(endpoint[name] == keyed for name, keyed in then.items()):
         return None
     return key_of(dict(now, runner={**runner, "endpoint": {**endpoint, **then}}))
+
+
+def _new_model_upgraded(rec: TaskRecord, now: dict[str, Any]) -> TaskRecord | None:
+    """An LLM call's record keyed by an agentmake that read neither llm's aliases nor gemini's ``.env`` and
+    system settings nor claude's managed settings ("_cfgmodel" 1), given the model `now` holds from one of
+    them ("_model_before": the llm alias it resolves, or "*" for a file): that agentmake keyed the alias, or
+    the model of the files it read (or none), while the CLI asked the model `now` holds; so the task is up to
+    date if nothing else changed (as `_config_model_upgraded`: an upgrade pays for no call again), and a later
+    change of the alias or the file reruns it. An alias: only a record that keyed that alias. A file: only a
+    record that keyed no model or the model of a config file ("_model_from"), not the Agentfile's or the
+    environment's. None otherwise, or for a record whose parts do not make its key."""
+    parts, before = rec.parts, now["_model_before"]
+    runner, runner_now = parts.get("runner"), now.get("runner")
+    if parts.get("_cfgmodel") != 1 or not isinstance(runner, dict) or not isinstance(runner_now, dict):
+        return None
+    model = runner.get("model")
+    if model == runner_now.get("model") or key_of(parts) != rec.key:
+        return None
+    if model != before and (before != "*" or (model is not None and "_model_from" not in parts)):
+        return None
+    parts = dict(parts, runner={**runner, "model": runner_now.get("model")}, _cfgmodel=now.get("_cfgmodel"))
+    parts.pop("_model_from", None)
+    if "_model_from" in now:
+        parts["_model_from"] = now["_model_from"]
+    parts["_model_before"] = before
+    return dataclasses.replace(rec, key=key_of(parts), parts=parts)
 
 
 def _config_model_upgraded(rec: TaskRecord, now: dict[str, Any]) -> TaskRecord | None:

@@ -177,6 +177,9 @@ class ConfigReading(NamedTuple):
     block: ConfigModel | None  # the model an ``env`` block of claude's settings sets: `settings_env_model`
     found: ConfigModel | None  # the model the CLI takes from its config files: `config_model`
     endpoints: dict[str, str]  # the endpoint variables claude's ``env`` blocks set: `CLAUDE_ENDPOINTS`
+    # the files (as `block` and `found` show them) an agentmake keying `_cfgmodel` 1 did not read: the
+    # ``.env`` gemini loads and the system files (`OVER`, `UNDER`); `plan.upgrade._new_model_upgraded`
+    newer: tuple[str, ...] = ()
 
 
 # the endpoint variables (`modelenv.ENDPOINT_ENV`) an ``env`` block of claude's settings may set: claude
@@ -197,6 +200,8 @@ def config_reading(
     block: ConfigModel | None = None
     endpoints: dict[str, str] = {}
     found = _dotenv_model(environ, root) if cli == "gemini" else None
+    newer = [] if found is None else [found[2]]
+    system = [where(environ) for where in (*OVER.get(cli, ()), *UNDER.get(cli, ()))]
     for path in [] if found is not None else _files(cli, environ, root):
         data = _read(path)
         if data is None:
@@ -206,12 +211,16 @@ def config_reading(
             if block is None:
                 model = _parsed(_env_model, data, None)
                 block = None if model is None else (model, cli, f"{shown} env ANTHROPIC_MODEL")
+                if block is not None and path in system:
+                    newer.append(block[2])
             for name, value in _env_endpoints(data).items():
                 endpoints.setdefault(name, value)
         if found is None:
             model = _parsed(known[1], data, profile)
             found = None if model is None else (model, cli, shown)
-    return ConfigReading(block, found, endpoints)
+            if found is not None and path in system:
+                newer.append(shown)
+    return ConfigReading(block, found, endpoints, tuple(newer))
 
 
 def config_models(
