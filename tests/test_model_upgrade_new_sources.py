@@ -22,13 +22,16 @@ from e2e_helpers import E2E
 
 
 class BeforeE2E(E2E):
-    """This agentmake as it keyed models before it read llm's aliases, gemini's .env and system files."""
+    """This agentmake as it keyed models before it read llm's aliases, gemini's .env and system files,
+    claude's env-block endpoints."""
 
     def argv(self, args: tuple[str, ...]) -> list[str]:
         old = (
             "import runpy, agentmake.runners.modelconfig as m, agentmake.plan.keyparts as k; "
+            "import agentmake.plan.stamp as s; "
             "m.ALIASES = 'no-aliases.json'; m._dotenv_found = lambda *a, **kw: None; "
-            "m.OVER.clear(); m.UNDER.clear(); k.CFGMODEL = 1; "
+            "m.OVER.clear(); m.UNDER.clear(); m._env_endpoints = lambda *a: {}; k.CFGMODEL = 1; "
+            "k.FAST_VERSION = 1; s.DECIDER_VERSIONS = (2, 1, 1, 2); "
             "runpy.run_module('agentmake', run_name='__main__', alter_sys=True)"
         )
         return [*super().argv(())[:1], "-c", old, *args]
@@ -111,4 +114,38 @@ def test_the_agentfiles_own_model_is_not_taken_over(e2e: E2E) -> None:
     _agentfile(e2e, "gemini")
     run = e2e.am()
     assert run.summary.ran == 1, run
+    assert e2e.calls("sum") == ["sum", "sum"]
+
+
+def test_a_file_that_names_a_model_after_the_upgrade_reruns(e2e: E2E) -> None:
+    """The build after the upgrade changed no key (no .env then): its record is written as this agentmake
+    keys it, so a .env that names a model later is a change of model, not a record to take over."""
+    _agentfile(e2e, "gemini")
+    e2e.write(".env", "GEMINI_API_KEY=k\n")
+    assert BeforeE2E(e2e.root, e2e.fake).am().code == 0
+    run = e2e.am()
+    assert run.summary.up_to_date == 1 and run.summary.ran == 0, run
+    assert _parts(e2e)["_cfgmodel"] == 2
+    e2e.write(".env", "GEMINI_API_KEY=k\nGEMINI_MODEL=gemini-3\n")
+    assert "(default) → gemini-3" in e2e.am("explain", "sum").text
+    assert e2e.am().summary.ran == 1
+    assert e2e.calls("sum") == ["sum", "sum"]
+
+
+def test_an_endpoint_claudes_settings_apply_is_not_paid_for_again(
+    e2e: E2E, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ANTHROPIC_BASE_URL", raising=False)
+    settings = e2e.fake.home / ".claude" / "settings.json"
+    settings.parent.mkdir(parents=True, exist_ok=True)
+    settings.write_text('{"env": {"ANTHROPIC_BASE_URL": "https://proxy.example/"}}')
+    _agentfile(e2e, "claude")
+    assert BeforeE2E(e2e.root, e2e.fake).am().code == 0
+    assert "endpoint" not in _parts(e2e)["runner"]
+    run = e2e.am()
+    assert run.summary.up_to_date == 1 and run.summary.ran == 0, run
+    assert _parts(e2e)["runner"]["endpoint"]["ANTHROPIC_BASE_URL"][0] == "proxy.example"
+    settings.write_text('{"env": {"ANTHROPIC_BASE_URL": "https://other.example/"}}')
+    assert "proxy.example → other.example" in e2e.am("explain", "sum").text
+    assert e2e.am().summary.ran == 1
     assert e2e.calls("sum") == ["sum", "sum"]

@@ -54,6 +54,12 @@ class ConfigFiles:
 
         return self._config_reading(runner).endpoints if preset_of(runner) == "claude" else {}
 
+    def _applied_names(self, runner: RunnerSpec) -> list[str]:
+        """The endpoint variables of `_applied_endpoints` that `runner`'s key holds from claude's settings."""
+        from agentmake.runners.modelenv import ENDPOINT_ENV
+
+        return sorted(n for n, v in self._applied_endpoints(runner).items() if n in ENDPOINT_ENV and v)
+
     def _unaliased(self, runner: RunnerSpec, model: str) -> str:
         """`model`, or for an `llm` runner the model it names if it is one of llm's aliases (its
         aliases.json: `modelconfig.llm_aliases`, read once per build)."""

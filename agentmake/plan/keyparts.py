@@ -35,7 +35,9 @@ __all__ = ["FAST_VERSION", "RENDER_VERSION", "REPORT_RENDERER", "KeyParts", "rea
 
 RENDER_VERSION = 1  # bump when the prompt context changes meaning
 REPORT_RENDERER = 2  # bump when a report without `merge` renders the same inputs anew (2: binary inputs)
-FAST_VERSION = 1  # bump when the fast memo's contents change
+# bump when the fast memo's contents change (2: each LLM task's record takes the slow path once, where its
+# "_cfgmodel" memo of an older agentmake is brought up to `CFGMODEL`: `Rebuilder.decide`)
+FAST_VERSION = 2
 # the "_cfgmodel" memo: 1, the model keyed from the CLIs' user and project config files; 2, also from llm's
 # aliases, gemini's .env and system files, claude's managed settings (`upgrade._new_model_upgraded`)
 CFGMODEL = 2
@@ -98,6 +100,9 @@ class KeyParts(ConfigFiles):
                     parts["_model_from"] = source  # (explain: "the default model claude takes from ...")
                 if before is not None and parts["runner"]["model"] is not None:
                     parts["_model_before"] = before  # (`upgrade._new_model_upgraded`)
+                applied = self._applied_names(runner)
+                if applied:  # (`upgrade._applied_upgraded`)
+                    parts["_applied"] = applied
             parts["settings"] = {}
             if prompt is None:
                 parts["prompt"] = None

@@ -144,6 +144,10 @@ class Rebuilder(Judge):
         if decision.action == "skip" and rec is not None and rec.key == key and not assume:
             if cached_as is not None:  # (a record of an older key format: it switches to this key)
                 self.store.note_rekey(task.id, cached_as, key, parts)
+            elif rec.status == "done" and rec.parts.get("_cfgmodel") != parts.get("_cfgmodel"):
+                # (the same key, its "_cfgmodel" memo an older agentmake's: written as this one's, so that a
+                # file it did not read naming a model later is a change, not an upgrade)
+                self.store.note_rekey(task.id, key, key, parts)
             else:
                 self._note_skip(task, rec, parts, fast is not None)
         if decision.action == "run":

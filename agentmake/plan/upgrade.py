@@ -47,8 +47,8 @@ def upgraded(
         with_model = _config_model_upgraded(rec, now)
         if with_model is not None:  # (and on: it may be of before the endpoints were keyed so, too)
             rec, cached_as = with_model, cached_as or rec.key
-    if now is not None and "_model_before" in now:
-        with_new = _new_model_upgraded(rec, now)
+    if now is not None and ("_model_before" in now or "_applied" in now):
+        with_new = _new_sources_upgraded(rec, now)
         if with_new is not None:
             rec, cached_as = with_new, cached_as or rec.key
     if now is not None and before:
@@ -139,6 +139,19 @@ def endpoint_key_before(now: dict[str, Any], before: Mapping[str, str]) -> str |
     return key_of(dict(now, runner={**runner, "endpoint": {**endpoint, **then}}))
 
 
+def _new_sources_upgraded(rec: TaskRecord, now: dict[str, Any]) -> TaskRecord | None:
+    """`_new_model_upgraded`, then `_applied_upgraded`: a record of "_cfgmodel" 1 given what the files read
+    since name, its "_cfgmodel" then `now`'s (so that a later change of them reruns); None if neither."""
+    with_model = _new_model_upgraded(rec, now) if "_model_before" in now else None
+    with_applied = _applied_upgraded(with_model or rec, now) if "_applied" in now else None
+    done = with_applied or with_model
+    return (
+        None
+        if done is None
+        else dataclasses.replace(done, parts=dict(done.parts, _cfgmodel=now.get("_cfgmodel")))
+    )
+
+
 def _new_model_upgraded(rec: TaskRecord, now: dict[str, Any]) -> TaskRecord | None:
     """An LLM call's record keyed by an agentmake that read neither llm's aliases nor gemini's ``.env`` and
     system settings nor claude's managed settings ("_cfgmodel" 1), given the model `now` holds from one of
@@ -157,11 +170,36 @@ def _new_model_upgraded(rec: TaskRecord, now: dict[str, Any]) -> TaskRecord | No
         return None
     if model != before and (before != "*" or (model is not None and "_model_from" not in parts)):
         return None
-    parts = dict(parts, runner={**runner, "model": runner_now.get("model")}, _cfgmodel=now.get("_cfgmodel"))
+    parts = dict(parts, runner={**runner, "model": runner_now.get("model")})
     parts.pop("_model_from", None)
     if "_model_from" in now:
         parts["_model_from"] = now["_model_from"]
     parts["_model_before"] = before
+    return dataclasses.replace(rec, key=key_of(parts), parts=parts)
+
+
+def _applied_upgraded(rec: TaskRecord, now: dict[str, Any]) -> TaskRecord | None:
+    """A claude call's record keyed by an agentmake that did not read the endpoint variables an ``env`` block
+    of claude's settings applies over its environment ("_cfgmodel" 1): it keyed the environment's (or none),
+    while claude called the service the block names, which `now` keys ("_applied": those variables); so
+    each of them is given the one `now` holds and the task is up to date if nothing else changed (an upgrade
+    pays for no call again), and a later change of the block reruns it. None for a record keyed since, or
+    whose parts do not make its key."""
+    parts = rec.parts
+    runner, runner_now = parts.get("runner"), now.get("runner")
+    if parts.get("_cfgmodel") != 1 or not isinstance(runner, dict) or not isinstance(runner_now, dict):
+        return None
+    endpoint, endpoint_now = runner.get("endpoint") or {}, runner_now.get("endpoint")
+    if not isinstance(endpoint, dict) or not isinstance(endpoint_now, dict) or key_of(parts) != rec.key:
+        return None
+    renewed = {
+        n: endpoint_now[n]
+        for n in now["_applied"]
+        if n in endpoint_now and endpoint.get(n) != endpoint_now[n]
+    }
+    if not renewed:
+        return None
+    parts = dict(parts, runner={**runner, "endpoint": {**endpoint, **renewed}}, _applied=now["_applied"])
     return dataclasses.replace(rec, key=key_of(parts), parts=parts)
 
 
