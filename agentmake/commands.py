@@ -56,8 +56,9 @@ class _Parser(argparse.ArgumentParser):
 
     def _misspelt_long(self, message: str) -> str:
         """`unrecognized arguments: --jsno` as `unknown option --jsno: did you mean --json?` when a long
-        option is that close to it, else as `unknown option --zz (...--help lists the options)`; the message
-        as argparse gave it when it names no long option."""
+        option is that close to it (a prefix, `--j`: every option it begins, `--jobs or --json`), else as
+        `unknown option --zz (...--help lists the options)`; the message as argparse gave it when it names
+        no long option."""
         import difflib
 
         words = message.removeprefix("unrecognized arguments: ").split()
@@ -65,11 +66,12 @@ class _Parser(argparse.ArgumentParser):
         if not word:
             return message
         longs = [o for o in self._option_string_actions if o.startswith("--")]
-        near = difflib.get_close_matches(word, longs, n=1, cutoff=0.6)
+        near = sorted(o for o in longs if o.startswith(word)) or difflib.get_close_matches(word, longs, n=1)
         command = next(iter(self._plain_words()[:1]), "")
         helper = f"agentmake {command} --help" if command in COMMANDS else "agentmake --help"
+        meant = " or ".join([", ".join(near[:-1]), near[-1]] if len(near) > 1 else near)
         return f"unknown option {word}: " + (
-            f"did you mean {near[0]}?" if near else f"`{helper}` lists the options"
+            f"did you mean {meant}?" if near else f"`{helper}` lists the options"
         )
 
     def _not_an_option(self, word: str) -> bool:

@@ -27,6 +27,9 @@ def agentmake(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
         (("graph", "--fromat", "dot"), "unknown option --fromat: did you mean --format?"),
         (("status", "--zzzz"), "unknown option --zzzz: `agentmake status --help` lists the options"),
         (("--zzzz",), "unknown option --zzzz: `agentmake --help` lists the options"),
+        # a prefix: every option it begins (`--j` is closer to --json by spelling, but --jobs was as likely)
+        (("--j", "3"), "unknown option --j: did you mean --jobs or --json?"),
+        (("--d",), "unknown option --d: did you mean --directory or --dry-run?"),
     ],
 )
 def test_a_misspelt_long_option_says_what_it_may_have_meant(
