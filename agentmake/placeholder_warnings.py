@@ -26,6 +26,8 @@ _DOUBLED = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")  # `{{ input }}
 _DOLLAR = re.compile(r"(?<!\$)\$([A-Za-z_][A-Za-z0-9_]*)")  # `$lang` (not `$${`, nor `${lang}`: replaced)
 _GLOB = re.compile(r"[*?[]")  # (a first input pattern that may match several files: `src/*.py`)
 _SINGLE = re.compile(r"(?<![{$])\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})")  # `{name}`, not `{{name}}`
+# what Jinja sends as written, or not at all: a `{% raw %}` block (`{name}` there is meant), a `{# comment #}`
+_LITERAL = re.compile(r"\{%-?\s*raw\s*-?%\}.*?\{%-?\s*endraw\s*-?%\}|\{#.*?#\}", re.DOTALL)
 
 
 def placeholder_warnings(af: Agentfile, graph: Graph | None) -> list[str]:
@@ -64,7 +66,8 @@ def placeholder_warnings(af: Agentfile, graph: Graph | None) -> list[str]:
                 )
         if agent.prompt is not None:
             known = names | set(_SLOTS) | set(af.variables) | {k for k, _ in agent.variables}
-            single = sorted({m[1] for m in _SINGLE.finditer(agent.prompt.text) if m[1] in known})
+            text = _LITERAL.sub("", agent.prompt.text)
+            single = sorted({m[1] for m in _SINGLE.finditer(text) if m[1] in known})
             if single:
                 said = ", ".join(f"{{{n}}}" for n in single)
                 meant = ", ".join(f"{{{{ {n} }}}}" for n in single)

@@ -63,6 +63,9 @@ def test_a_placeholder_in_the_other_spelling_is_warned_of(tmp_path: Path, agent:
         '    run = "python3 {inputs[1]} {input} > {output}"\n    inputs = src/{name}.py tools/t.py\n'
         "    outputs = build/{name}.md\n",
         '    prompt = "Review {{ name }} in {{ lang }}, as JSON {\\"file\\": 1}: {other}"\n' + FAN_OUT,
+        # (Jinja sends a raw block as written, a comment not at all: `{name}` there is meant)
+        '    prompt = "Write {% raw %}{name}{% endraw %} as is{# not {name} #}: {{ read(input) }}"\n'
+        + FAN_OUT,
     ],
 )
 def test_the_spellings_that_work_are_no_warning(tmp_path: Path, agent: str) -> None:
