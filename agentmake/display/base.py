@@ -86,6 +86,9 @@ def failure_lines(result: BuildResult) -> list[str]:
         logs = logs_line(result, outcome)
         if logs:
             lines.append("    " + logs)
+        prompt = prompt_line(result, outcome)
+        if prompt:
+            lines.append("    " + prompt)
     return lines
 
 
@@ -97,6 +100,33 @@ def logs_line(result: BuildResult, outcome: TaskOutcome) -> str | None:
         return None
     paths = attempt_log_paths(result.log_dir, outcome.task_id, outcome.attempts)
     return term_safe("logs: " + ", ".join(paths)) if paths else None
+
+
+def prompt_line(result: BuildResult, outcome: TaskOutcome) -> str | None:
+    """``prompt: .agentmake/tasks/review.prompt``: the prompt the last attempt of a failed task sent
+    (`attempt_prompt_path`), so its question is found beside its answer; None for a task that sends none (a
+    shell agent) or a build with no log directory."""
+    if result.log_dir is None:
+        return None
+    path = attempt_prompt_path(result.log_dir, outcome.task_id, outcome.attempts)
+    return term_safe("prompt: " + path) if path else None
+
+
+def attempt_prompt_path(log_dir: Path, task_id: str, attempt: int) -> str | None:
+    """The file holding the prompt `attempt` of `task_id` sent, as a person names it from here: the
+    attempt's own ``logs/<id>.<attempt>.prompt`` when it sent more than the task's prompt (a retry after a
+    failed check), else the task's rendered prompt ``tasks/<id>.prompt`` (beside the log directory); None when
+    there is neither (a shell agent, or a task that never started)."""
+    from agentmake.pathwords import quote_path
+    from agentmake.runners.invocation import safe_name  # (only for a failure)
+
+    if attempt < 1:
+        return None
+    stem = safe_name(task_id)
+    for path in (log_dir / f"{stem}.{attempt}.prompt", log_dir.parent / "tasks" / f"{stem}.prompt"):
+        if path.is_file():
+            return quote_path(_shown(path))
+    return None
 
 
 def attempt_log_paths(log_dir: Path, task_id: str, attempt: int) -> list[str]:

@@ -24,7 +24,7 @@ import weakref
 from collections.abc import Sequence
 from typing import TextIO
 
-from agentmake.display.base import logs_line, summary_lines
+from agentmake.display.base import logs_line, prompt_line, summary_lines
 from agentmake.display.fmt import fmt_duration, is_term_safe, state_words, term_lines, term_safe
 from agentmake.scheduler.events import BuildResult, TaskEvent
 
@@ -241,6 +241,9 @@ class SilentDisplay:
             logs = logs_line(result, outcome) if outcome.state == "failed" else None
             if logs:
                 self.stream.write(f"agentmake: {term_safe(task_id)} {logs}\n")
+            prompt = prompt_line(result, outcome) if outcome.state == "failed" else None
+            if prompt:
+                self.stream.write(f"agentmake: {term_safe(task_id)} {prompt}\n")
         self.stream.flush()
         print(result.summary_line(), file=self.summary_stream, flush=True)
 

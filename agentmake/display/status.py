@@ -13,7 +13,7 @@ from time import localtime, strftime
 from time import time as now
 from typing import Any
 
-from agentmake.display.base import attempt_log_paths
+from agentmake.display.base import attempt_log_paths, attempt_prompt_path
 from agentmake.display.fmt import cell_width, fmt_cost, fmt_duration, ljust_cells, term_lines, term_safe
 from agentmake.graph import Graph
 from agentmake.pathwords import quote_paths
@@ -136,6 +136,7 @@ def status_rows(
             # figures are what it took and cost when it was made)
             "restored": state == "up to date" and restored(record),
             "logs": None,  # (a failed task's: its last attempt's log files)
+            "prompt": None,  # (a failed task's: the file of the prompt its last attempt sent)
         }
         failure = failures.get(task_id) if state == "failed" else None
         if record is not None and failure is not None:  # (the record keeps the last success's figures)
@@ -150,6 +151,7 @@ def status_rows(
                 last_success_cost=record.cost_usd if succeeded else None,
                 # where to look next: what its last attempt printed (as a build's summary names them)
                 logs=attempt_log_paths(store.dir / "logs", task_id, failure.attempts) if store else None,
+                prompt=attempt_prompt_path(store.dir / "logs", task_id, failure.attempts) if store else None,
             )
         rows.append(row)
     return rows
@@ -222,6 +224,8 @@ def render_status_text(rows: Sequence[Mapping[str, Any]]) -> str:
             lines.append(f"    - last success: {took}{', ' + cost if cost else ''}")
         if row.get("logs"):
             lines.append(term_safe(f"    - logs: {', '.join(row['logs'])}"))
+        if row.get("prompt"):
+            lines.append(term_safe(f"    - prompt: {row['prompt']}"))
     counts: dict[str, int] = {}
     for row in rows:
         said = "retrying" if row.get("retry_attempt") is not None else row["state"]
