@@ -247,6 +247,15 @@ _OPERANDS = {
     "clean": "[TARGET...] [VAR=value...]",
     "watch": "[TARGET...] [VAR=value...]",
 }
+# what a script can rely on (README's command reference says the same)
+EXIT_STATUS = """exit status:
+  0    the targets are built (or were up to date); status, explain, list, graph
+       and -n exit 0 whatever they report (-q is the gate)
+  1    a task failed (with -k too, partial reports or not), --budget left tasks
+       not run, or -q found something stale
+  2    a usage or Agentfile error, a state that cannot be read or written, or
+       another agentmake using the project (a build or a watch holds its lock)
+  130  interrupted (Ctrl-C, SIGTERM, SIGHUP): running agents were ended"""
 _HELP = "show this help (after a command: that command's own) and exit"
 _HELP_OF_COMMAND = "show this help and exit"
 
@@ -260,6 +269,7 @@ def parser(command: str | None = None) -> _Parser:
             "\n\n'--' ends the options: every word after it is a target or VAR=value"
             " (agentmake -- -notes.md).\n`agentmake COMMAND --help` tells that command's options."
         )
+        epilog += "\n\n" + EXIT_STATUS
         usage = "agentmake [options] [COMMAND] [TARGET...] [VAR=value...]"
         description = "make, rebuilt for AI agents: build the targets of an Agentfile."
     else:
