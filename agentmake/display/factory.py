@@ -12,13 +12,15 @@ from agentmake.display.plain import PlainDisplay, SilentDisplay
 
 
 def is_interactive(stream: TextIO, env: Mapping[str, str] | None = None) -> bool:
-    """A terminal that understands control codes, not CI: `isatty()`, TERM not `dumb`, no `CI` variable."""
+    """A terminal that understands control codes, not CI: `isatty()`, TERM not `dumb`, and no `CI` variable
+    (or one set to `false`, `0`, `no` or empty: a script saying it is not CI)."""
     env = os.environ if env is None else env
     try:
         tty = stream.isatty()
     except (AttributeError, ValueError):
         tty = False
-    return tty and env.get("TERM", "") != "dumb" and not env.get("CI")
+    ci = env.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+    return tty and env.get("TERM", "") != "dumb" and not ci
 
 
 def make_display(
