@@ -9,6 +9,8 @@ Edges run from producer to consumer and are labelled with the files that link th
 
 from __future__ import annotations
 
+import re
+
 from agentmake.errors import UsageError
 from agentmake.graph.dag import Graph
 from agentmake.safetext import term_safe
@@ -58,8 +60,18 @@ def _text(graph: Graph) -> str:
     return "".join(line + "\n" for line in lines)
 
 
+# (control characters but the newline, DOT's `\\n`; bidirectional overrides; and `&`, so that an entity is
+# one agentmake wrote)
+_DOT_ENTITY = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069&]")
+
+
 def _dot_str(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    """A quoted DOT string of `text`: backslashes and quotes escaped, a newline as DOT's `\\n`, and every
+    other control character (the escape that starts a terminal sequence), bidirectional override and `&`
+    as an HTML entity (`&#27;`), which Graphviz shows as that very character: `graph --format dot` goes to a
+    terminal as often as to Graphviz, and a file name is no way to send a terminal a control sequence."""
+    text = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return '"' + _DOT_ENTITY.sub(lambda m: f"&#{ord(m.group())};", text) + '"'
 
 
 def _dot(graph: Graph) -> str:
