@@ -59,19 +59,18 @@ class _Parser(argparse.ArgumentParser):
         option is that close to it (a prefix, `--j`: every option it begins, `--jobs or --json`), else as
         `unknown option --zz (...--help lists the options)`; the message as argparse gave it when it names
         no long option."""
-        import difflib
+        from agentmake.errors import close_names, either
 
         words = message.removeprefix("unrecognized arguments: ").split()
         word = next((w.split("=", 1)[0] for w in words if w.startswith("--") and len(w) > 2), "")
         if not word:
             return message
         longs = [o for o in self._option_string_actions if o.startswith("--")]
-        near = sorted(o for o in longs if o.startswith(word)) or difflib.get_close_matches(word, longs, n=1)
+        near = sorted(o for o in longs if o.startswith(word)) or close_names(word, longs)
         command = next(iter(self._plain_words()[:1]), "")
         helper = f"agentmake {command} --help" if command in COMMANDS else "agentmake --help"
-        meant = " or ".join([", ".join(near[:-1]), near[-1]] if len(near) > 1 else near)
         return f"unknown option {word}: " + (
-            f"did you mean {meant}?" if near else f"`{helper}` lists the options"
+            f"did you mean {either(near, quote=False)}?" if near else f"`{helper}` lists the options"
         )
 
     def _not_an_option(self, word: str) -> bool:

@@ -129,9 +129,9 @@ def close_names(word: str, candidates: Iterable[str], most: int = 1) -> list[str
     return difflib.get_close_matches(word, list(dict.fromkeys(candidates)), n=most, cutoff=0.6)
 
 
-def either(names: list[str]) -> str:
-    """``'a'``, ``'a' or 'b'``, ``'a', 'b' or 'c'``."""
-    quoted = [f"'{name}'" for name in names]
+def either(names: list[str], quote: bool = True) -> str:
+    """``'a'``, ``'a' or 'b'``, ``'a', 'b' or 'c'`` (without `quote`: ``--jobs or --json``)."""
+    quoted = [f"'{name}'" if quote else name for name in names]
     return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
 
 
