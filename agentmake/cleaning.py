@@ -29,7 +29,6 @@ from agentmake.workflow import EXIT_OK, Request, _out, load_project
 from agentmake.workflow.planning import running_elsewhere
 
 if TYPE_CHECKING:
-    from agentmake.graph import Graph
     from agentmake.plan import Hasher
     from agentmake.scheduler.processes import Orphan
     from agentmake.store import Store
@@ -67,13 +66,18 @@ def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
             _take_over(project, store, hasher)
         doomed: list[tuple[str, str | None]] = []  # (output, the content hash agentmake recorded for it)
         if leftovers:
-            from agentmake.plan.leftovers import dropped_tasks, stray_outputs, without_leftovers
+            from agentmake.plan.leftovers import (
+                dropped_outputs,
+                dropped_tasks,
+                stray_outputs,
+                without_leftovers,
+            )
 
             store.claim(project.graph.tasks)  # (as a build does: the records of its tasks are its own)
             # (and the tasks that fan out over leftovers, whose outputs are leftovers once those are gone)
             graph = without_leftovers(project.graph, store)
             dropped = dropped_tasks(graph, store)
-            made_by = _dropped_outputs(graph, store, dropped)
+            made_by = dropped_outputs(graph, store, dropped)
             doomed = [(out, _made(hasher, out, made)) for out, made in sorted(made_by.items())]
             # outputs renamed in the Agentfile: what their task made there before
             strays = stray_outputs(graph, store, dropped)
@@ -146,24 +150,12 @@ def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
 def _leftovers_kept(project: Project, store: Store) -> int:
     """How many outputs of tasks no longer in the graph (and of outputs renamed in the Agentfile) are on disk:
     what `clean --leftovers` would remove and a plain `clean` leaves."""
-    from agentmake.plan.leftovers import dropped_tasks, stray_outputs, without_leftovers
+    from agentmake.plan.leftovers import dropped_outputs, dropped_tasks, stray_outputs, without_leftovers
 
     graph = without_leftovers(project.graph, store)
     dropped = dropped_tasks(graph, store)
-    outs = _dropped_outputs(graph, store, dropped).keys() | stray_outputs(graph, store, dropped)
+    outs = dropped_outputs(graph, store, dropped).keys() | stray_outputs(graph, store, dropped).keys()
     return sum(1 for out in outs if not is_outside_root(out) and os.path.lexists(project.root / out))
-
-
-def _dropped_outputs(graph: Graph, store: Store, dropped: list[str]) -> dict[str, list[str]]:
-    """Output -> the content each of the `dropped` tasks (no longer in the graph) recorded for it, of the
-    outputs their records list that no task of the graph makes now."""
-    made_by: dict[str, list[str]] = {}
-    for task_id in dropped:
-        rec = store.task_record(task_id)
-        for out, made in sorted(rec.outputs.items()) if rec is not None else ():
-            if out not in graph.producer:
-                made_by.setdefault(out, []).append(made)
-    return made_by
 
 
 def _take_over(project: Project, store: Store, hasher: Hasher) -> None:

@@ -58,14 +58,7 @@ def without_leftovers(graph: Graph, store: Store) -> Graph:
     absent: set[str] = set()
     while True:
         dropped = dropped_tasks(graph, store)
-        gone = {
-            out
-            for task_id in dropped
-            if (rec := store.task_record(task_id)) is not None
-            for out in rec.outputs
-            if out not in graph.producer
-        }
-        gone |= stray_outputs(graph, store, dropped).keys()
+        gone = dropped_outputs(graph, store, dropped).keys() | stray_outputs(graph, store, dropped).keys()
         if gone <= absent:
             return graph
         absent |= gone
@@ -73,6 +66,18 @@ def without_leftovers(graph: Graph, store: Store) -> Graph:
             graph = build_graph(graph.agentfile, absent)
         except AgentfileError:
             return graph
+
+
+def dropped_outputs(graph: Graph, store: Store, dropped: list[str]) -> dict[str, list[str]]:
+    """Output -> the content each of the `dropped` tasks (no longer in the graph) recorded for it, of the
+    outputs their records list that no task of the graph makes now."""
+    made_by: dict[str, list[str]] = {}
+    for task_id in dropped:
+        rec = store.task_record(task_id)
+        for out, made in sorted(rec.outputs.items()) if rec is not None else ():
+            if out not in graph.producer:
+                made_by.setdefault(out, []).append(made)
+    return made_by
 
 
 def stray_outputs(graph: Graph, store: Store, dropped: list[str]) -> dict[str, tuple[str, str]]:
