@@ -52,7 +52,12 @@ def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
     from agentmake.store import Store
 
     # (a dry run changes nothing: no lock)
-    store = Store.open(project.root, lock=not req.dry_run, agentfile=project.name)
+    if req.wait and not req.dry_run:
+        from agentmake.workflow.waiting import open_waiting
+
+        store = open_waiting(project.root, project.name, how="--wait; ")[0]
+    else:
+        store = Store.open(project.root, lock=not req.dry_run, agentfile=project.name)
     try:
         # damage where clean reads nothing (the cache) would go unseen: the outputs it removes may be the only
         # whole copies of results paid for

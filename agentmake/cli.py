@@ -40,6 +40,7 @@ _BUILD_FLAGS = (
     ("force", "-B", ("build", "report", "watch")),
     ("keep_going", "-k", ("build", "report", "watch")),
     ("budget", "--budget", ("build", "report", "watch")),
+    ("wait", "--wait", ("build", "report", "clean", "watch")),
 )
 _ASSIGN = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)=(.*)\Z", re.S)
 
@@ -118,6 +119,7 @@ def parse(argv: Sequence[str]) -> tuple[str, argparse.Namespace, object]:
         budget=ns.budget,
         silent=ns.silent,
         verbose=ns.verbose,
+        wait=ns.wait,
     )
     return command, ns, req
 

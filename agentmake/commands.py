@@ -223,6 +223,14 @@ _OPTIONS = (
         "start no more LLM tasks once the build's recorded spend reaches USD",
         {"type": _usd, "metavar": "USD"},
     ),
+    _Option(
+        ("--wait",),
+        (*_BUILDS, "clean"),
+        "when another agentmake is using the project, wait (as long as it takes) for it to end instead of"
+        " stopping (exit 2)",
+        {"action": "store_true"},
+        {"watch": "(a watch always waits for another agentmake to end)"},
+    ),
     _Option(("--json",), ("status",), "status: machine-readable output", {"action": "store_true"}),
     _Option(
         ("--format",),
@@ -253,7 +261,8 @@ EXIT_STATUS = """exit status:
   1    a task failed (with -k too, partial reports or not), --budget left tasks
        not run, or -q found something stale
   2    a usage or Agentfile error, a state that cannot be read or written, or
-       another agentmake using the project (a build or a watch holds its lock)
+       another agentmake using the project (a build or a watch holds its lock;
+       --wait waits for it instead)
   130  interrupted (Ctrl-C, SIGTERM, SIGHUP): running agents were ended"""
 _HELP = "show this help (after a command: that command's own) and exit"
 _HELP_OF_COMMAND = "show this help and exit"

@@ -4,7 +4,6 @@ running build what an edit of it plans (`replan`, from the watcher's thread) and
 
 from __future__ import annotations
 
-import math
 import os
 import sys
 from dataclasses import replace
@@ -25,26 +24,18 @@ from agentmake.watch.relevance import Changes, fan_out_patterns, readers, sort_c
 from agentmake.watch.watcher import Watcher
 from agentmake.workflow import EXIT_INTERRUPTED, Project, Request, agentfile_path
 from agentmake.workflow.building import check_shared, compile_templates, run_graph, warn_leftovers
+from agentmake.workflow.waiting import open_waiting
 
 
 def _open_store(root: Path, agentfile: str) -> Store:
     """The project's store, locked for the session. Another agentmake holding the project (a build in
     another terminal): the watch says so and waits for it to end, as long as it takes (Ctrl-C stops it),
     then its first build builds what is still stale."""
-    from agentmake.store.lock import LockedError
-
-    try:
-        return Store.open(root, agentfile=agentfile, wait=0.5)
-    except LockedError as err:
-        who = f"pid {err.holder}" if err.holder else "another process"
+    store, waited = open_waiting(root, agentfile, prefix="agentmake: watch")
+    if waited:
         print(
-            f"agentmake: watch: another agentmake ({who}) is using {term_safe(str(root))}: waiting for it to"
-            " end (Ctrl-C to stop)",
-            file=sys.stderr,
-            flush=True,
+            "agentmake: watch: the project is free: building what is still stale", file=sys.stderr, flush=True
         )
-    store = Store.open(root, agentfile=agentfile, wait=math.inf)
-    print("agentmake: watch: the project is free: building what is still stale", file=sys.stderr, flush=True)
     return store
 
 

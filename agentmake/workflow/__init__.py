@@ -47,6 +47,7 @@ class Request:
     budget: float | None = None  # --budget
     silent: bool = False  # -s
     verbose: bool = False  # -v
+    wait: bool = False  # --wait: for another agentmake holding the project, as long as it takes
 
 
 @dataclass

@@ -1,0 +1,33 @@
+"""Opening the store when another agentmake may hold the project lock: `--wait` (and every `watch`) says
+so once on stderr and waits, as long as it takes, for the holder to end; Ctrl-C (or SIGTERM, SIGHUP) ends
+the wait as it ends a build (exit 130), so `timeout 600 agentmake --wait` bounds it. Without `--wait` a
+command waits a moment (`Store.open`'s default) and then stops with the holder's pid (exit 2)."""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+from agentmake.safetext import term_safe
+from agentmake.store import Store
+from agentmake.store.lock import LockedError
+
+
+def open_waiting(
+    root: Path, agentfile: str, *, prefix: str = "agentmake", how: str = ""
+) -> tuple[Store, bool]:
+    """The project's store, locked: taken at once when it is free, else after saying who holds it
+    (`PREFIX: another agentmake (pid N) is using ROOT: waiting for it to end (HOWCtrl-C to stop)`) and
+    waiting for that holder to end. The store, and whether it waited."""
+    try:
+        return Store.open(root, agentfile=agentfile, wait=0.5), False
+    except LockedError as err:
+        who = f"pid {err.holder}" if err.holder else "another process"
+        print(
+            f"{prefix}: another agentmake ({who}) is using {term_safe(str(root))}: waiting for it to"
+            f" end ({how}Ctrl-C to stop)",
+            file=sys.stderr,
+            flush=True,
+        )
+    return Store.open(root, agentfile=agentfile, wait=math.inf), True

@@ -1,0 +1,139 @@
+"""`--wait`: a build, report or clean started while another agentmake holds the project waits for it,
+saying so once, instead of stopping after a moment with exit 2 (`workflow.waiting`). A script or CI job
+that starts two agentmakes at once (or one while a `watch` runs) no longer has to retry by hand. Ctrl-C
+ends the wait (exit 130, nothing built). Real processes: the first build's fake agent lingers until the
+test lets it exit."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import FakeAgents
+from e2e_helpers import E2E, kill_quietly, wait_for
+
+AGENTFILE = """\
+agent a:
+    inputs = a.md
+    outputs = out/a.md
+    prompt = "FAKE: label=a linger=300\\n{{ read(input) }}"
+
+agent b:
+    inputs = b.md
+    outputs = out/b.md
+    prompt = "FAKE: label=b\\n{{ read(input) }}"
+
+report all:
+    inputs = out/*.md
+    output = REPORT.md
+"""
+
+
+@pytest.fixture
+def e2e(tmp_path: Path, fake_agents: FakeAgents) -> E2E:
+    e2e = E2E(tmp_path / "proj", fake_agents)
+    e2e.write("Agentfile", AGENTFILE, dedent=False)
+    e2e.write("a.md", "alpha\n")
+    e2e.write("b.md", "beta\n")
+    return e2e
+
+
+def _second(e2e: E2E, tmp_path: Path, *args: str) -> tuple[subprocess.Popen[str], Path]:
+    log = tmp_path / "second.err"
+    with log.open("w") as err:
+        proc = subprocess.Popen(
+            e2e.argv(args), cwd=e2e.root, env=e2e.env(), stdout=subprocess.PIPE, stderr=err,
+            stdin=subprocess.DEVNULL, text=True,
+        )  # fmt: skip
+    return proc, log
+
+
+def test_without_wait_a_second_build_stops_with_exit_2(e2e: E2E) -> None:
+    first = e2e.spawn("a")
+    try:
+        wait_for(lambda: e2e.calls("a") == ["a"], what="the first build's agent")
+        run = e2e.am("b")
+        assert run.code == 2, run
+        assert f"another agentmake (pid {first.pid}) is using" in run.err, run
+        assert "--wait" not in run.err or "waiting" not in run.err
+        assert not e2e.exists("out/b.md")
+    finally:
+        (e2e.fake.state / "stop-lingering").touch()
+        first.communicate(timeout=60)
+
+
+@pytest.mark.parametrize("command", [(), ("build",), ("report",)])
+def test_with_wait_a_second_build_waits_then_builds_what_is_stale(
+    e2e: E2E, tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    first = e2e.spawn("a")
+    second: subprocess.Popen[str] | None = None
+    try:
+        wait_for(lambda: e2e.calls("a") == ["a"], what="the first build's agent")
+        second, log = _second(e2e, tmp_path, *command, "--wait")
+        wait_for(lambda: "waiting for it to end" in log.read_text() or second.poll() is not None,
+                 what="the second build to say it waits")  # fmt: skip
+        said = log.read_text()
+        assert second.poll() is None, said
+        assert f"another agentmake (pid {first.pid}) is using" in said and "(--wait; Ctrl-C to stop)" in said
+        assert said.count("waiting for it to end") == 1
+        assert not e2e.exists("out/b.md")
+        (e2e.fake.state / "stop-lingering").touch()  # (the first build ends)
+        assert E2E.finish(first, ("a",)).code == 0
+        out, _ = second.communicate(timeout=120)
+        assert second.returncode == 0, (out, log.read_text())
+        assert e2e.exists("out/b.md")
+        assert e2e.calls("a") == ["a"] and e2e.calls("b") == ["b"]  # (a was built by the first, once)
+    finally:
+        kill_quietly(first.pid)
+        first.communicate(timeout=30)
+        if second is not None and second.poll() is None:
+            kill_quietly(second.pid)
+            second.wait(timeout=30)
+
+
+def test_clean_with_wait_waits_for_the_build_then_removes_its_outputs(e2e: E2E, tmp_path: Path) -> None:
+    first = e2e.spawn("a")
+    second: subprocess.Popen[str] | None = None
+    try:
+        wait_for(lambda: e2e.calls("a") == ["a"], what="the first build's agent")
+        second, log = _second(e2e, tmp_path, "clean", "--wait")
+        wait_for(lambda: "waiting for it to end" in log.read_text() or second.poll() is not None,
+                 what="clean to say it waits")  # fmt: skip
+        assert second.poll() is None, log.read_text()
+        (e2e.fake.state / "stop-lingering").touch()
+        assert E2E.finish(first, ("a",)).code == 0
+        assert e2e.exists("out/a.md")  # (the build finished before the clean took the project)
+        second.communicate(timeout=120)
+        assert second.returncode == 0, log.read_text()
+        assert not e2e.exists("out/a.md")
+    finally:
+        kill_quietly(first.pid)
+        first.communicate(timeout=30)
+        if second is not None and second.poll() is None:
+            kill_quietly(second.pid)
+            second.wait(timeout=30)
+
+
+def test_ctrl_c_ends_the_wait_with_130_and_builds_nothing(e2e: E2E, tmp_path: Path) -> None:
+    first = e2e.spawn("a")
+    try:
+        wait_for(lambda: e2e.calls("a") == ["a"], what="the first build's agent")
+        second, log = _second(e2e, tmp_path, "--wait", "b")
+        wait_for(lambda: "waiting for it to end" in log.read_text() or second.poll() is not None,
+                 what="the second build to say it waits")  # fmt: skip
+        second.send_signal(signal.SIGINT)
+        second.communicate(timeout=30)
+        assert second.returncode == 130, log.read_text()
+        assert "Traceback" not in log.read_text()
+        assert e2e.calls("b") == [] and not e2e.exists("out/b.md")
+    finally:
+        (e2e.fake.state / "stop-lingering").touch()
+        first.communicate(timeout=60)
+
+
+def test_wait_is_no_option_of_commands_that_never_lock(e2e: E2E) -> None:
+    run = e2e.am("status", "--wait")
+    assert run.code == 2 and "--wait is an option of" in run.err, run
