@@ -37,6 +37,7 @@ _NO_TARGETS = ("check", "list", "init")
 _BUILD_FLAGS = (
     ("dry_run", "-n", ("build", "report", "clean")),
     ("question", "-q", ("build", "report")),
+    ("touch", "-t", ("build",)),
     ("force", "-B", ("build", "report", "watch")),
     ("keep_going", "-k", ("build", "report", "watch")),
     ("budget", "--budget", ("build", "report", "watch")),
@@ -90,6 +91,9 @@ def parse(argv: Sequence[str]) -> tuple[str, argparse.Namespace, object]:
         raise UsageError(
             "`agentmake explain` needs a TARGET: a task, an output or an agent (`agentmake list` names them)"
         )
+    if ns.touch and (ns.question or ns.keep_going or ns.budget is not None):
+        other = "-q" if ns.question else "-k" if ns.keep_going else "--budget"
+        raise UsageError(f"-t runs nothing: {other} has no meaning with it")
     if ns.jobs is not None and ns.jobs < 1:
         raise UsageError(f"-j must be at least 1, not {ns.jobs}")
     if ns.budget is not None and not 0 <= ns.budget < float("inf"):  # (as `budget =` in an Agentfile)
@@ -116,6 +120,7 @@ def parse(argv: Sequence[str]) -> tuple[str, argparse.Namespace, object]:
         dry_run=ns.dry_run,
         force=ns.force,
         question=ns.question,
+        touch=ns.touch,
         budget=ns.budget,
         silent=ns.silent,
         verbose=ns.verbose,

@@ -197,6 +197,14 @@ _OPTIONS = (
         {"action": "store_true"},
     ),
     _Option(
+        ("-t", "--touch"),
+        ("build",),
+        "mark tasks up to date with their outputs in place, running nothing (make -t): a fresh checkout's"
+        " committed outputs are recorded as built, not paid for again; a task with an output missing is"
+        " not touched",
+        {"action": "store_true"},
+    ),
+    _Option(
         ("-s", "--silent"),
         (*_BUILDS, "check"),
         "print only failures and the summary line",
@@ -259,7 +267,8 @@ EXIT_STATUS = """exit status:
   0    the targets are built (or were up to date); status, explain, list, graph
        and -n exit 0 whatever they report (-q is the gate)
   1    a task failed (with -k too, partial reports or not), --budget left tasks
-       not run, or -q found something stale
+       not run, -q found something stale, or -t left a task not touched (an
+       output or input missing)
   2    a usage or Agentfile error, a state that cannot be read or written, or
        another agentmake using the project (a build or a watch holds its lock;
        --wait waits for it instead)

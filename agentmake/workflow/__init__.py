@@ -44,6 +44,7 @@ class Request:
     dry_run: bool = False  # -n
     force: bool = False  # -B
     question: bool = False  # -q
+    touch: bool = False  # -t: mark up to date, run nothing (`workflow.touching`)
     budget: float | None = None  # --budget
     silent: bool = False  # -s
     verbose: bool = False  # -v

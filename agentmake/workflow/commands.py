@@ -22,6 +22,10 @@ __all__ = ["build", "clean", "explain", "graph", "report", "status", "warn_idle_
 
 
 def build(req: Request) -> int:
+    if req.touch:  # (no stamp: -t records, or with -n says, what it finds, task by task)
+        from agentmake.workflow.touching import touch
+
+        return touch(req)
     stamp = stamp_request(req, "build")
     code, verdict = stamp_verdict(req, stamp)
     if code is not None:

@@ -1,0 +1,152 @@
+"""`agentmake -t` (`--touch`): a fresh checkout with the outputs committed but not `.agentmake/` is marked up
+to date with the outputs in place, running no agent, so the next build pays for nothing (README: "Touching
+outputs in place"). Real CLI runs with the fake agents; their call log proves no agent ran."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import FakeAgents
+from e2e_helpers import E2E
+
+# summarize:NAME reads docs/NAME.md; combine reads what summarize makes (a chain: B reads A's outputs)
+AGENTFILE = '''\
+agent summarize:
+    inputs = docs/{name}.md
+    outputs = build/{name}.md
+    prompt = """
+        FAKE: label=sum-{{ name }}
+        Summarize: {{ read(input) }}
+        """
+
+agent combine:
+    inputs = build/*.md
+    outputs = out/all.md
+    prompt = """
+        FAKE: label=combine
+        Combine: {% for p in inputs %}{{ read(p) }}{% endfor %}
+        """
+'''
+
+
+@pytest.fixture
+def built(tmp_path: Path, fake_agents: FakeAgents) -> E2E:
+    """A project built once (three agent calls), then 'cloned': the same files without `.agentmake/`."""
+    e2e = E2E(tmp_path / "proj", fake_agents)
+    e2e.write("Agentfile", AGENTFILE)
+    e2e.write("docs/a.md", "doc a\n")
+    e2e.write("docs/b.md", "doc b\n")
+    first = e2e.am()
+    assert first.code == 0, first
+    assert sorted(e2e.calls()) == ["combine", "sum-a", "sum-b"], first
+    shutil.rmtree(e2e.root / ".agentmake")
+    e2e.reset_calls()
+    return e2e
+
+
+def _snapshot(e2e: E2E) -> dict[str, tuple[bytes, int]]:
+    return {
+        rel: ((e2e.root / rel).read_bytes(), (e2e.root / rel).stat().st_mtime_ns)
+        for rel in ("build/a.md", "build/b.md", "out/all.md")
+    }
+
+
+def test_a_fresh_clone_touched_builds_nothing_and_q_exits_0(built: E2E) -> None:
+    before = _snapshot(built)
+    assert built.am("-q").code == 1  # (never built: stale)
+    touched = built.am("-t")
+    assert touched.code == 0, touched
+    assert "agentmake: 3 touched, 0 up to date in" in touched.out, touched
+    for task in ("summarize:a", "summarize:b", "combine"):
+        assert f"touched     {task}  (never built)" in touched.err, touched
+    assert built.calls() == [], touched
+    assert _snapshot(built) == before  # the outputs' bytes and mtimes are as they were
+    assert built.am("-q").code == 0
+    again = built.am()
+    assert again.code == 0, again
+    assert again.summary.ran == 0 and again.summary.up_to_date == 3, again
+    assert built.calls() == []
+    assert "up to date" in built.am("explain", "combine").out
+    assert _snapshot(built) == before
+    second = built.am("-t", "-v")  # touching again: all up to date, left alone
+    assert "agentmake: 0 touched, 3 up to date in" in second.out, second
+
+
+def test_a_changed_input_after_touch_reruns_only_what_it_feeds(built: E2E) -> None:
+    assert built.am("--touch").code == 0
+    built.write("docs/a.md", "doc a, edited\n")
+    run = built.am()
+    assert run.code == 0, run
+    assert sorted(built.calls()) == ["combine", "sum-a"], run  # not sum-b: its record is the touch's
+
+
+def test_a_missing_output_is_not_touched_nor_what_reads_it(built: E2E) -> None:
+    (built.root / "build/b.md").unlink()
+    run = built.am("-t")
+    assert run.code == 1, run
+    assert "not touched summarize:b  (output build/b.md is missing)" in run.err, run
+    assert (
+        "not touched combine  (dependency summarize:b is not touched: a build makes it first)" in run.err
+    ), run
+    assert "touched     summarize:a" in run.err, run
+    assert "agentmake: 1 touched, 0 up to date, 2 not touched in" in run.out, run
+    assert built.calls() == []
+    build = built.am()  # the build makes what -t did not touch, and only that
+    assert build.code == 0, build
+    assert sorted(built.calls()) == ["combine", "sum-b"], build
+
+
+def test_a_missing_output_downstream_leaves_the_upstream_touched(built: E2E) -> None:
+    (built.root / "out/all.md").unlink()
+    run = built.am("-t")
+    assert run.code == 1, run
+    assert "not touched combine  (output out/all.md is missing)" in run.err, run
+    build = built.am()
+    assert sorted(built.calls()) == ["combine"], build
+
+
+def test_dry_run_says_what_it_would_touch_and_records_nothing(built: E2E) -> None:
+    (built.root / "build/b.md").unlink()
+    dry = built.am("-t", "-n")
+    assert dry.code == 0, dry
+    assert "would touch summarize:a: never built" in dry.out, dry
+    assert "would not touch summarize:b: output build/b.md is missing" in dry.out, dry
+    assert "agentmake: 1 to touch, 2 not touched, 0 up to date (dry run)" in dry.out, dry
+    assert built.am("-q", "summarize:a").code == 1  # still never built
+    assert not (built.root / ".agentmake" / "state.db").exists()
+
+
+def test_force_touches_tasks_up_to_date_too(built: E2E) -> None:
+    assert built.am("-t").code == 0
+    before = _snapshot(built)
+    run = built.am("-t", "-B")
+    assert "agentmake: 3 touched, 0 up to date in" in run.out, run
+    assert built.calls() == [] and _snapshot(built) == before
+    assert built.am("-q").code == 0
+
+
+def test_touched_outputs_are_cached_and_restored_without_a_call(built: E2E) -> None:
+    assert built.am("-t").code == 0
+    before = (built.root / "build/a.md").read_bytes()
+    (built.root / "build/a.md").unlink()
+    run = built.am()
+    assert run.code == 0, run
+    assert built.calls() == [], run
+    assert (built.root / "build/a.md").read_bytes() == before
+
+
+def test_touch_refuses_options_that_mean_nothing_with_it(built: E2E) -> None:
+    run = built.am("-t", "-q")
+    assert run.code == 2 and "-t runs nothing" in run.err, run
+    run = built.am("status", "-t")
+    assert run.code == 2 and "-t is an option of `agentmake build`" in run.err, run
+
+
+def test_a_broken_agentfile_is_an_error_as_for_a_build(built: E2E) -> None:
+    built.write("Agentfile", "agent x:\n    inputs = [\n")
+    run = built.am("-t")
+    assert run.code == 2, run
+    assert "Agentfile:" in run.err, run
+    assert built.calls() == []
