@@ -63,10 +63,13 @@ def test_a_fresh_clone_touched_builds_nothing_and_q_exits_0(built: E2E) -> None:
         assert f"touched     {task}  (never built)" in touched.err, touched
     assert built.calls() == [], touched
     assert _snapshot(built) == before  # the outputs' bytes and mtimes are as they were
+    assert not (built.root / ".agentmake" / "stamp").exists()  # (no build stamp: the next build decides)
     assert built.am("-q").code == 0
     again = built.am()
     assert again.code == 0, again
     assert again.summary.ran == 0 and again.summary.up_to_date == 3, again
+    assert (built.root / ".agentmake" / "stamp").exists()  # (a build that found all up to date writes one)
+    assert built.am().summary.ran == 0 and built.am("-q").code == 0  # (answered by it)
     assert built.calls() == []
     assert "up to date" in built.am("explain", "combine").out
     assert _snapshot(built) == before
@@ -150,3 +153,43 @@ def test_a_broken_agentfile_is_an_error_as_for_a_build(built: E2E) -> None:
     assert run.code == 2, run
     assert "Agentfile:" in run.err, run
     assert built.calls() == []
+
+
+def test_a_result_cached_under_the_key_is_kept_not_replaced(built: E2E) -> None:
+    made = built.read("build/a.md")  # (the agent's answer for doc a)
+    assert built.am("-t").code == 0
+    built.write("docs/a.md", "doc a, v2\n")
+    assert built.am().code == 0 and sorted(built.calls()) == ["combine", "sum-a"]
+    built.write("docs/a.md", "doc a\n")  # back to what the touched result was made from, outputs of v2
+    built.reset_calls()
+    dry = built.am("-n")
+    assert "would restore summarize:a" in dry.out, dry
+    touched = built.am("-t")
+    assert touched.code == 0, touched
+    assert "touched     summarize:a" in touched.err, touched
+    v2 = built.read("build/a.md")
+    assert v2 != made
+    again = built.am()
+    assert again.code == 0 and again.summary.ran == 0 and again.summary.cached == 0, again
+    assert built.read("build/a.md") == v2  # (no output written)
+    (built.root / "build/a.md").unlink()
+    restored = built.am()
+    assert restored.code == 0, restored
+    assert restored.with_state("cached") == {"summarize:a", "combine"}, restored  # (combine: what it read)
+    assert built.read("build/a.md") == made  # the result cached under that key, paid for, not v2's
+    assert built.calls() == []
+
+
+def test_another_agentmake_holding_the_project_is_an_error_and_nothing_is_recorded(built: E2E) -> None:
+    from agentmake.store.lock import ProjectLock
+
+    (built.root / ".agentmake").mkdir()
+    lock = ProjectLock(built.root / ".agentmake" / "lock", built.root)
+    lock.acquire(0)  # (flock: held by this test's process, another to the CLI)
+    try:
+        run = built.am("-t")
+    finally:
+        lock.release()
+    assert run.code == 2, run
+    assert "another agentmake" in run.err, run
+    assert built.am("-q").code == 1  # still never built

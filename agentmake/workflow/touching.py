@@ -8,8 +8,9 @@ up to date is left alone. One that would run or be restored is *touched* when ev
 regular file inside the project and every input it reads is there: it is recorded as a success is
 (`Store.record_success`: its key, the outputs' content hashes, a history row), so the next build, `status`,
 `explain` and `-q` find it up to date. No agent runs, no output is written: their bytes and mtimes stay.
-Its outputs go into the result cache under its key, unless the cache holds a result under that key
-already (one paid for is not replaced by files nobody checked). Its history row is "up-to-date" (nothing
+Its outputs go into the result cache under its key, as a success's do, unless the cache holds a result
+under that key already (a build would restore it): that one, paid for, is kept, as agentmake keeps the
+cached result of an output edited by hand. Its history row is "up-to-date" (nothing
 ran and nothing was restored: a report says "made before run N", its cost nothing). Tasks are recorded in
 order, so a downstream task's key is made of its upstream outputs as they are on disk.
 
@@ -154,7 +155,7 @@ def _record(
     record = TaskRecord(
         task.id, decision.key, decision.parts, outputs, "done", time.time(), 0.0, 0, run_id=run_id
     )
-    cached = store.cache_lookup(decision.key) is not None
+    cached = store.cache_lookup(decision.key) is not None  # (a result paid for: not replaced)
     files = {} if cached else {path: root / path for path in outputs}
     store.record_success(record, files, state="up-to-date")
 
