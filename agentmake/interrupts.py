@@ -18,6 +18,10 @@ from __future__ import annotations
 import signal
 import sys
 from types import FrameType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 _came = False  # a SIGINT came since the last `take_early`
 
@@ -58,3 +62,27 @@ def interrupted() -> int:
     """Say on stderr that agentmake was interrupted; its exit code (130, `workflow.EXIT_INTERRUPTED`)."""
     print("agentmake: interrupted", file=sys.stderr)
     return 130
+
+
+def stop_on_signals() -> dict[int, Any]:
+    """SIGTERM and SIGHUP stop a command as Ctrl-C does: they raise KeyboardInterrupt (Python's Ctrl-C
+    handler), so the store is closed and the command exits with 130. Watch (between builds, idle or loading
+    the Agentfile; during a build the build takes them over, `Stopping._catch_signals`) and `-t`. Left at
+    their default action they killed an idle watch at once (exit 143 or 129, its state never closed).
+    Returns the handlers to put back (`restore_signals`); nothing outside the main thread."""
+    import threading  # (here: the CLI imports this module at start, which needs no thread)
+
+    previous: dict[int, Any] = {}
+    if threading.current_thread() is not threading.main_thread():
+        return previous
+    for name in ("SIGTERM", "SIGHUP"):
+        signum = getattr(signal, name, None)
+        if signum is not None and signal.getsignal(signum) is signal.SIG_DFL:
+            previous[signum] = signal.signal(signum, signal.default_int_handler)
+    return previous
+
+
+def restore_signals(previous: dict[int, Any]) -> None:
+    """Put back the handlers `stop_on_signals` replaced."""
+    for signum, handler in previous.items():
+        signal.signal(signum, handler)

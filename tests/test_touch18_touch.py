@@ -4,6 +4,8 @@ outputs in place"). Real CLI runs with the fake agents; their call log proves no
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 from pathlib import Path
 
@@ -193,3 +195,39 @@ def test_another_agentmake_holding_the_project_is_an_error_and_nothing_is_record
     assert run.code == 2, run
     assert "another agentmake" in run.err, run
     assert built.am("-q").code == 1  # still never built
+
+
+def test_sigterm_stops_touch_as_ctrl_c_does_and_what_was_recorded_stays(
+    tmp_path: Path, fake_agents: FakeAgents
+) -> None:
+    import signal
+
+    e2e = E2E(tmp_path / "many", fake_agents)
+    e2e.write(
+        "Agentfile",
+        "agent copy:\n    inputs = src/{n}.txt\n    outputs = out/{n}.txt\n"
+        '    run = "cp {{input}} {{output}}"\n',
+    )
+    (e2e.root / "src").mkdir()
+    (e2e.root / "out").mkdir()
+    for n in range(1500):
+        (e2e.root / "src" / f"{n}.txt").write_text(f"{n}\n")
+        (e2e.root / "out" / f"{n}.txt").write_text(f"{n}\n")
+    proc = e2e.spawn("-t")
+    assert proc.stderr is not None
+    first = proc.stderr.readline()  # (one task touched: it is under way)
+    assert "touched" in first, first
+    os.kill(proc.pid, signal.SIGSTOP)  # (stopped while the signal is sent: it cannot finish meanwhile)
+    os.kill(proc.pid, signal.SIGTERM)
+    os.kill(proc.pid, signal.SIGCONT)
+    run = e2e.finish(proc, ("-t",))
+    assert run.code == 130, run
+    assert "agentmake: interrupted" in run.err, run
+    status = e2e.am("status", "--json")
+    assert status.code == 0, status
+    rows = json.loads(status.out)
+    states = {row["state"] for row in rows}
+    assert states == {"up to date", "stale"}, states  # some recorded, the rest not yet
+    again = e2e.am("-t")  # the rest is touched by the next -t
+    assert again.code == 0, again
+    assert e2e.am("-q").code == 0

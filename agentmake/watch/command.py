@@ -4,11 +4,9 @@ reloads the Agentfile and builds as they call for, until Ctrl-C, SIGTERM or SIGH
 from __future__ import annotations
 
 import queue
-import signal
 import sys
-import threading
-from typing import Any
 
+from agentmake.interrupts import restore_signals, stop_on_signals
 from agentmake.syntax.specs import build_settings
 from agentmake.watch.session import WatchSession
 from agentmake.workflow import EXIT_FAILED, EXIT_INTERRUPTED, Request
@@ -19,11 +17,11 @@ def watch(req: Request) -> int:
     # a setting given a bad value on the command line (`jobs=abc`): no edit of a file can fix it, so it is a
     # bad request (exit 2), not an Agentfile to wait for
     build_settings({}, req.overrides)
-    stopping = _stop_on_signals()
+    stopping = stop_on_signals()
     try:
         session = WatchSession(req)
     except BaseException:
-        _restore(stopping)
+        restore_signals(stopping)
         raise
     try:
         session.watcher.thread.start()
@@ -70,7 +68,7 @@ def watch(req: Request) -> int:
         return EXIT_INTERRUPTED
     finally:
         session.close()
-        _restore(stopping)
+        restore_signals(stopping)
 
 
 def _drain(changes: queue.Queue[set[str]], first: set[str]) -> set[str]:
@@ -81,24 +79,3 @@ def _drain(changes: queue.Queue[set[str]], first: set[str]) -> set[str]:
             paths |= changes.get_nowait()
         except queue.Empty:
             return paths
-
-
-def _stop_on_signals() -> dict[int, Any]:
-    """SIGTERM and SIGHUP stop watch as Ctrl-C does, at any moment of the session: between builds (idle, or
-    loading the Agentfile) they raise KeyboardInterrupt, so the store is closed and watch exits with
-    EXIT_INTERRUPTED; during a build the build takes them over (`Stopping._catch_signals`: running agents
-    ended and recorded as interrupted). Left at their default action they killed an idle watch at once
-    (exit 143 or 129, its state never closed). Returns the handlers to put back."""
-    previous: dict[int, Any] = {}
-    if threading.current_thread() is not threading.main_thread():
-        return previous
-    for name in ("SIGTERM", "SIGHUP"):
-        signum = getattr(signal, name, None)
-        if signum is not None and signal.getsignal(signum) is signal.SIG_DFL:
-            previous[signum] = signal.signal(signum, signal.default_int_handler)
-    return previous
-
-
-def _restore(previous: dict[int, Any]) -> None:
-    for signum, handler in previous.items():
-        signal.signal(signum, handler)

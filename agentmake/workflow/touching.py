@@ -39,8 +39,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from agentmake.errors import AgentmakeError
+from agentmake.interrupts import restore_signals, stop_on_signals, take_early
 from agentmake.safetext import term_safe
-from agentmake.workflow import EXIT_FAILED, EXIT_OK, Request, _out, load_project
+from agentmake.workflow import EXIT_FAILED, EXIT_OK, Project, Request, _out, load_project
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -81,6 +82,8 @@ def touch_tasks(
     out = _Said(said)
     left: dict[str, str] = {}  # task id -> why it is not touched (its dependents are not either)
     for task in selected.tasks.values():
+        if take_early():  # (a Ctrl-C Python lost: what is recorded stays, each task its own transaction)
+            raise KeyboardInterrupt
         blocked = next((d for d in selected.deps.get(task.id, ()) if d in left), None)
         if blocked is not None:
             why = f"dependency {blocked} is not touched: a build makes it first"
@@ -165,15 +168,27 @@ def touch(req: Request) -> int:
     touched or not touched and a summary; with -n record nothing. The exit code: 0 when every selected task
     is up to date now (or -n), 1 when some are not touched, 2 for the errors a build gives (a broken
     Agentfile, another agentmake holding the project)."""
-    from agentmake.plan import Hasher, Rebuilder
-    from agentmake.store import Store
-    from agentmake.workflow.building import check_shared, compile_templates, warn_leftovers
-    from agentmake.workflow.planning import checker
+    from agentmake.workflow.building import compile_templates
 
     start = time.monotonic()
     project = load_project(req)
     selected = project.graph.select(req.targets)
     compile_templates(project, selected)  # (a template that does not compile: exit 2, as for a build)
+    stopping = stop_on_signals()  # (SIGTERM, SIGHUP: 130 as Ctrl-C, the store closed; what is recorded stays)
+    try:
+        return _touch(req, project, selected, start)
+    finally:
+        restore_signals(stopping)
+
+
+def _touch(req: Request, project: Project, selected: Graph, start: float) -> int:
+    from agentmake.plan import Hasher, Rebuilder
+    from agentmake.store import Store
+    from agentmake.workflow.building import check_shared, warn_leftovers
+    from agentmake.workflow.planning import checker
+
+    if take_early():  # (a Ctrl-C Python lost while agentmake started: nothing is recorded)
+        raise KeyboardInterrupt
     store = Store.open(project.root, lock=not req.dry_run, agentfile=project.name)
     try:
         if store.locked:
