@@ -231,3 +231,21 @@ def test_sigterm_stops_touch_as_ctrl_c_does_and_what_was_recorded_stays(
     again = e2e.am("-t")  # the rest is touched by the next -t
     assert again.code == 0, again
     assert e2e.am("-q").code == 0
+
+
+def test_a_report_is_touched_like_any_task_or_else_built_without_a_call(built: E2E) -> None:
+    built.write(
+        "Agentfile", AGENTFILE + "\nreport digest:\n    inputs = out/all.md\n    output = DIGEST.md\n"
+    )
+    missing = built.am("-t")  # (the report's output was never made: not touched, exit 1)
+    assert missing.code == 1, missing
+    assert "not touched digest  (output DIGEST.md is missing)" in missing.err, missing
+    assert "agentmake: 3 touched, 0 up to date, 1 not touched in" in missing.out, missing
+    made = built.am()  # a build writes it, calling no agent
+    assert made.code == 0 and made.summary.ran == 1, made
+    assert built.calls() == [] and built.exists("DIGEST.md")
+    shutil.rmtree(built.root / ".agentmake")  # (a clone with the report committed too)
+    touched = built.am("-t")
+    assert touched.code == 0, touched
+    assert "touched     digest" in touched.err, touched
+    assert built.am("-q").code == 0
