@@ -10,9 +10,10 @@ regular file inside the project and every input it reads is there: it is recorde
 `explain` and `-q` find it up to date. No agent runs, no output is written: their bytes and mtimes stay.
 Its outputs go into the result cache under its key, as a success's do, unless the cache holds a result
 under that key already (a build would restore it): that one, paid for, is kept, as agentmake keeps the
-cached result of an output edited by hand. Its history row is "up-to-date" (nothing
-ran and nothing was restored: a report says "made before run N", its cost nothing). Tasks are recorded in
-order, so a downstream task's key is made of its upstream outputs as they are on disk.
+cached result of an output edited by hand. Its history row is "up-to-date" (nothing ran and nothing was
+restored: a report says "made before run N", its cost nothing). Tasks are recorded in order, so a
+downstream task's key is made of its upstream outputs as they are on disk. Each is its own transaction:
+Ctrl-C, SIGTERM or SIGHUP (exit 130) leaves those recorded recorded, and the next -t touches the rest.
 
 A task is *not touched* when an output is missing (or not a regular file inside the project), an input is
 missing, its prompt does not render, or it depends on a task not touched (a build would make that one
@@ -22,9 +23,10 @@ nothing to build, but `make -t` touches every target): touched when their output
 touched, and a build writes them calling no agent. With -B every selected task is touched whose outputs
 are there, up to date or not; with -n nothing is recorded, only said (and, as every -n, it exits 0).
 
-    $ agentmake -t
-    [   0.0s] touched     summarize:a
+    $ agentmake -t                                  (the lines on stderr, the summary on stdout)
+    [   0.0s] touched     summarize:a  (never built)
     [   0.0s] not touched summarize:b  (output out/b.md is missing)
+    agentmake: 1 not touched: a build makes it (`agentmake -n` says what it runs)
     agentmake: 1 touched, 0 up to date, 1 not touched in 0.0s
 """
 
@@ -237,10 +239,11 @@ def _line(req: Request, start: float) -> Callable[[Touch], None]:
 def _summary(found: list[Touch], wall: float) -> None:
     """The summary line (stdout), after a note of what a build would still make (stderr)."""
     n = _counts(found)
-    if n.get(NOT_TOUCHED):
+    left = n.get(NOT_TOUCHED, 0)
+    if left:
+        them = "it" if left == 1 else "them"
         sys.stderr.write(
-            f"agentmake: {n[NOT_TOUCHED]} not touched: a build makes them (`agentmake -n` says what it"
-            " runs)\n"
+            f"agentmake: {left} not touched: a build makes {them} (`agentmake -n` says what it runs)\n"
         )
     line = f"agentmake: {n.get(TOUCHED, 0)} touched, {n.get(UP_TO_DATE, 0)} up to date"
     line += f", {n[NOT_TOUCHED]} not touched" if n.get(NOT_TOUCHED) else ""
