@@ -49,15 +49,10 @@ def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
         raise UsageError("`agentmake clean --leftovers` takes no targets: it removes what no task declares")
     selected = project.graph.select(req.targets) if req.targets else project.graph
     from agentmake.plan import Hasher
-    from agentmake.store import Store
+    from agentmake.workflow.waiting import open_store
 
     # (a dry run changes nothing: no lock)
-    if req.wait and not req.dry_run:
-        from agentmake.workflow.waiting import open_waiting
-
-        store = open_waiting(project.root, project.name, how="--wait; ")[0]
-    else:
-        store = Store.open(project.root, lock=not req.dry_run, agentfile=project.name)
+    store = open_store(req, project, lock=not req.dry_run)
     try:
         # damage where clean reads nothing (the cache) would go unseen: the outputs it removes may be the only
         # whole copies of results paid for

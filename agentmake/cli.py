@@ -41,7 +41,7 @@ _BUILD_FLAGS = (
     ("force", "-B", ("build", "report", "watch")),
     ("keep_going", "-k", ("build", "report", "watch")),
     ("budget", "--budget", ("build", "report", "watch")),
-    ("wait", "--wait", ("build", "report", "clean", "watch")),
+    ("wait", "--wait", ("build", "report", "clean", "watch")),  # (-t is a build's: it waits too)
 )
 _ASSIGN = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)=(.*)\Z", re.S)
 

@@ -137,3 +137,27 @@ def test_ctrl_c_ends_the_wait_with_130_and_builds_nothing(e2e: E2E, tmp_path: Pa
 def test_wait_is_no_option_of_commands_that_never_lock(e2e: E2E) -> None:
     run = e2e.am("status", "--wait")
     assert run.code == 2 and "--wait is an option of" in run.err, run
+
+
+def test_touch_with_wait_waits_for_the_build_then_touches(e2e: E2E, tmp_path: Path) -> None:
+    first = e2e.spawn("a")
+    second: subprocess.Popen[str] | None = None
+    try:
+        wait_for(lambda: e2e.calls("a") == ["a"], what="the first build's agent")
+        e2e.write("out/b.md", "made elsewhere\n")  # (b's output is there: -t can vouch for it)
+        second, log = _second(e2e, tmp_path, "-t", "--wait", "b")
+        wait_for(lambda: "waiting for it to end" in log.read_text() or second.poll() is not None,
+                 what="-t to say it waits")  # fmt: skip
+        assert second.poll() is None, log.read_text()
+        (e2e.fake.state / "stop-lingering").touch()
+        assert E2E.finish(first, ("a",)).code == 0
+        out, _ = second.communicate(timeout=120)
+        assert second.returncode == 0, (out, log.read_text())
+        assert "1 touched" in out, out
+        assert e2e.am("-q", "b").code == 0 and e2e.calls("b") == []
+    finally:
+        kill_quietly(first.pid)
+        first.communicate(timeout=30)
+        if second is not None and second.poll() is None:
+            kill_quietly(second.pid)
+            second.wait(timeout=30)

@@ -241,7 +241,9 @@ def build_selected(
                 _out(term_safe(line))
         stale = any(d.stale for d in decisions)
         return EXIT_FAILED if (req.question and stale) or failing else EXIT_OK
-    store = _open_store(req, project)
+    from agentmake.workflow.waiting import open_store
+
+    store = open_store(req, project)
     mark("store")
     if verdict is not None and verdict.source != store.removed_stamp:
         verdict = None  # another agentmake took the lock since the stamp was read: it proves nothing now
@@ -277,17 +279,6 @@ def build_selected(
     finally:
         store.close(before_release=lambda: [f(store.dir) for f in finish])
         mark("closed")
-
-
-def _open_store(req: Request, project: Project) -> Store:
-    """The project's store, locked; `--wait`: as long as another agentmake holds it (`workflow.waiting`)."""
-    if req.wait:
-        from agentmake.workflow.waiting import open_waiting
-
-        return open_waiting(project.root, project.name, how="--wait; ")[0]
-    from agentmake.store import Store
-
-    return Store.open(project.root, agentfile=project.name)
 
 
 def warn_leftovers(project: Project, selected: Graph, store: Store, said: set[str] | None = None) -> bool:

@@ -185,13 +185,13 @@ def touch(req: Request) -> int:
 
 def _touch(req: Request, project: Project, selected: Graph, start: float) -> int:
     from agentmake.plan import Hasher, Rebuilder
-    from agentmake.store import Store
     from agentmake.workflow.building import check_shared, warn_leftovers
     from agentmake.workflow.planning import checker
+    from agentmake.workflow.waiting import open_store
 
     if take_early():  # (a Ctrl-C Python lost while agentmake started: nothing is recorded)
         raise KeyboardInterrupt
-    store = Store.open(project.root, lock=not req.dry_run, agentfile=project.name)
+    store = open_store(req, project, lock=not req.dry_run)
     try:
         if store.locked:
             store.claim(project.graph.tasks)  # (as a build: records named before they named their Agentfile)

@@ -8,10 +8,14 @@ from __future__ import annotations
 import math
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agentmake.safetext import term_safe
 from agentmake.store import Store
 from agentmake.store.lock import LockedError
+
+if TYPE_CHECKING:
+    from agentmake.workflow import Project, Request
 
 
 def open_waiting(
@@ -31,3 +35,11 @@ def open_waiting(
             flush=True,
         )
     return Store.open(root, agentfile=agentfile, wait=math.inf), True
+
+
+def open_store(req: Request, project: Project, *, lock: bool = True) -> Store:
+    """The project's store for a command of `req`: locked (`lock`) and, with `--wait`, taken however long
+    another agentmake holds it (`open_waiting`); else as `Store.open` takes it (a moment, then exit 2)."""
+    if req.wait and lock:
+        return open_waiting(project.root, project.name, how="--wait; ")[0]
+    return Store.open(project.root, lock=lock, agentfile=project.name)
