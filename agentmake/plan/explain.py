@@ -18,6 +18,7 @@ from agentmake.plan.changes import Reason
 from agentmake.plan.dryrun import plan_build, undecided
 from agentmake.plan.laststop import stopped_last
 from agentmake.plan.rebuilder import Decision, Rebuilder
+from agentmake.safetext import term_safe
 
 
 def explain_lines(graph: Graph, rebuilder: Rebuilder, target: str) -> list[str]:
@@ -61,8 +62,20 @@ _GROUPED = {  # reason kinds naming one path each -> how several of them are tol
 def told(reason: Reason) -> str:
     """`reason`'s sentence as a person reads it: the paths it names written as the Agentfile would
     (`pathwords.quote_path`: `input "in put.txt" changed …`), where one needs quotes; its `message`
-    (the data: `status --json`) names them as they are."""
-    return reason.told if reason.told is not None else with_path_quoted(reason.message, reason.path)
+    (the data: `status --json`) names them as they are. It is one line for a terminal (`term_safe`): a
+    newline, another control character or a bidirectional override in a file name or a task id it names
+    (`input "a\\nb.md" will be rebuilt by sum:a\\nb`) is shown escaped, so that neither splits nor garbles
+    status's, explain's or -n's line; only the reasons that quote an agent's or a check's own output
+    (`_OUTPUT_KINDS`) keep their line breaks, which status shows as further lines (and -n and explain,
+    one line each, escape as any other)."""
+    said = reason.told if reason.told is not None else with_path_quoted(reason.message, reason.path)
+    return said if reason.kind in _OUTPUT_KINDS else term_safe(said)
+
+
+# the reasons whose sentence ends with what an agent, a check or a template said (maybe over several lines)
+_OUTPUT_KINDS = frozenset(
+    {"previous-failed", "previous-partial", "check-failed", "inputs-missing", "undecided"}
+)
 
 
 def brief(reasons: list[Reason], limit: int = 3) -> str:
@@ -90,7 +103,7 @@ def grouped(reasons: list[Reason], limit: int = 3) -> list[str]:
     for kind, paths in grouped.items():
         first = quote_paths(paths[:2])
         line = f"{len(paths)} {_GROUPED[kind]}: {first} and {len(paths) - 2} more"
-        said[said.index(kind)] = line
+        said[said.index(kind)] = term_safe(line)
     return said
 
 
