@@ -46,7 +46,7 @@ def e2e(tmp_path: Path, fake_agents: FakeAgents) -> E2E:
 
 
 def report_line(out: str) -> str:
-    return next(line for line in out.splitlines() if line.startswith("report r: "))
+    return next(line for line in out.splitlines() if line.startswith(("report r: ", "report r (")))
 
 
 def test_with_k_a_report_is_built_from_what_was_made_and_names_what_is_missing(e2e: E2E) -> None:
@@ -58,7 +58,7 @@ def test_with_k_a_report_is_built_from_what_was_made_and_names_what_is_missing(e
     assert run.out.splitlines()[0].startswith(
         "agentmake: 1 ran, 0 cached, 0 up to date, 1 failed, 1 partial in "
     )
-    assert report_line(run.out).endswith("R.md (partial: 1 of 2 inputs missing)"), run
+    assert report_line(run.out) == f"report r (partial: 1 of 2 inputs missing): {e2e.root / 'R.md'}", run
     assert run.states["r"] == "done" and "(partial: 1 of 2 inputs missing)" in run.err, run
     text = e2e.read("R.md")
     assert text.startswith("# All of it\n\n> **Partial report: 1 of 2 inputs missing.**"), text
@@ -72,7 +72,7 @@ def test_with_k_a_report_is_built_from_what_was_made_and_names_what_is_missing(e
 
     again = e2e.am("report", "-k", "-v")  # still broken: partial again, rebuilt (not found up to date)
     assert again.code == 1 and "r" not in again.with_state("up-to-date"), again
-    assert report_line(again.out).endswith("(partial: 1 of 2 inputs missing)"), again
+    assert report_line(again.out).startswith("report r (partial: 1 of 2 inputs missing): "), again
 
     (e2e.root / "broken").unlink()  # the failure fixed: nothing else about the report changed
     fixed = e2e.am("report")
@@ -247,7 +247,7 @@ report nothing:
     assert f"not run     lone  ({why})" in run.err, run
     assert run.summary.not_run == 2 and run.summary.partial == 1, run  # above: partial, from a alone
     lines = [line for line in run.out.splitlines() if line.startswith("report ")]
-    assert lines == [f"report above: {e2e.root / 'ABOVE.md'} (partial: 1 of 2 inputs missing)"], run
+    assert lines == [f"report above (partial: 1 of 2 inputs missing): {e2e.root / 'ABOVE.md'}"], run
     assert e2e.read("LONE.md") == complete  # left as it was: not replaced by a page of 'missing'
     assert e2e.read("NOTHING.md") == "a file of mine\n"
     assert not (e2e.root / ".agentmake" / "edited").exists()  # nothing was replaced, so nothing saved
@@ -327,4 +327,6 @@ def test_agentmake_report_says_what_to_do_about_a_report_a_failure_kept_from_bei
     assert "R.md in place is an earlier build's" in said[0] and "agentmake report -k r" in said[0], run
     assert "b failed" in said[0] or "failure of b" in said[0], run  # why, as the build tells it
     run = e2e.am("report", "-k")  # what it said to do does what it said
-    assert "not written" not in run.err and report_line(run.out).endswith("(partial: 1 of 2 inputs missing)")
+    assert "not written" not in run.err and report_line(run.out).startswith(
+        "report r (partial: 1 of 2 inputs missing): "
+    )

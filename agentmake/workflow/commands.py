@@ -114,7 +114,8 @@ def report(req: Request) -> int:
             hint = did_you_mean(name, reports, most=3)
             listed = f"; {hint}" if hint else f" (reports: {', '.join(reports)})"
             raise UsageError(f"no report named '{name}'{listed}")
-    lines = [f"report {name}: {project.root / reports[name].output}" for name in names]
+    paths = [project.root / reports[name].output for name in names]
+    lines = [f"report {name}: {path}" for name, path in zip(names, paths, strict=True)]
     request = (stamp[0], lines) if stamp is not None else None
     if warn_no_agent_task(project, ()):
         request = None  # (as in `build`: a build that warns must warn again)
@@ -126,10 +127,13 @@ def report(req: Request) -> int:
         for line in lines:
             _out(term_safe(line))
     elif built:  # a failed build: the reports it left in place, a partial one (-k) said to be partial
-        for name, line in zip(names, lines, strict=True):
+        for name, line, path in zip(names, lines, paths, strict=True):
             outcome = built[0].outcomes.get(name)
             if outcome is not None and outcome.state in ("done", "cached", "up-to-date"):
-                _out(term_safe(line + (f" (partial: {outcome.partial})" if outcome.partial else "")))
+                # (the note before the colon: the path, last, is the rest of the line, spaces and brackets
+                # in it too, and a script reading `report NAME: PATH` finds no complete report in it)
+                partial = f"report {name} (partial: {outcome.partial}): {path}" if outcome.partial else line
+                _out(term_safe(partial))
             elif outcome is not None and outcome.state == "not-run" and not req.keep_going:
                 print(term_safe(_not_written(project, name, outcome.message)), file=sys.stderr)
     return code
