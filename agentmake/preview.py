@@ -8,6 +8,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from agentmake.natorder import in_natural_order
+
 if TYPE_CHECKING:
     from agentmake.graph import Graph
     from agentmake.model import Agentfile
@@ -46,7 +48,7 @@ def dry_run_lines(
     fail. `budget`: the command line's, if any (else the Agentfile's). `elsewhere`: the tasks another
     agentmake is running now, each with its pid (`workflow.running_owners`): said so, not "would run"."""
     from agentmake.plan.dryrun import undecided
-    from agentmake.plan.explain import brief, if_changed, saved_first, told, waits_to_decide
+    from agentmake.plan.explain import brief, if_changed, in_order, saved_first, told, waits_to_decide
 
     elsewhere = elsewhere or {}
     stale = [d for d in decisions if d.stale]
@@ -55,8 +57,8 @@ def dry_run_lines(
     held = not_run(agentfile, root, selected, ours, budget=budget, keep_going=keep_going, verbose=verbose)
     lines: list[str] = []
     maybe = restore = busy = 0
-    for d in stale:
-        said = [told(r) for r in d.reasons] if verbose else [brief(d.reasons)] if d.reasons else []
+    for d in in_natural_order(stale, lambda d: d.task_id):  # (sum:2 before sum:10)
+        said = [told(r) for r in in_order(d.reasons)] if verbose else [brief(d.reasons)] if d.reasons else []
         why = "; ".join(said + saved_first(d, quoted=True)) or "stale"
         verb = "restore" if d.action == "restore" else "run"
         if d.task_id in elsewhere:  # (its outputs are that agentmake's work in progress)
@@ -98,7 +100,7 @@ def not_run(
     With -k, a report is built without them (a partial report), unless none of its inputs would be made.
     `verbose`: a held task's reasons all told (`-n -v`), not briefly."""
     from agentmake.plan.dryrun import undecided
-    from agentmake.plan.explain import brief
+    from agentmake.plan.explain import brief, in_order
     from agentmake.plan.explain import told as sentence
     from agentmake.scheduler.gate import CallGate
     from agentmake.scheduler.tasks import is_llm, takes_gaps
@@ -124,7 +126,7 @@ def not_run(
         elif any(r.kind == "check-later" for r in d.reasons):
             continue  # (its new check run on the outputs in place first: free)
         elif not logs.may_salvage(task, d):
-            said = "; ".join(sentence(r) for r in d.reasons) if verbose else brief(d.reasons)
+            said = "; ".join(sentence(r) for r in in_order(d.reasons)) if verbose else brief(d.reasons)
             held[d.task_id] = f"{said or 'stale'} ({why})"
             told[d.task_id] = f"dependency {d.task_id} not run: {why}"
     return held

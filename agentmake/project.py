@@ -19,6 +19,7 @@ from agentmake.check_warnings import setting_typos as setting_typos
 from agentmake.errors import plural
 from agentmake.locate import agentfile_path
 from agentmake.model import Agentfile, AgentSpec, ReportSpec
+from agentmake.natorder import natural_key
 from agentmake.safetext import term_safe
 from agentmake.starter import STARTER_AGENTFILE as STARTER_AGENTFILE
 from agentmake.starter import STARTER_NOTE as STARTER_NOTE
@@ -83,6 +84,9 @@ def list_targets(af: Agentfile, out: TextIO, verbose: bool = False, limit: int =
     for t in graph.tasks.values():
         if t.name in of:
             of[t.name].append(t)
+    of = {
+        name: sorted(tasks, key=lambda t: natural_key(t.id)) for name, tasks in of.items()
+    }  # (notes/2, notes/10)
     shown_of = {name: tasks if verbose else tasks[:limit] for name, tasks in of.items()}
     # task ids in one column (their arrows lined up), unless a very long one would push every other away
     ids = (len(t.id) for tasks in shown_of.values() for t in tasks)

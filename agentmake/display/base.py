@@ -17,6 +17,7 @@ from agentmake.display.fmt import (
     term_safe,
     usd,
 )
+from agentmake.natorder import natural_key
 from agentmake.scheduler.events import BuildResult, TaskEvent, TaskOutcome, emit_up_to_date, saved_copy_line
 from agentmake.scheduler.gate import SPEND_EPSILON
 
@@ -75,7 +76,7 @@ def failure_lines(result: BuildResult) -> list[str]:
     """One line per failed task with its message (continuation lines indented), then where its last
     attempt's logs are (`logs_line`), safe for a terminal."""
     lines: list[str] = []
-    for task_id in sorted(result.outcomes):
+    for task_id in sorted(result.outcomes, key=natural_key):
         outcome = result.outcomes[task_id]
         if outcome.state != "failed":
             continue
@@ -169,7 +170,9 @@ def summary_lines(result: BuildResult, term_width: int | None = None) -> list[st
         if len(ran) > TABLE_LIMIT:
             ran += [o for o in result.outcomes.values() if o.state == "interrupted" and o.started_at]
             bad = [o for o in ran if o.state != "done"]
-            slowest = sorted((o for o in ran if o.state == "done"), key=lambda o: (-_duration(o), o.task_id))
+            slowest = sorted(
+                (o for o in ran if o.state == "done"), key=lambda o: (-_duration(o), natural_key(o.task_id))
+            )
             shown = bad + slowest[:SLOWEST]
         lines.append("")
         costs = {o.task_id: fmt_cost(o.cost_usd) for o in shown}
@@ -185,7 +188,7 @@ def summary_lines(result: BuildResult, term_width: int | None = None) -> list[st
         lines.append(
             f"{ljust_cells('task', id_width)} {'state':<11} {'time':>8} {'attempts':>8} {'cost':>{width}}"
         )
-        for o in sorted(shown, key=lambda o: (o.started_at or 0.0, o.task_id)):
+        for o in sorted(shown, key=lambda o: (o.started_at or 0.0, natural_key(o.task_id))):
             cost = costs[o.task_id]
             took = fmt_duration(_duration(o))
             state = "partial" if o.partial else o.state  # (a partial report: done, without some inputs)
@@ -211,11 +214,11 @@ def summary_lines(result: BuildResult, term_width: int | None = None) -> list[st
         lines.append("")
         lines.append("failures:")
         lines.extend(failures)
-    not_run = sorted(t for t, o in result.outcomes.items() if o.state == "not-run")
+    not_run = sorted((t for t, o in result.outcomes.items() if o.state == "not-run"), key=natural_key)
     if not_run:
         lines.append("")
         lines.append(f"not run ({len(not_run)}): " + _short_list(not_run))
-    interrupted = sorted(t for t, o in result.outcomes.items() if o.state == "interrupted")
+    interrupted = sorted((t for t, o in result.outcomes.items() if o.state == "interrupted"), key=natural_key)
     if interrupted:
         lines.append(f"interrupted ({len(interrupted)}): " + _short_list(interrupted))
     if result.budget_reached:

@@ -26,6 +26,7 @@ from typing import TextIO
 
 from agentmake.display.base import logs_line, prompt_line, summary_lines
 from agentmake.display.fmt import fmt_duration, is_term_safe, state_words, term_lines, term_safe
+from agentmake.natorder import natural_key
 from agentmake.scheduler.events import BuildResult, TaskEvent
 
 FLUSH_INTERVAL = 0.1  # seconds
@@ -232,11 +233,13 @@ class SilentDisplay:
         """Nothing to refresh."""
 
     def close(self, result: BuildResult) -> None:
-        for task_id in sorted(result.outcomes):
+        for task_id in sorted(result.outcomes, key=natural_key):
             if result.outcomes[task_id].state == "failed" and task_id not in self._reported:
                 message = _message(result.outcomes[task_id].message)
                 self.stream.write(f"agentmake: {term_safe(task_id)} failed: {message}\n")
-        for task_id in sorted(result.outcomes):  # (once the build ended: where to look at what they printed)
+        for task_id in sorted(
+            result.outcomes, key=natural_key
+        ):  # (once the build ended: where to look at what they printed)
             outcome = result.outcomes[task_id]
             logs = logs_line(result, outcome) if outcome.state == "failed" else None
             if logs:

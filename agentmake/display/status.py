@@ -16,6 +16,7 @@ from typing import Any
 from agentmake.display.base import attempt_log_paths, attempt_prompt_path
 from agentmake.display.fmt import cell_width, fmt_cost, fmt_duration, ljust_cells, term_lines, term_safe
 from agentmake.graph import Graph
+from agentmake.natorder import in_natural_order
 from agentmake.pathwords import quote_paths
 from agentmake.plan import Decision
 from agentmake.plan.explain import grouped, saved_first, waits_to_decide
@@ -74,7 +75,7 @@ def status_rows(
     stopped = stopped_last(store) if store is not None else {}
     failures = _failures(store, records) if store is not None else {}
     rows: list[dict[str, Any]] = []
-    for task_id, task in graph.tasks.items():
+    for task_id, task in in_natural_order(graph.tasks.items(), lambda item: item[0]):
         decision = by_id.get(task_id)
         record = records.get(task_id)
         reasons = (

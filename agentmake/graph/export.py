@@ -13,6 +13,7 @@ import re
 
 from agentmake.errors import UsageError
 from agentmake.graph.dag import Graph
+from agentmake.natorder import in_natural_order
 from agentmake.safetext import term_safe
 
 FORMATS = ("text", "dot", "mermaid")
@@ -49,13 +50,14 @@ def edges(graph: Graph) -> list[tuple[str, str, list[str]]]:
 
 
 def _text(graph: Graph) -> str:
-    """One line per task (made safe for a terminal: `term_safe`)."""
+    """One line per task (made safe for a terminal: `term_safe`), an agent's tasks and each one's
+    dependencies in natural order (`natorder`: `sum:2` before `sum:10`)."""
     lines = []
-    for tid, task in graph.tasks.items():
+    for tid, task in in_natural_order(graph.tasks.items(), lambda item: item[0]):
         line = tid + (" (report)" if task.kind == "report" else "")
         deps = graph.deps.get(tid, ())
         if deps:
-            line += " <- " + ", ".join(deps)
+            line += " <- " + ", ".join(in_natural_order(deps))
         lines.append(term_safe(line))
     return "".join(line + "\n" for line in lines)
 

@@ -13,6 +13,7 @@ is always shown, also when it is up to date.
 from __future__ import annotations
 
 from agentmake.graph import Graph, Task, makes_no_task
+from agentmake.natorder import directory, in_natural_order, natural_key
 from agentmake.pathwords import quote_path, quote_paths, with_path_quoted
 from agentmake.plan.changes import Reason
 from agentmake.plan.dryrun import plan_build, undecided
@@ -35,19 +36,19 @@ def explain_lines(graph: Graph, rebuilder: Rebuilder, target: str) -> list[str]:
     store = getattr(rebuilder, "store", None)
     stopped = stopped_last(store) if store is not None and hasattr(store, "attempts") else {}
     blocked: dict[str, str] = {}  # task -> the task that would fail under it (the build names that one)
-    lines = []
+    lines: dict[str, str] = {}  # (decided dependencies first; told in natural order: sum:2 before sum:10)
     for d in decisions:
         task = sub.tasks[d.task_id]
         dep = next((blocked[t] for t in graph.deps.get(d.task_id, ()) if t in blocked), None)
         if undecided(d):
             blocked[d.task_id] = d.task_id
-            lines.append(f"{_label(task)} would fail: {d.reasons[0].message.partition(': ')[2]}")
+            lines[d.task_id] = f"{_label(task)} would fail: {d.reasons[0].message.partition(': ')[2]}"
         elif dep is not None:
             blocked[d.task_id] = dep
-            lines.append(f"{_label(task)} will not run: dependency {dep} would fail")
+            lines[d.task_id] = f"{_label(task)} will not run: dependency {dep} would fail"
         elif d.task_id in targets or d.stale:
-            lines.append(describe(task, d, stopped.get(d.task_id) if d.stale else None))
-    return lines
+            lines[d.task_id] = describe(task, d, stopped.get(d.task_id) if d.stale else None)
+    return [lines[task_id] for task_id in in_natural_order(lines)]
 
 
 _GROUPED = {  # reason kinds naming one path each -> how several of them are told together
@@ -78,6 +79,16 @@ _OUTPUT_KINDS = frozenset(
 )
 
 
+def in_order(reasons: list[Reason]) -> list[Reason]:
+    """`reasons` as a person reads them: those of one kind and one directory together, where the first of
+    them was, the paths they name in natural order (`natorder`: `input build/2.md changed` before `input
+    build/10.md changed`; the order of the patterns of an `inputs` line kept)."""
+    first: dict[tuple[str, str], int] = {}
+    for i, r in enumerate(reasons):
+        first.setdefault((r.kind, directory(r.path or "")), i)
+    return sorted(reasons, key=lambda r: (first[r.kind, directory(r.path or "")], natural_key(r.path or "")))
+
+
 def brief(reasons: list[Reason], limit: int = 3) -> str:
     """The reasons as one line, where more than `limit` of a kind that names a path are told as one: "7
     inputs added: a.md, b.md and 5 more" (a fan-in's dry run line stays readable; explain tells them all)."""
@@ -92,7 +103,7 @@ def grouped(reasons: list[Reason], limit: int = 3) -> list[str]:
         counts[r.kind] = counts.get(r.kind, 0) + 1
     said: list[str] = []
     grouped: dict[str, list[str]] = {}
-    for r in reasons:
+    for r in in_order(reasons):
         if r.kind not in _GROUPED or counts[r.kind] <= limit or r.path is None:
             said.append(told(r))
             continue
@@ -101,7 +112,7 @@ def grouped(reasons: list[Reason], limit: int = 3) -> list[str]:
             said.append(r.kind)  # (a placeholder, where the first of the kind stood)
         grouped[r.kind].append(r.path)
     for kind, paths in grouped.items():
-        first = quote_paths(paths[:2])
+        first = quote_paths(paths[:2])  # (in natural order: `in_order`)
         line = f"{len(paths)} {_GROUPED[kind]}: {first} and {len(paths) - 2} more"
         said[said.index(kind)] = term_safe(line)
     return said
@@ -118,7 +129,10 @@ def _label(task: Task) -> str:
 def describe(task: Task, decision: Decision, first: str | None = None) -> str:
     """The task's line; `first`: a reason said before the key's (`laststop.stopped_last`)."""
     label = _label(task)
-    said = [*(told(r) for r in decision.reasons if r.kind != "cached"), *saved_first(decision, quoted=True)]
+    said = [
+        *(told(r) for r in in_order(decision.reasons) if r.kind != "cached"),
+        *saved_first(decision, quoted=True),
+    ]
     reasons = "; ".join([first, *said] if first else said)
     if decision.action == "skip":
         return f"{label} is up to date" + (f": {reasons}" if reasons else "")
