@@ -7,6 +7,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 def read_input(path: Path) -> str:
@@ -21,7 +24,8 @@ class InputFile:
     """An input as a template sees it in `files`: `.path` and `.content` (read when first used). The project
     root is private (`_root`: the sandbox refuses underscored attributes): a public `Path` would let a
     template read any file through it, unseen by the task's key. It shows as its path, alone and in a list
-    (``{{ files }}``): never as the Python repr, which would put the project's absolute path in the prompt."""
+    (``{{ files }}``, one a line: `PathList`): never as the Python repr, which would put the project's
+    absolute path in the prompt."""
 
     path: str
     _root: Path
@@ -36,6 +40,16 @@ class InputFile:
 
     def __repr__(self) -> str:
         return repr(self.path)
+
+
+class PathList(list[T]):
+    """A list of paths (`inputs`, `outputs`), or of inputs shown as their paths (`files`), as a template
+    prints it: ``{{ inputs }}`` is one path a line, as a person writes a list of files in a prompt, not the
+    Python repr (`['a.md', 'b.md']`); everything else is a list's: ``{% for f in files %}``, ``inputs[0]``,
+    ``inputs|join(", ")``, ``inputs|length``. An empty one prints nothing."""
+
+    def __str__(self) -> str:
+        return "\n".join(str(item) for item in self)
 
 
 def as_input(path: str) -> str:
@@ -71,10 +85,10 @@ def prompt_context(
     ctx.update(wildcards)
     ctx.update(
         input=inputs[0] if inputs else "",
-        inputs=list(inputs),
+        inputs=PathList(inputs),
         output=outputs[0] if outputs else "",
-        outputs=list(outputs),
-        files=[InputFile(p, root, opener) for p in inputs],
+        outputs=PathList(outputs),
+        files=PathList(InputFile(p, root, opener) for p in inputs),
         read=read,
     )
     return ctx

@@ -13,6 +13,7 @@ from agentmake.errors import AgentfileError
 from agentmake.model import ReportSpec
 from agentmake.plan.partial import gaps_detail
 from agentmake.sandbox import Sandbox
+from agentmake.template_context import PathList
 from agentmake.templates import file_error
 
 
@@ -75,7 +76,7 @@ def render_template(
         # loaded under the file's name so syntax and runtime errors carry its line numbers
         template = env.get_template(name)
         return template.render(
-            title=title, inputs=inputs, summary=summary, variables=variables,
+            title=title, inputs=PathList(inputs), summary=summary, variables=variables,
             missing=missing, incomplete=incomplete, partial=bool(missing or incomplete),
         )  # fmt: skip
     except jinja2.TemplateError as exc:
