@@ -69,11 +69,11 @@ class Judge(KeyParts):
             d.alias, d.alias_moves = filed_as, True
         missing = [p for p in task.outputs if outs.get(p) is None]
         if rec is None or not rec.key:
-            d.reasons.append(Reason("never-built", "never built"))
+            foreign = [p for p in task.outputs if outs.get(p) and not self._made(outs[p])]
+            d.reasons.append(never_built(made_elsewhere=rec is None and bool(foreign) and not missing))
             d.reasons += [r for p in missing if (r := self._missing(p)).kind == "output-directory"]
             if rec is not None and rec.status == "failed":
                 d.reasons.append(self._failed(rec))
-            foreign = [p for p in task.outputs if outs.get(p) and not self._made(outs[p])]
             if task.id in self.busy:
                 foreign = []
             if rec is None and foreign and not missing and not self.force:
@@ -281,6 +281,17 @@ def _only_check_changed(old: dict[str, Any], new: dict[str, Any]) -> bool:
         return False
     names = (set(old) | set(new)) - {"check"}
     return all(old.get(n) == new.get(n) for n in names if not n.startswith("_"))
+
+
+NEVER_BUILT_HERE = "never built here (its outputs exist, made elsewhere)"
+
+
+def never_built(made_elsewhere: bool = False) -> Reason:
+    """A task agentmake has no record of. `made_elsewhere`: every output is there nonetheless, and none is a
+    result agentmake cached here (a fresh checkout of a project whose outputs are committed, without its
+    `.agentmake/`): said so to a person (`told`), who would else wonder why a build runs, and pays for, a
+    task whose outputs are in place; `message` stays "never built" (the data: `status --json`)."""
+    return Reason("never-built", "never built", told=NEVER_BUILT_HERE if made_elsewhere else None)
 
 
 def previous_partial(rec: TaskRecord) -> Reason:

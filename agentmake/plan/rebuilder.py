@@ -38,7 +38,7 @@ from agentmake.graph import Graph, Task
 from agentmake.plan.changes import Reason, describe_changes, inputs_changed
 from agentmake.plan.decision import Decision, RecordedParts
 from agentmake.plan.hashing import Hasher
-from agentmake.plan.judge import Checker, Judge, previous_partial
+from agentmake.plan.judge import Checker, Judge, never_built, previous_partial
 from agentmake.plan.keyparts import FAST_VERSION, RENDER_VERSION, REPORT_RENDERER
 from agentmake.plan.keys import key_of
 from agentmake.plan.stamp import Verdict
@@ -176,11 +176,14 @@ class Rebuilder(Judge):
         (`_settings_changed`)."""
         rec = self.store.task_record(task.id)
         recorded = rec.parts.get("inputs") if rec is not None else None
-        if rec is None or not isinstance(recorded, dict):
-            return [Reason("never-built", "never built")]  # no early cutoff can leave it up to date
+        outs = self.hasher.file_hashes(task.outputs)
+        if rec is None or not isinstance(recorded, dict):  # (no early cutoff can leave it up to date)
+            made = (
+                rec is None and bool(outs) and all(h is not None and not self._made(h) for h in outs.values())
+            )
+            return [never_built(made_elsewhere=made)]
         reasons = [self._failed(rec)] if rec.status == "failed" else []
         reasons += [previous_partial(rec)] if rec.status == "partial" else []
-        outs = self.hasher.file_hashes(task.outputs)
         reasons += [self._missing(p) for p, h in outs.items() if h is None]
         others = tuple(p for p in task.inputs if p not in pending)
         now = self._hashes(others, assume)
