@@ -62,3 +62,44 @@ def test_status_json_keeps_the_names_in_reasons_exact(e2e: E2E) -> None:
     rows = {row["task"]: row for row in json.loads(run.out)}
     said = "input build/evil\nname.md will be rebuilt by sum:evil\nname"
     assert said in rows["all"]["reasons"], rows["all"]
+
+
+SHELL_AGENTFILE = """\
+retries = 0
+
+agent sum:
+    inputs = docs/{name}.md
+    outputs = build/{name}.md
+    run = "if grep -q broken {input}; then exit 1; fi; cat {input} > {output}"
+
+agent gather:
+    inputs = build/*.md
+    outputs = all.md
+    run = "cat {inputs} > {output}"
+"""
+
+
+@pytest.mark.parametrize("keep_going", [False, True])
+def test_a_task_not_run_names_the_failed_one_whole_on_one_line(
+    tmp_path: Path, fake_agents: FakeAgents, keep_going: bool
+) -> None:
+    e = E2E(tmp_path / "proj", fake_agents)
+    e.write("Agentfile", SHELL_AGENTFILE)
+    e.write("docs/a.md", "fine\n")
+    e.write("docs/evil\nname.md", "broken\n")
+    build = e.am(*(["-k"] if keep_going else []))
+    assert build.code == 1, build
+    said = (
+        "dependency sum:evil\\nname failed"
+        if keep_going
+        else "build stopped after failure of sum:evil\\nname"
+    )
+    assert any(line.endswith(f"] not run     gather  ({said})") for line in build.err.splitlines()), build
+    assert not RAW.search(build.text), build
+    status = e.am("status")
+    assert f"    - not run by the last build: {said}" in status.out.splitlines(), status.out
+    assert not any(
+        line.strip() == "name" or line.strip().startswith("name ") for line in status.out.splitlines()
+    )
+    rows = {row["task"]: row for row in json.loads(e.am("status", "--json").out)}
+    assert f"not run by the last build: {said}".replace("\\n", "\n") in rows["gather"]["reasons"], rows

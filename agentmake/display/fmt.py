@@ -82,6 +82,19 @@ def state_words(state: str) -> str:
     return _WORDS.get(state, state)
 
 
+def message_shown(state: str, message: str) -> str:
+    """What a task's state-change line shows of its event's message, made safe for a terminal: for a task not
+    run, the whole message on that line (it names the tasks and files that kept it from running, any of which
+    may hold a newline: its first line alone would show `dependency sum:a` of `dependency sum:a<LF>b failed`,
+    and nothing else shows it); for any other state its first line (a failure's whole message is shown
+    with the failures at the end)."""
+    text = message.strip()
+    if state == "not-run":
+        return term_safe(text)
+    lines = term_lines(text)
+    return lines[0] if lines else ""
+
+
 def fmt_duration(seconds: float | None) -> str:
     """`0.4s`, `12.3s`, `2m05s`, `1h02m`; empty for None."""
     if seconds is None:

@@ -21,6 +21,7 @@ from agentmake.display.fmt import (
     cell_width,
     cut_middle,
     fmt_duration,
+    message_shown,
     state_words,
     term_safe,
 )
@@ -119,7 +120,7 @@ def row_detail(row: Row, now: float) -> str:
         if row.retry_in is not None:
             text += f", next in {fmt_duration(max(row.retry_in - (now - row.since), 0.0))}"
         if row.message:
-            text += f": {term_safe(row.message.strip().splitlines()[0]) if row.message.strip() else ''}"
+            text += f": {message_shown(row.state, row.message)}"
         return text
     return ""
 

@@ -25,7 +25,14 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from agentmake.display.base import logs_line, prompt_line, summary_lines
-from agentmake.display.fmt import fmt_duration, is_term_safe, state_words, term_lines, term_safe
+from agentmake.display.fmt import (
+    fmt_duration,
+    is_term_safe,
+    message_shown,
+    state_words,
+    term_lines,
+    term_safe,
+)
 from agentmake.natorder import natural_key
 from agentmake.scheduler.events import BuildResult, TaskEvent
 
@@ -62,9 +69,9 @@ def describe(event: TaskEvent) -> str:
         "done",
         "up-to-date",
     ):
-        first = event.message.strip().splitlines()[0] if event.message.strip() else ""
+        first = message_shown(event.state, event.message)
         if first != state_words(event.state):  # (`interrupted translate:a`, not `… translate:a  interrupted`)
-            parts.append(term_safe(first))
+            parts.append(first)
     return ": ".join(p for p in parts if p)
 
 

@@ -92,7 +92,9 @@ def status_rows(
             reasons.insert(0, f"interrupted: agentmake (pid {pid}) stopped before it finished")
             pid = None
         elif task_id in stopped and pid is None and (decision is None or decision.stale):
-            reasons.insert(0, stopped[task_id])
+            # (one line for a person: it names the tasks and files that kept it from running, `dependency
+            # sum:a<LF>b failed`, and its line was split at a newline in one)
+            reasons.insert(0, term_safe(stopped[task_id]) if brief else stopped[task_id])
         retry = (retrying or {}).get(task_id) if pid is None else None
         if retry is not None and retry[2] and retry[2] not in reasons:
             reasons.insert(0, f"attempt {retry[0] - 1} failed: {retry[2]}")
