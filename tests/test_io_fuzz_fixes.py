@@ -144,7 +144,7 @@ def test_a_report_template_shows_an_input_as_its_path(tmp_path: Path) -> None:
         "report r:\n    inputs = a.md b.json\n    output = R.md\n    template = t.md\n    summary = false\n"
     )
     assert main(["-C", str(tmp_path), "-s"]) == 0
-    assert (tmp_path / "R.md").read_text() == "['a.md', 'b.json']|a.md|1|alpha\n"
+    assert (tmp_path / "R.md").read_text() == "a.md\nb.json|a.md|1|alpha\n"  # (one path a line: PathList)
 
 
 def test_clean_leaves_a_directory_at_an_output_path_and_cleans_the_rest(
