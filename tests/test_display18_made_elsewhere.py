@@ -26,7 +26,7 @@ agent gather:
     inputs = build/*.md
     outputs = all.md
 """
-HERE = "never built here (its outputs exist, made elsewhere)"
+HERE = "never built here: its outputs exist, made elsewhere (`agentmake -t` records them as built)"
 
 
 @pytest.fixture

@@ -283,7 +283,9 @@ def _only_check_changed(old: dict[str, Any], new: dict[str, Any]) -> bool:
     return all(old.get(n) == new.get(n) for n in names if not n.startswith("_"))
 
 
-NEVER_BUILT_HERE = "never built here (its outputs exist, made elsewhere)"
+NEVER_BUILT_HERE = (
+    "never built here: its outputs exist, made elsewhere (`agentmake -t` records them as built)"
+)
 
 
 def never_built(made_elsewhere: bool = False) -> Reason:

@@ -111,7 +111,11 @@ def touch_tasks(
             continue
         if run_id is not None:
             _record(task, decision, store, rebuilder, root, run_id)
-        out.append(Touch(task.id, TOUCHED, told(decision.reasons[0]) if decision.reasons else ""))
+        first = decision.reasons[0] if decision.reasons else None
+        # (a task never built is said to be so: what status says of it, `never built here: … (agentmake -t
+        # records them as built)`, is what -t is doing)
+        reason = "" if first is None else first.message if first.kind == "never-built" else told(first)
+        out.append(Touch(task.id, TOUCHED, reason))
     return out
 
 
