@@ -14,7 +14,9 @@ completes:
   processes (an answer printed before agentmake died is used by the next build, see
   `agentmake.runners.salvage`; the files an annotating agent wrote are kept by recovery, see
   `agentmake.runners.backups`);
-- no agent process is left alive.
+- no agent process is left alive;
+- the build after it runs nothing and calls no agent (nor after the re-checks below): what the stopped
+  builds paid for, and those after them recorded, is never paid for again.
 
 `--recheck` then gives the annotating agent a `check` that rewrites what it checks (`sed -i`), and stops the
 builds again until one completes: a changed check alone is run on copies of the outputs and what it rewrote
@@ -126,19 +128,20 @@ def soak(
     broken, kills = stop_until_done(root, docs, work, seed, env, rng, signum, (NOTES,))
     if broken:
         return broken, kills, 0
-    broken = check(root, docs, log)
+    broken = check(root, docs, log) or again(root, env, log)
     if broken or not recheck:
         return broken, kills, 0
     calls = len(log.read_text().splitlines())
     (root / "Agentfile").write_text(with_recheck(AGENTFILE))
-    more, again = stop_until_done(root, docs, work, seed, env, rng, signum, (NOTES, REWRITTEN))
+    more, rechecks = stop_until_done(root, docs, work, seed, env, rng, signum, (NOTES, REWRITTEN))
     if more:
-        return [f"re-check: {b}" for b in more], kills + again, again
+        return [f"re-check: {b}" for b in more], kills + rechecks, rechecks
     broken = [f"re-check: {b}" for b in check(root, docs, log, notes=REWRITTEN)]
     called = [line for line in log.read_text().splitlines()[calls:] if line.startswith("start ")]
     if called:
         broken.append(f"re-check: agents called for a changed check alone: {called}")
-    return broken, kills + again, again
+    broken += [] if broken else [f"re-check: {b}" for b in again(root, env, log)]
+    return broken, kills + rechecks, rechecks
 
 
 def stop_until_done(
@@ -186,6 +189,22 @@ def stop_until_done(
             return [f"a build failed ({build.returncode}): {out[-500:]}"], kills
         return [], kills
     return ["no build completed"], kills
+
+
+def again(root: Path, env: dict[str, str], log: Path) -> list[str]:
+    """The build after the one that completed: it must run nothing and call no agent (what was paid for
+    under fire, and recorded by the builds that resumed it, is never paid for again)."""
+    calls = len(log.read_text().splitlines())
+    command = [str(BIN / "agentmake"), "report", "-s"]
+    build = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    broken = []
+    if build.returncode != 0 or " 0 ran, 0 cached," not in build.stdout:
+        said = f"({build.returncode}): {build.stdout.strip()} {build.stderr.strip()}"
+        broken.append(f"the build after the completed one did something {said}")
+    called = log.read_text().splitlines()[calls:]
+    if called:
+        broken.append(f"the build after the completed one called agents: {called}")
+    return broken
 
 
 def lost_early(out: str) -> bool:

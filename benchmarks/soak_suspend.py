@@ -4,8 +4,9 @@ it as `fg` does (SIGCONT to the group). Each time, agentmake must stop within 10
 child still being started used to hang it: the child stopped in agentmake's group before its `setsid`), and
 once it is stopped no agent may make progress (each agent ticks into a shared file before and after its
 sleep: the file must not grow while agentmake is stopped). The build must then end with 0, every output
-right, and no agent left alive. Half the agents have a `check` (they run on worker threads), half not (on
-the scheduler's thread, the main one).
+right, no agent left alive, each agent run exactly once (a stop never makes a task start over: it would be
+paid for twice) and the build after it running nothing. Half the agents have a `check` (they run on worker
+threads), half not (on the scheduler's thread, the main one).
 
     python benchmarks/soak_suspend.py [--seeds 1-10] [--tasks 300] [--stops 20] [--work DIR]
 
@@ -109,6 +110,14 @@ def soak(seed: int, tasks: int, stops: int, work: Path) -> str | None:
     left = subprocess.run(["pgrep", "-f", "sleep 0.03"], capture_output=True, text=True).stdout.split()
     if left:
         return f"agents left alive: {left}"
+    ran = (root / "ticks").read_text().count("t\n") // 2  # (two ticks an agent run)
+    if ran != 2 * (tasks // 2):
+        return f"{ran} agent runs for {2 * (tasks // 2)} tasks: a stop made some run again"
+    again = subprocess.run(
+        [sys.executable, "-m", "agentmake"], cwd=proj, env=env, capture_output=True, text=True, timeout=120
+    )
+    if again.returncode != 0 or " 0 ran, 0 cached," not in again.stdout:
+        return f"the build after it did something ({again.returncode}): {again.stdout.strip()}"
     shutil.rmtree(root)
     return None
 
