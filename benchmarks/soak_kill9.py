@@ -17,6 +17,8 @@ completes:
 - no agent process is left alive;
 - the build after it runs nothing and calls no agent (nor after the re-checks below): what the stopped
   builds paid for, and those after them recorded, is never paid for again.
+After every stop `agentmake -n` is asked what the next build would run: that build may call an agent only
+for a task it said would (or may) run (a dry run never hides a paid call, however the last build ended).
 
 `--recheck` then gives the annotating agent a `check` that rewrites what it checks (`sed -i`), and stops the
 builds again until one completes: a changed check alone is run on copies of the outputs and what it rewrote
@@ -150,8 +152,9 @@ def stop_until_done(
 ) -> tuple[list[str], int]:  # fmt: skip
     """Build, stopping each build by `signum` at a random moment, until one completes: (broken rules, stops).
     `notes`: how an annotation may begin after a stop."""
-    kills = 0
+    kills, log, foreseen = 0, work / f"agents{seed}.log", None
     for attempt in range(80):
+        launched = time.time()
         build = subprocess.Popen(
             [str(BIN / "agentmake"), "report", "-s"], cwd=root, env=env, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, text=True,
@@ -182,13 +185,39 @@ def stop_until_done(
                 shown = out if len(out) <= 900 else f"{out[:300]}\n[...]\n{out[-500:]}"
                 return [f"a build stopped by a signal exited {build.returncode}: {shown}"], kills
             partial = wrong_outputs(root, docs, present_only=True, notes=notes)
-            if partial:
-                return [f"after stop {kills}: {p}" for p in partial], kills
+            hidden = unforeseen(log, launched, foreseen)
+            if partial or hidden:
+                return [f"after stop {kills}: {p}" for p in partial + hidden], kills
+            foreseen = dry_run(root, env)
             continue
         if build.returncode != 0:
             return [f"a build failed ({build.returncode}): {out[-500:]}"], kills
-        return [], kills
+        return unforeseen(log, launched, foreseen), kills
     return ["no build completed"], kills
+
+
+def dry_run(root: Path, env: dict[str, str]) -> set[str]:
+    """The tasks `agentmake -n` says the next build would (or may) run."""
+    command = [str(BIN / "agentmake"), "report", "-n"]
+    said = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=120).stdout
+    return {
+        line.split()[2].rstrip(":")
+        for line in said.splitlines()
+        if line.startswith(("would run ", "may run "))
+    }
+
+
+def unforeseen(log: Path, since: float, foreseen: set[str] | None) -> list[str]:
+    """The agents called by the build launched at `since` for a task the dry run before it (`foreseen`, if
+    one ran) did not say it would run: a paid call `-n` hid."""
+    if foreseen is None or not log.exists():
+        return []
+    called = set()
+    for event, at, _, _, label in (line.split() for line in log.read_text().splitlines()):
+        if event == "start" and float(at) >= since:
+            called.add(f"notes:{label[6:]}" if label.startswith("notes-") else f"translate:{label}")
+    hidden = sorted(called - foreseen)
+    return [f"agents called for {hidden}, which the dry run before did not say would run"] if hidden else []
 
 
 def again(root: Path, env: dict[str, str], log: Path) -> list[str]:
