@@ -6,7 +6,8 @@ a second, and all joined by a third. Each round starts a build and, while it run
 moments: a new content of the same size (the hard case for a stat-based check), a touch (same content, new
 mtime), or a longer content; after some rounds it edits a file the moment the build has ended. Then:
 - the final build exits 0 and every output is exactly what the current sources make;
-- a build after it runs nothing (`0 ran`).
+- a build after it runs nothing (`0 ran`);
+- the final build runs no task that `agentmake -n`, asked just before it, did not say would (or may) run.
 
 `--outputs` also edits outputs by hand while builds run (a line no task makes, different each time). Then
 no such edit may be lost: each is still in its output or was saved under `.agentmake/edited/` (when its task
@@ -22,8 +23,10 @@ used to leave under the old content's key: see `Starting._moved`.)
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -94,6 +97,30 @@ def drop_hand_edits(root: Path, edits: list[tuple[str, str]]) -> None:
             (root / rel).unlink()
 
 
+def dry_run(root: Path) -> set[str]:
+    """The tasks `agentmake -n` says the next build would (or may) run."""
+    said = subprocess.run(
+        [str(BIN / "agentmake"), "-n"], cwd=root, capture_output=True, text=True, timeout=120
+    ).stdout
+    return {
+        line.split()[2].rstrip(":")
+        for line in said.splitlines()
+        if line.startswith(("would run ", "may run "))
+    }
+
+
+def last_run(root: Path) -> int:
+    with contextlib.closing(sqlite3.connect(root / ".agentmake" / "state.db")) as db:
+        return db.execute("SELECT coalesce(max(run_id), 0) FROM runs").fetchone()[0]
+
+
+def ran_since(root: Path, run: int) -> set[str]:
+    """The tasks whose agent ran (state `done`) in the builds after `run`."""
+    with contextlib.closing(sqlite3.connect(root / ".agentmake" / "state.db")) as db:
+        rows = db.execute("SELECT task_id FROM attempts WHERE run_id > ? AND state = 'done'", (run,))
+        return {task for (task,) in rows}
+
+
 def soak(seed: int, files: int, rounds: int, work: Path, outputs: bool = False) -> list[str]:
     rng = random.Random(seed)
     root = work / f"seed{seed}"
@@ -122,8 +149,12 @@ def soak(seed: int, files: int, rounds: int, work: Path, outputs: bool = False) 
             (root / f"src/{rng.randrange(files):02d}.txt").write_text(rng.choice(WORDS) + "\n")
     lost = lost_edits(root, hand)
     drop_hand_edits(root, hand)
+    foreseen, before = dry_run(root), last_run(root)
     final = subprocess.run(agentmake, cwd=root, capture_output=True, text=True, timeout=120)
     broken = lost
+    hidden = sorted(ran_since(root, before) - foreseen)
+    if hidden:
+        broken.append(f"the final build ran {hidden}, which the dry run before it did not say would run")
     if final.returncode != 0:
         broken.append(f"the final build exited {final.returncode}: {final.stdout}")
     broken += wrong(root, files)
