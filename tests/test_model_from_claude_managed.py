@@ -17,7 +17,8 @@ from conftest import FakeAgents
 from e2e_helpers import E2E
 
 from agentmake.runners import modelconfig
-from agentmake.runners.modelconfig import config_reading, stamp_digests
+from agentmake.runners.configstamp import stamp_digests
+from agentmake.runners.modelconfig import config_reading
 from agentmake.runners.presets import PRESETS
 
 

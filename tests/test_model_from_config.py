@@ -21,7 +21,8 @@ from conftest import FakeAgents
 from e2e_helpers import E2E
 
 from agentmake.model import RunnerSpec
-from agentmake.runners.modelconfig import config_model, config_path, stamp_digests
+from agentmake.runners.configstamp import stamp_digests
+from agentmake.runners.modelconfig import config_model, config_path
 from agentmake.runners.presets import PRESETS
 
 CLIS = ("claude", "codex", "gemini", "llm")

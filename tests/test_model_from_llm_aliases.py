@@ -17,7 +17,8 @@ import pytest
 from conftest import FakeAgents
 from e2e_helpers import E2E
 
-from agentmake.runners.modelconfig import llm_aliases, stamp_digests
+from agentmake.runners.configstamp import stamp_digests
+from agentmake.runners.modelconfig import llm_aliases
 
 pytestmark = pytest.mark.skipif(sys.platform == "darwin", reason="llm's user directory is elsewhere on macOS")
 

@@ -23,8 +23,9 @@ import pytest
 from conftest import FakeAgents
 from e2e_helpers import E2E
 
+from agentmake.runners.configstamp import stamp_digests
 from agentmake.runners.invocation import llm_invocation
-from agentmake.runners.modelconfig import config_model, stamp_digests
+from agentmake.runners.modelconfig import config_model
 from agentmake.runners.presets import PRESETS
 
 GEMINI = PRESETS["gemini"]

@@ -29,8 +29,9 @@ none (`modelenv.MODEL_ENV` beats the file, as `-m`/`--model` beats both):
 A task's key holds it where it holds the environment's (`plan.keyparts.KeyParts._model`), so a user who
 changes their default model there does not keep the old model's results. Only the model (and claude's
 endpoint variables) is read, never any other setting; a file that is missing, unreadable, too big or
-invalid names no model (never an error). `stamp_digests` gives the build stamp the digest of each file's
-bytes, read whole: one changed is no no-op.
+invalid names no model (never an error). `configstamp.stamp_digests` gives the build stamp the digest of
+what the keys read of each file, never of its bytes, which may hold a token: one that names another
+model is no no-op; a new token alone is.
 An ``llm`` model that is an alias in llm's ``aliases.json`` is keyed as the model it names (`llm_aliases`).
 Not read: claude's managed settings delivered otherwise (MDM, the registry, claude.ai's console) and
 its ``--settings`` flag.
@@ -67,7 +68,6 @@ __all__ = [
     "config_reading",
     "llm_aliases",
     "settings_env_model",
-    "stamp_digests",
 ]
 
 ALIASES = "aliases.json"  # (llm's, in its user directory: `llm_aliases`)
@@ -250,7 +250,11 @@ def settings_env_model(
 
 
 def _env_model(data: bytes, profile: str | None) -> str | None:
-    block = json_object(data).get("env")
+    return _block_model(json_object(data).get("env"))
+
+
+def _block_model(block: Any) -> str | None:
+    """The ANTHROPIC_MODEL of a claude settings file's ``env`` block (as parsed)."""
     return _string(block.get("ANTHROPIC_MODEL")) if isinstance(block, dict) else None
 
 
@@ -261,6 +265,11 @@ def _env_endpoints(data: bytes) -> dict[str, str]:
         block = json_object(data).get("env")
     except (ValueError, TypeError, AttributeError, RecursionError):
         return {}
+    return _block_endpoints(block)
+
+
+def _block_endpoints(block: Any) -> dict[str, str]:
+    """`_env_endpoints` of an ``env`` block (as parsed)."""
     if not isinstance(block, dict):
         return {}
     return {n: v for n in CLAUDE_ENDPOINTS if isinstance(v := block.get(n), str) and v.strip()}
@@ -314,39 +323,6 @@ def llm_aliases(environ: Mapping[str, str]) -> dict[str, str]:
     except (ValueError, TypeError, RecursionError):
         return {}
     return {alias: model for alias, value in aliases.items() if (model := _string(value)) is not None}
-
-
-def stamp_digests(environ: Mapping[str, str], root: Path | None = None) -> list[list[str]]:
-    """[preset, digest of its config file's bytes ("" when there is none)] for each preset with one, then
-    [preset, project file, digest] for each of the project's files (`PROJECT_FILES`) that exists, then
-    [preset, path, digest] for each system file (`OVER`, `UNDER`) that exists, then ["llm", "aliases.json",
-    digest] when llm's aliases file exists, then ["gemini", ".env",
-    digest of the model] when the ``.env`` gemini loads names one: what the build stamp's signature holds of
-    them (a file that changed in any way makes no no-op; none of the last two: the signature as before)."""
-    import xxhash
-
-    found = []
-    for preset, (where, _) in sorted(CONFIGS.items()):
-        data = _read(where(environ))
-        found.append([preset, "" if data is None else xxhash.xxh3_128_hexdigest(data)])
-    for preset, names in sorted(PROJECT_FILES.items()):
-        for name in names:
-            data = None if root is None else _read(root / name)
-            if data is not None:
-                found.append([preset, name, xxhash.xxh3_128_hexdigest(data)])
-    for preset in sorted(OVER.keys() | UNDER.keys()):  # (each only when it exists: a stamp as before)
-        for where in (*OVER.get(preset, ()), *UNDER.get(preset, ())):
-            path = where(environ)
-            data = _read(path)
-            if data is not None:
-                found.append([preset, str(path), xxhash.xxh3_128_hexdigest(data)])
-    aliases = _read(_llm_dir(environ) / ALIASES)
-    if aliases is not None:  # (only when it exists: a stamp as before)
-        found.append(["llm", ALIASES, xxhash.xxh3_128_hexdigest(aliases)])
-    dotenv = _dotenv_found(environ, root)
-    if dotenv is not None:  # (the model alone: the file holds keys, whose digest the stamp must not keep)
-        found.append(["gemini", ".env", xxhash.xxh3_128_hexdigest(dotenv[1].encode("utf-8"))])
-    return found
 
 
 def _read(path: Path) -> bytes | None:

@@ -40,7 +40,7 @@ def stamp_request(req: Request, command: str) -> tuple[str, float, Path] | None:
     # (and the config files runner CLIs take a default model from, the user's and the project's, by the
     # digest of their bytes: only when there is one, so that a signature without them is as it was,
     # `runners.modelconfig`)
-    from agentmake.runners.modelconfig import stamp_digests
+    from agentmake.runners.configstamp import stamp_digests
 
     configs = stamp_digests(os.environ, path.parent)
     if any(entry[-1] for entry in configs):

@@ -1,0 +1,126 @@
+"""What the build stamp holds of the agent CLIs' config files (`runners.modelconfig`): the digest of what a
+task's key reads of each (`stamped`: the model, claude's ``env`` block's model and endpoint variables without
+their secrets), never of the file's bytes. A settings file may hold a token (claude's ``env`` block with
+ANTHROPIC_AUTH_TOKEN, an ``apiKeyHelper``): the digest of the bytes would let a weak one be guessed (the
+project's rule: tests/test_endpoint_secrets.py), and a new token alone would make no build a no-op. A file
+that is missing, unreadable, too big, invalid or names nothing is as none: the signature as without it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from agentmake.runners.configtext import json_object, toml_table
+from agentmake.runners.modelconfig import (
+    ALIASES,
+    CONFIGS,
+    OVER,
+    PROJECT_FILES,
+    UNDER,
+    _block_endpoints,
+    _block_model,
+    _dotenv_found,
+    _parsed,
+    _read,
+    _string,
+    llm_aliases,
+)
+
+__all__ = ["stamp_digests", "stamped"]
+
+
+def stamp_digests(environ: Mapping[str, str], root: Path | None = None) -> list[list[str]]:
+    """What the build stamp's signature holds of the config files: the digest of what the keys read of each
+    (`stamped`), never of the file's bytes (a settings file may hold a token: its digest would let a weak one
+    be guessed, and a new token alone would make no no-op). [preset, digest ("" when there is no file or it
+    names nothing)] for each preset with one, then [preset, project file, digest] for each of the project's
+    files (`PROJECT_FILES`), [preset, path, digest] for each system file (`OVER`, `UNDER`), ["llm",
+    "aliases.json", digest] for llm's aliases and ["gemini", ".env", digest of the model] for the ``.env``
+    gemini loads, each only when it names something (none of them: the signature as without the files)."""
+    found = []
+    for preset, (where, _) in sorted(CONFIGS.items()):
+        found.append([preset, _stamped(preset, _read(where(environ)))])
+    for preset, names in sorted(PROJECT_FILES.items()):
+        for name in names:
+            digest = _stamped(preset, None if root is None else _read(root / name))
+            if digest:
+                found.append([preset, name, digest])
+    for preset in sorted(OVER.keys() | UNDER.keys()):
+        for where in (*OVER.get(preset, ()), *UNDER.get(preset, ())):
+            path = where(environ)
+            digest = _stamped(preset, _read(path))
+            if digest:
+                found.append([preset, str(path), digest])
+    aliases = llm_aliases(environ)
+    if aliases:
+        found.append(["llm", ALIASES, _digest(aliases)])
+    dotenv = _dotenv_found(environ, root)
+    if dotenv is not None:  # (the model alone: the file holds keys, whose digest the stamp must not keep)
+        found.append(["gemini", ".env", _digest_text(dotenv[1])])
+    return found
+
+
+def stamped(preset: str, data: bytes) -> dict[str, Any]:
+    """What the keys read of a config file of `preset`'s CLI, with no secret (the values that name nothing
+    left out): the model (codex: the file's, its ``profile`` and each profile's model), and of claude's
+    ``env`` block ANTHROPIC_MODEL and the endpoint variables, a URL without its user, password or key (as a
+    key holds it: `presets.env_endpoint`). Never a token, an ``apiKeyHelper`` or any other setting."""
+    if preset == "codex":
+        return _nonempty(_codex_values(data))
+    if preset != "claude":
+        return _nonempty({"model": _parsed(CONFIGS[preset][1], data, None)})
+    try:  # (parsed once, read as `modelconfig._claude`, `_env_model`, `_env_endpoints` read it)
+        settings = json_object(data)
+    except (ValueError, TypeError, AttributeError, RecursionError):
+        return {}
+    from agentmake.runners.modelenv import ENDPOINT_HOSTS
+    from agentmake.runners.urlsecrets import without_secrets
+
+    block = settings.get("env")
+    endpoints = _block_endpoints(block)
+    return _nonempty(
+        {
+            "model": _string(settings.get("model")),
+            "env": _block_model(block),
+            "endpoints": {n: without_secrets(v) if n in ENDPOINT_HOSTS else v for n, v in endpoints.items()},
+        }
+    )
+
+
+def _nonempty(values: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in values.items() if value}
+
+
+def _codex_values(data: bytes) -> dict[str, Any]:
+    try:
+        config = toml_table(data)
+    except (ValueError, TypeError, AttributeError, RecursionError):
+        return {}
+    profiles = config.get("profiles")
+    models = {
+        name: model
+        for name, table in (profiles.items() if isinstance(profiles, dict) else ())
+        if isinstance(table, dict) and (model := _string(table.get("model")))
+    }
+    return {
+        "model": _string(config.get("model")),
+        "profile": _string(config.get("profile")),
+        "profiles": models,
+    }
+
+
+def _stamped(preset: str, data: bytes | None) -> str:
+    values = None if data is None else stamped(preset, data)
+    return _digest(values) if values else ""
+
+
+def _digest(values: object) -> str:
+    return _digest_text(json.dumps(values, sort_keys=True))
+
+
+def _digest_text(text: str) -> str:
+    import xxhash
+
+    return xxhash.xxh3_128_hexdigest(text.encode("utf-8", "surrogateescape"))
