@@ -49,10 +49,11 @@ class ConfigFiles:
 
     def _applied_endpoints(self, runner: RunnerSpec) -> dict[str, str]:
         """The endpoint variables claude's settings files apply over its environment (their `env` block:
-        `modelconfig.CLAUDE_ENDPOINTS`); none for another CLI, whose files are then not read for them."""
+        `modelconfig.CLAUDE_ENDPOINTS`), or the ``.env`` gemini loads adds to it (`GEMINI_ENDPOINTS`); none
+        for another CLI, whose files are then not read for them."""
         from agentmake.runners.presets import preset_of
 
-        return self._config_reading(runner).endpoints if preset_of(runner) == "claude" else {}
+        return self._config_reading(runner).endpoints if preset_of(runner) in ("claude", "gemini") else {}
 
     def _applied_names(self, runner: RunnerSpec) -> list[str]:
         """The endpoint variables of `_applied_endpoints` that `runner`'s key holds from claude's settings."""

@@ -16,6 +16,7 @@ from agentmake.runners.configtext import json_object, toml_table
 from agentmake.runners.modelconfig import (
     ALIASES,
     CONFIGS,
+    GEMINI_ENDPOINTS,
     OVER,
     PROJECT_FILES,
     UNDER,
@@ -37,8 +38,9 @@ def stamp_digests(environ: Mapping[str, str], root: Path | None = None) -> list[
     be guessed, and a new token alone would make no no-op). [preset, digest ("" when there is no file or it
     names nothing)] for each preset with one, then [preset, project file, digest] for each of the project's
     files (`PROJECT_FILES`), [preset, path, digest] for each system file (`OVER`, `UNDER`), ["llm",
-    "aliases.json", digest] for llm's aliases and ["gemini", ".env", digest of the model] for the ``.env``
-    gemini loads, each only when it names something (none of them: the signature as without the files)."""
+    "aliases.json", digest] for llm's aliases, and of the ``.env`` gemini loads ["gemini", ".env", digest of
+    the model] and ["gemini", ".env NAME", digest] of each endpoint variable (`GEMINI_ENDPOINTS`): each only
+    when it names something (none of them: the signature as without the files)."""
     found = []
     for preset, (where, _) in sorted(CONFIGS.items()):
         found.append([preset, _stamped(preset, _read(where(environ)))])
@@ -57,8 +59,12 @@ def stamp_digests(environ: Mapping[str, str], root: Path | None = None) -> list[
     if aliases:
         found.append(["llm", ALIASES, _digest(aliases)])
     dotenv = _dotenv_found(environ, root)
-    if dotenv is not None:  # (the model alone: the file holds keys, whose digest the stamp must not keep)
-        found.append(["gemini", ".env", _digest_text(dotenv[1])])
+    values = {} if dotenv is None else dotenv[1]  # (what the keys read alone: the file holds API keys)
+    if "GEMINI_MODEL" in values:
+        found.append(["gemini", ".env", _digest_text(values["GEMINI_MODEL"])])
+    for name in GEMINI_ENDPOINTS:
+        if name in values:
+            found.append(["gemini", f".env {name}", _digest_text(values[name])])
     return found
 
 

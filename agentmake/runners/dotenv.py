@@ -1,5 +1,6 @@
 """The ``.env`` file gemini loads into its environment, and the value it gives one variable
-(`runners.modelconfig`: GEMINI_MODEL there names the model gemini asks, when the environment names none).
+(`runners.modelconfig`: GEMINI_MODEL there names the model gemini asks, and GOOGLE_GENAI_USE_VERTEXAI the
+provider, when the environment sets neither).
 
 gemini-cli (``packages/cli/src/config/settings.ts``, `findEnvFile` and `loadEnvironment`) looks in its
 working directory (the project root), then in each directory above it up to the filesystem's root, for
@@ -8,7 +9,7 @@ working directory (the project root), then in each directory above it up to the 
 values, ``#`` comments, the last of a name wins), and only the variables not already in its environment.
 
 `env_file` finds the file as gemini does (a name that exists but is no regular file is still the one: it
-names nothing); `env_value` reads one variable's value out of the file's text.
+names nothing); `env_value` reads one variable's value out of the file's text, `env_values` several.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from agentmake.lazyre import LazyPattern
 
-__all__ = ["env_file", "env_value"]
+__all__ = ["env_file", "env_value", "env_values"]
 
 GEMINI_DIR = ".gemini"
 
@@ -57,6 +58,16 @@ def env_value(text: str, name: str) -> str | None:
         if assign is not None and assign.group(1) == name:
             value = _unquoted(assign.group(2).strip())
     return value
+
+
+def env_values(text: str, names: tuple[str, ...]) -> dict[str, str]:
+    """`env_value` of each of `names` that the text assigns, in one reading of it."""
+    values: dict[str, str] = {}
+    for line in text.splitlines():
+        assign = _ASSIGN.match(line)
+        if assign is not None and assign.group(1) in names:
+            values[assign.group(1)] = _unquoted(assign.group(2).strip())
+    return values
 
 
 def _unquoted(raw: str) -> str:

@@ -57,6 +57,7 @@ __all__ = [
     "CLAUDE_ENDPOINTS",
     "CLAUDE_MANAGED",
     "CONFIGS",
+    "GEMINI_ENDPOINTS",
     "OVER",
     "PROJECT_FILES",
     "UNDER",
@@ -176,7 +177,9 @@ class ConfigReading(NamedTuple):
 
     block: ConfigModel | None  # the model an ``env`` block of claude's settings sets: `settings_env_model`
     found: ConfigModel | None  # the model the CLI takes from its config files: `config_model`
-    endpoints: dict[str, str]  # the endpoint variables claude's ``env`` blocks set: `CLAUDE_ENDPOINTS`
+    # the endpoint variables claude's ``env`` blocks set (`CLAUDE_ENDPOINTS`), or the ``.env`` gemini loads
+    # (`GEMINI_ENDPOINTS`): the CLI receives them as its environment's
+    endpoints: dict[str, str]
     # the files (as `block` and `found` show them) an agentmake keying `_cfgmodel` 1 did not read: the
     # ``.env`` gemini loads and the system files (`OVER`, `UNDER`); `plan.upgrade._new_model_upgraded`
     newer: tuple[str, ...] = ()
@@ -185,6 +188,12 @@ class ConfigReading(NamedTuple):
 # the endpoint variables (`modelenv.ENDPOINT_ENV`) an ``env`` block of claude's settings may set: claude
 # applies the block over its environment, so they choose the service it calls as the environment's would
 CLAUDE_ENDPOINTS = ("ANTHROPIC_BASE_URL", "CLAUDE_CODE_USE_BEDROCK", "CLAUDE_CODE_USE_VERTEX")
+# the endpoint variables the ``.env`` gemini loads may set: each it sets that gemini's environment does not
+# is loaded into it, so GOOGLE_GENAI_USE_VERTEXAI=true there switches gemini to Vertex AI as the
+# environment's does (gemini-cli ``settings.ts`` `loadEnvironment`, ``contentGenerator.ts``
+# `getAuthTypeFromEnv`). GOOGLE_CLOUD_PROJECT and GOOGLE_CLOUD_LOCATION are keyed from neither.
+GEMINI_ENDPOINTS = ("GOOGLE_GENAI_USE_VERTEXAI",)
+DOTENV_NAMES = ("GEMINI_MODEL", *GEMINI_ENDPOINTS)  # (what is read of gemini's ``.env``)
 
 
 def config_reading(
@@ -198,8 +207,9 @@ def config_reading(
     cli = preset or ""
     profile = _profile(runner) if cli == "codex" and runner is not None else None
     block: ConfigModel | None = None
-    endpoints: dict[str, str] = {}
-    found = _dotenv_model(environ, root) if cli == "gemini" else None
+    dotenv = _dotenv_found(environ, root) if cli == "gemini" else None
+    found = _dotenv_model(dotenv, environ, root)
+    endpoints = _dotenv_endpoints(dotenv, environ)
     newer = [] if found is None else [found[2]]
     system = [where(environ) for where in (*OVER.get(cli, ()), *UNDER.get(cli, ()))]
     for path in [] if found is not None else _files(cli, environ, root):
@@ -292,25 +302,37 @@ def _files(preset: str, environ: Mapping[str, str], root: Path | None) -> list[P
     return over + project + ([] if known is None else [known[0](environ)]) + under
 
 
-def _dotenv_model(environ: Mapping[str, str], root: Path | None) -> ConfigModel | None:
-    """(model, "gemini", file as shown) of a GEMINI_MODEL in the ``.env`` file gemini loads (`dotenv`),
+def _dotenv_model(dotenv: DotEnv | None, environ: Mapping[str, str], root: Path | None) -> ConfigModel | None:
+    """(model, "gemini", file as shown) of a GEMINI_MODEL in the ``.env`` file gemini loads (`_dotenv_found`),
     unless gemini's environment has its own (set, even empty: gemini loads no variable that is)."""
-    if "GEMINI_MODEL" in environ:
+    if dotenv is None or "GEMINI_MODEL" in environ or "GEMINI_MODEL" not in dotenv[1]:
         return None
-    found = _dotenv_found(environ, root)
-    return None if found is None else (found[1], "gemini", _shown(found[0], environ, root, project=True))
+    return dotenv[1]["GEMINI_MODEL"], "gemini", _shown(dotenv[0], environ, root, project=True)
 
 
-def _dotenv_found(environ: Mapping[str, str], root: Path | None) -> tuple[Path, str] | None:
-    """(the ``.env`` file gemini loads, the GEMINI_MODEL it sets), None when it sets none."""
-    from agentmake.runners.dotenv import env_file, env_value
+def _dotenv_endpoints(dotenv: DotEnv | None, environ: Mapping[str, str]) -> dict[str, str]:
+    """The endpoint variables (`GEMINI_ENDPOINTS`) the ``.env`` gemini loads sets and its environment does not
+    (set, even empty: gemini loads no variable that is)."""
+    values = {} if dotenv is None else dotenv[1]
+    return {n: v for n in GEMINI_ENDPOINTS if n not in environ and (v := values.get(n))}
+
+
+# (the ``.env`` file gemini loads, the values it gives `DOTENV_NAMES` that are not blank)
+DotEnv = tuple[Path, dict[str, str]]
+
+
+def _dotenv_found(environ: Mapping[str, str], root: Path | None) -> DotEnv | None:
+    """The ``.env`` file gemini loads (`dotenv.env_file`) and the values it gives GEMINI_MODEL and the
+    endpoint variables (`DOTENV_NAMES`), None when it gives none of them."""
+    from agentmake.runners.dotenv import env_file, env_values
 
     path = env_file(root, _home(environ))
     data = None if path is None else _read(path)
     if path is None or data is None:
         return None
-    model = _string(env_value(data.decode("utf-8", "replace"), "GEMINI_MODEL"))
-    return None if model is None else (path, model)
+    values = env_values(data.decode("utf-8", "replace"), DOTENV_NAMES)
+    found = {name: value for name, raw in values.items() if (value := _string(raw)) is not None}
+    return (path, found) if found else None
 
 
 def llm_aliases(environ: Mapping[str, str]) -> dict[str, str]:
