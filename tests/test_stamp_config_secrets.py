@@ -144,7 +144,7 @@ def test_a_new_token_leaves_the_stamp_answering_and_a_new_model_reruns(e2e: EnvE
 # the stamp's digests of the config files as the agentmake before this one made them: of each file's bytes
 OLD_DIGESTS = """
 import runpy, xxhash, agentmake.runners.modelconfig as m
-def old(environ, root=None):
+def old(environ, root=None, **_):
     found = []
     for preset, (where, _) in sorted(m.CONFIGS.items()):
         data = m._read(where(environ))

@@ -26,7 +26,8 @@ state is closed and while it still holds the project lock. The stamp is removed 
 that lock (`Store.open`): a build, `clean` or `watch` may change what it vouches for.
 
 Format (version 1): the line ``agentmake-stamp 1``; a JSON header line (signature, entry count, entry kinds,
-racy entries' hashes, task count, report lines, byte order); the byte length of the paths (8 bytes,
+racy entries' hashes, task count, report lines, byte order; ``"bare": 1`` when the signature is
+`Signature.bare`); the byte length of the paths (8 bytes,
 little-endian); the entry paths joined by NUL (relative to the project root, or absolute); then a native
 int64 array of 4 numbers per entry (file type bits, and for a task's file its executable bits, size,
 mtime_ns, inode; all -1 for a path that must not exist).
@@ -40,7 +41,7 @@ import os
 import sys
 import time
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -106,7 +107,27 @@ def signature(parts: Sequence[object]) -> str:
     return xxhash.xxh3_128_hexdigest(text.encode("utf-8", "surrogateescape"))
 
 
-def check(root: Path, sig: str) -> Verdict | None:
+class Signature:
+    """A request's signature (`signature`) in two forms: `bare`, without what the ``.env`` file gemini loads
+    names, and `full()`, with it (as every stamp held it before: computed when first asked, for finding
+    that file stats two names in every directory from the project root up). A stamp written by a build
+    that ran no gemini task holds the bare one and says so in its header (``"bare": 1``), so that checking
+    it walks no directory; any other stamp holds the full one."""
+
+    __slots__ = ("_full", "bare", "make_full")  # (no dataclass: the no-op answer imports this module)
+
+    def __init__(self, bare: str, make_full: Callable[[], str] | None = None) -> None:
+        self.bare = bare
+        self.make_full = make_full
+        self._full: str | None = None
+
+    def full(self) -> str:
+        if self._full is None:
+            self._full = self.bare if self.make_full is None else self.make_full()
+        return self._full
+
+
+def check(root: Path, sig: str | Signature) -> Verdict | None:
     """What the stamp says for a request with signature `sig`; None when there is no stamp, it is for another
     request, or it cannot be read."""
     if os.path.islink(os.path.join(root, ".agentmake")):
@@ -126,11 +147,13 @@ def check(root: Path, sig: str) -> Verdict | None:
         return None
 
 
-def _check(root: Path, sig: str, data: bytes) -> Verdict | None:
+def _check(root: Path, sig: str | Signature, data: bytes) -> Verdict | None:
     if not data.startswith(MAGIC):
         return None
     end = data.index(b"\n", len(MAGIC))
     header = json.loads(data[len(MAGIC) : end])
+    if isinstance(sig, Signature):
+        sig = sig.bare if header.get("bare") else sig.full()
     if header["sig"] != sig or header["byteorder"] != sys.byteorder:
         return None
     n, kinds = header["n"], header["kinds"]

@@ -23,6 +23,7 @@ from agentmake.plan.stamp import (
     MISSING,
     REGULAR,
     STAMP_NAME,
+    Signature,
     Stat,
     Verdict,
     listing_hash,
@@ -91,13 +92,16 @@ class StampWriter:
         base = os.fspath(self.root) + os.sep
         return path[len(base) :] if path.startswith(base) else path
 
-    def write(self, sig: str, tasks: int, lines: Sequence[str] = ()) -> None:
+    def write(self, sig: str, tasks: int, lines: Sequence[str] = (), *, bare: bool = False) -> None:
+        """`bare`: `sig` is a `Signature.bare`, which the header says (no such word otherwise)."""
         if any("\0" in p for p in self.paths) or any(not p for p in self.racy.values()):
             return  # cannot be written faithfully: no stamp (the normal path runs next time)
         header = {
             "sig": sig, "n": len(self.paths), "kinds": "".join(self.kinds), "racy": self.racy,
             "tasks": tasks, "lines": list(lines), "byteorder": sys.byteorder,
         }  # fmt: skip
+        if bare:
+            header["bare"] = 1
         blob = "\0".join(self.paths).encode("utf-8", "surrogateescape")
         data = MAGIC + json.dumps(header).encode() + b"\n" + len(blob).to_bytes(8, "little") + blob
         target = self.root / ".agentmake" / STAMP_NAME
@@ -125,13 +129,29 @@ def _same_graph(a: Graph, b: Graph) -> bool:
     )
 
 
+def _runs_gemini(af: Agentfile, selected: Graph) -> bool:
+    """Whether a task of `selected` may call gemini (a runner of its preset, or one not known): its key reads
+    the ``.env`` gemini loads, so the stamp's signature must hold it (`Signature`)."""
+    from agentmake.model import AgentSpec, runner_name
+    from agentmake.runners.presets import preset_of
+
+    for task in selected.tasks.values():
+        spec = task.spec
+        if isinstance(spec, AgentSpec) and spec.is_shell:
+            continue
+        runner = af.runners.get(runner_name(spec, af.settings))
+        if runner is None or preset_of(runner) == "gemini":
+            return True
+    return False
+
+
 def stamp_if_up_to_date(
     af: Agentfile,
     graph: Graph,
     selected: Graph,
     result: BuildResult,
     hasher: Hasher,
-    request: tuple[str, Sequence[str]],
+    request: tuple[str | Signature, Sequence[str]],
     verified: Verdict | None = None,
 ) -> Callable[[Path], None] | None:
     """Prepare the stamp for `request` (signature, lines the command prints after the build) when the build
@@ -185,6 +205,9 @@ def stamp_if_up_to_date(
                 continue
             proof = proof_of(af.root, str(path), "l") or ""
             writer.add(str(path), st, "l", read_ns=now, proof=proof)
-        writer.write(request[0], len(selected.tasks), request[1])
+        sig = request[0]
+        bare = isinstance(sig, Signature) and not _runs_gemini(af, selected)
+        signed = sig if isinstance(sig, str) else sig.bare if bare else sig.full()
+        writer.write(signed, len(selected.tasks), request[1], bare=bare)
 
     return finish

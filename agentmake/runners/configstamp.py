@@ -29,10 +29,12 @@ from agentmake.runners.modelconfig import (
     llm_aliases,
 )
 
-__all__ = ["stamp_digests", "stamped"]
+__all__ = ["dotenv_digests", "stamp_digests", "stamped"]
 
 
-def stamp_digests(environ: Mapping[str, str], root: Path | None = None) -> list[list[str]]:
+def stamp_digests(
+    environ: Mapping[str, str], root: Path | None = None, *, dotenv: bool = True
+) -> list[list[str]]:
     """What the build stamp's signature holds of the config files: the digest of what the keys read of each
     (`stamped`), never of the file's bytes (a settings file may hold a token: its digest would let a weak one
     be guessed, and a new token alone would make no no-op). [preset, digest ("" when there is no file or it
@@ -40,7 +42,8 @@ def stamp_digests(environ: Mapping[str, str], root: Path | None = None) -> list[
     files (`PROJECT_FILES`), [preset, path, digest] for each system file (`OVER`, `UNDER`), ["llm",
     "aliases.json", digest] for llm's aliases, and of the ``.env`` gemini loads ["gemini", ".env", digest of
     the model] and ["gemini", ".env NAME", digest] of each endpoint variable (`GEMINI_ENDPOINTS`): each only
-    when it names something (none of them: the signature as without the files)."""
+    when it names something (none of them: the signature as without the files). `dotenv` False: without
+    the ``.env``'s (`dotenv_digests`)."""
     found = []
     for preset, (where, _) in sorted(CONFIGS.items()):
         found.append([preset, _stamped(preset, _read(where(environ)))])
@@ -58,10 +61,15 @@ def stamp_digests(environ: Mapping[str, str], root: Path | None = None) -> list[
     aliases = llm_aliases(environ)
     if aliases:
         found.append(["llm", ALIASES, _digest(aliases)])
+    return found + (dotenv_digests(environ, root) if dotenv else [])
+
+
+def dotenv_digests(environ: Mapping[str, str], root: Path | None = None) -> list[list[str]]:
+    """`stamp_digests`' entries of the ``.env`` gemini loads: the digests of what the keys read of it alone
+    (the file holds API keys). Finding it walks every directory from `root` up (`dotenv.env_file`)."""
     dotenv = _dotenv_found(environ, root)
-    values = {} if dotenv is None else dotenv[1]  # (what the keys read alone: the file holds API keys)
-    if "GEMINI_MODEL" in values:
-        found.append(["gemini", ".env", _digest_text(values["GEMINI_MODEL"])])
+    values = {} if dotenv is None else dotenv[1]
+    found = [["gemini", ".env", _digest_text(values["GEMINI_MODEL"])]] if "GEMINI_MODEL" in values else []
     for name in GEMINI_ENDPOINTS:
         if name in values:
             found.append(["gemini", f".env {name}", _digest_text(values[name])])

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from agentmake.model import Agentfile
     from agentmake.plan import Hasher
     from agentmake.plan.partial import Gap
-    from agentmake.plan.stamp import Verdict
+    from agentmake.plan.stamp import Signature, Verdict
     from agentmake.scheduler import BuildControl, BuildResult, TaskEvent
     from agentmake.store import Store
 
@@ -209,7 +209,7 @@ def build_selected(
     project: Project,
     selected: Graph,
     req: Request,
-    stamp: tuple[str, list[str]] | None = None,
+    stamp: tuple[Signature, list[str]] | None = None,
     verdict: Verdict | None = None,
     results: list[BuildResult] | None = None,
 ) -> int:

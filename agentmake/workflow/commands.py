@@ -16,6 +16,7 @@ from agentmake.workflow import EXIT_OK, Project, Request, _out, load_project
 from agentmake.workflow.stamping import stamp_request, stamp_verdict
 
 if TYPE_CHECKING:
+    from agentmake.plan.stamp import Signature
     from agentmake.scheduler import BuildResult
 
 __all__ = ["build", "clean", "explain", "graph", "report", "status", "warn_idle_targets", "watch"]
@@ -36,7 +37,7 @@ def build(req: Request) -> int:
     # the Agentfile and the graph live as long as this process: the cyclic GC need not rescan them on every
     # collection during the build (on a 10,000-task no-op that rescanning is a tenth of the run)
     gc.freeze()
-    request: tuple[str, list[str]] | None = (stamp[0], []) if stamp is not None else None
+    request: tuple[Signature, list[str]] | None = (stamp[0], []) if stamp is not None else None
     if (
         warn_idle_targets(project, req.targets)
         | warn_empty(project)

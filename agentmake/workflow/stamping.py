@@ -13,16 +13,16 @@ from agentmake.safetext import term_safe
 from agentmake.workflow import EXIT_OK, Request, _out, agentfile_path
 
 if TYPE_CHECKING:
-    from agentmake.plan.stamp import Verdict
+    from agentmake.plan.stamp import Signature, Verdict
 
 __all__ = ["stamp_request", "stamp_verdict"]
 
 
-def stamp_request(req: Request, command: str) -> tuple[str, float, Path] | None:
+def stamp_request(req: Request, command: str) -> tuple[Signature, float, Path] | None:
     """(signature, start, project root) of a request the build stamp may answer, None if it may not (-B)."""
     if req.force:
         return None
-    from agentmake.plan.stamp import signature
+    from agentmake.plan.stamp import Signature, signature
 
     # the Agentfile's path as loading takes it (`syntax.load`: absolute, links not followed): its directory is
     # the project root, so an Agentfile that links into another project's directory stays this project's
@@ -38,18 +38,27 @@ def stamp_request(req: Request, command: str) -> tuple[str, float, Path] | None:
     models = sorted((n, without_secrets(v) if n in ENDPOINT_HOSTS else v) for n, v in values.items())
     parts = [command, str(path), list(req.targets), sorted(req.overrides.items()), models]
     # (and the config files runner CLIs take a default model from, the user's and the project's, by the
-    # digest of their bytes: only when there is one, so that a signature without them is as it was,
-    # `runners.modelconfig`)
-    from agentmake.runners.configstamp import stamp_digests
+    # digest of what the keys read of them: only when they name something, so that a signature without them
+    # is as it was, `runners.configstamp`; the ``.env`` gemini loads is looked for only when the stamp's
+    # build ran a gemini task: `Signature`)
+    from agentmake.runners.configstamp import dotenv_digests, stamp_digests
 
-    configs = stamp_digests(os.environ, path.parent)
-    if any(entry[-1] for entry in configs):
-        parts.append(configs)
-    sig = signature(parts)
-    return sig, time.monotonic(), path.parent
+    configs = stamp_digests(os.environ, path.parent, dotenv=False)
+
+    def signed(configs: list[list[str]]) -> str:
+        return signature([*parts, configs] if any(entry[-1] for entry in configs) else parts)
+
+    def full() -> str:
+        dotenv = dotenv_digests(os.environ, path.parent)
+        return signed(configs + dotenv) if dotenv else bare
+
+    bare = signed(configs)
+    return Signature(bare, full), time.monotonic(), path.parent
 
 
-def stamp_verdict(req: Request, stamp: tuple[str, float, Path] | None) -> tuple[int | None, Verdict | None]:
+def stamp_verdict(
+    req: Request, stamp: tuple[Signature, float, Path] | None
+) -> tuple[int | None, Verdict | None]:
     """(exit code, None) when the build stamp proves the request a no-op (and says so as the build would);
     else (None, what the stamp says, if anything)."""
     if stamp is None:
