@@ -4,7 +4,8 @@ loads and runs without an error but does not do what it says (`placeholder_warni
 - in a `run` or `check` command, `{{ input }}`: literal braces there (`cat { input }`: a file named `{` is
   written at the project's root), where `{input}` was meant;
 - in a command, `$lang` for the Agentfile's variable `lang`: the shell reads its own environment, where no
-  such variable is set (`${lang}` is the Agentfile's, replaced when it loads);
+  such variable is set (`${lang}` is the Agentfile's, replaced when it loads); not told when the command sets
+  that variable itself (`for name in {inputs}; do …$name…`, `name=…`, `read name`);
 - in a command, `{input}` where the first input pattern is a glob matching several files: the first file
   alone (`cat {input}` of `src/*.py` reads one), where `{inputs}` names them all (a file per task followed
   by the tools it runs, `docs/{name}.md tools/t.py`, is not told);
@@ -24,10 +25,25 @@ if TYPE_CHECKING:
 _SLOTS = ("input", "inputs", "output", "outputs")
 _DOUBLED = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")  # `{{ input }}`, `{{name}}`
 _DOLLAR = re.compile(r"(?<!\$)\$([A-Za-z_][A-Za-z0-9_]*)")  # `$lang` (not `$${`, nor `${lang}`: replaced)
+# a name the command sets itself (`for name in …`, `name=…`, `read -r name`): its `$name` is its own
+_SETS = re.compile(
+    r"\bfor\s+([A-Za-z_][A-Za-z0-9_]*)\s+in\b|(?<![^\s;&|(])([A-Za-z_][A-Za-z0-9_]*)=(?!=)|\bread\s+(?:-\w+\s+)*"
+    r"((?:[A-Za-z_][A-Za-z0-9_]*\s*)+)"
+)
 _GLOB = re.compile(r"[*?[]")  # (a first input pattern that may match several files: `src/*.py`)
 _SINGLE = re.compile(r"(?<![{$])\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})")  # `{name}`, not `{{name}}`
 # what Jinja sends as written, or not at all: a `{% raw %}` block (`{name}` there is meant), a `{# comment #}`
 _LITERAL = re.compile(r"\{%-?\s*raw\s*-?%\}.*?\{%-?\s*endraw\s*-?%\}|\{#.*?#\}", re.DOTALL)
+
+
+def _set_by(command: str) -> set[str]:
+    """The shell variables `command` sets itself (a loop's, an assignment's, `read`'s): `$name` after
+    `for name in {inputs}` is the loop's, not a slip for the Agentfile's `{name}`."""
+    found: set[str] = set()
+    for m in _SETS.finditer(command):
+        looped, assigned, read = m.groups()
+        found.update(read.split() if read else [looped or assigned])
+    return found
 
 
 def placeholder_warnings(af: Agentfile, graph: Graph | None) -> list[str]:
@@ -50,7 +66,8 @@ def placeholder_warnings(af: Agentfile, graph: Graph | None) -> list[str]:
                 warnings.append(
                     f"{agent.name}: its {what} command has {said}, literal braces in a command: write {meant}"
                 )
-            dollars = sorted({m[1] for m in _DOLLAR.finditer(command) if m[1] in names | set(af.variables)})
+            known = (names | set(af.variables)) - _set_by(command)
+            dollars = sorted({m[1] for m in _DOLLAR.finditer(command) if m[1] in known})
             if dollars:
                 said = ", ".join(f"${n}" for n in dollars)
                 meant = ", ".join(f"{{{n}}}" if n in names else f"${{{n}}}" for n in dollars)

@@ -38,6 +38,10 @@ FAN_OUT = "    inputs = src/{name}.py\n    outputs = build/{name}.md\n"
             "scan: its run command reads $lang, $name from the shell's environment, where agentmake sets no"
             " such variable: write ${lang}, {name} for the Agentfile's value",
         ),
+        (  # (an option's value is no assignment the command makes)
+            '    run = "tool --lang=$lang {input} > {output}"\n' + FAN_OUT,
+            "scan: its run command reads $lang from the shell's environment",
+        ),
         (
             '    run = "cat {input} > {output}"\n    inputs = src/*.py\n    outputs = build/all.md\n',
             "scan: its run command names {input}, the first of its 2 inputs alone: {inputs} names them all",
@@ -60,6 +64,11 @@ def test_a_placeholder_in_the_other_spelling_is_warned_of(tmp_path: Path, agent:
         "    run = \"cat {input} > {output}; awk '{{ print }}' {input} > /dev/null\"\n" + FAN_OUT,
         '    run = "echo ${lang} $HOME {name} > {output}"\n' + FAN_OUT,
         '    run = "cat {inputs} > {output}"\n    inputs = src/*.py\n    outputs = build/all.md\n',
+        # (a variable the command sets itself is its own: a loop's, an assignment's, read's)
+        '    run = "for lang in {inputs}; do wc -l $lang; done > {output}"\n    inputs = src/*.py\n'
+        "    outputs = build/all.md\n",
+        '    run = "lang=de; echo $lang > {output}"\n' + FAN_OUT,
+        '    run = "ls {inputs} | while read -r name; do echo $name; done > {output}"\n' + FAN_OUT,
         '    run = "python3 {inputs[1]} {input} > {output}"\n    inputs = src/{name}.py tools/t.py\n'
         "    outputs = build/{name}.md\n",
         '    prompt = "Review {{ name }} in {{ lang }}, as JSON {\\"file\\": 1}: {other}"\n' + FAN_OUT,
