@@ -87,3 +87,51 @@ def test_the_switch_is_read_from_the_file_gemini_loads_and_stamped_without_the_r
     (root / ".env").write_text("OTHER=1\n")  # (the nearest file is the one: it sets no switch)
     assert config_reading("gemini", PRESETS["gemini"], env, root).endpoints == {}
     assert stamp_digests(env, root) == none
+
+
+class BeforeE2E(EnvE2E):
+    """This agentmake as the one before keyed a gemini call: the switch in ``.env`` not read ("_cfgmodel" 2,
+    the fast memo's and the stamp's versions of then)."""
+
+    def argv(self, args: tuple[str, ...]) -> list[str]:
+        old = (
+            "import runpy, agentmake.runners.modelconfig as m, agentmake.plan.keyparts as k; "
+            "import agentmake.plan.stamp as s; "
+            "m.GEMINI_ENDPOINTS = (); k.CFGMODEL = 2; k.FAST_VERSION = 2; s.DECIDER_VERSIONS = (2, 2, 1, 2); "
+            "runpy.run_module('agentmake', run_name='__main__', alter_sys=True)"
+        )
+        return [*super().argv(())[:1], "-c", old, *args]
+
+
+def _memo(e2e: EnvE2E) -> object:
+    with contextlib.closing(sqlite3.connect(e2e.root / ".agentmake" / "state.db")) as conn:
+        (parts,) = conn.execute("SELECT parts FROM tasks WHERE task_id = 'sum'").fetchone()
+    return json.loads(parts).get("_cfgmodel")
+
+
+def test_upgrading_pays_for_no_call_a_dotenv_switch_made(e2e: EnvE2E) -> None:
+    _agentfile(e2e, "gemini", model="model = gemini-2.5-pro")
+    e2e.write(".env", f"GOOGLE_API_KEY=AIza-hunter2\n{SWITCH}=true\n")
+    before = BeforeE2E(e2e.root, e2e.fake)
+    before.extra = {}
+    assert before.am().summary.ran == 1  # (it asked Vertex AI, and keyed no switch)
+    assert _endpoint(e2e) == {} and _memo(e2e) == 2
+    assert before.am().summary.up_to_date == 1  # (and its stamp, of its versions)
+    run = e2e.am()
+    assert run.code == 0 and run.summary.ran == 0 and run.summary.up_to_date == 1, run
+    assert list(_endpoint(e2e)) == [SWITCH] and _memo(e2e) == 3  # (the record switched to the new key)
+    assert e2e.calls("sum") == ["sum"]
+    assert e2e.am().summary.up_to_date == 1
+    e2e.write(".env", "GOOGLE_API_KEY=AIza-hunter2\n")  # (the switch gone since: the Gemini API)
+    assert e2e.am().summary.ran == 1
+    assert e2e.calls("sum") == ["sum", "sum"]
+
+
+def test_a_switch_added_after_the_upgrade_reruns(e2e: EnvE2E) -> None:
+    _agentfile(e2e, "gemini", model="model = gemini-2.5-pro")
+    before = BeforeE2E(e2e.root, e2e.fake)
+    before.extra = {}
+    assert before.am().summary.ran == 1  # (no switch: the Gemini API)
+    assert e2e.am().summary.up_to_date == 1 and _memo(e2e) == 3  # (the upgrade: nothing to pay)
+    e2e.write(".env", f"{SWITCH}=true\n")  # (Vertex AI since: another provider)
+    assert e2e.am().summary.ran == 1

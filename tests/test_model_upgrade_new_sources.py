@@ -125,7 +125,9 @@ def test_a_file_that_names_a_model_after_the_upgrade_reruns(e2e: E2E) -> None:
     assert BeforeE2E(e2e.root, e2e.fake).am().code == 0
     run = e2e.am()
     assert run.summary.up_to_date == 1 and run.summary.ran == 0, run
-    assert _parts(e2e)["_cfgmodel"] == 2
+    from agentmake.plan.keyparts import CFGMODEL
+
+    assert _parts(e2e)["_cfgmodel"] == CFGMODEL
     e2e.write(".env", "GEMINI_API_KEY=k\nGEMINI_MODEL=gemini-3\n")
     assert "(default) → gemini-3" in e2e.am("explain", "sum").text
     assert e2e.am().summary.ran == 1

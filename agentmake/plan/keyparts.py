@@ -35,12 +35,13 @@ __all__ = ["FAST_VERSION", "RENDER_VERSION", "REPORT_RENDERER", "KeyParts", "rea
 
 RENDER_VERSION = 1  # bump when the prompt context changes meaning
 REPORT_RENDERER = 2  # bump when a report without `merge` renders the same inputs anew (2: binary inputs)
-# bump when the fast memo's contents change (2: each LLM task's record takes the slow path once, where its
+# bump when the fast memo's contents change (2, 3: each LLM task's record takes the slow path once, where its
 # "_cfgmodel" memo of an older agentmake is brought up to `CFGMODEL`: `Rebuilder.decide`)
-FAST_VERSION = 2
+FAST_VERSION = 3
 # the "_cfgmodel" memo: 1, the model keyed from the CLIs' user and project config files; 2, also from llm's
-# aliases, gemini's .env and system files, claude's managed settings (`upgrade._new_model_upgraded`)
-CFGMODEL = 2
+# aliases, gemini's .env and system files, claude's managed settings (`upgrade._new_model_upgraded`); 3, also
+# the endpoint switch gemini's .env sets (`upgrade._applied_upgraded`)
+CFGMODEL = 3
 
 
 class KeyParts(ConfigFiles):

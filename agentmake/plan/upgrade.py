@@ -180,22 +180,31 @@ def _new_model_upgraded(rec: TaskRecord, now: dict[str, Any]) -> TaskRecord | No
 
 def _applied_upgraded(rec: TaskRecord, now: dict[str, Any]) -> TaskRecord | None:
     """A claude call's record keyed by an agentmake that did not read the endpoint variables an ``env`` block
-    of claude's settings applies over its environment ("_cfgmodel" 1): it keyed the environment's (or none),
-    while claude called the service the block names, which `now` keys ("_applied": those variables); so
-    each of them is given the one `now` holds and the task is up to date if nothing else changed (an upgrade
-    pays for no call again), and a later change of the block reruns it. None for a record keyed since, or
-    whose parts do not make its key."""
+    of claude's settings applies over its environment ("_cfgmodel" 1), or a gemini call's keyed by one that
+    did not read the endpoint switch gemini's ``.env`` sets ("_cfgmodel" 1 or 2: `modelconfig.
+    GEMINI_ENDPOINTS`): it keyed the environment's (or none), while the CLI called the service the file
+    names, which `now` keys ("_applied": those variables); so each of them is given the one `now` holds and
+    the task is up to date if nothing else changed (an upgrade pays for no call again), and a later change of
+    the file reruns it. None for a record keyed since, or whose parts do not make its key."""
+    from agentmake.runners.modelconfig import GEMINI_ENDPOINTS
+
     parts = rec.parts
     runner, runner_now = parts.get("runner"), now.get("runner")
-    if parts.get("_cfgmodel") != 1 or not isinstance(runner, dict) or not isinstance(runner_now, dict):
+    unread = {1: None, 2: GEMINI_ENDPOINTS}  # "_cfgmodel" -> the variables that agentmake did not read (all)
+    if (
+        parts.get("_cfgmodel") not in unread
+        or not isinstance(runner, dict)
+        or not isinstance(runner_now, dict)
+    ):
         return None
+    names = unread[parts["_cfgmodel"]]
     endpoint, endpoint_now = runner.get("endpoint") or {}, runner_now.get("endpoint")
     if not isinstance(endpoint, dict) or not isinstance(endpoint_now, dict) or key_of(parts) != rec.key:
         return None
     renewed = {
         n: endpoint_now[n]
         for n in now["_applied"]
-        if n in endpoint_now and endpoint.get(n) != endpoint_now[n]
+        if n in endpoint_now and endpoint.get(n) != endpoint_now[n] and (names is None or n in names)
     }
     if not renewed:
         return None
