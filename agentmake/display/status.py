@@ -74,7 +74,6 @@ def status_rows(
     own = os.getpid() if own_pid is None else own_pid
     stopped = stopped_last(store) if store is not None else {}
     failures = _failures(store, records) if store is not None else {}
-    placed = _placed_by(store, records) if store is not None else {}
     rows: list[dict[str, Any]] = []
     for task_id, task in in_natural_order(graph.tasks.items(), lambda item: item[0]):
         decision = by_id.get(task_id)
@@ -138,9 +137,7 @@ def status_rows(
             "retry_at": retry[1] if retry is not None else None,
             # up to date with a result the build that recorded it restored from the cache (no attempt: its
             # figures are what it took and cost when it was made)
-            "restored": state == "up to date"
-            and restored(record)
-            and placed.get(task_id, "cached") == "cached",
+            "restored": state == "up to date" and restored(record),
             "logs": None,  # (a failed task's: its last attempt's log files)
             "prompt": None,  # (a failed task's: the file of the prompt its last attempt sent)
         }
@@ -167,15 +164,6 @@ def restored(record: TaskRecord | None) -> bool:
     """Whether `record` is of a result its build restored from the cache: done, and made by no attempt of
     that build (`Outcomes._restore` records 0 attempts)."""
     return record is not None and record.status == "done" and bool(record.key) and record.attempts == 0
-
-
-def _placed_by(store: Store, records: Mapping[str, TaskRecord]) -> dict[str, str]:
-    """Task id -> the state of the history row that put its result in place ("cached": restored; "up-to-date":
-    found in place, e.g. recorded by `agentmake -t`), read only when a record looks `restored` (no attempt:
-    both look so); a task without such a row is taken as restored, as before."""
-    if not any(restored(r) for r in records.values()):
-        return {}
-    return {task_id: a.state for task_id, a in store.latest_attempts().items()}
 
 
 def _failures(store: Store, records: Mapping[str, TaskRecord]) -> dict[str, AttemptRecord]:
