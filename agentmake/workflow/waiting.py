@@ -1,7 +1,8 @@
 """Opening the store when another agentmake may hold the project lock: `--wait` (and every `watch`) says
 so once on stderr and waits, as long as it takes, for the holder to end; Ctrl-C (or SIGTERM, SIGHUP) ends
 the wait as it ends a build (exit 130), so `timeout 600 agentmake --wait` bounds it. Without `--wait` a
-command waits a moment (`Store.open`'s default) and then stops with the holder's pid (exit 2)."""
+command waits a moment (`Store.open`'s default) and then stops with the holder's pid (exit 2), saying
+`--wait` would wait."""
 
 from __future__ import annotations
 
@@ -42,4 +43,7 @@ def open_store(req: Request, project: Project, *, lock: bool = True) -> Store:
     another agentmake holds it (`open_waiting`); else as `Store.open` takes it (a moment, then exit 2)."""
     if req.wait and lock:
         return open_waiting(project.root, project.name, how="--wait; ")[0]
-    return Store.open(project.root, lock=lock, agentfile=project.name)
+    try:
+        return Store.open(project.root, lock=lock, agentfile=project.name)
+    except LockedError as err:  # (say the option that would have waited: the user need not start over)
+        raise LockedError(f"{err}; or run it again with --wait, which waits for it", err.holder) from None
