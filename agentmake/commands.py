@@ -213,7 +213,7 @@ _OPTIONS = (
     ),
     _Option(
         ("-v", "--verbose"),
-        (*_BUILDS, "list"),
+        (*_BUILDS, "list", "status"),
         "stream what agents print ([task] lines) and show pending, waiting and up-to-date tasks (list: every"
         " task)",
         {"action": "store_true"},
@@ -223,6 +223,7 @@ _OPTIONS = (
             "watch": "stream what agents print ([task] lines), show pending, waiting and up-to-date tasks,"
             " and say when a change needs no rebuild",
             "list": "list every task of each agent (without -v: the first 10 of each)",
+            "status": "list every task up to date (without -v: an agent's, when more than 10, as one line)",
         },
     ),
     _Option(

@@ -195,12 +195,51 @@ def _state_text(row: Mapping[str, Any]) -> str:
     return str(row["state"])
 
 
-def render_status_text(rows: Sequence[Mapping[str, Any]]) -> str:
+def _quiet(row: Mapping[str, Any]) -> bool:
+    """An up-to-date row with nothing to tell but that (a restored result's note aside)."""
+    return row["state"] == "up to date" and not row.get("reasons") and row.get("retry_attempt") is None
+
+
+def fold_quiet(
+    rows: Sequence[Mapping[str, Any]], agents: Mapping[str, str], limit: int
+) -> tuple[list[Mapping[str, Any]], dict[int, tuple[str, int]]]:
+    """The rows a person reads of a big fan-out: an agent with more than `limit` quiet rows (`_quiet`) has
+    them folded into one line, where the first of them stood, so its stale and failed tasks are not lost among
+    hundreds up to date. The rows kept, and {index in them: (agent, how many were folded)} for each line."""
+    quiet: dict[str, int] = {}
+    for row in rows:
+        if _quiet(row):
+            name = agents.get(row["task"], row["task"])
+            quiet[name] = quiet.get(name, 0) + 1
+    kept: list[Mapping[str, Any]] = []
+    folds: dict[int, tuple[str, int]] = {}
+    placed: set[str] = set()
+    for row in rows:
+        name = agents.get(row["task"], row["task"])
+        if _quiet(row) and quiet[name] > limit:
+            if name not in placed:
+                placed.add(name)
+                folds[len(kept)] = (name, quiet[name])
+                kept.append(row)
+            continue
+        kept.append(row)
+    return kept, folds
+
+
+def render_status_text(
+    rows: Sequence[Mapping[str, Any]], agents: Mapping[str, str] | None = None, limit: int | None = None
+) -> str:
     """Aligned plain text: state, task, last duration and cost, outputs; reasons indented below (a reason over
     several lines, such as an agent's error output, with its further lines indented more). Task ids, paths and
-    reasons are made safe for a terminal (`term_safe`)."""
+    reasons are made safe for a terminal (`term_safe`). With `agents` (task id -> agent name) and `limit`,
+    an agent's up-to-date tasks with nothing to tell, when more than `limit`, are one line (`fold_quiet`:
+    `up to date  translate: 297 tasks (-v lists each)`); the counts at the end still count every task."""
     if not rows:
         return "no tasks\n"
+    every = rows
+    folds: dict[int, tuple[str, int]] = {}
+    if agents is not None and limit is not None:
+        rows, folds = fold_quiet(rows, agents, limit)
     tasks = [term_safe(r["task"]) for r in rows]
     width = max(cell_width(t) for t in tasks)  # (terminal columns: a CJK name takes two a character)
     states = [_state_text(r) for r in rows]
@@ -210,7 +249,12 @@ def render_status_text(rows: Sequence[Mapping[str, Any]]) -> str:
     costs = [fmt_cost(r.get("last_cost")) for r in rows]
     twidth, cwidth = max(len(t) for t in times), max(len(c) for c in costs)
     lines: list[str] = []
-    for row, task, state, time, cost in zip(rows, tasks, states, times, costs, strict=True):
+    columns = zip(rows, tasks, states, times, costs, strict=True)
+    for index, (row, task, state, time, cost) in enumerate(columns):
+        if index in folds:
+            name, count = folds[index]
+            lines.append(term_safe(f"{state:<{swidth}}  {name}: {count} tasks (-v lists each)"))
+            continue
         last = f"{time:>{twidth}} {cost:>{cwidth}}" if cwidth else f"{time:>{twidth}}"
         outputs = term_safe(quote_paths(row.get("outputs") or []))  # (`"a b.md", c.md`: two paths)
         lines.append(f"{state:<{swidth}}  {ljust_cells(task, width)}  {last}  {outputs}".rstrip())
@@ -230,7 +274,7 @@ def render_status_text(rows: Sequence[Mapping[str, Any]]) -> str:
         if row.get("prompt"):
             lines.append(term_safe(f"    - prompt: {row['prompt']}"))
     counts: dict[str, int] = {}
-    for row in rows:
+    for row in every:
         said = "retrying" if row.get("retry_attempt") is not None else row["state"]
         said = (
             "may run" if row.get("may_run") and said == "stale" else said

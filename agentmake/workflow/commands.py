@@ -220,6 +220,9 @@ def graph(req: Request, fmt: str) -> int:
     return EXIT_OK
 
 
+STATUS_FOLD = 10  # `status` without -v: an agent's tasks up to date beyond this many are one line
+
+
 def status(req: Request, as_json: bool) -> int:
     from agentmake.display.status import render_status_json, render_status_text, status_rows
     from agentmake.workflow.building import check_shared, warn_leftovers
@@ -244,7 +247,11 @@ def status(req: Request, as_json: bool) -> int:
         )
     finally:
         store.close()
-    _out(render_status_json(rows) if as_json else render_status_text(rows))
+    if as_json:
+        _out(render_status_json(rows))
+    else:  # (a big fan-out's tasks up to date as one line each agent, unless -v: as `list` shows them)
+        agents = {task_id: task.name for task_id, task in selected.tasks.items()}
+        _out(render_status_text(rows, agents, None if req.verbose else STATUS_FOLD))
     return EXIT_OK
 
 
