@@ -227,6 +227,10 @@ def build_selected(
             # and outputs another Agentfile here declares too, which a build may refuse to overwrite)
             warn_leftovers(project, selected, store)
             check_shared(project, selected, store)
+            if req.dry_run:  # (what a build would pay again that -t records)
+                from agentmake.workflow.touchhint import hint_touch
+
+                hint_touch(project, selected, store)
 
         decisions = plan(project, selected, req, tolerant=True, elsewhere=elsewhere, first=warn)
         failing = 0
@@ -265,6 +269,10 @@ def build_selected(
     if store.cache_uncached():  # (results a build could not cache: filed now, if the cache has room again)
         stamp = None  # (some still could not be: the next build tries again, not answered by a stamp)
     strays = store.strays()
+    from agentmake.workflow.touchhint import hint_touch
+
+    if hint_touch(project, selected, store, building=True):
+        stamp = None  # (nothing is up to date without a record: no stamp either way)
     try:
         if check_shared(project, selected, store, req, said):  # (it may refuse the build: nothing run)
             stamp = None  # (as for leftovers: the next build warns again)

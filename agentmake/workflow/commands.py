@@ -237,6 +237,9 @@ def status(req: Request, as_json: bool) -> int:
     try:
         warn_leftovers(project, selected, store)  # (what a task reads stale: as a build and -n say)
         check_shared(project, selected, store)  # (outputs another Agentfile here declares: as they say)
+        from agentmake.workflow.touchhint import hint_touch
+
+        hint_touch(project, selected, store)  # (a state lost, its outputs in place: -t, as -n says)
         decisions = plan_in(store, project, selected, req, tolerant=True)  # (every task, as it stands)
         running = store.running()
         live = held_elsewhere(store.dir / "lock")  # (another agentmake, alive now)

@@ -1,0 +1,47 @@
+"""The hint that `-t` exists, given where it saves money: no build of this Agentfile is recorded here (a fresh
+checkout, `.agentmake/` deleted by mistake), yet tasks have their outputs in place. A build would run, and pay
+for, every one of them again; `agentmake -t` records those outputs as built with no call. Said by `-n`,
+`status` and a build before it starts (stderr), and only then: once one task has a record, never again."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from typing import TYPE_CHECKING
+
+from agentmake.safetext import term_safe
+
+if TYPE_CHECKING:
+    from agentmake.graph import Graph
+    from agentmake.store import Store
+    from agentmake.workflow import Project
+
+
+def placed_unrecorded(project: Project, selected: Graph, store: Store) -> int:
+    """How many tasks of `selected` have every output in place while no task of this Agentfile has a record
+    here (0 as soon as one has: one query of the task ids, ~3 ms for 10,000 records)."""
+    if store.task_ids():
+        return 0
+    root = project.root
+    tasks = selected.tasks.values()
+    return sum(1 for task in tasks if task.outputs and all((root / o).exists() for o in task.outputs))
+
+
+def hint_touch(project: Project, selected: Graph, store: Store, *, building: bool = False) -> bool:
+    """Say on stderr, when `placed_unrecorded`, that a build pays for those tasks again and `-t` would record
+    them (`building`: said by a build about to run them). True if said."""
+    count = placed_unrecorded(project, selected, store)
+    if not count:
+        return False
+    named = "" if project.name == "Agentfile" else f" -f {shlex.quote(project.name)}"
+    tasks = f"{count} task{'s' if count != 1 else ''}"
+    run = "this build runs" if building else "a build runs"
+    sys.stderr.write(
+        term_safe(
+            f"agentmake: no build of {project.name} is recorded here (a fresh checkout, or .agentmake/"
+            f" removed?), yet {tasks} have their outputs in place: {run} them again, and pays for them;"
+            f" `agentmake{named} -t` records those outputs as built instead, calling nothing"
+        )
+        + "\n"
+    )
+    return True
