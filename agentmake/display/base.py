@@ -229,10 +229,12 @@ def summary_lines(result: BuildResult, term_width: int | None = None) -> list[st
         )
         spent, budget = result.cost_usd, result.budget
         if spent is not None and budget is not None and spent > budget + SPEND_EPSILON:
-            # the budget holds only calls not yet started: those in flight when it was reached were paid for
+            # the budget holds only calls not yet started: one started under it costs what it costs (known
+            # once it ends), and those in flight when it was reached were paid for (with -j 1 there are none)
             lines.append(
-                f"budget: {usd(spent)} spent against a {usd(budget)} budget: calls already under way when it"
-                " was reached went on to finish"
+                f"budget: {usd(spent)} spent against a {usd(budget)} budget: a call starts while the spend is"
+                " under the budget, and what it costs is known only once it ends (calls already under way"
+                " when it was reached went on to finish)"
             )
     if result.uncounted:
         names = term_safe(", ".join(sorted(result.uncounted)))
