@@ -26,6 +26,7 @@ from agentmake.store.records import run_time
 
 Running = Mapping[str, int] | Iterable[tuple[str, int, int, int]]
 RESTORED = "restored from the cache: what it took and cost when it was made"  # (a restored result's line)
+TOUCHED = "recorded as built by agentmake -t: the outputs in place, no call (so no time or cost)"
 
 
 def _running_pids(running: Running | None) -> dict[str, int]:
@@ -74,6 +75,7 @@ def status_rows(
     own = os.getpid() if own_pid is None else own_pid
     stopped = stopped_last(store) if store is not None else {}
     failures = _failures(store, records) if store is not None else {}
+    touched = _touched(store, records) if store is not None else set()
     rows: list[dict[str, Any]] = []
     for task_id, task in in_natural_order(graph.tasks.items(), lambda item: item[0]):
         decision = by_id.get(task_id)
@@ -137,7 +139,10 @@ def status_rows(
             "retry_at": retry[1] if retry is not None else None,
             # up to date with a result the build that recorded it restored from the cache (no attempt: its
             # figures are what it took and cost when it was made)
-            "restored": state == "up to date" and restored(record),
+            "restored": state == "up to date" and restored(record) and task_id not in touched,
+            # its result recorded by `agentmake -t` (the outputs in place taken as built: no call, so no
+            # time or cost to show), not made or restored by a build
+            "touched": task_id in touched,
             "logs": None,  # (a failed task's: its last attempt's log files)
             "prompt": None,  # (a failed task's: the file of the prompt its last attempt sent)
         }
@@ -164,6 +169,38 @@ def restored(record: TaskRecord | None) -> bool:
     """Whether `record` is of a result its build restored from the cache: done, and made by no attempt of
     that build (`Outcomes._restore` records 0 attempts)."""
     return record is not None and record.status == "done" and bool(record.key) and record.attempts == 0
+
+
+def _touched(store: Store, records: Mapping[str, TaskRecord]) -> set[str]:
+    """The tasks whose result (of a failed task: whose last success) `agentmake -t` recorded: no attempt
+    made it (as for one restored), and the history row of the run that recorded it says "up-to-date" with
+    no figures of a result made before (a restore's says "cached"). One query per run concerned; for failed
+    tasks (whose record's run is the failure's), one of the whole history."""
+    runs: dict[int, set[str]] = {}
+    failed: set[str] = set()
+    for task_id, record in records.items():
+        if not record.key or record.attempts != 0:
+            continue
+        if record.status == "failed":
+            failed.add(task_id)
+        elif record.run_id:
+            runs.setdefault(record.run_id, set()).add(task_id)
+    found: set[str] = set()
+    for run_id, task_ids in runs.items():
+        for a in store.attempts(run_id):
+            if a.task_id in task_ids and _touch_row(a):
+                found.add(a.task_id)
+    if failed:
+        last: dict[str, AttemptRecord] = {}
+        for a in store.attempts():
+            if a.task_id in failed and a.state in ("done", "cached", "up-to-date"):
+                last[a.task_id] = a  # (in order: the last success wins)
+        found.update(task_id for task_id, a in last.items() if _touch_row(a))
+    return found
+
+
+def _touch_row(a: AttemptRecord) -> bool:
+    return a.state == "up-to-date" and not a.extra.get("made")
 
 
 def _failures(store: Store, records: Mapping[str, TaskRecord]) -> dict[str, AttemptRecord]:
@@ -263,9 +300,13 @@ def render_status_text(
                 first, *more = term_lines(str(reason)) or [""]
                 lines.append(f"    - {first}")
                 lines.extend(f"      {line}" for line in more)
+        if row.get("touched") and row["state"] == "up to date":
+            lines.append(f"    - {TOUCHED}")
         if row.get("restored"):  # (an entry cached by an older agentmake keeps no figures: 0.0s)
             lines.append(f"    - {RESTORED if row.get('last_duration') else 'restored from the cache'}")
-        if row.get("last_success_duration") is not None:  # (a failed task: its figures are the failure's)
+        if row.get("touched") and row["state"] != "up to date":  # (its last success: a -t, not a 0.0s run)
+            lines.append("    - last success: recorded by agentmake -t (no call)")
+        elif row.get("last_success_duration") is not None:  # (a failed task: its figures are the failure's)
             took = fmt_duration(row["last_success_duration"])
             cost = fmt_cost(row.get("last_success_cost"))
             lines.append(f"    - last success: {took}{', ' + cost if cost else ''}")
