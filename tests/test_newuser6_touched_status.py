@@ -59,3 +59,10 @@ def test_a_restored_result_is_still_said_restored(e2e: E2E) -> None:
     assert restored.summary.cached == 1, restored
     run = e2e.am("status")
     assert "restored from the cache" in run.out and TOUCHED not in run.out, run
+
+
+def test_a_stale_touched_task_has_no_last_success_line(e2e: E2E) -> None:
+    e2e.write("a.md", "beta\n")
+    run = e2e.am("status")
+    assert run.out.startswith("stale"), run
+    assert "last success" not in run.out, run  # (as for any stale task: only a failed one has it)

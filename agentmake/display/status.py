@@ -304,7 +304,7 @@ def render_status_text(
             lines.append(f"    - {TOUCHED}")
         if row.get("restored"):  # (an entry cached by an older agentmake keeps no figures: 0.0s)
             lines.append(f"    - {RESTORED if row.get('last_duration') else 'restored from the cache'}")
-        if row.get("touched") and row["state"] != "up to date":  # (its last success: a -t, not a 0.0s run)
+        if row.get("touched") and row["state"] == "failed":  # (its last success: a -t, not a 0.0s run)
             lines.append("    - last success: recorded by agentmake -t (no call)")
         elif row.get("last_success_duration") is not None:  # (a failed task: its figures are the failure's)
             took = fmt_duration(row["last_success_duration"])

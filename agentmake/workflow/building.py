@@ -243,6 +243,15 @@ def build_selected(
             )  # fmt: skip
             for line in lines:
                 _out(term_safe(line))
+            if any(r.kind == "outputs-changed" for d in decisions for r in d.reasons):  # (most: none)
+                from agentmake.store import Store
+                from agentmake.workflow.renamehint import say_rename_hints
+
+                store = Store.open(project.root, lock=False, agentfile=project.name)
+                try:
+                    say_rename_hints(project, selected, decisions, store)
+                finally:
+                    store.close()
         stale = any(d.stale for d in decisions)
         return EXIT_FAILED if (req.question and stale) or failing else EXIT_OK
     from agentmake.workflow.waiting import open_store

@@ -241,6 +241,10 @@ def status(req: Request, as_json: bool) -> int:
 
         hint_touch(project, selected, store)  # (a state lost, its outputs in place: -t, as -n says)
         decisions = plan_in(store, project, selected, req, tolerant=True)  # (every task, as it stands)
+        if not as_json:  # (an output renamed in the Agentfile: `mv` and -t keep its result, as -n says)
+            from agentmake.workflow.renamehint import say_rename_hints
+
+            say_rename_hints(project, selected, decisions, store)
         running = store.running()
         live = held_elsewhere(store.dir / "lock")  # (another agentmake, alive now)
         alive = not running or live  # else a stopped agentmake left them
