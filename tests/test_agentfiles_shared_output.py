@@ -180,3 +180,32 @@ def test_watch_stops_as_a_build_does_and_warns_once(e2e: E2E, capsys: pytest.Cap
         assert WARNING not in capsys.readouterr().err
     finally:
         session.close()
+
+
+def test_one_task_both_agentfiles_take_from_a_shared_include_is_no_shared_output(e2e: E2E) -> None:
+    """Before: a build of either warned "is an output of both", though both made the same result under the
+    same key and neither ever took the other's for a hand edit."""
+    e2e.write("common.Agentfile", _agent("scan", "scan.md"))
+    e2e.write("Agentfile", 'include "common.Agentfile"\n')
+    e2e.write("nightly.Agentfile", 'include "common.Agentfile"\n')
+    assert e2e.am().code == 0
+    nightly = e2e.am("-f", "nightly.Agentfile")
+    assert nightly.code == 0 and nightly.summary.ran == 0, nightly  # (the same key: up to date, no call)
+    assert WARNING not in nightly.err, nightly
+    again = e2e.am()
+    assert again.code == 0 and WARNING not in again.err, again
+    assert WARNING not in e2e.am("status").err
+    assert e2e.calls("scan") == ["scan"]
+    e2e.write("src.md", "hello again\n")  # (one builds the new result, the other then finds it its own)
+    assert e2e.am().summary.ran == 1
+    nightly = e2e.am("-f", "nightly.Agentfile")
+    assert nightly.code == 0 and nightly.summary.ran == 0 and WARNING not in nightly.err, nightly
+    assert e2e.calls("scan") == ["scan", "scan"]
+
+
+def test_one_task_id_declared_otherwise_in_each_is_still_a_shared_output(e2e: E2E) -> None:
+    e2e.write("Agentfile", _agent("scan", "scan.md"))
+    e2e.write("nightly.Agentfile", _agent("scan", "scan.md").replace("says:", "writes:"))
+    assert e2e.am().code == 0
+    nightly = e2e.am("-f", "nightly.Agentfile")
+    assert nightly.code == 2 and "holds the result of task scan of Agentfile" in nightly.err, nightly

@@ -7,6 +7,8 @@ it: no build of either is ever sure to leave its own result there. `shared_outpu
 Agentfile declares that a record of another Agentfile (still there) lists; `Shared.theirs` tells whether the
 file holds the other's result now (then a build of this Agentfile that runs or restores the task would
 overwrite it: `refusal`). Only those few files are hashed; nothing is read in a directory of one Agentfile.
+One task both declare alike (the same id, its records of the same key and result: from an include both
+read) is no such output: each build finds its own result there.
 """
 
 from __future__ import annotations
@@ -34,6 +36,13 @@ class Shared:
     other: str
     other_task: str
     theirs: bool
+    other_key: str = ""  # (the key of the other's record)
+
+    @property
+    def alike(self) -> bool:
+        """The same task id in both, the other's record keyed: one task both declare if this one's key is
+        that key now (`workflow.building.check_shared` asks)."""
+        return self.task == self.other_task and bool(self.other_key)
 
     def message(self) -> str:
         now = (
@@ -56,14 +65,22 @@ def shared_outputs(graph: Graph, store: Store, root: Path, agentfile: str) -> li
     if not theirs:  # (one Agentfile in the directory: no query of the records, nothing hashed)
         return []
     found: list[Shared] = []
-    for path, (other, other_task, digest) in sorted(theirs.items()):
+    for path, (other, other_task, digest, key) in sorted(theirs.items()):
         task = graph.producer.get(path)
         if task is None:
             continue
         rec = store.task_record(task)
+        if (
+            rec is not None
+            and key
+            and rec.key == key
+            and task == other_task
+            and rec.outputs.get(path) == digest
+        ):
+            continue  # (one task both declare, e.g. from an include they share: one result, each build's own)
         mine = rec is not None and rec.outputs.get(path) == digest  # (the same content: this one's too)
         there = not mine and holds(root / path, digest)
-        found.append(Shared(path, agentfile, task, other, other_task, there))
+        found.append(Shared(path, agentfile, task, other, other_task, there, key or ""))
     return found
 
 

@@ -50,23 +50,25 @@ class Owners:
             self._others = [name for name in names if name is not None and not self.owns(name)]
         return self._others
 
-    def others_outputs(self) -> dict[str, tuple[str, str, str]]:
-        """Path -> (Agentfile, task id, content hash as its build wrote it) of each output that a record of
+    def others_outputs(self) -> dict[str, tuple[str, str, str, str]]:
+        """Path -> (Agentfile, task id, content hash as its build wrote it, the record's key) of each output
+        that a record of
         another Agentfile still there (`_other_owners`) lists: outputs two Agentfiles sharing the directory
         may both declare (`plan.shared`). Nothing is read in a directory of one Agentfile."""
         others = self._other_owners()
         if not others:
             return {}
         marks = ", ".join("?" * len(others))
-        sql = f"SELECT task_id, agentfile, outputs FROM tasks WHERE agentfile IN ({marks}) ORDER BY agentfile"
+        sql = "SELECT task_id, agentfile, outputs, key FROM tasks WHERE agentfile IN"
+        sql += f" ({marks}) ORDER BY agentfile"
         with self._lock:
             rows = self._conn.execute(sql, others).fetchall()
-        found: dict[str, tuple[str, str, str]] = {}
-        for row_id, owner, outputs in rows:
+        found: dict[str, tuple[str, str, str, str]] = {}
+        for row_id, owner, outputs, key in rows:
             # (a task of the same name as one of this Agentfile's has a row of its own: `RowIds`)
             task_id = row_id.removeprefix(owner + SEP)
             for path, digest in json.loads(outputs).items():
-                found.setdefault(path, (owner, task_id, digest))
+                found.setdefault(path, (owner, task_id, digest, key or ""))
         return found
 
     def owns(self, owner: str | None) -> bool:

@@ -333,6 +333,13 @@ def check_shared(
     from agentmake.plan.shared import ADVICE, refusal, refusal_hint, shared_outputs
 
     found = shared_outputs(project.graph, store, project.root, project.name)
+    alike = {s.task for s in found if s.alike}
+    if alike:  # (one task both declare alike, e.g. from a shared include: its key now is the other's)
+        from agentmake.workflow import Request
+
+        tasks = project.graph.select(sorted(alike))
+        keys = {d.task_id: d.key for d in plan_in(store, project, tasks, build or Request(), tolerant=True)}
+        found = [s for s in found if not (s.alike and keys.get(s.task) == s.other_key)]
     if not found:  # (most builds: one Agentfile in the directory, nothing read)
         return False
     over = [s for s in found if s.theirs and s.task in selected.tasks]
