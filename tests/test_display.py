@@ -352,3 +352,21 @@ def test_a_lowered_cap_is_said_as_the_signal_that_lowered_it(error_type: str, sa
     display(TaskEvent("a", "retrying", 1.0, 1, 3, 2.0, "HTTP 529", error_type, action))
     (line,) = [x for x in err.getvalue().splitlines() if "cap for claude lowered to 2" in x]
     assert said in line and ({"rate limit", "overloaded"} - {said}).pop() not in line
+
+
+def test_plain_display_times_never_go_back_when_events_arrive_out_of_time_order() -> None:
+    """A start is timed before its process is spawned, and another worker's end may be told meanwhile: the
+    log said `[   0.4s] done a` then `[   0.3s] running b` (newuser6). A line never says an earlier time
+    than the line before it."""
+    err = io.StringIO()
+    display = PlainDisplay(err, summary_stream=io.StringIO())
+    display(TaskEvent("a", "running", T0))
+    display(TaskEvent("a", "done", T0 + 0.4))
+    display(TaskEvent("b", "running", T0 + 0.3))  # (told after a's end, timed before it)
+    display(TaskEvent("b", "done", T0 + 1.2))
+    assert err.getvalue().splitlines() == [
+        "[   0.0s] running     a",
+        "[   0.4s] done        a",
+        "[   0.4s] running     b",
+        "[   1.2s] done        b",
+    ]

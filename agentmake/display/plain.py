@@ -98,6 +98,7 @@ class PlainDisplay:
         batched = _is_file(self.stream) and not verbose  # (-v: in order with the agents' streamed lines)
         self._buffer: list[str] | None = [] if batched else None
         self._flushed = time.monotonic()
+        self._latest = 0.0  # the latest time a line said: a line never says an earlier one (`_seconds`)
         if self._buffer is not None:
             atexit.register(_flush_at_exit, weakref.ref(self))
 
@@ -113,7 +114,7 @@ class PlainDisplay:
         extra = describe(event)
         if event.state == "up-to-date" and not (extra or self._each):  # (nothing to tell: see the module's)
             return
-        stamp = f"[{event.time - self.start:6.1f}s]"
+        stamp = f"[{self._seconds(event.time):6.1f}s]"
         line = f"{stamp} {state_words(event.state):<11} {term_safe(event.task_id)}"
         self._write(line + (f"  ({extra})" if extra else ""))
         cap = cap_change(event)
@@ -123,13 +124,22 @@ class PlainDisplay:
         if event.state in _URGENT:
             self.flush()
 
+    def _seconds(self, when: float) -> float:
+        """The seconds since the start a line says of an event at `when`: never fewer than the line before
+        said. Events reach the display in the order they are told, which is not always the order of their
+        times (a start is timed before its process is spawned, and a worker's end may be told meanwhile): a
+        log whose times went back (`[0.4s] done a`, then `[0.3s] running b`) read as out of order."""
+        assert self.start is not None
+        self._latest = max(self._latest, when - self.start)
+        return self._latest
+
     def up_to_date(self, task_ids: Sequence[str], when: float) -> None:
         """Tasks found up to date before the build starts: one line counting them, held until another line
         is written (`[   0.0s] 998 up to date`); when verbose, the lines of a "pending" and an "up-to-date"
         event for each task, as one batch (`pending`, `up to date`)."""
         if self.start is None:
             self.start = when
-        stamp = f"[{when - self.start:6.1f}s]"
+        stamp = f"[{self._seconds(when):6.1f}s]"
         if not self._each:
             self._release()  # (an earlier count, if any: each is said as it was)
             self._held = f"{stamp} {len(task_ids)} up to date" if task_ids else None
