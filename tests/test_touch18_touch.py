@@ -162,23 +162,41 @@ def test_a_result_cached_under_the_key_is_kept_not_replaced(built: E2E) -> None:
     assert built.am("-t").code == 0
     built.write("docs/a.md", "doc a, v2\n")
     assert built.am().code == 0 and sorted(built.calls()) == ["combine", "sum-a"]
-    built.write("docs/a.md", "doc a\n")  # back to what the touched result was made from, outputs of v2
+    built.write("docs/a.md", "doc a\n")  # back to what the touched result was made from
+    built.write("build/a.md", "edited by hand\n")  # (an output no build made: kept, as a build keeps it)
     built.reset_calls()
     dry = built.am("-n")
     assert "would restore summarize:a" in dry.out, dry
     touched = built.am("-t")
     assert touched.code == 0, touched
     assert "touched     summarize:a" in touched.err, touched
-    v2 = built.read("build/a.md")
-    assert v2 != made
     again = built.am()
     assert again.code == 0 and again.summary.ran == 0 and again.summary.cached == 0, again
-    assert built.read("build/a.md") == v2  # (no output written)
+    assert built.read("build/a.md") == "edited by hand\n"  # (no output written)
     (built.root / "build/a.md").unlink()
     restored = built.am()
     assert restored.code == 0, restored
     assert restored.with_state("cached") == {"summarize:a", "combine"}, restored  # (combine: what it read)
-    assert built.read("build/a.md") == made  # the result cached under that key, paid for, not v2's
+    assert built.read("build/a.md") == made  # the result cached under that key, paid for, not the edit
+    assert built.calls() == []
+
+
+def test_an_output_agentmake_made_for_other_inputs_is_not_touched_a_build_restores_it(built: E2E) -> None:
+    """Inputs back to what an earlier build saw, the output in place the agent's answer for the later ones:
+    it is stale (no hand edit), and the cache holds the answer for these inputs: -t must not record the
+    stale output as built for them (it did: the next build then kept v2's answer for doc a)."""
+    made = built.read("build/a.md")
+    assert built.am("-t").code == 0
+    built.write("docs/a.md", "doc a, v2\n")
+    assert built.am().code == 0 and sorted(built.calls()) == ["combine", "sum-a"]
+    built.write("docs/a.md", "doc a\n")
+    built.reset_calls()
+    touched = built.am("-t")
+    assert touched.code == 1, touched
+    assert "not touched summarize:a  (output build/a.md is agentmake's result for other inputs" in touched.err
+    build = built.am()
+    assert build.code == 0 and build.with_state("cached") >= {"summarize:a"}, build
+    assert built.read("build/a.md") == made
     assert built.calls() == []
 
 

@@ -10,8 +10,10 @@ regular file inside the project and every input it reads is there: it is recorde
 `explain` and `-q` find it up to date. No agent runs, no output is written: their bytes and mtimes stay.
 Its outputs go into the result cache under its key, as a success's do, unless the cache holds a result
 under that key already (a build would restore it): that one, paid for, is kept, as agentmake keeps the
-cached result of an output edited by hand. Its history row is "up-to-date" (nothing ran and nothing was
-restored: a report says "made before run N", its cost nothing). Tasks are recorded in order, so a
+cached result of an output edited by hand; but an output in place that agentmake made for other inputs
+is stale, not an edit: that task is not touched (a build restores its result, calling no agent). Its
+history row is "up-to-date" (nothing ran and nothing was restored: a report says "made before run N", its
+cost nothing). Tasks are recorded in order, so a
 downstream task's key is made of its upstream outputs as they are on disk. Each is its own transaction:
 Ctrl-C, SIGTERM or SIGHUP (exit 130) leaves those recorded recorded, and the next -t touches the rest.
 
@@ -103,6 +105,8 @@ def touch_tasks(
             out.append(Touch(task.id, UP_TO_DATE))
             continue
         gap = _missing(task, root, rebuilder)
+        if gap is None and decision.key is not None:
+            gap = _other_result(task, decision.key, store, rebuilder)
         if gap is None and decision.key is None:  # (never so without a dry run's pending inputs)
             gap = "its key cannot be computed"
         if gap is not None:
@@ -149,6 +153,23 @@ def _missing(task: Task, root: Path, rebuilder: Rebuilder) -> str | None:
     inputs = rebuilder.hasher.file_hashes(task.inputs)
     gone = next((p for p in task.inputs if inputs.get(p) is None), None)
     return None if gone is None else f"input {gone} is missing"
+
+
+def _other_result(task: Task, key: str, store: Store, rebuilder: Rebuilder) -> str | None:
+    """Why `task` is not touched when the cache holds its result under `key` (its inputs are back to what an
+    earlier build saw) and an output in place is another result agentmake made (for other inputs, or one
+    recorded whose placing was cut short): that output is stale, not a hand edit to keep, and a build puts
+    the key's result in place calling no agent. None otherwise (a foreign output is kept, as -t keeps it)."""
+    wanted = store.cache_lookup(key)
+    if wanted is None:
+        return None
+    for path, digest in rebuilder.hasher.file_hashes(task.outputs).items():
+        if digest is not None and digest != wanted.get(path) and store.cache_holds(digest):
+            return (
+                f"output {path} is agentmake's result for other inputs: a build restores this one, calling"
+                " no agent"
+            )
+    return None
 
 
 def _record(
