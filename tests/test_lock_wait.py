@@ -117,14 +117,17 @@ def test_clean_with_wait_waits_for_the_build_then_removes_its_outputs(e2e: E2E, 
             second.wait(timeout=30)
 
 
-def test_ctrl_c_ends_the_wait_with_130_and_builds_nothing(e2e: E2E, tmp_path: Path) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_ctrl_c_ends_the_wait_with_130_and_builds_nothing(e2e: E2E, tmp_path: Path, signum: int) -> None:
+    """Ctrl-C, SIGTERM and SIGHUP alike, as README and --help's exit status say (SIGTERM and SIGHUP killed
+    a build waiting with --wait at once: exit -15, -1)."""
     first = e2e.spawn("a")
     try:
         wait_for(lambda: e2e.calls("a") == ["a"], what="the first build's agent")
         second, log = _second(e2e, tmp_path, "--wait", "b")
         wait_for(lambda: "waiting for it to end" in log.read_text() or second.poll() is not None,
                  what="the second build to say it waits")  # fmt: skip
-        second.send_signal(signal.SIGINT)
+        second.send_signal(signum)
         second.communicate(timeout=30)
         assert second.returncode == 130, log.read_text()
         assert "Traceback" not in log.read_text()

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from agentmake.interrupts import restore_signals, stop_on_signals
 from agentmake.safetext import term_safe
 from agentmake.store import Store
 from agentmake.store.lock import LockedError
@@ -35,7 +36,11 @@ def open_waiting(
             file=sys.stderr,
             flush=True,
         )
-    return Store.open(root, agentfile=agentfile, wait=math.inf), True
+    stopping = stop_on_signals()  # (a build's own handlers come later: SIGTERM or SIGHUP killed the wait)
+    try:
+        return Store.open(root, agentfile=agentfile, wait=math.inf), True
+    finally:
+        restore_signals(stopping)
 
 
 def open_store(req: Request, project: Project, *, lock: bool = True) -> Store:
