@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -66,10 +66,14 @@ def prompt_context(
     inputs: Sequence[str],
     outputs: Sequence[str],
     opener: Callable[[str], str] | None = None,
+    *,
+    as_before: bool = False,
 ) -> dict[str, object]:
     """What a prompt template sees: variables, wildcards, input/inputs, output/outputs, files and read().
     `opener` reads an input's text instead of the disk (a dry run reads an input it would restore from the
-    cache: the build renders the prompt after restoring it)."""
+    cache: the build renders the prompt after restoring it). `as_before`: the lists as plain lists, printed
+    as agentmake printed them before `PathList` (`['a.md', 'b.md']`), only to recognise a prompt an older
+    agentmake rendered (`plan.keyparts`: its key kept, not paid for again)."""
     allowed = set(inputs)
 
     def read(path: str | InputFile) -> str:
@@ -81,14 +85,15 @@ def prompt_context(
             raise ValueError(f"read({name!r}): not an input of this task")
         return opener(path) if opener else read_input(root / path)
 
+    listed: Callable[[Iterable[object]], list[object]] = list if as_before else PathList
     ctx: dict[str, object] = dict(variables)
     ctx.update(wildcards)
     ctx.update(
         input=inputs[0] if inputs else "",
-        inputs=PathList(inputs),
+        inputs=listed(inputs),
         output=outputs[0] if outputs else "",
-        outputs=PathList(outputs),
-        files=PathList(InputFile(p, root, opener) for p in inputs),
+        outputs=listed(outputs),
+        files=listed(InputFile(p, root, opener) for p in inputs),
         read=read,
     )
     return ctx

@@ -17,9 +17,16 @@ from agentmake.model import AgentSpec, Prompt, ReportSpec
 
 
 def prompt_context(
-    task: Task, variables: dict[str, str], root: Path, opener: Callable[[str], str] | None = None
+    task: Task,
+    variables: dict[str, str],
+    root: Path,
+    opener: Callable[[str], str] | None = None,
+    *,
+    as_before: bool = False,
 ) -> dict[str, object]:
-    return templates.prompt_context(root, variables, dict(task.wildcards), task.inputs, task.outputs, opener)
+    return templates.prompt_context(
+        root, variables, dict(task.wildcards), task.inputs, task.outputs, opener, as_before=as_before
+    )
 
 
 def command_values(task: Task) -> dict[str, str | list[str]]:
@@ -61,10 +68,17 @@ def render_task_check(task: Task) -> str | None:
 
 
 def render_task_prompt(
-    task: Task, variables: dict[str, str], root: Path, opener: Callable[[str], str] | None = None
+    task: Task,
+    variables: dict[str, str],
+    root: Path,
+    opener: Callable[[str], str] | None = None,
+    *,
+    as_before: bool = False,
 ) -> str | None:
-    """`opener`: how inputs are read, if not from the disk (see `templates.prompt_context`)."""
+    """`opener`: how inputs are read, if not from the disk; `as_before`: lists printed as an older agentmake
+    printed them (see `templates.prompt_context`)."""
     prompt = task_prompt(task)
     if prompt is None:
         return None
-    return templates.render_prompt(prompt, prompt_context(task, variables, root, opener), task.id)
+    context = prompt_context(task, variables, root, opener, as_before=as_before)
+    return templates.render_prompt(prompt, context, task.id)
