@@ -22,7 +22,7 @@ __all__ = ["agent", "directory", "in_natural_order", "natural_key"]
 
 T = TypeVar("T")
 _DIGITS = re.compile(r"([0-9]+)")
-NaturalKey = tuple[tuple[str | int, ...], str]
+NaturalKey = tuple[tuple[str | tuple[int, str], ...], str]
 
 
 def natural_key(text: str) -> NaturalKey:
@@ -30,7 +30,15 @@ def natural_key(text: str) -> NaturalKey:
     text (`notes/2.md` before `notes/10.md`), then the text itself (`a01` and `a1` apart, always in the same
     order). Any two keys compare: the runs alternate text, number, text... in every key alike."""
     parts = _DIGITS.split(text)  # (text, digits, text, ...: odd places hold the digits)
-    return tuple(int(p) if i % 2 else p for i, p in enumerate(parts)), text
+    return tuple(_number(p) if i % 2 else p for i, p in enumerate(parts)), text
+
+
+def _number(digits: str) -> tuple[int, str]:
+    """A run of digits as its number compares (its length, then its text, leading zeros aside): not `int`,
+    which refuses a run of more than 4,300 digits (`sys.get_int_max_str_digits`), a name agentmake takes
+    (an agent's), where `list`, `status` and `graph` stopped with a traceback."""
+    number = digits.lstrip("0")
+    return len(number), number
 
 
 def agent(task_id: str) -> str:

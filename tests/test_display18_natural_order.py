@@ -68,3 +68,15 @@ def test_list_status_dry_run_explain_and_graph_say_tasks_in_natural_order(e2e: E
     graph = e2e.am("graph")
     assert found(r"^(sum:\d+)$", graph.out) == want, graph
     assert f"all <- {', '.join(want)}" in graph.out, graph
+
+
+def test_a_name_with_a_very_long_run_of_digits_is_ordered_not_a_traceback(e2e: E2E) -> None:
+    """An agent named with more digits than Python turns into an int (4,300): `list`, `status` and `graph`
+    stopped with a ValueError traceback; a number's order is still a number's."""
+    long = "1" * 5000
+    assert natural_key("a9") < natural_key("a10") < natural_key(f"a{long}")
+    assert natural_key("a01") != natural_key("a1") and natural_key("a1") < natural_key("a02")
+    e2e.write("Agentfile", AGENTFILE.replace("agent sum:", f"agent a{long}:"))
+    for args in (("list",), ("status",), ("graph",)):
+        run = e2e.am(*args)
+        assert run.code == 0 and "Traceback" not in run.err, run
