@@ -132,6 +132,20 @@ def test_force_touches_tasks_up_to_date_too(built: E2E) -> None:
     assert built.am("-q").code == 0
 
 
+def test_force_keeps_what_a_task_up_to_date_took_and_cost(built: E2E) -> None:
+    """-t -B on a task a build ran and left up to date: nothing to record anew (its key and outputs are the
+    record's), and rewriting the record lost what the call took and cost (status showed 0.0s, no cost)."""
+    built.write("docs/c.md", "doc c\n")
+    assert built.am("build/c.md").code == 0 and built.calls() == ["sum-c"]
+    before = {row["task"]: row for row in json.loads(built.am("status", "--json").out)}["summarize:c"]
+    assert before["last_cost"] and before["last_duration"], before
+    assert built.am("-t", "-B", "build/c.md").code == 0
+    after = {row["task"]: row for row in json.loads(built.am("status", "--json").out)}["summarize:c"]
+    assert (after["last_cost"], after["last_duration"]) == (before["last_cost"], before["last_duration"])
+    assert after["state"] == "up to date" and not after["restored"], after
+    assert built.am("-q", "build/c.md").code == 0
+
+
 def test_touched_outputs_are_cached_and_restored_without_a_call(built: E2E) -> None:
     assert built.am("-t").code == 0
     before = (built.root / "build/a.md").read_bytes()

@@ -182,6 +182,9 @@ def _record(
     assert decision.key is not None
     digests = rebuilder.hasher.file_hashes(task.outputs)
     outputs = {path: digest for path, digest in digests.items() if digest is not None}
+    rec = store.task_record(task.id)
+    if rec is not None and rec.status == "done" and rec.key == decision.key and rec.outputs == outputs:
+        return  # (up to date, touched with -B: its record says so already, with what it took and cost)
     record = TaskRecord(
         task.id, decision.key, decision.parts, outputs, "done", time.time(), 0.0, 0, run_id=run_id
     )
