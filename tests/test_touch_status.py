@@ -52,3 +52,22 @@ def test_a_touched_task_is_not_told_restored_and_a_restored_one_is(
     rows = _rows(e2e)
     assert rows["summarize:a"]["restored"] and not rows["summarize:b"]["restored"], rows
     assert "restored from the cache" in e2e.am("status").out
+
+
+def test_another_agentfiles_history_does_not_decide_restored(tmp_path: Path, fake_agents: FakeAgents) -> None:
+    """Two Agentfiles in one directory with a task id in common: the history is not filed by Agentfile,
+    and the latest row of that id (the other's restore) told a task -t recorded "restored from the cache".
+    The row read is the one of the build that wrote the task's record."""
+    e2e = E2E(tmp_path / "proj", fake_agents)
+    e2e.write("Agentfile", AGENTFILE, dedent=False)
+    e2e.write("Other", AGENTFILE.replace("build/", "other/").replace("sum-", "osum-"), dedent=False)
+    e2e.write("docs/a.md", "doc a\n")
+    e2e.write("other/a.md", "committed\n")
+    assert e2e.am().code == 0
+    assert e2e.am("-t", "-f", "Other").code == 0  # (its record: found in place)
+    (e2e.root / "build/a.md").unlink()
+    assert e2e.am().code == 0  # (restored from the cache: the latest history row of summarize:a)
+    run = e2e.am("status", "--json", "-f", "Other")
+    assert run.code == 0, run
+    assert [row["restored"] for row in json.loads(run.out)] == [False], run.out
+    assert _rows(e2e)["summarize:a"]["restored"]
