@@ -52,3 +52,62 @@ def test_no_hint_when_more_than_the_name_changed(e2e: E2E) -> None:
     e2e.write("a.md", "beta\n")
     run = e2e.am("-n")
     assert "agentmake: hint:" not in run.err, run
+
+
+TWO = """\
+agent a:
+    inputs = a.md
+    outputs = x.md y.md
+    run = "cp a.md {outputs[0]} && cp a.md {outputs[1]}"
+"""
+
+
+def test_no_hint_when_another_output_is_missing(tmp_path: Path, fake_agents: FakeAgents) -> None:
+    """review19: y.md renamed z.md while x.md was deleted: the move and -t record nothing (x.md is missing),
+    and the build pays again anyway; the hint promised the result kept."""
+    e2e = E2E(tmp_path / "proj", fake_agents)
+    e2e.write("Agentfile", TWO, dedent=False)
+    e2e.write("a.md", "alpha\n")
+    assert e2e.am().code == 0
+    e2e.write("Agentfile", TWO.replace("y.md", "z.md"), dedent=False)
+    (e2e.root / "x.md").unlink()
+    for args in (("-n",), ("status",)):
+        run = e2e.am(*args)
+        assert "agentmake: hint:" not in run.err, run
+
+
+def test_the_hint_makes_the_new_directory(e2e: E2E) -> None:
+    """review19: an output moved to a directory that does not exist yet: a bare `mv` fails there."""
+    e2e.write("Agentfile", AGENTFILE.replace("out/a.md", "new/dir/a.md"), dedent=False)
+    run = e2e.am("-n")
+    move = "`mkdir -p new/dir && mv out/a.md new/dir/a.md && agentmake -t a`"
+    assert move in run.err, run
+    (e2e.root / "new/dir").mkdir(parents=True)
+    (e2e.root / "out/a.md").rename(e2e.root / "new/dir/a.md")
+    assert e2e.am("-t", "a").code == 0
+    assert e2e.am().summary.ran == 0 and e2e.calls() == ["a"]
+
+
+FAN = """\
+agent copy:
+    inputs = src/{n}.md
+    outputs = out/{n}.md
+    run = "cp {input} {output}"
+"""
+
+
+def test_a_fan_out_renamed_gets_five_hints_and_a_count(tmp_path: Path, fake_agents: FakeAgents) -> None:
+    """review19: a fan-out's output pattern renamed printed one hint per task (3,000 for 3,000 tasks)."""
+    e2e = E2E(tmp_path / "proj", fake_agents)
+    e2e.write("Agentfile", FAN, dedent=False)
+    for n in range(8):
+        e2e.write(f"src/{n}.md", f"{n}\n")
+    assert e2e.am().code == 0
+    e2e.write("Agentfile", FAN.replace("outputs = out/", "outputs = out2/"), dedent=False)
+    run = e2e.am("-n")
+    hints = [line for line in run.err.splitlines() if line.startswith("agentmake: hint:")]
+    assert len(hints) == 6, run
+    assert hints[-1] == (
+        "agentmake: hint: and 3 more tasks with an output renamed so:"
+        " the same `mv` and `-t` keep each one's result"
+    ), run

@@ -1,14 +1,17 @@
 """The hint for an output renamed in the Agentfile: the task's key names its outputs, so a build calls the
 agent again for the result it made under the old name. When that is all that changed (the task is stale
-for its outputs alone: `outputs-changed`, `output-missing`), one output renamed, the old file still holding
-what agentmake recorded there and the new path free, `-n` and `status` say how to keep it instead:
-`mv OLD NEW && agentmake -t TASK` (make -t records the moved file as built, calling nothing)."""
+for its outputs alone: `outputs-changed`, `output-missing`), one output renamed, the old file and the
+others still holding what agentmake recorded there and the new path free, `-n` and `status` say how to
+keep it instead: `mv OLD NEW && agentmake -t TASK` (make -t records the moved file as built, calling
+nothing), after a `mkdir -p` of the new directory if it is not there yet; of a fan-out renamed, the first
+few and a count."""
 
 from __future__ import annotations
 
 import shlex
 import sys
 from collections.abc import Iterable
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from agentmake.safetext import term_safe
@@ -20,6 +23,7 @@ if TYPE_CHECKING:
     from agentmake.workflow import Project
 
 ONLY = frozenset({"outputs-changed", "output-missing"})
+SHOWN = 5  # hints said one by one; of more, a count
 
 
 def rename_hints(project: Project, selected: Graph, decisions: Iterable[Decision], store: Store) -> list[str]:
@@ -41,9 +45,15 @@ def rename_hints(project: Project, selected: Graph, decisions: Iterable[Decision
         if len(gone) != 1 or len(new) != 1:
             continue
         old, dest = gone[0], new[0]
-        if (project.root / dest).exists() or not holds(project.root / old, record.outputs[old]):
-            continue
-        move = f"mv {shlex.quote(old)} {shlex.quote(dest)} && agentmake{named} -t {shlex.quote(d.task_id)}"
+        if (project.root / dest).exists() or not all(
+            holds(project.root / p, h) for p, h in record.outputs.items()
+        ):
+            continue  # (another output missing or edited: the move alone does not put back the result made)
+        parent = PurePosixPath(dest).parent
+        made = "" if (project.root / parent).is_dir() else f"mkdir -p {shlex.quote(str(parent))} && "
+        move = (
+            f"{made}mv {shlex.quote(old)} {shlex.quote(dest)} && agentmake{named} -t {shlex.quote(d.task_id)}"
+        )
         hints.append(
             f"{d.task_id}: its output {old} is now {dest} in the Agentfile, so a build calls its agent again;"
             f" `{move}` keeps the result it made, calling nothing"
@@ -52,6 +62,14 @@ def rename_hints(project: Project, selected: Graph, decisions: Iterable[Decision
 
 
 def say_rename_hints(project: Project, selected: Graph, decisions: Iterable[Decision], store: Store) -> None:
-    """`rename_hints`, each on stderr (`agentmake: hint: …`)."""
-    for hint in rename_hints(project, selected, decisions, store):
+    """`rename_hints`, each on stderr (`agentmake: hint: …`); of a fan-out's, more than `SHOWN`, the first
+    `SHOWN` and a line counting the others (a renamed pattern made one for each of its 3,000 tasks)."""
+    hints = rename_hints(project, selected, decisions, store)
+    for hint in hints[:SHOWN]:
         sys.stderr.write(term_safe(f"agentmake: hint: {hint}") + "\n")
+    if len(hints) > SHOWN:
+        more = len(hints) - SHOWN
+        sys.stderr.write(
+            f"agentmake: hint: and {more} more task{'s' if more != 1 else ''} with an output renamed so:"
+            " the same `mv` and `-t` keep each one's result\n"
+        )
