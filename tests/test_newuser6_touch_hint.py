@@ -61,3 +61,10 @@ def test_a_build_says_it_before_it_pays(e2e: E2E) -> None:
     assert "this build runs them again, and pays for them" in run.err, run
     again = e2e.am("-n")
     assert HINT not in again.err, again  # (recorded now: said no more)
+
+
+def test_one_task_is_told_in_the_singular(e2e: E2E) -> None:
+    """review19: '1 task have their outputs in place: a build runs them again, and pays for them'."""
+    (e2e.root / "out/b.md").unlink()
+    run = e2e.am("-n")
+    assert "yet 1 task has its outputs in place: a build runs it again, and pays for it;" in run.err, run

@@ -34,12 +34,13 @@ def hint_touch(project: Project, selected: Graph, store: Store, *, building: boo
     if not count:
         return False
     named = "" if project.name == "Agentfile" else f" -f {shlex.quote(project.name)}"
-    tasks = f"{count} task{'s' if count != 1 else ''}"
-    run = "this build runs" if building else "a build runs"
+    tasks = f"{count} tasks have their" if count != 1 else "1 task has its"
+    them = "them" if count != 1 else "it"
+    run = f"this build runs {them}" if building else f"a build runs {them}"
     sys.stderr.write(
         term_safe(
             f"agentmake: no build of {project.name} is recorded here (a fresh checkout, or .agentmake/"
-            f" removed?), yet {tasks} have their outputs in place: {run} them again, and pays for them;"
+            f" removed?), yet {tasks} outputs in place: {run} again, and pays for {them};"
             f" `agentmake{named} -t` records those outputs as built instead, calling nothing"
         )
         + "\n"
