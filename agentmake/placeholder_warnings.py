@@ -25,10 +25,13 @@ if TYPE_CHECKING:
 _SLOTS = ("input", "inputs", "output", "outputs")
 _DOUBLED = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")  # `{{ input }}`, `{{name}}`
 _DOLLAR = re.compile(r"(?<!\$)\$([A-Za-z_][A-Za-z0-9_]*)")  # `$lang` (not `$${`, nor `${lang}`: replaced)
-# a name the command sets itself (`for name in …`, `name=…`, `read -r name`): its `$name` is its own
+# a name the command sets itself (`for name in …`, `name=…`, `read -r name`): its `$name` is its own. An
+# assignment starts a command (after `;`, `&&`, `|`, `(`, `{`, a newline, `then`, `do`, `else`, `export`…):
+# an argument `lang=$lang` (`pandoc -M lang=$lang`, `make lang=$lang`) sets nothing, and is a slip
 _SETS = re.compile(
-    r"\bfor\s+([A-Za-z_][A-Za-z0-9_]*)\s+in\b|(?<![^\s;&|(])([A-Za-z_][A-Za-z0-9_]*)=(?!=)|\bread\s+(?:-\w+\s+)*"
-    r"((?:[A-Za-z_][A-Za-z0-9_]*\s*)+)"
+    r"\bfor\s+([A-Za-z_][A-Za-z0-9_]*)\s+in\b"
+    r"|(?:^|[;&|({\n]|\b(?:then|do|else|export|local|declare|readonly|typeset)\s)\s*([A-Za-z_][A-Za-z0-9_]*)=(?!=)"
+    r"|\bread\s+(?:-\w+\s+)*((?:[A-Za-z_][A-Za-z0-9_]*\s*)+)"
 )
 _GLOB = re.compile(r"[*?[]")  # (a first input pattern that may match several files: `src/*.py`)
 _SINGLE = re.compile(r"(?<![{$])\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})")  # `{name}`, not `{{name}}`

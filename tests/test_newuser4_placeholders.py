@@ -42,6 +42,10 @@ FAN_OUT = "    inputs = src/{name}.py\n    outputs = build/{name}.md\n"
             '    run = "tool --lang=$lang {input} > {output}"\n' + FAN_OUT,
             "scan: its run command reads $lang from the shell's environment",
         ),
+        (  # (review19: an argument key=value is no assignment either: only one that starts a command is)
+            '    run = "pandoc -M lang=$lang {input} -o {output}"\n' + FAN_OUT,
+            "scan: its run command reads $lang from the shell's environment",
+        ),
         (
             '    run = "cat {input} > {output}"\n    inputs = src/*.py\n    outputs = build/all.md\n',
             "scan: its run command names {input}, the first of its 2 inputs alone: {inputs} names them all",
