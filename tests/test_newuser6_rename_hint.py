@@ -111,3 +111,28 @@ def test_a_fan_out_renamed_gets_five_hints_and_a_count(tmp_path: Path, fake_agen
         "agentmake: hint: and 3 more tasks with an output renamed so:"
         " the same `mv` and `-t` keep each one's result"
     ), run
+
+
+REPORT = """\
+report r:
+    title = "R"
+    inputs = build/a.md
+    output = R.md
+"""
+
+
+def test_no_hint_for_a_report_moved_to_another_directory(tmp_path: Path, fake_agents: FakeAgents) -> None:
+    """review19: a report's links are relative to its directory (`![](build/fig.svg)` in R.md is
+    `../build/fig.svg` in docs/R.md): the hint's mv and -t recorded the broken links as up to date, and a
+    report agentmake lays out calls no agent anyway."""
+    e2e = E2E(tmp_path / "proj", fake_agents)
+    e2e.write("Agentfile", REPORT, dedent=False)
+    e2e.write("build/a.md", "see ![](fig.svg)\n")
+    assert e2e.am().code == 0
+    assert "![](build/fig.svg)" in (e2e.root / "R.md").read_text()
+    e2e.write("Agentfile", REPORT.replace("output = R.md", "output = docs/R.md"), dedent=False)
+    for args in (("-n",), ("status",)):
+        run = e2e.am(*args)
+        assert "agentmake: hint:" not in run.err, run
+    assert e2e.am().code == 0
+    assert "![](../build/fig.svg)" in (e2e.root / "docs/R.md").read_text()

@@ -4,7 +4,8 @@ for its outputs alone: `outputs-changed`, `output-missing`), one output renamed,
 others still holding what agentmake recorded there and the new path free, `-n` and `status` say how to
 keep it instead: `mv OLD NEW && agentmake -t TASK` (make -t records the moved file as built, calling
 nothing), after a `mkdir -p` of the new directory if it is not there yet; of a fan-out renamed, the first
-few and a count."""
+few and a count. Not for a report agentmake lays out (a build writes it again calling no agent), nor for one
+moved to another directory (its links are made relative to its own: the moved file's would be broken)."""
 
 from __future__ import annotations
 
@@ -45,6 +46,10 @@ def rename_hints(project: Project, selected: Graph, decisions: Iterable[Decision
         if len(gone) != 1 or len(new) != 1:
             continue
         old, dest = gone[0], new[0]
+        if record.parts.get("kind") == "report" and (
+            record.parts.get("prompt") is None or PurePosixPath(old).parent != PurePosixPath(dest).parent
+        ):
+            continue  # (agentmake writes it, calling no agent; its links are relative to its directory)
         if (project.root / dest).exists() or not all(
             holds(project.root / p, h) for p, h in record.outputs.items()
         ):
