@@ -136,3 +136,25 @@ def test_no_hint_for_a_report_moved_to_another_directory(tmp_path: Path, fake_ag
         assert "agentmake: hint:" not in run.err, run
     assert e2e.am().code == 0
     assert "![](../build/fig.svg)" in (e2e.root / "docs/R.md").read_text()
+
+
+CONVERT = """\
+agent conv:
+    inputs = a.md
+    outputs = out/a.txt
+    run = "case {output} in *.html) printf '<p>%s</p>' \\"$(cat {input})\\" > {output};; *) cp {input} {output};; esac"
+"""  # noqa: E501
+
+
+def test_no_hint_for_a_new_suffix(tmp_path: Path, fake_agents: FakeAgents) -> None:
+    """review19: out/a.txt now out/a.html: the command writes HTML there (as pandoc -o picks the format by
+    the name), and the hint's mv and -t recorded the plain text as the HTML, up to date."""
+    e2e = E2E(tmp_path / "proj", fake_agents)
+    e2e.write("Agentfile", CONVERT, dedent=False)
+    e2e.write("a.md", "alpha\n")
+    assert e2e.am().code == 0
+    e2e.write("Agentfile", CONVERT.replace("out/a.txt", "out/a.html"), dedent=False)
+    run = e2e.am("-n")
+    assert "agentmake: hint:" not in run.err, run
+    assert e2e.am().code == 0
+    assert (e2e.root / "out/a.html").read_text() == "<p>alpha</p>"

@@ -5,7 +5,8 @@ others still holding what agentmake recorded there and the new path free, `-n` a
 keep it instead: `mv OLD NEW && agentmake -t TASK` (make -t records the moved file as built, calling
 nothing), after a `mkdir -p` of the new directory if it is not there yet; of a fan-out renamed, the first
 few and a count. Not for a report agentmake lays out (a build writes it again calling no agent), nor for one
-moved to another directory (its links are made relative to its own: the moved file's would be broken)."""
+moved to another directory (its links are made relative to its own: the moved file's would be broken),
+nor for a new suffix (`a.txt` now `a.html`: a command or an agent writes the format the name asks for)."""
 
 from __future__ import annotations
 
@@ -46,6 +47,8 @@ def rename_hints(project: Project, selected: Graph, decisions: Iterable[Decision
         if len(gone) != 1 or len(new) != 1:
             continue
         old, dest = gone[0], new[0]
+        if PurePosixPath(old).suffix != PurePosixPath(dest).suffix:
+            continue  # (another format, a.txt now a.html: what writes it may write another thing there)
         if record.parts.get("kind") == "report" and (
             record.parts.get("prompt") is None or PurePosixPath(old).parent != PurePosixPath(dest).parent
         ):
