@@ -209,3 +209,21 @@ def test_one_task_id_declared_otherwise_in_each_is_still_a_shared_output(e2e: E2
     assert e2e.am().code == 0
     nightly = e2e.am("-f", "nightly.Agentfile")
     assert nightly.code == 2 and "holds the result of task scan of Agentfile" in nightly.err, nightly
+
+
+def test_one_agentfile_declaring_the_shared_task_otherwise_since_is_warned_of(e2e: E2E) -> None:
+    """review19: both made scan from one include (one key), then nightly.Agentfile declares it otherwise:
+    its build ran scan over Agentfile's result and said nothing (its record's key, not its key now, was
+    compared with the other's), where 7ac0e78 warned that scan.md is an output of both."""
+    e2e.write("common.Agentfile", _agent("scan", "scan.md"))
+    e2e.write("Agentfile", 'include "common.Agentfile"\n')
+    e2e.write("nightly.Agentfile", 'include "common.Agentfile"\n')
+    assert e2e.am().code == 0
+    assert e2e.am("-f", "nightly.Agentfile").summary.ran == 0
+    paid = e2e.read("scan.md")
+    e2e.write("nightly.Agentfile", _agent("scan", "scan.md").replace("says:", "writes:"))
+    nightly = e2e.am("-f", "nightly.Agentfile")
+    assert WARNING in nightly.err, nightly  # (as before 89adda2: its record's key was the other's)
+    again = e2e.am()  # (Agentfile's build, which takes nightly's result for a hand edit: as the warning says)
+    assert WARNING in again.err and "scan.md was edited by hand" in again.err, again
+    assert paid

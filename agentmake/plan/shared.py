@@ -7,8 +7,8 @@ it: no build of either is ever sure to leave its own result there. `shared_outpu
 Agentfile declares that a record of another Agentfile (still there) lists; `Shared.theirs` tells whether the
 file holds the other's result now (then a build of this Agentfile that runs or restores the task would
 overwrite it: `refusal`). Only those few files are hashed; nothing is read in a directory of one Agentfile.
-One task both declare alike (the same id, its records of the same key and result: from an include both
-read) is no such output: each build finds its own result there.
+One task both declare alike (the same id, its key now the other's record's: from an include both read) is
+no such output: each build finds its own result there (`workflow.building.check_shared` plans those tasks).
 """
 
 from __future__ import annotations
@@ -70,14 +70,9 @@ def shared_outputs(graph: Graph, store: Store, root: Path, agentfile: str) -> li
         if task is None:
             continue
         rec = store.task_record(task)
-        if (
-            rec is not None
-            and key
-            and rec.key == key
-            and task == other_task
-            and rec.outputs.get(path) == digest
-        ):
-            continue  # (one task both declare, e.g. from an include they share: one result, each build's own)
+        # (one task both declare alike, e.g. from an include they share, is no shared output: but whether it
+        # is so is its key now, not its record's, which was the other's too before this Agentfile declared
+        # it otherwise: `Shared.alike`, which `workflow.building.check_shared` plans)
         mine = rec is not None and rec.outputs.get(path) == digest  # (the same content: this one's too)
         there = not mine and holds(root / path, digest)
         found.append(Shared(path, agentfile, task, other, other_task, there, key or ""))
