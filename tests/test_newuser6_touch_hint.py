@@ -68,3 +68,16 @@ def test_one_task_is_told_in_the_singular(e2e: E2E) -> None:
     (e2e.root / "out/b.md").unlink()
     run = e2e.am("-n")
     assert "yet 1 task has its outputs in place: a build runs it again, and pays for it;" in run.err, run
+
+
+def test_no_hint_for_an_output_another_agentfile_made(tmp_path: Path, fake_agents: FakeAgents) -> None:
+    """review19: ci.Agentfile, never built, declares shared.md, Agentfile's result: the hint said -t, which
+    recorded Agentfile's answer to another prompt as ci.Agentfile's b, up to date."""
+    e2e = E2E(tmp_path / "proj", fake_agents)
+    e2e.write("src.md", "hello\n")
+    agent = 'agent {0}:\n    inputs = src.md\n    outputs = shared.md\n    prompt = "FAKE: label={0}\\n{0}"\n'
+    e2e.write("Agentfile", agent.format("a"), dedent=False)
+    e2e.write("ci.Agentfile", agent.format("b"), dedent=False)
+    assert e2e.am().code == 0
+    run = e2e.am("-f", "ci.Agentfile", "-n")
+    assert "no build of ci.Agentfile is recorded here" not in run.err, run

@@ -19,12 +19,19 @@ if TYPE_CHECKING:
 
 def placed_unrecorded(project: Project, selected: Graph, store: Store) -> int:
     """How many tasks of `selected` have every output in place while no task of this Agentfile has a record
-    here (0 as soon as one has: one query of the task ids, ~3 ms for 10,000 records)."""
+    here (0 as soon as one has: one query of the task ids, ~3 ms for 10,000 records). Not one whose output
+    another Agentfile here has a record of (`plan.shared`): what is there is that one's result, for its
+    task, which -t would record as this task's (a build restores or refuses, as it says)."""
     if store.task_ids():
         return 0
-    root = project.root
-    tasks = selected.tasks.values()
-    return sum(1 for task in tasks if task.outputs and all((root / o).exists() for o in task.outputs))
+    root, theirs = project.root, store.others_outputs()  # (none but in a directory of several Agentfiles)
+    return sum(
+        1
+        for task in selected.tasks.values()
+        if task.outputs
+        and not any(o in theirs for o in task.outputs)
+        and all((root / o).exists() for o in task.outputs)
+    )
 
 
 def hint_touch(project: Project, selected: Graph, store: Store, *, building: bool = False) -> bool:
