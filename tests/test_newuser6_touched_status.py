@@ -66,3 +66,24 @@ def test_a_stale_touched_task_has_no_last_success_line(e2e: E2E) -> None:
     run = e2e.am("status")
     assert run.out.startswith("stale"), run
     assert "last success" not in run.out, run  # (as for any stale task: only a failed one has it)
+
+
+def test_a_failure_after_a_touch_reads_no_whole_history(e2e: E2E, monkeypatch: pytest.MonkeyPatch) -> None:
+    """review19: status of a failed task whose last success was a -t (or a restore) read every history row
+    there is (`Store.attempts()`: ~1 s at 10,000 tasks, 10 rows each); now its own rows alone."""
+    from agentmake.display.status import _touched
+    from agentmake.store import Store
+
+    e2e.write("a.md", "broken\n")
+    assert e2e.am().code == 1
+    whole = Store.attempts
+
+    def attempts(self: Store, run_id: int | None = None) -> list[object]:
+        assert run_id is not None, "the whole history read"
+        return list(whole(self, run_id))
+
+    monkeypatch.setattr(Store, "attempts", attempts)
+    with Store.open(e2e.root, lock=False) as store:
+        records = dict(store.task_records())
+        assert records["a"].status == "failed"
+        assert _touched(store, records) == {"a"}

@@ -175,7 +175,7 @@ def _touched(store: Store, records: Mapping[str, TaskRecord]) -> set[str]:
     """The tasks whose result (of a failed task: whose last success) `agentmake -t` recorded: no attempt
     made it (as for one restored), and the history row of the run that recorded it says "up-to-date" with
     no figures of a result made before (a restore's says "cached"). One query per run concerned; for failed
-    tasks (whose record's run is the failure's), one of the whole history."""
+    tasks (whose record's run is the failure's), one a task."""
     runs: dict[int, set[str]] = {}
     failed: set[str] = set()
     for task_id, record in records.items():
@@ -190,12 +190,8 @@ def _touched(store: Store, records: Mapping[str, TaskRecord]) -> set[str]:
         for a in store.attempts(run_id):
             if a.task_id in task_ids and _touch_row(a):
                 found.add(a.task_id)
-    if failed:
-        last: dict[str, AttemptRecord] = {}
-        for a in store.attempts():
-            if a.task_id in failed and a.state in ("done", "cached", "up-to-date"):
-                last[a.task_id] = a  # (in order: the last success wins)
-        found.update(task_id for task_id, a in last.items() if _touch_row(a))
+    if failed:  # (each one's last success: an indexed query a task, not the whole history)
+        found.update(task_id for task_id, a in store.last_placed(sorted(failed)).items() if _touch_row(a))
     return found
 
 

@@ -133,6 +133,20 @@ class Journal:
             rows = self._conn.execute(sql + " ORDER BY id", args).fetchall()
         return [attempt_from_row(r) for r in rows]
 
+    def last_placed(self, task_ids: Iterable[str]) -> dict[str, AttemptRecord]:
+        """task_id -> the latest history row of each of `task_ids` that put a result in place (done, cached,
+        up to date), if any: one indexed query a task, the history not read whole (`status` of a failed task
+        whose last success was a restore or a -t, which read every row of a 10,000-task project's)."""
+        sql = f"SELECT {_ATTEMPT_COLS} FROM attempts WHERE task_id = ? AND state IN {_PLACED}"
+        sql += " ORDER BY id DESC LIMIT 1"
+        found: dict[str, AttemptRecord] = {}
+        with self._lock:
+            for task_id in task_ids:
+                row = self._conn.execute(sql, (task_id,)).fetchone()
+                if row is not None:
+                    found[task_id] = attempt_from_row(row)
+        return found
+
     def retries_pending(self) -> dict[str, tuple[int, float, str]]:
         """Of the latest build, if it has not ended (a live one: the caller knows another agentmake holds the
         lock), each task it logged a retry of ("retrying in 2.1s") and has recorded no outcome of since:
