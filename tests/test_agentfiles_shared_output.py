@@ -227,3 +227,19 @@ def test_one_agentfile_declaring_the_shared_task_otherwise_since_is_warned_of(e2
     again = e2e.am()  # (Agentfile's build, which takes nightly's result for a hand edit: as the warning says)
     assert WARNING in again.err and "scan.md was edited by hand" in again.err, again
     assert paid
+
+
+def test_touch_does_not_record_the_other_agentfiles_result_as_its_own(e2e: E2E) -> None:
+    """Before: `-f ci.Agentfile -t` recorded Agentfile's answer in shared.md as ci's task b, up to date,
+    with a warning alone (review19); a build of ci.Agentfile refuses to overwrite it, and -t now leaves it."""
+    e2e.write("Agentfile", _agent("a"))
+    e2e.write("ci.Agentfile", _agent("b"))
+    assert e2e.am().code == 0
+    paid = e2e.read("shared.md")
+    run = e2e.am("-f", "ci.Agentfile", "-t")
+    assert run.code == 1 and "0 touched" in run.out, run
+    assert "not touched b  (output shared.md holds the result of task a of Agentfile" in run.err, run
+    assert e2e.am("-f", "ci.Agentfile", "-q").code == 1  # (b is still not built)
+    mine = e2e.am()
+    assert mine.code == 0 and mine.summary.up_to_date == 1 and e2e.read("shared.md") == paid, mine
+    assert e2e.calls("b") == []

@@ -38,7 +38,7 @@ import os
 import stat
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -77,10 +77,13 @@ def touch_tasks(
     *,
     run_id: int | None,
     said: Callable[[Touch], None] = lambda _: None,
+    theirs: Mapping[str, str] | None = None,
 ) -> list[Touch]:
     """One `Touch` per task of `selected`, in its (topological) order, each given to `said` as it is
     found. `run_id` None: a dry run, nothing recorded; else each task touched is recorded under that run as
-    it is decided, before the tasks after it are (their keys read its outputs as they are on disk)."""
+    it is decided, before the tasks after it are (their keys read its outputs as they are on disk).
+    `theirs`: task id -> why an output of it holds another Agentfile's result (`plan.shared`): not touched,
+    as a build would not overwrite that result."""
     from agentmake.plan.explain import told
 
     out = _Said(said)
@@ -104,7 +107,7 @@ def touch_tasks(
         if not decision.stale:
             out.append(Touch(task.id, UP_TO_DATE))
             continue
-        gap = _missing(task, root, rebuilder)
+        gap = (theirs or {}).get(task.id) or _missing(task, root, rebuilder)
         if gap is None and decision.key is not None:
             gap = _other_result(task, decision.key, store, rebuilder)
         if gap is None and decision.key is None:  # (never so without a dry run's pending inputs)
@@ -224,12 +227,12 @@ def _touch(req: Request, project: Project, selected: Graph, start: float) -> int
         if store.locked:
             store.claim(project.graph.tasks)  # (as a build: records named before they named their Agentfile)
         warn_leftovers(project, selected, store)
-        check_shared(project, selected, store)
+        theirs = _theirs(project, selected, store) if check_shared(project, selected, store) else {}
         hasher = Hasher(project.root, store)
         rebuilder = Rebuilder(selected, store, hasher, force=req.force, checker=checker(project))
         run_id = None if req.dry_run else store.begin_run()
         line = _dry_line if req.dry_run else _line(req, start)
-        found = touch_tasks(selected, rebuilder, store, project.root, run_id=run_id, said=line)
+        found = touch_tasks(selected, rebuilder, store, project.root, run_id=run_id, said=line, theirs=theirs)
         if run_id is not None:
             store.end_run(run_id, _counts(found))
     finally:
@@ -239,6 +242,20 @@ def _touch(req: Request, project: Project, selected: Graph, start: float) -> int
     else:
         _summary(found, time.monotonic() - start)
     return EXIT_FAILED if any(t.verdict == NOT_TOUCHED for t in found) and not req.dry_run else EXIT_OK
+
+
+def _theirs(project: Project, selected: Graph, store: Store) -> dict[str, str]:
+    """Task id -> why it is not touched: an output of it holds the result another Agentfile sharing the
+    directory's state recorded (`plan.shared`: `Shared.theirs`), which recording it as this task's would take
+    over; a build refuses to overwrite it likewise."""
+    from agentmake.plan.shared import shared_outputs
+
+    return {
+        s.task: f"output {s.path} holds the result of task {s.other_task} of {s.other}, which shares this"
+        " directory's state"
+        for s in shared_outputs(project.graph, store, project.root, project.name)
+        if s.theirs and s.task in selected.tasks
+    }
 
 
 def _counts(found: list[Touch]) -> dict[str, int]:
