@@ -29,15 +29,18 @@ def open_waiting(
     try:
         return Store.open(root, agentfile=agentfile, wait=0.5), False
     except LockedError as err:
-        who = f"pid {err.holder}" if err.holder else "another process"
+        holder = err.holder
+    # (before the line that says it waits, which a script may answer with a signal at once; a build's own
+    # handlers come later: SIGTERM or SIGHUP killed the wait)
+    stopping = stop_on_signals()
+    try:
+        who = f"pid {holder}" if holder else "another process"
         print(
             f"{prefix}: another agentmake ({who}) is using {term_safe(str(root))}: waiting for it to"
             f" end ({how}Ctrl-C to stop)",
             file=sys.stderr,
             flush=True,
         )
-    stopping = stop_on_signals()  # (a build's own handlers come later: SIGTERM or SIGHUP killed the wait)
-    try:
         return Store.open(root, agentfile=agentfile, wait=math.inf), True
     finally:
         restore_signals(stopping)
