@@ -947,10 +947,10 @@ def main(argv: list[str]) -> int:
     d, body = directives(prompt)
     label = d.get("label") or hashlib.sha256(prompt.encode()).hexdigest()[:8]
     started = f"{time.time():.6f}"
+    if "ignore-term" not in d:  # (before `start` is logged: a test that sees it may send SIGTERM at once)
+        signal.signal(signal.SIGTERM, lambda signum, frame: terminated(cli, label))
     log("start", cli, label, started)
     keep_prompt(prompt, started)
-    if "ignore-term" not in d:
-        signal.signal(signal.SIGTERM, lambda signum, frame: terminated(cli, label))
     fire = faults_fire(cli, prompt, d)
     session = False
     d = d if fire else {k: v for k, v in d.items() if k not in FAULTS}
