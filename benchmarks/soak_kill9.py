@@ -44,6 +44,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from agentmake.scheduler.processes import alive
@@ -90,6 +91,7 @@ report summary:
 # what `--recheck` adds to `notes` (a changed check alone: re-checked on copies, rewritten with no call)
 RECHECK = """    check = "sed -i 's/^Notes on /NOTES ON /' {outputs}"\n"""
 NOTES, REWRITTEN = "Notes on ", "NOTES ON "  # how an annotation begins: as written, as `RECHECK` rewrites it
+EDITED = " (edited)"  # what an edit appends to a document's line (`soak_touch`)
 
 
 def with_recheck(agentfile: str) -> str:
@@ -148,10 +150,15 @@ def soak(
 
 def stop_until_done(
     root: Path, docs: int, work: Path, seed: int, env: dict[str, str], rng: random.Random, signum: int,
-    notes: tuple[str, ...],
+    notes: tuple[str, ...], changing: frozenset[int] = frozenset(),
+    between: Callable[[float, bool], list[str]] | None = None,
 ) -> tuple[list[str], int]:  # fmt: skip
     """Build, stopping each build by `signum` at a random moment, until one completes: (broken rules, stops).
-    `notes`: how an annotation may begin after a stop."""
+    `notes`: how an annotation may begin after a stop; `changing`: the documents edited or put back
+    (`wrong_outputs`).
+    `between(launched, done)`, if given, is called after each build launched at `launched` (`done`: the one
+    that completed) and before the dry run that follows a stop: what it returns are rules broken
+    (`soak_touch` runs -t there)."""
     kills, log, foreseen = 0, work / f"agents{seed}.log", None
     for attempt in range(80):
         launched = time.time()
@@ -184,15 +191,15 @@ def stop_until_done(
             if signum != signal.SIGKILL and build.returncode not in (0, 130, -signum) and not interpreter:
                 shown = out if len(out) <= 900 else f"{out[:300]}\n[...]\n{out[-500:]}"
                 return [f"a build stopped by a signal exited {build.returncode}: {shown}"], kills
-            partial = wrong_outputs(root, docs, present_only=True, notes=notes)
-            hidden = unforeseen(log, launched, foreseen)
+            partial = wrong_outputs(root, docs, present_only=True, notes=notes, changing=changing)
+            hidden = unforeseen(log, launched, foreseen) + (between(launched, False) if between else [])
             if partial or hidden:
                 return [f"after stop {kills}: {p}" for p in partial + hidden], kills
             foreseen = dry_run(root, env)
             continue
         if build.returncode != 0:
             return [f"a build failed ({build.returncode}): {out[-500:]}"], kills
-        return unforeseen(log, launched, foreseen), kills
+        return unforeseen(log, launched, foreseen) + (between(launched, True) if between else []), kills
     return ["no build completed"], kills
 
 
@@ -258,18 +265,21 @@ def dump_stacks(pid: int, to: Path) -> str:
 
 
 def wrong_outputs(
-    root: Path, docs: int, *, present_only: bool = False, notes: tuple[str, ...] = (NOTES,)
-) -> list[str]:
+    root: Path, docs: int, *, present_only: bool = False, notes: tuple[str, ...] = (NOTES,),
+    edited: frozenset[int] = frozenset(), changing: frozenset[int] = frozenset(),
+) -> list[str]:  # fmt: skip
     """Outputs that are not what they must be (missing ones too, unless `present_only`). `notes`: how an
-    annotation may begin (`NOTES`, or as `RECHECK` rewrites it)."""
+    annotation may begin (`NOTES`, or as `RECHECK` rewrites it); `edited`: the documents whose line is
+    `EDITED` now, `changing`: those whose outputs may be for either line (not rebuilt yet: `soak_touch`)."""
     wrong = []
     for i in range(docs):
-        answer = f"ANSWER:\nTranslate:\nline one of d{i}\n"
+        lines = ["", EDITED] if i in changing else [EDITED if i in edited else ""]
+        answers = [f"ANSWER:\nTranslate:\nline one of d{i}{line}\n" for line in lines]
         expected = {
-            "md": [answer], "count": [f"{answer.count(chr(10))}\n"], "a": [answer], "b": [answer],
+            "md": answers, "count": ["3\n"], "a": answers, "b": answers,
             # (the fake writes the prompt's lines that are not directives)
-            "x": [f"written by fake claude: build/d{i:02d}.x\n{head}{answer}" for head in notes],
-            "y": [f"written by fake claude: build/d{i:02d}.y\n{head}{answer}" for head in notes],
+            "x": [f"written by fake claude: build/d{i:02d}.x\n{head}{a}" for head in notes for a in answers],
+            "y": [f"written by fake claude: build/d{i:02d}.y\n{head}{a}" for head in notes for a in answers],
         }  # fmt: skip
         for suffix, texts in expected.items():
             path = root / "build" / f"d{i:02d}.{suffix}"
@@ -284,13 +294,22 @@ def wrong_outputs(
     return wrong
 
 
-def check(root: Path, docs: int, log: Path, notes: str = NOTES) -> list[str]:
-    broken = wrong_outputs(root, docs, notes=(notes,))
+def check(
+    root: Path,
+    docs: int,
+    log: Path,
+    notes: str = NOTES,
+    edited: frozenset[int] = frozenset(),
+    since: float = 0.0,
+) -> list[str]:
+    """The rules after the build that completes; payments counted from `since` (a `.agentmake/` deleted
+    then loses what was salvaged before it: `soak_touch`)."""
+    broken = wrong_outputs(root, docs, notes=(notes,), edited=edited)
     temps = [str(p) for p in root.rglob("*agentmake-tmp*") if ".agentmake" not in p.parts]
     if temps:
         broken.append(f"staged files left: {temps}")
     events = [line.split() for line in log.read_text().splitlines()]  # event time pid cli label
-    paid = Counter(label for event, _, _, _, label in events if event == "end")
+    paid = Counter(label for event, at, _, _, label in events if event == "end" and float(at) >= since)
     broken += [f"{label} paid {n} times" for label, n in sorted(paid.items()) if n > 1]
     time.sleep(0.2)
     living = [pid for event, _, pid, _, _ in events if event == "start" and alive(int(pid))]

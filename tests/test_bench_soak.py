@@ -161,3 +161,27 @@ def test_the_kill9_soak_tells_a_ctrl_c_python_lost_before_agentmake_ran() -> Non
     assert not soak_kill9.lost_early("agentmake: 1 ran, 0 cached, 0 up to date, 0 failed in 3.1s\n")
     assert not soak_kill9.lost_early("")
     assert not soak_kill9.lost_early("Exception ignored in: <function f>\nTraceback:\nValueError: x\n")
+
+
+def test_one_seed_of_the_touch_soak_holds_every_rule(tmp_path: Path) -> None:
+    args = ["--seeds", "5", "--docs", "4", "--work", str(tmp_path)]
+    run = subprocess.run(
+        [sys.executable, str(BENCH / "soak_touch.py"), *args], capture_output=True, text=True, timeout=300
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "seed 5: " in run.stdout and "every rule held" in run.stdout, run.stdout
+
+
+def test_the_checks_take_either_line_of_a_document_being_rebuilt_and_only_the_new_one_after(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "p"
+    (root / "build").mkdir(parents=True)
+    old = "ANSWER:\nTranslate:\nline one of d0\n"
+    (root / "build" / "d00.md").write_text(old)
+    assert soak_kill9.wrong_outputs(root, 1, present_only=True, changing=frozenset({0})) == []
+    assert soak_kill9.wrong_outputs(root, 1, present_only=True, edited=frozenset({0})) == [
+        f"d00.md is wrong: {old!r}"
+    ]
+    (root / "build" / "d00.md").write_text(old.replace("d0\n", f"d0{soak_kill9.EDITED}\n"))
+    assert soak_kill9.wrong_outputs(root, 1, present_only=True, edited=frozenset({0})) == []
