@@ -5,7 +5,8 @@ stopped by the signal. Besides every rule of `soak_kill9` (each output whole and
 answer paid twice since `.agentmake/` was last deleted, a dry run never hides a paid call, the build after
 the one that completes runs nothing), what must hold:
 - -t writes no output: every file under `build/` and `SUMMARY.md` keeps its bytes and modification time;
-- -t exits 0 or 1 (130 when stopped);
+- -t exits 0 or 1 (130 when stopped), and `agentmake -q` right after it exits the same (0: every task is up
+  to date now, 1: some are not);
 - no build after it calls an agent for a task -t said it touched or found up to date (its outputs are
   vouched for: a build takes them, as -t recorded them).
 Then the stale case: a few documents are edited and built (under stops, no -t), then put back as they were,
@@ -115,6 +116,14 @@ class Toucher:
             stopped and run.returncode in (130, -self.signum)
         ):
             broken.append(f"-t exited {run.returncode}: {said[-600:]}")
+        if run.returncode in (0, 1):  # (0: every task up to date now, as `agentmake -q` must then say)
+            ask = [str(BIN / "agentmake"), "-q"]
+            asked = subprocess.run(
+                ask, cwd=self.root, env=self.env, capture_output=True, text=True, timeout=120
+            )
+            if asked.returncode != run.returncode:
+                said_q = f"{asked.stdout.strip()} {asked.stderr.strip()}"[-600:]
+                broken.append(f"-t exited {run.returncode} but -q then {asked.returncode}: {said_q}")
         after = snapshot(self.root)
         changed = sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
         if changed:
