@@ -7,8 +7,10 @@ agentmake ran, `lost_early`: that build runs to its end, and is the one that com
 The project: `--docs` documents, each translated by the fake `claude` (tests/fake_agents, its own sleep per
 document), each translation counted by a shell agent, copied twice by a two-output shell agent and annotated
 by a two-output `claude` agent that writes its files itself, and one report over all of it. After every
-stopped build, each output there is whole and right (none is ever partly written). After the build that
-completes:
+stopped build, each output there is whole and right (none is ever partly written); after a kill -9, once
+the next agentmake command (the dry run below) has undone what the two-output agent left in place, half
+written or not recorded (`agentmake.runners.backups.recover`: no signal handler of agentmake's ran). After
+the build that completes:
 - every output is whole and right, and no staged temp file is left anywhere;
 - no answer was paid twice: no document's translation or annotation was printed in full by two agent
   processes (an answer printed before agentmake died is used by the next build, see
@@ -191,11 +193,22 @@ def stop_until_done(
             if signum != signal.SIGKILL and build.returncode not in (0, 130, -signum) and not interpreter:
                 shown = out if len(out) <= 900 else f"{out[:300]}\n[...]\n{out[-500:]}"
                 return [f"a build stopped by a signal exited {build.returncode}: {shown}"], kills
-            partial = wrong_outputs(root, docs, present_only=True, notes=notes, changing=changing)
+            # (after a kill -9, a multi-output agent's outputs it wrote in place may be cut short by its
+            # parent-death signal, or written whole for a result not recorded: the next agentmake command
+            # undoes them, even a dry run, before it reads anything: `runners.backups.recover`)
+            killed = signum == signal.SIGKILL
+            partial = (
+                [] if killed else wrong_outputs(root, docs, present_only=True, notes=notes, changing=changing)
+            )
             hidden = unforeseen(log, launched, foreseen) + (between(launched, False) if between else [])
             if partial or hidden:
                 return [f"after stop {kills}: {p}" for p in partial + hidden], kills
             foreseen = dry_run(root, env)
+            partial = (
+                wrong_outputs(root, docs, present_only=True, notes=notes, changing=changing) if killed else []
+            )
+            if partial:
+                return [f"after stop {kills} and the dry run after it: {p}" for p in partial], kills
             continue
         if build.returncode != 0:
             return [f"a build failed ({build.returncode}): {out[-500:]}"], kills

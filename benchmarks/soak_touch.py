@@ -4,7 +4,9 @@ sometimes after deleting `.agentmake/` first (a fresh checkout with the outputs 
 stopped by the signal. Besides every rule of `soak_kill9` (each output whole and right after every stop, no
 answer paid twice since `.agentmake/` was last deleted, a dry run never hides a paid call, the build after
 the one that completes runs nothing), what must hold:
-- -t writes no output: every file under `build/` and `SUMMARY.md` keeps its bytes and modification time;
+- `agentmake -t -n`, asked just before, says exactly what -t touches;
+- -t writes no output: every file under `build/` and `SUMMARY.md` keeps its bytes and modification time
+  (from after that -t -n: any agentmake command first undoes what a killed build's agent left in place);
 - -t exits 0 or 1 (130 when stopped), and `agentmake -q` right after it exits the same (0: every task is up
   to date now, 1: some are not);
 - no build after it calls an agent for a task -t said it touched or found up to date (its outputs are
@@ -96,6 +98,13 @@ class Toucher:
             self.since, self.vouched = time.time(), set()
             self.deletions += 1
         self.touches += 1
+        # (-t -n first: like any agentmake command it undoes what a killed build's two-output agent left in
+        # place, `runners.backups.recover`, so that -t is seen to write nothing; and it says what -t will do)
+        ask = [str(BIN / "agentmake"), "-t", "-n"]
+        dry = subprocess.run(ask, cwd=self.root, env=self.env, capture_output=True, text=True, timeout=120)
+        would = {
+            line.split()[2].rstrip(":") for line in dry.stdout.splitlines() if line.startswith("would touch ")
+        }
         before = snapshot(self.root)
         command = [str(BIN / "agentmake"), "-t", "-v"]
         run = subprocess.Popen(
@@ -128,10 +137,14 @@ class Toucher:
         changed = sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
         if changed:
             broken.append(f"-t changed outputs: {changed}")
+        touched = set()
         for line in said.splitlines():
             words = line.split("]", 1)[-1].split()
             if words[:1] == ["touched"] or words[:3] == ["up", "to", "date"]:
                 self.vouched.add(words[1] if words[0] == "touched" else words[3])
+                touched |= {words[1]} if words[0] == "touched" else set()
+        if not stopped and touched != would:
+            broken.append(f"-t -n said it would touch {sorted(would)}, -t touched {sorted(touched)}")
         self.last = said
         return broken
 
