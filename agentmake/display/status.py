@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from time import localtime, strftime
 from time import time as now
 from typing import Any
@@ -185,11 +185,7 @@ def _touched(store: Store, records: Mapping[str, TaskRecord]) -> set[str]:
             failed.add(task_id)
         elif record.run_id:
             runs.setdefault(record.run_id, set()).add(task_id)
-    found: set[str] = set()
-    for run_id, task_ids in runs.items():
-        for a in store.attempts(run_id):
-            if a.task_id in task_ids and _touch_row(a):
-                found.add(a.task_id)
+    found = set(_rows_of_runs(store, runs, _touch_row))
     if failed:  # (each one's last success: an indexed query a task, not the whole history)
         found.update(task_id for task_id, a in store.last_placed(sorted(failed)).items() if _touch_row(a))
     return found
@@ -205,10 +201,18 @@ def _failures(store: Store, records: Mapping[str, TaskRecord]) -> dict[str, Atte
     for task_id, record in records.items():
         if record.status == "failed":
             runs.setdefault(record.run_id, set()).add(task_id)
+    return _rows_of_runs(store, runs, lambda a: a.state == "failed")
+
+
+def _rows_of_runs(
+    store: Store, runs: Mapping[int, set[str]], keep: Callable[[AttemptRecord], bool]
+) -> dict[str, AttemptRecord]:
+    """Task id -> its history row in the run `runs` files it under that `keep` accepts (the last, if
+    several): one query a run, as a task's record names the run that wrote it."""
     found: dict[str, AttemptRecord] = {}
     for run_id, task_ids in runs.items():
         for a in store.attempts(run_id):
-            if a.task_id in task_ids and a.state == "failed":
+            if a.task_id in task_ids and keep(a):
                 found[a.task_id] = a
     return found
 

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
+from agentmake.errors import plural
 from agentmake.safetext import term_safe
 
 if TYPE_CHECKING:
@@ -78,6 +79,6 @@ def say_rename_hints(project: Project, selected: Graph, decisions: Iterable[Deci
     if len(hints) > SHOWN:
         more = len(hints) - SHOWN
         sys.stderr.write(
-            f"agentmake: hint: and {more} more task{'s' if more != 1 else ''} with an output renamed so:"
+            f"agentmake: hint: and {plural(more, 'more task')} with an output renamed so:"
             " the same `mv` and `-t` keep each one's result\n"
         )
