@@ -7,9 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
-T = TypeVar("T")
+from agentmake.template_lists import LinesList, PathList
+
+__all__ = ["InputFile", "PathList", "as_input", "prompt_context", "read_input"]
 
 
 def read_input(path: Path) -> str:
@@ -42,16 +43,6 @@ class InputFile:
         return repr(self.path)
 
 
-class PathList(list[T]):
-    """A list of paths (`inputs`, `outputs`), or of inputs shown as their paths (`files`), as a template
-    prints it: ``{{ inputs }}`` is one path a line, as a person writes a list of files in a prompt, not the
-    Python repr (`['a.md', 'b.md']`); everything else is a list's: ``{% for f in files %}``, ``inputs[0]``,
-    ``inputs|join(", ")``, ``inputs|length``. An empty one prints nothing."""
-
-    def __str__(self) -> str:
-        return "\n".join(str(item) for item in self)
-
-
 def as_input(path: str) -> str:
     """A path given to `read()` as the task's inputs name it (`./docs/a.md`, `docs//a.md`: `docs/a.md`)."""
     from agentmake.graph.globs import normalize_path
@@ -67,13 +58,14 @@ def prompt_context(
     outputs: Sequence[str],
     opener: Callable[[str], str] | None = None,
     *,
-    as_before: bool = False,
+    as_before: int = 0,
 ) -> dict[str, object]:
     """What a prompt template sees: variables, wildcards, input/inputs, output/outputs, files and read().
     `opener` reads an input's text instead of the disk (a dry run reads an input it would restore from the
-    cache: the build renders the prompt after restoring it). `as_before`: the lists as plain lists, printed
-    as agentmake printed them before `PathList` (`['a.md', 'b.md']`), only to recognise a prompt an older
-    agentmake rendered (`plan.keyparts`: its key kept, not paid for again)."""
+    cache: the build renders the prompt after restoring it). `as_before`: the lists as an older agentmake
+    printed them, only to recognise a prompt it rendered (`plan.keyparts`: its key kept, not paid for
+    again): 0, as now; 1 (`LinesList`), one a line but a list derived from one (`inputs[1:]`, `inputs|sort`)
+    as Python's `['a.md', 'b.md']`; 2 (`list`), every list as Python's, as before `PathList`."""
     allowed = set(inputs)
 
     def read(path: str | InputFile) -> str:
@@ -85,7 +77,7 @@ def prompt_context(
             raise ValueError(f"read({name!r}): not an input of this task")
         return opener(path) if opener else read_input(root / path)
 
-    listed: Callable[[Iterable[object]], list[object]] = list if as_before else PathList
+    listed: Callable[[Iterable[object]], list[object]] = (PathList, LinesList, list)[as_before]
     ctx: dict[str, object] = dict(variables)
     ctx.update(wildcards)
     ctx.update(

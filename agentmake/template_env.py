@@ -13,12 +13,16 @@ INLINE = "<inline prompt>"  # the file name Jinja is told for a prompt written i
 
 @lru_cache(maxsize=1)
 def environment() -> Any:
-    """The one sandboxed environment: strict undefined names, no autoescaping, a trailing newline kept."""
+    """The one sandboxed environment: strict undefined names, no autoescaping, a trailing newline kept, the
+    filters that derive a list of paths from one giving a list of paths (`template_lists`)."""
     from jinja2 import StrictUndefined
 
     from agentmake.sandbox import Sandbox
+    from agentmake.template_lists import keep_paths
 
-    return Sandbox(undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False)
+    env = Sandbox(undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False)
+    keep_paths(env.filters)  # (`{{ inputs|sort }}` prints as `{{ inputs }}` does)
+    return env
 
 
 @lru_cache(maxsize=256)

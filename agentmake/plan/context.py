@@ -22,7 +22,7 @@ def prompt_context(
     root: Path,
     opener: Callable[[str], str] | None = None,
     *,
-    as_before: bool = False,
+    as_before: int = 0,
 ) -> dict[str, object]:
     return templates.prompt_context(
         root, variables, dict(task.wildcards), task.inputs, task.outputs, opener, as_before=as_before
@@ -73,10 +73,10 @@ def render_task_prompt(
     root: Path,
     opener: Callable[[str], str] | None = None,
     *,
-    as_before: bool = False,
+    as_before: int = 0,
 ) -> str | None:
     """`opener`: how inputs are read, if not from the disk; `as_before`: lists printed as an older agentmake
-    printed them (see `templates.prompt_context`)."""
+    printed them (1, 2: see `templates.prompt_context`)."""
     prompt = task_prompt(task)
     if prompt is None:
         return None

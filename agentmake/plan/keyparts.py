@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 __all__ = ["FAST_VERSION", "RENDER_VERSION", "REPORT_RENDERER", "KeyParts", "read_by_a_task", "summarised"]
 
 RENDER_VERSION = 1  # bump when the prompt context changes meaning
-_LISTS = ("inputs", "outputs", "files")  # (the lists `template_context.PathList` prints one path a line)
+_LISTS = ("inputs", "outputs", "files")  # (the lists `template_lists.PathList` prints one path a line)
 REPORT_RENDERER = 2  # bump when a report without `merge` renders the same inputs anew (2: binary inputs)
 # bump when the fast memo's contents change (2, 3: each LLM task's record takes the slow path once, where its
 # "_cfgmodel" memo of an older agentmake is brought up to `CFGMODEL`: `Rebuilder.decide`)
@@ -336,18 +336,22 @@ class KeyParts(ConfigFiles):
         rec: TaskRecord | None,
         now: str,
     ) -> bool:
-        """Whether the prompt recorded is this one as an older agentmake rendered it, printing a list whole as
-        Python does (`['a.md', 'b.md']`, where one path a line is printed now: `template_context.PathList`):
-        then it has not changed, and the task is not run (paid for) again only because its memo was missed
-        (another variable changed, one it does not read). Rendered again only for a prompt that names a list
-        and whose recorded prompt differs."""
+        """Whether the prompt recorded is this one as an older agentmake rendered it, printing a list derived
+        from a list of paths (`inputs[1:]`, `inputs|sort`), or any list, whole as Python does (`['a.md',
+        'b.md']`, where one path a line is printed now: `template_lists.PathList`): then it has not changed,
+        and the task is not run (paid for) again only because its memo was missed (another variable changed,
+        one it does not read). Rendered again only for a prompt that names a list and whose recorded prompt
+        differs."""
         was = rec.parts.get("prompt") if rec is not None else None
         if not isinstance(was, str) or was == now or not any(n in prompt.text for n in _LISTS):
             return False
         variables = scope(task.spec, self.graph.agentfile.variables)
         opener = self._assumed_reader(task, assume) if assume else None
-        text = render_task_prompt(task, variables, self.root, opener, as_before=True)
-        return text_hash(text or "") == was
+        for before in (1, 2):  # (`template_context.prompt_context`)
+            text = render_task_prompt(task, variables, self.root, opener, as_before=before)
+            if text_hash(text or "") == was:
+                return True
+        return False
 
     def _assumed_reader(self, task: Task, assume: Mapping[str, str | None]) -> Callable[[str], str] | None:
         """Reads an input a dry run assumes restored from the cache as the cache holds it, else the disk."""
