@@ -6,11 +6,12 @@ overwritten)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from agentmake.graph import Graph, Task
 from agentmake.model import AgentSpec, ReportSpec
+from agentmake.pathwords import quote_path
 from agentmake.plan.changes import Reason, check_changed, describe_changes
 from agentmake.plan.decision import Decision
 from agentmake.plan.hashing import Hasher
@@ -18,7 +19,7 @@ from agentmake.plan.keyparts import KeyParts, read_by_a_task
 from agentmake.plan.keys import short
 from agentmake.store import Store, TaskRecord
 
-__all__ = ["Checker", "Judge", "previous_partial"]
+__all__ = ["Checker", "Judge", "made_elsewhere", "never_built", "previous_partial"]
 
 _UNPLACED = (  # (a `commits` row: see `Judge._commit_cut_short`)
     "its result was recorded but agentmake stopped before putting it in place: the next build does"
@@ -70,7 +71,10 @@ class Judge(KeyParts):
         missing = [p for p in task.outputs if outs.get(p) is None]
         if rec is None or not rec.key:
             foreign = [p for p in task.outputs if outs.get(p) and not self._made(outs[p])]
-            d.reasons.append(never_built(made_elsewhere=rec is None and bool(foreign) and not missing))
+            elsewhere = (
+                made_elsewhere({p: outs.get(p) for p in task.outputs}, self._made) if rec is None else []
+            )
+            d.reasons.append(never_built(elsewhere, len(task.outputs)))
             d.reasons += [r for p in missing if (r := self._missing(p)).kind == "output-directory"]
             if rec is not None and rec.status == "failed":
                 d.reasons.append(self._failed(rec))
@@ -283,17 +287,29 @@ def _only_check_changed(old: dict[str, Any], new: dict[str, Any]) -> bool:
     return all(old.get(n) == new.get(n) for n in names if not n.startswith("_"))
 
 
-NEVER_BUILT_HERE = (
-    "never built here: its outputs exist, made elsewhere (`agentmake -t` records them as built)"
-)
+def made_elsewhere(outs: Mapping[str, str | None], made: Callable[[str], bool]) -> list[str]:
+    """The outputs of a task agentmake has no record of that were made elsewhere, as `never_built` says them
+    (one rule for `-n`, status and explain, of a task decided now and of one that waits for a rebuilt input,
+    `Rebuilder._own_changes`): when every output is in place (`outs`: path
+    -> digest, None: missing), those that are no result agentmake cached here (`made`: a fresh checkout of
+    a project whose outputs are committed, without its `.agentmake/`); else none."""
+    if any(digest is None for digest in outs.values()):
+        return []
+    return [path for path, digest in outs.items() if digest is not None and not made(digest)]
 
 
-def never_built(made_elsewhere: bool = False) -> Reason:
-    """A task agentmake has no record of. `made_elsewhere`: every output is there nonetheless, and none is a
-    result agentmake cached here (a fresh checkout of a project whose outputs are committed, without its
-    `.agentmake/`): said so to a person (`told`), who would else wonder why a build runs, and pays for, a
-    task whose outputs are in place; `message` stays "never built" (the data: `status --json`)."""
-    return Reason("never-built", "never built", told=NEVER_BUILT_HERE if made_elsewhere else None)
+def never_built(elsewhere: Sequence[str] = (), outputs: int = 0) -> Reason:
+    """A task agentmake has no record of. `elsewhere`: its outputs made elsewhere (`made_elsewhere`), of its
+    `outputs`: said so to a person (`told`), naming them when not all of them were, who would else wonder
+    why a build runs, and pays for, a task whose outputs are in place; `message` stays "never built" (the
+    data: `status --json`)."""
+    if not elsewhere:
+        return Reason("never-built", "never built")
+    which = "" if len(elsewhere) >= outputs else f"{', '.join(quote_path(p) for p in elsewhere)} "
+    told = (
+        f"never built here: its outputs exist, {which}made elsewhere (`agentmake -t` records them as built)"
+    )
+    return Reason("never-built", "never built", told=told)
 
 
 def previous_partial(rec: TaskRecord) -> Reason:

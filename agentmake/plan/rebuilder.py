@@ -38,7 +38,7 @@ from agentmake.graph import Graph, Task
 from agentmake.plan.changes import Reason, describe_changes, inputs_changed
 from agentmake.plan.decision import Decision, RecordedParts
 from agentmake.plan.hashing import Hasher
-from agentmake.plan.judge import Checker, Judge, never_built, previous_partial
+from agentmake.plan.judge import Checker, Judge, made_elsewhere, never_built, previous_partial
 from agentmake.plan.keyparts import FAST_VERSION, RENDER_VERSION, REPORT_RENDERER
 from agentmake.plan.keys import key_of
 from agentmake.plan.stamp import Verdict
@@ -178,10 +178,8 @@ class Rebuilder(Judge):
         recorded = rec.parts.get("inputs") if rec is not None else None
         outs = self.hasher.file_hashes(task.outputs)
         if rec is None or not isinstance(recorded, dict):  # (no early cutoff can leave it up to date)
-            made = (
-                rec is None and bool(outs) and all(h is not None and not self._made(h) for h in outs.values())
-            )
-            return [never_built(made_elsewhere=made)]
+            elsewhere = made_elsewhere(outs, self._made) if rec is None else []
+            return [never_built(elsewhere, len(outs))]
         reasons = [self._failed(rec)] if rec.status == "failed" else []
         reasons += [previous_partial(rec)] if rec.status == "partial" else []
         reasons += [self._missing(p) for p, h in outs.items() if h is None]
