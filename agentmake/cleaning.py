@@ -26,6 +26,7 @@ from agentmake.safetext import term_safe
 from agentmake.scheduler.commit import remove_stale_temps, staged_name
 from agentmake.scheduler.events import saved_copy_line
 from agentmake.workflow import EXIT_OK, Request, _out, load_project
+from agentmake.workflow.cleanwords import Leftovers, forgot_words, removed_words
 from agentmake.workflow.planning import running_elsewhere
 
 if TYPE_CHECKING:
@@ -103,7 +104,13 @@ def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
             inside = [out for out, _ in doomed if not is_outside_root(out)]
             remove_stale_temps(project.root, [out for out in inside if out.split("/")[0] != ".agentmake"])
         dirs = _remove_empty_dirs(project.root, [out for out, _ in doomed], gone, req.dry_run)
+        left = None
         if leftovers:
+            renamed = sum(out in gone for out in strays)
+            # (a task whose recorded outputs are all gone already is forgotten too: said apart, not counted
+            # as one whose outputs were removed)
+            emptying = [t for t in dropped if not _removed_any(store, t, gone - strays.keys())]
+            left = Leftovers(removed - renamed, len(dropped) - len(emptying), renamed, len(emptying))
             if not req.dry_run:
                 from agentmake.runners.taskfiles import remove_task_files
 
@@ -112,18 +119,7 @@ def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
                 store.forget_strays(p for p in store.strays() if p not in graph.producer)
                 remove_task_files(store.dir, dropped)  # (else they stay forever: no build removes them)
                 store.forget_gone_files()  # (a source renamed away, a leftover removed: no build looks again)
-            tasks = plural(len(dropped), "task")
-            what = f"{plural(removed, 'leftover output')} of {tasks} no longer in the graph"
-            renamed = sum(out in gone for out in strays)
-            if renamed:  # (said apart: their task is in the graph, the Agentfile renamed the output)
-                parts = [f"{renamed} renamed in the Agentfile"]
-                if dropped and removed > renamed:
-                    parts.insert(0, f"{removed - renamed} of {tasks} no longer in the graph")
-                elif dropped:  # (not "0 of 1 task": they left no output, but are forgotten all the same)
-                    parts.append(f"{tasks} no longer in the graph had none")
-                what = f"{plural(removed, 'leftover output')} ({'; '.join(parts)})"
-        else:
-            what = plural(removed, "output")
+        what = removed_words(removed, left)
         if dirs:
             what += f" and {plural(len(dirs), 'directory', 'directories')} left empty"
         if cache and not req.dry_run:
@@ -132,8 +128,9 @@ def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
             store.cache_clear()
             forget_answers(store.dir / "logs")  # else the next build would salvage them from the logs
         verb = "would remove" if req.dry_run else "removed"
-        emptied = " and empty the cache" if req.dry_run else " and emptied the cache"
-        _out(f"agentmake: {verb} {what}" + (emptied if cache else "") + (" (dry run)" if req.dry_run else ""))
+        emptied = (" and empty the cache" if req.dry_run else " and emptied the cache") if cache else ""
+        forgot = forgot_words(left, req.dry_run)
+        _out(f"agentmake: {verb} {what}{emptied}{forgot}" + (" (dry run)" if req.dry_run else ""))
         # a whole clean leaves the outputs of tasks gone, a glob still reads: said, and what removes them
         kept = 0 if leftovers or req.targets else _leftovers_kept(project, store)
         if kept:
@@ -145,6 +142,12 @@ def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
     finally:
         store.close()
     return EXIT_OK
+
+
+def _removed_any(store: Store, task_id: str, gone: set[str]) -> bool:
+    """Whether clean removed (-n: would remove) an output the record of task `task_id` lists."""
+    rec = store.task_record(task_id)
+    return rec is not None and any(out in gone for out in rec.outputs)
 
 
 def _leftovers_kept(project: Project, store: Store) -> int:

@@ -92,7 +92,7 @@ def test_clean_leftovers_removes_them_and_forgets_their_tasks_whose_results_stay
     assert [p.read_text() for p in (built / ".agentmake" / "edited").rglob("c.txt")] == ["my notes\n"]
     assert sorted(p.name for p in (built / "out").iterdir()) == ["1.txt", "3.txt"]  # current outputs stay
     again = agentmake(built, "clean", "--leftovers")
-    assert "removed 0 leftover outputs of 0 tasks" in again.stdout, again  # their records are forgotten
+    assert "agentmake: removed 0 leftover outputs\n" in again.stdout, again  # their records are forgotten
     run = agentmake(built)
     assert run.returncode == 0 and " 1 ran," in run.stdout and run.stderr == "", run
     assert (built / "all.txt").read_text() == "1s\n3s\n"
@@ -158,7 +158,7 @@ def test_clean_leftovers_tells_a_renamed_output_apart_from_a_task_gone_that_left
     assert run.returncode == 0, run
     said = (
         "agentmake: removed 1 leftover output"
-        " (1 renamed in the Agentfile; 1 task no longer in the graph had none)"
+        " (1 renamed in the Agentfile); forgot 1 task no longer in the graph, with no output left"
     )
     assert run.stdout.strip() == said, run.stdout
     assert not (built / "all.txt").exists() and (built / "all.md").exists()

@@ -1,0 +1,51 @@
+"""What `agentmake clean` says it did (or, with -n, would do) in its one summary line: the outputs removed,
+with `--leftovers` whose they were and the tasks it forgot with no output left to remove.
+
+Worked example: `clean --leftovers` after two agents left the Agentfile, one of whose two outputs are there
+(the other's deleted by hand), and one output renamed in the Agentfile:
+`agentmake: removed 3 leftover outputs (2 of 1 task no longer in the graph; 1 renamed in the Agentfile);
+forgot 1 other task no longer in the graph, with no output left`. Counts are of what was removed, never of
+what was looked at: `removed 0 leftover outputs; forgot 2 tasks no longer in the graph, with no output left`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from agentmake.errors import plural
+
+
+@dataclass(frozen=True)
+class Leftovers:
+    """What `clean --leftovers` removed: `of_tasks` outputs of `tasks` tasks no longer in the graph,
+    `renamed` outputs renamed in the Agentfile, and `emptied` more tasks no longer in the graph that had no
+    output left to remove (forgotten all the same)."""
+
+    of_tasks: int = 0
+    tasks: int = 0
+    renamed: int = 0
+    emptied: int = 0
+
+
+def removed_words(removed: int, left: Leftovers | None) -> str:
+    """`2 outputs`, or of leftovers (`left`) `3 leftover outputs of 2 tasks no longer in the graph`,
+    `1 leftover output (1 renamed in the Agentfile)`, both counts in parentheses when both are."""
+    if left is None:
+        return plural(removed, "output")
+    what = plural(removed, "leftover output")
+    of_tasks = f"{plural(left.tasks, 'task')} no longer in the graph"
+    if left.of_tasks and left.renamed:
+        return f"{what} ({left.of_tasks} of {of_tasks}; {left.renamed} renamed in the Agentfile)"
+    if left.renamed:
+        return f"{what} ({left.renamed} renamed in the Agentfile)"
+    return f"{what} of {of_tasks}" if left.of_tasks else what
+
+
+def forgot_words(left: Leftovers | None, dry: bool) -> str:
+    """`; forgot 2 tasks no longer in the graph, with no output left` (`other tasks` after some whose outputs
+    were removed), or nothing."""
+    if left is None or not left.emptied:
+        return ""
+    verb = "would forget" if dry else "forgot"
+    tasks = plural(left.emptied, "other task" if left.tasks else "task")
+    return f"; {verb} {tasks} no longer in the graph, with no output left"
