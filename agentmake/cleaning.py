@@ -26,7 +26,7 @@ from agentmake.safetext import term_safe
 from agentmake.scheduler.commit import remove_stale_temps, staged_name
 from agentmake.scheduler.events import saved_copy_line
 from agentmake.workflow import EXIT_OK, Request, _out, load_project
-from agentmake.workflow.cleanwords import Leftovers, forgot_words, removed_words
+from agentmake.workflow.cleanwords import Leftovers, cache_words, forgot_words, removed_words
 from agentmake.workflow.planning import running_elsewhere
 
 if TYPE_CHECKING:
@@ -122,15 +122,16 @@ def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
         what = removed_words(removed, left)
         if dirs:
             what += f" and {plural(len(dirs), 'directory', 'directories')} left empty"
+        results = store.cache_results() if cache else 0  # (before it is emptied: what a build pays for again)
         if cache and not req.dry_run:
             from agentmake.runners.salvage import forget_answers
 
             store.cache_clear()
             forget_answers(store.dir / "logs")  # else the next build would salvage them from the logs
         verb = "would remove" if req.dry_run else "removed"
-        emptied = (" and empty the cache" if req.dry_run else " and emptied the cache") if cache else ""
+        emptied = cache_words(results, req.dry_run) if cache else ""
         forgot = forgot_words(left, req.dry_run)
-        _out(f"agentmake: {verb} {what}{emptied}{forgot}" + (" (dry run)" if req.dry_run else ""))
+        _out(f"agentmake: {verb} {what}{forgot}{emptied}" + (" (dry run)" if req.dry_run else ""))
         # a whole clean leaves the outputs of tasks gone, a glob still reads: said, and what removes them
         kept = 0 if leftovers or req.targets else _leftovers_kept(project, store)
         if kept:

@@ -307,7 +307,10 @@ def test_clean_dry_run_says_what_it_would_remove_and_removes_nothing(
     out = capsys.readouterr().out
     assert "would remove a.txt\n" in out
     assert "would remove b.txt (not as agentmake made it: a copy would be saved)" in out
-    assert "agentmake: would remove 2 outputs and empty the cache (dry run)" in out
+    assert (
+        "agentmake: would remove 2 outputs; would empty the cache, dropping 2 cached results: a build would"
+        " then call the agent again where it would have restored one of them (dry run)"
+    ) in out
     assert (tmp_path / "a.txt").read_text() == "a\n" and (tmp_path / "b.txt").read_text() == "edited\n"
     assert not (tmp_path / ".agentmake" / "edited").exists()
     (tmp_path / "a.txt").unlink()

@@ -66,3 +66,29 @@ def test_clean_leftovers_of_tasks_with_nothing_left_says_it_forgot_them(built: P
     assert summary(run) == (
         "agentmake: removed 0 leftover outputs; forgot 2 tasks no longer in the graph, with no output left"
     ), run
+
+
+def test_clean_cache_says_how_many_cached_results_it_drops_and_what_a_build_pays_for_again(
+    built: Path,
+) -> None:
+    (built / "src" / "1.txt").write_text("s1, edited\n")
+    assert agentmake(built).returncode == 0  # (copy:1's result for the old src/1.txt stays cached)
+    dry = agentmake(built, "clean", "--cache", "-n")
+    assert summary(dry) == (
+        "agentmake: would remove 3 outputs and 1 directory left empty; would empty the cache, dropping 4"
+        " cached results: a build would then call the agent again where it would have restored one of them"
+        " (dry run)"
+    ), dry
+    run = agentmake(built, "clean", "--cache")
+    assert summary(run) == (
+        "agentmake: removed 3 outputs and 1 directory left empty; emptied the cache, dropping 4 cached"
+        " results: a build now calls the agent again where it would have restored one of them"
+    ), run
+    again = agentmake(built, "clean", "--cache")
+    assert summary(again) == (
+        "agentmake: removed 0 outputs; emptied the cache (it held no result: no build pays for one again)"
+    ), again
+    build = agentmake(built)
+    assert build.returncode == 0 and "3 ran, 0 cached" in build.stdout, (
+        build
+    )  # (as it said: run, not restored)

@@ -184,6 +184,13 @@ class BlobCache(Blobs):
         self.blob_path(digest).unlink(missing_ok=True)
         self._have.pop(digest, None)
 
+    def results(self) -> int:
+        """How many results it holds: its entries, one filed under two keys (`Results.cache_alias`: a key an
+        older agentmake gave it) counted once."""
+        with self._lock:
+            (count,) = self._conn.execute("SELECT COUNT(DISTINCT outputs) FROM cache").fetchone()
+        return int(count)
+
     def clear(self) -> None:
         with self._lock:
             self._conn.execute("DELETE FROM cache")

@@ -299,6 +299,10 @@ class Results:
     def cache_clear(self) -> None:
         self.cache.clear()
 
+    def cache_results(self) -> int:
+        """How many results the cache holds (`clean --cache` says it drops them)."""
+        return self.cache.results()
+
     def cache_trim(self, limit_bytes: int) -> int:
         """Keep the most recently used entries within `limit_bytes`; returns the blob bytes deleted (none once
         the store gave up waiting for the database: `busy`)."""

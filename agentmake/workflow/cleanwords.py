@@ -1,5 +1,6 @@
 """What `agentmake clean` says it did (or, with -n, would do) in its one summary line: the outputs removed,
-with `--leftovers` whose they were and the tasks it forgot with no output left to remove.
+with `--leftovers` whose they were and the tasks it forgot with no output left to remove, and with
+`--cache` how many cached results it dropped, whose restore would now call the agent again.
 
 Worked example: `clean --leftovers` after two agents left the Agentfile, one of whose two outputs are there
 (the other's deleted by hand), and one output renamed in the Agentfile:
@@ -49,3 +50,21 @@ def forgot_words(left: Leftovers | None, dry: bool) -> str:
     verb = "would forget" if dry else "forgot"
     tasks = plural(left.emptied, "other task" if left.tasks else "task")
     return f"; {verb} {tasks} no longer in the graph, with no output left"
+
+
+def cache_words(results: int, dry: bool) -> str:
+    """What emptying a cache of `results` cached results costs: `; emptied the cache, dropping 3 cached
+    results: a build now calls the agent again where it would have restored one of them`."""
+    if dry:
+        if not results:
+            return "; would empty the cache (it holds no result: no build would pay for one again)"
+        return (
+            f"; would empty the cache, dropping {plural(results, 'cached result')}: a build would then call"
+            " the agent again where it would have restored one of them"
+        )
+    if not results:
+        return "; emptied the cache (it held no result: no build pays for one again)"
+    return (
+        f"; emptied the cache, dropping {plural(results, 'cached result')}: a build now calls the agent again"
+        " where it would have restored one of them"
+    )
