@@ -27,7 +27,7 @@ from conftest import FakeAgents
 SUMMARY = re.compile(
     r"^agentmake: (\d+) ran, (\d+) cached, (\d+) up to date, (\d+) failed"
     r"(?:, (\d+) interrupted)?(?:, (\d+) not run)?(?:, (\d+) partial)? in ([\d.]+)s"
-    r"(?:, \$([\d.]+)(?: \+ unknown)?)?"
+    r"(?:, \$([\d.]+)(?: \+ unknown)?(?: \((?:\$[\d.]+ of it )?paid by an interrupted run\))?)?"
     r"(?:, [\d,]+ tokens in / [\d,]+ out)?$",
     re.M,
 )

@@ -236,6 +236,12 @@ def summary_lines(result: BuildResult, term_width: int | None = None) -> list[st
                 " under the budget, and what it costs is known only once it ends (calls already under way"
                 " when it was reached went on to finish)"
             )
+        earlier = [o.paid_earlier for o in result.outcomes.values() if o.paid_earlier is not None]
+        if earlier:  # (taken at no new cost, even once the budget is reached: counted, never paid twice)
+            lines.append(
+                f"budget: {usd(sum(earlier))} of the spend is what answers salvaged from an interrupted run"
+                " cost (paid by that run, reported by none)"
+            )
     if result.uncounted:
         names = term_safe(", ".join(sorted(result.uncounted)))
         lines.append(f"budget: {names} reported no cost, so the budget could not count those calls")

@@ -29,6 +29,10 @@ class AttemptResult:
     tokens_out: int | None = None
     log_stem: Path | None = None
     salvaged: bool = False  # ok with the answer of an earlier, interrupted run's attempt (`runners.salvage`)
+    # salvaged: the log stem of the attempt that paid for that answer, and when it started (None if a build
+    # recorded that spend: `salvage.note_reported`)
+    paid_by: Path | None = None
+    paid_at: float | None = None
     # ok with no call: the outputs in place pass the task's new check (`Decision.recheck`); `staged` holds the
     # copies it ran on if it rewrote one, to be committed as the task's outputs, and is empty if it did not
     in_place: bool = False

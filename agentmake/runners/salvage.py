@@ -54,6 +54,7 @@ from agentmake.runners.unfence import unfence
 
 FORMATS = frozenset({"claude-json", "codex-jsonl", "gemini-json", "llm-json"})
 _MAX_ATTEMPTS = 100  # attempt logs looked at per task (attempts of a run are numbered from 1, without gaps)
+_REPORTED = "reported"  # a key file's line after its start: a build recorded what the answer cost
 
 
 def key_file(stem: Path) -> Path:
@@ -67,10 +68,37 @@ def done_file(stem: Path) -> Path:
 
 def _took(source: Path, started: str) -> float:
     """How long the attempt at `source` ran: from the start its key file notes to its answer's last write."""
+    at = _started(started)
     try:
-        return max(source.with_name(source.name + ".out").stat().st_mtime - float(started), 0.0)
-    except (OSError, ValueError):
+        return 0.0 if at is None else max(source.with_name(source.name + ".out").stat().st_mtime - at, 0.0)
+    except OSError:
         return 0.0
+
+
+def _started(started: str) -> float | None:
+    """When the attempt started, as its key file notes it after the key (None if unreadable)."""
+    try:
+        return float(started.split("\n", 1)[0])
+    except ValueError:
+        return None
+
+
+def _paid_at(started: str) -> float | None:
+    """When the attempt that paid for an answer started, unless a build recorded what it cost
+    (`note_reported`): a spend reported already is not counted again (`scheduler.outcomes._unreported`)."""
+    return None if _REPORTED in started.split("\n")[1:] else _started(started)
+
+
+def note_reported(stem: Path) -> None:
+    """A build recorded the result of the attempt at `stem` with what it cost: noted in its key file, which
+    outlives the state database (an answer salvaged once that is lost was paid for and reported)."""
+    path = key_file(stem)
+    try:
+        text = path.read_text(encoding="utf-8")
+        if _REPORTED not in text.split("\n")[2:]:
+            write_private(path, text + ("" if text.endswith("\n") else "\n") + _REPORTED + "\n")
+    except OSError:  # (no key file: never salvaged; a full disk: counted again at worst)
+        return
 
 
 def _notice(decision: Decision, source: Path) -> str:
@@ -232,6 +260,8 @@ class SalvageAttempts(ExecutorBase):
                 tokens_out=parsed.tokens_out,
                 salvaged=True,
                 duration=_took(source, started),
+                paid_by=source,
+                paid_at=_paid_at(started),
             )
             for out in task.outputs:
                 result.staged[out] = staged_path(self.root, out, self._dirs)

@@ -18,6 +18,7 @@ from agentmake.graph import Graph
 from agentmake.plan import Decision, Hasher
 from agentmake.plan.partial import Gap, gaps_detail, gaps_summary
 from agentmake.runners import AttemptResult
+from agentmake.runners.salvage import note_reported
 from agentmake.scheduler.commit import commit_outputs, edited_since, saved_notice
 from agentmake.scheduler.control import BuildControl
 from agentmake.scheduler.discard import Discard
@@ -240,6 +241,9 @@ class Outcomes:
             record.error = partial_text(t)
         state = "cached" if result.salvaged else "up-to-date" if result.in_place else "done"
         self.store.record_success(record, files, state=state)
+        paid_by = result.paid_by if result.salvaged else result.log_stem
+        if t.llm and paid_by is not None:  # (what the answer cost is in this row: never counted again)
+            note_reported(paid_by)
         mark("recorded", t.id)
 
     def _succeeded(self, t: TaskState) -> None:
@@ -372,6 +376,15 @@ class Outcomes:
             t.outcome.message = fields["message"]
         self._emit(t, state, **fields)
 
+    def _unreported(self, t: TaskState, result: AttemptResult) -> bool:
+        """Whether the spend on a salvaged answer was reported by no build: its key was never recorded (a
+        record's build counted it) and no history row spans the attempt that paid for it (a build stopped
+        by Ctrl-C counted it, then wrote its row); a build killed with -9 wrote neither."""
+        reported = getattr(self.store, "spend_reported", None)
+        if reported is None or result.paid_at is None or t.decision is None or t.decision.recorded:
+            return False
+        return not reported(t.id, result.paid_at)
+
     def _budget_spent(self) -> bool:
         """Whether this run's recorded spend has reached the budget (a budget of 0 is reached at once)."""
         if self.gate.budget_reached():
@@ -388,10 +401,13 @@ class Outcomes:
 
     def _add_cost(self, t: TaskState, result: AttemptResult) -> None:
         """Count what the attempt cost towards the task's outcome and this build's spend (and budget). A
-        salvaged answer costs this build nothing: it was paid for by an earlier one."""
-        if result.salvaged:
-            return
+        salvaged answer was paid for by an earlier build: counted here only if no build reported it
+        (`_unreported`), and noted as paid by an interrupted run (`TaskOutcome.paid_earlier`)."""
         out = t.outcome
+        if result.salvaged:
+            if result.cost_usd is None or not self._unreported(t, result):
+                return
+            out.paid_earlier = (out.paid_earlier or 0.0) + result.cost_usd
         if result.cost_usd is not None:
             out.cost_usd = (out.cost_usd or 0.0) + result.cost_usd
             self.gate.spend(result.cost_usd)

@@ -349,9 +349,9 @@ class Starting(Outcomes):
         self.running[t.id] = t  # these two lines are adjacent: Ctrl-C only lands at `_check_sigint`
         mark("launch", t.id)
         job = (t.task, t.decision, t.attempt, t.cancel)
+        now = time.time()  # (before its worker may start: its history row spans the attempts, `_unreported`)
         if self.inline is None or not self.inline.start(*job):
             self.pool.submit(job, len(self.running) - (len(self.inline) if self.inline is not None else 0))
-        now = time.time()
         if t.outcome.started_at is None:
             t.outcome.started_at = now
         t.outcome.attempts = t.attempt

@@ -12,13 +12,17 @@ def summary_line(
     cost: float | None = None,
     tokens: tuple[int, int] | None = None,
     cost_unknown: bool = False,
+    paid_earlier: float | None = None,
 ) -> str:
     """The end-of-build line from the number of tasks in each state, the wall time, the known cost (with
     `+ unknown` after it when `cost_unknown`: some calls reported none) and the tokens reported (in, out).
     Tasks interrupted or not run are counted only when there are any (`…, 1 failed, 2 interrupted, 5 not
     run in 1.4s`): a build stopped early does not pass for one that had nothing to do.
     So are partial reports (`-k`: `…, 1 failed, 1 partial in 1.4s`), under `"partial"`, a count of their own:
-    the `done` count (`ran`) is then the tasks that made a complete result, and every task is counted once."""
+    the `done` count (`ran`) is then the tasks that made a complete result, and every task is counted once.
+    `paid_earlier`: how much of `cost` answers salvaged from an interrupted run cost (that run never
+    reported it): `, $0.50 ($0.20 of it paid by an interrupted run)`; `(paid by an interrupted run)` if all
+    of it."""
     n = counts
     line = (
         f"agentmake: {n.get('done', 0)} ran, {n.get('cached', 0)} cached, "
@@ -30,6 +34,9 @@ def summary_line(
     line += f" in {wall:.1f}s"
     if cost is not None:  # (`cost_unknown`: some calls reported no cost, so the sum is not the total)
         line += f", {usd(cost)}" + (" + unknown" if cost_unknown else "")
+        if paid_earlier is not None:
+            whole = abs(paid_earlier - cost) < 1e-9
+            line += " (" + ("" if whole else f"{usd(paid_earlier)} of it ") + "paid by an interrupted run)"
     if tokens is not None:
         line += f", {tokens[0]:,} tokens in / {tokens[1]:,} out"
     return line

@@ -133,6 +133,17 @@ class Journal:
             rows = self._conn.execute(sql + " ORDER BY id", args).fetchall()
         return [attempt_from_row(r) for r in rows]
 
+    def spend_reported(self, task_id: str, at: float) -> bool:
+        """Whether a build counted what an attempt of `task_id` started at `at` cost: a history row of the
+        task spans that moment and says what its attempts cost. None does for an attempt of a build killed
+        before it wrote the task's row (`runners.salvage`: the answer it paid for is reported by no build)."""
+        sql = (
+            "SELECT 1 FROM attempts WHERE task_id = ? AND started_at <= ? AND ended_at >= ?"
+            " AND cost_usd IS NOT NULL LIMIT 1"
+        )
+        with self._lock:
+            return self._conn.execute(sql, (task_id, at, at)).fetchone() is not None
+
     def last_placed(self, task_ids: Iterable[str]) -> dict[str, AttemptRecord]:
         """task_id -> the latest history row of each of `task_ids` that put a result in place (done, cached,
         up to date), if any: one indexed query a task, the history not read whole (`status` of a failed task
