@@ -28,15 +28,12 @@ from agentmake.scheduler.events import saved_copy_line
 from agentmake.workflow import EXIT_OK, Request, _out, load_project
 from agentmake.workflow.cleanwords import Leftovers, cache_words, forgot_words, removed_words
 from agentmake.workflow.planning import running_elsewhere
+from agentmake.workflow.takeover import take_over_left, would_take_over
 
 if TYPE_CHECKING:
     from agentmake.plan import Hasher
-    from agentmake.scheduler.processes import Orphan
     from agentmake.store import Store
     from agentmake.workflow import Project
-
-
-_KILLED = "an agentmake that was killed"  # (as clean and clean -n name what they put right after)
 
 
 def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
@@ -59,12 +56,12 @@ def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
         # whole copies of results paid for
         store.check_intact()
         hasher = Hasher(project.root, store)
-        taken: dict[str, bool] = {}  # -n: outputs a take-over would put in place (`_would_take_over`)
+        taken: dict[str, bool] = {}  # -n: outputs a take-over would put in place (`would_take_over`)
         if req.dry_run:
-            taken = _would_take_over(store, hasher, project.root)
+            taken = would_take_over(store, hasher, project.root)
             _in_progress(project, store, taken)
         else:
-            _take_over(project, store, hasher)
+            take_over_left(project, store, hasher)
         doomed: list[tuple[str, str | None]] = []  # (output, the content hash agentmake recorded for it)
         if leftovers:
             from agentmake.plan.leftovers import (
@@ -162,50 +159,6 @@ def _leftovers_kept(project: Project, store: Store) -> int:
     return sum(1 for out in outs if not is_outside_root(out) and os.path.lexists(project.root / out))
 
 
-def _take_over(project: Project, store: Store, hasher: Hasher) -> None:
-    """What a build does first, done before anything is removed (`scheduler.recover.take_over`): end what a
-    killed agentmake left running, which would go on writing behind the clean, and finish the commits it
-    cut short, so a result it recorded, and paid for, is in place (and in the cache) as it would be after a
-    build, its old output no longer taken for a hand edit; and say so, with where it saved a copy of an
-    output edited by hand since the kill (`clean -n` says a copy would be saved)."""
-    from agentmake.runners.base import ExecutorBase
-    from agentmake.scheduler.recover import take_over
-
-    executor = ExecutorBase(project.agentfile, log_dir=store.dir / "logs", recover_leftovers=False)
-    taken = take_over(store, hasher, project.root, store.last_run_id() or 0, executor.tidy_left)
-    for orphan in taken.ended:
-        _out(term_safe(f"ended {_group(orphan)}, still running after {_KILLED} started it"))
-    for out, saved in sorted(taken.saved.items()):  # (edited since the kill: saved before the result)
-        _out(term_safe(saved_copy_line(out, saved)))
-    for task_id in taken.restored:
-        done = "its recorded result was put in place (and stays in the cache)"
-        _out(term_safe(f"finished {task_id}'s commit, which {_KILLED} cut short: {done}"))
-
-
-def _would_take_over(store: Store, hasher: Hasher, root: Path) -> dict[str, bool]:
-    """What `_take_over` would do, said and not done (`clean -n`): the processes a killed agentmake left
-    running that it would end (none while another agentmake holds the lock: clean would wait for it, and it
-    ended them when it started), and the commits that agentmake cut short that it would finish. Returns
-    output -> whether a copy of a hand edit there is saved first (then the output holds the content
-    agentmake recorded: clean saves no copy of it)."""
-    from agentmake.scheduler.processes import find_orphans
-    from agentmake.scheduler.recover import cut_short
-    from agentmake.store.lock import held_elsewhere
-
-    orphans, _ = find_orphans(store, locked=not held_elsewhere(store.dir / "lock"))
-    for orphan in orphans:
-        _out(term_safe(f"would end {_group(orphan)}, still running after {_KILLED} started it"))
-    taken: dict[str, bool] = {}
-    for commit in cut_short(store, hasher, root)[1]:
-        if store.cache_lookup(commit.key) is None:
-            continue  # (its result is no longer in the cache: left as it is, and cleaned as it is)
-        for out in commit.outputs:
-            taken[out] = out in commit.edits
-        done = "its recorded result would be put in place (and stay in the cache)"
-        _out(term_safe(f"would finish {commit.task_id}'s commit, which {_KILLED} cut short: {done}"))
-    return taken
-
-
 def _in_progress(project: Project, store: Store, taken: dict[str, bool]) -> None:
     """`clean -n` while a build runs: the outputs of the tasks it is running now hold their agent's work in
     progress (an agent that writes its outputs itself writes them in place), no hand edit: the build saves
@@ -255,11 +208,6 @@ def _made(hasher: Hasher, out: str, recorded: list[str]) -> str:
     return now if now in recorded else recorded[0]
 
 
-def _group(orphan: Orphan) -> str:
-    """A process group a killed agentmake left running, as clean names it (and `clean -n`)."""
-    return f"{orphan.task_id}'s process {orphan.pgid} and its group"
-
-
 def _remove_empty_dirs(root: Path, outputs: list[str], gone: set[str], dry: bool = False) -> list[str]:
     """Remove the directories of `outputs` that are empty now, and their parents that this leaves empty, up
     to the project root (a build makes them again), and return them. A directory holding anything stays, and
@@ -303,7 +251,7 @@ def _remove_output(
 ) -> int:  # fmt: skip
     """Remove output `out` if it is there (1, else 0), saving a copy first unless it holds `recorded`, the
     content agentmake wrote. `dry`: only say so, of `out` as the take-over would leave it (`taken`, see
-    `_would_take_over`: a cut-short commit puts its recorded content there, saving a hand edit first)."""
+    `would_take_over`: a cut-short commit puts its recorded content there, saving a hand edit first)."""
     path = root / out
     if dry and taken is not None and not is_outside_root(out):
         _out(

@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from agentmake.graph import Graph, Task
-    from agentmake.plan import Decision, Rebuilder
+    from agentmake.plan import Decision, Hasher, Rebuilder
     from agentmake.store import Store
 
 __all__ = ["NOT_TOUCHED", "TOUCHED", "UP_TO_DATE", "Touch", "touch", "touch_tasks"]
@@ -226,9 +226,10 @@ def _touch(req: Request, project: Project, selected: Graph, start: float) -> int
     try:
         if store.locked:
             store.claim(project.graph.tasks)  # (as a build: records named before they named their Agentfile)
+        hasher = Hasher(project.root, store)
+        _take_over(req, project, store, hasher)
         warn_leftovers(project, selected, store)
         theirs = _theirs(project, selected, store) if check_shared(project, selected, store) else {}
-        hasher = Hasher(project.root, store)
         rebuilder = Rebuilder(selected, store, hasher, force=req.force, checker=checker(project))
         run_id = None if req.dry_run else store.begin_run()
         line = _dry_line if req.dry_run else _line(req, start)
@@ -242,6 +243,27 @@ def _touch(req: Request, project: Project, selected: Graph, start: float) -> int
     else:
         _summary(found, time.monotonic() - start)
     return EXIT_FAILED if any(t.verdict == NOT_TOUCHED for t in found) and not req.dry_run else EXIT_OK
+
+
+def _take_over(req: Request, project: Project, store: Store, hasher: Hasher) -> None:
+    """What a build does first, before anything is decided (`workflow.takeover`): end what a killed agentmake
+    left running (it would go on writing the outputs -t vouches for) and finish the commits it cut short (a
+    result recorded and paid for is put in place, not its old output touched), and remove the staged files
+    it left, saying so on stderr; with -n, say on stdout what that would do. (The attempts it left half-done
+    are undone when the project is loaded, `load_project`, as for every command.)"""
+    from agentmake.scheduler.commit import remove_stale_temps
+    from agentmake.workflow.takeover import take_over_left, would_take_over
+
+    if req.dry_run:
+        would_take_over(store, hasher, project.root)
+        return
+    take_over_left(project, store, hasher, say=_err)
+    remove_stale_temps(project.root, (p for t in project.graph.tasks.values() for p in t.outputs))
+
+
+def _err(text: str) -> None:
+    sys.stderr.write(f"agentmake: {text}\n")
+    sys.stderr.flush()
 
 
 def _theirs(project: Project, selected: Graph, store: Store) -> dict[str, str]:
