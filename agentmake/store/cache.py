@@ -96,6 +96,13 @@ class BlobCache(Blobs):
             return None
         return figures if isinstance(figures, dict) else None
 
+    def made_at(self, path: str, digest: str) -> bool:
+        """Whether an entry holds content `digest` as output `path`: a result agentmake made there, under some
+        key (one scan of the entries, in SQL)."""
+        sql = "SELECT 1 FROM cache, json_each(cache.outputs) AS o WHERE o.key = ? AND o.value = ? LIMIT 1"
+        with self._lock:
+            return self._conn.execute(sql, (path, digest)).fetchone() is not None
+
     def _entry(self, key: str) -> tuple[dict[str, str], dict[str, int]] | None:
         """Entry `key`'s outputs (path -> digest) and the modes recorded with it (executable outputs), if
         every blob it names is stored."""

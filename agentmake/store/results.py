@@ -265,6 +265,11 @@ class Results:
         """Whether the cache holds content `digest` (an output agentmake made, under any key)."""
         return self.cache.holds(digest)
 
+    def cache_made_at(self, path: str, digest: str) -> bool:
+        """Whether the cache holds content `digest` as output `path` of a result (under any key): what
+        agentmake made there, not merely the same bytes as some output (an empty file)."""
+        return self.cache.made_at(path, digest)
+
     def cache_read(self, digest: str) -> bytes | None:
         """A cached output's content by its hash (None if the cache does not hold it)."""
         return self.cache.read(digest)

@@ -10,8 +10,9 @@ regular file inside the project and every input it reads is there: it is recorde
 `explain` and `-q` find it up to date. No agent runs, no output is written: their bytes and mtimes stay.
 Its outputs go into the result cache under its key, as a success's do, unless the cache holds a result
 under that key already (a build would restore it): that one, paid for, is kept, as agentmake keeps the
-cached result of an output edited by hand; but an output in place that agentmake made for other inputs
-is stale, not an edit: that task is not touched (a build restores its result, calling no agent). Its
+cached result of an output edited by hand; but an output in place that agentmake made as that output for
+other inputs (not one a person wrote whose bytes some other result holds, an empty file) is stale, not an
+edit: that task is not touched (a build restores its result, calling no agent). Its
 history row is "up-to-date" (nothing ran and nothing was restored: a report says "made before run N", its
 cost nothing). Tasks are recorded in order, so a
 downstream task's key is made of its upstream outputs as they are on disk. Each is its own transaction:
@@ -160,14 +161,20 @@ def _missing(task: Task, root: Path, rebuilder: Rebuilder) -> str | None:
 
 def _other_result(task: Task, key: str, store: Store, rebuilder: Rebuilder) -> str | None:
     """Why `task` is not touched when the cache holds its result under `key` (its inputs are back to what an
-    earlier build saw) and an output in place is another result agentmake made (for other inputs, or one
-    recorded whose placing was cut short): that output is stale, not a hand edit to keep, and a build puts
-    the key's result in place calling no agent. None otherwise (a foreign output is kept, as -t keeps it)."""
+    earlier build saw) and an output in place is another result agentmake made for that output (for other
+    inputs: the task's record names it, or the cache holds it as that output; or one recorded whose placing
+    was cut short): that output is stale, not a hand edit to keep, and a build puts the key's result in
+    place calling no agent. None otherwise: a foreign output is kept, as -t keeps it, even one whose bytes
+    some other result holds (an empty file a person wrote is no result of this output's)."""
     wanted = store.cache_lookup(key)
     if wanted is None:
         return None
+    record = store.task_record(task.id)
+    made = record.outputs if record is not None else {}
     for path, digest in rebuilder.hasher.file_hashes(task.outputs).items():
-        if digest is not None and digest != wanted.get(path) and store.cache_holds(digest):
+        if digest is None or digest == wanted.get(path):
+            continue
+        if made.get(path) == digest or store.cache_made_at(path, digest):
             return (
                 f"output {path} is agentmake's result for other inputs: a build restores this one, calling"
                 " no agent"
