@@ -15,7 +15,7 @@ and everything a key hashes keep their own (plain string) order.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from typing import TypeVar
 
 __all__ = ["agent", "directory", "in_natural_order", "natural_key"]
@@ -52,14 +52,20 @@ def directory(path: str) -> str:
 
 
 def in_natural_order(
-    items: Iterable[T], name: Callable[[T], str] = str, group: Callable[[str], str] = agent
+    items: Iterable[T],
+    name: Callable[[T], str] = str,
+    group: Callable[[str], str] = agent,
+    *,
+    by: Callable[[T], Hashable] | None = None,
 ) -> list[T]:
     """`items` (task ids, or anything named by one: `name` gives it) in natural order of their names within
     each group (`group`: an agent's tasks, `sum:2` before `sum:10`; with `directory`, the files of one
     directory), each group where its first item was: the order between agents (dependencies first, as the
-    graph has them) or between the patterns of an `inputs` line is kept."""
+    graph has them) or between the patterns of an `inputs` line is kept. `by`: an item's group when its name
+    alone does not tell it (`plan.explain.in_order`: a reason's kind and the directory of its path)."""
     items = list(items)
-    first: dict[str, int] = {}
+    of = by if by is not None else (lambda item: group(name(item)))
+    first: dict[Hashable, int] = {}
     for i, item in enumerate(items):
-        first.setdefault(group(name(item)), i)
-    return sorted(items, key=lambda item: (first[group(name(item))], natural_key(name(item))))
+        first.setdefault(of(item), i)
+    return sorted(items, key=lambda item: (first[of(item)], natural_key(name(item))))

@@ -147,11 +147,11 @@ import runpy, xxhash, agentmake.runners.modelconfig as m
 def old(environ, root=None, **_):
     found = []
     for preset, (where, _) in sorted(m.CONFIGS.items()):
-        data = m._read(where(environ))
+        data = m.read_config(where(environ))
         found.append([preset, "" if data is None else xxhash.xxh3_128_hexdigest(data)])
     for preset, names in sorted(m.PROJECT_FILES.items()):
         for name in names:
-            data = None if root is None else m._read(root / name)
+            data = None if root is None else m.read_config(root / name)
             if data is not None:
                 found.append([preset, name, xxhash.xxh3_128_hexdigest(data)])
     return found

@@ -13,7 +13,7 @@ is always shown, also when it is up to date.
 from __future__ import annotations
 
 from agentmake.graph import Graph, Task, makes_no_task
-from agentmake.natorder import directory, in_natural_order, natural_key
+from agentmake.natorder import directory, in_natural_order
 from agentmake.pathwords import quote_path, quote_paths, with_path_quoted
 from agentmake.plan.changes import Reason
 from agentmake.plan.dryrun import plan_build, undecided
@@ -83,10 +83,7 @@ def in_order(reasons: list[Reason]) -> list[Reason]:
     """`reasons` as a person reads them: those of one kind and one directory together, where the first of
     them was, the paths they name in natural order (`natorder`: `input build/2.md changed` before `input
     build/10.md changed`; the order of the patterns of an `inputs` line kept)."""
-    first: dict[tuple[str, str], int] = {}
-    for i, r in enumerate(reasons):
-        first.setdefault((r.kind, directory(r.path or "")), i)
-    return sorted(reasons, key=lambda r: (first[r.kind, directory(r.path or "")], natural_key(r.path or "")))
+    return in_natural_order(reasons, lambda r: r.path or "", by=lambda r: (r.kind, directory(r.path or "")))
 
 
 def brief(reasons: list[Reason], limit: int = 3) -> str:

@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from agentmake.runners.configtext import json_object, toml_table
 from agentmake.runners.modelconfig import (
     ALIASES,
     CONFIGS,
@@ -20,13 +19,10 @@ from agentmake.runners.modelconfig import (
     OVER,
     PROJECT_FILES,
     UNDER,
-    _block_endpoints,
-    _block_model,
-    _dotenv_found,
-    _parsed,
-    _read,
-    _string,
+    config_values,
+    dotenv_values,
     llm_aliases,
+    read_config,
 )
 
 __all__ = ["dotenv_digests", "stamp_digests", "stamped"]
@@ -46,16 +42,16 @@ def stamp_digests(
     the ``.env``'s (`dotenv_digests`)."""
     found = []
     for preset, (where, _) in sorted(CONFIGS.items()):
-        found.append([preset, _stamped(preset, _read(where(environ)))])
+        found.append([preset, _stamped(preset, read_config(where(environ)))])
     for preset, names in sorted(PROJECT_FILES.items()):
         for name in names:
-            digest = _stamped(preset, None if root is None else _read(root / name))
+            digest = _stamped(preset, None if root is None else read_config(root / name))
             if digest:
                 found.append([preset, name, digest])
     for preset in sorted(OVER.keys() | UNDER.keys()):
         for where in (*OVER.get(preset, ()), *UNDER.get(preset, ())):
             path = where(environ)
-            digest = _stamped(preset, _read(path))
+            digest = _stamped(preset, read_config(path))
             if digest:
                 found.append([preset, str(path), digest])
     aliases = llm_aliases(environ)
@@ -67,8 +63,7 @@ def stamp_digests(
 def dotenv_digests(environ: Mapping[str, str], root: Path | None = None) -> list[list[str]]:
     """`stamp_digests`' entries of the ``.env`` gemini loads: the digests of what the keys read of it alone
     (the file holds API keys). Finding it walks every directory from `root` up (`dotenv.env_file`)."""
-    dotenv = _dotenv_found(environ, root)
-    values = {} if dotenv is None else dotenv[1]
+    values = dotenv_values(environ, root)
     found = [["gemini", ".env", _digest_text(values["GEMINI_MODEL"])]] if "GEMINI_MODEL" in values else []
     for name in GEMINI_ENDPOINTS:
         if name in values:
@@ -77,52 +72,20 @@ def dotenv_digests(environ: Mapping[str, str], root: Path | None = None) -> list
 
 
 def stamped(preset: str, data: bytes) -> dict[str, Any]:
-    """What the keys read of a config file of `preset`'s CLI, with no secret (the values that name nothing
-    left out): the model (codex: the file's, its ``profile`` and each profile's model), and of claude's
-    ``env`` block ANTHROPIC_MODEL and the endpoint variables, a URL without its user, password or key (as a
-    key holds it: `presets.env_endpoint`). Never a token, an ``apiKeyHelper`` or any other setting."""
-    if preset == "codex":
-        return _nonempty(_codex_values(data))
-    if preset != "claude":
-        return _nonempty({"model": _parsed(CONFIGS[preset][1], data, None)})
-    try:  # (parsed once, read as `modelconfig._claude`, `_env_model`, `_env_endpoints` read it)
-        settings = json_object(data)
-    except (ValueError, TypeError, AttributeError, RecursionError):
-        return {}
-    from agentmake.runners.modelenv import ENDPOINT_HOSTS
-    from agentmake.runners.urlsecrets import without_secrets
+    """What the keys read of a config file of `preset`'s CLI (`modelconfig.config_values`), with no secret:
+    the model (codex: the file's, its ``profile`` and each profile's model), and of claude's ``env`` block
+    ANTHROPIC_MODEL and the endpoint variables, a URL without its user, password or key (as a key holds it:
+    `presets.env_endpoint`). Never a token, an ``apiKeyHelper`` or any other setting."""
+    values = config_values(preset, data)
+    endpoints = values.get("endpoints")
+    if endpoints:
+        from agentmake.runners.modelenv import ENDPOINT_HOSTS
+        from agentmake.runners.urlsecrets import without_secrets
 
-    block = settings.get("env")
-    endpoints = _block_endpoints(block)
-    return _nonempty(
-        {
-            "model": _string(settings.get("model")),
-            "env": _block_model(block),
-            "endpoints": {n: without_secrets(v) if n in ENDPOINT_HOSTS else v for n, v in endpoints.items()},
+        values["endpoints"] = {
+            n: without_secrets(v) if n in ENDPOINT_HOSTS else v for n, v in endpoints.items()
         }
-    )
-
-
-def _nonempty(values: dict[str, Any]) -> dict[str, Any]:
-    return {name: value for name, value in values.items() if value}
-
-
-def _codex_values(data: bytes) -> dict[str, Any]:
-    try:
-        config = toml_table(data)
-    except (ValueError, TypeError, AttributeError, RecursionError):
-        return {}
-    profiles = config.get("profiles")
-    models = {
-        name: model
-        for name, table in (profiles.items() if isinstance(profiles, dict) else ())
-        if isinstance(table, dict) and (model := _string(table.get("model")))
-    }
-    return {
-        "model": _string(config.get("model")),
-        "profile": _string(config.get("profile")),
-        "profiles": models,
-    }
+    return values
 
 
 def _stamped(preset: str, data: bytes | None) -> str:

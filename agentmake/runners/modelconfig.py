@@ -67,7 +67,10 @@ __all__ = [
     "config_models",
     "config_path",
     "config_reading",
+    "config_values",
+    "dotenv_values",
     "llm_aliases",
+    "read_config",
     "settings_env_model",
 ]
 
@@ -213,7 +216,7 @@ def config_reading(
     newer = [] if found is None else [found[2]]
     system = [where(environ) for where in (*OVER.get(cli, ()), *UNDER.get(cli, ()))]
     for path in [] if found is not None else _files(cli, environ, root):
-        data = _read(path)
+        data = read_config(path)
         if data is None:
             continue
         shown = _shown(path, environ, root)
@@ -327,7 +330,7 @@ def _dotenv_found(environ: Mapping[str, str], root: Path | None) -> DotEnv | Non
     from agentmake.runners.dotenv import env_file, env_values
 
     path = env_file(root, _home(environ))
-    data = None if path is None else _read(path)
+    data = None if path is None else read_config(path)
     if path is None or data is None:
         return None
     values = env_values(data.decode("utf-8", "replace"), DOTENV_NAMES)
@@ -335,11 +338,56 @@ def _dotenv_found(environ: Mapping[str, str], root: Path | None) -> DotEnv | Non
     return (path, found) if found else None
 
 
+def config_values(preset: str, data: bytes) -> dict[str, Any]:
+    """What the keys read of a config file of `preset`'s CLI (`data`, as `read_config` read it), the values
+    that name nothing left out: the model (codex: the file's, its ``profile`` and each profile's model), and
+    of claude's ``env`` block its ANTHROPIC_MODEL (``env``) and endpoint variables (``endpoints``, as set:
+    secrets and all). Never any other setting; {} for a file that cannot be read."""
+    if preset == "codex":
+        try:
+            config = toml_table(data)
+        except (ValueError, TypeError, AttributeError, RecursionError):
+            return {}
+        tables = config.get("profiles")
+        profiles = {
+            name: model
+            for name, table in (tables.items() if isinstance(tables, dict) else ())
+            if isinstance(table, dict) and (model := _string(table.get("model")))
+        }
+        model, profile = _string(config.get("model")), _string(config.get("profile"))
+        return _nonempty({"model": model, "profile": profile, "profiles": profiles})
+    if preset != "claude":
+        return _nonempty({"model": _parsed(CONFIGS[preset][1], data, None)})
+    try:  # (parsed once, read as `_claude`, `_env_model`, `_env_endpoints` read it)
+        settings = json_object(data)
+    except (ValueError, TypeError, AttributeError, RecursionError):
+        return {}
+    block = settings.get("env")
+    return _nonempty(
+        {
+            "model": _string(settings.get("model")),
+            "env": _block_model(block),
+            "endpoints": _block_endpoints(block),
+        }
+    )
+
+
+def dotenv_values(environ: Mapping[str, str], root: Path | None = None) -> dict[str, str]:
+    """The values the ``.env`` file gemini loads gives GEMINI_MODEL and the endpoint variables (not blank),
+    whatever gemini's environment holds: what the keys read of it (`DOTENV_NAMES`)."""
+    found = _dotenv_found(environ, root)
+    return {} if found is None else found[1]
+
+
+def _nonempty(values: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in values.items() if value}
+
+
 def llm_aliases(environ: Mapping[str, str]) -> dict[str, str]:
     """llm's own aliases: ``aliases.json`` in its user directory (`llm aliases set ALIAS MODEL`), a JSON
     object of alias -> model id, which ``llm -m ALIAS`` asks (llm ``get_models_with_aliases``); none for a
     file that is missing or invalid, nor an alias that names no string (llm asks the name as it is)."""
-    data = _read(_llm_dir(environ) / ALIASES)
+    data = read_config(_llm_dir(environ) / ALIASES)
     try:
         aliases = {} if data is None else json_object(data)
     except (ValueError, TypeError, RecursionError):
@@ -347,7 +395,7 @@ def llm_aliases(environ: Mapping[str, str]) -> dict[str, str]:
     return {alias: model for alias, value in aliases.items() if (model := _string(value)) is not None}
 
 
-def _read(path: Path) -> bytes | None:
+def read_config(path: Path) -> bytes | None:
     """The bytes of a regular file (not a FIFO or a device a link may name: a project's file could be one,
     and reading it would wait for good); None for anything else, or a file too big."""
     try:
