@@ -26,6 +26,20 @@ def _costs(e2e: E2E) -> dict[str, float | None]:
     return {r["task"]: r["last_cost"] for r in json.loads(e2e.am("status", "--json").out)}
 
 
+def _run_summary_cost(e2e: E2E) -> str:
+    """The cost a report's run summary (`report.summary`) gives the latest run."""
+    from agentmake.graph import build_graph
+    from agentmake.report.summary import render_summary
+    from agentmake.store import Store
+    from agentmake.syntax import load_agentfile
+
+    graph = build_graph(load_agentfile(e2e.root / "Agentfile"))
+    with Store.open(e2e.root) as store:
+        text = render_summary(graph, store)
+    row = next(line for line in text.splitlines() if line.startswith("| cost "))
+    return row.strip("|").split("|")[1].strip()
+
+
 def test_a_killed_runs_answers_are_counted_once_by_the_build_that_takes_them_over(e2e: E2E) -> None:
     e2e.write("Agentfile", ONE, dedent=False)
     for name in "ab":
@@ -43,6 +57,8 @@ def test_a_killed_runs_answers_are_counted_once_by_the_build_that_takes_them_ove
     line = next(ln for ln in run.out.splitlines() if ln.startswith("agentmake: "))
     assert "paid by an interrupted run" in line, run
     assert "budget" in run.text, run
+    summary_cost = _run_summary_cost(e2e)  # (a report's run summary of that run counts them too)
+    assert summary_cost.startswith("$"), summary_cost
     again = e2e.am("-j1")  # c only: a and b are not counted again
     assert e2e.calls() == ["c"] and again.code == 0, again
     c = _costs(e2e)["translate:c"]

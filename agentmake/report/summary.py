@@ -277,8 +277,13 @@ def render_summary(
         wall = max(r.record.ended_at for r in ran if r.record) - min(
             r.record.started_at for r in ran if r.record
         )
-    # what this run paid for: a row restored from the cache (or an answer salvaged) shows what it once cost
-    paid = [r.record for r in ran if r.record and r.record.state != "cached"]
+    # what this run paid for: a row restored from the cache (or an answer salvaged) shows what it once cost,
+    # but for a salvaged answer no build had reported, whose spend this run counted (`paid_earlier`)
+    paid = [
+        r.record
+        for r in ran
+        if r.record and (r.record.state != "cached" or r.record.extra.get("paid_earlier"))
+    ]
     costs = [rec.cost_usd for rec in paid if rec.cost_usd is not None]
     unknown = [rec.task_id for rec in paid if unpriced(graph.tasks.get(rec.task_id), rec)]
     restored = sum(1 for r in ran if r.record and r.record.state == "cached")

@@ -236,6 +236,7 @@ class Outcomes:
         record.attempt_time = took
         record.runs = list(out.runs) if len(out.runs) > 1 else None
         record.after = t.after
+        record.paid_earlier = result.salvaged and out.paid_earlier is not None
         if t.decision.gaps:  # recorded under a key no decision computes: never up to date, never restored
             record.status = "partial"
             record.error = partial_text(t)

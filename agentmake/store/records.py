@@ -56,6 +56,9 @@ class TaskRecord:
     # describes the result in place; the history row, what this build did (no time, no call, no cost), with
     # the kept figures in `extra["made"]` (a later report's row for it, as `status` shows them)
     kept: bool = False
+    # a salvaged answer whose cost this build counted, since no build had reported it (`scheduler.outcomes.
+    # _unreported`): its history row ("cached") says so in `extra["paid_earlier"]`, and a report counts it
+    paid_earlier: bool = False
 
 
 def made_figures(record: TaskRecord) -> dict[str, Any]:

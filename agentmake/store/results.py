@@ -115,6 +115,8 @@ class Results:
             attempt.extra["partial"] = record.error
         if record.after is not None:  # (what it waited for before it started: the report's critical path)
             attempt.extra["after"] = list(record.after)
+        if record.paid_earlier:  # (a salvaged answer's spend this build reported: `TaskRecord.paid_earlier`)
+            attempt.extra["paid_earlier"] = True
         with self._tx():
             self._write_placed()
             outputs_json = self._write_task(record)
