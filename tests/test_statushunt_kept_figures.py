@@ -66,3 +66,28 @@ def test_a_result_whose_new_check_it_passes_keeps_what_it_took_and_cost(e2e: E2E
     line = next(x for x in e2e.read("REP.md").splitlines() if x.startswith("| t |"))
     # (made by run 1 and kept by run 2, which spent nothing on it: "made before run 2", not "run 2")
     assert "up to date (made before run 2)" in line and "$" in line and "| 0.0s |" not in line, line
+
+
+def test_a_result_whose_new_check_rewrites_it_keeps_what_it_took_and_cost(e2e: E2E) -> None:
+    # (a check that rewrites what it checks: its rewrite of a copy becomes the outputs, with no call; the
+    # result is still the answer paid for, found by soak_kill9 --recheck: its record said no cost, no tokens)
+    e2e.write("Agentfile", AGENT)
+    e2e.write("src.md", "hello\n")
+    first = e2e.am()
+    assert first.code == 0 and first.summary.cost is not None, first
+    made = row(e2e)
+    assert made["last_cost"] and made["last_tokens_in"] and made["last_duration"] > 0, made
+    rewrites = "check = \"sed -i 's/1/2/' {output}\""
+    e2e.write("Agentfile", AGENT.replace("check = json", rewrites))
+    second = e2e.am()
+    assert second.code == 0 and second.states["t"] == "up-to-date" and not e2e.calls("t")[1:], second
+    assert e2e.read("out.json").strip() == '{"ok": 2}' and second.summary.cost is None, second
+    kept = row(e2e)
+    assert kept["state"] == "up to date", kept
+    for key in ("last_duration", "last_cost", "last_tokens_in", "last_tokens_out"):
+        assert kept[key] == made[key], (key, made, kept)
+    e2e.write("Agentfile", AGENT.replace("check = json", rewrites) + REPORT)
+    third = e2e.am()
+    assert third.code == 0 and not e2e.calls("t")[1:], third
+    line = next(x for x in e2e.read("REP.md").splitlines() if x.startswith("| t |"))
+    assert "up to date (made before run 2)" in line and "$" in line and "| 0.0s |" not in line, line

@@ -29,7 +29,7 @@ from agentmake.scheduler.ready import ReadyQueue
 from agentmake.scheduler.tasks import TERMINAL, TaskState, takes_gaps
 from agentmake.store import AttemptRecord, Store, TaskRecord
 from agentmake.store.busy import StateBusy
-from agentmake.store.records import keep_figures, runs_extra
+from agentmake.store.records import keep_figures, made_figures, runs_extra
 from agentmake.trace import mark
 
 if TYPE_CHECKING:
@@ -218,7 +218,8 @@ class Outcomes:
         """The task row, history row and cache entry of a success, in one transaction (or the open batch).
         A salvaged answer's rows keep what it cost when it was paid for (not spent by this build: `_add_cost`)
         and its history row says "cached", as a restore's does; outputs in place that passed a new check which
-        rewrote them (`AttemptResult.in_place`) cost nothing, and their history row says "up-to-date"."""
+        rewrote them (`AttemptResult.in_place`) cost this build nothing, and their history row says
+        "up-to-date": their record keeps what the result took and cost when it was paid for (`_keep_made`)."""
         assert t.decision is not None
         files: dict[str, Path] = {path: Path(tmp) for path, tmp in result.staged.items()}
         for path in hashes:
@@ -232,6 +233,8 @@ class Outcomes:
             t.id, t.decision.key or "", t.decision.parts, dict(hashes), "done", time.time(), ran,
             t.attempt, paid.cost_usd, paid.tokens_in, paid.tokens_out, self.run_id,
         )  # fmt: skip
+        if result.in_place:  # (the result in place, rewritten: what it took and cost when it was paid for)
+            self._keep_made(t.id, record)
         record.started_at = out.started_at  # (the history row spans every attempt: retries, their waits)
         record.attempt_time = took
         record.runs = list(out.runs) if len(out.runs) > 1 else None
@@ -246,6 +249,16 @@ class Outcomes:
         if t.llm and paid_by is not None:  # (what the answer cost is in this row: never counted again)
             note_reported(paid_by)
         mark("recorded", t.id)
+
+    def _keep_made(self, task_id: str, record: TaskRecord) -> None:
+        """`record`, of outputs in place a new check rewrote (no call), keeps what the result it rewrote took
+        and cost when it was paid for, as the task's record says (`TaskRecord.kept`), as `_adopt` does for
+        outputs in place it leaves as they are."""
+        lookup = getattr(self.store, "task_record", None)  # (test doubles of the store may lack it)
+        old = lookup(task_id) if lookup is not None else None
+        if old is not None:
+            keep_figures(record, made_figures(old))
+            record.attempts = old.attempts
 
     def _succeeded(self, t: TaskState) -> None:
         partial = t.outcome.partial
