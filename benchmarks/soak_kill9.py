@@ -18,7 +18,10 @@ the build that completes:
   `agentmake.runners.backups`);
 - no agent process is left alive;
 - the build after it runs nothing and calls no agent (nor after the re-checks below): what the stopped
-  builds paid for, and those after them recorded, is never paid for again.
+  builds paid for, and those after them recorded, is never paid for again;
+- what was paid is what agentmake says (`soak_ledger`, in tokens: the fake bills each word): each agent
+  task's record keeps the tokens of the answer paid for (after the re-checks below too), and but after a
+  kill -9 the builds' summary lines, added up, count every answer paid for exactly once.
 After every stop `agentmake -n` is asked what the next build would run: that build may call an agent only
 for a task it said would (or may) run (a dry run never hides a paid call, however the last build ended).
 
@@ -50,6 +53,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from agentmake.scheduler.processes import alive
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from soak_ledger import Ledger, recorded, spent
 
 FAKE_AGENT = Path(__file__).resolve().parent.parent / "tests" / "fake_agents" / "fake_agent.py"
 BIN = Path(sys.executable).parent
@@ -112,12 +119,19 @@ def project(root: Path, docs: int, rng: random.Random) -> None:
 
 
 def fake_claude(directory: Path, log: Path) -> None:
-    """`claude` on PATH: the fake, logging to `log` (baked in: agents get a minimal environment)."""
+    """`claude` on PATH: the fake, logging to `log` and keeping its prompts in `prompts_of(log)` (baked in:
+    agents get a minimal environment)."""
     directory.mkdir()
     wrapper = directory / "claude"
     fake = f'exec "{sys.executable}" "{FAKE_AGENT}" "$@"'
-    wrapper.write_text(f'#!/bin/sh\nFAKE_AGENT_LOG="{log}" FAKE_AGENT_AS=claude {fake}\n')
+    kept = f'FAKE_AGENT_PROMPTS="{prompts_of(log)}"'
+    wrapper.write_text(f'#!/bin/sh\nFAKE_AGENT_LOG="{log}" {kept} FAKE_AGENT_AS=claude {fake}\n')
     wrapper.chmod(0o755)
+
+
+def prompts_of(log: Path) -> Path:
+    """Where the fake logging to `log` keeps its prompts (`soak_ledger`)."""
+    return log.with_suffix(".prompts")
 
 
 def soak(
@@ -131,15 +145,18 @@ def soak(
     env = {**os.environ, "PATH": f"{work / f'bin{seed}'}{os.pathsep}{BIN}{os.pathsep}{os.environ['PATH']}"}
     env["NO_COLOR"] = "1"
     env.setdefault("ANTHROPIC_API_KEY", "soak-fake-key")  # the fake claude, like the real one, wants a key
-    broken, kills = stop_until_done(root, docs, work, seed, env, rng, signum, (NOTES,))
+    ledger = Ledger()
+    broken, kills = stop_until_done(root, docs, work, seed, env, rng, signum, (NOTES,), ledger=ledger)
     if broken:
         return broken, kills, 0
-    broken = check(root, docs, log) or again(root, env, log)
+    broken = check(root, docs, log) or again(root, env, log) or paid_as_said(root, env, log, ledger, signum)
     if broken or not recheck:
         return broken, kills, 0
     calls = len(log.read_text().splitlines())
     (root / "Agentfile").write_text(with_recheck(AGENTFILE))
-    more, rechecks = stop_until_done(root, docs, work, seed, env, rng, signum, (NOTES, REWRITTEN))
+    more, rechecks = stop_until_done(
+        root, docs, work, seed, env, rng, signum, (NOTES, REWRITTEN), ledger=ledger
+    )
     if more:
         return [f"re-check: {b}" for b in more], kills + rechecks, rechecks
     broken = [f"re-check: {b}" for b in check(root, docs, log, notes=REWRITTEN)]
@@ -147,20 +164,28 @@ def soak(
     if called:
         broken.append(f"re-check: agents called for a changed check alone: {called}")
     broken += [] if broken else [f"re-check: {b}" for b in again(root, env, log)]
+    broken += [] if broken else [f"re-check: {b}" for b in paid_as_said(root, env, log, ledger, signum)]
     return broken, kills + rechecks, rechecks
+
+
+def paid_as_said(root: Path, env: dict[str, str], log: Path, ledger: Ledger, signum: int) -> list[str]:
+    """What was paid is what the records keep and (but after a kill -9: a killed build prints no summary
+    line) what the builds' summary lines said: `soak_ledger`."""
+    broken = recorded(root, env, log, prompts_of(log))
+    return broken + ([] if signum == signal.SIGKILL else spent(ledger, log, prompts_of(log)))
 
 
 def stop_until_done(
     root: Path, docs: int, work: Path, seed: int, env: dict[str, str], rng: random.Random, signum: int,
     notes: tuple[str, ...], changing: frozenset[int] = frozenset(),
-    between: Callable[[float, bool], list[str]] | None = None,
+    between: Callable[[float, bool], list[str]] | None = None, ledger: Ledger | None = None,
 ) -> tuple[list[str], int]:  # fmt: skip
     """Build, stopping each build by `signum` at a random moment, until one completes: (broken rules, stops).
     `notes`: how an annotation may begin after a stop; `changing`: the documents edited or put back
     (`wrong_outputs`).
     `between(launched, done)`, if given, is called after each build launched at `launched` (`done`: the one
     that completed) and before the dry run that follows a stop: what it returns are rules broken
-    (`soak_touch` runs -t there)."""
+    (`soak_touch` runs -t there). `ledger`, if given, notes what each build printed (`soak_ledger`)."""
     kills, log, foreseen = 0, work / f"agents{seed}.log", None
     for attempt in range(80):
         launched = time.time()
@@ -183,6 +208,8 @@ def stop_until_done(
                     build.kill()
                     out, _ = build.communicate()
                 if build.returncode == 0 and lost_early(out):
+                    if ledger is not None:
+                        ledger.note(out)
                     return [], kills
                 name = signal.Signals(signum).name[3:]
                 return [f"SIG{name} did not end the build within 10 s{stacks}"], kills
@@ -190,6 +217,8 @@ def stop_until_done(
             # 1 with "Fatal Python error: init_...": it came while the interpreter itself was starting, before
             # any of agentmake ran (what every Python program does; seen on a loaded machine)
             interpreter = build.returncode == 1 and "Fatal Python error: init_" in out
+            if ledger is not None:
+                ledger.note(out)
             if signum != signal.SIGKILL and build.returncode not in (0, 130, -signum) and not interpreter:
                 shown = out if len(out) <= 900 else f"{out[:300]}\n[...]\n{out[-500:]}"
                 return [f"a build stopped by a signal exited {build.returncode}: {shown}"], kills
@@ -210,6 +239,8 @@ def stop_until_done(
             if partial:
                 return [f"after stop {kills} and the dry run after it: {p}" for p in partial], kills
             continue
+        if ledger is not None:
+            ledger.note(out)
         if build.returncode != 0:
             return [f"a build failed ({build.returncode}): {out[-500:]}"], kills
         return unforeseen(log, launched, foreseen) + (between(launched, True) if between else []), kills

@@ -15,6 +15,7 @@ sys.path.insert(0, str(BENCH))
 import soak_edits  # noqa: E402
 import soak_faults  # noqa: E402
 import soak_kill9  # noqa: E402
+import soak_ledger  # noqa: E402
 
 
 @pytest.mark.parametrize("signame", ["KILL", "INT"])
@@ -185,3 +186,25 @@ def test_the_checks_take_either_line_of_a_document_being_rebuilt_and_only_the_ne
     ]
     (root / "build" / "d00.md").write_text(old.replace("d0\n", f"d0{soak_kill9.EDITED}\n"))
     assert soak_kill9.wrong_outputs(root, 1, present_only=True, edited=frozenset({0})) == []
+
+
+def test_the_ledger_sees_a_summary_that_counts_a_paid_answer_twice_or_not_at_all(tmp_path: Path) -> None:
+    log, prompts = tmp_path / "agents.log", tmp_path / "agents.prompts"
+    prompts.mkdir()
+    prompt = "FAKE: label=d00 sleep=0.1\nTranslate:\nline one of d0\n"  # (8 words in; out, "ANSWER:" and 5)
+    (prompts / "11-1.000000.prompt").write_text(prompt)
+    (prompts / "12-3.000000.prompt").write_text(prompt)
+    events = ["start 1.000000 11 claude d00", "end 2.0 11 claude d00"]
+    log.write_text("\n".join([*events, "start 3.000000 12 claude d00", "term 3.5 12 claude d00"]) + "\n")
+    assert soak_ledger.paid(log, prompts) == [("d00", 8, 6)]  # (one answer: the other ended unanswered)
+    ledger = soak_ledger.Ledger()
+    ledger.note("agentmake: 0 ran, 0 cached, 0 up to date, 0 failed, 1 interrupted in 0.3s\n")
+    ran = "agentmake: 1 ran, 0 cached, 0 up to date, 0 failed in 0.3s, $0.0001, 8 tokens in / 6 out\n"
+    ledger.note(f"! translate:d00: a notice\n{ran}")
+    assert soak_ledger.spent(ledger, log, prompts) == []
+    ledger.note(ran)  # (an answer counted twice)
+    assert soak_ledger.spent(ledger, log, prompts) == [
+        "the summary lines of 3 builds counted 16 tokens in / 12 out; the fakes were paid 8 / 6 for 1 answers"
+    ]
+    unsaid = soak_ledger.spent(soak_ledger.Ledger(), log, prompts)  # (one paid, reported by no build)
+    assert unsaid[0].startswith("the summary lines of 0 builds counted 0 tokens in / 0 out;"), unsaid
