@@ -24,6 +24,8 @@ the build that completes:
   kill -9 the builds' summary lines, added up, count every answer paid for exactly once.
 After every stop `agentmake -n` is asked what the next build would run: that build may call an agent only
 for a task it said would (or may) run (a dry run never hides a paid call, however the last build ended).
+Then `agentmake -q` (exit 0 or 1): the build that completes ran and restored nothing if and only if the -q
+asked just before it exited 0 (a CI gate that says "up to date" is not followed by a build that works).
 
 `--recheck` then gives the annotating agent a `check` that rewrites what it checks (`sed -i`), and stops the
 builds again until one completes: a changed check alone is run on copies of the outputs and what it rewrote
@@ -42,6 +44,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -186,7 +189,7 @@ def stop_until_done(
     `between(launched, done)`, if given, is called after each build launched at `launched` (`done`: the one
     that completed) and before the dry run that follows a stop: what it returns are rules broken
     (`soak_touch` runs -t there). `ledger`, if given, notes what each build printed (`soak_ledger`)."""
-    kills, log, foreseen = 0, work / f"agents{seed}.log", None
+    kills, log, foreseen, stale = 0, work / f"agents{seed}.log", None, None
     for attempt in range(80):
         launched = time.time()
         build = subprocess.Popen(
@@ -232,7 +235,9 @@ def stop_until_done(
             hidden = unforeseen(log, launched, foreseen) + (between(launched, False) if between else [])
             if partial or hidden:
                 return [f"after stop {kills}: {p}" for p in partial + hidden], kills
-            foreseen = dry_run(root, env)
+            foreseen, stale = dry_run(root, env), question(root, env)
+            if stale not in (0, 1):
+                return [f"after stop {kills}: agentmake -q exited {stale}"], kills
             partial = (
                 wrong_outputs(root, docs, present_only=True, notes=notes, changing=changing) if killed else []
             )
@@ -243,7 +248,8 @@ def stop_until_done(
             ledger.note(out)
         if build.returncode != 0:
             return [f"a build failed ({build.returncode}): {out[-500:]}"], kills
-        return unforeseen(log, launched, foreseen) + (between(launched, True) if between else []), kills
+        broken = answered(stale, out) + unforeseen(log, launched, foreseen)
+        return broken + (between(launched, True) if between else []), kills
     return ["no build completed"], kills
 
 
@@ -256,6 +262,22 @@ def dry_run(root: Path, env: dict[str, str]) -> set[str]:
         for line in said.splitlines()
         if line.startswith(("would run ", "may run "))
     }
+
+
+def question(root: Path, env: dict[str, str]) -> int:
+    """What `agentmake -q` exits: 0 when every task is up to date, 1 when a build would do something."""
+    command = [str(BIN / "agentmake"), "report", "-q"]
+    return subprocess.run(command, cwd=root, env=env, capture_output=True, timeout=120).returncode
+
+
+def answered(stale: int | None, out: str) -> list[str]:
+    """`agentmake -q`, asked just before the build that printed `out` (and completed), agrees with it: it
+    exited 0 if that build ran and restored nothing, 1 if it did something."""
+    idle = re.search(r"^agentmake: 0 ran, 0 cached,", out, re.M) is not None
+    if stale is None or idle == (stale == 0):
+        return []
+    summary = next((x for x in out.splitlines() if re.match(r"agentmake: \d+ ran,", x)), "no summary line")
+    return [f"agentmake -q exited {stale}, and the build after it said: {summary}"]
 
 
 def unforeseen(log: Path, since: float, foreseen: set[str] | None) -> list[str]:
@@ -273,11 +295,13 @@ def unforeseen(log: Path, since: float, foreseen: set[str] | None) -> list[str]:
 
 def again(root: Path, env: dict[str, str], log: Path) -> list[str]:
     """The build after the one that completed: it must run nothing and call no agent (what was paid for
-    under fire, and recorded by the builds that resumed it, is never paid for again)."""
+    under fire, and recorded by the builds that resumed it, is never paid for again); `agentmake -q` asked
+    before it exits 0."""
     calls = len(log.read_text().splitlines())
+    stale = question(root, env)
     command = [str(BIN / "agentmake"), "report", "-s"]
     build = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=120)
-    broken = []
+    broken = [] if stale == 0 else [f"agentmake -q after the completed build exited {stale}"]
     if build.returncode != 0 or " 0 ran, 0 cached," not in build.stdout:
         said = f"({build.returncode}): {build.stdout.strip()} {build.stderr.strip()}"
         broken.append(f"the build after the completed one did something {said}")

@@ -208,3 +208,15 @@ def test_the_ledger_sees_a_summary_that_counts_a_paid_answer_twice_or_not_at_all
     ]
     unsaid = soak_ledger.spent(soak_ledger.Ledger(), log, prompts)  # (one paid, reported by no build)
     assert unsaid[0].startswith("the summary lines of 0 builds counted 0 tokens in / 0 out;"), unsaid
+
+
+def test_the_kill9_soak_sees_a_q_that_disagrees_with_the_build_after_it() -> None:
+    idle = "agentmake: 0 ran, 0 cached, 13 up to date, 0 failed in 0.1s\n"
+    busy = "report summary: SUMMARY.md\nagentmake: 0 ran, 2 cached, 11 up to date, 0 failed in 0.1s\n"
+    assert soak_kill9.answered(None, busy) == [] and soak_kill9.answered(0, idle) == []
+    assert soak_kill9.answered(1, busy) == []
+    assert soak_kill9.answered(0, busy) == [
+        "agentmake -q exited 0, and the build after it said: "
+        "agentmake: 0 ran, 2 cached, 11 up to date, 0 failed in 0.1s"
+    ]
+    assert soak_kill9.answered(1, idle)[0].startswith("agentmake -q exited 1, and the build after it said")

@@ -51,11 +51,12 @@ def test_the_kill9_soak_reads_the_dry_run_and_sees_a_build_after_the_last_that_d
     assert soak_kill9.again(root, env, log) == []
     (root / "build" / "d00.count").unlink()  # (restored from the cache: no call, yet not nothing)
     broken = soak_kill9.again(root, env, log)
-    assert len(broken) == 1 and "did something (0): agentmake: 0 ran, 1 cached," in broken[0], broken
+    assert broken[0] == "agentmake -q after the completed build exited 1", broken  # (-q saw it too)
+    assert len(broken) == 2 and "did something (0): agentmake: 0 ran, 1 cached," in broken[1], broken
     (root / "docs" / "d00.md").write_text("FAKE: label=d00 sleep=0.05\nline one of d0, edited\n")
     assert {"translate:d00", "notes:d00", "summary"} <= soak_kill9.dry_run(root, env)
     broken = soak_kill9.again(root, env, log)
-    assert "did something" in broken[0] and "the build after the completed one called agents" in broken[1]
+    assert "did something" in broken[1] and "the build after the completed one called agents" in broken[2]
 
 
 def test_the_edit_soak_reads_the_dry_run_and_what_a_build_ran(tmp_path: Path) -> None:
