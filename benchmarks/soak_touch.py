@@ -94,6 +94,11 @@ class Toucher:
         if delete is None:
             delete = self.deleting and self.rng.random() < 0.3
         if delete:
+            # (a dry run first: it undoes what a killed build's two-output agent left in place, cut short by
+            # its parent-death signal, `runners.backups.recover`; deleted with `.agentmake/`, that record is
+            # lost and a half-written file is just a file, as in a checkout: seed 2008, KILL, d05.x empty)
+            recover = [str(BIN / "agentmake"), "report", "-n"]
+            subprocess.run(recover, cwd=self.root, env=self.env, capture_output=True, timeout=120)
             shutil.rmtree(self.root / ".agentmake", ignore_errors=True)
             self.since, self.vouched = time.time(), set()
             self.deletions += 1
