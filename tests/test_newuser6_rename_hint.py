@@ -1,7 +1,9 @@
 """An output renamed in the Agentfile makes a build call the agent again (the key names the outputs); `-n`
 and `status` say how to keep the result instead: `mv OLD NEW && agentmake -t TASK` (newuser6: renaming
 build/findings/quality.md paid for the review again, and nothing said the move and -t would keep it).
-Following the hint calls nothing; a task stale for more than the rename gets no hint."""
+Following the hint calls nothing; a task stale for more than the rename gets no hint. (Only a task whose key
+holds its output paths: one whose key holds none restores its result at the new path itself, see
+tests/test_keys19_pathless_rename.py.)"""
 
 from __future__ import annotations
 
@@ -15,8 +17,8 @@ AGENTFILE = """\
 agent a:
     inputs = a.md
     outputs = out/a.md
-    prompt = "FAKE: label=a\\n{{ read(input) }}"
-"""
+    prompt = "FAKE: label=a\\nWrite {{ output }} from {{ read(input) }}"
+"""  # (its prompt names its output: the key holds the path, `plan.pathless`)
 HINT = (
     "agentmake: hint: a: its output out/a.md is now out/renamed.md in the Agentfile, so a build calls its"
     " agent again; `mv out/a.md out/renamed.md && agentmake -t a` keeps the result it made, calling nothing"

@@ -153,11 +153,12 @@ class FakeStore:
     def running(self) -> list[tuple[str, int, int, int]]:
         return list(self.running_rows)
 
-    def cache_restore(self, key: str, root: Path) -> dict[str, str]:
+    def cache_restore(self, key: str, root: Path, moved: dict[str, str] | None = None) -> dict[str, str]:
         from agentmake.plan.hashing import hash_path
 
         out: dict[str, str] = {}
-        for path, data in self.cache[key].items():
+        for cached, data in self.cache[key].items():
+            path = (moved or {}).get(cached, cached)
             target = root / path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)

@@ -45,7 +45,9 @@ class Decision:
     (`Outcomes._commit`); they fail it, the same attempt calls the agent (and the scheduler drops
     `recheck`: a retry calls it at once), unless the build calls it no more (its budget reached, its runner
     refused: `scheduler.gate`), and then the task is not run. A re-check itself calls nothing: neither holds
-    it back."""
+    it back. `moved` (with "restore"): the cached result was made at another output path than the task's,
+    under a key that holds none (`plan.pathless`: an output renamed in the Agentfile): cached path -> the
+    task's, where the restore writes it (`Store.cache_restore`)."""
 
     task_id: str
     action: str
@@ -62,6 +64,7 @@ class Decision:
     alias: str | None = None
     alias_moves: bool = False
     recheck: dict[str, str] | None = None
+    moved: dict[str, str] | None = None
 
     @property
     def stale(self) -> bool:

@@ -17,6 +17,7 @@ from agentmake.plan.decision import Decision
 from agentmake.plan.hashing import Hasher
 from agentmake.plan.keyparts import KeyParts, read_by_a_task
 from agentmake.plan.keys import short
+from agentmake.plan.pathless import SUFFIX, as_task_output
 from agentmake.store import Store, TaskRecord
 
 __all__ = ["Checker", "Judge", "made_elsewhere", "never_built", "previous_partial"]
@@ -86,6 +87,8 @@ class Judge(KeyParts):
                     return renamed
             return self._run_or_restore(d, [], foreign, outs)
         recorded = rec.outputs
+        if SUFFIX in rec.parts and rec.key == key and set(recorded) != set(task.outputs) and not self.force:
+            return self._output_renamed(d, task, rec, missing, outs)
         # an output the record does not name, unless the cache holds its content: agentmake made it, under
         # other settings (a variable switched back and forth); overwriting it loses nothing
         unknown = [p for p in task.outputs if outs.get(p) and p not in recorded and not self._made(outs[p])]
@@ -128,6 +131,26 @@ class Judge(KeyParts):
             d.reasons.append(self._failed(rec))
         d.reasons += [self._missing(p) for p in missing]
         return self._run_or_restore(d, edited, unknown, outs)
+
+    def _output_renamed(
+        self, d: Decision, task: Task, rec: TaskRecord, missing: list[str], outs: dict[str, str | None]
+    ) -> Decision:
+        """Its output renamed in the Agentfile since its record, under a key that holds no path
+        (`plan.pathless`): the result recorded is this key's. Moved there by hand (`mv`), it is adopted as it
+        is; else restored from the cache at the new path (a file there that is not that result is saved
+        first), or, with no cached result, run."""
+        recorded = as_task_output(rec.parts, rec.outputs, task.outputs)[0]
+        if rec.status == "done" and not missing and all(outs.get(p) == h for p, h in recorded.items()):
+            d.adopt = dict(recorded)
+            d.reasons.append(
+                Reason("in-place", f"its output was renamed and holds the result of {short(d.key)}")
+            )
+            return d
+        if rec.status == "failed":
+            d.reasons.append(self._failed(rec))
+        d.reasons += [self._missing(p) for p in missing]
+        other = [p for p in task.outputs if outs.get(p) and outs.get(p) != recorded.get(p)]
+        return self._run_or_restore(d, [], [] if task.id in self.busy else other, outs)
 
     def _check_changed(
         self,
@@ -240,10 +263,16 @@ class Judge(KeyParts):
         return d
 
     def cached(self, d: Decision) -> dict[str, str] | None:
-        """The cache entry of `d`'s key (path -> digest), or else of its `alias`: the same result."""
+        """The cache entry of `d`'s key (path -> digest), or else of its `alias`: the same result. Of a key
+        that holds no output path, made at another path than the task's output: at the task's, with the
+        move noted in `d.moved` (`plan.pathless.as_task_output`)."""
         found = self.store.cache_lookup(d.key) if d.key is not None else None
         if found is None and d.alias is not None:
             found = self.store.cache_lookup(d.alias)
+        task = self.graph.tasks.get(d.task_id)
+        if found is None or task is None:
+            return found
+        found, d.moved = as_task_output(d.parts, found, task.outputs)
         return found
 
     def _modes_as_cached(self, d: Decision, outs: dict[str, str | None]) -> bool:

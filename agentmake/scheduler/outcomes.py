@@ -82,7 +82,7 @@ class Outcomes:
     def _restore(self, t: TaskState, decision: Decision) -> bool:
         assert decision.key is not None
         try:
-            restored = self.store.cache_restore(decision.key, self.root)
+            restored = self.store.cache_restore(decision.key, self.root, decision.moved)
         except (OSError, KeyError, ValueError, AgentmakeError) as exc:
             self.store.log_event(
                 self.run_id, t.id, "cache", f"cache restore failed: {exc}", "running instead"

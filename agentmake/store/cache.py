@@ -133,15 +133,19 @@ class BlobCache(Blobs):
         entry = self._entry(key)
         return None if entry is None else entry[0]
 
-    def restore(self, key: str, root: Path) -> dict[str, str]:
+    def restore(self, key: str, root: Path, moved: Mapping[str, str] | None = None) -> dict[str, str]:
         """Write the outputs of entry `key` in place; returns path -> digest. Every blob is checked against
         its digest as it is copied, and nothing is put in place unless all are whole: a damaged blob (a
         truncated file, a bad disk) is dropped with the entries naming it, and KeyError is raised (the
-        caller runs the task instead). The files are written with the mode the outputs had when stored."""
+        caller runs the task instead). The files are written with the mode the outputs had when stored.
+        `moved`: an output's path -> the path it is written at instead (and returned as)."""
         entry = self._entry(key)
         if entry is None:
             raise KeyError(f"no complete cache entry for key {key}")
         outputs, modes = entry
+        if moved:
+            outputs = {moved.get(p, p): d for p, d in outputs.items()}
+            modes = {moved.get(p, p): m for p, m in modes.items()}
         base = root.resolve()
         targets = {path: _inside(base, path) for path in outputs}
         staged: dict[Path, Path] = {}

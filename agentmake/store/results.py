@@ -11,7 +11,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -276,10 +276,12 @@ class Results:
         """A cached output's content by its hash (None if the cache does not hold it)."""
         return self.cache.read(digest)
 
-    def cache_restore(self, key: str, root: Path) -> dict[str, str]:
-        """Write the cached outputs of `key` under `root` atomically; returns path -> hash. A path escaping
-        `root` raises UsageError; an absent or incomplete entry raises KeyError."""
-        return self.cache.restore(key, Path(root))
+    def cache_restore(self, key: str, root: Path, moved: Mapping[str, str] | None = None) -> dict[str, str]:
+        """Write the cached outputs of `key` under `root` atomically; returns path -> hash. `moved`: cached
+        path -> the path it is written at instead (`Decision.moved`: an output renamed under a key that
+        holds no path). A path escaping `root` raises UsageError; an absent or incomplete entry raises
+        KeyError."""
+        return self.cache.restore(key, Path(root), moved)
 
     def cache_made(self, key: str) -> dict[str, Any] | None:
         """What making the result cached under `key` took and cost (`made_figures` of the record that cached

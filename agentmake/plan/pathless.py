@@ -1,0 +1,82 @@
+"""Keys without output paths: a task whose result cannot depend on where its output is written is keyed by
+its output's suffix alone, so that renaming the output in the Agentfile restores the result from the cache
+rather than paying for the call again.
+
+The rule (`path_free`), conservative: only an LLM agent (not a shell agent, not a report) whose answer on
+stdout becomes its one output, where nothing the agent is given names that output:
+
+- exactly one output (an agent of several writes them itself, and its prompt names them);
+- its prompt template reads neither ``output`` nor ``outputs`` (`templates.names_read`), parses, and
+  names no other template (`{% include %}`...: what that one reads is not looked at);
+- no `check` (a command check is given the output's path; a failed check's complaint, which names the
+  output, is sent to the agent on a retry);
+- its runner's command lets the agent write no file (`runners.invocation.may_write_files`: one that may
+  could write where it likes, and is kept keyed as it was).
+
+The runner's argv, environment and working directory never hold an output path (`runners.invocation`), nor
+does the job directory, named by the task id. The suffix stays in the key: a fence of the answer is taken
+off when its language fits the output's suffix (`runners.unfence`). Every other task's key holds its
+output paths as before, byte for byte.
+
+Such a key's "outputs" is replaced by "output_suffix" (`keyparts.KeyParts._parts`). A result cached under
+it names the path it was made at; a task renamed since is given it at its own path (`as_task_output`,
+`Decision.moved`). A record keyed with the paths by an older agentmake is read as this one spells it
+(`plan.upgrade._paths_upgraded`): a project built before runs nothing after.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+from typing import Any
+
+from agentmake.graph import Task
+from agentmake.model import AgentSpec, RunnerSpec
+
+__all__ = ["SUFFIX", "as_task_output", "path_free", "pathless_parts"]
+
+SUFFIX = "output_suffix"  # the key's entry in place of "outputs"
+_READS_OUTPUT = frozenset({"output", "outputs"})
+_reads_output: dict[str, bool] = {}  # (prompt text -> whether it reads an output path: parsed once)
+
+
+def path_free(task: Task, runner: RunnerSpec | None) -> bool:
+    """Whether `task`'s result cannot depend on its output's path (see the module's docstring)."""
+    spec = task.spec
+    if not isinstance(spec, AgentSpec) or spec.is_shell or spec.prompt is None or runner is None:
+        return False
+    if len(task.outputs) != 1 or spec.check is not None:
+        return False
+    text = spec.prompt.text
+    reads = _reads_output.get(text)
+    if reads is None:
+        from agentmake.template_reads import names_read, other_templates
+
+        # (a template that does not parse, or names another template, is kept keyed as it was)
+        reads = _reads_output[text] = bool(_READS_OUTPUT & names_read(text)) or other_templates(text) != []
+    if reads:
+        return False
+    from agentmake.runners.invocation import may_write_files
+    from agentmake.runners.presets import preset_of
+
+    return not may_write_files(preset_of(runner), list(runner.command))
+
+
+def pathless_parts(parts: dict[str, Any], outputs: list[str]) -> dict[str, Any]:
+    """`parts` (keyed with `outputs`, one path) with the output's suffix in place of the paths."""
+    new = {k: v for k, v in parts.items() if k != "outputs"}
+    new[SUFFIX] = PurePosixPath(outputs[0]).suffix
+    return new
+
+
+def as_task_output(
+    parts: dict[str, Any], found: dict[str, str], outputs: tuple[str, ...]
+) -> tuple[dict[str, str], dict[str, str] | None]:
+    """A cache entry `found` (path -> digest) of a path-free key (`parts`), at the task's output path, and the
+    move that puts it there (cached path -> the task's) when that differs; `found` itself and None for any
+    other key, or an entry of another shape."""
+    if SUFFIX not in parts or len(found) != 1 or len(outputs) != 1:
+        return found, None
+    [(path, digest)] = found.items()
+    if path == outputs[0]:
+        return found, None
+    return {outputs[0]: digest}, {path: outputs[0]}
