@@ -13,7 +13,9 @@ version 1, or every task reruns or restores once)::
                 "env": [names], "url": str (an openai-http runner's `url`, only when set),
                 "endpoint": {name: [host, digest]} (only when one is set)} | None,
      "prompt": xxh3 of the rendered prompt (agent, merge report) or of the rendered shell command,
-     "inputs": {path: content hash | None}, "outputs": [paths, sorted],
+     "inputs": {path: content hash | None}, "outputs": [paths, sorted] | "output_suffix": the suffix of the
+     one output of an LLM agent that nothing it is given names (`agentmake.plan.pathless`; a record keyed
+     with its path is read by `upgrade._paths_upgraded`),
      "executable": [the inputs with an executable bit, sorted] (a shell agent's, only when there is one),
      "check": {"kind": ..., "command": template, "outputs": [paths, as declared] (a command check)} | None,
      "settings": {...}}                               # anything else that reaches the invocation

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from agentmake.plan.keys import KEY_VERSION, key_of
+from agentmake.plan.pathless import SUFFIX, pathless_parts
 from agentmake.store import TaskRecord
 
 __all__ = ["endpoint_key_before", "upgraded"]
@@ -32,7 +33,8 @@ def upgraded(
     the endpoint variables the task's CLI receives whose secrets are now left out,
     `presets.env_endpoint_before`) an LLM call's record the digests they have now (`_endpoint_upgraded`);
     and an LLM call's record keyed before the model its CLI takes from its config file was, the model `now`
-    holds (`_config_model_upgraded`)."""
+    holds (`_config_model_upgraded`); and the record of a task whose key holds no output path now
+    (`plan.pathless`) keyed with it (`_paths_upgraded`)."""
     if rec.status == "partial":
         return rec, None
     cached_as = None
@@ -43,6 +45,10 @@ def upgraded(
         if parts is None:
             return rec, None
         rec, cached_as = dataclasses.replace(rec, key=key_of(parts), parts=parts), rec.key
+    if now is not None and SUFFIX in now:
+        without_paths = _paths_upgraded(rec)
+        if without_paths is not None:  # (and on: it may be of before the models were keyed so, too)
+            rec, cached_as = without_paths, cached_as or rec.key
     if now is not None and "_model_from" in now:
         with_model = _config_model_upgraded(rec, now)
         if with_model is not None:  # (and on: it may be of before the endpoints were keyed so, too)
@@ -64,6 +70,26 @@ def upgraded(
         if with_shape is not None:
             return with_shape, cached_as or rec.key
     return rec, cached_as
+
+
+def _paths_upgraded(rec: TaskRecord) -> TaskRecord | None:
+    """An LLM call's record keyed with its output's path by an older agentmake, of a task whose key holds its
+    output's suffix alone now (`plan.pathless`: nothing the agent is given names its output): spelt without
+    the path. Its parts made its key, so it is the record of the call they describe; if the task's key parts
+    now are those (compared by key, by the caller), the task is up to date if nothing else changed (a
+    project built before runs nothing after), its output restored from the cache at its new path if it was
+    renamed. None for a record keyed without paths, of several outputs or a check (such a task's key holds
+    its paths now too), or whose parts do not make its key."""
+    parts = rec.parts
+    outputs = parts.get("outputs")
+    if SUFFIX in parts or parts.get("kind") != "agent" or parts.get("check") is not None:
+        return None
+    if not isinstance(outputs, list) or len(outputs) != 1 or not isinstance(outputs[0], str):
+        return None
+    if key_of(parts) != rec.key:
+        return None
+    parts = pathless_parts(parts, outputs)
+    return dataclasses.replace(rec, key=key_of(parts), parts=parts)
 
 
 def _modes_upgraded(rec: TaskRecord, executable: list[str]) -> TaskRecord | None:
