@@ -73,3 +73,35 @@ def test_an_output_moved_by_hand_and_renamed_is_up_to_date(e2e: E2E) -> None:
     assert (build.summary.ran, build.summary.cached, build.summary.up_to_date) == (2, 0, 2), build
     assert e2e.calls("notes") == ["notes", "notes"], build
     assert e2e.am().summary.up_to_date == 4
+
+
+def _forget_the_cache(e2e: E2E) -> None:
+    """As a cache trimmed to its size limit leaves it: no result of any key."""
+    import contextlib
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(e2e.root / ".agentmake" / "state.db")) as conn, conn:
+        conn.execute("DELETE FROM cache")
+
+
+def test_the_rename_hint_only_where_the_rename_still_pays(e2e: E2E) -> None:
+    """A task whose key holds no path gets no hint while the cache holds its result (a build restores it);
+    once the cache lost it, the build would pay again, and the hint's move keeps the result."""
+    e2e.write("Agentfile", AGENTFILE.format(out="summaries"))
+    hints = [line for line in e2e.am("-n").err.splitlines() if "hint:" in line]
+    assert [h.split(":")[2].strip() for h in hints] == ["named", "named"], hints  # (named:a, named:b)
+    _forget_the_cache(e2e)
+    run = e2e.am("-n")
+    assert "would run notes:a" in run.out, run
+    assert (
+        "agentmake: hint: notes:a: its output notes/a.md is now summaries/a.md in the Agentfile, so a build"
+        " calls its agent again; `mkdir -p summaries && mv notes/a.md summaries/a.md && agentmake -t notes:a`"
+        " keeps the result it made, calling nothing"
+    ) in run.err.splitlines(), run
+    old = e2e.read("notes/a.md")
+    (e2e.root / "summaries").mkdir()
+    (e2e.root / "notes/a.md").rename(e2e.root / "summaries/a.md")
+    assert e2e.am("-t", "notes:a").code == 0
+    build = e2e.am("-v", "notes:a")
+    assert build.summary.ran == 0 and build.states["notes:a"] == "up-to-date", build
+    assert e2e.calls("notes") == ["notes", "notes"] and e2e.read("summaries/a.md") == old, build

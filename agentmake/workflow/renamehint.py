@@ -1,12 +1,15 @@
-"""The hint for an output renamed in the Agentfile: the task's key names its outputs, so a build calls the
-agent again for the result it made under the old name. When that is all that changed (the task is stale
-for its outputs alone: `outputs-changed`, `output-missing`), one output renamed, the old file and the
-others still holding what agentmake recorded there and the new path free, `-n` and `status` say how to
-keep it instead: `mv OLD NEW && agentmake -t TASK` (make -t records the moved file as built, calling
-nothing), after a `mkdir -p` of the new directory if it is not there yet; of a fan-out renamed, the first
-few and a count. Not for a report agentmake lays out (a build writes it again calling no agent), nor for one
-moved to another directory (its links are made relative to its own: the moved file's would be broken),
-nor for a new suffix (`a.txt` now `a.html`: a command or an agent writes the format the name asks for)."""
+"""The hint for an output renamed in the Agentfile, where the rename still pays: the task's key names its
+outputs, so a build calls the agent again for the result it made under the old name; or its key holds no
+path (`plan.pathless`: a build restores that result at the new path from the cache) but the cache no longer
+has it (`agentmake clean --cache`, trimmed), so a build calls the agent all the same. When that is all that
+changed (the task is stale for its outputs alone: `outputs-changed`, `output-missing`), one output renamed,
+the old file and the others still holding what agentmake recorded there and the new path free, `-n` and
+`status` say how to keep it instead: `mv OLD NEW && agentmake -t TASK` (make -t records the moved file as
+built, calling nothing), after a `mkdir -p` of the new directory if it is not there yet; of a fan-out
+renamed, the first few and a count. Not for a report agentmake lays out (a build writes it again calling no
+agent), nor for one moved to another directory (its links are made relative to its own: the moved file's
+would be broken), nor for a new suffix (`a.txt` now `a.html`: a command or an agent writes the format the
+name asks for)."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from agentmake.errors import plural
+from agentmake.plan.pathless import SUFFIX
 from agentmake.safetext import term_safe
 
 if TYPE_CHECKING:
@@ -38,10 +42,15 @@ def rename_hints(project: Project, selected: Graph, decisions: Iterable[Decision
     hints: list[str] = []
     for d in decisions:
         kinds = {r.kind for r in d.reasons}
-        if not d.stale or "outputs-changed" not in kinds or not kinds <= ONLY:
+        if not d.stale or not kinds <= ONLY or not kinds:
             continue
         task, record = selected.tasks.get(d.task_id), store.task_record(d.task_id)
         if task is None or record is None or record.status != "done":
+            continue
+        if SUFFIX in record.parts and record.key == d.key:
+            if d.action != "run":  # (its key holds no path: the build restores its result at the new path)
+                continue
+        elif "outputs-changed" not in kinds:
             continue
         gone = [p for p in record.outputs if p not in task.outputs]
         new = [p for p in task.outputs if p not in record.outputs]
