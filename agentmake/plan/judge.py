@@ -87,7 +87,7 @@ class Judge(KeyParts):
                     return renamed
             return self._run_or_restore(d, [], foreign, outs)
         recorded = rec.outputs
-        if SUFFIX in rec.parts and rec.key == key and set(recorded) != set(task.outputs) and not self.force:
+        if _renamed(rec, key, task.outputs) and not self.force:
             return self._output_renamed(d, task, rec, missing, outs)
         # an output the record does not name, unless the cache holds its content: agentmake made it, under
         # other settings (a variable switched back and forth); overwriting it loses nothing
@@ -135,19 +135,15 @@ class Judge(KeyParts):
     def _output_renamed(
         self, d: Decision, task: Task, rec: TaskRecord, missing: list[str], outs: dict[str, str | None]
     ) -> Decision:
-        """Its output renamed in the Agentfile since its record, under a key that holds no path
-        (`plan.pathless`): the result recorded is this key's. Moved there by hand (`mv`), it is adopted as it
-        is; else restored from the cache at the new path (a file there that is not that result is saved
-        first), or, with no cached result, run."""
+        """Its output renamed in the Agentfile since its record (`_renamed`): the result recorded is this
+        key's. Moved there by hand (`mv`), it is adopted as it is; else restored from the cache at the new
+        path (a file there that is not that result is saved first), or, with no cached result, run."""
         recorded = as_task_output(rec.parts, rec.outputs, task.outputs)[0]
-        if rec.status == "done" and not missing and all(outs.get(p) == h for p, h in recorded.items()):
+        if not missing and all(outs.get(p) == h for p, h in recorded.items()):
             d.adopt = dict(recorded)
-            d.reasons.append(
-                Reason("in-place", f"its output was renamed and holds the result of {short(d.key)}")
-            )
+            said = f"its output was renamed and holds the result of {short(d.key)}"
+            d.reasons.append(Reason("in-place", said))
             return d
-        if rec.status == "failed":
-            d.reasons.append(self._failed(rec))
         d.reasons += [self._missing(p) for p in missing]
         other = [p for p in task.outputs if outs.get(p) and outs.get(p) != recorded.get(p)]
         return self._run_or_restore(d, [], [] if task.id in self.busy else other, outs)
@@ -306,6 +302,19 @@ class Judge(KeyParts):
     def _failed(self, rec: TaskRecord) -> Reason:
         detail = f": {rec.error}" if rec.error else ""
         return Reason("previous-failed", f"the previous run failed{detail}")
+
+
+def _renamed(rec: TaskRecord, key: str, outputs: tuple[str, ...]) -> bool:
+    """Whether `rec`, done under `key`, a key that holds no output path (`plan.pathless`), names another
+    output than the task's one: renamed in the Agentfile since."""
+    return (
+        rec.status == "done"
+        and rec.key == key
+        and SUFFIX in rec.parts
+        and len(rec.outputs) == 1
+        and len(outputs) == 1
+        and set(rec.outputs) != set(outputs)
+    )
 
 
 def _only_check_changed(old: dict[str, Any], new: dict[str, Any]) -> bool:
