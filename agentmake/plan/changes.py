@@ -12,6 +12,7 @@ from typing import Any
 
 from agentmake.pathwords import quote_path
 from agentmake.plan.keys import short, variable_memo
+from agentmake.plan.pathless import SUFFIX
 
 
 @dataclass(frozen=True)
@@ -52,13 +53,16 @@ def describe_changes(old: dict[str, Any], new: dict[str, Any], runner_name: str 
         reasons.append(Reason("command-changed", f"task kind changed {old.get('kind')} → {new.get('kind')}"))
     reasons += inputs_changed(old.get("inputs") or {}, new.get("inputs") or {})
     reasons += modes_changed(old, new)
-    paths_changed = bool(reasons) or old.get("outputs") != new.get("outputs")
+    # (a key that holds its output's suffix in place of the paths, `plan.pathless`, beside one that holds
+    # them: a check, a prompt or a runner that made the difference says what changed, not the paths)
+    outputs_changed = old.get("outputs") != new.get("outputs") and (SUFFIX in old) == (SUFFIX in new)
+    paths_changed = bool(reasons) or outputs_changed
     reasons += _prompt(old, new, paths_changed=paths_changed)
     # (a shell task's record names no runner: it ran on `shell`, as a task of another kind now tells)
     old_runner = old.get("_runner") or ("shell" if old.get("kind") == "shell" else None)
     sources = old.get("_model_from"), new.get("_model_from")
     reasons += _runner(old.get("runner"), new.get("runner"), runner_name or "", old_runner, sources)
-    if old.get("outputs") != new.get("outputs"):
+    if outputs_changed:
         reasons.append(_paths_changed("outputs-changed", "outputs", old.get("outputs"), new.get("outputs")))
     if old.get("check") != new.get("check"):
         reasons.append(Reason("setting-changed", check_changed(old, new)))

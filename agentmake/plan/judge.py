@@ -17,7 +17,7 @@ from agentmake.plan.decision import Decision
 from agentmake.plan.hashing import Hasher
 from agentmake.plan.keyparts import KeyParts, read_by_a_task
 from agentmake.plan.keys import short
-from agentmake.plan.pathless import SUFFIX, as_task_output
+from agentmake.plan.pathless import SUFFIX, as_task_output, with_output_paths
 from agentmake.store import Store, TaskRecord
 
 __all__ = ["Checker", "Judge", "made_elsewhere", "never_built", "previous_partial"]
@@ -163,7 +163,11 @@ class Judge(KeyParts):
         filed under it (`alias`). They fail it: the agent runs, and the reason says so. None otherwise.
         A check command is not run here, on the scheduler's thread, but by the task's attempt: the decision
         runs the task with `recheck`, which a dry run shows as "may run"."""
-        if self.checker is None or not _only_check_changed(rec.parts, parts):
+        with_paths = (
+            with_output_paths(rec.parts, list(rec.outputs)),
+            with_output_paths(parts, list(task.outputs)),
+        )
+        if self.checker is None or not _only_check_changed(*with_paths):
             return None
         if self.store.cache_lookup(key) is not None:  # (restored or adopted as any other cached result)
             return None

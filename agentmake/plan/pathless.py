@@ -32,7 +32,7 @@ from typing import Any
 from agentmake.graph import Task
 from agentmake.model import AgentSpec, RunnerSpec
 
-__all__ = ["SUFFIX", "as_task_output", "path_free", "pathless_parts"]
+__all__ = ["SUFFIX", "as_task_output", "path_free", "pathless_parts", "with_output_paths"]
 
 SUFFIX = "output_suffix"  # the key's entry in place of "outputs"
 _READS_OUTPUT = frozenset({"output", "outputs"})
@@ -66,6 +66,17 @@ def pathless_parts(parts: dict[str, Any], outputs: list[str]) -> dict[str, Any]:
     new = {k: v for k, v in parts.items() if k != "outputs"}
     new[SUFFIX] = PurePosixPath(outputs[0]).suffix
     return new
+
+
+def with_output_paths(parts: dict[str, Any], outputs: list[str]) -> dict[str, Any]:
+    """`parts` spelt with its output paths (`outputs`, sorted) when it holds its suffix in their place, as
+    the key of the same task with a `check` holds them: so that a check added (or removed) is seen as all
+    that changed (`judge._only_check_changed`: re-checked in place, no call); `parts` itself otherwise."""
+    if SUFFIX not in parts:
+        return parts
+    spelt = {k: v for k, v in parts.items() if k != SUFFIX}
+    spelt["outputs"] = sorted(outputs)
+    return spelt
 
 
 def as_task_output(
