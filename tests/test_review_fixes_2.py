@@ -71,7 +71,7 @@ def test_failed_restore_runs_the_task_with_a_rendered_prompt(
     # the first answer is in the logs: forget it, or it is salvaged and the agent (and its prompt) never asked
     assert forget_answers(tmp_path / ".agentmake" / "logs") == 1
 
-    def broken(self: Store, key: str, root: Path) -> dict[str, str]:
+    def broken(self: Store, key: str, root: Path, moved: object = None) -> dict[str, str]:
         raise error
 
     monkeypatch.setattr(Store, "cache_restore", broken)
