@@ -63,7 +63,7 @@ class PathList(LinesList[T]):
 class PathIter(Iterator[T]):
     """The paths a filter yields one by one from a `PathList` (``inputs|reverse``, ``inputs|unique``,
     ``inputs|select(...)``): ``|list`` makes a `PathList` of them, and printed whole they are one a line (not
-    `<generator object ...>`)."""
+    `<generator object ...>`), as many times as printed and still there to iterate after."""
 
     def __init__(self, items: Iterable[T]) -> None:
         self._items = iter(items)
@@ -75,7 +75,11 @@ class PathIter(Iterator[T]):
         return next(self._items)
 
     def __str__(self) -> str:
-        return str(PathList(self))
+        """The paths one a line, left to come as they were: printing them (`{% set r = inputs|reverse %}{{ r
+        }}`) does not use them up for what follows (`{{ r|join(', ') }}`, `{% for f in r %}`)."""
+        items = PathList(self._items)
+        self._items = iter(items)
+        return str(items)
 
 
 def _of_paths(value: object) -> bool:

@@ -127,3 +127,14 @@ def test_a_project_built_before_does_not_run_again_when_a_variable_it_does_not_r
     run = e2e.am()
     assert run.code == 0 and e2e.calls() == ["other", "all"], run
     assert "Rest: docs/b.md\ndocs/c.md\n" in e2e.read("out/all.md")
+
+
+def test_printing_a_derived_list_does_not_use_it_up(tmp_path: Path) -> None:
+    # (`inputs|reverse` is an iterator: printed, it must still be there for what follows, as Jinja's own
+    # reverse iterator was before it printed one path a line)
+    ctx = prompt_context(tmp_path, {}, {}, ["b.md", "a.md"], ["o.md"])
+    text = (
+        "{% set r = inputs|reverse %}{{ r }}|{{ r }}|{{ r|join(',') }}"
+        "|{% set u = inputs|unique %}{{ u }}|{% for f in u %}[{{ f }}]{% endfor %}"
+    )
+    assert render_prompt(Prompt(text), ctx, "t") == "a.md\nb.md|a.md\nb.md|a.md,b.md|b.md\na.md|[b.md][a.md]"
