@@ -68,3 +68,21 @@ def test_touch_ends_what_a_killed_build_left_running(e2e: E2E) -> None:
     finally:
         if pgid:
             kill_quietly(-pgid)
+
+
+def test_touch_dry_run_decides_as_touch_finds_the_outputs_after_the_take_over(e2e: E2E) -> None:
+    """-t -n says what -t does: a cut-short commit's task is up to date once its result is put in place (not
+    "not touched: agentmake's result for other inputs"), and a task reading its output is touched."""
+    e2e.write("Agentfile", AGENTFILE + "\nagent count:\n    inputs = build/a.md\n    outputs = n.txt\n"
+              '    run = "wc -l < {input} > {output}"\n')  # fmt: skip
+    e2e.write("docs/a.md", "one\n")
+    assert e2e.am().code == 0
+    e2e.write("docs/a.md", "one\ntwo\n")
+    crash_at(e2e, "os.rename", "build/a.md", "-j1", "translate:a")  # recorded and cached, not in place
+    dry = e2e.am("-t", "-n")
+    assert dry.code == 0 and "would finish translate:a's commit" in dry.out, dry
+    assert "not touched" not in dry.out and "would touch count" in dry.out, dry
+    assert "agentmake: 1 to touch, 1 up to date (dry run)" in dry.out, dry
+    assert e2e.read("build/a.md") == "ANSWER:\nTranslate: one\n"  # (-n: nothing put in place)
+    run = e2e.am("-t")
+    assert run.code == 0 and "agentmake: 1 touched, 1 up to date in" in run.out, run

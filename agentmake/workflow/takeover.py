@@ -44,13 +44,18 @@ def take_over_left(project: Project, store: Store, hasher: Hasher, say: Callable
 
 
 def would_take_over(
-    store: Store, hasher: Hasher, root: Path, say: Callable[[str], None] = _out
+    store: Store,
+    hasher: Hasher,
+    root: Path,
+    say: Callable[[str], None] = _out,
+    placed: dict[str, str] | None = None,
 ) -> dict[str, bool]:
     """What `take_over_left` would do, said and not done (`clean -n`, `-t -n`): the processes a killed
     agentmake left running that it would end (none while another agentmake holds the lock: the command would
     wait for it, and it ended them when it started), and the commits that agentmake cut short that it would
     finish. Returns output -> whether a copy of a hand edit there is saved first (then the output holds the
-    content agentmake recorded: clean saves no copy of it). `say`: where each line goes (stdout)."""
+    content agentmake recorded: clean saves no copy of it). `say`: where each line goes (stdout). `placed`,
+    if given, gets output -> the content hash the take-over would put there (`-t -n` decides with them)."""
     from agentmake.scheduler.processes import find_orphans
     from agentmake.scheduler.recover import cut_short
     from agentmake.store.lock import held_elsewhere
@@ -64,6 +69,8 @@ def would_take_over(
             continue  # (its result is no longer in the cache: left as it is, and cleaned as it is)
         for out in commit.outputs:
             taken[out] = out in commit.edits
+        if placed is not None:
+            placed.update(commit.outputs)
         done = "its recorded result would be put in place (and stay in the cache)"
         say(term_safe(f"would finish {commit.task_id}'s commit, which {KILLED} cut short: {done}"))
     return taken

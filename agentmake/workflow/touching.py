@@ -79,12 +79,14 @@ def touch_tasks(
     run_id: int | None,
     said: Callable[[Touch], None] = lambda _: None,
     theirs: Mapping[str, str] | None = None,
+    assume: Mapping[str, str] | None = None,
 ) -> list[Touch]:
     """One `Touch` per task of `selected`, in its (topological) order, each given to `said` as it is
     found. `run_id` None: a dry run, nothing recorded; else each task touched is recorded under that run as
     it is decided, before the tasks after it are (their keys read its outputs as they are on disk).
     `theirs`: task id -> why an output of it holds another Agentfile's result (`plan.shared`): not touched,
-    as a build would not overwrite that result."""
+    as a build would not overwrite that result. `assume` (a dry run): output -> the content the take-over
+    of a killed agentmake would put there (`workflow.takeover.would_take_over`), seen as in place."""
     from agentmake.plan.explain import told
 
     out = _Said(said)
@@ -99,7 +101,7 @@ def touch_tasks(
             out.append(Touch(task.id, NOT_TOUCHED, why))
             continue
         try:
-            decision = rebuilder.decide(task)
+            decision = rebuilder.decide(task, assume=assume or None)
         except AgentmakeError as exc:  # (its prompt does not render: a build fails it, as it would)
             loc = getattr(exc, "loc", None)
             left[task.id] = why = f"cannot be decided: {f'{loc}: {exc}' if loc else exc}"
@@ -234,13 +236,15 @@ def _touch(req: Request, project: Project, selected: Graph, start: float) -> int
         if store.locked:
             store.claim(project.graph.tasks)  # (as a build: records named before they named their Agentfile)
         hasher = Hasher(project.root, store)
-        _take_over(req, project, store, hasher)
+        placed = _take_over(req, project, store, hasher)
         warn_leftovers(project, selected, store)
         theirs = _theirs(project, selected, store) if check_shared(project, selected, store) else {}
         rebuilder = Rebuilder(selected, store, hasher, force=req.force, checker=checker(project))
         run_id = None if req.dry_run else store.begin_run()
         line = _dry_line if req.dry_run else _line(req, start)
-        found = touch_tasks(selected, rebuilder, store, project.root, run_id=run_id, said=line, theirs=theirs)
+        found = touch_tasks(
+            selected, rebuilder, store, project.root, run_id=run_id, said=line, theirs=theirs, assume=placed
+        )
         if run_id is not None:
             store.end_run(run_id, _counts(found))
     finally:
@@ -252,20 +256,23 @@ def _touch(req: Request, project: Project, selected: Graph, start: float) -> int
     return EXIT_FAILED if any(t.verdict == NOT_TOUCHED for t in found) and not req.dry_run else EXIT_OK
 
 
-def _take_over(req: Request, project: Project, store: Store, hasher: Hasher) -> None:
+def _take_over(req: Request, project: Project, store: Store, hasher: Hasher) -> dict[str, str]:
     """What a build does first, before anything is decided (`workflow.takeover`): end what a killed agentmake
     left running (it would go on writing the outputs -t vouches for) and finish the commits it cut short (a
     result recorded and paid for is put in place, not its old output touched), and remove the staged files
-    it left, saying so on stderr; with -n, say on stdout what that would do. (The attempts it left half-done
-    are undone when the project is loaded, `load_project`, as for every command.)"""
+    it left, saying so on stderr; with -n, say on stdout what that would do, and return the outputs it would
+    put in place (path -> content hash), which -n decides with as -t finds them. (The attempts it left
+    half-done are undone when the project is loaded, `load_project`, as for every command.)"""
     from agentmake.scheduler.commit import remove_stale_temps
     from agentmake.workflow.takeover import take_over_left, would_take_over
 
+    placed: dict[str, str] = {}
     if req.dry_run:
-        would_take_over(store, hasher, project.root)
-        return
+        would_take_over(store, hasher, project.root, placed=placed)
+        return placed
     take_over_left(project, store, hasher, say=_err)
     remove_stale_temps(project.root, (p for t in project.graph.tasks.values() for p in t.outputs))
+    return placed
 
 
 def _err(text: str) -> None:
