@@ -62,3 +62,16 @@ def test_a_budget_reached_says_what_to_do_next() -> None:
     lines = summary_lines(_result(0.5, 0.5))
     at = lines.index("budget reached: no further paid tasks were started")
     assert "next build goes on with what is left" in lines[at + 1] and "--budget" in lines[at + 1], lines
+
+
+def test_a_budget_passed_by_salvaged_answers_alone_is_not_blamed_on_calls() -> None:
+    """Answers salvaged from a killed run that no build reported count against the budget
+    (`scheduler.outcomes._add_cost`): when they alone pass it, no call was under way, and the summary says
+    only what they cost, not that calls in flight finished past the budget."""
+    result = _result(0.0, 0.000001)
+    result.outcomes["a"] = TaskOutcome("a", "cached", attempts=1, cost_usd=0.0002, paid_earlier=0.0002)
+    lines = summary_lines(result)
+    assert not any("under way" in line for line in lines), lines
+    assert any("salvaged from an interrupted run" in line for line in lines), lines
+    result.outcomes["b"] = TaskOutcome("b", "done", attempts=1, started_at=1.0, ended_at=2.0, cost_usd=0.001)
+    assert any("under way" in line for line in summary_lines(result))  # (a call of its own passed it too)

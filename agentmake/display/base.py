@@ -228,7 +228,14 @@ def summary_lines(result: BuildResult, term_width: int | None = None) -> list[st
             " does more in one"
         )
         spent, budget = result.cost_usd, result.budget
-        if spent is not None and budget is not None and spent > budget + SPEND_EPSILON:
+        earlier = [o.paid_earlier for o in result.outcomes.values() if o.paid_earlier is not None]
+        called = (spent or 0.0) - sum(earlier)  # (what calls of this build cost: the rest was salvaged)
+        if (
+            spent is not None
+            and budget is not None
+            and spent > budget + SPEND_EPSILON
+            and called > SPEND_EPSILON
+        ):
             # the budget holds only calls not yet started: one started under it costs what it costs (known
             # once it ends), and those in flight when it was reached were paid for (with -j 1 there are none)
             lines.append(
@@ -236,7 +243,6 @@ def summary_lines(result: BuildResult, term_width: int | None = None) -> list[st
                 " under the budget, and what it costs is known only once it ends (calls already under way"
                 " when it was reached went on to finish)"
             )
-        earlier = [o.paid_earlier for o in result.outcomes.values() if o.paid_earlier is not None]
         if earlier:  # (taken at no new cost, even once the budget is reached: counted, never paid twice)
             lines.append(
                 f"budget: {usd(sum(earlier))} of the spend is what answers salvaged from an interrupted run"
