@@ -138,3 +138,19 @@ def test_printing_a_derived_list_does_not_use_it_up(tmp_path: Path) -> None:
         "|{% set u = inputs|unique %}{{ u }}|{% for f in u %}[{{ f }}]{% endfor %}"
     )
     assert render_prompt(Prompt(text), ctx, "t") == "a.md\nb.md|a.md\nb.md|a.md,b.md|b.md\na.md|[b.md][a.md]"
+
+
+def test_a_report_templates_derived_lists_print_as_its_slices_do(tmp_path: Path) -> None:
+    # (a report template's `inputs[1:]` printed one path a line, `inputs|sort(...)` and `inputs|reverse|list`
+    # as Python's `['a.md', 'b.md']`: "rendered in a sandbox, as prompts are", grammar/README.md)
+    from agentmake.report.builtin import Input
+    from agentmake.report.template import render_template
+
+    template = tmp_path / "t.j2"
+    template.write_text(
+        "{{ inputs[1:] }}|{{ inputs|sort(attribute='path') }}|{{ inputs|reverse|list }}"
+        "|{{ inputs|join(',') }}"
+    )
+    inputs = [Input("b.md", "B"), Input("a.md", "A")]
+    text = render_template(template, title="T", inputs=inputs, summary="", variables={})
+    assert text == "a.md|a.md\nb.md|a.md\nb.md|b.md,a.md", text

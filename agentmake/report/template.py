@@ -14,6 +14,7 @@ from agentmake.model import ReportSpec
 from agentmake.plan.partial import gaps_detail
 from agentmake.sandbox import Sandbox
 from agentmake.template_context import PathList
+from agentmake.template_lists import keep_paths
 from agentmake.templates import file_error
 
 
@@ -72,6 +73,7 @@ def render_template(
         autoescape=False,
         trim_blocks=True,
     )
+    keep_paths(env.filters)  # (`{{ inputs|sort(attribute='path') }}` prints as `{{ inputs[1:] }}` does)
     try:
         # loaded under the file's name so syntax and runtime errors carry its line numbers
         template = env.get_template(name)
