@@ -25,10 +25,9 @@ KILLED = "an agentmake that was killed"  # (as clean, -t and their -n name what 
 def take_over_left(project: Project, store: Store, hasher: Hasher, say: Callable[[str], None] = _out) -> None:
     """What a build does first, done before anything is removed or touched (`scheduler.recover.take_over`):
     end what a killed agentmake left running, which would go on writing behind the command, and finish the
-    commits it
-    cut short, so a result it recorded, and paid for, is in place (and in the cache) as it would be after a
-    build, its old output no longer taken for a hand edit; and say so, with where it saved a copy of an
-    output edited by hand since the kill (`clean -n` says a copy would be saved)."""
+    commits it cut short, so a result it recorded, and paid for, is in place (and in the cache) as it would
+    be after a build, its old output no longer taken for a hand edit; and say so, with where it saved a copy
+    of an output edited by hand since the kill (`clean -n` says a copy would be saved)."""
     from agentmake.runners.base import ExecutorBase
     from agentmake.scheduler.recover import take_over
 
