@@ -265,7 +265,9 @@ class Judge(KeyParts):
     def cached(self, d: Decision) -> dict[str, str] | None:
         """The cache entry of `d`'s key (path -> digest), or else of its `alias`: the same result. Of a key
         that holds no output path, made at another path than the task's output: at the task's, with the
-        move noted in `d.moved` (`plan.pathless.as_task_output`)."""
+        move noted in `d.moved` (`plan.pathless.as_task_output`); not one made at a path another task of
+        the graph makes: that task's own result (two agents alike but for their outputs' names, say three
+        drafts of one prompt), which this one is not given (None: it runs, as before such keys)."""
         found = self.store.cache_lookup(d.key) if d.key is not None else None
         if found is None and d.alias is not None:
             found = self.store.cache_lookup(d.alias)
@@ -273,6 +275,9 @@ class Judge(KeyParts):
         if found is None or task is None:
             return found
         found, d.moved = as_task_output(d.parts, found, task.outputs)
+        if d.moved and any(self.graph.producer.get(p, task.id) != task.id for p in d.moved):
+            d.moved = None
+            return None
         return found
 
     def _modes_as_cached(self, d: Decision, outs: dict[str, str | None]) -> bool:

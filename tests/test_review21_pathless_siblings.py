@@ -1,0 +1,52 @@
+"""Agents alike but for their outputs' names (three drafts of one prompt, to pick the best): their keys hold
+no output path (`plan.pathless`), so they share one; yet each is its own sample, and a task is never given
+another's result (`Judge.cached`): a deleted draft is not restored as a copy of another, and a draft added is
+asked for, not copied (real CLI, a custom runner whose every answer differs, as a model's does)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from conftest import FakeAgents
+from e2e_helpers import E2E
+
+SAMPLER = """\
+import os, sys
+sys.stdin.read()
+print("sample", os.urandom(8).hex())
+"""
+
+DRAFT = """
+agent draft{n}:
+    runner = sampler
+    inputs = brief.txt
+    outputs = d{n}.md
+    prompt = "Write a draft for {{{{ read(input) }}}}"
+"""
+
+
+def _agentfile(tmp_path: Path, drafts: int) -> str:
+    script = tmp_path / "sampler.py"
+    script.write_text(SAMPLER)
+    head = f'runner sampler:\n    command = "{sys.executable} {script}"\n    format = text\n'
+    return head + "".join(DRAFT.format(n=n) for n in range(1, drafts + 1))
+
+
+def test_a_draft_is_never_given_another_drafts_result(tmp_path: Path, fake_agents: FakeAgents) -> None:
+    e2e = E2E(tmp_path / "proj", fake_agents)
+    e2e.write("brief.txt", "a brief\n")
+    e2e.write("Agentfile", _agentfile(tmp_path, 2), dedent=False)
+    assert e2e.am().summary.ran == 2
+    first = {n: e2e.read(f"d{n}.md") for n in (1, 2)}
+    assert first[1] != first[2]
+    for n in (1, 2):
+        (e2e.root / f"d{n}.md").unlink()
+    e2e.am()
+    again = {n: e2e.read(f"d{n}.md") for n in (1, 2)}
+    assert again[1] != again[2], "a deleted draft was restored as a copy of the other"
+    e2e.write("Agentfile", _agentfile(tmp_path, 3), dedent=False)
+    assert "would run draft3" in e2e.am("-n").out
+    build = e2e.am("-v")
+    assert build.states["draft3"] == "done", build
+    assert e2e.read("d3.md") not in again.values()
