@@ -50,3 +50,22 @@ def test_a_draft_is_never_given_another_drafts_result(tmp_path: Path, fake_agent
     build = e2e.am("-v")
     assert build.states["draft3"] == "done", build
     assert e2e.read("d3.md") not in again.values()
+
+
+def test_a_rename_onto_a_path_another_task_now_makes_under_another_key_still_restores(
+    tmp_path: Path, fake_agents: FakeAgents
+) -> None:
+    """x's a.md renamed b.md, and a new agent y makes a.md (another prompt, another key): the result cached at
+    a.md under x's key is x's own, restored at b.md with no call."""
+    e2e = E2E(tmp_path / "proj", fake_agents)
+    head = _agentfile(tmp_path, 0)
+    x = 'agent x:\n    runner = sampler\n    outputs = {out}\n    prompt = "X prompt"\n'
+    e2e.write("Agentfile", head + x.format(out="a.md"), dedent=False)
+    assert e2e.am().summary.ran == 1
+    made = e2e.read("a.md")
+    y = '\nagent y:\n    runner = sampler\n    outputs = a.md\n    prompt = "Y prompt"\n'
+    e2e.write("Agentfile", head + x.format(out="b.md") + y, dedent=False)
+    assert "would restore x" in e2e.am("-n").out
+    build = e2e.am("-v")
+    assert build.states["x"] == "cached" and build.states["y"] == "done", build
+    assert e2e.read("b.md") == made and e2e.read("a.md") != made

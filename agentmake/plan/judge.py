@@ -266,8 +266,9 @@ class Judge(KeyParts):
         """The cache entry of `d`'s key (path -> digest), or else of its `alias`: the same result. Of a key
         that holds no output path, made at another path than the task's output: at the task's, with the
         move noted in `d.moved` (`plan.pathless.as_task_output`); not one made at a path another task of
-        the graph makes: that task's own result (two agents alike but for their outputs' names, say three
-        drafts of one prompt), which this one is not given (None: it runs, as before such keys)."""
+        the graph makes under the same key: that task's own result (two agents alike but for their outputs'
+        names, say three drafts of one prompt), which this one is not given (None: it runs, as before such
+        keys). One whose path another task makes under another key is this task's, renamed since."""
         found = self.store.cache_lookup(d.key) if d.key is not None else None
         if found is None and d.alias is not None:
             found = self.store.cache_lookup(d.alias)
@@ -275,10 +276,19 @@ class Judge(KeyParts):
         if found is None or task is None:
             return found
         found, d.moved = as_task_output(d.parts, found, task.outputs)
-        if d.moved and any(self.graph.producer.get(p, task.id) != task.id for p in d.moved):
+        if d.moved and any(self._made_by_another(p, task.id, d.key) for p in d.moved):
             d.moved = None
             return None
         return found
+
+    def _made_by_another(self, path: str, task_id: str, key: str | None) -> bool:
+        """Whether another task of the graph makes `path` and was recorded under `key`: a result cached
+        there under that key is its own (`cached`)."""
+        producer = self.graph.producer.get(path, task_id)
+        if producer == task_id:
+            return False
+        rec = self.store.task_record(producer)
+        return rec is not None and rec.key == key
 
     def _modes_as_cached(self, d: Decision, outs: dict[str, str | None]) -> bool:
         """Whether the outputs in place are executable as the cached result of `d`'s key (or alias) was: one
