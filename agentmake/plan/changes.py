@@ -64,6 +64,9 @@ def describe_changes(old: dict[str, Any], new: dict[str, Any], runner_name: str 
     reasons += _runner(old.get("runner"), new.get("runner"), runner_name or "", old_runner, sources)
     if outputs_changed:
         reasons.append(_paths_changed("outputs-changed", "outputs", old.get("outputs"), new.get("outputs")))
+    elif SUFFIX in old and SUFFIX in new and old[SUFFIX] != new[SUFFIX]:  # (`a.md` renamed `a.txt`)
+        was, now = (str(v) if v else "(none)" for v in (old[SUFFIX], new[SUFFIX]))
+        reasons.append(Reason("outputs-changed", f"output suffix changed {was} → {now}"))
     if old.get("check") != new.get("check"):
         reasons.append(Reason("setting-changed", check_changed(old, new)))
     if old.get("template") != new.get("template") or old.get("template_path") != new.get("template_path"):
