@@ -144,9 +144,27 @@ class Judge(KeyParts):
             said = f"its output was renamed and holds the result of {short(d.key)}"
             d.reasons.append(Reason("in-place", said))
             return d
+        edit = None if missing or task.id in self.busy else self._edit_moved(rec, task, outs)
+        if edit is not None:  # (recorded at its new path with the result's digest: an edit kept, as ever)
+            d.adopt = dict(recorded)
+            d.reasons.append(Reason("output-edited", edit, path=task.outputs[0]))
+            return d
         d.reasons += [self._missing(p) for p in missing]
         other = [p for p in task.outputs if outs.get(p) and outs.get(p) != recorded.get(p)]
         return self._run_or_restore(d, [], [] if task.id in self.busy else other, outs)
+
+    def _edit_moved(self, rec: TaskRecord, task: Task, outs: dict[str, str | None]) -> str | None:
+        """What to say of the task's output in place (`_output_renamed`, not its recorded result) when it is
+        what its old path held when agentmake last looked there (a hand edit kept, then moved there with the
+        rename: `mv`): kept, as a hand edit in place is. None for any other file."""
+        [old], [new] = rec.outputs, task.outputs
+        then = self.hasher.seen([old])[0]  # (before looking at it now: a file gone is forgotten)
+        was = self.hasher.file_hash(old)
+        if was is None and then is not None:
+            was = then[3]
+        if was is None or was != outs.get(new):
+            return None
+        return f"{new} was edited by hand (as {old} was); keeping it"
 
     def _check_changed(
         self,
