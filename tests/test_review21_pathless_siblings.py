@@ -69,3 +69,44 @@ def test_a_rename_onto_a_path_another_task_now_makes_under_another_key_still_res
     build = e2e.am("-v")
     assert build.states["x"] == "cached" and build.states["y"] == "done", build
     assert e2e.read("b.md") == made and e2e.read("a.md") != made
+
+
+def test_each_draft_keeps_its_own_cached_result(tmp_path: Path, fake_agents: FakeAgents) -> None:
+    """Drafts alike but for their outputs' names keep their paths in their keys (`pathless.siblings`): each
+    has its own cache entry, so deleted drafts are restored, each its own answer, with no call."""
+    e2e = E2E(tmp_path / "proj", fake_agents)
+    e2e.write("brief.txt", "a brief\n")
+    e2e.write("Agentfile", _agentfile(tmp_path, 2), dedent=False)
+    assert e2e.am().summary.ran == 2
+    first = {n: e2e.read(f"d{n}.md") for n in (1, 2)}
+    for n in (1, 2):
+        (e2e.root / f"d{n}.md").unlink()
+    dry = e2e.am("-n").out
+    assert "would restore draft1" in dry and "would restore draft2" in dry, dry
+    build = e2e.am()
+    assert (build.summary.ran, build.summary.cached) == (0, 2), build
+    assert {n: e2e.read(f"d{n}.md") for n in (1, 2)} == first
+
+
+def test_a_sibling_added_later_does_not_rerun_the_task_built_before(
+    tmp_path: Path, fake_agents: FakeAgents
+) -> None:
+    """A draft built alone is keyed without its path; a second draft alike added later puts the path back
+    in its key (`pathless.siblings`): its record is read with the path (`upgrade._paths_back`), so it stays
+    up to date and keeps its answer, and deleting it afterwards restores that answer, never the new one's."""
+    e2e = E2E(tmp_path / "proj", fake_agents)
+    e2e.write("brief.txt", "a brief\n")
+    e2e.write("Agentfile", _agentfile(tmp_path, 1), dedent=False)
+    assert e2e.am().summary.ran == 1
+    made = e2e.read("d1.md")
+    # (a variable no prompt reads: decided in full, no memo holds)
+    e2e.write("Agentfile", "unused = 1\n" + _agentfile(tmp_path, 2), dedent=False)
+    dry = e2e.am("-n").out
+    assert "would run draft2" in dry and "draft1" not in dry, dry
+    build = e2e.am("-v")
+    assert (build.summary.ran, build.summary.up_to_date) == (1, 1), build
+    assert build.states["draft2"] == "done", build
+    assert e2e.read("d1.md") == made and e2e.read("d2.md") != made
+    (e2e.root / "d1.md").unlink()
+    assert e2e.am().summary.cached == 1
+    assert e2e.read("d1.md") == made

@@ -25,7 +25,7 @@ from agentmake.plan.keys import (
     text_hash,
     variable_memo,
 )
-from agentmake.plan.pathless import path_free, pathless_parts
+from agentmake.plan.pathless import path_free, pathless_parts, siblings
 from agentmake.store import Store, TaskRecord
 from agentmake.templates import names_read, read_input, refuses_some_values
 
@@ -95,7 +95,7 @@ class KeyParts(ConfigFiles):
             model, source, before = self._model_source(spec, runner)
             parts["kind"] = task.kind if task.kind == "report" else "agent"
             parts["runner"] = runner_parts(runner, model, self._endpoint(runner))
-            if path_free(task, runner):  # (its answer is its one output, which nothing it is given names)
+            if path_free(task, runner) and task.id not in siblings(self.graph):  # (see `plan.pathless`)
                 parts = pathless_parts(parts, list(task.outputs))
             if runner is not None:
                 parts["_runner"] = runner_name  # (a memo: explain says "runner changed claude → codex")

@@ -11,7 +11,12 @@ stdout becomes its one output, where nothing the agent is given names that outpu
 - no `check` (a command check is given the output's path; a failed check's complaint, which names the
   output, is sent to the agent on a retry);
 - its runner's command lets the agent write no file (`runners.invocation.may_write_files`: one that may
-  could write where it likes, and is kept keyed as it was).
+  could write where it likes, and is kept keyed as it was);
+- no other task of the whole graph has its prompt text and its inputs (`siblings`): agents alike but for
+  their outputs' names (three drafts of one prompt, to pick the best) are each their own sample, keyed with
+  their paths as before, so that each keeps its own cache entry (a deleted draft is restored, not asked
+  again, and never given another's answer). A record keyed without its path before a sibling came is read
+  with it (`plan.upgrade._paths_upgraded`).
 
 The runner's argv, environment and working directory never hold an output path (`runners.invocation`), nor
 does the job directory, named by the task id. The suffix stays in the key: a fence of the answer is taken
@@ -29,13 +34,14 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 from typing import Any
 
-from agentmake.graph import Task
+from agentmake.graph import Graph, Task
 from agentmake.model import AgentSpec, RunnerSpec
 
 __all__ = ["SUFFIX", "as_task_output", "path_free", "pathless_parts", "with_output_paths"]
 
 SUFFIX = "output_suffix"  # the key's entry in place of "outputs"
 _READS_OUTPUT = frozenset({"output", "outputs"})
+_siblings: dict[int, tuple[Graph, frozenset[str]]] = {}  # (id of the whole graph -> it, its siblings)
 _reads_output: dict[str, bool] = {}  # (prompt text -> whether it reads an output path: parsed once)
 
 
@@ -59,6 +65,25 @@ def path_free(task: Task, runner: RunnerSpec | None) -> bool:
     from agentmake.runners.presets import preset_of
 
     return not may_write_files(preset_of(runner), list(runner.command))
+
+
+def siblings(graph: Graph) -> frozenset[str]:
+    """The tasks of `graph` (the whole graph: a build of some targets keys them as every other build does)
+    that share their prompt text and their inputs with another task of one output: agents alike but for
+    their outputs' names, which keep their output paths in their keys (see the module's docstring)."""
+    whole = graph.whole or graph
+    found = _siblings.get(id(whole))
+    if found is not None and found[0] is whole:
+        return found[1]
+    groups: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+    for task in whole.tasks.values():
+        spec = task.spec
+        if isinstance(spec, AgentSpec) and spec.prompt is not None and len(task.outputs) == 1:
+            groups.setdefault((spec.prompt.text, tuple(task.inputs)), []).append(task.id)
+    alike = frozenset(tid for ids in groups.values() if len(ids) > 1 for tid in ids)
+    _siblings.clear()  # (one graph at a time: watch replans with a new one)
+    _siblings[id(whole)] = (whole, alike)
+    return alike
 
 
 def pathless_parts(parts: dict[str, Any], outputs: list[str]) -> dict[str, Any]:

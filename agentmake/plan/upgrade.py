@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from agentmake.plan.keys import KEY_VERSION, key_of
-from agentmake.plan.pathless import SUFFIX, pathless_parts
+from agentmake.plan.pathless import SUFFIX, pathless_parts, with_output_paths
 from agentmake.store import TaskRecord
 
 __all__ = ["endpoint_key_before", "upgraded"]
@@ -49,6 +49,10 @@ def upgraded(
         without_paths = _paths_upgraded(rec)
         if without_paths is not None:  # (and on: it may be of before the models were keyed so, too)
             rec, cached_as = without_paths, cached_as or rec.key
+    elif now is not None and "outputs" in now:
+        with_paths = _paths_back(rec)
+        if with_paths is not None:
+            rec, cached_as = with_paths, cached_as or rec.key
     if now is not None and "_model_from" in now:
         with_model = _config_model_upgraded(rec, now)
         if with_model is not None:  # (and on: it may be of before the endpoints were keyed so, too)
@@ -89,6 +93,19 @@ def _paths_upgraded(rec: TaskRecord) -> TaskRecord | None:
     if key_of(parts) != rec.key:
         return None
     parts = pathless_parts(parts, outputs)
+    return dataclasses.replace(rec, key=key_of(parts), parts=parts)
+
+
+def _paths_back(rec: TaskRecord) -> TaskRecord | None:
+    """The record of a task keyed without its output path (`plan.pathless`), of a task whose key holds it
+    now (another task alike came: `pathless.siblings`; a check added is `judge._only_check_changed`'s):
+    spelt with the path it was made at. As `_paths_upgraded` the other way: the task is up to date if
+    nothing else changed, so a sibling added does not make a task built before pay again. None for a record
+    keyed with paths, of several outputs, or whose parts do not make its key."""
+    parts = rec.parts
+    if SUFFIX not in parts or len(rec.outputs) != 1 or key_of(parts) != rec.key:
+        return None
+    parts = with_output_paths(parts, list(rec.outputs))
     return dataclasses.replace(rec, key=key_of(parts), parts=parts)
 
 
