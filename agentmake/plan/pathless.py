@@ -16,7 +16,7 @@ stdout becomes its one output, where nothing the agent is given names that outpu
   their outputs' names (three drafts of one prompt, to pick the best) are each their own sample, keyed with
   their paths as before, so that each keeps its own cache entry (a deleted draft is restored, not asked
   again, and never given another's answer). A record keyed without its path before a sibling came is read
-  with it (`plan.upgrade._paths_upgraded`).
+  with it (`plan.upgrade._paths_back`).
 
 The runner's argv, environment and working directory never hold an output path (`runners.invocation`), nor
 does the job directory, named by the task id. The suffix stays in the key: a fence of the answer is taken
