@@ -228,8 +228,8 @@ def summary_lines(result: BuildResult, term_width: int | None = None) -> list[st
             " does more in one"
         )
         spent, budget = result.cost_usd, result.budget
-        earlier = [o.paid_earlier for o in result.outcomes.values() if o.paid_earlier is not None]
-        called = (spent or 0.0) - sum(earlier)  # (what calls of this build cost: the rest was salvaged)
+        earlier = result.paid_earlier
+        called = (spent or 0.0) - (earlier or 0.0)  # (what calls of this build cost: the rest was salvaged)
         if (
             spent is not None
             and budget is not None
@@ -243,9 +243,9 @@ def summary_lines(result: BuildResult, term_width: int | None = None) -> list[st
                 " under the budget, and what it costs is known only once it ends (calls already under way"
                 " when it was reached went on to finish)"
             )
-        if earlier:  # (taken at no new cost, even once the budget is reached: counted, never paid twice)
+        if earlier is not None:  # (taken at no new cost, even once the budget is reached: never paid twice)
             lines.append(
-                f"budget: {usd(sum(earlier))} of the spend is what answers salvaged from an interrupted run"
+                f"budget: {usd(earlier)} of the spend is what answers salvaged from an interrupted run"
                 " cost (paid by that run, reported by none)"
             )
     if result.uncounted:

@@ -128,11 +128,17 @@ class BuildResult:
             counts["done"] -= partial
             counts["partial"] = partial
         unknown = any(o.unpriced for o in self.outcomes.values())
-        earlier = [o.paid_earlier for o in self.outcomes.values() if o.paid_earlier is not None]
+        earlier = self.paid_earlier
         return summary_line(
-            counts, self.wall, self.cost_usd, self.tokens, cost_unknown=unknown,
-            paid_earlier=sum(earlier) if earlier else None,
-        )  # fmt: skip
+            counts, self.wall, self.cost_usd, self.tokens, cost_unknown=unknown, paid_earlier=earlier
+        )
+
+    @property
+    def paid_earlier(self) -> float | None:
+        """What answers salvaged from an interrupted run that no build reported cost, of `cost_usd`
+        (`TaskOutcome.paid_earlier`); None if this build took over none."""
+        earlier = [o.paid_earlier for o in self.outcomes.values() if o.paid_earlier is not None]
+        return sum(earlier) if earlier else None
 
     @property
     def tokens(self) -> tuple[int, int] | None:
