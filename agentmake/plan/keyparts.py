@@ -95,7 +95,8 @@ class KeyParts(ConfigFiles):
             model, source, before = self._model_source(spec, runner)
             parts["kind"] = task.kind if task.kind == "report" else "agent"
             parts["runner"] = runner_parts(runner, model, self._endpoint(runner))
-            if path_free(task, runner) and task.id not in siblings(self.graph):  # (see `plan.pathless`)
+            writes = runner is not None and self._config_reading(runner).writes  # (its settings files)
+            if path_free(task, runner, writes) and task.id not in siblings(self.graph):  # (`plan.pathless`)
                 parts = pathless_parts(parts, list(task.outputs))
             if runner is not None:
                 parts["_runner"] = runner_name  # (a memo: explain says "runner changed claude → codex")

@@ -11,7 +11,9 @@ stdout becomes its one output, where nothing the agent is given names that outpu
 - no `check` (a command check is given the output's path; a failed check's complaint, which names the
   output, is sent to the agent on a retry);
 - its runner's command lets the agent write no file (`runners.invocation.may_write_files`: one that may
-  could write where it likes, and is kept keyed as it was);
+  could write where it likes, and is kept keyed as it was), nor do its CLI's own settings files
+  (`runners.modelconfig.WRITES`: claude's ``permissions``, codex's ``sandbox_mode``, gemini's
+  ``general.defaultApprovalMode``, in any file the CLI reads: `ConfigReading.writes`);
 - no other task of the whole graph has its prompt text and its inputs (`siblings`): agents alike but for
   their outputs' names (three drafts of one prompt, to pick the best) are each their own sample, keyed with
   their paths as before, so that each keeps its own cache entry (a deleted draft is restored, not asked
@@ -45,12 +47,13 @@ _siblings: dict[int, tuple[Graph, frozenset[str]]] = {}  # (id of the whole grap
 _reads_output: dict[str, bool] = {}  # (prompt text -> whether it reads an output path: parsed once)
 
 
-def path_free(task: Task, runner: RunnerSpec | None) -> bool:
-    """Whether `task`'s result cannot depend on its output's path (see the module's docstring)."""
+def path_free(task: Task, runner: RunnerSpec | None, settings_write: bool = False) -> bool:
+    """Whether `task`'s result cannot depend on its output's path (see the module's docstring).
+    `settings_write`: the CLI's settings files let the agent write files (`ConfigReading.writes`)."""
     spec = task.spec
     if not isinstance(spec, AgentSpec) or spec.is_shell or spec.prompt is None or runner is None:
         return False
-    if len(task.outputs) != 1 or spec.check is not None:
+    if len(task.outputs) != 1 or spec.check is not None or settings_write:
         return False
     text = spec.prompt.text
     reads = _reads_output.get(text)

@@ -28,7 +28,8 @@ none (`modelenv.MODEL_ENV` beats the file, as `-m`/`--model` beats both):
 
 A task's key holds it where it holds the environment's (`plan.keyparts.KeyParts._model`), so a user who
 changes their default model there does not keep the old model's results. Only the model (and claude's
-endpoint variables) is read, never any other setting; a file that is missing, unreadable, too big or
+endpoint variables, and whether a file lets the agent write files: `WRITES`, for `plan.pathless`) is read,
+never any other setting; a file that is missing, unreadable, too big or
 invalid names no model (never an error). `configstamp.stamp_digests` gives the build stamp the digest of
 what the keys read of each file, never of its bytes, which may hold a token: one that names another
 model is no no-op; a new token alone is.
@@ -91,14 +92,63 @@ def _gemini(data: bytes, profile: str | None) -> str | None:
 
 
 def _codex(data: bytes, profile: str | None) -> str | None:
+    values = _codex_values(data)
+    return values["profiles"].get(profile or values["profile"]) or values["model"]
+
+
+def _codex_values(data: bytes) -> dict[str, Any]:
+    """What is read of codex's config.toml (the one reader of it): its ``model``, ``profile`` and
+    ``sandbox_mode``, and each profile's (``[profiles.NAME]``) ``model`` (``profiles``) and ``sandbox_mode``
+    (``sandboxes``); the names that are not strings left out."""
     config = toml_table(data)
-    chosen = profile or _string(config.get("profile"))
-    profiles = config.get("profiles")
-    if chosen and isinstance(profiles, dict) and isinstance(profiles.get(chosen), dict):
-        model = _string(profiles[chosen].get("model"))
-        if model:
-            return model
-    return _string(config.get("model"))
+    tables = config.get("profiles")
+    tables = {n: t for n, t in tables.items() if isinstance(t, dict)} if isinstance(tables, dict) else {}
+    return {
+        "model": _string(config.get("model")),
+        "profile": _string(config.get("profile")),
+        "sandbox": _string(config.get("sandbox_mode")),
+        "profiles": {n: m for n, t in tables.items() if (m := _string(t.get("model")))},
+        "sandboxes": {n: m for n, t in tables.items() if (m := _string(t.get("sandbox_mode")))},
+    }
+
+
+# what lets an agent write files, set in a CLI's settings rather than by its runner's flags
+# (`invocation.may_write_files`): claude's ``permissions.defaultMode`` or a Write/Edit tool in
+# ``permissions.allow``; codex's ``sandbox_mode`` (the active profile's, else the file's); gemini's
+# ``general.defaultApprovalMode`` (YOLO cannot be set there: "yolo" is taken as writing all the same)
+CLAUDE_WRITING_MODES = frozenset({"acceptEdits", "bypassPermissions"})
+CODEX_WRITING_SANDBOXES = frozenset({"workspace-write", "danger-full-access"})
+GEMINI_WRITING_MODES = frozenset({"auto_edit", "autoEdit", "yolo"})
+
+
+def _claude_writes(data: bytes, profile: str | None) -> bool:
+    permissions = json_object(data).get("permissions")
+    if not isinstance(permissions, dict):
+        return False
+    allow = permissions.get("allow")
+    tools = [t for t in allow if isinstance(t, str)] if isinstance(allow, list) else []
+    return permissions.get("defaultMode") in CLAUDE_WRITING_MODES or any(
+        "Write" in t or "Edit" in t for t in tools
+    )
+
+
+def _codex_writes(data: bytes, profile: str | None) -> bool:
+    values = _codex_values(data)
+    chosen = profile or values["profile"]
+    return (values["sandboxes"].get(chosen) or values["sandbox"]) in CODEX_WRITING_SANDBOXES
+
+
+def _gemini_writes(data: bytes, profile: str | None) -> bool:
+    general = json_object(data, comments=True).get("general")
+    return isinstance(general, dict) and general.get("defaultApprovalMode") in GEMINI_WRITING_MODES
+
+
+# preset -> whether a config file of its CLI (as `CONFIGS` reads it) lets the agent write files
+WRITES: dict[str, Callable[[bytes, str | None], bool]] = {
+    "claude": _claude_writes,
+    "codex": _codex_writes,
+    "gemini": _gemini_writes,
+}
 
 
 def _llm(data: bytes, profile: str | None) -> str | None:
@@ -186,6 +236,8 @@ class ConfigReading(NamedTuple):
     # the files (as `block` and `found` show them) an agentmake keying `_cfgmodel` 1 did not read: the
     # ``.env`` gemini loads and the system files (`OVER`, `UNDER`); `plan.upgrade._new_model_upgraded`
     newer: tuple[str, ...] = ()
+    # whether one of the files lets the agent write files (`WRITES`), whatever its runner's flags say
+    writes: bool = False
 
 
 # the endpoint variables (`modelenv.ENDPOINT_ENV`) an ``env`` block of claude's settings may set: claude
@@ -215,10 +267,12 @@ def config_reading(
     endpoints = _dotenv_endpoints(dotenv, environ)
     newer = [] if found is None else [found[2]]
     system = [where(environ) for where in (*OVER.get(cli, ()), *UNDER.get(cli, ()))]
-    for path in [] if found is not None else _files(cli, environ, root):
+    writes = False
+    for path in _files(cli, environ, root):
         data = read_config(path)
         if data is None:
             continue
+        writes = writes or _allows_writes(cli, data, profile)
         shown = _shown(path, environ, root)
         if cli == "claude":
             if block is None:
@@ -233,7 +287,17 @@ def config_reading(
             found = None if model is None else (model, cli, shown)
             if found is not None and path in system:
                 newer.append(shown)
-    return ConfigReading(block, found, endpoints, tuple(newer))
+    return ConfigReading(block, found, endpoints, tuple(newer), writes)
+
+
+def _allows_writes(preset: str, data: bytes, profile: str | None) -> bool:
+    """Whether a config file of `preset`'s CLI (`data`) lets its agent write files (`WRITES`); False for a
+    file that cannot be read (the CLI reads no setting of it either)."""
+    read = WRITES.get(preset)
+    try:
+        return read is not None and read(data, profile)
+    except (ValueError, TypeError, AttributeError, RecursionError):
+        return False
 
 
 def config_models(
@@ -340,24 +404,20 @@ def _dotenv_found(environ: Mapping[str, str], root: Path | None) -> DotEnv | Non
 
 def config_values(preset: str, data: bytes) -> dict[str, Any]:
     """What the keys read of a config file of `preset`'s CLI (`data`, as `read_config` read it), the values
-    that name nothing left out: the model (codex: the file's, its ``profile`` and each profile's model), and
-    of claude's ``env`` block its ANTHROPIC_MODEL (``env``) and endpoint variables (``endpoints``, as set:
-    secrets and all). Never any other setting; {} for a file that cannot be read."""
+    that name nothing left out: the model (codex: the file's, its ``profile`` and each profile's model and
+    sandbox mode: `_codex_values`), of claude's ``env`` block its ANTHROPIC_MODEL (``env``) and endpoint
+    variables (``endpoints``, as set: secrets and all), and whether the file lets the agent write files
+    (``writes``: `WRITES`, which a path-free key asks). Never any other setting; {} for a file that cannot be
+    read."""
     if preset == "codex":
         try:
-            config = toml_table(data)
+            values = _codex_values(data)
         except (ValueError, TypeError, AttributeError, RecursionError):
             return {}
-        tables = config.get("profiles")
-        profiles = {
-            name: model
-            for name, table in (tables.items() if isinstance(tables, dict) else ())
-            if isinstance(table, dict) and (model := _string(table.get("model")))
-        }
-        model, profile = _string(config.get("model")), _string(config.get("profile"))
-        return _nonempty({"model": model, "profile": profile, "profiles": profiles})
+        return _nonempty(values)
+    writes = _allows_writes(preset, data, None)  # (codex's: its sandbox modes, in its values)
     if preset != "claude":
-        return _nonempty({"model": _parsed(CONFIGS[preset][1], data, None)})
+        return _nonempty({"model": _parsed(CONFIGS[preset][1], data, None), "writes": writes})
     try:  # (parsed once, read as `_claude`, `_env_model`, `_env_endpoints` read it)
         settings = json_object(data)
     except (ValueError, TypeError, AttributeError, RecursionError):
@@ -368,6 +428,7 @@ def config_values(preset: str, data: bytes) -> dict[str, Any]:
             "model": _string(settings.get("model")),
             "env": _block_model(block),
             "endpoints": _block_endpoints(block),
+            "writes": writes,
         }
     )
 
