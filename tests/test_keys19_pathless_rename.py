@@ -46,8 +46,8 @@ def test_a_renamed_output_is_restored_from_the_cache(e2e: E2E) -> None:
     dry = e2e.am("-n")
     for n in "ab":
         assert (
-            f"would restore notes:{n}: output summaries/{n}.md is missing; result found in the cache"
-            in dry.out
+            f"would restore notes:{n}: output summaries/{n}.md was renamed from notes/{n}.md; "
+            "result found in the cache" in dry.out
         )
     assert "would run named:a" in dry.out, dry
     status = e2e.am("status")

@@ -23,7 +23,8 @@ class Reason:
     outputs-unplaced, cached, in-place, inputs-missing (a partial report, `plan.partial`), previous-partial,
     check-passed / check-failed (the check alone changed, and the outputs in place pass / fail it),
     check-later (the same, for a check command: the task's attempt runs it first, `Decision.recheck`),
-    undecided (its prompt does not render: `status` shows the error, `dryrun.plan_build`).
+    undecided (its prompt does not render: `status` shows the error, `dryrun.plan_build`), output-renamed
+    (its result, made at the old path, is restored at the new one: `output_renamed`).
     `message` is the sentence shown by explain, e.g. "input docs/intro.md changed (content a1b2… → c3d4…)".
     `told` is that sentence as a person reads it (`plan.explain.told`), its paths written as the Agentfile
     would (`pathwords.quote_path`: "outputs changed \"out put.txt\" → c.txt, \"out put.txt\""), where it
@@ -35,6 +36,18 @@ class Reason:
     old: str | None = None
     new: str | None = None
     told: str | None = None
+
+
+def output_renamed(path: str, was: str) -> Reason:
+    """An output renamed in the Agentfile (from `was`), its result restored at `path` from the cache (a key
+    that holds no output path: `plan.pathless`, `Decision.moved`): "output uno.md was renamed from one.md"."""
+    message = f"output {path} was renamed from {was}"
+    return Reason(
+        "output-renamed",
+        message,
+        path=path,
+        told=f"output {quote_path(path)} was renamed from {quote_path(was)}",
+    )
 
 
 def describe_changes(old: dict[str, Any], new: dict[str, Any], runner_name: str | None) -> list[Reason]:

@@ -12,7 +12,7 @@ from typing import Any
 from agentmake.graph import Graph, Task
 from agentmake.model import AgentSpec, ReportSpec
 from agentmake.pathwords import quote_path
-from agentmake.plan.changes import Reason, check_changed, describe_changes
+from agentmake.plan.changes import Reason, check_changed, describe_changes, output_renamed
 from agentmake.plan.decision import Decision
 from agentmake.plan.hashing import Hasher
 from agentmake.plan.keyparts import KeyParts, read_by_a_task
@@ -271,6 +271,12 @@ class Judge(KeyParts):
             return d
         elif cached is not None:
             d.action = "restore"
+            if d.moved:  # (made at another path: "output uno.md was renamed from one.md", not "is missing")
+                was = {new: old for old, new in d.moved.items()}
+                d.reasons = [
+                    output_renamed(r.path, was[r.path]) if r.kind == "output-missing" and r.path in was else r
+                    for r in d.reasons
+                ]
             d.reasons.append(Reason("cached", f"result found in the cache (key {short(d.key)})"))
             d.unknown = [p for p in unknown if cached.get(p) != outs.get(p)]  # restoring replaces them:
             d.edited += d.unknown  # saved first
