@@ -257,7 +257,18 @@ def _prompt(old: dict[str, Any], new: dict[str, Any], *, paths_changed: bool) ->
             return [Reason("prompt-changed", f"{name} changed ({word} {', '.join(changed)})", path=path)]
     if paths_changed:
         return []  # the rendered text names a changed input or output: its reason says it all
-    return [Reason("prompt-changed", f"{name} changed (a variable or wildcard it uses changed)", path=path)]
+    if not (template_old and template_new):  # (recorded by an agentmake that kept no memo of its text)
+        return [Reason("prompt-changed", f"{name} changed", path=path)]
+    if used_new and not isinstance(used_old, dict):  # (recorded by an agentmake that kept no such memo)
+        message = f"{name} changed (a variable it reads may have changed: {', '.join(sorted(used_new))})"
+        return [Reason("prompt-changed", message, path=path)]
+    # the same text, the same values of the variables it reads and the same paths (a wildcard is the task's
+    # own): it names its paths in another order (the key holds them sorted), or an older agentmake rendered
+    # it otherwise (the memo, missed for a variable it does not read, had kept it as recorded)
+    said = (
+        "not its text, nor a variable it reads: the order of the paths it names, or how agentmake renders it"
+    )
+    return [Reason("prompt-changed", f"{name} changed ({said})", path=path)]
 
 
 def _memo(value: Any) -> str:
