@@ -105,6 +105,7 @@ class Executor(SalvageAttempts, ShellAttempts):
         if cancel.is_set():
             return AttemptResult("cancelled", "cancelled before it started")
         stem = self._stem(task, attempt)
+        rejected: list[AttemptResult] = []  # (salvaged answers that failed the check: their cost is told)
         if attempt == 1:  # (what a check said in an earlier build is not this build's to tell)
             self.feedback.pop(task.id, None)
         try:
@@ -114,7 +115,7 @@ class Executor(SalvageAttempts, ShellAttempts):
                 if rechecked is not None:
                     return self._ended(rechecked, start, stem)
             # the task's first attempt in this run: an earlier, interrupted one may have left its answer
-            salvaged = self._salvage(task, decision, stem, cancel) if attempt == 1 else None
+            salvaged, rejected = self._salvage(task, decision, stem, cancel) if attempt == 1 else (None, [])
             # (the scheduler starts a first attempt that may salvage even when no call is allowed any more:
             # `may_salvage`; it is held here if it salvaged nothing)
             held = self.calls_held(task) if salvaged is None and attempt == 1 and self.calls_held else None
@@ -124,6 +125,7 @@ class Executor(SalvageAttempts, ShellAttempts):
                 result = salvaged if salvaged is not None else self._dispatch(task, decision, stem, cancel)
         except (InvocationError, AgentmakeError, OutsideProject) as e:
             result = self._unrunnable(e)
+        result.rejected = rejected
         return self._ended(result, start, stem)
 
     def _recheck(self, task: Task, stem: Path, cancel: threading.Event) -> AttemptResult | None:

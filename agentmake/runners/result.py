@@ -16,7 +16,7 @@ class AttemptResult:
     "not-found", "usage", "prompt-too-large", "permission" (the CLI refused the tools that write the
     outputs) or None. `staged`: output path -> temporary file holding its final content (ok only).
     `log_stem`: ``<log_dir>/<safe id>.<attempt>``; add ``.out``/``.err`` for the agent's output.
-    `salvaged`, `in_place`: see the fields."""
+    `salvaged`, `in_place`, `rejected`: see the fields."""
 
     outcome: str
     message: str = ""
@@ -36,6 +36,10 @@ class AttemptResult:
     # ok with no call: the outputs in place pass the task's new check (`Decision.recheck`); `staged` holds the
     # copies it ran on if it rewrote one, to be committed as the task's outputs, and is empty if it did not
     in_place: bool = False
+    # salvaged answers of earlier, interrupted runs that this attempt (the task's first in the build) found
+    # failing the task's check before it asked the agent again: what each cost (`paid_by`, `paid_at`), to
+    # be counted once (`scheduler.outcomes._add_rejected`)
+    rejected: list[AttemptResult] = field(default_factory=list)
     retry_after: float | None = None  # seconds the provider said to wait before the next call (a rate limit)
     notice: str = ""  # ok: worth telling, though not a failure (e.g. what an agent wrote in place was kept)
 

@@ -101,6 +101,14 @@ def note_reported(stem: Path) -> None:
         return
 
 
+def _paid(result: AttemptResult) -> AttemptResult:
+    """What the salvaged answer `result` cost, and which attempt paid for it: kept should its check fail."""
+    return AttemptResult(
+        "retry", cost_usd=result.cost_usd, tokens_in=result.tokens_in, tokens_out=result.tokens_out,
+        salvaged=True, paid_by=result.paid_by, paid_at=result.paid_at,
+    )  # fmt: skip
+
+
 def _notice(decision: Decision, source: Path) -> str:
     """What the summary says of an answer salvaged from `source`: whether its key had been recorded (its
     result since dropped from the cache) or never was (agentmake died first, or the state was lost)."""
@@ -224,11 +232,13 @@ class SalvageAttempts(ExecutorBase):
 
     def _salvage(
         self, task: Task, decision: Decision, stem: Path, cancel: threading.Event
-    ) -> AttemptResult | None:
-        """An ok result from an earlier attempt's answer for `decision.key`, staged and checked; None if there
-        is none to use (the task then runs)."""
+    ) -> tuple[AttemptResult | None, list[AttemptResult]]:
+        """An ok result from an earlier attempt's answer for `decision.key`, staged and checked, None if there
+        is none to use (the task then runs); and the answers found that failed the check (what each cost, paid
+        by its interrupted run: `AttemptResult.rejected`)."""
+        rejected: list[AttemptResult] = []
         if not self._salvageable(task):
-            return None
+            return None, rejected
         runner = self._llm_runner(task)
         single = len(task.outputs) == 1
         streamed = runner.format == "text" and single  # (copied from its log, never held whole: `execute`)
@@ -275,10 +285,12 @@ class SalvageAttempts(ExecutorBase):
                     unfence(result.staged[out], out)  # (as the attempt that answered would have)
             spec = task.spec
             assert isinstance(spec, (AgentSpec, ReportSpec))
+            paid = _paid(result)
             result = self._checked(task, spec, result, stem, self._timeout(spec, runner), cancel)
             # (what the check says of an earlier build's answer is not told: the call that follows is this
             # build's first, sent the task's prompt as rendered; only a retry within it is told, `feedback`)
             self.feedback.pop(task.id, None)
             if result.outcome == "ok":
-                return result  # (else the answer fails its check: a later attempt's may pass)
-        return None
+                return result, rejected  # (else the answer fails its check: a later attempt's may pass)
+            rejected.append(paid)
+        return None, rejected
