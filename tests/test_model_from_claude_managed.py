@@ -1,5 +1,5 @@
 """claude's managed settings file (``/etc/claude-code/managed-settings.json`` on Linux:
-`runners.modelconfig.CLAUDE_MANAGED`) beats every other settings file: its ``model``, and the
+`runners.configfiles.CLAUDE_MANAGED`) beats every other settings file: its ``model``, and the
 ANTHROPIC_MODEL and ANTHROPIC_BASE_URL of its ``env`` block, are those claude takes. A task's key held the
 project's or the user's: an administrator who set another model there left the old model's results said up
 to date. Real builds with the fake CLIs; the managed file is a temporary one, set in the agentmake process
@@ -16,7 +16,7 @@ import pytest
 from conftest import FakeAgents
 from e2e_helpers import E2E
 
-from agentmake.runners import modelconfig
+from agentmake.runners import configfiles
 from agentmake.runners.configstamp import stamp_digests
 from agentmake.runners.modelconfig import config_reading
 from agentmake.runners.presets import PRESETS
@@ -29,7 +29,7 @@ class ManagedE2E(E2E):
 
     def argv(self, args: tuple[str, ...]) -> list[str]:
         run = (
-            "import pathlib, runpy, agentmake.runners.modelconfig as m; "
+            "import pathlib, runpy, agentmake.runners.configfiles as m; "
             f"m.CLAUDE_MANAGED = pathlib.Path({str(self.managed)!r}); "
             "runpy.run_module('agentmake', run_name='__main__', alter_sys=True)"
         )
@@ -99,7 +99,7 @@ def test_the_managed_file_is_read_first_and_stamped_when_it_exists(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     managed = tmp_path / "managed-settings.json"
-    monkeypatch.setattr(modelconfig, "CLAUDE_MANAGED", managed)
+    monkeypatch.setattr(configfiles, "CLAUDE_MANAGED", managed)
     env, root = {"HOME": str(tmp_path / "home")}, tmp_path / "proj"
     _settings(root / ".claude" / "settings.json", model="sonnet")
     before = stamp_digests(env, root)

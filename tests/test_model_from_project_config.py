@@ -1,5 +1,5 @@
 """The model an agent CLI takes from the project's own settings, and from claude's `env` block
-(`runners.modelconfig.PROJECT_FILES`, `settings_env_model`).
+(`runners.configfiles.PROJECT_FILES`, `modelconfig.settings_env_model`).
 
 claude runs in the project root and reads `.claude/settings.local.json`, then `.claude/settings.json`, then
 the user's `settings.json`: the first that names a `model` wins. An `ANTHROPIC_MODEL` in a settings file's
@@ -140,7 +140,8 @@ class BeforeE2E(E2E):
 
     def argv(self, args: tuple[str, ...]) -> list[str]:
         old = (
-            "import runpy, agentmake.runners.modelconfig as m; m.PROJECT_FILES.clear(); "
+            "import runpy, agentmake.runners.configfiles as f, agentmake.runners.modelconfig as m; "
+            "f.PROJECT_FILES.clear(); "
             "m.settings_env_model = lambda *a, **k: None; "
             "runpy.run_module('agentmake', run_name='__main__', alter_sys=True)"
         )

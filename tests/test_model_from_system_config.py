@@ -1,5 +1,5 @@
 """The model gemini takes from its system settings and from the ``.env`` file it loads
-(`runners.modelconfig.OVER`, `UNDER`, `runners.dotenv`).
+(`runners.configfiles.OVER`, `UNDER`, `runners.dotenv`).
 
 gemini's system settings file (GEMINI_CLI_SYSTEM_SETTINGS_PATH, else /etc/gemini-cli/settings.json)
 overrides the project's and the user's settings; its system defaults file is beaten by them all; a

@@ -143,15 +143,15 @@ def test_a_new_token_leaves_the_stamp_answering_and_a_new_model_reruns(e2e: EnvE
 
 # the stamp's digests of the config files as the agentmake before this one made them: of each file's bytes
 OLD_DIGESTS = """
-import runpy, xxhash, agentmake.runners.modelconfig as m
+import runpy, xxhash, agentmake.runners.configfiles as f, agentmake.runners.modelconfig as m
 def old(environ, root=None, **_):
     found = []
     for preset, (where, _) in sorted(m.CONFIGS.items()):
-        data = m.read_config(where(environ))
+        data = f.read_config(where(environ))
         found.append([preset, "" if data is None else xxhash.xxh3_128_hexdigest(data)])
-    for preset, names in sorted(m.PROJECT_FILES.items()):
+    for preset, names in sorted(f.PROJECT_FILES.items()):
         for name in names:
-            data = None if root is None else m.read_config(root / name)
+            data = None if root is None else f.read_config(root / name)
             if data is not None:
                 found.append([preset, name, xxhash.xxh3_128_hexdigest(data)])
     return found

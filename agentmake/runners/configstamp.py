@@ -12,17 +12,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from agentmake.runners.configfiles import OVER, PROJECT_FILES, UNDER, read_config
 from agentmake.runners.modelconfig import (
     ALIASES,
     CONFIGS,
     GEMINI_ENDPOINTS,
-    OVER,
-    PROJECT_FILES,
-    UNDER,
     config_values,
     dotenv_values,
     llm_aliases,
-    read_config,
 )
 
 __all__ = ["dotenv_digests", "stamp_digests", "stamped"]

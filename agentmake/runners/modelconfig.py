@@ -37,18 +37,17 @@ An ``llm`` model that is an alias in llm's ``aliases.json`` is keyed as the mode
 Not read: claude's managed settings delivered otherwise (MDM, the registry, claude.ai's console) and
 its ``--settings`` flag.
 
-The files' texts are read by `configtext` (JSON with comments; TOML, or on Python 3.10 its plain strings).
+Where the files are is `configfiles`' (`CLAUDE_MANAGED`, `OVER`, `UNDER`, `PROJECT_FILES` are there); their
+texts are read by `configtext` (JSON with comments; TOML, or on Python 3.10 its plain strings).
 """
 
 from __future__ import annotations
 
-import os
-import stat
-import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from agentmake.runners.configfiles import OVER, UNDER, USER_FILES, files, home, llm_dir, read_config
 from agentmake.runners.configtext import json_object, toml_table
 
 if TYPE_CHECKING:  # (the build stamp's no-op answer imports this module: not the model)
@@ -56,12 +55,8 @@ if TYPE_CHECKING:  # (the build stamp's no-op answer imports this module: not th
 
 __all__ = [
     "CLAUDE_ENDPOINTS",
-    "CLAUDE_MANAGED",
     "CONFIGS",
     "GEMINI_ENDPOINTS",
-    "OVER",
-    "PROJECT_FILES",
-    "UNDER",
     "ConfigModel",
     "ConfigReading",
     "config_model",
@@ -71,12 +66,10 @@ __all__ = [
     "config_values",
     "dotenv_values",
     "llm_aliases",
-    "read_config",
     "settings_env_model",
 ]
 
 ALIASES = "aliases.json"  # (llm's, in its user directory: `llm_aliases`)
-MAX_BYTES = 1 << 20  # (a config file bigger than this is no config file: it names no model)
 
 # (model, the CLI, the file as explain shows it: "~/.claude/settings.json")
 ConfigModel = tuple[str, str, str]
@@ -155,67 +148,13 @@ def _llm(data: bytes, profile: str | None) -> str | None:
     return _string(data.decode("utf-8", "replace"))
 
 
-def _claude_dir(environ: Mapping[str, str]) -> Path:
-    return Path(environ.get("CLAUDE_CONFIG_DIR") or _home(environ) / ".claude")
-
-
-def _codex_dir(environ: Mapping[str, str]) -> Path:
-    return Path(environ.get("CODEX_HOME") or _home(environ) / ".codex")
-
-
-# preset -> (its file, from the environment it sees; how the model is read from the file's bytes)
+# preset -> (its user file, from the environment it sees: `configfiles.USER_FILES`; how the model is read
+# from the file's bytes)
 CONFIGS: dict[str, tuple[Callable[[Mapping[str, str]], Path], Callable[[bytes, str | None], str | None]]] = {
-    "claude": (lambda env: _claude_dir(env) / "settings.json", _claude),
-    "codex": (lambda env: _codex_dir(env) / "config.toml", _codex),
-    "gemini": (lambda env: _home(env) / ".gemini" / "settings.json", _gemini),
-    "llm": (lambda env: _llm_dir(env) / "default_model.txt", _llm),
-}
-
-
-def _gemini_system(environ: Mapping[str, str]) -> Path:
-    if environ.get("GEMINI_CLI_SYSTEM_SETTINGS_PATH"):
-        return Path(environ["GEMINI_CLI_SYSTEM_SETTINGS_PATH"])
-    if sys.platform == "darwin":
-        return Path("/Library/Application Support/GeminiCli/settings.json")
-    return Path("/etc/gemini-cli/settings.json")
-
-
-def _gemini_defaults(environ: Mapping[str, str]) -> Path:
-    return Path(
-        environ.get("GEMINI_CLI_SYSTEM_DEFAULTS_PATH")
-        or _gemini_system(environ).parent / "system-defaults.json"
-    )
-
-
-# claude's managed settings file (the system's; the policy that MDM, the registry or claude.ai's console
-# deliver is not read), which beats every other settings file (code.claude.com/docs/en/settings, "Settings
-# precedence"); a test points this at another file
-CLAUDE_MANAGED = Path(
-    "/Library/Application Support/ClaudeCode/managed-settings.json"
-    if sys.platform == "darwin"
-    else "/etc/claude-code/managed-settings.json"
-)
-
-
-def _claude_managed(environ: Mapping[str, str]) -> Path:
-    return CLAUDE_MANAGED
-
-
-# preset -> the files outside the user's directory and the project that name a model before every other
-# (`OVER`: system settings that override) or after (`UNDER`: system defaults), the first first; the build
-# stamp holds the digest of each that exists
-OVER: dict[str, tuple[Callable[[Mapping[str, str]], Path], ...]] = {
-    "claude": (_claude_managed,),
-    "gemini": (_gemini_system,),
-}
-UNDER: dict[str, tuple[Callable[[Mapping[str, str]], Path], ...]] = {"gemini": (_gemini_defaults,)}
-
-
-# preset -> the files of the project (its root is the CLI's working directory) that name a model before the
-# user's file does, the first first
-PROJECT_FILES: dict[str, tuple[str, ...]] = {
-    "claude": (".claude/settings.local.json", ".claude/settings.json"),
-    "gemini": (".gemini/settings.json",),
+    "claude": (USER_FILES["claude"], _claude),
+    "codex": (USER_FILES["codex"], _codex),
+    "gemini": (USER_FILES["gemini"], _gemini),
+    "llm": (USER_FILES["llm"], _llm),
 }
 
 
@@ -268,7 +207,7 @@ def config_reading(
     newer = [] if found is None else [found[2]]
     system = [where(environ) for where in (*OVER.get(cli, ()), *UNDER.get(cli, ()))]
     writes = False
-    for path in _files(cli, environ, root):
+    for path in files(cli, environ, root):
         data = read_config(path)
         if data is None:
             continue
@@ -360,15 +299,6 @@ def _parsed(read: Callable[[bytes, str | None], str | None], data: bytes, profil
         return None
 
 
-def _files(preset: str, environ: Mapping[str, str], root: Path | None) -> list[Path]:
-    """The files `preset`'s CLI reads its default model from, the one that wins first."""
-    known = CONFIGS.get(preset)
-    project = [root / name for name in PROJECT_FILES.get(preset, ())] if root is not None else []
-    over = [where(environ) for where in OVER.get(preset, ())]
-    under = [where(environ) for where in UNDER.get(preset, ())]
-    return over + project + ([] if known is None else [known[0](environ)]) + under
-
-
 def _dotenv_model(dotenv: DotEnv | None, environ: Mapping[str, str], root: Path | None) -> ConfigModel | None:
     """(model, "gemini", file as shown) of a GEMINI_MODEL in the ``.env`` file gemini loads (`_dotenv_found`),
     unless gemini's environment has its own (set, even empty: gemini loads no variable that is)."""
@@ -393,7 +323,7 @@ def _dotenv_found(environ: Mapping[str, str], root: Path | None) -> DotEnv | Non
     endpoint variables (`DOTENV_NAMES`), None when it gives none of them."""
     from agentmake.runners.dotenv import env_file, env_values
 
-    path = env_file(root, _home(environ))
+    path = env_file(root, home(environ))
     data = None if path is None else read_config(path)
     if path is None or data is None:
         return None
@@ -448,37 +378,12 @@ def llm_aliases(environ: Mapping[str, str]) -> dict[str, str]:
     """llm's own aliases: ``aliases.json`` in its user directory (`llm aliases set ALIAS MODEL`), a JSON
     object of alias -> model id, which ``llm -m ALIAS`` asks (llm ``get_models_with_aliases``); none for a
     file that is missing or invalid, nor an alias that names no string (llm asks the name as it is)."""
-    data = read_config(_llm_dir(environ) / ALIASES)
+    data = read_config(llm_dir(environ) / ALIASES)
     try:
         aliases = {} if data is None else json_object(data)
     except (ValueError, TypeError, RecursionError):
         return {}
     return {alias: model for alias, value in aliases.items() if (model := _string(value)) is not None}
-
-
-def read_config(path: Path) -> bytes | None:
-    """The bytes of a regular file (not a FIFO or a device a link may name: a project's file could be one,
-    and reading it would wait for good); None for anything else, or a file too big."""
-    try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            return None
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
-    except (OSError, ValueError):
-        return None
-    return data if len(data) <= MAX_BYTES else None
-
-
-def _home(environ: Mapping[str, str]) -> Path:
-    return Path(environ.get("HOME", "~")).expanduser()  # (as `invocation` finds ~/.claude, ~/.codex)
-
-
-def _llm_dir(environ: Mapping[str, str]) -> Path:
-    if environ.get("LLM_USER_PATH"):
-        return Path(environ["LLM_USER_PATH"])
-    if sys.platform == "darwin":
-        return _home(environ) / "Library" / "Application Support" / "io.datasette.llm"
-    return _home(environ) / ".config" / "io.datasette.llm"
 
 
 def _shown(path: Path, environ: Mapping[str, str], root: Path | None = None, *, project: bool = False) -> str:
@@ -487,7 +392,7 @@ def _shown(path: Path, environ: Mapping[str, str], root: Path | None = None, *, 
     if root is not None and (path.parent.parent == root or (project and path.is_relative_to(root))):
         return str(path.relative_to(root))
     try:
-        return str(Path("~") / path.relative_to(_home(environ)))
+        return str(Path("~") / path.relative_to(home(environ)))
     except ValueError:
         return str(path)
 

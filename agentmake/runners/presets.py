@@ -113,7 +113,7 @@ AUTH_ENV: dict[str, tuple[str, ...]] = {
         "GOOGLE_APPLICATION_CREDENTIALS",
         "GOOGLE_GENAI_USE_VERTEXAI",
         "GEMINI_CLI_TRUST_WORKSPACE",
-        # (where gemini's system settings are: they may name its model, `modelconfig.OVER`, `UNDER`)
+        # (where gemini's system settings are: they may name its model, `configfiles.OVER`, `UNDER`)
         "GEMINI_CLI_SYSTEM_SETTINGS_PATH",
         "GEMINI_CLI_SYSTEM_DEFAULTS_PATH",
     ),

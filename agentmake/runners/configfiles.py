@@ -1,0 +1,133 @@
+"""Where the agent CLIs' own config files are (`runners.modelconfig` reads them): each CLI's user file
+(`USER_FILES`: claude's ``settings.json`` in CLAUDE_CONFIG_DIR, else ``~/.claude``; codex's
+``config.toml`` in CODEX_HOME, else ``~/.codex``; gemini's ``~/.gemini/settings.json``; llm's
+``default_model.txt`` in LLM_USER_PATH, else its user directory), the project's (`PROJECT_FILES`, under
+the root, the CLI's working directory), the system's that override them all (`OVER`: claude's managed
+settings, gemini's system settings) or that they override (`UNDER`: gemini's system defaults), and all of
+them in the order the CLI lets them win (`files`). `read_config` reads one, never waiting on a FIFO nor
+reading a file too big to be a config file. Paths only: what is read of them is `modelconfig`'s."""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+__all__ = [
+    "CLAUDE_MANAGED",
+    "MAX_BYTES",
+    "OVER",
+    "PROJECT_FILES",
+    "UNDER",
+    "USER_FILES",
+    "claude_dir",
+    "codex_dir",
+    "files",
+    "home",
+    "llm_dir",
+    "read_config",
+]
+
+MAX_BYTES = 1 << 20  # (a config file bigger than this is no config file: it names no model)
+
+Locate = Callable[[Mapping[str, str]], Path]  # (a file's path, from the environment the CLI sees)
+
+
+def home(environ: Mapping[str, str]) -> Path:
+    return Path(environ.get("HOME", "~")).expanduser()  # (as `invocation` finds ~/.claude, ~/.codex)
+
+
+def claude_dir(environ: Mapping[str, str]) -> Path:
+    return Path(environ.get("CLAUDE_CONFIG_DIR") or home(environ) / ".claude")
+
+
+def codex_dir(environ: Mapping[str, str]) -> Path:
+    return Path(environ.get("CODEX_HOME") or home(environ) / ".codex")
+
+
+def llm_dir(environ: Mapping[str, str]) -> Path:
+    if environ.get("LLM_USER_PATH"):
+        return Path(environ["LLM_USER_PATH"])
+    if sys.platform == "darwin":
+        return home(environ) / "Library" / "Application Support" / "io.datasette.llm"
+    return home(environ) / ".config" / "io.datasette.llm"
+
+
+# preset -> the user's file its CLI takes its default model from
+USER_FILES: dict[str, Locate] = {
+    "claude": lambda env: claude_dir(env) / "settings.json",
+    "codex": lambda env: codex_dir(env) / "config.toml",
+    "gemini": lambda env: home(env) / ".gemini" / "settings.json",
+    "llm": lambda env: llm_dir(env) / "default_model.txt",
+}
+
+
+def _gemini_system(environ: Mapping[str, str]) -> Path:
+    if environ.get("GEMINI_CLI_SYSTEM_SETTINGS_PATH"):
+        return Path(environ["GEMINI_CLI_SYSTEM_SETTINGS_PATH"])
+    if sys.platform == "darwin":
+        return Path("/Library/Application Support/GeminiCli/settings.json")
+    return Path("/etc/gemini-cli/settings.json")
+
+
+def _gemini_defaults(environ: Mapping[str, str]) -> Path:
+    return Path(
+        environ.get("GEMINI_CLI_SYSTEM_DEFAULTS_PATH")
+        or _gemini_system(environ).parent / "system-defaults.json"
+    )
+
+
+# claude's managed settings file (the system's; the policy that MDM, the registry or claude.ai's console
+# deliver is not read), which beats every other settings file (code.claude.com/docs/en/settings, "Settings
+# precedence"); a test points this at another file
+CLAUDE_MANAGED = Path(
+    "/Library/Application Support/ClaudeCode/managed-settings.json"
+    if sys.platform == "darwin"
+    else "/etc/claude-code/managed-settings.json"
+)
+
+
+def _claude_managed(environ: Mapping[str, str]) -> Path:
+    return CLAUDE_MANAGED
+
+
+# preset -> the files outside the user's directory and the project that name a model before every other
+# (`OVER`: system settings that override) or after (`UNDER`: system defaults), the first first; the build
+# stamp holds the digest of each that exists
+OVER: dict[str, tuple[Locate, ...]] = {
+    "claude": (_claude_managed,),
+    "gemini": (_gemini_system,),
+}
+UNDER: dict[str, tuple[Locate, ...]] = {"gemini": (_gemini_defaults,)}
+
+
+# preset -> the files of the project (its root is the CLI's working directory) that name a model before the
+# user's file does, the first first
+PROJECT_FILES: dict[str, tuple[str, ...]] = {
+    "claude": (".claude/settings.local.json", ".claude/settings.json"),
+    "gemini": (".gemini/settings.json",),
+}
+
+
+def files(preset: str, environ: Mapping[str, str], root: Path | None) -> list[Path]:
+    """The files `preset`'s CLI reads its settings from, the one that wins first."""
+    user = USER_FILES.get(preset)
+    project = [root / name for name in PROJECT_FILES.get(preset, ())] if root is not None else []
+    over = [where(environ) for where in OVER.get(preset, ())]
+    under = [where(environ) for where in UNDER.get(preset, ())]
+    return over + project + ([] if user is None else [user(environ)]) + under
+
+
+def read_config(path: Path) -> bytes | None:
+    """The bytes of a regular file (not a FIFO or a device a link may name: a project's file could be one,
+    and reading it would wait for good); None for anything else, or a file too big."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_BYTES + 1)
+    except (OSError, ValueError):
+        return None
+    return data if len(data) <= MAX_BYTES else None
