@@ -72,7 +72,8 @@ take the rest of the line):
 
 `FAKE_AGENT_LOG`, if set, gets `start <time> <pid> <cli> <label>` and `end ...` lines (concurrency tests),
 and a `term ...` line instead of `end` when SIGTERM ends the fake before it answered (it still dies of the
-signal, unless `ignore-term`). `FAKE_AGENT_PROMPTS`, if set, is a directory that gets each invocation's prompt as
+signal, unless `ignore-term`); one that comes while the answer is printed waits for the `end` line (an
+answer printed whole was paid for). `FAKE_AGENT_PROMPTS`, if set, is a directory that gets each invocation's prompt as
 `<pid>-<time of its start line>.prompt` (what a retry that carries a check's complaint was asked: benchmarks/soak_faults.py).
 """
 
@@ -1023,12 +1024,17 @@ def main(argv: list[str]) -> int:
     finally:
         if signal.getsignal(signal.SIGTERM) not in (signal.SIG_IGN, signal.SIG_DFL):
             signal.signal(signal.SIGTERM, signal.SIG_DFL)  # (answering now: a kill from here logs no `term`)
+        # an answer printed whole was paid for: a SIGTERM that comes once it is out (agentmake's parent-death
+        # signal: agentmake, dead, kept it in the log file that is our stdout, and salvages it) waits for
+        # the `end` line that says so
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
         if chunks:
             sys.stdout.write("\n".join(chunks) + "\n")
             sys.stdout.flush()
         if session:
             persist_session(cli, opts, prompt, chunks)
         log("end", cli, label)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
         if "linger" in d:  # answered, but slow to exit (a CLI's teardown)
             linger(float(d["linger"]))
 
