@@ -164,7 +164,8 @@ class Project:
         return wrong
 
 
-@pytest.mark.parametrize("seed", [0, 3])  # (both catch the -n before 41f05aa; 1 too, and 34 more agree)
+# (seed 0 catches the -n before 41f05aa; so do 1 and 3, the same bug, and 34 more agree: dropped, ~6 s each)
+@pytest.mark.parametrize("seed", [0])
 def test_dry_run_says_what_the_build_then_does(tmp_path: Path, fake_agents: FakeAgents, seed: int) -> None:
     env = fake_agents.env()
     env.update(NO_COLOR="1", CI="1", PYTHONDONTWRITEBYTECODE="1", AGENTMAKE_BACKOFF="0")

@@ -11,7 +11,9 @@ from conftest import FakeAgents
 from rebuild_oracle import run_seed
 
 
-@pytest.mark.parametrize("seed", [3, 6, 11])  # 3 and 6 caught the dry run of fcb9dee
+# 3 and 6 caught the dry run of fcb9dee; more seeds: benchmarks/soak_rebuild.py (11, which caught nothing
+# yet, was dropped: ~25 s of the suite under its 10 minutes)
+@pytest.mark.parametrize("seed", [3, 6])
 def test_random_edits_rebuild_exactly_what_the_oracle_says(
     tmp_path: Path, fake_agents: FakeAgents, seed: int
 ) -> None:
