@@ -20,7 +20,7 @@ import soak_ledger  # noqa: E402
 
 @pytest.mark.parametrize("signame", ["KILL", "INT"])
 def test_one_seed_of_the_soak_holds_every_rule(tmp_path: Path, signame: str) -> None:
-    args = ["--seeds", "3", "--docs", "6", "--signal", signame, "--work", str(tmp_path)]
+    args = ["--seeds", "3", "--docs", "4", "--signal", signame, "--work", str(tmp_path)]
     run = subprocess.run(
         [sys.executable, str(BENCH / "soak_kill9.py"), *args], capture_output=True, text=True, timeout=300
     )
