@@ -82,15 +82,12 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import math
 import os
 import signal
-import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 
@@ -278,7 +275,7 @@ def faults_fire(cli: str, prompt: str, d: dict[str, str]) -> bool:
         return True
     state = Path(state_dir)
     state.mkdir(parents=True, exist_ok=True)
-    key = hashlib.sha256((cli + "\0" + prompt).encode()).hexdigest()[:16]
+    key = digest(cli + "\0" + prompt, 16)
     with open(state / f"{key}.count", "a+", encoding="utf-8") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         fh.seek(0)
@@ -449,7 +446,7 @@ def fail(cli: str, code: str, opts: dict, out) -> int:
             # retries: openai/codex#32984; text mode prints them on stderr)
             if opts.get("--json"):
                 for event in (
-                    {"type": "thread.started", "thread_id": str(uuid.uuid4())},
+                    {"type": "thread.started", "thread_id": uuid4()},
                     {"type": "turn.started"},
                 ):
                     print(json.dumps(event), flush=True)
@@ -465,7 +462,7 @@ def fail(cli: str, code: str, opts: dict, out) -> int:
         if isinstance(opts.get("-o") or opts.get("--output-last-message"), str):
             Path(opt(opts, "-o", "--output-last-message") or "").write_text("")  # -o leaves an empty file
         if opts.get("--json"):
-            out(json.dumps({"type": "thread.started", "thread_id": str(uuid.uuid4())}))
+            out(json.dumps({"type": "thread.started", "thread_id": uuid4()}))
             out(json.dumps({"type": "turn.started"}))
             out(json.dumps({"type": "error", "message": msg}))
             out(json.dumps({"type": "turn.failed", "error": {"message": msg}}))
@@ -557,13 +554,29 @@ def aider_history(opts: dict, answer: str) -> None:
             fh.write(f"\n# {time.strftime('%Y-%m-%d %H:%M:%S')}\n+{message}\n")
 
 
+def digest(text: str, n: int) -> str:
+    """The first `n` hex digits of the text's SHA-256 (hashlib imported only here: a fake's start-up is paid
+    by every call of the test suite, and few calls need a digest)."""
+    import hashlib
+
+    return hashlib.sha256(text.encode()).hexdigest()[:n]
+
+
+def uuid4(*, hex: bool = False) -> str:
+    """A random UUID (version 4) as `uuid.uuid4()` prints it, or its `.hex`, without importing uuid at start."""
+    b = bytearray(os.urandom(16))
+    b[6], b[8] = (b[6] & 0x0F) | 0x40, (b[8] & 0x3F) | 0x80
+    x = b.hex()
+    return x if hex else f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
+
+
 def now_iso() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
 
 
 def gemini_stream_start(model: str, prompt: str) -> list[dict]:
     """The events gemini `-o stream-json` prints before any answer: init, then the user's message."""
-    init = {"type": "init", "timestamp": now_iso(), "session_id": str(uuid.uuid4()), "model": model}
+    init = {"type": "init", "timestamp": now_iso(), "session_id": uuid4(), "model": model}
     return [init, {"type": "message", "timestamp": now_iso(), "role": "user", "content": prompt}]
 
 
@@ -575,7 +588,7 @@ def result_obj(
     obj = {
         "type": "result", "subtype": "success", "is_error": is_error, "duration_ms": 1234,
         "duration_api_ms": 1100, "num_turns": 1, "result": text, "stop_reason": "end_turn",
-        "session_id": str(uuid.uuid4()), "total_cost_usd": round(3e-6 * tin + 15e-6 * tout, 8),
+        "session_id": uuid4(), "total_cost_usd": round(3e-6 * tin + 15e-6 * tout, 8),
         "usage": {"input_tokens": tin, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0,
                   "output_tokens": tout},
         "modelUsage": {model: {"inputTokens": tin, "outputTokens": tout, "costUSD": 0.0}},
@@ -627,7 +640,7 @@ def gemini_turn_limit(opts: dict, out) -> int:
     fmt = opt(opts, "-o", "--output-format")
     error = {"type": "FatalTurnLimitedError", "message": GEMINI_TURN_LIMIT}
     if fmt == "json":
-        print(json.dumps({"session_id": str(uuid.uuid4()), "error": {**error, "code": 53}}, indent=2),
+        print(json.dumps({"session_id": uuid4(), "error": {**error, "code": 53}}, indent=2),
               file=sys.stderr)  # fmt: skip
     elif fmt == "stream-json":
         for event in gemini_stream_start(opt(opts, "-m", "--model") or "gemini-2.5-pro", ""):
@@ -806,7 +819,7 @@ def succeed(
         if opt(opts, "-o", "--output-last-message"):
             Path(opt(opts, "-o", "--output-last-message") or "").write_text(text)
         if opts.get("--json"):
-            out(json.dumps({"type": "thread.started", "thread_id": str(uuid.uuid4())}))
+            out(json.dumps({"type": "thread.started", "thread_id": uuid4()}))
             out(json.dumps({"type": "turn.started"}))
             out(
                 json.dumps(
@@ -838,7 +851,7 @@ def succeed(
                 "tools": {},
                 "files": {},
             }
-            out(json.dumps({"session_id": str(uuid.uuid4()), "response": text, "stats": stats}, indent=2))
+            out(json.dumps({"session_id": uuid4(), "response": text, "stats": stats}, indent=2))
         elif opt(opts, "-o", "--output-format") == "stream-json":
             # (gemini-cli's StreamJsonFormatter: JSONL events, the answer in assistant message deltas, then
             # a result event whose stats add up every model's tokens; `input_tokens` is the whole prompt)
@@ -870,8 +883,8 @@ def succeed(
         return 0
     if cli == "llm" and opts.get("--json"):
         model = opt(opts, "-m", "--model") or "gpt-4o-mini"
-        row = {"id": uuid.uuid4().hex, "model": model, "prompt": prompt, "response": text, "input_tokens": tin,
-               "output_tokens": tout, "conversation_id": uuid.uuid4().hex, "duration_ms": 321}  # fmt: skip
+        row = {"id": uuid4(hex=True), "model": model, "prompt": prompt, "response": text, "input_tokens": tin,
+               "output_tokens": tout, "conversation_id": uuid4(hex=True), "duration_ms": 321}  # fmt: skip
         out(json.dumps([row], indent=2))
         return 0
     out(text)
@@ -893,7 +906,7 @@ def persist_session(cli: str, opts: dict, prompt: str, printed: list[str]) -> No
     transcript `projects/<cwd>/<session>.jsonl` (not with `--no-session-persistence`), codex a rollout
     `sessions/YYYY/MM/DD/rollout-<time>-<id>.jsonl`, llm a row of `logs.db` (its `-d` database; with `-n` it
     still opens, and so creates, the database: simonw/llm#789). Each holds the prompt and what was answered."""
-    session = str(uuid.uuid4())
+    session = uuid4()
     answer = "\n".join(printed)
     if cli == "claude" and not opts.get("--no-session-persistence"):
         base = os.environ.get("CLAUDE_CONFIG_DIR") or os.path.join(os.path.expanduser("~"), ".claude")
@@ -946,7 +959,7 @@ def main(argv: list[str]) -> int:
             print(str(e), file=sys.stderr)
         return e.code
     d, body = directives(prompt)
-    label = d.get("label") or hashlib.sha256(prompt.encode()).hexdigest()[:8]
+    label = d.get("label") or digest(prompt, 8)
     started = f"{time.time():.6f}"
     if "ignore-term" not in d:  # (before `start` is logged: a test that sees it may send SIGTERM at once)
         signal.signal(signal.SIGTERM, lambda signum, frame: terminated(cli, label))
@@ -979,6 +992,8 @@ def main(argv: list[str]) -> int:
         if "ignore-term" in d:
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
         if "spawn-grandchild" in d:
+            import subprocess  # (not at start: see `digest`)
+
             child = subprocess.Popen(
                 ["sleep", "300"],
                 stdin=subprocess.DEVNULL,
