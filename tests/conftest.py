@@ -67,7 +67,12 @@ class FakeAgents:
 
 @pytest.fixture
 def fake_agents(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> FakeAgents:
-    base = tmp_path_factory.mktemp("fake_agents")
+    return install_fake_agents(tmp_path_factory.mktemp("fake_agents"), monkeypatch)
+
+
+def install_fake_agents(base: Path, monkeypatch: pytest.MonkeyPatch) -> FakeAgents:
+    """The fakes in `base`, first on PATH (through `monkeypatch`, which undoes it): the `fake_agents` fixture,
+    and a module's shared set-up (`pytest.MonkeyPatch.context()`)."""
     fa = FakeAgents(bin=base / "bin", state=base / "state", log=base / "agents.log", home=base / "home")
     for d in (fa.bin, fa.state, fa.home):
         d.mkdir()

@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import FakeAgents
+from conftest import FakeAgents, install_fake_agents
 from e2e_helpers import E2E
 
 # summarize:NAME reads docs/NAME.md; combine reads what summarize makes (a chain: B reads A's outputs)
@@ -33,19 +33,29 @@ agent combine:
 '''
 
 
-@pytest.fixture
-def built(tmp_path: Path, fake_agents: FakeAgents) -> E2E:
-    """A project built once (three agent calls), then 'cloned': the same files without `.agentmake/`."""
-    e2e = E2E(tmp_path / "proj", fake_agents)
-    e2e.write("Agentfile", AGENTFILE)
-    e2e.write("docs/a.md", "doc a\n")
-    e2e.write("docs/b.md", "doc b\n")
-    first = e2e.am()
+@pytest.fixture(scope="module")
+def built_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project built once (three agent calls), then 'cloned': the same files without `.agentmake/`. Built
+    once per module (with fakes of its own) and copied by `built`: the tests need only the files."""
+    with pytest.MonkeyPatch.context() as mp:
+        fake = install_fake_agents(tmp_path_factory.mktemp("fake_agents"), mp)
+        e2e = E2E(tmp_path_factory.mktemp("built") / "proj", fake)
+        e2e.write("Agentfile", AGENTFILE)
+        e2e.write("docs/a.md", "doc a\n")
+        e2e.write("docs/b.md", "doc b\n")
+        first = e2e.am()
     assert first.code == 0, first
     assert sorted(e2e.calls()) == ["combine", "sum-a", "sum-b"], first
     shutil.rmtree(e2e.root / ".agentmake")
-    e2e.reset_calls()
-    return e2e
+    return e2e.root
+
+
+@pytest.fixture
+def built(built_once: Path, tmp_path: Path, fake_agents: FakeAgents) -> E2E:
+    """A copy of `built_once` (every file's bytes and modification time), with this test's fake agents (no
+    call logged yet)."""
+    shutil.copytree(built_once, tmp_path / "proj", symlinks=True)
+    return E2E(tmp_path / "proj", fake_agents)
 
 
 def _snapshot(e2e: E2E) -> dict[str, tuple[bytes, int]]:
