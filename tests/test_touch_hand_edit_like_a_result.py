@@ -7,7 +7,7 @@ its `..._made_for_other_inputs_is_not_touched_a_build_restores_it`)."""
 from __future__ import annotations
 
 from e2e_helpers import E2E
-from test_touch18_touch import built  # noqa: F401  (the fixture)
+from test_touch18_touch import built, built_once  # noqa: F401  (the fixtures)
 
 
 def test_a_hand_edit_equal_to_another_outputs_result_is_touched_as_an_edit(built: E2E) -> None:  # noqa: F811
