@@ -55,15 +55,22 @@ class _Task:
     ran: float | None = None  # a finished task's time (`TaskEvent.ran`)
     row: str | None = None  # the formatted table row; None when it must be formatted again
 
+    def duration(self) -> float | None:
+        """The time its row shows."""
+        if self.ran is None and self.started is not None and self.ended is not None:
+            return self.ended - self.started
+        return self.ran
+
+    def shown(self) -> tuple[object, ...]:
+        """What its row is made of (besides its id): the row is formatted again only when this changes."""
+        return (self.state, self.duration(), self.attempts, self.cost, self.tokens)
+
     def format_row(self, task_id: str) -> str:
         if self.row is None:
-            duration = self.ran
-            if duration is None and self.started is not None and self.ended is not None:
-                duration = self.ended - self.started
             cells = [
                 task_id,
                 state_words(self.state),
-                fmt_duration(duration),
+                fmt_duration(self.duration()),
                 self.attempts or "",
                 fmt_cost(self.cost),
             ]
@@ -187,8 +194,10 @@ class StatusFile:
                 fmt_tokens(outcome.tokens_in, outcome.tokens_out),
             )
             if fields != (task.state, task.attempts, task.started, task.ended, task.cost, task.tokens):
-                task.row = None  # formatted again only if something shown changed
+                shown = task.shown()
                 task.state, task.attempts, task.started, task.ended, task.cost, task.tokens = fields
+                if task.shown() != shown:  # formatted again only if something shown changed (a finished
+                    task.row = None  # task's time is its `ran`, not its start and end)
             task.message = outcome.message or task.message
         order = list(result.outcomes)
         if len(order) < len(self.tasks) + len(quiet):

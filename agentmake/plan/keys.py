@@ -81,9 +81,13 @@ from agentmake.model import Check, RunnerSpec
 KEY_VERSION = 2
 
 
+# (the encoder `json.dumps` would build for these arguments at each call, built once)
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
 def canonical_json(parts: dict[str, Any]) -> str:
     public = {k: v for k, v in parts.items() if not k.startswith("_")}
-    return json.dumps(public, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL(public)
 
 
 def key_of(parts: dict[str, Any]) -> str:

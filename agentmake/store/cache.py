@@ -65,20 +65,29 @@ class BlobCache(Blobs):
                 self._conn.execute("INSERT OR IGNORE INTO blobs (digest, data) VALUES (?, ?)", (digest, data))
                 self._inserted.append(digest)
         now = time.time()
+        row = (key, outputs_json or json.dumps(dict(outputs), sort_keys=True), size, now, now)
+        modes_json = json.dumps(dict(modes), sort_keys=True) if modes else None
+        made_json = json.dumps(dict(made)) if made else None
+        try:  # (one statement: the row with its modes and figures)
+            self._conn.execute(
+                "INSERT OR REPLACE INTO cache (key, outputs, size, created_at, last_used, modes, made)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (*row, modes_json, made_json),
+            )
+            return
+        except sqlite3.OperationalError as exc:  # (an older database opened busy, without those columns)
+            if "no column" not in str(exc):
+                raise
         self._conn.execute(
             "INSERT OR REPLACE INTO cache (key, outputs, size, created_at, last_used) VALUES (?, ?, ?, ?, ?)",
-            (key, outputs_json or json.dumps(dict(outputs), sort_keys=True), size, now, now),
+            row,
         )
-        if modes:
+        if modes_json is not None:
             with contextlib.suppress(sqlite3.OperationalError):  # (no `modes` column: the mode is not kept)
-                self._conn.execute(
-                    "UPDATE cache SET modes = ? WHERE key = ?", (json.dumps(dict(modes), sort_keys=True), key)
-                )
-        if made:
-            with contextlib.suppress(
-                sqlite3.OperationalError
-            ):  # (no `made` column: the figures are not kept)
-                self._conn.execute("UPDATE cache SET made = ? WHERE key = ?", (json.dumps(dict(made)), key))
+                self._conn.execute("UPDATE cache SET modes = ? WHERE key = ?", (modes_json, key))
+        if made_json is not None:
+            with contextlib.suppress(sqlite3.OperationalError):  # (no `made` column: figures not kept)
+                self._conn.execute("UPDATE cache SET made = ? WHERE key = ?", (made_json, key))
 
     def made(self, key: str) -> dict[str, Any] | None:
         """What making entry `key`'s result took and cost (`add`'s `made`), None if not known (no entry, an

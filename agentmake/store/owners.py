@@ -38,6 +38,7 @@ class Owners:
         def _tx(self) -> AbstractContextManager[None]: ...
         @property
         def locked(self) -> bool: ...
+        def _row_absent(self, task_id: str) -> bool: ...
 
     def _other_owners(self) -> list[str]:
         """The Agentfiles other than this one, still there, whose builds wrote task records (`owns`): a few
@@ -124,8 +125,10 @@ class Owners:
         a database without the table (an older one opened busy) records the task all the same."""
         with contextlib.suppress(sqlite3.OperationalError):
             owned = self._has_owners()
-            sql = f"SELECT outputs, {'agentfile' if owned else 'NULL'} FROM tasks WHERE task_id = ?"
-            row = self._conn.execute(sql, (self._rows.row(task_id),)).fetchone()
+            row = None
+            if not self._row_absent(task_id):  # (a task never recorded: no row to read, no query)
+                sql = f"SELECT outputs, {'agentfile' if owned else 'NULL'} FROM tasks WHERE task_id = ?"
+                row = self._conn.execute(sql, (self._rows.row(task_id),)).fetchone()
             # (a row another Agentfile's task of the same name wrote: its outputs are that one's, not renamed)
             if row is not None and row[0] != outputs_json and self.owns(row[1]):
                 gone = [(p, task_id, h) for p, h in json.loads(row[0]).items() if p not in outputs]

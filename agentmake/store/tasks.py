@@ -26,6 +26,8 @@ _TASK_COLS = (
 _INSERT_TASK = f"INSERT OR REPLACE INTO tasks ({_TASK_COLS}) VALUES ({', '.join('?' * 14)})"
 # (with the Agentfile that wrote the row, where the table has the column: `Store.owns`)
 _INSERT_OWNED = f"INSERT OR REPLACE INTO tasks ({_TASK_COLS}, agentfile) VALUES ({', '.join('?' * 15)})"
+# ``json.dumps(obj, sort_keys=True)``: one encoder kept, not one built per call (two a recorded task)
+_SORTED_JSON = json.JSONEncoder(sort_keys=True).encode
 _SINGLE_READS = 64  # task records read one query each before all are read at once
 Brief = tuple[str, str, str, "str | dict[str, str]"]  # key, status, memo, outputs (JSON text or decoded)
 
@@ -144,6 +146,16 @@ class Tasks:
                 self._known = {}
             return self._tasks
 
+    def _row_absent(self, task_id: str) -> bool:
+        """Whether `task_id` is known to have no row of this Agentfile's (`RowIds.row`): read as missing
+        (every record, or its own query) and not written since, in the open transaction either (the caller
+        holds the lock: no other writer)."""
+        if any(r.task_id == task_id for r in self._written):
+            return False
+        if self._tasks is not None:
+            return task_id not in self._tasks
+        return task_id in self._known and self._known[task_id] is None
+
     def _put(self, rec: TaskRecord) -> None:
         """Remember a record this process just wrote (the lock guarantees no other writer)."""
         if self._tasks is not None:
@@ -242,10 +254,10 @@ class Tasks:
         """Write the task row; returns its outputs' JSON text (the cache row stores the same text)."""
         if not r.memo:
             r.memo = str(r.parts.get("_memo", ""))
-        outputs = json.dumps(r.outputs, sort_keys=True)
+        outputs = _SORTED_JSON(r.outputs)
         self._note_strays(r.task_id, r.outputs, outputs)
         row = (
-            self._rows.row(r.task_id), r.key, json.dumps(r.parts, sort_keys=True), outputs,
+            self._rows.row(r.task_id), r.key, _SORTED_JSON(r.parts), outputs,
             r.status, r.finished_at, r.duration, r.attempts, r.cost_usd, r.tokens_in, r.tokens_out,
             r.run_id, r.error, r.memo,
         )  # fmt: skip
