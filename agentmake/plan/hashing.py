@@ -62,12 +62,24 @@ def hash_path(path: Path | str) -> str:
     view = memoryview(buf)
     digest = xxhash.xxh3_128()
     fd = os.open(path, _READ_FLAGS)  # (non-blocking: opening a FIFO with no writer returns at once)
-    with open(fd, "rb", buffering=0) as fh:
+    if not _READV:  # (no readv here: read through a file object)
+        with open(fd, "rb", buffering=0) as fh:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise OSError(errno.EINVAL, f"not a regular file: {os.fspath(path)}")
+            while n := fh.readinto(buf):
+                digest.update(view[:n])
+        return digest.hexdigest()
+    try:  # (the descriptor read as it is: a file object costs an object, and a second fstat, a file)
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise OSError(errno.EINVAL, f"not a regular file: {os.fspath(path)}")
-        while n := fh.readinto(buf):
+        while n := os.readv(fd, (buf,)):  # (into the buffer; retried after a signal, as `readinto` is)
             digest.update(view[:n])
+    finally:
+        os.close(fd)
     return digest.hexdigest()
+
+
+_READV = hasattr(os, "readv")
 
 
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)

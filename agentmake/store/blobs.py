@@ -27,6 +27,7 @@ import xxhash
 _SMALL = 1 << 20  # files up to this size are hashed and written to the cache from one read
 PACK_LIMIT = 1 << 17  # blobs up to this size are rows of the `blobs` table (packed), larger ones files
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+_READ = os.O_RDONLY | os.O_CLOEXEC
 
 
 class Blobs:
@@ -94,16 +95,19 @@ class Blobs:
         OSError only when `source` cannot be read; a blob that cannot be written is left to a later
         `put_blob` (the cache is best-effort). Thread-safe."""
         hasher = xxhash.xxh3_128()
-        with open(source, "rb", buffering=0) as fh:
+        fd = os.open(source, _READ)  # (read as a descriptor: a file object costs an object and an fstat)
+        try:
             # ask for what the file holds (plus one byte, to see its end): a read of `_SMALL` would allocate
             # (mmap) a megabyte for every output, however small
-            want = min(os.fstat(fh.fileno()).st_size + 1, _SMALL)
-            data = fh.read(want)
+            want = min(os.fstat(fd).st_size + 1, _SMALL)
+            data = os.read(fd, want)
             hasher.update(data)
             size, small = len(data), len(data) < want
-            while not small and (chunk := fh.read(_SMALL)):
+            while not small and (chunk := os.read(fd, _SMALL)):
                 hasher.update(chunk)
                 size += len(chunk)
+        finally:
+            os.close(fd)
         digest = hasher.hexdigest()
         if digest in self._have or digest in self._pending:
             return digest, True
