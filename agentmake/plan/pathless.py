@@ -10,10 +10,11 @@ stdout becomes its one output, where nothing the agent is given names that outpu
   names no other template (`{% include %}`...: what that one reads is not looked at);
 - no `check` (a command check is given the output's path; a failed check's complaint, which names the
   output, is sent to the agent on a retry);
-- its runner's command lets the agent write no file (`runners.invocation.may_write_files`: one that may
-  could write where it likes, and is kept keyed as it was), nor do its CLI's own settings files
+- its agent may write no file (`runners.writing.agent_may_write`, the rule `runners.execute` sets the
+  output aside by: one that may could write where it likes, and is kept keyed as it was): neither its
+  runner's command (`runners.invocation.may_write_files`) nor its CLI's own settings files
   (`runners.modelconfig.WRITES`: claude's ``permissions``, codex's ``sandbox_mode``, gemini's
-  ``general.defaultApprovalMode``, in any file the CLI reads: `ConfigReading.writes`);
+  ``general.defaultApprovalMode``, in any file the CLI reads: `ConfigReading.writes`) let it;
 - no other task of the whole graph has its prompt text and its inputs (`siblings`): agents alike but for
   their outputs' names (three drafts of one prompt, to pick the best) are each their own sample, keyed with
   their paths as before, so that each keeps its own cache entry (a deleted draft is restored, not asked
@@ -53,7 +54,7 @@ def path_free(task: Task, runner: RunnerSpec | None, settings_write: bool = Fals
     spec = task.spec
     if not isinstance(spec, AgentSpec) or spec.is_shell or spec.prompt is None or runner is None:
         return False
-    if len(task.outputs) != 1 or spec.check is not None or settings_write:
+    if len(task.outputs) != 1 or spec.check is not None:
         return False
     text = spec.prompt.text
     reads = _reads_output.get(text)
@@ -64,10 +65,10 @@ def path_free(task: Task, runner: RunnerSpec | None, settings_write: bool = Fals
         reads = _reads_output[text] = bool(_READS_OUTPUT & names_read(text)) or other_templates(text) != []
     if reads:
         return False
-    from agentmake.runners.invocation import may_write_files
     from agentmake.runners.presets import preset_of
+    from agentmake.runners.writing import agent_may_write
 
-    return not may_write_files(preset_of(runner), list(runner.command))
+    return not agent_may_write(preset_of(runner), list(runner.command), settings_write)
 
 
 def siblings(graph: Graph) -> frozenset[str]:

@@ -5,8 +5,9 @@ Staging: an output's final content is first written to a temporary file beside i
 file extension still work; see `STAGED_MARKER`). The scheduler commits a successful attempt by renaming the
 staged files over their targets, or calls `discard`. So a failed attempt never replaces a good output:
 - single-output LLM agents: the parsed answer is written to the staged file (a plain-text one is copied from
-  its log a chunk at a time, never held whole: it may be gigabytes); one whose runner lets it write
-  files (`invocation.may_write_files`) has its output set aside for the run (`backups.set_aside`), so what
+  its log a chunk at a time, never held whole: it may be gigabytes); one whose agent may write files, by
+  its runner's flags or its CLI's settings files (`writing.agent_may_write`, the rule `plan.pathless` keys
+  by), has its output set aside for the run (`backups.set_aside`), so what
   it writes there itself is moved beside its logs (``<stem>.wrote``) and the output left as the build saw it;
 - shell agents: `{output}`/`{outputs}` in the command *are* the staged paths;
 - multi-output LLM agents write their declared outputs themselves (the prompt names them). Before the run each
@@ -72,7 +73,6 @@ from agentmake.runners.invocation import (
     Invocation,
     InvocationError,
     llm_invocation,
-    may_write_files,
     safe_name,
 )
 from agentmake.runners.parse import TEXT_FORMATS, Parsed, delivered, parse_output, relative_denial
@@ -83,6 +83,7 @@ from agentmake.runners.shell import ShellAttempt, ShellAttempts
 from agentmake.runners.staging import stage_copies, staged_path
 from agentmake.runners.stall import NetworkWatch
 from agentmake.runners.unfence import unfence
+from agentmake.runners.writing import agent_may_write
 
 __all__ = ["AttemptResult", "Executor", "ShellAttempt"]
 
@@ -275,7 +276,7 @@ class Executor(SalvageAttempts, ShellAttempts):
         if multi:
             tmp, fmt = self.state_dir / "tmp" / stem.name, self.answer_format(task)
             backup = backup_outputs(self.root, task.id, task.outputs, tmp, fmt)
-        elif may_write_files(preset, inv.argv):
+        elif agent_may_write(preset, inv.argv, self._settings_write(runner)):
             aside = set_aside(self.root, task.id, task.outputs[0], self.state_dir / "tmp" / stem.name)
         timeout = self._timeout(spec, runner)
         wrote: Path | None = None  # where what was written to that output while its agent ran is kept

@@ -58,8 +58,9 @@ take the rest of the line):
     FAKE: invalid-json-answer answer with broken JSON
     FAKE: write=P1,P2         write these files (relative to the cwd) before answering or failing, if the
                               CLI was allowed to (claude --permission-mode acceptEdits, codex -s
-                              workspace-write, gemini --approval-mode auto_edit|yolo); claude lists a
-                              refusal in permission_denials
+                              workspace-write or -c sandbox_mode=..., gemini --approval-mode
+                              auto_edit|yolo; claude's and codex's settings files too: `_settings_allow`);
+                              claude lists a refusal in permission_denials
     FAKE: show-env=A,B        append "A=value" lines to the answer
     FAKE: has-env=A,B         append "A: set" / "A: unset" lines (never the value)
     FAKE: show-argv           append the argv as JSON to the answer
@@ -692,6 +693,40 @@ def refuses_to_skip_permissions(opts: dict) -> bool:
     return bool(bypass) and os.geteuid() == 0 and os.environ.get("IS_SANDBOX") != "1"
 
 
+def _settings_allow(cli: str) -> bool:
+    """Whether the CLI's settings files let it write (as the real ones do): claude's settings.json in its
+    config directory and the project's (``permissions``), codex's config.toml top-level ``sandbox_mode``."""
+    if cli == "claude":
+        folders = [os.environ.get("CLAUDE_CONFIG_DIR", ""), ".claude"]
+        for path in [Path(f, n) for f in folders if f for n in ("settings.json", "settings.local.json")]:
+            try:
+                perms = json.loads(path.read_text()).get("permissions") or {}
+            except (OSError, ValueError):
+                continue
+            tools = " ".join(perms.get("allow") or [])
+            if perms.get("defaultMode") in ("acceptEdits", "bypassPermissions") or "Write" in tools:
+                return True
+            if "Bash" in tools:
+                return True
+        return False
+    if cli == "codex":
+        try:
+            text = Path(os.environ.get("CODEX_HOME", ""), "config.toml").read_text()
+        except OSError:
+            return False
+        return any(
+            line.replace(" ", "") in ('sandbox_mode="workspace-write"', 'sandbox_mode="danger-full-access"')
+            for line in text.split("[")[0].splitlines()
+        )
+    return False
+
+
+def _codex_override(opts: dict) -> str | None:
+    """The sandbox mode a ``-c sandbox_mode=...`` override sets (it beats config.toml), if any."""
+    key, _, value = (opt(opts, "-c", "--config") or "").partition("=")
+    return value.strip().strip("\"'") if key.strip() == "sandbox_mode" else None
+
+
 def may_write(cli: str, opts: dict) -> bool:
     if cli == "claude":
         tools = " ".join(opts.get("--allowedTools", []) + opts.get("--allowed-tools", []))
@@ -699,9 +734,14 @@ def may_write(cli: str, opts: dict) -> bool:
             opt(opts, "--permission-mode") in ("acceptEdits", "bypassPermissions")
             or bool(opts.get("--dangerously-skip-permissions"))
             or "Write" in tools
+            or "Bash" in tools
+            or _settings_allow(cli)
         )
     if cli == "codex":
-        return opt(opts, "-s", "--sandbox") in ("workspace-write", "danger-full-access") or bool(
+        mode = opt(opts, "-s", "--sandbox") or _codex_override(opts)
+        if mode is None and _settings_allow(cli):
+            mode = "workspace-write"
+        return mode in ("workspace-write", "danger-full-access") or bool(
             opts.get("--dangerously-bypass-approvals-and-sandbox")
         )
     if cli == "gemini":
