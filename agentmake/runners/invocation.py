@@ -26,6 +26,7 @@ from pathlib import Path
 
 from agentmake.model import RunnerSpec
 from agentmake.runners.credentials import LOGINS, lend
+from agentmake.runners.modelconfig import CLAUDE_WRITING_TOOLS, CODEX_WRITING_SANDBOXES
 from agentmake.runners.presets import AUTH_ENV, CLIENT, url_problem
 
 AIDER_MESSAGE = "message.md"  # aider's prompt file, in its job directory (`home/<task>/aider/`)
@@ -72,24 +73,66 @@ def _has(argv: list[str], *flags: str) -> bool:
     return any(a == f or a.startswith(f + "=") for a in argv for f in flags)
 
 
+def _values(argv: list[str], *flags: str) -> list[str]:
+    """The values `argv` gives `flags` (``--flag=V`` or ``--flag V``), in no particular order."""
+    found = [a.split("=", 1)[1] for a in argv if a.startswith(tuple(f + "=" for f in flags))]
+    return found + [argv[i + 1] for i, a in enumerate(argv[:-1]) if a in flags]
+
+
+def _words_after(argv: list[str], *flags: str) -> list[str]:
+    """The words after the first of `flags` (a variadic flag's values) in `argv`, up to the next flag."""
+    found = []
+    for i, a in enumerate(argv):
+        if a in flags:
+            for word in argv[i + 2 :]:
+                if word.startswith("-"):
+                    break
+                found.append(word)
+    return found
+
+
+def codex_overrides(argv: list[str], key: str, *, profiles: bool = False) -> list[str]:
+    """The values codex's ``-c KEY=VALUE`` / ``--config KEY=VALUE`` overrides in `argv` give `key` (and,
+    with `profiles`, a key ending in ``.key``: a profile's), each as codex reads it: a TOML string's quotes
+    taken off."""
+    found = []
+    pairs = _values(argv, "-c", "--config") + [a[2:] for a in argv if a.startswith("-c") and a[2:3] != "="]
+    for pair in pairs:
+        name, eq, value = pair.partition("=")
+        name = name.strip()
+        if eq and (name == key or (profiles and name.endswith("." + key))):
+            found.append(value.strip().strip("\"'").strip())
+    return found
+
+
+def codex_sandbox(argv: list[str]) -> str | None:
+    """The sandbox mode codex's flags choose over its profiles and config files (``-s``/``--sandbox``, a
+    top-level ``-c sandbox_mode=...``), None when none does or they disagree."""
+    modes = set(_values(argv, "-s", "--sandbox")) | set(codex_overrides(argv, "sandbox_mode"))
+    return modes.pop() if len(modes) == 1 else None
+
+
 def may_write_files(preset: str | None, argv: list[str]) -> bool:
     """Whether the agent CLI `argv` (of `preset`) is allowed to write files in the project, by the flags its
-    runner's command gives it (RUNNERS.md); False for a CLI agentmake does not know."""
+    runner's command gives it (RUNNERS.md); False for a CLI agentmake does not know. (Its settings files may
+    let it too: `writing.agent_may_write` is the whole rule.)"""
 
     def values(*flags: str) -> list[str]:
-        found = [a.split("=", 1)[1] for a in argv if a.startswith(tuple(f + "=" for f in flags))]
-        return found + [argv[i + 1] for i, a in enumerate(argv[:-1]) if a in flags]
+        return _values(argv, *flags)
 
-    if preset == "claude":
-        tools = " ".join(values("--allowedTools", "--allowed-tools"))
+    if preset == "claude":  # (``--allowedTools A B``: it takes the words after it, as claude does)
+        tools = " ".join(
+            values("--allowedTools", "--allowed-tools")
+            + _words_after(argv, "--allowedTools", "--allowed-tools")
+        )
         return (
             bool({"acceptEdits", "bypassPermissions"} & set(values("--permission-mode")))
             or _has(argv, "--dangerously-skip-permissions")
-            or "Write" in tools
-            or "Edit" in tools
+            or any(tool in tools for tool in CLAUDE_WRITING_TOOLS)
         )
     if preset == "codex":
-        return bool({"workspace-write", "danger-full-access"} & set(values("-s", "--sandbox"))) or _has(
+        sandboxes = set(values("-s", "--sandbox")) | set(codex_overrides(argv, "sandbox_mode", profiles=True))
+        return bool(CODEX_WRITING_SANDBOXES & sandboxes) or _has(
             argv, "--dangerously-bypass-approvals-and-sandbox", "--full-auto"
         )
     if preset == "gemini":

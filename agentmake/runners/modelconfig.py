@@ -106,10 +106,14 @@ def _codex_values(data: bytes) -> dict[str, Any]:
 
 
 # what lets an agent write files, set in a CLI's settings rather than by its runner's flags
-# (`invocation.may_write_files`): claude's ``permissions.defaultMode`` or a Write/Edit tool in
-# ``permissions.allow``; codex's ``sandbox_mode`` (the active profile's, else the file's); gemini's
-# ``general.defaultApprovalMode`` (YOLO cannot be set there: "yolo" is taken as writing all the same)
+# (`invocation.may_write_files`): claude's ``permissions.defaultMode`` or a Write/Edit/Bash tool in
+# ``permissions.allow`` (`CLAUDE_WRITING_TOOLS`); codex's ``sandbox_mode`` (the active profile's, else the
+# file's); gemini's ``general.defaultApprovalMode`` (YOLO cannot be set there: "yolo" is taken as writing
+# all the same)
 CLAUDE_WRITING_MODES = frozenset({"acceptEdits", "bypassPermissions"})
+# claude's tools that write files: Write, Edit (MultiEdit, NotebookEdit) and a shell (Bash, even one limited
+# to some commands: ``Bash(npm test:*)`` runs a script that may write anything); `--allowedTools` too
+CLAUDE_WRITING_TOOLS = ("Write", "Edit", "Bash")
 CODEX_WRITING_SANDBOXES = frozenset({"workspace-write", "danger-full-access"})
 GEMINI_WRITING_MODES = frozenset({"auto_edit", "autoEdit", "yolo"})
 
@@ -121,7 +125,7 @@ def _claude_writes(data: bytes, profile: str | None) -> bool:
     allow = permissions.get("allow")
     tools = [t for t in allow if isinstance(t, str)] if isinstance(allow, list) else []
     return permissions.get("defaultMode") in CLAUDE_WRITING_MODES or any(
-        "Write" in t or "Edit" in t for t in tools
+        w in t for t in tools for w in CLAUDE_WRITING_TOOLS
     )
 
 
