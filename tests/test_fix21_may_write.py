@@ -19,6 +19,7 @@ CODEX = "codex exec --json --skip-git-repo-check"
 CLAUDE = "claude -p --output-format json"
 ACCEPT = '{"permissions": {"defaultMode": "acceptEdits"}}'
 ALLOW_WRITE = '{"permissions": {"allow": ["Write"]}}'
+PLAN = '{"general": {"defaultApprovalMode": "plan"}}'  # (headless, it leaves plan mode to implement)
 ALLOW_BASH = '{"permissions": {"allow": ["Bash(npm test:*)"]}}'
 
 OWN_WRITE = """\
@@ -101,6 +102,8 @@ WRITING = {  # (before: the rename was restored from the cache, one call)
     "claude settings allow Bash": ("claude", CLAUDE, ".claude/settings.json", ALLOW_BASH),
     "codex -c sandbox_mode": ("codex", CODEX + " -c sandbox_mode=workspace-write", "", ""),
     "codex --config sandbox_mode": ("codex", CODEX + " --config sandbox_mode=danger-full-access", "", ""),
+    "gemini --approval-mode plan": ("gemini", "gemini -o json --approval-mode plan", "", ""),
+    "gemini settings plan": ("gemini", "gemini -o json", ".gemini/settings.json", PLAN),
 }  # fmt: skip
 
 
@@ -139,6 +142,8 @@ def test_a_read_only_flag_beats_a_config_file_that_lets_codex_write(
         (["claude", "-p", "--allowedTools", "Read", "Bash(ls:*)"], False, True),
         (["claude", "-p", "--allowedTools", "Read"], False, False),
         (["claude", "-p", "--permission-mode", "plan"], True, True),  # (its settings' allow still applies)
+        (["gemini", "-o", "json", "--approval-mode=plan"], False, True),
+        (["gemini", "-o", "json", "--approval-mode", "default"], False, False),
     ],
 )
 def test_the_rule(argv: list[str], settings: bool, writes: bool) -> None:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from agentmake.model import RunnerSpec
 from agentmake.runners.credentials import LOGINS, lend
-from agentmake.runners.modelconfig import CLAUDE_WRITING_TOOLS, CODEX_WRITING_SANDBOXES
+from agentmake.runners.modelconfig import CLAUDE_WRITING_TOOLS, CODEX_WRITING_SANDBOXES, GEMINI_WRITING_MODES
 from agentmake.runners.presets import AUTH_ENV, CLIENT, url_problem
 
 AIDER_MESSAGE = "message.md"  # aider's prompt file, in its job directory (`home/<task>/aider/`)
@@ -136,7 +136,8 @@ def may_write_files(preset: str | None, argv: list[str]) -> bool:
             argv, "--dangerously-bypass-approvals-and-sandbox", "--full-auto"
         )
     if preset == "gemini":
-        return bool({"auto_edit", "yolo"} & set(values("--approval-mode"))) or _has(argv, "-y", "--yolo")
+        modes = set(values("--approval-mode"))  # (plan too: `modelconfig.GEMINI_WRITING_MODES`)
+        return bool(GEMINI_WRITING_MODES & modes) or _has(argv, "-y", "--yolo")
     if preset == "aider":  # (it edits files once told yes, unless in a mode that never edits)
         modes = set(values("--chat-mode", "--edit-format"))
         return (

@@ -115,7 +115,9 @@ CLAUDE_WRITING_MODES = frozenset({"acceptEdits", "bypassPermissions"})
 # to some commands: ``Bash(npm test:*)`` runs a script that may write anything); `--allowedTools` too
 CLAUDE_WRITING_TOOLS = ("Write", "Edit", "Bash")
 CODEX_WRITING_SANDBOXES = frozenset({"workspace-write", "danger-full-access"})
-GEMINI_WRITING_MODES = frozenset({"auto_edit", "autoEdit", "yolo"})
+# (and "plan": read-only while it plans, but its exit_plan_mode tool, approved by itself without a terminal,
+# leaves it for a mode that implements the plan: gemini-cli 0.64's headless plan mode; taken as writing)
+GEMINI_WRITING_MODES = frozenset({"auto_edit", "autoEdit", "yolo", "plan"})
 
 
 def _claude_writes(data: bytes, profile: str | None) -> bool:
