@@ -51,10 +51,27 @@ def hold_standard_streams() -> None:
                 continue
 
 
+def version_only() -> bool:
+    """`agentmake --version` alone: print what the parser's version action prints, without importing the CLI
+    (about two thirds of that command's CPU: argparse, dataclasses, pathlib, the commands' tables). Any other
+    argv, e.g. `agentmake build --version`, goes to the parser as before."""
+    if sys.argv[1:] != ["--version"]:
+        return False
+    from agentmake import __version__
+    from agentmake.pipes import guard
+
+    guard()  # (as the CLI's: a reader gone, `| head -0`, is not an error)
+    sys.stdout.write(f"agentmake {__version__}\n")
+    sys.stdout.flush()
+    return True
+
+
 def main() -> int:
     hold_standard_streams()
     catch_early()  # (a Ctrl-C while it starts is never lost: see `interrupts`; so nothing is imported before)
     try:
+        if version_only():
+            return 0
         from agentmake.gcpause import pause_startup
 
         pause_startup()

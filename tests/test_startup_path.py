@@ -165,3 +165,17 @@ def test_file_hashes_of_many_misses(tmp_path: Path, size: int) -> None:
     hashes = Hasher(tmp_path, None).file_hashes([*names, "missing.bin"])
     assert hashes == {**{n: hash_path(tmp_path / n) for n in names}, "missing.bin": None}
     assert len(set(hashes.values())) == FAN_IN + 1
+
+
+def test_version_alone_imports_no_cli(tmp_path: Path) -> None:
+    """`agentmake --version` alone prints what the parser's version action prints (`main(["--version"])`)
+    without importing the CLI, argparse or dataclasses; with a command before it, the parser answers."""
+    run = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "agentmake", "--version"],
+        capture_output=True, text=True, env=_env(), timeout=60, cwd=tmp_path,
+    )  # fmt: skip
+    assert run.returncode == 0 and run.stdout == "agentmake 0.1.0\n", run
+    imported = {line.rsplit("|", 1)[-1].strip() for line in run.stderr.splitlines()}
+    assert not imported & {"agentmake.cli", "argparse", "dataclasses"}, sorted(imported)
+    parsed = _agentmake(tmp_path, "build", "--version")
+    assert parsed.returncode == 0 and parsed.stdout == "agentmake 0.1.0\n", parsed
