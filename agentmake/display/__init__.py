@@ -8,20 +8,30 @@ summary line (`BuildResult.summary_line()`) to stdout. `make_display(...)` decid
 
 from typing import TYPE_CHECKING
 
-from agentmake.display.base import Fanout, Sink, summary_lines
-from agentmake.display.factory import is_interactive, make_display
-from agentmake.display.plain import PlainDisplay, SilentDisplay
-from agentmake.display.statusfile import StatusFile
 from agentmake.lazy import lazy_names
 
 if TYPE_CHECKING:
+    from agentmake.display.base import Fanout, Sink, summary_lines
+    from agentmake.display.factory import is_interactive, make_display
     from agentmake.display.live import LiveDisplay
+    from agentmake.display.plain import PlainDisplay, SilentDisplay
     from agentmake.display.status import render_status_json, render_status_text, status_rows
+    from agentmake.display.statusfile import StatusFile
 
-# loaded on first use: `rich` (live) and the plan (status rows) are not needed by plain builds
+# loaded on first use: `rich` (live) and the plan (status rows) are not needed by plain builds, and a
+# module of the package imported alone (`status` imports `display.status`) loads no other: the build's
+# displays and status.md writer (tempfile, shutil, queue) are not `agentmake status`'s
 __getattr__ = lazy_names(
     __name__,
     {
+        "Fanout": "agentmake.display.base",
+        "Sink": "agentmake.display.base",
+        "summary_lines": "agentmake.display.base",
+        "is_interactive": "agentmake.display.factory",
+        "make_display": "agentmake.display.factory",
+        "PlainDisplay": "agentmake.display.plain",
+        "SilentDisplay": "agentmake.display.plain",
+        "StatusFile": "agentmake.display.statusfile",
         "LiveDisplay": "agentmake.display.live",
         "render_status_json": "agentmake.display.status",
         "render_status_text": "agentmake.display.status",
