@@ -75,6 +75,9 @@ def main() -> int:
         from agentmake.gcpause import pause_startup
 
         pause_startup()
+        from agentmake import leanstdlib
+
+        leanstdlib.install()  # (before anything imports dataclasses or pathlib: see `leanstdlib`)
         from agentmake import codecache
 
         codecache.install()  # (before the CLI's import: its classes' methods come compiled)

@@ -140,6 +140,8 @@ def model_of(spec: AgentSpec | ReportSpec, runner: RunnerSpec | None, settings: 
 
 @dataclass(frozen=True)
 class Settings:
+    """The Agentfile's reserved settings (jobs, retries, timeout, runner, model, budget, ...)."""
+
     jobs: int | None = None
     retries: int = 2
     timeout: float | None = None

@@ -56,6 +56,8 @@ def quote(place: str, words: Sequence[str]) -> str:
 
 @dataclass
 class _Frame:
+    """One open quoting or substitution context of the shell text being read."""
+
     kind: str  # "top", "cmd" ($(...)), "param" (${...}), "arith" ($((...))), "single", "double", "ansi", "bq"
     depth: int = 0  # open parentheses inside a `cmd` or `arith` frame
     words: list[str] = field(default_factory=list)  # (a `cmd` frame: the words seen, to notice `case`)

@@ -179,3 +179,51 @@ def test_version_alone_imports_no_cli(tmp_path: Path) -> None:
     assert not imported & {"agentmake.cli", "argparse", "dataclasses"}, sorted(imported)
     parsed = _agentmake(tmp_path, "build", "--version")
     assert parsed.returncode == 0 and parsed.stdout == "agentmake 0.1.0\n", parsed
+
+
+def test_check_imports_neither_inspect_nor_ipaddress(tmp_path: Path) -> None:
+    """`dataclasses` and `urllib.parse` are imported without `inspect` (and its `ast`, `dis`, `tokenize`)
+    and `ipaddress` (`agentmake.leanstdlib`): `agentmake check` of a project needs none of them."""
+    root = _project(tmp_path / "p")
+    run = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "agentmake", "-C", str(root), "check"],
+        capture_output=True, text=True, env=_env(), timeout=60,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    imported = {line.rsplit("|", 1)[-1].strip() for line in run.stderr.splitlines()}
+    assert "agentmake.leanstdlib" in imported and "pathlib" in imported
+    assert not imported & {"inspect", "ast", "tokenize", "ipaddress"}, sorted(imported)
+
+
+def test_stand_ins_answer_as_the_real_modules() -> None:
+    """What the stand-ins serve is the real modules' (imported on first use): a dataclass without a docstring
+    gets its signature as `__doc__`, a bracketed URL host is checked, and `import inspect` after start-up
+    gets the real module."""
+    probe = """if True:
+        import sys
+        from agentmake import leanstdlib
+        leanstdlib.install()
+        assert "inspect" not in sys.modules and "ipaddress" not in sys.modules
+        import dataclasses
+        from urllib.parse import urlsplit
+
+        @dataclasses.dataclass
+        class Point:
+            x: int
+            y: str = "a"
+
+        assert Point.__doc__ == "Point(x: int, y: str = 'a')", Point.__doc__
+        import inspect
+        assert type(sys.modules["inspect"]) is type(sys)
+        assert inspect.signature is dataclasses.inspect.signature
+        assert urlsplit("http://[::1]:80/x").hostname == "::1"
+        try:
+            urlsplit("http://[::1x]/")
+        except ValueError as e:
+            print("refused:", e)
+        """
+    run = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=_env(), timeout=60
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("refused: "), run.stdout

@@ -31,6 +31,8 @@ class Records(Protocol):
 
 @dataclass(frozen=True)
 class Row:
+    """One task's line in a report's summary: its record, and whether it is from the summarised run."""
+
     task_id: str
     record: AttemptRecord | None
     current: bool  # from the summarised run (else: the task's latest record from an earlier run)

@@ -106,6 +106,8 @@ _GEMINI_TURN_LIMIT = (53, ("turn limit", "model.maxSessionTurns in gemini's sett
 
 @dataclass(frozen=True)
 class Verdict:
+    """What a finished attempt's exit and output mean: ok, retry or fatal, and why."""
+
     outcome: str  # "ok" | "retry" | "fatal"
     error_type: str | None
     message: str

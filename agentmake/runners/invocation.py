@@ -40,6 +40,8 @@ BASE_ENV = (
 
 @dataclass
 class Invocation:
+    """How one attempt's agent is started: argv, standard input, environment."""
+
     argv: list[str]
     stdin: bytes | None
     env: dict[str, str] | None  # None: the child inherits agentmake's environment as it is

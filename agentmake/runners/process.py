@@ -78,6 +78,8 @@ Environment = Mapping[str, str] | Mapping[bytes, bytes]  # a child's (bytes: as 
 
 @dataclass
 class ProcResult:
+    """How a child process ended: its exit code, or why it has none (timed out, cancelled, not found)."""
+
     exit_code: int | None  # None when it could not start
     timed_out: bool = False
     cancelled: bool = False

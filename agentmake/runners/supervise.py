@@ -62,6 +62,8 @@ def available() -> bool:
 
 @dataclass
 class _Watched:
+    """A child the supervisor watches: its key, process and pidfd."""
+
     key: Any
     child: Child
     pidfd: int  # -1 once the leader was reaped (then the number may belong to another child)

@@ -27,6 +27,8 @@ STATES = (
 
 @dataclass(frozen=True)
 class TaskEvent:
+    """A task's state change, as the displays and status.md receive it."""
+
     task_id: str
     state: str  # one of STATES
     time: float  # time.time()
@@ -41,6 +43,8 @@ class TaskEvent:
 
 @dataclass
 class TaskOutcome:
+    """What became of one task in a build: its final state, times, attempts and cost."""
+
     task_id: str
     state: str
     started_at: float | None = None
@@ -67,6 +71,8 @@ class TaskOutcome:
 
 @dataclass
 class BuildResult:
+    """One build's outcomes, task by task, and its times."""
+
     run_id: int
     outcomes: dict[str, TaskOutcome] = field(default_factory=dict)
     started_at: float = 0.0

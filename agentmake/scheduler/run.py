@@ -29,6 +29,8 @@ from agentmake.store import Store
 
 @dataclass
 class BuildOptions:
+    """How a build runs: jobs, -k, the budget, the retry backoff, the keys held back."""
+
     jobs: int = 4
     keep_going: bool = False
     budget: float | None = None

@@ -79,6 +79,8 @@ class Field(_Located):
 
 @dataclass
 class RawBlock(_Located):
+    """An agent, runner or report block as written: its kind, name and fields."""
+
     kind: str
     name: str
     fields: dict[str, Field]
@@ -149,6 +151,8 @@ def _refuse_use_above(st: Block, index: int, own_at: Mapping[str, int], src: v.S
 
 @dataclass
 class Collected:
+    """An Agentfile's statements, gathered: settings, variables, blocks and notes."""
+
     settings: dict[str, Field] = field(default_factory=dict)
     variables: dict[str, str] = field(default_factory=dict)
     blocks: list[RawBlock] = field(default_factory=list)

@@ -35,6 +35,8 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 @dataclass
 class Request:
+    """What the command line asked for: directory, Agentfile, targets, overrides and options."""
+
     directory: Path = field(default_factory=Path.cwd)  # -C DIR (already resolved)
     agentfile: Path | None = None  # -f FILE; None: DIR/Agentfile
     targets: list[str] = field(default_factory=list)

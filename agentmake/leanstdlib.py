@@ -1,0 +1,44 @@
+"""Start-up: two standard modules imported without a module they import only for a rare case.
+
+`dataclasses` imports `inspect` (with `ast`, `dis` and `tokenize`: about a third of the instructions of
+`agentmake --help`'s start) only to write a `__doc__` for a class that has none, and `urllib.parse` (which
+`pathlib` imports) imports `ipaddress` only to check a bracketed host in a URL. `install` imports each
+while `sys.modules` holds a stand-in for the module it does not need: the stand-in is that module's name
+alone, and its first attribute read imports the real module (under the import system's own lock: safe from
+any thread) and answers from it. The stand-in leaves `sys.modules` as soon as the import is done: any other
+`import inspect` gets the real module. What runs is what ran: the same functions and classes, imported
+later or never. Only the console script calls it (`launch`), before anything imports either module.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from types import ModuleType
+
+# module to import -> the module it imports for a rare case only
+_RARE = (("dataclasses", "inspect"), ("urllib.parse", "ipaddress"))
+
+
+def _stand_in(name: str) -> ModuleType:
+    """A module named `name` whose attributes are the real module's, imported on the first read."""
+    module = ModuleType(name)
+
+    def __getattr__(attr: str) -> object:
+        return getattr(importlib.import_module(name), attr)
+
+    module.__getattr__ = __getattr__  # type: ignore[method-assign]  # (PEP 562: read from its __dict__)
+    return module
+
+
+def install() -> None:
+    """Import `dataclasses` and `urllib.parse` with stand-ins (nothing is done for one already imported)."""
+    for module, rare in _RARE:
+        if module in sys.modules or rare in sys.modules:
+            continue
+        stand_in = sys.modules[rare] = _stand_in(rare)
+        try:
+            importlib.import_module(module)
+        finally:
+            if sys.modules.get(rare) is stand_in:
+                del sys.modules[rare]
