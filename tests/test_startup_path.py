@@ -181,16 +181,18 @@ def test_version_alone_imports_no_cli(tmp_path: Path) -> None:
     assert parsed.returncode == 0 and parsed.stdout == "agentmake 0.1.0\n", parsed
 
 
-def test_check_imports_neither_inspect_nor_ipaddress(tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", [["check"], ["-n"], []], ids=["check", "dry-run", "build"])
+def test_check_imports_neither_inspect_nor_ipaddress(tmp_path: Path, command: list[str]) -> None:
     """`dataclasses` and `urllib.parse` are imported without `inspect` (and its `ast`, `dis`, `tokenize`)
-    and `ipaddress` (`agentmake.leanstdlib`): `agentmake check` of a project needs none of them. (The modules
-    loaded are read at exit: `-X importtime` does not show what `importlib.import_module` imports.)"""
+    and `ipaddress` (`agentmake.leanstdlib`): `agentmake check` of a project, `-n` and a build that runs
+    its tasks need none of them (every dataclass they define has a docstring). (The modules loaded are read
+    at exit: `-X importtime` does not show what `importlib.import_module` imports.)"""
     root = _project(tmp_path / "p")
     probe = (
         "import atexit, runpy, sys\n"
         "names = ('agentmake.leanstdlib', 'dataclasses', 'inspect', 'ast', 'tokenize', 'ipaddress')\n"
         "atexit.register(lambda: print(sorted(m for m in names if m in sys.modules)))\n"
-        f"sys.argv = ['agentmake', '-C', {str(root)!r}, 'check']\n"
+        f"sys.argv = ['agentmake', '-C', {str(root)!r}, *{command!r}]\n"
         "runpy.run_module('agentmake', run_name='__main__', alter_sys=True)\n"
     )
     run = subprocess.run(

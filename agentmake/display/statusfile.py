@@ -45,6 +45,8 @@ _ERROR_HEADER = md_table(["time", "agent", "task", "error type", "description", 
 
 @dataclass
 class _Task:
+    """A row of the task table: what the events told of one task."""
+
     state: str
     attempts: int = 0
     started: float | None = None
@@ -80,6 +82,8 @@ class _Task:
 
 @dataclass
 class _Error:
+    """A row of the error log: one failed attempt and what was done about it."""
+
     time: float
     task_id: str
     error_type: str
