@@ -89,12 +89,16 @@ def _paid_at(started: str) -> float | None:
     return None if _REPORTED in started.split("\n")[1:] else _started(started)
 
 
-def note_reported(stem: Path) -> None:
+def note_reported(stem: Path, paid_at: float | None = None) -> None:
     """A build recorded the result of the attempt at `stem` with what it cost: noted in its key file, which
-    outlives the state database (an answer salvaged once that is lost was paid for and reported)."""
+    outlives the state database (an answer salvaged once that is lost was paid for and reported). With
+    `paid_at` (when that attempt started), only if the key file is still that attempt's: a later attempt at
+    the same stem replaces it with its own (`_note_key`), whose spend is not reported yet."""
     path = key_file(stem)
     try:
         text = path.read_text(encoding="utf-8")
+        if paid_at is not None and _started(text.partition("\n")[2]) != paid_at:
+            return
         if _REPORTED not in text.split("\n")[2:]:
             write_private(path, text + ("" if text.endswith("\n") else "\n") + _REPORTED + "\n")
     except OSError:  # (no key file: never salvaged; a full disk: counted again at worst)

@@ -413,13 +413,14 @@ class Outcomes:
         else:
             self.sink(event)
 
-    def _add_rejected(self, t: TaskState, earlier: AttemptResult, stem: Path | None) -> None:
+    def _add_rejected(self, t: TaskState, earlier: AttemptResult) -> None:
         """Count what a salvaged answer that failed its check cost (`AttemptResult.rejected`: the agent
         was asked again), paid for by an interrupted run, as a salvaged answer's is (`_add_cost`): only if
         no build reported it (`_unreported`), then noted as reported in its key file
-        (`salvage.note_reported`), so that no later build counts it again; unless the attempt that asked
-        again (`stem`) wrote its own key file there (the same log stem: the old one is gone, and the new
-        one is its own spend's)."""
+        (`salvage.note_reported`), so that no later build counts it again, if its key file is still the one
+        of the attempt that paid (`paid_at`): the attempt that asked again at the same log stem replaced it
+        with its own, whose spend is its own; one that did not ask (held: the budget reached; a runner that
+        could not start) left it, noted then, else each later build would count it again."""
         if earlier.cost_usd is None or not self._unreported(t, earlier):
             return
         out = t.outcome
@@ -431,8 +432,8 @@ class Outcomes:
             out.tokens_in = (out.tokens_in or 0) + earlier.tokens_in
         if earlier.tokens_out is not None:
             out.tokens_out = (out.tokens_out or 0) + earlier.tokens_out
-        if earlier.paid_by is not None and earlier.paid_by != stem:
-            note_reported(earlier.paid_by)
+        if earlier.paid_by is not None:
+            note_reported(earlier.paid_by, earlier.paid_at)
 
     def _add_cost(self, t: TaskState, result: AttemptResult) -> None:
         """Count what the attempt cost towards the task's outcome and this build's spend (and budget). A
@@ -440,7 +441,7 @@ class Outcomes:
         (`_unreported`), and noted as paid by an interrupted run (`TaskOutcome.paid_earlier`)."""
         out = t.outcome
         for earlier in result.rejected:
-            self._add_rejected(t, earlier, result.log_stem)
+            self._add_rejected(t, earlier)
         if result.salvaged:
             if result.cost_usd is None or not self._unreported(t, result):
                 return
