@@ -391,12 +391,19 @@ class Outcomes:
         self._emit(t, state, **fields)
 
     def _unreported(self, t: TaskState, result: AttemptResult) -> bool:
-        """Whether the spend on a salvaged answer was reported by no build: its key was never recorded (a
-        record's build counted it) and no history row spans the attempt that paid for it (a build stopped
-        by Ctrl-C counted it, then wrote its row); a build killed with -9 wrote neither."""
+        """Whether the spend on a salvaged answer was reported by no build: its key was never recorded, or
+        recorded before the attempt that paid for it started (a record's build counted the attempts it
+        made: not one made after it, when its output was lost and its cache entry gone), and no history
+        row spans that attempt (a build stopped by Ctrl-C counted it, then wrote its row); a build killed
+        with -9 wrote neither."""
         reported = getattr(self.store, "spend_reported", None)
-        if reported is None or result.paid_at is None or t.decision is None or t.decision.recorded:
+        if reported is None or result.paid_at is None or t.decision is None:
             return False
+        if t.decision.recorded:
+            lookup = getattr(self.store, "task_record", None)  # (test doubles of the store may lack it)
+            rec = lookup(t.id) if lookup is not None else None
+            if rec is None or not 0 < rec.finished_at < result.paid_at:
+                return False
         return not reported(t.id, result.paid_at)
 
     def _budget_spent(self) -> bool:
