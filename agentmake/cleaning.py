@@ -31,6 +31,8 @@ from agentmake.workflow.planning import running_elsewhere
 from agentmake.workflow.takeover import take_over_left, would_take_over
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from agentmake.plan import Hasher
     from agentmake.store import Store
     from agentmake.workflow import Project
@@ -107,7 +109,9 @@ def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
             # (a task whose recorded outputs are all gone already is forgotten too: said apart, not counted
             # as one whose outputs were removed)
             emptying = [t for t in dropped if not _removed_any(store, t, gone - strays.keys())]
-            left = Leftovers(removed - renamed, len(dropped) - len(emptying), renamed, len(emptying))
+            # (of those, one whose recorded output a current task makes now: that output is not left over)
+            handed = sum(_made_by_others(store, t, graph.producer) for t in emptying)
+            left = Leftovers(removed - renamed, len(dropped) - len(emptying), renamed, len(emptying), handed)
             if not req.dry_run:
                 from agentmake.runners.taskfiles import remove_task_files
 
@@ -146,6 +150,13 @@ def _removed_any(store: Store, task_id: str, gone: set[str]) -> bool:
     """Whether clean removed (-n: would remove) an output the record of task `task_id` lists."""
     rec = store.task_record(task_id)
     return rec is not None and any(out in gone for out in rec.outputs)
+
+
+def _made_by_others(store: Store, task_id: str, producer: Mapping[str, str]) -> bool:
+    """Whether a task of the graph (`producer`: output -> task) makes an output the record of `task_id`
+    lists."""
+    rec = store.task_record(task_id)
+    return rec is not None and any(out in producer for out in rec.outputs)
 
 
 def _leftovers_kept(project: Project, store: Store) -> int:

@@ -1,7 +1,8 @@
 """`agentmake clean` says what it did, counted truly. `--leftovers`: the outputs it removed and of how many
 tasks, the tasks it forgot with no output left to remove said apart (not "N leftover outputs of M tasks"
-counting them); `--cache`: how many cached results it dropped (-n: would drop), whose restore a build
-would now pay for with an agent call. Real CLI runs (shell agents: no agent is paid for)."""
+counting them), and those whose output another task makes now said as such (kept, not "no output left");
+`--cache`: how many cached results it dropped (-n: would drop), whose restore a build would now pay for
+with an agent call. Real CLI runs (shell agents: no agent is paid for)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,15 @@ AGENTFILE = """\
 agent copy:
     inputs = src/{n}.txt
     outputs = out/{n}.txt
+    run = "cp {input} {output}"
+"""
+
+
+# a task of another name that makes out/2.txt, as copy:2 did
+TWO = """
+agent two:
+    inputs = src/1.txt
+    outputs = out/2.txt
     run = "cp {input} {output}"
 """
 
@@ -92,3 +102,36 @@ def test_clean_cache_says_how_many_cached_results_it_drops_and_what_a_build_pays
     assert build.returncode == 0 and "3 ran, 0 cached" in build.stdout, (
         build
     )  # (as it said: run, not restored)
+
+
+def test_clean_leftovers_says_a_forgotten_tasks_output_is_another_tasks_now_not_that_none_is_left(
+    built: Path,
+) -> None:
+    # copy:2 and copy:3 leave the graph; a new task `two` makes out/2.txt now (kept: not a leftover), and
+    # copy:3's output is deleted by hand (nothing of it left)
+    (built / "src" / "2.txt").unlink()
+    (built / "src" / "3.txt").unlink()
+    (built / "out" / "3.txt").unlink()
+    (built / "Agentfile").write_text(AGENTFILE + TWO)
+    dry = agentmake(built, "clean", "--leftovers", "-n")
+    assert summary(dry) == (
+        "agentmake: would remove 0 leftover outputs; would forget 2 tasks no longer in the graph:"
+        " 1 with no output left, 1 whose output is another task's now (dry run)"
+    ), dry
+    run = agentmake(built, "clean", "--leftovers")
+    assert summary(run) == (
+        "agentmake: removed 0 leftover outputs; forgot 2 tasks no longer in the graph:"
+        " 1 with no output left, 1 whose output is another task's now"
+    ), run
+    assert (built / "out" / "2.txt").read_text() == "s2\n"  # (kept: two's output now)
+
+
+def test_clean_leftovers_of_a_task_whose_output_a_current_task_makes_says_so(built: Path) -> None:
+    (built / "src" / "2.txt").unlink()
+    (built / "Agentfile").write_text(AGENTFILE + TWO)
+    run = agentmake(built, "clean", "--leftovers")
+    assert summary(run) == (
+        "agentmake: removed 0 leftover outputs; forgot 1 task no longer in the graph, whose output is another"
+        " task's now"
+    ), run
+    assert (built / "out" / "2.txt").exists()
