@@ -135,3 +135,30 @@ def test_clean_leftovers_of_a_task_whose_output_a_current_task_makes_says_so(bui
         " task's now"
     ), run
     assert (built / "out" / "2.txt").exists()
+
+
+def test_clean_cache_counts_results_with_the_same_outputs_made_apart_each_an_alias_once(
+    tmp_path: Path,
+) -> None:
+    # an agent that writes the same bytes whatever its input: two results (two paid calls), whose outputs
+    # are the same, each restored for its own input; and one of them filed under a second key, as an older
+    # key format's entry is on upgrade (`Store.cache_alias`: the same result, counted once)
+    (tmp_path / "in.txt").write_text("a\n")
+    (tmp_path / "Agentfile").write_text(
+        'agent hi:\n    inputs = in.txt\n    outputs = out.txt\n    run = "echo hi > {output}"\n'
+    )
+    assert agentmake(tmp_path).returncode == 0
+    (tmp_path / "in.txt").write_text("b\n")
+    assert agentmake(tmp_path).returncode == 0
+    from agentmake.store import Store
+
+    with Store(tmp_path, lock=None) as store:
+        key = store.task_record("hi").key
+        store.cache_alias(key, "0" * 32)
+        assert len(store._conn.execute("SELECT key FROM cache").fetchall()) == 3
+    dry = agentmake(tmp_path, "clean", "--cache", "-n")
+    assert "would empty the cache, dropping 2 cached results:" in summary(dry), dry
+    # (restored from the result first made: one of them)
+    (tmp_path / "in.txt").write_text("a\n")
+    (tmp_path / "out.txt").unlink()
+    assert "0 ran, 1 cached" in agentmake(tmp_path).stdout

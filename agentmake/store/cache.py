@@ -206,9 +206,13 @@ class BlobCache(Blobs):
 
     def results(self) -> int:
         """How many results it holds: its entries, one filed under two keys (`Results.cache_alias`: a key an
-        older agentmake gave it) counted once."""
+        older agentmake gave it, a copy of the row, made at the same time) counted once. Two entries with the
+        same outputs made apart (an agent that wrote the same bytes for an input changed since) are two:
+        a build would restore either."""
         with self._lock:
-            (count,) = self._conn.execute("SELECT COUNT(DISTINCT outputs) FROM cache").fetchone()
+            (count,) = self._conn.execute(
+                "SELECT COUNT(*) FROM (SELECT DISTINCT outputs, created_at FROM cache)"
+            ).fetchone()
         return int(count)
 
     def clear(self) -> None:
