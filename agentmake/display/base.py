@@ -245,8 +245,8 @@ def summary_lines(result: BuildResult, term_width: int | None = None) -> list[st
             )
         if earlier is not None:  # (taken at no new cost, even once the budget is reached: never paid twice)
             lines.append(
-                f"budget: {usd(earlier)} of the spend is what answers salvaged from an interrupted run"
-                " cost (paid by that run, reported by none)"
+                f"budget: {usd(earlier)} of the spend is what answers salvaged from an interrupted run, or"
+                " results it recorded, cost (paid by that run, reported by none)"
             )
     if result.uncounted:
         names = term_safe(", ".join(sorted(result.uncounted)))

@@ -93,6 +93,10 @@ class BuildResult:
     ended_left: list[str] = field(default_factory=list)
     placed_left: list[str] = field(default_factory=list)
     saved_left: dict[str, str] = field(default_factory=dict)
+    # what those results put in place cost, and their tokens (in, out): spent by the killed build, which
+    # printed no summary line, so counted in this build's (`TakenOver.cost`), as paid by an interrupted run
+    placed_cost: float | None = None
+    placed_tokens: tuple[int, int] | None = None
     # where the attempts' logs are (`.agentmake/logs`): a failed task's summary names its last attempt's
     log_dir: Path | None = None
 
@@ -113,6 +117,8 @@ class BuildResult:
     @property
     def cost_usd(self) -> float | None:
         costs = [o.cost_usd for o in self.outcomes.values() if o.cost_usd is not None]
+        if self.placed_cost is not None:
+            costs.append(self.placed_cost)
         return sum(costs) if costs else None
 
     @property
@@ -142,17 +148,22 @@ class BuildResult:
     @property
     def paid_earlier(self) -> float | None:
         """What answers salvaged from an interrupted run that no build reported cost, of `cost_usd`
-        (`TaskOutcome.paid_earlier`); None if this build took over none."""
+        (`TaskOutcome.paid_earlier`), and the results a killed build recorded that this one put in place
+        (`placed_cost`); None if this build took over none."""
         earlier = [o.paid_earlier for o in self.outcomes.values() if o.paid_earlier is not None]
+        if self.placed_cost is not None:
+            earlier.append(self.placed_cost)
         return sum(earlier) if earlier else None
 
     @property
     def tokens(self) -> tuple[int, int] | None:
         """(tokens in, tokens out) over the tasks that reported any, None if none did."""
         known = [o for o in self.outcomes.values() if o.tokens_in is not None or o.tokens_out is not None]
-        if not known:
+        placed = self.placed_tokens
+        if not known and placed is None:
             return None
-        return sum(o.tokens_in or 0 for o in known), sum(o.tokens_out or 0 for o in known)
+        tokens_in = sum(o.tokens_in or 0 for o in known) + (placed[0] if placed else 0)
+        return tokens_in, sum(o.tokens_out or 0 for o in known) + (placed[1] if placed else 0)
 
 
 def saved_copy_line(output: str, copy: str | Path) -> str:

@@ -179,6 +179,11 @@ class Build(Results):
             taken = take_over(self.store, self.hasher, self.root, self.run_id, tidy_left)
             self.result.ended_left = tasks_of(taken.ended)
             self.result.placed_left = taken.restored
+            # (what those results cost is on no summary line: on this one, and against its budget, as a
+            # salvaged answer's spend no build reported is, `outcomes._add_cost`)
+            self.result.placed_cost, self.result.placed_tokens = taken.cost, taken.tokens
+            if taken.cost:
+                self.gate.spend(taken.cost)
             self.result.saved_left = {out: str(copy) for out, copy in taken.saved.items()}
             if self.processes is not None:
                 self.processes.start_logging()

@@ -6,19 +6,21 @@ The scheduler records a finished task (its outputs' blobs already in the cache) 
 outputs onto their targets, and notes it in the store's `commits` table until they are. A row found when a
 build starts names a task whose targets may be missing or hold their old content: each output whose content
 differs from the record is restored from the cache (zero agent calls), so the rebuilder then finds the task up
-to date instead of mistaking an old output for a hand edit.
+to date instead of mistaking an old output for a hand edit. What such a result cost was spent by the killed
+build, which printed no summary line: the build that finishes the commit reports it (`TakenOver.cost`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from agentmake.errors import AgentmakeError
 from agentmake.plan import Hasher
 from agentmake.scheduler.processes import Orphan, end_orphan_groups, left_running
 from agentmake.store import Store
+from agentmake.store.records import AttemptRecord
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,22 @@ class TakenOver:
     ended: list[Orphan]
     restored: list[str]
     saved: dict[str, Path]
+    # of the restored tasks, the history rows whose spend no summary line counted (`unsummed`)
+    paid: dict[str, AttemptRecord] = field(default_factory=dict)
+
+    @property
+    def cost(self) -> float | None:
+        """What the results it put in place cost, spent by the killed build (None if none said its cost)."""
+        costs = [row.cost_usd for row in self.paid.values() if row.cost_usd is not None]
+        return sum(costs) if costs else None
+
+    @property
+    def tokens(self) -> tuple[int, int] | None:
+        """(tokens in, tokens out) of those results, None if none reported any."""
+        known = [r for r in self.paid.values() if r.tokens_in is not None or r.tokens_out is not None]
+        if not known:
+            return None
+        return sum(r.tokens_in or 0 for r in known), sum(r.tokens_out or 0 for r in known)
 
 
 def take_over(
@@ -50,7 +68,20 @@ def take_over(
         tidy_left(left)
     saved: dict[str, Path] = {}
     restored = recover_commits(store, hasher, root, run_id, saved)
-    return TakenOver(ended, restored, saved)
+    paid = {task_id: row for task_id in restored if (row := unsummed(store, task_id)) is not None}
+    return TakenOver(ended, restored, saved, paid)
+
+
+def unsummed(store: Store, task_id: str) -> AttemptRecord | None:
+    """The history row of `task_id`'s recorded success, if what it spent is on no summary line: the build
+    that recorded it was killed before it printed one (`Store.spend_unsummed`), and the row is a spend of
+    that build's (an answer it salvaged that an earlier build reported is not: `paid_earlier` unset)."""
+    rec = store.task_record(task_id)
+    find = getattr(store, "spend_unsummed", None)  # test doubles of the store may lack it
+    row = find(task_id, rec.run_id) if find is not None and rec is not None else None
+    if row is None or (row.state == "cached" and not row.extra.get("paid_earlier")):
+        return None
+    return row
 
 
 @dataclass(frozen=True)

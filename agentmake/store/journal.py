@@ -144,6 +144,19 @@ class Journal:
         with self._lock:
             return self._conn.execute(sql, (task_id, at, at)).fetchone() is not None
 
+    def spend_unsummed(self, task_id: str, run_id: int) -> AttemptRecord | None:
+        """The history row in which build `run_id` recorded a success of `task_id`, if that build never
+        ended (killed: `end_run` never ran, so it printed no summary line that counted what it spent); None
+        if it ended, or its rows are gone (`scheduler.recover`: a commit it cut short, finished later)."""
+        sql = (
+            f"SELECT {_ATTEMPT_COLS} FROM attempts WHERE task_id = ? AND run_id = ?"
+            " AND state IN ('done', 'cached') AND run_id IN (SELECT run_id FROM runs WHERE ended_at IS NULL)"
+            " ORDER BY id DESC LIMIT 1"
+        )
+        with self._lock:
+            row = self._conn.execute(sql, (task_id, run_id)).fetchone()
+        return None if row is None else attempt_from_row(row)
+
     def last_placed(self, task_ids: Iterable[str]) -> dict[str, AttemptRecord]:
         """task_id -> the latest history row of each of `task_ids` that put a result in place (done, cached,
         up to date), if any: one indexed query a task, the history not read whole (`status` of a failed task

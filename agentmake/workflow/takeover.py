@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from agentmake.safetext import term_safe
 from agentmake.scheduler.events import saved_copy_line
+from agentmake.scheduler.summary import usd
 from agentmake.workflow import _out
 
 if TYPE_CHECKING:
@@ -27,7 +28,8 @@ def take_over_left(project: Project, store: Store, hasher: Hasher, say: Callable
     end what a killed agentmake left running, which would go on writing behind the command, and finish the
     commits it cut short, so a result it recorded, and paid for, is in place (and in the cache) as it would
     be after a build, its old output no longer taken for a hand edit; and say so, with where it saved a copy
-    of an output edited by hand since the kill (`clean -n` says a copy would be saved)."""
+    of an output edited by hand since the kill (`clean -n` says a copy would be saved), and what a result it
+    put in place cost, paid by the killed agentmake, which printed no summary line."""
     from agentmake.runners.base import ExecutorBase
     from agentmake.scheduler.recover import take_over
 
@@ -39,6 +41,9 @@ def take_over_left(project: Project, store: Store, hasher: Hasher, say: Callable
         say(term_safe(saved_copy_line(out, saved)))
     for task_id in taken.restored:
         done = "its recorded result was put in place (and stays in the cache)"
+        row = taken.paid.get(task_id)  # (what it cost is on no build's summary line: said here, once)
+        if row is not None and row.cost_usd is not None:
+            done += f"; it cost {usd(row.cost_usd)}, paid by the interrupted run"
         say(term_safe(f"finished {task_id}'s commit, which {KILLED} cut short: {done}"))
 
 
