@@ -1,7 +1,8 @@
 """`agentmake watch &` started from a script (a background job of a non-interactive shell, job control off):
 POSIX has the shell start it with SIGINT and SIGQUIT ignored, and Python leaves an ignored SIGINT ignored,
 so a SIGINT (`kill -INT`) does not stop it; SIGTERM does, as Ctrl-C does (exit 130, its agents ended and
-recorded), idle or during a build. What the README says where `watch` is documented."""
+recorded), idle or during a build. What the README says where `watch` is documented, and what the watch
+says once idle: `watching for changes (SIGTERM to stop: SIGINT is ignored)`, not `(Ctrl-C to stop)`."""
 
 from __future__ import annotations
 
@@ -66,6 +67,8 @@ def test_a_background_watch_from_a_script_ignores_sigint_and_stops_on_sigterm(
             _wait_for(lambda: (tmp_path / "started").exists(), "the agent to start")
         else:
             _wait_for(lambda: "watching" in err.read_text(), "watch to go idle")
+            # (what it says is how to stop it: not Ctrl-C, which it ignores)
+            assert "agentmake: watching for changes (SIGTERM to stop: SIGINT is ignored)" in err.read_text()
         os.kill(pid, signal.SIGINT)
         time.sleep(1.0)  # (a SIGINT that stopped it would have by now)
         assert _alive(pid) and not (tmp_path / "watch.rc").exists(), err.read_text()

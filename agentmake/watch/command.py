@@ -4,6 +4,7 @@ reloads the Agentfile and builds as they call for, until Ctrl-C, SIGTERM or SIGH
 from __future__ import annotations
 
 import queue
+import signal
 import sys
 
 from agentmake.interrupts import restore_signals, stop_on_signals
@@ -36,7 +37,7 @@ def watch(req: Request) -> int:
         if loaded and session.build() == EXIT_INTERRUPTED:
             return EXIT_INTERRUPTED
         if loaded:
-            print("agentmake: watching for changes (Ctrl-C to stop)", file=sys.stderr)
+            print(f"agentmake: watching for changes ({_how_to_stop()})", file=sys.stderr)
         while True:
             try:
                 first = session.watcher.changes.get(timeout=0.5)
@@ -69,6 +70,14 @@ def watch(req: Request) -> int:
     finally:
         session.close()
         restore_signals(stopping)
+
+
+def _how_to_stop() -> str:
+    """`Ctrl-C to stop`, unless SIGINT is ignored (a background job of a script: POSIX starts it so, and
+    Python leaves it ignored), which no Ctrl-C or `kill -INT` then stops: SIGTERM does."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        return "SIGTERM to stop: SIGINT is ignored"
+    return "Ctrl-C to stop"
 
 
 def _drain(changes: queue.Queue[set[str]], first: set[str]) -> set[str]:
