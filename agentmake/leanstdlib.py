@@ -27,6 +27,10 @@ def _stand_in(name: str) -> ModuleType:
     module = ModuleType(name)
 
     def __getattr__(attr: str) -> object:
+        # (read while the import it stands in for is still going on, by a module that import imports: it
+        # leaves `sys.modules` first, else the import would find it again and ask it again, without end)
+        if sys.modules.get(name) is module:
+            del sys.modules[name]
         return getattr(importlib.import_module(name), attr)
 
     module.__getattr__ = __getattr__  # type: ignore[method-assign]  # (PEP 562: read from its __dict__)

@@ -254,3 +254,22 @@ _BRACKETED = """
         except ValueError as e:
             print("refused:", e)
         """
+
+
+def test_a_stand_in_read_while_its_import_goes_on_is_the_real_module(tmp_path: Path) -> None:
+    """A module imported under a stand-in that reads the stood-in module as it is imported (a later Python's
+    `dataclasses` might) gets the real module's attribute, not an endless recursion."""
+    (tmp_path / "reads_inspect.py").write_text("import inspect\nSIG = inspect.signature(len)\n")
+    probe = """if True:
+        import sys
+        from agentmake import leanstdlib
+        leanstdlib._RARE = (("reads_inspect", "inspect"),)
+        leanstdlib.install()
+        import inspect, reads_inspect
+        assert type(sys.modules["inspect"]) is type(sys) and "signature" in vars(sys.modules["inspect"])
+        print(reads_inspect.SIG)
+        """
+    env = _env(PYTHONPATH=os.pathsep.join([str(tmp_path), *(p for p in sys.path if p)]))
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=60)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout == "(obj, /)\n", run.stdout
