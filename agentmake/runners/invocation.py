@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agentmake.model import RunnerSpec
+from agentmake.runners.argvflags import codex_overrides
+from agentmake.runners.argvflags import flag_values as _values
 from agentmake.runners.credentials import LOGINS, lend
 from agentmake.runners.modelconfig import CLAUDE_WRITING_TOOLS, CODEX_WRITING_SANDBOXES, GEMINI_WRITING_MODES
 from agentmake.runners.presets import AUTH_ENV, CLIENT, url_problem
@@ -75,12 +77,6 @@ def _has(argv: list[str], *flags: str) -> bool:
     return any(a == f or a.startswith(f + "=") for a in argv for f in flags)
 
 
-def _values(argv: list[str], *flags: str) -> list[str]:
-    """The values `argv` gives `flags` (``--flag=V`` or ``--flag V``), in no particular order."""
-    found = [a.split("=", 1)[1] for a in argv if a.startswith(tuple(f + "=" for f in flags))]
-    return found + [argv[i + 1] for i, a in enumerate(argv[:-1]) if a in flags]
-
-
 def _words_after(argv: list[str], *flags: str) -> list[str]:
     """The words after the first of `flags` (a variadic flag's values) in `argv`, up to the next flag."""
     found = []
@@ -90,20 +86,6 @@ def _words_after(argv: list[str], *flags: str) -> list[str]:
                 if word.startswith("-"):
                     break
                 found.append(word)
-    return found
-
-
-def codex_overrides(argv: list[str], key: str, *, profiles: bool = False) -> list[str]:
-    """The values codex's ``-c KEY=VALUE`` / ``--config KEY=VALUE`` overrides in `argv` give `key` (and,
-    with `profiles`, a key ending in ``.key``: a profile's), each as codex reads it: a TOML string's quotes
-    taken off."""
-    found = []
-    pairs = _values(argv, "-c", "--config") + [a[2:] for a in argv if a.startswith("-c") and a[2:3] != "="]
-    for pair in pairs:
-        name, eq, value = pair.partition("=")
-        name = name.strip()
-        if eq and (name == key or (profiles and name.endswith("." + key))):
-            found.append(value.strip().strip("\"'").strip())
     return found
 
 

@@ -47,6 +47,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from agentmake.runners.argvflags import codex_overrides
 from agentmake.runners.configfiles import OVER, UNDER, USER_FILES, files, home, llm_dir, read_config
 from agentmake.runners.configtext import json_object, toml_table
 
@@ -404,14 +405,17 @@ def _shown(path: Path, environ: Mapping[str, str], root: Path | None = None, *, 
 
 
 def _profile(runner: RunnerSpec) -> str | None:
-    """The codex profile the runner's command chooses: ``-p NAME``, ``--profile NAME``, ``--profile=NAME``."""
+    """The codex profile the runner's command chooses: ``-p NAME``, ``--profile NAME``, ``--profile=NAME``,
+    else a ``-c profile=NAME`` override (codex applies it over config.toml's ``profile``; a flag beats
+    it)."""
     argv = list(runner.command)
     for i, arg in enumerate(argv):
         if arg in ("-p", "--profile") and i + 1 < len(argv):
             return argv[i + 1]
         if arg.startswith("--profile="):
             return arg.partition("=")[2]
-    return None
+    chosen = codex_overrides(argv, "profile")
+    return chosen[-1] if chosen else None
 
 
 def _string(value: Any) -> str | None:
