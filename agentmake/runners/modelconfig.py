@@ -10,7 +10,8 @@ none (`modelenv.MODEL_ENV` beats the file, as `-m`/`--model` beats both):
   (`settings_env_model`), as does an endpoint variable there (ANTHROPIC_BASE_URL: `CLAUDE_ENDPOINTS`), which
   a task's key holds as the environment's (`presets.env_endpoint`: its host and a digest without secrets);
 - codex: ``model`` in ``config.toml`` of CODEX_HOME, else ``~/.codex``, or that of the profile chosen (the
-  runner's ``-p``/``--profile``, else the file's ``profile``): ``[profiles.NAME] model`` wins;
+  runner's ``-p``/``--profile``, else its ``-c profile=NAME``, else the file's ``profile``):
+  ``[profiles.NAME] model`` wins;
 - gemini: ``model.name`` (older: ``model``, a string) in its system settings file, which overrides every
   other (GEMINI_CLI_SYSTEM_SETTINGS_PATH, else ``/etc/gemini-cli/settings.json``; macOS:
   ``/Library/Application Support/GeminiCli/settings.json``), else in the project's
