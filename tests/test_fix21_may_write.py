@@ -135,7 +135,9 @@ def test_a_read_only_flag_beats_a_config_file_that_lets_codex_write(
         (["codex", "exec", "-c", 'sandbox_mode="workspace-write"'], False, True),
         (["codex", "exec", "--config=sandbox_mode = 'danger-full-access'"], False, True),
         (["codex", "exec", "-c", 'profiles.w.sandbox_mode="workspace-write"'], False, True),
-        (["codex", "exec", "-c", 'sandbox_mode="read-only"'], True, False),
+        # (a -c override is applied to the files' top level when they are read: `settings` says what is left)
+        (["codex", "exec", "-c", 'sandbox_mode="read-only"'], True, True),
+        (["codex", "exec", "-s", "read-only"], True, False),
         (["codex", "exec", "-c", 'profiles.r.sandbox_mode="read-only"'], True, True),  # (not the top level)
         (["codex", "exec", "-s", "read-only", "-c", "sandbox_mode=workspace-write"], True, True),
         (["codex", "exec", "-c", "model=o3"], True, True),

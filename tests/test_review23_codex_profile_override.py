@@ -31,3 +31,26 @@ def test_a_profile_chosen_by_a_config_override_is_the_one_read(
     e2e = E2E(tmp_path / "p", fake_agents)
     _settings(e2e, fake_agents, "~/.codex/config.toml", CONFIG)
     assert _renamed(e2e, "codex", f"{CODEX} {flags}") == calls
+
+
+ACTIVE_W = 'profile = "w"\n[profiles.w]\nsandbox_mode = "workspace-write"\n'
+
+
+@pytest.mark.parametrize(
+    ("config", "flags", "calls"),
+    [
+        (ACTIVE_W, "-c sandbox_mode=read-only", ["notes", "notes"]),  # (before: ["notes"])
+        (ACTIVE_W, "-s read-only", ["notes"]),  # (the flag beats the profile)
+        ('sandbox_mode = "workspace-write"\n', "-c sandbox_mode=read-only", ["notes"]),
+        ('sandbox_mode = "read-only"\n', "-c sandbox_mode=workspace-write", ["notes", "notes"]),
+    ],
+)
+def test_a_top_level_override_does_not_beat_the_active_profiles_sandbox(
+    tmp_path: Path, fake_agents: FakeAgents, config: str, flags: str, calls: list[str]
+) -> None:
+    """codex resolves its sandbox as the ``-s`` flag, else the active profile's ``sandbox_mode``, else the
+    top level's, which ``-c sandbox_mode=...`` sets: such an override does not beat a profile that lets it
+    write (before, agentmake took it as beating every file: read-only, path-free, not set aside)."""
+    e2e = E2E(tmp_path / "p", fake_agents)
+    _settings(e2e, fake_agents, "~/.codex/config.toml", config)
+    assert _renamed(e2e, "codex", f"{CODEX} {flags}") == calls

@@ -90,9 +90,10 @@ def _words_after(argv: list[str], *flags: str) -> list[str]:
 
 
 def codex_sandbox(argv: list[str]) -> str | None:
-    """The sandbox mode codex's flags choose over its profiles and config files (``-s``/``--sandbox``, a
-    top-level ``-c sandbox_mode=...``), None when none does or they disagree."""
-    modes = set(_values(argv, "-s", "--sandbox")) | set(codex_overrides(argv, "sandbox_mode"))
+    """The sandbox mode codex's flag chooses over its profiles and config files (``-s``/``--sandbox``), None
+    when none does or they disagree. (A top-level ``-c sandbox_mode=...`` replaces the files' top level
+    only, not the active profile's: `modelconfig.config_reading` reads it there.)"""
+    modes = set(_values(argv, "-s", "--sandbox"))
     return modes.pop() if len(modes) == 1 else None
 
 

@@ -133,10 +133,13 @@ def _claude_writes(data: bytes, profile: str | None) -> bool:
     )
 
 
-def _codex_writes(data: bytes, profile: str | None) -> bool:
+def _codex_writes(data: bytes, profile: str | None, override: str | None = None) -> bool:
+    """The active profile's ``sandbox_mode``, else the top level's, which a ``-c sandbox_mode=...``
+    `override` replaces (codex: the ``-s`` flag, then the profile's, then the top level's, -c applied)."""
     values = _codex_values(data)
     chosen = profile or values["profile"]
-    return (values["sandboxes"].get(chosen) or values["sandbox"]) in CODEX_WRITING_SANDBOXES
+    mode = values["sandboxes"].get(chosen) or override or values["sandbox"]
+    return mode in CODEX_WRITING_SANDBOXES
 
 
 def _gemini_writes(data: bytes, profile: str | None) -> bool:
@@ -208,6 +211,9 @@ def config_reading(
         return ConfigReading(None, None, {})
     cli = preset or ""
     profile = _profile(runner) if cli == "codex" and runner is not None else None
+    argv = list(runner.command) if runner is not None else []
+    tops = set(codex_overrides(argv, "sandbox_mode")) if cli == "codex" else set()
+    top = tops.pop() if len(tops) == 1 else None  # (codex applies it over the files' top level)
     block: ConfigModel | None = None
     dotenv = _dotenv_found(environ, root) if cli == "gemini" else None
     found = _dotenv_model(dotenv, environ, root)
@@ -219,7 +225,10 @@ def config_reading(
         data = read_config(path)
         if data is None:
             continue
-        writes = writes or _allows_writes(cli, data, profile)
+        if cli == "codex" and top is not None:  # (a -c override of the top level's sandbox_mode)
+            writes = writes or _parsed_writes(lambda d, p: _codex_writes(d, p, top), data, profile)
+        else:
+            writes = writes or _allows_writes(cli, data, profile)
         shown = _shown(path, environ, root)
         if cli == "claude":
             if block is None:
@@ -241,8 +250,12 @@ def _allows_writes(preset: str, data: bytes, profile: str | None) -> bool:
     """Whether a config file of `preset`'s CLI (`data`) lets its agent write files (`WRITES`); False for a
     file that cannot be read (the CLI reads no setting of it either)."""
     read = WRITES.get(preset)
+    return read is not None and _parsed_writes(read, data, profile)
+
+
+def _parsed_writes(read: Callable[[bytes, str | None], bool], data: bytes, profile: str | None) -> bool:
     try:
-        return read is not None and read(data, profile)
+        return read(data, profile)
     except (ValueError, TypeError, AttributeError, RecursionError):
         return False
 
