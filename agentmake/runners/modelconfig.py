@@ -45,8 +45,9 @@ texts are read by `configtext` (JSON with comments; TOML, or on Python 3.10 its 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from agentmake.runners.argvflags import codex_overrides
 from agentmake.runners.configfiles import OVER, UNDER, USER_FILES, files, home, llm_dir, read_config
@@ -54,6 +55,8 @@ from agentmake.runners.configtext import json_object, toml_table
 
 if TYPE_CHECKING:  # (the build stamp's no-op answer imports this module: not the model)
     from agentmake.model import RunnerSpec
+
+T = TypeVar("T")
 
 __all__ = [
     "CLAUDE_ENDPOINTS",
@@ -225,39 +228,32 @@ def config_reading(
         data = read_config(path)
         if data is None:
             continue
-        if cli == "codex" and top is not None:  # (a -c override of the top level's sandbox_mode)
-            writes = writes or _parsed_writes(lambda d, p: _codex_writes(d, p, top), data, profile)
-        else:
-            writes = writes or _allows_writes(cli, data, profile)
+        writes = writes or _allows_writes(cli, data, profile, top)
         shown = _shown(path, environ, root)
         if cli == "claude":
             if block is None:
-                model = _parsed(_env_model, data, None)
+                model = _parsed(_env_model, data, None, None)
                 block = None if model is None else (model, cli, f"{shown} env ANTHROPIC_MODEL")
                 if block is not None and path in system:
                     newer.append(block[2])
             for name, value in _env_endpoints(data).items():
                 endpoints.setdefault(name, value)
         if found is None:
-            model = _parsed(known[1], data, profile)
+            model = _parsed(known[1], data, profile, None)
             found = None if model is None else (model, cli, shown)
             if found is not None and path in system:
                 newer.append(shown)
     return ConfigReading(block, found, endpoints, tuple(newer), writes)
 
 
-def _allows_writes(preset: str, data: bytes, profile: str | None) -> bool:
+def _allows_writes(preset: str, data: bytes, profile: str | None, override: str | None = None) -> bool:
     """Whether a config file of `preset`'s CLI (`data`) lets its agent write files (`WRITES`); False for a
-    file that cannot be read (the CLI reads no setting of it either)."""
+    file that cannot be read (the CLI reads no setting of it either). `override`: codex's ``-c
+    sandbox_mode=...`` (`_codex_writes`)."""
     read = WRITES.get(preset)
-    return read is not None and _parsed_writes(read, data, profile)
-
-
-def _parsed_writes(read: Callable[[bytes, str | None], bool], data: bytes, profile: str | None) -> bool:
-    try:
-        return read(data, profile)
-    except (ValueError, TypeError, AttributeError, RecursionError):
-        return False
+    if preset == "codex" and override is not None:
+        read = partial(_codex_writes, override=override)
+    return read is not None and _parsed(read, data, profile, False)
 
 
 def config_models(
@@ -312,12 +308,13 @@ def _block_endpoints(block: Any) -> dict[str, str]:
     return {n: v for n in CLAUDE_ENDPOINTS if isinstance(v := block.get(n), str) and v.strip()}
 
 
-def _parsed(read: Callable[[bytes, str | None], str | None], data: bytes, profile: str | None) -> str | None:
-    """The model `read` finds in `data`; None for a file it cannot read (never an error)."""
+def _parsed(read: Callable[[bytes, str | None], T], data: bytes, profile: str | None, failed: T) -> T:
+    """What `read` finds in `data` (a model, or whether it lets the agent write); `failed` for a file it
+    cannot read (never an error)."""
     try:
         return read(data, profile)
     except (ValueError, TypeError, AttributeError, RecursionError):
-        return None
+        return failed
 
 
 def _dotenv_model(dotenv: DotEnv | None, environ: Mapping[str, str], root: Path | None) -> ConfigModel | None:
@@ -368,7 +365,7 @@ def config_values(preset: str, data: bytes) -> dict[str, Any]:
         return _nonempty(values)
     writes = _allows_writes(preset, data, None)  # (codex's: its sandbox modes, in its values)
     if preset != "claude":
-        return _nonempty({"model": _parsed(CONFIGS[preset][1], data, None), "writes": writes})
+        return _nonempty({"model": _parsed(CONFIGS[preset][1], data, None, None), "writes": writes})
     try:  # (parsed once, read as `_claude`, `_env_model`, `_env_endpoints` read it)
         settings = json_object(data)
     except (ValueError, TypeError, AttributeError, RecursionError):
