@@ -430,15 +430,8 @@ class Outcomes:
         could not start) left it, noted then, else each later build would count it again."""
         if earlier.cost_usd is None or not self._unreported(t, earlier):
             return
-        out = t.outcome
-        out.paid_earlier = (out.paid_earlier or 0.0) + earlier.cost_usd
-        out.cost_usd = (out.cost_usd or 0.0) + earlier.cost_usd
-        self.gate.spend(earlier.cost_usd)
-        self._budget_spent()
-        if earlier.tokens_in is not None:
-            out.tokens_in = (out.tokens_in or 0) + earlier.tokens_in
-        if earlier.tokens_out is not None:
-            out.tokens_out = (out.tokens_out or 0) + earlier.tokens_out
+        t.outcome.paid_earlier = (t.outcome.paid_earlier or 0.0) + earlier.cost_usd
+        self._count(t, earlier)
         if earlier.paid_by is not None:
             note_reported(earlier.paid_by, earlier.paid_at)
 
@@ -446,13 +439,18 @@ class Outcomes:
         """Count what the attempt cost towards the task's outcome and this build's spend (and budget). A
         salvaged answer was paid for by an earlier build: counted here only if no build reported it
         (`_unreported`), and noted as paid by an interrupted run (`TaskOutcome.paid_earlier`)."""
-        out = t.outcome
         for earlier in result.rejected:
             self._add_rejected(t, earlier)
         if result.salvaged:
             if result.cost_usd is None or not self._unreported(t, result):
                 return
-            out.paid_earlier = (out.paid_earlier or 0.0) + result.cost_usd
+            t.outcome.paid_earlier = (t.outcome.paid_earlier or 0.0) + result.cost_usd
+        self._count(t, result)
+
+    def _count(self, t: TaskState, result: AttemptResult) -> None:
+        """Add the attempt's cost (or that a call said none) and tokens to the task's outcome, its cost to
+        this build's spend and budget (`_add_cost`, `_add_rejected`: which decide whether it counts)."""
+        out = t.outcome
         if result.cost_usd is not None:
             out.cost_usd = (out.cost_usd or 0.0) + result.cost_usd
             self.gate.spend(result.cost_usd)
