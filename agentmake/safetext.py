@@ -1,20 +1,27 @@
 """Text made safe for a terminal line: what agentmake prints of file names, task ids and agents' messages.
 
-Kept apart from `agentmake.display` (and importing nothing but `re`) so that every printing path can use it,
-including those that must stay light: a no-op build answered by the build stamp, error messages.
+Kept apart from `agentmake.display` (and importing nothing but `re` and `lazyre`) so that every printing path
+can use it, including those that must stay light: a no-op build answered by the build stamp, error messages.
+
+The patterns of what is escaped are compiled on first use (`lazyre`): their character classes reach into
+Unicode, and compiling them cost about 1 ms of every start; a text that `str.isprintable` passes has none of
+those characters (they are all control, format or surrogate code points, which it refuses), so most texts are
+answered without them.
 """
 
 from __future__ import annotations
 
 import re
 
+from agentmake.lazyre import LazyPattern
+
 # C0 controls, DEL, C1 controls; and the bidirectional embeddings, overrides and isolates ("Trojan Source",
 # CVE-2021-42574), which show a name in another order than its characters (`out/\u202etxt.exe` reads as
 # `out/exe.txt`); the plain marks (LRM, RLM) that right-to-left text uses are left alone; and the lone
 # surrogates that stand for the bytes of a name that is not UTF-8 (shown as those bytes, `\xff`)
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_UNSAFE = LazyPattern(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 # the same but for LF and tab (`text_safe`)
-_UNSAFE_IN_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_UNSAFE_IN_TEXT = LazyPattern(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -28,14 +35,14 @@ def term_safe(text: object) -> str:
     backslashes included, is left as it is. For what is printed to a terminal, not for file contents or
     machine formats (JSON, DOT, Mermaid), which have their own escaping."""
     text = str(text)
-    if _UNSAFE.search(text) is None:  # (nearly always)
+    if text.isprintable() or _UNSAFE.search(text) is None:  # (nearly always)
         return text
     return _UNSAFE.sub(_escape, text)
 
 
 def is_term_safe(text: str) -> bool:
     """Whether `term_safe(text)` is `text` (a check over a long string at once is cheap)."""
-    return _UNSAFE.search(text) is None
+    return text.isprintable() or _UNSAFE.search(text) is None
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -53,8 +60,9 @@ def text_safe(text: str) -> str:
     `term_safe`, but line breaks and tabs stay as they are (CR, alone or before LF, ends a line too), so
     that an agent's message copied into the file cannot send a terminal that shows it a control sequence
     when someone runs `cat status.md`."""
-    text = _BREAK.sub("\n", text)
-    if _UNSAFE_IN_TEXT.search(text) is None:
+    if "\r" in text:
+        text = _BREAK.sub("\n", text)
+    if text.isprintable() or _UNSAFE_IN_TEXT.search(text) is None:
         return text
     return _UNSAFE_IN_TEXT.sub(_escape, text)
 
@@ -72,7 +80,7 @@ def term_lines(text: str) -> list[str]:
     return [term_safe(line) for line in lines]
 
 
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_SURROGATE = LazyPattern(r"[\ud800-\udfff]")
 
 
 def utf8_safe(text: str) -> str:

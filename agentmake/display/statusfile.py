@@ -24,12 +24,12 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
-from agentmake.display.fmt import PLAIN_CELL as _PLAIN
 from agentmake.display.fmt import (
     agent_name,
     fmt_cost,
     fmt_duration,
     fmt_tokens,
+    is_plain_cell,
     md_cell,
     md_table,
     state_words,
@@ -371,7 +371,7 @@ def _is_quiet(o: TaskOutcome) -> bool:
 
 def _quiet_row(task_id: str) -> str:
     """The row of a task up to date in bulk: `_Task("up-to-date").format_row(task_id)`, cheaply."""
-    if _PLAIN.fullmatch(task_id) is None:
+    if not is_plain_cell(task_id):
         return _md_row([task_id, "up to date", "", "", "", ""])
     return f"| {task_id} | up to date |  |  |  |  |"
 
