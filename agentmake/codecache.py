@@ -21,7 +21,6 @@ import __future__
 
 import builtins
 import contextlib
-import io
 import marshal
 import os
 import sys
@@ -92,11 +91,16 @@ def install() -> None:
     _path = os.path.join(directory, _NAME)
     with contextlib.suppress(Exception):  # (missing or damaged: compile again)
         with open(_path, "rb") as fh:
-            stream = io.BytesIO(fh.read())
-        index = marshal.load(stream)
+            data = fh.read()
+        index = marshal.loads(data)  # (the index: `loads` ignores the entries that follow it)
         if isinstance(index, dict):
-            _index.update(index)
-            _data = stream.read()
+            # the entries fill the end of the file, one after the other (`save`): their lengths say where
+            # they start (`marshal.load` of a stream would say where the index ends, but it reads the stream
+            # a field at a time: about 1 ms of every start); a wrong length only makes `_kept` find no entry
+            size = sum(n for _, n in index.values())
+            if 0 <= size <= len(data):
+                _index.update(index)
+                _data = data[len(data) - size :]
     dataclasses.exec = _exec  # type: ignore[attr-defined]  # (its `_create_fn`/`_FuncBuilder` call `exec`)
     import atexit
 
