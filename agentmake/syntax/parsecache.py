@@ -1,5 +1,9 @@
 """Parsed statements cached on disk, keyed by the hash of the text, the grammar and the code that builds the
 statements: an unchanged Agentfile is not parsed again. A lost or damaged entry only costs a parse.
+
+An entry is the statements as plain tuples, written with `marshal` (`_encoded`, `_decoded`): the statements
+are named tuples of strings, numbers and booleans, and `marshal`, which the interpreter has loaded already,
+reads them back faster than `pickle` would, whose import alone was about 2 ms of every start.
 """
 
 from __future__ import annotations
@@ -7,13 +11,15 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
+from typing import Any
 
 from agentmake.syntax.grammar import grammar_cache_file, grammar_path
-from agentmake.syntax.statements import Statement
+from agentmake.syntax.statements import Assign, Block, Include, Item, Statement, Value
 
-_PARSE_CACHE_VERSION = "2"
-# the modules the cached statements come from: their classes (pickled by name) and the transformer
+_PARSE_CACHE_VERSION = "3"
+# the modules the cached statements come from: their classes (the shape `_encoded` writes) and the transformer
 _BUILT_BY = ("statements.py", "grammar.py")
+_ASSIGN, _INCLUDE, _BLOCK = 0, 1, 2  # (the first field of an encoded statement: which one it is)
 
 
 def _cache_key(text: str) -> str | None:
@@ -33,22 +39,21 @@ def _cache_key(text: str) -> str | None:
         text,
     ):
         h.update(part.encode("utf-8", "surrogatepass"))
-    return os.path.join(os.path.dirname(str(cache)), "parsed", h.hexdigest() + ".pickle")
+    return os.path.join(os.path.dirname(str(cache)), "parsed", h.hexdigest() + ".marshal")
 
 
 def load(text: str, warm: bool = True) -> list[Statement] | None:
     """The statements cached for `text`, None if there are none (or the file is small and lark `warm`)."""
     if warm and len(text) < 20_000:  # small files parse faster than a cache look-up pays off
         return None
-    import pickle
+    import marshal
 
     key = _cache_key(text)
     try:
         if key is None:
             return None
         with open(key, "rb") as fh:
-            value = pickle.load(fh)
-        return value if isinstance(value, list) else None
+            return _decoded(marshal.loads(fh.read()))  # (`marshal.load` reads a file a field at a time)
     except Exception:  # a missing or damaged cache entry is only a cache miss
         return None
 
@@ -57,16 +62,63 @@ def store(text: str, statements: list[Statement], warm: bool = True) -> None:
     """Cache `text`'s `statements` (not for a small file once lark is `warm`); a failed write is ignored."""
     if warm and len(text) < 20_000:
         return
-    import pickle
+    import marshal
 
     key = _cache_key(text)
     if key is None:
         return
     try:
+        data = marshal.dumps(_encoded(statements))
+    except ValueError:  # (a field marshal cannot write: the statements hold none, but a cache never fails)
+        return
+    try:
         os.makedirs(os.path.dirname(key), exist_ok=True)
         tmp = f"{key}.{os.getpid()}.{threading.get_ident()}.tmp"  # (watch parses in two threads)
         with open(tmp, "wb") as fh:
-            pickle.dump(statements, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            fh.write(data)
         os.replace(tmp, key)
     except OSError:
         pass
+
+
+def _encoded(statements: list[Statement]) -> list[tuple[Any, ...]]:
+    """`statements` as plain tuples (`marshal` writes no named tuple), tagged with which statement each is."""
+
+    def value(v: Value) -> tuple[Any, ...]:
+        return (tuple(tuple(item) for item in v.items), v.is_list, v.line, v.col)
+
+    out: list[tuple[Any, ...]] = []
+    for st in statements:
+        if isinstance(st, Assign):
+            out.append((_ASSIGN, st.key, value(st.value), st.line, st.col))
+        elif isinstance(st, Include):
+            out.append((_INCLUDE, st.keyword, tuple(st.path), st.line, st.col))
+        else:
+            entries = tuple((a.key, value(a.value), a.line, a.col) for a in st.entries)
+            out.append((_BLOCK, st.kind, st.name, entries, st.line, st.col, st.name_col))
+    return out
+
+
+def _decoded(data: object) -> list[Statement] | None:
+    """The statements `_encoded` wrote as `data`; None if it is not a list (a damaged entry: a malformed one
+    raises, which `load` takes as a miss too: `_make` checks each tuple's length)."""
+    if not isinstance(data, list):
+        return None
+    item, assign = Item._make, Assign._make
+
+    def value(items: tuple[tuple[Any, ...], ...], is_list: bool, line: int, col: int) -> Value:
+        return Value._make((tuple([item(i) for i in items]), is_list, line, col))
+
+    out: list[Statement] = []
+    for st in data:
+        tag = st[0]
+        if tag == _ASSIGN:
+            out.append(assign((st[1], value(*st[2]), st[3], st[4])))
+        elif tag == _INCLUDE:
+            out.append(Include._make((st[1], item(st[2]), st[3], st[4])))
+        elif tag == _BLOCK:
+            entries = tuple([assign((key, value(*v), line, col)) for key, v, line, col in st[3]])
+            out.append(Block._make((st[1], st[2], entries, st[4], st[5], st[6])))
+        else:
+            raise ValueError(f"unknown statement {tag!r}")
+    return out
