@@ -39,16 +39,16 @@ def stamp_digests(
     the ``.env``'s (`dotenv_digests`)."""
     found = []
     for preset, (where, _) in sorted(CONFIGS.items()):
-        found.append([preset, _stamped(preset, read_config(where(environ)))])
+        found.append([preset, _stamped(preset, read_config(where(environ)), root)])
     for preset, names in sorted(PROJECT_FILES.items()):
         for name in names:
-            digest = _stamped(preset, None if root is None else read_config(root / name))
+            digest = _stamped(preset, None if root is None else read_config(root / name), root)
             if digest:
                 found.append([preset, name, digest])
     for preset in sorted(OVER.keys() | UNDER.keys()):
         for where in (*OVER.get(preset, ()), *UNDER.get(preset, ())):
             path = where(environ)
-            digest = _stamped(preset, read_config(path))
+            digest = _stamped(preset, read_config(path), root)
             if digest:
                 found.append([preset, str(path), digest])
     aliases = llm_aliases(environ)
@@ -68,12 +68,12 @@ def dotenv_digests(environ: Mapping[str, str], root: Path | None = None) -> list
     return found
 
 
-def stamped(preset: str, data: bytes) -> dict[str, Any]:
+def stamped(preset: str, data: bytes, root: Path | None = None) -> dict[str, Any]:
     """What the keys read of a config file of `preset`'s CLI (`modelconfig.config_values`), with no secret:
     the model (codex: the file's, its ``profile`` and each profile's model), and of claude's ``env`` block
     ANTHROPIC_MODEL and the endpoint variables, a URL without its user, password or key (as a key holds it:
     `presets.env_endpoint`). Never a token, an ``apiKeyHelper`` or any other setting."""
-    values = config_values(preset, data)
+    values = config_values(preset, data, root)
     endpoints = values.get("endpoints")
     if endpoints:
         from agentmake.runners.modelenv import ENDPOINT_HOSTS
@@ -85,8 +85,8 @@ def stamped(preset: str, data: bytes) -> dict[str, Any]:
     return values
 
 
-def _stamped(preset: str, data: bytes | None) -> str:
-    values = None if data is None else stamped(preset, data)
+def _stamped(preset: str, data: bytes | None, root: Path | None = None) -> str:
+    values = None if data is None else stamped(preset, data, root)
     return _digest(values) if values else ""
 
 

@@ -2,8 +2,9 @@
 ``//`` and ``/* */`` comments where the CLI strips them (gemini's settings), and TOML (codex's config.toml).
 
 On Python 3.10 (no `tomllib`, and `tomli` is no dependency) a TOML text is read by `toml_strings`: the
-plain ``key = "string"`` lines of the top level and of ``[profiles.NAME]`` tables, which is how codex's own
-docs write ``model`` and ``profile``; a file it cannot read so names no model.
+plain ``key = "string"`` lines of the top level, of ``[profiles.NAME]`` tables and of ``[projects."<path>"]``
+tables (a project's ``trust_level``, as codex writes it), which is how codex's own docs write ``model`` and
+``profile``; a file it cannot read so names no model.
 """
 
 from __future__ import annotations
@@ -37,19 +38,26 @@ def toml_table(data: bytes) -> dict[str, Any]:
 
 
 _TABLE = LazyPattern(r"\s*\[\s*([A-Za-z0-9_.\"' -]+?)\s*\]\s*(?:#.*)?$")
+_PROJECT = LazyPattern(r"""\s*\[\s*projects\s*\.\s*(?:"([^"\\]*)"|'([^']*)')\s*\]\s*(?:#.*)?$""")
 _STRING = LazyPattern(r"""\s*([A-Za-z0-9_-]+)\s*=\s*(?:"([^"\\]*)"|'([^']*)')\s*(?:#.*)?$""")
 
 
 def toml_strings(text: str) -> dict[str, Any]:
-    """The plain string keys of the top level and of each ``[profiles.NAME]`` table of a TOML text (Python
+    """The plain string keys of the top level, of each ``[profiles.NAME]`` and ``[projects."<path>"]`` table
+    (``projects``, by path) of a TOML text (Python
     3.10's reading of codex's config.toml): ``model = "o3"`` / ``[profiles.fast]`` ``model = 'o4-mini'``
     give ``{"model": "o3", "profiles": {"fast": {"model": "o4-mini"}}}``. Other tables, arrays and values
     are skipped. A line that is neither, inside a table, ends nothing: TOML keys are unique per table."""
     top: dict[str, Any] = {}
     profiles: dict[str, dict[str, str]] = {}
+    projects: dict[str, dict[str, str]] = {}
     table: dict[str, Any] | None = top
     for line in text.splitlines():
         if line.lstrip().startswith("["):  # (a table's header, or an array of tables': `[[...]]`)
+            project = _PROJECT.match(line)
+            if project is not None:  # (its path quoted, as codex writes it)
+                table = projects.setdefault(project.group(1) or project.group(2) or "", {})
+                continue
             header = _TABLE.match(line)
             name = "" if header is None else header.group(1).replace('"', "").replace("'", "")
             table = profiles.setdefault(name[9:], {}) if name.startswith("profiles.") else None
@@ -59,4 +67,6 @@ def toml_strings(text: str) -> dict[str, Any]:
             table.setdefault(pair.group(1), pair.group(2) if pair.group(2) is not None else pair.group(3))
     if profiles:
         top["profiles"] = profiles
+    if projects:
+        top["projects"] = projects
     return top

@@ -28,8 +28,12 @@ from agentmake.model import RunnerSpec
 from agentmake.runners.argvflags import codex_overrides
 from agentmake.runners.argvflags import flag_values as _values
 from agentmake.runners.credentials import LOGINS, lend
-from agentmake.runners.modelconfig import CLAUDE_WRITING_TOOLS, CODEX_WRITING_SANDBOXES, GEMINI_WRITING_MODES
 from agentmake.runners.presets import AUTH_ENV, CLIENT, url_problem
+from agentmake.runners.writesettings import (
+    CLAUDE_WRITING_TOOLS,
+    CODEX_WRITING_SANDBOXES,
+    GEMINI_WRITING_MODES,
+)
 
 AIDER_MESSAGE = "message.md"  # aider's prompt file, in its job directory (`home/<task>/aider/`)
 CLAUDE_RETRIES = "2"  # CLAUDE_CODE_MAX_RETRIES unless the environment sets it (claude's default: 10)

@@ -29,14 +29,16 @@ none (`modelenv.MODEL_ENV` beats the file, as `-m`/`--model` beats both):
 
 A task's key holds it where it holds the environment's (`plan.keyparts.KeyParts._model`), so a user who
 changes their default model there does not keep the old model's results. Only the model (and claude's
-endpoint variables, and whether a file lets the agent write files: `WRITES`, for `plan.pathless`) is read,
-never any other setting; a file that is missing, unreadable, too big or
-invalid names no model (never an error). `configstamp.stamp_digests` gives the build stamp the digest of
-what the keys read of each file, never of its bytes, which may hold a token: one that names another
-model is no no-op; a new token alone is.
+endpoint variables, and whether a file lets the agent write files: `WRITES`, `writesettings`, for
+`plan.pathless` and `execute`'s set-aside) is read, never any other setting; a file that is missing,
+unreadable, too big or invalid names no model (never an error). `configstamp.stamp_digests` gives the
+build stamp the digest of what the keys read of each file, never of its bytes, which may hold a token: one
+that names another model is no no-op; a new token alone is.
 An ``llm`` model that is an alias in llm's ``aliases.json`` is keyed as the model it names (`llm_aliases`).
-Not read: claude's managed settings delivered otherwise (MDM, the registry, claude.ai's console) and
-its ``--settings`` flag.
+Not read: claude's managed settings delivered otherwise (MDM, the registry, claude.ai's console). Its
+``--settings`` and ``--setting-sources`` flags are read for whether the agent may write alone
+(`writesettings`), not for the model or the endpoint variables: the keys of the projects built before
+would change (and a flag's model is the runner's command, keyed as written, already).
 
 Where the files are is `configfiles`' (`CLAUDE_MANAGED`, `OVER`, `UNDER`, `PROJECT_FILES` are there); their
 texts are read by `configtext` (JSON with comments; TOML, or on Python 3.10 its plain strings).
@@ -45,13 +47,21 @@ texts are read by `configtext` (JSON with comments; TOML, or on Python 3.10 its 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from agentmake.runners.argvflags import codex_overrides
 from agentmake.runners.configfiles import OVER, UNDER, USER_FILES, files, home, llm_dir, read_config
 from agentmake.runners.configtext import json_object, toml_table
+from agentmake.runners.writesettings import (
+    claude_counted,
+    claude_flag_settings,
+    claude_sources,
+    claude_writes,
+    codex_trust,
+    codex_writes,
+    gemini_writes,
+)
 
 if TYPE_CHECKING:  # (the build stamp's no-op answer imports this module: not the model)
     from agentmake.model import RunnerSpec
@@ -96,66 +106,39 @@ def _codex(data: bytes, profile: str | None) -> str | None:
 
 def _codex_values(data: bytes) -> dict[str, Any]:
     """What is read of codex's config.toml (the one reader of it): its ``model``, ``profile`` and
-    ``sandbox_mode``, and each profile's (``[profiles.NAME]``) ``model`` (``profiles``) and ``sandbox_mode``
-    (``sandboxes``); the names that are not strings left out."""
+    ``sandbox_mode``, each profile's (``[profiles.NAME]``) ``model`` (``profiles``) and ``sandbox_mode``
+    (``sandboxes``), and each project's (``[projects."<path>"]``) ``trust_level`` (``trust``); the names
+    that are not strings left out."""
     config = toml_table(data)
     tables = config.get("profiles")
     tables = {n: t for n, t in tables.items() if isinstance(t, dict)} if isinstance(tables, dict) else {}
+    projects = config.get("projects")
+    if not isinstance(projects, dict):
+        projects = {}
     return {
         "model": _string(config.get("model")),
         "profile": _string(config.get("profile")),
         "sandbox": _string(config.get("sandbox_mode")),
         "profiles": {n: m for n, t in tables.items() if (m := _string(t.get("model")))},
         "sandboxes": {n: m for n, t in tables.items() if (m := _string(t.get("sandbox_mode")))},
+        "trust": {
+            p: m for p, t in projects.items() if isinstance(t, dict) and (m := _string(t.get("trust_level")))
+        },
     }
 
 
-# what lets an agent write files, set in a CLI's settings rather than by its runner's flags
-# (`invocation.may_write_files`): claude's ``permissions.defaultMode`` or a Write/Edit/Bash tool in
-# ``permissions.allow`` (`CLAUDE_WRITING_TOOLS`); codex's ``sandbox_mode`` (the active profile's, else the
-# file's); gemini's ``general.defaultApprovalMode`` (YOLO cannot be set there: "yolo" is taken as writing
-# all the same)
-CLAUDE_WRITING_MODES = frozenset({"acceptEdits", "bypassPermissions"})
-# claude's tools that write files: Write, Edit (MultiEdit, NotebookEdit) and a shell (Bash, even one limited
-# to some commands: ``Bash(npm test:*)`` runs a script that may write anything); `--allowedTools` too
-CLAUDE_WRITING_TOOLS = ("Write", "Edit", "Bash")
-CODEX_WRITING_SANDBOXES = frozenset({"workspace-write", "danger-full-access"})
-# (and "plan": read-only while it plans, but its exit_plan_mode tool, approved by itself without a terminal,
-# leaves it for a mode that implements the plan: gemini-cli 0.64's headless plan mode; taken as writing)
-GEMINI_WRITING_MODES = frozenset({"auto_edit", "autoEdit", "yolo", "plan"})
-
-
-def _claude_writes(data: bytes, profile: str | None) -> bool:
-    permissions = json_object(data).get("permissions")
-    if not isinstance(permissions, dict):
-        return False
-    allow = permissions.get("allow")
-    tools = [t for t in allow if isinstance(t, str)] if isinstance(allow, list) else []
-    return permissions.get("defaultMode") in CLAUDE_WRITING_MODES or any(
-        w in t for t in tools for w in CLAUDE_WRITING_TOOLS
-    )
-
-
-def _codex_writes(data: bytes, profile: str | None, override: str | None = None) -> bool:
-    """The active profile's ``sandbox_mode``, else the top level's, which a ``-c sandbox_mode=...``
-    `override` replaces (codex: the ``-s`` flag, then the profile's, then the top level's, -c applied)."""
-    values = _codex_values(data)
-    chosen = profile or values["profile"]
-    mode = values["sandboxes"].get(chosen) or override or values["sandbox"]
-    return mode in CODEX_WRITING_SANDBOXES
-
-
-def _gemini_writes(data: bytes, profile: str | None) -> bool:
-    general = json_object(data, comments=True).get("general")
-    return isinstance(general, dict) and general.get("defaultApprovalMode") in GEMINI_WRITING_MODES
-
-
 # preset -> whether a config file of its CLI (as `CONFIGS` reads it) lets the agent write files
+# (`writesettings`; codex's with the -c override and the project's trust: `_allows_writes`)
 WRITES: dict[str, Callable[[bytes, str | None], bool]] = {
-    "claude": _claude_writes,
-    "codex": _codex_writes,
-    "gemini": _gemini_writes,
+    "claude": claude_writes,
+    "codex": lambda data, profile: _codex_writes(data, profile, None, None),
+    "gemini": gemini_writes,
 }
+
+
+def _codex_writes(data: bytes, profile: str | None, override: str | None, root: Path | None) -> bool:
+    """`writesettings.codex_writes` of codex's config.toml (`data`)."""
+    return codex_writes(_codex_values(data), profile, override, root)
 
 
 def _llm(data: bytes, profile: str | None) -> str | None:
@@ -223,12 +206,15 @@ def config_reading(
     endpoints = _dotenv_endpoints(dotenv, environ)
     newer = [] if found is None else [found[2]]
     system = [where(environ) for where in (*OVER.get(cli, ()), *UNDER.get(cli, ()))]
-    writes = False
+    sources = claude_sources(argv) if cli == "claude" else None  # (which files claude counts: its flags')
+    added = claude_flag_settings(argv, root) if cli == "claude" else []  # (`--settings`: always counted)
+    writes = any(_parsed(claude_writes, data, None, False) for data in added)
     for path in files(cli, environ, root):
         data = read_config(path)
         if data is None:
             continue
-        writes = writes or _allows_writes(cli, data, profile, top)
+        if sources is None or claude_counted(path, root, sources, system):
+            writes = writes or _allows_writes(cli, data, profile, top, root)
         shown = _shown(path, environ, root)
         if cli == "claude":
             if block is None:
@@ -246,13 +232,15 @@ def config_reading(
     return ConfigReading(block, found, endpoints, tuple(newer), writes)
 
 
-def _allows_writes(preset: str, data: bytes, profile: str | None, override: str | None = None) -> bool:
+def _allows_writes(
+    preset: str, data: bytes, profile: str | None, override: str | None = None, root: Path | None = None
+) -> bool:
     """Whether a config file of `preset`'s CLI (`data`) lets its agent write files (`WRITES`); False for a
-    file that cannot be read (the CLI reads no setting of it either). `override`: codex's ``-c
-    sandbox_mode=...`` (`_codex_writes`)."""
+    file that cannot be read (the CLI reads no setting of it either). codex's: with its ``-c
+    sandbox_mode=...`` `override` and the trust of the project at `root` (`writesettings.codex_writes`)."""
+    if preset == "codex":
+        return _parsed(lambda d, p: _codex_writes(d, p, override, root), data, profile, False)
     read = WRITES.get(preset)
-    if preset == "codex" and override is not None:
-        read = partial(_codex_writes, override=override)
     return read is not None and _parsed(read, data, profile, False)
 
 
@@ -350,18 +338,19 @@ def _dotenv_found(environ: Mapping[str, str], root: Path | None) -> DotEnv | Non
     return (path, found) if found else None
 
 
-def config_values(preset: str, data: bytes) -> dict[str, Any]:
+def config_values(preset: str, data: bytes, root: Path | None = None) -> dict[str, Any]:
     """What the keys read of a config file of `preset`'s CLI (`data`, as `read_config` read it), the values
     that name nothing left out: the model (codex: the file's, its ``profile`` and each profile's model and
-    sandbox mode: `_codex_values`), of claude's ``env`` block its ANTHROPIC_MODEL (``env``) and endpoint
-    variables (``endpoints``, as set: secrets and all), and whether the file lets the agent write files
-    (``writes``: `WRITES`, which a path-free key asks). Never any other setting; {} for a file that cannot be
-    read."""
+    sandbox mode: `_codex_values`, and the trust it gives the project at `root`: `codex_trust`), of
+    claude's ``env`` block its ANTHROPIC_MODEL (``env``) and endpoint variables (``endpoints``, as set:
+    secrets and all), and whether the file lets the agent write files (``writes``: `WRITES`, which a
+    path-free key asks). Never any other setting; {} for a file that cannot be read."""
     if preset == "codex":
         try:
             values = _codex_values(data)
         except (ValueError, TypeError, AttributeError, RecursionError):
             return {}
+        values["trust"] = codex_trust(values["trust"], root)  # (this project's alone: not every project's)
         return _nonempty(values)
     writes = _allows_writes(preset, data, None)  # (codex's: its sandbox modes, in its values)
     if preset != "claude":

@@ -101,7 +101,8 @@ class Usage(Exception):
 SPECS = {  # cli: (flags taking a value, boolean flags, variadic flags, unknown-option message, exit code)
     "claude": (
         {"--output-format", "--model", "--permission-mode", "--fallback-model", "--effort", "--max-turns",
-         "--append-system-prompt", "--system-prompt", "--max-budget-usd", "--session-id"},
+         "--append-system-prompt", "--system-prompt", "--max-budget-usd", "--session-id", "--settings",
+         "--setting-sources"},
         {"-p", "--print", "--verbose", "--no-session-persistence", "--dangerously-skip-permissions", "--bare"},
         {"--allowedTools", "--allowed-tools", "--tools", "--add-dir", "--mcp-config", "--disallowedTools"},
         "error: unknown option '{}'", 1,
