@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from agentmake.model import Agentfile, model_of
+from agentmake.model import Agentfile, RunnerSpec, model_of
 
 if TYPE_CHECKING:
     from agentmake.graph import Graph
@@ -66,6 +66,47 @@ def setting_typos(af: Agentfile) -> list[str]:
         if not used(n)
     ]
     return [*af.notes, *warnings]
+
+
+def load_warnings(af: Agentfile) -> list[str]:
+    """What every command that loads the Agentfile to build says of it: the misspelt settings
+    (`setting_typos`) and the agents that cannot write their outputs (`unwritable_outputs`)."""
+    return setting_typos(af) + unwritable_outputs(af)
+
+
+def unwritable_outputs(af: Agentfile) -> list[str]:
+    """codex agents of several outputs (which they write themselves) whose runner's command chooses the
+    read-only sandbox explicitly (``-s read-only``, ``-c sandbox_mode="read-only"``): agentmake keeps the
+    user's choice (it adds ``-s workspace-write`` only when the command chooses no sandbox:
+    `invocation.codex_sandbox_chosen`), so each of their tasks would pay for a call, then fail with its
+    outputs unwritten. A top-level ``-c`` override does not beat the active profile's ``sandbox_mode``:
+    one that lets codex write is no such case (`modelconfig.config_reading`)."""
+    from agentmake.runners.invocation import codex_read_only
+    from agentmake.runners.presets import preset_of
+
+    found: dict[tuple[str, str], list[str]] = {}  # (runner, its read-only flag) -> agents
+    for agent in af.agents.values():
+        runner = af.runners.get(agent.runner)
+        if agent.is_shell or runner is None or len(agent.outputs) < 2 or preset_of(runner) != "codex":
+            continue
+        flag = codex_read_only(list(runner.command))
+        if flag is not None and not (flag.startswith("-c") and _profile_writes(af, runner)):
+            found.setdefault((runner.name, flag), []).append(agent.name)
+    return [
+        f"{', '.join(names)}: runner {runner} gives codex {flag}, so it cannot write the several outputs"
+        " the agent declares (each task would pay for a call, then fail): remove it from the runner's"
+        " command (agentmake then runs codex with -s workspace-write), or give the agent one output"
+        " (its answer is written by agentmake)"
+        for (runner, flag), names in found.items()
+    ]
+
+
+def _profile_writes(af: Agentfile, runner: RunnerSpec) -> bool:
+    """Whether codex's active profile lets it write over a top-level ``-c sandbox_mode`` (its config.toml,
+    read with that override: `modelconfig.config_reading`)."""
+    from agentmake.runners.modelconfig import config_reading
+
+    return config_reading("codex", runner, os.environ, af.root).writes
 
 
 def _stem_of(name: str, setting: str) -> bool:
@@ -132,6 +173,7 @@ def check_warnings(af: Agentfile, graph: Graph | None) -> list[str]:
             )
     from agentmake.placeholder_warnings import placeholder_warnings
 
+    warnings += unwritable_outputs(af)
     warnings += idle_agents(af, graph) + fan_outs_into_one(af, graph) + placeholder_warnings(af, graph)
     return warnings + missing_programs(af) + missing_check_programs(af)
 

@@ -101,6 +101,29 @@ def codex_sandbox(argv: list[str]) -> str | None:
     return modes.pop() if len(modes) == 1 else None
 
 
+def codex_sandbox_chosen(argv: list[str]) -> bool:
+    """Whether codex's command `argv` chooses its sandbox itself: ``-s``/``--sandbox``, a top-level ``-c
+    sandbox_mode=...`` or ``--dangerously-bypass-approvals-and-sandbox``. agentmake then adds no ``-s
+    workspace-write`` for an agent of several outputs (it must write them): the user's explicit choice is
+    kept, and a read-only one is warned of when the Agentfile loads (`check_warnings.unwritable_outputs`);
+    an ``-s`` added would beat even a ``danger-full-access`` the user chose by ``-c``."""
+    return _has(argv, "-s", "--sandbox", "--dangerously-bypass-approvals-and-sandbox") or bool(
+        codex_overrides(argv, "sandbox_mode")
+    )
+
+
+def codex_read_only(argv: list[str]) -> str | None:
+    """The flag by which codex's command `argv` chooses the read-only sandbox explicitly (``-s read-only``,
+    or a top-level ``-c sandbox_mode="read-only"`` when no ``-s`` is given), as written; None otherwise."""
+    sandbox = codex_sandbox(argv)
+    if sandbox is not None or _has(argv, "-s", "--sandbox"):
+        return "-s read-only" if sandbox == "read-only" else None
+    if _has(argv, "--dangerously-bypass-approvals-and-sandbox"):
+        return None
+    modes = set(codex_overrides(argv, "sandbox_mode"))
+    return '-c sandbox_mode="read-only"' if modes == {"read-only"} else None
+
+
 def may_write_files(preset: str | None, argv: list[str]) -> bool:
     """Whether the agent CLI `argv` (of `preset`) is allowed to write files in the project, by the flags its
     runner's command gives it (RUNNERS.md); False for a CLI agentmake does not know. (Its settings files may
@@ -125,7 +148,7 @@ def may_write_files(preset: str | None, argv: list[str]) -> bool:
             argv, "--dangerously-bypass-approvals-and-sandbox", "--full-auto"
         )
     if preset == "gemini":
-        modes = set(values("--approval-mode"))  # (plan too: `modelconfig.GEMINI_WRITING_MODES`)
+        modes = set(values("--approval-mode"))  # (plan too: `writesettings.GEMINI_WRITING_MODES`)
         return bool(GEMINI_WRITING_MODES & modes) or _has(argv, "-y", "--yolo")
     if preset == "aider":  # (it edits files once told yes, unless in a mode that never edits)
         modes = set(values("--chat-mode", "--edit-format"))
@@ -200,7 +223,7 @@ def llm_invocation(
         lend(src, cfg, "config.toml")
         lend(src, cfg, LOGINS["codex"])
         env["CODEX_HOME"] = str(cfg)
-        if writes_files and not _has(argv, "-s", "--sandbox", "--dangerously-bypass-approvals-and-sandbox"):
+        if writes_files and not codex_sandbox_chosen(argv):
             argv += ["-s", "workspace-write"]
         if "-" not in argv:
             argv.append("-")  # read the prompt from stdin

@@ -87,9 +87,9 @@ class WatchSession:
             what = "keeping the last good Agentfile" if self.project else "fix it to start building"
             print(f"agentmake: watching for changes ({what})", file=sys.stderr)
             return False
-        from agentmake.check_warnings import setting_typos
+        from agentmake.check_warnings import load_warnings
 
-        for warning in setting_typos(agentfile):  # (as every other command's load says them; once each)
+        for warning in load_warnings(agentfile):  # (as every other command's load says them; once each)
             if warning not in self.load_warned:
                 self.load_warned.add(warning)
                 print(f"agentmake: warning: {term_safe(warning)}", file=sys.stderr)

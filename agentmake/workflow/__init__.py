@@ -87,9 +87,9 @@ def load_project(req: Request) -> Project:
         recover_if_idle(agentfile.root)  # only if no build holds the lock; builds recover in their Executor
     project = Project(agentfile, build_graph(agentfile))
     mark("graph")
-    from agentmake.check_warnings import setting_typos
+    from agentmake.check_warnings import load_warnings
 
-    for warning in setting_typos(agentfile):
+    for warning in load_warnings(agentfile):
         sys.stderr.write(f"agentmake: warning: {term_safe(warning)}\n")
     return project
 
