@@ -287,6 +287,18 @@ class KeyParts(ConfigFiles):
             for name, value in scope(spec, self.graph.agentfile.variables).items()
         }
 
+    def settings_write(self, task: Task) -> bool:
+        """Whether the settings files of the CLI of `task`'s runner (an LLM agent's, a merge report's) let its
+        agent write files (`ConfigReading.writes`: read once per runner in a build, for the key as for this),
+        which the decision to run it carries to its attempt (`Decision.settings_write`)."""
+        spec = task.spec
+        if isinstance(spec, AgentSpec) and (spec.is_shell or spec.prompt is None):
+            return False
+        if isinstance(spec, ReportSpec) and spec.merge is None:
+            return False
+        runner = self.graph.agentfile.runners.get(self._runner_name(task))
+        return runner is not None and self._config_reading(runner).writes
+
     def _runner_name(self, task: Task) -> str:
         return runner_name(task.spec, self.graph.agentfile.settings)
 

@@ -79,26 +79,12 @@ class ExecutorBase:
         # task id -> what its last attempt's check said of its answer: its retry's prompt tells the agent
         # (`feedback`); dropped when a task's first attempt in a build starts
         self.feedback: dict[str, str] = {}
-        self._settings: dict[str, bool] = {}  # runner name -> `_settings_write` (read once per build)
-        self._settings_lock = threading.Lock()
         # secrets of the environment every child gets its own from: out of messages and logs (`redact`)
         self.redact = Redactor.from_environ(os.environ)
         if recover_leftovers:
             sweep(self.state_dir / "home")  # (login copies older versions kept)
             for note in recover(self.state_dir, self.root, self.log_dir):
                 sys.stderr.write(f"agentmake: {term_safe(note)}\n")
-
-    def _settings_write(self, runner: RunnerSpec) -> bool:
-        """Whether the settings files of `runner`'s CLI let its agent write files (`ConfigReading.writes`, as
-        `plan.keyparts` reads them for the key), read once per runner (an executor serves one build)."""
-        with self._settings_lock:  # (workers ask at once: the second waits for the first's reading)
-            known = self._settings.get(runner.name)
-            if known is None:
-                from agentmake.runners.modelconfig import config_reading
-
-                reading = config_reading(preset_of(runner), runner, os.environ, self.root)
-                known = self._settings[runner.name] = reading.writes
-        return known
 
     # -- one attempt ----------------------------------------------------------------------------------------
     def _stem(self, task: Task, attempt: int) -> Path:

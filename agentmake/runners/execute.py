@@ -276,7 +276,7 @@ class Executor(SalvageAttempts, ShellAttempts):
         if multi:
             tmp, fmt = self.state_dir / "tmp" / stem.name, self.answer_format(task)
             backup = backup_outputs(self.root, task.id, task.outputs, tmp, fmt)
-        elif agent_may_write(preset, inv.argv, self._settings_write(runner)):
+        elif agent_may_write(preset, inv.argv, decision.settings_write):  # (the plan read the settings)
             aside = set_aside(self.root, task.id, task.outputs[0], self.state_dir / "tmp" / stem.name)
         timeout = self._timeout(spec, runner)
         wrote: Path | None = None  # where what was written to that output while its agent ran is kept

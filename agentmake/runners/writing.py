@@ -2,7 +2,8 @@
 in its key) and `execute` (its output is set aside while it runs: `backups.set_aside`) both ask.
 
 An agent may write files when its runner's flags let it (`invocation.may_write_files`), or when its CLI's own
-settings files do (`modelconfig.ConfigReading.writes`, read once per runner in a build by whoever asks),
+settings do (`modelconfig.ConfigReading.writes`, by `writesettings`' rules: read once per runner in a build,
+by the plan, whose decision to run a task carries the answer to its attempt: `Decision.settings_write`),
 unless a flag of the command says otherwise where the CLI lets a flag beat those files: codex's ``-s
 read-only`` or ``-c sandbox_mode="read-only"`` (its CLI flags and ``--config`` overrides come before its
 profiles and config files). claude's and gemini's flags are not taken to beat their files (claude adds
