@@ -12,9 +12,10 @@ stdout becomes its one output, where nothing the agent is given names that outpu
   output, is sent to the agent on a retry);
 - its agent may write no file (`runners.writing.agent_may_write`, the rule `runners.execute` sets the
   output aside by: one that may could write where it likes, and is kept keyed as it was): neither its
-  runner's command (`runners.invocation.may_write_files`) nor its CLI's own settings files
-  (`runners.modelconfig.WRITES`: claude's ``permissions``, codex's ``sandbox_mode``, gemini's
-  ``general.defaultApprovalMode``, in any file the CLI reads: `ConfigReading.writes`) let it;
+  runner's command (`runners.invocation.may_write_files`) nor its CLI's own settings
+  (`runners.writesettings`: claude's ``permissions``, in the files its ``--setting-sources`` leave it
+  and what ``--settings`` adds; codex's ``sandbox_mode``, else the trust it gives the project; gemini's
+  ``general.defaultApprovalMode``: `ConfigReading.writes`) let it;
 - no other task of the whole graph has its prompt text and its inputs (`siblings`): agents alike but for
   their outputs' names (three drafts of one prompt, to pick the best) are each their own sample, keyed with
   their paths as before, so that each keeps its own cache entry (a deleted draft is restored, not asked
