@@ -173,6 +173,15 @@ def test_claude_setting_sources_limit_the_files_that_count(
     assert _may_write(tmp_path, CLAUDE) is True  # (every source counts without the flag)
     assert _may_write(tmp_path, [*CLAUDE, "--setting-sources", sources]) is writes
     assert _may_write(tmp_path, [*CLAUDE, f"--setting-sources={sources}"]) is writes
+    # (the last flag wins, as a repeated option's value does)
+    assert (
+        _may_write(tmp_path, [*CLAUDE, "--setting-sources=user,project,local", "--setting-sources", sources])
+        is writes
+    )
+    assert (
+        _may_write(tmp_path, [*CLAUDE, "--setting-sources", sources, "--setting-sources=user,project,local"])
+        is True
+    )
 
 
 def test_managed_and_flag_settings_count_whatever_the_sources(

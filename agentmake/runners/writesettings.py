@@ -79,11 +79,13 @@ def claude_sources(argv: list[str]) -> frozenset[str] | None:
     """The setting sources claude's ``--setting-sources`` flags in `argv` leave it (``user``, ``project``,
     ``local``), None when no flag limits them (all count). The last flag wins, as a repeated option's value
     does."""
-    values = [a.split("=", 1)[1] for a in argv if a.startswith("--setting-sources=")]
-    values += [argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--setting-sources"]
-    if not values:
-        return None
-    return frozenset(s.strip() for v in values for s in v.split(",") if s.strip())
+    value = None
+    for i, arg in enumerate(argv):
+        if arg.startswith("--setting-sources="):
+            value = arg.partition("=")[2]
+        elif arg == "--setting-sources" and i + 1 < len(argv):
+            value = argv[i + 1]
+    return None if value is None else frozenset(s.strip() for s in value.split(",") if s.strip())
 
 
 def claude_counted(path: Path, root: Path | None, sources: frozenset[str] | None, always: list[Path]) -> bool:
