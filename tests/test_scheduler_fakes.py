@@ -13,6 +13,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -118,8 +119,12 @@ class FakeStore:
         self._touch()
         return 7
 
-    def end_run(self, run_id: int, counts: dict[str, int]) -> None:
+    def end_run(self, run_id: int, counts: dict[str, int], summed: Iterable[int] = ()) -> None:
         self.ended = counts
+
+    def spend_unsummed(self, ours: int | None = None) -> list[AttemptRecord]:
+        """No build of this store was ever killed."""
+        return []
 
     def record_success(self, record: TaskRecord, files: dict[str, Path], *, state: str = "done") -> None:
         """Like the real store: the task row, a history row (`state`) and a cache entry."""

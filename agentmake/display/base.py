@@ -209,6 +209,9 @@ def summary_lines(result: BuildResult, term_width: int | None = None) -> list[st
     if result.placed_left:
         placed = f"put in place the results a killed agentmake recorded ({len(result.placed_left)}): "
         lines.append(placed + _short_list(result.placed_left))
+    if result.paid_left:  # (on the summary line, as paid by an interrupted run)
+        paid = f"counted what a killed agentmake spent and never reported ({len(result.paid_left)}): "
+        lines.append(paid + _short_list(result.paid_left))
     failures = failure_lines(result)
     if failures:
         lines.append("")
@@ -246,7 +249,7 @@ def summary_lines(result: BuildResult, term_width: int | None = None) -> list[st
         if earlier is not None:  # (taken at no new cost, even once the budget is reached: never paid twice)
             lines.append(
                 f"budget: {usd(earlier)} of the spend is what answers salvaged from an interrupted run, or"
-                " results it recorded, cost (paid by that run, reported by none)"
+                " results it recorded, or its attempts that failed, cost (paid by that run, reported by none)"
             )
     if result.uncounted:
         names = term_safe(", ".join(sorted(result.uncounted)))

@@ -93,10 +93,13 @@ class BuildResult:
     ended_left: list[str] = field(default_factory=list)
     placed_left: list[str] = field(default_factory=list)
     saved_left: dict[str, str] = field(default_factory=dict)
-    # what those results put in place cost, and their tokens (in, out): spent by the killed build, which
-    # printed no summary line, so counted in this build's (`TakenOver.cost`), as paid by an interrupted run
+    # what killed builds spent (results put in place, now or before the kill, failed tasks' attempts), and
+    # those attempts' tokens (in, out): they printed no summary line, so counted in this build's
+    # (`TakenOver.cost`), as paid by an interrupted run; and those builds, marked reported as this one ends
     placed_cost: float | None = None
     placed_tokens: tuple[int, int] | None = None
+    summed: list[int] = field(default_factory=list)
+    paid_left: list[str] = field(default_factory=list)  # the tasks whose attempts those were
     # where the attempts' logs are (`.agentmake/logs`): a failed task's summary names its last attempt's
     log_dir: Path | None = None
 

@@ -176,12 +176,15 @@ class Build(Results):
         counts: dict[str, int] | None = None
         try:
             tidy_left = getattr(self.executor, "tidy_left", None)  # (absent from test doubles)
-            taken = take_over(self.store, self.hasher, self.root, self.run_id, tidy_left)
+            taken = take_over(self.store, self.hasher, self.root, self.run_id, tidy_left, ours=self.run_id)
             self.result.ended_left = tasks_of(taken.ended)
             self.result.placed_left = taken.restored
-            # (what those results cost is on no summary line: on this one, and against its budget, as a
-            # salvaged answer's spend no build reported is, `outcomes._add_cost`)
+            # (what the killed builds spent is on no summary line: on this one, and against its budget
+            # before any call starts, as a salvaged answer's spend no build reported is, `outcomes._add_cost`;
+            # marked reported as this build ends, `end_run`)
             self.result.placed_cost, self.result.placed_tokens = taken.cost, taken.tokens
+            self.result.summed = taken.summed
+            self.result.paid_left = taken.paid_tasks
             if taken.cost:
                 self.gate.spend(taken.cost)
             self.result.saved_left = {out: str(copy) for out, copy in taken.saved.items()}
@@ -226,7 +229,7 @@ class Build(Results):
         self.result.ended_at = time.time()
         # (a Ctrl-C that came as the build wound down, after the loop's last look: the user asked to stop)
         self.result.interrupted = self.interrupted or self.sigints > 0
-        self.store.end_run(self.run_id, counts)
+        self.store.end_run(self.run_id, counts, self.result.summed)
         self._rekey_answers()
         self.hasher.flush()
         mark("build-end")

@@ -6,8 +6,14 @@ The scheduler records a finished task (its outputs' blobs already in the cache) 
 outputs onto their targets, and notes it in the store's `commits` table until they are. A row found when a
 build starts names a task whose targets may be missing or hold their old content: each output whose content
 differs from the record is restored from the cache (zero agent calls), so the rebuilder then finds the task up
-to date instead of mistaking an old output for a hand edit. What such a result cost was spent by the killed
-build, which printed no summary line: the build that finishes the commit reports it (`TakenOver.cost`).
+to date instead of mistaking an old output for a hand edit.
+
+What the killed build spent is on no summary line: its history rows (results renamed into place or not,
+failures after paid attempts) are reported by the build that takes over (`TakenOver.cost`, counted against
+its budget before it starts any call), which marks them reported only as it ends (`Journal.end_run`); or by
+`clean` and `-t`, which say them and mark them at once (`workflow.takeover`). Exactly once across kills: a
+build killed before its end leaves them unmarked, so the next one reports them; the mark and the build's end
+are one transaction, so no build after it reports them again.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agentmake.errors import AgentmakeError
+from agentmake.natorder import natural_key
 from agentmake.plan import Hasher
 from agentmake.scheduler.processes import Orphan, end_orphan_groups, left_running
 from agentmake.store import Store
@@ -32,33 +39,44 @@ class TakenOver:
     ended: list[Orphan]
     restored: list[str]
     saved: dict[str, Path]
-    # of the restored tasks, the history rows whose spend no summary line counted (`unsummed`)
-    paid: dict[str, AttemptRecord] = field(default_factory=dict)
+    # the history rows of killed builds whose spend no summary line counted (`Store.spend_unsummed`)
+    paid: list[AttemptRecord] = field(default_factory=list)
 
     @property
     def cost(self) -> float | None:
-        """What the results it put in place cost, spent by the killed build (None if none said its cost)."""
-        costs = [row.cost_usd for row in self.paid.values() if row.cost_usd is not None]
+        """What those rows' attempts cost, spent by the killed builds (None if none said its cost)."""
+        costs = [row.cost_usd for row in self.paid if row.cost_usd is not None]
         return sum(costs) if costs else None
 
     @property
     def tokens(self) -> tuple[int, int] | None:
-        """(tokens in, tokens out) of those results, None if none reported any."""
-        known = [r for r in self.paid.values() if r.tokens_in is not None or r.tokens_out is not None]
+        """(tokens in, tokens out) of those attempts, None if none reported any."""
+        known = [r for r in self.paid if r.tokens_in is not None or r.tokens_out is not None]
         if not known:
             return None
         return sum(r.tokens_in or 0 for r in known), sum(r.tokens_out or 0 for r in known)
 
+    @property
+    def paid_tasks(self) -> list[str]:
+        """The tasks whose attempts those were, in natural order."""
+        return sorted({row.task_id for row in self.paid}, key=natural_key)
+
+    @property
+    def summed(self) -> list[int]:
+        """The killed builds whose spend this reports, to be marked reported with it (`Journal.end_run`)."""
+        return sorted({row.run_id for row in self.paid})
+
 
 def take_over(
     store: Store, hasher: Hasher, root: Path, run_id: int,
-    tidy_left: Callable[[Iterable[str]], None] | None = None,
+    tidy_left: Callable[[Iterable[str]], None] | None = None, ours: int | None = None,
 ) -> TakenOver:  # fmt: skip
     """What a build and `clean` do first, holding the project lock: end the processes a killed agentmake left
     running (never two live copies of one task, nor one writing behind a clean), `tidy_left` their tasks
     (`Executor.tidy_left`: logs redacted, login copies removed), and finish its interrupted commits (the
     results it recorded, and paid for, put in place, a copy of a hand edit saved first). The copies of hand
-    edits it cut short are removed (`Store.remove_partials`)."""
+    edits it cut short are removed (`Store.remove_partials`). And what the killed builds spent (`paid`):
+    build `ours`, the one taking over (None for `clean`, `-t`), is not one of them."""
     remove_partials = getattr(store, "remove_partials", None)  # test doubles of the store may lack it
     if remove_partials is not None:
         remove_partials()
@@ -68,20 +86,7 @@ def take_over(
         tidy_left(left)
     saved: dict[str, Path] = {}
     restored = recover_commits(store, hasher, root, run_id, saved)
-    paid = {task_id: row for task_id in restored if (row := unsummed(store, task_id)) is not None}
-    return TakenOver(ended, restored, saved, paid)
-
-
-def unsummed(store: Store, task_id: str) -> AttemptRecord | None:
-    """The history row of `task_id`'s recorded success, if what it spent is on no summary line: the build
-    that recorded it was killed before it printed one (`Store.spend_unsummed`), and the row is a spend of
-    that build's (an answer it salvaged that an earlier build reported is not: `paid_earlier` unset)."""
-    rec = store.task_record(task_id)
-    find = getattr(store, "spend_unsummed", None)  # test doubles of the store may lack it
-    row = find(task_id, rec.run_id) if find is not None and rec is not None else None
-    if row is None or (row.state == "cached" and not row.extra.get("paid_earlier")):
-        return None
-    return row
+    return TakenOver(ended, restored, saved, store.spend_unsummed(ours))
 
 
 @dataclass(frozen=True)

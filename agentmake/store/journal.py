@@ -99,7 +99,11 @@ class Journal:
             return int(cur.lastrowid or 0)
 
     @optional
-    def end_run(self, run_id: int, counts: dict[str, int]) -> None:
+    def end_run(self, run_id: int, counts: dict[str, int], summed: Iterable[int] = ()) -> None:
+        """The build ended, its summary line about to be printed: `summed`, the killed builds whose spend
+        that line reports (`spend_unsummed`), are marked reported in the same transaction. So a build killed
+        before it ends leaves them to the next build (reported once: never on two lines, nor on none, but
+        for a kill between this commit and the line's printing)."""
         with self._tx():
             self._write_placed()
             self._write_memos()
@@ -107,6 +111,7 @@ class Journal:
                 "UPDATE runs SET ended_at = ?, counts = ? WHERE run_id = ?",
                 (time.time(), json.dumps(counts, sort_keys=True), run_id),
             )
+            self._mark_summed(summed, run_id)
             self._prune(run_id)
 
     def _prune(self, run_id: int) -> None:
@@ -144,18 +149,37 @@ class Journal:
         with self._lock:
             return self._conn.execute(sql, (task_id, at, at)).fetchone() is not None
 
-    def spend_unsummed(self, task_id: str, run_id: int) -> AttemptRecord | None:
-        """The history row in which build `run_id` recorded a success of `task_id`, if that build never
-        ended (killed: `end_run` never ran, so it printed no summary line that counted what it spent); None
-        if it ended, or its rows are gone (`scheduler.recover`: a commit it cut short, finished later)."""
+    def spend_unsummed(self, ours: int | None = None) -> list[AttemptRecord]:
+        """The history rows of builds that never ended (killed: `end_run` never ran, so they printed no
+        summary line) whose spend no later build reported (`runs.summed_by`), besides build `ours` (the
+        one asking, which has not ended yet): each a task's ending in such a build (a result renamed into
+        place or not, a failure after paid attempts) and what its attempts cost, in the order written.
+        Rows that spent nothing of that build's are left out: a restore or outputs in place kept ("cached",
+        "up-to-date": what making them cost, paid by an earlier build) and an answer it salvaged that an
+        earlier build had reported ("cached" without `paid_earlier`). A build that reports them marks their
+        builds as reported as it ends (`end_run`), or `mark_summed` (`clean`, `-t`). Not here: what the
+        attempts under way when it was killed cost, and the attempts of a task waiting for its retry (no row
+        holds them; an answer they finished is salvaged, `runners.salvage`)."""
         sql = (
-            f"SELECT {_ATTEMPT_COLS} FROM attempts WHERE task_id = ? AND run_id = ?"
-            " AND state IN ('done', 'cached') AND run_id IN (SELECT run_id FROM runs WHERE ended_at IS NULL)"
-            " ORDER BY id DESC LIMIT 1"
+            f"SELECT {_ATTEMPT_COLS} FROM attempts WHERE run_id IN (SELECT run_id FROM runs WHERE ended_at IS"
+            " NULL AND summed_by IS NULL AND run_id IS NOT ?) AND state != 'up-to-date'"
+            " AND (cost_usd IS NOT NULL OR tokens_in IS NOT NULL OR tokens_out IS NOT NULL) ORDER BY id"
         )
         with self._lock:
-            row = self._conn.execute(sql, (task_id, run_id)).fetchone()
-        return None if row is None else attempt_from_row(row)
+            rows = [attempt_from_row(r) for r in self._conn.execute(sql, (ours,)).fetchall()]
+        return [a for a in rows if a.state != "cached" or a.extra.get("paid_earlier")]
+
+    @optional
+    def mark_summed(self, run_ids: Iterable[int], by: int = 0) -> None:
+        """Builds `run_ids`, killed, had their spend reported (`spend_unsummed`): by build `by`, or 0 (a
+        `clean` or `-t`, which said it)."""
+        with self._tx():
+            self._mark_summed(run_ids, by)
+
+    def _mark_summed(self, run_ids: Iterable[int], by: int) -> None:
+        self._conn.executemany(
+            "UPDATE runs SET summed_by = ? WHERE run_id = ? AND summed_by IS NULL", [(by, r) for r in run_ids]
+        )
 
     def last_placed(self, task_ids: Iterable[str]) -> dict[str, AttemptRecord]:
         """task_id -> the latest history row of each of `task_ids` that put a result in place (done, cached,

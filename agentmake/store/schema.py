@@ -15,7 +15,11 @@ tasks     the last build of each task: task_id (primary key), key (xxh3-128 of t
 files     the stat cache: path -> size, mtime_ns, inode, hash, recorded_ns (wall clock when hashed; see
           `agentmake.plan.hashing` for the racily-clean rule). A row is deleted when a build finds its file
           gone, and by `clean --leftovers` for every file gone (`Store.forget_gone_files`).
-runs      one row per build: run_id, started_at, ended_at, pid, counts (JSON: state -> number of tasks).
+runs      one row per build: run_id, started_at, ended_at, pid, counts (JSON: state -> number of tasks),
+          summed_by (of a build that never ended, killed: the run, or 0 for `clean` and `-t`, that reported
+          what it spent, which it never did itself: `Journal.spend_unsummed`; added after release: a
+          database that gets the column marks every build that had not ended then as reported, since one
+          before may have reported part of it).
           The journal (runs, attempts, events) is pruned as each build ends: see `journal.HISTORY_KEPT`.
 attempts  history, one row per task per run: run_id, task_id, state, started_at, ended_at, attempts, cost_usd,
           tokens_in, tokens_out, error_type, message, extra (JSON, each key optional: "duration", the
@@ -89,7 +93,8 @@ CREATE TABLE IF NOT EXISTS files (
     hash TEXT NOT NULL, recorded_ns INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS runs (
-    run_id INTEGER PRIMARY KEY AUTOINCREMENT, started_at REAL, ended_at REAL, pid INTEGER, counts TEXT
+    run_id INTEGER PRIMARY KEY AUTOINCREMENT, started_at REAL, ended_at REAL, pid INTEGER, counts TEXT,
+    summed_by INTEGER
 );
 CREATE TABLE IF NOT EXISTS attempts (
     id INTEGER PRIMARY KEY AUTOINCREMENT, run_id INTEGER, task_id TEXT, state TEXT, started_at REAL,
@@ -130,7 +135,12 @@ ADDED_COLUMNS = {
     "cache": (("modes", "TEXT"), ("made", "TEXT")),
     "tasks": (("agentfile", "TEXT"),),
     "strays": (("agentfile", "TEXT"),),
+    "runs": (("summed_by", "INTEGER"),),
 }
+# what a column added on open is first set to, where NULL would mean something it never did: builds killed
+# before the column existed are taken as reported (an older agentmake reported the results of theirs it put in
+# place: reporting their spend again could count it twice)
+ADDED_VALUES = {("runs", "summed_by"): "UPDATE runs SET summed_by = 0 WHERE ended_at IS NULL"}
 
 
 def connect(path: Path, *, may_reset: bool = True) -> sqlite3.Connection:
@@ -304,10 +314,23 @@ def _add_missing(conn: sqlite3.Connection) -> None:
         for name, kind in columns:
             if present and name not in present:
                 with contextlib.suppress(sqlite3.OperationalError):  # read-only or busy: see column_names
-                    conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+                    _add_column(conn, table, name, kind)
     if OWNER_INDEX not in names:  # (after its column, which an older database gets just above)
         with contextlib.suppress(sqlite3.OperationalError):
             conn.execute(OWNER_DDL)
+
+
+def _add_column(conn: sqlite3.Connection, table: str, name: str, kind: str) -> None:
+    """Add the column, with its first values (`ADDED_VALUES`), in one transaction."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+        if (table, name) in ADDED_VALUES:
+            conn.execute(ADDED_VALUES[table, name])
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 def column_names(conn: sqlite3.Connection, table: str) -> set[str]:

@@ -29,7 +29,9 @@ def take_over_left(project: Project, store: Store, hasher: Hasher, say: Callable
     commits it cut short, so a result it recorded, and paid for, is in place (and in the cache) as it would
     be after a build, its old output no longer taken for a hand edit; and say so, with where it saved a copy
     of an output edited by hand since the kill (`clean -n` says a copy would be saved), and what a result it
-    put in place cost, paid by the killed agentmake, which printed no summary line."""
+    put in place cost, paid by the killed agentmake, which printed no summary line; and what it spent on the
+    other tasks it ended (results renamed into place before the kill, failures after paid attempts), said
+    once: marked reported once said (`Journal.mark_summed`; killed before, the next command says it)."""
     from agentmake.runners.base import ExecutorBase
     from agentmake.scheduler.recover import take_over
 
@@ -39,12 +41,18 @@ def take_over_left(project: Project, store: Store, hasher: Hasher, say: Callable
         say(term_safe(f"ended {_group(orphan)}, still running after {KILLED} started it"))
     for out, saved in sorted(taken.saved.items()):  # (edited since the kill: saved before the result)
         say(term_safe(saved_copy_line(out, saved)))
+    paid = [row for row in taken.paid if row.cost_usd is not None]  # (on no build's summary line)
     for task_id in taken.restored:
         done = "its recorded result was put in place (and stays in the cache)"
-        row = taken.paid.get(task_id)  # (what it cost is on no build's summary line: said here, once)
-        if row is not None and row.cost_usd is not None:
-            done += f"; it cost {usd(row.cost_usd)}, paid by the interrupted run"
+        costs = [row.cost_usd or 0.0 for row in paid if row.task_id == task_id]
+        if costs:
+            done += f"; it cost {usd(sum(costs))}, paid by the interrupted run"
         say(term_safe(f"finished {task_id}'s commit, which {KILLED} cut short: {done}"))
+    for row in paid:  # (said here, once)
+        if row.task_id not in taken.restored:
+            cost = usd(row.cost_usd or 0.0)
+            say(term_safe(f"{row.task_id} ({row.state}) cost {cost}, paid by {KILLED}, which reported none"))
+    store.mark_summed(taken.summed)
 
 
 def would_take_over(
