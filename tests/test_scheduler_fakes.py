@@ -126,6 +126,17 @@ class FakeStore:
         """No build of this store was ever killed."""
         return []
 
+    def spend_reported(self, task_id: str, at: float) -> bool:
+        """Like the real store: a history row of the task spans `at` and says what its attempts cost."""
+        return any(
+            a.task_id == task_id and a.started_at <= at <= a.ended_at and a.cost_usd is not None
+            for a in self.attempt_records
+        )
+
+    def task_record(self, task_id: str) -> TaskRecord | None:
+        """The task's latest recorded success (this store records no failure's row)."""
+        return next((r for r, _ in reversed(self.successes) if r.task_id == task_id), None)
+
     def record_success(self, record: TaskRecord, files: dict[str, Path], *, state: str = "done") -> None:
         """Like the real store: the task row, a history row (`state`) and a cache entry."""
         self._touch()
@@ -284,6 +295,10 @@ class SleepExecutor:
         self.discarded.append(result)
         for staged in result.staged.values():
             staged.unlink(missing_ok=True)
+
+    def paid_answers(self, task: Task, decision: Decision) -> list[AttemptResult]:
+        """No interrupted run left an answer to salvage."""
+        return []
 
     # measurements
 

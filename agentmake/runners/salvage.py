@@ -37,6 +37,7 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from agentmake.graph import Task
@@ -47,6 +48,7 @@ from agentmake.runners.base import ExecutorBase
 from agentmake.runners.capture import MESSAGE_BYTES, copy_text, read_log, text_blank, write_private
 from agentmake.runners.invocation import safe_name
 from agentmake.runners.parse import delivered, parse_output
+from agentmake.runners.parsed import Parsed
 from agentmake.runners.redact import file_holds_redaction, holds_redaction
 from agentmake.runners.result import AttemptResult
 from agentmake.runners.staging import staged_path
@@ -150,6 +152,20 @@ def _kept_files(source: Path, outputs: Sequence[str]) -> dict[str, Path] | None:
     return files if all(f.is_file() for f in files.values()) else None
 
 
+@dataclass(frozen=True)
+class _Proven:
+    """An earlier attempt's answer that its logs prove whole and successful (`SalvageAttempts._proven`): its
+    log stem, its key file's start line(s), the answer parsed, the files kept for a multi-output agent's
+    outputs (output -> file; {} for a single output, whose answer is in the log), and whether that log is
+    copied as it is (plain text, one output) rather than its parsed answer written."""
+
+    source: Path
+    started: str
+    parsed: Parsed
+    files: dict[str, Path]
+    streamed: bool
+
+
 class SalvageAttempts(ExecutorBase):
     """The salvage half of `Executor` (see the module docstring)."""
 
@@ -234,15 +250,18 @@ class SalvageAttempts(ExecutorBase):
         is held before it would call (`calls_held`)."""
         return next(self._keyed(task, decision), None) is not None
 
-    def _salvage(
-        self, task: Task, decision: Decision, stem: Path, cancel: threading.Event
-    ) -> tuple[AttemptResult | None, list[AttemptResult]]:
-        """An ok result from an earlier attempt's answer for `decision.key`, staged and checked, None if there
-        is none to use (the task then runs); and the answers found that failed the check (what each cost, paid
-        by its interrupted run: `AttemptResult.rejected`)."""
-        rejected: list[AttemptResult] = []
+    def paid_answers(self, task: Task, decision: Decision) -> list[AttemptResult]:
+        """What each answer `_salvage` may find for `decision.key` cost, and which attempt paid for it, found
+        without staging or judging it (the scheduler counts it against the budget as the task is decided,
+        before any other call starts: `scheduler.earlier`); [] for a task that is never salvaged, or
+        with -B."""
+        return [_paid(self._answer(task, decision, found)) for found in self._proven(task, decision)]
+
+    def _proven(self, task: Task, decision: Decision) -> Iterator[_Proven]:
+        """The earlier attempts made for `decision.key` whose logs prove a whole, successful answer that may
+        be used (not a redacted one), and the files kept for it, in the order `_salvage` tries them."""
         if not self._salvageable(task):
-            return None, rejected
+            return
         runner = self._llm_runner(task)
         single = len(task.outputs) == 1
         streamed = runner.format == "text" and single  # (copied from its log, never held whole: `execute`)
@@ -266,30 +285,47 @@ class SalvageAttempts(ExecutorBase):
             files = _kept_files(source, task.outputs)
             if files is None:
                 continue
-            result = AttemptResult(
-                "ok",
-                message=_notice(decision, source),
-                cost_usd=parsed.cost_usd,
-                tokens_in=parsed.tokens_in,
-                tokens_out=parsed.tokens_out,
-                salvaged=True,
-                duration=_took(source, started),
-                paid_by=source,
-                paid_at=_paid_at(started),
-            )
+            yield _Proven(source, started, parsed, files, streamed)
+
+    def _answer(self, task: Task, decision: Decision, found: _Proven) -> AttemptResult:
+        """The ok result of the answer `found`, not staged yet."""
+        parsed = found.parsed
+        return AttemptResult(
+            "ok",
+            message=_notice(decision, found.source),
+            cost_usd=parsed.cost_usd,
+            tokens_in=parsed.tokens_in,
+            tokens_out=parsed.tokens_out,
+            salvaged=True,
+            duration=_took(found.source, found.started),
+            paid_by=found.source,
+            paid_at=_paid_at(found.started),
+        )
+
+    def _salvage(
+        self, task: Task, decision: Decision, stem: Path, cancel: threading.Event
+    ) -> tuple[AttemptResult | None, list[AttemptResult]]:
+        """An ok result from an earlier attempt's answer for `decision.key`, staged and checked, None if there
+        is none to use (the task then runs); and the answers found that failed the check (what each cost, paid
+        by its interrupted run: `AttemptResult.rejected`)."""
+        rejected: list[AttemptResult] = []
+        for found in self._proven(task, decision):
+            result = self._answer(task, decision, found)
+            out_log = found.source.with_name(found.source.name + ".out")
             for out in task.outputs:
                 result.staged[out] = staged_path(self.root, out, self._dirs)
-                if out in files:
-                    shutil.copy2(files[out], result.staged[out])
+                if out in found.files:
+                    shutil.copy2(found.files[out], result.staged[out])
                 else:
-                    if streamed:
+                    if found.streamed:
                         copy_text(out_log, result.staged[out])
                     else:
-                        result.staged[out].write_text(parsed.answer or "", encoding="utf-8")
+                        result.staged[out].write_text(found.parsed.answer or "", encoding="utf-8")
                     unfence(result.staged[out], out)  # (as the attempt that answered would have)
             spec = task.spec
             assert isinstance(spec, (AgentSpec, ReportSpec))
             paid = _paid(result)
+            runner = self._llm_runner(task)
             result = self._checked(task, spec, result, stem, self._timeout(spec, runner), cancel)
             # (what the check says of an earlier build's answer is not told: the call that follows is this
             # build's first, sent the task's prompt as rendered; only a retry within it is told, `feedback`)

@@ -24,10 +24,20 @@ class CallGate:
         self._lock = threading.Lock()
         self._spent = 0.0
         self._refused: dict[str | None, str] = {}  # runner -> why none of its tasks starts any more
+        self._paid: set[tuple[str, float]] = set()  # the attempts of interrupted runs counted (`spend_once`)
 
     def spend(self, cost_usd: float) -> None:
         with self._lock:
             self._spent += cost_usd
+
+    def spend_once(self, paid_by: tuple[str, float], cost_usd: float) -> None:
+        """Spend what the attempt `paid_by` (log stem, start) of an interrupted run cost, unless it was
+        counted already: as its answer is found, then as the attempt that salvaged it ends
+        (`scheduler.earlier`)."""
+        with self._lock:
+            if paid_by not in self._paid:
+                self._paid.add(paid_by)
+                self._spent += cost_usd
 
     def refuse(self, runner: str | None, why: str) -> None:
         """No more calls through `runner` in this build (the first reason given is kept)."""

@@ -22,6 +22,7 @@ from agentmake.runners.salvage import note_reported
 from agentmake.scheduler.commit import commit_outputs, edited_since, saved_notice
 from agentmake.scheduler.control import BuildControl
 from agentmake.scheduler.discard import Discard
+from agentmake.scheduler.earlier import paid_by, unreported
 from agentmake.scheduler.events import BuildResult, TaskEvent
 from agentmake.scheduler.gate import CallGate
 from agentmake.scheduler.limits import Limits
@@ -391,20 +392,8 @@ class Outcomes:
         self._emit(t, state, **fields)
 
     def _unreported(self, t: TaskState, result: AttemptResult) -> bool:
-        """Whether the spend on a salvaged answer was reported by no build: its key was never recorded, or
-        recorded before the attempt that paid for it started (a record's build counted the attempts it
-        made: not one made after it, when its output was lost and its cache entry gone), and no history
-        row spans that attempt (a build stopped by Ctrl-C counted it, then wrote its row); a build killed
-        with -9 wrote neither."""
-        reported = getattr(self.store, "spend_reported", None)
-        if reported is None or result.paid_at is None or t.decision is None:
-            return False
-        if t.decision.recorded:
-            lookup = getattr(self.store, "task_record", None)  # (test doubles of the store may lack it)
-            rec = lookup(t.id) if lookup is not None else None
-            if rec is None or not 0 < rec.finished_at < result.paid_at:
-                return False
-        return not reported(t.id, result.paid_at)
+        """Whether no build reported the spend on the salvaged answer `result` (`earlier.unreported`)."""
+        return unreported(self.store, t, result)
 
     def _budget_spent(self) -> bool:
         """Whether this run's recorded spend has reached the budget (a budget of 0 is reached at once)."""
@@ -453,7 +442,11 @@ class Outcomes:
         out = t.outcome
         if result.cost_usd is not None:
             out.cost_usd = (out.cost_usd or 0.0) + result.cost_usd
-            self.gate.spend(result.cost_usd)
+            paid = paid_by(result)  # (a salvaged answer's: the budget may have counted it as it was found)
+            if paid is not None:
+                self.gate.spend_once(paid, result.cost_usd)
+            else:
+                self.gate.spend(result.cost_usd)
             self._budget_spent()
         elif t.llm and result.exit_code is not None:
             out.unpriced = True  # (a call, which said nothing of its cost: unknown, not free)

@@ -18,6 +18,7 @@ from agentmake.plan import Decision, Hasher, Rebuilder
 from agentmake.plan.partial import in_input_order, nothing_made, partial_decision
 from agentmake.runners import AttemptResult, Executor
 from agentmake.scheduler.commit import UNKNOWN, saved_notice
+from agentmake.scheduler.earlier import count_found
 from agentmake.scheduler.inline import InlineAttempts
 from agentmake.scheduler.outcomes import Outcomes, not_retried
 from agentmake.scheduler.ready import ReadyQueue
@@ -130,6 +131,8 @@ class Starting(Outcomes):
                 return
             if decision.prompt is None and not self._render_prompt(t, decision):
                 return  # restoring failed, so the task runs: a fast-path decision has no prompt yet
+        if t.llm:  # (what answers it may salvage cost counts against the budget before the next call starts)
+            count_found(self.store, self.gate, self.executor, t)
         t.parked_at = time.time()
         self.parked.setdefault(t.runner, ReadyQueue(self.keys)).push(t.id)
 

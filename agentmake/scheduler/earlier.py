@@ -1,0 +1,56 @@
+"""Spend paid by an interrupted run: what answers salvaged from a killed build cost (`runners.salvage`),
+which no build reported (`unreported`), counted against this build's `--budget` as soon as the task that
+finds them is decided (`count_found`), before any other call starts.
+
+The attempt that salvages an answer (or finds it fails its check, and would ask again) reports it only when it
+ends, so counting it only then let calls start meanwhile past the budget: the attempt's own call after a
+rejected answer, and those other slots started. The budget counts each answer once (`CallGate.spend_once`,
+keyed by the attempt that paid: its log stem and start), whether it is counted here or when the attempt
+ends (`outcomes._count`); the task's outcome and the summary line count it only then, as before. An answer
+counted here that the attempt never reaches (an earlier one passed its check; the build stopped before the
+task started) holds the budget in this build though its summary does not show it: the next build that
+finds it reports it. A kill -9 loses nothing: the budget lives in memory, and what is marked reported
+(`salvage.note_reported`) is marked when the attempt's result is recorded, not here.
+"""
+
+from __future__ import annotations
+
+from agentmake.runners import AttemptResult, Executor
+from agentmake.scheduler.gate import CallGate
+from agentmake.scheduler.tasks import TaskState
+from agentmake.store import Store
+
+
+def unreported(store: Store, t: TaskState, result: AttemptResult) -> bool:
+    """Whether the spend on a salvaged answer was reported by no build: its key was never recorded, or
+    recorded before the attempt that paid for it started (a record's build counted the attempts it made: not
+    one made after it, when its output was lost and its cache entry gone), and no history row spans that
+    attempt (a build stopped by Ctrl-C counted it, then wrote its row); a build killed with -9 wrote
+    neither."""
+    if result.paid_at is None or t.decision is None:
+        return False
+    if t.decision.recorded:
+        rec = store.task_record(t.id)
+        if rec is None or not 0 < rec.finished_at < result.paid_at:
+            return False
+    return not store.spend_reported(t.id, result.paid_at)
+
+
+def paid_by(result: AttemptResult) -> tuple[str, float] | None:
+    """Which attempt paid for a salvaged answer (its log stem, when it started), None if none is known or a
+    build reported it: the budget counts each such attempt once (`CallGate.spend_once`)."""
+    if not result.salvaged or result.paid_by is None or result.paid_at is None:
+        return None
+    return str(result.paid_by), result.paid_at
+
+
+def count_found(store: Store, gate: CallGate, executor: Executor, t: TaskState) -> None:
+    """`t`, an LLM agent decided to run for the first time in this build: what the answers it may salvage
+    cost, spent by an interrupted run that no build reported, counts against the budget now, before the next
+    call starts (see the module docstring)."""
+    if t.decision is None or t.attempt > 0:
+        return
+    for found in executor.paid_answers(t.task, t.decision):
+        key = paid_by(found)
+        if key is not None and found.cost_usd is not None and unreported(store, t, found):
+            gate.spend_once(key, found.cost_usd)
