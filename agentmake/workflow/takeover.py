@@ -31,7 +31,8 @@ def take_over_left(project: Project, store: Store, hasher: Hasher, say: Callable
     of an output edited by hand since the kill (`clean -n` says a copy would be saved), and what a result it
     put in place cost, paid by the killed agentmake, which printed no summary line; and what it spent on the
     other tasks it ended (results renamed into place before the kill, failures after paid attempts), said
-    once: marked reported once said (`Journal.mark_summed`; killed before, the next command says it)."""
+    once: marked reported just before it is said (`Journal.mark_summed`), as a build marks it as it ends,
+    just before its summary line; killed before the mark, the next command says it."""
     from agentmake.runners.base import ExecutorBase
     from agentmake.scheduler.recover import take_over
 
@@ -42,6 +43,7 @@ def take_over_left(project: Project, store: Store, hasher: Hasher, say: Callable
     for out, saved in sorted(taken.saved.items()):  # (edited since the kill: saved before the result)
         say(term_safe(saved_copy_line(out, saved)))
     paid = [row for row in taken.paid if row.cost_usd is not None]  # (on no build's summary line)
+    store.mark_summed(taken.summed)
     for task_id in taken.restored:
         done = "its recorded result was put in place (and stays in the cache)"
         costs = [row.cost_usd or 0.0 for row in paid if row.task_id == task_id]
@@ -52,7 +54,6 @@ def take_over_left(project: Project, store: Store, hasher: Hasher, say: Callable
         if row.task_id not in taken.restored:
             cost = usd(row.cost_usd or 0.0)
             say(term_safe(f"{row.task_id} ({row.state}) cost {cost}, paid by {KILLED}, which reported none"))
-    store.mark_summed(taken.summed)
 
 
 def would_take_over(
