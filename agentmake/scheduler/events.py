@@ -151,8 +151,8 @@ class BuildResult:
     @property
     def paid_earlier(self) -> float | None:
         """What answers salvaged from an interrupted run that no build reported cost, of `cost_usd`
-        (`TaskOutcome.paid_earlier`), and the results a killed build recorded that this one put in place
-        (`placed_cost`); None if this build took over none."""
+        (`TaskOutcome.paid_earlier`), and what killed builds spent that none reported (`placed_cost`); None
+        if this build took over none."""
         earlier = [o.paid_earlier for o in self.outcomes.values() if o.paid_earlier is not None]
         if self.placed_cost is not None:
             earlier.append(self.placed_cost)
