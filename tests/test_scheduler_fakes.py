@@ -300,6 +300,9 @@ class SleepExecutor:
         """No interrupted run left an answer to salvage."""
         return []
 
+    def may_salvage(self, task: Task, decision: Decision) -> bool:
+        return False
+
     # measurements
 
     def entries(self, task_id: str | None = None) -> list[Entry]:

@@ -122,8 +122,7 @@ class Outcomes:
         assert decision.key is not None and decision.adopt is not None
         now, key, outputs = time.time(), decision.key, dict(decision.adopt)
         record = TaskRecord(t.id, key, decision.parts, outputs, "done", now, 0.0, 0, run_id=self.run_id)
-        lookup = getattr(self.store, "task_record", None)  # (test doubles of the store may lack it)
-        old = lookup(t.id) if lookup is not None else None
+        old = self.store.task_record(t.id)
         if outputs and old is not None and old.outputs == outputs:  # the same result: what it took and cost
             record.duration, record.attempts, record.kept = old.duration, old.attempts, True
             record.cost_usd, record.tokens_in, record.tokens_out = old.cost_usd, old.tokens_in, old.tokens_out
@@ -255,8 +254,7 @@ class Outcomes:
         """`record`, of outputs in place a new check rewrote (no call), keeps what the result it rewrote took
         and cost when it was paid for, as the task's record says (`TaskRecord.kept`), as `_adopt` does for
         outputs in place it leaves as they are."""
-        lookup = getattr(self.store, "task_record", None)  # (test doubles of the store may lack it)
-        old = lookup(task_id) if lookup is not None else None
+        old = self.store.task_record(task_id)
         if old is not None:
             keep_figures(record, made_figures(old))
             record.attempts = old.attempts

@@ -321,10 +321,9 @@ class Starting(Outcomes):
         costs nothing; the attempt is held before it would call). The summary says when the budget held
         it."""
         why = self.gate.why_not(t.runner)
-        if why is not None and t.attempt == 0 and t.decision is not None:
-            may_salvage = getattr(self.executor, "may_salvage", None)  # (test doubles lack it)
-            if may_salvage is not None and may_salvage(t.task, t.decision):
-                return None
+        salvages = why is not None and t.attempt == 0
+        if salvages and t.decision is not None and self.executor.may_salvage(t.task, t.decision):
+            return None
         if why is not None:
             self._budget_spent()
         return why

@@ -100,7 +100,7 @@ class Stopping(Starting):
         build, was made from."""
         recorded = None
         if t.decision is None:  # (found up to date without a decision: a build stamp vouched for it)
-            rec = self.store.task_record(t.id) if hasattr(self.store, "task_record") else None
+            rec = self.store.task_record(t.id)
             recorded = rec.parts if rec is not None else None
         return changed_since(t, paths, self.hasher, self.root, recorded)
 
