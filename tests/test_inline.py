@@ -260,3 +260,29 @@ def test_an_output_directory_that_cannot_be_made_fails_the_task_not_the_build(tm
     assert result.outcomes["ok"].state == "done"
     blocked = result.outcomes["blocked"]
     assert blocked.state == "failed" and "blocker" in (blocked.message or ""), blocked
+
+
+def test_a_wave_after_a_pause_is_spawned_by_the_scheduler_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Slow spawns long ago (the last wave's, before its tasks ran) send no new spawn to a spawner thread:
+    after `IDLE` seconds without a spawn their mean counts as zero, as `_spawn` restarts it."""
+    from conftest import RunnerProject
+
+    from agentmake.plan import Decision
+
+    monkeypatch.setattr(inline_mod, "SLOW", 0.0004)  # (the `spawning` fixture may have set it below zero)
+    project = RunnerProject(tmp_path)
+    attempts = InlineAttempts(project.executor(), lambda *_: None, spawners=4)
+    attempts.spawn_time = 1.0  # the last wave's spawns each waited a second for a CPU...
+    attempts.last_spawn = time.monotonic() - 10 * inline_mod.IDLE  # ...long ago
+    task = project.agent("t", outputs=("t.txt",), run="echo t > {output}")
+    try:
+        assert attempts.start(task, Decision(task.id, "run"), 1, threading.Event())
+        assert attempts.threads == [] and attempts.starting == {} and "t" in attempts.attempts
+        attempts.spawn_time, attempts.last_spawn = 1.0, time.monotonic()  # slow, and recent: a spawner
+        again = project.agent("u", outputs=("u.txt",), run="echo u > {output}")
+        assert attempts.start(again, Decision(again.id, "run"), 1, threading.Event())
+        assert len(attempts.threads) == 1 and ("u" in attempts.starting or "u" in attempts.attempts)
+    finally:
+        attempts.close()

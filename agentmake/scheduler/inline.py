@@ -107,7 +107,7 @@ class InlineAttempts:
         if isinstance(shell, AttemptResult):
             self._ended(task, attempt, shell, started)
             return True
-        if self.spawners and self.spawn_time > SLOW:
+        if self.spawners and self._spawns_slow():
             self.starting[task.id] = (shell, attempt, started, cancel)
             self.requests.put(shell)
             if len(self.threads) < min(self.spawners, len(self.starting)):
@@ -118,6 +118,15 @@ class InlineAttempts:
         child = self._spawn(shell)
         self._watch(shell, attempt, started, cancel, child)
         return True
+
+    def _spawns_slow(self) -> bool:
+        """Whether recent spawns waited for a CPU: their running mean is over `SLOW`. After `IDLE` seconds
+        without a spawn that mean counts as zero, as `_spawn` restarts it: the first spawns of a new wave
+        (the tasks a finished one made ready) are not sent to spawner threads for what the last wave's did
+        long ago; a thread's spawn waits for the GIL while this thread decides the next task, milliseconds
+        per child (measured)."""
+        recent = time.monotonic() - self.last_spawn < IDLE
+        return (self.spawn_time if recent else 0.0) > SLOW
 
     def _spawn(self, shell: ShellAttempt) -> Child | ProcResult:
         """Start the attempt's child (on any thread), log it, and count how long that took."""
