@@ -208,3 +208,22 @@ def _ticks(pid: int) -> int:
     ticks = start_ticks(pid)
     assert ticks is not None
     return ticks
+
+
+def test_lines_are_what_json_dumps_writes(tmp_path: Path) -> None:
+    """The lines are formatted directly (no `json.dumps` per line): byte for byte what it would write, for a
+    task id that needs escaping too."""
+    log = SpawnLog(tmp_path)
+    odd = 'say "hi"\\ täsk\n'
+    token = log.intend(odd)
+    log.add(odd, 4321, 4321)
+    log.add("unannounced", 7, 7)  # (no intent line: its token is null)
+    log.close(remove=False)
+    lines = (tmp_path / SPAWN_LOG).read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 3
+    for line in lines:
+        assert json.dumps(json.loads(line)) == line
+    assert json.loads(lines[0])[:2] == [odd, token]
+    assert json.loads(lines[1])[:3] == [odd, 4321, 4321] and json.loads(lines[1])[5] == token
+    assert json.loads(lines[2])[5] is None
+    assert [s.task_id for s in read_spawn_log(tmp_path)] == [odd, "unannounced"]

@@ -36,6 +36,7 @@ import os
 import threading
 import time
 from dataclasses import dataclass
+from json.encoder import encode_basestring_ascii
 from pathlib import Path
 from typing import TypeGuard
 
@@ -80,6 +81,7 @@ class SpawnLog:
     def __init__(self, store_dir: Path) -> None:
         self.path = store_dir / SPAWN_LOG
         self._boot = boot_id()
+        self._boot_json = _json_text(self._boot)
         self._lock = threading.Lock()
         flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
         self._fd: int | None = os.open(self.path, flags, 0o600)
@@ -92,7 +94,7 @@ class SpawnLog:
         None once the log is closed. A task starts one child at a time, from one thread: the next `add` for
         `task_id` repeats this token (an intent whose start failed is simply never repeated)."""
         token = f"{self._nonce}.{next(self._count)}"
-        line = json.dumps([task_id, token, _now()]) + "\n"
+        line = f'[{encode_basestring_ascii(task_id)}, "{token}", {_json_number(_now())}]\n'
         with self._lock:
             if self._fd is None:
                 return None
@@ -106,7 +108,8 @@ class SpawnLog:
         with self._lock:
             token = self._announced.pop(task_id, None)
             if self._fd is not None:
-                line = json.dumps([task_id, pid, pgid, when, self._boot, token]) + "\n"
+                fields = (encode_basestring_ascii(task_id), str(pid), str(pgid), _json_number(when))
+                line = f"[{', '.join(fields)}, {self._boot_json}, {_json_text(token)}]\n"
                 os.write(self._fd, line.encode("utf-8"))
 
     def close(self, *, remove: bool) -> None:
@@ -117,6 +120,17 @@ class SpawnLog:
             os.close(fd)
         if remove:
             self.path.unlink(missing_ok=True)
+
+
+def _json_text(value: str | None) -> str:
+    """`value` as `json.dumps` writes it (its own C quoting function): a line is formatted directly, not by
+    a call of `json.dumps` with its encoder set up anew (two a task, on the scheduler thread)."""
+    return "null" if value is None else encode_basestring_ascii(value)
+
+
+def _json_number(value: float | None) -> str:
+    """`value` (a finite float, or None) as `json.dumps` writes it."""
+    return "null" if value is None else float.__repr__(value)
 
 
 def _now() -> float | None:
