@@ -109,9 +109,10 @@ def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
             # (a task whose recorded outputs are all gone already is forgotten too: said apart, not counted
             # as one whose outputs were removed)
             emptying = [t for t in dropped if not _removed_any(store, t, gone - strays.keys())]
-            # (of those, one whose recorded output a current task makes now: that output is not left over)
-            handed = sum(_made_by_others(store, t, graph.producer) for t in emptying)
-            left = Leftovers(removed - renamed, len(dropped) - len(emptying), renamed, len(emptying), handed)
+            # (of those, one whose recorded output a current task makes now: that output is not left over;
+            # counted by output, as one may be another task's and one gone)
+            forgotten = tuple(_handed_and_gone(store, t, graph.producer) for t in emptying)
+            left = Leftovers(removed - renamed, len(dropped) - len(emptying), renamed, forgotten)
             if not req.dry_run:
                 from agentmake.runners.taskfiles import remove_task_files
 
@@ -152,11 +153,13 @@ def _removed_any(store: Store, task_id: str, gone: set[str]) -> bool:
     return rec is not None and any(out in gone for out in rec.outputs)
 
 
-def _made_by_others(store: Store, task_id: str, producer: Mapping[str, str]) -> bool:
-    """Whether a task of the graph (`producer`: output -> task) makes an output the record of `task_id`
-    lists."""
+def _handed_and_gone(store: Store, task_id: str, producer: Mapping[str, str]) -> tuple[int, int]:
+    """Of the outputs the record of `task_id` lists (none of them removed by clean): how many a task of the
+    graph (`producer`: output -> task) makes now, and how many others (gone)."""
     rec = store.task_record(task_id)
-    return rec is not None and any(out in producer for out in rec.outputs)
+    outs = rec.outputs if rec is not None else {}
+    handed = sum(1 for out in outs if out in producer)
+    return handed, len(outs) - handed
 
 
 def _leftovers_kept(project: Project, store: Store) -> int:

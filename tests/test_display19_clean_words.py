@@ -162,3 +162,52 @@ def test_clean_cache_counts_results_with_the_same_outputs_made_apart_each_an_ali
     (tmp_path / "in.txt").write_text("a\n")
     (tmp_path / "out.txt").unlink()
     assert "0 ran, 1 cached" in agentmake(tmp_path).stdout
+
+
+# each copy makes two outputs; `second` makes out/2.txt, out/3.txt and out/4.txt now, as copy:2, copy:3 and
+# copy:4 did
+PAIRS = """\
+agent copy:
+    inputs = src/{n}.txt
+    outputs = out/{n}.txt out/{n}.b
+    run = "for f in {outputs}; do cp {input} $f; done"
+"""
+SECOND = """
+agent second:
+    inputs = src/1.txt
+    outputs = out/2.txt out/3.txt out/4.txt out/4.b
+    run = "for f in {outputs}; do cp {input} $f; done"
+"""
+
+
+def test_clean_leftovers_says_of_a_forgotten_task_both_its_output_another_tasks_and_its_output_gone(
+    tmp_path: Path,
+) -> None:
+    # copy:2 leaves the graph with out/2.txt another task's now and out/2.b deleted by hand: both said, by
+    # output (not only "whose output is another task's now"); then with a task of each other kind: copy:3
+    # whose outputs are both gone, copy:4 whose outputs are both another task's now
+    (tmp_path / "src").mkdir()
+    for n in (1, 2, 3, 4):
+        (tmp_path / "src" / f"{n}.txt").write_text(f"s{n}\n")
+    (tmp_path / "Agentfile").write_text(PAIRS)
+    assert agentmake(tmp_path).returncode == 0
+    (tmp_path / "src" / "2.txt").unlink()
+    (tmp_path / "out" / "2.b").unlink()
+    (tmp_path / "Agentfile").write_text(PAIRS + SECOND.replace(" out/3.txt out/4.txt out/4.b", ""))
+    dry = agentmake(tmp_path, "clean", "--leftovers", "-n")
+    assert summary(dry) == (
+        "agentmake: would remove 0 leftover outputs; would forget 1 task no longer in the graph, with 1"
+        " output another task's now and 1 gone (dry run)"
+    ), dry
+    for n in (3, 4):
+        (tmp_path / "src" / f"{n}.txt").unlink()
+    (tmp_path / "out" / "3.txt").unlink()
+    (tmp_path / "out" / "3.b").unlink()
+    (tmp_path / "Agentfile").write_text(PAIRS + SECOND.replace(" out/3.txt", ""))
+    run = agentmake(tmp_path, "clean", "--leftovers")
+    assert summary(run) == (
+        "agentmake: removed 0 leftover outputs; forgot 3 tasks no longer in the graph: 1 with no output left,"
+        " 1 whose outputs are other tasks' now, 1 with 1 output another task's now and 1 gone"
+    ), run
+    assert (tmp_path / "out" / "2.txt").read_text() == "s2\n"  # (kept: second's output now)
+    assert (tmp_path / "out" / "4.b").read_text() == "s4\n"

@@ -11,7 +11,9 @@ what was looked at: `removed 0 leftover outputs; forgot 2 tasks no longer in the
 A dropped task whose output a task of the graph makes now (`agent two: outputs = out/2.txt` replacing
 copy:2) left nothing to remove either, yet its output is there: `removed 0 leftover outputs; forgot 1 task no
 longer in the graph, whose output is another task's now`; both kinds: `forgot 2 tasks no longer in the
-graph: 1 with no output left, 1 whose output is another task's now`.
+graph: 1 with no output left, 1 whose output is another task's now`. A dropped task with an output of each
+kind (one another task's now, one deleted by hand) is said with both, counted by output: `forgot 1 task no
+longer in the graph, with 1 output another task's now and 1 gone`.
 """
 
 from __future__ import annotations
@@ -24,15 +26,19 @@ from agentmake.errors import plural
 @dataclass(frozen=True)
 class Leftovers:
     """What `clean --leftovers` removed: `of_tasks` outputs of `tasks` tasks no longer in the graph,
-    `renamed` outputs renamed in the Agentfile, and `emptied` more tasks no longer in the graph that had no
-    output left to remove (forgotten all the same), `handed` of them with a recorded output that a task of
-    the graph makes now (not a leftover: kept)."""
+    `renamed` outputs renamed in the Agentfile, and more tasks no longer in the graph that had no output
+    left to remove (forgotten all the same), one `forgotten` pair each: how many of its recorded outputs a
+    task of the graph makes now (not leftovers: kept), how many are gone."""
 
     of_tasks: int = 0
     tasks: int = 0
     renamed: int = 0
-    emptied: int = 0
-    handed: int = 0
+    forgotten: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def emptied(self) -> int:
+        """How many tasks were forgotten with no output left to remove."""
+        return len(self.forgotten)
 
 
 def removed_words(removed: int, left: Leftovers | None) -> str:
@@ -50,20 +56,36 @@ def removed_words(removed: int, left: Leftovers | None) -> str:
 
 
 def forgot_words(left: Leftovers | None, dry: bool) -> str:
-    """`; forgot 2 tasks no longer in the graph, with no output left` (`other tasks` after some whose outputs
-    were removed; `, whose output is another task's now` for those whose output a current task makes, and
-    both counts after a colon when both are), or nothing."""
+    """`; forgot 2 tasks no longer in the graph, with no output left` (`other tasks` after some whose
+    outputs were removed), `, whose output is another task's now` for those whose outputs a current task
+    makes, `, with 1 output another task's now and 1 gone` for those with some of each (counted by output),
+    and each kind's count after a colon when there are several kinds; or nothing."""
     if left is None or not left.emptied:
         return ""
     verb = "would forget" if dry else "forgot"
     tasks = f"{plural(left.emptied, 'other task' if left.tasks else 'task')} no longer in the graph"
-    empty = left.emptied - left.handed
-    handed = "whose outputs are other tasks' now"
-    if left.handed == 1:
-        handed = "whose output is another task's now"
-    if empty and left.handed:
-        return f"; {verb} {tasks}: {empty} with no output left, {left.handed} {handed}"
-    return f"; {verb} {tasks}, {handed}" if left.handed else f"; {verb} {tasks}, with no output left"
+    empty = sum(1 for handed, _ in left.forgotten if not handed)
+    theirs = [handed for handed, gone in left.forgotten if handed and not gone]
+    mixed = [(handed, gone) for handed, gone in left.forgotten if handed and gone]
+    kinds: list[tuple[int, str]] = []
+    if empty:
+        kinds.append((empty, "with no output left"))
+    if theirs:
+        one = sum(theirs) == 1
+        kinds.append(
+            (
+                len(theirs),
+                "whose output is another task's now" if one else "whose outputs are other tasks' now",
+            )
+        )
+    if mixed:
+        handed = sum(h for h, _ in mixed)
+        gone = sum(g for _, g in mixed)
+        now = "another task's" if handed == 1 else "other tasks'"
+        kinds.append((len(mixed), f"with {plural(handed, 'output')} {now} now and {gone} gone"))
+    if len(kinds) == 1:
+        return f"; {verb} {tasks}, {kinds[0][1]}"
+    return f"; {verb} {tasks}: " + ", ".join(f"{n} {words}" for n, words in kinds)
 
 
 def cache_words(results: int, dry: bool) -> str:
