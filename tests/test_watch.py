@@ -406,8 +406,10 @@ def _processes_mentioning(text: str) -> list[int]:
     return found
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
-def test_sigterm_or_sighup_to_an_idle_watch_stops_it_as_ctrl_c_does(
+@pytest.mark.parametrize(
+    "signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT], ids=["SIGTERM", "SIGHUP", "SIGINT"]
+)
+def test_sigterm_sighup_or_sigint_to_an_idle_watch_stops_it_with_130_and_says_interrupted(
     make_project: Callable[..., tuple[Path, Path]], signum: int
 ) -> None:
     # left at their default action, they killed an idle watch on the spot (exit -15/-1 here, 143/129 in a
@@ -419,6 +421,10 @@ def test_sigterm_or_sighup_to_an_idle_watch_stops_it_as_ctrl_c_does(
         w.proc.send_signal(signum)
         assert w.proc.wait(15) == 130, w.stderr()
         assert "Traceback" not in w.stderr()
+        # (and it says so, as a build stopped by any of them does, and every other command: it said nothing)
+        assert w.stderr().endswith(
+            "agentmake: watching for changes (Ctrl-C to stop)\nagentmake: interrupted\n"
+        )
     finally:
         w.stop()
 

@@ -1,5 +1,7 @@
 """The `agentmake watch` command (`watch`): the main thread's loop, which waits for the watcher's changes,
-reloads the Agentfile and builds as they call for, until Ctrl-C, SIGTERM or SIGHUP stops it."""
+reloads the Agentfile and builds as they call for, until Ctrl-C, SIGTERM or SIGHUP stops it: during a build,
+the build's lines and summary say what it interrupted; else (idle, or loading the Agentfile) it says
+`agentmake: interrupted`, as every other command does, whichever of the three it was (exit 130 either way)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import queue
 import signal
 import sys
 
-from agentmake.interrupts import restore_signals, stop_on_signals
+from agentmake.interrupts import interrupted, restore_signals, stop_on_signals
 from agentmake.syntax.specs import build_settings
 from agentmake.watch.session import WatchSession
 from agentmake.workflow import EXIT_FAILED, EXIT_INTERRUPTED, Request
@@ -65,8 +67,8 @@ def watch(req: Request) -> int:
             after = None if was_broken and not session.broken else paths
             if rebuild and session.build(after) == EXIT_INTERRUPTED:
                 return EXIT_INTERRUPTED
-    except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt:  # (idle, or loading: no build's lines said it was stopped)
+        return interrupted()
     finally:
         session.close()
         restore_signals(stopping)
