@@ -4,15 +4,17 @@ cannot exhaust the memory. Imported where a template is compiled, not at start-u
 from __future__ import annotations
 
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import update_wrapper, wraps
 from typing import Any
 
 from jinja2.sandbox import SandboxedEnvironment, SandboxedEscapeFormatter, SandboxedFormatter, SecurityError
 from markupsafe import Markup
 
+from agentmake import sandbox_growth
 from agentmake.sandbox_bounds import (
     HUGE,
+    MAX_SIZE,
     indent_size,
     join_size,
     lipsum_size,
@@ -21,8 +23,19 @@ from agentmake.sandbox_bounds import (
     replace_size,
     spec_size,
 )
+from agentmake.sandbox_growth import (
+    GROWING,
+    BoundedBuffer,
+    BoundedCodeGenerator,
+    BoundedTemplate,
+    CallDepth,
+    added_size,
+    growth_size,
+    over,
+    too_big,
+)
 
-MAX_PRODUCT = 100_000_000  # characters or items a template may build with `*` (100 MB of prompt and more)
+MAX_PRODUCT = MAX_SIZE  # characters or items a template may build with `*` (100 MB of prompt and more)
 MAX_POWER_BITS = 100_000  # bits of an integer a template may compute with `**`
 MAX_WIDTH = MAX_PRODUCT  # a width or precision (`%N`, `{:N}`, `center(N)`...): characters it would build
 
@@ -33,13 +46,17 @@ class Sandbox(SandboxedEnvironment):
     Bounded: `*`, `**`, the widths and precisions of `%` (and the `format` filter) and of `str.format`, the
     padding methods (`center`, `ljust`, `rjust`, `zfill`, `expandtabs`) and filters (`center`, `indent`),
     `join` and `replace` (filters and methods), `lipsum`, and the fill of `batch` and `slice`. Intercepted
-    operators are not folded at compile time either, so the check holds for constants too. Not bounded:
-    what a loop repeats (each step is bounded alone)."""
+    operators are not folded at compile time either, so the check holds for constants too. What a loop or
+    a macro calling itself repeats is bounded too (`sandbox_growth`): `+` and `~`, a list, dict or set made
+    bigger by its methods, what a macro or block outputs, the rendered text, and how deep calls nest."""
 
-    intercepted_binops = frozenset(["*", "**", "%"])
+    intercepted_binops = frozenset(["*", "**", "%", "+"])
+    code_generator_class = BoundedCodeGenerator
+    template_class = BoundedTemplate
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.calls = CallDepth()
         for name, size in _FILTER_SIZES.items():
             self.filters[name] = _bounded_filter(self.filters[name], name, size)
         lipsum: Callable[..., Any] = self.globals["lipsum"]  # type: ignore[assignment]
@@ -54,7 +71,19 @@ class Sandbox(SandboxedEnvironment):
 
         self.globals["lipsum"] = update_wrapper(bounded_lipsum, lipsum)
 
+    @staticmethod
+    def bounded_concat(join: Callable[[Iterable[Any]], str], parts: tuple[Any, ...]) -> str:
+        """`a ~ b` (`sandbox_growth.BoundedCodeGenerator` compiles it so)."""
+        return sandbox_growth.bounded_concat(join, parts)
+
+    @staticmethod
+    def output_buffer() -> BoundedBuffer:
+        """Where a macro or a block gathers what it outputs (`sandbox_growth.BoundedCodeGenerator`)."""
+        return BoundedBuffer()
+
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "+" and over(*(added := added_size(left, right))):
+            raise too_big("`+`", *added)
         if operator == "*" and (size := _product_size(left, right)) > MAX_PRODUCT:
             raise SecurityError(f"`*` would build {size:,} characters or items (at most {MAX_PRODUCT:,})")
         if operator == "**" and _huge_power(left, right):
@@ -70,7 +99,20 @@ class Sandbox(SandboxedEnvironment):
                 args = (list(args[0]), *args[1:])  # (measured, then joined: an iterator is read once)
             size = method_size(__obj.__name__, __obj.__self__, args, kwargs)
             _check_width(f"`{__obj.__name__}`", size)
-        return super().call(__context, __obj, *args, **kwargs)
+        elif (
+            isinstance(__obj, types.BuiltinMethodType)
+            and isinstance(__obj.__self__, (list, dict, set))
+            and __obj.__name__ in GROWING
+        ):
+            if __obj.__name__ in ("extend", "update"):  # (measured, then added: an iterator is read once)
+                args = tuple(a if hasattr(a, "__len__") else list(a) for a in args)
+            if over(size := growth_size(__obj.__name__, __obj.__self__, args, kwargs), "items"):
+                raise too_big(f"`{__obj.__name__}`", size, "items")
+        __self.calls.enter()  # (a macro calling itself without end: refused before Python's RecursionError)
+        try:
+            return super().call(__context, __obj, *args, **kwargs)
+        finally:
+            __self.calls.leave()
 
     def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
         """Jinja's sandboxed `str.format` and `format_map`, whose fields' widths and precisions are bounded

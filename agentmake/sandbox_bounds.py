@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+MAX_SIZE = 100_000_000  # characters or items one step of a template may build (100 MB of prompt and more)
 HUGE = 10**18  # stands for a number written with too many digits to convert (int() refuses over 4,300)
 
 # after `%` and its optional `(key)`: flags, width, precision, length modifier, conversion
