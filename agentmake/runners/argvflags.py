@@ -1,10 +1,11 @@
 """What a runner's command gives its flags: the values of a flag (``--flag V``, ``--flag=V``), and codex's
 ``-c``/``--config KEY=VALUE`` overrides. Read by `invocation` (whether the agent may write files) and by
-`modelconfig` (the codex profile a command chooses), which `invocation` imports: so here, not in either."""
+`modelconfig` (the codex profile a command chooses), which `invocation` imports: so here, not in either;
+and by `check_warnings` (the flags that keep an agent from writing: `last_value`, `list_values`)."""
 
 from __future__ import annotations
 
-__all__ = ["codex_overrides", "flag_values"]
+__all__ = ["codex_overrides", "flag_values", "last_value", "list_values"]
 
 
 def flag_values(argv: list[str], *flags: str) -> list[str]:
@@ -27,3 +28,50 @@ def codex_overrides(argv: list[str], key: str, *, profiles: bool = False) -> lis
         if eq and (name == key or (profiles and name.endswith("." + key))):
             found.append(value.strip().strip("\"'").strip())
     return found
+
+
+def last_value(argv: list[str], *flags: str) -> str | None:
+    """The value the last of `flags` in `argv` gives it (``--flag=V`` or ``--flag V``), None when none
+    does: a repeated option's, as the parsers of claude (commander) and aider (argparse) keep it."""
+    value = None
+    for i, arg in enumerate(argv):
+        name, eq, rest = arg.partition("=")
+        if eq and name in flags:
+            value = rest
+        elif arg in flags and i + 1 < len(argv):
+            value = argv[i + 1]
+    return value
+
+
+def list_values(argv: list[str], *flags: str) -> list[str]:
+    """The names a list flag of `flags` gives, all its occurrences together: ``--flag=A,B``, or the words
+    after ``--flag`` up to the next one starting with ``-`` (``--flag A B``, as commander's and yargs'
+    variadic options take them), each split at commas and spaces outside parentheses (``Bash(git log:*)``
+    is one name, as claude reads it)."""
+    words = []
+    for i, arg in enumerate(argv):
+        name, eq, rest = arg.partition("=")
+        if eq and name in flags:
+            words.append(rest)
+        elif arg in flags:
+            for word in argv[i + 1 :]:
+                if word.startswith("-"):
+                    break
+                words.append(word)
+    return [name for word in words for name in _names(word)]
+
+
+def _names(word: str) -> list[str]:
+    """The names in one value of a list flag: split at commas and spaces outside parentheses."""
+    names, current, depth = [], "", 0
+    for ch in word:
+        if ch in ", \t\n" and depth == 0:
+            names.append(current)
+            current = ""
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")" and depth:
+            depth -= 1
+        current += ch
+    return [n for n in (*names, current) if n]

@@ -114,12 +114,14 @@ def codex_sandbox_chosen(argv: list[str]) -> bool:
 
 def codex_read_only(argv: list[str]) -> str | None:
     """The flag by which codex's command `argv` chooses the read-only sandbox explicitly (``-s read-only``,
-    or a top-level ``-c sandbox_mode="read-only"`` when no ``-s`` is given), as written; None otherwise."""
+    or a top-level ``-c sandbox_mode="read-only"`` when no ``-s`` is given), as written; None otherwise,
+    and None beside ``--dangerously-bypass-approvals-and-sandbox`` or ``--full-auto``, which codex exec
+    takes over ``-s`` (danger-full-access, workspace-write), or refuses to start with (unpaid)."""
+    if _has(argv, "--dangerously-bypass-approvals-and-sandbox", "--full-auto"):
+        return None
     sandbox = codex_sandbox(argv)
     if sandbox is not None or _has(argv, "-s", "--sandbox"):
         return "-s read-only" if sandbox == "read-only" else None
-    if _has(argv, "--dangerously-bypass-approvals-and-sandbox"):
-        return None
     modes = set(codex_overrides(argv, "sandbox_mode"))
     return '-c sandbox_mode="read-only"' if modes == {"read-only"} else None
 
