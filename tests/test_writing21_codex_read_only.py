@@ -1,6 +1,6 @@
 """A codex agent of several outputs writes them itself: agentmake runs it with ``-s workspace-write`` when
 its runner's command chooses no sandbox. A sandbox the command chooses is the user's explicit choice and is
-kept (`invocation.codex_sandbox_chosen`): before, a ``-c sandbox_mode=...`` was overridden by the ``-s``
+kept (`invocation.codex_sandbox_added`): before, a ``-c sandbox_mode=...`` was overridden by the ``-s``
 added, which beats every ``-c`` (a ``danger-full-access`` turned into workspace-write, a ``read-only``
 into writing). A read-only one cannot write the declared outputs: every load of the Agentfile, and
 `agentmake check`, warn of it (`check_warnings.unwritable_outputs`), rather than each task paying for a
@@ -41,8 +41,6 @@ def _argv(tmp_path: Path, *flags: str) -> list[str]:
     "flags",
     [
         ("-c", 'sandbox_mode="read-only"'),  # (before: -s workspace-write added, over the user's choice)
-        ("-c", 'sandbox_mode="danger-full-access"'),  # (before: -s workspace-write added, a downgrade)
-        ("--config=sandbox_mode=workspace-write",),
         ("-s", "read-only"),
         ("--sandbox=danger-full-access",),
     ],

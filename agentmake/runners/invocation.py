@@ -101,29 +101,35 @@ def codex_sandbox(argv: list[str]) -> str | None:
     return modes.pop() if len(modes) == 1 else None
 
 
-def codex_sandbox_chosen(argv: list[str]) -> bool:
-    """Whether codex's command `argv` chooses its sandbox itself: ``-s``/``--sandbox``, a top-level ``-c
-    sandbox_mode=...`` or ``--dangerously-bypass-approvals-and-sandbox``. agentmake then adds no ``-s
-    workspace-write`` for an agent of several outputs (it must write them): the user's explicit choice is
-    kept, and a read-only one is warned of when the Agentfile loads (`check_warnings.unwritable_outputs`);
-    an ``-s`` added would beat even a ``danger-full-access`` the user chose by ``-c``."""
-    return _has(argv, "-s", "--sandbox", "--dangerously-bypass-approvals-and-sandbox") or bool(
-        codex_overrides(argv, "sandbox_mode")
-    )
+def codex_sandbox_added(argv: list[str]) -> list[str]:
+    """The sandbox flag agentmake adds to codex's command `argv` for an agent of several outputs (it must
+    write them): ``-s workspace-write`` when the command chooses no sandbox; none when it chooses one by
+    ``-s``/``--sandbox`` or ``--dangerously-bypass-approvals-and-sandbox``, or a read-only one by a
+    top-level ``-c sandbox_mode=...`` (the user's explicit choice is kept, and warned of when the Agentfile
+    loads: `check_warnings.unwritable_outputs`); and ``-s`` with the mode a writing ``-c`` override
+    chooses (its last, as codex applies them in order), which makes it hold: codex takes the active
+    profile's ``sandbox_mode`` over a top-level ``-c`` one (a read-only profile would leave the outputs
+    unwritten), while ``-s`` beats both; its own mode keeps a ``danger-full-access`` as chosen."""
+    if _has(argv, "-s", "--sandbox", "--dangerously-bypass-approvals-and-sandbox"):
+        return []
+    modes = codex_overrides(argv, "sandbox_mode")
+    if not modes:
+        return ["-s", "workspace-write"]
+    return ["-s", modes[-1]] if modes[-1] in CODEX_WRITING_SANDBOXES else []
 
 
 def codex_read_only(argv: list[str]) -> str | None:
     """The flag by which codex's command `argv` chooses the read-only sandbox explicitly (``-s read-only``,
-    or a top-level ``-c sandbox_mode="read-only"`` when no ``-s`` is given), as written; None otherwise,
-    and None beside ``--dangerously-bypass-approvals-and-sandbox`` or ``--full-auto``, which codex exec
-    takes over ``-s`` (danger-full-access, workspace-write), or refuses to start with (unpaid)."""
+    or a top-level ``-c sandbox_mode="read-only"``, the last of them, when no ``-s`` is given), as written;
+    None otherwise, and None beside ``--dangerously-bypass-approvals-and-sandbox`` or ``--full-auto``, which
+    codex exec takes over ``-s`` (danger-full-access, workspace-write), or refuses to start with (unpaid)."""
     if _has(argv, "--dangerously-bypass-approvals-and-sandbox", "--full-auto"):
         return None
     sandbox = codex_sandbox(argv)
     if sandbox is not None or _has(argv, "-s", "--sandbox"):
         return "-s read-only" if sandbox == "read-only" else None
-    modes = set(codex_overrides(argv, "sandbox_mode"))
-    return '-c sandbox_mode="read-only"' if modes == {"read-only"} else None
+    modes = codex_overrides(argv, "sandbox_mode")  # (the last holds: codex applies them in order)
+    return '-c sandbox_mode="read-only"' if modes and modes[-1] == "read-only" else None
 
 
 def may_write_files(preset: str | None, argv: list[str]) -> bool:
@@ -225,8 +231,8 @@ def llm_invocation(
         lend(src, cfg, "config.toml")
         lend(src, cfg, LOGINS["codex"])
         env["CODEX_HOME"] = str(cfg)
-        if writes_files and not codex_sandbox_chosen(argv):
-            argv += ["-s", "workspace-write"]
+        if writes_files:
+            argv += codex_sandbox_added(argv)
         if "-" not in argv:
             argv.append("-")  # read the prompt from stdin
     elif preset == "gemini":
