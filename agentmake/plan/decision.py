@@ -47,9 +47,10 @@ class Decision:
     refused: `scheduler.gate`), and then the task is not run. A re-check itself calls nothing: neither holds
     it back. `moved` (with "restore"): the cached result was made at another output path than the task's,
     under a key that holds none (`plan.pathless`: an output renamed in the Agentfile): cached path -> the
-    task's, where the restore writes it (`Store.cache_restore`). `settings_write` (with "run"): the settings
-    files of an LLM task's CLI let its agent write files (`ConfigReading.writes`, which the plan reads once
-    per runner in a build: `KeyParts.settings_write`): its attempt sets its output aside by it
+    task's, where the restore writes it (`Store.cache_restore`). `settings_write` (with "run", and with
+    "restore": a restore that fails runs the task, `Outcomes._restore`): the settings files of an LLM
+    task's CLI let its agent write files (`ConfigReading.writes`, which the plan reads once per runner in a
+    build: `KeyParts.settings_write`): its attempt sets its output aside by it
     (`runners.writing.agent_may_write`), reading no file again."""
 
     task_id: str

@@ -126,6 +126,7 @@ class Rebuilder(Judge):
             decision = self._judge(task, rec, rec, rec.key, outs)  # type: ignore[arg-type]
             if decision.action == "run":
                 decision.prompt = self._render(task, assume)
+            if decision.action != "skip":  # (a restore that fails runs: `Decision.settings_write`)
                 decision.settings_write = self.settings_write(task)
             return decision
         parts, prompt = self._parts(task, inputs, rec, assume)
@@ -153,9 +154,10 @@ class Rebuilder(Judge):
                 self._note_skip(task, rec, parts, fast is not None)
         if decision.action == "run":
             decision.prompt = prompt if prompt is not None else self._render(task, assume)
-            decision.settings_write = self.settings_write(task)  # (its attempt sets its output aside by it)
         else:
             decision.prompt = prompt
+        if decision.action != "skip":  # (its attempt sets its output aside by it; a failed restore runs)
+            decision.settings_write = self.settings_write(task)
         return decision
 
     def _note_skip(self, task: Task, rec: TaskRecord, parts: dict[str, Any], fast: bool) -> None:
