@@ -19,7 +19,7 @@ runs      one row per build: run_id, started_at, ended_at, pid, counts (JSON: st
           summed_by (of a build that never ended, killed: the run, or 0 for `clean` and `-t`, that reported
           what it spent, which it never did itself: `Journal.spend_unsummed`; added after release: a
           database that gets the column marks every build that had not ended then as reported, since one
-          before may have reported part of it).
+          before may have reported part of it, but for one no build took over: `ADDED_VALUES`).
           The journal (runs, attempts, events) is pruned as each build ends: see `journal.HISTORY_KEPT`.
 attempts  history, one row per task per run: run_id, task_id, state, started_at, ended_at, attempts, cost_usd,
           tokens_in, tokens_out, error_type, message, extra (JSON, each key optional: "duration", the
@@ -139,8 +139,16 @@ ADDED_COLUMNS = {
 }
 # what a column added on open is first set to, where NULL would mean something it never did: builds killed
 # before the column existed are taken as reported (an older agentmake reported the results of theirs it put in
-# place: reporting their spend again could count it twice)
-ADDED_VALUES = {("runs", "summed_by"): "UPDATE runs SET summed_by = 0 WHERE ended_at IS NULL"}
+# place: reporting their spend again could count it twice), but for one whose commits are still pending with
+# no build ended after it: none took it over (a take-over finishes the commits; a build that ends took over),
+# so nothing of it was reported, and the next build reports it
+ADDED_VALUES = {
+    ("runs", "summed_by"): (
+        "UPDATE runs SET summed_by = 0 WHERE ended_at IS NULL AND NOT ("
+        " run_id IN (SELECT run_id FROM commits WHERE run_id IS NOT NULL)"
+        " AND run_id > COALESCE((SELECT MAX(run_id) FROM runs WHERE ended_at IS NOT NULL), 0))"
+    )
+}
 
 
 def connect(path: Path, *, may_reset: bool = True) -> sqlite3.Connection:
