@@ -50,9 +50,12 @@ def take_over_left(project: Project, store: Store, hasher: Hasher, say: Callable
         if costs:
             done += f"; it cost {usd(sum(costs))}, paid by the interrupted run"
         say(term_safe(f"finished {task_id}'s commit, which {KILLED} cut short: {done}"))
-    for row in paid:  # (said here, once)
-        if row.task_id not in taken.restored:
-            cost = usd(row.cost_usd or 0.0)
+    for row in taken.paid:  # (said here, once)
+        if row.cost_usd is None:  # (tokens only: a CLI that says no price; as a build's summary adds them)
+            used = f"used {row.tokens_in or 0:,} tokens in / {row.tokens_out or 0:,} out (its cost unknown)"
+            say(term_safe(f"{row.task_id} ({row.state}) {used}, paid by {KILLED}, which reported none"))
+        elif row.task_id not in taken.restored:
+            cost = usd(row.cost_usd)
             say(term_safe(f"{row.task_id} ({row.state}) cost {cost}, paid by {KILLED}, which reported none"))
 
 
