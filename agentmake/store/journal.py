@@ -5,6 +5,7 @@ tasks (so a later run can end an orphan, never two live copies of one task), and
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -15,7 +16,7 @@ from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
-from agentmake.store.busy import BusyWait, optional
+from agentmake.store.busy import BusyWait, StateBusy, optional
 from agentmake.store.identity import boot_id, start_ticks
 from agentmake.store.records import AttemptRecord, attempt_from_row
 from agentmake.store.schema import column_names
@@ -98,13 +99,15 @@ class Journal:
             )
             return int(cur.lastrowid or 0)
 
-    @optional
     def end_run(self, run_id: int, counts: dict[str, int], summed: Iterable[int] = ()) -> None:
         """The build ended, its summary line about to be printed: `summed`, the killed builds whose spend
         that line reports (`spend_unsummed`), are marked reported in the same transaction. So a build killed
         before it ends leaves them to the next build (reported once: never on two lines, nor on none, but
-        for a kill between this commit and the line's printing)."""
-        with self._tx():
+        for a kill between this commit and the line's printing). Tried even once the store gave up waiting
+        for another program's lock (`store.busy`), as `close` tries its last writes: the line is printed all
+        the same, and a run left unended would have the next build report what it already says; a lock
+        still held fails it at once (StateBusy, not raised)."""
+        with contextlib.suppress(StateBusy), self._tx():
             self._write_placed()
             self._write_memos()
             self._conn.execute(
