@@ -321,11 +321,23 @@ def delivered(fmt: str, stdout: str, stderr: str) -> Parsed | None:
     return parsed if not parsed.is_error and (parsed.answer or "").strip() else None
 
 
+def failed_paid(fmt: str, stdout: str, stderr: str) -> Parsed | None:
+    """The error result in what an agent printed, if the output itself proves the agent finished (the record
+    a tool prints only at its end) with an error and says what that cost (claude stopped at its turn limit:
+    the turns it took are paid for); None otherwise (a refusal costs nothing; a cut-short output says
+    nothing; plain text never proves it finished)."""
+    if not _finished(fmt, stdout):
+        return None
+    parsed = parse_output(fmt, stdout, stderr)
+    return parsed if parsed.is_error and parsed.cost_usd else None
+
+
 __all__ = [
     "PARSERS",
     "TEXT_FORMATS",
     "Parsed",
     "delivered",
+    "failed_paid",
     "json_values",
     "parse_aider_text",
     "parse_claude_json",

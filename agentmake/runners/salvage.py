@@ -47,7 +47,7 @@ from agentmake.runners.backups import SALVAGED
 from agentmake.runners.base import ExecutorBase
 from agentmake.runners.capture import MESSAGE_BYTES, copy_text, read_log, text_blank, write_private
 from agentmake.runners.invocation import safe_name
-from agentmake.runners.parse import delivered, parse_output
+from agentmake.runners.parse import delivered, failed_paid, parse_output
 from agentmake.runners.parsed import Parsed
 from agentmake.runners.redact import file_holds_redaction, holds_redaction
 from agentmake.runners.result import AttemptResult
@@ -255,7 +255,28 @@ class SalvageAttempts(ExecutorBase):
         without staging or judging it (the scheduler counts it against the budget as the task is decided,
         before any other call starts: `scheduler.earlier`); [] for a task that is never salvaged, or
         with -B."""
-        return [_paid(self._answer(task, decision, found)) for found in self._proven(task, decision)]
+        answers = [_paid(self._answer(task, decision, found)) for found in self._proven(task, decision)]
+        return self._paid_failures(task, decision) + answers
+
+    def _paid_failures(self, task: Task, decision: Decision) -> list[AttemptResult]:
+        """What each earlier attempt made for `decision.key` that ended in a failure its agent was paid for
+        cost (its log holds the finished error result of a JSON runner, which says its cost: claude stopped
+        at its turn limit), and which attempt paid for it. When agentmake died before it recorded that
+        failure, no history row holds it (`earlier.unreported`): the build that finds it reports it, as paid
+        by an interrupted run, with the answers that failed their check (`AttemptResult.rejected`)."""
+        if not self._salvageable(task) or self._llm_runner(task).format not in FORMATS:
+            return []
+        fmt, failures = self._llm_runner(task).format, []
+        for source, started in self._keyed(task, decision):
+            parsed = failed_paid(fmt, read_log(source, ".out"), read_log(source, ".err"))
+            if parsed is None:
+                continue
+            failed = AttemptResult(
+                "retry", cost_usd=parsed.cost_usd, tokens_in=parsed.tokens_in, tokens_out=parsed.tokens_out,
+                salvaged=True, paid_by=source, paid_at=_paid_at(started),
+            )  # fmt: skip
+            failures.append(failed)
+        return failures
 
     def _proven(self, task: Task, decision: Decision) -> Iterator[_Proven]:
         """The earlier attempts made for `decision.key` whose logs prove a whole, successful answer that may
@@ -308,7 +329,7 @@ class SalvageAttempts(ExecutorBase):
         """An ok result from an earlier attempt's answer for `decision.key`, staged and checked, None if there
         is none to use (the task then runs); and the answers found that failed the check (what each cost, paid
         by its interrupted run: `AttemptResult.rejected`)."""
-        rejected: list[AttemptResult] = []
+        rejected = self._paid_failures(task, decision)  # (their spend is told as that of rejected answers)
         for found in self._proven(task, decision):
             result = self._answer(task, decision, found)
             out_log = found.source.with_name(found.source.name + ".out")
