@@ -20,8 +20,11 @@ the build that completes:
 - the build after it runs nothing and calls no agent (nor after the re-checks below): what the stopped
   builds paid for, and those after them recorded, is never paid for again;
 - what was paid is what agentmake says (`soak_ledger`, in tokens: the fake bills each word): each agent
-  task's record keeps the tokens of the answer paid for (after the re-checks below too), and but after a
-  kill -9 the builds' summary lines, added up, count every answer paid for exactly once.
+  task's record keeps the tokens of the answer paid for (after the re-checks below too), and the builds'
+  summary lines, added up, count every answer paid for exactly once, after a kill -9 too (a killed build
+  prints no summary line: the build after it reports what it spent, results renamed into place or not and
+  answers it paid for and never recorded, and no build after that reports it again; the build after the
+  one that completes reports no spend at all).
 After every stop `agentmake -n` is asked what the next build would run: that build may call an agent only
 for a task it said would (or may) run (a dry run never hides a paid call, however the last build ended).
 Then `agentmake -q` (exit 0 or 1): the build that completes ran and restored nothing if and only if the -q
@@ -59,7 +62,7 @@ from agentmake.scheduler.processes import alive
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from soak_ledger import Ledger, recorded, spent
+from soak_ledger import TOKENS, Ledger, recorded, spent
 
 FAKE_AGENT = Path(__file__).resolve().parent.parent / "tests" / "fake_agents" / "fake_agent.py"
 BIN = Path(sys.executable).parent
@@ -104,6 +107,10 @@ report summary:
 RECHECK = """    check = "sed -i 's/^Notes on /NOTES ON /' {outputs}"\n"""
 NOTES, REWRITTEN = "Notes on ", "NOTES ON "  # how an annotation begins: as written, as `RECHECK` rewrites it
 EDITED = " (edited)"  # what an edit appends to a document's line (`soak_touch`)
+# `--faults`: the first translation of the document stops at claude's turn limit, paid for (the fake bills the
+# prompt's tokens in), which agentmake takes as fatal: the build fails (exit 1), the next one asks again
+FAULT = "stopped=error_max_turns times=1"
+FAILED = "turn limit"  # what a build that failed so says
 
 
 def with_recheck(agentfile: str) -> str:
@@ -113,11 +120,17 @@ def with_recheck(agentfile: str) -> str:
     return agentfile[:at] + RECHECK + agentfile[at:]
 
 
-def project(root: Path, docs: int, rng: random.Random) -> None:
+def project(root: Path, docs: int, rng: random.Random, faults: bool = False) -> None:
+    """The documents and the Agentfile; with `faults`, a quarter of the documents at random (drawn after the
+    sleeps: a seed's documents are the same either way) have their first translation stop at claude's turn
+    limit (`FAULT`)."""
     (root / "docs").mkdir(parents=True)
-    for i in range(docs):
-        sleep = rng.choice([0.05, 0.1, 0.2, 0.4, 0.7])
-        (root / "docs" / f"d{i:02d}.md").write_text(f"FAKE: label=d{i:02d} sleep={sleep}\nline one of d{i}\n")
+    sleeps = [rng.choice([0.05, 0.1, 0.2, 0.4, 0.7]) for _ in range(docs)]
+    faulty = {i for i in range(docs) if faults and rng.random() < 0.25}
+    for i, sleep in enumerate(sleeps):
+        fault = f" {FAULT}" if i in faulty else ""
+        text = f"FAKE: label=d{i:02d} sleep={sleep}{fault}\nline one of d{i}\n"
+        (root / "docs" / f"d{i:02d}.md").write_text(text)
     (root / "Agentfile").write_text(AGENTFILE)
 
 
@@ -127,7 +140,7 @@ def fake_claude(directory: Path, log: Path) -> None:
     directory.mkdir()
     wrapper = directory / "claude"
     fake = f'exec "{sys.executable}" "{FAKE_AGENT}" "$@"'
-    kept = f'FAKE_AGENT_PROMPTS="{prompts_of(log)}"'
+    kept = f'FAKE_AGENT_PROMPTS="{prompts_of(log)}" FAKE_AGENT_STATE="{log.with_suffix(".state")}"'
     wrapper.write_text(f'#!/bin/sh\nFAKE_AGENT_LOG="{log}" {kept} FAKE_AGENT_AS=claude {fake}\n')
     wrapper.chmod(0o755)
 
@@ -138,12 +151,13 @@ def prompts_of(log: Path) -> Path:
 
 
 def soak(
-    seed: int, docs: int, work: Path, signum: int = signal.SIGKILL, recheck: bool = False
-) -> tuple[list[str], int, int]:
+    seed: int, docs: int, work: Path, signum: int = signal.SIGKILL, recheck: bool = False,
+    faults: bool = False,
+) -> tuple[list[str], int, int]:  # fmt: skip
     """(broken rules, stops, stops while re-checking) for one seed."""
     rng = random.Random(seed)
     root, log = work / f"seed{seed}", work / f"agents{seed}.log"
-    project(root, docs, rng)
+    project(root, docs, rng, faults)
     fake_claude(work / f"bin{seed}", log)
     env = {**os.environ, "PATH": f"{work / f'bin{seed}'}{os.pathsep}{BIN}{os.pathsep}{os.environ['PATH']}"}
     env["NO_COLOR"] = "1"
@@ -152,7 +166,7 @@ def soak(
     broken, kills = stop_until_done(root, docs, work, seed, env, rng, signum, (NOTES,), ledger=ledger)
     if broken:
         return broken, kills, 0
-    broken = check(root, docs, log) or again(root, env, log) or paid_as_said(root, env, log, ledger, signum)
+    broken = check(root, docs, log) or again(root, env, log) or paid_as_said(root, env, log, ledger)
     if broken or not recheck:
         return broken, kills, 0
     calls = len(log.read_text().splitlines())
@@ -167,15 +181,14 @@ def soak(
     if called:
         broken.append(f"re-check: agents called for a changed check alone: {called}")
     broken += [] if broken else [f"re-check: {b}" for b in again(root, env, log)]
-    broken += [] if broken else [f"re-check: {b}" for b in paid_as_said(root, env, log, ledger, signum)]
+    broken += [] if broken else [f"re-check: {b}" for b in paid_as_said(root, env, log, ledger)]
     return broken, kills + rechecks, rechecks
 
 
-def paid_as_said(root: Path, env: dict[str, str], log: Path, ledger: Ledger, signum: int) -> list[str]:
-    """What was paid is what the records keep and (but after a kill -9: a killed build prints no summary
-    line) what the builds' summary lines said: `soak_ledger`."""
-    broken = recorded(root, env, log, prompts_of(log))
-    return broken + ([] if signum == signal.SIGKILL else spent(ledger, log, prompts_of(log)))
+def paid_as_said(root: Path, env: dict[str, str], log: Path, ledger: Ledger) -> list[str]:
+    """What was paid is what the records keep and what the builds' summary lines said: `soak_ledger` (after a
+    kill -9 too: what a killed build spent, which it never said, is said once by a build after it)."""
+    return recorded(root, env, log, prompts_of(log)) + spent(ledger, log, prompts_of(log))
 
 
 def stop_until_done(
@@ -220,7 +233,10 @@ def stop_until_done(
             # 1 with "Fatal Python error: init_...": it came while the interpreter itself was starting, before
             # any of agentmake ran (what every Python program does; seen on a loaded machine)
             interpreter = build.returncode == 1 and "Fatal Python error: init_" in out
-            if ledger is not None:
+            interpreter |= build.returncode == 1 and FAILED in out  # (`--faults`: it failed before the stop)
+            if ledger is not None and signum == signal.SIGKILL:
+                ledger.note_killed(out, root, build.pid)
+            elif ledger is not None:
                 ledger.note(out)
             if signum != signal.SIGKILL and build.returncode not in (0, 130, -signum) and not interpreter:
                 shown = out if len(out) <= 900 else f"{out[:300]}\n[...]\n{out[-500:]}"
@@ -246,6 +262,12 @@ def stop_until_done(
             continue
         if ledger is not None:
             ledger.note(out)
+        if build.returncode == 1 and FAILED in out:  # (`--faults`: a translation stopped at its turn limit)
+            hidden = unforeseen(log, launched, foreseen) + (between(launched, False) if between else [])
+            if hidden:
+                return [f"after a failed build: {p}" for p in hidden], kills
+            foreseen, stale = dry_run(root, env), question(root, env)
+            continue
         if build.returncode != 0:
             return [f"a build failed ({build.returncode}): {out[-500:]}"], kills
         broken = answered(stale, out) + unforeseen(log, launched, foreseen)
@@ -302,6 +324,8 @@ def again(root: Path, env: dict[str, str], log: Path) -> list[str]:
     command = [str(BIN / "agentmake"), "report", "-s"]
     build = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=120)
     broken = [] if stale == 0 else [f"agentmake -q after the completed build exited {stale}"]
+    if TOKENS.search(build.stdout.rstrip().splitlines()[-1] if build.stdout.strip() else ""):
+        broken.append(f"the build after the completed one reported spend: {build.stdout.strip()}")
     if build.returncode != 0 or " 0 ran, 0 cached," not in build.stdout:
         said = f"({build.returncode}): {build.stdout.strip()} {build.stderr.strip()}"
         broken.append(f"the build after the completed one did something {said}")
@@ -377,7 +401,14 @@ def check(
     if temps:
         broken.append(f"staged files left: {temps}")
     events = [line.split() for line in log.read_text().splitlines()]  # event time pid cli label
-    paid = Counter(label for event, at, _, _, label in events if event == "end" and float(at) >= since)
+    faulty = {p.stem for p in prompts_of(log).glob("*.fired")}  # (`--faults`: paid, but no answer)
+    paid: Counter[str] = Counter()
+    started: dict[str, str] = {}
+    for event, at, pid, _, label in events:
+        if event == "start":
+            started[pid] = at
+        elif event == "end" and float(at) >= since and f"{pid}-{started.get(pid)}" not in faulty:
+            paid[label] += 1
     broken += [f"{label} paid {n} times" for label, n in sorted(paid.items()) if n > 1]
     time.sleep(0.2)
     living = [pid for event, _, pid, _, _ in events if event == "start" and alive(int(pid))]
@@ -392,6 +423,9 @@ def main() -> None:
     ap.add_argument("--docs", type=int, default=24)
     ap.add_argument("--signal", default="KILL", choices=("KILL", "INT", "TERM"), help="what stops a build")
     ap.add_argument("--recheck", action="store_true", help="then re-check the annotations with a new check")
+    ap.add_argument(
+        "--faults", action="store_true", help="a quarter of the first translations stop at a turn limit, paid"
+    )
     ap.add_argument("--work", type=Path, help="where the projects go (default: a new temporary directory)")
     args = ap.parse_args()
     # the builds inherit what this process ignores: started as a background job of a non-interactive shell,
@@ -404,7 +438,7 @@ def main() -> None:
     failed, total = 0, 0
     for seed in range(int(first), int(last or first) + 1):
         broken, kills, rechecking = soak(
-            seed, args.docs, work, getattr(signal, "SIG" + args.signal), args.recheck
+            seed, args.docs, work, getattr(signal, "SIG" + args.signal), args.recheck, args.faults
         )
         total += kills
         failed += bool(broken)

@@ -3,6 +3,7 @@ are for."""
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -220,3 +221,44 @@ def test_the_kill9_soak_sees_a_q_that_disagrees_with_the_build_after_it() -> Non
         "agentmake: 0 ran, 2 cached, 11 up to date, 0 failed in 0.1s"
     ]
     assert soak_kill9.answered(1, idle)[0].startswith("agentmake -q exited 1, and the build after it said")
+
+
+def test_the_ledger_counts_a_paid_failure_and_the_line_a_kill_lost_once_its_build_ended(
+    tmp_path: Path,
+) -> None:
+    log, prompts = tmp_path / "agents.log", tmp_path / "agents.prompts"
+    prompts.mkdir()
+    prompt = f"FAKE: label=d00 sleep=0.1 {soak_kill9.FAULT}\nTranslate:\nline one of d0\n"  # (10 words)
+    (prompts / "11-1.000000.prompt").write_text(prompt)
+    (prompts / "11-1.000000.fired").touch()  # (its fault took effect: a stop at the turn limit, paid)
+    (prompts / "12-3.000000.prompt").write_text(prompt)
+    lines = ["start 1.000000 11 claude d00", "end 2.0 11 claude d00"]
+    log.write_text("\n".join([*lines, "start 3.000000 12 claude d00", "end 3.5 12 claude d00"]) + "\n")
+    assert soak_ledger.billed(log, prompts) == [("d00", 10, 0, True), ("d00", 10, 6, False)]
+    assert soak_ledger.paid(log, prompts) == [("d00", 10, 6)]  # (the answer alone)
+    ledger = soak_ledger.Ledger()
+    ledger.note("agentmake: 1 ran, 0 cached, 0 up to date, 0 failed in 0.3s, $0.04, 10 tokens in / 6 out\n")
+    assert soak_ledger.spent(ledger, log, prompts) == [
+        "the summary lines of 1 builds counted 10 tokens in / 6 out; the fakes were paid 20 / 6 for 1 answers"
+        " and 1 failures"
+    ]
+    # a build killed once it had ended (its run's end recorded), before its line got out: what it would say
+    root = tmp_path / "proj"
+    (root / ".agentmake").mkdir(parents=True)
+    with sqlite3.connect(root / ".agentmake" / "state.db") as db:
+        db.execute("CREATE TABLE runs (run_id, started_at, ended_at, pid, summed_by, counts)")
+        db.execute("CREATE TABLE attempts (run_id, task_id, state, extra, tokens_in, tokens_out)")
+        db.executemany("INSERT INTO runs VALUES (?, 0, ?, ?, ?, NULL)", [(1, 0, 40, 2), (2, 5.0, 41, None)])
+        db.executemany(
+            "INSERT INTO attempts VALUES (?, 't', ?, ?, ?, ?)",
+            [(1, "failed", "{}", 10, 0), (1, "cached", "{}", 10, 6), (2, "done", "{}", 10, 6)],
+        )
+    db.close()
+    assert soak_ledger.lost_line(root, 40) is None  # (never ended)
+    # (its own row, and the failure of the build it reported; not that build's restore)
+    assert soak_ledger.lost_line(root, 41) == (20, 6)
+    ledger.note_killed("[   0.1s] running     translate:d00\n", root, 41)
+    said = soak_ledger.spent(ledger, log, prompts)[0]
+    assert said.startswith(
+        "the summary lines of 1 builds (and 1 lost to a kill once its build ended) counted 30"
+    ), said

@@ -181,3 +181,19 @@ def test_a_fake_keeps_its_prompt_when_asked(fake_agents: FakeAgents, tmp_path: P
     assert r.returncode == 0, r.stderr
     _, at, pid = fake_agents.log_lines()[0][:3]
     assert (tmp_path / "prompts" / f"{pid}-{at:.6f}.prompt").read_text() == "FAKE: label=p\nsay hi\n"
+
+
+def test_a_fake_marks_the_kept_prompt_of_an_invocation_whose_fault_fired(
+    fake_agents: FakeAgents, tmp_path: Path
+) -> None:
+    # (benchmarks/soak_ledger.py bills such an invocation as its fault, not as an answer)
+    env = fake_agents.env({**fake_agents.env(), "FAKE_AGENT_PROMPTS": str(tmp_path / "prompts")})
+    prompt = "FAKE: label=p stopped=error_max_turns times=1\nsay hi\n"
+    for _ in range(2):
+        subprocess.run(
+            [str(fake_agents.bin / "claude"), "-p"], input=prompt, capture_output=True, text=True,
+            cwd=tmp_path, env=env, timeout=60,
+        )  # fmt: skip
+    (_, first, pid1, *_), _, (_, second, pid2, *_), _ = fake_agents.log_lines()
+    assert (tmp_path / "prompts" / f"{pid1}-{first:.6f}.fired").exists()  # (the first stopped, paid)
+    assert not (tmp_path / "prompts" / f"{pid2}-{second:.6f}.fired").exists()  # (the second answered)

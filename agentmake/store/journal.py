@@ -162,7 +162,8 @@ class Journal:
         earlier build had reported ("cached" without `paid_earlier`). A build that reports them marks their
         builds as reported as it ends (`end_run`), or `mark_summed` (`clean`, `-t`). Not here: what the
         attempts under way when it was killed cost, and the attempts of a task waiting for its retry (no row
-        holds them; an answer they finished is salvaged, `runners.salvage`)."""
+        holds them; an answer they finished is salvaged, and a failure they were paid for reported, by the
+        build that finds its log: `runners.salvage`)."""
         sql = (
             f"SELECT {_ATTEMPT_COLS} FROM attempts WHERE run_id IN (SELECT run_id FROM runs WHERE ended_at IS"
             " NULL AND summed_by IS NULL AND run_id IS NOT ?) AND state != 'up-to-date'"

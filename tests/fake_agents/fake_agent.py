@@ -75,7 +75,8 @@ take the rest of the line):
 and a `term ...` line instead of `end` when SIGTERM ends the fake before it answered (it still dies of the
 signal, unless `ignore-term`); one that comes while the answer is printed waits for the `end` line (an
 answer printed whole was paid for). `FAKE_AGENT_PROMPTS`, if set, is a directory that gets each invocation's prompt as
-`<pid>-<time of its start line>.prompt` (what a retry that carries a check's complaint was asked: benchmarks/soak_faults.py).
+`<pid>-<time of its start line>.prompt` (what a retry that carries a check's complaint was asked: benchmarks/soak_faults.py),
+and an empty `<pid>-<time>.fired` beside it when that invocation's faults took effect (benchmarks/soak_ledger.py).
 """
 
 # ruff: noqa: E501 - the failure table quotes the real tools' messages verbatim
@@ -244,6 +245,15 @@ def keep_prompt(prompt: str, started: str) -> None:
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
         Path(folder, f"{os.getpid()}-{started}.prompt").write_text(prompt, encoding="utf-8")
+
+
+def keep_fired(started: str) -> None:
+    """Beside the prompt `keep_prompt` kept, an empty `<pid>-<started>.fired`: this invocation's fault
+    directives took effect (`faults_fire`), so what it bills is a fault's (a refusal: nothing; a stop at a
+    limit, `stopped=`: the prompt's tokens in, none out), not an answer's (benchmarks/soak_ledger.py)."""
+    folder = os.environ.get("FAKE_AGENT_PROMPTS")
+    if folder:
+        Path(folder, f"{os.getpid()}-{started}.fired").touch()
 
 
 def terminated(cli: str, label: str) -> None:
@@ -1007,6 +1017,8 @@ def main(argv: list[str]) -> int:
     log("start", cli, label, started)
     keep_prompt(prompt, started)
     fire = faults_fire(cli, prompt, d)
+    if fire:
+        keep_fired(started)
     session = False
     d = d if fire else {k: v for k, v in d.items() if k not in FAULTS}
     try:
