@@ -74,7 +74,11 @@ def lost_line(root: Path, pid: int) -> tuple[int, int] | None:
     if not path.is_file():  # (killed before it made one)
         return None
     with contextlib.closing(sqlite3.connect(path)) as db:  # (as the next agentmake command opens it)
-        run = db.execute("SELECT MAX(run_id) FROM runs WHERE pid = ? AND ended_at > 0", (pid,)).fetchone()[0]
+        try:
+            query = "SELECT MAX(run_id) FROM runs WHERE pid = ? AND ended_at > 0"
+            run = db.execute(query, (pid,)).fetchone()[0]
+        except sqlite3.OperationalError:  # (killed as it made the database: no build ended there yet)
+            return None
         if run is None:
             return None
         rows = db.execute(
