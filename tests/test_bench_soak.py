@@ -3,6 +3,7 @@ are for."""
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import subprocess
 import sys
@@ -245,7 +246,7 @@ def test_the_ledger_counts_a_paid_failure_and_the_line_a_kill_lost_once_its_buil
     # a build killed once it had ended (its run's end recorded), before its line got out: what it would say
     root = tmp_path / "proj"
     (root / ".agentmake").mkdir(parents=True)
-    with sqlite3.connect(root / ".agentmake" / "state.db") as db:
+    with contextlib.closing(sqlite3.connect(root / ".agentmake" / "state.db")) as db, db:
         db.execute("CREATE TABLE runs (run_id, started_at, ended_at, pid, summed_by, counts)")
         db.execute("CREATE TABLE attempts (run_id, task_id, state, extra, tokens_in, tokens_out)")
         db.executemany("INSERT INTO runs VALUES (?, 0, ?, ?, ?, NULL)", [(1, 0, 40, 2), (2, 5.0, 41, None)])

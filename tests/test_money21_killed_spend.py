@@ -8,6 +8,7 @@ fake agents, killed at a chosen moment (`crash_at`)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import sqlite3
@@ -177,7 +178,7 @@ def test_a_database_from_before_takes_its_unended_builds_as_reported(tmp_path: P
             run = store.begin_run()  # (never ended: killed)
             store.record_attempt(AttemptRecord(run, "a", "done", 1.0, 2.0, 1, 0.25, 10, 5))
         if old:  # (a database an agentmake made before `runs.summed_by`)
-            with sqlite3.connect(root / ".agentmake" / "state.db") as conn:
+            with contextlib.closing(sqlite3.connect(root / ".agentmake" / "state.db")) as conn, conn:
                 conn.execute("ALTER TABLE runs DROP COLUMN summed_by")
         with Store.open(root) as store:
             found = store.spend_unsummed(None)

@@ -7,6 +7,7 @@ a build killed just before agentmake was upgraded had its spend reported by none
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from pathlib import Path
 
@@ -21,7 +22,7 @@ def _old_database(root: Path, *, ended_after: bool) -> None:
         store.record_attempt(AttemptRecord(run, "b", "failed", 1.0, 2.0, 2, 0.5, 20, 5))
         if ended_after:
             store.end_run(store.begin_run(), {})  # (an older agentmake's build: it took the killed one over)
-    with sqlite3.connect(root / ".agentmake" / "state.db") as conn:
+    with contextlib.closing(sqlite3.connect(root / ".agentmake" / "state.db")) as conn, conn:
         conn.execute("INSERT INTO commits VALUES ('a', ?)", (run,))  # (a's result recorded, not renamed)
         conn.execute("ALTER TABLE runs DROP COLUMN summed_by")  # (a database from before the column)
 
