@@ -30,12 +30,18 @@ from agentmake.sandbox_growth import (
     BoundedTemplate,
     CallDepth,
     added_size,
+    checked,
+    checked_filter,
     growth_size,
     over,
     too_big,
 )
 
 MAX_PRODUCT = MAX_SIZE  # characters or items a template may build with `*` (100 MB of prompt and more)
+_METHODS = (
+    types.BuiltinMethodType,
+    types.MethodType,
+)  # (`str.format`, `Markup.join`: what they return is checked)
 MAX_POWER_BITS = 100_000  # bits of an integer a template may compute with `**`
 MAX_WIDTH = MAX_PRODUCT  # a width or precision (`%N`, `{:N}`, `center(N)`...): characters it would build
 
@@ -59,6 +65,8 @@ class Sandbox(SandboxedEnvironment):
         self.calls = CallDepth()
         for name, size in _FILTER_SIZES.items():
             self.filters[name] = _bounded_filter(self.filters[name], name, size)
+        for name, original in self.filters.items():  # (what every filter returns: `sandbox_growth.checked`)
+            self.filters[name] = checked_filter(name, original)
         lipsum: Callable[..., Any] = self.globals["lipsum"]  # type: ignore[assignment]
 
         def bounded_lipsum(*args: Any, **kwargs: Any) -> Any:
@@ -90,7 +98,7 @@ class Sandbox(SandboxedEnvironment):
             raise SecurityError(f"`**` would compute a number of over {MAX_POWER_BITS:,} bits")
         if operator == "%" and isinstance(left, str):
             _check_width("`%`", percent_size(left, right))
-        return super().call_binop(context, operator, left, right)
+        return checked(f"`{operator}`", super().call_binop(context, operator, left, right))
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         # (Jinja's own signature: its double underscores keep a keyword argument named `context` free)
@@ -110,9 +118,12 @@ class Sandbox(SandboxedEnvironment):
                 raise too_big(f"`{__obj.__name__}`", size, "items")
         __self.calls.enter()  # (a macro calling itself without end: refused before Python's RecursionError)
         try:
-            return super().call(__context, __obj, *args, **kwargs)
+            result = super().call(__context, __obj, *args, **kwargs)
         finally:
             __self.calls.leave()
+        if isinstance(__obj, _METHODS):  # (not `read`, nor a macro, whose output is bounded as it is made)
+            return checked(f"`{__obj.__name__}`", result)
+        return result
 
     def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
         """Jinja's sandboxed `str.format` and `format_map`, whose fields' widths and precisions are bounded
@@ -128,10 +139,12 @@ class Sandbox(SandboxedEnvironment):
 
             def wrapper(*args: Any, **kwargs: Any) -> str:
                 if not is_map:
-                    return type(text)(formatter.vformat(text, args, kwargs))
-                if kwargs or len(args) != 1:
+                    formatted = formatter.vformat(text, args, kwargs)
+                elif kwargs or len(args) != 1:
                     return self_wrapped(*args, **kwargs)  # (Jinja's TypeError for these)
-                return type(text)(formatter.vformat(text, (), args[0]))
+                else:
+                    formatted = formatter.vformat(text, (), args[0])
+                return checked(f"`{value.__name__}`", type(text)(formatted))  # (`'{0}{0}'.format(s)`)
 
             return update_wrapper(wrapper, value)
         return None

@@ -5,6 +5,8 @@ step: `{% set ns.s = ns.s ~ ns.s %}` sixty times asks for 2**60 characters befor
 - `~`: compiled to `bounded_concat` (`BoundedCodeGenerator`), which adds up the strings it joins first;
 - what a macro, a `call`, `filter` or `set` block outputs is gathered in a `BoundedBuffer`, and the rendered
   text itself is counted as it is made (`BoundedTemplate.render`): a loop that outputs without end stops;
+- what a filter, a method or an operator returns (`checked`): one that makes its result several times its
+  argument (`tojson`, `pprint`, `sum`, `%`, `format`) cannot be repeated past the bound;
 - a list, dict or set made bigger by its own methods (`append`, `extend`, `insert`, `update`, `add`,
   `setdefault`): `growth_size`;
 - calls that nest without end (a macro calling itself, a recursive loop over a list holding itself):
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
+from functools import wraps
 from typing import Any
 
 from jinja2 import Template
@@ -65,12 +68,45 @@ def bounded_concat(join: Callable[[Iterable[Any]], str], parts: tuple[Any, ...])
 
 
 def added_size(left: object, right: object) -> tuple[int, str]:
-    """What `left + right` builds (characters of two strings, items of two lists or tuples), else 0."""
-    if isinstance(left, str) and isinstance(right, str):
+    """What `left + right` builds (characters of two strings or bytes, items of two lists or tuples),
+    else 0."""
+    if isinstance(left, (str, bytes, bytearray)) and isinstance(right, (str, bytes, bytearray)):
         return len(left) + len(right), "characters"
     if isinstance(left, (list, tuple)) and isinstance(right, (list, tuple)):
         return len(left) + len(right), "items"
     return 0, "items"
+
+
+def built_size(value: object) -> tuple[int, str]:
+    """The size of what a step returned: characters of a string or bytes, items of a list, tuple, dict or
+    set, else 0."""
+    if isinstance(value, (str, bytes, bytearray)):
+        return len(value), "characters"
+    if isinstance(value, (list, tuple, dict, set, frozenset)):
+        return len(value), "items"
+    return 0, "items"
+
+
+def checked(what: str, value: Any) -> Any:
+    """`value`, which the step `what` built, refused when it is over its bound: a step that may make its
+    result several times its argument (`tojson` doubling backslashes, `"%s%s" % (s, s)`, `"{0}{0}".format(s)`,
+    `sum(start=[])`), repeated in a loop, would otherwise grow without end. Checked once built, so one step
+    still builds what it builds once (a few times its arguments, each within the bound; not bounded before it
+    is built: a `format` of many fields, `wordwrap` whose `wrapstring` is long)."""
+    size, unit = built_size(value)
+    if over(size, unit):
+        raise too_big(what, size, unit)
+    return value
+
+
+def checked_filter(name: str, original: Callable[..., Any]) -> Callable[..., Any]:
+    """The filter `original`, its result `checked`."""
+
+    @wraps(original)
+    def bounded(*args: Any, **kwargs: Any) -> Any:
+        return checked(f"`{name}`", original(*args, **kwargs))
+
+    return bounded
 
 
 def growth_size(name: str, container: Any, args: Sequence[Any], kwargs: Mapping[str, Any]) -> int:

@@ -3,7 +3,9 @@ doubling a string with `~` or `+`, a list with `+` or `extend`, a list grown by 
 items, a macro calling itself twice, a loop or a `set` block outputting without end, a macro calling itself
 without end. Each asked for 2**60 characters, or a RecursionError, before any output: each is now a located
 template error naming the step and the bound. The amplifiers run in a subprocess whose address space is
-limited to 2 GB, so that a bound lost again fails the test with a MemoryError, not the machine."""
+limited to 2 GB, so that a bound lost again fails the test with a MemoryError, not the machine. A step
+that makes its result several times its argument (`%`, `format`, `tojson`, `pprint`, `sum`, `+` of bytes)
+repeated in a loop is refused as well: what it returns is checked."""
 
 from __future__ import annotations
 
@@ -25,6 +27,13 @@ CASES = {
     "~ of a string": DOUBLE.replace("START", "'x'").replace("OP", "~"),
     "+ of a string": DOUBLE.replace("START", "'x'").replace("OP", "+"),
     "+ of a list": DOUBLE.replace("START", "[1]").replace("OP", "+"),
+    "+ of bytes": DOUBLE.replace("START", "'x'.encode()").replace("OP", "+"),
+    "% of a string": DOUBLE.replace("START", "'x'").replace("ns.s OP ns.s", "'%s%s' % (ns.s, ns.s)"),
+    "format": DOUBLE.replace("START", "'x'").replace("ns.s OP ns.s", "'{0}{0}'.format(ns.s)"),
+    "the format filter": DOUBLE.replace("START", "'x'").replace("ns.s OP ns.s", "'%s%s'|format(ns.s, ns.s)"),
+    "tojson": DOUBLE.replace("START", "'\\\\'").replace("ns.s OP ns.s", "ns.s|tojson"),
+    "pprint": DOUBLE.replace("START", "'\\\\'").replace("ns.s OP ns.s", "ns.s|pprint"),
+    "sum": DOUBLE.replace("START", "[1]").replace("ns.s OP ns.s", "[ns.s, ns.s]|sum(start=[])"),
     "extend": "{% set l = [1] %}{% for i in range(60) %}{% set _ = l.extend(l) %}{% endfor %}",
     "append": "{% set l = [0] * 9999999 %}{% for i in range(3) %}{% set _ = l.append(i) %}{% endfor %}",
     "a macro twice": "{% macro f(n) %}{% if n %}{{ f(n - 1) }}{{ f(n - 1) }}"
@@ -41,6 +50,13 @@ SAID = {
     "~ of a string": "`~` would build 134,217,728 characters (at most 100,000,000)",
     "+ of a string": "`+` would build 134,217,728 characters (at most 100,000,000)",
     "+ of a list": "`+` would build 16,777,216 items (at most 10,000,000)",
+    "+ of bytes": "`+` would build 134,217,728 characters (at most 100,000,000)",
+    "% of a string": "`%` would build 134,217,728 characters (at most 100,000,000)",
+    "format": "`format` would build 134,217,728 characters (at most 100,000,000)",
+    "the format filter": "`format` would build 134,217,728 characters (at most 100,000,000)",
+    "tojson": "`tojson` would build 1",
+    "pprint": "`pprint` would build 1",
+    "sum": "`sum` would build 16,777,216 items (at most 10,000,000)",
     "extend": "`extend` would build 16,777,216 items (at most 10,000,000)",
     "append": "`append` would build 10,000,001 items (at most 10,000,000)",
     "a macro twice": "a macro or a `call`, `filter` or `set` block would output over 100,000,000 characters",
@@ -152,3 +168,21 @@ def test_a_report_template_doubling_a_string_fails_located(tmp_path: Path) -> No
         info.value.message == "report template: `~` would build 134,217,728 characters (at most 100,000,000)"
     )
     assert info.value.loc is not None and info.value.loc.line == 2, info.value
+
+
+def test_what_a_filter_method_or_operator_returns_is_bounded_but_not_what_read_returns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # (the bound made 10; `read` gives an input whole, which a prompt may slice: it amplifies nothing)
+    monkeypatch.setattr("agentmake.sandbox_growth.MAX_BUILT", 10)
+    assert render_prompt(
+        Prompt("{{ read('a')[:5] }}|{{ 'ab'|tojson }}", "p.md"), {"read": lambda p: "y" * 20}
+    ) == ('yyyyy|"ab"')
+    for step, said in [
+        ("'abcdef'|tojson|tojson", "`tojson` would build 12 characters (at most 10)"),
+        ("'%s%s' % ('abcdef', 'xyzuv')", "`%` would build 11 characters (at most 10)"),
+        ("'{0}{0}'.format('abcdef')", "`format` would build 12 characters (at most 10)"),
+    ]:
+        with pytest.raises(AgentfileError) as info:
+            render_prompt(Prompt("{{ (" + step + ")|length }}", "p.md"), {})
+        assert said in info.value.message, (step, info.value.message)
