@@ -134,7 +134,7 @@ def _blocking_flags(af: Agentfile, runner: RunnerSpec) -> tuple[str, str, str] |
             _remove(them, "agentmake then runs claude with --permission-mode acceptEdits"),
         )
     if preset == "gemini":
-        flag = _gemini_blocking(argv)  # (a flag beats gemini's settings: no file of its lets it write then)
+        flag = _gemini_blocking(argv, af.root)
         if flag is None:
             return None
         return "gemini", flag, _remove("it", "agentmake then runs gemini with --approval-mode auto_edit")
@@ -209,20 +209,48 @@ _GEMINI_READING_TOOLS = frozenset(
 )
 
 
-def _gemini_blocking(argv: list[str]) -> str | None:
+def _gemini_blocking(argv: list[str], root: Path | None) -> str | None:
     """``--approval-mode default`` when gemini's command `argv` gives it (every one it gives: a repeated one
-    that differs is not read), and no ``--allowed-tools`` but reading ones: run headless in that mode,
-    gemini takes away its tools that would ask (edit, write, shell), and writes nothing. ``plan`` is not
-    one: it may leave it by itself (`writesettings.GEMINI_WRITING_MODES`); with ``-y``/``--yolo`` too
-    gemini refuses to start (unpaid)."""
+    that differs is not read), and no allowed tools but reading ones: run headless in that mode, gemini
+    takes away its tools that would ask (edit, write, shell) unless they are allowed, and writes nothing.
+    The allowed tools are ``--allowed-tools``' or, without it, its settings files' ``tools.allowed``
+    (gemini-cli ``config.ts``: ``argv.allowedTools || settings.tools?.allowed``; any file's, conservative).
+    ``plan`` is not one: it may leave it by itself (`writesettings.GEMINI_WRITING_MODES`); with
+    ``-y``/``--yolo`` too gemini refuses to start (unpaid)."""
     from agentmake.runners.argvflags import flag_values, list_values
 
     if _given(argv, "-y", "--yolo") or set(flag_values(argv, "--approval-mode")) != {"default"}:
         return None
-    allowed = list_values(argv, "--allowed-tools", "--allowedTools")
+    flags = ("--allowed-tools", "--allowedTools")
+    allowed = list_values(argv, *flags) if _given(argv, *flags) else _gemini_settings_allowed(root)
     if any(tool not in _GEMINI_READING_TOOLS for tool in allowed):
         return None
     return "--approval-mode default"
+
+
+def _gemini_settings_allowed(root: Path | None) -> list[str]:
+    """The tools gemini's settings files allow without asking (``tools.allowed``; older files: a top-level
+    ``allowedTools``), every file's together; a file that cannot be read allows nothing, one whose list is
+    not a list of names allows something unknown (conservative)."""
+    from agentmake.runners.configfiles import files, read_config
+    from agentmake.runners.configtext import json_object
+
+    allowed: list[str] = []
+    for path in files("gemini", os.environ, root):
+        data = read_config(path)
+        try:
+            settings = {} if data is None else json_object(data, comments=True)
+        except ValueError:  # (not JSON, not UTF-8: gemini reads nothing of it either)
+            continue
+        tools = settings.get("tools")
+        listed = tools.get("allowed") if isinstance(tools, dict) else None
+        for names in (listed, settings.get("allowedTools")):
+            if names is None:
+                continue
+            if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+                return ["?"]  # (not a list of names: whatever it allows may write)
+            allowed.extend(names)
+    return allowed
 
 
 def _aider_blocking(argv: list[str]) -> list[str]:

@@ -153,6 +153,21 @@ def test_a_claude_settings_file_that_lets_it_write_is_no_such_case(tmp_path: Pat
     assert len(_warnings(tmp_path, "claude", "--permission-mode plan")) == 1
 
 
+@pytest.mark.parametrize("where", ["p/.gemini/settings.json", "home/.gemini/settings.json"])
+def test_a_gemini_settings_file_allowing_a_writing_tool_is_no_such_case(tmp_path: Path, where: str) -> None:
+    """gemini allows the tools of its settings' ``tools.allowed`` when the command gives no
+    ``--allowed-tools`` (``argv.allowedTools || settings.tools?.allowed``): a writing one is not taken away
+    in the default mode, and gemini writes."""
+    settings = tmp_path / where
+    settings.parent.mkdir(parents=True)
+    settings.write_text('{"tools": {"allowed": ["write_file", "replace"]}}')
+    assert _warnings(tmp_path, "gemini", "--approval-mode default") == []
+    # (a flag's list beats the settings', and reading tools only write nothing)
+    assert len(_warnings(tmp_path, "gemini", "--approval-mode default --allowed-tools read_file")) == 1
+    settings.write_text('{"tools": {"allowed": ["read_file"]}}')
+    assert len(_warnings(tmp_path, "gemini", "--approval-mode default")) == 1
+
+
 def test_one_warning_per_runner_naming_all_its_agents(tmp_path: Path) -> None:
     project = tmp_path / "p"
     project.mkdir()
