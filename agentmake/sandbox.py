@@ -19,9 +19,11 @@ from agentmake.sandbox_bounds import (
     join_size,
     lipsum_size,
     method_size,
+    percent_built,
     percent_size,
     replace_size,
     spec_size,
+    wordwrap_size,
 )
 from agentmake.sandbox_growth import (
     GROWING,
@@ -51,7 +53,8 @@ class Sandbox(SandboxedEnvironment):
     is an error naming the operation, not a machine brought to a halt (Jinja's sandbox bounds only `range`).
     Bounded: `*`, `**`, the widths and precisions of `%` (and the `format` filter) and of `str.format`, the
     padding methods (`center`, `ljust`, `rjust`, `zfill`, `expandtabs`) and filters (`center`, `indent`),
-    `join` and `replace` (filters and methods), `lipsum`, and the fill of `batch` and `slice`. Intercepted
+    `join` and `replace` (filters and methods), `translate`, `wordwrap`, what the fields of `%` and
+    `format` add up to, `lipsum`, and the fill of `batch` and `slice`. Intercepted
     operators are not folded at compile time either, so the check holds for constants too. What a loop or
     a macro calling itself repeats is bounded too (`sandbox_growth`): `+` and `~`, a list, dict or set made
     bigger by its methods, what a macro or block outputs, the rendered text, and how deep calls nest."""
@@ -97,7 +100,7 @@ class Sandbox(SandboxedEnvironment):
         if operator == "**" and _huge_power(left, right):
             raise SecurityError(f"`**` would compute a number of over {MAX_POWER_BITS:,} bits")
         if operator == "%" and isinstance(left, str):
-            _check_width("`%`", percent_size(left, right))
+            _check_width("`%`", max(percent_size(left, right), percent_built(left, right)))
         return checked(f"`{operator}`", super().call_binop(context, operator, left, right))
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
@@ -127,10 +130,11 @@ class Sandbox(SandboxedEnvironment):
 
     def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
         """Jinja's sandboxed `str.format` and `format_map`, whose fields' widths and precisions are bounded
-        (`'{:>10000000000}'.format(1)`, `'{:>{}}'.format(1, 10**10)`)."""
+        (`'{:>10000000000}'.format(1)`, `'{:>{}}'.format(1, 10**10)`), and so is what their fields add up to
+        (`'{0}{0}{0}'.format(s)`)."""
         if self_wrapped := super().wrap_str_format(value):
             text: str = value.__self__
-            formatter: SandboxedFormatter = (
+            formatter: _BoundedFormatter = (
                 _BoundedEscapeFormatter(self, escape=text.escape)
                 if isinstance(text, Markup)
                 else _BoundedFormatter(self)
@@ -138,6 +142,7 @@ class Sandbox(SandboxedEnvironment):
             is_map = value.__name__ == "format_map"
 
             def wrapper(*args: Any, **kwargs: Any) -> str:
+                formatter.built = 0
                 if not is_map:
                     formatted = formatter.vformat(text, args, kwargs)
                 elif kwargs or len(args) != 1:
@@ -151,9 +156,14 @@ class Sandbox(SandboxedEnvironment):
 
 
 class _BoundedFormatter(SandboxedFormatter):
+    built = 0  # (characters of the fields formatted so far: `'{0}{0}{0}'.format(s)` takes `s` thrice)
+
     def format_field(self, value: Any, format_spec: str) -> Any:
         _check_width("a `format` field", spec_size(format_spec))
-        return super().format_field(value, format_spec)
+        field = super().format_field(value, format_spec)
+        self.built += len(field) if isinstance(field, str) else 0
+        _check_width("`format`", self.built)
+        return field
 
 
 class _BoundedEscapeFormatter(_BoundedFormatter, SandboxedEscapeFormatter):
@@ -170,7 +180,12 @@ def _check_width(what: str, size: int, unit: str = "characters") -> None:
 _FILTER_SIZES: dict[str, Callable[..., int]] = {
     "center": lambda value, width=80: width if isinstance(width, int) else 0,
     "indent": lambda s, width=4, first=False, blank=False: indent_size(s, width),
-    "format": lambda value, *args, **kwargs: percent_size(str(value), kwargs or args),
+    "format": lambda value, *args, **kwargs: max(
+        percent_size(str(value), kwargs or args), percent_built(str(value), kwargs or args)
+    ),
+    "wordwrap": lambda s, width=79, break_long_words=True, wrapstring=None, break_on_hyphens=True: (
+        wordwrap_size(s, width, wrapstring)
+    ),
     "batch": lambda value, linecount, fill_with=None: linecount if fill_with is not None else 0,  # (fill)
     "slice": lambda value, slices, fill_with=None: slices if isinstance(slices, int) else 0,  # (lists)
     "join": lambda value, d="", attribute=None: join_size(d, value),

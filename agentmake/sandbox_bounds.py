@@ -57,6 +57,63 @@ def _percent_numbers(fmt: str, values: Sequence[Any]) -> Iterator[int]:
         start = fmt.find("%", spec.end())
 
 
+def percent_built(fmt: str, args: Any) -> int:
+    """What `fmt % args` builds, at least: `fmt` and each string it converts (a string of `args` once per
+    field that takes it: `'%s%s' % (s, s)`, `'%(a)s%(a)s' % {'a': s}`); other values count nothing (their
+    `str` is short unless it is a container's, which the result's own check catches)."""
+    values: Sequence[Any] = args if isinstance(args, tuple) else (args,)
+    size, used, start = len(fmt), 0, fmt.find("%")
+    while start != -1:
+        at, key = start + 1, None
+        if fmt.startswith("(", at):  # (a mapping key, as `_percent_numbers` reads it)
+            depth = 0
+            while at < len(fmt):
+                depth += {"(": 1, ")": -1}.get(fmt[at], 0)
+                at += 1
+                if depth == 0:
+                    break
+            key = fmt[start + 2 : at - 1]
+        spec = _PERCENT_SPEC.match(fmt, at)
+        assert spec is not None  # (every part of the pattern is optional)
+        used += sum(part == "*" for part in spec.group(1, 2))
+        if spec.group(3) != "%":
+            if key is not None:
+                value = args.get(key) if isinstance(args, Mapping) else None
+            else:
+                value, used = (values[used] if used < len(values) else None), used + 1
+            size += len(value) if isinstance(value, str) else 0
+        start = fmt.find("%", spec.end())
+    return size
+
+
+def translate_size(text: str, table: Any) -> int:
+    """What `text.translate(table)` builds, at most: each character it maps to a string, that string (of a
+    dict table; a table of another kind, each character as its longest string)."""
+    if isinstance(table, Mapping):
+        longer = [(k, len(v)) for k, v in table.items() if isinstance(v, str) and len(v) > 1]
+        if len(longer) <= 256:  # (counted exactly: a pass over `text` each)
+            return len(text) + sum(
+                text.count(chr(k)) * (n - 1) for k, n in longer if isinstance(k, int) and 0 <= k <= 0x10FFFF
+            )
+        return len(text) * max(n for _, n in longer)
+    if isinstance(table, (list, tuple)):
+        return len(text) * max((len(v) for v in table if isinstance(v, str)), default=1)
+    return 0
+
+
+def wordwrap_size(text: Any, width: Any, wrapstring: Any) -> int:
+    """What the `wordwrap` filter builds, at most: `text` and a `wrapstring` at each break, a break at most
+    at each whitespace character, hyphen or paragraph end, and each `width` characters of a long word."""
+    if not isinstance(wrapstring, str) or len(wrapstring) <= 1 or not isinstance(width, int):
+        return (
+            0  # (a break of one character at most: twice the text at most, which the result's check bounds)
+        )
+    text = str(text)
+    breaks = sum(text.count(ch) for ch in "\t\n\x0b\x0c\r -\x1c\x1d\x1e\x85\u2028\u2029")
+    breaks = min(breaks + len(text) // max(width, 1) + 1, len(text) + 1)
+    return len(text) + breaks * len(wrapstring)
+
+
 def spec_size(format_spec: str) -> int:
     """The largest number in a `str.format` field's spec (its width or precision; a digit as the fill
     character counts too, which can only make the bound larger)."""
@@ -75,6 +132,8 @@ def method_size(name: str, text: str, args: Sequence[Any], kwargs: Mapping[str, 
     if name == "replace" and len(args) >= 2:
         count = args[2] if len(args) > 2 else kwargs.get("count", -1)
         return replace_size(text, args[0], args[1], count)
+    if name == "translate" and args:
+        return translate_size(text, args[0])
     if name == "expandtabs":
         size = args[0] if args else kwargs.get("tabsize", 8)
         return len(text) + text.count("\t") * size if isinstance(size, int) else 0

@@ -5,7 +5,8 @@ without end. Each asked for 2**60 characters, or a RecursionError, before any ou
 template error naming the step and the bound. The amplifiers run in a subprocess whose address space is
 limited to 2 GB, so that a bound lost again fails the test with a MemoryError, not the machine. A step
 that makes its result several times its argument (`%`, `format`, `tojson`, `pprint`, `sum`, `+` of bytes)
-repeated in a loop is refused as well: what it returns is checked."""
+repeated in a loop is refused as well: what it returns is checked; and one step that takes a string many
+times (`translate`, `wordwrap`'s `wrapstring`, the fields of `format` and `%`) before it builds it."""
 
 from __future__ import annotations
 
@@ -34,6 +35,11 @@ CASES = {
     "tojson": DOUBLE.replace("START", "'\\\\'").replace("ns.s OP ns.s", "ns.s|tojson"),
     "pprint": DOUBLE.replace("START", "'\\\\'").replace("ns.s OP ns.s", "ns.s|pprint"),
     "sum": DOUBLE.replace("START", "[1]").replace("ns.s OP ns.s", "[ns.s, ns.s]|sum(start=[])"),
+    # (one step that takes a string many times: refused before it is built)
+    "translate": "{% set s = 'a' * 100000 %}{{ s.translate({97: s}) }}",
+    "wordwrap": "{% set s = 'a ' * 50000 %}{{ s|wordwrap(1, wrapstring=s) }}",
+    "format fields": "{% set s = 'a' * 90000000 %}{{ '" + "{0}" * 24 + "'.format(s) }}",
+    "% fields": "{% set s = 'a' * 90000000 %}{{ '" + "%s" * 24 + "' % ((s,) * 24) }}",
     "extend": "{% set l = [1] %}{% for i in range(60) %}{% set _ = l.extend(l) %}{% endfor %}",
     "append": "{% set l = [0] * 9999999 %}{% for i in range(3) %}{% set _ = l.append(i) %}{% endfor %}",
     "a macro twice": "{% macro f(n) %}{% if n %}{{ f(n - 1) }}{{ f(n - 1) }}"
@@ -51,12 +57,16 @@ SAID = {
     "+ of a string": "`+` would build 134,217,728 characters (at most 100,000,000)",
     "+ of a list": "`+` would build 16,777,216 items (at most 10,000,000)",
     "+ of bytes": "`+` would build 134,217,728 characters (at most 100,000,000)",
-    "% of a string": "`%` would build 134,217,728 characters (at most 100,000,000)",
+    "% of a string": "`%` would build 134,217,732 characters (at most 100,000,000)",
     "format": "`format` would build 134,217,728 characters (at most 100,000,000)",
-    "the format filter": "`format` would build 134,217,728 characters (at most 100,000,000)",
+    "the format filter": "`format` would build 134,217,732 characters (at most 100,000,000)",
     "tojson": "`tojson` would build 1",
     "pprint": "`pprint` would build 1",
     "sum": "`sum` would build 16,777,216 items (at most 10,000,000)",
+    "translate": "`translate` would build 10,000,000,000 characters (at most 100,000,000)",
+    "wordwrap": "`wordwrap` would build 10,000,200,000 characters (at most 100,000,000)",
+    "format fields": "`format` would build 180,000,000 characters (at most 100,000,000)",
+    "% fields": "`%` would build 2,160,000,048 characters (at most 100,000,000)",
     "extend": "`extend` would build 16,777,216 items (at most 10,000,000)",
     "append": "`append` would build 10,000,001 items (at most 10,000,000)",
     "a macro twice": "a macro or a `call`, `filter` or `set` block would output over 100,000,000 characters",
@@ -186,3 +196,12 @@ def test_what_a_filter_method_or_operator_returns_is_bounded_but_not_what_read_r
         with pytest.raises(AgentfileError) as info:
             render_prompt(Prompt("{{ (" + step + ")|length }}", "p.md"), {})
         assert said in info.value.message, (step, info.value.message)
+
+
+def test_translate_wordwrap_and_format_fields_within_bounds_render_as_jinja_renders_them() -> None:
+    text = (
+        "{{ 'abc'.translate({97: 'xy', 98: none, -1: 'zz'}) }}|{{ 'a b-c'|wordwrap(1, wrapstring='<br>') }}|"
+        "{{ '%(a)s%(a)s%%' % {'a': 'q'} }}|{{ '%s-%*d' % ('s', 3, 1) }}|{{ '%s%s'|format('f', 'g') }}|"
+        "{{ '{0}{0}{1:>3}'.format('w', 1) }}"
+    )
+    assert render_prompt(Prompt(text, "p.md"), {}) == "xyc|a<br>b<br>-<br>c|qq%|s-  1|fg|ww  1"
