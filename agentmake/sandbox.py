@@ -101,7 +101,10 @@ class Sandbox(SandboxedEnvironment):
             raise SecurityError(f"`**` would compute a number of over {MAX_POWER_BITS:,} bits")
         if operator == "%" and isinstance(left, str):
             _check_width("`%`", max(percent_size(left, right), percent_built(left, right)))
-        return checked(f"`{operator}`", super().call_binop(context, operator, left, right))
+        result = super().call_binop(context, operator, left, right)
+        # (`%` of a value that is no string, whose `str` a field takes: checked once built; `*` has its own
+        # bound, 100,000,000 items as characters, and `+` is checked before)
+        return checked("`%`", result) if operator == "%" else result
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         # (Jinja's own signature: its double underscores keep a keyword argument named `context` free)

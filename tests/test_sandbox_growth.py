@@ -185,6 +185,9 @@ def test_what_a_filter_method_or_operator_returns_is_bounded_but_not_what_read_r
 ) -> None:
     # (the bound made 10; `read` gives an input whole, which a prompt may slice: it amplifies nothing)
     monkeypatch.setattr("agentmake.sandbox_growth.MAX_BUILT", 10)
+    monkeypatch.setattr("agentmake.sandbox_growth.MAX_ITEMS", 10)
+    # (`*` keeps its own bound, as many items as characters: grammar/README.md)
+    assert render_prompt(Prompt("{{ ([0] * 20)|length }}", "p.md"), {}) == "20"
     assert render_prompt(
         Prompt("{{ read('a')[:5] }}|{{ 'ab'|tojson }}", "p.md"), {"read": lambda p: "y" * 20}
     ) == ('yyyyy|"ab"')
