@@ -240,7 +240,7 @@ def _gemini_settings_allowed(root: Path | None) -> list[str]:
         data = read_config(path)
         try:
             settings = {} if data is None else json_object(data, comments=True)
-        except ValueError:  # (not JSON, not UTF-8: gemini reads nothing of it either)
+        except (ValueError, RecursionError):  # (not JSON or UTF-8, nested too deep: as `modelconfig`)
             continue
         tools = settings.get("tools")
         listed = tools.get("allowed") if isinstance(tools, dict) else None

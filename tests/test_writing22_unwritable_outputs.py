@@ -166,6 +166,8 @@ def test_a_gemini_settings_file_allowing_a_writing_tool_is_no_such_case(tmp_path
     assert len(_warnings(tmp_path, "gemini", "--approval-mode default --allowed-tools read_file")) == 1
     settings.write_text('{"tools": {"allowed": ["read_file"]}}')
     assert len(_warnings(tmp_path, "gemini", "--approval-mode default")) == 1
+    settings.write_text("[" * 100_000 + "]" * 100_000)  # (a file gemini cannot read allows nothing; no error)
+    assert len(_warnings(tmp_path, "gemini", "--approval-mode default")) == 1
 
 
 def test_one_warning_per_runner_naming_all_its_agents(tmp_path: Path) -> None:
