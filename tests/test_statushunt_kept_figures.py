@@ -1,7 +1,8 @@
 """What `status` says a result took and cost after a build that spent nothing on it: a check-only change the
 outputs in place pass. `status` (and `--json`) describe the result in place: what it took and cost when it
 was paid for, not 0.0s and nothing; the build's own summary (its line, status.md) counts only what it spent.
-Real CLI runs, the fake claude (which reports a cost)."""
+Real CLI runs, the fake claude (which reports a cost), which takes 0.15 s: a call shown as 0.0s would be
+one under 0.05 s, which a quiet machine made (Python 3.10.13, 2913303), not the figure lost."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ agent t:
     check = json
     prompt = \"\"\"
         FAKE: label=t answer={"ok": 1}
+        FAKE: sleep=0.15
         {{ read(input) }}
         \"\"\"
 """
