@@ -120,7 +120,7 @@ def _blocking_flags(af: Agentfile, runner: RunnerSpec) -> tuple[str, str, str] |
     preset, argv = preset_of(runner), list(runner.command)
     if preset == "codex":
         flag = codex_read_only(argv)
-        if flag is None or (flag.startswith("-c") and _profile_writes(af, runner)):
+        if flag is None or (flag.startswith("-c") and _settings_write(af, runner)):
             return None
         return "codex", flag, _remove("it", "agentmake then runs codex with -s workspace-write")
     if preset == "claude":
@@ -165,10 +165,10 @@ def _claude_blocking(argv: list[str]) -> list[str]:
     tools) or a ``--tools`` list leaves it out; an ``--allowedTools`` rule of a writing tool still there (a
     shell, a file tool, an MCP server's tool: `writesettings.CLAUDE_WRITING_TOOLS`) lets it write in any
     mode."""
-    from agentmake.runners.argvflags import last_value, list_values
+    from agentmake.runners.argvflags import has_flag, last_value, list_values
     from agentmake.runners.writesettings import CLAUDE_WRITING_TOOLS
 
-    if _given(argv, "--dangerously-skip-permissions", "--permission-prompt-tool"):
+    if has_flag(argv, "--dangerously-skip-permissions", "--permission-prompt-tool"):
         return []
     mode = last_value(argv, "--permission-mode")
     edits = mode in (None, "acceptEdits")  # (None: agentmake adds acceptEdits)
@@ -176,7 +176,7 @@ def _claude_blocking(argv: list[str]) -> list[str]:
         return []  # (bypassPermissions, or a mode agentmake does not know)
     deny_flag = next((a.partition("=")[0] for a in argv if a.partition("=")[0] in _CLAUDE_DENY), None)
     denied = {t for t in list_values(argv, *_CLAUDE_DENY)}
-    tools_flag = _given(argv, "--tools")
+    tools_flag = has_flag(argv, "--tools")
     tools = list_values(argv, "--tools") if tools_flag else []
     listed = None if not tools_flag or tools == ["default"] else set(tools)
 
@@ -217,12 +217,12 @@ def _gemini_blocking(argv: list[str], root: Path | None) -> str | None:
     (gemini-cli ``config.ts``: ``argv.allowedTools || settings.tools?.allowed``; any file's, conservative).
     ``plan`` is not one: it may leave it by itself (`writesettings.GEMINI_WRITING_MODES`); with
     ``-y``/``--yolo`` too gemini refuses to start (unpaid)."""
-    from agentmake.runners.argvflags import flag_values, list_values
+    from agentmake.runners.argvflags import flag_values, has_flag, list_values
 
-    if _given(argv, "-y", "--yolo") or set(flag_values(argv, "--approval-mode")) != {"default"}:
+    if has_flag(argv, "-y", "--yolo") or set(flag_values(argv, "--approval-mode")) != {"default"}:
         return None
     flags = ("--allowed-tools", "--allowedTools")
-    allowed = list_values(argv, *flags) if _given(argv, *flags) else _gemini_settings_allowed(root)
+    allowed = list_values(argv, *flags) if has_flag(argv, *flags) else _gemini_settings_allowed(root)
     if any(tool not in _GEMINI_READING_TOOLS for tool in allowed):
         return None
     return "--approval-mode default"
@@ -271,26 +271,14 @@ def _aider_blocking(argv: list[str]) -> list[str]:
     return flags + (["--dry-run"] if dry else [])
 
 
-def _given(argv: list[str], *flags: str) -> bool:
-    """Whether `argv` gives one of `flags` (alone or as ``--flag=V``)."""
-    return any(a.partition("=")[0] in flags for a in argv)
-
-
 def _settings_write(af: Agentfile, runner: RunnerSpec) -> bool:
     """Whether the settings files of `runner`'s CLI let it write (`modelconfig.config_reading`): read only
-    for a runner whose flags keep it from writing."""
+    for a runner whose flags keep it from writing. For codex, whether its active profile lets it write over
+    a top-level ``-c sandbox_mode`` (config.toml read with that override)."""
     from agentmake.runners.modelconfig import config_reading
     from agentmake.runners.presets import preset_of
 
     return config_reading(preset_of(runner), runner, os.environ, af.root).writes
-
-
-def _profile_writes(af: Agentfile, runner: RunnerSpec) -> bool:
-    """Whether codex's active profile lets it write over a top-level ``-c sandbox_mode`` (its config.toml,
-    read with that override: `modelconfig.config_reading`)."""
-    from agentmake.runners.modelconfig import config_reading
-
-    return config_reading("codex", runner, os.environ, af.root).writes
 
 
 def _stem_of(name: str, setting: str) -> bool:

@@ -1,11 +1,17 @@
 """What a runner's command gives its flags: the values of a flag (``--flag V``, ``--flag=V``), and codex's
 ``-c``/``--config KEY=VALUE`` overrides. Read by `invocation` (whether the agent may write files) and by
 `modelconfig` (the codex profile a command chooses), which `invocation` imports: so here, not in either;
-and by `check_warnings` (the flags that keep an agent from writing: `last_value`, `list_values`)."""
+and by `check_warnings` (the flags that keep an agent from writing: `has_flag`, `last_value`,
+`list_values`)."""
 
 from __future__ import annotations
 
-__all__ = ["codex_overrides", "flag_values", "last_value", "list_values"]
+__all__ = ["codex_overrides", "flag_values", "has_flag", "last_value", "list_values"]
+
+
+def has_flag(argv: list[str], *flags: str) -> bool:
+    """Whether `argv` gives one of `flags` (alone or as ``--flag=V``)."""
+    return any(a.partition("=")[0] in flags for a in argv)
 
 
 def flag_values(argv: list[str], *flags: str) -> list[str]:

@@ -27,6 +27,7 @@ from pathlib import Path
 from agentmake.model import RunnerSpec
 from agentmake.runners.argvflags import codex_overrides
 from agentmake.runners.argvflags import flag_values as _values
+from agentmake.runners.argvflags import has_flag as _has
 from agentmake.runners.credentials import LOGINS, lend
 from agentmake.runners.presets import AUTH_ENV, CLIENT, url_problem
 from agentmake.runners.writesettings import (
@@ -75,10 +76,6 @@ def base_env(environ: Mapping[str, str]) -> dict[str, str]:
     env = {k: v for k, v in environ.items() if k in BASE_ENV or k.startswith("LC_")}
     env.setdefault("PATH", os.defpath)
     return env
-
-
-def _has(argv: list[str], *flags: str) -> bool:
-    return any(a == f or a.startswith(f + "=") for a in argv for f in flags)
 
 
 def _words_after(argv: list[str], *flags: str) -> list[str]:
