@@ -1,6 +1,7 @@
 """What `agentmake check` points out that is not an error (`check_warnings`): a misspelt setting or a
 block's line taken as a variable (`setting_typos`, which every load says too), runners with no model or one
-never passed, agents that make no task, and programs that are not found.
+never passed, agents that make no task, and programs that are not found; the agents that cannot write
+their outputs are `unwritable.unwritable_outputs`' (imported here, as callers and tests import it).
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from agentmake.model import Agentfile, RunnerSpec, model_of
+from agentmake.model import Agentfile, model_of
+from agentmake.unwritable import unwritable_outputs as unwritable_outputs
 
 if TYPE_CHECKING:
     from agentmake.graph import Graph
@@ -72,213 +74,6 @@ def load_warnings(af: Agentfile) -> list[str]:
     """What every command that loads the Agentfile to build says of it: the misspelt settings
     (`setting_typos`) and the agents that cannot write their outputs (`unwritable_outputs`)."""
     return setting_typos(af) + unwritable_outputs(af)
-
-
-def unwritable_outputs(af: Agentfile) -> list[str]:
-    """Agents of several outputs (which they write themselves) whose runner's command explicitly keeps its
-    CLI from writing files: agentmake keeps the user's choice (it adds its own writing flag only when the
-    command chooses none: `invocation.llm_invocation`), so each of their tasks would pay for a call, then
-    fail with its outputs unwritten. One warning per runner and flag, naming the agents, what to remove, and
-    the other way out (one output, which agentmake writes). The flags, per CLI (`_blocking_flags`):
-
-    - codex: ``-s read-only``, or a top-level ``-c sandbox_mode="read-only"`` the active profile's
-      ``sandbox_mode`` does not beat (`invocation.codex_read_only`, `modelconfig.config_reading`);
-    - claude: ``--permission-mode default|plan|dontAsk`` (the last one given), or no writing tool left
-      (``--disallowedTools Write Edit``, ``--tools Read``), with no ``--allowedTools`` rule of a writing tool
-      still there (`_claude_blocking`), and no settings file of claude's letting it write;
-    - gemini: ``--approval-mode default``, which takes its writing tools away when it runs headless, with no
-      ``--allowed-tools`` but reading ones (`_gemini_blocking`);
-    - aider: ``--chat-mode``/``--edit-format`` ``ask`` or ``help`` (the last given), ``--dry-run``.
-
-    Conservative: whatever may let it write (``--dangerously-skip-permissions``, a mode or a tool agentmake
-    does not know, settings that allow a writing tool) is no such case."""
-    found: dict[tuple[str, str, str, str], list[str]] = {}  # (runner, cli, flag, fix) -> agents
-    blocking: dict[str, tuple[str, str, str] | None] = {}  # runner -> (cli, flag, fix), once per runner
-    for agent in af.agents.values():
-        runner = af.runners.get(agent.runner)
-        if agent.is_shell or runner is None or len(agent.outputs) < 2:
-            continue
-        if runner.name not in blocking:
-            blocking[runner.name] = _blocking_flags(af, runner)
-        said = blocking[runner.name]
-        if said is not None:
-            found.setdefault((runner.name, *said), []).append(agent.name)
-    return [
-        f"{', '.join(names)}: runner {runner} gives {cli} {flag}, so it cannot write the several outputs"
-        f" the agent declares (each task would pay for a call, then fail): {fix}, or give the agent one"
-        " output (its answer is written by agentmake)"
-        for (runner, cli, flag, fix), names in found.items()
-    ]
-
-
-def _blocking_flags(af: Agentfile, runner: RunnerSpec) -> tuple[str, str, str] | None:
-    """(its CLI, the flags as shown, what to do) when `runner`'s command keeps its CLI from writing files
-    (`unwritable_outputs`), else None."""
-    from agentmake.runners.invocation import codex_read_only
-    from agentmake.runners.presets import preset_of
-
-    preset, argv = preset_of(runner), list(runner.command)
-    if preset == "codex":
-        flag = codex_read_only(argv)
-        if flag is None or (flag.startswith("-c") and _settings_write(af, runner)):
-            return None
-        return "codex", flag, _remove("it", "agentmake then runs codex with -s workspace-write")
-    if preset == "claude":
-        flags = _claude_blocking(argv)
-        if not flags or _settings_write(af, runner):  # (claude adds its settings' allow to any mode)
-            return None
-        them = "it" if len(flags) == 1 else "them"
-        return (
-            "claude",
-            " and ".join(flags),
-            _remove(them, "agentmake then runs claude with --permission-mode acceptEdits"),
-        )
-    if preset == "gemini":
-        flag = _gemini_blocking(argv, af.root)
-        if flag is None:
-            return None
-        return "gemini", flag, _remove("it", "agentmake then runs gemini with --approval-mode auto_edit")
-    if preset == "aider":
-        flags = _aider_blocking(argv)
-        them = "it" if len(flags) == 1 else "them"
-        fix = _remove(them, "aider then edits files, given --yes-always as its preset's command gives it")
-        return ("aider", " and ".join(flags), fix) if flags else None
-    return None
-
-
-def _remove(them: str, then: str) -> str:
-    """What to do: remove the flags (`them`: it or them), and what happens `then`."""
-    return f"remove {them} from the runner's command ({then})"
-
-
-_CLAUDE_READ_ONLY_MODES = ("default", "plan", "dontAsk")  # (headless, each refuses what it would ask)
-_CLAUDE_FILE_TOOLS = ("Write", "Edit", "MultiEdit")
-
-
-def _claude_blocking(argv: list[str]) -> list[str]:
-    """The flags of claude's command `argv` that leave its agent no way to write a file, as shown; [] when it
-    may write. Without ``--permission-mode`` agentmake adds ``acceptEdits``, which lets it use its file
-    tools; a later ``--permission-mode`` beats an earlier one. ``--dangerously-skip-permissions`` (which
-    claude takes over any ``--permission-mode``) and ``--permission-prompt-tool`` (an MCP tool that may
-    approve a write) may let it write whatever the rest says. A tool is gone when ``--disallowedTools``
-    names it bare (``Write``, not ``Write(/etc/**)``: claude's deny of ``Edit`` covers its other editing
-    tools) or a ``--tools`` list leaves it out; an ``--allowedTools`` rule of a writing tool still there (a
-    shell, a file tool, an MCP server's tool: `writesettings.CLAUDE_WRITING_TOOLS`) lets it write in any
-    mode."""
-    from agentmake.runners.argvflags import has_flag, last_value, list_values
-    from agentmake.runners.writesettings import CLAUDE_WRITING_TOOLS
-
-    if has_flag(argv, "--dangerously-skip-permissions", "--permission-prompt-tool"):
-        return []
-    mode = last_value(argv, "--permission-mode")
-    edits = mode in (None, "acceptEdits")  # (None: agentmake adds acceptEdits)
-    if not edits and mode not in _CLAUDE_READ_ONLY_MODES:
-        return []  # (bypassPermissions, or a mode agentmake does not know)
-    deny_flag = next((a.partition("=")[0] for a in argv if a.partition("=")[0] in _CLAUDE_DENY), None)
-    denied = {t for t in list_values(argv, *_CLAUDE_DENY)}
-    tools_flag = has_flag(argv, "--tools")
-    tools = list_values(argv, "--tools") if tools_flag else []
-    listed = None if not tools_flag or tools == ["default"] else set(tools)
-
-    def there(tool: str) -> bool:
-        covered = tool in denied or (tool == "MultiEdit" and "Edit" in denied)
-        return not covered and (listed is None or tool in listed)
-
-    for rule in list_values(argv, "--allowedTools", "--allowed-tools"):
-        tool = rule.partition("(")[0]
-        if any(w in tool for w in CLAUDE_WRITING_TOOLS) and (tool.startswith("mcp__") or there(tool)):
-            return []
-    file_tools = any(there(t) for t in _CLAUDE_FILE_TOOLS)
-    if edits and file_tools:
-        return []
-    flags = [] if edits else [f"--permission-mode {mode}"]
-    if not file_tools:
-        gone = [t for t in ("Write", "Edit") if t in denied]
-        if gone:
-            flags.append(f"{deny_flag} {' '.join(gone)}")
-        if listed is not None and not all(t in denied for t in ("Write", "Edit")):
-            flags.append(f"--tools {','.join(tools) or chr(34) * 2}")
-    return flags
-
-
-_CLAUDE_DENY = ("--disallowedTools", "--disallowed-tools")
-# gemini's tools that write nothing: any other one (an MCP server's, a shell) may write
-_GEMINI_READING_TOOLS = frozenset(
-    {"read_file", "read_many_files", "list_directory", "glob", "search_file_content", "grep_search"}
-    | {"google_web_search", "web_fetch"}
-)
-
-
-def _gemini_blocking(argv: list[str], root: Path | None) -> str | None:
-    """``--approval-mode default`` when gemini's command `argv` gives it (every one it gives: a repeated one
-    that differs is not read), and no allowed tools but reading ones: run headless in that mode, gemini
-    takes away its tools that would ask (edit, write, shell) unless they are allowed, and writes nothing.
-    The allowed tools are ``--allowed-tools``' or, without it, its settings files' ``tools.allowed``
-    (gemini-cli ``config.ts``: ``argv.allowedTools || settings.tools?.allowed``; any file's, conservative).
-    ``plan`` is not one: it may leave it by itself (`writesettings.GEMINI_WRITING_MODES`); with
-    ``-y``/``--yolo`` too gemini refuses to start (unpaid)."""
-    from agentmake.runners.argvflags import flag_values, has_flag, list_values
-
-    if has_flag(argv, "-y", "--yolo") or set(flag_values(argv, "--approval-mode")) != {"default"}:
-        return None
-    flags = ("--allowed-tools", "--allowedTools")
-    allowed = list_values(argv, *flags) if has_flag(argv, *flags) else _gemini_settings_allowed(root)
-    if any(tool not in _GEMINI_READING_TOOLS for tool in allowed):
-        return None
-    return "--approval-mode default"
-
-
-def _gemini_settings_allowed(root: Path | None) -> list[str]:
-    """The tools gemini's settings files allow without asking (``tools.allowed``; older files: a top-level
-    ``allowedTools``), every file's together; a file that cannot be read allows nothing, one whose list is
-    not a list of names allows something unknown (conservative)."""
-    from agentmake.runners.configfiles import files, read_config
-    from agentmake.runners.configtext import json_object
-
-    allowed: list[str] = []
-    for path in files("gemini", os.environ, root):
-        data = read_config(path)
-        try:
-            settings = {} if data is None else json_object(data, comments=True)
-        except (ValueError, RecursionError):  # (not JSON or UTF-8, nested too deep: as `modelconfig`)
-            continue
-        tools = settings.get("tools")
-        listed = tools.get("allowed") if isinstance(tools, dict) else None
-        for names in (listed, settings.get("allowedTools")):
-            if names is None:
-                continue
-            if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-                return ["?"]  # (not a list of names: whatever it allows may write)
-            allowed.extend(names)
-    return allowed
-
-
-def _aider_blocking(argv: list[str]) -> list[str]:
-    """The flags of aider's command `argv` that keep it from editing files: an ``ask`` or ``help`` chat mode
-    (``--chat-mode`` and ``--edit-format`` are one option, ``--architect`` sets it too: the last given
-    wins), ``--dry-run`` (unless a later ``--no-dry-run``)."""
-    mode: tuple[str, str] | None = None
-    dry = False
-    for i, arg in enumerate(argv):
-        name, eq, value = arg.partition("=")
-        if name in ("--chat-mode", "--edit-format") and (eq or i + 1 < len(argv)):
-            mode = (name, value if eq else argv[i + 1])
-        elif arg == "--architect":
-            mode = (arg, "architect")
-        elif arg in ("--dry-run", "--no-dry-run"):
-            dry = arg == "--dry-run"
-    flags = [f"{mode[0]} {mode[1]}"] if mode is not None and mode[1] in ("ask", "help") else []
-    return flags + (["--dry-run"] if dry else [])
-
-
-def _settings_write(af: Agentfile, runner: RunnerSpec) -> bool:
-    """Whether the settings files of `runner`'s CLI let it write (`modelconfig.config_reading`): read only
-    for a runner whose flags keep it from writing. For codex, whether its active profile lets it write over
-    a top-level ``-c sandbox_mode`` (config.toml read with that override)."""
-    from agentmake.runners.modelconfig import config_reading
-    from agentmake.runners.presets import preset_of
-
-    return config_reading(preset_of(runner), runner, os.environ, af.root).writes
 
 
 def _stem_of(name: str, setting: str) -> bool:

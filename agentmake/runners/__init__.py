@@ -10,7 +10,8 @@ Modules: `presets` (PRESETS), `invocation` (argv/env/stdin), `process` (a child 
 its timeout), `groups` (ending a group: `kill_process_group`), `capture` (stdout/stderr pipes into log
 files), `parse` (output formats), `classify` (retry vs fatal), `check` (output checks), `execute` (one
 attempt), `shell` (a shell agent's attempt, also in parts for `scheduler.inline`), `supervise` (many children
-watched from one thread), `result` (`AttemptResult`), `staging` (staged files), `backups`.
+watched from one thread), `result` (`AttemptResult`), `staging` (staged files), `backups`, `readonly` (the
+flags that keep claude, gemini or aider from writing).
 """
 
 from agentmake.lazy import lazy_names

@@ -1,7 +1,7 @@
 """What a runner's command gives its flags: the values of a flag (``--flag V``, ``--flag=V``), and codex's
 ``-c``/``--config KEY=VALUE`` overrides. Read by `invocation` (whether the agent may write files) and by
 `modelconfig` (the codex profile a command chooses), which `invocation` imports: so here, not in either;
-and by `check_warnings` (the flags that keep an agent from writing: `has_flag`, `last_value`,
+and by `readonly` (the flags that keep an agent from writing: `has_flag`, `last_value`,
 `list_values`)."""
 
 from __future__ import annotations

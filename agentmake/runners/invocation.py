@@ -103,7 +103,7 @@ def codex_sandbox_added(argv: list[str]) -> list[str]:
     write them): ``-s workspace-write`` when the command chooses no sandbox; none when it chooses one by
     ``-s``/``--sandbox`` or ``--dangerously-bypass-approvals-and-sandbox``, or a read-only one by a
     top-level ``-c sandbox_mode=...`` (the user's explicit choice is kept, and warned of when the Agentfile
-    loads: `check_warnings.unwritable_outputs`); and ``-s`` with the mode a writing ``-c`` override
+    loads: `unwritable.unwritable_outputs`); and ``-s`` with the mode a writing ``-c`` override
     chooses (its last, as codex applies them in order), which makes it hold: codex takes the active
     profile's ``sandbox_mode`` over a top-level ``-c`` one (a read-only profile would leave the outputs
     unwritten), while ``-s`` beats both; its own mode keeps a ``danger-full-access`` as chosen."""
