@@ -1,5 +1,6 @@
-"""Parsed statements cached on disk, keyed by the hash of the text, the grammar and the code that builds the
-statements: an unchanged Agentfile is not parsed again. A lost or damaged entry only costs a parse.
+"""Parsed statements cached on disk, keyed by the hash of the text, the grammar, the code that builds the
+statements and this module's own: an unchanged Agentfile is not parsed again. A lost or damaged entry only
+costs a parse.
 
 An entry is the statements as plain tuples, written with `marshal` (`_encoded`, `_decoded`): the statements
 are named tuples of strings, numbers and booleans, and `marshal`, which the interpreter has loaded already,
@@ -17,15 +18,19 @@ from agentmake.syntax.grammar import grammar_cache_file, grammar_path
 from agentmake.syntax.statements import Assign, Block, Include, Item, Statement, Value
 
 _PARSE_CACHE_VERSION = "3"
+# this module's own source (how it keys, writes and reads an entry) as part of the key, without reading it at
+# each start: its xxh3_128 with this digest written "" (tests/test_parsecache_own_source.py checks it, and
+# says the new one when the module changes)
+_OWN_SOURCE = "f68022adcf5158001409c146e3fb139a"
 # the modules the cached statements come from: their classes (the shape `_encoded` writes) and the transformer
 _BUILT_BY = ("statements.py", "grammar.py")
 _ASSIGN, _INCLUDE, _BLOCK = 0, 1, 2  # (the first field of an encoded statement: which one it is)
 
 
 def _cache_key(text: str) -> str | None:
-    """Parsed statements are cached by the hash of the text, the grammar and `_BUILT_BY`: an unchanged
-    Agentfile is not re-parsed (lark's LALR parser costs ~10 µs a token). Losing the cache only costs a
-    parse."""
+    """Parsed statements are cached by the hash of the text, the grammar, `_BUILT_BY` and this module
+    (`_OWN_SOURCE`): an unchanged Agentfile is not re-parsed (lark's LALR parser costs ~10 µs a token).
+    Losing the cache only costs a parse."""
     cache = grammar_cache_file()
     if not cache:
         return None
@@ -34,6 +39,7 @@ def _cache_key(text: str) -> str | None:
     h = xxhash.xxh3_128()
     for part in (
         _PARSE_CACHE_VERSION,
+        _OWN_SOURCE,
         grammar_path().read_text(encoding="utf-8"),
         *(Path(__file__).with_name(name).read_text(encoding="utf-8") for name in _BUILT_BY),
         text,
