@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from agentmake.model import Agentfile
     from agentmake.plan import Hasher
     from agentmake.plan.partial import Gap
+    from agentmake.plan.shared import Shared
     from agentmake.plan.stamp import Signature, Verdict
     from agentmake.scheduler import BuildControl, BuildResult, TaskEvent
     from agentmake.store import Store
@@ -324,15 +325,17 @@ def check_shared(
     store: Store,
     build: Request | None = None,
     said: set[str] | None = None,
+    shared: list[Shared] | None = None,
 ) -> bool:
     """Warn of each output this Agentfile declares that another Agentfile sharing the directory's state
     recorded as its own (`plan.shared`); True if any is. `build` (the request of a build about to start):
     refuse it instead (AgentfileError, exit 2, nothing run) when a task of `selected` that it would run or
     restore would overwrite the other's result, there now: a result paid for is never lost to the other
-    Agentfile. `said`: as `warn_leftovers`'s."""
+    Agentfile. `said`: as `warn_leftovers`'s. `shared`: what `shared_outputs` found, when the caller has
+    looked already (-t reads it too: `touching._theirs`)."""
     from agentmake.plan.shared import ADVICE, refusal, refusal_hint, shared_outputs
 
-    found = shared_outputs(project.graph, store, project.root, project.name)
+    found = shared if shared is not None else shared_outputs(project.graph, store, project.root, project.name)
     alike = {s.task for s in found if s.alike}
     if alike:  # (one task both declare alike, e.g. from a shared include: its key now is the other's)
         from agentmake.workflow import Request

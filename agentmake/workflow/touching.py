@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 
     from agentmake.graph import Graph, Task
     from agentmake.plan import Decision, Hasher, Rebuilder
+    from agentmake.plan.shared import Shared
     from agentmake.store import Store
 
 __all__ = ["NOT_TOUCHED", "TOUCHED", "UP_TO_DATE", "Touch", "touch", "touch_tasks"]
@@ -225,6 +226,7 @@ def touch(req: Request) -> int:
 
 def _touch(req: Request, project: Project, selected: Graph, start: float) -> int:
     from agentmake.plan import Hasher, Rebuilder
+    from agentmake.plan.shared import shared_outputs
     from agentmake.workflow.building import check_shared, warn_leftovers
     from agentmake.workflow.planning import checker
     from agentmake.workflow.waiting import open_store
@@ -238,7 +240,8 @@ def _touch(req: Request, project: Project, selected: Graph, start: float) -> int
         hasher = Hasher(project.root, store)
         placed = _take_over(req, project, store, hasher)
         warn_leftovers(project, selected, store)
-        theirs = _theirs(project, selected, store) if check_shared(project, selected, store) else {}
+        shared = shared_outputs(project.graph, store, project.root, project.name)  # (looked for once)
+        theirs = _theirs(shared, selected) if check_shared(project, selected, store, shared=shared) else {}
         rebuilder = Rebuilder(selected, store, hasher, force=req.force, checker=checker(project))
         run_id = None if req.dry_run else store.begin_run()
         line = _dry_line if req.dry_run else _line(req, start)
@@ -280,16 +283,14 @@ def _err(text: str) -> None:
     sys.stderr.flush()
 
 
-def _theirs(project: Project, selected: Graph, store: Store) -> dict[str, str]:
+def _theirs(shared: list[Shared], selected: Graph) -> dict[str, str]:
     """Task id -> why it is not touched: an output of it holds the result another Agentfile sharing the
-    directory's state recorded (`plan.shared`: `Shared.theirs`), which recording it as this task's would take
-    over; a build refuses to overwrite it likewise."""
-    from agentmake.plan.shared import shared_outputs
-
+    directory's state recorded (`shared`: `plan.shared.shared_outputs`, `Shared.theirs`), which recording
+    it as this task's would take over; a build refuses to overwrite it likewise."""
     return {
         s.task: f"output {s.path} holds the result of task {s.other_task} of {s.other}, which shares this"
         " directory's state"
-        for s in shared_outputs(project.graph, store, project.root, project.name)
+        for s in shared
         if s.theirs and s.task in selected.tasks
     }
 
