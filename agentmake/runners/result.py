@@ -38,7 +38,7 @@ class AttemptResult:
     in_place: bool = False
     # salvaged answers of earlier, interrupted runs that this attempt (the task's first in the build) found
     # failing the task's check before it asked the agent again: what each cost (`paid_by`, `paid_at`), to
-    # be counted once (`scheduler.outcomes._add_rejected`)
+    # be counted once (`scheduler.spending._add_rejected`)
     rejected: list[AttemptResult] = field(default_factory=list)
     retry_after: float | None = None  # seconds the provider said to wait before the next call (a rate limit)
     notice: str = ""  # ok: worth telling, though not a failure (e.g. what an agent wrote in place was kept)

@@ -87,7 +87,7 @@ def _started(started: str) -> float | None:
 
 def _paid_at(started: str) -> float | None:
     """When the attempt that paid for an answer started, unless a build recorded what it cost
-    (`note_reported`): a spend reported already is not counted again (`scheduler.outcomes._unreported`)."""
+    (`note_reported`): a spend reported already is not counted again (`scheduler.spending._unreported`)."""
     return None if _REPORTED in started.split("\n")[1:] else _started(started)
 
 

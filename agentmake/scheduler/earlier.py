@@ -6,7 +6,7 @@ The attempt that salvages an answer (or finds it fails its check, and would ask 
 ends, so counting it only then let calls start meanwhile past the budget: the attempt's own call after a
 rejected answer, and those other slots started. The budget counts each answer once (`CallGate.spend_once`,
 keyed by the attempt that paid: its log stem and start), whether it is counted here or when the attempt
-ends (`outcomes._count`); the task's outcome and the summary line count it only then, as before. An answer
+ends (`spending._count`); the task's outcome and the summary line count it only then, as before. An answer
 counted here that the attempt never reaches (an earlier one passed its check; the build stopped before the
 task started) holds the budget in this build though its summary does not show it: the next build that
 finds it reports it. A kill -9 loses nothing: the budget lives in memory, and what is marked reported

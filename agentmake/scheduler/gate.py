@@ -1,5 +1,5 @@
 """Whether an LLM agent may still be called in this build (`CallGate`): not once this run's recorded spend
-has reached its budget, not through a runner that failed for the whole build (`outcomes.RUNNER_WIDE`).
+has reached its budget, not through a runner that failed for the whole build (`failing.RUNNER_WIDE`).
 
 The scheduler thread asks before it starts an attempt, and tells it what each attempt cost and which runner
 failed so. An attempt whose outputs in place fail its task's new check (`Decision.recheck`) asks it too,

@@ -8,8 +8,9 @@ the blob cache, and post their result on a queue (waking that wait). Each task c
 dependencies not yet succeeded, so a finished task readies its dependents in O(dependents), never by a scan.
 Waits use a short timeout so Ctrl-C (KeyboardInterrupt in this thread) is seen promptly.
 How ready tasks are decided and started is in `starting.py`; how tasks end (events, records, passing
-failures on) in `outcomes.py`; signals, Ctrl-C and watch mode's cancels in `stopping.py`; what is done
-with the results and processes attempts post in `results.py`.
+failures on) in `outcomes.py` (successes), `failing.py`, `spending.py` (what attempts cost) and `ending.py`;
+signals, Ctrl-C and watch mode's cancels in `stopping.py`; what is done with the results and processes
+attempts post in `results.py`.
 """
 
 from __future__ import annotations
@@ -180,7 +181,7 @@ class Build(Results):
             self.result.ended_left = tasks_of(taken.ended)
             self.result.placed_left = taken.restored
             # (what the killed builds spent is on no summary line: on this one, and against its budget
-            # before any call starts, as a salvaged answer's spend no build reported is, `outcomes._add_cost`;
+            # before any call starts, as a salvaged answer's spend no build reported is, `spending._add_cost`;
             # marked reported as this build ends, `end_run`)
             self.result.placed_cost, self.result.placed_tokens = taken.cost, taken.tokens
             self.result.summed = taken.summed

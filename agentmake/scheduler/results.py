@@ -12,7 +12,7 @@ from typing import Any
 
 from agentmake.runners import AttemptResult
 from agentmake.scheduler.backoff import backoff_delay
-from agentmake.scheduler.outcomes import not_retried
+from agentmake.scheduler.failing import not_retried
 from agentmake.scheduler.processes import ProcessRecorder
 from agentmake.scheduler.ready import ReadyQueue
 from agentmake.scheduler.stopping import Stopping

@@ -19,8 +19,9 @@ from agentmake.plan.partial import in_input_order, nothing_made, partial_decisio
 from agentmake.runners import AttemptResult, Executor
 from agentmake.scheduler.commit import UNKNOWN, saved_notice
 from agentmake.scheduler.earlier import count_found
+from agentmake.scheduler.failing import not_retried
 from agentmake.scheduler.inline import InlineAttempts
-from agentmake.scheduler.outcomes import Outcomes, not_retried
+from agentmake.scheduler.outcomes import Outcomes
 from agentmake.scheduler.ready import ReadyQueue
 from agentmake.scheduler.tasks import MADE, TERMINAL, TaskState
 from agentmake.scheduler.workers import WorkerPool
