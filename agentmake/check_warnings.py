@@ -1,7 +1,8 @@
 """What `agentmake check` points out that is not an error (`check_warnings`): a misspelt setting or a
 block's line taken as a variable (`setting_typos`, which every load says too), runners with no model or one
-never passed, agents that make no task, and programs that are not found; the agents that cannot write
-their outputs are `unwritable.unwritable_outputs`' (imported here, as callers and tests import it).
+never passed, agents that make no task, an Agentfile that declares nothing (`declares_nothing`, which a build
+says too), and programs that are not found; the agents that cannot write their outputs are
+`unwritable.unwritable_outputs`' (imported here, as callers and tests import it).
 """
 
 from __future__ import annotations
@@ -17,6 +18,19 @@ from agentmake.unwritable import unwritable_outputs as unwritable_outputs
 
 if TYPE_CHECKING:
     from agentmake.graph import Graph
+
+
+def declares_nothing(af: Agentfile) -> str | None:
+    """What to say of an Agentfile that declares no agent and no report (empty, or variables alone): it has
+    nothing to build (a build's bare `0 ran` would read as all built). None when it declares one."""
+    if af.agents or af.reports:
+        return None
+    from agentmake.syntax.load import display_name
+
+    return (
+        f"{display_name(af.path)} declares no agent and no report: nothing to build (an `agent NAME:` block"
+        " declares one; `agentmake init` writes a starter Agentfile)"
+    )
 
 
 def setting_typos(af: Agentfile) -> list[str]:
@@ -116,7 +130,9 @@ def check_warnings(af: Agentfile, graph: Graph | None) -> list[str]:
             unpassed.setdefault((runner.name, model), []).append(name)
         if agent.is_shell and "model" in agent.key_locs:  # (its own line, not a project-wide `model`)
             shell_model.append(name)
-    warnings = setting_typos(af)
+    nothing = declares_nothing(af)
+    warnings = [nothing] if nothing is not None else []
+    warnings += setting_typos(af)
     if shell_model:
         warnings.append(
             f"{', '.join(shell_model)}: `model` is set on a shell agent (`run = ...`), which calls no model:"

@@ -9,7 +9,9 @@ loads and runs without an error but does not do what it says (`placeholder_warni
 - in a command, `{input}` where the first input pattern is a glob matching several files: the first file
   alone (`cat {input}` of `src/*.py` reads one), where `{inputs}` names them all (a file per task followed
   by the tools it runs, `docs/{name}.md tools/t.py`, is not told);
-- in a prompt, `{name}` for a wildcard or variable: sent as written, where `{{ name }}` was meant.
+- in a prompt, `{name}` for a wildcard or variable: sent as written, where `{{ name }}` was meant;
+- a `run` command that names no `{output}` (nor `{outputs}`, nor `{{ output }}`, told above): it writes
+  nothing agentmake takes (its outputs are staged at the paths these name), so every task of it fails.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ def _set_by(command: str) -> set[str]:
 def placeholder_warnings(af: Agentfile, graph: Graph | None) -> list[str]:
     """One warning per agent and slip (see the module's docstring), in the Agentfile's order."""
     from agentmake.syntax.validate import wildcards
+    from agentmake.templates import command_names
 
     inputs_of: dict[str, int] = {}  # agent -> the most inputs one of its tasks has
     if graph is not None:
@@ -77,6 +80,13 @@ def placeholder_warnings(af: Agentfile, graph: Graph | None) -> list[str]:
                 warnings.append(
                     f"{agent.name}: its {what} command reads {said} from the shell's environment, where"
                     f" agentmake sets no such variable: write {meant} for the Agentfile's value"
+                )
+            named = {n.split("[", 1)[0] for n in command_names(command)} | set(doubled)  # ({outputs[1]})
+            if what == "run" and not named & {"output", "outputs"}:
+                warnings.append(
+                    f"{agent.name}: its run command names no {{output}} (or {{outputs}}), so every task of it"
+                    f" fails: a command writes {{output}}, a temporary path renamed onto"
+                    f" {', '.join(agent.outputs)} after"
                 )
             many = inputs_of.get(agent.name, 0) if agent.inputs and _GLOB.search(agent.inputs[0]) else 0
             if many > 1 and "{input}" in command and "{inputs" not in command:

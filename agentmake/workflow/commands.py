@@ -82,13 +82,9 @@ def warn_empty(project: Project) -> bool:
     af = project.agentfile
     if af.agents or af.reports:
         return False
-    from agentmake.syntax.load import display_name
+    from agentmake.check_warnings import declares_nothing
 
-    name = term_safe(display_name(af.path))
-    sys.stderr.write(
-        f"agentmake: warning: {name} declares no agent and no report: nothing to build "
-        "(an `agent NAME:` block declares one; `agentmake init` writes a starter Agentfile)\n"
-    )
+    sys.stderr.write(f"agentmake: warning: {term_safe(declares_nothing(af) or '')}\n")
     return True
 
 
