@@ -293,7 +293,7 @@ def _cycle_error(
         via = next(p for p in tasks[b].inputs if p in tasks[a].outputs)
         text += f" -> {b} (via {via})"
     node = node_of[tasks[loop[0]].name]
-    said = f"inputs {loop[0]} does not make itself, directly or through other agents"
+    said = f"inputs that {loop[0]} does not make, directly or through other agents"
     last, via = loop[-2], next(p for p in tasks[loop[0]].inputs if p in tasks[loop[-2]].outputs)
     hint = (
         f"break the cycle at one of its links: take '{via}' out of {loop[0]}'s inputs, or have {last}"
