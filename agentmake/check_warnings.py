@@ -38,11 +38,18 @@ def setting_typos(af: Agentfile) -> list[str]:
     surely a misspelt setting, which would otherwise be taken silently as a variable. One warning each.
     Likewise a variable named like a block's key (`check`, `inputs`...) that nothing reads: almost surely a
     block's line that lost its indentation, which silently took the key from its block."""
-    from agentmake.syntax.load import display_name
+    from agentmake.syntax.load import display_name, idle_override_names
     from agentmake.syntax.transform import BLOCK_KEYS
     from agentmake.syntax.values import SETTINGS
 
-    near = {name: s for name in af.variables for s in SETTINGS if _one_slip(name, s) or _stem_of(name, s)}
+    told = idle_override_names(af.notes)  # (`jbos=3` on the command line alone: its own warning says it)
+    near = {
+        name: s
+        for name in af.variables
+        if name not in told
+        for s in SETTINGS
+        if _one_slip(name, s) or _stem_of(name, s)
+    }
     keys = {k for block in BLOCK_KEYS.values() for k in block} - set(SETTINGS)
     stray = [name for name in af.variables if name in keys]
     if not near and not stray:

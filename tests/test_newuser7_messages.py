@@ -20,3 +20,23 @@ def test_a_cycle_says_what_was_expected_in_a_sentence(tmp_path: Path) -> None:
     assert proc.returncode == 2, proc.stderr
     assert "error: dependency cycle: x -> y (via x.md) -> x (via y.md)\n" in proc.stderr, proc.stderr
     assert "\nexpected: inputs that x does not make, directly or through other agents\n" in proc.stderr
+
+
+def test_a_misspelt_setting_on_the_command_line_is_told_once(tmp_path: Path) -> None:
+    """`agentmake jbos=3` was told twice: "jbos=... on the command line sets nothing: ...; did you mean
+    'jobs'?", then "'jbos' is taken as a variable, not a setting: did you mean 'jobs'?". Now once, by the
+    first, which says where it came from; the same slip in the Agentfile keeps its own warning."""
+    (tmp_path / "Agentfile").write_text('agent a:\n    run = "echo a > {output}"\n    outputs = a.txt\n')
+    cmd = [sys.executable, "-m", "agentmake", "-n", "jbos=3"]
+    proc = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == (
+        "agentmake: warning: jbos=... on the command line sets nothing: no setting or variable 'jbos' in the"
+        " Agentfile or its prompts; did you mean 'jobs'?\n"
+    )
+    (tmp_path / "Agentfile").write_text("jbos = 3\n" + (tmp_path / "Agentfile").read_text())
+    proc = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert proc.stderr == (
+        "agentmake: warning: 'jbos' (Agentfile:1) is taken as a variable, not a setting:"
+        " did you mean 'jobs'?\n"
+    )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from agentmake.errors import AgentfileError, Loc, did_you_mean
@@ -228,10 +228,20 @@ def _idle_overrides(
             continue  # (read by a prompt or a template: a variable given only on the command line)
         hint = did_you_mean(key, sorted(assigned | set(SETTINGS)))
         notes.append(
-            f"{key}=... on the command line sets nothing: no setting or variable '{key}' in the"
-            f" Agentfile or its prompts{'; ' + hint if hint else ''}"
+            f"{key}{_IDLE}: no setting or variable '{key}' in the Agentfile or its prompts"
+            f"{'; ' + hint if hint else ''}"
         )
     return notes
+
+
+_IDLE = "=... on the command line sets nothing"
+
+
+def idle_override_names(notes: Iterable[str]) -> set[str]:
+    """The names of the `VAR=value` words that `_idle_overrides` warned of, from the notes of a load (the
+    Agentfile's `notes`): `check_warnings.setting_typos` leaves them to that warning, which says where the
+    name came from."""
+    return {note.split("=", 1)[0] for note in notes if _IDLE in note}
 
 
 def _load(path: Path, overrides: Mapping[str, str] | None, strict: bool) -> Agentfile:
