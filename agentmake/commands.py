@@ -66,7 +66,9 @@ class _Parser(argparse.ArgumentParser):
         if not word:
             return message
         longs = [o for o in self._option_string_actions if o.startswith("--")]
-        near = sorted(o for o in longs if o.startswith(word)) or close_names(word, longs)
+        # (spelt without their `--`, which every one shares: `--bogus` was "did you mean --verbose?")
+        near = sorted(o for o in longs if o.startswith(word))
+        near = near or ["--" + o for o in close_names(word[2:], [o[2:] for o in longs])]
         command = next(iter(self._plain_words()[:1]), "")
         helper = f"agentmake {command} --help" if command in COMMANDS else "agentmake --help"
         return f"unknown option {word}: " + (

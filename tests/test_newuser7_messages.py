@@ -40,3 +40,17 @@ def test_a_misspelt_setting_on_the_command_line_is_told_once(tmp_path: Path) -> 
         "agentmake: warning: 'jbos' (Agentfile:1) is taken as a variable, not a setting:"
         " did you mean 'jobs'?\n"
     )
+
+
+def test_an_unknown_long_option_is_not_matched_by_its_dashes(tmp_path: Path) -> None:
+    """`--bogus` was "did you mean --verbose?": the `--` every long option shares counted as likeness.
+    Names are now compared without it; a real slip (`--jsno`, `--dryrun`) is still told."""
+    (tmp_path / "Agentfile").write_text('agent a:\n    run = "echo a > {output}"\n    outputs = a.txt\n')
+    for word, said in (
+        ("--bogus", "unknown option --bogus: `agentmake --help` lists the options\n"),
+        ("--dryrun", "unknown option --dryrun: did you mean --dry-run?\n"),
+        ("--verbos", "unknown option --verbos: did you mean --verbose?\n"),
+    ):
+        cmd = [sys.executable, "-m", "agentmake", word]
+        proc = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 2 and proc.stderr.endswith(f"agentmake: error: {said}"), proc.stderr
