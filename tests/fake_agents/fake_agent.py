@@ -19,6 +19,12 @@ Like the real claude, codex and llm it keeps every session (prompt and answer) i
 directory (`persist_session`).
 Facts: /work/shared/RUNNERS.md.
 
+By hand (the wrappers first on PATH): agentmake passes an LLM agent only the environment its preset and its
+runner's `env` name, so `FAKE_AGENT_STATE` and `FAKE_AGENT_LOG` reach the fake only through `env =
+FAKE_AGENT_STATE FAKE_AGENT_LOG` on the runner (`times=N` counts nothing without it: every invocation fails);
+the `fake_agents` fixture of tests/conftest.py writes them into its wrappers instead. A key such as
+`ANTHROPIC_API_KEY=x`, which the preset passes, logs it in.
+
 Behaviour is driven by directive lines inside the prompt (several per line allowed, `answer=`/`stderr=`
 take the rest of the line):
 
