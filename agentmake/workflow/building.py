@@ -325,17 +325,17 @@ def check_shared(
     store: Store,
     build: Request | None = None,
     said: set[str] | None = None,
-    shared: list[Shared] | None = None,
-) -> bool:
+) -> list[Shared]:
     """Warn of each output this Agentfile declares that another Agentfile sharing the directory's state
-    recorded as its own (`plan.shared`); True if any is. `build` (the request of a build about to start):
+    recorded as its own (`plan.shared`), and return them (empty: none, most builds): not one task both
+    declare alike, whose result there is this one's too. `build` (the request of a build about to start):
     refuse it instead (AgentfileError, exit 2, nothing run) when a task of `selected` that it would run or
     restore would overwrite the other's result, there now: a result paid for is never lost to the other
-    Agentfile. `said`: as `warn_leftovers`'s. `shared`: what `shared_outputs` found, when the caller has
-    looked already (-t reads it too: `touching._theirs`)."""
+    Agentfile. `said`: as `warn_leftovers`'s. (-t does not touch the tasks of those holding the other's
+    result: `touching._theirs`.)"""
     from agentmake.plan.shared import ADVICE, refusal, refusal_hint, shared_outputs
 
-    found = shared if shared is not None else shared_outputs(project.graph, store, project.root, project.name)
+    found = shared_outputs(project.graph, store, project.root, project.name)
     alike = {s.task for s in found if s.alike}
     if alike:  # (one task both declare alike, e.g. from a shared include: its key now is the other's)
         from agentmake.workflow import Request
@@ -344,7 +344,7 @@ def check_shared(
         keys = {d.task_id: d.key for d in plan_in(store, project, tasks, build or Request(), tolerant=True)}
         found = [s for s in found if not (s.alike and keys.get(s.task) == s.other_key)]
     if not found:  # (most builds: one Agentfile in the directory, nothing read)
-        return False
+        return found
     over = [s for s in found if s.theirs and s.task in selected.tasks]
     if build is not None and over:
         tasks = selected.select(sorted({s.task for s in over}))  # (and what they depend on: early cutoff)
@@ -359,4 +359,4 @@ def check_shared(
         sys.stderr.write(f"agentmake: {ADVICE}\n")
     if said is not None:
         said.update(new)
-    return True
+    return found

@@ -226,7 +226,6 @@ def touch(req: Request) -> int:
 
 def _touch(req: Request, project: Project, selected: Graph, start: float) -> int:
     from agentmake.plan import Hasher, Rebuilder
-    from agentmake.plan.shared import shared_outputs
     from agentmake.workflow.building import check_shared, warn_leftovers
     from agentmake.workflow.planning import checker
     from agentmake.workflow.waiting import open_store
@@ -240,8 +239,8 @@ def _touch(req: Request, project: Project, selected: Graph, start: float) -> int
         hasher = Hasher(project.root, store)
         placed = _take_over(req, project, store, hasher)
         warn_leftovers(project, selected, store)
-        shared = shared_outputs(project.graph, store, project.root, project.name)  # (looked for once)
-        theirs = _theirs(shared, selected) if check_shared(project, selected, store, shared=shared) else {}
+        # (what a build warns of, a task both Agentfiles declare alike dropped: its result there is its own)
+        theirs = _theirs(check_shared(project, selected, store), selected)
         rebuilder = Rebuilder(selected, store, hasher, force=req.force, checker=checker(project))
         run_id = None if req.dry_run else store.begin_run()
         line = _dry_line if req.dry_run else _line(req, start)
@@ -285,8 +284,8 @@ def _err(text: str) -> None:
 
 def _theirs(shared: list[Shared], selected: Graph) -> dict[str, str]:
     """Task id -> why it is not touched: an output of it holds the result another Agentfile sharing the
-    directory's state recorded (`shared`: `plan.shared.shared_outputs`, `Shared.theirs`), which recording
-    it as this task's would take over; a build refuses to overwrite it likewise."""
+    directory's state recorded (`shared`: what `workflow.building.check_shared` warned of, `Shared.theirs`),
+    which recording it as this task's would take over; a build refuses to overwrite it likewise."""
     return {
         s.task: f"output {s.path} holds the result of task {s.other_task} of {s.other}, which shares this"
         " directory's state"
