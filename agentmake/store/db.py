@@ -31,6 +31,7 @@ from agentmake.confine import state_dir_error
 from agentmake.errors import UsageError
 from agentmake.store.busy import BusyWait
 from agentmake.store.cache import BlobCache
+from agentmake.store.checkpoint import Checkpointer
 from agentmake.store.edits import Edits
 from agentmake.store.journal import Journal
 from agentmake.store.lock import LockedError, ProjectLock
@@ -74,6 +75,10 @@ class Store(Tasks, Owners, Results, StatCache, Edits, Journal):
             self._conn = empty()
         else:
             self._conn = connect(self.dir / "state.db", may_reset=lock is not None)
+        # the only writer's WAL checkpoints, run by a thread rather than inside a commit (`store.checkpoint`)
+        self._checkpoints = (
+            Checkpointer.start(self.dir / "state.db", self._conn) if lock is not None else None
+        )
         # waiting for the write lock when another program holds it, and whether the store gave up waiting
         busy = getattr(self._conn, "busy", None)
         self.busy = busy if isinstance(busy, BusyWait) else BusyWait(self.dir / "state.db")
@@ -162,6 +167,8 @@ class Store(Tasks, Owners, Results, StatCache, Edits, Journal):
                             self._write_memos()
                 except sqlite3.Error:
                     pass  # the rows only cause a harmless check (or a slower decision) on the next run
+            if self._checkpoints is not None:
+                self._checkpoints.close()  # (first: the writer's close, the last, removes the log)
             self._conn.close()
         try:
             if before_release is not None and self.locked:
@@ -210,6 +217,8 @@ class Store(Tasks, Owners, Results, StatCache, Edits, Journal):
                 self._written.clear()
                 raise
             self.cache.committed()
+            if self._checkpoints is not None:
+                self._checkpoints.committed()
             for rec in self._written:
                 self._put(rec)
             self._written.clear()

@@ -1,0 +1,136 @@
+"""WAL checkpoints off the writer's path: a thread with its own connection copies the log into the database.
+
+SQLite's own checkpoint runs inside the commit that takes the write-ahead log past `wal_autocheckpoint`
+frames (1,000 by default): the build's scheduler thread, recording a task that finished, stopped there for
+the log's fsync, the copy of every page and the database's fsync (11-50 ms measured mid-build, while the
+next tasks waited to start). A locked store (the only writer) has a `Checkpointer` do it instead: after
+each commit the writer reads how many frames the log holds that the database does not (two numbers of the
+``-shm`` file's wal-index header, https://sqlite.org/walformat.html: one `pread`); from `PAGES` on, a
+thread runs ``PRAGMA wal_checkpoint(PASSIVE)`` on a second connection. SQLite releases the GIL while it
+works and a passive checkpoint never takes the write lock, so commits go on meanwhile, and the log stays as
+bounded as before: the writer's next commit after a complete copy starts it over (as often as before: once
+per `PAGES` frames). Commits that never pause would leave no complete copy, so the thread's last try is a
+RESTART checkpoint, which holds the write lock while it copies the few frames left (it never waits for it).
+The writer's own autocheckpoint is raised to `FALLBACK` frames, not turned off: should the thread fall
+behind (a reader's snapshot holds the copy back), the writer still checkpoints. The close is unchanged: the
+thread stops first, and the writer's close, the last, copies what is left and removes the log.
+
+Crash safety is SQLite's: a checkpoint only copies committed frames into the database, and the log starts
+over only once all of them are there and synced. A kill -9 at any point loses no committed transaction
+(`tests/test_store_checkpoint.py` kills a writer while its thread checkpoints and counts the rows).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import struct
+import threading
+from pathlib import Path
+
+PAGES = 1000  # frames not yet in the database at which the thread checkpoints at once (SQLite's default)
+TRIES = 3  # checkpoints in a row while commits came during the last one: the log restarts only once all in
+FALLBACK = 4 * PAGES  # the writer's own `wal_autocheckpoint`: only reached if the thread falls behind
+_HEADER = 136  # bytes read of the -shm file: two copies of the wal-index header (48 each), checkpoint info
+_MX_FRAME = 16  # offset of mxFrame (frames in the log; u32, native byte order) in the header's first copy
+_BACKFILL = 96  # offset of nBackfill (frames copied into the database) in the checkpoint info
+
+
+class Checkpointer:
+    """Checkpoints of the database `db`, written by `writer`, run by a thread (see the module docstring)."""
+
+    def __init__(self, db: Path, shm: int) -> None:
+        self.db = db
+        self.done = 0  # checkpoints the thread ran (for tests)
+        self._shm = shm  # a read-only descriptor of the -shm file
+        self._wake = threading.Event()
+        self._closing = False
+        self._asked = False  # a checkpoint is asked for or under way: commits do not ask again
+        self._thread: threading.Thread | None = None  # started by the first checkpoint asked for
+
+    @classmethod
+    def start(cls, db: Path, writer: sqlite3.Connection) -> Checkpointer | None:
+        """A checkpointer for `db` (a WAL database `writer` has open), None where its -shm file cannot be
+        read (the writer then checkpoints as SQLite does by default)."""
+        try:
+            shm = os.open(f"{db}-shm", os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            return None
+        try:
+            writer.execute(f"PRAGMA wal_autocheckpoint = {FALLBACK}")
+        except sqlite3.Error:
+            os.close(shm)
+            return None
+        return cls(db, shm)
+
+    def pending(self) -> int:
+        """Frames in the log not yet copied into the database, as the wal-index header says now (0 if it
+        cannot be read)."""
+        try:
+            head = os.pread(self._shm, _HEADER, 0)
+        except OSError:
+            return 0
+        if len(head) < _HEADER:
+            return 0
+        (frames,) = struct.unpack_from("=I", head, _MX_FRAME)
+        (copied,) = struct.unpack_from("=I", head, _BACKFILL)
+        return frames - copied if frames > copied else 0
+
+    def committed(self) -> None:
+        """The writer committed: have the thread checkpoint if the log holds `PAGES` frames the database
+        does not (and it is not at it already)."""
+        if self._asked or self._closing or self.pending() < PAGES:
+            return
+        self._asked = True
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="agentmake-checkpoint", daemon=True)
+            self._thread.start()
+        self._wake.set()
+
+    def close(self) -> None:
+        """Stop the thread (after the checkpoint under way, if any) and close its connection, before the
+        writer closes its own: the writer's close, the last, then checkpoints what is left and removes the
+        log, as before."""
+        if self._closing:
+            return
+        self._closing = True
+        if self._thread is not None:
+            self._wake.set()
+            self._thread.join()
+        os.close(self._shm)
+
+    def _run(self) -> None:
+        conn: sqlite3.Connection | None = None
+        try:
+            while True:
+                self._wake.wait()
+                self._wake.clear()
+                if self._closing:
+                    return
+                if conn is None:  # (timeout 0: a checkpoint here never waits for a lock)
+                    try:
+                        conn = sqlite3.connect(self.db, timeout=0, isolation_level=None)
+                    except sqlite3.Error:
+                        return  # (the writer's fallback and close checkpoint, as SQLite does by default)
+                self._checkpoint(conn)
+        finally:
+            if conn is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.close()
+
+    def _checkpoint(self, conn: sqlite3.Connection) -> None:
+        """Copy the log into the database: passively (commits go on meanwhile), again if commits came
+        during the copy, and if they still did, a last RESTART checkpoint that holds the write lock while
+        it copies the few frames left: the writer's next commit starts the log over only once every frame
+        is copied, which a steady stream of commits would never allow."""
+        for attempt in range(TRIES):
+            mode = "RESTART" if attempt == TRIES - 1 else "PASSIVE"
+            try:  # (timeout 0: RESTART finding a writer at work is a PASSIVE one, it never waits)
+                conn.execute(f"PRAGMA wal_checkpoint({mode})").fetchall()
+            except sqlite3.Error:
+                break  # (busy, or a damaged file the writer meets itself: its fallback checkpoints)
+            self.done += 1
+            if self._closing or self.pending() == 0:  # (0: no commit came during the copy)
+                break
+        self._asked = False
