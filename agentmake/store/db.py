@@ -101,6 +101,7 @@ class Store(Tasks, Owners, Results, StatCache, Edits, Journal):
         # task id -> why its result, recorded, is not in the cache (`record_success`): the build says so
         self.uncached: dict[str, str] = {}
         self._partial_numbers = itertools.count()
+        self._early = None  # the next run, begun on a thread (`Journal.begin_run_early`)
 
     def _exists(self) -> bool:
         return (self.dir / "state.db").exists()
@@ -158,10 +159,14 @@ class Store(Tasks, Owners, Results, StatCache, Edits, Journal):
     def close(self, before_release: Callable[[], object] | None = None) -> None:
         """Write what is pending, close the database, then (`before_release()` first, if given: the last
         word while the lock is still held) release the project lock."""
+        if self._early is not None:
+            self._early.take()  # (outside the lock, which its thread takes: done before the writes below)
         with self._lock:
-            if self._placed or ((self._memos or self._done or self._rekeyed) and self.locked):
+            early = self._early is not None
+            if early or self._placed or ((self._memos or self._done or self._rekeyed) and self.locked):
                 try:
                     with self._tx():
+                        self._forget_early_run()
                         self._write_placed()
                         if self.locked:
                             self._write_memos()
@@ -177,6 +182,11 @@ class Store(Tasks, Owners, Results, StatCache, Edits, Journal):
             if self._plock is not None:
                 self._plock.release()
             self._plock = None
+
+    def _committed(self) -> None:
+        """A transaction was committed (by `_tx`, or `Journal.begin_run_early`'s thread)."""
+        if self._checkpoints is not None:
+            self._checkpoints.committed()
 
     @property
     def locked(self) -> bool:
@@ -217,8 +227,7 @@ class Store(Tasks, Owners, Results, StatCache, Edits, Journal):
                 self._written.clear()
                 raise
             self.cache.committed()
-            if self._checkpoints is not None:
-                self._checkpoints.committed()
+            self._committed()
             for rec in self._written:
                 self._put(rec)
             self._written.clear()

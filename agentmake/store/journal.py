@@ -17,6 +17,7 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 from agentmake.store.busy import BusyWait, StateBusy, optional
+from agentmake.store.earlyrun import BEGIN_RUN, EarlyRun
 from agentmake.store.identity import boot_id, start_ticks
 from agentmake.store.records import AttemptRecord, attempt_from_row
 from agentmake.store.schema import column_names
@@ -58,6 +59,7 @@ class Journal:
     _lock: threading.RLock
     _identity_cols: bool | None
     _attempted: set[str]  # tasks this process wrote history rows of since the last prune (`_prune`)
+    _early: EarlyRun | None  # the next run, begun on a thread (`begin_run_early`)
 
     # provided by `db.Store` and its other bases (declared for the type checker only: a stub here would hide
     # the method of a base that comes after this one in `Store`'s bases)
@@ -66,6 +68,9 @@ class Journal:
         def _tx(self) -> AbstractContextManager[None]: ...
         def _write_placed(self) -> None: ...
         def _write_memos(self) -> None: ...
+        def _committed(self) -> None: ...
+        @property
+        def locked(self) -> bool: ...
 
     @optional
     def record_attempt(self, attempt: AttemptRecord) -> None:
@@ -93,11 +98,26 @@ class Journal:
 
     # runs
     def begin_run(self) -> int:
+        """A new run's id: its row begun by `begin_run_early`'s thread if that could, else now. (Not to
+        be called holding the store's lock, which that thread takes.)"""
+        early, self._early = self._early, None
+        if early is not None and (run_id := early.take()) is not None:
+            return run_id
         with self._tx():
-            cur = self._conn.execute(
-                "INSERT INTO runs (started_at, pid) VALUES (?, ?)", (time.time(), os.getpid())
-            )
+            cur = self._conn.execute(BEGIN_RUN, (time.time(), os.getpid()))
             return int(cur.lastrowid or 0)
+
+    def begin_run_early(self) -> None:
+        """Begin the next build's run on a thread, while the build starts (`agentmake.store.earlyrun`); a
+        writer's only."""
+        if self._early is None and self.locked:
+            self._early = EarlyRun(self._conn, self._lock, self._committed)
+
+    def _forget_early_run(self) -> None:
+        """Delete the row of a run begun early that no build took (`close`, the lock still held)."""
+        early, self._early = self._early, None
+        if early is not None and (run_id := early.take()) is not None:
+            self._conn.execute("DELETE FROM runs WHERE run_id = ?", (run_id,))
 
     def end_run(self, run_id: int, counts: dict[str, int], summed: Iterable[int] = ()) -> None:
         """The build ended, its summary line about to be printed: `summed`, the killed builds whose spend

@@ -48,6 +48,7 @@ def run_graph(
     `on_done(result, hasher)` is called once the build is over, while the store is still open. `stamp`: what
     the build stamp said (tasks it vouches for are up to date without being decided). `hold`: task id -> the
     key it failed under, not to be run again under it (`BuildOptions.hold`)."""
+    store.begin_run_early()  # (its first write waits for the disk on a thread while this imports the rest)
     from agentmake.display import Fanout, StatusFile, is_interactive, make_display
     from agentmake.plan import Hasher, Rebuilder
     from agentmake.runners import Executor

@@ -1,0 +1,94 @@
+"""A build's run begun on a thread while the build starts (`agentmake.store.earlyrun`): the row is committed
+there, `begin_run` takes its id, a run no build took is deleted at the close, and another program holding
+the write lock makes it give up (the build then waits for the lock as before)."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+
+from agentmake.store import Store
+
+
+def runs(root: Path) -> list[int]:
+    conn = sqlite3.connect(root / ".agentmake" / "state.db")
+    try:
+        return [r[0] for r in conn.execute("SELECT run_id FROM runs ORDER BY run_id")]
+    finally:
+        conn.close()
+
+
+def fresh(root: Path) -> None:
+    """A state database that exists and was closed (its log removed), as before a build."""
+    Store.open(root).close()
+
+
+def test_the_run_is_committed_on_a_thread_and_taken_by_begin_run(tmp_path: Path) -> None:
+    fresh(tmp_path)
+    store = Store.open(tmp_path)
+    where: list[tuple[int, str]] = []
+    store._conn.set_trace_callback(lambda sql: where.append((threading.get_ident(), sql)))
+    try:
+        store.begin_run_early()
+        run_id = store.begin_run()
+        store.end_run(run_id, {})
+    finally:
+        store.close()
+    inserts = [ident for ident, sql in where if sql.startswith("INSERT INTO runs")]
+    assert len(inserts) == 1 and inserts[0] != threading.get_ident()
+    assert runs(tmp_path) == [run_id]
+
+
+def test_a_run_begun_early_that_no_build_took_is_deleted_at_the_close(tmp_path: Path) -> None:
+    """(a build refused before it ran anything, e.g. by `check_shared`: no run of it is left unended, which
+    `status` would take for the last build)"""
+    store = Store.open(tmp_path)
+    first = store.begin_run()
+    store.end_run(first, {})
+    store.begin_run_early()
+    store.close()
+    assert runs(tmp_path) == [first]
+
+
+def test_another_programs_write_lock_makes_it_give_up_and_begin_run_waits(tmp_path: Path) -> None:
+    fresh(tmp_path)
+    other = sqlite3.connect(
+        tmp_path / ".agentmake" / "state.db", isolation_level=None, check_same_thread=False
+    )
+    other.execute("BEGIN IMMEDIATE")  # (a sqlite3 shell's open transaction)
+    store = Store.open(tmp_path)
+    lines: list[str] = []
+    store.busy.notice = lines.append
+    release = threading.Timer(0.6, other.execute, ("COMMIT",))
+    try:
+        store.begin_run_early()
+        release.start()
+        run_id = store.begin_run()  # (the thread gave up after SQLite's 0.25 s; this waited for the COMMIT)
+    finally:
+        release.join()
+        other.close()
+        store.close()
+    assert runs(tmp_path) == [run_id]
+    assert store.busy.waited > 0
+
+
+@pytest.mark.timeout(20)
+def test_a_close_while_the_thread_waits_for_the_lock_neither_hangs_nor_leaves_a_run(tmp_path: Path) -> None:
+    fresh(tmp_path)
+    other = sqlite3.connect(
+        tmp_path / ".agentmake" / "state.db", isolation_level=None, check_same_thread=False
+    )
+    other.execute("BEGIN IMMEDIATE")
+    store = Store.open(tmp_path)
+    release = threading.Timer(0.1, other.execute, ("COMMIT",))  # (while the thread is in SQLite's wait)
+    try:
+        store.begin_run_early()
+        release.start()
+        store.close()
+    finally:
+        release.join()
+        other.close()
+    assert runs(tmp_path) == []
