@@ -169,3 +169,27 @@ def test_a_kill_while_the_thread_checkpoints_loses_no_committed_row(tmp_path: Pa
     finally:
         conn.close()
     assert set(committed) <= recorded
+
+
+def test_settle_has_the_thread_copy_a_short_log_before_the_close(tmp_path: Path) -> None:
+    """A build's end (`Store.settle`): the thread copies the log however short (30 commits, far below
+    PAGES), so the writer's close has nothing left to copy or sync; the data is all there after it."""
+    store = Store.open(tmp_path)
+    try:
+        for _ in range(30):
+            store.begin_run()
+        checkpoints = store._checkpoints
+        assert checkpoints is not None and 0 < checkpoints.pending() < checkpoint.PAGES
+        store.settle()
+        for _ in range(200):
+            if checkpoints.pending() == 0:
+                break
+            time.sleep(0.05)
+        assert checkpoints.pending() == 0 and checkpoints.done >= 1
+    finally:
+        store.close()
+    conn = sqlite3.connect(tmp_path / ".agentmake" / "state.db")
+    try:
+        assert conn.execute("SELECT count(*) FROM runs").fetchone()[0] == 30
+    finally:
+        conn.close()

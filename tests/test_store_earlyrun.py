@@ -62,13 +62,15 @@ def test_another_programs_write_lock_makes_it_give_up_and_begin_run_waits(tmp_pa
     store = Store.open(tmp_path)
     lines: list[str] = []
     store.busy.notice = lines.append
-    release = threading.Timer(0.6, other.execute, ("COMMIT",))
+    release = threading.Timer(0.3, other.execute, ("COMMIT",))
     try:
         store.begin_run_early()
+        early = store._early
+        assert early is not None and early.take() is None  # (gave up after SQLite's 0.25 s)
         release.start()
-        run_id = store.begin_run()  # (the thread gave up after SQLite's 0.25 s; this waited for the COMMIT)
+        run_id = store.begin_run()  # (waits for the COMMIT, as the store waits for any write)
     finally:
-        release.join()
+        release.cancel()
         other.close()
         store.close()
     assert runs(tmp_path) == [run_id]

@@ -12,8 +12,10 @@ bounded as before: the writer's next commit after a complete copy starts it over
 per `PAGES` frames). Commits that never pause would leave no complete copy, so the thread's last try is a
 RESTART checkpoint, which holds the write lock while it copies the few frames left (it never waits for it).
 The writer's own autocheckpoint is raised to `FALLBACK` frames, not turned off: should the thread fall
-behind (a reader's snapshot holds the copy back), the writer still checkpoints. The close is unchanged: the
-thread stops first, and the writer's close, the last, copies what is left and removes the log.
+behind (a reader's snapshot holds the copy back), the writer still checkpoints. As a build ends (`settle`,
+after its last write) the thread copies what the log holds, however little, while the build prints its
+summary and writes its stamp; the writer's close (the last connection: the thread stops first) then has
+nothing to copy or sync, and removes the log.
 
 Crash safety is SQLite's: a checkpoint only copies committed frames into the database, and the log starts
 over only once all of them are there and synced. A kill -9 at any point loses no committed transaction
@@ -80,8 +82,16 @@ class Checkpointer:
     def committed(self) -> None:
         """The writer committed: have the thread checkpoint if the log holds `PAGES` frames the database
         does not (and it is not at it already)."""
-        if self._asked or self._closing or self.pending() < PAGES:
-            return
+        if not self._asked and not self._closing and self.pending() >= PAGES:
+            self._ask()
+
+    def settle(self) -> None:
+        """The build ended (its last transaction committed): have the thread copy the log, however short,
+        while the build says how it went, so the writer's close finds nothing to copy or sync."""
+        if not self._asked and not self._closing and self.pending() > 0:
+            self._ask()
+
+    def _ask(self) -> None:
         self._asked = True
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="agentmake-checkpoint", daemon=True)

@@ -188,6 +188,12 @@ class Store(Tasks, Owners, Results, StatCache, Edits, Journal):
         if self._checkpoints is not None:
             self._checkpoints.committed()
 
+    def settle(self) -> None:
+        """A build's last write is committed: its log is copied into the database on a thread meanwhile
+        (`store.checkpoint`), so `close` finds nothing to copy or sync."""
+        if self._checkpoints is not None:
+            self._checkpoints.settle()
+
     @property
     def locked(self) -> bool:
         """Whether this store holds the project lock (no other agentmake can be using the project)."""

@@ -109,6 +109,7 @@ def run_graph(
             tick=sink.tick,
             processes=recorder,
         )
+        store.settle()  # (the log copied on a thread while the summary is printed: the close is quicker)
     finally:
         if result is not None:
             sink.close(result)
