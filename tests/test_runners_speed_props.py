@@ -5,6 +5,7 @@ fallback, and the incremental, cost-throttled status.md."""
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -14,7 +15,7 @@ from conftest import RunnerProject
 
 from agentmake.display import StatusFile
 from agentmake.model import RunnerSpec
-from agentmake.runners import process
+from agentmake.runners import AttemptResult, process
 from agentmake.runners.invocation import direct_argv, shell_invocation
 from agentmake.runners.presets import PRESETS
 from agentmake.scheduler.events import TaskEvent
@@ -164,3 +165,19 @@ def test_status_writes_are_spaced_by_their_cost(tmp_path: Path) -> None:
     now[0] = 1.0
     sink(TaskEvent("c", "running", T0, 1, 1))
     assert "| c |" in (tmp_path / "status.md").read_text()
+
+
+def test_the_shell_of_the_sh_c_form_is_looked_up_once_not_searched_by_every_exec(
+    project: RunnerProject,
+) -> None:
+    """A command with shell syntax runs as `sh -c`: its `sh` is found on PATH once per executor and given
+    as the program to start, as a directly executed command's program is (else the child tries every PATH
+    entry before it, each a failed exec while agentmake waits for the child to start)."""
+    executor = project.executor()
+    task = project.agent("c", outputs=("o.txt",), run="echo hi > {output}")
+    shell = executor.begin_shell(task, 1)
+    assert not isinstance(shell, AttemptResult)
+    assert shell.inv.argv[:2] == ["sh", "-c"] and shell.inv.fallback is None
+    assert shell.inv.executable == shutil.which("sh")
+    assert project.run(task, None).outcome == "ok"
+

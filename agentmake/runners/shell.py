@@ -112,9 +112,11 @@ class ShellAttempts(ExecutorBase):
         rel = [os.path.relpath(staged[o], self.root) for o in task.outputs]
         command = render_command(spec.run or "", command_values(task, rel))
         inv = shell_invocation(runner, command, root=self.root, environ=os.environ)
-        if inv.fallback is not None:
-            inv.executable = self._which(inv.argv[0])
-        elif len(inv.argv) >= 2 and inv.argv[-2] == "-c" and len(command.encode()) > ARG_STRLEN:
+        # the program (the command's own, or the shell of the `sh -c` form) looked up on PATH once per
+        # executor: else exec tries every PATH entry before it, in a child that agentmake waits on (vfork)
+        inv.executable = self._which(inv.argv[0])
+        long = len(command.encode()) > ARG_STRLEN
+        if inv.fallback is None and len(inv.argv) >= 2 and inv.argv[-2] == "-c" and long:
             script = stem.with_name(stem.name + ".sh")  # (kept with the attempt's logs: what it ran)
             private_dir(script.parent)
             write_private(script, command + "\n")
