@@ -85,3 +85,54 @@ def test_a_rebuild_leaves_no_spare_beside_its_outputs(tmp_path: Path) -> None:
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert names == [f"{n}.txt" for n in range(6)]
     assert all((tmp_path / "out" / f"{n}.txt").read_text() == f"{n}\n2\n" for n in range(6))
+
+
+def test_a_held_discard_hands_a_burst_over_at_once_when_flushed(tmp_path: Path) -> None:
+    """The scheduler's `Discard` (held) only notes the spares of a burst of commits: none is unlinked, and
+    its thread is not woken, until the scheduler is about to wait (`flush`); then all go in one hand-over.
+    `close` unlinks what is still held."""
+    spares = []
+    for name in ("a", "b", "c"):
+        (tmp_path / name).write_text(name)
+        spare = Discard().aside(os.fspath(tmp_path / name))
+        assert spare is not None
+        spares.append(spare)
+    discard = Discard(held=True)
+    handed: list[list[str]] = []
+    hand = discard._hand
+    discard._hand = lambda paths: (handed.append(list(paths)), hand(paths))  # type: ignore[method-assign]
+    try:
+        discard.later(spares[0])
+        discard.later(spares[1])
+        assert handed == [] and all(os.path.exists(s) for s in spares)
+        discard.flush()
+        discard.flush()  # (nothing more held: nothing handed)
+        assert handed == [spares[:2]]
+        discard.later(spares[2])
+    finally:
+        discard.close()
+    assert handed == [spares[:2], spares[2:]]
+    assert not any(os.path.exists(s) for s in spares)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b", "c"]
+
+
+def test_a_build_hands_the_spares_over_while_it_waits_not_only_at_its_end(tmp_path: Path) -> None:
+    """The build loop flushes its held `Discard` before it waits: the spare of an output replaced early is
+    unlinked while a later task still runs (here the task itself waits for it to go, up to 20 s, and says
+    what it saw), not left until the build ends."""
+    (tmp_path / "seed.txt").write_text("1\n")
+    wait = (
+        "for i in $(seq 200); do ls out/.a.txt.agentmake-tmp-old-* >/dev/null 2>&1 || break; sleep 0.1; done;"
+        " if ls out/.a.txt.agentmake-tmp-old-* >/dev/null 2>&1; then echo kept; else echo gone; fi > {output}"
+    )
+    (tmp_path / "Agentfile").write_text(
+        'agent a:\n    inputs = seed.txt\n    outputs = out/a.txt\n    run = "cat {inputs} > {output}"\n\n'
+        f'agent b:\n    inputs = out/a.txt\n    outputs = out/b.txt\n    run = "{wait}"\n'
+    )
+    for seed in ("1", "2"):  # the second build replaces out/a.txt (a spare), then runs b
+        (tmp_path / "seed.txt").write_text(f"{seed}\n")
+        done = subprocess.run(
+            [sys.executable, "-m", "agentmake", "-C", str(tmp_path), "-s"], capture_output=True
+        )
+        assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out" / "b.txt").read_text() == "gone\n"

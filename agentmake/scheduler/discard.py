@@ -5,6 +5,11 @@ Renaming a new file over an old one makes the kernel free the old file's blocks 
 old file beside its target (``.NAME.agentmake-tmp-old-*``, which `commit.remove_stale_temps` removes if a kill
 leaves it), so the rename only moves a name and stays atomic; `Discard` unlinks those links from a thread of
 its own, and `close` waits until it has.
+
+`held=True` (the scheduler's): `later` only notes a link, and `flush` hands all noted so far to the thread at
+once, which the scheduler calls when it is about to wait. A hand-over wakes the thread, which then takes
+turns with the scheduler thread for the interpreter at each of its system calls: once per burst of results,
+while the scheduler waits, instead of once per result, while it starts the next tasks.
 """
 
 from __future__ import annotations
@@ -15,16 +20,16 @@ import os
 import queue
 import threading
 
-_STOP = ""
 _serial = itertools.count()
 
 
 class Discard:
     """Old outputs to unlink off the scheduler thread (started on the first one; `close` joins it)."""
 
-    def __init__(self) -> None:
-        self._queue: queue.SimpleQueue[str] = queue.SimpleQueue()
+    def __init__(self, *, held: bool = False) -> None:
+        self._queue: queue.SimpleQueue[list[str] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
+        self._held: list[str] | None = [] if held else None  # noted by `later`, not yet handed over
 
     def aside(self, target: str) -> str | None:
         """Hard-link `target` (not following a link) to a temporary name beside it; that name, or None
@@ -38,20 +43,34 @@ class Discard:
         return spare
 
     def later(self, path: str) -> None:
-        """Unlink `path` soon, on the discard thread."""
+        """Unlink `path` soon, on the discard thread (held: once `flush` hands it over)."""
+        if self._held is not None:
+            self._held.append(path)
+        else:
+            self._hand([path])
+
+    def flush(self) -> None:
+        """Hand every path `later` held so far to the discard thread."""
+        if self._held:
+            paths, self._held[:] = list(self._held), []
+            self._hand(paths)
+
+    def _hand(self, paths: list[str]) -> None:
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="agentmake-discard", daemon=True)
             self._thread.start()
-        self._queue.put(path)
+        self._queue.put(paths)
 
     def close(self) -> None:
-        """Unlink everything handed over so far, then end the thread."""
+        """Unlink everything handed over or held so far, then end the thread."""
+        self.flush()
         if self._thread is not None:
-            self._queue.put(_STOP)
+            self._queue.put(None)
             self._thread.join()
             self._thread = None
 
     def _run(self) -> None:
-        while (path := self._queue.get()) != _STOP:
-            with contextlib.suppress(OSError):  # (gone already; else removed with the stale temporary files)
-                os.unlink(path)
+        while (paths := self._queue.get()) is not None:
+            for path in paths:
+                with contextlib.suppress(OSError):  # (gone already; else removed with the stale temps)
+                    os.unlink(path)

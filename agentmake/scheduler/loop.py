@@ -118,7 +118,7 @@ class Build(Results):
                 store_blob=store_blob,
                 hash_store=hash_store,
             )
-        self.discard = Discard()
+        self.discard = Discard(held=True)  # (handed over when the loop is about to wait: `_loop`)
         self.marks: dict[str, tuple[int, int, float]] = {}  # processes not yet written: id -> pid, pgid, when
         self.freed: tuple[float, str] | None = None  # (time.time(), task id): last slot freed of all taken
         self.freed_by_runner: dict[str, tuple[float, str]] = {}  # the same, per runner
@@ -272,6 +272,7 @@ class Build(Results):
             idle = not self.running and not self.delayed and not self._held()
             if idle and (self.stop_reason is not None or not any(self.parked.values())):
                 return
+            self.discard.flush()  # (its thread unlinks while this one waits, not while it starts tasks)
             self._drain(block=True)
             if self.marks:
                 self._write_marks(time.monotonic() - MARK_DELAY)
