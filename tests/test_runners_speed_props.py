@@ -181,3 +181,27 @@ def test_the_shell_of_the_sh_c_form_is_looked_up_once_not_searched_by_every_exec
     assert shell.inv.executable == shutil.which("sh")
     assert project.run(task, None).outcome == "ok"
 
+
+def test_a_ticked_status_file_writes_routine_changes_only_when_ticked(tmp_path: Path) -> None:
+    """A build's status file (`ticked`): a task starting or ending is written by the next `tick()` (the
+    scheduler's, once it has started what a burst of results let start), not by its event in the middle of
+    the burst; a failure is still written by its own event when due, and `close` writes everything."""
+    now = [0.0]
+    path = tmp_path / "status.md"
+    sink = StatusFile(path, interval=0.2, clock=lambda: now[0], cost_factor=0.0, ticked=True)
+    sink(TaskEvent("a", "running", T0, 1, 1))  # due (nothing written yet), but routine: waits for a tick
+    assert not path.exists()
+    sink.tick()
+    assert "| a | running |" in path.read_text()
+    now[0] = 0.3
+    sink(TaskEvent("a", "done", T0 + 1, 1, 1))
+    sink(TaskEvent("b", "running", T0 + 1, 1, 1))
+    assert "| b |" not in path.read_text() and "| a | running |" in path.read_text()
+    sink(TaskEvent("c", "failed", T0 + 1, 1, 1, message="boom"))  # a failure: written by its event
+    text = path.read_text()
+    assert "| c | failed |" in text and "| b | running |" in text and "| a | done |" in text
+    now[0] = 0.6
+    sink(TaskEvent("b", "done", T0 + 2, 1, 1))
+    assert "| b | running |" in path.read_text()
+    sink.tick()
+    assert "| b | done |" in path.read_text()

@@ -11,6 +11,12 @@ rename, on the scheduler thread (ext4: milliseconds a write while the disk is bu
 killed build left aside is unlinked by the next build's first write. Rendering is incremental: a task's table
 row is formatted again only when it changes, the rows of tasks up to date in bulk are joined once, and the
 running counts are kept as events arrive.
+
+`ticked=True` (a build's, whose scheduler ticks it about every 0.2 s: `scheduler.loop.TICK`): only a
+failure, a retry or an interruption is written by its event; other changes wait for `tick()`. Events come in
+bursts (a wave of tasks ends, the next one starts), and a write due in the middle of one (a millisecond:
+render, write, link, rename) delayed every start after it; the scheduler ticks once it has started what the
+burst let start.
 """
 
 from __future__ import annotations
@@ -97,6 +103,7 @@ class StatusFile:
 
     path: Path
     interval: float = 0.2
+    ticked: bool = False  # routine changes are written by `tick()` alone (see the module docstring)
     clock: Callable[[], float] = time.monotonic
     cost_factor: float = 25.0  # throttled writes are at least this many times their own cost apart
     tasks: dict[str, _Task] = field(default_factory=dict)
@@ -156,7 +163,7 @@ class StatusFile:
         self._dirty = True
         if event.state in URGENT:
             self._urgent = True
-        if self._due():
+        if (self._urgent or not self.ticked) and self._due():
             self.flush()
 
     def up_to_date(self, task_ids: Sequence[str], when: float) -> None:

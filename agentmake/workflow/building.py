@@ -86,7 +86,7 @@ def run_graph(
     display = make_display(
         silent=req.silent, estimates=store.mean_durations() if live else None, verbose=req.verbose
     )
-    sink = Fanout(display, StatusFile(store.dir / "status.md"))
+    sink = Fanout(display, StatusFile(store.dir / "status.md", ticked=True))  # (ticked: `run_build`)
     if extra_sink is not None:
         sink.add(extra_sink)  # type: ignore[arg-type]
     check_cap()  # (a malformed AGENTMAKE_CHECK_TIMEOUT: a usage error before any task starts)
