@@ -82,8 +82,8 @@ def test_results_arriving_together_are_recorded_before_any_rename(
         if len(self.running) == 4:
             (tmp_path / "go").touch()
 
-    def together(self: loop_mod.Build, successes: list[tuple[Any, ...]]) -> bool:
-        done = real_record_together(self, successes)
+    def together(self: loop_mod.Build, successes: list[tuple[Any, ...]], clears: list[str]) -> bool:
+        done = real_record_together(self, successes, clears)
         events.append(("recorded", sorted(m[1] for m in successes) if done else None))
         return done
 
@@ -128,3 +128,29 @@ def test_another_thread_never_joins_a_batch(tmp_path: Path) -> None:
         assert begins == ["BEGIN IMMEDIATE", "COMMIT", "BEGIN IMMEDIATE", "COMMIT"]  # two transactions
         failed = store.task_record("x")
         assert failed is not None and failed.status == "failed"
+
+
+def test_a_finished_process_row_is_deleted_in_the_transaction_recording_its_success(tmp_path: Path) -> None:
+    """A task that ran past `loop.MARK_DELAY` has its process in the `running` table; once it succeeded, that
+    row is deleted in the transaction recording the success (after the freed slot was given on), not in a
+    transaction of its own before it."""
+    (tmp_path / "Agentfile").write_text(
+        'agent t:\n    outputs = out/t.txt\n    run = "sleep 0.4; echo t > {output}"\n'
+    )
+    statements: list[str] = []
+    req = workflow.Request(directory=tmp_path, silent=True, jobs=1)  # type: ignore[call-arg]
+    project = workflow.load_project(req)
+    with Store.open(tmp_path) as store:
+        store._conn.set_trace_callback(statements.append)
+        assert workflow.run_graph(project, project.graph, store, req).ok
+        store._conn.set_trace_callback(None)
+    transactions: list[list[str]] = []
+    for statement in statements:
+        if statement.startswith("BEGIN"):
+            transactions.append([])
+        elif transactions:
+            transactions[-1].append(statement)
+    inserted = [tx for tx in transactions if any("INTO running" in s for s in tx)]
+    deleted = [tx for tx in transactions if any(s.startswith("DELETE FROM running") for s in tx)]
+    assert len(inserted) == 1 and len(deleted) == 1  # (it ran long enough to be written)
+    assert any("INTO tasks" in s for s in deleted[0])  # the success's record, in the same transaction

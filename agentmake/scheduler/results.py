@@ -38,6 +38,7 @@ class Results(Stopping):
         goes early only to a task that ranks before every dependent the successes are about to make ready
         (the critical path keeps its place)."""
         successes: list[tuple[Any, ...]] = []
+        clears: list[str] = []  # tasks whose row in the `running` table goes with the records (below)
         for message in messages:
             # (a re-check's rewrite is recorded only once its outputs are known unedited: `_passed_in_place`)
             ok = message[0] == "result" and message[3].outcome == "ok" and not message[3].in_place
@@ -45,12 +46,15 @@ class Results(Stopping):
                 t = self.tasks[message[1]]
                 t.outcome.runs.append((message[5], message[6]))
                 mark("received", t.id)
-                self._release(t, message[3])
+                if self._release(t, message[3], clear=False):
+                    clears.append(t.id)
                 if not self._moved(t, message[3]):
                     successes.append(message)
             else:
                 self._handle(message)
         if not successes:
+            for task_id in clears:
+                self.store.clear_running(task_id)
             return
         # the tasks started in the freed slots are told after the successes that freed them (a `-j 1` log
         # reads "done a" before "running b"), though they started first
@@ -60,7 +64,7 @@ class Results(Stopping):
         finally:
             early, self.deferred = self.deferred, None
         try:
-            recorded = len(successes) > 1 and self._record_together(successes)
+            recorded = self._record_together(successes, clears)
             for _, task_id, _attempt, result, hashes, started, ended in successes:
                 self._on_result(
                     self.tasks[task_id], result, hashes, started, ended, released=True, recorded=recorded
@@ -69,18 +73,27 @@ class Results(Stopping):
             for event in early:
                 self.sink(event)
 
-    def _record_together(self, successes: list[tuple[Any, ...]]) -> bool:
-        """Record several successes in one transaction (renamed into place only afterwards, each in turn):
-        one commit instead of one per task. False (nothing recorded) if the store cannot batch or a record
-        fails with an OSError: then each is recorded on its own, with its own error handling."""
+    def _record_together(self, successes: list[tuple[Any, ...]], clears: list[str]) -> bool:
+        """Record the successes in one transaction (renamed into place only afterwards, each in turn), with
+        the `running` rows of `clears` deleted in it (their processes are gone; a kill before it leaves rows
+        the next build finds dead and clears, as ever): one commit instead of one per task and one per row,
+        after the freed slots were given on. False (nothing recorded) if there is one success and no row to
+        clear, the store cannot batch, or a record fails with an OSError: then each is recorded on its own,
+        with its own error handling (and the rows are cleared each on its own)."""
         batch = getattr(self.store, "batch", None)
-        if batch is None:
+        if batch is None or not (len(successes) > 1 or clears):
+            for task_id in clears:
+                self.store.clear_running(task_id)
             return False
         try:
             with batch():
+                for task_id in clears:
+                    self.store.clear_running(task_id)
                 for _, task_id, _attempt, result, hashes, started, ended in successes:
                     self._record_done(self.tasks[task_id], result, hashes, started, ended)
         except (OSError, StateBusy):
+            for task_id in clears:
+                self.store.clear_running(task_id)
             return False
         return True
 
@@ -115,8 +128,9 @@ class Results(Stopping):
 
     # -- results ------------------------------------------------------------------------------------------
 
-    def _release(self, t: TaskState, result: AttemptResult) -> None:
-        """The attempt's process is over: free its slot, forget its process, count its cost."""
+    def _release(self, t: TaskState, result: AttemptResult, clear: bool = True) -> bool:
+        """The attempt's process is over: free its slot, forget its process, count its cost. Whether its row
+        in the store's `running` table is to be deleted; `clear`: deleted here and now (else the caller's)."""
         del self.running[t.id]
         limits = self.limits
         full = limits.total >= limits.jobs  # (every slot taken: a task ready now waited for this one)
@@ -136,10 +150,13 @@ class Results(Stopping):
         # without telling us. A pending mark does not mean nothing was written: a `check` (a second process
         # of the attempt) is noted after the agent's own process may already be in the table.
         pending = self.marks.pop(t.id, None)
-        if t.id in self.marked or (pending is None and self.processes is None):
+        written = t.id in self.marked or (pending is None and self.processes is None)
+        if written:
             self.marked.discard(t.id)
-            self.store.clear_running(t.id)
+            if clear:
+                self.store.clear_running(t.id)
         self._add_cost(t, result)  # (before any slot is refilled: the budget may now be spent)
+        return written and not clear
 
     def _on_result(
         self,
