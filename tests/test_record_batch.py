@@ -154,3 +154,42 @@ def test_a_finished_process_row_is_deleted_in_the_transaction_recording_its_succ
     deleted = [tx for tx in transactions if any(s.startswith("DELETE FROM running") for s in tx)]
     assert len(inserted) == 1 and len(deleted) == 1  # (it ran long enough to be written)
     assert any("INTO tasks" in s for s in deleted[0])  # the success's record, in the same transaction
+
+
+def test_the_loop_ticks_after_starting_what_a_result_let_start_not_between(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The display's tick (a status.md write) and the process rows' writes wait until the loop has nothing
+    left to decide or start: a tick due when `a`'s result arrives (TICK 0: one is due at every turn) comes
+    after `b` and `c`, which `a` made ready, are started, not between `a`'s end and their start."""
+    from agentmake.display.statusfile import StatusFile
+
+    (tmp_path / "Agentfile").write_text(
+        'agent a:\n    outputs = out/a.txt\n    run = "echo a > {output}"\n\n'
+        + "".join(
+            f"agent {n}:\n    inputs = out/a.txt\n    outputs = out/{n}.txt\n"
+            '    run = "cat {input} > {output}"\n\n'
+            for n in ("b", "c")
+        )
+    )
+    seen: list[str] = []
+    real_call, real_tick = StatusFile.__call__, StatusFile.tick
+
+    def call(self: StatusFile, event: Any) -> None:
+        seen.append(f"{event.task_id} {event.state}")
+        real_call(self, event)
+
+    def tick(self: StatusFile) -> None:
+        seen.append("tick")
+        real_tick(self)
+
+    monkeypatch.setattr(StatusFile, "__call__", call)
+    monkeypatch.setattr(StatusFile, "tick", tick)
+    monkeypatch.setattr(loop_mod, "TICK", 0.0)
+    req = workflow.Request(directory=tmp_path, silent=True, jobs=4)  # type: ignore[call-arg]
+    project = workflow.load_project(req)
+    with Store.open(tmp_path) as store:
+        assert workflow.run_graph(project, project.graph, store, req).ok
+    done = seen.index("a done")
+    started = max(seen.index("b running"), seen.index("c running"))
+    assert "tick" not in seen[done:started], seen

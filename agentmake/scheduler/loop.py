@@ -272,13 +272,15 @@ class Build(Results):
             idle = not self.running and not self.delayed and not self._held()
             if idle and (self.stop_reason is not None or not any(self.parked.values())):
                 return
-            self.discard.flush()  # (its thread unlinks while this one waits, not while it starts tasks)
-            self._drain(block=True)
+            # bookkeeping that no start waits for is done here, with nothing left to decide or start, just
+            # before the wait: not between the results of a burst and the starts they allow
             if self.marks:
                 self._write_marks(time.monotonic() - MARK_DELAY)
             if self.tick is not None and time.monotonic() - self.last_tick >= TICK:
                 self.last_tick = time.monotonic()
                 self.tick()
+            self.discard.flush()  # (its thread unlinks while this one waits)
+            self._drain(block=True)
 
     def _drain(self, block: bool) -> None:
         timeout = 0.0
