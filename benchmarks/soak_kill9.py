@@ -108,11 +108,10 @@ RECHECK = """    check = "sed -i 's/^Notes on /NOTES ON /' {outputs}"\n"""
 NOTES, REWRITTEN = "Notes on ", "NOTES ON "  # how an annotation begins: as written, as `RECHECK` rewrites it
 EDITED = " (edited)"  # what an edit appends to a document's line (`soak_touch`)
 # `--faults`: the first translation of the document stops at claude's turn limit, paid for (the fake bills the
-# prompt's tokens in), which agentmake takes as fatal: the build fails (exit 1), the next one asks again
-# Known to break the spend rule still (3 of the seeds 2250-2255): a paid failure a killed build never
-# recorded is lost when the next build that runs its task is killed too, after its attempt at the same log
-# stem started (`SalvageAttempts._note_key` removes the old log, whose spend only that build's outcome held):
-# no build reports it. Rejected salvaged answers share the gap (`Outcomes._add_rejected`).
+# prompt's tokens in), which agentmake takes as fatal: the build fails (exit 1), the next one asks again.
+# A paid failure a killed build never recorded is recorded by the next build as soon as it finds it, before
+# its attempt at the same log stem removes the old log (`scheduler.earlier.record_found`); before, only
+# that build's outcome held it, and a kill -9 of that build too lost it (half the seeds 2250-2259).
 FAULT = "stopped=error_max_turns times=1"
 FAILED = "turn limit"  # what a build that failed so says
 

@@ -69,7 +69,7 @@ def lost_line(root: Path, pid: int) -> tuple[int, int] | None:
     (`Journal.end_run`: its spend, and that of the killed builds it reports, marked reported) when a kill -9
     came before it printed the line (agentmake's documented window: the line is lost rather than said twice);
     None if it had not ended. Read from the state database: its history rows and those of the builds it marked
-    (`runs.summed_by`), as `Journal.spend_unsummed` picks them."""
+    (`runs.summed_by`), as `Journal.spend_unsummed` picks them, and the spend they found (`found_spend`)."""
     path = root / ".agentmake" / "state.db"
     if not path.is_file():  # (killed before it made one)
         return None
@@ -86,6 +86,15 @@ def lost_line(root: Path, pid: int) -> tuple[int, int] | None:
             " (SELECT run_id FROM runs WHERE summed_by = ?1) AND state != 'up-to-date')",
             (run,),
         ).fetchall()
+        try:  # (what it, or a build it reported, found a killed build paid for: `Journal.record_found`)
+            found = db.execute(
+                "SELECT tokens_in, tokens_out FROM found_spend WHERE run_id = ?1 OR run_id IN"
+                " (SELECT run_id FROM runs WHERE summed_by = ?1)",
+                (run,),
+            ).fetchall()
+        except sqlite3.OperationalError:  # (a database made before the table)
+            found = []
+    rows += [(run, "found", "{}", tin, tout) for tin, tout in found]
     said = [
         (tin or 0, tout or 0)
         for run_id, state, extra, tin, tout in rows

@@ -13,6 +13,8 @@ from conftest import FakeAgents
 from e2e_helpers import E2E
 from test_salvage import AGENTFILE, _answered_then_killed
 
+from agentmake.scheduler.summary import usd
+
 ONE = AGENTFILE.split("agent plain")[0]
 
 
@@ -46,9 +48,12 @@ def test_a_salvaged_answer_failing_its_check_is_reported_once(
     assert run.code == 0 and e2e.calls() == ["a"], run  # the salvaged answer failed the check: asked again
     assert flag.exists()
     line = next(ln for ln in run.out.splitlines() if ln.startswith("agentmake: "))
-    assert "paid by an interrupted run" in line, run
-    # the killed run's answer and this build's, of the same prompt, cost the same (before: one answer's)
-    assert _cost(e2e) == pytest.approx(2 * killed), (run, killed)
+    # the killed run's answer and this build's, of the same prompt, cost the same: both on the line, the
+    # killed run's as paid by it (recorded as found as soon as the check rejected it, before the new call:
+    # `scheduler.earlier.record_found`), the task's record keeping this build's call (before: both)
+    assert f"{usd(2 * killed)} ({usd(killed)} of it paid by an interrupted run)" in line, run
+    assert "counted what a killed agentmake spent and never reported (1): translate:a" in run.text, run
+    assert _cost(e2e) == pytest.approx(killed), (run, killed)
     again = e2e.am("-j1")  # nothing more to count
     assert again.summary.up_to_date == 1 and again.summary.cost is None, again
     forced = e2e.am("-j1", "-B")  # asked again: its own call only, the killed run's not counted twice

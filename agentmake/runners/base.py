@@ -67,6 +67,10 @@ class ExecutorBase:
         # asked by an attempt whose outputs in place fail its new check, before it calls its agent: None to
         # call it, else why not (set by the build for its run: `scheduler.gate.CallGate`)
         self.calls_held: Callable[[Task], str | None] | None = None
+        # told, by the task's first attempt, what earlier attempts paid for and no build recorded (failures,
+        # salvaged answers that failed the check: `AttemptResult.rejected`), before it calls its agent, whose
+        # attempt replaces their logs: the build records that spend at once (`scheduler.earlier`)
+        self.on_found: Callable[[Task, list[AttemptResult]], None] | None = None
         self.verbose = verbose
         self.report_renderer = report_renderer
         self.grace = grace

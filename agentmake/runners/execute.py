@@ -117,6 +117,8 @@ class Executor(SalvageAttempts, ShellAttempts):
                     return self._ended(rechecked, start, stem)
             # the task's first attempt in this run: an earlier, interrupted one may have left its answer
             salvaged, rejected = self._salvage(task, decision, stem, cancel) if attempt == 1 else (None, [])
+            if rejected and self.on_found is not None:  # (recorded before a call replaces their logs)
+                self.on_found(task, rejected)
             # (the scheduler starts a first attempt that may salvage even when no call is allowed any more:
             # `may_salvage`; it is held here if it salvaged nothing)
             held = self.calls_held(task) if salvaged is None and attempt == 1 and self.calls_held else None

@@ -11,11 +11,20 @@ counted here that the attempt never reaches (an earlier one passed its check; th
 task started) holds the budget in this build though its summary does not show it: the next build that
 finds it reports it. A kill -9 loses nothing: the budget lives in memory, and what is marked reported
 (`salvage.note_reported`) is marked when the attempt's result is recorded, not here.
+
+What no answer of the task's comes of (a failure its agent was paid for, a salvaged answer that failed its
+check) is proved only by its attempt's logs, which this build's attempt at the same log stem replaces as it
+starts: so it is recorded in the state database the moment the task's first attempt finds it, before any call
+(`record_found`, `Journal.record_found`), as this build's spend. The database is the ledger, the logs only
+evidence: this build's summary line reports it (`found_in`), or if this build is killed too, the next one
+(`spend_unsummed`); no build finds it in the logs again (`Journal.spend_unsummed`, `note_reported`). Before,
+it was held only by this build's outcome of the task, and a kill -9 before its row lost it.
 """
 
 from __future__ import annotations
 
 from agentmake.runners import AttemptResult, Executor
+from agentmake.runners.salvage import note_reported
 from agentmake.scheduler.gate import CallGate
 from agentmake.scheduler.tasks import TaskState
 from agentmake.store import Store
@@ -54,3 +63,27 @@ def count_found(store: Store, gate: CallGate, executor: Executor, t: TaskState) 
         key = paid_by(found)
         if key is not None and found.cost_usd is not None and unreported(store, t, found):
             gate.spend_once(key, found.cost_usd)
+
+
+def record_found(store: Store, gate: CallGate, run_id: int, t: TaskState, found: list[AttemptResult]) -> None:
+    """`found`: what earlier attempts of `t` paid for that no answer of this build comes of (failures,
+    answers that failed the check), told by its first attempt before it calls its agent (`Executor.on_found`,
+    from its worker). What no build reported is recorded now as build `run_id`'s spend, counted against the
+    budget once, and noted reported in its key file; what cannot be recorded (the database busy, a full
+    disk) is counted as before, when the attempt ends (`Outcomes._add_rejected`)."""
+    new = [f for f in found if paid_by(f) is not None and _priced(f) and unreported(store, t, f)]
+    rows = [(f.paid_at, str(f.paid_by), f.cost_usd, f.tokens_in, f.tokens_out) for f in new]
+    record = getattr(store, "record_found", None)  # (test doubles of the store may lack it)
+    if not rows or record is None or not record(run_id, t.id, rows):
+        return
+    for f in new:
+        key = paid_by(f)
+        if key is not None and f.cost_usd is not None:
+            gate.spend_once(key, f.cost_usd)
+        if f.paid_by is not None:
+            note_reported(f.paid_by, f.paid_at)
+
+
+def _priced(result: AttemptResult) -> bool:
+    """Whether `result` says what it cost, in dollars or tokens."""
+    return result.cost_usd is not None or result.tokens_in is not None or result.tokens_out is not None

@@ -24,12 +24,14 @@ from typing import TYPE_CHECKING, Any
 
 from agentmake.gcpause import end_startup
 from agentmake.graph import Graph, Task
+from agentmake.natorder import natural_key
 from agentmake.plan import Decision, Hasher, Rebuilder
-from agentmake.runners import Executor
+from agentmake.runners import AttemptResult, Executor
 from agentmake.runners.groups import unhurried
 from agentmake.scheduler.commit import remove_stale_temps
 from agentmake.scheduler.control import BuildControl
 from agentmake.scheduler.discard import Discard
+from agentmake.scheduler.earlier import record_found
 from agentmake.scheduler.events import BuildResult, TaskEvent, TaskOutcome, emit_up_to_date
 from agentmake.scheduler.fastlane import Predecided, predecide
 from agentmake.scheduler.gate import CallGate
@@ -167,6 +169,7 @@ class Build(Results):
             self.processes.run_id = self.run_id
             self.processes.post = self._post
         self.executor.calls_held = self._calls_held
+        self.executor.on_found = self._found
         unhurried()  # (a second Ctrl-C that ended an earlier build of this process, in watch mode)
         previous_handlers = self._catch_signals()
         # a write waiting for the state database's lock (another program holds it) waits until it is free,
@@ -222,6 +225,7 @@ class Build(Results):
                 self.processes.post = None
                 self.processes.stop_logging(all_ended=not self.running)
             self.executor.calls_held = None
+            self.executor.on_found = None
         if counts is None:
             self._sweep()
             counts = {}
@@ -230,6 +234,7 @@ class Build(Results):
         self.result.ended_at = time.time()
         # (a Ctrl-C that came as the build wound down, after the loop's last look: the user asked to stop)
         self.result.interrupted = self.interrupted or self.sigints > 0
+        self._add_found()
         self.store.end_run(self.run_id, counts, self.result.summed)
         self._rekey_answers()
         self.hasher.flush()
@@ -308,6 +313,29 @@ class Build(Results):
                 messages.append(self.queue.get_nowait())
             except queue.Empty:
                 return messages
+
+    def _found(self, task: Task, found: list[AttemptResult]) -> None:
+        """What earlier attempts of `task` paid for and no answer comes of, told by its first attempt before
+        it calls (`Executor.on_found`, from a worker): recorded now (`earlier.record_found`)."""
+        record_found(self.store, self.gate, self.run_id, self.tasks[task.id], found)
+
+    def _add_found(self) -> None:
+        """The spend this build found and recorded (`earlier.record_found`), paid by killed builds, goes on
+        its summary line with what those builds left (`placed_cost`): the line this build's end marks said."""
+        found_in = getattr(self.store, "found_in", None)  # (test doubles of the store may lack it)
+        rows = found_in(self.run_id) if found_in is not None else []
+        if not rows:
+            return
+        costs = [r.cost_usd for r in rows if r.cost_usd is not None]
+        if costs:
+            self.result.placed_cost = (self.result.placed_cost or 0.0) + sum(costs)
+        if any(r.tokens_in is not None or r.tokens_out is not None for r in rows):
+            tin, tout = self.result.placed_tokens or (0, 0)
+            tin += sum(r.tokens_in or 0 for r in rows)
+            tout += sum(r.tokens_out or 0 for r in rows)
+            self.result.placed_tokens = (tin, tout)
+        tasks = set(self.result.paid_left) | {r.task_id for r in rows}
+        self.result.paid_left = sorted(tasks, key=natural_key)
 
     def _calls_held(self, task: Task) -> str | None:
         """Why `task`'s agent may not be called now, None if it may (a shell agent calls none): asked from

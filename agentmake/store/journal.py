@@ -47,6 +47,11 @@ _PRUNE_ATTEMPTS = (
     f" AND id IS NOT (SELECT id FROM attempts WHERE task_id = ?1 AND state IN {_PLACED}"
     "  ORDER BY run_id DESC, ended_at DESC, id DESC LIMIT 1)"  # (as `latest_attempts` ranks them)
 )
+# the builds that never ended (killed) and whose spend no build reported, but for build ?1 (`spend_unsummed`)
+_UNSUMMED = "SELECT run_id FROM runs WHERE ended_at IS NULL AND summed_by IS NULL AND run_id IS NOT ?1"
+_FOUND_COLS = "run_id, task_id, paid_at, paid_by, cost_usd, tokens_in, tokens_out"
+# (when the attempt that paid started, its log stem, what it cost) of spend found in logs (`record_found`)
+Found = tuple[float, str, float | None, int | None, int | None]
 _INSERT_ATTEMPT = f"INSERT INTO attempts ({_ATTEMPT_COLS}) VALUES ({', '.join('?' * 12)})"
 
 
@@ -146,6 +151,8 @@ class Journal:
             self._conn.execute("DELETE FROM events WHERE run_id <= ?", (run_id - RUNS_KEPT,))
             self._attempted.clear()
         self._conn.execute("DELETE FROM runs WHERE run_id <= ?", (run_id - RUNS_KEPT,))
+        with contextlib.suppress(sqlite3.OperationalError):  # (pruned with the runs that found it)
+            self._conn.execute("DELETE FROM found_spend WHERE run_id <= ?", (run_id - RUNS_KEPT,))
 
     def last_run_id(self) -> int | None:
         with self._lock:
@@ -163,14 +170,57 @@ class Journal:
 
     def spend_reported(self, task_id: str, at: float) -> bool:
         """Whether a build counted what an attempt of `task_id` started at `at` cost: a history row of the
-        task spans that moment and says what its attempts cost. None does for an attempt of a build killed
-        before it wrote the task's row (`runners.salvage`: the answer it paid for is reported by no build)."""
+        task spans that moment and says what its attempts cost, or a build recorded it as found in its logs
+        (`record_found`). None does for an attempt of a build killed before it wrote the task's row
+        (`runners.salvage`: the answer it paid for is reported by no build)."""
         sql = (
             "SELECT 1 FROM attempts WHERE task_id = ? AND started_at <= ? AND ended_at >= ?"
             " AND cost_usd IS NOT NULL LIMIT 1"
         )
         with self._lock:
-            return self._conn.execute(sql, (task_id, at, at)).fetchone() is not None
+            if self._conn.execute(sql, (task_id, at, at)).fetchone() is not None:
+                return True
+            found = "SELECT 1 FROM found_spend WHERE task_id = ? AND paid_at = ? LIMIT 1"
+            with contextlib.suppress(sqlite3.OperationalError):  # (no such table: a reader of an old file)
+                return self._conn.execute(found, (task_id, at)).fetchone() is not None
+            return False
+
+    def record_found(self, run_id: int, task_id: str, found: Iterable[Found]) -> bool:
+        """What attempts of a killed build paid for, found in their logs by build `run_id` as it starts
+        `task_id` (`scheduler.earlier.record_found`), recorded as that build's spend at once, in one
+        transaction: before an attempt of this build replaces those logs. Then reported by this build's
+        summary line (`found_in`), or, killed too, by the next build (`spend_unsummed`), and never found
+        again (`spend_reported`). False if it could not be written (the store gave up waiting for another
+        program's lock, a full disk): the caller counts it as before, when the attempt ends."""
+        if self.busy.gave_up is not None:
+            return False
+        rows = [(run_id, task_id, *f) for f in found]
+        try:
+            with self._tx():
+                self._conn.executemany(
+                    f"INSERT INTO found_spend ({_FOUND_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?)", rows
+                )
+        except (StateBusy, sqlite3.Error):
+            return False
+        return True
+
+    def found_in(self, run_id: int) -> list[AttemptRecord]:
+        """The spend build `run_id` found and recorded (`record_found`), as history rows ("found")."""
+        return self._found("run_id = ?", (run_id,))
+
+    def _found(self, where: str, args: tuple[Any, ...]) -> list[AttemptRecord]:
+        """Rows of `found_spend` as history rows: state "found", spanning the moment the attempt that paid
+        started, its log stem as the message."""
+        sql = f"SELECT {_FOUND_COLS} FROM found_spend WHERE {where} ORDER BY id"
+        with self._lock:
+            try:
+                rows = self._conn.execute(sql, args).fetchall()
+            except sqlite3.OperationalError:  # (no such table: a reader of an older database)
+                return []
+        return [
+            AttemptRecord(run, task, "found", at, at, 1, cost, tin, tout, message=by)
+            for run, task, at, by, cost, tin, tout in rows
+        ]
 
     def spend_unsummed(self, ours: int | None = None) -> list[AttemptRecord]:
         """The history rows of builds that never ended (killed: `end_run` never ran, so they printed no
@@ -179,18 +229,20 @@ class Journal:
         place or not, a failure after paid attempts) and what its attempts cost, in the order written.
         Rows that spent nothing of that build's are left out: a restore or outputs in place kept ("cached",
         "up-to-date": what making them cost, paid by an earlier build) and an answer it salvaged that an
-        earlier build had reported ("cached" without `paid_earlier`). A build that reports them marks their
-        builds as reported as it ends (`end_run`), or `mark_summed` (`clean`, `-t`). Not here: what the
-        attempts under way when it was killed cost, and the attempts of a task waiting for its retry (no row
-        holds them; an answer they finished is salvaged, and a failure they were paid for reported, by the
-        build that finds its log: `runners.salvage`)."""
+        earlier build had reported ("cached" without `paid_earlier`). With them, what such a build found
+        that a build killed before it paid for and never recorded (`record_found`: rows "found", after the
+        history rows). A build that reports them marks their builds as reported as it ends (`end_run`), or
+        `mark_summed` (`clean`, `-t`). Not here: what the attempts under way when it was killed cost, and
+        the attempts of a task waiting for its retry (no row holds them; an answer they finished is
+        salvaged, and a failure they were paid for reported, by the build that finds its log:
+        `runners.salvage`, which records it at once: `record_found`)."""
         sql = (
-            f"SELECT {_ATTEMPT_COLS} FROM attempts WHERE run_id IN (SELECT run_id FROM runs WHERE ended_at IS"
-            " NULL AND summed_by IS NULL AND run_id IS NOT ?) AND state != 'up-to-date'"
+            f"SELECT {_ATTEMPT_COLS} FROM attempts WHERE run_id IN ({_UNSUMMED}) AND state != 'up-to-date'"
             " AND (cost_usd IS NOT NULL OR tokens_in IS NOT NULL OR tokens_out IS NOT NULL) ORDER BY id"
         )
         with self._lock:
             rows = [attempt_from_row(r) for r in self._conn.execute(sql, (ours,)).fetchall()]
+        rows += self._found(f"run_id IN ({_UNSUMMED})", (ours,))
         return [a for a in rows if a.state != "cached" or a.extra.get("paid_earlier")]
 
     @optional

@@ -46,6 +46,12 @@ strays    outputs a task's record listed and its newer record does not (an outpu
           the Agentfile that renamed it; added after release: NULL, anyone's). The file is left in place,
           a leftover (`agentmake.plan.leftovers`) until `clean --leftovers` removes it; a path a task records
           as its output again is deleted from here (added after release: an older database gets it empty).
+found_spend  what an attempt of a killed build paid for and no build recorded, found in its logs by a later
+          build (a failure its agent was paid for, a salvaged answer that failed its check): run_id (the build
+          that found it, whose spend it is counted in: `Journal.spend_unsummed`), task_id, paid_at (when that
+          attempt started), paid_by (its log stem), cost_usd, tokens_in, tokens_out. Written as soon as it is
+          found, before an attempt of that build replaces the logs that prove it (`scheduler.earlier`); pruned
+          with `runs` (added after release: an older database gets it empty).
 uncached  results recorded without a cache entry (the cache could not be written: a full disk): task_id ->
           key. The next build that finds such a result in place, as recorded, files it in the cache
           (`Store.cache_uncached`), so a deleted output costs no call again (added after release: an older
@@ -121,6 +127,11 @@ CREATE TABLE IF NOT EXISTS uncached (task_id TEXT PRIMARY KEY, key TEXT NOT NULL
 CREATE TABLE IF NOT EXISTS strays (
     path TEXT PRIMARY KEY, task_id TEXT NOT NULL, hash TEXT NOT NULL, agentfile TEXT
 );
+CREATE TABLE IF NOT EXISTS found_spend (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, run_id INTEGER, task_id TEXT, paid_at REAL, paid_by TEXT,
+    cost_usd REAL, tokens_in INTEGER, tokens_out INTEGER
+);
+CREATE INDEX IF NOT EXISTS found_spend_task ON found_spend (task_id);
 """
 # the Agentfiles that wrote the task records (a few names, read without reading the rows: `Store.owns`); apart
 # from the DDL, which an older database runs before it has the column

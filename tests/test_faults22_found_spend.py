@@ -1,0 +1,128 @@
+"""What a build killed with -9 paid for and never recorded, found in its attempt's logs by a later build (a
+failure its agent was paid for; a salvaged answer that failed the task's check), is recorded in the state
+database the moment it is found, before that build's own attempt at the same log stem replaces those logs
+(`scheduler.earlier.record_found`): when that build is killed too, before it records anything of the task,
+the build after it still reports the spend, exactly once. Before, it was held only by the finding build's
+outcome of the task, and lost with it (benchmarks/soak_kill9.py --faults: "10 tokens short").
+
+Build A pays for an attempt and is killed while the agent lingers; build B finds A's spend and is killed at a
+chosen moment of its new attempt at the same stem (`crash_at`); build C must report A's spend once, and the
+build after it nothing. Real CLI runs with the fake claude.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+from pathlib import Path
+
+import pytest
+from conftest import FakeAgents
+from crash_helpers import crash_at
+from e2e_helpers import E2E, Run, kill_quietly, wait_for
+
+from agentmake.scheduler.summary import usd
+
+FAILS_ONCE = '''\
+agent bad:
+    inputs = docs/a.md
+    outputs = build/bad.md
+    prompt = """
+        FAKE: label=bad stopped=error_max_turns times=1 linger=60
+        Fail: {{ read(input) }}
+        """
+'''
+STOPPED_COST = 0.0421  # what the fake claude's error result for a turn limit says it cost
+
+CHECKED = '''\
+agent bad:
+    inputs = docs/a.md
+    outputs = build/bad.md
+    check = "test -e {flag}"
+    prompt = """
+        FAKE: label=bad linger=60
+        Translate: {{{{ read(input) }}}}
+        """
+'''
+
+# where build B is killed: as its new attempt removes the old key file (A's logs still there, the spend
+# recorded and the key file noted as reported), or its old output (the key file gone: no build can find
+# A's spend in the logs any more)
+MOMENTS = ["bad.1.key", "bad.1.out"]
+
+
+@pytest.fixture
+def e2e(tmp_path: Path, fake_agents: FakeAgents) -> E2E:
+    return E2E(tmp_path / "proj", fake_agents)
+
+
+def _paid_then_killed(e2e: E2E) -> None:
+    """Build A: the agent prints its result (paid) and lingers; agentmake is killed before it sees it exit."""
+    e2e.reset_calls()
+    build = e2e.spawn("-j1")
+    try:
+        wait_for(lambda: any(ev == "end" for ev, *_ in e2e.fake.log_lines()), what="the agent's result")
+    finally:
+        kill_quietly(build.pid, signal.SIGKILL)
+        killed = E2E.finish(build)
+    assert "agentmake: " not in killed.out, killed
+    (e2e.fake.state / "stop-lingering").touch()  # (agents asked again from now on exit at once)
+
+
+def _paid_in_log(e2e: E2E) -> float:
+    """What A's attempt cost, as its log says."""
+    out = (e2e.root / ".agentmake" / "logs" / "bad.1.out").read_text()
+    return float(json.loads(out.splitlines()[-1])["total_cost_usd"])
+
+
+def _line(run: Run) -> str:
+    return next(ln for ln in run.out.splitlines() if ln.startswith("agentmake: "))
+
+
+def _reported_once(e2e: E2E, paid: float, asks: bool = True) -> None:
+    """Build C reports `paid` as paid by an interrupted run, with what its own call cost if it `asks`; the
+    build after it reports nothing of it."""
+    run = e2e.am("-j1")
+    assert run.code == 0 and e2e.calls() == (["bad"] if asks else []), run
+    if asks:
+        total = paid + _paid_in_log(e2e)  # (C's call, whose log is at that stem now)
+        assert f"{usd(total)} ({usd(paid)} of it paid by an interrupted run)" in _line(run), run
+    else:
+        assert f"{usd(paid)} (paid by an interrupted run)" in _line(run), run
+    assert "counted what a killed agentmake spent and never reported (1): bad" in run.text, run
+    again = e2e.am("-j1")
+    assert again.code == 0 and again.summary.up_to_date == 1 and again.summary.cost is None, again
+    assert "interrupted run" not in again.out and "killed agentmake" not in again.text, again
+    assert e2e.calls() == (["bad"] if asks else []), "the build after C called nothing"
+
+
+@pytest.mark.parametrize("moment", MOMENTS)
+def test_a_paid_failure_found_by_a_build_killed_in_its_new_attempt_is_reported_once(
+    e2e: E2E, moment: str
+) -> None:
+    e2e.write("Agentfile", FAILS_ONCE)
+    e2e.write("docs/a.md", "one\n")
+    _paid_then_killed(e2e)  # A: stopped at its turn limit, paid for, never recorded
+    e2e.reset_calls()
+    crash_at(e2e, "os.remove", moment, "-j1")  # B: finds A's failure, killed as it starts its own attempt
+    assert e2e.calls() == [], "B was killed before it called the agent"
+    e2e.reset_calls()
+    dry = e2e.am("-j1", "-n")  # (a dry run reports nothing, and marks nothing reported)
+    assert "interrupted run" not in dry.out, dry
+    _reported_once(e2e, STOPPED_COST)
+
+
+@pytest.mark.parametrize("moment", MOMENTS)
+def test_a_rejected_salvaged_answer_found_by_a_build_killed_in_its_new_attempt_is_reported_once(
+    tmp_path: Path, e2e: E2E, moment: str
+) -> None:
+    flag = tmp_path / "answers-pass"  # (outside the project: the check fails until it exists)
+    e2e.write("Agentfile", CHECKED.format(flag=flag))
+    e2e.write("docs/a.md", "one\n")
+    _paid_then_killed(e2e)  # A: answered, paid for, never recorded
+    killed = _paid_in_log(e2e)
+    e2e.reset_calls()
+    crash_at(e2e, "os.remove", moment, "-j1")  # B: salvages A's answer, which fails the check; killed
+    assert e2e.calls() == [], "B was killed before it called the agent"
+    flag.touch()  # (C: A's answer, whose logs B did not get to remove, is salvaged: its spend said once)
+    _reported_once(e2e, killed, asks=moment != "bad.1.key")
