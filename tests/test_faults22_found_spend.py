@@ -126,3 +126,37 @@ def test_a_rejected_salvaged_answer_found_by_a_build_killed_in_its_new_attempt_i
     assert e2e.calls() == [], "B was killed before it called the agent"
     flag.touch()  # (C: A's answer, whose logs B did not get to remove, is salvaged: its spend said once)
     _reported_once(e2e, killed, asks=moment != "bad.1.key")
+
+
+ANSWERS = '''\
+agent bad:
+    inputs = docs/a.md
+    outputs = build/bad.md
+    prompt = """
+        FAKE: label=bad linger=60
+        Translate: {{ read(input) }}
+        """
+'''
+
+
+@pytest.mark.parametrize("how", ["edited", "-B"])
+def test_an_answer_a_killed_build_paid_for_and_the_next_never_uses_is_reported_once(
+    e2e: E2E, how: str
+) -> None:
+    """A's answer is never salvaged when the next build asks for another (its input edited since, or -B):
+    its spend is recorded as found before B's call replaces its log, and said once. Before, never."""
+    e2e.write("Agentfile", ANSWERS)
+    e2e.write("docs/a.md", "one\n")
+    _paid_then_killed(e2e)  # A: answered, paid for, never recorded
+    killed = _paid_in_log(e2e)
+    if how == "edited":
+        e2e.write("docs/a.md", "one, edited\n")
+    e2e.reset_calls()
+    run = e2e.am("-j1", *([how] if how == "-B" else []))
+    assert run.code == 0 and e2e.calls() == ["bad"], run
+    total = killed + _paid_in_log(e2e)  # (B's call, whose log is at that stem now)
+    assert f"{usd(total)} ({usd(killed)} of it paid by an interrupted run)" in _line(run), run
+    assert "counted what a killed agentmake spent and never reported (1): bad" in run.text, run
+    again = e2e.am("-j1", *([how] if how == "-B" else []))  # (-B: asked again, its own call only)
+    assert again.code == 0 and "interrupted run" not in again.out, again
+    assert "killed agentmake" not in again.text, again

@@ -115,6 +115,15 @@ def _paid(result: AttemptResult) -> AttemptResult:
     )  # fmt: skip
 
 
+def _paid_by(parsed: Parsed, source: Path, paid_at: float | None) -> AttemptResult:
+    """What the attempt at `source` (started at `paid_at`) cost, found in its log (`parsed`): no answer of
+    this build's (`SalvageAttempts._paid_failures`, `_paid_unused`)."""
+    return AttemptResult(
+        "retry", cost_usd=parsed.cost_usd, tokens_in=parsed.tokens_in, tokens_out=parsed.tokens_out,
+        salvaged=True, paid_by=source, paid_at=paid_at,
+    )  # fmt: skip
+
+
 def _notice(decision: Decision, source: Path) -> str:
     """What the summary says of an answer salvaged from `source`: whether its key had been recorded (its
     result since dropped from the cache) or never was (agentmake died first, or the state was lost)."""
@@ -256,7 +265,7 @@ class SalvageAttempts(ExecutorBase):
         before any other call starts: `scheduler.earlier`); [] for a task that is never salvaged, or
         with -B."""
         answers = [_paid(self._answer(task, decision, found)) for found in self._proven(task, decision)]
-        return self._paid_failures(task, decision) + answers
+        return self._paid_failures(task, decision) + self._paid_unused(task, decision) + answers
 
     def _paid_failures(self, task: Task, decision: Decision) -> list[AttemptResult]:
         """What each earlier attempt made for `decision.key` that ended in a failure its agent was paid for
@@ -271,12 +280,39 @@ class SalvageAttempts(ExecutorBase):
             parsed = failed_paid(fmt, read_log(source, ".out"), read_log(source, ".err"))
             if parsed is None:
                 continue
-            failed = AttemptResult(
-                "retry", cost_usd=parsed.cost_usd, tokens_in=parsed.tokens_in, tokens_out=parsed.tokens_out,
-                salvaged=True, paid_by=source, paid_at=_paid_at(started),
-            )  # fmt: skip
-            failures.append(failed)
+            failures.append(_paid_by(parsed, source, _paid_at(started)))
         return failures
+
+    def _paid_unused(self, task: Task, decision: Decision) -> list[AttemptResult]:
+        """What each earlier attempt of `task` whose answer this build never uses cost, and which attempt
+        paid for it: one whose log holds a finished result of a JSON runner (an answer, or a failure its
+        agent was paid for) that no build noted reported, made for another key (its inputs or prompt
+        changed since), or any with -B, or an answer of this key that is never salvaged (`_proven`: it held
+        a secret, a multi-output agent's files were not kept). The task's first attempt replaces those logs
+        with its own: so what no build reported (`earlier.unreported`) is recorded before it calls
+        (`Executor.on_found`), as that of a rejected answer is; before, no build ever reported it."""
+        runner = self._llm_runner(task)
+        if not self._salvageable(task) or runner.format not in FORMATS:
+            return []
+        forced = any(r.kind == "forced" for r in decision.reasons)
+        unused, proven = [], None
+        for source, key, started in self._attempt_keys(task.id):
+            paid_at = _paid_at(started)
+            if paid_at is None:  # (a build reported it)
+                continue
+            out, err = read_log(source, ".out"), read_log(source, ".err")
+            ours = key == decision.key and not forced
+            parsed = delivered(runner.format, out, err)
+            if parsed is None and not ours:
+                parsed = failed_paid(runner.format, out, err)  # (of this key: `_paid_failures`)
+            if parsed is None:
+                continue
+            if ours:  # (an answer for this key: salvage's to use, if it may)
+                proven = {f.source for f in self._proven(task, decision)} if proven is None else proven
+                if source in proven:
+                    continue
+            unused.append(_paid_by(parsed, source, paid_at))
+        return unused
 
     def _proven(self, task: Task, decision: Decision) -> Iterator[_Proven]:
         """The earlier attempts made for `decision.key` whose logs prove a whole, successful answer that may
@@ -329,7 +365,8 @@ class SalvageAttempts(ExecutorBase):
         """An ok result from an earlier attempt's answer for `decision.key`, staged and checked, None if there
         is none to use (the task then runs); and the answers found that failed the check (what each cost, paid
         by its interrupted run: `AttemptResult.rejected`)."""
-        rejected = self._paid_failures(task, decision)  # (their spend is told as that of rejected answers)
+        # (their spend is told as that of rejected answers, as is that of answers made for another key)
+        rejected = self._paid_failures(task, decision) + self._paid_unused(task, decision)
         for found in self._proven(task, decision):
             result = self._answer(task, decision, found)
             out_log = found.source.with_name(found.source.name + ".out")
