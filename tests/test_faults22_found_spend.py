@@ -20,19 +20,9 @@ import pytest
 from conftest import FakeAgents
 from crash_helpers import crash_at
 from e2e_helpers import E2E, Run, kill_quietly, wait_for
+from test_soak22_unrecorded_failure import FAILS_ONCE, STOPPED_COST
 
 from agentmake.scheduler.summary import usd
-
-FAILS_ONCE = '''\
-agent bad:
-    inputs = docs/a.md
-    outputs = build/bad.md
-    prompt = """
-        FAKE: label=bad stopped=error_max_turns times=1 linger=60
-        Fail: {{ read(input) }}
-        """
-'''
-STOPPED_COST = 0.0421  # what the fake claude's error result for a turn limit says it cost
 
 CHECKED = '''\
 agent bad:
