@@ -170,8 +170,9 @@ class Outcomes(Failing, Spending):
         return notice
 
     def _record_done(
-        self, t: TaskState, result: AttemptResult, hashes: dict[str, str], started: float, ended: float
-    ) -> None:
+        self, t: TaskState, result: AttemptResult, hashes: dict[str, str], started: float, ended: float,
+        note: bool = True,
+    ) -> None:  # fmt: skip
         """The task row, history row and cache entry of a success, in one transaction (or the open batch).
         A salvaged answer's rows keep what it cost when it was paid for (not spent by this build: `_add_cost`)
         and its history row says "cached", as a restore's does; outputs in place that passed a new check which
@@ -202,10 +203,18 @@ class Outcomes(Failing, Spending):
             record.error = partial_text(t)
         state = "cached" if result.salvaged else "up-to-date" if result.in_place else "done"
         self.store.record_success(record, files, state=state)
-        paid_by = result.paid_by if result.salvaged else result.log_stem
-        if t.llm and paid_by is not None:  # (what the answer cost is in this row: never counted again)
-            note_reported(paid_by)
+        if note:
+            self._note_paid(t, result)
         mark("recorded", t.id)
+
+    def _note_paid(self, t: TaskState, result: AttemptResult) -> None:
+        """The answer of `t`'s success, recorded (committed: a batch notes its answers only once it has,
+        `_record_together`), is noted reported in its key file: what it cost is in its history row, never
+        counted again. Noted before the commit, a kill -9 in between left the answer salvaged by the next
+        build as reported by none: paid, never said (soak_kill9 seed 2242, 8 tokens in / 6 out short)."""
+        paid_by = result.paid_by if result.salvaged else result.log_stem
+        if t.llm and paid_by is not None:
+            note_reported(paid_by)
 
     def _keep_made(self, task_id: str, record: TaskRecord) -> None:
         """`record`, of outputs in place a new check rewrote (no call), keeps what the result it rewrote took

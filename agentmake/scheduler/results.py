@@ -90,11 +90,13 @@ class Results(Stopping):
                 for task_id in clears:
                     self.store.clear_running(task_id)
                 for _, task_id, _attempt, result, hashes, started, ended in successes:
-                    self._record_done(self.tasks[task_id], result, hashes, started, ended)
+                    self._record_done(self.tasks[task_id], result, hashes, started, ended, note=False)
         except (OSError, StateBusy):
             for task_id in clears:
                 self.store.clear_running(task_id)
             return False
+        for _, task_id, _attempt, result, *_ in successes:  # (once committed: `_note_paid`)
+            self._note_paid(self.tasks[task_id], result)
         return True
 
     def _handle(self, message: tuple[Any, ...]) -> None:
