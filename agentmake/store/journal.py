@@ -170,12 +170,13 @@ class Journal:
 
     def spend_reported(self, task_id: str, at: float) -> bool:
         """Whether a build counted what an attempt of `task_id` started at `at` cost: a history row of the
-        task spans that moment and says what its attempts cost, or a build recorded it as found in its logs
-        (`record_found`). None does for an attempt of a build killed before it wrote the task's row
-        (`runners.salvage`: the answer it paid for is reported by no build)."""
+        task spans that moment and says what its attempts cost (in dollars, or in tokens only: codex, gemini,
+        llm name no price), or a build recorded it as found in its logs (`record_found`). None does for an
+        attempt of a build killed before it wrote the task's row (`runners.salvage`: the answer it paid for
+        is reported by no build)."""
         sql = (
             "SELECT 1 FROM attempts WHERE task_id = ? AND started_at <= ? AND ended_at >= ?"
-            " AND cost_usd IS NOT NULL LIMIT 1"
+            " AND (cost_usd IS NOT NULL OR tokens_in IS NOT NULL OR tokens_out IS NOT NULL) LIMIT 1"
         )
         with self._lock:
             if self._conn.execute(sql, (task_id, at, at)).fetchone() is not None:

@@ -1,0 +1,57 @@
+"""What a build that ended (not killed) recorded of a tokens-only runner's attempts (codex, gemini, llm: their
+JSON says tokens, no dollars) is reported: the next build that finds those attempts' logs (an answer that
+failed its check, salvaged again and rejected; one made for inputs edited since) does not record them as
+found spend (`scheduler.earlier.record_found`) and say them again as "what a killed agentmake spent". Its
+history row says its tokens, and `Journal.spend_reported` counts a row that says tokens, not only dollars.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from conftest import FakeAgents
+from e2e_helpers import E2E, Run
+
+CHECKED = '''\
+agent bad:
+    runner = codex
+    retries = 0
+    inputs = docs/a.md
+    outputs = build/bad.md
+    check = "test -e {flag}"
+    prompt = """
+        FAKE: label=bad
+        Translate: {{{{ read(input) }}}}
+        """
+'''
+
+
+@pytest.fixture
+def e2e(tmp_path: Path, fake_agents: FakeAgents) -> E2E:
+    return E2E(tmp_path / "proj", fake_agents)
+
+
+def _tokens(run: Run) -> tuple[int, int]:
+    found = re.search(r"^agentmake: .*, ([\d,]+) tokens in / ([\d,]+) out$", run.out, re.M)
+    assert found, run
+    return int(found[1].replace(",", "")), int(found[2].replace(",", ""))
+
+
+@pytest.mark.parametrize("how", ["again", "edited"])
+def test_a_tokens_only_answer_a_finished_build_reported_is_not_found_again(
+    tmp_path: Path, e2e: E2E, how: str
+) -> None:
+    e2e.write("Agentfile", CHECKED.format(flag=tmp_path / "answers-pass"))  # (the check always fails)
+    e2e.write("docs/a.md", "one\n")
+    first = e2e.am("-j1")
+    assert first.code == 1 and "check failed" in first.text, first
+    if how == "edited":
+        e2e.write("docs/a.md", "one, edited\n")
+    e2e.reset_calls()
+    second = e2e.am("-j1")  # (the first's answer: salvaged and rejected again, or made for another key)
+    assert second.code == 1 and e2e.calls() == ["bad"], second
+    assert "killed agentmake" not in second.text, second
+    if how == "again":  # (the same prompt, the same answer: the same tokens, its own call's only)
+        assert _tokens(second) == _tokens(first), (first, second)
