@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from agentmake.store import Store
     from agentmake.workflow import Project
 
+FOUND = "found"  # the state of spend a build found in the logs of a killed one (`Journal.found_in`)
 KILLED = "an agentmake that was killed"  # (as clean, -t and their -n name what they put right after)
 
 
@@ -46,17 +47,23 @@ def take_over_left(project: Project, store: Store, hasher: Hasher, say: Callable
     store.mark_summed(taken.summed)
     for task_id in taken.restored:
         done = "its recorded result was put in place (and stays in the cache)"
-        costs = [row.cost_usd or 0.0 for row in paid if row.task_id == task_id]
+        costs = [row.cost_usd or 0.0 for row in paid if row.task_id == task_id and row.state != FOUND]
         if costs:
             done += f"; it cost {usd(sum(costs))}, paid by the interrupted run"
         say(term_safe(f"finished {task_id}'s commit, which {KILLED} cut short: {done}"))
     for row in taken.paid:  # (said here, once)
         if row.cost_usd is None:  # (tokens only: a CLI that says no price; as a build's summary adds them)
             used = f"used {row.tokens_in or 0:,} tokens in / {row.tokens_out or 0:,} out (its cost unknown)"
-            say(term_safe(f"{row.task_id} ({row.state}) {used}, paid by {KILLED}, which reported none"))
-        elif row.task_id not in taken.restored:
+            say(
+                term_safe(f"{row.task_id} ({_what(row.state)}) {used}, paid by {KILLED}, which reported none")
+            )
+        elif row.task_id not in taken.restored or row.state == FOUND:  # (not the restored result's cost)
             cost = usd(row.cost_usd)
-            say(term_safe(f"{row.task_id} ({row.state}) cost {cost}, paid by {KILLED}, which reported none"))
+            say(
+                term_safe(
+                    f"{row.task_id} ({_what(row.state)}) cost {cost}, paid by {KILLED}, which reported none"
+                )
+            )
 
 
 def would_take_over(
@@ -90,6 +97,12 @@ def would_take_over(
         done = "its recorded result would be put in place (and stay in the cache)"
         say(term_safe(f"would finish {commit.task_id}'s commit, which {KILLED} cut short: {done}"))
     return taken
+
+
+def _what(state: str) -> str:
+    """A spend row's state as said: a history row's (`done`, `failed`...), or what a killed build found in the
+    logs of one killed before it and recorded (`Journal.record_found`), which is no state of a task."""
+    return "an attempt found in its logs" if state == FOUND else state
 
 
 def _group(orphan: Orphan) -> str:
