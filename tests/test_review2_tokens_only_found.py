@@ -7,6 +7,7 @@ history row says its tokens, and `Journal.spend_reported` counts a row that says
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -55,3 +56,34 @@ def test_a_tokens_only_answer_a_finished_build_reported_is_not_found_again(
     assert "killed agentmake" not in second.text, second
     if how == "again":  # (the same prompt, the same answer: the same tokens, its own call's only)
         assert _tokens(second) == _tokens(first), (first, second)
+
+
+ANSWERS = '''\
+agent bad:
+    runner = codex
+    inputs = docs/a.md
+    outputs = build/bad.md
+    prompt = """
+        FAKE: label=bad linger=60
+        Translate: {{ read(input) }}
+        """
+'''
+
+
+def test_a_tokens_only_answer_a_killed_build_paid_for_is_said_by_the_build_that_salvages_it(e2e: E2E) -> None:
+    """A codex answer a killed build paid for (tokens, no price) and the next build salvages: its tokens are
+    on that build's summary line, once (before: never, as a salvaged answer counted only with dollars)."""
+    from test_faults22_found_spend import _paid_then_killed
+
+    e2e.write("Agentfile", ANSWERS)
+    e2e.write("docs/a.md", "one\n")
+    _paid_then_killed(e2e)
+    log = (e2e.root / ".agentmake" / "logs" / "bad.1.out").read_text().splitlines()
+    usage = json.loads(log[-1])["usage"]  # (codex's `turn.completed`: what the killed build's call used)
+    used = (usage["input_tokens"], usage["output_tokens"])
+    e2e.reset_calls()
+    run = e2e.am("-j1")
+    assert run.code == 0 and run.summary.cached == 1 and e2e.calls() == [], run
+    assert _tokens(run) == used, run
+    again = e2e.am("-j1")
+    assert again.code == 0 and again.summary.up_to_date == 1 and "tokens" not in again.out, again

@@ -71,7 +71,7 @@ def record_found(store: Store, gate: CallGate, run_id: int, t: TaskState, found:
     from its worker). What no build reported is recorded now as build `run_id`'s spend, counted against the
     budget once, and noted reported in its key file; what cannot be recorded (the database busy, a full
     disk) is counted as before, when the attempt ends (`Outcomes._add_rejected`)."""
-    new = [f for f in found if paid_by(f) is not None and _priced(f) and unreported(store, t, f)]
+    new = [f for f in found if paid_by(f) is not None and priced(f) and unreported(store, t, f)]
     rows = [(f.paid_at, str(f.paid_by), f.cost_usd, f.tokens_in, f.tokens_out) for f in new]
     record = getattr(store, "record_found", None)  # (test doubles of the store may lack it)
     if not rows or record is None or not record(run_id, t.id, rows):
@@ -84,6 +84,6 @@ def record_found(store: Store, gate: CallGate, run_id: int, t: TaskState, found:
             note_reported(f.paid_by, f.paid_at)
 
 
-def _priced(result: AttemptResult) -> bool:
+def priced(result: AttemptResult) -> bool:
     """Whether `result` says what it cost, in dollars or tokens."""
     return result.cost_usd is not None or result.tokens_in is not None or result.tokens_out is not None

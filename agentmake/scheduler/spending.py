@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from agentmake.runners import AttemptResult
 from agentmake.runners.salvage import note_reported
-from agentmake.scheduler.earlier import paid_by, unreported
+from agentmake.scheduler.earlier import paid_by, priced, unreported
 from agentmake.scheduler.ending import Ending
 from agentmake.scheduler.tasks import TaskState
 
@@ -36,9 +36,10 @@ class Spending(Ending):
         of the attempt that paid (`paid_at`): the attempt that asked again at the same log stem replaced it
         with its own, whose spend is its own; one that did not ask (held: the budget reached; a runner that
         could not start) left it, noted then, else each later build would count it again."""
-        if earlier.cost_usd is None or not self._unreported(t, earlier):
+        if not priced(earlier) or not self._unreported(t, earlier):
             return
-        t.outcome.paid_earlier = (t.outcome.paid_earlier or 0.0) + earlier.cost_usd
+        if earlier.cost_usd is not None:  # (a CLI that names no price says its tokens alone: counted too)
+            t.outcome.paid_earlier = (t.outcome.paid_earlier or 0.0) + earlier.cost_usd
         self._count(t, earlier)
         if earlier.paid_by is not None:
             note_reported(earlier.paid_by, earlier.paid_at)
@@ -49,10 +50,11 @@ class Spending(Ending):
         (`_unreported`), and noted as paid by an interrupted run (`TaskOutcome.paid_earlier`)."""
         for earlier in result.rejected:
             self._add_rejected(t, earlier)
-        if result.salvaged:
-            if result.cost_usd is None or not self._unreported(t, result):
+        if result.salvaged:  # (tokens alone, of a CLI that names no price: counted too, as found spend is)
+            if not priced(result) or not self._unreported(t, result):
                 return
-            t.outcome.paid_earlier = (t.outcome.paid_earlier or 0.0) + result.cost_usd
+            if result.cost_usd is not None:
+                t.outcome.paid_earlier = (t.outcome.paid_earlier or 0.0) + result.cost_usd
         self._count(t, result)
 
     def _count(self, t: TaskState, result: AttemptResult) -> None:
