@@ -1,5 +1,5 @@
-"""What `agentmake -n` says a build would do: a line for each stale task (would run, restore, may run, would
-fail, would not run) and the count that ends it. Nothing is run or written; the decisions come from
+"""What `agentmake -n` says a build would do: a line for each stale task (would run, restore, salvage, may
+run, would fail, would not run) and the count that ends it. Nothing is run or written; the decisions come from
 `plan.dryrun.plan_build`, and `workflow` prints the lines."""
 
 from __future__ import annotations
@@ -19,12 +19,14 @@ if TYPE_CHECKING:
 
 def dry_run_line(
     to_run: int, up_to_date: int, maybe: int = 0, restore: int = 0, fail: int = 0, held: int = 0,
-    busy: int = 0,
+    busy: int = 0, salvage: int = 0,
 ) -> str:  # fmt: skip
     """The dry run's last line; what would come back from the cache (no call, no cost) is counted apart from
-    what would run, and so is what would fail without a call (a prompt that does not render), what the
-    budget would not let run (`held_by_budget`) and what another agentmake is running now (`busy`)."""
+    what would run, and so is what would take an answer an interrupted run paid for (`salvage`: no call),
+    what would fail without a call (a prompt that does not render), what the budget would not let run
+    (`held_by_budget`) and what another agentmake is running now (`busy`)."""
     restored = f", {restore} to restore from the cache" if restore else ""
+    restored += f", {salvage} to salvage from an interrupted run" if salvage else ""
     may = f", {maybe} may run" if maybe else ""
     failing = f", {fail} would fail" if fail else ""
     not_run = f", {held} not run" if held else ""
@@ -55,6 +57,7 @@ def dry_run_lines(
     failing = [d for d in stale if undecided(d)]
     ours = [d for d in stale if d.task_id not in elsewhere]  # (the others are counted apart)
     held = not_run(agentfile, root, selected, ours, budget=budget, keep_going=keep_going, verbose=verbose)
+    salvaged = _salvaged(agentfile, root, selected, [d for d in ours if d.task_id not in held])
     lines: list[str] = []
     maybe = restore = busy = 0
     for d in in_natural_order(stale, lambda d: d.task_id):  # (sum:2 before sum:10)
@@ -73,12 +76,16 @@ def dry_run_lines(
         elif waits_to_decide(d):  # (a task it waits for may remake its input unchanged: then it stays)
             maybe += 1
             lines.append(f"may {verb} {d.task_id}: {why} ({if_changed(d)})")
+        elif d.task_id in salvaged:
+            lines.append(f"would salvage {d.task_id}: {why}; {salvaged[d.task_id]}")
         else:
             restore += verb == "restore"
             lines.append(f"would {verb} {d.task_id}: {why}")
-    to_run = len(stale) - maybe - restore - len(failing) - len(held) - busy
+    to_run = len(stale) - maybe - restore - len(failing) - len(held) - busy - len(salvaged)
     up_to_date = len(decisions) - len(stale)
-    lines.append(dry_run_line(to_run, up_to_date, maybe, restore, len(failing), len(held), busy))
+    lines.append(
+        dry_run_line(to_run, up_to_date, maybe, restore, len(failing), len(held), busy, len(salvaged))
+    )
     return lines, len(failing)
 
 
@@ -130,6 +137,34 @@ def not_run(
             held[d.task_id] = f"{said or 'stale'} ({why})"
             told[d.task_id] = f"dependency {d.task_id} not run: {why}"
     return held
+
+
+def _salvaged(agentfile: Agentfile, root: Path, selected: Graph, stale: Sequence[Decision]) -> dict[str, str]:
+    """The stale tasks among `stale` whose first attempt would take an answer an interrupted run paid for
+    instead of calling its agent, as the build decides it (`Executor.salvage_source`: an LLM agent to run,
+    whose new check is not run on its outputs in place first, with logs that prove an answer for its key),
+    each with what the dry run says of it."""
+    from agentmake.plan.dryrun import undecided
+    from agentmake.plan.explain import waits_to_decide
+    from agentmake.scheduler.tasks import is_llm
+
+    found: dict[str, str] = {}
+    logs: Executor | None = None
+    for d in stale:
+        task = selected.tasks[d.task_id]
+        if d.action != "run" or undecided(d) or waits_to_decide(d) or not is_llm(task):
+            continue
+        if d.recheck is not None or any(r.kind == "check-later" for r in d.reasons):
+            continue  # (its new check is run on the outputs in place first: they may pass it)
+        logs = logs or _salvager(agentfile, root)
+        source = logs.salvage_source(task, d)
+        if source is None:
+            continue
+        checked = " if it passes its check" if getattr(task.spec, "check", None) is not None else ""
+        found[d.task_id] = (
+            f"the answer an interrupted run paid for ({source.name}.out), not asked again{checked}"
+        )
+    return found
 
 
 def _salvager(agentfile: Agentfile, root: Path) -> Executor:

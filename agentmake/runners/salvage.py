@@ -259,6 +259,13 @@ class SalvageAttempts(ExecutorBase):
         is held before it would call (`calls_held`)."""
         return next(self._keyed(task, decision), None) is not None
 
+    def salvage_source(self, task: Task, decision: Decision) -> Path | None:
+        """The log stem of the first earlier answer for `decision.key` that `_salvage` would try (its logs
+        prove it whole and successful), None if there is none: what `agentmake -n` says the build will take
+        instead of asking. Nothing is staged or checked (a `check` may still reject it)."""
+        found = next(self._proven(task, decision), None)
+        return None if found is None else found.source
+
     def paid_answers(self, task: Task, decision: Decision) -> list[AttemptResult]:
         """What each answer `_salvage` may find for `decision.key` cost, and which attempt paid for it, found
         without staging or judging it (the scheduler counts it against the budget as the task is decided,
