@@ -196,12 +196,13 @@ def _touch_row(a: AttemptRecord) -> bool:
 
 
 def _failures(store: Store, records: Mapping[str, TaskRecord]) -> dict[str, AttemptRecord]:
-    """Each task recorded failed -> the history row of that failure (the build that failed it)."""
+    """Each task recorded failed -> the history row of that failure (the build that failed it; interrupted, if
+    it was stopped after a failed attempt: `Failing._interrupt_task`)."""
     runs: dict[int, set[str]] = {}
     for task_id, record in records.items():
         if record.status == "failed":
             runs.setdefault(record.run_id, set()).add(task_id)
-    return _rows_of_runs(store, runs, lambda a: a.state == "failed")
+    return _rows_of_runs(store, runs, lambda a: a.state in ("failed", "interrupted"))
 
 
 def _rows_of_runs(

@@ -88,6 +88,10 @@ class Failing(Ending):
         if not t.cancelled_for and self.stopped_by != "Ctrl-C":
             message = f"stopped by {self.stopped_by}"  # (status says what stopped the build)
         self._record(t, "interrupted", time.time(), message=message)
+        if t.failed_attempt is not None and not t.commit_pending:
+            # an attempt of this build failed, then it was stopped (waiting to retry, or retrying): its
+            # record tells that failure, not an older build's (`agentmake status`, the next build's reason)
+            self.store.record_failure(t.id, self.run_id, f"{t.failed_attempt} (then {message})")
         self._finish(t, "interrupted", message=message)
         if t.cancelled_for and self.control is not None:
             self.control.cancelled.append(t.id)

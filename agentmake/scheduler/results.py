@@ -206,6 +206,8 @@ class Results(Stopping):
             if cap is not None:
                 notes.append(f"cap for {t.runner} lowered to {cap}")
         error_type = result.error_type or "error"
+        if result.outcome == "retry":  # (recorded if the build is stopped before it tries again)
+            t.failed_attempt = result.message
         if result.outcome == "retry" and t.attempt < t.max_attempts and self.replanned:
             t.cancelled_for = self.replanned  # a new plan came: its next build decides whether to try again
             self._interrupt_task(t)

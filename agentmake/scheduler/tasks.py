@@ -32,6 +32,7 @@ class TaskState:
     cancel: threading.Event | None = None
     notice: str | None = None  # where hand-edited outputs were saved
     error_type: str | None = None
+    failed_attempt: str | None = None  # the error of its latest failed attempt in this build, to be retried
     cancelled_for: str | None = None  # why another thread asked to cancel it (watch mode)
     commit_pending: bool = False  # recorded done, outputs not placed: the next run restores them
     seen: list[Seen] | None = None  # its inputs as decided (`Hasher.records`)
