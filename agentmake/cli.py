@@ -112,6 +112,7 @@ def parse(argv: Sequence[str]) -> tuple[str, argparse.Namespace, object]:
         raise UsageError(f"-C {ns.directory}: no such directory{hint}")
     req = Request(
         directory=directory,
+        given_directory=ns.directory,
         agentfile=Path(ns.agentfile) if ns.agentfile else None,
         targets=targets,
         overrides=overrides,

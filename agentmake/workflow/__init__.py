@@ -38,6 +38,7 @@ class Request:
     """What the command line asked for: directory, Agentfile, targets, overrides and options."""
 
     directory: Path = field(default_factory=Path.cwd)  # -C DIR (already resolved)
+    given_directory: str = "."  # -C DIR as it was given (a hint's command line repeats it: `again`)
     agentfile: Path | None = None  # -f FILE; None: DIR/Agentfile
     targets: list[str] = field(default_factory=list)
     overrides: dict[str, str] = field(default_factory=dict)  # VAR=value

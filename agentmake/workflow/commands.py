@@ -132,18 +132,21 @@ def report(req: Request) -> int:
                 partial = f"report {name} (partial: {outcome.partial}): {path}" if outcome.partial else line
                 _out(term_safe(partial))
             elif outcome is not None and outcome.state == "not-run" and not req.keep_going:
-                print(term_safe(_not_written(project, name, outcome.message)), file=sys.stderr)
+                print(term_safe(_not_written(project, req, name, outcome.message)), file=sys.stderr)
     return code
 
 
-def _not_written(project: Project, name: str, why: str | None) -> str:
+def _not_written(project: Project, req: Request, name: str, why: str | None) -> str:
     """What to do about a report a failure kept from being written (no `-k`): build it with `-k`, as a
-    partial report; and the report in place, if any, is an earlier build's."""
+    partial report (the command line `req` gave, -C, -f and VAR=value kept: `again`); and the report in
+    place, if any, is an earlier build's."""
+    from agentmake.workflow.again import again
+
     output = project.agentfile.reports[name].output
     earlier = f" ({output} in place is an earlier build's)" if (project.root / output).exists() else ""
     return (
         f"agentmake: report {name} not written{earlier}: {why or 'not run'}; fix that and build again, or"
-        f" `agentmake report -k {name}` writes it without what failed, saying what it lacks"
+        f" `{again(req, 'report', '-k', name)}` writes it without what failed, saying what it lacks"
     )
 
 
