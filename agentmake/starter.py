@@ -5,6 +5,7 @@ non-empty directory.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 from pathlib import Path
@@ -45,6 +46,31 @@ report digest:
 """
 
 
+_DOC_LINE = "# The language is described in grammar/README.md of the agentmake sources.\n"
+DOC_NAME = "agentfile.md"  # grammar/README.md as the package's data (pyproject.toml's force-include)
+
+
+def language_doc() -> Path | None:
+    """The description of the Agentfile language on this machine: the package's data (a pip install) or, in
+    a source checkout, `<repo>/grammar/README.md`; None if neither is there."""
+    syntax = Path(__file__).resolve().parent / "syntax"
+    for path in (syntax / DOC_NAME, syntax.parent.parent / "grammar" / "README.md"):
+        if path.is_file():
+            return path
+    return None
+
+
+def starter_agentfile() -> str:
+    """`STARTER_AGENTFILE`, its comment naming where the language is described on this machine (a pip user
+    has no `grammar/README.md`: the wheel carries it as `agentmake/syntax/agentfile.md`)."""
+    doc = language_doc()
+    if doc is None or not str(doc).isprintable():  # (a newline in it would end the comment)
+        return STARTER_AGENTFILE
+    with contextlib.suppress(RuntimeError, ValueError):  # (under the home directory: ~/..., no user name)
+        doc = Path("~") / doc.relative_to(Path.home())
+    return STARTER_AGENTFILE.replace(_DOC_LINE, f"# The language is described in {doc}\n", 1)
+
+
 STARTER_PROMPT = """\
 Summarise the note below in five bullet points, {{ style }}.
 Answer with the summary only, in Markdown: your answer becomes {{ output }}.
@@ -66,7 +92,7 @@ def init_project(directory: Path, out: TextIO, agentfile: Path | None = None) ->
     path = directory / (agentfile if agentfile is not None else "Agentfile")
     directory = path.parent
     files = {
-        path.name: STARTER_AGENTFILE,
+        path.name: starter_agentfile(),
         "prompts/summarize.md": STARTER_PROMPT,
         "notes/example.md": STARTER_NOTE,
     }
