@@ -103,7 +103,8 @@ def not_run(
     would fail (its prompt does not render: the build fails it, then runs nothing that reads it, with -k or
     without); each LLM agent the build would call when its budget is reached before it starts (a budget of
     0; not one whose new check the build runs on its outputs in place first, which costs nothing, nor one
-    with an answer already paid for in its logs, which the build salvages), and what depends on those.
+    whose logs prove an answer already paid for, which the build salvages: `salvage_source`; a log that
+    proves none, cut short, is no answer, and the build holds that call), and what depends on those.
     With -k, a report is built without them (a partial report), unless none of its inputs would be made.
     `verbose`: a held task's reasons all told (`-n -v`), not briefly."""
     from agentmake.plan.dryrun import undecided
@@ -132,7 +133,7 @@ def not_run(
             continue  # (no budget reached, restored, or a shell task: free)
         elif any(r.kind == "check-later" for r in d.reasons):
             continue  # (its new check run on the outputs in place first: free)
-        elif not logs.may_salvage(task, d):
+        elif logs.salvage_source(task, d) is None:  # (an answer salvaged is free; else it is held)
             said = "; ".join(sentence(r) for r in in_order(d.reasons)) if verbose else brief(d.reasons)
             held[d.task_id] = f"{said or 'stale'} ({why})"
             told[d.task_id] = f"dependency {d.task_id} not run: {why}"

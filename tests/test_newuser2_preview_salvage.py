@@ -35,3 +35,22 @@ def test_n_says_the_answers_the_build_will_salvage(tmp_path: Path, fake_agents: 
     run = e2e.am()  # the build does what -n said
     assert run.code == 0 and sorted(e2e.calls()) == ["b", "plain"], run
     assert (run.summary.ran, run.summary.cached) == (2, 2), run
+
+
+def test_n_with_the_budget_spent_holds_a_task_whose_log_proves_no_answer(
+    tmp_path: Path, fake_agents: FakeAgents
+) -> None:
+    """A killed attempt's log cut short (no result record) salvages nothing: with the budget spent the build
+    holds that call, and -n says so (before: "would run", as if any log of the same key were an answer)."""
+    e2e = E2E(tmp_path / "proj", fake_agents)
+    e2e.write("Agentfile", AGENTFILE.split("agent plain")[0], dedent=False)
+    e2e.write("docs/a.md", "doc a\n")
+    _answered_then_killed(e2e, {"a"})
+    [log] = (e2e.root / ".agentmake" / "logs").glob("translate_a*.1.out")
+    log.write_text(log.read_text()[:10])  # (the answer cut off: no result record)
+    e2e.reset_calls()
+    dry = e2e.am("-n", "--budget", "0")
+    assert dry.code == 0 and e2e.calls() == [], dry
+    assert any(line.startswith("would not run translate:a: ") for line in dry.out.splitlines()), dry
+    run = e2e.am("--budget", "0")  # the build does what -n said
+    assert e2e.calls() == [] and run.summary.not_run == 1 and run.summary.cached == 0, run
