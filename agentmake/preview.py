@@ -22,11 +22,11 @@ def dry_run_line(
     busy: int = 0, salvage: int = 0,
 ) -> str:  # fmt: skip
     """The dry run's last line; what would come back from the cache (no call, no cost) is counted apart from
-    what would run, and so is what would take an answer an interrupted run paid for (`salvage`: no call),
+    what would run, and so is what would take an answer paid for from the logs (`salvage`: no call),
     what would fail without a call (a prompt that does not render), what the budget would not let run
     (`held_by_budget`) and what another agentmake is running now (`busy`)."""
     restored = f", {restore} to restore from the cache" if restore else ""
-    restored += f", {salvage} to salvage from an interrupted run" if salvage else ""
+    restored += f", {salvage} to salvage from the logs" if salvage else ""
     may = f", {maybe} may run" if maybe else ""
     failing = f", {fail} would fail" if fail else ""
     not_run = f", {held} not run" if held else ""
@@ -45,10 +45,11 @@ def dry_run_lines(
     keep_going: bool,
     verbose: bool,
     elsewhere: Mapping[str, int] | None = None,
-) -> tuple[list[str], int]:
-    """The lines of the dry run of `decisions` (every task of `selected`, in order), and how many tasks would
-    fail. `budget`: the command line's, if any (else the Agentfile's). `elsewhere`: the tasks another
-    agentmake is running now, each with its pid (`workflow.running_owners`): said so, not "would run"."""
+) -> tuple[list[str], int, frozenset[str]]:
+    """The lines of the dry run of `decisions` (every task of `selected`, in order), how many tasks would
+    fail, and which would salvage an answer paid for (no call: a rename hint has nothing to save them).
+    `budget`: the command line's, if any (else the Agentfile's). `elsewhere`: the tasks another agentmake
+    is running now, each with its pid (`workflow.running_owners`): said so, not "would run"."""
     from agentmake.plan.dryrun import undecided
     from agentmake.plan.explain import brief, if_changed, in_order, saved_first, told, waits_to_decide
 
@@ -86,7 +87,7 @@ def dry_run_lines(
     lines.append(
         dry_run_line(to_run, up_to_date, maybe, restore, len(failing), len(held), busy, len(salvaged))
     )
-    return lines, len(failing)
+    return lines, len(failing), frozenset(salvaged)
 
 
 def not_run(
@@ -162,9 +163,9 @@ def _salvaged(agentfile: Agentfile, root: Path, selected: Graph, stale: Sequence
         if source is None:
             continue
         checked = " if it passes its check" if getattr(task.spec, "check", None) is not None else ""
-        found[d.task_id] = (
-            f"the answer an interrupted run paid for ({source.name}.out), not asked again{checked}"
-        )
+        # (as the build tells it, `salvage._notice`: recorded, its result since dropped from the cache)
+        who = "an earlier run, its result no longer in the cache," if d.recorded else "an interrupted run"
+        found[d.task_id] = f"the answer {who} paid for ({source.name}.out), not asked again{checked}"
     return found
 
 

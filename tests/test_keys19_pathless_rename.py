@@ -85,12 +85,18 @@ def _forget_the_cache(e2e: E2E) -> None:
 
 
 def test_the_rename_hint_only_where_the_rename_still_pays(e2e: E2E) -> None:
-    """A task whose key holds no path gets no hint while the cache holds its result (a build restores it);
-    once the cache lost it, the build would pay again, and the hint's move keeps the result."""
+    """A task whose key holds no path gets no hint while the cache holds its result (a build restores it),
+    nor while its logs hold the answer (a build salvages it: newuser2); once both are lost, the build would
+    pay again, and the hint's move keeps the result."""
     e2e.write("Agentfile", AGENTFILE.format(out="summaries"))
     hints = [line for line in e2e.am("-n").err.splitlines() if "hint:" in line]
     assert [h.split(":")[2].strip() for h in hints] == ["named", "named"], hints  # (named:a, named:b)
     _forget_the_cache(e2e)
+    run = e2e.am("-n")  # (before: "would run notes:a" and its hint, though the build called nothing)
+    assert "would salvage notes:a: " in run.out and "no longer in the cache, paid for" in run.out, run
+    assert not any("hint: notes:" in line for line in run.err.splitlines()), run
+    for log in (e2e.root / ".agentmake" / "logs").glob("notes_*"):  # (its logs gone too)
+        log.unlink()
     run = e2e.am("-n")
     assert "would run notes:a" in run.out, run
     assert (

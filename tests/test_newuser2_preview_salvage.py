@@ -30,7 +30,7 @@ def test_n_says_the_answers_the_build_will_salvage(tmp_path: Path, fake_agents: 
         assert re.search(paid, said), dry
     assert any(line.startswith("would run translate:b: ") for line in lines), dry
     assert any(line.startswith("would run plain: ") for line in lines), dry  # (plain text proves nothing)
-    counts = "2 to run, 2 to salvage from an interrupted run, 0 up to date"
+    counts = "2 to run, 2 to salvage from the logs, 0 up to date"
     assert lines[-1] == f"agentmake: {counts} (dry run)", dry
     run = e2e.am()  # the build does what -n said
     assert run.code == 0 and sorted(e2e.calls()) == ["b", "plain"], run

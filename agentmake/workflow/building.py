@@ -240,7 +240,7 @@ def build_selected(
         if req.dry_run:
             from agentmake.preview import dry_run_lines
 
-            lines, failing = dry_run_lines(
+            lines, failing, salvaged = dry_run_lines(
                 project.agentfile, project.root, selected, decisions,
                 budget=req.budget, keep_going=req.keep_going, verbose=req.verbose, elsewhere=elsewhere,
             )  # fmt: skip
@@ -252,7 +252,9 @@ def build_selected(
 
                 store = Store.open(project.root, lock=False, agentfile=project.name)
                 try:
-                    say_rename_hints(project, selected, decisions, store)
+                    # (not of a task that salvages its answer: it calls nothing either way)
+                    unpaid = [d for d in decisions if d.task_id not in salvaged]
+                    say_rename_hints(project, selected, unpaid, store)
                 finally:
                     store.close()
         stale = any(d.stale for d in decisions)
