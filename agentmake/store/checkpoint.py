@@ -55,14 +55,15 @@ class Checkpointer:
     def start(cls, db: Path, writer: sqlite3.Connection) -> Checkpointer | None:
         """A checkpointer for `db` (a WAL database `writer` has open), None where its -shm file cannot be
         read (the writer then checkpoints as SQLite does by default)."""
+        try:  # (first: a descriptor of the -shm file once opened is closed only by `release`)
+            writer.execute(f"PRAGMA wal_autocheckpoint = {FALLBACK}")
+        except sqlite3.Error:
+            return None
         try:
             shm = os.open(f"{db}-shm", os.O_RDONLY | os.O_CLOEXEC)
         except OSError:
-            return None
-        try:
-            writer.execute(f"PRAGMA wal_autocheckpoint = {FALLBACK}")
-        except sqlite3.Error:
-            os.close(shm)
+            with contextlib.suppress(sqlite3.Error):
+                writer.execute(f"PRAGMA wal_autocheckpoint = {PAGES}")
             return None
         return cls(db, shm)
 
@@ -108,7 +109,18 @@ class Checkpointer:
         if self._thread is not None:
             self._wake.set()
             self._thread.join()
-        os.close(self._shm)
+
+    def release(self) -> None:
+        """Close the -shm descriptor, once the writer's connection is closed (`close` first). Not before:
+        closing any descriptor of a file drops every POSIX lock the process holds on it
+        (https://sqlite.org/howtocorrupt.html, 2.2), SQLite's shared lock on the -shm file among them, which
+        tells another process opening the database that the wal-index is in use (without it, that process
+        takes itself for the first and truncates the file under the writer's mapping). So the writer's
+        connection is to be this process's last to the database (a build's store is: readers are other
+        processes)."""
+        if self._shm >= 0:
+            shm, self._shm = self._shm, -1
+            os.close(shm)
 
     def _run(self) -> None:
         conn: sqlite3.Connection | None = None

@@ -174,7 +174,11 @@ class Store(Tasks, Owners, Results, StatCache, Edits, Journal):
                     pass  # the rows only cause a harmless check (or a slower decision) on the next run
             if self._checkpoints is not None:
                 self._checkpoints.close()  # (first: the writer's close, the last, removes the log)
-            self._conn.close()
+            try:
+                self._conn.close()
+            finally:
+                if self._checkpoints is not None:
+                    self._checkpoints.release()  # (after: closing its -shm descriptor drops SQLite's locks)
         try:
             if before_release is not None and self.locked:
                 before_release()

@@ -1,0 +1,83 @@
+"""The checkpointer's own descriptor of the -shm file (`agentmake.store.checkpoint`) is closed only after the
+writer's connection: closing any descriptor of a file drops every POSIX lock the process holds on it
+(https://sqlite.org/howtocorrupt.html, 2.2), among them SQLite's shared "dead man switch" lock on the -shm
+file, which tells another process opening the database that the wal-index is in use (without it, that process
+takes itself for the first, truncates the -shm file and rebuilds it under the writer's mapping)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from agentmake.store import Store, checkpoint
+
+DMS = 128  # SQLite's unix VFS: the -shm byte a connection holds a shared lock on while it has the file open
+
+PROBE = """
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+try:
+    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, int(sys.argv[2]))
+except OSError:
+    print("held")
+else:
+    print("free")
+"""
+
+
+def dms_held(root: Path) -> bool:
+    """Whether some process (the writer) holds SQLite's lock on the -shm file's dead man switch byte."""
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, str(root / ".agentmake" / "state.db-shm"), str(DMS)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    return out == "held"
+
+
+def test_the_writer_keeps_its_shm_lock_until_its_connection_closes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Right after the checkpointer stops (the first step of the store's close), the writer's connection is
+    still open and must still hold its lock on the -shm file (before: the checkpointer's `os.close` of its
+    descriptor dropped it, so another process could take the wal-index for its own)."""
+    seen: list[bool] = []
+    stop = checkpoint.Checkpointer.close
+
+    def probed_close(self: checkpoint.Checkpointer) -> None:
+        stop(self)
+        seen.append(dms_held(tmp_path))
+
+    monkeypatch.setattr(checkpoint.Checkpointer, "close", probed_close)
+    store = Store.open(tmp_path)
+    try:
+        store.begin_run()
+        assert store._checkpoints is not None
+        assert dms_held(tmp_path)  # (the writer's connection holds it)
+    finally:
+        store.close()
+    assert seen == [True]
+
+
+def test_a_checkpointer_refused_leaves_the_writers_shm_lock(tmp_path: Path) -> None:
+    """A checkpointer that cannot start (the PRAGMA fails) leaves the writer as it was: its -shm lock held
+    and SQLite's own autocheckpoint (before: its descriptor, opened and closed, dropped the lock)."""
+    store = Store.open(tmp_path)
+    try:
+        store.begin_run()
+        assert dms_held(tmp_path)
+
+        class Refusing:
+            """A connection whose PRAGMA fails."""
+
+            def execute(self, sql: str) -> None:
+                raise checkpoint.sqlite3.OperationalError("refused")
+
+        assert checkpoint.Checkpointer.start(tmp_path / ".agentmake" / "state.db", Refusing()) is None  # type: ignore[arg-type]
+        assert dms_held(tmp_path)
+    finally:
+        store.close()
