@@ -81,3 +81,39 @@ def test_a_checkpointer_refused_leaves_the_writers_shm_lock(tmp_path: Path) -> N
         assert dms_held(tmp_path)
     finally:
         store.close()
+
+
+def test_naming_the_holder_of_the_write_lock_keeps_the_writers_shm_lock(tmp_path: Path) -> None:
+    """`busy.lock_holder`, which a write waiting for another program's lock calls to name it, queries the lock
+    on a descriptor of the -shm file: closing that descriptor dropped the waiting writer's own shared lock on
+    it for the rest of the build (before: `dms_held` false after the query). It still names the holder."""
+    from agentmake.store import busy
+
+    db = tmp_path / ".agentmake" / "state.db"
+    store = Store.open(tmp_path)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None);"
+            " c.execute('BEGIN IMMEDIATE'); print('held', flush=True); sys.stdin.readline()",
+            str(db),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        store.begin_run()
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        assert busy.lock_holder(db).startswith(f"pid {holder.pid}")
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(10)
+        if holder.stdout is not None:
+            holder.stdout.close()
+    try:
+        assert dms_held(tmp_path)  # (the other program is gone: only the writer can hold it)
+    finally:
+        store.close()

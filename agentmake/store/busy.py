@@ -57,15 +57,26 @@ def is_busy(exc: BaseException) -> bool:
     return "database is locked" in str(exc) or "database table is locked" in str(exc)
 
 
+# database -> a descriptor of its -shm file, kept open for the life of the process: closing any descriptor of
+# a file drops every POSIX lock the process holds on it (https://sqlite.org/howtocorrupt.html, 2.2), among
+# them the waiting writer's shared lock on the -shm file that tells another process opening the database that
+# its wal-index is in use (without it, that process truncates the file under the writer's mapping)
+_shm_fds: dict[str, int] = {}
+
+
 def lock_holder(db: Path) -> str:
     """Who holds `db`'s WAL write lock, as ``pid N, NAME`` ("" when the system does not tell: not Linux, or
-    no such lock). A POSIX lock query (F_GETLK) on the `-shm` file, where SQLite takes it."""
+    no such lock). A POSIX lock query (F_GETLK) on the `-shm` file, where SQLite takes it, on a descriptor
+    never closed (`_shm_fds`: one a database, opened only once a write waited `NOTICE_AFTER`)."""
     if not sys.platform.startswith("linux"):
         return ""
     import fcntl
 
+    fd = _shm_fds.get(str(db))
     try:
-        fd = os.open(f"{db}-shm", os.O_RDWR)
+        if fd is None or os.path.samestat(os.fstat(fd), os.stat(f"{db}-shm")) is False:
+            # (another file by that name now: the old descriptor stays open, closing it could drop locks)
+            fd = _shm_fds[str(db)] = os.open(f"{db}-shm", os.O_RDWR | os.O_CLOEXEC)
     except OSError:
         return ""
     try:
@@ -75,8 +86,6 @@ def lock_holder(db: Path) -> str:
         kind, _whence, _start, _len, pid = struct.unpack("hhqqi", answer[: struct.calcsize("hhqqi")])
     except (OSError, struct.error):
         return ""
-    finally:
-        os.close(fd)
     if kind == fcntl.F_UNLCK or pid <= 0:
         return ""
     try:
