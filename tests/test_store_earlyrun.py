@@ -101,3 +101,37 @@ def test_a_close_while_the_thread_waits_for_the_lock_neither_hangs_nor_leaves_a_
         release.join()
         other.close()
     assert runs(tmp_path) == []
+
+
+def test_a_close_after_the_thread_gave_up_does_not_wait_for_another_programs_lock(tmp_path: Path) -> None:
+    """The thread gave up (another program holds the write lock) and no build took the run (Ctrl-C while the
+    build imported, a usage error such as a malformed AGENTMAKE_CHECK_TIMEOUT): there is no row to delete,
+    so the close opens no transaction and returns at once (before: it waited for that program's lock, as
+    long as it held it, saying so after 2 s). The waiting is seen by `BusyWait.waiting`, which ends it."""
+    fresh(tmp_path)
+    other = sqlite3.connect(
+        tmp_path / ".agentmake" / "state.db", isolation_level=None, check_same_thread=False
+    )
+    other.execute("BEGIN IMMEDIATE")
+    store = Store.open(tmp_path)
+    waited: list[str] = []
+    waiting = store.busy.waiting
+
+    def release(exc: sqlite3.OperationalError) -> None:  # (so that a close that waits ends, and fails below)
+        waited.append(str(exc))
+        if other.in_transaction:
+            other.execute("COMMIT")
+        waiting(exc)
+
+    store.busy.waiting = release  # type: ignore[method-assign]
+    try:
+        store.begin_run_early()
+        early = store._early
+        assert early is not None and early.take() is None  # (gave up after SQLite's 0.25 s)
+        store.close()
+    finally:
+        if other.in_transaction:
+            other.execute("COMMIT")
+        other.close()
+    assert waited == []
+    assert runs(tmp_path) == []

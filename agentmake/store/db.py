@@ -159,8 +159,10 @@ class Store(Tasks, Owners, Results, StatCache, Edits, Journal):
     def close(self, before_release: Callable[[], object] | None = None) -> None:
         """Write what is pending, close the database, then (`before_release()` first, if given: the last
         word while the lock is still held) release the project lock."""
-        if self._early is not None:
-            self._early.take()  # (outside the lock, which its thread takes: done before the writes below)
+        # (outside the lock, which its thread takes: done before the writes below; a thread that began
+        # nothing, another program holding the write lock, leaves nothing to delete: no wait for that lock)
+        if self._early is not None and self._early.take() is None:
+            self._early = None
         with self._lock:
             early = self._early is not None
             if early or self._placed or ((self._memos or self._done or self._rekeyed) and self.locked):
