@@ -6,6 +6,7 @@ takes itself for the first, truncates the -shm file and rebuilds it under the wr
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 from pathlib import Path
@@ -117,3 +118,48 @@ def test_naming_the_holder_of_the_write_lock_keeps_the_writers_shm_lock(tmp_path
         assert dms_held(tmp_path)  # (the other program is gone: only the writer can hold it)
     finally:
         store.close()
+
+
+def test_two_commits_asking_at_once_start_one_thread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The writer's commit and `EarlyRun`'s thread (the run's row) may both find the log long enough at once
+    (a killed build left 1,000 frames uncopied): one checkpoint thread is started, the one `close` joins
+    (before: each could start one, and `close` joined only the last). Both asks are held where they would
+    start a thread until the other comes too (or 1 s: one that cannot come, being kept out, is no race)."""
+    import threading
+
+    store = Store.open(tmp_path)
+    cp = store._checkpoints
+    assert cp is not None
+    past_test, at_start = threading.Barrier(2, timeout=10), threading.Barrier(2, timeout=1)
+
+    asks: list[int] = []
+
+    def long_log() -> int:  # (the two asks: both past the `_asked` test before either asks; then copied)
+        if len(asks) >= 2:
+            return 0
+        asks.append(1)
+        past_test.wait()
+        return checkpoint.PAGES
+
+    started: list[threading.Thread] = []
+    thread_class = threading.Thread
+
+    class Held(thread_class):  # type: ignore[misc,valid-type]
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            if kwargs.get("name") == "agentmake-checkpoint":
+                with contextlib.suppress(threading.BrokenBarrierError):
+                    at_start.wait()
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+            if self.name == "agentmake-checkpoint":
+                started.append(self)
+
+    other = thread_class(target=cp.committed)
+    monkeypatch.setattr(cp, "pending", long_log)
+    monkeypatch.setattr(checkpoint.threading, "Thread", Held)
+    other.start()
+    cp.committed()
+    other.join(10)
+    monkeypatch.undo()
+    store.close()
+    assert len(started) == 1
+    assert not any(t.is_alive() for t in started)

@@ -50,6 +50,7 @@ class Checkpointer:
         self._closing = False
         self._asked = False  # a checkpoint is asked for or under way: commits do not ask again
         self._thread: threading.Thread | None = None  # started by the first checkpoint asked for
+        self._asking = threading.Lock()
 
     @classmethod
     def start(cls, db: Path, writer: sqlite3.Connection) -> Checkpointer | None:
@@ -93,11 +94,16 @@ class Checkpointer:
             self._ask()
 
     def _ask(self) -> None:
-        self._asked = True
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="agentmake-checkpoint", daemon=True)
-            self._thread.start()
-        self._wake.set()
+        # (under a lock: the writer's commits and `EarlyRun`'s thread, which commits the run's row, may ask
+        # at once; two threads started would leave one that `close` does not join)
+        with self._asking:
+            if self._asked or self._closing:
+                return
+            self._asked = True
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="agentmake-checkpoint", daemon=True)
+                self._thread.start()
+            self._wake.set()
 
     def close(self) -> None:
         """Stop the thread (after the checkpoint under way, if any) and close its connection, before the
@@ -105,7 +111,8 @@ class Checkpointer:
         log, as before."""
         if self._closing:
             return
-        self._closing = True
+        with self._asking:
+            self._closing = True
         if self._thread is not None:
             self._wake.set()
             self._thread.join()
