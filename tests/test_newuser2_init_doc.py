@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from agentmake.starter import DOC_NAME, init_project
+from agentmake.starter import DOC_NAME, init_project, language_doc
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -39,7 +39,11 @@ def test_the_wheel_carries_the_description_where_init_looks_for_it() -> None:
 def test_under_the_home_directory_it_is_named_from_there(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("HOME", str(REPO.parent))  # (a user name in a path is not written into a project)
+    doc = language_doc()  # (the package's copy when installed, grammar/README.md in a source checkout)
+    assert doc is not None
+    home = doc.parent.parent
+    monkeypatch.setenv("HOME", str(home))  # (a user name in a path is not written into a project)
     assert init_project(tmp_path / "p", io.StringIO()) == 0
     text = (tmp_path / "p" / "Agentfile").read_text()
-    assert f"described in ~/{REPO.name}/grammar/README.md\n" in text, text
+    assert f"described in ~/{doc.parent.name}/{doc.name}\n" in text, text
+    assert str(home) not in text, text
