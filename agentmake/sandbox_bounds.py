@@ -31,41 +31,13 @@ def percent_size(fmt: str, args: Any) -> int:
     return max(_percent_numbers(fmt, values), default=0)
 
 
-def _percent_numbers(fmt: str, values: Sequence[Any]) -> Iterator[int]:
-    used = 0
+def _percent_fields(fmt: str) -> Iterator[tuple[str | None, re.Match[str]]]:
+    """Each field of `fmt` as `%` reads it: its mapping key (None without one; its parentheses may nest, as
+    CPython counts them) and the match of the rest of its spec (`_PERCENT_SPEC`)."""
     start = fmt.find("%")
     while start != -1:
-        at = start + 1
-        if fmt.startswith("(", at):  # a mapping key, whose parentheses may nest, as CPython counts them
-            depth = 0
-            while at < len(fmt):
-                depth += {"(": 1, ")": -1}.get(fmt[at], 0)
-                at += 1
-                if depth == 0:
-                    break
-        spec = _PERCENT_SPEC.match(fmt, at)
-        assert spec is not None  # (every part of the pattern is optional)
-        for part in spec.group(1, 2):
-            if part == "*":
-                value = values[used] if used < len(values) else 0
-                used += 1
-                yield abs(value) if isinstance(value, int) else 0
-            elif part:
-                yield _number(part)
-        if spec.group(3) != "%":
-            used += 1
-        start = fmt.find("%", spec.end())
-
-
-def percent_built(fmt: str, args: Any) -> int:
-    """What `fmt % args` builds, at least: `fmt` and each string it converts (a string of `args` once per
-    field that takes it: `'%s%s' % (s, s)`, `'%(a)s%(a)s' % {'a': s}`); other values count nothing (their
-    `str` is short unless it is a container's, which the result's own check catches)."""
-    values: Sequence[Any] = args if isinstance(args, tuple) else (args,)
-    size, used, start = len(fmt), 0, fmt.find("%")
-    while start != -1:
         at, key = start + 1, None
-        if fmt.startswith("(", at):  # (a mapping key, as `_percent_numbers` reads it)
+        if fmt.startswith("(", at):
             depth = 0
             while at < len(fmt):
                 depth += {"(": 1, ")": -1}.get(fmt[at], 0)
@@ -75,6 +47,31 @@ def percent_built(fmt: str, args: Any) -> int:
             key = fmt[start + 2 : at - 1]
         spec = _PERCENT_SPEC.match(fmt, at)
         assert spec is not None  # (every part of the pattern is optional)
+        yield key, spec
+        start = fmt.find("%", spec.end())
+
+
+def _percent_numbers(fmt: str, values: Sequence[Any]) -> Iterator[int]:
+    used = 0
+    for _key, spec in _percent_fields(fmt):
+        for part in spec.group(1, 2):
+            if part == "*":
+                value = values[used] if used < len(values) else 0
+                used += 1
+                yield abs(value) if isinstance(value, int) else 0
+            elif part:
+                yield _number(part)
+        if spec.group(3) != "%":
+            used += 1
+
+
+def percent_built(fmt: str, args: Any) -> int:
+    """What `fmt % args` builds, at least: `fmt` and each string it converts (a string of `args` once per
+    field that takes it: `'%s%s' % (s, s)`, `'%(a)s%(a)s' % {'a': s}`); other values count nothing (their
+    `str` is short unless it is a container's, which the result's own check catches)."""
+    values: Sequence[Any] = args if isinstance(args, tuple) else (args,)
+    size, used = len(fmt), 0
+    for key, spec in _percent_fields(fmt):
         used += sum(part == "*" for part in spec.group(1, 2))
         if spec.group(3) != "%":
             if key is not None:
@@ -82,7 +79,6 @@ def percent_built(fmt: str, args: Any) -> int:
             else:
                 value, used = (values[used] if used < len(values) else None), used + 1
             size += len(value) if isinstance(value, str) else 0
-        start = fmt.find("%", spec.end())
     return size
 
 
