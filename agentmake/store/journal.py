@@ -50,6 +50,7 @@ _PRUNE_ATTEMPTS = (
 # the builds that never ended (killed) and whose spend no build reported, but for build ?1 (`spend_unsummed`)
 _UNSUMMED = "SELECT run_id FROM runs WHERE ended_at IS NULL AND summed_by IS NULL AND run_id IS NOT ?1"
 _FOUND_COLS = "run_id, task_id, paid_at, paid_by, cost_usd, tokens_in, tokens_out"
+FOUND = "found"  # the state of the history rows `found_in` and `spend_unsummed` make of `found_spend` rows
 # (when the attempt that paid started, its log stem, what it cost) of spend found in logs (`record_found`)
 Found = tuple[float, str, float | None, int | None, int | None]
 _INSERT_ATTEMPT = f"INSERT INTO attempts ({_ATTEMPT_COLS}) VALUES ({', '.join('?' * 12)})"
@@ -219,7 +220,7 @@ class Journal:
             except sqlite3.OperationalError:  # (no such table: a reader of an older database)
                 return []
         return [
-            AttemptRecord(run, task, "found", at, at, 1, cost, tin, tout, message=by)
+            AttemptRecord(run, task, FOUND, at, at, 1, cost, tin, tout, message=by)
             for run, task, at, by, cost, tin, tout in rows
         ]
 

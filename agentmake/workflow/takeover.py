@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from agentmake.safetext import term_safe
 from agentmake.scheduler.events import saved_copy_line
 from agentmake.scheduler.summary import usd
+from agentmake.store.journal import FOUND
 from agentmake.workflow import _out
 
 if TYPE_CHECKING:
@@ -20,7 +21,6 @@ if TYPE_CHECKING:
     from agentmake.store import Store
     from agentmake.workflow import Project
 
-FOUND = "found"  # the state of spend a build found in the logs of a killed one (`Journal.found_in`)
 KILLED = "an agentmake that was killed"  # (as clean, -t and their -n name what they put right after)
 
 
