@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from agentmake.invocation import command_line
 from agentmake.model import Agentfile, model_of
 from agentmake.unwritable import unwritable_outputs as unwritable_outputs
 
@@ -29,7 +30,7 @@ def declares_nothing(af: Agentfile) -> str | None:
 
     return (
         f"{display_name(af.path)} declares no agent and no report: nothing to build (an `agent NAME:` block"
-        " declares one; `agentmake init` writes a starter Agentfile)"
+        f" declares one; `{command_line('init', values=False)}` writes a starter Agentfile)"
     )
 
 

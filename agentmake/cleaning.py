@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from agentmake.confine import check_inside
 from agentmake.errors import UsageError, plural
 from agentmake.graph.globs import is_outside_root
+from agentmake.invocation import command_line
 from agentmake.safetext import term_safe
 from agentmake.scheduler.commit import remove_stale_temps, staged_name
 from agentmake.scheduler.events import saved_copy_line
@@ -140,7 +141,7 @@ def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
             keep = "would keep" if req.dry_run else "kept"
             _out(
                 f"agentmake: {keep} {plural(kept, 'leftover output')} of tasks no longer in the graph:"
-                " `agentmake clean --leftovers` removes them"
+                f" `{command_line('clean', '--leftovers')}` removes them"
             )
     finally:
         store.close()

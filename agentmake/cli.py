@@ -24,6 +24,7 @@ from agentmake.commands import COMMANDS, command_help, parser
 from agentmake.errors import AgentmakeError, UsageError
 from agentmake.gcpause import end_startup
 from agentmake.interrupts import caused_by_interrupt, interrupted, take_early
+from agentmake.invocation import Invocation, command_line
 from agentmake.safetext import term_lines, term_safe, utf8_safe
 from agentmake.trace import mark
 
@@ -88,8 +89,10 @@ def parse(argv: Sequence[str]) -> tuple[str, argparse.Namespace, object]:
     if command in _NO_TARGETS and targets:
         raise UsageError(f"`agentmake {command}` takes no targets (got {' '.join(targets)})")
     if command == "explain" and not targets:
+        given = Invocation(ns.directory, ns.agentfile, overrides)
         raise UsageError(
-            "`agentmake explain` needs a TARGET: a task, an output or an agent (`agentmake list` names them)"
+            "`agentmake explain` needs a TARGET: a task, an output or an agent"
+            f" (`{command_line('list', invocation=given)}` names them)"
         )
     if ns.touch and (ns.question or ns.keep_going or ns.budget is not None):
         other = "-q" if ns.question else "-k" if ns.keep_going else "--budget"
@@ -153,8 +156,8 @@ def _agentfile_command(command: str, req: Request) -> int:
             kind = "agent" if name in af.agents else "report" if name in af.reports else None
             if kind is not None:
                 warnings.append(
-                    f"{kind} '{name}' is named like a command: `agentmake {name}` runs the command; build the"
-                    f" {kind} with `agentmake build {name}`"
+                    f"{kind} '{name}' is named like a command: `{command_line(name)}` runs the command; build"
+                    f" the {kind} with `{command_line('build', name)}`"
                 )
         for warning in warnings:
             print(term_safe(f"agentmake: warning: {warning}"), file=sys.stderr)
@@ -266,7 +269,13 @@ def _main(args: list[str]) -> int:
         agentfile = getattr(req, "agentfile", None) or Path("Agentfile")
         state_dir = (getattr(req, "directory", Path(".")) / agentfile).parent / ".agentmake"  # (its root's)
         mark("parsed")
-        return _run(command, ns, req)
+        from agentmake.invocation import current
+        from agentmake.workflow import Request
+        from agentmake.workflow.again import invocation_of
+
+        assert isinstance(req, Request)
+        with current(invocation_of(req)):  # (what every hint's command line repeats: `invocation`)
+            return _run(command, ns, req)
     except SystemExit as e:  # argparse: --help, --version, or a usage error (already printed)
         return e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
     except AgentmakeError as e:

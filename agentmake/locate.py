@@ -19,7 +19,9 @@ def agentfile_path(directory: Path, agentfile: Path | None) -> Path:
             raise UsageError(f"{path} is not a regular file: an Agentfile is a text file")
         if agentfile is not None:
             raise UsageError(f"no such Agentfile: {path}")
-        hint = "use -f FILE or -C DIR, or run `agentmake init` to create one"
+        from agentmake.invocation import command_line
+
+        hint = f"use -f FILE or -C DIR, or run `{command_line('init', values=False)}` to create one"
         raise UsageError(f"no Agentfile in {directory} ({hint})")
     return path
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -326,7 +327,8 @@ def test_every_command_says_the_same_when_there_is_no_agentfile(
 ) -> None:
     assert main(["-C", str(tmp_path), *command]) == 2
     err = capsys.readouterr().err
-    assert f"no Agentfile in {tmp_path} (use -f FILE or -C DIR, or run `agentmake init` to create one)" in err
+    init = f"agentmake -C {shlex.quote(str(tmp_path))} init"  # (the -C given: copied, it runs there)
+    assert f"no Agentfile in {tmp_path} (use -f FILE or -C DIR, or run `{init}` to create one)" in err
 
 
 def test_check_warns_of_gemini_agents_with_no_model(
@@ -608,7 +610,8 @@ def test_explain_without_a_target_and_init_over_a_project_say_what_to_do(tmp_pat
         return subprocess.run(argv, capture_output=True, text=True, cwd=tmp_path)
 
     explain = am("explain")
-    assert explain.returncode == 2 and "(`agentmake list` names them)" in explain.stderr, explain
+    listing = f"agentmake -C {shlex.quote(str(tmp_path))} list"  # (the -C given, kept)
+    assert explain.returncode == 2 and f"(`{listing}` names them)" in explain.stderr, explain
     assert "up" in am("list").stdout
     init = am("init")
     assert init.returncode == 2 and "`agentmake init -f NEWDIR/Agentfile`" in init.stderr, init

@@ -4,6 +4,7 @@ an agent so. `check` says it now, with the spelling that builds the target."""
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import pytest
@@ -22,11 +23,12 @@ def test_check_points_out_a_target_named_like_a_command(
     )
     assert main(["-C", str(tmp_path), "check"]) == 0
     err = capsys.readouterr().err
+    here = f"agentmake -C {shlex.quote(str(tmp_path))}"  # (the -C given, kept in the commands it names)
     assert (
-        "warning: agent 'clean' is named like a command: `agentmake clean` runs the command; build the agent"
-        " with `agentmake build clean`"
+        f"warning: agent 'clean' is named like a command: `{here} clean` runs the command; build the agent"
+        f" with `{here} build clean`"
     ) in err
-    assert "report 'status' is named like a command" in err and "`agentmake build status`" in err
+    assert "report 'status' is named like a command" in err and f"`{here} build status`" in err
     assert "tidy" not in err
     assert main(["-C", str(tmp_path), "-s", "build", "clean"]) == 0  # (the spelling it gives builds it)
     assert (tmp_path / "b.txt").read_text() == "a\n"

@@ -19,6 +19,7 @@ import os
 
 from agentmake.errors import UsageError
 from agentmake.graph.globs import normalize_path
+from agentmake.invocation import command_line
 from agentmake.model import Agentfile
 
 _INSTEAD = "not an output: name an output, an agent or a report"
@@ -38,7 +39,7 @@ def refuse_source(agentfile: Agentfile, target: str, path: str) -> None:
     if names:
         shown = names[:3]
         more = f" and {len(names) - 3} more" if len(names) > 3 else ""
-        how = f"`agentmake explain {' '.join(shown)}` says why it would run"
+        how = f"`{command_line('explain', *shown)}` says why it would run"
         raise UsageError(f"'{target}' is the prompt of {', '.join(shown)}{more}, {_INSTEAD} ({how})")
     root = os.fspath(agentfile.root)
     if path in {normalize_path(os.path.relpath(f, root)) for f in agentfile.files}:

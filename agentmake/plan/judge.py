@@ -387,9 +387,10 @@ def never_built(elsewhere: Sequence[str] = (), outputs: int = 0) -> Reason:
     if not elsewhere:
         return Reason("never-built", "never built")
     which = "" if len(elsewhere) >= outputs else f"{', '.join(quote_path(p) for p in elsewhere)} "
-    told = (
-        f"never built here: its outputs exist, {which}made elsewhere (`agentmake -t` records them as built)"
-    )
+    from agentmake.invocation import command_line
+
+    touch = command_line("-t")
+    told = f"never built here: its outputs exist, {which}made elsewhere (`{touch}` records them as built)"
     return Reason("never-built", "never built", told=told)
 
 

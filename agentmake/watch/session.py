@@ -12,6 +12,7 @@ from pathlib import Path
 from agentmake.errors import AgentmakeError
 from agentmake.graph import Graph, build_graph
 from agentmake.graph.compare import same_plan
+from agentmake.invocation import command_line
 from agentmake.pathwords import quote_paths
 from agentmake.safetext import term_lines, term_safe
 from agentmake.scheduler import BuildControl, BuildResult
@@ -149,7 +150,11 @@ class WatchSession:
                 # (an output another task now makes, e.g. after a rename of the agent, is not left over)
                 kept = [o for o in task.outputs if o not in new.graph.producer and (self.root / o).exists()]
                 left = quote_paths(kept)
-                note = f"; its output {left} is left in place (`agentmake clean --leftovers`)" if kept else ""
+                note = (
+                    f"; its output {left} is left in place (`{command_line('clean', '--leftovers')}`)"
+                    if kept
+                    else ""
+                )
                 why = "its input is gone" if task.spec.name in names else "no longer in the Agentfile"
                 print(term_safe(f"agentmake: task {task_id} dropped ({why}){note}"), file=sys.stderr)
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agentmake.errors import AgentfileError, UsageError
+from agentmake.invocation import command_line
 from agentmake.safetext import term_safe
 from agentmake.trace import mark
 from agentmake.workflow import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Project, Request, _out
@@ -317,7 +318,7 @@ def warn_leftovers(project: Project, selected: Graph, store: Store, said: set[st
     for message in new:
         sys.stderr.write(f"agentmake: warning: {term_safe(message)}\n")
     if new:
-        sys.stderr.write("agentmake: `agentmake clean --leftovers` removes every leftover\n")
+        sys.stderr.write(f"agentmake: `{command_line('clean', '--leftovers')}` removes every leftover\n")
     if said is not None:
         said.update(new)
     return bool(found)

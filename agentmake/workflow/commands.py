@@ -102,12 +102,13 @@ def report(req: Request) -> int:
     for name in names:
         if name not in reports:
             from agentmake.errors import did_you_mean
+            from agentmake.workflow.again import again
 
             if name in project.agentfile.agents:
-                raise UsageError(f"no report named '{name}': it is an agent (`agentmake {name}` builds it)")
+                raise UsageError(f"no report named '{name}': it is an agent (`{again(req, name)}` builds it)")
             made = _made_by(project, name)
             if made:
-                raise UsageError(f"no report named '{name}': it is {made} (`agentmake {name}` builds it)")
+                raise UsageError(f"no report named '{name}': it is {made} (`{again(req, name)}` builds it)")
             hint = did_you_mean(name, reports, most=3)
             listed = f"; {hint}" if hint else f" (reports: {', '.join(reports)})"
             raise UsageError(f"no report named '{name}'{listed}")

@@ -20,6 +20,7 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from agentmake.errors import plural
+from agentmake.invocation import command_line
 from agentmake.plan.pathless import SUFFIX
 from agentmake.safetext import term_safe
 
@@ -38,7 +39,6 @@ def rename_hints(project: Project, selected: Graph, decisions: Iterable[Decision
     module's docstring); reads the records of those tasks alone."""
     from agentmake.plan.leftovers import holds
 
-    named = "" if project.name == "Agentfile" else f" -f {shlex.quote(project.name)}"
     hints: list[str] = []
     for d in decisions:
         kinds = {r.kind for r in d.reasons}
@@ -69,9 +69,7 @@ def rename_hints(project: Project, selected: Graph, decisions: Iterable[Decision
             continue  # (another output missing or edited: the move alone does not put back the result made)
         parent = PurePosixPath(dest).parent
         made = "" if (project.root / parent).is_dir() else f"mkdir -p {shlex.quote(str(parent))} && "
-        move = (
-            f"{made}mv {shlex.quote(old)} {shlex.quote(dest)} && agentmake{named} -t {shlex.quote(d.task_id)}"
-        )
+        move = f"{made}mv {shlex.quote(old)} {shlex.quote(dest)} && {command_line('-t', d.task_id)}"
         hints.append(
             f"{d.task_id}: its output {old} is now {dest} in the Agentfile, so a build calls its agent again;"
             f" `{move}` keeps the result it made, calling nothing"

@@ -5,10 +5,10 @@ for, every one of them again; `agentmake -t` records those outputs as built with
 
 from __future__ import annotations
 
-import shlex
 import sys
 from typing import TYPE_CHECKING
 
+from agentmake.invocation import command_line
 from agentmake.safetext import term_safe
 
 if TYPE_CHECKING:
@@ -40,7 +40,6 @@ def hint_touch(project: Project, selected: Graph, store: Store, *, building: boo
     count = placed_unrecorded(project, selected, store)
     if not count:
         return False
-    named = "" if project.name == "Agentfile" else f" -f {shlex.quote(project.name)}"
     tasks = f"{count} tasks have their" if count != 1 else "1 task has its"
     them = "them" if count != 1 else "it"
     run = f"this build runs {them}" if building else f"a build runs {them}"
@@ -48,7 +47,7 @@ def hint_touch(project: Project, selected: Graph, store: Store, *, building: boo
         term_safe(
             f"agentmake: no build of {project.name} is recorded here (a fresh checkout, or .agentmake/"
             f" removed?), yet {tasks} outputs in place: {run} again, and pays for {them};"
-            f" `agentmake{named} -t` records those outputs as built instead, calling nothing"
+            f" `{command_line('-t')}` records those outputs as built instead, calling nothing"
         )
         + "\n"
     )

@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING
 
 from agentmake.errors import AgentmakeError
 from agentmake.interrupts import restore_signals, stop_on_signals, take_early
+from agentmake.invocation import command_line
 from agentmake.safetext import term_safe
 from agentmake.workflow import EXIT_FAILED, EXIT_OK, Project, Request, _out, load_project
 
@@ -324,7 +325,8 @@ def _summary(found: list[Touch], wall: float) -> None:
     if left:
         them = "it" if left == 1 else "them"
         sys.stderr.write(
-            f"agentmake: {left} not touched: a build makes {them} (`agentmake -n` says what it runs)\n"
+            f"agentmake: {left} not touched: a build makes {them}"
+            f" (`{command_line('-n')}` says what it runs)\n"
         )
     line = f"agentmake: {n.get(TOUCHED, 0)} touched, {n.get(UP_TO_DATE, 0)} up to date"
     line += f", {n[NOT_TOUCHED]} not touched" if n.get(NOT_TOUCHED) else ""

@@ -1,0 +1,58 @@
+"""The command line a hint tells to run: this invocation's -C DIR, -f FILE and VAR=value words kept around
+the hint's own words, so that copying it runs on the same project with the same values (`command_line`)."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """The words of the command line every hint repeats: -C DIR and -f FILE as given, the VAR=value words."""
+
+    directory: str = "."
+    agentfile: str | None = None
+    overrides: Mapping[str, str] = field(default_factory=dict)
+
+
+_current = Invocation()  # this process's command line (`current`): set by the CLI for the command it runs
+
+
+@contextmanager
+def current(invocation: Invocation) -> Iterator[None]:
+    """Hints printed meanwhile (`command_line` without `invocation`) repeat `invocation`'s words; after it,
+    those of a plain `agentmake` again (a test running `cli.main` twice sees none of the first's)."""
+    global _current
+    before, _current = _current, invocation
+    try:
+        yield
+    finally:
+        _current = before
+
+
+def command_line(*words: str, invocation: Invocation | None = None, values: bool = True) -> str:
+    """``agentmake [-C DIR] [-f FILE] WORDS... [VAR=value...]``, each word quoted for a POSIX shell, the
+    directory and Agentfile as they were given (`invocation`, else this process's: `current`); `values`
+    False: without the VAR=value words (`agentmake init` takes none). A value is left out (``VAR=…``) when
+    its variable's name looks secret, it holds a secret of the environment (`runners.redact.SecretValues`,
+    as a prompt's memo keeps it out of the state) or a URL's password or secret parameter
+    (`runners.urlsecrets.without_secrets`)."""
+    given = _current if invocation is None else invocation
+    said = ["agentmake"]
+    if given.directory != ".":
+        said += ["-C", shlex.quote(given.directory)]
+    if given.agentfile is not None:
+        said += ["-f", shlex.quote(given.agentfile)]
+    said += [shlex.quote(word) for word in words]
+    if values and given.overrides:
+        from agentmake.runners.redact import environ_secrets
+        from agentmake.runners.urlsecrets import without_secrets
+
+        secret = environ_secrets()
+        for name, value in given.overrides.items():
+            hidden = secret(name, value) or without_secrets(value) != value
+            said.append(f"{shlex.quote(name)}=…" if hidden else shlex.quote(f"{name}={value}"))
+    return " ".join(said)
