@@ -289,6 +289,11 @@ def parser(command: str | None = None) -> _Parser:
             "\n\n'--' ends the options: every word after it is a target or VAR=value"
             " (agentmake -- -notes.md).\n`agentmake COMMAND --help` tells that command's options."
         )
+        from agentmake.starter import language_doc_named
+
+        doc = language_doc_named()
+        if doc is not None:
+            epilog += f"\nThe Agentfile language is described in {doc}"
         epilog += "\n\n" + EXIT_STATUS
         usage = "agentmake [options] [COMMAND] [TARGET...] [VAR=value...]"
         description = "make, rebuilt for AI agents: build the targets of an Agentfile."

@@ -16,7 +16,7 @@ from agentmake.safetext import term_safe
 
 STARTER_AGENTFILE = """\
 # Agentfile: what agentmake builds. Run `agentmake check`, `agentmake list`, then `agentmake`.
-# The language is described in grammar/README.md of the agentmake sources.
+# The language: `agentmake --help` names where it is described.
 
 jobs = 4                     # tasks at once
 retries = 2                  # retries after a failed attempt
@@ -46,7 +46,6 @@ report digest:
 """
 
 
-_DOC_LINE = "# The language is described in grammar/README.md of the agentmake sources.\n"
 DOC_NAME = "agentfile.md"  # grammar/README.md as the package's data (pyproject.toml's force-include)
 
 
@@ -60,15 +59,15 @@ def language_doc() -> Path | None:
     return None
 
 
-def starter_agentfile() -> str:
-    """`STARTER_AGENTFILE`, its comment naming where the language is described on this machine (a pip user
-    has no `grammar/README.md`: the wheel carries it as `agentmake/syntax/agentfile.md`)."""
+def language_doc_named() -> str | None:
+    """`language_doc` as `agentmake --help` names it: from the home directory (`~/...`, no user name) when
+    under it; None if there is none."""
     doc = language_doc()
-    if doc is None or not str(doc).isprintable():  # (a newline in it would end the comment)
-        return STARTER_AGENTFILE
-    with contextlib.suppress(RuntimeError, ValueError):  # (under the home directory: ~/..., no user name)
+    if doc is None:
+        return None
+    with contextlib.suppress(RuntimeError, ValueError):
         doc = Path("~") / doc.relative_to(Path.home())
-    return STARTER_AGENTFILE.replace(_DOC_LINE, f"# The language is described in {doc}\n", 1)
+    return str(doc)
 
 
 STARTER_PROMPT = """\
@@ -92,7 +91,9 @@ def init_project(directory: Path, out: TextIO, agentfile: Path | None = None) ->
     path = directory / (agentfile if agentfile is not None else "Agentfile")
     directory = path.parent
     files = {
-        path.name: starter_agentfile(),
+        # (its comment names no path on this machine: a project shared through git has other users, whose
+        # agentmake is installed elsewhere; `agentmake --help` names where it is on theirs)
+        path.name: STARTER_AGENTFILE,
         "prompts/summarize.md": STARTER_PROMPT,
         "notes/example.md": STARTER_NOTE,
     }
