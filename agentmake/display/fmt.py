@@ -12,7 +12,8 @@ from agentmake.safetext import is_term_safe as is_term_safe  # (re-exported for 
 from agentmake.safetext import term_lines as term_lines
 from agentmake.safetext import term_safe as term_safe
 from agentmake.safetext import text_safe
-from agentmake.scheduler.summary import usd
+from agentmake.scheduler.summary import usd as usd  # (re-exported: the display names it from here)
+from agentmake.scheduler.summary import usd_cell
 
 
 def cell_width(text: str) -> int:
@@ -110,7 +111,7 @@ def fmt_duration(seconds: float | None) -> str:
 
 
 def fmt_cost(cost: float | None) -> str:
-    return "" if cost is None else usd(cost)
+    return "" if cost is None else usd_cell(cost)
 
 
 def fmt_tokens(tokens_in: int | None, tokens_out: int | None) -> str:

@@ -14,7 +14,7 @@ from time import time as now
 from typing import Any
 
 from agentmake.display.base import attempt_log_paths, attempt_prompt_path
-from agentmake.display.fmt import cell_width, fmt_cost, fmt_duration, ljust_cells, term_lines, term_safe
+from agentmake.display.fmt import cell_width, fmt_cost, fmt_duration, ljust_cells, term_lines, term_safe, usd
 from agentmake.graph import Graph
 from agentmake.natorder import in_natural_order
 from agentmake.pathwords import quote_paths
@@ -309,7 +309,8 @@ def render_status_text(
             lines.append("    - last success: recorded by agentmake -t (no call)")
         elif row.get("last_success_duration") is not None:  # (a failed task: its figures are the failure's)
             took = fmt_duration(row["last_success_duration"])
-            cost = fmt_cost(row.get("last_success_cost"))
+            spent = row.get("last_success_cost")
+            cost = "" if spent is None else usd(spent)  # (in a sentence: in full, not a cell's `<$0.0001`)
             lines.append(f"    - last success: {took}{', ' + cost if cost else ''}")
         if row.get("logs"):
             lines.append(term_safe(f"    - logs: {', '.join(row['logs'])}"))

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from agentmake.display.fmt import agent_name, fmt_cost, fmt_duration, fmt_tokens, md_table, state_words
+from agentmake.display.fmt import agent_name, fmt_duration, fmt_tokens, md_table, state_words, usd
 from agentmake.graph import Graph, Task
 from agentmake.model import AgentSpec, ReportSpec
 from agentmake.report.markdown import code_span
@@ -90,13 +90,29 @@ def up_to_date(record: AttemptRecord) -> str:
     return f"up to date (run {record.run_id})"
 
 
+def _dollars(cost: float | None) -> str:
+    """A cost in a report's table, in full (`usd`: Markdown has no columns to keep; a terminal's table
+    says `<$0.0001`); empty for None."""
+    return "" if cost is None else usd(cost)
+
+
+MEASURABLE = 1.0  # seconds: times shorter than this (to a tenth of a second) make no ratio worth printing
+
+
+def speed_up(agent_time: float, wall: float) -> str:
+    """Agent time over wall time, `1.44x`; `—` when either is under `MEASURABLE` (both printed 0.0s gave
+    1.44x: a ratio of rounding and start-up, not of parallel work)."""
+    return f"{agent_time / wall:.2f}x" if min(agent_time, wall) >= MEASURABLE else "—"
+
+
 def _cost_total(costs: list[float], unknown: list[str]) -> str:
-    """`$0.42`, or `$0.42 + unknown (c: …)` when some calls reported no cost: never a partial sum alone."""
+    """`$0.42`, or `$0.42 + unknown (c: …)` when some calls reported no cost: never a partial sum alone
+    (a total in full, `usd`: not a cell's `<$0.0001`)."""
     if not unknown:
-        return fmt_cost(sum(costs)) if costs else ""
+        return usd(sum(costs)) if costs else ""
     names = ", ".join(unknown[:3]) + (f" and {len(unknown) - 3} more" if len(unknown) > 3 else "")
     note = f"unknown ({names}: no cost reported)"
-    return f"{fmt_cost(sum(costs))} + {note}" if costs else note
+    return f"{usd(sum(costs))} + {note}" if costs else note
 
 
 def critical_path(
@@ -252,7 +268,7 @@ def render_summary(
             took, cost = made.get("duration"), made.get("cost_usd")
             table.append(
                 [
-                    r.task_id, state, fmt_duration(took), made.get("attempts", ""), fmt_cost(cost),
+                    r.task_id, state, fmt_duration(took), made.get("attempts", ""), _dollars(cost),
                     fmt_tokens(made.get("tokens_in"), made.get("tokens_out")),
                 ]
             )  # fmt: skip
@@ -263,7 +279,7 @@ def render_summary(
                 state,
                 fmt_duration(r.duration),
                 rec.attempts,
-                "unknown" if unpriced(graph.tasks.get(r.task_id), rec) else fmt_cost(rec.cost_usd),
+                "unknown" if unpriced(graph.tasks.get(r.task_id), rec) else _dollars(rec.cost_usd),
                 fmt_tokens(rec.tokens_in, rec.tokens_out),
             ]
         )
@@ -296,7 +312,7 @@ def render_summary(
         *([["tasks restored from the cache", restored]] if restored else []),
         ["agent time", fmt_duration(agent_time)],
         ["wall time", fmt_duration(wall)],
-        ["speed-up", f"{agent_time / wall:.2f}x" if wall > 0 and agent_time > 0 else ""],
+        ["speed-up", speed_up(agent_time, wall)],
         ["cost", _cost_total(costs, unknown)],
     ]
     tokens = [(rec.tokens_in, rec.tokens_out) for rec in paid]

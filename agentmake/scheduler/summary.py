@@ -48,3 +48,13 @@ def usd(amount: float) -> str:
     if 0 < amount < 0.0001:
         return f"${amount:.6f}"
     return f"${amount:.4f}" if 0 < amount < 0.01 else f"${amount:.2f}"
+
+
+TINY = 0.0001  # a cost below it is "<$0.0001" in a terminal's table (`usd_cell`)
+
+
+def usd_cell(amount: float) -> str:
+    """`usd` as a cell of a table printed in columns: at most four decimals, so at most 8 characters below
+    $100,000 (a claude task's $0.000024 widened the cost column of every row): a cost below a hundredth
+    of a cent is `<$0.0001`. A total, a sentence and a Markdown report say it in full (`usd`)."""
+    return f"<${TINY:.4f}" if 0 < amount < TINY else usd(amount)

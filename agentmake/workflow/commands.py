@@ -212,10 +212,17 @@ def explain(req: Request) -> int:
 
 
 def graph(req: Request, fmt: str) -> int:
+    """Print the graph; of one with no task, say why on stderr (as a build does) and print no blank line
+    (dot and mermaid still print an empty graph: a program reads them)."""
     from agentmake.graph.export import render_graph
 
     project = load_project(req)
     selected = project.graph.select(req.targets) if req.targets else project.graph
+    if not selected.tasks:
+        if not (warn_empty(project) | warn_no_agent_task(project, req.targets)):
+            sys.stderr.write("agentmake: the graph has no tasks\n")
+        if fmt == "text":
+            return EXIT_OK
     _out(render_graph(selected, fmt))
     return EXIT_OK
 
