@@ -17,6 +17,7 @@ from typing import Any, NoReturn
 from agentmake import __version__
 from agentmake.commandnames import COMMANDS as COMMANDS
 from agentmake.commandnames import command_hint as command_hint
+from agentmake.invocation import Invocation, command_line
 
 
 class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
@@ -47,8 +48,8 @@ class _Parser(argparse.ArgumentParser):
         word = next((w for w in self.words if self._not_an_option(w)), "") if unknown else ""
         if word:
             plain = self._plain_words()
-            command = f"{plain[0]} " if plain and plain[0] in COMMANDS else ""  # (as `cli.parse` takes it)
-            hint = f"agentmake {command}-- {word}"
+            command = plain[:1] if plain and plain[0] in COMMANDS else []  # (as `cli.parse` takes it)
+            hint = command_line(*command, "--", word, invocation=self._invocation())
             message = f"unknown option {word} (a target that starts with '-' goes after '--': {hint})"
         elif message.startswith("unrecognized arguments: "):
             message = self._misspelt_long(message)
@@ -93,6 +94,23 @@ class _Parser(argparse.ArgumentParser):
             if action.nargs != 0:  # (it takes the rest of the word as its value: `-j4`)
                 return False
         return False
+
+    def _invocation(self) -> Invocation:
+        """-C DIR, -f FILE and the VAR=value words of `words`, for a hint's command line (`command_line`):
+        argparse has not parsed them when it stops at an unknown option."""
+        given: dict[str, str] = {}
+        overrides: dict[str, str] = {}
+        words = iter(self.words)
+        for word in words:
+            for short, long in (("-C", "--directory"), ("-f", "--file")):
+                if word in (short, long):
+                    given[short] = next(words, "")
+                elif word.startswith((long + "=", short)) and word != short:
+                    given[short] = word.removeprefix(long + "=").removeprefix(short)
+            name, eq, value = word.partition("=")
+            if eq and not word.startswith("-") and name.replace("_", "a").replace("-", "a").isalnum():
+                overrides[name] = value
+        return Invocation(given.get("-C") or ".", given.get("-f") or None, overrides)
 
     def _plain_words(self) -> list[str]:
         """`words` without the options and their values: the command, if one was given, comes first."""

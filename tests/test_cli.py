@@ -562,7 +562,7 @@ def test_double_dash_ends_options_for_every_command_that_takes_names(tmp_path: P
         (["-q-s"], "-q-s", "agentmake -- -q-s"),
         (["-kj4", "-notes"], "-notes", "agentmake -- -notes"),  # (-kj4 is -k -j 4: not the word meant)
         (["explain", "-notes.md"], "-notes.md", "agentmake explain -- -notes.md"),
-        (["-C", "x", "status", "-v", "-notes.md"], "-notes.md", "agentmake status -- -notes.md"),
+        (["-C", "x", "status", "-v", "-notes.md"], "-notes.md", "agentmake -C x status -- -notes.md"),  # (ux)
     ],
 )
 def test_a_single_dash_word_that_is_no_option_is_named_with_where_it_goes(

@@ -148,3 +148,21 @@ def test_the_words_repeated_are_those_of_the_command_running_and_none_after_it()
         assert command_line("clean", "--leftovers") == "agentmake -C 'a b' -f X.af clean --leftovers lang=fr"
         assert command_line("init", values=False) == "agentmake -C 'a b' -f X.af init"
     assert command_line("-t") == "agentmake -t"
+
+
+def test_a_target_taken_for_an_option_is_shown_after_dash_dash_with_the_same_words(tmp_path: Path) -> None:
+    """The hint is made before argparse has parsed -C and -f (it stops at the unknown option): it finds them,
+    and the values, in the words themselves."""
+    root = tmp_path / "my dir"
+    root.mkdir()
+    (root / "Other.af").write_text(
+        'who = "me"\n\nagent notes:\n    outputs = -notes.md\n    run = "echo ${who} > {output}"\n'
+    )
+    run = am(tmp_path, *GIVEN, "-notes.md", *VALUES)
+    assert run.returncode == 2, run
+    assert f"goes after '--': {PREFIX} -- -notes.md who=you)" in run.stderr, (
+        run
+    )  # (was `agentmake -- -notes.md`)
+    hint = run.stderr.rsplit("goes after '--': ", 1)[1].rstrip(")\n")
+    built = am(tmp_path, *shlex.split(hint)[1:])
+    assert built.returncode == 0 and (root / "-notes.md").read_text() == "you\n", built
