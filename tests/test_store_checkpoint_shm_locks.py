@@ -134,12 +134,12 @@ def test_two_commits_asking_at_once_start_one_thread(tmp_path: Path, monkeypatch
 
     asks: list[int] = []
 
-    def long_log() -> int:  # (the two asks: both past the `_asked` test before either asks; then copied)
+    def long_log() -> tuple[int, int]:  # (the two asks: both past the `_asked` test before either asks)
         if len(asks) >= 2:
-            return 0
+            return 0, 0  # (then copied)
         asks.append(1)
         past_test.wait()
-        return checkpoint.PAGES
+        return checkpoint.PAGES, 0
 
     started: list[threading.Thread] = []
     thread_class = threading.Thread
@@ -154,7 +154,7 @@ def test_two_commits_asking_at_once_start_one_thread(tmp_path: Path, monkeypatch
                 started.append(self)
 
     other = thread_class(target=cp.committed)
-    monkeypatch.setattr(cp, "pending", long_log)
+    monkeypatch.setattr(cp, "_counts", long_log)
     monkeypatch.setattr(checkpoint.threading, "Thread", Held)
     other.start()
     cp.committed()

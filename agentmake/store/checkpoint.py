@@ -8,11 +8,16 @@ each commit the writer reads how many frames the log holds that the database doe
 ``-shm`` file's wal-index header, https://sqlite.org/walformat.html: one `pread`); from `PAGES` on, a
 thread runs ``PRAGMA wal_checkpoint(PASSIVE)`` on a second connection. SQLite releases the GIL while it
 works and a passive checkpoint never takes the write lock, so commits go on meanwhile, and the log stays as
-bounded as before: the writer's next commit after a complete copy starts it over (as often as before: once
-per `PAGES` frames). Commits that never pause would leave no complete copy, so the thread's last try is a
-RESTART checkpoint, which holds the write lock while it copies the few frames left (it never waits for it).
-The writer's own autocheckpoint is raised to `FALLBACK` frames, not turned off: should the thread fall
-behind (a reader's snapshot holds the copy back), the writer still checkpoints. As a build ends (`settle`,
+bounded as before: the writer's next commit after a complete copy starts it over. Commits that came during
+the copy leave a few frames behind; while the log holds `PAGES` frames or more and some are not copied, each
+commit asks again (a passive copy of those few), so the copy completes at the first pause between commits,
+and the log starts over (`tests/test_store_checkpoint.py`, and `benchmarks/bench_wal.py` for a build).
+The thread never takes the write lock (no RESTART or FULL checkpoint): the writer's wait for that lock
+(`agentmake.store.busy`) takes whoever holds it for another program, says so after 2 s and gives up on a
+Ctrl-C, and a checkpoint that held it while it copied and synced (a slow disk) stalled the writer as
+SQLite's own checkpoint inside a commit did. The writer's own autocheckpoint is raised to `FALLBACK`
+frames, not turned off: should the thread fall behind (a reader's snapshot holds the copy back), the writer
+still checkpoints. As a build ends (`settle`,
 after its last write) the thread copies what the log holds, however little, while the build prints its
 summary and writes its stamp; the writer's close (the last connection: the thread stops first) then has
 nothing to copy or sync, and removes the log.
@@ -32,7 +37,7 @@ import threading
 from pathlib import Path
 
 PAGES = 1000  # frames not yet in the database at which the thread checkpoints at once (SQLite's default)
-TRIES = 3  # checkpoints in a row while commits came during the last one: the log restarts only once all in
+TRIES = 3  # checkpoints in a row while commits came during the last one (the log restarts once all are in)
 FALLBACK = 4 * PAGES  # the writer's own `wal_autocheckpoint`: only reached if the thread falls behind
 _HEADER = 136  # bytes read of the -shm file: two copies of the wal-index header (48 each), checkpoint info
 _MX_FRAME = 16  # offset of mxFrame (frames in the log; u32, native byte order) in the header's first copy
@@ -71,20 +76,30 @@ class Checkpointer:
     def pending(self) -> int:
         """Frames in the log not yet copied into the database, as the wal-index header says now (0 if it
         cannot be read)."""
+        frames, copied = self._counts()
+        return frames - copied if frames > copied else 0
+
+    def _counts(self) -> tuple[int, int]:
+        """(frames in the log, frames of it copied into the database) as the wal-index header says now;
+        (0, 0) if it cannot be read."""
         try:
             head = os.pread(self._shm, _HEADER, 0)
         except OSError:
-            return 0
+            return 0, 0
         if len(head) < _HEADER:
-            return 0
+            return 0, 0
         (frames,) = struct.unpack_from("=I", head, _MX_FRAME)
         (copied,) = struct.unpack_from("=I", head, _BACKFILL)
-        return frames - copied if frames > copied else 0
+        return frames, copied
 
     def committed(self) -> None:
-        """The writer committed: have the thread checkpoint if the log holds `PAGES` frames the database
-        does not (and it is not at it already)."""
-        if not self._asked and not self._closing and self.pending() >= PAGES:
+        """The writer committed: have the thread checkpoint if the log holds `PAGES` frames and some are
+        not in the database (and it is not at it already): the first `PAGES`, or the few that commits
+        added during its last copy, which keep the log from starting over until copied."""
+        if self._asked or self._closing:
+            return
+        frames, copied = self._counts()
+        if frames >= PAGES and frames > copied:
             self._ask()
 
     def settle(self) -> None:
@@ -149,14 +164,12 @@ class Checkpointer:
                     conn.close()
 
     def _checkpoint(self, conn: sqlite3.Connection) -> None:
-        """Copy the log into the database: passively (commits go on meanwhile), again if commits came
-        during the copy, and if they still did, a last RESTART checkpoint that holds the write lock while
-        it copies the few frames left: the writer's next commit starts the log over only once every frame
-        is copied, which a steady stream of commits would never allow."""
-        for attempt in range(TRIES):
-            mode = "RESTART" if attempt == TRIES - 1 else "PASSIVE"
-            try:  # (timeout 0: RESTART finding a writer at work is a PASSIVE one, it never waits)
-                conn.execute(f"PRAGMA wal_checkpoint({mode})").fetchall()
+        """Copy the log into the database passively (commits go on meanwhile, the write lock is never
+        taken), again if commits came during the copy; what still came is copied when the next commit asks
+        (`committed`)."""
+        for _ in range(TRIES):
+            try:
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
             except sqlite3.Error:
                 break  # (busy, or a damaged file the writer meets itself: its fallback checkpoints)
             self.done += 1
