@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+import types
 from pathlib import Path
 
 import pytest
@@ -193,3 +194,68 @@ def test_settle_has_the_thread_copy_a_short_log_before_the_close(tmp_path: Path)
         assert conn.execute("SELECT count(*) FROM runs").fetchone()[0] == 30
     finally:
         conn.close()
+
+
+def test_commits_landing_during_every_copy_still_let_the_log_start_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A commit lands during every copy the thread makes (begun before it, committed once it is over, by
+    another thread as the scheduler's would), unless the writer's lock is held then: the last copy of each
+    try holds it (`hold`), so that copy completes and the log starts over; without that no copy completed
+    and the log grew with every commit (here: PAGES 20, the writer's fallback far away, 300 commits)."""
+    monkeypatch.setattr(checkpoint, "PAGES", 20)
+    monkeypatch.setattr(checkpoint, "FALLBACK", 100_000)
+    store = Store.open(tmp_path)
+
+    def commit_across(began: threading.Event, copied: threading.Event) -> None:
+        if not store._lock.acquire(blocking=False):  # (held: the writer's commit waits for the copy)
+            began.set()
+            return
+        try:
+            store._conn.execute("BEGIN IMMEDIATE")
+            store._conn.execute("INSERT INTO runs (started_at, pid) VALUES (?, ?)", (time.time(), 1))
+            began.set()
+            assert copied.wait(10)
+            store._conn.execute("COMMIT")
+        finally:
+            store._lock.release()
+
+    class Overtaken(sqlite3.Connection):
+        def execute(self, sql: str, *args: object) -> sqlite3.Cursor:
+            if "wal_checkpoint" not in sql:
+                return super().execute(sql, *args)  # type: ignore[arg-type]
+            began, copied = threading.Event(), threading.Event()
+            committer = threading.Thread(target=commit_across, args=(began, copied))
+            committer.start()
+            assert began.wait(10)
+            try:
+                cursor = super().execute(sql, *args)  # type: ignore[arg-type]
+                cursor.fetchall()
+            finally:
+                copied.set()
+                committer.join(10)
+            return cursor
+
+    class Sqlite3(types.ModuleType):
+        def __getattr__(self, name: str) -> object:
+            return getattr(sqlite3, name)
+
+        def connect(self, *args: object, **kwargs: object) -> sqlite3.Connection:
+            return sqlite3.connect(*args, factory=Overtaken, **kwargs)  # type: ignore[arg-type,call-overload,no-any-return]
+
+    monkeypatch.setattr(checkpoint, "sqlite3", Sqlite3("sqlite3"))
+    most = 0
+    try:
+        checkpoints = store._checkpoints
+        assert checkpoints is not None
+        for _ in range(300):
+            store.begin_run()
+            for _ in range(400):  # (the thread's tries over before the next commit: the same every run)
+                if not checkpoints._asked:
+                    break
+                time.sleep(0.005)
+            most = max(most, wal_frames(tmp_path))
+        assert checkpoints.done >= 10
+    finally:
+        store.close()
+    assert most < 100

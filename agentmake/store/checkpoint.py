@@ -9,18 +9,18 @@ each commit the writer reads how many frames the log holds that the database doe
 thread runs ``PRAGMA wal_checkpoint(PASSIVE)`` on a second connection. SQLite releases the GIL while it
 works and a passive checkpoint never takes the write lock, so commits go on meanwhile, and the log stays as
 bounded as before: the writer's next commit after a complete copy starts it over. Commits that came during
-the copy leave a few frames behind; while the log holds `PAGES` frames or more and some are not copied, each
-commit asks again (a passive copy of those few), so the copy completes at the first pause between commits,
-and the log starts over (`tests/test_store_checkpoint.py`, and `benchmarks/bench_wal.py` for a build).
-The thread never takes the write lock (no RESTART or FULL checkpoint): the writer's wait for that lock
-(`agentmake.store.busy`) takes whoever holds it for another program, says so after 2 s and gives up on a
-Ctrl-C, and a checkpoint that held it while it copied and synced (a slow disk) stalled the writer as
-SQLite's own checkpoint inside a commit did. The writer's own autocheckpoint is raised to `FALLBACK`
-frames, not turned off: should the thread fall behind (a reader's snapshot holds the copy back), the writer
-still checkpoints. As a build ends (`settle`,
-after its last write) the thread copies what the log holds, however little, while the build prints its
-summary and writes its stamp; the writer's close (the last connection: the thread stops first) then has
-nothing to copy or sync, and removes the log.
+the copy leave a few frames behind: it copies again, and if commits still came, a last copy holds the
+writer's commits back meanwhile (`hold`: the store's own lock, taken only if free), or a steady stream of
+commits would never let the copy complete; and while the log holds `PAGES` frames or more and some are not
+copied, each commit asks again (`tests/test_store_checkpoint.py`, `benchmarks/bench_wal.py` for a build).
+The thread never takes the database's write lock (it used to, with a last RESTART checkpoint): the writer's
+wait for that lock (`agentmake.store.busy`) takes whoever holds it for another program, says so after 2 s
+and gives up on a Ctrl-C, while a writer held back by `hold` waits for a lock of this process, which the
+busy-wait never sees. The writer's own autocheckpoint is raised to `FALLBACK` frames, not turned off:
+should the thread fall behind (a reader's snapshot holds the copy back), the writer still checkpoints. As a
+build ends (`settle`, after its last write) the thread copies what the log holds, however little, while the
+build prints its summary and writes its stamp; the writer's close (the last connection: the thread stops
+first) then has nothing to copy or sync, and removes the log.
 
 Crash safety is SQLite's: a checkpoint only copies committed frames into the database, and the log starts
 over only once all of them are there and synced. A kill -9 at any point loses no committed transaction
@@ -47,8 +47,9 @@ _BACKFILL = 96  # offset of nBackfill (frames copied into the database) in the c
 class Checkpointer:
     """Checkpoints of the database `db`, written by `writer`, run by a thread (see the module docstring)."""
 
-    def __init__(self, db: Path, shm: int) -> None:
+    def __init__(self, db: Path, shm: int, hold: threading.RLock | None = None) -> None:
         self.db = db
+        self._hold = hold  # the writer's lock: held, no commit comes (for the last copy of a try)
         self.done = 0  # checkpoints the thread ran (for tests)
         self._shm = shm  # a read-only descriptor of the -shm file
         self._wake = threading.Event()
@@ -58,9 +59,12 @@ class Checkpointer:
         self._asking = threading.Lock()
 
     @classmethod
-    def start(cls, db: Path, writer: sqlite3.Connection) -> Checkpointer | None:
-        """A checkpointer for `db` (a WAL database `writer` has open), None where its -shm file cannot be
-        read (the writer then checkpoints as SQLite does by default)."""
+    def start(
+        cls, db: Path, writer: sqlite3.Connection, hold: threading.RLock | None = None
+    ) -> Checkpointer | None:
+        """A checkpointer for `db` (a WAL database `writer` has open, under `hold` if given: the lock its
+        commits take), None where its -shm file cannot be read (the writer then checkpoints as SQLite does
+        by default)."""
         try:  # (first: a descriptor of the -shm file once opened is closed only by `release`)
             writer.execute(f"PRAGMA wal_autocheckpoint = {FALLBACK}")
         except sqlite3.Error:
@@ -71,7 +75,7 @@ class Checkpointer:
             with contextlib.suppress(sqlite3.Error):
                 writer.execute(f"PRAGMA wal_autocheckpoint = {PAGES}")
             return None
-        return cls(db, shm)
+        return cls(db, shm, hold)
 
     def pending(self) -> int:
         """Frames in the log not yet copied into the database, as the wal-index header says now (0 if it
@@ -164,14 +168,22 @@ class Checkpointer:
                     conn.close()
 
     def _checkpoint(self, conn: sqlite3.Connection) -> None:
-        """Copy the log into the database passively (commits go on meanwhile, the write lock is never
-        taken), again if commits came during the copy; what still came is copied when the next commit asks
-        (`committed`)."""
-        for _ in range(TRIES):
+        """Copy the log into the database passively (commits go on meanwhile), again if commits came during
+        the copy, and if they still did, once more with the writer's commits held back (`hold`, if it is
+        free: taken without waiting, so a `close` holding it never waits for this thread): the writer's next
+        commit starts the log over only once every frame is copied, which a steady stream of commits would
+        never allow. Never the database's write lock (see the module docstring)."""
+        for attempt in range(TRIES):
+            hold = self._hold if attempt == TRIES - 1 else None
+            if hold is not None and not hold.acquire(blocking=False):
+                break  # (a commit under way: the next one asks again, `committed`)
             try:
                 conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
             except sqlite3.Error:
                 break  # (busy, or a damaged file the writer meets itself: its fallback checkpoints)
+            finally:
+                if hold is not None:
+                    hold.release()
             self.done += 1
             if self._closing or self.pending() == 0:  # (0: no commit came during the copy)
                 break

@@ -77,7 +77,7 @@ class Store(Tasks, Owners, Results, StatCache, Edits, Journal):
             self._conn = connect(self.dir / "state.db", may_reset=lock is not None)
         # the only writer's WAL checkpoints, run by a thread rather than inside a commit (`store.checkpoint`)
         self._checkpoints = (
-            Checkpointer.start(self.dir / "state.db", self._conn) if lock is not None else None
+            Checkpointer.start(self.dir / "state.db", self._conn, self._lock) if lock is not None else None
         )
         # waiting for the write lock when another program holds it, and whether the store gave up waiting
         busy = getattr(self._conn, "busy", None)
