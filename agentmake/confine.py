@@ -35,13 +35,16 @@ def within(real: str, real_root: str) -> bool:
     return real == real_root or real.startswith(real_root + os.sep)
 
 
-def check_inside(root: Path | str, rel: str) -> None:
+def check_inside(root: Path | str, rel: str, real_root: str | None = None) -> None:
     """Raise OutsideProject if the directory of the project-relative path `rel` (existing or not: what does
-    not exist yet is judged by the part that does) is, with links followed, outside `root`."""
+    not exist yet is judged by the part that does) is, with links followed, outside `root`. `real_root`:
+    `root` resolved already (`os.path.realpath`) by a caller that checks many paths, each then resolving
+    only its own directory."""
     parent = rel.rpartition("/")[0]
     if not parent:
         return
-    real_root = os.path.realpath(root)
+    if real_root is None:
+        real_root = os.path.realpath(root)
     real = os.path.realpath(os.path.join(root, parent))
     if not within(real, real_root):
         raise OutsideProject(parent, real)

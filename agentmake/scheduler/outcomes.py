@@ -7,6 +7,7 @@ on are `failing`'s, what attempts cost `spending`'s, the state they share and th
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,17 @@ def partial_text(t: TaskState) -> str:
 class Outcomes(Failing, Spending):
     """Endings of tasks; `loop.Build` adds the loop that produces them. Here: successes (committed, restored,
     adopted); failures and what they pass on in `failing`, what attempts cost in `spending`."""
+
+    _resolved_root: str | None = None
+
+    def _real_root(self) -> str:
+        """The project root with links followed, resolved once per build: each commit's check of its output
+        directories (`confine.check_inside`, which would resolve the root again each time) resolves only
+        those directories. An agent may link a directory of the project out, which every commit still
+        sees; the root is where the build runs, not an agent's to move."""
+        if self._resolved_root is None:
+            self._resolved_root = os.path.realpath(self.root)
+        return self._resolved_root
 
     def _restore(self, t: TaskState, decision: Decision) -> bool:
         assert decision.key is not None
@@ -106,7 +118,7 @@ class Outcomes(Failing, Spending):
             self._record_done(t, result, hashes, started, ended)
         try:
             for path in result.staged:  # (another agent of the build may have linked a directory out since)
-                check_inside(self.root, path)
+                check_inside(self.root, path, self._real_root())
             saved = self._save_mid_run_edits(t, result.staged, hashes, result.in_place)
             commit_outputs(self.root, result.staged, self.discard)
         except OSError:

@@ -1,0 +1,75 @@
+"""The per-task work of committing a shell task's outputs (issue #4: a fan-out of trivial tasks): each
+commit checks its output directories against the project root (`confine.check_inside`, links followed), but
+resolves the root itself once per build, not once per task (`Outcomes._real_root`)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from agentmake.cli import main
+
+COPY = """\
+agent copy:
+    inputs  = src/{name}.txt
+    outputs = out/{name}.txt
+    run     = "cp {input} {output}"
+"""
+TASKS = 12
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "Agentfile").write_text(COPY)
+    (tmp_path / "src").mkdir()
+    for i in range(TASKS):
+        (tmp_path / "src" / f"{i:02d}.txt").write_text(f"{i}\n")
+    return tmp_path
+
+
+def test_a_build_resolves_the_project_root_once_not_once_per_commit(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    resolved: list[str] = []
+    realpath = os.path.realpath
+
+    def counting(path: os.PathLike[str] | str, *args: object, **kwargs: object) -> str:
+        if os.fspath(path) == os.fspath(project):
+            resolved.append(os.fspath(path))
+        return realpath(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os.path, "realpath", counting)
+    assert main(["-C", str(project), "-j", "2"]) == 0
+    assert sorted(os.listdir(project / "out")) == [f"{i:02d}.txt" for i in range(TASKS)]
+    assert len(resolved) < TASKS // 2, resolved  # (was one per commit, and more)
+
+
+def test_an_output_directory_linked_out_of_the_project_mid_run_is_still_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The root is resolved once, each output's directory at every commit: a task that links its output's
+    directory out of the project while it runs (after its output was staged there) is refused at its commit,
+    and nothing is renamed out of the project; the task before it commits as ever."""
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    root = tmp_path / "proj"
+    (root / "src").mkdir(parents=True)
+    (root / "src" / "a.txt").write_text("a\n")
+    (root / "Agentfile").write_text(
+        "agent first:\n"
+        "    inputs  = src/a.txt\n"
+        "    outputs = one/a.txt\n"
+        '    run     = "cp {input} {output}"\n'
+        "\n"
+        "agent second:\n"
+        "    inputs  = one/a.txt\n"
+        "    outputs = two/b.txt\n"
+        f'    run     = "cp {{input}} {{output}} && mv two two.real && ln -s {outside} two"\n'
+    )
+    assert main(["-C", str(root), "-j", "1"]) != 0
+    assert "outside the project" in capsys.readouterr().err
+    assert (root / "one" / "a.txt").read_text() == "a\n"
+    assert os.listdir(outside) == []
+
