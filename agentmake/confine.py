@@ -35,6 +35,14 @@ def within(real: str, real_root: str) -> bool:
     return real == real_root or real.startswith(real_root + os.sep)
 
 
+def plainly_relative(rel: str) -> bool:
+    """Whether `rel` is, by a cheap lexical look, a relative path in normal form: no `.`, `..` or empty
+    component, nothing before or after (so joining it to a directory's normal form by a `/` gives the
+    joined path's normal form). False for some normal paths too (a component starting with a dot): the
+    caller then takes the slow, exact way."""
+    return bool(rel) and rel[0] not in "./" and rel[-1] != "/" and "//" not in rel and "/." not in rel
+
+
 def check_inside(root: Path | str, rel: str, real_root: str | None = None) -> None:
     """Raise OutsideProject if the directory of the project-relative path `rel` (existing or not: what does
     not exist yet is judged by the part that does) is, with links followed, outside `root`. `real_root`:

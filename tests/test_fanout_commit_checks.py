@@ -73,3 +73,26 @@ def test_an_output_directory_linked_out_of_the_project_mid_run_is_still_refused(
     assert (root / "one" / "a.txt").read_text() == "a\n"
     assert os.listdir(outside) == []
 
+
+@pytest.mark.parametrize(
+    "output",
+    [
+        *("out/a.txt", "a.txt", "deep/er/a.b.txt", "out/.hidden", ".dot/a"),
+        *("./out/a", "out//a", "out/./a", "a/../b", "out/a/"),
+    ],
+)
+@pytest.mark.parametrize("root", ["/", "/tmp/p", "/tmp/p/../q", ".", "rel/dir"])
+def test_the_cheap_forms_of_staged_and_target_paths_agree_with_pathlib(root: str, output: str) -> None:
+    """`staging.staged_relative` and `results._is_target` answer by string where they can; each answer (or
+    None: asked the slow way) is what `os.path.relpath` / Path equality say."""
+    from agentmake.runners.staging import staged_relative
+    from agentmake.store.results import _is_target
+
+    base = Path(root)
+    target = base / output
+    staged = target.with_name(f".{target.stem}.agentmake-tmp-0123abcd{target.suffix}")
+    rel = staged_relative(output, staged)
+    assert rel is None or rel == os.path.relpath(staged, base)
+    for src in (staged, target, Path(os.fspath(target)), os.fspath(target)):
+        assert _is_target(src, base, output) == (Path(src) == base / output)
+    assert staged_relative("out/a.txt", Path("/p/out/.a.agentmake-tmp-1.txt")) == "out/.a.agentmake-tmp-1.txt"

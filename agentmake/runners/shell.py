@@ -25,7 +25,7 @@ from agentmake.runners.invocation import Invocation, InvocationError, shell_invo
 from agentmake.runners.parse import Parsed
 from agentmake.runners.process import Child, ProcResult, not_started, start_child
 from agentmake.runners.result import AttemptResult
-from agentmake.runners.staging import staged_path
+from agentmake.runners.staging import staged_path, staged_relative
 from agentmake.templates import command_names, render_command
 
 ARG_STRLEN = 120 * 1024  # bytes: Linux refuses one argv string over 128 KiB (E2BIG); longer ones go in a file
@@ -109,7 +109,7 @@ class ShellAttempts(ExecutorBase):
             staged = {o: staged_path(self.root, o, self._dirs) for o in task.outputs}
         except OSError as exc:  # e.g. a file where an output's directory should be
             raise InvocationError(f"cannot make the directory of an output: {exc}") from exc
-        rel = [os.path.relpath(staged[o], self.root) for o in task.outputs]
+        rel = [staged_relative(o, staged[o]) or os.path.relpath(staged[o], self.root) for o in task.outputs]
         command = render_command(spec.run or "", command_values(task, rel))
         inv = shell_invocation(runner, command, root=self.root, environ=os.environ)
         # the program (the command's own, or the shell of the `sh -c` form) looked up on PATH once per

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from agentmake.confine import STATE_DIR, check_inside, within
+from agentmake.confine import STATE_DIR, check_inside, plainly_relative, within
 
 STAGED_MARKER = ".agentmake-tmp-"  # every staged file name contains this
 
@@ -33,6 +33,17 @@ def staged_path(root: Path, output: str, made: set[Path] | None = None) -> Path:
         if made is not None:
             made.add(parent)
     return target.with_name(f".{target.stem}{STAGED_MARKER}{os.urandom(4).hex()}{target.suffix}")
+
+
+def staged_relative(output: str, staged: Path) -> str | None:
+    """The project-relative path of `staged`, a staged file `staged_path` made beside `output`, where the
+    output's path says it without `os.path.relpath` (microseconds a task): an output path in normal form
+    (relative, no `.`, `..` or empty component; checked lexically, cheaply: a path that may not be normal
+    gives None, for the caller to ask `relpath`). The staged file's name replaces the output's."""
+    if not plainly_relative(output):
+        return None
+    head = output.rpartition("/")[0]
+    return f"{head}/{staged.name}" if head else staged.name
 
 
 def stage_copies(root: Path, outputs: Sequence[str]) -> dict[str, Path]:

@@ -16,6 +16,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from agentmake.confine import plainly_relative
 from agentmake.store.busy import BusyWait, StateBusy
 from agentmake.store.cache import BlobCache
 from agentmake.store.records import AttemptRecord, TaskRecord, made_figures, runs_extra
@@ -81,7 +82,7 @@ class Results:
             try:
                 for path, src in files.items():
                     size += self.cache.put_blob(record.outputs[path], src)
-                    pending = pending or Path(src) != self.root / path
+                    pending = pending or not _is_target(src, self.root, path)
                     mode = _mode(src)
                     if mode & 0o111:  # (an executable output is restored executable)
                         modes[path] = mode
@@ -321,6 +322,16 @@ class Results:
             return self.cache.trim(limit_bytes)
         except StateBusy:
             return 0
+
+
+def _is_target(src: Path | str, root: Path, path: str) -> bool:
+    """`Path(src) == root / path` (the file given for output `path` is the output itself, not a staged copy),
+    told by the strings where they can tell it (a `Path`'s string is its normal form, and a normal `path`
+    joins `root`'s as it is): no Path is made per output."""
+    base = os.fspath(root)
+    if isinstance(src, Path) and isinstance(root, Path) and base[:1] == "/" and plainly_relative(path):
+        return os.fspath(src) == (f"{base}{path}" if base == "/" else f"{base}/{path}")
+    return Path(src) == root / path
 
 
 def _mode(path: Path | str) -> int:
