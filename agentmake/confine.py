@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 from pathlib import Path
 
 
@@ -47,15 +48,37 @@ def check_inside(root: Path | str, rel: str, real_root: str | None = None) -> No
     """Raise OutsideProject if the directory of the project-relative path `rel` (existing or not: what does
     not exist yet is judged by the part that does) is, with links followed, outside `root`. `real_root`:
     `root` resolved already (`os.path.realpath`) by a caller that checks many paths, each then resolving
-    only its own directory."""
+    only its own directory (walking only its own components, `_resolved_under`)."""
     parent = rel.rpartition("/")[0]
     if not parent:
         return
     if real_root is None:
         real_root = os.path.realpath(root)
-    real = os.path.realpath(os.path.join(root, parent))
+        real = None
+    else:
+        real = _resolved_under(real_root, parent)
+    if real is None:
+        real = os.path.realpath(os.path.join(root, parent))
     if not within(real, real_root):
         raise OutsideProject(parent, real)
+
+
+def _resolved_under(real_root: str, parent: str) -> str | None:
+    """`os.path.realpath` of `parent` (project-relative) under the resolved root `real_root`, walking only
+    `parent`'s own components: where none of them is a symbolic link (one that is missing is taken as it is,
+    as realpath takes it), the joined path itself; None where one is a link, or `parent` is not plainly
+    relative, for the caller to resolve it all the way."""
+    if not plainly_relative(parent):
+        return None
+    path = real_root.rstrip("/")
+    for name in parent.split("/"):
+        path = f"{path}/{name}"
+        try:
+            if stat.S_ISLNK(os.lstat(path).st_mode):
+                return None
+        except OSError:
+            continue
+    return path
 
 
 STATE_DIR = ".agentmake"

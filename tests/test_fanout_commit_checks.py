@@ -96,3 +96,45 @@ def test_the_cheap_forms_of_staged_and_target_paths_agree_with_pathlib(root: str
     for src in (staged, target, Path(os.fspath(target)), os.fspath(target)):
         assert _is_target(src, base, output) == (Path(src) == base / output)
     assert staged_relative("out/a.txt", Path("/p/out/.a.agentmake-tmp-1.txt")) == "out/.a.agentmake-tmp-1.txt"
+
+
+def test_check_inside_given_the_resolved_root_resolves_as_realpath_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the root resolved already, an output's directory is resolved by its own components alone (no
+    lstat of the root's), and every verdict is the one the whole `realpath` gives: directories in place,
+    missing, linked inside the project, linked out of it, a file in the way."""
+    from agentmake.confine import OutsideProject, check_inside
+
+    root = tmp_path / "proj"
+    (root / "out" / "deep").mkdir(parents=True)
+    (root / "inner").mkdir()
+    (root / "in_link").symlink_to(root / "inner")
+    (root / "out_link").symlink_to(tmp_path)
+    (root / "afile").write_text("x")
+    real_root = os.path.realpath(root)
+    rels = [
+        *("out/a", "out/deep/a", "missing/a", "missing/more/a", "in_link/a", "in_link/sub/a"),
+        *("out_link/a", "out/../out_link/a", "afile/a", "./out/a", "out//a", ".hidden/a", "a"),
+    ]
+    for rel in rels:
+        verdicts = []
+        for given in (None, real_root):
+            try:
+                check_inside(root, rel, given)
+                verdicts.append("inside")
+            except OutsideProject:
+                verdicts.append("outside")
+        assert verdicts[0] == verdicts[1], rel
+        assert verdicts[0] == ("outside" if "out_link" in rel else "inside"), rel
+
+    looked: list[str] = []
+    lstat = os.lstat
+
+    def counting(path: str, *args: object, **kwargs: object) -> os.stat_result:
+        looked.append(os.fspath(path))
+        return lstat(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "lstat", counting)
+    check_inside(root, "out/deep/a", real_root)
+    assert looked == [f"{real_root}/out", f"{real_root}/out/deep"]
