@@ -81,6 +81,9 @@ def main() -> int:
         from agentmake import codecache
 
         codecache.install()  # (before the CLI's import: its classes' methods come compiled)
+        from agentmake import modulecache
+
+        modulecache.install()  # (before the CLI's import: agentmake's modules' code comes from one file)
         from agentmake.runners import suspend
 
         suspend.install()  # (a Ctrl-Z stops the agents too: see `runners.suspend`)
