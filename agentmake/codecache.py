@@ -9,6 +9,13 @@ loading compiled code runs it, so never in a shared place), one file per Python 
 version-bound). What runs is what `exec` of the same text runs: the same code, globals and locals, the same
 `<string>` file name.
 
+Two more texts every start compiles are kept alike: the annotations `typing` compiles, written as strings,
+of each `NamedTuple` (under `from __future__ import annotations`: `ForwardRef`), and the `__new__` that
+`collections.namedtuple` writes for each class and evaluates; `install` gives `typing` a `compile` and
+`collections` an `eval` that keep each such expression (its key marked `EVAL`). The first `compile` of a
+process also builds the AST's types (9 M instructions, once): a start whose expressions are all kept calls
+it never. What they return is what `compile` and `eval` of the same text return.
+
 The file: an index (`marshal`: digest of a key -> offset and length), then the entries, each
 `marshal.dumps((key, code))`; an entry is loaded only when its text is run, and used only if its key is that
 text. A missing, unreadable or damaged file is only a slower start. It is written again (atomically) when a
@@ -38,6 +45,7 @@ for _name in __future__.all_feature_names:
 _NAME = f"dataclass-code.{sys.implementation.cache_tag}-{sys.hexversion:x}.marshal"  # (marshal: per version)
 
 Key = tuple[int, str]  # (the caller's __future__ flags, the text)
+EVAL = 1 << 40  # in a key: an expression, compiled in "eval" mode (no compiler flag is as large)
 
 _codes: dict[Key, CodeType] = {}  # compiled or loaded by this process
 _new: dict[Key, CodeType] = {}  # compiled by this process: the file did not hold them
@@ -78,8 +86,49 @@ def _exec(source: Any, globals: Any = None, locals: Any = None, /, **kwargs: Any
     builtins.exec(source, globals, locals, **kwargs)
 
 
+def _expression(text: str, flags: int) -> CodeType:
+    """`compile(text, "<string>", "eval")` under the __future__ `flags`, compiled the first time seen."""
+    key = (flags | EVAL, text)
+    code = _codes.get(key) or _kept(key)
+    if code is None:
+        code = _new[key] = builtins.compile(text, "<string>", "eval", flags=flags, dont_inherit=True)
+    _codes[key] = code
+    return code
+
+
+def _compile(
+    source: Any,
+    filename: Any,
+    mode: str,
+    flags: int = 0,
+    dont_inherit: bool = False,
+    optimize: int = -1,
+    **kw: Any,
+) -> Any:
+    """`compile`, for `typing`: an expression (a forward reference) compiled only the first time it is seen;
+    anything else as `compile` compiles it, with the caller's __future__ flags unless `dont_inherit`."""
+    inherited = 0 if dont_inherit else sys._getframe(1).f_code.co_flags & _FUTURE
+    if isinstance(source, str) and (filename, mode, flags, optimize, kw) == ("<string>", "eval", 0, -1, {}):
+        return _expression(source, inherited)
+    return builtins.compile(source, filename, mode, flags | inherited, True, optimize, **kw)
+
+
+def _eval(source: Any, globals: Any = None, locals: Any = None, /) -> Any:
+    """`eval`, for `collections`: a text compiled only the first time it is seen (as `eval` parses it: its
+    leading spaces and tabs stripped)."""
+    frame = sys._getframe(1)
+    if globals is None:  # (as `eval` in the caller's frame would run)
+        globals = frame.f_globals
+        if locals is None:
+            locals = frame.f_locals
+    if isinstance(source, str):
+        source = _expression(source.lstrip(" \t"), frame.f_code.co_flags & _FUTURE)
+    return builtins.eval(source, globals, locals)
+
+
 def install() -> None:
-    """Read the kept code and have `dataclasses` use it (once per process; the file is saved at exit)."""
+    """Read the kept code and have `dataclasses`, `typing` and `collections` use it (once per process; the
+    file is saved at exit)."""
     global _path, _data
     import dataclasses
 
@@ -102,6 +151,11 @@ def install() -> None:
                 _index.update(index)
                 _data = data[len(data) - size :]
     dataclasses.exec = _exec  # type: ignore[attr-defined]  # (its `_create_fn`/`_FuncBuilder` call `exec`)
+    import collections
+    import typing
+
+    typing.compile = _compile  # type: ignore[attr-defined]  # (`ForwardRef` calls `compile`)
+    collections.eval = _eval  # type: ignore[attr-defined]  # (`namedtuple` calls `eval`)
     import atexit
 
     atexit.register(save)

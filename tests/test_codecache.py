@@ -174,3 +174,89 @@ def test_no_private_cache_directory_means_no_cache_and_no_patch(tmp_path: Path) 
     out = _child(tmp_path, "cache", shared)
     assert out["compiled"] > 0
     assert not list((shared / "agentmake").iterdir())
+
+
+# A child that installs the cache (or not), makes NamedTuples whose fields are annotated with strings (as
+# under `from __future__ import annotations`), and prints how many of their expressions it compiled (the
+# `compile` audit event) and what the classes do.
+NAMEDTUPLES = r"""
+import json, sys
+compiled = []
+def hook(event, args):
+    text = args[0] if event == "compile" else ""
+    text = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+    if text in ("int", "int | None", "tuple[str, ...]") or "x, y, tags)" in text or "left, right)" in text:
+        compiled.append(text)
+sys.addaudithook(hook)
+if sys.argv[1] == "cache":
+    from agentmake import codecache
+    codecache.install()
+import typing
+from typing import NamedTuple
+
+class Point(NamedTuple):
+    x: "int"
+    y: "int | None" = None
+    tags: "tuple[str, ...]" = ()
+
+Pair = __import__("collections").namedtuple("Pair", "left right")
+p = Point(1)
+print(json.dumps({
+    "compiled": len(compiled),
+    "point": [repr(p), list(p), p._replace(y=2).y, Point._fields, repr(Point.__annotations__)],
+    "hints": repr(typing.get_type_hints(Point)),
+    "pair": [repr(Pair(1, 2)), repr(Pair(left=1, right=2)), Pair.__new__.__code__.co_filename],
+}))
+"""
+
+
+def _namedtuples(tmp_path: Path, mode: str, cache: Path) -> dict[str, object]:
+    env = dict(os.environ, XDG_CACHE_HOME=str(cache))
+    out = subprocess.run(
+        [sys.executable, "-c", NAMEDTUPLES, mode],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+    )
+    return dict(json.loads(out.stdout))
+
+
+def test_a_second_start_compiles_no_named_tuples_expression_and_they_behave_alike(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    plain = _namedtuples(tmp_path, "plain", cache)
+    first = _namedtuples(tmp_path, "cache", cache)
+    second = _namedtuples(tmp_path, "cache", cache)
+    assert plain["compiled"] == first["compiled"] >= 5  # (three forward references, two `__new__`s)
+    assert second["compiled"] == 0  # all from the file
+    for key in ("point", "hints", "pair"):
+        assert first[key] == second[key] == plain[key], key
+
+
+def test_compile_and_eval_answer_as_the_builtins_do(tmp_path: Path) -> None:
+    cc = _fresh()
+    for future in (True, False):  # (the caller's flags: an annotation kept as a string, or evaluated)
+        source = "def run(c, text, mode, **kw): return c(text, '<string>', mode, **kw)"
+        env: dict[str, Any] = {}
+        exec(compile(source, "<test>", "exec", flags=0x1000000 if future else 0, dont_inherit=True), env)
+        for text, mode, kw in [
+            ("def f(x: int) -> str: pass", "exec", {}),  # (not an expression: compiled as `compile` does)
+            ("lambda x: x + 1", "eval", {}),
+            ("(lambda: 0)", "eval", {"dont_inherit": True}),
+        ]:
+            ours, builtin = env["run"](cc._compile, text, mode, **kw), env["run"](compile, text, mode, **kw)
+            assert ours.co_flags == builtin.co_flags and ours.co_code == builtin.co_code, (text, future)
+            if mode == "exec":
+                a: dict[str, Any] = {}
+                b: dict[str, Any] = {}
+                exec(ours, a)
+                exec(builtin, b)
+                assert a["f"].__annotations__ == b["f"].__annotations__
+    with pytest.raises(SyntaxError):
+        cc._compile("int)", "<string>", "eval")
+    assert cc._eval("  \t1 + 2") == eval("  \t1 + 2") == 3  # (eval strips leading spaces and tabs)
+    x = 40
+    assert cc._eval("x + 2") == 42 and cc._eval("x + y", {"x": 1}, {"y": 2}) == 3
+    assert x == 40
+    assert all(key[0] & cc.EVAL for key in cc._new) and len(cc._new) >= 4
