@@ -1,8 +1,10 @@
-"""Start-up: two standard modules imported without a module they import only for a rare case.
+"""Start-up: three standard modules imported without the modules they import only for a rare case.
 
 `dataclasses` imports `inspect` (with `ast`, `dis` and `tokenize`: about a third of the instructions of
-`agentmake --help`'s start) only to write a `__doc__` for a class that has none, and `urllib.parse` (which
-`pathlib` imports) imports `ipaddress` only to check a bracketed host in a URL. `install` imports each
+`agentmake --help`'s start) only to write a `__doc__` for a class that has none, `urllib.parse` (which
+`pathlib` imports) imports `ipaddress` only to check a bracketed host in a URL, and `shutil` imports `bz2`
+and `lzma` only to see whether they can be (for its archive formats, which agentmake never makes or
+unpacks; 3.7 M instructions of a build's start). `install` imports each
 while `sys.modules` holds a stand-in for the module it does not need: the stand-in is that module's name
 alone, and its first attribute read imports the real module (under the import system's own lock: safe from
 any thread) and answers from it. The stand-in leaves `sys.modules` as soon as the import is done: any other
@@ -18,8 +20,12 @@ import importlib
 import sys
 from types import ModuleType
 
-# module to import -> the module it imports for a rare case only
-_RARE = (("dataclasses", "inspect"), ("urllib.parse", "ipaddress"))
+# module to import -> the modules it imports for a rare case only
+_RARE: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("dataclasses", ("inspect",)),
+    ("urllib.parse", ("ipaddress",)),
+    ("shutil", ("bz2", "lzma")),
+)
 
 
 def _stand_in(name: str) -> ModuleType:
@@ -38,13 +44,16 @@ def _stand_in(name: str) -> ModuleType:
 
 
 def install() -> None:
-    """Import `dataclasses` and `urllib.parse` with stand-ins (nothing is done for one already imported)."""
+    """Import `dataclasses`, `urllib.parse` and `shutil` with stand-ins (nothing is done for one already
+    imported, or whose rare modules are)."""
     for module, rare in _RARE:
-        if module in sys.modules or rare in sys.modules:
+        if module in sys.modules or any(name in sys.modules for name in rare):
             continue
-        stand_in = sys.modules[rare] = _stand_in(rare)
+        stand_ins = {name: _stand_in(name) for name in rare}
+        sys.modules.update(stand_ins)
         try:
             importlib.import_module(module)
         finally:
-            if sys.modules.get(rare) is stand_in:
-                del sys.modules[rare]
+            for name, stand_in in stand_ins.items():
+                if sys.modules.get(name) is stand_in:
+                    del sys.modules[name]

@@ -182,15 +182,19 @@ def test_version_alone_imports_no_cli(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("command", [["check"], ["-n"], []], ids=["check", "dry-run", "build"])
-def test_check_imports_neither_inspect_nor_ipaddress(tmp_path: Path, command: list[str]) -> None:
+def test_check_imports_neither_inspect_nor_ipaddress_nor_bz2_nor_lzma(
+    tmp_path: Path, command: list[str]
+) -> None:
     """`dataclasses` and `urllib.parse` are imported without `inspect` (and its `ast`, `dis`, `tokenize`)
-    and `ipaddress` (`agentmake.leanstdlib`): `agentmake check` of a project, `-n` and a build that runs
-    its tasks need none of them (every dataclass they define has a docstring). (The modules loaded are read
-    at exit: `-X importtime` does not show what `importlib.import_module` imports.)"""
+    and `ipaddress`, and `shutil` without `bz2` and `lzma` (`agentmake.leanstdlib`): `agentmake check` of a
+    project, `-n` and a build that runs its tasks need none of them (every dataclass they define has a
+    docstring). (The modules loaded are read at exit: `-X importtime` does not show what
+    `importlib.import_module` imports.)"""
     root = _project(tmp_path / "p")
     probe = (
         "import atexit, runpy, sys\n"
-        "names = ('agentmake.leanstdlib', 'dataclasses', 'inspect', 'ast', 'tokenize', 'ipaddress')\n"
+        "names = ('agentmake.leanstdlib', 'dataclasses', 'inspect', 'ast', 'tokenize', 'ipaddress', 'bz2',"
+        " 'lzma', 'shutil')\n"
         "atexit.register(lambda: print(sorted(m for m in names if m in sys.modules)))\n"
         f"sys.argv = ['agentmake', '-C', {str(root)!r}, *{command!r}]\n"
         "runpy.run_module('agentmake', run_name='__main__', alter_sys=True)\n"
@@ -201,7 +205,7 @@ def test_check_imports_neither_inspect_nor_ipaddress(tmp_path: Path, command: li
     assert run.returncode == 0, run.stderr
     # (from 3.12, `dataclasses` reads every class's annotations with `inspect.get_annotations`: the first
     # dataclass defined imports it, whatever stood in for it)
-    loaded = ["agentmake.leanstdlib", "dataclasses"]
+    loaded = ["agentmake.leanstdlib", "dataclasses", "shutil"]
     if sys.version_info >= (3, 12):
         loaded = sorted([*loaded, "ast", "inspect", "tokenize"])
     assert run.stdout.strip().splitlines()[-1] == str(loaded), run.stdout
@@ -229,6 +233,12 @@ def test_stand_ins_answer_as_the_real_modules() -> None:
         assert type(sys.modules["inspect"]) is type(sys)
         assert inspect.signature is dataclasses.inspect.signature
         assert urlsplit("http://[::1]:80/x").hostname == "::1"
+        import shutil
+        assert "bz2" not in sys.modules and "lzma" not in sys.modules
+        import bz2, lzma
+        assert type(bz2) is type(sys) and bz2.compress(b"x") and lzma.decompress(lzma.compress(b"x")) == b"x"
+        assert shutil._BZ2_SUPPORTED and shutil._LZMA_SUPPORTED  # (as here without the stand-ins)
+        assert ("bztar", "bzip2'ed tar-file") in shutil.get_archive_formats()
         """
     run = subprocess.run(
         [sys.executable, "-c", probe + _BRACKETED], capture_output=True, text=True, env=_env(), timeout=60
@@ -263,7 +273,7 @@ def test_a_stand_in_read_while_its_import_goes_on_is_the_real_module(tmp_path: P
     probe = """if True:
         import sys
         from agentmake import leanstdlib
-        leanstdlib._RARE = (("reads_inspect", "inspect"),)
+        leanstdlib._RARE = (("reads_inspect", ("inspect",)),)
         leanstdlib.install()
         import inspect, reads_inspect
         assert type(sys.modules["inspect"]) is type(sys) and "signature" in vars(sys.modules["inspect"])
