@@ -36,7 +36,7 @@ _PREFIX = "agentmake."
 # offset and length of its marshalled code in `_data`)
 Entry = tuple[str, bool, tuple[int, int], int, int, int]
 _index: dict[str, Entry] = {}
-_data = b""
+_data: bytes | memoryview = b""
 _path: str | None = None
 # loaded without the file: name -> (source, is a package, source (mtime_ns, size), directory mtime_ns, code),
 # each stamp read before the code was (a file changed since is only a stamp that does not match next time)
@@ -146,7 +146,7 @@ def install() -> None:
             size = sum(entry[5] for entry in index.values())
             if 0 <= size <= len(data):
                 _index.update(index)
-                _data = data[len(data) - size :]
+                _data = memoryview(data)[len(data) - size :]  # (not a copy)
     meta_path = sys.meta_path
     at = meta_path.index(PathFinder) if PathFinder in meta_path else len(meta_path)
     meta_path.insert(at, _Finder)  # type: ignore[arg-type]
@@ -161,7 +161,7 @@ def save() -> None:
     global _data
     if not _new or _path is None:
         return
-    entries: dict[str, tuple[str, bool, tuple[int, int], int, bytes]] = {}
+    entries: dict[str, tuple[str, bool, tuple[int, int], int, bytes | memoryview]] = {}
     for name, (source, package, stamp, directory_mtime, offset, length) in _index.items():
         if (
             _source_stamp(source) == stamp
