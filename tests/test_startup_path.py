@@ -62,7 +62,8 @@ def _agentmake(root: Path, *args: str, **env: str) -> subprocess.CompletedProces
 def test_shell_build_loads_no_optional_module(tmp_path: Path) -> None:
     """A shell-only build with a fan-in of small files: no rich (plain output), no jinja2 or lark import
     beyond what parsing needs, no ctypes (no parent-death signal), no thread pool for a few small files, no
-    hashlib, difflib or secrets (milliseconds each, for names and hints a build does not need). The parse
+    hashlib, difflib or secrets (milliseconds each, for names and hints a build does not need), nor what
+    finds leftovers and outputs another Agentfile declares where there are none to find. The parse
     cache is warm (as at every build but the first of an Agentfile's text): parsing anew loads lark's
     grammar cache, which imports hashlib."""
     root = _project(tmp_path / "p")
@@ -72,7 +73,8 @@ def test_shell_build_loads_no_optional_module(tmp_path: Path) -> None:
     probe = (
         "import sys\nfrom agentmake.cli import main\n"
         f"code = main(['-C', {str(root)!r}, 'build', '-j', '4'])\n"
-        "names = ('rich', 'jinja2', 'ctypes', 'concurrent.futures', 'hashlib', 'difflib', 'secrets')\n"
+        "names = ('rich', 'jinja2', 'ctypes', 'concurrent.futures', 'hashlib', 'difflib', 'secrets',"
+        " 'agentmake.plan.leftovers', 'agentmake.plan.shared')\n"
         "print(code, sorted(m for m in names if m in sys.modules))\n"
     )
     out = subprocess.run(

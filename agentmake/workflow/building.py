@@ -308,11 +308,12 @@ def warn_leftovers(project: Project, selected: Graph, store: Store, said: set[st
     """Say which inputs are outputs left over from tasks no longer in the graph, or that their task no longer
     makes (renamed in the Agentfile); True if any are. `said`:
     warnings given already (watch gives each once per session), to which the new ones are added."""
+    graph = project.graph
+    if all(t in graph.tasks for t in store.own_task_ids()) and not store.strays():
+        return False  # (most builds: no task dropped, no stray: nothing imported, queried or hashed)
     from agentmake.plan.leftovers import dropped_tasks, leftovers
 
     dropped = dropped_tasks(project.graph, store)
-    if not dropped and not store.strays():  # (most builds: no query of the records, nothing hashed)
-        return False
     found = leftovers(project.graph, selected, store, project.root, dropped)
     new = [m for m in (leftover.message() for leftover in found) if said is None or m not in said]
     for message in new:
@@ -338,6 +339,8 @@ def check_shared(
     restore would overwrite the other's result, there now: a result paid for is never lost to the other
     Agentfile. `said`: as `warn_leftovers`'s. (-t does not touch the tasks of those holding the other's
     result: `touching._theirs`.)"""
+    if not store.others_outputs():  # (most builds: one Agentfile in the directory, nothing read or imported)
+        return []
     from agentmake.plan.shared import ADVICE, refusal, refusal_hint, shared_outputs
 
     found = shared_outputs(project.graph, store, project.root, project.name)
