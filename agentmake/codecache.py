@@ -36,6 +36,7 @@ from typing import Any
 
 import xxhash
 
+from agentmake.cachefile import read, write
 from agentmake.userdirs import cache_dir
 
 LIMIT = 5_000  # texts kept at most (a build compiles about 250; every command and test together, some 1,500)
@@ -50,7 +51,7 @@ EVAL = 1 << 40  # in a key: an expression, compiled in "eval" mode (no compiler 
 _codes: dict[Key, CodeType] = {}  # compiled or loaded by this process
 _new: dict[Key, CodeType] = {}  # compiled by this process: the file did not hold them
 _index: dict[int, tuple[int, int]] = {}  # the file's: digest of a key -> (offset, length) of its entry
-_data = b""  # the file's entries: each `marshal.dumps((key, code))`
+_data: bytes | memoryview = b""  # the file's entries: each `marshal.dumps((key, code))`
 _path: str | None = None
 
 
@@ -138,18 +139,10 @@ def install() -> None:
     if directory is None:
         return
     _path = os.path.join(directory, _NAME)
-    with contextlib.suppress(Exception):  # (missing or damaged: compile again)
-        with open(_path, "rb") as fh:
-            data = fh.read()
-        index = marshal.loads(data)  # (the index: `loads` ignores the entries that follow it)
-        if isinstance(index, dict):
-            # the entries fill the end of the file, one after the other (`save`): their lengths say where
-            # they start (`marshal.load` of a stream would say where the index ends, but it reads the stream
-            # a field at a time: about 1 ms of every start); a wrong length only makes `_kept` find no entry
-            size = sum(n for _, n in index.values())
-            if 0 <= size <= len(data):
-                _index.update(index)
-                _data = data[len(data) - size :]
+    kept = read(_path, lambda where: int(where[1]))  # (missing or damaged: compile again)
+    if kept is not None:
+        _index.update(kept[0])
+        _data = kept[1]
     dataclasses.exec = _exec  # type: ignore[attr-defined]  # (its `_create_fn`/`_FuncBuilder` call `exec`)
     import collections
     import typing
@@ -167,7 +160,7 @@ def save() -> None:
     global _data
     if not _new or _path is None:
         return
-    entries: dict[int, bytes] = {}
+    entries: dict[int, bytes | memoryview] = {}
     if len(_index) + len(_new) <= LIMIT:
         with contextlib.suppress(TypeError, ValueError):  # (a damaged index: start over)
             entries = {digest: _data[off : off + n] for digest, (off, n) in _index.items()}
@@ -178,14 +171,4 @@ def save() -> None:
     for digest, blob in entries.items():
         index[digest] = (offset, len(blob))
         offset += len(blob)
-    tmp = f"{_path}.{os.getpid()}.tmp"
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(marshal.dumps(index))
-            fh.write(b"".join(entries.values()))
-        os.replace(tmp, _path)
-    except BaseException as e:  # (a full disk; a Ctrl-C as it exits: no temporary file is left)
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if not isinstance(e, (OSError, ValueError)):
-            raise
+    write(_path, index, entries.values())

@@ -27,6 +27,7 @@ from importlib.machinery import ModuleSpec, PathFinder, SourceFileLoader
 from importlib.util import spec_from_file_location
 from types import CodeType, ModuleType
 
+from agentmake.cachefile import read, write
 from agentmake.userdirs import cache_dir
 
 _NAME = f"module-code.{sys.implementation.cache_tag}-{sys.hexversion:x}.marshal"  # (marshal: per version)
@@ -138,15 +139,10 @@ def install() -> None:
     if directory is None:
         return
     _path = os.path.join(directory, _NAME)
-    with contextlib.suppress(Exception):  # (missing or damaged: every module is found as usual)
-        with open(_path, "rb") as fh:
-            data = fh.read()
-        index = marshal.loads(data)  # (the index: `loads` ignores the code that follows it)
-        if isinstance(index, dict):
-            size = sum(entry[5] for entry in index.values())
-            if 0 <= size <= len(data):
-                _index.update(index)
-                _data = memoryview(data)[len(data) - size :]  # (not a copy)
+    kept = read(_path, lambda entry: int(entry[5]))  # (missing or damaged: every module found as usual)
+    if kept is not None:
+        _index.update(kept[0])
+        _data = kept[1]
     meta_path = sys.meta_path
     at = meta_path.index(PathFinder) if PathFinder in meta_path else len(meta_path)
     meta_path.insert(at, _Finder)  # type: ignore[arg-type]
@@ -177,14 +173,4 @@ def save() -> None:
         index[name] = (source, package, stamp, directory_mtime, offset, len(blob))
         offset += len(blob)
     blobs = [entry[4] for entry in entries.values()]
-    tmp = f"{_path}.{os.getpid()}.tmp"
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(marshal.dumps(index))
-            fh.write(b"".join(blobs))
-        os.replace(tmp, _path)
-    except BaseException as e:  # (a full disk; a Ctrl-C as it exits: no temporary file is left)
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if not isinstance(e, (OSError, ValueError)):
-            raise
+    write(_path, index, blobs)

@@ -1,0 +1,44 @@
+"""One file of agentmake's private cache directory (`agentmake.userdirs`): an index, then the entries it
+points into; read whole at start, written again atomically (`codecache`, `modulecache`)."""
+
+from __future__ import annotations
+
+import contextlib
+import marshal
+import os
+from collections.abc import Callable, Iterable
+from typing import Any
+
+
+def read(path: str, length: Callable[[Any], int]) -> tuple[dict[Any, Any], memoryview] | None:
+    """(index, entries) of the file at `path`: the index (a dict, `marshal`) and the entries that fill the
+    rest of the file, as long together as `length` of each index value says; None when the file is missing
+    or damaged (only a slower start)."""
+    with contextlib.suppress(Exception):
+        with open(path, "rb") as fh:
+            data = fh.read()
+        index = marshal.loads(data)  # (the index: `loads` ignores the entries that follow it)
+        if isinstance(index, dict):
+            # the entries fill the end of the file, one after the other (`write`): their lengths say where
+            # they start (`marshal.load` of a stream would say where the index ends, but it reads the stream
+            # a field at a time: about 1 ms of every start); a wrong length only makes an entry unreadable
+            size = sum(length(value) for value in index.values())
+            if 0 <= size <= len(data):
+                return index, memoryview(data)[len(data) - size :]  # (a view: not a copy)
+    return None
+
+
+def write(path: str, index: dict[Any, Any], entries: Iterable[bytes | memoryview]) -> None:
+    """Write `index` then `entries` to `path`, atomically; a failure (a full disk) only costs speed, and a
+    Ctrl-C as it is written leaves no temporary file."""
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(marshal.dumps(index))
+            fh.write(b"".join(entries))
+        os.replace(tmp, path)
+    except BaseException as e:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if not isinstance(e, (OSError, ValueError)):
+            raise
