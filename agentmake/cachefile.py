@@ -9,6 +9,14 @@ import os
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from agentmake.userdirs import cache_dir
+
+
+def located(name: str) -> str | None:
+    """The path of the file `name` in agentmake's private cache directory; None when there is none."""
+    directory = cache_dir()
+    return None if directory is None else os.path.join(directory, name)
+
 
 def read(path: str, length: Callable[[Any], int]) -> tuple[dict[Any, Any], memoryview] | None:
     """(index, entries) of the file at `path`: the index (a dict, `marshal`) and the entries that fill the

@@ -29,15 +29,13 @@ import __future__
 import builtins
 import contextlib
 import marshal
-import os
 import sys
 from types import CodeType
 from typing import Any
 
 import xxhash
 
-from agentmake.cachefile import read, write
-from agentmake.userdirs import cache_dir
+from agentmake.cachefile import located, read, write
 
 LIMIT = 5_000  # texts kept at most (a build compiles about 250; every command and test together, some 1,500)
 _FUTURE = 0
@@ -135,10 +133,9 @@ def install() -> None:
 
     if _path is not None:
         return
-    directory = cache_dir()
-    if directory is None:
+    _path = located(_NAME)
+    if _path is None:
         return
-    _path = os.path.join(directory, _NAME)
     kept = read(_path, lambda where: int(where[1]))  # (missing or damaged: compile again)
     if kept is not None:
         _index.update(kept[0])

@@ -27,8 +27,7 @@ from importlib.machinery import ModuleSpec, PathFinder, SourceFileLoader
 from importlib.util import spec_from_file_location
 from types import CodeType, ModuleType
 
-from agentmake.cachefile import read, write
-from agentmake.userdirs import cache_dir
+from agentmake.cachefile import located, read, write
 
 _NAME = f"module-code.{sys.implementation.cache_tag}-{sys.hexversion:x}.marshal"  # (marshal: per version)
 _PREFIX = "agentmake."
@@ -135,10 +134,9 @@ def install() -> None:
     global _path, _data
     if _path is not None:
         return
-    directory = cache_dir()
-    if directory is None:
+    _path = located(_NAME)
+    if _path is None:
         return
-    _path = os.path.join(directory, _NAME)
     kept = read(_path, lambda entry: int(entry[5]))  # (missing or damaged: every module found as usual)
     if kept is not None:
         _index.update(kept[0])
