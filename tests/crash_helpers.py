@@ -25,6 +25,37 @@ sys.exit(main())
 """
 
 
+_AFTER_WRITE = """\
+import os, signal, sys
+needle, nth, seen, dying = sys.argv[1], int(sys.argv[2]), [0], [False]
+def hook(name, args):
+    if dying[0]:
+        return
+    if seen[0] >= nth:  # the first event after it: the file is there, nothing written into it yet
+        dying[0] = True
+        os.kill(os.getpid(), signal.SIGKILL)
+    if name == "open" and args and needle in str(args[0]) and isinstance(args[2], int):
+        if args[2] & (os.O_WRONLY | os.O_RDWR) and args[2] & os.O_CREAT:
+            seen[0] += 1
+sys.addaudithook(hook)
+sys.argv = ["agentmake", *sys.argv[3:]]
+from agentmake.cli import main
+sys.exit(main())
+"""
+
+
+def crash_after_create(e2e: E2E, needle: str, *args: str, nth: int = 1, timeout: float = 60) -> Run:
+    """Run ``agentmake ARGS`` until the `nth` file whose path contains `needle` (``x.json`` matches a
+    ``x.json.part`` written first too) is created for writing (an ``open`` with O_CREAT), and kill it with
+    SIGKILL at the very next audit event: the file exists, and whatever was to be written into it is not
+    (asserted: a run that never got there fails the test)."""
+    argv = [sys.executable, "-c", _AFTER_WRITE, needle, str(nth), *args]
+    proc = subprocess.run(argv, cwd=e2e.root, env=e2e.env(), capture_output=True, text=True, timeout=timeout)
+    run = Run(args, proc.returncode, proc.stdout, proc.stderr)
+    assert proc.returncode == -signal.SIGKILL, f"agentmake was not killed after creating {needle}:\n{run}"
+    return run
+
+
 def crash_at(e2e: E2E, event: str, needle: str, *args: str, timeout: float = 60) -> Run:
     """Run ``agentmake ARGS`` until the first audit `event` whose arguments contain `needle`, where it is
     killed with SIGKILL (asserted: a run that never reached that moment fails the test)."""

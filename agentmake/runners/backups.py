@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from agentmake.confine import OutsideProject, check_inside, state_dir_escape, within
-from agentmake.runners.capture import private_dir, read_log, write_private
+from agentmake.runners.capture import private_dir, read_log, replace_private
 from agentmake.runners.groups import group_alive, kill_process_group
 from agentmake.runners.parse import delivered
 from agentmake.runners.staging import staged_path
@@ -305,11 +305,24 @@ def keep_answer_files(root: Path, stem: Path, outputs: Sequence[str]) -> Path | 
         private_dir(keep)  # (owner-only, as the logs beside it: the files hold the agent's answers)
         for i, target in enumerate(targets):
             shutil.copy2(target, keep / str(i))  # (their modes kept: a salvaged output gets them back)
-        write_private(keep / SALVAGED, json.dumps(list(outputs)) + "\n")
+        replace_private(keep / SALVAGED, json.dumps(list(outputs)) + "\n")  # (last, and whole)
     except OSError:
         shutil.rmtree(keep, ignore_errors=True)
         return None
     return keep
+
+
+def kept_files(keep: Path, outputs: Sequence[str]) -> dict[str, Path] | None:
+    """Output -> the file kept for it in `keep` (a ``<stem>.salvage`` directory, `keep_answer_files`), None
+    unless every one of `outputs` is kept there (listed last, in ``outputs.json``, once all were copied)."""
+    try:
+        listed = json.loads((keep / SALVAGED).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if listed != list(outputs):
+        return None
+    files = {out: keep / str(i) for i, out in enumerate(outputs)}
+    return files if all(f.is_file() for f in files.values()) else None
 
 
 def keep_delivered_answer(root: Path, stem: Path, fmt: object, outputs: Sequence[str]) -> Path | None:
@@ -318,7 +331,7 @@ def keep_delivered_answer(root: Path, stem: Path, fmt: object, outputs: Sequence
     files were kept already (then the outputs may hold restored backups)."""
     if not isinstance(fmt, str) or not stem.with_name(stem.name + ".key").is_file():
         return None
-    if (stem.with_name(stem.name + ".salvage") / SALVAGED).is_file():
+    if kept_files(stem.with_name(stem.name + ".salvage"), outputs) is not None:
         return None
     if delivered(fmt, read_log(stem, ".out"), read_log(stem, ".err")) is None:
         return None

@@ -50,6 +50,15 @@ def write_private(path: Path, text: str) -> None:
         fh.write(text)
 
 
+def replace_private(path: Path, text: str) -> None:
+    """`write_private`, whole or not at all: written to ``<path>.part``, then renamed onto `path`: a kill -9
+    meanwhile leaves `path` as it was, never created empty (a file that vouches for a paid answer: an empty
+    one hid it, and the next build paid for it again)."""
+    part = path.with_name(path.name + ".part")
+    write_private(part, text)
+    os.replace(part, path)
+
+
 def open_private(path: Path | str) -> int:
     """`path` opened for writing, truncated, and owner-only (0600) whatever the umask, even a file that was
     there with another mode; its descriptor."""

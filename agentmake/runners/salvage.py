@@ -32,7 +32,6 @@ rekeys the record or moves the cached result, or before the attempt that may sal
 from __future__ import annotations
 
 import contextlib
-import json
 import shutil
 import threading
 import time
@@ -43,9 +42,16 @@ from pathlib import Path
 from agentmake.graph import Task
 from agentmake.model import AgentSpec, ReportSpec, RunnerSpec, runner_name
 from agentmake.plan import Decision
-from agentmake.runners.backups import SALVAGED
+from agentmake.runners.backups import kept_files
 from agentmake.runners.base import ExecutorBase
-from agentmake.runners.capture import MESSAGE_BYTES, copy_text, read_log, text_blank, write_private
+from agentmake.runners.capture import (
+    MESSAGE_BYTES,
+    copy_text,
+    read_log,
+    replace_private,
+    text_blank,
+    write_private,
+)
 from agentmake.runners.invocation import safe_name
 from agentmake.runners.parse import delivered, failed_paid, parse_output
 from agentmake.runners.parsed import Parsed
@@ -102,7 +108,7 @@ def note_reported(stem: Path, paid_at: float | None = None) -> None:
         if paid_at is not None and _started(text.partition("\n")[2]) != paid_at:
             return
         if _REPORTED not in text.split("\n")[2:]:
-            write_private(path, text + ("" if text.endswith("\n") else "\n") + _REPORTED + "\n")
+            replace_private(path, text + ("" if text.endswith("\n") else "\n") + _REPORTED + "\n")
     except OSError:  # (no key file: never salvaged; a full disk: counted again at worst)
         return
 
@@ -150,15 +156,7 @@ def _kept_files(source: Path, outputs: Sequence[str]) -> dict[str, Path] | None:
     ``<source>.salvage/`` (see `backups`), None if none were kept or they were kept for other outputs."""
     if len(outputs) == 1:
         return {}
-    keep = source.with_name(source.name + ".salvage")
-    try:
-        listed = json.loads((keep / SALVAGED).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if listed != list(outputs):
-        return None
-    files = {out: keep / str(i) for i, out in enumerate(outputs)}
-    return files if all(f.is_file() for f in files.values()) else None
+    return kept_files(source.with_name(source.name + ".salvage"), outputs)
 
 
 @dataclass(frozen=True)
@@ -207,7 +205,7 @@ class SalvageAttempts(ExecutorBase):
         beside another attempt's output)."""
         if key is None or not self._salvageable(task):
             return
-        for suffix in (".key", ".out", ".err", ".done"):
+        for suffix in (".key", ".key.part", ".out", ".err", ".done"):
             with contextlib.suppress(FileNotFoundError):
                 stem.with_name(stem.name + suffix).unlink()
         shutil.rmtree(stem.with_name(stem.name + ".salvage"), ignore_errors=True)
@@ -247,7 +245,7 @@ class SalvageAttempts(ExecutorBase):
             if found != old_key:
                 continue
             try:
-                write_private(key_file(source), f"{key}\n{started}")
+                replace_private(key_file(source), f"{key}\n{started}")
             except OSError:
                 with contextlib.suppress(OSError):
                     key_file(source).unlink()

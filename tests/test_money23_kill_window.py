@@ -1,0 +1,91 @@
+"""A kill -9 in the instant a file that vouches for a paid answer is created and not yet written: a
+two-output agent's kept files (``<stem>.salvage/outputs.json``, `backups.keep_answer_files`) and the key file
+rewritten as an answer is noted reported (`salvage.note_reported`). Either file, left empty, hid the answer
+from the next build, which paid for it again (soak_kill9: seeds 2238 and 2301, a two-output `claude` agent
+killed ~25 ms after its answer)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import FakeAgents
+from crash_helpers import crash_after_create
+from e2e_helpers import E2E
+
+from agentmake.runners.backups import keep_delivered_answer, kept_files
+from agentmake.runners.salvage import key_file
+
+PAIR = '''\
+agent pair:
+    inputs = src.txt
+    outputs = out/a.txt out/b.txt
+    prompt = """
+        FAKE: label=pair write=out/a.txt,out/b.txt
+        Write both from {{ read(input) }}
+        """
+'''
+
+
+@pytest.fixture
+def e2e(tmp_path: Path, fake_agents: FakeAgents) -> E2E:
+    e2e = E2E(tmp_path / "proj", fake_agents)
+    e2e.write("Agentfile", PAIR, dedent=False)
+    e2e.write("src.txt", "v1\n")
+    return e2e
+
+
+def test_killed_as_the_kept_files_list_is_created_the_answer_is_salvaged(e2e: E2E) -> None:
+    crash_after_create(e2e, "pair.1.salvage/outputs.json")
+    assert e2e.calls() == ["pair"]
+    listed = e2e.root / ".agentmake" / "logs" / "pair.1.salvage" / "outputs.json"
+    assert not listed.exists() or json.loads(listed.read_text()) == ["out/a.txt", "out/b.txt"]
+    e2e.reset_calls()
+    run = e2e.am()
+    assert run.code == 0, run
+    assert e2e.calls() == [], run  # not paid for again
+    assert "salvaged from pair.1.out" in run.err, run
+    for name in ("a", "b"):
+        assert e2e.read(f"out/{name}.txt").startswith(f"written by fake claude: out/{name}.txt\n")
+    again = e2e.am()
+    assert again.code == 0 and again.summary.up_to_date == 1 and e2e.calls() == [], again
+
+
+def test_killed_as_the_key_file_is_noted_reported_the_answer_stays_salvageable(e2e: E2E) -> None:
+    crash_after_create(e2e, "pair.1.key", nth=2)  # (the first: the attempt's own, before it started)
+    key = e2e.root / ".agentmake" / "logs" / "pair.1.key"
+    assert key.read_text().count("\n") >= 2, "the key file lost its key"
+    (e2e.root / ".agentmake" / "state.db").unlink()  # the record lost: only the logs prove the answer
+    e2e.reset_calls()
+    run = e2e.am()
+    assert run.code == 0, run
+    assert e2e.calls() == [] and "salvaged from pair.1.out" in run.err, run
+
+
+def test_recovery_keeps_the_files_again_over_a_damaged_kept_list(tmp_path: Path) -> None:
+    """Kept files whose list is not whole (empty: an older agentmake killed as it wrote it) are no kept
+    answer: recovery keeps the files the agent wrote again rather than take them for kept and undo them."""
+    root, logs = tmp_path / "proj", tmp_path / "logs"
+    (root / "out").mkdir(parents=True)
+    logs.mkdir()
+    for name in ("a", "b"):
+        (root / "out" / f"{name}.txt").write_text(f"answer {name}\n")
+    stem = logs / "pair.1"
+    key_file(stem).write_text("k\n1.0\n")
+    result = {
+        "type": "result",
+        "subtype": "success",
+        "is_error": False,
+        "result": "done",
+        "total_cost_usd": 0.1,
+    }
+    stem.with_name("pair.1.out").write_text(json.dumps(result) + "\n")
+    keep = stem.with_name("pair.1.salvage")
+    keep.mkdir()
+    (keep / "outputs.json").write_text("")
+    outputs = ["out/a.txt", "out/b.txt"]
+    assert keep_delivered_answer(root, stem, "claude-json", outputs) == keep
+    assert kept_files(keep, outputs) == {"out/a.txt": keep / "0", "out/b.txt": keep / "1"}
+    assert (keep / "1").read_text() == "answer b\n"
+    assert keep_delivered_answer(root, stem, "claude-json", outputs) is None  # (kept now: left as it is)
