@@ -7,12 +7,13 @@ killed ~25 ms after its answer)."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 from conftest import FakeAgents
 from crash_helpers import crash_after_create
-from e2e_helpers import E2E
+from e2e_helpers import E2E, Run
 
 from agentmake.runners.backups import keep_delivered_answer, kept_files
 from agentmake.runners.salvage import key_file
@@ -89,3 +90,42 @@ def test_recovery_keeps_the_files_again_over_a_damaged_kept_list(tmp_path: Path)
     assert kept_files(keep, outputs) == {"out/a.txt": keep / "0", "out/b.txt": keep / "1"}
     assert (keep / "1").read_text() == "answer b\n"
     assert keep_delivered_answer(root, stem, "claude-json", outputs) is None  # (kept now: left as it is)
+
+
+TOKENS_ONLY = '''\
+agent bad:
+    runner = codex
+    inputs = docs/a.md
+    outputs = build/bad.md
+    prompt = """
+        FAKE: label=bad linger=60
+        Translate: {{ read(input) }}
+        """
+'''
+
+
+def _tokens(run: Run) -> tuple[int, int] | None:
+    found = re.search(r"^agentmake: .*, ([\d,]+) tokens in / ([\d,]+) out$", run.out, re.M)
+    return None if found is None else (int(found[1].replace(",", "")), int(found[2].replace(",", "")))
+
+
+def test_a_tokens_only_salvaged_answer_recorded_by_a_killed_build_is_said_by_the_next(e2e: E2E) -> None:
+    """A codex answer (tokens, no price) a killed build paid for, salvaged by a build killed in turn after
+    it recorded it and before its summary line: the build after that says its tokens, once (before: its
+    history row said "cached" as a restore's does, no build's spend, and no build ever said them)."""
+    from test_faults22_found_spend import _paid_then_killed
+
+    e2e.write("Agentfile", TOKENS_ONLY)
+    e2e.write("docs/a.md", "one\n")
+    _paid_then_killed(e2e)
+    usage = json.loads((e2e.root / ".agentmake" / "logs" / "bad.1.out").read_text().splitlines()[-1])["usage"]
+    e2e.reset_calls()
+    crash_after_create(
+        e2e, "bad.1.key", "-j1"
+    )  # (noted reported once recorded: the summary line comes later)
+    assert e2e.calls() == []
+    run = e2e.am("-j1")
+    assert run.code == 0 and e2e.calls() == [], run
+    assert _tokens(run) == (usage["input_tokens"], usage["output_tokens"]), run
+    again = e2e.am("-j1")
+    assert again.code == 0 and _tokens(again) is None and e2e.calls() == [], again

@@ -61,6 +61,8 @@ class TaskOutcome:
     unpriced: bool = False  # an LLM call of it reported no cost (codex, llm, ollama): its cost is unknown
     # of `cost_usd`, what an answer it salvaged cost, paid for by an interrupted run that never reported it
     paid_earlier: float | None = None
+    # its salvaged answer's spend, in dollars or in tokens alone, no build reported: this build counts it
+    salvaged_unreported: bool = False
 
     @property
     def run_time(self) -> float | None:

@@ -209,7 +209,8 @@ class Outcomes(Failing, Spending):
         record.attempt_time = took
         record.runs = list(out.runs) if len(out.runs) > 1 else None
         record.after = t.after
-        record.paid_earlier = result.salvaged and out.paid_earlier is not None
+        # (tokens alone too: a killed build's summary line never said them, `Journal.spend_unsummed`)
+        record.paid_earlier = result.salvaged and (out.paid_earlier is not None or out.salvaged_unreported)
         if t.decision.gaps:  # recorded under a key no decision computes: never up to date, never restored
             record.status = "partial"
             record.error = partial_text(t)

@@ -53,6 +53,7 @@ class Spending(Ending):
         if result.salvaged:  # (tokens alone, of a CLI that names no price: counted too, as found spend is)
             if not priced(result) or not self._unreported(t, result):
                 return
+            t.outcome.salvaged_unreported = True  # (its history row says so: `Outcomes._record_done`)
             if result.cost_usd is not None:
                 t.outcome.paid_earlier = (t.outcome.paid_earlier or 0.0) + result.cost_usd
         self._count(t, result)
