@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 from pathlib import Path
 
 import pytest
 from conftest import FakeAgents
 from crash_helpers import crash_after_create
-from e2e_helpers import E2E, Run
+from e2e_helpers import E2E, Run, alive, kill_quietly, wait_for
 
 from agentmake.runners.backups import keep_delivered_answer, kept_files
+from agentmake.runners.parse import delivered
 from agentmake.runners.salvage import key_file
 
 PAIR = '''\
@@ -129,3 +131,49 @@ def test_a_tokens_only_salvaged_answer_recorded_by_a_killed_build_is_said_by_the
     assert _tokens(run) == (usage["input_tokens"], usage["output_tokens"]), run
     again = e2e.am("-j1")
     assert again.code == 0 and _tokens(again) is None and e2e.calls() == [], again
+
+
+QUIET_PAIR = '''\
+agent pair:
+    inputs = src.txt
+    outputs = out/a.txt out/b.txt
+    prompt = """
+        FAKE: label=pair write=out/a.txt,out/b.txt linger=60 answer=
+        Write both from {{ read(input) }}
+        """
+'''
+
+
+def test_a_two_output_answer_with_no_text_is_kept_and_salvaged(e2e: E2E) -> None:
+    """A two-output agent's answer is its files (each checked to exist), its text may well be empty: such a
+    finished, successful result proves the files whole, as one with text does. Killed after it, agentmake's
+    next build keeps them and uses them (before: recovery undid them and the agent was paid again)."""
+    e2e.write("Agentfile", QUIET_PAIR, dedent=False)
+    (e2e.fake.state / "stop-lingering").unlink(missing_ok=True)
+    e2e.reset_calls()
+    build = e2e.spawn()
+    try:
+        wait_for(lambda: any(ev == "end" for ev, *_ in e2e.fake.log_lines()), what="the answer")
+    finally:
+        kill_quietly(build.pid, signal.SIGKILL)
+        E2E.finish(build)
+    agent = next(pid for ev, _, pid, _, _ in e2e.fake.log_lines() if ev == "end")
+    wait_for(lambda: not alive(agent), what="the agent to die with agentmake")
+    (e2e.fake.state / "stop-lingering").touch()
+    out = (e2e.root / ".agentmake" / "logs" / "pair.1.out").read_text()
+    assert json.loads(out)["result"] == "", out  # (no text: the files are the answer)
+    e2e.reset_calls()
+    run = e2e.am()
+    assert run.code == 0, run
+    assert e2e.calls() == [] and "salvaged from pair.1.out" in run.err, run
+    assert e2e.read("out/b.txt").startswith("written by fake claude: out/b.txt\n")
+
+
+def test_a_two_output_agent_answering_no_text_succeeds() -> None:
+    """What a finished result proves, for one output (its text is the answer) and for several (its files)."""
+    done = json.dumps({"type": "result", "subtype": "success", "is_error": False, "result": " "})
+    assert delivered("claude-json", done, "") is None
+    parsed = delivered("claude-json", done, "", answer_needed=False)
+    assert parsed is not None and not parsed.is_error
+    error = json.dumps({"type": "result", "subtype": "error_max_turns", "is_error": True})
+    assert delivered("claude-json", error, "", answer_needed=False) is None

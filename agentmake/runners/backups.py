@@ -333,7 +333,7 @@ def keep_delivered_answer(root: Path, stem: Path, fmt: object, outputs: Sequence
         return None
     if kept_files(stem.with_name(stem.name + ".salvage"), outputs) is not None:
         return None
-    if delivered(fmt, read_log(stem, ".out"), read_log(stem, ".err")) is None:
+    if delivered(fmt, read_log(stem, ".out"), read_log(stem, ".err"), answer_needed=False) is None:
         return None
     return keep_answer_files(root, stem, outputs)
 

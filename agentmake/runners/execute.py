@@ -299,7 +299,7 @@ class Executor(SalvageAttempts, ShellAttempts):
             # was not a success (a crash in that teardown): that answer is paid for and proved complete, so
             # it is judged as any other, not asked again (as the next build would salvage it anyway)
             ended_badly = proc.timed_out or (proc.exit_code not in (0, None) and not proc.cancelled)
-            late = delivered(runner.format, stdout, stderr) if ended_badly else None
+            late = delivered(runner.format, stdout, stderr, answer_needed=not multi) if ended_badly else None
             if late is not None:
                 proc = replace(proc, timed_out=False, exit_code=0)
             parsed = late or (

@@ -312,13 +312,17 @@ def _finished(fmt: str, stdout: str) -> bool:
     return False
 
 
-def delivered(fmt: str, stdout: str, stderr: str) -> Parsed | None:
+def delivered(fmt: str, stdout: str, stderr: str, answer_needed: bool = True) -> Parsed | None:
     """The answer in what an agent printed, if the output itself proves the agent finished and succeeded
-    (whatever became of its process afterwards); None if it does not prove that (plain text never can)."""
+    (whatever became of its process afterwards); None if it does not prove that (plain text never can).
+    `answer_needed`: its text is the answer (one output), so an empty one is none; an agent of several
+    outputs writes them itself (each then checked to exist), and its text may well be empty."""
     if not _finished(fmt, stdout):
         return None
     parsed = parse_output(fmt, stdout, stderr)
-    return parsed if not parsed.is_error and (parsed.answer or "").strip() else None
+    if parsed.is_error or (answer_needed and not (parsed.answer or "").strip()):
+        return None
+    return parsed
 
 
 def failed_paid(fmt: str, stdout: str, stderr: str) -> Parsed | None:

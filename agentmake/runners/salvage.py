@@ -307,7 +307,7 @@ class SalvageAttempts(ExecutorBase):
                 continue
             out, err = read_log(source, ".out"), read_log(source, ".err")
             ours = key == decision.key and not forced
-            parsed = delivered(runner.format, out, err)
+            parsed = delivered(runner.format, out, err, answer_needed=len(task.outputs) == 1)
             if parsed is None and not ours:
                 parsed = failed_paid(runner.format, out, err)  # (of this key: `_paid_failures`)
             if parsed is None:
@@ -332,7 +332,7 @@ class SalvageAttempts(ExecutorBase):
             out, err = read_log(source, ".out", limit), read_log(source, ".err", limit)
             out_log = source.with_name(source.name + ".out")
             if runner.format in FORMATS:
-                parsed = delivered(runner.format, out, err)
+                parsed = delivered(runner.format, out, err, answer_needed=single)
             elif done_file(source).exists():  # (plain text: the attempt proved it ended in success)
                 parsed = parse_output(runner.format, out, err)
             else:
