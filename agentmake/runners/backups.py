@@ -17,10 +17,12 @@ the format of the agent's answer and the attempt's log proves the agent finished
 ``<log dir>/<safe id>.<attempt>.salvage/`` (``0``, ``1``, … and, last, ``outputs.json``), where
 `salvage.SalvageAttempts` finds them if the task's key is still the one that attempt was made for. An
 attempt keeps them there itself when it succeeded (before it stages them) or was cut short after its agent
-answered. A directory without a manifest is an attempt that died before its agent started (outputs
-untouched): it is just removed. Only paths a manifest lists, inside the project root, are ever touched; a
-manifest naming anything else is refused and left for a human. `recover_if_idle` is the same for commands
-that do not hold the lock (status, explain): it runs only if the lock is free, i.e. no build is running.
+answered; once it starts putting the outputs back (`restore_outputs`) its manifest no longer names the
+format, since what is in place is then not all the agent's. A directory without a manifest is an attempt
+that died before its agent started (outputs untouched): it is just removed. Only paths a manifest lists,
+inside the project root, are ever touched; a manifest naming anything else is refused and left for a human.
+`recover_if_idle` is the same for commands that do not hold the lock (status, explain): it runs only if the
+lock is free, i.e. no build is running.
 """
 
 from __future__ import annotations
@@ -192,10 +194,18 @@ def settle(root: Path, backup: Backup, keep: Path) -> Path | None:
 
 
 def restore_outputs(root: Path, backup: Backup | None) -> None:
-    """Put every output back as it was before the run (new files the agent wrote are removed)."""
+    """Put every output back as it was before the run (new files the agent wrote are removed). First the
+    manifest forgets the answer's format: from then on the outputs in place are not all the agent's (a
+    backup put back is the build's earlier output), so a recovery after a kill -9 meanwhile must not keep
+    them as its answer (`keep_delivered_answer`: the next build took the old files for the new key). The
+    attempt kept them itself before, if they were to be kept."""
     if backup is None:
         return
     try:
+        if backup.answer_format is not None:
+            backup.answer_format = None
+            with contextlib.suppress(OSError):  # (a full disk: the outputs are put back all the same)
+                backup.write_manifest()
         _put_back(root, backup.dir, backup.entries, clear=True)
         shutil.rmtree(backup.dir, ignore_errors=True)
     finally:
