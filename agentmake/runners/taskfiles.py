@@ -1,12 +1,12 @@
 """The files a task leaves in the state directory, named by its safe id (`invocation.safe_name`): each
 attempt's logs and marks (``logs/<id>.<attempt>.out``, ``.err``, ``.check.out``, ``.check.err``,
-``.recheck.out``, ``.recheck.err``, ``.key``, ``.done``, the ``.salvage/`` directory, ``.prompt``: what a
-retry after a failed check sent, ``.wrote``: what its agent wrote to its output itself), its rendered prompt
-(``tasks/<id>.prompt``) and its job directory (``home/<id>``, the config directory its CLI was given, which
-the CLI fills with sessions and history: removed when each attempt ends, so left only by a build that was
-killed); and their removal, for tasks forgotten (`agentmake clean --leftovers`). A build never removes the
-others: each build's attempts replace the files of their own names, so they do not grow with builds, only
-with tasks that left the graph.
+``.recheck.out``, ``.recheck.err``, ``.key`` (and ``.key.part``, left by a kill as it was rewritten),
+``.done``, the ``.salvage/`` directory, ``.prompt``: what a retry after a failed check sent, ``.wrote``: what
+its agent wrote to its output itself), its rendered prompt (``tasks/<id>.prompt``) and its job directory
+(``home/<id>``, the config directory its CLI was given, which the CLI fills with sessions and history:
+removed when each attempt ends, so left only by a build that was killed); and their removal, for tasks
+forgotten (`agentmake clean --leftovers`). A build never removes the others: each build's attempts replace
+the files of their own names, so they do not grow with builds, only with tasks that left the graph.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from agentmake.runners.invocation import safe_name
 
 # <safe id>.<attempt>.<what>, the suffix matched whole: task `a` never takes task `a.1`'s `a.1.1.out`
 _ATTEMPT_FILE = re.compile(
-    r"(.+)\.[0-9]+\.(?:out|err|check\.out|check\.err|recheck\.out|recheck\.err|key|done|salvage|prompt|wrote)"
+    r"(.+)\.[0-9]+\.(?:out|err|check\.out|check\.err|recheck\.out|recheck\.err|key|key\.part|done|salvage|prompt|wrote)"
 )
 
 
