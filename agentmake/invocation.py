@@ -3,6 +3,7 @@ the hint's own words, so that copying it runs on the same project with the same 
 
 from __future__ import annotations
 
+import os
 import shlex
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -31,6 +32,16 @@ def current(invocation: Invocation) -> Iterator[None]:
         yield
     finally:
         _current = before
+
+
+def from_here(path: str, invocation: Invocation | None = None) -> str:
+    """`path`, relative to the project's root, as the shell the user typed the command in names it: under
+    -C DIR and the directory of -f FILE as they were given (the words `command_line` repeats are relative to
+    that shell too), `./` before a path that starts with '-' (else a command takes it for an option)."""
+    given = _current if invocation is None else invocation
+    parts = [p for p in (given.directory, os.path.dirname(given.agentfile or "")) if p not in ("", ".")]
+    said = os.path.join(*parts, path)
+    return f"./{said}" if said.startswith("-") else said
 
 
 def command_line(*words: str, invocation: Invocation | None = None, values: bool = True) -> str:

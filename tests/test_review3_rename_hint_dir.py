@@ -1,0 +1,74 @@
+"""The rename hint (`mv OLD NEW && agentmake -t TASK`) copied from where the user stands: given -C DIR (or
+-f DIR/FILE), its `agentmake` words repeat DIR as given (relative to the shell's directory), so its `mv` and
+`mkdir -p` paths must be too; they were the project root's, and the copied hint failed (review3)."""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import FakeAgents
+from e2e_helpers import E2E
+
+AGENTFILE = """\
+agent a:
+    inputs = a.md
+    outputs = out/a.md
+    prompt = "FAKE: label=a\\nWrite {{ output }} from {{ read(input) }}"
+"""
+
+
+@pytest.mark.parametrize(
+    ("given", "new"),
+    [
+        (("-C", "my dir"), "out/renamed.md"),
+        (("-C", "my dir"), "new/dir/renamed.md"),
+        (("-f", "my dir/Agentfile"), "out/renamed.md"),
+    ],
+)
+def test_the_rename_hint_copied_from_the_shells_directory_keeps_the_result(
+    tmp_path: Path, fake_agents: FakeAgents, given: tuple[str, ...], new: str
+) -> None:
+    e2e = E2E(tmp_path / "my dir", fake_agents)
+    e2e.write("Agentfile", AGENTFILE, dedent=False)
+    e2e.write("a.md", "alpha\n")
+    assert e2e.am().code == 0
+    e2e.write("Agentfile", AGENTFILE.replace("out/a.md", new), dedent=False)
+    argv = [*e2e.argv(given), "-n"]
+    run = subprocess.run(argv, cwd=tmp_path, env=e2e.env(), capture_output=True, text=True, timeout=60)
+    assert "keeps the result it made" in run.stderr, run.stderr
+    hint = run.stderr.split("keeps the result it made")[0].rsplit("`", 2)[1]
+    words = shlex.split(hint)
+    assert words.count("agentmake") == 1, hint
+    at = words.index("agentmake")
+    assert words[at + 1 : at + 1 + len(given)] == list(given), hint
+    python = " ".join(shlex.quote(w) for w in e2e.argv(()))
+    done = subprocess.run(
+        ["sh", "-c", hint.replace("agentmake", python, 1)], cwd=tmp_path, env=e2e.env(), capture_output=True,
+        text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, (hint, done.stderr)
+    assert (e2e.root / new).is_file()
+    after = e2e.am()
+    assert after.code == 0 and after.summary.ran == 0, after
+    assert e2e.calls() == ["a"]
+
+
+@pytest.mark.parametrize(
+    ("directory", "agentfile", "path", "said"),
+    [
+        (".", None, "out/a.md", "out/a.md"),
+        (".", None, "-a.md", "./-a.md"),
+        ("my dir", None, "out/a.md", "my dir/out/a.md"),
+        ("my dir", "sub/Other.af", "a.md", "my dir/sub/a.md"),
+        (".", "Other.af", "a.md", "a.md"),
+        ("ignored", "/abs/Agentfile", "a.md", "/abs/a.md"),
+        ("-d", None, "a.md", "./-d/a.md"),
+    ],
+)
+def test_from_here(directory: str, agentfile: str | None, path: str, said: str) -> None:
+    from agentmake.invocation import Invocation, from_here
+
+    assert from_here(path, Invocation(directory, agentfile)) == said
