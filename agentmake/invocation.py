@@ -41,7 +41,13 @@ def from_here(path: str, invocation: Invocation | None = None) -> str:
     given = _current if invocation is None else invocation
     parts = [p for p in (given.directory, os.path.dirname(given.agentfile or "")) if p not in ("", ".")]
     said = os.path.join(*parts, path)
-    return f"./{said}" if said.startswith("-") else said
+    return _not_an_option(said)
+
+
+def _not_an_option(path: str) -> str:
+    """`path`, with `./` before it if it starts with '-' (`--directory=-d` given: `-C -d` is refused, argparse
+    takes `-d` for an option; `-C ./-d` names the same directory)."""
+    return f"./{path}" if path.startswith("-") else path
 
 
 def command_line(*words: str, invocation: Invocation | None = None, values: bool = True) -> str:
@@ -54,9 +60,9 @@ def command_line(*words: str, invocation: Invocation | None = None, values: bool
     given = _current if invocation is None else invocation
     said = ["agentmake"]
     if given.directory != ".":
-        said += ["-C", shlex.quote(given.directory)]
+        said += ["-C", shlex.quote(_not_an_option(given.directory))]
     if given.agentfile is not None:
-        said += ["-f", shlex.quote(given.agentfile)]
+        said += ["-f", shlex.quote(_not_an_option(given.agentfile))]
     said += [shlex.quote(word) for word in words]
     if values and given.overrides:
         from agentmake.runners.redact import environ_secrets

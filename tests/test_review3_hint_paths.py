@@ -72,3 +72,26 @@ def test_from_here(directory: str, agentfile: str | None, path: str, said: str) 
     from agentmake.invocation import Invocation, from_here
 
     assert from_here(path, Invocation(directory, agentfile)) == said
+
+
+def test_a_directory_or_agentfile_that_starts_with_a_dash_is_not_taken_for_an_option(tmp_path: Path) -> None:
+    """`agentmake --directory=-odd explain` was told `agentmake -C -odd list`: argparse refuses it (-C
+    expected one argument)."""
+    import os
+    import sys
+
+    (tmp_path / "-odd").mkdir()
+    (tmp_path / "-odd/-my.af").write_text('agent a:\n    outputs = a.txt\n    run = "echo a > {output}"\n')
+    env = {**os.environ, "NO_COLOR": "1", "CI": "1"}
+    am = [sys.executable, "-m", "agentmake"]
+    run = subprocess.run(
+        [*am, "--directory=-odd", "--file=-my.af", "explain"], cwd=tmp_path, env=env, capture_output=True,
+        text=True, timeout=60,
+    )  # fmt: skip
+    hint = run.stderr.split("names them")[0].rsplit("`", 2)[1]
+    words = shlex.split(hint)
+    assert words[0] == "agentmake", hint
+    listed = subprocess.run(
+        [*am, *words[1:]], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert listed.returncode == 0 and "a" in listed.stdout.split(), (hint, listed.stderr)
