@@ -32,13 +32,13 @@ from pathlib import Path
 
 from agentmake.display.fmt import (
     agent_name,
-    fmt_cost,
     fmt_duration,
     fmt_tokens,
     is_plain_cell,
     md_cell,
     md_table,
     state_words,
+    usd,
 )
 from agentmake.safetext import text_safe
 from agentmake.scheduler.discard import Discard
@@ -80,7 +80,7 @@ class _Task:
                 state_words(self.state),
                 fmt_duration(self.duration()),
                 self.attempts or "",
-                fmt_cost(self.cost),
+                "" if self.cost is None else usd(self.cost),  # (Markdown, as a report's row: in full)
             ]
             self.row = _md_row([*cells, self.tokens])
         return self.row
