@@ -34,6 +34,16 @@ def current(invocation: Invocation) -> Iterator[None]:
         _current = before
 
 
+def targets(*names: str) -> tuple[str, ...]:
+    """The words that build `names` (targets: tasks, outputs, agents, reports): `build` before them when the
+    first is a command's name (`agentmake check` runs the command, not the agent `check`), `--` when one
+    starts with '-' (else an option)."""
+    from agentmake.commandnames import COMMANDS
+
+    words = ("--", *names) if any(name.startswith("-") for name in names) else names
+    return ("build", *words) if names and names[0] in COMMANDS else words
+
+
 def from_here(path: str, invocation: Invocation | None = None) -> str:
     """`path`, relative to the project's root, as the shell the user typed the command in names it: under
     -C DIR and the directory of -f FILE as they were given (the words `command_line` repeats are relative to

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from agentmake.errors import AgentmakeError
-from agentmake.invocation import command_line
+from agentmake.invocation import command_line, targets
 from agentmake.plan import Decision, Hasher, Rebuilder
 from agentmake.plan.partial import in_input_order, nothing_made, partial_decision
 from agentmake.runners import AttemptResult, Executor
@@ -175,7 +175,7 @@ class Starting(Outcomes):
         t.outcome.key = key
         why = (
             f"failed with what it reads now; tried again once that changes"
-            f" (`{command_line(t.id)}` tries it now)"
+            f" (`{command_line(*targets(t.id))}` tries it now)"
         )
         self._record(t, "not-run", time.time(), message=why)
         self._finish(t, "not-run", message=why)

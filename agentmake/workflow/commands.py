@@ -102,13 +102,15 @@ def report(req: Request) -> int:
     for name in names:
         if name not in reports:
             from agentmake.errors import did_you_mean
+            from agentmake.invocation import targets
             from agentmake.workflow.again import again
 
+            build = again(req, *targets(name))  # (`build NAME` if NAME is a command's name too)
             if name in project.agentfile.agents:
-                raise UsageError(f"no report named '{name}': it is an agent (`{again(req, name)}` builds it)")
+                raise UsageError(f"no report named '{name}': it is an agent (`{build}` builds it)")
             made = _made_by(project, name)
             if made:
-                raise UsageError(f"no report named '{name}': it is {made} (`{again(req, name)}` builds it)")
+                raise UsageError(f"no report named '{name}': it is {made} (`{build}` builds it)")
             hint = did_you_mean(name, reports, most=3)
             listed = f"; {hint}" if hint else f" (reports: {', '.join(reports)})"
             raise UsageError(f"no report named '{name}'{listed}")

@@ -20,7 +20,7 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from agentmake.errors import plural
-from agentmake.invocation import command_line, from_here
+from agentmake.invocation import command_line, from_here, targets
 from agentmake.plan.pathless import SUFFIX
 from agentmake.safetext import term_safe
 
@@ -72,7 +72,7 @@ def rename_hints(project: Project, selected: Graph, decisions: Iterable[Decision
         mkdir = f"mkdir -p {shlex.quote(from_here(str(parent)))} && "
         made = "" if (project.root / parent).is_dir() else mkdir
         mv = f"mv {shlex.quote(from_here(old))} {shlex.quote(from_here(dest))}"
-        move = f"{made}{mv} && {command_line('-t', d.task_id)}"
+        move = f"{made}{mv} && {command_line('-t', *targets(d.task_id))}"
         hints.append(
             f"{d.task_id}: its output {old} is now {dest} in the Agentfile, so a build calls its agent again;"
             f" `{move}` keeps the result it made, calling nothing"
