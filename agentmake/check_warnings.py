@@ -26,12 +26,21 @@ def declares_nothing(af: Agentfile) -> str | None:
     nothing to build (a build's bare `0 ran` would read as all built). None when it declares one."""
     if af.agents or af.reports:
         return None
+    from dataclasses import replace
+
+    from agentmake.invocation import given
     from agentmake.syntax.load import display_name
 
+    # (`init` refuses to write over this Agentfile, which is there: it writes an example beside it instead)
+    here = replace(given(), agentfile=None)
+    init = command_line("init", "-f", f"{STARTER}/Agentfile", invocation=here, values=False)
     return (
         f"{display_name(af.path)} declares no agent and no report: nothing to build (an `agent NAME:` block"
-        f" declares one; `{command_line('init', values=False)}` writes a starter Agentfile)"
+        f" declares one; `{init}` writes an example in {STARTER}/)"
     )
+
+
+STARTER = "starter"  # the directory `declares_nothing`'s `init` writes its example in
 
 
 def setting_typos(af: Agentfile) -> list[str]:

@@ -22,6 +22,11 @@ class Invocation:
 _current = Invocation()  # this process's command line (`current`): set by the CLI for the command it runs
 
 
+def given() -> Invocation:
+    """This process's command line (`current`)."""
+    return _current
+
+
 @contextmanager
 def current(invocation: Invocation) -> Iterator[None]:
     """Hints printed meanwhile (`command_line` without `invocation`) repeat `invocation`'s words; after it,
