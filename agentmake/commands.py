@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
@@ -103,14 +103,30 @@ class _Parser(argparse.ArgumentParser):
         words = iter(self.words)
         for word in words:
             for short, long in (("-C", "--directory"), ("-f", "--file")):
-                if word in (short, long):
+                if word == long:
                     given[short] = next(words, "")
-                elif word.startswith((long + "=", short)) and word != short:
-                    given[short] = word.removeprefix(long + "=").removeprefix(short)
+                elif word.startswith(long + "="):
+                    given[short] = word.removeprefix(long + "=")
+            if word.startswith("-") and not word.startswith("--"):
+                self._short_flags(word, words, given)
             name, eq, value = word.partition("=")
             if eq and not word.startswith("-") and name.replace("_", "a").replace("-", "a").isalnum():
                 overrides[name] = value
         return Invocation(given.get("-C") or ".", given.get("-f") or None, overrides)
+
+    def _short_flags(self, word: str, words: Iterator[str], given: dict[str, str]) -> None:
+        """-C's and -f's values in `word`, short options run together as argparse takes them: `-Cdir`,
+        `-kC dir` (-k, then -C with the next word), `-kfOther.af`; the value of another (`-j4`) skipped."""
+        for at in range(1, len(word)):
+            action = self._option_string_actions.get(f"-{word[at]}")
+            if action is None:
+                return  # (not an option: a target taken for one, `-notes.md`)
+            if action.nargs == 0:
+                continue  # (a flag: -k, -n, ...)
+            value = word[at + 1 :] or next(words, "")
+            if word[at] in "Cf":
+                given[f"-{word[at]}"] = value
+            return
 
     def _plain_words(self) -> list[str]:
         """`words` without the options and their values: the command, if one was given, comes first."""

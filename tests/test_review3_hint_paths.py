@@ -95,3 +95,28 @@ def test_a_directory_or_agentfile_that_starts_with_a_dash_is_not_taken_for_an_op
         [*am, *words[1:]], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
     )
     assert listed.returncode == 0 and "a" in listed.stdout.split(), (hint, listed.stderr)
+
+
+@pytest.mark.parametrize(
+    "given", [("-kC", "my dir"), ("-kCmy dir",), ("-j2", "-C", "my dir"), ("-j", "2", "-Cmy dir")]
+)
+def test_the_dash_dash_hint_finds_c_among_short_options_run_together(
+    tmp_path: Path, given: tuple[str, ...]
+) -> None:
+    """`agentmake -kC 'my dir' -notes.md` (argparse takes -k, then -C 'my dir') was told `agentmake --
+    -notes.md`: copied, it ran in the shell's directory, which has no Agentfile."""
+    import os
+    import sys
+
+    root = tmp_path / "my dir"
+    root.mkdir()
+    (root / "Agentfile").write_text('agent notes:\n    outputs = -notes.md\n    run = "echo n > {output}"\n')
+    env = {**os.environ, "NO_COLOR": "1", "CI": "1"}
+    am = [sys.executable, "-m", "agentmake"]
+    run = subprocess.run([*am, *given, "-notes.md"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert run.returncode == 2, run.stderr
+    hint = run.stderr.rsplit("goes after '--': ", 1)[1].rstrip(")\n")
+    built = subprocess.run(
+        [*am, *shlex.split(hint)[1:]], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert built.returncode == 0 and (root / "-notes.md").read_text() == "n\n", (hint, built.stderr)
