@@ -139,6 +139,13 @@ def _utf8_value(word: str, value: str) -> str:
     them can hold: a traceback mid-build). UsageError naming the bytes (`lang=x\\xff`)."""
     if utf8_safe(value) != value:
         raise UsageError(f"{utf8_safe(word)}: the value is not UTF-8 text (give it in UTF-8)")
+    from agentmake.invocation import HIDDEN
+
+    if value == HIDDEN:  # (a hint copied as it was printed would build, and pay, with '…' for the value)
+        name = word.partition("=")[0]
+        raise UsageError(
+            f"{name}={HIDDEN}: {HIDDEN} stands for a value a hint kept out of sight; give the value"
+        )
     return value
 
 

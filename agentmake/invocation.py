@@ -19,6 +19,8 @@ class Invocation:
     overrides: Mapping[str, str] = field(default_factory=dict)
 
 
+HIDDEN = "…"  # a value `command_line` leaves out (`VAR=…`): the CLI refuses it as a value (`cli.parse`)
+
 _current = Invocation()  # this process's command line (`current`): set by the CLI for the command it runs
 
 
@@ -86,5 +88,5 @@ def command_line(*words: str, invocation: Invocation | None = None, values: bool
         secret = environ_secrets()
         for name, value in given.overrides.items():
             hidden = secret(name, value) or without_secrets(value) != value
-            said.append(f"{shlex.quote(name)}=…" if hidden else shlex.quote(f"{name}={value}"))
+            said.append(f"{shlex.quote(name)}={HIDDEN}" if hidden else shlex.quote(f"{name}={value}"))
     return " ".join(said)
