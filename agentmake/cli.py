@@ -110,7 +110,10 @@ def parse(argv: Sequence[str]) -> tuple[str, argparse.Namespace, object]:
     if not directory.is_dir():
         hint = ""
         if command == "init" and not directory.exists():  # (`agentmake init -C new`: say how to make it)
-            new = shlex.quote(os.path.join(ns.directory, ns.agentfile or "Agentfile"))
+            from agentmake.invocation import from_here  # (`./` before a directory that starts with '-')
+
+            named = os.path.basename(ns.agentfile or "Agentfile")
+            new = shlex.quote(from_here(named, Invocation(ns.directory, ns.agentfile)))
             hint = f" (`mkdir` it first, or `agentmake init -f {new}` makes it)"
         raise UsageError(f"-C {ns.directory}: no such directory{hint}")
     req = Request(

@@ -120,3 +120,22 @@ def test_the_dash_dash_hint_finds_c_among_short_options_run_together(
         [*am, *shlex.split(hint)[1:]], cwd=tmp_path, env=env, capture_output=True, text=True
     )
     assert built.returncode == 0 and (root / "-notes.md").read_text() == "n\n", (hint, built.stderr)
+
+
+@pytest.mark.parametrize("given", [("--directory=-new",), ("-C", "my new")])
+def test_the_init_hint_for_a_missing_directory_makes_it(tmp_path: Path, given: tuple[str, ...]) -> None:
+    """`agentmake --directory=-new init` was told `agentmake init -f -new/Agentfile`, which argparse refuses
+    (-f expected one argument)."""
+    import os
+    import sys
+
+    env = {**os.environ, "NO_COLOR": "1", "CI": "1"}
+    am = [sys.executable, "-m", "agentmake"]
+    run = subprocess.run([*am, *given, "init"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert run.returncode == 2, run.stderr
+    hint = run.stderr.split("` makes it")[0].rsplit("`", 1)[1]
+    made = subprocess.run(
+        [*am, *shlex.split(hint)[1:]], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert made.returncode == 0, (hint, made.stderr)
+    assert (tmp_path / given[-1].removeprefix("--directory=") / "Agentfile").is_file()
