@@ -5,7 +5,8 @@ directory, then its loader stats the source, opens and reads the `__pycache__` f
 unmarshals it: all but the unmarshalling is about 6 ms of every start (callgrind: 60 M instructions to find
 and load 168 modules' code, 33 M from one file). `install` puts a finder before Python's path finder that
 answers for `agentmake.*` modules from one file in agentmake's private cache directory
-(`agentmake.userdirs`: loading compiled code runs it, so never in a shared place), one per Python version.
+(`agentmake.userdirs`: loading compiled code runs it, so never in a shared place), one per Python version
+and optimization level.
 
 An entry is used only if it is what Python's own import would load now: the same source file, its size and
 modification time (in nanoseconds) unchanged, in the directory the parent package searches, and that
@@ -29,7 +30,9 @@ from types import CodeType, ModuleType
 
 from agentmake.cachefile import located, read, write
 
-_NAME = f"module-code.{sys.implementation.cache_tag}-{sys.hexversion:x}.marshal"  # (marshal: per version)
+# (marshal: one file per version; and per optimization level, as Python's `.opt-N.pyc`: `-O` code has no
+# asserts, `-OO` code no docstrings)
+_NAME = f"module-code.{sys.implementation.cache_tag}-{sys.hexversion:x}-O{sys.flags.optimize}.marshal"
 _PREFIX = "agentmake."
 
 # the file's index: module name -> (source path, is a package, source (mtime_ns, size), directory mtime_ns,

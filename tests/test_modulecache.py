@@ -32,8 +32,10 @@ def note():
     served = sorted(n for n, m in mods.items() if getattr(getattr(m, "__spec__", None), "loader", None)
                     is not None and getattr(m.__spec__.loader, "_where", None) is not None)
     files = {n: getattr(m, "__file__", None) for n, m in mods.items()}
+    undocumented = sorted(n for n, m in mods.items() if m.__doc__ is None)
     with open(out, "w") as fh:
-        json.dump({"served": served, "files": files, "installed": mc is not None}, fh)
+        json.dump({"served": served, "files": files, "installed": mc is not None,
+                   "undocumented": undocumented}, fh)
 atexit.register(note)
 from agentmake.launch import main
 sys.argv = ["agentmake", "-s"]
@@ -56,11 +58,13 @@ def _setup(tmp_path: Path) -> tuple[Path, Path, dict[str, str]]:
     return package, root, env
 
 
-def _build(root: Path, env: dict[str, str], note: Path, *, force: bool = True) -> dict:
+def _build(
+    root: Path, env: dict[str, str], note: Path, *, force: bool = True, flags: tuple[str, ...] = ()
+) -> dict:
     if force:  # (a change: every build runs its task)
         (root / "seed.txt").write_text(f"seed {note.name}\n")
     run = subprocess.run(
-        [sys.executable, "-c", CHILD, str(note)],
+        [sys.executable, *flags, "-c", CHILD, str(note)],
         cwd=root,
         env=env,
         capture_output=True,
@@ -128,3 +132,19 @@ def test_a_damaged_file_is_only_a_slower_start(tmp_path: Path) -> None:
     kept.write_bytes(b"not marshal")
     fourth = _build(root, env, tmp_path / "4.json")
     assert fourth["served"] == [] and fourth["files"] == third["files"]
+
+
+def test_code_compiled_under_another_optimization_level_is_not_read(tmp_path: Path) -> None:
+    # (`python -OO` strips docstrings and asserts: as Python keeps its `.opt-2.pyc` apart, a plain start
+    # never runs that code, nor an -OO start the plain code)
+    _package, root, env = _setup(tmp_path)
+    env.pop("PYTHONOPTIMIZE", None)
+    stripped = _build(root, env, tmp_path / "1.json", flags=("-OO",))
+    assert "agentmake.cli" in stripped["undocumented"]
+    _build(root, env, tmp_path / "2.json", flags=("-OO",))
+    plain = _build(root, env, tmp_path / "3.json")
+    assert "agentmake.cli" not in plain["undocumented"]
+    again = _build(root, env, tmp_path / "4.json")
+    assert "agentmake.cli" in again["served"] and "agentmake.cli" not in again["undocumented"]
+    stripped = _build(root, env, tmp_path / "5.json", flags=("-OO",))
+    assert "agentmake.cli" in stripped["served"] and "agentmake.cli" in stripped["undocumented"]
