@@ -66,6 +66,24 @@ def _source_stamp(path: str) -> tuple[int, int] | None:
     return st.st_mtime_ns, st.st_size
 
 
+def _current(entry: Entry, path: list[str] | None) -> bool:
+    """Whether the module of the file's `entry` is still what Python would import (its source and directory
+    unchanged; and when `path` is given, that directory the one the parent package searches); False for an
+    entry not of this shape (a damaged file, or one an agentmake of another format wrote): only slower."""
+    try:
+        source, package, stamp, directory_mtime, offset, length = entry
+        directory = _directory(source, package)
+        return (
+            (path is None or (len(path) == 1 and path[0] == directory))
+            and type(offset) is int
+            and type(length) is int
+            and _directory_mtime(directory) == directory_mtime
+            and _source_stamp(source) == stamp
+        )
+    except (TypeError, ValueError):
+        return False
+
+
 class _Loader(SourceFileLoader):
     """Python's own loader of a source file, whose code comes from the file when it holds it (`code`), and
     is kept for the file when it does not."""
@@ -105,16 +123,9 @@ class _Finder:
         if not fullname.startswith(_PREFIX) or not path:
             return None
         entry = _index.get(fullname)
-        if entry is not None:
-            source, package, stamp, directory_mtime, offset, length = entry
-            directory = _directory(source, package)
-            if (
-                len(path) == 1
-                and path[0] == directory
-                and _directory_mtime(directory) == directory_mtime
-                and _source_stamp(source) == stamp
-            ):
-                return _spec(fullname, source, package, (offset, length), directory_mtime)
+        if entry is not None and _current(entry, path):
+            source, package, _stamp, directory_mtime, offset, length = entry
+            return _spec(fullname, source, package, (offset, length), directory_mtime)
         mtimes = {directory: _directory_mtime(directory) for directory in path}  # (read before the search)
         spec = PathFinder.find_spec(fullname, path, target)
         if spec is None or type(spec.loader) is not SourceFileLoader or spec.origin is None:
@@ -159,11 +170,9 @@ def save() -> None:
     if not _new or _path is None:
         return
     entries: dict[str, tuple[str, bool, tuple[int, int], int, bytes | memoryview]] = {}
-    for name, (source, package, stamp, directory_mtime, offset, length) in _index.items():
-        if (
-            _source_stamp(source) == stamp
-            and _directory_mtime(_directory(source, package)) == directory_mtime
-        ):
+    for name, entry in _index.items():
+        if _current(entry, None):
+            source, package, stamp, directory_mtime, offset, length = entry
             entries[name] = (source, package, stamp, directory_mtime, _data[offset : offset + length])
     for name, (source, package, stamp, directory_mtime, code) in _new.items():
         entries[name] = (source, package, stamp, directory_mtime, marshal.dumps(code))

@@ -148,3 +148,29 @@ def test_code_compiled_under_another_optimization_level_is_not_read(tmp_path: Pa
     assert "agentmake.cli" in again["served"] and "agentmake.cli" not in again["undocumented"]
     stripped = _build(root, env, tmp_path / "5.json", flags=("-OO",))
     assert "agentmake.cli" in stripped["served"] and "agentmake.cli" in stripped["undocumented"]
+
+
+def test_a_file_of_another_shape_is_only_a_slower_start(tmp_path: Path) -> None:
+    # (an index whose entries have a field more, or a value of another type: a damaged file, or one that an
+    # agentmake keeping more per module wrote, with the same Python: its modules found as usual, no error)
+    import marshal
+
+    _package, root, env = _setup(tmp_path)
+    first = _build(root, env, tmp_path / "1.json")
+    kept = _cache_file(tmp_path)
+    data = kept.read_bytes()
+    index = marshal.loads(data)
+    entries = data[len(data) - sum(entry[5] for entry in index.values()) :]
+    longer = {name: (*entry, 0) for name, entry in index.items()}
+    kept.write_bytes(marshal.dumps(longer) + entries)
+    second = _build(root, env, tmp_path / "2.json")
+    assert second["files"] == first["files"] and "Traceback" not in second["stderr"]
+    third = _build(root, env, tmp_path / "3.json")  # (written again, in this one's shape)
+    assert "agentmake.cli" in third["served"]
+    typed = {
+        name: (entry[0], entry[1], entry[2], entry[3], str(entry[4]), entry[5])
+        for name, entry in index.items()
+    }
+    kept.write_bytes(marshal.dumps(typed) + entries)
+    fourth = _build(root, env, tmp_path / "4.json")
+    assert fourth["files"] == first["files"] and "Traceback" not in fourth["stderr"]
