@@ -11,6 +11,8 @@ from typing import Any
 
 from agentmake.userdirs import cache_dir
 
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
 
 def located(name: str) -> str | None:
     """The path of the file `name` in agentmake's private cache directory; None when there is none."""
@@ -23,7 +25,13 @@ def read(path: str, length: Callable[[Any], int]) -> tuple[dict[Any, Any], memor
     rest of the file, as long together as `length` of each index value says; None when the file is missing
     or damaged (only a slower start)."""
     with contextlib.suppress(Exception):
-        with open(path, "rb") as fh:
+        # (this user's own file, in place, that no other may write: loading it runs its code; the directory
+        # was checked (`cache_dir`), but one above it that another user may write lets them put their own
+        # in its place between that check and this open)
+        with open(os.open(path, os.O_RDONLY | _NOFOLLOW), "rb") as fh:
+            st = os.fstat(fh.fileno())
+            if st.st_uid != os.getuid() or st.st_mode & 0o022:
+                return None
             data = fh.read()
         index = marshal.loads(data)  # (the index: `loads` ignores the entries that follow it)
         if isinstance(index, dict):
@@ -41,7 +49,8 @@ def write(path: str, index: dict[Any, Any], entries: Iterable[bytes | memoryview
     Ctrl-C as it is written leaves no temporary file."""
     tmp = f"{path}.{os.getpid()}.tmp"
     try:
-        with open(tmp, "wb") as fh:
+        # (a new file of this user's alone: never through a link put in its place, never another's file)
+        with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600), "wb") as fh:
             fh.write(marshal.dumps(index))
             fh.write(b"".join(entries))
         os.replace(tmp, path)
