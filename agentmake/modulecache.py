@@ -9,11 +9,13 @@ answers for `agentmake.*` modules from one file in agentmake's private cache dir
 and optimization level.
 
 An entry is used only if it is what Python's own import would load now: the same source file, its size and
-modification time (in nanoseconds) unchanged, in the directory the parent package searches, and that
-directory itself unchanged since (no module or package added, removed or renamed beside it: nothing there
-can shadow it). Otherwise, and for any module the file lacks, Python's path finder finds the module as
-usual, and its code is kept for the file. What runs is what the `__pycache__` file holds: the same code
-objects, module attributes (`__file__`, `__cached__`, `__spec__`, a `SourceFileLoader`), resources and
+status-change time (ctime, in nanoseconds) unchanged, in the directory the parent package searches, and that
+directory's ctime unchanged too (no module or package added, removed or renamed beside it: nothing there can
+shadow it). The ctime, not the modification time, which `tar x`, `cp -p`, `rsync -t` or an image built with
+fixed timestamps give a new file as the old one had: no tool sets a ctime, any change of a file or of a
+directory's entries moves it. Otherwise, and for any module the file lacks, Python's path finder finds the
+module as usual, and its code is kept for the file. What runs is what the `__pycache__` file holds: the same
+code objects, module attributes (`__file__`, `__cached__`, `__spec__`, a `SourceFileLoader`), resources and
 tracebacks. A missing, unreadable or damaged file is only a slower start; the file is written again
 (atomically) at exit when a module was loaded without it.
 """
@@ -35,13 +37,13 @@ from agentmake.cachefile import located, read, write
 _NAME = f"module-code.{sys.implementation.cache_tag}-{sys.hexversion:x}-O{sys.flags.optimize}.marshal"
 _PREFIX = "agentmake."
 
-# the file's index: module name -> (source path, is a package, source (mtime_ns, size), directory mtime_ns,
+# the file's index: module name -> (source path, is a package, source (ctime_ns, size), directory ctime_ns,
 # offset and length of its marshalled code in `_data`)
 Entry = tuple[str, bool, tuple[int, int], int, int, int]
 _index: dict[str, Entry] = {}
 _data: bytes | memoryview = b""
 _path: str | None = None
-# loaded without the file: name -> (source, is a package, source (mtime_ns, size), directory mtime_ns, code),
+# loaded without the file: name -> (source, is a package, source (ctime_ns, size), directory ctime_ns, code),
 # each stamp read before the code was (a file changed since is only a stamp that does not match next time)
 _new: dict[str, tuple[str, bool, tuple[int, int], int, CodeType]] = {}
 
@@ -51,9 +53,9 @@ def _directory(source: str, package: bool) -> str:
     return os.path.dirname(os.path.dirname(source) if package else source)
 
 
-def _directory_mtime(directory: str) -> int | None:
+def _directory_ctime(directory: str) -> int | None:
     try:
-        return os.stat(directory).st_mtime_ns
+        return os.stat(directory).st_ctime_ns
     except OSError:
         return None
 
@@ -63,7 +65,7 @@ def _source_stamp(path: str) -> tuple[int, int] | None:
         st = os.stat(path)
     except OSError:
         return None
-    return st.st_mtime_ns, st.st_size
+    return st.st_ctime_ns, st.st_size
 
 
 def _current(entry: Entry, path: list[str] | None) -> bool:
@@ -71,13 +73,13 @@ def _current(entry: Entry, path: list[str] | None) -> bool:
     unchanged; and when `path` is given, that directory the one the parent package searches); False for an
     entry not of this shape (a damaged file, or one an agentmake of another format wrote): only slower."""
     try:
-        source, package, stamp, directory_mtime, offset, length = entry
+        source, package, stamp, directory_ctime, offset, length = entry
         directory = _directory(source, package)
         return (
             (path is None or (len(path) == 1 and path[0] == directory))
             and type(offset) is int
             and type(length) is int
-            and _directory_mtime(directory) == directory_mtime
+            and _directory_ctime(directory) == directory_ctime
             and _source_stamp(source) == stamp
         )
     except (TypeError, ValueError):
@@ -94,10 +96,10 @@ class _Loader(SourceFileLoader):
         path: str,
         code: tuple[int, int] | None,
         package: bool,
-        directory_mtime: int | None,
+        directory_ctime: int | None,
     ) -> None:
         super().__init__(fullname, path)
-        self._where, self._package, self._directory_mtime = code, package, directory_mtime
+        self._where, self._package, self._directory_ctime = code, package, directory_ctime
 
     def get_code(self, fullname: str) -> CodeType | None:
         if fullname == self.name and self._where is not None:
@@ -108,8 +110,8 @@ class _Loader(SourceFileLoader):
                     return code
         stamp = _source_stamp(self.path) if fullname == self.name else None
         code = super().get_code(fullname)
-        if stamp is not None and self._directory_mtime is not None and code is not None:
-            _new[fullname] = (self.path, self._package, stamp, self._directory_mtime, code)
+        if stamp is not None and self._directory_ctime is not None and code is not None:
+            _new[fullname] = (self.path, self._package, stamp, self._directory_ctime, code)
         return code
 
 
@@ -124,20 +126,20 @@ class _Finder:
             return None
         entry = _index.get(fullname)
         if entry is not None and _current(entry, path):
-            source, package, _stamp, directory_mtime, offset, length = entry
-            return _spec(fullname, source, package, (offset, length), directory_mtime)
-        mtimes = {directory: _directory_mtime(directory) for directory in path}  # (read before the search)
+            source, package, _stamp, directory_ctime, offset, length = entry
+            return _spec(fullname, source, package, (offset, length), directory_ctime)
+        ctimes = {directory: _directory_ctime(directory) for directory in path}  # (read before the search)
         spec = PathFinder.find_spec(fullname, path, target)
         if spec is None or type(spec.loader) is not SourceFileLoader or spec.origin is None:
             return spec  # (an extension module, a namespace package...: as found)
         package = spec.submodule_search_locations is not None
-        return _spec(fullname, spec.origin, package, None, mtimes.get(_directory(spec.origin, package)))
+        return _spec(fullname, spec.origin, package, None, ctimes.get(_directory(spec.origin, package)))
 
 
 def _spec(
-    fullname: str, source: str, package: bool, code: tuple[int, int] | None, directory_mtime: int | None
+    fullname: str, source: str, package: bool, code: tuple[int, int] | None, directory_ctime: int | None
 ) -> ModuleSpec | None:
-    loader = _Loader(fullname, source, code, package, directory_mtime)
+    loader = _Loader(fullname, source, code, package, directory_ctime)
     locations = [os.path.dirname(source)] if package else None
     return spec_from_file_location(fullname, source, loader=loader, submodule_search_locations=locations)
 
@@ -172,15 +174,15 @@ def save() -> None:
     entries: dict[str, tuple[str, bool, tuple[int, int], int, bytes | memoryview]] = {}
     for name, entry in _index.items():
         if _current(entry, None):
-            source, package, stamp, directory_mtime, offset, length = entry
-            entries[name] = (source, package, stamp, directory_mtime, _data[offset : offset + length])
-    for name, (source, package, stamp, directory_mtime, code) in _new.items():
-        entries[name] = (source, package, stamp, directory_mtime, marshal.dumps(code))
+            source, package, stamp, directory_ctime, offset, length = entry
+            entries[name] = (source, package, stamp, directory_ctime, _data[offset : offset + length])
+    for name, (source, package, stamp, directory_ctime, code) in _new.items():
+        entries[name] = (source, package, stamp, directory_ctime, marshal.dumps(code))
     _new.clear()
     index: dict[str, Entry] = {}
     offset = 0
-    for name, (source, package, stamp, directory_mtime, blob) in entries.items():
-        index[name] = (source, package, stamp, directory_mtime, offset, len(blob))
+    for name, (source, package, stamp, directory_ctime, blob) in entries.items():
+        index[name] = (source, package, stamp, directory_ctime, offset, len(blob))
         offset += len(blob)
     blobs = [entry[4] for entry in entries.values()]
     write(_path, index, blobs)

@@ -174,3 +174,27 @@ def test_a_file_of_another_shape_is_only_a_slower_start(tmp_path: Path) -> None:
     kept.write_bytes(marshal.dumps(typed) + entries)
     fourth = _build(root, env, tmp_path / "4.json")
     assert fourth["files"] == first["files"] and "Traceback" not in fourth["stderr"]
+
+
+def test_a_module_replaced_by_one_of_the_same_size_and_times_is_read_anew(tmp_path: Path) -> None:
+    # (what `tar x`, `cp -p`, `rsync -t` or an image built with fixed timestamps do: another text, of the same
+    # size, given the old one's modification time, its compiled code beside it new, as an installer makes
+    # it; Python imports the new code, and so must a start that kept the old)
+    import py_compile
+
+    package, root, env = _setup(tmp_path)
+    natorder = package / "natorder.py"
+    edit = '\nimport sys; sys.stderr.write("natorder as edited\\n")\n'
+    natorder.write_text(natorder.read_text() + "\n#" + "x" * (len(edit) - 2))
+    _build(root, env, tmp_path / "1.json")
+    _build(root, env, tmp_path / "2.json")
+    before = natorder.stat()
+    natorder.write_text(natorder.read_text()[: -len(edit)] + edit)
+    os.utime(natorder, ns=(before.st_atime_ns, before.st_mtime_ns))
+    os.utime(package, ns=(package.stat().st_atime_ns, package.stat().st_mtime_ns))
+    assert natorder.stat().st_size == before.st_size and natorder.stat().st_mtime_ns == before.st_mtime_ns
+    py_compile.compile(str(natorder), doraise=True)
+    third = _build(root, env, tmp_path / "3.json")
+    assert "natorder as edited" in third["stderr"]
+    fourth = _build(root, env, tmp_path / "4.json")
+    assert "natorder as edited" in fourth["stderr"] and "agentmake.natorder" in fourth["served"]
