@@ -314,20 +314,22 @@ _HELP = "show this help (after a command: that command's own) and exit"
 _HELP_OF_COMMAND = "show this help and exit"
 
 
-def parser(command: str | None = None) -> _Parser:
+def parser(command: str | None = None, *, helping: bool = False) -> _Parser:
     """The parser of every command's options (`command` None), or one only to print `command`'s help:
-    its usage, what it does and the options it takes."""
+    its usage, what it does and the options it takes. `helping`: its help is to be printed, so the
+    epilog names where the Agentfile language is described (looked up on disk: not at every start)."""
     if command is None:
         epilog = "commands:\n" + "\n".join(f"  {name:<9} {text}" for name, text in COMMANDS.items())
         epilog += (
             "\n\n'--' ends the options: every word after it is a target or VAR=value"
             " (agentmake -- -notes.md).\n`agentmake COMMAND --help` tells that command's options."
         )
-        from agentmake.starter import language_doc_named
+        if helping:
+            from agentmake.starter import language_doc_named
 
-        doc = language_doc_named()
-        if doc is not None:
-            epilog += f"\nThe Agentfile language is described in {doc}"
+            doc = language_doc_named()
+            if doc is not None:
+                epilog += f"\nThe Agentfile language is described in {doc}"
         epilog += "\n\n" + EXIT_STATUS
         usage = "agentmake [options] [COMMAND] [TARGET...] [VAR=value...]"
         description = "make, rebuilt for AI agents: build the targets of an Agentfile."
@@ -372,4 +374,4 @@ def parser(command: str | None = None) -> _Parser:
 
 def command_help(command: str | None) -> str:
     """The text `agentmake [COMMAND] --help` prints."""
-    return parser(command).format_help()
+    return parser(command, helping=True).format_help()

@@ -90,7 +90,8 @@ def test_noop_answered_by_the_stamp_loads_no_agentfile_module(tmp_path: Path) ->
     package, the model, the project module, the graph, the store and SQLite nor the scheduler's event types
     (milliseconds of start-up each). Just after a build, files and directories within the racily-clean
     margin are checked again by content: with `graph.globs` and `plan.hashing` alone. Nor shutil, which
-    argparse imports for the terminal's width unless it is told it."""
+    argparse imports for the terminal's width unless it is told it, nor `starter`, whose look on disk for
+    the language's description only `--help` prints."""
     root = _project(tmp_path / "p")
     first = _agentmake(root, "-j", "4")
     assert first.returncode == 0 and "2 ran" in first.stdout, first.stderr
@@ -102,7 +103,8 @@ def test_noop_answered_by_the_stamp_loads_no_agentfile_module(tmp_path: Path) ->
         "import sys\nfrom agentmake.cli import main\n"
         f"code = main(['-C', {str(root)!r}, '-j', '4'])\n"
         "names = ('agentmake.syntax', 'agentmake.model', 'agentmake.project', 'agentmake.graph.dag',"
-        " 'agentmake.store.db', 'sqlite3', 'lark', 'agentmake.scheduler.events', 'shutil')\n"
+        " 'agentmake.store.db', 'sqlite3', 'lark', 'agentmake.scheduler.events', 'shutil',"
+        " 'agentmake.starter')\n"
         "print(code, sorted(m for m in names if m in sys.modules))\n"
     )
     out = subprocess.run(
