@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import marshal
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any
 
 from agentmake.userdirs import cache_dir
@@ -42,6 +42,19 @@ def read(path: str, length: Callable[[Any], int]) -> tuple[dict[Any, Any], memor
             if 0 <= size <= len(data):
                 return index, memoryview(data)[len(data) - size :]  # (a view: not a copy)
     return None
+
+
+def laid_out(
+    entries: Mapping[Hashable, tuple[tuple[Any, ...], bytes | memoryview]],
+) -> tuple[dict[Hashable, tuple[Any, ...]], list[bytes | memoryview]]:
+    """(index, entries) for `write`: each key's index value is its fields then (offset, length) of its
+    entry, the entries one after the other in the same order (`read`'s `length` is the value's last)."""
+    index: dict[Hashable, tuple[Any, ...]] = {}
+    offset = 0
+    for key, (fields, blob) in entries.items():
+        index[key] = (*fields, offset, len(blob))
+        offset += len(blob)
+    return index, [blob for _, blob in entries.values()]
 
 
 def write(path: str, index: dict[Any, Any], entries: Iterable[bytes | memoryview]) -> None:

@@ -30,12 +30,13 @@ import builtins
 import contextlib
 import marshal
 import sys
+from collections.abc import Hashable
 from types import CodeType
 from typing import Any
 
 import xxhash
 
-from agentmake.cachefile import located, read, write
+from agentmake.cachefile import laid_out, located, read, write
 
 LIMIT = 5_000  # texts kept at most (a build compiles about 250; every command and test together, some 1,500)
 _FUTURE = 0
@@ -154,18 +155,13 @@ def install() -> None:
 def save() -> None:
     """Write the file again if this run compiled a text it did not hold (atomically; a failure only costs
     speed): the entries it held and the new ones, or only those this run used once that passes `LIMIT`."""
-    global _data
     if not _new or _path is None:
         return
-    entries: dict[int, bytes | memoryview] = {}
+    entries: dict[Hashable, tuple[tuple[()], bytes | memoryview]] = {}
     if len(_index) + len(_new) <= LIMIT:
         with contextlib.suppress(TypeError, ValueError):  # (a damaged index: start over)
-            entries = {digest: _data[off : off + n] for digest, (off, n) in _index.items()}
+            entries = {digest: ((), _data[off : off + n]) for digest, (off, n) in _index.items()}
     for key, code in {**_codes, **_new}.items():
-        entries[_digest(key)] = marshal.dumps((key, code))
+        entries[_digest(key)] = ((), marshal.dumps((key, code)))
     _new.clear()
-    index, offset = {}, 0
-    for digest, blob in entries.items():
-        index[digest] = (offset, len(blob))
-        offset += len(blob)
-    write(_path, index, entries.values())
+    write(_path, *laid_out(entries))

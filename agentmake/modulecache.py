@@ -26,11 +26,13 @@ import contextlib
 import marshal
 import os
 import sys
+from collections.abc import Hashable
 from importlib.machinery import ModuleSpec, PathFinder, SourceFileLoader
 from importlib.util import spec_from_file_location
 from types import CodeType, ModuleType
+from typing import Any
 
-from agentmake.cachefile import located, read, write
+from agentmake.cachefile import laid_out, located, read, write
 
 # (marshal: one file per version; and per optimization level, as Python's `.opt-N.pyc`: `-O` code has no
 # asserts, `-OO` code no docstrings)
@@ -168,21 +170,14 @@ def install() -> None:
 def save() -> None:
     """Write the file again if this run loaded a module without it (atomically; a failure only costs speed):
     the entries still valid and the new ones."""
-    global _data
     if not _new or _path is None:
         return
-    entries: dict[str, tuple[str, bool, tuple[int, int], int, bytes | memoryview]] = {}
+    entries: dict[Hashable, tuple[tuple[Any, ...], bytes | memoryview]] = {}
     for name, entry in _index.items():
         if _current(entry, None):
             source, package, stamp, directory_ctime, offset, length = entry
-            entries[name] = (source, package, stamp, directory_ctime, _data[offset : offset + length])
+            entries[name] = ((source, package, stamp, directory_ctime), _data[offset : offset + length])
     for name, (source, package, stamp, directory_ctime, code) in _new.items():
-        entries[name] = (source, package, stamp, directory_ctime, marshal.dumps(code))
+        entries[name] = ((source, package, stamp, directory_ctime), marshal.dumps(code))
     _new.clear()
-    index: dict[str, Entry] = {}
-    offset = 0
-    for name, (source, package, stamp, directory_ctime, blob) in entries.items():
-        index[name] = (source, package, stamp, directory_ctime, offset, len(blob))
-        offset += len(blob)
-    blobs = [entry[4] for entry in entries.values()]
-    write(_path, index, blobs)
+    write(_path, *laid_out(entries))
