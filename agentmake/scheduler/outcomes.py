@@ -209,8 +209,11 @@ class Outcomes(Failing, Spending):
         record.attempt_time = took
         record.runs = list(out.runs) if len(out.runs) > 1 else None
         record.after = t.after
-        # (tokens alone too: a killed build's summary line never said them, `Journal.spend_unsummed`)
-        record.paid_earlier = result.salvaged and (out.paid_earlier is not None or out.salvaged_unreported)
+        # (tokens alone too: a killed build's summary line never said them, `Journal.spend_unsummed`). Only
+        # the answer's own spend, counted by this build (`Spending._add_cost`): what it counted of answers
+        # it rejected or never used (`out.paid_earlier` too) is not in this row, whose cost is the answer's;
+        # an answer a build reported, said so here, was counted again by the report and the next line
+        record.paid_earlier = result.salvaged and out.salvaged_unreported
         if t.decision.gaps:  # recorded under a key no decision computes: never up to date, never restored
             record.status = "partial"
             record.error = partial_text(t)
