@@ -35,10 +35,12 @@ agent bad:
         """
 '''
 
-# where build B is killed: as its new attempt removes the old key file (A's logs still there, the spend
-# recorded and the key file noted as reported), or its old output (the key file gone: no build can find
-# A's spend in the logs any more)
-MOMENTS = ["bad.1.key", "bad.1.out"]
+# where build B is killed (audit event, path): as its new attempt removes A's output (A's logs still there,
+# the spend recorded and the key file noted as reported), or its last log, A's output gone (no build can find
+# A's spend in the logs any more), before its own key file is renamed over A's (`SalvageAttempts._note_key`
+# removes the logs first, then replaces the key whole, so that a key file is always there)
+MOMENTS = [("os.remove", "bad.1.out"), ("os.remove", "bad.1.err")]
+OUT_GONE = MOMENTS[1]
 
 
 @pytest.fixture
@@ -86,15 +88,15 @@ def _reported_once(e2e: E2E, paid: float, asks: bool = True) -> None:
     assert e2e.calls() == (["bad"] if asks else []), "the build after C called nothing"
 
 
-@pytest.mark.parametrize("moment", MOMENTS)
+@pytest.mark.parametrize("moment", MOMENTS, ids=["removing-out", "out-removed"])
 def test_a_paid_failure_found_by_a_build_killed_in_its_new_attempt_is_reported_once(
-    e2e: E2E, moment: str
+    e2e: E2E, moment: tuple[str, str]
 ) -> None:
     e2e.write("Agentfile", FAILS_ONCE)
     e2e.write("docs/a.md", "one\n")
     _paid_then_killed(e2e)  # A: stopped at its turn limit, paid for, never recorded
     e2e.reset_calls()
-    crash_at(e2e, "os.remove", moment, "-j1")  # B: finds A's failure, killed as it starts its own attempt
+    crash_at(e2e, *moment, "-j1")  # B: finds A's failure, killed as it starts its own attempt
     assert e2e.calls() == [], "B was killed before it called the agent"
     e2e.reset_calls()
     dry = e2e.am("-j1", "-n")  # (a dry run reports nothing, and marks nothing reported)
@@ -102,9 +104,9 @@ def test_a_paid_failure_found_by_a_build_killed_in_its_new_attempt_is_reported_o
     _reported_once(e2e, STOPPED_COST)
 
 
-@pytest.mark.parametrize("moment", MOMENTS)
+@pytest.mark.parametrize("moment", MOMENTS, ids=["removing-out", "out-removed"])
 def test_a_rejected_salvaged_answer_found_by_a_build_killed_in_its_new_attempt_is_reported_once(
-    tmp_path: Path, e2e: E2E, moment: str
+    tmp_path: Path, e2e: E2E, moment: tuple[str, str]
 ) -> None:
     flag = tmp_path / "answers-pass"  # (outside the project: the check fails until it exists)
     e2e.write("Agentfile", CHECKED.format(flag=flag))
@@ -112,10 +114,10 @@ def test_a_rejected_salvaged_answer_found_by_a_build_killed_in_its_new_attempt_i
     _paid_then_killed(e2e)  # A: answered, paid for, never recorded
     killed = _paid_in_log(e2e)
     e2e.reset_calls()
-    crash_at(e2e, "os.remove", moment, "-j1")  # B: salvages A's answer, which fails the check; killed
+    crash_at(e2e, *moment, "-j1")  # B: salvages A's answer, which fails the check; killed
     assert e2e.calls() == [], "B was killed before it called the agent"
     flag.touch()  # (C: A's answer, whose logs B did not get to remove, is salvaged: its spend said once)
-    _reported_once(e2e, killed, asks=moment != "bad.1.key")
+    _reported_once(e2e, killed, asks=moment == OUT_GONE)
 
 
 ANSWERS = '''\

@@ -201,15 +201,17 @@ class SalvageAttempts(ExecutorBase):
                 write_private(done_file(stem), "")  # (owner-only, as the logs it vouches for)
 
     def _note_key(self, task: Task, stem: Path, key: str | None) -> None:
-        """Before an attempt starts: its older logs go, then its key is written (so a key file never sits
-        beside another attempt's output)."""
+        """Before an attempt starts: its older logs go (what proves an answer first), then its key replaces
+        the older one whole (`replace_private`), so a key file never sits beside another attempt's output,
+        and a kill -9 at any moment leaves one there: a later build looks at the logs of attempt N+1 only
+        if attempt N left a key file (`_attempt_keys`), and an answer paid for there was asked again."""
         if key is None or not self._salvageable(task):
             return
-        for suffix in (".key", ".key.part", ".out", ".err", ".done"):
+        for suffix in (".done", ".out", ".err"):
             with contextlib.suppress(FileNotFoundError):
                 stem.with_name(stem.name + suffix).unlink()
         shutil.rmtree(stem.with_name(stem.name + ".salvage"), ignore_errors=True)
-        write_private(key_file(stem), f"{key}\n{time.time()}\n")  # the key, when it started (owner-only)
+        replace_private(key_file(stem), f"{key}\n{time.time()}\n")  # the key, when it started (owner-only)
 
     def _keyed(self, task: Task, decision: Decision) -> Iterator[tuple[Path, str]]:
         """The earlier attempts of `task` made for `decision.key`: each one's log stem and when it started
