@@ -43,6 +43,7 @@ class Ledger:
     tokens_out: int = 0
     summaries: int = 0
     lost: int = 0  # builds killed once they had ended (`lost_line`)
+    repeated: int = 0  # builds killed once their line was out, before they marked it said (`unsaid`)
 
     def note(self, out: str) -> None:
         """Add what one build printed."""
@@ -54,8 +55,13 @@ class Ledger:
                 self.tokens_out += int(found[2].replace(",", ""))
 
     def note_killed(self, out: str, root: Path, pid: int) -> None:
-        """Add what a build killed with -9 printed, and, if it had ended (its run's end recorded) before its
-        summary line got out, what that line would have said (`lost_line`)."""
+        """Add what a build killed with -9 printed, unless the next build says it again: a line printed
+        before the build marked it said (`Journal.line_said`: a line that reports spend is said at least
+        once, `unsaid`). And if it had ended (its run's end recorded) before its summary line got out, what
+        that line would have said (`lost_line`: a line reporting no spend)."""
+        if SUMMARY.search(out) is not None and unsaid(root, pid):
+            self.repeated += 1
+            return
         self.note(out)
         if SUMMARY.search(out) is None:
             lost = lost_line(root, pid)
@@ -64,10 +70,26 @@ class Ledger:
                 self.tokens_in, self.tokens_out = self.tokens_in + lost[0], self.tokens_out + lost[1]
 
 
+def unsaid(root: Path, pid: int) -> bool:
+    """Whether build `pid` ended (`Journal.end_run`) and was killed before it marked its summary line said
+    (`Journal.line_said`): the next build that ends reports that line's spend again (at least once)."""
+    path = root / ".agentmake" / "state.db"
+    if not path.is_file():
+        return False
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        try:
+            query = "SELECT ended_at IS NULL AND counts IS NOT NULL FROM runs WHERE pid = ?"
+            row = db.execute(query + " ORDER BY run_id DESC LIMIT 1", (pid,)).fetchone()
+            return row is not None and bool(row[0])
+        except sqlite3.OperationalError:
+            return False
+
+
 def lost_line(root: Path, pid: int) -> tuple[int, int] | None:
     """The tokens in and out the summary line of build `pid` would have counted, if that build had ended
     (`Journal.end_run`: its spend, and that of the killed builds it reports, marked reported) when a kill -9
-    came before it printed the line (agentmake's documented window: the line is lost rather than said twice);
+    came before it printed the line (since a line that reports spend is marked said only once it is out,
+    `Journal.line_said`, only a line that reports none);
     None if it had not ended. Read from the state database: its history rows and those of the builds it marked
     (`runs.summed_by`), as `Journal.spend_unsummed` picks them, and the spend they found (`found_spend`)."""
     path = root / ".agentmake" / "state.db"

@@ -64,3 +64,40 @@ def crash_at(e2e: E2E, event: str, needle: str, *args: str, timeout: float = 60)
     run = Run(args, proc.returncode, proc.stdout, proc.stderr)
     assert proc.returncode == -signal.SIGKILL, f"agentmake was not killed at {event} {needle}:\n{run}"
     return run
+
+
+_AT_SUMMARY = """\
+import os, signal, sys
+after = sys.argv[1] == "after"
+class Out:
+    def __init__(self, stream):
+        self.stream, self.said = stream, False
+    def write(self, text):
+        if text.startswith("agentmake: ") and " ran, " in text:
+            if not after:
+                os.kill(os.getpid(), signal.SIGKILL)
+            self.said = True
+        return self.stream.write(text)
+    def flush(self):
+        self.stream.flush()
+        if self.said:  # (the line is out: the next thing agentmake does is never done)
+            os.kill(os.getpid(), signal.SIGKILL)
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+sys.stdout = Out(sys.stdout)
+sys.argv = ["agentmake", *sys.argv[2:]]
+from agentmake.cli import main
+sys.exit(main())
+"""
+
+
+def crash_at_summary(e2e: E2E, *args: str, after: bool = False, timeout: float = 60) -> Run:
+    """Run ``agentmake ARGS`` until it prints its summary line (``agentmake: N ran, ...``) and kill it with
+    SIGKILL just before the line gets out, or with `after`, just after (asserted: a run that never printed
+    one fails the test). Only its stdout is wrapped, to know the moment; nothing of agentmake is replaced."""
+    argv = [sys.executable, "-c", _AT_SUMMARY, "after" if after else "before", *args]
+    proc = subprocess.run(argv, cwd=e2e.root, env=e2e.env(), capture_output=True, text=True, timeout=timeout)
+    run = Run(args, proc.returncode, proc.stdout, proc.stderr)
+    assert proc.returncode == -signal.SIGKILL, f"agentmake was not killed at its summary line:\n{run}"
+    assert ("agentmake: " in run.out) == after, run
+    return run

@@ -119,7 +119,9 @@ class FakeStore:
         self._touch()
         return 7
 
-    def end_run(self, run_id: int, counts: dict[str, int], summed: Iterable[int] = ()) -> None:
+    def end_run(
+        self, run_id: int, counts: dict[str, int], summed: Iterable[int] = (), said: bool = True
+    ) -> None:
         self.ended = counts
 
     def spend_unsummed(self, ours: int | None = None) -> list[AttemptRecord]:

@@ -212,6 +212,12 @@ def summary_lines(result: BuildResult, term_width: int | None = None) -> list[st
     if result.paid_left:  # (on the summary line, as paid by an interrupted run)
         paid = f"counted what a killed agentmake spent and never reported ({len(result.paid_left)}): "
         lines.append(paid + _short_list(result.paid_left))
+        if result.repeats:  # (killed as it ended: at least once, so perhaps twice)
+            runs = ", ".join(str(r) for r in result.repeats)
+            lines.append(
+                f"(build {runs} was killed as it printed its summary line: that line may have counted some of"
+                " this already)"
+            )
     failures = failure_lines(result)
     if failures:
         lines.append("")

@@ -102,6 +102,11 @@ class BuildResult:
     placed_tokens: tuple[int, int] | None = None
     summed: list[int] = field(default_factory=list)
     paid_left: list[str] = field(default_factory=list)  # the tasks whose attempts those were
+    # of those builds, the ones killed as they ended, whose summary line may have said it already
+    # (`Journal.ended_unsaid`); and whether this build's line is to be marked said once printed
+    # (`Journal.line_said`: it reports spend)
+    repeats: list[int] = field(default_factory=list)
+    said_later: bool = False
     # where the attempts' logs are (`.agentmake/logs`): a failed task's summary names its last attempt's
     log_dir: Path | None = None
 

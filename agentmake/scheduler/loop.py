@@ -189,6 +189,8 @@ class Build(Results):
             self.result.placed_cost, self.result.placed_tokens = taken.cost, taken.tokens
             self.result.summed = taken.summed
             self.result.paid_left = taken.paid_tasks
+            unsaid = getattr(self.store, "ended_unsaid", None)  # (test doubles of the store may lack it)
+            self.result.repeats = unsaid(self.run_id) if unsaid is not None and taken.summed else []
             if taken.cost:
                 self.gate.spend(taken.cost)
             self.result.saved_left = {out: str(copy) for out, copy in taken.saved.items()}
@@ -235,7 +237,11 @@ class Build(Results):
         # (a Ctrl-C that came as the build wound down, after the loop's last look: the user asked to stop)
         self.result.interrupted = self.interrupted or self.sigints > 0
         self._add_found()
-        self.store.end_run(self.run_id, counts, self.result.summed)
+        # (a line that reports spend is marked said only once it is out, `Journal.line_said`: a kill -9
+        # before that leaves it to the next build, never to no line)
+        r = self.result
+        r.said_later = r.cost_usd is not None or r.tokens is not None or bool(r.summed)
+        self.store.end_run(self.run_id, counts, r.summed, said=not r.said_later)
         self._rekey_answers()
         self.hasher.flush()
         mark("build-end")

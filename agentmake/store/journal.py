@@ -125,23 +125,48 @@ class Journal:
         if early is not None and (run_id := early.take()) is not None:
             self._conn.execute("DELETE FROM runs WHERE run_id = ?", (run_id,))
 
-    def end_run(self, run_id: int, counts: dict[str, int], summed: Iterable[int] = ()) -> None:
-        """The build ended, its summary line about to be printed: `summed`, the killed builds whose spend
-        that line reports (`spend_unsummed`), are marked reported in the same transaction. So a build killed
-        before it ends leaves them to the next build (reported once: never on two lines, nor on none, but
-        for a kill between this commit and the line's printing). Tried even once the store gave up waiting
-        for another program's lock (`store.busy`), as `close` tries its last writes: the line is printed all
-        the same, and a run left unended would have the next build report what it already says; a lock
-        still held fails it at once (StateBusy, not raised)."""
+    def end_run(
+        self, run_id: int, counts: dict[str, int], summed: Iterable[int] = (), said: bool = True
+    ) -> None:
+        """The build ended, its summary line about to be printed. `said` (the line reports no spend): the
+        run is ended, and `summed`, the killed builds whose spend that line reports (`spend_unsummed`),
+        are marked reported, in the same transaction. Else (`said` False) only what it counted is written
+        (`counts`), and the run is ended with them marked once the line is out (`line_said`): a kill -9
+        between the two leaves the run and those builds to the next build, which reports their spend
+        again and says so (`ended_unsaid`): at least once, never on no line. Tried even once the store gave
+        up waiting for another program's lock (`store.busy`), as `close` tries its last writes: the line is
+        printed all the same, and a run left unended would have the next build report what it already
+        says; a lock still held fails it at once (StateBusy, not raised)."""
         with contextlib.suppress(StateBusy), self._tx():
             self._write_placed()
             self._write_memos()
-            self._conn.execute(
-                "UPDATE runs SET ended_at = ?, counts = ? WHERE run_id = ?",
-                (time.time(), json.dumps(counts, sort_keys=True), run_id),
-            )
-            self._mark_summed(summed, run_id)
+            if said:
+                self._conn.execute(
+                    "UPDATE runs SET ended_at = ?, counts = ? WHERE run_id = ?",
+                    (time.time(), json.dumps(counts, sort_keys=True), run_id),
+                )
+                self._mark_summed(summed, run_id)
+            else:
+                self._conn.execute(
+                    "UPDATE runs SET counts = ? WHERE run_id = ?",
+                    (json.dumps(counts, sort_keys=True), run_id),
+                )
             self._prune(run_id)
+
+    def line_said(self, run_id: int, summed: Iterable[int] = ()) -> None:
+        """Build `run_id`, ended (`end_run` with `said` False), printed its summary line: the run ends, and
+        `summed`, the killed builds whose spend that line reported, are marked reported."""
+        with contextlib.suppress(StateBusy), self._tx():
+            self._conn.execute("UPDATE runs SET ended_at = ? WHERE run_id = ?", (time.time(), run_id))
+            self._mark_summed(summed, run_id)
+
+    def ended_unsaid(self, ours: int | None = None) -> list[int]:
+        """The builds, but for `ours`, killed once they had ended (`end_run`) and before they marked their
+        summary line said (`line_said`): what the next build reports of them (`spend_unsummed`) that line
+        may have said already."""
+        with self._lock:
+            rows = self._conn.execute(f"{_UNSUMMED} AND counts IS NOT NULL ORDER BY run_id", (ours,))
+            return [int(r) for (r,) in rows.fetchall()]
 
     def _prune(self, run_id: int) -> None:
         """Delete what the journal no longer keeps (see HISTORY_KEPT), in the build's last transaction. The

@@ -113,7 +113,9 @@ def run_graph(
         store.settle()  # (the log copied on a thread while the summary is printed: the close is quicker)
     finally:
         if result is not None:
-            sink.close(result)
+            sink.close(result)  # (prints the summary line)
+            if result.said_later:  # (at least once: a kill -9 before this has the next build say it again)
+                store.line_said(result.run_id, result.summed)
         else:  # (an exception is on its way out: a full disk, a state database that cannot be written)
             error = sys.exc_info()[1]
             sink.abort(f"{type(error).__name__}: {error}" if error is not None else "stopped")
