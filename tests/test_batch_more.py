@@ -1,0 +1,97 @@
+"""A success that ends while the slots freed by others are given on (`Results._handle_all`: the tasks started
+there take a few hundred microseconds each) is taken without waiting and recorded in the same transaction as
+they are: one commit for both; each is still recorded before it is renamed into place and told done."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agentmake import workflow
+from agentmake.scheduler import loop as loop_mod
+from agentmake.scheduler import outcomes as outcomes_mod
+from agentmake.scheduler import results as results_mod
+from agentmake.store import Store
+
+WAITING = (
+    "agent t{i}:\n    outputs = out/t{i}.txt\n"
+    '    run = "while [ ! -e go{i} ]; do sleep 0.01; done; echo {i} > {{output}}"\n\n'
+)
+
+
+def _ended(build: loop_mod.Build, task_id: str) -> None:
+    """Wait (up to 30 s) until the inline attempt of `task_id` has exited, not reaping it."""
+    assert build.inline is not None
+    pids = [w.child.proc.pid for w in build.inline.supervisor.by_pidfd.values() if w.key == task_id]
+    assert pids, f"{task_id} is not running"
+    deadline = time.monotonic() + 30
+    while os.waitid(os.P_PID, pids[0], os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
+        assert time.monotonic() < deadline, f"{task_id} never ended"
+        time.sleep(0.01)
+
+
+def _build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, more: int | None = None) -> list[tuple[str, Any]]:
+    """-j 2: t0 and t1 run; t0 ends once t2 is decided (waiting for a slot); t1 ends while t2 is started in
+    the slot t0 freed. What is recorded together and renamed, in order."""
+    (tmp_path / "Agentfile").write_text("".join(WAITING.format(i=i) for i in range(3)))
+    (tmp_path / "go2").touch()
+    events: list[tuple[str, Any]] = []
+    real_decide, real_launch = loop_mod.Build._decide, loop_mod.Build._launch
+    real_record_together = loop_mod.Build._record_together
+    real_commit_outputs = outcomes_mod.commit_outputs
+
+    def decide(self: loop_mod.Build, t: Any) -> None:
+        real_decide(self, t)
+        if t.id == "t2":  # (t0 and t1 are running: t2 waits for a slot)
+            (tmp_path / "go0").touch()
+
+    def launch(self: loop_mod.Build, t: Any) -> None:
+        real_launch(self, t)
+        if t.id == "t2":  # (in the slot t0 freed, before t0 is recorded)
+            (tmp_path / "go1").touch()
+            _ended(self, "t1")
+
+    def together(self: loop_mod.Build, successes: list[tuple[Any, ...]], clears: list[str]) -> bool:
+        events.append(("recorded", sorted(m[1] for m in successes)))
+        return real_record_together(self, successes, clears)
+
+    def renaming(root: Path, staged: Any, discard: Any = None) -> Any:
+        events.append(("renamed", sorted(staged)))
+        return real_commit_outputs(root, staged, discard)
+
+    monkeypatch.setattr(loop_mod.Build, "_decide", decide)
+    monkeypatch.setattr(loop_mod.Build, "_launch", launch)
+    monkeypatch.setattr(loop_mod.Build, "_record_together", together)
+    monkeypatch.setattr(outcomes_mod, "commit_outputs", renaming)
+    if more is not None:
+        monkeypatch.setattr(results_mod, "MORE", more)
+    req = workflow.Request(directory=tmp_path, silent=True, jobs=2)  # type: ignore[call-arg]
+    project = workflow.load_project(req)
+    with Store.open(tmp_path) as store:
+        assert workflow.run_graph(project, project.graph, store, req).ok
+    for i in range(3):
+        assert (tmp_path / f"out/t{i}.txt").read_text() == f"{i}\n"
+    with Store.open(tmp_path, lock=False) as store:
+        assert store.pending_commits() == [] and all(store.task_record(f"t{i}") is not None for i in range(3))
+    return events
+
+
+def test_a_success_ending_while_a_freed_slot_is_given_on_is_recorded_with_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events = _build(tmp_path, monkeypatch)
+    # one transaction for t0 and t1 (before: t0 alone, then t1 with what else ended), before any rename (t2,
+    # started in t0's slot, may have ended in time to join them)
+    kind, recorded = events[0]
+    assert kind == "recorded" and recorded[:2] == ["t0", "t1"]
+    assert [kind for kind, _ in events[1 : 1 + len(recorded)]] == ["renamed"] * len(recorded)
+
+
+def test_without_more_looks_each_is_recorded_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`MORE = 0`: what ended meanwhile waits for the loop's next look (the behaviour before)."""
+    events = _build(tmp_path, monkeypatch, more=0)
+    assert events[:2] == [("recorded", ["t0"]), ("renamed", ["out/t0.txt"])]
