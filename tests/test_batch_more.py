@@ -4,6 +4,7 @@ they are: one commit for both; each is still recorded before it is renamed into 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from pathlib import Path
@@ -15,7 +16,7 @@ from agentmake import workflow
 from agentmake.scheduler import loop as loop_mod
 from agentmake.scheduler import outcomes as outcomes_mod
 from agentmake.scheduler import results as results_mod
-from agentmake.store import Store
+from agentmake.store import Store, TaskRecord
 
 WAITING = (
     "agent t{i}:\n    outputs = out/t{i}.txt\n"
@@ -95,3 +96,37 @@ def test_without_more_looks_each_is_recorded_alone(tmp_path: Path, monkeypatch: 
     """`MORE = 0`: what ended meanwhile waits for the loop's next look (the behaviour before)."""
     events = _build(tmp_path, monkeypatch, more=0)
     assert events[:2] == [("recorded", ["t0"]), ("renamed", ["out/t0.txt"])]
+
+
+def _recorded(root: Path, batched: bool) -> dict[str, list[tuple[Any, ...]]]:
+    """Three successes recorded in one batch, or each in its own transaction; then every table's rows (but
+    for the cache rows' times, which are the clock's at the write)."""
+    import sqlite3
+
+    root.mkdir()
+    with Store.open(root) as store:
+        run = store.begin_run()
+        batch = store.batch() if batched else contextlib.nullcontext()
+        with batch:
+            for i, name in enumerate(("a", "b", "c")):
+                staged = root / f".{name}.agentmake-tmp-1"
+                staged.write_bytes(name.encode() * (i + 1))
+                digest, _ = store.hash_and_store_blob(staged)
+                record = TaskRecord(
+                    name, f"k{name}", {"in": name}, {name: digest}, finished_at=100.0 + i, duration=0.5,
+                    cost_usd=0.01, tokens_in=3, tokens_out=4, run_id=run, started_at=99.0,
+                )  # fmt: skip
+                store.record_success(record, {name: staged})
+    tables: dict[str, list[tuple[Any, ...]]] = {}
+    with sqlite3.connect(root / ".agentmake/state.db") as conn:
+        for table in ("tasks", "attempts", "cache", "blobs", "commits", "uncached", "strays", "running"):
+            columns = [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
+            kept = [c for c in columns if c not in ("created_at", "last_used")]
+            tables[table] = conn.execute(f"SELECT {', '.join(kept)} FROM {table} ORDER BY 1").fetchall()
+    return tables
+
+
+def test_a_batch_stores_what_single_commits_store(tmp_path: Path) -> None:
+    batched, single = _recorded(tmp_path / "batched", True), _recorded(tmp_path / "single", False)
+    assert batched == single
+    assert [row[0] for row in batched["tasks"]] == ["a", "b", "c"] and len(batched["attempts"]) == 3
