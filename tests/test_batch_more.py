@@ -130,3 +130,43 @@ def test_a_batch_stores_what_single_commits_store(tmp_path: Path) -> None:
     batched, single = _recorded(tmp_path / "batched", True), _recorded(tmp_path / "single", False)
     assert batched == single
     assert [row[0] for row in batched["tasks"]] == ["a", "b", "c"] and len(batched["attempts"]) == 3
+
+
+def test_a_failure_taken_in_a_further_look_stops_the_build_and_the_success_is_recorded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """t1 fails while t2 is started in the slot t0 freed: taken in the same handling, it stops the build (no
+    -k) before t0 is recorded; t0 is recorded and put in place all the same, and t3 never starts."""
+    failing = 'agent t1:\n    outputs = out/t1.txt\n    run = "while [ ! -e go1 ]; do sleep 0.01; done; exit 3"\n\n'
+    agents = WAITING.format(i=0) + failing + WAITING.format(i=2) + WAITING.format(i=3)
+    (tmp_path / "Agentfile").write_text("retries = 0\n\n" + agents)
+    for i in (2, 3):
+        (tmp_path / f"go{i}").touch()
+    started: list[str] = []
+    real_decide, real_launch = loop_mod.Build._decide, loop_mod.Build._launch
+
+    def decide(self: loop_mod.Build, t: Any) -> None:
+        real_decide(self, t)
+        if t.id == "t2":
+            (tmp_path / "go0").touch()
+
+    def launch(self: loop_mod.Build, t: Any) -> None:
+        real_launch(self, t)
+        started.append(t.id)
+        if t.id == "t2":
+            (tmp_path / "go1").touch()
+            _ended(self, "t1")
+
+    monkeypatch.setattr(loop_mod.Build, "_decide", decide)
+    monkeypatch.setattr(loop_mod.Build, "_launch", launch)
+    req = workflow.Request(directory=tmp_path, silent=True, jobs=2)  # type: ignore[call-arg]
+    project = workflow.load_project(req)
+    with Store.open(tmp_path) as store:
+        result = workflow.run_graph(project, project.graph, store, req)
+    states = {tid: o.state for tid, o in result.outcomes.items()}
+    assert states["t0"] == "done" and states["t1"] == "failed" and states["t3"] != "done", states
+    assert "t3" not in started, started
+    assert (tmp_path / "out/t0.txt").read_text() == "0\n" and not (tmp_path / "out/t3.txt").exists()
+    with Store.open(tmp_path, lock=False) as store:
+        record = store.task_record("t0")
+        assert record is not None and record.status == "done" and store.pending_commits() == []
