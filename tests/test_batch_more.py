@@ -137,7 +137,9 @@ def test_a_failure_taken_in_a_further_look_stops_the_build_and_the_success_is_re
 ) -> None:
     """t1 fails while t2 is started in the slot t0 freed: taken in the same handling, it stops the build (no
     -k) before t0 is recorded; t0 is recorded and put in place all the same, and t3 never starts."""
-    failing = 'agent t1:\n    outputs = out/t1.txt\n    run = "while [ ! -e go1 ]; do sleep 0.01; done; exit 3"\n\n'
+    failing = (
+        'agent t1:\n    outputs = out/t1.txt\n    run = "while [ ! -e go1 ]; do sleep 0.01; done; exit 3"\n\n'
+    )
     agents = WAITING.format(i=0) + failing + WAITING.format(i=2) + WAITING.format(i=3)
     (tmp_path / "Agentfile").write_text("retries = 0\n\n" + agents)
     for i in (2, 3):
