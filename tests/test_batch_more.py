@@ -172,3 +172,35 @@ def test_a_failure_taken_in_a_further_look_stops_the_build_and_the_success_is_re
     with Store.open(tmp_path, lock=False) as store:
         record = store.task_record("t0")
         assert record is not None and record.status == "done" and store.pending_commits() == []
+
+
+def test_what_a_further_look_takes_of_a_task_started_there_waits_for_the_next_handling(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """-j 1: t1, started in the slot t0 freed, has ended by the further look; its "running", held until t0
+    is told done, comes before its "done" (taken in the next handling), never after it."""
+    from agentmake.display.statusfile import StatusFile
+
+    (tmp_path / "Agentfile").write_text("".join(WAITING.format(i=i) for i in range(2)))
+    for i in range(2):
+        (tmp_path / f"go{i}").touch()
+    seen: list[str] = []
+    real_call, real_launch = StatusFile.__call__, loop_mod.Build._launch
+
+    def call(self: StatusFile, event: Any) -> None:
+        if event.state in ("running", "done"):
+            seen.append(f"{event.task_id} {event.state}")
+        real_call(self, event)
+
+    def launch(self: loop_mod.Build, t: Any) -> None:
+        real_launch(self, t)
+        if t.id == "t1":  # (in the slot t0 freed: ended before the further look)
+            _ended(self, "t1")
+
+    monkeypatch.setattr(StatusFile, "__call__", call)
+    monkeypatch.setattr(loop_mod.Build, "_launch", launch)
+    req = workflow.Request(directory=tmp_path, silent=True, jobs=1)  # type: ignore[call-arg]
+    project = workflow.load_project(req)
+    with Store.open(tmp_path) as store:
+        assert workflow.run_graph(project, project.graph, store, req).ok
+    assert seen == ["t0 running", "t0 done", "t1 running", "t1 done"], seen

@@ -33,6 +33,8 @@ class Results(Stopping):
     marks: dict[str, tuple[int, int, float]]  # processes not yet written: id -> pid, pgid, when
     marked: set[str]  # tasks whose process is written in the store's `running` table
     seq: int
+    # messages taken by `_handle_all`'s further looks about tasks it started, handled next: `loop._receive`
+    later: list[tuple[Any, ...]]
 
     if TYPE_CHECKING:  # (`loop.Build`'s)
 
@@ -48,8 +50,9 @@ class Results(Stopping):
         (the critical path keeps its place). What ended while those tasks were started is taken too,
         without waiting (`_receive(0)`), and handled the same way (up to `MORE` times): its successes are
         recorded in the same transaction (`_record_together`): in a 1,000-task fan-out of `cp` at -j 2
-        (`benchmarks/bench_fanout.py`), about 1.2 successes per commit without these looks, 3 with them.
-        No look waits, and none precedes the start of a task that ranks first."""
+        (`benchmarks/bench_fanout.py`), 1.3-1.5 successes per commit without these looks, about 3 with
+        them. No look waits. What a look takes about a task started here (its "running" not told yet) is
+        held for the next handling (`later`): a -j 1 log still reads "done a", "running b", "done b"."""
         successes: list[tuple[Any, ...]] = []
         clears: list[str] = []  # tasks whose row in the `running` table goes with the records (below)
         early: list[TaskEvent] = []  # events of the tasks started in the freed slots (told after, below)
@@ -68,6 +71,10 @@ class Results(Stopping):
                 if more == MORE:
                     break
                 messages = self._receive(0.0)  # (ended while those started: no wait)
+                started = {event.task_id for event in early}
+                if started:
+                    self.later = [m for m in messages if m[1] in started]  # (`_receive` took the rest)
+                    messages = [m for m in messages if m[1] not in started]
             if not successes:
                 for task_id in clears:
                     self.store.clear_running(task_id)
