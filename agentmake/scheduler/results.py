@@ -71,10 +71,10 @@ class Results(Stopping):
                 if more == MORE:
                     break
                 messages = self._receive(0.0)  # (ended while those started: no wait)
-                started = {event.task_id for event in early}
-                if started:
-                    self.later = [m for m in messages if m[1] in started]  # (`_receive` took the rest)
-                    messages = [m for m in messages if m[1] not in started]
+                ours = {event.task_id for event in early}  # (started here: not told yet)
+                if ours:
+                    self.later = [m for m in messages if m[1] in ours]  # (`_receive` took the rest)
+                    messages = [m for m in messages if m[1] not in ours]
             if not successes:
                 for task_id in clears:
                     self.store.clear_running(task_id)
