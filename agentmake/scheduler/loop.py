@@ -125,7 +125,6 @@ class Build(Results):
         self.freed: tuple[float, str] | None = None  # (time.time(), task id): last slot freed of all taken
         self.freed_by_runner: dict[str, tuple[float, str]] = {}  # the same, per runner
         self.marked: set[str] = set()  # tasks whose process is written in the store's `running` table
-        self.later: list[tuple[Any, ...]] = []  # messages `_handle_all` held back for the next handling
 
     def _setup(self, pre: Predecided | None = None) -> None:
         """Task states and priorities; tasks found quiet up front are finished at once, in bulk."""
@@ -307,17 +306,14 @@ class Build(Results):
 
     def _receive(self, timeout: float) -> list[tuple[Any, ...]]:
         """What ended attempts (inline and on workers) and workers' processes report, waiting up to `timeout`
-        seconds for the first of it; first what `_handle_all` held back (`later`: then no wait)."""
-        messages, self.later = self.later, []
-        if messages:
-            timeout = 0.0
+        seconds for the first of it."""
         if self.inline is not None:
-            messages += self.inline.collect(timeout)  # (a worker's post wakes this wait)
-        elif timeout > 0:
+            messages = self.inline.collect(timeout)  # (a worker's post wakes this wait)
+        else:
             try:
-                messages.append(self.queue.get(timeout=timeout))
+                messages = [self.queue.get(timeout=timeout)] if timeout > 0 else []
             except queue.Empty:
-                return messages
+                return []
         while True:
             try:
                 messages.append(self.queue.get_nowait())

@@ -33,8 +33,6 @@ class Results(Stopping):
     marks: dict[str, tuple[int, int, float]]  # processes not yet written: id -> pid, pgid, when
     marked: set[str]  # tasks whose process is written in the store's `running` table
     seq: int
-    # messages taken by `_handle_all`'s further looks about tasks it started, handled next: `loop._receive`
-    later: list[tuple[Any, ...]]
 
     if TYPE_CHECKING:  # (`loop.Build`'s)
 
@@ -49,21 +47,27 @@ class Results(Stopping):
         goes early only to a task that ranks before every dependent the successes are about to make ready
         (the critical path keeps its place). What ended while those tasks were started is taken too,
         without waiting (`_receive(0)`), and handled the same way (up to `MORE` times): its successes are
-        recorded in the same transaction (`_record_together`): in a 1,000-task fan-out of `cp` at -j 2
-        (`benchmarks/bench_fanout.py`), 1.3-1.5 successes per commit without these looks, about 3 with
-        them. No look waits. What a look takes about a task started here (its "running" not told yet) is
-        held for the next handling (`later`): a -j 1 log still reads "done a", "running b", "done b"."""
+        recorded in the same transaction (`_record_together`), before any of them is renamed or told done.
+        No look waits. The events are told in the order things happened: the successes of a look, then
+        the tasks started in the slots they freed, then what the next look took (a -j 1 log reads "done
+        a", "running b", "done b", "running c", though b and c started before a was recorded)."""
         successes: list[tuple[Any, ...]] = []
         clears: list[str] = []  # tasks whose row in the `running` table goes with the records (below)
-        early: list[TaskEvent] = []  # events of the tasks started in the freed slots (told after, below)
+        # per look that found successes: how many successes were taken by then, and the events held to be
+        # told after those are told done (its starts, then what the next look's handling told)
+        told: list[tuple[int, list[TaskEvent]]] = []
+        said = 0  # how many of `told` were said
         try:
             for more in range(MORE + 1):
-                found = self._sort_out(messages, successes, clears)
+                self.deferred = told[-1][1] if told else None  # (a further look's: after those started)
+                try:
+                    found = self._sort_out(messages, successes, clears)
+                finally:
+                    self.deferred = None
                 if not found:
                     break
-                # the tasks started in the freed slots are told after the successes that freed them (a -j 1
-                # log reads "done a" before "running b"), though they started first
-                self.deferred = early
+                told.append((len(successes), []))
+                self.deferred = told[-1][1]
                 try:
                     self._dispatch(before=self._soon_ready([m[1] for m in successes]))
                 finally:
@@ -71,22 +75,24 @@ class Results(Stopping):
                 if more == MORE:
                     break
                 messages = self._receive(0.0)  # (ended while those started: no wait)
-                ours = {event.task_id for event in early}  # (started here: not told yet)
-                if ours:
-                    self.later = [m for m in messages if m[1] in ours]  # (`_receive` took the rest)
-                    messages = [m for m in messages if m[1] not in ours]
             if not successes:
                 for task_id in clears:
                     self.store.clear_running(task_id)
                 return
             recorded = self._record_together(successes, clears)
-            for _, task_id, _attempt, result, hashes, started, ended in successes:
-                self._on_result(
-                    self.tasks[task_id], result, hashes, started, ended, released=True, recorded=recorded
-                )
+            first = 0
+            for taken, events in told:
+                for _, task_id, _attempt, result, hashes, started, ended in successes[first:taken]:
+                    self._on_result(
+                        self.tasks[task_id], result, hashes, started, ended, released=True, recorded=recorded
+                    )
+                first, said = taken, said + 1
+                for event in events:
+                    self.sink(event)
         finally:
-            for event in early:
-                self.sink(event)
+            for _, events in told[said:]:
+                for event in events:
+                    self.sink(event)
 
     def _sort_out(
         self, messages: list[tuple[Any, ...]], successes: list[tuple[Any, ...]], clears: list[str]
