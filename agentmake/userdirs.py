@@ -3,12 +3,71 @@
 from __future__ import annotations
 
 import os
+import stat
+
+_MAX_LINKS = 40  # (as the kernel's ELOOP: a loop of links is not followed forever)
+
+
+def private(st: os.stat_result) -> bool:
+    """Whether `st` is of this user's own file or directory that no other user may write: what a cache
+    whose loading runs code, or that says what was checked already, must be to be read."""
+    return st.st_uid == os.getuid() and not st.st_mode & 0o022
+
+
+def _reached(path: str) -> os.stat_result | None:
+    """The `lstat` of what the absolute `path` names, when no other user can change what it names; else None.
+    Each directory it is looked up through (following symbolic links, the links' own too) is owned by this
+    user or root and writable by no other, or is root's and sticky (as /tmp: there only an entry's owner may
+    replace it); each entry looked up (and each link) is this user's or root's. One `lstat` a component (what
+    `os.path.realpath` costs). Raises OSError (FileNotFoundError for a missing component)."""
+    uid = os.getuid()
+    todo = path.split("/")[::-1]
+    here = "/"
+    st = here_st = os.lstat("/")
+    links = 0
+    while todo:
+        name = todo.pop()
+        if name in ("", "."):
+            continue
+        if here_st.st_uid not in (uid, 0):
+            return None
+        if name == "..":
+            here = os.path.dirname(here)
+            st = here_st = os.lstat(here)
+            continue
+        if here_st.st_mode & 0o022 and not (here_st.st_uid == 0 and here_st.st_mode & stat.S_ISVTX):
+            return None  # (another user may put their own entry in its place)
+        there = os.path.join(here, name)
+        st = os.lstat(there)
+        if st.st_uid not in (uid, 0):
+            return None
+        if stat.S_ISLNK(st.st_mode):
+            links += 1
+            if links > _MAX_LINKS:
+                return None
+            target = os.readlink(there)
+            if target.startswith("/"):
+                here, here_st = "/", os.lstat("/")
+            todo.extend(target.split("/")[::-1])
+            continue
+        here, here_st = there, st
+    return here_st  # (what `path` names: a link at its end followed to where it leads)
+
+
+def private_dir(directory: str) -> bool:
+    """Whether the absolute `directory` is this user's own, writable by no other user, and no other user can
+    put another in its place (`_reached`: not through a directory above it that another may write). Raises
+    OSError (FileNotFoundError when it is missing)."""
+    st = _reached(directory)
+    return st is not None and stat.S_ISDIR(st.st_mode) and private(st) and bool(st.st_mode & 0o200)
 
 
 def cache_dir() -> str | None:
     """agentmake's private cache directory (`$XDG_CACHE_HOME/agentmake`, else `~/.cache/agentmake`), None when
-    it is not this user's alone. The caches kept there (pickles, compiled code: loading one runs code) live
-    only there: never in a shared temporary directory. No such directory: no cache, only slower."""
+    it is not this user's alone (`private_dir`: nor one another user could replace). The caches kept there
+    (pickles, compiled code: loading one runs code) live only there: never in a shared temporary directory.
+    No such directory: no cache, only slower (and silently: a cache is never needed, and a start says nothing
+    of its speed)."""
     base = os.environ.get("XDG_CACHE_HOME", "")
     if not os.path.isabs(base):  # (XDG: a relative path is invalid and ignored: never the working directory)
         base = os.path.join(os.path.expanduser("~"), ".cache")
@@ -16,10 +75,11 @@ def cache_dir() -> str | None:
         return None
     directory = os.path.join(base, "agentmake")
     try:
-        os.makedirs(directory, mode=0o700, exist_ok=True)
-        st = os.stat(directory)
+        try:
+            ours = private_dir(directory)
+        except FileNotFoundError:
+            os.makedirs(directory, mode=0o700, exist_ok=True)
+            ours = private_dir(directory)
     except OSError:
         return None
-    if st.st_uid != os.getuid() or st.st_mode & 0o022 or not os.access(directory, os.W_OK):
-        return None
-    return directory
+    return directory if ours else None
