@@ -6,10 +6,12 @@ from __future__ import annotations
 import contextlib
 import marshal
 import os
+import stat
+import threading
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any
 
-from agentmake.userdirs import cache_dir
+from agentmake.userdirs import cache_dir, private
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
@@ -20,19 +22,28 @@ def located(name: str) -> str | None:
     return None if directory is None else os.path.join(directory, name)
 
 
-def read(path: str, length: Callable[[Any], int]) -> tuple[dict[Any, Any], memoryview] | None:
-    """(index, entries) of the file at `path`: the index (a dict, `marshal`) and the entries that fill the
-    rest of the file, as long together as `length` of each index value says; None when the file is missing
-    or damaged (only a slower start)."""
-    with contextlib.suppress(Exception):
-        # (this user's own file, in place, that no other may write: loading it runs its code; the directory
-        # was checked (`cache_dir`), but one above it that another user may write lets them put their own
-        # in its place between that check and this open)
+def read_private(path: str) -> bytes | None:
+    """The bytes of the file at `path` when it is this user's own, in place (not through a symbolic link),
+    and no other user may write it (`userdirs.private`); None otherwise or when it cannot be read. Every cache
+    agentmake reads back and trusts (compiled code, parsed statements, templates known to compile) is read
+    through here, from its private directory (`cache_dir`, which no other user can replace)."""
+    try:
         with open(os.open(path, os.O_RDONLY | _NOFOLLOW), "rb") as fh:
-            st = os.fstat(fh.fileno())
-            if st.st_uid != os.getuid() or st.st_mode & 0o022:
+            if not private(os.fstat(fh.fileno())):
                 return None
-            data = fh.read()
+            return fh.read()
+    except OSError:
+        return None
+
+
+def read(path: str, length: Callable[[Any], int]) -> tuple[dict[Any, Any], memoryview] | None:
+    """(index, entries) of the file at `path` (`read_private`): the index (a dict, `marshal`) and the entries
+    that fill the rest of the file, as long together as `length` of each index value says; None when the file
+    is missing, damaged or not this user's alone (only a slower start)."""
+    with contextlib.suppress(Exception):
+        data = read_private(path)
+        if data is None:
+            return None
         index = marshal.loads(data)  # (the index: `loads` ignores the entries that follow it)
         if isinstance(index, dict):
             # the entries fill the end of the file, one after the other (`write`): their lengths say where
@@ -42,6 +53,31 @@ def read(path: str, length: Callable[[Any], int]) -> tuple[dict[Any, Any], memor
             if 0 <= size <= len(data):
                 return index, memoryview(data)[len(data) - size :]  # (a view: not a copy)
     return None
+
+
+def claimed(path: str) -> bool:
+    """Whether the file at `path` is this user's own regular file that no other user may write, made so (an
+    empty one) when it was missing or was not: for a cache another library opens by its name (lark's
+    `cache=`) and then writes in place, keeping its owner and mode. False when it cannot be made so."""
+    for _ in range(2):
+        try:
+            st: os.stat_result | None = os.lstat(path)
+        except FileNotFoundError:
+            st = None
+        except OSError:
+            return False
+        if st is not None and stat.S_ISREG(st.st_mode) and private(st):
+            return True
+        try:
+            if st is not None:
+                os.unlink(path)  # (another's, a link, or writable by others: not read, made anew)
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600))
+            return True
+        except FileExistsError:
+            continue  # (another agentmake made it meanwhile: look at theirs)
+        except OSError:
+            return False
+    return False
 
 
 def laid_out(
@@ -58,14 +94,23 @@ def laid_out(
 
 
 def write(path: str, index: dict[Any, Any], entries: Iterable[bytes | memoryview]) -> None:
-    """Write `index` then `entries` to `path`, atomically; a failure (a full disk) only costs speed, and a
-    Ctrl-C as it is written leaves no temporary file."""
-    tmp = f"{path}.{os.getpid()}.tmp"
+    """Write `index` then `entries` to `path`, atomically (`replace`); an index `marshal` cannot write is
+    not written (only a slower start)."""
+    try:
+        head = marshal.dumps(index)
+    except ValueError:
+        return
+    replace(path, [head, *entries])
+
+
+def replace(path: str, chunks: Iterable[bytes | memoryview]) -> None:
+    """Make `path` a file of this user's alone (mode 0600) holding `chunks`, atomically; a failure (a full
+    disk) only costs speed, and a Ctrl-C as it is written leaves no temporary file."""
+    tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"  # (`watch` parses in two threads)
     try:
         # (a new file of this user's alone: never through a link put in its place, never another's file)
         with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600), "wb") as fh:
-            fh.write(marshal.dumps(index))
-            fh.write(b"".join(entries))
+            fh.write(b"".join(chunks))
         os.replace(tmp, path)
     except BaseException as e:
         with contextlib.suppress(OSError):

@@ -6,7 +6,6 @@ task's inputs. Texts seen to pass are remembered (`KnownTemplates`) and not chec
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -144,10 +143,10 @@ class KnownTemplates:
         self.known: set[bytes] = set()
         self.added = False
         if self.path is not None:
-            try:
-                data = self.path.read_bytes()
-            except OSError:
-                data = b""
+            from agentmake.cachefile import read_private
+
+            # (only this user's own file, that no other may write: it says which templates need no check)
+            data = read_private(str(self.path)) or b""
             self.known = {data[i : i + 16] for i in range(0, len(data) - len(data) % 16, 16)}
 
     def _key(self, text: str) -> bytes:
@@ -163,10 +162,7 @@ class KnownTemplates:
     def save(self) -> None:
         if not self.added or self.path is None:
             return
+        from agentmake.cachefile import replace
+
         known = self.known if len(self.known) <= self.LIMIT else set()
-        tmp = self.path.with_name(f".{self.NAME}.{os.getpid()}.tmp")
-        try:
-            tmp.write_bytes(b"".join(sorted(known)))
-            os.replace(tmp, self.path)
-        except OSError:
-            tmp.unlink(missing_ok=True)
+        replace(str(self.path), [b"".join(sorted(known))])

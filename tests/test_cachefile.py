@@ -6,6 +6,7 @@ $XDG_CACHE_HOME they own, would have it overwrite any file of this user's)."""
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -34,7 +35,7 @@ def test_writing_never_goes_through_a_link_in_place_of_its_temporary_file(tmp_pa
     precious = tmp_path / "precious.txt"
     precious.write_text("mine\n")
     path = tmp_path / "kept.marshal"
-    os.symlink(precious, f"{path}.{os.getpid()}.tmp")
+    os.symlink(precious, f"{path}.{os.getpid()}.{threading.get_ident()}.tmp")
     write(str(path), {"a": 3}, [b"abc"])
     assert precious.read_text() == "mine\n"
     assert not path.is_symlink() or path.resolve() != precious

@@ -34,6 +34,18 @@ def grammar_cache_file() -> str | bool:
     return False if directory is None else os.path.join(directory, "agentfile-grammar.lark-cache")
 
 
+def _lark_cache() -> str | bool:
+    """`grammar_cache_file` for lark's `cache=`, when it is this user's own file that no other may write
+    (`cachefile.claimed`): lark loads the pickle it finds there, whoever wrote it, and writes it with the
+    umask's mode (a new empty one, 0600, it reads as damaged, then fills in place); else False: no cache."""
+    path = grammar_cache_file()
+    if not path:
+        return False
+    from agentmake.cachefile import claimed
+
+    return path if claimed(str(path)) else False
+
+
 def unquote(text: str) -> str:
     """A "quoted string" token's text: quotes dropped, escapes \\n \\t \\" \\\\ applied."""
     out: list[str] = []
@@ -150,6 +162,6 @@ def lark_parser(strict: bool) -> Any:
         transformer=Build(),
         propagate_positions=strict,
         maybe_placeholders=False,
-        cache=False if strict else grammar_cache_file(),
+        cache=False if strict else _lark_cache(),
         strict=strict,
     )

@@ -10,18 +10,20 @@ reads them back faster than `pickle` would, whose import alone was about 2 ms of
 from __future__ import annotations
 
 import os
-import threading
+import stat
 from pathlib import Path
 from typing import Any
 
+from agentmake.cachefile import read_private, replace
 from agentmake.syntax.grammar import grammar_cache_file, grammar_path
 from agentmake.syntax.statements import Assign, Block, Include, Item, Statement, Value
+from agentmake.userdirs import private
 
 _PARSE_CACHE_VERSION = "3"
 # this module's own source (how it keys, writes and reads an entry) as part of the key, without reading it at
 # each start: its xxh3_128 with this digest written "" (tests/test_parsecache_own_source.py checks it, and
 # says the new one when the module changes)
-_OWN_SOURCE = "f68022adcf5158001409c146e3fb139a"
+_OWN_SOURCE = "93383645eeebd9f58ace59ad9757763b"
 # the modules the cached statements come from: their classes (the shape `_encoded` writes) and the transformer
 _BUILT_BY = ("statements.py", "grammar.py")
 _ASSIGN, _INCLUDE, _BLOCK = 0, 1, 2  # (the first field of an encoded statement: which one it is)
@@ -56,11 +58,16 @@ def load(text: str, warm: bool = True) -> list[Statement] | None:
 
     key = _cache_key(text)
     try:
+        # (this user's own file, that no other may write (`read_private`), in a directory of this user's that
+        # no other may write, inside the private cache directory (`grammar_cache_file`'s `cache_dir`))
         if key is None:
             return None
-        with open(key, "rb") as fh:
-            return _decoded(marshal.loads(fh.read()))  # (`marshal.load` reads a file a field at a time)
-    except Exception:  # a missing or damaged cache entry is only a cache miss
+        st = os.lstat(os.path.dirname(key))
+        if not (stat.S_ISDIR(st.st_mode) and private(st)):
+            return None
+        data = read_private(key)
+        return None if data is None else _decoded(marshal.loads(data))  # (`marshal.load`: a field at a time)
+    except Exception:  # a missing, damaged or unsafe cache entry is only a cache miss
         return None
 
 
@@ -77,14 +84,16 @@ def store(text: str, statements: list[Statement], warm: bool = True) -> None:
         data = marshal.dumps(_encoded(statements))
     except ValueError:  # (a field marshal cannot write: the statements hold none, but a cache never fails)
         return
+    directory = os.path.dirname(key)
     try:
-        os.makedirs(os.path.dirname(key), exist_ok=True)
-        tmp = f"{key}.{os.getpid()}.{threading.get_ident()}.tmp"  # (watch parses in two threads)
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, key)
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        st = os.lstat(directory)
+        if stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid() and st.st_mode & 0o022:
+            # (an older agentmake made it with the umask's mode: `load` checks each entry in it)
+            os.chmod(directory, 0o700)
     except OSError:
-        pass
+        return
+    replace(key, [data])
 
 
 def _encoded(statements: list[Statement]) -> list[tuple[Any, ...]]:
