@@ -21,34 +21,37 @@ def _reached(path: str) -> os.stat_result | None:
     replace it); each entry looked up (and each link) is this user's or root's. One `lstat` a component (what
     `os.path.realpath` costs). Raises OSError (FileNotFoundError for a missing component)."""
     uid = os.getuid()
-    todo = path.split("/")[::-1]
-    here = "/"
-    st = here_st = os.lstat("/")
+    todo = path.split("/")
+    todo.reverse()
+    here = ""  # (the root: each name is appended after a "/")
+    here_st = os.lstat("/")
     links = 0
     while todo:
         name = todo.pop()
-        if name in ("", "."):
+        if not name or name == ".":
             continue
-        if here_st.st_uid not in (uid, 0):
+        if here_st.st_uid != uid and here_st.st_uid:
             return None
         if name == "..":
-            here = os.path.dirname(here)
-            st = here_st = os.lstat(here)
+            here = here.rpartition("/")[0]
+            here_st = os.lstat(here or "/")
             continue
-        if here_st.st_mode & 0o022 and not (here_st.st_uid == 0 and here_st.st_mode & stat.S_ISVTX):
+        mode = here_st.st_mode
+        if mode & 0o022 and (here_st.st_uid or not mode & stat.S_ISVTX):
             return None  # (another user may put their own entry in its place)
-        there = os.path.join(here, name)
+        there = f"{here}/{name}"
         st = os.lstat(there)
-        if st.st_uid not in (uid, 0):
+        if st.st_uid != uid and st.st_uid:
             return None
         if stat.S_ISLNK(st.st_mode):
             links += 1
             if links > _MAX_LINKS:
                 return None
-            target = os.readlink(there)
-            if target.startswith("/"):
-                here, here_st = "/", os.lstat("/")
-            todo.extend(target.split("/")[::-1])
+            target = os.readlink(there).split("/")
+            if not target[0]:  # (an absolute target: from the root again)
+                here, here_st = "", os.lstat("/")
+            target.reverse()
+            todo += target
             continue
         here, here_st = there, st
     return here_st  # (what `path` names: a link at its end followed to where it leads)
