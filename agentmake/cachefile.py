@@ -1,5 +1,6 @@
-"""One file of agentmake's private cache directory (`agentmake.userdirs`): an index, then the entries it
-points into; read whole at start, written again atomically (`codecache`, `modulecache`)."""
+"""The files of agentmake's private cache directory (`agentmake.userdirs`): read only when this user's alone
+(`read_private`), written atomically for this user alone (`replace`); the code caches' (`codecache`,
+`modulecache`) are an index, then the entries it points into, read whole at start."""
 
 from __future__ import annotations
 

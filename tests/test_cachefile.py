@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from agentmake.cachefile import read, write
+from agentmake.cachefile import claimed, read, write
 
 
 def _written(tmp_path: Path) -> Path:
@@ -63,3 +63,20 @@ def test_another_users_file_is_not_read(tmp_path: Path) -> None:
     path = _written(tmp_path)
     os.chown(path, 65534, 65534)
     assert read(str(path), lambda n: n) is None
+
+
+def test_a_file_claimed_is_this_users_alone_and_one_that_is_not_is_made_anew(tmp_path: Path) -> None:
+    path = tmp_path / "lib.cache"
+    assert claimed(str(path)) and path.stat().st_mode & 0o777 == 0o600 and path.read_bytes() == b""
+    path.write_bytes(b"kept")
+    assert claimed(str(path)) and path.read_bytes() == b"kept"  # (this user's alone: kept)
+    path.chmod(0o664)
+    assert claimed(str(path)) and path.read_bytes() == b"" and path.stat().st_mode & 0o777 == 0o600
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.write_bytes(b"theirs")
+    path.unlink()
+    path.symlink_to(elsewhere)
+    assert claimed(str(path)) and not path.is_symlink() and elsewhere.read_bytes() == b"theirs"
+    path.unlink()
+    path.mkdir()  # (not a file, and not removed: no cache)
+    assert not claimed(str(path))
