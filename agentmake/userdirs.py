@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 
@@ -81,7 +82,11 @@ def cache_dir() -> str | None:
         try:
             ours = private_dir(directory)
         except FileNotFoundError:
-            os.makedirs(directory, mode=0o700, exist_ok=True)
+            # (the base too, if missing, for this user alone: `makedirs` gives its `mode` to the last only,
+            # the umask's to the others, and a group-writable one (umask 002) would be refused)
+            os.makedirs(base, mode=0o700, exist_ok=True)
+            with contextlib.suppress(FileExistsError):
+                os.mkdir(directory, 0o700)
             ours = private_dir(directory)
     except OSError:
         return None

@@ -37,6 +37,17 @@ def test_a_private_directory_is_used_and_made_when_missing(
     assert _used(monkeypatch, tmp_path / "cache") == str(tmp_path / "cache" / "agentmake")
 
 
+def test_a_missing_base_directory_is_made_for_this_user_alone_whatever_the_umask(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = os.umask(0o002)
+    try:
+        assert _used(monkeypatch, tmp_path / "cache") == str(tmp_path / "cache" / "agentmake")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "cache").stat().st_mode & 0o777 == 0o700
+
+
 @pytest.mark.parametrize("mode", [0o777, 0o775, 0o757])
 def test_not_under_a_directory_another_user_may_write(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: int
