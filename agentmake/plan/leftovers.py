@@ -7,6 +7,10 @@ nothing it was not asked to), and a glob such as ``out/*.txt`` still matches the
 on reading a result whose source is gone. `leftovers` finds each one: a recorded output of a task that is not
 in the graph, or one its task no longer declares, still there with the content agentmake wrote, that no
 current task makes and a selected task reads.
+
+Of this Agentfile's records and strays alone, and of this configuration's (`Store.this_config`): outputs a
+build with other variables on the command line made (`build/es/` under `lang=es`, while this build is
+`lang=fr`'s and makes `build/fr/`) are not left over, whatever reads them, and `clean --leftovers` keeps them.
 """
 
 from __future__ import annotations

@@ -58,12 +58,18 @@ class Store(Tasks, Owners, Results, StatCache, Edits, Journal):
     # a stamp read before the lock still stands only if it is the one removed (nobody took the lock between)
     removed_stamp: tuple[int, int, int] | None = None
 
-    def __init__(self, root: Path, *, lock: ProjectLock | None, agentfile: str | None = None) -> None:
+    def __init__(
+        self, root: Path, *, lock: ProjectLock | None, agentfile: str | None = None, config: str | None = None
+    ) -> None:
         self.root = root
         self.dir = root / ".agentmake"
         # the name of the Agentfile (in `root`) this command loaded: the task records and strays it writes
         # are filed as its own, and it sees only its own as no longer in the graph (`owns`); None: anyone's
         self.agentfile = agentfile
+        # the variables its command line set (`owners.configuration`): its records are filed under them, and
+        # it judges leftovers among theirs alone (`this_config`); None: not told, every record is its own
+        self.config = config
+        self._config_cols: bool | None = None  # whether `tasks` and `strays` have `config` (old may not)
         self._owners: dict[str, bool] = {}  # Agentfile name -> whether it is still there (`owns`)
         self._others: list[str] | None = None  # the other Agentfiles still there (`_other_owners`)
         self._owner_cols: bool | None = None  # whether `tasks` and `strays` have `agentfile` (old may not)
@@ -107,12 +113,15 @@ class Store(Tasks, Owners, Results, StatCache, Edits, Journal):
         return (self.dir / "state.db").exists()
 
     @classmethod
-    def open(cls, root: Path, *, wait: float = 2.0, lock: bool = True, agentfile: str | None = None) -> Store:
+    def open(
+        cls, root: Path, *, wait: float = 2.0, lock: bool = True, agentfile: str | None = None,
+        config: str | None = None,
+    ) -> Store:  # fmt: skip
         """`lock=False` (status, explain, -n): no project lock; a database of an older format is left alone
         and an empty one used instead, and one this user cannot write is read as it is (`agentmake.store.
         readonly`). A state directory this user cannot write stops a command that writes with a `UsageError`
         that says so (`_unwritable`). `agentfile`: the name of the Agentfile the command loaded, in `root`
-        (see `owns`)."""
+        (see `owns`). `config`: the configuration it runs under (`owners.configuration`, `this_config`)."""
         root = Path(root).resolve()
         directory = root / ".agentmake"
         escape = state_dir_error(root)
@@ -141,7 +150,7 @@ class Store(Tasks, Owners, Results, StatCache, Edits, Journal):
                 os.unlink(directory / STAMP_NAME)
                 removed = (st.st_ino, st.st_size, st.st_mtime_ns)
         try:
-            store = cls(root, lock=plock, agentfile=agentfile)
+            store = cls(root, lock=plock, agentfile=agentfile, config=config)
             store.removed_stamp = removed
             return store
         except BaseException:

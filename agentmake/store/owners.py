@@ -1,7 +1,8 @@
 """Which Agentfile's records are whose, where several Agentfiles share a directory's state (`owns`,
-`claim`), the outputs the other Agentfiles' records list (`others_outputs`), and the outputs a task's record
-no longer lists (`strays`, for `clean --leftovers`). A base of `db.Store`, which owns the connection, the
-lock and the transactions.
+`claim`), the outputs the other Agentfiles' records list (`others_outputs`), which configuration (the
+variables a command line set: `lang=fr`) wrote a record (`configuration`, `this_config`), and the outputs a
+task's record no longer lists (`strays`, for `clean --leftovers`). A base of `db.Store`, which owns the
+connection, the lock and the transactions.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import contextlib
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,11 +21,30 @@ from agentmake.store.rowids import SEP, RowIds
 from agentmake.store.schema import column_names
 
 
+def configuration(variables: Mapping[str, str]) -> str:
+    """The configuration of a build, as the state files its records under: the variables its command line
+    set (`lang=fr`; not the settings, `jobs=8`, which the caller leaves out), each name with a digest of its
+    value (a value given there may be a secret: it is not stored as it is), in one canonical text; "" for
+    none (most builds). One Agentfile built under two configurations makes each one's outputs, whose paths
+    may differ (`build/${lang}/`): neither's are the other's leftovers (`Owners.this_config`)."""
+    if not variables:
+        return ""
+    import xxhash
+
+    digests = {name: xxhash.xxh3_64_hexdigest(value.encode()) for name, value in variables.items()}
+    return json.dumps(digests, sort_keys=True, separators=(",", ":"))
+
+
 class Owners:
-    """Ownership of task records and strays by the Agentfile that wrote them (the `agentfile` column)."""
+    """Ownership of task records and strays by the Agentfile that wrote them (the `agentfile` column), and
+    by the configuration it was built under (the `config` column)."""
 
     root: Path
     agentfile: str | None
+    # this command's configuration (`configuration`), None if not told (a command that writes no record and
+    # judges no leftover: then every record is this configuration's, as before records named theirs)
+    config: str | None
+    _config_cols: bool | None
     _conn: sqlite3.Connection
     _lock: threading.RLock
     _rows: RowIds
@@ -118,21 +138,50 @@ class Owners:
                 )
         return self._owner_cols
 
+    def _has_configs(self) -> bool:
+        """Whether `tasks` and `strays` have the `config` column (an old database opened busy or read-only
+        may not: then every record is every configuration's)."""
+        if self._config_cols is None:
+            with self._lock:
+                self._config_cols = "config" in column_names(self._conn, "tasks") and "config" in (
+                    column_names(self._conn, "strays")
+                )
+        return self._config_cols
+
+    def this_config(self, config: str | None) -> bool:
+        """Whether a record (or stray) written under `config` is of this command's configuration: the same
+        variables set alike on the command line, or either unknown (a row written before rows named theirs,
+        a command not told). Of these alone may a build say that an output is left over: `build/es/x.md`,
+        made by a build with `lang=es`, is no leftover of one with `lang=fr`, which makes `build/fr/x.md`
+        instead; nor is a task that only `lang=es`'s graph has "no longer in the graph" of `lang=fr`'s.
+        Judged by a build of their own configuration, they are leftovers if it no longer makes them."""
+        return config is None or self.config is None or config == self.config
+
     def _note_strays(self, task_id: str, outputs: dict[str, str], outputs_json: str) -> None:
         """In the transaction that rewrites `task_id`'s row with `outputs`: the outputs its row lists and
         `outputs` does not (renamed in the Agentfile: the files agentmake wrote there stay) go into `strays`,
         and those `outputs` lists come out of it (made by a task again). Bookkeeping for `clean --leftovers`:
-        a database without the table (an older one opened busy) records the task all the same."""
+        a database without the table (an older one opened busy) records the task all the same. A stray is
+        filed under the configuration of the row that listed it (`this_config`): the output of a build with
+        other variables, not one renamed in the Agentfile, when that differs from this one's."""
         with contextlib.suppress(sqlite3.OperationalError):
             owned = self._has_owners()
+            configs = owned and self._has_configs()
             row = None
             if not self._row_absent(task_id):  # (a task never recorded: no row to read, no query)
-                sql = f"SELECT outputs, {'agentfile' if owned else 'NULL'} FROM tasks WHERE task_id = ?"
+                cols = f"outputs, {'agentfile' if owned else 'NULL'}, {'config' if configs else 'NULL'}"
+                sql = f"SELECT {cols} FROM tasks WHERE task_id = ?"
                 row = self._conn.execute(sql, (self._rows.row(task_id),)).fetchone()
             # (a row another Agentfile's task of the same name wrote: its outputs are that one's, not renamed)
             if row is not None and row[0] != outputs_json and self.owns(row[1]):
                 gone = [(p, task_id, h) for p, h in json.loads(row[0]).items() if p not in outputs]
-                if gone and owned:
+                if gone and configs:
+                    self._conn.executemany(
+                        "INSERT OR REPLACE INTO strays (path, task_id, hash, agentfile, config)"
+                        " VALUES (?, ?, ?, ?, ?)",
+                        [(*g, self.agentfile, row[2]) for g in gone],
+                    )
+                elif gone and owned:
                     self._conn.executemany(
                         "INSERT OR REPLACE INTO strays (path, task_id, hash, agentfile) VALUES (?, ?, ?, ?)",
                         [(*g, self.agentfile) for g in gone],
@@ -148,14 +197,21 @@ class Owners:
 
     def strays(self) -> dict[str, tuple[str, str]]:
         """Path -> (task id, content hash as agentmake wrote it) of every output a task's record no longer
-        lists (see `_note_strays`), whether or not the file is still there: this Agentfile's (`owns`)."""
+        lists (see `_note_strays`), whether or not the file is still there: this Agentfile's (`owns`), of
+        this configuration (`this_config`)."""
         with self._lock:
             try:
                 owner = "agentfile" if self._has_owners() else "NULL"
-                rows = self._conn.execute(f"SELECT path, task_id, hash, {owner} FROM strays").fetchall()
+                config = "config" if self._has_configs() else "NULL"
+                sql = f"SELECT path, task_id, hash, {owner}, {config} FROM strays"
+                rows = self._conn.execute(sql).fetchall()
             except sqlite3.OperationalError:  # an old database opened read-only: no such table
                 return {}
-        return {path: (task_id, digest) for path, task_id, digest, owner in rows if self.owns(owner)}
+        return {
+            path: (task_id, digest)
+            for path, task_id, digest, owner, config in rows
+            if self.owns(owner) and self.this_config(config)
+        }
 
     def forget_strays(self, paths: Iterable[str]) -> None:
         """Delete `paths` from the strays (`clean --leftovers` removed them, or they are gone)."""

@@ -11,7 +11,10 @@ tasks     the last build of each task: task_id (primary key), key (xxh3-128 of t
           for a partial report, what it lacks), memo (the rebuilder's memo, a copy of parts["_memo"], read
           without decoding parts), agentfile (the name of the Agentfile whose build wrote the row, in the
           project directory: several Agentfiles there share one state, see `Store.owns`; added after
-          release: NULL in a row written before, which is anyone's until a build of its Agentfile claims it).
+          release: NULL in a row written before, which is anyone's until a build of its Agentfile claims it),
+          config (the variables the command line set for that build, `owners.configuration`: "" for none;
+          a row of another configuration is not "no longer in the graph" of this one; added after release:
+          NULL in a row written before, which is every configuration's).
 files     the stat cache: path -> size, mtime_ns, inode, hash, recorded_ns (wall clock when hashed; see
           `agentmake.plan.hashing` for the racily-clean rule). A row is deleted when a build finds its file
           gone, and by `clean --leftovers` for every file gone (`Store.forget_gone_files`).
@@ -43,9 +46,12 @@ blobs     packed blobs: digest (xxh3-128 hex of the content) -> data, for conten
           `agentmake.store.blobs.PACK_LIMIT` bytes.
 strays    outputs a task's record listed and its newer record does not (an output renamed in the Agentfile):
           path (primary key) -> task_id, hash (the content agentmake wrote there), agentfile (as in `tasks`,
-          the Agentfile that renamed it; added after release: NULL, anyone's). The file is left in place,
-          a leftover (`agentmake.plan.leftovers`) until `clean --leftovers` removes it; a path a task records
-          as its output again is deleted from here (added after release: an older database gets it empty).
+          the Agentfile that renamed it; added after release: NULL, anyone's), config (the `tasks.config` of
+          the record that listed it: the output of another configuration, `lang=fr`'s while this build is
+          `lang=es`'s, is no leftover of this one; added after release: NULL, every one's). The file is
+          left in place, a leftover (`agentmake.plan.leftovers`) until `clean --leftovers` removes it; a path
+          a task records as its output again is deleted from here (added after release: an older database
+          gets it empty).
 found_spend  what an attempt of a killed build paid for and no build recorded, found in its logs by a later
           build (a failure its agent was paid for, a salvaged answer that failed its check): run_id (the build
           that found it, whose spend it is counted in: `Journal.spend_unsummed`), task_id, paid_at (when that
@@ -92,7 +98,7 @@ DDL = """
 CREATE TABLE IF NOT EXISTS tasks (
     task_id TEXT PRIMARY KEY, key TEXT NOT NULL, parts TEXT NOT NULL, outputs TEXT NOT NULL,
     status TEXT NOT NULL, finished_at REAL, duration REAL, attempts INTEGER, cost_usd REAL,
-    tokens_in INTEGER, tokens_out INTEGER, run_id INTEGER, error TEXT, memo TEXT, agentfile TEXT
+    tokens_in INTEGER, tokens_out INTEGER, run_id INTEGER, error TEXT, memo TEXT, agentfile TEXT, config TEXT
 );
 CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, inode INTEGER NOT NULL,
@@ -125,7 +131,7 @@ CREATE TABLE IF NOT EXISTS commits (task_id TEXT PRIMARY KEY, run_id INTEGER);
 CREATE TABLE IF NOT EXISTS blobs (digest TEXT PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS uncached (task_id TEXT PRIMARY KEY, key TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS strays (
-    path TEXT PRIMARY KEY, task_id TEXT NOT NULL, hash TEXT NOT NULL, agentfile TEXT
+    path TEXT PRIMARY KEY, task_id TEXT NOT NULL, hash TEXT NOT NULL, agentfile TEXT, config TEXT
 );
 CREATE TABLE IF NOT EXISTS found_spend (
     id INTEGER PRIMARY KEY AUTOINCREMENT, run_id INTEGER, task_id TEXT, paid_at REAL, paid_by TEXT,
@@ -144,8 +150,8 @@ TABLES = tuple(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", DDL))
 ADDED_COLUMNS = {
     "running": (("start_ticks", "INTEGER"), ("boot_id", "TEXT")),
     "cache": (("modes", "TEXT"), ("made", "TEXT")),
-    "tasks": (("agentfile", "TEXT"),),
-    "strays": (("agentfile", "TEXT"),),
+    "tasks": (("agentfile", "TEXT"), ("config", "TEXT")),
+    "strays": (("agentfile", "TEXT"), ("config", "TEXT")),
     "runs": (("summed_by", "INTEGER"),),
 }
 # what a column added on open is first set to, where NULL would mean something it never did: builds killed

@@ -24,8 +24,12 @@ _TASK_COLS = (
     "run_id, error, memo"
 )
 _INSERT_TASK = f"INSERT OR REPLACE INTO tasks ({_TASK_COLS}) VALUES ({', '.join('?' * 14)})"
-# (with the Agentfile that wrote the row, where the table has the column: `Store.owns`)
+# (with the Agentfile that wrote the row, where the table has the column: `Store.owns`; and the configuration
+# it was built under, where it has that one too: `Store.this_config`)
 _INSERT_OWNED = f"INSERT OR REPLACE INTO tasks ({_TASK_COLS}, agentfile) VALUES ({', '.join('?' * 15)})"
+_INSERT_CONFIGURED = (
+    f"INSERT OR REPLACE INTO tasks ({_TASK_COLS}, agentfile, config) VALUES ({', '.join('?' * 16)})"
+)
 # ``json.dumps(obj, sort_keys=True)``: one encoder kept, not one built per call (two a recorded task)
 _SORTED_JSON = json.JSONEncoder(sort_keys=True).encode
 _SINGLE_READS = 64  # task records read one query each before all are read at once
@@ -40,6 +44,7 @@ class Tasks:
     _lock: threading.RLock
     _rows: RowIds
     agentfile: str | None
+    config: str | None
     _tasks: dict[str, TaskRecord] | None
     _known: dict[str, TaskRecord | None]
     _briefs: dict[str, Brief] | None
@@ -54,6 +59,7 @@ class Tasks:
 
         def _tx(self) -> AbstractContextManager[None]: ...
         def _has_owners(self) -> bool: ...
+        def _has_configs(self) -> bool: ...
         def _other_owners(self) -> list[str]: ...
         def _note_strays(self, task_id: str, outputs: dict[str, str], outputs_json: str) -> None: ...
         def _alias(self, old_key: str, key: str) -> None: ...
@@ -72,16 +78,23 @@ class Tasks:
         return [t for t in map(task, row_ids) if t is not None]
 
     def own_task_ids(self) -> list[str]:
-        """The tasks with a record that this Agentfile's builds wrote (`owns`): of these alone may it say
-        that they are no longer in the graph."""
+        """The tasks with a record that this Agentfile's builds wrote (`owns`) under this configuration
+        (`this_config`): of these alone may it say that they are no longer in the graph."""
         others = self._other_owners()
-        if not others:  # (one Agentfile in the directory: every record)
+        configured = self.config is not None and self._has_configs()
+        if not others and not configured:  # (one Agentfile in the directory, not told its configuration)
             return self.task_ids()
+        where: list[str] = []
+        args: list[str] = []
+        if others:
+            where.append(f"(agentfile IS NULL OR agentfile NOT IN ({', '.join('?' * len(others))}))")
+            args += others
+        if configured:
+            where.append("(config IS NULL OR config = ?)")
+            args.append(str(self.config))
         with self._lock:
-            marks = ", ".join("?" * len(others))
-            sql = "SELECT group_concat(task_id, char(0)) FROM tasks"
-            sql += f" WHERE agentfile IS NULL OR agentfile NOT IN ({marks})"
-            joined = self._conn.execute(sql, others).fetchone()[0]
+            sql = f"SELECT group_concat(task_id, char(0)) FROM tasks WHERE {' AND '.join(where)}"
+            joined = self._conn.execute(sql, args).fetchone()[0]
         return self._task_ids(joined.split("\0") if joined else [])
 
     def forget_tasks(self, task_ids: Iterable[str]) -> None:
@@ -261,7 +274,9 @@ class Tasks:
             r.status, r.finished_at, r.duration, r.attempts, r.cost_usd, r.tokens_in, r.tokens_out,
             r.run_id, r.error, r.memo,
         )  # fmt: skip
-        if self._has_owners():
+        if self._has_owners() and self._has_configs():
+            self._conn.execute(_INSERT_CONFIGURED, (*row, self.agentfile, self.config))
+        elif self._has_owners():
             self._conn.execute(_INSERT_OWNED, (*row, self.agentfile))
         else:
             self._conn.execute(_INSERT_TASK, row)

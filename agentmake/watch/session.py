@@ -25,14 +25,14 @@ from agentmake.watch.relevance import Changes, fan_out_patterns, readers, sort_c
 from agentmake.watch.watcher import Watcher
 from agentmake.workflow import EXIT_INTERRUPTED, Project, Request, agentfile_path
 from agentmake.workflow.building import check_shared, compile_templates, run_graph, warn_leftovers
-from agentmake.workflow.waiting import open_waiting
+from agentmake.workflow.waiting import configuration_of, open_waiting
 
 
-def _open_store(root: Path, agentfile: str) -> Store:
+def _open_store(root: Path, agentfile: str, config: str) -> Store:
     """The project's store, locked for the session. Another agentmake holding the project (a build in
     another terminal): the watch says so and waits for it to end, as long as it takes (Ctrl-C stops it),
     then its first build builds what is still stale."""
-    store, waited = open_waiting(root, agentfile, prefix="agentmake: watch")
+    store, waited = open_waiting(root, agentfile, prefix="agentmake: watch", config=config)
     if waited:
         print(
             "agentmake: watch: the project is free: building what is still stale", file=sys.stderr, flush=True
@@ -48,7 +48,7 @@ class WatchSession:
         self.path = agentfile_path(req)
         self.root = self.path.parent.resolve()
         self.project: Project | None = None
-        self.store = _open_store(self.root, self.path.name)
+        self.store = _open_store(self.root, self.path.name, configuration_of(req))
         self.watcher = Watcher(self.root)
         self.watcher.on_plan_edit = self.replan
         self.watcher.on_added = self.added

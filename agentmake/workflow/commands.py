@@ -241,8 +241,10 @@ def status(req: Request, as_json: bool) -> int:
     selected = project.graph.select(req.targets) if req.targets else project.graph
     from agentmake.store import Store
     from agentmake.store.lock import held_elsewhere
+    from agentmake.workflow.waiting import configuration_of
 
-    store = Store.open(project.root, lock=False, agentfile=project.name)  # (once: a damaged one is told once)
+    # (once: a damaged one is told once)
+    store = Store.open(project.root, lock=False, agentfile=project.name, config=configuration_of(req))
     try:
         warn_leftovers(project, selected, store)  # (what a task reads stale: as a build and -n say)
         check_shared(project, selected, store)  # (outputs another Agentfile here declares: as they say)

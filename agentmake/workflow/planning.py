@@ -22,8 +22,9 @@ def plan(
     """`elsewhere` (if given) receives the tasks another agentmake is running now, each with its pid;
     `first` (if given) is called with the state before the decisions are made (the dry run's warnings)."""
     from agentmake.store import Store
+    from agentmake.workflow.waiting import configuration_of
 
-    store = Store.open(project.root, lock=False, agentfile=project.name)
+    store = Store.open(project.root, lock=False, agentfile=project.name, config=configuration_of(req))
     try:
         if first is not None:
             first(store)

@@ -2,7 +2,7 @@
 so once on stderr and waits, as long as it takes, for the holder to end; Ctrl-C (or SIGTERM, SIGHUP) ends
 the wait as it ends a build (exit 130), so `timeout 600 agentmake --wait` bounds it. Without `--wait` a
 command waits a moment (`Store.open`'s default) and then stops with the holder's pid (exit 2), saying
-`--wait` would wait."""
+`--wait` would wait. Each store is told the configuration of the command (`configuration_of`)."""
 
 from __future__ import annotations
 
@@ -20,14 +20,23 @@ if TYPE_CHECKING:
     from agentmake.workflow import Project, Request
 
 
+def configuration_of(req: Request) -> str:
+    """The configuration a command of `req` runs under (`store.owners.configuration`): the variables its
+    command line sets, not the settings (`jobs=8` changes no output)."""
+    from agentmake.store.owners import configuration
+    from agentmake.syntax.values import SETTINGS
+
+    return configuration({k: v for k, v in req.overrides.items() if k not in SETTINGS})
+
+
 def open_waiting(
-    root: Path, agentfile: str, *, prefix: str = "agentmake", how: str = ""
+    root: Path, agentfile: str, *, prefix: str = "agentmake", how: str = "", config: str | None = None
 ) -> tuple[Store, bool]:
     """The project's store, locked: taken at once when it is free, else after saying who holds it
     (`PREFIX: another agentmake (pid N) is using ROOT: waiting for it to end (HOWCtrl-C to stop)`) and
     waiting for that holder to end. The store, and whether it waited."""
     try:
-        return Store.open(root, agentfile=agentfile, wait=0.5), False
+        return Store.open(root, agentfile=agentfile, wait=0.5, config=config), False
     except LockedError as err:
         holder = err.holder
     # (before the line that says it waits, which a script may answer with a signal at once; a build's own
@@ -41,7 +50,7 @@ def open_waiting(
             file=sys.stderr,
             flush=True,
         )
-        return Store.open(root, agentfile=agentfile, wait=math.inf), True
+        return Store.open(root, agentfile=agentfile, wait=math.inf, config=config), True
     finally:
         restore_signals(stopping)
 
@@ -50,8 +59,8 @@ def open_store(req: Request, project: Project, *, lock: bool = True) -> Store:
     """The project's store for a command of `req`: locked (`lock`) and, with `--wait`, taken however long
     another agentmake holds it (`open_waiting`); else as `Store.open` takes it (a moment, then exit 2)."""
     if req.wait and lock:
-        return open_waiting(project.root, project.name, how="--wait; ")[0]
+        return open_waiting(project.root, project.name, how="--wait; ", config=configuration_of(req))[0]
     try:
-        return Store.open(project.root, lock=lock, agentfile=project.name)
+        return Store.open(project.root, lock=lock, agentfile=project.name, config=configuration_of(req))
     except LockedError as err:  # (say the option that would have waited: the user need not start over)
         raise LockedError(f"{err}; or run it again with --wait, which waits for it", err.holder) from None
