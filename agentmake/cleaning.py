@@ -34,6 +34,7 @@ from agentmake.workflow.takeover import take_over_left, would_take_over
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from agentmake.graph import Graph
     from agentmake.plan import Hasher
     from agentmake.store import Store
     from agentmake.workflow import Project
@@ -88,6 +89,7 @@ def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
             for task in selected.tasks.values():
                 rec = records.get(task.id)
                 doomed += [(out, rec.outputs.get(out) if rec else None) for out in task.outputs]
+            doomed = _made_before(store, selected, doomed)
         for out, _ in doomed:  # every one first: a clean refused halfway would leave half the outputs
             if not is_outside_root(out) and os.path.lexists(project.root / out):
                 check_inside(project.root, out)
@@ -146,6 +148,26 @@ def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
     finally:
         store.close()
     return EXIT_OK
+
+
+def _made_before(
+    store: Store, selected: Graph, doomed: list[tuple[str, str | None]]
+) -> list[tuple[str, str | None]]:
+    """`doomed` (output, the content recorded for it), with the content the task made there under this
+    configuration (`Store.strays`) for an output its record does not list: one a build with other variables
+    listed since in its place (`lang=fr`'s `build/fr/x.md` for `build/es/x.md`). Removed as agentmake made
+    it, with no copy saved, as it would be had that build not been."""
+    if all(made is not None for _, made in doomed):
+        return doomed
+    strays = store.strays()
+    if not strays:
+        return doomed
+    made_by = {
+        out: (task, made) for out, (task, made) in strays.items() if selected.producer.get(out) == task
+    }
+    return [
+        (out, made if made is not None or out not in made_by else made_by[out][1]) for out, made in doomed
+    ]
 
 
 def _removed_any(store: Store, task_id: str, gone: set[str]) -> bool:

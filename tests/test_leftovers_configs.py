@@ -78,6 +78,19 @@ def test_clean_leftovers_under_other_variables_removes_none_of_the_first_ones_ou
     assert _stats(e2e, *SPANISH, "index-es.txt") == before
 
 
+def test_a_plain_clean_takes_the_outputs_of_its_variables_for_what_agentmake_made(e2e: E2E) -> None:
+    """After a build under lang=fr, the records list its paths: a clean under lang=es removes the Spanish
+    outputs as agentmake made them (no copy saved, as of hand edits), as it did before that build."""
+    e2e.write("Agentfile", ONE)
+    assert e2e.am().code == 0
+    assert e2e.am("lang=fr").code == 0
+    run = e2e.am("clean", "-n", "t:a")
+    assert run.code == 0 and run.out.splitlines()[0] == "would remove out/es/a.md", run
+    run = e2e.am("clean")
+    assert run.code == 0 and "removed 2 outputs" in run.out and "copy" not in run.text, run
+    assert not (e2e.root / ".agentmake" / "edited").exists() and e2e.exists("out/fr/a.md")
+
+
 def test_going_back_to_the_first_variables_runs_and_restores_nothing(e2e: E2E) -> None:
     e2e.write("Agentfile", ONE)
     assert e2e.am().code == 0
