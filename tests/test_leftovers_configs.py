@@ -159,3 +159,25 @@ def test_a_state_from_before_records_named_their_variables_loads_and_judges_as_b
     run = e2e.am("clean", "--leftovers")  # (under no variables: the row's are unknown, so any)
     assert run.code == 0 and "removed 1 leftover output" in run.out, run
     assert not e2e.exists("out/fr/a.md") and e2e.exists("res/fr/a.md")
+
+
+def test_going_back_runs_nothing_even_with_the_first_ones_results_gone_from_the_cache(e2e: E2E) -> None:
+    """`cache_size = 0`: each build trims the cache to the results tasks are recorded with (as a full cache
+    trims the least recently used entries: lang=es's while building lang=fr). Back to lang=es, each task's
+    outputs hold what it made there under the key it has again: up to date, not run (paid) again."""
+    e2e.write("Agentfile", "cache_size = 0\n" + ONE)
+    assert e2e.am().code == 0
+    assert e2e.am("lang=fr").code == 0
+    with contextlib.closing(sqlite3.connect(e2e.root / ".agentmake" / "state.db")) as conn:
+        # (left: the results tasks are recorded with, lang=fr's t:a and lang=es's t:b, which fr has not)
+        assert conn.execute("SELECT count(*) FROM cache").fetchone() == (2,)
+    before = _stats(e2e, *SPANISH)
+    run = e2e.am("-n")
+    assert run.code == 0 and "0 to run, 2 up to date" in run.out, run
+    summary = e2e.am().summary
+    assert (summary.ran, summary.cached, summary.up_to_date) == (0, 0, 2)
+    assert _stats(e2e, *SPANISH) == before
+    # (a file changed since is not what it made: run)
+    e2e.write("out/fr/a.md", "edited\n")
+    summary = e2e.am("lang=fr").summary
+    assert (summary.ran, summary.up_to_date) == (1, 0)

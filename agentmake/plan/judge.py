@@ -26,6 +26,7 @@ _UNPLACED = (  # (a `commits` row: see `Judge._commit_cut_short`)
     "its result was recorded but agentmake stopped before putting it in place: the next build does"
 )
 _IN_PLACE = "its outputs already hold the cached result of what it reads now: nothing to rewrite"
+_MADE_BEFORE = "its outputs already hold what it made under the same key before: nothing to rewrite"
 Checker = Callable[[Task], "str | None"]  # runs a task's check on its outputs in place: None, or what fails
 
 
@@ -269,6 +270,10 @@ class Judge(KeyParts):
             d.adopt, d.edited = dict(cached), []
             d.reasons.append(Reason("in-place", _IN_PLACE))
             return d
+        elif cached is None and not fresh and (made := self._made_before(d, outs)) is not None:
+            d.adopt, d.edited = made, []
+            d.reasons.append(Reason("in-place", _MADE_BEFORE))
+            return d
         elif cached is not None:
             d.action = "restore"
             if d.moved:  # (made at another path: "output uno.md was renamed from one.md", not "is missing")
@@ -304,6 +309,19 @@ class Judge(KeyParts):
             d.moved = None
             return None
         return found
+
+    def _made_before(self, d: Decision, outs: dict[str, str | None]) -> dict[str, str] | None:
+        """The outputs in place (path -> digest), if each holds what this task made there under `d`'s key
+        before a newer record superseded it (`Store.made_before`: a build under other variables, switched
+        back), with no cache entry of that key left (trimmed, or the cache emptied): None otherwise."""
+        made_before = getattr(self.store, "made_before", None)  # (test doubles of the store may lack it)
+        task = self.graph.tasks.get(d.task_id)
+        if d.key is None or task is None or not task.outputs or not callable(made_before):
+            return None
+        made: dict[str, str] = made_before(d.task_id, d.key)
+        if set(made) != set(task.outputs) or any(outs.get(p) != h for p, h in made.items()):
+            return None
+        return made
 
     def _made_by_another(self, path: str, task_id: str, key: str | None) -> bool:
         """Whether another task of the graph makes `path` and was recorded under `key`: a result cached

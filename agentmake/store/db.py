@@ -70,6 +70,8 @@ class Store(Tasks, Owners, Results, StatCache, Edits, Journal):
         # it judges leftovers among theirs alone (`this_config`); None: not told, every record is its own
         self.config = config
         self._config_cols: bool | None = None  # whether `tasks` and `strays` have `config` (old may not)
+        self._stray_keys: bool | None = None  # whether `strays` has `key` (old may not)
+        self._made_before: dict[tuple[str, str], dict[str, str]] | None = None  # (`made_before`: read once)
         self._owners: dict[str, bool] = {}  # Agentfile name -> whether it is still there (`owns`)
         self._others: list[str] | None = None  # the other Agentfiles still there (`_other_owners`)
         self._owner_cols: bool | None = None  # whether `tasks` and `strays` have `agentfile` (old may not)

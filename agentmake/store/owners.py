@@ -45,6 +45,8 @@ class Owners:
     # judges no leftover: then every record is this configuration's, as before records named theirs)
     config: str | None
     _config_cols: bool | None
+    _stray_keys: bool | None
+    _made_before: dict[tuple[str, str], dict[str, str]] | None
     _conn: sqlite3.Connection
     _lock: threading.RLock
     _rows: RowIds
@@ -148,6 +150,49 @@ class Owners:
                 )
         return self._config_cols
 
+    def _has_stray_keys(self) -> bool:
+        """Whether `strays` has the `key` column (an old database opened busy or read-only may not)."""
+        if self._stray_keys is None:
+            with self._lock:
+                self._stray_keys = "key" in column_names(self._conn, "strays")
+        return self._stray_keys
+
+    def made_before(self, task_id: str, key: str) -> dict[str, str]:
+        """Path -> content hash of the outputs that `task_id`'s record listed when it had `key`, and a newer
+        record of it no longer lists (strays: a build under other variables made it elsewhere since, or the
+        Agentfile renamed them), whether or not the files are still there: of this Agentfile (`owns`), of any
+        configuration. Going back to `lang=es` after `lang=fr`, a task whose key is its `lang=es` one again
+        finds there what it made, even with that result's cache entry trimmed since. Empty for none. Every
+        stray is read at the first call, once (a build asks of each task whose result is not cached)."""
+        with self._lock:
+            if self._made_before is None:
+                self._made_before = self._read_made_before()
+            return dict(self._made_before.get((task_id, key), {}))
+
+    def _read_made_before(self) -> dict[tuple[str, str], dict[str, str]]:
+        if not self._any_strays_now() or not self._has_stray_keys():
+            return {}
+        owner = "agentfile" if self._has_owners() else "NULL"
+        sql = f"SELECT path, hash, task_id, key, {owner} FROM strays WHERE key IS NOT NULL"
+        try:
+            rows = self._conn.execute(sql).fetchall()
+        except sqlite3.OperationalError:  # (an older database opened read-only)
+            return {}
+        found: dict[tuple[str, str], dict[str, str]] = {}
+        for path, digest, task_id, key, owner in rows:
+            if self.owns(owner):
+                found.setdefault((task_id, key), {})[path] = digest
+        return found
+
+    def _any_strays_now(self) -> bool:
+        """Whether `strays` has a row (read once; a write of this process keeps it current)."""
+        if self._any_strays is None:
+            try:
+                self._any_strays = self._conn.execute("SELECT 1 FROM strays LIMIT 1").fetchone() is not None
+            except sqlite3.OperationalError:
+                self._any_strays = False
+        return self._any_strays
+
     def this_config(self, config: str | None) -> bool:
         """Whether a record (or stray) written under `config` is of this command's configuration: the same
         variables set alike on the command line, or either unknown (a row written before rows named theirs,
@@ -170,12 +215,20 @@ class Owners:
             row = None
             if not self._row_absent(task_id):  # (a task never recorded: no row to read, no query)
                 cols = f"outputs, {'agentfile' if owned else 'NULL'}, {'config' if configs else 'NULL'}"
+                # (the key its outputs were made under; not a partial report's: `plan.partial`)
+                cols += ", CASE WHEN status = 'partial' OR key = '' THEN NULL ELSE key END"
                 sql = f"SELECT {cols} FROM tasks WHERE task_id = ?"
                 row = self._conn.execute(sql, (self._rows.row(task_id),)).fetchone()
             # (a row another Agentfile's task of the same name wrote: its outputs are that one's, not renamed)
             if row is not None and row[0] != outputs_json and self.owns(row[1]):
                 gone = [(p, task_id, h) for p, h in json.loads(row[0]).items() if p not in outputs]
-                if gone and configs:
+                if gone and configs and self._has_stray_keys():
+                    self._conn.executemany(
+                        "INSERT OR REPLACE INTO strays (path, task_id, hash, agentfile, config, key)"
+                        " VALUES (?, ?, ?, ?, ?, ?)",
+                        [(*g, self.agentfile, row[2], row[3]) for g in gone],
+                    )
+                elif gone and configs:
                     self._conn.executemany(
                         "INSERT OR REPLACE INTO strays (path, task_id, hash, agentfile, config)"
                         " VALUES (?, ?, ?, ?, ?)",
@@ -190,10 +243,12 @@ class Owners:
                     self._conn.executemany("INSERT OR REPLACE INTO strays VALUES (?, ?, ?)", gone)
                 if gone:
                     self._any_strays = True
+                    self._made_before = None  # (read again when next asked)
             if self._any_strays is None:  # (read once: the table is empty in most projects)
                 self._any_strays = self._conn.execute("SELECT 1 FROM strays LIMIT 1").fetchone() is not None
             if self._any_strays and outputs:
                 self._conn.executemany("DELETE FROM strays WHERE path = ?", [(p,) for p in outputs])
+                self._made_before = None
 
     def strays(self) -> dict[str, tuple[str, str]]:
         """Path -> (task id, content hash as agentmake wrote it) of every output a task's record no longer
@@ -217,3 +272,4 @@ class Owners:
         """Delete `paths` from the strays (`clean --leftovers` removed them, or they are gone)."""
         with self._tx():
             self._conn.executemany("DELETE FROM strays WHERE path = ?", [(p,) for p in paths])
+        self._made_before = None
