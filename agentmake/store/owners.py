@@ -134,21 +134,20 @@ class Owners:
         """Whether `tasks` and `strays` have the `agentfile` column (an old database opened busy or read-only
         may not: then every record is anyone's)."""
         if self._owner_cols is None:
-            with self._lock:
-                self._owner_cols = "agentfile" in column_names(self._conn, "tasks") and "agentfile" in (
-                    column_names(self._conn, "strays")
-                )
+            self._owner_cols = self._in_both("agentfile")
         return self._owner_cols
 
     def _has_configs(self) -> bool:
         """Whether `tasks` and `strays` have the `config` column (an old database opened busy or read-only
         may not: then every record is every configuration's)."""
         if self._config_cols is None:
-            with self._lock:
-                self._config_cols = "config" in column_names(self._conn, "tasks") and "config" in (
-                    column_names(self._conn, "strays")
-                )
+            self._config_cols = self._in_both("config")
         return self._config_cols
+
+    def _in_both(self, column: str) -> bool:
+        """Whether `tasks` and `strays` both have `column`."""
+        with self._lock:
+            return all(column in column_names(self._conn, table) for table in ("tasks", "strays"))
 
     def _has_stray_keys(self) -> bool:
         """Whether `strays` has the `key` column (an old database opened busy or read-only may not)."""
