@@ -231,6 +231,16 @@ def missing_programs(af: Agentfile) -> list[str]:
     tasks would fail, `command not found`, after the tasks before them were paid for. A warning, not an
     error: the build may run where PATH differs."""
 
+    return [
+        f"runner {name}: {program} is not found on PATH, and every task of {', '.join(specs)} would"
+        f" fail: install {program} or fix PATH"
+        for name, (program, specs) in unfound_runners(af).items()
+    ]
+
+
+def unfound_runners(af: Agentfile) -> dict[str, tuple[str, list[str]]]:
+    """The LLM runners in use whose program is not found (`missing_programs`): runner name -> (its program,
+    the agents and merge reports that use it)."""
     from agentmake.model import runner_name
     from agentmake.runners.presets import CLIENT, preset_of
 
@@ -241,7 +251,7 @@ def missing_programs(af: Agentfile) -> list[str]:
     for report in af.reports.values():
         if report.merge is not None:
             users.setdefault(runner_name(report, af.settings), []).append(report.name)
-    warnings = []
+    unfound: dict[str, tuple[str, list[str]]] = {}
     for name, specs in users.items():
         runner = af.runners.get(name)
         if runner is None or not runner.command:
@@ -250,11 +260,8 @@ def missing_programs(af: Agentfile) -> list[str]:
         if program == CLIENT and preset_of(runner) == "openai-http":
             continue  # (agentmake's own client, run by its own Python)
         if not _program_found(af, program):
-            warnings.append(
-                f"runner {name}: {program} is not found on PATH, and every task of {', '.join(specs)} would"
-                f" fail: install {program} or fix PATH"
-            )
-    return warnings
+            unfound[name] = (program, specs)
+    return unfound
 
 
 def _program_found(af: Agentfile, program: str) -> bool:

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from agentmake.check_warnings import check_warnings
+from agentmake.check_warnings import check_warnings, unfound_runners
 from agentmake.check_warnings import idle_agents as idle_agents
 from agentmake.check_warnings import missing_check_programs as missing_check_programs
 from agentmake.check_warnings import missing_programs as missing_programs
@@ -47,7 +47,12 @@ def check_summary(af: Agentfile) -> str:
 
 def check_report(af: Agentfile) -> tuple[str, list[str]]:
     """What `agentmake check` says: its summary line (`check_summary`) and its warnings (`check_warnings`),
-    from one build of the graph."""
+    from one build of the graph. The line ends `— ok`, or, when a runner in use has its program neither on
+    PATH nor in the project, `— not buildable here: claude, codex not found` (each such runner, and who
+    uses it, is a warning too): not `ok` while every task of those runners would fail. Still exit 0 (a
+    warning, not an error: `check` lints an Agentfile where its build may not run, a CI job without the
+    agents' CLIs; a build started without them fails at once, at the first such task, paying nothing for
+    it)."""
     from agentmake.graph import build_graph
 
     known = KnownTemplates()  # (read once, written once: what compiled is kept even if a later check fails)
@@ -66,9 +71,11 @@ def check_report(af: Agentfile) -> tuple[str, list[str]]:
     used = {a.runner for a in af.agents.values()}
     used |= {r.runner or af.settings.runner for r in af.reports.values() if r.merge is not None}
     name = af.path.name
+    programs = dict.fromkeys(program for program, _ in unfound_runners(af).values())
+    verdict = f"not buildable here: {', '.join(programs)} not found" if programs else "ok"
     summary = (
         f"{name}: {plural(len(af.agents), 'agent')}{tasks}, {plural(len(af.reports), 'report')}, "
-        f"{plural(len(used), 'runner')} — ok"
+        f"{plural(len(used), 'runner')} — {verdict}"
     )
     return summary, check_warnings(af, graph)
 

@@ -129,6 +129,7 @@ def test_clean_help_says_what_a_target_removes(capsys: pytest.CaptureFixture[str
     assert "themselves included" not in capsys.readouterr().out
 
 
+@pytest.mark.usefixtures("fake_agents")  # (claude on PATH: else `— not buildable here`)
 def test_check_prints_one_line(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["-C", str(project), "check"]) == 0
     assert capsys.readouterr().out == "Agentfile: 2 agents (6 tasks), 1 report, 2 runners — ok\n"
@@ -152,6 +153,7 @@ def test_list_shows_agents_tasks_and_reports(project: Path, capsys: pytest.Captu
     assert "reports:\n  digest     -> build/digest.md" in out
 
 
+@pytest.mark.usefixtures("fake_agents")
 def test_init_writes_a_project_that_checks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "unrelated.txt").write_text("x")
     assert main(["-C", str(tmp_path), "init"]) == 0
@@ -227,6 +229,7 @@ def test_console_script_subprocess_error(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.usefixtures("fake_agents")
 def test_example_agentfile_checks() -> None:
     repo = Path(__file__).resolve().parent.parent
     result = subprocess.run(

@@ -12,6 +12,8 @@ from agentmake.cli import main
 AGENT = "agent a:\n    outputs = out.txt\n    {how}\n    check = {check}\n"
 PROMPT = 'prompt = "Say hi"'
 
+pytestmark = pytest.mark.usefixtures("fake_agents")  # (claude on PATH: else `— not buildable here`)
+
 
 def check_warnings(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], check: str, how: str = PROMPT

@@ -21,6 +21,7 @@ agent a:
 """
 
 
+@pytest.mark.usefixtures("fake_agents")  # (claude on PATH: else `— not buildable here`)
 def test_a_template_seen_to_compile_is_not_compiled_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import agentmake
 from agentmake.syntax.parser import grammar_path
 
@@ -24,6 +26,7 @@ def test_console_script_prints_the_version() -> None:
     assert agentmake.__version__ in out.stdout
 
 
+@pytest.mark.usefixtures("fake_agents")  # (its runners on PATH: else `— not buildable here`)
 def test_agentfile_example_passes_check() -> None:
     out = subprocess.run(
         [console_script(), "check", "-f", "Agentfile.example"],

@@ -123,6 +123,7 @@ def test_check_reports_merge_prompt_and_report_template_syntax_errors(tmp_path: 
     assert exc.value.loc is not None and (exc.value.loc.file, exc.value.loc.line) == ("t.md", 2)
 
 
+@pytest.mark.usefixtures("fake_agents")  # (its runner on PATH: else `— not buildable here`)
 def test_check_refuses_a_prompt_name_undefined_unless_given_on_the_command_line(tmp_path: Path) -> None:
     # (check once let undefined names through, as "depending on each task's values"; but the names a prompt
     # sees are the variables, the agent's wildcards and fixed ones: every task would fail to render)

@@ -1,0 +1,56 @@
+"""`agentmake check` with the agents' CLIs missing from PATH: its summary line said `— ok` (the warnings
+naming each runner went to stderr, out of sight of `2>/dev/null` or a CI log's summary). It now ends
+`— not buildable here: PROGRAMS not found`, the warnings still name each runner and the agents that use it,
+and the exit code stays 0 (`project.check_report`: a lint where the build may not run)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agentmake.cli import main
+from tests.conftest import FakeAgents
+
+AGENTFILE = """\
+agent a:
+    outputs = a.md
+    prompt = "say a"
+    runner = claude
+agent b:
+    outputs = b.md
+    prompt = "say b"
+    runner = codex
+agent c:
+    outputs = c.md
+    prompt = "say c"
+    runner = claude
+agent s:
+    outputs = s.md
+    run = "echo s > {output}"
+"""
+
+
+def test_check_says_not_buildable_when_runner_programs_are_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "Agentfile").write_text(AGENTFILE)
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    assert main(["-C", str(tmp_path), "check"]) == 0
+    out, err = capsys.readouterr()
+    said = "Agentfile: 4 agents (4 tasks), 0 reports, 3 runners — not buildable here: claude, codex not found"
+    assert out == said + "\n"
+    assert "runner claude: claude is not found on PATH, and every task of a, c would fail" in err
+    assert "runner codex: codex is not found on PATH, and every task of b would fail" in err
+
+
+def test_check_says_ok_when_the_runner_programs_are_there(
+    tmp_path: Path, fake_agents: FakeAgents, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "Agentfile").write_text(AGENTFILE)
+    assert main(["-C", str(tmp_path), "check"]) == 0
+    out, err = capsys.readouterr()
+    assert out == "Agentfile: 4 agents (4 tasks), 0 reports, 3 runners — ok\n"
+    assert "not found" not in err
