@@ -87,6 +87,9 @@ def status_rows(
             if brief
             else [r.message for r in decision.reasons]
         )
+        if brief and decision is not None and built_for_other_outputs(task.outputs, decision, record):
+            assert record is not None
+            reasons = [f"never built with these outputs (last built as {quote_paths(list(record.outputs))})"]
         if decision is not None:
             reasons += saved_first(decision, quoted=brief)  # (a build saves them before it replaces them)
         pid = pids.get(task_id)
@@ -163,6 +166,27 @@ def status_rows(
             )
         rows.append(row)
     return rows
+
+
+# the reasons that tell how a task's record differs from the task now (its key's parts, its outputs)
+_DIFFERENCES = frozenset(
+    {"input-added", "input-removed", "input-changed", "input-will-change", "prompt-changed",
+     "command-changed", "runner-changed", "setting-changed", "outputs-changed", "output-missing"}
+)  # fmt: skip
+
+
+def built_for_other_outputs(outputs: Sequence[str], decision: Decision, record: TaskRecord | None) -> bool:
+    """Whether the task's record is of other outputs, none of them its own, and its own are all missing,
+    nothing else said of it but how that record differs: a task of another configuration (`status lang=fr`
+    after a build of `lang=es`). `status` says that alone, in one line; it told each difference, five
+    lines a task (`input glossary/fr.tsv was added`, `input glossary/es.tsv was removed`, `command
+    changed`, `outputs changed`, `output ... is missing`), all following from the one value given
+    (`explain`, `-n` and `--json` tell every reason)."""
+    if record is None or not record.outputs or not set(record.outputs).isdisjoint(outputs):
+        return False
+    kinds = {r.kind for r in decision.reasons}
+    missing = {r.path for r in decision.reasons if r.kind == "output-missing"}
+    return "outputs-changed" in kinds and kinds <= _DIFFERENCES and missing == set(outputs)
 
 
 def restored(record: TaskRecord | None) -> bool:

@@ -1,0 +1,67 @@
+"""`status lang=fr` after a build with `lang=es`: each task's record is of other outputs, and status told
+every difference from it, five lines a task (`input glossary/fr.tsv was added`, `... es.tsv was removed`,
+`command changed`, `outputs changed`, `output ... is missing`), all following from the one value given. It
+now says `never built with these outputs (last built as A)` alone (`display.status.built_for_other_outputs`);
+`--json`, `explain` and `-n` still tell every reason."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from agentmake.cli import main
+
+AGENTFILE = """\
+lang = es
+agent translate:
+    inputs = docs/{name}.md glossary/${lang}.tsv
+    outputs = build/${lang}/{name}.md
+    run = "cat {input} glossary/${lang}.tsv > {output}"
+"""
+
+ONE_LINE = "never built with these outputs (last built as build/es/a.md)"
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> Path:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.md").write_text("# a\n")
+    (tmp_path / "glossary").mkdir()
+    for lang in ("es", "fr"):
+        (tmp_path / "glossary" / f"{lang}.tsv").write_text(f"{lang}\n")
+    (tmp_path / "Agentfile").write_text(AGENTFILE)
+    assert main(["-C", str(tmp_path), "-s"]) == 0
+    return tmp_path
+
+
+def test_status_of_another_configuration_says_one_line_a_task(
+    built: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert main(["-C", str(built), "status", "lang=fr"]) == 0
+    out = capsys.readouterr().out
+    reasons = [line.strip() for line in out.splitlines() if line.startswith("    ")]
+    assert reasons == [f"- {ONE_LINE}"], out
+
+
+def test_every_reason_is_still_in_json_and_dry_run(built: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert main(["-C", str(built), "status", "--json", "lang=fr"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert "command changed" in row["reasons"] and "input glossary/fr.tsv was added" in row["reasons"]
+    assert main(["-C", str(built), "-n", "lang=fr"]) == 0
+    assert "input glossary/es.tsv was removed" in capsys.readouterr().out
+
+
+def test_a_task_with_its_outputs_unchanged_tells_each_reason(
+    built: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Not another configuration: the same outputs, one missing and the command changed: both said."""
+    (built / "build" / "es" / "a.md").unlink()
+    (built / "Agentfile").write_text(AGENTFILE.replace("cat {input}", "cat -- {input}"))
+    capsys.readouterr()
+    assert main(["-C", str(built), "status"]) == 0
+    out = capsys.readouterr().out
+    assert "command changed" in out and "output build/es/a.md is missing" in out and "never built" not in out
