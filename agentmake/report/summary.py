@@ -72,7 +72,13 @@ def unpriced(task: Task | None, record: AttemptRecord | None) -> bool:
         return False
     if record.state not in ("done", "failed", "interrupted"):
         return False
-    spec = task.spec
+    return calls_llm(task)
+
+
+def calls_llm(task: Task | None) -> bool:
+    """An LLM agent's task, or a merge report's (one an agent writes): a shell agent, a report agentmake
+    lays out call none, and cost nothing."""
+    spec = task.spec if task is not None else None
     if isinstance(spec, AgentSpec):
         return not spec.is_shell
     return isinstance(spec, ReportSpec) and spec.merge is not None
@@ -105,11 +111,16 @@ def speed_up(agent_time: float, wall: float) -> str:
     return f"{agent_time / wall:.2f}x" if min(agent_time, wall) >= MEASURABLE else "—"
 
 
-def _cost_total(costs: list[float], unknown: list[str]) -> str:
+NO_CALLS = "no LLM call"  # the note of a run's cost when none of the tasks it ran calls an LLM
+
+
+def _cost_total(costs: list[float], unknown: list[str], calls: bool = True) -> str:
     """`$0.42`, or `$0.42 + unknown (c: …)` when some calls reported no cost: never a partial sum alone
-    (a total in full, `usd`: not a cell's `<$0.0001`)."""
+    (a total in full, `usd`: not a cell's `<$0.0001`). `calls` False: none of the tasks paid for calls an
+    LLM (shell agents alone, or nothing but restored results): `$0.00 (no LLM call)`, not a blank that
+    reads as a cost not known."""
     if not unknown:
-        return usd(sum(costs)) if costs else ""
+        return usd(sum(costs)) if costs else "" if calls else f"{usd(0)} ({NO_CALLS})"
     names = ", ".join(unknown[:3]) + (f" and {len(unknown) - 3} more" if len(unknown) > 3 else "")
     note = f"unknown ({names}: no cost reported)"
     return f"{usd(sum(costs))} + {note}" if costs else note
@@ -308,12 +319,13 @@ def render_summary(
     never = sum(1 for r in ran if r.record and r.record.state == "not-run")  # (in the table: not run)
     parts += ["", f"{h}# Time", ""]
     stats: list[list[object]] = [
-        ["tasks run", len(ran) - restored - never],
+        # (not counting the report this summary is part of: it is being written as the summary is made)
+        ["tasks run before this report", len(ran) - restored - never],
         *([["tasks restored from the cache", restored]] if restored else []),
         ["agent time", fmt_duration(agent_time)],
         ["wall time", fmt_duration(wall)],
         ["speed-up", speed_up(agent_time, wall)],
-        ["cost", _cost_total(costs, unknown)],
+        ["cost", _cost_total(costs, unknown, any(calls_llm(graph.tasks.get(rec.task_id)) for rec in paid))],
     ]
     tokens = [(rec.tokens_in, rec.tokens_out) for rec in paid]
     if any(i is not None or o is not None for i, o in tokens):
