@@ -59,7 +59,7 @@ def parse(argv: Sequence[str]) -> tuple[str, argparse.Namespace, object]:
         at = args.index("--")
         args, operands = args[:at], args[at + 1 :]
     p = parser()
-    p.words = args
+    p.words, p.operands = args, operands
     ns = p.parse_intermixed_args(args)
     words: list[str] = list(ns.words)
     command = "build"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -39,9 +40,11 @@ class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
 class _Parser(argparse.ArgumentParser):
     """argparse, telling where a word that looks like an option but names a target goes. `words`: the
     arguments being parsed (argparse's own message names the word differently from one Python to another:
-    `-notes` is "-n with 'otes'" up to 3.12, "unrecognized -otes" in 3.13), so the word is found in them."""
+    `-notes` is "-n with 'otes'" up to 3.12, "unrecognized -otes" in 3.13), so the word is found in them;
+    `operands`, those after `--`, which are not parsed here but which a hint's command line repeats."""
 
     words: Sequence[str] = ()
+    operands: Sequence[str] = ()  # the words after `--` (`cli.parse` parses those itself): kept in a hint
 
     def error(self, message: str) -> NoReturn:
         unknown = message.startswith("unrecognized arguments: ") or "ignored explicit argument" in message
@@ -97,7 +100,8 @@ class _Parser(argparse.ArgumentParser):
 
     def _invocation(self) -> Invocation:
         """-C DIR, -f FILE and the VAR=value words of `words`, for a hint's command line (`command_line`):
-        argparse has not parsed them when it stops at an unknown option."""
+        argparse has not parsed them when it stops at an unknown option. The VAR=value words after `--`
+        (`operands`) too: `agentmake -notes.md -- lang=fr` is told `agentmake -- -notes.md lang=fr`."""
         given: dict[str, str] = {}
         overrides: dict[str, str] = {}
         words = iter(self.words)
@@ -110,7 +114,11 @@ class _Parser(argparse.ArgumentParser):
             if word.startswith("-") and not word.startswith("--"):
                 self._short_flags(word, words, given)
             name, eq, value = word.partition("=")
-            if eq and not word.startswith("-") and name.replace("_", "a").replace("-", "a").isalnum():
+            if eq and not word.startswith("-") and _is_name(name):
+                overrides[name] = value
+        for word in self.operands:  # (after `--` every word is a target or a VAR=value, as `cli.parse` says)
+            name, eq, value = word.partition("=")
+            if eq and _is_name(name):
                 overrides[name] = value
         return Invocation(given.get("-C") or ".", given.get("-f") or None, overrides)
 
@@ -139,6 +147,12 @@ class _Parser(argparse.ArgumentParser):
             elif (action := self._option_string_actions.get(word)) is not None and action.nargs != 0:
                 skip = True  # (its value is the next word: `-C DIR`)
         return out
+
+
+def _is_name(word: str) -> bool:
+    """A variable's name, as a VAR=value word names it (`cli._ASSIGN`): ASCII letters, digits, `_` and
+    `-`, not starting with a digit or `-`."""
+    return re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", word) is not None
 
 
 _BUILDS = ("build", "report", "watch")
@@ -286,6 +300,8 @@ _OPTIONS = (
     _Option(("--cache",), ("clean",), "clean: also empty the result cache", {"action": "store_true"}),
     _Option(("--leftovers",), ("clean",), "clean: only leftovers of tasks gone", {"action": "store_true"}),
 )
+
+
 # what each command takes after its name, for its usage line
 _OPERANDS = {
     "build": "[TARGET...] [VAR=value...]",
@@ -325,11 +341,12 @@ def parser(command: str | None = None, *, helping: bool = False) -> _Parser:
             " (agentmake -- -notes.md).\n`agentmake COMMAND --help` tells that command's options."
         )
         if helping:
+            from agentmake.safetext import term_safe
             from agentmake.starter import language_doc_named
 
             doc = language_doc_named()
-            if doc is not None:
-                epilog += f"\nThe Agentfile language is described in {doc}"
+            if doc is not None:  # (where the package is installed: a directory's name may hold anything)
+                epilog += f"\nThe Agentfile language is described in {term_safe(doc)}"
         epilog += "\n\n" + EXIT_STATUS
         usage = "agentmake [options] [COMMAND] [TARGET...] [VAR=value...]"
         description = "make, rebuilt for AI agents: build the targets of an Agentfile."
