@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agentmake import locate
-from agentmake.commands import COMMANDS, command_help, parser
+from agentmake.commands import COMMANDS, command_help, option_owners, parser
 from agentmake.errors import AgentmakeError, UsageError
 from agentmake.gcpause import end_startup
 from agentmake.interrupts import caused_by_interrupt, interrupted, take_early
@@ -44,6 +44,12 @@ _BUILD_FLAGS = (
     ("budget", "--budget", ("build", "report", "watch")),
     ("wait", "--wait", ("build", "report", "clean", "watch")),  # (-t is a build's: it waits too)
 )
+# the other options that only some commands use (`commands.option_owners`) which the others refuse rather
+# than take and do as without them, where the user would think it did something: `-v` (`explain -v`, `check
+# -v`, `graph -v`: no more was said). Not `-j` nor `-s`, which wrappers pass before any command (`agentmake
+# -j 8` as make users keep `-j` in MAKEFLAGS, `agentmake -s status`, as the tests' own helpers do): where no
+# task runs, or where less is said, they mislead no one.
+_MISLEADING = ("verbose",)
 _ASSIGN = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)=(.*)\Z", re.S)
 
 
@@ -86,8 +92,17 @@ def parse(argv: Sequence[str]) -> tuple[str, argparse.Namespace, object]:
     for flag, name, owners in _BUILD_FLAGS:  # e.g. `clean -n` would otherwise remove everything, silently
         if getattr(ns, flag) and command not in owners:
             raise UsageError(f"{name} is an option of `agentmake {' / '.join(owners)}`, not of `{command}`")
+    for flag in _MISLEADING:
+        name, served = option_owners(flag)
+        if getattr(ns, flag) and served is not None and command not in served:
+            raise UsageError(f"{name} is an option of `agentmake {' / '.join(served)}`, not of `{command}`")
     if command in _NO_TARGETS and targets:
         raise UsageError(f"`agentmake {command}` takes no targets (got {' '.join(targets)})")
+    if command == "init" and overrides:  # (it writes the same starter whatever they say)
+        names = ", ".join(overrides)  # (not their values: one may be a secret)
+        raise UsageError(
+            f"`agentmake init` takes no VAR=value (got {names}): it writes the same starter project"
+        )
     if command == "explain" and not targets:
         given = Invocation(ns.directory, ns.agentfile, overrides)
         raise UsageError(

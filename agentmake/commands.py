@@ -302,6 +302,15 @@ _OPTIONS = (
 )
 
 
+def option_owners(dest: str) -> tuple[str, tuple[str, ...] | None]:
+    """The option that stores `dest` (`jobs`): its short flag (`-j`), or its only one, and the commands it
+    serves (None: every command), which `cli.parse` holds every other command to."""
+    for option in _OPTIONS:
+        if option.kwargs.get("dest", option.flags[-1].lstrip("-").replace("-", "_")) == dest:
+            return option.flags[0], option.commands
+    raise KeyError(dest)
+
+
 # what each command takes after its name, for its usage line
 _OPERANDS = {
     "build": "[TARGET...] [VAR=value...]",
