@@ -65,3 +65,14 @@ def test_a_task_with_its_outputs_unchanged_tells_each_reason(
     assert main(["-C", str(built), "status"]) == 0
     out = capsys.readouterr().out
     assert "command changed" in out and "output build/es/a.md is missing" in out and "never built" not in out
+
+
+def test_an_output_renamed_alone_is_still_told_as_such(
+    built: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Outputs renamed and nothing else: `outputs changed A → B` says it (and a rename hint follows it)."""
+    (built / "Agentfile").write_text(AGENTFILE.replace("build/${lang}/{name}.md", "out/${lang}/{name}.md"))
+    capsys.readouterr()
+    assert main(["-C", str(built), "status"]) == 0
+    out = capsys.readouterr().out
+    assert "outputs changed build/es/a.md → out/es/a.md" in out and "never built" not in out, out

@@ -177,7 +177,8 @@ _DIFFERENCES = frozenset(
 
 def built_for_other_outputs(outputs: Sequence[str], decision: Decision, record: TaskRecord | None) -> bool:
     """Whether the task's record is of other outputs, none of them its own, and its own are all missing,
-    nothing else said of it but how that record differs: a task of another configuration (`status lang=fr`
+    nothing else said of it but how that record differs, and more differs than its outputs (a rename
+    alone is told as one): a task of another configuration (`status lang=fr`
     after a build of `lang=es`). `status` says that alone, in one line; it told each difference, five
     lines a task (`input glossary/fr.tsv was added`, `input glossary/es.tsv was removed`, `command
     changed`, `outputs changed`, `output ... is missing`), all following from the one value given
@@ -186,7 +187,11 @@ def built_for_other_outputs(outputs: Sequence[str], decision: Decision, record: 
         return False
     kinds = {r.kind for r in decision.reasons}
     missing = {r.path for r in decision.reasons if r.kind == "output-missing"}
-    return "outputs-changed" in kinds and kinds <= _DIFFERENCES and missing == set(outputs)
+    # (its outputs alone renamed: `outputs changed a.md → b.md` says it best, and a rename hint follows)
+    renamed_only = kinds <= {"outputs-changed", "output-missing"}
+    return (
+        "outputs-changed" in kinds and kinds <= _DIFFERENCES and not renamed_only and missing == set(outputs)
+    )
 
 
 def restored(record: TaskRecord | None) -> bool:
