@@ -12,6 +12,7 @@ import os
 import re
 import sys
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
@@ -372,15 +373,16 @@ def parser(command: str | None = None, *, helping: bool = False) -> _Parser:
             epilog += "VAR=value."
         if command == "init":
             epilog = ""
-    p = _Parser(
-        prog="agentmake" if command is None else f"agentmake {command}",
-        usage=usage,
-        description=description,
-        epilog=epilog,
-        formatter_class=_HelpFormatter,
-        add_help=False,
-        allow_abbrev=False,  # (`clean --c` was `--cache`: the result cache emptied by a slip)
-    )
+    with _titles_as_given():
+        p = _Parser(
+            prog="agentmake" if command is None else f"agentmake {command}",
+            usage=usage,
+            description=description,
+            epilog=epilog,
+            formatter_class=_HelpFormatter,
+            add_help=False,
+            allow_abbrev=False,  # (`clean --c` was `--cache`: the result cache emptied by a slip)
+        )
     if command is None:
         p.add_argument(
             "words", nargs="*", metavar="TARGET", help="targets, VAR=value overrides, or a command first"
@@ -396,6 +398,31 @@ def parser(command: str | None = None, *, helping: bool = False) -> _Parser:
     if command is None:
         p.add_argument("--version", action="version", version=f"agentmake {__version__}")
     return p
+
+
+@contextmanager
+def _titles_as_given() -> Iterator[None]:
+    """While argparse makes a parser: its two group titles ("positional arguments", "options") taken as
+    they are written where gettext has no catalog to look them up in (the directory it would search for
+    the current domain does not exist: it would return them unchanged), without the lookup. Each lookup
+    imports `locale` to normalise the language's name (its table of aliases: 5 M instructions, about a
+    millisecond of every start, for two words only --help prints). Where that directory exists, gettext
+    looks them up as before (a catalog there translates them)."""
+    import gettext
+
+    translate = getattr(argparse, "_", None)
+    if translate is not gettext.gettext or os.path.isdir(gettext.bindtextdomain(gettext.textdomain())):
+        yield
+        return
+    setattr(argparse, "_", _as_given)  # noqa: B010  (argparse's private name for gettext.gettext)
+    try:
+        yield
+    finally:
+        setattr(argparse, "_", translate)  # noqa: B010
+
+
+def _as_given(message: str) -> str:
+    return message
 
 
 def command_help(command: str | None) -> str:
