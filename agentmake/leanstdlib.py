@@ -47,13 +47,23 @@ def install() -> None:
     """Import `dataclasses`, `urllib.parse` and `shutil` with stand-ins (nothing is done for one already
     imported, or whose rare modules are)."""
     for module, rare in _RARE:
-        if module in sys.modules or any(name in sys.modules for name in rare):
-            continue
-        stand_ins = {name: _stand_in(name) for name in rare}
-        sys.modules.update(stand_ins)
-        try:
-            importlib.import_module(module)
-        finally:
-            for name, stand_in in stand_ins.items():
-                if sys.modules.get(name) is stand_in:
-                    del sys.modules[name]
+        import_without(module, rare)
+
+
+def import_without(module: str, rare: tuple[str, ...]) -> None:
+    """Import `module` while each of `rare` (the modules it imports for a rare case only) is a stand-in:
+    imported on the first read of one of its attributes. Nothing is done for a module already imported, or
+    whose rare modules are. `install` does so for `_RARE`; `subprocess`, which not every command needs, is
+    imported so by its first importer on a build's path (`runners.process`): it imports `locale` only for
+    the encoding of a child's text streams (`text=True` without an encoding, which agentmake's agents
+    never use), 4.5 M instructions of a build's start (locale's table of aliases)."""
+    if module in sys.modules or any(name in sys.modules for name in rare):
+        return
+    stand_ins = {name: _stand_in(name) for name in rare}
+    sys.modules.update(stand_ins)
+    try:
+        importlib.import_module(module)
+    finally:
+        for name, stand_in in stand_ins.items():
+            if sys.modules.get(name) is stand_in:
+                del sys.modules[name]

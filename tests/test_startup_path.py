@@ -63,18 +63,22 @@ def test_shell_build_loads_no_optional_module(tmp_path: Path) -> None:
     """A shell-only build with a fan-in of small files: no rich (plain output), no jinja2 or lark import
     beyond what parsing needs, no ctypes (no parent-death signal), no thread pool for a few small files, no
     hashlib, difflib or secrets (milliseconds each, for names and hints a build does not need), nor what
-    finds leftovers and outputs another Agentfile declares where there are none to find. The parse
-    cache is warm (as at every build but the first of an Agentfile's text): parsing anew loads lark's
-    grammar cache, which imports hashlib."""
+    finds leftovers and outputs another Agentfile declares where there are none to find, nor `locale`
+    (its table of aliases: for the encoding of text streams `subprocess` never opens for agentmake, and
+    for gettext's look for a catalog of argparse's titles where there is none: `leanstdlib.import_without`,
+    `commands._titles_as_given`). The parse cache is warm (as at every build but the first of an
+    Agentfile's text): parsing anew loads lark's grammar cache, which imports hashlib."""
     root = _project(tmp_path / "p")
     cache = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
     warm = _agentmake(root, "check", **cache)
     assert warm.returncode == 0, warm.stderr
     probe = (
-        "import sys\nfrom agentmake.cli import main\n"
+        "import gettext, sys\n"
+        f"gettext._default_localedir = {str(tmp_path / 'no-catalogs')!r}\n"
+        "from agentmake.cli import main\n"
         f"code = main(['-C', {str(root)!r}, 'build', '-j', '4'])\n"
         "names = ('rich', 'jinja2', 'ctypes', 'concurrent.futures', 'hashlib', 'difflib', 'secrets',"
-        " 'agentmake.plan.leftovers', 'agentmake.plan.shared')\n"
+        " 'agentmake.plan.leftovers', 'agentmake.plan.shared', 'locale')\n"
         "print(code, sorted(m for m in names if m in sys.modules))\n"
     )
     out = subprocess.run(
@@ -259,6 +263,28 @@ def test_stand_ins_answer_as_the_real_modules() -> None:
     )
     assert real.returncode == 0 and real.stdout, real.stderr
     assert run.stdout == real.stdout, (run.stdout, real.stdout)
+
+
+def test_subprocess_without_locale_reads_it_on_use() -> None:
+    """`subprocess` imported without `locale` (`leanstdlib.import_without`, as `runners.process` imports it)
+    still decodes a child's text streams in the locale's encoding: `locale` is imported on that first use."""
+    probe = """if True:
+        import sys
+        from agentmake.leanstdlib import import_without
+        import_without("subprocess", ("locale",))
+        import subprocess
+        assert "locale" not in sys.modules
+        assert subprocess.run(["echo", "hi"], capture_output=True).stdout == b"hi\\n"
+        assert "locale" not in sys.modules
+        out = subprocess.run(["echo", "hi"], capture_output=True, text=True).stdout
+        import locale
+        assert out == "hi\\n" and subprocess.locale.getpreferredencoding is locale.getpreferredencoding
+        print("ok")
+        """
+    run = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=_env(), timeout=60
+    )
+    assert run.returncode == 0 and run.stdout == "ok\n", run.stderr
 
 
 _BRACKETED = """

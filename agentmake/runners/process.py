@@ -57,18 +57,21 @@ import contextlib
 import math
 import os
 import select
-import subprocess
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from agentmake.leanstdlib import import_without
 from agentmake.runners import suspend
 from agentmake.runners.capture import LogFile, Pipes
 from agentmake.runners.deathsignal import dying_with_us
 from agentmake.runners.groups import GRACE, end_escaped, group_alive, kill_process_group
 from agentmake.store.identity import SPAWN_VAR
+
+import_without("subprocess", ("locale",))  # (without `locale`, which it needs for text streams only)
+import subprocess  # noqa: E402  (after: see `leanstdlib.import_without`)
 
 _POLL = 0.05
 
