@@ -89,6 +89,31 @@ def test_shell_build_loads_no_optional_module(tmp_path: Path) -> None:
     assert (root / "out" / "join.txt").read_text() == "seed\na\nb\nc\nd\ne\n"
 
 
+def test_first_task_starts_before_tempfile_and_random_are_imported(tmp_path: Path) -> None:
+    """What only a status file's write (`tempfile`, and the `random` it imports for its names), a retry's
+    backoff (`random`) or a check without logs (`tempfile`) needs is imported when first needed: after a
+    build's first task has started (the status file is first written while it runs), not on the way to
+    it. (`mark` is called as each child starts: the modules loaded then are noted at the first.)"""
+    root = _project(tmp_path / "p")
+    probe = (
+        "import sys\n"
+        "import agentmake.trace as trace\n"
+        "seen = []\n"
+        "def mark(moment, detail=''):\n"
+        "    if moment == 'spawn' and not seen:\n"
+        "        seen.append(sorted(m for m in ('tempfile', 'random') if m in sys.modules))\n"
+        "trace.mark = mark\n"
+        "from agentmake.cli import main\n"
+        f"code = main(['-C', {str(root)!r}, 'build', '-j', '4'])\n"
+        "print(code, seen, sorted(m for m in ('tempfile', 'random') if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=_env(), timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "0 [[]] ['random', 'tempfile']"
+
+
 def test_noop_answered_by_the_stamp_loads_no_agentfile_module(tmp_path: Path) -> None:
     """A no-op build the build stamp answers never parses the Agentfile: it imports neither the syntax
     package, the model, the project module, the graph, the store and SQLite nor the scheduler's event types

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -260,6 +259,8 @@ class StatusFile:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._dir_made = True
         text = self.render()
+        import tempfile  # (here: it imports `random`, which nothing before a build's first task needs)
+
         try:
             fd, tmp = tempfile.mkstemp(prefix=".status-", suffix=".tmp", dir=self.path.parent)
         except FileNotFoundError:  # the directory was removed during the build

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -152,6 +151,8 @@ def recheck_in_place(
     outputs = dict(copies) if copies is not None else {out: root / out for out in task.outputs}
     with contextlib.ExitStack() as stack:
         if log_stem is None:
+            import tempfile  # (a recheck without logs only: see `statusfile.flush`)
+
             log_stem = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="agentmake-check-"))) / "c"
         return run_check(
             spec.check, task, outputs, root=root, log_stem=log_stem, timeout=timeout,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-import random
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # (imported when a retry waits: `random` is not on the way to a build's first task)
+    import random
 
 
 def backoff_delay(
@@ -17,4 +20,6 @@ def backoff_delay(
     (full jitter could send it straight back, "next in 0.0s"), and the wait still grows with the attempt.
     """
     ceiling = max(min(cap, base * (2 ** max(attempt - 1, 0))), 0.0)
+    if rng is None:
+        import random
     return (rng or random).uniform(ceiling / 2 if rate_limited else 0.0, ceiling)
