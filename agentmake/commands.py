@@ -383,31 +383,33 @@ def parser(command: str | None = None, *, helping: bool = False) -> _Parser:
             add_help=False,
             allow_abbrev=False,  # (`clean --c` was `--cache`: the result cache emptied by a slip)
         )
-    if command is None:
-        p.add_argument(
-            "words", nargs="*", metavar="TARGET", help="targets, VAR=value overrides, or a command first"
-        )
-    p.add_argument("-h", "--help", action="store_true", help=_HELP if command is None else _HELP_OF_COMMAND)
-    for option in _OPTIONS:
         if command is None:
-            p.add_argument(*option.flags, help=option.help, **option.kwargs)
-        elif option.commands is None or command in option.commands:
-            # (its own help: no "clean: " before what --cache does)
-            text = option.help_for.get(command, option.help.removeprefix(f"{command}: "))
-            p.add_argument(*option.flags, help=text, **option.kwargs)
-    if command is None:
-        p.add_argument("--version", action="version", version=f"agentmake {__version__}")
+            p.add_argument(
+                "words", nargs="*", metavar="TARGET", help="targets, VAR=value overrides, or a command first"
+            )
+        p.add_argument(
+            "-h", "--help", action="store_true", help=_HELP if command is None else _HELP_OF_COMMAND
+        )
+        for option in _OPTIONS:
+            if command is None:
+                p.add_argument(*option.flags, help=option.help, **option.kwargs)
+            elif option.commands is None or command in option.commands:
+                # (its own help: no "clean: " before what --cache does)
+                text = option.help_for.get(command, option.help.removeprefix(f"{command}: "))
+                p.add_argument(*option.flags, help=text, **option.kwargs)
+        if command is None:
+            p.add_argument("--version", action="version", version=f"agentmake {__version__}")
     return p
 
 
 @contextmanager
 def _titles_as_given() -> Iterator[None]:
-    """While argparse makes a parser: its two group titles ("positional arguments", "options") taken as
-    they are written where gettext has no catalog to look them up in (the directory it would search for
-    the current domain does not exist: it would return them unchanged), without the lookup. Each lookup
-    imports `locale` to normalise the language's name (its table of aliases: 5 M instructions, about a
-    millisecond of every start, for two words only --help prints). Where that directory exists, gettext
-    looks them up as before (a catalog there translates them)."""
+    """While argparse makes a parser: its two group titles ("positional arguments", "options") and, from
+    Python 3.13, the --version action's default help taken as they are written where gettext has no catalog
+    to look them up in (the directory it would search for the current domain does not exist: it would return
+    them unchanged), without the lookup. Each lookup imports `locale` to normalise the language's name (its
+    table of aliases: 5 M instructions, about a millisecond of every start, for words only --help prints).
+    Where that directory exists, gettext looks them up as before (a catalog there translates them)."""
     import gettext
 
     translate = getattr(argparse, "_", None)
