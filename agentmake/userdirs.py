@@ -66,6 +66,23 @@ def private_dir(directory: str) -> bool:
     return st is not None and stat.S_ISDIR(st.st_mode) and private(st) and bool(st.st_mode & 0o200)
 
 
+def _made_private(path: str) -> None:
+    """Make the directory at the absolute `path` and each missing one above it for this user alone (0700, as
+    XDG asks): `os.makedirs` gives its `mode` to the last only, the umask's to the others, and one made
+    group-writable (umask 002) had the cache refused at every start; and it recurses once a level (a path of
+    over ~1,000 levels: a RecursionError at start). One made meanwhile by another is left as is."""
+    missing = []
+    while not os.path.lexists(path):
+        missing.append(path)
+        parent = os.path.dirname(path)
+        if parent == path:  # (the root, or "": nothing above)
+            break
+        path = parent
+    for each in reversed(missing):
+        with contextlib.suppress(FileExistsError):  # (a "..", or made meanwhile)
+            os.mkdir(each, 0o700)
+
+
 def cache_dir() -> str | None:
     """agentmake's private cache directory (`$XDG_CACHE_HOME/agentmake`, else `~/.cache/agentmake`), None when
     it is not this user's alone (`private_dir`: nor one another user could replace). The caches kept there
@@ -82,11 +99,7 @@ def cache_dir() -> str | None:
         try:
             ours = private_dir(directory)
         except FileNotFoundError:
-            # (the base too, if missing, for this user alone: `makedirs` gives its `mode` to the last only,
-            # the umask's to the others, and a group-writable one (umask 002) would be refused)
-            os.makedirs(base, mode=0o700, exist_ok=True)
-            with contextlib.suppress(FileExistsError):
-                os.mkdir(directory, 0o700)
+            _made_private(directory)
             ours = private_dir(directory)
     except OSError:
         return None

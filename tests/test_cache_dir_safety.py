@@ -48,6 +48,37 @@ def test_a_missing_base_directory_is_made_for_this_user_alone_whatever_the_umask
     assert (tmp_path / "cache").stat().st_mode & 0o777 == 0o700
 
 
+def test_each_missing_directory_above_is_made_for_this_user_alone_whatever_the_umask(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = tmp_path / "a" / "b" / "cache"  # (an $XDG_CACHE_HOME whose parents are missing too)
+    old = os.umask(0o002)
+    try:
+        assert _used(monkeypatch, base) == str(base / "agentmake")
+    finally:
+        os.umask(old)
+    for made in (tmp_path / "a", tmp_path / "a" / "b", base):
+        assert made.stat().st_mode & 0o777 == 0o700
+
+
+def test_a_missing_base_many_levels_deep_is_made_without_recursing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = tmp_path.joinpath(*["a"] * 200)
+    depth, frame = 0, sys._getframe()
+    while frame is not None:
+        depth, frame = depth + 1, frame.f_back
+    old = sys.getrecursionlimit()
+    # (os.makedirs recursed once a level: a base over ~1,000 levels deep was a RecursionError at start; here
+    # 200 levels under a limit that leaves 100 frames, so that no tree too deep for `rmtree` is left behind)
+    sys.setrecursionlimit(depth + 100)
+    try:
+        made = _used(monkeypatch, base)
+    finally:
+        sys.setrecursionlimit(old)
+    assert made == str(base / "agentmake")
+
+
 @pytest.mark.parametrize("mode", [0o777, 0o775, 0o757])
 def test_not_under_a_directory_another_user_may_write(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: int
