@@ -8,9 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import FakeAgents
 
 from agentmake.cli import main
-from tests.conftest import FakeAgents
 
 SHELL = """\
 agent a:
