@@ -187,10 +187,14 @@ class Build(Results):
             # before any call starts, as a salvaged answer's spend no build reported is, `spending._add_cost`;
             # marked reported as this build ends, `end_run`)
             self.result.placed_cost, self.result.placed_tokens = taken.cost, taken.tokens
-            self.result.summed = taken.summed
             self.result.paid_left = taken.paid_tasks
             unsaid = getattr(self.store, "ended_unsaid", None)  # (test doubles of the store may lack it)
-            self.result.repeats = unsaid(self.run_id) if unsaid is not None and taken.summed else []
+            # (a build killed as it printed its line said at most its own spend and that of builds before it;
+            # marked reported with those this line says: one that spent nothing of its own has no row here,
+            # and else stayed unreported, named by every later build that says some killed build's spend)
+            repeats = unsaid(self.run_id) if unsaid is not None and taken.summed else []
+            self.result.repeats = [r for r in repeats if r >= min(taken.summed)]
+            self.result.summed = sorted({*taken.summed, *self.result.repeats})
             if taken.cost:
                 self.gate.spend(taken.cost)
             self.result.saved_left = {out: str(copy) for out, copy in taken.saved.items()}
