@@ -65,23 +65,25 @@ def count_found(store: Store, gate: CallGate, executor: Executor, t: TaskState) 
             gate.spend_once(key, found.cost_usd)
 
 
-def record_found(store: Store, gate: CallGate, run_id: int, t: TaskState, found: list[AttemptResult]) -> None:
+def record_found(store: Store, gate: CallGate, run_id: int, t: TaskState, found: list[AttemptResult]) -> bool:
     """`found`: what earlier attempts of `t` paid for that no answer of this build comes of (failures,
     answers that failed the check), told by its first attempt before it calls its agent (`Executor.on_found`,
     from its worker). What no build reported is recorded now as build `run_id`'s spend, counted against the
     budget once, and noted reported in its key file; what cannot be recorded (the database busy, a full
-    disk) is counted as before, when the attempt ends (`Outcomes._add_rejected`)."""
+    disk) is counted as before, when the attempt ends (`Outcomes._add_rejected`, which tries this again
+    first). Whether it was recorded (nothing to record: False)."""
     new = [f for f in found if paid_by(f) is not None and priced(f) and unreported(store, t, f)]
     rows = [(f.paid_at, str(f.paid_by), f.cost_usd, f.tokens_in, f.tokens_out) for f in new]
     record = getattr(store, "record_found", None)  # (test doubles of the store may lack it)
     if not rows or record is None or not record(run_id, t.id, rows):
-        return
+        return False
     for f in new:
         key = paid_by(f)
         if key is not None and f.cost_usd is not None:
             gate.spend_once(key, f.cost_usd)
         if f.paid_by is not None:
             note_reported(f.paid_by, f.paid_at)
+    return True
 
 
 def priced(result: AttemptResult) -> bool:

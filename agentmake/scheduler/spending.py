@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from agentmake.runners import AttemptResult
 from agentmake.runners.salvage import note_reported
-from agentmake.scheduler.earlier import paid_by, priced, unreported
+from agentmake.scheduler.earlier import paid_by, priced, record_found, unreported
 from agentmake.scheduler.ending import Ending
 from agentmake.scheduler.tasks import TaskState
 
@@ -37,6 +37,11 @@ class Spending(Ending):
         with its own, whose spend is its own; one that did not ask (held: the budget reached; a runner that
         could not start) left it, noted then, else each later build would count it again."""
         if not priced(earlier) or not self._unreported(t, earlier):
+            return
+        # (its record as found failed as the attempt started: tried again, as no history row holds it, a
+        # salvaged answer's being that answer's cost alone; recorded, this build's line says it with what it
+        # found, `loop._add_found`, and a kill -9 before that line leaves it to the next one's)
+        if record_found(self.store, self.gate, self.run_id, t, [earlier]):
             return
         if earlier.cost_usd is not None:  # (a CLI that names no price says its tokens alone: counted too)
             t.outcome.paid_earlier = (t.outcome.paid_earlier or 0.0) + earlier.cost_usd
