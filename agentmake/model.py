@@ -171,3 +171,6 @@ class Agentfile:
         default_factory=dict, compare=False, repr=False
     )
     notes: tuple[str, ...] = field(default=(), compare=False, repr=False)  # warnings of loading
+    # of each variable the command line set, the value the Agentfile itself gives it (None: no one value;
+    # `syntax.transform.Collected.own`): a `lang=es` where it says `lang = es` sets nothing new
+    own_values: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)

@@ -181,3 +181,32 @@ def test_going_back_runs_nothing_even_with_the_first_ones_results_gone_from_the_
     e2e.write("out/fr/a.md", "edited\n")
     summary = e2e.am("lang=fr").summary
     assert (summary.ran, summary.up_to_date) == (1, 0)
+
+
+@pytest.mark.parametrize("first, then", [(("lang=es",), ()), ((), ("lang=es",))])
+def test_a_variable_given_the_agentfiles_own_value_is_no_other_configuration(
+    e2e: E2E, first: tuple[str, ...], then: tuple[str, ...]
+) -> None:
+    """`lang=es` where the Agentfile says `lang = es` builds the very graph a plain build does: an output
+    renamed between the two is a leftover of either (before, `lang=es` was another configuration than
+    none: the plain build, its clean --leftovers and its warnings kept quiet of out/es/, which a glob
+    reads)."""
+    e2e.write("Agentfile", BOTH)
+    assert e2e.am(*first).code == 0
+    e2e.write("Agentfile", BOTH.replace("outputs = out/${lang}/{name}.md", "outputs = res/${lang}/{name}.md"))
+    run = e2e.am(*then)
+    assert run.code == 0 and "out/es/a.md is left over from t:a, which no longer makes it" in run.err, run
+    run = e2e.am("clean", "--leftovers", *then)
+    assert run.code == 0 and "removed 2 leftover outputs (2 renamed in the Agentfile)" in run.out, run
+    assert not e2e.exists("out/es/a.md") and e2e.exists("res/es/a.md")
+
+
+def test_a_variable_the_agentfile_derives_from_another_compares_by_its_value(e2e: E2E) -> None:
+    """`dir=out/es`, where the Agentfile derives `dir = out/${lang}` (es): the same value, the same graph."""
+    text = "lang = es\ndir = out/${lang}\n" + ONE.split("\n", 1)[1].replace("out/${lang}", "${dir}")
+    e2e.write("Agentfile", text)
+    assert e2e.am("dir=out/es").code == 0
+    e2e.write("Agentfile", text.replace("${dir}/{name}", "${dir}/x-{name}"))
+    assert e2e.am().code == 0
+    run = e2e.am("clean", "--leftovers", "-n")
+    assert run.code == 0 and "would remove 2 leftover outputs" in run.out, run

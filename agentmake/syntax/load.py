@@ -274,6 +274,7 @@ def _load(path: Path, overrides: Mapping[str, str] | None, strict: bool) -> Agen
         files=tuple(dict.fromkeys([*read, *(root / rel for rel in files.texts)])),
         reads=reader.reads,
         notes=(*collected.notes, *_idle_overrides(overrides, collected.assigned, sources, files.texts)),
+        own_values=collected.own,
     )
     Validator(af, sources, {k: f.loc for k, f in collected.settings.items()}).run()
     return af

@@ -158,6 +158,9 @@ class Collected:
     blocks: list[RawBlock] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # warnings: what loads, but likely is not what was meant
     assigned: set[str] = field(default_factory=set)  # every variable name an assignment names (a block's too)
+    # of each variable the command line sets, the value the Agentfile's own assignments give it: one value
+    # alike at every top-level assignment, else None (several values, or a block sets it: none of its own)
+    own: dict[str, str | None] = field(default_factory=dict)
 
 
 def collect(
@@ -184,6 +187,9 @@ def collect(
                         out.notes += _setting_under_block(st, above, src)
             elif st.key not in overrides:
                 out.variables[st.key] = fld.text()
+            else:
+                text = fld.text()
+                out.own[st.key] = text if out.own.get(st.key, text) == text else None
             later.pop(st.key, None)
         elif isinstance(st, Block):
             keys = BLOCK_KEYS.get(st.kind)
@@ -222,6 +228,8 @@ def collect(
                     out.assigned.add(entry.key)
                     if entry.key not in overrides:  # (the command line wins over every assignment)
                         seen[entry.key] = fld.text()
+                    else:
+                        out.own[entry.key] = None
             variables = {k: seen[k] for k in local if k not in overrides}
             block = RawBlock(st.kind, st.name, fields, src, st.line, st.name_col, variables)
             space = "runner" if st.kind == "runner" else "target"

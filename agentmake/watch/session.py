@@ -97,6 +97,8 @@ class WatchSession:
         if self.project is not None:
             self._report_dropped(self.project, project)
         self.project, self.broken = project, False
+        # (opened before the first load: `lang=es` where the Agentfile says `lang = es` is no configuration)
+        self.store.config = configuration_of(self.req, agentfile)
         self.watcher.readers = readers(project.graph)
         self.watcher.producer = project.graph.producer
         self.watcher.patterns = fan_out_patterns(agentfile)

@@ -244,7 +244,9 @@ def status(req: Request, as_json: bool) -> int:
     from agentmake.workflow.waiting import configuration_of
 
     # (once: a damaged one is told once)
-    store = Store.open(project.root, lock=False, agentfile=project.name, config=configuration_of(req))
+    store = Store.open(
+        project.root, lock=False, agentfile=project.name, config=configuration_of(req, project.agentfile)
+    )
     try:
         warn_leftovers(project, selected, store)  # (what a task reads stale: as a build and -n say)
         check_shared(project, selected, store)  # (outputs another Agentfile here declares: as they say)

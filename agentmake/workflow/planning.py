@@ -24,7 +24,9 @@ def plan(
     from agentmake.store import Store
     from agentmake.workflow.waiting import configuration_of
 
-    store = Store.open(project.root, lock=False, agentfile=project.name, config=configuration_of(req))
+    store = Store.open(
+        project.root, lock=False, agentfile=project.name, config=configuration_of(req, project.agentfile)
+    )
     try:
         if first is not None:
             first(store)

@@ -17,16 +17,21 @@ from agentmake.store import Store
 from agentmake.store.lock import LockedError
 
 if TYPE_CHECKING:
+    from agentmake.model import Agentfile
     from agentmake.workflow import Project, Request
 
 
-def configuration_of(req: Request) -> str:
+def configuration_of(req: Request, agentfile: Agentfile | None = None) -> str:
     """The configuration a command of `req` runs under (`store.owners.configuration`): the variables its
-    command line sets, not the settings (`jobs=8` changes no output)."""
+    command line sets, not the settings (`jobs=8` changes no output), nor, `agentfile` given (as loaded
+    with them), a variable set to the value the Agentfile itself gives it (`lang=es` where it says `lang =
+    es` builds what a plain build does: the same configuration, whose renamed outputs are leftovers of
+    either)."""
     from agentmake.store.owners import configuration
     from agentmake.syntax.values import SETTINGS
 
-    return configuration({k: v for k, v in req.overrides.items() if k not in SETTINGS})
+    own = agentfile.own_values if agentfile is not None else {}
+    return configuration({k: v for k, v in req.overrides.items() if k not in SETTINGS and own.get(k) != v})
 
 
 def open_waiting(
@@ -59,8 +64,12 @@ def open_store(req: Request, project: Project, *, lock: bool = True) -> Store:
     """The project's store for a command of `req`: locked (`lock`) and, with `--wait`, taken however long
     another agentmake holds it (`open_waiting`); else as `Store.open` takes it (a moment, then exit 2)."""
     if req.wait and lock:
-        return open_waiting(project.root, project.name, how="--wait; ", config=configuration_of(req))[0]
+        return open_waiting(
+            project.root, project.name, how="--wait; ", config=configuration_of(req, project.agentfile)
+        )[0]
     try:
-        return Store.open(project.root, lock=lock, agentfile=project.name, config=configuration_of(req))
+        return Store.open(
+            project.root, lock=lock, agentfile=project.name, config=configuration_of(req, project.agentfile)
+        )
     except LockedError as err:  # (say the option that would have waited: the user need not start over)
         raise LockedError(f"{err}; or run it again with --wait, which waits for it", err.holder) from None
