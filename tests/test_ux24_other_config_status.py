@@ -1,7 +1,7 @@
 """`status lang=fr` after a build with `lang=es`: each task's record is of other outputs, and status told
 every difference from it, five lines a task (`input glossary/fr.tsv was added`, `... es.tsv was removed`,
 `command changed`, `outputs changed`, `output ... is missing`), all following from the one value given. It
-now says `never built with these outputs (last built as A)` alone (`display.status.built_for_other_outputs`);
+now says `last built for other outputs (A)` alone (`display.status.built_for_other_outputs`);
 `--json`, `explain` and `-n` still tell every reason."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ agent translate:
     run = "cat {input} glossary/${lang}.tsv > {output}"
 """
 
-ONE_LINE = "never built with these outputs (last built as build/es/a.md)"
+ONE_LINE = "last built for other outputs (build/es/a.md)"
 
 
 @pytest.fixture
@@ -64,7 +64,9 @@ def test_a_task_with_its_outputs_unchanged_tells_each_reason(
     capsys.readouterr()
     assert main(["-C", str(built), "status"]) == 0
     out = capsys.readouterr().out
-    assert "command changed" in out and "output build/es/a.md is missing" in out and "never built" not in out
+    assert (
+        "command changed" in out and "output build/es/a.md is missing" in out and "other outputs" not in out
+    )
 
 
 def test_an_output_renamed_alone_is_still_told_as_such(
@@ -75,4 +77,20 @@ def test_an_output_renamed_alone_is_still_told_as_such(
     capsys.readouterr()
     assert main(["-C", str(built), "status"]) == 0
     out = capsys.readouterr().out
-    assert "outputs changed build/es/a.md → out/es/a.md" in out and "never built" not in out, out
+    assert "outputs changed build/es/a.md → out/es/a.md" in out and "other outputs" not in out, out
+
+
+def test_a_task_built_with_these_outputs_before_is_not_told_never_built_with_them(
+    built: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Back to lang=es after lang=fr, its output deleted and its result gone from the cache: it was built with
+    these outputs (the first build), so not `never built with these outputs`."""
+    text = "cache_size = 0\n" + AGENTFILE
+    (built / "Agentfile").write_text(text)
+    assert main(["-C", str(built), "-s"]) == 0  # (a build under cache_size = 0 keeps its own result alone)
+    assert main(["-C", str(built), "-s", "lang=fr"]) == 0
+    (built / "build" / "es" / "a.md").unlink()
+    capsys.readouterr()
+    assert main(["-C", str(built), "status"]) == 0
+    out = capsys.readouterr().out
+    assert "never built" not in out and "last built for other outputs (build/fr/a.md)" in out, out

@@ -89,7 +89,7 @@ def status_rows(
         )
         if brief and decision is not None and built_for_other_outputs(task.outputs, decision, record):
             assert record is not None
-            reasons = [f"never built with these outputs (last built as {quote_paths(list(record.outputs))})"]
+            reasons = [f"last built for other outputs ({quote_paths(list(record.outputs))})"]
         if decision is not None:
             reasons += saved_first(decision, quoted=brief)  # (a build saves them before it replaces them)
         pid = pids.get(task_id)
@@ -178,10 +178,11 @@ _DIFFERENCES = frozenset(
 def built_for_other_outputs(outputs: Sequence[str], decision: Decision, record: TaskRecord | None) -> bool:
     """Whether the task's record is of other outputs, none of them its own, and its own are all missing,
     nothing else said of it but how that record differs, and more differs than its outputs (a rename
-    alone is told as one): a task of another configuration (`status lang=fr`
-    after a build of `lang=es`). `status` says that alone, in one line; it told each difference, five
-    lines a task (`input glossary/fr.tsv was added`, `input glossary/es.tsv was removed`, `command
-    changed`, `outputs changed`, `output ... is missing`), all following from the one value given
+    alone is told as one): a task of another configuration (`status lang=fr` after a build of `lang=es`).
+    `status` says that alone, in one line (`last built for other outputs (A)`: not "never built with these",
+    which it may have been before that record, as lang=es's were built before lang=fr's); it told each
+    difference, five lines a task (`input glossary/fr.tsv was added`, `input glossary/es.tsv was removed`,
+    `command changed`, `outputs changed`, `output ... is missing`), all following from the one value given
     (`explain`, `-n` and `--json` tell every reason)."""
     if record is None or not record.outputs or not set(record.outputs).isdisjoint(outputs):
         return False
