@@ -118,7 +118,7 @@ def _recorded(root: Path, batched: bool) -> dict[str, list[tuple[Any, ...]]]:
                 )  # fmt: skip
                 store.record_success(record, {name: staged})
     tables: dict[str, list[tuple[Any, ...]]] = {}
-    with sqlite3.connect(root / ".agentmake/state.db") as conn:
+    with contextlib.closing(sqlite3.connect(root / ".agentmake/state.db")) as conn:
         for table in ("tasks", "attempts", "cache", "blobs", "commits", "uncached", "strays", "running"):
             columns = [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
             kept = [c for c in columns if c not in ("created_at", "last_used")]
