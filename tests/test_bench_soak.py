@@ -20,6 +20,7 @@ import soak_kill9  # noqa: E402
 import soak_ledger  # noqa: E402
 
 
+@pytest.mark.timeout(300)  # (as its soak's own subprocess timeout: pytest's 120 s is hit under load)
 @pytest.mark.parametrize("signame", ["KILL", "INT"])
 def test_one_seed_of_the_soak_holds_every_rule(tmp_path: Path, signame: str) -> None:
     args = ["--seeds", "3", "--docs", "4", "--signal", signame, "--work", str(tmp_path)]
@@ -48,6 +49,7 @@ def test_the_checks_see_a_wrong_output_a_second_payment_and_a_staged_file(tmp_pa
     assert "staged files left" in broken[2] and broken[3:] == ["d00 paid 2 times", "notes-d00 paid 2 times"]
 
 
+@pytest.mark.timeout(300)  # (as its soak's own subprocess timeout: pytest's 120 s is hit under load)
 @pytest.mark.parametrize("outputs", [False, True])
 def test_one_seed_of_the_edit_soak_holds_every_rule(tmp_path: Path, outputs: bool) -> None:
     args = ["--seeds", "6", "--files", "10", "--rounds", "6", "--work", str(tmp_path)]
@@ -80,6 +82,7 @@ def test_the_edit_soak_sees_a_lost_hand_edit(tmp_path: Path) -> None:
     assert sorted(p.name for p in (tmp_path / "mid").iterdir()) == ["00.txt"]  # only the one holding an edit
 
 
+@pytest.mark.timeout(300)  # (as its soak's own subprocess timeout: pytest's 120 s is hit under load)
 def test_one_seed_of_the_fault_soak_holds_every_rule(tmp_path: Path) -> None:
     run = subprocess.run(
         [sys.executable, str(BENCH / "soak_faults.py"), "--seeds", "1-2", "--work", str(tmp_path)],
@@ -166,6 +169,7 @@ def test_the_kill9_soak_tells_a_ctrl_c_python_lost_before_agentmake_ran() -> Non
     assert not soak_kill9.lost_early("Exception ignored in: <function f>\nTraceback:\nValueError: x\n")
 
 
+@pytest.mark.timeout(300)  # (as its soak's own subprocess timeout: pytest's 120 s is hit under load)
 def test_one_seed_of_the_touch_soak_holds_every_rule(tmp_path: Path) -> None:
     args = ["--seeds", "5", "--docs", "4", "--work", str(tmp_path)]
     run = subprocess.run(
