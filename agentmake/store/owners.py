@@ -221,31 +221,25 @@ class Owners:
             # (a row another Agentfile's task of the same name wrote: its outputs are that one's, not renamed)
             if row is not None and row[0] != outputs_json and self.owns(row[1]):
                 gone = [(p, task_id, h) for p, h in json.loads(row[0]).items() if p not in outputs]
-                if gone and configs and self._has_stray_keys():
-                    self._conn.executemany(
-                        "INSERT OR REPLACE INTO strays (path, task_id, hash, agentfile, config, key)"
-                        " VALUES (?, ?, ?, ?, ?, ?)",
-                        [(*g, self.agentfile, row[2], row[3]) for g in gone],
-                    )
-                elif gone and configs:
-                    self._conn.executemany(
-                        "INSERT OR REPLACE INTO strays (path, task_id, hash, agentfile, config)"
-                        " VALUES (?, ?, ?, ?, ?)",
-                        [(*g, self.agentfile, row[2]) for g in gone],
-                    )
-                elif gone and owned:
-                    self._conn.executemany(
-                        "INSERT OR REPLACE INTO strays (path, task_id, hash, agentfile) VALUES (?, ?, ?, ?)",
-                        [(*g, self.agentfile) for g in gone],
-                    )
-                elif gone:
-                    self._conn.executemany("INSERT OR REPLACE INTO strays VALUES (?, ?, ?)", gone)
                 if gone:
+                    # (each column the table has: an older database, opened busy, may lack the later ones)
+                    columns = ["path", "task_id", "hash"]
+                    more: list[str | None] = []
+                    if owned:
+                        columns.append("agentfile")
+                        more.append(self.agentfile)
+                    if configs:
+                        columns.append("config")
+                        more.append(row[2])
+                        if self._has_stray_keys():
+                            columns.append("key")
+                            more.append(row[3])
+                    marks = ", ".join("?" * len(columns))
+                    sql = f"INSERT OR REPLACE INTO strays ({', '.join(columns)}) VALUES ({marks})"
+                    self._conn.executemany(sql, [(*g, *more) for g in gone])
                     self._any_strays = True
                     self._made_before = None  # (read again when next asked)
-            if self._any_strays is None:  # (read once: the table is empty in most projects)
-                self._any_strays = self._conn.execute("SELECT 1 FROM strays LIMIT 1").fetchone() is not None
-            if self._any_strays and outputs:
+            if outputs and self._any_strays_now():  # (read once: the table is empty in most projects)
                 self._conn.executemany("DELETE FROM strays WHERE path = ?", [(p,) for p in outputs])
                 self._made_before = None
 
