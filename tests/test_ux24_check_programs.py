@@ -54,3 +54,19 @@ def test_check_says_ok_when_the_runner_programs_are_there(
     out, err = capsys.readouterr()
     assert out == "Agentfile: 4 agents (4 tasks), 0 reports, 3 runners — ok\n"
     assert "not found" not in err
+
+
+def test_a_missing_program_used_by_many_agents_names_three_and_counts_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # (the 5,000-agent Agentfile of benchmarks/bench_parse.py printed one line naming all 5,000 agents)
+    agents = "".join(f'agent step{i}:\n    outputs = s{i}.md\n    prompt = "say {i}"\n' for i in range(1200))
+    (tmp_path / "Agentfile").write_text('runner = "claude"\n' + agents)
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    assert main(["-C", str(tmp_path), "check"]) == 0
+    err = capsys.readouterr().err
+    said = "claude is not found on PATH, and every task of step0, step1, step2 and 1,197 more would fail"
+    assert said in err
+    assert "step3," not in err and len(max(err.splitlines(), key=len)) < 200
