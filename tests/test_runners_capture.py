@@ -116,3 +116,61 @@ def test_shell_task_logs_exist_and_failures_read_them(project: RunnerProject) ->
     assert not (logs / "c.1.out").exists()  # cp printed nothing
     bad = project.run(project.agent("c", outputs=("o.txt",), run="sh -c 'echo nope >&2; exit 4'"))
     assert bad.exit_code == 4 and "nope" in bad.message and (logs / "c.1.err").read_text() == "nope\n"
+
+
+def _counting_unlinks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every path `os.unlink` is asked to remove from now on (it still removes them)."""
+    calls: list[str] = []
+    real = os.unlink
+
+    def unlink(path: str, *args: object, **kw: object) -> None:
+        calls.append(os.fspath(path))
+        real(path, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "unlink", unlink)
+    return calls
+
+
+def test_a_log_cleared_or_known_absent_is_not_removed_again_at_close(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`clear` removed the older log (or found none), or the caller knows none is there (`absent`: a log
+    directory made in this build): `close` of a log nothing was written to asks for no second unlink."""
+    stale = tmp_path / "t.1.out"
+    stale.write_text("from an earlier run\n")
+    calls = _counting_unlinks(monkeypatch)
+    log = LogFile(stale)
+    log.clear()
+    assert not stale.exists() and calls == [str(stale)]
+    log.close()
+    assert calls == [str(stale)]
+    for log in (LogFile(tmp_path / "t.2.out"), LogFile(tmp_path / "t.3.out", absent=True)):
+        if not log.absent:
+            log.clear()  # (none there)
+        calls.clear()
+        log.close()
+        assert calls == []
+
+
+def test_a_log_neither_cleared_nor_known_absent_still_removes_an_older_one_at_close(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The other side of the skip above: an older log `clear` was not asked to remove, or could not, is
+    removed by `close` (a stream that printed nothing never leaves an older log passing for its own)."""
+    stale = tmp_path / "t.1.out"
+    stale.write_text("from an earlier run\n")
+    LogFile(stale).close()
+    assert not stale.exists()
+    stale.write_text("from an earlier run\n")
+    log = LogFile(stale)
+    real = os.unlink
+
+    def refused(path: str, *args: object, **kw: object) -> None:
+        raise PermissionError(13, "Permission denied", path)
+
+    monkeypatch.setattr(os, "unlink", refused)
+    log.clear()  # (could not remove it)
+    monkeypatch.setattr(os, "unlink", real)
+    assert stale.exists()
+    log.close()
+    assert not stale.exists()

@@ -205,3 +205,43 @@ def test_a_ticked_status_file_writes_routine_changes_only_when_ticked(tmp_path: 
     assert "| b | running |" in path.read_text()
     sink.tick()
     assert "| b | done |" in path.read_text()
+
+
+@pytest.mark.parametrize("fresh", [True, False])
+def test_an_inline_attempt_removes_older_logs_of_its_names_only_where_there_can_be_some(
+    project: RunnerProject, monkeypatch: pytest.MonkeyPatch, fresh: bool
+) -> None:
+    """Started in parts (`begin_shell` -> `spawn_shell` -> `end_shell`, as the scheduler runs shell tasks
+    inline), an attempt that prints nothing leaves no log. In a log directory made by this executor no
+    older log can have its names: nothing is unlinked for them. In one that was there, the older logs of
+    its names are removed (once, before it starts) and do not pass for this attempt's."""
+    if not fresh:
+        (project.root / ".agentmake" / "logs").mkdir(parents=True)
+    executor = project.executor()
+    task = project.agent("c", outputs=("o.txt",), run="cp /dev/null {output}")
+    shell = executor.begin_shell(task, 1)
+    assert not isinstance(shell, AttemptResult)
+    names = [str(shell.stem) + suffix for suffix in (".out", ".err")]
+    if not fresh:
+        for name in names:
+            Path(name).write_text("stale\n")
+    calls: list[str] = []
+    real = os.unlink
+
+    def unlink(path: str, *args: object, **kw: object) -> None:
+        calls.append(os.fspath(path))
+        real(path, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "unlink", unlink)
+    child = executor.spawn_shell(shell)
+    assert isinstance(child, process.Child)
+    child.proc.wait()
+    child.pipes.drain()
+    child.pipes.close()
+    for log in child.logs:
+        log.close()
+    monkeypatch.setattr(os, "unlink", real)
+    result = executor.end_shell(shell, process.ProcResult(child.proc.returncode))
+    assert result.outcome == "ok"
+    assert [c for c in calls if c in names] == ([] if fresh else names)
+    assert not any(Path(name).exists() for name in names)

@@ -87,15 +87,18 @@ def _create(path: str) -> int:
 
 class LogFile:
     """One stream's log: `write` creates the file at the first byte; `close` leaves no file if nothing was
-    written. Errors writing the log never stop the draining of the pipe (the data is then dropped)."""
+    written. Errors writing the log never stop the draining of the pipe (the data is then dropped).
+    `absent`: no file of this name is there (its log directory was made in this build, or `clear` removed
+    it): `close` of a log nothing was written to has nothing to remove (two failing unlinks a task saved)."""
 
-    __slots__ = ("broken", "direct", "fd", "path")
+    __slots__ = ("absent", "broken", "direct", "fd", "path")
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, absent: bool = False) -> None:
         self.path = os.fspath(path)
         self.fd: int | None = None
         self.broken = False
         self.direct = False  # the child writes into the file itself (`open_for_child`)
+        self.absent = absent
 
     def open_for_child(self) -> int:
         """Create the file now and return its descriptor, for the child to write into directly (no pipe, no
@@ -107,8 +110,13 @@ class LogFile:
 
     def clear(self) -> None:
         """Remove an older log of this name (from an earlier run), so nobody reads it as this attempt's."""
-        with contextlib.suppress(OSError):
+        try:
             os.unlink(self.path)
+        except FileNotFoundError:
+            pass
+        except OSError:  # (not removed: `close` tries again)
+            return
+        self.absent = True
 
     def write(self, data: bytes) -> None:
         if self.broken or not data:
@@ -130,7 +138,7 @@ class LogFile:
             if empty:
                 with contextlib.suppress(OSError):
                     os.unlink(self.path)
-        elif not self.broken:
+        elif not self.broken and not self.absent:
             with contextlib.suppress(OSError):
                 os.unlink(self.path)
         self.fd, self.broken = None, True  # closed: later writes and closes do nothing

@@ -69,7 +69,10 @@ class ShellAttempts(ExecutorBase):
         """Start the attempt's process (the `sh -c` form if a directly executed command cannot start): the
         running child, or the result of a process that could not be started."""
         while True:
-            logs = self._logs(shell.stem)
+            logs = self._logs(shell.stem)  # (older logs of their names removed: `clear`, which notes it)
+            if self._fresh_logs:  # (a log directory made in this build: no older log of their names)
+                for log in logs:
+                    log.absent = True
             try:
                 return start_child(
                     shell.inv.argv,
