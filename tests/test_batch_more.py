@@ -60,9 +60,9 @@ def _build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, more: int | None = N
         events.append(("recorded", sorted(m[1] for m in successes)))
         return real_record_together(self, successes, clears)
 
-    def renaming(root: Path, staged: Any, discard: Any = None) -> Any:
+    def renaming(root: Path, staged: Any, discard: Any = None, absent: Any = ()) -> Any:
         events.append(("renamed", sorted(staged)))
-        return real_commit_outputs(root, staged, discard)
+        return real_commit_outputs(root, staged, discard, absent)
 
     monkeypatch.setattr(loop_mod.Build, "_decide", decide)
     monkeypatch.setattr(loop_mod.Build, "_launch", launch)

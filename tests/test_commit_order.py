@@ -54,7 +54,7 @@ def _runs(root: Path) -> list[str]:
 
 
 def _crash_on_rename(monkeypatch: pytest.MonkeyPatch) -> None:
-    def crash(root: Path, staged: object, discard: object = None) -> None:
+    def crash(root: Path, staged: object, discard: object = None, absent: object = ()) -> None:
         raise Crash
 
     monkeypatch.setattr(outcomes, "commit_outputs", crash)

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from agentmake.scheduler.commit import commit_outputs, remove_stale_temps
 from agentmake.scheduler.discard import Discard
 
@@ -136,3 +138,68 @@ def test_a_build_hands_the_spares_over_while_it_waits_not_only_at_its_end(tmp_pa
         )
         assert done.returncode == 0, done.stderr
     assert (tmp_path / "out" / "b.txt").read_text() == "gone\n"
+
+
+def test_an_output_found_not_there_at_its_commit_has_no_old_file_linked_aside(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first build's outputs are not there when decided nor at the commit (`Outcomes._save_mid_run_edits`
+    looks): no hard link of an old file is tried for them (it would fail). A rebuild's outputs are there: each
+    old file is linked aside for the rename (the other side of that skip), and the outputs are replaced."""
+    from agentmake import workflow
+    from agentmake.store import Store
+
+    (tmp_path / "src").mkdir()
+    for n in range(3):
+        (tmp_path / "src" / f"{n}.txt").write_text(f"{n}\n")
+    (tmp_path / "seed.txt").write_text("1\n")
+    (tmp_path / "Agentfile").write_text(
+        "agent copy:\n    inputs = src/{n}.txt seed.txt\n    outputs = out/{n}.txt\n"
+        '    run = "cat {inputs} > {output}"\n'
+    )
+    asked: list[str] = []
+    real = Discard.aside
+
+    def aside(self: Discard, target: str) -> str | None:
+        asked.append(os.path.relpath(target, tmp_path))
+        return real(self, target)
+
+    monkeypatch.setattr(Discard, "aside", aside)
+    outputs = [os.path.join("out", f"{n}.txt") for n in range(3)]
+    for seed, linked in (("1", []), ("2", outputs)):  # the second build replaces every output
+        (tmp_path / "seed.txt").write_text(f"{seed}\n")
+        asked.clear()
+        req = workflow.Request(directory=tmp_path, silent=True, jobs=2)  # type: ignore[call-arg]
+        project = workflow.load_project(req)
+        with Store.open(tmp_path) as store:
+            assert workflow.run_graph(project, project.graph, store, req).ok
+        assert sorted(asked) == linked
+        assert all((tmp_path / "out" / f"{n}.txt").read_text() == f"{n}\n{seed}\n" for n in range(3))
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [f"{n}.txt" for n in range(3)]
+
+
+def test_an_output_made_by_hand_while_its_task_ran_is_still_linked_aside(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An output not there when its task was decided, but there at the commit (made by hand meanwhile) is
+    not one `commit_outputs` skips: it is saved as a hand edit, and its old file linked aside as any."""
+    from agentmake import workflow
+    from agentmake.store import Store
+
+    (tmp_path / "Agentfile").write_text(
+        'agent a:\n    outputs = out/a.txt\n    run = "echo by hand > out/a.txt; echo ours > {output}"\n'
+    )
+    asked: list[str] = []
+    real = Discard.aside
+
+    def aside(self: Discard, target: str) -> str | None:
+        asked.append(os.path.relpath(target, tmp_path))
+        return real(self, target)
+
+    monkeypatch.setattr(Discard, "aside", aside)
+    req = workflow.Request(directory=tmp_path, silent=True, jobs=1)  # type: ignore[call-arg]
+    project = workflow.load_project(req)
+    with Store.open(tmp_path) as store:
+        assert workflow.run_graph(project, project.graph, store, req).ok
+    assert asked == [os.path.join("out", "a.txt")]
+    assert (tmp_path / "out" / "a.txt").read_text() == "ours\n"

@@ -87,9 +87,9 @@ def test_results_arriving_together_are_recorded_before_any_rename(
         events.append(("recorded", sorted(m[1] for m in successes) if done else None))
         return done
 
-    def renaming(root: Path, staged: Any, discard: Any = None) -> Any:
+    def renaming(root: Path, staged: Any, discard: Any = None, absent: Any = ()) -> Any:
         events.append(("renamed", sorted(staged)))
-        return real_commit_outputs(root, staged, discard)
+        return real_commit_outputs(root, staged, discard, absent)
 
     monkeypatch.setattr(loop_mod.Build, "_handle_all", gathering)
     monkeypatch.setattr(loop_mod.Build, "_launch", launch)

@@ -122,7 +122,7 @@ def test_recovering_an_interrupted_commit_saves_a_later_hand_edit(
         with Store.open(tmp_path) as store:
             return workflow.run_graph(project, project.graph, store, req)
 
-    def crash(root: Path, staged: object, discard: object = None) -> None:
+    def crash(root: Path, staged: object, discard: object = None, absent: object = ()) -> None:
         raise Crash
 
     (tmp_path / "Agentfile").write_text(

@@ -5,6 +5,7 @@ next run (never kept as a "hand edit"), and a watch cancel re-decides a task par
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from pathlib import Path
 
 import pytest
@@ -120,11 +121,13 @@ def test_failed_placement_is_restored_by_the_next_run(
     real = outcomes.commit_outputs
     calls = {"n": 0}
 
-    def fail_once(root: Path, staged: dict[str, Path], discard: Discard | None = None) -> None:
+    def fail_once(
+        root: Path, staged: dict[str, Path], discard: Discard | None = None, absent: Collection[str] = ()
+    ) -> None:
         calls["n"] += 1
         if calls["n"] == 1:
             raise OSError("no space left on device")
-        real(root, staged, discard)
+        real(root, staged, discard, absent)
 
     with monkeypatch.context() as m:
         m.setattr(outcomes, "commit_outputs", fail_once)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 
 from agentmake.plan.hashing import Seen, hash_path
@@ -60,13 +60,17 @@ def edited_since(root: Path, changed: Iterable[str], new: Mapping[str, str]) -> 
     return edited
 
 
-def commit_outputs(root: Path, staged: Mapping[str, Path], discard: Discard | None = None) -> dict[str, Path]:
+def commit_outputs(
+    root: Path, staged: Mapping[str, Path], discard: Discard | None = None, absent: Collection[str] = ()
+) -> dict[str, Path]:
     """Rename each staged file onto its target (creating parent directories); returns path -> target. With
-    `discard`, a target's old file is kept aside for the rename and unlinked on its thread."""
+    `discard`, a target's old file is kept aside for the rename and unlinked on its thread; not that of an
+    output in `absent`, which the caller just found not there (a hard link that would fail: a first build's
+    every output)."""
     targets: dict[str, Path] = {}
     for path, tmp in staged.items():
         target = root / path
-        spare = discard.aside(os.fspath(target)) if discard is not None else None
+        spare = discard.aside(os.fspath(target)) if discard is not None and path not in absent else None
         try:  # a staged file lies beside its target: the directory is there (no mkdir per task)
             os.replace(tmp, target)
         except FileNotFoundError:

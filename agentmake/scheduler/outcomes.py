@@ -119,8 +119,9 @@ class Outcomes(Failing, Spending):
         try:
             for path in result.staged:  # (another agent of the build may have linked a directory out since)
                 check_inside(self.root, path, self._real_root())
-            saved = self._save_mid_run_edits(t, result.staged, hashes, result.in_place)
-            commit_outputs(self.root, result.staged, self.discard)
+            absent: set[str] = set()  # (outputs found not there: no old file to keep aside for the rename)
+            saved = self._save_mid_run_edits(t, result.staged, hashes, result.in_place, absent)
+            commit_outputs(self.root, result.staged, self.discard, absent)
         except OSError:
             # the record names the new outputs: if a `commits` row stands for them, the next run restores
             # them from the cache (`recover_commits`), so the failure must not overwrite that record
@@ -157,8 +158,9 @@ class Outcomes(Failing, Spending):
         self._succeeded(t)
 
     def _save_mid_run_edits(
-        self, t: TaskState, staged: dict[str, Path], hashes: dict[str, str], in_place: bool = False
-    ) -> str | None:
+        self, t: TaskState, staged: dict[str, Path], hashes: dict[str, str], in_place: bool = False,
+        absent: set[str] | None = None,
+    ) -> str | None:  # fmt: skip
         """Keep the outputs a person edited while `t` ran (after it was decided), and those agentmake did not
         make (`Decision.unknown`) if the result differs, under `.agentmake/edited/` before its result replaces
         them (the files themselves, hard-linked: `Store.save_edited`), as `Starting._save_edited` copies edits
@@ -166,12 +168,15 @@ class Outcomes(Failing, Spending):
         propagates before any rename, so the outputs stay as they are and the task fails as with a failed
         rename. Not for a multi-output LLM agent: it writes its outputs in place and `backups` puts back what
         they held when it started; unless its agent was not called (`in_place`: copies its new check
-        rewrote, `AttemptResult.in_place`)."""
+        rewrote, `AttemptResult.in_place`). Adds to `absent` the outputs it found not there (not there when
+        decided, nor now: a first build's), whose commit has no old file to keep aside (`commit_outputs`)."""
         then, t.outputs_then = t.outputs_then, None
         if then is None or (t.llm and len(then) > 1 and not in_place):  # (it writes them itself, in place)
             return None
         pairs = [(p, seen) for p, seen in zip(t.task.outputs, then, strict=True) if p in staged]
-        changed = self.hasher.changed([p for p, _ in pairs], [seen for _, seen in pairs])
+        changed = list(self.hasher.changed([p for p, _ in pairs], [seen for _, seen in pairs]))
+        if absent is not None:  # (one not seen then is `changed` if it is there now: these are not)
+            absent.update(p for p, seen in pairs if seen is None and p not in changed)
         edited = edited_since(self.root, changed, hashes)
         if not edited:
             return None
