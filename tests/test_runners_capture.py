@@ -174,3 +174,30 @@ def test_a_log_neither_cleared_nor_known_absent_still_removes_an_older_one_at_cl
     assert stale.exists()
     log.close()
     assert not stale.exists()
+
+
+def test_draining_non_blocking_pipes_copies_what_they_hold_and_waits_for_nothing(tmp_path: Path) -> None:
+    """`Pipes.drain_ready` (the supervisor's pipes, non-blocking): what a pipe holds is copied; a pipe at its
+    end is forgotten and closed; one still open (its writer alive, e.g. a process that left the group) is
+    left after what it held, without waiting for more."""
+    from agentmake.runners.capture import Pipes
+
+    open_r, open_w = os.pipe()
+    ended_r, ended_w = os.pipe()
+    for fd in (open_r, ended_r):
+        os.set_blocking(fd, False)
+    os.write(open_w, b"so far\n")
+    os.write(ended_w, b"all of it\n")
+    os.close(ended_w)
+    logs = {open_r: LogFile(tmp_path / "o.out"), ended_r: LogFile(tmp_path / "e.out")}
+    pipes = Pipes(dict(logs))
+    try:
+        pipes.drain_ready()
+        assert list(pipes.logs) == [open_r]  # (the ended one is closed)
+        for log in logs.values():
+            log.close()
+        assert (tmp_path / "o.out").read_text() == "so far\n"
+        assert (tmp_path / "e.out").read_text() == "all of it\n"
+    finally:
+        pipes.close()
+        os.close(open_w)

@@ -185,6 +185,24 @@ class Pipes:
             if not self.logs:
                 return
 
+    def drain_ready(self) -> None:
+        """`drain` for pipes set non-blocking (`os.set_blocking(fd, False)`, as `supervise.Supervisor` sets
+        them): each is read until it is empty for now or at its end (then forgotten and closed), at most
+        `_DRAIN_CHUNKS` chunks, without a poll to ask first (a reading that finds nothing is the answer)."""
+        for fd in list(self.logs):
+            for _ in range(_DRAIN_CHUNKS):
+                try:
+                    data = os.read(fd, _CHUNK)
+                except BlockingIOError:  # empty, and still open (e.g. held by a process that left the group)
+                    break
+                except OSError:
+                    data = b""
+                if not data:
+                    del self.logs[fd]
+                    os.close(fd)
+                    break
+                self.logs[fd].write(data)
+
     def close(self) -> None:
         for fd in self.logs:
             os.close(fd)

@@ -283,7 +283,7 @@ class Supervisor:
         pipes = watched.child.pipes
         for fd in list(pipes.logs):
             self._forget(fd)
-        pipes.drain()
+        pipes.drain_ready()  # (set non-blocking by `add`: read without a poll first)
         pipes.close()
         for log in watched.child.logs:
             log.close()
