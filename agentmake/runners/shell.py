@@ -29,6 +29,9 @@ from agentmake.runners.staging import staged_path, staged_relative
 from agentmake.templates import command_names, render_command
 
 ARG_STRLEN = 120 * 1024  # bytes: Linux refuses one argv string over 128 KiB (E2BIG); longer ones go in a file
+# the cancel event of an attempt judged once its process is over (`end_shell`): nothing sets it, and an
+# attempt run in parts has no check command that would wait on one (`runs_inline`); not an Event per task
+_NOT_CANCELLED = threading.Event()
 
 
 @dataclass
@@ -93,7 +96,7 @@ class ShellAttempts(ExecutorBase):
 
     def end_shell(self, shell: ShellAttempt, proc: ProcResult) -> AttemptResult:
         """Judge a shell attempt whose process is over, as `execute` would have."""
-        result = self._shell_verdict(shell, proc, threading.Event())
+        result = self._shell_verdict(shell, proc, _NOT_CANCELLED)
         return self._ended(result, shell.started, shell.stem)
 
     def _run_shell(self, task: Task, spec: AgentSpec, stem: Path, cancel: threading.Event) -> AttemptResult:

@@ -196,7 +196,7 @@ class Outcomes(Failing, Spending):
         rewrote them (`AttemptResult.in_place`) cost this build nothing, and their history row says
         "up-to-date": their record keeps what the result took and cost when it was paid for (`_keep_made`)."""
         assert t.decision is not None
-        files: dict[str, Path] = {path: Path(tmp) for path, tmp in result.staged.items()}
+        files = {path: tmp if isinstance(tmp, Path) else Path(tmp) for path, tmp in result.staged.items()}
         for path in hashes:
             if path not in files:  # written in place by the runner (hashed by the worker)
                 files[path] = self.root / path
