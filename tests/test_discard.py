@@ -69,15 +69,20 @@ def test_a_link_output_is_replaced_not_its_target(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["elsewhere.md", "out.md"]
 
 
-def test_a_rebuild_leaves_no_spare_beside_its_outputs(tmp_path: Path) -> None:
-    (tmp_path / "src").mkdir()
-    for n in range(6):
-        (tmp_path / "src" / f"{n}.txt").write_text(f"{n}\n")
-    (tmp_path / "seed.txt").write_text("1\n")
-    (tmp_path / "Agentfile").write_text(
+def _copies(root: Path, n: int) -> None:
+    """A project of `n` tasks, each writing out/N.txt from src/N.txt and seed.txt (holding "1")."""
+    (root / "src").mkdir()
+    for i in range(n):
+        (root / "src" / f"{i}.txt").write_text(f"{i}\n")
+    (root / "seed.txt").write_text("1\n")
+    (root / "Agentfile").write_text(
         "agent copy:\n    inputs = src/{n}.txt seed.txt\n    outputs = out/{n}.txt\n"
         '    run = "cat {inputs} > {output}"\n'
     )
+
+
+def test_a_rebuild_leaves_no_spare_beside_its_outputs(tmp_path: Path) -> None:
+    _copies(tmp_path, 6)
     for seed in ("1", "2"):  # the second build replaces every output
         (tmp_path / "seed.txt").write_text(f"{seed}\n")
         done = subprocess.run(
@@ -140,6 +145,19 @@ def test_a_build_hands_the_spares_over_while_it_waits_not_only_at_its_end(tmp_pa
     assert (tmp_path / "out" / "b.txt").read_text() == "gone\n"
 
 
+def _asides(monkeypatch: pytest.MonkeyPatch, root: Path) -> list[str]:
+    """The targets (relative to `root`) `Discard.aside` is asked to link aside from now on (it still does)."""
+    asked: list[str] = []
+    real = Discard.aside
+
+    def aside(self: Discard, target: str) -> str | None:
+        asked.append(os.path.relpath(target, root))
+        return real(self, target)
+
+    monkeypatch.setattr(Discard, "aside", aside)
+    return asked
+
+
 def test_an_output_found_not_there_at_its_commit_has_no_old_file_linked_aside(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -149,22 +167,8 @@ def test_an_output_found_not_there_at_its_commit_has_no_old_file_linked_aside(
     from agentmake import workflow
     from agentmake.store import Store
 
-    (tmp_path / "src").mkdir()
-    for n in range(3):
-        (tmp_path / "src" / f"{n}.txt").write_text(f"{n}\n")
-    (tmp_path / "seed.txt").write_text("1\n")
-    (tmp_path / "Agentfile").write_text(
-        "agent copy:\n    inputs = src/{n}.txt seed.txt\n    outputs = out/{n}.txt\n"
-        '    run = "cat {inputs} > {output}"\n'
-    )
-    asked: list[str] = []
-    real = Discard.aside
-
-    def aside(self: Discard, target: str) -> str | None:
-        asked.append(os.path.relpath(target, tmp_path))
-        return real(self, target)
-
-    monkeypatch.setattr(Discard, "aside", aside)
+    _copies(tmp_path, 3)
+    asked = _asides(monkeypatch, tmp_path)
     outputs = [os.path.join("out", f"{n}.txt") for n in range(3)]
     for seed, linked in (("1", []), ("2", outputs)):  # the second build replaces every output
         (tmp_path / "seed.txt").write_text(f"{seed}\n")
@@ -189,14 +193,7 @@ def test_an_output_made_by_hand_while_its_task_ran_is_still_linked_aside(
     (tmp_path / "Agentfile").write_text(
         'agent a:\n    outputs = out/a.txt\n    run = "echo by hand > out/a.txt; echo ours > {output}"\n'
     )
-    asked: list[str] = []
-    real = Discard.aside
-
-    def aside(self: Discard, target: str) -> str | None:
-        asked.append(os.path.relpath(target, tmp_path))
-        return real(self, target)
-
-    monkeypatch.setattr(Discard, "aside", aside)
+    asked = _asides(monkeypatch, tmp_path)
     req = workflow.Request(directory=tmp_path, silent=True, jobs=1)  # type: ignore[call-arg]
     project = workflow.load_project(req)
     with Store.open(tmp_path) as store:

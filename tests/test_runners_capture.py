@@ -118,7 +118,7 @@ def test_shell_task_logs_exist_and_failures_read_them(project: RunnerProject) ->
     assert bad.exit_code == 4 and "nope" in bad.message and (logs / "c.1.err").read_text() == "nope\n"
 
 
-def _counting_unlinks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+def counting_unlinks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every path `os.unlink` is asked to remove from now on (it still removes them)."""
     calls: list[str] = []
     real = os.unlink
@@ -138,7 +138,7 @@ def test_a_log_cleared_or_known_absent_is_not_removed_again_at_close(
     directory made in this build): `close` of a log nothing was written to asks for no second unlink."""
     stale = tmp_path / "t.1.out"
     stale.write_text("from an earlier run\n")
-    calls = _counting_unlinks(monkeypatch)
+    calls = counting_unlinks(monkeypatch)
     log = LogFile(stale)
     log.clear()
     assert not stale.exists() and calls == [str(stale)]

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import RunnerProject
+from test_runners_capture import counting_unlinks
 
 from agentmake.display import StatusFile
 from agentmake.model import RunnerSpec
@@ -225,14 +226,8 @@ def test_an_inline_attempt_removes_older_logs_of_its_names_only_where_there_can_
     if not fresh:
         for name in names:
             Path(name).write_text("stale\n")
-    calls: list[str] = []
     real = os.unlink
-
-    def unlink(path: str, *args: object, **kw: object) -> None:
-        calls.append(os.fspath(path))
-        real(path, *args, **kw)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(os, "unlink", unlink)
+    calls = counting_unlinks(monkeypatch)
     child = executor.spawn_shell(shell)
     assert isinstance(child, process.Child)
     child.proc.wait()
