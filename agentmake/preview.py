@@ -45,13 +45,25 @@ def dry_run_lines(
     keep_going: bool,
     verbose: bool,
     elsewhere: Mapping[str, int] | None = None,
+    otherwise: Mapping[str, str] | None = None,
 ) -> tuple[list[str], int, frozenset[str]]:
     """The lines of the dry run of `decisions` (every task of `selected`, in order), how many tasks would
     fail, and which would salvage an answer paid for (no call: a rename hint has nothing to save them).
     `budget`: the command line's, if any (else the Agentfile's). `elsewhere`: the tasks another agentmake
-    is running now, each with its pid (`workflow.running_owners`): said so, not "would run"."""
+    is running now, each with its pid (`workflow.running_owners`): said so, not "would run". `otherwise`:
+    the tasks whose record a build of another configuration wrote, each with the sentence that says so
+    (`plan.explain.otherwise_said`): said first, and (without -v) without the reasons that follow from it
+    (`beyond_otherwise`), as `status` says it, not five differences a task on one long line."""
     from agentmake.plan.dryrun import undecided
-    from agentmake.plan.explain import brief, if_changed, in_order, saved_first, told, waits_to_decide
+    from agentmake.plan.explain import (
+        beyond_otherwise,
+        brief,
+        if_changed,
+        in_order,
+        saved_first,
+        told,
+        waits_to_decide,
+    )
 
     elsewhere = elsewhere or {}
     stale = [d for d in decisions if d.stale]
@@ -63,6 +75,10 @@ def dry_run_lines(
     maybe = restore = busy = 0
     for d in in_natural_order(stale, lambda d: d.task_id):  # (sum:2 before sum:10)
         said = [told(r) for r in in_order(d.reasons)] if verbose else [brief(d.reasons)] if d.reasons else []
+        other = (otherwise or {}).get(d.task_id)
+        if other is not None:  # (a record of another configuration's build)
+            rest = beyond_otherwise(d) if not verbose else []
+            said = [other, *said] if verbose else [other, brief(rest)] if rest else [other]
         why = "; ".join(said + saved_first(d, quoted=True)) or "stale"
         verb = "restore" if d.action == "restore" else "run"
         if d.task_id in elsewhere:  # (its outputs are that agentmake's work in progress)

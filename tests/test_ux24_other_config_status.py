@@ -2,7 +2,7 @@
 every difference from it, five lines a task (`input glossary/fr.tsv was added`, `... es.tsv was removed`,
 `command changed`, `outputs changed`, `output ... is missing`), all following from the one value given. It
 now says `last built for other outputs (A)` alone (`display.status.built_for_other_outputs`);
-`--json`, `explain` and `-n` still tell every reason."""
+`--json`, `explain` and `-n -v` still tell every reason."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ agent translate:
     run = "cat {input} glossary/${lang}.tsv > {output}"
 """
 
-ONE_LINE = "last built for other outputs (build/es/a.md)"
+ONE_LINE = "last built for other outputs (build/es/a.md), under another value of lang"
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ def test_every_reason_is_still_in_json_and_dry_run(built: Path, capsys: pytest.C
     assert main(["-C", str(built), "status", "--json", "lang=fr"]) == 0
     (row,) = json.loads(capsys.readouterr().out)
     assert "command changed" in row["reasons"] and "input glossary/fr.tsv was added" in row["reasons"]
-    assert main(["-C", str(built), "-n", "lang=fr"]) == 0
+    assert main(["-C", str(built), "-n", "-v", "lang=fr"]) == 0  # (-n alone: one line)
     assert "input glossary/es.tsv was removed" in capsys.readouterr().out
 
 

@@ -19,7 +19,7 @@ from agentmake.graph import Graph
 from agentmake.natorder import in_natural_order
 from agentmake.pathwords import quote_paths
 from agentmake.plan import Decision
-from agentmake.plan.explain import grouped, saved_first, waits_to_decide
+from agentmake.plan.explain import beyond_otherwise, built_otherwise, grouped, saved_first, waits_to_decide
 from agentmake.plan.laststop import stopped_last
 from agentmake.store import AttemptRecord, Store, TaskRecord
 from agentmake.store.records import run_time
@@ -87,7 +87,11 @@ def status_rows(
             if brief
             else [r.message for r in decision.reasons]
         )
-        if brief and decision is not None and built_for_other_outputs(task.outputs, decision, record):
+        # (a record of another configuration's build: its figures, its failure are not this task's)
+        otherwise = built_otherwise(store, decision, task.outputs) if decision is not None else None
+        if otherwise is not None and decision is not None:  # (first; for a person, what does not follow)
+            reasons = [otherwise, *(grouped(beyond_otherwise(decision)) if brief else reasons)]
+        elif brief and decision is not None and built_for_other_outputs(task.outputs, decision, record):
             assert record is not None
             reasons = [f"last built for other outputs ({quote_paths(list(record.outputs))})"]
         if decision is not None:
@@ -103,12 +107,13 @@ def status_rows(
         retry = (retrying or {}).get(task_id) if pid is None else None
         if retry is not None and retry[2] and retry[2] not in reasons:
             reasons.insert(0, f"attempt {retry[0] - 1} failed: {retry[2]}")
+        figures = None if otherwise is not None else record  # (what its last build took: of this task)
         if pid is not None and pid != own:
             state = "running"
-        elif record is not None and record.status == "failed" and (decision is None or decision.stale):
+        elif figures is not None and figures.status == "failed" and (decision is None or decision.stale):
             state = "failed"  # (a failed task whose inputs went back to its last success is up to date)
-            if record.error and not any(record.error in reason for reason in reasons):
-                reasons.insert(0, record.error)
+            if figures.error and not any(figures.error in reason for reason in reasons):
+                reasons.insert(0, figures.error)
         elif decision is not None and decision.stale:
             state = "stale"
         elif decision is None and record is None:
@@ -124,11 +129,11 @@ def status_rows(
             "reasons": reasons,
             "pid": pid if state == "running" else None,
             "outputs": list(task.outputs),
-            "last_duration": record.duration if record is not None else None,
-            "last_cost": record.cost_usd if record is not None else None,
-            "last_tokens_in": record.tokens_in if record is not None else None,
-            "last_tokens_out": record.tokens_out if record is not None else None,
-            "last_finished": record.finished_at if record is not None else None,
+            "last_duration": figures.duration if figures is not None else None,
+            "last_cost": figures.cost_usd if figures is not None else None,
+            "last_tokens_in": figures.tokens_in if figures is not None else None,
+            "last_tokens_out": figures.tokens_out if figures is not None else None,
+            "last_finished": figures.finished_at if figures is not None else None,
             # every row has every key (a script reads them without `.get`): None unless failed, below
             "last_success_duration": None,
             "last_success_cost": None,
@@ -142,10 +147,10 @@ def status_rows(
             "retry_at": retry[1] if retry is not None else None,
             # up to date with a result the build that recorded it restored from the cache (no attempt: its
             # figures are what it took and cost when it was made)
-            "restored": state == "up to date" and restored(record) and task_id not in touched,
+            "restored": state == "up to date" and restored(figures) and task_id not in touched,
             # its result recorded by `agentmake -t` (the outputs in place taken as built: no call, so no
             # time or cost to show), not made or restored by a build
-            "touched": task_id in touched,
+            "touched": task_id in touched and figures is not None,
             "logs": None,  # (a failed task's: its last attempt's log files)
             "prompt": None,  # (a failed task's: the file of the prompt its last attempt sent)
         }

@@ -12,6 +12,9 @@ is always shown, also when it is up to date.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from agentmake.graph import Graph, Task, makes_no_task
 from agentmake.natorder import directory, in_natural_order
 from agentmake.pathwords import quote_path, quote_paths, with_path_quoted
@@ -20,6 +23,9 @@ from agentmake.plan.dryrun import plan_build, undecided
 from agentmake.plan.laststop import stopped_last
 from agentmake.plan.rebuilder import Decision, Rebuilder
 from agentmake.safetext import term_safe
+
+if TYPE_CHECKING:
+    from agentmake.store import Store
 
 
 def explain_lines(graph: Graph, rebuilder: Rebuilder, target: str) -> list[str]:
@@ -39,6 +45,8 @@ def explain_lines(graph: Graph, rebuilder: Rebuilder, target: str) -> list[str]:
     lines: dict[str, str] = {}  # (decided dependencies first; told in natural order: sum:2 before sum:10)
     for d in decisions:
         task = sub.tasks[d.task_id]
+        other = built_otherwise(store, d, task.outputs) if hasattr(store, "built_otherwise") else None
+        first = "; ".join(filter(None, [stopped.get(d.task_id) if d.stale else None, other])) or None
         dep = next((blocked[t] for t in graph.deps.get(d.task_id, ()) if t in blocked), None)
         if undecided(d):
             blocked[d.task_id] = d.task_id
@@ -47,8 +55,49 @@ def explain_lines(graph: Graph, rebuilder: Rebuilder, target: str) -> list[str]:
             blocked[d.task_id] = dep
             lines[d.task_id] = f"{_label(task)} will not run: dependency {dep} would fail"
         elif d.task_id in targets or d.stale:
-            lines[d.task_id] = describe(task, d, stopped.get(d.task_id) if d.stale else None)
+            lines[d.task_id] = describe(task, d, first)
     return [lines[task_id] for task_id in in_natural_order(lines)]
+
+
+# the differences from a record of another configuration's build that follow from the paths and the command
+# its variables name: `build/${lang}/a.md`, `glossary/${lang}.tsv` (`beyond_otherwise`)
+FOLLOWING = frozenset(
+    {"input-added", "input-removed", "command-changed", "outputs-changed", "output-missing"}
+)  # fmt: skip
+
+
+def built_otherwise(store: Store | None, decision: Decision, outputs: Sequence[str]) -> str | None:
+    """Of a task whose record a build of another configuration wrote (`Store.built_otherwise`: `status
+    lang=fr` after a build with `lang=es`), stale or up to date only by taking the outputs in place
+    (`Decision.adopt`): the sentence that says so first (`otherwise_said`), which the differences it is told
+    with follow from (`FOLLOWING`: `status` and `-n` tell it without them, `beyond_otherwise`). None for any
+    other (the record is of this configuration's build, whose figures are this task's)."""
+    if store is None or (not decision.stale and decision.adopt is None):
+        return None
+    return otherwise_said(store, decision.task_id, outputs)
+
+
+def otherwise_said(store: Store, task_id: str, outputs: Sequence[str]) -> str | None:
+    """`last built for other outputs (build/es/a.md), under another value of lang`, of a task whose record a
+    build of another configuration wrote (`Store.built_otherwise`), its outputs now `outputs` (the same
+    ones, `profile=llm`'s: `last built under another value of profile`); None for any other."""
+    names = store.built_otherwise(task_id)
+    record = store.task_record(task_id) if names else None
+    if not names or record is None:
+        return None
+    values = f"another value of {names[0]}" if len(names) == 1 else f"other values of {', '.join(names)}"
+    other = record.outputs and not set(record.outputs) <= set(outputs)
+    made = f" for other outputs ({quote_paths(list(record.outputs))})," if other else ""
+    return term_safe(f"last built{made} under {values}")
+
+
+def beyond_otherwise(decision: Decision) -> list[Reason]:
+    """The reasons of a task whose record another configuration's build wrote (`built_otherwise`) that do
+    not follow from the paths and the command its variables name (`FOLLOWING`): what `status` and `-n` tell
+    after that sentence, which stands for the rest (an input changed, a prompt changed with the variable's
+    values, `variable lang: 'en' → 'fr'`, a runner changed, outputs in place taken as they are stay told:
+    the values are not in the state)."""
+    return [r for r in decision.reasons if r.kind not in FOLLOWING]
 
 
 _GROUPED = {  # reason kinds naming one path each -> how several of them are told together

@@ -72,6 +72,9 @@ class Store(Tasks, Owners, Results, StatCache, Edits, Journal):
         self._config_cols: bool | None = None  # whether `tasks` and `strays` have `config` (old may not)
         self._stray_keys: bool | None = None  # whether `strays` has `key` (old may not)
         self._made_before: dict[tuple[str, str], dict[str, str]] | None = None  # (`made_before`: read once)
+        # (this configuration, task id -> the configuration of its record, of each record of another one:
+        # `built_otherwise`, read once)
+        self._otherwise: tuple[str, dict[str, str]] | None = None
         self._owners: dict[str, bool] = {}  # Agentfile name -> whether it is still there (`owns`)
         self._others: list[str] | None = None  # the other Agentfiles still there (`_other_owners`)
         self._owner_cols: bool | None = None  # whether `tasks` and `strays` have `agentfile` (old may not)

@@ -35,6 +35,22 @@ def configuration(variables: Mapping[str, str]) -> str:
     return json.dumps(digests, sort_keys=True, separators=(",", ":"))
 
 
+def set_otherwise(one: str, other: str) -> list[str]:
+    """The names of the variables two configurations (`configuration`) set otherwise: given in one alone, or
+    given other values (their digests tell that much, not the values), sorted."""
+    first, second = _variables(one), _variables(other)
+    return sorted(n for n in first.keys() | second.keys() if first.get(n) != second.get(n))
+
+
+def _variables(config: str) -> dict[str, str]:
+    """A configuration's variables, name -> digest of its value ({} for "", or a text not of one)."""
+    try:
+        found = json.loads(config) if config else {}
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
+
+
 class Owners:
     """Ownership of task records and strays by the Agentfile that wrote them (the `agentfile` column), and
     by the configuration it was built under (the `config` column)."""
@@ -47,6 +63,7 @@ class Owners:
     _config_cols: bool | None
     _stray_keys: bool | None
     _made_before: dict[tuple[str, str], dict[str, str]] | None
+    _otherwise: tuple[str, dict[str, str]] | None
     _conn: sqlite3.Connection
     _lock: threading.RLock
     _rows: RowIds
@@ -201,6 +218,31 @@ class Owners:
         Judged by a build of their own configuration, they are leftovers if it no longer makes them."""
         return config is None or self.config is None or config == self.config
 
+    def built_otherwise(self, task_id: str) -> list[str] | None:
+        """Of a task whose record (`task_record`) was written by a build of another configuration than this
+        command's (`this_config`): the variables that build's command line set otherwise (`set_otherwise`:
+        `["lang"]` of a `lang=es` record for `status lang=fr`). None for a record of this configuration, of
+        one unknown (a row written before rows named theirs, a command not told), or no record. The rows of
+        other configurations are read at the first call, once (in most projects: none)."""
+        if self.config is None:
+            return None
+        with self._lock:
+            if self._otherwise is None or self._otherwise[0] != self.config:
+                self._otherwise = (self.config, self._read_otherwise(self.config))
+            config = self._otherwise[1].get(task_id)
+        return None if config is None else set_otherwise(config, self.config)
+
+    def _read_otherwise(self, config: str) -> dict[str, str]:
+        if not self._has_configs():
+            return {}
+        sql = "SELECT task_id, config FROM tasks WHERE config IS NOT NULL AND config <> ?"
+        try:
+            rows = self._conn.execute(sql, (config,)).fetchall()
+        except sqlite3.OperationalError:  # (an older database opened read-only)
+            return {}
+        task = self._rows.task
+        return {t: c for row_id, c in rows if (t := task(row_id)) is not None}
+
     def _note_strays(self, task_id: str, outputs: dict[str, str], outputs_json: str) -> None:
         """In the transaction that rewrites `task_id`'s row with `outputs`: the outputs its row lists and
         `outputs` does not (renamed in the Agentfile: the files agentmake wrote there stay) go into `strays`,
@@ -208,6 +250,7 @@ class Owners:
         a database without the table (an older one opened busy) records the task all the same. A stray is
         filed under the configuration of the row that listed it (`this_config`): the output of a build with
         other variables, not one renamed in the Agentfile, when that differs from this one's."""
+        self._otherwise = None  # (a record rewritten: read again when next asked)
         with contextlib.suppress(sqlite3.OperationalError):
             owned = self._has_owners()
             configs = owned and self._has_configs()

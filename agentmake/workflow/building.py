@@ -227,6 +227,7 @@ def build_selected(
         # (tolerant: a task whose prompt does not render fails alone in a build, exit 1, the others built;
         # so the dry run says so of it and goes on, rather than refusing the project as an Agentfile error)
         elsewhere: dict[str, int] = {}
+        otherwise: dict[str, str] = {}  # (-n: tasks whose record another configuration's build wrote)
 
         def warn(store: Store) -> None:
             # (leftovers a task reads are warned of as a build does: what -n calls up to date reads them;
@@ -237,6 +238,10 @@ def build_selected(
                 from agentmake.workflow.touchhint import hint_touch
 
                 hint_touch(project, selected, store)
+                from agentmake.plan.explain import otherwise_said
+
+                said = ((t, otherwise_said(store, t, task.outputs)) for t, task in selected.tasks.items())
+                otherwise.update((t, s) for t, s in said if s is not None)
 
         decisions = plan(project, selected, req, tolerant=True, elsewhere=elsewhere, first=warn)
         failing = 0
@@ -246,14 +251,18 @@ def build_selected(
             lines, failing, salvaged = dry_run_lines(
                 project.agentfile, project.root, selected, decisions,
                 budget=req.budget, keep_going=req.keep_going, verbose=req.verbose, elsewhere=elsewhere,
+                otherwise=otherwise,
             )  # fmt: skip
             for line in lines:
                 _out(term_safe(line))
             if any(r.kind == "outputs-changed" for d in decisions for r in d.reasons):  # (most: none)
                 from agentmake.store import Store
                 from agentmake.workflow.renamehint import say_rename_hints
+                from agentmake.workflow.waiting import configuration_of
 
-                store = Store.open(project.root, lock=False, agentfile=project.name)
+                # (under the variables given: an output of another configuration's build is no rename)
+                config = configuration_of(req, project.agentfile)
+                store = Store.open(project.root, lock=False, agentfile=project.name, config=config)
                 try:
                     # (not of a task that salvages its answer: it calls nothing either way)
                     unpaid = [d for d in decisions if d.task_id not in salvaged]

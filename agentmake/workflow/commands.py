@@ -193,8 +193,11 @@ def explain(req: Request) -> int:
         raise UsageError("explain needs a target: agentmake explain TARGET")
     project = load_project(req)
     from agentmake.store import Store
+    from agentmake.workflow.waiting import configuration_of
 
-    store = Store.open(project.root, lock=False, agentfile=project.name)
+    # (judged under the variables given: a record another configuration's build wrote is said to be one)
+    config = configuration_of(req, project.agentfile)
+    store = Store.open(project.root, lock=False, agentfile=project.name, config=config)
     said: set[str] = set()  # (a task two targets share is explained once)
     try:
         busy = running_elsewhere(store)

@@ -45,8 +45,8 @@ def rename_hints(project: Project, selected: Graph, decisions: Iterable[Decision
         if not d.stale or not kinds <= ONLY or not kinds:
             continue
         task, record = selected.tasks.get(d.task_id), store.task_record(d.task_id)
-        if task is None or record is None or record.status != "done":
-            continue
+        if task is None or record is None or record.status != "done" or store.built_otherwise(d.task_id):
+            continue  # (of another configuration's build, `lang=es`'s: its outputs are that one's, not moved)
         if SUFFIX in record.parts and record.key == d.key:
             if d.action != "run":  # (its key holds no path: the build restores its result at the new path)
                 continue
