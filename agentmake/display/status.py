@@ -26,6 +26,8 @@ from agentmake.store.records import run_time
 
 Running = Mapping[str, int] | Iterable[tuple[str, int, int, int]]
 RESTORED = "restored from the cache: what it took and cost when it was made"  # (a restored result's line)
+# (a result whose outputs in place a build took as built, `Decision.adopt`: its line)
+KEPT = "its outputs in place, as an earlier build made them, taken as built (no call): its time, cost then"
 TOUCHED = "recorded as built by agentmake -t: the outputs in place, no call (so no time or cost)"
 
 
@@ -75,7 +77,7 @@ def status_rows(
     own = os.getpid() if own_pid is None else own_pid
     stopped = stopped_last(store) if store is not None else {}
     failures = _failures(store, records) if store is not None else {}
-    touched = _touched(store, records) if store is not None else set()
+    touched, kept = _touched(store, records) if store is not None else (set(), set())
     rows: list[dict[str, Any]] = []
     for task_id, task in in_natural_order(graph.tasks.items(), lambda item: item[0]):
         decision = by_id.get(task_id)
@@ -147,10 +149,13 @@ def status_rows(
             "retry_at": retry[1] if retry is not None else None,
             # up to date with a result the build that recorded it restored from the cache (no attempt: its
             # figures are what it took and cost when it was made)
-            "restored": state == "up to date" and restored(figures) and task_id not in touched,
+            "restored": state == "up to date" and restored(figures) and task_id not in touched | kept,
             # its result recorded by `agentmake -t` (the outputs in place taken as built: no call, so no
             # time or cost to show), not made or restored by a build
             "touched": task_id in touched and figures is not None,
+            # up to date with the outputs in place taken as built, as an earlier build made them (no call: its
+            # figures are what that build took and cost; `Decision.adopt`)
+            "kept": state == "up to date" and task_id in kept and figures is not None,
             "logs": None,  # (a failed task's: its last attempt's log files)
             "prompt": None,  # (a failed task's: the file of the prompt its last attempt sent)
         }
@@ -206,24 +211,29 @@ def restored(record: TaskRecord | None) -> bool:
     return record is not None and record.status == "done" and bool(record.key) and record.attempts == 0
 
 
-def _touched(store: Store, records: Mapping[str, TaskRecord]) -> set[str]:
+def _touched(store: Store, records: Mapping[str, TaskRecord]) -> tuple[set[str], set[str]]:
     """The tasks whose result (of a failed task: whose last success) `agentmake -t` recorded: no attempt
     made it (as for one restored), and the history row of the run that recorded it says "up-to-date" with
-    no figures of a result made before (a restore's says "cached"). One query per run concerned; for failed
-    tasks (whose record's run is the failure's), one a task."""
+    no figures of a result made before (a restore's says "cached"); and the tasks whose build took the
+    outputs in place as built, as an earlier build made them (`Decision.adopt`: back to `lang=es` after
+    `lang=fr`; a new check they pass), whose row says "up-to-date" with those figures (`TaskRecord.kept`).
+    One query per run concerned; for failed tasks (whose record's run is the failure's), one a task."""
     runs: dict[int, set[str]] = {}
     failed: set[str] = set()
     for task_id, record in records.items():
-        if not record.key or record.attempts != 0:
+        if not record.key:
             continue
         if record.status == "failed":
-            failed.add(task_id)
+            if record.attempts == 0:
+                failed.add(task_id)
         elif record.run_id:
             runs.setdefault(record.run_id, set()).add(task_id)
-    found = set(_rows_of_runs(store, runs, _touch_row))
+    rows = _rows_of_runs(store, runs, lambda a: a.state == "up-to-date")
+    found = {t for t, a in rows.items() if _touch_row(a) and records[t].attempts == 0}
+    kept = {t for t, a in rows.items() if a.extra.get("made")}
     if failed:  # (each one's last success: an indexed query a task, not the whole history)
         found.update(task_id for task_id, a in store.last_placed(sorted(failed)).items() if _touch_row(a))
-    return found
+    return found, kept
 
 
 def _touch_row(a: AttemptRecord) -> bool:
@@ -338,6 +348,8 @@ def render_status_text(
                 lines.extend(f"      {line}" for line in more)
         if row.get("touched") and row["state"] == "up to date":
             lines.append(f"    - {TOUCHED}")
+        if row.get("kept"):
+            lines.append(f"    - {KEPT}")
         if row.get("restored"):  # (an entry cached by an older agentmake keeps no figures: 0.0s)
             lines.append(f"    - {RESTORED if row.get('last_duration') else 'restored from the cache'}")
         if row.get("touched") and row["state"] == "failed":  # (its last success: a -t, not a 0.0s run)

@@ -35,7 +35,7 @@ from agentmake.store.checkpoint import Checkpointer
 from agentmake.store.edits import Edits
 from agentmake.store.journal import Journal
 from agentmake.store.lock import LockedError, ProjectLock
-from agentmake.store.owners import Owners
+from agentmake.store.owners import MadeBefore, Owners
 from agentmake.store.records import AttemptRecord, FileRecord, TaskRecord
 from agentmake.store.results import Results
 from agentmake.store.rowids import RowIds
@@ -70,8 +70,8 @@ class Store(Tasks, Owners, Results, StatCache, Edits, Journal):
         # it judges leftovers among theirs alone (`this_config`); None: not told, every record is its own
         self.config = config
         self._config_cols: bool | None = None  # whether `tasks` and `strays` have `config` (old may not)
-        self._stray_keys: bool | None = None  # whether `strays` has `key` (old may not)
-        self._made_before: dict[tuple[str, str], dict[str, str]] | None = None  # (`made_before`: read once)
+        self._stray_cols: set[str] | None = None  # the columns of `strays` (old: no `key`, `made`)
+        self._made_before: MadeBefore | None = None  # (`made_before`, `made_before_figures`: read once)
         # (this configuration, task id -> the configuration of its record, of each record of another one:
         # `built_otherwise`, read once)
         self._otherwise: tuple[str, dict[str, str]] | None = None

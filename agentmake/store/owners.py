@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from agentmake.store.busy import StateBusy
 from agentmake.store.rowids import SEP, RowIds
@@ -51,6 +51,16 @@ def _variables(config: str) -> dict[str, str]:
     return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
 
 
+# (task id, key) -> path -> digest of the outputs a superseded record listed, and key -> what making them took
+# and cost, as that record said (`Owners.made_before`, `made_before_figures`)
+MadeBefore = tuple[dict[tuple[str, str], dict[str, str]], dict[str, dict[str, Any]]]
+
+
+# the figures of a record that `records.made_figures` gives, as `tasks` names its columns
+_FIGURES = ("duration", "attempts", "cost_usd", "tokens_in", "tokens_out")
+_SORTED_JSON = json.JSONEncoder(sort_keys=True).encode
+
+
 class Owners:
     """Ownership of task records and strays by the Agentfile that wrote them (the `agentfile` column), and
     by the configuration it was built under (the `config` column)."""
@@ -61,8 +71,8 @@ class Owners:
     # judges no leftover: then every record is this configuration's, as before records named theirs)
     config: str | None
     _config_cols: bool | None
-    _stray_keys: bool | None
-    _made_before: dict[tuple[str, str], dict[str, str]] | None
+    _stray_cols: set[str] | None
+    _made_before: MadeBefore | None
     _otherwise: tuple[str, dict[str, str]] | None
     _conn: sqlite3.Connection
     _lock: threading.RLock
@@ -166,12 +176,12 @@ class Owners:
         with self._lock:
             return all(column in column_names(self._conn, table) for table in ("tasks", "strays"))
 
-    def _has_stray_keys(self) -> bool:
-        """Whether `strays` has the `key` column (an old database opened busy or read-only may not)."""
-        if self._stray_keys is None:
+    def _has_stray_column(self, name: str) -> bool:
+        """Whether `strays` has column `name` (`key`, `made`: an old database opened busy may not)."""
+        if self._stray_cols is None:
             with self._lock:
-                self._stray_keys = "key" in column_names(self._conn, "strays")
-        return self._stray_keys
+                self._stray_cols = column_names(self._conn, "strays")
+        return name in self._stray_cols
 
     def made_before(self, task_id: str, key: str) -> dict[str, str]:
         """Path -> content hash of the outputs that `task_id`'s record listed when it had `key`, and a newer
@@ -183,22 +193,40 @@ class Owners:
         with self._lock:
             if self._made_before is None:
                 self._made_before = self._read_made_before()
-            return dict(self._made_before.get((task_id, key), {}))
+            return dict(self._made_before[0].get((task_id, key), {}))
 
-    def _read_made_before(self) -> dict[tuple[str, str], dict[str, str]]:
-        if not self._any_strays_now() or not self._has_stray_keys():
-            return {}
+    def made_before_figures(self, key: str) -> dict[str, Any] | None:
+        """What making the outputs a superseded record listed under `key` took and cost (`records.
+        made_figures` of that record, written with its strays), None if not known (none, or strays written
+        before they kept it): what a build that takes them as built again (`made_before`) keeps in its record,
+        with that result's cache entry gone (`Results.cache_made`), and `status` shows."""
+        with self._lock:
+            if self._made_before is None:
+                self._made_before = self._read_made_before()
+            figures = self._made_before[1].get(key)
+        return dict(figures) if figures is not None else None
+
+    def _read_made_before(self) -> MadeBefore:
+        paths: dict[tuple[str, str], dict[str, str]] = {}
+        figures: dict[str, dict[str, Any]] = {}
+        if not self._any_strays_now() or not self._has_stray_column("key"):
+            return paths, figures
         owner = "agentfile" if self._has_owners() else "NULL"
-        sql = f"SELECT path, hash, task_id, key, {owner} FROM strays WHERE key IS NOT NULL"
+        made = "made" if self._has_stray_column("made") else "NULL"
+        sql = f"SELECT path, hash, task_id, key, {owner}, {made} FROM strays WHERE key IS NOT NULL"
         try:
             rows = self._conn.execute(sql).fetchall()
         except sqlite3.OperationalError:  # (an older database opened read-only)
-            return {}
-        found: dict[tuple[str, str], dict[str, str]] = {}
-        for path, digest, task_id, key, owner in rows:
+            return paths, figures
+        for path, digest, task_id, key, owner, made_json in rows:
             if self.owns(owner):
-                found.setdefault((task_id, key), {})[path] = digest
-        return found
+                paths.setdefault((task_id, key), {})[path] = digest
+                if made_json and key not in figures:
+                    with contextlib.suppress(ValueError):
+                        found = json.loads(made_json)
+                        if isinstance(found, dict):
+                            figures[key] = found
+        return paths, figures
 
     def _any_strays_now(self) -> bool:
         """Whether `strays` has a row (read once; a write of this process keeps it current)."""
@@ -259,6 +287,7 @@ class Owners:
                 cols = f"outputs, {'agentfile' if owned else 'NULL'}, {'config' if configs else 'NULL'}"
                 # (the key its outputs were made under; not a partial report's: `plan.partial`)
                 cols += ", CASE WHEN status = 'partial' OR key = '' THEN NULL ELSE key END"
+                cols += ", duration, attempts, cost_usd, tokens_in, tokens_out"  # (`records.made_figures`)
                 sql = f"SELECT {cols} FROM tasks WHERE task_id = ?"
                 row = self._conn.execute(sql, (self._rows.row(task_id),)).fetchone()
             # (a row another Agentfile's task of the same name wrote: its outputs are that one's, not renamed)
@@ -274,9 +303,12 @@ class Owners:
                     if configs:
                         columns.append("config")
                         more.append(row[2])
-                        if self._has_stray_keys():
+                        if self._has_stray_column("key"):
                             columns.append("key")
                             more.append(row[3])
+                        if row[3] is not None and self._has_stray_column("made"):
+                            columns.append("made")  # (what making them took and cost, as that record says)
+                            more.append(_SORTED_JSON(dict(zip(_FIGURES, row[4:], strict=True))))
                     marks = ", ".join("?" * len(columns))
                     sql = f"INSERT OR REPLACE INTO strays ({', '.join(columns)}) VALUES ({marks})"
                     self._conn.executemany(sql, [(*g, *more) for g in gone])

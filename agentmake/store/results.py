@@ -41,6 +41,7 @@ class Results:
         @property
         def locked(self) -> bool: ...
         def task_record(self, task_id: str) -> TaskRecord | None: ...
+        def made_before_figures(self, key: str) -> dict[str, Any] | None: ...
         def _write_task(self, r: TaskRecord) -> str: ...
         def _write_attempt(self, a: AttemptRecord) -> None: ...
         def log_event(
@@ -286,8 +287,12 @@ class Results:
 
     def cache_made(self, key: str) -> dict[str, Any] | None:
         """What making the result cached under `key` took and cost (`made_figures` of the record that cached
-        it), None if not known: what a restore of it keeps in its record, as `status` then shows."""
-        return self.cache.made(key)
+        it), None if not known: what a restore of it keeps in its record, as `status` then shows. With no
+        entry left (trimmed, the cache emptied), as the record that listed its outputs said before a newer
+        one superseded it (`made_before_figures`: a build under other variables, switched back): what a
+        build that takes them as built keeps (`Decision.adopt`), not 0.0s and nothing."""
+        made = self.cache.made(key)
+        return made if made is not None else self.made_before_figures(key)
 
     def cache_keep(self, key: str, outputs: dict[str, str]) -> bool:
         """File the outputs in place (path -> content hash, as recorded under `key`) in the cache as `key`'s

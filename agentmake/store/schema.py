@@ -51,9 +51,11 @@ strays    outputs a task's record listed and its newer record does not (an outpu
           `lang=es`'s, is no leftover of this one; added after release: NULL, every one's), key (that
           record's `tasks.key`, NULL for a partial report's: going back to that configuration, the task
           finds its outputs there made under the key it has again, `Store.made_before`, with no cache
-          entry needed; added after release: NULL). The file is left in place, a leftover
-          (`agentmake.plan.leftovers`) until `clean --leftovers` removes it; a path a task records as its
-          output again is deleted from here (added after release: an older database gets it empty).
+          entry needed; added after release: NULL), made (JSON, as `cache.made`: what making them took and
+          cost, as that record said, which such a build keeps in its record, `Store.made_before_figures`;
+          NULL for a partial report's; added after release: NULL, not known). The file is left in place, a
+          leftover (`agentmake.plan.leftovers`) until `clean --leftovers` removes it; a path a task records
+          as its output again is deleted from here (added after release: an older database gets it empty).
 found_spend  what an attempt of a killed build paid for and no build recorded, found in its logs by a later
           build (a failure its agent was paid for, a salvaged answer that failed its check): run_id (the build
           that found it, whose spend it is counted in: `Journal.spend_unsummed`), task_id, paid_at (when that
@@ -133,7 +135,8 @@ CREATE TABLE IF NOT EXISTS commits (task_id TEXT PRIMARY KEY, run_id INTEGER);
 CREATE TABLE IF NOT EXISTS blobs (digest TEXT PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS uncached (task_id TEXT PRIMARY KEY, key TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS strays (
-    path TEXT PRIMARY KEY, task_id TEXT NOT NULL, hash TEXT NOT NULL, agentfile TEXT, config TEXT, key TEXT
+    path TEXT PRIMARY KEY, task_id TEXT NOT NULL, hash TEXT NOT NULL, agentfile TEXT, config TEXT, key TEXT,
+    made TEXT
 );
 CREATE TABLE IF NOT EXISTS found_spend (
     id INTEGER PRIMARY KEY AUTOINCREMENT, run_id INTEGER, task_id TEXT, paid_at REAL, paid_by TEXT,
@@ -153,7 +156,7 @@ ADDED_COLUMNS = {
     "running": (("start_ticks", "INTEGER"), ("boot_id", "TEXT")),
     "cache": (("modes", "TEXT"), ("made", "TEXT")),
     "tasks": (("agentfile", "TEXT"), ("config", "TEXT")),
-    "strays": (("agentfile", "TEXT"), ("config", "TEXT"), ("key", "TEXT")),
+    "strays": (("agentfile", "TEXT"), ("config", "TEXT"), ("key", "TEXT"), ("made", "TEXT")),
     "runs": (("summed_by", "INTEGER"),),
 }
 # what a column added on open is first set to, where NULL would mean something it never did: builds killed
