@@ -137,6 +137,8 @@ def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
         emptied = cache_words(results, req.dry_run) if cache else ""
         forgot = forgot_words(left, req.dry_run)
         _out(f"agentmake: {verb} {what}{forgot}{emptied}" + (" (dry run)" if req.dry_run else ""))
+        if leftovers:  # (what builds under other variables made is theirs: said, and what removes it)
+            _say_kept_elsewhere(project, store, req.dry_run)
         # a whole clean leaves the outputs of tasks gone, a glob still reads: said, and what removes them
         kept = 0 if leftovers or req.targets else _leftovers_kept(project, store)
         if kept:
@@ -194,6 +196,45 @@ def _leftovers_kept(project: Project, store: Store) -> int:
     dropped = dropped_tasks(graph, store)
     outs = dropped_outputs(graph, store, dropped).keys() | stray_outputs(graph, store, dropped).keys()
     return sum(1 for out in outs if not is_outside_root(out) and os.path.lexists(project.root / out))
+
+
+def _say_kept_elsewhere(project: Project, store: Store, dry_run: bool) -> None:
+    """After `clean --leftovers`: of tasks not in this graph whose records builds under other variables wrote
+    (`Store.built_otherwise`: a task dropped while every build gave `profile=llm`), the outputs still there,
+    which only a clean under those variables judges (`Store.this_config`; the task may be in that graph
+    still: a task only `profile=llm`'s Agentfile declares), one line saying so and which command does:
+    `agentmake clean --leftovers profile=…` (the state keeps a digest of each value, not the value)."""
+    from dataclasses import replace
+
+    from agentmake.invocation import HIDDEN, given
+
+    graph = project.graph
+    found: dict[str, list[str]] = {}  # output -> the variables its build set otherwise
+    for task_id in store.task_ids():
+        other = None if task_id in graph.tasks else store.built_otherwise(task_id)
+        record = store.task_record(task_id) if other else None
+        if other and record is not None:
+            found.update((out, other) for out in record.outputs)
+    # (and what such a build made at a path its newer record no longer lists: lang=fr's, a lang=es one since)
+    found.update((p, other) for p, (t, other) in store.strays_otherwise().items() if t not in graph.tasks)
+    there = {
+        out: other
+        for out, other in found.items()
+        if out not in graph.producer and not is_outside_root(out) and os.path.lexists(project.root / out)
+    }
+    if not there:
+        return
+    names = {name for other in there.values() for name in other}
+    words = replace(given(), overrides={k: v for k, v in given().overrides.items() if k not in names})
+    command = command_line("clean", "--leftovers", invocation=words) + "".join(
+        f" {name}={HIDDEN}" for name in sorted(names)
+    )
+    keep, outputs = "would keep" if dry_run else "kept", plural(len(there), "output")
+    _out(
+        f"agentmake: {keep} {outputs} of tasks not in this graph made by builds under other"
+        f" values of {', '.join(sorted(names))}: `{command}` (with their values) removes those no longer in"
+        " their graph"
+    )
 
 
 def _in_progress(project: Project, store: Store, taken: dict[str, bool]) -> None:

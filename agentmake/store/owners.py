@@ -336,6 +336,25 @@ class Owners:
             if self.owns(owner) and self.this_config(config)
         }
 
+    def strays_otherwise(self) -> dict[str, tuple[str, list[str]]]:
+        """Path -> (task id, the variables set otherwise: `set_otherwise`) of each stray (`strays`) of this
+        Agentfile that a record of another configuration than this command's listed (`this_config`): what
+        only a `clean --leftovers` under that configuration judges. Empty when not told this one."""
+        if self.config is None or not self._has_configs():
+            return {}
+        owner = "agentfile" if self._has_owners() else "NULL"
+        sql = f"SELECT path, task_id, {owner}, config FROM strays WHERE config IS NOT NULL AND config <> ?"
+        with self._lock:
+            try:
+                rows = self._conn.execute(sql, (self.config,)).fetchall()
+            except sqlite3.OperationalError:  # an old database opened read-only: no such table
+                return {}
+        return {
+            path: (task_id, set_otherwise(config, self.config))
+            for path, task_id, owner, config in rows
+            if self.owns(owner)
+        }
+
     def forget_strays(self, paths: Iterable[str]) -> None:
         """Delete `paths` from the strays (`clean --leftovers` removed them, or they are gone)."""
         with self._tx():
