@@ -188,8 +188,10 @@ class Owners:
         record of it no longer lists (strays: a build under other variables made it elsewhere since, or the
         Agentfile renamed them), whether or not the files are still there: of this Agentfile (`owns`), of any
         configuration. Going back to `lang=es` after `lang=fr`, a task whose key is its `lang=es` one again
-        finds there what it made, even with that result's cache entry trimmed since. Empty for none. Every
-        stray is read at the first call, once (a build asks of each task whose result is not cached)."""
+        finds there what it made, even with that result's cache entry trimmed since, whatever their modes
+        now (a chmod is no edit, as for a record still its own: tests/test_configs25_made_before_modes.py).
+        Empty for none. Every stray is read at the first call, once (a build asks of each task whose result
+        is not cached)."""
         with self._lock:
             if self._made_before is None:
                 self._made_before = self._read_made_before()
