@@ -19,13 +19,14 @@ from agentmake.display.status import KEPT, TOUCHED
 AGENT = """\
 cache_size = 0
 lang = es
+nap = 0.15
 agent t:
     inputs = src.md
     outputs = out/${lang}.json
     check = json
     prompt = \"\"\"
         FAKE: label=t answer={"ok": 1}
-        FAKE: sleep=0.15
+        FAKE: sleep=${nap}
         {{ read(input) }} in ${lang}
         \"\"\"
 """
@@ -48,7 +49,10 @@ def test_outputs_taken_back_keep_what_their_build_took_and_cost(e2e: E2E) -> Non
     assert e2e.am().code == 0
     made = _row(e2e)
     assert made["last_cost"] and made["last_duration"] > 0.1, made
-    assert e2e.am("lang=fr").code == 0 and len(e2e.calls("t")) == 2
+    assert e2e.am("lang=fr", "nap=0.6").code == 0 and len(e2e.calls("t")) == 2
+    before = _row(e2e)  # (status before the build: what taking them as built will keep, not lang=fr's)
+    assert before["last_duration"] == made["last_duration"] and before["last_cost"] == made["last_cost"]
+    assert before["last_finished"] is None and not before["touched"], before
     back = e2e.am()
     assert back.code == 0 and back.summary.ran == 0 and len(e2e.calls("t")) == 2, back
     kept = _row(e2e)

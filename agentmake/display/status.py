@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from time import localtime, strftime
 from time import time as now
 from typing import Any
@@ -22,7 +23,7 @@ from agentmake.plan import Decision
 from agentmake.plan.explain import beyond_otherwise, built_otherwise, grouped, saved_first, waits_to_decide
 from agentmake.plan.laststop import stopped_last
 from agentmake.store import AttemptRecord, Store, TaskRecord
-from agentmake.store.records import run_time
+from agentmake.store.records import keep_figures, run_time
 
 Running = Mapping[str, int] | Iterable[tuple[str, int, int, int]]
 RESTORED = "restored from the cache: what it took and cost when it was made"  # (a restored result's line)
@@ -109,7 +110,8 @@ def status_rows(
         retry = (retrying or {}).get(task_id) if pid is None else None
         if retry is not None and retry[2] and retry[2] not in reasons:
             reasons.insert(0, f"attempt {retry[0] - 1} failed: {retry[2]}")
-        figures = None if otherwise is not None else record  # (what its last build took: of this task)
+        # (what its last build took: of this task; else what making the outputs it takes as built took)
+        figures = record if otherwise is None else _to_adopt(store, decision, record)
         if pid is not None and pid != own:
             state = "running"
         elif figures is not None and figures.status == "failed" and (decision is None or decision.stale):
@@ -135,7 +137,7 @@ def status_rows(
             "last_cost": figures.cost_usd if figures is not None else None,
             "last_tokens_in": figures.tokens_in if figures is not None else None,
             "last_tokens_out": figures.tokens_out if figures is not None else None,
-            "last_finished": figures.finished_at if figures is not None else None,
+            "last_finished": record.finished_at if record is not None and figures is record else None,
             # every row has every key (a script reads them without `.get`): None unless failed, below
             "last_success_duration": None,
             "last_success_cost": None,
@@ -149,7 +151,10 @@ def status_rows(
             "retry_at": retry[1] if retry is not None else None,
             # up to date with a result the build that recorded it restored from the cache (no attempt: its
             # figures are what it took and cost when it was made)
-            "restored": state == "up to date" and restored(figures) and task_id not in touched | kept,
+            "restored": state == "up to date"
+            and restored(figures)
+            and task_id not in touched | kept
+            and otherwise is None,
             # its result recorded by `agentmake -t` (the outputs in place taken as built: no call, so no
             # time or cost to show), not made or restored by a build
             "touched": task_id in touched and figures is not None,
@@ -176,6 +181,23 @@ def status_rows(
             )
         rows.append(row)
     return rows
+
+
+def _to_adopt(store: Store | None, decision: Decision | None, record: TaskRecord | None) -> TaskRecord | None:
+    """Of a task whose record a build of another configuration wrote, up to date by taking the outputs in
+    place as built (`Decision.adopt`: back to `lang=es` after `lang=fr`): a record with what making them
+    took and cost (`Store.cache_made`: its cache entry's, else its strays'), which the build that takes
+    them keeps; None when not known, or for any other task (that record's figures are not this one's)."""
+    if store is None or decision is None or record is None or decision.adopt is None or decision.key is None:
+        return None
+    made = store.cache_made(decision.key)
+    if not made:
+        return None
+    found = replace(record, status="done", error=None)
+    keep_figures(found, made)
+    attempts = made.get("attempts")
+    found.attempts = attempts if isinstance(attempts, int) else 0
+    return found
 
 
 # the reasons that tell how a task's record differs from the task now (its key's parts, its outputs)
