@@ -52,8 +52,9 @@ def dry_run_lines(
     `budget`: the command line's, if any (else the Agentfile's). `elsewhere`: the tasks another agentmake
     is running now, each with its pid (`workflow.running_owners`): said so, not "would run". `otherwise`:
     the tasks whose record a build of another configuration wrote, each with the sentence that says so
-    (`plan.explain.otherwise_said`): said first, and (without -v) without the reasons that follow from it
-    (`beyond_otherwise`), as `status` says it, not five differences a task on one long line."""
+    (`plan.explain.otherwise_said`): said first, and (without -v) in place of the reasons that follow from it
+    (`beyond_otherwise`), as `status` says it, not five differences a task on one long line (none of them:
+    as before, `prompt review.md changed (variables focus: …)` says it)."""
     from agentmake.plan.dryrun import undecided
     from agentmake.plan.explain import (
         beyond_otherwise,
@@ -76,9 +77,11 @@ def dry_run_lines(
     for d in in_natural_order(stale, lambda d: d.task_id):  # (sum:2 before sum:10)
         said = [told(r) for r in in_order(d.reasons)] if verbose else [brief(d.reasons)] if d.reasons else []
         other = (otherwise or {}).get(d.task_id)
-        if other is not None:  # (a record of another configuration's build)
-            rest = beyond_otherwise(d) if not verbose else []
-            said = [other, *said] if verbose else [other, brief(rest)] if rest else [other]
+        rest = beyond_otherwise(d) if other is not None and not verbose else d.reasons
+        if other is not None and verbose:  # (a record of another configuration's build: said first)
+            said = [other, *said]
+        elif other is not None and len(rest) < len(d.reasons):  # (it stands for those that follow from it)
+            said = [other, brief(rest)] if rest else [other]
         why = "; ".join(said + saved_first(d, quoted=True)) or "stale"
         verb = "restore" if d.action == "restore" else "run"
         if d.task_id in elsewhere:  # (its outputs are that agentmake's work in progress)

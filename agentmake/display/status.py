@@ -92,8 +92,11 @@ def status_rows(
         )
         # (a record of another configuration's build: its figures, its failure are not this task's)
         otherwise = built_otherwise(store, decision, task.outputs) if decision is not None else None
-        if otherwise is not None and decision is not None:  # (first; for a person, what does not follow)
-            reasons = [otherwise, *(grouped(beyond_otherwise(decision)) if brief else reasons)]
+        rest = beyond_otherwise(decision) if otherwise is not None and decision is not None else []
+        if otherwise is not None and not brief:  # (first; for a person, in place of what follows from it)
+            reasons = [otherwise, *reasons]
+        elif otherwise is not None and decision is not None and len(rest) < len(decision.reasons):
+            reasons = [otherwise, *grouped(rest)]
         elif brief and decision is not None and built_for_other_outputs(task.outputs, decision, record):
             assert record is not None
             reasons = [f"last built for other outputs ({quote_paths(list(record.outputs))})"]
