@@ -1,5 +1,6 @@
 """The files of agentmake's private cache directory (`agentmake.userdirs`): read only when this user's alone
-(`read_private`), written atomically for this user alone (`replace`); the code caches' (`codecache`,
+(`read_private`), written atomically for this user alone (`replace`; both kept in `userdirs`, which says
+with them when the directory is not used); the code caches' (`codecache`,
 `modulecache`) are an index, then the entries it points into, read whole at start."""
 
 from __future__ import annotations
@@ -8,11 +9,10 @@ import contextlib
 import marshal
 import os
 import stat
-import threading
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any
 
-from agentmake.userdirs import cache_dir, private
+from agentmake.userdirs import cache_dir, private, read_private, replace
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
@@ -21,20 +21,6 @@ def located(name: str) -> str | None:
     """The path of the file `name` in agentmake's private cache directory; None when there is none."""
     directory = cache_dir()
     return None if directory is None else os.path.join(directory, name)
-
-
-def read_private(path: str) -> bytes | None:
-    """The bytes of the file at `path` when it is this user's own, in place (not through a symbolic link),
-    and no other user may write it (`userdirs.private`); None otherwise or when it cannot be read. Every cache
-    agentmake reads back and trusts (compiled code, parsed statements, templates known to compile) is read
-    through here, from its private directory (`cache_dir`, which no other user can replace)."""
-    try:
-        with open(os.open(path, os.O_RDONLY | _NOFOLLOW), "rb") as fh:
-            if not private(os.fstat(fh.fileno())):
-                return None
-            return fh.read()
-    except OSError:
-        return None
 
 
 def read(path: str, length: Callable[[Any], int]) -> tuple[dict[Any, Any], memoryview] | None:
@@ -102,19 +88,3 @@ def write(path: str, index: dict[Any, Any], entries: Iterable[bytes | memoryview
     except ValueError:
         return
     replace(path, [head, *entries])
-
-
-def replace(path: str, chunks: Iterable[bytes | memoryview]) -> None:
-    """Make `path` a file of this user's alone (mode 0600) holding `chunks`, atomically; a failure (a full
-    disk) only costs speed, and a Ctrl-C as it is written leaves no temporary file."""
-    tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"  # (`watch` parses in two threads)
-    try:
-        # (a new file of this user's alone: never through a link put in its place, never another's file)
-        with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600), "wb") as fh:
-            fh.write(b"".join(chunks))
-        os.replace(tmp, path)
-    except BaseException as e:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if not isinstance(e, (OSError, ValueError)):
-            raise

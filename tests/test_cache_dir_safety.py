@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from groupdb import forget, shared_group
 
 from agentmake.userdirs import cache_dir
 
@@ -21,6 +22,7 @@ OTHER = 65534  # (nobody)
 
 def _used(monkeypatch: pytest.MonkeyPatch, base: Path) -> str | None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(base))
+    forget(monkeypatch)  # (looked at again: each answer is kept for the process)
     return cache_dir()
 
 
@@ -83,6 +85,7 @@ def test_a_missing_base_many_levels_deep_is_made_without_recursing(
 def test_not_under_a_directory_another_user_may_write(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: int
 ) -> None:
+    shared_group(monkeypatch)  # (group-writable: writable by another member; `test_cache_private_group`)
     shared = tmp_path / "shared"
     _ours(shared)
     shared.chmod(mode)  # (another may rename our directory away and put theirs in its place)
@@ -96,6 +99,7 @@ def test_not_under_a_directory_another_user_may_write(
 def test_not_a_directory_another_user_may_write(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: int
 ) -> None:
+    shared_group(monkeypatch)
     _ours(tmp_path / "c").chmod(mode)
     assert _used(monkeypatch, tmp_path / "c") is None
 
@@ -170,6 +174,7 @@ def test_a_build_with_no_usable_cache_directory_works_and_keeps_nothing(tmp_path
     root.mkdir()
     (root / "Agentfile").write_text('agent a:\n    outputs = out.txt\n    run = "echo hi > {output}"\n')
     env = {**os.environ, "XDG_CACHE_HOME": str(shared), "CI": "1", "NO_COLOR": "1"}
+    said = []
     for _ in range(2):
         out = subprocess.run(
             [sys.executable, "-m", "agentmake", "-C", str(root), "build"],
@@ -179,5 +184,10 @@ def test_a_build_with_no_usable_cache_directory_works_and_keeps_nothing(tmp_path
             timeout=60,
         )
         assert out.returncode == 0, out.stderr
+        said.append([line for line in out.stderr.splitlines() if "not using the cache" in line])
     assert (root / "out.txt").read_text() == "hi\n"
-    assert not [p for p in (shared / "agentmake").rglob("*") if p.is_file()]
+    # said once (not at each of the start's ~4 looks), and not again at the next start
+    assert len(said[0]) == 1 and f"chmod o-w {shared}" in said[0][0] and said[1] == [], said
+    # no cache kept: only the line said (`userdirs._say`), so that it is not said at every start
+    kept = [p for p in (shared / "agentmake").rglob("*") if p.is_file()]
+    assert kept == [shared / "agentmake" / ".not-used"]

@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from groupdb import shared_group
 
 from agentmake.cachefile import claimed, read, write
 
@@ -41,7 +42,8 @@ def test_writing_never_goes_through_a_link_in_place_of_its_temporary_file(tmp_pa
     assert not path.is_symlink() or path.resolve() != precious
 
 
-def test_a_file_another_may_write_is_not_read(tmp_path: Path) -> None:
+def test_a_file_another_may_write_is_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shared_group(monkeypatch)  # (group-writable: writable by another member; `test_cache_private_group`)
     path = _written(tmp_path)
     path.chmod(0o646)
     assert read(str(path), lambda n: n) is None
@@ -65,7 +67,10 @@ def test_another_users_file_is_not_read(tmp_path: Path) -> None:
     assert read(str(path), lambda n: n) is None
 
 
-def test_a_file_claimed_is_this_users_alone_and_one_that_is_not_is_made_anew(tmp_path: Path) -> None:
+def test_a_file_claimed_is_this_users_alone_and_one_that_is_not_is_made_anew(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shared_group(monkeypatch)
     path = tmp_path / "lib.cache"
     assert claimed(str(path)) and path.stat().st_mode & 0o777 == 0o600 and path.read_bytes() == b""
     path.write_bytes(b"kept")

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from groupdb import forget
 
 from agentmake.errors import AgentfileError
 from agentmake.graph import build_graph
@@ -29,6 +30,7 @@ def test_parser_cache_never_lives_in_a_directory_others_can_write(tmp_path: Path
     monkeypatch.setenv("XDG_CACHE_HOME", str(shared))
     assert grammar_cache_file() is False
     os.chmod(shared / "agentmake", 0o700)
+    forget(monkeypatch)  # (`cache_dir` keeps its answer for the process: looked at again)
     assert grammar_cache_file() == str(shared / "agentmake" / "agentfile-grammar.lark-cache")
     monkeypatch.setenv("XDG_CACHE_HOME", "/proc/nowhere")
     assert grammar_cache_file() is False  # no fallback to the shared temporary directory

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from groupdb import shared_group
 
 from agentmake.project import KnownTemplates
 from agentmake.syntax import grammar, parsecache
@@ -34,6 +35,7 @@ class _Runs:
 
 @pytest.fixture
 def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    shared_group(monkeypatch)  # (group-writable: writable by another member; `test_cache_private_group`)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     grammar.lark_parser.cache_clear()
     (tmp_path / "cache" / "agentmake").mkdir(mode=0o700, parents=True)
@@ -46,7 +48,8 @@ def _planted(path: Path, marker: Path) -> None:
 
 
 def _spoiled(how: str, path: Path, tmp_path: Path) -> None:
-    """Make the file at `path` one that is not read: writable by others, another's, or a link to one."""
+    """Make the file at `path` one that is not read: writable by others (the `cache` fixture's group is not
+    this user's alone), another's, or a link to one."""
     if how == "link":
         elsewhere = tmp_path / "elsewhere"
         os.replace(path, elsewhere)
