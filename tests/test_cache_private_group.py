@@ -256,7 +256,7 @@ def test_a_start_under_umask_002_keeps_its_caches(tmp_path: Path) -> None:
         text=True,
         env=env,
         timeout=60,
-        preexec_fn=lambda: os.umask(0o002),
+        umask=0o002,  # (as Ubuntu's default: each new directory group-writable)
     )
     assert out.returncode == 0, out.stderr
     assert "not using the cache" not in out.stderr
