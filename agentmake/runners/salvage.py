@@ -32,10 +32,11 @@ rekeys the record or moves the cached result, or before the attempt that may sal
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -149,6 +150,47 @@ def forget_answers(log_dir: Path) -> int:
     for path in log_dir.glob("*.salvage") if log_dir.is_dir() else ():
         shutil.rmtree(path, ignore_errors=True)
     return removed
+
+
+def paid_in_logs(log_dir: Path, task_ids: Iterable[str]) -> Iterator[tuple[str, Path, float, Parsed]]:
+    """The attempts of `task_ids` whose logs in `log_dir` hold the finished result of a JSON runner (an
+    answer, or a failure its agent was paid for) that says what it cost, and whose key file no build noted
+    reported (`note_reported`): each one's task, log stem, when it started, and that result. Read whatever
+    the attempt's key (`scheduler.earlier.find_left`: what a killed build paid for that no later attempt may
+    salvage). One listing of `log_dir`; only the logs of key files are read."""
+    try:
+        names = os.listdir(log_dir)
+    except OSError:
+        return
+    stems = [name[: -len(".key")] for name in names if name.endswith(".key")]
+    if not stems:
+        return
+    ids = {safe_name(task_id): task_id for task_id in task_ids}
+    for name in sorted(stems):
+        base, _, n = name.rpartition(".")
+        task_id = ids.get(base)
+        if task_id is None or not n.isdigit():
+            continue
+        source = log_dir / name
+        try:
+            started = key_file(source).read_text(encoding="utf-8").partition("\n")[2]
+        except OSError:
+            continue
+        paid_at = _paid_at(started)
+        parsed = None if paid_at is None else _paid_result(source)
+        if parsed is not None and paid_at is not None:
+            yield task_id, source, paid_at, parsed
+
+
+def _paid_result(source: Path) -> Parsed | None:
+    """The finished result the logs at `source` hold, in whichever JSON runner's format, if it says what it
+    cost (in dollars or tokens); None otherwise."""
+    out, err = read_log(source, ".out"), read_log(source, ".err")
+    for fmt in sorted(FORMATS):
+        parsed = delivered(fmt, out, err, answer_needed=False) or failed_paid(fmt, out, err)
+        if parsed is not None and (parsed.cost_usd or parsed.tokens_in or parsed.tokens_out):
+            return parsed
+    return None
 
 
 def _kept_files(source: Path, outputs: Sequence[str]) -> dict[str, Path] | None:

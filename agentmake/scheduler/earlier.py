@@ -19,12 +19,24 @@ starts: so it is recorded in the state database the moment the task's first atte
 evidence: this build's summary line reports it (`found_in`), or if this build is killed too, the next one
 (`spend_unsummed`); no build finds it in the logs again (`Journal.spend_unsummed`, `note_reported`). Before,
 it was held only by this build's outcome of the task, and a kill -9 before its row lost it.
+
+What a killed build paid for and never recorded that no later attempt may salvage (a `-B` build's new answer
+for a task whose old outputs still match its record: up to date, never run again) is found by the build (or
+`clean`) that takes over its run (`find_left`), in one look at the logs, made only when the journal holds a
+killed build: recorded as that killed build's spend, so that the build taking over reports it with what that
+build left (`Journal.spend_unsummed`), and noted reported in its key file, so that an attempt that salvages
+that answer later counts it no more. Before, it was reported only if the task ran again, and never once
+`clean --cache` had removed the key files.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from pathlib import Path
+
 from agentmake.runners import AttemptResult, Executor
-from agentmake.runners.salvage import note_reported
+from agentmake.runners.parsed import Parsed
+from agentmake.runners.salvage import note_reported, paid_in_logs
 from agentmake.scheduler.gate import CallGate
 from agentmake.scheduler.tasks import TaskState
 from agentmake.store import Store
@@ -89,3 +101,27 @@ def record_found(store: Store, gate: CallGate, run_id: int, t: TaskState, found:
 def priced(result: AttemptResult) -> bool:
     """Whether `result` says what it cost, in dollars or tokens."""
     return result.cost_usd is not None or result.tokens_in is not None or result.tokens_out is not None
+
+
+def find_left(store: Store, log_dir: Path, left: Iterable[str], ours: int | None = None) -> None:
+    """What attempts of the killed builds that no build reported (`Journal.killed_spans`; `ours`, the build
+    taking over, is not one) paid for and never recorded, found in their logs and recorded as those builds'
+    spend (`Journal.record_found`), each noted reported in its key file (see the module docstring). Of the
+    tasks with a record and `left` (those the killed build was running). Nothing read when no build was
+    killed (or the store is a test double that cannot say)."""
+    spans_of = getattr(store, "killed_spans", None)
+    spans = spans_of(ours) if spans_of is not None else []
+    if not spans:
+        return
+    task_ids = {*store.task_ids(), *left}
+    found: dict[tuple[int, str], list[tuple[Path, float, Parsed]]] = {}
+    for task_id, source, paid_at, parsed in paid_in_logs(log_dir, task_ids):
+        run = next((r for r, at, until in spans if at <= paid_at and paid_at < (until or paid_at + 1)), None)
+        if run is None or store.spend_reported(task_id, paid_at):
+            continue  # (an attempt of a build that ended, or one whose spend a build recorded)
+        found.setdefault((run, task_id), []).append((source, paid_at, parsed))
+    for (run, task_id), attempts in found.items():
+        rows = [(at, str(src), p.cost_usd, p.tokens_in, p.tokens_out) for src, at, p in attempts]
+        if store.record_found(run, task_id, rows):
+            for source, paid_at, _ in attempts:
+                note_reported(source, paid_at)

@@ -25,6 +25,7 @@ from pathlib import Path
 from agentmake.errors import AgentmakeError
 from agentmake.natorder import natural_key
 from agentmake.plan import Hasher
+from agentmake.scheduler.earlier import find_left
 from agentmake.scheduler.processes import Orphan, end_orphan_groups, left_running
 from agentmake.store import Store
 from agentmake.store.records import AttemptRecord
@@ -76,7 +77,8 @@ def take_over(
     (`Executor.tidy_left`: logs redacted, login copies removed), and finish its interrupted commits (the
     results it recorded, and paid for, put in place, a copy of a hand edit saved first). The copies of hand
     edits it cut short are removed (`Store.remove_partials`). And what the killed builds spent (`paid`):
-    build `ours`, the one taking over (None for `clean`, `-t`), is not one of them."""
+    build `ours`, the one taking over (None for `clean`, `-t`), is not one of them; with what their attempts
+    paid for and never recorded, found in their logs first (`earlier.find_left`, if a build was killed)."""
     remove_partials = getattr(store, "remove_partials", None)  # test doubles of the store may lack it
     if remove_partials is not None:
         remove_partials()
@@ -84,6 +86,9 @@ def take_over(
     ended = end_orphan_groups(store)
     if left and tidy_left is not None:
         tidy_left(left)
+    store_dir = getattr(store, "dir", None)  # (test doubles of the store may lack it)
+    if isinstance(store_dir, Path):  # (what the killed builds paid for and never recorded: `paid`, below)
+        find_left(store, store_dir / "logs", left, ours)
     saved: dict[str, Path] = {}
     restored = recover_commits(store, hasher, root, run_id, saved)
     return TakenOver(ended, restored, saved, store.spend_unsummed(ours))

@@ -231,9 +231,34 @@ class Journal:
             return False
         return True
 
+    def killed_spans(self, ours: int | None = None) -> list[tuple[int, float, float | None]]:
+        """The builds but for `ours` that never ended (killed) and whose spend no build reported
+        (`spend_unsummed`): each one's run id, when it started, and when the build after it started (None
+        for the last): what its attempts may have paid for and never recorded started then
+        (`scheduler.earlier.find_left`). [] when no build was killed: nothing to look for."""
+        sql = (
+            "SELECT run_id, started_at, (SELECT MIN(n.started_at) FROM runs n WHERE n.run_id > runs.run_id)"
+            f" FROM runs WHERE run_id IN ({_UNSUMMED}) AND started_at IS NOT NULL ORDER BY run_id"
+        )
+        with self._lock:
+            rows = self._conn.execute(sql, (ours,)).fetchall()
+        return [(int(r), float(at), None if until is None else float(until)) for r, at, until in rows]
+
     def found_in(self, run_id: int) -> list[AttemptRecord]:
         """The spend build `run_id` found and recorded (`record_found`), as history rows ("found")."""
         return self._found("run_id = ?", (run_id,))
+
+    def found_reported_by(self, run_id: int) -> list[AttemptRecord]:
+        """The spend found in killed builds' logs (`record_found`) that build `run_id`'s summary line
+        reported, as history rows ("found"): what it found itself, unless it was killed before its line
+        (then the build that reported its spend did), and what it found for a killed build
+        (`scheduler.earlier.find_left`) or a killed build found, which it reported (`runs.summed_by`). Each
+        row is reported by one build: a report's run summary counts it once (`report.summary`)."""
+        return self._found(
+            "run_id IN (SELECT run_id FROM runs WHERE summed_by = ?1) OR (run_id = ?1 AND run_id NOT IN"
+            " (SELECT run_id FROM runs WHERE summed_by IS NOT NULL))",
+            (run_id,),
+        )
 
     def _found(self, where: str, args: tuple[Any, ...]) -> list[AttemptRecord]:
         """Rows of `found_spend` as history rows: state "found", spanning the moment the attempt that paid
