@@ -140,13 +140,16 @@ def _notice(decision: Decision, source: Path) -> str:
 
 def forget_answers(log_dir: Path) -> int:
     """Make the answers in `log_dir` unusable for salvage (`agentmake clean --cache`): remove every key file
-    (a `.done` mark without its key proves nothing) and every kept set of files. Returns how many key files
-    there were."""
+    (a `.done` mark without its key proves nothing), with any a kill -9 left half replaced (``.key.part``,
+    `replace_private`), and every kept set of files. Returns how many key files there were."""
     removed = 0
     for path in log_dir.glob("*.key") if log_dir.is_dir() else ():
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
             removed += 1
+    for path in log_dir.glob("*.key.part") if log_dir.is_dir() else ():
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
     for path in log_dir.glob("*.salvage") if log_dir.is_dir() else ():
         shutil.rmtree(path, ignore_errors=True)
     return removed
