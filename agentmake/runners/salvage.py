@@ -36,7 +36,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,6 +63,7 @@ from agentmake.runners.unfence import unfence
 
 FORMATS = frozenset({"claude-json", "codex-jsonl", "gemini-json", "llm-json"})
 _MAX_ATTEMPTS = 100  # attempt logs looked at per task (attempts of a run are numbered from 1, without gaps)
+_COARSE = 2.0  # seconds a file's modification time may lag behind `time.time()` (`paid_in_logs`)
 _REPORTED = "reported"  # a key file's line after its start: a build recorded what the answer cost
 
 
@@ -155,17 +156,20 @@ def forget_answers(log_dir: Path) -> int:
     return removed
 
 
-def paid_in_logs(log_dir: Path, task_ids: Iterable[str]) -> Iterator[tuple[str, Path, float, Parsed]]:
-    """The attempts of `task_ids` whose logs in `log_dir` hold the finished result of a JSON runner (an
-    answer, or a failure its agent was paid for) that says what it cost, and whose key file no build noted
-    reported (`note_reported`): each one's task, log stem, when it started, and that result. Read whatever
-    the attempt's key (`scheduler.earlier.find_left`: what a killed build paid for that no later attempt may
-    salvage). One listing of `log_dir`; only the logs of key files are read."""
+def paid_in_logs(
+    log_dir: Path, task_ids: Iterable[str], since: float, wanted: Callable[[float], bool]
+) -> Iterator[tuple[str, Path, float, Parsed]]:
+    """The attempts of `task_ids` started at a moment `wanted` (from `since` on) whose logs in `log_dir`
+    hold the finished result of a JSON runner (an answer, or a failure its agent was paid for) that says what
+    it cost, and whose key file no build noted reported (`note_reported`): each one's task, log stem, when it
+    started, and that result; whatever the attempt's key (`scheduler.earlier.find_left`: what a killed build
+    paid for that no later attempt may salvage). One listing of `log_dir`; a key file last written before
+    `since` (its attempt started before it) is not read, nor the logs of one started when not `wanted`."""
     try:
-        names = os.listdir(log_dir)
+        with os.scandir(log_dir) as entries:
+            stems = [e.name[: -len(".key")] for e in entries if e.name.endswith(".key") and _since(e, since)]
     except OSError:
         return
-    stems = [name[: -len(".key")] for name in names if name.endswith(".key")]
     if not stems:
         return
     ids = {safe_name(task_id): task_id for task_id in task_ids}
@@ -180,9 +184,17 @@ def paid_in_logs(log_dir: Path, task_ids: Iterable[str]) -> Iterator[tuple[str, 
         except OSError:
             continue
         paid_at = _paid_at(started)
-        parsed = None if paid_at is None else _paid_result(source)
+        parsed = None if paid_at is None or not wanted(paid_at) else _paid_result(source)
         if parsed is not None and paid_at is not None:
             yield task_id, source, paid_at, parsed
+
+
+def _since(entry: os.DirEntry[str], since: float) -> bool:
+    """Whether the file `entry` was last written at `since` or later (or that cannot be told)."""
+    try:
+        return entry.stat().st_mtime >= since - _COARSE  # (a file's time lags the clock by up to a tick)
+    except OSError:
+        return True
 
 
 def _paid_result(source: Path) -> Parsed | None:

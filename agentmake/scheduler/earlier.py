@@ -115,8 +115,16 @@ def find_left(store: Store, log_dir: Path, left: Iterable[str], ours: int | None
         return
     task_ids = {*store.task_ids(), *left}
     found: dict[tuple[int, str], list[tuple[Path, float, Parsed]]] = {}
-    for task_id, source, paid_at, parsed in paid_in_logs(log_dir, task_ids):
-        run = next((r for r, at, until in spans if at <= paid_at and paid_at < (until or paid_at + 1)), None)
+
+    def killed_by(paid_at: float) -> int | None:
+        """The killed build an attempt started at `paid_at` is of, if any."""
+        return next((r for r, at, until in spans if at <= paid_at and paid_at < (until or paid_at + 1)), None)
+
+    since = min(at for _, at, _ in spans)
+    for task_id, source, paid_at, parsed in paid_in_logs(
+        log_dir, task_ids, since, lambda at: killed_by(at) is not None
+    ):
+        run = killed_by(paid_at)
         if run is None or store.spend_reported(task_id, paid_at):
             continue  # (an attempt of a build that ended, or one whose spend a build recorded)
         found.setdefault((run, task_id), []).append((source, paid_at, parsed))
