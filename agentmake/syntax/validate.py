@@ -28,6 +28,8 @@ RESERVED_WILDCARDS = ("input", "inputs", "output", "outputs")
 
 def wildcards(pattern: str) -> list[str]:
     """Wildcard names in a pattern, in order of appearance (duplicates kept); `{{x}}` is literal text."""
+    if "{" not in pattern:  # (most paths: no wildcard can be in them, and no scan is needed to say so)
+        return []
     return [m.group(1) for m in _WILDCARD.finditer(pattern) if m.group(1) is not None]
 
 
