@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -180,8 +181,10 @@ def to_float(text: str, key: str, src: Source, line: int, col: int) -> float:
     return x
 
 
+@functools.lru_cache(maxsize=256)
 def parse_duration(text: str) -> float | None:
-    """Seconds of a duration (`250ms`, `30s`, `5m`, `2h`, or a plain number of seconds); None if not one."""
+    """Seconds of a duration (`250ms`, `30s`, `5m`, `2h`, or a plain number of seconds); None if not one.
+    Memoised: the agents of an Agentfile mostly share a few texts (`timeout = 5m` in each of 5,000)."""
     m = _DURATION.fullmatch(text.strip())
     return None if m is None else float(m.group(1)) * _UNITS[m.group(2)]
 
