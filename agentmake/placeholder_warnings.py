@@ -61,18 +61,20 @@ def placeholder_warnings(af: Agentfile, graph: Graph | None) -> list[str]:
         for t in graph.tasks.values():
             inputs_of[t.name] = max(inputs_of.get(t.name, 0), len(t.inputs))
     warnings = []
+    slots, variables = set(_SLOTS), set(af.variables)  # (the same for every agent)
+    in_prompts: dict[str, set[str]] = {}  # prompt text -> the {name}s it writes (agents share prompt files)
     for agent in af.agents.values():
         names = {w for p in (*agent.inputs, *agent.outputs) for w in wildcards(p)}
         commands = [(what, c) for what, c in (("run", agent.run), ("check", _check_of(agent))) if c]
         for what, command in commands:
-            doubled = sorted({m[1] for m in _DOUBLED.finditer(command) if m[1] in names | set(_SLOTS)})
+            doubled = sorted({m[1] for m in _DOUBLED.finditer(command) if m[1] in names | slots})
             if doubled:
                 said = ", ".join(f"{{{{ {n} }}}}" for n in doubled)
                 meant = ", ".join(f"{{{n}}}" for n in doubled)
                 warnings.append(
                     f"{agent.name}: its {what} command has {said}, literal braces in a command: write {meant}"
                 )
-            known = (names | set(af.variables)) - _set_by(command)
+            known = (names | variables) - _set_by(command)
             dollars = sorted({m[1] for m in _DOLLAR.finditer(command) if m[1] in known})
             if dollars:
                 said = ", ".join(f"${n}" for n in dollars)
@@ -95,9 +97,11 @@ def placeholder_warnings(af: Agentfile, graph: Graph | None) -> list[str]:
                     " {inputs} names them all ({inputs[0]}, the first, says it is meant)"
                 )
         if agent.prompt is not None:
-            known = names | set(_SLOTS) | set(af.variables) | {k for k, _ in agent.variables}
-            text = _LITERAL.sub("", agent.prompt.text)
-            single = sorted({m[1] for m in _SINGLE.finditer(text) if m[1] in known})
+            known = names | slots | variables | {k for k, _ in agent.variables}
+            written = in_prompts.get(agent.prompt.text)
+            if written is None:
+                written = in_prompts[agent.prompt.text] = _single_names(agent.prompt.text)
+            single = sorted(written & known)
             if single:
                 said = ", ".join(f"{{{n}}}" for n in single)
                 meant = ", ".join(f"{{{{ {n} }}}}" for n in single)
@@ -107,6 +111,11 @@ def placeholder_warnings(af: Agentfile, graph: Graph | None) -> list[str]:
                     " for the value"
                 )
     return warnings
+
+
+def _single_names(prompt: str) -> set[str]:
+    """The `{name}`s a prompt's text writes where Jinja reads it (not in a raw block or a comment)."""
+    return {m[1] for m in _SINGLE.finditer(_LITERAL.sub("", prompt))}
 
 
 def _check_of(agent: AgentSpec) -> str | None:
