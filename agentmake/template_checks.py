@@ -6,14 +6,15 @@ task's inputs. Texts seen to pass are remembered (`KnownTemplates`) and not chec
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import xxhash
 
 from agentmake import __version__
-from agentmake.model import Agentfile, AgentSpec, Prompt, ReportSpec, model_of
+from agentmake.errors import AgentfileError
+from agentmake.model import Agentfile, AgentSpec, Prompt, ReportSpec, RunnerSpec, model_of, runner_name
 
 if TYPE_CHECKING:
     from agentmake.graph import Graph
@@ -77,6 +78,7 @@ def check_task_templates(af: Agentfile, graph: Graph, known: KnownTemplates, com
     '-' at the start of a word. Raises a located AgentfileError. Prompts whose names are `known` to be
     defined (for the same variables and wildcards) are skipped; new ones are added."""
     from agentmake.plan.context import render_task_check, render_task_command
+    from agentmake.runners.presets import preset_of
     from agentmake.templates import check_names, check_reads, refuses_some_values
 
     named: set[str] = set()
@@ -97,7 +99,7 @@ def check_task_templates(af: Agentfile, graph: Graph, known: KnownTemplates, com
             check_reads(prompt, task.id, task.inputs)
             if task.name not in modelled:
                 modelled.add(task.name)
-                _check_model(af, spec)
+                _check_model(af, spec, preset_of)
         if commands and isinstance(spec, AgentSpec):
             if spec.run is not None and refuses_some_values(spec.run):
                 render_task_command(task)  # (raises for an index past the task's inputs, or a '-' value)
@@ -105,14 +107,13 @@ def check_task_templates(af: Agentfile, graph: Graph, known: KnownTemplates, com
                 render_task_check(task)
 
 
-def _check_model(af: Agentfile, spec: AgentSpec | ReportSpec) -> None:
+def _check_model(
+    af: Agentfile, spec: AgentSpec | ReportSpec, preset_of: Callable[[RunnerSpec], str | None]
+) -> None:
     """An LLM agent (or merge report) on the ollama or openai-http runner needs a model (`ollama run MODEL`,
     the request's `model`): without one every task of it would fail, after the tasks before it were paid
-    for. Raises a located AgentfileError."""
-    from agentmake.errors import AgentfileError
-    from agentmake.model import runner_name
-    from agentmake.runners.presets import preset_of
-
+    for. Raises a located AgentfileError. (`preset_of` is `runners.presets.preset_of`, imported by the
+    caller once, not per agent.)"""
     runner = af.runners.get(runner_name(spec, af.settings))
     preset = preset_of(runner) if runner is not None else None
     if runner is None or preset not in ("ollama", "openai-http") or model_of(spec, runner, af.settings):
