@@ -40,7 +40,7 @@ def test_a_duration_seen_before_is_still_refused_where_it_is_a_zero_limit() -> N
 
 def test_a_duration_in_words_after_the_same_good_one_is_still_an_error(tmp_path: Path) -> None:
     blocks = "".join(
-        f"agent a{i}:\n    outputs = o{i}.md\n    prompt = \"x\"\n    timeout = {t}\n\n"
+        f'agent a{i}:\n    outputs = o{i}.md\n    prompt = "x"\n    timeout = {t}\n\n'
         for i, t in enumerate(["5m", "5m", "5 minutes"])
     )
     with pytest.raises(AgentfileError, match="must be a duration") as e:
@@ -52,7 +52,9 @@ def test_a_duration_in_words_after_the_same_good_one_is_still_an_error(tmp_path:
     ("bad", "said"),
     [("", "is empty"), ("{% include 'x.md' %}\n", "is not supported")],
 )
-def test_a_second_prompt_file_is_checked_after_a_first_was_found_fit(tmp_path: Path, bad: str, said: str) -> None:
+def test_a_second_prompt_file_is_checked_after_a_first_was_found_fit(
+    tmp_path: Path, bad: str, said: str
+) -> None:
     agentfile = (
         "agent a:\n    outputs = a.md\n    prompt = p/good.md\n\n"
         "agent b:\n    outputs = b.md\n    prompt = p/good.md\n\n"
