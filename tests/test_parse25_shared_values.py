@@ -77,3 +77,16 @@ def test_a_shared_prompt_file_is_told_of_for_each_agent_whose_names_it_writes(tm
     warnings = placeholder_warnings(af, build_graph(af))
     assert [w.split(":", 1)[0] for w in warnings] == ["each"]
     assert "{name}, which a prompt sends as written" in warnings[0]
+
+
+def test_a_block_setting_a_variable_reads_its_own_value_and_the_next_block_the_outer_one(
+    tmp_path: Path,
+) -> None:
+    agentfile = (
+        "lang = en\n\n"
+        'agent own:\n    lang = fr\n    outputs = out/${lang}.md\n    prompt = "in ${lang}"\n\n'
+        'agent plain:\n    outputs = plain/${lang}.md\n    prompt = "in ${lang}"\n'
+    )
+    af = load_agentfile(_write(tmp_path, agentfile, {}))
+    assert af.agents["own"].outputs == ("out/fr.md",) and af.agents["plain"].outputs == ("plain/en.md",)
+    assert af.agents["plain"].prompt is not None and af.agents["plain"].prompt.text == "in en"

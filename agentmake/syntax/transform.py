@@ -203,7 +203,10 @@ def collect(
                 )
             fields: dict[str, Field] = {}
             local: dict[str, Field] = {}  # variables the block sets for itself
-            seen: MutableMapping[str, str] = ChainMap({}, out.variables)  # (what its lines see)
+            # (what its lines see: the variables above, and those the block sets for itself, if it sets any;
+            # a block of its own keys only reads the variables as they are, not through a ChainMap)
+            sets = any(e.key not in keys for e in st.entries)
+            seen: MutableMapping[str, str] = ChainMap({}, out.variables) if sets else out.variables
             own_at = {} if st.kind == "runner" else _own_values(st, keys, out.variables, overrides)
             for index, entry in enumerate(st.entries):
                 if own_at:
