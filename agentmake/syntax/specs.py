@@ -320,7 +320,7 @@ def build_report(b: RawBlock, files: PromptFiles) -> ReportSpec:
 def _key_locs(fields: Mapping[str, Field]) -> dict[str, Loc]:
     """Where each key's value starts and, for a list of paths, where each path is (``inputs:PATH``), so that
     an error about its third input points at the third input."""
-    locs = {k: fl.loc for k, fl in fields.items()}
+    locs = {k: Loc(fl.src.name, fl.line, fl.col) for k, fl in fields.items()}  # (each `fl.loc`, inlined)
     for key in ("inputs", "outputs"):
         fl = fields.get(key)
         if fl is not None and fl.positions is not None and len(fl.positions) == len(fl.words) > 1:
