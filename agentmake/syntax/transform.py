@@ -207,7 +207,8 @@ def collect(
             # a block of its own keys only reads the variables as they are, not through a ChainMap)
             sets = any(e.key not in keys for e in st.entries)
             seen: MutableMapping[str, str] = ChainMap({}, out.variables) if sets else out.variables
-            own_at = {} if st.kind == "runner" else _own_values(st, keys, out.variables, overrides)
+            # (a block that sets no variable has none of its own to read above where it sets it)
+            own_at = _own_values(st, keys, out.variables, overrides) if sets and st.kind != "runner" else {}
             for index, entry in enumerate(st.entries):
                 if own_at:
                     _refuse_use_above(st, index, own_at, src)
