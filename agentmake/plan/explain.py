@@ -96,7 +96,11 @@ def beyond_otherwise(decision: Decision) -> list[Reason]:
     not follow from the paths and the command its variables name (`FOLLOWING`): what `status` and `-n` tell
     after that sentence, which stands for the rest (an input changed, a prompt changed with the variable's
     values, `variable lang: 'en' → 'fr'`, a runner changed, outputs in place taken as they are stay told:
-    the values are not in the state)."""
+    the values are not in the state). Only where the variable names the task's outputs (an `outputs-changed`
+    reason: `build/${lang}/a.md`): a task it does not touch, whose record a build under it wrote as it found
+    the task up to date, keeps every reason (an input added to `src/*.md` since is its own, not lang's)."""
+    if not any(r.kind == "outputs-changed" for r in decision.reasons):
+        return list(decision.reasons)
     return [r for r in decision.reasons if r.kind not in FOLLOWING]
 
 
