@@ -48,3 +48,28 @@ def test_status_still_says_the_input_added(root: Path, capsys: pytest.CaptureFix
     assert main(["-C", str(root), "status"]) == 0
     out = capsys.readouterr().out
     assert "src/b.md" in out, out
+
+
+FAILING = AGENTFILE.replace('"cat {inputs} > {output}"', '"grep -q ok {inputs} && cat {inputs} > {output}"')
+
+
+def test_a_failure_of_a_task_the_variable_does_not_touch_is_still_its_own(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """t, built plain, fails in a lang=fr build (its input edited: lang changes nothing of t). Plain `status`
+    said it 'stale', 'last built under another value of lang', no time: the failure is t's, as it was
+    before records named their configuration."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.md").write_text("ok\n")
+    (tmp_path / "Agentfile").write_text(FAILING)
+    assert main(["-C", str(tmp_path), "-s"]) == 0
+    (tmp_path / "src" / "a.md").write_text("bad\n")
+    assert main(["-C", str(tmp_path), "-s", "lang=fr"]) == 1
+    capsys.readouterr()
+    assert main(["-C", str(tmp_path), "status"]) in (0, 1)
+    out = capsys.readouterr().out
+    (line,) = [x for x in out.splitlines() if " t " in x]
+    assert line.split()[0] == "failed", out
+    assert "another value of lang" not in out.split(line)[1], out
+    assert main(["-C", str(tmp_path), "explain", "t"]) in (0, 1)
+    assert "another value" not in capsys.readouterr().out

@@ -74,7 +74,17 @@ def built_otherwise(store: Store | None, decision: Decision, outputs: Sequence[s
     other (the record is of this configuration's build, whose figures are this task's)."""
     if store is None or (not decision.stale and decision.adopt is None):
         return None
+    if not any(r.kind in _TOUCHED for r in decision.reasons):  # (the variable changed nothing of the task)
+        record = store.task_record(decision.task_id)
+        if record is not None and record.key:  # (its failure, its figures are this task's: as before)
+            return None
     return otherwise_said(store, decision.task_id, outputs)
+
+
+# the differences from a record that a variable can make in a task itself (its paths, command, prompt,
+# runner, settings): a task stale for none of them (an input edited, its last run failed) is one the variables
+# set otherwise do not touch, whose record, if keyed, is its own whatever build wrote it (`built_otherwise`)
+_TOUCHED = FOLLOWING | {"prompt-changed", "runner-changed", "setting-changed", "output-renamed"}
 
 
 def otherwise_said(store: Store, task_id: str, outputs: Sequence[str]) -> str | None:
