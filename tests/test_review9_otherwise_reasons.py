@@ -73,3 +73,22 @@ def test_a_failure_of_a_task_the_variable_does_not_touch_is_still_its_own(
     assert "another value of lang" not in out.split(line)[1], out
     assert main(["-C", str(tmp_path), "explain", "t"]) in (0, 1)
     assert "another value" not in capsys.readouterr().out
+
+
+def test_an_output_renamed_in_the_agentfile_still_gets_its_hint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """t's record is lang=fr's (built once with it, up to date since), but lang names no path of t: its
+    output renamed in the Agentfile is a rename, and the hint that spares a paid call is said (s25 said
+    none, efca24e did). lang=fr's own outputs are still not proposed for a move
+    (test_configs25_other_config)."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.md").write_text("a\n")
+    (tmp_path / "Agentfile").write_text(AGENTFILE)
+    assert main(["-C", str(tmp_path), "-s", "lang=fr"]) == 0
+    assert main(["-C", str(tmp_path), "-s"]) == 0
+    (tmp_path / "Agentfile").write_text(AGENTFILE.replace("out/t.md", "out/t2.md"))
+    capsys.readouterr()
+    assert main(["-C", str(tmp_path), "-n"]) == 0
+    err = capsys.readouterr().err
+    assert "its output out/t.md is now out/t2.md" in err and "/out/t2.md && agentmake -C " in err, err

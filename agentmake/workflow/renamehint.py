@@ -25,7 +25,7 @@ from agentmake.plan.pathless import SUFFIX
 from agentmake.safetext import term_safe
 
 if TYPE_CHECKING:
-    from agentmake.graph import Graph
+    from agentmake.graph import Graph, Task
     from agentmake.plan import Decision
     from agentmake.store import Store
     from agentmake.workflow import Project
@@ -45,8 +45,8 @@ def rename_hints(project: Project, selected: Graph, decisions: Iterable[Decision
         if not d.stale or not kinds <= ONLY or not kinds:
             continue
         task, record = selected.tasks.get(d.task_id), store.task_record(d.task_id)
-        if task is None or record is None or record.status != "done" or store.built_otherwise(d.task_id):
-            continue  # (of another configuration's build, `lang=es`'s: its outputs are that one's, not moved)
+        if task is None or record is None or record.status != "done":
+            continue
         if SUFFIX in record.parts and record.key == d.key:
             if d.action != "run":  # (its key holds no path: the build restores its result at the new path)
                 continue
@@ -57,6 +57,8 @@ def rename_hints(project: Project, selected: Graph, decisions: Iterable[Decision
         if len(gone) != 1 or len(new) != 1:
             continue
         old, dest = gone[0], new[0]
+        if _named_otherwise(store, task, d.task_id, project.agentfile.variables, dest):
+            continue  # (of another configuration's build, `lang=es`'s: its outputs are that one's, not moved)
         if PurePosixPath(old).suffix != PurePosixPath(dest).suffix:
             continue  # (another format, a.txt now a.html: what writes it may write another thing there)
         if record.parts.get("kind") == "report" and (
@@ -92,3 +94,17 @@ def say_rename_hints(project: Project, selected: Graph, decisions: Iterable[Deci
             f"agentmake: hint: and {plural(more, 'more task')} with an output renamed so:"
             " the same `mv` and `-t` keep each one's result\n"
         )
+
+
+def _named_otherwise(store: Store, task: Task, task_id: str, variables: dict[str, str], dest: str) -> bool:
+    """Whether `task_id`'s record is another configuration's (`Store.built_otherwise`) whose variables set
+    otherwise may name the output `dest` (`build/${lang}/a.md`): the value one has now is in it (or is
+    empty). A variable whose value is not in `dest` names no part of it: then the record's other output is
+    a rename in the Agentfile (built once with `lang=fr`, which `t` never reads), and its hint is said."""
+    names = store.built_otherwise(task_id)
+    if not names:
+        return False
+    from agentmake.model import scope
+
+    values = scope(task.spec, variables)
+    return any((value := values.get(name)) is not None and value in dest for name in names)
