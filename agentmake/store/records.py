@@ -70,6 +70,14 @@ def made_figures(record: TaskRecord) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def says_made(made: Mapping[str, Any]) -> bool:
+    """Whether figures (`made_figures`) tell of a result made: an attempt, time, a cost or tokens; not those
+    of a result `agentmake -t` recorded (0 attempts, 0.0s, nothing spent)."""
+    if any(made.get(name) is not None for name in ("cost_usd", "tokens_in", "tokens_out")):
+        return True
+    return any(isinstance(v, (int, float)) and v > 0 for v in (made.get("attempts"), made.get("duration")))
+
+
 def keep_figures(record: TaskRecord, made: Mapping[str, Any]) -> None:
     """`record`, of a result this build spent nothing on, describes it as `made` says it was made
     (`made_figures`): its time, cost and tokens (its attempts stay this build's), and `kept`."""

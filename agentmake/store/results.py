@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from agentmake.confine import plainly_relative
 from agentmake.store.busy import BusyWait, StateBusy
 from agentmake.store.cache import BlobCache
-from agentmake.store.records import AttemptRecord, TaskRecord, made_figures, runs_extra
+from agentmake.store.records import AttemptRecord, TaskRecord, made_figures, runs_extra, says_made
 
 
 class Results:
@@ -290,9 +290,12 @@ class Results:
         it), None if not known: what a restore of it keeps in its record, as `status` then shows. With no
         entry left (trimmed, the cache emptied), as the record that listed its outputs said before a newer
         one superseded it (`made_before_figures`: a build under other variables, switched back): what a
-        build that takes them as built keeps (`Decision.adopt`), not 0.0s and nothing."""
+        build that takes them as built keeps (`Decision.adopt`), not 0.0s and nothing. Figures that say
+        nothing was made (0 attempts, 0.0s, no cost or tokens: a result `agentmake -t` recorded) are none:
+        taken as built again, it is still said touched, not made by an earlier build, nor restored."""
         made = self.cache.made(key)
-        return made if made is not None else self.made_before_figures(key)
+        made = made if made is not None else self.made_before_figures(key)
+        return made if made is not None and says_made(made) else None
 
     def cache_keep(self, key: str, outputs: dict[str, str]) -> bool:
         """File the outputs in place (path -> content hash, as recorded under `key`) in the cache as `key`'s
