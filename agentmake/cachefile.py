@@ -53,7 +53,7 @@ def claimed(path: str) -> bool:
             st = None
         except OSError:
             return False
-        if st is not None and stat.S_ISREG(st.st_mode) and private(st):
+        if st is not None and stat.S_ISREG(st.st_mode) and private(st, path):
             return True
         try:
             if st is not None:

@@ -4,6 +4,7 @@ and its files read and written for this user alone."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shlex
 import stat
@@ -33,7 +34,12 @@ def _private_group(gid: int) -> bool:
 
         me = pwd.getpwuid(os.getuid())
         group = grp.getgrgid(gid)
-        if me.pw_gid != gid or group.gr_name != me.pw_name or set(group.gr_mem) - {me.pw_name}:
+        if me.pw_gid != gid or group.gr_name != me.pw_name:
+            return False
+        # (every entry of that gid: another named for it, `getgrgid` gives only the first, may list others)
+        if any(set(entry.gr_mem) - {me.pw_name} for entry in grp.getgrall() if entry.gr_gid == gid):
+            return False
+        if set(group.gr_mem) - {me.pw_name}:
             return False
         return all(entry.pw_uid == me.pw_uid for entry in pwd.getpwall() if entry.pw_gid == gid)
     except (ImportError, KeyError, OSError):  # (no such user or group, or no group database: shared)
@@ -48,16 +54,39 @@ def _own_group(gid: int) -> bool:
     return known
 
 
-def _shared(st: os.stat_result) -> bool:
-    """Whether a user other than the owner (and root) may write what `st` is of: it is writable by all, or by
-    its group and that group is not this user's private group (`_private_group`)."""
+_ACL = "system.posix_acl_access"
+
+
+def _extended_acl(where: str | int) -> bool:
+    """Whether what `where` names (a path, not followed if a link, or a descriptor) has an access ACL beyond
+    its mode: then its group bits are the ACL's mask, which lets named users and groups write too. True
+    when that cannot be told (as before a private group was trusted: group-writable was refused)."""
+    if not hasattr(os, "getxattr"):
+        return True
+    try:
+        if isinstance(where, int):
+            os.getxattr(where, _ACL)
+        else:
+            os.getxattr(where, _ACL, follow_symlinks=False)
+    except OSError as e:
+        return e.errno not in (errno.ENODATA, errno.ENOTSUP, errno.EOPNOTSUPP)
+    return True
+
+
+def _shared(st: os.stat_result, where: str | int) -> bool:
+    """Whether a user other than the owner (and root) may write what `st` is of (`where`: its path or a
+    descriptor of it): it is writable by all, or by its group and that group is not this user's private
+    group (`_private_group`), or it has an ACL (`_extended_acl`: its group bits then say what named users
+    may do too)."""
     mode = st.st_mode
-    return bool(mode & 0o002 or (mode & 0o020 and not _own_group(st.st_gid)))
+    if mode & 0o002:
+        return True
+    return bool(mode & 0o020 and not (_own_group(st.st_gid) and not _extended_acl(where)))
 
 
 def _writers(path: str, st: os.stat_result) -> tuple[str, str] | None:
     """(why, fix) when another user may write what `path` names (its `lstat` `st`, `_shared`); else None."""
-    if not _shared(st):
+    if not _shared(st, path):
         return None
     mode = stat.S_IMODE(st.st_mode)
     if mode & 0o002:
@@ -85,11 +114,12 @@ def _owned(path: str, uid: int) -> tuple[str, str]:
     return f"{path} belongs to user {uid}", ""
 
 
-def private(st: os.stat_result) -> bool:
-    """Whether `st` is of this user's own file or directory that no other user may write (group-writable
-    only in this user's private group, `_private_group`): what a cache whose loading runs code, or that says
-    what was checked already, must be to be read."""
-    return st.st_uid == os.getuid() and not _shared(st)
+def private(st: os.stat_result, where: str | int) -> bool:
+    """Whether `st` is of this user's own file or directory (`where`: its path, not followed if a link, or a
+    descriptor of it) that no other user may write (group-writable only in this user's private group and
+    without an ACL, `_shared`): what a cache whose loading runs code, or that says what was checked
+    already, must be to be read."""
+    return st.st_uid == os.getuid() and not _shared(st, where)
 
 
 def _reached(path: str) -> os.stat_result | tuple[str, str]:
@@ -253,7 +283,7 @@ def _read(path: str, trusted: bool, dir_fd: int | None = None) -> bytes | None:
     fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK, dir_fd=dir_fd)
     with open(fd, "rb") as fh:
         st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or (trusted and not private(st)):
+        if not stat.S_ISREG(st.st_mode) or (trusted and not private(st, fd)):
             return None
         os.set_blocking(fd, True)  # (a regular file: reads as before)
         return fh.read()

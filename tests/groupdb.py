@@ -23,16 +23,22 @@ def fake_groups(
     another_primary: bool = False,
     name: str = ME,
     primary: bool = True,
+    twin_members: Iterable[str] = (),
 ) -> list[str]:
     """This user (named `ME`) and their group (`os.getgid()`, named `name`, listing `members`; their primary
     group when `primary`); with `another_primary`, another user whose primary group it is too. Forgets
-    what `userdirs` knew of groups and cache directories. The list it returns gets each database call."""
+    what `userdirs` knew of groups and cache directories. With `twin_members`, a second group of the same
+    gid, listed after it (`getgrgid` gives only the first), lists them. The list it returns gets each
+    database call."""
     uid, gid = os.getuid(), os.getgid()
     me = pwd.struct_passwd((ME, "x", uid, gid if primary else gid + 1, "", "/home/me", "/bin/sh"))
     users = [me]
     if another_primary:
         users.append(pwd.struct_passwd(("them", "x", OTHER_UID, gid, "", "/home/them", "/bin/sh")))
     group = grp.struct_group((name, "x", gid, list(members)))
+    groups = [group, grp.struct_group(("wheel", "x", 0 if gid else 10, ["them"]))]
+    if twin_members:
+        groups.append(grp.struct_group(("twin", "x", gid, list(twin_members))))
     calls: list[str] = []
 
     def getgrgid(wanted: int) -> grp.struct_group:
@@ -40,6 +46,10 @@ def fake_groups(
         if wanted != gid:
             raise KeyError(wanted)
         return group
+
+    def getgrall() -> list[grp.struct_group]:
+        calls.append("getgrall")
+        return list(groups)
 
     def getpwuid(wanted: int) -> pwd.struct_passwd:
         calls.append("getpwuid")
@@ -53,6 +63,7 @@ def fake_groups(
         return list(users)
 
     monkeypatch.setattr(grp, "getgrgid", getgrgid)
+    monkeypatch.setattr(grp, "getgrall", getgrall)
     monkeypatch.setattr(pwd, "getpwuid", getpwuid)
     monkeypatch.setattr(pwd, "getpwall", getpwall)
     forget(monkeypatch)

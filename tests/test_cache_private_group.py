@@ -55,6 +55,7 @@ def test_a_group_writable_cache_in_this_users_private_group_is_used(
         {"members": [ME, "them"]},
         {"name": "staff"},  # (not named for this user: not a private group by the convention)
         {"primary": False},  # (not this user's primary group: e.g. a group of setgid programs)
+        {"twin_members": ["them"]},  # (a second group of its gid lists another user: `getgrgid` hides it)
     ],
 )
 def test_a_group_writable_cache_in_a_group_not_this_users_alone_is_not_used(

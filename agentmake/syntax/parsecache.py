@@ -23,7 +23,7 @@ _PARSE_CACHE_VERSION = "3"
 # this module's own source (how it keys, writes and reads an entry) as part of the key, without reading it at
 # each start: its xxh3_128 with this digest written "" (tests/test_parsecache_own_source.py checks it, and
 # says the new one when the module changes)
-_OWN_SOURCE = "93383645eeebd9f58ace59ad9757763b"
+_OWN_SOURCE = "f0465524aef2197ad3b9956607b36b52"
 # the modules the cached statements come from: their classes (the shape `_encoded` writes) and the transformer
 _BUILT_BY = ("statements.py", "grammar.py")
 _ASSIGN, _INCLUDE, _BLOCK = 0, 1, 2  # (the first field of an encoded statement: which one it is)
@@ -63,7 +63,7 @@ def load(text: str, warm: bool = True) -> list[Statement] | None:
         if key is None:
             return None
         st = os.lstat(os.path.dirname(key))
-        if not (stat.S_ISDIR(st.st_mode) and private(st)):
+        if not (stat.S_ISDIR(st.st_mode) and private(st, os.path.dirname(key))):
             return None
         data = read_private(key)
         return None if data is None else _decoded(marshal.loads(data))  # (`marshal.load`: a field at a time)
