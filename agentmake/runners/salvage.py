@@ -164,7 +164,9 @@ def paid_in_logs(
     it cost, and whose key file no build noted reported (`note_reported`): each one's task, log stem, when it
     started, and that result; whatever the attempt's key (`scheduler.earlier.find_left`: what a killed build
     paid for that no later attempt may salvage). One listing of `log_dir`; a key file last written before
-    `since` (its attempt started before it) is not read, nor the logs of one started when not `wanted`."""
+    `since` (its attempt started before it) is not read, nor the logs of one started when not `wanted`;
+    `since` as the file times of `log_dir` have it (`_lag`: those of a file server may lag this clock)."""
+    since -= _lag(log_dir)
     try:
         with os.scandir(log_dir) as entries:
             stems = [e.name[: -len(".key")] for e in entries if e.name.endswith(".key") and _since(e, since)]
@@ -187,6 +189,25 @@ def paid_in_logs(
         parsed = None if paid_at is None or not wanted(paid_at) else _paid_result(source)
         if parsed is not None and paid_at is not None:
             yield task_id, source, paid_at, parsed
+
+
+def _lag(log_dir: Path) -> float:
+    """How many seconds the times of files written in `log_dir` now lag `time.time()`: a file server's
+    clock behind this machine's (NFS: a file's times are the server's), which a key file's time, compared
+    with when a killed build began by this clock (`paid_in_logs`), would otherwise put before it: its spend
+    never found. One file made and removed; infinite (every key file read) when none can be."""
+    probe = log_dir / f".clock.{os.getpid()}.{threading.get_ident()}.tmp"
+    try:
+        now = time.time()
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        try:
+            written = os.fstat(fd).st_mtime
+        finally:
+            os.close(fd)
+            os.unlink(probe)
+    except OSError:
+        return float("inf")
+    return max(now - written, 0.0)
 
 
 def _since(entry: os.DirEntry[str], since: float) -> bool:

@@ -234,11 +234,14 @@ class Journal:
     def killed_spans(self, ours: int | None = None) -> list[tuple[int, float, float | None]]:
         """The builds but for `ours` that never ended (killed) and whose spend no build reported
         (`spend_unsummed`): each one's run id, when it started, and when the build after it started (None
-        for the last): what its attempts may have paid for and never recorded started then
+        for the last before `ours`): what its attempts may have paid for and never recorded started then
         (`scheduler.earlier.find_left`). [] when no build was killed: nothing to look for."""
+        # (the next build's start: not `ours`, which started none of the attempts in the logs as it takes
+        # over, and whose start a clock set back since, after a crash, may put before theirs)
         sql = (
-            "SELECT run_id, started_at, (SELECT MIN(n.started_at) FROM runs n WHERE n.run_id > runs.run_id)"
-            f" FROM runs WHERE run_id IN ({_UNSUMMED}) AND started_at IS NOT NULL ORDER BY run_id"
+            "SELECT run_id, started_at, (SELECT MIN(n.started_at) FROM runs n WHERE n.run_id > runs.run_id"
+            f" AND n.run_id IS NOT ?1) FROM runs WHERE run_id IN ({_UNSUMMED}) AND started_at IS NOT NULL"
+            " ORDER BY run_id"
         )
         with self._lock:
             rows = self._conn.execute(sql, (ours,)).fetchall()
