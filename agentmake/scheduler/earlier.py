@@ -103,16 +103,18 @@ def priced(result: AttemptResult) -> bool:
     return result.cost_usd is not None or result.tokens_in is not None or result.tokens_out is not None
 
 
-def find_left(store: Store, log_dir: Path, left: Iterable[str], ours: int | None = None) -> None:
+def find_left(store: Store, log_dir: Path, left: Iterable[str], ours: int | None = None) -> list[int]:
     """What attempts of the killed builds that no build reported (`Journal.killed_spans`; `ours`, the build
     taking over, is not one) paid for and never recorded, found in their logs and recorded as those builds'
     spend (`Journal.record_found`), each noted reported in its key file (see the module docstring). Of the
     tasks with a record and `left` (those the killed build was running). Nothing read when no build was
-    killed (or the store is a test double that cannot say)."""
+    killed (or the store is a test double that cannot say). Returns the killed builds in whose logs
+    nothing was found (`recover.take_over` marks those that spent nothing as reported: else every build
+    after one would look again, as long as the journal keeps it)."""
     spans_of = getattr(store, "killed_spans", None)
     spans = spans_of(ours) if spans_of is not None else []
     if not spans:
-        return
+        return []
     task_ids = {*store.task_ids(), *left}
     found: dict[tuple[int, str], list[tuple[Path, float, Parsed]]] = {}
 
@@ -133,3 +135,4 @@ def find_left(store: Store, log_dir: Path, left: Iterable[str], ours: int | None
         if store.record_found(run, task_id, rows):
             for source, paid_at, _ in attempts:
                 note_reported(source, paid_at)
+    return [r for r, _, _ in spans if not any(run == r for run, _ in found)]

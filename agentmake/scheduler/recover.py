@@ -87,11 +87,21 @@ def take_over(
     if left and tidy_left is not None:
         tidy_left(left)
     store_dir = getattr(store, "dir", None)  # (test doubles of the store may lack it)
+    quiet: list[int] = []
     if isinstance(store_dir, Path):  # (what the killed builds paid for and never recorded: `paid`, below)
-        find_left(store, store_dir / "logs", left, ours)
+        quiet = find_left(store, store_dir / "logs", left, ours)
     saved: dict[str, Path] = {}
     restored = recover_commits(store, hasher, root, run_id, saved)
-    return TakenOver(ended, restored, saved, store.spend_unsummed(ours))
+    taken = TakenOver(ended, restored, saved, store.spend_unsummed(ours))
+    # (a killed build that spent nothing, found nothing in its logs: no line has anything of it to say, and
+    # no later build need look in the logs for it again; not one killed as it printed its line, which a
+    # build that says the spend it said names: `Journal.ended_unsaid`)
+    if quiet:
+        unsaid = set(store.ended_unsaid(ours))
+        quiet = [r for r in quiet if r not in taken.summed and r not in unsaid]
+    if quiet:
+        store.mark_summed(quiet, ours or 0)
+    return taken
 
 
 @dataclass(frozen=True)
