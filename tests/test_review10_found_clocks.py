@@ -18,18 +18,9 @@ from pathlib import Path
 import pytest
 from conftest import FakeAgents
 from e2e_helpers import E2E, kill_quietly, wait_for
+from test_money25_killed_rebuild import ANSWERS
 
 from agentmake.scheduler.summary import usd
-
-ANSWERS = '''\
-agent bad:
-    inputs = docs/a.md
-    outputs = build/bad.md
-    prompt = """
-        FAKE: label=bad linger=60
-        Translate: {{ read(input) }}
-        """
-'''
 
 _SHIFTED = """\
 import os, time
