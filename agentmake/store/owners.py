@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agentmake.store.busy import StateBusy
+from agentmake.store.records import FIGURES
 from agentmake.store.rowids import SEP, RowIds
 from agentmake.store.schema import column_names
 
@@ -56,8 +57,6 @@ def _variables(config: str) -> dict[str, str]:
 MadeBefore = tuple[dict[tuple[str, str], dict[str, str]], dict[str, dict[str, Any]]]
 
 
-# the figures of a record that `records.made_figures` gives, as `tasks` names its columns
-_FIGURES = ("duration", "attempts", "cost_usd", "tokens_in", "tokens_out")
 _SORTED_JSON = json.JSONEncoder(sort_keys=True).encode
 
 
@@ -192,21 +191,23 @@ class Owners:
         now (a chmod is no edit, as for a record still its own: tests/test_configs25_made_before_modes.py).
         Empty for none. Every stray is read at the first call, once (a build asks of each task whose result
         is not cached)."""
-        with self._lock:
-            if self._made_before is None:
-                self._made_before = self._read_made_before()
-            return dict(self._made_before[0].get((task_id, key), {}))
+        return dict(self._made_before_now()[0].get((task_id, key), {}))
 
     def made_before_figures(self, key: str) -> dict[str, Any] | None:
         """What making the outputs a superseded record listed under `key` took and cost (`records.
         made_figures` of that record, written with its strays), None if not known (none, or strays written
         before they kept it): what a build that takes them as built again (`made_before`) keeps in its record,
         with that result's cache entry gone (`Results.cache_made`), and `status` shows."""
+        figures = self._made_before_now()[1].get(key)
+        return dict(figures) if figures is not None else None
+
+    def _made_before_now(self) -> MadeBefore:
+        """What the strays say of superseded records (`made_before`, `made_before_figures`): read at the first
+        call, once, and again after a write of strays."""
         with self._lock:
             if self._made_before is None:
                 self._made_before = self._read_made_before()
-            figures = self._made_before[1].get(key)
-        return dict(figures) if figures is not None else None
+            return self._made_before
 
     def _read_made_before(self) -> MadeBefore:
         paths: dict[tuple[str, str], dict[str, str]] = {}
@@ -289,7 +290,7 @@ class Owners:
                 cols = f"outputs, {'agentfile' if owned else 'NULL'}, {'config' if configs else 'NULL'}"
                 # (the key its outputs were made under; not a partial report's: `plan.partial`)
                 cols += ", CASE WHEN status = 'partial' OR key = '' THEN NULL ELSE key END"
-                cols += ", duration, attempts, cost_usd, tokens_in, tokens_out"  # (`records.made_figures`)
+                cols += ", " + ", ".join(FIGURES)  # (`records.made_figures`)
                 sql = f"SELECT {cols} FROM tasks WHERE task_id = ?"
                 row = self._conn.execute(sql, (self._rows.row(task_id),)).fetchone()
             # (a row another Agentfile's task of the same name wrote: its outputs are that one's, not renamed)
@@ -310,7 +311,7 @@ class Owners:
                             more.append(row[3])
                         if row[3] is not None and self._has_stray_column("made"):
                             columns.append("made")  # (what making them took and cost, as that record says)
-                            more.append(_SORTED_JSON(dict(zip(_FIGURES, row[4:], strict=True))))
+                            more.append(_SORTED_JSON(dict(zip(FIGURES, row[4:], strict=True))))
                     marks = ", ".join("?" * len(columns))
                     sql = f"INSERT OR REPLACE INTO strays ({', '.join(columns)}) VALUES ({marks})"
                     self._conn.executemany(sql, [(*g, *more) for g in gone])

@@ -61,13 +61,14 @@ class TaskRecord:
     paid_earlier: bool = False
 
 
+# what making a record's result took and cost (`made_figures`): its fields, named as the `tasks` columns
+FIGURES = ("duration", "attempts", "cost_usd", "tokens_in", "tokens_out")
+
+
 def made_figures(record: TaskRecord) -> dict[str, Any]:
-    """What making `record`'s result took and cost: kept in a history row that spent nothing on it
-    (`TaskRecord.kept`) and with its cache entry (`cache.made`, given back when it is restored)."""
-    return {
-        "duration": record.duration, "attempts": record.attempts, "cost_usd": record.cost_usd,
-        "tokens_in": record.tokens_in, "tokens_out": record.tokens_out,
-    }  # fmt: skip
+    """What making `record`'s result took and cost (`FIGURES`): kept in a history row that spent nothing on
+    it (`TaskRecord.kept`) and with its cache entry (`cache.made`, given back when it is restored)."""
+    return {name: getattr(record, name) for name in FIGURES}
 
 
 def says_made(made: Mapping[str, Any]) -> bool:
