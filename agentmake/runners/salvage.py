@@ -143,15 +143,15 @@ def forget_answers(log_dir: Path) -> int:
     """Make the answers in `log_dir` unusable for salvage (`agentmake clean --cache`): remove every key file
     (a `.done` mark without its key proves nothing), with any a kill -9 left half replaced (``.key.part``,
     `replace_private`), and every kept set of files. Returns how many key files there were."""
+    if not log_dir.is_dir():
+        return 0
     removed = 0
-    for path in log_dir.glob("*.key") if log_dir.is_dir() else ():
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
-            removed += 1
-    for path in log_dir.glob("*.key.part") if log_dir.is_dir() else ():
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
-    for path in log_dir.glob("*.salvage") if log_dir.is_dir() else ():
+    for pattern in ("*.key", "*.key.part"):
+        for path in log_dir.glob(pattern):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+                removed += pattern == "*.key"
+    for path in log_dir.glob("*.salvage"):
         shutil.rmtree(path, ignore_errors=True)
     return removed
 
