@@ -1,5 +1,5 @@
 """A report's run summary counts in the run's cost what that build's summary line reported of the spend found
-in a killed build's logs (`Journal.found_reported_by`): each found row once, in the report of the build that
+in a killed build's logs (`Journal.spend_said_by`): each found row once, in the report of the build that
 said it. Before, it was left out, and the report's cost was less than the line's."""
 
 from __future__ import annotations

@@ -192,6 +192,7 @@ def _summary_store(tmp_path: Path) -> tuple[Store, int, int, float]:
     old = store.begin_run()
     t0 = time.time() - 100
     store.record_attempt(AttemptRecord(old, "lint", "done", t0 - 50, t0 - 45, cost_usd=0.5))
+    store.end_run(old, {"done": 1})  # (a run left unended is a killed build's, whose spend run 2 says)
     run = store.begin_run()
     store.record_attempt(AttemptRecord(run, "scan:a", "done", t0, t0 + 10, 1, 0.25, 1000, 200))
     store.record_attempt(

@@ -313,9 +313,9 @@ def render_summary(
         for r in ran
         if r.record and (r.record.state != "cached" or r.record.extra.get("paid_earlier"))
     ]
-    # and what it found that killed builds paid for and never recorded, and reported (its line said it)
-    found = getattr(store, "found_reported_by", None)  # (test doubles of the store may lack it)
-    paid += found(run_id) if found is not None else []
+    # and what its line said killed builds paid: their history rows, what was found in their logs
+    said = getattr(store, "spend_said_by", None)  # (test doubles of the store may lack it)
+    paid += said(run_id) if said is not None else []
     costs = [rec.cost_usd for rec in paid if rec.cost_usd is not None]
     unknown = [rec.task_id for rec in paid if unpriced(graph.tasks.get(rec.task_id), rec)]
     restored = sum(1 for r in ran if r.record and r.record.state == "cached")

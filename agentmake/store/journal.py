@@ -49,6 +49,8 @@ _PRUNE_ATTEMPTS = (
 )
 # the builds that never ended (killed) and whose spend no build reported, but for build ?1 (`spend_unsummed`)
 _UNSUMMED = "SELECT run_id FROM runs WHERE ended_at IS NULL AND summed_by IS NULL AND run_id IS NOT ?1"
+# a history row that spent something of its build's (`spend_unsummed`, `spend_said_by`)
+_SPENT = "state != 'up-to-date' AND (cost_usd IS NOT NULL OR tokens_in IS NOT NULL OR tokens_out IS NOT NULL)"
 _FOUND_COLS = "run_id, task_id, paid_at, paid_by, cost_usd, tokens_in, tokens_out"
 FOUND = "found"  # the state of the history rows `found_in` and `spend_unsummed` make of `found_spend` rows
 # (when the attempt that paid started, its log stem, what it cost) of spend found in logs (`record_found`)
@@ -251,17 +253,36 @@ class Journal:
         """The spend build `run_id` found and recorded (`record_found`), as history rows ("found")."""
         return self._found("run_id = ?", (run_id,))
 
-    def found_reported_by(self, run_id: int) -> list[AttemptRecord]:
-        """The spend found in killed builds' logs (`record_found`) that build `run_id`'s summary line
-        reported, as history rows ("found"): what it found itself, unless it was killed before its line
-        (then the build that reported its spend did), and what it found for a killed build
-        (`scheduler.earlier.find_left`) or a killed build found, which it reported (`runs.summed_by`). Each
-        row is reported by one build: a report's run summary counts it once (`report.summary`)."""
-        return self._found(
-            "run_id IN (SELECT run_id FROM runs WHERE summed_by = ?1) OR (run_id = ?1 AND run_id NOT IN"
-            " (SELECT run_id FROM runs WHERE summed_by IS NOT NULL))",
+    def spend_said_by(self, run_id: int) -> list[AttemptRecord]:
+        """What build `run_id`'s summary line said killed builds paid, as history rows: the rows of the
+        killed builds it reported (`runs.summed_by`: their history rows that spent, as `spend_unsummed`
+        gives them, and what was found in their logs), and what it found itself (`record_found`), unless
+        it was killed before its line (then the build that reported its spend said it). A build not ended
+        yet (a report rendered as it runs) says, as it ends, what `spend_unsummed` gives it now: it took
+        those builds over as it started and holds the lock. Each row is said by one build: a report's run
+        summary counts it once, as that build's line did (`report.summary`)."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT ended_at IS NULL AND counts IS NULL AND summed_by IS NULL, summed_by IS NULL"
+                " FROM runs WHERE run_id = ?",
+                (run_id,),
+            ).fetchone()
+        if row is None:
+            return []
+        live, own = bool(row[0]), bool(row[1])
+        if live:
+            return self.spend_unsummed(run_id) + self.found_in(run_id)
+        sql = (
+            f"SELECT {_ATTEMPT_COLS} FROM attempts WHERE run_id IN"
+            f" (SELECT run_id FROM runs WHERE summed_by = ?) AND {_SPENT} ORDER BY id"
+        )
+        with self._lock:
+            rows = [attempt_from_row(r) for r in self._conn.execute(sql, (run_id,)).fetchall()]
+        rows += self._found(
+            "run_id IN (SELECT run_id FROM runs WHERE summed_by = ?1)" + (" OR run_id = ?1" if own else ""),
             (run_id,),
         )
+        return [a for a in rows if a.state != "cached" or a.extra.get("paid_earlier")]
 
     def _found(self, where: str, args: tuple[Any, ...]) -> list[AttemptRecord]:
         """Rows of `found_spend` as history rows: state "found", spanning the moment the attempt that paid
@@ -291,10 +312,7 @@ class Journal:
         the attempts of a task waiting for its retry (no row holds them; an answer they finished is
         salvaged, and a failure they were paid for reported, by the build that finds its log:
         `runners.salvage`, which records it at once: `record_found`)."""
-        sql = (
-            f"SELECT {_ATTEMPT_COLS} FROM attempts WHERE run_id IN ({_UNSUMMED}) AND state != 'up-to-date'"
-            " AND (cost_usd IS NOT NULL OR tokens_in IS NOT NULL OR tokens_out IS NOT NULL) ORDER BY id"
-        )
+        sql = f"SELECT {_ATTEMPT_COLS} FROM attempts WHERE run_id IN ({_UNSUMMED}) AND {_SPENT} ORDER BY id"
         with self._lock:
             rows = [attempt_from_row(r) for r in self._conn.execute(sql, (ours,)).fetchall()]
         rows += self._found(f"run_id IN ({_UNSUMMED})", (ours,))
