@@ -5,13 +5,16 @@ report, and what it said killed builds paid (their history rows, what was found 
 
 from __future__ import annotations
 
+import json
+import signal
 from pathlib import Path
 
 import pytest
 from conftest import FakeAgents
 from crash_helpers import crash_at
-from e2e_helpers import E2E, Run
+from e2e_helpers import E2E, Run, kill_quietly, wait_for
 from test_money21_killed_spend import CHAIN
+from test_money25_killed_rebuild import ANSWERS
 
 from agentmake.scheduler.summary import usd
 
@@ -81,3 +84,77 @@ def test_a_report_counts_the_killed_build_s_recorded_spend_its_build_s_line_said
     assert _report_cost(e2e) == usd(paid), e2e.read("R.md")
     assert f"| tokens | {tin} in / {tout} out |" in e2e.read("R.md")
     assert _summary_cost(e2e) == usd(paid)  # (rendered after the build ended: the same)
+
+
+REPORTED = """
+report r:
+    inputs = build/bad.md
+    output = R.md
+"""
+
+
+def _rebuilt_and_killed(e2e: E2E) -> float:
+    """Build 1 makes `bad` and writes the report; build 2 (`-B bad`) pays for a new answer and is killed
+    with -9 before it records it. What build 2's answer cost."""
+    e2e.write("Agentfile", ANSWERS + REPORTED)
+    e2e.write("docs/a.md", "one\n")
+    stop = e2e.fake.state / "stop-lingering"
+    stop.touch()
+    first = e2e.am("-j1")
+    assert first.code == 0 and first.summary.ran == 2, first
+    stop.unlink()
+    e2e.reset_calls()
+    build = e2e.spawn("-j1", "-B", "bad")
+    try:
+        wait_for(lambda: any(ev == "end" for ev, *_ in e2e.fake.log_lines()), what="the agent's result")
+    finally:
+        kill_quietly(build.pid, signal.SIGKILL)
+        E2E.finish(build)
+    stop.touch()
+    out = (e2e.root / ".agentmake" / "logs" / "bad.1.out").read_text()
+    return float(json.loads(out.splitlines()[-1])["total_cost_usd"])
+
+
+def _own(e2e: E2E) -> float:
+    """What `bad`'s latest attempt cost (its log's result)."""
+    out = (e2e.root / ".agentmake" / "logs" / "bad.1.out").read_text()
+    return float(json.loads(out.splitlines()[-1])["total_cost_usd"])
+
+
+def _rewritten(e2e: E2E, edit: str) -> Run:
+    """`agentmake report` after an edit of `bad`'s input: `bad` runs again, and the report is written."""
+    e2e.write("docs/a.md", edit)
+    run = e2e.am("report", "-j1")
+    assert run.code == 0 and "report r: " in run.out, run
+    assert "Run " in e2e.read("R.md"), e2e.read("R.md")
+    return run
+
+
+def test_spend_said_by_a_build_that_wrote_no_report_is_in_the_next_report_written(e2e: E2E) -> None:
+    """Build 3 finds everything up to date (the report too: it writes none) and says what killed build 2
+    paid. The next report written (build 4) counts it with its own build's spend, once, and says over
+    which runs; the one after it counts its own build's alone. Before, no report ever counted it."""
+    paid = _rebuilt_and_killed(e2e)
+    run = e2e.am("-j1")
+    assert run.code == 0 and f"{usd(paid)} (paid by an interrupted run)" in _line(run), run
+    assert "Run 1." in e2e.read("R.md")  # (up to date: not written again)
+    _rewritten(e2e, "two\n")
+    own = _own(e2e)
+    note = " (runs 2–4: paid since this report was last written, in run 1)"
+    assert _report_cost(e2e) == usd(paid + own) + note, e2e.read("R.md")
+    _rewritten(e2e, "three\n")
+    assert _report_cost(e2e) == usd(_own(e2e)), e2e.read("R.md")
+
+
+def test_spend_said_by_clean_is_in_the_next_report_written(e2e: E2E) -> None:
+    """`clean` takes over killed build 2 and says what it paid (no build's line does: `summed_by` 0); the
+    next report written counts it, once. Before, no report ever counted it."""
+    paid = _rebuilt_and_killed(e2e)
+    cleaned = e2e.am("clean")
+    assert cleaned.code == 0 and f"cost {usd(paid)}, paid by an agentmake that was killed" in cleaned.out
+    run = e2e.am("report", "-j1")
+    assert run.code == 0 and run.summary.cost is None and run.summary.cached == 1, run
+    note = " (runs 2–3: paid since this report was last written, in run 1)"
+    assert _report_cost(e2e) == usd(paid) + note, e2e.read("R.md")
+    _rewritten(e2e, "two\n")
+    assert _report_cost(e2e) == usd(_own(e2e)), e2e.read("R.md")

@@ -175,7 +175,7 @@ def render_report(
     summary = ""
     if spec.summary and store is not None:
         covered = summary_tasks(graph, task.id)
-        summary = render_summary(graph, store, run_id, covered) if covered else ""
+        summary = render_summary(graph, store, run_id, covered, report=task.id) if covered else ""
     if spec.template:
         return render_template(
             root / spec.template,

@@ -248,14 +248,37 @@ def _field(event: dict[str, Any], *names: str) -> Any:
     return None
 
 
+def since_written(
+    store: Records, run_id: int, report: str | None, order: Sequence[str]
+) -> tuple[list[AttemptRecord], str]:
+    """What report `report`'s run cost counts besides what build `run_id`'s line said: what the lines of the
+    builds since the build that last wrote it said was paid (`Journal.spend_between`: of the tasks in
+    `order`, and what they said killed builds paid, or `clean` did), so that a report counts every dollar
+    a line said once, though a build that found the report up to date (it wrote none) said it; and the
+    note that says so after the cost (empty when none of them paid anything). Nothing for a report not
+    written before (it counts its own build's alone), or not named (a summary alone)."""
+    last = getattr(store, "last_written", None)  # (test doubles of the store may lack them)
+    between = getattr(store, "spend_between", None)
+    before = last(report, run_id) if report is not None and last is not None else None
+    if before is None or before >= run_id - 1 or between is None:
+        return [], ""
+    rows: list[AttemptRecord] = between(before, run_id, order)
+    if not rows:
+        return [], ""
+    return rows, f" (runs {before + 1}–{run_id}: paid since this report was last written, in run {before})"
+
+
 def render_summary(
     graph: Graph,
     store: Records,
     run_id: int | None = None,
     tasks: Iterable[str] | None = None,
     level: int = 2,
+    report: str | None = None,
 ) -> str:
-    """Markdown for the run `run_id` (default: the latest) over `tasks` (default: every task of the graph)."""
+    """Markdown for the run `run_id` (default: the latest) over `tasks` (default: every task of the graph);
+    `report`, the report it is part of: its cost counts what was paid since that report was last written
+    (`since_written`)."""
     h = "#" * level
     wanted = set(tasks) if tasks is not None else None
     order = [t for t in graph.tasks if wanted is None or t in wanted]
@@ -316,6 +339,9 @@ def render_summary(
     # and what its line said killed builds paid: their history rows, what was found in their logs
     said = getattr(store, "spend_said_by", None)  # (test doubles of the store may lack it)
     paid += said(run_id) if said is not None else []
+    # and what the lines of the builds since the report was last written said (`since_written`)
+    earlier, since = since_written(store, run_id, report, order)
+    paid += earlier
     costs = [rec.cost_usd for rec in paid if rec.cost_usd is not None]
     unknown = [rec.task_id for rec in paid if unpriced(graph.tasks.get(rec.task_id), rec)]
     restored = sum(1 for r in ran if r.record and r.record.state == "cached")
@@ -328,7 +354,10 @@ def render_summary(
         ["agent time", fmt_duration(agent_time)],
         ["wall time", fmt_duration(wall)],
         ["speed-up", speed_up(agent_time, wall)],
-        ["cost", _cost_total(costs, unknown, any(calls_llm(graph.tasks.get(rec.task_id)) for rec in paid))],
+        [
+            "cost",
+            _cost_total(costs, unknown, any(calls_llm(graph.tasks.get(rec.task_id)) for rec in paid)) + since,
+        ],
     ]
     tokens = [(rec.tokens_in, rec.tokens_out) for rec in paid]
     if any(i is not None or o is not None for i, o in tokens):

@@ -284,6 +284,48 @@ class Journal:
         )
         return [a for a in rows if a.state != "cached" or a.extra.get("paid_earlier")]
 
+    def last_written(self, task_id: str, before: int) -> int | None:
+        """The latest build before build `before` that made `task_id` (a report: the build that last wrote
+        it, whose run summary counted what was paid up to it), None if none is kept."""
+        sql = "SELECT MAX(run_id) FROM attempts WHERE task_id = ? AND run_id < ? AND state = 'done'"
+        with self._lock:
+            row = self._conn.execute(sql, (task_id, before)).fetchone()
+        return None if row is None or row[0] is None else int(row[0])
+
+    def spend_between(self, after: int, before: int, task_ids: Iterable[str]) -> list[AttemptRecord]:
+        """What the summary lines of the builds after build `after` and before build `before` said was
+        paid, as history rows, each once: the rows of `task_ids` of each build that ended (its own line
+        said them), what each said killed builds paid (`spend_said_by`), and what `clean` or `-t` said a
+        build killed in between paid (`summed_by` 0). A killed build's rows are left to the line that
+        said them: the latest of these, or build `before`, which says them as it ends (its own
+        `spend_said_by`); one said by a later build is that build's."""
+        wanted = set(task_ids)
+        with self._lock:
+            runs = self._conn.execute(
+                "SELECT run_id, ended_at IS NOT NULL, summed_by FROM runs WHERE run_id > ? AND run_id < ?"
+                " ORDER BY run_id",
+                (after, before),
+            ).fetchall()
+            ended = [int(r) for r, done, _ in runs if done]
+            spent = self._conn.execute(
+                f"SELECT {_ATTEMPT_COLS} FROM attempts WHERE run_id > ? AND run_id < ? AND {_SPENT}"
+                " ORDER BY id",
+                (after, before),
+            ).fetchall()
+        rows = [a for a in map(attempt_from_row, spent) if a.run_id in ended and a.task_id in wanted]
+        rows = [a for a in rows if a.state != "cached" or a.extra.get("paid_earlier")]
+        for run_id in ended:
+            rows += self.spend_said_by(run_id)
+        cleaned = [int(r) for r, done, by in runs if not done and by == 0]
+        if cleaned:
+            marks = ", ".join("?" * len(cleaned))
+            sql = f"SELECT {_ATTEMPT_COLS} FROM attempts WHERE run_id IN ({marks}) AND {_SPENT} ORDER BY id"
+            with self._lock:
+                said = [attempt_from_row(r) for r in self._conn.execute(sql, cleaned).fetchall()]
+            said += self._found(f"run_id IN ({marks})", tuple(cleaned))
+            rows += [a for a in said if a.state != "cached" or a.extra.get("paid_earlier")]
+        return rows
+
     def _found(self, where: str, args: tuple[Any, ...]) -> list[AttemptRecord]:
         """Rows of `found_spend` as history rows: state "found", spanning the moment the attempt that paid
         started, its log stem as the message."""
