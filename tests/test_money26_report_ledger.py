@@ -158,3 +158,20 @@ def test_spend_said_by_clean_is_in_the_next_report_written(e2e: E2E) -> None:
     assert _report_cost(e2e) == usd(paid) + note, e2e.read("R.md")
     _rewritten(e2e, "two\n")
     assert _report_cost(e2e) == usd(_own(e2e)), e2e.read("R.md")
+
+
+def test_a_report_written_by_the_build_that_takes_over_counts_what_it_found_in_the_killed_build_s_logs(
+    e2e: E2E,
+) -> None:
+    """Killed build 2's answer for `bad`, never recorded, is found in its logs by build 3 as it takes over
+    (`find_left`, recorded as build 2's: `bad` is up to date); build 3 writes the report anew (its title
+    changed) as it runs: the report counts it, as the line does. Before, it counted it only once build 3
+    had ended and marked build 2 reported (`summed_by`): a report rendered after the build, never the one
+    written."""
+    paid = _rebuilt_and_killed(e2e)
+    e2e.write("Agentfile", ANSWERS + REPORTED.replace("    output", '    title = "Spent"\n    output'))
+    run = e2e.am("report", "-j1")
+    assert run.code == 0 and run.summary.up_to_date == 1 and run.summary.ran == 1, run
+    assert f"{usd(paid)} (paid by an interrupted run)" in _line(run), run
+    assert _report_cost(e2e) == usd(paid), e2e.read("R.md")
+    assert _summary_cost(e2e) == usd(paid)
