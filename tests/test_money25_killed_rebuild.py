@@ -36,17 +36,18 @@ def e2e(tmp_path: Path, fake_agents: FakeAgents) -> E2E:
     return E2E(tmp_path / "proj", fake_agents)
 
 
-def _recorded_then_rebuilt_and_killed(e2e: E2E) -> float:
-    """A records `bad`; B (-B) pays for a new answer, killed before it records it. What B's answer cost."""
-    e2e.write("Agentfile", ANSWERS)
+def _recorded_then_rebuilt_and_killed(e2e: E2E, agentfile: str = ANSWERS, ran: int = 1) -> float:
+    """A records `bad` (A builds `agentfile`: `ran` tasks); B (-B bad) pays for a new answer, killed before
+    it records it. What B's answer cost."""
+    e2e.write("Agentfile", agentfile)
     e2e.write("docs/a.md", "one\n")
     stop = e2e.fake.state / "stop-lingering"
     stop.touch()
     first = e2e.am("-j1")
-    assert first.code == 0 and first.summary.ran == 1, first
+    assert first.code == 0 and first.summary.ran == ran, first
     stop.unlink()
     e2e.reset_calls()
-    build = e2e.spawn("-j1", "-B")
+    build = e2e.spawn("-j1", "-B", "bad")
     try:
         wait_for(lambda: any(ev == "end" for ev, *_ in e2e.fake.log_lines()), what="the agent's result")
     finally:

@@ -6,15 +6,14 @@ report, and what it said killed builds paid (their history rows, what was found 
 from __future__ import annotations
 
 import json
-import signal
 from pathlib import Path
 
 import pytest
 from conftest import FakeAgents
 from crash_helpers import crash_at
-from e2e_helpers import E2E, Run, kill_quietly, wait_for
+from e2e_helpers import E2E, Run
 from test_money21_killed_spend import CHAIN
-from test_money25_killed_rebuild import ANSWERS
+from test_money25_killed_rebuild import ANSWERS, _recorded_then_rebuilt_and_killed
 
 from agentmake.scheduler.summary import usd
 
@@ -96,23 +95,7 @@ report r:
 def _rebuilt_and_killed(e2e: E2E) -> float:
     """Build 1 makes `bad` and writes the report; build 2 (`-B bad`) pays for a new answer and is killed
     with -9 before it records it. What build 2's answer cost."""
-    e2e.write("Agentfile", ANSWERS + REPORTED)
-    e2e.write("docs/a.md", "one\n")
-    stop = e2e.fake.state / "stop-lingering"
-    stop.touch()
-    first = e2e.am("-j1")
-    assert first.code == 0 and first.summary.ran == 2, first
-    stop.unlink()
-    e2e.reset_calls()
-    build = e2e.spawn("-j1", "-B", "bad")
-    try:
-        wait_for(lambda: any(ev == "end" for ev, *_ in e2e.fake.log_lines()), what="the agent's result")
-    finally:
-        kill_quietly(build.pid, signal.SIGKILL)
-        E2E.finish(build)
-    stop.touch()
-    out = (e2e.root / ".agentmake" / "logs" / "bad.1.out").read_text()
-    return float(json.loads(out.splitlines()[-1])["total_cost_usd"])
+    return _recorded_then_rebuilt_and_killed(e2e, ANSWERS + REPORTED, ran=2)
 
 
 def _own(e2e: E2E) -> float:
