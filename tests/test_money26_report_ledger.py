@@ -158,3 +158,38 @@ def test_a_report_written_by_the_build_that_takes_over_counts_what_it_found_in_t
     assert f"{usd(paid)} (paid by an interrupted run)" in _line(run), run
     assert _report_cost(e2e) == usd(paid), e2e.read("R.md")
     assert _summary_cost(e2e) == usd(paid)
+
+
+def test_spend_between_counts_each_line_s_dollar_once(tmp_path: Path) -> None:
+    """The builds between two that wrote the report, each kind once: an ended build's own rows (of the
+    covered tasks), the killed build it reported, what `clean` reported of a killed build; not a killed
+    build the build writing the report says (its own `spend_said_by` counts it), nor one a later build
+    said."""
+    from agentmake.store import AttemptRecord, Store
+
+    store = Store.open(tmp_path)
+    try:
+        runs = [store.begin_run() for _ in range(6)]
+        ended, killed, reporter, cleaned, later, writer = runs
+
+        def paid(run: int, task: str, cost: float) -> None:
+            store.record_attempt(AttemptRecord(run, task, "done", 1.0, 2.0, 1, cost))
+
+        paid(ended, "a", 100.0)  # (the build that wrote the report before)
+        store.record_attempt(AttemptRecord(ended, "r", "done", 2.0, 3.0))
+        store.end_run(ended, {"done": 2})
+        paid(killed, "a", 1.0)
+        paid(reporter, "a", 2.0)
+        paid(reporter, "x", 64.0)  # (a task the report does not cover)
+        store.end_run(reporter, {"done": 1}, [killed])
+        paid(cleaned, "a", 4.0)
+        store.mark_summed([cleaned])
+        paid(later, "a", 8.0)
+        assert store.last_written("r", writer) == ended
+        between = store.spend_between(ended, writer, ["a"])
+        assert sorted(a.cost_usd or 0.0 for a in between) == [1.0, 2.0, 4.0]
+        assert sum(a.cost_usd or 0.0 for a in store.spend_said_by(writer)) == 8.0  # (it says it as it ends)
+        store.end_run(writer, {}, [later])
+        assert sum(a.cost_usd or 0.0 for a in store.spend_between(ended, writer, ["a"])) == 7.0
+    finally:
+        store.close()

@@ -306,7 +306,7 @@ class Journal:
                 " ORDER BY run_id",
                 (after, before),
             ).fetchall()
-            ended = [int(r) for r, done, _ in runs if done]
+            ended = {int(r) for r, done, _ in runs if done}
             spent = self._conn.execute(
                 f"SELECT {_ATTEMPT_COLS} FROM attempts WHERE run_id > ? AND run_id < ? AND {_SPENT}"
                 " ORDER BY id",
@@ -314,7 +314,7 @@ class Journal:
             ).fetchall()
         rows = [a for a in map(attempt_from_row, spent) if a.run_id in ended and a.task_id in wanted]
         rows = [a for a in rows if a.state != "cached" or a.extra.get("paid_earlier")]
-        for run_id in ended:
+        for run_id in sorted(ended):
             rows += self.spend_said_by(run_id)
         cleaned = [int(r) for r, done, by in runs if not done and by == 0]
         if cleaned:
