@@ -40,6 +40,11 @@ def _report_cost(e2e: E2E) -> str:
 
 def _summary_cost(e2e: E2E) -> str:
     """The run cost a report's run summary of the latest run gives, rendered now."""
+    return _cost_of(_summary(e2e))
+
+
+def _summary(e2e: E2E) -> str:
+    """A report's run summary of the latest run, rendered now."""
     from agentmake.graph import build_graph
     from agentmake.report.summary import render_summary
     from agentmake.store import Store
@@ -47,7 +52,7 @@ def _summary_cost(e2e: E2E) -> str:
 
     graph = build_graph(load_agentfile(e2e.root / "Agentfile"))
     with Store.open(e2e.root) as store:
-        return _cost_of(render_summary(graph, store))
+        return render_summary(graph, store)
 
 
 def _cost_of(text: str) -> str:
@@ -193,3 +198,14 @@ def test_spend_between_counts_each_line_s_dollar_once(tmp_path: Path) -> None:
         assert sum(a.cost_usd or 0.0 for a in store.spend_between(ended, writer, ["a"])) == 7.0
     finally:
         store.close()
+
+
+def test_the_latest_run_summarised_is_the_up_to_date_build_that_said_a_killed_build_s_spend(e2e: E2E) -> None:
+    """Build 3 finds everything up to date and records no history row, but its line says what killed
+    build 2 paid: a run summary of the latest run (`render_summary` without a run) is build 3's, with that
+    spend. Before, it was build 1's (the latest that recorded a row), which says nothing of it."""
+    paid = _rebuilt_and_killed(e2e)
+    run = e2e.am("-j1")
+    assert run.code == 0 and f"{usd(paid)} (paid by an interrupted run)" in _line(run), run
+    assert "Run 3." in _summary(e2e), _summary(e2e)
+    assert _summary_cost(e2e) == usd(paid)

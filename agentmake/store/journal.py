@@ -413,10 +413,22 @@ class Journal:
         return found
 
     def last_attempted_run(self) -> int | None:
-        """The latest run that recorded an attempt (a build that ran nothing records none)."""
+        """The latest run that recorded an attempt (a build that ran nothing records none), or whose summary
+        line said what killed builds paid (`spend_said_by`: one that found everything up to date, and took
+        over a killed build that paid for something), the run a report summarises by default."""
+        said = (
+            "SELECT MAX(summed_by) FROM runs k WHERE summed_by > 0 AND (EXISTS (SELECT 1 FROM attempts"
+            f" WHERE run_id = k.run_id AND {_SPENT}) OR EXISTS (SELECT 1 FROM found_spend f"
+            " WHERE f.run_id = k.run_id))"
+        )
         with self._lock:
             row = self._conn.execute("SELECT MAX(run_id) FROM attempts").fetchone()
-        return None if row is None or row[0] is None else int(row[0])
+            try:
+                told = self._conn.execute(said).fetchone()
+            except sqlite3.OperationalError:  # (no such table: a reader of an older database)
+                told = None
+        known = [int(r[0]) for r in (row, told) if r is not None and r[0] is not None]
+        return max(known, default=None)
 
     def latest_attempts(self) -> dict[str, AttemptRecord]:
         """task_id -> its history row a report shows for a task the run summarised did not run: its latest
