@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from agentmake.firstfew import first_few
 from agentmake.invocation import command_line
 from agentmake.model import Agentfile, model_of
 from agentmake.unwritable import unwritable_outputs as unwritable_outputs
@@ -232,15 +233,10 @@ def missing_programs(af: Agentfile) -> list[str]:
     error: the build may run where PATH differs."""
 
     return [
-        f"runner {name}: {program} is not found on PATH, and every task of {_some(specs)} would"
+        f"runner {name}: {program} is not found on PATH, and every task of {first_few(specs)} would"
         f" fail: install {program} or fix PATH"
         for name, (program, specs) in unfound_runners(af).items()
     ]
-
-
-def _some(names: list[str], named: int = 3) -> str:
-    """The first `named` of `names` and how many more: a warning about 5,000 agents stays one short line."""
-    return ", ".join(names[:named]) + (f" and {len(names) - named:,} more" if len(names) > named else "")
 
 
 def unfound_runners(af: Agentfile) -> dict[str, tuple[str, list[str]]]:

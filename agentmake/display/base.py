@@ -17,6 +17,7 @@ from agentmake.display.fmt import (
     term_safe,
     usd,
 )
+from agentmake.firstfew import first_few
 from agentmake.natorder import natural_key
 from agentmake.scheduler.events import BuildResult, TaskEvent, TaskOutcome, emit_up_to_date, saved_copy_line
 from agentmake.scheduler.gate import SPEND_EPSILON
@@ -288,6 +289,4 @@ def _rest_line(result: BuildResult, shown: set[str]) -> str:
 
 
 def _short_list(items: Iterable[str], limit: int = 10) -> str:
-    items = list(items)
-    text = ", ".join(term_safe(item) for item in items[:limit])
-    return text + (f" and {len(items) - limit} more" if len(items) > limit else "")
+    return first_few(list(items), limit, each=term_safe)

@@ -14,6 +14,7 @@ import stat
 from collections.abc import Container, Sequence
 
 from agentmake.errors import AgentfileError
+from agentmake.firstfew import first_few
 from agentmake.graph.expand import INSIDE, Node
 from agentmake.graph.fileindex import FileIndex
 from agentmake.graph.globs import TMP_MARK, Pattern, normalize_path
@@ -163,8 +164,7 @@ def _names_a_block(path: str, nodes: Sequence[Node]) -> str | None:
     block = next((n for n in nodes if n.name == path), None)
     if block is None:
         return None
-    outs = [p.text for p in block.outputs]
-    files = ", ".join(outs[:3]) + (f" and {len(outs) - 3} more" if len(outs) > 3 else "")
+    files = first_few([p.text for p in block.outputs])
     return f"'{path}' is the name of {block.kind} '{path}': an input is a file; name what it makes ({files})"
 
 

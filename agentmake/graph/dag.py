@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from agentmake.commandnames import command_hint
 from agentmake.errors import AgentfileError, UsageError, close_names, either
+from agentmake.firstfew import first_few
 from agentmake.gcpause import gc_paused
 from agentmake.graph.checks import check_inputs, check_outputs, makes_no_task
 from agentmake.graph.expand import Node, compile_nodes, expand_all
@@ -140,7 +141,7 @@ class Graph:
             return list(dict.fromkeys(under))
         readers = [tid for tid, t in self.tasks.items() if path in t.inputs] if path else []
         if readers:  # (make: "nothing to be done for"; here a target the user may have meant as an output)
-            some = ", ".join(readers[:3]) + (f" and {len(readers) - 3} more" if len(readers) > 3 else "")
+            some = first_few(readers)
             raise UsageError(
                 f"'{target}' is an input, not an output: no agent makes it (it is read by {some}); "
                 "name an output, an agent or a report"

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 
 from agentmake.errors import UsageError
+from agentmake.firstfew import first_few
 from agentmake.graph.globs import normalize_path
 from agentmake.invocation import command_line
 from agentmake.model import Agentfile
@@ -37,10 +38,8 @@ def refuse_source(agentfile: Agentfile, target: str, path: str) -> None:
     Agentfile itself); return if it is none of these."""
     names = prompted_by(agentfile, path)
     if names:
-        shown = names[:3]
-        more = f" and {len(names) - 3} more" if len(names) > 3 else ""
-        how = f"`{command_line('explain', *shown)}` says why it would run"
-        raise UsageError(f"'{target}' is the prompt of {', '.join(shown)}{more}, {_INSTEAD} ({how})")
+        how = f"`{command_line('explain', *names[:3])}` says why it would run"
+        raise UsageError(f"'{target}' is the prompt of {first_few(names)}, {_INSTEAD} ({how})")
     root = os.fspath(agentfile.root)
     if path in {normalize_path(os.path.relpath(f, root)) for f in agentfile.files}:
         raise UsageError(f"'{target}' is a file agentmake reads to load the Agentfile, {_INSTEAD}")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from agentmake.display.fmt import agent_name, fmt_duration, fmt_tokens, md_table, state_words, usd
+from agentmake.firstfew import first_few
 from agentmake.graph import Graph, Task
 from agentmake.model import AgentSpec, ReportSpec
 from agentmake.report.markdown import code_span
@@ -121,8 +122,7 @@ def _cost_total(costs: list[float], unknown: list[str], calls: bool = True) -> s
     reads as a cost not known."""
     if not unknown:
         return usd(sum(costs)) if costs else "" if calls else f"{usd(0)} ({NO_CALLS})"
-    names = ", ".join(unknown[:3]) + (f" and {len(unknown) - 3} more" if len(unknown) > 3 else "")
-    note = f"unknown ({names}: no cost reported)"
+    note = f"unknown ({first_few(unknown)}: no cost reported)"
     return f"{usd(sum(costs))} + {note}" if costs else note
 
 

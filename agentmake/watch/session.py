@@ -10,10 +10,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from agentmake.errors import AgentmakeError
+from agentmake.firstfew import first_few
 from agentmake.graph import Graph, build_graph
 from agentmake.graph.compare import same_plan
 from agentmake.invocation import command_line
-from agentmake.pathwords import quote_paths
+from agentmake.pathwords import quote_path, quote_paths
 from agentmake.safetext import term_lines, term_safe
 from agentmake.scheduler import BuildControl, BuildResult
 from agentmake.store import Store
@@ -324,5 +325,4 @@ def _named(new: list[str], graph: Graph) -> str:
 
 def _first_few(paths: list[str]) -> str:
     """`paths` quoted, the first three and "and N more" past four (a `git checkout` changes hundreds)."""
-    more = f" and {len(paths) - 3} more" if len(paths) > 4 else ""
-    return quote_paths(paths[:3] if more else paths) + more
+    return first_few(paths, whole=4, each=quote_path)
