@@ -252,8 +252,13 @@ def _say(directory: str, why: str, fix: str) -> None:
     there (through its descriptor: never in a directory a link or a rename put in its place): whoever else
     may write in it can only have the line said again, or not. Where it cannot be kept, it is said at
     every start."""
+    from agentmake.safetext import term_safe  # (only when said: not on the way of every start)
+
     fix = f"{fix}, or {_FIX}" if fix else _FIX
-    line = f"agentmake: not using the cache {directory} (every start is slower): {why}; fix: {fix}".encode()
+    # (terminal-safe: the directory, and the why and fix that name it or those above it, come from $HOME or
+    # $XDG_CACHE_HOME, which may hold an escape sequence, or bytes that are not UTF-8 and would not encode)
+    line = term_safe(f"agentmake: not using the cache {directory} (every start is slower): {why}; fix: {fix}")
+    said = line.encode()
     with contextlib.suppress(OSError):
         _made_private(directory)  # (when a directory above is what is not used: not looked in, not made)
     try:
@@ -264,12 +269,12 @@ def _say(directory: str, why: str, fix: str) -> None:
         if fd >= 0 and os.fstat(fd).st_uid == os.getuid():
             with contextlib.suppress(OSError):
                 st = os.stat(_SAID, dir_fd=fd, follow_symlinks=False)
-                fresh = time.time() - st.st_mtime < _SAY_AGAIN and st.st_size == len(line)
-                if fresh and _read(_SAID, trusted=False, dir_fd=fd) == line:
+                fresh = time.time() - st.st_mtime < _SAY_AGAIN and st.st_size == len(said)
+                if fresh and _read(_SAID, trusted=False, dir_fd=fd) == said:
                     return
-            replace(_SAID, [line], dir_fd=fd)
+            replace(_SAID, [said], dir_fd=fd)
         with contextlib.suppress(OSError, ValueError):  # (no stderr: a start never fails for want of it)
-            print(line.decode(), file=sys.stderr)
+            print(line, file=sys.stderr)
     finally:
         if fd >= 0:
             os.close(fd)
