@@ -1,11 +1,14 @@
-"""Shared fixtures: the fake agent CLIs (tests/fake_agents) on PATH, and builders of runner test projects."""
+"""Shared fixtures: the fake agent CLIs (tests/fake_agents) on PATH, and builders of runner test projects; a
+private cache home for the whole session (never the user's ~/.cache)."""
 
 from __future__ import annotations
 
 import compileall
 import os
 import shlex
+import shutil
 import sys
+import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,12 +25,31 @@ FAKE_AGENTS_DIR = Path(__file__).parent / "fake_agents"
 FAKE_CLIS = ("claude", "codex", "gemini", "llm", "ollama", "aider")
 
 
+# the session's private cache home, made by the first pytest process (the xdist controller) and handed to
+# its workers through the environment they inherit
+CACHE_HOME_ENV = "AGENTMAKE_TESTS_CACHE_HOME"
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Byte-compile the agentmake under test, as `pip install` does (see benchmarks/peers.py): the CLI runs
     of the tests set PYTHONDONTWRITEBYTECODE (e2e_helpers), as some shells and CI images do, so a checkout
     without bytecode compiled every module again at each of the suite's thousands of CLI starts (~0.17 s of
-    CPU each: a third of tests/test_stamp.py's CPU time)."""
+    CPU each: a third of tests/test_stamp.py's CPU time). And give the session its cache home."""
     compileall.compile_dir(Path(agentmake.__file__).parent, quiet=1, force=False)
+    _private_cache_home(config)
+
+
+def _private_cache_home(config: pytest.Config) -> None:
+    """Set $XDG_CACHE_HOME, for this process and every one it starts, to a directory of this session's alone
+    (mode 0700, removed at its end): the tests' thousands of agentmake starts never write the user's
+    ~/.cache/agentmake (code caches, parsed Agentfiles, templates known good) nor read what is there. A test
+    that sets its own (`monkeypatch.setenv`) uses that. One session's is shared by its xdist workers."""
+    home = os.environ.get(CACHE_HOME_ENV, "")
+    if not os.path.isdir(home):
+        home = tempfile.mkdtemp(prefix="agentmake-tests-cache-")  # (0700)
+        os.environ[CACHE_HOME_ENV] = home
+        config.add_cleanup(lambda: shutil.rmtree(home, ignore_errors=True))
+    os.environ["XDG_CACHE_HOME"] = home
 
 
 @dataclass
