@@ -1,8 +1,8 @@
 """The files of agentmake's private cache directory (`agentmake.userdirs`): read only when this user's alone
-(`read_private`), written atomically for this user alone (`replace`; the leftovers of writers killed as
-they wrote are removed as a code cache is written: `sweep`; all kept in `userdirs`, which says with them
-when the directory is not used); the code caches' (`codecache`, `modulecache`) are an index, then the
-entries it points into, read whole at start."""
+(`read_private`), written atomically for this user alone (`replace`; both kept in `userdirs`, which says
+with them when the directory is not used; the leftovers of writers killed as they wrote are removed as a
+code cache is written: `pidtmp.sweep`); the code caches' (`codecache`, `modulecache`) are an index, then
+the entries it points into, read whole at start."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ import stat
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any
 
-from agentmake.userdirs import cache_dir, private, read_private, replace, sweep
+from agentmake.pidtmp import sweep
+from agentmake.userdirs import cache_dir, private, read_private, replace
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 

@@ -9,9 +9,10 @@ import os
 import shlex
 import stat
 import sys
-import threading
 import time
 from collections.abc import Iterable
+
+from agentmake.pidtmp import tmp_name
 
 _MAX_LINKS = 40  # (as the kernel's ELOOP: a loop of links is not followed forever)
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -306,56 +307,11 @@ def read_private(path: str) -> bytes | None:
         return None
 
 
-_TMP = ".tmp"  # (`replace`'s temporary files: `{path}.{pid}.{thread}.tmp`; before, `{path}.{pid}.tmp`)
-_GONE = 60  # seconds: a temporary file of a writer not alive older than this is a leftover (`sweep`)
-_STALE = 6 * 3600  # seconds: one older than this is, whoever has its pid now (a write takes milliseconds)
-
-
-def sweep(directory: str) -> None:
-    """Remove from `directory` the temporary files of `replace` that a killed writer left (a kill -9 as a
-    2 MB code cache was written: nothing else ever removes them): each one whose writer's pid is not alive
-    and that is over a minute old (in case it is alive in another pid namespace that shares the directory),
-    or that is over `_STALE` old (its pid since reused). Never one of this process's, nor one a live writer
-    may still be writing. Called where a cache file is written (`cachefile.write`), not at each start: a
-    listing of a few dozen names beside a write of megabytes."""
-    now = time.time()
-    with contextlib.suppress(OSError), os.scandir(directory) as entries:
-        for entry in entries:
-            pid = _writer(entry.name)
-            if pid is None or pid == os.getpid():
-                continue
-            with contextlib.suppress(OSError):
-                age = now - entry.stat(follow_symlinks=False).st_mtime
-                if age > _STALE or (age > _GONE and not _alive(pid)):
-                    os.unlink(entry.path)
-
-
-def _writer(name: str) -> int | None:
-    """The pid in the name of a temporary file of `replace` (`x.marshal.123.456.tmp`, `x.marshal.123.tmp`),
-    else None."""
-    if not name.endswith(_TMP):
-        return None
-    parts = name[: -len(_TMP)].split(".")
-    pid = parts[-2] if len(parts) > 2 and parts[-1].isdigit() and parts[-2].isdigit() else parts[-1]
-    return int(pid) if len(parts) > 1 and pid.isascii() and pid.isdigit() else None
-
-
-def _alive(pid: int) -> bool:
-    """Whether a process `pid` is alive (or may be: one of another user's, or a pid the system refuses)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (OSError, OverflowError):
-        return True
-    return True
-
-
 def replace(path: str, chunks: Iterable[bytes | memoryview], dir_fd: int | None = None) -> None:
     """Make `path` (relative to `dir_fd` when given) a file of this user's alone (mode 0600) holding `chunks`,
     atomically; a failure (a full disk) only costs speed, and a Ctrl-C as it is written leaves no temporary
     file."""
-    tmp = f"{path}.{os.getpid()}.{threading.get_ident()}{_TMP}"  # (`watch` parses in two threads; `sweep`)
+    tmp = tmp_name(path)  # (`watch` parses in two threads; a killed writer's is removed later: `sweep`)
     try:
         # (a new file of this user's alone: never through a link put in its place, never another's file)
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW

@@ -1,5 +1,5 @@
 """The temporary files of cache writers killed as they wrote (`userdirs.replace`, kill -9 in a 2 MB code
-cache's write) are removed when a cache file is next written (`cachefile.write` → `userdirs.sweep`); never
+cache's write) are removed when a cache file is next written (`cachefile.write` → `pidtmp.sweep`); never
 one a live writer is still writing."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from agentmake import cachefile, userdirs
+from agentmake import cachefile, pidtmp
 
 # a writer that creates its temporary file, then waits forever on its chunks (as a write of megabytes does)
 _WRITER = (
@@ -83,7 +83,7 @@ def test_stale_is_removed_whoever_has_its_pid(tmp_path: Path) -> None:
         _aged(reused, 7 * 3600)
         _aged(recent, 3600)
         _aged(own, 7 * 3600)
-        userdirs.sweep(str(tmp_path))
+        pidtmp.sweep(str(tmp_path))
         assert not reused.exists()
         assert recent.exists() and own.exists()
     finally:

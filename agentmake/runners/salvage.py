@@ -42,6 +42,7 @@ from pathlib import Path
 
 from agentmake.graph import Task
 from agentmake.model import AgentSpec, ReportSpec, RunnerSpec, runner_name
+from agentmake.pidtmp import left_over, tmp_name
 from agentmake.plan import Decision
 from agentmake.runners.backups import kept_files
 from agentmake.runners.base import ExecutorBase
@@ -64,6 +65,7 @@ from agentmake.runners.unfence import unfence
 FORMATS = frozenset({"claude-json", "codex-jsonl", "gemini-json", "llm-json"})
 _MAX_ATTEMPTS = 100  # attempt logs looked at per task (attempts of a run are numbered from 1, without gaps)
 _COARSE = 2.0  # seconds a file's modification time may lag behind `time.time()` (`paid_in_logs`)
+_PROBE = ".clock"  # (`_lag`'s probe file in the logs directory: `.clock.{pid}.{thread}.tmp`)
 _REPORTED = "reported"  # a key file's line after its start: a build recorded what the answer cost
 
 
@@ -167,9 +169,17 @@ def paid_in_logs(
     `since` (its attempt started before it) is not read, nor the logs of one started when not `wanted`;
     `since` as the file times of `log_dir` have it (`_lag`: those of a file server may lag this clock)."""
     since -= _lag(log_dir)
+    stems: list[str] = []
     try:
+        now = time.time()
         with os.scandir(log_dir) as entries:
-            stems = [e.name[: -len(".key")] for e in entries if e.name.endswith(".key") and _since(e, since)]
+            for e in entries:
+                if e.name.endswith(".key"):
+                    if _since(e, since):
+                        stems.append(e.name[: -len(".key")])
+                elif e.name.startswith(f"{_PROBE}.") and left_over(e, now):  # (a killed build's `_lag`)
+                    with contextlib.suppress(OSError):
+                        os.unlink(e.path)
     except OSError:
         return
     if not stems:
@@ -195,8 +205,9 @@ def _lag(log_dir: Path) -> float:
     """How many seconds the times of files written in `log_dir` now lag `time.time()`: a file server's
     clock behind this machine's (NFS: a file's times are the server's), which a key file's time, compared
     with when a killed build began by this clock (`paid_in_logs`), would otherwise put before it: its spend
-    never found. One file made and removed; infinite (every key file read) when none can be."""
-    probe = log_dir / f".clock.{os.getpid()}.{threading.get_ident()}.tmp"
+    never found. One file made and removed (one left by a kill -9 is removed by the next `paid_in_logs`);
+    infinite (every key file read) when none can be."""
+    probe = tmp_name(os.path.join(log_dir, _PROBE))
     try:
         now = time.time()
         fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
