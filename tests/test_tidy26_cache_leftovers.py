@@ -18,21 +18,22 @@ _WRITER = (
     "import sys, time\n"
     "from agentmake.userdirs import replace\n"
     "def chunks():\n"
-    "    print('writing', flush=True)\n"
+    "    print('stopped', flush=True)\n"
     "    time.sleep(600)\n"
     "    yield b''\n"
     "replace(sys.argv[1], chunks())\n"
 )
 
 
-def _writing(path: Path) -> tuple[subprocess.Popen[str], Path]:
-    """A writer of `path` stopped in its write, and its temporary file."""
+def stopped(code: str, path: Path) -> tuple[subprocess.Popen[str], Path]:
+    """A Python process running `code` on `path`, once it says it is stopped in the write of a temporary
+    file beside `path` (named `{path}.{its pid}.{thread}.tmp`), and that file."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    argv = [sys.executable, "-c", _WRITER, str(path)]
+    argv = [sys.executable, "-c", code, str(path)]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, env=env)
     assert proc.stdout is not None
     with proc.stdout:
-        assert proc.stdout.readline() == "writing\n"
+        assert proc.stdout.readline() == "stopped\n"
     (tmp,) = path.parent.glob(f"{path.name}.{proc.pid}.*.tmp")
     return proc, tmp
 
@@ -46,10 +47,10 @@ def test_leftover_of_a_killed_writer_removed_a_live_writers_kept(tmp_path: Path)
     cache = tmp_path / "cache"
     cache.mkdir(mode=0o700)
     target = cache / "module-code.test.marshal"
-    killed, left = _writing(target)
+    killed, left = stopped(_WRITER, target)
     killed.send_signal(signal.SIGKILL)
     killed.wait()
-    live, writing = _writing(target)
+    live, writing = stopped(_WRITER, target)
     try:
         old_format = cache / f"dataclass-code.test.marshal.{killed.pid}.tmp"  # (named without the thread)
         old_format.write_bytes(b"x")

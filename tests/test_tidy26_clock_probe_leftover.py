@@ -7,9 +7,10 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
+
+from test_tidy26_cache_leftovers import stopped
 
 from agentmake.runners.salvage import paid_in_logs
 
@@ -19,22 +20,15 @@ _PROBING = (
     "from pathlib import Path\n"
     "from agentmake.runners import salvage\n"
     "def stopped(fd):\n"
-    "    print('probing', flush=True)\n"
+    "    print('stopped', flush=True)\n"
     "    time.sleep(600)\n"
     "os.fstat = stopped\n"
-    "salvage._lag(Path(sys.argv[1]))\n"
+    "salvage._lag(Path(sys.argv[1]).parent)\n"
 )
 
 
 def _probing(log_dir: Path) -> tuple[subprocess.Popen[str], Path]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _PROBING, str(log_dir)], stdout=subprocess.PIPE, text=True, env=env
-    )
-    assert proc.stdout is not None
-    with proc.stdout:
-        assert proc.stdout.readline() == "probing\n"
-    (probe,) = log_dir.glob(f".clock.{proc.pid}.*.tmp")
+    proc, probe = stopped(_PROBING, log_dir / ".clock")
     then = time.time() - 120
     os.utime(probe, (then, then))
     return proc, probe
