@@ -51,3 +51,12 @@ def test_each_applies_to_the_shown_only() -> None:
 
     assert first_few(NAMES, each=mark) == "'n0', 'n1', 'n2' and 3 more"
     assert seen == ["n0", "n1", "n2"]
+
+
+def test_a_report_total_says_thousands_as_the_warnings_do() -> None:
+    """The count of the names not shown has thousands separators wherever it is said (before, only in
+    `check_warnings`: `and 4,997 more` there, `and 4997 more` in a report's total)."""
+    from agentmake.report.summary import _cost_total
+
+    unknown = [f"t{i}" for i in range(5_000)]
+    assert _cost_total([0.5], unknown) == "$0.50 + unknown (t0, t1, t2 and 4,997 more: no cost reported)"
