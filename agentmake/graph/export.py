@@ -76,12 +76,24 @@ def _dot_str(text: str) -> str:
     return '"' + _DOT_ENTITY.sub(lambda m: f"&#{ord(m.group())};", text) + '"'
 
 
+def _in_order(graph: Graph) -> tuple[list[str], list[tuple[str, str, list[str]]]]:
+    """The task ids and the edges as `graph` (text) lists them: an agent's tasks in natural order (`natorder`:
+    `sum:2` before `sum:10`), each agent where the graph has it, and the edges by consumer, then producer, in
+    that order."""
+    order = in_natural_order(graph.tasks)
+    place = {tid: i for i, tid in enumerate(order)}
+    links = sorted(edges(graph), key=lambda link: (place[link[1]], place[link[0]]))
+    return order, links
+
+
 def _dot(graph: Graph) -> str:
+    """Graphviz DOT: a node per task, an edge per linked pair labelled with its files, in `_in_order`."""
+    order, links = _in_order(graph)
     lines = ["digraph agentmake {", "  rankdir=LR;", "  node [shape=box];"]
-    for tid, task in graph.tasks.items():
-        shape = ", shape=note" if task.kind == "report" else ""
+    for tid in order:
+        shape = ", shape=note" if graph.tasks[tid].kind == "report" else ""
         lines.append(f"  {_dot_str(tid)} [label={_dot_str(tid)}{shape}];")
-    for src, dst, files in edges(graph):
+    for src, dst, files in links:
         lines.append(f"  {_dot_str(src)} -> {_dot_str(dst)} [label={_dot_str(chr(10).join(files))}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
@@ -97,24 +109,25 @@ def _mermaid_label(text: str) -> str:
 
 
 def _mermaid(graph: Graph) -> str:
-    """One node per task, each edge labelled with its files; when that is more than Mermaid renders (500 edges
-    or 50,000 characters, `report.mermaid.fits`), one node per agent (`group_label`) and the edges between
-    agents, labelled with how many task links each stands for; when even that is too big, a single node
-    saying so (a chart that does not render says nothing)."""
+    """One node per task, each edge labelled with its files (in `_in_order`); when that is more than Mermaid
+    renders (500 edges or 50,000 characters, `report.mermaid.fits`), one node per agent (`group_label`) and
+    the edges between agents, labelled with how many task links each stands for; when even that is too big,
+    a single node saying so (a chart that does not render says nothing)."""
     from agentmake.report.mermaid import fits, group_label, group_tasks, too_big
 
-    ids = {tid: f"t{i}" for i, tid in enumerate(graph.tasks)}
-    links = edges(graph)
+    order, links = _in_order(graph)
+    ids = {tid: f"t{i}" for i, tid in enumerate(order)}
     lines = ["graph TD"]
-    for tid, task in graph.tasks.items():
+    for tid in order:
         label = _mermaid_label(tid)
-        lines.append(f"  {ids[tid]}[/{label}/]" if task.kind == "report" else f"  {ids[tid]}[{label}]")
+        report = graph.tasks[tid].kind == "report"
+        lines.append(f"  {ids[tid]}[/{label}/]" if report else f"  {ids[tid]}[{label}]")
     for src, dst, files in links:
         lines.append(f"  {ids[src]} -->|{_mermaid_label(', '.join(files))}| {ids[dst]}")
     chart = "\n".join(lines) + "\n"
     if fits(chart, len(links)):
         return chart
-    grouped = group_tasks(list(graph.tasks), [(src, dst) for src, dst, _ in links])
+    grouped = group_tasks(order, [(src, dst) for src, dst, _ in links])
     group_of = {tid: name for name, tids in grouped.members.items() for tid in tids}
     count: dict[tuple[str, str], int] = {}
     for src, dst, _ in links:
