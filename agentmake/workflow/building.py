@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from agentmake.errors import AgentfileError, UsageError
+from agentmake.errors import AgentfileError, UsageError, plural
 from agentmake.invocation import command_line
 from agentmake.safetext import term_safe
 from agentmake.trace import mark
@@ -205,7 +205,7 @@ def jobs_within_open_files(jobs: int) -> int:
         return jobs
     fit = max(1, (soft - FILES_KEPT) // FILES_PER_TASK)
     sys.stderr.write(
-        f"agentmake: running {fit} tasks at once, not {jobs}: the limit on open files is {soft}"
+        f"agentmake: running {plural(fit, 'task')} at once, not {jobs}: the limit on open files is {soft}"
         " (raise it with `ulimit -n`)\n"
     )
     return fit
