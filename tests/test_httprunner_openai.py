@@ -196,7 +196,9 @@ def test_a_refused_key_fails_at_once_with_what_to_set(e2e: HttpE2E, server: Serv
     run = build(e2e, server.url, extra="    retries = 3\n")
     assert run.code != 0
     assert len(server.calls) == 1, "an auth failure is not retried"
-    assert "openai-http authentication failed" in run.err and "set OPENAI_API_KEY" in run.err
+    assert "openai-http authentication failed" in run.err
+    # (the key is set, to the wrong one: said so, not "set OPENAI_API_KEY": test_newuser26_auth_fix.py)
+    assert "OPENAI_API_KEY is set, yet refused: it must be the server's key" in run.err, run
     # the server quoted the key it was given: it is redacted wherever agentmake keeps or shows it
     assert "[redacted OPENAI_API_KEY]" in run.err
     assert leaked(e2e) == []

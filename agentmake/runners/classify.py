@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from agentmake.lazyre import LazyPattern
 from agentmake.runners.parse import Parsed
-from agentmake.runners.presets import AUTH_FIX
+from agentmake.runners.presets import auth_fix
 
 _AUTH = LazyPattern(
     r"\b40[13]\b|not logged in|invalid api key|api_key_invalid|invalid x-api-key|authentication[_ ]fail"
@@ -198,7 +198,7 @@ def classify_failure(
     # long, and a dozen patterns searched through all of it cost seconds a megabyte)
     text = "\n".join(t for t in ((parsed.error or "")[:4000], stderr[-4000:], stdout[-4000:]) if t)
     if status in (401, 403) or _AUTH.search(text):
-        return Verdict("fatal", "auth", f"{name} authentication failed ({detail}): {AUTH_FIX.get(name, '')}")
+        return Verdict("fatal", "auth", f"{name} authentication failed ({detail}): {auth_fix(name)}")
     wait = retry_hint(text)
     # "quota ... per minute", or one that says to retry in seconds, is a rate limit, not an empty wallet
     per_period = bool(_PER_PERIOD.search(text)) or (wait is not None and wait <= _SHORT_WAIT)
@@ -212,7 +212,7 @@ def classify_failure(
         hint = _GEMINI_HINT.get(exit_code, "")
         kind = _GEMINI_FATAL[exit_code]
         if kind == "auth":
-            return Verdict("fatal", "auth", f"gemini authentication failed ({detail}): {AUTH_FIX['gemini']}")
+            return Verdict("fatal", "auth", f"gemini authentication failed ({detail}): {auth_fix('gemini')}")
         return Verdict("fatal", kind, f"{hint} (exit {exit_code}): {detail}")
     if _TOO_LONG.search(text):
         message = f"{name}: the prompt does not fit the model's context window ({detail}): shorten it"
@@ -249,7 +249,7 @@ def _http_verdict(name: str, status: int | None, text: str, detail: str) -> Verd
         fix = "raise --max-tokens in the runner's command, or the server's context length"
         return Verdict("fatal", "usage", f"{name}: {detail}: {fix} (a retry would be cut alike)")
     if status in (401, 403):
-        return Verdict("fatal", "auth", f"{name} authentication failed ({detail}): {AUTH_FIX.get(name, '')}")
+        return Verdict("fatal", "auth", f"{name} authentication failed ({detail}): {auth_fix(name)}")
     if status == 429:
         per_period = bool(_PER_PERIOD.search(text)) or (wait is not None and wait <= _SHORT_WAIT)
         if _QUOTA.search(text) and not per_period:
