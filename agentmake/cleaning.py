@@ -23,6 +23,7 @@ from agentmake.confine import check_inside
 from agentmake.errors import UsageError, plural
 from agentmake.graph.globs import is_outside_root
 from agentmake.invocation import command_line
+from agentmake.natorder import in_natural_order
 from agentmake.safetext import term_safe
 from agentmake.scheduler.commit import remove_stale_temps, staged_name
 from agentmake.scheduler.events import saved_copy_line
@@ -86,7 +87,7 @@ def clean(req: Request, cache: bool, leftovers: bool = False) -> int:
             doomed += [(out, made) for out, (_, made) in sorted(strays.items())]
         else:
             records = store.task_records()
-            for task in selected.tasks.values():
+            for task in in_natural_order(selected.tasks.values(), lambda t: t.id):  # (as -n lists them)
                 rec = records.get(task.id)
                 doomed += [(out, rec.outputs.get(out) if rec else None) for out in task.outputs]
             doomed = _made_before(store, selected, doomed)
