@@ -93,6 +93,13 @@ def render_prompt(prompt: Prompt, context: Mapping[str, object], task_id: str | 
                 said = f"an input file has no '.{attr.group(1)}'" + (f": {close}" if close else "")
                 err = prompt_error(prompt, said, line, attr.group(1))
                 err.hint = "an input file has .path and .content"
+            element = re.search(r"(?:[\w.]+\.)?(?:Path|Lines)List object has no element (\S+)", str(e))
+            if element:  # (`{{ inputs[5] }}` of fewer inputs: said of the list, not of a Python class)
+                said = f"no element {element.group(1)} in a list of paths: it is past the list's end"
+                err = prompt_error(prompt, said, line, None)
+                err.hint = (
+                    "inputs, outputs and files count from 0; `{{ inputs|length }}` says how many there are"
+                )
             raise err from None
         raise prompt_error(prompt, f"{type(e).__name__}: {e}", line) from None
     if not text.strip():  # (as an empty prompt text is: the agent would be sent, and paid for, nothing)
