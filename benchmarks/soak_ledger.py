@@ -32,7 +32,7 @@ sys.path.insert(0, str(FAKES))
 import fake_agent  # noqa: E402
 
 SUMMARY = re.compile(r"^agentmake: \d+ ran, .*$", re.M)  # (a build's one summary line)
-TOKENS = re.compile(r", ([\d,]+) tokens in / ([\d,]+) out$")
+TOKENS = re.compile(r", ([\d,]+) tokens in / ([\d,]+) out(?: \+ unknown)?$")  # (+ unknown: a call said none)
 
 
 @dataclass

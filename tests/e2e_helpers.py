@@ -28,7 +28,7 @@ SUMMARY = re.compile(
     r"^agentmake: (\d+) ran, (\d+) cached, (\d+) up to date, (\d+) failed"
     r"(?:, (\d+) interrupted)?(?:, (\d+) not run)?(?:, (\d+) partial)? in ([\d.]+)s"
     r"(?:, \$([\d.]+)(?: \+ unknown)?(?: \((?:\$[\d.]+ of it )?paid by an interrupted run\))?)?"
-    r"(?:, [\d,]+ tokens in / [\d,]+ out)?$",
+    r"(?:, [\d,]+ tokens in / [\d,]+ out(?: \+ unknown)?)?$",
     re.M,
 )
 # a task's state in words (`up to date`, `not run`), its task id, what follows in parentheses

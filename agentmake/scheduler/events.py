@@ -59,6 +59,7 @@ class TaskOutcome:
     partial: str | None = None  # a partial report: what it lacks (`1 of 4 inputs missing`; `plan.partial`)
     runs: list[tuple[float, float]] = field(default_factory=list)  # (start, end) of each attempt it ran
     unpriced: bool = False  # an LLM call of it reported no cost (codex, llm, ollama): its cost is unknown
+    untokened: bool = False  # an LLM call of it reported no tokens: its token count is unknown
     # of `cost_usd`, what an answer it salvaged cost, paid for by an interrupted run that never reported it
     paid_earlier: float | None = None
     # its salvaged answer's spend, in dollars or in tokens alone, no build reported: this build counts it
@@ -142,8 +143,9 @@ class BuildResult:
         """`agentmake: 12 ran, 3 cached, 40 up to date, 1 failed in 8.3s` (+ `, $0.42` if costs are known, `+
         unknown` after it if some calls reported none, ` ($0.20 of it paid by an interrupted run)` if answers
         salvaged from such a run that no build reported cost some of it (`TaskOutcome.paid_earlier`), and
-        `, 12,000 tokens in / 3,400 out` if tokens are). A partial report (done, `partial` set) is counted
-        apart from those that ran: `…, 1 failed, 1 partial in 8.3s`."""
+        `, 12,000 tokens in / 3,400 out` if tokens are, `+ unknown` after them if some calls reported none).
+        A partial report (done, `partial` set) is counted apart from those that ran: `…, 1 failed, 1 partial
+        in 8.3s`."""
         counts = self.counts()
         partial = sum(1 for o in self.outcomes.values() if o.state == "done" and o.partial is not None)
         if partial:
@@ -151,9 +153,11 @@ class BuildResult:
             counts["partial"] = partial
         unknown = any(o.unpriced for o in self.outcomes.values())
         earlier = self.paid_earlier
+        untokened = any(o.untokened for o in self.outcomes.values())
         return summary_line(
-            counts, self.wall, self.cost_usd, self.tokens, cost_unknown=unknown, paid_earlier=earlier
-        )
+            counts, self.wall, self.cost_usd, self.tokens, cost_unknown=unknown, paid_earlier=earlier,
+            tokens_unknown=untokened,
+        )  # fmt: skip
 
     @property
     def paid_earlier(self) -> float | None:

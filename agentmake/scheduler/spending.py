@@ -83,6 +83,8 @@ class Spending(Ending):
                     self.result.cut_short.setdefault(t.runner or "?", []).append(f"{t.id}: {why}")
                 else:
                     self.result.uncounted.add(t.runner or "?")  # it ran and said nothing of its cost
+        if result.tokens_in is None and result.tokens_out is None and t.llm and result.exit_code is not None:
+            out.untokened = True  # (a call that said nothing of its tokens: the sum said is not all of them)
         if result.tokens_in is not None:
             out.tokens_in = (out.tokens_in or 0) + result.tokens_in
         if result.tokens_out is not None:

@@ -13,6 +13,7 @@ def summary_line(
     tokens: tuple[int, int] | None = None,
     cost_unknown: bool = False,
     paid_earlier: float | None = None,
+    tokens_unknown: bool = False,
 ) -> str:
     """The end-of-build line from the number of tasks in each state, the wall time, the known cost (with
     `+ unknown` after it when `cost_unknown`: some calls reported none) and the tokens reported (in, out).
@@ -22,7 +23,7 @@ def summary_line(
     the `done` count (`ran`) is then the tasks that made a complete result, and every task is counted once.
     `paid_earlier`: how much of `cost` answers salvaged from an interrupted run cost (that run never
     reported it): `, $0.50 ($0.20 of it paid by an interrupted run)`; `(paid by an interrupted run)` if all
-    of it."""
+    of it. `tokens_unknown`: some calls reported no tokens, so the tokens said are not all (`+ unknown`)."""
     n = counts
     line = (
         f"agentmake: {n.get('done', 0)} ran, {n.get('cached', 0)} cached, "
@@ -38,7 +39,7 @@ def summary_line(
             whole = abs(paid_earlier - cost) < 1e-9
             line += " (" + ("" if whole else f"{usd(paid_earlier)} of it ") + "paid by an interrupted run)"
     if tokens is not None:
-        line += f", {tokens[0]:,} tokens in / {tokens[1]:,} out"
+        line += f", {tokens[0]:,} tokens in / {tokens[1]:,} out" + (" + unknown" if tokens_unknown else "")
     return line
 
 
