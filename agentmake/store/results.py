@@ -21,6 +21,9 @@ from agentmake.store.busy import BusyWait, StateBusy
 from agentmake.store.cache import BlobCache
 from agentmake.store.records import AttemptRecord, TaskRecord, made_figures, runs_extra, says_made
 
+KNOWN_KEYS = 10_000  # a cache with more entries is asked about each key (`Results._may_hold`)
+_UNKNOWN: set[str] = set()  # (`_cache_keys` of a cache with more: never added to)
+
 
 class Results:
     """What a task's success writes, and the cache of results already paid for."""
@@ -34,6 +37,7 @@ class Results:
     _placed: list[str]
     _written: list[TaskRecord]
     _any_uncached: bool | None
+    _cache_keys: set[str] | None
 
     if TYPE_CHECKING:  # provided by `db.Store` and its other bases
 
@@ -124,6 +128,7 @@ class Results:
             outputs_json = self._write_task(record)
             self._write_attempt(attempt)
             if cached:
+                self._filed(record.key)
                 self.cache.add(
                     record.key, record.outputs, {}, size=size, outputs_json=outputs_json, modes=modes,
                     made=made_figures(record),
@@ -220,7 +225,29 @@ class Results:
     # constructive traces
     def cache_lookup(self, key: str) -> dict[str, str] | None:
         """Output path -> blob hash of a result seen before under `key`, if all its blobs are present."""
+        if not self._may_hold(key):
+            return None
         return self.cache.lookup(key)
+
+    def _may_hold(self, key: str) -> bool:
+        """Whether the cache may have an entry for `key`: False only where a store holding the project lock
+        (no other writer) knows every entry's key, read once (a cache of up to `KNOWN_KEYS` entries, as a
+        first build's: no query per task) and then added to as this process files an entry (`_filed`).
+        Entries removed since only cost a query that finds nothing."""
+        with self._lock:
+            keys = self._cache_keys
+            if keys is None:
+                if not self.locked:
+                    return True
+                rows = self._conn.execute("SELECT key FROM cache LIMIT ?", (KNOWN_KEYS + 1,)).fetchall()
+                keys = self._cache_keys = {k for (k,) in rows} if len(rows) <= KNOWN_KEYS else _UNKNOWN
+            return keys is _UNKNOWN or key in keys
+
+    def _filed(self, key: str) -> None:
+        """An entry for `key` is written (in the open transaction: known even if it rolls back, which costs
+        a lookup a query, never a miss)."""
+        if self._cache_keys is not None and self._cache_keys is not _UNKNOWN:
+            self._cache_keys.add(key)
 
     def cache_modes(self, key: str) -> dict[str, int]:
         """The modes of the executable outputs of the result cached under `key` (path -> mode)."""
@@ -252,6 +279,7 @@ class Results:
         )
 
     def _alias(self, old_key: str, key: str) -> None:
+        self._filed(key)
         try:
             self._conn.execute(
                 "INSERT OR IGNORE INTO cache (key, outputs, size, created_at, last_used, modes, made)"
@@ -311,6 +339,7 @@ class Results:
             if mode & 0o111:  # (an executable output is restored executable, as `record_success` keeps it)
                 modes[path] = mode
         with self._tx():  # (`add` copies a large blob the read above could not write, raising why)
+            self._filed(key)
             self.cache.add(key, outputs, sources, modes=modes)
         return True
 
