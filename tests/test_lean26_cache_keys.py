@@ -67,10 +67,29 @@ def test_a_reader_without_the_lock_asks_the_database(tmp_path: Path) -> None:
 def test_a_cache_too_large_to_list_is_asked_each_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(results_mod, "SINGLE_LOOKUPS", 1)
     monkeypatch.setattr(results_mod, "KNOWN_KEYS", 1)
     with Store.open(tmp_path) as store:
         outputs = _record(store, tmp_path, "a", "k1", b"one")
         _record(store, tmp_path, "b", "k2", b"two")
-        assert store.cache_lookup("k3") is None  # (two entries: more than it lists)
+    with Store.open(tmp_path) as store:
+        for _ in range(3):  # (two entries: more than it reads, before and after the single lookups)
+            assert store.cache_lookup("k3") is None
         _file_elsewhere(tmp_path, "k3", outputs)  # (not by this store: only a query can find it)
         assert store.cache_lookup("k3") == outputs
+
+
+def test_a_larger_cache_has_its_keys_read_after_single_lookups(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(results_mod, "SINGLE_LOOKUPS", 1)
+    with Store.open(tmp_path) as store:
+        outputs = _record(store, tmp_path, "a", "k1", b"one")
+        _record(store, tmp_path, "b", "k2", b"two")
+    with Store.open(tmp_path) as store:
+        assert store.cache_lookup("k1") == outputs  # (two entries, more than one: asked)
+        assert store._cache_keys is None
+        assert store.cache_lookup("k3") is None  # (the keys read now)
+        assert store._cache_keys == {"k1", "k2"}
+        more = _record(store, tmp_path, "c", "k3", b"three")
+        assert store.cache_lookup("k3") == more

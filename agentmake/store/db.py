@@ -110,6 +110,7 @@ class Store(Tasks, Owners, Results, StatCache, Edits, Journal):
         self._any_strays: bool | None = None  # whether `strays` has a row (None: not read yet)
         self._any_uncached: bool | None = None  # whether `uncached` has a row (None: not read yet)
         self._cache_keys: set[str] | None = None  # the cache's entries' keys (`Results._may_hold`)
+        self._cache_asks = 0  # lookups before those were read
         # task id -> why its result, recorded, is not in the cache (`record_success`): the build says so
         self.uncached: dict[str, str] = {}
         self._partial_numbers = itertools.count()

@@ -21,6 +21,7 @@ from agentmake.store.busy import BusyWait, StateBusy
 from agentmake.store.cache import BlobCache
 from agentmake.store.records import AttemptRecord, TaskRecord, made_figures, runs_extra, says_made
 
+SINGLE_LOOKUPS = 64  # lookups that query the cache before its keys are read, unless it has no more entries
 KNOWN_KEYS = 10_000  # a cache with more entries is asked about each key (`Results._may_hold`)
 _UNKNOWN: set[str] = set()  # (`_cache_keys` of a cache with more: never added to)
 
@@ -38,6 +39,7 @@ class Results:
     _written: list[TaskRecord]
     _any_uncached: bool | None
     _cache_keys: set[str] | None
+    _cache_asks: int
 
     if TYPE_CHECKING:  # provided by `db.Store` and its other bases
 
@@ -231,16 +233,25 @@ class Results:
 
     def _may_hold(self, key: str) -> bool:
         """Whether the cache may have an entry for `key`: False only where a store holding the project lock
-        (no other writer) knows every entry's key, read once (a cache of up to `KNOWN_KEYS` entries, as a
-        first build's: no query per task) and then added to as this process files an entry (`_filed`).
-        Entries removed since only cost a query that finds nothing."""
+        (no other writer) knows every entry's key, read once: at the first lookup if there are at most
+        `SINGLE_LOOKUPS` (as on a first build: no query per task), else after that many lookups, if there
+        are at most `KNOWN_KEYS`; then added to as this process files an entry (`_filed`). Entries removed
+        since only cost a query that finds nothing."""
         with self._lock:
+            if not self.locked:  # (another program may file entries: only a query knows)
+                return True
             keys = self._cache_keys
             if keys is None:
-                if not self.locked:
+                self._cache_asks += 1
+                if self._cache_asks in (1, SINGLE_LOOKUPS + 1):
+                    limit = SINGLE_LOOKUPS if self._cache_asks == 1 else KNOWN_KEYS
+                    rows = self._conn.execute("SELECT key FROM cache LIMIT ?", (limit + 1,)).fetchall()
+                    if len(rows) <= limit:
+                        keys = self._cache_keys = {k for (k,) in rows}
+                    elif self._cache_asks > 1:  # (too many to keep: asked about each key)
+                        keys = self._cache_keys = _UNKNOWN
+                if keys is None:
                     return True
-                rows = self._conn.execute("SELECT key FROM cache LIMIT ?", (KNOWN_KEYS + 1,)).fetchall()
-                keys = self._cache_keys = {k for (k,) in rows} if len(rows) <= KNOWN_KEYS else _UNKNOWN
             return keys is _UNKNOWN or key in keys
 
     def _filed(self, key: str) -> None:
