@@ -248,18 +248,24 @@ def _field(event: dict[str, Any], *names: str) -> Any:
     return None
 
 
+def last_write(store: Records, run_id: int, report: str | None) -> int | None:
+    """The build before build `run_id` that last wrote report `report` (`Journal.last_written`), None if none
+    is kept or `report` is None (a summary alone)."""
+    last = getattr(store, "last_written", None)  # (test doubles of the store may lack it)
+    return last(report, run_id) if report is not None and last is not None else None
+
+
 def since_written(
-    store: Records, run_id: int, report: str | None, order: Sequence[str]
+    store: Records, run_id: int, before: int | None, order: Sequence[str]
 ) -> tuple[list[AttemptRecord], str]:
     """What report `report`'s run cost counts besides what build `run_id`'s line said: what the lines of the
     builds since the build that last wrote it said was paid (`Journal.spend_between`: of the tasks in
     `order`, and what they said killed builds paid, or `clean` did), so that a report counts every dollar
     a line said once, though a build that found the report up to date (it wrote none) said it; and the
-    note that says so after the cost (empty when none of them paid anything). Nothing for a report not
-    written before (it counts its own build's alone), or not named (a summary alone)."""
-    last = getattr(store, "last_written", None)  # (test doubles of the store may lack them)
-    between = getattr(store, "spend_between", None)
-    before = last(report, run_id) if report is not None and last is not None else None
+    note that says so after the cost (empty when none of them paid anything). `before`: the build that last
+    wrote it (`last_write`); nothing for a report not written before (it counts its own build's alone), or
+    not named (a summary alone)."""
+    between = getattr(store, "spend_between", None)  # (test doubles of the store may lack it)
     if before is None or before >= run_id - 1 or between is None:
         return [], ""
     rows: list[AttemptRecord] = between(before, run_id, order)
@@ -338,9 +344,12 @@ def render_summary(
     ]
     # and what its line said killed builds paid: their history rows, what was found in their logs
     said = getattr(store, "spend_said_by", None)  # (test doubles of the store may lack it)
-    paid += said(run_id) if said is not None else []
+    before = last_write(store, run_id, report)
+    # (but not what builds up to the report's last write spent: that write counted it, though one of them
+    # was killed after it and its spend was said only since, by this build or one between: `spend_between`)
+    paid += [r for r in (said(run_id) if said is not None else []) if before is None or r.run_id > before]
     # and what the lines of the builds since the report was last written said (`since_written`)
-    earlier, since = since_written(store, run_id, report, order)
+    earlier, since = since_written(store, run_id, before, order)
     paid += earlier
     costs = [rec.cost_usd for rec in paid if rec.cost_usd is not None]
     unknown = [rec.task_id for rec in paid if unpriced(graph.tasks.get(rec.task_id), rec)]

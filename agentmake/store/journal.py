@@ -298,7 +298,9 @@ class Journal:
         said them), what each said killed builds paid (`spend_said_by`), and what `clean` or `-t` said a
         build killed in between paid (`summed_by` 0). A killed build's rows are left to the line that
         said them: the latest of these, or build `before`, which says them as it ends (its own
-        `spend_said_by`); one said by a later build is that build's."""
+        `spend_said_by`); one said by a later build is that build's. What builds up to `after` spent is left
+        out, though said since (`after` was killed after its report was written, or a build before it): the
+        report written in `after` counted it (as its build's own, or as killed builds' not said yet)."""
         wanted = set(task_ids)
         with self._lock:
             runs = self._conn.execute(
@@ -314,8 +316,10 @@ class Journal:
             ).fetchall()
         rows = [a for a in map(attempt_from_row, spent) if a.run_id in ended and a.task_id in wanted]
         rows = [a for a in rows if a.state != "cached" or a.extra.get("paid_earlier")]
-        for run_id in sorted(ended):
-            rows += self.spend_said_by(run_id)
+        for run_id in sorted(
+            ended
+        ):  # (not what builds up to `after` spent: counted as of `after`, see below)
+            rows += [a for a in self.spend_said_by(run_id) if a.run_id > after]
         cleaned = [int(r) for r, done, by in runs if not done and by == 0]
         if cleaned:
             marks = ", ".join("?" * len(cleaned))
