@@ -256,22 +256,38 @@ def last_write(store: Records, run_id: int, report: str | None) -> int | None:
 
 
 def since_written(
-    store: Records, run_id: int, before: int | None, order: Sequence[str]
+    store: Records, run_id: int, before: int | None, order: Sequence[str], said: list[AttemptRecord]
 ) -> tuple[list[AttemptRecord], str]:
-    """What report `report`'s run cost counts besides what build `run_id`'s line said: what the lines of the
-    builds since the build that last wrote it said was paid (`Journal.spend_between`: of the tasks in
-    `order`, and what they said killed builds paid, or `clean` did), so that a report counts every dollar
-    a line said once, though a build that found the report up to date (it wrote none) said it; and the
-    note that says so after the cost (empty when none of them paid anything). `before`: the build that last
-    wrote it (`last_write`); nothing for a report not written before (it counts its own build's alone), or
-    not named (a summary alone)."""
-    between = getattr(store, "spend_between", None)  # (test doubles of the store may lack it)
-    if before is None or before >= run_id - 1 or between is None:
-        return [], ""
+    """What a report's run cost counts besides what build `run_id`'s tasks paid: `said`, what its line says
+    killed builds paid, and what the lines of the builds since build `before`, which last wrote the report
+    (`last_write`), said was paid (`Journal.spend_between`: of the tasks in `order`, and what they said
+    killed builds paid, or `clean` did), so that a report counts every dollar a line said once, though a
+    build that found the report up to date (it wrote none) said it; and the note that says so after the
+    cost (empty when none of those builds paid anything). Not what the report's last write counted
+    already: build `before`, killed before its line, has its spend said again by the build that took it
+    over (its rows of the tasks in `order`, which ran before the report, and the killed builds before it,
+    which it counted as it wrote the report), but what it paid after the report is said, and counted,
+    once. Only `said` for a report not written before (it counts its own build's alone), or not named (a
+    summary alone)."""
+    between = getattr(store, "spend_between", None)  # (test doubles of the store may lack them)
+    again = getattr(store, "said_again", None)
+    if before is None:
+        return said, ""
+    covered = set(order)
+    counted = again is not None and again(before)  # (it counted some of what is said of it again)
+    if counted:
+        said = [a for a in said if a.run_id > before or (a.run_id == before and a.task_id not in covered)]
+    if before >= run_id - 1 or between is None:
+        return said, ""
     rows: list[AttemptRecord] = between(before, run_id, order)
+    if counted:  # (the killed builds before it, said by a build in between, as by build `run_id`)
+        rows = [a for a in rows if a.run_id > before or (a.run_id == before and a.task_id not in covered)]
     if not rows:
-        return [], ""
-    return rows, f" (runs {before + 1}–{run_id}: paid since this report was last written, in run {before})"
+        return said, ""
+    return (
+        said + rows,
+        f" (runs {before + 1}–{run_id}: paid since this report was last written, in run {before})",
+    )
 
 
 def render_summary(
@@ -343,13 +359,11 @@ def render_summary(
         if r.record and (r.record.state != "cached" or r.record.extra.get("paid_earlier"))
     ]
     # and what its line said killed builds paid: their history rows, what was found in their logs
-    said = getattr(store, "spend_said_by", None)  # (test doubles of the store may lack it)
-    before = last_write(store, run_id, report)
-    # (but not what builds up to the report's last write spent: that write counted it, though one of them
-    # was killed after it and its spend was said only since, by this build or one between: `spend_between`)
-    paid += [r for r in (said(run_id) if said is not None else []) if before is None or r.run_id > before]
-    # and what the lines of the builds since the report was last written said (`since_written`)
-    earlier, since = since_written(store, run_id, before, order)
+    said_by = getattr(store, "spend_said_by", None)  # (test doubles of the store may lack it)
+    said = said_by(run_id) if said_by is not None else []
+    # and what the lines of the builds since the report was last written said, but for what that write
+    # counted (`since_written`)
+    earlier, since = since_written(store, run_id, last_write(store, run_id, report), order, said)
     paid += earlier
     costs = [rec.cost_usd for rec in paid if rec.cost_usd is not None]
     unknown = [rec.task_id for rec in paid if unpriced(graph.tasks.get(rec.task_id), rec)]

@@ -292,15 +292,27 @@ class Journal:
             row = self._conn.execute(sql, (task_id, before)).fetchone()
         return None if row is None or row[0] is None else int(row[0])
 
+    def said_again(self, run_id: int) -> bool:
+        """Whether build `run_id` was killed before it marked its summary line said (`end_run`,
+        `line_said`): the build that takes it over, or `clean`, says its spend (`spend_unsummed`), and
+        what killed builds before it paid, again, though a report it wrote counted some of it
+        (`report.summary.since_written`). False for a build whose row is no longer kept."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT ended_at IS NULL FROM runs WHERE run_id = ?", (run_id,)
+            ).fetchone()
+        return row is not None and bool(row[0])
+
     def spend_between(self, after: int, before: int, task_ids: Iterable[str]) -> list[AttemptRecord]:
         """What the summary lines of the builds after build `after` and before build `before` said was
         paid, as history rows, each once: the rows of `task_ids` of each build that ended (its own line
         said them), what each said killed builds paid (`spend_said_by`), and what `clean` or `-t` said a
         build killed in between paid (`summed_by` 0). A killed build's rows are left to the line that
         said them: the latest of these, or build `before`, which says them as it ends (its own
-        `spend_said_by`); one said by a later build is that build's. What builds up to `after` spent is left
-        out, though said since (`after` was killed after its report was written, or a build before it): the
-        report written in `after` counted it (as its build's own, or as killed builds' not said yet)."""
+        `spend_said_by`); one said by a later build is that build's. What of it builds up to `after`
+        spent, said since (`after` was killed after its report was written), the caller leaves out as far
+        as the report written in `after` counted it (`report.summary.since_written`: not what `after` paid
+        after it)."""
         wanted = set(task_ids)
         with self._lock:
             runs = self._conn.execute(
@@ -316,10 +328,8 @@ class Journal:
             ).fetchall()
         rows = [a for a in map(attempt_from_row, spent) if a.run_id in ended and a.task_id in wanted]
         rows = [a for a in rows if a.state != "cached" or a.extra.get("paid_earlier")]
-        for run_id in sorted(
-            ended
-        ):  # (not what builds up to `after` spent: counted as of `after`, see below)
-            rows += [a for a in self.spend_said_by(run_id) if a.run_id > after]
+        for run_id in sorted(ended):
+            rows += self.spend_said_by(run_id)
         cleaned = [int(r) for r, done, by in runs if not done and by == 0]
         if cleaned:
             marks = ", ".join("?" * len(cleaned))
