@@ -284,10 +284,12 @@ def since_written(
         rows = [a for a in rows if a.run_id > before or (a.run_id == before and a.task_id not in covered)]
     if not rows:
         return said, ""
-    return (
-        said + rows,
-        f" (runs {before + 1}–{run_id}: paid since this report was last written, in run {before})",
-    )
+    note = f"runs {before + 1}–{run_id}: paid since this report was last written, in run {before}"
+    whole = getattr(store, "history_whole_from", None)
+    start = whole(before, run_id, order) if whole is not None else before + 1
+    if start > before + 1:  # (the journal is pruned: what it no longer keeps is not counted, and said so)
+        note += f"; of runs {before + 1}–{start - 1}, what the history still keeps"
+    return said + rows, f" ({note})"
 
 
 def render_summary(

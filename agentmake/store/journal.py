@@ -321,12 +321,20 @@ class Journal:
                 (after, before),
             ).fetchall()
             ended = {int(r) for r, done, _ in runs if done}
+            (kept,) = self._conn.execute("SELECT MIN(run_id) FROM runs").fetchone()
             spent = self._conn.execute(
                 f"SELECT {_ATTEMPT_COLS} FROM attempts WHERE run_id > ? AND run_id < ? AND {_SPENT}"
                 " ORDER BY id",
                 (after, before),
             ).fetchall()
-        rows = [a for a in map(attempt_from_row, spent) if a.run_id in ended and a.task_id in wanted]
+        # (a build `runs` no longer keeps (`_prune`): whether it ended or who said its spend is not known;
+        # its rows of `task_ids` the history still keeps are counted, as its own line's: nothing else can)
+        pruned = kept if kept is not None else before
+        rows = [
+            a
+            for a in map(attempt_from_row, spent)
+            if (a.run_id in ended or a.run_id < pruned) and a.task_id in wanted
+        ]
         rows = [a for a in rows if a.state != "cached" or a.extra.get("paid_earlier")]
         for run_id in sorted(ended):
             rows += self.spend_said_by(run_id)
@@ -339,6 +347,25 @@ class Journal:
             said += self._found(f"run_id IN ({marks})", tuple(cleaned))
             rows += [a for a in said if a.state != "cached" or a.extra.get("paid_earlier")]
         return rows
+
+    def history_whole_from(self, after: int, before: int, task_ids: Iterable[str]) -> int:
+        """The first build after build `after` from which the history of `task_ids` is whole up to build
+        `before` (`spend_between`): `after` + 1 unless builds since were pruned from `runs` (`RUNS_KEPT`),
+        or a task ran so often since that its oldest rows may have been (`HISTORY_KEPT`: from its
+        HISTORY_KEPT-th latest row on, none was)."""
+        wanted = set(task_ids)
+        sql = "SELECT task_id, run_id FROM attempts WHERE run_id > ? AND run_id < ? ORDER BY id DESC"
+        with self._lock:
+            (kept,) = self._conn.execute("SELECT MIN(run_id) FROM runs").fetchone()
+            rows = self._conn.execute(sql, (after, before)).fetchall()
+        whole = max(after + 1, int(kept) if kept is not None else after + 1)
+        seen: dict[str, int] = {}
+        for task_id, run_id in rows:
+            if task_id in wanted and (n := seen.get(task_id, 0) + 1) <= HISTORY_KEPT:
+                seen[task_id] = n
+                if n == HISTORY_KEPT:
+                    whole = max(whole, int(run_id))
+        return min(whole, before)
 
     def _found(self, where: str, args: tuple[Any, ...]) -> list[AttemptRecord]:
         """Rows of `found_spend` as history rows: state "found", spanning the moment the attempt that paid
