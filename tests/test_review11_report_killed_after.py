@@ -96,3 +96,22 @@ def test_a_report_written_by_a_later_build_counts_the_killed_build_s_dollars_onc
     assert run.code == 0 and "Run 3." in e2e.read("R.md"), run
     assert first_paid > 0
     assert _cost_of(e2e.read("R.md")).startswith(usd(_cost(e2e, 3, "first") + after_paid)), e2e.read("R.md")
+
+
+def test_what_clean_said_the_build_that_wrote_the_report_paid_after_it_is_counted_once(e2e: E2E) -> None:
+    """As above, but `clean` takes killed build 1 over and says what it paid (`summed_by` 0): the report
+    written next (build 2, after an edit) counts `later`'s answer of build 1, as it does when a build
+    says it, and not `first`'s again. Before, it counted neither: what `clean` said of the build that last
+    wrote the report was left out (only builds after it were looked at)."""
+    e2e.write("Agentfile", AGENTFILE)
+    e2e.write("docs/a.md", "one " * 2000 + "\n")
+    crash_at(e2e, "os.rename", "build/b.md", "-j1", "r", "later")
+    cleaned = e2e.am("clean")
+    assert cleaned.code == 0 and "paid by an agentmake that was killed" in cleaned.out, cleaned
+    after_paid = _cost(e2e, 1, "later") + _found(e2e)
+    assert after_paid > 0
+    e2e.write("docs/a.md", "two " * 2000 + "\n")
+    run = e2e.am("-j1", "r")
+    assert run.code == 0 and "Run 2." in e2e.read("R.md"), run
+    expected = usd(_cost(e2e, 2, "first") + after_paid)
+    assert _cost_of(e2e.read("R.md")).startswith(expected), e2e.read("R.md")

@@ -277,14 +277,16 @@ def since_written(
     counted = again is not None and again(before)  # (it counted some of what is said of it again)
     if counted:
         said = [a for a in said if a.run_id > before or (a.run_id == before and a.task_id not in covered)]
-    if before >= run_id - 1 or between is None:
+    if between is None:
         return said, ""
     rows: list[AttemptRecord] = between(before, run_id, order)
     if counted:  # (the killed builds before it, said by a build in between, as by build `run_id`)
         rows = [a for a in rows if a.run_id > before or (a.run_id == before and a.task_id not in covered)]
     if not rows:
         return said, ""
-    note = f"runs {before + 1}–{run_id}: paid since this report was last written, in run {before}"
+    # (from build `before` itself when `clean` said what it paid once it wrote the report, and was killed)
+    first = before if any(a.run_id == before for a in rows) else before + 1
+    note = f"runs {first}–{run_id}: paid since this report was last written, in run {before}"
     whole = getattr(store, "history_whole_from", None)
     start = whole(before, run_id, order) if whole is not None else before + 1
     if start > before + 1:  # (the journal is pruned: what it no longer keeps is not counted, and said so)

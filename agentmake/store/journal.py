@@ -307,20 +307,20 @@ class Journal:
         """What the summary lines of the builds after build `after` and before build `before` said was
         paid, as history rows, each once: the rows of `task_ids` of each build that ended (its own line
         said them), what each said killed builds paid (`spend_said_by`), and what `clean` or `-t` said a
-        build killed in between paid (`summed_by` 0). A killed build's rows are left to the line that
-        said them: the latest of these, or build `before`, which says them as it ends (its own
-        `spend_said_by`); one said by a later build is that build's. What of it builds up to `after`
-        spent, said since (`after` was killed after its report was written), the caller leaves out as far
-        as the report written in `after` counted it (`report.summary.since_written`: not what `after` paid
-        after it)."""
+        build killed in between paid (`summed_by` 0), or build `after`, killed once it wrote the report. A
+        killed build's rows are left to the line that said them: the latest of these, or build `before`,
+        which says them as it ends (its own `spend_said_by`); one said by a later build is that build's.
+        What of it builds up to `after` spent, said since (`after` was killed after its report was
+        written), the caller leaves out as far as the report written in `after` counted it
+        (`report.summary.since_written`: not what `after` paid after it)."""
         wanted = set(task_ids)
         with self._lock:
             runs = self._conn.execute(
-                "SELECT run_id, ended_at IS NOT NULL, summed_by FROM runs WHERE run_id > ? AND run_id < ?"
+                "SELECT run_id, ended_at IS NOT NULL, summed_by FROM runs WHERE run_id >= ? AND run_id < ?"
                 " ORDER BY run_id",
                 (after, before),
             ).fetchall()
-            ended = {int(r) for r, done, _ in runs if done}
+            ended = {int(r) for r, done, _ in runs if done and r != after}
             (kept,) = self._conn.execute("SELECT MIN(run_id) FROM runs").fetchone()
             spent = self._conn.execute(
                 f"SELECT {_ATTEMPT_COLS} FROM attempts WHERE run_id > ? AND run_id < ? AND {_SPENT}"
