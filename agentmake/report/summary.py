@@ -76,6 +76,13 @@ def unpriced(task: Task | None, record: AttemptRecord | None) -> bool:
     return calls_llm(task)
 
 
+def untokened(task: Task | None, record: AttemptRecord | None) -> bool:
+    """An LLM call was made and its runner reported no tokens (ollama): how many it used is unknown."""
+    if task is None or record is None or record.tokens_in is not None or record.tokens_out is not None:
+        return False
+    return record.attempts >= 1 and record.state in ("done", "failed", "interrupted") and calls_llm(task)
+
+
 def calls_llm(task: Task | None) -> bool:
     """An LLM agent's task, or a merge report's (one an agent writes): a shell agent, a report agentmake
     lays out call none, and cost nothing."""
@@ -388,7 +395,10 @@ def render_summary(
     ]
     tokens = [(rec.tokens_in, rec.tokens_out) for rec in paid]
     if any(i is not None or o is not None for i, o in tokens):
-        stats.append(["tokens", fmt_tokens(sum(i or 0 for i, _ in tokens), sum(o or 0 for _, o in tokens))])
+        known = fmt_tokens(sum(i or 0 for i, _ in tokens), sum(o or 0 for _, o in tokens))
+        # (`+ unknown` when a call it counts said no tokens (ollama), as the build's summary line says)
+        blind = any(untokened(graph.tasks.get(rec.task_id), rec) for rec in paid)
+        stats.append(["tokens", f"{known} + unknown" if blind else known])
     parts.append(md_table(["measure", "value"], stats))
 
     weights = {r.task_id: r.duration for r in ran}
