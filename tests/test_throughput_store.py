@@ -118,7 +118,7 @@ def test_record_success_with_a_blob_stored_by_a_worker(tmp_path: Path) -> None:
 
 
 def test_staged_path_makes_each_directory_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    made: set[Path] = set()
+    made: dict[str, Path] = {}
     calls: list[Path] = []
     real = Path.mkdir
 
@@ -133,7 +133,7 @@ def test_staged_path_makes_each_directory_once(tmp_path: Path, monkeypatch: pyte
     assert calls == [tmp_path / "out", tmp_path / "other"]
     assert a.parent == b.parent == tmp_path / "out" and c.parent.is_dir()
     assert a != b and ".agentmake-tmp-" in a.name and a.suffix == ".txt"
-    staged_path(tmp_path, "out/d.txt")  # without a set: always made (exist_ok)
+    staged_path(tmp_path, "out/d.txt")  # without a dict: always made (exist_ok)
     assert len(calls) == 3
 
 

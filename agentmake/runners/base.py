@@ -79,7 +79,7 @@ class ExecutorBase:
         self._log_dir_lock = threading.Lock()
         self._fresh_logs = False  # the log directory was made by this executor (one per build)
         self._programs: dict[str, str | None] = {}  # program name -> its path on PATH (resolved once)
-        self._dirs: set[Path] = set()  # output directories made (see `staged_path`)
+        self._dirs: dict[str, Path] = {}  # output directories made (see `staged_path`)
         # task id -> what its last attempt's check said of its answer: its retry's prompt tells the agent
         # (`feedback`); dropped when a task's first attempt in a build starts
         self.feedback: dict[str, str] = {}
@@ -104,7 +104,8 @@ class ExecutorBase:
 
     def _logs(self, stem: Path) -> tuple[LogFile, LogFile]:
         """The attempt's stdout and stderr logs, older logs of their names removed (see `run_process`)."""
-        logs = (LogFile(stem.with_name(stem.name + ".out")), LogFile(stem.with_name(stem.name + ".err")))
+        path = str(stem)  # (`<stem>.out`: the stem's name extended, by string, not `with_name`)
+        logs = (LogFile(path + ".out"), LogFile(path + ".err"))
         if not self._fresh_logs:
             for log in logs:
                 log.clear()
@@ -128,9 +129,9 @@ class ExecutorBase:
         and its answer was taken from the log as printed. Its key file stays: a secret printed outside the
         answer (a JSON log's events quoting a command's output) leaves the answer as the agent gave it, still
         worth salvaging; one whose answer itself was redacted is not salvaged (`salvage`)."""
-        name = stem.name
+        path = str(stem)
         for suffix in (".out", ".err", ".check.out", ".check.err", ".recheck.out", ".recheck.err"):
-            self.redact.redact_file(stem.with_name(name + suffix))
+            self.redact.redact_file(path + suffix)
 
     def tidy_left(self, task_ids: Iterable[str]) -> None:
         """What the attempts of `task_ids` an agentmake that was killed (`kill -9`) was running left undone:

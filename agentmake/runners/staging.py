@@ -20,19 +20,42 @@ from agentmake.confine import STATE_DIR, check_inside, plainly_relative, within
 STAGED_MARKER = ".agentmake-tmp-"  # every staged file name contains this
 
 
-def staged_path(root: Path, output: str, made: set[Path] | None = None) -> Path:
+def staged_path(root: Path, output: str, made: dict[str, Path] | None = None) -> Path:
     """A fresh (not yet existing) temporary path beside `output`; creates the output's directory (raises
     `confine.OutsideProject` if it leads out of the project through a symbolic link). `made`:
-    directories this caller created already (they are not created again: one mkdir per directory, not per
-    output; the caller keeps the set for one build)."""
-    target = root / output
-    parent = target.parent
-    if made is None or parent not in made:
+    directories this caller created already, by path string (they are not created again: one mkdir per
+    directory, not per output; the caller keeps the dict for one build). An output path in normal form
+    (`plainly_relative`) is split with string methods, not pathlib (tens of calls a task)."""
+    if made is None or not plainly_relative(output):
+        target = root / output
+        return _staged_in(root, output, target.parent, target.name, made)
+    head, _, name = output.rpartition("/")
+    base = str(root)
+    key = (f"{base}/{head}" if base != "/" else f"/{head}") if head else base
+    parent = made.get(key)
+    if parent is None:
+        parent = root / head if head else root
+    return _staged_in(root, output, parent, name, made, key)
+
+
+def _staged_in(
+    root: Path, output: str, parent: Path, name: str, made: dict[str, Path] | None, key: str | None = None
+) -> Path:
+    """The staged path for `name` in `parent` (made first unless `made` has it under `key`, its string)."""
+    key = key or str(parent)
+    if made is None or key not in made:
         check_inside(root, output)  # (before the mkdir: it would make directories wherever a link leads)
         parent.mkdir(parents=True, exist_ok=True)
         if made is not None:
-            made.add(parent)
-    return target.with_name(f".{target.stem}{STAGED_MARKER}{os.urandom(4).hex()}{target.suffix}")
+            made[key] = parent
+    stem, suffix = _split_suffix(name)
+    return parent / f".{stem}{STAGED_MARKER}{os.urandom(4).hex()}{suffix}"
+
+
+def _split_suffix(name: str) -> tuple[str, str]:
+    """(stem, suffix) of a file name, as `PurePath.stem` and `PurePath.suffix` say them."""
+    i = name.rfind(".")
+    return (name[:i], name[i:]) if 0 < i < len(name) - 1 else (name, "")
 
 
 def staged_relative(output: str, staged: Path) -> str | None:
