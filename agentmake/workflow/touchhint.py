@@ -5,6 +5,7 @@ for, every one of them again; `agentmake -t` records those outputs as built with
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -24,13 +25,14 @@ def placed_unrecorded(project: Project, selected: Graph, store: Store) -> int:
     task, which -t would record as this task's (a build restores or refuses, as it says)."""
     if store.task_ids():
         return 0
-    root, theirs = project.root, store.others_outputs()  # (none but in a directory of several Agentfiles)
+    root, theirs = str(project.root), store.others_outputs()  # (none but in a directory of several)
+    exists, join = os.path.exists, os.path.join  # (not pathlib: a first build asks this of every output)
     return sum(
         1
         for task in selected.tasks.values()
         if task.outputs
         and not any(o in theirs for o in task.outputs)
-        and all((root / o).exists() for o in task.outputs)
+        and all(exists(join(root, o)) for o in task.outputs)
     )
 
 
