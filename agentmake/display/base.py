@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -171,10 +172,7 @@ def summary_lines(result: BuildResult, term_width: int | None = None) -> list[st
         if len(ran) > TABLE_LIMIT:
             ran += [o for o in result.outcomes.values() if o.state == "interrupted" and o.started_at]
             bad = [o for o in ran if o.state != "done"]
-            slowest = sorted(
-                (o for o in ran if o.state == "done"), key=lambda o: (-_duration(o), natural_key(o.task_id))
-            )
-            shown = bad + slowest[:SLOWEST]
+            shown = bad + slowest([o for o in ran if o.state == "done"], SLOWEST)
         lines.append("")
         costs = {o.task_id: fmt_cost(o.cost_usd) for o in shown}
         width = max(8, *map(len, costs.values()))  # (`<$0.0001`, `$9999.99`: 8; $12345.67 takes 9)
@@ -267,6 +265,18 @@ def summary_lines(result: BuildResult, term_width: int | None = None) -> list[st
         told = term_safe(f"{what} reported {'their' if many else 'its'} cost ({', '.join(calls)})")
         lines.append(f"budget: {told}, so the budget could not count {'them' if many else 'it'}")
     return lines
+
+
+def slowest(outcomes: Sequence[TaskOutcome], n: int) -> list[TaskOutcome]:
+    """The `n` slowest of `outcomes` (`_duration`), those of equal time in the natural order of their ids:
+    the first `n` of them sorted by (-time, natural_key(id)), with `natural_key` (microseconds) asked only
+    of those whose time reaches the `n`-th longest, not of every task of a big fan-out."""
+    timed = [(_duration(o), o) for o in outcomes]
+    if len(timed) > n > 0:
+        cut = heapq.nlargest(n, [t for t, _ in timed])[-1]
+        timed = [(t, o) for t, o in timed if t >= cut]
+    timed.sort(key=lambda pair: (-pair[0], natural_key(pair[1].task_id)))
+    return [o for _, o in timed[:n]]
 
 
 def _duration(o: TaskOutcome) -> float:

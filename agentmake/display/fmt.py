@@ -138,8 +138,8 @@ def is_plain_cell(text: str) -> bool:
     pattern."""
     if not text:
         return False
-    if text.isprintable() and text[0] != " " and text[-1] != " ":
-        return not any(ch in text for ch in _MARKUP)
+    if text.isprintable() and text[0] != " " and text[-1] != " ":  # (`_MARKUP`, written out: no call a cell)
+        return not ("\\" in text or "|" in text or "&" in text or "<" in text or "`" in text)
     return PLAIN_CELL.fullmatch(text) is not None
 
 
@@ -151,6 +151,8 @@ def md_cell(value: object) -> str:
     if value is None:
         return ""
     text = str(value)
+    if not text:  # (an empty cell: no cost, no tokens)
+        return ""
     if is_plain_cell(text):  # (nearly every cell: a task id, a state, a time)
         return text
     text = text_safe(text).strip()

@@ -45,7 +45,9 @@ _CAP = re.compile(r"cap for (\S+) (lowered|raised) to (\d+)")
 
 def cap_change(event: TaskEvent) -> str | None:
     """`cap for claude lowered to 2` when the event's action reports a change of a runner's parallel cap."""
-    match = _CAP.search(event.action or "")
+    if not event.action:  # (nearly every event: no action to search)
+        return None
+    match = _CAP.search(event.action)
     return term_safe(match.group(0)) if match else None
 
 
@@ -72,6 +74,8 @@ def describe(event: TaskEvent) -> str:
         first = message_shown(event.state, event.message)
         if first != state_words(event.state):  # (`interrupted translate:a`, not `… translate:a  interrupted`)
             parts.append(first)
+    if not parts:  # (a first attempt's start, a success: nothing to add)
+        return ""
     return ": ".join(p for p in parts if p)
 
 

@@ -386,7 +386,7 @@ def _quiet_row(task_id: str) -> str:
 
 def _md_row(cells: list[object]) -> str:
     """One row of `md_table` (same escaping)."""
-    return "| " + " | ".join(md_cell(c) for c in cells) + " |"
+    return "| " + " | ".join([md_cell(c) for c in cells]) + " |"
 
 
 def _heading(text: str) -> str:
