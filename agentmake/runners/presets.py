@@ -222,7 +222,7 @@ AUTH_FIX: dict[str, str] = {
 
 # The keys a preset's CLI is logged in with when set (AUTH_FIX tells a person to set one).
 AUTH_KEYS: dict[str, tuple[str, ...]] = {
-    "claude": ("ANTHROPIC_API_KEY", "CLAUDE_CODE_OAUTH_TOKEN"),
+    "claude": ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN"),
     "codex": ("OPENAI_API_KEY", "CODEX_API_KEY"),
     "gemini": ("GEMINI_API_KEY", "GOOGLE_API_KEY"),
     "openai-http": ("OPENAI_API_KEY",),
