@@ -60,6 +60,15 @@ def check_file_syntax(text: str, name: str) -> None:
         raise AgentfileError(message, Loc(name, line, 1), [], None, line_of(text, line)) from None
 
 
+def _why_no_element(index: str) -> str:
+    """Why a list of paths has no element `index` (as Jinja's message spells it)."""
+    if index.isdigit():
+        return "it is past the list's end"
+    if index.startswith("-") and index[1:].isdigit():
+        return "it counts back from the end to before its start"
+    return "an element is found by a whole number"
+
+
 def render_prompt(prompt: Prompt, context: Mapping[str, object], task_id: str | None = None) -> str:
     """Render `prompt` with `context` (for task `task_id`); raises AgentfileError located in the prompt file
     on any template error, and on a prompt that renders to nothing but blanks."""
@@ -95,10 +104,19 @@ def render_prompt(prompt: Prompt, context: Mapping[str, object], task_id: str | 
                 err.hint = "an input file has .path and .content"
             element = re.search(r"(?:[\w.]+\.)?(?:Path|Lines)List object has no element (\S+)", str(e))
             if element:  # (`{{ inputs[5] }}` of fewer inputs: said of the list, not of a Python class)
-                said = f"no element {element.group(1)} in a list of paths: it is past the list's end"
+                index = element.group(1)
+                said = f"no element {index} in a list of paths: {_why_no_element(index)}"
                 err = prompt_error(prompt, said, line, None)
                 err.hint = (
                     "inputs, outputs and files count from 0; `{{ inputs|length }}` says how many there are"
+                )
+            listed = re.search(r"(?:Path|Lines)List object' has no attribute '([^']+)'", str(e))
+            if listed:  # (`{{ files.content }}`: said of the list, not of a Python class)
+                said = f"inputs, outputs and files are lists: a list has no '.{listed.group(1)}'"
+                err = prompt_error(prompt, said, line, listed.group(1))
+                err.hint = (
+                    "one input's text is {{ files[0].content }} (or {{ read(inputs[0]) }}); every input's"
+                    " path and text: {% for f in files %}{{ f.path }} {{ f.content }}{% endfor %}"
                 )
             raise err from None
         raise prompt_error(prompt, f"{type(e).__name__}: {e}", line) from None
