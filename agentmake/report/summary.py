@@ -69,18 +69,28 @@ def collect(store: Records, run_id: int | None, task_ids: Sequence[str]) -> tupl
 def unpriced(task: Task | None, record: AttemptRecord | None) -> bool:
     """An LLM call was made (an agent's or a merge report's) and its runner reported no cost (codex): the
     cost is unknown, not zero."""
-    if task is None or record is None or record.cost_usd is not None or record.attempts < 1:
-        return False
-    if record.state not in ("done", "failed", "interrupted"):
-        return False
-    return calls_llm(task)
+    return record is not None and record.cost_usd is None and _called(task, record)
 
 
 def untokened(task: Task | None, record: AttemptRecord | None) -> bool:
-    """An LLM call was made and its runner reported no tokens (ollama): how many it used is unknown."""
-    if task is None or record is None or record.tokens_in is not None or record.tokens_out is not None:
-        return False
-    return record.attempts >= 1 and record.state in ("done", "failed", "interrupted") and calls_llm(task)
+    """An LLM call was made and its runner reported no tokens (ollama): the tokens are unknown, not none
+    (as `unpriced` is for cost; the build's line says so too, `TaskOutcome.untokened`)."""
+    return (
+        record is not None
+        and record.tokens_in is None
+        and record.tokens_out is None
+        and _called(task, record)
+    )
+
+
+def _called(task: Task | None, record: AttemptRecord) -> bool:
+    """`record` is of an attempt that called an LLM (an agent's or a merge report's task, which ran)."""
+    return (
+        task is not None
+        and record.attempts >= 1
+        and record.state in ("done", "failed", "interrupted")
+        and calls_llm(task)
+    )
 
 
 def calls_llm(task: Task | None) -> bool:
@@ -395,10 +405,11 @@ def render_summary(
     ]
     tokens = [(rec.tokens_in, rec.tokens_out) for rec in paid]
     if any(i is not None or o is not None for i, o in tokens):
-        known = fmt_tokens(sum(i or 0 for i, _ in tokens), sum(o or 0 for _, o in tokens))
-        # (`+ unknown` when a call it counts said no tokens (ollama), as the build's summary line says)
-        blind = any(untokened(graph.tasks.get(rec.task_id), rec) for rec in paid)
-        stats.append(["tokens", f"{known} + unknown" if blind else known])
+        total = fmt_tokens(sum(i or 0 for i, _ in tokens), sum(o or 0 for _, o in tokens))
+        silent = [rec.task_id for rec in paid if untokened(graph.tasks.get(rec.task_id), rec)]
+        stats.append(
+            ["tokens", total + (f" + unknown ({first_few(silent)}: no tokens reported)" if silent else "")]
+        )
     parts.append(md_table(["measure", "value"], stats))
 
     weights = {r.task_id: r.duration for r in ran}
