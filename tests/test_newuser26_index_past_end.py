@@ -27,14 +27,23 @@ def test_an_index_past_the_end_is_said_plainly(tmp_path: Path, expr: str) -> Non
     assert "PathList" not in said and "template_lists" not in said and "undefined name" not in said, said
 
 
-def test_a_build_names_the_element_not_a_class(tmp_path: Path, fake_agents: FakeAgents) -> None:
+@pytest.mark.parametrize(
+    ("expr", "said"),
+    [
+        ("inputs[5]", "no element 5 in a list of paths: it is past the list's end"),
+        ("files.content", "inputs, outputs and files are lists: a list has no '.content'"),  # (review12)
+    ],
+)
+def test_a_build_names_the_element_not_a_class(
+    tmp_path: Path, fake_agents: FakeAgents, expr: str, said: str
+) -> None:
     e2e = E2E(tmp_path / "proj", fake_agents)
     e2e.write("x.txt", "x\n")
     e2e.write(
-        "Agentfile", 'agent a:\n    prompt = "{{ inputs[5] }}"\n    inputs = x.txt\n    outputs = a.md\n'
+        "Agentfile", f'agent a:\n    prompt = "{{{{ {expr} }}}}"\n    inputs = x.txt\n    outputs = a.md\n'
     )
     run = e2e.am()
     assert run.code == 1, run
-    assert "no element 5 in a list of paths: it is past the list's end" in run.err, run
+    assert said in run.err, run
     assert "template_lists" not in run.text, run
     assert e2e.calls() == []  # (and nothing was paid for)

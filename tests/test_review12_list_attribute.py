@@ -2,15 +2,13 @@
 one input, its text wanted) failed every task with "undefined name: 'agentmake.template_lists.PathList object'
 has no attribute 'content'": an internal class's name, and no undefined name in sight (as an index past a
 list's end did, `test_newuser26_index_past_end`). And an index that is not past the end (`inputs[-5]`,
-`inputs[1.5]`) was said to be past it."""
+`inputs[1.5]`) was said to be past it. (A build says it: `test_newuser26_index_past_end`.)"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from conftest import FakeAgents
-from e2e_helpers import E2E
 
 from agentmake.errors import AgentfileError
 from agentmake.model import Prompt
@@ -42,15 +40,3 @@ def test_an_index_not_past_the_end_is_not_said_to_be(tmp_path: Path, expr: str, 
     said = str(_said(tmp_path, expr))
     assert why in said and "past the list's end" not in said, said
     assert "PathList" not in said, said
-
-
-def test_a_build_says_it_of_the_list(tmp_path: Path, fake_agents: FakeAgents) -> None:
-    e2e = E2E(tmp_path / "proj", fake_agents)
-    e2e.write("x.txt", "x\n")
-    e2e.write(
-        "Agentfile", 'agent a:\n    prompt = "{{ files.content }}"\n    inputs = x.txt\n    outputs = a.md\n'
-    )
-    run = e2e.am()
-    assert run.code == 1, run
-    assert "are lists: a list has no" in run.err and "template_lists" not in run.text, run
-    assert e2e.calls() == []  # (nothing was paid for)
