@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import shlex
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -18,6 +18,11 @@ class Invocation:
     agentfile: str | None = None
     overrides: Mapping[str, str] = field(default_factory=dict)
 
+
+# The settings only a build's running reads (`model.Settings`): none enters a task's key (`plan.keys`), so a
+# hint for a command that runs nothing (`clean`, `status`, `-t`, ...) leaves them out (`command_line`).
+RUN_ONLY = frozenset({"jobs", "retries", "timeout", "budget", "backoff", "cache_size"})
+_RUNS = ("build", "report", "watch")  # the commands that run tasks: `-t` aside, they read every setting
 
 HIDDEN = "…"  # a value `command_line` leaves out (`VAR=…`): the CLI refuses it as a value (`cli.parse`)
 
@@ -70,10 +75,11 @@ def _not_an_option(path: str) -> str:
 def command_line(*words: str, invocation: Invocation | None = None, values: bool = True) -> str:
     """``agentmake [-C DIR] [-f FILE] WORDS... [VAR=value...]``, each word quoted for a POSIX shell, the
     directory and Agentfile as they were given (`invocation`, else this process's: `current`); `values`
-    False: without the VAR=value words (`agentmake init` takes none). A value is left out (``VAR=…``) when
-    its variable's name looks secret, it holds a secret of the environment (`runners.redact.SecretValues`,
-    as a prompt's memo keeps it out of the state) or a URL's password or secret parameter
-    (`runners.urlsecrets.without_secrets`)."""
+    False: without the VAR=value words (`agentmake init` takes none); without the settings that only a
+    build's running reads (`RUN_ONLY`: `budget=0.5`) when `words` run nothing (`runs_tasks`). A value is
+    left out (``VAR=…``) when its variable's name looks secret, it holds a secret of the environment
+    (`runners.redact.SecretValues`, as a prompt's memo keeps it out of the state) or a URL's password or
+    secret parameter (`runners.urlsecrets.without_secrets`)."""
     given = _current if invocation is None else invocation
     said = ["agentmake"]
     if given.directory != ".":
@@ -86,7 +92,21 @@ def command_line(*words: str, invocation: Invocation | None = None, values: bool
         from agentmake.runners.urlsecrets import without_secrets
 
         secret = environ_secrets()
+        unread = () if runs_tasks(words) else RUN_ONLY
         for name, value in given.overrides.items():
+            if name in unread:
+                continue
             hidden = secret(name, value) or without_secrets(value) != value
             said.append(f"{shlex.quote(name)}={HIDDEN}" if hidden else shlex.quote(f"{name}={value}"))
     return " ".join(said)
+
+
+def runs_tasks(words: Sequence[str]) -> bool:
+    """Whether `words`, a hint's, are a command that runs tasks: a build (no command's name first), `report`
+    or `watch`, but for `-t`/`--touch` before any `--` (it records outputs as built, calling nothing)."""
+    from agentmake.commandnames import COMMANDS
+
+    if words and words[0] in COMMANDS and words[0] not in _RUNS:
+        return False
+    options = words[: words.index("--")] if "--" in words else words
+    return "-t" not in options and "--touch" not in options
