@@ -121,8 +121,8 @@ def test_a_build_warns_of_a_renamed_output_a_current_task_reads(tmp_path: Path) 
     run = agentmake(tmp_path)
     assert run.returncode == 0, run
     assert (
-        "agentmake: warning: out/1.txt is left over from rev:1, which no longer makes it, and all reads it: "
-        "delete it if it is stale"
+        "agentmake: warning: out/1.txt, out/2.txt are left over from tasks that no longer make them, and all"
+        " reads them: delete them if they are stale"
     ) in run.stderr.splitlines(), run.stderr
     run = agentmake(tmp_path, "clean", "--leftovers")
     assert "removed 2 leftover outputs" in run.stdout, run.stdout

@@ -16,6 +16,7 @@ build with other variables on the command line made (`build/es/` under `lang=es`
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +41,27 @@ class Leftover:
             f"{self.path} is left over from {self.made_by}, {gone}, and "
             f"{', '.join(self.readers)} {reads} it: delete it if it is stale"
         )
+
+
+def leftovers_message(found: Sequence[Leftover]) -> str:
+    """One line for `found` (not empty): the one's `Leftover.message`, else their paths and readers in natural
+    order, the first few of each (`firstfew.first_few`): `out/a.txt, out/b.txt, out/c.txt and 1 more are
+    left over from tasks no longer in the graph, and r reads them: delete them if they are stale`."""
+    if len(found) == 1:
+        return found[0].message()
+    from agentmake.firstfew import first_few
+    from agentmake.natorder import natural_key
+
+    paths = first_few(sorted((f.path for f in found), key=natural_key))
+    readers = sorted({r for f in found for r in f.readers}, key=natural_key)
+    gone = {
+        (False,): "tasks no longer in the graph",
+        (True,): "tasks that no longer make them",
+        (False, True): "tasks no longer in the graph or that no longer make them",
+    }[tuple(sorted({f.renamed for f in found}))]
+    reads = "reads" if len(readers) == 1 else "read"
+    said = f"{paths} are left over from {gone}, and {first_few(readers)} {reads} them"
+    return f"{said}: delete them if they are stale"
 
 
 def dropped_tasks(graph: Graph, store: Store) -> list[str]:

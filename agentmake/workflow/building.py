@@ -322,17 +322,16 @@ def warn_leftovers(project: Project, selected: Graph, store: Store, said: set[st
     graph = project.graph
     if all(t in graph.tasks for t in store.own_task_ids()) and not store.strays():
         return False  # (most builds: no task dropped, no stray: nothing imported, queried or hashed)
-    from agentmake.plan.leftovers import dropped_tasks, leftovers
+    from agentmake.plan.leftovers import dropped_tasks, leftovers, leftovers_message
 
     dropped = dropped_tasks(project.graph, store)
     found = leftovers(project.graph, selected, store, project.root, dropped)
-    new = [m for m in (leftover.message() for leftover in found) if said is None or m not in said]
-    for message in new:
-        sys.stderr.write(f"agentmake: warning: {term_safe(message)}\n")
-    if new:
+    new = [leftover for leftover in found if said is None or leftover.message() not in said]
+    if new:  # (several in one line: `a, b, c and 1 more are left over ...`)
+        sys.stderr.write(f"agentmake: warning: {term_safe(leftovers_message(new))}\n")
         sys.stderr.write(f"agentmake: `{command_line('clean', '--leftovers')}` removes every leftover\n")
     if said is not None:
-        said.update(new)
+        said.update(leftover.message() for leftover in new)
     return bool(found)
 
 
