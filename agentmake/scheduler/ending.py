@@ -49,6 +49,7 @@ class Ending:
     discard: Discard  # old outputs replaced by results, unlinked off this thread
     gate: CallGate  # whether LLM agents may still be called: the budget, runners refused (`RUNNER_WIDE`)
     deferred: list[TaskEvent] | None = None  # events held back from the sink meanwhile (`_handle_all`)
+    not_run: list[TaskEvent] | None = None  # not-run events told together, in order (`_emit`; `Build`'s)
 
     def _record(self, t: TaskState, state: str, now: float, **extra: Any) -> None:
         out = t.outcome
@@ -77,5 +78,20 @@ class Ending:
         event = TaskEvent(t.id, state, time.time(), **fields)
         if self.deferred is not None:
             self.deferred.append(event)
+        elif state == "not-run" and self.not_run is not None:
+            self.not_run.append(event)  # (told with the next other event, or as the build waits or ends)
         else:
+            if self.not_run:
+                self._tell_not_run()
+            self.sink(event)
+
+    def _tell_not_run(self) -> None:
+        """The not-run events held (`_emit`), in natural order of their tasks, as the summary names them:
+        a budget refusing tasks one by one, or the final sweep, told them in the order of the ready queue
+        or of the task table (`review:mod11` before `review:mod3`). Each run of them is sorted once."""
+        from agentmake.natorder import natural_key
+
+        held, self.not_run = self.not_run or [], []
+        held.sort(key=lambda event: natural_key(event.task_id))
+        for event in held:
             self.sink(event)

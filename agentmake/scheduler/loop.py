@@ -95,6 +95,7 @@ class Build(Results):
         self.delayed: list[tuple[float, int, str]] = []  # (due, seq, task id): retries in backoff
         self.running: dict[str, TaskState] = {}
         self.predecided: dict[str, Decision] = {}  # decisions taken up front (fastlane), used by `_decide`
+        self.not_run = []  # (`Ending._emit`: told in natural order, `_tell_not_run`)
         self.seq = 0
         self.stop_reason: str | None = None
         self.replanned: str | None = None
@@ -234,6 +235,7 @@ class Build(Results):
             self.executor.on_found = None
         if counts is None:
             self._sweep()
+            self._tell_not_run()
             counts = {}
             for t in self.tasks.values():
                 counts[t.state] = counts.get(t.state, 0) + 1
@@ -295,6 +297,8 @@ class Build(Results):
                 self.last_tick = time.monotonic()
                 self.tick()
             self.discard.flush()  # (its thread unlinks while this one waits)
+            if self.not_run:
+                self._tell_not_run()
             self._drain(block=True)
 
     def _drain(self, block: bool) -> None:
