@@ -134,23 +134,24 @@ def report(req: Request) -> int:
                 # in it too, and a script reading `report NAME: PATH` finds no complete report in it)
                 partial = f"report {name} (partial: {outcome.partial}): {path}" if outcome.partial else line
                 _out(term_safe(partial))
-            elif outcome is not None and outcome.state == "not-run" and not req.keep_going:
+            elif outcome is not None and outcome.state == "not-run":
                 print(term_safe(_not_written(project, req, name, outcome.message)), file=sys.stderr)
     return code
 
 
 def _not_written(project: Project, req: Request, name: str, why: str | None) -> str:
-    """What to do about a report a failure kept from being written (no `-k`): build it with `-k`, as a
-    partial report (the command line `req` gave, -C, -f and VAR=value kept: `again`); and the report in
-    place, if any, is an earlier build's."""
+    """What to do about a report a failure kept from being written: without `-k`, build it with `-k`, as a
+    partial report (the command line `req` gave, -C, -f and VAR=value kept: `again`); with it (none of its
+    inputs was made), fix that; and the report in place, if any, is an earlier build's."""
     from agentmake.workflow.again import again
 
     output = project.agentfile.reports[name].output
     earlier = f" ({output} in place is an earlier build's)" if (project.root / output).exists() else ""
-    return (
-        f"agentmake: report {name} not written{earlier}: {why or 'not run'}; fix that and build again, or"
-        f" `{again(req, 'report', '-k', name)}` writes it without what failed, saying what it lacks"
-    )
+    said = f"agentmake: report {name} not written{earlier}: {why or 'not run'}; fix that and build again"
+    if req.keep_going:
+        return said
+    partial = again(req, "report", "-k", name)
+    return f"{said}, or `{partial}` writes it without what failed, saying what it lacks"
 
 
 def _report_of(project: Project, target: str) -> str:
