@@ -10,13 +10,16 @@ import contextlib
 import marshal
 import os
 import stat
+import time
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any
 
-from agentmake.pidtmp import sweep
+from agentmake.pidtmp import left_over, sweep
 from agentmake.userdirs import cache_dir, private, read_private, replace
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_TRIMMED = ".trimmed"  # (in a directory `trim` trims: its mtime says when it last did)
+_TRIM_EVERY = 24 * 3600  # seconds: a directory is listed and trimmed at most once a day
 
 
 def located(name: str) -> str | None:
@@ -91,3 +94,45 @@ def write(path: str, index: dict[Any, Any], entries: Iterable[bytes | memoryview
         return
     replace(path, [head, *entries])
     sweep(os.path.dirname(path))  # (the leftovers of writers killed as they wrote: here, not at each start)
+
+
+def trim(directory: str, suffix: str, unused: float, keep: int, size: int) -> bool:
+    """At most once a day (the mtime of `directory`'s `_TRIMMED`, set first: the others starting then do not
+    trim too), remove from `directory` the entries named `*suffix` not used for `unused` seconds (their
+    mtime: written, or read with `read_private(refresh=...)`), and all but the newest `keep` of the others,
+    holding `size` bytes at most together (the newest is kept whatever its size); and the leftovers of
+    writers killed as they wrote (`pidtmp.left_over`). Whether it listed `directory`.
+    A reader of an entry removed meanwhile reads it whole (an open file outlives its name) or not at all:
+    a cache miss; a writer's temporary file is never one of them (`left_over`)."""
+    marker = os.path.join(directory, _TRIMMED)
+    now = time.time()
+    try:
+        if 0 <= now - os.stat(marker, follow_symlinks=False).st_mtime < _TRIM_EVERY:
+            return False
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return False
+    try:
+        os.close(os.open(marker, os.O_WRONLY | os.O_CREAT | _NOFOLLOW, 0o600))
+        os.utime(marker, follow_symlinks=False)
+    except OSError:
+        return False
+    entries: list[tuple[float, int, str]] = []
+    with contextlib.suppress(OSError), os.scandir(directory) as listing:
+        for entry in listing:
+            if entry.name.endswith(suffix):
+                with contextlib.suppress(OSError):
+                    st = entry.stat(follow_symlinks=False)
+                    entries.append((st.st_mtime, st.st_size, entry.path))
+            elif left_over(entry, now):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+    entries.sort(reverse=True)  # (newest first)
+    total = 0
+    for n, (mtime, length, path) in enumerate(entries):
+        total += length
+        if n and (n >= keep or total > size or now - mtime > unused):
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+    return True

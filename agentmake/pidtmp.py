@@ -33,12 +33,13 @@ def left_over(entry: os.DirEntry[str], now: float) -> bool:
     return age > _STALE or (age > _GONE and not _alive(pid))
 
 
-def sweep(directory: str) -> None:
-    """Remove from `directory` each temporary file a writer left (`left_over`)."""
+def sweep(directory: str, prefix: str = "") -> None:
+    """Remove from `directory` each temporary file a writer left (`left_over`) whose name starts with
+    `prefix` (in a directory other code writes in too: only one's own)."""
     now = time.time()
     with contextlib.suppress(OSError), os.scandir(directory) as entries:
         for entry in entries:
-            if left_over(entry, now):
+            if entry.name.startswith(prefix) and left_over(entry, now):
                 with contextlib.suppress(OSError):
                     os.unlink(entry.path)
 

@@ -281,28 +281,33 @@ def _say(directory: str, why: str, fix: str) -> None:
             os.close(fd)
 
 
-def _read(path: str, trusted: bool, dir_fd: int | None = None) -> bytes | None:
+def _read(path: str, trusted: bool, dir_fd: int | None = None, refresh: float = 0) -> bytes | None:
     """The bytes of the regular file at `path` (relative to `dir_fd` when given), opened in place (not
     through a symbolic link) and without waiting (a FIFO put there is not read: its `open` would wait for
     a writer), and when `trusted` only if no other user may write it (`private`); None when it is not such
-    a file. Raises OSError."""
+    a file. `refresh`: see `read_private`. Raises OSError."""
     fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK, dir_fd=dir_fd)
     with open(fd, "rb") as fh:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode) or (trusted and not private(st, fd)):
             return None
+        if refresh and not 0 <= time.time() - st.st_mtime < refresh:
+            with contextlib.suppress(OSError):
+                os.utime(fd)  # (the file read: not one a link or a rename put in its place since)
         os.set_blocking(fd, True)  # (a regular file: reads as before)
         return fh.read()
 
 
-def read_private(path: str) -> bytes | None:
+def read_private(path: str, refresh: float = 0) -> bytes | None:
     """The bytes of the file at `path` when it is this user's own regular file, in place (not through a
     symbolic link), and no other user may write it (`private`); None otherwise or when it cannot be read.
     Every cache agentmake reads back and trusts (compiled code, parsed statements, templates known to
     compile) is read through here, from its private directory (`cache_dir`, which no other user can
-    replace)."""
+    replace). `refresh` (seconds): when the file was modified longer ago than that, its modification time
+    is set to now, as the time it was last used (`cachefile.trim`): a syscall once per `refresh` at most,
+    not at each read (atime is not kept on most mounts: noatime, relatime)."""
     try:
-        return _read(path, trusted=True)
+        return _read(path, trusted=True, refresh=refresh)
     except OSError:
         return None
 

@@ -14,7 +14,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from agentmake.cachefile import read_private, replace
+from agentmake.cachefile import read_private, replace, trim
 from agentmake.syntax.grammar import grammar_cache_file, grammar_path
 from agentmake.syntax.statements import Assign, Block, Include, Item, Statement, Value
 from agentmake.userdirs import private
@@ -23,9 +23,17 @@ _PARSE_CACHE_VERSION = "3"
 # this module's own source (how it keys, writes and reads an entry) as part of the key, without reading it at
 # each start: its xxh3_128 with this digest written "" (tests/test_parsecache_own_source.py checks it, and
 # says the new one when the module changes)
-_OWN_SOURCE = "f0465524aef2197ad3b9956607b36b52"
+_OWN_SOURCE = "eb3559eb57de8917fb66cb943c49dc82"
 # the modules the cached statements come from: their classes (the shape `_encoded` writes) and the transformer
 _BUILT_BY = ("statements.py", "grammar.py")
+# entries kept (`cachefile.trim`, once a day as one is written; every edit of an Agentfile adds one): those
+# used in the last 30 days (an Agentfile not loaded for a month costs one parse, ~30 ms with lark's import),
+# the newest 1,000 at most (~5 MB for Agentfiles of ~20,000 characters) and 64 MB at most (a 5,000-agent
+# Agentfile's entry is megabytes)
+_UNUSED = 30 * 24 * 3600
+_KEEP = 1_000
+_SIZE = 64 << 20
+_USED = 24 * 3600  # seconds: an entry read is marked used (its mtime set) when last marked longer ago
 _ASSIGN, _INCLUDE, _BLOCK = 0, 1, 2  # (the first field of an encoded statement: which one it is)
 
 
@@ -65,7 +73,7 @@ def load(text: str, warm: bool = True) -> list[Statement] | None:
         st = os.lstat(os.path.dirname(key))
         if not (stat.S_ISDIR(st.st_mode) and private(st, os.path.dirname(key))):
             return None
-        data = read_private(key)
+        data = read_private(key, refresh=_USED)  # (its mtime: when last used, for `trim`)
         return None if data is None else _decoded(marshal.loads(data))  # (`marshal.load`: a field at a time)
     except Exception:  # a missing, damaged or unsafe cache entry is only a cache miss
         return None
@@ -94,6 +102,7 @@ def store(text: str, statements: list[Statement], warm: bool = True) -> None:
     except OSError:
         return
     replace(key, [data])
+    trim(directory, ".marshal", _UNUSED, _KEEP, _SIZE)  # (here: a start that only reads lists nothing)
 
 
 def _encoded(statements: list[Statement]) -> list[tuple[Any, ...]]:
