@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Any
 
-from agentmake.pidtmp import left_over, sweep
+from agentmake.pidtmp import due, left_over, sweep
 from agentmake.userdirs import cache_dir, private, read_private, replace
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -104,20 +104,9 @@ def trim(directory: str, suffix: str, unused: float, keep: int, size: int) -> bo
     writers killed as they wrote (`pidtmp.left_over`). Whether it listed `directory`.
     A reader of an entry removed meanwhile reads it whole (an open file outlives its name) or not at all:
     a cache miss; a writer's temporary file is never one of them (`left_over`)."""
-    marker = os.path.join(directory, _TRIMMED)
+    if not due(os.path.join(directory, _TRIMMED), _TRIM_EVERY):
+        return False
     now = time.time()
-    try:
-        if 0 <= now - os.stat(marker, follow_symlinks=False).st_mtime < _TRIM_EVERY:
-            return False
-    except FileNotFoundError:
-        pass
-    except OSError:
-        return False
-    try:
-        os.close(os.open(marker, os.O_WRONLY | os.O_CREAT | _NOFOLLOW, 0o600))
-        os.utime(marker, follow_symlinks=False)
-    except OSError:
-        return False
     entries: list[tuple[float, int, str]] = []
     with contextlib.suppress(OSError), os.scandir(directory) as listing:
         for entry in listing:

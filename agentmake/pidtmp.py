@@ -1,5 +1,6 @@
 """Temporary files named for the process writing them (`{name}.{pid}.{thread}.tmp`), and the leftovers of
-writers killed as they wrote (kill -9: nothing else ever removes them)."""
+writers killed as they wrote (kill -9: nothing else ever removes them), looked for at most once in a while
+(`due`: a directory listed at each write would cost every build)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import time
 _TMP = ".tmp"
 _GONE = 60  # seconds: a temporary file of a writer not alive older than this is a leftover (`left_over`)
 _STALE = 6 * 3600  # seconds: one older than this is, whoever has its pid now (a write takes milliseconds)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
 def tmp_name(path: str) -> str:
@@ -42,6 +44,26 @@ def sweep(directory: str, prefix: str = "") -> None:
             if entry.name.startswith(prefix) and left_over(entry, now):
                 with contextlib.suppress(OSError):
                     os.unlink(entry.path)
+
+
+def due(marker: str, every: float) -> bool:
+    """Whether `every` seconds have passed since the file `marker` was last set (or it is missing, or set
+    ahead of the clock); then it is set (made when missing, 0600, never through a link) before the work it
+    stands for is done, so that another process asking meanwhile is told no. False when it cannot be set
+    (the work is not done: it would be at every call). One `stat` when not due."""
+    try:
+        if 0 <= time.time() - os.stat(marker, follow_symlinks=False).st_mtime < every:
+            return False
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return False
+    try:
+        os.close(os.open(marker, os.O_WRONLY | os.O_CREAT | _NOFOLLOW, 0o600))
+        os.utime(marker, follow_symlinks=False)
+    except OSError:
+        return False
+    return True
 
 
 def _writer(name: str) -> int | None:
