@@ -48,10 +48,17 @@ from typing import Any
 
 import xxhash
 
+from agentmake.pidtmp import due, sweep
 from agentmake.plan.racy import racily_clean
 
 STAMP_NAME = "stamp"
 MAGIC = b"agentmake-stamp 1\n"
+# how the temporary files a stamp is written to are named (`.stamp.{pid}.tmp`, in `.agentmake/`): the
+# leftovers of writers killed as they wrote are removed as a stamp is written (`swept`), only those (other
+# code writes in `.agentmake/` too)
+TMP_PREFIX = f".{STAMP_NAME}."
+_SWEPT = ".stamp-swept"  # (in `.agentmake/`: its mtime says when `swept` last looked)
+_SWEEP_EVERY = 24 * 3600  # seconds: a build lists `.agentmake/` once already (`store`): not again each stamp
 # the versions of how decisions are made: keys (`plan.keys.KEY_VERSION`), the rebuilder's fast memo and
 # render signature (`plan.keyparts.FAST_VERSION`, `RENDER_VERSION`), how reports render
 # (`plan.keyparts.REPORT_RENDERER`); a test keeps these in step
@@ -207,7 +214,7 @@ def _settle(root: Path, data: bytes, header: dict[str, Any], end: int, settled: 
                 return
         done = set(settled)
         header = dict(header, racy={k: v for k, v in header["racy"].items() if k not in done})
-        tmp = os.path.join(directory, f".{STAMP_NAME}.{os.getpid()}.tmp")
+        tmp = os.path.join(directory, f"{TMP_PREFIX}{os.getpid()}.tmp")
         try:
             with open(tmp, "wb") as out:
                 out.write(data[: len(MAGIC)] + json.dumps(header).encode() + data[end:])
@@ -215,10 +222,18 @@ def _settle(root: Path, data: bytes, header: dict[str, Any], end: int, settled: 
         except OSError:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+        swept(directory)
     except OSError:
         return
     finally:
         os.close(fd)  # releases the lock
+
+
+def swept(directory: str) -> None:
+    """Remove from `.agentmake/` (`directory`) the temporary files of stamp writers killed as they wrote
+    (kill -9: `pidtmp.sweep`), at most once a day (`pidtmp.due`): one `stat` of a marker otherwise."""
+    if due(os.path.join(directory, _SWEPT), _SWEEP_EVERY):
+        sweep(directory, TMP_PREFIX)
 
 
 def _stats(root: Path, paths: list[str], kinds: str) -> list[int]:

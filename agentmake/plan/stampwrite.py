@@ -23,12 +23,14 @@ from agentmake.plan.stamp import (
     MISSING,
     REGULAR,
     STAMP_NAME,
+    TMP_PREFIX,
     Signature,
     Stat,
     Verdict,
     listing_hash,
     proof_of,
     stat_of,
+    swept,
 )
 
 if TYPE_CHECKING:
@@ -105,12 +107,13 @@ class StampWriter:
         blob = "\0".join(self.paths).encode("utf-8", "surrogateescape")
         data = MAGIC + json.dumps(header).encode() + b"\n" + len(blob).to_bytes(8, "little") + blob
         target = self.root / ".agentmake" / STAMP_NAME
-        tmp = target.with_name(f".{STAMP_NAME}.{os.getpid()}.tmp")
+        tmp = target.with_name(f"{TMP_PREFIX}{os.getpid()}.tmp")
         try:
             tmp.write_bytes(data + array("q", self.stats).tobytes())
             os.replace(tmp, target)
         except OSError:
             tmp.unlink(missing_ok=True)
+        swept(str(target.parent))  # (those of writers killed as they wrote: kill -9)
 
 
 def _moved(root: Path, rel: str, st: os.stat_result | None) -> bool:
