@@ -11,7 +11,10 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from agentmake.plan import stamp
 from agentmake.plan.stampwrite import StampWriter
@@ -49,45 +52,48 @@ def _aged(path: Path, seconds: float) -> None:
     os.utime(path, (then, then))
 
 
-def _killed_and_live(root: Path) -> tuple[Path, subprocess.Popen[str], Path, Path]:
-    (root / ".agentmake").mkdir()
-    killed, left = stopped(root)
+@pytest.fixture
+def leftovers(tmp_path: Path) -> Iterator[tuple[Path, Path, Path]]:
+    """In `tmp_path/.agentmake`: (a killed writer's temporary file, a live writer's, another file), each
+    two minutes old."""
+    (tmp_path / ".agentmake").mkdir()
+    killed, left = stopped(tmp_path)
     killed.send_signal(signal.SIGKILL)
     killed.wait()
-    live, writing = stopped(root)
-    other = root / ".agentmake" / "other.999999999.tmp"  # (not a stamp's: not ours to remove)
-    other.write_bytes(b"x")
-    for path in (left, writing, other):
-        _aged(path, 120)
-    return left, live, writing, other
-
-
-def test_a_stamp_write_removes_a_killed_writers_leftover(tmp_path: Path) -> None:
-    left, live, writing, other = _killed_and_live(tmp_path)
+    live, writing = stopped(tmp_path)
     try:
-        StampWriter(tmp_path).write("sig", 1)
-        assert (tmp_path / ".agentmake" / "stamp").exists()
-        assert not left.exists()
-        assert writing.exists() and other.exists()
+        other = tmp_path / ".agentmake" / "other.999999999.tmp"  # (not a stamp's: not ours to remove)
+        other.write_bytes(b"x")
+        for path in (left, writing, other):
+            _aged(path, 120)
+        yield left, writing, other
     finally:
         live.kill()
         live.wait()
 
 
-def test_settling_a_stamp_removes_a_killed_writers_leftover(tmp_path: Path) -> None:
-    left, live, writing, other = _killed_and_live(tmp_path)
-    try:
-        (tmp_path / ".agentmake" / "lock").write_bytes(b"")
-        header = {"sig": "sig", "racy": {"0": "p"}}
-        data = stamp.MAGIC + json.dumps(header).encode() + b"\n" + b"rest"
-        (tmp_path / ".agentmake" / "stamp").write_bytes(data)
-        stamp._settle(tmp_path, data, header, data.index(b"\n", len(stamp.MAGIC)), ["0"])
-        assert b'"racy": {}' in (tmp_path / ".agentmake" / "stamp").read_bytes()  # (it was rewritten)
-        assert not left.exists()
-        assert writing.exists() and other.exists()
-    finally:
-        live.kill()
-        live.wait()
+def test_a_stamp_write_removes_a_killed_writers_leftover(
+    tmp_path: Path, leftovers: tuple[Path, Path, Path]
+) -> None:
+    left, writing, other = leftovers
+    StampWriter(tmp_path).write("sig", 1)
+    assert (tmp_path / ".agentmake" / "stamp").exists()
+    assert not left.exists()
+    assert writing.exists() and other.exists()
+
+
+def test_settling_a_stamp_removes_a_killed_writers_leftover(
+    tmp_path: Path, leftovers: tuple[Path, Path, Path]
+) -> None:
+    left, writing, other = leftovers
+    (tmp_path / ".agentmake" / "lock").write_bytes(b"")
+    header = {"sig": "sig", "racy": {"0": "p"}}
+    data = stamp.MAGIC + json.dumps(header).encode() + b"\n" + b"rest"
+    (tmp_path / ".agentmake" / "stamp").write_bytes(data)
+    stamp._settle(tmp_path, data, header, data.index(b"\n", len(stamp.MAGIC)), ["0"])
+    assert b'"racy": {}' in (tmp_path / ".agentmake" / "stamp").read_bytes()  # (it was rewritten)
+    assert not left.exists()
+    assert writing.exists() and other.exists()
 
 
 def test_looked_for_at_most_once_a_day(tmp_path: Path) -> None:
