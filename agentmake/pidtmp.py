@@ -13,6 +13,7 @@ _TMP = ".tmp"
 _GONE = 60  # seconds: a temporary file of a writer not alive older than this is a leftover (`left_over`)
 _STALE = 6 * 3600  # seconds: one older than this is, whoever has its pid now (a write takes milliseconds)
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # (a FIFO put in a marker's place: its open would wait)
 
 
 def tmp_name(path: str) -> str:
@@ -48,9 +49,10 @@ def sweep(directory: str, prefix: str = "") -> None:
 
 def due(marker: str, every: float) -> bool:
     """Whether `every` seconds have passed since the file `marker` was last set (or it is missing, or set
-    ahead of the clock); then it is set (made when missing, 0600, never through a link) before the work it
-    stands for is done, so that another process asking meanwhile is told no. False when it cannot be set
-    (the work is not done: it would be at every call). One `stat` when not due."""
+    ahead of the clock); then it is set (made when missing, 0600, never through a link nor waiting on a
+    FIFO put in its place) before the work it stands for is done, so that another process asking meanwhile
+    is told no. False when it cannot be set (the work is not done: it would be at every call). One `stat`
+    when not due."""
     try:
         if 0 <= time.time() - os.stat(marker, follow_symlinks=False).st_mtime < every:
             return False
@@ -59,7 +61,7 @@ def due(marker: str, every: float) -> bool:
     except OSError:
         return False
     try:
-        os.close(os.open(marker, os.O_WRONLY | os.O_CREAT | _NOFOLLOW, 0o600))
+        os.close(os.open(marker, os.O_WRONLY | os.O_CREAT | _NOFOLLOW | _NONBLOCK, 0o600))
         os.utime(marker, follow_symlinks=False)
     except OSError:
         return False
