@@ -160,3 +160,17 @@ def test_no_hint_for_a_new_suffix(tmp_path: Path, fake_agents: FakeAgents) -> No
     assert "agentmake: hint:" not in run.err, run
     assert e2e.am().code == 0
     assert (e2e.root / "out/a.html").read_text() == "<p>alpha</p>"
+
+
+def test_a_fan_out_s_hints_come_in_natural_order(tmp_path: Path, fake_agents: FakeAgents) -> None:
+    """s26: the hints came in string order (`copy:1`, `copy:10`, `copy:2`), the `-n` lines above them in
+    natural order."""
+    e2e = E2E(tmp_path / "proj", fake_agents)
+    e2e.write("Agentfile", FAN, dedent=False)
+    for n in (1, 2, 3, 10):
+        e2e.write(f"src/{n}.md", f"{n}\n")
+    assert e2e.am().code == 0
+    e2e.write("Agentfile", FAN.replace("outputs = out/", "outputs = out2/"), dedent=False)
+    run = e2e.am("-n")
+    hinted = [line.split(": its output ")[0] for line in run.err.splitlines() if ": its output " in line]
+    assert [h.rsplit(":", 1)[1] for h in hinted] == ["1", "2", "3", "10"], run

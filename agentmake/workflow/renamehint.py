@@ -84,8 +84,12 @@ def rename_hints(project: Project, selected: Graph, decisions: Iterable[Decision
 
 def say_rename_hints(project: Project, selected: Graph, decisions: Iterable[Decision], store: Store) -> None:
     """`rename_hints`, each on stderr (`agentmake: hint: …`); of a fan-out's, more than `SHOWN`, the first
-    `SHOWN` and a line counting the others (a renamed pattern made one for each of its 3,000 tasks)."""
-    hints = rename_hints(project, selected, decisions, store)
+    `SHOWN` and a line counting the others (a renamed pattern made one for each of its 3,000 tasks); in
+    natural order of their tasks (`x:2` before `x:10`), as `-n` lists them."""
+    from agentmake.natorder import in_natural_order
+
+    ordered = in_natural_order(decisions, lambda d: d.task_id)
+    hints = rename_hints(project, selected, ordered, store)
     for hint in hints[:SHOWN]:
         sys.stderr.write(term_safe(f"agentmake: hint: {hint}") + "\n")
     if len(hints) > SHOWN:
