@@ -12,6 +12,7 @@ import pytest
 from conftest import FakeAgents
 from e2e_helpers import E2E, kill_quietly, wait_for
 from test_money25_killed_rebuild import ANSWERS, _line, _recorded_then_rebuilt_and_killed
+from test_money26_report_ledger import _summary_cost
 
 from agentmake.scheduler.summary import usd
 
@@ -19,20 +20,6 @@ from agentmake.scheduler.summary import usd
 @pytest.fixture
 def e2e(tmp_path: Path, fake_agents: FakeAgents) -> E2E:
     return E2E(tmp_path / "proj", fake_agents)
-
-
-def _run_summary_cost(e2e: E2E) -> str:
-    """The cost a report's run summary (`report.summary`) gives the latest run."""
-    from agentmake.graph import build_graph
-    from agentmake.report.summary import render_summary
-    from agentmake.store import Store
-    from agentmake.syntax import load_agentfile
-
-    graph = build_graph(load_agentfile(e2e.root / "Agentfile"))
-    with Store.open(e2e.root) as store:
-        text = render_summary(graph, store)
-    row = next(line for line in text.splitlines() if line.startswith("| cost "))
-    return row.strip("|").split("|")[1].strip()
 
 
 @pytest.mark.parametrize("how", ["edited", "killed-rebuild"])
@@ -62,4 +49,4 @@ def test_a_report_s_run_cost_counts_the_spend_found_in_a_killed_build_s_logs_onc
     out = (e2e.root / ".agentmake" / "logs" / "bad.1.out").read_text()
     own = float(json.loads(out.splitlines()[-1])["total_cost_usd"])
     assert f"{usd(paid + own)} ({usd(paid)} of it paid by an interrupted run)" in _line(run), run
-    assert _run_summary_cost(e2e) == usd(paid + own)
+    assert _summary_cost(e2e) == usd(paid + own)

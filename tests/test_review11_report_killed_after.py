@@ -11,6 +11,7 @@ import pytest
 from conftest import FakeAgents
 from crash_helpers import crash_at
 from e2e_helpers import E2E
+from test_money26_report_ledger import _cost_of
 
 from agentmake.scheduler.summary import usd
 
@@ -40,11 +41,6 @@ agent later:
 @pytest.fixture
 def e2e(tmp_path: Path, fake_agents: FakeAgents) -> E2E:
     return E2E(tmp_path / "proj", fake_agents)
-
-
-def _cost_of(text: str) -> str:
-    row = next(line for line in text.splitlines() if line.startswith("| cost "))
-    return row.strip("|").split("|")[1].strip()
 
 
 def _cost(e2e: E2E, run: int, task: str) -> float:

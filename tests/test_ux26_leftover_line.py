@@ -4,26 +4,9 @@ Real builds of shell agents."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
-PIPELINE = """\
-agent rev:
-    inputs = src/{n}.txt
-    outputs = out/{n}.txt
-    run = "rev {input} > {output}"
-
-agent all:
-    inputs = out/*.txt
-    outputs = all.txt
-    run = "cat {inputs} > {output}"
-"""
-
-
-def agentmake(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    argv = [sys.executable, "-m", "agentmake", "-s", *args]
-    return subprocess.run(argv, cwd=root, capture_output=True, text=True, timeout=60)
+from test_leftovers import PIPELINE, agentmake
 
 
 def test_four_leftovers_are_one_warning_line_in_natural_order(tmp_path: Path) -> None:
