@@ -272,17 +272,8 @@ class Journal:
         live, own = bool(row[0]), bool(row[1])
         if live:
             return self.spend_unsummed(run_id) + self.found_in(run_id)
-        sql = (
-            f"SELECT {_ATTEMPT_COLS} FROM attempts WHERE run_id IN"
-            f" (SELECT run_id FROM runs WHERE summed_by = ?) AND {_SPENT} ORDER BY id"
-        )
-        with self._lock:
-            rows = [attempt_from_row(r) for r in self._conn.execute(sql, (run_id,)).fetchall()]
-        rows += self._found(
-            "run_id IN (SELECT run_id FROM runs WHERE summed_by = ?1)" + (" OR run_id = ?1" if own else ""),
-            (run_id,),
-        )
-        return [a for a in rows if a.state != "cached" or a.extra.get("paid_earlier")]
+        said = "SELECT run_id FROM runs WHERE summed_by = ?1"
+        return self._spent_by(said, (run_id,), f"run_id IN ({said})" + (" OR run_id = ?1" if own else ""))
 
     def last_written(self, task_id: str, before: int) -> int | None:
         """The latest build before build `before` that made `task_id` (a report: the build that last wrote
@@ -340,12 +331,7 @@ class Journal:
             rows += self.spend_said_by(run_id)
         cleaned = [int(r) for r, done, by in runs if not done and by == 0]
         if cleaned:
-            marks = ", ".join("?" * len(cleaned))
-            sql = f"SELECT {_ATTEMPT_COLS} FROM attempts WHERE run_id IN ({marks}) AND {_SPENT} ORDER BY id"
-            with self._lock:
-                said = [attempt_from_row(r) for r in self._conn.execute(sql, cleaned).fetchall()]
-            said += self._found(f"run_id IN ({marks})", tuple(cleaned))
-            rows += [a for a in said if a.state != "cached" or a.extra.get("paid_earlier")]
+            rows += self._spent_by(", ".join("?" * len(cleaned)), tuple(cleaned))
         return rows
 
     def history_whole_from(self, after: int, before: int, task_ids: Iterable[str]) -> int:
@@ -395,10 +381,17 @@ class Journal:
         the attempts of a task waiting for its retry (no row holds them; an answer they finished is
         salvaged, and a failure they were paid for reported, by the build that finds its log:
         `runners.salvage`, which records it at once: `record_found`)."""
-        sql = f"SELECT {_ATTEMPT_COLS} FROM attempts WHERE run_id IN ({_UNSUMMED}) AND {_SPENT} ORDER BY id"
+        return self._spent_by(_UNSUMMED, (ours,))
+
+    def _spent_by(self, runs: str, args: tuple[Any, ...], found: str | None = None) -> list[AttemptRecord]:
+        """What the builds `runs` (a list of run ids in SQL, or a SELECT of them, with `args`) spent: their
+        history rows that spent, then what was found in logs for them (`found`, the `found_spend` rows'
+        condition: by default theirs), less the rows that spent nothing of theirs (a restore, or an answer
+        salvaged that an earlier build reported: "cached" without `paid_earlier`)."""
+        sql = f"SELECT {_ATTEMPT_COLS} FROM attempts WHERE run_id IN ({runs}) AND {_SPENT} ORDER BY id"
         with self._lock:
-            rows = [attempt_from_row(r) for r in self._conn.execute(sql, (ours,)).fetchall()]
-        rows += self._found(f"run_id IN ({_UNSUMMED})", (ours,))
+            rows = [attempt_from_row(r) for r in self._conn.execute(sql, args).fetchall()]
+        rows += self._found(found or f"run_id IN ({runs})", args)
         return [a for a in rows if a.state != "cached" or a.extra.get("paid_earlier")]
 
     @optional
