@@ -1,8 +1,9 @@
 """The files of agentmake's private cache directory (`agentmake.userdirs`): read only when this user's alone
 (`read_private`), written atomically for this user alone (`replace`; both kept in `userdirs`, which says
 with them when the directory is not used; the leftovers of writers killed as they wrote are removed as a
-code cache is written: `pidtmp.sweep`); the code caches' (`codecache`, `modulecache`) are an index, then
-the entries it points into, read whole at start."""
+code cache is written: `pidtmp.sweep`, and so are its other versions' files unused for 30 days:
+`drop_unused_others`); the code caches' (`codecache`, `modulecache`) are an index, then the entries it points
+into, read whole at start."""
 
 from __future__ import annotations
 
@@ -20,6 +21,10 @@ from agentmake.userdirs import cache_dir, private, read_private, replace
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _TRIMMED = ".trimmed"  # (in a directory `trim` trims: its mtime says when it last did)
 _TRIM_EVERY = 24 * 3600  # seconds: a directory is listed and trimmed at most once a day
+# a code cache's file of another Python version (or an older layout) not read for this long is removed as
+# one of its family is written; each is read with `refresh` so that its mtime says when it was last used
+_OTHERS_UNUSED = 30 * 24 * 3600
+_REFRESH = 24 * 3600
 
 
 def located(name: str) -> str | None:
@@ -33,7 +38,7 @@ def read(path: str, length: Callable[[Any], int]) -> tuple[dict[Any, Any], memor
     that fill the rest of the file, as long together as `length` of each index value says; None when the file
     is missing, damaged or not this user's alone (only a slower start)."""
     with contextlib.suppress(Exception):
-        data = read_private(path)
+        data = read_private(path, refresh=_REFRESH)
         if data is None:
             return None
         index = marshal.loads(data)  # (the index: `loads` ignores the entries that follow it)
@@ -94,6 +99,24 @@ def write(path: str, index: dict[Any, Any], entries: Iterable[bytes | memoryview
         return
     replace(path, [head, *entries])
     sweep(os.path.dirname(path))  # (the leftovers of writers killed as they wrote: here, not at each start)
+    drop_unused_others(path)
+
+
+def drop_unused_others(path: str) -> None:
+    """Remove the files of `path`'s family (its name up to the first dot: `module-code.`) beside it, other
+    than `path`, not read for `_OTHERS_UNUSED` (another Python version's, no longer run; an older layout's):
+    each version writes its own, and nothing else would ever remove them. One that is still used only costs
+    that version one slower start, then is written again."""
+    directory, name = os.path.split(path)
+    family = name.split(".", 1)[0] + "."
+    now = time.time()
+    with contextlib.suppress(OSError), os.scandir(directory) as listing:
+        for entry in listing:
+            if entry.name == name or not entry.name.startswith(family) or not entry.name.endswith(".marshal"):
+                continue
+            with contextlib.suppress(OSError):
+                if now - entry.stat(follow_symlinks=False).st_mtime > _OTHERS_UNUSED:
+                    os.unlink(entry.path)
 
 
 def trim(directory: str, suffix: str, unused: float, keep: int, size: int) -> bool:
