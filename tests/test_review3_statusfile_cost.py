@@ -1,5 +1,5 @@
-"""status.md is Markdown, as a report is: a task's cost there is said in full (`usd`), not as a terminal
-table's cell (`usd_cell`: `<$0.0001`), which 885d6e6 let it take; a report's rows say $0.000024 (review3)."""
+"""status.md is Markdown, as a report is: a task's cost there is said in full (`usd`, since ux27 the one rule
+of every place that shows money), as a report's rows say $0.000024 (review3)."""
 
 from __future__ import annotations
 

@@ -175,7 +175,7 @@ def summary_lines(result: BuildResult, term_width: int | None = None) -> list[st
             shown = bad + slowest([o for o in ran if o.state == "done"], SLOWEST)
         lines.append("")
         costs = {o.task_id: fmt_cost(o.cost_usd) for o in shown}
-        width = max(8, *map(len, costs.values()))  # (`<$0.0001`, `$9999.99`: 8; $12345.67 takes 9)
+        width = max(8, *map(len, costs.values()))  # (`$0.0012`, `$9999.99`: 8; $0.000021 takes 9)
         ids = {o.task_id: term_safe(o.task_id) for o in shown}
         # the task column as wide as its longest id (32 at least): a long id is not cut, and the columns
         # after it stay in line in every row

@@ -13,7 +13,6 @@ from agentmake.safetext import term_lines as term_lines
 from agentmake.safetext import term_safe as term_safe
 from agentmake.safetext import text_safe
 from agentmake.scheduler.summary import usd as usd  # (re-exported: the display names it from here)
-from agentmake.scheduler.summary import usd_cell
 
 
 def cell_width(text: str) -> int:
@@ -111,7 +110,8 @@ def fmt_duration(seconds: float | None) -> str:
 
 
 def fmt_cost(cost: float | None) -> str:
-    return "" if cost is None else usd_cell(cost)
+    """A cost as `usd` says it everywhere (a table's cell too); empty for None."""
+    return "" if cost is None else usd(cost)
 
 
 def fmt_tokens(tokens_in: int | None, tokens_out: int | None) -> str:

@@ -382,7 +382,7 @@ def render_status_text(
         elif row.get("last_success_duration") is not None:  # (a failed task: its figures are the failure's)
             took = fmt_duration(row["last_success_duration"])
             spent = row.get("last_success_cost")
-            cost = "" if spent is None else usd(spent)  # (in a sentence: in full, not a cell's `<$0.0001`)
+            cost = "" if spent is None else usd(spent)
             lines.append(f"    - last success: {took}{', ' + cost if cost else ''}")
         if row.get("logs"):
             lines.append(term_safe(f"    - logs: {', '.join(row['logs'])}"))

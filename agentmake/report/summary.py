@@ -115,8 +115,7 @@ def up_to_date(record: AttemptRecord) -> str:
 
 
 def _dollars(cost: float | None) -> str:
-    """A cost in a report's table, in full (`usd`: Markdown has no columns to keep; a terminal's table
-    says `<$0.0001`); empty for None."""
+    """A cost in a report's table, as `usd` says it everywhere; empty for None."""
     return "" if cost is None else usd(cost)
 
 
@@ -134,7 +133,7 @@ NO_CALLS = "no LLM call"  # the note of a run's cost when none of the tasks it r
 
 def _cost_total(costs: list[float], unknown: list[str], calls: bool = True) -> str:
     """`$0.42`, or `$0.42 + unknown (c: …)` when some calls reported no cost: never a partial sum alone
-    (a total in full, `usd`: not a cell's `<$0.0001`). `calls` False: none of the tasks paid for calls an
+    (`usd`, as its rows). `calls` False: none of the tasks paid for calls an
     LLM (shell agents alone, or nothing but restored results): `$0.00 (no LLM call)`, not a blank that
     reads as a cost not known."""
     if not unknown:

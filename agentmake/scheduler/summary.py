@@ -44,18 +44,11 @@ def summary_line(
 
 
 def usd(amount: float) -> str:
-    """Dollars as people read them: two decimals, four below a cent, six below a hundredth of one (a cheap
-    run is not $0.00)."""
+    """Dollars as people read them, the one rule of every place that shows money (a table's cell, the
+    summary line, a report, status, status.md, a sentence): two decimals, four below a cent, six below a
+    hundredth of one (a cheap run is not $0.00). Never `<$0.0001`: a table's rows must add up to the
+    total its summary line says (a claude task's $0.000021 was `<$0.0001` in the table and $0.000021 on
+    the summary line)."""
     if 0 < amount < 0.0001:
         return f"${amount:.6f}"
     return f"${amount:.4f}" if 0 < amount < 0.01 else f"${amount:.2f}"
-
-
-TINY = 0.0001  # a cost below it is "<$0.0001" in a terminal's table (`usd_cell`)
-
-
-def usd_cell(amount: float) -> str:
-    """`usd` as a cell of a table printed in columns: at most four decimals, so at most 8 characters below
-    $100,000 (a claude task's $0.000024 widened the cost column of every row): a cost below a hundredth
-    of a cent is `<$0.0001`. A total, a sentence and a Markdown report say it in full (`usd`)."""
-    return f"<${TINY:.4f}" if 0 < amount < TINY else usd(amount)
