@@ -217,7 +217,10 @@ class ExecutorBase:
         parent_death: bool = True,
         on_group: Callable[[int], None] | None = None,
         watch: Callable[[], str | None] | None = None,
+        tail_stdout: bool = True,
     ) -> ProcResult:
+        """Run the attempt's process; verbose: its stderr, and its stdout if `tail_stdout`, streamed to ours
+        as it comes (a CLI answering in JSON: what it answered is told once parsed, `runners.verbose`)."""
         on_spawn = None
         if self.on_process is not None or on_group is not None:
             hook = self.on_process
@@ -232,7 +235,7 @@ class ExecutorBase:
         tail = None
         if self.verbose:
             tail = threading.Thread(
-                target=tail_to_stderr, args=(task.id, stem, stop_tail, self.redact), daemon=True
+                target=tail_to_stderr, args=(task.id, stem, stop_tail, self.redact, tail_stdout), daemon=True
             )
             tail.start()
         try:

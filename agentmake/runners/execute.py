@@ -83,6 +83,7 @@ from agentmake.runners.shell import ShellAttempt, ShellAttempts
 from agentmake.runners.staging import stage_copies, staged_path
 from agentmake.runners.stall import NetworkWatch
 from agentmake.runners.unfence import unfence
+from agentmake.runners.verbose import tell_parsed
 from agentmake.runners.writing import agent_may_write
 
 __all__ = ["AttemptResult", "Executor", "ShellAttempt"]
@@ -286,7 +287,10 @@ class Executor(SalvageAttempts, ShellAttempts):
             held = backup or aside
             on_group = held.set_group if held is not None else None
             watch = NetworkWatch(stem, self.network_patience)  # (a CLI waiting for the network: see `stall`)
-            proc = self._spawn(task, inv, stem, timeout, cancel, on_group=on_group, watch=watch)
+            told = self.verbose and runner.format not in TEXT_FORMATS  # (JSON: told once parsed, not raw)
+            proc = self._spawn(
+                task, inv, stem, timeout, cancel, on_group=on_group, watch=watch, tail_stdout=not told
+            )
             if aside is not None:  # (the agent is gone: the output is put back as the build saw it)
                 settling, aside = aside, None
                 wrote = settle(self.root, settling, stem.with_name(stem.name + ".wrote"))
@@ -312,6 +316,8 @@ class Executor(SalvageAttempts, ShellAttempts):
             elif parsed.error:
                 parsed.error = redact(parsed.error)
             stderr = redact(stderr)
+            if told:
+                tell_parsed(task.id, parsed, redact)
             result = AttemptResult(
                 "ok",
                 exit_code=proc.exit_code,

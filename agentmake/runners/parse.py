@@ -69,6 +69,7 @@ def parse_claude_json(stdout: str, stderr: str) -> Parsed:
         cost_usd=float(cost) if isinstance(cost, (int, float)) and not isinstance(cost, bool) else None,
         tokens_in=tokens_in,
         tokens_out=int_or_none(usage.get("output_tokens")),
+        turns=int_or_none(r.get("num_turns")),
     )
 
 

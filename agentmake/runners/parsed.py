@@ -22,6 +22,7 @@ class Parsed:
     tokens_out: int | None = None
     denied: list[str] = field(default_factory=list)  # tool calls the CLI refused (claude permission_denials)
     stopped: str | None = None  # the limit the CLI stopped at (claude's error subtype, e.g. error_max_turns)
+    turns: int | None = None  # the agent's turns, when the format says (claude's num_turns)
 
 
 def json_values(text: str) -> Iterator[Any]:

@@ -127,17 +127,22 @@ def own_staged(root: Path, staged: Mapping[str, Path]) -> str | None:
 
 
 def tail_to_stderr(
-    task_id: str, stem: Path, stop: threading.Event, redact: Callable[[str], str] = str
+    task_id: str,
+    stem: Path,
+    stop: threading.Event,
+    redact: Callable[[str], str] = str,
+    stdout: bool = True,
 ) -> None:
     """Stream new lines of the attempt's stdout and stderr to stderr, prefixed with the task id (and `!` for
     its stderr, where CLIs print their progress and errors) (verbose mode), each line `redact`ed and made
-    `term_safe` (an agent echoing a document's escape sequences must not reach the terminal's controls)."""
+    `term_safe` (an agent echoing a document's escape sequences must not reach the terminal's controls).
+    `stdout` False: its stderr alone (a CLI answering in JSON: `runners.verbose` tells its answer)."""
     from agentmake.safetext import term_safe
 
     streams = [
         (stem.with_name(stem.name + ".out"), f"[{term_safe(task_id)}] "),
         (stem.with_name(stem.name + ".err"), f"[{term_safe(task_id)}!] "),
-    ]
+    ][0 if stdout else 1 :]
     pos, pending = [0, 0], [b"", b""]
     while True:
         stopping = stop.wait(0.2)

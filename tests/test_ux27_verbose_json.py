@@ -1,0 +1,51 @@
+"""`agentmake -v` with a CLI answering in JSON (claude) echoed its raw result object; it now tells what a user
+reads: the answer's lines, then the cost, turns and tokens the CLI reported. The raw output stays in the
+attempt's log, where it was (ux27). A text CLI's output is still streamed as it comes."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from conftest import FakeAgents
+from e2e_helpers import E2E
+
+from agentmake.runners.parsed import Parsed
+from agentmake.runners.verbose import tell_parsed
+
+ONE = 'agent a:\n    outputs = a.md\n    prompt = "FAKE: label=a answer=first line\\\\nsecond line"\n'
+
+
+def test_verbose_claude_shows_the_answer_and_its_figures_not_the_raw_json(
+    tmp_path: Path, fake_agents: FakeAgents
+) -> None:
+    e2e = E2E(tmp_path / "p", fake_agents)
+    e2e.write("Agentfile", ONE, dedent=False)
+    run = e2e.am("-v")
+    assert run.code == 0 and run.summary.cost is not None, run
+    assert '"type": "result"' not in run.err and "total_cost_usd" not in run.err, run  # (was echoed whole)
+    lines = run.err.splitlines()
+    i = lines.index("[a] first line")
+    assert lines[i + 1] == "[a] second line", run
+    assert lines[i + 2].startswith("[a] (cost $0.0000") and ", 1 turn, " in lines[i + 2], run
+    raw = (e2e.root / ".agentmake" / "logs" / "a.1.out").read_text()
+    assert '"total_cost_usd"' in raw and '"num_turns": 1' in raw  # (the raw JSON, kept in the log)
+
+
+def test_verbose_text_runner_still_streams_its_output(tmp_path: Path, fake_agents: FakeAgents) -> None:
+    e2e = E2E(tmp_path / "p", fake_agents)
+    e2e.write("Agentfile", 'agent a:\n    outputs = a.md\n    run = "echo hello; echo x > {output}"\n')
+    run = e2e.am("-v")
+    assert run.code == 0 and "[a] hello" in run.err, run
+
+
+def test_a_failed_attempt_tells_its_error_and_what_it_cost() -> None:
+    out = io.StringIO()
+    tell_parsed(
+        "t",
+        Parsed(is_error=True, error="claude stopped (error_max_turns)", cost_usd=0.5, turns=9),
+        stream=out,
+    )
+    assert out.getvalue() == "[t] error: claude stopped (error_max_turns)\n[t] (cost $0.50, 9 turns)\n"
+    tell_parsed("t", Parsed(), stream=out)  # (nothing parsed: cancelled)
+    assert out.getvalue().count("\n") == 2
