@@ -137,7 +137,7 @@ def not_run(
     why = (gate.why_not(None) or "budget reached") if gate.budget_reached() else None
     logs = _salvager(agentfile, root) if why is not None else None
     # what a dependent of each task the build would not run (or fail) is told: the build names the first
-    told = {d.task_id: f"dependency {d.task_id} would fail" for d in stale if undecided(d)}
+    told = {d.task_id: f"{d.task_id} would fail" for d in stale if undecided(d)}
     held: dict[str, str] = {}
     for d in stale:  # (in the graph's order: what a task depends on comes first)
         if d.task_id in told:

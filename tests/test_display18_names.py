@@ -89,11 +89,7 @@ def test_a_task_not_run_names_the_failed_one_whole_on_one_line(
     e.write("docs/evil\nname.md", "broken\n")
     build = e.am(*(["-k"] if keep_going else []))
     assert build.code == 1, build
-    said = (
-        "dependency sum:evil\\nname failed"
-        if keep_going
-        else "build stopped after failure of sum:evil\\nname"
-    )
+    said = "sum:evil\\nname failed" if keep_going else "build stopped after failure of sum:evil\\nname"
     assert any(line.endswith(f"] not run     gather  ({said})") for line in build.err.splitlines()), build
     assert not RAW.search(build.text), build
     status = e.am("status")

@@ -1,5 +1,5 @@
 """`-n` of what depends on a task that would fail (its prompt does not render for its inputs: a build fails it
-with no call): the build runs none of its dependents ("dependency bad failed"), with or without -k, so the dry
+with no call): the build runs none of its dependents ("bad failed"), with or without -k, so the dry
 run says `would not run` of each, naming it, and counts them `not run`, not `to run`. With -k a report reading
 it and something else is still built (a partial report). Real CLI, shell agents and one prompt."""
 
@@ -61,14 +61,14 @@ def test_dependents_of_a_task_that_would_fail_would_not_run(e2e: E2E, keep_going
     assert dry.code == 1, dry
     said = _said(dry.out)
     assert said["bad"][0] == "would fail", dry
-    assert said["after"] == ("would not run", "dependency bad would fail"), dry
-    assert said["after2"] == ("would not run", "dependency bad would fail"), dry
+    assert said["after"] == ("would not run", "bad would fail"), dry
+    assert said["after2"] == ("would not run", "bad would fail"), dry
     if keep_going:  # (a partial report, from other.txt)
         assert said["other"][0] == "would run" and said["review"][0] in ("would run", "may run"), dry
         last = "agentmake: 2 to run, 1 would fail, 2 not run, 0 up to date (dry run)"
         assert dry.out.splitlines()[-1] == last, dry
     else:
-        assert said["review"] == ("would not run", "dependency bad would fail"), dry
+        assert said["review"] == ("would not run", "bad would fail"), dry
     build = e2e.am(*k)
     assert build.code == 1, build
     assert {"after", "after2"} <= build.with_state("not-run"), build
@@ -82,7 +82,7 @@ def test_with_k_a_report_none_of_whose_inputs_would_be_made_would_not_run(e2e: E
     dry = e2e.am("-n", "-k")
     said = _said(dry.out)
     assert said["review"][0] == "would not run", dry
-    assert "none of its inputs would be made (dependency bad would fail)" in said["review"][1], dry
+    assert "none of its inputs would be made (bad would fail)" in said["review"][1], dry
     build = e2e.am("-k")
     assert "review" in build.with_state("not-run"), build
 
@@ -113,9 +113,9 @@ def test_explain_says_what_would_fail_and_what_would_not_run(e2e: E2E) -> None:
     lines = explain.out.splitlines()
     assert lines[0].startswith("bad.md [bad] would fail: p.md:1:1: ") and "renders empty" in lines[0], explain
     assert lines[1:] == [
-        "after.txt [after] will not run: dependency bad would fail",
-        "after2.txt [after2] will not run: dependency bad would fail",
+        "after.txt [after] will not run: bad would fail",
+        "after2.txt [after2] will not run: bad would fail",
     ], explain
     other = e2e.am("explain", "review")  # (other would run: the chain of each input is told)
     assert "other.txt [other] is stale: never built" in other.out.splitlines(), other
-    assert "REVIEW.md [review] will not run: dependency bad would fail" in other.out.splitlines(), other
+    assert "REVIEW.md [review] will not run: bad would fail" in other.out.splitlines(), other

@@ -137,7 +137,7 @@ class Project:
         # a prompt that renders empty only once its input is made, which -n cannot know: that task fails,
         # and what depends on it is not run
         unforeseen = {
-            f"dependency {task} failed"
+            f"{task} failed"
             for task, (state, _) in did.items()
             if state == "failed" and said.get(task, ("", ""))[0] in ("would run", "may run")
             and "will be rebuilt" in said[task][1]
@@ -148,7 +148,7 @@ class Project:
             if verb == "would run" and "will be rebuilt" in told:  # (as for `may run`: -n cannot know)
                 verb = "may run"
             state, why = did.get(task, ("up-to-date", ""))
-            if f"dependency {task} failed" in unforeseen or (state == "not-run" and why in unforeseen):
+            if f"{task} failed" in unforeseen or (state == "not-run" and why in unforeseen):
                 continue
             if state not in ALLOWED[verb]:
                 wrong.append(f"-n said {verb or 'nothing'} of {task}; the build: {state}")

@@ -304,7 +304,7 @@ agent digest:
     assert "`R.md` (incomplete, from `r`): `r is a partial report: 1 of 2 inputs missing`" in outer, outer
     assert "Partial report: 1 of 2 inputs missing" in outer  # R.md itself is there, as it is
     deep = e2e.read("DEEP.md")  # c was not run because b failed: said so, one step removed
-    assert "`build/c.md` (missing, from `c`): `c not run: dependency b failed`" in deep, deep
+    assert "`build/c.md` (missing, from `c`): `c not run: b failed`" in deep, deep
 
     (e2e.root / "broken").unlink()
     fixed = e2e.am("outer", "digest", "deep")

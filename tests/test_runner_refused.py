@@ -104,7 +104,7 @@ def test_what_depends_on_a_task_not_run_says_which_dependency_held_it(
         said = f"count:{name}  (dependency tr:{name} not run: runner claude failed for another task: "
         assert f"not run     {said}" in run.err, run
     failed = next(iter(run.with_state("failed")))
-    assert f"not run     count:{failed[3:]}  (dependency {failed} failed)" in run.err, run
+    assert f"not run     count:{failed[3:]}  ({failed} failed)" in run.err, run
 
 
 def test_a_shell_task_after_an_agent_the_budget_held_says_so(tmp_path: Path, fake_agents: FakeAgents) -> None:

@@ -207,8 +207,8 @@ def test_keep_going_runs_everything_not_depending_on_the_failure(tmp_path: Path)
     result, *_ = build(tmp_path, _stop_graph(), plans=plans, jobs=2, keep_going=True)
     o = result.outcomes
     assert (o["bad"].state, o["slow"].state, o["other"].state) == ("failed", "done", "done")
-    assert (o["child"].state, o["child"].message) == ("not-run", "dependency bad failed")
-    assert (o["grand"].state, o["grand"].message) == ("not-run", "dependency bad failed")
+    assert (o["child"].state, o["child"].message) == ("not-run", "bad failed")
+    assert (o["grand"].state, o["grand"].message) == ("not-run", "bad failed")
 
 
 def test_budget_stops_new_llm_tasks_but_not_shell_ones(tmp_path: Path) -> None:
@@ -433,7 +433,7 @@ def test_a_decision_error_fails_the_task_not_the_build(tmp_path: Path) -> None:
     result = run_build(graph, Broken(), SleepExecutor(tmp_path), store, opts, EventLog())  # type: ignore[arg-type]
     o = result.outcomes
     assert (o["bad"].state, o["bad"].message) == ("failed", "Agentfile:3:5: unknown variable 'lang'")
-    assert o["good"].state == "done" and o["child"].message == "dependency bad failed"
+    assert o["good"].state == "done" and o["child"].message == "bad failed"
     assert store.failures == [("bad", "Agentfile:3:5: unknown variable 'lang'")]
 
 

@@ -93,7 +93,7 @@ def test_real_failure_keep_going(tmp_path: Path) -> None:
     result, _ = _build(root, jobs=2, keep_going=True)
     o = result.outcomes
     assert o["upper:b"].state == "failed" and o["upper:a"].state == o["upper:c"].state == "done"
-    assert (o["join"].state, o["join"].message) == ("not-run", "dependency upper:b failed")
+    assert (o["join"].state, o["join"].message) == ("not-run", "upper:b failed")
     assert not (root / "out/b.txt").exists()
     store = Store.open(root)
     try:

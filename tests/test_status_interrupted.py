@@ -74,7 +74,7 @@ agent other:
 
 
 def test_status_says_why_the_last_build_did_not_run_a_task(tmp_path: Path) -> None:
-    # soak_faults: a -k build's "not run  second  (dependency first failed)" left status saying only "never
+    # soak_faults: a -k build's "not run  second  (first failed)" left status saying only "never
     # built", as if no build had tried
     (tmp_path / "Agentfile").write_text("retries = 0\n\n" + CHAIN)
     (tmp_path / "in.txt").write_text("hi\n")
@@ -82,19 +82,19 @@ def test_status_says_why_the_last_build_did_not_run_a_task(tmp_path: Path) -> No
     build = subprocess.run(
         [sys.executable, "-m", "agentmake", "-k"], cwd=tmp_path, env=env, capture_output=True, text=True
     )
-    assert build.returncode == 1 and "not run     second  (dependency first failed)" in build.stderr, build
+    assert build.returncode == 1 and "not run     second  (first failed)" in build.stderr, build
     proc = subprocess.run(
         [sys.executable, "-m", "agentmake", "status", "--json"], cwd=tmp_path, env=env,
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     rows = {row["task"]: row for row in json.loads(proc.stdout)}
     assert rows["second"]["state"] == "stale"
-    assert rows["second"]["reasons"][0] == "not run by the last build: dependency first failed", rows
+    assert rows["second"]["reasons"][0] == "not run by the last build: first failed", rows
     assert rows["other"]["state"] == "up to date" and rows["other"]["reasons"] == []
     text = subprocess.run(
         [sys.executable, "-m", "agentmake", "status"], cwd=tmp_path, env=env, capture_output=True, text=True
     )
-    assert "- not run by the last build: dependency first failed" in text.stdout, text
+    assert "- not run by the last build: first failed" in text.stdout, text
     (tmp_path / "Agentfile").write_text(
         "retries = 0\n\n" + CHAIN.replace('"exit 1"', '"cp {input} {output}"')
     )

@@ -86,7 +86,7 @@ def state_words(state: str) -> str:
 def message_shown(state: str, message: str) -> str:
     """What a task's state-change line shows of its event's message, made safe for a terminal: for a task not
     run, the whole message on that line (it names the tasks and files that kept it from running, any of which
-    may hold a newline: its first line alone would show `dependency sum:a` of `dependency sum:a<LF>b failed`,
+    may hold a newline: its first line alone would show `sum:a` of `sum:a<LF>b failed`,
     and nothing else shows it); for any other state its first line (a failure's whole message is shown
     with the failures at the end)."""
     text = message.strip()

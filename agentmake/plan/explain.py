@@ -53,7 +53,7 @@ def explain_lines(graph: Graph, rebuilder: Rebuilder, target: str) -> list[str]:
             lines[d.task_id] = f"{_label(task)} would fail: {d.reasons[0].message.partition(': ')[2]}"
         elif dep is not None:
             blocked[d.task_id] = dep
-            lines[d.task_id] = f"{_label(task)} will not run: dependency {dep} would fail"
+            lines[d.task_id] = f"{_label(task)} will not run: {dep} would fail"
         elif d.task_id in targets or d.stale:
             lines[d.task_id] = describe(task, d, first)
     return [lines[task_id] for task_id in in_natural_order(lines)]

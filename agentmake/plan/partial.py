@@ -34,7 +34,7 @@ GAPS_NAMED = 5  # the gaps a line names (`gaps_detail`); the others are counted
 @dataclass(frozen=True)
 class Gap:
     """An input of a report that this build did not make whole: `path`, the `task` that makes it and why
-    it is not there (`reason`: "perf failed: exited with code 1", "not run: dependency scan failed").
+    it is not there (`reason`: "perf failed: exited with code 1", "not run: scan failed").
     `present`: the file is there but is a partial report itself (`reason` says what it lacks)."""
 
     path: str

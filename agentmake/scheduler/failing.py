@@ -66,7 +66,7 @@ class Failing(Ending):
         self._finish(t, "failed", message=message, error_type=error_type, action=action)
         if stops and not self.options.keep_going and self.stop_reason is None:
             self.stop_reason = f"build stopped after failure of {t.id}"
-        self._block_dependents(t, f"dependency {t.id} failed")
+        self._block_dependents(t, f"{t.id} failed")  # (as make says it: `not run: scan failed`)
 
     def _unrecorded(self, t: TaskState, why: str) -> None:
         """`t` finished, but its result cannot be recorded: the build was stopped while another program held

@@ -179,7 +179,7 @@ class Starting(Outcomes):
         )
         self._record(t, "not-run", time.time(), message=why)
         self._finish(t, "not-run", message=why)
-        self._block_dependents(t, f"dependency {t.id} failed and was not tried again")
+        self._block_dependents(t, f"{t.id} failed and was not tried again")
 
     def _moved(self, t: TaskState, result: AttemptResult) -> bool:
         """A shell agent or a report reads its inputs as it runs: if one changed meanwhile, its result may mix
