@@ -51,9 +51,7 @@ class _Parser(argparse.ArgumentParser):
         unknown = message.startswith("unrecognized arguments: ") or "ignored explicit argument" in message
         word = next((w for w in self.words if self._not_an_option(w)), "") if unknown else ""
         if word:
-            plain = self._plain_words()
-            command = plain[:1] if plain and plain[0] in COMMANDS else []  # (as `cli.parse` takes it)
-            hint = command_line(*command, "--", word, invocation=self._invocation())
+            hint = self._typed_again(word, (), word)
             message = f"unknown option {word} (a target that starts with '-' goes after '--': {hint})"
         elif message.startswith("unrecognized arguments: "):
             message = self._misspelt_long(message)
@@ -76,8 +74,33 @@ class _Parser(argparse.ArgumentParser):
         near = near or ["--" + o for o in close_names(word[2:], [o[2:] for o in longs])]
         command = next(iter(self._plain_words()[:1]), "")
         helper = f"agentmake {command} --help" if command in COMMANDS else "agentmake --help"
-        return f"unknown option {word}: " + (
-            f"did you mean {either(near, quote=False)}?" if near else f"`{helper}` lists the options"
+        if not near:
+            return f"unknown option {word}: `{helper}` lists the options"
+        meant = f"unknown option {word}: did you mean {either(near, quote=False)}?"
+        typed = next((w for w in self.words if w == word or w.startswith(word + "=")), "")
+        if len(near) > 1 or not typed:
+            return meant
+        return f"{meant} (`{self._typed_again(typed, (near[0] + typed[len(word) :],))}`)"
+
+    def _typed_again(self, old: str, new: Sequence[str], target: str = "") -> str:
+        """The command line as the user typed it, every word kept but `old`, which `new` replaces, and
+        `target` (a target taken for an option) after `--`, with the words that were after it: for a hint to
+        copy (`agentmake -k --jbos 2` -> `agentmake -k --jobs 2`; `agentmake report -v -notes.md` ->
+        `agentmake report -v -- -notes.md`). Its VAR=value words go last, as `command_line` says them
+        (a secret's value left out)."""
+        kept: list[str] = []
+        replaced = False
+        for word in self.words:
+            if word == old and not replaced:
+                kept += new
+                replaced = True
+            elif not _is_assignment(word):
+                kept.append(word)
+        after = [w for w in self.operands if not _is_assignment(w)]
+        after = [target, *after] if target else after
+        overrides = dict(w.partition("=")[::2] for w in [*self.words, *self.operands] if _is_assignment(w))
+        return command_line(
+            *kept, *(["--", *after] if after else []), invocation=Invocation(".", None, overrides)
         )
 
     def _not_an_option(self, word: str) -> bool:
@@ -99,44 +122,6 @@ class _Parser(argparse.ArgumentParser):
                 return False
         return False
 
-    def _invocation(self) -> Invocation:
-        """-C DIR, -f FILE and the VAR=value words of `words`, for a hint's command line (`command_line`):
-        argparse has not parsed them when it stops at an unknown option. The VAR=value words after `--`
-        (`operands`) too: `agentmake -notes.md -- lang=fr` is told `agentmake -- -notes.md lang=fr`."""
-        given: dict[str, str] = {}
-        overrides: dict[str, str] = {}
-        words = iter(self.words)
-        for word in words:
-            for short, long in (("-C", "--directory"), ("-f", "--file")):
-                if word == long:
-                    given[short] = next(words, "")
-                elif word.startswith(long + "="):
-                    given[short] = word.removeprefix(long + "=")
-            if word.startswith("-") and not word.startswith("--"):
-                self._short_flags(word, words, given)
-            name, eq, value = word.partition("=")
-            if eq and not word.startswith("-") and _is_name(name):
-                overrides[name] = value
-        for word in self.operands:  # (after `--` every word is a target or a VAR=value, as `cli.parse` says)
-            name, eq, value = word.partition("=")
-            if eq and _is_name(name):
-                overrides[name] = value
-        return Invocation(given.get("-C") or ".", given.get("-f") or None, overrides)
-
-    def _short_flags(self, word: str, words: Iterator[str], given: dict[str, str]) -> None:
-        """-C's and -f's values in `word`, short options run together as argparse takes them: `-Cdir`,
-        `-kC dir` (-k, then -C with the next word), `-kfOther.af`; the value of another (`-j4`) skipped."""
-        for at in range(1, len(word)):
-            action = self._option_string_actions.get(f"-{word[at]}")
-            if action is None:
-                return  # (not an option: a target taken for one, `-notes.md`)
-            if action.nargs == 0:
-                continue  # (a flag: -k, -n, ...)
-            value = word[at + 1 :] or next(words, "")
-            if word[at] in "Cf":
-                given[f"-{word[at]}"] = value
-            return
-
     def _plain_words(self) -> list[str]:
         """`words` without the options and their values: the command, if one was given, comes first."""
         out, skip = [], False
@@ -148,6 +133,12 @@ class _Parser(argparse.ArgumentParser):
             elif (action := self._option_string_actions.get(word)) is not None and action.nargs != 0:
                 skip = True  # (its value is the next word: `-C DIR`)
         return out
+
+
+def _is_assignment(word: str) -> bool:
+    """A VAR=value word (`cli._ASSIGN`), not an option's `--opt=value`."""
+    name, eq, _ = word.partition("=")
+    return bool(eq) and not word.startswith("-") and _is_name(name)
 
 
 def _is_name(word: str) -> bool:

@@ -554,18 +554,22 @@ def test_double_dash_ends_options_for_every_command_that_takes_names(tmp_path: P
     # without it, the error says where such a target goes
     refused = _am(tmp_path, "-s", "-notes")
     assert refused.returncode == 2
-    assert "a target that starts with '-' goes after '--': agentmake -- -notes" in refused.stderr
+    assert "a target that starts with '-' goes after '--': agentmake -s -- -notes" in refused.stderr
 
 
 @pytest.mark.parametrize(
     ("args", "word", "hint"),
     [
         (["-notes.md"], "-notes.md", "agentmake -- -notes.md"),  # (-n is an option: argparse named it)
-        (["-s", "-xyz"], "-xyz", "agentmake -- -xyz"),
+        (["-s", "-xyz"], "-xyz", "agentmake -s -- -xyz"),
         (["-q-s"], "-q-s", "agentmake -- -q-s"),
-        (["-kj4", "-notes"], "-notes", "agentmake -- -notes"),  # (-kj4 is -k -j 4: not the word meant)
+        (["-kj4", "-notes"], "-notes", "agentmake -kj4 -- -notes"),  # (-kj4 is -k -j 4: not the word meant)
         (["explain", "-notes.md"], "-notes.md", "agentmake explain -- -notes.md"),
-        (["-C", "x", "status", "-v", "-notes.md"], "-notes.md", "agentmake -C x status -- -notes.md"),  # (ux)
+        (
+            ["-C", "x", "status", "-v", "-notes.md"],
+            "-notes.md",
+            "agentmake -C x status -v -- -notes.md",
+        ),  # (ux27: -v kept)
     ],
 )
 def test_a_single_dash_word_that_is_no_option_is_named_with_where_it_goes(

@@ -22,9 +22,12 @@ def agentmake(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize(
     ("args", "said"),
     [
-        (("status", "--jsno"), "unknown option --jsno: did you mean --json?"),
-        (("--dryrun",), "unknown option --dryrun: did you mean --dry-run?"),
-        (("graph", "--fromat", "dot"), "unknown option --fromat: did you mean --format?"),
+        (("status", "--jsno"), "unknown option --jsno: did you mean --json? (`agentmake status --json`)"),
+        (("--dryrun",), "unknown option --dryrun: did you mean --dry-run? (`agentmake --dry-run`)"),
+        (
+            ("graph", "--fromat", "dot"),
+            "unknown option --fromat: did you mean --format? (`agentmake graph --format dot`)",
+        ),
         (("status", "--zzzz"), "unknown option --zzzz: `agentmake status --help` lists the options"),
         (("--zzzz",), "unknown option --zzzz: `agentmake --help` lists the options"),
         # a prefix: every option it begins (`--j` is closer to --json by spelling, but --jobs was as likely)

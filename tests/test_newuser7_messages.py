@@ -48,8 +48,8 @@ def test_an_unknown_long_option_is_not_matched_by_its_dashes(tmp_path: Path) -> 
     (tmp_path / "Agentfile").write_text('agent a:\n    run = "echo a > {output}"\n    outputs = a.txt\n')
     for word, said in (
         ("--bogus", "unknown option --bogus: `agentmake --help` lists the options\n"),
-        ("--dryrun", "unknown option --dryrun: did you mean --dry-run?\n"),
-        ("--verbos", "unknown option --verbos: did you mean --verbose?\n"),
+        ("--dryrun", "unknown option --dryrun: did you mean --dry-run? (`agentmake --dry-run`)\n"),
+        ("--verbos", "unknown option --verbos: did you mean --verbose? (`agentmake --verbose`)\n"),
     ):
         cmd = [sys.executable, "-m", "agentmake", word]
         proc = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=60)

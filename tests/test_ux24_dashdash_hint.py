@@ -14,7 +14,7 @@ from agentmake.cli import main
 def test_the_dashdash_hint_keeps_the_values_after_dashdash(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["-notes.md", "lang=es", "--", "lang=fr", "x=1", "other.md"]) == 2
     err = capsys.readouterr().err
-    assert "goes after '--': agentmake -- -notes.md lang=fr x=1)" in err, err
+    assert "goes after '--': agentmake -- -notes.md other.md lang=fr x=1)" in err, err
 
 
 def test_help_makes_the_language_doc_path_terminal_safe(
