@@ -57,10 +57,10 @@ def node_label(text: str) -> str:
 # restored grey (`done`) unless it is on the critical path, which alone keeps the theme's task colour (no tag)
 _TAGS = {"failed": "crit", "interrupted": "active", "done": "done"}
 _LEGEND = {
-    "critical": "coloured (blue), on the critical path",
-    "done": "grey, done or restored off it",
-    "failed": "red, a failed attempt",
-    "interrupted": "pale, interrupted",
+    "critical": "blue = done, on the critical path",
+    "done": "grey = done or restored",
+    "failed": "red = failed",
+    "interrupted": "pale = interrupted",
 }
 
 
@@ -72,10 +72,17 @@ def bar_look(bar: Bar) -> str:
     return "critical" if bar.critical else "done"
 
 
-def legend(bars: Sequence[Bar]) -> str:
-    """The sentence under the chart saying what each kind of bar in it means (`bar_look`)."""
+def legend(bars: Sequence[Bar], per_agent: bool = False) -> str:
+    """The one line under the chart: what a bar is (`per_agent`: `_agent_bars`' one bar per agent), then
+    what each colour in it means (`bar_look`), those of the bars shown alone."""
     looks = {bar_look(bar) for bar in bars}
-    return "Bars: " + "; ".join(text for look, text in _LEGEND.items() if look in looks) + "."
+    what = (
+        "all of an agent's tasks, first start to last end"
+        if per_agent
+        else "one attempt of a task, start to end"
+    )
+    marks = "; ".join(text for look, text in _LEGEND.items() if look in looks)
+    return f"Each bar is {what}: {marks}."
 
 
 def gantt(bars: Sequence[Bar], title: str = "Run") -> str:

@@ -456,17 +456,14 @@ def render_summary(
         if len(timeline) > MAX_TEXT:  # (Mermaid draws no timeline that long: one bar per agent instead)
             bars = _agent_bars(records, critical)
             timeline = gantt(bars, f"Run {run_id}")
-            note = (
-                "Tasks grouped by agent: one bar per agent, from its first task's start to its last task's"
-                " end (one bar per task is too big for Mermaid). "
-            )
+            note = "Tasks grouped by agent (one bar per task is too big for Mermaid). "
         parts += ["", f"{h}# Timeline", ""]
         if len(timeline) > MAX_TEXT:
             parts.append(
                 f"Too many agents for a Mermaid timeline ({len(bars)} bars, over {MAX_TEXT:,} characters)."
             )
         else:
-            parts += ["```mermaid", timeline, "```", "", note + legend(bars)]
+            parts += ["```mermaid", timeline, "```", "", note + legend(bars, per_agent=bool(note))]
     states = {r.task_id: (r.record.state if r.current and r.record else "") for r in rows}
     chart = flowchart(order, graph.deps, states)
     parts += ["", f"{h}# Task graph", ""]
