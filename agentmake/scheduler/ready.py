@@ -2,7 +2,8 @@
 
 A task's weight is its own expected duration plus the heaviest chain of tasks that wait on it, so the task
 at the head of the longest remaining path starts first (what keeps wall time near the critical path). Ties are
-broken by the agent's `priority` (higher first), then by declaration order.
+broken by the agent's `priority` (higher first), then by declaration order: agents as declared, an agent's
+tasks in natural order (`natorder`: `copy:2` before `copy:10`, as the display and summaries list them).
 
 Expected duration, in order of preference: the task's recorded mean, the mean of its agent's recorded tasks
 (fan-out ids are ``name:values``), the agent's `estimate`, and `DEFAULT_DURATION`.
@@ -15,6 +16,7 @@ from collections.abc import Mapping
 
 from agentmake.graph import Graph, Task
 from agentmake.model import AgentSpec
+from agentmake.natorder import in_natural_order
 
 DEFAULT_DURATION = 1.0  # seconds: a task nobody knows anything about
 
@@ -53,10 +55,12 @@ def critical_path_weights(graph: Graph, durations: Mapping[str, float]) -> dict[
 
 
 def priority_keys(graph: Graph, weights: Mapping[str, float]) -> dict[str, PriorityKey]:
-    """Sort key of every task: smaller goes first."""
+    """Sort key of every task: smaller goes first (equals: agents as declared, each one's tasks in natural
+    order, ranked once here rather than compared at each pop)."""
+    tasks = graph.tasks
     return {
-        task_id: (-weights[task_id], -_priority(task), order)
-        for order, (task_id, task) in enumerate(graph.tasks.items())
+        task_id: (-weights[task_id], -_priority(tasks[task_id]), order)
+        for order, task_id in enumerate(in_natural_order(tasks))
     }
 
 
