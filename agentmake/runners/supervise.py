@@ -143,11 +143,12 @@ class Supervisor:
         """Wait up to `timeout` seconds for a child to end (or for `wake`); copy output meanwhile. Returns
         the children that are gone, each with its result."""
         done: list[tuple[Any, ProcResult]] = []
-        now = time.monotonic()
-        self._stop_due(now, done)
-        if done:
-            timeout = 0.0
-        timeout = min(timeout, self._next_timer(now))
+        if timeout > 0:  # (a look that does not wait: the timers are seen to once, after it)
+            now = time.monotonic()
+            self._stop_due(now, done)
+            if done:
+                timeout = 0.0
+            timeout = min(timeout, self._next_timer(now))
         try:
             events = self.epoll.poll(max(timeout, 0.0))
         except InterruptedError:  # (PEP 475 retries; a signal handler that raised never gets here)

@@ -205,6 +205,8 @@ class InlineAttempts:
         return messages
 
     def _take_spawned(self) -> None:
+        if not self.starting:  # (nothing is with a spawner: nothing can be handed over)
+            return
         while True:
             try:
                 task_id, child = self.spawned.get_nowait()

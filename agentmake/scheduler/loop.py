@@ -310,7 +310,9 @@ class Build(Results):
             if self.marks:
                 oldest = min(when for _, _, when in self.marks.values())
                 timeout = min(timeout, max(oldest + MARK_DELAY - time.monotonic(), 0.0))
-        self._handle_all(self._receive(timeout))
+        messages = self._receive(timeout)
+        if messages:  # (most looks between two decisions find nothing)
+            self._handle_all(messages)
 
     def _receive(self, timeout: float) -> list[tuple[Any, ...]]:
         """What ended attempts (inline and on workers) and workers' processes report, waiting up to `timeout`
@@ -322,11 +324,9 @@ class Build(Results):
                 messages = [self.queue.get(timeout=timeout)] if timeout > 0 else []
             except queue.Empty:
                 return []
-        while True:
-            try:
-                messages.append(self.queue.get_nowait())
-            except queue.Empty:
-                return messages
+        while not self.queue.empty():  # (only this thread takes; a post after this look wakes the next)
+            messages.append(self.queue.get_nowait())
+        return messages
 
     def _found(self, task: Task, found: list[AttemptResult]) -> None:
         """What earlier attempts of `task` paid for and no answer comes of, told by its first attempt before
