@@ -43,9 +43,9 @@ def test_no_key_set_still_says_how_to_log_in(monkeypatch: pytest.MonkeyPatch) ->
 def test_two_keys_set_are_both_named() -> None:
     from agentmake.runners.presets import auth_fix
 
-    env = {"GEMINI_API_KEY": "a", "GOOGLE_API_KEY": "b"}
-    assert auth_fix("gemini", env).startswith(
-        "GEMINI_API_KEY and GOOGLE_API_KEY are set, yet refused: check their"
+    env = {"ANTHROPIC_API_KEY": "a", "CLAUDE_CODE_OAUTH_TOKEN": "b"}
+    assert auth_fix("claude", env).startswith(
+        "ANTHROPIC_API_KEY and CLAUDE_CODE_OAUTH_TOKEN are set, yet refused: check their"
     )
 
 

@@ -21,8 +21,8 @@ import re
 from dataclasses import dataclass
 
 from agentmake.lazyre import LazyPattern
+from agentmake.runners.authfix import auth_fix
 from agentmake.runners.parse import Parsed
-from agentmake.runners.presets import auth_fix
 
 _AUTH = LazyPattern(
     r"\b40[13]\b|not logged in|invalid api key|api_key_invalid|invalid x-api-key|authentication[_ ]fail"

@@ -11,10 +11,12 @@ positional argument right after the command (``ollama run MODEL``); None means t
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 
 from agentmake.model import RunnerSpec, rests_on
+from agentmake.runners.authfix import AUTH_FIX as AUTH_FIX  # (re-exported: their home was here)
+from agentmake.runners.authfix import AUTH_KEYS as AUTH_KEYS
+from agentmake.runners.authfix import auth_fix as auth_fix
 from agentmake.runners.modelenv import ENDPOINT_ENV, ENDPOINT_HOSTS, MODEL_ENV
 
 PRESETS: dict[str, RunnerSpec] = {
@@ -202,51 +204,6 @@ def host_of(value: str) -> str:
     except ValueError:
         return ""
     return host if host and all(c.isalnum() or c in ".-:_" for c in host) else ""
-
-
-# What to tell a person whose credentials were refused.
-AUTH_FIX: dict[str, str] = {
-    "claude": "set ANTHROPIC_API_KEY or CLAUDE_CODE_OAUTH_TOKEN (or run `claude` and /login)",
-    "codex": "set OPENAI_API_KEY or run `codex login`",
-    "gemini": "set GEMINI_API_KEY or run `gemini` once to sign in",
-    "llm": "set the provider's key with `llm keys set ...` or its *_API_KEY variable",
-    "ollama": "run `ollama signin` or set OLLAMA_API_KEY for cloud models",
-    "aider": (
-        "set the API key of the model's provider (OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY, "
-        "DEEPSEEK_API_KEY, OPENROUTER_API_KEY, ...; another provider's variable must be named in the "
-        "runner's `env`), or give it to aider in .aider.conf.yml or .env"
-    ),
-    "openai-http": "set OPENAI_API_KEY to the server's key (vLLM, llama.cpp: its --api-key)",
-    "shell": "check the command's credentials",
-}
-
-# The keys a preset's CLI is logged in with when set (AUTH_FIX tells a person to set one).
-AUTH_KEYS: dict[str, tuple[str, ...]] = {
-    "claude": ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN"),
-    "codex": ("OPENAI_API_KEY", "CODEX_API_KEY"),
-    "gemini": ("GEMINI_API_KEY", "GOOGLE_API_KEY"),
-    "openai-http": ("OPENAI_API_KEY",),
-}
-
-
-def auth_fix(preset: str, environ: Mapping[str, str] | None = None) -> str:
-    """What to tell a person whose credentials `preset`'s CLI refused: `AUTH_FIX`, unless a key it reads is
-    set (in `environ`, else this process's environment, which the preset passes on): then that key was
-    refused, and "set ANTHROPIC_API_KEY" would send them looking for a setting they made; for a runner on
-    no preset, to check its command's credentials."""
-    env = os.environ if environ is None else environ
-    given = [name for name in AUTH_KEYS.get(preset, ()) if env.get(name)]
-    if given:
-        one = len(given) == 1
-        names = " and ".join(given)
-        its = "its" if one else "their"
-        verb = "is" if one else "are"
-        if preset == "openai-http":  # (a local server's key is whatever its --api-key says)
-            return (
-                f"{names} is set, yet refused: it must be the server's key (vLLM, llama.cpp: its --api-key)"
-            )
-        return f"{names} {verb} set, yet refused: check {its} value (mistyped, expired or revoked?)"
-    return AUTH_FIX.get(preset) or "check the credentials the runner's command uses"
 
 
 # Presets whose agents can write files themselves (multi-output agents need one of these).

@@ -1,0 +1,135 @@
+"""What to tell a person whose credentials an agent CLI refused: what to set, or why what is set was not used.
+
+Facts: /work/shared/RUNNERS.md and the CLIs' own documentation: `codex exec` reads CODEX_API_KEY, and
+OPENAI_API_KEY only once `codex login --with-api-key` saved it (openai/codex#7323); gemini reads
+GEMINI_API_KEY, and GOOGLE_API_KEY only as a Vertex AI key, with GOOGLE_GENAI_USE_VERTEXAI=true (its
+`getAuthTypeFromEnv`); llm takes a key saved with `llm keys set` before the provider's variable; `ollama run`
+signs cloud models in with `ollama signin`, OLLAMA_API_KEY being for ollama.com's HTTP API. No value of a
+key is ever put in a message: only its name.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+
+# What to tell a person whose credentials were refused, when none of `AUTH_KEYS` is set.
+AUTH_FIX: dict[str, str] = {
+    "claude": "set ANTHROPIC_API_KEY or CLAUDE_CODE_OAUTH_TOKEN (or run `claude` and /login)",
+    "codex": "run `codex login`, or set CODEX_API_KEY (`codex exec` does not read OPENAI_API_KEY)",
+    "gemini": "set GEMINI_API_KEY or run `gemini` once to sign in",
+    "llm": "set the provider's key with `llm keys set ...` or its *_API_KEY variable",
+    "ollama": "run `ollama signin` (cloud models need it; local models need no key)",
+    "aider": (
+        "set the API key of the model's provider (OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY, "
+        "DEEPSEEK_API_KEY, OPENROUTER_API_KEY, ...; another provider's variable must be named in the "
+        "runner's `env`), or give it to aider in .aider.conf.yml or .env"
+    ),
+    "openai-http": "set OPENAI_API_KEY to the server's key (vLLM, llama.cpp: its --api-key)",
+    "shell": "check the command's credentials",
+}
+
+# The keys a preset's CLI may be logged in with when set (each one its preset's `AUTH_ENV` passes on).
+AUTH_KEYS: dict[str, tuple[str, ...]] = {
+    "claude": ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN"),
+    "codex": ("CODEX_API_KEY", "OPENAI_API_KEY"),
+    "gemini": ("GEMINI_API_KEY", "GOOGLE_API_KEY"),
+    "llm": ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY"),
+    "ollama": ("OLLAMA_API_KEY",),
+    "openai-http": ("OPENAI_API_KEY",),
+}
+
+
+def auth_fix(preset: str, environ: Mapping[str, str] | None = None) -> str:
+    """What to tell a person whose credentials `preset`'s CLI refused: `AUTH_FIX`, unless a key it reads is
+    set (in `environ`, else this process's environment, which the preset passes on): then that key was
+    refused, and "set ANTHROPIC_API_KEY" would send them looking for a setting they made; or the key set is
+    one the CLI does not read the way they think (`_SPECIAL`); for a runner on no preset, to check its
+    command's credentials."""
+    env = os.environ if environ is None else environ
+    given = [name for name in AUTH_KEYS.get(preset, ()) if env.get(name)]
+    special = _SPECIAL.get(preset)
+    said = special(env, given) if special is not None else None
+    if said is not None:
+        return said
+    if given:
+        return _refused(given)
+    return AUTH_FIX.get(preset) or "check the credentials the runner's command uses"
+
+
+def _refused(given: list[str]) -> str:
+    one = len(given) == 1
+    return (
+        f"{' and '.join(given)} {'is' if one else 'are'} set, yet refused: check {'its' if one else 'their'} "
+        "value (mistyped, expired or revoked?)"
+    )
+
+
+def _codex(env: Mapping[str, str], given: list[str]) -> str | None:
+    if "CODEX_API_KEY" in given:  # (the key `codex exec` reads)
+        return _refused(["CODEX_API_KEY"])
+    if not given:
+        return None
+    return (
+        "`codex exec` does not read OPENAI_API_KEY (set): save it once with "
+        "`printenv OPENAI_API_KEY | codex login --with-api-key`, or set CODEX_API_KEY; "
+        "if it was saved so, check its value"
+    )
+
+
+def _gemini(env: Mapping[str, str], given: list[str]) -> str | None:
+    if env.get("GOOGLE_GENAI_USE_VERTEXAI") == "true":  # (gemini's test: the string "true")
+        if "GOOGLE_API_KEY" in given:
+            return (
+                "GOOGLE_API_KEY is set, yet refused by Vertex AI (GOOGLE_GENAI_USE_VERTEXAI=true): check "
+                "it is a Vertex AI key of a project with the Vertex AI API on"
+            )
+        return (
+            "gemini uses Vertex AI (GOOGLE_GENAI_USE_VERTEXAI=true): set GOOGLE_CLOUD_PROJECT and "
+            "GOOGLE_CLOUD_LOCATION and run `gcloud auth application-default login`, or set GOOGLE_API_KEY "
+            "to a Vertex AI key"
+        )
+    if "GEMINI_API_KEY" in given:  # (the key used: GOOGLE_API_KEY is not read without Vertex AI)
+        return _refused(["GEMINI_API_KEY"])
+    if "GOOGLE_API_KEY" in given:
+        return (
+            "gemini reads GOOGLE_API_KEY (set) only for Vertex AI: for a Gemini API key set GEMINI_API_KEY; "
+            "for a Vertex AI key set GOOGLE_GENAI_USE_VERTEXAI=true, GOOGLE_CLOUD_PROJECT and "
+            "GOOGLE_CLOUD_LOCATION"
+        )
+    return None
+
+
+def _llm(env: Mapping[str, str], given: list[str]) -> str | None:
+    if not given:
+        return None
+    names = " and ".join(given)
+    return (
+        f"{names} {'is' if len(given) == 1 else 'are'} set, but llm uses a key saved with `llm keys set` "
+        "first: see `llm keys list`, and check the key's value"
+    )
+
+
+def _ollama(env: Mapping[str, str], given: list[str]) -> str | None:
+    if not given:
+        return None
+    return (
+        "run `ollama signin`: `ollama run` signs cloud models in with it, not with OLLAMA_API_KEY (set), "
+        "which is for ollama.com's HTTP API; local models need no key"
+    )
+
+
+def _openai_http(env: Mapping[str, str], given: list[str]) -> str | None:
+    # (a local server's key is whatever its --api-key says)
+    if not given:
+        return None
+    return "OPENAI_API_KEY is set, yet refused: it must be the server's key (vLLM, llama.cpp: its --api-key)"
+
+
+_SPECIAL: dict[str, Callable[[Mapping[str, str], list[str]], str | None]] = {
+    "codex": _codex,
+    "gemini": _gemini,
+    "llm": _llm,
+    "ollama": _ollama,
+    "openai-http": _openai_http,
+}
