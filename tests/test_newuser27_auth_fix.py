@@ -98,8 +98,15 @@ def test_llm_with_a_key_set_points_at_its_saved_keys(monkeypatch: pytest.MonkeyP
         "{'error': {'message': 'Incorrect API key provided', 'code': 'invalid_api_key'}}"
     )
     said = _said(monkeypatch, "llm", text, OPENAI_API_KEY=SECRET)
-    assert "OPENAI_API_KEY is set, but llm uses a key saved with `llm keys set` first" in said, said
+    assert (
+        "llm uses a key saved with `llm keys set` before the provider's variable (OPENAI_API_KEY set)" in said
+    )
     assert "`llm keys list`" in said and "set the provider's key" not in said, said
+
+
+def test_three_keys_set_are_listed_as_a_sentence() -> None:
+    said = auth_fix("llm", {"OPENAI_API_KEY": "a", "ANTHROPIC_API_KEY": "b", "GEMINI_API_KEY": "c"})
+    assert "(OPENAI_API_KEY, ANTHROPIC_API_KEY and GEMINI_API_KEY set)" in said, said
 
 
 def test_llm_with_no_key_is_still_told_to_set_one(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -57,10 +57,15 @@ def auth_fix(preset: str, environ: Mapping[str, str] | None = None) -> str:
     return AUTH_FIX.get(preset) or "check the credentials the runner's command uses"
 
 
+def _names(given: list[str]) -> str:
+    """`A`, `A and B`, `A, B and C`."""
+    return given[0] if len(given) == 1 else f"{', '.join(given[:-1])} and {given[-1]}"
+
+
 def _refused(given: list[str]) -> str:
     one = len(given) == 1
     return (
-        f"{' and '.join(given)} {'is' if one else 'are'} set, yet refused: check {'its' if one else 'their'} "
+        f"{_names(given)} {'is' if one else 'are'} set, yet refused: check {'its' if one else 'their'} "
         "value (mistyped, expired or revoked?)"
     )
 
@@ -103,10 +108,9 @@ def _gemini(env: Mapping[str, str], given: list[str]) -> str | None:
 def _llm(env: Mapping[str, str], given: list[str]) -> str | None:
     if not given:
         return None
-    names = " and ".join(given)
     return (
-        f"{names} {'is' if len(given) == 1 else 'are'} set, but llm uses a key saved with `llm keys set` "
-        "first: see `llm keys list`, and check the key's value"
+        f"llm uses a key saved with `llm keys set` before the provider's variable ({_names(given)} set): "
+        "see `llm keys list`, and check the key's value"
     )
 
 
