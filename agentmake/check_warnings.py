@@ -1,8 +1,9 @@
 """What `agentmake check` points out that is not an error (`check_warnings`): a misspelt setting or a
 block's line taken as a variable (`setting_typos`, which every load says too), runners with no model or one
-never passed, agents that make no task, an Agentfile that declares nothing (`declares_nothing`, which a build
-says too), and programs that are not found; the agents that cannot write their outputs are
-`unwritable.unwritable_outputs`' (imported here, as callers and tests import it).
+never passed, agents that make no task, report patterns that match nothing, an Agentfile that declares
+nothing (`declares_nothing`, which a build says too), and programs that are not found; the agents that
+cannot write their outputs are `unwritable.unwritable_outputs`' (imported here, as callers and tests import
+it).
 """
 
 from __future__ import annotations
@@ -175,7 +176,8 @@ def check_warnings(af: Agentfile, graph: Graph | None) -> list[str]:
     from agentmake.placeholder_warnings import placeholder_warnings
 
     warnings += unwritable_outputs(af)
-    warnings += idle_agents(af, graph) + fan_outs_into_one(af, graph) + placeholder_warnings(af, graph)
+    warnings += idle_agents(af, graph) + idle_report_patterns(graph)
+    warnings += fan_outs_into_one(af, graph) + placeholder_warnings(af, graph)
     return warnings + missing_programs(af) + missing_check_programs(af)
 
 
@@ -193,6 +195,27 @@ def idle_agents(af: Agentfile, graph: Graph | None) -> list[str]:
         for name, agent in af.agents.items()
         if name not in made and any("{" in p for p in agent.inputs)
     ]
+
+
+def idle_report_patterns(graph: Graph | None) -> list[str]:
+    """A report's input patterns that match no file and no agent's output (`outs/*.md` for `out/*.md`): not
+    an error (the report says `_(no file matches)_` in their place, as the files may come later), but said,
+    as an agent's pattern that matches nothing stops the load."""
+    if graph is None:
+        return []
+    from agentmake.graph.globs import compile_pattern
+    from agentmake.model import ReportSpec
+
+    warnings = []
+    for t in graph.tasks.values():  # (as `report.builtin.unmatched`, whose module start-up need not load)
+        for text in t.spec.inputs if t.kind == "report" and isinstance(t.spec, ReportSpec) else ():
+            pattern = compile_pattern(text)
+            if not pattern.is_literal and not any(pattern.regex.fullmatch(p) for p in t.inputs):
+                warnings.append(
+                    f"report {t.name}: inputs pattern {text} matches no file and no agent's output (its"
+                    " report will say `_(no file matches)_` there)"
+                )
+    return warnings
 
 
 def fan_outs_into_one(af: Agentfile, graph: Graph | None) -> list[str]:
