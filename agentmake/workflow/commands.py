@@ -98,7 +98,8 @@ def report(req: Request) -> int:
     reports = project.agentfile.reports
     if not reports:
         raise UsageError("this Agentfile declares no report (add a `report NAME:` block)")
-    names = [_report_of(project, name) for name in req.targets] or list(reports)
+    # (each once, in the order first named: `report r R.md` names r twice)
+    names = list(dict.fromkeys(_report_of(project, name) for name in req.targets)) or list(reports)
     for name in names:
         if name not in reports:
             from agentmake.errors import did_you_mean
