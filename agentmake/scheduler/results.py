@@ -279,7 +279,19 @@ class Results(Stopping):
             self.delayed.clear()
             return
         now = time.monotonic()
+        if self.delayed and any(self._call_refused(self.tasks[d[2]]) for d in self.delayed):
+            # (a retry its runner's refusal or the budget holds back is failed now, not after its backoff)
+            self.delayed = [
+                d if not self._call_refused(self.tasks[d[2]]) else (now, *d[1:]) for d in self.delayed
+            ]
+            heapq.heapify(self.delayed)
         while self.delayed and self.delayed[0][0] <= now:
             _, _, task_id = heapq.heappop(self.delayed)
             t = self.tasks[task_id]
             self.parked.setdefault(t.runner, ReadyQueue(self.keys)).push(task_id)
+
+    def _call_refused(self, t: TaskState) -> bool:
+        """Whether `t`'s next attempt would be held back as it starts (`Starting._launch`: not a re-check,
+        which calls nothing)."""
+        recheck = t.decision is not None and t.decision.recheck is not None
+        return t.llm and not recheck and self.gate.why_not(t.runner) is not None
