@@ -40,6 +40,7 @@ def watch(req: Request) -> int:
             return EXIT_INTERRUPTED
         if loaded:
             print(f"agentmake: watching for changes ({_how_to_stop()})", file=sys.stderr)
+        said_how_to_stop = loaded  # (a session that starts broken says it once the Agentfile loads)
         while True:
             try:
                 first = session.watcher.changes.get(timeout=0.5)
@@ -67,6 +68,9 @@ def watch(req: Request) -> int:
             after = None if was_broken and not session.broken else paths
             if rebuild and session.build(after) == EXIT_INTERRUPTED:
                 return EXIT_INTERRUPTED
+            if not said_how_to_stop and session.project is not None:
+                print(f"agentmake: watching for changes ({_how_to_stop()})", file=sys.stderr)
+                said_how_to_stop = True
     except KeyboardInterrupt:  # (idle, or loading: no build's lines said it was stopped)
         return interrupted()
     finally:
