@@ -13,6 +13,7 @@ import os
 from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 
+from agentmake.pathwords import quote_path
 from agentmake.plan.hashing import Seen, hash_path
 from agentmake.scheduler.discard import Discard
 
@@ -30,7 +31,8 @@ UNKNOWN: Seen = (-1, -1, -1, "", 0)  # seen of a file agentmake did not make: it
 
 def saved_notice(saved: Mapping[str, Path], unknown: Iterable[str]) -> str:
     """What to tell of outputs copied to `.agentmake/edited/` (`saved`: output -> its copy) before a
-    result replaced them: hand edits, or files agentmake did not make (`unknown`)."""
+    result replaced them: hand edits, or files agentmake did not make (`unknown`); each path written as the
+    Agentfile would (`pathwords.quote_path`: one with a space in quotes)."""
     odd = set(unknown)
     parts = []
     for label, paths in (
@@ -38,7 +40,7 @@ def saved_notice(saved: Mapping[str, Path], unknown: Iterable[str]) -> str:
         ("output agentmake did not make saved: ", [p for p in saved if p in odd]),
     ):
         if paths:
-            parts.append(label + ", ".join(f"{p} → {saved[p]}" for p in paths))
+            parts.append(label + ", ".join(f"{quote_path(p)} → {quote_path(str(saved[p]))}" for p in paths))
     return "; ".join(parts)
 
 

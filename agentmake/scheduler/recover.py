@@ -24,6 +24,7 @@ from pathlib import Path
 
 from agentmake.errors import AgentmakeError
 from agentmake.natorder import natural_key
+from agentmake.pathwords import quote_path
 from agentmake.plan import Hasher
 from agentmake.scheduler.earlier import find_left
 from agentmake.scheduler.processes import Orphan, end_orphan_groups, left_running
@@ -192,7 +193,5 @@ def _save_edits(store: Store, run_id: int, commit: CutShort, saved: dict[str, Pa
     `saved` (raises OSError if it cannot be saved: then it is not overwritten)."""
     for path in commit.edits:
         where = saved[path] = store.save_edited(path)
-        store.log_event(
-            run_id, commit.task_id, "output-edited", f"hand-edited output saved: {path} → {where}",
-            "saved a copy before restoring",
-        )  # fmt: skip
+        said = f"hand-edited output saved: {quote_path(path)} → {quote_path(str(where))}"
+        store.log_event(run_id, commit.task_id, "output-edited", said, "saved a copy before restoring")

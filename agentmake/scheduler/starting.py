@@ -14,6 +14,7 @@ from typing import Any
 
 from agentmake.errors import AgentmakeError
 from agentmake.invocation import command_line, targets
+from agentmake.pathwords import with_path_quoted
 from agentmake.plan import Decision, Hasher, Rebuilder
 from agentmake.plan.partial import in_input_order, nothing_made, partial_decision
 from agentmake.runners import AttemptResult, Executor
@@ -120,7 +121,10 @@ class Starting(Outcomes):
         if decision.action == "skip":
             if decision.adopt is not None:
                 self._adopt(t, decision)
-            kept = [r.message for r in decision.reasons if r.kind == "output-edited"]
+            # (its path written as the Agentfile would: `"out fr/a.md" was edited by hand; keeping it`)
+            kept = [
+                with_path_quoted(r.message, r.path) for r in decision.reasons if r.kind == "output-edited"
+            ]
             t.outcome.notice = "; ".join(kept) or None
             self._finish(t, "up-to-date")
             self._succeeded(t)
