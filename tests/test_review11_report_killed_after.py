@@ -60,9 +60,9 @@ def _found(e2e: E2E) -> float:
 def test_a_report_written_again_after_its_build_was_killed_counts_its_dollars_once(e2e: E2E) -> None:
     """Build 1 makes `first`, writes the report (its cost: what `first` paid) and is killed as `later`'s
     answer is put in place. Build 2 (an edit of `first`'s input) takes it over: its line says what build 1
-    paid, and it writes the report again, whose cost counts `first`'s new answer and what build 1 paid
-    that the first report did not count (`later`'s answer), not `first`'s answer of build 1 again (it did,
-    before)."""
+    paid, and it writes the report again, whose cost counts `first`'s new answer, not `first`'s answer of
+    build 1 again (it did, before), nor `later`'s of build 1: the report does not summarise `later`
+    (test_money27_report_scope; it counted it on 451f377)."""
     e2e.write("Agentfile", AGENTFILE)
     e2e.write("docs/a.md", "one " * 2000 + "\n")
     crash_at(e2e, "os.rename", "build/b.md", "-j1", "r", "later")
@@ -73,12 +73,13 @@ def test_a_report_written_again_after_its_build_was_killed_counts_its_dollars_on
     assert run.code == 0 and "Run 2." in e2e.read("R.md"), run
     after_paid = _cost(e2e, 1, "later") + _found(e2e)
     assert after_paid > 0
-    assert _cost_of(e2e.read("R.md")) == usd(_cost(e2e, 2, "first") + after_paid), e2e.read("R.md")
+    assert _cost_of(e2e.read("R.md")) == usd(_cost(e2e, 2, "first")), e2e.read("R.md")
 
 
 def test_a_report_written_by_a_later_build_counts_the_killed_build_s_dollars_once(e2e: E2E) -> None:
     """As above, but build 2 finds the report up to date (it writes none) and build 3 writes it: its cost
-    spans build 2's line, which said what killed build 1 paid, but for what the report of build 1 counted."""
+    spans build 2's line, which said what killed build 1 paid, but for what the report of build 1 counted
+    and `later`'s answer, which it does not summarise."""
     e2e.write("Agentfile", AGENTFILE)
     e2e.write("docs/a.md", "one " * 2000 + "\n")
     crash_at(e2e, "os.rename", "build/b.md", "-j1", "r", "later")
@@ -91,14 +92,13 @@ def test_a_report_written_by_a_later_build_counts_the_killed_build_s_dollars_onc
     run = e2e.am("-j1", "r", "later")
     assert run.code == 0 and "Run 3." in e2e.read("R.md"), run
     assert first_paid > 0
-    assert _cost_of(e2e.read("R.md")).startswith(usd(_cost(e2e, 3, "first") + after_paid)), e2e.read("R.md")
+    assert _cost_of(e2e.read("R.md")).startswith(usd(_cost(e2e, 3, "first"))), e2e.read("R.md")
 
 
-def test_what_clean_said_the_build_that_wrote_the_report_paid_after_it_is_counted_once(e2e: E2E) -> None:
+def test_what_clean_said_of_the_build_that_wrote_the_report_is_counted_as_a_build_s(e2e: E2E) -> None:
     """As above, but `clean` takes killed build 1 over and says what it paid (`summed_by` 0): the report
-    written next (build 2, after an edit) counts `later`'s answer of build 1, as it does when a build
-    says it, and not `first`'s again. Before, it counted neither: what `clean` said of the build that last
-    wrote the report was left out (only builds after it were looked at)."""
+    written next (build 2, after an edit) counts neither `first`'s answer of build 1 again nor `later`'s
+    (which it does not summarise), as when a build says it."""
     e2e.write("Agentfile", AGENTFILE)
     e2e.write("docs/a.md", "one " * 2000 + "\n")
     crash_at(e2e, "os.rename", "build/b.md", "-j1", "r", "later")
@@ -109,5 +109,5 @@ def test_what_clean_said_the_build_that_wrote_the_report_paid_after_it_is_counte
     e2e.write("docs/a.md", "two " * 2000 + "\n")
     run = e2e.am("-j1", "r")
     assert run.code == 0 and "Run 2." in e2e.read("R.md"), run
-    expected = usd(_cost(e2e, 2, "first") + after_paid)
+    expected = usd(_cost(e2e, 2, "first"))
     assert _cost_of(e2e.read("R.md")).startswith(expected), e2e.read("R.md")

@@ -275,16 +275,16 @@ def since_written(
     store: Records, run_id: int, before: int | None, order: Sequence[str], said: list[AttemptRecord]
 ) -> tuple[list[AttemptRecord], str]:
     """What a report's run cost counts besides what build `run_id`'s tasks paid: `said`, what its line says
-    killed builds paid, and what the lines of the builds since build `before`, which last wrote the report
-    (`last_write`), said was paid (`Journal.spend_between`: of the tasks in `order`, and what they said
-    killed builds paid, or `clean` did), so that a report counts every dollar a line said once, though a
-    build that found the report up to date (it wrote none) said it; and the note that says so after the
-    cost (empty when none of those builds paid anything). Not what the report's last write counted
-    already: build `before`, killed before its line, has its spend said again by the build that took it
-    over (its rows of the tasks in `order`, which ran before the report, and the killed builds before it,
-    which it counted as it wrote the report), but what it paid after the report is said, and counted,
-    once. Only `said` for a report not written before (it counts its own build's alone), or not named (a
-    summary alone)."""
+    killed builds paid for the tasks in `order` (the report's), and what the lines of the builds since build
+    `before`, which last wrote the report (`last_write`), said was paid for them (`Journal.spend_between`:
+    by those builds, and what they said killed builds paid, or `clean` did), so that a report counts every
+    dollar a line said of its tasks once, though a build that found the report up to date (it wrote none)
+    said it; and the note that says so after the cost (empty when none of those builds paid anything). Not
+    what the report's last write counted already: build `before`, killed before its line, has its spend
+    said again by the build that took it over (its rows of the tasks in `order`, which ran before the
+    report, and what killed builds before it paid for them, which it counted as it wrote the report). Only
+    `said` for a report not written before (it counts its own build's alone), or not named (a summary
+    alone)."""
     between = getattr(store, "spend_between", None)  # (test doubles of the store may lack them)
     again = getattr(store, "said_again", None)
     if before is None:
@@ -378,9 +378,12 @@ def render_summary(
         for r in ran
         if r.record and (r.record.state != "cached" or r.record.extra.get("paid_earlier"))
     ]
-    # and what its line said killed builds paid: their history rows, what was found in their logs
+    # and what its line said killed builds paid for the tasks it summarises: their history rows, what was
+    # found in their logs (the spend of other tasks is the line's, not this summary's: two reports over
+    # different agents count it once between them, as they do what their build paid)
     said_by = getattr(store, "spend_said_by", None)  # (test doubles of the store may lack it)
-    said = said_by(run_id) if said_by is not None else []
+    covered = set(order)
+    said = [a for a in said_by(run_id) if a.task_id in covered] if said_by is not None else []
     # and what the lines of the builds since the report was last written said, but for what that write
     # counted (`since_written`)
     earlier, since = since_written(store, run_id, last_write(store, run_id, report), order, said)

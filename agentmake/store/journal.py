@@ -330,9 +330,10 @@ class Journal:
 
     def spend_between(self, after: int, before: int, task_ids: Iterable[str]) -> list[AttemptRecord]:
         """What the summary lines of the builds after build `after` and before build `before` said was
-        paid, as history rows, each once: the rows of `task_ids` of each build that ended (its own line
-        said them), what each said killed builds paid (`spend_said_by`), and what `clean` or `-t` said a
-        build killed in between paid (`summed_by` 0), or build `after`, killed once it wrote the report. A
+        paid for `task_ids` (a report's tasks), as history rows, each once: the rows of each build that
+        ended (its own line said them), what each said killed builds paid (`spend_said_by`), and what
+        `clean` or `-t` said a build killed in between paid (`summed_by` 0), or build `after`, killed once
+        it wrote the report. A
         killed build's rows are left to the line that said them: the latest of these, or build `before`,
         which says them as it ends (its own `spend_said_by`); one said by a later build is that build's.
         What of it builds up to `after` spent, said since (`after` was killed after its report was
@@ -345,7 +346,7 @@ class Journal:
             (kept,) = self._conn.execute("SELECT MIN(run_id) FROM runs").fetchone()
             pruned = kept if kept is not None else before
             rows = self._conn.execute(_between_sql(found), (after, before, pruned)).fetchall()
-        said = [attempt_from_row(r[4:]) for r in rows if r[0] != 0 or r[5] in wanted]
+        said = [attempt_from_row(r[4:]) for r in rows if r[5] in wanted]
         return [a for a in said if a.state != "cached" or a.extra.get("paid_earlier")]
 
     def _has_found(self) -> bool:
