@@ -51,6 +51,8 @@ _PRUNE_ATTEMPTS = (
 _UNSUMMED = "SELECT run_id FROM runs WHERE ended_at IS NULL AND summed_by IS NULL AND run_id IS NOT ?1"
 # a history row that spent something of its build's (`spend_unsummed`, `spend_said_by`)
 _SPENT = "state != 'up-to-date' AND (cost_usd IS NOT NULL OR tokens_in IS NOT NULL OR tokens_out IS NOT NULL)"
+# ... and not a restore, nor an answer salvaged that an earlier build reported (`_spent_by`'s filter, in SQL)
+_PAID = "(state != 'cached' OR json_extract(extra, '$.paid_earlier'))"
 # the builds after ?1 and before ?2 that ended (`spend_between`), and those killed that `clean` said
 _ENDED = "SELECT run_id FROM runs WHERE run_id > ?1 AND run_id < ?2 AND ended_at IS NOT NULL"
 _CLEANED = "k.run_id >= ?1 AND k.run_id < ?2 AND k.ended_at IS NULL AND k.summed_by = 0"
@@ -470,10 +472,11 @@ class Journal:
     def last_attempted_run(self) -> int | None:
         """The latest run that recorded an attempt (a build that ran nothing records none), or whose summary
         line said what killed builds paid (`spend_said_by`: one that found everything up to date, and took
-        over a killed build that paid for something), the run a report summarises by default."""
+        over a killed build that paid for something: not one that only restored results, or salvaged
+        answers an earlier build reported, which spent nothing), the run a report summarises by default."""
         said = (
             "SELECT MAX(summed_by) FROM runs k WHERE summed_by > 0 AND (EXISTS (SELECT 1 FROM attempts"
-            f" WHERE run_id = k.run_id AND {_SPENT}) OR EXISTS (SELECT 1 FROM found_spend f"
+            f" WHERE run_id = k.run_id AND {_SPENT} AND {_PAID}) OR EXISTS (SELECT 1 FROM found_spend f"
             " WHERE f.run_id = k.run_id))"
         )
         with self._lock:
