@@ -64,32 +64,35 @@ _INSERT_ATTEMPT = f"INSERT INTO attempts ({_ATTEMPT_COLS}) VALUES ({', '.join('?
 
 
 def _between_sql(found: bool) -> str:
-    """`Journal.spend_between`'s query (?1 after, ?2 before, ?3 the oldest run kept): (part, the build whose
-    line said it, kind, id, history row), in that order: the own rows of the ended builds (and of builds
-    `runs` no longer keeps: whether one ended or who said its spend is not known, so its rows the history
-    still keeps are counted as its own line's), then what each ended build said killed builds paid, their
-    history rows then what was found in logs for them or by it (`spend_said_by`), then what `clean` said
-    (`summed_by` 0) of a build killed in between."""
+    """`Journal.spend_between`'s query (?1 after, ?2 before, ?3 the oldest run kept, ?4 the task ids, a JSON
+    list): (part, the build whose line said it, kind, id, history row) of those tasks, in that order: the own
+    rows of the ended builds (and of builds `runs` no longer keeps: whether one ended or who said its spend
+    is not known, so its rows the history still keeps are counted as its own line's), then what each ended
+    build said killed builds paid, their history rows then what was found in logs for them or by it
+    (`spend_said_by`), then what `clean` said (`summed_by` 0) of a build killed in between."""
     cols = ", ".join(f"a.{c}" for c in _ATTEMPT_COLS.split(", "))
     found_cols = "f.run_id, f.task_id, '" + FOUND + "', f.paid_at, f.paid_at, 1, f.cost_usd, f.tokens_in,"
     found_cols += " f.tokens_out, NULL, f.paid_by, '{}'"
     spent = "a.state != 'up-to-date' AND (a.cost_usd IS NOT NULL OR a.tokens_in IS NOT NULL"
     spent += " OR a.tokens_out IS NOT NULL)"  # (`_SPENT`, of `a`)
+    # (`+`: looked up in the list, not by the task index, which would read every row of each task)
+    mine = "+{}.task_id IN (SELECT value FROM json_each(?4))"
     parts = [
         f"SELECT 0, 0, 0, a.id, {cols} FROM attempts a WHERE a.run_id > ?1 AND a.run_id < ?2 AND {spent}"
-        f" AND (a.run_id IN ({_ENDED}) OR a.run_id < ?3)",
+        f" AND (a.run_id IN ({_ENDED}) OR a.run_id < ?3) AND {mine.format('a')}",
         f"SELECT 1, (SELECT summed_by FROM runs k WHERE k.run_id = a.run_id), 0, a.id, {cols} FROM attempts a"
-        f" WHERE a.run_id IN (SELECT run_id FROM runs WHERE summed_by IN ({_ENDED})) AND {spent}",
+        f" WHERE a.run_id IN (SELECT run_id FROM runs WHERE summed_by IN ({_ENDED})) AND {spent}"
+        f" AND {mine.format('a')}",
         f"SELECT 2, 0, 0, a.id, {cols} FROM attempts a WHERE a.run_id IN (SELECT k.run_id FROM runs k"
-        f" WHERE {_CLEANED}) AND {spent}",
+        f" WHERE {_CLEANED}) AND {spent} AND {mine.format('a')}",
     ]
     if found:
         parts += [
             f"SELECT 1, COALESCE(k.summed_by, k.run_id), 1, f.id, {found_cols} FROM found_spend f JOIN runs k"
-            f" ON k.run_id = f.run_id WHERE k.summed_by IN ({_ENDED})"
-            f" OR (k.summed_by IS NULL AND k.run_id IN ({_ENDED}))",
+            f" ON k.run_id = f.run_id WHERE (k.summed_by IN ({_ENDED})"
+            f" OR (k.summed_by IS NULL AND k.run_id IN ({_ENDED}))) AND {mine.format('f')}",
             f"SELECT 2, 0, 1, f.id, {found_cols} FROM found_spend f JOIN runs k ON k.run_id = f.run_id"
-            f" WHERE {_CLEANED}",
+            f" WHERE {_CLEANED} AND {mine.format('f')}",
         ]
     return " UNION ALL ".join(parts) + " ORDER BY 1, 2, 3, 4"
 
@@ -343,12 +346,12 @@ class Journal:
         (`report.summary.since_written`: not what `after` paid after it)."""
         # (one query: each row with the line that said it, in the order that line's `spend_said_by` gives
         # it, after the ended builds' own rows; was a `spend_said_by` per ended build, 460 ms over 10k tasks)
-        found, wanted = self._has_found(), set(task_ids)
+        found, wanted = self._has_found(), json.dumps(sorted(set(task_ids)))
         with self._lock:
             (kept,) = self._conn.execute("SELECT MIN(run_id) FROM runs").fetchone()
             pruned = kept if kept is not None else before
-            rows = self._conn.execute(_between_sql(found), (after, before, pruned)).fetchall()
-        said = [attempt_from_row(r[4:]) for r in rows if r[5] in wanted]
+            rows = self._conn.execute(_between_sql(found), (after, before, pruned, wanted)).fetchall()
+        said = [attempt_from_row(r[4:]) for r in rows]
         return [a for a in said if a.state != "cached" or a.extra.get("paid_earlier")]
 
     def _has_found(self) -> bool:
