@@ -299,7 +299,8 @@ class Journal:
         it was killed before its line (then the build that reported its spend said it). A build not ended
         yet (a report rendered as it runs) says, as it ends, what `spend_unsummed` gives it now: it took
         those builds over as it started and holds the lock. Each row is said by one build: a report's run
-        summary counts it once, as that build's line did (`report.summary`)."""
+        summary counts it once, as that build's line did, if it is of a task the report summarises
+        (`report.summary`)."""
         with self._lock:
             row = self._conn.execute(
                 "SELECT ended_at IS NULL AND counts IS NULL AND summed_by IS NULL, summed_by IS NULL"
