@@ -382,8 +382,10 @@ def render_summary(
     # found in their logs (the spend of other tasks is the line's, not this summary's: two reports over
     # different agents count it once between them, as they do what their build paid)
     said_by = getattr(store, "spend_said_by", None)  # (test doubles of the store may lack it)
-    covered = set(order)
-    said = [a for a in said_by(run_id) if a.task_id in covered] if said_by is not None else []
+    # (made once: a set or an index per event or per task is quadratic, minutes for a -k build of 20,000
+    # failures)
+    position = {task_id: i for i, task_id in enumerate(order)}
+    said = [a for a in said_by(run_id) if a.task_id in position] if said_by is not None else []
     # and what the lines of the builds since the report was last written said, but for what that write
     # counted (`since_written`)
     earlier, since = since_written(store, run_id, last_write(store, run_id, report), order, said)
@@ -420,9 +422,6 @@ def render_summary(
     path = [t for t, _ in as_run]
     parts += _path_lines(as_run, by_deps, weights)
 
-    # (made once: a set or an index per event or per task is quadratic, minutes for a -k build of 20,000
-    # failures)
-    position = {task_id: i for i, task_id in enumerate(order)}
     events = [e for e in store.events(run_id) if _field(e, "task_id", "task") in position]
     start = min((r.record.started_at for r in ran if r.record), default=None)
     parts += ["", f"{h}# Error log", ""]
