@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import FakeAgents
 from crash_helpers import crash_at
-from e2e_helpers import E2E, Run
-from test_money26_report_ledger import _cost_of
+from e2e_helpers import E2E
+from test_money26_report_ledger import _cost_of, _line
 
 from agentmake.scheduler.summary import usd
 from agentmake.store import AttemptRecord, Store
@@ -48,10 +48,6 @@ report rb:
 @pytest.fixture
 def e2e(tmp_path: Path, fake_agents: FakeAgents) -> E2E:
     return E2E(tmp_path / "proj", fake_agents)
-
-
-def _line(run: Run) -> str:
-    return next(ln for ln in run.out.splitlines() if ln.startswith("agentmake: "))
 
 
 def _killed_paid(e2e: E2E) -> dict[str, float]:
