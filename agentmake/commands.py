@@ -89,19 +89,46 @@ class _Parser(argparse.ArgumentParser):
         `agentmake report -v -- -notes.md`). Its VAR=value words go last, as `command_line` says them
         (a secret's value left out)."""
         kept: list[str] = []
+        assigned: list[str] = []
         replaced = False
-        for word in self.words:
+        values = self._option_values()  # (`-f a=b.af`: the Agentfile's name, no VAR=value to move)
+        for at, word in enumerate(self.words):
             if word == old and not replaced:
                 kept += new
                 replaced = True
-            elif not _is_assignment(word):
+            elif _is_assignment(word) and at not in values:
+                assigned.append(word)
+            else:
                 kept.append(word)
         after = [w for w in self.operands if not _is_assignment(w)]
         after = [target, *after] if target else after
-        overrides = dict(w.partition("=")[::2] for w in [*self.words, *self.operands] if _is_assignment(w))
+        assigned += [w for w in self.operands if _is_assignment(w)]
+        overrides = dict(w.partition("=")[::2] for w in assigned)
         return command_line(
             *kept, *(["--", *after] if after else []), invocation=Invocation(".", None, overrides)
         )
+
+    def _option_values(self) -> set[int]:
+        """The positions in `words` of the words that are an option's value: after `-C`, `--file`, or a
+        cluster of short options whose last takes the next word (`-kC DIR`; `-kj4` holds its own)."""
+        values: set[int] = set()
+        for at, word in enumerate(self.words):
+            if at in values or not word.startswith("-") or word == "-":
+                continue  # (a value, a target, a VAR=value: no value follows)
+            action = self._option_string_actions.get(word)
+            if action is not None:
+                if action.nargs != 0:
+                    values.add(at + 1)
+                continue
+            if word.startswith("--"):
+                continue
+            for i in range(1, len(word)):
+                action = self._option_string_actions.get("-" + word[i])
+                if action is None or action.nargs != 0:
+                    if action is not None and i == len(word) - 1:
+                        values.add(at + 1)
+                    break
+        return values
 
     def _not_an_option(self, word: str) -> bool:
         """A word with one leading '-' that is no option, nor a cluster of short options, the last of which
