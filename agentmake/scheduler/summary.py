@@ -43,12 +43,17 @@ def summary_line(
     return line
 
 
+TINIEST = "0.000001"  # dollars: the least amount `usd` says in figures
+
+
 def usd(amount: float) -> str:
     """Dollars as people read them, the one rule of every place that shows money (a table's cell, the
     summary line, a report, status, status.md, a sentence): two decimals, four below a cent, six below a
     hundredth of one (a cheap run is not $0.00). Never `<$0.0001`: a table's rows must add up to the
     total its summary line says (a claude task's $0.000021 was `<$0.0001` in the table and $0.000021 on
-    the summary line)."""
+    the summary line). A cost that six decimals would round to nothing is `<$0.000001`, not `$0.000000`:
+    it was paid for, and a zero reads as free."""
     if 0 < amount < 0.0001:
-        return f"${amount:.6f}"
+        said = f"{amount:.6f}"
+        return f"<${TINIEST}" if said == "0.000000" else f"${said}"
     return f"${amount:.4f}" if 0 < amount < 0.01 else f"${amount:.2f}"
