@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from agentmake.runners.parsed import Parsed, first_line, int_or_none, json_values, sum_known
+from agentmake.runners.parsed import Parsed, dollars_or_none, first_line, int_or_none, json_values, sum_known
 from agentmake.runners.parsetext import parse_aider_text, parse_text, text_tokens
 
 
@@ -66,7 +66,7 @@ def parse_claude_json(stdout: str, stderr: str) -> Parsed:
         status=int_or_none(r.get("api_error_status")),
         denied=_denials(r.get("permission_denials")),
         stopped=subtype if is_error and isinstance(subtype, str) and subtype != "success" else None,
-        cost_usd=float(cost) if isinstance(cost, (int, float)) and not isinstance(cost, bool) else None,
+        cost_usd=dollars_or_none(cost),
         tokens_in=tokens_in,
         tokens_out=int_or_none(usage.get("output_tokens")),
         turns=int_or_none(r.get("num_turns")),

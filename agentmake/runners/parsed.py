@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,6 +48,16 @@ def json_values(text: str) -> Iterator[Any]:
 
 def int_or_none(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def dollars_or_none(value: Any) -> float | None:
+    """A cost a CLI reported, if it is one: a number, finite and not negative. Python's JSON reads `NaN`,
+    `Infinity` and `-1` alike: a `NaN` spend never reaches a budget (every comparison false) and a negative
+    one takes back what was spent; either read `$nan`/`$-1.00` in every table. Anything else is no cost."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return None
+    cost = float(value)
+    return cost if math.isfinite(cost) and cost >= 0 else None
 
 
 def sum_known(values: list[int | None]) -> int | None:
