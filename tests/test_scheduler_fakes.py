@@ -83,7 +83,7 @@ class FakeHasher:
         self.written: dict[str, str] = {}
         self.flushed = 0
 
-    def note_written(self, path: str, digest: str) -> None:
+    def note_written(self, path: str, digest: str, read_ns: int | None = None) -> None:
         self.written[path] = digest
 
     def records(self, paths: object) -> None:

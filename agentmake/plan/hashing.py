@@ -160,12 +160,17 @@ class Hasher:
             self._served[path] = digest
         return digest
 
-    def note_written(self, path: str, digest: str) -> None:
-        """agentmake just wrote `path` with content hash `digest` (no need to re-read it)."""
+    def note_written(self, path: str, digest: str, read_ns: int | None = None) -> None:
+        """agentmake just wrote `path` with content hash `digest` (no need to re-read it). `read_ns`: a wall
+        clock time (ns) no later than the moment `digest` was read (an attempt's end, before its outputs
+        were hashed: `workers.run_attempt`), recorded as the record's read time: the stat taken here, after
+        the rename, pairs with that digest only if nothing wrote the file since it was read, and a write
+        since (a process the task left running, an editor) makes it racily clean, so the next look reads
+        it again rather than trust a content never hashed. None: now (agentmake wrote it just before)."""
         self._served[path] = digest  # (what its readers see from now on: no race)
         st = self._stat(path)
         if st is not None:
-            self._remember(path, st, digest)
+            self._remember(path, st, digest, read_ns)
 
     def executable(self, paths: Iterable[str]) -> list[str]:
         """Those of `paths` (hashed by this process) that are executable (any of the mode's x bits), sorted:

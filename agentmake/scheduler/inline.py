@@ -230,9 +230,10 @@ class InlineAttempts:
         self.ended.append(self._message(task, attempt, result, started))
 
     def _message(self, task: Task, attempt: int, result: AttemptResult, started: float) -> Message:
+        ended = time.time()  # (before the outputs are read, as `workers.run_attempt` takes it)
         try:
             result, hashes = written_outputs(task, result, self.root, self.store_blob, self.hash_store)
         except Exception as exc:  # a bug here must fail the task, not the build
             self.executor.discard(result)
             result, hashes = internal_error(exc), None
-        return ("result", task.id, attempt, result, hashes, started, time.time())
+        return ("result", task.id, attempt, result, hashes, started, ended)

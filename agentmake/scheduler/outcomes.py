@@ -131,8 +131,9 @@ class Outcomes(Failing, Spending):
         placed = getattr(self.store, "outputs_placed", None)
         if placed is not None and result.staged:
             placed(t.id)
+        read_ns = int(ended * 1e9)  # (the attempt's end, taken before its outputs were hashed)
         for path, digest in hashes.items():
-            self.hasher.note_written(path, digest)
+            self.hasher.note_written(path, digest, read_ns)
         mark("committed", t.id)
         if result.salvaged:  # not a failure, but worth telling: the agent was not asked
             t.outcome.notice = result.message

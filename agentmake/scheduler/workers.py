@@ -90,17 +90,19 @@ def run_attempt(
     `root` is given) and copy it into the blob cache (`store_blob`). `hash_store` (the store's
     `hash_and_store_blob`) does both for a staged output from one read of the file. Returns the
     ("result", ...) message for the scheduler; its `hashes` are output path -> digest of every output
-    written."""
+    written, its end time taken before they were read (a write after it is not taken for what was hashed)."""
     started = time.time()
+    ended: float | None = None
     hashes: dict[str, str] | None = None
     try:
         result = executor.execute(task, decision, attempt, cancel)
         mark("executed", task.id)
+        ended = time.time()  # (before its outputs are read: `Hasher.note_written` pairs their hashes with it)
         result, hashes = written_outputs(task, result, root, store_blob, hash_store)
     except Exception as exc:  # a bug in a runner must fail the task, not hang the build
         result = internal_error(exc)
     mark("posted", task.id)
-    return ("result", task.id, attempt, result, hashes, started, time.time())
+    return ("result", task.id, attempt, result, hashes, started, time.time() if ended is None else ended)
 
 
 def internal_error(exc: Exception) -> AttemptResult:

@@ -1,0 +1,82 @@
+"""An output that changes after agentmake hashed it (a background process the task left, which wrote on after
+its shell exited; an editor saving it as the build commits) must not be recorded as holding the content that
+was hashed. `Hasher.note_written` stat'ed the output after its rename and paired that stat with the digest
+read earlier: a write in between (seen more than the racy margin later: the commit waited for the database,
+the build was busy) was then trusted by the next build's stat shortcut, a content agentmake never read taken
+for its own result (the edit never seen; a dependent made from it never re-run once it goes: a WRONG output
+kept). Now the record's read time is the attempt's end, taken before its outputs are hashed, so such a write
+leaves the record racily clean and the next look reads the file. (A writer left in the task's own process
+group cannot do it: the group is ended before the outputs are hashed. One that left the group with `setsid`
+can.) In-process builds; the write is made just before the commit renames the output into place."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from conftest import FakeAgents
+
+from agentmake import workflow
+from agentmake.plan import hashing as hashing_mod
+from agentmake.scheduler import outcomes as outcomes_mod
+from agentmake.store import Store
+
+USE = 'agent use:\n    inputs = a.txt\n    outputs = b.txt\n    run = "cp {input} {output}"\n'
+MAKE = {
+    "shell": 'agent make:\n    outputs = a.txt\n    run = "echo v1 > {output}"\n\n',  # (run inline)
+    "llm": 'agent make:\n    outputs = a.txt\n    prompt = """\n        FAKE: label=make\n        Say v1\n'
+    '        """\n\n',  # (on a worker)
+}
+
+
+def _build(root: Path) -> Any:
+    request = workflow.Request(directory=root, silent=True)  # type: ignore[call-arg]
+    project = workflow.load_project(request)
+    with Store.open(root) as store:
+        return workflow.run_graph(project, project.graph, store, request)
+
+
+@pytest.fixture(params=sorted(MAKE))
+def late_write(
+    request: pytest.FixtureRequest, tmp_path: Path, fake_agents: FakeAgents, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """A first build (`make` a shell agent run inline, or an LLM agent run on a worker) in which `a.txt`,
+    once hashed, is appended to before the commit renames it into place, and the commit looks at it a second
+    later (it waited for the database; the build was busy): the hasher's clock runs a second ahead from then
+    on, for the rest of that build."""
+    (tmp_path / "Agentfile").write_text(MAKE[request.param] + USE)
+    real_commit = outcomes_mod.commit_outputs
+
+    def commit(root: Path, staged: dict[str, Path], *args: Any, **kwargs: Any) -> Any:
+        tmp = staged.get("a.txt")
+        if tmp is not None:  # hashed already: a writer the task left running appends to it now
+            with open(tmp, "a") as fh:
+                fh.write("late\n")
+            real_ns = time.time_ns
+            monkeypatch.setattr(hashing_mod, "time", SimpleNamespace(time_ns=lambda: real_ns() + 10**9))
+        return real_commit(root, staged, *args, **kwargs)
+
+    monkeypatch.setattr(outcomes_mod, "commit_outputs", commit)
+    assert _build(tmp_path).ok
+    monkeypatch.setattr(outcomes_mod, "commit_outputs", real_commit)
+    monkeypatch.setattr(hashing_mod, "time", time)
+    made = (tmp_path / "a.txt").read_text()
+    assert made.endswith("late\n") and (tmp_path / "b.txt").read_text() == made
+    return tmp_path
+
+
+def test_a_write_after_the_hash_is_seen_by_the_next_build(late_write: Path) -> None:
+    again = _build(late_write)
+    assert again.ok
+    assert again.outcomes["make"].notice == "a.txt was edited by hand; keeping it", again.outcomes
+
+
+def test_a_dependent_made_from_the_late_content_is_remade_when_it_goes(late_write: Path) -> None:
+    fixed = (late_write / "a.txt").read_text().replace("late\n", "")
+    (late_write / "a.txt").write_text(fixed)  # (the user takes the stray line out)
+    again = _build(late_write)
+    assert again.ok
+    assert (late_write / "b.txt").read_text() == fixed, again.outcomes  # not the copy of a content gone
