@@ -80,3 +80,49 @@ def test_a_dependent_made_from_the_late_content_is_remade_when_it_goes(late_writ
     again = _build(late_write)
     assert again.ok
     assert (late_write / "b.txt").read_text() == fixed, again.outcomes  # not the copy of a content gone
+
+
+class Crash(BaseException):
+    """Stands for agentmake killed between a task's record and its rename (`recover_commits` next time)."""
+
+
+def _crash(*args: Any, **kwargs: Any) -> None:
+    raise Crash
+
+
+def _late_restores(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each output the cache restores is appended to once written, and looked at a second later."""
+    real_restore = Store.cache_restore
+
+    def restore(self: Store, *args: Any, **kwargs: Any) -> dict[str, str]:
+        written = real_restore(self, *args, **kwargs)
+        for path in written:
+            with open(self.root / path, "a") as fh:
+                fh.write("late\n")
+        real_ns = time.time_ns
+        monkeypatch.setattr(hashing_mod, "time", SimpleNamespace(time_ns=lambda: real_ns() + 10**9))
+        return written
+
+    monkeypatch.setattr(Store, "cache_restore", restore)
+
+
+@pytest.mark.parametrize("how", ["restored", "recovered"])
+def test_a_write_after_a_restore_is_seen_by_the_next_build(
+    how: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "Agentfile").write_text(MAKE["shell"] + USE)
+    if how == "restored":  # (the output deleted: the next build restores it from the cache)
+        assert _build(tmp_path).ok
+        (tmp_path / "a.txt").unlink()
+    else:  # (killed before the rename: the next build puts the recorded result in place)
+        with monkeypatch.context() as m:
+            m.setattr(outcomes_mod, "commit_outputs", _crash)
+            with pytest.raises(Crash):
+                _build(tmp_path)
+    with monkeypatch.context() as m:
+        _late_restores(m)
+        assert _build(tmp_path).ok
+    assert (tmp_path / "a.txt").read_text() == "v1\nlate\n"
+    again = _build(tmp_path)
+    assert again.ok
+    assert again.outcomes["make"].notice == "a.txt was edited by hand; keeping it", again.outcomes

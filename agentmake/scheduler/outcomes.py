@@ -51,6 +51,7 @@ class Outcomes(Failing, Spending):
 
     def _restore(self, t: TaskState, decision: Decision) -> bool:
         assert decision.key is not None
+        before = time.time_ns()  # (what is written after it is not taken for what the cache held)
         try:
             restored = self.store.cache_restore(decision.key, self.root, decision.moved)
         except (OSError, KeyError, ValueError, AgentmakeError) as exc:
@@ -60,7 +61,7 @@ class Outcomes(Failing, Spending):
             return False
         now = time.time()
         for path, digest in restored.items():
-            self.hasher.note_written(path, digest)
+            self.hasher.note_written(path, digest, before)
         record = TaskRecord(
             t.id, decision.key, decision.parts, dict(restored), "done", now, 0.0, 0, run_id=self.run_id
         )

@@ -18,6 +18,7 @@ are one transaction, so no build after it reports them again.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -156,13 +157,14 @@ def recover_commits(
         task_id = commit.task_id
         try:
             _save_edits(store, run_id, commit, saved if saved is not None else {})
+            before = time.time_ns()  # (what is written after it is not taken for what the cache held)
             written = store.cache_restore(commit.key, root)
         except (OSError, KeyError, ValueError, AgentmakeError) as exc:
             store.log_event(run_id, task_id, "cache", f"cannot restore recorded outputs: {exc}", "left as is")
             unresolved.append(task_id)
             continue
         for path, digest in written.items():
-            hasher.note_written(path, digest)
+            hasher.note_written(path, digest, before)
         store.log_event(
             run_id, task_id, "recovered", "outputs recorded but not in place (interrupted run)",
             "restored from the cache",
