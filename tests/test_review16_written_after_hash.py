@@ -126,3 +126,30 @@ def test_a_write_after_a_restore_is_seen_by_the_next_build(
     again = _build(tmp_path)
     assert again.ok
     assert again.outcomes["make"].notice == "a.txt was edited by hand; keeping it", again.outcomes
+
+
+def test_the_build_stamp_does_not_vouch_for_a_write_after_the_hash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With no dependent to read it again, the stamp the build writes (every task up to date or done) took the
+    late write's stat for the content hashed: the next build said "nothing changed since the last build"."""
+    from agentmake.cli import main
+
+    (tmp_path / "Agentfile").write_text(MAKE["shell"])
+    real_commit = outcomes_mod.commit_outputs
+
+    def commit(root: Path, staged: dict[str, Path], *args: Any, **kwargs: Any) -> Any:
+        with open(staged["a.txt"], "a") as fh:  # (hashed already)
+            fh.write("late\n")
+        real_ns = time.time_ns
+        monkeypatch.setattr(hashing_mod, "time", SimpleNamespace(time_ns=lambda: real_ns() + 10**9))
+        return real_commit(root, staged, *args, **kwargs)
+
+    with monkeypatch.context() as m:
+        m.setattr(outcomes_mod, "commit_outputs", commit)
+        assert main(["-C", str(tmp_path)]) == 0
+    monkeypatch.setattr(hashing_mod, "time", time)
+    capsys.readouterr()
+    assert main(["-C", str(tmp_path), "-v"]) == 0
+    said = capsys.readouterr()
+    assert "a.txt was edited by hand; keeping it" in said.out + said.err, said
