@@ -49,3 +49,13 @@ def test_a_failed_attempt_tells_its_error_and_what_it_cost() -> None:
     assert out.getvalue() == "[t] error: claude stopped (error_max_turns)\n[t] (cost $0.50, 9 turns)\n"
     tell_parsed("t", Parsed(), stream=out)  # (nothing parsed: cancelled)
     assert out.getvalue().count("\n") == 2
+
+
+def test_verbose_codex_still_streams_its_progress_events(tmp_path: Path, fake_agents: FakeAgents) -> None:
+    """codex's stdout is a stream of JSONL events, its progress as it works: `-v` shows them as they come (a
+    long codex attempt showed nothing until it ended, its stderr only "Reading additional input...")."""
+    e2e = E2E(tmp_path / "p", fake_agents)
+    e2e.write("Agentfile", ONE.replace("agent a:\n", "agent a:\n    runner = codex\n"), dedent=False)
+    run = e2e.am("-v")
+    assert run.code == 0, run
+    assert any(line.startswith("[a] ") and '"thread.started"' in line for line in run.err.splitlines()), run

@@ -88,6 +88,8 @@ from agentmake.runners.writing import agent_may_write
 
 __all__ = ["AttemptResult", "Executor", "ShellAttempt"]
 
+STREAMED = frozenset({"codex-jsonl"})  # JSON formats whose stdout is a stream of progress events (`-v`)
+
 
 class Executor(SalvageAttempts, ShellAttempts):
     """Runs attempts. `on_process(task_id, pid, pgid)` is called once a child process exists (the scheduler
@@ -287,7 +289,9 @@ class Executor(SalvageAttempts, ShellAttempts):
             held = backup or aside
             on_group = held.set_group if held is not None else None
             watch = NetworkWatch(stem, self.network_patience)  # (a CLI waiting for the network: see `stall`)
-            told = self.verbose and runner.format not in TEXT_FORMATS  # (JSON: told once parsed, not raw)
+            # (one JSON object at the end, claude's or gemini's: told once parsed, not raw; a text CLI's
+            # output and codex's JSONL events, its progress as it works, are streamed as they come)
+            told = self.verbose and runner.format not in TEXT_FORMATS and runner.format not in STREAMED
             proc = self._spawn(
                 task, inv, stem, timeout, cancel, on_group=on_group, watch=watch, tail_stdout=not told
             )
