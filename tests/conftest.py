@@ -123,6 +123,7 @@ def install_fake_agents(base: Path, monkeypatch: pytest.MonkeyPatch) -> FakeAgen
 FAKE_KEYS = {
     "ANTHROPIC_API_KEY": "fake-anthropic-key",
     "OPENAI_API_KEY": "fake-openai-key",
+    "CODEX_API_KEY": "fake-codex-key",  # (`codex exec` reads this one, not OPENAI_API_KEY)
     "GEMINI_API_KEY": "fake-gemini-key",
 }
 

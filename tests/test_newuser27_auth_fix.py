@@ -135,11 +135,32 @@ def test_ollama_without_a_key_is_not_told_to_set_one() -> None:
 AGENTFILE_CODEX = 'agent a:\n    runner = codex\n    prompt = "FAKE: fail=401"\n    outputs = a.md\n'
 
 
-def test_codex_refused_end_to_end(tmp_path: Path, fake_agents: FakeAgents) -> None:
+def test_codex_refused_end_to_end(
+    tmp_path: Path, fake_agents: FakeAgents, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The fake codex refuses (401) though OPENAI_API_KEY is set, as the fixture sets it."""
+    monkeypatch.delenv("CODEX_API_KEY")
     e2e = E2E(tmp_path / "proj", fake_agents)
     e2e.write("Agentfile", AGENTFILE_CODEX)
     run = e2e.am()
     assert run.code == 1, run
     assert "codex login --with-api-key" in run.err, run
     assert "fake-openai-key" not in run.err + run.out, run
+
+
+def test_the_fake_codex_as_the_real_one_does_not_read_openai_api_key(
+    tmp_path: Path, fake_agents: FakeAgents, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With OPENAI_API_KEY alone (no CODEX_API_KEY, no saved login) the fake codex is not logged in, as the
+    real `codex exec`: the build fails and says how to log in with that key; with CODEX_API_KEY it answers."""
+    e2e = E2E(tmp_path / "proj", fake_agents)
+    e2e.write("Agentfile", AGENTFILE_CODEX.replace("FAKE: fail=401", "say hi"))
+    with monkeypatch.context() as m:
+        m.delenv("CODEX_API_KEY")
+        run = e2e.am()
+    assert run.code == 1, run
+    assert "codex login --with-api-key" in run.err, run
+    assert not (e2e.root / "a.md").exists()
+    run = e2e.am()
+    assert run.code == 0, run
+    assert (e2e.root / "a.md").read_text().strip(), run

@@ -15,7 +15,7 @@ codex's workspace-write sandbox), so what the copy holds at the end is not known
 prompt-injected agent could otherwise put a login of its choosing, or garbage, into the user's own file. The
 cost: a login whose refresh tokens are single-use, refreshed during a build, leaves the user's CLI with a
 spent one (it asks to log in again). A long build had better use a login that needs no refresh (claude:
-``CLAUDE_CODE_OAUTH_TOKEN`` from ``claude setup-token``, or ``ANTHROPIC_API_KEY``; codex: ``OPENAI_API_KEY``).
+``CLAUDE_CODE_OAUTH_TOKEN`` from ``claude setup-token``, or ``ANTHROPIC_API_KEY``; codex: ``CODEX_API_KEY``).
 
 The rest of what a CLI keeps in its config directory goes too, at the same moment (`remove_job`): the real
 claude keeps a transcript of every session there (``projects/<cwd>/<session>.jsonl``), codex a rollout

@@ -12,8 +12,9 @@ events, gemini `-o json` `{session_id, response, stats}` or `-o stream-json` JSO
 aider (`--message TEXT` or `--message-file FILE`, never stdin) its banner, the answer and its usage line
 (`Tokens: 725 sent, 3 received. Cost: $0.0012 message, $0.0012 session.`), appending to its chat and input
 history files (`.aider.chat.history.md`, `.aider.input.history` in the cwd unless given elsewhere). Like the
-real claude, codex, gemini and aider it answers only when logged in: a key in the environment (ANTHROPIC_API_KEY,
-OPENAI_API_KEY, GEMINI_API_KEY, ...) or a credentials file in its config directory (`CREDENTIALS`). aider, as
+real claude, codex, gemini and aider it answers only when logged in: a key in the environment it reads
+(ANTHROPIC_API_KEY, CODEX_API_KEY — `codex exec` does not read OPENAI_API_KEY —, GEMINI_API_KEY, GOOGLE_API_KEY
+only with GOOGLE_GENAI_USE_VERTEXAI=true, ...) or a credentials file in its config directory (`CREDENTIALS`). aider, as
 the real one (aider#5552), prints an API error it gave up on (after retries of its own) on stdout and exits 0.
 Like the real claude, codex and llm it keeps every session (prompt and answer) in its config
 directory (`persist_session`).
@@ -397,8 +398,8 @@ CREDENTIALS = {
          "CLAUDE_CODE_USE_VERTEX"),
         ("CLAUDE_CONFIG_DIR", ".claude", ".credentials.json"),
     ),
-    "codex": (("OPENAI_API_KEY", "CODEX_API_KEY"), ("CODEX_HOME", ".codex", "auth.json")),
-    "gemini": (("GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_GENAI_USE_VERTEXAI"), (None, ".gemini", "oauth_creds.json")),
+    "codex": (("CODEX_API_KEY",), ("CODEX_HOME", ".codex", "auth.json")),
+    "gemini": (("GEMINI_API_KEY",), (None, ".gemini", "oauth_creds.json")),
 }  # fmt: skip
 
 
@@ -410,6 +411,8 @@ def logged_in(cli: str) -> bool:
     names, (dir_env, home_dir, file) = CREDENTIALS[cli]
     if any(os.environ.get(n) for n in names):
         return True
+    if cli == "gemini" and os.environ.get("GOOGLE_GENAI_USE_VERTEXAI") == "true":  # (Vertex AI: a key or ADC)
+        return bool(os.environ.get("GOOGLE_API_KEY") or os.environ.get("GOOGLE_CLOUD_PROJECT"))
     directory = (dir_env and os.environ.get(dir_env)) or os.path.join(os.path.expanduser("~"), home_dir)
     return os.path.isfile(os.path.join(directory, file))
 
