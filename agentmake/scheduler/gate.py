@@ -49,6 +49,14 @@ class CallGate:
         with self._lock:
             return self.budget is not None and self._spent >= self.budget - SPEND_EPSILON
 
+    def held(self) -> tuple[int, bool]:
+        """How many runners are refused, and whether the budget is reached: what `why_not` answers from. It
+        changes a few times a build at most (neither is ever undone), so a caller that asked `why_not` of
+        many tasks need not ask again while this is the same."""
+        with self._lock:
+            refused = len(self._refused)
+        return refused, self.budget_reached()
+
     def why_not(self, runner: str | None) -> str | None:
         """None if an LLM agent of `runner` may be called now, else why not: `runner claude failed for
         another task: …` (its refusal goes first) or `budget of $1.00 reached`."""

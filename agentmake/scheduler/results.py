@@ -33,6 +33,7 @@ class Results(Stopping):
     marks: dict[str, tuple[int, int, float]]  # processes not yet written: id -> pid, pgid, when
     marked: set[str]  # tasks whose process is written in the store's `running` table
     seq: int
+    held_seen: tuple[int, bool] = (0, False)  # `CallGate.held()` as the retries in backoff were looked at
 
     if TYPE_CHECKING:  # (`loop.Build`'s)
 
@@ -269,7 +270,7 @@ class Results(Stopping):
             self._emit(t, "retrying", attempt=t.attempt, max_attempts=t.max_attempts, retry_in=delay,
                        message=result.message, error_type=result.error_type, action=action)  # fmt: skip
             self.seq += 1
-            heapq.heappush(self.delayed, (time.monotonic() + delay, self.seq, t.id))
+            heapq.heappush(self.delayed, (self._retry_due(t, delay), self.seq, t.id))
             return
         final = "not retried: fatal" if result.outcome != "retry" else f"gave up after {t.attempt} attempts"
         self._fail(t, result.error_type, result.message, "; ".join([final, *notes]))
@@ -279,16 +280,26 @@ class Results(Stopping):
             self.delayed.clear()
             return
         now = time.monotonic()
-        if self.delayed and any(self._call_refused(self.tasks[d[2]]) for d in self.delayed):
-            # (a retry its runner's refusal or the budget holds back is failed now, not after its backoff)
-            self.delayed = [
-                d if not self._call_refused(self.tasks[d[2]]) else (now, *d[1:]) for d in self.delayed
-            ]
-            heapq.heapify(self.delayed)
+        held = self.gate.held()
+        if held != self.held_seen:  # (a runner refused, the budget reached, since the last look: rare)
+            self.held_seen = held
+            # a retry its runner's refusal or the budget holds back is failed now, not after its backoff
+            # (one pushed later is due at once as it is pushed: `_retry_due`)
+            if any(self._call_refused(self.tasks[d[2]]) for d in self.delayed):
+                self.delayed = [
+                    d if not self._call_refused(self.tasks[d[2]]) else (now, *d[1:]) for d in self.delayed
+                ]
+                heapq.heapify(self.delayed)
         while self.delayed and self.delayed[0][0] <= now:
             _, _, task_id = heapq.heappop(self.delayed)
             t = self.tasks[task_id]
             self.parked.setdefault(t.runner, ReadyQueue(self.keys)).push(task_id)
+
+    def _retry_due(self, t: TaskState, delay: float) -> float:
+        """When `t`'s retry is due: after `delay`, or at once if its call would be held back (its runner
+        refused, the budget reached: it is failed then, not after its backoff)."""
+        now = time.monotonic()
+        return now if self._call_refused(t) else now + delay
 
     def _call_refused(self, t: TaskState) -> bool:
         """Whether `t`'s next attempt would be held back as it starts (`Starting._launch`: not a re-check,
