@@ -199,8 +199,8 @@ def idle_agents(af: Agentfile, graph: Graph | None) -> list[str]:
 
 def idle_report_patterns(graph: Graph | None) -> list[str]:
     """A report's input patterns that match no file and no agent's output (`outs/*.md` for `out/*.md`): not
-    an error (the report says `_(no file matches)_` in their place, as the files may come later), but said,
-    as an agent's pattern that matches nothing stops the load."""
+    an error (a built-in report says `_(no file matches)_` in their place, as the files may come later), but
+    said, as an agent's pattern that matches nothing stops the load."""
     if graph is None:
         return []
     from agentmake.graph.globs import compile_pattern
@@ -208,12 +208,21 @@ def idle_report_patterns(graph: Graph | None) -> list[str]:
 
     warnings = []
     for t in graph.tasks.values():  # (as `report.builtin.unmatched`, whose module start-up need not load)
-        for text in t.spec.inputs if t.kind == "report" and isinstance(t.spec, ReportSpec) else ():
+        spec = t.spec
+        if t.kind != "report" or not isinstance(spec, ReportSpec):
+            continue
+        for text in spec.inputs:
             pattern = compile_pattern(text)
             if not pattern.is_literal and not any(pattern.regex.fullmatch(p) for p in t.inputs):
+                # (only the built-in document says so: a merge agent or a template is given the rest)
+                builtin = spec.merge is None and spec.template is None
+                said = (
+                    "its report will say `_(no file matches)_` there"
+                    if builtin
+                    else "its report is made without it"
+                )
                 warnings.append(
-                    f"report {t.name}: inputs pattern {text} matches no file and no agent's output (its"
-                    " report will say `_(no file matches)_` there)"
+                    f"report {t.name}: inputs pattern {text} matches no file and no agent's output ({said})"
                 )
     return warnings
 
