@@ -164,3 +164,22 @@ def test_the_fake_codex_as_the_real_one_does_not_read_openai_api_key(
     run = e2e.am()
     assert run.code == 0, run
     assert (e2e.root / "a.md").read_text().strip(), run
+
+
+def test_codex_logged_in_with_an_access_token_alone_answers(
+    tmp_path: Path, fake_agents: FakeAgents, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CODEX_ACCESS_TOKEN (a ChatGPT/Codex access token for trusted automation) reaches codex: it was not
+    passed on, so a build logged in with it alone failed as not logged in."""
+    monkeypatch.delenv("CODEX_API_KEY")
+    monkeypatch.setenv("CODEX_ACCESS_TOKEN", SECRET)
+    e2e = E2E(tmp_path / "proj", fake_agents)
+    e2e.write("Agentfile", AGENTFILE_CODEX.replace("FAKE: fail=401", "say hi"))
+    run = e2e.am()
+    assert run.code == 0, run
+    assert SECRET not in run.err + run.out
+
+
+def test_codex_s_access_token_refused_is_named() -> None:
+    said = auth_fix("codex", {"CODEX_ACCESS_TOKEN": SECRET, "OPENAI_API_KEY": SECRET})
+    assert said.startswith("CODEX_ACCESS_TOKEN is set, yet refused"), said

@@ -1,6 +1,7 @@
 """What to tell a person whose credentials an agent CLI refused: what to set, or why what is set was not used.
 
-Facts: /work/shared/RUNNERS.md and the CLIs' own documentation: `codex exec` reads CODEX_API_KEY, and
+Facts: /work/shared/RUNNERS.md and the CLIs' own documentation: `codex exec` reads CODEX_API_KEY (and
+CODEX_ACCESS_TOKEN, a ChatGPT/Codex access token for trusted automation), and
 OPENAI_API_KEY only once `codex login --with-api-key` saved it (openai/codex#7323); gemini reads
 GEMINI_API_KEY, and GOOGLE_API_KEY only as a Vertex AI key, with GOOGLE_GENAI_USE_VERTEXAI=true (its
 `getAuthTypeFromEnv`); llm takes a key saved with `llm keys set` before the provider's variable; `ollama run`
@@ -32,7 +33,7 @@ AUTH_FIX: dict[str, str] = {
 # The keys a preset's CLI may be logged in with when set (each one its preset's `AUTH_ENV` passes on).
 AUTH_KEYS: dict[str, tuple[str, ...]] = {
     "claude": ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN"),
-    "codex": ("CODEX_API_KEY", "OPENAI_API_KEY"),
+    "codex": ("CODEX_API_KEY", "CODEX_ACCESS_TOKEN", "OPENAI_API_KEY"),
     "gemini": ("GEMINI_API_KEY", "GOOGLE_API_KEY"),
     "llm": ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY"),
     "ollama": ("OLLAMA_API_KEY",),
@@ -71,8 +72,9 @@ def _refused(given: list[str]) -> str:
 
 
 def _codex(env: Mapping[str, str], given: list[str]) -> str | None:
-    if "CODEX_API_KEY" in given:  # (the key `codex exec` reads)
-        return _refused(["CODEX_API_KEY"])
+    read: list[str] = [name for name in ("CODEX_API_KEY", "CODEX_ACCESS_TOKEN") if name in given]
+    if read:  # (what `codex exec` reads: its API key, or an access token for trusted automation)
+        return _refused(read)
     if not given:
         return None
     return (

@@ -106,7 +106,7 @@ AUTH_ENV: dict[str, tuple[str, ...]] = {
         "API_TIMEOUT_MS",
         "IS_SANDBOX",  # (--dangerously-skip-permissions as root needs it)
     ),
-    "codex": ("OPENAI_API_KEY", "OPENAI_BASE_URL", "CODEX_API_KEY"),
+    "codex": ("OPENAI_API_KEY", "OPENAI_BASE_URL", "CODEX_API_KEY", "CODEX_ACCESS_TOKEN"),
     "gemini": (
         "GEMINI_API_KEY",
         "GEMINI_MODEL",  # (the model gemini asks when no -m is given)

@@ -398,7 +398,7 @@ CREDENTIALS = {
          "CLAUDE_CODE_USE_VERTEX"),
         ("CLAUDE_CONFIG_DIR", ".claude", ".credentials.json"),
     ),
-    "codex": (("CODEX_API_KEY",), ("CODEX_HOME", ".codex", "auth.json")),
+    "codex": (("CODEX_API_KEY", "CODEX_ACCESS_TOKEN"), ("CODEX_HOME", ".codex", "auth.json")),
     "gemini": (("GEMINI_API_KEY",), (None, ".gemini", "oauth_creds.json")),
 }  # fmt: skip
 
