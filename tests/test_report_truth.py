@@ -325,6 +325,6 @@ def test_failed_and_critical_bars_look_different_and_the_legend_says_which_is_wh
     assert bars["broken"] == ["crit"], bars  # failed: red
     legend = text.split("```mermaid\ngantt\n")[1].split("```", 1)[1].split("###")[0].strip()
     assert legend == (
-        "Each bar is one attempt of a task, start to end: blue = done, on the critical path;"
+        "Each bar is one attempt of a task, start to end: blue = on the critical path (done or restored);"
         " grey = done or restored; red = failed."
     ), legend  # (ux27: was "Bars: coloured (blue), on the critical path; grey, done or restored off it; ...")

@@ -16,7 +16,7 @@ EVERY = [
 
 def test_the_legend_says_what_a_bar_is_and_what_each_colour_means() -> None:
     assert legend(EVERY) == (
-        "Each bar is one attempt of a task, start to end: blue = done, on the critical path;"
+        "Each bar is one attempt of a task, start to end: blue = on the critical path (done or restored);"
         " grey = done or restored; red = failed; pale = interrupted."
     )
 
@@ -27,8 +27,18 @@ def test_the_legend_names_only_the_colours_shown_and_a_bar_per_agent_as_such() -
         == "Each bar is one attempt of a task, start to end: grey = done or restored; red = failed."
     )
     said = legend(EVERY[:1], per_agent=True)
-    assert (
-        said
-        == "Each bar is all of an agent's tasks, first start to last end: blue = done, on the critical path."
+    assert said == (
+        "Each bar is an agent's tasks, first start to last end (one attempt, for an agent of one task):"
+        " blue = on the critical path (done or restored)."
     )
     assert "\n" not in legend(EVERY) and len(legend(EVERY)) < 160  # one short line
+
+
+def test_a_restored_task_on_the_critical_path_is_not_said_to_be_done_and_a_lone_task_s_tries_are_bars() -> (
+    None
+):
+    """(review14) a task restored from the cache can be on the critical path: blue said "done"; and an agent
+    of one task gets a bar per attempt in the per-agent chart, which said "all of an agent's tasks"."""
+    said = legend([Bar("r", "done", 0.0, 1.0, critical=True)])
+    assert "blue = on the critical path (done or restored)" in said, said
+    assert "one attempt, for an agent of one task" in legend(EVERY[:1], per_agent=True)

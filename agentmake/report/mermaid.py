@@ -57,7 +57,7 @@ def node_label(text: str) -> str:
 # restored grey (`done`) unless it is on the critical path, which alone keeps the theme's task colour (no tag)
 _TAGS = {"failed": "crit", "interrupted": "active", "done": "done"}
 _LEGEND = {
-    "critical": "blue = done, on the critical path",
+    "critical": "blue = on the critical path (done or restored)",
     "done": "grey = done or restored",
     "failed": "red = failed",
     "interrupted": "pale = interrupted",
@@ -77,7 +77,7 @@ def legend(bars: Sequence[Bar], per_agent: bool = False) -> str:
     what each colour in it means (`bar_look`), those of the bars shown alone."""
     looks = {bar_look(bar) for bar in bars}
     what = (
-        "all of an agent's tasks, first start to last end"
+        "an agent's tasks, first start to last end (one attempt, for an agent of one task)"
         if per_agent
         else "one attempt of a task, start to end"
     )
