@@ -367,7 +367,7 @@ def test_a_cli_without_credentials_fails_at_once_with_what_to_fix(
 ) -> None:
     # the fakes, like the real CLIs, answer only with a key (passed through agentmake's minimal environment)
     # or a credentials file in their config directory (each job gets its own copy)
-    for name in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY"):
+    for name in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "CODEX_API_KEY", "GEMINI_API_KEY"):
         monkeypatch.delenv(name, raising=False)
     res = project.run(project.agent("a", runner=runner), "q")
     assert (res.outcome, res.error_type) == ("fatal", "auth"), res.message
@@ -379,7 +379,8 @@ def test_codex_logged_in_by_file_works_through_its_per_job_home(
     monkeypatch: pytest.MonkeyPatch,
     fake_agents,  # type: ignore[no-untyped-def]
 ) -> None:
-    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    for name in ("OPENAI_API_KEY", "CODEX_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
     (fake_agents.home / ".codex").mkdir()
     (fake_agents.home / ".codex" / "auth.json").write_text('{"token": "x"}')
     res = project.run(project.agent("a", runner="codex"), "q")
