@@ -24,7 +24,7 @@ CODEX_LOGIN = {
 @pytest.fixture
 def e2e(tmp_path: Path, fake_agents: FakeAgents, monkeypatch: pytest.MonkeyPatch) -> E2E:
     """A project whose claude and codex are logged in by their files only (no key in the environment)."""
-    for name in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY"):
+    for name in ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "CODEX_API_KEY"):
         monkeypatch.delenv(name)
     for directory, name, login in ((".claude", ".credentials.json", CLAUDE_LOGIN),
                                    (".codex", "auth.json", CODEX_LOGIN)):  # fmt: skip
