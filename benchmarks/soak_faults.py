@@ -251,6 +251,7 @@ def tools(work: Path) -> dict[str, str]:
         HOME=str(work / "home"), NO_COLOR="1", AGENTMAKE_BACKOFF="0.05", GEMINI_CLI_TRUST_WORKSPACE="true"
     )
     env.update(ANTHROPIC_API_KEY="soak-anthropic-key", OPENAI_API_KEY="soak-openai-key")
+    env.update(CODEX_API_KEY="soak-codex-key")  # (codex exec reads this one, not OPENAI_API_KEY)
     env.update(GEMINI_API_KEY="soak-gemini-key")
     for name in (
         "CLAUDE_CONFIG_DIR",
@@ -592,13 +593,15 @@ def stopping(p: Project, b: Build, seen: Seen, before: dict[str, str]) -> list[s
         told = b.status.get(t, {}).get("reasons", [])
         if b.status.get(t, {}).get("state") != "up to date" and not any(why in x for x in told):
             broken.append(f"status does not say why {t} was not run ({why}): {told}")
-        named = re.match(r"dependency (\S+) ", why)
+        # ("scan failed" as make says it, or "dependency scan not run: ..." / "... is a partial report")
+        named = re.match(r"dependency (\S+) |(\S+) failed\b", why)
         agent = next((a for a in p.agents if t.startswith(a.name + ":")), None)
         nothing = t == "report" and why.startswith("nothing to report")  # (no input made: no report)
         if blocked and not named and not (agent and agent.llm) and not nothing:
             broken.append(f"{t} was not run for a failed dependency, yet says: {why}")
-        if named and named[1] not in ancestors(deps, t) & bad:
-            broken.append(f"{t} was not run, naming {named[1]}, which did not fail before it: {why}")
+        culprit = named and (named[1] or named[2])
+        if culprit and culprit not in ancestors(deps, t) & bad:
+            broken.append(f"{t} was not run, naming {culprit}, which did not fail before it: {why}")
         held = agent is not None and (agent.runner in seen.fatal_runners or b.budget is not None)
         if not blocked and not held and "budget" not in why:
             broken.append(f"with -k, {t} depends on no failure but was not run: {why}")
