@@ -4,15 +4,19 @@ Facts: /work/shared/RUNNERS.md and the CLIs' own documentation: `codex exec` rea
 CODEX_ACCESS_TOKEN, a ChatGPT/Codex access token for trusted automation), and
 OPENAI_API_KEY only once `codex login --with-api-key` saved it (openai/codex#7323); gemini reads
 GEMINI_API_KEY, and GOOGLE_API_KEY only as a Vertex AI key, with GOOGLE_GENAI_USE_VERTEXAI=true (its
-`getAuthTypeFromEnv`); llm takes a key saved with `llm keys set` before the provider's variable; `ollama run`
-signs cloud models in with `ollama signin`, OLLAMA_API_KEY being for ollama.com's HTTP API. No value of a
-key is ever put in a message: only its name.
+`getAuthTypeFromEnv`), unless its settings choose an auth type, which wins (`authsettings`); llm takes a
+key saved with `llm keys set` before the provider's variable; `ollama run` signs cloud models in
+with `ollama signin`, OLLAMA_API_KEY being for ollama.com's HTTP API. No value of a key is ever put in a
+message: only its name.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from agentmake.runners.authsettings import gemini_auth_type
 
 # What to tell a person whose credentials were refused, when none of `AUTH_KEYS` is set.
 AUTH_FIX: dict[str, str] = {
@@ -41,16 +45,16 @@ AUTH_KEYS: dict[str, tuple[str, ...]] = {
 }
 
 
-def auth_fix(preset: str, environ: Mapping[str, str] | None = None) -> str:
+def auth_fix(preset: str, environ: Mapping[str, str] | None = None, root: Path | None = None) -> str:
     """What to tell a person whose credentials `preset`'s CLI refused: `AUTH_FIX`, unless a key it reads is
     set (in `environ`, else this process's environment, which the preset passes on): then that key was
     refused, and "set ANTHROPIC_API_KEY" would send them looking for a setting they made; or the key set is
     one the CLI does not read the way they think (`_SPECIAL`); for a runner on no preset, to check its
-    command's credentials."""
+    command's credentials. `root`: the project (the CLI's working directory), whose settings it reads."""
     env = os.environ if environ is None else environ
     given = [name for name in AUTH_KEYS.get(preset, ()) if env.get(name)]
     special = _SPECIAL.get(preset)
-    said = special(env, given) if special is not None else None
+    said = special(env, given, root) if special is not None else None
     if said is not None:
         return said
     if given:
@@ -71,7 +75,7 @@ def _refused(given: list[str]) -> str:
     )
 
 
-def _codex(env: Mapping[str, str], given: list[str]) -> str | None:
+def _codex(env: Mapping[str, str], given: list[str], root: Path | None) -> str | None:
     read: list[str] = [name for name in ("CODEX_API_KEY", "CODEX_ACCESS_TOKEN") if name in given]
     if read:  # (what `codex exec` reads: its API key, or an access token for trusted automation)
         return _refused(read)
@@ -84,17 +88,26 @@ def _codex(env: Mapping[str, str], given: list[str]) -> str | None:
     )
 
 
-def _gemini(env: Mapping[str, str], given: list[str]) -> str | None:
-    if env.get("GOOGLE_GENAI_USE_VERTEXAI") == "true":  # (gemini's test: the string "true")
+def _gemini(env: Mapping[str, str], given: list[str], root: Path | None) -> str | None:
+    chosen = gemini_auth_type(env, root)
+    kind, where = chosen if chosen is not None else (None, "")
+    if kind is not None and kind not in ("gemini-api-key", "vertex-ai"):  # (a sign-in: its settings win)
+        over = f", which wins over {_names(given)} (set)" if given else ""
+        again = "sign in again with `gemini`, or " if kind == "oauth-personal" else ""
+        return (
+            f"gemini's settings choose {kind} ({where}){over}: that login was refused: {again}"
+            "change security.auth.selectedType"
+        )
+    if kind == "vertex-ai" or (kind is None and env.get("GOOGLE_GENAI_USE_VERTEXAI") == "true"):
+        why = f"vertex-ai in {where}" if kind else "GOOGLE_GENAI_USE_VERTEXAI=true"  # (gemini's test: "true")
         if "GOOGLE_API_KEY" in given:
             return (
-                "GOOGLE_API_KEY is set, yet refused by Vertex AI (GOOGLE_GENAI_USE_VERTEXAI=true): check "
-                "it is a Vertex AI key of a project with the Vertex AI API on"
+                f"GOOGLE_API_KEY is set, yet refused by Vertex AI ({why}): check it is a Vertex AI key of a "
+                "project with the Vertex AI API on"
             )
         return (
-            "gemini uses Vertex AI (GOOGLE_GENAI_USE_VERTEXAI=true): set GOOGLE_CLOUD_PROJECT and "
-            "GOOGLE_CLOUD_LOCATION and run `gcloud auth application-default login`, or set GOOGLE_API_KEY "
-            "to a Vertex AI key"
+            f"gemini uses Vertex AI ({why}): set GOOGLE_CLOUD_PROJECT and GOOGLE_CLOUD_LOCATION and run "
+            "`gcloud auth application-default login`, or set GOOGLE_API_KEY to a Vertex AI key"
         )
     if "GEMINI_API_KEY" in given:  # (the key used: GOOGLE_API_KEY is not read without Vertex AI)
         return _refused(["GEMINI_API_KEY"])
@@ -107,7 +120,7 @@ def _gemini(env: Mapping[str, str], given: list[str]) -> str | None:
     return None
 
 
-def _llm(env: Mapping[str, str], given: list[str]) -> str | None:
+def _llm(env: Mapping[str, str], given: list[str], root: Path | None) -> str | None:
     if not given:
         return None
     return (
@@ -116,7 +129,7 @@ def _llm(env: Mapping[str, str], given: list[str]) -> str | None:
     )
 
 
-def _ollama(env: Mapping[str, str], given: list[str]) -> str | None:
+def _ollama(env: Mapping[str, str], given: list[str], root: Path | None) -> str | None:
     if not given:
         return None
     return (
@@ -125,14 +138,14 @@ def _ollama(env: Mapping[str, str], given: list[str]) -> str | None:
     )
 
 
-def _openai_http(env: Mapping[str, str], given: list[str]) -> str | None:
+def _openai_http(env: Mapping[str, str], given: list[str], root: Path | None) -> str | None:
     # (a local server's key is whatever its --api-key says)
     if not given:
         return None
     return "OPENAI_API_KEY is set, yet refused: it must be the server's key (vLLM, llama.cpp: its --api-key)"
 
 
-_SPECIAL: dict[str, Callable[[Mapping[str, str], list[str]], str | None]] = {
+_SPECIAL: dict[str, Callable[[Mapping[str, str], list[str], Path | None], str | None]] = {
     "codex": _codex,
     "gemini": _gemini,
     "llm": _llm,

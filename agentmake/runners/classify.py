@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from agentmake.lazyre import LazyPattern
 from agentmake.runners.authfix import auth_fix
@@ -170,10 +171,16 @@ def _quota_said(name: str, detail: str, text: str) -> str:
 
 
 def classify_failure(
-    preset: str | None, exit_code: int | None, parsed: Parsed, stdout: str, stderr: str
+    preset: str | None,
+    exit_code: int | None,
+    parsed: Parsed,
+    stdout: str,
+    stderr: str,
+    root: Path | None = None,
 ) -> Verdict:
     """Classify an attempt already known to have failed (non-zero exit or a parsed error). `stdout`: what
-    the tool printed when that is text ("" when it printed JSON: see the module docstring)."""
+    the tool printed when that is text ("" when it printed JSON: see the module docstring). `root`: the
+    project, the CLI's working directory (whose settings may say which login it used: `auth_fix`)."""
     name = preset or "agent"
     detail = one_line(parsed.error or "") or one_line(stderr) or one_line(stdout) or f"exit code {exit_code}"
     if preset == "shell":
@@ -198,7 +205,8 @@ def classify_failure(
     # long, and a dozen patterns searched through all of it cost seconds a megabyte)
     text = "\n".join(t for t in ((parsed.error or "")[:4000], stderr[-4000:], stdout[-4000:]) if t)
     if status in (401, 403) or _AUTH.search(text):
-        return Verdict("fatal", "auth", f"{name} authentication failed ({detail}): {auth_fix(name)}")
+        fix = auth_fix(name, root=root)
+        return Verdict("fatal", "auth", f"{name} authentication failed ({detail}): {fix}")
     wait = retry_hint(text)
     # "quota ... per minute", or one that says to retry in seconds, is a rate limit, not an empty wallet
     per_period = bool(_PER_PERIOD.search(text)) or (wait is not None and wait <= _SHORT_WAIT)
@@ -212,7 +220,8 @@ def classify_failure(
         hint = _GEMINI_HINT.get(exit_code, "")
         kind = _GEMINI_FATAL[exit_code]
         if kind == "auth":
-            return Verdict("fatal", "auth", f"gemini authentication failed ({detail}): {auth_fix('gemini')}")
+            fix = auth_fix("gemini", root=root)
+            return Verdict("fatal", "auth", f"gemini authentication failed ({detail}): {fix}")
         return Verdict("fatal", kind, f"{hint} (exit {exit_code}): {detail}")
     if _TOO_LONG.search(text):
         message = f"{name}: the prompt does not fit the model's context window ({detail}): shorten it"
