@@ -1,6 +1,6 @@
 """`runners.authfix` reads what the CLIs' own settings say about the login they use: gemini's
-``security.auth.selectedType`` wins over its environment's keys. A missing or broken settings file never
-raises."""
+``security.auth.selectedType`` wins over its environment's keys; Vertex AI names only what is missing. A
+missing or broken settings file never raises."""
 
 from __future__ import annotations
 
@@ -73,8 +73,9 @@ def test_gemini_settings_choice_reaches_the_verdict_through_the_project(
 
 def test_gemini_settings_choosing_vertex_ai_say_so(tmp_path: Path) -> None:
     _settings(tmp_path / ".gemini" / "settings.json", "vertex-ai")
-    said = auth_fix("gemini", _env(tmp_path))
+    said = auth_fix("gemini", _env(tmp_path, GOOGLE_CLOUD_PROJECT="p"))
     assert said.startswith("gemini uses Vertex AI (vertex-ai in ~/.gemini/settings.json): set "), said
+    assert "set GOOGLE_CLOUD_LOCATION and run" in said, said
 
 
 @pytest.mark.parametrize(
@@ -99,6 +100,28 @@ def test_gemini_deeply_nested_settings_never_raise(tmp_path: Path) -> None:
 def test_gemini_settings_a_directory_never_raise(tmp_path: Path) -> None:
     (tmp_path / ".gemini" / "settings.json").mkdir(parents=True)
     assert auth_fix("gemini", _env(tmp_path)) == "set GEMINI_API_KEY or run `gemini` once to sign in"
+
+
+def test_gemini_vertex_with_project_and_location_set_blames_the_credentials(tmp_path: Path) -> None:
+    env = _env(
+        tmp_path,
+        GOOGLE_GENAI_USE_VERTEXAI="true",
+        GOOGLE_CLOUD_PROJECT="p",
+        GOOGLE_CLOUD_LOCATION="us-central1",
+    )
+    said = auth_fix("gemini", env)
+    assert "set GOOGLE_CLOUD_PROJECT" not in said and "GOOGLE_CLOUD_LOCATION and" not in said, said
+    assert "the application default credentials were refused" in said, said
+    said = auth_fix("gemini", {**env, "GOOGLE_APPLICATION_CREDENTIALS": str(tmp_path / "sa.json")})
+    assert "the key file GOOGLE_APPLICATION_CREDENTIALS names was refused" in said, said
+    assert str(tmp_path / "sa.json") not in said, said
+
+
+def test_gemini_vertex_names_only_the_missing_place(tmp_path: Path) -> None:
+    env = _env(tmp_path, GOOGLE_GENAI_USE_VERTEXAI="true", GOOGLE_CLOUD_LOCATION="us-central1")
+    said = auth_fix("gemini", env)
+    assert "set GOOGLE_CLOUD_PROJECT and run `gcloud auth application-default login`" in said, said
+    assert "GOOGLE_CLOUD_LOCATION" not in said, said
 
 
 AGENTFILE_GEMINI = 'agent a:\n    runner = gemini\n    prompt = "FAKE: fail=401"\n    outputs = a.md\n'

@@ -88,6 +88,9 @@ def _codex(env: Mapping[str, str], given: list[str], root: Path | None) -> str |
     )
 
 
+_VERTEX_PLACE = ("GOOGLE_CLOUD_PROJECT", "GOOGLE_CLOUD_LOCATION")
+
+
 def _gemini(env: Mapping[str, str], given: list[str], root: Path | None) -> str | None:
     chosen = gemini_auth_type(env, root)
     kind, where = chosen if chosen is not None else (None, "")
@@ -105,9 +108,20 @@ def _gemini(env: Mapping[str, str], given: list[str], root: Path | None) -> str 
                 f"GOOGLE_API_KEY is set, yet refused by Vertex AI ({why}): check it is a Vertex AI key of a "
                 "project with the Vertex AI API on"
             )
+        missing = [name for name in _VERTEX_PLACE if not env.get(name)]
+        if missing:
+            return (
+                f"gemini uses Vertex AI ({why}): set {_names(missing)} and run "
+                "`gcloud auth application-default login`, or set GOOGLE_API_KEY to a Vertex AI key"
+            )
+        if env.get("GOOGLE_APPLICATION_CREDENTIALS"):
+            return (
+                f"gemini uses Vertex AI ({why}): the key file GOOGLE_APPLICATION_CREDENTIALS names was "
+                "refused: check that service account's key and its Vertex AI role"
+            )
         return (
-            f"gemini uses Vertex AI ({why}): set GOOGLE_CLOUD_PROJECT and GOOGLE_CLOUD_LOCATION and run "
-            "`gcloud auth application-default login`, or set GOOGLE_API_KEY to a Vertex AI key"
+            f"gemini uses Vertex AI ({why}): the application default credentials were refused: run "
+            "`gcloud auth application-default login` (or set GOOGLE_API_KEY to a Vertex AI key)"
         )
     if "GEMINI_API_KEY" in given:  # (the key used: GOOGLE_API_KEY is not read without Vertex AI)
         return _refused(["GEMINI_API_KEY"])
