@@ -1,10 +1,11 @@
 """`runners.authfix` reads what the CLIs' own settings say about the login they use: gemini's
-``security.auth.selectedType`` wins over its environment's keys; Vertex AI names only what is missing. A
-missing or broken settings file never raises."""
+``security.auth.selectedType`` wins over its environment's keys; Vertex AI names only what is missing; a
+custom codex ``model_provider`` reads OPENAI_API_KEY. A missing or broken settings file never raises."""
 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -122,6 +123,61 @@ def test_gemini_vertex_names_only_the_missing_place(tmp_path: Path) -> None:
     said = auth_fix("gemini", env)
     assert "set GOOGLE_CLOUD_PROJECT and run `gcloud auth application-default login`" in said, said
     assert "GOOGLE_CLOUD_LOCATION" not in said, said
+
+
+CUSTOM_PROVIDER = """\
+model = "gpt-5"
+model_provider = "proxy"
+
+[model_providers.proxy]
+name = "A proxy"
+base_url = "https://proxy.example/v1"
+env_key = "OPENAI_API_KEY"
+"""
+
+needs_tomllib = pytest.mark.skipif(sys.version_info < (3, 11), reason="3.10 reads no [model_providers.X]")
+
+
+@needs_tomllib
+def test_codex_custom_provider_reading_openai_api_key_blames_it(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text(CUSTOM_PROVIDER)
+    said = auth_fix("codex", {"CODEX_HOME": str(tmp_path), "OPENAI_API_KEY": SECRET})
+    assert said.startswith("OPENAI_API_KEY is set, yet refused (the model_provider of codex's"), said
+    assert "does not read OPENAI_API_KEY" not in said and SECRET not in said, said
+
+
+@needs_tomllib
+def test_codex_profile_s_provider_wins(tmp_path: Path) -> None:
+    text = CUSTOM_PROVIDER.replace('model_provider = "proxy"', 'model_provider = "openai"\nprofile = "p"')
+    (tmp_path / ".codex").mkdir()
+    (tmp_path / ".codex" / "config.toml").write_text(text + '\n[profiles.p]\nmodel_provider = "proxy"\n')
+    said = auth_fix("codex", {"HOME": str(tmp_path), "OPENAI_API_KEY": SECRET})
+    assert said.startswith("OPENAI_API_KEY is set, yet refused"), said
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "model_provider = [",
+        'model = "o3"\n',
+        'model_provider = "proxy"\n',
+        'model_provider = "proxy"\n[model_providers.proxy]\nenv_key = "OTHER_KEY"\n',
+        'model_provider = "openai"\n[model_providers.openai]\nenv_key = "OPENAI_API_KEY"\n',
+        "\udcff",
+    ],
+)
+def test_codex_without_such_a_provider_keeps_today_s_message(tmp_path: Path, text: str) -> None:
+    (tmp_path / "config.toml").write_bytes(text.encode("utf-8", "surrogateescape"))
+    said = auth_fix("codex", {"CODEX_HOME": str(tmp_path), "OPENAI_API_KEY": SECRET})
+    assert said.startswith("`codex exec` does not read OPENAI_API_KEY (set)"), said
+
+
+def test_codex_on_python_3_10_keeps_today_s_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without tomllib no [model_providers.X] table is read: codex's provider is not known."""
+    monkeypatch.setitem(sys.modules, "tomllib", None)  # (its import fails, as on 3.10)
+    (tmp_path / "config.toml").write_text(CUSTOM_PROVIDER)
+    said = auth_fix("codex", {"CODEX_HOME": str(tmp_path), "OPENAI_API_KEY": SECRET})
+    assert said.startswith("`codex exec` does not read OPENAI_API_KEY (set)"), said
 
 
 AGENTFILE_GEMINI = 'agent a:\n    runner = gemini\n    prompt = "FAKE: fail=401"\n    outputs = a.md\n'

@@ -4,10 +4,11 @@ Facts: /work/shared/RUNNERS.md and the CLIs' own documentation: `codex exec` rea
 CODEX_ACCESS_TOKEN, a ChatGPT/Codex access token for trusted automation), and
 OPENAI_API_KEY only once `codex login --with-api-key` saved it (openai/codex#7323); gemini reads
 GEMINI_API_KEY, and GOOGLE_API_KEY only as a Vertex AI key, with GOOGLE_GENAI_USE_VERTEXAI=true (its
-`getAuthTypeFromEnv`), unless its settings choose an auth type, which wins (`authsettings`); llm takes a
-key saved with `llm keys set` before the provider's variable; `ollama run` signs cloud models in
-with `ollama signin`, OLLAMA_API_KEY being for ollama.com's HTTP API. No value of a key is ever put in a
-message: only its name.
+`getAuthTypeFromEnv`), unless its settings choose an auth type, which wins (`authsettings`); a custom
+`model_provider` of codex's config.toml reads the variable its ``env_key`` names; llm takes a key saved
+with `llm keys set` before the provider's variable; `ollama run` signs cloud models in with `ollama
+signin`, OLLAMA_API_KEY being for ollama.com's HTTP API. No value of a key is ever put in a message: only
+its name.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from agentmake.runners.authsettings import gemini_auth_type
+from agentmake.runners.authsettings import codex_provider_key, gemini_auth_type
 
 # What to tell a person whose credentials were refused, when none of `AUTH_KEYS` is set.
 AUTH_FIX: dict[str, str] = {
@@ -76,6 +77,12 @@ def _refused(given: list[str]) -> str:
 
 
 def _codex(env: Mapping[str, str], given: list[str], root: Path | None) -> str | None:
+    provider = codex_provider_key(env)
+    if provider is not None and provider[1] in given:  # (a custom provider reads its env_key, whichever)
+        return (
+            f"{provider[1]} is set, yet refused (the model_provider of codex's config.toml reads it): check "
+            "its value (mistyped, expired or revoked?)"
+        )
     read: list[str] = [name for name in ("CODEX_API_KEY", "CODEX_ACCESS_TOKEN") if name in given]
     if read:  # (what `codex exec` reads: its API key, or an access token for trusted automation)
         return _refused(read)

@@ -6,6 +6,11 @@ them (`configfiles`); a missing, unreadable or unparsable file says nothing, and
   system defaults). A type chosen there wins over the environment's (gemini-cli
   ``validateNonInterActiveAuth.ts``: ``configuredAuthType || getAuthTypeFromEnv()``): ``oauth-personal``
   after an interactive sign-in, ``gemini-api-key``, ``vertex-ai``, ...
+- codex: the ``env_key`` of the custom provider its config.toml (CODEX_HOME, else ``~/.codex``) chooses
+  with ``model_provider`` (the active ``profile``'s first): ``[model_providers.NAME]`` ``env_key =
+  "OPENAI_API_KEY"`` makes ``codex exec`` read that variable (a table named as one of codex's own
+  providers, ``openai``, replaces nothing). Python 3.10 reads no such table
+  (`configtext.toml_strings`): nothing is known there.
 """
 
 from __future__ import annotations
@@ -15,12 +20,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from agentmake.runners.configfiles import files, home, read_config
-from agentmake.runners.configtext import json_object
+from agentmake.runners.configfiles import USER_FILES, files, home, read_config
+from agentmake.runners.configtext import json_object, toml_table
 
 _KIND = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")  # (gemini's AuthType values: ``oauth-personal``, ...)
 
-__all__ = ["gemini_auth_type"]
+# codex's own providers: a [model_providers.NAME] table of the same name does not replace them
+_BUILT_IN = frozenset({"openai", "oss", "ollama", "lmstudio"})
+
+__all__ = ["codex_provider_key", "gemini_auth_type"]
 
 
 def _read(path: Path, parse: Any) -> dict[str, Any] | None:
@@ -52,9 +60,8 @@ def gemini_auth_type(environ: Mapping[str, str], root: Path | None) -> tuple[str
         if not isinstance(chosen, str) or not chosen:
             chosen = settings.get("selectedAuthType")
         if isinstance(chosen, str) and chosen:  # (shown in a message: a project's file says what it likes)
-            return (chosen if _KIND.fullmatch(chosen) else "an unknown auth type"), _shown(
-                path, environ, root
-            )
+            kind = chosen if _KIND.fullmatch(chosen) else "an unknown auth type"
+            return kind, _shown(path, environ, root)
     return None
 
 
@@ -63,3 +70,18 @@ def _shown(path: Path, environ: Mapping[str, str], root: Path | None) -> str:
         if base is not None and path.is_relative_to(base):
             return prefix + path.relative_to(base).as_posix()
     return str(path)
+
+
+def codex_provider_key(environ: Mapping[str, str]) -> tuple[str, str] | None:
+    """(the custom model provider codex's config.toml chooses, the variable it reads the key of), or None."""
+    config = _read(USER_FILES["codex"](environ), toml_table)
+    if config is None:
+        return None
+    profile = config.get("profile")
+    name = _get(config, "profiles", profile, "model_provider") if isinstance(profile, str) else None
+    if not isinstance(name, str):
+        name = config.get("model_provider")
+    if not isinstance(name, str) or name in _BUILT_IN:
+        return None
+    key = _get(config, "model_providers", name, "env_key")
+    return (name, key) if isinstance(key, str) and key else None
