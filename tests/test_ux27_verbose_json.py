@@ -7,9 +7,11 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
 from conftest import FakeAgents
 from e2e_helpers import E2E
 
+from agentmake.runners.execute import streams_events
 from agentmake.runners.parsed import Parsed
 from agentmake.runners.verbose import tell_parsed
 
@@ -59,3 +61,35 @@ def test_verbose_codex_still_streams_its_progress_events(tmp_path: Path, fake_ag
     run = e2e.am("-v")
     assert run.code == 0, run
     assert any(line.startswith("[a] ") and '"thread.started"' in line for line in run.err.splitlines()), run
+
+
+CLAUDE_STREAM = (
+    'runner s:\n    base = claude\n    command = "claude -p --output-format stream-json --verbose"\n\n'
+)
+STREAM_JSON = {  # (runners told to print a stream of JSON events: claude's and gemini's `stream-json`)
+    "claude": (CLAUDE_STREAM, '"type": "result"'),
+    "gemini": ('runner s:\n    base = gemini\n    command = "gemini -o stream-json"\n\n', '"type": "init"'),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("cli", sorted(STREAM_JSON))
+def test_verbose_stream_json_runners_still_stream_their_events(
+    cli: str, tmp_path: Path, fake_agents: FakeAgents
+) -> None:
+    """A claude or gemini runner told `stream-json` prints its progress as JSONL events while it works, as
+    codex does: `-v` shows them as they come, not nothing until the attempt ends (its format is claude-json or
+    gemini-json, as the single-object `json`'s, which is told once parsed)."""
+    runner, event = STREAM_JSON[cli]
+    e2e = E2E(tmp_path / "p", fake_agents)
+    e2e.write("Agentfile", runner + ONE.replace("agent a:\n", "agent a:\n    runner = s\n"), dedent=False)
+    run = e2e.am("-v")
+    assert run.code == 0, run
+    assert any(line.startswith("[a] ") and event in line for line in run.err.splitlines()), run.err
+
+
+def test_which_runners_stream_their_events() -> None:
+    assert streams_events("claude-json", ("claude", "-p", "--output-format=stream-json", "--verbose"))
+    assert streams_events("gemini-json", ("gemini", "-o", "stream-json"))
+    assert streams_events("codex-jsonl", ("codex", "exec", "--json", "-"))
+    assert not streams_events("claude-json", ("claude", "-p", "--output-format", "json"))
+    assert not streams_events("gemini-json", ("gemini", "-o", "json"))

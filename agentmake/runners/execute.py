@@ -91,6 +91,13 @@ __all__ = ["AttemptResult", "Executor", "ShellAttempt"]
 STREAMED = frozenset({"codex-jsonl"})  # JSON formats whose stdout is a stream of progress events (`-v`)
 
 
+def streams_events(fmt: str, argv: tuple[str, ...]) -> bool:
+    """Whether a runner of format `fmt` and command `argv` prints its progress as a stream of JSON events
+    while it works (`-v` shows them as they come): codex's JSONL, and claude's or gemini's `stream-json`,
+    read as the single-object `json` is (`claude-json`, `gemini-json`)."""
+    return fmt in STREAMED or any(word == "stream-json" or word.endswith("=stream-json") for word in argv)
+
+
 class Executor(SalvageAttempts, ShellAttempts):
     """Runs attempts. `on_process(task_id, pid, pgid)` is called once a child process exists (the scheduler
     records it in the store so a later run can end an orphan); `on_intent(task_id)` just before one is
@@ -289,9 +296,13 @@ class Executor(SalvageAttempts, ShellAttempts):
             held = backup or aside
             on_group = held.set_group if held is not None else None
             watch = NetworkWatch(stem, self.network_patience)  # (a CLI waiting for the network: see `stall`)
-            # (one JSON object at the end, claude's or gemini's: told once parsed, not raw; a text CLI's
-            # output and codex's JSONL events, its progress as it works, are streamed as they come)
-            told = self.verbose and runner.format not in TEXT_FORMATS and runner.format not in STREAMED
+            # (one JSON object at the end, claude's or gemini's `json`: told once parsed, not raw; a text
+            # CLI's output and JSONL events, its progress as it works, are streamed as they come)
+            told = (
+                self.verbose
+                and runner.format not in TEXT_FORMATS
+                and not streams_events(runner.format, runner.command)
+            )
             proc = self._spawn(
                 task, inv, stem, timeout, cancel, on_group=on_group, watch=watch, tail_stdout=not told
             )
