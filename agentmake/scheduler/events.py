@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from agentmake.pathwords import quote_path
 from agentmake.scheduler.summary import summary_line
 
 if TYPE_CHECKING:
@@ -183,8 +184,9 @@ class BuildResult:
 def saved_copy_line(output: str, copy: str | Path) -> str:
     """How an output's copy saved under `.agentmake/edited/` before it was replaced or removed is said, on a
     line of its own (the build's summary, `clean`): the output was edited by hand, or agentmake did not make
-    it."""
-    return f"{output} was edited by hand or not made by agentmake; saved a copy to {copy}"
+    it. Each path as the Agentfile would write it (`pathwords.quote_path`: one with a space in quotes)."""
+    said = "was edited by hand or not made by agentmake; saved a copy to"
+    return f"{quote_path(output)} {said} {quote_path(str(copy))}"
 
 
 def emit_up_to_date(sink: Callable[[TaskEvent], None], task_ids: Sequence[str], when: float) -> None:
