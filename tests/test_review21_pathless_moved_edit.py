@@ -57,3 +57,20 @@ def test_another_file_at_the_new_path_is_still_replaced(e2e: E2E) -> None:
     assert build.summary.cached == 1, build
     assert "saved" in build.text and e2e.read("summaries/a.md").startswith("ANSWER:"), build
     assert e2e.calls("notes") == ["notes"]
+
+
+def test_the_moved_edit_s_old_path_is_quoted_as_its_new_one(tmp_path: Path, fake_agents: FakeAgents) -> None:
+    """(review18) "… was edited by hand (as notes dir/a.md was)": the old path, with a space, was not quoted
+    as the new one is (`pathwords.quote_path`)."""
+    e2e = E2E(tmp_path / "proj", fake_agents)
+    e2e.write("docs/a.txt", "alpha\n")
+    quoted = AGENTFILE.replace("outputs = {out}/{{name}}.md", 'outputs = "{out}/{{name}}.md"')
+    e2e.write("Agentfile", quoted.format(out="notes dir"))
+    assert e2e.am().summary.ran == 1
+    e2e.write("notes dir/a.md", e2e.read("notes dir/a.md") + "my edit\n", dedent=False)
+    assert e2e.am().code == 0
+    (e2e.root / "sum s").mkdir()
+    (e2e.root / "notes dir/a.md").rename(e2e.root / "sum s/a.md")
+    e2e.write("Agentfile", quoted.format(out="sum s"))
+    said = e2e.am("explain", "notes:a").text
+    assert '"sum s/a.md" was edited by hand (as "notes dir/a.md" was); keeping it' in said, said

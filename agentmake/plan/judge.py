@@ -165,7 +165,9 @@ class Judge(KeyParts):
             was = then[3]
         if was is None or was != outs.get(new):
             return None
-        return f"{new} was edited by hand (as {old} was); keeping it"
+        return (
+            f"{new} was edited by hand (as {quote_path(old)} was); keeping it"  # (`new`: the reason's path)
+        )
 
     def _check_changed(
         self,
