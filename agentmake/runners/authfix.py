@@ -17,8 +17,6 @@ import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from agentmake.runners.authsettings import codex_provider_key, gemini_auth_type
-
 # What to tell a person whose credentials were refused, when none of `AUTH_KEYS` is set.
 AUTH_FIX: dict[str, str] = {
     "claude": "set ANTHROPIC_API_KEY or CLAUDE_CODE_OAUTH_TOKEN (or run `claude` and /login)",
@@ -77,6 +75,8 @@ def _refused(given: list[str]) -> str:
 
 
 def _codex(env: Mapping[str, str], given: list[str], root: Path | None) -> str | None:
+    from agentmake.runners.authsettings import codex_provider_key  # (on a refusal only: not at each start)
+
     provider = codex_provider_key(env)
     if provider is not None and provider[1] in given:  # (a custom provider reads its env_key, whichever)
         return (
@@ -99,6 +99,8 @@ _VERTEX_PLACE = ("GOOGLE_CLOUD_PROJECT", "GOOGLE_CLOUD_LOCATION")
 
 
 def _gemini(env: Mapping[str, str], given: list[str], root: Path | None) -> str | None:
+    from agentmake.runners.authsettings import gemini_auth_type  # (on a refusal only: not at each start)
+
     chosen = gemini_auth_type(env, root)
     kind, where = chosen if chosen is not None else (None, "")
     if kind is not None and kind not in ("gemini-api-key", "vertex-ai"):  # (a sign-in: its settings win)

@@ -83,7 +83,6 @@ from agentmake.runners.shell import ShellAttempt, ShellAttempts
 from agentmake.runners.staging import stage_copies, staged_path
 from agentmake.runners.stall import NetworkWatch
 from agentmake.runners.unfence import unfence
-from agentmake.runners.verbose import tell_parsed
 from agentmake.runners.writing import agent_may_write
 
 __all__ = ["AttemptResult", "Executor", "ShellAttempt"]
@@ -332,6 +331,8 @@ class Executor(SalvageAttempts, ShellAttempts):
                 parsed.error = redact(parsed.error)
             stderr = redact(stderr)
             if told:
+                from agentmake.runners.verbose import tell_parsed  # (-v only: not at each start)
+
                 tell_parsed(task.id, parsed, redact)
             result = AttemptResult(
                 "ok",
