@@ -150,16 +150,12 @@ class _Parser(argparse.ArgumentParser):
         return False
 
     def _plain_words(self) -> list[str]:
-        """`words` without the options and their values: the command, if one was given, comes first."""
-        out, skip = [], False
-        for word in self.words:
-            if skip:
-                skip = False
-            elif not word.startswith("-") or word == "-":
-                out.append(word)
-            elif (action := self._option_string_actions.get(word)) is not None and action.nargs != 0:
-                skip = True  # (its value is the next word: `-C DIR`)
-        return out
+        """`words` without the options and their values (`_option_values`: `-C DIR`, `-kC DIR`): the
+        command, if one was given, comes first."""
+        values = self._option_values()
+        return [
+            w for at, w in enumerate(self.words) if at not in values and (not w.startswith("-") or w == "-")
+        ]
 
 
 def _is_assignment(word: str) -> bool:

@@ -30,3 +30,12 @@ def test_an_option_value_shaped_as_var_value_stays_after_its_option(
 ) -> None:
     said = _said(args, capsys)
     assert said.endswith(hint), said
+
+
+@pytest.mark.parametrize("args", [["-k", "-C", "d", "report", "--zzz"], ["-kC", "d", "report", "--zzz"]])
+def test_the_command_a_hint_names_is_found_after_a_cluster_s_value(
+    args: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`-kC d report --zzz` took `d` for the command (the help hint's own walk over the words skipped only a
+    lone option's value); it now reads option values as the hint's command line does (`_option_values`)."""
+    assert _said(args, capsys) == "unknown option --zzz: `agentmake report --help` lists the options"
