@@ -131,8 +131,12 @@ def close_names(word: str, candidates: Iterable[str], most: int = 1) -> list[str
 
 def either(names: list[str], quote: bool = True) -> str:
     """``'a'``, ``'a' or 'b'``, ``'a', 'b' or 'c'`` (without `quote`: ``--jobs or --json``)."""
-    quoted = [f"'{name}'" if quote else name for name in names]
-    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+    return listed([f"'{name}'" if quote else name for name in names], "or")
+
+
+def listed(names: list[str], last: str) -> str:
+    """``a``, ``a LAST b``, ``a, b LAST c``: `names` as a sentence lists them (`last`: "or", "and")."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {last} {names[-1]}"
 
 
 # characters a terminal does not draw as one column, quoted as a space so that the caret stays aligned

@@ -17,6 +17,8 @@ import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from agentmake.errors import listed
+
 # What to tell a person whose credentials were refused, when none of `AUTH_KEYS` is set.
 AUTH_FIX: dict[str, str] = {
     "claude": "set ANTHROPIC_API_KEY or CLAUDE_CODE_OAUTH_TOKEN (or run `claude` and /login)",
@@ -61,16 +63,11 @@ def auth_fix(preset: str, environ: Mapping[str, str] | None = None, root: Path |
     return AUTH_FIX.get(preset) or "check the credentials the runner's command uses"
 
 
-def _names(given: list[str]) -> str:
-    """`A`, `A and B`, `A, B and C`."""
-    return given[0] if len(given) == 1 else f"{', '.join(given[:-1])} and {given[-1]}"
-
-
 def _refused(given: list[str]) -> str:
     one = len(given) == 1
     return (
-        f"{_names(given)} {'is' if one else 'are'} set, yet refused: check {'its' if one else 'their'} "
-        "value (mistyped, expired or revoked?)"
+        f"{listed(given, 'and')} {'is' if one else 'are'} set, yet refused: check "
+        f"{'its' if one else 'their'} value (mistyped, expired or revoked?)"
     )
 
 
@@ -104,7 +101,7 @@ def _gemini(env: Mapping[str, str], given: list[str], root: Path | None) -> str 
     chosen = gemini_auth_type(env, root)
     kind, where = chosen if chosen is not None else (None, "")
     if kind is not None and kind not in ("gemini-api-key", "vertex-ai"):  # (a sign-in: its settings win)
-        over = f", which wins over {_names(given)} (set)" if given else ""
+        over = f", which wins over {listed(given, 'and')} (set)" if given else ""
         again = "sign in again with `gemini`, or " if kind == "oauth-personal" else ""
         return (
             f"gemini's settings choose {kind} ({where}){over}: that login was refused: {again}"
@@ -120,7 +117,7 @@ def _gemini(env: Mapping[str, str], given: list[str], root: Path | None) -> str 
         missing = [name for name in _VERTEX_PLACE if not env.get(name)]
         if missing:
             return (
-                f"gemini uses Vertex AI ({why}): set {_names(missing)} and run "
+                f"gemini uses Vertex AI ({why}): set {listed(missing, 'and')} and run "
                 "`gcloud auth application-default login`, or set GOOGLE_API_KEY to a Vertex AI key"
             )
         if env.get("GOOGLE_APPLICATION_CREDENTIALS"):
@@ -147,8 +144,8 @@ def _llm(env: Mapping[str, str], given: list[str], root: Path | None) -> str | N
     if not given:
         return None
     return (
-        f"llm uses a key saved with `llm keys set` before the provider's variable ({_names(given)} set): "
-        "see `llm keys list`, and check the key's value"
+        "llm uses a key saved with `llm keys set` before the provider's variable "
+        f"({listed(given, 'and')} set): see `llm keys list`, and check the key's value"
     )
 
 
