@@ -45,6 +45,10 @@ PROGRAM = textwrap.dedent(
 )
 
 
+def _line(path: Path) -> bool:
+    return path.exists() and path.read_text().endswith("\n")
+
+
 def _ticks(root: Path) -> int:
     path = root / "ticks"
     return len(path.read_text().splitlines()) if path.exists() else 0
@@ -55,7 +59,8 @@ def test_a_ctrl_z_while_an_agent_starts_stops_that_agent_too(tmp_path: Path, whe
     proc = start_stand_in(tmp_path, PROGRAM, where)
     agent = 0
     try:
-        wait_for(lambda: (tmp_path / "spawned").exists() and (tmp_path / "pid").exists(), what="the child")
+        pid = tmp_path / "pid"  # (`echo $$ > pid` creates it before it writes: wait for the line)
+        wait_for(lambda: (tmp_path / "spawned").exists() and _line(pid), what="the child")
         agent = int((tmp_path / "pid").read_text())
         os.kill(proc.pid, signal.SIGTSTP)  # (inside the window: the child is not registered yet)
         wait_for(lambda: process_state(proc.pid) == "T", what="the program to stop")

@@ -61,8 +61,9 @@ def test_a_background_watch_from_a_script_ignores_sigint_and_stops_on_sigterm(
     pid = 0
     try:
         err = tmp_path / "watch.err"
-        _wait_for(lambda: (tmp_path / "watch.pid").exists() and err.exists(), "the background job")
-        pid = int((tmp_path / "watch.pid").read_text())
+        pidfile = tmp_path / "watch.pid"  # (the shell creates it before it writes the pid: wait for the line)
+        _wait_for(lambda: pidfile.exists() and pidfile.read_text().endswith("\n") and err.exists(), "the job")
+        pid = int(pidfile.read_text())
         if busy:
             _wait_for(lambda: (tmp_path / "started").exists(), "the agent to start")
         else:
