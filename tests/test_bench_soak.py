@@ -4,12 +4,17 @@ are for."""
 from __future__ import annotations
 
 import contextlib
+import random
+import signal
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from conftest import FakeAgents
+from crash_helpers import crash_at
+from e2e_helpers import E2E
 
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
 sys.path.insert(0, str(BENCH))
@@ -18,6 +23,7 @@ import soak_edits  # noqa: E402
 import soak_faults  # noqa: E402
 import soak_kill9  # noqa: E402
 import soak_ledger  # noqa: E402
+import soak_touch  # noqa: E402
 
 
 @pytest.mark.timeout(300)  # (as its soak's own subprocess timeout: pytest's 120 s is hit under load)
@@ -177,6 +183,27 @@ def test_one_seed_of_the_touch_soak_holds_every_rule(tmp_path: Path) -> None:
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "seed 5: " in run.stdout and "every rule held" in run.stdout, run.stdout
+
+
+def test_the_touch_soak_lets_minus_t_finish_a_commit_a_kill_cut_short(
+    tmp_path: Path, fake_agents: FakeAgents
+) -> None:
+    """A build killed between recording a translation and renaming it into place: -t puts that result, paid
+    for, in place before it decides anything (`workflow.takeover`), as -t -n says it would; the soak took
+    that for -t writing an output (CI, seed 5: `-t changed outputs: ['build/d03.md']`)."""
+    e2e = E2E(tmp_path / "p", fake_agents)
+    soak_kill9.project(e2e.root, 1, random.Random(1))
+    assert e2e.am("report", "-s").code == 0
+    doc = e2e.root / "docs" / "d00.md"
+    doc.write_text(doc.read_text().replace("line one of d0\n", f"line one of d0{soak_kill9.EDITED}\n"))
+    crash_at(e2e, "os.rename", "build/d00.md", "report", "-s")  # (recorded and cached, not in place)
+    log = tmp_path / "agents.log"
+    toucher = soak_touch.Toucher(e2e.root, log, e2e.env(), random.Random(0), signal.SIGKILL)
+    assert toucher.touch(delete=False, stoppable=False) == [], toucher.last
+    assert "finished translate:d00's commit" in toucher.last
+    assert soak_kill9.wrong_outputs(e2e.root, 1, present_only=True, changing=frozenset({0})) == []
+    assert soak_touch.outputs_of("pair:d00") == {"build/d00.a", "build/d00.b"}
+    assert soak_touch.outputs_of("summary") == {"SUMMARY.md"}
 
 
 def test_the_checks_take_either_line_of_a_document_being_rebuilt_and_only_the_new_one_after(
