@@ -41,9 +41,10 @@ def _script(pidfile: Path, *, deaf: bool, then: str) -> str:
 
 
 def _ended(pid: int) -> bool:
-    """Whether `pid` is gone within a second (a SIGKILL is sent, not awaited: its members are no children)."""
+    """Whether `pid` is gone within 10 s (a SIGKILL is sent, not awaited: its members are no children; the
+    killed process still has to be scheduled to exit, which a loaded machine may take its time over)."""
     try:
-        wait_for(lambda: not alive(pid), 1.0, f"process {pid} to end")
+        wait_for(lambda: not alive(pid), 10.0, f"process {pid} to end")
     except AssertionError:
         return False
     return True

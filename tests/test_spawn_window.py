@@ -77,8 +77,14 @@ def killed_in_the_window(e2e: E2E, tmp_path: Path) -> Iterator[tuple[int, int]]:
     )  # fmt: skip
     started: list[int] = []
     try:
+        # (the stand-in's `open(..., "w")` creates the file before its write: wait for the line)
         wait_for(
-            lambda: paused_at.exists() and len(pids(e2e, "pids.txt")) == 2, what="the child in the window"
+            lambda: (
+                paused_at.exists()
+                and paused_at.read_text().endswith("\n")
+                and len(pids(e2e, "pids.txt")) == 2
+            ),
+            what="the child in the window",
         )
         started = pids(e2e, "pids.txt")
         assert int(paused_at.read_text()) == started[0]
