@@ -23,7 +23,7 @@ def test_an_answer_delivered_before_the_timeout_is_used_not_asked_again(e2e: E2E
         """\
         agent a:
             outputs = a.txt
-            timeout = 500ms
+            timeout = 2s
             prompt = \"\"\"
                 FAKE: label=a linger=30
                 Say hello.
