@@ -48,7 +48,7 @@ def test_the_next_build_ends_a_daemon_a_killed_build_left(tmp_path: Path) -> Non
         )  # fmt: skip
         assert run.returncode == 0, run
         assert "ended what a killed agentmake left running" in run.stderr, run.stderr
-        wait_for(lambda: not alive(pid), 5, "the daemon to end")
+        wait_for(lambda: not alive(pid), 30, "the daemon to end")
     finally:
         with contextlib.suppress(ProcessLookupError):
             build.kill()
