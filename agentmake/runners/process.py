@@ -39,9 +39,10 @@ Ownership rules:
   directly: an answer is on disk the moment it is printed, even if agentmake dies before reading it (see
   `runners.salvage`); an empty log is removed afterwards.
 
-Starting: `os.posix_spawn` was tried for shell tasks and measured slower than Popen's vfork path here
-(CPython holds the GIL through posix_spawn until the child has exec'd; `_posixsubprocess` releases it), so
-every child is started by `subprocess.Popen`.
+Starting: by `subprocess.Popen`, except a shell task's child started on the scheduler thread in agentmake's
+own directory: `os.posix_spawn` starts that one, the same child without Popen's Python layer (`spawn`; it
+holds the GIL until the child has exec'd, so never on another thread, where `_posixsubprocess`, which
+releases it, was measured faster).
 
 Waiting costs nothing per task: on Linux the exit is awaited with `poll()` on a pidfd together with the pipes
 (it wakes the moment the child exits or writes); the poll times out every `_POLL` seconds only to look at the
@@ -72,6 +73,8 @@ from agentmake.store.identity import SPAWN_VAR
 
 import_without("subprocess", ("locale",))  # (without `locale`, which it needs for text streams only)
 import subprocess  # noqa: E402  (after: see `leanstdlib.import_without`)
+
+from agentmake.runners import spawn  # noqa: E402  (it imports subprocess too)
 
 _POLL = 0.05
 
@@ -224,8 +227,16 @@ def _popen(
     direct: bool,
 ) -> subprocess.Popen[bytes]:
     """`Popen` of a child in a new session with stdout/stderr on `out_w`/`err_w`, which it closes unless
-    `direct` (they are the log files' then, the caller's to close)."""
+    `direct` (they are the log files' then, the caller's to close). A shell task's child started on the
+    scheduler thread is started by `os.posix_spawn` where it may be (`spawn`)."""
     try:
+        if not stdin and not direct and spawn.usable(executable, out_w, err_w, cwd):
+            assert executable is not None  # (`usable`)
+            environ = with_token(env, token)
+            fds = (_null_stdin(), out_w, err_w)
+            child = spawn.spawned(argv, executable, fds, _environ_bytes() if environ is None else environ)
+            if child is not None:
+                return child
         return subprocess.Popen(
             argv,
             executable=executable,
