@@ -15,7 +15,7 @@ from agentmake.scheduler.backoff import backoff_delay
 from agentmake.scheduler.events import TaskEvent
 from agentmake.scheduler.failing import not_retried
 from agentmake.scheduler.processes import ProcessRecorder
-from agentmake.scheduler.ready import ReadyQueue
+from agentmake.scheduler.ready import park
 from agentmake.scheduler.stopping import Stopping
 from agentmake.scheduler.tasks import TaskState
 from agentmake.store.busy import StateBusy
@@ -293,7 +293,7 @@ class Results(Stopping):
         while self.delayed and self.delayed[0][0] <= now:
             _, _, task_id = heapq.heappop(self.delayed)
             t = self.tasks[task_id]
-            self.parked.setdefault(t.runner, ReadyQueue(self.keys)).push(task_id)
+            park(self.parked, t.runner, task_id, self.keys)
 
     def _retry_due(self, t: TaskState, delay: float) -> float:
         """When `t`'s retry is due: after `delay`, or at once if its call would be held back (its runner

@@ -23,7 +23,7 @@ from agentmake.scheduler.earlier import count_found
 from agentmake.scheduler.failing import not_retried
 from agentmake.scheduler.inline import InlineAttempts
 from agentmake.scheduler.outcomes import Outcomes
-from agentmake.scheduler.ready import ReadyQueue
+from agentmake.scheduler.ready import ReadyQueue, park
 from agentmake.scheduler.tasks import MADE, TERMINAL, TaskState
 from agentmake.scheduler.workers import WorkerPool
 from agentmake.trace import mark
@@ -139,7 +139,7 @@ class Starting(Outcomes):
         if t.llm:  # (what answers it may salvage cost counts against the budget before the next call starts)
             count_found(self.store, self.gate, self.executor, t)
         t.parked_at = time.time()
-        self.parked.setdefault(t.runner, ReadyQueue(self.keys)).push(t.id)
+        park(self.parked, t.runner, t.id, self.keys)
 
     def _gone(self, t: TaskState, sources: bool) -> dict[str | None, list[str]]:
         """The inputs of `t` that are gone now, by the id of the task of this build that made them (or
