@@ -1,5 +1,5 @@
 """Start a shell task's child with `os.posix_spawn` where it may be: the child `subprocess.Popen` would start,
-without Popen's Python layer (about 50 µs less of the scheduler thread's time a task; benchmarks/RESULTS.md).
+without Popen's Python layer (about 45 µs less of the scheduler thread's CPU a task: benchmarks/phases.py).
 
 What Popen does for `process.start_child`, done here too:
 - a new session (`setsid`): the child leads its own process group. glibc's child calls setsid() before it
