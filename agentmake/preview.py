@@ -130,6 +130,7 @@ def not_run(
     from agentmake.plan.dryrun import undecided
     from agentmake.plan.explain import brief, in_order
     from agentmake.plan.explain import told as sentence
+    from agentmake.scheduler.failing import passed_on
     from agentmake.scheduler.gate import CallGate
     from agentmake.scheduler.tasks import is_llm, takes_gaps
 
@@ -148,7 +149,7 @@ def not_run(
             held[d.task_id] = told[d.task_id] = told[dep]
         elif dep is not None and all(selected.producer.get(path) in told for path in task.inputs):
             held[d.task_id] = f"nothing to report: none of its inputs would be made ({told[dep]})"
-            told[d.task_id] = f"dependency {d.task_id} not run: {held[d.task_id]}"
+            told[d.task_id] = passed_on(d.task_id, held[d.task_id])
         elif logs is None or d.action != "run" or not is_llm(task):
             continue  # (no budget reached, restored, or a shell task: free)
         elif any(r.kind == "check-later" for r in d.reasons):
@@ -156,7 +157,7 @@ def not_run(
         elif logs.salvage_source(task, d) is None:  # (an answer salvaged is free; else it is held)
             said = "; ".join(sentence(r) for r in in_order(d.reasons)) if verbose else brief(d.reasons)
             held[d.task_id] = f"{said or 'stale'} ({why})"
-            told[d.task_id] = f"dependency {d.task_id} not run: {why}"
+            told[d.task_id] = passed_on(d.task_id, why)
     return held
 
 

@@ -56,7 +56,7 @@ def test_a_budget_of_zero_dry_run_says_no_agent_would_run(e2e: E2E) -> None:
         "copy": "run",
     }, dry
     assert "would not run translate:a: never built (budget of $0.00 reached)" in dry.out, dry
-    assert "count: dependency translate:" in dry.out, dry
+    assert "would not run count: budget of $0.00 reached before translate:a" in dry.out, dry
     assert dry.out.splitlines()[-1] == "agentmake: 1 to run, 3 not run, 0 up to date (dry run)", dry
     assert e2e.calls() == []
     build = e2e.am("--budget", "0")  # and the build does just that

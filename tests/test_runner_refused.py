@@ -101,7 +101,7 @@ def test_what_depends_on_a_task_not_run_says_which_dependency_held_it(
     for t in sorted(refused):
         name = t.split(":")[1]
         assert f"not run     tr:{name}  (runner claude failed for another task: " in run.err, run
-        said = f"count:{name}  (dependency tr:{name} not run: runner claude failed for another task: "
+        said = f"count:{name}  (tr:{name} not run: runner claude failed for another task: "
         assert f"not run     {said}" in run.err, run
     failed = next(iter(run.with_state("failed")))
     assert f"not run     count:{failed[3:]}  ({failed} failed)" in run.err, run
@@ -114,4 +114,4 @@ def test_a_shell_task_after_an_agent_the_budget_held_says_so(tmp_path: Path, fak
     run = e.am("-k", "--budget", "0")
     assert run.code == 1 and e.calls() == [], run
     assert "not run     tr:a  (budget of $0.00 reached" in run.err, run
-    assert "not run     count:a  (dependency tr:a not run: budget of $0.00 reached" in run.err, run
+    assert "not run     count:a  (budget of $0.00 reached before tr:a)" in run.err, run

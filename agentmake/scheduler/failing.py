@@ -16,6 +16,15 @@ from agentmake.scheduler.tasks import TERMINAL, TaskState, takes_gaps
 RUNNER_WIDE = frozenset({"auth", "quota", "not-found"})
 
 
+def passed_on(task_id: str, reason: str) -> str:
+    """What a task that depends on `task_id`, not run for `reason`, is told: the root cause once, as make
+    says it (`budget of $1.00 reached before scan`, `scan not run: input x is gone ...`), never a chain of
+    "dependency ... not run: dependency ... not run: ..."."""
+    if reason.startswith("budget of "):  # (`CallGate.why_not`)
+        return f"{reason} before {task_id}"
+    return f"{task_id} not run: {reason}"
+
+
 def not_retried(message: str, reason: str) -> str:
     """The failure of a task whose retry the stopped build did not start: its last error, and why it was not
     tried again (else "after 1 attempts" beside `retries = 2` goes unexplained)."""
@@ -81,7 +90,7 @@ class Failing(Ending):
         `t`'s alone (its runner refused, the budget reached: a shell task after it would have run)."""
         self._record(t, "not-run", time.time(), message=reason)
         self._finish(t, "not-run", message=reason)
-        self._block_dependents(t, f"dependency {t.id} not run: {reason}")
+        self._block_dependents(t, passed_on(t.id, reason))
 
     def _interrupt_task(self, t: TaskState) -> None:
         message = f"cancelled: {t.cancelled_for}" if t.cancelled_for else "interrupted"
