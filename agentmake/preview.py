@@ -157,7 +157,7 @@ def not_run(
         elif logs.salvage_source(task, d) is None:  # (an answer salvaged is free; else it is held)
             said = "; ".join(sentence(r) for r in in_order(d.reasons)) if verbose else brief(d.reasons)
             held[d.task_id] = f"{said or 'stale'} ({why})"
-            told[d.task_id] = passed_on(d.task_id, why)
+            told[d.task_id] = passed_on(d.task_id, why or "budget reached")  # (`logs` only with a `why`)
     return held
 
 
