@@ -347,8 +347,8 @@ EXIT_STATUS = """exit status:
        not run, -q found something stale, or -t left a task not touched (an
        output or input missing)
   2    a usage or Agentfile error, a state that cannot be read or written, or
-       another agentmake using the project (a build or a watch holds its lock;
-       --wait waits for it instead)
+       another agentmake using the project with something to run (a build or
+       a watch holds its lock; --wait waits for it instead)
   130  interrupted (Ctrl-C, SIGTERM, SIGHUP): running agents were ended"""
 _HELP = "show this help (after a command: that command's own) and exit"
 _HELP_OF_COMMAND = "show this help and exit"

@@ -1,6 +1,7 @@
 """`agentmake --help` tells the exit statuses a script can rely on, and they hold: 0 for a report of stale
 work (status, -n), 1 for -q with something stale and for a --budget that left tasks not run, 2 for another
-agentmake holding the project (a watch idles with its lock), 130 for SIGTERM."""
+agentmake holding the project when there is something to run (a watch idles with its lock),
+130 for SIGTERM."""
 
 from __future__ import annotations
 
@@ -54,8 +55,10 @@ def test_a_watch_holding_the_project_makes_a_build_exit_2_and_sigterm_130(e2e: E
         deadline = time.monotonic() + 30
         while not (e2e.exists("build/a.md") and e2e.exists("build/b.md")) and time.monotonic() < deadline:
             time.sleep(0.1)
-        busy = e2e.am("-s")
-        assert busy.code == 2 and "another agentmake" in busy.err, busy
+        idle = e2e.am("-s")  # (nothing to run: up to date, the watch named; ux28)
+        assert idle.code == 0 and "an `agentmake watch`" in idle.err, idle
+        busy = e2e.am("-s", "-B")  # (something to run: not while the watch holds the project)
+        assert busy.code == 2 and "an `agentmake watch`" in busy.err, busy
     finally:
         watch.send_signal(signal.SIGTERM)
         ended = E2E.finish(watch, ("watch",))

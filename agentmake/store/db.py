@@ -122,13 +122,14 @@ class Store(Tasks, Owners, Results, StatCache, Edits, Journal):
     @classmethod
     def open(
         cls, root: Path, *, wait: float = 2.0, lock: bool = True, agentfile: str | None = None,
-        config: str | None = None,
+        config: str | None = None, role: str = "",
     ) -> Store:  # fmt: skip
         """`lock=False` (status, explain, -n): no project lock; a database of an older format is left alone
         and an empty one used instead, and one this user cannot write is read as it is (`agentmake.store.
         readonly`). A state directory this user cannot write stops a command that writes with a `UsageError`
         that says so (`_unwritable`). `agentfile`: the name of the Agentfile the command loaded, in `root`
-        (see `owns`). `config`: the configuration it runs under (`owners.configuration`, `this_config`)."""
+        (see `owns`). `config`: the configuration it runs under (`owners.configuration`, `this_config`).
+        `role`: what the lock file says the holder is, after its pid (`ProjectLock`: "watch")."""
         root = Path(root).resolve()
         directory = root / ".agentmake"
         escape = state_dir_error(root)
@@ -143,7 +144,7 @@ class Store(Tasks, Owners, Results, StatCache, Edits, Journal):
                 if not ignore.exists():
                     ignore.write_text("*\n")
             if lock:
-                plock = ProjectLock(directory / "lock", root)
+                plock = ProjectLock(directory / "lock", root, role)
                 plock.acquire(wait)
         except OSError as exc:
             if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):

@@ -1,7 +1,8 @@
 """The project lock: one agentmake writes a project's state at a time.
 
 `.agentmake/lock` is held with `fcntl.flock(LOCK_EX)` for the life of the process that opened the store, and
-holds that process's pid (for the message another process shows). The kernel releases a flock when its
+holds that process's pid and, on a second line, its role if it has one (`watch`: for the message another
+process shows). The kernel releases a flock when its
 holder dies, so a crashed run never leaves the project locked; the file itself is never deleted (deleting
 lock files races).
 """
@@ -18,11 +19,20 @@ from agentmake.errors import UsageError
 
 
 class LockedError(UsageError):
-    """Another agentmake process holds the project lock (message names its pid, `holder` when known)."""
+    """Another agentmake process holds the project lock (message names its pid, `holder` when known, and
+    its `role`: "watch" for an `agentmake watch`, else "")."""
 
-    def __init__(self, message: str, holder: int | None = None) -> None:
+    def __init__(self, message: str, holder: int | None = None, role: str = "") -> None:
         super().__init__(message)
         self.holder = holder
+        self.role = role
+
+
+def holder_words(holder: int | None, role: str) -> str:
+    """Who holds the project, as messages name it: "an `agentmake watch` (pid 12)", "another agentmake
+    (pid 12)"."""
+    who = f"pid {holder}" if holder else "another process"
+    return f"an `agentmake watch` ({who})" if role == "watch" else f"another agentmake ({who})"
 
 
 class ProjectLock:
@@ -30,9 +40,10 @@ class ProjectLock:
     (`math.inf`: it blocks until the lock is free, as long as it takes; a signal's KeyboardInterrupt ends
     the wait)."""
 
-    def __init__(self, path: Path, root: Path) -> None:
+    def __init__(self, path: Path, root: Path, role: str = "") -> None:
         self.path = path
         self.root = root
+        self.role = role  # (written after the pid: "watch" for an `agentmake watch`)
         self._fd: int | None = None
 
     def acquire(self, wait: float) -> None:
@@ -51,17 +62,23 @@ class ProjectLock:
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    holder = _read_pid(fd)
+                    holder, role = _read_holder(fd)
                     os.close(fd)
-                    who = f"pid {holder}" if holder else "another process"
+                    who = holder_words(holder, role)
+                    if role == "watch":  # (it ends only when stopped: waiting for it is no plan)
+                        stop = f"`kill {holder}`" if holder else "SIGTERM"
+                        how = f" (it runs until stopped: {stop}, or Ctrl-C in its terminal)"
+                    else:
+                        how = ": wait for it to end, or stop it (an `agentmake watch` runs until stopped)"
                     raise LockedError(
-                        f"another agentmake ({who}) is using {self.root}: wait for it to end, or stop it (an"
-                        " `agentmake watch` runs until stopped); `status`, `explain` and `-n` work meanwhile",
+                        f"{who} is using {self.root}{how}; `status`, `explain` and `-n` work meanwhile",
                         holder,
+                        role,
                     ) from None
                 time.sleep(0.05)
         os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        said = f"{os.getpid()}\n" + (f"{self.role}\n" if self.role else "")
+        os.pwrite(fd, said.encode(), 0)
         self._fd = fd
 
     def release(self) -> None:
@@ -97,9 +114,11 @@ def held_elsewhere(path: Path) -> bool:
     return False
 
 
-def _read_pid(fd: int) -> int | None:
+def _read_holder(fd: int) -> tuple[int | None, str]:
+    """The pid and role the holder wrote (`acquire`): (None, "") where it wrote nothing readable."""
     try:
-        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-        return int(text) if text.isdigit() else None
+        lines = os.pread(fd, 64, 0).decode("ascii", "replace").split("\n")
     except OSError:
-        return None
+        return None, ""
+    pid = lines[0].strip()
+    return (int(pid) if pid.isdigit() else None), (lines[1].strip() if len(lines) > 1 else "")

@@ -33,7 +33,7 @@ def _open_store(root: Path, agentfile: str, config: str) -> Store:
     """The project's store, locked for the session. Another agentmake holding the project (a build in
     another terminal): the watch says so and waits for it to end, as long as it takes (Ctrl-C stops it),
     then its first build builds what is still stale."""
-    store, waited = open_waiting(root, agentfile, prefix="agentmake: watch", config=config)
+    store, waited = open_waiting(root, agentfile, prefix="agentmake: watch", config=config, role="watch")
     if waited:
         print(
             "agentmake: watch: the project is free: building what is still stale", file=sys.stderr, flush=True

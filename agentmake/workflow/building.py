@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -271,9 +272,16 @@ def build_selected(
                     store.close()
         stale = any(d.stale for d in decisions)
         return EXIT_FAILED if (req.question and stale) or failing else EXIT_OK
+    from agentmake.store import LockedError
     from agentmake.workflow.waiting import open_store
 
-    store = open_store(req, project)
+    started = time.monotonic()
+    try:
+        store = open_store(req, project)
+    except LockedError as err:  # (a watch, another build: up to date says so, exit 0; else who holds it)
+        from agentmake.workflow.heldbuild import build_while_held
+
+        return build_while_held(project, selected, req, err, started)
     mark("store")
     if verdict is not None and verdict.source != store.removed_stamp:
         verdict = None  # another agentmake took the lock since the stamp was read: it proves nothing now

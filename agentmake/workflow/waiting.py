@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from agentmake.interrupts import restore_signals, stop_on_signals
 from agentmake.safetext import term_safe
 from agentmake.store import Store
-from agentmake.store.lock import LockedError
+from agentmake.store.lock import LockedError, holder_words
 
 if TYPE_CHECKING:
     from agentmake.model import Agentfile
@@ -35,27 +35,32 @@ def configuration_of(req: Request, agentfile: Agentfile | None = None) -> str:
 
 
 def open_waiting(
-    root: Path, agentfile: str, *, prefix: str = "agentmake", how: str = "", config: str | None = None
+    root: Path,
+    agentfile: str,
+    *,
+    prefix: str = "agentmake",
+    how: str = "",
+    config: str | None = None,
+    role: str = "",
 ) -> tuple[Store, bool]:
     """The project's store, locked: taken at once when it is free, else after saying who holds it
     (`PREFIX: another agentmake (pid N) is using ROOT: waiting for it to end (HOWCtrl-C to stop)`) and
-    waiting for that holder to end. The store, and whether it waited."""
+    waiting for that holder to end. The store, and whether it waited. `role`: the lock's (`Store.open`)."""
     try:
-        return Store.open(root, agentfile=agentfile, wait=0.5, config=config), False
+        return Store.open(root, agentfile=agentfile, wait=0.5, config=config, role=role), False
     except LockedError as err:
-        holder = err.holder
+        holder, holder_role = err.holder, err.role
     # (before the line that says it waits, which a script may answer with a signal at once; a build's own
     # handlers come later: SIGTERM or SIGHUP killed the wait)
     stopping = stop_on_signals()
     try:
-        who = f"pid {holder}" if holder else "another process"
+        who = holder_words(holder, holder_role)
         print(
-            f"{prefix}: another agentmake ({who}) is using {term_safe(str(root))}: waiting for it to"
-            f" end ({how}Ctrl-C to stop)",
+            f"{prefix}: {who} is using {term_safe(str(root))}: waiting for it to end ({how}Ctrl-C to stop)",
             file=sys.stderr,
             flush=True,
         )
-        return Store.open(root, agentfile=agentfile, wait=math.inf, config=config), True
+        return Store.open(root, agentfile=agentfile, wait=math.inf, config=config, role=role), True
     finally:
         restore_signals(stopping)
 
@@ -72,4 +77,5 @@ def open_store(req: Request, project: Project, *, lock: bool = True) -> Store:
             project.root, lock=lock, agentfile=project.name, config=configuration_of(req, project.agentfile)
         )
     except LockedError as err:  # (say the option that would have waited: the user need not start over)
-        raise LockedError(f"{err}; or run it again with --wait, which waits for it", err.holder) from None
+        again = f"{err}; or run it again with --wait, which waits for it"
+        raise LockedError(again, err.holder, err.role) from None
