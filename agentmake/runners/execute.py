@@ -333,7 +333,7 @@ class Executor(SalvageAttempts, ShellAttempts):
             if told:
                 from agentmake.runners.verbose import tell_parsed  # (-v only: not at each start)
 
-                tell_parsed(task.id, parsed, redact)
+                tell_parsed(task.id, parsed, redact, stdout=stdout)
             result = AttemptResult(
                 "ok",
                 exit_code=proc.exit_code,
