@@ -11,7 +11,7 @@ import argparse
 import os
 import re
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
@@ -51,51 +51,67 @@ class _Parser(argparse.ArgumentParser):
         unknown = message.startswith("unrecognized arguments: ") or "ignored explicit argument" in message
         word = next((w for w in self.words if self._not_an_option(w)), "") if unknown else ""
         if word:
-            hint = self._typed_again(word, (), word)
+            hint = self._typed_again({word: ()}, word)
             message = f"unknown option {word} (a target that starts with '-' goes after '--': {hint})"
         elif message.startswith("unrecognized arguments: "):
             message = self._misspelt_long(message)
-        super().error(message)
+        from agentmake.safetext import term_safe  # (a typed control character is shown escaped: `\x1b`)
+
+        super().error(term_safe(message))
 
     def _misspelt_long(self, message: str) -> str:
         """`unrecognized arguments: --jsno` as `unknown option --jsno: did you mean --json?` when a long
         option is that close to it (a prefix, `--j`: every option it begins, `--jobs or --json`), else as
         `unknown option --zz (...--help lists the options)`; the message as argparse gave it when it names
-        no long option."""
-        from agentmake.errors import close_names, either
+        no long option. Several misspelt (`--jbos 2 --dryrun`), each with one match: all of them said, and
+        the command line with every one corrected; else the first, as when it is alone."""
+        from agentmake.errors import listed
 
         words = message.removeprefix("unrecognized arguments: ").split()
-        word = next((w.split("=", 1)[0] for w in words if w.startswith("--") and len(w) > 2), "")
-        if not word:
+        unknown = list(dict.fromkeys(w.split("=", 1)[0] for w in words if w.startswith("--") and len(w) > 2))
+        if not unknown:
             return message
+        nears = [self._near(word) for word in unknown]
+        typed = [next((w for w in self.words if w == u or w.startswith(u + "=")), "") for u in unknown]
+        if len(unknown) > 1 and all(len(n) == 1 for n in nears) and all(typed):
+            swaps = {t: (n[0] + t[len(u) :],) for u, n, t in zip(unknown, nears, typed, strict=True)}
+            meant = [n[0] for n in nears]
+            said = f"unknown options {listed(unknown, 'and')}: did you mean {listed(meant, 'and')}?"
+            return f"{said} (`{self._typed_again(swaps)}`)"
+        word, near = unknown[0], nears[0]
+        if not near:
+            command = next(iter(self._plain_words()[:1]), "")
+            helper = f"agentmake {command} --help" if command in COMMANDS else "agentmake --help"
+            return f"unknown option {word}: `{helper}` lists the options"
+        from agentmake.errors import either
+
+        said = f"unknown option {word}: did you mean {either(near, quote=False)}?"
+        if len(near) > 1 or not typed[0]:
+            return said
+        return f"{said} (`{self._typed_again({typed[0]: (near[0] + typed[0][len(word) :],)})}`)"
+
+    def _near(self, word: str) -> list[str]:
+        """The long options a misspelt `word` may mean: those it begins, else those close to it."""
+        from agentmake.errors import close_names
+
         longs = [o for o in self._option_string_actions if o.startswith("--")]
         # (spelt without their `--`, which every one shares: `--bogus` was "did you mean --verbose?")
         near = sorted(o for o in longs if o.startswith(word))
-        near = near or ["--" + o for o in close_names(word[2:], [o[2:] for o in longs])]
-        command = next(iter(self._plain_words()[:1]), "")
-        helper = f"agentmake {command} --help" if command in COMMANDS else "agentmake --help"
-        if not near:
-            return f"unknown option {word}: `{helper}` lists the options"
-        meant = f"unknown option {word}: did you mean {either(near, quote=False)}?"
-        typed = next((w for w in self.words if w == word or w.startswith(word + "=")), "")
-        if len(near) > 1 or not typed:
-            return meant
-        return f"{meant} (`{self._typed_again(typed, (near[0] + typed[len(word) :],))}`)"
+        return near or ["--" + o for o in close_names(word[2:], [o[2:] for o in longs])]
 
-    def _typed_again(self, old: str, new: Sequence[str], target: str = "") -> str:
-        """The command line as the user typed it, every word kept but `old`, which `new` replaces, and
-        `target` (a target taken for an option) after `--`, with the words that were after it: for a hint to
-        copy (`agentmake -k --jbos 2` -> `agentmake -k --jobs 2`; `agentmake report -v -notes.md` ->
-        `agentmake report -v -- -notes.md`). Its VAR=value words go last, as `command_line` says them
-        (a secret's value left out)."""
+    def _typed_again(self, swaps: Mapping[str, Sequence[str]], target: str = "") -> str:
+        """The command line as the user typed it, every word kept but those `swaps` names, each replaced (at
+        its first place) by its words, and `target` (a target taken for an option) after `--`, with the words
+        that were after it: for a hint to copy (`agentmake -k --jbos 2` -> `agentmake -k --jobs 2`; `agentmake
+        report -v -notes.md` -> `agentmake report -v -- -notes.md`). Its VAR=value words go last, as
+        `command_line` says them (a secret's value left out)."""
         kept: list[str] = []
         assigned: list[str] = []
-        replaced = False
+        left: dict[str, Sequence[str]] = dict(swaps)
         values = self._option_values()  # (`-f a=b.af`: the Agentfile's name, no VAR=value to move)
         for at, word in enumerate(self.words):
-            if word == old and not replaced:
-                kept += new
-                replaced = True
+            if word in left:
+                kept += left.pop(word)
             elif _is_assignment(word) and at not in values:
                 assigned.append(word)
             else:
