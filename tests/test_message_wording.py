@@ -47,8 +47,9 @@ def test_the_cost_column_is_as_wide_as_its_widest_cost() -> None:
     lines = [line for line in summary_lines(result) if line.strip()]
     header, rows = lines[0], lines[1:3]
     # ($0.000051 makes the column 9 wide: said in full, as the summary line says it; ux27)
-    assert header.endswith("s      cost") and rows[0].endswith(" $0.000051")
-    assert rows[1].endswith("    $12.50")
+    assert header.endswith("s       cost") and rows[0].endswith("  $0.000051")
+    # (and the dear one to six decimals too, so that the rows add up to the total, $12.500051; ux28)
+    assert rows[1].endswith(" $12.500000")
     assert {len(header), len(rows[0]), len(rows[1])} == {len(header)}  # every right edge in one column
 
 

@@ -155,6 +155,23 @@ TASK_COLUMN = 32  # the summary table's task column, at least (wider when a task
 NARROWEST_TASK_COLUMN = 12  # on a terminal: what the task column keeps, however narrow the terminal
 
 
+def cost_places(result: BuildResult) -> tuple[int | None, bool]:
+    """The decimals the summary table's costs and the summary line's total are said with, and whether the
+    rows add up to it then (`summary.adding_up`): when the table lists every task that cost something and
+    their costs are the whole total; else (None, True): `usd`'s own rule (no rows to add up, or rows that
+    are not the whole total whatever their rounding)."""
+    import math
+
+    from agentmake.scheduler.summary import adding_up
+
+    ran = [o for o in result.outcomes.values() if o.state in ("done", "failed") and o.started_at]
+    parts = [o.cost_usd for o in ran if o.cost_usd is not None]
+    total = result.cost_usd
+    if total is None or len(parts) < 2 or len(ran) > TABLE_LIMIT or abs(math.fsum(parts) - total) > 1e-9:
+        return None, True
+    return adding_up(parts, total)
+
+
 def summary_lines(result: BuildResult, term_width: int | None = None) -> list[str]:
     """The full end-of-build summary shown by the live and the plain display (not the summary line itself).
 
@@ -164,7 +181,8 @@ def summary_lines(result: BuildResult, term_width: int | None = None) -> list[st
     made safe for a terminal (`term_safe`). Given the terminal's width (`term_width`), a table wider than
     it has its task column narrowed to fit and the ids too long for it cut in the middle (`cut_middle`, as
     the live table does), so that no row wraps onto the next line; elsewhere (a pipe, a log) ids are never
-    cut."""
+    cut. The costs are said with as many decimals as make them add up to the summary line's total
+    (`cost_places`), or a line says they do not."""
     lines: list[str] = []
     ran = [o for o in result.outcomes.values() if o.state in ("done", "failed") and o.started_at]
     if ran:
@@ -174,7 +192,8 @@ def summary_lines(result: BuildResult, term_width: int | None = None) -> list[st
             bad = [o for o in ran if o.state != "done"]
             shown = bad + slowest([o for o in ran if o.state == "done"], SLOWEST)
         lines.append("")
-        costs = {o.task_id: fmt_cost(o.cost_usd) for o in shown}
+        places, adds_up = cost_places(result)
+        costs = {o.task_id: fmt_cost(o.cost_usd, places) for o in shown}
         width = max(8, *map(len, costs.values()))  # (`$0.0012`, `$9999.99`: 8; $0.000021 takes 9)
         ids = {o.task_id: term_safe(o.task_id) for o in shown}
         # the task column as wide as its longest id (32 at least): a long id is not cut, and the columns
@@ -196,6 +215,12 @@ def summary_lines(result: BuildResult, term_width: int | None = None) -> list[st
             lines.append(row.rstrip())
         if len(shown) < len(ran):
             lines.append(_rest_line(result, {o.task_id for o in shown}))
+        if not adds_up:  # (costs of more than six decimals: no rounding makes them add up)
+            from agentmake.scheduler.summary import said_amount
+
+            rows = sum(said_amount(c) for c in costs.values() if c)
+            total = usd(result.cost_usd or 0.0, places)
+            lines.append(f"(each cost rounded: the rows add up to ${rows}, the total is {total})")
     notices = sorted((t, o.notice) for t, o in result.outcomes.items() if o.notice)
     if notices:
         lines.append("")

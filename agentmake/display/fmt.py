@@ -109,9 +109,9 @@ def fmt_duration(seconds: float | None) -> str:
     return f"{whole // 3600}h{(whole % 3600) // 60:02d}m"
 
 
-def fmt_cost(cost: float | None) -> str:
-    """A cost as `usd` says it everywhere (a table's cell too); empty for None."""
-    return "" if cost is None else usd(cost)
+def fmt_cost(cost: float | None, places: int | None = None) -> str:
+    """A cost as `usd` says it everywhere (a table's cell too, `places` its column's); empty for None."""
+    return "" if cost is None else usd(cost, places)
 
 
 def fmt_tokens(tokens_in: int | None, tokens_out: int | None) -> str:

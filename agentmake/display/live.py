@@ -22,7 +22,7 @@ from rich.console import Console, ConsoleRenderable, Group, RenderableType
 from rich.live import Live
 from rich.text import Text
 
-from agentmake.display.base import summary_lines
+from agentmake.display.base import cost_places, summary_lines
 from agentmake.display.fmt import ACTIVE, FINISHED
 from agentmake.display.livetable import Row, finished_line, progress_line, task_table
 from agentmake.display.plain import cap_change
@@ -180,7 +180,8 @@ class LiveDisplay:
             width = self.console.size.width if self.console.is_terminal else None
             for line in summary_lines(result, width):  # (its table fits the terminal: no row wraps)
                 self.console.print(Text(line), highlight=False)
-        print(result.summary_line(), file=self.summary_stream, flush=True)
+        # (its total with the table's decimals: the rows above add up to it)
+        print(result.summary_line(cost_places(result)[0]), file=self.summary_stream, flush=True)
 
     def abort(self, why: str) -> None:
         """The build ended with an error before it had a result (`Fanout.abort`): stop the table as `close`

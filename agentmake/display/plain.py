@@ -24,7 +24,7 @@ import weakref
 from collections.abc import Sequence
 from typing import TextIO
 
-from agentmake.display.base import logs_line, prompt_line, summary_lines
+from agentmake.display.base import cost_places, logs_line, prompt_line, summary_lines
 from agentmake.display.fmt import (
     fmt_duration,
     is_term_safe,
@@ -174,7 +174,8 @@ class PlainDisplay:
         for line in summary_lines(result):
             self._write(line)
         self.flush()
-        print(result.summary_line(), file=self.summary_stream, flush=True)
+        # (its total with the table's decimals: the rows above add up to it)
+        print(result.summary_line(cost_places(result)[0]), file=self.summary_stream, flush=True)
 
     def abort(self, why: str) -> None:
         """The build ended with an error before it had a result (`Fanout.abort`): the lines buffered so far

@@ -140,13 +140,13 @@ class BuildResult:
         counts = self.counts()
         return not counts.get("failed") and not counts.get("not-run")
 
-    def summary_line(self) -> str:
+    def summary_line(self, places: int | None = None) -> str:
         """`agentmake: 12 ran, 3 cached, 40 up to date, 1 failed in 8.3s` (+ `, $0.42` if costs are known, `+
         unknown` after it if some calls reported none, ` ($0.20 of it paid by an interrupted run)` if answers
         salvaged from such a run that no build reported cost some of it (`TaskOutcome.paid_earlier`), and
         `, 12,000 tokens in / 3,400 out` if tokens are, `+ unknown` after them if some calls reported none).
         A partial report (done, `partial` set) is counted apart from those that ran: `…, 1 failed, 1 partial
-        in 8.3s`."""
+        in 8.3s`. `places`: the decimals of the cost (`summary.adding_up`: those of the table above it)."""
         counts = self.counts()
         partial = sum(1 for o in self.outcomes.values() if o.state == "done" and o.partial is not None)
         if partial:
@@ -157,7 +157,7 @@ class BuildResult:
         untokened = any(o.untokened for o in self.outcomes.values())
         return summary_line(
             counts, self.wall, self.cost_usd, self.tokens, cost_unknown=unknown, paid_earlier=earlier,
-            tokens_unknown=untokened,
+            tokens_unknown=untokened, places=places,
         )  # fmt: skip
 
     @property
