@@ -111,7 +111,7 @@ def install_fake_agents(base: Path, monkeypatch: pytest.MonkeyPatch) -> FakeAgen
         wrapper.chmod(0o755)
     monkeypatch.setenv("PATH", f"{fa.bin}{os.pathsep}{os.environ.get('PATH', '')}")
     monkeypatch.setenv("HOME", str(fa.home))  # never read or write the real ~/.claude, ~/.codex...
-    for name in ("CLAUDE_CONFIG_DIR", "CODEX_HOME", "FAKE_AGENT_STATE", "FAKE_AGENT_LOG"):
+    for name in ("CLAUDE_CONFIG_DIR", "CODEX_HOME", "GEMINI_CLI_HOME", "FAKE_AGENT_STATE", "FAKE_AGENT_LOG"):
         monkeypatch.delenv(name, raising=False)
     # the fakes refuse to answer without credentials, as the real CLIs do: these reach them only if
     # agentmake passes each CLI's key through its minimal environment

@@ -133,5 +133,6 @@ def test_a_switch_added_after_the_upgrade_reruns(e2e: EnvE2E) -> None:
     before.extra = {}
     assert before.am().summary.ran == 1  # (no switch: the Gemini API)
     assert e2e.am().summary.up_to_date == 1 and _memo(e2e) == 3  # (the upgrade: nothing to pay)
-    e2e.write(".env", f"{SWITCH}=true\n")  # (Vertex AI since: another provider)
+    # (Vertex AI since: another provider; gemini's `validateAuthMethod` wants its project and location)
+    e2e.write(".env", f"{SWITCH}=true\nGOOGLE_CLOUD_PROJECT=p\nGOOGLE_CLOUD_LOCATION=us-central1\n")
     assert e2e.am().summary.ran == 1

@@ -4,7 +4,9 @@ Facts: /work/shared/RUNNERS.md and the CLIs' own documentation: `codex exec` rea
 CODEX_ACCESS_TOKEN, a ChatGPT/Codex access token for trusted automation), and
 OPENAI_API_KEY only once `codex login --with-api-key` saved it (openai/codex#7323); gemini reads
 GEMINI_API_KEY, and GOOGLE_API_KEY only as a Vertex AI key, with GOOGLE_GENAI_USE_VERTEXAI=true (its
-`getAuthTypeFromEnv`), unless its settings choose an auth type, which wins (`authsettings`); a custom
+`getAuthTypeFromEnv`, which GOOGLE_GENAI_USE_GCA=true turns to a Google sign-in), unless its settings
+choose an auth type, which wins, or enforce another (`authsettings`), a key in the ``.env`` file it loads
+as good as one set; a custom
 `model_provider` of codex's config.toml reads the variable its ``env_key`` names; llm takes a key saved
 with `llm keys set` before the provider's variable; `ollama run` signs cloud models in with `ollama
 signin`, OLLAMA_API_KEY being for ollama.com's HTTP API. No value of a key is ever put in a message: only
@@ -94,28 +96,79 @@ def _codex(env: Mapping[str, str], given: list[str], root: Path | None) -> str |
 
 _VERTEX_PLACE = ("GOOGLE_CLOUD_PROJECT", "GOOGLE_CLOUD_LOCATION")
 
+# how to make gemini use an auth type when its settings choose none (`_gemini_env_type`)
+_GEMINI_CHOOSE = {
+    "gemini-api-key": "set GEMINI_API_KEY",
+    "vertex-ai": (
+        "set GOOGLE_GENAI_USE_VERTEXAI=true with GOOGLE_CLOUD_PROJECT and GOOGLE_CLOUD_LOCATION (or "
+        "GOOGLE_API_KEY, a Vertex AI key)"
+    ),
+    "oauth-personal": "sign in with `gemini`, or set GOOGLE_GENAI_USE_GCA=true",
+    "compute-default-credentials": "set GEMINI_CLI_USE_COMPUTE_ADC=true",
+}
+
+
+def _gemini_env_type(env: Mapping[str, str]) -> tuple[str, str] | None:
+    """(the auth type gemini's environment chooses, the variable that does), as its `getAuthTypeFromEnv`:
+    GOOGLE_GENAI_USE_GCA=true, GOOGLE_GENAI_USE_VERTEXAI=true, GEMINI_API_KEY, a Compute Engine's ADC."""
+    if env.get("GOOGLE_GENAI_USE_GCA") == "true":  # (gemini's test: "true")
+        return "oauth-personal", "GOOGLE_GENAI_USE_GCA=true"
+    if env.get("GOOGLE_GENAI_USE_VERTEXAI") == "true":
+        return "vertex-ai", "GOOGLE_GENAI_USE_VERTEXAI=true"
+    if env.get("GEMINI_API_KEY"):
+        return "gemini-api-key", "GEMINI_API_KEY"
+    for name in ("CLOUD_SHELL", "GEMINI_CLI_USE_COMPUTE_ADC"):
+        if env.get(name) == "true":
+            return "compute-default-credentials", f"{name}=true"
+    return None
+
 
 def _gemini(env: Mapping[str, str], given: list[str], root: Path | None) -> str | None:
-    from agentmake.runners.authsettings import gemini_auth_type  # (on a refusal only: not at each start)
+    # (on a refusal only: not at each start)
+    from agentmake.runners.authsettings import gemini_auth_type, gemini_enforced_type, gemini_env
+
+    env, loaded = gemini_env(env, root)  # (what its .env gives the names it lacks counts as set)
+    given = [name for name in AUTH_KEYS["gemini"] if env.get(name)]
+
+    def named(names: list[str]) -> str:  # ("GEMINI_API_KEY (in ~/.gemini/.env)": where a key comes from)
+        return listed([f"{n} (in {loaded[n]})" if n in loaded else n for n in names], "and")
 
     chosen = gemini_auth_type(env, root)
-    kind, where = chosen if chosen is not None else (None, "")
-    if kind is not None and kind not in ("gemini-api-key", "vertex-ai"):  # (a sign-in: its settings win)
-        over = f", which wins over {listed(given, 'and')} (set)" if given else ""
+    from_env = _gemini_env_type(env) if chosen is None else None
+    kind, where = chosen or from_env or (None, "")
+    if where in ("GOOGLE_GENAI_USE_GCA=true", "GOOGLE_GENAI_USE_VERTEXAI=true"):
+        name = where.partition("=")[0]
+        where += f" (in {loaded[name]})" if name in loaded else ""
+    enforced = gemini_enforced_type(env, root)
+    if enforced is not None and kind != enforced[0]:
+        now = f"its login is {kind} ({where})" if kind else "no login is chosen"
+        fix = (
+            f"change security.auth.selectedType ({where}) to {enforced[0]}"
+            if chosen is not None
+            else _GEMINI_CHOOSE.get(enforced[0], "choose it in security.auth.selectedType")
+        )
+        return f"gemini's settings enforce the auth type {enforced[0]} ({enforced[1]}), but {now}: {fix}"
+    if kind is not None and kind not in ("gemini-api-key", "vertex-ai"):  # (a sign-in: it wins)
+        over = f", which wins over {named(given)} (set)" if given else ""
         again = "sign in again with `gemini`, or " if kind == "oauth-personal" else ""
+        if chosen is None:
+            return (
+                f"{where} makes gemini use {kind}{over}: that login was refused: {again}"
+                f"unset {where.partition('=')[0]}"
+            )
         return (
             f"gemini's settings choose {kind} ({where}){over}: that login was refused: {again}"
             "change security.auth.selectedType"
         )
-    if kind == "vertex-ai" or (kind is None and env.get("GOOGLE_GENAI_USE_VERTEXAI") == "true"):
-        why = f"vertex-ai in {where}" if kind else "GOOGLE_GENAI_USE_VERTEXAI=true"  # (gemini's test: "true")
+    if kind == "vertex-ai":
+        why = f"vertex-ai in {where}" if chosen else where
         if "GOOGLE_API_KEY" in given:
             return (
-                f"GOOGLE_API_KEY is set, yet refused by Vertex AI ({why}): check it is a Vertex AI key of a "
-                "project with the Vertex AI API on"
+                f"{named(['GOOGLE_API_KEY'])} is set, yet refused by Vertex AI ({why}): check it is a "
+                "Vertex AI key of a project with the Vertex AI API on"
             )
         missing = [name for name in _VERTEX_PLACE if not env.get(name)]
-        if missing:
+        if missing:  # (gemini's `validateAuthMethod`: both, or GOOGLE_API_KEY for express mode)
             return (
                 f"gemini uses Vertex AI ({why}): set {listed(missing, 'and')} and run "
                 "`gcloud auth application-default login`, or set GOOGLE_API_KEY to a Vertex AI key"
@@ -130,12 +183,17 @@ def _gemini(env: Mapping[str, str], given: list[str], root: Path | None) -> str 
             "`gcloud auth application-default login` (or set GOOGLE_API_KEY to a Vertex AI key)"
         )
     if "GEMINI_API_KEY" in given:  # (the key used: GOOGLE_API_KEY is not read without Vertex AI)
+        if "GEMINI_API_KEY" in loaded:
+            return (
+                f"{named(['GEMINI_API_KEY'])} is set, yet refused: check its value (mistyped, expired or "
+                "revoked?)"
+            )
         return _refused(["GEMINI_API_KEY"])
     if "GOOGLE_API_KEY" in given:
         return (
-            "gemini reads GOOGLE_API_KEY (set) only for Vertex AI: for a Gemini API key set GEMINI_API_KEY; "
-            "for a Vertex AI key set GOOGLE_GENAI_USE_VERTEXAI=true, GOOGLE_CLOUD_PROJECT and "
-            "GOOGLE_CLOUD_LOCATION"
+            f"gemini reads {named(['GOOGLE_API_KEY'])} (set) only for Vertex AI: for a Gemini API key set "
+            "GEMINI_API_KEY; for a Vertex AI key set GOOGLE_GENAI_USE_VERTEXAI=true, GOOGLE_CLOUD_PROJECT "
+            "and GOOGLE_CLOUD_LOCATION"
         )
     return None
 

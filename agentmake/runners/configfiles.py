@@ -1,6 +1,7 @@
 """Where the agent CLIs' own config files are (`runners.modelconfig` reads them): each CLI's user file
 (`USER_FILES`: claude's ``settings.json`` in CLAUDE_CONFIG_DIR, else ``~/.claude``; codex's
-``config.toml`` in CODEX_HOME, else ``~/.codex``; gemini's ``~/.gemini/settings.json``; llm's
+``config.toml`` in CODEX_HOME, else ``~/.codex``; gemini's ``settings.json`` in ``.gemini`` of
+GEMINI_CLI_HOME, else of ``~`` (`gemini_home`); llm's
 ``default_model.txt`` in LLM_USER_PATH, else its user directory), the project's (`PROJECT_FILES`, under
 the root, the CLI's working directory), the system's that override them all (`OVER`: claude's managed
 settings, gemini's system settings) or that they override (`UNDER`: gemini's system defaults), and all of
@@ -25,6 +26,7 @@ __all__ = [
     "claude_dir",
     "codex_dir",
     "files",
+    "gemini_home",
     "home",
     "llm_dir",
     "read_config",
@@ -37,6 +39,12 @@ Locate = Callable[[Mapping[str, str]], Path]  # (a file's path, from the environ
 
 def home(environ: Mapping[str, str]) -> Path:
     return Path(environ.get("HOME", "~")).expanduser()  # (as `invocation` finds ~/.claude, ~/.codex)
+
+
+def gemini_home(environ: Mapping[str, str]) -> Path:
+    """The directory gemini keeps its ``.gemini`` in (settings, login, ``.env``): GEMINI_CLI_HOME, else
+    the home directory (gemini-cli ``packages/core/src/utils/paths.ts``, `homedir`)."""
+    return Path(environ["GEMINI_CLI_HOME"]) if environ.get("GEMINI_CLI_HOME") else home(environ)
 
 
 def claude_dir(environ: Mapping[str, str]) -> Path:
@@ -59,7 +67,7 @@ def llm_dir(environ: Mapping[str, str]) -> Path:
 USER_FILES: dict[str, Locate] = {
     "claude": lambda env: claude_dir(env) / "settings.json",
     "codex": lambda env: codex_dir(env) / "config.toml",
-    "gemini": lambda env: home(env) / ".gemini" / "settings.json",
+    "gemini": lambda env: gemini_home(env) / ".gemini" / "settings.json",
     "llm": lambda env: llm_dir(env) / "default_model.txt",
 }
 

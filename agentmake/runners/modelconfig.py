@@ -51,7 +51,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from agentmake.runners.argvflags import codex_overrides
-from agentmake.runners.configfiles import OVER, UNDER, USER_FILES, files, home, llm_dir, read_config
+from agentmake.runners.configfiles import (
+    OVER,
+    UNDER,
+    USER_FILES,
+    files,
+    gemini_home,
+    home,
+    llm_dir,
+    read_config,
+)
 from agentmake.runners.configtext import json_object, toml_table
 from agentmake.runners.writesettings import (
     claude_counted,
@@ -329,7 +338,7 @@ def _dotenv_found(environ: Mapping[str, str], root: Path | None) -> DotEnv | Non
     endpoint variables (`DOTENV_NAMES`), None when it gives none of them."""
     from agentmake.runners.dotenv import env_file, env_values
 
-    path = env_file(root, home(environ))
+    path = env_file(root, gemini_home(environ))
     data = None if path is None else read_config(path)
     if path is None or data is None:
         return None

@@ -115,6 +115,9 @@ AUTH_ENV: dict[str, tuple[str, ...]] = {
         "GOOGLE_CLOUD_LOCATION",
         "GOOGLE_APPLICATION_CREDENTIALS",
         "GOOGLE_GENAI_USE_VERTEXAI",
+        "GOOGLE_GENAI_USE_GCA",  # (=true: sign in with Google, `authfix`)
+        "GEMINI_CLI_USE_COMPUTE_ADC",
+        "GEMINI_CLI_HOME",  # (where its .gemini is: settings, login, .env: `configfiles.gemini_home`)
         "GEMINI_CLI_TRUST_WORKSPACE",
         # (where gemini's system settings are: they may name its model, `configfiles.OVER`, `UNDER`)
         "GEMINI_CLI_SYSTEM_SETTINGS_PATH",

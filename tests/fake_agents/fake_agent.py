@@ -13,8 +13,9 @@ aider (`--message TEXT` or `--message-file FILE`, never stdin) its banner, the a
 (`Tokens: 725 sent, 3 received. Cost: $0.0012 message, $0.0012 session.`), appending to its chat and input
 history files (`.aider.chat.history.md`, `.aider.input.history` in the cwd unless given elsewhere). Like the
 real claude, codex, gemini and aider it answers only when logged in: a key in the environment it reads
-(ANTHROPIC_API_KEY, CODEX_API_KEY — `codex exec` does not read OPENAI_API_KEY —, GEMINI_API_KEY, GOOGLE_API_KEY
-only with GOOGLE_GENAI_USE_VERTEXAI=true, ...) or a credentials file in its config directory (`CREDENTIALS`). aider, as
+(ANTHROPIC_API_KEY, CODEX_API_KEY — `codex exec` does not read OPENAI_API_KEY —, ...) or a credentials file in
+its config directory (`CREDENTIALS`); gemini as its `validateNonInteractiveAuth` says (`gemini_refusal`: the auth
+type its settings choose or enforce, else its environment's, with its `.env` file's, GEMINI_CLI_HOME). aider, as
 the real one (aider#5552), prints an API error it gave up on (after retries of its own) on stdout and exits 0.
 Like the real claude, codex and llm it keeps every session (prompt and answer) in its config
 directory (`persist_session`).
@@ -394,13 +395,17 @@ OLLAMA_SIGNIN = (
 # keeps keys in its own user directory; ollama's local models need none).
 CREDENTIALS = {
     "claude": (
-        ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN", "CLAUDE_CODE_USE_BEDROCK",
-         "CLAUDE_CODE_USE_VERTEX"),
+        (
+            "ANTHROPIC_API_KEY",
+            "ANTHROPIC_AUTH_TOKEN",
+            "CLAUDE_CODE_OAUTH_TOKEN",
+            "CLAUDE_CODE_USE_BEDROCK",
+            "CLAUDE_CODE_USE_VERTEX",
+        ),
         ("CLAUDE_CONFIG_DIR", ".claude", ".credentials.json"),
     ),
     "codex": (("CODEX_API_KEY", "CODEX_ACCESS_TOKEN"), ("CODEX_HOME", ".codex", "auth.json")),
-    "gemini": (("GEMINI_API_KEY",), (None, ".gemini", "oauth_creds.json")),
-}  # fmt: skip
+}  # fmt: skip (gemini: `gemini_refusal`)
 
 
 def logged_in(cli: str) -> bool:
@@ -411,10 +416,169 @@ def logged_in(cli: str) -> bool:
     names, (dir_env, home_dir, file) = CREDENTIALS[cli]
     if any(os.environ.get(n) for n in names):
         return True
-    if cli == "gemini" and os.environ.get("GOOGLE_GENAI_USE_VERTEXAI") == "true":  # (Vertex AI: a key or ADC)
-        return bool(os.environ.get("GOOGLE_API_KEY") or os.environ.get("GOOGLE_CLOUD_PROJECT"))
     directory = (dir_env and os.environ.get(dir_env)) or os.path.join(os.path.expanduser("~"), home_dir)
     return os.path.isfile(os.path.join(directory, file))
+
+
+def gemini_home() -> Path:
+    """Where gemini keeps its `.gemini` (settings, oauth_creds.json, .env): GEMINI_CLI_HOME, else ~."""
+    return Path(os.environ.get("GEMINI_CLI_HOME") or os.path.expanduser("~"))
+
+
+def dotenv_parse(text: str) -> dict[str, str]:
+    """The dotenv format gemini reads: `KEY=value` lines, `export` allowed, quoted values, `#` comments."""
+    found = {}
+    for line in text.splitlines():
+        name, eq, value = line.strip().removeprefix("export ").partition("=")
+        name, value = name.strip(), value.strip()
+        if not eq or not name or name.startswith("#"):
+            continue
+        if value[:1] in ("'", '"', "`") and value.find(value[0], 1) > 0:
+            value = value[1 : value.find(value[0], 1)]
+        else:
+            value = value.partition("#")[0].strip()
+        found[name] = value
+    return found
+
+
+def gemini_env_file(start: Path) -> Path | None:
+    """gemini's `findEnvFile`: `.gemini/.env`, then `.env`, in each directory from `start` up; then its
+    home's (`gemini_home`). One file alone."""
+    for directory in (start, *start.parents, gemini_home()):
+        for path in (directory / ".gemini" / ".env", directory / ".env"):
+            if path.exists():
+                return path
+    return None
+
+
+def gemini_settings(trusted: bool) -> list[dict]:
+    """gemini's settings files, the one that wins first: system settings, the project's (in a trusted
+    folder, not the home), the user's, system defaults (`mergeSettings`)."""
+    system = Path(os.environ.get("GEMINI_CLI_SYSTEM_SETTINGS_PATH") or "/etc/gemini-cli/settings.json")
+    defaults = Path(
+        os.environ.get("GEMINI_CLI_SYSTEM_DEFAULTS_PATH") or system.parent / "system-defaults.json"
+    )
+    paths = [system]
+    if trusted and Path.cwd().resolve() != gemini_home().resolve():
+        paths.append(Path.cwd() / ".gemini" / "settings.json")
+    paths += [gemini_home() / ".gemini" / "settings.json", defaults]
+    found = []
+    for path in paths:
+        try:
+            settings = json.loads(json_uncommented(path.read_text()))
+        except (OSError, ValueError):
+            continue
+        if isinstance(settings, dict):
+            found.append(settings)
+    return found
+
+
+def json_uncommented(text: str) -> str:
+    """JSON with its `//` and `/* */` comments taken out (gemini's settings may hold them: strip-json-comments)."""
+    out, i, quoted = [], 0, False
+    while i < len(text):
+        c = text[i]
+        if quoted:
+            out.append(c)
+            if c == "\\":
+                out.append(text[i + 1 : i + 2])
+                i += 1
+            elif c == '"':
+                quoted = False
+        elif text.startswith("//", i):
+            i = text.find("\n", i)
+            i = len(text) if i < 0 else i
+            continue
+        elif text.startswith("/*", i):
+            i = text.find("*/", i + 2)
+            i = len(text) if i < 0 else i + 2
+            continue
+        else:
+            quoted = c == '"'
+            out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def gemini_setting(settings: list[dict], key: str) -> str | None:
+    for each in settings:
+        value = ((each.get("security") or {}).get("auth") or {}).get(key)
+        if key == "selectedType" and not value:
+            value = each.get("selectedAuthType")
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def gemini_refusal(opts: dict) -> str | None:
+    """Why gemini refuses to start for want of a login (gemini-cli `validateNonInteractiveAuth`, exit 41), or
+    None. Its environment gets what the `.env` file it finds gives the variables not set (in a trusted
+    folder: `loadEnvironment`); the auth type its settings choose (`security.auth.selectedType`) wins over
+    the environment's (`getAuthTypeFromEnv`); `security.auth.enforcedType` refuses any other; then
+    `validateAuthMethod`: gemini-api-key needs GEMINI_API_KEY, vertex-ai GOOGLE_CLOUD_PROJECT and
+    GOOGLE_CLOUD_LOCATION, or GOOGLE_API_KEY (express mode); oauth-personal a cached sign-in."""
+    trusted = bool(opts.get("--skip-trust")) or os.environ.get("GEMINI_CLI_TRUST_WORKSPACE") == "true"
+    env = dict(os.environ)
+    found = gemini_env_file(Path.cwd()) if trusted else None
+    if found is not None:
+        with contextlib.suppress(OSError, ValueError):
+            for name, value in dotenv_parse(found.read_text()).items():
+                env.setdefault(name, value)
+    settings = gemini_settings(trusted)
+    kind = gemini_setting(settings, "selectedType")
+    if not kind:
+        if env.get("GOOGLE_GENAI_USE_GCA") == "true":
+            kind = "oauth-personal"
+        elif env.get("GOOGLE_GENAI_USE_VERTEXAI") == "true":
+            kind = "vertex-ai"
+        elif env.get("GEMINI_API_KEY"):
+            kind = "gemini-api-key"
+        elif "true" in (env.get("CLOUD_SHELL"), env.get("GEMINI_CLI_USE_COMPUTE_ADC")):
+            kind = "compute-default-credentials"
+    enforced = gemini_setting(settings, "enforcedType")
+    if enforced and kind != enforced:
+        if kind:
+            return f"The enforced authentication type is '{enforced}', but the current type is '{kind}'. Please re-authenticate with the correct type."
+        return f"The auth type '{enforced}' is enforced, but no authentication is configured."
+    if not kind:
+        return GEMINI_NO_AUTH.format(path=gemini_home() / ".gemini" / "settings.json")
+    again = "Update your environment and try again (no reload needed if using .env)!"
+    if kind == "gemini-api-key" and not env.get("GEMINI_API_KEY"):
+        return f"When using Gemini API, you must specify the GEMINI_API_KEY environment variable.\n{again}"
+    if kind == "vertex-ai" and not (
+        (env.get("GOOGLE_CLOUD_PROJECT") and env.get("GOOGLE_CLOUD_LOCATION")) or env.get("GOOGLE_API_KEY")
+    ):
+        return (
+            "When using Vertex AI, you must specify either:\n"
+            "• GOOGLE_CLOUD_PROJECT and GOOGLE_CLOUD_LOCATION environment variables.\n"
+            f"• GOOGLE_API_KEY environment variable (if using express mode).\n{again}"
+        )
+    if kind == "oauth-personal" and not (gemini_home() / ".gemini" / "oauth_creds.json").is_file():
+        return GEMINI_MANUAL_AUTH
+    if kind not in ("gemini-api-key", "vertex-ai", "oauth-personal", "compute-default-credentials"):
+        return "Invalid auth method selected."
+    return None
+
+
+GEMINI_NO_AUTH = (
+    "Please set an Auth method in your {path} or specify one of the following environment variables before "
+    "running: GEMINI_API_KEY, GOOGLE_GENAI_USE_VERTEXAI, GOOGLE_GENAI_USE_GCA"
+)
+GEMINI_MANUAL_AUTH = (
+    "Error authenticating: FatalAuthenticationError: Manual authorization is required but the current session "
+    "is non-interactive. Please run the Gemini CLI in an interactive terminal to log in, provide a "
+    "GEMINI_API_KEY, or ensure Application Default Credentials are configured."
+)
+
+
+def gemini_auth_failed(message: str, opts: dict) -> int:
+    """gemini's auth failure, exit 41: its message on stderr (json mode: `handleError`'s JSON object)."""
+    if opt(opts, "-o", "--output-format") == "json":
+        error = {"type": "Error", "message": message, "code": 41}
+        print(json.dumps({"session_id": uuid4(), "error": error}, indent=2), file=sys.stderr)
+    else:
+        print(message, file=sys.stderr)
+    return 41
 
 
 def login_file(cli: str) -> Path | None:
@@ -492,8 +656,9 @@ def fail(cli: str, code: str, opts: dict, out) -> int:
         return 1
     if cli == "gemini":
         if code == "noauth":
-            print("Please set an Auth method in your settings.json or specify GEMINI_API_KEY", file=err)
-            return 41
+            return gemini_auth_failed(
+                GEMINI_NO_AUTH.format(path=gemini_home() / ".gemini" / "settings.json"), opts
+            )
         if opt(opts, "-o", "--output-format") == "json":
             err_obj = {"error": {"type": "Error", "message": f"[API Error: {msg}]", "code": status}}
             print(json.dumps(err_obj, indent=2), file=err)
@@ -1034,7 +1199,11 @@ def main(argv: list[str]) -> int:
         if cli == "claude" and refuses_to_skip_permissions(opts):
             print(ROOT_REFUSAL, file=sys.stderr)
             return 1
-        if not logged_in(cli):  # as the real CLI: no key and no credentials file, no call
+        if cli == "gemini":  # (its settings, .env and environment: `gemini_refusal`)
+            refusal = gemini_refusal(opts)
+            if refusal is not None:
+                return gemini_auth_failed(refusal, opts)
+        elif not logged_in(cli):  # as the real CLI: no key and no credentials file, no call
             return fail(cli, "noauth", opts, out)
         if "refresh-login" in d:
             refresh_login(cli)
