@@ -143,16 +143,19 @@ def test_codex_custom_provider_reading_openai_api_key_blames_it(tmp_path: Path) 
     (tmp_path / "config.toml").write_text(CUSTOM_PROVIDER)
     said = auth_fix("codex", {"CODEX_HOME": str(tmp_path), "OPENAI_API_KEY": SECRET})
     assert said.startswith("OPENAI_API_KEY is set, yet refused (the model_provider of codex's"), said
+    assert "runner's `env`" not in said, said  # (agentmake passes it)
     assert "does not read OPENAI_API_KEY" not in said and SECRET not in said, said
 
 
 @needs_tomllib
-def test_codex_profile_s_provider_wins(tmp_path: Path) -> None:
+def test_codex_legacy_profile_is_no_longer_read(tmp_path: Path) -> None:
+    """codex 0.134 and later read no ``profile`` selector nor ``[profiles.NAME]`` table: a profile is the
+    ``<NAME>.config.toml`` file of ``--profile NAME`` (test_auth28_codex_provider)."""
     text = CUSTOM_PROVIDER.replace('model_provider = "proxy"', 'model_provider = "openai"\nprofile = "p"')
     (tmp_path / ".codex").mkdir()
     (tmp_path / ".codex" / "config.toml").write_text(text + '\n[profiles.p]\nmodel_provider = "proxy"\n')
     said = auth_fix("codex", {"HOME": str(tmp_path), "OPENAI_API_KEY": SECRET})
-    assert said.startswith("OPENAI_API_KEY is set, yet refused"), said
+    assert said.startswith("`codex exec` does not read OPENAI_API_KEY (set)"), said
 
 
 @pytest.mark.parametrize(
@@ -161,7 +164,6 @@ def test_codex_profile_s_provider_wins(tmp_path: Path) -> None:
         "model_provider = [",
         'model = "o3"\n',
         'model_provider = "proxy"\n',
-        'model_provider = "proxy"\n[model_providers.proxy]\nenv_key = "OTHER_KEY"\n',
         'model_provider = "openai"\n[model_providers.openai]\nenv_key = "OPENAI_API_KEY"\n',
         "\udcff",
     ],

@@ -16,7 +16,7 @@ its name.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from agentmake.errors import listed
@@ -48,16 +48,22 @@ AUTH_KEYS: dict[str, tuple[str, ...]] = {
 }
 
 
-def auth_fix(preset: str, environ: Mapping[str, str] | None = None, root: Path | None = None) -> str:
+def auth_fix(
+    preset: str,
+    environ: Mapping[str, str] | None = None,
+    root: Path | None = None,
+    argv: Sequence[str] = (),
+) -> str:
     """What to tell a person whose credentials `preset`'s CLI refused: `AUTH_FIX`, unless a key it reads is
     set (in `environ`, else this process's environment, which the preset passes on): then that key was
     refused, and "set ANTHROPIC_API_KEY" would send them looking for a setting they made; or the key set is
     one the CLI does not read the way they think (`_SPECIAL`); for a runner on no preset, to check its
-    command's credentials. `root`: the project (the CLI's working directory), whose settings it reads."""
+    command's credentials. `root`: the project (the CLI's working directory), whose settings it reads;
+    `argv`: the CLI's command line, whose flags may choose settings (codex's ``-c``, ``--profile``)."""
     env = os.environ if environ is None else environ
     given = [name for name in AUTH_KEYS.get(preset, ()) if env.get(name)]
     special = _SPECIAL.get(preset)
-    said = special(env, given, root) if special is not None else None
+    said = special(env, given, root, argv) if special is not None else None
     if said is not None:
         return said
     if given:
@@ -73,15 +79,22 @@ def _refused(given: list[str]) -> str:
     )
 
 
-def _codex(env: Mapping[str, str], given: list[str], root: Path | None) -> str | None:
+def _codex(
+    env: Mapping[str, str], given: list[str], root: Path | None, argv: Sequence[str] = ()
+) -> str | None:
     from agentmake.runners.authsettings import codex_provider_key  # (on a refusal only: not at each start)
 
-    provider = codex_provider_key(env)
-    if provider is not None and provider[1] in given:  # (a custom provider reads its env_key, whichever)
-        return (
-            f"{provider[1]} is set, yet refused (the model_provider of codex's config.toml reads it): check "
-            "its value (mistyped, expired or revoked?)"
-        )
+    provider = codex_provider_key(env, root, argv)
+    if provider is not None:  # (a custom provider reads its env_key, whichever, and no other)
+        name, key = provider
+        # (agentmake passes codex its own keys: another variable only when the runner's `env` names it)
+        passed = "" if key in AUTH_KEYS["codex"] else f", and name {key} in the runner's `env`"
+        if env.get(key):
+            return (
+                f"{key} is set, yet refused (the model_provider of codex's configuration reads it): "
+                f"check its value (mistyped, expired or revoked?){passed}"
+            )
+        return f"codex's configuration chooses the model_provider {name}, which reads {key}: set it{passed}"
     read: list[str] = [name for name in ("CODEX_API_KEY", "CODEX_ACCESS_TOKEN") if name in given]
     if read:  # (what `codex exec` reads: its API key, or an access token for trusted automation)
         return _refused(read)
@@ -123,7 +136,9 @@ def _gemini_env_type(env: Mapping[str, str]) -> tuple[str, str] | None:
     return None
 
 
-def _gemini(env: Mapping[str, str], given: list[str], root: Path | None) -> str | None:
+def _gemini(
+    env: Mapping[str, str], given: list[str], root: Path | None, argv: Sequence[str] = ()
+) -> str | None:
     # (on a refusal only: not at each start)
     from agentmake.runners.authsettings import gemini_auth_type, gemini_enforced_type, gemini_env
 
@@ -198,7 +213,7 @@ def _gemini(env: Mapping[str, str], given: list[str], root: Path | None) -> str 
     return None
 
 
-def _llm(env: Mapping[str, str], given: list[str], root: Path | None) -> str | None:
+def _llm(env: Mapping[str, str], given: list[str], root: Path | None, argv: Sequence[str] = ()) -> str | None:
     if not given:
         return None
     return (
@@ -207,7 +222,9 @@ def _llm(env: Mapping[str, str], given: list[str], root: Path | None) -> str | N
     )
 
 
-def _ollama(env: Mapping[str, str], given: list[str], root: Path | None) -> str | None:
+def _ollama(
+    env: Mapping[str, str], given: list[str], root: Path | None, argv: Sequence[str] = ()
+) -> str | None:
     if not given:
         return None
     return (
@@ -216,14 +233,16 @@ def _ollama(env: Mapping[str, str], given: list[str], root: Path | None) -> str 
     )
 
 
-def _openai_http(env: Mapping[str, str], given: list[str], root: Path | None) -> str | None:
+def _openai_http(
+    env: Mapping[str, str], given: list[str], root: Path | None, argv: Sequence[str] = ()
+) -> str | None:
     # (a local server's key is whatever its --api-key says)
     if not given:
         return None
     return "OPENAI_API_KEY is set, yet refused: it must be the server's key (vLLM, llama.cpp: its --api-key)"
 
 
-_SPECIAL: dict[str, Callable[[Mapping[str, str], list[str], Path | None], str | None]] = {
+_SPECIAL: dict[str, Callable[[Mapping[str, str], list[str], Path | None, Sequence[str]], str | None]] = {
     "codex": _codex,
     "gemini": _gemini,
     "llm": _llm,

@@ -10,27 +10,38 @@ them (`configfiles`); a missing, unreadable or unparsable file says nothing, and
   The environment it reads them in holds what its ``.env`` file (`dotenv.env_file`) gives the variables
   it lacks (`gemini_env`: gemini-cli ``settings.ts``, `loadEnvironment`, in a trusted folder: agentmake
   sets GEMINI_CLI_TRUST_WORKSPACE), a key there as good as one set.
-- codex: the ``env_key`` of the custom provider its config.toml (CODEX_HOME, else ``~/.codex``) chooses
-  with ``model_provider`` (the active ``profile``'s first): ``[model_providers.NAME]`` ``env_key =
-  "OPENAI_API_KEY"`` makes ``codex exec`` read that variable (a table named as one of codex's own
-  providers, ``openai``, replaces nothing). Python 3.10 reads no such table
+- codex: the ``env_key`` of the custom provider its configuration chooses with ``model_provider``:
+  ``[model_providers.NAME]`` ``env_key = "OPENAI_API_KEY"`` makes ``codex exec`` read that variable (a table
+  named as one of codex's own providers, ``openai``, replaces nothing). Its configuration is its layers
+  merged, each over the ones before (codex-rs ``config_loader`` `load_config_layers_state`; docs
+  "Config basics", "Advanced configuration"): ``/etc/codex/config.toml``; ``config.toml`` of CODEX_HOME,
+  else ``~/.codex``; the profile file ``<NAME>.config.toml`` there of a ``--profile NAME`` (``-p``) (codex
+  0.134 and later read no ``[profiles.NAME]`` table nor ``profile`` selector); each ``.codex/config.toml``
+  from the project's root (the nearest directory up holding a ``project_root_markers`` entry, ``.git``
+  unless they say otherwise) down to the working directory, of a trusted project only (``[projects."<dir>"]
+  trust_level = "trusted"`` of that directory, of the root, or of the git repository's main checkout); the
+  ``-c KEY=VALUE`` overrides of its command line, in order. Python 3.10 reads no such table
   (`configtext.toml_strings`): nothing is known there.
 """
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from agentmake.runners.configfiles import USER_FILES, files, gemini_home, home, read_config
+from agentmake.runners.configfiles import codex_dir, files, gemini_home, home, read_config
 from agentmake.runners.configtext import json_object, toml_table
 
 _KIND = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")  # (gemini's AuthType values: ``oauth-personal``, ...)
 
 # codex's own providers: a [model_providers.NAME] table of the same name does not replace them
 _BUILT_IN = frozenset({"openai", "oss", "ollama", "lmstudio"})
+
+CODEX_SYSTEM = Path("/etc/codex/config.toml")  # (codex's system layer on Unix; a test points it elsewhere)
+_PROFILE_NAME = re.compile(r"[A-Za-z0-9_-]+")  # (codex's profile names: a file name, nothing more)
 
 __all__ = [
     "GEMINI_AUTH_NAMES",
@@ -132,16 +143,145 @@ def _shown(path: Path, environ: Mapping[str, str], root: Path | None) -> str:
     return str(path)
 
 
-def codex_provider_key(environ: Mapping[str, str]) -> tuple[str, str] | None:
-    """(the custom model provider codex's config.toml chooses, the variable it reads the key of), or None."""
-    config = _read(USER_FILES["codex"](environ), toml_table)
-    if config is None:
-        return None
-    profile = config.get("profile")
-    name = _get(config, "profiles", profile, "model_provider") if isinstance(profile, str) else None
-    if not isinstance(name, str):
-        name = config.get("model_provider")
+def codex_provider_key(
+    environ: Mapping[str, str], root: Path | None = None, argv: Sequence[str] = ()
+) -> tuple[str, str] | None:
+    """(the custom model provider codex's configuration chooses, the variable it reads the key of), or None:
+    its layers merged (`_codex_config`) as ``codex exec`` started in `root` with the command line `argv`
+    merges them."""
+    config = _codex_config(environ, root, argv)
+    name = config.get("model_provider")
     if not isinstance(name, str) or name in _BUILT_IN:
         return None
     key = _get(config, "model_providers", name, "env_key")
     return (name, key) if isinstance(key, str) and key else None
+
+
+def _codex_config(environ: Mapping[str, str], root: Path | None, argv: Sequence[str]) -> dict[str, Any]:
+    """codex's configuration: its system, user and profile files, the trusted project's ``.codex`` files
+    from the project's root down to `root`, the ``-c`` overrides of `argv`, each merged over the ones
+    before."""
+    home_dir = codex_dir(environ)
+    paths = [CODEX_SYSTEM, home_dir / "config.toml"]
+    profile = _last_value(argv, "-p", "--profile")
+    if profile is not None and _PROFILE_NAME.fullmatch(profile):
+        paths.append(home_dir / f"{profile}.config.toml")
+    merged: dict[str, Any] = {}
+    for path in paths:
+        _merge(merged, _read(path, toml_table) or {})
+    overrides = _codex_overrides(argv)
+    if root is not None:
+        before = _merge(_merge({}, merged), overrides)  # (what says the project's root and its trust)
+        for path in _codex_project_files(before, Path(os.path.realpath(root)), home_dir):
+            _merge(merged, _read(path, toml_table) or {})
+    return _merge(merged, overrides)
+
+
+def _codex_project_files(config: dict[str, Any], cwd: Path, home_dir: Path) -> list[Path]:
+    """The ``.codex/config.toml`` files codex reads in the working directory `cwd`, the first first: from the
+    project's root down to `cwd`, each of a trusted directory (codex-rs `load_project_layers`,
+    `ProjectTrustContext.decision_for_dir`), but CODEX_HOME's."""
+    from agentmake.runners.writesettings import _git_project  # (codex's `resolve_root_git_project_for_trust`)
+
+    markers = config.get("project_root_markers", [".git"])
+    if not isinstance(markers, list) or not all(isinstance(m, str) for m in markers):
+        return []  # (codex refuses to start: "project_root_markers must be an array of strings")
+    dirs = [cwd]
+    if markers:
+        for directory in (cwd, *cwd.parents):
+            if any(os.path.lexists(directory / marker) for marker in markers):
+                dirs = [cwd, *cwd.parents][: [cwd, *cwd.parents].index(directory) + 1]
+                break
+    projects = config.get("projects")
+    trust = {
+        key: value["trust_level"]
+        for key, value in (projects.items() if isinstance(projects, dict) else ())
+        if isinstance(value, dict) and isinstance(value.get("trust_level"), str)
+    }
+    repo = _git_project(cwd)
+    keys_after = [str(dirs[-1])] + ([str(repo)] if repo is not None else [])
+    home_real = os.path.realpath(home_dir)
+    found = []
+    for directory in reversed(dirs):  # (the root first: the files nearer the working directory win)
+        dot = directory / ".codex"
+        if not dot.is_dir() or os.path.realpath(dot) in (str(home_dir), home_real):
+            continue
+        level = next((trust[k] for k in (str(directory), *keys_after) if k in trust), None)
+        if level == "trusted":
+            found.append(dot / "config.toml")
+    return found
+
+
+def _codex_overrides(argv: Sequence[str]) -> dict[str, Any]:
+    """The table codex's ``-c KEY=VALUE`` / ``--config KEY=VALUE`` overrides in `argv` make, in their order
+    (a dotted KEY sets a nested key; VALUE is TOML, else a string)."""
+    table: dict[str, Any] = {}
+    words = list(argv)
+    for i, word in enumerate(words):
+        if word in ("-c", "--config") and i + 1 < len(words):
+            pair = words[i + 1]
+        elif word.startswith("--config="):
+            pair = word.partition("=")[2]
+        elif word.startswith("-c") and not word.startswith("--") and len(word) > 2:
+            pair = word[2:]
+        else:
+            continue
+        key, eq, raw = pair.partition("=")
+        parts = _dotted(key)
+        if not eq or not parts:
+            continue
+        node = table
+        for part in parts[:-1]:
+            child = node.get(part)
+            node[part] = child = child if isinstance(child, dict) else {}
+            node = child
+        node[parts[-1]] = _toml_value(raw.strip())
+    return table
+
+
+def _dotted(key: str) -> list[str]:
+    """The parts of a dotted key, a quoted part kept whole: ``projects."/a.b".trust_level``."""
+    parts, current, quote = [], "", ""
+    for c in key.strip():
+        if quote:
+            if c == quote:
+                quote = ""
+            else:
+                current += c
+        elif c in "\"'":
+            quote = c
+        elif c == ".":
+            parts.append(current.strip())
+            current = ""
+        else:
+            current += c
+    parts.append(current.strip())
+    return [] if quote or not all(parts) else parts
+
+
+def _toml_value(raw: str) -> Any:
+    try:
+        import tomllib
+    except ImportError:  # (Python 3.10: a quoted string's quotes taken off)
+        return raw.strip("\"'")
+    try:
+        return tomllib.loads(f"v = {raw}")["v"]
+    except (ValueError, RecursionError):  # (codex: a value that is no TOML is a string)
+        return raw
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """`over` merged into `base` (codex's `merge_toml_values`: tables merged key by key, any other value
+    replaced); `base`, changed."""
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _merge(base[key], value)
+        else:
+            base[key] = _merge({}, value) if isinstance(value, dict) else value
+    return base
+
+
+def _last_value(argv: Sequence[str], *flags: str) -> str | None:
+    from agentmake.runners.argvflags import last_value
+
+    return last_value(list(argv), *flags)

@@ -18,6 +18,7 @@ is text: a JSON answer holds the agent's own work (a test run's "403 passed", to
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -177,10 +178,12 @@ def classify_failure(
     stdout: str,
     stderr: str,
     root: Path | None = None,
+    argv: Sequence[str] = (),
 ) -> Verdict:
     """Classify an attempt already known to have failed (non-zero exit or a parsed error). `stdout`: what
     the tool printed when that is text ("" when it printed JSON: see the module docstring). `root`: the
-    project, the CLI's working directory (whose settings may say which login it used: `auth_fix`)."""
+    project, the CLI's working directory, and `argv` its command line (whose settings and flags may say
+    which login it used: `auth_fix`)."""
     name = preset or "agent"
     detail = one_line(parsed.error or "") or one_line(stderr) or one_line(stdout) or f"exit code {exit_code}"
     if preset == "shell":
@@ -205,7 +208,7 @@ def classify_failure(
     # long, and a dozen patterns searched through all of it cost seconds a megabyte)
     text = "\n".join(t for t in ((parsed.error or "")[:4000], stderr[-4000:], stdout[-4000:]) if t)
     if status in (401, 403) or _AUTH.search(text):
-        fix = auth_fix(name, root=root)
+        fix = auth_fix(name, root=root, argv=argv)
         return Verdict("fatal", "auth", f"{name} authentication failed ({detail}): {fix}")
     wait = retry_hint(text)
     # "quota ... per minute", or one that says to retry in seconds, is a rate limit, not an empty wallet
@@ -220,7 +223,7 @@ def classify_failure(
         hint = _GEMINI_HINT.get(exit_code, "")
         kind = _GEMINI_FATAL[exit_code]
         if kind == "auth":
-            fix = auth_fix("gemini", root=root)
+            fix = auth_fix("gemini", root=root, argv=argv)
             return Verdict("fatal", "auth", f"gemini authentication failed ({detail}): {fix}")
         return Verdict("fatal", kind, f"{hint} (exit {exit_code}): {detail}")
     if _TOO_LONG.search(text):

@@ -345,11 +345,13 @@ class Executor(SalvageAttempts, ShellAttempts):
             if verdict is None and (proc.exit_code != 0 or parsed.is_error):
                 # (JSON: the agent's own work; text: the CLI's errors may be there)
                 text_out = redact(stdout) if runner.format in TEXT_FORMATS else ""
-                verdict = classify_failure(preset, proc.exit_code, parsed, text_out, stderr, self.root)
+                verdict = classify_failure(
+                    preset, proc.exit_code, parsed, text_out, stderr, self.root, inv.argv
+                )
             out_log = stem.with_name(stem.name + ".out")
             blank = text_blank(out_log) if streamed else not (parsed.answer or "").strip()
             if verdict is None and not multi and blank:
-                verdict = classify_failure(preset, proc.exit_code, parsed, "", stderr, self.root)
+                verdict = classify_failure(preset, proc.exit_code, parsed, "", stderr, self.root, inv.argv)
                 if verdict.error_type == "exit":
                     verdict = Verdict("retry", "no-output", f"{runner.name} exited 0 without an answer")
             if verdict is None and multi:
