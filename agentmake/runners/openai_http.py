@@ -24,10 +24,12 @@ What it prints (`parse.parse_openai_json` reads it, `classify` judges it):
 from __future__ import annotations
 
 import argparse
+import datetime
 import email.utils
 import http.client
 import json
 import os
+import re
 import sys
 import time
 import urllib.error
@@ -72,19 +74,29 @@ def check_url(url: str) -> str | None:
     return None
 
 
+# the longest wait a Retry-After is taken to say (a day): a longer one, or a date further off, says this much
+# (the scheduler waits at most its backoff cap anyway; printed with :g, a day stays plain digits)
+RETRY_AFTER_CAP = 86400.0
+_DELAY_SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?")  # (RFC 9110's delay-seconds, 1*DIGIT; a fraction taken)
+
+
 def retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (a number of seconds, or an HTTP date)."""
+    """Seconds from a Retry-After header (RFC 9110 10.2.3: delay-seconds, or an HTTP-date), from 0 (a date
+    past) to `RETRY_AFTER_CAP`; None for none or a value that is neither (a sign, an exponent, "inf",
+    "nan": the field is invalid, and ignored)."""
+    value = (value or "").strip()
     if not value:
         return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
+    if _DELAY_SECONDS.fullmatch(value):
+        return min(float(value), RETRY_AFTER_CAP)
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        if when.tzinfo is None:  # ("-0000": an HTTP-date is in GMT)
+            when = when.replace(tzinfo=datetime.timezone.utc)
+        seconds = when.timestamp() - time.time()
+    except (TypeError, ValueError, OverflowError, IndexError):
         return None
-    return max(0.0, when.timestamp() - time.time())
+    return min(max(0.0, seconds), RETRY_AFTER_CAP)
 
 
 def _error_of(body: bytes) -> dict[str, Any]:
