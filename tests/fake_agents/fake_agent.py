@@ -616,14 +616,11 @@ def fail(cli: str, code: str, opts: dict, out) -> int:
         else {"quota": 429, "usage-limit": 429, "429-hint": 429, "noauth": 401}.get(code)
     )
     err = sys.stderr
-    if cli == "claude":
+    if cli == "claude":  # (text mode: the API error on stdout)
         refused = unbilled(result_obj(msg, opts, is_error=True, status=status))
-        if opt(opts, "--output-format") == "json":
-            out(claude_json(refused, opts))
-        elif opt(opts, "--output-format") == "stream-json":
-            out(json.dumps(refused))
-        else:
-            out(msg)  # claude prints API errors on stdout in text mode
+        # (claude retries an API error itself, a 401 too, CLAUDE_CODE_MAX_RETRIES times: RUNNERS.md)
+        retries = int(os.environ.get("CLAUDE_CODE_MAX_RETRIES") or 10) if code.isdigit() else 0
+        claude_print(refused, opts, out, msg, error=msg, retries=retries)
         return 1
     if cli == "codex":
         if code == "network":
@@ -806,10 +803,7 @@ def stopped(subtype: str, why: str | None, opts: dict, prompt: str, out) -> int:
     del obj["result"]
     obj.update(subtype=subtype, num_turns=3, stop_reason=None, total_cost_usd=0.0421)
     obj["errors"] = [why or reasons.get(subtype, f"fake: {subtype}")]
-    if opt(opts, "--output-format") in ("json", "stream-json"):
-        out(claude_json(obj, opts) if opt(opts, "--output-format") == "json" else json.dumps(obj))
-    else:
-        out(f"Error: {obj['errors'][0]}")
+    claude_print(obj, opts, out, f"Error: {obj['errors'][0]}")
     return 1
 
 
@@ -852,19 +846,100 @@ def verbose(opts: dict) -> bool:
     return isinstance(settings, dict) and settings.get("verbose") is True
 
 
-def claude_json(obj: dict, opts: dict) -> str:
+def claude_json(obj: dict, opts: dict, **session) -> str:
     """What `claude -p --output-format json` prints for the result `obj`: the object alone, or in verbose mode
     a JSON array of the session's messages, the result last (anthropics/claude-code#84784)."""
     if not verbose(opts):
         return json.dumps(obj)
-    init = {
-        "type": "system",
-        "subtype": "init",
-        "session_id": obj["session_id"],
-        "model": next(iter(obj["modelUsage"])),
-    }
-    msg = {"role": "assistant", "content": [{"type": "text", "text": obj.get("result", "")}]}
-    return json.dumps([init, {"type": "assistant", "message": msg, "session_id": obj["session_id"]}, obj])
+    return json.dumps(claude_session(obj, opts, **session))
+
+
+def claude_print(obj: dict, opts: dict, out, text: str, **session) -> None:
+    """Print the session that ended with the result `obj` in claude's output format: `json` (`claude_json`),
+    `stream-json` (its messages one per line, `claude_session`), or `text` (`text` alone)."""
+    fmt = opt(opts, "--output-format") or "text"
+    if fmt == "json":
+        out(claude_json(obj, opts, **session))
+    elif fmt == "stream-json":
+        for event in claude_session(obj, opts, **session):
+            out(json.dumps(event))
+    else:
+        out(text)
+
+
+CLAUDE_VERSION = "2.1.197"
+CLAUDE_TOOLS = ["Task", "Bash", "Glob", "Grep", "ExitPlanMode", "Read", "Edit", "Write", "NotebookEdit",
+                "WebFetch", "TodoWrite", "WebSearch", "BashOutput", "KillShell", "SlashCommand"]  # fmt: skip
+# the `error` of claude's api_retry events and of the synthetic assistant message of an API error
+# (RUNNERS.md: rate_limit, server_error, authentication_failed, billing_error, ...), by HTTP status
+CLAUDE_ERRORS = {401: "authentication_failed", 403: "authentication_failed", 429: "rate_limit", 500: "server_error",
+                 503: "server_error", 529: "overloaded"}  # fmt: skip
+
+
+def claude_session(
+    obj: dict,
+    opts: dict,
+    *,
+    writes: tuple[tuple[str, bool], ...] = (),
+    error: str | None = None,
+    retries: int = 0,
+) -> list[dict]:
+    """The messages of a claude session that ended with the result `obj`, as `--output-format stream-json
+    --verbose` prints them one per line (and a verbose `json` array holds them): `system`/`init` first (its
+    cwd, tools, model, permission mode, key source, version); a `system`/`api_retry` for each retry of a
+    failing request (`retries`: claude retries CLAUDE_CODE_MAX_RETRIES times itself); for each file it went
+    to write (`writes`: path, allowed) an `assistant` message using the Write tool and the `user` message
+    holding that tool's result (a refusal: `is_error`, "Claude requested permissions to write to ..."); the
+    assistant's answer, or for an API `error` the synthetic assistant message that says it (its `error`
+    field names the kind); the `result` last. Each carries the session's id and a `uuid` of its own."""
+    session, model = obj["session_id"], next(iter(obj["modelUsage"]))
+    mode = opt(opts, "--permission-mode") or (
+        "bypassPermissions" if opts.get("--dangerously-skip-permissions") else "default"
+    )
+    source = next((n for n in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN") if os.environ.get(n)), "none")
+    events = [{
+        "type": "system", "subtype": "init", "cwd": os.getcwd(), "session_id": session, "tools": CLAUDE_TOOLS,
+        "mcp_servers": [], "model": model, "permissionMode": mode,
+        "slash_commands": ["compact", "context", "cost", "init", "review", "security-review"],
+        "apiKeySource": source, "claude_code_version": CLAUDE_VERSION, "output_style": "default",
+        "agents": ["general-purpose", "statusline-setup", "Explore", "Plan"], "skills": [], "plugins": [],
+        "uuid": uuid4(),
+    }]  # fmt: skip
+    status = obj.get("api_error_status")
+    kind = CLAUDE_ERRORS.get(status, "unknown") if isinstance(status, int) else "unknown"
+    for attempt in range(1, retries + 1):
+        events.append({"type": "system", "subtype": "api_retry", "attempt": attempt, "max_retries": retries,
+                       "retry_delay_ms": 500 * 2 ** (attempt - 1), "error_status": status, "error": kind,
+                       "session_id": session, "uuid": uuid4()})  # fmt: skip
+
+    def said(content: list, *, synthetic: bool = False, tokens: int = 0) -> dict:
+        usage = {"input_tokens": 0 if synthetic else obj["usage"]["input_tokens"],
+                 "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0, "output_tokens": tokens,
+                 "service_tier": "standard"}  # fmt: skip
+        message = {"id": "msg_" + uuid4(hex=True)[:24], "type": "message", "role": "assistant",
+                   "model": "<synthetic>" if synthetic else model, "content": content,
+                   "stop_reason": "stop_sequence" if synthetic else None, "stop_sequence": None,
+                   "usage": usage}  # fmt: skip
+        return {"type": "assistant", "message": message, "parent_tool_use_id": None, "session_id": session,
+                "uuid": uuid4()}  # fmt: skip
+
+    for path, allowed in writes:
+        tool_id, where = "toolu_" + uuid4(hex=True)[:24], os.path.abspath(path)
+        events.append(said([{"type": "tool_use", "id": tool_id, "name": "Write",
+                             "input": {"file_path": where, "content": "..."}}], tokens=12))  # fmt: skip
+        if allowed:
+            told: dict = {"tool_use_id": tool_id, "type": "tool_result",
+                          "content": f"File created successfully at: {where}"}  # fmt: skip
+        else:
+            told = {"type": "tool_result", "tool_use_id": tool_id, "is_error": True,
+                    "content": f"Claude requested permissions to write to {where}, but you haven't granted it yet."}  # fmt: skip
+        events.append({"type": "user", "message": {"role": "user", "content": [told]},
+                       "parent_tool_use_id": None, "session_id": session, "uuid": uuid4()})  # fmt: skip
+    if error is not None:
+        events.append({**said([{"type": "text", "text": error}], synthetic=True), "error": kind})
+    elif isinstance(obj.get("result"), str):
+        events.append(said([{"type": "text", "text": obj["result"]}], tokens=obj["usage"]["output_tokens"]))
+    return [*events, {**obj, "uuid": uuid4()}]
 
 
 ROOT_REFUSAL = "--dangerously-skip-permissions cannot be used with root/sudo privileges for security reasons"
@@ -1027,18 +1102,10 @@ def succeed(
 ) -> int:
     tin, tout = len(prompt.split()), len(text.split())
     if cli == "claude":
-        fmt = opt(opts, "--output-format") or "text"
         obj = result_obj(text, opts, prompt=prompt)
         obj["permission_denials"] = [{"tool_name": "Write", "tool_input": {"file_path": p}} for p in denials]
-        if fmt == "json":
-            out(claude_json(obj, opts))
-        elif fmt == "stream-json":
-            out(json.dumps({"type": "system", "subtype": "init", "session_id": obj["session_id"]}))
-            msg = {"role": "assistant", "content": [{"type": "text", "text": text}]}
-            out(json.dumps({"type": "assistant", "message": msg}))
-            out(json.dumps(obj))
-        else:
-            out(text)
+        writes = tuple((p, True) for p in written) + tuple((p, False) for p in denials)
+        claude_print(obj, opts, out, text, writes=writes)
         return 0
     if cli == "codex":
         if opt(opts, "-o", "--output-last-message"):
@@ -1259,12 +1326,7 @@ def main(argv: list[str]) -> int:
         if cli == "claude" and "is_error" in d:  # an API error with exit 0 ("success" with is_error)
             msg = 'API Error: Request rejected (429) · {"type":"error","error":{"type":"rate_limit_error"}}'
             refused = unbilled(result_obj(msg, opts, is_error=True, status=429))
-            if opt(opts, "--output-format") == "json":
-                out(claude_json(refused, opts))
-            elif opt(opts, "--output-format") == "stream-json":
-                out(json.dumps(refused))
-            else:
-                out(msg)  # text mode: the error is the whole of stdout
+            claude_print(refused, opts, out, msg, error=msg)  # (text mode: the error is the whole of stdout)
             return 0
         return succeed(cli, opts, prompt, text, denials, out, d, written)
     finally:
