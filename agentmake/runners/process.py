@@ -230,17 +230,17 @@ def _popen(
     `direct` (they are the log files' then, the caller's to close). A shell task's child started on the
     scheduler thread is started by `os.posix_spawn` where it may be (`spawn`)."""
     try:
-        if not stdin and not direct and spawn.usable(executable, out_w, err_w, cwd):
+        fds = (_null_stdin(), out_w, err_w)
+        if not stdin and not direct and spawn.usable(executable, fds, cwd):
             assert executable is not None  # (`usable`)
             environ = with_token(env, token)
-            fds = (_null_stdin(), out_w, err_w)
             child = spawn.spawned(argv, executable, fds, _environ_bytes() if environ is None else environ)
             if child is not None:
                 return child
         return subprocess.Popen(
             argv,
             executable=executable,
-            stdin=subprocess.PIPE if stdin else _null_stdin(),
+            stdin=subprocess.PIPE if stdin else fds[0],
             stdout=out_w,
             stderr=err_w,
             cwd=cwd,

@@ -22,8 +22,9 @@ What Popen does for `process.start_child`, done here too:
 Where it may be (`usable`): Linux; the scheduler (main) thread only, since CPython holds the GIL through
 `posix_spawn` until the child has exec'd (a worker or spawner thread would stall the scheduler thread:
 those use Popen, which releases it); a program already resolved (`executable`); the child's working
-directory agentmake's own (no chdir in `posix_spawn` before Python 3.13); stdout/stderr on descriptors above
-2. A start that fails is done again by Popen, which raises the error (and message) it always raised.
+directory agentmake's own (no chdir in `posix_spawn` before Python 3.13); stdin/stdout/stderr on descriptors
+above 2 (glibc before 2.29 left one dup2'd onto its own number close-on-exec). A start that fails is done
+again by Popen, which raises the error (and message) it always raised.
 """
 
 from __future__ import annotations
@@ -42,9 +43,10 @@ _sealed = False  # `_seal` has run in this process
 _DEFAULTS = (signal.SIGPIPE, signal.SIGXFSZ)  # (what Popen's `restore_signals` resets: Python ignores them)
 
 
-def usable(executable: str | None, out_w: int, err_w: int, cwd: str | Path | None) -> bool:
-    """Whether a child with these may be started by `Spawned` (see the module docstring)."""
-    if not _usable or executable is None or out_w <= 2 or err_w <= 2:
+def usable(executable: str | None, fds: tuple[int, int, int], cwd: str | Path | None) -> bool:
+    """Whether a child with these (`fds`: its stdin, stdout, stderr) may be started by `Spawned` (see the
+    module docstring)."""
+    if not _usable or executable is None or min(fds) <= 2:
         return False
     if threading.current_thread() is not threading.main_thread():
         return False
