@@ -230,6 +230,7 @@ def test_a_build_signs_in_where_gemini_cli_home_says(fake_agents: FakeAgents, tm
     run = e2e.am()
     assert run.code == 0, run
     assert e2e.read("a.md").strip() == "hi"
+    assert "CLOUD_SHELL" in AUTH_ENV["gemini"]
 
 
 def test_the_model_gemini_takes_from_its_settings_is_read_under_gemini_cli_home(tmp_path: Path) -> None:
@@ -245,3 +246,28 @@ def test_the_model_gemini_takes_from_its_settings_is_read_under_gemini_cli_home(
     (tmp_path / "ghome" / ".gemini" / ".env").unlink()
     found = config_model("gemini", PRESETS["gemini"], env, tmp_path / "proj")
     assert found is not None and found[0] == "its-model", found
+
+
+class _CloudShell(E2E):
+    """A project built in Google Cloud Shell (CLOUD_SHELL=true), with no key: gemini signs in with the
+    machine's credentials."""
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in super().env().items() if k not in ("GEMINI_API_KEY", "GOOGLE_API_KEY")}
+        return {**env, "CLOUD_SHELL": "true"}
+
+
+def test_a_build_in_cloud_shell_signs_in_as_gemini_does_there(
+    fake_agents: FakeAgents, tmp_path: Path
+) -> None:
+    """CLOUD_SHELL=true chooses gemini's compute credentials (`getAuthTypeFromEnv`): gemini must see it, or
+    it refuses for want of any login, and agentmake then said "CLOUD_SHELL=true makes gemini use
+    compute-default-credentials: that login was refused: unset CLOUD_SHELL", blaming what gemini never saw."""
+    e2e = _CloudShell(tmp_path / "proj", fake_agents)
+    e2e.write(
+        "Agentfile", 'agent a:\n    runner = gemini\n    outputs = a.md\n    prompt = "FAKE: answer=hi"\n'
+    )
+    run = e2e.am()
+    assert run.code == 0, run
+    assert e2e.read("a.md").strip() == "hi"
+    assert "CLOUD_SHELL" in AUTH_ENV["gemini"]

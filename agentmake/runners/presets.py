@@ -117,6 +117,7 @@ AUTH_ENV: dict[str, tuple[str, ...]] = {
         "GOOGLE_GENAI_USE_VERTEXAI",
         "GOOGLE_GENAI_USE_GCA",  # (=true: sign in with Google, `authfix`)
         "GEMINI_CLI_USE_COMPUTE_ADC",
+        "CLOUD_SHELL",  # (=true, in Google Cloud Shell: its compute credentials, `getAuthTypeFromEnv`)
         "GEMINI_CLI_HOME",  # (where its .gemini is: settings, login, .env: `configfiles.gemini_home`)
         "GEMINI_CLI_TRUST_WORKSPACE",
         # (where gemini's system settings are: they may name its model, `configfiles.OVER`, `UNDER`)
