@@ -6,7 +6,12 @@ and by `readonly` (the flags that keep an agent from writing: `has_flag`, `last_
 
 from __future__ import annotations
 
-__all__ = ["codex_overrides", "flag_values", "has_flag", "last_value", "list_values"]
+import re
+
+__all__ = ["CODEX_PROFILE_NAME", "codex_overrides", "flag_values", "has_flag", "last_value", "list_values"]
+
+# codex's profile names (``--profile NAME``: its file ``$CODEX_HOME/NAME.config.toml``): a file name, no path
+CODEX_PROFILE_NAME = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def has_flag(argv: list[str], *flags: str) -> bool:

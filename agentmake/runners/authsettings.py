@@ -32,6 +32,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from agentmake.runners.argvflags import CODEX_PROFILE_NAME
 from agentmake.runners.configfiles import codex_dir, files, gemini_home, home, read_config
 from agentmake.runners.configtext import json_object, toml_table
 
@@ -41,7 +42,6 @@ _KIND = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")  # (gemini's AuthType values: ``
 _BUILT_IN = frozenset({"openai", "oss", "ollama", "lmstudio"})
 
 CODEX_SYSTEM = Path("/etc/codex/config.toml")  # (codex's system layer on Unix; a test points it elsewhere)
-_PROFILE_NAME = re.compile(r"[A-Za-z0-9_-]+")  # (codex's profile names: a file name, nothing more)
 
 __all__ = [
     "GEMINI_AUTH_NAMES",
@@ -164,7 +164,7 @@ def _codex_config(environ: Mapping[str, str], root: Path | None, argv: Sequence[
     home_dir = codex_dir(environ)
     paths = [CODEX_SYSTEM, home_dir / "config.toml"]
     profile = _last_value(argv, "-p", "--profile")
-    if profile is not None and _PROFILE_NAME.fullmatch(profile):
+    if profile is not None and CODEX_PROFILE_NAME.fullmatch(profile):
         paths.append(home_dir / f"{profile}.config.toml")
     merged: dict[str, Any] = {}
     for path in paths:

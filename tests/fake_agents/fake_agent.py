@@ -76,6 +76,9 @@ take the rest of the line):
     FAKE: refresh-login       claude/codex: rewrite the credentials file of its config directory as the real CLI
                               does once its access token expired (new tokens, later expiry or last_refresh)
     FAKE: show-login          append "LOGIN=" and the credentials file's content (or "none") to the answer
+    FAKE: show-profile        codex: append "PROFILE=" and the content of the profile file `-p/--profile NAME`
+                              layers over config.toml, $CODEX_HOME/NAME.config.toml (or "none": the real
+                              codex then goes on with config.toml alone, openai/codex#40279)
     FAKE: retried=CODE        aider: the error of CODE (as fail=) and `Retrying in 0.2 seconds...` before
                               answering: a failure aider retried itself and got past
 
@@ -1094,6 +1097,16 @@ def answer_text(d: dict[str, str], body: str, argv: list[str]) -> str:
     if "show-login" in d:
         path = login_file(os.environ.get("FAKE_AGENT_AS") or Path(argv[0]).name)
         extra.append("LOGIN=" + (path.read_text() if path is not None and path.is_file() else "none"))
+    if "show-profile" in d:
+        name = ""  # (the last one given)
+        for i, a in enumerate(argv):
+            if a in ("-p", "--profile") and i + 1 < len(argv):
+                name = argv[i + 1]
+            elif a.startswith("--profile="):
+                name = a.partition("=")[2]
+        base = os.environ.get("CODEX_HOME") or os.path.join(os.path.expanduser("~"), ".codex")
+        path = Path(base, f"{name}.config.toml")
+        extra.append("PROFILE=" + (path.read_text() if name and path.is_file() else "none"))
     return "\n".join([text, *extra]) if extra else text
 
 
