@@ -281,7 +281,11 @@ def build_selected(
     except LockedError as err:  # (a watch, another build: up to date says so, exit 0; else who holds it)
         from agentmake.workflow.heldbuild import build_while_held
 
-        return build_while_held(project, selected, req, err, started)
+        def warned(state: Store) -> None:  # (what a build warns of before it runs anything, said here too)
+            warn_leftovers(project, selected, state)
+            check_shared(project, selected, state)
+
+        return build_while_held(project, selected, req, err, started, first=warned)
     mark("store")
     if verdict is not None and verdict.source != store.removed_stamp:
         verdict = None  # another agentmake took the lock since the stamp was read: it proves nothing now

@@ -15,22 +15,31 @@ from agentmake.workflow import EXIT_OK, Project, Request, _out
 from agentmake.workflow.planning import plan
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from agentmake.graph import Graph
+    from agentmake.store import Store
 
 __all__ = ["build_while_held"]
 
 
 def build_while_held(
-    project: Project, selected: Graph, req: Request, err: LockedError, started: float
+    project: Project,
+    selected: Graph,
+    req: Request,
+    err: LockedError,
+    started: float,
+    first: Callable[[Store], object] | None = None,
 ) -> int:
     """EXIT_OK, with the build's summary line, when every task of `selected` is up to date and none runs
     elsewhere now (two builds never run at once: nothing is run or written here); else `err`, saying what
-    would run. `started`: when the build began (`time.monotonic`), for its summary line."""
+    would run. `started`: when the build began (`time.monotonic`), for its summary line; `first`: the
+    warnings a build gives before it decides (leftovers it reads: `workflow.plan`'s `first`)."""
     from agentmake.firstfew import first_few
     from agentmake.scheduler.summary import summary_line
 
     elsewhere: dict[str, int] = {}
-    decisions = plan(project, selected, req, tolerant=True, elsewhere=elsewhere)
+    decisions = plan(project, selected, req, tolerant=True, elsewhere=elsewhere, first=first)
     stale = [d.task_id for d in decisions if d.stale]
     stale += [t for t in elsewhere if t in selected.tasks and t not in stale]  # (running there now)
     if stale:
