@@ -166,3 +166,15 @@ def test_codex_is_lent_the_profile_file_its_command_chooses(tmp_path: Path, fake
     assert run.code == 0, run
     assert 'PROFILE=model = "from-the-profile"' in e2e.read("a.md"), e2e.read("a.md")
     assert not list((e2e.root / ".agentmake").rglob("work.config.toml"))  # (gone with the job directory)
+
+
+def test_a_key_s_value_put_as_env_key_is_never_said(tmp_path: Path) -> None:
+    """`env_key = "sk-..."` (the key itself where its variable's name goes, a common slip): the message said
+    "..., which reads sk-...: set it, and name sk-... in the runner's `env`", the secret in the terminal,
+    the log and the state; it says what is wrong instead, naming no value."""
+    root, env = _project(
+        tmp_path, home_text=f'model_provider = "proxy"\n[model_providers.proxy]\nenv_key = "{SECRET}"\n'
+    )
+    said = auth_fix("codex", env, root)
+    assert SECRET not in said, said
+    assert said.startswith("the env_key of codex's model_provider proxy is no variable name"), said

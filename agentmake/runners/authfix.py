@@ -16,6 +16,7 @@ its name.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -87,6 +88,11 @@ def _codex(
     provider = codex_provider_key(env, root, argv)
     if provider is not None:  # (a custom provider reads its env_key, whichever, and no other)
         name, key = provider
+        if not _VARIABLE.fullmatch(key):  # (a key's value put there by mistake: never said, only that)
+            return (
+                f"the env_key of codex's model_provider {name} is no variable name (the key's value in its "
+                "place?): set env_key to the name of the variable that holds the key"
+            )
         # (agentmake passes codex its own keys: another variable only when the runner's `env` names it)
         passed = "" if key in AUTH_KEYS["codex"] else f", and name {key} in the runner's `env`"
         if env.get(key):
@@ -106,6 +112,8 @@ def _codex(
         "if it was saved so, check its value"
     )
 
+
+_VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # (an environment variable's name, as env_key should be)
 
 _VERTEX_PLACE = ("GOOGLE_CLOUD_PROJECT", "GOOGLE_CLOUD_LOCATION")
 
