@@ -271,3 +271,42 @@ def test_a_build_in_cloud_shell_signs_in_as_gemini_does_there(
     assert run.code == 0, run
     assert e2e.read("a.md").strip() == "hi"
     assert "CLOUD_SHELL" in AUTH_ENV["gemini"]
+
+
+@pytest.mark.parametrize(
+    ("enforced", "names", "fix"),
+    [
+        (
+            "gemini-api-key",
+            {"GOOGLE_GENAI_USE_GCA": "true", "GEMINI_API_KEY": SECRET},
+            "unset GOOGLE_GENAI_USE_GCA (gemini looks at it first)",
+        ),
+        (
+            "gemini-api-key",
+            {"GOOGLE_GENAI_USE_VERTEXAI": "true"},
+            "unset GOOGLE_GENAI_USE_VERTEXAI (gemini looks at it first), and set GEMINI_API_KEY",
+        ),
+        (
+            "compute-default-credentials",
+            {"GEMINI_API_KEY": SECRET},
+            "unset GEMINI_API_KEY (gemini looks at it first), and set GEMINI_CLI_USE_COMPUTE_ADC=true",
+        ),
+    ],
+)
+def test_an_enforced_type_the_environment_s_first_choice_hides_says_to_drop_it(
+    tmp_path: Path, enforced: str, names: dict[str, str], fix: str
+) -> None:
+    """gemini's environment chooses in an order (`getAuthTypeFromEnv`: GOOGLE_GENAI_USE_GCA, then
+    GOOGLE_GENAI_USE_VERTEXAI, then GEMINI_API_KEY, then the compute credentials): "set GEMINI_API_KEY"
+    beside GOOGLE_GENAI_USE_GCA=true (the key set already, even) changed nothing; what chose first goes."""
+    _auth(tmp_path / ".gemini" / "settings.json", enforcedType=enforced)
+    said = auth_fix("gemini", _env(tmp_path, **names))
+    assert said.endswith(f": {fix}"), said
+    assert SECRET not in said, said
+
+
+def test_a_first_choice_from_the_dotenv_is_removed_there(tmp_path: Path) -> None:
+    _auth(tmp_path / "home" / ".gemini" / "settings.json", enforcedType="compute-default-credentials")
+    _write(tmp_path / "proj" / ".env", f"GEMINI_API_KEY={SECRET}\nGEMINI_CLI_USE_COMPUTE_ADC=true\n")
+    said = auth_fix("gemini", _env(tmp_path / "home"), tmp_path / "proj")
+    assert said.endswith(": remove GEMINI_API_KEY from .env (gemini looks at it first)"), said

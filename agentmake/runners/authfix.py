@@ -128,6 +128,9 @@ _GEMINI_CHOOSE = {
     "compute-default-credentials": "set GEMINI_CLI_USE_COMPUTE_ADC=true",
 }
 
+# the order in which gemini's environment chooses a login (`getAuthTypeFromEnv`, `_gemini_env_type`)
+_GEMINI_ORDER = {"oauth-personal": 0, "vertex-ai": 1, "gemini-api-key": 2, "compute-default-credentials": 3}
+
 
 def _gemini_env_type(env: Mapping[str, str]) -> tuple[str, str] | None:
     """(the auth type gemini's environment chooses, the variable that does), as its `getAuthTypeFromEnv`:
@@ -165,11 +168,19 @@ def _gemini(
     enforced = gemini_enforced_type(env, root)
     if enforced is not None and kind != enforced[0]:
         now = f"its login is {kind} ({where})" if kind else "no login is chosen"
-        fix = (
-            f"change security.auth.selectedType ({where}) to {enforced[0]}"
-            if chosen is not None
-            else _GEMINI_CHOOSE.get(enforced[0], "choose it in security.auth.selectedType")
-        )
+        choose = _GEMINI_CHOOSE.get(enforced[0], "choose it in security.auth.selectedType")
+        if chosen is not None:
+            fix = f"change security.auth.selectedType ({where}) to {enforced[0]}"
+        elif from_env is not None and _GEMINI_ORDER.get(enforced[0], 9) > _GEMINI_ORDER[from_env[0]]:
+            # (what chose the login comes first in gemini's order: what would choose the enforced type is
+            # never looked at while it is set, e.g. GEMINI_API_KEY beside GOOGLE_GENAI_USE_GCA=true)
+            name = from_env[1].partition("=")[0]
+            rest = {k: v for k, v in env.items() if k != name}
+            then = "" if (_gemini_env_type(rest) or ("",))[0] == enforced[0] else f", and {choose}"
+            drop = f"remove {name} from {loaded[name]}" if name in loaded else f"unset {name}"
+            fix = f"{drop} (gemini looks at it first){then}"
+        else:
+            fix = choose
         return f"gemini's settings enforce the auth type {enforced[0]} ({enforced[1]}), but {now}: {fix}"
     if kind is not None and kind not in ("gemini-api-key", "vertex-ai"):  # (a sign-in: it wins)
         over = f", which wins over {named(given)} (set)" if given else ""
