@@ -285,9 +285,9 @@ class Results(Stopping):
             self.held_seen = held
             # a retry its runner's refusal or the budget holds back is failed now, not after its backoff
             # (one pushed later is due at once as it is pushed: `_retry_due`)
-            if any(self._call_refused(self.tasks[d[2]]) for d in self.delayed):
+            if any(self._held_why(self.tasks[d[2]]) is not None for d in self.delayed):
                 self.delayed = [
-                    d if not self._call_refused(self.tasks[d[2]]) else (now, *d[1:]) for d in self.delayed
+                    d if self._held_why(self.tasks[d[2]]) is None else (now, *d[1:]) for d in self.delayed
                 ]
                 heapq.heapify(self.delayed)
         while self.delayed and self.delayed[0][0] <= now:
@@ -299,10 +299,4 @@ class Results(Stopping):
         """When `t`'s retry is due: after `delay`, or at once if its call would be held back (its runner
         refused, the budget reached: it is failed then, not after its backoff)."""
         now = time.monotonic()
-        return now if self._call_refused(t) else now + delay
-
-    def _call_refused(self, t: TaskState) -> bool:
-        """Whether `t`'s next attempt would be held back as it starts (`Starting._launch`: not a re-check,
-        which calls nothing)."""
-        recheck = t.decision is not None and t.decision.recheck is not None
-        return t.llm and not recheck and self.gate.why_not(t.runner) is not None
+        return now if self._held_why(t) is not None else now + delay

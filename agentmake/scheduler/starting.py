@@ -320,15 +320,24 @@ class Starting(Outcomes):
             return (freed[1], "slot")
         return (t.readied_by, "dependency") if t.readied_by is not None else None
 
-    def _call_held(self, t: TaskState) -> str | None:
-        """Why `t`'s agent may not be called now (`CallGate.why_not`: a runner refused, the budget reached),
-        None if it may, or if its first attempt may use an answer already paid for (`may_salvage`: that
-        costs nothing; the attempt is held before it would call). The summary says when the budget held
-        it."""
-        why = self.gate.why_not(t.runner)
-        salvages = why is not None and t.attempt == 0
-        if salvages and t.decision is not None and self.executor.may_salvage(t.task, t.decision):
+    def _held_why(self, t: TaskState) -> str | None:
+        """Why `t`'s next attempt would be held back as it starts (`_launch`), asked only (nothing recorded:
+        `_call_held` records it): its agent may not be called now (`CallGate.why_not`: a runner refused, the
+        budget reached). None if it may, if `t` calls no agent (a shell task; a re-check, `Decision.recheck`:
+        the budget and a refused runner hold only the call it may lead to, which its attempt asks for,
+        `Executor.calls_held`), or if its first attempt may use an answer already paid for (`may_salvage`:
+        that costs nothing; the attempt is held before it would call)."""
+        d = t.decision
+        if not t.llm or (d is not None and d.recheck is not None):
             return None
+        why = self.gate.why_not(t.runner)
+        if why is not None and t.attempt == 0 and d is not None and self.executor.may_salvage(t.task, d):
+            return None
+        return why
+
+    def _call_held(self, t: TaskState) -> str | None:
+        """`_held_why`, and the summary says when the budget held it."""
+        why = self._held_why(t)
         if why is not None:
             self._budget_spent()
         return why
@@ -338,9 +347,7 @@ class Starting(Outcomes):
         if t.llm and (gone := self._gone(t, sources=True)):  # (deleted since it was decided: not paid for)
             self._not_run_gone(t, gone)
             return
-        # a re-check (`Decision.recheck`) calls no agent: the budget and a refused runner hold only the call
-        # it may lead to, which its attempt asks for (`Executor.calls_held`)
-        why = self._call_held(t) if t.llm and t.decision.recheck is None else None
+        why = self._call_held(t)
         if why is not None:
             if t.attempt == 0:
                 self._not_run(t, why)
