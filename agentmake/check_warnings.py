@@ -125,7 +125,9 @@ def _one_slip(a: str, b: str) -> bool:
     return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
-def check_warnings(af: Agentfile, graph: Graph | None) -> list[str]:
+def check_warnings(
+    af: Agentfile, graph: Graph | None, unfound: dict[str, tuple[str, list[str]]] | None = None
+) -> list[str]:
     """What `check` points out that is not an error: a misspelt setting taken as a variable
     (`setting_typos`), agents on gemini with no model (its `auto` router makes extra calls, paid for:
     RUNNERS.md says to pin one), and LLM agents given a model that their runner has no `model_flag` to pass
@@ -134,7 +136,7 @@ def check_warnings(af: Agentfile, graph: Graph | None) -> list[str]:
     an input's wildcard missing from the outputs while one file matches (`fan_outs_into_one`), placeholders
     in the other language's spelling (`placeholder_warnings`: `{{ input }}` in a command, `{name}` in a
     prompt...), and runners and `check` commands whose program is not found (`missing_programs`,
-    `missing_check_programs`)."""
+    `missing_check_programs`; `unfound`: `unfound_runners(af)`, when the caller has it already)."""
     from agentmake.runners.presets import preset_of
 
     unpinned: list[str] = []
@@ -178,7 +180,7 @@ def check_warnings(af: Agentfile, graph: Graph | None) -> list[str]:
     warnings += unwritable_outputs(af)
     warnings += idle_agents(af, graph) + idle_report_patterns(graph)
     warnings += fan_outs_into_one(af, graph) + placeholder_warnings(af, graph)
-    return warnings + missing_programs(af) + missing_check_programs(af)
+    return warnings + missing_programs(af, unfound) + missing_check_programs(af)
 
 
 def idle_agents(af: Agentfile, graph: Graph | None) -> list[str]:
@@ -259,15 +261,16 @@ def fan_outs_into_one(af: Agentfile, graph: Graph | None) -> list[str]:
     return warnings
 
 
-def missing_programs(af: Agentfile) -> list[str]:
+def missing_programs(af: Agentfile, unfound: dict[str, tuple[str, list[str]]] | None = None) -> list[str]:
     """The LLM runners in use whose program is neither on PATH nor (a path) in the project: each of their
     tasks would fail, `command not found`, after the tasks before them were paid for. A warning, not an
-    error: the build may run where PATH differs."""
-
+    error: the build may run where PATH differs. `unfound`: `unfound_runners(af)`, if the caller has it."""
+    if unfound is None:
+        unfound = unfound_runners(af)
     return [
         f"runner {name}: {program} is not found on PATH, and every task of {first_few(specs)} would"
         f" fail: install {program} or fix PATH"
-        for name, (program, specs) in unfound_runners(af).items()
+        for name, (program, specs) in unfound.items()
     ]
 
 

@@ -71,13 +71,14 @@ def check_report(af: Agentfile) -> tuple[str, list[str]]:
     used = {a.runner for a in af.agents.values()}
     used |= {r.runner or af.settings.runner for r in af.reports.values() if r.merge is not None}
     name = af.path.name
-    programs = dict.fromkeys(program for program, _ in unfound_runners(af).values())
+    unfound = unfound_runners(af)  # (once: the line and the warnings say the same, PATH looked up once)
+    programs = dict.fromkeys(program for program, _ in unfound.values())
     verdict = f"not buildable here: {', '.join(programs)} not found" if programs else "ok"
     summary = (
         f"{name}: {plural(len(af.agents), 'agent')}{tasks}, {plural(len(af.reports), 'report')}, "
         f"{plural(len(used), 'runner')} — {verdict}"
     )
-    return summary, check_warnings(af, graph)
+    return summary, check_warnings(af, graph, unfound)
 
 
 def list_targets(af: Agentfile, out: TextIO, verbose: bool = False, limit: int = 10) -> None:
