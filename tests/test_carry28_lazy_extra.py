@@ -1,6 +1,7 @@
 """A history row read back (`records.attempt_from_row`) decodes its `extra` (JSON) only when it is read:
 a report's ledger (`Journal.spend_between`) over 10k tasks read ~86k rows and decoded every one's, ~0.5 s,
-though it wants only `paid_earlier` of the cached ones. Read or not, the row is the one written."""
+though it wants only `paid_earlier` of the cached ones (which its query now reads itself). Read or not,
+the row is the one written."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ def _write(store: Store, rows: list[AttemptRecord]) -> None:
         store.record_attempt(a)
 
 
-def test_spend_between_decodes_only_the_cached_rows_extra(tmp_path: Path, decoded: list[str]) -> None:
+def test_spend_between_decodes_no_spending_rows_extra(tmp_path: Path, decoded: list[str]) -> None:
     with Store.open(tmp_path) as store:
         first = store.begin_run()
         store.end_run(first, {})
@@ -49,10 +50,12 @@ def test_spend_between_decodes_only_the_cached_rows_extra(tmp_path: Path, decode
         decoded.clear()
         rows = store.spend_between(first, last, ["t:1", "t:2", "t:3", "t:4"])
         assert [(a.task_id, a.cost_usd) for a in rows] == [("t:1", 0.5), ("t:2", 0.25), ("t:3", 0.125)]
-        assert decoded == ['{"paid_earlier": true}', '{"made": {"attempts": 1}}']
+        # (none of the rows that spent: a cached one's, to tell whether it did, at most)
+        assert set(decoded) <= {'{"paid_earlier": true}', '{"made": {"attempts": 1}}'}
+        before = len(decoded)
         assert rows[0].extra == after  # (read when wanted, once)
         assert rows[0].extra is rows[0].extra
-        assert len(decoded) == 3
+        assert len(decoded) == before + 1
 
 
 def test_a_row_read_back_is_the_row_written(tmp_path: Path) -> None:

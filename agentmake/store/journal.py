@@ -65,7 +65,7 @@ _INSERT_ATTEMPT = f"INSERT INTO attempts ({_ATTEMPT_COLS}) VALUES ({', '.join('?
 
 def _between_sql(found: bool) -> str:
     """`Journal.spend_between`'s query (?1 after, ?2 before, ?3 the oldest run kept, ?4 the task ids, a JSON
-    list): (part, the build whose line said it, kind, id, history row) of those tasks, in that order: the own
+    list): the history rows of those tasks, ordered by (part, the build whose line said it, kind, id): the own
     rows of the ended builds (and of builds `runs` no longer keeps: whether one ended or who said its spend
     is not known, so its rows the history still keeps are counted as its own line's), then what each ended
     build said killed builds paid, their history rows then what was found in logs for them or by it
@@ -75,6 +75,7 @@ def _between_sql(found: bool) -> str:
     found_cols += " f.tokens_out, NULL, f.paid_by, '{}'"
     spent = "a.state != 'up-to-date' AND (a.cost_usd IS NOT NULL OR a.tokens_in IS NOT NULL"
     spent += " OR a.tokens_out IS NOT NULL)"  # (`_SPENT`, of `a`)
+    spent += " AND (a.state != 'cached' OR json_extract(a.extra, '$.paid_earlier'))"  # (`_PAID`, of `a`)
     # (`+`: looked up in the list, not by the task index, which would read every row of each task)
     mine = "+{}.task_id IN (SELECT value FROM json_each(?4))"
     parts = [
@@ -94,7 +95,11 @@ def _between_sql(found: bool) -> str:
             f"SELECT 2, 0, 1, f.id, {found_cols} FROM found_spend f JOIN runs k ON k.run_id = f.run_id"
             f" WHERE {_CLEANED} AND {mine.format('f')}",
         ]
-    return " UNION ALL ".join(parts) + " ORDER BY 1, 2, 3, 4"
+    # (the history rows alone go back to Python, ordered by the four columns before them: 86k rows of a
+    # report over 10k tasks, four columns fewer to read out of SQLite each)
+    parts[0] = parts[0].replace("SELECT 0, 0, 0, a.id, ", "SELECT 0 AS o1, 0 AS o2, 0 AS o3, a.id AS o4, ", 1)
+    names = ", ".join(_ATTEMPT_COLS.split(", "))
+    return f"SELECT {names} FROM ({' UNION ALL '.join(parts)}) ORDER BY o1, o2, o3, o4"
 
 
 class Journal:
@@ -352,8 +357,8 @@ class Journal:
             (kept,) = self._conn.execute("SELECT MIN(run_id) FROM runs").fetchone()
             pruned = kept if kept is not None else before
             rows = self._conn.execute(_between_sql(found), (after, before, pruned, wanted)).fetchall()
-        said = [attempt_from_row(r[4:]) for r in rows]
-        return [a for a in said if a.state != "cached" or a.extra.get("paid_earlier")]
+        # (restores and answers salvaged that an earlier build reported are left out by the query: `_PAID`)
+        return [attempt_from_row(r) for r in rows]
 
     def _has_found(self) -> bool:
         """Whether the database has `found_spend` (a reader of an older file may not: none was found)."""
