@@ -97,30 +97,23 @@ class RawJSON(str):
     first access (loading is then cheap)."""
 
 
-def _get_parts(self: TaskRecord) -> dict[str, Any]:
-    value = self.__dict__["_parts"]
-    if isinstance(value, RawJSON):
-        value = self.__dict__["_parts"] = json.loads(value)
-    return value
+def _lazy_json(slot: str) -> Any:
+    """A property kept in the instance's ``__dict__[slot]``: a `RawJSON` there is decoded on first read."""
+
+    def get(self: object) -> Any:
+        value = self.__dict__[slot]
+        if isinstance(value, RawJSON):
+            value = self.__dict__[slot] = json.loads(value)
+        return value
+
+    def put(self: object, value: Any) -> None:
+        self.__dict__[slot] = value
+
+    return property(get, put)
 
 
-def _set_parts(self: TaskRecord, value: dict[str, Any]) -> None:
-    self.__dict__["_parts"] = value
-
-
-def _get_outputs(self: TaskRecord) -> dict[str, str]:
-    value = self.__dict__["_outputs"]
-    if isinstance(value, RawJSON):
-        value = self.__dict__["_outputs"] = json.loads(value)
-    return value
-
-
-def _set_outputs(self: TaskRecord, value: dict[str, str]) -> None:
-    self.__dict__["_outputs"] = value
-
-
-TaskRecord.parts = property(_get_parts, _set_parts)  # type: ignore[assignment]
-TaskRecord.outputs = property(_get_outputs, _set_outputs)  # type: ignore[assignment]
+TaskRecord.parts = _lazy_json("_parts")
+TaskRecord.outputs = _lazy_json("_outputs")
 
 
 @dataclass
@@ -155,20 +148,9 @@ def run_time(a: AttemptRecord) -> float:
     return max(a.ended_at - a.started_at, 0.0)
 
 
-def _get_extra(self: AttemptRecord) -> dict[str, Any]:
-    value = self.__dict__["_extra"]
-    if isinstance(value, RawJSON):
-        value = self.__dict__["_extra"] = json.loads(value)
-    return value
-
-
-def _set_extra(self: AttemptRecord, value: dict[str, Any]) -> None:
-    self.__dict__["_extra"] = value
-
-
 # (a report over 10k tasks and 19 builds read ~86k rows, and decoding every `extra` was ~0.5 s of its
 # ~1.1 s: most readers want the figures only, and `extra` of a cached row alone, `paid_earlier`)
-AttemptRecord.extra = property(_get_extra, _set_extra)  # type: ignore[assignment]
+AttemptRecord.extra = _lazy_json("_extra")
 
 
 def attempt_from_row(r: tuple[Any, ...]) -> AttemptRecord:
