@@ -51,8 +51,7 @@ class _Parser(argparse.ArgumentParser):
         unknown = message.startswith("unrecognized arguments: ") or "ignored explicit argument" in message
         word = next((w for w in self.words if self._not_an_option(w)), "") if unknown else ""
         if word:
-            hint = self._typed_again({word: ()}, word)
-            message = f"unknown option {word} (a target that starts with '-' goes after '--': {hint})"
+            message = self._target_taken_for_option(word)
         elif message.startswith("unrecognized arguments: "):
             message = self._misspelt_long(message)
         from agentmake.safetext import term_safe  # (a typed control character is shown escaped: `\x1b`)
@@ -73,9 +72,9 @@ class _Parser(argparse.ArgumentParser):
             return message
         nears = [self._near(word) for word in unknown]
         typed = [next((w for w in self.words if w == u or w.startswith(u + "=")), "") for u in unknown]
-        if len(unknown) > 1 and all(len(n) == 1 for n in nears) and all(typed):
-            swaps = {t: (n[0] + t[len(u) :],) for u, n, t in zip(unknown, nears, typed, strict=True)}
-            meant = [n[0] for n in nears]
+        corrected = self._corrections(unknown) if len(unknown) > 1 else None
+        if corrected is not None:
+            meant, swaps = corrected
             said = f"unknown options {listed(unknown, 'and')}: did you mean {listed(meant, 'and')}?"
             return f"{said} (`{self._typed_again(swaps)}`)"
         word, near = unknown[0], nears[0]
@@ -89,6 +88,47 @@ class _Parser(argparse.ArgumentParser):
         if len(near) > 1 or not typed[0]:
             return said
         return f"{said} (`{self._typed_again({typed[0]: (near[0] + typed[0][len(word) :],)})}`)"
+
+    def _target_taken_for_option(self, word: str) -> str:
+        """The message for `word`, a target taken for an option (`-x`), with the command line to type: the
+        long options misspelt beside it (`-x --dryrun`, which argparse names with it or, stopping at `-notes`,
+        not at all), each with one match, are corrected there too (`agentmake --dry-run -- -x`), not copied
+        as typed; else those are named, with where the options are listed."""
+        from agentmake.errors import listed
+
+        values = self._option_values()
+        unknown = list(
+            dict.fromkeys(
+                w.split("=", 1)[0]
+                for at, w in enumerate(self.words)
+                if at not in values and w.startswith("--") and len(w) > 2
+                if w.split("=", 1)[0] not in self._option_string_actions
+            )
+        )
+        corrected = self._corrections(unknown) if unknown else None
+        where = "a target that starts with '-' goes after '--'"
+        if corrected is None:
+            said = f"unknown option {word} ({where}: {self._typed_again({word: ()}, word)})"
+            if unknown:  # (copied, that command line fails on these: they are said)
+                said += f"; unknown too: {listed(unknown, 'and')} (`agentmake --help` lists the options)"
+            return said
+        meant, swaps = corrected
+        hint = self._typed_again({word: (), **swaps}, word)
+        said = f"unknown options {listed([word, *unknown], 'and')}: did you mean {listed(meant, 'and')}?"
+        return f"{said} ({where}: {hint})"
+
+    def _corrections(self, unknown: Sequence[str]) -> tuple[list[str], dict[str, Sequence[str]]] | None:
+        """For misspelt long options `unknown`, each with one match (`_near`) and found as typed in `words`
+        (`--jbos=3` for `--jbos`): the options meant, and the words typed mapped to their corrected form
+        (`_typed_again`'s swaps); None when any has no single match."""
+        nears = [self._near(word) for word in unknown]
+        typed = [next((w for w in self.words if w == u or w.startswith(u + "=")), "") for u in unknown]
+        if not all(len(n) == 1 for n in nears) or not all(typed):
+            return None
+        swaps: dict[str, Sequence[str]] = {
+            t: (n[0] + t[len(u) :],) for u, n, t in zip(unknown, nears, typed, strict=True)
+        }
+        return [n[0] for n in nears], swaps
 
     def _near(self, word: str) -> list[str]:
         """The long options a misspelt `word` may mean: those it begins, else those close to it."""
