@@ -38,7 +38,7 @@ def holder_words(holder: int | None, role: str) -> str:
 class ProjectLock:
     """An exclusive flock on `path`; `acquire(wait)` polls up to `wait` seconds, then raises LockedError
     (`math.inf`: it blocks until the lock is free, as long as it takes; a signal's KeyboardInterrupt ends
-    the wait)."""
+    the wait); held by a live `agentmake watch`, which holds it until stopped, it raises at once."""
 
     def __init__(self, path: Path, root: Path, role: str = "") -> None:
         self.path = path
@@ -61,8 +61,9 @@ class ProjectLock:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    holder, role = _read_holder(fd)
+                holder, role = _read_holder(fd)
+                # (a watch holds the project until stopped: waiting out `wait` for it only delays the answer)
+                if time.monotonic() >= deadline or (role == "watch" and _alive(holder)):
                     os.close(fd)
                     who = holder_words(holder, role)
                     if role == "watch":  # (it ends only when stopped: waiting for it is no plan)
@@ -112,6 +113,19 @@ def held_elsewhere(path: Path) -> bool:
     finally:
         os.close(fd)  # (releases the shared lock)
     return False
+
+
+def _alive(pid: int | None) -> bool:
+    """Whether process `pid` exists (a watch killed by SIGKILL leaves its lines until the next holder's)."""
+    if pid is None:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # (EPERM: another user's, alive)
+        return True
+    return True
 
 
 def _read_holder(fd: int) -> tuple[int | None, str]:
