@@ -1,9 +1,9 @@
 """What `agentmake check` points out that is not an error (`check_warnings`): a misspelt setting or a
 block's line taken as a variable (`setting_typos`, which every load says too), runners with no model or one
-never passed, agents that make no task, report patterns that match nothing, an Agentfile that declares
-nothing (`declares_nothing`, which a build says too), and programs that are not found; the agents that
-cannot write their outputs are `unwritable.unwritable_outputs`' (imported here, as callers and tests import
-it).
+never passed, runners whose CLI's JSON is read as text (`json_read_as_text`), agents that make no task,
+report patterns that match nothing, an Agentfile that declares nothing (`declares_nothing`, which a build
+says too), and programs that are not found; the agents that cannot write their outputs are
+`unwritable.unwritable_outputs`' (imported here, as callers and tests import it).
 """
 
 from __future__ import annotations
@@ -177,7 +177,7 @@ def check_warnings(
             )
     from agentmake.placeholder_warnings import placeholder_warnings
 
-    warnings += unwritable_outputs(af)
+    warnings += unwritable_outputs(af) + json_read_as_text(af)
     warnings += idle_agents(af, graph) + idle_report_patterns(graph)
     warnings += fan_outs_into_one(af, graph) + placeholder_warnings(af, graph)
     return warnings + missing_programs(af, unfound) + missing_check_programs(af)
@@ -259,6 +259,41 @@ def fan_outs_into_one(af: Agentfile, graph: Graph | None) -> list[str]:
                 " glob (*)"
             )
     return warnings
+
+
+def json_read_as_text(af: Agentfile) -> list[str]:
+    """Runners based on no preset (a new name, no `base`) whose command has claude, codex, gemini or llm
+    print JSON (`claude -p --output-format stream-json`): read as text, the JSON itself became the output
+    and its cost and tokens went uncounted (`check` said ok); `base = CLI` reads it as that preset does.
+    One warning each."""
+    from agentmake.runners.presets import preset_of
+
+    said = []
+    for runner in af.runners.values():
+        if preset_of(runner) is not None or runner.format != "text" or not runner.command:
+            continue
+        cli = os.path.basename(runner.command[0])
+        asked = _json_asked(cli, runner.command)
+        if asked:
+            said.append(
+                f"runner {runner.name}: its command has {cli} print JSON ({asked}), which a runner based on"
+                f" no preset takes as the answer: the JSON becomes the output, its cost and tokens uncounted;"
+                f" add `base = {cli}` to read it as the {cli} preset does"
+            )
+    return said
+
+
+def _json_asked(cli: str, argv: tuple[str, ...]) -> str:
+    """The words of `argv` that have `cli` print JSON (`--json`, `--output-format stream-json`), else ""."""
+    if cli in ("codex", "llm"):
+        return "--json" if "--json" in argv else ""
+    names = {"claude": ("--output-format",), "gemini": ("-o", "--output-format")}.get(cli, ())
+    for at, word in enumerate(argv):
+        name, eq, rest = word.partition("=")
+        value = rest if eq else argv[at + 1] if at + 1 < len(argv) else ""
+        if name in names and value in ("json", "stream-json"):
+            return word if eq else f"{name} {value}"
+    return ""
 
 
 def missing_programs(af: Agentfile, unfound: dict[str, tuple[str, list[str]]] | None = None) -> list[str]:
