@@ -115,6 +115,22 @@ def held_elsewhere(path: Path) -> bool:
     return False
 
 
+def watch_holding(path: Path) -> int | None:
+    """The pid of the live `agentmake watch` that holds the lock at `path` now, else None (free, or another
+    holder). A probe that takes nothing (`held_elsewhere`)."""
+    if not held_elsewhere(path):
+        return None
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        holder, role = _read_holder(fd)
+    finally:
+        os.close(fd)
+    return holder if role == "watch" and _alive(holder) else None
+
+
 def _alive(pid: int | None) -> bool:
     """Whether process `pid` exists (a watch killed by SIGKILL leaves its lines until the next holder's)."""
     if pid is None:

@@ -276,6 +276,11 @@ def build_selected(
     from agentmake.workflow.waiting import open_store
 
     started = time.monotonic()
+    if req.wait:  # (a watch runs until stopped: with nothing to run, it is not waited for)
+        from agentmake.workflow.heldbuild import up_to_date_beside_watch
+
+        if (beside := up_to_date_beside_watch(project, selected, req, started)) is not None:
+            return beside
     try:
         store = open_store(req, project)
     except LockedError as err:  # (a watch, another build: up to date says so, exit 0; else who holds it)

@@ -1,6 +1,7 @@
 """A build while another agentmake holds the project (an `agentmake watch`, another build): what it would
 run is decided as -n decides it, without the lock; nothing to run is said as a no-op build says it (exit 0),
-else the holder is named (its pid, whether it is a watch, how to stop it) with what would run (exit 2)."""
+else the holder is named (its pid, whether it is a watch, how to stop it) with what would run (exit 2). With
+`--wait`, a watch's project with nothing to run is said so too, not waited for (`up_to_date_beside_watch`)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from agentmake.graph import Graph
     from agentmake.store import Store
 
-__all__ = ["build_while_held"]
+__all__ = ["build_while_held", "up_to_date_beside_watch"]
 
 
 def build_while_held(
@@ -36,16 +37,41 @@ def build_while_held(
     would run. `started`: when the build began (`time.monotonic`), for its summary line; `first`: the
     warnings a build gives before it decides (leftovers it reads: `workflow.plan`'s `first`)."""
     from agentmake.firstfew import first_few
-    from agentmake.scheduler.summary import summary_line
 
+    stale, decisions = _to_run(project, selected, req)
+    if stale:
+        would = f"{plural(len(stale), 'task')} to run ({first_few(stale, 5, each=term_safe)}), but {err}"
+        raise LockedError(would, err.holder, err.role) from None
+    return _up_to_date(len(decisions), holder_words(err.holder, err.role), started)
+
+
+def up_to_date_beside_watch(project: Project, selected: Graph, req: Request, started: float) -> int | None:
+    """A `--wait` build while a live `agentmake watch` holds the project: EXIT_OK, said as without `--wait`
+    (`build_while_held`), when nothing is to run, as waiting for a watch, which runs until stopped, would
+    never end; else None: it waits, as asked."""
+    from agentmake.store.lock import watch_holding
+
+    holder = watch_holding(project.root / ".agentmake" / "lock")
+    if holder is None:
+        return None
+    stale, decisions = _to_run(project, selected, req)
+    return None if stale else _up_to_date(len(decisions), holder_words(holder, "watch"), started)
+
+
+def _to_run(project: Project, selected: Graph, req: Request) -> tuple[list[str], list]:
+    """The tasks of `selected` a build would run now, decided as -n decides (no lock), with those running
+    elsewhere now; and the decisions."""
     elsewhere: dict[str, int] = {}
     decisions = plan(project, selected, req, tolerant=True, elsewhere=elsewhere, first=first)
     stale = [d.task_id for d in decisions if d.stale]
     stale += [t for t in elsewhere if t in selected.tasks and t not in stale]  # (running there now)
-    if stale:
-        would = f"{plural(len(stale), 'task')} to run ({first_few(stale, 5, each=term_safe)}), but {err}"
-        raise LockedError(would, err.holder, err.role) from None
-    note = f"agentmake: nothing to run; {holder_words(err.holder, err.role)} is using the project"
-    print(note, file=sys.stderr)
-    _out(summary_line({"up-to-date": len(decisions)}, time.monotonic() - started))
+    return stale, decisions
+
+
+def _up_to_date(count: int, who: str, started: float) -> int:
+    """Say a build of `count` tasks, all up to date, while `who` holds the project: EXIT_OK."""
+    from agentmake.scheduler.summary import summary_line
+
+    print(f"agentmake: nothing to run; {who} is using the project", file=sys.stderr)
+    _out(summary_line({"up-to-date": count}, time.monotonic() - started))
     return EXIT_OK
