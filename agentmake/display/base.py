@@ -271,10 +271,12 @@ def summary_lines(result: BuildResult, term_width: int | None = None) -> list[st
         ):
             # the budget holds only calls not yet started: one started under it costs what it costs (known
             # once it ends), and those in flight when it was reached were paid for (with -j 1 there are none)
+            # (over it, by less than a rounding: `$0.0001 spent against a $0.0001 budget` read as no excess)
+            places = 6 if usd(spent) == usd(budget) else None
             lines.append(
-                f"budget: {usd(spent)} spent against a {usd(budget)} budget: a call starts while the spend is"
-                " under the budget, and what it costs is known only once it ends (calls already under way"
-                " when it was reached went on to finish)"
+                f"budget: {usd(spent, places)} spent against a {usd(budget, places)} budget: a call starts"
+                " while the spend is under the budget, and what it costs is known only once it ends (calls"
+                " already under way when it was reached went on to finish)"
             )
         if earlier is not None:  # (taken at no new cost, even once the budget is reached: never paid twice)
             lines.append(
