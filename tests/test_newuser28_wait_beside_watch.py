@@ -1,6 +1,7 @@
 """`agentmake --wait` while an `agentmake watch` holds the project and nothing is to run waited for the watch
 to end, which it never does by itself (a script's `agentmake --wait` hung), where a plain build says "nothing
-to run" and exits 0. Now --wait says the same (newuser28); with something to run it still waits, as asked."""
+to run" and exits 0. Now --wait says the same (newuser28); with something to run it still waits, as asked.
+What a watch keeps from running is named in -n's order (natural: m2 before m10)."""
 
 from __future__ import annotations
 
@@ -38,6 +39,45 @@ def test_wait_with_nothing_to_run_beside_a_watch_exits_0(tmp_path: Path, fake_ag
         assert run.code == 0, run
         assert "agentmake: 0 ran, 0 cached, 1 up to date, 0 failed in " in run.out, run
         assert f"nothing to run; an `agentmake watch` (pid {watch.pid}) is using the project" in run.err, run
+    finally:
+        watch.send_signal(signal.SIGTERM)
+        try:
+            watch.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            kill_quietly(watch.pid)
+            watch.wait(timeout=30)
+
+
+FANOUT = """\
+agent a:
+    inputs = docs/{name}.md
+    outputs = out/{name}.md
+    run = "cat {input} > {output}"
+"""
+
+
+def test_the_tasks_a_watch_keeps_from_running_are_named_as_dry_run_names_them(
+    tmp_path: Path, fake_agents: FakeAgents
+) -> None:
+    """(newuser28) `3 tasks to run (a:m1, a:m10, a:m2)` where -n says a:m1, a:m2, a:m10."""
+    e2e = E2E(tmp_path / "proj", fake_agents)
+    e2e.write("Agentfile", FANOUT, dedent=False)
+    for n in (1, 2, 10):
+        e2e.write(f"docs/m{n}.md", f"doc {n}\n")
+    assert e2e.am().code == 0
+    log = tmp_path / "watch.err"
+    with log.open("w") as err:
+        watch = subprocess.Popen(
+            e2e.argv(("watch",)), cwd=e2e.root, env=e2e.env(), stdout=subprocess.DEVNULL,
+            stderr=err, stdin=subprocess.DEVNULL, text=True,
+        )  # fmt: skip
+    try:
+        wait_for(lambda: "watching for changes" in log.read_text() or watch.poll() is not None,
+                 what="the watch to start")  # fmt: skip
+        assert watch.poll() is None, log.read_text()
+        run = e2e.am("-B")
+        assert run.code == 2, run
+        assert "3 tasks to run (a:m1, a:m2, a:m10), but an `agentmake watch`" in run.err, run
     finally:
         watch.send_signal(signal.SIGTERM)
         try:

@@ -37,9 +37,11 @@ def build_while_held(
     would run. `started`: when the build began (`time.monotonic`), for its summary line; `first`: the
     warnings a build gives before it decides (leftovers it reads: `workflow.plan`'s `first`)."""
     from agentmake.firstfew import first_few
+    from agentmake.natorder import in_natural_order
 
     stale, decisions = _to_run(project, selected, req)
     if stale:
+        stale = in_natural_order(stale)  # (as -n names them: review:m2 before review:m10)
         would = f"{plural(len(stale), 'task')} to run ({first_few(stale, 5, each=term_safe)}), but {err}"
         raise LockedError(would, err.holder, err.role) from None
     return _up_to_date(len(decisions), holder_words(err.holder, err.role), started)
