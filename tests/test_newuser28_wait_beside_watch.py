@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import signal
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from conftest import FakeAgents
@@ -19,13 +21,17 @@ agent a:
     run = "cat {input} > {output}"
 """
 
+FANOUT = """\
+agent a:
+    inputs = docs/{name}.md
+    outputs = out/{name}.md
+    run = "cat {input} > {output}"
+"""
 
-def test_wait_with_nothing_to_run_beside_a_watch_exits_0(tmp_path: Path, fake_agents: FakeAgents) -> None:
-    e2e = E2E(tmp_path / "proj", fake_agents)
-    e2e.write("Agentfile", AGENTFILE, dedent=False)
-    e2e.write("a.md", "alpha\n")
-    assert e2e.am().code == 0
-    log = tmp_path / "watch.err"
+
+@contextmanager
+def _watching(e2e: E2E, log: Path) -> Iterator[int]:
+    """An `agentmake watch` of the project, started (its pid), and stopped (SIGTERM) at the end."""
     with log.open("w") as err:
         watch = subprocess.Popen(
             e2e.argv(("watch",)), cwd=e2e.root, env=e2e.env(), stdout=subprocess.DEVNULL,
@@ -35,10 +41,7 @@ def test_wait_with_nothing_to_run_beside_a_watch_exits_0(tmp_path: Path, fake_ag
         wait_for(lambda: "watching for changes" in log.read_text() or watch.poll() is not None,
                  what="the watch to start")  # fmt: skip
         assert watch.poll() is None, log.read_text()
-        run = e2e.am("--wait", timeout=120)  # (it waited for ever: TimeoutExpired)
-        assert run.code == 0, run
-        assert "agentmake: 0 ran, 0 cached, 1 up to date, 0 failed in " in run.out, run
-        assert f"nothing to run; an `agentmake watch` (pid {watch.pid}) is using the project" in run.err, run
+        yield watch.pid
     finally:
         watch.send_signal(signal.SIGTERM)
         try:
@@ -48,12 +51,16 @@ def test_wait_with_nothing_to_run_beside_a_watch_exits_0(tmp_path: Path, fake_ag
             watch.wait(timeout=30)
 
 
-FANOUT = """\
-agent a:
-    inputs = docs/{name}.md
-    outputs = out/{name}.md
-    run = "cat {input} > {output}"
-"""
+def test_wait_with_nothing_to_run_beside_a_watch_exits_0(tmp_path: Path, fake_agents: FakeAgents) -> None:
+    e2e = E2E(tmp_path / "proj", fake_agents)
+    e2e.write("Agentfile", AGENTFILE, dedent=False)
+    e2e.write("a.md", "alpha\n")
+    assert e2e.am().code == 0
+    with _watching(e2e, tmp_path / "watch.err") as pid:
+        run = e2e.am("--wait", timeout=120)  # (it waited for ever: TimeoutExpired)
+        assert run.code == 0, run
+        assert "agentmake: 0 ran, 0 cached, 1 up to date, 0 failed in " in run.out, run
+        assert f"nothing to run; an `agentmake watch` (pid {pid}) is using the project" in run.err, run
 
 
 def test_the_tasks_a_watch_keeps_from_running_are_named_as_dry_run_names_them(
@@ -65,23 +72,7 @@ def test_the_tasks_a_watch_keeps_from_running_are_named_as_dry_run_names_them(
     for n in (1, 2, 10):
         e2e.write(f"docs/m{n}.md", f"doc {n}\n")
     assert e2e.am().code == 0
-    log = tmp_path / "watch.err"
-    with log.open("w") as err:
-        watch = subprocess.Popen(
-            e2e.argv(("watch",)), cwd=e2e.root, env=e2e.env(), stdout=subprocess.DEVNULL,
-            stderr=err, stdin=subprocess.DEVNULL, text=True,
-        )  # fmt: skip
-    try:
-        wait_for(lambda: "watching for changes" in log.read_text() or watch.poll() is not None,
-                 what="the watch to start")  # fmt: skip
-        assert watch.poll() is None, log.read_text()
+    with _watching(e2e, tmp_path / "watch.err"):
         run = e2e.am("-B")
         assert run.code == 2, run
         assert "3 tasks to run (a:m1, a:m2, a:m10), but an `agentmake watch`" in run.err, run
-    finally:
-        watch.send_signal(signal.SIGTERM)
-        try:
-            watch.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            kill_quietly(watch.pid)
-            watch.wait(timeout=30)
