@@ -39,7 +39,7 @@ def build_while_held(
     from agentmake.firstfew import first_few
     from agentmake.natorder import in_natural_order
 
-    stale, decisions = _to_run(project, selected, req)
+    stale, decisions = _to_run(project, selected, req, first)
     if stale:
         stale = in_natural_order(stale)  # (as -n names them: review:m2 before review:m10)
         would = f"{plural(len(stale), 'task')} to run ({first_few(stale, 5, each=term_safe)}), but {err}"
@@ -60,9 +60,11 @@ def up_to_date_beside_watch(project: Project, selected: Graph, req: Request, sta
     return None if stale else _up_to_date(len(decisions), holder_words(holder, "watch"), started)
 
 
-def _to_run(project: Project, selected: Graph, req: Request) -> tuple[list[str], list]:
+def _to_run(
+    project: Project, selected: Graph, req: Request, first: Callable[[Store], object] | None = None
+) -> tuple[list[str], list]:
     """The tasks of `selected` a build would run now, decided as -n decides (no lock), with those running
-    elsewhere now; and the decisions."""
+    elsewhere now; and the decisions. `first`: as `build_while_held`'s."""
     elsewhere: dict[str, int] = {}
     decisions = plan(project, selected, req, tolerant=True, elsewhere=elsewhere, first=first)
     stale = [d.task_id for d in decisions if d.stale]
