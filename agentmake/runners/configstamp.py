@@ -8,13 +8,11 @@ that is missing, unreadable, too big, invalid or names nothing is as none: the s
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from agentmake.runners.argvflags import CODEX_PROFILE_NAME
-from agentmake.runners.configfiles import OVER, PROJECT_FILES, UNDER, codex_dir, read_config
+from agentmake.runners.configfiles import OVER, PROJECT_FILES, UNDER, read_config
 from agentmake.runners.modelconfig import (
     ALIASES,
     CONFIGS,
@@ -33,8 +31,7 @@ def stamp_digests(
     """What the build stamp's signature holds of the config files: the digest of what the keys read of each
     (`stamped`), never of the file's bytes (a settings file may hold a token: its digest would let a weak one
     be guessed, and a new token alone would make no no-op). [preset, digest ("" when there is no file or it
-    names nothing)] for each preset with one, then ["codex", "NAME.config.toml", digest] for each profile file
-    of codex (`_codex_profiles`), [preset, project file, digest] for each of the project's
+    names nothing)] for each preset with one, then [preset, project file, digest] for each of the project's
     files (`PROJECT_FILES`), [preset, path, digest] for each system file (`OVER`, `UNDER`), ["llm",
     "aliases.json", digest] for llm's aliases, and of the ``.env`` gemini loads ["gemini", ".env", digest of
     the model] and ["gemini", ".env NAME", digest] of each endpoint variable (`GEMINI_ENDPOINTS`): each only
@@ -43,7 +40,6 @@ def stamp_digests(
     found = []
     for preset, (where, _) in sorted(CONFIGS.items()):
         found.append([preset, _stamped(preset, read_config(where(environ)), root)])
-    found += _codex_profiles(environ, root)
     for preset, names in sorted(PROJECT_FILES.items()):
         for name in names:
             digest = _stamped(preset, None if root is None else read_config(root / name), root)
@@ -59,26 +55,6 @@ def stamp_digests(
     if aliases:
         found.append(["llm", ALIASES, _digest(aliases)])
     return found + (dotenv_digests(environ, root) if dotenv else [])
-
-
-def _codex_profiles(environ: Mapping[str, str], root: Path | None) -> list[list[str]]:
-    """["codex", "NAME.config.toml", digest] of each profile file in codex's directory that names something:
-    a runner's ``-p NAME`` makes its key read that file (`modelconfig.config_reading`), and the stamp is
-    signed before the Agentfile says which runner chooses which. One listing of the directory."""
-    directory = codex_dir(environ)
-    suffix = ".config.toml"
-    try:
-        with os.scandir(directory) as entries:
-            names = sorted(e.name for e in entries if e.name.endswith(suffix))
-    except OSError:  # (none, most users)
-        return []
-    found = []
-    for name in names:
-        if CODEX_PROFILE_NAME.fullmatch(name[: -len(suffix)]):
-            digest = _stamped("codex", read_config(directory / name), root)
-            if digest:
-                found.append(["codex", name, digest])
-    return found
 
 
 def dotenv_digests(environ: Mapping[str, str], root: Path | None = None) -> list[list[str]]:

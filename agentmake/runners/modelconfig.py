@@ -11,8 +11,7 @@ none (`modelenv.MODEL_ENV` beats the file, as `-m`/`--model` beats both):
   a task's key holds as the environment's (`presets.env_endpoint`: its host and a digest without secrets);
 - codex: ``model`` in ``config.toml`` of CODEX_HOME, else ``~/.codex``, or that of the profile chosen (the
   runner's ``-p``/``--profile``, else its ``-c profile=NAME``, else the file's ``profile``):
-  ``[profiles.NAME] model`` wins; before them, the profile file ``NAME.config.toml`` there of a
-  ``-p``/``--profile NAME`` (codex 0.134 and later layer it over config.toml; agentmake lends it to codex);
+  ``[profiles.NAME] model`` wins;
 - gemini: ``model.name`` (older: ``model``, a string) in its system settings file, which overrides every
   other (GEMINI_CLI_SYSTEM_SETTINGS_PATH, else ``/etc/gemini-cli/settings.json``; macOS:
   ``/Library/Application Support/GeminiCli/settings.json``), else in the project's
@@ -51,12 +50,11 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
-from agentmake.runners.argvflags import CODEX_PROFILE_NAME, codex_overrides, last_value
+from agentmake.runners.argvflags import codex_overrides
 from agentmake.runners.configfiles import (
     OVER,
     UNDER,
     USER_FILES,
-    codex_dir,
     files,
     gemini_home,
     home,
@@ -220,11 +218,7 @@ def config_reading(
     sources = claude_sources(argv) if cli == "claude" else None  # (which files claude counts: its flags')
     added = claude_flag_settings(argv, root) if cli == "claude" else []  # (`--settings`: always counted)
     writes = any(_parsed(claude_writes, data, None, False) for data in added)
-    paths = files(cli, environ, root)
-    chosen = last_value(argv, "-p", "--profile") if cli == "codex" else None
-    if chosen is not None and CODEX_PROFILE_NAME.fullmatch(chosen):  # (codex 0.134+: over config.toml)
-        paths = [codex_dir(environ) / f"{chosen}.config.toml", *paths]
-    for path in paths:
+    for path in files(cli, environ, root):
         data = read_config(path)
         if data is None:
             continue
