@@ -15,7 +15,7 @@ import pytest
 from conftest import FakeAgents
 from e2e_helpers import E2E
 
-from agentmake.runners import authsettings
+from agentmake.runners import configfiles
 from agentmake.runners.classify import classify_failure
 from agentmake.runners.parse import Parsed
 from agentmake.runners.presets import auth_fix
@@ -30,7 +30,7 @@ PROXY = '[model_providers.proxy]\nbase_url = "https://proxy.example/v1"\nenv_key
 
 @pytest.fixture(autouse=True)
 def _no_system_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(authsettings, "CODEX_SYSTEM", tmp_path / "no-system.toml")
+    monkeypatch.setattr(configfiles, "CODEX_SYSTEM", tmp_path / "no-system.toml")
 
 
 def _write(path: Path, text: str) -> Path:
@@ -118,7 +118,7 @@ def test_legacy_profile_tables_are_no_longer_read(tmp_path: Path) -> None:
 
 def test_the_system_config_is_the_lowest_layer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     system = _write(tmp_path / "system.toml", 'model_provider = "proxy"\n' + PROXY)
-    monkeypatch.setattr(authsettings, "CODEX_SYSTEM", system)
+    monkeypatch.setattr(configfiles, "CODEX_SYSTEM", system)
     root, env = _project(tmp_path)
     assert auth_fix("codex", env, root).startswith(READ)
     _write(tmp_path / "codex-home" / "config.toml", 'model_provider = "openai"\n')

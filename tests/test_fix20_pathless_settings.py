@@ -1,8 +1,9 @@
 """A path-free key (`plan.pathless`) is only for an agent that cannot write files: not only by its runner's
 flags, but by its CLI's own settings files (`runners.modelconfig.WRITES`): claude's ``permissions`` in the
-project's or the user's settings.json, codex's ``sandbox_mode`` in config.toml (top level or the active
-profile), gemini's ``general.defaultApprovalMode``. Such an agent could write where it likes, so a rename
-in the Agentfile runs it again rather than restore the result made at the old path (real CLI, fake agents).
+project's or the user's settings.json, codex's ``sandbox_mode`` in its configuration (config.toml, a
+profile file: test_review23_codex_profile_override), gemini's ``general.defaultApprovalMode``. Such an
+agent could write where it likes, so a rename in the Agentfile runs it again rather than restore the result
+made at the old path (real CLI, fake agents).
 """
 
 from __future__ import annotations
@@ -60,11 +61,6 @@ SETTINGS = {
         '{"permissions": {"defaultMode": "bypassPermissions"}}',
     ),
     "codex top level": ("codex", "~/.codex/config.toml", 'sandbox_mode = "workspace-write"\n'),
-    "codex profile": (
-        "codex",
-        "~/.codex/config.toml",
-        'profile = "w"\n[profiles.w]\nsandbox_mode = "danger-full-access"\n',
-    ),
     "gemini project": (
         "gemini",
         ".gemini/settings.json",

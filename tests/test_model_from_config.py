@@ -244,9 +244,11 @@ def _home(tmp_path: Path) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("tomllib", [True, False])
-def test_codex_takes_the_model_of_the_profile_chosen(
+def test_codex_takes_the_model_of_the_profile_file_chosen(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tomllib: bool
 ) -> None:
+    """codex 0.134 and later: a profile is the ``<NAME>.config.toml`` of ``--profile NAME``; no
+    ``profile`` selector nor ``[profiles.NAME]`` table is read (test_codex28_merged_config)."""
     if not tomllib:  # (as on Python 3.10: `_toml_strings` reads the file)
         monkeypatch.setitem(sys.modules, "tomllib", None)
     env = _home(tmp_path)
@@ -255,12 +257,11 @@ def test_codex_takes_the_model_of_the_profile_chosen(
     path.parent.mkdir()
     path.write_text('model = "o3"\nprofile = "fast"\n[profiles.fast]\nmodel = "o4-mini"\n[profiles.deep]\n'
                     "model = 'gpt-5'\n")  # fmt: skip
+    (path.parent / "deep.config.toml").write_text("model = 'gpt-5.1'\n")
     codex = PRESETS["codex"]
-    assert config_model("codex", codex, env) == ("o4-mini", "codex", "~/.codex/config.toml")
-    deep = RunnerSpec(name="deep", command=(*codex.command, "--profile", "deep"), base="codex")
-    assert config_model("codex", deep, env) == ("gpt-5", "codex", "~/.codex/config.toml")
-    path.write_text('model = "o3"\nprofile = "none"\n')
     assert config_model("codex", codex, env) == ("o3", "codex", "~/.codex/config.toml")
+    deep = RunnerSpec(name="deep", command=(*codex.command, "--profile", "deep"), base="codex")
+    assert config_model("codex", deep, env) == ("gpt-5.1", "codex", "~/.codex/deep.config.toml")
 
 
 def test_codex_config_without_tomllib(tmp_path: Path) -> None:

@@ -1,8 +1,9 @@
-"""A codex runner that chooses its profile with a ``-c profile=NAME`` override (codex applies ``-c`` over
-config.toml, so it picks that profile, unless ``-p``/``--profile`` names another) has that profile's
-``sandbox_mode`` read: one that lets codex write keeps the output path in the key (a rename in the Agentfile
-asks the agent again) as ``--profile NAME`` does. Before, only ``-p``/``--profile`` chose the profile, and the
-file's own ``profile`` (none here) was taken: the agent was deemed unable to write. Real CLI, fake agents."""
+"""A codex runner's profile is the ``<NAME>.config.toml`` file its ``-p``/``--profile NAME`` chooses in
+CODEX_HOME, a layer over config.toml (codex 0.134 and later: openai/codex#24051, #24076; no ``profile``
+selector, not even a ``-c profile=NAME`` override, nor ``[profiles.NAME]`` table is read): its
+``sandbox_mode`` read, one that lets codex write keeps the output path in the key (a rename in the Agentfile
+asks the agent again). Before, the legacy ``[profiles.NAME]`` table was read, the profile file never. Real
+CLI, fake agents."""
 
 from __future__ import annotations
 
@@ -13,44 +14,47 @@ from conftest import FakeAgents
 from e2e_helpers import E2E
 from test_fix21_may_write import CODEX, _renamed, _settings
 
-CONFIG = '[profiles.w]\nsandbox_mode = "workspace-write"\n[profiles.r]\nsandbox_mode = "read-only"\n'
+# (legacy tables: the opposite of each profile file)
+LEGACY = '[profiles.w]\nsandbox_mode = "read-only"\n[profiles.v]\nsandbox_mode = "workspace-write"\n'
 
 
 @pytest.mark.parametrize(
     ("flags", "calls"),
     [
-        ("-c profile=w", ["notes", "notes"]),  # (before: ["notes"], restored from the cache)
-        ("--config=profile=w", ["notes", "notes"]),
-        ("--profile w", ["notes", "notes"]),
-        ("-p r -c profile=w", ["notes"]),  # (the flag beats the override: read-only)
+        ("-c profile=v", ["notes"]),  # (before: ["notes", "notes"], the legacy table read)
+        ("--config=profile=v", ["notes"]),
+        ("--profile w", ["notes", "notes"]),  # (its file; before: ["notes"], the legacy table)
+        ("-p w", ["notes", "notes"]),
+        ("-p v", ["notes"]),  # (no v.config.toml; before: ["notes", "notes"])
     ],
 )
-def test_a_profile_chosen_by_a_config_override_is_the_one_read(
+def test_the_profile_is_the_file_the_flag_chooses(
     tmp_path: Path, fake_agents: FakeAgents, flags: str, calls: list[str]
 ) -> None:
     e2e = E2E(tmp_path / "p", fake_agents)
-    _settings(e2e, fake_agents, "~/.codex/config.toml", CONFIG)
+    _settings(e2e, fake_agents, "~/.codex/config.toml", LEGACY)
+    _settings(e2e, fake_agents, "~/.codex/w.config.toml", 'sandbox_mode = "workspace-write"\n')
     assert _renamed(e2e, "codex", f"{CODEX} {flags}") == calls
 
 
-ACTIVE_W = 'profile = "w"\n[profiles.w]\nsandbox_mode = "workspace-write"\n'
-
-
 @pytest.mark.parametrize(
-    ("config", "flags", "calls"),
+    ("files", "flags", "calls"),
     [
-        (ACTIVE_W, "-c sandbox_mode=read-only", ["notes", "notes"]),  # (before: ["notes"])
-        (ACTIVE_W, "-s read-only", ["notes"]),  # (the flag beats the profile)
-        ('sandbox_mode = "workspace-write"\n', "-c sandbox_mode=read-only", ["notes"]),
-        ('sandbox_mode = "read-only"\n', "-c sandbox_mode=workspace-write", ["notes", "notes"]),
+        ("w", "--profile w -c sandbox_mode=read-only", ["notes"]),  # (-c: the highest layer)
+        ("w", "--profile w -s read-only", ["notes"]),  # (the flag beats every layer)
+        ("", "-c sandbox_mode=read-only", ["notes"]),
+        ("", "-c sandbox_mode=workspace-write", ["notes", "notes"]),
+        ("r", "-p r -c sandbox_mode=workspace-write", ["notes", "notes"]),
     ],
 )
-def test_a_top_level_override_does_not_beat_the_active_profiles_sandbox(
-    tmp_path: Path, fake_agents: FakeAgents, config: str, flags: str, calls: list[str]
+def test_an_override_beats_the_profile_file(
+    tmp_path: Path, fake_agents: FakeAgents, files: str, flags: str, calls: list[str]
 ) -> None:
-    """codex resolves its sandbox as the ``-s`` flag, else the active profile's ``sandbox_mode``, else the
-    top level's, which ``-c sandbox_mode=...`` sets: such an override does not beat a profile that lets it
-    write (before, agentmake took it as beating every file: read-only, path-free, not set aside)."""
+    """codex merges its ``-c`` overrides over every file, the profile's too (before: the active legacy
+    profile's ``sandbox_mode`` beat a top-level ``-c``)."""
     e2e = E2E(tmp_path / "p", fake_agents)
-    _settings(e2e, fake_agents, "~/.codex/config.toml", config)
+    _settings(e2e, fake_agents, "~/.codex/config.toml", 'sandbox_mode = "workspace-write"\n')
+    mode = {"w": "workspace-write", "r": "read-only"}.get(files)
+    if mode is not None:
+        _settings(e2e, fake_agents, f"~/.codex/{files}.config.toml", f'sandbox_mode = "{mode}"\n')
     assert _renamed(e2e, "codex", f"{CODEX} {flags}") == calls

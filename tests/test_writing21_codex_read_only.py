@@ -95,16 +95,19 @@ def test_no_warning_when_it_may_write(tmp_path: Path, flags: str, monkeypatch: p
     assert _warnings(tmp_path, flags) == []
 
 
-def test_no_warning_when_the_active_profile_beats_the_override(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A top-level -c override does not beat the active profile's sandbox_mode: codex writes."""
-    config = tmp_path / "home" / ".codex" / "config.toml"
-    config.parent.mkdir(parents=True)
-    config.write_text('profile = "w"\n[profiles.w]\nsandbox_mode = "workspace-write"\n')
+def test_a_read_only_override_beats_the_profile_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """codex merges a ``-c`` override over every file, the ``--profile`` file too: it cannot write, warned
+    of (before: a legacy ``[profiles.w]`` table that ``profile = "w"`` chose was taken to beat it, which
+    codex 0.134 and later no longer read)."""
+    home = tmp_path / "home" / ".codex"
+    home.mkdir(parents=True)
+    (home / "config.toml").write_text('profile = "w"\n[profiles.w]\nsandbox_mode = "workspace-write"\n')
+    (home / "w.config.toml").write_text('sandbox_mode = "workspace-write"\n')
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    assert _warnings(tmp_path, "-c sandbox_mode=read-only") == []
-    assert len(_warnings(tmp_path, "-s read-only")) == 1  # (-s beats every file)
+    assert len(_warnings(tmp_path, "-c sandbox_mode=read-only")) == 1
+    assert len(_warnings(tmp_path, "--profile w -c sandbox_mode=read-only")) == 1
+    assert _warnings(tmp_path, "--profile w") == []
+    assert len(_warnings(tmp_path, "--profile w -s read-only")) == 1  # (-s beats every layer)
 
 
 def test_a_build_says_it_when_the_agentfile_loads(tmp_path: Path, fake_agents: FakeAgents) -> None:

@@ -65,7 +65,6 @@ def test_codex_in_a_project_it_trusts_may_write(tmp_path: Path, level: str) -> N
         ('sandbox_mode = "read-only"\n', []),  # (a sandbox mode set: the trust is not asked)
         ("", ["-s", "read-only"]),
         ("", ["-c", 'sandbox_mode="read-only"']),
-        ('profile = "r"\n[profiles.r]\nsandbox_mode = "read-only"\n', []),
     ],
 )
 def test_a_sandbox_mode_set_anywhere_beats_the_trust(tmp_path: Path, extra: str, flags: list[str]) -> None:

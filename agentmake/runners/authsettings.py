@@ -30,8 +30,9 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+from agentmake.runners import configfiles
 from agentmake.runners.argvflags import CODEX_PROFILE_NAME
 from agentmake.runners.configfiles import codex_dir, files, gemini_home, home, read_config
 from agentmake.runners.configtext import json_object, toml_table
@@ -41,10 +42,13 @@ _KIND = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")  # (gemini's AuthType values: ``
 # codex's own providers: a [model_providers.NAME] table of the same name does not replace them
 _BUILT_IN = frozenset({"openai", "oss", "ollama", "lmstudio"})
 
-CODEX_SYSTEM = Path("/etc/codex/config.toml")  # (codex's system layer on Unix; a test points it elsewhere)
 
 __all__ = [
     "GEMINI_AUTH_NAMES",
+    "CodexLayer",
+    "codex_config",
+    "codex_layers",
+    "codex_merged",
     "codex_provider_key",
     "gemini_auth_type",
     "gemini_enforced_type",
@@ -147,9 +151,9 @@ def codex_provider_key(
     environ: Mapping[str, str], root: Path | None = None, argv: Sequence[str] = ()
 ) -> tuple[str, str] | None:
     """(the custom model provider codex's configuration chooses, the variable it reads the key of), or None:
-    its layers merged (`_codex_config`) as ``codex exec`` started in `root` with the command line `argv`
+    its layers merged (`codex_config`) as ``codex exec`` started in `root` with the command line `argv`
     merges them."""
-    config = _codex_config(environ, root, argv)
+    config = codex_config(environ, root, argv)
     name = config.get("model_provider")
     if not isinstance(name, str) or name in _BUILT_IN:
         return None
@@ -157,31 +161,57 @@ def codex_provider_key(
     return (name, key) if isinstance(key, str) and key else None
 
 
-def _codex_config(environ: Mapping[str, str], root: Path | None, argv: Sequence[str]) -> dict[str, Any]:
-    """codex's configuration: its system, user and profile files, the trusted project's ``.codex`` files
-    from the project's root down to `root`, the ``-c`` overrides of `argv`, each merged over the ones
-    before."""
+class CodexLayer(NamedTuple):
+    """One layer of codex's configuration (`codex_layers`)."""
+
+    path: Path | None  # the file; None for the ``-c`` overrides of the command line
+    table: dict[str, Any]  # what it sets (a file that cannot be read or parsed is no layer)
+
+
+def codex_layers(
+    environ: Mapping[str, str], root: Path | None = None, argv: Sequence[str] = ()
+) -> list[CodexLayer]:
+    """The layers of codex's configuration as ``codex exec`` started in `root` with the command line `argv`
+    reads them, the lowest first: its system, user and profile files, the trusted project's ``.codex``
+    files from the project's root down to `root`, the ``-c`` overrides of `argv`."""
     home_dir = codex_dir(environ)
-    paths = [CODEX_SYSTEM, home_dir / "config.toml"]
+    paths = [configfiles.CODEX_SYSTEM, home_dir / "config.toml"]
     profile = _last_value(argv, "-p", "--profile")
     if profile is not None and CODEX_PROFILE_NAME.fullmatch(profile):
         paths.append(home_dir / f"{profile}.config.toml")
-    merged: dict[str, Any] = {}
-    for path in paths:
-        _merge(merged, _read(path, toml_table) or {})
+    layers = [CodexLayer(path, table) for path in paths if (table := _read(path, toml_table)) is not None]
     overrides = _codex_overrides(argv)
     if root is not None:
-        before = _merge(_merge({}, merged), overrides)  # (what says the project's root and its trust)
+        before = codex_merged([*layers, CodexLayer(None, overrides)])  # (says the project's root and trust)
         for path in _codex_project_files(before, Path(os.path.realpath(root)), home_dir):
-            _merge(merged, _read(path, toml_table) or {})
-    return _merge(merged, overrides)
+            table = _read(path, toml_table)
+            if table is not None:
+                layers.append(CodexLayer(path, table))
+    return [*layers, CodexLayer(None, overrides)] if overrides else layers
+
+
+def codex_merged(layers: Sequence[CodexLayer]) -> dict[str, Any]:
+    """codex's configuration: its `layers`, each merged over the ones before."""
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        _merge(merged, layer.table)
+    return merged
+
+
+def codex_config(
+    environ: Mapping[str, str], root: Path | None = None, argv: Sequence[str] = ()
+) -> dict[str, Any]:
+    """codex's configuration as ``codex exec`` started in `root` with the command line `argv` merges it
+    (`codex_layers`, `codex_merged`)."""
+    return codex_merged(codex_layers(environ, root, argv))
 
 
 def _codex_project_files(config: dict[str, Any], cwd: Path, home_dir: Path) -> list[Path]:
     """The ``.codex/config.toml`` files codex reads in the working directory `cwd`, the first first: from the
     project's root down to `cwd`, each of a trusted directory (codex-rs `load_project_layers`,
     `ProjectTrustContext.decision_for_dir`), but CODEX_HOME's."""
-    from agentmake.runners.writesettings import _git_project  # (codex's `resolve_root_git_project_for_trust`)
+    # (`_git_project`: codex's `resolve_root_git_project_for_trust`)
+    from agentmake.runners.writesettings import _git_project, codex_trust_levels
 
     markers = config.get("project_root_markers", [".git"])
     if not isinstance(markers, list) or not all(isinstance(m, str) for m in markers):
@@ -192,12 +222,7 @@ def _codex_project_files(config: dict[str, Any], cwd: Path, home_dir: Path) -> l
             if any(os.path.lexists(directory / marker) for marker in markers):
                 dirs = [cwd, *cwd.parents][: [cwd, *cwd.parents].index(directory) + 1]
                 break
-    projects = config.get("projects")
-    trust = {
-        key: value["trust_level"]
-        for key, value in (projects.items() if isinstance(projects, dict) else ())
-        if isinstance(value, dict) and isinstance(value.get("trust_level"), str)
-    }
+    trust = codex_trust_levels(config)
     repo = _git_project(cwd)
     keys_after = [str(dirs[-1])] + ([str(repo)] if repo is not None else [])
     home_real = os.path.realpath(home_dir)

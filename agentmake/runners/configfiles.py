@@ -5,11 +5,14 @@ GEMINI_CLI_HOME, else of ``~`` (`gemini_home`); llm's
 ``default_model.txt`` in LLM_USER_PATH, else its user directory), the project's (`PROJECT_FILES`, under
 the root, the CLI's working directory), the system's that override them all (`OVER`: claude's managed
 settings, gemini's system settings) or that they override (`UNDER`: gemini's system defaults), and all of
-them in the order the CLI lets them win (`files`). `read_config` reads one, never waiting on a FIFO nor
-reading a file too big to be a config file. Paths only: what is read of them is `modelconfig`'s."""
+them in the order the CLI lets them win (`files`); of codex's, which it merges in layers
+(`authsettings.codex_layers`), all those that may be one (`codex_files`). `read_config` reads one, never
+waiting on a FIFO nor reading a file too big to be a config file. Paths only: what is read of them is
+`modelconfig`'s."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import sys
@@ -18,6 +21,7 @@ from pathlib import Path
 
 __all__ = [
     "CLAUDE_MANAGED",
+    "CODEX_SYSTEM",
     "MAX_BYTES",
     "OVER",
     "PROJECT_FILES",
@@ -25,6 +29,7 @@ __all__ = [
     "USER_FILES",
     "claude_dir",
     "codex_dir",
+    "codex_files",
     "files",
     "gemini_home",
     "home",
@@ -53,6 +58,24 @@ def claude_dir(environ: Mapping[str, str]) -> Path:
 
 def codex_dir(environ: Mapping[str, str]) -> Path:
     return Path(environ.get("CODEX_HOME") or home(environ) / ".codex")
+
+
+CODEX_SYSTEM = Path("/etc/codex/config.toml")  # (codex's system layer on Unix; a test points it elsewhere)
+
+
+def codex_files(environ: Mapping[str, str], root: Path | None) -> list[Path]:
+    """Every file that may be a layer of codex's configuration in the working directory `root`
+    (`authsettings.codex_layers`), whatever selects or trusts it: the system's, the user's, each profile
+    file (``<NAME>.config.toml`` of CODEX_HOME), each ``.codex/config.toml`` of `root` and the directories
+    above it; only those that exist. What the build stamp reads: more than a runner's key may."""
+    home_dir = codex_dir(environ)
+    found = [CODEX_SYSTEM, home_dir / "config.toml"]
+    with contextlib.suppress(OSError):
+        found += sorted(home_dir / n for n in os.listdir(home_dir) if n.endswith(".config.toml"))
+    if root is not None:
+        real = Path(os.path.realpath(root))
+        found += [d / ".codex" / "config.toml" for d in (real, *real.parents)]
+    return [path for path in dict.fromkeys(found) if os.path.isfile(path)]
 
 
 def llm_dir(environ: Mapping[str, str]) -> Path:

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from agentmake.runners.configfiles import OVER, PROJECT_FILES, UNDER, read_config
+from agentmake.runners.configfiles import OVER, PROJECT_FILES, UNDER, codex_files, read_config
 from agentmake.runners.modelconfig import (
     ALIASES,
     CONFIGS,
@@ -32,7 +32,9 @@ def stamp_digests(
     (`stamped`), never of the file's bytes (a settings file may hold a token: its digest would let a weak one
     be guessed, and a new token alone would make no no-op). [preset, digest ("" when there is no file or it
     names nothing)] for each preset with one, then [preset, project file, digest] for each of the project's
-    files (`PROJECT_FILES`), [preset, path, digest] for each system file (`OVER`, `UNDER`), ["llm",
+    files (`PROJECT_FILES`), [preset, path, digest] for each system file (`OVER`, `UNDER`) and each other
+    file that may be a layer of codex's configuration (`configfiles.codex_files`: whether a runner's
+    ``--profile`` or the project's trust selects it is not known before the Agentfile is read), ["llm",
     "aliases.json", digest] for llm's aliases, and of the ``.env`` gemini loads ["gemini", ".env", digest of
     the model] and ["gemini", ".env NAME", digest] of each endpoint variable (`GEMINI_ENDPOINTS`): each only
     when it names something (none of them: the signature as without the files). `dotenv` False: without
@@ -51,6 +53,11 @@ def stamp_digests(
             digest = _stamped(preset, read_config(path), root)
             if digest:
                 found.append([preset, str(path), digest])
+    user = CONFIGS["codex"][0](environ) if "codex" in CONFIGS else None
+    for path in codex_files(environ, root) if user is not None else ():  # (system, profile, project files)
+        digest = "" if path == user else _stamped("codex", read_config(path), root)
+        if digest:
+            found.append(["codex", str(path), digest])
     aliases = llm_aliases(environ)
     if aliases:
         found.append(["llm", ALIASES, _digest(aliases)])
@@ -70,7 +77,7 @@ def dotenv_digests(environ: Mapping[str, str], root: Path | None = None) -> list
 
 def stamped(preset: str, data: bytes, root: Path | None = None) -> dict[str, Any]:
     """What the keys read of a config file of `preset`'s CLI (`modelconfig.config_values`), with no secret:
-    the model (codex: the file's, its ``profile`` and each profile's model), and of claude's ``env`` block
+    the model (codex: with its sandbox mode, root markers, the project's trust), of claude's ``env`` block
     ANTHROPIC_MODEL and the endpoint variables, a URL without its user, password or key (as a key holds it:
     `presets.env_endpoint`). Never a token, an ``apiKeyHelper`` or any other setting."""
     values = config_values(preset, data, root)

@@ -9,9 +9,14 @@ none (`modelenv.MODEL_ENV` beats the file, as `-m`/`--model` beats both):
   ``env`` block (the same order) is applied over claude's environment, so it beats the environment's too
   (`settings_env_model`), as does an endpoint variable there (ANTHROPIC_BASE_URL: `CLAUDE_ENDPOINTS`), which
   a task's key holds as the environment's (`presets.env_endpoint`: its host and a digest without secrets);
-- codex: ``model`` in ``config.toml`` of CODEX_HOME, else ``~/.codex``, or that of the profile chosen (the
-  runner's ``-p``/``--profile``, else its ``-c profile=NAME``, else the file's ``profile``):
-  ``[profiles.NAME] model`` wins;
+- codex: ``model`` of its configuration, its layers merged as ``codex exec`` merges them
+  (`authsettings.codex_layers`: ``/etc/codex/config.toml``, ``config.toml`` of CODEX_HOME, else
+  ``~/.codex``, the ``<NAME>.config.toml`` there of the runner's ``-p``/``--profile NAME``, the
+  ``.codex/config.toml`` files of a trusted project from its root down to the working directory, the
+  ``-c`` overrides), the same view as its login's (`authsettings.codex_provider_key`) and its sandbox's
+  (`writesettings.codex_writes`); none when the runner's command gives one (``-m``, ``-c model=...``:
+  the command, keyed as written). codex 0.134 and later read no ``[profiles.NAME]`` table nor
+  ``profile`` selector: neither is read;
 - gemini: ``model.name`` (older: ``model``, a string) in its system settings file, which overrides every
   other (GEMINI_CLI_SYSTEM_SETTINGS_PATH, else ``/etc/gemini-cli/settings.json``; macOS:
   ``/Library/Application Support/GeminiCli/settings.json``), else in the project's
@@ -46,11 +51,13 @@ texts are read by `configtext` (JSON with comments; TOML, or on Python 3.10 its 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
-from agentmake.runners.argvflags import codex_overrides
+from agentmake.runners.argvflags import last_value
+from agentmake.runners.authsettings import codex_layers, codex_merged
 from agentmake.runners.configfiles import (
     OVER,
     UNDER,
@@ -67,7 +74,7 @@ from agentmake.runners.writesettings import (
     claude_flag_settings,
     claude_sources,
     claude_writes,
-    codex_trust,
+    codex_trust_levels,
     codex_writes,
     gemini_writes,
 )
@@ -109,45 +116,30 @@ def _gemini(data: bytes, profile: str | None) -> str | None:
 
 
 def _codex(data: bytes, profile: str | None) -> str | None:
-    values = _codex_values(data)
-    return values["profiles"].get(profile or values["profile"]) or values["model"]
+    return _codex_values(data)["model"]
 
 
 def _codex_values(data: bytes) -> dict[str, Any]:
-    """What is read of codex's config.toml (the one reader of it): its ``model``, ``profile`` and
-    ``sandbox_mode``, each profile's (``[profiles.NAME]``) ``model`` (``profiles``) and ``sandbox_mode``
-    (``sandboxes``), and each project's (``[projects."<path>"]``) ``trust_level`` (``trust``); the names
-    that are not strings left out."""
+    """What is read of a file of codex's configuration (one layer: `authsettings.codex_layers`): its
+    ``model``, ``sandbox_mode``, ``project_root_markers`` (``markers``) and each project's
+    (``[projects."<path>"]``) ``trust_level`` (``trust``); the values that are not strings left out."""
     config = toml_table(data)
-    tables = config.get("profiles")
-    tables = {n: t for n, t in tables.items() if isinstance(t, dict)} if isinstance(tables, dict) else {}
-    projects = config.get("projects")
-    if not isinstance(projects, dict):
-        projects = {}
+    markers = config.get("project_root_markers")
     return {
         "model": _string(config.get("model")),
-        "profile": _string(config.get("profile")),
         "sandbox": _string(config.get("sandbox_mode")),
-        "profiles": {n: m for n, t in tables.items() if (m := _string(t.get("model")))},
-        "sandboxes": {n: m for n, t in tables.items() if (m := _string(t.get("sandbox_mode")))},
-        "trust": {
-            p: m for p, t in projects.items() if isinstance(t, dict) and (m := _string(t.get("trust_level")))
-        },
+        "markers": markers if isinstance(markers, list) else None,
+        "trust": codex_trust_levels(config),
     }
 
 
 # preset -> whether a config file of its CLI (as `CONFIGS` reads it) lets the agent write files
-# (`writesettings`; codex's with the -c override and the project's trust: `_allows_writes`)
+# (`writesettings`; codex's, alone: `config_reading` asks its layers merged)
 WRITES: dict[str, Callable[[bytes, str | None], bool]] = {
     "claude": claude_writes,
-    "codex": lambda data, profile: _codex_writes(data, profile, None, None),
+    "codex": lambda data, profile: codex_writes(toml_table(data), None),
     "gemini": gemini_writes,
 }
-
-
-def _codex_writes(data: bytes, profile: str | None, override: str | None, root: Path | None) -> bool:
-    """`writesettings.codex_writes` of codex's config.toml (`data`)."""
-    return codex_writes(_codex_values(data), profile, override, root)
 
 
 def _llm(data: bytes, profile: str | None) -> str | None:
@@ -205,10 +197,9 @@ def config_reading(
     if known is None:
         return ConfigReading(None, None, {})
     cli = preset or ""
-    profile = _profile(runner) if cli == "codex" and runner is not None else None
     argv = list(runner.command) if runner is not None else []
-    tops = set(codex_overrides(argv, "sandbox_mode")) if cli == "codex" else set()
-    top = tops.pop() if len(tops) == 1 else None  # (codex applies it over the files' top level)
+    if cli == "codex":
+        return _codex_reading(argv, environ, root)
     block: ConfigModel | None = None
     dotenv = _dotenv_found(environ, root) if cli == "gemini" else None
     found = _dotenv_model(dotenv, environ, root)
@@ -223,7 +214,7 @@ def config_reading(
         if data is None:
             continue
         if sources is None or claude_counted(path, root, sources, system):
-            writes = writes or _allows_writes(cli, data, profile, top, root)
+            writes = writes or _allows_writes(cli, data)
         shown = _shown(path, environ, root)
         if cli == "claude":
             if block is None:
@@ -234,23 +225,37 @@ def config_reading(
             for name, value in _env_endpoints(data).items():
                 endpoints.setdefault(name, value)
         if found is None:
-            model = _parsed(known[1], data, profile, None)
+            model = _parsed(known[1], data, None, None)
             found = None if model is None else (model, cli, shown)
             if found is not None and path in system:
                 newer.append(shown)
     return ConfigReading(block, found, endpoints, tuple(newer), writes)
 
 
-def _allows_writes(
-    preset: str, data: bytes, profile: str | None, override: str | None = None, root: Path | None = None
-) -> bool:
+def _allows_writes(preset: str, data: bytes) -> bool:
     """Whether a config file of `preset`'s CLI (`data`) lets its agent write files (`WRITES`); False for a
-    file that cannot be read (the CLI reads no setting of it either). codex's: with its ``-c
-    sandbox_mode=...`` `override` and the trust of the project at `root` (`writesettings.codex_writes`)."""
-    if preset == "codex":
-        return _parsed(lambda d, p: _codex_writes(d, p, override, root), data, profile, False)
+    file that cannot be read (the CLI reads no setting of it either)."""
     read = WRITES.get(preset)
-    return read is not None and _parsed(read, data, profile, False)
+    return read is not None and _parsed(read, data, None, False)
+
+
+def _codex_reading(argv: list[str], environ: Mapping[str, str], root: Path | None) -> ConfigReading:
+    """`ConfigReading` of a codex runner of the command `argv`: its configuration's layers
+    (`authsettings.codex_layers`) merged, as codex reads them for its login and its sandbox. The model is
+    the merged ``model`` (shown as the file of the last layer that sets it), none when the command gives
+    one (``-m``/``--model``, a ``-c model=...``); the files an agentmake keying `_cfgmodel` 1 did not read
+    (all but the user's) are `ConfigReading.newer`."""
+    layers = codex_layers(environ, root, argv)
+    config = codex_merged(layers)
+    writes = codex_writes(config, root)
+    source = next((layer for layer in reversed(layers) if "model" in layer.table), None)
+    model = _string(config.get("model"))
+    if model is None or source is None or source.path is None or last_value(argv, "-m", "--model"):
+        return ConfigReading(None, None, {}, (), writes)
+    real = None if root is None else Path(os.path.realpath(root))  # (codex reads the real path's files)
+    shown = _shown(source.path, environ, real, project=True)
+    newer = () if source.path == USER_FILES["codex"](environ) else (shown,)
+    return ConfigReading(None, (model, "codex", shown), {}, newer, writes)
 
 
 def config_models(
@@ -349,8 +354,9 @@ def _dotenv_found(environ: Mapping[str, str], root: Path | None) -> DotEnv | Non
 
 def config_values(preset: str, data: bytes, root: Path | None = None) -> dict[str, Any]:
     """What the keys read of a config file of `preset`'s CLI (`data`, as `read_config` read it), the values
-    that name nothing left out: the model (codex: the file's, its ``profile`` and each profile's model and
-    sandbox mode: `_codex_values`, and the trust it gives the project at `root`: `codex_trust`), of
+    that name nothing left out: the model (codex: the file's, its sandbox mode and project root markers:
+    `_codex_values`, and the trust it gives the project at `root` and the directories that may be its
+    project's root: `_codex_trust_near`), of
     claude's ``env`` block its ANTHROPIC_MODEL (``env``) and endpoint variables (``endpoints``, as set:
     secrets and all), and whether the file lets the agent write files (``writes``: `WRITES`, which a
     path-free key asks). Never any other setting; {} for a file that cannot be read."""
@@ -359,9 +365,9 @@ def config_values(preset: str, data: bytes, root: Path | None = None) -> dict[st
             values = _codex_values(data)
         except (ValueError, TypeError, AttributeError, RecursionError):
             return {}
-        values["trust"] = codex_trust(values["trust"], root)  # (this project's alone: not every project's)
+        values["trust"] = _codex_trust_near(values["trust"], root)  # (not every project's)
         return _nonempty(values)
-    writes = _allows_writes(preset, data, None)  # (codex's: its sandbox modes, in its values)
+    writes = _allows_writes(preset, data)  # (codex's: its sandbox mode, in its values)
     if preset != "claude":
         return _nonempty({"model": _parsed(CONFIGS[preset][1], data, None, None), "writes": writes})
     try:  # (parsed once, read as `_claude`, `_env_model`, `_env_endpoints` read it)
@@ -413,18 +419,17 @@ def _shown(path: Path, environ: Mapping[str, str], root: Path | None = None, *, 
         return str(path)
 
 
-def _profile(runner: RunnerSpec) -> str | None:
-    """The codex profile the runner's command chooses: ``-p NAME``, ``--profile NAME``, ``--profile=NAME``,
-    else a ``-c profile=NAME`` override (codex applies it over config.toml's ``profile``; a flag beats
-    it)."""
-    argv = list(runner.command)
-    for i, arg in enumerate(argv):
-        if arg in ("-p", "--profile") and i + 1 < len(argv):
-            return argv[i + 1]
-        if arg.startswith("--profile="):
-            return arg.partition("=")[2]
-    chosen = codex_overrides(argv, "profile")
-    return chosen[-1] if chosen else None
+def _codex_trust_near(trust: dict[str, str], root: Path | None) -> dict[str, str]:
+    """The entries of codex's project trust (`trust`: path -> level) that may decide whether it reads the
+    project files at `root` or writes there: `root`'s, its real path's and its parents', its git project's
+    (`authsettings` ``_codex_project_files``, `writesettings.codex_trust`)."""
+    if not trust or root is None:
+        return {}
+    from agentmake.runners.writesettings import _git_project
+
+    real = Path(os.path.realpath(root))
+    near = {str(root), *(str(d) for d in (real, *real.parents)), str(_git_project(real))}
+    return {path: level for path, level in trust.items() if path in near}
 
 
 def _string(value: Any) -> str | None:

@@ -7,8 +7,9 @@ the files `modelconfig.config_reading` reads, and from the flags that choose or 
   always, the user's, the project's and the local one unless ``--setting-sources`` leaves their source out
   (`claude_sources`), and the settings a ``--settings FILE-OR-JSON`` flag adds (`claude_flag_settings`),
   which that flag never leaves out (code.claude.com/docs/en/settings: flag and policy settings always apply);
-- codex: the active profile's ``sandbox_mode``, else the top level's (which a ``-c sandbox_mode=...``
-  replaces), else, when neither sets one, the trust the user gave the project (`codex_trust`): codex takes
+- codex: the ``sandbox_mode`` of its configuration, its layers merged as codex merges them (system, user,
+  ``--profile`` file, trusted project files, ``-c`` overrides: `authsettings.codex_layers`), else, when
+  none sets one, the trust the user gave the project (`codex_trust`): codex takes
   a project with a ``[projects."<path>"] trust_level`` as workspace-write (codex-rs config
   ``derive_sandbox_policy``: "trusted" since it has the table, "untrusted" too in later versions; both
   are taken as writing here, conservative). The project is the CLI's working directory (the root), or the
@@ -37,6 +38,7 @@ __all__ = [
     "claude_sources",
     "claude_writes",
     "codex_trust",
+    "codex_trust_levels",
     "codex_writes",
     "gemini_writes",
 ]
@@ -117,18 +119,26 @@ def claude_flag_settings(argv: list[str], root: Path | None) -> list[bytes]:
     return found
 
 
-def codex_writes(
-    values: Mapping[str, Any], profile: str | None, override: str | None, root: Path | None
-) -> bool:
-    """Whether codex's config.toml (as `modelconfig._codex_values` reads it) lets the agent write: the active
-    profile's ``sandbox_mode``, else the top level's, which a ``-c sandbox_mode=...`` `override` replaces
-    (codex: the ``-s`` flag, then the profile's, then the top level's, -c applied), else the project's
-    trust (`codex_trust`)."""
-    chosen = profile or values["profile"]
-    mode = values["sandboxes"].get(chosen) or override or values["sandbox"]
-    if mode is None:
-        return codex_trust(values.get("trust") or {}, root) in CODEX_TRUST_WRITES
-    return mode in CODEX_WRITING_SANDBOXES
+def codex_writes(config: Mapping[str, Any], root: Path | None) -> bool:
+    """Whether codex's configuration (its layers merged, the ``-c`` overrides too:
+    `authsettings.codex_config`) lets the agent write in the working directory `root`: its
+    ``sandbox_mode``, else the project's trust (`codex_trust`; codex-rs ``derive_sandbox_policy``, the
+    ``-s`` flag aside). No ``[profiles.NAME]`` table nor ``profile`` selector: codex 0.134 and later read
+    neither (its profile is the ``--profile`` file, a layer)."""
+    mode = config.get("sandbox_mode")
+    if isinstance(mode, str):
+        return mode in CODEX_WRITING_SANDBOXES
+    return codex_trust(codex_trust_levels(config), root) in CODEX_TRUST_WRITES
+
+
+def codex_trust_levels(config: Mapping[str, Any]) -> dict[str, str]:
+    """The ``trust_level`` of each of codex's ``[projects."<path>"]`` tables in `config`: path -> level."""
+    projects = config.get("projects")
+    return {
+        path: table["trust_level"]
+        for path, table in (projects.items() if isinstance(projects, dict) else ())
+        if isinstance(table, dict) and isinstance(table.get("trust_level"), str)
+    }
 
 
 def codex_trust(trust: Mapping[str, str], root: Path | None) -> str | None:
