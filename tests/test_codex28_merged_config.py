@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import FakeAgents
 from e2e_helpers import E2E
+from test_auth28_codex_provider import _write
 
 from agentmake.model import RunnerSpec
 from agentmake.runners import configfiles
@@ -31,12 +32,6 @@ CODEX = PRESETS["codex"].command
 @pytest.fixture(autouse=True)
 def _no_system_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(configfiles, "CODEX_SYSTEM", tmp_path / "no-system.toml")
-
-
-def _write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return path
 
 
 def _project(
