@@ -178,3 +178,22 @@ def test_a_key_s_value_put_as_env_key_is_never_said(tmp_path: Path) -> None:
     said = auth_fix("codex", env, root)
     assert SECRET not in said, said
     assert said.startswith("the env_key of codex's model_provider proxy is no variable name"), said
+
+
+def test_the_model_of_the_profile_file_is_in_the_key(tmp_path: Path, fake_agents: FakeAgents) -> None:
+    """The model the profile file names is the one codex asks (it is lent to codex): changed there, the
+    task is asked again, as when config.toml's changes; before, the key held config.toml's model alone and
+    the answer of the model no longer chosen was kept."""
+    _write(fake_agents.home / ".codex" / "config.toml", 'model = "base"\n')
+    profile = _write(fake_agents.home / ".codex" / "work.config.toml", 'model = "first"\n')
+    e2e = E2E(tmp_path / "proj", fake_agents)
+    e2e.write(
+        "Agentfile",
+        'runner codex:\n    command = "codex exec --json --skip-git-repo-check -p work"\n\n'
+        'agent a:\n    runner = codex\n    outputs = a.md\n    prompt = "FAKE: answer=hi"\n',
+    )
+    assert "1 ran" in e2e.am().out
+    assert "1 up to date" in e2e.am().out
+    profile.write_text('model = "second"\n')
+    run = e2e.am()
+    assert run.code == 0 and "1 ran" in run.out, run
