@@ -276,19 +276,20 @@ def build_selected(
     from agentmake.workflow.waiting import open_store
 
     started = time.monotonic()
+
+    def warned(state: Store) -> None:  # (what a build warns of before it runs anything, said here too)
+        warn_leftovers(project, selected, state)
+        check_shared(project, selected, state)
+
     if req.wait:  # (a watch runs until stopped: with nothing to run, it is not waited for)
         from agentmake.workflow.heldbuild import up_to_date_beside_watch
 
-        if (beside := up_to_date_beside_watch(project, selected, req, started)) is not None:
+        if (beside := up_to_date_beside_watch(project, selected, req, started, warned)) is not None:
             return beside
     try:
         store = open_store(req, project)
     except LockedError as err:  # (a watch, another build: up to date says so, exit 0; else who holds it)
         from agentmake.workflow.heldbuild import build_while_held
-
-        def warned(state: Store) -> None:  # (what a build warns of before it runs anything, said here too)
-            warn_leftovers(project, selected, state)
-            check_shared(project, selected, state)
 
         return build_while_held(project, selected, req, err, started, first=warned)
     mark("store")

@@ -47,17 +47,40 @@ def build_while_held(
     return _up_to_date(len(decisions), holder_words(err.holder, err.role), started)
 
 
-def up_to_date_beside_watch(project: Project, selected: Graph, req: Request, started: float) -> int | None:
+def up_to_date_beside_watch(
+    project: Project,
+    selected: Graph,
+    req: Request,
+    started: float,
+    first: Callable[[Store], object] | None = None,
+) -> int | None:
     """A `--wait` build while a live `agentmake watch` holds the project: EXIT_OK, said as without `--wait`
-    (`build_while_held`), when nothing is to run, as waiting for a watch, which runs until stopped, would
-    never end; else None: it waits, as asked."""
+    (`build_while_held`, with the warnings of `first`), when nothing is to run, as waiting for a watch, which
+    runs until stopped, would never end; else None: it waits, as asked (and the build that follows warns)."""
     from agentmake.store.lock import watch_holding
 
     holder = watch_holding(project.root / ".agentmake" / "lock")
     if holder is None:
         return None
     stale, decisions = _to_run(project, selected, req)
-    return None if stale else _up_to_date(len(decisions), holder_words(holder, "watch"), started)
+    if stale:
+        return None
+    if first is not None:  # (only now: a build that goes on to wait warns once it holds the project)
+        _warn(project, req, first)
+    return _up_to_date(len(decisions), holder_words(holder, "watch"), started)
+
+
+def _warn(project: Project, req: Request, first: Callable[[Store], object]) -> None:
+    """`first`'s warnings, over the state read without the lock (as `planning.plan` reads it)."""
+    from agentmake.store import Store
+    from agentmake.workflow.waiting import configuration_of
+
+    config = configuration_of(req, project.agentfile)
+    store = Store.open(project.root, lock=False, agentfile=project.name, config=config)
+    try:
+        first(store)
+    finally:
+        store.close()
 
 
 def _to_run(
