@@ -128,9 +128,18 @@ def _codex_values(data: bytes) -> dict[str, Any]:
     return {
         "model": _string(config.get("model")),
         "sandbox": _string(config.get("sandbox_mode")),
-        "markers": markers if isinstance(markers, list) else None,
+        "markers": _markers(markers),
         "trust": codex_trust_levels(config),
     }
+
+
+def _markers(markers: Any) -> list[str] | str | None:
+    """``project_root_markers`` as the build stamp digests it: a list of strings as it is, another list
+    (a TOML date or table among them: codex refuses the file) as its repr, which JSON takes; None for no
+    list."""
+    if not isinstance(markers, list):
+        return None
+    return markers if all(isinstance(m, str) for m in markers) else repr(markers)
 
 
 # preset -> whether a config file of its CLI (as `CONFIGS` reads it) lets the agent write files
