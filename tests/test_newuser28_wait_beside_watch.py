@@ -76,3 +76,34 @@ def test_the_tasks_a_watch_keeps_from_running_are_named_as_dry_run_names_them(
         run = e2e.am("-B")
         assert run.code == 2, run
         assert "3 tasks to run (a:m1, a:m2, a:m10), but an `agentmake watch`" in run.err, run
+
+
+SLOW = """\
+agent a:
+    inputs = a.md
+    outputs = out/a.md
+    run = "sleep 2; cat {input} > {output}"
+"""
+
+
+def test_wait_beside_a_watch_building_what_is_stale_ends_once_it_is_built(
+    tmp_path: Path, fake_agents: FakeAgents
+) -> None:
+    """(review21) A --wait build while a watch is building the task it would run (an input was just edited):
+    it waited for the watch to end, which it never does by itself (a script's `agentmake --wait` hung, as
+    newuser28's nothing-to-run case did); now it waits until the watch has built it, then says nothing to
+    run (exit 0), as it says at once when the watch built it before."""
+    e2e = E2E(tmp_path / "proj", fake_agents)
+    e2e.write("Agentfile", SLOW, dedent=False)
+    e2e.write("a.md", "alpha\n")
+    assert e2e.am().code == 0
+    log = tmp_path / "watch.err"
+    with _watching(e2e, log) as pid:
+        e2e.write("a.md", "beta\n")
+        wait_for(lambda: "running" in log.read_text(), what="the watch to run a")
+        run = e2e.am("--wait", timeout=60)  # (it waited for ever: TimeoutExpired)
+        assert run.code == 0, run
+        assert "agentmake: 0 ran, 0 cached, 1 up to date, 0 failed in " in run.out, run
+        assert f"nothing to run; an `agentmake watch` (pid {pid}) is using the project" in run.err, run
+        assert "waiting for it to build 1 task (a), or to end" in run.err, run
+        assert (e2e.root / "out" / "a.md").read_text() == "beta\n"

@@ -1,7 +1,8 @@
 """A build while another agentmake holds the project (an `agentmake watch`, another build): what it would
 run is decided as -n decides it, without the lock; nothing to run is said as a no-op build says it (exit 0),
 else the holder is named (its pid, whether it is a watch, how to stop it) with what would run (exit 2). With
-`--wait`, a watch's project with nothing to run is said so too, not waited for (`up_to_date_beside_watch`)."""
+`--wait`, a watch's project with nothing to run is said so too, not waited for; with something to run, once
+the watch has built it (`up_to_date_beside_watch`)."""
 
 from __future__ import annotations
 
@@ -55,19 +56,42 @@ def up_to_date_beside_watch(
     first: Callable[[Store], object] | None = None,
 ) -> int | None:
     """A `--wait` build while a live `agentmake watch` holds the project: EXIT_OK, said as without `--wait`
-    (`build_while_held`, with the warnings of `first`), when nothing is to run, as waiting for a watch, which
-    runs until stopped, would never end; else None: it waits, as asked (and the build that follows warns)."""
+    (`build_while_held`, with the warnings of `first`), once nothing is to run, as waiting for a watch,
+    which runs until stopped, would never end: what is to run (the watch building it now, say) is decided
+    again until it is built, or the watch ends (then None: the build takes the project, and warns); None at
+    once with -B (everything is to run)."""
+    from agentmake.interrupts import restore_signals, stop_on_signals
     from agentmake.store.lock import watch_holding
 
-    holder = watch_holding(project.root / ".agentmake" / "lock")
-    if holder is None:
+    lock = project.root / ".agentmake" / "lock"
+    stopping = stop_on_signals()  # (SIGTERM or SIGHUP stop the wait as Ctrl-C does, as `open_waiting`'s)
+    try:
+        pause, said = 0.2, False
+        while (holder := watch_holding(lock)) is not None:
+            stale, decisions = _to_run(project, selected, req)
+            if not stale:
+                if first is not None:  # (only now: a build that takes the project warns once it holds it)
+                    _warn(project, req, first)
+                return _up_to_date(len(decisions), holder_words(holder, "watch"), started)
+            if req.force:
+                return None
+            if not said:
+                from agentmake.firstfew import first_few
+                from agentmake.natorder import in_natural_order
+
+                tasks = first_few(in_natural_order(stale), 5, each=term_safe)
+                print(
+                    f"agentmake: {holder_words(holder, 'watch')} is using the project: waiting for it to"
+                    f" build {plural(len(stale), 'task')} ({tasks}), or to end (--wait; Ctrl-C to stop)",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                said = True
+            time.sleep(pause)
+            pause = min(pause * 1.5, 2.0)  # (each look decides the selected tasks again)
         return None
-    stale, decisions = _to_run(project, selected, req)
-    if stale:
-        return None
-    if first is not None:  # (only now: a build that goes on to wait warns once it holds the project)
-        _warn(project, req, first)
-    return _up_to_date(len(decisions), holder_words(holder, "watch"), started)
+    finally:
+        restore_signals(stopping)
 
 
 def _warn(project: Project, req: Request, first: Callable[[Store], object]) -> None:
