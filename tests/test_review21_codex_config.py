@@ -49,3 +49,29 @@ def test_a_build_under_such_a_project_file_prints_no_traceback(
     run = e2e.am()
     assert run.code == 0 and "Traceback" not in run.err, run
     assert e2e.am().code == 0
+
+
+def test_a_profile_given_as_one_word_is_read_and_lent(tmp_path: Path, fake_agents: FakeAgents) -> None:
+    """`-pwork` (and `-p=work`) is codex's `-p work` (clap takes a short option's value attached): its file
+    was neither read for the key nor lent to the job (codex, finding none, went on with config.toml alone:
+    another model than the user chose, as review20's `-p work` before it)."""
+    from test_codex28_merged_config import _model, _project
+
+    root, env = _project(tmp_path / "unit", trust=None)
+    _write(tmp_path / "unit" / "codex-home" / "work.config.toml", 'model = "gpt-5"\n')
+    work = _model(env, root, "-p", "work")
+    assert work is not None and work[0] == "gpt-5"
+    assert _model(env, root, "-pwork") == work
+    assert _model(env, root, "-p=work") == work
+    assert _model(env, root, "-p../work")[0] == "o3"  # (no file name: no profile)
+    _write(fake_agents.home / ".codex" / "config.toml", 'model = "base"\n')
+    _write(fake_agents.home / ".codex" / "work.config.toml", 'model = "from-the-profile"\n')
+    e2e = E2E(tmp_path / "proj", fake_agents)
+    e2e.write(
+        "Agentfile",
+        'runner codex:\n    command = "codex exec --json --skip-git-repo-check -pwork"\n\n'
+        'agent a:\n    runner = codex\n    outputs = a.md\n    prompt = "FAKE: show-profile answer=hi"\n',
+    )
+    run = e2e.am()
+    assert run.code == 0, run
+    assert 'PROFILE=model = "from-the-profile"' in e2e.read("a.md"), e2e.read("a.md")

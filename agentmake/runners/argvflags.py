@@ -8,7 +8,15 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["CODEX_PROFILE_NAME", "codex_overrides", "flag_values", "has_flag", "last_value", "list_values"]
+__all__ = [
+    "CODEX_PROFILE_NAME",
+    "codex_overrides",
+    "codex_profile",
+    "flag_values",
+    "has_flag",
+    "last_value",
+    "list_values",
+]
 
 # codex's profile names (``--profile NAME``: its file ``$CODEX_HOME/NAME.config.toml``): a file name, no path
 CODEX_PROFILE_NAME = re.compile(r"[A-Za-z0-9_-]+")
@@ -39,6 +47,21 @@ def codex_overrides(argv: list[str], key: str, *, profiles: bool = False) -> lis
         if eq and (name == key or (profiles and name.endswith("." + key))):
             found.append(value.strip().strip("\"'").strip())
     return found
+
+
+def codex_profile(argv: list[str]) -> str | None:
+    """The profile codex's command line `argv` chooses (the last given, as `last_value`): ``-p NAME``,
+    ``--profile NAME``, ``--profile=NAME``, and ``-pNAME`` (``-p=NAME``), which codex's parser (clap) takes
+    as ``-p NAME``; a file name (`CODEX_PROFILE_NAME`), else None (codex reads no such file)."""
+    value = None
+    for i, arg in enumerate(argv):
+        if arg in ("-p", "--profile") and i + 1 < len(argv):
+            value = argv[i + 1]
+        elif arg.startswith("--profile="):
+            value = arg.partition("=")[2]
+        elif arg.startswith("-p") and len(arg) > 2 and not arg.startswith("--"):
+            value = arg[3:] if arg[2] == "=" else arg[2:]
+    return value if value is not None and CODEX_PROFILE_NAME.fullmatch(value) else None
 
 
 def last_value(argv: list[str], *flags: str) -> str | None:

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from agentmake.runners import configfiles
-from agentmake.runners.argvflags import CODEX_PROFILE_NAME
+from agentmake.runners.argvflags import codex_profile
 from agentmake.runners.configfiles import codex_dir, files, gemini_home, home, read_config
 from agentmake.runners.configtext import json_object, toml_table
 
@@ -176,8 +176,8 @@ def codex_layers(
     files from the project's root down to `root`, the ``-c`` overrides of `argv`."""
     home_dir = codex_dir(environ)
     paths = [configfiles.CODEX_SYSTEM, home_dir / "config.toml"]
-    profile = _last_value(argv, "-p", "--profile")
-    if profile is not None and CODEX_PROFILE_NAME.fullmatch(profile):
+    profile = codex_profile(list(argv))
+    if profile is not None:
         paths.append(home_dir / f"{profile}.config.toml")
     layers = [CodexLayer(path, table) for path in paths if (table := _read(path, toml_table)) is not None]
     overrides = _codex_overrides(argv)
@@ -304,9 +304,3 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
         else:
             base[key] = _merge({}, value) if isinstance(value, dict) else value
     return base
-
-
-def _last_value(argv: Sequence[str], *flags: str) -> str | None:
-    from agentmake.runners.argvflags import last_value
-
-    return last_value(list(argv), *flags)

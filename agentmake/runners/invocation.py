@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agentmake.model import RunnerSpec
-from agentmake.runners.argvflags import CODEX_PROFILE_NAME, codex_overrides, last_value
+from agentmake.runners.argvflags import codex_overrides, codex_profile
 from agentmake.runners.argvflags import flag_values as _values
 from agentmake.runners.argvflags import has_flag as _has
 from agentmake.runners.credentials import LOGINS, lend
@@ -226,8 +226,8 @@ def llm_invocation(
         cfg = _job_dir(home, "codex")
         src = Path(environ.get("CODEX_HOME") or Path(environ.get("HOME", "~")).expanduser() / ".codex")
         lend(src, cfg, "config.toml")
-        profile = last_value(argv, "-p", "--profile")  # (its file, layered over config.toml by codex)
-        if profile is not None and CODEX_PROFILE_NAME.fullmatch(profile):
+        profile = codex_profile(argv)  # (its file, layered over config.toml by codex)
+        if profile is not None:
             lend(src, cfg, f"{profile}.config.toml")
         lend(src, cfg, LOGINS["codex"])
         env["CODEX_HOME"] = str(cfg)

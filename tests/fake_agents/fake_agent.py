@@ -181,6 +181,8 @@ def parse_args(cli: str, args: list[str]) -> tuple[dict[str, str | bool | list[s
     while i < len(args):
         a = args[i]
         name, eq, val = a.partition("=")
+        if cli == "codex" and a[:2] in valued and len(a) > 2 and a[1] != "-":  # (clap: -pNAME, -p=NAME)
+            name, eq, val = a[:2], "=", a[2:].removeprefix("=")
         if a == "-" or not a.startswith("-"):
             pos.append(a)
         elif name in valued:
@@ -1104,6 +1106,8 @@ def answer_text(d: dict[str, str], body: str, argv: list[str]) -> str:
                 name = argv[i + 1]
             elif a.startswith("--profile="):
                 name = a.partition("=")[2]
+            elif a.startswith("-p") and len(a) > 2 and not a.startswith("--"):  # (clap: -pNAME, -p=NAME)
+                name = a[2:].removeprefix("=")
         base = os.environ.get("CODEX_HOME") or os.path.join(os.path.expanduser("~"), ".codex")
         path = Path(base, f"{name}.config.toml")
         extra.append("PROFILE=" + (path.read_text() if name and path.is_file() else "none"))
