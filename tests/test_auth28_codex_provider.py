@@ -150,16 +150,20 @@ def test_a_build_names_the_key_its_profile_s_provider_reads(tmp_path: Path, fake
     assert READ in run.err, run
 
 
-def test_codex_is_lent_the_profile_file_its_command_chooses(tmp_path: Path, fake_agents: FakeAgents) -> None:
+@pytest.mark.parametrize("flag", ["-p work", "-pwork", "--profile=work"])
+def test_codex_is_lent_the_profile_file_its_command_chooses(
+    tmp_path: Path, fake_agents: FakeAgents, flag: str
+) -> None:
     """`-p work` layers `$CODEX_HOME/work.config.toml` over config.toml; agentmake runs codex with a job's own
     CODEX_HOME, so that file is lent there as config.toml is: else codex, finding none, silently goes on
-    with config.toml alone (openai/codex#40279), another model or provider than the user chose, paid for."""
+    with config.toml alone (openai/codex#40279), another model or provider than the user chose, paid for.
+    `-pwork` too, which codex's parser (clap) takes as `-p work` (review21: it was not lent)."""
     _write(fake_agents.home / ".codex" / "config.toml", 'model = "base"\n')
     _write(fake_agents.home / ".codex" / "work.config.toml", 'model = "from-the-profile"\n')
     e2e = E2E(tmp_path / "proj", fake_agents)
     e2e.write(
         "Agentfile",
-        'runner codex:\n    command = "codex exec --json --skip-git-repo-check -p work"\n\n'
+        f'runner codex:\n    command = "codex exec --json --skip-git-repo-check {flag}"\n\n'
         'agent a:\n    runner = codex\n    outputs = a.md\n    prompt = "FAKE: show-profile answer=hi"\n',
     )
     run = e2e.am()

@@ -51,10 +51,10 @@ def test_a_build_under_such_a_project_file_prints_no_traceback(
     assert e2e.am().code == 0
 
 
-def test_a_profile_given_as_one_word_is_read_and_lent(tmp_path: Path, fake_agents: FakeAgents) -> None:
+def test_a_profile_given_as_one_word_is_read(tmp_path: Path) -> None:
     """`-pwork` (and `-p=work`) is codex's `-p work` (clap takes a short option's value attached): its file
-    was neither read for the key nor lent to the job (codex, finding none, went on with config.toml alone:
-    another model than the user chose, as review20's `-p work` before it)."""
+    was not read for the key (nor lent to the job: test_auth28_codex_provider's
+    test_codex_is_lent_the_profile_file_its_command_chooses), so the key held config.toml's model."""
     from test_codex28_merged_config import _model, _project
 
     root, env = _project(tmp_path / "unit", trust=None)
@@ -64,14 +64,3 @@ def test_a_profile_given_as_one_word_is_read_and_lent(tmp_path: Path, fake_agent
     assert _model(env, root, "-pwork") == work
     assert _model(env, root, "-p=work") == work
     assert _model(env, root, "-p../work")[0] == "o3"  # (no file name: no profile)
-    _write(fake_agents.home / ".codex" / "config.toml", 'model = "base"\n')
-    _write(fake_agents.home / ".codex" / "work.config.toml", 'model = "from-the-profile"\n')
-    e2e = E2E(tmp_path / "proj", fake_agents)
-    e2e.write(
-        "Agentfile",
-        'runner codex:\n    command = "codex exec --json --skip-git-repo-check -pwork"\n\n'
-        'agent a:\n    runner = codex\n    outputs = a.md\n    prompt = "FAKE: show-profile answer=hi"\n',
-    )
-    run = e2e.am()
-    assert run.code == 0, run
-    assert 'PROFILE=model = "from-the-profile"' in e2e.read("a.md"), e2e.read("a.md")
