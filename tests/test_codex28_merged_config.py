@@ -99,7 +99,14 @@ def test_command_line_overrides_win_and_a_model_given_there_is_the_command_s(tmp
     )
     assert _reading(env, root, "-c", f'projects."{root.resolve()}".trust_level="trusted"').writes is True
     # a model the command gives is keyed as the command: the files' model is not the one codex uses
-    for flags in (("-c", "model=gpt-5"), ("--config=model='gpt-5'",), ("-m", "gpt-5"), ("--model=gpt-5",)):
+    for flags in (
+        ("-c", "model=gpt-5"),
+        ("--config=model='gpt-5'",),
+        ("-m", "gpt-5"),
+        ("--model=gpt-5",),
+        ("-mgpt-5",),
+        ("-m=gpt-5",),
+    ):
         assert _model(env, root, *flags) is None, flags
     assert _model(env, root, "-c", "model_provider=x") == _model(env, root)
 

@@ -50,18 +50,25 @@ def codex_overrides(argv: list[str], key: str, *, profiles: bool = False) -> lis
 
 
 def codex_profile(argv: list[str]) -> str | None:
-    """The profile codex's command line `argv` chooses (the last given, as `last_value`): ``-p NAME``,
-    ``--profile NAME``, ``--profile=NAME``, and ``-pNAME`` (``-p=NAME``), which codex's parser (clap) takes
-    as ``-p NAME``; a file name (`CODEX_PROFILE_NAME`), else None (codex reads no such file)."""
+    """The profile codex's command line `argv` chooses (`clap_value` of ``-p``/``--profile``): a file name
+    (`CODEX_PROFILE_NAME`), else None (codex reads no such file)."""
+    value = clap_value(argv, "-p", "--profile")
+    return value if value is not None and CODEX_PROFILE_NAME.fullmatch(value) else None
+
+
+def clap_value(argv: list[str], short: str, long: str) -> str | None:
+    """The value the last of the options `short`/`long` in `argv` gives it, as codex's parser (clap) reads
+    it: ``-p NAME``, ``--profile NAME``, ``--profile=NAME``, ``-pNAME`` and ``-p=NAME``; None when none
+    does."""
     value = None
     for i, arg in enumerate(argv):
-        if arg in ("-p", "--profile") and i + 1 < len(argv):
+        if arg in (short, long) and i + 1 < len(argv):
             value = argv[i + 1]
-        elif arg.startswith("--profile="):
+        elif arg.startswith(long + "="):
             value = arg.partition("=")[2]
-        elif arg.startswith("-p") and len(arg) > 2 and not arg.startswith("--"):
+        elif arg.startswith(short) and len(arg) > 2 and not arg.startswith("--"):
             value = arg[3:] if arg[2] == "=" else arg[2:]
-    return value if value is not None and CODEX_PROFILE_NAME.fullmatch(value) else None
+    return value
 
 
 def last_value(argv: list[str], *flags: str) -> str | None:

@@ -56,7 +56,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
-from agentmake.runners.argvflags import last_value
+from agentmake.runners.argvflags import clap_value
 from agentmake.runners.authsettings import codex_layers, codex_merged
 from agentmake.runners.configfiles import (
     OVER,
@@ -252,14 +252,14 @@ def _codex_reading(argv: list[str], environ: Mapping[str, str], root: Path | Non
     """`ConfigReading` of a codex runner of the command `argv`: its configuration's layers
     (`authsettings.codex_layers`) merged, as codex reads them for its login and its sandbox. The model is
     the merged ``model`` (shown as the file of the last layer that sets it), none when the command gives
-    one (``-m``/``--model``, a ``-c model=...``); the files an agentmake keying `_cfgmodel` 1 did not read
-    (all but the user's) are `ConfigReading.newer`."""
+    one (``-m``/``--model``, ``-mNAME`` included, a ``-c model=...``); the files an agentmake keying
+    `_cfgmodel` 1 did not read (all but the user's) are `ConfigReading.newer`."""
     layers = codex_layers(environ, root, argv)
     config = codex_merged(layers)
     writes = codex_writes(config, root)
     source = next((layer for layer in reversed(layers) if "model" in layer.table), None)
     model = _string(config.get("model"))
-    if model is None or source is None or source.path is None or last_value(argv, "-m", "--model"):
+    if model is None or source is None or source.path is None or clap_value(argv, "-m", "--model"):
         return ConfigReading(None, None, {}, (), writes)
     real = None if root is None else Path(os.path.realpath(root))  # (codex reads the real path's files)
     shown = _shown(source.path, environ, real, project=True)
