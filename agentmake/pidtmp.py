@@ -33,7 +33,7 @@ def left_over(entry: os.DirEntry[str], now: float) -> bool:
         age = now - entry.stat(follow_symlinks=False).st_mtime
     except OSError:
         return False
-    return age > _STALE or (age > _GONE and not _alive(pid))
+    return age > _STALE or (age > _GONE and not alive(pid))
 
 
 def sweep(directory: str, prefix: str = "") -> None:
@@ -77,7 +77,7 @@ def _writer(name: str) -> int | None:
     return int(pid) if len(parts) > 1 and pid.isascii() and pid.isdigit() else None
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
     """Whether a process `pid` is alive (or may be: one of another user's, or a pid the system refuses)."""
     try:
         os.kill(pid, 0)

@@ -57,3 +57,13 @@ def test_the_lines_of_a_dead_watch_are_not_believed(held: Path, tmp_path: Path) 
     held.write_text(f"{gone}\nwatch\n")
     with pytest.raises(Polled):
         ProjectLock(held, tmp_path).acquire(30.0)
+
+
+def test_a_pid_too_big_for_the_system_is_no_traceback(held: Path, tmp_path: Path) -> None:
+    """Digits os.kill cannot take (OverflowError): the lock's own liveness check raised it; the shared one
+    (`pidtmp.alive`) takes such a pid as one that may be alive, as for another user's."""
+    held.write_text("99999999999999999999\nwatch\n")
+    with pytest.raises(LockedError) as refused:
+        ProjectLock(held, tmp_path).acquire(30.0)
+    assert refused.value.role == "watch"
+    assert lockmod.watch_holding(held) == 99999999999999999999

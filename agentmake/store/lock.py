@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from agentmake.errors import UsageError
+from agentmake.pidtmp import alive
 
 
 class LockedError(UsageError):
@@ -63,7 +64,7 @@ class ProjectLock:
             except BlockingIOError:
                 holder, role = _read_holder(fd)
                 # (a watch holds the project until stopped: waiting out `wait` for it only delays the answer)
-                if time.monotonic() >= deadline or (role == "watch" and _alive(holder)):
+                if time.monotonic() >= deadline or _live_watch(holder, role):
                     os.close(fd)
                     who = holder_words(holder, role)
                     if role == "watch":  # (it ends only when stopped: waiting for it is no plan)
@@ -128,20 +129,13 @@ def watch_holding(path: Path) -> int | None:
         holder, role = _read_holder(fd)
     finally:
         os.close(fd)
-    return holder if role == "watch" and _alive(holder) else None
+    return holder if _live_watch(holder, role) else None
 
 
-def _alive(pid: int | None) -> bool:
-    """Whether process `pid` exists (a watch killed by SIGKILL leaves its lines until the next holder's)."""
-    if pid is None:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # (EPERM: another user's, alive)
-        return True
-    return True
+def _live_watch(holder: int | None, role: str) -> bool:
+    """Whether the lock's lines name a live `agentmake watch` (a watch killed by SIGKILL leaves its lines
+    until the next holder writes its own)."""
+    return role == "watch" and holder is not None and alive(holder)
 
 
 def _read_holder(fd: int) -> tuple[int | None, str]:
