@@ -37,13 +37,9 @@ def build_while_held(
     elsewhere now (two builds never run at once: nothing is run or written here); else `err`, saying what
     would run. `started`: when the build began (`time.monotonic`), for its summary line; `first`: the
     warnings a build gives before it decides (leftovers it reads: `workflow.plan`'s `first`)."""
-    from agentmake.firstfew import first_few
-    from agentmake.natorder import in_natural_order
-
     stale, decisions = _to_run(project, selected, req, first)
     if stale:
-        stale = in_natural_order(stale)  # (as -n names them: review:m2 before review:m10)
-        would = f"{plural(len(stale), 'task')} to run ({first_few(stale, 5, each=term_safe)}), but {err}"
+        would = f"{plural(len(stale), 'task')} to run ({_first_names(stale)}), but {err}"
         raise LockedError(would, err.holder, err.role) from None
     return _up_to_date(len(decisions), holder_words(err.holder, err.role), started)
 
@@ -76,10 +72,7 @@ def up_to_date_beside_watch(
             if req.force:
                 return None
             if not said:
-                from agentmake.firstfew import first_few
-                from agentmake.natorder import in_natural_order
-
-                tasks = first_few(in_natural_order(stale), 5, each=term_safe)
+                tasks = _first_names(stale)
                 print(
                     f"agentmake: {holder_words(holder, 'watch')} is using the project: waiting for it to"
                     f" build {plural(len(stale), 'task')} ({tasks}), or to end (--wait; Ctrl-C to stop)",
@@ -92,6 +85,14 @@ def up_to_date_beside_watch(
         return None
     finally:
         restore_signals(stopping)
+
+
+def _first_names(tasks: list[str]) -> str:
+    """The first few of `tasks` as -n names them (natural order: review:m2 before review:m10)."""
+    from agentmake.firstfew import first_few
+    from agentmake.natorder import in_natural_order
+
+    return first_few(in_natural_order(tasks), 5, each=term_safe)
 
 
 def _warn(project: Project, req: Request, first: Callable[[Store], object]) -> None:
