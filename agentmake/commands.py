@@ -70,14 +70,13 @@ class _Parser(argparse.ArgumentParser):
         unknown = list(dict.fromkeys(w.split("=", 1)[0] for w in words if w.startswith("--") and len(w) > 2))
         if not unknown:
             return message
-        nears = [self._near(word) for word in unknown]
-        typed = [next((w for w in self.words if w == u or w.startswith(u + "=")), "") for u in unknown]
         corrected = self._corrections(unknown) if len(unknown) > 1 else None
         if corrected is not None:
             meant, swaps = corrected
             said = f"unknown options {listed(unknown, 'and')}: did you mean {listed(meant, 'and')}?"
             return f"{said} (`{self._typed_again(swaps)}`)"
-        word, near = unknown[0], nears[0]
+        word = unknown[0]
+        near = self._near(word)
         if not near:
             command = next(iter(self._plain_words()[:1]), "")
             helper = f"agentmake {command} --help" if command in COMMANDS else "agentmake --help"
@@ -85,9 +84,10 @@ class _Parser(argparse.ArgumentParser):
         from agentmake.errors import either
 
         said = f"unknown option {word}: did you mean {either(near, quote=False)}?"
-        if len(near) > 1 or not typed[0]:
+        typed = self._typed(word)
+        if len(near) > 1 or not typed:
             return said
-        return f"{said} (`{self._typed_again({typed[0]: (near[0] + typed[0][len(word) :],)})}`)"
+        return f"{said} (`{self._typed_again({typed: (near[0] + typed[len(word) :],)})}`)"
 
     def _target_taken_for_option(self, word: str) -> str:
         """The message for `word`, a target taken for an option (`-x`), with the command line to type: the
@@ -122,13 +122,17 @@ class _Parser(argparse.ArgumentParser):
         (`--jbos=3` for `--jbos`): the options meant, and the words typed mapped to their corrected form
         (`_typed_again`'s swaps); None when any has no single match."""
         nears = [self._near(word) for word in unknown]
-        typed = [next((w for w in self.words if w == u or w.startswith(u + "=")), "") for u in unknown]
+        typed = [self._typed(u) for u in unknown]
         if not all(len(n) == 1 for n in nears) or not all(typed):
             return None
         swaps: dict[str, Sequence[str]] = {
             t: (n[0] + t[len(u) :],) for u, n, t in zip(unknown, nears, typed, strict=True)
         }
         return [n[0] for n in nears], swaps
+
+    def _typed(self, option: str) -> str:
+        """The word the user typed for the misspelt long `option` (``--jbos=3`` for ``--jbos``), else ""."""
+        return next((w for w in self.words if w == option or w.startswith(option + "=")), "")
 
     def _near(self, word: str) -> list[str]:
         """The long options a misspelt `word` may mean: those it begins, else those close to it."""
