@@ -285,10 +285,9 @@ class Results(Stopping):
             self.held_seen = held
             # a retry its runner's refusal or the budget holds back is failed now, not after its backoff
             # (one pushed later is due at once as it is pushed: `_retry_due`)
-            if any(self._held_why(self.tasks[d[2]]) is not None for d in self.delayed):
-                self.delayed = [
-                    d if self._held_why(self.tasks[d[2]]) is None else (now, *d[1:]) for d in self.delayed
-                ]
+            due = [d if self._held_why(self.tasks[d[2]]) is None else (now, *d[1:]) for d in self.delayed]
+            if due != self.delayed:  # (each asked once: `_held_why` may look for a salvageable answer)
+                self.delayed = due
                 heapq.heapify(self.delayed)
         while self.delayed and self.delayed[0][0] <= now:
             _, _, task_id = heapq.heappop(self.delayed)
