@@ -72,7 +72,7 @@ def test_a_trusted_project_s_codex_config_is_read(tmp_path: Path) -> None:
     root, env = _project(tmp_path, user='model = "o3"\nsandbox_mode = "workspace-write"\n')
     _write(root / ".codex" / "config.toml", 'model = "o4-mini"\nsandbox_mode = "read-only"\n')
     assert _model(env, root) == ("o4-mini", "codex", ".codex/config.toml")
-    assert _reading(env, root).newer == (".codex/config.toml",)  # (an agentmake of `_cfgmodel` 1 did not)
+    assert _reading(env, root).newer == (".codex/config.toml",)  # (agentmakes of `_cfgmodel` 1 to 3 did not)
     assert _reading(env, root).writes is False  # (its read-only over the user's workspace-write)
     sub = root / "sub"
     _write(sub / ".codex" / "config.toml", 'model = "gpt-5"\n')

@@ -18,6 +18,7 @@ import pytest
 from conftest import FakeAgents
 from test_keyhunt3_endpoints import EnvE2E, _agentfile, _state_bytes
 
+from agentmake.plan.keyparts import CFGMODEL
 from agentmake.runners.configstamp import stamp_digests
 from agentmake.runners.modelconfig import config_reading
 from agentmake.runners.presets import PRESETS
@@ -119,7 +120,7 @@ def test_upgrading_pays_for_no_call_a_dotenv_switch_made(e2e: EnvE2E) -> None:
     assert before.am().summary.up_to_date == 1  # (and its stamp, of its versions)
     run = e2e.am()
     assert run.code == 0 and run.summary.ran == 0 and run.summary.up_to_date == 1, run
-    assert list(_endpoint(e2e)) == [SWITCH] and _memo(e2e) == 3  # (the record switched to the new key)
+    assert list(_endpoint(e2e)) == [SWITCH] and _memo(e2e) == CFGMODEL  # (the record switched to the new key)
     assert e2e.calls("sum") == ["sum"]
     assert e2e.am().summary.up_to_date == 1
     e2e.write(".env", "GOOGLE_API_KEY=AIza-hunter2\n")  # (the switch gone since: the Gemini API)
@@ -132,7 +133,7 @@ def test_a_switch_added_after_the_upgrade_reruns(e2e: EnvE2E) -> None:
     before = BeforeE2E(e2e.root, e2e.fake)
     before.extra = {}
     assert before.am().summary.ran == 1  # (no switch: the Gemini API)
-    assert e2e.am().summary.up_to_date == 1 and _memo(e2e) == 3  # (the upgrade: nothing to pay)
+    assert e2e.am().summary.up_to_date == 1 and _memo(e2e) == CFGMODEL  # (the upgrade: nothing to pay)
     # (Vertex AI since: another provider; gemini's `validateAuthMethod` wants its project and location)
     e2e.write(".env", f"{SWITCH}=true\nGOOGLE_CLOUD_PROJECT=p\nGOOGLE_CLOUD_LOCATION=us-central1\n")
     assert e2e.am().summary.ran == 1

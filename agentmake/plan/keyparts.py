@@ -37,13 +37,15 @@ __all__ = ["FAST_VERSION", "RENDER_VERSION", "REPORT_RENDERER", "KeyParts", "rea
 RENDER_VERSION = 1  # bump when the prompt context changes meaning
 _LISTS = ("inputs", "outputs", "files")  # (the lists `template_lists.PathList` prints one path a line)
 REPORT_RENDERER = 2  # bump when a report without `merge` renders the same inputs anew (2: binary inputs)
-# bump when the fast memo's contents change (2, 3: each LLM task's record takes the slow path once, where its
-# "_cfgmodel" memo of an older agentmake is brought up to `CFGMODEL`: `Rebuilder.decide`)
-FAST_VERSION = 3
+# bump when the fast memo's contents change (2, 3, 4: each LLM task's record takes the slow path once, where
+# its "_cfgmodel" memo of an older agentmake is brought up to `CFGMODEL`: `Rebuilder.decide`)
+FAST_VERSION = 4
 # the "_cfgmodel" memo: 1, the model keyed from the CLIs' user and project config files; 2, also from llm's
 # aliases, gemini's .env and system files, claude's managed settings (`upgrade._new_model_upgraded`); 3, also
-# the endpoint switch gemini's .env sets (`upgrade._applied_upgraded`)
-CFGMODEL = 3
+# the endpoint switch gemini's .env sets (`upgrade._applied_upgraded`); 4, codex's model from its layers
+# merged (`authsettings.codex_layers`: its system file and a trusted project's files too, which records of
+# 1 to 3 keyed config.toml's model in place of: `upgrade._new_model_upgraded`)
+CFGMODEL = 4
 
 
 class KeyParts(ConfigFiles):

@@ -25,9 +25,10 @@ version 1, or every task reruns or restores once)::
     ANTHROPIC_MODEL in a settings file's `env` block), else the one it takes from its config files
     (`runners.modelconfig`: claude's project and user settings.json, codex's config.toml, gemini's project and
     user settings.json, llm's default_model.txt), with the memos "_model_from" = [CLI, the file] (for explain)
-    and, for every task of a runner whose CLI has such a file, "_cfgmodel" = 2 (its record keyed the file's
-    model; 1: before llm's aliases, gemini's .env and system files were read, `upgrade._new_model_upgraded`;
-    none: `upgrade._config_model_upgraded` gives one made before the model the file names now). With no such
+    and, for every task of a runner whose CLI has such a file, "_cfgmodel" = `keyparts.CFGMODEL` (its record
+    keyed the file's model; 1: before llm's aliases, gemini's .env and system files were read, 1 to 3: before
+    codex's system and project files were, `upgrade._new_model_upgraded`; none:
+    `upgrade._config_model_upgraded` gives one made before the model the file names now). With no such
     file, or no model in it, the key is as it was. An openai-http runner's server is keyed as its `url` when
     the Agentfile names it; the environment's endpoint variables the CLI receives (`modelenv.ENDPOINT_ENV`:
     OPENAI_BASE_URL, ANTHROPIC_BASE_URL, OLLAMA_HOST, ...) are keyed in "endpoint" by the digest of the value

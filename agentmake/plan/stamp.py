@@ -62,7 +62,7 @@ _SWEEP_EVERY = 24 * 3600  # seconds: a build lists `.agentmake/` once already (`
 # the versions of how decisions are made: keys (`plan.keys.KEY_VERSION`), the rebuilder's fast memo and
 # render signature (`plan.keyparts.FAST_VERSION`, `RENDER_VERSION`), how reports render
 # (`plan.keyparts.REPORT_RENDERER`); a test keeps these in step
-DECIDER_VERSIONS = (2, 3, 1, 2)
+DECIDER_VERSIONS = (2, 4, 1, 2)
 MISSING = (-1, -1, -1, -1)
 _TYPE = 0o170000
 _TASK_FILE = _TYPE | 0o111  # (a task file's entry: its type and executable bits)

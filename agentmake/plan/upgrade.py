@@ -183,8 +183,9 @@ def endpoint_key_before(now: dict[str, Any], before: Mapping[str, str]) -> str |
 
 
 def _new_sources_upgraded(rec: TaskRecord, now: dict[str, Any]) -> TaskRecord | None:
-    """`_new_model_upgraded`, then `_applied_upgraded`: a record of "_cfgmodel" 1 given what the files read
-    since name, its "_cfgmodel" then `now`'s (so that a later change of them reruns); None if neither."""
+    """`_new_model_upgraded`, then `_applied_upgraded`: a record of an older "_cfgmodel" given what the
+    files read since name, its "_cfgmodel" then `now`'s (so that a later change of them reruns); None if
+    neither."""
     with_model = _new_model_upgraded(rec, now) if "_model_before" in now else None
     with_applied = _applied_upgraded(with_model or rec, now) if "_applied" in now else None
     done = with_applied or with_model
@@ -197,16 +198,18 @@ def _new_sources_upgraded(rec: TaskRecord, now: dict[str, Any]) -> TaskRecord | 
 
 def _new_model_upgraded(rec: TaskRecord, now: dict[str, Any]) -> TaskRecord | None:
     """An LLM call's record keyed by an agentmake that read neither llm's aliases nor gemini's ``.env`` and
-    system settings nor claude's managed settings ("_cfgmodel" 1), given the model `now` holds from one of
-    them ("_model_before": the llm alias it resolves, or "*" for a file): that agentmake keyed the alias, or
-    the model of the files it read (or none), while the CLI asked the model `now` holds; so the task is up to
-    date if nothing else changed (as `_config_model_upgraded`: an upgrade pays for no call again), and a later
-    change of the alias or the file reruns it. An alias: only a record that keyed that alias. A file: only a
-    record that keyed no model or the model of a config file ("_model_from"), not the Agentfile's or the
-    environment's. None otherwise, or for a record whose parts do not make its key."""
+    system settings nor claude's managed settings ("_cfgmodel" 1), or a codex call's keyed by one that read
+    config.toml alone ("_cfgmodel" 1 to 3, no "_model_before": `_codex_unread`), given the model `now` holds
+    from one of them ("_model_before": the llm alias it resolves, or "*" for a file): that agentmake keyed
+    the alias, or the model of the files it read (or none), while the CLI asked the model `now` holds; so the
+    task is up to date if nothing else changed (as `_config_model_upgraded`: an upgrade pays for no call
+    again), and a later change of the alias or the file reruns it. An alias: only a record that keyed that
+    alias. A file: only a record that keyed no model or the model of a config file ("_model_from"), not the
+    Agentfile's or the environment's. None otherwise, or for a record whose parts do not make its key."""
     parts, before = rec.parts, now["_model_before"]
     runner, runner_now = parts.get("runner"), now.get("runner")
-    if parts.get("_cfgmodel") != 1 or not isinstance(runner, dict) or not isinstance(runner_now, dict):
+    unread = parts.get("_cfgmodel") == 1 or _codex_unread(parts, now)
+    if not unread or not isinstance(runner, dict) or not isinstance(runner_now, dict):
         return None
     model = runner.get("model")
     if model == runner_now.get("model") or key_of(parts) != rec.key:
@@ -219,6 +222,22 @@ def _new_model_upgraded(rec: TaskRecord, now: dict[str, Any]) -> TaskRecord | No
         parts["_model_from"] = now["_model_from"]
     parts["_model_before"] = before
     return dataclasses.replace(rec, key=key_of(parts), parts=parts)
+
+
+def _codex_unread(parts: dict[str, Any], now: dict[str, Any]) -> bool:
+    """Whether `parts` are a codex call's record keyed by an agentmake that read codex's config.toml alone
+    ("_cfgmodel" 2 or 3; no "_model_before", which the one after writes for a model from another file),
+    and `now` holds a model from a file it did not read ("*": `modelconfig._codex_reading`'s
+    `ConfigReading.newer`, codex's system file or a trusted project's ``.codex/config.toml``), which codex
+    read then as now: that agentmake keyed config.toml's model in its place."""
+    source = now.get("_model_from")
+    return (
+        parts.get("_cfgmodel") in (2, 3)
+        and "_model_before" not in parts
+        and now.get("_model_before") == "*"
+        and isinstance(source, list)
+        and source[:1] == ["codex"]
+    )
 
 
 def _applied_upgraded(rec: TaskRecord, now: dict[str, Any]) -> TaskRecord | None:

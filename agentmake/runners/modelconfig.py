@@ -253,7 +253,8 @@ def _codex_reading(argv: list[str], environ: Mapping[str, str], root: Path | Non
     (`authsettings.codex_layers`) merged, as codex reads them for its login and its sandbox. The model is
     the merged ``model`` (shown as the file of the last layer that sets it), none when the command gives
     one (``-m``/``--model``, ``-mNAME`` included, a ``-c model=...``); the files an agentmake keying
-    `_cfgmodel` 1 did not read (all but the user's) are `ConfigReading.newer`."""
+    `_cfgmodel` 1 to 3 did not read and codex read then too (the system file, a trusted project's: all but
+    the user's and the profile file, which codex was not lent then) are `ConfigReading.newer`."""
     layers = codex_layers(environ, root, argv)
     config = codex_merged(layers)
     writes = codex_writes(config, root)
@@ -263,7 +264,8 @@ def _codex_reading(argv: list[str], environ: Mapping[str, str], root: Path | Non
         return ConfigReading(None, None, {}, (), writes)
     real = None if root is None else Path(os.path.realpath(root))  # (codex reads the real path's files)
     shown = _shown(source.path, environ, real, project=True)
-    newer = () if source.path == USER_FILES["codex"](environ) else (shown,)
+    profile_file = source.path.name != "config.toml"  # (`codex_layers`: ``<NAME>.config.toml``)
+    newer = () if profile_file or source.path == USER_FILES["codex"](environ) else (shown,)
     return ConfigReading(None, (model, "codex", shown), {}, newer, writes)
 
 
