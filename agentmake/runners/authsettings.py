@@ -297,10 +297,16 @@ def _toml_value(raw: str) -> Any:
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     """`over` merged into `base` (codex's `merge_toml_values`: tables merged key by key, any other value
-    replaced); `base`, changed."""
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(base.get(key), dict):
-            _merge(base[key], value)
-        else:
-            base[key] = _merge({}, value) if isinstance(value, dict) else value
+    replaced, a table copied); `base`, changed. Without recursion: a ``-c`` key of 1,500 dotted parts, or a
+    file's table as deep, is merged as any other (Python's stack would not hold it)."""
+    pending = [(base, over)]
+    while pending:
+        into, table = pending.pop()
+        for key, value in table.items():
+            if not isinstance(value, dict):
+                into[key] = value
+                continue
+            if not isinstance(into.get(key), dict):
+                into[key] = {}
+            pending.append((into[key], value))
     return base
