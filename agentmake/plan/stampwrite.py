@@ -148,6 +148,46 @@ def _runs_gemini(af: Agentfile, selected: Graph) -> bool:
     return False
 
 
+def _add_config(writer: StampWriter, root: Path, path: str) -> None:
+    """An entry for the config file at `path`, as it is now (or must not exist)."""
+    now = time.time_ns()
+    try:
+        seen: Stat | None = stat_of(os.stat(path))
+    except OSError:
+        seen = None
+    proof = "" if seen is None else proof_of(root, path, "l") or ""
+    writer.add(path, seen, "l", read_ns=now, proof=proof)
+
+
+def _codex_cwd_files(af: Agentfile, selected: Graph) -> list[str]:
+    """The ``.codex/config.toml`` files a codex runner of `selected`'s tasks given ``-C``/``--cd DIR`` may
+    read as project layers that the stamp's signature does not digest (`configfiles.codex_files` digests
+    those of the project root and the directories above it): those of DIR and the directories above it up
+    to the root, existing or not (`authsettings.codex_cwd`)."""
+    from agentmake.model import runner_name
+    from agentmake.runners.argvflags import clap_value
+    from agentmake.runners.presets import preset_of
+
+    found: dict[str, None] = {}
+    root = Path(os.path.realpath(af.root))
+    covered = {root, *root.parents}
+    for runner in {runner_name(t.spec, af.settings) for t in selected.tasks.values()}:
+        spec = af.runners.get(runner)
+        chosen = (
+            None
+            if spec is None or preset_of(spec) != "codex"
+            else clap_value(list(spec.command), "-C", "--cd")
+        )
+        if not chosen:
+            continue
+        cwd = Path(os.path.realpath(af.root / chosen))
+        for directory in (cwd, *cwd.parents):
+            if directory in covered:
+                break
+            found[str(directory / ".codex" / "config.toml")] = None
+    return list(found)
+
+
 def stamp_if_up_to_date(
     af: Agentfile,
     graph: Graph,
@@ -191,6 +231,8 @@ def stamp_if_up_to_date(
     for rel, (st, read_ns) in index.links.items():
         # (a link to a FIFO or a device has no content hash: if racily clean, no stamp is written)
         writer.add(rel, None if st is None else stat_of(st), "l", read_ns=read_ns, proof="")
+    for path in _codex_cwd_files(af, selected):  # (the signature holds those of the root and above)
+        _add_config(writer, af.root, path)
     paths = list(dict.fromkeys(p for task in selected.tasks.values() for p in (*task.inputs, *task.outputs)))
     records = hasher.records(paths)
     if records is None:

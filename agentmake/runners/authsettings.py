@@ -18,7 +18,8 @@ them (`configfiles`); a missing, unreadable or unparsable file says nothing, and
   else ``~/.codex``; the profile file ``<NAME>.config.toml`` there of a ``--profile NAME`` (``-p``) (codex
   0.134 and later read no ``[profiles.NAME]`` table nor ``profile`` selector); each ``.codex/config.toml``
   from the project's root (the nearest directory up holding a ``project_root_markers`` entry, ``.git``
-  unless they say otherwise) down to the working directory, of a trusted project only (``[projects."<dir>"]
+  unless they say otherwise) down to the working directory (the ``-C``/``--cd DIR`` of its command line,
+  else the project root agentmake starts it in: `codex_cwd`), of a trusted project only (``[projects."<dir>"]
   trust_level = "trusted"`` of that directory, of the root, or of the git repository's main checkout); the
   ``-c KEY=VALUE`` overrides of its command line, in order. Python 3.10 reads no such table
   (`configtext.toml_strings`): nothing is known there.
@@ -33,7 +34,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from agentmake.runners import configfiles
-from agentmake.runners.argvflags import codex_profile
+from agentmake.runners.argvflags import clap_value, codex_profile
 from agentmake.runners.configfiles import codex_dir, files, gemini_home, home, read_config
 from agentmake.runners.configtext import json_object, toml_table
 
@@ -47,6 +48,7 @@ __all__ = [
     "GEMINI_AUTH_NAMES",
     "CodexLayer",
     "codex_config",
+    "codex_cwd",
     "codex_layers",
     "codex_merged",
     "codex_provider_key",
@@ -181,13 +183,22 @@ def codex_layers(
         paths.append(home_dir / f"{profile}.config.toml")
     layers = [CodexLayer(path, table) for path in paths if (table := _read(path, toml_table)) is not None]
     overrides = _codex_overrides(argv)
-    if root is not None:
+    cwd = codex_cwd(root, argv)
+    if cwd is not None:
         before = codex_merged([*layers, CodexLayer(None, overrides)])  # (says the project's root and trust)
-        for path in _codex_project_files(before, Path(os.path.realpath(root)), home_dir):
+        for path in _codex_project_files(before, Path(os.path.realpath(cwd)), home_dir):
             table = _read(path, toml_table)
             if table is not None:
                 layers.append(CodexLayer(path, table))
     return [*layers, CodexLayer(None, overrides)] if overrides else layers
+
+
+def codex_cwd(root: Path | None, argv: Sequence[str]) -> Path | None:
+    """The working directory of ``codex exec`` started in `root` with the command line `argv`: the directory
+    its ``-C``/``--cd DIR`` names (relative to `root`), where it looks for the project's ``.codex`` files
+    (codex-rs exec: the flag is the config loader's ``cwd``), else `root`."""
+    chosen = clap_value(list(argv), "-C", "--cd")
+    return root if root is None or not chosen else root / chosen
 
 
 def codex_merged(layers: Sequence[CodexLayer]) -> dict[str, Any]:
