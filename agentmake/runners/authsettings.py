@@ -51,6 +51,7 @@ __all__ = [
     "codex_cwd",
     "codex_layers",
     "codex_merged",
+    "codex_project_root",
     "codex_provider_key",
     "gemini_auth_type",
     "gemini_enforced_type",
@@ -217,6 +218,17 @@ def codex_config(
     return codex_merged(codex_layers(environ, root, argv))
 
 
+def codex_project_root(markers: Sequence[str], cwd: Path) -> Path:
+    """The project root codex finds for the working directory `cwd`: the nearest directory up holding one of
+    its `markers` (``project_root_markers``, ``.git`` unless they say otherwise), else `cwd` itself (none
+    found, or no markers)."""
+    if markers:
+        for directory in (cwd, *cwd.parents):
+            if any(os.path.lexists(directory / marker) for marker in markers):
+                return directory
+    return cwd
+
+
 def _codex_project_files(config: dict[str, Any], cwd: Path, home_dir: Path) -> list[Path]:
     """The ``.codex/config.toml`` files codex reads in the working directory `cwd`, the first first: from the
     project's root down to `cwd`, each of a trusted directory (codex-rs `load_project_layers`,
@@ -227,15 +239,11 @@ def _codex_project_files(config: dict[str, Any], cwd: Path, home_dir: Path) -> l
     markers = config.get("project_root_markers", [".git"])
     if not isinstance(markers, list) or not all(isinstance(m, str) for m in markers):
         return []  # (codex refuses to start: "project_root_markers must be an array of strings")
-    dirs = [cwd]
-    if markers:
-        for directory in (cwd, *cwd.parents):
-            if any(os.path.lexists(directory / marker) for marker in markers):
-                dirs = [cwd, *cwd.parents][: [cwd, *cwd.parents].index(directory) + 1]
-                break
+    top = codex_project_root(markers, cwd)
+    dirs = [cwd, *cwd.parents][: [cwd, *cwd.parents].index(top) + 1]
     trust = codex_trust_levels(config)
     repo = _git_project(cwd)
-    keys_after = [str(dirs[-1])] + ([str(repo)] if repo is not None else [])
+    keys_after = [str(top)] + ([str(repo)] if repo is not None else [])
     home_real = os.path.realpath(home_dir)
     found = []
     for directory in reversed(dirs):  # (the root first: the files nearer the working directory win)

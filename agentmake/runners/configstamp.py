@@ -8,6 +8,7 @@ that is missing, unreadable, too big, invalid or names nothing is as none: the s
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,9 @@ def stamp_digests(
     names nothing)] for each preset with one, then [preset, project file, digest] for each of the project's
     files (`PROJECT_FILES`), [preset, path, digest] for each system file (`OVER`, `UNDER`) and each other
     file that may be a layer of codex's configuration (`configfiles.codex_files`: whether a runner's
-    ``--profile`` or the project's trust selects it is not known before the Agentfile is read), ["llm",
+    ``--profile`` or the project's trust selects it is not known before the Agentfile is read), ["codex",
+    "project root", digest] of where codex finds its project's root when there are project files
+    (`_codex_roots`), ["llm",
     "aliases.json", digest] for llm's aliases, and of the ``.env`` gemini loads ["gemini", ".env", digest of
     the model] and ["gemini", ".env NAME", digest] of each endpoint variable (`GEMINI_ENDPOINTS`): each only
     when it names something (none of them: the signature as without the files). `dotenv` False: without
@@ -54,14 +57,43 @@ def stamp_digests(
             if digest:
                 found.append([preset, str(path), digest])
     user = CONFIGS["codex"][0](environ) if "codex" in CONFIGS else None
-    for path in codex_files(environ, root) if user is not None else ():  # (system, profile, project files)
+    codex = codex_files(environ, root) if user is not None else []
+    for path in codex:  # (system, profile, project files)
         digest = "" if path == user else _stamped("codex", read_config(path), root)
         if digest:
             found.append(["codex", str(path), digest])
+    roots = _codex_roots([p for p in codex if p != user], root)
+    if roots:
+        found.append(["codex", "project root", _digest(roots)])
     aliases = llm_aliases(environ)
     if aliases:
         found.append(["llm", ALIASES, _digest(aliases)])
     return found + (dotenv_digests(environ, root) if dotenv else [])
+
+
+def _codex_roots(paths: list[Path], root: Path | None) -> list[str]:
+    """Where codex working in `root` finds its project's root and git project (`authsettings.
+    codex_project_root`, with the ``project_root_markers`` of each of its files `paths`, or ``.git``;
+    `writesettings._git_project`), which decide which project files it reads and trusts: a ``git init`` in
+    a directory above moves them, with no file changed. Nothing when no directory from `root` up holds a
+    ``.codex/config.toml`` (`paths`: `configfiles.codex_files` but the user's), so that the signature is as
+    without it."""
+    real = None if root is None else Path(os.path.realpath(root))
+    if real is None or not any(
+        p.parent.name == ".codex" and p.parent.parent in (real, *real.parents) for p in paths
+    ):
+        return []
+    from agentmake.runners.authsettings import codex_project_root
+    from agentmake.runners.writesettings import _git_project
+
+    lists: list[list[str]] = [[".git"]]
+    for path in paths:
+        data = read_config(path)
+        markers = None if data is None else config_values("codex", data).get("markers")
+        if isinstance(markers, list) and markers not in lists:
+            lists.append(markers)
+    git = _git_project(real)
+    return [str(codex_project_root(markers, real)) for markers in lists] + [str(git or "")]
 
 
 def dotenv_digests(environ: Mapping[str, str], root: Path | None = None) -> list[list[str]]:
