@@ -17,8 +17,9 @@ def unwritable_outputs(af: Agentfile) -> list[str]:
     fail with its outputs unwritten. One warning per runner and flag, naming the agents, what to remove, and
     the other way out (one output, which agentmake writes). The flags, per CLI (`_blocking_flags`):
 
-    - codex: ``-s read-only``, or a top-level ``-c sandbox_mode="read-only"`` the active profile's
-      ``sandbox_mode`` does not beat (`invocation.codex_read_only`, `modelconfig.config_reading`);
+    - codex: ``-s read-only``, or a ``-c sandbox_mode="read-only"`` (the last given), the highest layer of
+      its configuration, which no file beats, the ``--profile`` file included (`invocation.codex_read_only`,
+      `modelconfig.config_reading`);
     - claude: ``--permission-mode default|plan|dontAsk`` (the last one given), or no writing tool left
       (``--disallowedTools Write Edit``, ``--tools Read``), with no ``--allowedTools`` rule of a writing tool
       still there (`readonly.claude_blocking`), and no settings file of claude's letting it write;
@@ -90,8 +91,9 @@ def _remove(them: str, then: str) -> str:
 
 def _settings_write(af: Agentfile, runner: RunnerSpec) -> bool:
     """Whether the settings files of `runner`'s CLI let it write (`modelconfig.config_reading`): read only
-    for a runner whose flags keep it from writing. For codex, whether its active profile lets it write over
-    a top-level ``-c sandbox_mode`` (config.toml read with that override)."""
+    for a runner whose flags keep it from writing. For codex, whether its configuration's layers merged
+    (`authsettings.codex_layers`: the ``-c`` overrides over the files, the ``--profile`` file's included)
+    let it write."""
     from agentmake.runners.modelconfig import config_reading
     from agentmake.runners.presets import preset_of
 

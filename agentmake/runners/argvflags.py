@@ -1,6 +1,7 @@
 """What a runner's command gives its flags: the values of a flag (``--flag V``, ``--flag=V``), and codex's
 ``-c``/``--config KEY=VALUE`` overrides. Read by `invocation` (whether the agent may write files) and by
-`modelconfig` (the codex profile a command chooses), which `invocation` imports: so here, not in either;
+`modelconfig` (the codex profile file a command's ``--profile NAME`` chooses, `codex_profile`, and a flag's
+value as codex's parser reads it, `clap_value`), which `invocation` imports: so here, not in either;
 and by `readonly` (the flags that keep an agent from writing: `has_flag`, `last_value`,
 `list_values`)."""
 
@@ -10,6 +11,7 @@ import re
 
 __all__ = [
     "CODEX_PROFILE_NAME",
+    "clap_value",
     "codex_overrides",
     "codex_profile",
     "flag_values",
@@ -35,8 +37,9 @@ def flag_values(argv: list[str], *flags: str) -> list[str]:
 
 def codex_overrides(argv: list[str], key: str, *, profiles: bool = False) -> list[str]:
     """The values codex's ``-c KEY=VALUE`` / ``--config KEY=VALUE`` overrides in `argv` give `key` (and,
-    with `profiles`, a key ending in ``.key``: a profile's), each as codex reads it: a TOML string's quotes
-    taken off."""
+    with `profiles`, a key ending in ``.key``: a legacy ``[profiles.NAME]`` table's, which codex 0.134 and
+    later ignore, kept where a wrong "yes" costs nothing: `invocation.may_write_files`), each as codex reads
+    it: a TOML string's quotes taken off."""
     found = []
     pairs = flag_values(argv, "-c", "--config") + [
         a[2:] for a in argv if a.startswith("-c") and a[2:3] != "="

@@ -91,9 +91,10 @@ def _words_after(argv: list[str], *flags: str) -> list[str]:
 
 
 def codex_sandbox(argv: list[str]) -> str | None:
-    """The sandbox mode codex's flag chooses over its profiles and config files (``-s``/``--sandbox``), None
-    when none does or they disagree. (A top-level ``-c sandbox_mode=...`` replaces the files' top level
-    only, not the active profile's: `modelconfig.config_reading` reads it there.)"""
+    """The sandbox mode codex's flag chooses over every layer of its configuration, the ``--profile`` file
+    and the ``-c`` overrides included (``-s``/``--sandbox``), None when none does or they disagree. (A
+    ``-c sandbox_mode=...`` is the highest of those layers: `modelconfig.config_reading` reads it with them,
+    `authsettings.codex_layers`.)"""
     modes = set(_values(argv, "-s", "--sandbox"))
     return modes.pop() if len(modes) == 1 else None
 
@@ -104,9 +105,10 @@ def codex_sandbox_added(argv: list[str]) -> list[str]:
     ``-s``/``--sandbox`` or ``--dangerously-bypass-approvals-and-sandbox``, or a read-only one by a
     top-level ``-c sandbox_mode=...`` (the user's explicit choice is kept, and warned of when the Agentfile
     loads: `unwritable.unwritable_outputs`); and ``-s`` with the mode a writing ``-c`` override
-    chooses (its last, as codex applies them in order), which makes it hold: codex takes the active
-    profile's ``sandbox_mode`` over a top-level ``-c`` one (a read-only profile would leave the outputs
-    unwritten), while ``-s`` beats both; its own mode keeps a ``danger-full-access`` as chosen."""
+    chooses (its last, as codex applies them in order), which says it as the flag that beats every layer of
+    codex's configuration (codex 0.134 and later take the ``-c`` override over the ``--profile`` file too;
+    the legacy ``[profiles.NAME]`` table that beat it before is read no more); its own mode keeps a
+    ``danger-full-access`` as chosen."""
     if _has(argv, "-s", "--sandbox", "--dangerously-bypass-approvals-and-sandbox"):
         return []
     modes = codex_overrides(argv, "sandbox_mode")
