@@ -169,8 +169,7 @@ def _codex_cwd_files(af: Agentfile, selected: Graph) -> list[str]:
     from agentmake.runners.presets import preset_of
 
     found: dict[str, None] = {}
-    root = Path(os.path.realpath(af.root))
-    covered = {root, *root.parents}
+    covered: set[Path] = set()  # (the root and the directories above it, once one is asked)
     for runner in {runner_name(t.spec, af.settings) for t in selected.tasks.values()}:
         spec = af.runners.get(runner)
         chosen = (
@@ -181,6 +180,9 @@ def _codex_cwd_files(af: Agentfile, selected: Graph) -> list[str]:
         if not chosen:
             continue
         cwd = Path(os.path.realpath(af.root / chosen))
+        if not covered:
+            root = Path(os.path.realpath(af.root))
+            covered = {root, *root.parents}
         for directory in (cwd, *cwd.parents):
             if directory in covered:
                 break

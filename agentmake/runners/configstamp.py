@@ -78,10 +78,10 @@ def _codex_roots(paths: list[Path], root: Path | None) -> list[str]:
     a directory above moves them, with no file changed. Nothing when no directory from `root` up holds a
     ``.codex/config.toml`` (`paths`: `configfiles.codex_files` but the user's), so that the signature is as
     without it."""
-    real = None if root is None else Path(os.path.realpath(root))
-    if real is None or not any(
-        p.parent.name == ".codex" and p.parent.parent in (real, *real.parents) for p in paths
-    ):
+    if root is None or not any(p.parent.name == ".codex" for p in paths):
+        return []
+    real = Path(os.path.realpath(root))
+    if not any(p.parent.name == ".codex" and p.parent.parent in (real, *real.parents) for p in paths):
         return []
     from agentmake.runners.authsettings import codex_project_root
     from agentmake.runners.writesettings import _git_project
