@@ -1,7 +1,7 @@
 """What `agentmake check` points out that is not an error (`check_warnings`): a misspelt setting or a
 block's line taken as a variable (`setting_typos`, which every load says too), runners with no model or one
 never passed, runners whose CLI's JSON is read as text (`json_read_as_text`), codex runners given a legacy
-profile selector (`codex_profile_selectors`, which every load says too), agents that make no task,
+profile selector or a key in the project's ``.env`` (`codex_warnings`), agents that make no task,
 report patterns that match nothing, an Agentfile that declares nothing (`declares_nothing`, which a build
 says too), and programs that are not found; the agents that cannot write their outputs are
 `unwritable.unwritable_outputs`' (imported here, as callers and tests import it).
@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from agentmake.codex_warnings import codex_dotenv_keys, codex_profile_selectors
 from agentmake.firstfew import first_few
 from agentmake.invocation import command_line
 from agentmake.model import Agentfile, model_of
@@ -111,28 +112,6 @@ def load_warnings(af: Agentfile) -> list[str]:
     return setting_typos(af) + unwritable_outputs(af) + codex_profile_selectors(af)
 
 
-def codex_profile_selectors(af: Agentfile) -> list[str]:
-    """codex runners whose command gives codex a legacy profile selector, ``-c profile=NAME`` (or
-    ``--config``): codex 0.134 and later refuse to start with it (openai/codex#24051: "legacy profile
-    selector"), so each of their tasks fails. The fix, ``--profile NAME``, layers
-    ``$CODEX_HOME/NAME.config.toml`` over config.toml. One warning each."""
-    from agentmake.runners.argvflags import codex_overrides
-    from agentmake.runners.presets import preset_of
-
-    said = []
-    for runner in af.runners.values():
-        argv = list(runner.command)
-        if not argv or (preset_of(runner) != "codex" and os.path.basename(argv[0]) != "codex"):
-            continue
-        for name in dict.fromkeys(n for n in codex_overrides(argv, "profile") if n):
-            said.append(
-                f"runner {runner.name}: its command's `-c profile={name}` is a legacy profile selector, with"
-                f" which codex 0.134 and later refuse to start: use `--profile {name}` (its settings in"
-                f" $CODEX_HOME/{name}.config.toml, not a [profiles.{name}] table)"
-            )
-    return said
-
-
 def _stem_of(name: str, setting: str) -> bool:
     """`retry` for `retries`: the same word but for an ending of at most three letters."""
     return len(name) >= 4 and 0 < abs(len(setting) - len(name)) <= 3 and setting[: len(name) - 1] == name[:-1]
@@ -201,7 +180,8 @@ def check_warnings(
             )
     from agentmake.placeholder_warnings import placeholder_warnings
 
-    warnings += unwritable_outputs(af) + codex_profile_selectors(af) + json_read_as_text(af)
+    warnings += unwritable_outputs(af) + codex_profile_selectors(af) + codex_dotenv_keys(af)
+    warnings += json_read_as_text(af)
     warnings += idle_agents(af, graph) + idle_report_patterns(graph)
     warnings += fan_outs_into_one(af, graph) + placeholder_warnings(af, graph)
     return warnings + missing_programs(af, unfound) + missing_check_programs(af)
