@@ -2,7 +2,8 @@
 
 Rules from /work/shared/RUNNERS.md: 429/529/5xx/overload/rate limit/"waiting for network"/"database is locked"
 are retried later; 401/403, "Not logged in", "Invalid API key", quota and billing errors (a subscription's
-usage limit too: it resets in hours) are fatal, as are gemini exit codes 41/42/52/55, a turn limit reached
+usage limit too: it resets in hours), codex's "Missing environment variable" (a custom provider's
+``env_key``) are fatal, as are gemini exit codes 41/42/52/55, a turn limit reached
 (claude's `error_max_turns` under `--max-turns`, gemini's exit 53 under `model.maxSessionTurns`; gemini's
 other codes, 44/54/130, are retried and named), a command line the CLI's own parser refused (codex, llm and
 aider: exit 2; claude, ollama: the parser's message), a prompt aider says does not fit the model's context
@@ -29,7 +30,8 @@ from agentmake.runners.parse import Parsed
 _AUTH = LazyPattern(
     r"\b40[13]\b|not logged in|invalid api key|api_key_invalid|invalid x-api-key|authentication[_ ]fail"
     r"|\bAuthenticationError\b"  # (litellm's, as aider prints it: `litellm.AuthenticationError: ...`)
-    r"|unauthori[sz]ed|no key found|please run /login|please set an auth method|need to be signed in",
+    r"|unauthori[sz]ed|no key found|please run /login|please set an auth method|need to be signed in"
+    r"|missing environment variable: `",  # (codex, its custom model_provider's env_key unset)
     re.I,
 )
 # (also a subscription's usage window spent, which resets in hours, not seconds: claude's "You've hit your

@@ -14,7 +14,8 @@ aider (`--message TEXT` or `--message-file FILE`, never stdin) its banner, the a
 history files (`.aider.chat.history.md`, `.aider.input.history` in the cwd unless given elsewhere). Like the
 real claude, codex, gemini and aider it answers only when logged in: a key in the environment it reads
 (ANTHROPIC_API_KEY, CODEX_API_KEY — `codex exec` does not read OPENAI_API_KEY —, ...) or a credentials file in
-its config directory (`CREDENTIALS`); gemini as its `validateNonInteractiveAuth` says (`gemini_refusal`: the auth
+its config directory (`CREDENTIALS`); codex, with a custom ``model_provider`` chosen, the variable its
+``env_key`` names (`codex_provider_key`); gemini as its `validateNonInteractiveAuth` says (`gemini_refusal`: the auth
 type its settings choose or enforce, else its environment's, with its `.env` file's, GEMINI_CLI_HOME). aider, as
 the real one (aider#5552), prints an API error it gave up on (after retries of its own) on stdout and exits 0.
 Like the real claude, codex and llm it keeps every session (prompt and answer) in its config
@@ -584,6 +585,59 @@ def gemini_auth_failed(message: str, opts: dict) -> int:
     else:
         print(message, file=sys.stderr)
     return 41
+
+
+CODEX_BUILT_IN = ("openai", "oss", "ollama", "lmstudio")  # (codex's own providers: no env_key of a table)
+
+
+def codex_provider_key(argv: list[str]) -> str | None:
+    """The ``env_key`` of the custom ``model_provider`` codex's configuration chooses: the real codex then
+    reads that provider's API key from that variable alone, not CODEX_API_KEY nor its auth.json (codex-rs
+    `ModelProviderInfo::api_key`), and without it fails with "Missing environment variable: `NAME`.". Read
+    as codex merges them: ``config.toml`` of CODEX_HOME, the ``--profile NAME`` file there, the ``-c``
+    overrides (``model_provider=...``, ``model_providers.NAME.env_key=...``), each over the ones before.
+    Not modelled: the system file and the project's ``.codex`` layers. None for a built-in provider, a
+    provider with no env_key, or on Python 3.10 (no tomllib)."""
+    try:
+        import tomllib
+    except ImportError:
+        return None
+    home = Path(os.environ.get("CODEX_HOME") or Path("~/.codex").expanduser())
+    names = [home / "config.toml"]
+    for i, a in enumerate(argv):
+        if a in ("-p", "--profile") and i + 1 < len(argv):
+            names.append(home / f"{argv[i + 1]}.config.toml")
+        elif a.startswith("--profile="):
+            names.append(home / f"{a.partition('=')[2]}.config.toml")
+    provider, keys = None, {}
+    for path in names:
+        try:
+            table = tomllib.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        provider = table.get("model_provider", provider)
+        for name, each in (table.get("model_providers") or {}).items():
+            if isinstance(each, dict) and "env_key" in each:
+                keys[name] = each["env_key"]
+    for i, a in enumerate(argv):  # (the -c overrides, in order, over every file)
+        pair = (
+            argv[i + 1]
+            if a in ("-c", "--config") and i + 1 < len(argv)
+            else a.partition("=")[2]
+            if a.startswith("--config=")
+            else None
+        )
+        key, eq, raw = (pair or "").partition("=")
+        value = raw.strip().strip("\"'")
+        if not eq:
+            continue
+        parts = [p.strip().strip("\"'") for p in key.split(".")]
+        if parts == ["model_provider"]:
+            provider = value
+        elif len(parts) == 3 and parts[0] == "model_providers" and parts[2] == "env_key":
+            keys[parts[1]] = value
+    key = keys.get(provider) if isinstance(provider, str) and provider not in CODEX_BUILT_IN else None
+    return key if isinstance(key, str) and key else None
 
 
 def login_file(cli: str) -> Path | None:
@@ -1287,6 +1341,10 @@ def main(argv: list[str]) -> int:
             refusal = gemini_refusal(opts)
             if refusal is not None:
                 return gemini_auth_failed(refusal, opts)
+        elif cli == "codex" and (provider_key := codex_provider_key(argv)) is not None:
+            if not os.environ.get(provider_key):  # (the custom provider's key: its variable, no login)
+                print(f"ERROR: Missing environment variable: `{provider_key}`.", file=sys.stderr)
+                return 1
         elif not logged_in(cli):  # as the real CLI: no key and no credentials file, no call
             return fail(cli, "noauth", opts, out)
         if "refresh-login" in d:
