@@ -57,7 +57,7 @@ def upgraded(
         with_model = _config_model_upgraded(rec, now)
         if with_model is not None:  # (and on: it may be of before the endpoints were keyed so, too)
             rec, cached_as = with_model, cached_as or rec.key
-    if now is not None and ("_model_before" in now or "_applied" in now):
+    if now is not None and ("_model_before" in now or "_applied" in now or _codex_cd(rec.parts, now)):
         with_new = _new_sources_upgraded(rec, now)
         if with_new is not None:
             rec, cached_as = with_new, cached_as or rec.key
@@ -186,7 +186,8 @@ def _new_sources_upgraded(rec: TaskRecord, now: dict[str, Any]) -> TaskRecord | 
     """`_new_model_upgraded`, then `_applied_upgraded`: a record of an older "_cfgmodel" given what the
     files read since name, its "_cfgmodel" then `now`'s (so that a later change of them reruns); None if
     neither."""
-    with_model = _new_model_upgraded(rec, now) if "_model_before" in now else None
+    moved = "_model_before" in now or _codex_cd(rec.parts, now)
+    with_model = _new_model_upgraded(rec, now) if moved else None
     with_applied = _applied_upgraded(with_model or rec, now) if "_applied" in now else None
     done = with_applied or with_model
     return (
@@ -206,9 +207,9 @@ def _new_model_upgraded(rec: TaskRecord, now: dict[str, Any]) -> TaskRecord | No
     again), and a later change of the alias or the file reruns it. An alias: only a record that keyed that
     alias. A file: only a record that keyed no model or the model of a config file ("_model_from"), not the
     Agentfile's or the environment's. None otherwise, or for a record whose parts do not make its key."""
-    parts, before = rec.parts, now["_model_before"]
+    parts, before = rec.parts, now.get("_model_before", "*")
     runner, runner_now = parts.get("runner"), now.get("runner")
-    unread = parts.get("_cfgmodel") == 1 or _codex_unread(parts, now)
+    unread = parts.get("_cfgmodel") == 1 or _codex_unread(parts, now) or _codex_cd(parts, now)
     if not unread or not isinstance(runner, dict) or not isinstance(runner_now, dict):
         return None
     model = runner.get("model")
@@ -220,8 +221,29 @@ def _new_model_upgraded(rec: TaskRecord, now: dict[str, Any]) -> TaskRecord | No
     parts.pop("_model_from", None)
     if "_model_from" in now:
         parts["_model_from"] = now["_model_from"]
-    parts["_model_before"] = before
+    parts.pop("_model_before", None)
+    if "_model_before" in now:
+        parts["_model_before"] = now["_model_before"]
     return dataclasses.replace(rec, key=key_of(parts), parts=parts)
+
+
+def _codex_cd(parts: dict[str, Any], now: dict[str, Any]) -> bool:
+    """Whether `parts` are the record of a codex runner given ``-C``/``--cd DIR`` keyed by an agentmake that
+    read its project's ``.codex`` files from the project root ("_cfgmodel" 1 to 3), not from DIR where
+    codex works and read them (`authsettings.codex_cwd`), and `now` holds a model from codex's files: the
+    model it keyed ("*": not known) may be another than codex used, as `_codex_unread`'s."""
+    from agentmake.runners.argvflags import clap_value
+
+    runner, source = parts.get("runner"), now.get("_model_from")
+    command = runner.get("command") if isinstance(runner, dict) else None
+    return (
+        parts.get("_cfgmodel") in (1, 2, 3)
+        and isinstance(command, list)
+        and all(isinstance(word, str) for word in command)
+        and bool(clap_value(command, "-C", "--cd"))
+        and isinstance(source, list)
+        and source[:1] == ["codex"]
+    )
 
 
 def _codex_unread(parts: dict[str, Any], now: dict[str, Any]) -> bool:
