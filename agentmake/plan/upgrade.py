@@ -57,6 +57,10 @@ def upgraded(
         with_model = _config_model_upgraded(rec, now)
         if with_model is not None:  # (and on: it may be of before the endpoints were keyed so, too)
             rec, cached_as = with_model, cached_as or rec.key
+    if now is not None and "_model_from" not in now:
+        with_command = _codex_command_upgraded(rec, now)
+        if with_command is not None:  # (and on, as the model's upgrades)
+            rec, cached_as = with_command, cached_as or rec.key
     if now is not None and ("_model_before" in now or "_applied" in now or _codex_cd(rec.parts, now)):
         with_new = _new_sources_upgraded(rec, now)
         if with_new is not None:
@@ -224,6 +228,40 @@ def _new_model_upgraded(rec: TaskRecord, now: dict[str, Any]) -> TaskRecord | No
     parts.pop("_model_before", None)
     if "_model_before" in now:
         parts["_model_before"] = now["_model_before"]
+    return dataclasses.replace(rec, key=key_of(parts), parts=parts)
+
+
+def _codex_command_upgraded(rec: TaskRecord, now: dict[str, Any]) -> TaskRecord | None:
+    """A codex call's record keyed by an agentmake that keyed the model of codex's config files though its
+    command gives one (``-m``/``--model``, ``-c model=...``; "_cfgmodel" 1 to 3, before
+    `modelconfig._codex_reading` left the files' model out then), which `now` keys as none: codex asked the
+    command's model, which the key holds in the command, then as now; so the task is up to date if nothing
+    else changed. None otherwise, or for a record whose parts do not make its key."""
+    from agentmake.runners.argvflags import clap_value
+    from agentmake.runners.authsettings import _codex_overrides
+
+    parts = rec.parts
+    runner, runner_now, source = parts.get("runner"), now.get("runner"), parts.get("_model_from")
+    if (
+        parts.get("_cfgmodel") not in (1, 2, 3)
+        or not isinstance(runner, dict)
+        or not isinstance(runner_now, dict)
+    ):
+        return None
+    if not isinstance(source, list) or source[:1] != ["codex"] or runner.get("model") is None:
+        return None
+    command = runner.get("command")
+    if runner_now.get("model") is not None or not isinstance(command, list):
+        return None
+    if not all(isinstance(word, str) for word in command) or key_of(parts) != rec.key:
+        return None
+    if not clap_value(command, "-m", "--model") and "model" not in _codex_overrides(command):
+        return None
+    parts = dict(parts, runner={**runner, "model": None})
+    for memo in ("_model_from", "_model_before", "_cfgmodel"):
+        parts.pop(memo, None)
+    if "_cfgmodel" in now:
+        parts["_cfgmodel"] = now["_cfgmodel"]
     return dataclasses.replace(rec, key=key_of(parts), parts=parts)
 
 
