@@ -126,6 +126,7 @@ def test_a_file_longer_than_its_size_said_is_held_whole(
 
     class Stale:
         st_size = 3  # as if the file grew between fstat and read
+        st_mode = 0o100644
 
     with Store.open(tmp_path) as store:
         with monkeypatch.context() as m:

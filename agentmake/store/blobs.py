@@ -28,6 +28,7 @@ _SMALL = 1 << 20  # files up to this size are hashed and written to the cache fr
 PACK_LIMIT = 1 << 17  # blobs up to this size are rows of the `blobs` table (packed), larger ones files
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
 _READ = os.O_RDONLY | os.O_CLOEXEC
+_MODES_KEPT = 4096  # `hashed_mode` entries kept at most (one a file hashed and not yet recorded)
 
 
 class Blobs:
@@ -46,6 +47,8 @@ class Blobs:
         # packed blobs read but not yet committed (digest -> content), and those the open transaction inserted
         self._pending: dict[str, bytes] = {}
         self._inserted: list[str] = []
+        # path -> permission bits from the fstat of its `hash_and_put`, taken by `hashed_mode` (no stat again)
+        self._modes: dict[str, int] = {}
 
     def blob_path(self, digest: str) -> Path:
         return self.blobs / digest[:2] / digest[2:]
@@ -99,7 +102,8 @@ class Blobs:
         try:
             # ask for what the file holds (plus one byte, to see its end): a read of `_SMALL` would allocate
             # (mmap) a megabyte for every output, however small
-            want = min(os.fstat(fd).st_size + 1, _SMALL)
+            stat = os.fstat(fd)
+            want = min(stat.st_size + 1, _SMALL)
             data = os.read(fd, want)
             hasher.update(data)
             size, small = len(data), len(data) < want
@@ -108,6 +112,9 @@ class Blobs:
                 size += len(chunk)
         finally:
             os.close(fd)
+        if len(self._modes) >= _MODES_KEPT:  # (files hashed and never recorded: a failed build, a watch)
+            self._modes.clear()
+        self._modes[os.fspath(source)] = stat.st_mode & 0o7777
         digest = hasher.hexdigest()
         if digest in self._have or digest in self._pending:
             return digest, True
@@ -122,6 +129,17 @@ class Blobs:
         except OSError:
             return digest, False
         return digest, True
+
+    def hashed_mode(self, source: Path | str) -> int:
+        """The permission bits of `source` (0 if it is gone): as the fstat of its `hash_and_put` saw them,
+        once, without a stat of its own (a recorded task's outputs were hashed just before); else a stat."""
+        mode = self._modes.pop(os.fspath(source), None)
+        if mode is not None:
+            return mode
+        try:
+            return os.stat(source).st_mode & 0o7777
+        except OSError:
+            return 0
 
     def _write_blob(self, digest: str, data: bytes) -> None:
         dest = self._dest(digest)

@@ -90,7 +90,7 @@ class Results:
                 for path, src in files.items():
                     size += self.cache.put_blob(record.outputs[path], src)
                     pending = pending or not _is_target(src, self.root, path)
-                    mode = _mode(src)
+                    mode = self.cache.hashed_mode(src)
                     if mode & 0o111:  # (an executable output is restored executable)
                         modes[path] = mode
             except OSError as exc:  # the cache is best-effort: a full disk never costs a paid result
@@ -346,7 +346,7 @@ class Results:
         for path, digest in outputs.items():
             if self.cache.hash_and_put(sources[path])[0] != digest:
                 return False
-            mode = _mode(sources[path])
+            mode = self.cache.hashed_mode(sources[path])
             if mode & 0o111:  # (an executable output is restored executable, as `record_success` keeps it)
                 modes[path] = mode
         with self._tx():  # (`add` copies a large blob the read above could not write, raising why)
@@ -380,11 +380,3 @@ def _is_target(src: Path | str, root: Path, path: str) -> bool:
     if isinstance(src, Path) and isinstance(root, Path) and base[:1] == "/" and plainly_relative(path):
         return os.fspath(src) == (f"{base}{path}" if base == "/" else f"{base}/{path}")
     return Path(src) == root / path
-
-
-def _mode(path: Path | str) -> int:
-    """The permission bits of `path` (0 if it is gone: a blob held in memory needs no file)."""
-    try:
-        return os.stat(path).st_mode & 0o7777
-    except OSError:
-        return 0
