@@ -54,7 +54,9 @@ def watch(req: Request) -> int:
             reload, rebuild = changes.regraph, changes.rebuild
             before = session.shape() if session.project is not None else None
             was_broken = session.broken
-            if reload and not session.load():
+            # (still broken: a change of a file that plans nothing, a log this watch writes into the
+            # project, says the error only if it is another one; else each line said would say it again)
+            if reload and not session.load(quiet=was_broken and not session.plans(paths)):
                 continue
             if was_broken and (reload or session.load(quiet=True)):
                 # it loads again: what was missing came (a prompt or include it names, created after the

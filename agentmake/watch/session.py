@@ -107,6 +107,11 @@ class WatchSession:
         self.find_links()
         return True
 
+    def plans(self, paths: set[str]) -> bool:
+        """Whether `paths` (changed, project-relative) hold the Agentfile or a file the last good project's
+        Agentfile loaded (an include, a prompt file)."""
+        return self.path.name in paths or bool(paths & self.watcher.plan_files)
+
     def replan(self, edited: set[str], control: BuildControl) -> None:
         """(The watcher's thread, a build running.) Files that plan the build were saved: if the Agentfile now
         loads and plans other work, the build starts nothing more and ends the calls whose key changed
