@@ -60,6 +60,7 @@ class Project:
 
     agentfile: Agentfile
     graph: Graph
+    warned: bool = False  # loading it said a warning (`load_warnings`): a build says it again, unstamped
 
     @property
     def root(self) -> Path:
@@ -92,6 +93,7 @@ def load_project(req: Request) -> Project:
 
     for warning in load_warnings(agentfile):
         sys.stderr.write(f"agentmake: warning: {term_safe(warning)}\n")
+        project.warned = True
     return project
 
 

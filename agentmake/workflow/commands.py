@@ -42,6 +42,7 @@ def build(req: Request) -> int:
         warn_idle_targets(project, req.targets)
         | warn_empty(project)
         | warn_no_agent_task(project, req.targets)
+        | project.warned
     ):
         request = None  # a build that warns must warn again: no stamp may answer the next one unseen
     from agentmake.workflow.building import build_selected  # (not on the path of a build the stamp answers)
@@ -118,7 +119,7 @@ def report(req: Request) -> int:
     paths = [project.root / reports[name].output for name in names]
     lines = [f"report {name}: {path}" for name, path in zip(names, paths, strict=True)]
     request = (stamp[0], lines) if stamp is not None else None
-    if warn_no_agent_task(project, ()):
+    if warn_no_agent_task(project, ()) or project.warned:
         request = None  # (as in `build`: a build that warns must warn again)
     built: list[BuildResult] = []
     from agentmake.workflow.building import build_selected
