@@ -33,6 +33,15 @@ CASES = [
     ("missing value", "agent a:\n    outputs =\n", 2, 14, "expected a value", "a value"),
     ("equals in word", "agent a:\n    run = x --opt=1\n", 2, 18, "'=' cannot appear", "quote the value"),
     ("unterminated string", 'lang = "abc\n', 1, 8, "unterminated string", "closing"),
+    # (a triple quote left open was read as `""` then a `"` left open: the caret under its third quote)
+    (
+        "unterminated triple-quoted string",
+        'agent a:\n    prompt = """\n        hi\n    outputs = o.md\n',
+        2,
+        14,
+        'unterminated """ string',
+        'a closing \'"""\'',
+    ),
     ("unclosed list", "agent a:\n    inputs = (a b\n", 2, 14, "never closed", "')'"),
     ("nested list", "agent a:\n    inputs = (a (b))\n", 2, 17, "nested", None),
     ("lone word", "hello\n", 1, 6, "unexpected", "a `key = value` line"),
