@@ -92,8 +92,9 @@ def check_names(
     dashed = sorted(d for d in defined if d.startswith(f"{name}-"))  # (`{{ my-var }}` is my minus var)
     if dashed:
         err.hint = f"'{dashed[0]}' has a '-', which a template reads as a minus: name it with '_' instead"
-    else:  # (`{{ lnag }}` for lang)
-        err.hint = did_you_mean(name, [n for n in (*PROMPT_NAMES, *defined) if not n.startswith("_")])
+    else:  # (`{{ lnag }}` for lang; else what it may read, as a build rendering it says)
+        seen = sorted({n for n in (*PROMPT_NAMES, *defined) if not n.startswith("_")})
+        err.hint = did_you_mean(name, seen) or f"available: {', '.join(seen)}"
     raise err
 
 
