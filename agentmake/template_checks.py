@@ -1,7 +1,8 @@
 """What rendering would refuse, found before any task starts (by `check`, and by a build for what it
-builds): a prompt or report template that does not compile, a name a prompt reads that no task defines, a
-`read()` of a path that is not an input, an ollama agent with no model, a command's `{inputs[N]}` past a
-task's inputs. Texts seen to pass are remembered (`KnownTemplates`) and not checked again.
+builds): a prompt or report template that does not compile, a name a prompt reads that no task defines (or
+a report template reads that it does not see), a `read()` of a path that is not an input, an ollama agent
+with no model, a command's `{inputs[N]}` past a task's inputs. Texts seen to pass are remembered
+(`KnownTemplates`) and not checked again.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ def _compile_templates(
 ) -> None:
     """Compile `prompts` and the templates of the reports named `reports` (those that have one), skipping the
     texts `known` to compile and adding the others: a syntax error is a located AgentfileError (exit 2)."""
+    from agentmake.template_reads import check_report_names
     from agentmake.templates import check_file_syntax, check_syntax
 
     for prompt in prompts:
@@ -68,6 +70,10 @@ def _compile_templates(
         if not known.seen(text):
             check_file_syntax(text, template)
             known.add(text)
+        key = "\0".join(["report-names", text, *sorted(af.variables)])
+        if not known.seen(key):
+            check_report_names(text, template, af.variables)
+            known.add(key)
 
 
 def check_task_templates(af: Agentfile, graph: Graph, known: KnownTemplates, commands: bool = True) -> None:

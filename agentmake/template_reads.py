@@ -98,6 +98,44 @@ def check_names(
     raise err
 
 
+# what a report template sees (`report.template.render_template`): not a prompt's `files`, `read`, `input`...
+REPORT_NAMES = frozenset({"title", "inputs", "summary", "variables", "missing", "incomplete", "partial"})
+
+
+def check_report_names(text: str, name: str, variables: Iterable[str] = ()) -> None:
+    """Raise AgentfileError, located in the report template file `name` (project-relative) holding `text`
+    (which compiles), at a name it reads that a report template does not see (`REPORT_NAMES`, Jinja's
+    globals), where an undefined one fails the render: every build of the report would fail on it, after
+    its agents were paid. `variables`: the Agentfile's, which a template reads as `variables.NAME`."""
+    from jinja2 import meta
+    from jinja2.defaults import DEFAULT_NAMESPACE
+
+    from agentmake.errors import AgentfileError, Loc
+    from agentmake.template_errors import line_of
+
+    ast = parsed(text, name)
+    unknown = set(meta.find_undeclared_variables(ast)) - REPORT_NAMES - set(DEFAULT_NAMESPACE)
+    if unknown:
+        unknown &= _unguarded_names(ast)
+    if not unknown:
+        return
+    lines = text.split("\n")
+    bad = min(unknown, key=lambda n: (_first_line(lines, n), n))
+    line = _first_line(lines, bad)
+    shown = line_of(text, line) or ""
+    found = re.search(rf"\b{re.escape(bad)}\b", shown)
+    hint = did_you_mean(bad, sorted(REPORT_NAMES))
+    if bad in set(variables):
+        hint = f"a report template reads a variable as {{{{ variables.{bad} }}}}"
+    elif bad in PROMPT_NAMES:
+        hint = "files, read() and input are a prompt's: a report template reads its inputs as `inputs`"
+    seen = ", ".join(sorted(REPORT_NAMES))
+    loc = Loc(name, line, found.start() + 1 if found else 1)
+    raise AgentfileError(
+        f"report template: '{bad}' is undefined", loc, [], hint or f"available: {seen}", shown
+    )
+
+
 _GUARD_TESTS = frozenset({"defined", "undefined"})
 
 

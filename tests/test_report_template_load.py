@@ -56,10 +56,11 @@ def test_a_build_without_the_report_does_not_check_its_template(e2e: E2E) -> Non
 
 
 def test_a_template_error_found_while_rendering_names_the_file_as_the_project_does(e2e: E2E) -> None:
-    e2e.write("t.md.j2", "# {{ title }}\n{{ no_such_name }}\n")
+    # (a name no report template sees is refused before the build, as `check` does: a variable's is not)
+    e2e.write("t.md.j2", "# {{ title }}\n{{ variables.no_such_name }}\n")
     run = e2e.am()
     assert run.code == 1 and e2e.calls() == ["t"], run
-    assert "t.md.j2:2:1: report template: 'no_such_name' is undefined" in run.text, run
+    assert "t.md.j2:2:1: report template: 'dict object' has no attribute 'no_such_name'" in run.text, run
     assert str(e2e.root) not in run.text, run
 
 
