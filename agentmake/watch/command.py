@@ -68,6 +68,8 @@ def watch(req: Request) -> int:
             # (loading again after an error: say so with a build; still broken, a save that changes nothing
             # builds nothing, as ever)
             after = None if was_broken and not session.broken else paths
+            if rebuild and after is None and said_how_to_stop:  # (what a build names first: why it runs)
+                print(f"agentmake: {session.path.name} loads again: building", file=sys.stderr, flush=True)
             if rebuild and session.build(after) == EXIT_INTERRUPTED:
                 return EXIT_INTERRUPTED
             if not said_how_to_stop and session.project is not None:
