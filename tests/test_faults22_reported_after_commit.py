@@ -17,8 +17,8 @@ import pytest
 from conftest import FakeAgents
 
 from agentmake import workflow
+from agentmake.runners import salvage as salvage_mod
 from agentmake.scheduler import loop as loop_mod
-from agentmake.scheduler import outcomes as outcomes_mod
 from agentmake.store import Store
 
 AGENT = '''\
@@ -37,7 +37,7 @@ def test_answers_recorded_together_are_noted_reported_once_committed(
 ) -> None:
     (tmp_path / "Agentfile").write_text("".join(AGENT.format(i=i) for i in range(3)))
     real_handle_all = loop_mod.Build._handle_all
-    real_note = outcomes_mod.note_reported
+    real_note = salvage_mod.note_reported  # (imported where it is called: `outcomes._note_paid`)
     batches: list[list[str]] = []
     noted: list[tuple[str, bool]] = []  # (log stem, its task's history row committed when it was noted)
 
@@ -60,7 +60,7 @@ def test_answers_recorded_together_are_noted_reported_once_committed(
         real_note(stem, paid_at)
 
     monkeypatch.setattr(loop_mod.Build, "_handle_all", gathering)
-    monkeypatch.setattr(outcomes_mod, "note_reported", noting)
+    monkeypatch.setattr(salvage_mod, "note_reported", noting)
     req = workflow.Request(directory=tmp_path, silent=True, jobs=3)  # type: ignore[call-arg]
     project = workflow.load_project(req)
     with Store.open(tmp_path) as store:

@@ -98,6 +98,50 @@ def test_shell_build_loads_no_optional_module(tmp_path: Path) -> None:
     assert (root / "out" / "join.txt").read_text() == "seed\na\nb\nc\nd\ne\n"
 
 
+# what runs an agent CLI or salvages its answers: a build of tasks that call none never needs them
+AGENT_MODULES = (
+    "agentmake.runners.execute", "agentmake.runners.salvage", "agentmake.runners.backups",
+    "agentmake.runners.parse", "agentmake.runners.parsetext", "agentmake.runners.stall",
+    "agentmake.runners.unfence", "agentmake.runners.writing",
+)  # fmt: skip
+
+
+def _agent_modules_after(root: Path, *args: str) -> tuple[str, list[str]]:
+    """The exit code and the agent modules (`AGENT_MODULES`) imported by `agentmake -C root *args`, in a
+    fresh interpreter."""
+    probe = (
+        "import sys\nfrom agentmake.cli import main\n"
+        f"code = main(['-C', {str(root)!r}, *{list(args)!r}])\n"
+        f"print(code, sorted(m for m in {AGENT_MODULES!r} if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=_env(), timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    code, _, names = out.stdout.strip().splitlines()[-1].partition(" ")
+    return code, json.loads(names.replace("'", '"'))
+
+
+def test_a_build_of_shell_agents_imports_nothing_that_runs_an_agent_cli(tmp_path: Path) -> None:
+    """A build whose tasks call no agent CLI runs them with `LocalExecutor`: none of the modules that run
+    one, parse its answer or salvage it is imported (milliseconds of every such build). A build that
+    selects an LLM agent among them imports them, and runs it."""
+    root = _project(tmp_path / "p")
+    _warmed(root)
+    assert _agent_modules_after(root, "build", "-j", "4") == ("0", [])
+    assert (root / "out" / "join.txt").read_text() == "seed\na\nb\nc\nd\ne\n"
+    (root / "Agentfile").write_text(
+        AGENTFILE + '\nrunner echo:\n    command = "cat"\n    format = text\n\n'
+        "agent ask:\n    runner = echo\n    prompt = seed.txt\n    inputs = seed.txt\n"
+        "    outputs = out/ask.txt\n"
+    )
+    code, names = _agent_modules_after(root, "build", "-j", "4", "out/join.txt")
+    assert (code, names) == ("0", [])
+    code, names = _agent_modules_after(root, "build", "-j", "4")
+    assert code == "0" and "agentmake.runners.execute" in names, names
+    assert (root / "out" / "ask.txt").read_text() == "seed\n"
+
+
 def test_first_task_starts_before_tempfile_and_random_are_imported(tmp_path: Path) -> None:
     """What only a status file's write (`tempfile`, and the `random` it imports for its names), a retry's
     backoff (`random`) or a check without logs (`tempfile`) needs is imported when first needed: after a

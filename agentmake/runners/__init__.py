@@ -6,12 +6,12 @@ process group, enforces the timeout, parses the runner's output format, classifi
 fatal), runs the output `check`, and leaves the finished outputs *staged* (temporary files beside their
 targets). The scheduler commits staged outputs (rename) and records them.
 
-Modules: `presets` (PRESETS), `invocation` (argv/env/stdin), `process` (a child in its own process group,
-its timeout), `groups` (ending a group: `kill_process_group`), `capture` (stdout/stderr pipes into log
-files), `parse` (output formats), `classify` (retry vs fatal), `check` (output checks), `execute` (one
-attempt), `shell` (a shell agent's attempt, also in parts for `scheduler.inline`), `supervise` (many children
-watched from one thread), `result` (`AttemptResult`), `staging` (staged files), `backups`, `readonly` (the
-flags that keep claude, gemini or aider from writing).
+Modules: `presets` (PRESETS), `invocation` (argv/env/stdin), `process` (a child in its own process group, its
+timeout), `groups` (ending a group: `kill_process_group`), `capture` (stdout/stderr pipes into log files),
+`parse` (output formats), `classify` (retry vs fatal), `check` (output checks), `local` (one attempt of a task
+that calls no agent CLI), `execute` (one attempt of any), `shell` (a shell agent's attempt, also in parts for
+`scheduler.inline`), `supervise` (many children watched from one thread), `result` (`AttemptResult`),
+`staging` (staged files), `backups`, `readonly` (the flags that keep claude, gemini or aider from writing).
 """
 
 from agentmake.lazy import lazy_names

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 from agentmake.errors import AgentmakeError
 from agentmake.graph import Task
 from agentmake.model import Agentfile, AgentSpec, ReportSpec, RunnerSpec
-from agentmake.runners.backups import recover
 from agentmake.runners.capture import MESSAGE_BYTES, LogFile, private_dir, read_log
 from agentmake.runners.check import CheckCannotRun, check_printed, check_timeout, run_check
 from agentmake.runners.classify import Verdict, classify_failure, one_line
@@ -26,13 +25,12 @@ from agentmake.runners.credentials import remove_job, sweep
 from agentmake.runners.feedback import check_feedback
 from agentmake.runners.groups import GRACE
 from agentmake.runners.invocation import Invocation, InvocationError, safe_name
-from agentmake.runners.parse import Parsed
+from agentmake.runners.parsed import Parsed
 from agentmake.runners.presets import PRESETS, preset_of
 from agentmake.runners.process import ProcResult, run_process
 from agentmake.runners.redact import Redactor
 from agentmake.runners.result import AttemptResult
 from agentmake.runners.staging import own_staged, tail_to_stderr
-from agentmake.runners.stall import NETWORK_PATIENCE
 from agentmake.safetext import term_safe
 
 if TYPE_CHECKING:
@@ -56,7 +54,7 @@ class ExecutorBase:
         report_renderer: Callable[[Task, Sequence[Gap]], str] | None = None,
         grace: float = GRACE,
         recover_leftovers: bool = True,
-        network_patience: float = NETWORK_PATIENCE,
+        network_patience: float | None = None,
     ) -> None:
         self.agentfile = agentfile
         self.root = agentfile.root
@@ -74,7 +72,7 @@ class ExecutorBase:
         self.verbose = verbose
         self.report_renderer = report_renderer
         self.grace = grace
-        self.network_patience = network_patience  # (see `stall`)
+        self.network_patience = network_patience  # (see `stall`; None: its `NETWORK_PATIENCE`)
         self._log_dir_made = False
         self._log_dir_lock = threading.Lock()
         self._fresh_logs = False  # the log directory was made by this executor (one per build)
@@ -87,8 +85,11 @@ class ExecutorBase:
         self.redact = Redactor.from_environ(os.environ)
         if recover_leftovers:
             sweep(self.state_dir / "home")  # (login copies older versions kept)
-            for note in recover(self.state_dir, self.root, self.log_dir):
-                sys.stderr.write(f"agentmake: {term_safe(note)}\n")
+            if os.path.isdir(self.state_dir / "tmp"):  # (made by LLM agents' attempts alone: `backups`)
+                from agentmake.runners.backups import recover
+
+                for note in recover(self.state_dir, self.root, self.log_dir):
+                    sys.stderr.write(f"agentmake: {term_safe(note)}\n")
 
     # -- one attempt ----------------------------------------------------------------------------------------
     def _stem(self, task: Task, attempt: int) -> Path:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from agentmake.lazyre import LazyPattern
 from agentmake.runners.authfix import auth_fix
-from agentmake.runners.parse import Parsed
+from agentmake.runners.parsed import Parsed
 
 _AUTH = LazyPattern(
     r"\b40[13]\b|not logged in|invalid api key|api_key_invalid|invalid x-api-key|authentication[_ ]fail"

@@ -27,7 +27,8 @@ what it sent as ``<log_dir>/<safe id>.<N>.prompt``. Environment values are never
 ones an agent or a check prints are taken out of the logs and of every message made from them (`redact`),
 once the answer was read as printed.
 
-Modules: this one holds `Executor` (execute, reports, LLM agents); shell agents are in `shell`, answers an
+Modules: this one holds `Executor` (LLM agents); an attempt's course (a recheck, then one by kind) and reports
+are in `local` (the executor of a build of tasks that call no agent CLI), shell agents in `shell`, answers an
 interrupted run left unrecorded in `salvage`, and what every attempt shares (settings, logs, starting a
 process, verdicts, checks) in `base`.
 """
@@ -36,18 +37,14 @@ from __future__ import annotations
 
 import errno
 import os
-import stat
 import threading
-import time
 from dataclasses import replace
 from pathlib import Path
 
 from agentmake.confine import OutsideProject, check_inside
-from agentmake.errors import AgentmakeError
 from agentmake.graph import Task
-from agentmake.model import AgentSpec, ReportSpec, RunnerSpec, model_of
+from agentmake.model import RunnerSpec, model_of
 from agentmake.plan import Decision
-from agentmake.plan.hashing import hash_path
 from agentmake.runners.backups import (
     Backup,
     backup_outputs,
@@ -65,23 +62,22 @@ from agentmake.runners.capture import (
     text_blank,
     write_private,
 )
-from agentmake.runners.check import TIMED_OUT, recheck_in_place
 from agentmake.runners.classify import Verdict, classify_failure, one_line, refused_tools, text_error
 from agentmake.runners.credentials import remove_job
 from agentmake.runners.feedback import retry_prompt
 from agentmake.runners.invocation import (
     Invocation,
-    InvocationError,
     llm_invocation,
     safe_name,
 )
+from agentmake.runners.local import LocalExecutor
 from agentmake.runners.parse import TEXT_FORMATS, Parsed, delivered, parse_output, relative_denial
 from agentmake.runners.presets import STDIN_LIMITS, WRITES_FILES, preset_of
 from agentmake.runners.result import AttemptResult
 from agentmake.runners.salvage import SalvageAttempts
-from agentmake.runners.shell import ShellAttempt, ShellAttempts
-from agentmake.runners.staging import stage_copies, staged_path
-from agentmake.runners.stall import NetworkWatch
+from agentmake.runners.shell import ShellAttempt
+from agentmake.runners.staging import staged_path
+from agentmake.runners.stall import NETWORK_PATIENCE, NetworkWatch
 from agentmake.runners.unfence import unfence
 from agentmake.runners.writing import agent_may_write
 
@@ -97,10 +93,11 @@ def streams_events(fmt: str, argv: tuple[str, ...]) -> bool:
     return fmt in STREAMED or any(word == "stream-json" or word.endswith("=stream-json") for word in argv)
 
 
-class Executor(SalvageAttempts, ShellAttempts):
-    """Runs attempts. `on_process(task_id, pid, pgid)` is called once a child process exists (the scheduler
-    records it in the store so a later run can end an orphan); `on_intent(task_id)` just before one is
-    started, and returns a token to put in its environment (`runners.process`) or None.
+class Executor(SalvageAttempts, LocalExecutor):
+    """Runs attempts of any task (`LocalExecutor` with LLM agents and salvage). `on_process(task_id, pid,
+    pgid)` is called once a child process exists (the scheduler records it in the store so a later run can
+    end an orphan); `on_intent(task_id)` just before one is started, and returns a token to put in its
+    environment (`runners.process`) or None.
     `report_renderer(task, gaps)` returns the text of a report without `merge` (`gaps`: the inputs a partial
     report lacks, `agentmake.plan.partial`).
     `execute` blocks until the child is gone, so call it from a thread that lives at least that long (Linux
@@ -108,105 +105,6 @@ class Executor(SalvageAttempts, ShellAttempts):
 
     Create it holding the project lock, before any task starts: unless `recover_leftovers=False`, it first
     undoes the multi-output attempts a killed agentmake left half-done (`backups.recover`)."""
-
-    # -- public ---------------------------------------------------------------------------------------------
-    def execute(self, task: Task, decision: Decision, attempt: int, cancel: threading.Event) -> AttemptResult:
-        start = time.monotonic()
-        if cancel.is_set():
-            return AttemptResult("cancelled", "cancelled before it started")
-        stem = self._stem(task, attempt)
-        rejected: list[AttemptResult] = []  # (salvaged answers that failed the check: their cost is told)
-        if attempt == 1:  # (what a check said in an earlier build is not this build's to tell)
-            self.feedback.pop(task.id, None)
-        try:
-            # its check alone changed: the outputs in place may pass it, and then no call is made
-            if decision.recheck is not None:
-                rechecked = self._recheck(task, stem, cancel)
-                if rechecked is not None:
-                    return self._ended(rechecked, start, stem)
-            # the task's first attempt in this run: an earlier, interrupted one may have left its answer
-            salvaged, rejected = self._salvage(task, decision, stem, cancel) if attempt == 1 else (None, [])
-            if rejected and self.on_found is not None:  # (recorded before a call replaces their logs)
-                self.on_found(task, rejected)
-            # (the scheduler starts a first attempt that may salvage even when no call is allowed any more:
-            # `may_salvage`; it is held here if it salvaged nothing)
-            held = self.calls_held(task) if salvaged is None and attempt == 1 and self.calls_held else None
-            if held is not None:
-                result = AttemptResult("held", held)
-            else:
-                result = salvaged if salvaged is not None else self._dispatch(task, decision, stem, cancel)
-        except (InvocationError, AgentmakeError, OutsideProject) as e:
-            result = self._unrunnable(e)
-        result.rejected = rejected
-        return self._ended(result, start, stem)
-
-    def _recheck(self, task: Task, stem: Path, cancel: threading.Event) -> AttemptResult | None:
-        """The task's new check run on copies of its outputs in place (`Decision.recheck`; the outputs
-        themselves are never handed to it: a hand edit made meanwhile stays one, and a check that rewrites
-        what it checks rewrites a copy). If they pass it, an "ok" result that is `in_place` (no call): with
-        nothing staged if the check left every copy as it was, else with the copies staged, to be committed
-        as the task's outputs as an attempt's check rewrite is. A cancelled result if the build was stopped
-        meanwhile, a fatal one if the check ran out of time (it said nothing of them, and the attempt's time
-        limit is spent), None if they fail it (the attempt goes on to call the agent), unless the build
-        holds that call now (`calls_held`: its budget reached meanwhile, say): then a "held" result, which
-        leaves the outputs as they are."""
-        hook = self.on_process
-        on_spawn = None if hook is None else lambda pid, pgid: hook(task.id, pid, pgid)
-        copies: dict[str, Path] = {}
-        try:
-            try:
-                copies = stage_copies(self.root, task.outputs)
-                before = {out: _state(copy) for out, copy in copies.items()}
-            except OSError as exc:  # (e.g. deleted since it was decided: fails the check, as it would)
-                problem: str | None = f"cannot copy its outputs to check them: {exc}"
-            else:
-                problem = recheck_in_place(
-                    self.agentfile, task, log_stem=stem, cancel=cancel, on_spawn=on_spawn,
-                    redact=self.redact, token=self._intend(task.id), copies=copies,
-                )  # fmt: skip
-            if cancel.is_set():
-                return AttemptResult("cancelled", "cancelled while checking its outputs in place")
-            if problem is None:
-                rewrote = [out for out, copy in copies.items() if _rewritten(copy, before[out])]
-                if not rewrote:
-                    return AttemptResult("ok", "its outputs in place pass the new check", in_place=True)
-                said = f"its outputs in place pass the new check, which rewrote {', '.join(rewrote)}"
-                staged, copies = copies, {}  # (the result's now: committed or discarded by the scheduler)
-                return AttemptResult("ok", said, staged=staged, in_place=True)
-        finally:
-            for copy in copies.values():
-                copy.unlink(missing_ok=True)
-        if problem.startswith(TIMED_OUT):  # it judged nothing, and would judge a new answer no better
-            why = f"{problem} on the outputs in place: no agent called (nor could its answer be judged)"
-            return AttemptResult("fatal", why, "check")
-        held = self.calls_held(task) if self.calls_held is not None else None
-        if held is not None:
-            return AttemptResult("held", f"{held}; its outputs in place fail the new check: {problem}")
-        return None
-
-    # -- kinds of task --------------------------------------------------------------------------------------
-    def _dispatch(self, task: Task, decision: Decision, stem: Path, cancel: threading.Event) -> AttemptResult:
-        spec = task.spec
-        for out in task.outputs:  # before any call is paid for (an LLM agent may write them itself)
-            check_inside(self.root, out)
-        if isinstance(spec, ReportSpec) and spec.merge is None:
-            return self._render_report(task, decision)
-        if isinstance(spec, AgentSpec) and spec.is_shell:
-            return self._run_shell(task, spec, stem, cancel)
-        return self._run_llm(task, decision, stem, cancel)
-
-    def _render_report(self, task: Task, decision: Decision) -> AttemptResult:
-        if self.report_renderer is None:
-            return AttemptResult("fatal", "no report renderer configured", "usage")
-        try:
-            text = self.report_renderer(task, decision.gaps)
-        except AgentmakeError as e:
-            return AttemptResult("fatal", one_line(str(e)), "usage")
-        except Exception as e:  # a renderer bug must not kill the worker thread
-            return AttemptResult("fatal", f"report rendering failed: {type(e).__name__}: {e}", "exit")
-        staged = {task.outputs[0]: staged_path(self.root, task.outputs[0])}
-        staged[task.outputs[0]].write_text(text, encoding="utf-8")
-        return AttemptResult("ok", staged=staged)
 
     def _run_llm(self, task: Task, decision: Decision, stem: Path, cancel: threading.Event) -> AttemptResult:
         spec = task.spec
@@ -294,7 +192,8 @@ class Executor(SalvageAttempts, ShellAttempts):
         try:
             held = backup or aside
             on_group = held.set_group if held is not None else None
-            watch = NetworkWatch(stem, self.network_patience)  # (a CLI waiting for the network: see `stall`)
+            patience = NETWORK_PATIENCE if self.network_patience is None else self.network_patience
+            watch = NetworkWatch(stem, patience)  # (a CLI waiting for the network: see `stall`)
             # (one JSON object at the end, claude's or gemini's `json`: told once parsed, not raw; a text
             # CLI's output and JSONL events, its progress as it works, are streamed as they come)
             told = (
@@ -404,22 +303,6 @@ class Executor(SalvageAttempts, ShellAttempts):
             what = _wrote(task, wrote, "the output keeps what it held before")
             checked.message, checked.notice = f"{checked.message}; {what}", ""
         return checked
-
-
-def _state(copy: Path) -> tuple[str, int]:
-    """What a check may change of its copy of an output (`Executor._recheck`): its content's digest and its
-    permission bits (`chmod +x {output}`: kept, as an attempt's check that sets them keeps them)."""
-    return hash_path(copy), stat.S_IMODE(copy.lstat().st_mode)
-
-
-def _rewritten(copy: Path, before: tuple[str, int]) -> bool:
-    """Whether a check changed its copy of an output (`Executor._recheck`): other content or mode, or no file
-    there any more (committing it then fails the attempt, as an attempt's check that removes its output
-    does)."""
-    try:
-        return _state(copy) != before
-    except OSError:
-        return True
 
 
 def _wrote(task: Task, kept: Path, then: str) -> str:

@@ -22,7 +22,7 @@ from agentmake.runners.capture import private_dir, write_private
 from agentmake.runners.check import command_values
 from agentmake.runners.classify import Verdict
 from agentmake.runners.invocation import Invocation, InvocationError, shell_invocation
-from agentmake.runners.parse import Parsed
+from agentmake.runners.parsed import Parsed
 from agentmake.runners.process import Child, ProcResult, not_started, start_child
 from agentmake.runners.result import AttemptResult
 from agentmake.runners.staging import staged_path, staged_relative

@@ -34,9 +34,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from agentmake.runners import AttemptResult, Executor
+from agentmake.runners.local import LocalExecutor
 from agentmake.runners.parsed import Parsed
-from agentmake.runners.salvage import note_reported, paid_in_logs
+from agentmake.runners.result import AttemptResult
 from agentmake.scheduler.gate import CallGate
 from agentmake.scheduler.tasks import TaskState
 from agentmake.store import Store
@@ -65,7 +65,7 @@ def paid_by(result: AttemptResult) -> tuple[str, float] | None:
     return str(result.paid_by), result.paid_at
 
 
-def count_found(store: Store, gate: CallGate, executor: Executor, t: TaskState) -> None:
+def count_found(store: Store, gate: CallGate, executor: LocalExecutor, t: TaskState) -> None:
     """`t`, an LLM agent decided to run for the first time in this build: what the answers it may salvage
     cost, spent by an interrupted run that no build reported, counts against the budget now, before the next
     call starts (see the module docstring)."""
@@ -89,6 +89,8 @@ def record_found(store: Store, gate: CallGate, run_id: int, t: TaskState, found:
     record = getattr(store, "record_found", None)  # (test doubles of the store may lack it)
     if not rows or record is None or not record(run_id, t.id, rows):
         return False
+    from agentmake.runners.salvage import note_reported  # (an LLM agent's answers alone: not at each start)
+
     for f in new:
         key = paid_by(f)
         if key is not None and f.cost_usd is not None:
@@ -115,6 +117,8 @@ def find_left(store: Store, log_dir: Path, left: Iterable[str], ours: int | None
     spans = spans_of(ours) if spans_of is not None else []
     if not spans:
         return []
+    from agentmake.runners.salvage import note_reported, paid_in_logs  # (only after a killed build)
+
     task_ids = {*store.task_ids(), *left}
     found: dict[tuple[int, str], list[tuple[Path, float, Parsed]]] = {}
 

@@ -31,8 +31,9 @@ from typing import Any
 
 from agentmake.graph import Task
 from agentmake.plan import Decision
-from agentmake.runners import AttemptResult, Executor
+from agentmake.runners.local import LocalExecutor
 from agentmake.runners.process import Child, ProcResult
+from agentmake.runners.result import AttemptResult
 from agentmake.runners.shell import ShellAttempt
 from agentmake.runners.supervise import Supervisor, available
 from agentmake.scheduler.workers import HashStore, StoreBlob, error_text, internal_error, written_outputs
@@ -63,7 +64,7 @@ class InlineAttempts:
 
     def __init__(
         self,
-        executor: Executor,
+        executor: LocalExecutor,
         on_spawn: Spawned,
         *,
         note: Spawned | None = None,
@@ -89,8 +90,8 @@ class InlineAttempts:
 
     @staticmethod
     def possible(executor: object) -> bool:
-        """Whether attempts of this executor may run inline at all (a real Executor, on this platform)."""
-        return isinstance(executor, Executor) and available()
+        """Whether attempts of this executor may run inline at all (a real executor, on this platform)."""
+        return isinstance(executor, LocalExecutor) and available()
 
     def start(self, task: Task, decision: Decision, attempt: int, cancel: threading.Event) -> bool:
         """Start an attempt of `task` if it may run inline; False: give it to a worker instead."""

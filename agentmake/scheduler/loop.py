@@ -26,8 +26,9 @@ from agentmake.gcpause import end_startup
 from agentmake.graph import Graph, Task
 from agentmake.natorder import natural_key
 from agentmake.plan import Decision, Hasher, Rebuilder
-from agentmake.runners import AttemptResult, Executor
 from agentmake.runners.groups import unhurried
+from agentmake.runners.local import LocalExecutor
+from agentmake.runners.result import AttemptResult
 from agentmake.scheduler.commit import remove_stale_temps
 from agentmake.scheduler.control import BuildControl
 from agentmake.scheduler.discard import Discard
@@ -66,7 +67,7 @@ class Build(Results):
         self,
         graph: Graph,
         rebuilder: Rebuilder,
-        executor: Executor,
+        executor: LocalExecutor,
         store: Store,
         options: BuildOptions,
         sink: Callable[[TaskEvent], None],

@@ -17,7 +17,6 @@ from agentmake.errors import AgentmakeError
 from agentmake.plan import Decision
 from agentmake.plan.partial import gaps_detail, gaps_summary
 from agentmake.runners import AttemptResult
-from agentmake.runners.salvage import note_reported
 from agentmake.scheduler.commit import commit_outputs, edited_since, saved_notice
 from agentmake.scheduler.failing import Failing
 from agentmake.scheduler.spending import Spending
@@ -237,6 +236,8 @@ class Outcomes(Failing, Spending):
         build as reported by none: paid, never said (soak_kill9 seed 2242, 8 tokens in / 6 out short)."""
         paid_by = result.paid_by if result.salvaged else result.log_stem
         if t.llm and paid_by is not None:
+            from agentmake.runners.salvage import note_reported  # (an LLM agent's: not in a shell build)
+
             note_reported(paid_by)
 
     def _keep_made(self, task_id: str, record: TaskRecord) -> None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from agentmake.graph import Graph
 from agentmake.plan import Hasher, Rebuilder
-from agentmake.runners import Executor
+from agentmake.runners.local import LocalExecutor
 from agentmake.scheduler.control import BuildControl
 from agentmake.scheduler.events import BuildResult, TaskEvent
 from agentmake.scheduler.loop import Build
@@ -44,7 +44,7 @@ class BuildOptions:
 def run_build(
     graph: Graph,
     rebuilder: Rebuilder,
-    executor: Executor,
+    executor: LocalExecutor,
     store: Store,
     options: BuildOptions,
     sink: Callable[[TaskEvent], None],

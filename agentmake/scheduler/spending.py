@@ -5,7 +5,6 @@ once, a salvaged one's only if no build reported it (`Spending`, a base of `outc
 from __future__ import annotations
 
 from agentmake.runners import AttemptResult
-from agentmake.runners.salvage import note_reported
 from agentmake.scheduler.earlier import paid_by, priced, record_found, unreported
 from agentmake.scheduler.ending import Ending
 from agentmake.scheduler.tasks import TaskState
@@ -47,6 +46,8 @@ class Spending(Ending):
             t.outcome.paid_earlier = (t.outcome.paid_earlier or 0.0) + earlier.cost_usd
         self._count(t, earlier)
         if earlier.paid_by is not None:
+            from agentmake.runners.salvage import note_reported  # (an LLM agent's: not in a shell build)
+
             note_reported(earlier.paid_by, earlier.paid_at)
 
     def _add_cost(self, t: TaskState, result: AttemptResult) -> None:

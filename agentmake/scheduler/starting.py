@@ -17,7 +17,8 @@ from agentmake.invocation import command_line, targets
 from agentmake.pathwords import with_path_quoted
 from agentmake.plan import Decision, Hasher, Rebuilder
 from agentmake.plan.partial import in_input_order, nothing_made, partial_decision
-from agentmake.runners import AttemptResult, Executor
+from agentmake.runners.local import LocalExecutor
+from agentmake.runners.result import AttemptResult
 from agentmake.scheduler.commit import UNKNOWN, saved_notice
 from agentmake.scheduler.earlier import count_found
 from agentmake.scheduler.failing import not_retried
@@ -53,7 +54,7 @@ class Starting(Outcomes):
 
     rebuilder: Rebuilder
     hasher: Hasher
-    executor: Executor
+    executor: LocalExecutor
     keys: dict[str, Any]
     parked: dict[str | None, ReadyQueue]
     running: dict[str, TaskState]

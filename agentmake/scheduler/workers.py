@@ -21,7 +21,8 @@ from typing import Any
 from agentmake.graph import Task
 from agentmake.plan import Decision
 from agentmake.plan.hashing import hash_path
-from agentmake.runners import AttemptResult, Executor
+from agentmake.runners.local import LocalExecutor
+from agentmake.runners.result import AttemptResult
 from agentmake.scheduler.commit import hash_staged
 from agentmake.trace import mark
 
@@ -33,7 +34,7 @@ HashStore = Callable[[Path], "tuple[str, bool]"]  # file -> (digest, stored in t
 class WorkerPool:
     def __init__(
         self,
-        executor: Executor,
+        executor: LocalExecutor,
         post: Callable[[tuple[Any, ...]], None],
         *,
         root: Path | None = None,
@@ -76,7 +77,7 @@ class WorkerPool:
 
 
 def run_attempt(
-    executor: Executor,
+    executor: LocalExecutor,
     task: Task,
     decision: Decision,
     attempt: int,

@@ -53,8 +53,8 @@ def run_graph(
     store.begin_run_early()  # (its first write waits for the disk on a thread while this imports the rest)
     from agentmake.display import Fanout, StatusFile, is_interactive, make_display
     from agentmake.plan import Hasher, Rebuilder
-    from agentmake.runners import Executor
     from agentmake.runners.check import check_cap
+    from agentmake.runners.local import LocalExecutor, calls_no_agent
     from agentmake.scheduler import BuildOptions, ProcessRecorder, run_build
 
     af = project.agentfile
@@ -76,7 +76,13 @@ def run_graph(
                 raise
             raise AgentfileError(f"{e.loc}: {e.message}", hint=e.hint) from None
 
-    executor = Executor(
+    # (a build of tasks that call no agent CLI imports none of the modules that run one)
+    executor_class = LocalExecutor
+    if not all(calls_no_agent(t) for t in selected.tasks.values()):
+        from agentmake.runners import Executor
+
+        executor_class = Executor
+    executor = executor_class(
         af,
         log_dir=store.dir / "logs",
         on_process=recorder,
