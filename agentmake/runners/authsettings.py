@@ -35,7 +35,7 @@ from typing import Any, NamedTuple
 
 from agentmake.runners import configfiles
 from agentmake.runners.argvflags import clap_value, codex_profile
-from agentmake.runners.configfiles import codex_dir, files, gemini_home, home, read_config
+from agentmake.runners.configfiles import codex_dir, files, gemini_home, read_config, shown_path
 from agentmake.runners.configtext import json_object, toml_table
 
 _KIND = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")  # (gemini's AuthType values: ``oauth-personal``, ...)
@@ -115,7 +115,7 @@ def _gemini_setting(
             chosen = settings.get(legacy)
         if isinstance(chosen, str) and chosen:  # (shown in a message: a project's file says what it likes)
             kind = chosen if _KIND.fullmatch(chosen) else "an unknown auth type"
-            return kind, _shown(path, environ, root)
+            return kind, shown_path(path, environ, root)
     return None
 
 
@@ -136,18 +136,8 @@ def gemini_env(environ: Mapping[str, str], root: Path | None) -> tuple[dict[str,
         if name not in environ
     }
     env.update(given)
-    shown = _shown(path, environ, root)
+    shown = shown_path(path, environ, root)
     return env, dict.fromkeys(given, shown)
-
-
-def _shown(path: Path, environ: Mapping[str, str], root: Path | None) -> str:
-    bases = [(root, ""), (home(environ), "~/")]
-    if environ.get("GEMINI_CLI_HOME"):  # (gemini's home: after the project, which it may hold)
-        bases.insert(1, (gemini_home(environ), "$GEMINI_CLI_HOME/"))
-    for base, prefix in bases:
-        if base is not None and path.is_relative_to(base):
-            return prefix + path.relative_to(base).as_posix()
-    return str(path)
 
 
 def codex_provider_key(

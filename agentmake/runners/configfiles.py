@@ -35,6 +35,7 @@ __all__ = [
     "home",
     "llm_dir",
     "read_config",
+    "shown_path",
 ]
 
 MAX_BYTES = 1 << 20  # (a config file bigger than this is no config file: it names no model)
@@ -50,6 +51,22 @@ def gemini_home(environ: Mapping[str, str]) -> Path:
     """The directory gemini keeps its ``.gemini`` in (settings, login, ``.env``): GEMINI_CLI_HOME, else
     the home directory (gemini-cli ``packages/core/src/utils/paths.ts``, `homedir`)."""
     return Path(environ["GEMINI_CLI_HOME"]) if environ.get("GEMINI_CLI_HOME") else home(environ)
+
+
+def shown_path(
+    path: Path, environ: Mapping[str, str], root: Path | None, *, in_root: bool = True, gemini: bool = True
+) -> str:
+    """`path` as a message shows a config file (and `modelconfig` a model's file in a task's key: what it
+    gives must not change): relative to `root` when under it (not `in_root`: only a file of a directory right
+    under it, as ``.codex/config.toml``), then under GEMINI_CLI_HOME, when set, as ``$GEMINI_CLI_HOME/...``
+    (`gemini`), then under the home directory as ``~/...``; else as it is."""
+    if root is not None and (path.parent.parent == root or (in_root and path.is_relative_to(root))):
+        return path.relative_to(root).as_posix()
+    if gemini and environ.get("GEMINI_CLI_HOME") and path.is_relative_to(gemini_home(environ)):
+        return "$GEMINI_CLI_HOME/" + path.relative_to(gemini_home(environ)).as_posix()
+    if path.is_relative_to(home(environ)):
+        return (Path("~") / path.relative_to(home(environ))).as_posix()
+    return str(path)
 
 
 def claude_dir(environ: Mapping[str, str]) -> Path:

@@ -64,9 +64,9 @@ from agentmake.runners.configfiles import (
     USER_FILES,
     files,
     gemini_home,
-    home,
     llm_dir,
     read_config,
+    shown_path,
 )
 from agentmake.runners.configtext import json_object, toml_table
 from agentmake.runners.writesettings import (
@@ -224,7 +224,7 @@ def config_reading(
             continue
         if sources is None or claude_counted(path, root, sources, system):
             writes = writes or _allows_writes(cli, data)
-        shown = _shown(path, environ, root)
+        shown = shown_path(path, environ, root, in_root=False, gemini=False)
         if cli == "claude":
             if block is None:
                 model = _parsed(_env_model, data, None, None)
@@ -263,7 +263,7 @@ def _codex_reading(argv: list[str], environ: Mapping[str, str], root: Path | Non
     if model is None or source is None or source.path is None or clap_value(argv, "-m", "--model"):
         return ConfigReading(None, None, {}, (), writes)
     real = None if root is None else Path(os.path.realpath(root))  # (codex reads the real path's files)
-    shown = _shown(source.path, environ, real, project=True)
+    shown = shown_path(source.path, environ, real, gemini=False)
     profile_file = source.path.name != "config.toml"  # (`codex_layers`: ``<NAME>.config.toml``)
     newer = () if profile_file or source.path == USER_FILES["codex"](environ) else (shown,)
     return ConfigReading(None, (model, "codex", shown), {}, newer, writes)
@@ -335,7 +335,7 @@ def _dotenv_model(dotenv: DotEnv | None, environ: Mapping[str, str], root: Path 
     unless gemini's environment has its own (set, even empty: gemini loads no variable that is)."""
     if dotenv is None or "GEMINI_MODEL" in environ or "GEMINI_MODEL" not in dotenv[1]:
         return None
-    return dotenv[1]["GEMINI_MODEL"], "gemini", _shown(dotenv[0], environ, root, project=True)
+    return dotenv[1]["GEMINI_MODEL"], "gemini", shown_path(dotenv[0], environ, root, gemini=False)
 
 
 def _dotenv_endpoints(dotenv: DotEnv | None, environ: Mapping[str, str]) -> dict[str, str]:
@@ -417,17 +417,6 @@ def llm_aliases(environ: Mapping[str, str]) -> dict[str, str]:
     except (ValueError, TypeError, RecursionError):
         return {}
     return {alias: model for alias, value in aliases.items() if (model := _string(value)) is not None}
-
-
-def _shown(path: Path, environ: Mapping[str, str], root: Path | None = None, *, project: bool = False) -> str:
-    """`path` as explain shows it: in the project relative to its root (`project`: anywhere in it), under
-    the home directory as ``~/...``."""
-    if root is not None and (path.parent.parent == root or (project and path.is_relative_to(root))):
-        return str(path.relative_to(root))
-    try:
-        return str(Path("~") / path.relative_to(home(environ)))
-    except ValueError:
-        return str(path)
 
 
 def _codex_trust_near(trust: dict[str, str], root: Path | None) -> dict[str, str]:
