@@ -288,16 +288,15 @@ def json_read_as_text(af: Agentfile) -> list[str]:
 
 
 def _json_asked(cli: str, argv: tuple[str, ...]) -> str:
-    """The words of `argv` that have `cli` print JSON (`--json`, `--output-format stream-json`), else ""."""
+    """The words of `argv` that have `cli` print JSON (`--json`, `--output-format stream-json`), else "": of
+    an output format given more than once, the last one's (as the CLI keeps it: `last_given`)."""
+    from agentmake.runners.argvflags import last_given
+
     if cli in ("codex", "llm"):
         return "--json" if "--json" in argv else ""
     names = {"claude": ("--output-format",), "gemini": ("-o", "--output-format")}.get(cli, ())
-    for at, word in enumerate(argv):
-        name, eq, rest = word.partition("=")
-        value = rest if eq else argv[at + 1] if at + 1 < len(argv) else ""
-        if name in names and value in ("json", "stream-json"):
-            return word if eq else f"{name} {value}"
-    return ""
+    given = last_given(argv, *names)
+    return given[0] if given is not None and given[1] in ("json", "stream-json") else ""
 
 
 def missing_programs(af: Agentfile, unfound: dict[str, tuple[str, list[str]]] | None = None) -> list[str]:

@@ -29,6 +29,7 @@ def _warned(tmp_path: Path, runner: str) -> list[str]:
         ("/usr/local/bin/claude -p --output-format=json", "claude", "--output-format=json"),
         ("codex exec --json", "codex", "--json"),
         ("gemini -o json", "gemini", "-o json"),
+        ("claude -p --output-format text --output-format=json", "claude", "--output-format=json"),
         ("llm --json", "llm", "--json"),
     ],
 )
@@ -46,6 +47,9 @@ def test_json_read_as_text_is_warned(tmp_path: Path, command: str, cli: str, ask
         '    base = claude\n    command = "claude -p --output-format json"',  # (read as the preset does)
         '    command = "claude -p --output-format json"\n    format = claude-json',
         '    command = "my-claude --output-format json"',  # (another program: its output is its own)
+        # (claude keeps the last of a repeated option: it prints text; `check_warnings._json_asked` asked the
+        # first, and warned)
+        '    command = "claude -p --output-format json --output-format text"',
     ],
 )
 def test_what_is_read_right_is_not_warned(tmp_path: Path, runner: str) -> None:

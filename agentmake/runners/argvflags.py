@@ -8,6 +8,7 @@ and by `readonly` (the flags that keep an agent from writing: `has_flag`, `last_
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 __all__ = [
     "CODEX_PROFILE_NAME",
@@ -16,6 +17,7 @@ __all__ = [
     "codex_profile",
     "flag_values",
     "has_flag",
+    "last_given",
     "last_value",
     "list_values",
 ]
@@ -74,17 +76,24 @@ def clap_value(argv: list[str], short: str, long: str) -> str | None:
     return value
 
 
-def last_value(argv: list[str], *flags: str) -> str | None:
+def last_value(argv: Sequence[str], *flags: str) -> str | None:
     """The value the last of `flags` in `argv` gives it (``--flag=V`` or ``--flag V``), None when none
     does: a repeated option's, as the parsers of claude (commander) and aider (argparse) keep it."""
-    value = None
+    given = last_given(argv, *flags)
+    return None if given is None else given[1]
+
+
+def last_given(argv: Sequence[str], *flags: str) -> tuple[str, str] | None:
+    """(the words that give it, as written: ``--flag=V`` or ``--flag V``; the value) of the last of `flags`
+    in `argv` that gives a value (`last_value`), None when none does."""
+    given = None
     for i, arg in enumerate(argv):
         name, eq, rest = arg.partition("=")
         if eq and name in flags:
-            value = rest
+            given = arg, rest
         elif arg in flags and i + 1 < len(argv):
-            value = argv[i + 1]
-    return value
+            given = f"{arg} {argv[i + 1]}", argv[i + 1]
+    return given
 
 
 def list_values(argv: list[str], *flags: str) -> list[str]:
