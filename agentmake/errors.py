@@ -154,3 +154,9 @@ def read_line(file: str, line: int) -> str | None:
     except OSError:
         return None
     return None
+
+
+def located(exc: AgentmakeError) -> str:
+    """`exc`'s message, after its place in the Agentfile when it has one (an `AgentfileError`'s `loc`)."""
+    loc = exc.loc if isinstance(exc, AgentfileError) else None
+    return f"{loc}: {exc}" if loc else str(exc)

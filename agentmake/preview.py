@@ -166,6 +166,7 @@ def _salvaged(agentfile: Agentfile, root: Path, selected: Graph, stale: Sequence
     instead of calling its agent, as the build decides it (`Executor.salvage_source`: an LLM agent to run,
     whose new check is not run on its outputs in place first, with logs that prove an answer for its key),
     each with what the dry run says of it."""
+    from agentmake.model import AgentSpec
     from agentmake.plan.dryrun import undecided
     from agentmake.plan.explain import waits_to_decide
     from agentmake.scheduler.tasks import is_llm
@@ -182,7 +183,8 @@ def _salvaged(agentfile: Agentfile, root: Path, selected: Graph, stale: Sequence
         source = logs.salvage_source(task, d)
         if source is None:
             continue
-        checked = " if it passes its check" if getattr(task.spec, "check", None) is not None else ""
+        spec = task.spec
+        checked = " if it passes its check" if isinstance(spec, AgentSpec) and spec.check is not None else ""
         # (as the build tells it, `salvage._notice`: recorded, its result since dropped from the cache)
         who = "an earlier run, its result no longer in the cache," if d.recorded else "an interrupted run"
         found[d.task_id] = f"the answer {who} paid for ({source.name}.out), not asked again{checked}"

@@ -8,7 +8,7 @@ predicted exactly (a dependent whose inputs come back unchanged stays up to date
 
 from __future__ import annotations
 
-from agentmake.errors import AgentmakeError
+from agentmake.errors import AgentmakeError, located
 from agentmake.graph import Graph
 from agentmake.plan.changes import Reason
 from agentmake.plan.rebuilder import Decision, Rebuilder
@@ -27,8 +27,7 @@ def plan_build(graph: Graph, rebuilder: Rebuilder, tolerant: bool = False) -> li
         except AgentmakeError as exc:
             if not tolerant:
                 raise
-            loc = getattr(exc, "loc", None)
-            why = f"{loc}: {exc}" if loc else str(exc)
+            why = located(exc)
             decision = Decision(task.id, "run", [Reason("undecided", f"cannot be decided: {why}")])
         if decision.action == "run":
             pending.update(task.outputs)

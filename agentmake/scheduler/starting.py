@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from agentmake.errors import AgentmakeError
+from agentmake.errors import AgentmakeError, located
 from agentmake.invocation import command_line, targets
 from agentmake.pathwords import with_path_quoted
 from agentmake.plan import Decision, Hasher, Rebuilder
@@ -80,8 +80,7 @@ class Starting(Outcomes):
         try:
             decision = self.predecided.pop(t.id, None) or self.rebuilder.decide(t.task)
         except AgentmakeError as exc:  # e.g. a prompt template error, located in the Agentfile
-            loc = getattr(exc, "loc", None)
-            self._fail(t, "usage", f"{loc}: {exc}" if loc else str(exc), "not retried: fatal")
+            self._fail(t, "usage", located(exc), "not retried: fatal")
             return
         except OSError as exc:  # e.g. an input vanished between the graph and now, an unreadable output
             self._fail(t, "input", unreadable(t, exc, self.hasher.root), "not retried: fatal")
@@ -254,8 +253,7 @@ class Starting(Outcomes):
         try:
             decision.prompt = render(t.task)
         except AgentmakeError as exc:
-            loc = getattr(exc, "loc", None)
-            self._fail(t, "usage", f"{loc}: {exc}" if loc else str(exc), "not retried: fatal")
+            self._fail(t, "usage", located(exc), "not retried: fatal")
             return False
         except OSError as exc:
             self._fail(t, "input", unreadable(t, exc, self.hasher.root), "not retried: fatal")

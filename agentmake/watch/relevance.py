@@ -8,7 +8,7 @@ from pathlib import Path
 
 from agentmake.graph import Graph
 from agentmake.graph.globs import Pattern, PatternError, compile_pattern
-from agentmake.model import Agentfile, AgentSpec
+from agentmake.model import Agentfile, AgentSpec, ReportSpec
 from agentmake.plan import Hasher
 from agentmake.store import Store, TaskRecord
 
@@ -81,7 +81,14 @@ def readers(graph: Graph) -> dict[str, list[str]]:
     for task in graph.tasks.values():
         spec = task.spec
         prompt = spec.prompt if isinstance(spec, AgentSpec) else spec.merge
-        extra = [p for p in (prompt.path if prompt else None, getattr(spec, "template", None)) if p]
+        extra = [
+            p
+            for p in (
+                prompt.path if prompt else None,
+                spec.template if isinstance(spec, ReportSpec) else None,
+            )
+            if p
+        ]
         for path in dict.fromkeys([*task.inputs, *extra]):
             found.setdefault(path, []).append(task.id)
     return found

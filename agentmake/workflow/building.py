@@ -168,7 +168,7 @@ def backoff_base(af: Agentfile) -> float:
             example = "such as 250ms, 2s or 1m, or a number of seconds"
             raise UsageError(f"AGENTMAKE_BACKOFF must be a duration {example}, not {value!r}")
         return seconds
-    return max(float(getattr(af.settings, "backoff", 2.0)), 0.0)
+    return max(float(af.settings.backoff), 0.0)
 
 
 def exit_code(result: BuildResult) -> int:

@@ -43,7 +43,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from agentmake.errors import AgentmakeError
+from agentmake.errors import AgentmakeError, located
 from agentmake.interrupts import restore_signals, stop_on_signals, take_early
 from agentmake.invocation import command_line
 from agentmake.safetext import term_safe
@@ -105,8 +105,7 @@ def touch_tasks(
         try:
             decision = rebuilder.decide(task, assume=assume or None)
         except AgentmakeError as exc:  # (its prompt does not render: a build fails it, as it would)
-            loc = getattr(exc, "loc", None)
-            left[task.id] = why = f"cannot be decided: {f'{loc}: {exc}' if loc else exc}"
+            left[task.id] = why = f"cannot be decided: {located(exc)}"
             out.append(Touch(task.id, NOT_TOUCHED, why))
             continue
         if not decision.stale:
