@@ -24,7 +24,12 @@ ENDPOINT_ENV: tuple[str, ...] = (
     *("OPENAI_BASE_URL", "OPENAI_API_BASE", "AZURE_API_BASE"),  # codex, openai-http, aider (litellm)
     *("OLLAMA_HOST", "OLLAMA_API_BASE"),  # ollama, aider's ollama models
     "GOOGLE_GENAI_USE_VERTEXAI",  # gemini
+    *("GOOGLE_GENAI_USE_GCA", "CLOUD_SHELL", "GEMINI_CLI_USE_COMPUTE_ADC"),  # gemini (`AUTH_SWITCHES`)
 )
+# gemini's switches of its login (`authfix._gemini_env_type`: "true" signs in with Google, or uses the
+# machine's credentials), keyed since agentmake 29: in the build stamp's signature only when set, so that
+# a stamp written before still answers (a task's key holds an endpoint variable only when set anyway)
+AUTH_SWITCHES = ("GOOGLE_GENAI_USE_GCA", "CLOUD_SHELL", "GEMINI_CLI_USE_COMPUTE_ADC")
 
 # the ones that hold a URL or a host (explain names the host; the others are switches: "set")
 ENDPOINT_HOSTS = frozenset({"ANTHROPIC_BASE_URL", "OPENAI_BASE_URL", "OPENAI_API_BASE", "AZURE_API_BASE",

@@ -30,11 +30,12 @@ def stamp_request(req: Request, command: str) -> tuple[Signature, float, Path] |
     # (and the models and endpoints runner CLIs take from the environment, `LLM_MODEL`, OPENAI_BASE_URL:
     # a key holds them; only the signature's digest is kept, of a URL's value without the secrets it may
     # hold, as a key's, `presets.env_endpoint`: else a weak password could be guessed from the digest)
-    from agentmake.runners.modelenv import ENDPOINT_ENV, ENDPOINT_HOSTS, MODEL_ENV
+    from agentmake.runners.modelenv import AUTH_SWITCHES, ENDPOINT_ENV, ENDPOINT_HOSTS, MODEL_ENV
     from agentmake.runners.urlsecrets import without_secrets
 
     chosen = set(MODEL_ENV.values()) | set(ENDPOINT_ENV)
     values = {name: os.environ.get(name, "") for name in chosen}
+    values = {name: value for name, value in values.items() if value or name not in AUTH_SWITCHES}
     models = sorted((n, without_secrets(v) if n in ENDPOINT_HOSTS else v) for n, v in values.items())
     parts = [command, str(path), list(req.targets), sorted(req.overrides.items()), models]
     # (and the config files runner CLIs take a default model from, the user's and the project's, by the

@@ -1,0 +1,96 @@
+"""gemini's environment switches that choose which service answers, beside GOOGLE_GENAI_USE_VERTEXAI:
+GOOGLE_GENAI_USE_GCA=true (sign in with Google), CLOUD_SHELL=true and GEMINI_CLI_USE_COMPUTE_ADC=true (the
+machine's credentials: `getAuthTypeFromEnv`, `authfix._gemini_env_type`). agentmake passed them to gemini
+but did not key them: setting one asked another service, and nothing reran. Keyed now, as VERTEXAI is, only
+when set: the key of a task whose CLI receives none is byte for byte the one before (pinned), and so is the
+build stamp's signature, so a project built before runs nothing after and its no-op build is answered by
+the stamp."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from pathlib import Path
+
+import pytest
+from conftest import FakeAgents
+from e2e_helpers import E2E
+
+AGENTFILE = '''\
+agent g:
+    runner = gemini
+    inputs = docs/a.txt
+    outputs = g.md
+    prompt = """
+        FAKE: label=g
+        {{ read(input) }}
+        """
+'''
+SWITCHES = ("GOOGLE_GENAI_USE_GCA", "CLOUD_SHELL", "GEMINI_CLI_USE_COMPUTE_ADC", "GOOGLE_GENAI_USE_VERTEXAI")
+# the task's key, as the agentmake before these switches were keyed made it (s29 at ce79e2b)
+PINNED = "adfecd36f873879babab2962b8c76afa"
+
+
+def _project(tmp_path: Path, fake_agents: FakeAgents, monkeypatch: pytest.MonkeyPatch) -> E2E:
+    for name in SWITCHES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("GEMINI_API_KEY", "k")
+    e2e = E2E(tmp_path / "p", fake_agents)
+    e2e.write("docs/a.txt", "alpha\n")
+    e2e.write("Agentfile", AGENTFILE, dedent=False)
+    return e2e
+
+
+def _key(e2e: E2E) -> str:
+    with contextlib.closing(sqlite3.connect(e2e.root / ".agentmake" / "state.db")) as conn:
+        return str(conn.execute("SELECT key FROM tasks WHERE task_id = 'g'").fetchone()[0])
+
+
+def test_with_no_switch_set_the_key_is_the_one_before(
+    tmp_path: Path, fake_agents: FakeAgents, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    e2e = _project(tmp_path, fake_agents, monkeypatch)
+    run = e2e.am()
+    assert run.code == 0 and run.summary.ran == 1, run
+    assert _key(e2e) == PINNED
+
+
+@pytest.mark.parametrize("name", SWITCHES[:3])
+def test_setting_a_switch_reruns_and_unsetting_it_again_too(
+    tmp_path: Path, fake_agents: FakeAgents, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    e2e = _project(tmp_path, fake_agents, monkeypatch)
+    assert e2e.am().summary.ran == 1
+    before = _key(e2e)
+    monkeypatch.setenv(name, "true")
+    assert f"would run g: runner gemini: endpoint changed ({name}: (unset) → set)" in e2e.am("-n").out
+    run = e2e.am()  # (the fake gemini has no Google login: that attempt fails, which is no matter here)
+    assert run.summary.up_to_date == 0 and run.summary.ran + run.summary.failed == 1, run
+    monkeypatch.delenv(name)
+    run = e2e.am()  # (the answer of before is the outputs in place, and in the cache: no call)
+    assert run.code == 0 and run.summary.ran == 0 and run.summary.failed == 0, run
+    assert _key(e2e) == before
+
+
+def test_with_no_switch_set_the_stamps_signature_is_the_one_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The build stamp's signature is as it was with the switches not keyed (`modelenv.AUTH_SWITCHES`):
+    the first no-op build after the upgrade is answered by the stamp, as before."""
+    from agentmake.runners import modelenv
+    from agentmake.workflow import Request
+    from agentmake.workflow.stamping import stamp_request
+
+    for name in SWITCHES:
+        monkeypatch.delenv(name, raising=False)
+    (tmp_path / "Agentfile").write_text(AGENTFILE)
+    req = Request(directory=tmp_path)
+    now = stamp_request(req, "build")
+    keyed = modelenv.ENDPOINT_ENV
+    monkeypatch.setattr(modelenv, "ENDPOINT_ENV", tuple(n for n in keyed if n not in modelenv.AUTH_SWITCHES))
+    before = stamp_request(req, "build")
+    assert now is not None and before is not None
+    assert now[0].bare == before[0].bare
+    monkeypatch.setattr(modelenv, "ENDPOINT_ENV", keyed)
+    monkeypatch.setenv("CLOUD_SHELL", "true")
+    assert stamp_request(req, "build")[0].bare != before[0].bare  # type: ignore[index]
