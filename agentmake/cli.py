@@ -50,6 +50,9 @@ _BUILD_FLAGS = (
 # -j 8` as make users keep `-j` in MAKEFLAGS, `agentmake -s status`, as the tests' own helpers do): where no
 # task runs, or where less is said, they mislead no one.
 _MISLEADING = ("verbose",)
+# and of `-j` and `-s`, typed after such a command (`agentmake check -j 3`, where the user meant it for this
+# command, not a wrapper for every one): said to do nothing there, on stderr, and the command runs
+_TAKEN = ("jobs", "silent")
 _ASSIGN = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)=(.*)\Z", re.S)
 
 
@@ -96,6 +99,12 @@ def parse(argv: Sequence[str]) -> tuple[str, argparse.Namespace, object]:
         name, served = option_owners(flag)
         if getattr(ns, flag) and served is not None and command not in served:
             raise UsageError(f"{name} is an option of `agentmake {' / '.join(served)}`, not of `{command}`")
+    typed = p.typed_after_command() if command in COMMANDS else set()
+    for flag in _TAKEN:
+        name, served = option_owners(flag)
+        if getattr(ns, flag) and served is not None and command not in served and flag in typed:
+            owned = f"an option of `agentmake {' / '.join(served)}`"
+            print(f"agentmake: note: {name} does nothing for `{command}` ({owned})", file=sys.stderr)
     if command in _NO_TARGETS and targets:
         raise UsageError(f"`agentmake {command}` takes no targets (got {' '.join(targets)})")
     if command == "init" and overrides:  # (it writes the same starter whatever they say)

@@ -209,6 +209,28 @@ class _Parser(argparse.ArgumentParser):
                 return False
         return False
 
+    def typed_after_command(self) -> set[str]:
+        """The options (their `dest`: `jobs`) typed after the first plain word, the command (`agentmake check
+        -j 3`, `agentmake -kj4 status -s`: `silent` alone), each option of a cluster (`-ks`) too."""
+        values = self._option_values()
+        at = next((i for i, w in enumerate(self.words) if i not in values and not w.startswith("-")), None)
+        typed: set[str] = set()
+        for i, word in enumerate(self.words):
+            if at is None or i <= at or i in values or not word.startswith("-") or word == "-":
+                continue
+            action = self._option_string_actions.get(word.split("=", 1)[0] if word.startswith("--") else word)
+            if action is not None or word.startswith("--"):
+                typed.update([action.dest] if action is not None else [])
+                continue
+            for char in word[1:]:  # (a cluster: `-ks`, `-kj4`, whose last takes the rest as its value)
+                action = self._option_string_actions.get("-" + char)
+                if action is None:
+                    break
+                typed.add(action.dest)
+                if action.nargs != 0:
+                    break
+        return typed
+
     def _plain_words(self) -> list[str]:
         """`words` without the options and their values (`_option_values`: `-C DIR`, `-kC DIR`): the
         command, if one was given, comes first."""

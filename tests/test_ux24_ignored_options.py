@@ -1,7 +1,8 @@
 """The options a command took and ignored where the user would think they did something: `check -v`,
 `explain -v` and `graph -v` said no more; `init lang=fr` wrote the same starter. Refused now, exit 2, naming
 the commands they belong to, as `status -k` or `clean -q` already were. `-j` and `-s` (a wrapper's
-`agentmake -j 8` or `-s` before any command) are still taken everywhere."""
+`agentmake -j 8` or `-s` before any command) are still taken everywhere; typed after a command that does
+nothing with them (`agentmake check -j 3`), a note says so (carry29: before, nothing did)."""
 
 from __future__ import annotations
 
@@ -56,3 +57,33 @@ def test_init_refuses_values_it_would_ignore(tmp_path: Path, capsys: pytest.Capt
     assert "`agentmake init` takes no VAR=value (got lang, API_TOKEN)" in err, err
     assert "s3cret" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+J = f"an option of `agentmake {BUILDS}`"
+S = f"an option of `agentmake {BUILDS} / check`"
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["check", "-j", "3"], [f"-j does nothing for `check` ({J})"]),
+        (["status", "-s"], [f"-s does nothing for `status` ({S})"]),
+        (["graph", "-j2"], [f"-j does nothing for `graph` ({J})"]),
+        (["list", "-sj", "3"], [f"-j does nothing for `list` ({J})", f"-s does nothing for `list` ({S})"]),
+        (["-j", "8", "status"], []),  # (before the command: a wrapper's, for every command)
+        (["-s", "-C", ".", "list"], []),
+        (["check", "-s"], []),  # (check's own: fewer lines)
+        (["-C", "check", "check"], []),  # (a directory named like a command: the command is the second)
+    ],
+)  # fmt: skip
+def test_j_and_s_typed_after_a_command_that_ignores_them_are_said_to_do_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, args: list[str],
+    said: list[str],
+) -> None:  # fmt: skip
+    (tmp_path / "check").mkdir()
+    (tmp_path / "Agentfile").write_text(AGENTFILE)
+    (tmp_path / "check" / "Agentfile").write_text(AGENTFILE)
+    monkeypatch.chdir(tmp_path)
+    assert main(args) == 0
+    notes = [line for line in capsys.readouterr().err.splitlines() if line.startswith("agentmake: note:")]
+    assert notes == [f"agentmake: note: {s}" for s in said]
