@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FakeAgents
-from e2e_helpers import E2E, as_a_job, group_alive, group_stopped, process_state, wait_for
+from e2e_helpers import E2E, as_a_job, group_alive, group_stopped, kill_quietly, process_state, wait_for
 
 
 @pytest.fixture
@@ -33,9 +33,10 @@ def test_a_ctrl_c_while_stopped_interrupts_once_continued(e2e: E2E) -> None:
         e2e.argv(()), cwd=e2e.root, env=e2e.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True, **kw,
     )  # fmt: skip
+    agent = 0
     try:
         wait_for(lambda: e2e.exists("pid") and e2e.exists("ticks"), what="the agent to tick")
-        agent = int(e2e.read("pid"))
+        agent = int(e2e.read("pid"))  # (written before its first tick)
         proc.send_signal(signal.SIGTSTP)
         wait_for(lambda: process_state(proc.pid) == "T", what="agentmake to stop")
         wait_for(lambda: group_stopped(agent), timeout=20, what="its agent to stop")
@@ -45,11 +46,13 @@ def test_a_ctrl_c_while_stopped_interrupts_once_continued(e2e: E2E) -> None:
         proc.send_signal(signal.SIGCONT)
         run = E2E.finish(proc, timeout=30)
         took = time.monotonic() - began
-    except BaseException:
-        proc.kill()
-        proc.communicate()
-        raise
-    assert run.code == 130, run
-    assert not group_alive(agent)
-    assert e2e.exists("termed"), "the agent was killed, not terminated: it was left stopped"
+        assert run.code == 130, run
+        assert not group_alive(agent)
+        assert e2e.exists("termed"), "the agent was killed, not terminated: it was left stopped"
+    finally:  # (whatever failed: neither agentmake nor its ticking agent is left running, or stopped)
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+        if agent:
+            kill_quietly(-agent)
     print(f"took {took:.2f}s")
