@@ -197,3 +197,30 @@ def test_a_fake_marks_the_kept_prompt_of_an_invocation_whose_fault_fired(
     (_, first, pid1, *_), _, (_, second, pid2, *_), _ = fake_agents.log_lines()
     assert (tmp_path / "prompts" / f"{pid1}-{first:.6f}.fired").exists()  # (the first stopped, paid)
     assert not (tmp_path / "prompts" / f"{pid2}-{second:.6f}.fired").exists()  # (the second answered)
+
+
+def _compact(text: str) -> str:
+    """`text`'s JSON as Node's `JSON.stringify` and Rust's `serde_json` print it (no spaces, no `\\u`)."""
+    return json.dumps(json.loads(text), separators=(",", ":"), ensure_ascii=False)
+
+
+def test_the_node_and_rust_clis_print_compact_json(fake_agents: FakeAgents, tmp_path: Path) -> None:
+    """claude, codex and gemini's event streams print JSON as the real ones do, without a space after `,` and
+    `:` and with non-ASCII characters as they are (a parser that needed the spaces would pass with a fake
+    that printed them, and fail on the real CLI's output)."""
+    prompt = "Übersetze: café ☕"
+    cases = {
+        "claude json": ["claude", "-p", "--output-format", "json"],
+        "claude stream-json": ["claude", "-p", "--output-format", "stream-json", "--verbose"],
+        "codex --json": ["codex", "exec", "--json", "--skip-git-repo-check", "-"],
+        "gemini stream-json": ["gemini", "--skip-trust", "-o", "stream-json"],
+    }
+    for name, argv in cases.items():
+        r = run(fake_agents, argv, prompt, tmp_path)
+        lines = r.stdout.splitlines()
+        assert r.returncode == 0 and lines, (name, r)
+        assert all(line == _compact(line) for line in lines), (name, r.stdout)
+        assert "café" in r.stdout, (name, r.stdout)
+    # (gemini's `-o json` is pretty, JSON.stringify(obj, null, 2): its non-ASCII as it is too)
+    r = run(fake_agents, ["gemini", "--skip-trust", "-o", "json"], prompt, tmp_path)
+    assert r.returncode == 0 and "café" in r.stdout and '\n  "session_id": ' in r.stdout, r

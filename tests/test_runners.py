@@ -40,7 +40,7 @@ def test_claude_json_answer_cost_and_tokens_recorded(project: RunnerProject) -> 
     assert ".agentmake-tmp-" in res.staged["out.md"].name
     prompt_file = project.root / ".agentmake" / "tasks" / "a.prompt"
     assert prompt_file.read_text() == "Translate this\nFAKE: show-argv"
-    assert (project.root / ".agentmake" / "logs" / "a.1.out").read_text().startswith('{"type": "result"')
+    assert (project.root / ".agentmake" / "logs" / "a.1.out").read_text().startswith('{"type":"result"')
 
 
 @pytest.mark.parametrize(

@@ -25,13 +25,13 @@ def test_verbose_claude_shows_the_answer_and_its_figures_not_the_raw_json(
     e2e.write("Agentfile", ONE, dedent=False)
     run = e2e.am("-v")
     assert run.code == 0 and run.summary.cost is not None, run
-    assert '"type": "result"' not in run.err and "total_cost_usd" not in run.err, run  # (was echoed whole)
+    assert '"type":"result"' not in run.err and "total_cost_usd" not in run.err, run  # (was echoed whole)
     lines = run.err.splitlines()
     i = lines.index("[a] first line")
     assert lines[i + 1] == "[a] second line", run
     assert lines[i + 2].startswith("[a] (cost $0.0000") and ", 1 turn, " in lines[i + 2], run
     raw = (e2e.root / ".agentmake" / "logs" / "a.1.out").read_text()
-    assert '"total_cost_usd"' in raw and '"num_turns": 1' in raw  # (the raw JSON, kept in the log)
+    assert '"total_cost_usd"' in raw and '"num_turns":1' in raw  # (the raw JSON, kept in the log)
 
 
 def test_verbose_text_runner_still_streams_its_output(tmp_path: Path, fake_agents: FakeAgents) -> None:
@@ -67,8 +67,8 @@ CLAUDE_STREAM = (
     'runner s:\n    base = claude\n    command = "claude -p --output-format stream-json --verbose"\n\n'
 )
 STREAM_JSON = {  # (runners told to print a stream of JSON events: claude's and gemini's `stream-json`)
-    "claude": (CLAUDE_STREAM, '"type": "result"'),
-    "gemini": ('runner s:\n    base = gemini\n    command = "gemini -o stream-json"\n\n', '"type": "init"'),
+    "claude": (CLAUDE_STREAM, '"type":"result"'),
+    "gemini": ('runner s:\n    base = gemini\n    command = "gemini -o stream-json"\n\n', '"type":"init"'),
 }  # fmt: skip
 
 

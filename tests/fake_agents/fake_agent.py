@@ -581,7 +581,7 @@ def gemini_auth_failed(message: str, opts: dict) -> int:
     """gemini's auth failure, exit 41: its message on stderr (json mode: `handleError`'s JSON object)."""
     if opt(opts, "-o", "--output-format") == "json":
         error = {"type": "Error", "message": message, "code": 41}
-        print(json.dumps({"session_id": uuid4(), "error": error}, indent=2), file=sys.stderr)
+        print(as_json({"session_id": uuid4(), "error": error}, indent=2), file=sys.stderr)
     else:
         print(message, file=sys.stderr)
     return 41
@@ -690,11 +690,11 @@ def fail(cli: str, code: str, opts: dict, out) -> int:
                     {"type": "thread.started", "thread_id": uuid4()},
                     {"type": "turn.started"},
                 ):
-                    print(json.dumps(event), flush=True)
+                    print(as_json(event), flush=True)
             while True:
                 if opts.get("--json"):
                     print(
-                        json.dumps({"type": "error", "message": "Reconnecting... waiting for network"}),
+                        as_json({"type": "error", "message": "Reconnecting... waiting for network"}),
                         flush=True,
                     )
                 else:
@@ -703,10 +703,10 @@ def fail(cli: str, code: str, opts: dict, out) -> int:
         if isinstance(opts.get("-o") or opts.get("--output-last-message"), str):
             Path(opt(opts, "-o", "--output-last-message") or "").write_text("")  # -o leaves an empty file
         if opts.get("--json"):
-            out(json.dumps({"type": "thread.started", "thread_id": uuid4()}))
-            out(json.dumps({"type": "turn.started"}))
-            out(json.dumps({"type": "error", "message": msg}))
-            out(json.dumps({"type": "turn.failed", "error": {"message": msg}}))
+            out(as_json({"type": "thread.started", "thread_id": uuid4()}))
+            out(as_json({"type": "turn.started"}))
+            out(as_json({"type": "error", "message": msg}))
+            out(as_json({"type": "turn.failed", "error": {"message": msg}}))
         else:
             print(f"ERROR: {msg}", file=err)
         return 1
@@ -717,19 +717,19 @@ def fail(cli: str, code: str, opts: dict, out) -> int:
             )
         if opt(opts, "-o", "--output-format") == "json":
             err_obj = {"error": {"type": "Error", "message": f"[API Error: {msg}]", "code": status}}
-            print(json.dumps(err_obj, indent=2), file=err)
+            print(as_json(err_obj, indent=2), file=err)
             return (status or 1) % 256
         if opt(opts, "-o", "--output-format") == "stream-json":
             # (gemini-cli's handleError in stream-json mode: a result event with status "error" on stdout,
             # then the same exit code as in json mode)
             model = opt(opts, "-m", "--model") or "gemini-2.5-pro"
             for event in gemini_stream_start(model, ""):
-                out(json.dumps(event))
+                out(as_json(event))
             stats = {"total_tokens": 0, "input_tokens": 0, "output_tokens": 0, "cached": 0, "input": 0,
                      "duration_ms": 0, "tool_calls": 0}  # fmt: skip
             error = {"type": "Error", "message": f"[API Error: {msg}]"}
-            out(json.dumps({"type": "result", "timestamp": now_iso(), "status": "error", "error": error,
-                            "stats": stats}))  # fmt: skip
+            out(as_json({"type": "result", "timestamp": now_iso(), "status": "error", "error": error,
+                          "stats": stats}))  # fmt: skip
             return (status or 1) % 256
         print(f"Error when talking to Gemini API {msg}", file=err)
         return 1
@@ -812,6 +812,15 @@ def uuid4(*, hex: bool = False) -> str:
     return x if hex else f"{x[:8]}-{x[8:12]}-{x[12:16]}-{x[16:20]}-{x[20:]}"
 
 
+def as_json(obj: object, *, indent: int | None = None) -> str:
+    """`obj` as the Node and Rust CLIs print JSON (claude, codex, gemini: `JSON.stringify`,
+    `serde_json::to_string`): compact, no space after `,` or `:`, and non-ASCII characters as they are, not
+    `\\u` escapes; with `indent`, pretty as `JSON.stringify(obj, null, indent)` (gemini's `-o json`)."""
+    if indent is not None:
+        return json.dumps(obj, indent=indent, ensure_ascii=False)
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+
+
 def now_iso() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
 
@@ -879,15 +888,15 @@ def gemini_turn_limit(opts: dict, out) -> int:
     fmt = opt(opts, "-o", "--output-format")
     error = {"type": "FatalTurnLimitedError", "message": GEMINI_TURN_LIMIT}
     if fmt == "json":
-        print(json.dumps({"session_id": uuid4(), "error": {**error, "code": 53}}, indent=2),
+        print(as_json({"session_id": uuid4(), "error": {**error, "code": 53}}, indent=2),
               file=sys.stderr)  # fmt: skip
     elif fmt == "stream-json":
         for event in gemini_stream_start(opt(opts, "-m", "--model") or "gemini-2.5-pro", ""):
-            out(json.dumps(event))
+            out(as_json(event))
         stats = {"total_tokens": 0, "input_tokens": 0, "output_tokens": 0, "cached": 0, "input": 0,
                  "duration_ms": 0, "tool_calls": 0}  # fmt: skip
-        out(json.dumps({"type": "result", "timestamp": now_iso(), "status": "error", "error": error,
-                        "stats": stats}))  # fmt: skip
+        out(as_json({"type": "result", "timestamp": now_iso(), "status": "error", "error": error,
+                      "stats": stats}))  # fmt: skip
     else:
         print(GEMINI_TURN_LIMIT, file=sys.stderr)
     return 53
@@ -909,8 +918,8 @@ def claude_json(obj: dict, opts: dict, **session) -> str:
     """What `claude -p --output-format json` prints for the result `obj`: the object alone, or in verbose mode
     a JSON array of the session's messages, the result last (anthropics/claude-code#84784)."""
     if not verbose(opts):
-        return json.dumps(obj)
-    return json.dumps(claude_session(obj, opts, **session))
+        return as_json(obj)
+    return as_json(claude_session(obj, opts, **session))
 
 
 def claude_print(obj: dict, opts: dict, out, text: str, **session) -> None:
@@ -921,7 +930,7 @@ def claude_print(obj: dict, opts: dict, out, text: str, **session) -> None:
         out(claude_json(obj, opts, **session))
     elif fmt == "stream-json":
         for event in claude_session(obj, opts, **session):
-            out(json.dumps(event))
+            out(as_json(event))
     else:
         out(text)
 
@@ -1182,20 +1191,20 @@ def succeed(
         if opt(opts, "-o", "--output-last-message"):
             Path(opt(opts, "-o", "--output-last-message") or "").write_text(text)
         if opts.get("--json"):
-            out(json.dumps({"type": "thread.started", "thread_id": uuid4()}))
-            out(json.dumps({"type": "turn.started"}))
+            out(as_json({"type": "thread.started", "thread_id": uuid4()}))
+            out(as_json({"type": "turn.started"}))
             out(
-                json.dumps(
+                as_json(
                     {"type": "item.completed", "item": {"id": "item_0", "type": "reasoning", "text": "…"}}
                 )
             )
             if text:
                 item = {"id": "item_1", "type": "agent_message", "text": text}
-                out(json.dumps({"type": "item.completed", "item": item}))
+                out(as_json({"type": "item.completed", "item": item}))
             usage = {"input_tokens": tin, "cached_input_tokens": 0, "output_tokens": tout,
                      "reasoning_output_tokens": 0}  # fmt: skip
             if "cut-short" not in d:  # (else its turn never ends, and it exits 0 all the same)
-                out(json.dumps({"type": "turn.completed", "usage": usage}))
+                out(as_json({"type": "turn.completed", "usage": usage}))
         else:
             print(
                 f"OpenAI Codex v0.169.0 (research preview)\n--------\nworkdir: {os.getcwd()}", file=sys.stderr
@@ -1214,20 +1223,20 @@ def succeed(
                 "tools": {},
                 "files": {},
             }
-            out(json.dumps({"session_id": uuid4(), "response": text, "stats": stats}, indent=2))
+            out(as_json({"session_id": uuid4(), "response": text, "stats": stats}, indent=2))
         elif opt(opts, "-o", "--output-format") == "stream-json":
             # (gemini-cli's StreamJsonFormatter: JSONL events, the answer in assistant message deltas, then
             # a result event whose stats add up every model's tokens; `input_tokens` is the whole prompt)
             model = opt(opts, "-m", "--model") or "gemini-2.5-pro"
             half = len(text) // 2
             for event in gemini_stream_start(model, prompt):
-                out(json.dumps(event))
+                out(as_json(event))
             for part in (text[:half], text[half:]):
-                out(json.dumps({"type": "message", "timestamp": now_iso(), "role": "assistant",
-                                "content": part, "delta": True}))  # fmt: skip
+                out(as_json({"type": "message", "timestamp": now_iso(), "role": "assistant",
+                              "content": part, "delta": True}))  # fmt: skip
             stats = {"total_tokens": tin + tout, "input_tokens": tin, "output_tokens": tout, "cached": 0,
                      "input": tin, "duration_ms": 1234, "tool_calls": 0}  # fmt: skip
-            out(json.dumps({"type": "result", "timestamp": now_iso(), "status": "success", "stats": stats}))
+            out(as_json({"type": "result", "timestamp": now_iso(), "status": "success", "stats": stats}))
         else:
             out(text)
         return 0
@@ -1278,7 +1287,9 @@ def persist_session(cli: str, opts: dict, prompt: str, printed: list[str]) -> No
         lines = [{"type": "user", "sessionId": session, "cwd": os.getcwd(),
                   "message": {"role": "user", "content": prompt}},
                  {"type": "assistant", "sessionId": session, "message": {"role": "assistant", "content": answer}}]  # fmt: skip
-        Path(folder, f"{session}.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
+        Path(folder, f"{session}.jsonl").write_text(
+            "".join(as_json(x) + "\n" for x in lines), encoding="utf-8"
+        )
     elif cli == "codex":
         base = os.environ.get("CODEX_HOME") or os.path.join(os.path.expanduser("~"), ".codex")
         folder = Path(base, "sessions", time.strftime("%Y/%m/%d"))
@@ -1287,7 +1298,7 @@ def persist_session(cli: str, opts: dict, prompt: str, printed: list[str]) -> No
                  {"type": "response_item", "payload": {"role": "user", "content": prompt}},
                  {"type": "response_item", "payload": {"role": "assistant", "content": answer}}]  # fmt: skip
         name = f"rollout-{time.strftime('%Y-%m-%dT%H-%M-%S')}-{session}.jsonl"
-        Path(folder, name).write_text("".join(json.dumps(x) + "\n" for x in lines))
+        Path(folder, name).write_text("".join(as_json(x) + "\n" for x in lines), encoding="utf-8")
     elif cli == "llm":
         import sqlite3
 
