@@ -224,3 +224,14 @@ def test_the_node_and_rust_clis_print_compact_json(fake_agents: FakeAgents, tmp_
     # (gemini's `-o json` is pretty, JSON.stringify(obj, null, 2): its non-ASCII as it is too)
     r = run(fake_agents, ["gemini", "--skip-trust", "-o", "json"], prompt, tmp_path)
     assert r.returncode == 0 and "café" in r.stdout and '\n  "session_id": ' in r.stdout, r
+
+
+def test_claude_counts_a_turn_for_each_tool_use(fake_agents: FakeAgents, tmp_path: Path) -> None:
+    """claude's `num_turns` counts the assistant's turns: each tool use, then the answer (the fake said 1
+    after writing files)."""
+    argv = ["claude", "-p", "--permission-mode", "acceptEdits", "--output-format", "json"]
+    assert json.loads(run(fake_agents, argv, "hi", tmp_path).stdout)["num_turns"] == 1
+    r = run(fake_agents, argv, "FAKE: write=a.txt,b.txt", tmp_path)
+    assert (tmp_path / "b.txt").exists() and json.loads(r.stdout)["num_turns"] == 3, r
+    r = run(fake_agents, [*argv[:2], "--output-format", "json"], "FAKE: write=c.txt", tmp_path)  # (refused)
+    assert json.loads(r.stdout)["num_turns"] == 2, r

@@ -1185,6 +1185,7 @@ def succeed(
         obj = result_obj(text, opts, prompt=prompt)
         obj["permission_denials"] = [{"tool_name": "Write", "tool_input": {"file_path": p}} for p in denials]
         writes = tuple((p, True) for p in written) + tuple((p, False) for p in denials)
+        obj["num_turns"] = 1 + len(writes)  # (each tool use a turn of its own, the answer the last)
         claude_print(obj, opts, out, text, writes=writes)
         return 0
     if cli == "codex":
