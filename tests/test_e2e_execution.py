@@ -59,8 +59,7 @@ def test_parallel_jobs_and_runner_caps(e2e: E2E) -> None:
     run = e2e.am("-j", "4")
     assert run.code == 0, run
     assert run.summary.ran == n
-    serial = n * 0.3
-    assert run.summary.seconds < serial * 0.8, f"{n} x 0.3s at -j 4 took {run.summary.seconds}s"
+    # (the agents' overlap shows the jobs ran at once, not the wall time: a loaded runner's is anything)
     assert 2 <= concurrency(e2e) <= 4
 
     # per-runner caps: claude at most 2 at once, codex at most 3, 4 overall
@@ -148,7 +147,7 @@ def test_timeout_kills_the_whole_process_group(e2e: E2E) -> None:
         '''\
         agent stuck:
             outputs = out.txt
-            timeout = 2s
+            timeout = 5s
             retries = 0
             prompt = """
                 FAKE: label=stuck spawn-grandchild hang
@@ -161,7 +160,8 @@ def test_timeout_kills_the_whole_process_group(e2e: E2E) -> None:
     assert run.code == 1, run
     assert run.summary.failed == 1
     assert "timed out" in run.text or "timeout" in run.text, run
-    assert took < 15, f"a 2s timeout took {took:.1f}s to end"
+    # (5 s: the fake is to start its grandchild first, ~0.4 s at load 12; ended at its limit, not its hang)
+    assert took < 30, f"a 5s timeout took {took:.1f}s to end"
     assert not e2e.exists("out.txt")
     err_log = "".join(p.read_text() for p in (e2e.root / ".agentmake" / "logs").glob("stuck*.err"))
     found = re.search(r"grandchild pid (\d+)", err_log)

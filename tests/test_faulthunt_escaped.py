@@ -149,7 +149,7 @@ def test_run_process_ends_what_left_the_group_of_a_timed_out_child(
         cwd=tmp_path,
         stdout_path=tmp_path / "x.out",
         stderr_path=tmp_path / "x.err",
-        timeout=0.5,
+        timeout=3.0,  # (the daemon is to start first: a loaded runner can take more than 0.5 s over it)
         cancel=threading.Event(),
         grace=0.3,
         token=_token(),
@@ -188,12 +188,14 @@ def test_a_build_stopped_by_a_timeout_leaves_no_escaped_daemon_and_no_temp(
     """Through the CLI: the attempt times out, agentmake exits 1, and nothing of the task is left running or
     left behind beside its output (the daemon wrote into the staged file after the build had ended)."""
     pidfile = tmp_path / "daemon.pid"
+    # (a 3 s limit: room for the daemon to start and write its pid on a loaded runner; left alive, it would
+    # write 0.5 s after the limit)
     daemon = (
-        f"setsid sh -c 'echo $$ > {pidfile}; sleep 1.5; echo late >> {{output}}' </dev/null >/dev/null 2>&1 &"
+        f"setsid sh -c 'echo $$ > {pidfile}; sleep 3.5; echo late >> {{output}}' </dev/null >/dev/null 2>&1 &"
     )
     check = '\n    check = "true"' if checked else ""
     (tmp_path / "Agentfile").write_text(
-        f'agent d:\n    run = "{daemon} sleep 30"\n    outputs = out/x.txt\n    timeout = 1s\n'
+        f'agent d:\n    run = "{daemon} sleep 30"\n    outputs = out/x.txt\n    timeout = 3s\n'
         f"    retries = 0{check}\n"
     )
     env = dict(os.environ, NO_COLOR="1", CI="1")

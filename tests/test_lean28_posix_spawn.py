@@ -90,7 +90,7 @@ def case(mode):
     got["exit 3"] = [r["exit"], r["out"], r["err"]]
     r = supervised(["sh", "-c", "kill -TERM $$"], mode)
     got["killed"] = r["exit"]
-    r = supervised(["sh", "-c", "sleep 30 & echo $!; wait"], mode, timeout=0.3)
+    r = supervised(["sh", "-c", "sleep 30 & echo $!; wait"], mode, timeout=3.0)  # (room for the echo)
     got["timeout"] = [r["exit"], r["timed_out"], running(int(r["out"]))]
     r = supervised(["sleep", "30"], mode, cancel_after=0.2)
     got["cancel"] = [r["exit"], r["cancelled"]]

@@ -390,7 +390,7 @@ def test_codex_logged_in_by_file_works_through_its_per_job_home(
 def test_codex_waiting_for_network_forever_is_ended_by_the_time_limit(project: RunnerProject) -> None:
     # RUNNERS.md: with the network down codex prints "Reconnecting... waiting for network" forever; a time
     # limit shorter than the patience with the network ends it first
-    task = project.agent("a", runner="codex", timeout=2.0)  # (the fake says it waits within it: ~0.2 s)
+    task = project.agent("a", runner="codex", timeout=5.0)  # (the fake says it waits within it: ~0.4 s)
     res = project.run(task, "q\nFAKE: fail=network", grace=0.5, network_patience=300.0)
     assert (res.outcome, res.error_type) == ("retry", "timeout"), res.message
     assert "waiting for network" in (project.root / ".agentmake/logs/a.1.out").read_text()  # (--json: events)

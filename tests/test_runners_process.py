@@ -45,19 +45,19 @@ def wait_dead(pid: int, limit: float = 10.0) -> bool:
 
 def test_timeout_kills_the_whole_process_group(project: RunnerProject) -> None:
     seen: list[int] = []
-    task = project.agent("slow", timeout=2.0)  # (the fake must start its grandchild first: ~0.2 s at load 12)
+    task = project.agent("slow", timeout=5.0)  # (the fake must start its grandchild first: ~0.4 s at load 12)
     res = project.run(
         task, "x\nFAKE: spawn-grandchild hang", on_process=lambda t, pid, pgid: seen.append(pid), grace=1.0
     )
     assert (res.outcome, res.error_type) == ("retry", "timeout")
-    assert "timed out after 2s" in res.message
+    assert "timed out after 5s" in res.message
     assert not alive(seen[0])
     assert wait_dead(grandchild_pid(project, "slow"))
     assert res.staged == {} and not (project.root / "out.md").exists()
 
 
 def test_sigterm_ignored_escalates_to_sigkill(project: RunnerProject) -> None:
-    task = project.agent("stubborn", timeout=2.0)  # (a SIGTERM before the fake ignores it would end it)
+    task = project.agent("stubborn", timeout=5.0)  # (a SIGTERM before the fake ignores it would end it)
     started = time.monotonic()
     res = project.run(task, "x\nFAKE: ignore-term spawn-grandchild hang", grace=0.5)
     assert res.error_type == "timeout"

@@ -18,12 +18,13 @@ def e2e(tmp_path: Path, fake_agents: FakeAgents, monkeypatch: pytest.MonkeyPatch
 
 
 def test_an_answer_delivered_before_the_timeout_is_used_not_asked_again(e2e: E2E) -> None:
+    # (5 s: room for the fake to start and answer on a loaded runner, ~0.4 s at load 12)
     e2e.write(
         "Agentfile",
         """\
         agent a:
             outputs = a.txt
-            timeout = 2s
+            timeout = 5s
             prompt = \"\"\"
                 FAKE: label=a linger=30
                 Say hello.
