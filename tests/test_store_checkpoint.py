@@ -182,10 +182,9 @@ def test_settle_has_the_thread_copy_a_short_log_before_the_close(tmp_path: Path)
         checkpoints = store._checkpoints
         assert checkpoints is not None and 0 < checkpoints.pending() < checkpoint.PAGES
         store.settle()
-        for _ in range(200):
-            if checkpoints.pending() == 0:
-                break
-            time.sleep(0.05)
+        deadline = time.monotonic() + 30  # (the thread's copy: at once, or when a loaded runner lets it run)
+        while checkpoints.pending() != 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
         assert checkpoints.pending() == 0 and checkpoints.done >= 1
     finally:
         store.close()
@@ -250,9 +249,8 @@ def test_commits_landing_during_every_copy_still_let_the_log_start_over(
         assert checkpoints is not None
         for _ in range(300):
             store.begin_run()
-            for _ in range(400):  # (the thread's tries over before the next commit: the same every run)
-                if not checkpoints._asked:
-                    break
+            deadline = time.monotonic() + 30  # (the thread's tries over before the next commit: the same
+            while checkpoints._asked and time.monotonic() < deadline:  # every run, however loaded the runner)
                 time.sleep(0.005)
             most = max(most, wal_frames(tmp_path))
         assert checkpoints.done >= 10
