@@ -193,16 +193,20 @@ def test_watch_keeps_last_good_agentfile_and_resumes_when_fixed(
 
 
 def test_edit_during_a_run_cancels_and_reruns_that_task_once(
-    make_project: Callable[..., tuple[Path, Path]],
+    make_project: Callable[..., tuple[Path, Path]], tmp_path: Path
 ) -> None:
-    project, log = make_project({"a": "first\n"}, sleep="sleep 3 && ")
+    # (each attempt copies once `go` exists, made after the rerun started: a first attempt that was not
+    # cancelled can never write, however long a loaded runner takes to see the edit; it slept 3 s)
+    go = tmp_path / "go"
+    project, log = make_project({"a": "first\n"}, sleep=f"until [ -e {go} ]; do sleep 0.05; done && ")
     w = Watch(project, log)
     try:
         w.wait_for(lambda: w.runs() == ["copy:a"], "the task to start")
         write(project / "docs/a.md", "second\n")
-        w.wait_for(lambda: w.runs() == ["copy:a", "copy:a"], "the task to start again", timeout=15)
+        w.wait_for(lambda: w.runs() == ["copy:a", "copy:a"], "the task to start again", timeout=30)
         assert not (project / "build/a.txt").exists()  # the cancelled attempt wrote nothing
-        w.wait_for(lambda: (project / "build/a.txt").exists(), "the rerun to finish", timeout=15)
+        go.touch()
+        w.wait_for(lambda: (project / "build/a.txt").exists(), "the rerun to finish", timeout=30)
         assert (project / "build/a.txt").read_text() == "second\n"
         # the cancelled build and the rerun each end with a summary line; then nothing more
         w.wait_for(lambda: len(w.summaries()) >= 2, "the rerun's summary line")
