@@ -14,15 +14,18 @@ from pathlib import Path
 
 import pytest
 
+# (the task reads its input and writes its output once `go` exists: a test edits mid-run, then makes it; a
+# fixed 0.6 s a loaded runner could outlast)
 RACE = """\
 agent up:
     inputs = src/{n}.txt
     outputs = mid/{n}.txt
-    run = "touch started && sleep 0.6 && tr a-z A-Z < {input} > {output}"
+    run = "touch started && until [ -e go ]; do sleep 0.05; done && tr a-z A-Z < {input} > {output}"
 """
 
 
 def agentmake(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    (root / "go").touch()  # (a build with no edit mid-run: its task goes on at once)
     return subprocess.run(
         [sys.executable, "-m", "agentmake", *args], cwd=root, capture_output=True, text=True, timeout=60
     )
@@ -48,6 +51,7 @@ def test_an_input_edited_mid_run_is_decided_again_and_never_cached_under_its_old
     build = subprocess.Popen(argv, cwd=race, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     wait_for(race / "started")
     (race / "src" / "a.txt").write_text("alpha\n")  # decided on "delta"; the command has not read it yet
+    (race / "go").touch()
     out, err = build.communicate(timeout=60)
     assert build.returncode == 0, out + err
     assert "input src/a.txt changed while it ran: deciding it again" in err, err
@@ -77,11 +81,13 @@ def edited_copies(root: Path) -> list[Path]:
 
 def build_editing_mid_run(root: Path, edit: str) -> subprocess.CompletedProcess[str]:
     (root / "started").unlink(missing_ok=True)
+    (root / "go").unlink(missing_ok=True)
     argv = [sys.executable, "-m", "agentmake"]
     proc = subprocess.Popen(argv, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     wait_for(root / "started")
     (root / "mid").mkdir(exist_ok=True)
     (root / "mid" / "a.txt").write_text(edit)  # after the task was decided, before its result is placed
+    (root / "go").touch()
     out, err = proc.communicate(timeout=60)
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 

@@ -81,11 +81,18 @@ def test_an_attempt_that_did_not_write_its_output_leaves_it_as_the_build_saw_it(
 def test_a_hand_edit_made_after_the_agent_ended_is_still_saved(
     tmp_path: Path, fake_agents: FakeAgents
 ) -> None:
-    e = _project(tmp_path, fake_agents, AGENTFILE + '    check = "touch checking && sleep 1"\n')
+    # (the check ends once the edit is made: not after 1 s, which a loaded runner could outlast)
+    check = "touch checking && until [ -e go ]; do sleep 0.05; done"
+    go = tmp_path / "p" / "go"
+    go.parent.mkdir(parents=True)
+    go.touch()  # (the first build's check goes on at once)
+    e = _project(tmp_path, fake_agents, AGENTFILE + f'    check = "{check}"\n')
+    go.unlink()
     e.write("prompts/a.md", "FAKE: answer=second\n")
     proc = e.spawn()
     wait_for(lambda: e.exists("checking"), what="the check to start")
     e.write("out.md", "my edit\n")
+    e.write("go", "")
     run = e.finish(proc)
     assert run.code == 0, run
     assert "hand-edited output saved: out.md" in run.err

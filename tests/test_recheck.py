@@ -172,12 +172,15 @@ def test_ctrl_c_during_a_slow_recheck_ends_it_and_leaves_the_record_as_it_was(e2
 def test_an_output_edited_while_its_check_runs_is_not_vouched_for_the_task_is_decided_again(e2e: E2E) -> None:
     built(e2e, ("a",))
     e2e.reset_calls()
-    started = e2e.root / "started"
-    e2e.write("Agentfile", AGENTS.format(check=f"touch {started}; sleep 1.5; test -s {{output}}"))
+    started, go = e2e.root / "started", e2e.root.parent / "go"
+    # (the check goes on once the edit is made, not after 1.5 s, which a loaded runner could outlast)
+    check = f"touch {started}; until [ -e {go} ]; do sleep 0.05; done; test -s {{output}}"
+    e2e.write("Agentfile", AGENTS.format(check=check))
     proc = e2e.spawn()
     try:
         wait_for(started.exists, what="the check to start")
         e2e.write("out/a.md", "edited by hand while the check ran\n")
+        go.touch()
         run = E2E.finish(proc)
     finally:
         kill_quietly(proc.pid)

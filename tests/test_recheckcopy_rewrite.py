@@ -130,13 +130,16 @@ def test_a_hand_edit_made_while_a_rewriting_check_runs_is_still_found(e2e: E2E) 
     e2e.write("Agentfile", agentfile())
     assert e2e.am().code == 0
     e2e.reset_calls()
-    started = e2e.root / "started"
-    check = f'    check = "touch {started}; sleep 1.5; sed -i s/hello/HELLO/ {{output}}"\n'
+    started, go = e2e.root / "started", e2e.root.parent / "go"
+    # (the check goes on once the edit is made, not after 1.5 s, which a loaded runner could outlast)
+    wait = f"until [ -e {go} ]; do sleep 0.05; done"
+    check = f'    check = "touch {started}; {wait}; sed -i s/hello/HELLO/ {{output}}"\n'
     e2e.write("Agentfile", agentfile(check))
     proc = e2e.spawn()
     try:
         wait_for(started.exists, what="the check to start")
         e2e.write("a.txt", "edited by hand while the check ran\n")
+        go.touch()
         run = E2E.finish(proc)
     finally:
         kill_quietly(proc.pid)

@@ -110,7 +110,8 @@ def test_a_prompt_edited_during_a_run_cancels_the_task_reading_it(
     try:
         _wait(lambda: len(w.summaries()) == 1, "the first build", w)
         assert _calls(fake_agents, "t") == (2, 2)
-        write(project / "prompts/t.md", "FAKE: sleep=3 label=slow\nTranslate.\n")
+        # (`hang`, not a sleep: they answer only if not cancelled, however late a loaded runner sees the edit)
+        write(project / "prompts/t.md", "FAKE: hang label=slow\nTranslate.\n")
         _wait(lambda: _calls(fake_agents, "slow")[0] == 2, "both tasks to start on the new prompt", w)
         write(project / "prompts/t.md", "FAKE: sleep=0.2 label=fast\nTranslate, please.\n")
         _wait(lambda: len(w.summaries()) >= 3, "the rebuild on the last prompt", w, timeout=30)
