@@ -30,11 +30,12 @@ agent a:
 
 
 @contextmanager
-def _watching(e2e: E2E, log: Path) -> Iterator[int]:
-    """An `agentmake watch` of the project, started (its pid), and stopped (SIGTERM) at the end."""
+def _watching(e2e: E2E, log: Path, *args: str) -> Iterator[int]:
+    """An `agentmake watch` of the project (with `args`), started (its pid), and stopped (SIGTERM) at the
+    end."""
     with log.open("w") as err:
         watch = subprocess.Popen(
-            e2e.argv(("watch",)), cwd=e2e.root, env=e2e.env(), stdout=subprocess.DEVNULL,
+            e2e.argv(("watch", *args)), cwd=e2e.root, env=e2e.env(), stdout=subprocess.DEVNULL,
             stderr=err, stdin=subprocess.DEVNULL, text=True,
         )  # fmt: skip
     try:

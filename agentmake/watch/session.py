@@ -17,7 +17,7 @@ from agentmake.invocation import command_line
 from agentmake.pathwords import quote_path, quote_paths
 from agentmake.safetext import term_lines, term_safe
 from agentmake.scheduler import BuildControl, BuildResult
-from agentmake.store import Store
+from agentmake.store import Store, watchstate
 from agentmake.syntax import load_agentfile
 from agentmake.watch.events import RESCAN
 from agentmake.watch.idle import Notice, check_idle
@@ -60,6 +60,8 @@ class WatchSession:
         # task id -> the key it failed under in this session: an edit of something else does not pay for the
         # same failure again (it is tried again once what it reads changes, or by a plain `agentmake`)
         self.held: dict[str, str] = {}
+        self.held_why: dict[str, str] = {}  # task id -> why it failed (told to a --wait build: `watchstate`)
+        self.left: dict[str, str] = {}  # task id -> why the last build did not run it (held tasks aside)
         # the outputs edited by hand and kept that a build of this session told of (`idle.Notice`): another
         # save does not make a build only to tell them again
         self.told: frozenset[Notice] = frozenset()
@@ -72,7 +74,16 @@ class WatchSession:
 
     def close(self) -> None:
         self.watcher.stop.set()
+        watchstate.withdraw(self.root)
         self.store.close()
+
+    def publish(self, building: bool = False) -> None:
+        """Tell a `--wait` build beside the watch what it builds, whether it is building, what it holds and
+        what its last build left (`store.watchstate`)."""
+        held = {t: (key, self.held_why.get(t, "")) for t, key in self.held.items()}
+        config, targets = self.store.config or "", list(self.req.targets)
+        state = watchstate.WatchState(os.getpid(), targets, config, held, self.left, building)
+        watchstate.publish(self.root, state)
 
     def load(self, quiet: bool = False) -> bool:
         """Re-read the Agentfile; on error show it (when `quiet`, only if it is not the error shown last)
@@ -105,6 +116,7 @@ class WatchSession:
         self.watcher.patterns = fan_out_patterns(agentfile)
         self.find_plan_files()
         self.find_links()
+        self.publish()  # (its configuration may have changed)
         return True
 
     def plans(self, paths: set[str]) -> bool:
@@ -254,6 +266,7 @@ class WatchSession:
             print(f"agentmake: {_why(after, self.project)} changed: building", file=sys.stderr, flush=True)
         control = BuildControl()
         self.watcher.control = control
+        self.publish(building=True)
         try:
             result = run_graph(
                 self.project, selected, self.store, self.req, control=control, hold=self.held, stamp=decided
@@ -275,7 +288,14 @@ class WatchSession:
             for t, key in self.held.items()
             if outcomes.get(t) is None or outcomes[t].state == "not-run"
         }
-        self.held.update((t, o.key) for t, o in outcomes.items() if o.state == "failed" and o.key)
+        failed = {t: o for t, o in outcomes.items() if o.state == "failed" and o.key}
+        self.held.update((t, o.key) for t, o in failed.items() if o.key)
+        self.held_why = {t: self.held_why.get(t, "") for t in self.held}
+        self.held_why.update((t, o.message or "") for t, o in failed.items())
+        # (what it did not run for a failure elsewhere: the next change runs it)
+        left = [(t, o) for t, o in outcomes.items() if o.state == "not-run" and t not in self.held]
+        self.left = {t: o.message or "" for t, o in left}
+        self.publish()
         # (a link among what tasks read may have been pointed elsewhere, or a file added: that was a change,
         # and this build)
         self.find_links()

@@ -2,7 +2,7 @@
 run is decided as -n decides it, without the lock; nothing to run is said as a no-op build says it (exit 0),
 else the holder is named (its pid, whether it is a watch, how to stop it) with what would run (exit 2). With
 `--wait`, a watch's project with nothing to run is said so too, not waited for; with something to run, once
-the watch has built it (`up_to_date_beside_watch`)."""
+the watch has built it (`up_to_date_beside_watch`), or the watch says it will not (`watchwait`)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import time
 from typing import TYPE_CHECKING
 
 from agentmake.errors import plural
-from agentmake.safetext import term_safe
 from agentmake.store.lock import LockedError, holder_words
 from agentmake.workflow import EXIT_OK, Project, Request, _out
 from agentmake.workflow.planning import plan
+from agentmake.workflow.watchwait import NotBuilt, task_names, to_do
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -37,9 +37,9 @@ def build_while_held(
     elsewhere now (two builds never run at once: nothing is run or written here); else `err`, saying what
     would run. `started`: when the build began (`time.monotonic`), for its summary line; `first`: the
     warnings a build gives before it decides (leftovers it reads: `workflow.plan`'s `first`)."""
-    stale, decisions = _to_run(project, selected, req, first)
+    stale, decisions, running = _to_run(project, selected, req, first)
     if stale:
-        would = f"{plural(len(stale), 'task')} to run ({_first_names(stale)}), but {err}"
+        would = f"{to_do(stale, decisions, running)}, but {err}"
         raise LockedError(would, err.holder, err.role) from None
     return _up_to_date(len(decisions), holder_words(err.holder, err.role), started)
 
@@ -54,25 +54,27 @@ def up_to_date_beside_watch(
     """A `--wait` build while a live `agentmake watch` holds the project: EXIT_OK, said as without `--wait`
     (`build_while_held`, with the warnings of `first`), once nothing is to run, as waiting for a watch,
     which runs until stopped, would never end: what is to run (the watch building it now, say) is decided
-    again until it is built, or the watch ends (then None: the build takes the project, and warns); None at
-    once with -B (everything is to run)."""
+    again until it is built, or the watch ends (then None: the build takes the project, and warns), or
+    it says it will not build it (`NotBuilt`: exit 1 or 2); None at once with -B (everything is to run)."""
     from agentmake.interrupts import restore_signals, stop_on_signals
     from agentmake.store.lock import watch_holding
 
     lock = project.root / ".agentmake" / "lock"
     stopping = stop_on_signals()  # (SIGTERM or SIGHUP stop the wait as Ctrl-C does, as `open_waiting`'s)
     try:
-        pause, said = 0.2, False
+        pause, said, unbuilt = 0.2, False, NotBuilt(project, req)
         while (holder := watch_holding(lock)) is not None:
-            stale, decisions = _to_run(project, selected, req)
+            stale, decisions, running = _to_run(project, selected, req)
             if not stale:
                 if first is not None:  # (only now: a build that takes the project warns once it holds it)
                     _warn(project, req, first)
                 return _up_to_date(len(decisions), holder_words(holder, "watch"), started)
             if req.force:
                 return None
+            if (never := unbuilt.check(holder, stale, decisions, running)) is not None:
+                return never
             if not said:
-                tasks = _first_names(stale)
+                tasks = task_names(stale)
                 print(
                     f"agentmake: {holder_words(holder, 'watch')} is using the project: waiting for it to"
                     f" build {plural(len(stale), 'task')} ({tasks}), or to end (--wait; Ctrl-C to stop)",
@@ -85,14 +87,6 @@ def up_to_date_beside_watch(
         return None
     finally:
         restore_signals(stopping)
-
-
-def _first_names(tasks: list[str]) -> str:
-    """The first few of `tasks` as -n names them (natural order: review:m2 before review:m10)."""
-    from agentmake.firstfew import first_few
-    from agentmake.natorder import in_natural_order
-
-    return first_few(in_natural_order(tasks), 5, each=term_safe)
 
 
 def _warn(project: Project, req: Request, first: Callable[[Store], object]) -> None:
@@ -110,14 +104,15 @@ def _warn(project: Project, req: Request, first: Callable[[Store], object]) -> N
 
 def _to_run(
     project: Project, selected: Graph, req: Request, first: Callable[[Store], object] | None = None
-) -> tuple[list[str], list]:
-    """The tasks of `selected` a build would run now, decided as -n decides (no lock), with those running
-    elsewhere now; and the decisions. `first`: as `build_while_held`'s."""
+) -> tuple[list[str], list, set[str]]:
+    """The tasks of `selected` a build would run or restore now, decided as -n decides (no lock), with those
+    running elsewhere now; the decisions; and those running elsewhere. `first`: as `build_while_held`'s."""
     elsewhere: dict[str, int] = {}
     decisions = plan(project, selected, req, tolerant=True, elsewhere=elsewhere, first=first)
     stale = [d.task_id for d in decisions if d.stale]
-    stale += [t for t in elsewhere if t in selected.tasks and t not in stale]  # (running there now)
-    return stale, decisions
+    running = {t for t in elsewhere if t in selected.tasks}
+    stale += [t for t in running if t not in stale]  # (running there now)
+    return stale, decisions, running
 
 
 def _up_to_date(count: int, who: str, started: float) -> int:
