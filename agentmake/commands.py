@@ -87,7 +87,8 @@ class _Parser(argparse.ArgumentParser):
         typed = self._typed(word)
         if len(near) > 1 or not typed:
             return said
-        return f"{said} (`{self._typed_again({typed: (near[0] + typed[len(word) :],)})}`)"
+        swaps = {t: (near[0] + t[len(word) :],) for t in typed}
+        return f"{said} (`{self._typed_again(swaps)}`)"
 
     def _target_taken_for_option(self, word: str) -> str:
         """The message for `word`, a target taken for an option (`-x`), with the command line to type: the
@@ -126,13 +127,14 @@ class _Parser(argparse.ArgumentParser):
         if not all(len(n) == 1 for n in nears) or not all(typed):
             return None
         swaps: dict[str, Sequence[str]] = {
-            t: (n[0] + t[len(u) :],) for u, n, t in zip(unknown, nears, typed, strict=True)
+            t: (n[0] + t[len(u) :],) for u, n, each in zip(unknown, nears, typed, strict=True) for t in each
         }
         return [n[0] for n in nears], swaps
 
-    def _typed(self, option: str) -> str:
-        """The word the user typed for the misspelt long `option` (``--jbos=3`` for ``--jbos``), else ""."""
-        return next((w for w in self.words if w == option or w.startswith(option + "=")), "")
+    def _typed(self, option: str) -> list[str]:
+        """Every word the user typed for the misspelt long `option` (``--jbos=3`` for ``--jbos``; `--jbos=3
+        --jbos 4`: both), each once; none if not typed so."""
+        return list(dict.fromkeys(w for w in self.words if w == option or w.startswith(option + "=")))
 
     def _near(self, word: str) -> list[str]:
         """The long options a misspelt `word` may mean: those it begins, else those close to it."""
@@ -145,17 +147,16 @@ class _Parser(argparse.ArgumentParser):
 
     def _typed_again(self, swaps: Mapping[str, Sequence[str]], target: str = "") -> str:
         """The command line as the user typed it, every word kept but those `swaps` names, each replaced (at
-        its first place) by its words, and `target` (a target taken for an option) after `--`, with the words
+        every place) by its words, and `target` (a target taken for an option) after `--`, with the words
         that were after it: for a hint to copy (`agentmake -k --jbos 2` -> `agentmake -k --jobs 2`; `agentmake
         report -v -notes.md` -> `agentmake report -v -- -notes.md`). Its VAR=value words go last, as
         `command_line` says them (a secret's value left out)."""
         kept: list[str] = []
         assigned: list[str] = []
-        left: dict[str, Sequence[str]] = dict(swaps)
         values = self._option_values()  # (`-f a=b.af`: the Agentfile's name, no VAR=value to move)
         for at, word in enumerate(self.words):
-            if word in left:
-                kept += left.pop(word)
+            if word in swaps:  # (at every place: `--dryrun --dryrun` left one misspelt)
+                kept += swaps[word]
             elif _is_assignment(word) and at not in values:
                 assigned.append(word)
             else:
