@@ -1,6 +1,7 @@
 """What `-v` shows of an attempt whose CLI answers in JSON: its answer (or error) and its cost, turns and
 tokens, once parsed; not the raw JSON, which stays in the attempt's log (`<log_dir>/<id>.<n>.out`). A CLI
-that printed plain text instead (an error, a proxy's page) is shown as it printed it, up to `SHOWN` lines."""
+that printed plain text instead (an error, a proxy's page) is shown as it printed it, up to `SHOWN` lines
+of up to `WIDE` characters."""
 
 from __future__ import annotations
 
@@ -26,12 +27,14 @@ def figures(parsed: Parsed) -> str:
 
 
 SHOWN = 40  # lines of plain text shown at most: the first and last half, and how many between
+WIDE = 400  # characters of a line of it shown at most: its start, and how many more (a page on one line)
 
 
 def printed_lines(stdout: str, error: str) -> list[str]:
     """The lines a JSON CLI printed as plain text (no JSON value in `stdout`), `error` (the first of them, as
     the parser took it) said as the error; past `SHOWN` lines, the first and last half of them and a line
-    saying how many more the log holds. [] when `stdout` holds JSON, or nothing."""
+    saying how many more the log holds; past `WIDE` characters, a line's start and how many more. [] when
+    `stdout` holds JSON, or nothing."""
     if not stdout.strip() or next(json_values(stdout), None) is not None:
         return []
     lines = stdout.strip("\n").splitlines()
@@ -44,7 +47,14 @@ def printed_lines(stdout: str, error: str) -> list[str]:
     if len(lines) > SHOWN:
         more = len(lines) - SHOWN
         lines = [*lines[: SHOWN // 2], f"… {more:,} more lines (in the attempt's log)", *lines[-SHOWN // 2 :]]
-    return lines
+    return [_cut(line) for line in lines]
+
+
+def _cut(line: str) -> str:
+    """`line`, or its first `WIDE` characters and how many more there are."""
+    if len(line) <= WIDE:
+        return line
+    return f"{line[:WIDE]} … {len(line) - WIDE:,} more characters (in the attempt's log)"
 
 
 def tell_parsed(
