@@ -4,7 +4,8 @@ source, version), a ``system``/``api_retry`` per retry of a failing request, for
 ``assistant`` ``tool_use`` and the ``user`` ``tool_result``, the assistant's answer (an API error: a synthetic
 assistant message whose ``error`` names it), and the ``result`` last. The fake claude printed only an init,
 the answer and the result (a failure: the result alone); agentmake takes the answer, the cost and the tokens
-from the result event alone, whatever comes before it, and `-v` shows the events as they come."""
+from the result event alone, whatever comes before it, and `-v` shows the events as they come
+(as their text: heldux29)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from conftest import FakeAgents
 from e2e_helpers import E2E
 
 from agentmake.runners.parse import parse_output
+from agentmake.scheduler.summary import usd
 
 STREAM = ["claude", "-p", "--output-format", "stream-json", "--verbose"]
 
@@ -138,9 +140,12 @@ def test_a_build_streams_the_events_and_keeps_the_result_s_answer_and_cost(
     )
     run = e2e.am("-v")
     assert run.code == 0, run
-    shown = [line for line in run.err.splitlines() if line.startswith("[a] {")]
-    kinds = [json.loads(line[4:])["type"] for line in shown]
-    assert kinds == ["system", "assistant", "result"], run.err
+    # (told as their text, the raw events kept in the log: heldux29)
+    assert "[a] the answer" in run.err.splitlines() and "[a] {" not in run.err, run.err
+    logged = (e2e.root / ".agentmake" / "logs" / "a.1.out").read_text().splitlines()
+    kinds = [json.loads(line)["type"] for line in logged]
+    assert kinds == ["system", "assistant", "result"], logged
     assert e2e.read("a.md").strip() == "the answer"
-    cost = json.loads(shown[-1][4:])["total_cost_usd"]
+    cost = json.loads(logged[-1])["total_cost_usd"]
+    assert f"[a] (cost {usd(cost)}, 1 turn, " in run.err, run.err
     assert cost > 0 and run.summary.cost is not None and abs(run.summary.cost - cost) < 1e-6, run

@@ -219,9 +219,11 @@ class ExecutorBase:
         on_group: Callable[[int], None] | None = None,
         watch: Callable[[], str | None] | None = None,
         tail_stdout: bool = True,
+        shown: Callable[[str, bool], list[str] | None] | None = None,
     ) -> ProcResult:
         """Run the attempt's process; verbose: its stderr, and its stdout if `tail_stdout`, streamed to ours
-        as it comes (a CLI answering in JSON: what it answered is told once parsed, `runners.verbose`)."""
+        as it comes (a CLI answering in JSON: what it answered is told once parsed, `runners.verbose`), each
+        line as `shown` shows it (`staging.tail_to_stderr`)."""
         on_spawn = None
         if self.on_process is not None or on_group is not None:
             hook = self.on_process
@@ -235,9 +237,8 @@ class ExecutorBase:
         stop_tail = threading.Event()
         tail = None
         if self.verbose:
-            tail = threading.Thread(
-                target=tail_to_stderr, args=(task.id, stem, stop_tail, self.redact, tail_stdout), daemon=True
-            )
+            told = (task.id, stem, stop_tail, self.redact, tail_stdout, shown)
+            tail = threading.Thread(target=tail_to_stderr, args=told, daemon=True)
             tail.start()
         try:
             return run_process(

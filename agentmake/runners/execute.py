@@ -201,8 +201,23 @@ class Executor(SalvageAttempts, LocalExecutor):
                 and runner.format not in TEXT_FORMATS
                 and not streams_events(runner.format, runner.command)
             )
+            shown = None
+            if self.verbose:
+                from agentmake.runners.verbose import Shown
+
+                shown = Shown(
+                    preset, runner.format if streams_events(runner.format, runner.command) else None
+                )
             proc = self._spawn(
-                task, inv, stem, timeout, cancel, on_group=on_group, watch=watch, tail_stdout=not told
+                task,
+                inv,
+                stem,
+                timeout,
+                cancel,
+                on_group=on_group,
+                watch=watch,
+                tail_stdout=not told,
+                shown=shown,
             )
             if aside is not None:  # (the agent is gone: the output is put back as the build saw it)
                 settling, aside = aside, None

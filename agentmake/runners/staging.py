@@ -132,11 +132,14 @@ def tail_to_stderr(
     stop: threading.Event,
     redact: Callable[[str], str] = str,
     stdout: bool = True,
+    shown: Callable[[str, bool], list[str] | None] | None = None,
 ) -> None:
     """Stream new lines of the attempt's stdout and stderr to stderr, prefixed with the task id (and `!` for
     its stderr, where CLIs print their progress and errors) (verbose mode), each line `redact`ed and made
     `term_safe` (an agent echoing a document's escape sequences must not reach the terminal's controls).
-    `stdout` False: its stderr alone (a CLI answering in JSON: `runners.verbose` tells its answer)."""
+    `stdout` False: its stderr alone (a CLI answering in JSON: `runners.verbose` tells its answer).
+    `shown(line, is_stderr)`: the lines to show for one it printed (None: the line as printed; a JSON
+    event told as its text, a known noise line left out: `runners.verbose.Shown`)."""
     from agentmake.safetext import term_safe
 
     streams = [
@@ -158,6 +161,9 @@ def tail_to_stderr(
             if stopping and pending[i]:
                 lines.append(pending[i])
             for line in lines:
-                sys.stderr.write(prefix + term_safe(redact(line.decode("utf-8", "replace"))) + "\n")
+                text = line.decode("utf-8", "replace")
+                said = shown(text, prefix.endswith("!] ")) if shown is not None else None
+                for each in [text] if said is None else said:
+                    sys.stderr.write(prefix + term_safe(redact(each)) + "\n")
         if stopping:
             return

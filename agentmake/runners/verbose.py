@@ -1,10 +1,14 @@
 """What `-v` shows of an attempt whose CLI answers in JSON: its answer (or error) and its cost, turns and
 tokens, once parsed; not the raw JSON, which stays in the attempt's log (`<log_dir>/<id>.<n>.out`). A CLI
 that printed plain text instead (an error, a proxy's page) is shown as it printed it, up to `SHOWN` lines
-of up to `WIDE` characters."""
+of up to `WIDE` characters. A CLI that streams JSON events as it works (claude's and gemini's
+`stream-json`, codex's `--json`) is shown as they come, each as its text (`Shown`): what the agent says,
+the tools it calls, errors; and a line a CLI always prints (codex's `Reading additional input from
+stdin...`) is left out."""
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
 from typing import TextIO
@@ -80,3 +84,117 @@ def tell_parsed(
         out = stream if stream is not None else sys.stderr
         out.write("".join(prefix + term_safe(redact(line)) + "\n" for line in lines))
         out.flush()
+
+
+NOISE = {"codex": frozenset({"Reading additional input from stdin..."})}  # stderr lines said at every call
+
+
+class Shown:
+    """What `-v` shows of each line an attempt's CLI prints (`staging.tail_to_stderr`'s `shown`): a line
+    its preset always prints on stderr (`NOISE`) is left out; with `events` (the runner's format, its stdout
+    a stream of JSON events), each event on stdout is told as its text (`event_text`), gemini's pieces of
+    a message (`delta`) joined into lines, and the figures of the result (or codex's turn) after it."""
+
+    def __init__(self, preset: str | None, events: str | None) -> None:
+        self.noise = NOISE.get(preset or "", frozenset())
+        self.events = events
+        self.pending = ""  # the unfinished line of a message streamed in pieces
+        self.error: list[str] = []  # the error last said
+
+    def __call__(self, line: str, is_stderr: bool) -> list[str] | None:
+        if is_stderr:
+            return [] if line.strip() in self.noise else None
+        if self.events is None:
+            return None
+        said = event_text(line)
+        if said is None:  # (no JSON: as printed)
+            return [*self._flush(), line]
+        event = json.loads(line)
+        if event.get("type") == "message" and event.get("delta") is True and event.get("role") == "assistant":
+            *whole, self.pending = (self.pending + str(event.get("content") or "")).split("\n")
+            return whole
+        if event.get("type") in ("result", "turn.completed"):
+            from agentmake.runners.parse import parse_output
+
+            counted = figures(parse_output(self.events, line, ""))
+            said = [*said, f"({counted})"] if counted else said
+        if said and said[0].startswith("error: "):  # (codex says its error twice: `error`, `turn.failed`)
+            said, self.error = ([] if said == self.error else said), said
+        return [*self._flush(), *said]
+
+    def _flush(self) -> list[str]:
+        """The unfinished line of a message streamed in pieces, once something else comes."""
+        pending, self.pending = self.pending, ""
+        return [pending] if pending else []
+
+
+def event_text(line: str) -> list[str] | None:
+    """The lines `-v` shows for one JSON event a CLI streamed: what the agent said (claude's `assistant`,
+    gemini's assistant `message`, codex's `agent_message`), the tools it calls (`→ Write`, `→ $ ls`), an
+    error or a failed result; nothing for the rest (init, turns, usage, a successful result, whose text was
+    said); None when the line is no JSON object (shown as printed)."""
+    try:
+        event = json.loads(line)
+    except ValueError:
+        return None
+    if not isinstance(event, dict):
+        return None
+    kind = event.get("type")
+    if kind == "assistant":  # claude (an error's message is said by the result that follows it)
+        if event.get("error"):
+            return []
+        message = event.get("message")
+        content = message.get("content") if isinstance(message, dict) else None
+        return _content(content)
+    if kind == "message":  # gemini
+        return _text(event.get("content")) if event.get("role") == "assistant" else []
+    if kind == "tool_use":  # gemini
+        return [f"→ {event.get('tool_name', 'tool')}"]
+    if kind == "item.completed" and isinstance(item := event.get("item"), dict):  # codex
+        return _item(item)
+    if kind == "result":  # claude's or gemini's last event
+        if event.get("is_error") is True:
+            return [f"error: {said}" for said in _text(event.get("result"))] or ["error"]
+        return [f"error: {_message(event.get('error'))}"] if event.get("status") == "error" else []
+    if kind in ("error", "turn.failed"):  # codex
+        return [f"error: {_message(event.get('error') or event)}"]
+    return []
+
+
+def _content(content: object) -> list[str]:
+    """The text and tool calls of a claude message's `content`."""
+    if not isinstance(content, list):
+        return _text(content)
+    lines: list[str] = []
+    for part in content:
+        if isinstance(part, dict) and part.get("type") == "text":
+            lines += _text(part.get("text"))
+        elif isinstance(part, dict) and part.get("type") == "tool_use":
+            lines.append(f"→ {part.get('name', 'tool')}")
+    return lines
+
+
+def _item(item: dict) -> list[str]:
+    """What a codex item completed says: its message, the command it ran, the files it changed, its error."""
+    kind = item.get("type")
+    if kind == "agent_message":
+        return _text(item.get("text"))
+    if kind == "command_execution":
+        return [f"→ $ {item.get('command', '')}"]
+    if kind == "file_change" and isinstance(changes := item.get("changes"), list):
+        return [f"→ {c.get('kind', 'changed')} {c.get('path', '')}" for c in changes if isinstance(c, dict)]
+    if kind == "error":
+        return [f"error: {_message(item)}"]
+    return []
+
+
+def _text(value: object) -> list[str]:
+    """`value`'s lines if it is a string, else none."""
+    return value.splitlines() if isinstance(value, str) else []
+
+
+def _message(value: object) -> str:
+    """The `message` of an error object, or the value as it is."""
+    if isinstance(value, dict) and isinstance(value.get("message"), str):
+        return value["message"]
+    return str(value)
