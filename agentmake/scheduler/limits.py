@@ -32,6 +32,9 @@ class Limits:
         self.halved_at: dict[str, int] = {}  # runner -> `started` when its cap was last halved
         self.successes: dict[str, int] = {}  # runner -> successes counted for growth since its cap changed
         self.peak: dict[str, int] = {}  # runner -> most of its calls running at once since its cap changed
+        self.told: set[str] = (
+            set()
+        )  # runners whose lowered cap was said (held a call back): its growth is said
 
     def can_start(self, runner: str | None) -> bool:
         if self.total >= self.jobs:

@@ -155,7 +155,8 @@ class Outcomes(Failing, Spending):
             self._finish(t, "up-to-date", message=result.message)
         else:
             cap = self.limits.grow(t.runner, t.started_as)
-            self._finish(t, "done", action=f"cap for {t.runner} raised to {cap}" if cap is not None else None)
+            told = cap is not None and t.runner in self.limits.told  # (a lowering not said: nor is this)
+            self._finish(t, "done", action=f"cap for {t.runner} raised to {cap}" if told else None)
         self._succeeded(t)
 
     def _save_mid_run_edits(

@@ -17,7 +17,7 @@ from agentmake.scheduler.failing import not_retried
 from agentmake.scheduler.processes import ProcessRecorder
 from agentmake.scheduler.ready import park
 from agentmake.scheduler.stopping import Stopping
-from agentmake.scheduler.tasks import TaskState
+from agentmake.scheduler.tasks import TERMINAL, TaskState
 from agentmake.store.busy import StateBusy
 from agentmake.trace import mark
 
@@ -204,6 +204,13 @@ class Results(Stopping):
         self._add_cost(t, result)  # (before any slot is refilled: the budget may now be spent)
         return written and not clear
 
+    def _wanting(self, t: TaskState, result: AttemptResult) -> int:
+        """The calls `t`'s runner has yet to make in this build: its other tasks not ended, `t`'s retry."""
+        others = [u for u in self.tasks.values() if u.runner == t.runner and u is not t]
+        return sum(u.state not in TERMINAL for u in others) + (
+            result.outcome == "retry" and t.attempt < t.max_attempts
+        )
+
     def _on_result(
         self,
         t: TaskState,
@@ -247,7 +254,10 @@ class Results(Stopping):
         notes: list[str] = []
         if result.rate_limited:
             cap = self.limits.lower(t.runner, t.started_as)
-            if cap is not None:
+            if (
+                cap is not None and t.runner is not None and self._wanting(t, result) > cap
+            ):  # (holds one back)
+                self.limits.told.add(t.runner)
                 notes.append(f"cap for {t.runner} lowered to {cap}")
         error_type = result.error_type or "error"
         if result.outcome == "retry":  # (recorded if the build is stopped before it tries again)
