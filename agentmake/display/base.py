@@ -75,24 +75,37 @@ class Fanout:
 
 
 def failure_lines(result: BuildResult) -> list[str]:
-    """One line per failed task with its message (continuation lines indented), then where its last
-    attempt's logs are (`logs_line`), safe for a terminal."""
-    lines: list[str] = []
+    """One entry per failure with its message (continuation lines indented), then where its last attempt's
+    logs are (`logs_line`), safe for a terminal. Tasks that failed the same way (one message, as many
+    attempts: an auth failure hits every parallel call) are one entry, named together (`✗ a, b, c and 2
+    more (5 tasks): ...`), with the first one's logs and prompt."""
+    groups: dict[tuple[str, int], list[TaskOutcome]] = {}
     for task_id in sorted(result.outcomes, key=natural_key):
         outcome = result.outcomes[task_id]
-        if outcome.state != "failed":
-            continue
-        message = term_lines((outcome.message or "failed").strip()) or ["failed"]
-        attempts = f" after {outcome.attempts} attempts" if outcome.attempts > 1 else ""
-        lines.append(f"✗ {term_safe(task_id)}{attempts}: {message[0]}")
+        if outcome.state == "failed":
+            groups.setdefault(((outcome.message or "failed").strip(), outcome.attempts), []).append(outcome)
+    lines: list[str] = []
+    for (said, tries), outcomes in groups.items():
+        first = outcomes[0]
+        message = term_lines(said) or ["failed"]
+        attempts = f" after {tries} attempts" if tries > 1 else ""
+        lines.append(f"✗ {_failed_names(outcomes)}{attempts}: {message[0]}")
         lines.extend("    " + more for more in message[1:])
-        logs = logs_line(result, outcome)
-        if logs:
-            lines.append("    " + logs)
-        prompt = prompt_line(result, outcome)
-        if prompt:
-            lines.append("    " + prompt)
+        whose = "" if len(outcomes) == 1 else f" ({term_safe(first.task_id)})"
+        for line in (logs_line(result, first), prompt_line(result, first)):
+            if line:
+                name, _, rest = line.partition(": ")
+                lines.append(f"    {name}{whose}: {rest}")
     return lines
+
+
+def _failed_names(outcomes: list[TaskOutcome]) -> str:
+    """The task, or the tasks that failed alike and how many (`a, b, c and 2 more (5 tasks)`)."""
+    from agentmake.firstfew import first_few
+
+    if len(outcomes) == 1:
+        return term_safe(outcomes[0].task_id)
+    return f"{first_few([o.task_id for o in outcomes], 3, whole=4, each=term_safe)} ({len(outcomes):,} tasks)"
 
 
 def logs_line(result: BuildResult, outcome: TaskOutcome) -> str | None:
