@@ -188,14 +188,15 @@ def cost_places(result: BuildResult) -> tuple[int | None, bool]:
 def summary_lines(result: BuildResult, term_width: int | None = None) -> list[str]:
     """The full end-of-build summary shown by the live and the plain display (not the summary line itself).
 
-    The table lists every task that ran, when at most `TABLE_LIMIT` did; past that (a big fan-out) it lists
-    the failed and interrupted ones and the `SLOWEST` slowest others, then one line counting the rest by
-    state (`… and 9,990 more: 9,990 done`), so its length stays bounded. Task ids, notices and messages are
-    made safe for a terminal (`term_safe`). Given the terminal's width (`term_width`), a table wider than
-    it has its task column narrowed to fit and the ids too long for it cut in the middle (`cut_middle`, as
-    the live table does), so that no row wraps onto the next line; elsewhere (a pipe, a log) ids are never
-    cut. The costs are said with as many decimals as make them add up to the summary line's total
-    (`cost_places`), or a line says they do not."""
+    The table lists every task that ran, in the natural order of their ids (as the failures, not run and
+    interrupted lists below; not in the order they started), when at most `TABLE_LIMIT` did; past that (a big
+    fan-out) it lists the failed and interrupted ones and the `SLOWEST` slowest others, then one line counting
+    the rest by state (`… and 9,990 more: 9,990 done`), so its length stays bounded. Task ids, notices and
+    messages are made safe for a terminal (`term_safe`). Given the terminal's width (`term_width`), a table
+    wider than it has its task column narrowed to fit and the ids too long for it cut in the middle
+    (`cut_middle`, as the live table does), so that no row wraps onto the next line; elsewhere (a pipe, a log)
+    ids are never cut. The costs are said with as many decimals as make them add up to the summary line's
+    total (`cost_places`), or a line says they do not."""
     lines: list[str] = []
     ran = [o for o in result.outcomes.values() if o.state in ("done", "failed") and o.started_at]
     if ran:
@@ -219,7 +220,7 @@ def summary_lines(result: BuildResult, term_width: int | None = None) -> list[st
         lines.append(
             f"{ljust_cells('task', id_width)} {'state':<11} {'time':>8} {'attempts':>8} {'cost':>{width}}"
         )
-        for o in sorted(shown, key=lambda o: (o.started_at or 0.0, natural_key(o.task_id))):
+        for o in sorted(shown, key=lambda o: natural_key(o.task_id)):  # (as the lists below: not start order)
             cost = costs[o.task_id]
             took = fmt_duration(_duration(o))
             state = "partial" if o.partial else o.state  # (a partial report: done, without some inputs)
