@@ -61,3 +61,26 @@ def test_codex_error_is_said_once_and_its_stdin_line_left_out() -> None:
     assert shown("Reading additional input from stdin...", True) == []
     assert shown("ERROR: something else", True) is None  # (shown as printed)
     assert Shown("claude", None)("Reading additional input from stdin...", True) is None
+
+
+def test_a_gemini_error_is_shown_once(tmp_path: Path, fake_agents: FakeAgents) -> None:
+    """(heldux29) gemini `-o json` prints its error as a JSON object on stderr: `-v` streamed it raw, then
+    told the parsed error: twice. The object is left out; the error is told once."""
+    e2e = E2E(tmp_path / "p", fake_agents)
+    agent = 'agent a:\n    runner = gemini\n    outputs = a.md\n    prompt = "FAKE: label=a fail=500"\n'
+    e2e.write("Agentfile", "retries = 0\n\n" + agent, dedent=False)
+    run = e2e.am("-v")
+    assert run.code == 1, run
+    assert run.err.count("Internal error encountered") == 3, (
+        run.err
+    )  # (-v's line, the failed line, failures:)
+    assert "[a] error: [API Error: Internal error encountered.]" in run.err.splitlines(), run.err
+    assert '"error"' not in run.err, run.err
+
+
+def test_other_json_on_stderr_is_still_shown() -> None:
+    shown = Shown("gemini", None, told=True)
+    assert [shown(line, True) for line in ("{", '  "note": 1', "}")] == [[], [], ["{", '  "note": 1', "}"]]
+    assert shown('{"error": {"message": "x"}}', True) == []
+    assert shown("{ not json", True) == [] and shown.end() == ([], ["{ not json"])  # (held until the end)
+    assert shown("Loaded cached credentials.", True) is None

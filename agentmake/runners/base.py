@@ -35,6 +35,7 @@ from agentmake.safetext import term_safe
 
 if TYPE_CHECKING:
     from agentmake.plan.partial import Gap
+    from agentmake.runners.verbose import Shown
 
 AGENT_TIMEOUT = 3600.0  # seconds: an LLM agent's attempt limit when the Agentfile sets none
 _LOG_NAME = re.compile(r"(.+)\.(\d+)\.(?:(?:re)?check\.)?(?:out|err)")  # <safe id>.<attempt>.<stream>
@@ -219,7 +220,7 @@ class ExecutorBase:
         on_group: Callable[[int], None] | None = None,
         watch: Callable[[], str | None] | None = None,
         tail_stdout: bool = True,
-        shown: Callable[[str, bool], list[str] | None] | None = None,
+        shown: Shown | None = None,
     ) -> ProcResult:
         """Run the attempt's process; verbose: its stderr, and its stdout if `tail_stdout`, streamed to ours
         as it comes (a CLI answering in JSON: what it answered is told once parsed, `runners.verbose`), each

@@ -205,9 +205,8 @@ class Executor(SalvageAttempts, LocalExecutor):
             if self.verbose:
                 from agentmake.runners.verbose import Shown
 
-                shown = Shown(
-                    preset, runner.format if streams_events(runner.format, runner.command) else None
-                )
+                events = runner.format if streams_events(runner.format, runner.command) else None
+                shown = Shown(preset, events, told=told)
             proc = self._spawn(
                 task,
                 inv,

@@ -14,8 +14,12 @@ import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agentmake.confine import STATE_DIR, check_inside, plainly_relative, within
+
+if TYPE_CHECKING:
+    from agentmake.runners.verbose import Shown
 
 STAGED_MARKER = ".agentmake-tmp-"  # every staged file name contains this
 
@@ -132,7 +136,7 @@ def tail_to_stderr(
     stop: threading.Event,
     redact: Callable[[str], str] = str,
     stdout: bool = True,
-    shown: Callable[[str, bool], list[str] | None] | None = None,
+    shown: Shown | None = None,
 ) -> None:
     """Stream new lines of the attempt's stdout and stderr to stderr, prefixed with the task id (and `!` for
     its stderr, where CLIs print their progress and errors) (verbose mode), each line `redact`ed and made
@@ -166,4 +170,7 @@ def tail_to_stderr(
                 for each in [text] if said is None else said:
                     sys.stderr.write(prefix + term_safe(redact(each)) + "\n")
         if stopping:
+            if shown is not None:  # (what it held: a line in pieces, an object not ended)
+                for prefix, held in zip((streams[0][1], streams[-1][1]), shown.end(), strict=True):
+                    sys.stderr.write("".join(prefix + term_safe(redact(each)) + "\n" for each in held))
             return

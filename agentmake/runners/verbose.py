@@ -93,16 +93,21 @@ class Shown:
     """What `-v` shows of each line an attempt's CLI prints (`staging.tail_to_stderr`'s `shown`): a line
     its preset always prints on stderr (`NOISE`) is left out; with `events` (the runner's format, its stdout
     a stream of JSON events), each event on stdout is told as its text (`event_text`), gemini's pieces of
-    a message (`delta`) joined into lines, and the figures of the result (or codex's turn) after it."""
+    a message (`delta`) joined into lines, and the figures of the result (or codex's turn) after it; with
+    `told`, a JSON error object on stderr is left out (`_object`)."""
 
-    def __init__(self, preset: str | None, events: str | None) -> None:
+    def __init__(self, preset: str | None, events: str | None, told: bool = False) -> None:
         self.noise = NOISE.get(preset or "", frozenset())
         self.events = events
+        self.told = told  # the answer, or error, is told once parsed (`tell_parsed`)
         self.pending = ""  # the unfinished line of a message streamed in pieces
         self.error: list[str] = []  # the error last said
+        self.block: list[str] = []  # the lines of a JSON object being printed on stderr
 
     def __call__(self, line: str, is_stderr: bool) -> list[str] | None:
         if is_stderr:
+            if self.told and (self.block or line.startswith("{")):
+                return self._object(line)
             return [] if line.strip() in self.noise else None
         if self.events is None:
             return None
@@ -121,6 +126,24 @@ class Shown:
         if said and said[0].startswith("error: "):  # (codex says its error twice: `error`, `turn.failed`)
             said, self.error = ([] if said == self.error else said), said
         return [*self._flush(), *said]
+
+    def _object(self, line: str) -> list[str]:
+        """A line of a JSON object printed on stderr (gemini's `-o json` error): nothing until it ends, then
+        nothing if it is an error (`tell_parsed` tells it: it was shown twice), else its lines."""
+        self.block.append(line)
+        if line.rstrip() != "}" and not (len(self.block) == 1 and line.rstrip().endswith("}")):
+            return []
+        block, self.block = self.block, []
+        try:
+            value = json.loads("\n".join(block))
+        except ValueError:
+            return block
+        return [] if isinstance(value, dict) and "error" in value else block
+
+    def end(self) -> tuple[list[str], list[str]]:
+        """What is still held once the attempt ended: (its stdout's, its stderr's) lines."""
+        block, self.block = self.block, []
+        return self._flush(), block
 
     def _flush(self) -> list[str]:
         """The unfinished line of a message streamed in pieces, once something else comes."""
