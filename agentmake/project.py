@@ -40,8 +40,9 @@ def load(directory: Path, agentfile: Path | None, overrides: dict[str, str]) -> 
 
 
 def check_summary(af: Agentfile) -> str:
-    """One line: ``Agentfile: 5 agents (57 tasks), 2 reports, 3 runners — ok``. Builds the graph, so missing
-    inputs and cycles are reported too; `runners` counts the runners the agents and reports use."""
+    """One line: ``Agentfile: 5 agents (57 tasks), 2 reports, 3 of 10 runners in use — ok``. Builds the
+    graph, so missing inputs and cycles are reported too; of the runners known (the built-in presets and
+    those the Agentfile declares), those the agents and reports use."""
     return check_report(af)[0]
 
 
@@ -76,7 +77,7 @@ def check_report(af: Agentfile) -> tuple[str, list[str]]:
     verdict = f"not buildable here: {', '.join(programs)} not found" if programs else "ok"
     summary = (
         f"{name}: {plural(len(af.agents), 'agent')}{tasks}, {plural(len(af.reports), 'report')}, "
-        f"{plural(len(used), 'runner')} — {verdict}"
+        f"{len(used)} of {plural(len(af.runners), 'runner')} in use — {verdict}"
     )
     return summary, check_warnings(af, graph, unfound)
 

@@ -132,7 +132,7 @@ def test_clean_help_says_what_a_target_removes(capsys: pytest.CaptureFixture[str
 @pytest.mark.usefixtures("fake_agents")  # (claude on PATH: else `— not buildable here`)
 def test_check_prints_one_line(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["-C", str(project), "check"]) == 0
-    assert capsys.readouterr().out == "Agentfile: 2 agents (6 tasks), 1 report, 2 runners — ok\n"
+    assert capsys.readouterr().out == "Agentfile: 2 agents (6 tasks), 1 report, 2 of 8 runners in use — ok\n"
 
 
 def test_check_with_f_and_override(project: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -33,7 +33,8 @@ def test_every_command_works_where_the_terminal_is_not_utf8(tmp_path: Path, env:
     (root / "Agentfile").write_text(AGENTFILE)
     check = _am(root, "check", **env)
     assert check.returncode == 0 and b"Traceback" not in check.stderr, check
-    assert check.stdout == b"Agentfile: 1 agent (1 task), 0 reports, 1 runner \\u2014 ok\n", check
+    said = b"Agentfile: 1 agent (1 task), 0 reports, 1 of 8 runners in use \\u2014 ok\n"
+    assert check.stdout == said, check
     assert _am(root, **env).returncode == 0
     (root / "out/a.txt").write_text("edited\n")
     build = _am(root, "-B", **env)

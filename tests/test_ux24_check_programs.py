@@ -40,7 +40,8 @@ def test_check_says_not_buildable_when_runner_programs_are_missing(
     monkeypatch.setenv("PATH", str(empty))
     assert main(["-C", str(tmp_path), "check"]) == 0
     out, err = capsys.readouterr()
-    said = "Agentfile: 4 agents (4 tasks), 0 reports, 3 runners — not buildable here: claude, codex not found"
+    said = "Agentfile: 4 agents (4 tasks), 0 reports, 3 of 8 runners in use"
+    said += " — not buildable here: claude, codex not found"
     assert out == said + "\n"
     assert "runner claude: claude is not found on PATH, and every task of a, c would fail" in err
     assert "runner codex: codex is not found on PATH, and every task of b would fail" in err
@@ -52,7 +53,7 @@ def test_check_says_ok_when_the_runner_programs_are_there(
     (tmp_path / "Agentfile").write_text(AGENTFILE)
     assert main(["-C", str(tmp_path), "check"]) == 0
     out, err = capsys.readouterr()
-    assert out == "Agentfile: 4 agents (4 tasks), 0 reports, 3 runners — ok\n"
+    assert out == "Agentfile: 4 agents (4 tasks), 0 reports, 3 of 8 runners in use — ok\n"
     assert "not found" not in err
 
 
