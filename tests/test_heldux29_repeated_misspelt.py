@@ -5,18 +5,7 @@ every place, whichever form it was typed in (`--jbos 2 --jbos=3`)."""
 from __future__ import annotations
 
 import pytest
-
-from agentmake.cli import parse
-
-
-def _said(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
-    with pytest.raises(SystemExit) as stopped:
-        parse(args)
-    assert stopped.value.code == 2
-    return capsys.readouterr().err.splitlines()[-1].removeprefix("agentmake: error: ")
-
-
-AFTER = "a target that starts with '-' goes after '--'"
+from test_newuser28_target_and_misspelt import AFTER, _said
 
 
 @pytest.mark.parametrize(
