@@ -13,6 +13,8 @@ from e2e_helpers import E2E, wait_for
 from test_newuser28_wait_beside_watch import _watching
 
 FAILING = """\
+jobs = 1
+
 agent a:
     inputs = a.md
     outputs = out/a.md
@@ -25,7 +27,9 @@ agent b:
     run = "cat {input} > {output}"
 """
 
-BOTH = FAILING.replace('"echo boom >&2; exit 3"\n    retries = 0', '"cat {input} > {output}"')
+BOTH = FAILING.replace('"echo boom >&2; exit 3"\n    retries = 0', '"cat {input} > {output}"').replace(
+    "jobs = 1\n\n", ""
+)
 
 
 def _project(tmp_path: Path, fake_agents: FakeAgents, agentfile: str) -> E2E:
@@ -40,7 +44,8 @@ def test_wait_ends_when_the_watch_failed_the_task(tmp_path: Path, fake_agents: F
     e2e = _project(tmp_path, fake_agents, FAILING)
     log = tmp_path / "watch.err"
     with _watching(e2e, log) as pid:
-        wait_for(lambda: "failed" in log.read_text(), what="the watch to fail a")
+        # (one slot: a, first in the graph, fails before b starts, and the build stops: b is not run)
+        wait_for(lambda: "not run     b" in log.read_text(), what="the watch to fail a and not run b")
         wait_for(lambda: '"held": {"a"' in (e2e.root / ".agentmake" / "watch.json").read_text(),
                  what="the watch to say it holds a")  # fmt: skip
         run = e2e.am("--wait", timeout=120)  # (it decided again every 2 s for ever: TimeoutExpired)
