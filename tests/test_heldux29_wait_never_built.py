@@ -93,3 +93,20 @@ def test_wait_ends_when_the_watch_builds_other_variables(tmp_path: Path, fake_ag
             f"2 tasks to run (a, b), which an `agentmake watch` (pid {pid}) does not build (its command line"
             " sets other variables)" in run.err
         ), run
+
+
+def test_wait_ends_when_the_watch_builds_another_agentfile(tmp_path: Path, fake_agents: FakeAgents) -> None:
+    """(review29b) A watch of another Agentfile of the same directory (`watch -f Other`) holds the same
+    project lock but never builds this one's tasks: --wait decided again every 2 s for ever."""
+    e2e = _project(tmp_path, fake_agents, BOTH)
+    e2e.write("Other", BOTH.replace("agent a:", "agent x:").replace("out/", "other/"), dedent=False)
+    log = tmp_path / "watch.err"
+    with _watching(e2e, log, "-f", "Other") as pid:
+        wait_for(lambda: (e2e.root / "other" / "b.md").exists(), what="the watch to build")
+        run = e2e.am("--wait", timeout=120)
+        assert run.code == 2, run
+        assert (
+            f"2 tasks to run (a, b), which an `agentmake watch` (pid {pid}) does not build (it builds Other)"
+            in run.err
+        ), run
+    assert not (e2e.root / "out" / "a.md").exists()

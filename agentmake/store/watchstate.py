@@ -26,6 +26,7 @@ class WatchState:
     held: dict[str, tuple[str, str]] = field(default_factory=dict)  # task id -> (key, why it failed)
     left: dict[str, str] = field(default_factory=dict)  # task id -> why the last build did not run it
     building: bool = False
+    agentfile: str = ""  # the name of the Agentfile it builds ("": not said)
 
 
 def publish(root: Path, state: WatchState) -> None:
@@ -34,7 +35,8 @@ def publish(root: Path, state: WatchState) -> None:
 
     held = {t: list(why) for t, why in state.held.items()}
     fields = {"pid": state.pid, "targets": state.targets, "config": state.config, "held": held}
-    text = json.dumps({**fields, "left": state.left, "building": state.building})
+    more = {"left": state.left, "building": state.building, "agentfile": state.agentfile}
+    text = json.dumps({**fields, **more})
     replace(str(root / ".agentmake" / NAME), [text.encode()])
 
 
@@ -62,6 +64,7 @@ def read(root: Path, pid: int) -> WatchState | None:
             {str(t): (str(key), str(why)) for t, (key, why) in held.items()},
             {str(t): str(why) for t, why in left.items()},
             raw["building"] is True,
+            str(raw.get("agentfile") or ""),
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None

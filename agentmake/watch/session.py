@@ -82,7 +82,9 @@ class WatchSession:
         what its last build left (`store.watchstate`)."""
         held = {t: (key, self.held_why.get(t, "")) for t, key in self.held.items()}
         config, targets = self.store.config or "", list(self.req.targets)
-        state = watchstate.WatchState(os.getpid(), targets, config, held, self.left, building)
+        state = watchstate.WatchState(
+            os.getpid(), targets, config, held, self.left, building, agentfile=self.path.name
+        )
         watchstate.publish(self.root, state)
 
     def load(self, quiet: bool = False) -> bool:

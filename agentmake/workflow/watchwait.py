@@ -64,11 +64,14 @@ class NotBuilt:
         decisions: list[Decision],
         running: Collection[str],
     ) -> None:
-        """Raise LockedError where the watch builds other variables, or targets without some of `stale`."""
+        """Raise LockedError where the watch builds another Agentfile, other variables, or targets without
+        some of `stale`."""
         from agentmake.errors import AgentmakeError
         from agentmake.workflow.waiting import configuration_of
 
-        if note.config != configuration_of(self.req, self.project.agentfile):
+        if note.agentfile and note.agentfile != self.project.name:
+            other = f"it builds {term_safe(note.agentfile)}"
+        elif note.config != configuration_of(self.req, self.project.agentfile):
             other = "its command line sets other variables"
         else:
             try:
