@@ -136,7 +136,7 @@ class Shown:
         block, self.block = self.block, []
         try:
             value = json.loads("\n".join(block))
-        except ValueError:
+        except (ValueError, RecursionError):  # (not JSON, or nested beyond reason)
             return block
         return [] if isinstance(value, dict) and "error" in value else block
 
@@ -158,7 +158,7 @@ def event_text(line: str) -> list[str] | None:
     said); None when the line is no JSON object (shown as printed)."""
     try:
         event = json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):  # (not JSON, or nested beyond reason: as printed)
         return None
     if not isinstance(event, dict):
         return None
