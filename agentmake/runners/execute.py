@@ -244,8 +244,9 @@ class Executor(SalvageAttempts, LocalExecutor):
                 parsed.error = redact(parsed.error)
             stderr = redact(stderr)
             if told:
-                from agentmake.runners.verbose import tell_parsed  # (-v only: not at each start)
+                from agentmake.runners.verbose import tell_parsed, unsaid  # (-v only: not at each start)
 
+                unsaid(task.id, shown, parsed, redact)
                 tell_parsed(task.id, parsed, redact, stdout=stdout)
             result = AttemptResult(
                 "ok",

@@ -86,6 +86,15 @@ def tell_parsed(
         out.flush()
 
 
+def unsaid(task_id: str, shown: Shown | None, parsed: Parsed, redact: Callable[[str], str] = str) -> None:
+    """The error objects `shown` left out of an attempt's stderr, shown (as its stderr is: `[task!] `) where
+    the parsed result told no error that says it (a successful answer, a proxy's warning beside it)."""
+    if shown is not None and shown.left_out and not parsed.error:
+        prefix = f"[{term_safe(task_id)}!] "
+        sys.stderr.write("".join(prefix + term_safe(redact(line)) + "\n" for line in shown.left_out))
+        sys.stderr.flush()
+
+
 NOISE = {"codex": frozenset({"Reading additional input from stdin..."})}  # stderr lines said at every call
 
 
@@ -103,6 +112,7 @@ class Shown:
         self.pending = ""  # the unfinished line of a message streamed in pieces
         self.error: list[str] = []  # the error last said
         self.block: list[str] = []  # the lines of a JSON object being printed on stderr
+        self.left_out: list[str] = []  # an error object left out (`unsaid`: shown if no error is told)
 
     def __call__(self, line: str, is_stderr: bool) -> list[str] | None:
         if is_stderr:
@@ -138,7 +148,10 @@ class Shown:
             value = json.loads("\n".join(block))
         except (ValueError, RecursionError):  # (not JSON, or nested beyond reason)
             return block
-        return [] if isinstance(value, dict) and "error" in value else block
+        if isinstance(value, dict) and "error" in value:
+            self.left_out += block
+            return []
+        return block
 
     def end(self) -> tuple[list[str], list[str]]:
         """What is still held once the attempt ended: (its stdout's, its stderr's) lines."""
