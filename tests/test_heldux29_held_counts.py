@@ -53,3 +53,19 @@ def test_a_held_build_counts_restores_apart(tmp_path: Path, fake_agents: FakeAge
     assert "agentmake: error: 1 task to run, 1 to restore (a, b), but another agentmake (pid 4242)" in err
     err = _held_build(e2e, "a")
     assert "agentmake: error: 1 task to restore (a), but another agentmake (pid 4242)" in err
+
+
+CHAIN = AGENTFILE.replace("inputs = b.md", "inputs = out/a.md")
+
+
+def test_a_held_build_counts_what_may_run_apart(tmp_path: Path, fake_agents: FakeAgents) -> None:
+    """(review29b) b reads what a makes: -n says "1 to run, 1 may run"; a held build said "2 tasks to
+    run"."""
+    e2e = E2E(tmp_path / "proj", fake_agents)
+    e2e.write("Agentfile", CHAIN, dedent=False)
+    e2e.write("a.md", "one\n")
+    assert e2e.am().code == 0
+    e2e.write("a.md", "two\n")
+    assert "1 to run, 1 may run" in e2e.am("-n").out + e2e.am("-n").err
+    err = _held_build(e2e)
+    assert "agentmake: error: 1 task to run, 1 may run (a, b), but another agentmake (pid 4242)" in err, err

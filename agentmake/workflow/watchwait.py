@@ -114,11 +114,16 @@ def _first(tasks: list[str]) -> list[str]:
 
 def to_do(tasks: list[str], decisions: list[Decision], running: Collection[str]) -> str:
     """What a build would do of `tasks` (stale, or `running` elsewhere), counted as -n counts it, then named
-    (`task_names`): "2 tasks to run, 1 to restore (a, b, c)", "1 task to restore (c)"."""
+    (`task_names`): "2 tasks to run, 1 to restore (a, b, c)", "1 task to restore (c)", "1 task to run, 1 may
+    run (a, c)" (c reads what a makes: it runs only if that changes)."""
+    from agentmake.plan.explain import waits_to_decide
+
     restore = {d.task_id for d in decisions if d.action == "restore"}
-    counts = {"to run": 0, "to restore": 0, "running elsewhere": 0}
+    maybe = {d.task_id for d in decisions if d.stale and waits_to_decide(d)}  # (-n: "may run")
+    counts = {"to run": 0, "may run": 0, "to restore": 0, "running elsewhere": 0}
     for t in tasks:
-        counts["running elsewhere" if t in running else "to restore" if t in restore else "to run"] += 1
+        what = "running elsewhere" if t in running else "may run" if t in maybe else ""
+        counts[what or ("to restore" if t in restore else "to run")] += 1
     said = [(n, what) for what, n in counts.items() if n]
     words = [f"{plural(n, 'task') if i == 0 else n} {what}" for i, (n, what) in enumerate(said)]
     return f"{', '.join(words)} ({task_names(tasks)})"
