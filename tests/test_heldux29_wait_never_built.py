@@ -6,6 +6,7 @@ named with why, exit 1, as a build of it that failed; one the watch does not bui
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 from conftest import FakeAgents
@@ -110,3 +111,32 @@ def test_wait_ends_when_the_watch_builds_another_agentfile(tmp_path: Path, fake_
             in run.err
         ), run
     assert not (e2e.root / "out" / "a.md").exists()
+
+
+CLAUDE = """\
+runner c:
+    base = claude
+
+agent a:
+    runner = c
+    outputs = out/a.md
+    prompt = "hi"
+"""
+
+
+def test_wait_ends_when_the_watch_stays_idle(tmp_path: Path, fake_agents: FakeAgents) -> None:
+    """(review29b) Under ANTHROPIC_MODEL set here, not in the watch's environment, a is stale for --wait and
+    up to date for the watch, which never builds it: --wait decided again every 2 s for ever."""
+    e2e = _project(tmp_path, fake_agents, CLAUDE)
+    log = tmp_path / "watch.err"
+    with _watching(e2e, log) as pid:
+        wait_for(lambda: (e2e.root / "out" / "a.md").exists(), what="the watch to build")
+        env = {**e2e.env(), "ANTHROPIC_MODEL": "claude-opus-4"}
+        run = subprocess.run(
+            e2e.argv(("--wait",)), cwd=e2e.root, env=env, capture_output=True, text=True, timeout=120
+        )
+        assert run.returncode == 2, run
+        assert f"1 task to run (a), which an `agentmake watch` (pid {pid}) does not build (it stays idle" in (
+            run.stderr
+        ), run
+    assert len(e2e.calls()) == 1  # (the watch's build alone)

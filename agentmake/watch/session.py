@@ -252,8 +252,10 @@ class WatchSession:
         decided = None  # the tasks the check found up to date, taken as decided by the build
         if after is not None and not self.req.force:
             seen = self.watcher.changes_seen
+            self.publish(building=True)  # (deciding may take a while: a --wait beside it waits for it)
             check = check_idle(self.root, self.store, selected, self.held, self.told)
             if check.idle:
+                self.publish()
                 if self.req.verbose:
                     saved = quote_paths(sorted(p for p in after if p != RESCAN)) or "the project"
                     print(

@@ -40,7 +40,8 @@ class NotBuilt:
         self, holder: int, stale: list[str], decisions: list[Decision], running: Collection[str] = ()
     ) -> int | None:
         """EXIT_FAILED (said) where the watch of `holder` will not build some of `stale` for a failure;
-        LockedError where it builds other targets or variables; else None (wait on)."""
+        LockedError where it builds other targets or variables, or stays idle (`SETTLE` seconds) with
+        none of them held or left (it decides them up to date); else None (wait on)."""
         note = watchstate.read(self.project.root, holder)
         if note != self.note:
             self.note, self.since = note, time.monotonic()
@@ -54,6 +55,11 @@ class NotBuilt:
         if settled and (left := [t for t in stale if t in note.left]):
             return _left(who, left, note.left)
         self._elsewhere(note, holder, stale, decisions, running)
+        if settled and (idle := [t for t in stale if t not in running]):
+            # (it decides them up to date: an environment that sets another model or endpoint, say)
+            why = "it stays idle: it decides otherwise, under an environment that sets another model, say"
+            msg = f"{to_do(idle, decisions, running)}, which {who} does not build ({why})"
+            raise LockedError(f"{msg}: stop it (`kill {holder}`), then build", holder, "watch")
         return None
 
     def _elsewhere(
