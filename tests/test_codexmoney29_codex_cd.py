@@ -54,3 +54,21 @@ def test_a_change_of_the_model_where_codex_works_reruns(tmp_path: Path, fake_age
     assert _builds(e2e) == 1  # (before: none, the key held config.toml's o3; and the stamp vouched for it)
     _write(config, 'model = "o5"\n')
     assert _builds(e2e) == 1
+
+
+def test_a_git_init_where_codex_works_is_no_stamp_no_op(tmp_path: Path, fake_agents: FakeAgents) -> None:
+    # (review29a: the root trusted, its .codex naming o4, codex working in sub; a `git init sub` moves codex's
+    # root to sub, untrusted, so codex asks config.toml's o3: explain said so, the build stamp ran nothing)
+    e2e: E2E = _e2e(tmp_path, fake_agents, " -C sub")
+    (e2e.root / ".git").mkdir()
+    (e2e.root / "sub").mkdir()
+    _write(
+        fake_agents.home / ".codex" / "config.toml",
+        f'model = "o3"\n[projects."{e2e.root.resolve()}"]\ntrust_level = "trusted"\n',
+    )
+    e2e.write(".codex/config.toml", 'model = "o4"\n')
+    assert _builds(e2e) == 1
+    (e2e.root / "sub" / ".git").mkdir()
+    explained = e2e.am("explain", "sum")
+    assert "o4 → o3" in explained.text, explained
+    assert _builds(e2e) == 1  # (before: 0, the stamp vouched for the build)

@@ -163,7 +163,8 @@ def _codex_cwd_files(af: Agentfile, selected: Graph) -> list[str]:
     """The ``.codex/config.toml`` files a codex runner of `selected`'s tasks given ``-C``/``--cd DIR`` may
     read as project layers that the stamp's signature does not digest (`configfiles.codex_files` digests
     those of the project root and the directories above it): those of DIR and the directories above it up
-    to the root, existing or not (`authsettings.codex_cwd`)."""
+    to the root, existing or not (`authsettings.codex_cwd`), and the ``.git`` of each that has none, whose
+    making would move codex's project root there (`configstamp._codex_roots` stamps the root's own)."""
     from agentmake.model import runner_name
     from agentmake.runners.argvflags import clap_value
     from agentmake.runners.presets import preset_of
@@ -187,6 +188,9 @@ def _codex_cwd_files(af: Agentfile, selected: Graph) -> list[str]:
             if directory in covered:
                 break
             found[str(directory / ".codex" / "config.toml")] = None
+            marker = directory / ".git"  # (a ``git init`` there moves codex's root: `codex_project_root`)
+            if not os.path.lexists(marker):
+                found[str(marker)] = None
     return list(found)
 
 
