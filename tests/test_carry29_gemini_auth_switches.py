@@ -94,3 +94,63 @@ def test_with_no_switch_set_the_stamps_signature_is_the_one_before(
     monkeypatch.setattr(modelenv, "ENDPOINT_ENV", keyed)
     monkeypatch.setenv("CLOUD_SHELL", "true")
     assert stamp_request(req, "build")[0].bare != before[0].bare  # type: ignore[index]
+
+
+class BeforeE2E(E2E):
+    """This agentmake as the one before keyed gemini's login switches (ce79e2b): none of them an endpoint
+    variable, "_cfgmodel" 3, the fast memo's and the stamp's versions of then."""
+
+    def argv(self, args: tuple[str, ...]) -> list[str]:
+        old = (
+            "import runpy, agentmake.runners.modelenv as m, agentmake.runners.presets as p; "
+            "import agentmake.plan.keyparts as k, agentmake.plan.stamp as s; "
+            "m.ENDPOINT_ENV = p.ENDPOINT_ENV = tuple(n for n in m.ENDPOINT_ENV if n not in m.AUTH_SWITCHES); "
+            "k.CFGMODEL = 3; k.FAST_VERSION = 3; s.DECIDER_VERSIONS = (2, 3, 1, 2); "
+            "runpy.run_module('agentmake', run_name='__main__', alter_sys=True)"
+        )
+        return [*super().argv(())[:1], "-c", old, *args]
+
+
+def _parts(e2e: E2E) -> dict[str, object]:
+    import json
+
+    with contextlib.closing(sqlite3.connect(e2e.root / ".agentmake" / "state.db")) as conn:
+        (parts,) = conn.execute("SELECT parts FROM tasks WHERE task_id = 'g'").fetchone()
+    return dict(json.loads(parts))
+
+
+def _endpoint(e2e: E2E) -> dict[str, object]:
+    runner = _parts(e2e)["runner"]
+    assert isinstance(runner, dict)
+    return dict(runner.get("endpoint") or {})
+
+
+def test_upgrading_with_a_switch_set_pays_for_no_call(
+    tmp_path: Path, fake_agents: FakeAgents, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a Google Cloud Shell CLOUD_SHELL=true is set in every shell (beside GEMINI_API_KEY, which gemini
+    looks at first): the agentmake before passed it to gemini and keyed it not. The same service answered
+    then as now, so the first build after the upgrade calls nothing: the record takes the switch."""
+    e2e = _project(tmp_path, fake_agents, monkeypatch)
+    monkeypatch.setenv("CLOUD_SHELL", "true")
+    before = BeforeE2E(e2e.root, e2e.fake)
+    assert before.am().summary.ran == 1
+    assert "CLOUD_SHELL" not in _endpoint(e2e)
+    run = e2e.am()
+    assert run.code == 0 and run.summary.ran == 0 and run.summary.up_to_date == 1, run
+    assert "CLOUD_SHELL" in _endpoint(e2e) and _parts(e2e)["_cfgmodel"] == 4
+    assert e2e.am().summary.up_to_date == 1
+
+
+def test_a_switch_set_after_the_upgrade_reruns(
+    tmp_path: Path, fake_agents: FakeAgents, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A record of the agentmake before, built with no switch set, is marked as keyed since by the first
+    build after the upgrade (a no-op): a switch set later is a change, not an upgrade."""
+    e2e = _project(tmp_path, fake_agents, monkeypatch)
+    before = BeforeE2E(e2e.root, e2e.fake)
+    assert before.am().summary.ran == 1
+    assert e2e.am().summary.up_to_date == 1 and _parts(e2e)["_cfgmodel"] == 4
+    monkeypatch.setenv("GEMINI_CLI_USE_COMPUTE_ADC", "true")
+    monkeypatch.delenv("GEMINI_API_KEY")  # (the machine's credentials now: another login)
+    assert "endpoint changed (GEMINI_CLI_USE_COMPUTE_ADC: (unset) → set)" in e2e.am("-n").out

@@ -44,7 +44,8 @@ FAST_VERSION = 4
 # aliases, gemini's .env and system files, claude's managed settings (`upgrade._new_model_upgraded`); 3, also
 # the endpoint switch gemini's .env sets (`upgrade._applied_upgraded`); 4, codex's model from its layers
 # merged (`authsettings.codex_layers`: its system file and a trusted project's files too, which records of
-# 1 to 3 keyed config.toml's model in place of: `upgrade._new_model_upgraded`)
+# 1 to 3 keyed config.toml's model in place of: `upgrade._new_model_upgraded`), and gemini's login switches in
+# its environment (`modelenv.AUTH_SWITCHES`, `upgrade._switches_upgraded`)
 CFGMODEL = 4
 
 

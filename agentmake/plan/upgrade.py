@@ -57,6 +57,10 @@ def upgraded(
         with_model = _config_model_upgraded(rec, now)
         if with_model is not None:  # (and on: it may be of before the endpoints were keyed so, too)
             rec, cached_as = with_model, cached_as or rec.key
+    if now is not None and "_cfgmodel" in now:
+        with_switches = _switches_upgraded(rec, now)
+        if with_switches is not None:  # (and on: it may be of before the files were read so, too)
+            rec, cached_as = with_switches, cached_as or rec.key
     if now is not None and "_model_from" not in now:
         with_command = _codex_command_upgraded(rec, now)
         if with_command is not None:  # (and on, as the model's upgrades)
@@ -184,6 +188,34 @@ def endpoint_key_before(now: dict[str, Any], before: Mapping[str, str]) -> str |
     if not then or all(endpoint[name] == keyed for name, keyed in then.items()):
         return None
     return key_of(dict(now, runner={**runner, "endpoint": {**endpoint, **then}}))
+
+
+def _switches_upgraded(rec: TaskRecord, now: dict[str, Any]) -> TaskRecord | None:
+    """A gemini call's record keyed before gemini's login switches were endpoint variables ("_cfgmodel" 1
+    to 3: `modelenv.AUTH_SWITCHES`, GOOGLE_GENAI_USE_GCA, CLOUD_SHELL, GEMINI_CLI_USE_COMPUTE_ADC): that
+    agentmake passed them to gemini as this one does, but keyed none, so gemini asked the service they chose
+    then as now: each of them `now` keys is given to the record, and the task is up to date if nothing else
+    changed (an upgrade pays for no call again: a Cloud Shell sets CLOUD_SHELL=true in every shell). None
+    for a record keyed since ("_cfgmodel" 4: a switch set later reruns), one that keyed a switch, or whose
+    parts do not make its key."""
+    from agentmake.runners.modelenv import AUTH_SWITCHES
+
+    parts = rec.parts
+    runner, runner_now = parts.get("runner"), now.get("runner")
+    if (
+        parts.get("_cfgmodel") not in (1, 2, 3)
+        or not isinstance(runner, dict)
+        or not isinstance(runner_now, dict)
+    ):
+        return None
+    endpoint, endpoint_now = runner.get("endpoint") or {}, runner_now.get("endpoint")
+    if not isinstance(endpoint, dict) or not isinstance(endpoint_now, dict):
+        return None
+    added = {n: endpoint_now[n] for n in AUTH_SWITCHES if n in endpoint_now}
+    if not added or any(n in endpoint for n in AUTH_SWITCHES) or key_of(parts) != rec.key:
+        return None
+    parts = dict(parts, runner={**runner, "endpoint": {**endpoint, **added}})
+    return dataclasses.replace(rec, key=key_of(parts), parts=parts)
 
 
 def _new_sources_upgraded(rec: TaskRecord, now: dict[str, Any]) -> TaskRecord | None:
