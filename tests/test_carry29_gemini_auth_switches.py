@@ -154,3 +154,18 @@ def test_a_switch_set_after_the_upgrade_reruns(
     monkeypatch.setenv("GEMINI_CLI_USE_COMPUTE_ADC", "true")
     monkeypatch.delenv("GEMINI_API_KEY")  # (the machine's credentials now: another login)
     assert "endpoint changed (GEMINI_CLI_USE_COMPUTE_ADC: (unset) → set)" in e2e.am("-n").out
+
+
+@pytest.mark.parametrize("value", ["false", "1", "TRUE"])
+def test_a_switch_set_to_another_value_than_true_reruns_nothing(
+    tmp_path: Path, fake_agents: FakeAgents, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    """gemini tests each switch for "true" (`authfix._gemini_env_type`): another value chooses no other
+    service, so it is keyed as unset, and reruns nothing."""
+    e2e = _project(tmp_path, fake_agents, monkeypatch)
+    assert e2e.am().summary.ran == 1
+    for name in SWITCHES[:3]:
+        monkeypatch.setenv(name, value)
+    run = e2e.am()
+    assert run.code == 0 and run.summary.ran == 0 and run.summary.up_to_date == 1, run
+    assert _key(e2e) == PINNED

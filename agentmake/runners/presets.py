@@ -17,7 +17,7 @@ from agentmake.model import RunnerSpec, rests_on
 from agentmake.runners.authfix import AUTH_FIX as AUTH_FIX  # (re-exported: their home was here)
 from agentmake.runners.authfix import AUTH_KEYS as AUTH_KEYS
 from agentmake.runners.authfix import auth_fix as auth_fix
-from agentmake.runners.modelenv import ENDPOINT_ENV, ENDPOINT_HOSTS, MODEL_ENV
+from agentmake.runners.modelenv import AUTH_SWITCHES, ENDPOINT_ENV, ENDPOINT_HOSTS, MODEL_ENV
 
 PRESETS: dict[str, RunnerSpec] = {
     "claude": RunnerSpec(
@@ -189,7 +189,14 @@ def _endpoint_values(runner: RunnerSpec, environ: Mapping[str, str]) -> dict[str
     passed = set(AUTH_ENV.get(preset or "", ())) | set(runner.env)
     if preset == "openai-http" and runner.url is not None:
         passed.discard("OPENAI_BASE_URL")
-    return {name: value for name in ENDPOINT_ENV if name in passed and (value := environ.get(name, ""))}
+    # (a login switch other than "true" is as unset: gemini tests each for "true", `modelenv.AUTH_SWITCHES`)
+    return {
+        name: value
+        for name in ENDPOINT_ENV
+        if name in passed
+        and (value := environ.get(name, ""))
+        and (value == "true" or name not in AUTH_SWITCHES)
+    }
 
 
 def _digest(value: str) -> str:

@@ -35,7 +35,7 @@ def stamp_request(req: Request, command: str) -> tuple[Signature, float, Path] |
 
     chosen = set(MODEL_ENV.values()) | set(ENDPOINT_ENV)
     values = {name: os.environ.get(name, "") for name in chosen}
-    values = {name: value for name, value in values.items() if value or name not in AUTH_SWITCHES}
+    values = {name: value for name, value in values.items() if value == "true" or name not in AUTH_SWITCHES}
     models = sorted((n, without_secrets(v) if n in ENDPOINT_HOSTS else v) for n, v in values.items())
     parts = [command, str(path), list(req.targets), sorted(req.overrides.items()), models]
     # (and the config files runner CLIs take a default model from, the user's and the project's, by the
