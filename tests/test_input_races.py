@@ -136,11 +136,13 @@ def test_a_hand_edit_being_saved_in_place_as_its_output_is_replaced_is_kept_whol
     assert agentmake(race, "-s").returncode == 0
     (race / "src" / "a.txt").write_text("alpha\n")
     (race / "started").unlink()
+    (race / "go").unlink()  # (the task waits for it: the truncation below is made while it runs)
     argv = [sys.executable, "-m", "agentmake"]
     proc = subprocess.Popen(argv, cwd=race, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     wait_for(race / "started")  # (decided: the edit below is made while the task runs)
     fd = os.open(race / "mid" / "a.txt", os.O_WRONLY | os.O_TRUNC)
     try:
+        (race / "go").touch()
         out, err = proc.communicate(timeout=60)
         os.write(fd, b"my careful notes\n")
     finally:
