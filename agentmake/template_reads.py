@@ -145,10 +145,18 @@ _GUARD_FILTERS = frozenset({"default", "d"})
 def _unguarded_names(ast: Any) -> set[str]:
     """The names `ast` reads where an undefined one fails the render: not as the operand of `is defined`
     (`is undefined`) or `|default(...)` (`|d`), which Jinja's strict undefined allows, nor in the branch
-    (or the right of an `and`) that such a test guards: `{% if x is defined %}{{ x }}{% endif %}`."""
+    (or the right of an `and`) that such a test guards: `{% if x is defined %}{{ x }}{% endif %}`; nor a
+    name the template sets anywhere (`{% set x = x|default(1) %}{{ x }}`, a loop's or a macro's `x`, an
+    import's), whose reads Jinja's scopes may resolve to what it set."""
     from jinja2 import nodes
 
     found: set[str] = set()
+    assigned = {n.name for n in ast.find_all(nodes.Name) if n.ctx in ("store", "param")}
+    for imp in ast.find_all((nodes.Import, nodes.FromImport)):
+        if isinstance(imp, nodes.Import):
+            assigned.add(imp.target)
+        else:
+            assigned.update(n if isinstance(n, str) else n[1] for n in imp.names)
 
     def tested(test: Any, positive: bool) -> set[str]:  # the names `test` being true (false) says exist
         if isinstance(test, nodes.Not):
@@ -189,7 +197,7 @@ def _unguarded_names(ast: Any) -> set[str]:
             walk(child, guarded)
 
     walk(ast, frozenset())
-    return found
+    return found - assigned
 
 
 def check_reads(prompt: Prompt, task_id: str, inputs: Iterable[str]) -> None:

@@ -68,3 +68,23 @@ def test_check_accepts_what_a_report_template_sees(
     assert main(["-C", str(root), "check"]) == 0, capsys.readouterr().err
     assert main(["-C", str(root)]) == 0, capsys.readouterr().err
     assert "# r (French)" in (root / "R.md").read_text()
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{% set author = author|default('anon') %}# {{ title }} by {{ author }}\n",
+        "{% if author is not defined %}{% set author = 'anon' %}{% endif %}by {{ author }}\n",
+        "{% if x is defined %}{{ x }}{% endif %}{% for x in inputs %}{{ x.path }}{% endfor %}\n",
+        "{{ item|d('') }}{% macro show(item) %}{{ item }}{% endmacro %}{{ show(title) }}\n",
+    ],
+)
+def test_check_accepts_a_name_the_report_template_sets_itself(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], template: str
+) -> None:
+    """A name the template sets (after reading it guarded: `{% set x = x|default(...) %}`) renders: a
+    build of it is not refused."""
+    root = project(tmp_path, template)
+    assert main(["-C", str(root), "check"]) == 0, capsys.readouterr().err
+    assert main(["-C", str(root)]) == 0, capsys.readouterr().err
+    assert (root / "R.md").exists()
