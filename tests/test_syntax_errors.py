@@ -42,6 +42,8 @@ CASES = [
         'unterminated """ string',
         'a closing \'"""\'',
     ),
+    # (an escaped quote then the closing one, `\\""`, and a third `"`: a plain `"` left open)
+    ("escaped quote, then one too many", 'lang = "say \\"hi\\"""\n', 1, 20, "unterminated string", "closing"),
     ("unclosed list", "agent a:\n    inputs = (a b\n", 2, 14, "never closed", "')'"),
     ("nested list", "agent a:\n    inputs = (a (b))\n", 2, 17, "nested", None),
     ("lone word", "hello\n", 1, 6, "unexpected", "a `key = value` line"),

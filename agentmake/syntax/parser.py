@@ -191,7 +191,10 @@ def parse_text(text: str, filename: str, strict: bool = False) -> list[Statement
             raise err(bad[0], line, bad[1], hint=bad[2]) from None
         pos = e.pos_in_stream or 0
         ch = text[pos] if pos < len(text) else ""
-        if ch == '"' and text[max(pos - 2, 0) : pos + 1] == '"""' and col > 2:  # (read as `""`, then `"`)
+        before = text[: max(pos - 2, 0)]  # (an odd run of backslashes: `"a \\"""` closed a string at its
+        escaped = (len(before) - len(before.rstrip("\\"))) % 2  # second quote, then left a `"` open)
+        if ch == '"' and text[max(pos - 2, 0) : pos + 1] == '"""' and col > 2 and not escaped:
+            # (read as `""`, then `"`)
             raise err('unterminated """ string', line, col - 2, ['a closing \'"""\'']) from None
         if ch == '"':
             raise err("unterminated string", line, col, ["a closing '\"'"]) from None
