@@ -106,8 +106,11 @@ def check_report_names(text: str, name: str, variables: Iterable[str] = ()) -> N
     """Raise AgentfileError, located in the report template file `name` (project-relative) holding `text`
     (which compiles), at a name it reads that a report template does not see (`REPORT_NAMES`, Jinja's
     globals), where an undefined one fails the render: every build of the report would fail on it, after
-    its agents were paid. `variables`: the Agentfile's, which a template reads as `variables.NAME`."""
-    from jinja2 import meta
+    its agents were paid. `variables`: the Agentfile's, which a template reads as `variables.NAME`. Only a
+    name every render reads (`_made_by_every_render`): one read in a branch, a loop's body or a macro is
+    left to rendering, as `_reads` leaves a `read()` there (a template that renders today is not refused
+    for a typo in a branch its builds never take, `{% if partial %}`)."""
+    from jinja2 import meta, nodes
     from jinja2.defaults import DEFAULT_NAMESPACE
 
     from agentmake.errors import AgentfileError, Loc
@@ -117,6 +120,9 @@ def check_report_names(text: str, name: str, variables: Iterable[str] = ()) -> N
     unknown = set(meta.find_undeclared_variables(ast)) - REPORT_NAMES - set(DEFAULT_NAMESPACE)
     if unknown:
         unknown &= _unguarded_names(ast)
+    if unknown:
+        every = _made_by_every_render(ast)
+        unknown &= {n.name for n in every if isinstance(n, nodes.Name) and n.ctx == "load"}
     if not unknown:
         return
     lines = text.split("\n")
