@@ -49,3 +49,12 @@ def test_a_json_lines_file_of_no_record_passes(project: RunnerProject) -> None:
 def test_a_json_output_is_still_one_document(project: RunnerProject) -> None:
     problem = json_check(project, "o.json", '{"a": 1}\n{"a": 2}\n')
     assert problem is not None and "o.json is not valid JSON" in problem, problem
+
+
+@pytest.mark.parametrize(("name", "said"), [("o.json", "o.json is"), ("rows.jsonl", "rows.jsonl line 2 is")])
+def test_json_nested_beyond_the_recursion_limit_fails_its_check_with_a_reason(
+    project: RunnerProject, name: str, said: str
+) -> None:
+    # (a RecursionError escaped the check: the attempt ended in an internal error, with a traceback's words)
+    problem = json_check(project, name, '{"a": 1}\n' * (name != "o.json") + "[" * 100_000 + "]" * 100_000)
+    assert problem == f"check failed: {said} JSON nested too deeply to read", problem

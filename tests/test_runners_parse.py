@@ -159,3 +159,14 @@ def test_text_tokens_reads_ollama_verbose_and_llm_usage_lines() -> None:
     assert text_tokens("warning: eval count: many\nToken usage is high\n") == (None, None)
     parsed = parse_output("text", "the answer\n", "x" * 100_000 + "\n" + ollama)  # a long stderr: its tail
     assert (parsed.answer, parsed.tokens_in, parsed.tokens_out) == ("the answer\n", 36, 34)
+
+
+def test_a_line_nested_beyond_the_recursion_limit_is_passed_over_and_the_answer_kept() -> None:
+    # (review29b: a CLI line of JSON nested deeper than Python's recursion limit raised RecursionError out of
+    # the parser: the task failed with "internal error" and the answer beside it, paid for, was thrown away)
+    deep = "[" * 100_000 + "]" * 100_000
+    result = {"type": "result", "subtype": "success", "result": "the answer", "total_cost_usd": 0.01}
+    stdout = f"{deep}\n{json.dumps(result)}\n"
+    assert list(json_values(stdout)) == [result]
+    p = parse_output("claude-json", stdout, "")
+    assert (p.is_error, p.answer, p.cost_usd) == (False, "the answer", 0.01)

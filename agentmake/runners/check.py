@@ -198,6 +198,8 @@ def _json_problem(out: str, text: str) -> str | None:
             json.loads(text, parse_constant=_not_json)
         except ValueError as e:
             return f"{out} is not valid JSON ({e})"
+        except RecursionError:  # (jq too refuses a value nested so deep: "Exceeds depth limit for parsing")
+            return f"{out} is JSON nested too deeply to read"
         return None
     for number, line in enumerate(text.split("\n"), 1):  # (not splitlines: U+2028 may be in a string)
         if not line.strip():
@@ -206,6 +208,8 @@ def _json_problem(out: str, text: str) -> str | None:
             json.loads(line, parse_constant=_not_json)
         except ValueError as e:
             return f"{out} line {number} is not valid JSON ({e})"
+        except RecursionError:
+            return f"{out} line {number} is JSON nested too deeply to read"
     return None
 
 

@@ -104,7 +104,7 @@ def _error_of(body: bytes) -> dict[str, Any]:
     bare ``{"error": "text"}``) as ``{"message", "type", "code"}``; the body's start when it is no JSON."""
     try:
         value = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         text = body.decode("utf-8", "replace").strip()
         return {"message": " ".join(text.split())[:300], "type": None, "code": None}
     err = value.get("error") if isinstance(value, dict) else None
@@ -126,7 +126,7 @@ def served_models(completions: str, headers: dict[str, str]) -> list[str] | None
     try:
         with urllib.request.urlopen(req, timeout=10) as resp:
             data = json.loads(resp.read())
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return None
     items = data.get("data") if isinstance(data, dict) else None
     if not isinstance(items, list):
@@ -208,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(None, {"message": line, "type": "connection", "code": None}, line, EXIT_CONNECT)
     try:
         value = json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):
         value = None
     if not isinstance(value, dict) or not isinstance(value.get("choices"), list):
         err = _error_of(data)

@@ -37,7 +37,7 @@ def json_values(text: str) -> Iterator[Any]:
         if start < line_end and text[start] in "{[":
             try:
                 value, stop = decoder.raw_decode(text, start)
-            except ValueError:
+            except (ValueError, RecursionError):  # (a value nested beyond reason is not one a CLI means)
                 pos = line_end + 1
                 continue
             yield value

@@ -132,7 +132,7 @@ def _says_waiting(line: bytes) -> bool:
         return False
     try:
         event = json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     message = event.get("message") if isinstance(event, dict) else None
     return isinstance(message, str) and bool(_WAITING.search(message.encode()))
