@@ -315,18 +315,11 @@ def missing_programs(af: Agentfile, unfound: dict[str, tuple[str, list[str]]] | 
 def unfound_runners(af: Agentfile) -> dict[str, tuple[str, list[str]]]:
     """The LLM runners in use whose program is not found (`missing_programs`): runner name -> (its program,
     the agents and merge reports that use it)."""
-    from agentmake.model import runner_name
+    from agentmake.model import agent_runner_users
     from agentmake.runners.presets import CLIENT, preset_of
 
-    users: dict[str, list[str]] = {}
-    for agent in af.agents.values():
-        if not agent.is_shell:
-            users.setdefault(agent.runner, []).append(agent.name)
-    for report in af.reports.values():
-        if report.merge is not None:
-            users.setdefault(runner_name(report, af.settings), []).append(report.name)
     unfound: dict[str, tuple[str, list[str]]] = {}
-    for name, specs in users.items():
+    for name, specs in agent_runner_users(af).items():
         runner = af.runners.get(name)
         if runner is None or not runner.command:
             continue

@@ -40,8 +40,9 @@ def codex_dotenv_keys(af: Agentfile) -> list[str]:
     CODEX_ACCESS_TOKEN: codex never reads that file (only ``$CODEX_HOME/.env``, and no ``CODEX_`` variable
     there), so the key is not its login, as a user of other tools' ``.env`` files may expect; it says how
     codex takes its key. Never the value."""
-    codex = [r for r in _used(af) if _is_codex(r)]
-    if not codex:
+    from agentmake.model import agent_runner_users
+
+    if not any(_is_codex(af.runners[n]) for n in agent_runner_users(af) if n in af.runners):
         return []
     from agentmake.runners.configfiles import read_config
     from agentmake.runners.dotenv import env_values
@@ -64,15 +65,6 @@ def codex_dotenv_keys(af: Agentfile) -> list[str]:
         f" variable from its own $CODEX_HOME/.env): {now}; export it in the environment agentmake runs in,"
         " or run `codex login` once"
     ]
-
-
-def _used(af: Agentfile) -> list[RunnerSpec]:
-    """The runners an agent (not a shell one) or a merge report runs on."""
-    from agentmake.model import runner_name
-
-    names = {a.runner for a in af.agents.values() if not a.is_shell}
-    names |= {runner_name(r, af.settings) for r in af.reports.values() if r.merge is not None}
-    return [af.runners[n] for n in sorted(names) if n in af.runners]
 
 
 def _is_codex(runner: RunnerSpec) -> bool:

@@ -122,6 +122,19 @@ def runner_name(spec: AgentSpec | ReportSpec, settings: Settings) -> str:
     return spec.runner if isinstance(spec, AgentSpec) else (spec.runner or settings.runner)
 
 
+def agent_runner_users(af: Agentfile) -> dict[str, list[str]]:
+    """The runners an agent (not a shell one) or a merge report runs on: runner name -> the agents and
+    reports that use it, in the Agentfile's order."""
+    users: dict[str, list[str]] = {}
+    for agent in af.agents.values():
+        if not agent.is_shell:
+            users.setdefault(agent.runner, []).append(agent.name)
+    for report in af.reports.values():
+        if report.merge is not None:
+            users.setdefault(runner_name(report, af.settings), []).append(report.name)
+    return users
+
+
 def rests_on(runner: RunnerSpec, presets: Collection[str]) -> str | None:
     """The preset, of `presets`, that `runner` is built on: the one at the root of its `base` chain, its
     `base`, or its own name when that is a preset."""
