@@ -121,13 +121,13 @@ class Shown:
             return [] if line.strip() in self.noise else None
         if self.events is None:
             return None
-        said = event_text(line)
-        if said is None:  # (no JSON: as printed)
+        event = _event(line)
+        if event is None:  # (no JSON object: as printed)
             return [*self._flush(), line]
-        event = json.loads(line)
         if event.get("type") == "message" and event.get("delta") is True and event.get("role") == "assistant":
             *whole, self.pending = (self.pending + str(event.get("content") or "")).split("\n")
             return whole
+        said = event_text(event)
         if event.get("type") in ("result", "turn.completed"):
             from agentmake.runners.parse import parse_output
 
@@ -164,17 +164,20 @@ class Shown:
         return [pending] if pending else []
 
 
-def event_text(line: str) -> list[str] | None:
-    """The lines `-v` shows for one JSON event a CLI streamed: what the agent said (claude's `assistant`,
-    gemini's assistant `message`, codex's `agent_message`), the tools it calls (`→ Write`, `→ $ ls`), an
-    error or a failed result; nothing for the rest (init, turns, usage, a successful result, whose text was
-    said); None when the line is no JSON object (shown as printed)."""
+def _event(line: str) -> dict | None:
+    """The JSON object a CLI streamed on `line`, or None (no JSON object: shown as printed)."""
     try:
         event = json.loads(line)
     except (ValueError, RecursionError):  # (not JSON, or nested beyond reason: as printed)
         return None
-    if not isinstance(event, dict):
-        return None
+    return event if isinstance(event, dict) else None
+
+
+def event_text(event: dict) -> list[str]:
+    """The lines `-v` shows for one JSON event a CLI streamed (`_event`): what the agent said (claude's
+    `assistant`, gemini's assistant `message`, codex's `agent_message`), the tools it calls (`→ Write`,
+    `→ $ ls`), an error or a failed result; nothing for the rest (init, turns, usage, a successful result,
+    whose text was said)."""
     kind = event.get("type")
     if kind == "assistant":  # claude (an error's message is said by the result that follows it)
         if event.get("error"):
