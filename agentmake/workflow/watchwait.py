@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from agentmake.errors import plural
 from agentmake.safetext import term_safe
@@ -58,8 +58,7 @@ class NotBuilt:
         if settled and (idle := [t for t in stale if t not in running]):
             # (it decides them up to date: an environment that sets another model or endpoint, say)
             why = "it stays idle: it decides otherwise, under an environment that sets another model, say"
-            msg = f"{to_do(idle, decisions, running)}, which {who} does not build ({why})"
-            raise LockedError(f"{msg}: stop it (`kill {holder}`), then build", holder, "watch")
+            _not_built(holder, idle, decisions, running, why)
         return None
 
     def _elsewhere(
@@ -88,9 +87,15 @@ class NotBuilt:
                 return
             stale = [t for t in stale if t not in theirs.tasks]
             other = f"it builds {term_safe(' '.join(note.targets))} only"
-        who = holder_words(holder, "watch")
-        msg = f"{to_do(stale, decisions, running)}, which {who} does not build ({other})"
-        raise LockedError(f"{msg}: stop it (`kill {holder}`), then build", holder, "watch")
+        _not_built(holder, stale, decisions, running, other)
+
+
+def _not_built(
+    holder: int, tasks: list[str], decisions: list[Decision], running: Collection[str], why: str
+) -> NoReturn:
+    """Raise the LockedError of a `--wait` build whose `tasks` the watch of `holder` does not build, `why`."""
+    msg = f"{to_do(tasks, decisions, running)}, which {holder_words(holder, 'watch')} does not build ({why})"
+    raise LockedError(f"{msg}: stop it (`kill {holder}`), then build", holder, "watch")
 
 
 def _failed(who: str, failed: list[str], why: dict[str, str]) -> int:
