@@ -203,7 +203,7 @@ def _switches_upgraded(rec: TaskRecord, now: dict[str, Any]) -> TaskRecord | Non
     parts = rec.parts
     runner, runner_now = parts.get("runner"), now.get("runner")
     if (
-        parts.get("_cfgmodel") not in (1, 2, 3)
+        parts.get("_cfgmodel") not in _BEFORE_LAYERS
         or not isinstance(runner, dict)
         or not isinstance(runner_now, dict)
     ):
@@ -273,19 +273,16 @@ def _codex_command_upgraded(rec: TaskRecord, now: dict[str, Any]) -> TaskRecord 
     from agentmake.runners.authsettings import _codex_overrides
 
     parts = rec.parts
-    runner, runner_now, source = parts.get("runner"), now.get("runner"), parts.get("_model_from")
+    runner, runner_now, command = parts.get("runner"), now.get("runner"), _words(parts.get("runner"))
     if (
-        parts.get("_cfgmodel") not in (1, 2, 3)
+        parts.get("_cfgmodel") not in _BEFORE_LAYERS
         or not isinstance(runner, dict)
         or not isinstance(runner_now, dict)
     ):
         return None
-    if not isinstance(source, list) or source[:1] != ["codex"] or runner.get("model") is None:
+    if not _from_codex(parts.get("_model_from")) or runner.get("model") is None:
         return None
-    command = runner.get("command")
-    if runner_now.get("model") is not None or not isinstance(command, list):
-        return None
-    if not all(isinstance(word, str) for word in command) or key_of(parts) != rec.key:
+    if runner_now.get("model") is not None or command is None or key_of(parts) != rec.key:
         return None
     if not clap_value(command, "-m", "--model") and "model" not in _codex_overrides(command):
         return None
@@ -304,15 +301,12 @@ def _codex_cd(parts: dict[str, Any], now: dict[str, Any]) -> bool:
     model it keyed ("*": not known) may be another than codex used, as `_codex_unread`'s."""
     from agentmake.runners.argvflags import clap_value
 
-    runner, source = parts.get("runner"), now.get("_model_from")
-    command = runner.get("command") if isinstance(runner, dict) else None
+    command = _words(parts.get("runner"))
     return (
-        parts.get("_cfgmodel") in (1, 2, 3)
-        and isinstance(command, list)
-        and all(isinstance(word, str) for word in command)
+        parts.get("_cfgmodel") in _BEFORE_LAYERS
+        and command is not None
         and bool(clap_value(command, "-C", "--cd"))
-        and isinstance(source, list)
-        and source[:1] == ["codex"]
+        and _from_codex(now.get("_model_from"))
     )
 
 
@@ -322,14 +316,31 @@ def _codex_unread(parts: dict[str, Any], now: dict[str, Any]) -> bool:
     and `now` holds a model from a file it did not read ("*": `modelconfig._codex_reading`'s
     `ConfigReading.newer`, codex's system file or a trusted project's ``.codex/config.toml``), which codex
     read then as now: that agentmake keyed config.toml's model in its place."""
-    source = now.get("_model_from")
     return (
         parts.get("_cfgmodel") in (2, 3)
         and "_model_before" not in parts
         and now.get("_model_before") == "*"
-        and isinstance(source, list)
-        and source[:1] == ["codex"]
+        and _from_codex(now.get("_model_from"))
     )
+
+
+# the "_cfgmodel" memos of the agentmakes before codex's layers merged and gemini's login switches were keyed
+# (`keyparts.CFGMODEL` 4): their records are taken over by `_switches_upgraded`, `_codex_command_upgraded`
+# and `_codex_cd`
+_BEFORE_LAYERS = (1, 2, 3)
+
+
+def _from_codex(source: Any) -> bool:
+    """Whether `source` (a "_model_from" memo) names a model codex read from its files."""
+    return isinstance(source, list) and source[:1] == ["codex"]
+
+
+def _words(runner: Any) -> list[str] | None:
+    """The command of `runner` (a key's runner parts), if it is a list of words."""
+    command = runner.get("command") if isinstance(runner, dict) else None
+    if isinstance(command, list) and all(isinstance(word, str) for word in command):
+        return command
+    return None
 
 
 def _applied_upgraded(rec: TaskRecord, now: dict[str, Any]) -> TaskRecord | None:
