@@ -209,6 +209,17 @@ def test_fake_refuses_a_type_other_than_the_enforced_one(fake_agents: FakeAgents
     }, error
 
 
+def _builds_with_gemini(e2e: E2E) -> None:
+    """A build of one gemini agent answers (gemini saw the login chosen), and CLOUD_SHELL is passed on."""
+    e2e.write(
+        "Agentfile", 'agent a:\n    runner = gemini\n    outputs = a.md\n    prompt = "FAKE: answer=hi"\n'
+    )
+    run = e2e.am()
+    assert run.code == 0, run
+    assert e2e.read("a.md").strip() == "hi"
+    assert "CLOUD_SHELL" in AUTH_ENV["gemini"]
+
+
 class _SignedIn(E2E):
     """A project whose agentmake has no GEMINI_API_KEY but a GEMINI_CLI_HOME."""
 
@@ -224,13 +235,7 @@ def test_a_build_signs_in_where_gemini_cli_home_says(fake_agents: FakeAgents, tm
     e2e.gemini_home = tmp_path / "ghome"
     _write(e2e.gemini_home / ".gemini" / "oauth_creds.json", "{}")
     _auth(e2e.gemini_home / ".gemini" / "settings.json", selectedType="oauth-personal")
-    e2e.write(
-        "Agentfile", 'agent a:\n    runner = gemini\n    outputs = a.md\n    prompt = "FAKE: answer=hi"\n'
-    )
-    run = e2e.am()
-    assert run.code == 0, run
-    assert e2e.read("a.md").strip() == "hi"
-    assert "CLOUD_SHELL" in AUTH_ENV["gemini"]
+    _builds_with_gemini(e2e)
 
 
 def test_the_model_gemini_takes_from_its_settings_is_read_under_gemini_cli_home(tmp_path: Path) -> None:
@@ -264,13 +269,7 @@ def test_a_build_in_cloud_shell_signs_in_as_gemini_does_there(
     it refuses for want of any login, and agentmake then said "CLOUD_SHELL=true makes gemini use
     compute-default-credentials: that login was refused: unset CLOUD_SHELL", blaming what gemini never saw."""
     e2e = _CloudShell(tmp_path / "proj", fake_agents)
-    e2e.write(
-        "Agentfile", 'agent a:\n    runner = gemini\n    outputs = a.md\n    prompt = "FAKE: answer=hi"\n'
-    )
-    run = e2e.am()
-    assert run.code == 0, run
-    assert e2e.read("a.md").strip() == "hi"
-    assert "CLOUD_SHELL" in AUTH_ENV["gemini"]
+    _builds_with_gemini(e2e)
 
 
 @pytest.mark.parametrize(
