@@ -58,11 +58,12 @@ def stamp_digests(
                 found.append([preset, str(path), digest])
     user = CONFIGS["codex"][0](environ) if "codex" in CONFIGS else None
     codex = codex_files(environ, root) if user is not None else []
-    for path in codex:  # (system, profile, project files)
-        digest = "" if path == user else _stamped("codex", read_config(path), root)
+    layers = {path: read_config(path) for path in codex if path != user}  # (system, profile, project files)
+    for path, data in layers.items():
+        digest = _stamped("codex", data, root)
         if digest:
             found.append(["codex", str(path), digest])
-    roots = _codex_roots([p for p in codex if p != user], root)
+    roots = _codex_roots(layers, root)
     if roots:
         found.append(["codex", "project root", _digest(roots)])
     aliases = llm_aliases(environ)
@@ -71,13 +72,13 @@ def stamp_digests(
     return found + (dotenv_digests(environ, root) if dotenv else [])
 
 
-def _codex_roots(paths: list[Path], root: Path | None) -> list[str]:
+def _codex_roots(paths: dict[Path, bytes | None], root: Path | None) -> list[str]:
     """Where codex working in `root` finds its project's root and git project (`authsettings.
     codex_project_root`, with the ``project_root_markers`` of each of its files `paths`, or ``.git``;
     `writesettings._git_project`), which decide which project files it reads and trusts: a ``git init`` in
     a directory above moves them, with no file changed. Nothing when no directory from `root` up holds a
-    ``.codex/config.toml`` (`paths`: `configfiles.codex_files` but the user's), so that the signature is as
-    without it."""
+    ``.codex/config.toml`` (`paths`: `configfiles.codex_files` but the user's, each with what it holds, as
+    read for its digest), so that the signature is as without it."""
     if root is None or not any(p.parent.name == ".codex" for p in paths):
         return []
     real = Path(os.path.realpath(root))
@@ -87,8 +88,7 @@ def _codex_roots(paths: list[Path], root: Path | None) -> list[str]:
     from agentmake.runners.writesettings import _git_project
 
     lists: list[list[str]] = [[".git"]]
-    for path in paths:
-        data = read_config(path)
+    for data in paths.values():
         markers = None if data is None else config_values("codex", data).get("markers")
         if isinstance(markers, list) and markers not in lists:
             lists.append(markers)
