@@ -35,12 +35,15 @@ def line_of(text: str, line: int) -> str | None:
     return lines[line - 1] if 0 < line <= len(lines) else None
 
 
-def file_error(what: str, name: str, text: str, line: int, message: str) -> AgentfileError:
+def file_error(
+    what: str, name: str, text: str, line: int, message: str, at: str | None = None
+) -> AgentfileError:
     """An error at `line` of the template file `name` (project-relative) whose text is `text`, located (the
-    column of the line's first tag) and with that line to show; `what` names the kind of file ("report
-    template"): `r.md:3:1: error: report template: MESSAGE`, the location said once."""
+    column of the word `at` in it, else of the line's first tag) and with that line to show; `what` names
+    the kind of file ("report template"): `r.md:3:1: error: report template: MESSAGE`, the location said
+    once."""
     shown = line_of(text, line)
-    return AgentfileError(f"{what}: {message}", Loc(name, line, _column(shown, None) or 1), [], None, shown)
+    return AgentfileError(f"{what}: {message}", Loc(name, line, _column(shown, at) or 1), [], None, shown)
 
 
 def prompt_error(prompt: Prompt, message: str, template_line: int, name: str | None = None) -> AgentfileError:

@@ -113,8 +113,7 @@ def check_report_names(text: str, name: str, variables: Iterable[str] = ()) -> N
     from jinja2 import meta, nodes
     from jinja2.defaults import DEFAULT_NAMESPACE
 
-    from agentmake.errors import AgentfileError, Loc
-    from agentmake.template_errors import line_of
+    from agentmake.template_errors import file_error
 
     ast = parsed(text, name)
     unknown = set(meta.find_undeclared_variables(ast)) - REPORT_NAMES - set(DEFAULT_NAMESPACE)
@@ -127,19 +126,14 @@ def check_report_names(text: str, name: str, variables: Iterable[str] = ()) -> N
         return
     lines = text.split("\n")
     bad = min(unknown, key=lambda n: (_first_line(lines, n), n))
-    line = _first_line(lines, bad)
-    shown = line_of(text, line) or ""
-    found = re.search(rf"\b{re.escape(bad)}\b", shown)
+    err = file_error("report template", name, text, _first_line(lines, bad), f"'{bad}' is undefined", bad)
     hint = did_you_mean(bad, sorted(REPORT_NAMES))
     if bad in set(variables):
         hint = f"a report template reads a variable as {{{{ variables.{bad} }}}}"
     elif bad in PROMPT_NAMES:
         hint = "files, read() and input are a prompt's: a report template reads its inputs as `inputs`"
-    seen = ", ".join(sorted(REPORT_NAMES))
-    loc = Loc(name, line, found.start() + 1 if found else 1)
-    raise AgentfileError(
-        f"report template: '{bad}' is undefined", loc, [], hint or f"available: {seen}", shown
-    )
+    err.hint = hint or f"available: {', '.join(sorted(REPORT_NAMES))}"
+    raise err
 
 
 _GUARD_TESTS = frozenset({"defined", "undefined"})
